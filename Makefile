@@ -1,0 +1,43 @@
+# estate-ops: `make run` starts the whole system, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/estate_common services/customer_service services/maintenance \
+            services/security_patrol services/finance services/archive gateway
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup broker run test bench lock clean
+
+$(STAMP): requirements/build.txt requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "estate-ops needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/build.txt -r requirements/dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+broker: setup
+	$(BIN)/python scripts/ensure_broker.py
+
+run: broker
+	$(BIN)/python scripts/run_local.py
+
+test: broker
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: broker
+	$(BIN)/python bench/run.py
+
+# Re-pin requirements/*.txt from requirements/*.in (needs the package index).
+lock:
+	for f in services gateway dev; do \
+	  rm -rf /tmp/estate-lock-$$f && $(PYTHON) -m venv /tmp/estate-lock-$$f && \
+	  /tmp/estate-lock-$$f/bin/pip install --quiet -r requirements/$$f.in && \
+	  { echo "# Pinned from $$f.in (python 3.11): regenerate with 'make lock'"; /tmp/estate-lock-$$f/bin/pip freeze --all | grep -v -e '^pip==' -e '^wheel=='; } > requirements/$$f.txt; \
+	done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,147 @@
+"""The gateway application: ``gunicorn "gateway.app:create_app()"``.
+
+Routing, authentication (JWT), role and estate checks, validation of what the
+gateway itself owns (users, tokens), error mapping to problem+json, request
+ids, idempotency and health. Business rules live in the services.
+"""
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from estate_common import config, logs, store, topology
+from estate_common.errors import DomainError
+from estate_common.rpc_client import RpcClient
+
+from . import docs, idempotency, own_routes, requests_in, users
+from .access import authorize
+from .problems import from_domain_error, problem
+from .routes import ROUTES
+from .tokens import TokenIssuer
+
+log = logging.getLogger("gateway")
+
+SERVICES = tuple(topology.SERVICES)
+
+
+@dataclass
+class State:
+    db: object
+    rpc: RpcClient
+    tokens: TokenIssuer
+
+
+def state():
+    return current_app.extensions["estate_ops"]
+
+
+def create_app(settings=None):
+    settings = {**_settings_from_env(), **(settings or {})}
+    if not settings["admin_password"]:
+        raise RuntimeError("ESTATE_ADMIN_PASSWORD must be set: it is the password of the operator admin 'admin'")
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
+    app.json.sort_keys = False
+    db = store.connect("gateway")
+    store.ensure_indexes(db, users.INDEXES)
+    users.ensure_admin(db, settings["admin_password"])
+    app.extensions["estate_ops"] = State(
+        db=db,
+        rpc=RpcClient(settings["amqp_uri"], settings["rpc_timeout"], owner="gateway"),
+        tokens=TokenIssuer(settings["jwt_secret"], settings["token_ttl_seconds"]),
+    )
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.register_error_handler(DomainError, from_domain_error)
+    app.register_error_handler(HTTPException, lambda e: problem(e.code, e.name, e.description, _code(e)))
+    app.register_error_handler(Exception, _unexpected)
+    own_routes.register(app, SERVICES)
+    for route in ROUTES:
+        app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",
+                         view_func=_forwarding_view(route), methods=[route.method])
+    docs.register(app)
+    return app
+
+
+def _settings_from_env():
+    return {
+        "admin_password": config.env("ESTATE_ADMIN_PASSWORD", ""),
+        "jwt_secret": config.env("JWT_SECRET", ""),
+        "token_ttl_seconds": config.env_int("TOKEN_TTL_SECONDS", 3600),
+        "amqp_uri": config.amqp_uri(),
+        "rpc_timeout": config.rpc_timeout(),
+        "max_body_bytes": config.env_int("MAX_BODY_BYTES", 1_048_576),
+    }
+
+
+def _code(http_error):
+    return (http_error.name or "error").lower().replace(" ", "_")
+
+
+# -- every request ------------------------------------------------------------
+
+def _begin():
+    g.request_id = requests_in.request_id()
+    g.started = time.monotonic()
+    logs.set_request_id(g.request_id)
+
+
+def _finish(response):
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    duration = round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1)
+    log.info("request", extra={"method": request.method, "path": request.path,
+                               "status": response.status_code, "duration_ms": duration})
+    return response
+
+
+def _unexpected(error):
+    log.exception("unexpected error")
+    return problem(500, "Internal error", "something went wrong; quote the request id", "internal_error")
+
+
+# -- routes forwarded to a service -------------------------------------------
+
+def _forwarding_view(route):
+    def view(**path):
+        caller = authorize(route.roles, path.get("estate_id") if route.estate_scoped else None)
+        payload = {}
+        if route.estate_scoped:
+            payload["estate_id"] = path["estate_id"]
+        if route.id_param:
+            payload["id"] = path[route.id_param]
+        if route.body:
+            payload["data"] = requests_in.json_body()
+        payload.update(requests_in.query_payload(route))
+
+        def call(context=None):
+            return state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
+                                    caller=caller, context=context)
+
+        if route.idempotent and "Idempotency-Key" in request.headers:
+            return _idempotent(caller, payload, route.status, call)
+        return jsonify(call()), route.status
+
+    view.__name__ = f"{route.service}__{route.rpc}"
+    return view
+
+
+def _idempotent(caller, payload, status, call):
+    key = request.headers["Idempotency-Key"]
+    idempotency.check_key(key)
+    db = state().db
+    record_id, replay = idempotency.claim(db, caller["user"], f"{request.method} {request.path}", key,
+                                          idempotency.body_digest(payload))
+    if replay:
+        response = jsonify(replay[1])
+        response.status_code = replay[0]
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        result = call({"idempotency_key": key})
+    except Exception:
+        idempotency.release(db, record_id)
+        raise
+    idempotency.complete(db, record_id, status, result)
+    return jsonify(result), status

@@ -1,0 +1,54 @@
+"""``Idempotency-Key`` on creates: the same key and body answer the first result.
+
+A record is claimed (``pending``) before the call and completed with the
+response after it; its ``_id`` is derived from the caller, route and key, so a
+concurrent twin collides on ``_id``. The key is also passed to the service
+(``nameko.idempotency_key``), which derives the created document's id from
+it: a retry after a timeout finds the first write instead of making a twin.
+"""
+import hashlib
+import json
+
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.store import DuplicateKeyError
+
+MAX_KEY_LENGTH = 128
+
+
+def check_key(key):
+    if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
+        raise InvalidInput("Idempotency-Key is not valid",
+                           [field_error("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} printable characters")])
+
+
+def body_digest(body):
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def claim(db, user, route, key, digest):
+    """None when this call is the first with the key; the stored response when it is a replay."""
+    record_id = ids.natural_id("idem", user, route, key)
+    try:
+        db.idempotency.insert_one({"_id": record_id, "digest": digest, "state": "pending",
+                                   "created_at": clock.now_iso()})
+        return record_id, None
+    except DuplicateKeyError:
+        record = db.idempotency.find_one({"_id": record_id})
+    if record is None:  # released in between: try once more
+        return claim(db, user, route, key, digest)
+    if record["digest"] != digest:
+        raise BusinessRuleViolation("Idempotency-Key was used before with another body",
+                                    [field_error("Idempotency-Key", "was used with another body")])
+    if record["state"] == "pending":
+        raise Conflict("a request with this Idempotency-Key is still being processed")
+    return record_id, (record["status"], record["body"])
+
+
+def complete(db, record_id, status, body):
+    db.idempotency.update_one({"_id": record_id}, {"$set": {"state": "done", "status": status, "body": body}})
+
+
+def release(db, record_id):
+    """The call failed: the key may be used again (the service still dedupes a write that went through)."""
+    db.idempotency.delete_one({"_id": record_id, "state": "pending"})

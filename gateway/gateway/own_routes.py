@@ -1,0 +1,91 @@
+"""Routes the gateway answers itself: tokens, users, health and readiness."""
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app, g, jsonify
+
+from estate_common import contracts, store
+from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
+
+from . import policy, requests_in, users
+from .access import authorize
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+def _state():
+    return current_app.extensions["estate_ops"]
+
+
+def _valid(schema, body):
+    errors = contracts.load().errors(f"openapi.yaml#/components/schemas/{schema}", body)
+    if errors:
+        raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors)
+    return body
+
+
+def register(app, services):
+    @app.post("/api/v1/auth/token")
+    def issue_token():
+        body = _valid("TokenRequest", requests_in.json_body())
+        user = users.authenticate(_state().db, body["username"], body["password"])
+        if user is None:
+            raise Unauthorized("unknown username or wrong password")
+        issuer = _state().tokens
+        token = issuer.issue(user["username"], user["roles"], policy.estates_of(user))
+        return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_seconds})
+
+    @app.post("/api/v1/users")
+    def create_user():
+        caller = authorize(policy.ADMIN)
+        body = _valid("UserCreate", requests_in.json_body())
+        _check_estates_exist(caller, body["estate_ids"])
+        user = users.create(_state().db, body["username"], body["password"], body["roles"], body["estate_ids"])
+        return jsonify(users.view(user)), 201
+
+    @app.get("/api/v1/users")
+    def list_users():
+        authorize(policy.ADMIN)
+        paging = requests_in.query_payload(_PAGED_ONLY)
+        return jsonify(users.list_users(_state().db, paging.get("limit"), paging.get("cursor")))
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {"gateway_store": _check(lambda: store.ping(_state().db))}
+        rpc = _state().rpc
+        with ThreadPoolExecutor(max_workers=len(services)) as pool:
+            futures = {name: pool.submit(_check, lambda n=name: rpc.call(n, "health", {}, timeout=READY_TIMEOUT_SECONDS))
+                       for name in services}
+        checks.update({name: future.result() for name, future in futures.items()})
+        ready = all(value == "ok" for value in checks.values())
+        return jsonify({"status": "ready" if ready else "unavailable", "checks": checks}), 200 if ready else 503
+
+    def _check_estates_exist(caller, estate_ids):
+        missing = []
+        for index, estate_id in enumerate(estate_ids):
+            try:
+                _state().rpc.call("archive", "get_estate", {"estate_id": estate_id},
+                                  request_id=g.request_id, caller=caller)
+            except NotFound:
+                missing.append(field_error(f"estate_ids[{index}]", "no such estate"))
+        if missing:
+            raise BusinessRuleViolation("unknown estates", missing)
+
+
+class _PagedOnly:
+    paged = True
+    filters = ()
+
+
+_PAGED_ONLY = _PagedOnly()
+
+
+def _check(probe):
+    try:
+        probe()
+        return "ok"
+    except Exception as error:  # readiness reports, it does not raise
+        return f"unavailable: {type(error).__name__}"

@@ -1,0 +1,22 @@
+"""Who may call what: roles (DOMAIN.md "Who uses it") grouped by department.
+
+Every route names the roles it admits; a route that names none admits none.
+"""
+ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
+         "security", "accountant", "cashier", "archivist")
+
+ADMIN = frozenset({"operator_admin"})
+MANAGEMENT = ADMIN | {"manager"}
+STAFF = frozenset(ROLES)
+FRONT_DESK = MANAGEMENT | {"agent", "steward"}
+MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
+ENGINEERING = MANAGEMENT | {"technician"}
+SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
+ARCHIVE_READERS = MANAGEMENT | {"archivist", "agent"}
+
+ALL_ESTATES = "*"
+
+
+def estates_of(user):
+    """The estate scope a token carries: the operator admin sees every estate."""
+    return [ALL_ESTATES] if "operator_admin" in user["roles"] else list(user["estate_ids"])

@@ -1,0 +1,57 @@
+"""Reading what the client sent: JSON bodies, paging and filters, request ids."""
+import re
+import uuid
+
+from flask import request
+
+from estate_common.errors import InvalidInput, field_error
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id():
+    given = request.headers.get("X-Request-ID", "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def json_body():
+    """The body as a JSON object, or a 400/415 that says what is wrong with it."""
+    if not request.mimetype == "application/json":
+        raise UnsupportedMediaType()
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidInput("the body is not valid JSON", [field_error("(body)", "is not valid JSON")])
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", [field_error("(body)", "must be a JSON object")])
+    return body
+
+
+class UnsupportedMediaType(InvalidInput):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+    def __init__(self):
+        super().__init__("send the body as application/json")
+
+
+def query_payload(route):
+    """``limit``, ``cursor`` and the route's filters from the query string; anything else is refused."""
+    allowed = set(route.filters) | ({"limit", "cursor"} if route.paged else set())
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise InvalidInput("unknown query parameters", [field_error(name, "is not a parameter of this list")
+                                                         for name in unknown])
+    payload = {}
+    if "limit" in request.args:
+        text = request.args["limit"]
+        if not text.isdigit() or not 1 <= int(text) <= 200:
+            raise InvalidInput("limit must be a whole number from 1 to 200",
+                               [field_error("limit", "must be a whole number from 1 to 200")])
+        payload["limit"] = int(text)
+    if "cursor" in request.args:
+        payload["cursor"] = request.args["cursor"]
+    filters = {name: request.args[name] for name in route.filters if name in request.args}
+    if filters:
+        payload["filters"] = filters
+    return payload

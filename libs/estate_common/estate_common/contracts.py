@@ -1,0 +1,156 @@
+"""The contracts in ``contracts/``, loaded once and used to validate traffic.
+
+Layout of the contracts folder:
+
+- ``openapi.yaml``: the gateway's HTTP API; its ``components/schemas`` hold the
+  shapes of request bodies and resources;
+- ``common.json``: shared definitions (ids, timestamps, cents, pages);
+- ``rpc/<service>/<method>.json``: ``{"input": schema, "output": schema}``;
+- ``events/<service>/<event_type>.json``: the schema of the whole event.
+
+RPC and event schemas ``$ref`` into ``openapi.yaml`` and ``common.json``, so
+a shape lives in one file. Inputs are always validated (bad input is a 400,
+naming the field). Outputs and events are validated too; in strict mode
+(``ESTATE_CONTRACTS_STRICT=1``, set by the test suite) a mismatch raises
+:class:`ContractViolation`, otherwise it is logged.
+"""
+import functools
+import json
+import logging
+import os
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .errors import ContractViolation, InvalidInput, field_error
+
+log = logging.getLogger(__name__)
+
+BASE_URI = "https://estate-ops.invalid/contracts/"
+
+
+def contracts_dir():
+    configured = os.environ.get("ESTATE_CONTRACTS_DIR")
+    if configured:
+        return Path(configured)
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "contracts"
+        if (candidate / "openapi.yaml").exists():
+            return candidate
+    raise RuntimeError("contracts/ not found: set ESTATE_CONTRACTS_DIR")
+
+
+def strict():
+    return os.environ.get("ESTATE_CONTRACTS_STRICT", "") not in ("", "0", "false")
+
+
+def _load(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) if path.suffix in (".yaml", ".yml") else json.load(handle)
+
+
+class Contracts:
+    def __init__(self, root):
+        self.root = Path(root)
+        self.documents = {}
+        for path in sorted(self.root.rglob("*")):
+            if path.suffix in (".json", ".yaml", ".yml") and path.is_file():
+                self.documents[path.relative_to(self.root).as_posix()] = _load(path)
+        self.registry = Registry().with_resources(
+            (BASE_URI + name, Resource(contents=doc, specification=DRAFT202012))
+            for name, doc in self.documents.items()
+        )
+        self._validators = {}
+
+    @property
+    def openapi(self):
+        return self.documents["openapi.yaml"]
+
+    def rpc_methods(self):
+        """``{(service, method)}`` for every RPC contract."""
+        return {tuple(name[len("rpc/"):-len(".json")].split("/"))
+                for name in self.documents if name.startswith("rpc/")}
+
+    def event_types(self):
+        """``{(source_service, event_type)}`` for every event contract."""
+        return {tuple(name[len("events/"):-len(".json")].split("/"))
+                for name in self.documents if name.startswith("events/")}
+
+    def validator(self, ref):
+        if ref not in self._validators:
+            document = ref.split("#")[0]
+            if document not in self.documents:
+                raise ContractViolation(f"no contract {document}")
+            schema = {"$ref": BASE_URI + ref}
+            self._validators[ref] = Draft202012Validator(schema, registry=self.registry)
+        return self._validators[ref]
+
+    def errors(self, ref, instance):
+        """The list of ``{field, message}`` for everything wrong with ``instance``."""
+        found = {}
+        for error in self.validator(ref).iter_errors(instance):
+            for described in _describe(error):
+                found[(described["field"], described["message"])] = described
+        return sorted(found.values(), key=lambda e: e["field"])
+
+    # -- the three checks the system makes -------------------------------
+    def check_rpc_input(self, service, method, payload):
+        errors = self.errors(f"rpc/{service}/{method}.json#/input", payload)
+        if errors:
+            raise InvalidInput(_summary(errors), errors)
+
+    def check_rpc_output(self, service, method, result):
+        self._check_own(f"rpc/{service}/{method}.json#/output", result, f"{service}.{method} output")
+
+    def check_event(self, source, event_type, event):
+        self._check_own(f"events/{source}/{event_type}.json", event, f"event {source}.{event_type}")
+
+    def _check_own(self, ref, instance, what):
+        errors = self.errors(ref, instance)
+        if not errors:
+            return
+        message = f"{what} breaks its contract: {_summary(errors)}"
+        if strict():
+            raise ContractViolation(message, errors)
+        log.error(message)
+
+
+def _path(parts):
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _join(base, name):
+    return f"{base}.{name}" if base else name
+
+
+def _describe(error):
+    if error.context:
+        best = min(error.context, key=lambda e: (len(e.context), -len(e.absolute_path)))
+        return _describe(best)
+    where = _path(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        return [field_error(_join(where, name), "is required")
+                for name in error.validator_value if name not in error.instance]
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        extras = [name for name in error.instance if name not in known] or ["?"]
+        return [field_error(_join(where, name), "is not an allowed field") for name in extras]
+    message = error.message
+    if len(message) > 200:
+        message = message[:200] + "…"
+    return [field_error(where or "(body)", message)]
+
+
+def _summary(errors):
+    return "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+
+
+@functools.lru_cache(maxsize=1)
+def load():
+    return Contracts(contracts_dir())

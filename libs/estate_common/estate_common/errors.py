@@ -1,0 +1,76 @@
+"""Typed errors that cross the bus and become problem+json at the gateway.
+
+A service raises one of these; nameko serialises it as ``exc_type`` and
+``exc_args`` (``[detail, errors]``); the gateway maps ``exc_type`` to a status
+with ``STATUS_BY_ERROR``, never by matching message text.
+"""
+
+
+class DomainError(Exception):
+    status = 500
+    code = "internal_error"
+    title = "Internal error"
+
+    def __init__(self, detail, errors=None):
+        super().__init__(detail, errors or [])
+        self.detail = detail
+        self.errors = errors or []
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid_input"
+    title = "Invalid input"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class BusinessRuleViolation(DomainError):
+    status = 422
+    code = "business_rule"
+    title = "Business rule violated"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+
+class ContractViolation(DomainError):
+    """A message the system itself produced does not match its contract (a bug)."""
+    status = 500
+    code = "contract_violation"
+    title = "Contract violation"
+
+
+ERROR_TYPES = {cls.__name__: cls for cls in (
+    InvalidInput, Unauthorized, Forbidden, NotFound, Conflict,
+    BusinessRuleViolation, ServiceUnavailable, ContractViolation,
+)}
+
+
+def field_error(field, message):
+    return {"field": field, "message": message}

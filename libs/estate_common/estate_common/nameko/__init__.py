@@ -1,0 +1,8 @@
+"""The nameko side of the shared library: dependencies, entrypoints, base service.
+
+Import only in service processes (they run on eventlet)."""
+from .base import ServiceBase
+from .copies import CopiesEstates, CopiesHouseholds
+from .entrypoints import consumes, rpc_method
+
+__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "consumes", "rpc_method"]

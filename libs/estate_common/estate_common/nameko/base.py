@@ -1,0 +1,41 @@
+"""What every service has: its database, caller, outbox, request log, health and relay."""
+from nameko.timer import timer
+
+from .. import clock, config, store
+from ..probe import HEARTBEAT_SECONDS, heartbeat_path
+from .caller import CallerContext
+from .database import Database
+from .entrypoints import rpc_method
+from .outbox import SWEEP_SECONDS, Outbox
+from .request_log import RequestLog
+
+
+class ServiceBase:
+    """Subclasses set ``name`` and ``indexes`` and add their entrypoints."""
+
+    indexes = {}
+
+    db = Database()
+    caller = CallerContext()
+    outbox = Outbox()
+    request_log = RequestLog()
+
+    @rpc_method(public=True)
+    def health(self, payload):
+        store.ping(self.db)
+        return {
+            "service": self.name,
+            "status": "ok",
+            "store": "mongodb" if config.mongo_uri() else "embedded",
+            "time": clock.now_iso(),
+        }
+
+    @timer(interval=SWEEP_SECONDS)
+    def relay_outbox(self):
+        self.outbox.sweep(self.db)
+
+    @timer(interval=HEARTBEAT_SECONDS)
+    def heartbeat(self):
+        """Liveness: the event loop is turning (see ``estate_common.probe``)."""
+        with open(heartbeat_path(self.name), "w") as handle:
+            handle.write(clock.now_iso())

@@ -1,0 +1,15 @@
+"""Mixins that keep read copies of archive's master data (see ``estate_common.replica``)."""
+from .. import replica
+from .entrypoints import consumes
+
+
+class CopiesEstates:
+    @consumes("archive", "estate_created")
+    def copy_estate(self, event):
+        replica.apply(self.db, "estate", event)
+
+
+class CopiesHouseholds:
+    @consumes("archive", "household_created")
+    def copy_household(self, event):
+        replica.apply(self.db, "household", event)

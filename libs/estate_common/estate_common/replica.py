@@ -1,0 +1,34 @@
+"""Read copies of master data that archive owns, fed by its events.
+
+Services that need estates or households (to check a reference, to bill an
+area) keep these copies in their own store. A copy is written only when the
+event's ``version`` is newer than what is stored, so a redelivered or
+out-of-order event changes nothing.
+"""
+from pymongo.errors import DuplicateKeyError
+
+COLLECTIONS = {"estate": "estates", "household": "households"}
+
+INDEXES = {
+    "estates": [([("estate_id", 1)], {})],
+    "households": [([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {})],
+}
+
+
+def apply(db, kind, event):
+    """Upsert the copy carried by an archive ``<kind>_created|_updated`` event."""
+    copy = dict(event["data"])
+    doc_id = copy.pop("id")
+    version = copy.get("version", 0)
+    try:
+        db[COLLECTIONS[kind]].update_one(
+            {"_id": doc_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
+            {"$set": copy},
+            upsert=True,
+        )
+    except DuplicateKeyError:
+        pass  # the stored copy is as new or newer
+
+
+def get(db, kind, estate_id, doc_id):
+    return db[COLLECTIONS[kind]].find_one({"_id": doc_id, "estate_id": estate_id})

@@ -1,0 +1,101 @@
+"""Store access shared by every service: connection, indexes, paging, counters.
+
+A service's own ``store.py`` is the only module of the service that calls
+these; domain code never touches pymongo.
+
+``MONGO_URI`` set: a real MongoDB (``pymongo``). Unset: the embedded
+in-process store (``mongomock``), which keeps nothing across restarts, is
+private to its process and uses no index for reads (see README).
+"""
+import base64
+import binascii
+import json
+
+import pymongo
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError  # noqa: F401  (re-exported)
+
+from . import config
+from .errors import InvalidInput, field_error
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+def connect(service):
+    """The service's own database."""
+    uri = config.mongo_uri()
+    if uri:
+        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+    else:
+        import mongomock
+        client = mongomock.MongoClient(tz_aware=True)
+    return client[config.database_name(service)]
+
+
+def ping(db):
+    db.command("ping")
+
+
+def ensure_indexes(db, indexes):
+    """``indexes``: ``{collection: [(keys, options), ...]}``; every key list starts with estate_id."""
+    for collection, specs in indexes.items():
+        for keys, options in specs:
+            db[collection].create_index(keys, **options)
+
+
+def public(doc):
+    """A stored document as the outside sees it: ``_id`` → ``id``, internals dropped."""
+    if doc is None:
+        return None
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    out["id"] = doc["_id"]
+    return out
+
+
+def next_number(db, estate_id, series):
+    """Next value of a per-estate counter; atomic on MongoDB and in-process alike."""
+    counter = db.counters.find_one_and_update(
+        {"_id": f"{estate_id}:{series}"},
+        {"$inc": {"value": 1}, "$setOnInsert": {"estate_id": estate_id}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    return counter["value"]
+
+
+# -- cursor paging -------------------------------------------------------
+# Lists are ordered by (created_at, _id); the cursor is the last item's pair,
+# so a page is stable while items are added.
+
+def encode_cursor(doc):
+    raw = json.dumps([doc["created_at"], doc["_id"]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, doc_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(created_at, str) and isinstance(doc_id, str):
+            return created_at, doc_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise InvalidInput("cursor is not valid", [field_error("cursor", "is not a cursor this API gave out")])
+
+
+def page(collection, query, limit=None, cursor=None):
+    limit = DEFAULT_PAGE if limit is None else limit
+    if cursor:
+        created_at, doc_id = decode_cursor(cursor)
+        query = {"$and": [query, {"$or": [
+            {"created_at": {"$gt": created_at}},
+            {"created_at": created_at, "_id": {"$gt": doc_id}},
+        ]}]}
+    docs = list(collection.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return {
+        "items": [public(d) for d in docs],
+        "next_cursor": encode_cursor(docs[-1]) if more else None,
+    }

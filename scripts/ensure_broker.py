@@ -1,0 +1,50 @@
+"""Make sure RabbitMQ answers at AMQP_URI; start a local one if it is installed and down.
+
+Exit 0 when the broker answers, 1 (with what to do) when it cannot be had.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+from kombu import Connection
+
+DEFAULT = "amqp://guest:guest@127.0.0.1:5672/"
+WAIT_SECONDS = 90
+
+
+def answers(uri):
+    try:
+        with Connection(uri, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+def main():
+    uri = os.environ.get("AMQP_URI") or DEFAULT
+    if answers(uri):
+        return 0
+    host = urlparse(uri).hostname
+    server = shutil.which("rabbitmq-server") or ("/usr/sbin/rabbitmq-server" if os.path.exists("/usr/sbin/rabbitmq-server") else None)
+    if host not in ("127.0.0.1", "localhost", "::1") or server is None:
+        print(f"RabbitMQ does not answer at {uri.split('@')[-1]}.\n"
+              "Start one, e.g. 'apt-get install rabbitmq-server && rabbitmq-server -detached',\n"
+              "or 'docker run -d -p 5672:5672 rabbitmq:3.13', or point AMQP_URI at yours.", file=sys.stderr)
+        return 1
+    print("RabbitMQ is down: starting it (rabbitmq-server -detached)...", file=sys.stderr)
+    subprocess.run([server, "-detached"], check=False)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if answers(uri):
+            return 0
+        time.sleep(1)
+    print(f"RabbitMQ did not come up within {WAIT_SECONDS} s.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

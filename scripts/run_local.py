@@ -1,0 +1,117 @@
+"""Start the whole system on this machine: the five services and the gateway.
+
+``make run`` calls this. Ctrl-C (or SIGTERM) stops everything cleanly.
+Without MONGO_URI every process runs on its own embedded store (in memory).
+The end-to-end tests start the system the same way (``start()``).
+"""
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "libs" / "estate_common"))
+from estate_common.topology import SERVICES  # noqa: E402
+
+BIN = Path(sys.executable).parent
+READY_WAIT_SECONDS = 60
+
+
+class System:
+    def __init__(self, env, stdout=None):
+        self.env = env
+        self.stdout = stdout
+        self.processes = []
+        self.port = env["GATEWAY_PORT"]
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        for name, target in SERVICES.items():
+            self._spawn([str(BIN / "nameko"), "run", "--config", "config.yml", target], ROOT / "services" / name)
+        # from gateway/, so that "gateway" is the package, not the project folder of that name
+        self._spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "gateway.app:create_app()"], ROOT / "gateway")
+        return self
+
+    def _spawn(self, argv, cwd):
+        self.processes.append(subprocess.Popen(argv, cwd=cwd, env=self.env, stdout=self.stdout,
+                                               stderr=subprocess.STDOUT if self.stdout else None,
+                                               start_new_session=True))
+
+    def wait_ready(self, seconds=READY_WAIT_SECONDS):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if any(p.poll() is not None for p in self.processes):
+                raise RuntimeError("a process of the system exited during start-up")
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=3) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"the system was not ready within {seconds} s")
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def environment(overrides=None):
+    env = dict(os.environ)
+    env.setdefault("GATEWAY_PORT", "8080")
+    env.setdefault("JWT_SECRET", secrets.token_urlsafe(48))  # tokens last as long as this run
+    env.update(overrides or {})
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def main():
+    env = environment()
+    generated = not env.get("ESTATE_ADMIN_PASSWORD")
+    if generated:
+        env["ESTATE_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)
+    system = System(env).start()
+    stopping = []
+
+    def stop(signum, frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        system.wait_ready()
+    except RuntimeError as error:
+        print(f"estate-ops failed to start: {error}", file=sys.stderr)
+        system.stop()
+        return 1
+    password = env["ESTATE_ADMIN_PASSWORD"] if generated else "(from ESTATE_ADMIN_PASSWORD)"
+    print(f"\nestate-ops is up: {system.url}  (docs: {system.url}/api/docs)\n"
+          f"  operator admin: admin / {password}\n"
+          f"  store: {'MongoDB' if env.get('MONGO_URI') else 'embedded, in memory: nothing is kept when it stops'}\n"
+          f"  Ctrl-C stops everything.\n", file=sys.stderr, flush=True)
+    while not stopping and all(p.poll() is None for p in system.processes):
+        time.sleep(0.5)
+    if not stopping:
+        print("a process of the system exited: stopping the rest", file=sys.stderr)
+    print("stopping estate-ops...", file=sys.stderr)
+    system.stop()
+    return 0 if stopping else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

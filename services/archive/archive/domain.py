@@ -1,0 +1,127 @@
+"""Archive rules: master data shapes, personal-data masking, records of events.
+
+Plain functions: no broker, no store.
+"""
+from decimal import Decimal
+
+from estate_common import clock, ids
+from estate_common.errors import InvalidInput, field_error
+
+# Roles that may see owners' contact details in full (个人信息保密); others see them masked.
+PERSONAL_DATA_ROLES = frozenset({"operator_admin", "manager", "agent", "steward", "archivist"})
+
+# Which events become part of the permanent record, and what subject each is about.
+RECORDED_EVENTS = {
+    ("customer_service", "service_request_created"): "service_request",
+    ("maintenance", "work_order_created"): "work_order",
+}
+
+# Master-data events of archive's own, logged in the change log (who, what, when).
+MASTER_DATA_EVENTS = {
+    "estate_created": "estate",
+    "household_created": "household",
+}
+
+
+def new_estate(data, now):
+    code = data["code"].upper()
+    estate_id = ids.natural_id("est", code)  # a second estate with the code collides on _id
+    stamp = clock.to_iso(now)
+    return {
+        "_id": estate_id,
+        "estate_id": estate_id,
+        "code": code,
+        "name": data["name"].strip(),
+        "address": data["address"].strip(),
+        "version": 1,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def area_in_hundredths(area_m2):
+    """Floor area is kept to two decimals (0.01 m²); more precision is refused, not rounded away."""
+    exact = Decimal(str(area_m2))
+    if exact != exact.quantize(Decimal("0.01")):
+        raise InvalidInput("area_m2 has more than two decimals",
+                           [field_error("data.area_m2", "must have at most two decimals")])
+    return exact
+
+
+def new_household(estate_id, data, now):
+    area = area_in_hundredths(data["area_m2"])
+    building, unit, room = (data[k].strip() for k in ("building", "unit", "room"))
+    stamp = clock.to_iso(now)
+    return {
+        # building/unit/room is unique within an estate: the natural key is the _id
+        "_id": ids.natural_id("hh", estate_id, building.upper(), unit.upper(), room.upper()),
+        "estate_id": estate_id,
+        "building": building,
+        "unit": unit,
+        "room": room,
+        "area_m2": float(area),
+        "status": data.get("status", "vacant"),
+        "owner": {"name": data["owner"]["name"].strip(), "phone": data["owner"]["phone"].strip()},
+        "version": 1,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def estate_event_data(estate):
+    return {k: estate[k] for k in ("estate_id", "code", "name", "address", "version")} | {"id": estate["_id"]}
+
+
+def household_event_data(household):
+    """What other services may copy: no names, no phone numbers."""
+    keys = ("estate_id", "building", "unit", "room", "area_m2", "status", "version")
+    return {k: household[k] for k in keys} | {"id": household["_id"]}
+
+
+def mask_phone(phone):
+    digits = phone.strip()
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def household_view(household, roles):
+    """A household as this caller may see it."""
+    if PERSONAL_DATA_ROLES.intersection(roles):
+        return household
+    owner = dict(household["owner"], phone=mask_phone(household["owner"]["phone"]))
+    return dict(household, owner=owner)
+
+
+def record_from_event(subject_type, event, now):
+    """An immutable archive record of one event; its _id follows from the event's id."""
+    return {
+        "_id": ids.natural_id("rec", event["event_id"]),
+        "estate_id": event["estate_id"],
+        "subject_type": subject_type,
+        "subject_id": event["data"]["id"],
+        "event_type": event["event_type"],
+        "source": event["source"],
+        "occurred_at": event["occurred_at"],
+        "recorded_at": clock.to_iso(now),
+        "created_at": event["occurred_at"],
+        "request_id": event.get("request_id"),
+        "actor": event.get("actor"),
+        "data": event["data"],
+    }
+
+
+def change_from_event(subject_type, event):
+    """A change-log entry (who, what, when) of a master-data event; personal data not copied."""
+    return {
+        "_id": ids.natural_id("chg", event["event_id"]),
+        "estate_id": event["estate_id"],
+        "subject_type": subject_type,
+        "subject_id": event["data"]["id"],
+        "action": event["event_type"],
+        "actor": event.get("actor"),
+        "at": event["occurred_at"],
+        "created_at": event["occurred_at"],
+        "request_id": event.get("request_id"),
+        "fields": sorted(event["data"]),
+    }

@@ -1,0 +1,4 @@
+"""security-patrol's repository: the only module of the service that touches its database."""
+from estate_common import replica
+
+INDEXES = {"estates": replica.INDEXES["estates"]}

@@ -1,0 +1,374 @@
+"""Deployment artefacts: the kustomize overlays, docker-compose.yml, the Dockerfiles.
+
+The overlays are rendered with ``kubectl kustomize`` (no cluster needed) and
+the rendered objects are checked, not the source files, so patches and
+generators are taken into account. kubectl is required: without it these
+tests fail rather than skip.
+"""
+import functools
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from estate_common import topology
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+K8S = REPO / "deploy" / "k8s"
+OVERLAYS = ("dev", "prod")
+
+# nameko service name (package, probe argument, database suffix) -> k8s/compose name
+SERVICES = {
+    "customer_service": "customer-service",
+    "maintenance": "maintenance",
+    "security_patrol": "security-patrol",
+    "finance": "finance",
+    "archive": "archive",
+}
+COMPONENTS = (*SERVICES.values(), "gateway")
+SECRET_NAME = "estate-ops-secrets"
+GATEWAY_SECRET_KEYS = {"ESTATE_ADMIN_PASSWORD", "JWT_SECRET"}
+
+
+# --- rendering helpers -------------------------------------------------------
+
+def _kubectl():
+    path = shutil.which("kubectl")
+    if path is None:
+        pytest.fail(
+            "kubectl is required to render deploy/k8s overlays (kubectl kustomize); "
+            "install it (it needs no cluster) and re-run",
+            pytrace=False,
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=None)
+def _render_text(overlay):
+    result = subprocess.run(
+        [_kubectl(), "kustomize", str(K8S / "overlays" / overlay)],
+        capture_output=True, text=True, timeout=60,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"kubectl kustomize overlays/{overlay} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def render(overlay):
+    return [doc for doc in yaml.safe_load_all(_render_text(overlay)) if doc]
+
+
+def objects(docs, kind):
+    return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
+
+
+def deployment(docs, name):
+    deployments = objects(docs, "Deployment")
+    assert name in deployments, f"no Deployment {name!r}; have {sorted(deployments)}"
+    return deployments[name]
+
+
+def container(dep):
+    containers = dep["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1, f"{dep['metadata']['name']}: expected one container"
+    return containers[0]
+
+
+def secret_example_keys():
+    """Keys the operator-supplied prod Secret must carry (documented in the example file)."""
+    keys = set()
+    for line in (K8S / "overlays" / "prod" / "secrets.env.example").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keys.add(line.split("=", 1)[0])
+    return keys
+
+
+def env_sources(docs, overlay, ctr):
+    """Every environment variable name a container receives, resolved through
+    envFrom and valueFrom against the rendered ConfigMaps/Secrets. In prod the
+    Secret is supplied by the operator, so its keys come from secrets.env.example."""
+    configmaps = objects(docs, "ConfigMap")
+    secrets = objects(docs, "Secret")
+
+    def keys_of(kind, name):
+        rendered = (configmaps if kind == "configMap" else secrets).get(name)
+        if rendered is not None:
+            return set((rendered.get("data") or {}) | (rendered.get("stringData") or {}))
+        assert kind == "secret" and name == SECRET_NAME and overlay == "prod", (
+            f"{ctr['name']} references {kind} {name!r}, which the {overlay} overlay does not render"
+        )
+        return secret_example_keys()
+
+    names = set()
+    for source in ctr.get("envFrom", []):
+        if "configMapRef" in source:
+            names |= keys_of("configMap", source["configMapRef"]["name"])
+        if "secretRef" in source:
+            names |= keys_of("secret", source["secretRef"]["name"])
+    for var in ctr.get("env", []):
+        ref = var.get("valueFrom", {})
+        for kind in ("configMap", "secret"):
+            key_ref = ref.get(f"{kind}KeyRef")
+            if key_ref:
+                assert key_ref["key"] in keys_of(kind, key_ref["name"]), (
+                    f"{ctr['name']}: {var['name']} reads missing key {key_ref['key']!r} of {key_ref['name']}"
+                )
+        names.add(var["name"])
+    return names
+
+
+def env_value(ctr, name):
+    for var in ctr.get("env", []):
+        if var["name"] == name:
+            return var.get("value")
+    return None
+
+
+# --- Kubernetes ----------------------------------------------------------------
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_deployment_is_probed_bounded_and_hardened(overlay, name):
+    docs = render(overlay)
+    dep = deployment(docs, name)
+    labels = dep["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == name
+    assert labels["app.kubernetes.io/part-of"] == "estate-ops"
+    assert dep["spec"]["selector"]["matchLabels"].items() <= labels.items()
+
+    pod = dep["spec"]["template"]["spec"]
+    ctr = container(dep)
+
+    assert "readinessProbe" in ctr and "livenessProbe" in ctr, f"{name}: probes missing"
+    for kind in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(ctr["resources"][kind]), f"{name}: resources.{kind}"
+
+    pod_sc, ctr_sc = pod.get("securityContext", {}), ctr.get("securityContext", {})
+    assert ctr_sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True
+    assert ctr_sc.get("runAsUser", pod_sc.get("runAsUser")) == 10001
+    assert ctr_sc["readOnlyRootFilesystem"] is True
+    assert ctr_sc["allowPrivilegeEscalation"] is False
+    assert ctr_sc["capabilities"]["drop"] == ["ALL"]
+
+    # /tmp is writable (heartbeat files, gunicorn worker files) despite the read-only root.
+    tmp_mounts = [m["name"] for m in ctr.get("volumeMounts", []) if m["mountPath"] == "/tmp"]
+    assert tmp_mounts, f"{name}: no volume at /tmp"
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    assert "emptyDir" in volumes[tmp_mounts[0]]
+
+    accounts = objects(docs, "ServiceAccount")
+    assert pod["serviceAccountName"] == name and name in accounts
+    assert accounts[name]["automountServiceAccountToken"] is False
+    assert pod["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_probes_use_estate_common_probe(overlay, service):
+    ctr = container(deployment(render(overlay), SERVICES[service]))
+    probe = ["python", "-m", "estate_common.probe"]
+    assert ctr["readinessProbe"]["exec"]["command"] == [*probe, "ready", service]
+    assert ctr["livenessProbe"]["exec"]["command"] == [*probe, "alive", service]
+    # The ready probe waits up to RPC_TIMEOUT (5 s) for the health RPC.
+    assert ctr["readinessProbe"]["timeoutSeconds"] > 5
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_probes_and_service_reach_port_8080(overlay):
+    docs = render(overlay)
+    dep = deployment(docs, "gateway")
+    ctr = container(dep)
+    ports = {p.get("name"): p["containerPort"] for p in ctr["ports"]}
+    assert 8080 in ports.values()
+
+    def resolve(port):
+        return ports.get(port, port) if isinstance(port, str) else port
+
+    assert ctr["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert ctr["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert resolve(ctr["readinessProbe"]["httpGet"]["port"]) == 8080
+    assert resolve(ctr["livenessProbe"]["httpGet"]["port"]) == 8080
+    assert env_value(ctr, "GATEWAY_HOST") == "0.0.0.0"
+
+    services = objects(docs, "Service")
+    assert set(services) == {"gateway"}, "only the gateway takes traffic through a Service"
+    svc = services["gateway"]
+    assert svc["spec"]["selector"].items() <= dep["spec"]["template"]["metadata"]["labels"].items()
+    (port,) = svc["spec"]["ports"]
+    assert port["port"] == 80
+    assert resolve(port["targetPort"]) == 8080
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_deployment_has_an_hpa_and_a_pdb(overlay):
+    docs = render(overlay)
+    deployments = objects(docs, "Deployment")
+    assert set(deployments) == set(COMPONENTS)
+    hpas = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
+    assert all(h["apiVersion"] == "autoscaling/v2" for h in hpas)
+    targets = {h["spec"]["scaleTargetRef"]["name"]: h for h in hpas
+               if h["spec"]["scaleTargetRef"]["kind"] == "Deployment"}
+    assert set(targets) == set(COMPONENTS)
+    for name, hpa in targets.items():
+        assert "replicas" not in deployments[name]["spec"], f"{name}: the HPA owns replicas"
+        assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+        (metric,) = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+        assert metric["resource"]["target"]["type"] == "Utilization"
+
+    pdb_selectors = [p["spec"]["selector"]["matchLabels"]
+                     for p in docs if p["kind"] == "PodDisruptionBudget"]
+    for name, dep in deployments.items():
+        pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+        matching = [s for s in pdb_selectors if s.items() <= pod_labels.items()]
+        assert len(matching) == 1, f"{name}: expected exactly one PodDisruptionBudget"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_environment_broker_store_and_distinct_databases(overlay):
+    docs = render(overlay)
+    databases = {}
+    for name in COMPONENTS:
+        ctr = container(deployment(docs, name))
+        names = env_sources(docs, overlay, ctr)
+        assert {"AMQP_URI", "MONGO_URI", "RPC_TIMEOUT", "LOG_LEVEL"} <= names, name
+        databases[name] = env_value(ctr, "MONGO_DB")
+        if name == "gateway":
+            assert GATEWAY_SECRET_KEYS <= names
+        else:
+            assert not GATEWAY_SECRET_KEYS & names, f"{name} must not see gateway secrets"
+    for service, name in SERVICES.items():
+        assert databases[name] == f"estate_{service}"
+    assert databases["gateway"] == "estate_gateway"
+    assert len(set(databases.values())) == len(databases)
+
+
+def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
+    dev_secrets = [d for d in render("dev") if d["kind"] == "Secret"]
+    assert [s["metadata"]["name"].startswith(SECRET_NAME) for s in dev_secrets] == [True]
+    assert set(dev_secrets[0]["data"]) == secret_example_keys()
+    assert not [d for d in render("prod") if d["kind"] == "Secret"], (
+        "prod must not render a Secret: real credentials are supplied out of band"
+    )
+
+
+def test_prod_runs_at_least_two_of_everything():
+    for hpa in (d for d in render("prod") if d["kind"] == "HorizontalPodAutoscaler"):
+        assert hpa["spec"]["minReplicas"] >= 2, hpa["metadata"]["name"]
+        assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
+
+
+def test_prod_images_are_pinned_and_dev_uses_compose_tags():
+    for overlay in OVERLAYS:
+        for dep in objects(render(overlay), "Deployment").values():
+            image = container(dep)["image"]
+            name = dep["metadata"]["name"]
+            assert image.split("@")[0].rsplit(":", 1)[0].endswith(f"estate-ops/{name}")
+            if overlay == "prod":
+                tag = re.search(r":([^/:@]+)(@|$)", image)
+                assert "@sha256:" in image or (tag and tag.group(1) != "latest"), (
+                    f"prod image {image!r} is not pinned"
+                )
+            else:
+                assert image == f"estate-ops/{name}:dev"
+
+
+def test_prod_resources_exceed_dev():
+    def cpu_millis(value):
+        value = str(value)
+        return int(value[:-1]) if value.endswith("m") else int(float(value) * 1000)
+
+    dev, prod = objects(render("dev"), "Deployment"), objects(render("prod"), "Deployment")
+    for name in COMPONENTS:
+        dev_res, prod_res = container(dev[name])["resources"], container(prod[name])["resources"]
+        assert cpu_millis(prod_res["limits"]["cpu"]) > cpu_millis(dev_res["limits"]["cpu"]), name
+        assert cpu_millis(prod_res["requests"]["cpu"]) > cpu_millis(dev_res["requests"]["cpu"]), name
+
+
+# --- docker compose and Dockerfiles ---------------------------------------------
+
+def compose():
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def dockerfile_instructions(path):
+    """(INSTRUCTION, argument) pairs, comments dropped and continuations joined."""
+    text = re.sub(r"\\\n", " ", path.read_text())
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            instruction, _, argument = line.partition(" ")
+            pairs.append((instruction.upper(), argument.strip()))
+    return pairs
+
+
+def test_compose_declares_every_part_with_a_healthcheck():
+    services = compose()["services"]
+    expected = {"rabbitmq", "mongo", *SERVICES.values(), "gateway"}
+    assert expected <= set(services)
+    for name in expected:
+        test = services[name].get("healthcheck", {}).get("test")
+        assert test and test[0] in ("CMD", "CMD-SHELL"), f"{name}: no healthcheck"
+
+    for service, name in SERVICES.items():
+        svc = services[name]
+        assert svc["build"]["context"] == "."
+        assert svc["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+        assert svc["healthcheck"]["test"] == ["CMD", "python", "-m", "estate_common.probe", "ready", service]
+        assert {"AMQP_URI", "MONGO_URI"} <= set(svc["environment"])
+        for dependency in ("rabbitmq", "mongo"):
+            assert svc["depends_on"][dependency]["condition"] == "service_healthy"
+
+    gateway = services["gateway"]
+    assert "8080:8080" in gateway["ports"]
+    assert gateway["environment"]["GATEWAY_HOST"] == "0.0.0.0"
+    assert gateway["environment"]["ESTATE_ADMIN_PASSWORD"].startswith("${ESTATE_ADMIN_PASSWORD:?")
+    assert "/readyz" in " ".join(gateway["healthcheck"]["test"])
+    for name in SERVICES.values():
+        assert gateway["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_compose_builds_the_base_image_before_the_services():
+    services = compose()["services"]
+    assert services["base"]["build"]["dockerfile"] == "deploy/docker/base.Dockerfile"
+    for name in SERVICES.values():
+        build = services[name]["build"]
+        context_name = build["args"]["BASE_IMAGE"]
+        assert build["additional_contexts"][context_name] == "service:base"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_dockerfile_runs_its_own_package(service):
+    path = REPO / "services" / service / "Dockerfile"
+    assert path.is_file(), f"missing {path.relative_to(REPO)}"
+    steps = dockerfile_instructions(path)
+    assert steps[0] == ("ARG", "BASE_IMAGE=estate-ops/base:latest")
+    assert steps[1] == ("FROM", "${BASE_IMAGE}")
+    copies = [arg.split() for instr, arg in steps if instr == "COPY"]
+    assert copies == [[f"services/{service}", f"/app/services/{service}"]], "copy only this service"
+    assert ("WORKDIR", f"/app/services/{service}") in steps
+    assert [arg for instr, arg in steps if instr == "USER"][-1] == "10001"
+    cmd = json.loads([arg for instr, arg in steps if instr == "CMD"][-1])
+    # run the service class by name: the module also imports mixin classes nameko would take for services
+    assert cmd == ["nameko", "run", "--config", "config.yml", topology.SERVICES[service]]
+    assert (REPO / "services" / service / "config.yml").is_file()
+
+
+@pytest.mark.parametrize("path", ["deploy/docker/base.Dockerfile", "gateway/Dockerfile"])
+def test_shared_dockerfiles_are_non_root_and_set_the_contracts_dir(path):
+    steps = dockerfile_instructions(REPO / path)
+    assert steps[0] == ("FROM", "python:3.11-slim")
+    assert [arg for instr, arg in steps if instr == "USER"][-1] == "10001"
+    envs = " ".join(arg for instr, arg in steps if instr == "ENV")
+    assert "ESTATE_CONTRACTS_DIR=/app/contracts" in envs
+    assert ("COPY", "contracts contracts") in steps
+    if path.startswith("gateway"):
+        assert ("EXPOSE", "8080") in steps
+        cmd = json.loads([arg for instr, arg in steps if instr == "CMD"][-1])
+        assert cmd[0] == "gunicorn" and cmd[-1] == "gateway.app:create_app()"
