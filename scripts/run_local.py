@@ -34,7 +34,8 @@ class System:
 
     def start(self):
         for name, target in SERVICES.items():
-            self._spawn([str(BIN / "nameko"), "run", "--config", "config.yml", target], ROOT / "services" / name)
+            self._spawn([str(BIN / "python"), "-m", "estate_common.serve", "--config", "config.yml", target],
+                        ROOT / "services" / name)
         # from gateway/, so that "gateway" is the package, not the project folder of that name
         self._spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "gateway.app:create_app()"], ROOT / "gateway")
         return self

@@ -86,6 +86,7 @@ def _begin():
     g.request_id = requests_in.request_id()
     g.started = time.monotonic()
     logs.set_request_id(g.request_id)
+    requests_in.refuse_oversized(current_app.config["MAX_CONTENT_LENGTH"])
 
 
 def _finish(response):

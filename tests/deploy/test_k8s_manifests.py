@@ -356,7 +356,7 @@ def test_service_dockerfile_runs_its_own_package(service):
     assert [arg for instr, arg in steps if instr == "USER"][-1] == "10001"
     cmd = json.loads([arg for instr, arg in steps if instr == "CMD"][-1])
     # run the service class by name: the module also imports mixin classes nameko would take for services
-    assert cmd == ["nameko", "run", "--config", "config.yml", topology.SERVICES[service]]
+    assert cmd == ["python", "-m", "estate_common.serve", "--config", "config.yml", topology.SERVICES[service]]
     assert (REPO / "services" / service / "config.yml").is_file()
 
 

@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -95,6 +96,56 @@ class Contracts:
             for described in _describe(error):
                 found[(described["field"], described["message"])] = described
         return sorted(found.values(), key=lambda e: e["field"])
+
+    # -- HTTP traffic against openapi.yaml ---------------------------------
+    def path_template(self, actual_path):
+        """The ``paths`` key of openapi.yaml that ``actual_path`` matches, or None."""
+        for template in self.openapi["paths"]:
+            pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"
+            if re.match(pattern, actual_path):
+                return template
+        return None
+
+    def response_schema_ref(self, template, method, status, media_type):
+        """The ``openapi.yaml#<pointer>`` of the schema of that response, following ``$ref``s."""
+        pointer = ["paths", template, method.lower(), "responses", str(status)]
+        node, pointer = self._follow(pointer)
+        if node is None:
+            return None
+        node, pointer = self._follow(pointer + ["content", media_type, "schema"])
+        if node is None:
+            return None
+        return "openapi.yaml#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in pointer)
+
+    def _follow(self, pointer):
+        node, path = self.openapi, []
+        for part in pointer:
+            if isinstance(node, dict) and "$ref" in node and part not in node:
+                path = node["$ref"].lstrip("#/").split("/")
+                node = self._at(path)
+            if not isinstance(node, dict) or part not in node:
+                return None, pointer
+            node, path = node[part], path + [part]
+        if isinstance(node, dict) and set(node) == {"$ref"} and node["$ref"].startswith("#/components/responses/"):
+            path = node["$ref"].lstrip("#/").split("/")
+            node = self._at(path)
+        return node, path
+
+    def _at(self, path):
+        node = self.openapi
+        for part in path:
+            node = node[part]
+        return node
+
+    def http_response_errors(self, method, actual_path, status, media_type, body):
+        """What is wrong with a response the gateway gave, judged by openapi.yaml."""
+        template = self.path_template(actual_path)
+        if template is None:
+            return [field_error("(path)", f"{actual_path} is not in openapi.yaml")]
+        ref = self.response_schema_ref(template, method, status, media_type)
+        if ref is None:
+            return [field_error("(status)", f"{method} {template} does not declare {status} {media_type}")]
+        return self.errors(ref, body)
 
     # -- the three checks the system makes -------------------------------
     def check_rpc_input(self, service, method, payload):

@@ -1,0 +1,20 @@
+"""``python -m estate_common.serve --config config.yml module:Class``
+
+Exactly ``nameko run`` with the same arguments, after filtering two start-up
+warnings: nameko 2.14 stands on eventlet and pkg_resources, both deprecated,
+and their multi-line warnings would break the JSON-lines log stream.
+"""
+import sys
+import warnings
+
+
+def main():
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    warnings.filterwarnings("ignore", message=r"pkg_resources is deprecated")
+    from nameko.cli.main import main as nameko_main
+    sys.argv = ["nameko", "run", *sys.argv[1:]]
+    return nameko_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""archive's rules, without broker or store."""
+from datetime import datetime, timezone
+
+import pytest
+
+from archive import domain
+from estate_common.errors import InvalidInput
+from estate_common.testing import event
+
+NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+HOUSEHOLD = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
+             "owner": {"name": "李四", "phone": "13912345678"}}
+
+
+def test_estate_code_is_upper_cased_and_the_id_follows_from_it():
+    one = domain.new_estate({"code": "sh-pd-01", "name": " Lakeside ", "address": "1 Road"}, NOW)
+    two = domain.new_estate({"code": "SH-PD-01", "name": "Other", "address": "2 Road"}, NOW)
+    assert one["code"] == "SH-PD-01" and one["name"] == "Lakeside"
+    assert one["_id"] == two["_id"] == one["estate_id"]  # a duplicate code collides on _id
+    assert one["created_at"] == "2026-11-23T08:30:00.000Z"
+
+
+@pytest.mark.parametrize("area", [89.37, 100, 0.01, 75.5])
+def test_areas_with_at_most_two_decimals_are_kept_exactly(area):
+    assert domain.new_household("est_1", dict(HOUSEHOLD, area_m2=area), NOW)["area_m2"] == area
+
+
+@pytest.mark.parametrize("area", [89.375, 0.001, 12.3456])
+def test_areas_with_more_decimals_are_refused_not_rounded(area):
+    with pytest.raises(InvalidInput) as refused:
+        domain.new_household("est_1", dict(HOUSEHOLD, area_m2=area), NOW)
+    assert refused.value.errors[0]["field"] == "data.area_m2"
+
+
+def test_a_household_is_keyed_by_estate_building_unit_and_room():
+    first = domain.new_household("est_1", HOUSEHOLD, NOW)
+    same_room = domain.new_household("est_1", dict(HOUSEHOLD, room="1201 "), NOW)
+    other_estate = domain.new_household("est_2", HOUSEHOLD, NOW)
+    other_room = domain.new_household("est_1", dict(HOUSEHOLD, room="1202"), NOW)
+    assert first["_id"] == same_room["_id"]
+    assert len({first["_id"], other_estate["_id"], other_room["_id"]}) == 3
+    assert first["status"] == "vacant" and first["version"] == 1
+
+
+def test_household_events_carry_no_personal_data():
+    data = domain.household_event_data(domain.new_household("est_1", HOUSEHOLD, NOW))
+    assert "owner" not in data and "13912345678" not in str(data)
+    assert data["area_m2"] == 89.37
+
+
+@pytest.mark.parametrize("phone, masked", [
+    ("13912345678", "139****5678"),
+    ("021-12345678", "021*****5678"),
+    ("1234567", "*******"),
+])
+def test_phone_masking_keeps_only_the_ends(phone, masked):
+    assert domain.mask_phone(phone) == masked
+
+
+@pytest.mark.parametrize("roles, sees_phone", [
+    (["operator_admin"], True), (["manager"], True), (["agent"], True), (["steward"], True),
+    (["archivist"], True), (["technician"], False), (["security"], False),
+    (["accountant", "cashier"], False), (["technician", "agent"], True),
+])
+def test_only_roles_with_the_right_see_the_owner_phone(roles, sees_phone):
+    household = {"id": "hh_1", "owner": {"name": "李四", "phone": "13912345678"}}
+    shown = domain.household_view(household, roles)["owner"]["phone"]
+    assert (shown == "13912345678") is sees_phone
+    assert household["owner"]["phone"] == "13912345678"  # the stored document is untouched
+
+
+def test_a_record_of_an_event_is_derived_from_the_event_id():
+    created = event("customer_service", "service_request_created", "est_1", {
+        "id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": "hh_1",
+        "channel": "phone", "description": "leak", "due_at": None, "created_at": "2026-11-23T08:00:00.000Z"})
+    record = domain.record_from_event("service_request", created, NOW)
+    again = domain.record_from_event("service_request", created, NOW)
+    assert record["_id"] == again["_id"]
+    assert record["subject_id"] == "sr_1" and record["estate_id"] == "est_1"
+    assert record["actor"] == "tester" and record["request_id"] == "test-request"
+
+
+def test_a_change_log_entry_says_who_what_and_when_without_values():
+    created = event("archive", "household_created", "est_1", {
+        "id": "hh_1", "estate_id": "est_1", "building": "3", "unit": "1", "room": "1201",
+        "area_m2": 89.37, "status": "vacant", "version": 1})
+    change = domain.change_from_event("household", created)
+    assert change["actor"] == "tester" and change["action"] == "household_created"
+    assert change["at"] == created["occurred_at"]
+    assert "area_m2" in change["fields"] and 89.37 not in change.values()

@@ -1,0 +1,119 @@
+"""customer-service entrypoints, run against the embedded store without a broker."""
+import pytest
+
+from customer_service.service import CustomerService
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, NotFound
+from estate_common.testing import as_caller, event, staff, worker
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+
+
+@pytest.fixture
+def desk():
+    desk = worker(CustomerService, caller=AGENT)
+    desk.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201",
+        "area_m2": 89.37, "status": "occupied", "version": 1}))
+    return desk
+
+
+def new(kind="repair", household="hh_1", **extra):
+    return {"estate_id": ESTATE, "data": {"kind": kind, "household_id": household, "channel": "phone",
+                                          "description": "water leaking under the sink", **extra}}
+
+
+def test_a_request_is_registered_numbered_and_announced(desk):
+    created = desk.create_request(new())
+    assert created["number"].endswith("-000001") and created["status"] == "open"
+    assert created["created_by"] == "zhang" and len(created["history"]) == 1
+    [announced] = desk.outbox.of_type("service_request_created")
+    assert announced["data"]["id"] == created["id"] and announced["actor"] == "zhang"
+
+
+def test_numbers_run_on_per_estate(desk):
+    numbers = [desk.create_request(new(kind)) ["number"] for kind in ("repair", "complaint", "praise")]
+    assert [n[-6:] for n in numbers] == ["000001", "000002", "000003"]
+
+
+def test_an_unknown_household_is_refused_by_name(desk):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        desk.create_request(new(household="hh_elsewhere"))
+    assert refused.value.errors[0]["field"] == "data.household_id"
+    assert desk.db.service_requests.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"kind": "gossip"}, "data.kind"),
+    ({"channel": "pigeon"}, "data.channel"),
+    ({"description": ""}, "data.description"),
+    ({"household_id": {"$gt": ""}}, "data.household_id"),
+    ({"priority": "high"}, "data.priority"),
+])
+def test_bad_input_is_refused_naming_the_field(desk, bad, field):
+    payload = new()
+    payload["data"].update(bad)
+    with pytest.raises(InvalidInput) as refused:
+        desk.create_request(payload)
+    assert field in {e["field"] for e in refused.value.errors}
+    assert desk.db.service_requests.count_documents({}) == 0 and desk.outbox.published == []
+
+
+def test_a_retry_with_the_same_idempotency_key_finds_the_first_request(desk):
+    as_caller(desk, AGENT, idempotency_key="key-1")
+    first = desk.create_request(new())
+    again = desk.create_request(new())
+    assert again["id"] == first["id"] and again["number"] == first["number"]
+    assert len(desk.outbox.published) == 1
+    as_caller(desk, AGENT, idempotency_key="key-2")
+    assert desk.create_request(new())["id"] != first["id"]
+
+
+def test_a_complaint_is_due_in_the_estates_reply_time(desk):
+    clock.freeze(clock.parse_iso("2026-11-23T08:30:00Z"))
+    assert desk.create_request(new("complaint"))["due_at"] == "2026-11-30T08:30:00.000Z"
+    desk.db.settings.insert_one({"_id": ESTATE, "estate_id": ESTATE, "values": {"complaint_reply_days": 2}})
+    assert desk.create_request(new("complaint"))["due_at"] == "2026-11-25T08:30:00.000Z"
+
+
+def test_requests_are_filtered_and_scoped(desk):
+    desk.create_request(new("repair"))
+    desk.create_request(new("complaint"))
+    listed = desk.list_requests({"estate_id": ESTATE, "filters": {"kind": "complaint"}})["items"]
+    assert [r["kind"] for r in listed] == ["complaint"]
+    as_caller(desk, staff("li", ["agent"], ["est_2"]))
+    with pytest.raises(Forbidden):
+        desk.list_requests({"estate_id": ESTATE})
+
+
+def test_a_request_of_another_estate_is_not_found(desk):
+    created = desk.create_request(new())
+    as_caller(desk, staff("li", ["manager"], ["*"]))
+    with pytest.raises(NotFound):
+        desk.get_request({"estate_id": "est_2", "id": created["id"]})
+
+
+def test_the_work_order_marks_its_request_dispatched_once(desk):
+    created = desk.create_request(new())
+    order = event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": created["id"]},
+        "request_id": created["id"], "household_id": "hh_1", "priority": "normal", "status": "pending",
+        "created_at": "2026-11-23T08:31:00.000Z"})
+    desk.on_work_order_created(order)
+    desk.on_work_order_created(order)
+    shown = desk.get_request({"estate_id": ESTATE, "id": created["id"]})
+    assert shown["status"] == "dispatched" and shown["work_order_id"] == "wo_1"
+    assert [step["action"] for step in shown["history"]] == ["registered", "dispatched"]
+
+
+def test_a_newer_household_copy_wins_and_an_older_one_is_ignored(desk):
+    newer = event("archive", "household_created", ESTATE, {
+        "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201",
+        "area_m2": 90.0, "status": "occupied", "version": 3})
+    older = event("archive", "household_created", ESTATE, dict(newer["data"], area_m2=70.0, version=2))
+    desk.copy_household(newer)
+    desk.copy_household(older)
+    assert desk.db.households.find_one({"_id": "hh_1"})["area_m2"] == 90.0

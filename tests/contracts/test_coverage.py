@@ -1,0 +1,117 @@
+"""Every RPC method, event and route has its contract in contracts/, and every
+contract has its counterpart in the code: a contract change is a reviewed diff."""
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+from nameko.rpc import Rpc
+
+from estate_common import contracts, topology
+from estate_common.nameko.entrypoints import consumes  # noqa: F401  (documents what is scanned for)
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOK = contracts.load()
+
+
+def service_class(name):
+    module, cls = topology.SERVICES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def entrypoints(cls, kind):
+    found = set()
+    for attr, member in inspect.getmembers(cls):
+        for entrypoint in getattr(member, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, kind):
+                found.add(attr)
+    return found
+
+
+def consumed_events(cls):
+    from nameko.events import EventHandler
+    found = set()
+    for _, member in inspect.getmembers(cls):
+        for entrypoint in getattr(member, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, EventHandler):
+                found.add((entrypoint.source_service, entrypoint.event_type))
+    return found
+
+
+def published_events(service):
+    """Event types a service announces: every ``outbox.event("type", ...)`` in its package."""
+    package = ROOT / "services" / service / service
+    text = "\n".join(path.read_text() for path in package.rglob("*.py"))
+    return {(service, name) for name in re.findall(r'outbox\.event\(\s*"([a-z_]+)"', text)}
+
+
+@pytest.mark.parametrize("service", topology.SERVICES)
+def test_every_rpc_method_has_a_contract_and_every_contract_a_method(service):
+    methods = entrypoints(service_class(service), Rpc)
+    declared = {method for svc, method in BOOK.rpc_methods() if svc == service}
+    assert methods == declared
+
+
+def test_every_contracted_service_exists():
+    assert {svc for svc, _ in BOOK.rpc_methods()} == set(topology.SERVICES)
+
+
+@pytest.mark.parametrize("service", topology.SERVICES)
+def test_every_consumed_event_has_a_contract(service):
+    assert consumed_events(service_class(service)) <= BOOK.event_types()
+
+
+def test_every_event_contract_is_published_by_its_source_and_no_event_goes_without_one():
+    published = set().union(*(published_events(service) for service in topology.SERVICES))
+    assert published == BOOK.event_types()
+
+
+def test_every_event_contract_is_consumed_by_someone():
+    consumed = set().union(*(consumed_events(service_class(service)) for service in topology.SERVICES))
+    assert BOOK.event_types() <= consumed
+
+
+def test_rpc_contracts_are_json_schema_with_input_and_output():
+    for service, method in BOOK.rpc_methods():
+        document = BOOK.documents[f"rpc/{service}/{method}.json"]
+        assert set(document) >= {"title", "description", "input", "output"}, (service, method)
+        assert document["title"] == f"{service}.{method}"
+
+
+def _flask_routes():
+    from gateway.app import create_app
+    from gateway.docs import UNDOCUMENTED_ENDPOINTS
+    app = create_app({"admin_password": "contract-test-password", "jwt_secret": "c" * 40})
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in UNDOCUMENTED_ENDPOINTS:
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        routes |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return routes
+
+
+def test_every_gateway_route_is_in_openapi_and_every_openapi_operation_is_served():
+    documented = {(path, method) for path, item in BOOK.openapi["paths"].items()
+                  for method in item if method in ("get", "post", "put", "patch", "delete")}
+    assert _flask_routes() == documented
+
+
+def test_every_openapi_operation_declares_its_errors_and_every_ref_resolves():
+    for path, item in BOOK.openapi["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation["responses"]
+            assert any(code.startswith("2") for code in responses), (path, method)
+            if operation.get("security", BOOK.openapi["security"]):
+                assert "401" in responses, (path, method)
+            for status in responses:
+                response, _ = BOOK._follow(["paths", path, method, "responses", status])
+                for media in response["content"]:
+                    if status.startswith(("4", "5")) and path.startswith("/api/"):
+                        assert media == "application/problem+json", (path, method, status)
+                    ref = BOOK.response_schema_ref(path, method, status, media)
+                    assert ref is not None, (path, method, status)
+                    BOOK.validator(ref).is_valid({})  # resolves every $ref on the way

@@ -1,0 +1,249 @@
+"""Through the gateway over HTTP, as an outside client sees the system.
+
+One system per module (five services and the gateway as processes, as
+``make run`` starts them); each test makes its own estate so that tests do
+not depend on one another. The last test stops a service.
+"""
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+PHONE = "13655558888"
+STAFF_PASSWORD = "staff-password-long-enough"
+
+
+def eventually(probe, seconds=15, interval=0.1):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("the condition did not come true in time")
+
+
+def new_estate(api, admin):
+    code = "E2E-" + uuid.uuid4().hex[:6].upper()
+    answer = api.post("/api/v1/estates", {"code": code, "name": "Harbour View", "address": "88 Harbour Rd"}, admin)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def new_user(api, admin, roles, estate_ids):
+    username = f"u{uuid.uuid4().hex[:10]}"
+    answer = api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": roles,
+                                        "estate_ids": estate_ids}, admin)
+    assert answer.status_code == 201, answer.text
+    return api.token(username, STAFF_PASSWORD)
+
+
+def new_household(api, token, estate_id, room="1801"):
+    answer = api.post(f"/api/v1/estates/{estate_id}/households", {
+        "building": "5", "unit": "1", "room": room, "area_m2": 89.37,
+        "owner": {"name": "陈小明", "phone": PHONE}}, token)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def register(api, token, estate_id, household_id, kind="repair", headers=None):
+    """Register a request once customer-service has its copy of the household (events take a moment)."""
+    body = {"kind": kind, "household_id": household_id, "channel": "phone", "description": "pipe burst in kitchen"}
+
+    def attempt():
+        answer = api.post(f"/api/v1/estates/{estate_id}/service-requests", body, token, headers=headers)
+        return answer if answer.status_code != 422 else None
+    answer = eventually(attempt)
+    assert answer.status_code == 201, answer.text
+    return answer
+
+
+@pytest.fixture(scope="module")
+def desk(api, admin):
+    """An estate with a household, and an agent of that estate."""
+    estate = new_estate(api, admin)
+    agent = new_user(api, admin, ["agent"], [estate["id"]])
+    household = new_household(api, agent, estate["id"])
+    return {"estate": estate, "agent": agent, "household": household}
+
+
+def test_a_repair_typed_at_the_gateway_reaches_maintenance_and_the_archive(api, desk):
+    estate_id, agent = desk["estate"]["id"], desk["agent"]
+    request = register(api, agent, estate_id, desk["household"]["id"]).json()
+    assert request["number"].startswith("SR-") and request["status"] == "open" and request["due_at"]
+
+    orders = eventually(lambda: api.get(f"/api/v1/estates/{estate_id}/work-orders?request_id={request['id']}",
+                                        agent).json()["items"])
+    assert len(orders) == 1 and orders[0]["request_id"] == request["id"]
+    assert api.get(f"/api/v1/estates/{estate_id}/work-orders/{orders[0]['id']}", agent).json()["number"] == orders[0]["number"]
+
+    shown = eventually(lambda: (lambda r: r if r["status"] == "dispatched" else None)(
+        api.get(f"/api/v1/estates/{estate_id}/service-requests/{request['id']}", agent).json()))
+    assert shown["work_order_id"] == orders[0]["id"]
+    assert [step["action"] for step in shown["history"]] == ["registered", "dispatched"]
+
+    records = eventually(lambda: api.get(f"/api/v1/estates/{estate_id}/archive/records?subject_id={request['id']}",
+                                         agent).json()["items"])
+    assert records[0]["subject_type"] == "service_request" and records[0]["data"]["number"] == request["number"]
+
+
+def test_concurrent_creates_get_unique_consecutive_numbers(api, admin):
+    estate = new_estate(api, admin)
+    agent = new_user(api, admin, ["agent"], [estate["id"]])
+    household = new_household(api, agent, estate["id"])
+    register(api, agent, estate["id"], household["id"], kind="consultation")  # the household copy has arrived
+
+    def create(_):
+        answer = api.post(f"/api/v1/estates/{estate['id']}/service-requests", {
+            "kind": "complaint", "household_id": household["id"], "channel": "app", "description": "noise"}, agent)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["number"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        numbers = list(pool.map(create, range(40)))
+    sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert sequence == list(range(2, 42))
+
+
+def test_an_idempotent_create_is_answered_once(api, desk):
+    estate_id, agent = desk["estate"]["id"], desk["agent"]
+    household = new_household(api, agent, estate_id, room="idem-" + uuid.uuid4().hex[:6])
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first = register(api, agent, estate_id, household["id"], headers=key)
+    again = api.post(f"/api/v1/estates/{estate_id}/service-requests", json.loads(first.request.body), agent, headers=key)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other_body = dict(json.loads(first.request.body), description="something else")
+    assert api.post(f"/api/v1/estates/{estate_id}/service-requests", other_body, agent, headers=key).status_code == 422
+    listed = api.get(f"/api/v1/estates/{estate_id}/service-requests?household_id={household['id']}", agent).json()
+    assert len(listed["items"]) == 1
+
+
+BAD_HOUSEHOLDS = [
+    ("malformed JSON", b'{"building": "1",', {"Content-Type": "application/json"}, 400, "(body)"),
+    ("not an object", b'["building"]', {"Content-Type": "application/json"}, 400, "(body)"),
+    ("wrong media type", b"building=1", {"Content-Type": "application/x-www-form-urlencoded"}, 415, None),
+    ("wrong type", {"building": 5}, None, 400, "building"),
+    ("operator injection", {"building": {"$gt": ""}}, None, 400, "building"),
+    ("unknown enum", {"status": "haunted"}, None, 400, "status"),
+    ("unknown field", {"colour": "red"}, None, 400, "colour"),
+    ("negative area", {"area_m2": -10}, None, 400, "area_m2"),
+    ("area with three decimals", {"area_m2": 10.125}, None, 400, "area_m2"),
+    ("bad phone", {"owner": {"name": "x", "phone": "call me"}}, None, 400, "owner.phone"),
+    ("oversized body", {"building": "x" * 1_100_000}, None, 413, None),
+]
+
+
+@pytest.mark.parametrize("case, change, headers, status, field", BAD_HOUSEHOLDS, ids=[c[0] for c in BAD_HOUSEHOLDS])
+def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(api, desk, case, change, headers, status, field):
+    estate_id, agent = desk["estate"]["id"], desk["agent"]
+    path = f"/api/v1/estates/{estate_id}/households"
+    before = len(api.get(path + "?limit=200", agent).json()["items"])
+    valid = {"building": "9", "unit": "9", "room": uuid.uuid4().hex[:8], "area_m2": 50,
+             "owner": {"name": "赵六", "phone": "13511112222"}}
+    if isinstance(change, bytes):
+        answer = api.call("POST", path, agent, data=change, headers=headers)
+    else:
+        answer = api.post(path, {**valid, **change}, agent)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    problem = answer.json()
+    assert problem["status"] == status and problem["title"] and problem["code"]
+    if field:
+        assert field in [e["field"] for e in problem["errors"]]
+    assert len(api.get(path + "?limit=200", agent).json()["items"]) == before
+
+
+@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=500", "limit"),
+                                          ("cursor=%21%21", "cursor"), ("kind=gossip", "kind"),
+                                          ("sort=-created_at", "sort")])
+def test_bad_paging_and_filters_are_refused(api, desk, query, field):
+    answer = api.get(f"/api/v1/estates/{desk['estate']['id']}/service-requests?{query}", desk["agent"])
+    assert answer.status_code == 400
+    assert field in [e["field"] for e in answer.json()["errors"]]
+
+
+def test_unknown_and_foreign_ids_are_refused(api, admin, desk):
+    estate_id, agent = desk["estate"]["id"], desk["agent"]
+    other = new_estate(api, admin)
+    foreign = new_household(api, admin, other["id"])
+    answer = api.post(f"/api/v1/estates/{estate_id}/service-requests", {
+        "kind": "repair", "household_id": foreign["id"], "channel": "phone", "description": "x"}, agent)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "household_id"
+    assert api.get(f"/api/v1/estates/{estate_id}/households/hh_nope", agent).status_code == 404
+    assert api.get(f"/api/v1/estates/{estate_id}/service-requests/sr_nope", agent).status_code == 404
+    unknown_estate = api.post("/api/v1/users", {"username": "ghost" + uuid.uuid4().hex[:6], "password": STAFF_PASSWORD,
+                                                "roles": ["agent"], "estate_ids": ["est_nope"]}, admin)
+    assert unknown_estate.status_code == 422 and unknown_estate.json()["errors"][0]["field"] == "estate_ids[0]"
+
+
+def test_a_user_of_one_estate_cannot_touch_another(api, admin, desk):
+    other = new_estate(api, admin)
+    foreign = new_household(api, admin, other["id"])
+    agent = desk["agent"]
+    assert api.get(f"/api/v1/estates/{other['id']}", agent).status_code == 403
+    assert api.get(f"/api/v1/estates/{other['id']}/households/{foreign['id']}", agent).status_code == 403
+    written = api.post(f"/api/v1/estates/{other['id']}/service-requests", {
+        "kind": "repair", "household_id": foreign["id"], "channel": "phone", "description": "x"}, agent)
+    assert written.status_code == 403
+    assert [e["id"] for e in api.get("/api/v1/estates", agent).json()["items"]] == [desk["estate"]["id"]]
+    assert api.post("/api/v1/estates", {"code": "NOPE-1", "name": "x", "address": "y"}, agent).status_code == 403
+
+
+def test_roles_without_the_right_see_masked_phones(api, admin, desk):
+    technician = new_user(api, admin, ["technician"], [desk["estate"]["id"]])
+    shown = api.get(f"/api/v1/estates/{desk['estate']['id']}/households/{desk['household']['id']}", technician).json()
+    assert shown["owner"]["phone"] == PHONE[:3] + "****" + PHONE[-4:]
+    assert desk["household"]["owner"]["phone"] == PHONE
+
+
+def test_tokens_are_required_and_checked(api, desk, admin):
+    path = f"/api/v1/estates/{desk['estate']['id']}/service-requests"
+    assert api.get(path).status_code == 401
+    tampered = admin[:-3] + ("AAA" if not admin.endswith("AAA") else "BBB")
+    assert api.get(path, tampered).status_code == 401
+    assert api.post("/api/v1/auth/token", {"username": "admin", "password": "wrong"}).status_code == 401
+
+
+def test_request_ids_are_kept_and_passed_on(api, desk):
+    request_id = "trace-" + uuid.uuid4().hex
+    answer = api.get(f"/api/v1/estates/{desk['estate']['id']}/service-requests", desk["agent"],
+                     headers={"X-Request-ID": request_id})
+    assert answer.headers["X-Request-ID"] == request_id
+
+
+def test_docs_and_the_openapi_document_are_served(api):
+    document = api.get("/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.1") and "/api/v1/estates/{estate_id}/service-requests" in document["paths"]
+    page = api.get("/api/docs")
+    assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
+
+
+def test_logs_are_json_lines_with_request_ids_and_no_personal_data(api, system, desk):
+    request_id = "logcheck-" + uuid.uuid4().hex
+    estate_id = desk["estate"]["id"]
+    api.post(f"/api/v1/estates/{estate_id}/households", {
+        "building": "L", "unit": "1", "room": uuid.uuid4().hex[:6], "area_m2": 60,
+        "owner": {"name": "孙七", "phone": "13900001234"}}, desk["agent"], headers={"X-Request-ID": request_id})
+    time.sleep(0.5)
+    lines = system.log_path.read_text(encoding="utf-8").splitlines()
+    parsed = [json.loads(line) for line in lines if line.strip()]  # every line is JSON
+    assert {entry["service"] for entry in parsed if entry.get("request_id") == request_id} >= {"gateway", "archive"}
+    text = "\n".join(lines)
+    assert PHONE not in text and "13900001234" not in text
+
+
+def test_a_service_that_is_down_answers_503_within_the_rpc_timeout(api, system, desk):
+    maintenance = next(p for p in system.processes if "maintenance.service:MaintenanceService" in p.args)
+    maintenance.terminate()
+    maintenance.wait(timeout=20)
+    started = time.monotonic()
+    answer = api.get(f"/api/v1/estates/{desk['estate']['id']}/work-orders", desk["agent"])
+    assert answer.status_code == 503 and answer.json()["code"] == "service_unavailable"
+    assert time.monotonic() - started < system.rpc_timeout + 2
+    ready = api.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["checks"]["maintenance"] != "ok"

@@ -1,0 +1,90 @@
+"""The services together on the real broker: events, redelivery, a service that was down."""
+import time
+
+import pytest
+from nameko.standalone.events import event_dispatcher
+
+from estate_common.errors import BusinessRuleViolation, ServiceUnavailable
+from estate_common.testing import event
+
+pytestmark = pytest.mark.broker
+
+OWNER = {"name": "王五", "phone": "13700001111"}
+
+
+def estate_with_household(rpc, eventually, code="BJ-01"):
+    estate = rpc("archive", "create_estate", {"data": {"code": code, "name": "Sunrise", "address": "5 East Rd"}})
+    household = rpc("archive", "create_household", {"estate_id": estate["id"], "data": {
+        "building": "7", "unit": "2", "room": "602", "area_m2": 120.5, "owner": OWNER}})
+    return estate["id"], household["id"]
+
+
+def register_repair(rpc, eventually, estate_id, household_id):
+    """Register a repair as soon as customer-service holds its copy of the household."""
+    def attempt():
+        try:
+            return rpc("customer_service", "create_request", {"estate_id": estate_id, "data": {
+                "kind": "repair", "household_id": household_id, "channel": "app", "description": "no power"}})
+        except BusinessRuleViolation:
+            return None  # the household copy has not arrived yet
+    return eventually(attempt)
+
+
+def test_a_repair_travels_from_the_desk_to_maintenance_and_into_the_archive(system, rpc, eventually):
+    estate_id, household_id = estate_with_household(rpc, eventually)
+    request = register_repair(rpc, eventually, estate_id, household_id)
+
+    orders = eventually(lambda: rpc("maintenance", "list_work_orders",
+                                    {"estate_id": estate_id, "filters": {"request_id": request["id"]}})["items"])
+    assert len(orders) == 1 and orders[0]["source"] == {"type": "service_request", "id": request["id"]}
+
+    def dispatched():
+        shown = rpc("customer_service", "get_request", {"estate_id": estate_id, "id": request["id"]})
+        return shown if shown["status"] == "dispatched" else None
+
+    assert eventually(dispatched)["work_order_id"] == orders[0]["id"]
+
+    records = eventually(lambda: rpc("archive", "list_records",
+                                     {"estate_id": estate_id, "filters": {"subject_id": request["id"]}})["items"])
+    assert records[0]["event_type"] == "service_request_created" and records[0]["request_id"] == "it-request"
+    eventually(lambda: rpc("archive", "list_records",
+                           {"estate_id": estate_id, "filters": {"subject_id": orders[0]["id"]}})["items"])
+    changes = eventually(lambda: list(_archive_db(system).change_log.find({"estate_id": estate_id})))
+    assert {c["subject_type"] for c in changes} <= {"estate", "household"}
+
+
+def _archive_db(runner):
+    container = next(c for c in runner.containers if c.service_name == "archive")
+    return next(d for d in container.dependencies if type(d).__name__ == "Database").db
+
+
+def test_a_duplicated_event_opens_one_work_order(system, rpc, eventually, rabbit_config):
+    created = event("customer_service", "service_request_created", "est_dup", {
+        "id": "sr_dup", "number": "SR-2026-000009", "kind": "repair", "household_id": "hh_x", "channel": "phone",
+        "description": "gas smell", "due_at": None, "created_at": "2026-11-23T09:00:00.000Z"})
+    dispatch = event_dispatcher(rabbit_config)
+    dispatch("customer_service", "service_request_created", created)
+    dispatch("customer_service", "service_request_created", created)
+    listing = {"estate_id": "est_dup", "filters": {"request_id": "sr_dup"}}
+    eventually(lambda: rpc("maintenance", "list_work_orders", listing)["items"])
+    time.sleep(1.0)  # give a second copy every chance to land
+    assert len(rpc("maintenance", "list_work_orders", listing)["items"]) == 1
+
+
+def test_a_service_that_was_down_catches_up_on_what_was_published_meanwhile(
+        system, rpc, eventually, container_factory, rabbit_config):
+    from maintenance.service import MaintenanceService
+    estate_id, household_id = estate_with_household(rpc, eventually, code="BJ-02")
+    maintenance = next(c for c in system.containers if c.service_name == "maintenance")
+    maintenance.stop()
+
+    request = register_repair(rpc, eventually, estate_id, household_id)
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable):
+        rpc("maintenance", "list_work_orders", {"estate_id": estate_id}, timeout=1)
+    assert time.monotonic() - started < 2.5  # a 503 within the RPC timeout, never a hang
+
+    container_factory(MaintenanceService, rabbit_config).start()
+    orders = eventually(lambda: rpc("maintenance", "list_work_orders",
+                                    {"estate_id": estate_id, "filters": {"request_id": request["id"]}})["items"])
+    assert len(orders) == 1
