@@ -13,12 +13,7 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-import contextlib  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import uuid  # noqa: E402
-from urllib.parse import urlparse, urlunparse  # noqa: E402
 
 os.environ["ESTATE_CONTRACTS_STRICT"] = "1"  # a message that breaks its contract fails the test
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
@@ -26,32 +21,8 @@ os.environ.pop("MONGO_URI", None)  # the suite runs on the embedded store
 
 import pytest  # noqa: E402
 
-from estate_common import clock, config  # noqa: E402
-
-
-def _rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
-
-def _with_vhost(uri, vhost):
-    parts = urlparse(uri)
-    return urlunparse(parts._replace(path="/" + vhost))
-
-
-@contextlib.contextmanager
-def fresh_vhost():
-    base = config.amqp_uri()
-    if not shutil.which("rabbitmqctl"):
-        yield base
-        return
-    vhost = f"estate_test_{uuid.uuid4().hex[:12]}"
-    user = urlparse(base).username or "guest"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
-    try:
-        yield _with_vhost(base, vhost)
-    finally:
-        _rabbitmqctl("delete_vhost", vhost)
+from estate_common import clock  # noqa: E402
+from estate_common.vhosts import fresh_vhost  # noqa: E402
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ The end-to-end tests start the system the same way (``start()``).
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -70,6 +71,12 @@ class System:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def environment(overrides=None):

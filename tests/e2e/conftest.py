@@ -1,7 +1,6 @@
 """The whole system as ``make run`` starts it, on its own vhost and port, and an
 HTTP client that checks every response against contracts/openapi.yaml."""
 import importlib.util
-import socket
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,17 +22,11 @@ def _run_local():
     return module
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def system(module_amqp_uri, tmp_path_factory):
     run_local = _run_local()
     env = run_local.environment({
-        "GATEWAY_PORT": str(_free_port()),
+        "GATEWAY_PORT": str(run_local.free_port()),
         "AMQP_URI": module_amqp_uri,
         "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ESTATE_CONTRACTS_STRICT": "1",

@@ -81,11 +81,14 @@ class Contracts:
                 for name in self.documents if name.startswith("events/")}
 
     def validator(self, ref):
+        """A validator for ``document#pointer``, with every ``$ref`` inlined once: resolving
+        references on each validation took half of the time of a check."""
         if ref not in self._validators:
             document = ref.split("#")[0]
             if document not in self.documents:
                 raise ContractViolation(f"no contract {document}")
-            schema = {"$ref": BASE_URI + ref}
+            resolved = self.registry.resolver(BASE_URI).lookup(BASE_URI + ref)
+            schema = _inline(resolved.contents, resolved.resolver)
             self._validators[ref] = Draft202012Validator(schema, registry=self.registry)
         return self._validators[ref]
 
@@ -167,6 +170,22 @@ class Contracts:
         if strict():
             raise ContractViolation(message, errors)
         log.error(message)
+
+
+def _inline(node, resolver, depth=0):
+    """``node`` with its ``$ref``s replaced by what they point at (the contracts have no cycles)."""
+    if depth > 50:
+        raise ContractViolation("a contract refers to itself in a cycle")
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = resolver.lookup(node["$ref"])
+            inlined = _inline(target.contents, target.resolver, depth + 1)
+            siblings = {k: _inline(v, resolver, depth + 1) for k, v in node.items() if k != "$ref"}
+            return {"allOf": [inlined, siblings]} if siblings else inlined
+        return {k: _inline(v, resolver, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, resolver, depth + 1) for v in node]
+    return node
 
 
 def _path(parts):

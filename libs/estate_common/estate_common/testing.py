@@ -32,11 +32,12 @@ class RecordingOutbox:
         contracts.load().check_event(self.service_name, event_type, event)
         return event
 
-    def publish(self, collection, doc_id):
-        doc = collection.find_one({"_id": doc_id}, {"_outbox": 1}) or {}
-        for event in doc.get("_outbox", []):
-            self.published.append(event)
-            collection.update_one({"_id": doc_id}, {"$pull": {"_outbox": {"event_id": event["event_id"]}}})
+    def publish(self, collection, doc):
+        events = doc.get("_outbox", [])
+        self.published.extend(events)
+        if events:
+            collection.update_one({"_id": doc["_id"]},
+                                  {"$pull": {"_outbox": {"event_id": {"$in": [e["event_id"] for e in events]}}}})
 
     def of_type(self, event_type):
         return [e for e in self.published if e["event_type"] == event_type]
@@ -69,3 +70,4 @@ def event(source, event_type, estate_id, data, request_id="test-request", actor=
     built = make_event(source, event_type, estate_id, data, request_id=request_id, actor=actor)
     contracts.load().check_event(source, event_type, built)
     return built
+

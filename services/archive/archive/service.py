@@ -16,7 +16,7 @@ class ArchiveService(ServiceBase):
         estate = domain.new_estate(payload["data"], clock.now())
         estate["_outbox"] = [self.outbox.event("estate_created", estate["_id"], domain.estate_event_data(estate))]
         store.insert_estate(self.db, estate)
-        self.outbox.publish(self.db.estates, estate["_id"])
+        self.outbox.publish(self.db.estates, estate)
         return public(estate)
 
     @rpc_method
@@ -36,7 +36,7 @@ class ArchiveService(ServiceBase):
         household["_outbox"] = [self.outbox.event("household_created", estate_id,
                                                   domain.household_event_data(household))]
         store.insert_household(self.db, household)
-        self.outbox.publish(self.db.households, household["_id"])
+        self.outbox.publish(self.db.households, household)
         return domain.household_view(public(household), self.caller.roles)
 
     @rpc_method

@@ -26,7 +26,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, ServiceBase):
                                                 domain.created_event_data(request))]
         if not store.insert_request(self.db, request):
             return public(store.get_request(self.db, estate_id, request_id))
-        self.outbox.publish(self.db.service_requests, request_id)
+        self.outbox.publish(self.db.service_requests, request)
         return public(request)
 
     @rpc_method

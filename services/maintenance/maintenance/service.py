@@ -32,4 +32,4 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, ServiceBase):
         order["_outbox"] = [self.outbox.event("work_order_created", event["estate_id"],
                                               domain.created_event_data(order))]
         if store.insert_work_order(self.db, order):
-            self.outbox.publish(self.db.work_orders, order["_id"])
+            self.outbox.publish(self.db.work_orders, order)

@@ -54,12 +54,17 @@ class OutboxHandle:
         contracts.load().check_event(self._provider.service_name, event_type, event)
         return event
 
-    def publish(self, collection, doc_id):
-        """Publish the pending events of one document, then pull them off."""
-        doc = collection.find_one({"_id": doc_id}, {"_outbox": 1})
-        for event in (doc or {}).get("_outbox", []):
+    def publish(self, collection, doc):
+        """Publish the pending events of a document just written, then pull them off.
+
+        ``doc`` is the document as written (or as read by the sweep): no read-back, which on the
+        embedded store would scan the whole collection."""
+        published = []
+        for event in doc.get("_outbox", []):
             self._provider.publish(event)
-            collection.update_one({"_id": doc_id}, {"$pull": {"_outbox": {"event_id": event["event_id"]}}})
+            published.append(event["event_id"])
+        if published:
+            collection.update_one({"_id": doc["_id"]}, {"$pull": {"_outbox": {"event_id": {"$in": published}}}})
 
     def sweep(self, db):
         """Publish events that were left pending longer than the sweep interval."""
@@ -70,8 +75,8 @@ class OutboxHandle:
                 continue
             collection = db[name]
             stale = {"_outbox": {"$elemMatch": {"occurred_at": {"$lt": cutoff}}}}
-            for doc in list(collection.find(stale, {"_id": 1})):
-                self.publish(collection, doc["_id"])
+            for doc in list(collection.find(stale, {"_outbox": 1})):
+                self.publish(collection, doc)
                 published += 1
         if published:
             log.warning("outbox sweep published the events of %d documents", published)
