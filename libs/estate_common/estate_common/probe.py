@@ -2,8 +2,9 @@
 
 ``python -m estate_common.probe alive SERVICE``: the heartbeat timer has
 written within three intervals (the process and its event loop are alive).
-``python -m estate_common.probe ready SERVICE``: the service answers its
-``health`` RPC over the broker within the timeout (broker, service and store).
+``python -m estate_common.probe ready SERVICE``: this process is alive and the
+service answers its ``health`` RPC over the broker within the timeout (broker,
+service and store). Any replica may answer the RPC, hence the heartbeat too.
 """
 import os
 import sys
@@ -11,7 +12,6 @@ import tempfile
 import time
 
 from . import config
-from .rpc_client import RpcClient
 
 HEARTBEAT_SECONDS = config.env_float("HEARTBEAT_SECONDS", 5.0)
 
@@ -29,6 +29,9 @@ def alive(service):
 
 
 def ready(service, timeout=None):
+    if not alive(service):
+        return False
+    from .rpc_client import RpcClient  # kombu only where it is needed: liveness runs often
     client = RpcClient(owner="probe", timeout=timeout or config.rpc_timeout())
     try:
         return client.call(service, "health", {}).get("status") == "ok"
