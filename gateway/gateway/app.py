@@ -55,7 +55,7 @@ def create_app(settings=None):
     app.before_request(_begin)
     app.after_request(_finish)
     app.register_error_handler(DomainError, from_domain_error)
-    app.register_error_handler(HTTPException, lambda e: problem(e.code, e.name, e.description, _code(e)))
+    app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     own_routes.register(app, SERVICES)
     for route in ROUTES:
@@ -74,6 +74,14 @@ def _settings_from_env():
         "rpc_timeout": config.rpc_timeout(),
         "max_body_bytes": config.env_int("MAX_BODY_BYTES", 1_048_576),
     }
+
+
+def _http_error(error):
+    response = problem(error.code, error.name, error.description, _code(error))
+    for name, value in error.get_headers():  # e.g. Allow on a 405
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
 
 
 def _code(http_error):
@@ -120,29 +128,9 @@ def _forwarding_view(route):
             return state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
                                     caller=caller, context=context)
 
-        if route.idempotent and "Idempotency-Key" in request.headers:
-            return _idempotent(caller, payload, route.status, call)
+        if route.idempotent:
+            return idempotency.once(state().db, caller, payload, route.status, call)
         return jsonify(call()), route.status
 
     view.__name__ = f"{route.service}__{route.rpc}"
     return view
-
-
-def _idempotent(caller, payload, status, call):
-    key = request.headers["Idempotency-Key"]
-    idempotency.check_key(key)
-    db = state().db
-    record_id, replay = idempotency.claim(db, caller["user"], f"{request.method} {request.path}", key,
-                                          idempotency.body_digest(payload))
-    if replay:
-        response = jsonify(replay[1])
-        response.status_code = replay[0]
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
-    try:
-        result = call({"idempotency_key": key})
-    except Exception:
-        idempotency.release(db, record_id)
-        raise
-    idempotency.complete(db, record_id, status, result)
-    return jsonify(result), status

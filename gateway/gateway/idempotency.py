@@ -9,6 +9,8 @@ it: a retry after a timeout finds the first write instead of making a twin.
 import hashlib
 import json
 
+from flask import jsonify, request
+
 from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.store import DuplicateKeyError
@@ -52,3 +54,26 @@ def complete(db, record_id, status, body):
 def release(db, record_id):
     """The call failed: the key may be used again (the service still dedupes a write that went through)."""
     db.idempotency.delete_one({"_id": record_id, "state": "pending"})
+
+
+def once(db, caller, payload, status, call):
+    """Answer a create, once per ``Idempotency-Key`` when the client sent one.
+
+    ``call(context)`` does the work; ``context`` carries the key to the service."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return jsonify(call(None)), status
+    check_key(key)
+    record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, body_digest(payload))
+    if replay:
+        response = jsonify(replay[1])
+        response.status_code = replay[0]
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        result = call({"idempotency_key": key})
+    except Exception:
+        release(db, record_id)
+        raise
+    complete(db, record_id, status, result)
+    return jsonify(result), status

@@ -6,7 +6,7 @@ from flask import current_app, g, jsonify
 from estate_common import contracts, store
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import policy, requests_in, users
+from . import idempotency, policy, requests_in, users
 from .access import authorize
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -24,6 +24,10 @@ def _valid(schema, body):
 
 
 def register(app, services):
+    # One pool for the app's life: each of its threads keeps its broker connection (a pool per
+    # request would open and drop a connection per service on every probe).
+    ready_pool = ThreadPoolExecutor(max_workers=len(services), thread_name_prefix="readyz")
+
     @app.post("/api/v1/auth/token")
     def issue_token():
         body = _valid("TokenRequest", requests_in.json_body())
@@ -39,8 +43,12 @@ def register(app, services):
         caller = authorize(policy.ADMIN)
         body = _valid("UserCreate", requests_in.json_body())
         _check_estates_exist(caller, body["estate_ids"])
-        user = users.create(_state().db, body["username"], body["password"], body["roles"], body["estate_ids"])
-        return jsonify(users.view(user)), 201
+
+        def create(context):
+            user = users.create(_state().db, body["username"], body["password"], body["roles"], body["estate_ids"])
+            return users.view(user)
+
+        return idempotency.once(_state().db, caller, body, 201, create)
 
     @app.get("/api/v1/users")
     def list_users():
@@ -56,9 +64,8 @@ def register(app, services):
     def readyz():
         checks = {"gateway_store": _check(lambda: store.ping(_state().db))}
         rpc = _state().rpc
-        with ThreadPoolExecutor(max_workers=len(services)) as pool:
-            futures = {name: pool.submit(_check, lambda n=name: rpc.call(n, "health", {}, timeout=READY_TIMEOUT_SECONDS))
-                       for name in services}
+        futures = {name: ready_pool.submit(_check, lambda n=name: rpc.call(n, "health", {}, timeout=READY_TIMEOUT_SECONDS))
+                   for name in services}
         checks.update({name: future.result() for name, future in futures.items()})
         ready = all(value == "ok" for value in checks.values())
         return jsonify({"status": "ready" if ready else "unavailable", "checks": checks}), 200 if ready else 503

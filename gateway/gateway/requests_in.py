@@ -7,7 +7,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from estate_common.errors import InvalidInput, field_error
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_LIMIT = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() takes "²", int() does not
 
 
 # A body up to this many times the cap is read and thrown away before the 413, so that
@@ -33,7 +34,7 @@ def refuse_oversized(max_bytes):
 
 def request_id():
     given = request.headers.get("X-Request-ID", "")
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def json_body():
@@ -67,7 +68,7 @@ def query_payload(route):
     payload = {}
     if "limit" in request.args:
         text = request.args["limit"]
-        if not text.isdigit() or not 1 <= int(text) <= 200:
+        if not _LIMIT.fullmatch(text) or not 1 <= int(text) <= 200:
             raise InvalidInput("limit must be a whole number from 1 to 200",
                                [field_error("limit", "must be a whole number from 1 to 200")])
         payload["limit"] = int(text)

@@ -56,9 +56,11 @@ def ensure_admin(db, password):
     existing = db.users.find_one({"_id": "admin"})
     if existing is None:
         create(db, "admin", password, ["operator_admin"], [])
-    elif not passwords.verify(existing["password_hash"], password):
-        db.users.update_one({"_id": "admin"}, {"$set": {"password_hash": passwords.hash_password(password),
-                                                       "active": True, "roles": ["operator_admin"]}})
+    else:
+        restore = {"active": True, "roles": ["operator_admin"]}
+        if not passwords.verify(existing["password_hash"], password):
+            restore["password_hash"] = passwords.hash_password(password)
+        db.users.update_one({"_id": "admin"}, {"$set": restore})
 
 
 def list_users(db, limit, cursor):

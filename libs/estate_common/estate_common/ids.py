@@ -5,6 +5,7 @@ derived from a natural key so that writing the same thing twice collides on
 ``_id``: the only duplicate check the embedded store does in constant time.
 """
 import hashlib
+import json
 
 from bson import ObjectId
 
@@ -14,5 +15,7 @@ def new_id(prefix):
 
 
 def natural_id(prefix, *parts):
-    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    # JSON keeps the parts apart whatever characters they hold (a plain join would not).
+    key = json.dumps([str(p) for p in parts], ensure_ascii=False)
+    digest = hashlib.sha1(key.encode()).hexdigest()
     return f"{prefix}_{digest[:24]}"

@@ -14,10 +14,10 @@ from . import clock
 
 _context = threading.local()  # green-thread local once eventlet has patched threading
 
-# Chinese ID card (18, last may be X), mobile (11, starting 1[3-9]), landlines with area code.
+# Chinese ID card (18, last may be X), mobile (11, starting 1[3-9], maybe after +86), landlines with area code.
 _PERSONAL = [
     re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),
-    re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
+    re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"),
     re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"),
 ]
 

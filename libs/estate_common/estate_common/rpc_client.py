@@ -120,7 +120,7 @@ class RpcClient:
         self.timeout = timeout if timeout is not None else config.rpc_timeout()
         self.owner = owner
         self._local = threading.local()
-        self._all = []
+        self._all = {}  # channel -> the thread that owns it
         self._lock = threading.Lock()
 
     def _channel(self):
@@ -132,7 +132,12 @@ class RpcClient:
                 raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
             self._local.channel = channel
             with self._lock:
-                self._all.append(channel)
+                self._all[channel] = threading.current_thread()
+                orphans = [c for c, thread in self._all.items() if not thread.is_alive()]
+                for orphan in orphans:
+                    del self._all[orphan]
+            for orphan in orphans:  # threads that ended: their connections would stay open forever
+                orphan.close()
         return channel
 
     def _drop(self):
@@ -141,8 +146,7 @@ class RpcClient:
         if channel is not None:
             channel.close()
             with self._lock:
-                if channel in self._all:
-                    self._all.remove(channel)
+                self._all.pop(channel, None)
 
     def call(self, service, method, payload, request_id=None, caller=None, timeout=None, context=None):
         """``context``: more values for the service's context data (``nameko.<key>`` headers)."""
@@ -167,6 +171,6 @@ class RpcClient:
 
     def close(self):
         with self._lock:
-            channels, self._all = self._all, []
+            channels, self._all = list(self._all), {}
         for channel in channels:
             channel.close()

@@ -76,9 +76,9 @@ def encode_cursor(doc):
 def decode_cursor(cursor):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, doc_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if isinstance(created_at, str) and isinstance(doc_id, str):
-            return created_at, doc_id
+        pair = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair):
+            return pair[0], pair[1]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         pass
     raise InvalidInput("cursor is not valid", [field_error("cursor", "is not a cursor this API gave out")])

@@ -34,7 +34,7 @@ class ServiceBase:
     def relay_outbox(self):
         self.outbox.sweep(self.db)
 
-    @timer(interval=HEARTBEAT_SECONDS)
+    @timer(interval=HEARTBEAT_SECONDS, eager=True)
     def heartbeat(self):
         """Liveness: the event loop is turning (see ``estate_common.probe``)."""
         with open(heartbeat_path(self.name), "w") as handle:

@@ -1,0 +1,294 @@
+"""Broker-free gateway tests: the Flask test client, a recording fake RPC client,
+accounts and tokens, and contract checks of what the gateway answers.
+
+Each ``create_app`` call gets its own embedded (mongomock) store, so every test
+module builds one app (``app``, module scope: argon2 is slow) and every test
+gets a fresh ``FakeRpc`` installed in it (``rpc``).
+"""
+import copy
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+
+from estate_common import clock, contracts
+from gateway.app import create_app
+from gateway.problems import PROBLEM_BASE
+
+ADMIN_PASSWORD = "operator-admin-secret-01"
+JWT_SECRET = "x" * 40
+USER_PASSWORD = "staff-password-0001"
+
+
+def settings(**overrides):
+    return {"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET, **overrides}
+
+
+# -- the fake RPC client ---------------------------------------------------------
+
+@dataclass
+class Call:
+    service: str
+    method: str
+    payload: dict
+    request_id: str = None
+    caller: dict = None
+    timeout: float = None
+    context: dict = None
+
+
+def _estate(estate_id):
+    now = clock.now_iso()
+    return {"id": estate_id, "estate_id": estate_id, "code": f"C-{estate_id}"[:32], "name": f"Estate {estate_id}",
+            "address": "somewhere", "created_at": now, "version": 1}
+
+
+def _default_answer(call):
+    if call.method == "health":
+        return {"service": call.service, "status": "ok", "store": "embedded", "time": clock.now_iso()}
+    if (call.service, call.method) == ("archive", "get_estate"):
+        return _estate(call.payload["estate_id"])
+    if call.method.startswith("list_"):
+        return {"items": [], "next_cursor": None}
+    return {"id": f"{call.method}-result"}
+
+
+class FakeRpc:
+    """Stands in for ``RpcClient``: records every call, answers canned results or raises.
+
+    ``answer(service, method, x)``: ``x`` is returned (a deep copy), raised when it is an
+    exception instance, or called with the ``Call`` when it is a function (whose result
+    is then handled the same way).
+    """
+
+    def __init__(self):
+        self.calls = []
+        self.answers = {}
+        self._lock = threading.Lock()
+
+    def answer(self, service, method, result):
+        self.answers[(service, method)] = result
+        return self
+
+    def call(self, service, method, payload, request_id=None, caller=None, timeout=None, context=None):
+        record = Call(service, method, copy.deepcopy(payload), request_id, copy.deepcopy(caller), timeout,
+                      copy.deepcopy(context))
+        with self._lock:
+            self.calls.append(record)
+        answer = self.answers.get((service, method), _default_answer)
+        if callable(answer) and not isinstance(answer, BaseException) and not isinstance(answer, type):
+            answer = answer(record)
+        if isinstance(answer, BaseException):
+            raise answer
+        return copy.deepcopy(answer)
+
+    def calls_to(self, service, method):
+        return [c for c in self.calls if (c.service, c.method) == (service, method)]
+
+    def only_call(self, service, method):
+        found = self.calls_to(service, method)
+        assert len(found) == 1, f"expected one call to {service}.{method}, got {self.calls}"
+        return found[0]
+
+
+def build_app(**overrides):
+    app = create_app(settings(**overrides))
+    app.extensions["estate_ops"].rpc = FakeRpc()
+    return app
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- accounts ---------------------------------------------------------------------
+
+class Accounts:
+    """Users created through the API (as the admin) and their tokens, cached per app."""
+
+    def __init__(self, app):
+        self.app = app
+        self._tokens = {}
+
+    def login(self, username, password):
+        return self.app.test_client().post("/api/v1/auth/token", json={"username": username, "password": password})
+
+    def token(self, username, password):
+        response = self.login(username, password)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["access_token"]
+
+    @property
+    def admin(self):
+        if "admin" not in self._tokens:
+            self._tokens["admin"] = self.token("admin", ADMIN_PASSWORD)
+        return self._tokens["admin"]
+
+    def create(self, username, roles, estate_ids, password=USER_PASSWORD):
+        """POST /api/v1/users as the admin, with an archive that knows every estate."""
+        state = self.app.extensions["estate_ops"]
+        previous, state.rpc = state.rpc, FakeRpc()
+        try:
+            response = self.app.test_client().post(
+                "/api/v1/users", headers=bearer(self.admin),
+                json={"username": username, "password": password, "roles": list(roles),
+                      "estate_ids": list(estate_ids)})
+        finally:
+            state.rpc = previous
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def user(self, username, roles, estate_ids):
+        """The token of ``username`` (created on first use)."""
+        if username not in self._tokens:
+            self.create(username, roles, estate_ids)
+            self._tokens[username] = self.token(username, USER_PASSWORD)
+        return self._tokens[username]
+
+
+# -- fixtures ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def make_app():
+    """``make_app(**settings)``: a new app (its own store) with a ``FakeRpc`` installed."""
+    return build_app
+
+
+@pytest.fixture(scope="session")
+def make_accounts():
+    """``make_accounts(app)``: an ``Accounts`` for another app."""
+    return Accounts
+
+
+@pytest.fixture(scope="module")
+def app():
+    return build_app()
+
+
+@pytest.fixture
+def rpc(app):
+    fake = FakeRpc()
+    app.extensions["estate_ops"].rpc = fake
+    return fake
+
+
+@pytest.fixture
+def client(app, rpc):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def accounts(app):
+    return Accounts(app)
+
+
+@pytest.fixture
+def admin_token(accounts):
+    return accounts.admin
+
+
+@pytest.fixture
+def agent_a_token(accounts):
+    """An agent whose scope is estate A only."""
+    return accounts.user("agent-a", ["agent"], ["A"])
+
+
+@pytest.fixture
+def unique():
+    """A fresh lower-case suffix for usernames and keys."""
+    return lambda prefix="u": f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# -- contract checks --------------------------------------------------------------
+
+def openapi_template(rule):
+    """``/api/v1/estates/<estate_id>`` → ``/api/v1/estates/{estate_id}``."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _escape(segment):
+    return quote(str(segment).replace("~", "~0").replace("/", "~1"), safe="~")
+
+
+class Contract:
+    """Finds the OpenAPI operation behind a response and validates the response body."""
+
+    def __init__(self):
+        self.contracts = contracts.load()
+        self.openapi = self.contracts.openapi
+
+    def template_of(self, app, path, method):
+        rule, _ = app.url_map.bind("localhost").match(path, method=method, return_rule=True)
+        return openapi_template(rule.rule)
+
+    def response_ref(self, template, method, status, media):
+        """The ``$ref`` of the schema declared for (path, method, status, media), or None."""
+        pointer = ["paths", template, method.lower(), "responses", str(status)]
+        node = self.openapi["paths"][template][method.lower()]["responses"].get(str(status))
+        if node is None:
+            return None
+        if "$ref" in node:
+            assert node["$ref"].startswith("#/"), node
+            pointer = node["$ref"][2:].split("/")
+            node = self.openapi
+            for part in pointer:
+                node = node[part]
+        if media not in node.get("content", {}):
+            return None
+        pointer += ["content", media, "schema"]
+        return "openapi.yaml#/" + "/".join(_escape(p) for p in pointer)
+
+    def errors(self, ref, instance):
+        return self.contracts.errors(ref, instance)
+
+    def check(self, app, response, status=None):
+        """Assert ``response`` matches the schema declared for its operation and status; its body."""
+        request = response.request
+        if status is not None:
+            assert response.status_code == status, response.get_data(as_text=True)
+        template = self.template_of(app, request.path, request.method)
+        ref = self.response_ref(template, request.method, response.status_code, response.mimetype)
+        assert ref is not None, (f"{request.method} {template} declares no {response.status_code} "
+                                 f"{response.mimetype} response")
+        body = response.get_json()
+        problems = self.errors(ref, body)
+        assert problems == [], f"{request.method} {template} {response.status_code}: {problems}\n{body}"
+        return body
+
+    def problem(self, response, status, code=None, fields=None, app=None):
+        """Assert ``response`` is a problem+json with ``status`` (and ``code``, and errors naming
+        each of ``fields``); the body."""
+        assert response.status_code == status, response.get_data(as_text=True)
+        assert response.mimetype == "application/problem+json", response.headers
+        body = response.get_json()
+        for key in ("type", "title", "status", "detail", "code"):
+            assert key in body, body
+        assert body["status"] == status
+        assert isinstance(body["title"], str) and body["title"]
+        assert isinstance(body["detail"], str)
+        if code is not None:
+            assert body["code"] == code, body
+        assert body["type"] == PROBLEM_BASE + body["code"]
+        assert self.errors("openapi.yaml#/components/schemas/Problem", body) == []
+        if fields is not None:
+            named = [e["field"] for e in body.get("errors", [])]
+            for name in fields:
+                assert name in named, f"{name!r} not in {named}: {body}"
+        if app is not None and response.request.method != "HEAD":
+            try:
+                template = self.template_of(app, response.request.path, response.request.method)
+            except Exception:  # no route (404/405): nothing declared to compare with
+                template = None
+            if template is not None:
+                ref = self.response_ref(template, response.request.method, status, response.mimetype)
+                if ref is not None:
+                    assert self.errors(ref, body) == []
+        return body
+
+
+@pytest.fixture(scope="session")
+def contract():
+    return Contract()

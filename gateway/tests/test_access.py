@@ -1,0 +1,215 @@
+"""Deny by default: every non-public route wants a token, a role it admits and (on
+estate paths) the estate in the caller's scope; what reaches a service."""
+import re
+
+import pytest
+from estate_common.errors import Forbidden
+from gateway import access, policy
+from gateway.routes import ROUTES
+
+PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/api/docs/assets/<path:filename>",
+                "/api/v1/auth/token"}
+PUBLIC_ENDPOINTS = {"static"}
+
+SAMPLE_BODIES = {
+    "create_estate": {"code": "SH-PD-01", "name": "Pudong Garden", "address": "1 Century Avenue"},
+    "create_household": {"building": "B1", "unit": "U1", "room": "101", "area_m2": 88.5,
+                         "owner": {"name": "Li Lei", "phone": "+86 138 0000 0000"}},
+    "create_request": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
+                       "description": "the kitchen tap leaks"},
+}
+
+
+def fill(rule, estate="x", other="x"):
+    path = rule.replace("<estate_id>", estate)
+    return re.sub(r"<(?:[^<>:]+:)?[^<>]+>", other, path)
+
+
+def protected_requests(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC_RULES or rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        # OPTIONS is Flask's automatic answer (an Allow header, no body, no view runs).
+        for method in sorted(rule.methods - {"OPTIONS"}):
+            yield method, fill(rule.rule), rule
+
+
+def test_the_public_rules_exist(app):
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert PUBLIC_RULES <= rules
+    assert len(list(protected_requests(app))) >= len(ROUTES) + 2  # the forwarded routes and /api/v1/users
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"])
+def test_every_non_public_route_answers_401_without_a_valid_token(app, client, contract, rpc, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    seen = []
+    for method, path, rule in protected_requests(app):
+        response = client.open(path, method=method, headers=headers, json={} if method == "POST" else None)
+        assert response.status_code == 401, f"{method} {rule.rule} answered {response.status_code}"
+        assert response.mimetype == "application/problem+json", f"{method} {rule.rule}"
+        if method != "HEAD":
+            contract.problem(response, 401, "unauthorized", app=app)
+        seen.append((method, rule.rule))
+    assert ("POST", "/api/v1/users") in seen and ("GET", "/api/v1/estates/<estate_id>") in seen
+    assert rpc.calls == []
+
+
+def test_every_route_names_roles_it_admits():
+    assert ROUTES
+    for route in ROUTES:
+        assert isinstance(route.roles, frozenset) and route.roles, route
+        assert route.roles <= set(policy.ROLES), route
+
+
+def test_a_route_that_names_no_roles_admits_nobody(app, admin_token):
+    with app.test_request_context("/", headers={"Authorization": f"Bearer {admin_token}"}):
+        assert access.authorize(policy.ADMIN)["user"] == "admin"
+        for roles in (frozenset(), None, ()):
+            with pytest.raises(Forbidden):
+                access.authorize(roles)
+
+
+def _token(app, user, roles, estates):
+    return app.extensions["estate_ops"].tokens.issue(user, list(roles), list(estates))
+
+
+def _send(client, route, token, estate="A"):
+    kwargs = {"json": SAMPLE_BODIES[route.rpc]} if route.body else {}
+    return client.open(fill(route.path, estate, "x1"), method=route.method,
+                       headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_each_route_admits_exactly_its_roles(app, client, rpc, contract, role):
+    token = _token(app, f"{role}-user", [role], ["A"])
+    for route in ROUTES:
+        before = len(rpc.calls)
+        response = _send(client, route, token)
+        if role in route.roles:
+            assert response.status_code == route.status, (route, response.get_json())
+            call = rpc.calls[-1]
+            assert len(rpc.calls) == before + 1
+            assert (call.service, call.method) == (route.service, route.rpc)
+            assert call.caller == {"user": f"{role}-user", "roles": [role], "estates": ["A"]}
+        else:
+            body = contract.problem(response, 403, "forbidden")
+            assert body["detail"] == "your role may not do this"
+            assert len(rpc.calls) == before, f"{route.rpc} reached the service for {role}"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.estate_scoped], ids=lambda r: f"{r.method} {r.path}")
+def test_estate_routes_refuse_estates_outside_the_scope(app, client, rpc, contract, route):
+    manager = _token(app, "manager-a", ["manager"], ["A"])
+    for estate in ("B", "a", "A2", "*"):
+        response = _send(client, route, manager, estate=estate)
+        body = contract.problem(response, 403, "forbidden")
+        assert body["detail"] == "this estate is outside your scope"
+    assert rpc.calls == []
+    assert _send(client, route, manager, estate="A").status_code == route.status
+    assert len(rpc.calls) == 1
+
+
+def test_a_user_with_no_estates_reaches_no_estate(app, client, rpc):
+    token = _token(app, "lonely", ["manager"], [])
+    for route in (r for r in ROUTES if r.estate_scoped):
+        assert _send(client, route, token).status_code == 403
+    assert rpc.calls == []
+
+
+# -- an agent created through the API ------------------------------------------
+
+def test_agent_may_not_create_estates(client, rpc, contract, agent_a_token):
+    response = client.post("/api/v1/estates", json=SAMPLE_BODIES["create_estate"],
+                           headers={"Authorization": f"Bearer {agent_a_token}"})
+    contract.problem(response, 403, "forbidden")
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("GET", "/api/v1/estates/B", None),
+    ("GET", "/api/v1/estates/B/households", None),
+    ("POST", "/api/v1/estates/B/households", SAMPLE_BODIES["create_household"]),
+    ("GET", "/api/v1/estates/B/households/hh_1", None),
+    ("POST", "/api/v1/estates/B/service-requests", SAMPLE_BODIES["create_request"]),
+    ("GET", "/api/v1/estates/B/service-requests", None),
+    ("GET", "/api/v1/estates/B/service-requests/sr_1", None),
+    ("GET", "/api/v1/estates/B/work-orders", None),
+    ("GET", "/api/v1/estates/B/work-orders/wo_1", None),
+    ("GET", "/api/v1/estates/B/archive/records", None),
+])
+def test_agent_of_a_may_not_touch_estate_b(app, client, rpc, contract, agent_a_token, method, path, body):
+    response = client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {agent_a_token}"})
+    contract.problem(response, 403, "forbidden", app=app)
+    assert rpc.calls == []
+
+
+def test_agent_of_a_registers_a_service_request_in_a(client, rpc, agent_a_token):
+    rpc.answer("customer_service", "create_request", {"id": "sr_1", "number": "A-0001"})
+    response = client.post("/api/v1/estates/A/service-requests", json=SAMPLE_BODIES["create_request"],
+                           headers={"Authorization": f"Bearer {agent_a_token}"})
+    assert response.status_code == 201
+    assert response.get_json() == {"id": "sr_1", "number": "A-0001"}
+    call = rpc.only_call("customer_service", "create_request")
+    assert call.caller == {"user": "agent-a", "roles": ["agent"], "estates": ["A"]}
+    assert call.payload == {"estate_id": "A", "data": SAMPLE_BODIES["create_request"]}
+    assert call.context is None  # no Idempotency-Key was sent
+    assert len(rpc.calls) == 1
+
+
+def test_agent_of_a_lists_service_requests_in_a(client, rpc, agent_a_token):
+    page = {"items": [{"id": "sr_1"}], "next_cursor": "abc"}
+    rpc.answer("customer_service", "list_requests", page)
+    response = client.get("/api/v1/estates/A/service-requests?kind=repair&status=open&limit=5&cursor=abc",
+                          headers={"Authorization": f"Bearer {agent_a_token}"})
+    assert response.status_code == 200
+    assert response.get_json() == page
+    call = rpc.only_call("customer_service", "list_requests")
+    assert call.payload == {"estate_id": "A", "limit": 5, "cursor": "abc",
+                            "filters": {"kind": "repair", "status": "open"}}
+    assert call.caller["estates"] == ["A"]
+
+
+def test_operator_admin_reaches_every_estate_with_scope_star(client, rpc, admin_token):
+    for estate in ("A", "B", "any-estate"):
+        response = client.get(f"/api/v1/estates/{estate}/households/hh_9",
+                              headers={"Authorization": f"Bearer {admin_token}"})
+        assert response.status_code == 200
+    assert [c.payload for c in rpc.calls] == [{"estate_id": e, "id": "hh_9"} for e in ("A", "B", "any-estate")]
+    assert all(c.caller == {"user": "admin", "roles": ["operator_admin"], "estates": ["*"]} for c in rpc.calls)
+
+
+def test_operator_admin_creates_an_estate(client, rpc, admin_token):
+    rpc.answer("archive", "create_estate", {"id": "est_1"})
+    response = client.post("/api/v1/estates", json=SAMPLE_BODIES["create_estate"],
+                           headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code == 201
+    assert response.get_json() == {"id": "est_1"}
+    assert rpc.only_call("archive", "create_estate").payload == {"data": SAMPLE_BODIES["create_estate"]}
+
+
+@pytest.mark.parametrize("path, payload", [
+    ("/api/v1/estates", {}),
+    ("/api/v1/estates?limit=2&cursor=c1", {"limit": 2, "cursor": "c1"}),
+    ("/api/v1/estates/A", {"estate_id": "A"}),
+    ("/api/v1/estates/A/households?building=B1", {"estate_id": "A", "filters": {"building": "B1"}}),
+    ("/api/v1/estates/A/service-requests/sr_7", {"estate_id": "A", "id": "sr_7"}),
+    ("/api/v1/estates/A/work-orders?request_id=sr_7&status=pending",
+     {"estate_id": "A", "filters": {"request_id": "sr_7", "status": "pending"}}),
+    ("/api/v1/estates/A/work-orders/wo_3", {"estate_id": "A", "id": "wo_3"}),
+    ("/api/v1/estates/A/archive/records?subject_id=hh_1&subject_type=household",
+     {"estate_id": "A", "filters": {"subject_id": "hh_1", "subject_type": "household"}}),
+])
+def test_path_and_query_become_the_rpc_payload(client, rpc, admin_token, path, payload):
+    response = client.get(path, headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code == 200
+    assert len(rpc.calls) == 1
+    assert rpc.calls[0].payload == payload
+
+
+def test_the_route_table_is_what_the_app_serves(app):
+    served = {(rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods}
+    for route in ROUTES:
+        assert (route.path, route.method) in served, route
+        assert app.view_functions[f"{route.service}__{route.rpc}"].__name__ == f"{route.service}__{route.rpc}"
+

@@ -1,0 +1,153 @@
+"""The gateway against contracts/openapi.yaml and the RPC contracts it forwards to."""
+import re
+
+import pytest
+
+from estate_common import contracts
+from gateway.docs import UNDOCUMENTED_ENDPOINTS
+from gateway.routes import ROUTES
+
+from_yaml = contracts.load()
+OPENAPI = from_yaml.openapi
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.json", "get"),
+                     ("/api/docs", "get"), ("/api/v1/auth/token", "post")}
+
+SAMPLE_BODIES = {
+    "create_estate": {"code": "SH-PD-01", "name": "Pudong Garden", "address": "1 Century Avenue"},
+    "create_household": {"building": "B1", "unit": "U1", "room": "101", "area_m2": 88.5,
+                         "owner": {"name": "Li Lei", "phone": "+86 138 0000 0000"}},
+    "create_request": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
+                       "description": "the kitchen tap leaks"},
+}
+SAMPLE_FILTERS = {"building": "B1", "kind": "complaint", "status": "open", "household_id": "hh_1",
+                  "request_id": "sr_1", "subject_id": "hh_1", "subject_type": "household"}
+WORK_ORDER_FILTERS = {"status": "pending"}  # work orders have their own statuses
+
+
+def template(rule):
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def served_operations(app):
+    return {(template(rule.rule), method.lower())
+            for rule in app.url_map.iter_rules() if rule.endpoint not in UNDOCUMENTED_ENDPOINTS
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def documented_operations():
+    return {(path, method) for path, item in OPENAPI["paths"].items() for method in item if method in HTTP_METHODS}
+
+
+def test_every_served_operation_is_documented(app):
+    missing = served_operations(app) - documented_operations()
+    assert missing == set()
+
+
+def test_every_documented_operation_is_served(app):
+    missing = documented_operations() - served_operations(app)
+    assert missing == set()
+
+
+def test_public_operations_are_the_ones_without_security():
+    public = {(path, method) for path, method in documented_operations()
+              if OPENAPI["paths"][path][method].get("security") == []}
+    assert public == PUBLIC_OPERATIONS
+    assert OPENAPI["security"] == [{"bearer": []}]
+
+
+@pytest.mark.parametrize("path, method", sorted(documented_operations() - PUBLIC_OPERATIONS))
+def test_protected_operations_declare_401_and_403(path, method):
+    responses = OPENAPI["paths"][path][method]["responses"]
+    assert "401" in responses
+    assert "403" in responses or (path, method) == ("/api/v1/estates", "get")  # every staff role lists estates
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_routes_answer_the_documented_success_status(route):
+    operation = OPENAPI["paths"][template(route.path)][route.method.lower()]
+    successes = {int(s) for s in operation["responses"] if s.startswith("2")}
+    assert successes == {route.status}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_documented_query_parameters_are_the_ones_the_gateway_takes(route):
+    item = OPENAPI["paths"][template(route.path)]
+    parameters = item.get("parameters", []) + item[route.method.lower()].get("parameters", [])
+    names = set()
+    for parameter in parameters:
+        if "$ref" in parameter:
+            parameter = OPENAPI["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+        if parameter["in"] == "query":
+            names.add(parameter["name"])
+    assert names == set(route.filters) | ({"limit", "cursor"} if route.paged else set())
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.idempotent], ids=lambda r: f"{r.method} {r.path}")
+def test_idempotent_creates_document_what_the_key_can_answer(route):
+    """The key is checked (400), a retry during the first call is refused (409), a reused key with
+    another body is 422: openapi.yaml must declare all three where the key is taken."""
+    operation = OPENAPI["paths"][template(route.path)][route.method.lower()]
+    refs = [p.get("$ref") for p in operation.get("parameters", [])]
+    assert "#/components/parameters/IdempotencyKey" in refs
+    missing = {"400", "409", "422"} - set(operation["responses"])
+    assert missing == set(), f"{route.method} {route.path} does not declare {sorted(missing)}"
+
+
+def test_every_forwarded_rpc_has_a_contract():
+    methods = from_yaml.rpc_methods()
+    for route in ROUTES:
+        assert (route.service, route.rpc) in methods, route
+    for service in ("customer_service", "maintenance", "security_patrol", "finance", "archive"):
+        assert (service, "health") in methods
+        assert from_yaml.errors(f"rpc/{service}/health.json#/input", {}) == []
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_the_payload_the_gateway_sends_fits_the_rpc_contract(client, rpc, admin_token, route):
+    path = route.path.replace("<estate_id>", "A")
+    path = re.sub(r"<[^<>]+>", "item_1", path)
+    query = {}
+    if route.paged:
+        query.update(limit="10", cursor="c2VlbiB0aGlz")
+    filters = WORK_ORDER_FILTERS if route.service == "maintenance" else {}
+    query.update({name: filters.get(name, SAMPLE_FILTERS[name]) for name in route.filters})
+    response = client.open(path, method=route.method, query_string=query,
+                           json=SAMPLE_BODIES[route.rpc] if route.body else None,
+                           headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code == route.status, response.get_json()
+    call = rpc.only_call(route.service, route.rpc)
+    assert from_yaml.errors(f"rpc/{route.service}/{route.rpc}.json#/input", call.payload) == []
+    if route.filters:
+        assert set(call.payload["filters"]) == set(route.filters)
+
+
+# -- the helper used by the other modules really checks -------------------------
+
+def test_contract_helper_finds_schemas_behind_templated_paths_and_response_refs(contract):
+    ref = contract.response_ref("/api/v1/estates/{estate_id}", "get", 200, "application/json")
+    estate = {"id": "A", "estate_id": "A", "code": "SH-01", "name": "n", "address": "a",
+              "created_at": "2026-11-23T13:09:40.123Z", "version": 1}
+    assert contract.errors(ref, estate) == []
+    assert [e["field"] for e in contract.errors(ref, {**estate, "version": 0})] == ["version"]
+    ref = contract.response_ref("/api/v1/users", "post", 409, "application/problem+json")
+    assert contract.errors(ref, {"type": "t", "title": "t", "status": 409, "code": "conflict"}) == []
+    assert contract.errors(ref, {"title": "t"}) != []
+    assert contract.response_ref("/api/v1/users", "post", 418, "application/json") is None
+
+
+def test_contract_helper_rejects_a_body_that_breaks_the_schema(app, client, contract, monkeypatch):
+    import gateway.own_routes as own_routes  # noqa: PLC0415
+
+    original = own_routes.jsonify
+
+    def leaky_jsonify(body, *args):
+        if isinstance(body, dict) and "access_token" in body:
+            body = {**body, "refresh_token": "oops"}
+        return original(body, *args)
+
+    monkeypatch.setattr(own_routes, "jsonify", leaky_jsonify)
+    response = client.post("/api/v1/auth/token", json={"username": "admin", "password": "operator-admin-secret-01"})
+    assert response.status_code == 200
+    with pytest.raises(AssertionError, match="refresh_token"):
+        contract.check(app, response, 200)

@@ -1,0 +1,104 @@
+"""/healthz, /readyz, the OpenAPI document and the docs page."""
+import pytest
+
+from estate_common import contracts
+from estate_common.errors import ServiceUnavailable
+
+SERVICES = ("customer_service", "maintenance", "security_patrol", "finance", "archive")
+
+
+def test_healthz_needs_no_token(app, client, contract, rpc):
+    response = client.get("/healthz")
+    assert contract.check(app, response, 200) == {"status": "ok"}
+    assert response.mimetype == "application/json"
+    assert rpc.calls == []
+
+
+def test_readyz_when_everything_answers(app, client, contract, rpc):
+    response = client.get("/readyz")
+    body = contract.check(app, response, 200)
+    assert body == {"status": "ready", "checks": {"gateway_store": "ok", **{name: "ok" for name in SERVICES}}}
+    assert sorted(c.service for c in rpc.calls) == sorted(SERVICES)
+    for call in rpc.calls:
+        assert call.method == "health"
+        assert call.payload == {}
+        assert call.timeout == 2.0  # readiness never waits the full RPC timeout
+
+
+@pytest.mark.parametrize("down", SERVICES)
+def test_readyz_when_one_service_is_down(app, client, contract, rpc, down):
+    rpc.answer(down, "health", ServiceUnavailable(f"{down} is not running"))
+    response = client.get("/readyz")
+    body = contract.check(app, response, 503)
+    assert body["status"] == "unavailable"
+    assert body["checks"][down] != "ok"
+    assert body["checks"][down].startswith("unavailable")
+    assert "ServiceUnavailable" in body["checks"][down]
+    assert all(body["checks"][name] == "ok" for name in ("gateway_store", *SERVICES) if name != down)
+
+
+def test_readyz_reports_an_unexpected_failure_without_raising(app, client, contract, rpc):
+    rpc.answer("finance", "health", RuntimeError("secret internals"))
+    rpc.answer("archive", "health", ServiceUnavailable("broker unreachable"))
+    response = client.get("/readyz")
+    body = contract.check(app, response, 503)
+    assert body["checks"]["finance"] == "unavailable: RuntimeError"
+    assert body["checks"]["archive"] == "unavailable: ServiceUnavailable"
+    assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_readyz_when_the_store_is_down(app, client, contract, rpc, monkeypatch):
+    db = app.extensions["estate_ops"].db
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(db, "command", broken)
+    body = contract.check(app, client.get("/readyz"), 503)
+    assert body["checks"]["gateway_store"] == "unavailable: ConnectionError"
+    assert all(body["checks"][name] == "ok" for name in SERVICES)
+
+
+def test_openapi_json_is_the_contract(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body == contracts.load().openapi
+    assert body["openapi"].startswith("3.1")
+    assert "/api/v1/auth/token" in body["paths"]
+
+
+def test_docs_page_points_at_the_openapi_document(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert '"/api/v1/openapi.json"' in page
+    assert "/api/docs/assets/swagger-ui-bundle.js" in page and "/api/docs/assets/swagger-ui.css" in page
+    assert "https://" not in page  # no CDN
+
+
+@pytest.mark.parametrize("asset, mimetypes", [("swagger-ui-bundle.js", {"text/javascript", "application/javascript"}),
+                                              ("swagger-ui.css", {"text/css"})])
+def test_docs_assets_are_served_locally(client, asset, mimetypes):
+    response = client.get(f"/api/docs/assets/{asset}")
+    assert response.status_code == 200
+    assert response.mimetype in mimetypes
+    assert len(response.get_data()) > 10_000
+    response.close()
+
+
+@pytest.mark.parametrize("path", ["/api/docs/assets/no-such-file.js", "/api/docs/assets/../../gateway/app.py",
+                                  "/api/docs/assets/%2e%2e/%2e%2e/etc/passwd", "/api/docs/assets//etc/passwd"])
+def test_docs_assets_do_not_leave_their_folder(client, contract, path):
+    response = client.get(path, follow_redirects=True)  # werkzeug merges double slashes with a redirect
+    assert response.status_code == 404
+    assert "root:" not in response.get_data(as_text=True)
+    contract.problem(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs"])
+def test_public_routes_ignore_a_bad_token(client, path):
+    assert client.get(path, headers={"Authorization": "Bearer rubbish"}).status_code == 200

@@ -1,0 +1,188 @@
+"""Idempotency-Key on creates: the same key and body answer the first result."""
+import itertools
+
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, ServiceUnavailable
+
+REQUESTS = "/api/v1/estates/A/service-requests"
+SR_BODY = {"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "the kitchen tap leaks"}
+
+
+def headers(token, key):
+    return {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+
+
+@pytest.fixture
+def numbered(rpc):
+    """customer_service.create_request answers a new id on every call."""
+    counter = itertools.count(1)
+
+    def create(call):
+        n = next(counter)
+        return {"id": f"sr_{n}", "number": f"A-{n:04d}", "by": call.caller["user"]}
+
+    rpc.answer("customer_service", "create_request", create)
+    return rpc
+
+
+def test_same_key_and_body_replays_the_first_answer(client, numbered, admin_token, unique):
+    key = unique("key")
+    first = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    second = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json() == {"id": "sr_1", "number": "A-0001", "by": "admin"}
+    assert "Idempotent-Replayed" not in first.headers
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.mimetype == "application/json"
+    call = numbered.only_call("customer_service", "create_request")
+    assert call.context == {"idempotency_key": key}
+    assert call.payload == {"estate_id": "A", "data": SR_BODY}
+
+
+def test_replay_survives_a_new_token_of_the_same_user(client, numbered, accounts, unique):
+    key = unique("key")
+    first = client.post(REQUESTS, json=SR_BODY, headers=headers(accounts.admin, key))
+    fresh_token = accounts.token("admin", "operator-admin-secret-01")
+    second = client.post(REQUESTS, json=SR_BODY, headers=headers(fresh_token, key))
+    assert second.get_json() == first.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert len(numbered.calls) == 1
+
+
+def test_replay_has_its_own_request_id(client, numbered, admin_token, unique):
+    key = unique("key")
+    client.post(REQUESTS, json=SR_BODY, headers={**headers(admin_token, key), "X-Request-ID": "first-1"})
+    again = client.post(REQUESTS, json=SR_BODY, headers={**headers(admin_token, key), "X-Request-ID": "retry-2"})
+    assert again.headers["X-Request-ID"] == "retry-2"
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_key_order_of_the_body_does_not_matter(client, numbered, admin_token, unique):
+    key = unique("key")
+    client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    reordered = dict(reversed(list(SR_BODY.items())))
+    again = client.post(REQUESTS, json=reordered, headers=headers(admin_token, key))
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert len(numbered.calls) == 1
+
+
+def test_same_key_with_another_body_is_422(client, contract, numbered, admin_token, unique):
+    key = unique("key")
+    assert client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key)).status_code == 201
+    other = {**SR_BODY, "description": "the front door sticks"}
+    response = client.post(REQUESTS, json=other, headers=headers(admin_token, key))
+    body = contract.problem(response, 422, "business_rule", fields=["Idempotency-Key"])
+    assert "Idempotent-Replayed" not in response.headers
+    assert body["errors"] == [{"field": "Idempotency-Key", "message": "was used with another body"}]
+    assert len(numbered.calls) == 1
+
+
+@pytest.mark.parametrize("key", ["k" * 129, "k" * 500, ""], ids=["129", "500", "empty"])
+def test_bad_key_is_400(app, client, contract, numbered, admin_token, key):
+    response = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    contract.problem(response, 400, "invalid_input", fields=["Idempotency-Key"], app=app)
+    assert numbered.calls == []
+
+
+def test_key_of_128_characters_is_accepted(client, numbered, admin_token, unique):
+    key = (unique("k") * 20)[:128]
+    assert len(key) == 128
+    assert client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key)).status_code == 201
+    assert numbered.only_call("customer_service", "create_request").context == {"idempotency_key": key}
+
+
+@pytest.mark.parametrize("error, status", [(ServiceUnavailable("customer_service did not answer"), 503),
+                                           (BusinessRuleViolation("the household is vacant"), 422),
+                                           (RuntimeError("boom"), 500)])
+def test_a_failed_call_releases_the_key(client, rpc, admin_token, unique, error, status):
+    key = unique("key")
+    rpc.answer("customer_service", "create_request", error)
+    assert client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key)).status_code == status
+
+    rpc.answer("customer_service", "create_request", {"id": "sr_after_retry"})
+    retry = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    assert retry.status_code == 201
+    assert retry.get_json() == {"id": "sr_after_retry"}
+    assert "Idempotent-Replayed" not in retry.headers
+    calls = rpc.calls_to("customer_service", "create_request")
+    assert len(calls) == 2
+    assert [c.context for c in calls] == [{"idempotency_key": key}] * 2
+
+    replay = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    assert replay.get_json() == {"id": "sr_after_retry"} and replay.headers["Idempotent-Replayed"] == "true"
+    assert len(rpc.calls_to("customer_service", "create_request")) == 2
+
+
+def test_two_users_with_the_same_key_do_not_collide(client, numbered, admin_token, agent_a_token, unique):
+    key = unique("key")
+    by_admin = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    by_agent = client.post(REQUESTS, json=SR_BODY, headers=headers(agent_a_token, key))
+    assert by_admin.status_code == by_agent.status_code == 201
+    assert by_admin.get_json()["by"] == "admin" and by_agent.get_json()["by"] == "agent-a"
+    assert by_admin.get_json()["id"] != by_agent.get_json()["id"]
+    assert "Idempotent-Replayed" not in by_agent.headers
+    assert [c.caller["user"] for c in numbered.calls] == ["admin", "agent-a"]
+
+
+def test_the_same_key_on_another_path_is_another_request(client, numbered, admin_token, unique):
+    key = unique("key")
+    in_a = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    in_b = client.post("/api/v1/estates/B/service-requests", json=SR_BODY, headers=headers(admin_token, key))
+    assert in_a.status_code == in_b.status_code == 201
+    assert in_a.get_json()["id"] != in_b.get_json()["id"]
+    assert [c.payload["estate_id"] for c in numbered.calls] == ["A", "B"]
+
+
+def test_a_retry_while_the_first_call_runs_is_409(client, contract, rpc, admin_token, unique):
+    key = unique("key")
+    seen = {}
+
+    def slow_create(call):
+        # the client retries while the service still works on the first call
+        seen["retry"] = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+        return {"id": "sr_first"}
+
+    rpc.answer("customer_service", "create_request", slow_create)
+    first = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    assert first.status_code == 201 and first.get_json() == {"id": "sr_first"}
+    contract.problem(seen["retry"], 409, "conflict")
+    assert len(rpc.calls) == 1
+
+
+def test_without_a_key_every_post_reaches_the_service(client, numbered, admin_token):
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    first = client.post(REQUESTS, json=SR_BODY, headers=auth)
+    second = client.post(REQUESTS, json=SR_BODY, headers=auth)
+    assert first.get_json()["id"] != second.get_json()["id"]
+    assert [c.context for c in numbered.calls] == [None, None]
+
+
+@pytest.mark.parametrize("path, body, service, method", [
+    ("/api/v1/estates", {"code": "SH-PD-01", "name": "Pudong Garden", "address": "1 Century Avenue"},
+     "archive", "create_estate"),
+    ("/api/v1/estates/A/households", {"building": "B1", "unit": "U1", "room": "101", "area_m2": 88.5,
+                                      "owner": {"name": "Li Lei", "phone": "+86 138 0000 0000"}},
+     "archive", "create_household"),
+])
+def test_other_creates_are_idempotent_too(client, rpc, admin_token, unique, path, body, service, method):
+    key = unique("key")
+    rpc.answer(service, method, {"id": "created_1"})
+    first = client.post(path, json=body, headers=headers(admin_token, key))
+    second = client.post(path, json=body, headers=headers(admin_token, key))
+    assert first.status_code == second.status_code == 201
+    assert second.get_json() == {"id": "created_1"} and second.headers["Idempotent-Replayed"] == "true"
+    assert rpc.only_call(service, method).context == {"idempotency_key": key}
+
+
+def test_a_refused_request_claims_no_key(client, numbered, admin_token, unique):
+    """Bodies and query strings are checked before the key is claimed: a fixed retry is not a replay."""
+    key = unique("key")
+    broken = client.post(REQUESTS, data='{"kind": ', content_type="application/json",
+                         headers=headers(admin_token, key))
+    assert broken.status_code == 400
+    unknown_param = client.post(f"{REQUESTS}?force=1", json=SR_BODY, headers=headers(admin_token, key))
+    assert unknown_param.status_code == 400
+    fixed = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    assert fixed.status_code == 201 and "Idempotent-Replayed" not in fixed.headers
+    assert len(numbered.calls) == 1

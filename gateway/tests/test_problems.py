@@ -1,0 +1,257 @@
+"""Every error leaves as application/problem+json; X-Request-ID on every response."""
+import json
+import re
+
+import pytest
+
+from estate_common.errors import (BusinessRuleViolation, Conflict, ContractViolation, Forbidden, InvalidInput,
+                                  NotFound, ServiceUnavailable, field_error)
+from estate_common.rpc_client import RemoteError
+
+REQUESTS = "/api/v1/estates/A/service-requests"
+SR_BODY = {"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "the kitchen tap leaks"}
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- what Flask and werkzeug refuse ---------------------------------------------
+
+@pytest.mark.parametrize("path", ["/nope", "/api/v1/estate", "/api/v2/estates", "/api/v1/estates/A/unknown"])
+def test_unknown_path_is_404_problem(client, contract, admin_token, path):
+    body = contract.problem(client.get(path, headers=bearer(admin_token)), 404, "not_found")
+    assert body["title"] == "Not Found"
+
+
+def test_unknown_path_without_a_token_is_404_too(client, contract):
+    contract.problem(client.post("/api/v1/nothing-here", json={}), 404, "not_found")
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/api/v1/auth/token"), ("DELETE", "/api/v1/estates"),
+                                          ("PUT", "/healthz"), ("PATCH", REQUESTS)])
+def test_wrong_method_is_405_problem(client, contract, admin_token, rpc, method, path):
+    response = client.open(path, method=method, headers=bearer(admin_token))
+    contract.problem(response, 405, "method_not_allowed")
+    assert rpc.calls == []
+
+
+def test_405_names_the_allowed_methods(client, admin_token):
+    """RFC 9110 §15.5.6: a 405 MUST carry an Allow header (werkzeug sets it; the problem handler drops it)."""
+    response = client.delete("/api/v1/estates", headers=bearer(admin_token))
+    assert response.status_code == 405
+    allowed = {m.strip() for m in response.headers.get("Allow", "").split(",") if m.strip()}
+    assert {"GET", "POST"} <= allowed, dict(response.headers)
+
+
+@pytest.mark.parametrize("data", ['{"kind": "repair",', "{'kind': 'repair'}", "kind=repair", ""])
+def test_malformed_json_is_400(client, contract, admin_token, rpc, data):
+    response = client.post(REQUESTS, data=data, content_type="application/json", headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=["(body)"])
+    assert body["errors"] == [{"field": "(body)", "message": "is not valid JSON"}]
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("data", ["[]", '[{"kind": "repair"}]', '"repair"', "3", "true"])
+def test_json_that_is_not_an_object_is_400(client, contract, admin_token, rpc, data):
+    response = client.post(REQUESTS, data=data, content_type="application/json", headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=["(body)"])
+    assert body["errors"] == [{"field": "(body)", "message": "must be a JSON object"}]
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml",
+                                          None])
+def test_body_that_is_not_json_is_415(client, contract, admin_token, rpc, content_type):
+    kwargs = {"content_type": content_type} if content_type else {}
+    response = client.post(REQUESTS, data=json.dumps(SR_BODY), headers=bearer(admin_token), **kwargs)
+    body = contract.problem(response, 415, "unsupported_media_type")
+    assert body["title"] == "Unsupported media type"
+    assert rpc.calls == []
+
+
+def test_json_with_a_charset_is_accepted(client, admin_token, rpc):
+    response = client.post(REQUESTS, data=json.dumps(SR_BODY), content_type="application/json; charset=utf-8",
+                           headers=bearer(admin_token))
+    assert response.status_code == 201
+    assert rpc.only_call("customer_service", "create_request").payload["data"] == SR_BODY
+
+
+@pytest.fixture(scope="module")
+def small_app(make_app, make_accounts):
+    app = make_app(max_body_bytes=1024)
+    return app, make_accounts(app).admin
+
+
+def test_body_over_the_cap_is_413(small_app, contract):
+    app, admin = small_app
+    client = app.test_client()
+    big = {**SR_BODY, "description": "x" * 2048}
+    response = client.post(REQUESTS, json=big, headers=bearer(admin))
+    body = contract.problem(response, 413, "request_entity_too_large")
+    assert body["title"] == "Request Entity Too Large"
+    assert app.extensions["estate_ops"].rpc.calls == []
+    # the same request under the cap goes through
+    assert client.post(REQUESTS, json=SR_BODY, headers=bearer(admin)).status_code == 201
+
+
+def test_token_request_over_the_cap_is_413(small_app, contract):
+    app, _ = small_app
+    response = app.test_client().post("/api/v1/auth/token", json={"username": "admin", "password": "p" * 2048})
+    contract.problem(response, 413, "request_entity_too_large")
+
+
+# -- query strings --------------------------------------------------------------
+
+@pytest.mark.parametrize("limit", ["0", "abc", "201", "-1", "1.5", "", " 5", "1e2", "0x10"])
+def test_bad_limit_is_400_naming_limit(client, contract, admin_token, rpc, limit):
+    response = client.get(REQUESTS, query_string={"limit": limit}, headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=["limit"])
+    assert [e["field"] for e in body["errors"]] == ["limit"]
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("limit", ["²", "1²", "9" * 5000], ids=["superscript", "digit-superscript", "5000-digits"])
+def test_odd_limits_are_400_not_500(client, contract, admin_token, rpc, limit):
+    """Superscripts pass str.isdigit() but not int(); 5000 digits exceed int()'s 4300-digit limit."""
+    response = client.get(REQUESTS, query_string={"limit": limit}, headers=bearer(admin_token))
+    contract.problem(response, 400, "invalid_input", fields=["limit"])
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("limit", ["1", "200", "007"])
+def test_limits_in_range_reach_the_service(client, admin_token, rpc, limit):
+    assert client.get(REQUESTS, query_string={"limit": limit}, headers=bearer(admin_token)).status_code == 200
+    assert rpc.only_call("customer_service", "list_requests").payload == {"estate_id": "A", "limit": int(limit)}
+
+
+@pytest.mark.parametrize("path, query, unknown", [
+    (REQUESTS, "colour=red", ["colour"]),
+    (REQUESTS, "kind=repair&sort=asc&Limit=3", ["Limit", "sort"]),
+    ("/api/v1/estates/A", "limit=5", ["limit"]),                 # not a list: no paging either
+    ("/api/v1/estates/A/work-orders", "kind=repair", ["kind"]),  # another list's filter
+    ("/api/v1/estates", "building=B1", ["building"]),
+])
+def test_unknown_query_parameter_is_400_naming_it(client, contract, admin_token, rpc, path, query, unknown):
+    response = client.get(f"{path}?{query}", headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=unknown)
+    assert sorted(e["field"] for e in body["errors"]) == sorted(unknown)
+    assert rpc.calls == []
+
+
+# -- errors raised behind the gateway --------------------------------------------
+
+def test_service_invalid_input_names_the_client_fields(client, contract, admin_token, rpc):
+    rpc.answer("customer_service", "create_request", InvalidInput(
+        "data.owner.phone: does not match; data.kind: is not one of",
+        [field_error("data.owner.phone", "does not match"), field_error("data.kind", "is not one of"),
+         field_error("estate_id", "is too long")]))
+    response = client.post(REQUESTS, json=SR_BODY, headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=["owner.phone", "kind", "estate_id"])
+    assert body["errors"] == [{"field": "owner.phone", "message": "does not match"},
+                              {"field": "kind", "message": "is not one of"},
+                              {"field": "estate_id", "message": "is too long"}]
+    assert "data." not in body["detail"]
+    assert body["detail"] == "owner.phone: does not match; kind: is not one of"
+
+
+def test_service_invalid_filter_names_the_query_parameter(client, contract, admin_token, rpc):
+    rpc.answer("customer_service", "list_requests",
+               InvalidInput("filters.kind: 'x' is not one of", [field_error("filters.kind", "'x' is not one of")]))
+    response = client.get(f"{REQUESTS}?kind=x", headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=["kind"])
+    assert body["errors"] == [{"field": "kind", "message": "'x' is not one of"}]
+    assert body["detail"] == "kind: 'x' is not one of"
+
+
+@pytest.mark.parametrize("error, status, code", [
+    (NotFound("no such household hh_1"), 404, "not_found"),
+    (Conflict("the request is closed", [field_error("status", "is closed")]), 409, "conflict"),
+    (BusinessRuleViolation("the household is vacant", [field_error("data.household_id", "is vacant")]),
+     422, "business_rule"),
+    (ServiceUnavailable("customer_service did not answer within 5 s"), 503, "service_unavailable"),
+    (Forbidden("not your household"), 403, "forbidden"),
+    (ContractViolation("customer_service.create_request output breaks its contract"), 500, "contract_violation"),
+])
+def test_domain_errors_map_to_their_status(app, client, contract, admin_token, rpc, error, status, code):
+    rpc.answer("customer_service", "create_request", error)
+    response = client.post(REQUESTS, json=SR_BODY, headers=bearer(admin_token))
+    body = contract.problem(response, status, code, app=app)
+    assert body["title"] == type(error).title
+    assert body["detail"] == error.detail
+    if error.errors:
+        assert body["errors"] == [{"field": e["field"].removeprefix("data."), "message": e["message"]}
+                                  for e in error.errors]
+    else:
+        assert "errors" not in body
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyError("boom"), RemoteError("ValueError", "boom"),
+                                   ZeroDivisionError("boom")])
+def test_unexpected_exception_is_500_without_its_message(client, contract, admin_token, rpc, error):
+    rpc.answer("customer_service", "list_requests", error)
+    response = client.get(REQUESTS, headers=bearer(admin_token))
+    body = contract.problem(response, 500, "internal_error")
+    text = response.get_data(as_text=True)
+    assert "boom" not in text and "Traceback" not in text and type(error).__name__ not in text
+    assert body["request_id"] == response.headers["X-Request-ID"]
+
+
+# -- X-Request-ID ---------------------------------------------------------------
+
+@pytest.mark.parametrize("given", ["req-123", "a", "A.b_c:d-9", "x" * 128])
+def test_valid_request_id_is_echoed_and_passed_on(client, contract, admin_token, rpc, given):
+    rpc.answer("customer_service", "create_request", NotFound("no such household"))
+    response = client.post(REQUESTS, json=SR_BODY, headers={**bearer(admin_token), "X-Request-ID": given})
+    body = contract.problem(response, 404, "not_found")
+    assert response.headers["X-Request-ID"] == given
+    assert body["request_id"] == given
+    assert rpc.only_call("customer_service", "create_request").request_id == given
+
+
+def test_request_id_on_a_successful_call(client, admin_token, rpc):
+    response = client.get(REQUESTS, headers={**bearer(admin_token), "X-Request-ID": "trace-42"})
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "trace-42"
+    assert rpc.only_call("customer_service", "list_requests").request_id == "trace-42"
+
+
+@pytest.mark.parametrize("given", ["x" * 129, "y" * 300, "has spaces", "semi;colon", "slash/es", "ünïcode", ""])
+def test_invalid_request_id_is_replaced(client, admin_token, rpc, given):
+    response = client.get(REQUESTS, headers={**bearer(admin_token), "X-Request-ID": given})
+    assert response.status_code == 200
+    generated = response.headers["X-Request-ID"]
+    assert HEX32.match(generated), generated
+    assert rpc.only_call("customer_service", "list_requests").request_id == generated
+
+
+def test_request_id_with_a_trailing_newline_is_replaced(client):
+    """``$`` in the request-id pattern also matches before a final newline."""
+    response = client.get("/healthz", environ_overrides={"HTTP_X_REQUEST_ID": "abc\n"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert HEX32.match(response.headers["X-Request-ID"])
+
+
+def test_absent_request_id_is_generated_fresh_each_time(client, contract):
+    first = client.get("/healthz")
+    second = client.get("/nope")
+    assert HEX32.match(first.headers["X-Request-ID"])
+    body = contract.problem(second, 404, "not_found")
+    assert HEX32.match(second.headers["X-Request-ID"])
+    assert body["request_id"] == second.headers["X-Request-ID"]
+    assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/healthz"), ("GET", "/api/v1/openapi.json"),
+                                          ("GET", "/api/docs"), ("POST", "/api/v1/auth/token"),
+                                          ("GET", "/api/v1/users"), ("DELETE", "/healthz")])
+def test_every_response_carries_the_request_id(client, method, path):
+    response = client.open(path, method=method, headers={"X-Request-ID": "every-1"})
+    assert response.headers["X-Request-ID"] == "every-1"
+
+
+def test_problem_request_id_on_gateway_errors(client, contract):
+    response = client.post("/api/v1/auth/token", json={"username": "admin"}, headers={"X-Request-ID": "tok-1"})
+    body = contract.problem(response, 400, "invalid_input", fields=["password"])
+    assert body["request_id"] == "tok-1"

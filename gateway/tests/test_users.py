@@ -1,0 +1,231 @@
+"""POST/GET /api/v1/users: the gateway's own staff accounts."""
+import base64
+import json
+
+import pytest
+
+from estate_common.errors import NotFound, ServiceUnavailable
+
+USER_PASSWORD = "staff-password-0001"  # what conftest's Accounts gives its users
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_user(username, roles=("agent",), estate_ids=("A",), password=USER_PASSWORD):
+    return {"username": username, "password": password, "roles": list(roles), "estate_ids": list(estate_ids)}
+
+
+def post_user(client, token, body, **kwargs):
+    return client.post("/api/v1/users", json=body, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
+def test_admin_creates_a_user(app, client, rpc, contract, admin_token, unique):
+    username = unique("agent")
+    response = post_user(client, admin_token, new_user(username, ["agent", "steward"], ["A", "B"]))
+    body = contract.check(app, response, 201)
+    assert body["id"] == username and body["username"] == username
+    assert body["roles"] == ["agent", "steward"]
+    assert body["estate_ids"] == ["A", "B"]
+    assert body["active"] is True
+    assert set(body) == {"id", "username", "roles", "estate_ids", "active", "created_at"}
+    text = response.get_data(as_text=True)
+    assert "password" not in text and "$argon2" not in text and USER_PASSWORD not in text
+    # every estate was checked with the archive, as the admin, under this request's id
+    calls = rpc.calls_to("archive", "get_estate")
+    assert [c.payload for c in calls] == [{"estate_id": "A"}, {"estate_id": "B"}]
+    assert all(c.caller["user"] == "admin" and c.request_id == response.headers["X-Request-ID"] for c in calls)
+
+
+def test_a_created_user_signs_in_with_its_password(client, admin_token, unique):
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A"])).status_code == 201
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD})
+    assert response.status_code == 200
+    wrong = client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD + "x"})
+    assert wrong.status_code == 401
+
+
+def test_an_operator_admin_needs_no_estates(client, rpc, admin_token, unique):
+    response = post_user(client, admin_token, new_user(unique("ops"), ["operator_admin"], []))
+    assert response.status_code == 201
+    assert response.get_json()["estate_ids"] == []
+    assert rpc.calls == []
+
+
+def test_duplicate_username_is_409(app, client, contract, admin_token, unique):
+    username = unique("dup")
+    assert post_user(client, admin_token, new_user(username)).status_code == 201
+    response = post_user(client, admin_token, new_user(username, ["manager"], ["B"], "another-password-9"))
+    contract.problem(response, 409, "conflict", fields=["username"], app=app)
+    # the first account is untouched
+    stored = app.extensions["estate_ops"].db.users.find_one({"_id": username})
+    assert stored["roles"] == ["agent"]
+    login = client.post("/api/v1/auth/token", json={"username": username, "password": "another-password-9"})
+    assert login.status_code == 401
+
+
+def test_the_admin_username_cannot_be_taken_again(app, client, contract, admin_token):
+    response = post_user(client, admin_token, new_user("admin", ["agent"], ["A"], "take-over-password"))
+    contract.problem(response, 409, "conflict", fields=["username"], app=app)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"password": "short-pass1"}, "password"),          # 11 characters
+    ({"password": ""}, "password"),
+    ({"roles": ["janitor"]}, "roles[0]"),
+    ({"roles": ["agent", "overlord"]}, "roles[1]"),
+    ({"roles": []}, "roles"),
+    ({"roles": ["agent", "agent"]}, "roles"),
+    ({"username": "Upper-Case"}, "username"),
+    ({"username": "ab"}, "username"),
+    ({"username": "-starts-with-dash"}, "username"),
+    ({"username": "has space"}, "username"),
+    ({"username": "x" * 65}, "username"),
+    ({"estate_ids": ["*"]}, "estate_ids[0]"),            # nobody gets the admin's wildcard scope
+    ({"estate_ids": ["A", "no/slash"]}, "estate_ids[1]"),
+    ({"estate_ids": "A"}, "estate_ids"),
+    ({"is_superuser": True}, "is_superuser"),
+])
+def test_invalid_user_is_400_naming_the_field(app, client, rpc, contract, admin_token, unique, change, field):
+    body = {**new_user(unique("bad")), **change}
+    response = post_user(client, admin_token, body)
+    contract.problem(response, 400, "invalid_input", fields=[field], app=app)
+    assert rpc.calls == []
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": body["username"]}) is None
+
+
+@pytest.mark.parametrize("missing", ["username", "password", "roles", "estate_ids"])
+def test_missing_user_field_is_400(app, client, contract, admin_token, unique, missing):
+    body = new_user(unique("miss"))
+    del body[missing]
+    contract.problem(post_user(client, admin_token, body), 400, "invalid_input", fields=[missing], app=app)
+
+
+def test_a_password_of_exactly_twelve_characters_is_enough(client, admin_token, unique):
+    response = post_user(client, admin_token, new_user(unique("min"), password="twelve-chars"))
+    assert response.status_code == 201
+
+
+def test_unknown_estate_is_422_naming_it(app, client, rpc, contract, admin_token, unique):
+    rpc.answer("archive", "get_estate",
+               lambda call: NotFound("no such estate") if call.payload["estate_id"] == "GHOST"
+               else {"id": call.payload["estate_id"]})
+    username = unique("ghost")
+    response = post_user(client, admin_token, new_user(username, estate_ids=["GHOST"]))
+    contract.problem(response, 422, "business_rule", fields=["estate_ids[0]"], app=app)
+
+    response = post_user(client, admin_token, new_user(username, estate_ids=["A", "GHOST", "B"]))
+    body = contract.problem(response, 422, "business_rule", fields=["estate_ids[1]"], app=app)
+    assert [e["field"] for e in body["errors"]] == ["estate_ids[1]"]
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username}) is None
+
+
+def test_archive_unavailable_while_creating_a_user_is_503(app, client, rpc, contract, admin_token, unique):
+    rpc.answer("archive", "get_estate", ServiceUnavailable("archive did not answer within 5 s"))
+    username = unique("later")
+    response = post_user(client, admin_token, new_user(username))
+    contract.problem(response, 503, "service_unavailable", app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username}) is None
+
+
+@pytest.mark.parametrize("role", ["manager", "agent", "archivist"])
+def test_only_the_operator_admin_manages_users(app, accounts, client, rpc, contract, unique, role):
+    token = accounts.user(f"{role}-not-admin", [role], ["A"])
+    response = post_user(client, token, new_user(unique("x"), ["operator_admin"], []))
+    contract.problem(response, 403, "forbidden", app=app)
+    response = client.get("/api/v1/users", headers=bearer(token))
+    contract.problem(response, 403, "forbidden", app=app)
+    assert rpc.calls == []
+
+
+def test_create_user_as_text_plain_is_415(client, admin_token, contract, unique):
+    response = client.post("/api/v1/users", data=json.dumps(new_user(unique("t"))),
+                           content_type="text/plain", headers=bearer(admin_token))
+    contract.problem(response, 415, "unsupported_media_type")
+
+
+# -- listing ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def paged_app(make_app, make_accounts):
+    """An app of its own: the admin and two users, a known list."""
+    app = make_app()
+    accounts = make_accounts(app)
+    accounts.create("bob-agent", ["agent"], ["A"])
+    accounts.create("carol-tech", ["technician"], ["A", "B"])
+    return app, accounts.admin
+
+
+def test_list_users_shows_every_user_without_secrets(paged_app, contract):
+    app, admin = paged_app
+    response = app.test_client().get("/api/v1/users", headers=bearer(admin))
+    body = contract.check(app, response, 200)
+    assert sorted(u["username"] for u in body["items"]) == ["admin", "bob-agent", "carol-tech"]
+    assert body["next_cursor"] is None
+    assert "password" not in response.get_data(as_text=True)
+    admin_view = next(u for u in body["items"] if u["username"] == "admin")
+    assert admin_view == {"username": "admin", "roles": ["operator_admin"], "estate_ids": [], "active": True,
+                          "created_at": admin_view["created_at"], "id": "admin"}
+
+
+def test_list_users_pages_with_a_cursor(paged_app, contract):
+    app, admin = paged_app
+    client = app.test_client()
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        body = contract.check(app, client.get("/api/v1/users", query_string=query, headers=bearer(admin)), 200)
+        pages += 1
+        assert len(body["items"]) == 1
+        seen.extend(u["username"] for u in body["items"])
+        cursor = body["next_cursor"]
+        if pages < 3:
+            assert isinstance(cursor, str) and cursor
+        if cursor is None:
+            break
+        assert pages < 5, "paging does not end"
+    assert pages == 3
+    assert sorted(seen) == ["admin", "bob-agent", "carol-tech"] and len(set(seen)) == 3
+
+
+def test_list_users_limit_two_then_the_rest(paged_app, contract):
+    app, admin = paged_app
+    client = app.test_client()
+    first = contract.check(app, client.get("/api/v1/users?limit=2", headers=bearer(admin)), 200)
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = contract.check(app, client.get(f"/api/v1/users?limit=2&cursor={first['next_cursor']}",
+                                            headers=bearer(admin)), 200)
+    assert len(second["items"]) == 1 and second["next_cursor"] is None
+    names = [u["username"] for u in first["items"] + second["items"]]
+    assert sorted(names) == ["admin", "bob-agent", "carol-tech"]
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor!", "%%%", base64.urlsafe_b64encode(b"[1, 2]").decode(),
+                                    base64.urlsafe_b64encode(b'"just text"').decode()])
+def test_bad_cursor_is_400(paged_app, contract, cursor):
+    app, admin = paged_app
+    response = app.test_client().get("/api/v1/users", query_string={"cursor": cursor}, headers=bearer(admin))
+    contract.problem(response, 400, "invalid_input", fields=["cursor"], app=app)
+
+
+@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=201", "limit"),
+                                          ("limit=-1", "limit"), ("role=agent", "role")])
+def test_bad_list_users_query_is_400(paged_app, contract, query, field):
+    app, admin = paged_app
+    response = app.test_client().get(f"/api/v1/users?{query}", headers=bearer(admin))
+    contract.problem(response, 400, "invalid_input", fields=[field], app=app)
+
+
+def test_idempotency_key_on_create_user_replays_the_first_answer(client, admin_token, unique):
+    """openapi.yaml declares Idempotency-Key on POST /api/v1/users ("the same key with the same
+    body answers the first result again")."""
+    body = new_user(unique("idem"))
+    headers = {**bearer(admin_token), "Idempotency-Key": unique("key")}
+    first = client.post("/api/v1/users", json=body, headers=headers)
+    assert first.status_code == 201
+    again = client.post("/api/v1/users", json=body, headers=headers)
+    assert again.status_code == 201, f"the retry answered {again.status_code}: {again.get_json()}"
+    assert again.get_json() == first.get_json()
+    assert again.headers.get("Idempotent-Replayed") == "true"

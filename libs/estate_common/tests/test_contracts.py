@@ -1,0 +1,285 @@
+"""The contracts on disk are valid schemas whose references all resolve, and the
+checks built on them name the offending fields."""
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from estate_common import contracts
+from estate_common.errors import ContractViolation, InvalidInput
+
+BOOK = contracts.load()
+ROOT = contracts.contracts_dir()
+RPC_FILES = sorted((ROOT / "rpc").rglob("*.json"))
+EVENT_FILES = sorted((ROOT / "events").rglob("*.json"))
+
+
+def _name(path):
+    return path.relative_to(ROOT).as_posix()
+
+
+def _refs(node):
+    """Every ``$ref`` value inside ``node``."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _resolve_all(name):
+    """Follow every reference reachable from document ``name``; return how many were resolved."""
+    seen = set()
+    todo = [(BOOK.registry.resolver(base_uri=contracts.BASE_URI + name), BOOK.documents[name])]
+    resolved_count = 0
+    while todo:
+        resolver, node = todo.pop()
+        for ref in _refs(node):
+            resolved = resolver.lookup(ref)  # raises referencing.exceptions.Unresolvable
+            resolved_count += 1
+            key = id(resolved.contents)  # a sub-schema lives in one document: its id is enough
+            if key not in seen:
+                seen.add(key)
+                todo.append((resolved.resolver, resolved.contents))
+    return resolved_count
+
+
+# -- the documents themselves ---------------------------------------------------
+
+def test_contract_folders_are_not_empty():
+    assert len(RPC_FILES) >= 10
+    assert len(EVENT_FILES) >= 4
+
+
+@pytest.mark.parametrize("path", RPC_FILES, ids=_name)
+def test_rpc_contract_has_valid_input_and_output_schemas(path):
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert set(document) >= {"input", "output"}
+    Draft202012Validator.check_schema(document["input"])
+    Draft202012Validator.check_schema(document["output"])
+
+
+@pytest.mark.parametrize("path", EVENT_FILES, ids=_name)
+def test_event_contract_is_a_valid_schema_built_on_the_envelope(path):
+    document = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(document)
+    source, event_type = path.parent.name, path.stem
+    assert document["properties"]["event_type"] == {"const": event_type}
+    assert document["properties"]["source"] == {"const": source}
+    assert "../../common.json#/$defs/envelope" in list(_refs(document))
+
+
+@pytest.mark.parametrize("path", RPC_FILES + EVENT_FILES, ids=_name)
+def test_every_reference_resolves(path):
+    assert _resolve_all(_name(path)) >= 1
+
+
+def test_openapi_component_schemas_are_valid():
+    schemas = BOOK.openapi["components"]["schemas"]
+    assert "Estate" in schemas
+    for name, schema in schemas.items():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_reference_resolution_notices_a_broken_reference():
+    from referencing.exceptions import Unresolvable
+
+    resolver = BOOK.registry.resolver(base_uri=contracts.BASE_URI + "rpc/archive/get_estate.json")
+    with pytest.raises(Unresolvable):
+        resolver.lookup("../../common.json#/$defs/no_such_definition")
+
+
+def test_rpc_methods_and_event_types_list_what_is_on_disk():
+    on_disk_rpc = {(p.parent.name, p.stem) for p in RPC_FILES}
+    on_disk_events = {(p.parent.name, p.stem) for p in EVENT_FILES}
+    assert BOOK.rpc_methods() == on_disk_rpc
+    assert BOOK.event_types() == on_disk_events
+    assert ("archive", "create_estate") in BOOK.rpc_methods()
+    assert ("archive", "estate_created") in BOOK.event_types()
+    for service in ("customer_service", "maintenance", "security_patrol", "finance", "archive"):
+        assert (service, "health") in BOOK.rpc_methods()
+
+
+# -- errors() ---------------------------------------------------------------
+
+def _household(**changes):
+    data = {"building": "1", "unit": "2", "room": "301", "area_m2": 88.5,
+            "owner": {"name": "Wang", "phone": "13800138000"}}
+    data.update(changes)
+    return {"estate_id": "est_1", "data": data}
+
+
+def _fields(errors):
+    return [e["field"] for e in errors]
+
+
+def test_a_valid_payload_has_no_errors():
+    assert BOOK.errors("rpc/archive/create_household.json#/input", _household()) == []
+
+
+def test_errors_name_nested_fields():
+    payload = _household(owner={"name": "Wang", "phone": "not a phone!"})
+    errors = BOOK.errors("rpc/archive/create_household.json#/input", payload)
+    assert _fields(errors) == ["data.owner.phone"]
+    assert "does not match" in errors[0]["message"]
+
+
+def test_errors_list_each_missing_required_field_once():
+    errors = BOOK.errors("rpc/archive/create_household.json#/input", {"estate_id": "est_1", "data": {"unit": "2"}})
+    fields = _fields(errors)
+    assert sorted(fields) == ["data.area_m2", "data.building", "data.owner", "data.room"]
+    assert len(fields) == len(set(fields))
+    assert all(e["message"] == "is required" for e in errors)
+
+
+def test_errors_list_missing_top_level_fields():
+    errors = BOOK.errors("rpc/archive/create_household.json#/input", {})
+    assert sorted(_fields(errors)) == ["data", "estate_id"]
+
+
+def test_errors_name_fields_that_are_not_allowed():
+    payload = _household(colour="red")
+    payload["extra"] = 1
+    errors = BOOK.errors("rpc/archive/create_household.json#/input", payload)
+    assert {(e["field"], e["message"]) for e in errors} == {
+        ("data.colour", "is not an allowed field"),
+        ("extra", "is not an allowed field"),
+    }
+
+
+def test_operator_injection_is_a_type_error_on_the_field():
+    errors = BOOK.errors("rpc/archive/get_estate.json#/input", {"estate_id": {"$gt": ""}})
+    assert _fields(errors) == ["estate_id"]
+    assert "is not of type 'string'" in errors[0]["message"]
+
+    nested = _household(owner={"name": "Wang", "phone": {"$ne": None}})
+    errors = BOOK.errors("rpc/archive/create_household.json#/input", nested)
+    assert _fields(errors) == ["data.owner.phone"]
+    assert "is not of type 'string'" in errors[0]["message"]
+
+
+def test_operator_injection_in_a_filter_is_a_type_error():
+    errors = BOOK.errors("rpc/customer_service/list_requests.json#/input",
+                         {"estate_id": "est_1", "filters": {"household_id": {"$regex": ".*"}}})
+    assert _fields(errors) == ["filters.household_id"]
+    assert "is not of type 'string'" in errors[0]["message"]
+
+
+def test_operator_injection_behind_any_of_reports_the_useful_branch():
+    # work_order_created's household_id is "an id or null" (anyOf)
+    event = {"event_id": "1" * 32, "event_type": "work_order_created", "source": "maintenance",
+             "occurred_at": "2026-01-02T03:04:05.678Z", "estate_id": "est_1", "request_id": None,
+             "actor": None, "data": {"id": "wo_1", "number": "WO-1", "source": {"type": "service_request", "id": "sr_1"},
+                                     "request_id": None, "household_id": {"$gt": ""}, "priority": "normal",
+                                     "status": "pending", "created_at": "2026-01-02T03:04:05.678Z"}}
+    errors = BOOK.errors("events/maintenance/work_order_created.json", event)
+    assert _fields(errors) == ["data.household_id"]
+    assert "is not of type 'string'" in errors[0]["message"]
+
+
+def test_errors_on_a_list_item_name_its_index():
+    page = {"items": [{"id": "x"}], "next_cursor": None}
+    errors = BOOK.errors("rpc/archive/list_estates.json#/output", page)
+    assert "items[0].code" in _fields(errors)
+    assert all(f.startswith("items[0].") for f in _fields(errors))
+
+
+def test_errors_on_an_unknown_contract_raise():
+    with pytest.raises(ContractViolation):
+        BOOK.errors("rpc/archive/no_such_method.json#/input", {})
+
+
+# -- the three checks ----------------------------------------------------------
+
+def test_check_rpc_input_raises_invalid_input_naming_the_fields():
+    with pytest.raises(InvalidInput) as caught:
+        BOOK.check_rpc_input("archive", "create_household", _household(area_m2=-1, colour="red"))
+    error = caught.value
+    assert error.status == 400
+    assert {e["field"] for e in error.errors} == {"data.area_m2", "data.colour"}
+    assert "data.area_m2" in error.detail and "data.colour" in error.detail
+
+
+def test_check_rpc_input_accepts_a_valid_payload():
+    assert BOOK.check_rpc_input("archive", "create_household", _household()) is None
+
+
+def _estate(**changes):
+    estate = {"id": "est_1", "estate_id": "est_1", "code": "SH-01", "name": "n", "address": "a",
+              "created_at": "2026-01-02T03:04:05.678Z", "version": 1}
+    estate.update(changes)
+    return estate
+
+
+def _event(**changes):
+    event = {"event_id": "0" * 32, "event_type": "estate_created", "source": "archive",
+             "occurred_at": "2026-01-02T03:04:05.678Z", "estate_id": "est_1", "request_id": None,
+             "actor": None, "data": {"id": "est_1", "estate_id": "est_1", "code": "SH-01",
+                                     "name": "n", "address": "a", "version": 1}}
+    event.update(changes)
+    return event
+
+
+def test_check_rpc_output_strict_raises(monkeypatch):
+    monkeypatch.setenv("ESTATE_CONTRACTS_STRICT", "1")
+    BOOK.check_rpc_output("archive", "get_estate", _estate())
+    with pytest.raises(ContractViolation) as caught:
+        BOOK.check_rpc_output("archive", "get_estate", _estate(version=0, secret="x"))
+    assert {e["field"] for e in caught.value.errors} == {"version", "secret"}
+    assert "archive.get_estate output" in caught.value.detail
+
+
+@pytest.mark.parametrize("value", ["", "0", "false"])
+def test_check_rpc_output_not_strict_only_logs(monkeypatch, caplog, value):
+    monkeypatch.setenv("ESTATE_CONTRACTS_STRICT", value)
+    with caplog.at_level(logging.ERROR, logger="estate_common.contracts"):
+        assert BOOK.check_rpc_output("archive", "get_estate", _estate(version=0)) is None
+    messages = [r.getMessage() for r in caplog.records if r.name == "estate_common.contracts"]
+    assert len(messages) == 1
+    assert "archive.get_estate output breaks its contract" in messages[0]
+    assert "version" in messages[0]
+
+
+def test_check_event_strict_raises(monkeypatch):
+    monkeypatch.setenv("ESTATE_CONTRACTS_STRICT", "1")
+    BOOK.check_event("archive", "estate_created", _event())
+    with pytest.raises(ContractViolation) as caught:
+        BOOK.check_event("archive", "estate_created", _event(event_type="household_created"))
+    assert [e["field"] for e in caught.value.errors] == ["event_type"]
+    with pytest.raises(ContractViolation) as caught:
+        bad = _event()
+        del bad["data"]
+        BOOK.check_event("archive", "estate_created", bad)
+    assert [e["field"] for e in caught.value.errors] == ["data"]
+
+
+def test_check_event_names_extra_envelope_and_data_fields(monkeypatch):
+    monkeypatch.setenv("ESTATE_CONTRACTS_STRICT", "1")
+    event = _event(surprise=1)
+    event["data"]["owner_phone"] = "13800138000"
+    with pytest.raises(ContractViolation) as caught:
+        BOOK.check_event("archive", "estate_created", event)
+    assert {(e["field"], e["message"]) for e in caught.value.errors} == {
+        ("surprise", "is not an allowed field"),
+        ("data.owner_phone", "is not an allowed field"),
+    }
+
+
+def test_check_event_not_strict_only_logs(monkeypatch, caplog):
+    monkeypatch.setenv("ESTATE_CONTRACTS_STRICT", "0")
+    with caplog.at_level(logging.ERROR, logger="estate_common.contracts"):
+        BOOK.check_event("archive", "estate_created", _event(data={"id": "est_1"}))
+    messages = [r.getMessage() for r in caplog.records if r.name == "estate_common.contracts"]
+    assert len(messages) == 1
+    assert "event archive.estate_created breaks its contract" in messages[0]
+    assert "data.code" in messages[0]
+
+
+def test_contracts_dir_can_be_configured(monkeypatch, tmp_path):
+    monkeypatch.setenv("ESTATE_CONTRACTS_DIR", str(tmp_path))
+    assert contracts.contracts_dir() == Path(tmp_path)

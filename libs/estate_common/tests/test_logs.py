@@ -1,0 +1,161 @@
+"""Personal data is scrubbed from log lines; every line is one JSON object."""
+import io
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common import clock, logs
+
+
+@pytest.mark.parametrize("text, personal", [
+    ("owner phone 13800138000 called", "13800138000"),
+    ("mobile:19912345678.", "19912345678"),
+    ("id 11010519491231002X on file", "11010519491231002X"),
+    ("id 11010519491231002x on file", "11010519491231002x"),
+    ("id 110105194912310021 on file", "110105194912310021"),
+    ("desk 021-12345678 ext 3", "021-12345678"),
+    ("desk 0755-1234567", "0755-1234567"),
+    ("desk 02112345678", "02112345678"),
+])
+def test_scrub_masks_personal_numbers(text, personal):
+    scrubbed = logs.scrub(text)
+    assert personal not in scrubbed
+    assert "[redacted]" in scrubbed
+    # the rest of the line is kept
+    assert scrubbed.split("[redacted]")[0] == text.split(personal)[0]
+
+
+def test_scrub_masks_every_occurrence():
+    scrubbed = logs.scrub("a 13800138000 b 13900139000 c 11010519491231002X")
+    assert scrubbed == "a [redacted] b [redacted] c [redacted]"
+
+
+@pytest.mark.parametrize("text", [
+    "amount 21002 cents",
+    "request SR-2026-000001 created",
+    "work order WO-2026-000123",
+    "total 1999900 cents for 12 households",
+    "at 2026-11-23T13:09:40.123Z in 12.5 ms",
+    "room 301, building 2, area 88.50",
+    "number 12345678901",  # 11 digits, but no mobile starts with 12
+])
+def test_scrub_leaves_ordinary_numbers_alone(text):
+    assert logs.scrub(text) == text
+
+
+def test_scrub_masks_a_mobile_in_international_form():
+    """``+8613800138000`` is a valid owner phone (openapi ``Owner.phone``) and a mobile number."""
+    scrubbed = logs.scrub("owner phone +8613800138000 called")
+    assert "13800138000" not in scrubbed
+
+
+@pytest.fixture
+def capture():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter("archive"))
+    logger = logging.getLogger("estate.test.logs")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    logs.set_request_id(None)
+    yield logger, stream
+    logger.handlers[:] = []
+    logs.set_request_id(None)
+
+
+def _lines(stream):
+    text = stream.getvalue()
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_json_formatter_writes_one_object_per_line(capture):
+    logger, stream = capture
+    clock.freeze(datetime(2026, 11, 23, 13, 9, 40, 123456, tzinfo=timezone.utc))
+    logs.set_request_id("req-1")
+    logger.info("owner 13800138000 registered\nsecond line")
+    logger.warning("plain")
+    lines = _lines(stream)
+    assert len(lines) == 2
+    first = lines[0]
+    assert first["ts"] == "2026-11-23T13:09:40.123Z"
+    assert first["level"] == "info"
+    assert first["service"] == "archive"
+    assert first["logger"] == "estate.test.logs"
+    assert first["request_id"] == "req-1"
+    assert first["message"] == "owner [redacted] registered\nsecond line"
+    assert "rpc" not in first and "status" not in first and "duration_ms" not in first
+    assert lines[1]["level"] == "warning"
+    assert lines[1]["message"] == "plain"
+
+
+def test_json_formatter_adds_the_extra_keys(capture):
+    logger, stream = capture
+    logger.info("worker done", extra={"rpc": "archive.get_estate", "status": "ok", "duration_ms": 12.5})
+    (line,) = _lines(stream)
+    assert line["rpc"] == "archive.get_estate"
+    assert line["status"] == "ok"
+    assert line["duration_ms"] == 12.5
+    assert line["request_id"] is None
+
+
+def test_json_formatter_request_id_of_the_record_wins(capture):
+    logger, stream = capture
+    logs.set_request_id("from-context")
+    logger.info("x", extra={"request_id": "from-record"})
+    assert _lines(stream)[0]["request_id"] == "from-record"
+
+
+def test_json_formatter_scrubs_arguments_and_tracebacks(capture):
+    logger, stream = capture
+    logger.info("owner %s", "13800138000")
+    try:
+        raise ValueError("bad id 11010519491231002X")
+    except ValueError:
+        logger.exception("failed for %s", "021-12345678")
+    first, second = _lines(stream)
+    assert first["message"] == "owner [redacted]"
+    assert second["level"] == "error"
+    assert second["message"] == "failed for [redacted]"
+    assert "ValueError" in second["error"]
+    assert "11010519491231002X" not in second["error"]
+
+
+def test_request_id_is_per_green_thread():
+    import eventlet
+
+    seen = {}
+
+    def work(name):
+        logs.set_request_id(name)
+        eventlet.sleep(0.01)
+        seen[name] = logs.current_request_id()
+
+    logs.set_request_id("main")
+    pool = eventlet.GreenPool()
+    for name in ("a", "b", "c"):
+        pool.spawn(work, name)
+    pool.waitall()
+    assert seen == {"a": "a", "b": "b", "c": "c"}
+    assert logs.current_request_id() == "main"
+    logs.set_request_id(None)
+
+
+def test_configure_installs_the_json_formatter_on_stdout():
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    try:
+        logs.configure("finance", level="WARNING")
+        (handler,) = root.handlers
+        assert isinstance(handler.formatter, logs.JsonFormatter)
+        assert handler.formatter.service == "finance"
+        assert handler.stream is sys.stdout
+        assert root.level == logging.WARNING
+        assert logging.getLogger("kombu").level == logging.WARNING
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)

@@ -1,0 +1,140 @@
+"""The outbox on a real broker: publish after the write, and the sweep that recovers a crash."""
+from datetime import timedelta
+
+import eventlet
+import pytest
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.utils import get_extension
+
+from estate_common import clock
+from estate_common.nameko import outbox as outbox_module
+from estate_common.nameko.database import Database
+from estate_common.nameko.outbox import Outbox, make_event
+
+pytestmark = pytest.mark.broker
+
+RECEIVED = []
+
+
+def estate_data(estate_id, version=1):
+    return {"id": estate_id, "estate_id": estate_id, "code": f"C-{estate_id}", "name": "Green Court",
+            "address": "1 Road", "version": version}
+
+
+class ArchiveLike:
+    """Just enough of archive to own a store and an outbox (no ServiceBase: no sweep timer)."""
+
+    name = "archive"
+    indexes = {}
+
+    db = Database()
+    outbox = Outbox()
+
+    @rpc
+    def create(self, estate_id):
+        doc = {"_id": estate_id, "estate_id": estate_id, "created_at": clock.now_iso(),
+               "_outbox": [self.outbox.event("estate_created", estate_id, estate_data(estate_id))]}
+        self.db.estates.insert_one(doc)
+        self.outbox.publish(self.db.estates, doc)
+        return doc["_outbox"][0]["event_id"]
+
+    @rpc
+    def sweep(self):
+        return self.outbox.sweep(self.db)
+
+
+class Listener:
+    name = "listener"
+
+    @event_handler("archive", "estate_created")
+    def handle(self, event):
+        RECEIVED.append(event)
+
+
+@pytest.fixture
+def running(container_factory, rabbit_config):
+    RECEIVED.clear()
+    archive = container_factory(ArchiveLike, rabbit_config)
+    listener = container_factory(Listener, rabbit_config)
+    listener.start()
+    archive.start()
+    yield archive, listener
+    RECEIVED.clear()
+
+
+def _db(container):
+    return get_extension(container, Database).db
+
+
+def test_publish_delivers_once_and_empties_the_outbox(running):
+    archive, listener = running
+    with entrypoint_waiter(listener, "handle", timeout=10):
+        with entrypoint_hook(archive, "create") as create:
+            event_id = create("est_1")
+    eventlet.sleep(0.3)  # a second delivery would arrive by now
+    assert [e["event_id"] for e in RECEIVED] == [event_id]
+    event = RECEIVED[0]
+    assert event["event_type"] == "estate_created"
+    assert event["source"] == "archive"
+    assert event["estate_id"] == "est_1"
+    assert event["data"] == estate_data("est_1")
+    assert _db(archive).estates.find_one({"_id": "est_1"})["_outbox"] == []
+
+
+def test_event_is_checked_against_its_contract_when_made(running):
+    archive, _ = running
+    from estate_common.errors import ContractViolation
+
+    with entrypoint_hook(archive, "create") as create:
+        with pytest.raises(ContractViolation):
+            create("bad id with spaces")  # not an id: the event breaks its contract
+    assert _db(archive).estates.count_documents({}) == 0
+
+
+def _stored(db, estate_id, event):
+    db.estates.insert_one({"_id": estate_id, "estate_id": estate_id, "_outbox": [event]})
+
+
+def test_sweep_publishes_what_a_crash_left_behind_and_only_that(running):
+    archive, listener = running
+    db = _db(archive)
+    clock.freeze(clock.now() - timedelta(seconds=outbox_module.SWEEP_SECONDS * 5))
+    stale = make_event("archive", "estate_created", "est_old", estate_data("est_old"))
+    clock.reset()
+    fresh = make_event("archive", "estate_created", "est_new", estate_data("est_new"))
+    _stored(db, "est_old", stale)  # written, then the process died before publishing
+    _stored(db, "est_new", fresh)  # written just now: its own publish is still on the way
+    db.counters.insert_one({"_id": "est_old:SR", "value": 1,
+                            "_outbox": [dict(stale, event_id="f" * 32)]})  # never swept
+
+    with entrypoint_waiter(listener, "handle", timeout=10):
+        with entrypoint_hook(archive, "sweep") as sweep:
+            assert sweep() == 1
+    eventlet.sleep(0.5)
+    assert [e["event_id"] for e in RECEIVED] == [stale["event_id"]]
+    assert RECEIVED[0] == stale
+    assert db.estates.find_one({"_id": "est_old"})["_outbox"] == []
+    assert [e["event_id"] for e in db.estates.find_one({"_id": "est_new"})["_outbox"]] == [fresh["event_id"]]
+
+    # nothing is left to sweep: a second sweep publishes nothing
+    with entrypoint_hook(archive, "sweep") as sweep:
+        assert sweep() == 0
+    eventlet.sleep(0.3)
+    assert len(RECEIVED) == 1
+
+
+def test_sweep_publishes_a_fresh_event_once_it_is_old_enough(running):
+    archive, listener = running
+    db = _db(archive)
+    event = make_event("archive", "estate_created", "est_2", estate_data("est_2"))
+    _stored(db, "est_2", event)
+    with entrypoint_hook(archive, "sweep") as sweep:
+        assert sweep() == 0
+    clock.advance(timedelta(seconds=outbox_module.SWEEP_SECONDS + 0.5))
+    with entrypoint_waiter(listener, "handle", timeout=10):
+        with entrypoint_hook(archive, "sweep") as sweep:
+            assert sweep() == 1
+    assert [e["event_id"] for e in RECEIVED] == [event["event_id"]]
+    assert db.estates.find_one({"_id": "est_2"})["_outbox"] == []

@@ -1,0 +1,95 @@
+"""Read copies of archive's master data: newer versions win, redeliveries change nothing."""
+import uuid
+
+import pytest
+
+from estate_common import replica, store
+from estate_common.nameko.outbox import make_event
+
+
+@pytest.fixture
+def db():
+    db = store.connect(f"test_replica_{uuid.uuid4().hex[:8]}")
+    store.ensure_indexes(db, replica.INDEXES)
+    return db
+
+
+def estate_event(version, name="Green Court", estate_id="est_1"):
+    return make_event("archive", "estate_created", estate_id, {
+        "id": estate_id, "estate_id": estate_id, "code": "GC-01", "name": name,
+        "address": "1 Road", "version": version,
+    })
+
+
+def household_event(version, status="vacant", estate_id="est_1", hh_id="hh_1"):
+    return make_event("archive", "household_created", estate_id, {
+        "id": hh_id, "estate_id": estate_id, "building": "1", "unit": "2", "room": "301",
+        "area_m2": 88.5, "status": status, "version": version,
+    })
+
+
+def test_apply_upserts_a_copy(db):
+    replica.apply(db, "estate", estate_event(1))
+    assert db.estates.find_one({"_id": "est_1"}) == {
+        "_id": "est_1", "estate_id": "est_1", "code": "GC-01", "name": "Green Court",
+        "address": "1 Road", "version": 1,
+    }
+    assert db.estates.count_documents({}) == 1
+
+
+def test_apply_does_not_change_the_event(db):
+    event = estate_event(1)
+    replica.apply(db, "estate", event)
+    assert event["data"]["id"] == "est_1"
+
+
+def test_an_older_or_equal_version_changes_nothing(db):
+    replica.apply(db, "estate", estate_event(3, name="v3"))
+    replica.apply(db, "estate", estate_event(2, name="v2"))
+    replica.apply(db, "estate", estate_event(3, name="v3 again"))
+    copy = db.estates.find_one({"_id": "est_1"})
+    assert (copy["name"], copy["version"]) == ("v3", 3)
+    assert db.estates.count_documents({}) == 1
+
+
+def test_a_newer_version_updates(db):
+    replica.apply(db, "household", household_event(1, status="vacant"))
+    replica.apply(db, "household", household_event(2, status="occupied"))
+    copy = db.households.find_one({"_id": "hh_1"})
+    assert (copy["status"], copy["version"]) == ("occupied", 2)
+    assert db.households.count_documents({}) == 1
+
+
+def test_redelivery_of_the_same_event_is_a_no_op(db):
+    event = household_event(1)
+    replica.apply(db, "household", event)
+    before = db.households.find_one({"_id": "hh_1"})
+    replica.apply(db, "household", event)
+    replica.apply(db, "household", event)
+    assert db.households.find_one({"_id": "hh_1"}) == before
+    assert db.households.count_documents({}) == 1
+
+
+def test_out_of_order_delivery_ends_with_the_newest(db):
+    for version in (2, 5, 1, 4, 3):
+        replica.apply(db, "estate", estate_event(version, name=f"v{version}"))
+    copy = db.estates.find_one({"_id": "est_1"})
+    assert (copy["name"], copy["version"]) == ("v5", 5)
+
+
+def test_a_copy_without_version_is_replaced(db):
+    db.estates.insert_one({"_id": "est_1", "estate_id": "est_1", "name": "legacy"})
+    replica.apply(db, "estate", estate_event(1, name="new"))
+    assert db.estates.find_one({"_id": "est_1"})["name"] == "new"
+
+
+def test_get_is_scoped_by_estate(db):
+    replica.apply(db, "household", household_event(1, estate_id="est_1", hh_id="hh_1"))
+    replica.apply(db, "household", household_event(1, estate_id="est_2", hh_id="hh_2"))
+    assert replica.get(db, "household", "est_1", "hh_1")["room"] == "301"
+    assert replica.get(db, "household", "est_1", "hh_2") is None
+    assert replica.get(db, "household", "est_2", "hh_1") is None
+    assert replica.get(db, "household", "est_1", "hh_missing") is None
+    replica.apply(db, "estate", estate_event(1, estate_id="est_1"))
+    assert replica.get(db, "estate", "est_1", "est_1")["code"] == "GC-01"
+    assert replica.get(db, "estate", "est_2", "est_1") is None

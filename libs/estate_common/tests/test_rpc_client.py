@@ -1,0 +1,211 @@
+"""RpcClient against a real nameko service on RabbitMQ (a fresh vhost per test)."""
+import gc
+import subprocess
+import threading
+import time
+from urllib.parse import urlparse
+
+import eventlet
+import pytest
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+
+from estate_common.errors import NotFound, ServiceUnavailable
+from estate_common.rpc_client import RemoteError, RpcClient
+
+pytestmark = pytest.mark.broker
+
+
+class ContextData(DependencyProvider):
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.context_data
+
+
+class EchoService:
+    name = "echo"
+
+    context = ContextData()
+
+    @rpc
+    def echo(self, payload):
+        return {
+            "payload": payload,
+            "request_id": self.context.get("request_id"),
+            "caller": self.context.get("caller"),
+            "idempotency_key": self.context.get("idempotency_key"),
+        }
+
+    @rpc
+    def fail(self, kind):
+        if kind == "typed":
+            raise NotFound("nope", [{"field": "x", "message": "m"}])
+        raise ValueError("untyped failure")
+
+    @rpc
+    def slow(self, seconds):
+        eventlet.sleep(seconds)
+        return {"slept": seconds}
+
+
+@pytest.fixture
+def echo(container_factory, rabbit_config):
+    container = container_factory(EchoService, rabbit_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def client(amqp_uri):
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    yield client
+    client.close()
+
+
+def test_result_round_trips(echo, client):
+    payload = {"text": "你好", "n": 3, "nested": {"list": [1, 2.5, None, True]}}
+    answer = client.call("echo", "echo", payload)
+    assert answer["payload"] == payload
+
+
+def test_context_arrives_as_context_data(echo, client):
+    caller = {"user": "li", "roles": ["steward"], "estates": ["est_1"]}
+    answer = client.call("echo", "echo", {"n": 1}, request_id="req-42", caller=caller,
+                         context={"idempotency_key": "k"})
+    assert answer["request_id"] == "req-42"
+    assert answer["caller"] == caller
+    assert answer["idempotency_key"] == "k"
+
+
+def test_no_context_arrives_as_none(echo, client):
+    answer = client.call("echo", "echo", {"n": 1})
+    assert answer["request_id"] is None
+    assert answer["caller"] is None
+    assert answer["idempotency_key"] is None
+
+
+def test_a_typed_error_arrives_as_the_same_class(echo, client):
+    with pytest.raises(NotFound) as caught:
+        client.call("echo", "fail", "typed")
+    assert caught.value.detail == "nope"
+    assert caught.value.errors == [{"field": "x", "message": "m"}]
+    assert caught.value.status == 404
+
+
+def test_an_untyped_error_arrives_as_remote_error(echo, client):
+    with pytest.raises(RemoteError) as caught:
+        client.call("echo", "fail", "untyped")
+    assert caught.value.exc_type == "ValueError"
+    assert "untyped failure" in str(caught.value)
+    # the client is still usable
+    assert client.call("echo", "echo", {"n": 2})["payload"] == {"n": 2}
+
+
+def test_a_timeout_is_service_unavailable_and_the_late_reply_is_dropped(echo, amqp_uri):
+    client = RpcClient(amqp_uri, timeout=0.5, owner="test")
+    try:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            client.call("echo", "slow", 1.5)
+        assert time.monotonic() - started < 2
+        # the next call on the same client waits past the moment the slow reply arrives
+        # and must get its own answer, not the late one
+        started = time.monotonic()
+        answer = client.call("echo", "slow", 1.2, timeout=5)
+        assert answer == {"slept": 1.2}
+        assert time.monotonic() - started >= 1.2
+        assert client.call("echo", "echo", {"n": 7}, timeout=5)["payload"] == {"n": 7}
+    finally:
+        client.close()
+
+
+def test_slow_3_with_timeout_half_a_second(echo, amqp_uri):
+    client = RpcClient(amqp_uri, timeout=0.5, owner="test")
+    try:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable) as caught:
+            client.call("echo", "slow", 3)
+        elapsed = time.monotonic() - started
+        assert 0.4 < elapsed < 2
+        assert "0.5" in caught.value.detail
+        assert client.call("echo", "echo", {"n": 8})["payload"] == {"n": 8}
+    finally:
+        client.close()
+
+
+def test_a_service_that_does_not_exist_is_unavailable_fast(echo, client):
+    client.call("echo", "echo", {"warm": True})  # the connection is made
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as caught:
+        client.call("nosuch", "method", {}, timeout=5)
+    assert time.monotonic() - started < 1
+    assert "nosuch" in caught.value.detail
+    assert client.call("echo", "echo", {"n": 3})["payload"] == {"n": 3}
+
+
+def test_a_method_that_does_not_exist_is_a_remote_error(echo, client):
+    with pytest.raises(RemoteError) as caught:
+        client.call("echo", "no_such_method", {})
+    assert caught.value.exc_type == "MethodNotFound"
+
+
+def test_many_threads_each_get_their_own_answer(echo, amqp_uri):
+    """16 threads (green ones: the suite runs monkey-patched, like a service) share one client
+    and make 200 calls in all."""
+    client = RpcClient(amqp_uri, timeout=10, owner="test")
+    results, failures = [], []
+
+    def worker(first):
+        try:
+            for number in range(first, 200, 16):
+                answer = client.call("echo", "echo", {"number": number}, request_id=f"req-{number}")
+                results.append((number, answer["payload"]["number"], answer["request_id"]))
+        except Exception as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(first,)) for first in range(16)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert failures == []
+        assert len(results) == 200
+        assert all(sent == got and rid == f"req-{sent}" for sent, got, rid in results)
+        assert sorted(sent for sent, _, _ in results) == list(range(200))
+    finally:
+        client.close()
+
+
+def _connections(vhost):
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_connections", "vhost"],
+                            check=True, capture_output=True, text=True, timeout=60).stdout
+    return sum(1 for line in listed.splitlines() if line.strip() == vhost)
+
+
+def test_short_lived_threads_do_not_leave_connections_open(echo, amqp_uri):
+    """The gateway's /readyz calls from a fresh ThreadPoolExecutor on every request: a thread's
+    connection must not outlive the thread, or every probe leaks connections to the broker."""
+    vhost = urlparse(amqp_uri).path.lstrip("/")
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    try:
+        client.call("echo", "echo", {"warm": True})
+        before = _connections(vhost)
+        for number in range(12):
+            thread = threading.Thread(target=client.call, args=("echo", "echo", {"number": number}))
+            thread.start()
+            thread.join(10)
+        gc.collect()
+        eventlet.sleep(0.5)
+        assert _connections(vhost) - before <= 2
+    finally:
+        client.close()
+
+
+def test_a_broker_that_refuses_is_service_unavailable():
+    client = RpcClient("amqp://guest:guest@127.0.0.1:1/", timeout=1, owner="test")
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as caught:
+        client.call("echo", "echo", {})
+    assert time.monotonic() - started < 10
+    assert "broker" in caught.value.detail
+    client.close()

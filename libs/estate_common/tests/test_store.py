@@ -1,0 +1,170 @@
+"""Store helpers on the embedded store (MONGO_URI is unset by the suite)."""
+import base64
+import json
+import uuid
+
+import eventlet
+import mongomock
+import pytest
+
+from estate_common import store
+from estate_common.errors import InvalidInput
+
+
+@pytest.fixture
+def db():
+    return store.connect(f"test_store_{uuid.uuid4().hex[:8]}")
+
+
+def _b64(raw):
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# seven documents, two pairs sharing a created_at (so _id breaks the tie), inserted out of order
+SEVEN = [
+    {"_id": "d5", "created_at": "2026-01-01T00:00:03.000Z"},
+    {"_id": "a1", "created_at": "2026-01-01T00:00:01.000Z"},
+    {"_id": "c9", "created_at": "2026-01-01T00:00:02.000Z"},
+    {"_id": "b2", "created_at": "2026-01-01T00:00:02.000Z"},
+    {"_id": "z7", "created_at": "2026-01-01T00:00:00.500Z"},
+    {"_id": "e4", "created_at": "2026-01-01T00:00:03.000Z"},
+    {"_id": "f0", "created_at": "2026-01-01T00:00:04.000Z"},
+]
+EXPECTED = ["z7", "a1", "b2", "c9", "d5", "e4", "f0"]
+
+
+def _fill(db, docs, estate_id="est_1"):
+    for doc in docs:
+        db.items.insert_one({**doc, "estate_id": estate_id, "_outbox": []})
+
+
+def test_connect_without_mongo_uri_is_the_embedded_store(monkeypatch):
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    monkeypatch.delenv("MONGO_DB", raising=False)
+    db = store.connect("archive")
+    assert isinstance(db.client, mongomock.MongoClient)
+    assert db.name == "estate_archive"
+    store.ping(db)
+    db.items.insert_one({"_id": "x"})
+    assert store.connect("archive").items.count_documents({}) == 0  # each connection is private
+
+
+def test_page_walks_all_documents_in_order_without_gaps_or_duplicates(db):
+    _fill(db, SEVEN)
+    _fill(db, [{"_id": "other", "created_at": "2026-01-01T00:00:02.500Z"}], estate_id="est_2")
+    pages, cursor = [], None
+    while True:
+        page = store.page(db.items, {"estate_id": "est_1"}, limit=3, cursor=cursor)
+        pages.append([item["id"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        assert isinstance(cursor, str) and cursor
+        assert len(pages) < 10
+    assert pages == [EXPECTED[0:3], EXPECTED[3:6], EXPECTED[6:7]]
+
+
+def test_page_of_exactly_limit_items_has_no_next_cursor(db):
+    _fill(db, SEVEN[:3])
+    page = store.page(db.items, {}, limit=3)
+    assert len(page["items"]) == 3
+    assert page["next_cursor"] is None
+
+
+def test_page_of_an_empty_collection(db):
+    assert store.page(db.items, {}, limit=3) == {"items": [], "next_cursor": None}
+
+
+def test_page_default_limit(db):
+    _fill(db, [{"_id": f"x{i:03d}", "created_at": "2026-01-01T00:00:00.000Z"} for i in range(store.DEFAULT_PAGE + 1)])
+    page = store.page(db.items, {})
+    assert len(page["items"]) == store.DEFAULT_PAGE
+    assert page["next_cursor"] is not None
+
+
+def test_page_is_stable_when_documents_are_added_after_the_first_page(db):
+    _fill(db, SEVEN)
+    first = store.page(db.items, {}, limit=3)
+    assert [i["id"] for i in first["items"]] == EXPECTED[:3]
+    # new documents arrive: later ones, and one that sorts before the cursor
+    _fill(db, [{"_id": "n1", "created_at": "2026-01-01T00:00:05.000Z"},
+               {"_id": "n0", "created_at": "2026-01-01T00:00:00.100Z"},
+               {"_id": "a0", "created_at": "2026-01-01T00:00:01.000Z"}])
+    seen = [i["id"] for i in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = store.page(db.items, {}, limit=3, cursor=cursor)
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == EXPECTED + ["n1"]
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("cursor", [
+    "!!!",
+    _b64(b"\xff\xfe not json"),
+    _b64(b"not json at all"),
+    _b64(b"42"),
+    _b64(json.dumps(["2026-01-01T00:00:00.000Z", 7]).encode()),
+    _b64(json.dumps(["2026-01-01T00:00:00.000Z", "a", "b"]).encode()),
+    _b64(b"null"),
+])
+def test_bad_cursor_is_invalid_input_naming_cursor(db, cursor):
+    _fill(db, SEVEN)
+    with pytest.raises(InvalidInput) as caught:
+        store.page(db.items, {}, limit=3, cursor=cursor)
+    assert [e["field"] for e in caught.value.errors] == ["cursor"]
+
+
+@pytest.mark.parametrize("cursor", [
+    _b64(json.dumps("ab").encode()),             # a 2-character JSON string
+    _b64(json.dumps({"x": 1, "y": 2}).encode()),  # a JSON object with 2 keys
+])
+def test_cursor_that_is_not_a_pair_is_invalid_input(db, cursor):
+    """Only ``[created_at, _id]`` pairs were given out; anything else that happens to unpack
+    into two strings must be refused too."""
+    _fill(db, SEVEN)
+    with pytest.raises(InvalidInput) as caught:
+        store.page(db.items, {}, limit=3, cursor=cursor)
+    assert [e["field"] for e in caught.value.errors] == ["cursor"]
+
+
+def test_cursor_round_trip():
+    doc = {"_id": "a1", "created_at": "2026-01-01T00:00:01.000Z"}
+    cursor = store.encode_cursor(doc)
+    assert "=" not in cursor
+    assert store.decode_cursor(cursor) == ("2026-01-01T00:00:01.000Z", "a1")
+
+
+def test_public_maps_id_and_drops_internals():
+    doc = {"_id": "hh_1", "estate_id": "est_1", "room": "301", "_outbox": [{"event_id": "x"}], "_seen": 1}
+    assert store.public(doc) == {"id": "hh_1", "estate_id": "est_1", "room": "301"}
+    assert "_outbox" in doc  # the stored document is not changed
+    assert store.public(None) is None
+
+
+def test_next_number_counts_per_estate_and_series(db):
+    a = [store.next_number(db, "est_1", "SR") for _ in range(4)]
+    b = [store.next_number(db, "est_1", "WO") for _ in range(2)]
+    c = [store.next_number(db, "est_2", "SR") for _ in range(3)]
+    assert a == [1, 2, 3, 4]
+    assert b == [1, 2]
+    assert c == [1, 2, 3]
+    assert store.next_number(db, "est_1", "SR") == 5
+    assert db.counters.find_one({"_id": "est_2:SR"})["estate_id"] == "est_2"
+
+
+def test_next_number_is_distinct_under_concurrent_green_threads(db):
+    pool = eventlet.GreenPool(50)
+
+    def take(_):
+        eventlet.sleep(0)
+        return store.next_number(db, "est_1", "SR")
+
+    values = list(pool.imap(take, range(50)))
+    assert sorted(values) == list(range(1, 51))
+
+
+def test_ensure_indexes_creates_them(db):
+    store.ensure_indexes(db, {"items": [([("estate_id", 1), ("created_at", 1)], {"name": "by_estate"})]})
+    assert "by_estate" in db.items.index_information()
