@@ -13,6 +13,9 @@ MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 ENGINEERING = MANAGEMENT | {"technician"}
 SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
 ARCHIVE_READERS = MANAGEMENT | {"archivist", "agent"}
+ARCHIVES = MANAGEMENT | {"archivist"}
+FINANCE = MANAGEMENT | {"accountant", "cashier"}
+SECURITY = MANAGEMENT | {"security"}
 
 ALL_ESTATES = "*"
 

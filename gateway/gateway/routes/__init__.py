@@ -1,0 +1,46 @@
+"""The route table: each public path, the RPC behind it and the roles it admits.
+
+Each service's routes are in this package's module of that name; ``ROUTES``
+joins them.
+
+One generic handler turns an HTTP request into an RPC payload:
+``estate_id`` from the path, the resource id (``id_param``) as ``id``, the JSON
+body as ``data``, ``limit``/``cursor`` and the listed query filters as
+``filters``. Anything else in the query string is refused (400).
+"""
+from dataclasses import dataclass, field
+
+from .. import policy
+
+ESTATE = "/api/v1/estates/<estate_id>"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    service: str
+    rpc: str
+    roles: frozenset
+    status: int = 200
+    body: bool = False
+    paged: bool = False
+    filters: tuple = ()
+    id_param: str = None
+    idempotent: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def estate_scoped(self):
+        return "<estate_id>" in self.path
+
+
+from . import archive, customer_service, finance, maintenance, security_patrol  # noqa: E402 (they need Route)
+
+ROUTES = [
+    *archive.ROUTES,
+    *customer_service.ROUTES,
+    *maintenance.ROUTES,
+    *finance.ROUTES,
+    *security_patrol.ROUTES,
+]

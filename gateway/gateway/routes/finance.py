@@ -1,0 +1,5 @@
+"""finance routes: fees, bills and payments."""
+from .. import policy
+from . import ESTATE, Route
+
+ROUTES = []
