@@ -1,0 +1,118 @@
+"""Routes the gateway answers by asking several services: KPIs and background jobs.
+
+KPIs: each service computes the KPIs it owns from its own data (what it did
+and the events it received) and answers ``kpis {period, estate_ids}``; the
+gateway asks every service whose contract has ``kpis`` in parallel and puts
+the answers side by side. No service reads another's store. A service that
+does not answer leaves its KPIs out and is named in ``unavailable``: a
+dashboard of twenty estates should not go blank because one service is slow.
+
+Jobs: a job id starts with ``job_<service>_``, which says whom to ask.
+"""
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app, g, jsonify, request
+
+from estate_common import contracts
+from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
+
+from . import policy
+from .access import authorize
+
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+KPI_ROLES = policy.MANAGEMENT
+MAX_ESTATES_PAGES = 100  # 100 pages of 200: far beyond any operator's portfolio
+
+
+def _state():
+    return current_app.extensions["estate_ops"]
+
+
+def kpi_services():
+    return sorted(service for service, method in contracts.load().rpc_methods() if method == "kpis")
+
+
+def job_services():
+    return sorted(service for service, method in contracts.load().rpc_methods() if method == "get_job")
+
+
+def read_period():
+    unknown = sorted(set(request.args) - {"period"})
+    if unknown:
+        raise InvalidInput("unknown query parameters",
+                           [field_error(name, "is not a parameter of this report") for name in unknown])
+    period = request.args.get("period", "")
+    if not PERIOD.fullmatch(period):
+        raise InvalidInput("period must be a month, YYYY-MM", [field_error("period", "must be YYYY-MM")])
+    return period
+
+
+def collect_kpis(pool, caller, period, estate_ids):
+    """``({estate_id: {kpi: value}}, [services that did not answer])``."""
+    rpc = _state().rpc
+    payload = {"period": period, "estate_ids": estate_ids}
+    futures = {service: pool.submit(rpc.call, service, "kpis", payload, request_id=g.request_id, caller=caller)
+               for service in kpi_services()}
+    merged = {estate_id: {} for estate_id in estate_ids}
+    unavailable = []
+    for service, future in futures.items():
+        try:
+            answer = future.result()
+        except DomainError as error:
+            if error.status >= 500:
+                unavailable.append(service)
+                continue
+            raise
+        for estate_id, kpis in answer["estates"].items():
+            merged.setdefault(estate_id, {}).update(kpis)
+    return merged, sorted(unavailable)
+
+
+def _estates_in_scope(caller):
+    """Every estate the caller may see, as archive lists them."""
+    rpc, estates, cursor = _state().rpc, [], None
+    for _ in range(MAX_ESTATES_PAGES):
+        page = rpc.call("archive", "list_estates", {"limit": 200, **({"cursor": cursor} if cursor else {})},
+                        request_id=g.request_id, caller=caller)
+        estates.extend(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    return estates
+
+
+def register(app):
+    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fanout")
+
+    @app.get("/api/v1/estates/<estate_id>/kpis")
+    def estate_kpis(estate_id):
+        caller = authorize(KPI_ROLES, estate_id)
+        period = read_period()
+        _state().rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id, caller=caller)
+        merged, unavailable = collect_kpis(pool, caller, period, [estate_id])
+        return jsonify({"estate_id": estate_id, "period": period, "kpis": merged[estate_id],
+                        "unavailable": unavailable})
+
+    @app.get("/api/v1/kpis")
+    def all_kpis():
+        caller = authorize(KPI_ROLES)
+        period = read_period()
+        estates = _estates_in_scope(caller)
+        merged, unavailable = collect_kpis(pool, caller, period, [e["id"] for e in estates]) if estates else ({}, [])
+        rows = [{"estate_id": e["id"], "code": e["code"], "name": e["name"], "kpis": merged.get(e["id"], {})}
+                for e in estates]
+        return jsonify({"period": period, "estates": rows, "unavailable": unavailable})
+
+    @app.get("/api/v1/jobs/<job_id>")
+    def get_job(job_id):
+        caller = authorize(policy.STAFF)
+        if request.args:
+            raise InvalidInput("unknown query parameters",
+                               [field_error(name, "is not a parameter of a job") for name in sorted(request.args)])
+        # the longest name first: a service name may be the prefix of another's
+        owner = next((s for s in sorted(job_services(), key=len, reverse=True) if job_id.startswith(f"job_{s}_")),
+                     None)
+        if owner is None:
+            raise NotFound("no such job")
+        return jsonify(_state().rpc.call(owner, "get_job", {"id": job_id}, request_id=g.request_id, caller=caller))

@@ -1,0 +1,136 @@
+"""KPIs put side by side from every service that owns some, and jobs found by their id."""
+import pytest
+from estate_common.errors import Forbidden, NotFound, ServiceUnavailable
+
+from gateway import fanout
+
+from .conftest import bearer
+
+
+def kpi(numerator, denominator, unit="ratio"):
+    return {"numerator": numerator, "denominator": denominator,
+            "value": numerator / denominator if denominator else None, "unit": unit}
+
+
+def kpi_answers(table):
+    """A ``kpis`` answer per service from ``{service: {estate: {name: kpi}}}``."""
+    def answer(call):
+        return {"period": call.payload["period"],
+                "estates": {e: table[call.service].get(e, {}) for e in call.payload["estate_ids"]}}
+    return answer
+
+
+@pytest.fixture
+def kpi_services(monkeypatch):
+    services = ["customer_service", "finance"]
+    monkeypatch.setattr(fanout, "kpi_services", lambda: services)
+    return services
+
+
+@pytest.fixture
+def manager_a(accounts):
+    return accounts.user("manager-a", ["manager"], ["A"])
+
+
+TABLE = {
+    "customer_service": {"A": {"return_visit_rate": kpi(3, 4)}, "B": {"return_visit_rate": kpi(0, 0)}},
+    "finance": {"A": {"collection_rate": kpi(150, 200)}, "B": {"collection_rate": kpi(1, 1)}},
+}
+
+
+def test_one_estate_merges_every_services_kpis(client, rpc, contract, manager_a, kpi_services):
+    for service in kpi_services:
+        rpc.answer(service, "kpis", kpi_answers(TABLE))
+    response = client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(manager_a))
+    body = contract.check(client.application, response, 200)
+    assert body == {"estate_id": "A", "period": "2026-11", "unavailable": [],
+                    "kpis": {"return_visit_rate": kpi(3, 4), "collection_rate": kpi(150, 200)}}
+    for service in kpi_services:
+        sent = rpc.only_call(service, "kpis")
+        assert sent.payload == {"period": "2026-11", "estate_ids": ["A"]}
+        assert sent.caller["user"] == "manager-a"
+
+
+def test_no_data_is_null_not_zero(client, rpc, contract, admin_token, kpi_services):
+    for service in kpi_services:
+        rpc.answer(service, "kpis", kpi_answers(TABLE))
+    body = contract.check(client.application,
+                          client.get("/api/v1/estates/B/kpis?period=2026-11", headers=bearer(admin_token)), 200)
+    assert body["kpis"]["return_visit_rate"]["value"] is None
+
+
+def test_all_estates_side_by_side_for_the_admin(client, rpc, contract, admin_token, kpi_services):
+    rpc.answer("archive", "list_estates", {"items": [
+        {"id": "A", "estate_id": "A", "code": "EA", "name": "Estate A", "address": "1", "created_at": "2026-01-01T00:00:00.000Z", "version": 1},
+        {"id": "B", "estate_id": "B", "code": "EB", "name": "Estate B", "address": "2", "created_at": "2026-01-01T00:00:00.000Z", "version": 1},
+    ], "next_cursor": None})
+    for service in kpi_services:
+        rpc.answer(service, "kpis", kpi_answers(TABLE))
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-10", headers=bearer(admin_token)), 200)
+    assert [row["estate_id"] for row in body["estates"]] == ["A", "B"]
+    assert body["estates"][1]["kpis"]["collection_rate"] == kpi(1, 1)
+    assert rpc.only_call("finance", "kpis").payload["estate_ids"] == ["A", "B"]
+
+
+def test_a_manager_gets_the_estates_archive_lists_for_them(client, rpc, contract, manager_a, kpi_services):
+    """The estate list comes from archive with the manager as caller: archive scopes it."""
+    rpc.answer("archive", "list_estates", {"items": [
+        {"id": "A", "estate_id": "A", "code": "EA", "name": "Estate A", "address": "1", "created_at": "2026-01-01T00:00:00.000Z", "version": 1},
+    ], "next_cursor": None})
+    for service in kpi_services:
+        rpc.answer(service, "kpis", kpi_answers(TABLE))
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-10", headers=bearer(manager_a)), 200)
+    assert [row["estate_id"] for row in body["estates"]] == ["A"]
+    assert rpc.only_call("archive", "list_estates").caller["estates"] == ["A"]
+
+
+def test_a_service_that_does_not_answer_is_named_not_fatal(client, rpc, contract, manager_a, kpi_services):
+    rpc.answer("customer_service", "kpis", kpi_answers(TABLE))
+    rpc.answer("finance", "kpis", ServiceUnavailable("finance did not answer within 2 s"))
+    body = contract.check(client.application,
+                          client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(manager_a)), 200)
+    assert body["unavailable"] == ["finance"]
+    assert body["kpis"] == {"return_visit_rate": kpi(3, 4)}
+
+
+@pytest.mark.parametrize("query", ["", "?period=2026-13", "?period=2026-1", "?period=202611", "?period=2026-11&x=1"])
+def test_a_period_must_be_a_month(client, contract, manager_a, kpi_services, query):
+    response = client.get(f"/api/v1/estates/A/kpis{query}", headers=bearer(manager_a))
+    contract.problem(response, 400, app=client.application)
+
+
+def test_kpis_are_for_managers_of_the_estate(client, contract, manager_a, agent_a_token, kpi_services):
+    contract.problem(client.get("/api/v1/estates/B/kpis?period=2026-11", headers=bearer(manager_a)), 403,
+                     app=client.application)
+    contract.problem(client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(agent_a_token)), 403,
+                     app=client.application)
+    contract.problem(client.get("/api/v1/kpis?period=2026-11"), 401, app=client.application)
+
+
+def test_an_unknown_estate_is_404(client, rpc, contract, admin_token, kpi_services):
+    rpc.answer("archive", "get_estate", NotFound("no such estate"))
+    contract.problem(client.get("/api/v1/estates/nope/kpis?period=2026-11", headers=bearer(admin_token)), 404,
+                     app=client.application)
+
+
+def test_a_job_is_asked_of_the_service_its_id_names(client, rpc, contract, agent_a_token, monkeypatch):
+    monkeypatch.setattr(fanout, "job_services", lambda: ["finance", "security_patrol"])
+    job = {"id": "job_finance_65a1", "estate_id": "A", "kind": "billing_run", "status": "running",
+           "progress": {"done": 3, "total": 10}, "result": None, "created_at": "2026-11-01T00:00:00.000Z"}
+    rpc.answer("finance", "get_job", job)
+    body = contract.check(client.application, client.get("/api/v1/jobs/job_finance_65a1", headers=bearer(agent_a_token)), 200)
+    assert body == job
+    assert rpc.only_call("finance", "get_job").payload == {"id": "job_finance_65a1"}
+
+
+@pytest.mark.parametrize("job_id", ["job_nobody_1", "finance_1", "job_finance"])
+def test_a_job_id_naming_no_service_is_404(client, rpc, contract, agent_a_token, monkeypatch, job_id):
+    monkeypatch.setattr(fanout, "job_services", lambda: ["finance"])
+    contract.problem(client.get(f"/api/v1/jobs/{job_id}", headers=bearer(agent_a_token)), 404, app=client.application)
+    assert rpc.calls_to("finance", "get_job") == []
+
+
+def test_a_job_of_another_estate_is_refused_by_its_service(client, rpc, contract, agent_a_token, monkeypatch):
+    monkeypatch.setattr(fanout, "job_services", lambda: ["finance"])
+    rpc.answer("finance", "get_job", Forbidden("estate is outside the caller's scope"))
+    contract.problem(client.get("/api/v1/jobs/job_finance_1", headers=bearer(agent_a_token)), 403, app=client.application)
