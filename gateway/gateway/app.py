@@ -15,7 +15,7 @@ from estate_common import config, logs, store, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import docs, fanout, idempotency, own_routes, requests_in, users
+from . import docs, fanout, idempotency, login_guard, own_routes, requests_in, users
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -46,6 +46,7 @@ def create_app(settings=None):
     app.json.sort_keys = False
     db = store.connect("gateway")
     store.ensure_indexes(db, users.INDEXES)
+    store.ensure_indexes(db, login_guard.INDEXES)
     users.ensure_admin(db, settings["admin_password"])
     app.extensions["estate_ops"] = State(
         db=db,

@@ -1,12 +1,12 @@
 """Routes the gateway answers itself: tokens, users, health and readiness."""
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import current_app, g, jsonify
+from flask import current_app, g, jsonify, request
 
 from estate_common import contracts, store
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import idempotency, policy, requests_in, users
+from . import idempotency, login_guard, policy, requests_in, users
 from .access import authorize
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -31,9 +31,13 @@ def register(app, services):
     @app.post("/api/v1/auth/token")
     def issue_token():
         body = _valid("TokenRequest", requests_in.json_body())
-        user = users.authenticate(_state().db, body["username"], body["password"])
+        db, address = _state().db, request.remote_addr
+        login_guard.check(db, body["username"], address)
+        user = users.authenticate(db, body["username"], body["password"])
         if user is None:
+            login_guard.failed(db, body["username"], address)
             raise Unauthorized("unknown username or wrong password")
+        login_guard.succeeded(db, body["username"], address)
         issuer = _state().tokens
         token = issuer.issue(user["username"], user["roles"], policy.estates_of(user))
         return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_seconds})
