@@ -253,6 +253,7 @@ def quote(order, amount_cents, items, now, actor):
 
 def consent(order, by, now, actor):
     """The occupant agrees to the quote (争得住户同意后方可实施维修)."""
+    next_status(order, "consent")  # only a quoted order has a quote to agree to
     given = order["quote"]
     return _step(order, "consent", now, actor, f"to quote version {given['version']}",
                  consent={"by": by, "at": clock.to_iso(now), "recorded_by": actor,
