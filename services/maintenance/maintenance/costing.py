@@ -7,6 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, field_error
+
+MAX_CENTS = 100_000_000_000  # the largest amount the contracts carry (common.json#/$defs/cents)
 
 
 def cents(amount):
@@ -33,6 +36,13 @@ def material_lines(materials):
 
 def labour_cost(minutes, rate_cents_per_hour):
     return cents(Decimal(minutes) * rate_cents_per_hour / 60)
+
+
+def within_range(amount, field):
+    if amount > MAX_CENTS:
+        raise BusinessRuleViolation("the amount is beyond what the system records",
+                                    [field_error(field, f"adds up to more than {MAX_CENTS} cents")])
+    return amount
 
 
 def period_bounds(period):

@@ -274,3 +274,10 @@ def test_completion_announces_costs_and_a_charge_for_the_household():
     charge = domain.charge_event_data(done)
     assert charge["id"] == done["_id"] and charge["item"] == "repair" and charge["collected"] is False
     assert charge["household_id"] == "hh_1" and charge["subject"] == {"type": "work_order", "id": done["_id"]}
+
+
+def test_costs_beyond_what_the_system_records_are_refused_not_crashed():
+    huge = completion(materials=[{"name": "gold", "qty": 100000, "unit_cost_cents": 100000000}] * 20)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        domain.complete(an_order("in_progress"), huge, CREATED, RULES, "chen")
+    assert refused.value.errors[0]["field"] == "data.materials"

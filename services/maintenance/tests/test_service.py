@@ -609,3 +609,10 @@ def test_a_caller_reaches_only_its_estates(engineering):
         act(engineering, "start_work_order", order_id)
     with pytest.raises(Forbidden):
         engineering.update_settings({"estate_id": ESTATE, "data": {"repair_response_hours": 1}})
+
+
+def test_a_setting_beyond_its_bound_is_refused_by_the_contract(engineering):
+    as_caller(engineering, MANAGER)
+    with pytest.raises(InvalidInput) as refused:
+        engineering.update_settings({"estate_id": ESTATE, "data": {"plan_open_days_ahead": 400}})
+    assert refused.value.errors[0]["field"] == "data.plan_open_days_ahead"
