@@ -333,6 +333,11 @@ def completed_event_data(order):
     }
 
 
+def raises_charge(order):
+    """A completed order with a charge is billed by finance (charge_raised)."""
+    return order["charge_cents"] > 0
+
+
 def charge_event_data(order):
     """有偿维修: the charge finance bills once (keyed by the order's id)."""
     return {

@@ -75,7 +75,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, ServiceBase):
             store.known_equipment(self.db, estate_id, changes["equipment_id"])
         done = {**order, **changes}
         events = [self.outbox.event("work_order_completed", estate_id, domain.completed_event_data(done))]
-        if done["charge_cents"] > 0:
+        if domain.raises_charge(done):
             events.append(self.outbox.event("charge_raised", estate_id, domain.charge_event_data(done)))
         written = store.apply_step(self.db, order, changes, entry, events)
         self.outbox.publish(self.db.work_orders, written)
