@@ -17,6 +17,25 @@ SAMPLE_BODIES = {
                          "owner": {"name": "Li Lei", "phone": "+86 138 0000 0000"}},
     "create_request": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
                        "description": "the kitchen tap leaks"},
+    # maintenance
+    "assign_work_order": {"technician": "chen"},
+    "appoint_work_order": {"at": "2030-01-02T09:00:00.000Z"},
+    "reappoint_work_order": {"at": "2030-01-03T09:00:00.000Z", "reason": "a part is on order"},
+    "start_work_order": {},
+    "quote_work_order": {"amount_cents": 3000, "items": [{"name": "valve", "amount_cents": 3000}]},
+    "consent_work_order": {"by": "Li Lei"},
+    "complete_work_order": {"materials": [{"name": "valve", "qty": 1, "unit_cost_cents": 1800}],
+                            "charge_cents": 3000, "signed_by": "Li Lei", "labour_minutes": 45},
+    "request_help": {"reason": "needs a second pair of hands"},
+    "mark_emergency": {"category": "water_mains"},
+    "cancel_work_order": {"reason": "registered twice"},
+    "create_equipment": {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"},
+    "add_equipment_record": {"kind": "inspection", "result": "normal", "notes": "pressure 0.4 MPa"},
+    "create_maintenance_plan": {"equipment_id": "eq_1", "kind": "daily_inspection", "every_days": 1,
+                                "next_due_on": "2030-01-01"},
+    "set_budget": {"amount_cents": 5000000},
+    "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
+    "update_settings": {"repair_response_hours": 12},
 }
 
 

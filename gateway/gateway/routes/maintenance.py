@@ -1,10 +1,58 @@
-"""maintenance routes: work orders."""
+"""maintenance routes: work orders, the equipment ledger and plans, costs, renovation reviews.
+
+Work-order steps are engineering's (technician, manager, operator admin); the front desk
+reads, and may also record the occupant's consent (taken by phone or at the desk).
+Budgets and settings are the manager's.
+"""
 from .. import policy
 from . import ESTATE, Route
 
+READERS = policy.ENGINEERING | policy.FRONT_DESK
+ORDER = f"{ESTATE}/work-orders/<work_order_id>"
+
+
+def _step(action, rpc, roles=policy.ENGINEERING):
+    return Route("POST", f"{ORDER}/{action}", "maintenance", rpc, roles, body=True, id_param="work_order_id")
+
+
 ROUTES = [
-    Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", policy.ENGINEERING | policy.FRONT_DESK,
-          paged=True, filters=("request_id", "status")),
-    Route("GET", f"{ESTATE}/work-orders/<work_order_id>", "maintenance", "get_work_order",
-          policy.ENGINEERING | policy.FRONT_DESK, id_param="work_order_id"),
+    Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", READERS,
+          paged=True, filters=("request_id", "status", "priority", "source_type", "equipment_id")),
+    Route("GET", ORDER, "maintenance", "get_work_order", READERS, id_param="work_order_id"),
+    _step("assign", "assign_work_order"),
+    _step("appoint", "appoint_work_order"),
+    _step("reappoint", "reappoint_work_order"),
+    _step("start", "start_work_order"),
+    _step("quote", "quote_work_order"),
+    _step("consent", "consent_work_order", policy.ENGINEERING | policy.FRONT_DESK),
+    _step("complete", "complete_work_order"),
+    _step("request-help", "request_help"),
+    _step("mark-emergency", "mark_emergency"),
+    _step("cancel", "cancel_work_order", policy.MANAGEMENT),
+
+    Route("POST", f"{ESTATE}/equipment", "maintenance", "create_equipment", policy.ENGINEERING,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True, filters=("system",)),
+    Route("GET", f"{ESTATE}/equipment/<equipment_id>", "maintenance", "get_equipment", READERS,
+          id_param="equipment_id"),
+    Route("POST", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "add_equipment_record",
+          policy.ENGINEERING, status=201, body=True, id_param="equipment_id", idempotent=True),
+    Route("POST", f"{ESTATE}/maintenance-plans", "maintenance", "create_maintenance_plan", policy.ENGINEERING,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/maintenance-plans", "maintenance", "list_maintenance_plans", READERS,
+          paged=True, filters=("equipment_id",)),
+
+    Route("PUT", f"{ESTATE}/budgets/<period>", "maintenance", "set_budget", policy.MANAGEMENT,
+          body=True, id_param="period"),
+    Route("GET", f"{ESTATE}/costs", "maintenance", "get_costs", policy.ENGINEERING, filters=("period",)),
+
+    Route("GET", f"{ESTATE}/renovation-reviews", "maintenance", "list_renovation_reviews", READERS,
+          paged=True, filters=("status",)),
+    Route("GET", f"{ESTATE}/renovation-reviews/<review_id>", "maintenance", "get_renovation_review", READERS,
+          id_param="review_id"),
+    Route("POST", f"{ESTATE}/renovation-reviews/<review_id>/decide", "maintenance", "decide_renovation_review",
+          policy.ENGINEERING, body=True, id_param="review_id"),
+
+    Route("GET", f"{ESTATE}/settings/maintenance", "maintenance", "get_settings", policy.MANAGEMENT),
+    Route("PUT", f"{ESTATE}/settings/maintenance", "maintenance", "update_settings", policy.MANAGEMENT, body=True),
 ]

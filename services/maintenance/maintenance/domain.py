@@ -1,15 +1,63 @@
-"""Maintenance rules: opening a work order from its source, its number and priority.
+"""Work orders (维修工单): opened from their source, one table of the steps they may take,
+what each step records, and what completion announces.
 
-Plain functions: no broker, no store.
+Plain functions: no broker, no store. Every step returns ``(changes, entry)``: the fields
+it sets and the line it adds to the order's ``history`` (who, when, what).
 """
+from datetime import timedelta
+
 from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+
+from . import costing
 
 NUMBER_PREFIX = "WO"
 
+# 抢险: the emergencies DOMAIN.md names.
+EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
+
+# Owners' repairs (报修): measured against the response time they were promised.
+REPAIR_SOURCES = ("service_request", "return_visit")
+
+# status -> {action: next status}. An action not listed for a status is refused (409).
+# The dispatch → accept → appointment → on site → (quote → consent) → sign-off of the seeds;
+# a job that cannot be finished gets a new appointment (reappoint) or help (request_help,
+# then a new assignment).
+TRANSITIONS = {
+    "pending": {"assign": "assigned", "mark_emergency": "pending", "cancel": "cancelled"},
+    "assigned": {"assign": "assigned", "appoint": "appointed", "start": "in_progress",
+                 "request_help": "needs_help", "mark_emergency": "assigned", "cancel": "cancelled"},
+    "appointed": {"reappoint": "appointed", "start": "in_progress", "request_help": "needs_help",
+                  "mark_emergency": "appointed", "cancel": "cancelled"},
+    "in_progress": {"quote": "quoted", "complete": "completed", "reappoint": "appointed",
+                    "request_help": "needs_help", "mark_emergency": "in_progress"},
+    "quoted": {"quote": "quoted", "consent": "consented", "complete": "completed", "reappoint": "appointed",
+               "request_help": "needs_help", "mark_emergency": "quoted"},
+    "consented": {"quote": "quoted", "complete": "completed", "reappoint": "appointed",
+                  "request_help": "needs_help", "mark_emergency": "consented"},
+    "needs_help": {"assign": "assigned", "mark_emergency": "needs_help", "cancel": "cancelled"},
+    "completed": {},
+    "cancelled": {},
+}
+
+
+def next_status(order, action):
+    allowed = TRANSITIONS[order["status"]]
+    if action not in allowed:
+        raise Conflict(f"a work order that is {order['status']} does not allow '{action}'")
+    return allowed[action]
+
+
+# -- opening an order -----------------------------------------------------------
 
 def work_order_id(estate_id, source_type, source_id):
     """One work order per source: a redelivered event finds the order it made."""
     return ids.natural_id("wo", estate_id, source_type, source_id)
+
+
+def plan_source_key(plan_id, due_on):
+    """A plan opens one order per due date."""
+    return f"{plan_id}:{due_on}"
 
 
 def number_series(created):
@@ -20,31 +68,282 @@ def order_number(created, sequence):
     return f"{NUMBER_PREFIX}-{created.year}-{sequence:06d}"
 
 
+def response_due_at(reported_at, priority, rules):
+    """When the order must be started: the promised repair response, or the emergency response."""
+    reported = clock.parse_iso(reported_at)
+    if priority == "emergency":
+        return clock.to_iso(reported + timedelta(minutes=rules["emergency_response_minutes"]))
+    return clock.to_iso(reported + timedelta(hours=rules["repair_response_hours"]))
+
+
+def history_entry(at, by, action, note=None, event_id=None):
+    return {"at": at, "by": by, "action": action, "note": note, "event_id": event_id}
+
+
+def _new_order(order_id, estate_id, number, source, created, *, request_id, household_id, description,
+               priority, reported_at, response_due, actor, note, event_id=None, category=None, **extra):
+    stamp = clock.to_iso(created)
+    return {
+        "_id": order_id,
+        "_rev": 0,
+        "estate_id": estate_id,
+        "number": number,
+        "source": source,
+        "request_id": request_id,
+        "household_id": household_id,
+        "description": description,
+        "priority": priority,
+        "emergency_category": category,
+        "status": "pending",
+        "reported_at": reported_at,
+        "response_due_at": response_due,
+        "technician": None,
+        "appointment": None,
+        "started_at": None,
+        "response_minutes": None,
+        "quote": None,
+        "consent": None,
+        "equipment_id": None,
+        "completed_at": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "history": [history_entry(stamp, actor, "created", note, event_id)],
+        **extra,
+    }
+
+
 def wants_work_order(request_event):
     """Of the registered service requests, repairs (报修) go to maintenance."""
     return request_event["data"]["kind"] == "repair"
 
 
-def from_service_request(event, number, created):
+def emergency_of(data):
+    """(priority, category) from an event's data. The optional ``category`` (one of
+    EMERGENCY_CATEGORIES) or ``emergency: true`` make an emergency; events without them
+    (today's service_request_created) give a normal order that engineering can mark later."""
+    category = data.get("category") if data.get("category") in EMERGENCY_CATEGORIES else None
+    if category or data.get("emergency") is True:
+        return "emergency", category
+    return "normal", None
+
+
+def from_service_request(event, number, created, rules):
     request = event["data"]
-    stamp = clock.to_iso(created)
-    return {
-        "_id": work_order_id(event["estate_id"], "service_request", request["id"]),
-        "estate_id": event["estate_id"],
-        "number": number,
-        "source": {"type": "service_request", "id": request["id"]},
-        "request_id": request["id"],
-        "household_id": request["household_id"],
-        "description": request["description"],
-        "priority": "normal",
-        "status": "pending",
-        "created_at": stamp,
-        "updated_at": stamp,
-        "history": [{"at": stamp, "by": event.get("actor"), "action": "created",
-                     "note": f"from service request {request['number']}", "event_id": event["event_id"]}],
-    }
+    priority, category = emergency_of(request)
+    reported_at = request["created_at"]
+    return _new_order(
+        work_order_id(event["estate_id"], "service_request", request["id"]), event["estate_id"], number,
+        {"type": "service_request", "id": request["id"]}, created,
+        request_id=request["id"], household_id=request["household_id"], description=request["description"],
+        priority=priority, category=category, reported_at=reported_at,
+        response_due=response_due_at(reported_at, priority, rules),
+        actor=event.get("actor"), note=f"from service request {request['number']}", event_id=event["event_id"])
+
+
+def from_follow_up(event, number, created, rules, earlier_order_id=None):
+    """回访发现问题: a follow-up order on the same service request."""
+    follow_up = event["data"]
+    reported_at = event["occurred_at"]
+    return _new_order(
+        work_order_id(event["estate_id"], "return_visit", follow_up["id"]), event["estate_id"], number,
+        {"type": "return_visit", "id": follow_up["id"]}, created,
+        request_id=follow_up["request_id"], household_id=follow_up["household_id"],
+        description=follow_up["description"], priority="normal", reported_at=reported_at,
+        response_due=response_due_at(reported_at, "normal", rules),
+        actor=event.get("actor"), note=f"follow-up ({follow_up['reason']}) of service request {follow_up['request_id']}",
+        event_id=event["event_id"], notice_due_at=follow_up["notice_due_at"], follows_work_order_id=earlier_order_id)
+
+
+def from_patrol_anomaly(event, number, created, rules):
+    anomaly = event["data"]
+    priority = "emergency" if anomaly["emergency"] else "normal"
+    checkpoint = anomaly["checkpoint"]
+    reported_at = anomaly["reported_at"]
+    return _new_order(
+        work_order_id(event["estate_id"], "patrol_anomaly", anomaly["id"]), event["estate_id"], number,
+        {"type": "patrol_anomaly", "id": anomaly["id"]}, created,
+        request_id=None, household_id=None,
+        description=f"{checkpoint['name']} ({checkpoint['code']}): {anomaly['description']}"[:2000],
+        priority=priority, reported_at=reported_at, response_due=response_due_at(reported_at, priority, rules),
+        actor=event.get("actor"), note=f"from patrol round {anomaly['round_id']}, checkpoint {checkpoint['code']}",
+        event_id=event["event_id"], patrol={"round_id": anomaly["round_id"], "checkpoint": checkpoint})
+
+
+PLAN_KIND_LABELS = {"daily_inspection": "daily inspection", "periodic_maintenance": "periodic maintenance"}
+
+
+def from_plan(plan, equipment, due_on, number, created):
+    """A scheduled order of a preventive plan: due on a date, not against a response time."""
+    order = _new_order(
+        work_order_id(plan["estate_id"], "maintenance_plan", plan_source_key(plan["_id"], due_on)),
+        plan["estate_id"], number, {"type": "maintenance_plan", "id": plan["_id"]}, created,
+        request_id=None, household_id=None,
+        description=f"{PLAN_KIND_LABELS[plan['kind']]} of {equipment['name']} ({equipment['code']}), due {due_on}",
+        priority="normal", reported_at=clock.to_iso(created), response_due=None, actor=None,
+        note=f"scheduled by plan {plan['_id']}", due_on=due_on, plan_kind=plan["kind"])
+    order["equipment_id"] = plan["equipment_id"]
+    return order
 
 
 def created_event_data(order):
     keys = ("number", "source", "request_id", "household_id", "priority", "status", "created_at")
     return {k: order[k] for k in keys} | {"id": order["_id"]}
+
+
+# -- the steps ------------------------------------------------------------------
+
+def _step(order, action, now, actor, note=None, **changes):
+    stamp = clock.to_iso(now)
+    changes = {"status": next_status(order, action), "updated_at": stamp, **changes}
+    return changes, history_entry(stamp, actor, action, note)
+
+
+def assign(order, technician, now, actor):
+    """派工: to a technician (again after help was asked for)."""
+    return _step(order, "assign", now, actor, f"to {technician}", technician=technician,
+                 assigned_at=clock.to_iso(now))
+
+
+def _future(at, now):
+    try:
+        moment = clock.parse_iso(at)
+    except ValueError:
+        raise InvalidInput("at is not a real moment", [field_error("data.at", "is not a valid date and time")])
+    if moment <= now:
+        raise BusinessRuleViolation("an appointment is made for a time to come",
+                                    [field_error("data.at", "is not in the future")])
+    return clock.to_iso(moment)
+
+
+def appoint(order, at, now, actor):
+    """预约: the time agreed with the occupant."""
+    when = _future(at, now)
+    return _step(order, "appoint", now, actor, f"for {when}",
+                 appointment={"at": when, "reason": None, "set_at": clock.to_iso(now), "by": actor})
+
+
+def reappoint(order, at, reason, now, actor):
+    """A job that cannot be finished now gets a new appointment."""
+    when = _future(at, now)
+    return _step(order, "reappoint", now, actor, f"for {when}: {reason}",
+                 appointment={"at": when, "reason": reason, "set_at": clock.to_iso(now), "by": actor})
+
+
+def start(order, now, actor):
+    """On site: the response time runs from the report to the first start."""
+    if order.get("started_at"):
+        return _step(order, "start", now, actor, "resumed")
+    started = clock.to_iso(now)
+    return _step(order, "start", now, actor, None, started_at=started,
+                 response_minutes=costing.minutes_between(order["reported_at"], started))
+
+
+def quote(order, amount_cents, items, now, actor):
+    """收费项目: explained and priced before the work; a new quote replaces the last and needs
+    a new consent."""
+    if sum(item["amount_cents"] for item in items) != amount_cents:
+        raise InvalidInput("the items of a quote add up to its amount",
+                           [field_error("data.items", "do not add up to amount_cents")])
+    version = (order.get("quote") or {}).get("version", 0) + 1
+    return _step(order, "quote", now, actor, f"version {version}: {amount_cents} cents",
+                 quote={"version": version, "amount_cents": amount_cents, "items": items,
+                        "at": clock.to_iso(now), "by": actor},
+                 consent=None)
+
+
+def consent(order, by, now, actor):
+    """The occupant agrees to the quote (争得住户同意后方可实施维修)."""
+    next_status(order, "consent")  # only a quoted order has a quote to agree to
+    given = order["quote"]
+    return _step(order, "consent", now, actor, f"to quote version {given['version']}",
+                 consent={"by": by, "at": clock.to_iso(now), "recorded_by": actor,
+                          "quote_version": given["version"], "amount_cents": given["amount_cents"]})
+
+
+def request_help(order, reason, now, actor):
+    return _step(order, "request_help", now, actor, reason, technician=None)
+
+
+def cancel(order, reason, now, actor):
+    return _step(order, "cancel", now, actor, reason)
+
+
+def mark_emergency(order, category, now, rules, actor):
+    """抢险: top priority; the response time is now the emergency one, from the same report."""
+    return _step(order, "mark_emergency", now, actor, category, priority="emergency",
+                 emergency_category=category,
+                 response_due_at=response_due_at(order["reported_at"], "emergency", rules))
+
+
+def consented_charge_limit(order):
+    """The most the occupant agreed to pay: the amount of the quote they consented to, or 0."""
+    given, agreed = order.get("quote"), order.get("consent")
+    if given and agreed and agreed["quote_version"] == given["version"]:
+        return given["amount_cents"]
+    return 0
+
+
+def complete(order, data, now, rules, actor):
+    """Checked in front of the occupant, who signs off; materials, labour and the charge recorded.
+
+    A charge needs the occupant's consent to a quote that covers it (422); an emergency needs
+    its incident summary (事后总结, 422)."""
+    changes, entry = _step(order, "complete", now, actor, f"signed off by {data['signed_by']}")
+    charge = data["charge_cents"]
+    if charge > 0 and not order.get("household_id"):
+        raise BusinessRuleViolation("only a household's own repair is charged",
+                                    [field_error("data.charge_cents", "the order has no household to bill")])
+    if charge > consented_charge_limit(order):
+        raise BusinessRuleViolation(
+            "a charge needs the occupant's consent to a quote that covers it",
+            [field_error("data.charge_cents", "is not covered by a quote the occupant consented to")])
+    summary = (data.get("summary") or "").strip()
+    if order["priority"] == "emergency" and not summary:
+        raise BusinessRuleViolation("an emergency repair is completed with its incident summary",
+                                    [field_error("data.summary", "is required for an emergency")])
+    equipment_id = data.get("equipment_id")
+    if equipment_id and order.get("equipment_id") and equipment_id != order["equipment_id"]:
+        raise BusinessRuleViolation("the work order is linked to other equipment",
+                                    [field_error("data.equipment_id", "differs from the order's equipment")])
+    materials, material_cost = costing.material_lines(data.get("materials", []))
+    labour_minutes = data.get("labour_minutes", 0)
+    changes.update(
+        completed_at=clock.to_iso(now),
+        signed_by=data["signed_by"],
+        materials=materials,
+        material_cost_cents=costing.within_range(material_cost, "data.materials"),
+        labour_minutes=labour_minutes,
+        labour_cost_cents=costing.within_range(costing.labour_cost(labour_minutes, rules["labour_rate_cents_per_hour"]),
+                                               "data.labour_minutes"),
+        charge_cents=charge,
+        summary=summary or None,
+        equipment_id=order.get("equipment_id") or equipment_id,
+    )
+    return changes, entry
+
+
+def completed_event_data(order):
+    return {
+        "id": order["_id"], "number": order["number"], "source": order["source"],
+        "request_id": order["request_id"], "household_id": order["household_id"],
+        "priority": order["priority"], "reported_at": order["reported_at"], "started_at": order["started_at"],
+        "completed_at": order["completed_at"], "charge_cents": order["charge_cents"],
+        "material_cost_cents": order["material_cost_cents"], "labour_cost_cents": order["labour_cost_cents"],
+        "signed_by": order["signed_by"],
+    }
+
+
+def raises_charge(order):
+    """A completed order with a charge is billed by finance (charge_raised)."""
+    return order["charge_cents"] > 0
+
+
+def charge_event_data(order):
+    """有偿维修: the charge finance bills once (keyed by the order's id)."""
+    return {
+        "id": order["_id"], "item": "repair", "amount_cents": order["charge_cents"],
+        "description": f"repair {order['number']}: {order['description']}"[:500],
+        "household_id": order["household_id"], "subject": {"type": "work_order", "id": order["_id"]},
+        "collected": False,
+    }
+

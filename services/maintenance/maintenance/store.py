@@ -1,7 +1,9 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import replica, store
-from estate_common.errors import NotFound
+from estate_common import replica, settings, store
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.store import DuplicateKeyError
+
+from .rules import DEFAULTS
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -11,25 +13,68 @@ INDEXES = {
         (PAGED, {}),
         ([("estate_id", 1), ("request_id", 1)], {}),
         ([("estate_id", 1), ("status", 1)], {}),
+        ([("estate_id", 1), ("reported_at", 1)], {}),
+        ([("estate_id", 1), ("completed_at", 1)], {}),
     ],
+    "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
+    "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
+    "budgets": [([("estate_id", 1), ("period", 1)], {})],
+    "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
+    "settings": [([("estate_id", 1)], {})],
 }
 
+# list filters as the API names them -> the stored field
+WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
+                      "equipment_id": "equipment_id", "source_type": "source.type"}
 
-def work_order_exists(db, order_id):
-    return db.work_orders.count_documents({"_id": order_id}, limit=1) > 0
+
+def _insert(collection, doc):
+    """False when a document with this ``_id`` is there already (the same thing, written twice)."""
+    try:
+        collection.insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
 
 
 def next_number(db, estate_id, series):
     return store.next_number(db, estate_id, series)
 
 
+# -- settings -----------------------------------------------------------------------
+
+def _settings_doc(db, estate_id):
+    return db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
+
+
+def rules_for(db, estate_id):
+    return settings.effective(DEFAULTS, _settings_doc(db, estate_id).get("values"))
+
+
+def settings_of(db, estate_id):
+    stored = _settings_doc(db, estate_id)
+    overrides = {k: v for k, v in (stored.get("values") or {}).items() if k in DEFAULTS}
+    return {"estate_id": estate_id, "values": rules_for(db, estate_id), "overrides": overrides,
+            "defaults": dict(DEFAULTS), "updated_at": stored.get("updated_at"), "updated_by": stored.get("updated_by")}
+
+
+def replace_settings(db, estate_id, overrides, stamp, actor):
+    db.settings.update_one({"_id": estate_id},
+                           {"$set": {"estate_id": estate_id, "values": overrides, "updated_at": stamp,
+                                     "updated_by": actor},
+                            "$push": {"history": {"at": stamp, "by": actor, "values": overrides}}},
+                           upsert=True)
+
+
+# -- work orders --------------------------------------------------------------------
+
+def work_order_exists(db, order_id):
+    return db.work_orders.count_documents({"_id": order_id}, limit=1) > 0
+
+
 def insert_work_order(db, order):
     """False when the order was there already (the same source, delivered twice)."""
-    try:
-        db.work_orders.insert_one(order)
-        return True
-    except DuplicateKeyError:
-        return False
+    return _insert(db.work_orders, order)
 
 
 def get_work_order(db, estate_id, order_id):
@@ -40,4 +85,138 @@ def get_work_order(db, estate_id, order_id):
 
 
 def list_work_orders(db, estate_id, filters, limit, cursor):
-    return store.page(db.work_orders, {"estate_id": estate_id, **filters}, limit, cursor)
+    query = {WORK_ORDER_FILTERS[name]: value for name, value in filters.items()}
+    return store.page(db.work_orders, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def apply_step(db, order, changes, entry, events=()):
+    """Write one step of an order, with its events in the same write; refused (409) when the
+    order changed since it was read, so two concurrent steps cannot both pass the state table."""
+    revision = order.get("_rev", 0)
+    update = {"$set": {**changes, "_rev": revision + 1}, "$push": {"history": entry}}
+    if events:
+        update["$push"]["_outbox"] = {"$each": list(events)}
+    done = db.work_orders.update_one({"_id": order["_id"], "estate_id": order["estate_id"], "_rev": revision}, update)
+    if done.matched_count == 0:
+        raise Conflict("the work order changed meanwhile; read it again")
+    written = {**order, **changes, "_rev": revision + 1, "history": [*order["history"], entry]}
+    written["_outbox"] = [*order.get("_outbox", []), *events]
+    return written
+
+
+def orders_reported_in(db, estate_id, start, end):
+    return list(db.work_orders.find({"estate_id": estate_id, "reported_at": {"$gte": start, "$lt": end}}))
+
+
+def orders_completed_in(db, estate_id, start, end):
+    return list(db.work_orders.find({"estate_id": estate_id, "status": "completed",
+                                     "completed_at": {"$gte": start, "$lt": end}}))
+
+
+def find_work_order(db, estate_id, order_id):
+    return db.work_orders.find_one({"_id": order_id, "estate_id": estate_id}, {"_id": 1})
+
+
+# -- equipment ledger -----------------------------------------------------------------
+
+def insert_equipment(db, equipment):
+    return _insert(db.equipment, equipment)
+
+
+def find_equipment(db, estate_id, equipment_id):
+    return db.equipment.find_one({"_id": equipment_id, "estate_id": estate_id})
+
+
+def get_equipment(db, estate_id, equipment_id):
+    equipment = find_equipment(db, estate_id, equipment_id)
+    if equipment is None:
+        raise NotFound("no such equipment in this estate")
+    return equipment
+
+
+def known_equipment(db, estate_id, equipment_id, field="data.equipment_id"):
+    equipment = find_equipment(db, estate_id, equipment_id)
+    if equipment is None:
+        raise BusinessRuleViolation("equipment is not in this estate's ledger",
+                                    [field_error(field, "no such equipment in this estate")])
+    return equipment
+
+
+def list_equipment(db, estate_id, filters, limit, cursor):
+    return store.page(db.equipment, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def add_equipment_record(db, estate_id, equipment_id, record, stamp):
+    """Add a record once: a record id already on the ledger (a retry) is not added again."""
+    db.equipment.update_one(
+        {"_id": equipment_id, "estate_id": estate_id, "records.id": {"$ne": record["id"]}},
+        {"$push": {"records": record}, "$set": {"updated_at": stamp}})
+    return get_equipment(db, estate_id, equipment_id)
+
+
+# -- preventive plans -----------------------------------------------------------------
+
+def insert_plan(db, plan):
+    return _insert(db.maintenance_plans, plan)
+
+
+def find_plan(db, estate_id, plan_id):
+    return db.maintenance_plans.find_one({"_id": plan_id, "estate_id": estate_id})
+
+
+def list_plans(db, estate_id, filters, limit, cursor):
+    return store.page(db.maintenance_plans, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def estates_with_plans(db):
+    return sorted(db.maintenance_plans.distinct("estate_id", {"active": True}))
+
+
+def plans_due(db, estate_id, until):
+    return list(db.maintenance_plans.find({"estate_id": estate_id, "active": True, "next_due_on": {"$lte": until}}))
+
+
+def advance_plan(db, plan, next_due_on, last_order_id, stamp):
+    """Move the plan on, once: another scheduler that moved it first wins."""
+    db.maintenance_plans.update_one(
+        {"_id": plan["_id"], "estate_id": plan["estate_id"], "next_due_on": plan["next_due_on"]},
+        {"$set": {"next_due_on": next_due_on, "last_work_order_id": last_order_id, "updated_at": stamp}})
+
+
+# -- budgets --------------------------------------------------------------------------
+
+def find_budget(db, estate_id, budget_id):
+    return db.budgets.find_one({"_id": budget_id, "estate_id": estate_id})
+
+
+def save_budget(db, budget):
+    db.budgets.replace_one({"_id": budget["_id"]}, budget, upsert=True)
+
+
+# -- renovation reviews ---------------------------------------------------------------
+
+def insert_review(db, review):
+    return _insert(db.renovation_reviews, review)
+
+
+def get_review(db, estate_id, review_id):
+    review = db.renovation_reviews.find_one({"_id": review_id, "estate_id": estate_id})
+    if review is None:
+        raise NotFound("no such renovation review in this estate")
+    return review
+
+
+def list_reviews(db, estate_id, filters, limit, cursor):
+    return store.page(db.renovation_reviews, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def decide_review(db, review, changes, entry, events):
+    """The decision and its event in one write; only a review still pending is decided."""
+    done = db.renovation_reviews.update_one(
+        {"_id": review["_id"], "estate_id": review["estate_id"], "status": review["status"]},
+        {"$set": changes, "$push": {"history": entry, "_outbox": {"$each": list(events)}}})
+    if done.matched_count == 0:
+        raise Conflict("the review was decided meanwhile")
+    return {**review, **changes, "history": [*review["history"], entry],
+            "_outbox": [*review.get("_outbox", []), *events]}
+

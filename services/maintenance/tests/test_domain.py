@@ -1,10 +1,16 @@
-"""maintenance rules, without broker or store."""
-from datetime import datetime, timezone
+"""maintenance rules, without broker or store: sources, the state table, each step's rules."""
+from datetime import datetime, timedelta, timezone
 
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 from estate_common.testing import event
 from maintenance import domain
+from maintenance.rules import DEFAULTS
 
 CREATED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+RULES = dict(DEFAULTS)
 
 
 def request_created(kind="repair", request_id="sr_1"):
@@ -12,6 +18,19 @@ def request_created(kind="repair", request_id="sr_1"):
         "id": request_id, "number": "SR-2026-000007", "kind": kind, "household_id": "hh_1", "channel": "app",
         "description": "no hot water", "due_at": None, "created_at": "2026-11-23T08:59:00.000Z"})
 
+
+def an_order(status="pending", priority="normal", **fields):
+    order = domain.from_service_request(request_created(), "WO-2026-000001", CREATED, RULES)
+    order.update(status=status, priority=priority, **fields)
+    return order
+
+
+def apply(order, step):
+    changes, entry = step
+    return {**order, **changes, "history": [*order["history"], entry]}
+
+
+# -- sources --------------------------------------------------------------------------
 
 def test_only_repairs_become_work_orders():
     assert domain.wants_work_order(request_created("repair"))
@@ -23,10 +42,242 @@ def test_one_work_order_id_per_source():
     assert domain.work_order_id("est_1", "service_request", "sr_1") == domain.work_order_id("est_1", "service_request", "sr_1")
     assert domain.work_order_id("est_1", "service_request", "sr_1") != domain.work_order_id("est_1", "return_visit", "sr_1")
     assert domain.work_order_id("est_1", "service_request", "sr_1") != domain.work_order_id("est_2", "service_request", "sr_1")
+    assert domain.plan_source_key("plan_1", "2026-11-23") != domain.plan_source_key("plan_1", "2026-11-24")
 
 
 def test_an_order_from_a_request_keeps_its_source_and_starts_pending():
-    order = domain.from_service_request(request_created(), domain.order_number(CREATED, 3), CREATED)
+    order = domain.from_service_request(request_created(), domain.order_number(CREATED, 3), CREATED, RULES)
     assert order["number"] == "WO-2026-000003" and order["status"] == "pending"
     assert order["source"] == {"type": "service_request", "id": "sr_1"} and order["request_id"] == "sr_1"
     assert order["history"][0]["note"] == "from service request SR-2026-000007"
+    assert order["reported_at"] == "2026-11-23T08:59:00.000Z"
+    assert order["response_due_at"] == "2026-11-24T08:59:00.000Z"  # 24 h after the report
+
+
+def test_the_promised_response_time_is_the_estates_setting():
+    order = domain.from_service_request(request_created(), "WO-1", CREATED, {**RULES, "repair_response_hours": 4})
+    assert order["response_due_at"] == "2026-11-23T12:59:00.000Z"
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({}, ("normal", None)),
+    ({"emergency": False}, ("normal", None)),
+    ({"emergency": True}, ("emergency", None)),
+    ({"category": "gas"}, ("emergency", "gas")),
+    ({"category": "gossip"}, ("normal", None)),
+])
+def test_an_event_that_carries_an_emergency_flag_or_category_makes_an_emergency(data, expected):
+    assert domain.emergency_of(data) == expected
+
+
+def test_an_emergency_is_due_within_the_emergency_response_time():
+    assert domain.response_due_at("2026-11-23T08:00:00.000Z", "emergency", RULES) == "2026-11-23T08:30:00.000Z"
+    assert domain.response_due_at("2026-11-23T08:00:00.000Z", "emergency",
+                                  {**RULES, "emergency_response_minutes": 15}) == "2026-11-23T08:15:00.000Z"
+
+
+def test_a_follow_up_order_is_linked_to_the_same_request():
+    follow_up = event("customer_service", "follow_up_requested", "est_1", {
+        "id": "fu_1", "request_id": "sr_1", "household_id": "hh_1", "description": "still dripping",
+        "reason": "return_visit_problem", "notice_due_at": "2026-11-24T09:00:00.000Z"})
+    order = domain.from_follow_up(follow_up, "WO-2", CREATED, RULES, "wo_earlier")
+    assert order["_id"] == domain.work_order_id("est_1", "return_visit", "fu_1")
+    assert order["source"] == {"type": "return_visit", "id": "fu_1"} and order["request_id"] == "sr_1"
+    assert order["follows_work_order_id"] == "wo_earlier" and order["notice_due_at"] == "2026-11-24T09:00:00.000Z"
+
+
+@pytest.mark.parametrize("emergency, priority", [(True, "emergency"), (False, "normal")])
+def test_a_patrol_anomaly_keeps_its_checkpoint_and_an_emergency_is_top_priority(emergency, priority):
+    anomaly = event("security_patrol", "anomaly_reported", "est_1", {
+        "id": "an_1", "round_id": "round_1", "checkpoint": {"code": "CP-3", "name": "Pump room"},
+        "description": "water on the floor", "reported_at": "2026-11-23T02:00:00.000Z", "emergency": emergency})
+    order = domain.from_patrol_anomaly(anomaly, "WO-3", CREATED, RULES)
+    assert order["priority"] == priority and order["source"] == {"type": "patrol_anomaly", "id": "an_1"}
+    assert order["household_id"] is None and order["description"].startswith("Pump room (CP-3): ")
+    assert order["reported_at"] == "2026-11-23T02:00:00.000Z"
+
+
+def test_a_plan_order_is_due_on_its_date_not_against_a_response_time():
+    plan = {"_id": "plan_1", "estate_id": "est_1", "equipment_id": "eq_1", "kind": "periodic_maintenance"}
+    order = domain.from_plan(plan, {"name": "Lift 2", "code": "EL-2"}, "2026-12-01", "WO-4", CREATED)
+    assert order["_id"] == domain.work_order_id("est_1", "maintenance_plan", "plan_1:2026-12-01")
+    assert order["source"] == {"type": "maintenance_plan", "id": "plan_1"}
+    assert order["equipment_id"] == "eq_1" and order["due_on"] == "2026-12-01" and order["response_due_at"] is None
+
+
+# -- the state table --------------------------------------------------------------------
+
+ALL_ACTIONS = sorted({a for allowed in domain.TRANSITIONS.values() for a in allowed})
+
+
+def test_every_transition_leads_to_a_known_status():
+    for status, allowed in domain.TRANSITIONS.items():
+        assert set(allowed.values()) <= set(domain.TRANSITIONS), status
+
+
+def test_finished_orders_take_no_step():
+    assert domain.TRANSITIONS["completed"] == {} and domain.TRANSITIONS["cancelled"] == {}
+
+
+@pytest.mark.parametrize("status", sorted(domain.TRANSITIONS))
+@pytest.mark.parametrize("action", ALL_ACTIONS)
+def test_an_action_is_allowed_exactly_where_the_table_says(status, action):
+    order = an_order(status)
+    if action in domain.TRANSITIONS[status]:
+        assert domain.next_status(order, action) == domain.TRANSITIONS[status][action]
+    else:
+        with pytest.raises(Conflict):
+            domain.next_status(order, action)
+
+
+def test_the_seeds_path_is_in_the_table():
+    """dispatch → appointment → on site → priced → consent → sign-off."""
+    status = "pending"
+    for action in ("assign", "appoint", "start", "quote", "consent", "complete"):
+        status = domain.TRANSITIONS[status][action]
+    assert status == "completed"
+
+
+def test_a_job_that_cannot_be_finished_gets_help_or_a_new_appointment():
+    for status in ("in_progress", "quoted", "consented"):
+        assert domain.TRANSITIONS[status]["reappoint"] == "appointed"
+        assert domain.TRANSITIONS[status]["request_help"] == "needs_help"
+    assert domain.TRANSITIONS["needs_help"]["assign"] == "assigned"
+    assert "start" not in domain.TRANSITIONS["needs_help"]  # help comes through a new assignment
+
+
+def test_work_cannot_be_cancelled_once_started():
+    assert all("cancel" not in domain.TRANSITIONS[s] for s in ("in_progress", "quoted", "consented"))
+
+
+# -- the steps --------------------------------------------------------------------------
+
+def test_each_step_writes_who_when_and_what_into_history():
+    changes, entry = domain.assign(an_order(), "chen", CREATED, "manager_wu")
+    assert changes["status"] == "assigned" and changes["technician"] == "chen"
+    assert entry == {"at": clock.to_iso(CREATED), "by": "manager_wu", "action": "assign", "note": "to chen",
+                     "event_id": None}
+
+
+def test_an_appointment_is_made_for_a_time_to_come():
+    later = clock.to_iso(CREATED + timedelta(hours=2))
+    changes, _ = domain.appoint(an_order("assigned"), later, CREATED, "chen")
+    assert changes["status"] == "appointed" and changes["appointment"]["at"] == later
+    for when in (CREATED, CREATED - timedelta(minutes=1)):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            domain.appoint(an_order("assigned"), clock.to_iso(when), CREATED, "chen")
+        assert refused.value.errors[0]["field"] == "data.at"
+
+
+def test_an_impossible_date_is_invalid_input_not_a_crash():
+    with pytest.raises(InvalidInput):
+        domain.appoint(an_order("assigned"), "2026-13-40T10:00:00.000Z", CREATED, "chen")
+
+
+def test_a_reappointment_keeps_its_reason():
+    changes, entry = domain.reappoint(an_order("in_progress"), "2026-11-25T10:00:00.000Z", "part on order",
+                                      CREATED, "chen")
+    assert changes["status"] == "appointed" and changes["appointment"]["reason"] == "part on order"
+    assert "part on order" in entry["note"]
+
+
+def test_the_response_time_runs_from_the_report_to_the_first_start():
+    order = an_order("assigned")  # reported 08:59
+    first = apply(order, domain.start(order, CREATED + timedelta(minutes=30), "chen"))
+    assert first["started_at"] == "2026-11-23T09:30:00.000Z" and first["response_minutes"] == 31
+    again = dict(first, status="appointed")
+    resumed = apply(again, domain.start(again, CREATED + timedelta(days=1), "chen"))
+    assert resumed["started_at"] == first["started_at"] and resumed["response_minutes"] == 31
+
+
+def test_a_quote_must_add_up_and_a_new_quote_needs_a_new_consent():
+    order = an_order("in_progress")
+    with pytest.raises(InvalidInput) as refused:
+        domain.quote(order, 5000, [{"name": "valve", "amount_cents": 3000}], CREATED, "chen")
+    assert refused.value.errors[0]["field"] == "data.items"
+    quoted = apply(order, domain.quote(order, 5000, [{"name": "valve", "amount_cents": 3000},
+                                                      {"name": "labour", "amount_cents": 2000}], CREATED, "chen"))
+    assert quoted["status"] == "quoted" and quoted["quote"]["version"] == 1
+    consented = apply(quoted, domain.consent(quoted, "Li Lei", CREATED, "chen"))
+    assert consented["consent"]["quote_version"] == 1 and domain.consented_charge_limit(consented) == 5000
+    requoted = apply(consented, domain.quote(consented, 8000, [{"name": "pump", "amount_cents": 8000}], CREATED, "chen"))
+    assert requoted["quote"]["version"] == 2 and requoted["consent"] is None
+    assert domain.consented_charge_limit(requoted) == 0
+
+
+def completion(**overrides):
+    return {"materials": [{"name": "valve", "qty": 2, "unit_cost_cents": 1250}], "charge_cents": 0,
+            "signed_by": "Li Lei", "labour_minutes": 90, **overrides}
+
+
+def test_a_free_job_completes_without_a_quote_and_records_its_costs():
+    changes, _ = domain.complete(an_order("in_progress"), completion(), CREATED, RULES, "chen")
+    assert changes["status"] == "completed" and changes["completed_at"] == clock.to_iso(CREATED)
+    assert changes["material_cost_cents"] == 2500
+    assert changes["labour_cost_cents"] == 7500  # 90 min at 50.00 an hour
+    assert changes["materials"][0]["cost_cents"] == 2500
+
+
+def test_a_charge_needs_consent_to_a_quote_that_covers_it():
+    order = an_order("in_progress")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        domain.complete(order, completion(charge_cents=3000), CREATED, RULES, "chen")
+    assert refused.value.errors[0]["field"] == "data.charge_cents"
+    quoted = apply(order, domain.quote(order, 3000, [{"name": "valve", "amount_cents": 3000}], CREATED, "chen"))
+    with pytest.raises(BusinessRuleViolation):  # quoted, not consented
+        domain.complete(quoted, completion(charge_cents=3000), CREATED, RULES, "chen")
+    consented = apply(quoted, domain.consent(quoted, "Li Lei", CREATED, "chen"))
+    with pytest.raises(BusinessRuleViolation):  # more than was agreed
+        domain.complete(consented, completion(charge_cents=3001), CREATED, RULES, "chen")
+    changes, _ = domain.complete(consented, completion(charge_cents=3000), CREATED, RULES, "chen")
+    assert changes["charge_cents"] == 3000
+
+
+def test_an_order_without_a_household_is_not_charged():
+    order = an_order("consented", household_id=None, quote={"version": 1, "amount_cents": 100},
+                     consent={"quote_version": 1})
+    with pytest.raises(BusinessRuleViolation):
+        domain.complete(order, completion(charge_cents=100), CREATED, RULES, "chen")
+
+
+def test_completing_in_the_wrong_state_is_a_conflict_before_any_rule():
+    with pytest.raises(Conflict):
+        domain.complete(an_order("assigned"), completion(charge_cents=3000), CREATED, RULES, "chen")
+
+
+def test_an_emergency_is_completed_with_its_incident_summary():
+    order = an_order("in_progress", priority="emergency")
+    for summary in (None, "   "):
+        data = completion() if summary is None else completion(summary=summary)
+        with pytest.raises(BusinessRuleViolation) as refused:
+            domain.complete(order, data, CREATED, RULES, "chen")
+        assert refused.value.errors[0]["field"] == "data.summary"
+    changes, _ = domain.complete(order, completion(summary="main valve closed, pipe replaced"), CREATED, RULES, "chen")
+    assert changes["summary"] == "main valve closed, pipe replaced"
+
+
+def test_marking_an_emergency_shortens_the_response_time_from_the_same_report():
+    changes, entry = domain.mark_emergency(an_order("assigned"), "flooding", CREATED, RULES, "chen")
+    assert changes["priority"] == "emergency" and changes["emergency_category"] == "flooding"
+    assert changes["status"] == "assigned" and changes["response_due_at"] == "2026-11-23T09:29:00.000Z"
+    with pytest.raises(Conflict):
+        domain.mark_emergency(an_order("completed"), "gas", CREATED, RULES, "chen")
+
+
+def test_completion_announces_costs_and_a_charge_for_the_household():
+    order = an_order("consented", quote={"version": 1, "amount_cents": 3000}, consent={"quote_version": 1},
+                     started_at="2026-11-23T09:10:00.000Z")
+    done = apply(order, domain.complete(order, completion(charge_cents=3000), CREATED, RULES, "chen"))
+    completed = domain.completed_event_data(done)
+    assert completed["reported_at"] == "2026-11-23T08:59:00.000Z" and completed["started_at"] == "2026-11-23T09:10:00.000Z"
+    assert (completed["material_cost_cents"], completed["labour_cost_cents"], completed["charge_cents"]) == (2500, 7500, 3000)
+    charge = domain.charge_event_data(done)
+    assert charge["id"] == done["_id"] and charge["item"] == "repair" and charge["collected"] is False
+    assert charge["household_id"] == "hh_1" and charge["subject"] == {"type": "work_order", "id": done["_id"]}
+
+
+def test_costs_beyond_what_the_system_records_are_refused_not_crashed():
+    huge = completion(materials=[{"name": "gold", "qty": 100000, "unit_cost_cents": 100000000}] * 20)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        domain.complete(an_order("in_progress"), huge, CREATED, RULES, "chen")
+    assert refused.value.errors[0]["field"] == "data.materials"

@@ -1,49 +1,618 @@
-"""maintenance entrypoints, run against the embedded store without a broker."""
+"""maintenance entrypoints, run against the embedded store without a broker, on a frozen clock."""
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
-from estate_common.errors import NotFound
-from estate_common.testing import event, staff, worker
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.testing import as_caller, event, staff, worker
+from maintenance import store
 from maintenance.service import MaintenanceService
 
 ESTATE = "est_1"
+TECHNICIAN = staff("chen", ["technician"], [ESTATE])
+MANAGER = staff("wu", ["manager"], [ESTATE])
+AGENT = staff("zhang", ["agent"], [ESTATE])
+REPORTED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.freeze(REPORTED + timedelta(minutes=1))
 
 
 @pytest.fixture
 def engineering():
-    return worker(MaintenanceService, caller=staff("chen", ["technician"], [ESTATE]))
+    return worker(MaintenanceService, caller=TECHNICIAN)
 
 
-def request_created(kind="repair", request_id="sr_1"):
-    return event("customer_service", "service_request_created", ESTATE, {
+def request_created(kind="repair", request_id="sr_1", created_at=REPORTED, estate=ESTATE):
+    return event("customer_service", "service_request_created", estate, {
         "id": request_id, "number": "SR-2026-000001", "kind": kind, "household_id": "hh_1", "channel": "phone",
-        "description": "lift stuck between floors", "due_at": None, "created_at": "2026-11-23T08:59:00.000Z"})
+        "description": "lift stuck between floors", "due_at": None, "created_at": clock.to_iso(created_at)})
 
+
+def follow_up(follow_up_id="fu_1", request_id="sr_1"):
+    return event("customer_service", "follow_up_requested", ESTATE, {
+        "id": follow_up_id, "request_id": request_id, "household_id": "hh_1", "description": "the tap drips again",
+        "reason": "return_visit_problem", "notice_due_at": "2026-11-24T09:00:00.000Z"})
+
+
+def anomaly(anomaly_id="an_1", emergency=True):
+    return event("security_patrol", "anomaly_reported", ESTATE, {
+        "id": anomaly_id, "round_id": "round_7", "checkpoint": {"code": "CP-3", "name": "B2 pump room"},
+        "description": "water pouring from the main", "reported_at": clock.to_iso(REPORTED), "emergency": emergency})
+
+
+def renovation_requested(application_id="app_1", structural=True):
+    return event("customer_service", "renovation_review_requested", ESTATE, {
+        "id": application_id, "household_id": "hh_1", "kind": "renovation", "structural_change": structural,
+        "description": "remove the wall between kitchen and living room"})
+
+
+def orders(service, **filters):
+    return service.list_work_orders({"estate_id": ESTATE, "filters": filters})["items"]
+
+
+def open_repair(service, request_id="sr_1", created_at=REPORTED):
+    service.open_from_service_request(request_created(request_id=request_id, created_at=created_at))
+    [order] = orders(service, request_id=request_id, source_type="service_request")
+    return order["id"]
+
+
+def act(service, method, order_id, **data):
+    return getattr(service, method)({"estate_id": ESTATE, "id": order_id, "data": data})
+
+
+def completion(**overrides):
+    return {"materials": [{"name": "valve", "qty": 1, "unit_cost_cents": 1800}], "charge_cents": 0,
+            "signed_by": "Li Lei", "labour_minutes": 30, **overrides}
+
+
+def later(minutes):
+    clock.advance(timedelta(minutes=minutes))
+    return clock.now_iso()
+
+
+# -- where orders come from -----------------------------------------------------------------
 
 def test_a_repair_becomes_exactly_one_work_order_even_when_delivered_twice(engineering):
     created = request_created()
     engineering.open_from_service_request(created)
     engineering.open_from_service_request(created)
-    orders = engineering.list_work_orders({"estate_id": ESTATE, "filters": {"request_id": "sr_1"}})["items"]
-    assert len(orders) == 1 and orders[0]["number"] == "WO-2026-000001"
+    found = orders(engineering, request_id="sr_1")
+    assert len(found) == 1 and found[0]["number"] == "WO-2026-000001"
+    assert found[0]["reported_at"] == clock.to_iso(REPORTED) and found[0]["priority"] == "normal"
     assert len(engineering.outbox.of_type("work_order_created")) == 1
 
 
 def test_other_kinds_open_no_order(engineering):
     engineering.open_from_service_request(request_created("complaint"))
-    assert engineering.list_work_orders({"estate_id": ESTATE})["items"] == []
+    assert orders(engineering) == []
 
 
 def test_orders_are_numbered_per_estate(engineering):
     engineering.open_from_service_request(request_created(request_id="sr_1"))
     engineering.open_from_service_request(request_created(request_id="sr_2"))
-    numbers = sorted(o["number"] for o in engineering.list_work_orders({"estate_id": ESTATE})["items"])
-    assert numbers == ["WO-2026-000001", "WO-2026-000002"]
+    engineering.open_from_service_request(request_created(request_id="sr_9", estate="est_2"))
+    assert sorted(o["number"] for o in orders(engineering)) == ["WO-2026-000001", "WO-2026-000002"]
 
 
 def test_an_order_is_found_only_in_its_estate(engineering):
-    engineering.open_from_service_request(request_created())
-    [order] = engineering.list_work_orders({"estate_id": ESTATE})["items"]
-    assert engineering.get_work_order({"estate_id": ESTATE, "id": order["id"]})["source"]["id"] == "sr_1"
+    order_id = open_repair(engineering)
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["source"]["id"] == "sr_1"
     engineering.caller.estates = ["*"]
     with pytest.raises(NotFound):
-        engineering.get_work_order({"estate_id": "est_2", "id": order["id"]})
+        engineering.get_work_order({"estate_id": "est_2", "id": order_id})
+
+
+def test_a_return_visit_problem_opens_one_follow_up_order_on_the_same_request(engineering):
+    first = open_repair(engineering)
+    engineering.open_from_follow_up(follow_up("fu_1"))
+    engineering.open_from_follow_up(follow_up("fu_1"))  # redelivered
+    engineering.open_from_follow_up(follow_up("fu_2"))  # a second problem on the same request
+    on_request = orders(engineering, request_id="sr_1")
+    follow_ups = [o for o in on_request if o["source"]["type"] == "return_visit"]
+    assert len(on_request) == 3 and sorted(o["source"]["id"] for o in follow_ups) == ["fu_1", "fu_2"]
+    assert all(o["follows_work_order_id"] == first and o["household_id"] == "hh_1" for o in follow_ups)
+    assert len(engineering.outbox.of_type("work_order_created")) == 3
+
+
+def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engineering):
+    engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
+    engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
+    engineering.open_from_patrol_anomaly(anomaly("an_2", emergency=False))
+    by_source = {o["source"]["id"]: o for o in orders(engineering, source_type="patrol_anomaly")}
+    assert set(by_source) == {"an_1", "an_2"}
+    assert by_source["an_1"]["priority"] == "emergency" and by_source["an_2"]["priority"] == "normal"
+    assert by_source["an_1"]["response_due_at"] == "2026-11-23T09:30:00.000Z"
+    assert by_source["an_1"]["patrol"]["checkpoint"]["code"] == "CP-3"
+    assert [o["id"] for o in orders(engineering, priority="emergency")] == [by_source["an_1"]["id"]]
+    [created] = [e for e in engineering.outbox.of_type("work_order_created") if e["data"]["source"]["id"] == "an_1"]
+    assert created["data"]["request_id"] is None and created["data"]["priority"] == "emergency"
+
+
+# -- the lifecycle ----------------------------------------------------------------------------
+
+def test_a_chargeable_repair_from_dispatch_to_sign_off(engineering):
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    as_caller(engineering, TECHNICIAN)
+    act(engineering, "appoint_work_order", order_id, at=clock.to_iso(REPORTED + timedelta(hours=3)))
+    later(180)
+    started = act(engineering, "start_work_order", order_id)
+    assert started["status"] == "in_progress" and started["response_minutes"] == 181
+    act(engineering, "quote_work_order", order_id, amount_cents=4500,
+        items=[{"name": "valve", "amount_cents": 3000}, {"name": "labour", "amount_cents": 1500}])
+    act(engineering, "consent_work_order", order_id, by="Li Lei")
+    later(40)
+    done = act(engineering, "complete_work_order", order_id, **completion(charge_cents=4500))
+
+    assert done["status"] == "completed" and done["charge_cents"] == 4500
+    assert (done["material_cost_cents"], done["labour_cost_cents"]) == (1800, 2500)
+    assert [(h["action"], h["by"]) for h in done["history"]] == [
+        ("created", "tester"), ("assign", "wu"), ("appoint", "chen"), ("start", "chen"), ("quote", "chen"),
+        ("consent", "chen"), ("complete", "chen")]
+    [completed] = engineering.outbox.of_type("work_order_completed")
+    [charge] = engineering.outbox.of_type("charge_raised")
+    assert completed["data"]["reported_at"] == clock.to_iso(REPORTED)
+    assert completed["data"]["started_at"] == done["started_at"] and completed["data"]["charge_cents"] == 4500
+    assert charge["data"] == {"id": order_id, "item": "repair", "amount_cents": 4500,
+                              "description": f"repair {done['number']}: lift stuck between floors",
+                              "household_id": "hh_1", "subject": {"type": "work_order", "id": order_id},
+                              "collected": False}
+    stored = engineering.db.work_orders.find_one({"_id": order_id})
+    assert stored["_outbox"] == []  # both events went out with the write and were pulled off after
+
+
+def test_the_completion_events_are_written_with_the_completion(engineering):
+    order_id = open_repair(engineering)
+    for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {})):
+        act(engineering, method, order_id, **data)
+    published = []
+    engineering.outbox.publish = lambda collection, doc: published.append(doc)  # a crash right after the write
+    act(engineering, "complete_work_order", order_id, **completion())
+    stored = engineering.db.work_orders.find_one({"_id": order_id})
+    assert stored["status"] == "completed"
+    assert [e["event_type"] for e in stored["_outbox"]] == ["work_order_completed"]  # the sweep will send it
+
+
+def test_a_charge_without_consent_is_refused_and_nothing_is_written(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "complete_work_order", order_id, **completion(charge_cents=2000))
+    assert refused.value.errors[0]["field"] == "data.charge_cents"
+    act(engineering, "quote_work_order", order_id, amount_cents=2000, items=[{"name": "valve", "amount_cents": 2000}])
+    with pytest.raises(BusinessRuleViolation):
+        act(engineering, "complete_work_order", order_id, **completion(charge_cents=2000))
+    shown = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    assert shown["status"] == "quoted" and "completed_at" in shown and shown["completed_at"] is None
+    assert engineering.outbox.of_type("work_order_completed") == [] and engineering.outbox.of_type("charge_raised") == []
+
+
+def test_a_free_job_raises_no_charge(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "complete_work_order", order_id, **completion())
+    assert len(engineering.outbox.of_type("work_order_completed")) == 1
+    assert engineering.outbox.of_type("charge_raised") == []
+
+
+@pytest.mark.parametrize("method, data", [
+    ("start_work_order", {}),
+    ("consent_work_order", {"by": "Li Lei"}),
+    ("quote_work_order", {"amount_cents": 100, "items": [{"name": "x", "amount_cents": 100}]}),
+    ("complete_work_order", completion()),
+    ("reappoint_work_order", {"at": "2030-01-01T00:00:00.000Z", "reason": "later"}),
+])
+def test_a_step_the_state_forbids_is_a_conflict(engineering, method, data):
+    order_id = open_repair(engineering)  # pending: only assign, mark_emergency, cancel
+    with pytest.raises(Conflict):
+        act(engineering, method, order_id, **data)
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["status"] == "pending"
+
+
+def test_a_completed_order_takes_no_further_step(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "complete_work_order", order_id, **completion())
+    for method, data in (("complete_work_order", completion()), ("assign_work_order", {"technician": "li"}),
+                         ("mark_emergency", {"category": "gas"})):
+        with pytest.raises(Conflict):
+            act(engineering, method, order_id, **data)
+    assert len(engineering.outbox.of_type("work_order_completed")) == 1
+
+
+def test_two_steps_from_the_same_reading_cannot_both_pass(engineering):
+    order_id = open_repair(engineering)
+    read = store.get_work_order(engineering.db, ESTATE, order_id)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    with pytest.raises(Conflict):
+        store.apply_step(engineering.db, read, {"status": "cancelled"}, {"at": clock.now_iso(), "by": "x",
+                                                                          "action": "cancel", "note": None,
+                                                                          "event_id": None})
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["status"] == "assigned"
+
+
+def test_a_job_that_cannot_be_finished_gets_help_then_a_new_assignment(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    helped = act(engineering, "request_help", order_id, reason="needs an electrician")
+    assert helped["status"] == "needs_help" and helped["technician"] is None
+    with pytest.raises(Conflict):
+        act(engineering, "start_work_order", order_id)
+    reassigned = act(engineering, "assign_work_order", order_id, technician="liu")
+    assert reassigned["status"] == "assigned" and reassigned["technician"] == "liu"
+    resumed = act(engineering, "start_work_order", order_id)
+    assert resumed["started_at"] == helped["started_at"]  # the response was the first start
+    assert [h["action"] for h in resumed["history"]][-3:] == ["request_help", "assign", "start"]
+
+
+def test_a_new_appointment_for_a_job_that_cannot_be_finished(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    with pytest.raises(BusinessRuleViolation):
+        act(engineering, "reappoint_work_order", order_id, at=clock.now_iso(), reason="part on order")
+    again = act(engineering, "reappoint_work_order", order_id, at="2026-11-25T09:00:00.000Z", reason="part on order")
+    assert again["status"] == "appointed" and again["appointment"]["reason"] == "part on order"
+    assert act(engineering, "start_work_order", order_id)["status"] == "in_progress"
+
+
+def test_consent_survives_a_new_appointment_but_not_a_new_quote(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "quote_work_order", order_id, amount_cents=900, items=[{"name": "seal", "amount_cents": 900}])
+    act(engineering, "consent_work_order", order_id, by="Li Lei")
+    act(engineering, "reappoint_work_order", order_id, at="2026-11-24T09:00:00.000Z", reason="seal out of stock")
+    act(engineering, "start_work_order", order_id)
+    assert act(engineering, "complete_work_order", order_id, **completion(charge_cents=900))["charge_cents"] == 900
+
+
+def test_the_front_desk_may_record_the_occupants_consent(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "quote_work_order", order_id, amount_cents=900, items=[{"name": "seal", "amount_cents": 900}])
+    as_caller(engineering, AGENT)
+    consented = act(engineering, "consent_work_order", order_id, by="Li Lei")
+    assert consented["consent"]["recorded_by"] == "zhang" and consented["consent"]["by"] == "Li Lei"
+
+
+def test_a_quote_that_does_not_add_up_is_invalid_input(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    with pytest.raises(InvalidInput) as refused:
+        act(engineering, "quote_work_order", order_id, amount_cents=1000, items=[{"name": "seal", "amount_cents": 900}])
+    assert refused.value.errors[0]["field"] == "data.items"
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"charge_cents": -1}, "data.charge_cents"),
+    ({"signed_by": ""}, "data.signed_by"),
+    ({"materials": [{"name": "valve", "qty": 0}]}, "data.materials[0].qty"),
+    ({"labour_minutes": 1.5}, "data.labour_minutes"),
+    ({"tip_cents": 5}, "data.tip_cents"),
+])
+def test_bad_completion_input_is_refused_naming_the_field(engineering, bad, field):
+    order_id = open_repair(engineering)
+    with pytest.raises(InvalidInput) as refused:
+        act(engineering, "complete_work_order", order_id, **completion(**bad))
+    assert field in {e["field"] for e in refused.value.errors}
+
+
+def test_a_manager_cancels_an_order_not_started(engineering):
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    assert act(engineering, "cancel_work_order", order_id, reason="registered twice")["status"] == "cancelled"
+
+
+# -- emergencies ----------------------------------------------------------------------------
+
+def test_an_emergency_is_measured_from_the_report_and_closed_with_a_summary(engineering):
+    order_id = open_repair(engineering)
+    marked = act(engineering, "mark_emergency", order_id, category="elevator_entrapment")
+    assert marked["priority"] == "emergency" and marked["emergency_category"] == "elevator_entrapment"
+    assert marked["response_due_at"] == "2026-11-23T09:30:00.000Z" and marked["status"] == "pending"
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    later(11)
+    assert act(engineering, "start_work_order", order_id)["response_minutes"] == 12
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "complete_work_order", order_id, **completion())
+    assert refused.value.errors[0]["field"] == "data.summary"
+    done = act(engineering, "complete_work_order", order_id,
+               **completion(summary="car stopped between 5 and 6; two people freed at 09:14; brake relay replaced"))
+    assert done["summary"].startswith("car stopped")
+    assert engineering.outbox.of_type("work_order_completed")[0]["data"]["priority"] == "emergency"
+
+
+def test_the_emergency_response_time_is_the_estates_setting(engineering):
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {"emergency_response_minutes": 15}})
+    engineering.open_from_patrol_anomaly(anomaly())
+    [order] = orders(engineering)
+    assert order["response_due_at"] == "2026-11-23T09:15:00.000Z"
+
+
+# -- equipment ledger and preventive plans ---------------------------------------------------
+
+PUMP = {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room",
+        "installed_on": "2019-06-01"}
+
+
+def new_equipment(service, **overrides):
+    return service.create_equipment({"estate_id": ESTATE, "data": {**PUMP, **overrides}})
+
+
+def test_equipment_is_one_per_code_and_a_resend_finds_it(engineering):
+    made = new_equipment(engineering)
+    assert new_equipment(engineering)["id"] == made["id"]
+    with pytest.raises(Conflict):
+        new_equipment(engineering, name="Another pump")
+    assert [e["code"] for e in engineering.list_equipment({"estate_id": ESTATE, "filters": {"system": "water"}})["items"]] == ["PUMP-1"]
+    assert engineering.list_equipment({"estate_id": ESTATE, "filters": {"system": "elevator"}})["items"] == []
+
+
+def test_every_inspection_maintenance_and_repair_is_on_the_record(engineering):
+    made = new_equipment(engineering)
+    for kind in ("inspection", "maintenance", "repair"):
+        record = engineering.add_equipment_record({"estate_id": ESTATE, "id": made["id"],
+                                                   "data": {"kind": kind, "result": "normal", "notes": kind}})
+        assert record["equipment_id"] == made["id"] and record["by"] == "chen"
+    shown = engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})
+    assert [r["kind"] for r in shown["records"]] == ["inspection", "maintenance", "repair"]
+    [listed] = engineering.list_equipment({"estate_id": ESTATE})["items"]
+    assert listed["record_count"] == 3 and listed["last_record"]["kind"] == "repair" and "records" not in listed
+
+
+def test_a_record_sent_again_with_the_same_key_is_recorded_once(engineering):
+    made = new_equipment(engineering)
+    as_caller(engineering, TECHNICIAN, idempotency_key="k-1")
+    body = {"estate_id": ESTATE, "id": made["id"], "data": {"kind": "inspection", "result": "normal"}}
+    assert engineering.add_equipment_record(body)["id"] == engineering.add_equipment_record(body)["id"]
+    assert len(engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["records"]) == 1
+
+
+def test_a_completed_repair_linked_to_equipment_adds_its_record(engineering):
+    made = new_equipment(engineering)
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    with pytest.raises(BusinessRuleViolation):
+        act(engineering, "complete_work_order", order_id, **completion(equipment_id="eq_unknown"))
+    act(engineering, "complete_work_order", order_id, **completion(equipment_id=made["id"]))
+    [record] = engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["records"]
+    assert record["kind"] == "repair" and record["work_order_id"] == order_id
+
+
+def new_plan(service, equipment_id, **overrides):
+    return service.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": equipment_id, "kind": "daily_inspection", "every_days": 1,
+        "next_due_on": "2026-11-23", **overrides}})
+
+
+def plan_orders(service):
+    return sorted(orders(service, source_type="maintenance_plan"), key=lambda o: o["due_on"])
+
+
+def test_a_plan_opens_the_orders_already_due(engineering):
+    made = new_equipment(engineering)
+    plan = new_plan(engineering, made["id"])
+    # today 2026-11-23, orders open one day ahead: the 23rd and the 24th
+    assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-23", "2026-11-24"]
+    assert plan["next_due_on"] == "2026-11-25" and plan["last_work_order_id"] == plan_orders(engineering)[-1]["id"]
+
+
+def test_the_scheduler_opens_each_due_date_once_however_often_it_runs(engineering):
+    made = new_equipment(engineering)
+    new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
+    assert plan_orders(engineering) == []
+    engineering.schedule_plans(datetime(2026, 11, 28, 23, 0, tzinfo=timezone.utc))
+    assert plan_orders(engineering) == []
+    engineering.schedule_plans(datetime(2026, 11, 29, 0, 5, tzinfo=timezone.utc))
+    engineering.schedule_plans(datetime(2026, 11, 29, 0, 10, tzinfo=timezone.utc))
+    assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30"]
+    engineering.schedule_plans(datetime(2026, 12, 20, 0, 0, tzinfo=timezone.utc))  # after a long pause: catches up
+    assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30", "2026-12-07", "2026-12-14", "2026-12-21"]
+    assert len(engineering.outbox.of_type("work_order_created")) == 4
+
+
+def test_a_plan_order_that_ran_twice_concurrently_is_still_one(engineering):
+    made = new_equipment(engineering)
+    plan = new_plan(engineering, made["id"], every_days=7, next_due_on="2026-11-30")
+    stale = store.find_plan(engineering.db, ESTATE, plan["id"])
+    now = datetime(2026, 11, 29, 1, 0, tzinfo=timezone.utc)
+    engineering.schedule_plans(now)
+    engineering._open_plan_orders(stale, now, "2026-11-30")  # a second replica with an old reading
+    assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30"]
+    assert store.find_plan(engineering.db, ESTATE, plan["id"])["next_due_on"] == "2026-12-07"
+
+
+def test_the_days_ahead_are_the_estates_setting(engineering):
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {"plan_open_days_ahead": 3}})
+    made = new_equipment(engineering)
+    new_plan(engineering, made["id"])
+    assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]
+
+
+def test_a_completed_plan_order_is_on_the_equipments_record(engineering):
+    made = new_equipment(engineering)
+    new_plan(engineering, made["id"])
+    order = plan_orders(engineering)[0]
+    assert order["equipment_id"] == made["id"] and order["plan_kind"] == "daily_inspection"
+    act(engineering, "assign_work_order", order["id"], technician="chen")
+    act(engineering, "start_work_order", order["id"])
+    act(engineering, "complete_work_order", order["id"], **completion(materials=[], labour_minutes=15,
+                                                                       signed_by="chen"))
+    [record] = engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["records"]
+    assert record["kind"] == "inspection" and record["work_order_id"] == order["id"]
+
+
+def test_a_plan_needs_known_equipment_and_a_real_date_to_come(engineering):
+    made = new_equipment(engineering)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        new_plan(engineering, "eq_unknown")
+    assert refused.value.errors[0]["field"] == "data.equipment_id"
+    with pytest.raises(BusinessRuleViolation):
+        new_plan(engineering, made["id"], next_due_on="2026-11-22")
+    with pytest.raises(InvalidInput):
+        new_plan(engineering, made["id"], next_due_on="2026-02-30")
+    assert engineering.list_maintenance_plans({"estate_id": ESTATE})["items"] == []
+
+
+def test_an_order_of_a_plan_is_not_charged(engineering):
+    made = new_equipment(engineering)
+    new_plan(engineering, made["id"])
+    order = plan_orders(engineering)[0]
+    act(engineering, "assign_work_order", order["id"], technician="chen")
+    act(engineering, "start_work_order", order["id"])
+    with pytest.raises(BusinessRuleViolation):
+        act(engineering, "complete_work_order", order["id"], **completion(charge_cents=100))
+
+
+# -- costs, budgets, KPIs --------------------------------------------------------------------
+
+def finish(service, order_id, **data):
+    act(service, "assign_work_order", order_id, technician="chen")
+    act(service, "start_work_order", order_id)
+    return act(service, "complete_work_order", order_id, **completion(**data))
+
+
+def test_a_months_cost_against_its_budget(engineering):
+    as_caller(engineering, MANAGER)
+    engineering.set_budget({"estate_id": ESTATE, "id": "2026-11", "data": {"amount_cents": 10000}})
+    budget = engineering.set_budget({"estate_id": ESTATE, "id": "2026-11", "data": {"amount_cents": 20000}})
+    assert budget["amount_cents"] == 20000 and len(budget["history"]) == 2
+    engineering.update_settings({"estate_id": ESTATE, "data": {"labour_rate_cents_per_hour": 6000}})
+    finish(engineering, open_repair(engineering, "sr_1"), labour_minutes=60)   # 1800 + 6000
+    finish(engineering, open_repair(engineering, "sr_2"), labour_minutes=20)   # 1800 + 2000
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert (costs["actual_cents"], costs["material_cost_cents"], costs["labour_cost_cents"]) == (11600, 3600, 8000)
+    assert costs["budget_cents"] == 20000 and costs["ratio"] == 0.58 and costs["completed_orders"] == 2
+    assert engineering.get_costs({"estate_id": ESTATE})["period"] == "2026-11"  # the current month by default
+    december = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert december["actual_cents"] == 0 and december["budget_cents"] is None and december["ratio"] is None
+
+
+def test_kpis_show_their_numerator_and_denominator(engineering):
+    # three repairs reported on 2026-11-23 09:00, promised within 24 h
+    on_time, late, waiting = (open_repair(engineering, f"sr_{n}") for n in (1, 2, 3))
+    act(engineering, "assign_work_order", on_time, technician="chen")
+    act(engineering, "assign_work_order", late, technician="chen")
+    later(23 * 60)
+    act(engineering, "start_work_order", on_time)           # 23 h 01 min: in time
+    later(2 * 60)
+    act(engineering, "start_work_order", late)              # 25 h: late
+    as_caller(engineering, MANAGER)
+    engineering.set_budget({"estate_id": ESTATE, "id": "2026-11", "data": {"amount_cents": 100000}})
+    shown = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    # the third, not started and past its time, is late too
+    assert (shown["repair_response_timeliness"]["numerator"], shown["repair_response_timeliness"]["denominator"]) == (1, 3)
+    assert shown["emergency_response_timeliness"]["value"] is None
+    assert shown["operating_cost_control"] == {"numerator": 0, "denominator": 100000, "value": 0.0, "unit": "ratio",
+                                               "target": 1, "note": shown["operating_cost_control"]["note"]}
+    assert engineering.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE][
+        "repair_response_timeliness"]["value"] is None
+
+
+def test_a_repair_still_within_its_time_is_not_counted_yet(engineering):
+    open_repair(engineering)
+    shown = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert shown["repair_response_timeliness"]["denominator"] == 0
+
+
+def test_the_promised_response_time_is_the_estates_setting(engineering):
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {"repair_response_hours": 2}})
+    order_id = open_repair(engineering)
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["response_due_at"] == "2026-11-23T11:00:00.000Z"
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    later(3 * 60)
+    act(engineering, "start_work_order", order_id)
+    shown = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert shown["repair_response_timeliness"]["numerator"] == 0 and shown["repair_response_timeliness"]["denominator"] == 1
+
+
+def test_kpis_of_an_estate_outside_the_callers_scope_are_refused(engineering):
+    with pytest.raises(Forbidden):
+        engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})
+
+
+# -- renovation review ------------------------------------------------------------------------
+
+def test_a_renovation_application_is_queued_once_and_decided_once(engineering):
+    engineering.queue_renovation_review(renovation_requested())
+    engineering.queue_renovation_review(renovation_requested())
+    [queued] = engineering.list_renovation_reviews({"estate_id": ESTATE, "filters": {"status": "pending"}})["items"]
+    assert queued["application_id"] == "app_1" and queued["structural_change"] is True
+    decided = engineering.decide_renovation_review({"estate_id": ESTATE, "id": queued["id"], "data": {
+        "decision": "approved", "notes": "load-bearing wall untouched; beam added"}})
+    assert decided["status"] == "approved" and decided["reviewer"] == "chen"
+    [reviewed] = engineering.outbox.of_type("renovation_reviewed")
+    assert reviewed["data"]["application_id"] == "app_1" and reviewed["data"]["decision"] == "approved"
+    with pytest.raises(Conflict):
+        engineering.decide_renovation_review({"estate_id": ESTATE, "id": queued["id"],
+                                              "data": {"decision": "rejected", "notes": "no"}})
+    assert len(engineering.outbox.of_type("renovation_reviewed")) == 1
+    assert engineering.get_renovation_review({"estate_id": ESTATE, "id": queued["id"]})["decision"] == "approved"
+
+
+def test_a_rejection_gives_its_reason(engineering):
+    engineering.queue_renovation_review(renovation_requested())
+    [queued] = engineering.list_renovation_reviews({"estate_id": ESTATE})["items"]
+    with pytest.raises(BusinessRuleViolation):
+        engineering.decide_renovation_review({"estate_id": ESTATE, "id": queued["id"],
+                                              "data": {"decision": "rejected", "notes": ""}})
+    assert engineering.outbox.of_type("renovation_reviewed") == []
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+def test_settings_show_defaults_and_the_estates_overrides(engineering):
+    as_caller(engineering, MANAGER)
+    shown = engineering.get_settings({"estate_id": ESTATE})
+    assert shown["values"] == shown["defaults"] and shown["overrides"] == {}
+    changed = engineering.update_settings({"estate_id": ESTATE, "data": {"repair_response_hours": 12}})
+    assert changed["values"]["repair_response_hours"] == 12 and changed["overrides"] == {"repair_response_hours": 12}
+    assert changed["updated_by"] == "wu"
+    restored = engineering.update_settings({"estate_id": ESTATE, "data": {}})
+    assert restored["values"]["repair_response_hours"] == 24
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"coffee_breaks": 2}, "coffee_breaks"),
+    ({"repair_response_hours": 0}, "repair_response_hours"),
+    ({"repair_response_hours": -4}, "repair_response_hours"),
+])
+def test_a_setting_that_is_not_one_or_not_whole_and_positive_is_refused(engineering, bad, field):
+    as_caller(engineering, MANAGER)
+    with pytest.raises(InvalidInput) as refused:
+        engineering.update_settings({"estate_id": ESTATE, "data": bad})
+    assert refused.value.errors[0]["field"] == field
+    assert engineering.get_settings({"estate_id": ESTATE})["overrides"] == {}
+
+
+def test_a_caller_reaches_only_its_estates(engineering):
+    order_id = open_repair(engineering)
+    outsider = staff("li", ["technician"], ["est_2"])
+    as_caller(engineering, outsider)
+    with pytest.raises(Forbidden):
+        act(engineering, "start_work_order", order_id)
+    with pytest.raises(Forbidden):
+        engineering.update_settings({"estate_id": ESTATE, "data": {"repair_response_hours": 1}})
+
+
+def test_a_setting_beyond_its_bound_is_refused_by_the_contract(engineering):
+    as_caller(engineering, MANAGER)
+    with pytest.raises(InvalidInput) as refused:
+        engineering.update_settings({"estate_id": ESTATE, "data": {"plan_open_days_ahead": 400}})
+    assert refused.value.errors[0]["field"] == "data.plan_open_days_ahead"

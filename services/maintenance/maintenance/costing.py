@@ -1,0 +1,102 @@
+"""Cost control (成本控制): each job's material and labour cost, and a month's cost against its
+budget. Money in integer cents, computed in Decimal and rounded half up.
+
+Plain functions: no broker, no store.
+"""
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, field_error
+
+MAX_CENTS = 100_000_000_000  # the largest amount the contracts carry (common.json#/$defs/cents)
+
+
+def cents(amount):
+    return int(Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def minutes_between(earlier, later):
+    """Whole minutes (rounded half up) between two ISO timestamps."""
+    seconds = (clock.parse_iso(later) - clock.parse_iso(earlier)).total_seconds()
+    return max(0, cents(Decimal(str(seconds)) / 60))
+
+
+def material_lines(materials):
+    """Each material with its cost (qty x unit cost; a material given without a unit cost
+    costs 0), and the total."""
+    lines, total = [], 0
+    for material in materials:
+        unit = material.get("unit_cost_cents", 0)
+        cost = cents(Decimal(str(material["qty"])) * unit)
+        lines.append({"name": material["name"], "qty": material["qty"], "unit_cost_cents": unit, "cost_cents": cost})
+        total += cost
+    return lines, total
+
+
+def labour_cost(minutes, rate_cents_per_hour):
+    return cents(Decimal(minutes) * rate_cents_per_hour / 60)
+
+
+def within_range(amount, field):
+    if amount > MAX_CENTS:
+        raise BusinessRuleViolation("the amount is beyond what the system records",
+                                    [field_error(field, f"adds up to more than {MAX_CENTS} cents")])
+    return amount
+
+
+def period_bounds(period):
+    """``[start, end)`` of a calendar month (UTC) as ISO strings, which sort as text."""
+    year, month = (int(part) for part in period.split("-"))
+    start = date(year, month, 1)
+    end = date(year + month // 12, month % 12 + 1, 1)
+    return f"{start.isoformat()}T00:00:00.000Z", f"{end.isoformat()}T00:00:00.000Z"
+
+
+def ratio_of(numerator, denominator):
+    """numerator / denominator to four places; None ("no data") when the denominator is 0."""
+    if not denominator:
+        return None
+    return float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+def current_period(now):
+    return f"{now.year:04d}-{now.month:02d}"
+
+
+def budget_id(estate_id, period):
+    return ids.natural_id("budget", estate_id, period)
+
+
+def new_budget(estate_id, period, amount_cents, now, actor, existing=None):
+    """The budget of an estate and month; setting it again keeps the earlier amounts in history."""
+    stamp = clock.to_iso(now)
+    history = list((existing or {}).get("history", []))
+    history.append({"at": stamp, "by": actor, "action": "set" if existing is None else "changed",
+                    "note": f"{amount_cents} cents", "event_id": None})
+    return {
+        "_id": budget_id(estate_id, period), "estate_id": estate_id, "period": period,
+        "amount_cents": amount_cents,
+        "created_at": (existing or {}).get("created_at", stamp), "updated_at": stamp, "updated_by": actor,
+        "history": history,
+    }
+
+
+def cost_summary(period, completed_orders, budget):
+    """Actual material + labour cost of the orders completed in the month, against its budget."""
+    material = sum(order.get("material_cost_cents", 0) for order in completed_orders)
+    labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
+    actual = material + labour
+    budget_cents = budget["amount_cents"] if budget else None
+    ratio = ratio_of(actual, budget_cents)
+    return {
+        "period": period,
+        "budget_cents": budget_cents,
+        "actual_cents": actual,
+        "material_cost_cents": material,
+        "labour_cost_cents": labour,
+        "charged_cents": sum(order.get("charge_cents", 0) for order in completed_orders),
+        "completed_orders": len(completed_orders),
+        "ratio": ratio,
+        "remaining_cents": None if budget_cents is None else budget_cents - actual,
+    }

@@ -1,0 +1,124 @@
+"""The equipment ledger (设备台账) and preventive maintenance plans (维护保养计划).
+
+Every inspection, maintenance and repair is a record on its equipment; a plan opens one
+scheduled work order per due date. Plain functions: no broker, no store.
+"""
+from datetime import date, timedelta
+
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+
+# How many due dates of one plan a single scheduling run opens (a plan that was left
+# behind catches up over the next runs instead of blocking the timer).
+MAX_ORDERS_PER_RUN = 31
+
+LEDGER_FIELDS = ("code", "name", "system", "location", "installed_on")
+
+
+def calendar_date(value, field):
+    """A YYYY-MM-DD that names a real day (the contract checks the shape, not 02-31)."""
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidInput(f"{field} is not a real date", [field_error(field, "is not a valid date")])
+
+
+def equipment_id(estate_id, code):
+    """One piece of equipment per code and estate."""
+    return ids.natural_id("eq", estate_id, code)
+
+
+def new_equipment(estate_id, data, now, actor):
+    stamp = clock.to_iso(now)
+    return {
+        "_id": equipment_id(estate_id, data["code"]),
+        "estate_id": estate_id,
+        "code": data["code"],
+        "name": data["name"].strip(),
+        "system": data["system"],
+        "location": data["location"].strip(),
+        "installed_on": calendar_date(data["installed_on"], "data.installed_on") if data.get("installed_on") else None,
+        "records": [],
+        "created_at": stamp,
+        "updated_at": stamp,
+        "created_by": actor,
+    }
+
+
+def same_equipment(existing, wanted):
+    """A create sent again with the same content finds what it made; another content with the
+    same code is a conflict."""
+    if all(existing.get(k) == wanted.get(k) for k in LEDGER_FIELDS):
+        return existing
+    raise Conflict("another piece of equipment has this code", [field_error("data.code", "is taken in this estate")])
+
+
+def new_record(record_id, kind, result, notes, now, actor, work_order_id=None):
+    return {"id": record_id, "kind": kind, "result": result, "notes": notes, "at": clock.to_iso(now),
+            "by": actor, "work_order_id": work_order_id}
+
+
+def equipment_record_kind(order):
+    """What a completed order adds to its equipment's ledger: a plan's inspection or
+    maintenance, otherwise a repair."""
+    return {"daily_inspection": "inspection", "periodic_maintenance": "maintenance"}.get(
+        order.get("plan_kind"), "repair")
+
+
+def record_from_order(order):
+    """A completed work order on the equipment's record."""
+    notes = order.get("summary") or order["description"]
+    return {"id": ids.natural_id("eqr", order["_id"]), "kind": equipment_record_kind(order),
+            "result": f"completed ({order['number']})", "notes": notes[:2000], "at": order["completed_at"],
+            "by": order["technician"] or order["history"][-1]["by"], "work_order_id": order["_id"]}
+
+
+def in_list(equipment):
+    """What a list shows: the ledger line and its last record, not the whole record."""
+    shown = {k: v for k, v in equipment.items() if k != "records"}
+    records = equipment.get("records", [])
+    shown["record_count"] = len(records)
+    shown["last_record"] = records[-1] if records else None
+    return shown
+
+
+# -- plans ------------------------------------------------------------------------
+
+def new_plan(plan_id, estate_id, data, now, actor):
+    if calendar_date(data["next_due_on"], "data.next_due_on") < now.date().isoformat():
+        raise BusinessRuleViolation("a plan starts today or later",
+                                    [field_error("data.next_due_on", "is in the past")])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": plan_id,
+        "estate_id": estate_id,
+        "equipment_id": data["equipment_id"],
+        "kind": data["kind"],
+        "every_days": data["every_days"],
+        "next_due_on": data["next_due_on"],
+        "active": True,
+        "last_work_order_id": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "created_by": actor,
+    }
+
+
+def horizon(now, rules):
+    """The last due date whose order is opened now: ``plan_open_days_ahead`` days ahead."""
+    return (now.date() + timedelta(days=rules["plan_open_days_ahead"])).isoformat()
+
+
+def due_dates(plan, until, limit=MAX_ORDERS_PER_RUN):
+    """The plan's due dates from its next one up to ``until`` (inclusive), at most ``limit``."""
+    found, due = [], date.fromisoformat(plan["next_due_on"])
+    last = date.fromisoformat(until)
+    while due <= last and len(found) < limit:
+        found.append(due.isoformat())
+        due += timedelta(days=plan["every_days"])
+    return found
+
+
+def after(plan, due_on):
+    """The due date that follows ``due_on``."""
+    return (date.fromisoformat(due_on) + timedelta(days=plan["every_days"])).isoformat()

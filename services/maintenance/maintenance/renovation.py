@@ -1,0 +1,67 @@
+"""Engineering review of move-in and renovation applications (装修审核).
+
+Seeds (001, 第七条 装修管理 (2)): "住户装修申请表中涉及装修改动的内容,必须经过工程管理部审核,
+同意后方可继续办理装修手续" — the engineering department (工程管理部) reviews, and without its
+approval there is no renovation. The seeds name no further sign-off, so any engineering role
+(technician, manager, operator admin) decides, structural changes included; a rejection
+gives its reason.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+
+# status -> {decision: next status}: a review is decided once.
+TRANSITIONS = {
+    "pending": {"approved": "approved", "rejected": "rejected"},
+    "approved": {},
+    "rejected": {},
+}
+
+
+def review_id(estate_id, application_id):
+    """One review per application: a redelivered request finds its review."""
+    return ids.natural_id("rr", estate_id, application_id)
+
+
+def from_request(event, created):
+    application = event["data"]
+    stamp = clock.to_iso(created)
+    return {
+        "_id": review_id(event["estate_id"], application["id"]),
+        "estate_id": event["estate_id"],
+        "application_id": application["id"],
+        "household_id": application["household_id"],
+        "kind": application["kind"],
+        "structural_change": application["structural_change"],
+        "description": application["description"],
+        "status": "pending",
+        "requested_at": event["occurred_at"],
+        "decision": None,
+        "notes": None,
+        "reviewer": None,
+        "reviewed_at": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "history": [{"at": stamp, "by": event.get("actor"), "action": "requested",
+                     "note": f"{application['kind']} application {application['id']}",
+                     "event_id": event["event_id"]}],
+    }
+
+
+def decide(review, decision, notes, now, actor):
+    allowed = TRANSITIONS[review["status"]]
+    if decision not in allowed:
+        raise Conflict(f"a review that is {review['status']} cannot be decided again")
+    notes = notes.strip()
+    if decision == "rejected" and not notes:
+        raise BusinessRuleViolation("a rejection gives its reason", [field_error("data.notes", "is required to reject")])
+    stamp = clock.to_iso(now)
+    changes = {"status": allowed[decision], "decision": decision, "notes": notes, "reviewer": actor,
+               "reviewed_at": stamp, "updated_at": stamp}
+    return changes, {"at": stamp, "by": actor, "action": decision, "note": notes or None, "event_id": None}
+
+
+def reviewed_event_data(review):
+    return {"application_id": review["application_id"], "decision": review["decision"],
+            "reviewer": review["reviewer"], "notes": review["notes"], "reviewed_at": review["reviewed_at"]}

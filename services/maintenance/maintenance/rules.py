@@ -1,0 +1,19 @@
+"""The numbers of maintenance, with their defaults.
+
+Each is a per-estate setting: an estate's overrides are stored in the
+``settings`` collection and merged over these by ``estate_common.settings``
+(read and changed through ``GET/PUT …/settings/maintenance``).
+"""
+DEFAULTS = {
+    # 报修响应: a repair is started (technician on site) within the time the owner was promised;
+    # mirrors customer_service's setting of the same name (DOMAIN.md, seeds: "规定时间内").
+    "repair_response_hours": 24,
+    # 抢险: water mains, gas, power, flooding, elevator entrapment are top priority. DOMAIN.md
+    # says "response time tracked" without a number: 30 minutes is this project's default.
+    "emergency_response_minutes": 30,
+    # Labour cost of a job: labour minutes x this rate (cents per hour). Not in DOMAIN.md:
+    # a project default of 50 CNY an hour, set per estate to the real rate.
+    "labour_rate_cents_per_hour": 5000,
+    # Preventive maintenance: a plan's scheduled work order opens this many days before it is due.
+    "plan_open_days_ahead": 1,
+}

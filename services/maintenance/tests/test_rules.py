@@ -1,0 +1,193 @@
+"""Costs, the ledger and plans, renovation review and KPIs: plain functions, no broker or store."""
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.testing import event
+from maintenance import costing, indicators, ledger, renovation
+from maintenance.rules import DEFAULTS
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+# -- costs -----------------------------------------------------------------------------
+
+def test_every_numbered_rule_has_a_whole_positive_default():
+    assert set(DEFAULTS) == {"repair_response_hours", "emergency_response_minutes", "labour_rate_cents_per_hour",
+                             "plan_open_days_ahead"}
+    assert DEFAULTS["repair_response_hours"] == 24  # mirrors customer_service
+    assert all(isinstance(v, int) and v > 0 for v in DEFAULTS.values())
+
+
+def test_material_cost_is_qty_times_unit_cost_rounded_half_up():
+    lines, total = costing.material_lines([
+        {"name": "pipe (m)", "qty": 1.5, "unit_cost_cents": 333},   # 499.5 -> 500
+        {"name": "tape", "qty": 3, "unit_cost_cents": 45},          # 135
+        {"name": "washer", "qty": 2},                               # no unit cost: 0
+    ])
+    assert [line["cost_cents"] for line in lines] == [500, 135, 0] and total == 635
+    assert costing.material_lines([{"name": "x", "qty": 0.1, "unit_cost_cents": 5}])[1] == 1  # 0.5 -> 1, no float drift
+
+
+def test_labour_cost_is_minutes_times_the_hourly_rate():
+    assert costing.labour_cost(0, 5000) == 0
+    assert costing.labour_cost(45, 5000) == 3750
+    assert costing.labour_cost(1, 3333) == 56  # 55.55 -> 56
+
+
+def test_minutes_between_two_moments():
+    assert costing.minutes_between("2026-11-23T08:00:00.000Z", "2026-11-23T08:29:30.000Z") == 30
+    assert costing.minutes_between("2026-11-23T08:00:00.000Z", "2026-11-23T08:29:29.000Z") == 29
+
+
+@pytest.mark.parametrize("period, bounds", [
+    ("2026-11", ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")),
+    ("2026-12", ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")),
+    ("2027-02", ("2027-02-01T00:00:00.000Z", "2027-03-01T00:00:00.000Z")),
+])
+def test_a_period_is_a_calendar_month(period, bounds):
+    assert costing.period_bounds(period) == bounds
+
+
+def test_a_months_cost_against_its_budget():
+    orders = [{"material_cost_cents": 1000, "labour_cost_cents": 2500, "charge_cents": 3000},
+              {"material_cost_cents": 0, "labour_cost_cents": 500, "charge_cents": 0}]
+    budget = costing.new_budget("est_1", "2026-11", 8000, NOW, "wu")
+    summary = costing.cost_summary("2026-11", orders, budget)
+    assert summary["actual_cents"] == 4000 and summary["ratio"] == 0.5 and summary["remaining_cents"] == 4000
+    assert summary["completed_orders"] == 2 and summary["charged_cents"] == 3000
+    without = costing.cost_summary("2026-11", orders, None)
+    assert without["budget_cents"] is None and without["ratio"] is None and without["remaining_cents"] is None
+
+
+def test_a_budget_set_again_keeps_its_history():
+    first = costing.new_budget("est_1", "2026-11", 8000, NOW, "wu")
+    second = costing.new_budget("est_1", "2026-11", 9000, NOW, "wu", first)
+    assert second["_id"] == first["_id"] and second["amount_cents"] == 9000
+    assert [h["action"] for h in second["history"]] == ["set", "changed"]
+    assert costing.budget_id("est_1", "2026-11") != costing.budget_id("est_1", "2026-12")
+
+
+# -- equipment ledger and plans -------------------------------------------------------------
+
+EQUIPMENT = {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2", "installed_on": "2020-05-01"}
+
+
+def test_one_piece_of_equipment_per_code():
+    made = ledger.new_equipment("est_1", EQUIPMENT, NOW, "chen")
+    assert made["_id"] == ledger.equipment_id("est_1", "PUMP-1") and made["records"] == []
+    assert ledger.same_equipment(made, ledger.new_equipment("est_1", EQUIPMENT, NOW, "other")) is made
+    with pytest.raises(Conflict):
+        ledger.same_equipment(made, ledger.new_equipment("est_1", {**EQUIPMENT, "name": "Other"}, NOW, "chen"))
+
+
+def test_an_impossible_date_is_refused_by_field():
+    with pytest.raises(InvalidInput) as refused:
+        ledger.new_equipment("est_1", {**EQUIPMENT, "installed_on": "2026-02-31"}, NOW, "chen")
+    assert refused.value.errors[0]["field"] == "data.installed_on"
+
+
+def test_a_completed_order_becomes_a_record_of_its_kind():
+    order = {"_id": "wo_1", "number": "WO-2026-000001", "description": "lift stuck", "summary": None,
+             "completed_at": "2026-11-23T10:00:00.000Z", "technician": "chen", "history": [{"by": "chen"}]}
+    assert ledger.record_from_order(order)["kind"] == "repair"
+    assert ledger.record_from_order({**order, "plan_kind": "daily_inspection"})["kind"] == "inspection"
+    assert ledger.record_from_order({**order, "plan_kind": "periodic_maintenance"})["kind"] == "maintenance"
+    assert ledger.record_from_order(order)["id"] == ledger.record_from_order(order)["id"]  # once per order
+
+
+def plan(next_due_on="2026-11-23", every_days=7):
+    return ledger.new_plan("plan_1", "est_1", {"equipment_id": "eq_1", "kind": "periodic_maintenance",
+                                               "every_days": every_days, "next_due_on": next_due_on}, NOW, "chen")
+
+
+def test_a_plan_starts_today_or_later():
+    assert plan("2026-11-23")["next_due_on"] == "2026-11-23"
+    with pytest.raises(BusinessRuleViolation):
+        plan("2026-11-22")
+
+
+def test_orders_open_the_set_number_of_days_ahead():
+    assert ledger.horizon(NOW, DEFAULTS) == "2026-11-24"
+    assert ledger.horizon(NOW, {**DEFAULTS, "plan_open_days_ahead": 7}) == "2026-11-30"
+
+
+def test_due_dates_step_by_the_plans_interval_up_to_the_horizon():
+    assert ledger.due_dates(plan(every_days=7), "2026-11-24") == ["2026-11-23"]
+    assert ledger.due_dates(plan(every_days=7), "2026-12-07") == ["2026-11-23", "2026-11-30", "2026-12-07"]
+    assert ledger.due_dates(plan("2026-11-25"), "2026-11-24") == []
+    assert len(ledger.due_dates(plan(every_days=1), "2027-11-23")) == ledger.MAX_ORDERS_PER_RUN
+    assert ledger.after(plan(every_days=7), "2026-11-30") == "2026-12-07"
+
+
+# -- renovation review --------------------------------------------------------------------
+
+def review(structural=True):
+    requested = event("customer_service", "renovation_review_requested", "est_1", {
+        "id": "app_1", "household_id": "hh_1", "kind": "renovation", "structural_change": structural,
+        "description": "move the kitchen wall"})
+    return renovation.from_request(requested, NOW)
+
+
+def test_a_review_is_one_per_application_and_starts_pending():
+    made = review()
+    assert made["_id"] == renovation.review_id("est_1", "app_1") and made["status"] == "pending"
+
+
+def test_a_review_is_decided_once_and_a_rejection_gives_its_reason():
+    pending = review()
+    with pytest.raises(BusinessRuleViolation):
+        renovation.decide(pending, "rejected", "  ", NOW, "chen")
+    changes, entry = renovation.decide(pending, "approved", "", NOW, "chen")  # a technician may approve
+    assert changes["status"] == "approved" and changes["reviewer"] == "chen" and entry["action"] == "approved"
+    with pytest.raises(Conflict):
+        renovation.decide({**pending, **changes}, "rejected", "changed my mind", NOW, "chen")
+    shown = renovation.reviewed_event_data({**pending, **changes})
+    assert shown["application_id"] == "app_1" and shown["decision"] == "approved"
+
+
+# -- KPIs ------------------------------------------------------------------------------------
+
+def order(source="service_request", priority="normal", due="2026-11-02T08:00:00.000Z", started=None,
+          status="in_progress"):
+    return {"source": {"type": source, "id": "x"}, "priority": priority, "response_due_at": due,
+            "started_at": started, "status": status}
+
+
+def test_repair_response_timeliness_counts_repairs_started_in_time():
+    now = "2026-11-10T00:00:00.000Z"
+    orders = [
+        order(started="2026-11-02T07:00:00.000Z"),                      # on time
+        order(started="2026-11-02T08:00:00.000Z"),                      # on time, to the millisecond
+        order(started="2026-11-02T09:00:00.000Z"),                      # late
+        order(),                                                       # not started, overdue: late
+        order(due="2026-11-11T00:00:00.000Z"),                         # not started, still in time: not counted
+        order(source="return_visit", started="2026-11-02T07:00:00.000Z"),  # a follow-up repair counts
+        order(source="patrol_anomaly", started="2026-11-02T07:00:00.000Z"),  # not an owner's repair
+        order(status="cancelled"),                                     # cancelled: not counted
+    ]
+    shown = indicators.response_timeliness(orders, now)["repair_response_timeliness"]
+    assert (shown["numerator"], shown["denominator"], shown["value"], shown["unit"]) == (3, 5, 0.6, "ratio")
+
+
+def test_emergency_response_timeliness_counts_emergencies_of_any_source():
+    now = "2026-11-10T00:00:00.000Z"
+    orders = [order(priority="emergency", started="2026-11-02T07:00:00.000Z"),
+              order(source="patrol_anomaly", priority="emergency", started="2026-11-02T08:30:00.000Z"),
+              order(started="2026-11-02T07:00:00.000Z")]
+    shown = indicators.response_timeliness(orders, now)["emergency_response_timeliness"]
+    assert (shown["numerator"], shown["denominator"], shown["value"]) == (1, 2, 0.5)
+
+
+def test_no_data_is_shown_as_none_not_zero():
+    shown = indicators.response_timeliness([], "2026-11-10T00:00:00.000Z")
+    assert shown["repair_response_timeliness"]["value"] is None
+    assert indicators.cost_control(costing.cost_summary("2026-11", [], None))["operating_cost_control"]["value"] is None
+
+
+def test_cost_control_is_actual_over_budget():
+    summary = costing.cost_summary("2026-11", [{"material_cost_cents": 9000, "labour_cost_cents": 3000}],
+                                   {"amount_cents": 10000})
+    shown = indicators.cost_control(summary)["operating_cost_control"]
+    assert (shown["numerator"], shown["denominator"], shown["value"], shown["target"]) == (12000, 10000, 1.2, 1)

@@ -1,0 +1,153 @@
+"""Work orders through the gateway over HTTP: a repair request becomes a work order that
+engineering takes from assignment to the occupant's sign-off; the rules that refuse a step
+(409 illegal transition, 422 a charge without consent, 403 a role without the right);
+costs against budget, settings, and a preventive plan's scheduled order.
+
+One system per module (as ``make run`` starts it); every answer is checked against
+openapi.yaml by the ``api`` client.
+"""
+import time
+import uuid
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+PASSWORD = "staff-password-long-enough"
+
+
+def eventually(probe, seconds=15, interval=0.1):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("the condition did not come true in time")
+
+
+def new_user(api, admin, roles, estate_ids):
+    username = f"u{uuid.uuid4().hex[:10]}"
+    answer = api.post("/api/v1/users", {"username": username, "password": PASSWORD, "roles": roles,
+                                        "estate_ids": estate_ids}, admin)
+    assert answer.status_code == 201, answer.text
+    return username, api.token(username, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def site(api, admin):
+    """An estate with a household, and its agent, technician and manager."""
+    answer = api.post("/api/v1/estates", {"code": "WO-" + uuid.uuid4().hex[:6].upper(), "name": "Maple Court",
+                                          "address": "12 Maple Rd"}, admin)
+    assert answer.status_code == 201, answer.text
+    estate_id = answer.json()["id"]
+    _, agent = new_user(api, admin, ["agent"], [estate_id])
+    technician_name, technician = new_user(api, admin, ["technician"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    household = api.post(f"/api/v1/estates/{estate_id}/households", {
+        "building": "3", "unit": "2", "room": "702", "area_m2": 96.5,
+        "owner": {"name": "Li Lei", "phone": "13900001111"}}, agent)
+    assert household.status_code == 201, household.text
+    return {"estate": estate_id, "household": household.json()["id"], "agent": agent, "technician": technician,
+            "technician_name": technician_name, "manager": manager}
+
+
+def repair_order(api, site):
+    """Register a repair at the desk and wait for the work order maintenance opens for it."""
+    estate = site["estate"]
+    body = {"kind": "repair", "household_id": site["household"], "channel": "phone", "description": "kitchen pipe leaks"}
+
+    def register():
+        answer = api.post(f"/api/v1/estates/{estate}/service-requests", body, site["agent"])
+        return answer if answer.status_code != 422 else None  # the household copy is on its way
+    request = eventually(register)
+    assert request.status_code == 201, request.text
+    request_id = request.json()["id"]
+    [order] = eventually(lambda: api.get(f"/api/v1/estates/{estate}/work-orders?request_id={request_id}",
+                                         site["technician"]).json()["items"])
+    return order
+
+
+def step(api, site, order, action, body, token=None):
+    return api.post(f"/api/v1/estates/{site['estate']}/work-orders/{order['id']}/{action}", body,
+                    token or site["technician"])
+
+
+def test_a_repair_from_the_desk_to_the_occupants_sign_off(api, site):
+    order = repair_order(api, site)
+    assert order["status"] == "pending" and order["source"]["type"] == "service_request"
+    assert order["response_due_at"] and order["reported_at"]
+
+    illegal = step(api, site, order, "start", {})
+    assert illegal.status_code == 409 and illegal.json()["code"] == "conflict"
+
+    assigned = step(api, site, order, "assign", {"technician": site["technician_name"]}, site["manager"])
+    assert assigned.status_code == 200 and assigned.json()["technician"] == site["technician_name"]
+    assert step(api, site, order, "start", {}).json()["status"] == "in_progress"
+    quoted = step(api, site, order, "quote", {"amount_cents": 6800, "items": [
+        {"name": "pipe section", "amount_cents": 4800}, {"name": "fitting", "amount_cents": 2000}]})
+    assert quoted.status_code == 200 and quoted.json()["quote"]["version"] == 1
+
+    sign_off = {"materials": [{"name": "pipe section", "qty": 1, "unit_cost_cents": 3100}],
+                "charge_cents": 6800, "signed_by": "Li Lei", "labour_minutes": 50}
+    refused = step(api, site, order, "complete", sign_off)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "charge_cents"
+    assert step(api, site, order, "complete", sign_off, site["agent"]).status_code == 403
+
+    consented = step(api, site, order, "consent", {"by": "Li Lei"}, site["agent"])  # the desk may record it
+    assert consented.status_code == 200 and consented.json()["status"] == "consented"
+    done = step(api, site, order, "complete", sign_off)
+    assert done.status_code == 200, done.text
+    shown = done.json()
+    assert shown["status"] == "completed" and shown["charge_cents"] == 6800
+    assert shown["material_cost_cents"] == 3100 and shown["labour_cost_cents"] == 4167  # 50 min at 50.00/h
+    assert [h["action"] for h in shown["history"]] == ["created", "assign", "start", "quote", "consent", "complete"]
+    assert step(api, site, order, "complete", sign_off).status_code == 409
+
+    again = api.get(f"/api/v1/estates/{site['estate']}/work-orders/{order['id']}", site["agent"]).json()
+    assert again["status"] == "completed" and again["signed_by"] == "Li Lei"
+
+
+def test_bad_input_is_a_400_naming_the_field(api, site):
+    order = repair_order(api, site)
+    answer = step(api, site, order, "assign", {"technician": ""})
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "technician"
+
+
+def test_costs_against_the_budget_and_the_estates_settings(api, site):
+    estate = site["estate"]
+    period = time.strftime("%Y-%m", time.gmtime())
+    budget = api.call("PUT", f"/api/v1/estates/{estate}/budgets/{period}", site["manager"],
+                      json={"amount_cents": 1000000})
+    assert budget.status_code == 200 and budget.json()["amount_cents"] == 1000000
+    assert api.call("PUT", f"/api/v1/estates/{estate}/budgets/{period}", site["technician"],
+                    json={"amount_cents": 1}).status_code == 403
+    costs = api.get(f"/api/v1/estates/{estate}/costs?period={period}", site["technician"]).json()
+    assert costs["budget_cents"] == 1000000 and costs["actual_cents"] >= 0
+
+    settings = api.get(f"/api/v1/estates/{estate}/settings/maintenance", site["manager"]).json()
+    assert settings["values"]["repair_response_hours"] == 24
+    changed = api.call("PUT", f"/api/v1/estates/{estate}/settings/maintenance", site["manager"],
+                       json={"repair_response_hours": 8})
+    assert changed.status_code == 200 and changed.json()["values"]["repair_response_hours"] == 8
+    refused = api.call("PUT", f"/api/v1/estates/{estate}/settings/maintenance", site["manager"],
+                       json={"repair_response_hours": 0})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "repair_response_hours"
+    assert api.get(f"/api/v1/estates/{estate}/settings/maintenance", site["technician"]).status_code == 403
+
+
+def test_a_preventive_plan_opens_its_scheduled_order(api, site):
+    estate = site["estate"]
+    equipment = api.post(f"/api/v1/estates/{estate}/equipment", {
+        "code": "LIFT-" + uuid.uuid4().hex[:4].upper(), "name": "Lift 1", "system": "elevator",
+        "location": "Building 3"}, site["technician"])
+    assert equipment.status_code == 201, equipment.text
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    plan = api.post(f"/api/v1/estates/{estate}/maintenance-plans", {
+        "equipment_id": equipment.json()["id"], "kind": "daily_inspection", "every_days": 1, "next_due_on": today},
+        site["technician"])
+    assert plan.status_code == 201, plan.text
+    scheduled = api.get(f"/api/v1/estates/{estate}/work-orders?source_type=maintenance_plan&equipment_id="
+                        f"{equipment.json()['id']}", site["technician"]).json()["items"]
+    assert today in {o["due_on"] for o in scheduled}
+    assert all(o["source"]["id"] == plan.json()["id"] for o in scheduled)

@@ -1,0 +1,64 @@
+"""maintenance on the real broker: events from other services open work orders once, and a
+completed charged job puts work_order_completed and charge_raised on the bus."""
+import time
+
+import pytest
+from nameko.events import event_handler
+from nameko.standalone.events import event_dispatcher
+
+from estate_common.testing import event
+
+pytestmark = pytest.mark.broker
+
+ESTATE = "est_bus"
+HEARD = []
+
+
+class Listener:
+    """Stands in for the services that will consume maintenance's announcements (finance, customer service)."""
+    name = "maintenance_listener"
+
+    @event_handler("maintenance", "charge_raised")
+    def charge(self, payload):
+        HEARD.append(payload)
+
+    @event_handler("maintenance", "work_order_completed")
+    def completed(self, payload):
+        HEARD.append(payload)
+
+
+def test_events_open_orders_once_and_a_charged_job_is_announced(system, rpc, eventually, rabbit_config,
+                                                                  container_factory):
+    HEARD.clear()
+    container_factory(Listener, rabbit_config).start()
+    dispatch = event_dispatcher(rabbit_config)
+    anomaly = event("security_patrol", "anomaly_reported", ESTATE, {
+        "id": "an_bus", "round_id": "round_1", "checkpoint": {"code": "CP-1", "name": "Gate pump"},
+        "description": "main burst", "reported_at": "2026-11-23T02:00:00.000Z", "emergency": True})
+    follow_up = event("customer_service", "follow_up_requested", ESTATE, {
+        "id": "fu_bus", "request_id": "sr_bus", "household_id": "hh_bus", "description": "drips again",
+        "reason": "return_visit_problem", "notice_due_at": "2026-11-24T09:00:00.000Z"})
+    review = event("customer_service", "renovation_review_requested", ESTATE, {
+        "id": "app_bus", "household_id": "hh_bus", "kind": "renovation", "structural_change": False,
+        "description": "new floor tiles"})
+    for sent in (anomaly, anomaly, follow_up, follow_up, review, review):
+        dispatch(sent["source"], sent["event_type"], sent)
+
+    listing = {"estate_id": ESTATE}
+    eventually(lambda: len(rpc("maintenance", "list_work_orders", listing)["items"]) == 2)
+    eventually(lambda: rpc("maintenance", "list_renovation_reviews", listing)["items"])
+    time.sleep(1.0)  # give the second copies every chance to land
+    by_source = {o["source"]["type"]: o for o in rpc("maintenance", "list_work_orders", listing)["items"]}
+    assert set(by_source) == {"patrol_anomaly", "return_visit"} and by_source["patrol_anomaly"]["priority"] == "emergency"
+    assert len(rpc("maintenance", "list_renovation_reviews", listing)["items"]) == 1
+
+    order_id = by_source["return_visit"]["id"]
+    for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {}),
+                         ("quote_work_order", {"amount_cents": 1500, "items": [{"name": "seal", "amount_cents": 1500}]}),
+                         ("consent_work_order", {"by": "occupant"}),
+                         ("complete_work_order", {"materials": [], "charge_cents": 1500, "signed_by": "occupant"})):
+        rpc("maintenance", method, {"estate_id": ESTATE, "id": order_id, "data": data})
+    eventually(lambda: {e["event_type"] for e in HEARD} == {"charge_raised", "work_order_completed"})
+    [charge] = [e for e in HEARD if e["event_type"] == "charge_raised"]
+    assert charge["data"]["id"] == order_id and charge["data"]["amount_cents"] == 1500
+    assert charge["data"]["household_id"] == "hh_bus" and charge["request_id"] == "it-request"
