@@ -13,60 +13,14 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-PHONE = "13655558888"
-STAFF_PASSWORD = "staff-password-long-enough"
-
-
-def eventually(probe, seconds=15, interval=0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("the condition did not come true in time")
-
-
-def new_estate(api, admin):
-    code = "E2E-" + uuid.uuid4().hex[:6].upper()
-    answer = api.post("/api/v1/estates", {"code": code, "name": "Harbour View", "address": "88 Harbour Rd"}, admin)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def new_user(api, admin, roles, estate_ids):
-    username = f"u{uuid.uuid4().hex[:10]}"
-    answer = api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": roles,
-                                        "estate_ids": estate_ids}, admin)
-    assert answer.status_code == 201, answer.text
-    return api.token(username, STAFF_PASSWORD)
-
-
-def new_household(api, token, estate_id, room="1801"):
-    answer = api.post(f"/api/v1/estates/{estate_id}/households", {
-        "building": "5", "unit": "1", "room": room, "area_m2": 89.37,
-        "owner": {"name": "陈小明", "phone": PHONE}}, token)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def register(api, token, estate_id, household_id, kind="repair", headers=None):
-    """Register a request once customer-service has its copy of the household (events take a moment)."""
-    body = {"kind": kind, "household_id": household_id, "channel": "phone", "description": "pipe burst in kitchen"}
-
-    def attempt():
-        answer = api.post(f"/api/v1/estates/{estate_id}/service-requests", body, token, headers=headers)
-        return answer if answer.status_code != 422 else None
-    answer = eventually(attempt)
-    assert answer.status_code == 201, answer.text
-    return answer
+from .flows import PHONE, STAFF_PASSWORD, eventually, new_estate, new_household, new_user, register
 
 
 @pytest.fixture(scope="module")
 def desk(api, admin):
     """An estate with a household, and an agent of that estate."""
     estate = new_estate(api, admin)
-    agent = new_user(api, admin, ["agent"], [estate["id"]])
+    _, agent = new_user(api, admin, ["agent"], [estate["id"]])
     household = new_household(api, agent, estate["id"])
     return {"estate": estate, "agent": agent, "household": household}
 
@@ -93,7 +47,7 @@ def test_a_repair_typed_at_the_gateway_reaches_maintenance_and_the_archive(api, 
 
 def test_concurrent_creates_get_unique_consecutive_numbers(api, admin):
     estate = new_estate(api, admin)
-    agent = new_user(api, admin, ["agent"], [estate["id"]])
+    _, agent = new_user(api, admin, ["agent"], [estate["id"]])
     household = new_household(api, agent, estate["id"])
     register(api, agent, estate["id"], household["id"], kind="consultation")  # the household copy has arrived
 
@@ -195,7 +149,7 @@ def test_a_user_of_one_estate_cannot_touch_another(api, admin, desk):
 
 
 def test_roles_without_the_right_see_masked_phones(api, admin, desk):
-    technician = new_user(api, admin, ["technician"], [desk["estate"]["id"]])
+    _, technician = new_user(api, admin, ["technician"], [desk["estate"]["id"]])
     shown = api.get(f"/api/v1/estates/{desk['estate']['id']}/households/{desk['household']['id']}", technician).json()
     assert shown["owner"]["phone"] == PHONE[:3] + "****" + PHONE[-4:]
     assert desk["household"]["owner"]["phone"] == PHONE

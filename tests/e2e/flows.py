@@ -1,0 +1,54 @@
+"""Steps the end-to-end tests share: making estates, staff and households through the
+gateway, registering requests, and waiting for what travels over the bus."""
+import time
+import uuid
+
+STAFF_PASSWORD = "staff-password-long-enough"
+PHONE = "13912345678"
+
+
+def eventually(probe, seconds=15, interval=0.1):
+    """The first truthy answer of ``probe``; events take a moment to travel."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("the condition did not come true in time")
+
+
+def new_estate(api, admin, name="Harbour View"):
+    code = "E2E-" + uuid.uuid4().hex[:6].upper()
+    answer = api.post("/api/v1/estates", {"code": code, "name": name, "address": "88 Harbour Rd"}, admin)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def new_user(api, admin, roles, estate_ids):
+    """``(username, token)`` of a new staff account."""
+    username = f"u{uuid.uuid4().hex[:10]}"
+    answer = api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": roles,
+                                        "estate_ids": estate_ids}, admin)
+    assert answer.status_code == 201, answer.text
+    return username, api.token(username, STAFF_PASSWORD)
+
+
+def new_household(api, token, estate_id, room="1801", area_m2=89.37, building="5"):
+    answer = api.post(f"/api/v1/estates/{estate_id}/households", {
+        "building": building, "unit": "1", "room": room, "area_m2": area_m2,
+        "owner": {"name": "陈小明", "phone": PHONE}}, token)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def register(api, token, estate_id, household_id, kind="repair", headers=None, description="pipe burst in kitchen"):
+    """Register a request once customer-service has its copy of the household."""
+    body = {"kind": kind, "household_id": household_id, "channel": "phone", "description": description}
+
+    def attempt():
+        answer = api.post(f"/api/v1/estates/{estate_id}/service-requests", body, token, headers=headers)
+        return answer if answer.status_code != 422 else None
+    answer = eventually(attempt)
+    assert answer.status_code == 201, answer.text
+    return answer
