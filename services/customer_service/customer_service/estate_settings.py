@@ -22,5 +22,6 @@ def check(overrides):
 
 
 def view(estate_id, overrides):
-    return {"estate_id": estate_id, "values": settings.effective(DEFAULTS, overrides),
-            "overrides": dict(overrides or {}), "defaults": dict(DEFAULTS)}
+    known = {name: value for name, value in (overrides or {}).items() if name in DEFAULTS}
+    return {"estate_id": estate_id, "values": settings.effective(DEFAULTS, known), "overrides": known,
+            "defaults": dict(DEFAULTS)}
