@@ -1,4 +1,6 @@
 """customer-service entrypoints: thin; rules in the domain modules, storage in store.py."""
+import logging
+
 from nameko.timer import timer
 
 from estate_common import clock, config
@@ -9,6 +11,8 @@ from estate_common.store import public
 from . import (applications, complaints, domain, estate_settings, events, front_desk, handling, intake, repairs,
                store, surveys)
 from . import kpis as desk_kpis
+
+log = logging.getLogger(__name__)
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 EVENT_ATTEMPTS = 3  # an event's step is retried this often when a desk wrote the document meanwhile
@@ -92,7 +96,9 @@ class CustomerService(CopiesEstates, CopiesHouseholds, ServiceBase):
     def mark_overdue(self):
         """Stamps requests past their due time without an answer (listed with ?overdue=true)."""
         now = clock.now_iso()
-        store.mark_overdue(self.db, now, domain.overdue_entry(now))
+        marked = store.mark_overdue(self.db, now, domain.overdue_entry(now))
+        if marked:
+            log.info("requests found overdue", extra={"count": marked})
 
     # -- what other services tell us ------------------------------------------
     @consumes("maintenance", "work_order_created")

@@ -201,12 +201,14 @@ def list_requests(db, estate_id, filters, now, limit, cursor):
 
 
 def mark_overdue(db, now, entry):
-    """Stamp ``overdue_at`` on every request past its due time without an answer (once)."""
+    """Stamp ``overdue_at`` on every request past its due time without an answer (once).
+    One scan finds the estates that have any (usually none), then each estate is updated."""
+    pending = {"due_at": {"$lt": now}, "answered_at": None, "overdue_at": None}
+    estates = sorted({doc["estate_id"] for doc in db.service_requests.find(pending, {"estate_id": 1})})
     marked = 0
-    for estate_id in db.service_requests.distinct("estate_id"):
-        result = db.service_requests.update_many(
-            {"estate_id": estate_id, "due_at": {"$lt": now}, "answered_at": None, "overdue_at": None},
-            {"$set": {"overdue_at": now}, "$push": {"history": entry}})
+    for estate_id in estates:
+        result = db.service_requests.update_many({"estate_id": estate_id, **pending},
+                                                 {"$set": {"overdue_at": now}, "$push": {"history": entry}})
         marked += result.modified_count
     return marked
 

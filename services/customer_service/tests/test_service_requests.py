@@ -139,6 +139,22 @@ def test_a_complaint_past_its_reply_deadline_is_listed_and_stamped_by_the_sweep(
     assert shown(desk, answered)["overdue_at"] is None
 
 
+def test_the_sweep_stamps_every_estate_and_only_what_is_overdue(desk):
+    desk.copy_household(event("archive", "household_created", "est_2", {
+        "id": "hh_9", "estate_id": "est_2", "building": "1", "unit": "1", "room": "101", "area_m2": 50,
+        "status": "occupied", "version": 1}))
+    here = desk.create_request(new())
+    as_caller(desk, staff("zhou", ["agent"], ["est_2"]))
+    there = desk.create_request({"estate_id": "est_2", "data": {"kind": "consultation", "household_id": "hh_9",
+                                                                "channel": "app", "description": "hours?"}})
+    clock.advance(timedelta(days=7, seconds=1))
+    assert store.mark_overdue(desk.db, clock.now_iso(), {"at": clock.now_iso(), "by": None, "action": "overdue",
+                                                          "note": None, "event_id": None}) == 2
+    assert desk.get_request({"estate_id": "est_2", "id": there["id"]})["overdue_at"]
+    as_caller(desk, AGENT)
+    assert shown(desk, here)["overdue_at"]
+
+
 def test_a_shorter_reply_deadline_of_the_estate_makes_complaints_overdue_sooner(desk):
     as_caller(desk, MANAGER)
     desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reply_days": 2}})
