@@ -122,11 +122,12 @@ def reviewed(application, review_event, household, rules):
     data, event_id, actor = review_event["data"], review_event["event_id"], review_event.get("actor")
     at = review_event["occurred_at"]
     review = {k: data[k] for k in ("decision", "reviewer", "notes", "reviewed_at")}
+    note = f"by {data['reviewer']}: {data['notes']}"[:2000]
     if data["decision"] == "rejected":
         return Change({"status": next_status("under_review", "reject"), "review": review, "updated_at": at},
-                      [history_entry(at, actor, "rejected", f"by {data['reviewer']}: {data['notes']}"[:2000], event_id)])
+                      [history_entry(at, actor, "rejected", note, event_id)])
     status = next_status("under_review", "approve")
-    entries = [history_entry(at, actor, "approved", f"by {data['reviewer']}: {data['notes']}"[:2000], event_id)]
+    entries = [history_entry(at, actor, "approved", note, event_id)]
     charges = fees(application, household, rules)
     events = []
     if charges:

@@ -1,6 +1,6 @@
 """Complaints (投诉): verified the same (local) day, escalated to the manager, replied within
 7 days; without broker or store."""
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 

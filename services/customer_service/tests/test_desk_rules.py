@@ -110,7 +110,7 @@ def test_settings_are_a_managers_and_checked_by_name():
         estate_settings.require_manager(Caller(staff("z", ["agent"], ["est_1"])))
     estate_settings.check({"complaint_reply_days": 5})
     with pytest.raises(InvalidInput) as refused:
-        estate_settings.check({"complaint_reply_days": 0, "colour": 3, "utc_offset_hours": 15, "return_visit_days": True})
+        estate_settings.check({"complaint_reply_days": 0, "colour": 3, "return_visit_days": True})
     assert {e["field"] for e in refused.value.errors} == {"complaint_reply_days", "colour", "return_visit_days"}
     with pytest.raises(InvalidInput) as too_big:
         estate_settings.check({"utc_offset_hours": 15})

@@ -199,8 +199,9 @@ def test_the_register_filters_by_kind_status_household_dates_and_escalation(desk
 # -- repairs: promises, repeats, completion, return visits ----------------------------------
 
 def completed(request, order_id="wo_1", priority="normal", at="2026-11-23T09:00:00.000Z", source=None):
+    source = source or {"type": "service_request", "id": request["id"]}
     return event("maintenance", "work_order_completed", ESTATE, {
-        "id": order_id, "number": "WO-2026-000001", "source": source or {"type": "service_request", "id": request["id"]},
+        "id": order_id, "number": "WO-2026-000001", "source": source,
         "request_id": request["id"], "household_id": request["household_id"], "priority": priority,
         "reported_at": request["created_at"], "started_at": "2026-11-23T05:00:00.000Z", "completed_at": at,
         "charge_cents": 0, "material_cost_cents": 0, "labour_cost_cents": 3000, "signed_by": "owner"})
