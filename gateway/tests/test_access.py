@@ -3,6 +3,7 @@ estate paths) the estate in the caller's scope; what reaches a service."""
 import re
 
 import pytest
+from estate_common import contracts
 from estate_common.errors import Forbidden
 from gateway import access, policy
 from gateway.routes import ROUTES
@@ -37,6 +38,15 @@ SAMPLE_BODIES = {
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
     "update_settings": {"repair_response_hours": 12},
 }
+
+
+def example_body(route):
+    """A body to send on ``route``: SAMPLE_BODIES, else the example openapi.yaml gives with
+    the operation's request body."""
+    if route.rpc in SAMPLE_BODIES:
+        return SAMPLE_BODIES[route.rpc]
+    operation = contracts.load().openapi["paths"][re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", route.path)]
+    return operation[route.method.lower()]["requestBody"]["content"]["application/json"]["example"]
 
 
 def fill(rule, estate="x", other="x"):
@@ -94,7 +104,7 @@ def _token(app, user, roles, estates):
 
 
 def _send(client, route, token, estate="A"):
-    kwargs = {"json": SAMPLE_BODIES[route.rpc]} if route.body else {}
+    kwargs = {"json": example_body(route)} if route.body else {}
     return client.open(fill(route.path, estate, "x1"), method=route.method,
                        headers={"Authorization": f"Bearer {token}"}, **kwargs)
 

@@ -47,6 +47,25 @@ WORK_ORDER_FILTERS = {"status": "pending"}  # work orders have their own statuse
 PATH_SAMPLES = {"<period>": "2026-11"}  # path parameters that are not ids
 
 
+def example_body(route):
+    """A body to send on ``route``: SAMPLE_BODIES, else the example openapi.yaml gives with
+    the operation's request body."""
+    if route.rpc in SAMPLE_BODIES:
+        return SAMPLE_BODIES[route.rpc]
+    operation = OPENAPI["paths"][re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", route.path)]
+    return operation[route.method.lower()]["requestBody"]["content"]["application/json"]["example"]
+
+
+def example_filter(route, name):
+    """A value for a query filter: the example openapi.yaml gives for that parameter of the
+    route (a filter of the same name takes other values on another resource), else SAMPLE_FILTERS."""
+    operation = OPENAPI["paths"][template(route.path)][route.method.lower()]
+    for parameter in operation.get("parameters", []):
+        if parameter.get("name") == name and "example" in parameter:
+            return parameter["example"]
+    return SAMPLE_FILTERS[name]
+
+
 def template(rule):
     return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
 
@@ -133,9 +152,9 @@ def test_the_payload_the_gateway_sends_fits_the_rpc_contract(client, rpc, admin_
     if route.paged:
         query.update(limit="10", cursor="c2VlbiB0aGlz")
     filters = WORK_ORDER_FILTERS if route.service == "maintenance" else {}
-    query.update({name: filters.get(name, SAMPLE_FILTERS[name]) for name in route.filters})
+    query.update({name: filters.get(name, example_filter(route, name)) for name in route.filters})
     response = client.open(path, method=route.method, query_string=query,
-                           json=SAMPLE_BODIES[route.rpc] if route.body else None,
+                           json=example_body(route) if route.body else None,
                            headers={"Authorization": f"Bearer {admin_token}"})
     assert response.status_code == route.status, response.get_json()
     call = rpc.only_call(route.service, route.rpc)

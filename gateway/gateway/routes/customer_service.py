@@ -1,12 +1,76 @@
-"""customer_service routes: the service desk."""
+"""customer_service routes: the service desk, surveys, notices, the front-desk registers,
+move-in and renovation applications, and the estate's customer-service settings.
+
+Desk actions are the front desk's (agent, steward, manager, operator admin): a technician
+reads requests but does not handle them. The service checks again where it matters (an
+escalated complaint is a manager's; settings are a manager's)."""
 from .. import policy
 from . import ESTATE, Route
 
+SR = f"{ESTATE}/service-requests"
+SR_ID = f"{SR}/<request_id>"
+DESK = policy.FRONT_DESK
+READERS = policy.SERVICE_DESK_READERS
+
+
+def desk_action(path, rpc, id_param, roles=DESK):
+    return Route("POST", path, "customer_service", rpc, roles, body=True, id_param=id_param)
+
+
+def desk_create(path, rpc, roles=DESK, id_param=None):
+    return Route("POST", path, "customer_service", rpc, roles, status=201, body=True, idempotent=True,
+                 id_param=id_param)
+
+
+def desk_list(path, rpc, filters, roles=DESK):
+    return Route("GET", path, "customer_service", rpc, roles, paged=True, filters=filters)
+
+
 ROUTES = [
-    Route("POST", f"{ESTATE}/service-requests", "customer_service", "create_request", policy.FRONT_DESK,
-          status=201, body=True, idempotent=True),
-    Route("GET", f"{ESTATE}/service-requests", "customer_service", "list_requests", policy.SERVICE_DESK_READERS,
-          paged=True, filters=("kind", "status", "household_id")),
-    Route("GET", f"{ESTATE}/service-requests/<request_id>", "customer_service", "get_request",
-          policy.SERVICE_DESK_READERS, id_param="request_id"),
+    # -- service requests ------------------------------------------------------
+    desk_create(SR, "create_request"),
+    desk_list(SR, "list_requests", ("kind", "status", "household_id", "from", "to", "overdue",
+                                    "return_visit_overdue", "escalated"), roles=READERS),
+    Route("GET", SR_ID, "customer_service", "get_request", READERS, id_param="request_id"),
+    desk_action(f"{SR_ID}/verify", "verify_request", "request_id"),
+    desk_action(f"{SR_ID}/escalate", "escalate_request", "request_id"),
+    desk_action(f"{SR_ID}/reply", "reply_request", "request_id"),
+    desk_action(f"{SR_ID}/close", "close_request", "request_id"),
+    desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
+    desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),
+    # -- the estate's settings -------------------------------------------------
+    Route("GET", f"{ESTATE}/settings/customer-service", "customer_service", "get_settings", policy.MANAGEMENT),
+    Route("PUT", f"{ESTATE}/settings/customer-service", "customer_service", "update_settings", policy.MANAGEMENT,
+          body=True),
+    # -- satisfaction surveys ----------------------------------------------------
+    desk_create(f"{ESTATE}/surveys", "create_survey"),
+    desk_list(f"{ESTATE}/surveys", "list_surveys", ("year",)),
+    Route("GET", f"{ESTATE}/surveys/<survey_id>", "customer_service", "get_survey", DESK, id_param="survey_id"),
+    desk_create(f"{ESTATE}/surveys/<survey_id>/answers", "answer_survey", id_param="survey_id"),
+    Route("GET", f"{ESTATE}/surveys/<survey_id>/results", "customer_service", "survey_results", DESK,
+          id_param="survey_id"),
+    # -- notices and the front-desk registers --------------------------------------
+    desk_create(f"{ESTATE}/notices", "create_notice"),
+    desk_list(f"{ESTATE}/notices", "list_notices", ("building",), roles=policy.STAFF),
+    desk_create(f"{ESTATE}/keys", "register_key"),
+    desk_list(f"{ESTATE}/keys", "list_keys", ("status", "household_id")),
+    desk_action(f"{ESTATE}/keys/<key_id>/lend", "lend_key", "key_id"),
+    desk_action(f"{ESTATE}/keys/<key_id>/return", "return_key", "key_id"),
+    desk_action(f"{ESTATE}/keys/<key_id>/release", "release_key", "key_id"),
+    desk_create(f"{ESTATE}/custody-items", "register_custody_item"),
+    desk_list(f"{ESTATE}/custody-items", "list_custody_items", ("status", "household_id")),
+    desk_action(f"{ESTATE}/custody-items/<item_id>/sign-off", "sign_off_custody_item", "item_id"),
+    desk_create(f"{ESTATE}/visitors", "register_visitor"),
+    desk_list(f"{ESTATE}/visitors", "list_visitors", ("household_id",)),
+    desk_create(f"{ESTATE}/tool-loans", "lend_tool"),
+    desk_list(f"{ESTATE}/tool-loans", "list_tool_loans", ("status", "household_id")),
+    desk_action(f"{ESTATE}/tool-loans/<loan_id>/return", "return_tool", "loan_id"),
+    # -- move-in and renovation applications --------------------------------------
+    desk_create(f"{ESTATE}/applications", "create_application"),
+    desk_list(f"{ESTATE}/applications", "list_applications", ("kind", "status", "household_id"), roles=READERS),
+    Route("GET", f"{ESTATE}/applications/<application_id>", "customer_service", "get_application", READERS,
+          id_param="application_id"),
+    desk_action(f"{ESTATE}/applications/<application_id>/start-works", "start_works", "application_id"),
+    desk_action(f"{ESTATE}/applications/<application_id>/acceptance", "record_acceptance", "application_id",
+                roles=DESK | policy.ENGINEERING),
 ]

@@ -1,25 +1,84 @@
-"""Customer-service rules: registering a request, its number, its due time,
-and the steps of its life (one table of allowed transitions).
+"""The service request (服务请求) and its life: numbers, due times, who may act, and one
+table of allowed transitions per kind.
 
-Plain functions: no broker, no store.
+The rules of each part of the desk are in their own modules: ``intake`` (registering),
+``complaints`` (投诉), ``repairs`` (报修 and 回访), ``handling`` (reply, close, reopen),
+``applications`` (入住/装修), ``surveys`` (满意度调查), ``front_desk`` (notices, keys,
+custody, visitors, tools), ``kpis``. Plain functions: no broker, no store.
 """
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from estate_common import clock
-from estate_common.errors import Conflict
+from estate_common.errors import Conflict, Forbidden
 
 NUMBER_PREFIX = "SR"
+KINDS = ("consultation", "repair", "complaint", "suggestion", "praise")
 
-# status -> {action: next status}. An action not listed for a status is refused (409).
+# Who works the desk (route roles in the gateway say the same; the service checks again).
+DESK_ROLES = frozenset({"operator_admin", "manager", "agent", "steward"})
+# Who handles what the desk cannot: escalated (major) complaints, the estate's settings.
+MANAGER_ROLES = frozenset({"operator_admin", "manager"})
+
+# kind -> status -> {action: next status}. An action not listed is refused (409).
 TRANSITIONS = {
-    "open": {"dispatch": "dispatched", "escalate": "escalated", "reply": "replied", "close": "closed"},
-    "dispatched": {"start": "in_progress", "complete": "completed", "escalate": "escalated"},
-    "in_progress": {"complete": "completed", "escalate": "escalated"},
-    "escalated": {"reply": "replied", "dispatch": "dispatched"},
-    "replied": {"close": "closed", "escalate": "escalated"},
-    "completed": {"close": "closed"},
-    "closed": {},
+    "complaint": {
+        "open": {"verify": "verified", "escalate": "escalated"},
+        "verified": {"escalate": "escalated", "reply": "replied"},
+        "escalated": {"verify": "escalated", "reply": "replied"},
+        "replied": {"escalate": "escalated", "close": "closed"},
+        "closed": {},
+    },
+    "repair": {
+        "open": {"dispatch": "dispatched", "complete": "completed"},
+        "dispatched": {"complete": "completed"},
+        "completed": {"return_visit": "visited", "return_visit_with_problem": "follow_up", "close": "closed"},
+        "visited": {"close": "closed"},
+        "follow_up": {"dispatch": "dispatched", "complete": "completed"},
+        "closed": {},
+    },
+    "consultation": {
+        "open": {"reply": "replied", "close": "closed"},
+        "replied": {"reopen": "open", "close": "closed"},
+        "closed": {},
+    },
+    "suggestion": {
+        "open": {"reply": "replied", "close": "closed"},
+        "replied": {"close": "closed"},
+        "closed": {},
+    },
+    "praise": {
+        "open": {"reply": "replied", "close": "closed"},
+        "replied": {"close": "closed"},
+        "closed": {},
+    },
 }
+
+STATUSES = sorted({status for table in TRANSITIONS.values() for status in table})
+
+
+@dataclass
+class Change:
+    """What one step does to a stored document: fields to set, history entries, events to announce."""
+    set: dict
+    entries: list
+    events: list = field(default_factory=list)  # [(event_type, data)]
+
+
+def next_status(request, action):
+    allowed = TRANSITIONS[request["kind"]].get(request["status"], {})
+    if action not in allowed:
+        raise Conflict(f"a {request['kind']} that is {request['status']} does not allow '{action}'")
+    return allowed[action]
+
+
+def allows(request, action):
+    return action in TRANSITIONS[request["kind"]].get(request["status"], {})
+
+
+def require_desk(caller):
+    if not set(caller.roles) & DESK_ROLES:
+        raise Forbidden("only the front desk handles service requests")
 
 
 def due_at(kind, created, rules):
@@ -46,33 +105,9 @@ def history_entry(at, by, action, note=None, event_id=None):
     return {"at": at, "by": by, "action": action, "note": note, "event_id": event_id}
 
 
-def new_request(request_id, estate_id, data, number, created, rules, actor):
-    stamp = clock.to_iso(created)
-    return {
-        "_id": request_id,
-        "estate_id": estate_id,
-        "number": number,
-        "kind": data["kind"],
-        "household_id": data["household_id"],
-        "channel": data["channel"],
-        "description": data["description"].strip(),
-        "status": "open",
-        "due_at": due_at(data["kind"], created, rules),
-        "created_at": stamp,
-        "updated_at": stamp,
-        "created_by": actor,
-        "work_order_id": None,
-        "completed_at": None,
-        "return_visit_due_at": None,
-        "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
-    }
-
-
-def next_status(request, action):
-    allowed = TRANSITIONS[request["status"]]
-    if action not in allowed:
-        raise Conflict(f"a request that is {request['status']} does not allow '{action}'")
-    return allowed[action]
+def overdue_entry(at):
+    """The history step the overdue sweep writes (by the system: no user)."""
+    return history_entry(at, None, "overdue", "not answered by its due time")
 
 
 def created_event_data(request):
@@ -80,12 +115,6 @@ def created_event_data(request):
     return {k: request[k] for k in keys} | {"id": request["_id"]}
 
 
-def dispatch_update(request, work_order_event):
-    """The change a new work order makes to its repair request, or None if it changes nothing."""
-    if request["work_order_id"] == work_order_event["data"]["id"]:
-        return None  # this order was recorded already (a redelivered event)
-    status = next_status(request, "dispatch") if request["status"] == "open" else request["status"]
-    entry = history_entry(work_order_event["occurred_at"], work_order_event.get("actor"), "dispatched",
-                          f"work order {work_order_event['data']['number']}", work_order_event["event_id"])
-    return {"status": status, "work_order_id": work_order_event["data"]["id"],
-            "updated_at": work_order_event["occurred_at"]}, entry
+def closed_event_data(request, closed_at):
+    keys = ("number", "kind", "household_id", "created_at")
+    return {k: request[k] for k in keys} | {"id": request["_id"], "closed_at": closed_at}

@@ -1,12 +1,22 @@
 """The numbers of customer service, with their DOMAIN.md defaults.
 
 Each is a per-estate setting: an estate's overrides are stored in the
-``settings`` collection and merged over these by ``estate_common.settings``.
+``settings`` collection and merged over these by ``estate_common.settings``
+(read and changed with ``GET/PUT …/settings/customer-service``). Values are
+whole numbers above 0; ``MAXIMA`` keeps them sensible.
+
+Numbers that DOMAIN.md does not give are marked "(chosen)": they are the
+project's defaults, to be set per estate.
 """
 DEFAULTS = {
-    # 投诉: remedial action and a reply to the owner within 7 days at most.
+    # 投诉: remedial action and a reply to the owner within 7 days at most (the request's due_at).
     "complaint_reply_days": 7,
-    # 报修: the owner is told the expected time limit; maintenance starts within it.
+    # 投诉: investigated and verified the same day. 1 = by the end of the local calendar day of
+    # registration, 2 = by the end of the next day, ...; later is recorded as verified_late.
+    "complaint_verify_days": 1,
+    # The estate's local time, for "the same day" (China Standard Time, UTC+8).
+    "utc_offset_hours": 8,
+    # 报修: the owner is told the expected time limit (promised_by = due_at of a repair).
     "repair_response_hours": 24,
     # 咨询: a consultation is answered the same day.
     "consultation_answer_hours": 24,
@@ -14,4 +24,36 @@ DEFAULTS = {
     "suggestion_answer_days": 7,
     # 回访: a return visit within 3 days after a repair is completed.
     "return_visit_days": 3,
+    # 回访: a problem found is notified in writing to maintenance within 24 hours.
+    "follow_up_notice_hours": 24,
+    # 重复维修: a repair of the same household and category within this many days of an
+    # earlier one is a repeated repair and always gets a return visit (chosen).
+    "repeat_repair_days": 30,
+    # 装修管理费: renovation management fee per m² of the household's floor area, in cents (chosen: 5 CNY/m²).
+    "renovation_management_fee_cents_per_m2": 500,
+    # 装修押金: renovation deposit, a fixed amount in cents (chosen: 2,000 CNY), refunded outside this service.
+    "renovation_deposit_cents": 200000,
+    # KPI targets: return-visit rate 100 %, valid-complaint rate below 1 % (in percent).
+    "return_visit_rate_target_percent": 100,
+    "valid_complaint_rate_target_percent": 1,
 }
+
+MAXIMA = {
+    "complaint_reply_days": 60,
+    "complaint_verify_days": 7,
+    "utc_offset_hours": 14,
+    "repair_response_hours": 720,
+    "consultation_answer_hours": 720,
+    "suggestion_answer_days": 60,
+    "return_visit_days": 30,
+    "follow_up_notice_hours": 168,
+    "repeat_repair_days": 365,
+    "renovation_management_fee_cents_per_m2": 100_000,
+    "renovation_deposit_cents": 100_000_000,
+    "return_visit_rate_target_percent": 100,
+    "valid_complaint_rate_target_percent": 100,
+}
+
+# A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so
+# that the owner-satisfaction KPIs of different estates can be compared side by side.
+SATISFIED_SCORE = 4

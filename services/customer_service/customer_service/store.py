@@ -1,6 +1,14 @@
-"""customer-service's repository: the only module of the service that touches its database."""
-from estate_common import replica, settings, store
-from estate_common.errors import BusinessRuleViolation, NotFound, field_error
+"""customer-service's repository: the only module of the service that touches its database.
+
+Every document carries ``estate_id`` and every query is scoped by it. Documents that
+change (requests, applications, keys, custody items, tool loans) carry ``_rev``: a step
+is written only if nobody wrote the document since it was read (compare-and-set), so two
+desks acting at once cannot both win.
+"""
+from datetime import timedelta
+
+from estate_common import clock, replica, settings, store
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
 from estate_common.store import DuplicateKeyError
 
 from .rules import DEFAULTS
@@ -14,55 +22,223 @@ INDEXES = {
         ([("estate_id", 1), ("kind", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("household_id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),
+        ([("estate_id", 1), ("due_at", 1), ("answered_at", 1)], {}),
     ],
     "settings": [([("estate_id", 1)], {})],
+    "surveys": [(PAGED, {})],
+    "survey_answers": [(PAGED, {}), ([("estate_id", 1), ("survey_id", 1)], {})],
+    "notices": [(PAGED, {})],
+    "keys": [(PAGED, {})],
+    "custody_items": [(PAGED, {})],
+    "visitors": [(PAGED, {})],
+    "tool_loans": [(PAGED, {})],
+    "applications": [(PAGED, {})],
+}
+
+NAMES = {  # collection -> what the API calls one of its documents
+    "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
+    "custody_items": "custody item", "visitors": "visitor", "tool_loans": "tool loan",
+    "applications": "application",
 }
 
 
+# -- settings ---------------------------------------------------------------------
+
+def overrides_of(db, estate_id):
+    doc = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
+    return doc.get("values") or {}
+
+
 def rules_for(db, estate_id):
-    overrides = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
-    return settings.effective(DEFAULTS, overrides.get("values"))
+    return settings.effective(DEFAULTS, overrides_of(db, estate_id))
 
 
-def known_household(db, estate_id, household_id):
+def replace_overrides(db, estate_id, values, at, user):
+    db.settings.update_one({"_id": estate_id}, {"$set": {"estate_id": estate_id, "values": dict(values),
+                                                         "updated_at": at, "updated_by": user}}, upsert=True)
+
+
+# -- read copies of master data ---------------------------------------------------
+
+def known_household(db, estate_id, household_id, field="data.household_id"):
     household = replica.get(db, "household", estate_id, household_id)
     if household is None:
         raise BusinessRuleViolation("household is not known in this estate",
-                                    [field_error("data.household_id", "no such household in this estate")])
+                                    [field_error(field, "no such household in this estate")])
     return household
 
 
-def next_number(db, estate_id, series):
-    return store.next_number(db, estate_id, series)
+def household(db, estate_id, household_id):
+    return replica.get(db, "household", estate_id, household_id)
 
 
-def insert_request(db, request):
-    """False when a request with this id exists (a concurrent retry won)."""
+def count_households(db, estate_id):
+    return db.households.count_documents({"estate_id": estate_id})
+
+
+# -- any document -----------------------------------------------------------------
+
+def insert(db, collection, doc):
+    """False when a document with this id exists (a retry, or a concurrent twin, won)."""
     try:
-        db.service_requests.insert_one(request)
+        db[collection].insert_one(doc)
         return True
     except DuplicateKeyError:
         return False
 
 
-def get_request(db, estate_id, request_id):
-    request = db.service_requests.find_one({"_id": request_id, "estate_id": estate_id})
-    if request is None:
-        raise NotFound("no such service request in this estate")
-    return request
+def find(db, collection, estate_id, doc_id):
+    return db[collection].find_one({"_id": doc_id, "estate_id": estate_id})
 
 
-def find_request(db, estate_id, request_id):
-    return db.service_requests.find_one({"_id": request_id, "estate_id": estate_id})
+def get(db, collection, estate_id, doc_id):
+    doc = find(db, collection, estate_id, doc_id)
+    if doc is None:
+        raise NotFound(f"no such {NAMES[collection]} in this estate")
+    return doc
 
 
-def list_requests(db, estate_id, filters, limit, cursor):
-    return store.page(db.service_requests, {"estate_id": estate_id, **filters}, limit, cursor)
+def apply(db, collection, doc, change, outbox=(), event_id=None):
+    """Write one step (``domain.Change``) if the document is as it was read and, for a step
+    caused by an event, that event was not applied before. The document as written, or None."""
+    revision = doc.get("_rev") or 0
+    guard = {"_id": doc["_id"], "estate_id": doc["estate_id"], "_rev": doc.get("_rev")}
+    if event_id:
+        guard["history.event_id"] = {"$ne": event_id}
+    update = {"$set": {**change.set, "_rev": revision + 1}}
+    push = {}
+    if change.entries:
+        push["history"] = {"$each": list(change.entries)}
+    if outbox:
+        push["_outbox"] = {"$each": list(outbox)}
+    if push:
+        update["$push"] = push
+    if db[collection].update_one(guard, update).matched_count == 0:
+        return None
+    written = {**doc, **change.set, "_rev": revision + 1, "_outbox": list(outbox)}
+    if change.entries:
+        written["history"] = doc.get("history", []) + list(change.entries)
+    return written
 
 
-def record_step(db, request, changes, entry):
-    """Apply a step once: the history entry's event id guards against a redelivery."""
-    guard = {"_id": request["_id"], "estate_id": request["estate_id"]}
-    if entry.get("event_id"):
-        guard["history.event_id"] = {"$ne": entry["event_id"]}
-    db.service_requests.update_one(guard, {"$set": changes, "$push": {"history": entry}})
+def page(db, collection, estate_id, filters, limit, cursor):
+    return store.page(db[collection], {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def list_filters(filters):
+    """Query-string filters as stored values (they arrive as text: ``year=2026``)."""
+    return {name: int(value) if name == "year" else value for name, value in filters.items()}
+
+
+# -- service requests -------------------------------------------------------------
+
+def next_number(db, estate_id, series):
+    return store.next_number(db, estate_id, series)
+
+
+def known_request(db, estate_id, request_id):
+    if find(db, "service_requests", estate_id, request_id) is None:
+        raise BusinessRuleViolation("the related request is not known in this estate",
+                                    [field_error("data.related_request_id", "no such service request in this estate")])
+
+
+def similar_recent_repair(db, estate_id, household_id, category, since):
+    """The latest repair of the household in the same category registered at or after ``since``."""
+    earlier = list(db.service_requests.find(
+        {"estate_id": estate_id, "household_id": household_id, "kind": "repair", "category": category,
+         "created_at": {"$gte": since}}, {"_id": 1}).sort([("created_at", -1), ("_id", -1)]).limit(1))
+    return earlier[0]["_id"] if earlier else None
+
+
+def _moment(filters, name, end_of_day):
+    """A date (YYYY-MM-DD, a UTC day) or a timestamp from a filter, as a stored timestamp."""
+    text = filters[name]
+    try:
+        if len(text) == 10:
+            day = clock.parse_iso(text + "T00:00:00Z")
+            return clock.to_iso(day + timedelta(days=1) if end_of_day else day)
+        return clock.to_iso(clock.parse_iso(text))
+    except ValueError:
+        raise InvalidInput(f"{name} is not a date", [field_error(f"filters.{name}", "is not a valid date or time")])
+
+
+def request_query(estate_id, filters, now):
+    """The query of ``GET …/service-requests``: kind, status, household; created_at from/to
+    (a ``to`` date takes in that whole day); ``overdue``: past due_at without an answer (a
+    reply; for a repair, the completed work); ``return_visit_overdue``: completed repairs whose
+    return visit is past due; ``escalated``: complaints escalated to the manager."""
+    query = {"estate_id": estate_id}
+    for name in ("kind", "status", "household_id"):
+        if name in filters:
+            query[name] = filters[name]
+    created = {}
+    if "from" in filters:
+        created["$gte"] = _moment(filters, "from", end_of_day=False)
+    if "to" in filters:
+        created["$lt" if len(filters["to"]) == 10 else "$lte"] = _moment(filters, "to", end_of_day=True)
+    if created:
+        query["created_at"] = created
+    overdue = {"due_at": {"$lt": now}, "answered_at": None}
+    conditions = []
+    if filters.get("overdue") == "true":
+        query.update(overdue)
+    elif filters.get("overdue") == "false":
+        conditions.append({"$nor": [overdue]})
+    if filters.get("return_visit_overdue") == "true":
+        conditions.append({"status": "completed", "return_visit_due_at": {"$lt": now}})
+    elif filters.get("return_visit_overdue") == "false":
+        conditions.append({"$nor": [{"status": "completed", "return_visit_due_at": {"$lt": now}}]})
+    if "escalated" in filters:
+        conditions.append({"complaint.escalated": True} if filters["escalated"] == "true"
+                          else {"complaint.escalated": {"$ne": True}})
+    if conditions:
+        query["$and"] = conditions
+    return query
+
+
+def list_requests(db, estate_id, filters, now, limit, cursor):
+    return store.page(db.service_requests, request_query(estate_id, filters, now), limit, cursor)
+
+
+def mark_overdue(db, now, entry):
+    """Stamp ``overdue_at`` on every request past its due time without an answer (once).
+    One scan finds the estates that have any (usually none), then each estate is updated."""
+    pending = {"due_at": {"$lt": now}, "answered_at": None, "overdue_at": None}
+    estates = sorted({doc["estate_id"] for doc in db.service_requests.find(pending, {"estate_id": 1})})
+    marked = 0
+    for estate_id in estates:
+        result = db.service_requests.update_many({"estate_id": estate_id, **pending},
+                                                 {"$set": {"overdue_at": now}, "$push": {"history": entry}})
+        marked += result.modified_count
+    return marked
+
+
+# -- surveys ----------------------------------------------------------------------
+
+def insert_answer(db, answer):
+    if not insert(db, "survey_answers", answer):
+        raise Conflict("this household has answered this survey already")
+
+
+def answers_of(db, estate_id, survey_id):
+    return list(db.survey_answers.find({"estate_id": estate_id, "survey_id": survey_id}))
+
+
+# -- KPIs -------------------------------------------------------------------------
+
+def kpi_requests(db, estate_id, start, end):
+    """The estate's requests with any date of interest within [start, end)."""
+    within = {"$gte": start, "$lt": end}
+    return list(db.service_requests.find({"estate_id": estate_id, "$or": [
+        {"created_at": within}, {"due_at": within}, {"completed_at": within}, {"closed_at": within},
+        {"return_visits.visited_at": within}]}))
+
+
+def complained_about(db, estate_id):
+    """Ids of the requests a complaint names as its matter (``related_request_id``)."""
+    return {doc["related_request_id"] for doc in db.service_requests.find(
+        {"estate_id": estate_id, "kind": "complaint", "related_request_id": {"$ne": None}}, {"related_request_id": 1})}
+
+
+def answers_between(db, estate_id, start, end):
+    return list(db.survey_answers.find({"estate_id": estate_id, "answered_at": {"$gte": start, "$lt": end}}))

@@ -1,15 +1,26 @@
-"""customer-service rules, without broker or store."""
+"""customer-service rules, without broker or store: registering, the transition tables,
+replying, closing and reopening."""
 from datetime import datetime, timezone
 
 import pytest
 
-from customer_service import domain
-from customer_service.rules import DEFAULTS
-from estate_common.errors import Conflict
+from customer_service import domain, handling, intake
+from customer_service.rules import DEFAULTS, MAXIMA
+from estate_common.errors import Conflict, Forbidden, InvalidInput
+from estate_common.nameko.caller import Caller
 from estate_common.settings import effective
-from estate_common.testing import event
+from estate_common.testing import staff
 
 CREATED = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+AGENT = Caller(staff("zhang", ["agent"], ["est_1"]))
+MANAGER = Caller(staff("wang", ["manager"], ["est_1"]))
+TECHNICIAN = Caller(staff("li", ["technician"], ["est_1"]))
+
+
+def new(kind="complaint", **extra):
+    data = {"kind": kind, "household_id": "hh_1", "channel": "walk_in", "description": "  noise at night  ", **extra}
+    return intake.new_request("sr_1", "est_1", data, "SR-2026-000001", CREATED, DEFAULTS, "zhang")
 
 
 @pytest.mark.parametrize("kind, due", [
@@ -29,42 +40,121 @@ def test_an_estate_can_shorten_the_complaint_deadline():
     assert "unknown_setting" not in rules
 
 
+def test_every_default_has_a_maximum_it_respects():
+    assert set(MAXIMA) == set(DEFAULTS)
+    assert all(0 < DEFAULTS[name] <= MAXIMA[name] for name in DEFAULTS)
+
+
 def test_numbers_are_per_year_and_zero_padded():
     assert domain.request_number(CREATED, 42) == "SR-2026-000042"
     assert domain.number_series(CREATED) == "service_request:2026"
 
 
 def test_a_new_request_is_open_with_its_registration_in_the_history():
-    request = domain.new_request("sr_1", "est_1", {"kind": "complaint", "household_id": "hh_1", "channel": "walk_in",
-                                                    "description": "  noise at night  "},
-                                 "SR-2026-000001", CREATED, DEFAULTS, "zhang")
+    request = new()
     assert request["status"] == "open" and request["description"] == "noise at night"
     assert request["history"] == [{"at": "2026-11-23T08:30:00.000Z", "by": "zhang", "action": "registered",
                                    "note": "via walk_in", "event_id": None}]
+    assert request["answered_at"] is None and request["_rev"] == 0
 
 
-def test_every_status_has_its_row_in_the_transition_table():
-    statuses = set(domain.TRANSITIONS)
-    assert all(target in statuses for row in domain.TRANSITIONS.values() for target in row.values())
-    assert domain.TRANSITIONS["closed"] == {}
+def test_a_complaint_is_recorded_in_full():
+    request = new(complainant="Mr Chen", reference="LTR-0042", nature="noise", summary="drilling after 22:00")
+    assert {k: request["complaint"][k] for k in ("complainant", "reference", "nature", "summary")} == {
+        "complainant": "Mr Chen", "reference": "LTR-0042", "nature": "noise", "summary": "drilling after 22:00"}
+    assert request["complaint"]["verified_at"] is None and request["complaint"]["escalated"] is False
+    assert new("consultation")["complaint"] is None
 
 
-@pytest.mark.parametrize("status, action", [("closed", "dispatch"), ("completed", "escalate"), ("open", "complete")])
-def test_an_action_the_state_forbids_is_a_conflict(status, action):
+def test_a_repair_tells_the_owner_its_time_limit():
+    repair = new("repair", category="water")
+    assert repair["promised_by"] == repair["due_at"] == "2026-11-24T08:30:00.000Z"
+    assert repair["category"] == "water" and repair["return_visit_required"] is False
+    assert new("repair")["category"] == "other"
+    repeated = intake.new_request("sr_2", "est_1", {"kind": "repair", "household_id": "hh_1", "channel": "app",
+                                                    "description": "leak again"},
+                                  "SR-2026-000002", CREATED, DEFAULTS, "zhang", earlier_repair_id="sr_1")
+    assert repeated["repeat_of"] == "sr_1" and repeated["return_visit_required"] is True
+
+
+@pytest.mark.parametrize("kind, field", [("repair", "complainant"), ("consultation", "nature"),
+                                         ("complaint", "category"), ("praise", "summary")])
+def test_fields_of_another_kind_are_refused_by_name(kind, field):
+    with pytest.raises(InvalidInput) as refused:
+        intake.check_fields({"kind": kind, field: "x"})
+    assert refused.value.errors[0]["field"] == f"data.{field}"
+
+
+def test_every_status_of_every_kind_has_its_row_and_closed_is_final():
+    for kind in domain.KINDS:
+        table = domain.TRANSITIONS[kind]
+        assert all(target in table for row in table.values() for target in row.values()), kind
+        assert table["closed"] == {} and "open" in table
+    assert set(domain.STATUSES) == {"open", "verified", "escalated", "dispatched", "completed", "visited",
+                                    "follow_up", "replied", "closed"}
+
+
+@pytest.mark.parametrize("kind, status, action", [
+    ("complaint", "open", "close"),          # a complaint is answered before it is closed
+    ("complaint", "open", "reply"),          # ... and verified before it is answered
+    ("complaint", "closed", "escalate"),
+    ("complaint", "verified", "verify"),
+    ("repair", "open", "return_visit"),      # a return visit follows the completed work
+    ("repair", "dispatched", "close"),
+    ("repair", "closed", "complete"),
+    ("consultation", "open", "verify"),      # only complaints are verified
+    ("suggestion", "replied", "reopen"),     # only consultations are reopened
+    ("praise", "closed", "reply"),
+])
+def test_an_action_the_state_forbids_is_a_conflict(kind, status, action):
     with pytest.raises(Conflict):
-        domain.next_status({"status": status}, action)
+        domain.next_status({"kind": kind, "status": status}, action)
 
 
-def _order_created(request_id, order_id="wo_1"):
-    return event("maintenance", "work_order_created", "est_1", {
-        "id": order_id, "number": "WO-2026-000001", "source": {"type": "service_request", "id": request_id},
-        "request_id": request_id, "household_id": "hh_1", "priority": "normal", "status": "pending",
-        "created_at": "2026-11-23T08:31:00.000Z"})
+def test_only_the_desk_handles_requests():
+    domain.require_desk(AGENT)
+    domain.require_desk(Caller(staff("s", ["steward"], ["est_1"])))
+    with pytest.raises(Forbidden):
+        domain.require_desk(TECHNICIAN)
 
 
-def test_a_new_work_order_dispatches_its_request_once():
-    request = {"_id": "sr_1", "status": "open", "work_order_id": None}
-    changes, entry = domain.dispatch_update(request, _order_created("sr_1"))
-    assert changes["status"] == "dispatched" and changes["work_order_id"] == "wo_1"
-    assert entry["action"] == "dispatched" and entry["event_id"]
-    assert domain.dispatch_update(dict(request, **changes), _order_created("sr_1")) is None
+def test_a_reply_answers_a_consultation_once_and_the_first_reply_counts():
+    consultation = new("consultation")
+    change = handling.reply(consultation, {"message": " the pool opens at 6 "}, NOW, AGENT)
+    assert change.set["status"] == "replied" and change.set["reply"] == "the pool opens at 6"
+    assert change.set["replied_at"] == change.set["answered_at"] == "2026-11-24T09:00:00.000Z"
+    assert change.entries[0]["action"] == "replied" and change.events == []
+    again = {**consultation, **change.set, "status": "open"}
+    later = handling.reply(again, {"message": "and closes at 22"}, NOW.replace(hour=10), AGENT)
+    assert "replied_at" not in later.set and "answered_at" not in later.set
+
+
+def test_validity_is_judged_for_complaints_only():
+    with pytest.raises(InvalidInput) as refused:
+        handling.reply(new("consultation"), {"message": "ok", "valid": True}, NOW, AGENT)
+    assert refused.value.errors[0]["field"] == "data.valid"
+
+
+def test_closing_announces_the_request_and_keeps_the_outcome():
+    consultation = dict(new("consultation"), status="replied", reply="the pool opens at 6",
+                        answered_at="2026-11-24T09:00:00.000Z")
+    change = handling.close(consultation, {"satisfaction": 5}, NOW, AGENT)
+    assert change.set["status"] == "closed" and change.set["outcome"] == "the pool opens at 6"
+    assert change.set["satisfaction"] == 5 and "answered_at" not in change.set
+    [(kind, data)] = change.events
+    assert kind == "service_request_closed"
+    assert data == {"id": "sr_1", "number": "SR-2026-000001", "kind": "consultation", "household_id": "hh_1",
+                    "created_at": "2026-11-23T08:30:00.000Z", "closed_at": "2026-11-24T09:00:00.000Z"}
+
+
+def test_a_consultation_answered_on_the_spot_is_closed_at_once():
+    change = handling.close(new("consultation"), {"outcome": "answered at the desk"}, NOW, AGENT)
+    assert change.set["answered_at"] == change.set["closed_at"] and change.set["outcome"] == "answered at the desk"
+
+
+def test_a_reopened_consultation_is_counted():
+    replied = dict(new("consultation"), status="replied")
+    change = handling.reopen(replied, {"reason": "the owner called back"}, NOW, AGENT)
+    assert change.set == {"status": "open", "reopen_count": 1, "updated_at": "2026-11-24T09:00:00.000Z"}
+    with pytest.raises(Conflict):
+        handling.reopen(dict(replied, status="closed"), {"reason": "too late"}, NOW, AGENT)

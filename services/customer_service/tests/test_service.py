@@ -1,24 +1,12 @@
 """customer-service entrypoints, run against the embedded store without a broker."""
 import pytest
 
-from customer_service.service import CustomerService
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, staff, worker
+from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
 AGENT = staff("zhang", ["agent"], [ESTATE])
-
-
-@pytest.fixture
-def desk():
-    desk = worker(CustomerService, caller=AGENT)
-    desk.copy_estate(event("archive", "estate_created", ESTATE, {
-        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
-    desk.copy_household(event("archive", "household_created", ESTATE, {
-        "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201",
-        "area_m2": 89.37, "status": "occupied", "version": 1}))
-    return desk
 
 
 def new(kind="repair", household="hh_1", **extra):

@@ -1,0 +1,183 @@
+"""Move-in (入住) and renovation (装修) applications.
+
+application → engineering review by maintenance (every renovation, and a move-in with a
+structural change: no review, no works) → approved: fees requested from finance
+(renovation management fee per m² and a fixed deposit; a move-in pays none here) →
+fees paid (finance settles both bills) → works started → joint acceptance inspection by
+customer service and maintenance (both sign; a failed inspection is recorded and the
+works go on until one passes).
+"""
+from decimal import ROUND_HALF_UP, Decimal
+
+from estate_common import clock, ids
+from estate_common.errors import Conflict, InvalidInput, field_error
+
+from .domain import Change, history_entry
+
+SUBJECT_TYPE = "renovation_application"
+
+# status -> {action: next status}. An action not listed is refused (409).
+TRANSITIONS = {
+    "under_review": {"approve": "approved", "reject": "rejected"},
+    "approved": {"request_fees": "fees_requested", "start_works": "works_started"},
+    "fees_requested": {"settle_fees": "fees_paid"},
+    "fees_paid": {"start_works": "works_started"},
+    "works_started": {"accept": "accepted", "fail_acceptance": "works_started"},
+    "accepted": {},
+    "rejected": {},
+}
+
+
+def next_status(status, action):
+    allowed = TRANSITIONS[status]
+    if action not in allowed:
+        raise Conflict(f"an application that is {status} does not allow '{action}'")
+    return allowed[action]
+
+
+def is_ours(charge):
+    """A settled bill's charge that one of our applications raised."""
+    return bool(charge) and charge["service"] == "customer_service" and charge["subject"]["type"] == SUBJECT_TYPE
+
+
+def needs_review(data):
+    return data["kind"] == "renovation" or data["structural_change"]
+
+
+def check(data):
+    works_from, works_to = data.get("works_from"), data.get("works_to")
+    if works_from and works_to and works_to < works_from:
+        raise InvalidInput("the works cannot end before they start",
+                           [field_error("data.works_to", "is before works_from")])
+
+
+def new_application(application_id, estate_id, data, now, user):
+    """(application, events): under engineering review, or approved at once when none is needed."""
+    at = clock.to_iso(now)
+    review = needs_review(data)
+    application = {
+        "_id": application_id,
+        "estate_id": estate_id,
+        "kind": data["kind"],
+        "household_id": data["household_id"],
+        "structural_change": data["structural_change"],
+        "description": data["description"].strip(),
+        "works_from": data.get("works_from"),
+        "works_to": data.get("works_to"),
+        "status": "under_review" if review else "approved",
+        "review": None,
+        "charges": [],
+        "works_started_at": None,
+        "acceptances": [],
+        "accepted_at": None,
+        "created_at": at,
+        "updated_at": at,
+        "created_by": user,
+        "history": [history_entry(at, user, "submitted"),
+                    history_entry(at, user, "review_requested", "engineering review by maintenance") if review
+                    else history_entry(at, user, "approved", "no structural change: no engineering review needed")],
+        "_rev": 0,
+    }
+    events = [("renovation_review_requested", review_event_data(application))] if review else []
+    return application, events
+
+
+def review_event_data(application):
+    keys = ("household_id", "kind", "structural_change", "description")
+    return {k: application[k] for k in keys} | {"id": application["_id"]}
+
+
+def fees(application, household, rules):
+    """The charges an approved renovation owes: management fee = floor area × fee per m²
+    (rounded half up to the cent), and the fixed deposit. A move-in owes none here."""
+    if application["kind"] != "renovation":
+        return []
+    area = Decimal(str(household["area_m2"])) if household else Decimal(0)
+    per_m2 = Decimal(rules["renovation_management_fee_cents_per_m2"])
+    amounts = {
+        "renovation_management": int((area * per_m2).quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+        "renovation_deposit": rules["renovation_deposit_cents"],
+    }
+    descriptions = {
+        "renovation_management": f"Renovation management fee: {area} m² × {per_m2 / 100:.2f} CNY/m²",
+        "renovation_deposit": "Renovation deposit",
+    }
+    return [{"id": ids.natural_id("chg", application["estate_id"], application["_id"], item), "item": item,
+             "amount_cents": amount, "description": descriptions[item], "status": "requested",
+             "bill_id": None, "paid_at": None}
+            for item, amount in amounts.items() if amount > 0]
+
+
+def charge_event_data(application, charge):
+    return {"id": charge["id"], "item": charge["item"], "amount_cents": charge["amount_cents"],
+            "description": charge["description"], "household_id": application["household_id"],
+            "subject": {"type": SUBJECT_TYPE, "id": application["_id"]}, "collected": False}
+
+
+def reviewed(application, review_event, household, rules):
+    """Engineering's decision: rejected, or approved and the fees requested in the same write.
+    None when it changes nothing (a redelivery, or an application not under review)."""
+    if application["status"] != "under_review":
+        return None
+    data, event_id, actor = review_event["data"], review_event["event_id"], review_event.get("actor")
+    at = review_event["occurred_at"]
+    review = {k: data[k] for k in ("decision", "reviewer", "notes", "reviewed_at")}
+    note = f"by {data['reviewer']}: {data['notes']}"[:2000]
+    if data["decision"] == "rejected":
+        return Change({"status": next_status("under_review", "reject"), "review": review, "updated_at": at},
+                      [history_entry(at, actor, "rejected", note, event_id)])
+    status = next_status("under_review", "approve")
+    entries = [history_entry(at, actor, "approved", note, event_id)]
+    charges = fees(application, household, rules)
+    events = []
+    if charges:
+        status = next_status(status, "request_fees")
+        entries.append(history_entry(at, actor, "fees_requested",
+                                     ", ".join(f"{c['item']} {c['amount_cents']} cents" for c in charges)))
+        events = [("charge_raised", charge_event_data(application, c)) for c in charges]
+    return Change({"status": status, "review": review, "charges": charges, "updated_at": at}, entries, events)
+
+
+def settled(application, settled_event):
+    """Finance settled the bill of one of the charges; when all are paid: fees_paid.
+    None when it changes nothing (a redelivery, a charge paid already)."""
+    data = settled_event["data"]
+    charge_id = data["charge"]["id"]
+    charge = next((c for c in application["charges"] if c["id"] == charge_id), None)
+    if charge is None or charge["status"] == "paid":
+        return None
+    at, actor, event_id = settled_event["occurred_at"], settled_event.get("actor"), settled_event["event_id"]
+    charges = [dict(c, status="paid", bill_id=data["bill_id"], paid_at=data["settled_at"]) if c["id"] == charge_id
+               else c for c in application["charges"]]
+    changes = {"charges": charges, "updated_at": at}
+    entries = [history_entry(at, actor, "fee_paid", f"{charge['item']} ({data['bill_id']})", event_id)]
+    if all(c["status"] == "paid" for c in charges):
+        changes["status"] = next_status(application["status"], "settle_fees")
+        entries.append(history_entry(at, actor, "fees_paid"))
+    return Change(changes, entries)
+
+
+def start_works(application, data, now, user):
+    status = next_status(application["status"], "start_works")
+    at = clock.to_iso(now)
+    return Change({"status": status, "works_started_at": at, "updated_at": at},
+                  [history_entry(at, user, "works_started", (data.get("notes") or "").strip() or None)])
+
+
+def acceptance(application, data, now, user):
+    """竣工验收: customer service and maintenance inspect together; both sign."""
+    missing = [name for name in ("customer_service_by", "maintenance_by") if not data[name].strip()]
+    if missing:
+        raise InvalidInput("the acceptance needs both sign-offs",
+                           [field_error(f"data.{name}", "is required") for name in missing])
+    status = next_status(application["status"], "accept" if data["passed"] else "fail_acceptance")
+    at = clock.to_iso(now)
+    inspection = {"at": at, "recorded_by": user, "customer_service_by": data["customer_service_by"].strip(),
+                  "maintenance_by": data["maintenance_by"].strip(), "passed": data["passed"],
+                  "notes": (data.get("notes") or "").strip()}
+    changes = {"status": status, "acceptances": application["acceptances"] + [inspection], "updated_at": at}
+    if data["passed"]:
+        changes["accepted_at"] = at
+    note = f"{'passed' if data['passed'] else 'failed'}: {inspection['customer_service_by']} (customer service), " \
+           f"{inspection['maintenance_by']} (maintenance)"
+    return Change(changes, [history_entry(at, user, "accepted" if data["passed"] else "acceptance_failed", note)])

@@ -1,0 +1,82 @@
+"""Complaints (投诉): recorded in full, verified the same day, escalated to the manager when
+major (重大投诉), replied to within 7 days (the request's ``due_at``).
+
+The reply and the close are in ``handling``; this module holds what only complaints have.
+"""
+from datetime import datetime, timedelta, timezone
+
+from estate_common import clock
+from estate_common.errors import Conflict, Forbidden
+
+from .domain import MANAGER_ROLES, Change, history_entry, next_status
+
+# Filled from the create body; the record "in full": complainant, channel (on the request),
+# reference (the letter/fax/call record's number), nature, summary, and later the outcome.
+RECORDED_FIELDS = ("complainant", "reference", "nature", "summary")
+
+
+def verify_due_at(created, rules):
+    """The end of the estate's local day of registration (``complaint_verify_days`` = 1), or of
+    a later day, as a UTC timestamp."""
+    offset = timedelta(hours=rules["utc_offset_hours"])
+    local = created.astimezone(timezone.utc) + offset
+    start_of_local_day = datetime(local.year, local.month, local.day, tzinfo=timezone.utc)
+    return clock.to_iso(start_of_local_day + timedelta(days=rules["complaint_verify_days"]) - offset)
+
+
+def details(data, created, rules):
+    """The complaint part of a new request (None for other kinds)."""
+    if data["kind"] != "complaint":
+        return None
+    return {
+        **{name: data.get(name) for name in RECORDED_FIELDS},
+        "verify_due_at": verify_due_at(created, rules),
+        "verified_at": None,
+        "verified_by": None,
+        "finding": None,
+        "verified_late": None,
+        "escalated": False,
+        "escalated_at": None,
+        "escalated_by": None,
+        "escalation_reason": None,
+    }
+
+
+def verify(request, data, now, caller):
+    """调查核实: the finding of the investigation, due the same day; later is recorded as late."""
+    status = next_status(request, "verify")
+    complaint = request["complaint"]
+    if complaint["verified_at"]:
+        raise Conflict("this complaint was verified already")
+    at = clock.to_iso(now)
+    late = at > complaint["verify_due_at"]
+    verified = {**complaint, "verified_at": at, "verified_by": caller.user, "finding": data["finding"].strip(),
+                "verified_late": late}
+    note = ("late: " if late else "") + verified["finding"]
+    return Change({"status": status, "complaint": verified, "updated_at": at},
+                  [history_entry(at, caller.user, "verified", note)])
+
+
+def escalate(request, data, now, caller):
+    """A major complaint, or one beyond the desk's authority, goes to the estate's managers: from
+    now on only a manager (or the operator admin) replies to it and closes it. They find it in
+    ``GET …/service-requests?escalated=true``."""
+    status = next_status(request, "escalate")
+    at = clock.to_iso(now)
+    escalated = {**request["complaint"], "escalated": True, "escalated_at": at, "escalated_by": caller.user,
+                 "escalation_reason": data["reason"].strip()}
+    return Change({"status": status, "complaint": escalated, "updated_at": at},
+                  [history_entry(at, caller.user, "escalated", escalated["escalation_reason"])])
+
+
+def require_handler(request, caller):
+    """An escalated complaint is the manager's to answer and close."""
+    complaint = request.get("complaint") or {}
+    if complaint.get("escalated") and not set(caller.roles) & MANAGER_ROLES:
+        raise Forbidden("an escalated complaint is answered and closed by a manager")
+
+
+def require_verified(request):
+    complaint = request.get("complaint")
+    if complaint is not None and not complaint["verified_at"]:
+        raise Conflict("a complaint is verified before it is replied to")

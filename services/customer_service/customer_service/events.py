@@ -1,0 +1,20 @@
+"""The events customer service announces, each named here once (its contract is
+``contracts/events/customer_service/<type>.json``; ``tests/contracts`` reads these names).
+
+Domain steps list their events as ``(event_type, data)``; ``build`` makes each one with the
+outbox, which checks it against its contract before it is written.
+"""
+
+
+def build(outbox, estate_id, event_type, data):
+    if event_type == "service_request_created":
+        return outbox.event("service_request_created", estate_id, data)
+    if event_type == "service_request_closed":  # archive keeps the closed request
+        return outbox.event("service_request_closed", estate_id, data)
+    if event_type == "follow_up_requested":  # maintenance opens a follow-up work order
+        return outbox.event("follow_up_requested", estate_id, data)
+    if event_type == "renovation_review_requested":  # maintenance reviews the application
+        return outbox.event("renovation_review_requested", estate_id, data)
+    if event_type == "charge_raised":  # finance bills the renovation fees
+        return outbox.event("charge_raised", estate_id, data)
+    raise ValueError(f"customer service does not announce {event_type}")

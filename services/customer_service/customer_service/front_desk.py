@@ -1,0 +1,125 @@
+"""Front-desk services (前台): notices (公告) to an estate or a building, keys held in custody
+and their lending (托管钥匙), items left in custody with sign-off (物品寄存), visitors (访客登记)
+and the lending of convenience tools (便民工具).
+
+Names of people (a borrower, a visitor) are personal data: stored for the desk, never logged.
+"""
+from estate_common import clock
+from estate_common.errors import Conflict
+
+from .domain import Change, history_entry
+
+# status -> {action: next status}, per register. An action not listed is refused (409).
+KEY_TRANSITIONS = {
+    "in_custody": {"lend": "lent", "release": "released"},
+    "lent": {"return": "in_custody"},
+    "released": {},
+}
+CUSTODY_ITEM_TRANSITIONS = {
+    "held": {"sign_off": "collected"},
+    "collected": {},
+}
+TOOL_LOAN_TRANSITIONS = {
+    "out": {"return": "returned"},
+    "returned": {},
+}
+
+
+def next_status(table, what, status, action):
+    allowed = table[status]
+    if action not in allowed:
+        raise Conflict(f"a {what} that is {status.replace('_', ' ')} does not allow '{action}'")
+    return allowed[action]
+
+
+def _text(data, name):
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _base(doc_id, estate_id, now, user):
+    at = clock.to_iso(now)
+    return {"_id": doc_id, "estate_id": estate_id, "created_at": at, "updated_at": at, "created_by": user}
+
+
+# -- notices ----------------------------------------------------------------------
+
+def new_notice(notice_id, estate_id, data, now, user):
+    """A notice to the whole estate (building None) or to one building; kept as published."""
+    return {**_base(notice_id, estate_id, now, user), "title": data["title"].strip(), "body": data["body"].strip(),
+            "building": _text(data, "building"), "published_at": clock.to_iso(now), "published_by": user}
+
+
+# -- keys in custody --------------------------------------------------------------
+
+def new_key(key_id, estate_id, data, now, user):
+    at = clock.to_iso(now)
+    return {**_base(key_id, estate_id, now, user), "label": data["label"].strip(),
+            "household_id": data.get("household_id"), "notes": _text(data, "notes") or "",
+            "status": "in_custody", "loans": [], "released_at": None,
+            "history": [history_entry(at, user, "received")], "_rev": 0}
+
+
+def lend_key(key, data, now, user):
+    status = next_status(KEY_TRANSITIONS, "key", key["status"], "lend")
+    at = clock.to_iso(now)
+    loan = {"to": data["to"].strip(), "purpose": data["purpose"].strip(), "lent_at": at, "lent_by": user,
+            "returned_at": None, "returned_to": None}
+    return Change({"status": status, "loans": key["loans"] + [loan], "updated_at": at},
+                  [history_entry(at, user, "lent", loan["purpose"])])
+
+
+def return_key(key, data, now, user):
+    status = next_status(KEY_TRANSITIONS, "key", key["status"], "return")
+    at = clock.to_iso(now)
+    loans = key["loans"][:-1] + [dict(key["loans"][-1], returned_at=at, returned_to=user)]
+    return Change({"status": status, "loans": loans, "updated_at": at},
+                  [history_entry(at, user, "returned", _text(data, "notes") or None)])
+
+
+def release_key(key, data, now, user):
+    """The owner takes the key back: custody ends."""
+    status = next_status(KEY_TRANSITIONS, "key", key["status"], "release")
+    at = clock.to_iso(now)
+    return Change({"status": status, "released_at": at, "updated_at": at},
+                  [history_entry(at, user, "released", _text(data, "notes") or None)])
+
+
+# -- items left in custody --------------------------------------------------------
+
+def new_custody_item(item_id, estate_id, data, now, user):
+    return {**_base(item_id, estate_id, now, user), "description": data["description"].strip(),
+            "household_id": data.get("household_id"), "deposited_by": data["deposited_by"].strip(),
+            "for_whom": _text(data, "for_whom"), "status": "held", "received_at": clock.to_iso(now),
+            "signed_off_at": None, "signed_off_by": None, "handed_over_by": None, "_rev": 0}
+
+
+def sign_off_custody_item(item, data, now, user):
+    """The collector signs for the item (签收)."""
+    status = next_status(CUSTODY_ITEM_TRANSITIONS, "custody item", item["status"], "sign_off")
+    at = clock.to_iso(now)
+    return Change({"status": status, "signed_off_at": at, "signed_off_by": data["by"].strip(),
+                   "handed_over_by": user, "updated_at": at}, [])
+
+
+# -- visitors ---------------------------------------------------------------------
+
+def new_visitor(visitor_id, estate_id, data, now, user):
+    return {**_base(visitor_id, estate_id, now, user), "name": data["name"].strip(),
+            "household_id": data.get("household_id"), "purpose": data["purpose"].strip(),
+            "arrived_at": data.get("arrived_at") or clock.to_iso(now)}
+
+
+# -- convenience tools ------------------------------------------------------------
+
+def new_tool_loan(loan_id, estate_id, data, now, user):
+    return {**_base(loan_id, estate_id, now, user), "tool": data["tool"].strip(),
+            "borrower": data["borrower"].strip(), "household_id": data.get("household_id"),
+            "due_back_at": data.get("due_back_at"), "status": "out", "lent_at": clock.to_iso(now),
+            "lent_by": user, "returned_at": None, "returned_to": None, "_rev": 0}
+
+
+def return_tool(loan, data, now, user):
+    status = next_status(TOOL_LOAN_TRANSITIONS, "tool loan", loan["status"], "return")
+    at = clock.to_iso(now)
+    return Change({"status": status, "returned_at": at, "returned_to": user, "updated_at": at}, [])

@@ -1,0 +1,59 @@
+"""Answering and closing any request: reply (答复), close (结案), reopen (a consultation whose
+answer did not settle the matter). Complaint- and repair-specific guards come from their modules.
+"""
+from estate_common import clock
+from estate_common.errors import InvalidInput, field_error
+
+from . import complaints, repairs
+from .domain import Change, closed_event_data, history_entry, next_status
+
+
+def _validity(request, data):
+    """``valid``: the desk's judgement whether a complaint was justified (有效投诉), for the KPI."""
+    if "valid" not in data:
+        return {}
+    if request["kind"] != "complaint":
+        raise InvalidInput("only a complaint is judged valid or not",
+                           [field_error("data.valid", "is only for complaints")])
+    return {"valid": data["valid"]}
+
+
+def reply(request, data, now, caller):
+    complaints.require_handler(request, caller)
+    status = next_status(request, "reply")
+    complaints.require_verified(request)
+    at = clock.to_iso(now)
+    message = data["message"].strip()
+    changes = {"status": status, "reply": message, "updated_at": at, **_validity(request, data)}
+    if request.get("replied_at") is None:
+        changes["replied_at"] = at  # the first reply is what the deadline measures
+    if request.get("answered_at") is None:
+        changes["answered_at"] = at
+    return Change(changes, [history_entry(at, caller.user, "replied", message)])
+
+
+def close(request, data, now, caller):
+    """结案: the outcome is recorded (by default the last reply); archive keeps the closed request."""
+    complaints.require_handler(request, caller)
+    status = next_status(request, "close")
+    repairs.require_closable(request)
+    at = clock.to_iso(now)
+    outcome = (data.get("outcome") or "").strip() or request.get("reply")
+    changes = {"status": status, "closed_at": at, "outcome": outcome, "updated_at": at,
+               **_validity(request, data)}
+    if "satisfaction" in data:
+        changes["satisfaction"] = data["satisfaction"]
+    if request.get("answered_at") is None:
+        changes["answered_at"] = at  # e.g. a consultation answered on the spot
+    note = outcome if outcome else None
+    return Change(changes, [history_entry(at, caller.user, "closed", note)],
+                  [("service_request_closed", closed_event_data(request, at))])
+
+
+def reopen(request, data, now, caller):
+    """The owner comes back: the consultation's answer did not settle it (counts against the
+    consultation-accuracy KPI)."""
+    status = next_status(request, "reopen")
+    at = clock.to_iso(now)
+    return Change({"status": status, "reopen_count": request.get("reopen_count", 0) + 1, "updated_at": at},
+                  [history_entry(at, caller.user, "reopened", data["reason"].strip())])

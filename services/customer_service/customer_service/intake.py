@@ -1,0 +1,55 @@
+"""Registering a service request (登记): one register for every channel and kind, with its
+per-estate number, its due time and, by kind, the complaint record or the repair's promise."""
+from estate_common import clock
+from estate_common.errors import InvalidInput, field_error
+
+from . import complaints, repairs
+from .domain import due_at, history_entry
+
+ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair"}
+
+
+def check_fields(data):
+    """Fields that belong to one kind are refused on the others (400, naming the field)."""
+    errors = [field_error(f"data.{name}", f"is only for a {kind}")
+              for name, kind in ONLY_FOR.items() if name in data and data["kind"] != kind]
+    if errors:
+        raise InvalidInput("fields that do not belong to this kind of request", errors)
+
+
+def new_request(request_id, estate_id, data, number, created, rules, actor, earlier_repair_id=None):
+    stamp = clock.to_iso(created)
+    return {
+        "_id": request_id,
+        "estate_id": estate_id,
+        "number": number,
+        "kind": data["kind"],
+        "household_id": data["household_id"],
+        "channel": data["channel"],
+        "description": data["description"].strip(),
+        "related_request_id": data.get("related_request_id"),
+        "status": "open",
+        "due_at": due_at(data["kind"], created, rules),
+        "answered_at": None,
+        "overdue_at": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "created_by": actor,
+        "reply": None,
+        "replied_at": None,
+        "closed_at": None,
+        "outcome": None,
+        "satisfaction": None,
+        "valid": None,
+        "reopen_count": 0,
+        "complaint": complaints.details(data, created, rules),
+        **repairs.details(data, created, rules, earlier_repair_id),
+        "work_order_id": None,
+        "started_at": None,
+        "completed_at": None,
+        "return_visit_due_at": None,
+        "return_visits": [],
+        "follow_ups": [],
+        "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
+        "_rev": 0,
+    }

@@ -1,0 +1,117 @@
+"""The front desk's KPIs for one estate and one calendar month (UTC), each with its numerator
+and denominator so that a manager can check it; no denominator: value None ("no data").
+
+- complaint_timeliness 投诉处理及时率: complaints replied by their deadline ÷ complaints due in the month
+- complaint_satisfaction 投诉满意度: complaints closed in the month with a satisfied score (4–5) ÷
+  those closed with a score
+- complaint_verification 当天核实率: complaints registered in the month verified by their same-day
+  deadline ÷ complaints registered
+- return_visit_rate 回访率: repairs completed in the month with a return visit within 3 days ÷
+  repairs completed (target 100 %)
+- valid_complaint_rate 有效投诉率: complaints registered in the month judged valid ÷ households of
+  the estate (target below 1 %)
+- owner_satisfaction 业主满意度: satisfied answers (4–5) ÷ all answers, from the month's survey
+  answers (each service-line score is one answer) and return visits
+- average_satisfaction: the mean of the same answers (score out of 5)
+- consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
+  followed by a complaint on the same matter (``related_request_id``) ÷ consultations
+"""
+from datetime import datetime, timezone
+
+from estate_common import clock
+
+from .rules import SATISFIED_SCORE
+
+
+def period_bounds(period):
+    year, month = (int(part) for part in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=timezone.utc)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
+    return clock.to_iso(start), clock.to_iso(end)
+
+
+def kpi(numerator, denominator, unit="ratio", target=None, note=None):
+    value = round(numerator / denominator, 4) if denominator else None
+    out = {"numerator": numerator, "denominator": denominator, "value": value, "unit": unit}
+    if target is not None:
+        out["target"] = target
+    if note:
+        out["note"] = note
+    return out
+
+
+def _within(moment, start, end):
+    return moment is not None and start <= moment < end
+
+
+def _of(requests, kind):
+    return [r for r in requests if r["kind"] == kind]
+
+
+def complaint_timeliness(requests, start, end):
+    due = [r for r in _of(requests, "complaint") if _within(r["due_at"], start, end)]
+    on_time = [r for r in due if r.get("replied_at") and r["replied_at"] <= r["due_at"]]
+    return kpi(len(on_time), len(due))
+
+
+def complaint_satisfaction(requests, start, end):
+    rated = [r for r in _of(requests, "complaint")
+             if _within(r.get("closed_at"), start, end) and r.get("satisfaction") is not None]
+    return kpi(sum(1 for r in rated if r["satisfaction"] >= SATISFIED_SCORE), len(rated))
+
+
+def complaint_verification(requests, start, end):
+    registered = [r for r in _of(requests, "complaint") if _within(r["created_at"], start, end)]
+    in_time = [r for r in registered if r["complaint"]["verified_at"] and not r["complaint"]["verified_late"]]
+    return kpi(len(in_time), len(registered))
+
+
+def return_visit_rate(requests, start, end, target):
+    completed = [r for r in _of(requests, "repair") if _within(r.get("completed_at"), start, end)]
+    visited = [r for r in completed
+               if any(v["work_completed_at"] == r["completed_at"] and v["on_time"] for v in r.get("return_visits", []))]
+    return kpi(len(visited), len(completed), target=target)
+
+
+def valid_complaint_rate(requests, households, start, end, target):
+    valid = [r for r in _of(requests, "complaint") if _within(r["created_at"], start, end) and r.get("valid")]
+    return kpi(len(valid), households, target=target, note="target: below")
+
+
+def _satisfaction_scores(requests, answers, start, end):
+    scores = [score for a in answers if _within(a["answered_at"], start, end) for score in a["scores"].values()]
+    scores += [v["satisfaction"] for r in _of(requests, "repair") for v in r.get("return_visits", [])
+               if _within(v["visited_at"], start, end)]
+    return scores
+
+
+def owner_satisfaction(scores):
+    return kpi(sum(1 for s in scores if s >= SATISFIED_SCORE), len(scores))
+
+
+def average_satisfaction(scores):
+    return kpi(sum(scores), len(scores), unit="score")
+
+
+def consultation_accuracy(requests, complained_about, start, end):
+    asked = [r for r in _of(requests, "consultation") if _within(r["created_at"], start, end)]
+    accurate = [r for r in asked if not r.get("reopen_count") and r["_id"] not in complained_about]
+    return kpi(len(accurate), len(asked))
+
+
+def estate_kpis(period, requests, answers, households, complained_about, rules):
+    """``requests``: the estate's requests with any date in the month (see store.kpi_requests)."""
+    start, end = period_bounds(period)
+    scores = _satisfaction_scores(requests, answers, start, end)
+    return {
+        "complaint_timeliness": complaint_timeliness(requests, start, end),
+        "complaint_satisfaction": complaint_satisfaction(requests, start, end),
+        "complaint_verification": complaint_verification(requests, start, end),
+        "return_visit_rate": return_visit_rate(requests, start, end,
+                                               rules["return_visit_rate_target_percent"] / 100),
+        "valid_complaint_rate": valid_complaint_rate(requests, households, start, end,
+                                                     rules["valid_complaint_rate_target_percent"] / 100),
+        "owner_satisfaction": owner_satisfaction(scores),
+        "average_satisfaction": average_satisfaction(scores),
+        "consultation_accuracy": consultation_accuracy(requests, complained_about, start, end),
+    }

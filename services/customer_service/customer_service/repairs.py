@@ -1,0 +1,172 @@
+"""Repairs (报修) and return visits (回访).
+
+A repair is registered at once, the owner is told the time limit (``promised_by``);
+maintenance opens the work order (``work_order_created``: dispatched) and completes it
+(``work_order_completed``: completed, a return visit due within 3 days). A return visit
+records the owner's satisfaction; a problem found asks maintenance for a follow-up work
+order at once (``follow_up_requested``, the written notice, due within 24 hours), linked
+to the same request. Repeated repairs (same household and category within
+``repeat_repair_days``) and emergency repairs always get a return visit before they close.
+"""
+from datetime import timedelta
+
+from estate_common import clock, ids
+from estate_common.errors import Conflict
+
+from .domain import Change, allows, due_at, history_entry, next_status
+
+DEFAULT_CATEGORY = "other"
+
+
+def category_of(data):
+    return data.get("category") or DEFAULT_CATEGORY
+
+
+def repeat_window_start(created, rules):
+    """An earlier repair of the same household and category registered after this is 'similar'."""
+    return clock.to_iso(created - timedelta(days=rules["repeat_repair_days"]))
+
+
+def details(data, created, rules, earlier_repair_id):
+    """The repair part of a new request (neutral values for other kinds)."""
+    if data["kind"] != "repair":
+        return {"category": None, "promised_by": None, "repeat_of": None, "emergency": False,
+                "return_visit_required": False}
+    return {
+        "category": category_of(data),
+        "promised_by": due_at("repair", created, rules),
+        "repeat_of": earlier_repair_id,
+        "emergency": False,
+        "return_visit_required": earlier_repair_id is not None,
+    }
+
+
+def _seen(request, event):
+    return any(step.get("event_id") == event["event_id"] for step in request["history"])
+
+
+def dispatch_update(request, work_order_event):
+    """The change a new work order makes to its request, or None if it changes nothing."""
+    order = work_order_event["data"]
+    known = {request.get("work_order_id")} | {f.get("work_order_id") for f in request.get("follow_ups", [])}
+    if order["id"] in known or _seen(request, work_order_event):
+        return None  # this order was recorded already (a redelivered event)
+    at = work_order_event["occurred_at"]
+    changes = {"updated_at": at}
+    if order["source"]["type"] == "return_visit":
+        changes["follow_ups"] = [dict(f, work_order_id=order["id"]) if f["id"] == order["source"]["id"] else f
+                                 for f in request.get("follow_ups", [])]
+        note = f"follow-up work order {order['number']}"
+    else:
+        changes["work_order_id"] = order["id"]
+        note = f"work order {order['number']}"
+    if allows(request, "dispatch"):
+        changes["status"] = next_status(request, "dispatch")
+    if order["priority"] == "emergency":
+        changes.update(emergency=True, return_visit_required=True)
+    return Change(changes, [history_entry(at, work_order_event.get("actor"), "dispatched", note,
+                                          work_order_event["event_id"])])
+
+
+def completion_update(request, completed_event, rules):
+    """Maintenance completed the work: the request shows the completion time and owes a return
+    visit within ``return_visit_days``. None when it changes nothing (a redelivery, or a request
+    that is not waiting for this work)."""
+    order = completed_event["data"]
+    if request["kind"] != "repair" or _seen(request, completed_event) or not allows(request, "complete"):
+        return None
+    completed = clock.parse_iso(order["completed_at"])
+    emergency = request["emergency"] or order["priority"] == "emergency"
+    changes = {
+        "status": next_status(request, "complete"),
+        "completed_at": clock.to_iso(completed),
+        "return_visit_due_at": clock.to_iso(completed + timedelta(days=rules["return_visit_days"])),
+        "started_at": order["started_at"] or request.get("started_at"),
+        "emergency": emergency,
+        "return_visit_required": request["return_visit_required"] or emergency,
+        "updated_at": completed_event["occurred_at"],
+    }
+    if request.get("answered_at") is None:
+        changes["answered_at"] = changes["completed_at"]
+    if order["source"]["type"] == "return_visit":
+        changes["follow_ups"] = [dict(f, completed_at=changes["completed_at"]) if f["id"] == order["source"]["id"]
+                                 else f for f in request.get("follow_ups", [])]
+    elif not request.get("work_order_id"):
+        changes["work_order_id"] = order["id"]
+    note = f"work order {order['number']} signed off" + (" (emergency)" if order["priority"] == "emergency" else "")
+    return Change(changes, [history_entry(changes["completed_at"], completed_event.get("actor"), "completed", note,
+                                          completed_event["event_id"])])
+
+
+def return_visit(request, visit_id, data, now, rules, user):
+    """回访 of a completed repair: (change, visit). Only a completed repair takes one (else 409)."""
+    problem = data["problem_found"]
+    status = next_status(request, "return_visit_with_problem" if problem else "return_visit")
+    at = clock.to_iso(now)
+    visit = {
+        "id": visit_id,
+        "visited_at": at,
+        "by": user,
+        "satisfaction": data["satisfaction"],
+        "notes": (data.get("notes") or "").strip(),
+        "problem_found": problem,
+        "on_time": request["return_visit_due_at"] is None or at <= request["return_visit_due_at"],
+        "work_completed_at": request["completed_at"],
+        "follow_up_id": None,
+    }
+    changes = {"status": status, "updated_at": at}
+    entries = [history_entry(at, user, "return_visit",
+                             f"satisfaction {visit['satisfaction']}/5" + ("; problem found" if problem else ""))]
+    events = []
+    if problem:
+        follow_up = new_follow_up(request, visit, now, rules)
+        visit["follow_up_id"] = follow_up["id"]
+        changes["follow_ups"] = request.get("follow_ups", []) + [follow_up]
+        entries.append(history_entry(at, user, "follow_up_requested",
+                                     f"written notice to maintenance, due {follow_up['notice_due_at']}"))
+        events.append(("follow_up_requested", follow_up_event_data(request, visit, follow_up)))
+    changes["return_visits"] = request.get("return_visits", []) + [visit]
+    return Change(changes, entries, events), visit
+
+
+def new_follow_up(request, visit, now, rules):
+    return {
+        "id": ids.natural_id("fu", request["estate_id"], request["_id"], visit["id"]),
+        "return_visit_id": visit["id"],
+        "reason": "repeated_repair" if request.get("repeat_of") else "return_visit_problem",
+        "notice_due_at": clock.to_iso(now + timedelta(hours=rules["follow_up_notice_hours"])),
+        # The event is the written notice: it leaves with this write.
+        "notified_at": clock.to_iso(now),
+        "work_order_id": None,
+        "completed_at": None,
+    }
+
+
+def follow_up_event_data(request, visit, follow_up):
+    description = f"Problem found on the return visit of {request['number']}"
+    if visit["notes"]:
+        description += f": {visit['notes']}"
+    return {
+        "id": follow_up["id"],
+        "request_id": request["_id"],
+        "household_id": request["household_id"],
+        "description": description[:2000],
+        "reason": follow_up["reason"],
+        "notice_due_at": follow_up["notice_due_at"],
+    }
+
+
+def require_closable(request):
+    """A repeated or emergency repair is not closed before its return visit."""
+    if request["kind"] == "repair" and request["status"] == "completed" and request.get("return_visit_required"):
+        raise Conflict("a repeated or emergency repair gets its return visit before it is closed")
+
+
+def find_visit(request, visit_id):
+    return next((v for v in request.get("return_visits", []) if v["id"] == visit_id), None)
+
+
+def visit_view(request, visit):
+    """A return visit as the API shows it."""
+    follow_up = next((f for f in request.get("follow_ups", []) if f["id"] == visit["follow_up_id"]), None)
+    return {**visit, "estate_id": request["estate_id"], "request_id": request["_id"], "follow_up": follow_up}

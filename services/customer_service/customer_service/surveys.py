@@ -1,0 +1,60 @@
+"""Satisfaction surveys (满意度调查): at least once a year per estate, per service line
+(power, water, fire and security, cleaning, ...). One answer per household and survey."""
+from decimal import ROUND_HALF_UP, Decimal
+
+from estate_common import clock, ids
+from estate_common.errors import InvalidInput, field_error
+
+from .rules import SATISFIED_SCORE
+
+
+def new_survey(survey_id, estate_id, data, now, user):
+    at = clock.to_iso(now)
+    return {"_id": survey_id, "estate_id": estate_id, "title": data["title"].strip(), "year": data["year"],
+            "service_lines": list(data["service_lines"]), "created_at": at, "created_by": user}
+
+
+def answer_id(estate_id, survey_id, household_id):
+    """One answer per household and survey: a second one collides on _id."""
+    return ids.natural_id("sa", estate_id, survey_id, household_id)
+
+
+def new_answer(survey, data, now, user):
+    unknown = sorted(set(data["scores"]) - set(survey["service_lines"]))
+    if unknown:
+        raise InvalidInput("scores for service lines this survey does not ask about",
+                           [field_error(f"data.scores.{line}", "is not a service line of this survey")
+                            for line in unknown])
+    at = clock.to_iso(now)
+    return {"_id": answer_id(survey["estate_id"], survey["_id"], data["household_id"]),
+            "estate_id": survey["estate_id"], "survey_id": survey["_id"], "household_id": data["household_id"],
+            "scores": dict(data["scores"]), "comment": (data.get("comment") or "").strip(),
+            "answered_at": at, "created_at": at, "recorded_by": user}
+
+
+def same_answer(first, again):
+    return first["scores"] == again["scores"] and first["comment"] == again["comment"]
+
+
+def _round(value, places):
+    return float(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def tally(scores):
+    """Count, average and satisfied share (4–5 of 5) of a list of scores; None where there are none."""
+    count = len(scores)
+    satisfied = sum(1 for s in scores if s >= SATISFIED_SCORE)
+    return {
+        "answers": count,
+        "average": _round(Decimal(sum(scores)) / count, 2) if count else None,
+        "satisfied": satisfied,
+        "satisfied_share": _round(Decimal(satisfied) / count, 4) if count else None,
+    }
+
+
+def results(survey, answers):
+    lines = {line: tally([a["scores"][line] for a in answers if line in a["scores"]])
+             for line in survey["service_lines"]}
+    every_score = [score for a in answers for score in a["scores"].values()]
+    return {"survey_id": survey["_id"], "estate_id": survey["estate_id"], "title": survey["title"],
+            "year": survey["year"], "households": len(answers), "lines": lines, "overall": tally(every_score)}

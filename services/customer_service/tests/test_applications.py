@@ -1,0 +1,151 @@
+"""Move-in and renovation applications, without broker or store."""
+from datetime import datetime, timezone
+
+import pytest
+
+from customer_service import applications
+from customer_service.rules import DEFAULTS
+from estate_common.errors import Conflict, InvalidInput
+from estate_common.settings import effective
+from estate_common.testing import event
+
+NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+HOUSEHOLD = {"_id": "hh_1", "estate_id": "est_1", "area_m2": 89.37}
+
+
+def apply(kind="renovation", structural_change=False, **extra):
+    data = {"kind": kind, "household_id": "hh_1", "structural_change": structural_change,
+            "description": "new kitchen", **extra}
+    return applications.new_application("app_1", "est_1", data, NOW, "zhang")
+
+
+def reviewed(decision="approved"):
+    return event("maintenance", "renovation_reviewed", "est_1", {
+        "application_id": "app_1", "decision": decision, "reviewer": "Li (engineering)",
+        "notes": "load-bearing wall untouched", "reviewed_at": "2026-11-24T09:00:00.000Z"})
+
+
+def settled(charge_id, bill_id="bill_1"):
+    return event("finance", "bill_settled", "est_1", {
+        "bill_id": bill_id, "household_id": "hh_1", "item": "renovation_deposit", "period": None,
+        "amount_cents": 1, "settled_at": "2026-11-25T09:00:00.000Z",
+        "charge": {"service": "customer_service", "id": charge_id,
+                   "subject": {"type": "renovation_application", "id": "app_1"}}})
+
+
+def step(doc, change):
+    out = {**doc, **change.set}
+    out["history"] = doc["history"] + change.entries
+    return out
+
+
+def approved_application(rules=DEFAULTS):
+    application, _ = apply()
+    return step(application, applications.reviewed(application, reviewed(), HOUSEHOLD, rules))
+
+
+def test_a_renovation_goes_to_engineering_review():
+    application, events = apply()
+    assert application["status"] == "under_review"
+    [(kind, data)] = events
+    assert kind == "renovation_review_requested"
+    assert data == {"id": "app_1", "household_id": "hh_1", "kind": "renovation", "structural_change": False,
+                    "description": "new kitchen"}
+    event("customer_service", "renovation_review_requested", "est_1", data)  # fits its contract
+
+
+def test_a_move_in_needs_review_only_for_a_structural_change():
+    plain, events = apply("move_in")
+    assert plain["status"] == "approved" and events == []
+    structural, events = apply("move_in", structural_change=True)
+    assert structural["status"] == "under_review" and len(events) == 1
+
+
+def test_works_cannot_end_before_they_start():
+    applications.check({"works_from": "2026-12-01", "works_to": "2026-12-01"})
+    with pytest.raises(InvalidInput) as refused:
+        applications.check({"works_from": "2026-12-02", "works_to": "2026-12-01"})
+    assert refused.value.errors[0]["field"] == "data.works_to"
+
+
+def test_approval_requests_the_management_fee_by_area_and_the_deposit():
+    application = approved_application()
+    assert application["status"] == "fees_requested"
+    fees = {c["item"]: c["amount_cents"] for c in application["charges"]}
+    assert fees == {"renovation_management": 44685, "renovation_deposit": 200000}  # 89.37 m² × 5.00 CNY
+    change = applications.reviewed(apply()[0], reviewed(), HOUSEHOLD, DEFAULTS)
+    assert [e["action"] for e in change.entries] == ["approved", "fees_requested"]
+    assert [kind for kind, _ in change.events] == ["charge_raised", "charge_raised"]
+    for _, data in change.events:
+        assert data["subject"] == {"type": "renovation_application", "id": "app_1"} and data["collected"] is False
+        event("customer_service", "charge_raised", "est_1", data)
+
+
+def test_fees_are_estate_settings_and_rounded_half_up_to_the_cent():
+    rules = effective(DEFAULTS, {"renovation_management_fee_cents_per_m2": 350, "renovation_deposit_cents": 100000})
+    fees = {c["item"]: c["amount_cents"] for c in approved_application(rules)["charges"]}
+    assert fees == {"renovation_management": 31280, "renovation_deposit": 100000}  # 89.37 × 350 = 31279.5
+
+
+def test_a_rejected_review_ends_the_application_and_a_redelivery_changes_nothing():
+    application, _ = apply()
+    rejected = step(application, applications.reviewed(application, reviewed("rejected"), HOUSEHOLD, DEFAULTS))
+    assert rejected["status"] == "rejected" and rejected["charges"] == []
+    assert applications.reviewed(rejected, reviewed("approved"), HOUSEHOLD, DEFAULTS) is None
+    with pytest.raises(Conflict):
+        applications.start_works(rejected, {}, NOW, "zhang")
+
+
+def test_a_structural_move_in_approved_owes_no_fees_and_may_start():
+    application, _ = apply("move_in", structural_change=True)
+    approved = step(application, applications.reviewed(application, reviewed(), HOUSEHOLD, DEFAULTS))
+    assert approved["status"] == "approved" and approved["charges"] == []
+    assert applications.start_works(approved, {}, NOW, "zhang").set["status"] == "works_started"
+
+
+def test_works_wait_for_both_fees_to_be_paid():
+    application = approved_application()
+    with pytest.raises(Conflict):
+        applications.start_works(application, {}, NOW, "zhang")
+    management, deposit = application["charges"]
+    one_paid = step(application, applications.settled(application, settled(management["id"], "bill_1")))
+    assert one_paid["status"] == "fees_requested" and one_paid["charges"][0]["status"] == "paid"
+    assert applications.settled(one_paid, settled(management["id"], "bill_1")) is None  # redelivered
+    both_paid = step(one_paid, applications.settled(one_paid, settled(deposit["id"], "bill_2")))
+    assert both_paid["status"] == "fees_paid" and both_paid["charges"][1]["bill_id"] == "bill_2"
+    started = step(both_paid, applications.start_works(both_paid, {"notes": "crew of three"}, NOW, "zhang"))
+    assert started["status"] == "works_started" and started["works_started_at"]
+
+
+def test_a_bill_of_another_charge_is_not_ours():
+    assert applications.is_ours(None) is False
+    assert applications.is_ours({"service": "maintenance", "id": "x", "subject": {"type": "work_order", "id": "w"}}) \
+        is False
+    assert applications.settled(approved_application(), settled("chg_unknown")) is None
+
+
+def test_joint_acceptance_needs_both_sign_offs_and_a_pass():
+    application = approved_application()
+    for charge in application["charges"]:
+        application = step(application, applications.settled(application, settled(charge["id"], charge["id"])))
+    application = step(application, applications.start_works(application, {}, NOW, "zhang"))
+    with pytest.raises(InvalidInput) as refused:
+        applications.acceptance(application, {"customer_service_by": "Zhang", "maintenance_by": "  ", "passed": True},
+                                NOW, "zhang")
+    assert refused.value.errors[0]["field"] == "data.maintenance_by"
+    failed = step(application, applications.acceptance(application, {
+        "customer_service_by": "Zhang", "maintenance_by": "Li", "passed": False, "notes": "fire door missing"},
+        NOW, "zhang"))
+    assert failed["status"] == "works_started" and failed["accepted_at"] is None
+    accepted = step(failed, applications.acceptance(failed, {
+        "customer_service_by": "Zhang", "maintenance_by": "Li", "passed": True}, NOW, "zhang"))
+    assert accepted["status"] == "accepted" and len(accepted["acceptances"]) == 2
+    with pytest.raises(Conflict):
+        applications.acceptance(accepted, {"customer_service_by": "Zhang", "maintenance_by": "Li", "passed": True},
+                                NOW, "zhang")
+
+
+def test_every_status_has_its_row():
+    table = applications.TRANSITIONS
+    assert all(target in table for row in table.values() for target in row.values())
+    assert table["accepted"] == table["rejected"] == {}

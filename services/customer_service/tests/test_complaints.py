@@ -1,0 +1,98 @@
+"""Complaints (投诉): verified the same (local) day, escalated to the manager, replied within
+7 days; without broker or store."""
+from datetime import datetime
+
+import pytest
+
+from customer_service import complaints, handling, intake
+from customer_service.rules import DEFAULTS
+from estate_common.errors import Conflict, Forbidden
+from estate_common.nameko.caller import Caller
+from estate_common.settings import effective
+from estate_common.testing import staff
+
+AGENT = Caller(staff("zhang", ["agent"], ["est_1"]))
+MANAGER = Caller(staff("wang", ["manager"], ["est_1"]))
+ADMIN = Caller(staff("admin", ["operator_admin"], ["*"]))
+
+
+def at(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def complaint(created="2026-11-23T08:30:00Z", rules=DEFAULTS):
+    data = {"kind": "complaint", "household_id": "hh_1", "channel": "phone", "description": "noise",
+            "nature": "noise"}
+    return intake.new_request("sr_1", "est_1", data, "SR-2026-000001", at(created), rules, "zhang")
+
+
+@pytest.mark.parametrize("created, due", [
+    ("2026-11-23T08:30:00Z", "2026-11-23T16:00:00.000Z"),   # 16:30 in Beijing: until midnight there
+    ("2026-11-23T15:59:00Z", "2026-11-23T16:00:00.000Z"),   # 23:59 in Beijing: one minute
+    ("2026-11-23T16:00:00Z", "2026-11-24T16:00:00.000Z"),   # 00:00 in Beijing: the whole next day
+    ("2026-12-31T20:00:00Z", "2027-01-01T16:00:00.000Z"),   # across the year
+])
+def test_verification_is_due_by_the_end_of_the_local_day(created, due):
+    assert complaints.verify_due_at(at(created), DEFAULTS) == due
+
+
+def test_the_verification_day_and_local_time_are_estate_settings():
+    rules = effective(DEFAULTS, {"complaint_verify_days": 2, "utc_offset_hours": 1})
+    assert complaints.verify_due_at(at("2026-11-23T08:30:00Z"), rules) == "2026-11-24T23:00:00.000Z"
+
+
+def test_a_verification_the_same_day_is_on_time_and_a_later_one_is_marked_late():
+    on_time = complaints.verify(complaint(), {"finding": " drilling confirmed "}, at("2026-11-23T15:59:59Z"), AGENT)
+    assert on_time.set["status"] == "verified"
+    assert on_time.set["complaint"]["verified_late"] is False
+    assert on_time.set["complaint"]["finding"] == "drilling confirmed"
+    assert on_time.set["complaint"]["verified_by"] == "zhang"
+    late = complaints.verify(complaint(), {"finding": "drilling confirmed"}, at("2026-11-23T16:00:01Z"), AGENT)
+    assert late.set["complaint"]["verified_late"] is True and late.entries[0]["note"].startswith("late: ")
+
+
+def test_a_complaint_is_verified_once():
+    escalated = dict(complaint(), status="escalated")
+    verified = complaints.verify(escalated, {"finding": "confirmed"}, at("2026-11-23T09:00:00Z"), MANAGER)
+    assert verified.set["status"] == "escalated"  # verification does not undo the escalation
+    with pytest.raises(Conflict):
+        complaints.verify(dict(escalated, **verified.set), {"finding": "again"}, at("2026-11-23T10:00:00Z"), MANAGER)
+
+
+def test_a_complaint_is_verified_before_it_is_replied_to():
+    escalated = dict(complaint(), status="escalated")
+    with pytest.raises(Conflict):
+        handling.reply(escalated, {"message": "sorry"}, at("2026-11-24T09:00:00Z"), MANAGER)
+
+
+def test_an_escalated_complaint_is_answered_and_closed_by_a_manager():
+    change = complaints.escalate(complaint(), {"reason": " third time this month "}, at("2026-11-23T09:00:00Z"),
+                                 AGENT)
+    assert change.set["status"] == "escalated"
+    assert change.set["complaint"]["escalated"] is True
+    assert change.set["complaint"]["escalation_reason"] == "third time this month"
+    escalated = dict(complaint(), **change.set)
+    escalated["complaint"] = dict(escalated["complaint"], verified_at="2026-11-23T10:00:00.000Z")
+    with pytest.raises(Forbidden):
+        handling.reply(escalated, {"message": "we will act"}, at("2026-11-24T09:00:00Z"), AGENT)
+    replied = handling.reply(escalated, {"message": "we will act", "valid": True}, at("2026-11-24T09:00:00Z"), MANAGER)
+    assert replied.set["status"] == "replied" and replied.set["valid"] is True
+    closed_by_desk = dict(escalated, **replied.set)
+    with pytest.raises(Forbidden):
+        handling.close(closed_by_desk, {}, at("2026-11-25T09:00:00Z"), AGENT)
+    assert handling.close(closed_by_desk, {}, at("2026-11-25T09:00:00Z"), ADMIN).set["status"] == "closed"
+
+
+def test_a_replied_complaint_can_go_to_the_manager_when_the_owner_is_not_satisfied():
+    replied = dict(complaint(), status="replied")
+    assert complaints.escalate(replied, {"reason": "owner unhappy"}, at("2026-11-24T09:00:00Z"), AGENT).set[
+        "status"] == "escalated"
+
+
+def test_the_desk_replies_to_and_closes_a_complaint_it_did_not_escalate():
+    verified = dict(complaint(), status="verified")
+    verified["complaint"] = dict(verified["complaint"], verified_at="2026-11-23T10:00:00.000Z")
+    replied = handling.reply(verified, {"message": "fixed"}, at("2026-11-24T09:00:00Z"), AGENT)
+    closed = handling.close(dict(verified, **replied.set), {"valid": False, "satisfaction": 2},
+                            at("2026-11-24T10:00:00Z"), AGENT)
+    assert closed.set["valid"] is False and closed.set["satisfaction"] == 2 and closed.set["outcome"] == "fixed"

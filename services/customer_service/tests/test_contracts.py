@@ -1,0 +1,38 @@
+"""customer_service's contracts agree with its rules: the settings schema names every setting
+with its maximum, and the example bodies shown in the API docs are valid requests."""
+import pytest
+
+from customer_service.rules import DEFAULTS, MAXIMA
+from estate_common import contracts
+from gateway.routes import customer_service as routes
+
+BOOK = contracts.load()
+SCHEMAS = BOOK.openapi["components"]["schemas"]
+
+
+def template(path):
+    import re
+    return re.sub(r"<([^<>]+)>", r"{\1}", path)
+
+
+def test_the_settings_schema_is_rules_py():
+    properties = SCHEMAS["CustomerServiceSettingValues"]["properties"]
+    assert set(properties) == set(DEFAULTS)
+    for name, spec in properties.items():
+        assert (spec["minimum"], spec["maximum"], spec["default"]) == (1, MAXIMA[name], DEFAULTS[name]), name
+
+
+@pytest.mark.parametrize("route", [r for r in routes.ROUTES if r.body], ids=lambda r: f"{r.method} {r.path}")
+def test_every_example_body_is_a_valid_request(route):
+    operation = BOOK.openapi["paths"][template(route.path)][route.method.lower()]
+    media = operation["requestBody"]["content"]["application/json"]
+    payload = {"estate_id": "est_1", "data": media["example"]}
+    if route.id_param:
+        payload["id"] = "x_1"
+    assert BOOK.errors(f"rpc/customer_service/{route.rpc}.json#/input", payload) == []
+
+
+def test_a_renovation_charge_fits_what_finance_reads():
+    """The items customer service raises are among the items of the fixed charge contract."""
+    items = BOOK.documents["events/customer_service/charge_raised.json"]["properties"]["data"]["properties"]["item"]
+    assert {"renovation_management", "renovation_deposit"} <= set(items["enum"])

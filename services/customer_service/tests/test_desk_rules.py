@@ -1,0 +1,205 @@
+"""Surveys, the front-desk registers, the estate's settings and the KPIs, without broker or store."""
+from datetime import datetime, timezone
+
+import pytest
+
+from customer_service import estate_settings, front_desk, kpis, surveys
+from customer_service.rules import DEFAULTS
+from estate_common.errors import Conflict, Forbidden, InvalidInput
+from estate_common.nameko.caller import Caller
+from estate_common.testing import staff
+
+NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+
+
+# -- surveys ----------------------------------------------------------------------
+
+def survey():
+    return surveys.new_survey("sv_1", "est_1", {"title": " 2026 ", "year": 2026,
+                                                "service_lines": ["power", "water", "cleaning"]}, NOW, "zhang")
+
+
+def answer(household, scores, comment=""):
+    return surveys.new_answer(survey(), {"household_id": household, "scores": scores, "comment": comment}, NOW, "zhang")
+
+
+def test_one_answer_per_household_and_survey():
+    assert answer("hh_1", {"power": 5})["_id"] == answer("hh_1", {"water": 1})["_id"]
+    assert answer("hh_1", {"power": 5})["_id"] != answer("hh_2", {"power": 5})["_id"]
+
+
+def test_scores_for_lines_the_survey_does_not_ask_about_are_refused():
+    with pytest.raises(InvalidInput) as refused:
+        answer("hh_1", {"power": 5, "parking": 3})
+    assert [e["field"] for e in refused.value.errors] == ["data.scores.parking"]
+
+
+def test_results_average_each_line_and_count_the_satisfied():
+    answers = [answer("hh_1", {"power": 5, "water": 3}), answer("hh_2", {"power": 4, "water": 2}),
+               answer("hh_3", {"power": 2})]
+    results = surveys.results(survey(), answers)
+    assert results["households"] == 3 and results["title"] == "2026"
+    assert results["lines"]["power"] == {"answers": 3, "average": 3.67, "satisfied": 2, "satisfied_share": 0.6667}
+    assert results["lines"]["water"] == {"answers": 2, "average": 2.5, "satisfied": 0, "satisfied_share": 0.0}
+    assert results["lines"]["cleaning"] == {"answers": 0, "average": None, "satisfied": 0, "satisfied_share": None}
+    assert results["overall"] == {"answers": 5, "average": 3.2, "satisfied": 2, "satisfied_share": 0.4}
+
+
+def test_averages_round_half_up():
+    assert surveys.tally([4, 5, 5, 4, 4, 5, 4, 4])["average"] == 4.38  # 4.375
+    assert surveys.tally([1, 2])["average"] == 1.5
+
+
+# -- the front-desk registers -------------------------------------------------------
+
+def step(doc, change):
+    return {**doc, **change.set, "history": doc.get("history", []) + change.entries}
+
+
+def test_a_key_is_lent_and_returned_and_a_lent_key_cannot_be_lent_or_released():
+    key = front_desk.new_key("key_1", "est_1", {"label": " 3-1-1201 "}, NOW, "zhang")
+    assert key["status"] == "in_custody" and key["label"] == "3-1-1201"
+    lent = step(key, front_desk.lend_key(key, {"to": "plumber", "purpose": "boiler"}, NOW, "zhang"))
+    assert lent["status"] == "lent" and lent["loans"][0]["to"] == "plumber"
+    for action in (front_desk.lend_key, front_desk.release_key):
+        with pytest.raises(Conflict):
+            action(lent, {"to": "x", "purpose": "y"}, NOW, "zhang")
+    back = step(lent, front_desk.return_key(lent, {}, NOW, "li"))
+    assert back["status"] == "in_custody" and back["loans"][0]["returned_to"] == "li"
+    with pytest.raises(Conflict):
+        front_desk.return_key(back, {}, NOW, "li")
+    released = step(back, front_desk.release_key(back, {}, NOW, "li"))
+    assert released["status"] == "released" and released["released_at"]
+    with pytest.raises(Conflict):
+        front_desk.lend_key(released, {"to": "x", "purpose": "y"}, NOW, "zhang")
+
+
+def test_an_item_in_custody_is_signed_off_once():
+    item = front_desk.new_custody_item("ci_1", "est_1", {"description": "parcel", "deposited_by": "courier"}, NOW, "z")
+    collected = step(item, front_desk.sign_off_custody_item(item, {"by": "owner"}, NOW, "zhang"))
+    assert collected["status"] == "collected" and collected["signed_off_by"] == "owner"
+    assert collected["handed_over_by"] == "zhang"
+    with pytest.raises(Conflict):
+        front_desk.sign_off_custody_item(collected, {"by": "someone else"}, NOW, "zhang")
+
+
+def test_a_tool_is_returned_once():
+    loan = front_desk.new_tool_loan("tl_1", "est_1", {"tool": "ladder", "borrower": "owner"}, NOW, "zhang")
+    returned = step(loan, front_desk.return_tool(loan, {}, NOW, "zhang"))
+    assert returned["status"] == "returned"
+    with pytest.raises(Conflict):
+        front_desk.return_tool(returned, {}, NOW, "zhang")
+
+
+def test_a_notice_goes_to_the_estate_or_one_building():
+    assert front_desk.new_notice("nt_1", "est_1", {"title": "t", "body": "b"}, NOW, "z")["building"] is None
+    assert front_desk.new_notice("nt_2", "est_1", {"title": "t", "body": "b", "building": "3"}, NOW, "z")[
+        "building"] == "3"
+
+
+def test_a_visitor_arrives_now_unless_told():
+    assert front_desk.new_visitor("v", "est_1", {"name": "n", "purpose": "p"}, NOW, "z")["arrived_at"] == \
+        "2026-11-23T08:30:00.000Z"
+
+
+# -- settings -----------------------------------------------------------------------
+
+def test_settings_are_a_managers_and_checked_by_name():
+    estate_settings.require_manager(Caller(staff("w", ["manager"], ["est_1"])))
+    with pytest.raises(Forbidden):
+        estate_settings.require_manager(Caller(staff("z", ["agent"], ["est_1"])))
+    estate_settings.check({"complaint_reply_days": 5})
+    with pytest.raises(InvalidInput) as refused:
+        estate_settings.check({"complaint_reply_days": 0, "colour": 3, "return_visit_days": True})
+    assert {e["field"] for e in refused.value.errors} == {"complaint_reply_days", "colour", "return_visit_days"}
+    with pytest.raises(InvalidInput) as too_big:
+        estate_settings.check({"utc_offset_hours": 15})
+    assert too_big.value.errors[0]["field"] == "utc_offset_hours"
+    view = estate_settings.view("est_1", {"complaint_reply_days": 5})
+    assert view["values"]["complaint_reply_days"] == 5 and view["defaults"] == DEFAULTS
+
+
+# -- KPIs ---------------------------------------------------------------------------
+
+def test_a_period_is_a_utc_calendar_month():
+    assert kpis.period_bounds("2026-11") == ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")
+    assert kpis.period_bounds("2026-12") == ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")
+
+
+def test_no_denominator_is_no_data():
+    assert kpis.kpi(0, 0) == {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio"}
+    assert kpis.kpi(1, 3, target=1.0)["value"] == 0.3333
+
+
+def complaint(created, due, replied=None, valid=None, verified=None, late=None, closed=None, satisfaction=None,
+              related=None):
+    return {"_id": f"sr_{created}", "kind": "complaint", "created_at": created, "due_at": due, "replied_at": replied,
+            "valid": valid, "closed_at": closed, "satisfaction": satisfaction, "related_request_id": related,
+            "complaint": {"verified_at": verified, "verified_late": late}}
+
+
+def test_the_complaint_kpis():
+    requests = [
+        complaint("2026-11-01T00:00:00.000Z", "2026-11-08T00:00:00.000Z", replied="2026-11-07T00:00:00.000Z",
+                  valid=True, verified="2026-11-01T01:00:00.000Z", late=False,
+                  closed="2026-11-09T00:00:00.000Z", satisfaction=5),
+        complaint("2026-11-10T00:00:00.000Z", "2026-11-17T00:00:00.000Z", replied="2026-11-18T00:00:00.000Z",
+                  valid=False, verified="2026-11-12T00:00:00.000Z", late=True,
+                  closed="2026-11-20T00:00:00.000Z", satisfaction=2),
+        complaint("2026-11-28T00:00:00.000Z", "2026-12-05T00:00:00.000Z"),  # due next month
+        complaint("2026-10-28T00:00:00.000Z", "2026-11-04T00:00:00.000Z"),  # due this month, never replied
+    ]
+    found = kpis.estate_kpis("2026-11", requests, [], 150, set(), DEFAULTS)
+    assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 3, "value": 0.3333, "unit": "ratio"}
+    assert found["complaint_satisfaction"]["numerator"] == 1 and found["complaint_satisfaction"]["denominator"] == 2
+    assert found["complaint_verification"]["numerator"] == 1 and found["complaint_verification"]["denominator"] == 3
+    assert found["valid_complaint_rate"] == {"numerator": 1, "denominator": 150, "value": 0.0067, "unit": "ratio",
+                                             "target": 0.01, "note": "target: below"}
+
+
+def repair(completed, visits):
+    return {"_id": f"sr_{completed}", "kind": "repair", "created_at": "2026-10-01T00:00:00.000Z", "due_at": None,
+            "completed_at": completed, "return_visits": visits}
+
+
+def visit(at, completed, on_time, satisfaction=5):
+    return {"visited_at": at, "work_completed_at": completed, "on_time": on_time, "satisfaction": satisfaction}
+
+
+def test_the_return_visit_rate_counts_visits_within_three_days_of_the_completion():
+    done = "2026-11-10T00:00:00.000Z"
+    requests = [repair(done, [visit("2026-11-11T00:00:00.000Z", done, True)]),
+                repair(done, [visit("2026-11-15T00:00:00.000Z", done, False, 3)]),
+                repair(done, []),
+                repair("2026-11-20T00:00:00.000Z", [visit("2026-11-11T00:00:00.000Z", done, True)]),  # older visit
+                repair("2026-10-20T00:00:00.000Z", [])]  # completed last month
+    found = kpis.estate_kpis("2026-11", requests, [], 0, set(), DEFAULTS)
+    assert found["return_visit_rate"] == {"numerator": 1, "denominator": 4, "value": 0.25, "unit": "ratio",
+                                          "target": 1.0}
+    assert found["valid_complaint_rate"]["value"] is None  # no households: no data
+
+
+def test_owner_satisfaction_counts_every_survey_score_and_return_visit():
+    done = "2026-11-10T00:00:00.000Z"
+    requests = [repair(done, [visit("2026-11-11T00:00:00.000Z", done, True, 5),
+                              visit("2026-10-11T00:00:00.000Z", done, True, 1)])]  # last month: not counted
+    answers = [{"answered_at": "2026-11-02T00:00:00.000Z", "scores": {"power": 4, "water": 2}},
+               {"answered_at": "2026-12-02T00:00:00.000Z", "scores": {"power": 1}}]
+    found = kpis.estate_kpis("2026-11", requests, answers, 0, set(), DEFAULTS)
+    assert found["owner_satisfaction"] == {"numerator": 2, "denominator": 3, "value": 0.6667, "unit": "ratio"}
+    assert found["average_satisfaction"] == {"numerator": 11, "denominator": 3, "value": 3.6667, "unit": "score"}
+
+
+def test_consultation_accuracy_counts_neither_reopened_nor_complained_about():
+    def consultation(name, reopened=0):
+        return {"_id": name, "kind": "consultation", "created_at": "2026-11-05T00:00:00.000Z", "due_at": None,
+                "reopen_count": reopened}
+    requests = [consultation("c1"), consultation("c2", reopened=1), consultation("c3"), consultation("c4")]
+    found = kpis.estate_kpis("2026-11", requests, [], 0, {"c3"}, DEFAULTS)
+    assert found["consultation_accuracy"]["numerator"] == 2 and found["consultation_accuracy"]["denominator"] == 4
+
+
+def test_kpi_targets_are_estate_settings():
+    rules = {**DEFAULTS, "return_visit_rate_target_percent": 95, "valid_complaint_rate_target_percent": 2}
+    found = kpis.estate_kpis("2026-11", [], [], 10, set(), rules)
+    assert found["return_visit_rate"]["target"] == 0.95 and found["valid_complaint_rate"]["target"] == 0.02

@@ -1,0 +1,177 @@
+"""Repairs and return visits (报修, 回访), without broker or store: events built as maintenance
+publishes them (contracts checked)."""
+from datetime import datetime, timezone
+
+import pytest
+
+from customer_service import handling, intake, repairs
+from customer_service.rules import DEFAULTS
+from estate_common.errors import Conflict
+from estate_common.nameko.caller import Caller
+from estate_common.settings import effective
+from estate_common.testing import event, staff
+
+AGENT = Caller(staff("zhang", ["agent"], ["est_1"]))
+CREATED = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+
+
+def at(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def repair(repeat_of=None):
+    data = {"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "leak", "category": "water"}
+    return intake.new_request("sr_1", "est_1", data, "SR-2026-000001", CREATED, DEFAULTS, "zhang", repeat_of)
+
+
+def order_created(order_id="wo_1", source=("service_request", "sr_1"), priority="normal"):
+    return event("maintenance", "work_order_created", "est_1", {
+        "id": order_id, "number": "WO-2026-000001", "source": {"type": source[0], "id": source[1]},
+        "request_id": "sr_1", "household_id": "hh_1", "priority": priority, "status": "pending",
+        "created_at": "2026-11-23T08:31:00.000Z"})
+
+
+def order_completed(order_id="wo_1", source=("service_request", "sr_1"), priority="normal",
+                    completed="2026-11-24T10:00:00.000Z"):
+    return event("maintenance", "work_order_completed", "est_1", {
+        "id": order_id, "number": "WO-2026-000001", "source": {"type": source[0], "id": source[1]},
+        "request_id": "sr_1", "household_id": "hh_1", "priority": priority,
+        "reported_at": "2026-11-23T08:30:00.000Z", "started_at": "2026-11-23T13:00:00.000Z",
+        "completed_at": completed, "charge_cents": 0, "material_cost_cents": 1200, "labour_cost_cents": 5000,
+        "signed_by": "owner"})
+
+
+def step(request, change):
+    out = {**request, **change.set}
+    out["history"] = request["history"] + change.entries
+    return out
+
+
+def completed_repair(**kwargs):
+    request = step(repair(**kwargs), repairs.dispatch_update(repair(**kwargs), order_created()))
+    return step(request, repairs.completion_update(request, order_completed(), DEFAULTS))
+
+
+def test_the_work_order_dispatches_its_request_once():
+    request = repair()
+    change = repairs.dispatch_update(request, order_created())
+    assert change.set["status"] == "dispatched" and change.set["work_order_id"] == "wo_1"
+    assert change.entries[0]["action"] == "dispatched" and change.entries[0]["event_id"]
+    assert repairs.dispatch_update(step(request, change), order_created()) is None
+
+
+def test_an_emergency_order_makes_the_return_visit_compulsory():
+    change = repairs.dispatch_update(repair(), order_created(priority="emergency"))
+    assert change.set["emergency"] is True and change.set["return_visit_required"] is True
+
+
+def test_completion_shows_the_time_and_a_return_visit_due_in_three_days():
+    request = completed_repair()
+    assert request["status"] == "completed" and request["completed_at"] == "2026-11-24T10:00:00.000Z"
+    assert request["return_visit_due_at"] == "2026-11-27T10:00:00.000Z"
+    assert request["started_at"] == "2026-11-23T13:00:00.000Z" and request["answered_at"] == request["completed_at"]
+    assert request["return_visit_required"] is False
+
+
+def test_the_return_visit_window_is_an_estate_setting():
+    request = step(repair(), repairs.dispatch_update(repair(), order_created()))
+    rules = effective(DEFAULTS, {"return_visit_days": 1})
+    change = repairs.completion_update(request, order_completed(), rules)
+    assert change.set["return_visit_due_at"] == "2026-11-25T10:00:00.000Z"
+
+
+def test_a_redelivered_completion_changes_nothing():
+    request = step(repair(), repairs.dispatch_update(repair(), order_created()))
+    done = order_completed()
+    request = step(request, repairs.completion_update(request, done, DEFAULTS))
+    assert repairs.completion_update(request, done, DEFAULTS) is None
+
+
+def test_a_completion_before_the_creation_event_still_completes_the_request():
+    change = repairs.completion_update(repair(), order_completed(), DEFAULTS)
+    assert change.set["status"] == "completed" and change.set["work_order_id"] == "wo_1"
+    late_dispatch = repairs.dispatch_update(step(repair(), change), order_created())
+    assert late_dispatch is None
+
+
+def test_an_emergency_completion_requires_a_return_visit():
+    request = step(repair(), repairs.dispatch_update(repair(), order_created()))
+    change = repairs.completion_update(request, order_completed(priority="emergency"), DEFAULTS)
+    assert change.set["emergency"] is True and change.set["return_visit_required"] is True
+
+
+def test_a_return_visit_only_follows_a_completed_repair():
+    with pytest.raises(Conflict):
+        repairs.return_visit(repair(), "rv_1", {"satisfaction": 5, "problem_found": False},
+                             at("2026-11-24T12:00:00Z"), DEFAULTS, "zhang")
+
+
+def test_a_return_visit_within_three_days_is_on_time_and_a_later_one_is_not():
+    change, visit = repairs.return_visit(completed_repair(), "rv_1", {"satisfaction": 4, "notes": " fine ",
+                                                                      "problem_found": False},
+                                         at("2026-11-27T10:00:00Z"), DEFAULTS, "zhang")
+    assert change.set["status"] == "visited" and change.events == []
+    assert visit["on_time"] is True and visit["notes"] == "fine" and visit["follow_up_id"] is None
+    assert visit["work_completed_at"] == "2026-11-24T10:00:00.000Z"
+    _, late = repairs.return_visit(completed_repair(), "rv_2", {"satisfaction": 4, "problem_found": False},
+                                   at("2026-11-27T10:00:01Z"), DEFAULTS, "zhang")
+    assert late["on_time"] is False
+
+
+def test_a_problem_found_asks_maintenance_for_a_follow_up_within_24_hours():
+    request = completed_repair()
+    change, visit = repairs.return_visit(request, "rv_1", {"satisfaction": 2, "notes": "still dripping",
+                                                           "problem_found": True},
+                                         at("2026-11-25T09:00:00Z"), DEFAULTS, "zhang")
+    assert change.set["status"] == "follow_up"
+    [follow_up] = change.set["follow_ups"]
+    assert visit["follow_up_id"] == follow_up["id"]
+    assert follow_up["notice_due_at"] == "2026-11-26T09:00:00.000Z"
+    assert follow_up["notified_at"] == "2026-11-25T09:00:00.000Z" and follow_up["reason"] == "return_visit_problem"
+    [(kind, data)] = change.events
+    assert kind == "follow_up_requested"
+    assert data["request_id"] == "sr_1" and data["id"] == follow_up["id"]
+    assert data["description"] == "Problem found on the return visit of SR-2026-000001: still dripping"
+    event("customer_service", "follow_up_requested", "est_1", data)  # fits its contract
+    assert [e["action"] for e in change.entries] == ["return_visit", "follow_up_requested"]
+
+
+def test_the_notice_deadline_is_an_estate_setting_and_a_repeat_gives_its_reason():
+    rules = effective(DEFAULTS, {"follow_up_notice_hours": 4})
+    change, _ = repairs.return_visit(completed_repair(repeat_of="sr_0"), "rv_1",
+                                     {"satisfaction": 1, "problem_found": True}, at("2026-11-25T09:00:00Z"),
+                                     rules, "zhang")
+    [follow_up] = change.set["follow_ups"]
+    assert follow_up["notice_due_at"] == "2026-11-25T13:00:00.000Z" and follow_up["reason"] == "repeated_repair"
+
+
+def test_the_follow_up_order_is_linked_and_its_completion_owes_a_new_return_visit():
+    request = completed_repair()
+    change, visit = repairs.return_visit(request, "rv_1", {"satisfaction": 2, "problem_found": True},
+                                         at("2026-11-25T09:00:00Z"), DEFAULTS, "zhang")
+    request = step(request, change)
+    follow_up_id = visit["follow_up_id"]
+    created = order_created("wo_2", ("return_visit", follow_up_id))
+    request = step(request, repairs.dispatch_update(request, created))
+    assert request["status"] == "dispatched" and request["work_order_id"] == "wo_1"
+    assert request["follow_ups"][0]["work_order_id"] == "wo_2"
+    assert repairs.dispatch_update(request, created) is None
+    done = order_completed("wo_2", ("return_visit", follow_up_id), completed="2026-11-26T15:00:00.000Z")
+    request = step(request, repairs.completion_update(request, done, DEFAULTS))
+    assert request["status"] == "completed" and request["return_visit_due_at"] == "2026-11-29T15:00:00.000Z"
+    assert request["follow_ups"][0]["completed_at"] == "2026-11-26T15:00:00.000Z"
+    assert request["answered_at"] == "2026-11-24T10:00:00.000Z"  # the first completion answered the repair
+
+
+def test_a_repeated_or_emergency_repair_is_not_closed_before_its_return_visit():
+    required = completed_repair(repeat_of="sr_0")
+    with pytest.raises(Conflict):
+        handling.close(required, {}, at("2026-11-25T09:00:00Z"), AGENT)
+    change, _ = repairs.return_visit(required, "rv_1", {"satisfaction": 5, "problem_found": False},
+                                     at("2026-11-25T09:00:00Z"), DEFAULTS, "zhang")
+    assert handling.close(step(required, change), {}, at("2026-11-25T10:00:00Z"), AGENT).set["status"] == "closed"
+
+
+def test_an_ordinary_repair_may_be_closed_without_a_return_visit_and_it_then_counts_as_missed():
+    closed = handling.close(completed_repair(), {}, at("2026-11-25T09:00:00Z"), AGENT)
+    assert closed.set["status"] == "closed"

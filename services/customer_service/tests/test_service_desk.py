@@ -1,0 +1,261 @@
+"""Surveys, notices, the front-desk registers, applications, settings and KPIs through the
+entrypoints, on the embedded store; maintenance's and finance's answers as events."""
+from datetime import timedelta
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.testing import as_caller, event, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+
+
+def create(method, desk, key=None, **data):
+    as_caller(desk, AGENT, idempotency_key=key)
+    return getattr(desk, method)({"estate_id": ESTATE, "data": data})
+
+
+def act(method, desk, doc, **data):
+    return getattr(desk, method)({"estate_id": ESTATE, "id": doc["id"], "data": data})
+
+
+def listing(method, desk, **filters):
+    return [d["id"] for d in getattr(desk, method)({"estate_id": ESTATE, "filters": filters})["items"]]
+
+
+# -- surveys ------------------------------------------------------------------------
+
+def test_a_survey_collects_one_answer_per_household_and_tallies_the_lines(desk):
+    survey = create("create_survey", desk, title="2026 owner satisfaction", year=2026,
+                    service_lines=["power", "water", "fire_security"])
+    first = act("answer_survey", desk, survey, household_id="hh_1", scores={"power": 5, "water": 3},
+                comment="more light in the garage")
+    assert act("answer_survey", desk, survey, household_id="hh_1", scores={"power": 5, "water": 3},
+               comment="more light in the garage") == first  # the same answer again
+    with pytest.raises(Conflict):
+        act("answer_survey", desk, survey, household_id="hh_1", scores={"power": 1})
+    act("answer_survey", desk, survey, household_id="hh_2", scores={"power": 4, "fire_security": 2})
+    results = desk.survey_results({"estate_id": ESTATE, "id": survey["id"]})
+    assert results["households"] == 2
+    assert results["lines"]["power"] == {"answers": 2, "average": 4.5, "satisfied": 2, "satisfied_share": 1.0}
+    assert results["lines"]["fire_security"]["satisfied_share"] == 0.0
+    assert listing("list_surveys", desk, year="2026") == [survey["id"]]
+    assert listing("list_surveys", desk, year="2025") == []
+
+
+def test_a_survey_answer_names_a_known_household_and_the_survey_lines(desk):
+    survey = create("create_survey", desk, title="t", year=2026, service_lines=["power"])
+    with pytest.raises(BusinessRuleViolation):
+        act("answer_survey", desk, survey, household_id="hh_elsewhere", scores={"power": 5})
+    with pytest.raises(InvalidInput) as refused:
+        act("answer_survey", desk, survey, household_id="hh_1", scores={"parking": 5})
+    assert refused.value.errors[0]["field"] == "data.scores.parking"
+    with pytest.raises(InvalidInput):
+        act("answer_survey", desk, survey, household_id="hh_1", scores={"power": 6})
+    with pytest.raises(NotFound):
+        act("answer_survey", desk, {"id": "sv_nowhere"}, household_id="hh_1", scores={"power": 5})
+
+
+# -- notices and registers -------------------------------------------------------------
+
+def test_notices_go_to_the_estate_or_a_building(desk):
+    everyone = create("create_notice", desk, title="Fire drill", body="Saturday 10:00")
+    building = create("create_notice", desk, title="Water cut", body="Friday 9-12", building="3")
+    assert listing("list_notices", desk) == [everyone["id"], building["id"]]
+    assert listing("list_notices", desk, building="3") == [building["id"]]
+
+
+def test_a_key_is_lent_returned_and_released_and_illegal_steps_conflict(desk):
+    key = create("register_key", desk, label="3-1-1201 front door", household_id="hh_1")
+    with pytest.raises(Conflict):
+        act("return_key", desk, key)
+    lent = act("lend_key", desk, key, to="plumber", purpose="boiler repair")
+    assert lent["status"] == "lent" and listing("list_keys", desk, status="lent") == [key["id"]]
+    with pytest.raises(Conflict):
+        act("lend_key", desk, key, to="someone else", purpose="x")
+    act("return_key", desk, key)
+    released = act("release_key", desk, key)
+    assert released["status"] == "released" and [h["action"] for h in released["history"]] == [
+        "received", "lent", "returned", "released"]
+    with pytest.raises(BusinessRuleViolation):
+        create("register_key", desk, label="x", household_id="hh_elsewhere")
+
+
+def test_an_item_in_custody_is_signed_off_once(desk):
+    item = create("register_custody_item", desk, description="parcel", deposited_by="courier", household_id="hh_2")
+    signed = act("sign_off_custody_item", desk, item, by="owner")
+    assert signed["status"] == "collected" and signed["handed_over_by"] == "zhang"
+    with pytest.raises(Conflict):
+        act("sign_off_custody_item", desk, item, by="owner")
+    assert listing("list_custody_items", desk, status="held") == []
+
+
+def test_visitors_and_tool_loans_are_registered(desk):
+    visitor = create("register_visitor", desk, name="Ms Liu", purpose="visiting family", household_id="hh_1")
+    assert listing("list_visitors", desk, household_id="hh_1") == [visitor["id"]]
+    loan = create("lend_tool", desk, key="ladder-1", tool="ladder", borrower="owner of 1201")
+    assert create("lend_tool", desk, key="ladder-1", tool="ladder", borrower="owner of 1201") == loan
+    assert act("return_tool", desk, loan)["status"] == "returned"
+    with pytest.raises(Conflict):
+        act("return_tool", desk, loan)
+    with pytest.raises(NotFound):
+        act("return_tool", desk, {"id": "tl_nowhere"})
+
+
+# -- move-in and renovation applications ---------------------------------------------
+
+def reviewed(application, decision="approved"):
+    return event("maintenance", "renovation_reviewed", ESTATE, {
+        "application_id": application["id"], "decision": decision, "reviewer": "Li", "notes": "ok",
+        "reviewed_at": clock.now_iso()})
+
+
+def settled(application, charge, bill_id):
+    return event("finance", "bill_settled", ESTATE, {
+        "bill_id": bill_id, "household_id": "hh_1", "item": charge["item"], "period": None,
+        "amount_cents": charge["amount_cents"], "settled_at": clock.now_iso(),
+        "charge": {"service": "customer_service", "id": charge["id"],
+                   "subject": {"type": "renovation_application", "id": application["id"]}}})
+
+
+def shown(desk, application):
+    return desk.get_application({"estate_id": ESTATE, "id": application["id"]})
+
+
+def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
+    application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=True,
+                         description="open the kitchen wall", works_from="2026-12-01", works_to="2027-01-31")
+    assert application["status"] == "under_review"
+    [asked] = desk.outbox.of_type("renovation_review_requested")
+    assert asked["data"]["id"] == application["id"] and asked["data"]["structural_change"] is True
+    with pytest.raises(Conflict):
+        act("start_works", desk, application)  # no review, no renovation
+    review = reviewed(application)
+    desk.on_renovation_reviewed(review)
+    desk.on_renovation_reviewed(review)  # redelivered
+    charges = shown(desk, application)["charges"]
+    assert shown(desk, application)["status"] == "fees_requested"
+    raised = desk.outbox.of_type("charge_raised")
+    assert [(e["data"]["item"], e["data"]["amount_cents"]) for e in raised] == [
+        ("renovation_management", 44685), ("renovation_deposit", 200000)]
+    assert [e["data"]["id"] for e in raised] == [c["id"] for c in charges]
+    desk.on_bill_settled(settled(application, charges[0], "bill_1"))
+    assert shown(desk, application)["status"] == "fees_requested"
+    with pytest.raises(Conflict):
+        act("start_works", desk, application)
+    desk.on_bill_settled(settled(application, charges[1], "bill_2"))
+    desk.on_bill_settled(settled(application, charges[1], "bill_2"))  # redelivered
+    assert shown(desk, application)["status"] == "fees_paid"
+    assert act("start_works", desk, application)["status"] == "works_started"
+    failed = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
+                 passed=False, notes="fire door missing")
+    assert failed["status"] == "works_started"
+    with pytest.raises(InvalidInput) as refused:
+        act("record_acceptance", desk, application, customer_service_by="Zhang", passed=True)
+    assert refused.value.errors[0]["field"] == "data.maintenance_by"
+    accepted = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
+                   passed=True)
+    assert accepted["status"] == "accepted" and accepted["accepted_at"]
+    assert [h["action"] for h in accepted["history"]] == [
+        "submitted", "review_requested", "approved", "fees_requested", "fee_paid", "fee_paid", "fees_paid",
+        "works_started", "acceptance_failed", "accepted"]
+    assert listing("list_applications", desk, status="accepted") == [application["id"]]
+
+
+def test_a_rejected_renovation_stops_and_bills_of_others_are_ignored(desk):
+    application = create("create_application", desk, kind="renovation", household_id="hh_2",
+                         structural_change=False, description="new floors")
+    desk.on_renovation_reviewed(reviewed(application, "rejected"))
+    assert shown(desk, application)["status"] == "rejected" and desk.outbox.of_type("charge_raised") == []
+    other = event("finance", "bill_settled", ESTATE, {
+        "bill_id": "bill_9", "household_id": "hh_2", "item": "repair", "period": None, "amount_cents": 100,
+        "settled_at": clock.now_iso(), "charge": {"service": "maintenance", "id": "chg_9",
+                                                  "subject": {"type": "work_order", "id": application["id"]}}})
+    desk.on_bill_settled(other)
+    assert shown(desk, application)["status"] == "rejected"
+
+
+def test_a_plain_move_in_needs_no_review_nor_fees(desk):
+    application = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                         description="moving in on Saturday")
+    assert application["status"] == "approved" and desk.outbox.published == []
+    assert act("start_works", desk, application)["status"] == "works_started"
+
+
+def test_works_cannot_end_before_they_start(desk):
+    with pytest.raises(InvalidInput):
+        create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+               description="x", works_from="2026-12-02", works_to="2026-12-01")
+    assert desk.db.applications.count_documents({}) == 0
+
+
+# -- settings ----------------------------------------------------------------------------
+
+def test_a_manager_reads_and_changes_the_estates_settings(desk):
+    with pytest.raises(Forbidden):
+        desk.get_settings({"estate_id": ESTATE})
+    with pytest.raises(Forbidden):
+        desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reply_days": 5}})
+    as_caller(desk, MANAGER)
+    assert desk.get_settings({"estate_id": ESTATE})["values"]["complaint_reply_days"] == 7
+    changed = desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reply_days": 5}})
+    assert changed["values"]["complaint_reply_days"] == 5 and changed["overrides"] == {"complaint_reply_days": 5}
+    with pytest.raises(InvalidInput) as refused:
+        desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reply_days": 0, "colour": 2}})
+    assert {e["field"] for e in refused.value.errors} == {"data.complaint_reply_days", "data.colour"}
+    assert desk.get_settings({"estate_id": ESTATE})["overrides"] == {"complaint_reply_days": 5}
+    assert desk.update_settings({"estate_id": ESTATE, "data": {}})["values"]["complaint_reply_days"] == 7
+    as_caller(desk, staff("wang", ["manager"], ["est_2"]))
+    with pytest.raises(Forbidden):
+        desk.get_settings({"estate_id": ESTATE})
+
+
+# -- KPIs -----------------------------------------------------------------------------
+
+def test_the_kpis_of_a_month_from_what_the_desk_did(desk):
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    complaint = create("create_request", desk, kind="complaint", household_id="hh_1", channel="phone",
+                       description="noise")
+    act("verify_request", desk, complaint, finding="confirmed")
+    act("reply_request", desk, complaint, message="fixed", valid=True)
+    act("close_request", desk, complaint, satisfaction=5)
+    consultation = create("create_request", desk, kind="consultation", household_id="hh_2", channel="app",
+                          description="pool hours")
+    create("create_request", desk, kind="complaint", household_id="hh_2", channel="app", description="wrong hours",
+           related_request_id=consultation["id"])
+    repair = create("create_request", desk, kind="repair", household_id="hh_1", channel="phone", description="leak")
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": repair["id"]},
+        "request_id": repair["id"], "household_id": "hh_1", "priority": "normal",
+        "reported_at": repair["created_at"], "started_at": None, "completed_at": "2026-11-03T02:00:00.000Z",
+        "charge_cents": 0, "material_cost_cents": 0, "labour_cost_cents": 0, "signed_by": "owner"}))
+    clock.advance(timedelta(days=1))
+    as_caller(desk, AGENT)
+    desk.record_return_visit({"estate_id": ESTATE, "id": repair["id"], "data": {"satisfaction": 3,
+                                                                                "problem_found": False}})
+    survey = create("create_survey", desk, title="t", year=2026, service_lines=["power", "water"])
+    act("answer_survey", desk, survey, household_id="hh_1", scores={"power": 5, "water": 4})
+    answer = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})
+    found = answer["estates"][ESTATE]
+    assert answer["period"] == "2026-11"
+    assert found["complaint_satisfaction"]["value"] == 1.0
+    assert found["complaint_verification"]["numerator"] == 1 and found["complaint_verification"]["denominator"] == 2
+    assert found["return_visit_rate"]["value"] == 1.0 and found["return_visit_rate"]["target"] == 1.0
+    assert found["valid_complaint_rate"] == {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio",
+                                             "target": 0.01, "note": "target: below"}
+    assert found["owner_satisfaction"]["numerator"] == 2 and found["owner_satisfaction"]["denominator"] == 3
+    assert found["consultation_accuracy"]["value"] == 0.0
+    # both complaints were due on 11-09; the first was replied to in time, the second not at all
+    assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}
+    december = desk.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert december["complaint_timeliness"]["value"] is None and december["return_visit_rate"]["value"] is None
+    with pytest.raises(Forbidden):
+        desk.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})

@@ -1,0 +1,346 @@
+"""Service requests through the entrypoints, on the embedded store: the complaint cycle, time
+limits with a controlled clock, repairs and return visits fed by maintenance's events."""
+from datetime import timedelta
+
+import pytest
+
+from customer_service import store
+from customer_service.domain import Change
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
+from estate_common.testing import as_caller, event, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+TECHNICIAN = staff("li", ["technician"], [ESTATE])
+START = clock.parse_iso("2026-11-23T02:00:00Z")  # 10:00 in Beijing
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(START)
+
+
+def new(kind="complaint", household="hh_1", **extra):
+    return {"estate_id": ESTATE, "data": {"kind": kind, "household_id": household, "channel": "phone",
+                                          "description": "drilling after 22:00", **extra}}
+
+
+def act(desk, action, request, **data):
+    return getattr(desk, f"{action}_request")({"estate_id": ESTATE, "id": request["id"], "data": data})
+
+
+def shown(desk, request):
+    return desk.get_request({"estate_id": ESTATE, "id": request["id"]})
+
+
+def listed(desk, **filters):
+    return [r["id"] for r in desk.list_requests({"estate_id": ESTATE, "filters": filters})["items"]]
+
+
+# -- the complaint cycle ------------------------------------------------------------
+
+def test_a_complaint_is_recorded_verified_escalated_replied_and_closed(desk):
+    created = desk.create_request(new(complainant="Mr Chen", reference="LTR-0042", nature="noise",
+                                      summary="renovation noise late at night"))
+    assert created["due_at"] == "2026-11-30T02:00:00.000Z"
+    assert created["complaint"]["verify_due_at"] == "2026-11-23T16:00:00.000Z"
+    clock.advance(timedelta(hours=3))
+    verified = act(desk, "verify", created, finding="confirmed with the neighbours")
+    assert verified["status"] == "verified" and verified["complaint"]["verified_late"] is False
+    escalated = act(desk, "escalate", created, reason="third time this month")
+    assert escalated["status"] == "escalated" and escalated["complaint"]["escalated_by"] == "zhang"
+    with pytest.raises(Forbidden):
+        act(desk, "reply", created, message="we will act")  # the desk no longer answers it
+    as_caller(desk, MANAGER)
+    clock.advance(timedelta(days=2))
+    replied = act(desk, "reply", created, message="works limited to 8:00-18:00", valid=True)
+    assert replied["status"] == "replied" and replied["valid"] is True
+    assert replied["replied_at"] == replied["answered_at"] == "2026-11-25T05:00:00.000Z"
+    closed = act(desk, "close", created, satisfaction=4)
+    assert closed["status"] == "closed" and closed["outcome"] == "works limited to 8:00-18:00"
+    assert [step["action"] for step in closed["history"]] == [
+        "registered", "verified", "escalated", "replied", "closed"]
+    assert all(step["at"] and "by" in step for step in closed["history"])
+    [announced] = desk.outbox.of_type("service_request_closed")
+    assert announced["data"]["id"] == created["id"] and announced["data"]["closed_at"] == closed["closed_at"]
+    with pytest.raises(Conflict):
+        act(desk, "reply", created, message="again")
+
+
+@pytest.mark.parametrize("action, data", [("close", {}), ("reply", {"message": "sorry"}),
+                                          ("reopen", {"reason": "x"})])
+def test_an_action_a_new_complaint_does_not_allow_is_a_conflict_and_writes_nothing(desk, action, data):
+    created = desk.create_request(new())
+    with pytest.raises(Conflict):
+        act(desk, action, created, **data)
+    assert shown(desk, created)["history"] == created["history"]
+    assert desk.outbox.of_type("service_request_closed") == []
+
+
+def test_a_technician_does_not_handle_requests(desk):
+    created = desk.create_request(new())
+    as_caller(desk, TECHNICIAN)
+    with pytest.raises(Forbidden):
+        act(desk, "verify", created, finding="x")
+    with pytest.raises(Forbidden):
+        desk.create_request(new())
+    assert shown(desk, created)["status"] == "open"  # but reads it
+
+
+def test_a_verification_after_the_local_day_is_marked_late(desk):
+    created = desk.create_request(new())
+    clock.advance(timedelta(hours=14, seconds=1))  # 00:00:01 the next day in Beijing
+    assert act(desk, "verify", created, finding="confirmed")["complaint"]["verified_late"] is True
+
+
+def test_bad_action_input_is_refused_by_name(desk):
+    created = desk.create_request(new())
+    with pytest.raises(InvalidInput) as refused:
+        act(desk, "verify", created, finding="   ")
+    assert refused.value.errors[0]["field"] == "data.finding"
+    with pytest.raises(InvalidInput):
+        act(desk, "close", created, satisfaction=6)
+
+
+def test_a_step_on_a_request_read_before_another_desk_wrote_it_is_refused(desk):
+    created = desk.create_request(new())
+    stale = store.get(desk.db, "service_requests", ESTATE, created["id"])
+    act(desk, "verify", created, finding="confirmed")
+    change = Change({"status": "escalated"}, [])
+    assert store.apply(desk.db, "service_requests", stale, change) is None
+    with pytest.raises(Conflict):
+        desk._write("service_requests", stale, change)
+    assert shown(desk, created)["status"] == "verified"
+
+
+# -- overdue: the 7-day reply limit and the sweep ----------------------------------------
+
+def test_a_complaint_past_its_reply_deadline_is_listed_and_stamped_by_the_sweep(desk):
+    late = desk.create_request(new())
+    answered = desk.create_request(new())
+    act(desk, "verify", answered, finding="confirmed")
+    act(desk, "reply", answered, message="done")
+    praise = desk.create_request(new("praise"))
+    clock.advance(timedelta(days=7))
+    assert listed(desk, overdue="true") == []  # due exactly now: not yet past
+    desk.mark_overdue()
+    assert shown(desk, late)["overdue_at"] is None
+    clock.advance(timedelta(seconds=1))
+    assert listed(desk, overdue="true") == [late["id"]]
+    assert set(listed(desk, overdue="false")) == {answered["id"], praise["id"]}
+    desk.mark_overdue()
+    desk.mark_overdue()  # once is enough
+    stamped = shown(desk, late)
+    assert stamped["overdue_at"] == "2026-11-30T02:00:01.000Z"
+    assert [s["action"] for s in stamped["history"]] == ["registered", "overdue"]
+    assert stamped["history"][-1]["by"] is None
+    assert shown(desk, answered)["overdue_at"] is None
+
+
+def test_the_sweep_stamps_every_estate_and_only_what_is_overdue(desk):
+    desk.copy_household(event("archive", "household_created", "est_2", {
+        "id": "hh_9", "estate_id": "est_2", "building": "1", "unit": "1", "room": "101", "area_m2": 50,
+        "status": "occupied", "version": 1}))
+    here = desk.create_request(new())
+    as_caller(desk, staff("zhou", ["agent"], ["est_2"]))
+    there = desk.create_request({"estate_id": "est_2", "data": {"kind": "consultation", "household_id": "hh_9",
+                                                                "channel": "app", "description": "hours?"}})
+    clock.advance(timedelta(days=7, seconds=1))
+    assert store.mark_overdue(desk.db, clock.now_iso(), {"at": clock.now_iso(), "by": None, "action": "overdue",
+                                                          "note": None, "event_id": None}) == 2
+    assert desk.get_request({"estate_id": "est_2", "id": there["id"]})["overdue_at"]
+    as_caller(desk, AGENT)
+    assert shown(desk, here)["overdue_at"]
+
+
+def test_a_shorter_reply_deadline_of_the_estate_makes_complaints_overdue_sooner(desk):
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reply_days": 2}})
+    created = desk.create_request(new())
+    clock.advance(timedelta(days=2, seconds=1))
+    assert listed(desk, overdue="true") == [created["id"]]
+
+
+def test_a_repair_not_completed_by_its_promised_time_is_overdue(desk):
+    repair = desk.create_request(new("repair", category="water"))
+    assert repair["promised_by"] == repair["due_at"] == "2026-11-24T02:00:00.000Z"
+    clock.advance(timedelta(hours=24, seconds=1))
+    assert listed(desk, overdue="true") == [repair["id"]]
+    desk.on_work_order_completed(completed(repair))
+    assert listed(desk, overdue="true") == []
+
+
+# -- lists ----------------------------------------------------------------------------
+
+def test_the_register_filters_by_kind_status_household_dates_and_escalation(desk):
+    first = desk.create_request(new("complaint"))
+    clock.advance(timedelta(days=1))
+    second = desk.create_request(new("repair", household="hh_2"))
+    clock.advance(timedelta(days=1))
+    third = desk.create_request(new("consultation"))
+    act(desk, "escalate", first, reason="major")
+    assert listed(desk, kind="repair") == [second["id"]]
+    assert listed(desk, household_id="hh_1") == [first["id"], third["id"]]
+    assert listed(desk, status="escalated") == [first["id"]]
+    assert listed(desk, escalated="true") == [first["id"]]
+    assert listed(desk, escalated="false") == [second["id"], third["id"]]
+    assert listed(desk, **{"from": "2026-11-24"}) == [second["id"], third["id"]]
+    assert listed(desk, to="2026-11-24") == [first["id"], second["id"]]  # the whole day
+    assert listed(desk, **{"from": "2026-11-24T02:00:00Z", "to": "2026-11-24T02:00:00.000Z"}) == [second["id"]]
+    with pytest.raises(InvalidInput) as refused:
+        listed(desk, **{"from": "2026-13-45"})
+    assert refused.value.errors[0]["field"] == "filters.from"
+    with pytest.raises(InvalidInput):
+        listed(desk, overdue="yes")
+
+
+# -- repairs: promises, repeats, completion, return visits ----------------------------------
+
+def completed(request, order_id="wo_1", priority="normal", at="2026-11-23T09:00:00.000Z", source=None):
+    source = source or {"type": "service_request", "id": request["id"]}
+    return event("maintenance", "work_order_completed", ESTATE, {
+        "id": order_id, "number": "WO-2026-000001", "source": source,
+        "request_id": request["id"], "household_id": request["household_id"], "priority": priority,
+        "reported_at": request["created_at"], "started_at": "2026-11-23T05:00:00.000Z", "completed_at": at,
+        "charge_cents": 0, "material_cost_cents": 0, "labour_cost_cents": 3000, "signed_by": "owner"})
+
+
+def created_order(request, order_id, source):
+    return event("maintenance", "work_order_created", ESTATE, {
+        "id": order_id, "number": "WO-2026-000002", "source": source, "request_id": request["id"],
+        "household_id": request["household_id"], "priority": "normal", "status": "pending",
+        "created_at": clock.now_iso()})
+
+
+def visit(desk, request, key=None, **data):
+    as_caller(desk, AGENT, idempotency_key=key)
+    body = {"satisfaction": 5, "problem_found": False, **data}
+    return desk.record_return_visit({"estate_id": ESTATE, "id": request["id"], "data": body})
+
+
+def test_a_similar_repair_within_the_window_is_a_repeat_and_needs_a_return_visit(desk):
+    first = desk.create_request(new("repair", category="water"))
+    other_category = desk.create_request(new("repair", category="power"))
+    other_household = desk.create_request(new("repair", household="hh_2", category="water"))
+    clock.advance(timedelta(days=29))
+    repeat = desk.create_request(new("repair", category="water"))
+    assert repeat["repeat_of"] == first["id"] and repeat["return_visit_required"] is True
+    assert other_category["repeat_of"] is None and other_household["repeat_of"] is None
+    clock.advance(timedelta(days=31))
+    assert desk.create_request(new("repair", category="power"))["repeat_of"] is None  # 60 days after
+
+
+def test_the_repeat_window_is_an_estate_setting(desk):
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"repeat_repair_days": 90}})
+    first = desk.create_request(new("repair"))
+    clock.advance(timedelta(days=60))
+    assert desk.create_request(new("repair"))["repeat_of"] == first["id"]  # uncategorised: both "other"
+
+
+def test_completion_marks_the_request_once_and_owes_a_return_visit_in_three_days(desk):
+    repair = desk.create_request(new("repair"))
+    done = completed(repair)
+    desk.on_work_order_completed(done)
+    desk.on_work_order_completed(done)  # redelivered
+    after = shown(desk, repair)
+    assert after["status"] == "completed" and after["completed_at"] == "2026-11-23T09:00:00.000Z"
+    assert after["return_visit_due_at"] == "2026-11-26T09:00:00.000Z" and after["work_order_id"] == "wo_1"
+    assert [s["action"] for s in after["history"]] == ["registered", "completed"]
+
+
+def test_orders_of_other_sources_and_unknown_requests_change_nothing(desk):
+    repair = desk.create_request(new("repair"))
+    patrol = completed(repair, source={"type": "patrol_anomaly", "id": "an_1"})
+    patrol["data"]["request_id"] = None
+    desk.on_work_order_completed(patrol)
+    unknown = completed(repair)
+    unknown["data"]["request_id"] = "sr_elsewhere"
+    desk.on_work_order_completed(unknown)
+    assert shown(desk, repair)["status"] == "open"
+
+
+def test_a_return_visit_only_follows_completed_work(desk):
+    repair = desk.create_request(new("repair"))
+    with pytest.raises(Conflict):
+        visit(desk, repair)
+    complaint = desk.create_request(new("complaint"))
+    with pytest.raises(Conflict):
+        visit(desk, complaint)
+
+
+def test_a_return_visit_with_a_problem_asks_maintenance_for_a_follow_up_at_once(desk):
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(completed(repair))
+    clock.advance(timedelta(days=1))
+    recorded = visit(desk, repair, key="visit-1", satisfaction=2, notes="still dripping", problem_found=True)
+    assert recorded["on_time"] is True and recorded["request_id"] == repair["id"]
+    assert recorded["follow_up"]["notice_due_at"] == "2026-11-25T02:00:00.000Z"
+    again = visit(desk, repair, key="visit-1", satisfaction=2, notes="still dripping", problem_found=True)
+    assert again == recorded  # a retry with the same key
+    [asked] = desk.outbox.of_type("follow_up_requested")
+    assert asked["data"]["id"] == recorded["follow_up_id"] and asked["data"]["reason"] == "return_visit_problem"
+    assert shown(desk, repair)["status"] == "follow_up"
+    # maintenance opens the follow-up order, then completes it: a new return visit is due
+    desk.on_work_order_created(created_order(repair, "wo_2", {"type": "return_visit", "id": recorded["follow_up_id"]}))
+    after = shown(desk, repair)
+    assert after["status"] == "dispatched" and after["follow_ups"][0]["work_order_id"] == "wo_2"
+    desk.on_work_order_completed(completed(repair, "wo_2", at="2026-11-25T09:00:00.000Z",
+                                           source={"type": "return_visit", "id": recorded["follow_up_id"]}))
+    assert shown(desk, repair)["return_visit_due_at"] == "2026-11-28T09:00:00.000Z"
+    assert visit(desk, repair)["follow_up"] is None
+    closed = act(desk, "close", repair)
+    assert closed["status"] == "closed" and len(closed["return_visits"]) == 2
+
+
+def test_an_emergency_repair_is_not_closed_before_its_return_visit(desk):
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(completed(repair, priority="emergency"))
+    with pytest.raises(Conflict):
+        act(desk, "close", repair)
+    visit(desk, repair)
+    assert act(desk, "close", repair)["status"] == "closed"
+
+
+def test_overdue_return_visits_are_listed(desk):
+    on_time = desk.create_request(new("repair"))
+    forgotten = desk.create_request(new("repair", household="hh_2"))
+    for request in (on_time, forgotten):
+        desk.on_work_order_completed(completed(request))
+    visit(desk, on_time)
+    clock.advance(timedelta(days=3))
+    assert listed(desk, return_visit_overdue="true") == []
+    clock.advance(timedelta(hours=8))
+    assert listed(desk, return_visit_overdue="true") == [forgotten["id"]]
+    assert listed(desk, kind="repair", return_visit_overdue="false") == [on_time["id"]]
+    late = visit(desk, forgotten)
+    assert late["on_time"] is False and listed(desk, return_visit_overdue="true") == []
+
+
+# -- consultations ---------------------------------------------------------------------
+
+def test_a_complaint_names_the_consultation_it_follows(desk):
+    consultation = desk.create_request(new("consultation"))
+    follows = desk.create_request(new("complaint", related_request_id=consultation["id"]))
+    assert follows["related_request_id"] == consultation["id"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        desk.create_request(new("complaint", related_request_id="sr_nowhere"))
+    assert refused.value.errors[0]["field"] == "data.related_request_id"
+
+
+def test_a_consultation_is_answered_reopened_and_closed(desk):
+    consultation = desk.create_request(new("consultation"))
+    act(desk, "reply", consultation, message="the pool opens at 6")
+    reopened = act(desk, "reopen", consultation, reason="it opens at 7 in winter")
+    assert reopened["status"] == "open" and reopened["reopen_count"] == 1
+    act(desk, "reply", consultation, message="7 in winter")
+    assert act(desk, "close", consultation)["outcome"] == "7 in winter"
+
+
+def test_fields_of_another_kind_are_refused(desk):
+    with pytest.raises(InvalidInput) as refused:
+        desk.create_request(new("repair", complainant="Mr Chen"))
+    assert refused.value.errors[0]["field"] == "data.complainant"
+    assert desk.db.service_requests.count_documents({}) == 0

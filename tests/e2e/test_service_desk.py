@@ -1,0 +1,152 @@
+"""The front desk through the gateway over HTTP: the complaint cycle, roles, the estate's
+settings and the front-desk registers. (Time limits are tested in the service's tests, where
+the clock is controlled; the running system keeps real time.)"""
+import time
+import uuid
+from datetime import datetime
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+STAFF_PASSWORD = "staff-password-long-enough"
+VISITOR = "Visitor Qian-" + uuid.uuid4().hex[:6]
+
+
+def eventually(probe, seconds=15, interval=0.1):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("the condition did not come true in time")
+
+
+def user(api, admin, roles, estate_id):
+    username = f"u{uuid.uuid4().hex[:10]}"
+    answer = api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": roles,
+                                        "estate_ids": [estate_id]}, admin)
+    assert answer.status_code == 201, answer.text
+    return api.token(username, STAFF_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def estate(api, admin):
+    answer = api.post("/api/v1/estates", {"code": "SD-" + uuid.uuid4().hex[:6].upper(), "name": "Garden Court",
+                                          "address": "12 Garden Rd"}, admin)
+    assert answer.status_code == 201, answer.text
+    estate_id = answer.json()["id"]
+    people = {role: user(api, admin, [role], estate_id) for role in ("agent", "manager", "technician")}
+    household = api.post(f"/api/v1/estates/{estate_id}/households", {
+        "building": "2", "unit": "1", "room": "801", "area_m2": 95.5,
+        "owner": {"name": "周先生", "phone": "13922223333"}}, people["agent"])
+    assert household.status_code == 201, household.text
+    return {"id": estate_id, "household": household.json()["id"], "base": f"/api/v1/estates/{estate_id}", **people}
+
+
+def complain(api, estate):
+    body = {"kind": "complaint", "household_id": estate["household"], "channel": "letter",
+            "description": "renovation noise after 22:00", "complainant": "owner of 2-1-802",
+            "reference": "LTR-0042", "nature": "noise", "summary": "drilling every night"}
+
+    def attempt():  # customer service needs its copy of the household first
+        answer = api.post(f"{estate['base']}/service-requests", body, estate["agent"])
+        return answer if answer.status_code != 422 else None
+    answer = eventually(attempt)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_the_complaint_cycle_verify_escalate_reply_close(api, estate):
+    base, agent, manager = estate["base"], estate["agent"], estate["manager"]
+    created = complain(api, estate)
+    assert created["status"] == "open" and created["due_at"] and created["complaint"]["verify_due_at"]
+    path = f"{base}/service-requests/{created['id']}"
+
+    refused = api.post(f"{path}/close", {}, agent)
+    assert refused.status_code == 409 and refused.json()["code"] == "conflict"  # not answered yet
+
+    verified = api.post(f"{path}/verify", {"finding": "drilling confirmed by the guard"}, agent)
+    assert verified.status_code == 200 and verified.json()["status"] == "verified"
+    assert verified.json()["complaint"]["verified_late"] is False
+
+    assert api.post(f"{path}/escalate", {"reason": "third time"}, estate["technician"]).status_code == 403
+    escalated = api.post(f"{path}/escalate", {"reason": "third time this month"}, agent)
+    assert escalated.status_code == 200 and escalated.json()["status"] == "escalated"
+    inbox = api.get(f"{base}/service-requests?escalated=true", manager).json()["items"]
+    assert [r["id"] for r in inbox] == [created["id"]]
+
+    desk_reply = api.post(f"{path}/reply", {"message": "we will act"}, agent)
+    assert desk_reply.status_code == 403  # an escalated complaint is the manager's
+    replied = api.post(f"{path}/reply", {"message": "works limited to 8:00-18:00", "valid": True}, manager)
+    assert replied.status_code == 200 and replied.json()["replied_at"] and replied.json()["valid"] is True
+
+    closed = api.post(f"{path}/close", {"satisfaction": 4}, manager)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert closed.json()["outcome"] == "works limited to 8:00-18:00"
+    assert [s["action"] for s in closed.json()["history"]] == [
+        "registered", "verified", "escalated", "replied", "closed"]
+
+    again = api.post(f"{path}/reply", {"message": "once more"}, manager)
+    assert again.status_code == 409
+    bad = api.post(f"{path}/close", {"satisfaction": 9}, manager)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "satisfaction"
+
+    shown = api.get(path, estate["technician"]).json()  # a technician reads, but does not handle
+    assert shown["status"] == "closed" and shown["history"][-1]["by"]
+    listed = api.get(f"{base}/service-requests?kind=complaint&status=closed&overdue=false", agent).json()["items"]
+    assert created["id"] in [r["id"] for r in listed]
+    assert api.get(f"{base}/service-requests?overdue=true", agent).json()["items"] == []
+
+
+def test_a_return_visit_of_a_repair_not_yet_completed_is_refused(api, estate):
+    repair = api.post(f"{estate['base']}/service-requests", {
+        "kind": "repair", "household_id": estate["household"], "channel": "phone", "description": "tap leaks",
+        "category": "water"}, estate["agent"])
+    assert repair.status_code == 201, repair.text
+    assert repair.json()["promised_by"] == repair.json()["due_at"]
+    visit = api.post(f"{estate['base']}/service-requests/{repair.json()['id']}/return-visits",
+                     {"satisfaction": 5, "problem_found": False}, estate["agent"])
+    assert visit.status_code == 409
+
+
+def test_the_manager_sets_the_estates_numbers(api, estate):
+    path = f"{estate['base']}/settings/customer-service"
+    assert api.get(path, estate["agent"]).status_code == 403
+    assert api.get(path, estate["manager"]).json()["values"]["complaint_reply_days"] == 7
+    changed = api.call("PUT", path, estate["manager"], json={"complaint_reply_days": 5})
+    assert changed.status_code == 200 and changed.json()["overrides"] == {"complaint_reply_days": 5}
+    refused = api.call("PUT", path, estate["manager"], json={"complaint_reply_days": 0, "colour": 1})
+    assert refused.status_code == 400
+    assert {e["field"] for e in refused.json()["errors"]} == {"complaint_reply_days", "colour"}
+    complaint = complain(api, estate)
+    due, created = (datetime.fromisoformat(complaint[name][:19]) for name in ("due_at", "created_at"))
+    assert (due - created).days == 5
+    assert api.call("PUT", path, estate["manager"], json={}).json()["values"]["complaint_reply_days"] == 7
+
+
+def test_front_desk_registers_refuse_illegal_steps_and_keep_names_out_of_the_logs(api, estate, system):
+    base, agent = estate["base"], estate["agent"]
+    key = api.post(f"{base}/keys", {"label": "2-1-801 front door", "household_id": estate["household"]}, agent).json()
+    assert api.post(f"{base}/keys/{key['id']}/return", {}, agent).status_code == 409
+    lent = api.post(f"{base}/keys/{key['id']}/lend", {"to": "plumber", "purpose": "boiler"}, agent)
+    assert lent.status_code == 200 and lent.json()["status"] == "lent"
+    assert api.post(f"{base}/keys/{key['id']}/lend", {"to": "x", "purpose": "y"}, agent).status_code == 409
+    visitor = api.post(f"{base}/visitors", {"name": VISITOR, "purpose": "family visit",
+                                            "household_id": estate["household"]}, agent)
+    assert visitor.status_code == 201 and visitor.json()["name"] == VISITOR
+    survey = api.post(f"{base}/surveys", {"title": "2026", "year": 2026, "service_lines": ["power", "cleaning"]},
+                      agent).json()
+    answered = api.post(f"{base}/surveys/{survey['id']}/answers", {
+        "household_id": estate["household"], "scores": {"power": 5, "cleaning": 3}}, agent)
+    assert answered.status_code == 201
+    twice = api.post(f"{base}/surveys/{survey['id']}/answers", {
+        "household_id": estate["household"], "scores": {"power": 1}}, agent)
+    assert twice.status_code == 409
+    results = api.get(f"{base}/surveys/{survey['id']}/results", agent).json()
+    assert results["lines"]["power"]["average"] == 5.0 and results["overall"]["satisfied_share"] == 0.5
+    with open(system.log_path, encoding="utf-8", errors="replace") as log:
+        written = log.read()
+    assert "customer_service.register_visitor" in written  # the call was logged ...
+    assert VISITOR not in written  # ... without the visitor's name

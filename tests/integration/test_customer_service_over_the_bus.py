@@ -1,0 +1,96 @@
+"""customer_service on the real broker: maintenance's and finance's events reach it, and what
+it announces leaves on the bus (a listener stands in for maintenance and finance)."""
+import pytest
+from nameko.events import event_handler
+from nameko.standalone.events import event_dispatcher
+
+from estate_common.errors import BusinessRuleViolation
+from estate_common.testing import event
+
+pytestmark = pytest.mark.broker
+
+HEARD = []
+
+
+class Listener:
+    """What maintenance and finance will consume, recorded."""
+    name = "cs_listener"
+
+    @event_handler("customer_service", "follow_up_requested")
+    def follow_up(self, payload):
+        HEARD.append(payload)
+
+    @event_handler("customer_service", "charge_raised")
+    def charge(self, payload):
+        HEARD.append(payload)
+
+
+def ready_household(rpc, eventually, code):
+    estate = rpc("archive", "create_estate", {"data": {"code": code, "name": "Sunrise", "address": "5 East Rd"}})
+    household = rpc("archive", "create_household", {"estate_id": estate["id"], "data": {
+        "building": "7", "unit": "2", "room": "602", "area_m2": 100, "owner": {"name": "王五", "phone": "13700001111"}}})
+
+    def registered():
+        try:
+            return rpc("customer_service", "create_request", {"estate_id": estate["id"], "data": {
+                "kind": "repair", "household_id": household["id"], "channel": "app", "description": "no power"}})
+        except BusinessRuleViolation:
+            return None  # the household copy has not arrived yet
+    return estate["id"], household["id"], eventually(registered)
+
+
+def test_a_completed_order_and_a_problem_found_on_the_return_visit_cross_the_bus(
+        system, rpc, eventually, rabbit_config, container_factory):
+    HEARD.clear()
+    container_factory(Listener, rabbit_config).start()
+    estate_id, household_id, request = ready_household(rpc, eventually, "CS-IT-1")
+    completed = event("maintenance", "work_order_completed", estate_id, {
+        "id": "wo_it_1", "number": "WO-2026-000099", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": household_id, "priority": "emergency",
+        "reported_at": request["created_at"], "started_at": None, "completed_at": request["created_at"],
+        "charge_cents": 0, "material_cost_cents": 0, "labour_cost_cents": 0, "signed_by": "owner"})
+    dispatch = event_dispatcher(rabbit_config)
+    dispatch("maintenance", "work_order_completed", completed)
+    dispatch("maintenance", "work_order_completed", completed)  # a duplicate changes nothing
+
+    def done():
+        shown = rpc("customer_service", "get_request", {"estate_id": estate_id, "id": request["id"]})
+        return shown if shown["status"] == "completed" else None
+    shown = eventually(done)
+    assert shown["return_visit_required"] is True and shown["return_visit_due_at"]
+
+    visit = rpc("customer_service", "record_return_visit", {"estate_id": estate_id, "id": request["id"], "data": {
+        "satisfaction": 2, "notes": "lights flicker", "problem_found": True}})
+    asked = eventually(lambda: [e for e in HEARD if e["event_type"] == "follow_up_requested"])
+    assert asked[0]["data"]["id"] == visit["follow_up_id"] and asked[0]["request_id"] == "it-request"
+    history = rpc("customer_service", "get_request", {"estate_id": estate_id, "id": request["id"]})["history"]
+    assert [s["action"] for s in history].count("completed") == 1
+
+
+def test_a_renovation_is_reviewed_billed_and_paid_over_the_bus(system, rpc, eventually, rabbit_config,
+                                                                 container_factory):
+    HEARD.clear()
+    container_factory(Listener, rabbit_config).start()
+    estate_id, household_id, _ = ready_household(rpc, eventually, "CS-IT-2")
+    application = rpc("customer_service", "create_application", {"estate_id": estate_id, "data": {
+        "kind": "renovation", "household_id": household_id, "structural_change": True,
+        "description": "move a partition wall"}})
+    dispatch = event_dispatcher(rabbit_config)
+    dispatch("maintenance", "renovation_reviewed", event("maintenance", "renovation_reviewed", estate_id, {
+        "application_id": application["id"], "decision": "approved", "reviewer": "Li", "notes": "not load-bearing",
+        "reviewed_at": application["created_at"]}))
+    charges = eventually(lambda: (lambda c: c if len(c) == 2 else None)(
+        [e["data"] for e in HEARD if e["event_type"] == "charge_raised"]))
+    assert {c["item"]: c["amount_cents"] for c in charges} == {"renovation_management": 50000,
+                                                               "renovation_deposit": 200000}
+    for charge in charges:
+        dispatch("finance", "bill_settled", event("finance", "bill_settled", estate_id, {
+            "bill_id": f"bill_{charge['item']}", "household_id": household_id, "item": charge["item"], "period": None,
+            "amount_cents": charge["amount_cents"], "settled_at": application["created_at"],
+            "charge": {"service": "customer_service", "id": charge["id"], "subject": charge["subject"]}}))
+
+    def paid():
+        shown = rpc("customer_service", "get_application", {"estate_id": estate_id, "id": application["id"]})
+        return shown if shown["status"] == "fees_paid" else None
+    assert {c["item"]: c["bill_id"] for c in eventually(paid)["charges"]} == {
+        "renovation_management": "bill_renovation_management", "renovation_deposit": "bill_renovation_deposit"}
