@@ -18,6 +18,7 @@ RECORDED_EVENTS = {
     ("maintenance", "work_order_created"): "work_order",
     ("maintenance", "work_order_completed"): "work_order",
     ("security_patrol", "patrol_round_finished"): "patrol_round",
+    ("security_patrol", "anomaly_reported"): "patrol_anomaly",
     ("security_patrol", "incident_escalated"): "incident",
     ("security_patrol", "incident_closed"): "incident",
     ("finance", "payment_posted"): "payment",

@@ -87,6 +87,10 @@ class ArchiveService(ServiceBase):
     def record_patrol_round(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "anomaly_reported")
+    def record_patrol_anomaly(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "incident_escalated")
     def record_incident_escalation(self, event):
         self._record(event)

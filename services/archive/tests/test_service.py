@@ -329,3 +329,16 @@ def test_personal_data_never_reaches_the_logs(archive, estate, caplog):
     as_caller(archive, staff("wang", ["security"], [estate["id"]]))
     archive.list_households({"estate_id": estate["id"]})
     assert "13912345678" not in caplog.text and "13912345678" not in str(archive.outbox.published)
+
+
+def test_a_patrol_anomaly_is_recorded_but_is_not_a_closed_record(archive, estate):
+    reported = event("security_patrol", "anomaly_reported", estate["id"], {
+        "id": "anom_1", "round_id": "pround_9", "checkpoint": {"code": "B2", "name": "Car park"},
+        "description": "lamp out", "reported_at": "2026-11-20T14:30:00.000Z", "emergency": False})
+    archive.record_patrol_anomaly(reported)
+    archive.record_patrol_anomaly(reported)
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "patrol_anomaly"}})["items"]
+    assert record["subject_id"] == "anom_1" and record["household_id"] is None
+    period = clock.now_iso()[:7]
+    block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    assert block["closed_records_received"]["numerator"] == 0
