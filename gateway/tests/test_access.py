@@ -37,6 +37,31 @@ SAMPLE_BODIES = {
     "set_budget": {"amount_cents": 5000000},
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
     "update_settings": {"repair_response_hours": 12},
+    # security_patrol
+    "create_patrol_route": {"name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}]},
+    "create_patrol_plan": {"route_id": "proute_1", "shift": "night", "start_time": "22:00", "expected_minutes": 60},
+    "start_round": {"route_id": "proute_1", "guard": "zhao"},
+    "check_in": {"checkpoint": "A1"},
+    "finish_round": {},
+    "create_fire_equipment": {"code": "FE-001", "name": "Extinguisher 1F", "kind": "extinguisher",
+                              "location": "Building 1 lobby"},
+    "record_fire_inspection": {"equipment_id": "fe_1", "result": "ok"},
+    "open_incident": {"type": "fire_alarm", "description": "smoke alarm on 3F", "location": "Building 2"},
+    "record_incident_step": {"step": "verify_alarm"},
+    "close_incident": {"summary": "a false alarm: burnt toast"},
+    "create_vehicle_pass": {"plate": "沪A12345", "kind": "resident", "household_id": "hh_1"},
+    "record_vehicle_entry": {"plate": "沪A12345"},
+    "record_vehicle_exit": {"plate": "沪A12345"},
+    "register_visitor": {"name": "Wang Wu", "visiting_household_id": "hh_1", "purpose": "family visit"},
+    "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
+    # archive
+    "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},
+    "approve_borrow_request": {},
+    "reject_borrow_request": {"note": "not needed"},
+    "return_borrow_request": {},
+    "create_check_plan": {"year": 2026, "planned_dates": ["2026-03-01", "2026-09-01"]},
+    "record_archive_check": {"plan_id": "acp_1", "checked_at": "2026-03-01T02:00:00.000Z",
+                             "records_checked": 10, "records_complete": 9},
 }
 
 

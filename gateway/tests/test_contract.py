@@ -38,6 +38,31 @@ SAMPLE_BODIES = {
     "set_budget": {"amount_cents": 5000000},
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
     "update_settings": {"repair_response_hours": 12},
+    # security_patrol
+    "create_patrol_route": {"name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}]},
+    "create_patrol_plan": {"route_id": "proute_1", "shift": "night", "start_time": "22:00", "expected_minutes": 60},
+    "start_round": {"route_id": "proute_1", "guard": "zhao"},
+    "check_in": {"checkpoint": "A1"},
+    "finish_round": {},
+    "create_fire_equipment": {"code": "FE-001", "name": "Extinguisher 1F", "kind": "extinguisher",
+                              "location": "Building 1 lobby"},
+    "record_fire_inspection": {"equipment_id": "fe_1", "result": "ok"},
+    "open_incident": {"type": "fire_alarm", "description": "smoke alarm on 3F", "location": "Building 2"},
+    "record_incident_step": {"step": "verify_alarm"},
+    "close_incident": {"summary": "a false alarm: burnt toast"},
+    "create_vehicle_pass": {"plate": "沪A12345", "kind": "resident", "household_id": "hh_1"},
+    "record_vehicle_entry": {"plate": "沪A12345"},
+    "record_vehicle_exit": {"plate": "沪A12345"},
+    "register_visitor": {"name": "Wang Wu", "visiting_household_id": "hh_1", "purpose": "family visit"},
+    "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
+    # archive
+    "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},
+    "approve_borrow_request": {},
+    "reject_borrow_request": {"note": "not needed"},
+    "return_borrow_request": {},
+    "create_check_plan": {"year": 2026, "planned_dates": ["2026-03-01", "2026-09-01"]},
+    "record_archive_check": {"plan_id": "acp_1", "checked_at": "2026-03-01T02:00:00.000Z",
+                             "records_checked": 10, "records_complete": 9},
 }
 SAMPLE_FILTERS = {"building": "B1", "kind": "complaint", "status": "open", "household_id": "hh_1",
                   "request_id": "sr_1", "subject_id": "hh_1", "subject_type": "household",
@@ -64,6 +89,15 @@ def example_filter(route, name):
         if parameter.get("name") == name and "example" in parameter:
             return parameter["example"]
     return SAMPLE_FILTERS[name]
+SAMPLE_FILTERS.update({"route_id": "proute_1", "unchecked_in": "2026-11", "equipment_id": "fe_1", "period": "2026-11",
+                       "result": "ok", "type": "fire_alarm", "plate": "沪A12345", "visiting_household_id": "hh_1",
+                       "shift": "night", "from": "2026-11-01", "to": "2026-11-30T23:59:59Z", "overdue": "true",
+                       "plan_id": "acp_1", "year": "2026"})
+RPC_FILTERS = {  # where a filter's name means something else on that list
+    "list_fire_equipment": {"kind": "extinguisher"},
+    "list_vehicle_passes": {"kind": "resident"},
+    "list_borrow_requests": {"status": "pending"},
+}
 
 
 def template(rule):
@@ -151,8 +185,8 @@ def test_the_payload_the_gateway_sends_fits_the_rpc_contract(client, rpc, admin_
     query = {}
     if route.paged:
         query.update(limit="10", cursor="c2VlbiB0aGlz")
-    filters = WORK_ORDER_FILTERS if route.service == "maintenance" else {}
-    query.update({name: filters.get(name, example_filter(route, name)) for name in route.filters})
+    overrides = WORK_ORDER_FILTERS if route.service == "maintenance" else RPC_FILTERS.get(route.rpc, {})
+    query.update({name: overrides.get(name) or example_filter(route, name) for name in route.filters})
     response = client.open(path, method=route.method, query_string=query,
                            json=example_body(route) if route.body else None,
                            headers={"Authorization": f"Bearer {admin_token}"})

@@ -115,3 +115,24 @@ def test_every_openapi_operation_declares_its_errors_and_every_ref_resolves():
                     ref = BOOK.response_schema_ref(path, method, status, media)
                     assert ref is not None, (path, method, status)
                     BOOK.validator(ref).is_valid({})  # resolves every $ref on the way
+
+
+def test_openapi_has_no_key_written_twice():
+    """YAML keeps the last of two equal keys without a word: two services claiming one path or
+    one schema name would silently lose one of them."""
+    import yaml
+
+    twice = []
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+        twice.extend(key for key in set(keys) if keys.count(key) > 1)
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    with open(BOOK.root / "openapi.yaml", encoding="utf-8") as handle:
+        yaml.load(handle, StrictLoader)
+    assert twice == []

@@ -10,7 +10,7 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 STAFF_PASSWORD = "staff-password-long-enough"
-VISITOR = "Visitor Qian-" + uuid.uuid4().hex[:6]
+BORROWER = "Borrower Qian-" + uuid.uuid4().hex[:6]
 
 
 def eventually(probe, seconds=15, interval=0.1):
@@ -133,9 +133,8 @@ def test_front_desk_registers_refuse_illegal_steps_and_keep_names_out_of_the_log
     lent = api.post(f"{base}/keys/{key['id']}/lend", {"to": "plumber", "purpose": "boiler"}, agent)
     assert lent.status_code == 200 and lent.json()["status"] == "lent"
     assert api.post(f"{base}/keys/{key['id']}/lend", {"to": "x", "purpose": "y"}, agent).status_code == 409
-    visitor = api.post(f"{base}/visitors", {"name": VISITOR, "purpose": "family visit",
-                                            "household_id": estate["household"]}, agent)
-    assert visitor.status_code == 201 and visitor.json()["name"] == VISITOR
+    lent_to = api.post(f"{base}/tool-loans", {"tool": "drill", "borrower": BORROWER}, agent)
+    assert lent_to.status_code == 201 and lent_to.json()["borrower"] == BORROWER
     survey = api.post(f"{base}/surveys", {"title": "2026", "year": 2026, "service_lines": ["power", "cleaning"]},
                       agent).json()
     answered = api.post(f"{base}/surveys/{survey['id']}/answers", {
@@ -148,5 +147,5 @@ def test_front_desk_registers_refuse_illegal_steps_and_keep_names_out_of_the_log
     assert results["lines"]["power"]["average"] == 5.0 and results["overall"]["satisfied_share"] == 0.5
     with open(system.log_path, encoding="utf-8", errors="replace") as log:
         written = log.read()
-    assert "customer_service.register_visitor" in written  # the call was logged ...
-    assert VISITOR not in written  # ... without the visitor's name
+    assert "customer_service.lend_tool" in written  # the call was logged ...
+    assert BORROWER not in written  # ... without the borrower's name

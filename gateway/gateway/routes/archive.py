@@ -1,6 +1,8 @@
-"""archive routes: master data and the permanent record."""
+"""archive routes: master data, the permanent record, the change log, borrowing and checks."""
 from .. import policy
 from . import ESTATE, Route
+
+BORROW = f"{ESTATE}/archive/borrow-requests"
 
 ROUTES = [
     Route("POST", "/api/v1/estates", "archive", "create_estate", policy.ADMIN,
@@ -14,5 +16,27 @@ ROUTES = [
     Route("GET", f"{ESTATE}/households/<household_id>", "archive", "get_household", policy.STAFF,
           id_param="household_id"),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
-          paged=True, filters=("subject_id", "subject_type")),
+          paged=True, filters=("subject_id", "subject_type", "household_id", "from", "to")),
+    Route("GET", f"{ESTATE}/archive/change-log", "archive", "list_change_log", policy.ARCHIVES,
+          paged=True, filters=("subject_type", "subject_id")),
+    # viewing and borrowing (查阅、借阅): anyone on the staff asks, the manager approves
+    Route("POST", BORROW, "archive", "create_borrow_request", policy.STAFF, status=201, body=True, idempotent=True),
+    Route("GET", BORROW, "archive", "list_borrow_requests", policy.STAFF, paged=True,
+          filters=("status", "overdue", "subject_id")),
+    Route("GET", f"{BORROW}/<borrow_id>", "archive", "get_borrow_request", policy.STAFF, id_param="borrow_id"),
+    Route("POST", f"{BORROW}/<borrow_id>/approve", "archive", "approve_borrow_request", policy.MANAGEMENT,
+          body=True, id_param="borrow_id"),
+    Route("POST", f"{BORROW}/<borrow_id>/reject", "archive", "reject_borrow_request", policy.MANAGEMENT,
+          body=True, id_param="borrow_id"),
+    Route("POST", f"{BORROW}/<borrow_id>/return", "archive", "return_borrow_request", policy.ARCHIVES,
+          body=True, id_param="borrow_id"),
+    # archive checks (档案检查)
+    Route("POST", f"{ESTATE}/archive/check-plans", "archive", "create_check_plan", policy.ARCHIVES,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/archive/check-plans", "archive", "list_check_plans", policy.ARCHIVES,
+          paged=True, filters=("year",)),
+    Route("POST", f"{ESTATE}/archive/checks", "archive", "record_archive_check", policy.ARCHIVES,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/archive/checks", "archive", "list_archive_checks", policy.ARCHIVES,
+          paged=True, filters=("plan_id",)),
 ]

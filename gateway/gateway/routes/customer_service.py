@@ -60,8 +60,6 @@ ROUTES = [
     desk_create(f"{ESTATE}/custody-items", "register_custody_item"),
     desk_list(f"{ESTATE}/custody-items", "list_custody_items", ("status", "household_id")),
     desk_action(f"{ESTATE}/custody-items/<item_id>/sign-off", "sign_off_custody_item", "item_id"),
-    desk_create(f"{ESTATE}/visitors", "register_visitor"),
-    desk_list(f"{ESTATE}/visitors", "list_visitors", ("household_id",)),
     desk_create(f"{ESTATE}/tool-loans", "lend_tool"),
     desk_list(f"{ESTATE}/tool-loans", "list_tool_loans", ("status", "household_id")),
     desk_action(f"{ESTATE}/tool-loans/<loan_id>/return", "return_tool", "loan_id"),

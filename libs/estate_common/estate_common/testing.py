@@ -60,9 +60,12 @@ def worker(service_cls, caller=ADMIN, db=None, idempotency_key=None):
 
 
 def as_caller(service, caller, idempotency_key=None):
-    """The same worker (same store and outbox) acting for another caller."""
+    """The same worker (same store and outbox) acting for another caller, who is the actor of the
+    events it announces from now on (as the caller of a real call is)."""
     service.caller = Caller(caller)
     service.caller.idempotency_key = idempotency_key
+    if isinstance(service.outbox, RecordingOutbox):
+        service.outbox.actor = (caller or {}).get("user")
     return service
 
 

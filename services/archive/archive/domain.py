@@ -2,6 +2,7 @@
 
 Plain functions: no broker, no store.
 """
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from estate_common import clock, ids
@@ -13,8 +14,19 @@ PERSONAL_DATA_ROLES = frozenset({"operator_admin", "manager", "agent", "steward"
 # Which events become part of the permanent record, and what subject each is about.
 RECORDED_EVENTS = {
     ("customer_service", "service_request_created"): "service_request",
+    ("customer_service", "service_request_closed"): "service_request",
     ("maintenance", "work_order_created"): "work_order",
+    ("maintenance", "work_order_completed"): "work_order",
+    ("security_patrol", "patrol_round_finished"): "patrol_round",
+    ("security_patrol", "anomaly_reported"): "patrol_anomaly",
+    ("security_patrol", "incident_escalated"): "incident",
+    ("security_patrol", "incident_closed"): "incident",
+    ("finance", "payment_posted"): "payment",
 }
+
+# The events that close a subject: what the DOMAIN.md "closed records" are.
+CLOSING_EVENTS = frozenset({"service_request_closed", "work_order_completed", "patrol_round_finished",
+                            "incident_closed", "payment_posted"})
 
 # Master-data events of archive's own, logged in the change log (who, what, when).
 MASTER_DATA_EVENTS = {
@@ -105,10 +117,44 @@ def record_from_event(subject_type, event, now):
         "occurred_at": event["occurred_at"],
         "recorded_at": clock.to_iso(now),
         "created_at": event["occurred_at"],
+        "household_id": event["data"].get("household_id"),
         "request_id": event.get("request_id"),
         "actor": event.get("actor"),
         "data": event["data"],
     }
+
+
+def records_query(filters):
+    """The store query of a records search: subject, subject type, household, and a date range
+    on ``occurred_at`` (a date ``to`` includes its whole day; days are UTC days)."""
+    query = {k: filters[k] for k in ("subject_id", "subject_type", "household_id") if k in filters}
+    window = {}
+    if "from" in filters:
+        window["$gte"] = _moment(filters["from"], "filters.from")
+    if "to" in filters:
+        if len(filters["to"]) == 10:
+            window["$lt"] = clock.to_iso(_day(filters["to"], "filters.to") + timedelta(days=1))
+        else:
+            window["$lte"] = _moment(filters["to"], "filters.to")
+    if window:
+        query["occurred_at"] = window
+    return query
+
+
+def _day(text, field):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a date", [field_error(field, "is not a calendar date")]) from None
+
+
+def _moment(text, field):
+    if len(text) == 10:
+        return clock.to_iso(_day(text, field))
+    try:
+        return clock.to_iso(clock.parse_iso(text))
+    except ValueError:
+        raise InvalidInput(f"{field} is not a time", [field_error(field, "is not a valid time")]) from None
 
 
 def change_from_event(subject_type, event):
@@ -125,3 +171,14 @@ def change_from_event(subject_type, event):
         "request_id": event.get("request_id"),
         "fields": sorted(event["data"]),
     }
+
+
+def change_from_archive_event(event):
+    """A change-log entry of an ``archive_changed`` event (borrowing, check plans, checks)."""
+    data = event["data"]
+    return change_from_event(data["subject_type"], event) | {"action": data["action"], "fields": sorted(data["fields"])}
+
+
+def archive_changed_data(subject_type, doc, action, fields):
+    """What ``archive_changed`` says: which archive document changed how, and which fields (not their values)."""
+    return {"id": doc["_id"], "subject_type": subject_type, "action": action, "fields": sorted(fields)}

@@ -1,7 +1,9 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import store
-from estate_common.errors import Conflict, NotFound
+from estate_common import settings, store
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.store import DuplicateKeyError
+
+from .rules import DEFAULTS
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -9,9 +11,22 @@ INDEXES = {
     "estates": [(PAGED, {})],
     "households": [(PAGED, {}), ([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
-                ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {})],
+                ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
+                ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {})],
     "change_log": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {})],
+    "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
+    "check_plans": [(PAGED, {})],
+    "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
+    "settings": [([("estate_id", 1)], {})],
 }
+
+WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
+        "records": "archive record"}
+
+
+def rules_for(db, estate_id):
+    overrides = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
+    return settings.effective(DEFAULTS, overrides.get("values"))
 
 
 def insert_estate(db, estate):
@@ -60,5 +75,76 @@ def keep(db, collection, doc):
         pass
 
 
-def list_records(db, estate_id, filters, limit, cursor):
-    return store.page(db.records, {"estate_id": estate_id, **filters}, limit, cursor)
+def list_records(db, estate_id, query, limit, cursor):
+    return store.page(db.records, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def list_change_log(db, estate_id, filters, limit, cursor):
+    return store.page(db.change_log, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+# -- borrowing, check plans, checks ----------------------------------------------
+
+def find(db, collection, estate_id, doc_id):
+    return db[collection].find_one({"_id": doc_id, "estate_id": estate_id})
+
+
+def get(db, collection, estate_id, doc_id):
+    doc = find(db, collection, estate_id, doc_id)
+    if doc is None:
+        raise NotFound(f"no such {WHAT[collection]} in this estate")
+    return doc
+
+
+def referenced(db, collection, estate_id, doc_id, field):
+    doc = find(db, collection, estate_id, doc_id)
+    if doc is None:
+        raise BusinessRuleViolation(f"no such {WHAT[collection]} in this estate",
+                                    [field_error(field, f"no such {WHAT[collection]} in this estate")])
+    return doc
+
+
+def insert(db, collection, doc):
+    """False when a document with this _id exists (a retry, or a twin that won)."""
+    try:
+        db[collection].insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def subject(db, estate_id, subject_id):
+    """``{"type", "id"}`` of what an archive file is about, or a 422 naming subject_id."""
+    if subject_id == estate_id:
+        return {"type": "estate", "id": subject_id}
+    if db.households.count_documents({"_id": subject_id, "estate_id": estate_id}, limit=1):
+        return {"type": "household", "id": subject_id}
+    record = db.records.find_one({"estate_id": estate_id, "subject_id": subject_id}, {"subject_type": 1})
+    if record is None:
+        raise BusinessRuleViolation("the archive holds nothing about this subject",
+                                    [field_error("data.subject_id", "is not in this estate's archive")])
+    return {"type": record["subject_type"], "id": subject_id}
+
+
+def page(db, collection, estate_id, query, limit, cursor):
+    return store.page(db[collection], {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def change_borrow_request(db, request, changes, entry, events):
+    """Apply one step of a borrow request if its status is still the one it was decided on."""
+    guard = {"_id": request["_id"], "estate_id": request["estate_id"], "status": request["status"]}
+    update = {"$set": changes, "$push": {"history": entry, "_outbox": {"$each": events}}}
+    return db.borrow_requests.update_one(guard, update).modified_count == 1
+
+
+# -- KPIs -----------------------------------------------------------------------
+
+def kpi_facts(db, estate_id, start, end, year_start, closing_events):
+    checks = db.archive_checks
+    return {
+        "checks_in_period": list(checks.find({"estate_id": estate_id, "checked_at": {"$gte": start, "$lt": end}})),
+        "checks_this_year": checks.count_documents({"estate_id": estate_id,
+                                                    "checked_at": {"$gte": year_start, "$lt": end}}),
+        "closed_records": db.records.count_documents({"estate_id": estate_id, "event_type": {"$in": closing_events},
+                                                      "occurred_at": {"$gte": start, "$lt": end}}),
+    }

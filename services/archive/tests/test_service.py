@@ -1,8 +1,12 @@
 """archive's entrypoints, run against the embedded store without a broker."""
+import logging
+from datetime import timedelta
+
 import pytest
 
 from archive.service import ArchiveService
-from estate_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import ADMIN, as_caller, event, staff, worker
 
 ESTATE = {"code": "HZ-01", "name": "West Lake Garden", "address": "9 Lake Road"}
@@ -120,3 +124,221 @@ def test_master_data_changes_are_logged_once_each(archive, estate):
     changes = list(archive.db.change_log.find({"estate_id": estate["id"]}))
     assert sorted(c["action"] for c in changes) == ["estate_created", "household_created"]
     assert all(c["actor"] == "admin" for c in changes)
+
+
+# -- the permanent record of closed work, from every service ---------------------------
+
+def closed_events(estate_id):
+    """One closing event of each producer, shaped by the fixed contracts."""
+    return [
+        ("record_closed_service_request", event("customer_service", "service_request_closed", estate_id, {
+            "id": "sr_9", "number": "SR-2026-000009", "kind": "repair", "household_id": "hh_1",
+            "created_at": "2026-11-20T08:00:00.000Z", "closed_at": "2026-11-21T08:00:00.000Z"})),
+        ("record_completed_work_order", event("maintenance", "work_order_completed", estate_id, {
+            "id": "wo_9", "number": "WO-2026-000009", "source": {"type": "patrol_anomaly", "id": "anom_1"},
+            "request_id": None, "household_id": None, "priority": "normal", "reported_at": "2026-11-20T08:00:00.000Z",
+            "started_at": None, "completed_at": "2026-11-21T09:00:00.000Z", "charge_cents": 0,
+            "material_cost_cents": 1200, "labour_cost_cents": 3000, "signed_by": "Chen"})),
+        ("record_patrol_round", event("security_patrol", "patrol_round_finished", estate_id, {
+            "id": "pround_9", "route_id": "proute_1", "route_name": "Night loop", "plan_id": None, "shift": None,
+            "guard": "zhao", "scheduled_start": "2026-11-20T14:00:00.000Z", "started_at": "2026-11-20T14:00:00.000Z",
+            "finished_at": "2026-11-20T15:00:00.000Z", "missed": [{"code": "B2", "name": "Car park"}],
+            "summary": {"planned": 3, "checked": 2, "on_time": 2, "late": 0, "missed": 1, "anomalies": 0}})),
+        ("record_incident_escalation", event("security_patrol", "incident_escalated", estate_id, {
+            "id": "inc_9", "number": "INC-2026-000009", "type": "flooding", "major": False, "to": "manager",
+            "step": "notify_manager", "escalated_at": "2026-11-21T01:00:00.000Z"})),
+        ("record_closed_incident", event("security_patrol", "incident_closed", estate_id, {
+            "id": "inc_9", "number": "INC-2026-000009", "type": "flooding", "major": False, "location": "B3",
+            "opened_at": "2026-11-21T00:50:00.000Z", "closed_at": "2026-11-21T03:00:00.000Z",
+            "summary": "Valve replaced.", "steps_done": ["stop_water"], "steps_not_done": [],
+            "escalations": [{"to": "manager", "step": "notify_manager", "at": "2026-11-21T01:00:00.000Z"}]})),
+        ("record_payment", event("finance", "payment_posted", estate_id, {
+            "id": "pay_9", "receipt_number": "RC-2026-000009", "household_id": "hh_1", "amount_cents": 26811,
+            "method": "wechat", "bill_ids": ["bill_1"], "prepaid_cents": 0, "posted_at": "2026-11-22T02:00:00.000Z"})),
+    ]
+
+
+def test_closed_work_of_every_service_is_recorded_once(archive, estate):
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+        getattr(archive, handler)(published)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"], "limit": 50})["items"]
+    assert sorted(r["subject_type"] for r in records) == [
+        "incident", "incident", "patrol_round", "payment", "service_request", "work_order"]
+    payment = next(r for r in records if r["subject_type"] == "payment")
+    assert payment["household_id"] == "hh_1" and payment["data"]["receipt_number"] == "RC-2026-000009"
+
+
+def test_records_are_searched_by_household_kind_and_date(archive, estate):
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    ids = [e["data"]["id"] for _, e in closed_events(estate["id"])]
+
+    def search(**filters):
+        return sorted(r["subject_id"] for r in archive.list_records({"estate_id": estate["id"],
+                                                                     "filters": filters})["items"])
+
+    assert search(household_id="hh_1") == sorted([ids[0], ids[5]])
+    assert search(subject_type="incident", subject_id="inc_9") == ["inc_9", "inc_9"]
+    # the test events all occurred "now": a window around today finds them, another day does not
+    today = clock.now_iso()[:10]
+    assert len(search(**{"from": today, "to": today})) == 6
+    assert search(to="2020-01-01") == []
+    with pytest.raises(InvalidInput):
+        archive.list_records({"estate_id": estate["id"], "filters": {"from": "yesterday"}})
+
+
+# -- borrowing, approval, the change log ---------------------------------------------
+
+AGENT = "zhang"
+MANAGER = "wang"
+
+
+def as_role(archive, user, role, estate):
+    return as_caller(archive, staff(user, [role], [estate["id"]]))
+
+
+def feed_change_log(archive):
+    """Deliver archive's own archive_changed events back to it, as the broker would (twice)."""
+    for published in archive.outbox.of_type("archive_changed"):
+        archive.log_archive_change(published)
+        archive.log_archive_change(published)
+
+
+def test_a_borrowing_needs_the_managers_approval_and_is_tracked_until_returned(archive, estate):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    as_role(archive, AGENT, "agent", estate)
+    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": household["id"], "purpose": "ownership dispute", "kind": "borrow"}})
+    assert asked["status"] == "pending" and asked["subject_type"] == "household" and asked["overdue"] is False
+    with pytest.raises(Forbidden):
+        archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    as_role(archive, "li", "archivist", estate)
+    with pytest.raises(Forbidden):
+        archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    with pytest.raises(Conflict):
+        archive.return_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+
+    clock.advance(timedelta(minutes=5))
+    as_role(archive, MANAGER, "manager", estate)
+    approved = archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"],
+                                               "data": {"note": "copy only"}})
+    assert approved["status"] == "approved" and approved["decided_by"] == MANAGER
+    assert approved["due_back"] == "2026-11-30T08:05:00.000Z"
+    with pytest.raises(Conflict):
+        archive.reject_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+
+    clock.advance(timedelta(days=8))
+    overdue = archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"overdue": "true"}})["items"]
+    assert [r["id"] for r in overdue] == [asked["id"]] and overdue[0]["overdue"] is True
+    as_role(archive, "li", "archivist", estate)
+    returned = archive.return_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    assert returned["status"] == "returned" and returned["overdue"] is False
+    assert archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"overdue": "true"}})["items"] == []
+    assert [h["action"] for h in returned["history"]] == ["requested", "approved", "returned"]
+
+    feed_change_log(archive)
+    log = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_id": asked["id"]}})["items"]
+    assert [(c["action"], c["actor"]) for c in log] == [
+        ("borrow_requested", AGENT), ("borrow_approved", MANAGER), ("borrow_returned", "li")]
+    assert all(c["subject_type"] == "borrow_request" for c in log)
+
+
+def test_an_inspection_by_a_higher_authority_is_approved_at_once(archive, estate):
+    as_role(archive, "li", "archivist", estate)
+    inspection = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": estate["id"], "purpose": "annual inspection", "kind": "view",
+        "authority_inspection": True, "authority": "District housing bureau"}})
+    assert inspection["status"] == "approved" and inspection["subject_type"] == "estate"
+    feed_change_log(archive)
+    [logged] = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_type": "borrow_request"}})["items"]
+    assert logged["action"] == "borrow_authority_inspection"
+
+
+def test_a_borrowing_is_of_something_the_archive_holds(archive, estate):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.create_borrow_request({"estate_id": estate["id"], "data": {
+            "subject_id": "hh_nowhere", "purpose": "x", "kind": "view"}})
+    assert refused.value.errors[0]["field"] == "data.subject_id"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.create_borrow_request({"estate_id": estate["id"], "data": {
+            "record_id": "rec_nowhere", "purpose": "x", "kind": "view"}})
+    assert refused.value.errors[0]["field"] == "data.record_id"
+    with pytest.raises(InvalidInput):
+        archive.create_borrow_request({"estate_id": estate["id"], "data": {"purpose": "x", "kind": "view"}})
+    handler, closed = closed_events(estate["id"])[2]
+    getattr(archive, handler)(closed)
+    [record] = archive.list_records({"estate_id": estate["id"]})["items"]
+    by_record = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "record_id": record["id"], "purpose": "review the missed checkpoint", "kind": "view"}})
+    assert (by_record["subject_type"], by_record["subject_id"]) == ("patrol_round", "pround_9")
+    by_subject = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": "pround_9", "purpose": "again", "kind": "view"}})
+    assert by_subject["record_id"] is None and by_subject["subject_type"] == "patrol_round"
+    assert archive.db.borrow_requests.count_documents({}) == 2
+
+
+# -- archive checks and KPIs ------------------------------------------------------------
+
+def test_archive_checks_are_planned_twice_a_year_and_give_the_completeness(archive, estate):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    as_role(archive, "li", "archivist", estate)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.create_check_plan({"estate_id": estate["id"], "data": {"year": 2026, "planned_dates": ["2026-06-01"]}})
+    assert refused.value.errors[0]["field"] == "data.planned_dates"
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2026, "planned_dates": ["2026-06-01", "2026-11-20"]}})
+    with pytest.raises(Conflict):
+        archive.create_check_plan({"estate_id": estate["id"], "data": {
+            "year": 2026, "planned_dates": ["2026-07-01", "2026-12-01"]}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.record_archive_check({"estate_id": estate["id"], "data": {
+            "plan_id": "acp_nope", "checked_at": "2026-11-20T02:00:00Z", "records_checked": 1, "records_complete": 1}})
+    assert refused.value.errors[0]["field"] == "data.plan_id"
+    for checked_at, checked, complete in (("2026-06-01T02:00:00Z", 100, 90), ("2026-11-20T02:00:00Z", 50, 49)):
+        archive.record_archive_check({"estate_id": estate["id"], "data": {
+            "plan_id": plan["id"], "checked_at": checked_at, "records_checked": checked, "records_complete": complete}})
+    assert len(archive.list_archive_checks({"estate_id": estate["id"], "filters": {"plan_id": plan["id"]}})["items"]) == 2
+    assert [p["year"] for p in archive.list_check_plans({"estate_id": estate["id"], "filters": {"year": "2026"}})["items"]] == [2026]
+
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    as_role(archive, MANAGER, "manager", estate)
+    block = archive.kpis({"period": "2026-11", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (49, 50)
+    assert block["archive_checks_year_to_date"]["value"] == 1.0
+    assert block["closed_records_received"]["numerator"] == 5  # the escalation is not a closing record
+    june = archive.kpis({"period": "2026-06", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    assert june["archive_completeness"]["value"] == 0.9 and june["archive_checks_year_to_date"]["value"] == 0.5
+    empty = archive.kpis({"period": "2026-01", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    assert empty["archive_completeness"]["value"] is None
+    with pytest.raises(Forbidden):
+        archive.kpis({"period": "2026-11", "estate_ids": [estate["id"], "est_other"]})
+
+    feed_change_log(archive)
+    logged = archive.list_change_log({"estate_id": estate["id"]})["items"]
+    assert sorted(c["action"] for c in logged) == ["archive_check_plan_created", "archive_check_recorded",
+                                                   "archive_check_recorded"]
+    assert {c["actor"] for c in logged} == {"li"}
+
+
+def test_personal_data_never_reaches_the_logs(archive, estate, caplog):
+    caplog.set_level(logging.DEBUG)
+    archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    as_caller(archive, staff("wang", ["security"], [estate["id"]]))
+    archive.list_households({"estate_id": estate["id"]})
+    assert "13912345678" not in caplog.text and "13912345678" not in str(archive.outbox.published)
+
+
+def test_a_patrol_anomaly_is_recorded_but_is_not_a_closed_record(archive, estate):
+    reported = event("security_patrol", "anomaly_reported", estate["id"], {
+        "id": "anom_1", "round_id": "pround_9", "checkpoint": {"code": "B2", "name": "Car park"},
+        "description": "lamp out", "reported_at": "2026-11-20T14:30:00.000Z", "emergency": False})
+    archive.record_patrol_anomaly(reported)
+    archive.record_patrol_anomaly(reported)
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "patrol_anomaly"}})["items"]
+    assert record["subject_id"] == "anom_1" and record["household_id"] is None
+    period = clock.now_iso()[:7]
+    block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    assert block["closed_records_received"]["numerator"] == 0

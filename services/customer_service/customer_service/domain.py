@@ -4,7 +4,7 @@ table of allowed transitions per kind.
 The rules of each part of the desk are in their own modules: ``intake`` (registering),
 ``complaints`` (投诉), ``repairs`` (报修 and 回访), ``handling`` (reply, close, reopen),
 ``applications`` (入住/装修), ``surveys`` (满意度调查), ``front_desk`` (notices, keys,
-custody, visitors, tools), ``kpis``. Plain functions: no broker, no store.
+custody, tools), ``kpis``. Plain functions: no broker, no store.
 """
 from dataclasses import dataclass, field
 from datetime import timedelta

@@ -1,8 +1,9 @@
 """Front-desk services (前台): notices (公告) to an estate or a building, keys held in custody
-and their lending (托管钥匙), items left in custody with sign-off (物品寄存), visitors (访客登记)
-and the lending of convenience tools (便民工具).
+and their lending (托管钥匙), items left in custody with sign-off (物品寄存)
+and the lending of convenience tools (便民工具). Visitors (访客登记) are registered once, in
+security-patrol's register, which the front desk uses too.
 
-Names of people (a borrower, a visitor) are personal data: stored for the desk, never logged.
+Names of people (a borrower) are personal data: stored for the desk, never logged.
 """
 from estate_common import clock
 from estate_common.errors import Conflict
@@ -100,14 +101,6 @@ def sign_off_custody_item(item, data, now, user):
     at = clock.to_iso(now)
     return Change({"status": status, "signed_off_at": at, "signed_off_by": data["by"].strip(),
                    "handed_over_by": user, "updated_at": at}, [])
-
-
-# -- visitors ---------------------------------------------------------------------
-
-def new_visitor(visitor_id, estate_id, data, now, user):
-    return {**_base(visitor_id, estate_id, now, user), "name": data["name"].strip(),
-            "household_id": data.get("household_id"), "purpose": data["purpose"].strip(),
-            "arrived_at": data.get("arrived_at") or clock.to_iso(now)}
 
 
 # -- convenience tools ------------------------------------------------------------

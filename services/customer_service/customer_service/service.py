@@ -198,14 +198,6 @@ class CustomerService(CopiesEstates, CopiesHouseholds, ServiceBase):
         return self._step(payload, "custody_items", front_desk.sign_off_custody_item)
 
     @rpc_method
-    def register_visitor(self, payload):
-        return self._create(payload, "visitors", "vis", front_desk.new_visitor)
-
-    @rpc_method
-    def list_visitors(self, payload):
-        return self._list(payload, "visitors")
-
-    @rpc_method
     def lend_tool(self, payload):
         return self._create(payload, "tool_loans", "tl", front_desk.new_tool_loan)
 

@@ -30,14 +30,13 @@ INDEXES = {
     "notices": [(PAGED, {})],
     "keys": [(PAGED, {})],
     "custody_items": [(PAGED, {})],
-    "visitors": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
     "applications": [(PAGED, {})],
 }
 
 NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
-    "custody_items": "custody item", "visitors": "visitor", "tool_loans": "tool loan",
+    "custody_items": "custody item", "tool_loans": "tool loan",
     "applications": "application",
 }
 

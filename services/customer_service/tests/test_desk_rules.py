@@ -97,11 +97,6 @@ def test_a_notice_goes_to_the_estate_or_one_building():
         "building"] == "3"
 
 
-def test_a_visitor_arrives_now_unless_told():
-    assert front_desk.new_visitor("v", "est_1", {"name": "n", "purpose": "p"}, NOW, "z")["arrived_at"] == \
-        "2026-11-23T08:30:00.000Z"
-
-
 # -- settings -----------------------------------------------------------------------
 
 def test_settings_are_a_managers_and_checked_by_name():

@@ -1,4 +1,189 @@
-"""security-patrol's repository: the only module of the service that touches its database."""
-from estate_common import replica
+"""security-patrol's repository: the only module of the service that touches its database.
 
-INDEXES = {"estates": replica.INDEXES["estates"]}
+A round, an incident and a parking session each change in single-document
+writes guarded by their state (and a round by its number of check-ins), so
+two guards acting at once cannot both pass a check the other one changed; the
+loser re-reads and gets the answer its state now gives.
+"""
+from estate_common import replica, settings, store
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.store import DuplicateKeyError
+
+from .rules import DEFAULTS
+
+PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
+
+INDEXES = {
+    **replica.INDEXES,
+    "patrol_routes": [(PAGED, {})],
+    "patrol_plans": [(PAGED, {}), ([("estate_id", 1), ("route_id", 1)], {})],
+    "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
+                      ([("estate_id", 1), ("status", 1)], {})],
+    "fire_equipment": [(PAGED, {})],
+    "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
+    "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {})],
+    "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
+    "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
+    "visitors": [(PAGED, {})],
+    "shift_handovers": [(PAGED, {})],
+    "settings": [([("estate_id", 1)], {})],
+}
+
+WHAT = {
+    "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
+    "fire_equipment": "fire equipment", "fire_inspections": "fire inspection", "incidents": "incident",
+    "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
+    "shift_handovers": "shift handover",
+}
+
+
+def rules_for(db, estate_id):
+    overrides = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
+    return settings.effective(DEFAULTS, overrides.get("values"))
+
+
+def known_household(db, estate_id, household_id, field):
+    if replica.get(db, "household", estate_id, household_id) is None:
+        raise BusinessRuleViolation("household is not known in this estate",
+                                    [field_error(field, "no such household in this estate")])
+
+
+def next_number(db, estate_id, series):
+    return store.next_number(db, estate_id, series)
+
+
+# -- any collection -------------------------------------------------------------
+
+def find(db, collection, estate_id, doc_id):
+    return db[collection].find_one({"_id": doc_id, "estate_id": estate_id})
+
+
+def get(db, collection, estate_id, doc_id):
+    doc = find(db, collection, estate_id, doc_id)
+    if doc is None:
+        raise NotFound(f"no such {WHAT[collection]} in this estate")
+    return doc
+
+
+def referenced(db, collection, estate_id, doc_id, field):
+    """A document another one refers to: an unknown id in a body is a 422 naming the field."""
+    doc = find(db, collection, estate_id, doc_id)
+    if doc is None:
+        raise BusinessRuleViolation(f"no such {WHAT[collection]} in this estate",
+                                    [field_error(field, f"no such {WHAT[collection]} in this estate")])
+    return doc
+
+
+def insert(db, collection, doc):
+    """False when a document with this _id exists (a retry, or a twin that won)."""
+    try:
+        db[collection].insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def insert_unique(db, collection, doc, message, field):
+    if not insert(db, collection, doc):
+        raise Conflict(message, [field_error(field, "is already taken")])
+
+
+def page(db, collection, estate_id, query, limit, cursor):
+    return store.page(db[collection], {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def all_of(db, collection, estate_id, query=None):
+    return list(db[collection].find({"estate_id": estate_id, **(query or {})}))
+
+
+# -- rounds, incidents, sessions: guarded single-document changes -----------------
+
+def _apply(collection, guard, update, events):
+    if events:
+        update.setdefault("$push", {})["_outbox"] = {"$each": events}
+    return collection.update_one(guard, update).modified_count == 1
+
+
+def push_check_in(db, round_, entry, events):
+    """Append a check-in if no other check-in or finish came in between."""
+    guard = {"_id": round_["_id"], "estate_id": round_["estate_id"], "status": "open",
+             "check_ins": {"$size": len(round_["check_ins"])}}
+    return _apply(db.patrol_rounds, guard,
+                  {"$push": {"check_ins": entry}, "$set": {"updated_at": entry["at"]}}, events)
+
+
+def finish_round(db, round_, changes, events):
+    guard = {"_id": round_["_id"], "estate_id": round_["estate_id"], "status": "open",
+             "check_ins": {"$size": len(round_["check_ins"])}}
+    return _apply(db.patrol_rounds, guard, {"$set": changes}, events)
+
+
+def record_incident_step(db, incident, entry, escalation, changes, events):
+    guard = {"_id": incident["_id"], "estate_id": incident["estate_id"], "status": "open",
+             "pending_steps": entry["step"]}
+    update = {"$set": changes, "$push": {"steps": entry}}
+    if escalation:
+        update["$push"]["escalations"] = escalation
+    return _apply(db.incidents, guard, update, events)
+
+
+def close_incident(db, incident, changes, events):
+    guard = {"_id": incident["_id"], "estate_id": incident["estate_id"], "status": "open"}
+    return _apply(db.incidents, guard, {"$set": changes}, events)
+
+
+def close_session(db, session, changes, events):
+    guard = {"_id": session["_id"], "estate_id": session["estate_id"], "status": "open"}
+    return _apply(db.parking_sessions, guard, {"$set": changes}, events)
+
+
+# -- the gate -------------------------------------------------------------------
+
+def passes_of(db, estate_id, plate):
+    return all_of(db, "vehicle_passes", estate_id, {"plate": plate})
+
+
+def open_session(db, estate_id, plate):
+    return db.parking_sessions.find_one({"estate_id": estate_id, "plate": plate, "status": "open"})
+
+
+def entries_of(db, estate_id, plate):
+    return db.parking_sessions.count_documents({"estate_id": estate_id, "plate": plate})
+
+
+# -- fire checks ------------------------------------------------------------------
+
+def checked_equipment_ids(db, estate_id, period):
+    return {doc["equipment_id"] for doc in db.fire_inspections.find(
+        {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
+
+
+def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, cursor):
+    """The ledger; with ``unchecked_in`` a month, what was in the ledger then and not checked in it."""
+    query = dict(filters)
+    if unchecked_in:
+        query["_id"] = {"$nin": sorted(checked_equipment_ids(db, estate_id, unchecked_in))}
+        query["created_at"] = {"$lt": month_end}
+    return page(db, "fire_equipment", estate_id, query, limit, cursor)
+
+
+# -- KPIs -----------------------------------------------------------------------
+
+def kpi_facts(db, estate_id, period, start_iso, end_iso):
+    """What the security KPIs of one estate and month are computed from."""
+    in_ledger = {"created_at": {"$lt": end_iso}}
+    checked = sorted(checked_equipment_ids(db, estate_id, period))
+    return {
+        "plans": all_of(db, "patrol_plans", estate_id),
+        "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
+        "rounds": all_of(db, "patrol_rounds", estate_id, {"$or": [
+            {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
+            {"started_at": {"$gte": start_iso, "$lt": end_iso}},
+        ]}),
+        "fire_ledger": db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger}),
+        "fire_checked": db.fire_equipment.count_documents(
+            {"estate_id": estate_id, **in_ledger, "_id": {"$in": checked}}),
+        "major_incidents": db.incidents.count_documents(
+            {"estate_id": estate_id, "major": True, "opened_at": {"$gte": start_iso, "$lt": end_iso}}),
+        "households": db.households.count_documents({"estate_id": estate_id}),
+    }

@@ -1,6 +1,30 @@
-"""security-patrol today: health and the read copy of estates."""
-from estate_common.testing import event, worker
+"""security-patrol entrypoints, run against the embedded store without a broker."""
+import logging
+from datetime import timedelta
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.testing import as_caller, event, staff, worker
 from security_patrol.service import SecurityPatrolService
+
+ESTATE = "est_1"
+GUARD = staff("zhao", ["security"], [ESTATE])
+T0 = "2026-11-23T13:55:00Z"  # 21:55 in the estate; the night plan starts at 22:00
+
+
+@pytest.fixture
+def patrol():
+    clock.freeze(clock.parse_iso(T0))
+    patrol = worker(SecurityPatrolService, caller=GUARD)
+    patrol.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
+    for room in ("1201", "1202"):
+        patrol.copy_household(event("archive", "household_created", ESTATE, {
+            "id": f"hh_{room}", "estate_id": ESTATE, "building": "3", "unit": "1", "room": room,
+            "area_m2": 89.37, "status": "occupied", "version": 1}))
+    return patrol
 
 
 def test_health_reports_the_embedded_store():
@@ -8,9 +32,360 @@ def test_health_reports_the_embedded_store():
     assert answer["service"] == "security_patrol" and answer["store"] == "embedded"
 
 
-def test_estates_are_copied_from_archive_events():
-    patrol = worker(SecurityPatrolService)
-    patrol.copy_estate(event("archive", "estate_created", "est_1", {
-        "id": "est_1", "estate_id": "est_1", "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
-        "version": 1}))
-    assert patrol.db.estates.find_one({"_id": "est_1"})["code"] == "HZ-01"
+def test_estates_are_copied_from_archive_events(patrol):
+    assert patrol.db.estates.find_one({"_id": ESTATE})["code"] == "HZ-01"
+
+
+# -- patrols --------------------------------------------------------------------
+
+def make_route(patrol, offsets=False):
+    checkpoints = [{"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park"},
+                   {"code": "C3", "name": "Pump room"}]
+    if offsets:
+        for index, checkpoint in enumerate(checkpoints):
+            checkpoint["offset_minutes"] = 10 * (index + 1)
+    return patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "Night loop", "checkpoints": checkpoints}})
+
+
+def make_plan(patrol, route):
+    return patrol.create_patrol_plan({"estate_id": ESTATE, "data": {
+        "route_id": route["id"], "shift": "night", "start_time": "22:00", "expected_minutes": 60}})
+
+
+def start(patrol, route, **extra):
+    return patrol.start_round({"estate_id": ESTATE, "data": {"route_id": route["id"], "guard": "Zhao", **extra}})
+
+
+def check_in(patrol, round_, code, anomaly=None):
+    data = {"checkpoint": code} | ({"anomaly": anomaly} if anomaly else {})
+    return patrol.check_in({"estate_id": ESTATE, "id": round_["id"], "data": data})
+
+
+def test_a_round_against_its_plan_flags_late_check_ins_lists_missed_ones_and_passes_on_anomalies(patrol):
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    round_ = start(patrol, route)
+    assert round_["plan_id"] == plan["id"] and round_["scheduled_start"] == "2026-11-23T14:00:00.000Z"
+    assert round_["missed"] is None and round_["status"] == "open"
+
+    clock.advance(timedelta(minutes=20))  # 14:15Z: A1 is due at 14:20Z
+    check_in(patrol, round_, "a1")
+    clock.advance(timedelta(minutes=50))  # 15:05Z: C3 was due at 15:00Z, within the tolerance
+    shown = check_in(patrol, round_, "C3", {"description": "pump room door left open", "emergency": False})
+    assert [c["late"] for c in shown["check_ins"]] == [False, False]
+    clock.advance(timedelta(minutes=10))  # 15:15Z: a second visit of A1 (due 14:20Z) is late
+    assert check_in(patrol, round_, "A1")["check_ins"][-1]["late"] is True
+
+    finished = patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    assert finished["missed"] == [{"code": "B2", "name": "Car park"}]
+    assert finished["summary"] == {"planned": 3, "checked": 2, "on_time": 2, "late": 0, "missed": 1, "anomalies": 1}
+    assert patrol.get_round({"estate_id": ESTATE, "id": round_["id"]}) == finished
+
+    [anomaly] = patrol.outbox.of_type("anomaly_reported")
+    assert anomaly["data"]["round_id"] == round_["id"] and anomaly["data"]["checkpoint"]["code"] == "C3"
+    assert anomaly["data"]["id"] == shown["check_ins"][1]["anomaly"]["id"] and anomaly["actor"] == "zhao"
+    [done] = patrol.outbox.of_type("patrol_round_finished")
+    assert done["data"]["id"] == round_["id"] and done["data"]["summary"]["missed"] == 1
+    assert patrol.db.patrol_rounds.find_one({"_id": round_["id"]})["_outbox"] == []
+
+
+def test_an_unknown_checkpoint_is_refused_and_nothing_is_written(patrol):
+    round_ = start(patrol, make_route(patrol))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        check_in(patrol, round_, "Z9", {"description": "x"})
+    assert refused.value.errors[0]["field"] == "data.checkpoint"
+    assert patrol.get_round({"estate_id": ESTATE, "id": round_["id"]})["check_ins"] == []
+    assert patrol.outbox.published == []
+
+
+def test_a_finished_round_refuses_check_ins_and_a_second_finish(patrol):
+    round_ = start(patrol, make_route(patrol))
+    patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    with pytest.raises(Conflict):
+        check_in(patrol, round_, "A1", {"description": "too late to report"})
+    with pytest.raises(Conflict):
+        patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    assert len(patrol.outbox.of_type("patrol_round_finished")) == 1 and patrol.outbox.of_type("anomaly_reported") == []
+
+
+def test_a_retried_check_in_with_its_key_reports_its_anomaly_once(patrol):
+    round_ = start(patrol, make_route(patrol))
+    as_caller(patrol, GUARD, idempotency_key="scan-77")
+    first = check_in(patrol, round_, "B2", {"description": "broken lamp", "emergency": True})
+    again = check_in(patrol, round_, "B2", {"description": "broken lamp", "emergency": True})
+    assert len(again["check_ins"]) == len(first["check_ins"]) == 1
+    [anomaly] = patrol.outbox.of_type("anomaly_reported")
+    assert anomaly["data"]["emergency"] is True
+
+
+def test_a_round_without_a_plan_is_due_by_the_routes_offsets(patrol):
+    round_ = start(patrol, make_route(patrol, offsets=True))
+    assert round_["plan_id"] is None and round_["scheduled_start"] == "2026-11-23T13:55:00.000Z"
+    clock.advance(timedelta(minutes=21))  # B2 due at +20, tolerance 10
+    assert check_in(patrol, round_, "B2")["check_ins"][0]["late"] is False
+    clock.advance(timedelta(minutes=20))  # C3 due at +30: now +41
+    assert check_in(patrol, round_, "C3")["check_ins"][1]["late"] is True
+
+
+def test_the_late_tolerance_is_set_per_estate(patrol):
+    patrol.db.settings.insert_one({"_id": ESTATE, "estate_id": ESTATE, "values": {"patrol_late_tolerance_minutes": 2}})
+    round_ = start(patrol, make_route(patrol, offsets=True))
+    clock.advance(timedelta(minutes=13))  # A1 due at +10
+    assert check_in(patrol, round_, "A1")["check_ins"][0]["late"] is True
+
+
+def test_references_to_unknown_routes_and_plans_are_refused_by_name(patrol):
+    route = make_route(patrol)
+    other = patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "Other", "checkpoints": [
+        {"code": "X", "name": "x"}]}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, {"id": "proute_nope"})
+    assert refused.value.errors[0]["field"] == "data.route_id"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, route, plan_id=make_plan(patrol, other)["id"])
+    assert refused.value.errors[0]["field"] == "data.plan_id"
+    with pytest.raises(BusinessRuleViolation):
+        make_plan(patrol, {"id": "proute_nope"})
+    assert patrol.db.patrol_rounds.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"start_time": "24:00"}, "data.start_time"),
+    ({"shift": "afternoon"}, "data.shift"),
+    ({"expected_minutes": 0}, "data.expected_minutes"),
+    ({"route_id": {"$gt": ""}}, "data.route_id"),
+    ({"colour": "red"}, "data.colour"),
+])
+def test_bad_plans_are_refused_naming_the_field(patrol, bad, field):
+    data = {"route_id": make_route(patrol)["id"], "shift": "night", "start_time": "22:00", "expected_minutes": 60}
+    with pytest.raises(InvalidInput) as refused:
+        patrol.create_patrol_plan({"estate_id": ESTATE, "data": {**data, **bad}})
+    assert field in {e["field"] for e in refused.value.errors}
+    assert patrol.db.patrol_plans.count_documents({}) == 0
+
+
+def test_rounds_of_another_estate_are_out_of_reach(patrol):
+    round_ = start(patrol, make_route(patrol))
+    as_caller(patrol, staff("qian", ["security"], ["est_2"]))
+    with pytest.raises(Forbidden):
+        patrol.get_round({"estate_id": ESTATE, "id": round_["id"]})
+    with pytest.raises(NotFound):
+        patrol.get_round({"estate_id": "est_2", "id": round_["id"]})
+
+
+def test_rounds_are_listed_by_status(patrol):
+    route = make_route(patrol)
+    first, second = start(patrol, route), start(patrol, route)
+    patrol.finish_round({"estate_id": ESTATE, "id": first["id"], "data": {}})
+    listed = patrol.list_rounds({"estate_id": ESTATE, "filters": {"status": "open"}})["items"]
+    assert [r["id"] for r in listed] == [second["id"]]
+
+
+# -- fire equipment ---------------------------------------------------------------
+
+def register(patrol, code, kind="extinguisher"):
+    return patrol.create_fire_equipment({"estate_id": ESTATE, "data": {
+        "code": code, "name": f"Fire facility {code}", "kind": kind, "location": "Building 3 lobby"}})
+
+
+def inspect(patrol, equipment, result="ok"):
+    return patrol.record_fire_inspection({"estate_id": ESTATE, "data": {"equipment_id": equipment["id"],
+                                                                         "result": result, "notes": "pressure ok"}})
+
+
+def unchecked(patrol, period):
+    return sorted(e["code"] for e in patrol.list_fire_equipment(
+        {"estate_id": ESTATE, "filters": {"unchecked_in": period}})["items"])
+
+
+def test_the_ledger_knows_each_code_once(patrol):
+    register(patrol, "fe-1")
+    with pytest.raises(Conflict) as refused:
+        register(patrol, "FE-1")
+    assert refused.value.errors[0]["field"] == "data.code"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        inspect(patrol, {"id": "fe_nope"})
+    assert refused.value.errors[0]["field"] == "data.equipment_id"
+
+
+def test_facilities_not_checked_in_a_month_are_listed_for_that_month(patrol):
+    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
+    one, two = register(patrol, "FE-1"), register(patrol, "FE-2", "hydrant")
+    inspect(patrol, one)
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    register(patrol, "FE-3", "smoke_detector")
+    inspection = inspect(patrol, two, "defect")
+    assert inspection["period"] == "2026-11" and inspection["result"] == "defect"
+    assert unchecked(patrol, "2026-10") == ["FE-2"]  # FE-3 was not in the ledger in October
+    assert unchecked(patrol, "2026-11") == ["FE-1", "FE-3"]
+    clock.freeze(clock.parse_iso("2026-11-30T17:00:00Z"))  # 01:00 on 1 December in the estate
+    inspect(patrol, one)
+    assert unchecked(patrol, "2026-11") == ["FE-1", "FE-3"] and unchecked(patrol, "2026-12") == ["FE-2", "FE-3"]
+
+
+# -- incidents ----------------------------------------------------------------------
+
+def open_incident(patrol, **extra):
+    return patrol.open_incident({"estate_id": ESTATE, "data": {
+        "type": "elevator_entrapment", "description": "two people in lift 2", "location": "Building 3", **extra}})
+
+
+def step(patrol, incident, key):
+    return patrol.record_incident_step({"estate_id": ESTATE, "id": incident["id"], "data": {"step": key, "note": "ok"}})
+
+
+def test_an_incident_runs_its_plan_escalates_and_closes_with_a_summary(patrol):
+    incident = open_incident(patrol, major=True)
+    assert incident["number"] == "INC-2026-000001" and incident["pending_steps"][0] == "reassure_passengers"
+    step(patrol, incident, "reassure_passengers")
+    escalated = step(patrol, incident, "notify_manager")
+    assert escalated["escalations"] == [{"to": "manager", "step": "notify_manager", "at": clock.now_iso(), "by": "zhao"}]
+    [announced] = patrol.outbox.of_type("incident_escalated")
+    assert announced["data"]["to"] == "manager" and announced["data"]["id"] == incident["id"]
+
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.close_incident({"estate_id": ESTATE, "id": incident["id"], "data": {}})
+    assert refused.value.errors[0]["field"] == "data.summary"
+    assert patrol.outbox.of_type("incident_closed") == []
+
+    clock.advance(timedelta(minutes=40))
+    closed = patrol.close_incident({"estate_id": ESTATE, "id": incident["id"], "data": {"summary": "Released after 25 min."}})
+    assert closed["status"] == "closed" and closed["closed_at"] == clock.now_iso()
+    [done] = patrol.outbox.of_type("incident_closed")
+    assert done["data"]["steps_done"] == ["reassure_passengers", "notify_manager"] and done["data"]["major"] is True
+    with pytest.raises(Conflict):
+        step(patrol, incident, "release_passengers")
+    assert patrol.get_incident({"estate_id": ESTATE, "id": incident["id"]}) == closed
+
+
+def test_incident_numbers_run_on_and_a_plan_step_is_recorded_once(patrol):
+    first, second = open_incident(patrol), open_incident(patrol, type="flooding")
+    assert second["number"] == "INC-2026-000002" and second["plan"][0]["step"] == "stop_water"
+    step(patrol, first, "call_elevator_company")
+    with pytest.raises(Conflict):
+        step(patrol, first, "call_elevator_company")
+    with pytest.raises(BusinessRuleViolation):
+        step(patrol, first, "stop_water")
+    assert len(patrol.get_incident({"estate_id": ESTATE, "id": first["id"]})["steps"]) == 1
+
+
+# -- the gate -------------------------------------------------------------------------
+
+def enter(patrol, plate):
+    return patrol.record_vehicle_entry({"estate_id": ESTATE, "data": {"plate": plate}})
+
+
+def leave(patrol, plate, **extra):
+    return patrol.record_vehicle_exit({"estate_id": ESTATE, "data": {"plate": plate, **extra}})
+
+
+def test_a_resident_with_a_pass_parks_without_a_charge(patrol):
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A 12345", "kind": "resident",
+                                                              "household_id": "hh_1201"}})
+    session = enter(patrol, "沪a12345")
+    assert session["pass_kind"] == "resident" and session["household_id"] == "hh_1201" and session["status"] == "open"
+    clock.advance(timedelta(hours=9))
+    closed = leave(patrol, "沪A-12345")
+    assert closed["fee_cents"] == 0 and closed["duration_minutes"] == 540
+    assert patrol.outbox.of_type("charge_raised") == []
+
+
+def test_a_visitor_pays_at_the_gate_and_the_fee_goes_to_finance(patrol):
+    enter(patrol, "浙B 99999")
+    clock.advance(timedelta(minutes=75))
+    with pytest.raises(BusinessRuleViolation):
+        leave(patrol, "浙B99999")
+    assert patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"status": "open"}})["items"]
+    closed = leave(patrol, "浙B99999", paid_at_gate=True)
+    assert (closed["fee_cents"], closed["collected"]) == (1000, True)
+    [charge] = patrol.outbox.of_type("charge_raised")
+    assert charge["data"] | {"description": None} == {
+        "id": closed["id"], "item": "parking", "amount_cents": 1000, "description": None, "household_id": None,
+        "subject": {"type": "parking_session", "id": closed["id"]}, "collected": True}
+
+
+def test_a_visitor_pass_bills_the_household_and_entries_and_exits_must_alternate(patrol):
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-24T00:00:00Z"}})
+    first = enter(patrol, "苏E55555")
+    with pytest.raises(Conflict):
+        enter(patrol, "苏E55555")
+    clock.advance(timedelta(hours=2))
+    leave(patrol, "苏E55555")
+    with pytest.raises(Conflict):
+        leave(patrol, "苏E55555")
+    [charge] = patrol.outbox.of_type("charge_raised")
+    assert (charge["data"]["household_id"], charge["data"]["collected"], charge["data"]["amount_cents"]) == \
+        ("hh_1202", False, 1000)
+    second = enter(patrol, "苏E55555")
+    assert second["entry_number"] == 2 and second["id"] != first["id"]
+    clock.advance(timedelta(days=1))  # the pass has run out: the next entry pays like any visitor
+    leave(patrol, "苏E55555", paid_at_gate=True)
+    assert enter(patrol, "苏E55555")["pass_id"] is None
+
+
+def test_passes_need_a_known_household(patrol):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A1", "kind": "resident",
+                                                                  "household_id": "hh_elsewhere"}})
+    assert refused.value.errors[0]["field"] == "data.household_id"
+    with pytest.raises(BusinessRuleViolation):
+        patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A1", "kind": "resident"}})
+
+
+def test_visitors_are_registered_for_known_households_and_never_logged(patrol, caplog):
+    caplog.set_level(logging.DEBUG)
+    visitor = {"name": "孙小梅", "phone": "13712345678", "visiting_household_id": "hh_1201", "purpose": "delivery"}
+    shown = patrol.register_visitor({"estate_id": ESTATE, "data": visitor})
+    assert shown["name"] == "孙小梅" and shown["registered_by"] == "zhao"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.register_visitor({"estate_id": ESTATE, "data": dict(visitor, visiting_household_id="hh_x")})
+    assert refused.value.errors[0]["field"] == "data.visiting_household_id"
+    listed = patrol.list_visitors({"estate_id": ESTATE, "filters": {"visiting_household_id": "hh_1201"}})["items"]
+    assert [v["id"] for v in listed] == [shown["id"]]
+    assert "13712345678" not in caplog.text and "孙小梅" not in caplog.text
+    assert "13712345678" not in str(patrol.outbox.published)
+
+
+def test_shift_handovers_are_logged(patrol):
+    patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "night", "post": "gate", "from_guard": "zhao", "to_guard": "qian", "notes": "barrier 2 sticks"}})
+    with pytest.raises(BusinessRuleViolation):
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "day", "from_guard": "qian", "to_guard": "QIAN", "notes": ""}})
+    [entry] = patrol.list_shift_handovers({"estate_id": ESTATE, "filters": {"shift": "night"}})["items"]
+    assert entry["to_guard"] == "qian" and entry["recorded_by"] == "zhao"
+
+
+# -- KPIs ---------------------------------------------------------------------------
+
+def test_kpis_of_an_estate_for_a_month(patrol):
+    route = make_route(patrol)
+    make_plan(patrol, route)  # created 13:55Z on 23 Nov: slots from 14:00Z that day
+    round_ = start(patrol, route)
+    clock.advance(timedelta(minutes=20))
+    check_in(patrol, round_, "A1")
+    check_in(patrol, round_, "B2")
+    patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    one = register(patrol, "FE-1")
+    register(patrol, "FE-2")
+    inspect(patrol, one)
+    open_incident(patrol, major=True)
+    open_incident(patrol)
+    clock.freeze(clock.parse_iso("2026-11-24T16:00:00Z"))  # the slots of the 23rd and 24th are over
+    answer = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})
+    block = answer["estates"][ESTATE]
+    assert (block["patrol_completion"]["numerator"], block["patrol_completion"]["denominator"]) == (2, 6)
+    assert block["fire_check_completion"]["value"] == 0.5
+    assert block["major_safety_incidents"]["numerator"] == 1
+    assert block["major_safety_incidents_per_1000_households"]["value"] == 500.0
+    december = patrol.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert december["fire_check_completion"]["numerator"] == 0 and december["major_safety_incidents"]["value"] == 0
+
+
+def test_kpis_are_only_for_the_callers_estates(patrol):
+    with pytest.raises(Forbidden):
+        patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})
+    with pytest.raises(InvalidInput):
+        patrol.kpis({"period": "2026-13", "estate_ids": [ESTATE]})

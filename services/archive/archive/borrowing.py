@@ -1,0 +1,138 @@
+"""Viewing and borrowing archives (查阅、借阅): the manager's approval, the
+exception for inspections by a higher authority, and tracking until returned.
+
+"查阅、借阅档案必须经过服务中心经理许可(上级部门临时性检查等特殊情况除外)" (seeds/001).
+
+Plain functions: no broker, no store.
+"""
+from datetime import timedelta
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
+
+# Who may approve or reject: the service-center manager (and the operator admin above them).
+APPROVER_ROLES = frozenset({"manager", "operator_admin"})
+
+# status -> {action: next status}; an action not listed is refused (409).
+TRANSITIONS = {
+    "pending": {"approve": "approved", "reject": "rejected"},
+    "approved": {"return": "returned"},
+    "rejected": {},
+    "returned": {},
+}
+
+
+def require_approver(roles):
+    if not APPROVER_ROLES.intersection(roles):
+        raise Forbidden("only the service-center manager approves viewing or borrowing archives")
+
+
+def next_status(request, action):
+    allowed = TRANSITIONS[request["status"]]
+    if action not in allowed:
+        raise Conflict(f"a borrow request that is {request['status']} does not allow '{action}'")
+    return allowed[action]
+
+
+def check_target(data):
+    """A request names what it is for: a subject (e.g. a household's file) or one record, not both."""
+    named = [k for k in ("subject_id", "record_id") if data.get(k)]
+    if len(named) != 1:
+        raise InvalidInput("name either subject_id or record_id",
+                           [field_error("data.subject_id", "give either subject_id or record_id")])
+
+
+def _entry(at, by, action, note=None):
+    return {"at": at, "by": by, "action": action, "note": note, "event_id": None}
+
+
+def due_back(kind, decided, given, rules):
+    if given:
+        return given
+    days = rules["borrow_due_days"] if kind == "borrow" else rules["view_due_days"]
+    return clock.to_iso(decided + timedelta(days=days))
+
+
+def new_request(request_id, estate_id, data, subject, now, actor, rules):
+    """``subject``: ``{"type", "id", "record_id"}`` as found in the archive."""
+    given_due = data.get("due_back")
+    if given_due is not None:
+        if clock.parse_iso(given_due) <= now:
+            raise BusinessRuleViolation("a borrowing is due back in the future",
+                                        [field_error("data.due_back", "must be in the future")])
+        given_due = clock.to_iso(clock.parse_iso(given_due))
+    authority = bool(data.get("authority_inspection", False))
+    if authority and not (data.get("authority") or "").strip():
+        raise BusinessRuleViolation("an inspection by a higher authority names that authority",
+                                    [field_error("data.authority", "is required for an authority inspection")])
+    stamp = clock.to_iso(now)
+    request = {
+        "_id": request_id,
+        "estate_id": estate_id,
+        "subject_type": subject["type"],
+        "subject_id": subject["id"],
+        "record_id": subject.get("record_id"),
+        "kind": data["kind"],
+        "purpose": data["purpose"].strip(),
+        "authority_inspection": authority,
+        "authority": (data.get("authority") or "").strip() or None,
+        "status": "pending",
+        "requested_by": actor,
+        "requested_at": stamp,
+        "requested_due_back": given_due,
+        "decided_by": None,
+        "decided_at": None,
+        "due_back": None,
+        "returned_at": None,
+        "history": [_entry(stamp, actor, "requested", data["kind"])],
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    if authority:  # the exception: an inspection by a higher authority needs no approval
+        request.update(status="approved", decided_at=stamp,
+                       due_back=due_back(request["kind"], now, given_due, rules))
+        request["history"].append(_entry(stamp, actor, "approved", "inspection by a higher authority: no approval needed"))
+    return request
+
+
+def created_action(request):
+    """The change-log action of a new request."""
+    return "borrow_authority_inspection" if request["authority_inspection"] else "borrow_requested"
+
+
+def decide(request, action, note, now, actor, rules):
+    """The changes and history entry of ``approve`` or ``reject``."""
+    status = next_status(request, action)
+    stamp = clock.to_iso(now)
+    changes = {"status": status, "decided_by": actor, "decided_at": stamp, "updated_at": stamp}
+    if status == "approved":
+        changes["due_back"] = due_back(request["kind"], now, request["requested_due_back"], rules)
+    return changes, _entry(stamp, actor, status, (note or "").strip() or None)
+
+
+def give_back(request, note, now, actor):
+    next_status(request, "return")
+    stamp = clock.to_iso(now)
+    return ({"status": "returned", "returned_at": stamp, "updated_at": stamp},
+            _entry(stamp, actor, "returned", (note or "").strip() or None))
+
+
+def is_overdue(request, now):
+    return request["status"] == "approved" and request["due_back"] is not None and \
+        clock.parse_iso(request["due_back"]) < now
+
+
+def view(request, now):
+    """A request as shown: with ``overdue`` as of now."""
+    return dict(request, overdue=is_overdue(request, now))
+
+
+def list_query(filters, now):
+    """The store query of a list: ``overdue`` "true" = approved and past due back, "false" = not."""
+    query = {k: filters[k] for k in ("status", "subject_id") if k in filters}
+    overdue = {"status": "approved", "due_back": {"$lt": clock.to_iso(now)}}
+    if filters.get("overdue") == "true":
+        query = {"$and": [query, overdue]} if query else overdue
+    elif filters.get("overdue") == "false":
+        query = {"$and": [query, {"$nor": [overdue]}]}
+    return query

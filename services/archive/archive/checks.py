@@ -1,0 +1,115 @@
+"""Archive checks (档案检查): a plan at the start of each year, at least twice a
+year, and the completeness each check finds (资料归档完整率).
+
+Plain functions: no broker, no store.
+"""
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+
+
+def plan_id(estate_id, year):
+    """One plan per estate and year: a second one collides on _id (409)."""
+    return ids.natural_id("acp", estate_id, year)
+
+
+def _date(text, field):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a date", [field_error(field, "is not a calendar date")]) from None
+
+
+def new_plan(estate_id, data, now, actor, rules):
+    year = data["year"]
+    dates, errors = [], []
+    for index, text in enumerate(data["planned_dates"]):
+        day = _date(text, f"data.planned_dates[{index}]")
+        if day.year != year:
+            errors.append(field_error(f"data.planned_dates[{index}]", f"is not in {year}"))
+        dates.append(day.isoformat())
+    if errors:
+        raise BusinessRuleViolation("planned checks fall in the plan's year", errors)
+    minimum = rules["min_checks_per_year"]
+    if len(set(dates)) < minimum:
+        raise BusinessRuleViolation(f"archives are checked at least {minimum} times a year",
+                                    [field_error("data.planned_dates", f"needs at least {minimum} different dates")])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": plan_id(estate_id, year),
+        "estate_id": estate_id,
+        "year": year,
+        "planned_dates": sorted(set(dates)),
+        "notes": (data.get("notes") or "").strip(),
+        "created_at": stamp,
+        "created_by": actor,
+    }
+
+
+def new_check(check_id, estate_id, plan, data, now, actor):
+    checked_at = clock.parse_iso(data["checked_at"])
+    errors = []
+    if checked_at.year != plan["year"]:
+        errors.append(field_error("data.checked_at", f"is not in the plan's year {plan['year']}"))
+    if checked_at > now:
+        errors.append(field_error("data.checked_at", "is in the future"))
+    if data["records_complete"] > data["records_checked"]:
+        errors.append(field_error("data.records_complete", "cannot exceed records_checked"))
+    if errors:
+        raise BusinessRuleViolation("the check does not add up", errors)
+    stamp = clock.to_iso(now)
+    return {
+        "_id": check_id,
+        "estate_id": estate_id,
+        "plan_id": plan["_id"],
+        "year": plan["year"],
+        "checked_at": clock.to_iso(checked_at),
+        "records_checked": data["records_checked"],
+        "records_complete": data["records_complete"],
+        "notes": (data.get("notes") or "").strip(),
+        "recorded_by": actor,
+        "created_at": stamp,
+    }
+
+
+def month_window(period):
+    """``(start, end)`` ISO strings of the UTC month ``period``."""
+    year, month = (int(part) for part in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=timezone.utc)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
+    return clock.to_iso(start), clock.to_iso(end)
+
+
+def year_start(period):
+    return clock.to_iso(datetime(int(period[:4]), 1, 1, tzinfo=timezone.utc))
+
+
+def kpi(numerator, denominator, unit, target=None, note=None):
+    """``value`` = numerator ÷ denominator, null when there is nothing to divide by."""
+    value = None
+    if denominator:
+        value = float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    out = {"numerator": numerator, "denominator": denominator, "value": value, "unit": unit}
+    if target is not None:
+        out["target"] = target
+    if note:
+        out["note"] = note
+    return out
+
+
+def kpis(checks_in_period, checks_this_year, closed_records, rules):
+    """Archive KPIs of one estate: completeness found by the period's checks, checks done so far
+    this year against the yearly minimum, and the closed records received in the period."""
+    checked = sum(c["records_checked"] for c in checks_in_period)
+    complete = sum(c["records_complete"] for c in checks_in_period)
+    return {
+        "archive_completeness": kpi(complete, checked, "ratio", target=1, note=(
+            "records found complete / records checked by the period's archive checks; the archive cannot "
+            "count closed records that never reached it, so the check is the measure")),
+        "archive_checks_year_to_date": kpi(checks_this_year, rules["min_checks_per_year"], "ratio", target=1,
+                                           note="archive checks this year so far / checks required a year"),
+        "closed_records_received": kpi(closed_records, 1, "count",
+                                       note="closed requests, orders, rounds, incidents and payments recorded"),
+    }

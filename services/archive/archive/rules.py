@@ -1,0 +1,15 @@
+"""The numbers of the archive (档案管理), with their defaults.
+
+Each is a per-estate setting: an estate's overrides are stored in the
+``settings`` collection and merged over these by ``estate_common.settings``.
+"""
+DEFAULTS = {
+    # 档案检查: "每年初制订档案检查计划,定期检查,每年检查次数不少于两次" (seeds/001):
+    # a check plan made at the start of the year, at least two checks a year.
+    "min_checks_per_year": 2,
+    # 借阅: borrowings are tracked until returned (DOMAIN.md); the sources set no term.
+    # A borrowed file is due back after this many days unless the request names a date.
+    "borrow_due_days": 7,
+    # 查阅: a file taken out to be viewed is due back the next day.
+    "view_due_days": 1,
+}

@@ -1,0 +1,168 @@
+"""Borrowing, archive checks, record searches and archive KPIs, without broker or store."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from archive import borrowing, checks, domain
+from archive.rules import DEFAULTS
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+SUBJECT = {"type": "household", "id": "hh_1"}
+
+
+def request(kind="borrow", **extra):
+    data = {"subject_id": "hh_1", "purpose": "ownership dispute", "kind": kind, **extra}
+    return borrowing.new_request("borrow_1", "est_1", data, SUBJECT, NOW, "zhang", DEFAULTS)
+
+
+def apply(request_, changes_entry):
+    changes, entry = changes_entry
+    return request_ | changes | {"history": request_["history"] + [entry]}
+
+
+@pytest.mark.parametrize("roles, allowed", [
+    (["manager"], True), (["operator_admin"], True), (["archivist"], False), (["agent"], False),
+    (["agent", "manager"], True), ([], False)])
+def test_only_the_manager_approves(roles, allowed):
+    if allowed:
+        borrowing.require_approver(roles)
+    else:
+        with pytest.raises(Forbidden):
+            borrowing.require_approver(roles)
+
+
+@pytest.mark.parametrize("data", [{}, {"subject_id": "hh_1", "record_id": "rec_1"}, {"subject_id": ""}])
+def test_a_request_names_a_subject_or_a_record(data):
+    with pytest.raises(InvalidInput) as refused:
+        borrowing.check_target(data)
+    assert refused.value.errors[0]["field"] == "data.subject_id"
+    borrowing.check_target({"record_id": "rec_1"})
+
+
+def test_a_request_waits_for_approval_and_is_due_back_by_kind():
+    pending = request()
+    assert pending["status"] == "pending" and pending["due_back"] is None
+    approved = apply(pending, borrowing.decide(pending, "approve", "ok", NOW + timedelta(hours=2), "wang", DEFAULTS))
+    assert approved["status"] == "approved" and approved["decided_by"] == "wang"
+    assert approved["due_back"] == "2026-11-30T10:00:00.000Z"  # 7 days for a borrowing
+    viewed = request("view")
+    viewed = apply(viewed, borrowing.decide(viewed, "approve", None, NOW, "wang", DEFAULTS))
+    assert viewed["due_back"] == "2026-11-24T08:00:00.000Z"  # the next day for a viewing
+    assert [h["action"] for h in approved["history"]] == ["requested", "approved"]
+
+
+def test_a_requested_due_date_is_kept_and_must_be_in_the_future():
+    wanted = request(due_back="2026-12-01T00:00:00Z")
+    wanted = apply(wanted, borrowing.decide(wanted, "approve", None, NOW, "wang", DEFAULTS))
+    assert wanted["due_back"] == "2026-12-01T00:00:00.000Z"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        request(due_back="2026-11-23T07:00:00Z")
+    assert refused.value.errors[0]["field"] == "data.due_back"
+
+
+def test_an_inspection_by_a_higher_authority_needs_no_approval():
+    inspection = request("view", authority_inspection=True, authority="District housing bureau")
+    assert inspection["status"] == "approved" and inspection["decided_by"] is None
+    assert inspection["due_back"] == "2026-11-24T08:00:00.000Z"
+    assert borrowing.created_action(inspection) == "borrow_authority_inspection"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        request(authority_inspection=True)
+    assert refused.value.errors[0]["field"] == "data.authority"
+
+
+def test_the_steps_of_a_borrowing_follow_its_state():
+    rejected = apply(request(), borrowing.decide(request(), "reject", "not needed", NOW, "wang", DEFAULTS))
+    for action in ("approve", "reject"):
+        with pytest.raises(Conflict):
+            borrowing.decide(rejected, action, None, NOW, "wang", DEFAULTS)
+    with pytest.raises(Conflict):
+        borrowing.give_back(request(), None, NOW, "li")  # not approved yet
+    approved = apply(request(), borrowing.decide(request(), "approve", None, NOW, "wang", DEFAULTS))
+    returned = apply(approved, borrowing.give_back(approved, "complete", NOW + timedelta(days=3), "li"))
+    assert returned["status"] == "returned" and returned["returned_at"] == "2026-11-26T08:00:00.000Z"
+    with pytest.raises(Conflict):
+        borrowing.give_back(returned, None, NOW, "li")
+
+
+def test_a_borrowing_is_overdue_only_while_out_past_its_due_date():
+    approved = apply(request(), borrowing.decide(request(), "approve", None, NOW, "wang", DEFAULTS))
+    assert borrowing.view(approved, NOW + timedelta(days=7))["overdue"] is False
+    assert borrowing.view(approved, NOW + timedelta(days=7, seconds=1))["overdue"] is True
+    returned = apply(approved, borrowing.give_back(approved, None, NOW + timedelta(days=9), "li"))
+    assert borrowing.is_overdue(returned, NOW + timedelta(days=10)) is False
+    assert borrowing.is_overdue(request(), NOW + timedelta(days=30)) is False
+
+
+def test_the_overdue_filter_becomes_a_query():
+    assert borrowing.list_query({"overdue": "true"}, NOW) == {
+        "status": "approved", "due_back": {"$lt": "2026-11-23T08:00:00.000Z"}}
+    assert borrowing.list_query({"status": "pending"}, NOW) == {"status": "pending"}
+    assert "$nor" in str(borrowing.list_query({"overdue": "false"}, NOW))
+
+
+# -- check plans and checks ----------------------------------------------------------
+
+def plan(dates=("2026-03-15", "2026-09-15"), rules=DEFAULTS, year=2026):
+    return checks.new_plan("est_1", {"year": year, "planned_dates": list(dates)}, NOW, "li", rules)
+
+
+def test_archives_are_planned_to_be_checked_at_least_twice_a_year():
+    assert plan()["planned_dates"] == ["2026-03-15", "2026-09-15"]
+    for too_few in (["2026-03-15"], ["2026-03-15", "2026-03-15"]):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            plan(too_few)
+        assert refused.value.errors[0]["field"] == "data.planned_dates"
+    with pytest.raises(BusinessRuleViolation):
+        plan(("2026-01-10", "2026-05-10", "2026-09-10"), rules=dict(DEFAULTS, min_checks_per_year=4))
+
+
+def test_planned_dates_are_real_days_of_the_plans_year():
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(("2026-03-15", "2027-01-05"))
+    assert refused.value.errors[0]["field"] == "data.planned_dates[1]"
+    with pytest.raises(InvalidInput) as refused:
+        plan(("2026-02-30", "2026-09-15"))
+    assert refused.value.errors[0]["field"] == "data.planned_dates[0]"
+    assert plan()["_id"] == checks.plan_id("est_1", 2026) != checks.plan_id("est_1", 2027)
+
+
+def check(records_checked=40, records_complete=38, checked_at="2026-11-20T02:00:00Z"):
+    data = {"plan_id": "acp_1", "checked_at": checked_at, "records_checked": records_checked,
+            "records_complete": records_complete}
+    return checks.new_check("acheck_1", "est_1", plan() | {"_id": "acp_1"}, data, NOW, "li")
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"records_complete": 41}, "data.records_complete"),
+    ({"checked_at": "2025-12-31T23:00:00Z"}, "data.checked_at"),
+    ({"checked_at": "2026-11-24T00:00:00Z"}, "data.checked_at"),  # in the future
+])
+def test_a_check_must_add_up(change, field):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        check(**change)
+    assert field in [e["field"] for e in refused.value.errors]
+
+
+def test_archive_kpis_show_their_parts():
+    found = [check(), check(10, 10)]
+    block = checks.kpis(found, 1, 12, DEFAULTS)
+    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (48, 50)
+    assert block["archive_completeness"]["value"] == 0.96
+    assert block["archive_checks_year_to_date"]["value"] == 0.5
+    assert block["closed_records_received"]["value"] == 12
+    assert checks.kpis([], 0, 0, DEFAULTS)["archive_completeness"]["value"] is None
+    assert checks.month_window("2026-12") == ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")
+
+
+# -- record searches -----------------------------------------------------------------
+
+def test_a_records_search_by_household_and_dates():
+    assert domain.records_query({"household_id": "hh_1", "from": "2026-11-01", "to": "2026-11-30"}) == {
+        "household_id": "hh_1",
+        "occurred_at": {"$gte": "2026-11-01T00:00:00.000Z", "$lt": "2026-12-01T00:00:00.000Z"}}
+    assert domain.records_query({"to": "2026-11-30T12:00:00Z"}) == {
+        "occurred_at": {"$lte": "2026-11-30T12:00:00.000Z"}}
+    with pytest.raises(InvalidInput) as refused:
+        domain.records_query({"from": "2026-13-01"})
+    assert refused.value.errors[0]["field"] == "filters.from"

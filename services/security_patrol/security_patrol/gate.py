@@ -1,0 +1,176 @@
+"""The gate (门岗): vehicle passes, entries and exits, parking sessions and their
+fees, visitors, and the shift handover log.
+
+A parking session opens when a vehicle enters and closes when it leaves; its
+fee follows the estate's rates (rules.py): free up to the free minutes, then
+per started hour from entry, at most the daily cap per started 24 hours. A
+resident's vehicle with a valid pass pays no per-session fee. A fee becomes a
+charge for finance: the pass's household's, or collected at the gate.
+
+Visitors' names and phone numbers are personal data: they are stored for the
+gate, never logged and never put in an event.
+
+Plain functions: no broker, no store.
+"""
+import re
+
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+
+MINUTES_A_DAY = 24 * 60
+_PLATE_NOISE = re.compile(r"[\s·.\-]")
+
+
+def plate(text):
+    """沪A·12345, "沪a 12345" and 沪A-12345 are one plate."""
+    return _PLATE_NOISE.sub("", text).upper()
+
+
+# -- passes -------------------------------------------------------------------
+
+def new_pass(pass_id, estate_id, data, now, actor):
+    if data["kind"] == "resident" and not data.get("household_id"):
+        raise BusinessRuleViolation("a resident's pass belongs to a household",
+                                    [field_error("data.household_id", "is required for a resident pass")])
+    valid_until = data.get("valid_until")
+    if valid_until is not None and clock.parse_iso(valid_until) <= now:
+        raise BusinessRuleViolation("a pass must be valid for some time",
+                                    [field_error("data.valid_until", "must be in the future")])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": pass_id,
+        "estate_id": estate_id,
+        "plate": plate(data["plate"]),
+        "kind": data["kind"],
+        "household_id": data.get("household_id"),
+        "valid_until": valid_until and clock.to_iso(clock.parse_iso(valid_until)),
+        "created_at": stamp,
+        "created_by": actor,
+    }
+
+
+def is_valid(vehicle_pass, moment):
+    until = vehicle_pass.get("valid_until")
+    return until is None or clock.parse_iso(until) > moment
+
+
+def best_pass(passes, moment):
+    """The pass that counts at the gate: a valid resident pass before a visitor pass, newest first."""
+    valid = [p for p in passes if is_valid(p, moment)]
+    if not valid:
+        return None
+    return max(valid, key=lambda p: (p["kind"] == "resident", p["created_at"], p["_id"]))
+
+
+# -- parking sessions ---------------------------------------------------------
+
+def session_id(estate_id, plate_text, entry_number):
+    """The n-th entry of a plate: two gates entering one plate at once collide on _id (409)."""
+    return ids.natural_id("ps", estate_id, plate_text, entry_number)
+
+
+def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor):
+    stamp = clock.to_iso(now)
+    return {
+        "_id": session_id(estate_id, plate_text, entry_number),
+        "estate_id": estate_id,
+        "plate": plate_text,
+        "entry_number": entry_number,
+        "status": "open",
+        "pass_id": vehicle_pass["_id"] if vehicle_pass else None,
+        "pass_kind": vehicle_pass["kind"] if vehicle_pass else None,
+        "household_id": vehicle_pass.get("household_id") if vehicle_pass else None,
+        "entered_at": stamp,
+        "entered_by": actor,
+        "exited_at": None,
+        "exited_by": None,
+        "duration_minutes": None,
+        "fee_cents": None,
+        "collected": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def minutes_between(start, end):
+    """Whole minutes, a started minute counting as one."""
+    seconds = max(0, int((end - start).total_seconds()))
+    return -(-seconds // 60)
+
+
+def parking_fee(minutes, rules):
+    """Cents for a stay of ``minutes``: free up to the free minutes; otherwise every started hour
+    from entry at the hourly rate, capped per started 24 hours."""
+    if minutes <= rules["parking_free_minutes"]:
+        return 0
+    days, rest = divmod(minutes, MINUTES_A_DAY)
+    started_hours = -(-rest // 60)
+    cap, rate = rules["parking_daily_cap_cents"], rules["parking_cents_per_started_hour"]
+    return days * cap + min(cap, started_hours * rate)
+
+
+def close_session(session, paid_at_gate, now, actor, rules):
+    """The changes that close a session at exit, with its fee."""
+    if session["status"] != "open":
+        raise Conflict("this parking session is closed already")
+    minutes = minutes_between(clock.parse_iso(session["entered_at"]), now)
+    fee = 0 if session["pass_kind"] == "resident" else parking_fee(minutes, rules)
+    if fee and not paid_at_gate and not session["household_id"]:
+        raise BusinessRuleViolation("a vehicle without a household's pass pays its fee at the gate",
+                                    [field_error("data.paid_at_gate", f"{fee} cents are due at the gate")])
+    stamp = clock.to_iso(now)
+    return {"status": "closed", "exited_at": stamp, "exited_by": actor, "duration_minutes": minutes,
+            "fee_cents": fee, "collected": bool(paid_at_gate) if fee else None, "updated_at": stamp}
+
+
+def charge_event_data(session):
+    hours, minutes = divmod(session["duration_minutes"], 60)
+    return {
+        "id": session["_id"],
+        "item": "parking",
+        "amount_cents": session["fee_cents"],
+        "description": f"parking {hours}h{minutes:02d}m from {session['entered_at'][:16]}Z",
+        "household_id": session["household_id"],
+        "subject": {"type": "parking_session", "id": session["_id"]},
+        "collected": session["collected"],
+    }
+
+
+# -- visitors and shifts ------------------------------------------------------
+
+def new_visitor(visitor_id, estate_id, data, now, actor):
+    stamp = clock.to_iso(now)
+    visitor = {
+        "_id": visitor_id,
+        "estate_id": estate_id,
+        "name": data["name"].strip(),
+        "visiting_household_id": data["visiting_household_id"],
+        "purpose": data["purpose"].strip(),
+        "arrived_at": stamp,
+        "registered_by": actor,
+        "created_at": stamp,
+    }
+    for optional in ("phone", "plate"):
+        if data.get(optional):
+            visitor[optional] = plate(data[optional]) if optional == "plate" else data[optional].strip()
+    return visitor
+
+
+def new_handover(handover_id, estate_id, data, now, actor):
+    if data["from_guard"].strip().lower() == data["to_guard"].strip().lower():
+        raise BusinessRuleViolation("a shift is handed over to another guard",
+                                    [field_error("data.to_guard", "must differ from from_guard")])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": handover_id,
+        "estate_id": estate_id,
+        "shift": data["shift"],
+        "post": data.get("post"),
+        "from_guard": data["from_guard"].strip(),
+        "to_guard": data["to_guard"].strip(),
+        "notes": data["notes"].strip(),
+        "handed_over_at": stamp,
+        "recorded_by": actor,
+        "created_at": stamp,
+    }
+

@@ -1,0 +1,109 @@
+"""Incidents (突发事件): opening one starts its emergency plan, every step is
+recorded, a step the plan marks escalates (to the manager, to the authorities),
+and an incident ends with a written summary.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+
+from . import emergency_plans
+
+NUMBER_PREFIX = "INC"
+
+# status -> {action: next status}; an action not listed is refused (409).
+TRANSITIONS = {
+    "open": {"step": "open", "close": "closed"},
+    "closed": {},
+}
+
+
+def number_series(created):
+    return f"incident:{created.year}"
+
+
+def incident_number(created, sequence):
+    return f"{NUMBER_PREFIX}-{created.year}-{sequence:06d}"
+
+
+def new_incident(incident_id, estate_id, data, number, now, actor):
+    plan = emergency_plans.plan_for(data["type"])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": incident_id,
+        "estate_id": estate_id,
+        "number": number,
+        "type": data["type"],
+        "description": data["description"].strip(),
+        "location": data["location"].strip(),
+        "major": bool(data.get("major", False)),
+        "status": "open",
+        "plan": plan,
+        "pending_steps": [step["step"] for step in plan],
+        "steps": [],
+        "escalations": [],
+        "summary": None,
+        "opened_at": stamp,
+        "opened_by": actor,
+        "closed_at": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def require(incident, action):
+    allowed = TRANSITIONS[incident["status"]]
+    if action not in allowed:
+        raise Conflict(f"an incident that is {incident['status']} does not allow '{action}'")
+    return allowed[action]
+
+
+def record_step(incident, step_key, note, now, actor):
+    """``(entry, escalation or None, changes)`` for recording one plan step as done."""
+    require(incident, "step")
+    planned = next((s for s in incident["plan"] if s["step"] == step_key), None)
+    if planned is None:
+        raise BusinessRuleViolation(f"'{step_key}' is not a step of the {incident['type']} plan",
+                                    [field_error("data.step", "is not a step of this incident's plan")])
+    if step_key not in incident["pending_steps"]:
+        raise Conflict(f"step '{step_key}' is recorded already")
+    stamp = clock.to_iso(now)
+    entry = {"step": step_key, "title": planned["title"], "note": (note or "").strip(), "at": stamp, "by": actor}
+    escalation = None
+    if planned["escalate_to"]:
+        escalation = {"to": planned["escalate_to"], "step": step_key, "at": stamp, "by": actor}
+    changes = {"pending_steps": [k for k in incident["pending_steps"] if k != step_key], "updated_at": stamp}
+    return entry, escalation, changes
+
+
+def close(incident, summary, now):
+    """The changes that close an incident; a written summary is required (422 without)."""
+    require(incident, "close")
+    text = (summary or "").strip()
+    if not text:
+        raise BusinessRuleViolation("an incident is closed with a written summary",
+                                    [field_error("data.summary", "a written summary is required")])
+    stamp = clock.to_iso(now)
+    return {"status": "closed", "summary": text, "closed_at": stamp, "updated_at": stamp}
+
+
+def escalated_event_data(incident, escalation):
+    return {"id": incident["_id"], "number": incident["number"], "type": incident["type"],
+            "major": incident["major"], "to": escalation["to"], "step": escalation["step"],
+            "escalated_at": escalation["at"]}
+
+
+def closed_event_data(incident):
+    return {
+        "id": incident["_id"],
+        "number": incident["number"],
+        "type": incident["type"],
+        "major": incident["major"],
+        "location": incident["location"],
+        "opened_at": incident["opened_at"],
+        "closed_at": incident["closed_at"],
+        "summary": incident["summary"],
+        "steps_done": [s["step"] for s in incident["steps"]],
+        "steps_not_done": list(incident["pending_steps"]),
+        "escalations": [{"to": e["to"], "step": e["step"], "at": e["at"]} for e in incident["escalations"]],
+    }

@@ -1,0 +1,88 @@
+"""Security KPIs of one estate and month, each with its numerator and denominator.
+
+- ``patrol_completion``: checkpoints checked on time ÷ checkpoints planned. Planned: every
+  checkpoint of every plan slot in the month that should be over by now (slot + expected
+  minutes + tolerance), plus the checkpoints of rounds walked without a plan; a slot
+  nobody walked counts all its checkpoints as not checked; of two rounds for one slot,
+  the better counts.
+- ``fire_check_completion``: fire facilities checked in the month ÷ facilities in the ledger
+  (those registered before the month ended).
+- ``major_safety_incidents``: incidents marked major opened in the month (a count), and
+  ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
+  estate (household copies).
+
+Plain functions: no broker, no store.
+"""
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from estate_common import clock
+
+from . import localtime, patrols
+
+
+def kpi(numerator, denominator, unit, target=None, note=None, scale=1):
+    """``value`` = numerator ÷ denominator (× scale), null when there is nothing to divide by."""
+    value = None
+    if denominator:
+        value = float((Decimal(numerator) * scale / Decimal(str(denominator))).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    out = {"numerator": numerator, "denominator": denominator, "value": value, "unit": unit}
+    if target is not None:
+        out["target"] = target
+    if note:
+        out["note"] = note
+    return out
+
+
+def counted_slots(plan, start, end, now, rules):
+    """The slots of ``plan`` in [start, end) that are over by ``now`` and not older than the plan."""
+    created = clock.parse_iso(plan["created_at"])
+    over_after = timedelta(minutes=plan["expected_minutes"] + rules["patrol_late_tolerance_minutes"])
+    day, last = localtime.local_date(start, rules) - timedelta(days=1), localtime.local_date(end, rules)
+    slots = []
+    while day <= last:
+        for slot in patrols.plan_slots(plan, day, rules):
+            if start <= slot < end and slot >= created and slot + over_after <= now:
+                slots.append(slot)
+        day += timedelta(days=1)
+    return slots
+
+
+def patrol_completion(plans, routes, rounds, start, end, now, rules):
+    """``(checked on time, planned)`` checkpoints of the window."""
+    best = {}
+    for round_ in rounds:
+        if round_["plan_id"]:
+            key = (round_["plan_id"], round_["scheduled_start"])
+            best[key] = max(best.get(key, 0), patrols.summary(round_)[0]["on_time"])
+    on_time = planned = 0
+    for plan in plans:
+        size = len(routes[plan["route_id"]]["checkpoints"])
+        for slot in counted_slots(plan, start, end, now, rules):
+            planned += size
+            on_time += best.get((plan["_id"], clock.to_iso(slot)), 0)
+    for round_ in rounds:
+        started = clock.parse_iso(round_["started_at"])
+        if round_["plan_id"] is None and start <= started < end:
+            counts, _ = patrols.summary(round_)
+            planned += counts["planned"]
+            on_time += counts["on_time"]
+    return on_time, planned
+
+
+def for_estate(facts, start, end, now, rules):
+    """The KPI block of one estate from ``facts`` (see ``store.kpi_facts``)."""
+    patrol = patrol_completion(facts["plans"], facts["routes"], facts["rounds"], start, end, now, rules)
+    major = facts["major_incidents"]
+    return {
+        "patrol_completion": kpi(*patrol, "ratio", target=1,
+                                 note="checkpoints checked on time / checkpoints planned"),
+        "fire_check_completion": kpi(facts["fire_checked"], facts["fire_ledger"], "ratio", target=1,
+                                     note="fire facilities checked this month / fire facilities"),
+        "major_safety_incidents": kpi(major, 1, "count", target=0,
+                                      note="incidents marked major opened in the period"),
+        "major_safety_incidents_per_1000_households": kpi(
+            major, facts["households"], "per_1000_households", scale=1000,
+            note="value = major incidents / households x 1000"),
+    }

@@ -1,0 +1,247 @@
+"""Patrols (巡逻): routes of checkpoints, plans by shift, rounds and their check-ins.
+
+A round is due at a plan's slot (its start time, and every ``interval_minutes``
+after it for ``rounds`` rounds a shift); each checkpoint is due at the slot
+plus its ``offset_minutes`` (or, without one, the plan's ``expected_minutes``
+spread evenly over the route). A check-in later than that by more than the
+estate's tolerance is late; a checkpoint without a check-in when the round is
+finished is missed. An anomaly found at a check-in is passed on to maintenance
+(``anomaly_reported``), once: its id follows from round, checkpoint and the
+check-in's number at that checkpoint.
+
+Plain functions: no broker, no store.
+"""
+from datetime import timedelta
+
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+
+from . import localtime
+
+# status -> {action: next status}; an action not listed is refused (409).
+TRANSITIONS = {
+    "open": {"check_in": "open", "finish": "finished"},
+    "finished": {},
+}
+
+MINUTES_A_DAY = 24 * 60
+
+
+def checkpoint_code(text):
+    return text.strip().upper()
+
+
+def new_route(route_id, estate_id, data, now, actor):
+    checkpoints, seen, errors = [], set(), []
+    for index, given in enumerate(data["checkpoints"]):
+        code = checkpoint_code(given["code"])
+        if code in seen:
+            errors.append(field_error(f"data.checkpoints[{index}].code", "appears twice on the route"))
+        seen.add(code)
+        checkpoint = {"code": code, "name": given["name"].strip()}
+        if given.get("offset_minutes") is not None:
+            checkpoint["offset_minutes"] = given["offset_minutes"]
+        checkpoints.append(checkpoint)
+    if errors:
+        raise BusinessRuleViolation("checkpoint codes must be unique on a route", errors)
+    stamp = clock.to_iso(now)
+    return {
+        "_id": route_id,
+        "estate_id": estate_id,
+        "name": data["name"].strip(),
+        "checkpoints": checkpoints,
+        "created_at": stamp,
+        "created_by": actor,
+    }
+
+
+def new_plan(plan_id, estate_id, route, data, now, actor):
+    rounds = data.get("rounds", 1)
+    interval = data.get("interval_minutes")
+    if rounds > 1 and not interval:
+        raise BusinessRuleViolation("more than one round a shift needs the interval between rounds",
+                                    [field_error("data.interval_minutes", "is required when rounds > 1")])
+    if interval and (rounds - 1) * interval >= MINUTES_A_DAY:
+        raise BusinessRuleViolation("a plan's rounds must start within one day",
+                                    [field_error("data.interval_minutes", "rounds x interval exceeds a day")])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": plan_id,
+        "estate_id": estate_id,
+        "route_id": route["_id"],
+        "shift": data["shift"],
+        "start_time": data["start_time"],
+        "expected_minutes": data["expected_minutes"],
+        "interval_minutes": interval,
+        "rounds": rounds,
+        "created_at": stamp,
+        "created_by": actor,
+    }
+
+
+def plan_of_route(plan, route):
+    if plan["route_id"] != route["_id"]:
+        raise BusinessRuleViolation("the plan is for another route",
+                                    [field_error("data.plan_id", "is a plan of another route")])
+    return plan
+
+
+def plan_slots(plan, day, rules):
+    """The UTC start times of a plan's rounds on the local ``day``."""
+    first = localtime.at_local(day, plan["start_time"], rules)
+    step = timedelta(minutes=plan["interval_minutes"] or 0)
+    return [first + step * k for k in range(plan["rounds"])]
+
+
+def nearest_slot(plans, now, rules):
+    """``(plan, slot)`` whose slot is nearest to ``now`` (a night shift crosses midnight, so the
+    day before and after count too); ``(None, None)`` without plans."""
+    today = localtime.local_date(now, rules)
+    candidates = [(abs((slot - now).total_seconds()), slot, plan["_id"], plan)
+                  for plan in plans
+                  for day in (today - timedelta(days=1), today, today + timedelta(days=1))
+                  for slot in plan_slots(plan, day, rules)]
+    if not candidates:
+        return None, None
+    _, slot, _, plan = min(candidates, key=lambda c: c[:3])
+    return plan, slot
+
+
+def due_offsets(route, plan):
+    """Minutes after the round's scheduled start at which each checkpoint is due (None: no due time)."""
+    count = len(route["checkpoints"])
+    offsets = []
+    for index, checkpoint in enumerate(route["checkpoints"]):
+        if "offset_minutes" in checkpoint:
+            offsets.append(checkpoint["offset_minutes"])
+        elif plan is not None:
+            offsets.append(plan["expected_minutes"] * (index + 1) // count)
+        else:
+            offsets.append(None)
+    return offsets
+
+
+def new_round(round_id, estate_id, route, plan, slot, guard, now, actor):
+    """A round of ``route`` walked by ``guard``; with a plan it is due at ``slot``, without one
+    it is due from when it starts."""
+    scheduled = slot if plan is not None else now
+    checkpoints = [
+        {"code": cp["code"], "name": cp["name"],
+         "due_at": clock.to_iso(scheduled + timedelta(minutes=offset)) if offset is not None else None}
+        for cp, offset in zip(route["checkpoints"], due_offsets(route, plan))
+    ]
+    stamp = clock.to_iso(now)
+    return {
+        "_id": round_id,
+        "estate_id": estate_id,
+        "route_id": route["_id"],
+        "route_name": route["name"],
+        "plan_id": plan["_id"] if plan else None,
+        "shift": plan["shift"] if plan else None,
+        "scheduled_start": clock.to_iso(scheduled),
+        "guard": guard.strip(),
+        "status": "open",
+        "checkpoints": checkpoints,
+        "check_ins": [],
+        "missed": None,
+        "summary": None,
+        "started_at": stamp,
+        "finished_at": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "created_by": actor,
+    }
+
+
+def require(round_, action):
+    allowed = TRANSITIONS[round_["status"]]
+    if action not in allowed:
+        raise Conflict(f"a round that is {round_['status']} does not allow '{action}'")
+    return allowed[action]
+
+
+def anomaly_id(estate_id, round_id, code, sequence):
+    """One anomaly per (round, checkpoint, n-th check-in there): a redelivery cannot make two."""
+    return ids.natural_id("anom", estate_id, round_id, code, sequence)
+
+
+def check_in(round_, check_in_id, given_code, anomaly, now, actor, rules):
+    """The check-in entry for ``round_`` and the anomaly it reports (or None)."""
+    require(round_, "check_in")
+    code = checkpoint_code(given_code)
+    checkpoint = next((cp for cp in round_["checkpoints"] if cp["code"] == code), None)
+    if checkpoint is None:
+        raise BusinessRuleViolation(f"checkpoint {code} is not on this round's route",
+                                    [field_error("data.checkpoint", "is not a checkpoint of this route")])
+    sequence = 1 + sum(1 for entry in round_["check_ins"] if entry["checkpoint"]["code"] == code)
+    tolerance = timedelta(minutes=rules["patrol_late_tolerance_minutes"])
+    due = checkpoint["due_at"]
+    late = due is not None and now > clock.parse_iso(due) + tolerance
+    stamp = clock.to_iso(now)
+    reported = None
+    if anomaly is not None:
+        reported = {
+            "id": anomaly_id(round_["estate_id"], round_["_id"], code, sequence),
+            "description": anomaly["description"].strip(),
+            "emergency": bool(anomaly.get("emergency", False)),
+        }
+    entry = {
+        "id": check_in_id,
+        "checkpoint": {"code": code, "name": checkpoint["name"]},
+        "sequence": sequence,
+        "at": stamp,
+        "by": actor,
+        "due_at": due,
+        "late": late,
+        "anomaly": reported,
+    }
+    return entry, reported
+
+
+def find_check_in(round_, check_in_id):
+    """The check-in with this id (a retry of a check-in that went through), or None."""
+    return next((entry for entry in round_["check_ins"] if entry["id"] == check_in_id), None)
+
+
+def anomaly_event_data(round_, entry):
+    return {
+        "id": entry["anomaly"]["id"],
+        "round_id": round_["_id"],
+        "checkpoint": entry["checkpoint"],
+        "description": entry["anomaly"]["description"],
+        "reported_at": entry["at"],
+        "emergency": entry["anomaly"]["emergency"],
+    }
+
+
+def summary(round_):
+    """Counts of a round: planned checkpoints, checked, checked on time (first check-in not late),
+    late, missed, anomalies; and the missed checkpoints."""
+    first = {}
+    for entry in round_["check_ins"]:
+        first.setdefault(entry["checkpoint"]["code"], entry)
+    missed = [{"code": cp["code"], "name": cp["name"]} for cp in round_["checkpoints"] if cp["code"] not in first]
+    late = sum(1 for entry in first.values() if entry["late"])
+    counts = {
+        "planned": len(round_["checkpoints"]),
+        "checked": len(first),
+        "on_time": len(first) - late,
+        "late": late,
+        "missed": len(missed),
+        "anomalies": sum(1 for entry in round_["check_ins"] if entry["anomaly"]),
+    }
+    return counts, missed
+
+
+def finish(round_, now):
+    """The changes that finish a round: its missed checkpoints and counts are fixed."""
+    require(round_, "finish")
+    counts, missed = summary(round_)
+    stamp = clock.to_iso(now)
+    return {"status": "finished", "finished_at": stamp, "updated_at": stamp, "missed": missed, "summary": counts}
+
+
+def finished_event_data(round_):
+    keys = ("route_id", "route_name", "plan_id", "shift", "guard", "scheduled_start", "started_at",
+            "finished_at", "missed", "summary")
+    return {k: round_[k] for k in keys} | {"id": round_["_id"]}

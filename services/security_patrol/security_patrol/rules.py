@@ -1,0 +1,26 @@
+"""The numbers of security and patrol (秩序维护), with their defaults.
+
+Each is a per-estate setting: an estate's overrides are stored in the
+``settings`` collection and merged over these by ``estate_common.settings``.
+The source documents (seeds/) ask for patrols by shift with check-ins at each
+checkpoint ("a missed or late checkpoint is an exception"), monthly fire
+checks (每月组织秩序维护员对消防设施、器材检查), parking fees collected for the
+estate (停车费), but give no minutes or prices: the values below are this
+project's defaults, to be set per estate.
+"""
+DEFAULTS = {
+    # 巡逻: a check-in later than its planned time by more than this is flagged late.
+    # The sources name late check-ins an exception without a number; 10 minutes is the
+    # slack a guard needs between two checkpoints of an ordinary route.
+    "patrol_late_tolerance_minutes": 10,
+    # Patrol plans give their start time ("HH:MM") on the estate's wall clock; timestamps
+    # are UTC. 480 = UTC+8, China Standard Time, where the source documents' estates are.
+    # The same local calendar decides which month a fire check or a round belongs to.
+    "utc_offset_minutes": 480,
+    # 停车: a visit shorter than this is free (drop-offs, deliveries).
+    "parking_free_minutes": 30,
+    # 停车费: cents per started hour (from entry) once the free minutes are exceeded.
+    "parking_cents_per_started_hour": 500,
+    # 停车费: at most this much per started 24 hours.
+    "parking_daily_cap_cents": 3000,
+}

@@ -1,0 +1,189 @@
+"""Gate, parking fees, incidents and their emergency plans, without broker or store."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from estate_common import contracts
+from estate_common.errors import BusinessRuleViolation, Conflict
+from security_patrol import emergency_plans, gate, incidents
+from security_patrol.rules import DEFAULTS
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("given", ["沪A12345", "沪a 12345", "沪A·12345", "沪A-123.45"])
+def test_plates_are_one_however_they_are_typed(given):
+    assert gate.plate(given) == "沪A12345"
+
+
+@pytest.mark.parametrize("minutes, cents", [
+    (0, 0), (30, 0),            # free minutes
+    (31, 500), (60, 500),       # one started hour, counted from entry
+    (61, 1000), (300, 2500),
+    (301, 3000), (900, 3000),   # the daily cap
+    (1440, 3000), (1441, 3500),  # a second day starts
+    (2 * 1440 + 59, 6500),
+])
+def test_the_parking_fee_follows_the_estates_rates(minutes, cents):
+    assert gate.parking_fee(minutes, DEFAULTS) == cents
+
+
+def test_the_rates_are_settings_of_the_estate():
+    rules = dict(DEFAULTS, parking_free_minutes=15, parking_cents_per_started_hour=800, parking_daily_cap_cents=2000)
+    assert [gate.parking_fee(m, rules) for m in (15, 16, 121, 600)] == [0, 800, 2000, 2000]
+
+
+def test_a_started_minute_counts():
+    start = NOW
+    assert gate.minutes_between(start, start + timedelta(minutes=30, seconds=1)) == 31
+    assert gate.minutes_between(start, start + timedelta(minutes=30)) == 30
+    assert gate.minutes_between(start, start - timedelta(minutes=1)) == 0
+
+
+def vehicle_pass(kind="resident", household="hh_1", valid_until=None, created=NOW, pass_id="vpass_1"):
+    data = {"plate": "沪A12345", "kind": kind, "household_id": household, "valid_until": valid_until}
+    return gate.new_pass(pass_id, "est_1", data, created, "desk")
+
+
+def test_a_resident_pass_needs_a_household_and_a_future_end():
+    with pytest.raises(BusinessRuleViolation) as refused:
+        vehicle_pass(household=None)
+    assert refused.value.errors[0]["field"] == "data.household_id"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        vehicle_pass(valid_until="2026-11-23T07:59:59Z")
+    assert refused.value.errors[0]["field"] == "data.valid_until"
+    assert vehicle_pass(kind="visitor", household=None)["household_id"] is None
+
+
+def test_the_gate_takes_a_valid_resident_pass_first():
+    visitor = vehicle_pass(kind="visitor", pass_id="vpass_v", created=NOW + timedelta(hours=1))
+    resident = vehicle_pass(pass_id="vpass_r")
+    expired = vehicle_pass(pass_id="vpass_x", valid_until="2026-11-24T00:00:00Z")
+    later = NOW + timedelta(days=2)
+    assert gate.best_pass([visitor, resident], later)["_id"] == "vpass_r"
+    assert gate.best_pass([expired], later) is None
+    assert gate.best_pass([expired, visitor], later)["_id"] == "vpass_v"
+
+
+def session(vehicle_pass_=None):
+    return gate.new_session("est_1", "沪A12345", 1, vehicle_pass_, NOW, "gate")
+
+
+def test_a_resident_with_a_pass_pays_no_session_fee():
+    closed = gate.close_session(session(vehicle_pass()), False, NOW + timedelta(hours=5), "gate", DEFAULTS)
+    assert closed["fee_cents"] == 0 and closed["collected"] is None and closed["duration_minutes"] == 300
+
+
+def test_a_fee_without_a_household_is_paid_at_the_gate():
+    with pytest.raises(BusinessRuleViolation) as refused:
+        gate.close_session(session(), False, NOW + timedelta(hours=2), "gate", DEFAULTS)
+    assert refused.value.errors[0]["field"] == "data.paid_at_gate"
+    paid = session() | gate.close_session(session(), True, NOW + timedelta(hours=2), "gate", DEFAULTS)
+    assert paid["fee_cents"] == 1000 and paid["collected"] is True
+    charge = gate.charge_event_data(paid)
+    assert charge["household_id"] is None and charge["collected"] is True and charge["item"] == "parking"
+    assert charge["subject"] == {"type": "parking_session", "id": paid["_id"]} and "沪A" not in charge["description"]
+
+
+def test_a_visitor_pass_bills_the_household_visited():
+    visited = session(vehicle_pass(kind="visitor"))
+    closed = visited | gate.close_session(visited, False, NOW + timedelta(minutes=45), "gate", DEFAULTS)
+    charge = gate.charge_event_data(closed)
+    assert (charge["amount_cents"], charge["household_id"], charge["collected"]) == (500, "hh_1", False)
+
+
+def test_a_short_stay_is_free_and_needs_no_payment():
+    closed = gate.close_session(session(), False, NOW + timedelta(minutes=20), "gate", DEFAULTS)
+    assert closed["fee_cents"] == 0
+
+
+def test_a_closed_session_is_not_closed_twice():
+    closed = session() | gate.close_session(session(), True, NOW, "gate", DEFAULTS)
+    with pytest.raises(Conflict):
+        gate.close_session(closed, True, NOW, "gate", DEFAULTS)
+
+
+def test_the_n_th_entry_of_a_plate_has_its_own_id():
+    assert gate.session_id("est_1", "沪A12345", 1) == session()["_id"] != gate.session_id("est_1", "沪A12345", 2)
+
+
+def test_a_shift_is_handed_to_another_guard():
+    data = {"shift": "night", "from_guard": "Zhao", "to_guard": " zhao ", "notes": "quiet"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        gate.new_handover("h_1", "est_1", data, NOW, "zhao")
+    assert refused.value.errors[0]["field"] == "data.to_guard"
+    assert gate.new_handover("h_1", "est_1", dict(data, to_guard="qian"), NOW, "zhao")["post"] is None
+
+
+# -- incidents --------------------------------------------------------------------
+
+def test_every_incident_type_has_a_plan_that_reaches_the_manager():
+    types = contracts.load().openapi["components"]["schemas"]["IncidentType"]["enum"]
+    assert set(emergency_plans.PLANS) == set(types)
+    for kind, steps in emergency_plans.PLANS.items():
+        keys = [s["step"] for s in steps]
+        assert len(keys) == len(set(keys)), kind
+        assert emergency_plans.MANAGER in {s["escalate_to"] for s in steps}, kind
+    assert {s["escalate_to"] for s in emergency_plans.PLANS["fire_alarm"]} >= {"manager", "authorities"}
+
+
+def incident(major=False):
+    data = {"type": "fire_alarm", "description": "smoke on 3F", "location": "Building 2", "major": major}
+    return incidents.new_incident("inc_1", "est_1", data, "INC-2026-000001", NOW, "zhao")
+
+
+def record(incident_, step, minutes=1):
+    entry, escalation, changes = incidents.record_step(incident_, step, "done", NOW + timedelta(minutes=minutes), "zhao")
+    incident_.update(changes)
+    incident_["steps"].append(entry)
+    if escalation:
+        incident_["escalations"].append(escalation)
+    return entry, escalation
+
+
+def test_opening_an_incident_starts_its_plan():
+    opened = incident()
+    assert opened["pending_steps"][0] == "verify_alarm" and opened["status"] == "open"
+    assert opened["steps"] == [] and opened["escalations"] == []
+    assert incidents.incident_number(NOW, 42) == "INC-2026-000042"
+
+
+def test_steps_are_recorded_and_escalate_as_the_plan_says():
+    opened = incident()
+    assert record(opened, "verify_alarm")[1] is None
+    _, escalation = record(opened, "notify_manager", 3)
+    assert escalation == {"to": "manager", "step": "notify_manager", "at": "2026-11-23T08:03:00.000Z", "by": "zhao"}
+    assert record(opened, "call_fire_brigade", 4)[1]["to"] == "authorities"
+    assert "verify_alarm" not in opened["pending_steps"] and len(opened["steps"]) == 3
+    data = incidents.escalated_event_data(opened, escalation)
+    assert data["to"] == "manager" and data["number"] == "INC-2026-000001"
+
+
+def test_a_step_outside_the_plan_or_recorded_twice_is_refused():
+    opened = incident()
+    with pytest.raises(BusinessRuleViolation) as refused:
+        record(opened, "call_police")  # a burglary step, not a fire-alarm one
+    assert refused.value.errors[0]["field"] == "data.step"
+    record(opened, "evacuate")
+    with pytest.raises(Conflict):
+        record(opened, "evacuate")
+
+
+@pytest.mark.parametrize("summary", [None, "", "   "])
+def test_an_incident_closes_only_with_a_written_summary(summary):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        incidents.close(incident(), summary, NOW)
+    assert refused.value.errors[0]["field"] == "data.summary"
+
+
+def test_a_closed_incident_takes_no_more_steps_and_reports_what_was_not_done():
+    opened = incident(major=True)
+    record(opened, "verify_alarm")
+    closed = opened | incidents.close(opened, " False alarm. ", NOW + timedelta(hours=1))
+    assert closed["summary"] == "False alarm." and closed["status"] == "closed"
+    with pytest.raises(Conflict):
+        incidents.record_step(closed, "evacuate", None, NOW, "zhao")
+    with pytest.raises(Conflict):
+        incidents.close(closed, "again", NOW)
+    data = incidents.closed_event_data(closed)
+    assert data["steps_done"] == ["verify_alarm"] and "evacuate" in data["steps_not_done"] and data["major"] is True

@@ -1,0 +1,72 @@
+"""Security KPIs from their facts, without broker or store."""
+from datetime import datetime, timedelta, timezone
+
+from estate_common import clock
+from security_patrol import kpis, localtime, patrols
+from security_patrol.rules import DEFAULTS
+
+UTC = timezone.utc
+START, END = localtime.month_window("2026-11", DEFAULTS)
+ROUTE = patrols.new_route("proute_1", "est_1", {"name": "Loop", "checkpoints": [
+    {"code": "A", "name": "a"}, {"code": "B", "name": "b"}, {"code": "C", "name": "c"}]},
+    datetime(2026, 10, 1, tzinfo=UTC), "chen")
+ADHOC_ROUTE = patrols.new_route("proute_2", "est_1", {"name": "Car park", "checkpoints": [
+    {"code": "P1", "name": "p1", "offset_minutes": 10}, {"code": "P2", "name": "p2", "offset_minutes": 20}]},
+    datetime(2026, 10, 1, tzinfo=UTC), "chen")
+PLAN = patrols.new_plan("pplan_1", "est_1", ROUTE, {"shift": "night", "start_time": "22:00", "expected_minutes": 60},
+                        datetime(2026, 11, 1, 0, 0, tzinfo=UTC), "chen")  # slots at 14:00Z daily
+ROUTES = {"proute_1": ROUTE, "proute_2": ADHOC_ROUTE}
+
+
+def walked(route, plan, slot, visits, round_id="pround_1"):
+    """A round with check-ins ``visits`` = [(code, minutes after slot)]."""
+    round_ = patrols.new_round(round_id, "est_1", route, plan, slot, "zhao", slot, "zhao")
+    for index, (code, minutes) in enumerate(visits):
+        entry, _ = patrols.check_in(round_, f"chk_{index}", code, None, slot + timedelta(minutes=minutes), "zhao",
+                                    DEFAULTS)
+        round_["check_ins"].append(entry)
+    return round_
+
+
+def test_a_kpi_shows_its_parts_and_no_value_without_a_denominator():
+    assert kpis.kpi(3, 4, "ratio") == {"numerator": 3, "denominator": 4, "value": 0.75, "unit": "ratio"}
+    assert kpis.kpi(0, 0, "ratio", target=1)["value"] is None
+    assert kpis.kpi(2, 3, "ratio")["value"] == 0.6667
+    assert kpis.kpi(1, 350, "per_1000_households", scale=1000)["value"] == 2.8571
+
+
+def test_the_month_is_the_estates_calendar_month():
+    assert clock.to_iso(START) == "2026-10-31T16:00:00.000Z" and clock.to_iso(END) == "2026-11-30T16:00:00.000Z"
+    assert localtime.period_of(datetime(2026, 11, 30, 17, 0, tzinfo=UTC), DEFAULTS) == "2026-12"
+
+
+def test_patrol_completion_counts_every_planned_slot_including_the_ones_nobody_walked():
+    first = datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
+    rounds = [
+        walked(ROUTE, PLAN, first, [("A", 15), ("B", 40), ("C", 95)]),  # C late
+        walked(ROUTE, PLAN, first, [("A", 15)], round_id="pround_twin"),  # a second round: the better counts
+        walked(ADHOC_ROUTE, None, datetime(2026, 11, 2, 3, 0, tzinfo=UTC), [("P1", 5)]),
+    ]
+    now = datetime(2026, 11, 3, 0, 0, tzinfo=UTC)  # slots of Nov 1 and Nov 2 are over; Nov 2's was not walked
+    assert kpis.patrol_completion([PLAN], ROUTES, rounds, START, END, now, DEFAULTS) == (2 + 1, 3 + 3 + 2)
+
+
+def test_a_slot_still_under_way_or_before_the_plan_is_not_counted_yet():
+    under_way = datetime(2026, 11, 2, 15, 5, tzinfo=UTC)  # Nov 2's slot is over at 15:10Z (60 + 10 minutes)
+    assert kpis.patrol_completion([PLAN], ROUTES, [], START, END, under_way, DEFAULTS) == (0, 3)
+    assert kpis.patrol_completion([PLAN], ROUTES, [], START, END, under_way + timedelta(minutes=5), DEFAULTS) == (0, 6)
+    october_start, october_end = localtime.month_window("2026-10", DEFAULTS)
+    assert kpis.patrol_completion([PLAN], ROUTES, [], october_start, october_end, under_way, DEFAULTS) == (0, 0)
+
+
+def test_the_estate_block_has_every_security_kpi():
+    facts = {"plans": [], "routes": {}, "rounds": [], "fire_ledger": 4, "fire_checked": 3,
+             "major_incidents": 2, "households": 500}
+    block = kpis.for_estate(facts, START, END, END, DEFAULTS)
+    assert block["patrol_completion"]["value"] is None
+    fire = block["fire_check_completion"]
+    assert (fire["numerator"], fire["denominator"], fire["value"], fire["target"]) == (3, 4, 0.75, 1)
+    assert block["major_safety_incidents"]["value"] == 2
+    assert block["major_safety_incidents_per_1000_households"]["value"] == 4.0
+    no_households = kpis.for_estate(dict(facts, households=0), START, END, END, DEFAULTS)
+    assert no_households["major_safety_incidents_per_1000_households"]["value"] is None

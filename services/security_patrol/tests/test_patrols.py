@@ -1,0 +1,141 @@
+"""Patrol rules without broker or store: routes, plan slots, due times, late and missed checkpoints."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict
+from security_patrol import patrols
+from security_patrol.rules import DEFAULTS
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 22:00 in the estate (UTC+8)
+ROUTE_DATA = {"name": "Night loop", "checkpoints": [
+    {"code": "a1", "name": "North gate"}, {"code": "B2", "name": "Car park"}, {"code": "C3", "name": "Pump room"}]}
+
+
+def route(data=ROUTE_DATA):
+    return patrols.new_route("proute_1", "est_1", data, NOW, "chen")
+
+
+def plan(**changes):
+    data = {"shift": "night", "start_time": "22:00", "expected_minutes": 60, **changes}
+    return patrols.new_plan("pplan_1", "est_1", route(), data, NOW - timedelta(days=30), "chen")
+
+
+def test_checkpoint_codes_are_normalised_and_unique_on_a_route():
+    assert [cp["code"] for cp in route()["checkpoints"]] == ["A1", "B2", "C3"]
+    twice = {"name": "x", "checkpoints": [{"code": "a1", "name": "x"}, {"code": " A1 ", "name": "y"}]}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        route(twice)
+    assert refused.value.errors[0]["field"] == "data.checkpoints[1].code"
+
+
+def test_more_rounds_need_an_interval_that_fits_in_a_day():
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(rounds=3)
+    assert refused.value.errors[0]["field"] == "data.interval_minutes"
+    with pytest.raises(BusinessRuleViolation):
+        plan(rounds=4, interval_minutes=480)  # 3 x 480 = a whole day
+    assert plan(rounds=3, interval_minutes=480)["rounds"] == 3
+
+
+def test_plan_slots_are_on_the_estates_clock():
+    slots = patrols.plan_slots(plan(rounds=3, interval_minutes=120), date(2026, 11, 23), DEFAULTS)
+    assert [clock.to_iso(s) for s in slots] == [
+        "2026-11-23T14:00:00.000Z", "2026-11-23T16:00:00.000Z", "2026-11-23T18:00:00.000Z"]
+    assert patrols.plan_slots(plan(), date(2026, 11, 23), dict(DEFAULTS, utc_offset_minutes=60))[0].hour == 21
+
+
+def test_a_round_is_due_at_the_nearest_slot_even_across_midnight():
+    nightly = plan(start_time="23:00")
+    after_midnight = datetime(2026, 11, 23, 16, 10, tzinfo=UTC)  # 00:10 local on the 24th
+    chosen, slot = patrols.nearest_slot([nightly], after_midnight, DEFAULTS)
+    assert chosen is nightly and clock.to_iso(slot) == "2026-11-23T15:00:00.000Z"
+    three = plan(rounds=3, interval_minutes=120)
+    assert clock.to_iso(patrols.nearest_slot([three], NOW + timedelta(minutes=95), DEFAULTS)[1]) == \
+        "2026-11-23T16:00:00.000Z"
+    assert patrols.nearest_slot([], NOW, DEFAULTS) == (None, None)
+
+
+def test_checkpoints_are_due_at_their_offset_or_spread_over_the_expected_minutes():
+    with_offsets = route({"name": "x", "checkpoints": [{"code": "A", "name": "a", "offset_minutes": 5},
+                                                        {"code": "B", "name": "b"}]})
+    assert patrols.due_offsets(with_offsets, plan(expected_minutes=40)) == [5, 40]
+    assert patrols.due_offsets(route(), plan()) == [20, 40, 60]
+    assert patrols.due_offsets(route(), None) == [None, None, None]
+    walked = patrols.new_round("pround_1", "est_1", route(), plan(), NOW, "zhao", NOW + timedelta(minutes=3), "zhao")
+    assert [cp["due_at"] for cp in walked["checkpoints"]] == [
+        "2026-11-23T14:20:00.000Z", "2026-11-23T14:40:00.000Z", "2026-11-23T15:00:00.000Z"]
+    assert walked["scheduled_start"] == "2026-11-23T14:00:00.000Z" and walked["shift"] == "night"
+
+
+def new_round(with_plan=True):
+    return patrols.new_round("pround_1", "est_1", route(), plan() if with_plan else None, NOW, "zhao", NOW, "zhao")
+
+
+def check(round_, code, minutes, anomaly=None, rules=DEFAULTS, check_in_id="chk_1"):
+    entry, reported = patrols.check_in(round_, check_in_id, code, anomaly, NOW + timedelta(minutes=minutes),
+                                       "zhao", rules)
+    round_["check_ins"].append(entry)
+    return entry, reported
+
+
+@pytest.mark.parametrize("minutes, late", [(5, False), (20, False), (30, False), (30.02, True), (55, True)])
+def test_a_check_in_after_its_due_time_plus_the_tolerance_is_late(minutes, late):
+    assert check(new_round(), "a1", minutes)[0]["late"] is late  # A1 is due at +20, tolerance 10
+
+
+def test_the_tolerance_is_a_setting_of_the_estate():
+    assert check(new_round(), "A1", 25, rules=dict(DEFAULTS, patrol_late_tolerance_minutes=3))[0]["late"] is True
+
+
+def test_without_a_plan_or_offsets_nothing_is_late():
+    assert check(new_round(with_plan=False), "C3", 600)[0]["late"] is False
+
+
+def test_an_unknown_checkpoint_is_refused_by_name():
+    with pytest.raises(BusinessRuleViolation) as refused:
+        check(new_round(), "Z9", 1)
+    assert refused.value.errors[0]["field"] == "data.checkpoint"
+
+
+def test_an_anomaly_id_follows_from_round_checkpoint_and_sequence():
+    round_ = new_round()
+    first, reported = check(round_, "B2", 10, {"description": " broken lamp ", "emergency": True})
+    again, second = check(round_, "B2", 12, {"description": "still broken"})
+    assert reported == {"id": patrols.anomaly_id("est_1", "pround_1", "B2", 1), "description": "broken lamp",
+                        "emergency": True}
+    assert (first["sequence"], again["sequence"]) == (1, 2) and second["id"] != reported["id"]
+    assert second["emergency"] is False
+    data = patrols.anomaly_event_data(round_, first)
+    assert data["round_id"] == "pround_1" and data["checkpoint"] == {"code": "B2", "name": "Car park"}
+    assert check(round_, "A1", 13)[1] is None
+
+
+def test_finishing_lists_the_missed_checkpoints_and_fixes_the_counts():
+    round_ = new_round()
+    check(round_, "A1", 10)
+    check(round_, "C3", 90, {"description": "door open"})  # late
+    check(round_, "A1", 95)  # a second visit does not change A1's first, on-time check-in
+    finished = round_ | patrols.finish(round_, NOW + timedelta(minutes=100))
+    assert finished["missed"] == [{"code": "B2", "name": "Car park"}]
+    assert finished["summary"] == {"planned": 3, "checked": 2, "on_time": 1, "late": 1, "missed": 1, "anomalies": 1}
+    assert finished["status"] == "finished" and finished["finished_at"] == "2026-11-23T15:40:00.000Z"
+    assert patrols.finished_event_data(finished)["missed"] == [{"code": "B2", "name": "Car park"}]
+
+
+def test_a_finished_round_takes_no_check_in_and_no_second_finish():
+    finished = new_round()
+    finished.update(patrols.finish(finished, NOW))
+    with pytest.raises(Conflict):
+        check(finished, "A1", 1)
+    with pytest.raises(Conflict):
+        patrols.finish(finished, NOW)
+
+
+def test_a_plan_of_another_route_is_refused():
+    other = dict(plan(), route_id="proute_2")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrols.plan_of_route(other, route())
+    assert refused.value.errors[0]["field"] == "data.plan_id"

@@ -1,0 +1,153 @@
+"""Security patrol and archive through the gateway over HTTP, as an outside client sees them.
+
+One system per module (five services and the gateway as processes, as
+``make run`` starts them); each test makes its own estate.
+"""
+import time
+import uuid
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+STAFF_PASSWORD = "staff-password-long-enough"
+VISITOR_PHONE = "13566667777"
+
+
+def eventually(probe, seconds=15, interval=0.1):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("the condition did not come true in time")
+
+
+def new_estate(api, admin):
+    answer = api.post("/api/v1/estates", {"code": "SP-" + uuid.uuid4().hex[:6].upper(), "name": "Pine Court",
+                                          "address": "12 Pine Rd"}, admin)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def new_user(api, admin, roles, estate_id):
+    username = f"u{uuid.uuid4().hex[:10]}"
+    answer = api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": roles,
+                                        "estate_ids": [estate_id]}, admin)
+    assert answer.status_code == 201, answer.text
+    return api.token(username, STAFF_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def estate(api, admin):
+    estate_id = new_estate(api, admin)
+    return {"id": estate_id, "base": f"/api/v1/estates/{estate_id}",
+            "guard": new_user(api, admin, ["security"], estate_id),
+            "manager": new_user(api, admin, ["manager"], estate_id),
+            "agent": new_user(api, admin, ["agent"], estate_id),
+            "archivist": new_user(api, admin, ["archivist"], estate_id)}
+
+
+def test_a_patrol_round_with_a_missed_checkpoint_and_an_anomaly(api, estate):
+    base, guard, manager = estate["base"], estate["guard"], estate["manager"]
+    route = api.post(f"{base}/patrol-routes", {"name": "Night loop", "checkpoints": [
+        {"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park"},
+        {"code": "C3", "name": "Pump room"}]}, guard)
+    assert route.status_code == 201, route.text
+    round_ = api.post(f"{base}/patrol-rounds", {"route_id": route.json()["id"], "guard": "Zhao"}, guard).json()
+    rounds = f"{base}/patrol-rounds/{round_['id']}"
+
+    checked = api.post(f"{rounds}/check-ins", {"checkpoint": "A1", "anomaly": {
+        "description": "gate motor grinding", "emergency": False}}, guard, headers={"Idempotency-Key": "scan-1"})
+    assert checked.status_code == 200, checked.text
+    anomaly_id = checked.json()["check_ins"][0]["anomaly"]["id"]
+    again = api.post(f"{rounds}/check-ins", {"checkpoint": "A1", "anomaly": {
+        "description": "gate motor grinding", "emergency": False}}, guard, headers={"Idempotency-Key": "scan-1"})
+    assert again.headers["Idempotent-Replayed"] == "true" and len(again.json()["check_ins"]) == 1
+
+    unknown = api.post(f"{rounds}/check-ins", {"checkpoint": "Z9"}, guard)
+    assert unknown.status_code == 422 and unknown.headers["Content-Type"].startswith("application/problem+json")
+    assert unknown.json()["errors"][0]["field"] == "checkpoint"
+    assert api.post(f"{rounds}/check-ins", {"checkpoint": "C3"}, guard).status_code == 200
+
+    finished = api.post(f"{rounds}/finish", {}, guard)
+    assert finished.status_code == 200, finished.text
+    assert finished.json()["missed"] == [{"code": "B2", "name": "Car park"}]
+    assert api.post(f"{rounds}/check-ins", {"checkpoint": "B2"}, guard).status_code == 409
+    shown = api.get(rounds, guard).json()
+    assert shown["status"] == "finished" and shown["summary"]["missed"] == 1 and shown["summary"]["anomalies"] == 1
+
+    records = eventually(lambda: api.get(f"{base}/archive/records?subject_id={round_['id']}", manager).json()["items"])
+    assert records[0]["subject_type"] == "patrol_round" and records[0]["data"]["missed"][0]["code"] == "B2"
+    reported = eventually(lambda: api.get(f"{base}/archive/records?subject_id={anomaly_id}", manager).json()["items"])
+    assert len(reported) == 1 and reported[0]["data"]["round_id"] == round_["id"]
+    assert api.get(f"{base}/patrol-rounds/{round_['id']}", estate["agent"]).status_code == 403
+
+
+def test_a_borrow_request_needs_the_managers_approval(api, estate):
+    base, agent, manager = estate["base"], estate["agent"], estate["manager"]
+    household = api.post(f"{base}/households", {"building": "2", "unit": "1", "room": uuid.uuid4().hex[:5],
+                                                 "area_m2": 75.5, "owner": {"name": "钱八", "phone": "13811112222"}},
+                         agent).json()
+    asked = api.post(f"{base}/archive/borrow-requests", {"subject_id": household["id"], "purpose": "title check",
+                                                         "kind": "borrow"}, agent)
+    assert asked.status_code == 201, asked.text
+    borrow = f"{base}/archive/borrow-requests/{asked.json()['id']}"
+    assert asked.json()["status"] == "pending"
+
+    refused = api.post(f"{borrow}/approve", {}, agent)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert api.post(f"{borrow}/return", {}, estate["archivist"]).status_code == 409  # not approved yet
+    approved = api.post(f"{borrow}/approve", {"note": "return by Friday"}, manager)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved" and approved.json()["due_back"]
+    assert api.post(f"{borrow}/approve", {}, manager).status_code == 409
+    assert api.get(borrow, agent).json()["history"][-1]["action"] == "approved"
+    assert api.get(f"{base}/archive/borrow-requests?overdue=true", manager).json()["items"] == []
+
+    log = eventually(lambda: (lambda items: items if len(items) == 2 else None)(
+        api.get(f"{base}/archive/change-log?subject_id={asked.json()['id']}", manager).json()["items"]))
+    assert sorted(entry["action"] for entry in log) == ["borrow_approved", "borrow_requested"]
+    returned = api.post(f"{borrow}/return", {}, estate["archivist"])
+    assert returned.status_code == 200 and returned.json()["status"] == "returned"
+
+
+def test_an_incident_closes_with_a_summary_and_reaches_the_archive(api, estate):
+    base, guard = estate["base"], estate["guard"]
+    incident = api.post(f"{base}/incidents", {"type": "flooding", "description": "water in B2 garage",
+                                              "location": "Garage B2", "major": True}, guard).json()
+    path = f"{base}/incidents/{incident['id']}"
+    escalated = api.post(f"{path}/steps", {"step": "notify_manager", "note": "called Wang"}, guard).json()
+    assert escalated["escalations"][0]["to"] == "manager"
+    assert api.post(f"{path}/steps", {"step": "call_police"}, guard).status_code == 422
+    missing = api.post(f"{path}/close", {}, guard)
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "summary"
+    closed = api.post(f"{path}/close", {"summary": "Drain cleared, no damage."}, guard)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    kept = eventually(lambda: (lambda items: items if len(items) == 2 else None)(
+        api.get(f"{base}/archive/records?subject_type=incident&subject_id={incident['id']}",
+                estate["manager"]).json()["items"]))
+    assert {r["event_type"] for r in kept} == {"incident_escalated", "incident_closed"}
+
+
+def test_a_visitor_parks_pays_at_the_gate_and_is_never_logged(api, estate, system):
+    base, guard = estate["base"], estate["guard"]
+    household = api.post(f"{base}/households", {"building": "7", "unit": "1", "room": uuid.uuid4().hex[:5],
+                                                 "area_m2": 60, "owner": {"name": "周九", "phone": "13922223333"}},
+                         estate["agent"]).json()
+    visitor = {"name": "吴十", "phone": VISITOR_PHONE, "visiting_household_id": household["id"],
+               "purpose": "delivery", "plate": "沪C 77777"}
+    registered = eventually(lambda: (lambda r: r if r.status_code == 201 else None)(
+        api.post(f"{base}/visitors", visitor, guard)))  # once the household copy has arrived
+    assert registered.json()["name"] == "吴十"
+    entered = api.post(f"{base}/vehicle-entries", {"plate": "沪C77777"}, guard)
+    assert entered.status_code == 201 and entered.json()["status"] == "open"
+    assert api.post(f"{base}/vehicle-entries", {"plate": "沪C-77777"}, guard).status_code == 409
+    left = api.post(f"{base}/vehicle-exits", {"plate": "沪C77777", "paid_at_gate": True}, guard)
+    assert left.status_code == 200 and left.json()["fee_cents"] == 0  # a short stay is free
+    bad = api.post(f"{base}/vehicle-exits", {"plate": {"$gt": ""}}, guard)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "plate"
+    time.sleep(0.5)
+    text = system.log_path.read_text(encoding="utf-8")
+    assert VISITOR_PHONE not in text and "吴十" not in text
