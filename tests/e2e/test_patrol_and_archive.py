@@ -10,43 +10,23 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-STAFF_PASSWORD = "staff-password-long-enough"
+from .flows import eventually, new_estate, new_user
+
 VISITOR_PHONE = "13566667777"
 
 
-def eventually(probe, seconds=15, interval=0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("the condition did not come true in time")
-
-
-def new_estate(api, admin):
-    answer = api.post("/api/v1/estates", {"code": "SP-" + uuid.uuid4().hex[:6].upper(), "name": "Pine Court",
-                                          "address": "12 Pine Rd"}, admin)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["id"]
-
-
-def new_user(api, admin, roles, estate_id):
-    username = f"u{uuid.uuid4().hex[:10]}"
-    answer = api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": roles,
-                                        "estate_ids": [estate_id]}, admin)
-    assert answer.status_code == 201, answer.text
-    return api.token(username, STAFF_PASSWORD)
+def staff(api, admin, roles, estate_id):
+    return new_user(api, admin, roles, [estate_id])[1]
 
 
 @pytest.fixture(scope="module")
 def estate(api, admin):
-    estate_id = new_estate(api, admin)
+    estate_id = new_estate(api, admin, name="Pine Court")["id"]
     return {"id": estate_id, "base": f"/api/v1/estates/{estate_id}",
-            "guard": new_user(api, admin, ["security"], estate_id),
-            "manager": new_user(api, admin, ["manager"], estate_id),
-            "agent": new_user(api, admin, ["agent"], estate_id),
-            "archivist": new_user(api, admin, ["archivist"], estate_id)}
+            "guard": staff(api, admin, ["security"], estate_id),
+            "manager": staff(api, admin, ["manager"], estate_id),
+            "agent": staff(api, admin, ["agent"], estate_id),
+            "archivist": staff(api, admin, ["archivist"], estate_id)}
 
 
 def test_a_patrol_round_with_a_missed_checkpoint_and_an_anomaly(api, estate):

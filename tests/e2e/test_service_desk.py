@@ -1,7 +1,6 @@
 """The front desk through the gateway over HTTP: the complaint cycle, roles, the estate's
 settings and the front-desk registers. (Time limits are tested in the service's tests, where
 the clock is controlled; the running system keeps real time.)"""
-import time
 import uuid
 from datetime import datetime
 
@@ -9,26 +8,13 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-STAFF_PASSWORD = "staff-password-long-enough"
+from .flows import eventually, new_user
+
 BORROWER = "Borrower Qian-" + uuid.uuid4().hex[:6]
 
 
-def eventually(probe, seconds=15, interval=0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("the condition did not come true in time")
-
-
 def user(api, admin, roles, estate_id):
-    username = f"u{uuid.uuid4().hex[:10]}"
-    answer = api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": roles,
-                                        "estate_ids": [estate_id]}, admin)
-    assert answer.status_code == 201, answer.text
-    return api.token(username, STAFF_PASSWORD)
+    return new_user(api, admin, roles, [estate_id])[1]
 
 
 @pytest.fixture(scope="module")

@@ -13,42 +13,18 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-PASSWORD = "staff-password-long-enough"
-
-
-def eventually(probe, seconds=15, interval=0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("the condition did not come true in time")
-
-
-def new_user(api, admin, roles, estate_ids):
-    username = f"u{uuid.uuid4().hex[:10]}"
-    answer = api.post("/api/v1/users", {"username": username, "password": PASSWORD, "roles": roles,
-                                        "estate_ids": estate_ids}, admin)
-    assert answer.status_code == 201, answer.text
-    return username, api.token(username, PASSWORD)
+from .flows import eventually, new_estate, new_household, new_user
 
 
 @pytest.fixture(scope="module")
 def site(api, admin):
     """An estate with a household, and its agent, technician and manager."""
-    answer = api.post("/api/v1/estates", {"code": "WO-" + uuid.uuid4().hex[:6].upper(), "name": "Maple Court",
-                                          "address": "12 Maple Rd"}, admin)
-    assert answer.status_code == 201, answer.text
-    estate_id = answer.json()["id"]
+    estate_id = new_estate(api, admin, name="Maple Court")["id"]
     _, agent = new_user(api, admin, ["agent"], [estate_id])
     technician_name, technician = new_user(api, admin, ["technician"], [estate_id])
     _, manager = new_user(api, admin, ["manager"], [estate_id])
-    household = api.post(f"/api/v1/estates/{estate_id}/households", {
-        "building": "3", "unit": "2", "room": "702", "area_m2": 96.5,
-        "owner": {"name": "Li Lei", "phone": "13900001111"}}, agent)
-    assert household.status_code == 201, household.text
-    return {"estate": estate_id, "household": household.json()["id"], "agent": agent, "technician": technician,
+    household = new_household(api, agent, estate_id, room="702", area_m2=96.5, building="3")
+    return {"estate": estate_id, "household": household["id"], "agent": agent, "technician": technician,
             "technician_name": technician_name, "manager": manager}
 
 

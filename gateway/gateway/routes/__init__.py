@@ -10,8 +10,6 @@ body as ``data``, ``limit``/``cursor`` and the listed query filters as
 """
 from dataclasses import dataclass, field
 
-from .. import policy
-
 ESTATE = "/api/v1/estates/<estate_id>"
 
 
