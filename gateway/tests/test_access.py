@@ -17,6 +17,13 @@ SAMPLE_BODIES = {
                          "owner": {"name": "Li Lei", "phone": "+86 138 0000 0000"}},
     "create_request": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
                        "description": "the kitchen tap leaks"},
+    "create_fee_standard": {"item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly"},
+    "approve_fee_standard": {},
+    "start_billing_run": {"period": "2026-11"},
+    "create_payment": {"household_id": "hh_1", "amount_cents": 21002, "method": "wechat"},
+    "reverse_payment": {"reason": "entered twice"},
+    "settle_day": {"date": "2026-11-23", "cashier": "cashier-a"},
+    "send_reminder": {"household_id": "hh_1", "channel": "phone"},
 }
 
 

@@ -19,10 +19,25 @@ SAMPLE_BODIES = {
                          "owner": {"name": "Li Lei", "phone": "+86 138 0000 0000"}},
     "create_request": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
                        "description": "the kitchen tap leaks"},
+    "create_fee_standard": {"item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly"},
+    "approve_fee_standard": {},
+    "start_billing_run": {"period": "2026-11"},
+    "create_payment": {"household_id": "hh_1", "amount_cents": 21002, "method": "wechat"},
+    "reverse_payment": {"reason": "entered twice"},
+    "settle_day": {"date": "2026-11-23", "cashier": "cashier-a"},
+    "send_reminder": {"household_id": "hh_1", "channel": "phone"},
 }
 SAMPLE_FILTERS = {"building": "B1", "kind": "complaint", "status": "open", "household_id": "hh_1",
                   "request_id": "sr_1", "subject_id": "hh_1", "subject_type": "household"}
 WORK_ORDER_FILTERS = {"status": "pending"}  # work orders have their own statuses
+SAMPLE_FILTERS.update({"item": "property_service", "period": "2026-11", "journal": "cash", "day": "2026-11-23",
+                       "cashier": "cashier-a", "date": "2026-11-23"})
+RPC_FILTERS = {  # lists whose filters take other values than the samples above
+    "list_fee_standards": {"status": "approved"},
+    "list_bills": {"status": "unpaid"},
+    "list_payments": {"status": "posted"},
+    "list_journal_entries": {"kind": "payment"},
+}
 
 
 def template(rule):
@@ -110,7 +125,7 @@ def test_the_payload_the_gateway_sends_fits_the_rpc_contract(client, rpc, admin_
     query = {}
     if route.paged:
         query.update(limit="10", cursor="c2VlbiB0aGlz")
-    filters = WORK_ORDER_FILTERS if route.service == "maintenance" else {}
+    filters = {**(WORK_ORDER_FILTERS if route.service == "maintenance" else {}), **RPC_FILTERS.get(route.rpc, {})}
     query.update({name: filters.get(name, SAMPLE_FILTERS[name]) for name in route.filters})
     response = client.open(path, method=route.method, query_string=query,
                            json=SAMPLE_BODIES[route.rpc] if route.body else None,
