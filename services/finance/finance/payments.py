@@ -81,11 +81,12 @@ def allocate(bills, sources, at):
 
 def new_payment(payment_id, estate_id, data, receipt, now, rules, cashier):
     stamp = clock.to_iso(now)
+    amount = int(data["amount_cents"])  # the contract admits only whole numbers; 100.0 is stored as 100
     return {
         "_id": payment_id,
         "estate_id": estate_id,
         "household_id": data["household_id"],
-        "amount_cents": data["amount_cents"],
+        "amount_cents": amount,
         "method": data["method"],
         "journal": journal_of(data["method"]),
         "bill_ids": list(data.get("bill_ids") or []),
@@ -97,7 +98,7 @@ def new_payment(payment_id, estate_id, data, receipt, now, rules, cashier):
         "posted_at": stamp,
         "created_at": stamp,
         "allocations": [],
-        "unapplied_cents": data["amount_cents"],
+        "unapplied_cents": amount,
         "prepaid_cents": 0,
         "prepaid_used_cents": 0,
         "reversal": None,

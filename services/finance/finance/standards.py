@@ -46,8 +46,8 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
         "item": data["item"],
         "name": (data.get("name") or data["item"].replace("_", " ")).strip(),
         "basis": "area" if by_area else "fixed",
-        "unit_price_cents_per_m2": data.get("unit_price_cents_per_m2"),
-        "amount_cents": data.get("amount_cents"),
+        "unit_price_cents_per_m2": _whole(data.get("unit_price_cents_per_m2")),
+        "amount_cents": _whole(data.get("amount_cents")),
         "cycle": data["cycle"],
         "valid_from": valid_from,
         "valid_to": valid_to,
@@ -58,6 +58,11 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
         "approved_by": None,
         "superseded_by": None,
     }
+
+
+def _whole(cents):
+    """JSON's 235.0 is the integer 235 to the contract: store it as one."""
+    return None if cents is None else int(cents)
 
 
 def overlaps(first, second):
