@@ -88,7 +88,7 @@ def _embedded(collection):
 
 
 def _plain(value):
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    return isinstance(value, (str, int, float))
 
 
 def _matches_plainly(query, doc):
@@ -97,7 +97,7 @@ def _matches_plainly(query, doc):
         if isinstance(value, (list, dict)):
             from mongomock.filtering import filter_applies
             return filter_applies(query, doc)  # array membership and the like: mongomock's rules
-        if value is _MISSING or isinstance(value, bool) or value != wanted:
+        if value is _MISSING or value != wanted:
             return False
     return True
 

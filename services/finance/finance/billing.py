@@ -55,16 +55,21 @@ def due_at(period, issued, rules):
 
 def run_bills(estate_id, period, standards, households, job_id, due, stamp):
     """The bills a billing run writes for ``households`` (``[{_id, area_m2}]``): one per
-    household and standard billed in ``period``. A generator: the run writes them in batches."""
+    household and standard billed in ``period``. A generator: the run writes them in batches.
+    Households of the same floor area cost the same: each amount is computed once per run."""
+    amounts = {}
     for household in households:
         for standard in standards:
+            key = (standard["_id"], household.get("area_m2"))
+            if key not in amounts:
+                amounts[key] = amount_cents(standard, household.get("area_m2"))
             yield {
                 "_id": bill_id(estate_id, household["_id"], standard["item"], period),
                 "estate_id": estate_id,
                 "household_id": household["_id"],
                 "item": standard["item"],
                 "period": period,
-                "amount_cents": amount_cents(standard, household.get("area_m2")),
+                "amount_cents": amounts[key],
                 "paid_cents": 0,
                 "status": "unpaid",
                 "due_at": due,
