@@ -11,8 +11,9 @@ its parts measured in the same run.
 Each is measured one call at a time (latency: p50, p99) and with 16 threads
 (throughput). The ratios gateway ÷ RPC and gateway ÷ store are printed. Before the
 system starts, ``bench/billing.py`` measures a billing run for a whole estate against a
-raw bulk insert of as many documents (``BENCH_BILLING_HOUSEHOLDS``). The whole result goes to bench/results/<UTC time>.json. The system runs on a
-throw-away vhost, so a ``make run`` beside it is not disturbed.
+raw bulk insert of as many documents (``BENCH_BILLING_HOUSEHOLDS``). The whole result
+goes to bench/results/<UTC time>.json. The system runs on a throw-away vhost, so a
+``make run`` beside it is not disturbed.
 """
 import argparse
 import json
