@@ -198,3 +198,17 @@ def test_scan_walks_many_documents_in_linear_time(db):
     started = time.perf_counter()
     assert sum(1 for _ in store.scan(db.many, {"estate_id": "est_1"}, ("n",))) == 40000
     assert time.perf_counter() - started < 2.0  # find() needs about 3 s here and grows with the square
+
+
+def test_a_page_of_a_large_collection_copies_only_its_own_documents(db):
+    import time
+    db.many.insert_many([{"_id": f"d{i:06d}", "estate_id": "est_1", "created_at": f"2026-01-01T00:00:{i % 60:02d}.000Z",
+                          "n": i} for i in range(40000)])
+    started = time.perf_counter()
+    first = store.page(db.many, {"estate_id": "est_1"}, limit=3)
+    second = store.page(db.many, {"estate_id": "est_1"}, limit=3, cursor=first["next_cursor"])
+    assert time.perf_counter() - started < 1.5  # mongomock's sorted cursor copies all 40,000 first (about 1.5 s each)
+    assert [d["id"] for d in first["items"] + second["items"]] == ["d000000", "d000060", "d000120",
+                                                                   "d000180", "d000240", "d000300"]
+    first["items"][0]["n"] = -1
+    assert db.many.find_one({"_id": "d000000"})["n"] == 0  # a copy, not the stored document
