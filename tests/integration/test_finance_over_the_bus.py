@@ -20,7 +20,8 @@ def test_a_billing_run_and_a_charge_become_bills_that_a_payment_settles(system, 
     estate = rpc("archive", "create_estate", {"data": {"code": "FIN-01", "name": "Garden", "address": "3 South Rd"}})
     estate_id = estate["id"]
     household = rpc("archive", "create_household", {"estate_id": estate_id, "data": {
-        "building": "2", "unit": "1", "room": "303", "area_m2": 89.37, "owner": {"name": "钱七", "phone": "13600002222"}}})
+        "building": "2", "unit": "1", "room": "303", "area_m2": 89.37,
+        "owner": {"name": "钱七", "phone": "13600002222"}}})
     standard = rpc("finance", "create_fee_standard", {"estate_id": estate_id, "data": {
         "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
     rpc("finance", "approve_fee_standard", {"estate_id": estate_id, "id": standard["id"], "data": {}})

@@ -134,7 +134,12 @@ def _apply(db, outbox, estate_id, allocations, bills_by_id, new_payment_id=None)
         events = []
         if after["status"] == "paid":
             events = [outbox.event("bill_settled", estate_id, billing.settled_event_data(bill, after["settled_at"]))]
-        store.allocate_to_bill(db, bill, allocation, after, events)
+        try:
+            store.allocate_to_bill(db, bill, allocation, after, events)
+        except Conflict:
+            if allocation["payment_id"] != new_payment_id:
+                store.unuse_prepaid(db, estate_id, allocation)  # the money goes back to its payment
+            raise
         bills_by_id[bill["_id"]] = {**bill, **after, "allocations": bill.get("allocations", []) + [allocation]}
         if events:
             settled += 1
@@ -162,8 +167,25 @@ def apply_prepaid_where_possible(db, outbox, estate_id, household_id):
 
 
 def apply_prepaid_everywhere(db, outbox, estate_id):
-    return sum(apply_prepaid_where_possible(db, outbox, estate_id, household_id)
-               for household_id in sorted(store.households_with_prepaid(db, estate_id)))
+    """After a billing run: every household's unused money on its unpaid bills. The estate's
+    prepaid payments and unpaid bills are read in one walk each; the guarded writes refuse a
+    plan that a concurrent payment made stale (that household waits for its next change)."""
+    sources = store.prepaid_by_household(db, estate_id)
+    if not sources:
+        return 0
+    unpaid = store.unpaid_by_household(db, estate_id, sources)
+    settled = 0
+    for household_id in sorted(sources):
+        bills = payments.bills_to_settle(unpaid.get(household_id, []))
+        if not bills:
+            continue
+        try:
+            with household_lock(db, estate_id, household_id):
+                allocations = payments.allocate(bills, sources[household_id], clock.now_iso())
+                settled += _apply(db, outbox, estate_id, allocations, {b["_id"]: b for b in bills})
+        except Conflict:
+            log.info("household %s changed meanwhile: its prepaid balance is used at its next change", household_id)
+    return settled
 
 
 # -- payments ---------------------------------------------------------------------------
@@ -277,7 +299,8 @@ def reconciliation_report(db, estate_id, period):
     start = clock.to_iso(periods.period_start(period, rules))
     end = clock.to_iso(periods.period_end(period, rules))
     return journals.reconciliation(
-        estate_id, period, store.entries_of_period(db, estate_id, period), store.payments_of_period(db, estate_id, period),
+        estate_id, period, store.entries_of_period(db, estate_id, period),
+        store.payments_of_period(db, estate_id, period),
         store.bills_allocated_between(db, estate_id, start, end), start, end,
         store.settled_pairs_of_period(db, estate_id, period), clock.now())
 

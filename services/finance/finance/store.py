@@ -31,7 +31,11 @@ INDEXES = {
         ([("estate_id", 1), ("unapplied_cents", 1)], {}),
         ([("estate_id", 1), ("day", 1)], {}),
     ],
-    "journal": [(PAGED, {}), ([("estate_id", 1), ("cashier", 1), ("day", 1)], {}), ([("estate_id", 1), ("day", 1)], {})],
+    "journal": [
+        (PAGED, {}),
+        ([("estate_id", 1), ("cashier", 1), ("day", 1)], {}),
+        ([("estate_id", 1), ("day", 1)], {}),
+    ],
     "settlements": [(PAGED, {}), ([("estate_id", 1), ("date", 1)], {})],
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -210,7 +214,8 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
         update["$push"]["_outbox"] = {"$each": outbox_events}
     answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "paid_cents": bill["paid_cents"],
                                   "allocations.id": {"$ne": allocation["id"]}}, update)
-    if answer.matched_count == 0 and not db.bills.count_documents({"_id": bill["_id"], "allocations.id": allocation["id"]}):
+    if answer.matched_count == 0 and not db.bills.count_documents({"_id": bill["_id"],
+                                                                   "allocations.id": allocation["id"]}):
         raise Conflict("the bill changed while the payment was being posted; try again")
 
 
@@ -254,9 +259,22 @@ def prepaid_sources(db, estate_id, household_id):
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 
-def households_with_prepaid(db, estate_id):
-    return {p["household_id"] for p in store.scan(db.payments, {"estate_id": estate_id, "status": "posted",
-                                                                 "unapplied_cents": {"$gt": 0}}, ("household_id",))}
+def prepaid_by_household(db, estate_id):
+    """Every household's payments with money not yet used, oldest first, in one walk."""
+    found = {}
+    for payment in store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
+                              ("household_id", "unapplied_cents", "allocations", "posted_at")):
+        found.setdefault(payment["household_id"], []).append(payment)
+    return {household: sorted(found_, key=lambda p: (p["posted_at"], p["_id"])) for household, found_ in found.items()}
+
+
+def unpaid_by_household(db, estate_id, household_ids):
+    """The unpaid bills of these households, in one walk."""
+    wanted, found = set(household_ids), {}
+    for bill in store.scan(db.bills, {"estate_id": estate_id, "status": "unpaid"}):
+        if bill.get("household_id") in wanted:
+            found.setdefault(bill["household_id"], []).append(bill)
+    return found
 
 
 def use_prepaid(db, estate_id, allocation):
@@ -272,6 +290,13 @@ def payment_done(db, payment):
     db.payments.update_one({"_id": payment["_id"], "estate_id": payment["estate_id"]}, {"$unset": {"_pending": ""}})
 
 
+def unuse_prepaid(db, estate_id, allocation):
+    """Undo ``use_prepaid`` when the bill could not take the allocation (it changed meanwhile)."""
+    db.payments.update_one(
+        {"_id": allocation["payment_id"], "estate_id": estate_id, "allocations.id": allocation["id"]},
+        {"$inc": {"unapplied_cents": allocation["amount_cents"]}, "$pull": {"allocations": {"id": allocation["id"]}}})
+
+
 def mark_reversed(db, payment, changes):
     answer = db.payments.update_one({"_id": payment["_id"], "estate_id": payment["estate_id"], "status": "posted"},
                                     {"$set": changes})
@@ -279,8 +304,12 @@ def mark_reversed(db, payment, changes):
         raise Conflict("the payment was reversed already")
 
 
+def _days_of(period):
+    return {"$gte": f"{period}-01", "$lte": f"{period}-31"}
+
+
 def payments_of_period(db, estate_id, period):
-    return list(store.scan(db.payments, {"estate_id": estate_id, "day": {"$gte": f"{period}-01", "$lte": f"{period}-31"}},
+    return list(store.scan(db.payments, {"estate_id": estate_id, "day": _days_of(period)},
                            ("amount_cents", "prepaid_cents", "receipt_number", "status")))
 
 
@@ -300,7 +329,7 @@ def entries_of_day(db, estate_id, cashier, day):
 
 
 def entries_of_period(db, estate_id, period):
-    return list(store.scan(db.journal, {"estate_id": estate_id, "day": {"$gte": f"{period}-01", "$lte": f"{period}-31"}}))
+    return list(store.scan(db.journal, {"estate_id": estate_id, "day": _days_of(period)}))
 
 
 def list_entries(db, estate_id, filters, limit, cursor):
@@ -317,8 +346,7 @@ def settled_days(db, estate_id, cashier):
 
 def settled_pairs_of_period(db, estate_id, period):
     return {(s["cashier"], s["date"]) for s in store.scan(
-        db.settlements, {"estate_id": estate_id, "date": {"$gte": f"{period}-01", "$lte": f"{period}-31"}},
-        ("cashier", "date"))}
+        db.settlements, {"estate_id": estate_id, "date": _days_of(period)}, ("cashier", "date"))}
 
 
 def insert_settlement(db, settlement):

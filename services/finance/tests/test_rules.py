@@ -156,8 +156,8 @@ def test_money_settles_the_oldest_bills_first_and_a_part_payment_stays_open():
 
 
 def test_older_prepaid_money_is_used_before_the_new_payment():
-    plan = payments.allocate(payments.bills_to_settle(BILLS), [source("pay_old", 6000, used=2), source("pay_new", 100000)],
-                             "t")
+    plan = payments.allocate(payments.bills_to_settle(BILLS),
+                             [source("pay_old", 6000, used=2), source("pay_new", 100000)], "t")
     assert [(a["payment_id"], a["bill_id"], a["amount_cents"]) for a in plan] == [
         ("pay_old", "b_sep", 5000), ("pay_old", "b_oct", 1000), ("pay_new", "b_oct", 20000),
         ("pay_new", "b_nov", 21002)]
@@ -268,6 +268,6 @@ def test_work_order_costs_are_tallied_per_period_of_completion():
     expense = reports.expense_from_work_order(completed, DEFAULTS)
     assert expense["period"] == "2026-12"  # 1 Dec 01:00 local
     assert expense["_id"] == reports.expense_id("est_1", "wo_1")
-    report = reports.disclosure("est_1", "2026-12", [{"item": "property_service", "amount_cents": 500, "paid_cents": 300}],
-                                [expense], NOW)
+    report = reports.disclosure("est_1", "2026-12",
+                                [{"item": "property_service", "amount_cents": 500, "paid_cents": 300}], [expense], NOW)
     assert report["expenses"]["total_cents"] == 4200 and report["net_received_cents"] == 300 - 4200

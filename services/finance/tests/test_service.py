@@ -624,3 +624,19 @@ def test_a_household_copy_is_kept_once_per_version(finance):
 
 def test_health_answers_without_a_caller():
     assert worker(FinanceService, caller=None).health({})["status"] == "ok"
+
+
+def test_a_stale_plan_for_prepaid_money_gives_the_money_back_to_its_payment(finance, monkeypatch):
+    approved(finance)
+    prepaid = pay(finance, "hh_1", 50000)
+    run(finance)
+    bill = bill_of(finance, "hh_1")
+    stale = dict(finance.db.bills.find_one({"_id": bill["id"]}), paid_cents=0, status="unpaid", allocations=[])
+    finance.db.bills.update_one({"_id": bill["id"]}, {"$set": {"paid_cents": 100, "status": "unpaid",
+                                                               "allocations": []}})  # someone paid meanwhile
+    finance.db.payments.update_one({"_id": prepaid["id"]}, {"$set": {"unapplied_cents": 50000, "allocations": []}})
+    monkeypatch.setattr(operations.store, "unpaid_by_household", lambda db, estate_id, households: {"hh_1": [stale]})
+    assert operations.apply_prepaid_everywhere(finance.db, finance.outbox, ESTATE) == 0
+    shown = finance.get_payment({"estate_id": ESTATE, "id": prepaid["id"]})
+    assert shown["unapplied_cents"] == 50000 and shown["allocations"] == []
+    assert bill_of(finance, "hh_1")["paid_cents"] == 100
