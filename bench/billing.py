@@ -78,7 +78,7 @@ def billing_estate(count):
     finance = worker(FinanceService, caller=ADMIN, db=db)
     standard = finance.create_fee_standard({"estate_id": ESTATE, "data": {
         "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
-    finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"], "data": {}})
+    finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
     return finance
 
 

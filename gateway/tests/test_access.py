@@ -18,7 +18,6 @@ SAMPLE_BODIES = {
     "create_request": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
                        "description": "the kitchen tap leaks"},
     "create_fee_standard": {"item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly"},
-    "approve_fee_standard": {},
     "start_billing_run": {"period": "2026-11"},
     "create_payment": {"household_id": "hh_1", "amount_cents": 21002, "method": "wechat"},
     "reverse_payment": {"reason": "entered twice"},

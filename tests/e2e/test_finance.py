@@ -60,10 +60,10 @@ def test_fee_standard_billing_run_bills_payment_and_receipt(api, office, module_
                                                  "cycle": "monthly", "valid_from": "2026-01"}, accountant)
     assert created.status_code == 201 and created.json()["status"] == "pending"
     standard = created.json()["id"]
-    assert api.post(f"{base}/fee-standards/{standard}/approve", {}, accountant).status_code == 403
-    approved = api.post(f"{base}/fee-standards/{standard}/approve", {}, manager)
+    assert api.post(f"{base}/fee-standards/{standard}/approve", None, accountant).status_code == 403
+    approved = api.post(f"{base}/fee-standards/{standard}/approve", None, manager)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
-    assert api.post(f"{base}/fee-standards/{standard}/approve", {}, manager).status_code == 409
+    assert api.post(f"{base}/fee-standards/{standard}/approve", None, manager).status_code == 409
     listed = api.get(f"{base}/fee-standards?status=approved", accountant).json()["items"]
     assert [s["id"] for s in listed] == [standard]
 

@@ -24,7 +24,7 @@ def test_a_billing_run_and_a_charge_become_bills_that_a_payment_settles(system, 
         "owner": {"name": "钱七", "phone": "13600002222"}}})
     standard = rpc("finance", "create_fee_standard", {"estate_id": estate_id, "data": {
         "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
-    rpc("finance", "approve_fee_standard", {"estate_id": estate_id, "id": standard["id"], "data": {}})
+    rpc("finance", "approve_fee_standard", {"estate_id": estate_id, "id": standard["id"]})
 
     def billed():
         job = rpc("finance", "start_billing_run", {"estate_id": estate_id, "data": {"period": "2026-11"}})

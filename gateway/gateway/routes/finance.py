@@ -8,7 +8,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/fee-standards", "finance", "list_fee_standards", policy.FINANCE,
           paged=True, filters=("item", "status")),
     Route("POST", f"{ESTATE}/fee-standards/<standard_id>/approve", "finance", "approve_fee_standard",
-          policy.MANAGEMENT, body=True, id_param="standard_id"),
+          policy.MANAGEMENT, id_param="standard_id"),
     Route("POST", f"{ESTATE}/billing-runs", "finance", "start_billing_run", policy.FEE_SETTERS,
           status=202, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/billing-runs/<run_id>", "finance", "get_billing_run", policy.FINANCE,

@@ -52,7 +52,7 @@ def approved(finance, estate_id=ESTATE, **data):
     acting(finance, staff("acc", ["accountant"], [estate_id]))
     standard = finance.create_fee_standard({"estate_id": estate_id, "data": body})
     acting(finance, staff("boss", ["manager"], [estate_id]))
-    standard = finance.approve_fee_standard({"estate_id": estate_id, "id": standard["id"], "data": {}})
+    standard = finance.approve_fee_standard({"estate_id": estate_id, "id": standard["id"]})
     acting(finance, ACCOUNTANT)
     return standard
 
@@ -88,10 +88,10 @@ def test_a_standard_is_created_pending_and_bills_only_once_approved(finance):
     with pytest.raises(BusinessRuleViolation):
         finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
     acting(finance, MANAGER)
-    shown = finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"], "data": {"note": "ok"}})
+    shown = finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
     assert shown["status"] == "approved" and shown["approved_by"] == "boss"
     with pytest.raises(Conflict):
-        finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"], "data": {}})
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
     listed = finance.list_fee_standards({"estate_id": ESTATE, "filters": {"status": "approved"}})["items"]
     assert [s["id"] for s in listed] == [standard["id"]]
 
