@@ -9,9 +9,11 @@ its parts measured in the same run.
    (auth, validation, RPC, number, store write, outbox event).
 
 Each is measured one call at a time (latency: p50, p99) and with 16 threads
-(throughput). The ratios gateway ÷ RPC and gateway ÷ store are printed, and
-the whole result goes to bench/results/<UTC time>.json. The system runs on a
-throw-away vhost, so a ``make run`` beside it is not disturbed.
+(throughput). The ratios gateway ÷ RPC and gateway ÷ store are printed. Before the
+system starts, ``bench/billing.py`` measures a billing run for a whole estate against a
+raw bulk insert of as many documents (``BENCH_BILLING_HOUSEHOLDS``). The whole result
+goes to bench/results/<UTC time>.json. The system runs on a throw-away vhost, so a
+``make run`` beside it is not disturbed.
 """
 import argparse
 import json
@@ -30,6 +32,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import run_local  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import billing  # noqa: E402
 
 from estate_common import clock, config, ids, store  # noqa: E402
 from estate_common.rpc_client import RpcClient  # noqa: E402
@@ -117,6 +122,7 @@ def main():
     store_kind = "MongoDB" if config.mongo_uri() else "embedded (mongomock, in process)"
     print(f"estate-ops bench: {args.calls} calls per measure, store: {store_kind}, "
           f"{os.cpu_count()} cores", flush=True)
+    billing_result = billing.run_section()
     with fresh_vhost("estate_bench") as amqp_uri:
         password = secrets.token_urlsafe(16)
         env = run_local.environment({"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password,
@@ -142,7 +148,8 @@ def main():
     out.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (out / f"{stamp}.json").write_text(json.dumps(
-        {"at": stamp, "store": store_kind, "cores": os.cpu_count(), "results": results, "ratios": ratios}, indent=2))
+        {"at": stamp, "store": store_kind, "cores": os.cpu_count(), "results": results, "ratios": ratios,
+         "billing": billing_result}, indent=2))
     print(f"  written to bench/results/{stamp}.json")
     return 0
 

@@ -23,3 +23,10 @@ ALL_ESTATES = "*"
 def estates_of(user):
     """The estate scope a token carries: the operator admin sees every estate."""
     return [ALL_ESTATES] if "operator_admin" in user["roles"] else list(user["estate_ids"])
+
+# finance: the accountant sets fee standards and runs billing (approval: MANAGEMENT); the
+# cashier takes payments, reverses them and settles the day; stewards and the front desk
+# chase arrears (催缴) with the finance staff.
+FEE_SETTERS = MANAGEMENT | {"accountant"}
+CASHIERS = MANAGEMENT | {"cashier"}
+COLLECTORS = FINANCE | {"steward", "agent"}

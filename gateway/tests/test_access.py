@@ -3,75 +3,15 @@ estate paths) the estate in the caller's scope; what reaches a service."""
 import re
 
 import pytest
-from estate_common import contracts
 from estate_common.errors import Forbidden
 from gateway import access, policy
 from gateway.routes import ROUTES
 
+from .samples import SAMPLE_BODIES, example_body
+
 PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/api/docs/assets/<path:filename>",
                 "/api/v1/auth/token"}
 PUBLIC_ENDPOINTS = {"static"}
-
-SAMPLE_BODIES = {
-    "create_estate": {"code": "SH-PD-01", "name": "Pudong Garden", "address": "1 Century Avenue"},
-    "create_household": {"building": "B1", "unit": "U1", "room": "101", "area_m2": 88.5,
-                         "owner": {"name": "Li Lei", "phone": "+86 138 0000 0000"}},
-    "create_request": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
-                       "description": "the kitchen tap leaks"},
-    # maintenance
-    "assign_work_order": {"technician": "chen"},
-    "appoint_work_order": {"at": "2030-01-02T09:00:00.000Z"},
-    "reappoint_work_order": {"at": "2030-01-03T09:00:00.000Z", "reason": "a part is on order"},
-    "start_work_order": {},
-    "quote_work_order": {"amount_cents": 3000, "items": [{"name": "valve", "amount_cents": 3000}]},
-    "consent_work_order": {"by": "Li Lei"},
-    "complete_work_order": {"materials": [{"name": "valve", "qty": 1, "unit_cost_cents": 1800}],
-                            "charge_cents": 3000, "signed_by": "Li Lei", "labour_minutes": 45},
-    "request_help": {"reason": "needs a second pair of hands"},
-    "mark_emergency": {"category": "water_mains"},
-    "cancel_work_order": {"reason": "registered twice"},
-    "create_equipment": {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"},
-    "add_equipment_record": {"kind": "inspection", "result": "normal", "notes": "pressure 0.4 MPa"},
-    "create_maintenance_plan": {"equipment_id": "eq_1", "kind": "daily_inspection", "every_days": 1,
-                                "next_due_on": "2030-01-01"},
-    "set_budget": {"amount_cents": 5000000},
-    "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
-    "update_settings": {"repair_response_hours": 12},
-    # security_patrol
-    "create_patrol_route": {"name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}]},
-    "create_patrol_plan": {"route_id": "proute_1", "shift": "night", "start_time": "22:00", "expected_minutes": 60},
-    "start_round": {"route_id": "proute_1", "guard": "zhao"},
-    "check_in": {"checkpoint": "A1"},
-    "finish_round": {},
-    "create_fire_equipment": {"code": "FE-001", "name": "Extinguisher 1F", "kind": "extinguisher",
-                              "location": "Building 1 lobby"},
-    "record_fire_inspection": {"equipment_id": "fe_1", "result": "ok"},
-    "open_incident": {"type": "fire_alarm", "description": "smoke alarm on 3F", "location": "Building 2"},
-    "record_incident_step": {"step": "verify_alarm"},
-    "close_incident": {"summary": "a false alarm: burnt toast"},
-    "create_vehicle_pass": {"plate": "沪A12345", "kind": "resident", "household_id": "hh_1"},
-    "record_vehicle_entry": {"plate": "沪A12345"},
-    "record_vehicle_exit": {"plate": "沪A12345"},
-    "register_visitor": {"name": "Wang Wu", "visiting_household_id": "hh_1", "purpose": "family visit"},
-    "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
-    # archive
-    "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},
-    "approve_borrow_request": {},
-    "reject_borrow_request": {"note": "not needed"},
-    "return_borrow_request": {},
-    "create_check_plan": {"year": 2026, "planned_dates": ["2026-03-01", "2026-09-01"]},
-    "record_archive_check": {"plan_id": "acp_1", "checked_at": "2026-03-01T02:00:00.000Z",
-                             "records_checked": 10, "records_complete": 9},
-}
-
-
-def example_body(route):
-    """A body to send on ``route``: SAMPLE_BODIES, else the example openapi.yaml gives with
-    the operation's request body."""
-    if route.rpc in SAMPLE_BODIES:
-        return SAMPLE_BODIES[route.rpc]
-    operation = contracts.load().openapi["paths"][re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", route.path)]
-    return operation[route.method.lower()]["requestBody"]["content"]["application/json"]["example"]
 
 
 def fill(rule, estate="x", other="x"):

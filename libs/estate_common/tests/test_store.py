@@ -168,3 +168,47 @@ def test_next_number_is_distinct_under_concurrent_green_threads(db):
 def test_ensure_indexes_creates_them(db):
     store.ensure_indexes(db, {"items": [([("estate_id", 1), ("created_at", 1)], {"name": "by_estate"})]})
     assert "by_estate" in db.items.index_information()
+
+
+# -- scan: one linear walk (mongomock's cursor is quadratic) -----------------------------
+
+def test_scan_finds_what_find_finds_with_only_the_wanted_fields(db):
+    from datetime import datetime, timezone
+    db.things.insert_many([
+        {"_id": "t1", "estate_id": "est_1", "kind": "a", "n": 1, "tags": ["x", "y"], "nested": {"k": [1]}},
+        {"_id": "t2", "estate_id": "est_1", "kind": "b", "n": 5, "tags": ["z"],
+         "at": datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)},
+        {"_id": "t3", "estate_id": "est_2", "kind": "a", "n": 3},
+        {"_id": "t4", "estate_id": "est_1", "kind": True, "n": 1},
+    ])
+    for query in ({"estate_id": "est_1"}, {"estate_id": "est_1", "kind": "a"}, {"n": {"$gte": 3}},
+                  {"tags": "x"}, {"estate_id": "est_1", "n": 1}, {"kind": 1}, {"missing": None}):
+        assert sorted(d["_id"] for d in store.scan(db.things, query)) == sorted(d["_id"] for d in db.things.find(query))
+    assert list(store.scan(db.things, {"_id": "t1"}, ("n", "absent"))) == [{"_id": "t1", "n": 1}]
+    [whole] = store.scan(db.things, {"_id": "t2"})
+    assert whole["at"].tzinfo is not None
+    [copied] = store.scan(db.things, {"_id": "t1"})
+    copied["nested"]["k"].append(2)
+    assert db.things.find_one({"_id": "t1"})["nested"] == {"k": [1]}  # a copy, not the stored document
+
+
+def test_scan_walks_many_documents_in_linear_time(db):
+    import time
+    db.many.insert_many([{"_id": f"d{i:06d}", "estate_id": "est_1", "n": i} for i in range(40000)])
+    started = time.perf_counter()
+    assert sum(1 for _ in store.scan(db.many, {"estate_id": "est_1"}, ("n",))) == 40000
+    assert time.perf_counter() - started < 2.0  # find() needs about 3 s here and grows with the square
+
+
+def test_a_page_of_a_large_collection_copies_only_its_own_documents(db):
+    import time
+    db.many.insert_many([{"_id": f"d{i:06d}", "estate_id": "est_1", "created_at": f"2026-01-01T00:00:{i % 60:02d}.000Z",
+                          "n": i} for i in range(40000)])
+    started = time.perf_counter()
+    first = store.page(db.many, {"estate_id": "est_1"}, limit=3)
+    second = store.page(db.many, {"estate_id": "est_1"}, limit=3, cursor=first["next_cursor"])
+    assert time.perf_counter() - started < 1.5  # mongomock's sorted cursor copies all 40,000 first (about 1.5 s each)
+    assert [d["id"] for d in first["items"] + second["items"]] == ["d000000", "d000060", "d000120",
+                                                                   "d000180", "d000240", "d000300"]
+    first["items"][0]["n"] = -1
+    assert db.many.find_one({"_id": "d000000"})["n"] == 0  # a copy, not the stored document

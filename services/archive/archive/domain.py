@@ -22,6 +22,7 @@ RECORDED_EVENTS = {
     ("security_patrol", "incident_escalated"): "incident",
     ("security_patrol", "incident_closed"): "incident",
     ("finance", "payment_posted"): "payment",
+    ("finance", "reminder_sent"): "arrears_reminder",
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.

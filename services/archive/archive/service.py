@@ -103,6 +103,10 @@ class ArchiveService(ServiceBase):
     def record_payment(self, event):
         self._record(event)
 
+    @consumes("finance", "reminder_sent")
+    def record_arrears_reminder(self, event):
+        self._record(event)
+
     @consumes("archive", "estate_created")
     def log_estate_change(self, event):
         self._log_change(event)

@@ -169,6 +169,17 @@ def test_closed_work_of_every_service_is_recorded_once(archive, estate):
     assert payment["household_id"] == "hh_1" and payment["data"]["receipt_number"] == "RC-2026-000009"
 
 
+def test_arrears_reminders_are_kept_under_the_household(archive, estate):
+    reminder = event("finance", "reminder_sent", estate["id"], {
+        "id": "rem_1", "household_id": "hh_7", "channel": "phone", "overdue_cents": 21002, "bills": 1,
+        "age_days": 40, "sent_at": "2026-11-22T02:00:00.000Z"})
+    archive.record_arrears_reminder(reminder)
+    archive.record_arrears_reminder(reminder)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"household_id": "hh_7"}})["items"]
+    assert record["subject_type"] == "arrears_reminder" and record["subject_id"] == "rem_1"
+    assert record["data"]["overdue_cents"] == 21002
+
+
 def test_records_are_searched_by_household_kind_and_date(archive, estate):
     for handler, published in closed_events(estate["id"]):
         getattr(archive, handler)(published)

@@ -1,4 +1,393 @@
-"""finance's repository: the only module of the service that touches its database."""
-from estate_common import replica
+"""finance's repository: the only module of the service that touches its database.
 
-INDEXES = {**replica.INDEXES}
+Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
+``estate_common.store.scan`` (linear on the embedded store too).
+"""
+from estate_common import ids, jobs, replica, settings, store
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.store import DuplicateKeyError
+from pymongo.errors import BulkWriteError
+
+from .rules import DEFAULTS
+
+PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
+DUPLICATE_KEY = 11000
+
+INDEXES = {
+    **replica.INDEXES,
+    **jobs.INDEXES,
+    "settings": [([("estate_id", 1)], {})],
+    "fee_standards": [(PAGED, {}), ([("estate_id", 1), ("item", 1), ("status", 1)], {})],
+    "bills": [
+        (PAGED, {}),
+        ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
+        ([("estate_id", 1), ("period", 1), ("item", 1)], {}),
+        ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
+        ([("estate_id", 1), ("allocations.at", 1)], {}),
+    ],
+    "payments": [
+        (PAGED, {}),
+        ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
+        ([("estate_id", 1), ("unapplied_cents", 1)], {}),
+        ([("estate_id", 1), ("day", 1)], {}),
+    ],
+    "journal": [
+        (PAGED, {}),
+        ([("estate_id", 1), ("cashier", 1), ("day", 1)], {}),
+        ([("estate_id", 1), ("day", 1)], {}),
+    ],
+    "settlements": [(PAGED, {}), ([("estate_id", 1), ("date", 1)], {})],
+    "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "locks": [([("estate_id", 1)], {})],
+}
+
+
+def rules_for(db, estate_id):
+    overrides = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
+    return settings.effective(DEFAULTS, overrides.get("values"))
+
+
+def next_number(db, estate_id, series):
+    return store.next_number(db, estate_id, series)
+
+
+# -- households (read copies of archive's master data) -------------------------
+
+def known_household(db, estate_id, household_id, field="data.household_id"):
+    household = replica.get(db, "household", estate_id, household_id)
+    if household is None:
+        raise BusinessRuleViolation("household is not known in this estate",
+                                    [field_error(field, "no such household in this estate")])
+    return household
+
+
+def household_areas(db, estate_id):
+    """Every household copy of the estate as ``{_id, area_m2}``, in one walk."""
+    return store.scan(db.households, {"estate_id": estate_id}, ("area_m2",))
+
+
+def household_addresses(db, estate_id, household_ids):
+    wanted = set(household_ids)
+    if not wanted:
+        return {}
+    return {h["_id"]: h for h in store.scan(db.households, {"estate_id": estate_id}, ("building", "unit", "room"))
+            if h["_id"] in wanted}
+
+
+# -- a household's money, one writer at a time -----------------------------------
+
+def lock_household(db, estate_id, household_id, now_iso, expires_iso):
+    """Take the household's lock (an insert on a natural ``_id``; an expired lock is taken
+    over). Returns the lock's ``(_id, token)``; Conflict when another writer holds it."""
+    lock_id = ids.natural_id("lock", estate_id, household_id)
+    token = ids.new_id("tok")
+    try:
+        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
+        return lock_id, token
+    except DuplicateKeyError:
+        taken = db.locks.update_one({"_id": lock_id, "expires_at": {"$lt": now_iso}},
+                                    {"$set": {"token": token, "expires_at": expires_iso}})
+        if taken.modified_count:
+            return lock_id, token
+    raise Conflict("another payment of this household is being posted; try again in a moment")
+
+
+def unlock_household(db, lock):
+    lock_id, token = lock
+    db.locks.delete_one({"_id": lock_id, "token": token})
+
+
+# -- fee standards -------------------------------------------------------------
+
+def insert_standard(db, standard):
+    """False when a standard with this id exists (a retried create)."""
+    try:
+        db.fee_standards.insert_one(standard)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def find_standard(db, estate_id, standard_id):
+    return db.fee_standards.find_one({"_id": standard_id, "estate_id": estate_id})
+
+
+def get_standard(db, estate_id, standard_id):
+    standard = find_standard(db, estate_id, standard_id)
+    if standard is None:
+        raise NotFound("no such fee standard in this estate")
+    return standard
+
+
+def list_standards(db, estate_id, filters, limit, cursor):
+    return store.page(db.fee_standards, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def approved_standards(db, estate_id, item=None):
+    query = {"estate_id": estate_id, "status": "approved"}
+    if item:
+        query["item"] = item
+    return list(store.scan(db.fee_standards, query))
+
+
+def approve_standard(db, standard, changes, ended):
+    """End the older standards the approval supersedes, then approve (only a pending one)."""
+    for other_id, other_changes in ended:
+        db.fee_standards.update_one({"_id": other_id, "estate_id": standard["estate_id"]}, {"$set": other_changes})
+    answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": standard["estate_id"],
+                                          "status": "pending"}, {"$set": changes})
+    if answer.modified_count == 0:
+        raise Conflict("the fee standard was approved meanwhile")
+    return {**standard, **changes}
+
+
+# -- bills ---------------------------------------------------------------------
+
+def insert_bills(db, bills):
+    """Insert a batch, unordered; a bill whose ``_id`` exists is already billed.
+    Returns ``(inserted, already_billed, {indexes of the batch already billed})``."""
+    if not bills:
+        return 0, 0, set()
+    try:
+        db.bills.insert_many(bills, ordered=False)
+        return len(bills), 0, set()
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return len(bills) - len(errors), len(errors), {e["index"] for e in errors}
+
+
+def insert_bill(db, bill):
+    """False when the bill exists (the same charge delivered again)."""
+    try:
+        db.bills.insert_one(bill)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def find_bill(db, estate_id, bill_id):
+    return db.bills.find_one({"_id": bill_id, "estate_id": estate_id})
+
+
+def get_bill(db, estate_id, bill_id):
+    bill = find_bill(db, estate_id, bill_id)
+    if bill is None:
+        raise NotFound("no such bill in this estate")
+    return bill
+
+
+def list_bills(db, estate_id, filters, limit, cursor):
+    return store.page(db.bills, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def unpaid_bills(db, estate_id, household_id):
+    return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id, "status": "unpaid"}))
+
+
+def overdue_bills(db, estate_id, now_iso, household_id=None):
+    query = {"estate_id": estate_id, "status": "unpaid", "due_at": {"$lt": now_iso}}
+    if household_id:
+        query["household_id"] = household_id
+    return store.scan(db.bills, query, ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
+
+
+def bills_of_period(db, estate_id, period, item=None):
+    query = {"estate_id": estate_id, "period": period}
+    if item:
+        query["item"] = item
+    return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents"))
+
+
+def bills_allocated_between(db, estate_id, start_iso, end_iso):
+    return list(store.scan(db.bills, {"estate_id": estate_id, "allocations": {
+        "$elemMatch": {"at": {"$gte": start_iso, "$lt": end_iso}}}}, ("allocations", "status", "settled_at")))
+
+
+def allocate_to_bill(db, bill, allocation, after, outbox_events):
+    """Put one allocation on a bill, once (its id guards a repeated write), from the paid
+    amount it was planned on (a concurrent change makes this a Conflict, not an overpayment)."""
+    update = {"$set": after, "$push": {"allocations": allocation}}
+    if outbox_events:
+        update["$push"]["_outbox"] = {"$each": outbox_events}
+    answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "paid_cents": bill["paid_cents"],
+                                  "allocations.id": {"$ne": allocation["id"]}}, update)
+    if answer.matched_count == 0 and not db.bills.count_documents({"_id": bill["_id"],
+                                                                   "allocations.id": allocation["id"]}):
+        raise Conflict("the bill changed while the payment was being posted; try again")
+
+
+def remove_allocation(db, estate_id, bill_id, allocation):
+    """Take one allocation off a bill (a reversal), once: the bill is unpaid again."""
+    db.bills.update_one(
+        {"_id": bill_id, "estate_id": estate_id, "allocations.id": allocation["id"]},
+        {"$pull": {"allocations": {"id": allocation["id"]}}, "$inc": {"paid_cents": -allocation["amount_cents"]},
+         "$set": {"status": "unpaid", "settled_at": None}})
+
+
+# -- payments ------------------------------------------------------------------
+
+def insert_payment(db, payment):
+    try:
+        db.payments.insert_one(payment)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def find_payment(db, estate_id, payment_id):
+    return db.payments.find_one({"_id": payment_id, "estate_id": estate_id})
+
+
+def get_payment(db, estate_id, payment_id):
+    payment = find_payment(db, estate_id, payment_id)
+    if payment is None:
+        raise NotFound("no such payment in this estate")
+    return payment
+
+
+def list_payments(db, estate_id, filters, limit, cursor):
+    return store.page(db.payments, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def prepaid_sources(db, estate_id, household_id):
+    """The household's payments with money not yet used, oldest first."""
+    found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
+                                     "unapplied_cents": {"$gt": 0}}, ("unapplied_cents", "allocations", "posted_at"))
+    return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
+
+
+def prepaid_by_household(db, estate_id):
+    """Every household's payments with money not yet used, oldest first, in one walk."""
+    found = {}
+    for payment in store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
+                              ("household_id", "unapplied_cents", "allocations", "posted_at")):
+        found.setdefault(payment["household_id"], []).append(payment)
+    return {household: sorted(found_, key=lambda p: (p["posted_at"], p["_id"])) for household, found_ in found.items()}
+
+
+def unpaid_by_household(db, estate_id, household_ids):
+    """The unpaid bills of these households, in one walk."""
+    wanted, found = set(household_ids), {}
+    for bill in store.scan(db.bills, {"estate_id": estate_id, "status": "unpaid"}):
+        if bill.get("household_id") in wanted:
+            found.setdefault(bill["household_id"], []).append(bill)
+    return found
+
+
+def use_prepaid(db, estate_id, allocation):
+    """Record an allocation of a payment's unused money, once. False when the money is gone."""
+    answer = db.payments.update_one(
+        {"_id": allocation["payment_id"], "estate_id": estate_id, "status": "posted",
+         "unapplied_cents": {"$gte": allocation["amount_cents"]}, "allocations.id": {"$ne": allocation["id"]}},
+        {"$inc": {"unapplied_cents": -allocation["amount_cents"]}, "$push": {"allocations": allocation}})
+    return answer.modified_count == 1
+
+
+def payment_done(db, payment):
+    db.payments.update_one({"_id": payment["_id"], "estate_id": payment["estate_id"]}, {"$unset": {"_pending": ""}})
+
+
+def unuse_prepaid(db, estate_id, allocation):
+    """Undo ``use_prepaid`` when the bill could not take the allocation (it changed meanwhile)."""
+    db.payments.update_one(
+        {"_id": allocation["payment_id"], "estate_id": estate_id, "allocations.id": allocation["id"]},
+        {"$inc": {"unapplied_cents": allocation["amount_cents"]}, "$pull": {"allocations": {"id": allocation["id"]}}})
+
+
+def mark_reversed(db, payment, changes):
+    answer = db.payments.update_one({"_id": payment["_id"], "estate_id": payment["estate_id"], "status": "posted"},
+                                    {"$set": changes})
+    if answer.modified_count == 0:
+        raise Conflict("the payment was reversed already")
+
+
+def _days_of(period):
+    return {"$gte": f"{period}-01", "$lte": f"{period}-31"}
+
+
+def payments_of_period(db, estate_id, period):
+    return list(store.scan(db.payments, {"estate_id": estate_id, "day": _days_of(period)},
+                           ("amount_cents", "prepaid_cents", "receipt_number", "status")))
+
+
+# -- journal and settlements -----------------------------------------------------
+
+def insert_entry(db, entry):
+    """False when the entry is there already (the same payment or charge written again)."""
+    try:
+        db.journal.insert_one(entry)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def entries_of_day(db, estate_id, cashier, day):
+    return list(store.scan(db.journal, {"estate_id": estate_id, "cashier": cashier, "day": day}))
+
+
+def entries_of_period(db, estate_id, period):
+    return list(store.scan(db.journal, {"estate_id": estate_id, "day": _days_of(period)}))
+
+
+def list_entries(db, estate_id, filters, limit, cursor):
+    return store.page(db.journal, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def is_settled(db, estate_id, settlement_id):
+    return db.settlements.count_documents({"_id": settlement_id, "estate_id": estate_id}, limit=1) > 0
+
+
+def settled_days(db, estate_id, cashier):
+    return {s["date"] for s in store.scan(db.settlements, {"estate_id": estate_id, "cashier": cashier}, ("date",))}
+
+
+def settled_pairs_of_period(db, estate_id, period):
+    return {(s["cashier"], s["date"]) for s in store.scan(
+        db.settlements, {"estate_id": estate_id, "date": _days_of(period)}, ("cashier", "date"))}
+
+
+def insert_settlement(db, settlement):
+    try:
+        db.settlements.insert_one(settlement)
+    except DuplicateKeyError:
+        raise Conflict(f"{settlement['cashier']}'s day {settlement['date']} is settled already") from None
+
+
+def list_settlements(db, estate_id, filters, limit, cursor):
+    return store.page(db.settlements, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+# -- reminders and expenses --------------------------------------------------------
+
+def insert_reminder(db, reminder):
+    try:
+        db.reminders.insert_one(reminder)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def find_reminder(db, estate_id, reminder_id):
+    return db.reminders.find_one({"_id": reminder_id, "estate_id": estate_id})
+
+
+def last_reminders(db, estate_id):
+    last = {}
+    for reminder in store.scan(db.reminders, {"estate_id": estate_id}, ("household_id", "sent_at")):
+        last[reminder["household_id"]] = max(last.get(reminder["household_id"], ""), reminder["sent_at"])
+    return last
+
+
+def keep_expense(db, expense):
+    """One tally line per work order: a redelivered event finds it there."""
+    try:
+        db.expenses.insert_one(expense)
+    except DuplicateKeyError:
+        pass
+
+
+def expenses_of_period(db, estate_id, period):
+    return list(store.scan(db.expenses, {"estate_id": estate_id, "period": period}))

@@ -1,18 +1,642 @@
-"""finance today: health and the read copies that billing will run on."""
-from estate_common.testing import event, worker
+"""finance's entrypoints against the embedded store, without a broker: fee standards, billing
+runs as jobs, charges from other services, payments, reversals, journals, arrears, reports."""
+from datetime import timedelta
+
+import eventlet
+import pytest
+
+from estate_common import clock, jobs
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.testing import as_caller, event, staff, worker
+from finance import billing, operations
 from finance.service import FinanceService
+
+ESTATE = "est_1"
+OTHER = "est_2"
+NOW = clock.parse_iso("2026-11-23T02:00:00Z")  # 10:00 in the estate (UTC+8)
+ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
+MANAGER = staff("boss", ["manager"], [ESTATE])
+CASHIER = staff("wang", ["cashier"], [ESTATE])
+OTHER_CASHIER = staff("zhao", ["cashier"], [ESTATE])
+AREAS = {"hh_1": 89.37, "hh_2": 120.0, "hh_3": 50.5}
+
+
+def household_copy(household_id, area, estate_id=ESTATE, room="101"):
+    return event("archive", "household_created", estate_id, {
+        "id": household_id, "estate_id": estate_id, "building": "3", "unit": "1", "room": room,
+        "area_m2": area, "status": "occupied", "version": 1})
+
+
+@pytest.fixture
+def finance():
+    clock.freeze(NOW)
+    finance = worker(FinanceService, caller=ACCOUNTANT)
+    for estate_id in (ESTATE, OTHER):
+        finance.copy_estate(event("archive", "estate_created", estate_id, {
+            "id": estate_id, "estate_id": estate_id, "code": estate_id.upper(), "name": "West Lake",
+            "address": "9 Lake Rd", "version": 1}))
+    for index, (household_id, area) in enumerate(AREAS.items()):
+        finance.copy_household(household_copy(household_id, area, room=f"10{index}"))
+    finance.copy_household(household_copy("hh_far", 70.0, estate_id=OTHER))
+    return finance
+
+
+def acting(finance, caller, key=None):
+    return as_caller(finance, caller, idempotency_key=key)
+
+
+def approved(finance, estate_id=ESTATE, **data):
+    body = {"item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01",
+            **data}
+    body = {name: value for name, value in body.items() if value is not None}
+    acting(finance, staff("acc", ["accountant"], [estate_id]))
+    standard = finance.create_fee_standard({"estate_id": estate_id, "data": body})
+    acting(finance, staff("boss", ["manager"], [estate_id]))
+    standard = finance.approve_fee_standard({"estate_id": estate_id, "id": standard["id"]})
+    acting(finance, ACCOUNTANT)
+    return standard
+
+
+def run(finance, period="2026-11", estate_id=ESTATE, key=None):
+    acting(finance, staff("acc", ["accountant"], [estate_id]), key)
+    job = finance.start_billing_run({"estate_id": estate_id, "data": {"period": period}})
+    finance.run_jobs()
+    acting(finance, ACCOUNTANT)
+    return finance.get_billing_run({"estate_id": estate_id, "id": job["id"]})
+
+
+def bills(finance, estate_id=ESTATE, **filters):
+    return finance.list_bills({"estate_id": estate_id, "filters": filters, "limit": 200})["items"]
+
+
+def pay(finance, household_id, cents, method="cash", key=None, cashier=CASHIER, **extra):
+    acting(finance, cashier, key)
+    return finance.create_payment({"estate_id": ESTATE, "data": {"household_id": household_id, "amount_cents": cents,
+                                                                 "method": method, **extra}})
+
+
+def bill_of(finance, household_id, period="2026-11", item="property_service"):
+    return finance.get_bill({"estate_id": ESTATE, "id": billing.bill_id(ESTATE, household_id, item, period)})
+
+
+# -- fee standards ---------------------------------------------------------------------
+
+def test_a_standard_is_created_pending_and_bills_only_once_approved(finance):
+    standard = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
+    assert standard["status"] == "pending" and standard["created_by"] == "acc"
+    with pytest.raises(BusinessRuleViolation):
+        finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
+    acting(finance, MANAGER)
+    shown = finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
+    assert shown["status"] == "approved" and shown["approved_by"] == "boss"
+    with pytest.raises(Conflict):
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
+    listed = finance.list_fee_standards({"estate_id": ESTATE, "filters": {"status": "approved"}})["items"]
+    assert [s["id"] for s in listed] == [standard["id"]]
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"item": "property_service", "cycle": "monthly"}, InvalidInput),                         # no price at all
+    ({"item": "parking", "amount_cents": 100, "unit_price_cents_per_m2": 2, "cycle": "monthly"}, InvalidInput),
+    ({"item": "parking", "amount_cents": -100, "cycle": "monthly"}, InvalidInput),
+    ({"item": "parking", "amount_cents": 12.5, "cycle": "monthly"}, InvalidInput),
+    ({"item": "parking", "amount_cents": 10 ** 12, "cycle": "monthly"}, InvalidInput),       # absurd
+    ({"item": "property_service", "unit_price_cents_per_m2": 0, "cycle": "monthly"}, InvalidInput),
+    ({"item": "water", "amount_cents": 100, "cycle": "monthly"}, InvalidInput),
+    ({"item": "parking", "amount_cents": 100, "cycle": "monthly", "valid_from": "2026-13"}, InvalidInput),
+    ({"item": "parking", "unit_price_cents_per_m2": 10, "cycle": "per_charge"}, BusinessRuleViolation),
+])
+def test_bad_standards_are_refused_and_nothing_is_written(finance, data, error):
+    with pytest.raises(error):
+        finance.create_fee_standard({"estate_id": ESTATE, "data": data})
+    assert finance.db.fee_standards.count_documents({}) == 0
+
+
+def test_a_retried_create_with_the_same_key_finds_the_first_standard(finance):
+    acting(finance, ACCOUNTANT, "std-1")
+    body = {"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 30000, "cycle": "monthly"}}
+    assert finance.create_fee_standard(body)["id"] == finance.create_fee_standard(body)["id"]
+    assert finance.db.fee_standards.count_documents({}) == 1
+
+
+def test_a_new_price_supersedes_the_old_one_from_its_first_month(finance):
+    old = approved(finance)
+    new = approved(finance, unit_price_cents_per_m2=250, valid_from="2026-12")
+    shown = {s["id"]: s for s in finance.list_fee_standards({"estate_id": ESTATE})["items"]}
+    assert shown[old["id"]]["valid_to"] == "2026-11" and shown[old["id"]]["superseded_by"] == new["id"]
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    run(finance, "2026-11")
+    run(finance, "2026-12")
+    assert bill_of(finance, "hh_2", "2026-11")["amount_cents"] == 28200   # 120 m² x 2.35
+    assert bill_of(finance, "hh_2", "2026-12")["amount_cents"] == 30000   # 120 m² x 2.50
+
+
+# -- billing runs -------------------------------------------------------------------------
+
+def test_a_billing_run_is_a_job_that_bills_every_household_once(finance):
+    approved(finance)
+    job = finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
+    assert job["status"] == "queued" and job["id"].startswith("job_finance_") and job["kind"] == "billing_run"
+    assert bills(finance) == []
+    finance.run_jobs()
+    done = finance.get_job({"id": job["id"]})
+    assert done["status"] == "succeeded" and done["progress"] == {"done": 3, "total": 3}
+    assert done["result"]["bills_created"] == 3 and done["result"]["already_billed"] == 0
+    assert done["result"]["billed_cents"] == 21002 + 28200 + 11868
+    amounts = {b["household_id"]: b["amount_cents"] for b in bills(finance)}
+    assert amounts == {"hh_1": 21002, "hh_2": 28200, "hh_3": 11868}
+    first = bill_of(finance, "hh_1")
+    assert first["status"] == "unpaid" and first["paid_cents"] == 0 and first["due_at"] == "2026-11-30T15:59:59.999Z"
+    assert finance.db.bills.count_documents({"estate_id": OTHER}) == 0
+
+
+def test_repeating_a_run_bills_nothing_twice(finance):
+    approved(finance)
+    run(finance)
+    again = run(finance)
+    assert again["status"] == "succeeded"
+    assert again["result"]["bills_created"] == 0 and again["result"]["already_billed"] == 3
+    assert finance.db.bills.count_documents({}) == 3
+
+
+def test_two_runs_at_once_still_write_one_bill_per_household(finance, monkeypatch):
+    approved(finance)
+    many = [{"_id": f"hh_bulk_{i:05d}", "estate_id": ESTATE, "building": "9", "unit": "1", "room": str(i),
+             "area_m2": 60.0 + i % 7, "status": "occupied", "version": 1} for i in range(2500)]
+    finance.db.households.insert_many(many)
+    first = finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
+    second = finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
+    claimed = [jobs.claim(finance.db), jobs.claim(finance.db)]
+    assert {j["_id"] for j in claimed} == {first["id"], second["id"]} and jobs.claim(finance.db) is None
+    runners = {operations.BILLING_RUN: finance._run_billing}
+    batches, insert_bills = [], operations.store.insert_bills
+
+    def logged(db, batch):
+        batches.append(batch[0]["source"]["job_id"])
+        return insert_bills(db, batch)
+
+    monkeypatch.setattr(operations.store, "insert_bills", logged)
+    threads = [eventlet.spawn(jobs.run, finance.db, job, runners) for job in claimed]
+    for thread in threads:
+        thread.wait()
+    results = [finance.get_job({"id": j["_id"]})["result"] for j in claimed]
+    assert sum(r["bills_created"] for r in results) == 2503
+    assert sum(r["already_billed"] for r in results) == 2503
+    assert batches[:4] == [claimed[0]["_id"], claimed[1]["_id"]] * 2  # they really ran side by side
+    assert finance.db.bills.count_documents({}) == 2503
+
+
+def test_a_past_period_can_be_billed_and_is_due_after_its_grace_days(finance):
+    approved(finance)
+    job = run(finance, "2026-08")
+    assert job["result"]["bills_created"] == 3
+    assert bill_of(finance, "hh_1", "2026-08")["due_at"] == "2026-12-08T02:00:00.000Z"  # 15 days after today
+
+
+def test_a_future_period_or_a_period_without_standards_is_refused(finance):
+    approved(finance, valid_from="2026-06")
+    for period in ("2026-12", "2026-05"):
+        with pytest.raises(BusinessRuleViolation):
+            finance.start_billing_run({"estate_id": ESTATE, "data": {"period": period}})
+    assert finance.db.jobs.count_documents({}) == 0
+
+
+def test_a_fixed_monthly_standard_bills_every_household_its_amount(finance):
+    approved(finance)
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000)
+    job = run(finance)
+    assert job["result"]["bills_created"] == 6
+    assert {b["amount_cents"] for b in bills(finance, item="parking")} == {15000}
+
+
+def test_a_run_retried_with_the_same_key_is_the_same_job(finance):
+    approved(finance)
+    acting(finance, ACCOUNTANT, "run-nov")
+    first = finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
+    assert finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})["id"] == first["id"]
+    assert finance.db.jobs.count_documents({}) == 1
+
+
+def test_a_job_of_another_estate_is_not_found(finance):
+    approved(finance)
+    job = run(finance)
+    acting(finance, staff("li", ["accountant"], [OTHER]))
+    with pytest.raises(NotFound):
+        finance.get_job({"id": job["id"]})
+    with pytest.raises(Forbidden):
+        finance.get_billing_run({"estate_id": ESTATE, "id": job["id"]})
+    with pytest.raises(NotFound):
+        finance.get_billing_run({"estate_id": OTHER, "id": job["id"]})
+    acting(finance, ACCOUNTANT)
+    with pytest.raises(NotFound):
+        finance.get_job({"id": "job_finance_000000000000000000000000"})
+
+
+def test_a_run_whose_worker_died_is_queued_again_and_finishes(finance):
+    approved(finance)
+    job = finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
+    jobs.claim(finance.db)  # a worker took it and died without a beat
+    finance.run_jobs()
+    assert finance.get_job({"id": job["id"]})["status"] == "running"  # not stale yet
+    clock.advance(timedelta(seconds=jobs.STALE_SECONDS + 1))
+    finance.run_jobs()
+    shown = finance.get_job({"id": job["id"]})
+    assert shown["status"] == "succeeded" and shown["result"]["bills_created"] == 3
+    assert finance.db.jobs.find_one({"_id": job["id"]})["_attempts"] == 2
+
+
+# -- charges from other services ------------------------------------------------------------
+
+def charge(source, charge_id="ch_1", item="repair", cents=8800, household="hh_1", collected=False, actor="tech"):
+    return event(source, "charge_raised", ESTATE, {
+        "id": charge_id, "item": item, "amount_cents": cents, "description": "replaced a valve",
+        "household_id": household, "subject": {"type": "work_order", "id": "wo_1"}, "collected": collected},
+        actor=actor)
+
+
+@pytest.mark.parametrize("source, handler", [("maintenance", "bill_repair_charge"),
+                                             ("security_patrol", "bill_parking_charge"),
+                                             ("customer_service", "bill_renovation_charge")])
+def test_a_charge_becomes_one_bill_however_often_it_is_delivered(finance, source, handler):
+    raised = charge(source)
+    getattr(finance, handler)(raised)
+    getattr(finance, handler)(raised)
+    [only] = bills(finance)
+    assert only["id"] == billing.charge_bill_id(ESTATE, source, "ch_1")
+    assert only["amount_cents"] == 8800 and only["status"] == "unpaid" and only["period"] == "2026-11"
+    assert only["source"] == {"kind": "charge", "service": source, "charge_id": "ch_1",
+                              "subject": {"type": "work_order", "id": "wo_1"}}
+    assert only["due_at"] == "2026-12-08T02:00:00.000Z"  # 15 days
+
+
+def test_the_same_charge_id_from_two_services_is_two_bills(finance):
+    finance.bill_repair_charge(charge("maintenance"))
+    finance.bill_parking_charge(charge("security_patrol", item="parking"))
+    assert len(bills(finance)) == 2
+
+
+def test_a_charge_collected_at_the_gate_is_paid_with_a_cash_entry_once(finance):
+    raised = charge("security_patrol", item="parking", cents=1000, household=None, collected=True, actor="guard1")
+    finance.bill_parking_charge(raised)
+    finance.bill_parking_charge(raised)
+    [paid] = bills(finance)
+    assert paid["status"] == "paid" and paid["paid_cents"] == 1000 and paid["household_id"] is None
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {}})["items"]
+    assert [(e["kind"], e["journal"], e["direction"], e["amount_cents"], e["cashier"]) for e in entries] == [
+        ("collected_charge", "cash", "in", 1000, "guard1")]
+    [settled] = finance.outbox.of_type("bill_settled")
+    assert settled["data"]["charge"]["service"] == "security_patrol" and settled["data"]["amount_cents"] == 1000
+
+
+def test_money_collected_after_the_guards_day_was_closed_goes_to_the_next_day(finance):
+    acting(finance, MANAGER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "guard1"}})
+    finance.bill_parking_charge(charge("security_patrol", item="parking", cents=500, household=None, collected=True,
+                                       actor="guard1"))
+    [entry] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {}})["items"]
+    assert entry["day"] == "2026-11-24"
+
+
+# -- payments -------------------------------------------------------------------------
+
+def test_a_payment_settles_the_bill_and_answers_its_receipt(finance):
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 21002, "wechat", key="p-1")
+    assert payment["receipt_number"] == "RC-2026-000001" and payment["receipt"]["number"] == "RC-2026-000001"
+    assert payment["receipt"]["bills"] == [{"bill_id": bill_of(finance, "hh_1")["id"], "amount_cents": 21002}]
+    assert payment["journal"] == "bank" and payment["cashier"] == "wang" and payment["prepaid_cents"] == 0
+    settled = bill_of(finance, "hh_1")
+    assert settled["status"] == "paid" and settled["paid_cents"] == 21002 and settled["settled_at"]
+    [posted] = finance.outbox.of_type("payment_posted")
+    assert posted["data"]["id"] == payment["id"] and posted["data"]["receipt_number"] == "RC-2026-000001"
+    [done] = finance.outbox.of_type("bill_settled")
+    assert done["data"]["bill_id"] == settled["id"] and done["data"]["charge"] is None
+    assert finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})["receipt"] == payment["receipt"]
+    assert [b["id"] for b in bills(finance, status="paid")] == [settled["id"]]
+
+
+def test_a_retried_payment_with_the_same_key_is_the_first_payment(finance):
+    approved(finance)
+    run(finance)
+    first = pay(finance, "hh_1", 10000, key="k-1")
+    again = pay(finance, "hh_1", 10000, key="k-1")
+    assert again["id"] == first["id"] and again["receipt_number"] == first["receipt_number"]
+    assert finance.db.payments.count_documents({}) == 1 and finance.db.journal.count_documents({}) == 1
+    assert bill_of(finance, "hh_1")["paid_cents"] == 10000
+    assert pay(finance, "hh_1", 10000, key="k-2")["receipt_number"] == "RC-2026-000002"
+
+
+def test_a_payment_interrupted_half_way_is_finished_by_its_retry(finance):
+    approved(finance)
+    run(finance)
+    acting(finance, CASHIER, "k-crash")
+    original = finance.db.bills.update_one
+    calls = []
+
+    def crash_on_bills(*args, **kwargs):  # the process dies right after the payment document is written
+        calls.append(args)
+        raise RuntimeError("power cut")
+
+    finance.db.bills.update_one = crash_on_bills
+    with pytest.raises(RuntimeError):
+        finance.create_payment({"estate_id": ESTATE, "data": {"household_id": "hh_1", "amount_cents": 21002,
+                                                              "method": "cash"}})
+    finance.db.bills.update_one = original
+    assert calls and bill_of(finance, "hh_1")["paid_cents"] == 0
+    payment = pay(finance, "hh_1", 21002, key="k-crash")
+    assert bill_of(finance, "hh_1")["status"] == "paid"
+    assert "_pending" not in finance.db.payments.find_one({"_id": payment["id"]})
+    assert finance.db.journal.count_documents({}) == 1
+
+
+def test_part_payments_add_up_and_settle_the_oldest_bill_first(finance):
+    approved(finance, valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, "2026-10")
+    clock.freeze(NOW)
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 15000)
+    october, november = bill_of(finance, "hh_1", "2026-10"), bill_of(finance, "hh_1", "2026-11")
+    assert (october["paid_cents"], october["status"], november["paid_cents"]) == (15000, "unpaid", 0)
+    payment = pay(finance, "hh_1", 10000)
+    assert [(a["bill_id"], a["amount_cents"]) for a in payment["allocations"]] == [
+        (october["id"], 6002), (november["id"], 3998)]
+    assert bill_of(finance, "hh_1", "2026-10")["status"] == "paid"
+    assert bill_of(finance, "hh_1", "2026-11")["paid_cents"] == 3998
+
+
+def test_named_bills_are_paid_instead_of_the_oldest(finance):
+    approved(finance, valid_from="2026-10")
+    run(finance, "2026-10")
+    run(finance, "2026-11")
+    november = bill_of(finance, "hh_1", "2026-11")
+    pay(finance, "hh_1", 21002, bill_ids=[november["id"]])
+    assert bill_of(finance, "hh_1", "2026-11")["status"] == "paid"
+    assert bill_of(finance, "hh_1", "2026-10")["paid_cents"] == 0
+    with pytest.raises(BusinessRuleViolation) as refused:
+        pay(finance, "hh_2", 100, bill_ids=[november["id"]])  # not a bill of hh_2
+    assert refused.value.errors[0]["field"] == "data.bill_ids[0]"
+
+
+def test_an_overpayment_is_kept_prepaid_and_used_by_the_next_run(finance):
+    approved(finance, valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, "2026-10")
+    payment = pay(finance, "hh_1", 50000)
+    assert payment["unapplied_cents"] == payment["prepaid_cents"] == 50000 - 21002
+    clock.freeze(NOW)
+    job = run(finance, "2026-11")
+    assert job["result"]["bills_settled_from_prepaid"] == 1
+    november = bill_of(finance, "hh_1", "2026-11")
+    assert november["status"] == "paid" and november["allocations"][0]["payment_id"] == payment["id"]
+    shown = finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})
+    assert shown["unapplied_cents"] == 50000 - 2 * 21002 and len(shown["allocations"]) == 2
+    assert shown["receipt"]["bills"] == payment["receipt"]["bills"]  # the receipt stays as issued
+
+
+def test_prepaid_money_pays_a_charge_that_arrives_later(finance):
+    pay(finance, "hh_1", 10000)
+    finance.bill_repair_charge(charge("maintenance", cents=8800))
+    [repair] = bills(finance)
+    assert repair["status"] == "paid"
+
+
+def test_prepaid_money_is_used_before_the_new_payment(finance):
+    approved(finance, valid_from="2026-10")
+    pay(finance, "hh_1", 5000)                           # nothing billed yet: all prepaid
+    run(finance, "2026-10")                              # the run uses it: 5000 on October
+    later = pay(finance, "hh_1", 16002)
+    assert later["prepaid_used_cents"] == 0 and bill_of(finance, "hh_1", "2026-10")["status"] == "paid"
+
+
+@pytest.mark.parametrize("cents", [0, -100, 12.5, 10 ** 10, "100"])
+def test_bad_amounts_are_refused_and_nothing_is_written(finance, cents):
+    with pytest.raises(InvalidInput) as refused:
+        pay(finance, "hh_1", cents)
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    assert finance.db.payments.count_documents({}) == 0 and finance.db.journal.count_documents({}) == 0
+
+
+def test_a_payment_for_an_unknown_household_is_refused(finance):
+    with pytest.raises(BusinessRuleViolation):
+        pay(finance, "hh_far", 100)  # a household of another estate
+    assert finance.db.payments.count_documents({}) == 0
+
+
+def test_a_second_writer_on_the_same_household_waits_its_turn(finance):
+    approved(finance)
+    run(finance)
+    with operations.household_lock(finance.db, ESTATE, "hh_1"):
+        with pytest.raises(Conflict):
+            pay(finance, "hh_1", 100)
+        assert pay(finance, "hh_2", 100)["status"] == "posted"
+    clock.advance(timedelta(seconds=1))
+    assert pay(finance, "hh_1", 100)["status"] == "posted"
+
+
+def test_a_lock_left_by_a_dead_writer_expires(finance):
+    finance.db.locks.insert_one({"_id": operations.store.ids.natural_id("lock", ESTATE, "hh_1"), "estate_id": ESTATE,
+                                 "token": "dead", "expires_at": clock.to_iso(NOW + timedelta(seconds=30))})
+    with pytest.raises(Conflict):
+        pay(finance, "hh_1", 100)
+    clock.advance(timedelta(seconds=31))
+    assert pay(finance, "hh_1", 100)["status"] == "posted"
+
+
+# -- reversal -----------------------------------------------------------------------------
+
+def test_a_reversal_is_a_reversing_entry_and_reopens_the_bills(finance):
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000, "alipay")
+    reversed_ = finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}})
+    assert reversed_["status"] == "reversed" and reversed_["reversal"]["by"] == "wang"
+    assert reversed_["amount_cents"] == 30000 and reversed_["receipt_number"] == payment["receipt_number"]
+    reopened = bill_of(finance, "hh_1")
+    assert (reopened["status"], reopened["paid_cents"], reopened["settled_at"], reopened["allocations"]) == (
+        "unpaid", 0, None, [])
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"journal": "bank"}})["items"]
+    assert sorted((e["kind"], e["direction"], e["amount_cents"]) for e in entries) == [
+        ("payment", "in", 30000), ("reversal", "out", 30000)]
+    with pytest.raises(Conflict):
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "again"}})
+    assert finance.db.journal.count_documents({}) == 2
+
+
+def test_reversing_a_payment_whose_prepaid_part_was_used_reopens_that_bill_too(finance):
+    approved(finance, valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, "2026-10")
+    payment = pay(finance, "hh_1", 42004)
+    clock.freeze(NOW)
+    run(finance, "2026-11")
+    assert bill_of(finance, "hh_1", "2026-11")["status"] == "paid"
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "bounced"}})
+    assert [bill_of(finance, "hh_1", p)["status"] for p in ("2026-10", "2026-11")] == ["unpaid", "unpaid"]
+
+
+def test_an_unknown_payment_is_not_found(finance):
+    acting(finance, CASHIER)
+    with pytest.raises(NotFound):
+        finance.reverse_payment({"estate_id": ESTATE, "id": "pay_nope", "data": {"reason": "x"}})
+    with pytest.raises(NotFound):
+        finance.get_payment({"estate_id": ESTATE, "id": "pay_nope"})
+
+
+# -- daily settlement and reconciliation ------------------------------------------------------
+
+def test_a_settlement_totals_the_day_and_closes_it_for_that_cashier(finance):
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    pay(finance, "hh_2", 28200, "wechat")
+    removed = pay(finance, "hh_3", 5000, "cash")
+    finance.reverse_payment({"estate_id": ESTATE, "id": removed["id"], "data": {"reason": "duplicate"}})
+    pay(finance, "hh_3", 700, "bank", cashier=OTHER_CASHIER)
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert settled["entries"] == 4 and settled["net_cents"] == 21002 + 28200
+    assert settled["by_method"]["cash"] == {"in_cents": 26002, "out_cents": 5000, "net_cents": 21002, "entries": 3}
+    assert settled["by_journal"]["bank"]["in_cents"] == 28200  # zhao's 700 is not wang's
+    with pytest.raises(BusinessRuleViolation):
+        pay(finance, "hh_3", 100)                     # wang's day is closed
+    assert pay(finance, "hh_3", 100, cashier=OTHER_CASHIER)["status"] == "posted"
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict):
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    clock.advance(timedelta(days=1))
+    assert pay(finance, "hh_3", 100)["day"] == "2026-11-24"
+
+
+def test_a_cashier_cannot_settle_someone_elses_day_nor_a_future_one(finance):
+    acting(finance, CASHIER)
+    with pytest.raises(Forbidden):
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "zhao"}})
+    with pytest.raises(BusinessRuleViolation):
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})
+    acting(finance, MANAGER)
+    assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "zhao"}})["entries"] == 0
+    assert [s["cashier"] for s in finance.list_settlements({"estate_id": ESTATE, "filters": {}})["items"]] == ["zhao"]
+
+
+def test_the_monthly_reconciliation_balances_journals_against_receipts(finance):
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 30000, "cash")
+    removed = pay(finance, "hh_2", 28200, "transfer")
+    finance.reverse_payment({"estate_id": ESTATE, "id": removed["id"], "data": {"reason": "wrong household"}})
+    finance.bill_parking_charge(charge("security_patrol", item="parking", cents=600, household=None, collected=True))
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["journal_net_cents"] == 30000 + 600 and report["balanced"] is True
+    assert report["receipts"] == {"count": 2, "amount_cents": 58200, "applied_to_bills_cents": 21002 + 28200,
+                                  "prepaid_cents": 30000 - 21002, "first_number": "RC-2026-000001",
+                                  "last_number": "RC-2026-000002"}
+    assert report["reversals"] == {"count": 1, "amount_cents": 28200}
+    assert report["bills_settled"] == {"allocated_cents": 21002 + 600, "bills_paid_in_full": 2}
+    assert report["unsettled_days"] == [{"cashier": "tech", "date": "2026-11-23"},
+                                        {"cashier": "wang", "date": "2026-11-23"}]
+    empty = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert empty["journal_net_cents"] == 0 and empty["balanced"] is True
+
+
+# -- arrears, reminders, KPIs, disclosure --------------------------------------------------------
+
+def test_arrears_list_households_past_due_with_the_age_of_the_debt(finance):
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_2", 28200)
+    pay(finance, "hh_3", 1868)
+    assert finance.list_arrears({"estate_id": ESTATE})["items"] == []     # not due yet
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    listed = finance.list_arrears({"estate_id": ESTATE})["items"]
+    assert [(a["household_id"], a["overdue_cents"], a["bills"], a["age_days"]) for a in listed] == [
+        ("hh_1", 21002, 1, 9), ("hh_3", 10000, 1, 9)]
+    assert listed[0]["building"] == "3" and listed[0]["last_reminder_at"] is None
+    first_page = finance.list_arrears({"estate_id": ESTATE, "limit": 1})
+    second = finance.list_arrears({"estate_id": ESTATE, "limit": 1, "cursor": first_page["next_cursor"]})
+    assert [a["household_id"] for a in first_page["items"] + second["items"]] == ["hh_1", "hh_3"]
+    assert second["next_cursor"] is None
+
+
+def test_a_reminder_is_recorded_and_announced_and_needs_arrears(finance):
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    acting(finance, staff("steward1", ["steward"], [ESTATE]), "rem-1")
+    reminder = finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_1", "channel": "sms"}})
+    assert (reminder["overdue_cents"], reminder["bills"], reminder["age_days"]) == (21002, 1, 9)
+    assert finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_1", "channel": "sms"}})["id"] == \
+        reminder["id"]
+    [sent] = finance.outbox.of_type("reminder_sent")
+    assert sent["data"]["household_id"] == "hh_1" and sent["data"]["id"] == reminder["id"]
+    assert finance.list_arrears({"estate_id": ESTATE})["items"][0]["last_reminder_at"] == reminder["sent_at"]
+    pay(finance, "hh_2", 28200)
+    acting(finance, staff("steward1", ["steward"], [ESTATE]))
+    with pytest.raises(BusinessRuleViolation):
+        finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_2", "channel": "phone"}})
+
+
+def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
+    approved(finance)
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000)
+    assert finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"][
+        "value"] is None  # no bills: no data
+    run(finance)
+    pay(finance, "hh_1", 21002 + 15000)   # oldest first: the two November bills of hh_1 (due the same day)
+    pay(finance, "hh_2", 10000)
+    kpis = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})
+    rate = kpis["estates"][ESTATE]["collection_rate"]
+    billed = 21002 + 28200 + 11868
+    paid = sum(b["paid_cents"] for b in bills(finance, item="property_service"))
+    assert (rate["numerator"], rate["denominator"]) == (paid, billed) and rate["value"] == round(paid / billed, 4)
+    acting(finance, ACCOUNTANT)
+    with pytest.raises(Forbidden):
+        finance.kpis({"period": "2026-11", "estate_ids": [ESTATE, OTHER]})
+
+
+def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance):
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002)
+    completed = event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_9", "number": "WO-2026-000009", "source": {"type": "service_request", "id": "sr_9"},
+        "request_id": "sr_9", "household_id": "hh_1", "priority": "normal", "reported_at": "2026-11-20T01:00:00.000Z",
+        "started_at": "2026-11-20T03:00:00.000Z", "completed_at": "2026-11-21T03:00:00.000Z", "charge_cents": 8800,
+        "material_cost_cents": 1200, "labour_cost_cents": 3000, "signed_by": "owner"})
+    finance.tally_work_order_cost(completed)
+    finance.tally_work_order_cost(completed)
+    finance.bill_repair_charge(charge("maintenance", cents=8800))
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["income"]["by_item"] == {
+        "property_service": {"billed_cents": 61070, "received_cents": 21002, "bills": 3},
+        "repair": {"billed_cents": 8800, "received_cents": 0, "bills": 1}}
+    assert report["expenses"] == {"maintenance_material_cents": 1200, "maintenance_labour_cents": 3000,
+                                  "total_cents": 4200, "work_orders": 1}
+    assert report["net_received_cents"] == 21002 - 4200
+
+
+def test_a_household_copy_is_kept_once_per_version(finance):
+    finance.copy_household(household_copy("hh_1", 90.0))
+    assert finance.db.households.find_one({"_id": "hh_1"})["area_m2"] == 89.37  # version 1 was there already
 
 
 def test_health_answers_without_a_caller():
     assert worker(FinanceService, caller=None).health({})["status"] == "ok"
 
 
-def test_household_areas_are_copied_from_archive_events_once_per_version():
-    finance = worker(FinanceService)
-    created = event("archive", "household_created", "est_1", {
-        "id": "hh_1", "estate_id": "est_1", "building": "3", "unit": "1", "room": "1201",
-        "area_m2": 89.37, "status": "occupied", "version": 1})
-    finance.copy_household(created)
-    finance.copy_household(created)
-    copies = list(finance.db.households.find({"estate_id": "est_1"}))
-    assert len(copies) == 1 and copies[0]["area_m2"] == 89.37
+def test_a_stale_plan_for_prepaid_money_gives_the_money_back_to_its_payment(finance, monkeypatch):
+    approved(finance)
+    prepaid = pay(finance, "hh_1", 50000)
+    run(finance)
+    bill = bill_of(finance, "hh_1")
+    stale = dict(finance.db.bills.find_one({"_id": bill["id"]}), paid_cents=0, status="unpaid", allocations=[])
+    finance.db.bills.update_one({"_id": bill["id"]}, {"$set": {"paid_cents": 100, "status": "unpaid",
+                                                               "allocations": []}})  # someone paid meanwhile
+    finance.db.payments.update_one({"_id": prepaid["id"]}, {"$set": {"unapplied_cents": 50000, "allocations": []}})
+    monkeypatch.setattr(operations.store, "unpaid_by_household", lambda db, estate_id, households: {"hh_1": [stale]})
+    assert operations.apply_prepaid_everywhere(finance.db, finance.outbox, ESTATE) == 0
+    shown = finance.get_payment({"estate_id": ESTATE, "id": prepaid["id"]})
+    assert shown["unapplied_cents"] == 50000 and shown["allocations"] == []
+    assert bill_of(finance, "hh_1")["paid_cents"] == 100

@@ -1,0 +1,174 @@
+"""Background jobs: long work (a billing run, an import) done after the RPC that asked for it.
+
+- An RPC creates the job ``queued`` in the service's ``jobs`` collection with :func:`create`
+  and answers it at once (the gateway answers 202 ``{id, status, ...}``).
+- A nameko ``@timer`` of the service (every ``JOB_POLL_SECONDS``) calls :func:`run_pending`:
+  it claims queued jobs one at a time with an atomic ``find_one_and_update`` (queued →
+  running, so two replicas never take the same job), calls the runner of the job's ``kind``
+  and records ``succeeded`` (with the runner's result) or ``failed`` (with an error text).
+- A runner reports ``progress`` through the handle it is given; each report also refreshes
+  the job's heartbeat and yields to the other green threads. A running job whose heartbeat
+  is older than ``JOB_STALE_SECONDS`` (its process died) is queued again, up to
+  ``JOB_MAX_ATTEMPTS`` runs in all, then failed. A job may thus run more than once, and a
+  runner must be safe to re-run (e.g. billing: one bill per natural key).
+
+The document: ``_id`` = ``job_<service>_<ObjectId>`` and the shape of
+``common.json#/$defs/job``, plus internal ``_claim``, ``_heartbeat_at`` and ``_attempts``.
+"""
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from . import clock, config
+from .errors import DomainError
+from .store import DuplicateKeyError
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = config.env_float("JOB_POLL_SECONDS", 0.5)
+STALE_SECONDS = config.env_float("JOB_STALE_SECONDS", 60.0)
+MAX_ATTEMPTS = config.env_int("JOB_MAX_ATTEMPTS", 3)
+
+INDEXES = {
+    "jobs": [
+        ([("estate_id", 1), ("created_at", 1), ("_id", 1)], {}),
+        ([("status", 1), ("created_at", 1)], {}),  # the claim looks across estates, like the outbox sweep
+    ],
+}
+
+PUBLIC_FIELDS = ("estate_id", "kind", "status", "progress", "result", "error", "params",
+                 "created_at", "started_at", "finished_at", "created_by")
+
+
+class ClaimLost(Exception):
+    """The job was taken from this worker (re-queued as stale and claimed again): stop."""
+
+
+def new_id(service):
+    return f"job_{service}_{ObjectId()}"
+
+
+def create(db, job_id, estate_id, kind, params, created_by):
+    """A queued job; a job with this id already there (a retried create) is answered instead."""
+    job = {
+        "_id": job_id,
+        "estate_id": estate_id,
+        "kind": kind,
+        "status": "queued",
+        "progress": {"done": 0, "total": None},
+        "result": None,
+        "error": None,
+        "params": params,
+        "created_at": clock.now_iso(),
+        "started_at": None,
+        "finished_at": None,
+        "created_by": created_by,
+        "_attempts": 0,
+    }
+    try:
+        db.jobs.insert_one(job)
+    except DuplicateKeyError:
+        return db.jobs.find_one({"_id": job_id})
+    return job
+
+
+def get(db, job_id):
+    return db.jobs.find_one({"_id": job_id})
+
+
+def public(job):
+    """The job as ``common.json#/$defs/job`` shows it."""
+    return {"id": job["_id"], **{name: job.get(name) for name in PUBLIC_FIELDS}}
+
+
+class Progress:
+    """Handed to a runner: ``progress(done, total)`` records how far it is and beats the heart."""
+
+    def __init__(self, db, job):
+        self.db = db
+        self.job_id = job["_id"]
+        self.claim = job["_claim"]
+        self.total = job["progress"].get("total")
+
+    def __call__(self, done, total=None):
+        if total is not None:
+            self.total = total
+        answer = self.db.jobs.update_one(
+            {"_id": self.job_id, "_claim": self.claim, "status": "running"},
+            {"$set": {"progress": {"done": done, "total": self.total}, "_heartbeat_at": clock.now_iso()}})
+        if answer.matched_count == 0:
+            raise ClaimLost(self.job_id)
+        time.sleep(0)  # let the service's other green threads (RPCs, heartbeat) run
+
+
+def claim(db):
+    """Take the oldest queued job (queued → running, atomically), or None."""
+    now = clock.now_iso()
+    return db.jobs.find_one_and_update(
+        {"status": "queued"},
+        {"$set": {"status": "running", "started_at": now, "_heartbeat_at": now, "_claim": uuid.uuid4().hex},
+         "$inc": {"_attempts": 1}},
+        sort=[("created_at", 1), ("_id", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def requeue_stale(db):
+    """Queue again the running jobs whose worker stopped beating; fail those out of attempts."""
+    cutoff = clock.to_iso(clock.now() - timedelta(seconds=STALE_SECONDS))
+    stale = {"status": "running", "_heartbeat_at": {"$lt": cutoff}}
+    changed = 0
+    for job in list(db.jobs.find(stale, {"_attempts": 1})):
+        guard = {"_id": job["_id"], **stale}
+        if job.get("_attempts", 0) >= MAX_ATTEMPTS:
+            update = {"$set": {"status": "failed", "finished_at": clock.now_iso(), "_claim": None,
+                               "error": f"stopped {MAX_ATTEMPTS} times without finishing"}}
+        else:
+            update = {"$set": {"status": "queued", "_claim": None}}
+        changed += db.jobs.update_one(guard, update).modified_count
+        log.warning("job %s stopped beating: %s", job["_id"], update["$set"]["status"])
+    return changed
+
+
+def run_pending(db, runners, max_jobs=None):
+    """Re-queue stale jobs, then claim and run queued ones until none is left (or ``max_jobs``).
+
+    ``runners``: ``{kind: runner(job, progress) -> result dict}``."""
+    requeue_stale(db)
+    ran = 0
+    while max_jobs is None or ran < max_jobs:
+        job = claim(db)
+        if job is None:
+            break
+        run(db, job, runners)
+        ran += 1
+    return ran
+
+
+def run(db, job, runners):
+    progress = Progress(db, job)
+    try:
+        runner = runners.get(job["kind"])
+        if runner is None:
+            raise DomainError(f"no runner for jobs of kind {job['kind']}")
+        result = runner(job, progress)
+    except ClaimLost:
+        log.warning("job %s was taken over by another worker", job["_id"])
+        return
+    except DomainError as error:
+        _finish(db, job, "failed", error=error.detail)
+    except Exception:
+        log.exception("job %s failed", job["_id"])
+        _finish(db, job, "failed", error="the job failed unexpectedly; the service log has the details")
+    else:
+        _finish(db, job, "succeeded", result=result)
+
+
+def _finish(db, job, status, result=None, error=None):
+    db.jobs.update_one({"_id": job["_id"], "_claim": job["_claim"]},
+                       {"$set": {"status": status, "result": result, "error": error,
+                                 "finished_at": clock.now_iso(), "_claim": None}})

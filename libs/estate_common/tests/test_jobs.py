@@ -1,0 +1,109 @@
+"""Background jobs on the embedded store: create, claim, run, progress, stale re-queue."""
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from estate_common import clock, contracts, jobs, store
+from estate_common.errors import BusinessRuleViolation
+
+
+@pytest.fixture
+def db():
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    db = store.connect(f"test_jobs_{uuid.uuid4().hex[:8]}")
+    store.ensure_indexes(db, jobs.INDEXES)
+    return db
+
+
+def new(db, estate_id="est_1", kind="import", job_id=None):
+    return jobs.create(db, job_id or jobs.new_id("finance"), estate_id, kind, {"period": "2026-11"}, "acc")
+
+
+def test_a_new_job_is_queued_and_has_the_shared_job_shape(db):
+    job = jobs.public(new(db))
+    assert job["id"].startswith("job_finance_") and job["status"] == "queued"
+    assert job["progress"] == {"done": 0, "total": None} and job["result"] is None
+    assert contracts.load().errors("common.json#/$defs/job", job) == []
+
+
+def test_creating_a_job_twice_with_one_id_answers_the_first(db):
+    first = new(db, job_id="job_finance_abc")
+    assert new(db, estate_id="est_2", job_id="job_finance_abc")["estate_id"] == first["estate_id"]
+    assert db.jobs.count_documents({}) == 1
+
+
+def test_a_job_is_claimed_once_oldest_first(db):
+    first = new(db)
+    clock.advance(timedelta(seconds=1))
+    second = new(db)
+    claimed = [jobs.claim(db), jobs.claim(db), jobs.claim(db)]
+    assert [c["_id"] for c in claimed[:2]] == [first["_id"], second["_id"]] and claimed[2] is None
+    assert claimed[0]["status"] == "running" and claimed[0]["_attempts"] == 1 and claimed[0]["_claim"]
+
+
+def test_run_pending_runs_jobs_records_progress_and_results(db):
+    job = new(db)
+    seen = []
+
+    def runner(claimed, progress):
+        progress(0, 4)
+        progress(2)
+        seen.append(jobs.public(jobs.get(db, claimed["_id"]))["progress"])
+        progress(4)
+        return {"imported": 4}
+
+    assert jobs.run_pending(db, {"import": runner}) == 1
+    done = jobs.public(jobs.get(db, job["_id"]))
+    assert seen == [{"done": 2, "total": 4}]
+    assert done["status"] == "succeeded" and done["result"] == {"imported": 4}
+    assert done["progress"] == {"done": 4, "total": 4} and done["finished_at"] and done["error"] is None
+
+
+def test_a_failing_job_is_failed_with_a_message_and_no_details_of_a_crash(db):
+    refused, crashed, unknown = new(db), new(db), new(db, kind="mystery")
+
+    def runner(claimed, progress):
+        if claimed["_id"] == refused["_id"]:
+            raise BusinessRuleViolation("no approved standard")
+        raise KeyError("household 13800138000")
+
+    jobs.run_pending(db, {"import": runner})
+    assert jobs.get(db, refused["_id"])["error"] == "no approved standard"
+    assert "13800138000" not in jobs.get(db, crashed["_id"])["error"]
+    assert jobs.get(db, unknown["_id"])["error"] == "no runner for jobs of kind mystery"
+    assert {jobs.get(db, j["_id"])["status"] for j in (refused, crashed, unknown)} == {"failed"}
+
+
+def test_a_job_whose_worker_stopped_beating_is_queued_again_then_given_up(db, monkeypatch):
+    monkeypatch.setattr(jobs, "MAX_ATTEMPTS", 2)
+    job = new(db)
+    jobs.claim(db)
+    clock.advance(timedelta(seconds=jobs.STALE_SECONDS - 1))
+    assert jobs.requeue_stale(db) == 0
+    clock.advance(timedelta(seconds=2))
+    assert jobs.requeue_stale(db) == 1 and jobs.get(db, job["_id"])["status"] == "queued"
+    jobs.claim(db)
+    clock.advance(timedelta(seconds=jobs.STALE_SECONDS + 1))
+    jobs.requeue_stale(db)
+    stopped = jobs.get(db, job["_id"])
+    assert stopped["status"] == "failed" and "2 times" in stopped["error"]
+
+
+def test_a_worker_whose_job_was_taken_over_stops_without_touching_it(db):
+    job = new(db)
+    first = jobs.claim(db)
+    clock.advance(timedelta(seconds=jobs.STALE_SECONDS + 1))
+    jobs.requeue_stale(db)
+    second = jobs.claim(db)  # another worker has it now
+    progress = jobs.Progress(db, first)
+    with pytest.raises(jobs.ClaimLost):
+        progress(1, 10)
+
+    def late_runner(claimed, progress):
+        progress(1, 10)
+        return {"done": True}
+
+    jobs.run(db, first, {"import": late_runner})
+    current = jobs.get(db, job["_id"])
+    assert current["status"] == "running" and current["_claim"] == second["_claim"]

@@ -1,0 +1,88 @@
+"""Arrears (欠费), reminders (催缴) and the collection rate (收缴率).
+
+- A household is in arrears when it has a bill not paid in full after its ``due_at``; the
+  list shows, per household, what is overdue, how many bills, and the age in whole days
+  since the oldest overdue bill fell due.
+- A reminder is recorded (who, when, which channel, what was overdue) and announced as
+  ``finance.reminder_sent``; a household that owes nothing overdue gets none (422).
+- The collection rate of a period: cents paid on the period's property-service bills ÷
+  cents billed on them; no bills: no data (value null), never 0 or 100 %.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, field_error
+
+from . import payments
+
+COLLECTION_RATE_ITEM = "property_service"
+DAY_MS = 86_400_000
+
+
+def age_days(due_at, now):
+    return max(0, int((now - clock.parse_iso(due_at)).total_seconds() * 1000) // DAY_MS)
+
+
+def overdue_by_household(bills, now):
+    """``{household_id: {overdue_cents, bills, oldest_due_at, age_days}}`` of bills past due."""
+    stamp = clock.to_iso(now)
+    found = {}
+    for bill in bills:
+        if bill["status"] == "paid" or bill["due_at"] >= stamp or not bill.get("household_id"):
+            continue
+        entry = found.setdefault(bill["household_id"], {"household_id": bill["household_id"], "overdue_cents": 0,
+                                                        "bills": 0, "oldest_due_at": bill["due_at"]})
+        entry["overdue_cents"] += payments.outstanding(bill)
+        entry["bills"] += 1
+        entry["oldest_due_at"] = min(entry["oldest_due_at"], bill["due_at"])
+    for entry in found.values():
+        entry["age_days"] = age_days(entry["oldest_due_at"], now)
+    return found
+
+
+def arrears_list(overdue, households, reminders, now):
+    """The arrears, longest overdue first, with the household's address (no personal data)
+    and its last reminder."""
+    items = []
+    for household_id, entry in overdue.items():
+        copy = households.get(household_id) or {}
+        items.append({**entry, "building": copy.get("building"), "unit": copy.get("unit"),
+                      "room": copy.get("room"), "last_reminder_at": reminders.get(household_id)})
+    return sorted(items, key=lambda e: (e["oldest_due_at"], e["household_id"]))
+
+
+def reminder(estate_id, reminder_id, data, overdue, now, actor):
+    if not overdue:
+        raise BusinessRuleViolation("the household has nothing overdue",
+                                    [field_error("data.household_id", "has no overdue bills")])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": reminder_id,
+        "estate_id": estate_id,
+        "household_id": data["household_id"],
+        "channel": data["channel"],
+        "note": data.get("note"),
+        "overdue_cents": overdue["overdue_cents"],
+        "bills": overdue["bills"],
+        "age_days": overdue["age_days"],
+        "sent_at": stamp,
+        "sent_by": actor,
+        "created_at": stamp,
+    }
+
+
+def reminder_event_data(reminder):
+    keys = ("household_id", "channel", "overdue_cents", "bills", "age_days", "sent_at")
+    return {k: reminder[k] for k in keys} | {"id": reminder["_id"]}
+
+
+def collection_rate(bills):
+    """The KPI over a period's bills (any items given are filtered to property service)."""
+    billed = paid = 0
+    for bill in bills:
+        if bill["item"] == COLLECTION_RATE_ITEM:
+            billed += bill["amount_cents"]
+            paid += bill["paid_cents"]
+    return {"numerator": paid, "denominator": billed, "value": round(paid / billed, 4) if billed else None,
+            "unit": "ratio",
+            "note": "cents paid on the period's property-service bills / cents billed on them"}

@@ -1,0 +1,123 @@
+"""Bills (账单): what a household owes for an item and a period, from a billing run or a charge.
+
+- One bill per household, item and period: its ``_id`` is the natural key
+  ``natural_id("bill", estate, household, item, period)``, so a run repeated, retried or
+  running twice at once writes each bill once (the store refuses the second ``_id``).
+- One bill per charge raised by another service: ``natural_id("bill", estate, "charge",
+  source service, charge id)``, however often the event is delivered.
+- Amounts are exact: area × unit price × months in ``Decimal``, rounded half-up to a cent
+  once (89.37 m² × 235 cents = 21001.95 → 21002 cents).
+
+Plain functions: no broker, no store.
+"""
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from estate_common import clock, ids
+
+from . import periods
+from .standards import CYCLE_MONTHS
+
+CENT = Decimal(1)
+
+
+def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):
+    """Cents owed for a floor area at a price per m² per month, rounded half-up to the cent."""
+    exact = Decimal(str(area_m2)) * Decimal(unit_price_cents_per_m2) * months
+    return int(exact.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def amount_cents(standard, area_m2):
+    if standard["basis"] == "area":
+        return area_amount_cents(area_m2, standard["unit_price_cents_per_m2"], CYCLE_MONTHS[standard["cycle"]])
+    return standard["amount_cents"]
+
+
+def bill_id(estate_id, household_id, item, period):
+    return ids.natural_id("bill", estate_id, household_id, item, period)
+
+
+def charge_bill_id(estate_id, service, charge_id):
+    return ids.natural_id("bill", estate_id, "charge", service, charge_id)
+
+
+def due_at(period, issued, rules):
+    """When a period's bill is due (see rules.py): end of the billing month or N days in, but
+    never before ``late_bill_grace_days`` after it was issued."""
+    if rules["bill_due_days"]:
+        due = periods.period_start(period, rules) + timedelta(days=rules["bill_due_days"])
+    else:
+        due = periods.period_end(period, rules) - timedelta(milliseconds=1)
+    if due < issued:  # a catch-up bill, issued after its period's due moment
+        due = issued + timedelta(days=rules["late_bill_grace_days"])
+    return clock.to_iso(due)
+
+
+def run_bills(estate_id, period, standards, households, job_id, due, stamp):
+    """The bills a billing run writes for ``households`` (``[{_id, area_m2}]``): one per
+    household and standard billed in ``period``. A generator: the run writes them in batches.
+    Households of the same floor area cost the same: each amount is computed once per run."""
+    amounts = {}
+    for household in households:
+        for standard in standards:
+            key = (standard["_id"], household.get("area_m2"))
+            if key not in amounts:
+                amounts[key] = amount_cents(standard, household.get("area_m2"))
+            yield {
+                "_id": bill_id(estate_id, household["_id"], standard["item"], period),
+                "estate_id": estate_id,
+                "household_id": household["_id"],
+                "item": standard["item"],
+                "period": period,
+                "amount_cents": amounts[key],
+                "paid_cents": 0,
+                "status": "unpaid",
+                "due_at": due,
+                "created_at": stamp,
+                "settled_at": None,
+                "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
+            }
+
+
+def charge_bill(event, rules):
+    """The bill of a ``charge_raised`` event; a charge collected at its source is paid already."""
+    charge = event["data"]
+    raised = clock.parse_iso(event["occurred_at"])
+    bill = {
+        "_id": charge_bill_id(event["estate_id"], event["source"], charge["id"]),
+        "estate_id": event["estate_id"],
+        "household_id": charge["household_id"],
+        "item": charge["item"],
+        "period": periods.period_of(raised, rules),
+        "amount_cents": charge["amount_cents"],
+        "paid_cents": 0,
+        "status": "unpaid",
+        "due_at": clock.to_iso(raised + timedelta(days=rules["charge_due_days"])),
+        "created_at": event["occurred_at"],
+        "settled_at": None,
+        "description": charge["description"],
+        "source": {"kind": "charge", "service": event["source"], "charge_id": charge["id"],
+                   "subject": charge["subject"]},
+        "allocations": [],
+    }
+    if charge["collected"]:
+        bill.update(paid_cents=charge["amount_cents"], status="paid", due_at=event["occurred_at"],
+                    settled_at=event["occurred_at"])
+        bill["allocations"] = [{"id": f"{bill['_id']}.collected", "payment_id": None,
+                                "amount_cents": charge["amount_cents"], "at": event["occurred_at"]}]
+    return bill
+
+
+def settled_event_data(bill, settled_at):
+    """``finance.bill_settled``: the bill, and the charge it came from (None for a periodic bill)."""
+    source = bill.get("source") or {}
+    charge = None
+    if source.get("kind") == "charge":
+        charge = {"service": source["service"], "id": source["charge_id"], "subject": source["subject"]}
+    return {"bill_id": bill["_id"], "household_id": bill["household_id"], "item": bill["item"],
+            "period": bill["period"], "amount_cents": bill["amount_cents"], "settled_at": settled_at,
+            "charge": charge}
+
+
+def oldest_first(bills):
+    return sorted(bills, key=lambda b: (b["due_at"], b["period"], b["created_at"], b["_id"]))

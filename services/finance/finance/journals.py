@@ -1,0 +1,167 @@
+"""The cashier's journals (现金日记账, 银行存款日记账), the daily settlement (日结) and the monthly
+reconciliation (月末对账).
+
+- Every payment, reversal and charge collected at its source is one journal entry: cash to
+  the cash journal, bank/transfer/wechat/alipay to the bank journal. An entry is never
+  edited; a correction is a reversing entry (``direction: out``).
+- A cashier's day (local date) is closed by a settlement with the totals of the day's
+  entries; no entry of that cashier is accepted for a closed day afterwards.
+- The reconciliation of a period sets the journals' totals against the receipts issued,
+  the reversals and the money collected at sources, and shows what settled bills and what
+  went to or came from prepaid balances.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
+
+from . import payments, periods
+
+SETTLE_FOR_OTHERS = frozenset({"manager", "operator_admin"})
+METHODS = tuple(payments.METHOD_JOURNAL)
+JOURNALS = ("cash", "bank")
+
+
+def entry_id(estate_id, kind, ref_id):
+    """One entry per thing it records: a redelivered or retried write finds it there."""
+    return ids.natural_id("jrn", estate_id, kind, ref_id)
+
+
+def entry(estate_id, kind, ref_id, method, direction, amount_cents, cashier, day, at,
+          receipt_number=None, household_id=None):
+    return {
+        "_id": entry_id(estate_id, kind, ref_id),
+        "estate_id": estate_id,
+        "journal": payments.journal_of(method),
+        "method": method,
+        "kind": kind,
+        "ref_id": ref_id,
+        "direction": direction,
+        "amount_cents": amount_cents,
+        "cashier": cashier,
+        "day": day,
+        "posted_at": at,
+        "created_at": at,
+        "receipt_number": receipt_number,
+        "household_id": household_id,
+    }
+
+
+def payment_entry(payment):
+    return entry(payment["estate_id"], "payment", payment["_id"], payment["method"], "in",
+                 payment["amount_cents"], payment["cashier"], payment["day"], payment["posted_at"],
+                 payment["receipt_number"], payment["household_id"])
+
+
+def reversal_entry(payment):
+    reversal = payment["reversal"]
+    return entry(payment["estate_id"], "reversal", payment["_id"], payment["method"], "out",
+                 payment["amount_cents"], reversal["by"], reversal["day"], reversal["at"],
+                 payment["receipt_number"], payment["household_id"])
+
+
+def collected_entry(bill, cashier, day):
+    """A charge paid at its source (e.g. cash at the gate): cash in, no debt left."""
+    return entry(bill["estate_id"], "collected_charge", bill["_id"], "cash", "in", bill["amount_cents"],
+                 cashier, day, bill["settled_at"], None, bill["household_id"])
+
+
+def first_open_day(day, closed_days):
+    """Money collected at a source is never refused: a closed day passes it to the next."""
+    while day in closed_days:
+        day = periods.next_day(day)
+    return day
+
+
+def refuse_closed_day(closed, cashier, day):
+    if closed:
+        raise BusinessRuleViolation(f"{cashier}'s journal of {day} is settled and closed",
+                                    [field_error("day", "is settled: no more entries")])
+
+
+def settlement_id(estate_id, cashier, day):
+    return ids.natural_id("stl", estate_id, cashier, day)
+
+
+def check_settlement(data, today, caller_user, caller_roles):
+    if data["cashier"] != caller_user and not SETTLE_FOR_OTHERS.intersection(caller_roles):
+        raise Forbidden("a cashier settles only their own day")
+    if data["date"] > today:
+        raise BusinessRuleViolation("a day that has not begun cannot be settled",
+                                    [field_error("data.date", "is in the future")])
+
+
+def totals(entries):
+    """Sums of entries: in, out and net cents and the count, per method and per journal."""
+    def blank():
+        return {"in_cents": 0, "out_cents": 0, "net_cents": 0, "entries": 0}
+    by_method = {method: blank() for method in METHODS}
+    by_journal = {journal: blank() for journal in JOURNALS}
+    overall = blank()
+    for item in entries:
+        for bucket in (by_method[item["method"]], by_journal[item["journal"]], overall):
+            bucket[f"{item['direction']}_cents"] += item["amount_cents"]
+            bucket["net_cents"] += item["amount_cents"] if item["direction"] == "in" else -item["amount_cents"]
+            bucket["entries"] += 1
+    return by_method, by_journal, overall
+
+
+def settlement(estate_id, data, entries, now, actor):
+    by_method, by_journal, overall = totals(entries)
+    stamp = clock.to_iso(now)
+    return {
+        "_id": settlement_id(estate_id, data["cashier"], data["date"]),
+        "estate_id": estate_id,
+        "date": data["date"],
+        "cashier": data["cashier"],
+        "by_method": by_method,
+        "by_journal": by_journal,
+        "in_cents": overall["in_cents"],
+        "out_cents": overall["out_cents"],
+        "net_cents": overall["net_cents"],
+        "entries": overall["entries"],
+        "closed_at": stamp,
+        "closed_by": actor,
+        "created_at": stamp,
+    }
+
+
+def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now):
+    """The month's journals against the receipts issued, the reversals and the money collected
+    at sources (these must balance), and what the money settled.
+
+    ``entries``: journal entries of the period's days; ``payments_posted``: payments whose
+    receipts were issued in the period; ``bills_touched``: bills with an allocation made in
+    ``[start, end)``; ``settled``: ``{(cashier, day)}`` closed by a settlement."""
+    by_method, by_journal, overall = totals(entries)
+    receipts = sum(p["amount_cents"] for p in payments_posted)
+    reversed_entries = [e for e in entries if e["kind"] == "reversal"]
+    reversals = sum(e["amount_cents"] for e in reversed_entries)
+    collected = sum(e["amount_cents"] for e in entries if e["kind"] == "collected_charge")
+    expected = receipts - reversals + collected
+    allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
+                    if start <= a["at"] < end)
+    paid_in_full = sum(1 for bill in bills_touched
+                       if bill["status"] == "paid" and bill["settled_at"] and start <= bill["settled_at"] < end)
+    numbers = sorted(p["receipt_number"] for p in payments_posted)
+    return {
+        "estate_id": estate_id,
+        "period": period,
+        "journals": by_journal,
+        "by_method": by_method,
+        "journal_net_cents": overall["net_cents"],
+        "receipts": {"count": len(payments_posted), "amount_cents": receipts,
+                     "applied_to_bills_cents": receipts - sum(p["prepaid_cents"] for p in payments_posted),
+                     "prepaid_cents": sum(p["prepaid_cents"] for p in payments_posted),
+                     "first_number": numbers[0] if numbers else None,
+                     "last_number": numbers[-1] if numbers else None},
+        "reversals": {"count": len(reversed_entries), "amount_cents": reversals},
+        "collected_at_source_cents": collected,
+        "expected_net_cents": expected,
+        "difference_cents": overall["net_cents"] - expected,
+        "balanced": overall["net_cents"] == expected,
+        "bills_settled": {"allocated_cents": allocated, "bills_paid_in_full": paid_in_full},
+        "unsettled_days": [{"cashier": cashier, "date": day}
+                           for cashier, day in sorted({(e["cashier"], e["day"]) for e in entries} - set(settled))],
+        "generated_at": clock.to_iso(now),
+    }

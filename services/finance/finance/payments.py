@@ -1,0 +1,148 @@
+"""Payments (收款) and receipts (收据): money received settles a household's bills.
+
+- The money settles the household's oldest unpaid bills first (by due date), or only the
+  bills the payer names; a bill may be paid in parts. What is left is the household's
+  prepaid balance (预收), kept on the payment as ``unapplied_cents`` and used later (see
+  rules.py): the household's older unapplied money is used before the new money.
+- Each use of money on a bill is an allocation ``{id, payment_id, bill_id, amount_cents,
+  at}``, recorded on the payment and on the bill, so reversing a payment reopens exactly
+  what its money paid.
+- Every payment gets a receipt with a per-estate number (``RC-2026-000001``, a series per
+  local year).
+- A posted payment is never edited; ``reverse`` marks it reversed and a reversing journal
+  entry takes its money out again.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+
+from . import billing, periods
+
+# cash → the cash journal (现金日记账); the rest → the bank journal (银行存款日记账)
+METHOD_JOURNAL = {"cash": "cash", "bank": "bank", "transfer": "bank", "wechat": "bank", "alipay": "bank"}
+RECEIPT_PREFIX = "RC"
+
+
+def journal_of(method):
+    return METHOD_JOURNAL[method]
+
+
+def receipt_series(now, rules):
+    return f"receipt:{periods.local(now, rules).year}"
+
+
+def receipt_number(now, rules, sequence):
+    return f"{RECEIPT_PREFIX}-{periods.local(now, rules).year}-{sequence:06d}"
+
+
+def outstanding(bill):
+    return bill["amount_cents"] - bill["paid_cents"]
+
+
+def bills_to_settle(unpaid, bill_ids=None):
+    """The bills a payment settles, in order: all unpaid bills oldest first, or the named ones
+    (each must be an unpaid bill of the household)."""
+    ordered = billing.oldest_first(b for b in unpaid if outstanding(b) > 0)
+    if not bill_ids:
+        return ordered
+    known = {b["_id"] for b in ordered}
+    errors = [field_error(f"data.bill_ids[{i}]", "is not an unpaid bill of this household")
+              for i, bill_id in enumerate(bill_ids) if bill_id not in known]
+    if errors:
+        raise BusinessRuleViolation("a named bill cannot be paid", errors)
+    wanted = set(bill_ids)
+    return [b for b in ordered if b["_id"] in wanted]
+
+
+def allocate(bills, sources, at):
+    """Spend ``sources`` (payments with ``unapplied_cents``, in the order they are to be used)
+    on ``bills`` (in the order they are to be settled). Returns the allocations."""
+    allocations = []
+    left = {bill["_id"]: outstanding(bill) for bill in bills}
+    used = {source["_id"]: len(source.get("allocations", [])) for source in sources}
+    bill_iter = iter(bills)
+    bill = next(bill_iter, None)
+    for source in sources:
+        available = source["unapplied_cents"]
+        while available > 0 and bill is not None:
+            cents = min(available, left[bill["_id"]])
+            allocations.append({"id": f"{source['_id']}.{used[source['_id']]}", "payment_id": source["_id"],
+                                "bill_id": bill["_id"], "amount_cents": cents, "at": at})
+            used[source["_id"]] += 1
+            available -= cents
+            left[bill["_id"]] -= cents
+            if left[bill["_id"]] == 0:
+                bill = next(bill_iter, None)
+        if bill is None:
+            break
+    return allocations
+
+
+def new_payment(payment_id, estate_id, data, receipt, now, rules, cashier):
+    stamp = clock.to_iso(now)
+    amount = int(data["amount_cents"])  # the contract admits only whole numbers; 100.0 is stored as 100
+    return {
+        "_id": payment_id,
+        "estate_id": estate_id,
+        "household_id": data["household_id"],
+        "amount_cents": amount,
+        "method": data["method"],
+        "journal": journal_of(data["method"]),
+        "bill_ids": list(data.get("bill_ids") or []),
+        "note": data.get("note"),
+        "receipt_number": receipt,
+        "status": "posted",
+        "cashier": cashier,
+        "day": periods.day_of(now, rules),
+        "posted_at": stamp,
+        "created_at": stamp,
+        "allocations": [],
+        "unapplied_cents": amount,
+        "prepaid_cents": 0,
+        "prepaid_used_cents": 0,
+        "reversal": None,
+    }
+
+
+def with_allocations(payment, allocations):
+    """The new payment with its own allocations, what it left prepaid and the older prepaid used."""
+    own = [a for a in allocations if a["payment_id"] == payment["_id"]]
+    spent = sum(a["amount_cents"] for a in own)
+    return dict(payment, allocations=own, unapplied_cents=payment["amount_cents"] - spent,
+                prepaid_cents=payment["amount_cents"] - spent,
+                prepaid_used_cents=sum(a["amount_cents"] for a in allocations if a["payment_id"] != payment["_id"]))
+
+
+def receipt(payment):
+    """What the payer is handed (收据): no personal data beyond the household reference."""
+    return {"number": payment["receipt_number"], "issued_at": payment["posted_at"],
+            "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
+            "method": payment["method"],
+            "bills": [{"bill_id": a["bill_id"], "amount_cents": a["amount_cents"]} for a in payment["allocations"]],
+            "prepaid_cents": payment["prepaid_cents"]}
+
+
+def posted_event_data(payment):
+    return {"id": payment["_id"], "receipt_number": payment["receipt_number"],
+            "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
+            "method": payment["method"], "bill_ids": [a["bill_id"] for a in payment["allocations"]],
+            "prepaid_cents": payment["prepaid_cents"], "posted_at": payment["posted_at"]}
+
+
+def bill_after(bill, allocation):
+    """The bill's new paid amount and status once ``allocation`` is on it."""
+    paid = bill["paid_cents"] + allocation["amount_cents"]
+    if paid > bill["amount_cents"]:
+        raise Conflict("the bill would be paid more than it asks")  # a bug or a race: refuse the write
+    settled = paid == bill["amount_cents"]
+    return {"paid_cents": paid, "status": "paid" if settled else "unpaid",
+            "settled_at": allocation["at"] if settled else None}
+
+
+def reversal(payment, reason, now, rules, actor):
+    if payment["status"] != "posted":
+        raise Conflict(f"the payment is {payment['status']} already")
+    return {"status": "reversed", "unapplied_cents": 0,
+            "reversal": {"reason": reason.strip(), "at": clock.to_iso(now), "by": actor,
+                         "day": periods.day_of(now, rules)}}

@@ -1,0 +1,53 @@
+"""The numbers of finance, with their defaults, and the decisions this service took.
+
+Each number is a per-estate setting: an estate's overrides are stored in the ``settings``
+collection (``{_id: estate_id, estate_id, values: {...}}``) and merged over these by
+``estate_common.settings``.
+
+Decisions (DOMAIN.md leaves them open):
+
+- **Due date of a bill.** ``bill_due_days`` = 0 (the default): a period's bill is due by the
+  end of its billing month (the last millisecond of the month, estate local time). N > 0:
+  due N days after the start of the period. A bill issued after that moment (a catch-up
+  run for a past period) is due ``late_bill_grace_days`` after it was issued, so nobody is
+  in arrears for a bill they could not have seen. A charge from another service that was
+  not collected at its source is due ``charge_due_days`` after it was raised.
+- **Local time.** Periods, journal days and due dates are the estate's local calendar
+  (``utc_offset_hours``, China: +8); stored timestamps stay UTC.
+- **Prepaid balance (预收).** Money paid beyond the bills it settles stays on the payment
+  as ``unapplied_cents``: the household's prepaid balance is the sum of these. It is used,
+  oldest payment first, on the household's oldest unpaid bills whenever the household's
+  bills change: at the end of every billing run, when a charge arrives, and before the new
+  money of a later payment. The use is recorded as an allocation of the original payment,
+  so reversing that payment reopens every bill its money settled.
+- **Reversal.** A posted payment is never edited: ``reverse`` writes a reversing (outgoing)
+  journal entry of the same method, marks the payment reversed, and reopens the bills its
+  money settled by exactly what it paid on them.
+- **Daily settlement (日结).** A cashier's day (local date) is closed by a settlement with
+  the totals of that cashier's journal entries; afterwards payments and reversals by that
+  cashier on that day are refused. Money collected at a source (a gate) is never refused:
+  its entry goes to the first day of that cashier that is not closed.
+- **Collection rate (收缴率)** of a period: cents paid on the period's property-service bills
+  ÷ cents billed on them, as of the time of asking.
+"""
+
+DEFAULTS = {
+    # 0: due by the end of the billing month; N: N days after the period starts.
+    "bill_due_days": 0,
+    # a bill issued after its due moment (catch-up billing) is due this many days after issue
+    "late_bill_grace_days": 15,
+    # a charge raised by another service, not collected at its source, is due after this many days
+    "charge_due_days": 15,
+    # the estate's local time: hours ahead of UTC (periods, journal days, due dates)
+    "utc_offset_hours": 8,
+}
+
+# How long a household's money is held by one writer (payment, reversal, prepaid use) before
+# another may take it over (a writer that died).
+HOUSEHOLD_LOCK_SECONDS = 30
+
+# The bills of a billing run are written in batches of this many documents.
+BILLING_BATCH = 1000
+
+# Absurd amounts are refused by the contracts (400); these are the business limits (422).
+MAX_BILL_CENTS = 100_000_000  # 1,000,000 yuan on one bill

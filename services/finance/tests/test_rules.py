@@ -1,0 +1,273 @@
+"""finance's rules without broker or store: amounts, due dates, standards, allocation,
+journals, arrears and the collection rate."""
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
+from estate_common.settings import effective
+from estate_common.testing import event
+from finance import arrears, billing, journals, payments, periods, reports, standards
+from finance.rules import DEFAULTS
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+# -- amounts: Decimal, half-up, once --------------------------------------------------
+
+@pytest.mark.parametrize("area, price, months, cents", [
+    (89.37, 235, 1, 21002),     # 21001.95 -> 21002 (the issue's example)
+    (50.5, 235, 1, 11868),      # 11867.5: a half cent rounds up
+    (10.03, 150, 1, 1505),      # 1504.5: half-up, not to even (banker's rounding would give 1504)
+    (1.15, 10, 1, 12),          # 11.5 exactly in Decimal; float 1.15 * 10 = 11.499999999999998 would give 11
+    (10.01, 150, 3, 4505),      # a quarter: 4504.5 rounded once, not 3 x 1502 = 4506
+    (120, 235, 12, 338400),
+    (0.01, 1, 1, 0),            # 0.01 cent rounds to nothing
+])
+def test_area_amounts_are_exact_and_rounded_half_up_once(area, price, months, cents):
+    assert billing.area_amount_cents(area, price, months) == cents
+
+
+def test_a_fixed_standard_bills_its_amount_whatever_the_area():
+    fixed = {"basis": "fixed", "amount_cents": 15000, "cycle": "monthly"}
+    assert billing.amount_cents(fixed, 89.37) == 15000 and billing.amount_cents(fixed, None) == 15000
+
+
+# -- periods and due dates --------------------------------------------------------------
+
+def test_periods_are_the_estates_local_months():
+    rules = DEFAULTS  # UTC+8
+    assert periods.period_of(datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc), rules) == "2026-12"
+    assert periods.period_of(datetime(2026, 11, 30, 15, 59, tzinfo=timezone.utc), rules) == "2026-11"
+    assert periods.period_start("2026-11", rules) == datetime(2026, 10, 31, 16, 0, tzinfo=timezone.utc)
+    assert periods.add_months("2026-11", 2) == "2027-01" and periods.add_months("2026-01", -1) == "2025-12"
+    assert periods.months_between("2025-11", "2026-02") == 3
+    assert periods.next_day("2026-11-30") == "2026-12-01"
+
+
+def test_a_bill_is_due_by_the_end_of_its_month_by_default():
+    assert billing.due_at("2026-11", NOW, DEFAULTS) == "2026-11-30T15:59:59.999Z"  # 23:59:59.999 in UTC+8
+
+
+def test_an_estate_can_set_the_due_day_inside_the_period():
+    rules = effective(DEFAULTS, {"bill_due_days": 10})
+    assert billing.due_at("2026-12", NOW, rules) == "2026-12-10T16:00:00.000Z"  # 11 Dec 00:00 local
+
+
+def test_a_catch_up_bill_gets_its_grace_days_after_issue():
+    assert billing.due_at("2026-08", NOW, DEFAULTS) == "2026-12-08T08:00:00.000Z"  # 15 days from now
+    assert billing.due_at("2026-08", NOW, effective(DEFAULTS, {"late_bill_grace_days": 3})) == \
+        "2026-11-26T08:00:00.000Z"
+
+
+def test_a_bill_has_one_id_per_household_item_and_period():
+    first = billing.bill_id("est_1", "hh_1", "property_service", "2026-11")
+    assert first == billing.bill_id("est_1", "hh_1", "property_service", "2026-11")
+    assert len({first, billing.bill_id("est_1", "hh_1", "property_service", "2026-12"),
+                billing.bill_id("est_1", "hh_2", "property_service", "2026-11"),
+                billing.bill_id("est_1", "hh_1", "parking", "2026-11")}) == 4
+
+
+# -- fee standards ------------------------------------------------------------------------
+
+def standard(item="property_service", status="approved", valid_from="2026-01", valid_to=None, cycle="monthly",
+             _id="fs_1", **extra):
+    return {"_id": _id, "item": item, "status": status, "valid_from": valid_from, "valid_to": valid_to,
+            "cycle": cycle, "basis": "area", "unit_price_cents_per_m2": 235, **extra}
+
+
+def test_a_new_standard_is_pending_and_starts_this_month_unless_told():
+    new = standards.new_standard("fs_1", "est_1", {"item": "property_service", "unit_price_cents_per_m2": 235.0,
+                                                   "cycle": "monthly"}, NOW, DEFAULTS, "acc")
+    assert new["status"] == "pending" and new["valid_from"] == "2026-11" and new["basis"] == "area"
+    assert new["unit_price_cents_per_m2"] == 235 and isinstance(new["unit_price_cents_per_m2"], int)
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"item": "parking", "unit_price_cents_per_m2": 10, "cycle": "per_charge"}, "data.cycle"),
+    ({"item": "property_service", "amount_cents": 10, "cycle": "per_charge"}, "data.cycle"),
+    ({"item": "parking", "amount_cents": 10, "cycle": "monthly", "valid_from": "2026-05", "valid_to": "2026-04"},
+     "data.valid_to"),
+])
+def test_inconsistent_standards_are_refused_by_name(data, field):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        standards.new_standard("fs_1", "est_1", data, NOW, DEFAULTS, "acc")
+    assert field in {e["field"] for e in refused.value.errors}
+
+
+def test_approving_a_later_standard_ends_the_open_older_one_the_month_before():
+    old = standard(_id="fs_old", valid_from="2025-01")
+    new = standard(_id="fs_new", status="pending", valid_from="2026-12")
+    changes, ended = standards.approval(new, [old], NOW, "manager")
+    assert changes["status"] == "approved" and changes["approved_by"] == "manager"
+    assert ended == [("fs_old", {"valid_to": "2026-11", "superseded_by": "fs_new"})]
+
+
+def test_approving_over_a_standard_that_starts_as_late_or_later_is_a_conflict():
+    with pytest.raises(Conflict):
+        standards.approval(standard(_id="fs_new", status="pending", valid_from="2026-01"),
+                           [standard(_id="fs_old", valid_from="2026-01")], NOW, "manager")
+    changes, ended = standards.approval(standard(_id="fs_new", status="pending", valid_from="2026-06"),
+                                        [standard(_id="fs_old", valid_from="2026-01", valid_to="2026-05")], NOW, "m")
+    assert ended == []  # no overlap, nothing to end
+
+
+def test_a_standard_is_approved_once():
+    with pytest.raises(Conflict):
+        standards.approval(standard(status="approved"), [], NOW, "manager")
+
+
+@pytest.mark.parametrize("kw, period, bills", [
+    ({}, "2026-11", True),
+    ({"status": "pending"}, "2026-11", False),            # only approved standards bill
+    ({"valid_from": "2026-12"}, "2026-11", False),
+    ({"valid_to": "2026-10"}, "2026-11", False),
+    ({"cycle": "per_charge"}, "2026-11", False),           # charges, not runs
+    ({"cycle": "quarterly", "valid_from": "2026-02"}, "2026-05", True),
+    ({"cycle": "quarterly", "valid_from": "2026-02"}, "2026-06", False),
+    ({"cycle": "yearly", "valid_from": "2026-01"}, "2027-01", True),
+    ({"cycle": "yearly", "valid_from": "2026-01"}, "2026-11", False),
+])
+def test_which_standards_a_run_bills(kw, period, bills):
+    assert standards.bills_in(standard(**kw), period) is bills
+
+
+# -- allocating money -------------------------------------------------------------------------
+
+def bill(_id, due, amount, paid=0, period="2026-10"):
+    return {"_id": _id, "due_at": due, "period": period, "created_at": due, "amount_cents": amount, "paid_cents": paid}
+
+
+BILLS = [bill("b_nov", "2026-11-30T15:59:59.999Z", 21002, period="2026-11"),
+         bill("b_oct", "2026-10-31T15:59:59.999Z", 21002, paid=2),
+         bill("b_sep", "2026-09-30T15:59:59.999Z", 5000, period="2026-09")]
+
+
+def source(_id, cents, used=0):
+    return {"_id": _id, "unapplied_cents": cents, "allocations": [{}] * used}
+
+
+def test_money_settles_the_oldest_bills_first_and_a_part_payment_stays_open():
+    ordered = payments.bills_to_settle(BILLS)
+    assert [b["_id"] for b in ordered] == ["b_sep", "b_oct", "b_nov"]
+    plan = payments.allocate(ordered, [source("pay_1", 30000)], "t")
+    assert [(a["bill_id"], a["amount_cents"]) for a in plan] == [("b_sep", 5000), ("b_oct", 21000), ("b_nov", 4000)]
+    assert [a["id"] for a in plan] == ["pay_1.0", "pay_1.1", "pay_1.2"]
+
+
+def test_older_prepaid_money_is_used_before_the_new_payment():
+    plan = payments.allocate(payments.bills_to_settle(BILLS),
+                             [source("pay_old", 6000, used=2), source("pay_new", 100000)], "t")
+    assert [(a["payment_id"], a["bill_id"], a["amount_cents"]) for a in plan] == [
+        ("pay_old", "b_sep", 5000), ("pay_old", "b_oct", 1000), ("pay_new", "b_oct", 20000),
+        ("pay_new", "b_nov", 21002)]
+    assert plan[0]["id"] == "pay_old.2"  # numbering goes on after the payment's earlier allocations
+    payment = payments.with_allocations({"_id": "pay_new", "amount_cents": 100000}, plan)
+    assert payment["unapplied_cents"] == payment["prepaid_cents"] == 100000 - 41002
+    assert payment["prepaid_used_cents"] == 6000
+
+
+def test_named_bills_are_settled_alone_and_must_be_unpaid_bills_of_the_household():
+    named = payments.bills_to_settle(BILLS, ["b_nov"])
+    assert [b["_id"] for b in named] == ["b_nov"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        payments.bills_to_settle(BILLS, ["b_nov", "b_elsewhere"])
+    assert [e["field"] for e in refused.value.errors] == ["data.bill_ids[1]"]
+
+
+def test_a_bill_is_paid_when_its_allocations_reach_its_amount_never_beyond():
+    after = payments.bill_after(BILLS[1], {"amount_cents": 21000, "at": "t"})
+    assert after == {"paid_cents": 21002, "status": "paid", "settled_at": "t"}
+    assert payments.bill_after(BILLS[1], {"amount_cents": 10, "at": "t"})["status"] == "unpaid"
+    with pytest.raises(Conflict):
+        payments.bill_after(BILLS[1], {"amount_cents": 21001, "at": "t"})
+
+
+def test_receipt_numbers_run_per_local_year():
+    assert payments.receipt_number(NOW, DEFAULTS, 7) == "RC-2026-000007"
+    new_year_local = datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)  # 1 Jan 2027, 00:30 in UTC+8
+    assert payments.receipt_series(new_year_local, DEFAULTS) == "receipt:2027"
+
+
+@pytest.mark.parametrize("method, journal", [("cash", "cash"), ("bank", "bank"), ("transfer", "bank"),
+                                             ("wechat", "bank"), ("alipay", "bank")])
+def test_each_method_has_its_journal(method, journal):
+    assert payments.journal_of(method) == journal
+
+
+def test_a_reversed_payment_cannot_be_reversed_again():
+    changes = payments.reversal({"status": "posted"}, "  keyed twice ", NOW, DEFAULTS, "cashier")
+    assert changes["status"] == "reversed" and changes["reversal"]["reason"] == "keyed twice"
+    with pytest.raises(Conflict):
+        payments.reversal({"status": "reversed"}, "again", NOW, DEFAULTS, "cashier")
+
+
+# -- journals and settlements ------------------------------------------------------------------------
+
+def entry(method, direction, cents, kind="payment"):
+    return {"method": method, "journal": payments.journal_of(method), "direction": direction,
+            "amount_cents": cents, "kind": kind}
+
+
+def test_journal_totals_per_method_and_journal():
+    by_method, by_journal, overall = journals.totals([entry("cash", "in", 100), entry("wechat", "in", 250),
+                                                      entry("cash", "out", 40, "reversal")])
+    assert by_method["cash"] == {"in_cents": 100, "out_cents": 40, "net_cents": 60, "entries": 2}
+    assert by_journal["bank"] == {"in_cents": 250, "out_cents": 0, "net_cents": 250, "entries": 1}
+    assert overall["net_cents"] == 310 and overall["entries"] == 3
+
+
+def test_a_cashier_settles_their_own_day_a_manager_anyones_and_never_the_future():
+    journals.check_settlement({"cashier": "wang", "date": "2026-11-23"}, "2026-11-23", "wang", ["cashier"])
+    journals.check_settlement({"cashier": "wang", "date": "2026-11-22"}, "2026-11-23", "boss", ["manager"])
+    with pytest.raises(Forbidden):
+        journals.check_settlement({"cashier": "wang", "date": "2026-11-23"}, "2026-11-23", "li", ["cashier"])
+    with pytest.raises(BusinessRuleViolation):
+        journals.check_settlement({"cashier": "wang", "date": "2026-11-24"}, "2026-11-23", "wang", ["cashier"])
+
+
+def test_money_collected_at_a_source_goes_to_the_first_day_not_closed():
+    assert journals.first_open_day("2026-11-23", set()) == "2026-11-23"
+    assert journals.first_open_day("2026-11-30", {"2026-11-30", "2026-12-01"}) == "2026-12-02"
+
+
+# -- arrears and the collection rate ----------------------------------------------------------------------
+
+def test_arrears_are_bills_unpaid_past_due_with_their_age_in_whole_days():
+    bills = [{"household_id": "hh_1", "status": "unpaid", "due_at": "2026-10-31T15:59:59.999Z",
+              "amount_cents": 21002, "paid_cents": 2},
+             {"household_id": "hh_1", "status": "unpaid", "due_at": "2026-11-30T15:59:59.999Z",
+              "amount_cents": 21002, "paid_cents": 0},   # not due yet
+             {"household_id": "hh_2", "status": "paid", "due_at": "2026-09-30T15:59:59.999Z",
+              "amount_cents": 100, "paid_cents": 100}]
+    overdue = arrears.overdue_by_household(bills, NOW)
+    assert list(overdue) == ["hh_1"]
+    assert overdue["hh_1"] == {"household_id": "hh_1", "overdue_cents": 21000, "bills": 1,
+                               "oldest_due_at": "2026-10-31T15:59:59.999Z", "age_days": 22}
+
+
+def test_no_reminder_without_arrears():
+    with pytest.raises(BusinessRuleViolation):
+        arrears.reminder("est_1", "rem_1", {"household_id": "hh_1", "channel": "sms"}, None, NOW, "li")
+
+
+def test_collection_rate_is_paid_over_billed_of_property_service_and_no_data_without_bills():
+    rate = arrears.collection_rate([{"item": "property_service", "amount_cents": 20000, "paid_cents": 15000},
+                                    {"item": "property_service", "amount_cents": 20000, "paid_cents": 0},
+                                    {"item": "parking", "amount_cents": 9000, "paid_cents": 9000}])
+    assert (rate["numerator"], rate["denominator"], rate["value"], rate["unit"]) == (15000, 40000, 0.375, "ratio")
+    assert arrears.collection_rate([])["value"] is None
+
+
+def test_work_order_costs_are_tallied_per_period_of_completion():
+    completed = event("maintenance", "work_order_completed", "est_1", {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": "sr_1"},
+        "request_id": "sr_1", "household_id": "hh_1", "priority": "normal", "reported_at": "2026-11-20T01:00:00.000Z",
+        "started_at": None, "completed_at": "2026-11-30T17:00:00.000Z", "charge_cents": 0,
+        "material_cost_cents": 1200, "labour_cost_cents": 3000, "signed_by": "owner"})
+    expense = reports.expense_from_work_order(completed, DEFAULTS)
+    assert expense["period"] == "2026-12"  # 1 Dec 01:00 local
+    assert expense["_id"] == reports.expense_id("est_1", "wo_1")
+    report = reports.disclosure("est_1", "2026-12",
+                                [{"item": "property_service", "amount_cents": 500, "paid_cents": 300}], [expense], NOW)
+    assert report["expenses"]["total_cents"] == 4200 and report["net_received_cents"] == 300 - 4200

@@ -1,0 +1,172 @@
+"""Finance through the gateway over HTTP: fee standard → approval → billing run (a job) →
+bills → payment with its receipt → reversal, settlement, reconciliation, arrears, KPI."""
+import time
+import uuid
+
+import pytest
+
+from estate_common.rpc_client import RpcClient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+PASSWORD = "finance-password-long-enough"
+
+
+def eventually(probe, seconds=20, interval=0.2):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("the condition did not come true in time")
+
+
+def user(api, admin, role, estate_id):
+    username = f"{role[:4]}{uuid.uuid4().hex[:8]}"
+    answer = api.post("/api/v1/users", {"username": username, "password": PASSWORD, "roles": [role],
+                                        "estate_ids": [estate_id]}, admin)
+    assert answer.status_code == 201, answer.text
+    return username, api.token(username, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def office(api, admin):
+    """An estate with two households and its finance staff."""
+    code = "FIN-" + uuid.uuid4().hex[:6].upper()
+    estate = api.post("/api/v1/estates", {"code": code, "name": "Pine Court", "address": "12 Pine Rd"}, admin).json()
+    households = []
+    for room, area in (("301", 89.37), ("302", 120)):
+        answer = api.post(f"/api/v1/estates/{estate['id']}/households", {
+            "building": "2", "unit": "1", "room": room, "area_m2": area,
+            "owner": {"name": "孙八", "phone": "13912345678"}}, admin)
+        assert answer.status_code == 201, answer.text
+        households.append(answer.json())
+    staff = {role: user(api, admin, role, estate["id"]) for role in ("accountant", "manager", "cashier")}
+    return {"estate": estate["id"], "households": households, "staff": staff,
+            "base": f"/api/v1/estates/{estate['id']}"}
+
+
+def token(office, role):
+    return office["staff"][role][1]
+
+
+def test_fee_standard_billing_run_bills_payment_and_receipt(api, office, module_amqp_uri):
+    base, accountant, manager, cashier = (office["base"], token(office, "accountant"), token(office, "manager"),
+                                          token(office, "cashier"))
+    first, second = office["households"]
+
+    created = api.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 235,
+                                                 "cycle": "monthly", "valid_from": "2026-01"}, accountant)
+    assert created.status_code == 201 and created.json()["status"] == "pending"
+    standard = created.json()["id"]
+    assert api.post(f"{base}/fee-standards/{standard}/approve", None, accountant).status_code == 403
+    approved = api.post(f"{base}/fee-standards/{standard}/approve", None, manager)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert api.post(f"{base}/fee-standards/{standard}/approve", None, manager).status_code == 409
+    listed = api.get(f"{base}/fee-standards?status=approved", accountant).json()["items"]
+    assert [s["id"] for s in listed] == [standard]
+
+    period = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))  # this month, estate time
+
+    def billed():
+        started = api.post(f"{base}/billing-runs", {"period": period}, accountant)
+        assert started.status_code == 202, started.text
+        assert started.json()["status"] == "queued"
+        run = started.json()["id"]
+        job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+            api.get(f"{base}/billing-runs/{run}", accountant).json()))
+        assert job["status"] == "succeeded", job
+        bills = api.get(f"{base}/bills?status=unpaid&limit=200", accountant).json()["items"]
+        return bills if len(bills) == 2 else None  # the household copies may still be on their way
+
+    bills = eventually(billed)
+    amounts = {b["household_id"]: b["amount_cents"] for b in bills}
+    assert amounts == {first["id"]: 21002, second["id"]: 28200}
+    again = api.post(f"{base}/billing-runs", {"period": period}, accountant).json()
+    done = eventually(lambda: (lambda j: j if j["status"] == "succeeded" else None)(
+        api.get(f"{base}/billing-runs/{again['id']}", accountant).json()))
+    assert done["result"]["bills_created"] == 0 and done["result"]["already_billed"] == 2
+
+    body = {"household_id": first["id"], "amount_cents": 25000, "method": "cash"}
+    assert api.post(f"{base}/payments", body, accountant).status_code == 403
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    paid = api.post(f"{base}/payments", body, cashier, headers=key)
+    assert paid.status_code == 201, paid.text
+    payment = paid.json()
+    assert payment["receipt"]["number"] == payment["receipt_number"] and payment["receipt_number"].startswith("RC-")
+    assert payment["receipt"]["bills"] == [{"bill_id": bills_of(api, base, accountant, first["id"])[0]["id"],
+                                            "amount_cents": 21002}]
+    assert payment["prepaid_cents"] == 25000 - 21002
+    replay = api.post(f"{base}/payments", body, cashier, headers=key)
+    assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json()["id"] == payment["id"]
+    assert [b["status"] for b in bills_of(api, base, accountant, first["id"])] == ["paid"]
+    assert api.get(f"{base}/payments/{payment['id']}", accountant).json()["receipt_number"] == payment["receipt_number"]
+
+    part = api.post(f"{base}/payments", {"household_id": second["id"], "amount_cents": 10000, "method": "wechat"},
+                    cashier).json()
+    [open_bill] = bills_of(api, base, accountant, second["id"])
+    assert (open_bill["status"], open_bill["paid_cents"]) == ("unpaid", 10000)
+    reversed_ = api.post(f"{base}/payments/{part['id']}/reverse", {"reason": "wrong household"}, cashier)
+    assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed"
+    assert bills_of(api, base, accountant, second["id"])[0]["paid_cents"] == 0
+    assert api.post(f"{base}/payments/{part['id']}/reverse", {"reason": "again"}, cashier).status_code == 409
+
+    cashier_name = office["staff"]["cashier"][0]
+    today = payment["day"]
+    settled = api.post(f"{base}/journals/settlements", {"date": today, "cashier": cashier_name}, cashier)
+    assert settled.status_code == 201, settled.text
+    assert settled.json()["net_cents"] == 25000 and settled.json()["entries"] == 3
+    late = api.post(f"{base}/payments", {"household_id": second["id"], "amount_cents": 100, "method": "cash"}, cashier)
+    assert late.status_code == 422
+    report = api.get(f"{base}/reports/reconciliation?period={period}", accountant).json()
+    assert report["balanced"] is True and report["journal_net_cents"] == 25000
+    disclosure = api.get(f"{base}/reports/disclosure?period={period}", accountant).json()
+    assert disclosure["income"]["by_item"]["property_service"] == {"billed_cents": 49202, "received_cents": 21002,
+                                                                   "bills": 2}
+
+    arrears = api.get(f"{base}/arrears", accountant)
+    assert arrears.status_code == 200 and arrears.json()["items"] == []  # this month's bills are not due yet
+    reminder = api.post(f"{base}/arrears/reminders", {"household_id": second["id"], "channel": "sms"}, accountant)
+    assert reminder.status_code == 422
+
+    client = RpcClient(module_amqp_uri, timeout=5, owner="e2e")  # GET …/kpis is the lead's route: ask finance
+    try:
+        kpis = client.call("finance", "kpis", {"period": period, "estate_ids": [office["estate"]]},
+                           caller={"user": "admin", "roles": ["operator_admin"], "estates": ["*"]})
+    finally:
+        client.close()
+    rate = kpis["estates"][office["estate"]]["collection_rate"]
+    assert (rate["numerator"], rate["denominator"]) == (21002, 49202)
+
+
+def bills_of(api, base, token, household_id):
+    return api.get(f"{base}/bills?household_id={household_id}", token).json()["items"]
+
+
+@pytest.mark.parametrize("change, status, field", [
+    ({"amount_cents": -100}, 400, "amount_cents"),
+    ({"amount_cents": 12.5}, 400, "amount_cents"),
+    ({"amount_cents": 10 ** 12}, 400, "amount_cents"),
+    ({"method": "iou"}, 400, "method"),
+    ({"household_id": "hh_nope"}, 422, "household_id"),
+])
+def test_bad_payments_are_problems_and_write_nothing(api, office, change, status, field):
+    base, cashier = office["base"], token(office, "cashier")
+    before = len(api.get(f"{base}/payments?limit=200", cashier).json()["items"])
+    body = {"household_id": office["households"][0]["id"], "amount_cents": 100, "method": "cash", **change}
+    answer = api.post(f"{base}/payments", body, cashier)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert any(field in e["field"] for e in answer.json()["errors"])
+    assert len(api.get(f"{base}/payments?limit=200", cashier).json()["items"]) == before
+
+
+def test_a_billing_run_for_a_future_period_or_by_a_cashier_is_refused(api, office):
+    base = office["base"]
+    assert api.post(f"{base}/billing-runs", {"period": "2999-01"}, token(office, "accountant")).status_code == 422
+    assert api.post(f"{base}/billing-runs", {"period": "2026-13"}, token(office, "accountant")).status_code == 400
+    assert api.post(f"{base}/billing-runs", {"period": "2026-11"}, token(office, "cashier")).status_code == 403
+    assert api.get(f"{base}/billing-runs/job_finance_000000000000000000000000",
+                   token(office, "accountant")).status_code == 404

@@ -1,0 +1,59 @@
+"""finance with the other services on the real broker: household copies from archive feed a
+billing run that the job timer carries out, and a charge published twice by maintenance
+becomes one bill that a payment settles."""
+import time
+
+import pytest
+from nameko.standalone.events import event_dispatcher
+
+from estate_common.testing import event
+
+pytestmark = pytest.mark.broker
+
+
+def finished(rpc, job_id):
+    job = rpc("finance", "get_job", {"id": job_id})
+    return job if job["status"] in ("succeeded", "failed") else None
+
+
+def test_a_billing_run_and_a_charge_become_bills_that_a_payment_settles(system, rpc, eventually, rabbit_config):
+    estate = rpc("archive", "create_estate", {"data": {"code": "FIN-01", "name": "Garden", "address": "3 South Rd"}})
+    estate_id = estate["id"]
+    household = rpc("archive", "create_household", {"estate_id": estate_id, "data": {
+        "building": "2", "unit": "1", "room": "303", "area_m2": 89.37,
+        "owner": {"name": "钱七", "phone": "13600002222"}}})
+    standard = rpc("finance", "create_fee_standard", {"estate_id": estate_id, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
+    rpc("finance", "approve_fee_standard", {"estate_id": estate_id, "id": standard["id"]})
+
+    def billed():
+        job = rpc("finance", "start_billing_run", {"estate_id": estate_id, "data": {"period": "2026-11"}})
+        done = eventually(lambda: finished(rpc, job["id"]))
+        assert done["status"] == "succeeded"
+        return done if done["result"]["households"] else None  # the household copy may still be on its way
+
+    done = eventually(billed)
+    assert done["progress"]["done"] == done["progress"]["total"] == 1
+    listing = {"estate_id": estate_id, "filters": {"household_id": household["id"]}}
+    [bill] = rpc("finance", "list_bills", listing)["items"]
+    assert bill["amount_cents"] == 21002 and bill["status"] == "unpaid"
+
+    raised = event("maintenance", "charge_raised", estate_id, {
+        "id": "wo_fin_1", "item": "repair", "amount_cents": 8800, "description": "replaced a tap",
+        "household_id": household["id"], "subject": {"type": "work_order", "id": "wo_fin_1"}, "collected": False})
+    dispatch = event_dispatcher(rabbit_config)
+    dispatch("maintenance", "charge_raised", raised)
+    dispatch("maintenance", "charge_raised", raised)
+    eventually(lambda: len(rpc("finance", "list_bills", listing)["items"]) == 2)
+    time.sleep(1.0)  # give the second copy every chance to land
+    assert len(rpc("finance", "list_bills", listing)["items"]) == 2
+
+    payment = rpc("finance", "create_payment", {"estate_id": estate_id, "data": {
+        "household_id": household["id"], "amount_cents": 21002 + 8800, "method": "wechat"}},
+        context={"idempotency_key": "it-pay-1"})
+    assert payment["receipt_number"].startswith("RC-") and payment["unapplied_cents"] == 0
+    again = rpc("finance", "create_payment", {"estate_id": estate_id, "data": {
+        "household_id": household["id"], "amount_cents": 21002 + 8800, "method": "wechat"}},
+        context={"idempotency_key": "it-pay-1"})
+    assert again["id"] == payment["id"]
+    assert {b["status"] for b in rpc("finance", "list_bills", listing)["items"]} == {"paid"}
