@@ -1,0 +1,93 @@
+"""The full repair cycle through the gateway, across all five services:
+
+request (customer-service) → work order (maintenance) → assign → start → quote →
+consent → complete with a charge → one bill (finance) → payment with a receipt →
+the request shows its completion and return-visit deadline → a return visit that
+finds a problem → a follow-up work order on the same request → the permanent
+record (archive) of the completed order and the payment.
+"""
+import pytest
+from estate_common import clock
+
+from .flows import eventually, new_estate, new_household, new_user, register
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+
+@pytest.fixture(scope="module")
+def site(api, admin):
+    estate_id = new_estate(api, admin, name="Repair Cycle Court")["id"]
+    staff = {role: new_user(api, admin, [role], [estate_id]) for role in
+             ("agent", "technician", "cashier", "accountant", "manager", "archivist")}
+    household = new_household(api, staff["agent"][1], estate_id, room="2202")
+    return {"estate": estate_id, "household": household["id"], **{role: token for role, (_, token) in staff.items()},
+            "technician_name": staff["technician"][0]}
+
+
+def path(site, tail):
+    return f"/api/v1/estates/{site['estate']}/{tail}"
+
+
+def ok(answer, status=200):
+    assert answer.status_code == status, answer.text
+    return answer.json()
+
+
+def test_a_charged_repair_from_the_call_to_the_follow_up(api, site):
+    request = register(api, site["agent"], site["estate"], site["household"], description="bathroom ceiling drips").json()
+    assert request["number"].startswith("SR-") and request["due_at"]
+
+    [order] = eventually(lambda: api.get(path(site, f"work-orders?request_id={request['id']}"),
+                                         site["technician"]).json()["items"])
+    step = lambda action, body, token=site["technician"]: api.post(  # noqa: E731
+        path(site, f"work-orders/{order['id']}/{action}"), body, token)
+    ok(step("assign", {"technician": site["technician_name"]}))
+    ok(step("start", {}))
+    ok(step("quote", {"amount_cents": 12000, "items": [{"name": "seal the pipe joint", "amount_cents": 8000},
+                                                        {"name": "ceiling patch", "amount_cents": 4000}]}))
+    refused = step("complete", {"materials": [{"name": "sealant", "qty": 1}], "charge_cents": 12000,
+                                "signed_by": "owner"})
+    assert refused.status_code == 422, refused.text  # no consent yet
+    ok(step("consent", {"by": "owner Chen"}, site["agent"]))
+    done = ok(step("complete", {"materials": [{"name": "sealant", "qty": 1}], "charge_cents": 12000,
+                                "signed_by": "owner Chen"}))
+    assert done["status"] == "completed"
+
+    # the charge became exactly one bill in finance
+    bills = eventually(lambda: [b for b in api.get(path(site, f"bills?household_id={site['household']}"),
+                                                   site["cashier"]).json()["items"] if b["item"] == "repair"])
+    assert len(bills) == 1 and bills[0]["amount_cents"] == 12000 and bills[0]["status"] == "unpaid"
+
+    # the owner pays it at the desk: a receipt, and the bill is paid
+    payment = ok(api.post(path(site, "payments"), {"household_id": site["household"], "amount_cents": 12000,
+                                                   "method": "cash"}, site["cashier"],
+                          headers={"Idempotency-Key": f"pay-{order['id']}"}), 201)
+    assert payment["receipt_number"]
+    paid = api.get(path(site, f"bills?household_id={site['household']}&status=paid"), site["cashier"]).json()["items"]
+    assert [b["id"] for b in paid] == [bills[0]["id"]]
+
+    # customer-service learned of the completion: the return visit is due within 3 days
+    shown = eventually(lambda: (lambda r: r if r["completed_at"] else None)(
+        api.get(path(site, f"service-requests/{request['id']}"), site["agent"]).json()))
+    assert shown["return_visit_due_at"] > shown["completed_at"]
+
+    # the return visit finds a problem: a follow-up order on the same request
+    ok(api.post(path(site, f"service-requests/{request['id']}/return-visits"),
+                {"satisfaction": 2, "notes": "still damp in one corner", "problem_found": True}, site["agent"]), 201)
+    orders = eventually(lambda: (lambda items: items if len(items) == 2 else None)(
+        api.get(path(site, f"work-orders?request_id={request['id']}"), site["technician"]).json()["items"]))
+    follow_up = next(o for o in orders if o["id"] != order["id"])
+    assert follow_up["source"]["type"] == "return_visit" and follow_up["status"] == "pending"
+
+    # the permanent record keeps the completed order and the payment
+    eventually(lambda: any(r["event_type"] == "work_order_completed" for r in api.get(
+        path(site, f"archive/records?subject_id={order['id']}"), site["archivist"]).json()["items"]))
+    eventually(lambda: api.get(path(site, f"archive/records?subject_id={payment['id']}"),
+                               site["archivist"]).json()["items"])
+
+
+def test_the_estates_kpis_come_from_every_service(api, site):
+    kpis = ok(api.get(path(site, "kpis?period=" + clock.now_iso()[:7]), site["manager"]))
+    assert kpis["unavailable"] == []
+    names = set(kpis["kpis"])
+    assert {"collection_rate", "return_visit_rate", "repair_response_timeliness"} <= names, names
