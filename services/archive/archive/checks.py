@@ -4,9 +4,9 @@ year, and the completeness each check finds (资料归档完整率).
 Plain functions: no broker, no store.
 """
 from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
 
 from estate_common import clock, ids
+from estate_common.kpis import kpi
 from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
 
@@ -74,29 +74,8 @@ def new_check(check_id, estate_id, plan, data, now, actor):
     }
 
 
-def month_window(period):
-    """``(start, end)`` ISO strings of the UTC month ``period``."""
-    year, month = (int(part) for part in period.split("-"))
-    start = datetime(year, month, 1, tzinfo=timezone.utc)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
-    return clock.to_iso(start), clock.to_iso(end)
-
-
 def year_start(period):
     return clock.to_iso(datetime(int(period[:4]), 1, 1, tzinfo=timezone.utc))
-
-
-def kpi(numerator, denominator, unit, target=None, note=None):
-    """``value`` = numerator ÷ denominator, null when there is nothing to divide by."""
-    value = None
-    if denominator:
-        value = float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
-    out = {"numerator": numerator, "denominator": denominator, "value": value, "unit": unit}
-    if target is not None:
-        out["target"] = target
-    if note:
-        out["note"] = note
-    return out
 
 
 def kpis(checks_in_period, checks_this_year, closed_records, rules):

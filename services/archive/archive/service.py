@@ -2,6 +2,7 @@
 change log), borrowing.py and checks.py, their numbers in rules.py; storage in store.py."""
 from estate_common import clock
 from estate_common.errors import Conflict, field_error
+from estate_common.kpis import month_bounds
 from estate_common.nameko import ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
@@ -234,7 +235,7 @@ class ArchiveService(ServiceBase):
     @rpc_method
     def kpis(self, payload):
         period, estates = payload["period"], {}
-        start, end = checks.month_window(period)
+        start, end = month_bounds(period)
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)
             facts = store.kpi_facts(self.db, estate_id, start, end, checks.year_start(period),

@@ -152,7 +152,6 @@ def test_archive_kpis_show_their_parts():
     assert block["archive_checks_year_to_date"]["value"] == 0.5
     assert block["closed_records_received"]["value"] == 12
     assert checks.kpis([], 0, 0, DEFAULTS)["archive_completeness"]["value"] is None
-    assert checks.month_window("2026-12") == ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")
 
 
 # -- record searches -----------------------------------------------------------------

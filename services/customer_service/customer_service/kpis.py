@@ -16,28 +16,9 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations
 """
-from datetime import datetime, timezone
-
-from estate_common import clock
+from estate_common.kpis import kpi, month_bounds
 
 from .rules import SATISFIED_SCORE
-
-
-def period_bounds(period):
-    year, month = (int(part) for part in period.split("-"))
-    start = datetime(year, month, 1, tzinfo=timezone.utc)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
-    return clock.to_iso(start), clock.to_iso(end)
-
-
-def kpi(numerator, denominator, unit="ratio", target=None, note=None):
-    value = round(numerator / denominator, 4) if denominator else None
-    out = {"numerator": numerator, "denominator": denominator, "value": value, "unit": unit}
-    if target is not None:
-        out["target"] = target
-    if note:
-        out["note"] = note
-    return out
 
 
 def _within(moment, start, end):
@@ -101,7 +82,7 @@ def consultation_accuracy(requests, complained_about, start, end):
 
 def estate_kpis(period, requests, answers, households, complained_about, rules):
     """``requests``: the estate's requests with any date in the month (see store.kpi_requests)."""
-    start, end = period_bounds(period)
+    start, end = month_bounds(period)
     scores = _satisfaction_scores(requests, answers, start, end)
     return {
         "complaint_timeliness": complaint_timeliness(requests, start, end),

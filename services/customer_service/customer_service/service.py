@@ -5,6 +5,7 @@ from nameko.timer import timer
 
 from estate_common import clock, config
 from estate_common.errors import Conflict
+from estate_common.kpis import month_bounds
 from estate_common.nameko import CopiesEstates, CopiesHouseholds, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
@@ -260,7 +261,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, ServiceBase):
     @rpc_method
     def kpis(self, payload):
         period, estates = payload["period"], {}
-        start, end = desk_kpis.period_bounds(period)
+        start, end = month_bounds(period)
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)
             estates[estate_id] = desk_kpis.estate_kpis(

@@ -116,11 +116,6 @@ def test_settings_are_a_managers_and_checked_by_name():
 
 # -- KPIs ---------------------------------------------------------------------------
 
-def test_a_period_is_a_utc_calendar_month():
-    assert kpis.period_bounds("2026-11") == ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")
-    assert kpis.period_bounds("2026-12") == ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")
-
-
 def test_no_denominator_is_no_data():
     assert kpis.kpi(0, 0) == {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio"}
     assert kpis.kpi(1, 3, target=1.0)["value"] == 0.3333

@@ -12,6 +12,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.kpis import kpi
 
 from . import payments
 
@@ -83,6 +84,4 @@ def collection_rate(bills):
         if bill["item"] == COLLECTION_RATE_ITEM:
             billed += bill["amount_cents"]
             paid += bill["paid_cents"]
-    return {"numerator": paid, "denominator": billed, "value": round(paid / billed, 4) if billed else None,
-            "unit": "ratio",
-            "note": "cents paid on the period's property-service bills / cents billed on them"}
+    return kpi(paid, billed, note="cents paid on the period's property-service bills / cents billed on them")

@@ -3,10 +3,9 @@ budget. Money in integer cents, computed in Decimal and rounded half up.
 
 Plain functions: no broker, no store.
 """
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from estate_common import clock, ids
+from estate_common import clock, ids, kpis
 from estate_common.errors import BusinessRuleViolation, field_error
 
 MAX_CENTS = 100_000_000_000  # the largest amount the contracts carry (common.json#/$defs/cents)
@@ -45,21 +44,6 @@ def within_range(amount, field):
     return amount
 
 
-def period_bounds(period):
-    """``[start, end)`` of a calendar month (UTC) as ISO strings, which sort as text."""
-    year, month = (int(part) for part in period.split("-"))
-    start = date(year, month, 1)
-    end = date(year + month // 12, month % 12 + 1, 1)
-    return f"{start.isoformat()}T00:00:00.000Z", f"{end.isoformat()}T00:00:00.000Z"
-
-
-def ratio_of(numerator, denominator):
-    """numerator / denominator to four places; None ("no data") when the denominator is 0."""
-    if not denominator:
-        return None
-    return float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
-
-
 def current_period(now):
     return f"{now.year:04d}-{now.month:02d}"
 
@@ -88,7 +72,7 @@ def cost_summary(period, completed_orders, budget):
     labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
     actual = material + labour
     budget_cents = budget["amount_cents"] if budget else None
-    ratio = ratio_of(actual, budget_cents)
+    ratio = kpis.ratio(actual, budget_cents)
     return {
         "period": period,
         "budget_cents": budget_cents,

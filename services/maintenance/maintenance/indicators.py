@@ -11,17 +11,9 @@ and ``value`` is None ("no data") when the denominator is 0.
 
 Plain functions: no broker, no store.
 """
-from . import costing, domain
+from estate_common.kpis import kpi
 
-
-def kpi(numerator, denominator, unit="ratio", target=None, note=None):
-    shown = {"numerator": numerator, "denominator": denominator,
-             "value": costing.ratio_of(numerator, denominator), "unit": unit}
-    if target is not None:
-        shown["target"] = target
-    if note:
-        shown["note"] = note
-    return shown
+from . import domain
 
 
 def _timeliness(orders, now_iso):

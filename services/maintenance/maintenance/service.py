@@ -4,6 +4,7 @@ in store.py."""
 from nameko.timer import timer
 
 from estate_common import clock, config, settings
+from estate_common.kpis import month_bounds
 from estate_common.nameko import CopiesEstates, CopiesHouseholds, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
@@ -218,14 +219,14 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, ServiceBase):
         return {"estate_id": estate_id, **self._cost_summary(estate_id, period)}
 
     def _cost_summary(self, estate_id, period):
-        start, end = costing.period_bounds(period)
+        start, end = month_bounds(period)
         return costing.cost_summary(period, store.orders_completed_in(self.db, estate_id, start, end),
                                     store.find_budget(self.db, estate_id, costing.budget_id(estate_id, period)))
 
     @rpc_method
     def kpis(self, payload):
         period, now_iso = payload["period"], clock.now_iso()
-        start, end = costing.period_bounds(period)
+        start, end = month_bounds(period)
         estates = {}
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)

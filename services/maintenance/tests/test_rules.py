@@ -41,15 +41,6 @@ def test_minutes_between_two_moments():
     assert costing.minutes_between("2026-11-23T08:00:00.000Z", "2026-11-23T08:29:29.000Z") == 29
 
 
-@pytest.mark.parametrize("period, bounds", [
-    ("2026-11", ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")),
-    ("2026-12", ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")),
-    ("2027-02", ("2027-02-01T00:00:00.000Z", "2027-03-01T00:00:00.000Z")),
-])
-def test_a_period_is_a_calendar_month(period, bounds):
-    assert costing.period_bounds(period) == bounds
-
-
 def test_a_months_cost_against_its_budget():
     orders = [{"material_cost_cents": 1000, "labour_cost_cents": 2500, "charge_cents": 3000},
               {"material_cost_cents": 0, "labour_cost_cents": 500, "charge_cents": 0}]

@@ -14,25 +14,11 @@
 Plain functions: no broker, no store.
 """
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from estate_common import clock
+from estate_common.kpis import kpi
 
 from . import localtime, patrols
-
-
-def kpi(numerator, denominator, unit, target=None, note=None, scale=1):
-    """``value`` = numerator ÷ denominator (× scale), null when there is nothing to divide by."""
-    value = None
-    if denominator:
-        value = float((Decimal(numerator) * scale / Decimal(str(denominator))).quantize(
-            Decimal("0.0001"), rounding=ROUND_HALF_UP))
-    out = {"numerator": numerator, "denominator": denominator, "value": value, "unit": unit}
-    if target is not None:
-        out["target"] = target
-    if note:
-        out["note"] = note
-    return out
 
 
 def counted_slots(plan, start, end, now, rules):

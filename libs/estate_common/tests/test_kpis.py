@@ -1,0 +1,31 @@
+"""The KPI shape and the month a period names."""
+import pytest
+
+from estate_common.kpis import kpi, month_bounds, ratio
+
+
+def test_a_kpi_shows_what_it_divides():
+    assert kpi(2, 3) == {"numerator": 2, "denominator": 3, "value": 0.6667, "unit": "ratio"}
+    assert kpi(1, 8, unit="score", target=1.0, note="n") == {
+        "numerator": 1, "denominator": 8, "value": 0.125, "unit": "score", "target": 1.0, "note": "n"}
+
+
+def test_no_denominator_is_no_data_not_zero():
+    assert kpi(0, 0)["value"] is None
+    assert ratio(5, 0) is None
+
+
+def test_values_round_half_up_to_four_places():
+    assert ratio(1, 16) == 0.0625
+    assert ratio(1, 32) == 0.0313  # 0.03125: half up (banker's rounding would give 0.0312)
+    assert ratio(3, 2000, scale=1000) == 1.5  # a rate per 1,000
+
+
+@pytest.mark.parametrize("period, offset, bounds", [
+    ("2026-11", 0, ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")),
+    ("2026-12", 0, ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")),
+    ("2027-02", 0, ("2027-02-01T00:00:00.000Z", "2027-03-01T00:00:00.000Z")),
+    ("2026-11", 480, ("2026-10-31T16:00:00.000Z", "2026-11-30T16:00:00.000Z")),  # an estate on UTC+8
+])
+def test_a_period_is_a_calendar_month(period, offset, bounds):
+    assert month_bounds(period, offset) == bounds
