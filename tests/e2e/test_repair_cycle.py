@@ -91,3 +91,18 @@ def test_the_estates_kpis_come_from_every_service(api, site):
     assert kpis["unavailable"] == []
     names = set(kpis["kpis"])
     assert {"collection_rate", "return_visit_rate", "repair_response_timeliness"} <= names, names
+
+
+def test_all_estates_side_by_side_for_the_admin_and_only_theirs_for_a_manager(api, admin, site):
+    other = new_estate(api, admin, name="Second Court")["id"]
+    period = clock.now_iso()[:7]
+    table = ok(api.get(f"/api/v1/kpis?period={period}", admin))
+    rows = {row["estate_id"]: row for row in table["estates"]}
+    assert {site["estate"], other} <= set(rows) and table["unavailable"] == []
+    assert "collection_rate" in rows[site["estate"]]["kpis"] and "patrol_completion" in rows[other]["kpis"]
+    assert rows[other]["kpis"]["collection_rate"]["value"] is None  # nothing billed there: no data, not 0
+
+    mine = ok(api.get(f"/api/v1/kpis?period={period}", site["manager"]))
+    assert [row["estate_id"] for row in mine["estates"]] == [site["estate"]]
+    assert api.get(f"/api/v1/estates/{other}/kpis?period={period}", site["manager"]).status_code == 403
+    assert api.get(f"/api/v1/kpis?period={period}", site["agent"]).status_code == 403
