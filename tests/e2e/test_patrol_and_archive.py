@@ -64,6 +64,25 @@ def test_a_patrol_round_with_a_missed_checkpoint_and_an_anomaly(api, estate):
     assert len(reported) == 1 and reported[0]["data"]["round_id"] == round_["id"]
     assert api.get(f"{base}/patrol-rounds/{round_['id']}", estate["agent"]).status_code == 403
 
+    # the anomaly became exactly one maintenance work order (the replayed check-in made no second)
+    orders = eventually(lambda: [o for o in api.get(f"{base}/work-orders?source_type=patrol_anomaly", manager)
+                                 .json()["items"] if o["source"]["id"] == anomaly_id])
+    assert len(orders) == 1 and orders[0]["status"] == "pending" and orders[0]["household_id"] is None
+
+
+def test_an_estates_security_settings_are_the_managers(api, estate):
+    path = f"{estate['base']}/settings/security-patrol"
+    assert api.get(path, estate["guard"]).status_code == 403
+    shown = api.get(path, estate["manager"]).json()
+    assert shown["values"]["utc_offset_minutes"] == 480 and shown["overrides"] == {}
+    changed = api.call("PUT", path, estate["manager"], json={"utc_offset_minutes": 0,
+                                                              "patrol_late_tolerance_minutes": 5})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["values"]["utc_offset_minutes"] == 0 and changed.json()["updated_at"]
+    refused = api.call("PUT", path, estate["manager"], json={"colour": 3})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "colour"
+    assert api.call("PUT", path, estate["manager"], json={}).json()["values"]["utc_offset_minutes"] == 480
+
 
 def test_a_borrow_request_needs_the_managers_approval(api, estate):
     base, agent, manager = estate["base"], estate["agent"], estate["manager"]

@@ -37,4 +37,6 @@ ROUTES = [
     Route("GET", f"{ESTATE}/arrears", "finance", "list_arrears", policy.COLLECTORS, paged=True),
     Route("POST", f"{ESTATE}/arrears/reminders", "finance", "send_reminder", policy.COLLECTORS,
           status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/settings/finance", "finance", "get_settings", policy.MANAGEMENT),
+    Route("PUT", f"{ESTATE}/settings/finance", "finance", "update_settings", policy.MANAGEMENT, body=True),
 ]

@@ -60,4 +60,6 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,
           filters=("shift",)),
+    Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings", policy.MANAGEMENT),
+    Route("PUT", f"{ESTATE}/settings/security-patrol", "security_patrol", "update_settings", policy.MANAGEMENT, body=True),
 ]

@@ -1,4 +1,5 @@
 """Per-estate overrides of business-rule numbers."""
+import mongomock
 import pytest
 
 from estate_common import settings
@@ -33,10 +34,32 @@ def test_check_overrides_rejects_unknown_names():
 def test_check_overrides_rejects_values_that_are_not_whole_positive_numbers(value):
     with pytest.raises(InvalidInput) as caught:
         settings.check_overrides(DEFAULTS, {"return_visit_days": value})
-    assert caught.value.errors == [{"field": "return_visit_days", "message": "must be a whole number above 0"}]
+    assert caught.value.errors == [{"field": "return_visit_days", "message": "must be a whole number of at least 1"}]
 
 
 def test_check_overrides_reports_every_bad_field():
     with pytest.raises(InvalidInput) as caught:
         settings.check_overrides(DEFAULTS, {"repair_due_hours": 0, "max_open": "ten", "x": 1, "return_visit_days": 2})
     assert sorted(e["field"] for e in caught.value.errors) == ["max_open", "repair_due_hours", "x"]
+
+
+def test_maxima_and_minima_bound_a_setting():
+    maxima, minima = {"max_open": 100}, {"return_visit_days": 0}
+    settings.check_overrides(DEFAULTS, {"max_open": 100, "return_visit_days": 0}, maxima, minima)
+    with pytest.raises(InvalidInput) as caught:
+        settings.check_overrides(DEFAULTS, {"max_open": 101, "return_visit_days": -1}, maxima, minima)
+    assert sorted((e["field"], e["message"]) for e in caught.value.errors) == [
+        ("max_open", "must be at most 100"), ("return_visit_days", "must be a whole number of at least 0")]
+
+
+def test_an_estates_overrides_are_stored_shown_and_replaced_with_their_history():
+    db = mongomock.MongoClient(tz_aware=True).db
+    assert settings.view(db, DEFAULTS, "est_1") == {"estate_id": "est_1", "values": DEFAULTS, "overrides": {},
+                                                    "defaults": DEFAULTS, "updated_at": None, "updated_by": None}
+    settings.replace(db, "est_1", {"max_open": 4}, "2026-11-23T08:00:00.000Z", "wang")
+    settings.replace(db, "est_1", {"return_visit_days": 2}, "2026-11-24T08:00:00.000Z", "li")
+    shown = settings.view(db, DEFAULTS, "est_1")
+    assert shown["overrides"] == {"return_visit_days": 2} and shown["updated_by"] == "li"
+    assert settings.for_estate(db, DEFAULTS, "est_1") == {**DEFAULTS, "return_visit_days": 2}
+    assert settings.for_estate(db, DEFAULTS, "est_2") == DEFAULTS
+    assert [h["by"] for h in db.settings.find_one({"_id": "est_1"})["history"]] == ["wang", "li"]

@@ -3,18 +3,20 @@ change log), borrowing.py and checks.py, their numbers in rules.py; storage in s
 from estate_common import clock
 from estate_common.errors import Conflict, field_error
 from estate_common.kpis import month_bounds
-from estate_common.nameko import ServiceBase, consumes, rpc_method
+from estate_common.nameko import EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
 from . import borrowing, checks, domain, store
+from .rules import DEFAULTS
 
 # A guarded write that lost to a concurrent one re-reads and tries again this often.
 GUARDED_ATTEMPTS = 5
 
 
-class ArchiveService(ServiceBase):
+class ArchiveService(EstateSettings, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
+    settings_defaults = DEFAULTS
 
     # -- estates ---------------------------------------------------------
     @rpc_method

@@ -25,8 +25,7 @@ WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan"
 
 
 def rules_for(db, estate_id):
-    overrides = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
-    return settings.effective(DEFAULTS, overrides.get("values"))
+    return settings.for_estate(db, DEFAULTS, estate_id)
 
 
 def insert_estate(db, estate):

@@ -38,6 +38,9 @@ DEFAULTS = {
     "valid_complaint_rate_target_percent": 1,
 }
 
+# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
+MINIMA = {"utc_offset_hours": 0}
+
 MAXIMA = {
     "complaint_reply_days": 60,
     "complaint_verify_days": 7,

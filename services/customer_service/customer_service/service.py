@@ -6,12 +6,13 @@ from nameko.timer import timer
 from estate_common import clock, config
 from estate_common.errors import Conflict
 from estate_common.kpis import month_bounds
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, ServiceBase, consumes, rpc_method
+from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
-from . import (applications, complaints, domain, estate_settings, events, front_desk, handling, intake, repairs,
+from . import (applications, complaints, domain, events, front_desk, handling, intake, repairs,
                store, surveys)
 from . import kpis as desk_kpis
+from .rules import DEFAULTS, MAXIMA, MINIMA
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +20,10 @@ OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 EVENT_ATTEMPTS = 3  # an event's step is retried this often when a desk wrote the document meanwhile
 
 
-class CustomerService(CopiesEstates, CopiesHouseholds, ServiceBase):
+class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "customer_service"
     indexes = store.INDEXES
+    settings_defaults, settings_maxima, settings_minima = DEFAULTS, MAXIMA, MINIMA
 
     # -- service requests (服务请求) ----------------------------------------------
     @rpc_method
@@ -244,20 +246,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, ServiceBase):
     def record_acceptance(self, payload):
         return self._step(payload, "applications", applications.acceptance)
 
-    # -- the estate's settings and KPIs -----------------------------------------
-    @rpc_method
-    def get_settings(self, payload):
-        estate_settings.require_manager(self.caller)
-        return estate_settings.view(payload["estate_id"], store.overrides_of(self.db, payload["estate_id"]))
-
-    @rpc_method
-    def update_settings(self, payload):
-        estate_id, overrides = payload["estate_id"], payload["data"]
-        estate_settings.require_manager(self.caller)
-        estate_settings.check(overrides)
-        store.replace_overrides(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
-        return estate_settings.view(estate_id, overrides)
-
+    # -- the estate's KPIs (its settings: EstateSettings) -----------------------------------------
     @rpc_method
     def kpis(self, payload):
         period, estates = payload["period"], {}

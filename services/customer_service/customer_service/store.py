@@ -43,18 +43,8 @@ NAMES = {  # collection -> what the API calls one of its documents
 
 # -- settings ---------------------------------------------------------------------
 
-def overrides_of(db, estate_id):
-    doc = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
-    return doc.get("values") or {}
-
-
 def rules_for(db, estate_id):
-    return settings.effective(DEFAULTS, overrides_of(db, estate_id))
-
-
-def replace_overrides(db, estate_id, values, at, user):
-    db.settings.update_one({"_id": estate_id}, {"$set": {"estate_id": estate_id, "values": dict(values),
-                                                         "updated_at": at, "updated_by": user}}, upsert=True)
+    return settings.for_estate(db, DEFAULTS, estate_id)
 
 
 # -- read copies of master data ---------------------------------------------------

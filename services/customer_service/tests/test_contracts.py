@@ -2,7 +2,7 @@
 with its maximum, and the example bodies shown in the API docs are valid requests."""
 import pytest
 
-from customer_service.rules import DEFAULTS, MAXIMA
+from customer_service.rules import DEFAULTS, MAXIMA, MINIMA
 from estate_common import contracts
 from gateway.routes import customer_service as routes
 
@@ -19,7 +19,8 @@ def test_the_settings_schema_is_rules_py():
     properties = SCHEMAS["CustomerServiceSettingValues"]["properties"]
     assert set(properties) == set(DEFAULTS)
     for name, spec in properties.items():
-        assert (spec["minimum"], spec["maximum"], spec["default"]) == (1, MAXIMA[name], DEFAULTS[name]), name
+        expected = (MINIMA.get(name, 1), MAXIMA[name], DEFAULTS[name])
+        assert (spec["minimum"], spec["maximum"], spec["default"]) == expected, name
 
 
 @pytest.mark.parametrize("route", [r for r in routes.ROUTES if r.body], ids=lambda r: f"{r.method} {r.path}")

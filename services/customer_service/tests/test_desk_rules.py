@@ -1,13 +1,11 @@
-"""Surveys, the front-desk registers, the estate's settings and the KPIs, without broker or store."""
+"""Surveys, the front-desk registers and the KPIs, without broker or store."""
 from datetime import datetime, timezone
 
 import pytest
 
-from customer_service import estate_settings, front_desk, kpis, surveys
+from customer_service import front_desk, kpis, surveys
 from customer_service.rules import DEFAULTS
-from estate_common.errors import Conflict, Forbidden, InvalidInput
-from estate_common.nameko.caller import Caller
-from estate_common.testing import staff
+from estate_common.errors import Conflict, InvalidInput
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
 
@@ -95,23 +93,6 @@ def test_a_notice_goes_to_the_estate_or_one_building():
     assert front_desk.new_notice("nt_1", "est_1", {"title": "t", "body": "b"}, NOW, "z")["building"] is None
     assert front_desk.new_notice("nt_2", "est_1", {"title": "t", "body": "b", "building": "3"}, NOW, "z")[
         "building"] == "3"
-
-
-# -- settings -----------------------------------------------------------------------
-
-def test_settings_are_a_managers_and_checked_by_name():
-    estate_settings.require_manager(Caller(staff("w", ["manager"], ["est_1"])))
-    with pytest.raises(Forbidden):
-        estate_settings.require_manager(Caller(staff("z", ["agent"], ["est_1"])))
-    estate_settings.check({"complaint_reply_days": 5})
-    with pytest.raises(InvalidInput) as refused:
-        estate_settings.check({"complaint_reply_days": 0, "colour": 3, "return_visit_days": True})
-    assert {e["field"] for e in refused.value.errors} == {"complaint_reply_days", "colour", "return_visit_days"}
-    with pytest.raises(InvalidInput) as too_big:
-        estate_settings.check({"utc_offset_hours": 15})
-    assert too_big.value.errors[0]["field"] == "utc_offset_hours"
-    view = estate_settings.view("est_1", {"complaint_reply_days": 5})
-    assert view["values"]["complaint_reply_days"] == 5 and view["defaults"] == DEFAULTS
 
 
 # -- KPIs ---------------------------------------------------------------------------

@@ -51,3 +51,6 @@ BILLING_BATCH = 1000
 
 # Absurd amounts are refused by the contracts (400); these are the business limits (422).
 MAX_BILL_CENTS = 100_000_000  # 1,000,000 yuan on one bill
+
+# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
+MINIMA = {"utc_offset_hours": 0}

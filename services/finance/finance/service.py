@@ -4,15 +4,18 @@ decisions in rules.py), storage in store.py."""
 from nameko.timer import timer
 
 from estate_common import jobs
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, ServiceBase, consumes, rpc_method
+from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
 from . import operations, store
+from .rules import DEFAULTS, MINIMA
 
 
-class FinanceService(CopiesEstates, CopiesHouseholds, ServiceBase):
+class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "finance"
     indexes = store.INDEXES
+    settings_defaults = DEFAULTS
+    settings_minima = MINIMA
 
     # -- fee standards -------------------------------------------------------
     @rpc_method

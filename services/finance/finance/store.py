@@ -44,8 +44,7 @@ INDEXES = {
 
 
 def rules_for(db, estate_id):
-    overrides = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
-    return settings.effective(DEFAULTS, overrides.get("values"))
+    return settings.for_estate(db, DEFAULTS, estate_id)
 
 
 def next_number(db, estate_id, series):

@@ -3,9 +3,9 @@ plans), costing.py, renovation.py, indicators.py (KPIs) and rules.py (the number
 in store.py."""
 from nameko.timer import timer
 
-from estate_common import clock, config, settings
+from estate_common import clock, config
 from estate_common.kpis import month_bounds
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, ServiceBase, consumes, rpc_method
+from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
 from . import costing, domain, indicators, ledger, renovation, store
@@ -15,9 +15,10 @@ from .rules import DEFAULTS
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
 
 
-class MaintenanceService(CopiesEstates, CopiesHouseholds, ServiceBase):
+class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "maintenance"
     indexes = store.INDEXES
+    settings_defaults = DEFAULTS
 
     # -- work orders ---------------------------------------------------------------
     @rpc_method
@@ -259,15 +260,3 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, ServiceBase):
         written = store.decide_review(self.db, review, changes, entry, events)
         self.outbox.publish(self.db.renovation_reviews, written)
         return public(written)
-
-    # -- the estate's settings -----------------------------------------------------------
-    @rpc_method
-    def get_settings(self, payload):
-        return store.settings_of(self.db, payload["estate_id"])
-
-    @rpc_method
-    def update_settings(self, payload):
-        estate_id, overrides = payload["estate_id"], payload["data"]
-        settings.check_overrides(DEFAULTS, overrides)
-        store.replace_settings(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
-        return store.settings_of(self.db, estate_id)

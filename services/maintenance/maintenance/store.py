@@ -43,27 +43,8 @@ def next_number(db, estate_id, series):
 
 # -- settings -----------------------------------------------------------------------
 
-def _settings_doc(db, estate_id):
-    return db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
-
-
 def rules_for(db, estate_id):
-    return settings.effective(DEFAULTS, _settings_doc(db, estate_id).get("values"))
-
-
-def settings_of(db, estate_id):
-    stored = _settings_doc(db, estate_id)
-    overrides = {k: v for k, v in (stored.get("values") or {}).items() if k in DEFAULTS}
-    return {"estate_id": estate_id, "values": rules_for(db, estate_id), "overrides": overrides,
-            "defaults": dict(DEFAULTS), "updated_at": stored.get("updated_at"), "updated_by": stored.get("updated_by")}
-
-
-def replace_settings(db, estate_id, overrides, stamp, actor):
-    db.settings.update_one({"_id": estate_id},
-                           {"$set": {"estate_id": estate_id, "values": overrides, "updated_at": stamp,
-                                     "updated_by": actor},
-                            "$push": {"history": {"at": stamp, "by": actor, "values": overrides}}},
-                           upsert=True)
+    return settings.for_estate(db, DEFAULTS, estate_id)
 
 
 # -- work orders --------------------------------------------------------------------

@@ -24,3 +24,6 @@ DEFAULTS = {
     # 停车费: at most this much per started 24 hours.
     "parking_daily_cap_cents": 3000,
 }
+
+# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
+MINIMA = {"utc_offset_minutes": 0}

@@ -3,18 +3,21 @@ incidents.py (with emergency_plans.py), gate.py and kpis.py, their numbers in
 rules.py; storage in store.py."""
 from estate_common import clock
 from estate_common.errors import Conflict
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, ServiceBase, rpc_method
+from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, rpc_method
 from estate_common.store import public
 
 from . import fire, gate, incidents, kpis, localtime, patrols, store
+from .rules import DEFAULTS, MINIMA
 
 # A guarded write that lost to a concurrent one re-reads and tries again this often.
 GUARDED_ATTEMPTS = 5
 
 
-class SecurityPatrolService(CopiesEstates, CopiesHouseholds, ServiceBase):
+class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "security_patrol"
     indexes = store.INDEXES
+    settings_defaults = DEFAULTS
+    settings_minima = MINIMA
 
     # -- patrol routes and plans ------------------------------------------------
     @rpc_method

@@ -38,8 +38,7 @@ WHAT = {
 
 
 def rules_for(db, estate_id):
-    overrides = db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
-    return settings.effective(DEFAULTS, overrides.get("values"))
+    return settings.for_estate(db, DEFAULTS, estate_id)
 
 
 def known_household(db, estate_id, household_id, field):

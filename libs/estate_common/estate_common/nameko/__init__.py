@@ -4,5 +4,6 @@ Import only in service processes (they run on eventlet)."""
 from .base import ServiceBase
 from .copies import CopiesEstates, CopiesHouseholds
 from .entrypoints import consumes, rpc_method
+from .estate_settings import EstateSettings
 
-__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "consumes", "rpc_method"]
+__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "consumes", "rpc_method"]

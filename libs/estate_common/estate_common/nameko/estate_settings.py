@@ -1,0 +1,34 @@
+"""``get_settings`` / ``update_settings``: an estate's numbers of the service's rules.
+
+A service mixes this in and names its ``rules.py`` tables; the gateway routes
+``GET/PUT …/settings/<service>`` to it. Only a manager of the estate or the
+operator admin reads or changes them (checked here as well as at the gateway).
+"""
+from .. import clock, settings
+from ..errors import Forbidden
+from .entrypoints import rpc_method
+
+MANAGER_ROLES = frozenset({"manager", "operator_admin"})
+
+
+class EstateSettings:
+    settings_defaults = {}
+    settings_maxima = {}
+    settings_minima = {}
+
+    def _require_manager(self):
+        if not set(self.caller.roles) & MANAGER_ROLES:
+            raise Forbidden("only a manager or the operator admin sees and changes an estate's settings")
+
+    @rpc_method
+    def get_settings(self, payload):
+        self._require_manager()
+        return settings.view(self.db, self.settings_defaults, payload["estate_id"])
+
+    @rpc_method
+    def update_settings(self, payload):
+        self._require_manager()
+        estate_id, overrides = payload["estate_id"], payload["data"]
+        settings.check_overrides(self.settings_defaults, overrides, self.settings_maxima, self.settings_minima)
+        settings.replace(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
+        return settings.view(self.db, self.settings_defaults, estate_id)
