@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 
 import pymongo
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError  # noqa: F401  (re-exported)
+from pymongo.errors import DuplicateKeyError
 
 from . import config
-from .errors import InvalidInput, field_error
+from .errors import BusinessRuleViolation, InvalidInput, NotFound, field_error
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -53,6 +53,40 @@ def public(doc):
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     out["id"] = doc["_id"]
     return out
+
+
+# -- one document, in one estate ----------------------------------------------
+# Every read names the estate as well as the id: a document of another estate is not there.
+
+def insert_new(collection, doc):
+    """False when a document with this ``_id`` is there already (a retry, a redelivery, or a
+    concurrent twin that won): with natural ids, the write itself is the duplicate check."""
+    try:
+        collection.insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def find_in_estate(collection, estate_id, doc_id):
+    return collection.find_one({"_id": doc_id, "estate_id": estate_id})
+
+
+def get_in_estate(collection, estate_id, doc_id, what):
+    """The document, or 404 ``no such <what> in this estate``."""
+    doc = find_in_estate(collection, estate_id, doc_id)
+    if doc is None:
+        raise NotFound(f"no such {what} in this estate")
+    return doc
+
+
+def referenced(collection, estate_id, doc_id, what, field):
+    """A document that a body refers to: an unknown id is a 422 naming the field."""
+    doc = find_in_estate(collection, estate_id, doc_id)
+    if doc is None:
+        raise BusinessRuleViolation(f"no such {what} in this estate",
+                                    [field_error(field, f"no such {what} in this estate")])
+    return doc
 
 
 def scan(collection, query, fields=None):

@@ -8,7 +8,7 @@ import mongomock
 import pytest
 
 from estate_common import store
-from estate_common.errors import InvalidInput
+from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound
 
 
 @pytest.fixture
@@ -212,3 +212,22 @@ def test_a_page_of_a_large_collection_copies_only_its_own_documents(db):
                                                                    "d000180", "d000240", "d000300"]
     first["items"][0]["n"] = -1
     assert db.many.find_one({"_id": "d000000"})["n"] == 0  # a copy, not the stored document
+
+
+def test_a_natural_id_makes_the_second_write_of_the_same_thing_a_no_op(db):
+    bill = {"_id": "bill_e1_h1_fee_2026-11", "estate_id": "e1", "amount_cents": 21002}
+    assert store.insert_new(db.bills, dict(bill)) is True
+    assert store.insert_new(db.bills, {**bill, "amount_cents": 1}) is False
+    assert db.bills.find_one({"_id": bill["_id"]})["amount_cents"] == 21002
+
+
+def test_a_document_of_another_estate_is_not_there(db):
+    db.bills.insert_one({"_id": "b1", "estate_id": "e1"})
+    assert store.find_in_estate(db.bills, "e1", "b1")["_id"] == "b1"
+    assert store.find_in_estate(db.bills, "e2", "b1") is None
+    with pytest.raises(NotFound) as missing:
+        store.get_in_estate(db.bills, "e2", "b1", "bill")
+    assert missing.value.detail == "no such bill in this estate"
+    with pytest.raises(BusinessRuleViolation) as unknown:
+        store.referenced(db.bills, "e2", "b1", "bill", "data.bill_id")
+    assert unknown.value.errors == [{"field": "data.bill_id", "message": "no such bill in this estate"}]

@@ -56,10 +56,7 @@ def insert_household(db, household):
 
 
 def get_household(db, estate_id, household_id):
-    household = db.households.find_one({"_id": household_id, "estate_id": estate_id})
-    if household is None:
-        raise NotFound("no such household in this estate")
-    return household
+    return store.get_in_estate(db.households, estate_id, household_id, "household")
 
 
 def list_households(db, estate_id, filters, limit, cursor):
@@ -85,32 +82,16 @@ def list_change_log(db, estate_id, filters, limit, cursor):
 # -- borrowing, check plans, checks ----------------------------------------------
 
 def find(db, collection, estate_id, doc_id):
-    return db[collection].find_one({"_id": doc_id, "estate_id": estate_id})
-
+    return store.find_in_estate(db[collection], estate_id, doc_id)
 
 def get(db, collection, estate_id, doc_id):
-    doc = find(db, collection, estate_id, doc_id)
-    if doc is None:
-        raise NotFound(f"no such {WHAT[collection]} in this estate")
-    return doc
-
+    return store.get_in_estate(db[collection], estate_id, doc_id, WHAT[collection])
 
 def referenced(db, collection, estate_id, doc_id, field):
-    doc = find(db, collection, estate_id, doc_id)
-    if doc is None:
-        raise BusinessRuleViolation(f"no such {WHAT[collection]} in this estate",
-                                    [field_error(field, f"no such {WHAT[collection]} in this estate")])
-    return doc
-
+    return store.referenced(db[collection], estate_id, doc_id, WHAT[collection], field)
 
 def insert(db, collection, doc):
-    """False when a document with this _id exists (a retry, or a twin that won)."""
-    try:
-        db[collection].insert_one(doc)
-        return True
-    except DuplicateKeyError:
-        return False
-
+    return store.insert_new(db[collection], doc)
 
 def subject(db, estate_id, subject_id):
     """``{"type", "id"}`` of what an archive file is about, or a 422 naming subject_id."""

@@ -8,8 +8,7 @@ desks acting at once cannot both win.
 from datetime import timedelta
 
 from estate_common import clock, replica, settings, store
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
-from estate_common.store import DuplicateKeyError
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .rules import DEFAULTS
 
@@ -68,24 +67,13 @@ def count_households(db, estate_id):
 # -- any document -----------------------------------------------------------------
 
 def insert(db, collection, doc):
-    """False when a document with this id exists (a retry, or a concurrent twin, won)."""
-    try:
-        db[collection].insert_one(doc)
-        return True
-    except DuplicateKeyError:
-        return False
-
+    return store.insert_new(db[collection], doc)
 
 def find(db, collection, estate_id, doc_id):
-    return db[collection].find_one({"_id": doc_id, "estate_id": estate_id})
-
+    return store.find_in_estate(db[collection], estate_id, doc_id)
 
 def get(db, collection, estate_id, doc_id):
-    doc = find(db, collection, estate_id, doc_id)
-    if doc is None:
-        raise NotFound(f"no such {NAMES[collection]} in this estate")
-    return doc
-
+    return store.get_in_estate(db[collection], estate_id, doc_id, NAMES[collection])
 
 def apply(db, collection, doc, change, outbox=(), event_id=None):
     """Write one step (``domain.Change``) if the document is as it was read and, for a step

@@ -4,7 +4,7 @@ Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
 from estate_common import ids, jobs, replica, settings, store
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import DuplicateKeyError
 from pymongo.errors import BulkWriteError
 
@@ -101,22 +101,15 @@ def unlock_household(db, lock):
 
 def insert_standard(db, standard):
     """False when a standard with this id exists (a retried create)."""
-    try:
-        db.fee_standards.insert_one(standard)
-        return True
-    except DuplicateKeyError:
-        return False
+    return store.insert_new(db.fee_standards, standard)
 
 
 def find_standard(db, estate_id, standard_id):
-    return db.fee_standards.find_one({"_id": standard_id, "estate_id": estate_id})
+    return store.find_in_estate(db.fee_standards, estate_id, standard_id)
 
 
 def get_standard(db, estate_id, standard_id):
-    standard = find_standard(db, estate_id, standard_id)
-    if standard is None:
-        raise NotFound("no such fee standard in this estate")
-    return standard
+    return store.get_in_estate(db.fee_standards, estate_id, standard_id, "fee standard")
 
 
 def list_standards(db, estate_id, filters, limit, cursor):
@@ -160,22 +153,15 @@ def insert_bills(db, bills):
 
 def insert_bill(db, bill):
     """False when the bill exists (the same charge delivered again)."""
-    try:
-        db.bills.insert_one(bill)
-        return True
-    except DuplicateKeyError:
-        return False
+    return store.insert_new(db.bills, bill)
 
 
 def find_bill(db, estate_id, bill_id):
-    return db.bills.find_one({"_id": bill_id, "estate_id": estate_id})
+    return store.find_in_estate(db.bills, estate_id, bill_id)
 
 
 def get_bill(db, estate_id, bill_id):
-    bill = find_bill(db, estate_id, bill_id)
-    if bill is None:
-        raise NotFound("no such bill in this estate")
-    return bill
+    return store.get_in_estate(db.bills, estate_id, bill_id, "bill")
 
 
 def list_bills(db, estate_id, filters, limit, cursor):
@@ -229,22 +215,15 @@ def remove_allocation(db, estate_id, bill_id, allocation):
 # -- payments ------------------------------------------------------------------
 
 def insert_payment(db, payment):
-    try:
-        db.payments.insert_one(payment)
-        return True
-    except DuplicateKeyError:
-        return False
+    return store.insert_new(db.payments, payment)
 
 
 def find_payment(db, estate_id, payment_id):
-    return db.payments.find_one({"_id": payment_id, "estate_id": estate_id})
+    return store.find_in_estate(db.payments, estate_id, payment_id)
 
 
 def get_payment(db, estate_id, payment_id):
-    payment = find_payment(db, estate_id, payment_id)
-    if payment is None:
-        raise NotFound("no such payment in this estate")
-    return payment
+    return store.get_in_estate(db.payments, estate_id, payment_id, "payment")
 
 
 def list_payments(db, estate_id, filters, limit, cursor):
@@ -316,11 +295,7 @@ def payments_of_period(db, estate_id, period):
 
 def insert_entry(db, entry):
     """False when the entry is there already (the same payment or charge written again)."""
-    try:
-        db.journal.insert_one(entry)
-        return True
-    except DuplicateKeyError:
-        return False
+    return store.insert_new(db.journal, entry)
 
 
 def entries_of_day(db, estate_id, cashier, day):
@@ -362,15 +337,11 @@ def list_settlements(db, estate_id, filters, limit, cursor):
 # -- reminders and expenses --------------------------------------------------------
 
 def insert_reminder(db, reminder):
-    try:
-        db.reminders.insert_one(reminder)
-        return True
-    except DuplicateKeyError:
-        return False
+    return store.insert_new(db.reminders, reminder)
 
 
 def find_reminder(db, estate_id, reminder_id):
-    return db.reminders.find_one({"_id": reminder_id, "estate_id": estate_id})
+    return store.find_in_estate(db.reminders, estate_id, reminder_id)
 
 
 def last_reminders(db, estate_id):

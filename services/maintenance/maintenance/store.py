@@ -1,7 +1,6 @@
 """maintenance's repository: the only module of the service that touches its database."""
 from estate_common import replica, settings, store
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.store import DuplicateKeyError
 
 from .rules import DEFAULTS
 
@@ -28,13 +27,6 @@ WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority"
                       "equipment_id": "equipment_id", "source_type": "source.type"}
 
 
-def _insert(collection, doc):
-    """False when a document with this ``_id`` is there already (the same thing, written twice)."""
-    try:
-        collection.insert_one(doc)
-        return True
-    except DuplicateKeyError:
-        return False
 
 
 def next_number(db, estate_id, series):
@@ -55,14 +47,11 @@ def work_order_exists(db, order_id):
 
 def insert_work_order(db, order):
     """False when the order was there already (the same source, delivered twice)."""
-    return _insert(db.work_orders, order)
+    return store.insert_new(db.work_orders, order)
 
 
 def get_work_order(db, estate_id, order_id):
-    order = db.work_orders.find_one({"_id": order_id, "estate_id": estate_id})
-    if order is None:
-        raise NotFound("no such work order in this estate")
-    return order
+    return store.get_in_estate(db.work_orders, estate_id, order_id, "work order")
 
 
 def list_work_orders(db, estate_id, filters, limit, cursor):
@@ -101,7 +90,7 @@ def find_work_order(db, estate_id, order_id):
 # -- equipment ledger -----------------------------------------------------------------
 
 def insert_equipment(db, equipment):
-    return _insert(db.equipment, equipment)
+    return store.insert_new(db.equipment, equipment)
 
 
 def find_equipment(db, estate_id, equipment_id):
@@ -138,7 +127,7 @@ def add_equipment_record(db, estate_id, equipment_id, record, stamp):
 # -- preventive plans -----------------------------------------------------------------
 
 def insert_plan(db, plan):
-    return _insert(db.maintenance_plans, plan)
+    return store.insert_new(db.maintenance_plans, plan)
 
 
 def find_plan(db, estate_id, plan_id):
@@ -177,14 +166,11 @@ def save_budget(db, budget):
 # -- renovation reviews ---------------------------------------------------------------
 
 def insert_review(db, review):
-    return _insert(db.renovation_reviews, review)
+    return store.insert_new(db.renovation_reviews, review)
 
 
 def get_review(db, estate_id, review_id):
-    review = db.renovation_reviews.find_one({"_id": review_id, "estate_id": estate_id})
-    if review is None:
-        raise NotFound("no such renovation review in this estate")
-    return review
+    return store.get_in_estate(db.renovation_reviews, estate_id, review_id, "renovation review")
 
 
 def list_reviews(db, estate_id, filters, limit, cursor):

@@ -6,8 +6,7 @@ two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
 from estate_common import replica, settings, store
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.store import DuplicateKeyError
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from .rules import DEFAULTS
 
@@ -54,33 +53,16 @@ def next_number(db, estate_id, series):
 # -- any collection -------------------------------------------------------------
 
 def find(db, collection, estate_id, doc_id):
-    return db[collection].find_one({"_id": doc_id, "estate_id": estate_id})
-
+    return store.find_in_estate(db[collection], estate_id, doc_id)
 
 def get(db, collection, estate_id, doc_id):
-    doc = find(db, collection, estate_id, doc_id)
-    if doc is None:
-        raise NotFound(f"no such {WHAT[collection]} in this estate")
-    return doc
-
+    return store.get_in_estate(db[collection], estate_id, doc_id, WHAT[collection])
 
 def referenced(db, collection, estate_id, doc_id, field):
-    """A document another one refers to: an unknown id in a body is a 422 naming the field."""
-    doc = find(db, collection, estate_id, doc_id)
-    if doc is None:
-        raise BusinessRuleViolation(f"no such {WHAT[collection]} in this estate",
-                                    [field_error(field, f"no such {WHAT[collection]} in this estate")])
-    return doc
-
+    return store.referenced(db[collection], estate_id, doc_id, WHAT[collection], field)
 
 def insert(db, collection, doc):
-    """False when a document with this _id exists (a retry, or a twin that won)."""
-    try:
-        db[collection].insert_one(doc)
-        return True
-    except DuplicateKeyError:
-        return False
-
+    return store.insert_new(db[collection], doc)
 
 def insert_unique(db, collection, doc, message, field):
     if not insert(db, collection, doc):
