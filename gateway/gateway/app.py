@@ -15,7 +15,7 @@ from estate_common import config, logs, store, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import docs, fanout, idempotency, login_guard, own_routes, requests_in, users
+from . import docs, fanout, idempotency, login_guard, own_routes, requests_in, uploads, users
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -60,6 +60,7 @@ def create_app(settings=None):
     app.register_error_handler(Exception, _unexpected)
     own_routes.register(app, SERVICES)
     fanout.register(app)
+    uploads.register(app)
     for route in ROUTES:
         app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",
                          view_func=_forwarding_view(route), methods=[route.method])

@@ -54,8 +54,8 @@ class UnsupportedMediaType(InvalidInput):
     code = "unsupported_media_type"
     title = "Unsupported media type"
 
-    def __init__(self):
-        super().__init__("send the body as application/json")
+    def __init__(self, detail="send the body as application/json"):
+        super().__init__(detail)
 
 
 def query_payload(route):

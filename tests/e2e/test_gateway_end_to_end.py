@@ -201,3 +201,22 @@ def test_a_service_that_is_down_answers_503_within_the_rpc_timeout(api, system, 
     assert time.monotonic() - started < system.rpc_timeout + 2
     ready = api.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["maintenance"] != "ok"
+
+
+def test_households_are_imported_from_a_spreadsheet_in_a_job(api, admin):
+    estate_id = new_estate(api, admin)["id"]
+    _, agent = new_user(api, admin, ["agent"], [estate_id])
+    content = ("楼栋,单元,房号,面积,业主,电话\n"
+               "8,1,101,89.37,周一,13811112222\n"
+               "8,1,102,abc,周二,13811113333\n").encode("utf-8")
+    started = api.call("POST", f"/api/v1/estates/{estate_id}/households/import", agent, data=content,
+                       headers={"Content-Type": "text/csv"})
+    assert started.status_code == 202, started.text
+    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/v1/jobs/{started.json()['id']}", agent).json()))
+    assert job["status"] == "succeeded" and job["result"]["created"] == 1 and job["result"]["rejected"] == 1
+    assert job["result"]["errors"][0]["row"] == 3 and job["result"]["errors"][0]["field"] == "area_m2"
+    [household] = api.get(f"/api/v1/estates/{estate_id}/households", agent).json()["items"]
+    assert (household["building"], household["room"], household["area_m2"]) == ("8", "101", 89.37)
+    # the other services got their copy: customer service takes a request for the household
+    assert register(api, agent, estate_id, household["id"]).status_code == 201

@@ -102,12 +102,15 @@ class Contracts:
 
     # -- HTTP traffic against openapi.yaml ---------------------------------
     def path_template(self, actual_path):
-        """The ``paths`` key of openapi.yaml that ``actual_path`` matches, or None."""
+        """The ``paths`` key of openapi.yaml that ``actual_path`` matches, or None. A literal
+        segment wins over a parameter (``…/households/import`` over ``…/households/{id}``),
+        as in the router."""
+        matches = []
         for template in self.openapi["paths"]:
             pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"
             if re.match(pattern, actual_path):
-                return template
-        return None
+                matches.append(template)
+        return min(matches, key=lambda t: t.count("{"), default=None)
 
     def response_schema_ref(self, template, method, status, media_type):
         """The ``openapi.yaml#<pointer>`` of the schema of that response, following ``$ref``s."""

@@ -26,9 +26,9 @@ class RecordingOutbox:
         self.actor = actor
         self.published = []
 
-    def event(self, event_type, estate_id, data):
+    def event(self, event_type, estate_id, data, actor=None):
         event = make_event(self.service_name, event_type, estate_id, data,
-                           request_id=self.request_id, actor=self.actor)
+                           request_id=self.request_id, actor=actor or self.actor)
         contracts.load().check_event(self.service_name, event_type, event)
         return event
 

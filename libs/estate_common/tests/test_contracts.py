@@ -283,3 +283,11 @@ def test_check_event_not_strict_only_logs(monkeypatch, caplog):
 def test_contracts_dir_can_be_configured(monkeypatch, tmp_path):
     monkeypatch.setenv("ESTATE_CONTRACTS_DIR", str(tmp_path))
     assert contracts.contracts_dir() == Path(tmp_path)
+
+
+def test_a_literal_path_segment_wins_over_a_parameter_as_in_the_router():
+    book = contracts.load()
+    assert book.path_template("/api/v1/estates/e1/households/import") == "/api/v1/estates/{estate_id}/households/import"
+    assert book.path_template("/api/v1/estates/e1/households/hh_1") == \
+        "/api/v1/estates/{estate_id}/households/{household_id}"
+    assert book.path_template("/api/v1/nowhere") is None

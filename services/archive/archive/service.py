@@ -1,22 +1,24 @@
 """archive service entrypoints: thin; rules in domain.py (master data, records,
-change log), borrowing.py and checks.py, their numbers in rules.py; storage in store.py."""
-from estate_common import clock
+change log), imports.py (households from a spreadsheet), borrowing.py and checks.py, their
+numbers in rules.py; storage in store.py."""
+from estate_common import clock, jobs
 from estate_common.errors import Conflict, field_error
 from estate_common.kpis import month_bounds
-from estate_common.nameko import EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko import EstateSettings, RunsJobs, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
-from . import borrowing, checks, domain, store
+from . import borrowing, checks, domain, imports, store
 from .rules import DEFAULTS
 
 # A guarded write that lost to a concurrent one re-reads and tries again this often.
 GUARDED_ATTEMPTS = 5
 
 
-class ArchiveService(EstateSettings, ServiceBase):
+class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
+    job_runners = {imports.JOB_KIND: "_import_households"}
 
     # -- estates ---------------------------------------------------------
     @rpc_method
@@ -46,6 +48,32 @@ class ArchiveService(EstateSettings, ServiceBase):
         store.insert_household(self.db, household)
         self.outbox.publish(self.db.households, household)
         return domain.household_view(public(household), self.caller.roles)
+
+    @rpc_method
+    def start_household_import(self, payload):
+        """A spreadsheet of households, imported in the background (a job); see imports.py."""
+        estate_id, data = payload["estate_id"], payload["data"]
+        store.get_estate(self.db, estate_id)
+        rows = imports.read_rows(data["format"], imports.decode(data["content_base64"]))  # a bad file: 400 now
+        job_id = self.caller.created_id("job_archive", estate_id)
+        store.keep_import_file(self.db, job_id, estate_id, data["format"], data["content_base64"])
+        job = jobs.create(self.db, job_id, estate_id, imports.JOB_KIND,
+                          {"format": data["format"], "rows": len(rows)}, self.caller.user)
+        return jobs.public(job)
+
+    def _import_households(self, job, progress):
+        estate_id, file = job["estate_id"], store.import_file(self.db, job["_id"])
+
+        def save(household):
+            household["_outbox"] = [self.outbox.event("household_created", estate_id,
+                                                      domain.household_event_data(household), actor=job["created_by"])]
+            if not store.insert_household_once(self.db, household):
+                return False
+            self.outbox.publish(self.db.households, household)
+            return True
+
+        rows = imports.read_rows(file["format"], imports.decode(file["content_base64"]))
+        return imports.run(estate_id, rows, clock.now(), save, progress)
 
     @rpc_method
     def list_households(self, payload):

@@ -1,5 +1,5 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import settings, store
+from estate_common import jobs, settings, store
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.store import DuplicateKeyError
 
@@ -18,6 +18,8 @@ INDEXES = {
     "check_plans": [(PAGED, {})],
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
     "settings": [([("estate_id", 1)], {})],
+    "import_files": [([("estate_id", 1)], {})],
+    **jobs.INDEXES,
 }
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
@@ -128,3 +130,20 @@ def kpi_facts(db, estate_id, start, end, year_start, closing_events):
         "closed_records": db.records.count_documents({"estate_id": estate_id, "event_type": {"$in": closing_events},
                                                       "occurred_at": {"$gte": start, "$lt": end}}),
     }
+
+
+# -- household imports ------------------------------------------------------------
+
+def keep_import_file(db, job_id, estate_id, file_format, content_base64):
+    """The uploaded file, kept beside its job (a retried upload keeps the first)."""
+    store.insert_new(db.import_files, {"_id": job_id, "estate_id": estate_id, "format": file_format,
+                                       "content_base64": content_base64})
+
+
+def import_file(db, job_id):
+    return db.import_files.find_one({"_id": job_id})
+
+
+def insert_household_once(db, household):
+    """False when the household is registered already (an import run again)."""
+    return store.insert_new(db.households, household)

@@ -104,13 +104,6 @@ def _write_batch(db, batch, created, already, cents):
     return created + inserted, already + duplicates, cents
 
 
-def get_job(db, caller, job_id):
-    job = jobs.get(db, job_id)
-    if job is None or not caller.can_see(job["estate_id"]):
-        raise NotFound("no such job")
-    return jobs.public(job)
-
-
 def get_billing_run(db, estate_id, job_id):
     job = jobs.get(db, job_id)
     if job is None or job["estate_id"] != estate_id or job["kind"] != BILLING_RUN:

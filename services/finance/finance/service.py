@@ -1,21 +1,19 @@
 """finance entrypoints: thin. The steps of each call are in operations.py, the rules in
 standards.py, billing.py, payments.py, journals.py, arrears.py and reports.py (numbers and
 decisions in rules.py), storage in store.py."""
-from nameko.timer import timer
-
-from estate_common import jobs
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase, consumes,
+                                  rpc_method)
 from estate_common.store import public
 
 from . import operations, store
 from .rules import DEFAULTS, MINIMA
 
 
-class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
+class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase):
     name = "finance"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
-    settings_minima = MINIMA
+    settings_defaults, settings_minima = DEFAULTS, MINIMA
+    job_runners = {operations.BILLING_RUN: "_run_billing"}
 
     # -- fee standards -------------------------------------------------------
     @rpc_method
@@ -39,14 +37,6 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBas
     @rpc_method
     def get_billing_run(self, payload):
         return operations.get_billing_run(self.db, payload["estate_id"], payload["id"])
-
-    @rpc_method
-    def get_job(self, payload):
-        return operations.get_job(self.db, self.caller, payload["id"])
-
-    @timer(interval=jobs.POLL_SECONDS)
-    def run_jobs(self):
-        jobs.run_pending(self.db, {operations.BILLING_RUN: self._run_billing})
 
     def _run_billing(self, job, progress):
         return operations.run_billing(self.db, self.outbox, job, progress)

@@ -5,5 +5,6 @@ from .base import ServiceBase
 from .copies import CopiesEstates, CopiesHouseholds
 from .entrypoints import consumes, rpc_method
 from .estate_settings import EstateSettings
+from .jobs import RunsJobs
 
-__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "consumes", "rpc_method"]
+__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "RunsJobs", "consumes", "rpc_method"]

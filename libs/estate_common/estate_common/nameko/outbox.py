@@ -45,12 +45,15 @@ class OutboxHandle:
         self._provider = provider
         self._ctx = worker_ctx
 
-    def event(self, event_type, estate_id, data):
-        """A new event for ``_outbox``, checked against its contract now, not at publish time."""
+    def event(self, event_type, estate_id, data, actor=None):
+        """A new event for ``_outbox``, checked against its contract now, not at publish time.
+
+        ``actor``: who did it, where the worker has no caller (a background job acting for
+        the user who started it)."""
         caller = self._ctx.context_data.get("caller") or {}
         event = make_event(self._provider.service_name, event_type, estate_id, data,
                            request_id=self._ctx.context_data.get("request_id"),
-                           actor=caller.get("user"))
+                           actor=actor or caller.get("user"))
         contracts.load().check_event(self._provider.service_name, event_type, event)
         return event
 

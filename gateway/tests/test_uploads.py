@@ -1,0 +1,52 @@
+"""The household import takes a file, not JSON: what the gateway checks and forwards."""
+import base64
+
+import pytest
+
+from .conftest import bearer
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = b"building,unit,room,area_m2,owner_name,owner_phone\n1,2,301,89.37,Zhang San,13800138000\n"
+JOB = {"id": "job_archive_1", "estate_id": "A", "kind": "household_import", "status": "queued",
+       "progress": {"done": 0, "total": None}, "result": None, "created_at": "2026-11-23T08:00:00.000Z"}
+
+
+def upload(client, token, content=CSV, content_type="text/csv", estate="A", headers=None):
+    return client.post(f"/api/v1/estates/{estate}/households/import", data=content,
+                       headers={**bearer(token), "Content-Type": content_type, **(headers or {})})
+
+
+@pytest.mark.parametrize("content_type, file_format", [("text/csv", "csv"), ("text/csv; charset=utf-8", "csv"),
+                                                       (XLSX, "xlsx")])
+def test_the_file_goes_to_archive_and_the_job_comes_back(client, rpc, contract, agent_a_token, content_type,
+                                                         file_format):
+    rpc.answer("archive", "start_household_import", JOB)
+    response = upload(client, agent_a_token, content_type=content_type)
+    assert contract.check(client.application, response, 202) == JOB
+    sent = rpc.only_call("archive", "start_household_import")
+    assert sent.payload == {"estate_id": "A", "data": {"format": file_format,
+                                                       "content_base64": base64.b64encode(CSV).decode()}}
+    assert sent.caller["user"] == "agent-a"
+
+
+def test_other_kinds_of_body_and_empty_files_are_refused(client, rpc, contract, agent_a_token):
+    contract.problem(upload(client, agent_a_token, content_type="application/json"), 415, app=client.application)
+    contract.problem(upload(client, agent_a_token, content_type="application/pdf"), 415, app=client.application)
+    contract.problem(upload(client, agent_a_token, content=b""), 400, fields=["(file)"], app=client.application)
+    assert rpc.calls_to("archive", "start_household_import") == []
+
+
+def test_an_import_needs_the_role_and_the_estate(client, rpc, contract, accounts, agent_a_token):
+    guard = accounts.user("guard-a", ["security"], ["A"])
+    contract.problem(upload(client, guard), 403, app=client.application)
+    contract.problem(upload(client, agent_a_token, estate="B"), 403, app=client.application)
+    assert rpc.calls_to("archive", "start_household_import") == []
+
+
+def test_a_retried_upload_with_its_key_is_answered_once(client, rpc, agent_a_token):
+    rpc.answer("archive", "start_household_import", JOB)
+    key = {"Idempotency-Key": "import-2026-11-23"}
+    first = upload(client, agent_a_token, headers=key)
+    again = upload(client, agent_a_token, headers=key)
+    assert first.status_code == again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
+    assert len(rpc.calls_to("archive", "start_household_import")) == 1

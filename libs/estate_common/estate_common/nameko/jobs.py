@@ -1,0 +1,26 @@
+"""Background jobs in a service: ``get_job`` and the timer that runs what is queued.
+
+A service mixes this in and names, per job kind, the method that does the work
+(``job_runners = {"billing_run": "_run_billing"}``); the method takes the job and
+a progress handle and returns the job's result. See ``estate_common.jobs``.
+"""
+from nameko.timer import timer
+
+from .. import jobs
+from ..errors import NotFound
+from .entrypoints import rpc_method
+
+
+class RunsJobs:
+    job_runners = {}
+
+    @rpc_method
+    def get_job(self, payload):
+        job = jobs.get(self.db, payload["id"])
+        if job is None or not self.caller.can_see(job["estate_id"]):
+            raise NotFound("no such job")  # another estate's job is not there for this caller
+        return jobs.public(job)
+
+    @timer(interval=jobs.POLL_SECONDS)
+    def run_jobs(self):
+        jobs.run_pending(self.db, {kind: getattr(self, name) for kind, name in self.job_runners.items()})

@@ -1,0 +1,168 @@
+"""Importing households from a spreadsheet (CSV or XLSX), as an estate's owner list comes.
+
+The first row names the columns, in English or Chinese (楼栋, 单元, 房号, 面积, 业主, 电话);
+every further row is one household, checked like ``POST …/households`` (the
+``HouseholdCreate`` contract and ``domain.new_household``). A row that is wrong is
+reported with its row number and field and skipped; a household already registered
+(same building, unit and room) is counted, not changed. Re-running an import is
+therefore harmless.
+
+Plain functions: no broker, no store.
+"""
+import base64
+import binascii
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+from estate_common import contracts
+from estate_common.errors import DomainError, InvalidInput, field_error
+
+from . import domain
+
+JOB_KIND = "household_import"
+MAX_ROWS = 20_000
+MAX_REPORTED_ERRORS = 100
+PROGRESS_EVERY = 200
+
+COLUMNS = {
+    "building": ("building", "楼栋", "楼号", "栋"),
+    "unit": ("unit", "单元"),
+    "room": ("room", "房号", "室号", "房间"),
+    "area_m2": ("area_m2", "area", "面积", "建筑面积"),
+    "status": ("status", "状态"),
+    "owner_name": ("owner_name", "owner", "业主", "业主姓名", "姓名"),
+    "owner_phone": ("owner_phone", "phone", "电话", "联系电话", "手机"),
+}
+REQUIRED = ("building", "unit", "room", "area_m2", "owner_name", "owner_phone")
+FORMATS = ("csv", "xlsx")
+
+
+def _bad_file(message):
+    return InvalidInput(f"the file cannot be imported: {message}", [field_error("(file)", message)])
+
+
+def _header_map(header):
+    """Column index of each known field; unknown columns are ignored."""
+    wanted = {alias.strip().lower(): field for field, aliases in COLUMNS.items() for alias in aliases}
+    found = {}
+    for index, name in enumerate(header):
+        field = wanted.get(str(name or "").strip().lower())
+        if field and field not in found:
+            found[field] = index
+    missing = [field for field in REQUIRED if field not in found]
+    if missing:
+        raise _bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
+    return found
+
+
+def _csv_rows(content):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")  # spreadsheets saved as CSV on Chinese Windows
+        except UnicodeDecodeError:
+            raise _bad_file("CSV must be UTF-8 or GB18030 text") from None
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _xlsx_rows(content):
+    import openpyxl  # only imports need it
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise _bad_file("not an .xlsx workbook") from None
+    try:
+        sheet = book.worksheets[0]
+        return [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def read_rows(file_format, content):
+    """``[(row_number, {field: value})]`` of a file's data rows (row numbers as the file shows them)."""
+    if file_format not in FORMATS:
+        raise _bad_file(f"format must be one of {', '.join(FORMATS)}")
+    rows = _csv_rows(content) if file_format == "csv" else _xlsx_rows(content)
+    if not rows:
+        raise _bad_file("the file is empty")
+    columns = _header_map(rows[0])
+    data = [(number, row) for number, row in enumerate(rows[1:], start=2)
+            if any(str(cell).strip() for cell in row)]
+    if len(data) > MAX_ROWS:
+        raise _bad_file(f"at most {MAX_ROWS} households in one import")
+    return [(number, {field: (row[index] if index < len(row) else "") for field, index in columns.items()})
+            for number, row in data]
+
+
+def _area(value):
+    try:
+        area = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        return value  # the contract check names it
+    return float(area) if area.is_finite() else value
+
+
+def household_body(fields):
+    """The ``HouseholdCreate`` body a row stands for."""
+    body = {
+        "building": str(fields["building"]).strip(),
+        "unit": str(fields["unit"]).strip(),
+        "room": str(fields["room"]).strip(),
+        "area_m2": _area(fields["area_m2"]),
+        "owner": {"name": str(fields["owner_name"]).strip(), "phone": str(fields["owner_phone"]).strip()},
+    }
+    status = str(fields.get("status") or "").strip()
+    if status:
+        body["status"] = status
+    return body
+
+
+def row_errors(number, body):
+    """What is wrong with a row, as ``[{row, field, message}]`` (empty when it is fine)."""
+    found = contracts.load().errors("openapi.yaml#/components/schemas/HouseholdCreate", body)
+    return [{"row": number, "field": e["field"], "message": e["message"]} for e in found]
+
+
+def _domain_errors(number, error):
+    if error.errors:
+        return [{"row": number, "field": e.get("field", "").removeprefix("data."), "message": e.get("message", "")}
+                for e in error.errors]
+    return [{"row": number, "field": "", "message": str(error.detail)}]
+
+
+def decode(content_base64):
+    try:
+        return base64.b64decode(content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("the file is not valid base64",
+                           [field_error("data.content_base64", "is not base64")]) from None
+
+
+def run(estate_id, rows, now, save, progress):
+    """Register each row's household with ``save(household) -> bool`` (False: it was there);
+    the import's result: counts, and the first rows that were refused with why."""
+    created = existing = rejected = 0
+    errors = []
+    progress(0, len(rows))
+    for done, (number, fields) in enumerate(rows, start=1):
+        body = household_body(fields)
+        problems = row_errors(number, body)
+        if not problems:
+            try:
+                household = domain.new_household(estate_id, body, now)
+            except DomainError as error:
+                problems = _domain_errors(number, error)
+        if problems:
+            rejected += 1
+            errors.extend(problems)
+        elif save(household):
+            created += 1
+        else:
+            existing += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(done)
+    progress(len(rows))
+    return {"rows": len(rows), "created": created, "existing": existing, "rejected": rejected,
+            "errors": errors[:MAX_REPORTED_ERRORS]}

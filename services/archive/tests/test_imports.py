@@ -1,0 +1,131 @@
+"""Households from a spreadsheet: reading CSV and XLSX, checking each row, importing in a job."""
+import base64
+import io
+
+import openpyxl
+import pytest
+
+from archive import imports
+from archive.service import ArchiveService
+from estate_common.errors import InvalidInput, NotFound
+from estate_common.testing import ADMIN, as_caller, staff, worker
+
+HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
+
+
+def csv_bytes(*rows, header=HEADER, encoding="utf-8"):
+    return (header + "".join(row + "\n" for row in rows)).encode(encoding)
+
+
+def xlsx_bytes(rows):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# -- reading the file ---------------------------------------------------------------
+
+def test_csv_rows_are_read_by_their_column_names():
+    rows = imports.read_rows("csv", csv_bytes("1,2,301,89.37,Zhang San,13800138000", "", "1,2,302,120,Li Si,13900139000"))
+    assert [number for number, _ in rows] == [2, 4]  # blank lines are skipped, numbers stay the file's
+    assert rows[0][1] == {"building": "1", "unit": "2", "room": "301", "area_m2": "89.37",
+                          "owner_name": "Zhang San", "owner_phone": "13800138000"}
+
+
+def test_chinese_headers_and_gb18030_files_are_understood():
+    content = csv_bytes("3,1,101,88.5,王五,13700137000", header="楼栋,单元,房号,面积,业主,电话\n", encoding="gb18030")
+    [(_, fields)] = imports.read_rows("csv", content)
+    assert fields["owner_name"] == "王五" and fields["area_m2"] == "88.5"
+
+
+def test_xlsx_rows_are_read_from_the_first_sheet():
+    content = xlsx_bytes([["building", "unit", "room", "area_m2", "owner_name", "owner_phone"],
+                          ["5", "1", "1801", 89.37, "Chen", "13912345678"]])
+    [(number, fields)] = imports.read_rows("xlsx", content)
+    assert number == 2 and fields["area_m2"] == 89.37
+    assert imports.household_body(fields)["area_m2"] == 89.37
+
+
+@pytest.mark.parametrize("file_format, content, says", [
+    ("csv", b"", "empty"),
+    ("csv", b"building,unit\n1,2\n", "missing: room, area_m2, owner_name, owner_phone"),
+    ("xlsx", b"not a workbook", "not an .xlsx workbook"),
+    ("pdf", b"%PDF", "format must be"),
+])
+def test_a_file_that_cannot_be_read_is_refused_whole(file_format, content, says):
+    with pytest.raises(InvalidInput) as refused:
+        imports.read_rows(file_format, content)
+    assert says in refused.value.detail and refused.value.errors[0]["field"] == "(file)"
+
+
+def test_a_file_with_too_many_rows_is_refused(monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    with pytest.raises(InvalidInput):
+        imports.read_rows("csv", csv_bytes(*[f"1,1,{n},50,A,13800138000" for n in range(3)]))
+
+
+# -- importing ----------------------------------------------------------------------
+
+@pytest.fixture
+def archive():
+    service = worker(ArchiveService)
+    estate = service.create_estate({"data": {"code": "IMP-1", "name": "Import Court", "address": "1 Road"}})
+    service.estate_id = estate["id"]
+    return service
+
+
+def start(archive, content, file_format="csv", caller=None):
+    as_caller(archive, caller or staff("desk-1", ["agent"], [archive.estate_id]))
+    return archive.start_household_import({"estate_id": archive.estate_id, "data": {
+        "format": file_format, "content_base64": base64.b64encode(content).decode()}})
+
+
+def test_an_import_creates_each_household_once_and_reports_the_rows_it_refused(archive):
+    content = csv_bytes("1,2,301,89.37,Zhang San,13800138000",
+                        "1,2,302,-5,Li Si,13900139000",            # a negative area
+                        "1,2,303,70.123,Wang Wu,13700137000",       # more than two decimals
+                        "1,2,304,60,Zhao Liu,not-a-phone",
+                        "1,2,301,89.37,Zhang San,13800138000")     # the first row again
+    job = start(archive, content)
+    assert job["status"] == "queued" and job["params"] == {"format": "csv", "rows": 5}
+    archive.run_jobs()
+    done = archive.get_job({"id": job["id"]})
+    assert done["status"] == "succeeded" and done["progress"] == {"done": 5, "total": 5}
+    assert {k: done["result"][k] for k in ("rows", "created", "existing", "rejected")} == {
+        "rows": 5, "created": 1, "existing": 1, "rejected": 3}
+    assert sorted((e["row"], e["field"]) for e in done["result"]["errors"]) == [
+        (3, "area_m2"), (4, "area_m2"), (5, "owner.phone")]
+    created = archive.outbox.of_type("household_created")
+    assert len(created) == 1 and created[0]["actor"] == "desk-1"  # the importer, though a timer ran it
+    assert "13800138000" not in str(created[0])  # events carry no personal data
+
+
+def test_importing_the_same_file_again_creates_nothing(archive):
+    content = csv_bytes("1,2,301,89.37,Zhang San,13800138000", "1,2,302,100,Li Si,13900139000")
+    start(archive, content)
+    archive.run_jobs()
+    second = start(archive, content)
+    archive.run_jobs()
+    assert archive.get_job({"id": second["id"]})["result"]["created"] == 0
+    assert archive.db.households.count_documents({"estate_id": archive.estate_id}) == 2
+
+
+def test_a_bad_file_is_refused_before_any_job(archive):
+    with pytest.raises(InvalidInput):
+        start(archive, b"just,some,words\n")
+    with pytest.raises(InvalidInput):
+        archive.start_household_import({"estate_id": archive.estate_id,
+                                        "data": {"format": "csv", "content_base64": "%%%"}})
+    assert archive.db.jobs.count_documents({}) == 0
+
+
+def test_a_job_of_another_estate_is_not_found(archive):
+    job = start(archive, csv_bytes("1,2,301,89.37,Zhang San,13800138000"))
+    as_caller(archive, staff("other", ["agent"], ["est_elsewhere"]))
+    with pytest.raises(NotFound):
+        archive.get_job({"id": job["id"]})
+    as_caller(archive, ADMIN)
+    assert archive.get_job({"id": job["id"]})["id"] == job["id"]
