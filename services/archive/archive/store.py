@@ -86,14 +86,18 @@ def list_change_log(db, estate_id, filters, limit, cursor):
 def find(db, collection, estate_id, doc_id):
     return store.find_in_estate(db[collection], estate_id, doc_id)
 
+
 def get(db, collection, estate_id, doc_id):
     return store.get_in_estate(db[collection], estate_id, doc_id, WHAT[collection])
+
 
 def referenced(db, collection, estate_id, doc_id, field):
     return store.referenced(db[collection], estate_id, doc_id, WHAT[collection], field)
 
+
 def insert(db, collection, doc):
     return store.insert_new(db[collection], doc)
+
 
 def subject(db, estate_id, subject_id):
     """``{"type", "id"}`` of what an archive file is about, or a 422 naming subject_id."""

@@ -69,11 +69,14 @@ def count_households(db, estate_id):
 def insert(db, collection, doc):
     return store.insert_new(db[collection], doc)
 
+
 def find(db, collection, estate_id, doc_id):
     return store.find_in_estate(db[collection], estate_id, doc_id)
 
+
 def get(db, collection, estate_id, doc_id):
     return store.get_in_estate(db[collection], estate_id, doc_id, NAMES[collection])
+
 
 def apply(db, collection, doc, change, outbox=(), event_id=None):
     """Write one step (``domain.Change``) if the document is as it was read and, for a step

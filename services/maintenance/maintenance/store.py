@@ -27,8 +27,6 @@ WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority"
                       "equipment_id": "equipment_id", "source_type": "source.type"}
 
 
-
-
 def next_number(db, estate_id, series):
     return store.next_number(db, estate_id, series)
 

@@ -55,14 +55,18 @@ def next_number(db, estate_id, series):
 def find(db, collection, estate_id, doc_id):
     return store.find_in_estate(db[collection], estate_id, doc_id)
 
+
 def get(db, collection, estate_id, doc_id):
     return store.get_in_estate(db[collection], estate_id, doc_id, WHAT[collection])
+
 
 def referenced(db, collection, estate_id, doc_id, field):
     return store.referenced(db[collection], estate_id, doc_id, WHAT[collection], field)
 
+
 def insert(db, collection, doc):
     return store.insert_new(db[collection], doc)
+
 
 def insert_unique(db, collection, doc, message, field):
     if not insert(db, collection, doc):
