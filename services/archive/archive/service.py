@@ -8,7 +8,7 @@ from estate_common.nameko import EstateSettings, RunsJobs, ServiceBase, consumes
 from estate_common.store import public
 
 from . import borrowing, checks, domain, imports, store
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MINIMA
 
 # A guarded write that lost to a concurrent one re-reads and tries again this often.
 GUARDED_ATTEMPTS = 5
@@ -17,7 +17,7 @@ GUARDED_ATTEMPTS = 5
 class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
+    settings_defaults, settings_minima = DEFAULTS, MINIMA
     job_runners = {imports.JOB_KIND: "_import_households"}
 
     # -- estates ---------------------------------------------------------
@@ -265,13 +265,14 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     @rpc_method
     def kpis(self, payload):
         period, estates = payload["period"], {}
-        start, end = month_bounds(period)
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)
+            rules = store.rules_for(self.db, estate_id)
+            start, end = month_bounds(period, rules["utc_offset_hours"] * 60)  # the estate's calendar month
             facts = store.kpi_facts(self.db, estate_id, start, end, checks.year_start(period),
                                     sorted(domain.CLOSING_EVENTS))
             estates[estate_id] = checks.kpis(facts["checks_in_period"], facts["checks_this_year"],
-                                             facts["closed_records"], store.rules_for(self.db, estate_id))
+                                             facts["closed_records"], rules)
         return {"period": period, "estates": estates}
 
     def _create(self, collection, prefix, payload, build, view=False):

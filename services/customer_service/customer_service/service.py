@@ -250,13 +250,14 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     @rpc_method
     def kpis(self, payload):
         period, estates = payload["period"], {}
-        start, end = month_bounds(period)
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)
+            rules = store.rules_for(self.db, estate_id)
+            start, end = month_bounds(period, rules["utc_offset_hours"] * 60)  # the estate's calendar month
             estates[estate_id] = desk_kpis.estate_kpis(
                 period, store.kpi_requests(self.db, estate_id, start, end),
                 store.answers_between(self.db, estate_id, start, end), store.count_households(self.db, estate_id),
-                store.complained_about(self.db, estate_id), store.rules_for(self.db, estate_id))
+                store.complained_about(self.db, estate_id), rules)
         return {"period": period, "estates": estates}
 
     # -- plumbing shared by the entrypoints above ---------------------------------

@@ -3,6 +3,7 @@ budget. Money in integer cents, computed in Decimal and rounded half up.
 
 Plain functions: no broker, no store.
 """
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from estate_common import clock, ids, kpis
@@ -44,8 +45,10 @@ def within_range(amount, field):
     return amount
 
 
-def current_period(now):
-    return f"{now.year:04d}-{now.month:02d}"
+def current_period(now, utc_offset_hours=0):
+    """The month it is now on the estate's clock."""
+    local = now + timedelta(hours=utc_offset_hours)
+    return f"{local.year:04d}-{local.month:02d}"
 
 
 def budget_id(estate_id, period):

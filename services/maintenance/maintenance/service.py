@@ -9,7 +9,7 @@ from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings
 from estate_common.store import public
 
 from . import costing, domain, indicators, ledger, renovation, store
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
@@ -18,7 +18,7 @@ PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
 class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "maintenance"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
+    settings_defaults, settings_minima = DEFAULTS, MINIMA
 
     # -- work orders ---------------------------------------------------------------
     @rpc_method
@@ -216,21 +216,26 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     @rpc_method
     def get_costs(self, payload):
         estate_id = payload["estate_id"]
-        period = payload.get("filters", {}).get("period") or costing.current_period(clock.now())
+        period = payload.get("filters", {}).get("period") or costing.current_period(
+            clock.now(), store.rules_for(self.db, estate_id)["utc_offset_hours"])
         return {"estate_id": estate_id, **self._cost_summary(estate_id, period)}
 
     def _cost_summary(self, estate_id, period):
-        start, end = month_bounds(period)
+        start, end = self._month(estate_id, period)
         return costing.cost_summary(period, store.orders_completed_in(self.db, estate_id, start, end),
                                     store.find_budget(self.db, estate_id, costing.budget_id(estate_id, period)))
+
+    def _month(self, estate_id, period):
+        """The estate's calendar month, on its local clock."""
+        return month_bounds(period, store.rules_for(self.db, estate_id)["utc_offset_hours"] * 60)
 
     @rpc_method
     def kpis(self, payload):
         period, now_iso = payload["period"], clock.now_iso()
-        start, end = month_bounds(period)
         estates = {}
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)
+            start, end = self._month(estate_id, period)
             reported = store.orders_reported_in(self.db, estate_id, start, end)
             estates[estate_id] = {**indicators.response_timeliness(reported, now_iso),
                                   **indicators.cost_control(self._cost_summary(estate_id, period))}

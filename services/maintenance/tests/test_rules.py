@@ -15,9 +15,15 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 def test_every_numbered_rule_has_a_whole_positive_default():
     assert set(DEFAULTS) == {"repair_response_hours", "emergency_response_minutes", "labour_rate_cents_per_hour",
-                             "plan_open_days_ahead"}
+                             "plan_open_days_ahead", "utc_offset_hours"}
     assert DEFAULTS["repair_response_hours"] == 24  # mirrors customer_service
     assert all(isinstance(v, int) and v > 0 for v in DEFAULTS.values())
+
+
+def test_the_current_period_is_the_month_on_the_estates_clock():
+    new_year_eve = datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)  # already 1 January in Shanghai
+    assert costing.current_period(new_year_eve) == "2026-12"
+    assert costing.current_period(new_year_eve, 8) == "2027-01"
 
 
 def test_material_cost_is_qty_times_unit_cost_rounded_half_up():

@@ -616,3 +616,22 @@ def test_a_setting_beyond_its_bound_is_refused_by_the_contract(engineering):
     with pytest.raises(InvalidInput) as refused:
         engineering.update_settings({"estate_id": ESTATE, "data": {"plan_open_days_ahead": 400}})
     assert refused.value.errors[0]["field"] == "data.plan_open_days_ahead"
+
+
+def test_kpi_months_are_the_estates_calendar_months():
+    """A repair reported at 01:30 on 1 November in Shanghai (17:30 UTC on 31 October) counts in
+    November there; on an estate set to UTC it counts in October."""
+    night = datetime(2026, 10, 31, 17, 30, tzinfo=timezone.utc)
+    clock.freeze(night)
+    engineering = worker(MaintenanceService, caller=TECHNICIAN)
+    open_repair(engineering, created_at=night)
+    later(25 * 60)  # never started: late
+
+    def counted(period):
+        return engineering.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE][
+            "repair_response_timeliness"]["denominator"]
+
+    assert (counted("2026-10"), counted("2026-11")) == (0, 1)
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {"utc_offset_hours": 0}})
+    assert (counted("2026-10"), counted("2026-11")) == (1, 0)
