@@ -14,6 +14,8 @@ PERSONAL_DATA_ROLES = frozenset({"operator_admin", "manager", "agent", "steward"
 # Which events become part of the permanent record, and what subject each is about.
 RECORDED_EVENTS = {
     ("customer_service", "service_request_created"): "service_request",
+    ("customer_service", "service_request_overdue"): "service_request",
+    ("customer_service", "complaint_escalated"): "service_request",
     ("customer_service", "service_request_closed"): "service_request",
     ("maintenance", "work_order_created"): "work_order",
     ("maintenance", "work_order_completed"): "work_order",

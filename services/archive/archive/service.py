@@ -134,6 +134,14 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     def record_payment(self, event):
         self._record(event)
 
+    @consumes("customer_service", "complaint_escalated")
+    def record_complaint_escalation(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "service_request_overdue")
+    def record_overdue_service_request(self, event):
+        self._record(event)
+
     @consumes("finance", "reminder_sent")
     def record_arrears_reminder(self, event):
         self._record(event)

@@ -169,6 +169,26 @@ def test_closed_work_of_every_service_is_recorded_once(archive, estate):
     assert payment["household_id"] == "hh_1" and payment["data"]["receipt_number"] == "RC-2026-000009"
 
 
+def test_an_escalated_complaint_is_kept_on_the_requests_record(archive, estate):
+    escalated = event("customer_service", "complaint_escalated", estate["id"], {
+        "id": "sr_6", "number": "SR-2026-000006", "household_id": "hh_1", "escalated_at": "2026-11-20T08:00:00.000Z"})
+    archive.record_complaint_escalation(escalated)
+    archive.record_complaint_escalation(escalated)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "sr_6"}})["items"]
+    assert record["event_type"] == "complaint_escalated" and record["household_id"] == "hh_1"
+
+
+def test_an_overdue_request_is_kept_on_the_requests_record(archive, estate):
+    overdue = event("customer_service", "service_request_overdue", estate["id"], {
+        "id": "sr_5", "number": "SR-2026-000005", "kind": "complaint", "household_id": "hh_1",
+        "due_at": "2026-11-20T08:00:00.000Z", "created_at": "2026-11-13T08:00:00.000Z",
+        "overdue_at": "2026-11-20T08:01:00.000Z"})
+    archive.record_overdue_service_request(overdue)
+    archive.record_overdue_service_request(overdue)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "sr_5"}})["items"]
+    assert record["subject_type"] == "service_request" and record["event_type"] == "service_request_overdue"
+
+
 def test_arrears_reminders_are_kept_under_the_household(archive, estate):
     reminder = event("finance", "reminder_sent", estate["id"], {
         "id": "rem_1", "household_id": "hh_7", "channel": "phone", "overdue_cents": 21002, "bills": 1,

@@ -65,8 +65,11 @@ def escalate(request, data, now, caller):
     at = clock.to_iso(now)
     escalated = {**request["complaint"], "escalated": True, "escalated_at": at, "escalated_by": caller.user,
                  "escalation_reason": data["reason"].strip()}
+    announced = {"id": request["_id"], "number": request["number"], "household_id": request["household_id"],
+                 "escalated_at": at}  # the reason stays on the request: it may name people
     return Change({"status": status, "complaint": escalated, "updated_at": at},
-                  [history_entry(at, caller.user, "escalated", escalated["escalation_reason"])])
+                  [history_entry(at, caller.user, "escalated", escalated["escalation_reason"])],
+                  [("complaint_escalated", announced)])
 
 
 def require_handler(request, caller):

@@ -110,6 +110,11 @@ def overdue_entry(at):
     return history_entry(at, None, "overdue", "not answered by its due time")
 
 
+def overdue_event_data(request, overdue_at):
+    keys = ("number", "kind", "household_id", "due_at", "created_at")
+    return {k: request[k] for k in keys} | {"id": request["_id"], "overdue_at": overdue_at}
+
+
 def created_event_data(request):
     keys = ("number", "kind", "household_id", "channel", "description", "due_at", "created_at")
     return {k: request[k] for k in keys} | {"id": request["_id"]}

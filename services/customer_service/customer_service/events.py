@@ -9,6 +9,10 @@ outbox, which checks it against its contract before it is written.
 def build(outbox, estate_id, event_type, data):
     if event_type == "service_request_created":
         return outbox.event("service_request_created", estate_id, data)
+    if event_type == "complaint_escalated":  # archive keeps it on the request's record
+        return outbox.event("complaint_escalated", estate_id, data)
+    if event_type == "service_request_overdue":  # archive keeps it on the request's record
+        return outbox.event("service_request_overdue", estate_id, data)
     if event_type == "service_request_closed":  # archive keeps the closed request
         return outbox.event("service_request_closed", estate_id, data)
     if event_type == "follow_up_requested":  # maintenance opens a follow-up work order

@@ -98,8 +98,13 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     @timer(interval=OVERDUE_SWEEP_SECONDS)
     def mark_overdue(self):
         """Stamps requests past their due time without an answer (listed with ?overdue=true)."""
-        now = clock.now_iso()
-        marked = store.mark_overdue(self.db, now, domain.overdue_entry(now))
+        now, marked = clock.now_iso(), 0
+        for request in store.newly_overdue(self.db, now):
+            announced = [events.build(self.outbox, request["estate_id"], "service_request_overdue",
+                                      domain.overdue_event_data(request, now))]
+            if store.mark_overdue(self.db, request, now, domain.overdue_entry(now), announced):
+                self.outbox.publish(self.db.service_requests, {"_id": request["_id"], "_outbox": announced})
+                marked += 1
         if marked:
             log.info("requests found overdue", extra={"count": marked})
 

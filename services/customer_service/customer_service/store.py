@@ -180,17 +180,21 @@ def list_requests(db, estate_id, filters, now, limit, cursor):
     return store.page(db.service_requests, request_query(estate_id, filters, now), limit, cursor)
 
 
-def mark_overdue(db, now, entry):
-    """Stamp ``overdue_at`` on every request past its due time without an answer (once).
-    One scan finds the estates that have any (usually none), then each estate is updated."""
+OVERDUE_FIELDS = ("estate_id", "number", "kind", "household_id", "due_at", "created_at")
+
+
+def newly_overdue(db, now):
+    """Requests past their due time without an answer that are not stamped yet (one scan)."""
     pending = {"due_at": {"$lt": now}, "answered_at": None, "overdue_at": None}
-    estates = sorted({doc["estate_id"] for doc in db.service_requests.find(pending, {"estate_id": 1})})
-    marked = 0
-    for estate_id in estates:
-        result = db.service_requests.update_many({"estate_id": estate_id, **pending},
-                                                 {"$set": {"overdue_at": now}, "$push": {"history": entry}})
-        marked += result.modified_count
-    return marked
+    return list(store.scan(db.service_requests, pending, OVERDUE_FIELDS))
+
+
+def mark_overdue(db, request, now, entry, events):
+    """Stamp ``overdue_at`` once, with the step and the event that announces it in the same write."""
+    answer = db.service_requests.update_one(
+        {"_id": request["_id"], "estate_id": request["estate_id"], "overdue_at": None, "answered_at": None},
+        {"$set": {"overdue_at": now}, "$push": {"history": entry, "_outbox": {"$each": events}}})
+    return answer.modified_count == 1
 
 
 # -- surveys ----------------------------------------------------------------------

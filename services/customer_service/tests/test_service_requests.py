@@ -51,6 +51,10 @@ def test_a_complaint_is_recorded_verified_escalated_replied_and_closed(desk):
     assert verified["status"] == "verified" and verified["complaint"]["verified_late"] is False
     escalated = act(desk, "escalate", created, reason="third time this month")
     assert escalated["status"] == "escalated" and escalated["complaint"]["escalated_by"] == "zhang"
+    [announced] = desk.outbox.of_type("complaint_escalated")
+    assert announced["data"] == {"id": created["id"], "number": created["number"],
+                                 "household_id": created["household_id"],
+                                 "escalated_at": escalated["complaint"]["escalated_at"]}
     with pytest.raises(Forbidden):
         act(desk, "reply", created, message="we will act")  # the desk no longer answers it
     as_caller(desk, MANAGER)
@@ -132,6 +136,9 @@ def test_a_complaint_past_its_reply_deadline_is_listed_and_stamped_by_the_sweep(
     assert set(listed(desk, overdue="false")) == {answered["id"], praise["id"]}
     desk.mark_overdue()
     desk.mark_overdue()  # once is enough
+    [announced] = desk.outbox.of_type("service_request_overdue")
+    assert announced["data"]["id"] == late["id"] and announced["data"]["kind"] == "complaint"
+    assert desk.db.service_requests.find_one({"_id": late["id"]}).get("_outbox") == []  # published and pulled off
     stamped = shown(desk, late)
     assert stamped["overdue_at"] == "2026-11-30T02:00:01.000Z"
     assert [s["action"] for s in stamped["history"]] == ["registered", "overdue"]
@@ -148,11 +155,16 @@ def test_the_sweep_stamps_every_estate_and_only_what_is_overdue(desk):
     there = desk.create_request({"estate_id": "est_2", "data": {"kind": "consultation", "household_id": "hh_9",
                                                                 "channel": "app", "description": "hours?"}})
     clock.advance(timedelta(days=7, seconds=1))
-    assert store.mark_overdue(desk.db, clock.now_iso(), {"at": clock.now_iso(), "by": None, "action": "overdue",
-                                                          "note": None, "event_id": None}) == 2
+    assert {r["_id"] for r in store.newly_overdue(desk.db, clock.now_iso())} == {here["id"], there["id"]}
+    desk.mark_overdue()
     assert desk.get_request({"estate_id": "est_2", "id": there["id"]})["overdue_at"]
     as_caller(desk, AGENT)
     assert shown(desk, here)["overdue_at"]
+    assert store.newly_overdue(desk.db, clock.now_iso()) == []
+    announced = desk.outbox.of_type("service_request_overdue")
+    assert sorted((e["estate_id"], e["data"]["id"]) for e in announced) == sorted(
+        [(ESTATE, here["id"]), ("est_2", there["id"])])
+    assert {e["data"]["overdue_at"] for e in announced} == {clock.now_iso()}
 
 
 def test_a_shorter_reply_deadline_of_the_estate_makes_complaints_overdue_sooner(desk):
