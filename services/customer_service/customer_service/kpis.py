@@ -1,4 +1,4 @@
-"""The front desk's KPIs for one estate and one calendar month (UTC), each with its numerator
+"""The front desk's KPIs for one estate and one calendar month (on the estate's clock), each with its numerator
 and denominator so that a manager can check it; no denominator: value None ("no data").
 
 - complaint_timeliness 投诉处理及时率: complaints replied by their deadline ÷ complaints due in the month
