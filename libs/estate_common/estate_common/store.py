@@ -89,6 +89,27 @@ def referenced(collection, estate_id, doc_id, what, field):
     return doc
 
 
+class Collections:
+    """The helpers above for a service's collections addressed by name; ``names`` says what
+    the API calls one document of each (``{"borrow_requests": "borrow request"}``), for the
+    404 and 422 messages."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def find(self, db, collection, estate_id, doc_id):
+        return find_in_estate(db[collection], estate_id, doc_id)
+
+    def get(self, db, collection, estate_id, doc_id):
+        return get_in_estate(db[collection], estate_id, doc_id, self.names[collection])
+
+    def referenced(self, db, collection, estate_id, doc_id, field):
+        return referenced(db[collection], estate_id, doc_id, self.names[collection], field)
+
+    def insert(self, db, collection, doc):
+        return insert_new(db[collection], doc)
+
+
 def scan(collection, query, fields=None):
     """Every document matching ``query`` (only ``_id`` and ``fields`` when they are given).
 

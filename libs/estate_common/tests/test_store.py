@@ -231,3 +231,17 @@ def test_a_document_of_another_estate_is_not_there(db):
     with pytest.raises(BusinessRuleViolation) as unknown:
         store.referenced(db.bills, "e2", "b1", "bill", "data.bill_id")
     assert unknown.value.errors == [{"field": "data.bill_id", "message": "no such bill in this estate"}]
+
+
+def test_collections_by_name_say_what_a_document_is(db):
+    named = store.Collections({"keys": "key"})
+    assert named.insert(db, "keys", {"_id": "k1", "estate_id": "e1"}) is True
+    assert named.insert(db, "keys", {"_id": "k1", "estate_id": "e1"}) is False
+    assert named.get(db, "keys", "e1", "k1")["_id"] == "k1"
+    assert named.find(db, "keys", "e2", "k1") is None
+    with pytest.raises(NotFound) as missing:
+        named.get(db, "keys", "e2", "k1")
+    assert missing.value.detail == "no such key in this estate"
+    with pytest.raises(BusinessRuleViolation) as unknown:
+        named.referenced(db, "keys", "e2", "k1", "data.key_id")
+    assert unknown.value.errors[0]["field"] == "data.key_id"

@@ -17,7 +17,7 @@ INDEXES = {
     "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
     "check_plans": [(PAGED, {})],
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
-    "settings": [([("estate_id", 1)], {})],
+    **settings.INDEXES,
     "import_files": [([("estate_id", 1)], {})],
     **jobs.INDEXES,
 }
@@ -83,20 +83,8 @@ def list_change_log(db, estate_id, filters, limit, cursor):
 
 # -- borrowing, check plans, checks ----------------------------------------------
 
-def find(db, collection, estate_id, doc_id):
-    return store.find_in_estate(db[collection], estate_id, doc_id)
-
-
-def get(db, collection, estate_id, doc_id):
-    return store.get_in_estate(db[collection], estate_id, doc_id, WHAT[collection])
-
-
-def referenced(db, collection, estate_id, doc_id, field):
-    return store.referenced(db[collection], estate_id, doc_id, WHAT[collection], field)
-
-
-def insert(db, collection, doc):
-    return store.insert_new(db[collection], doc)
+_named = store.Collections(WHAT)
+find, get, referenced, insert = _named.find, _named.get, _named.referenced, _named.insert
 
 
 def subject(db, estate_id, subject_id):

@@ -23,7 +23,7 @@ INDEXES = {
         ([("estate_id", 1), ("number", 1)], {}),
         ([("estate_id", 1), ("due_at", 1), ("answered_at", 1)], {}),
     ],
-    "settings": [([("estate_id", 1)], {})],
+    **settings.INDEXES,
     "surveys": [(PAGED, {})],
     "survey_answers": [(PAGED, {}), ([("estate_id", 1), ("survey_id", 1)], {})],
     "notices": [(PAGED, {})],
@@ -66,16 +66,8 @@ def count_households(db, estate_id):
 
 # -- any document -----------------------------------------------------------------
 
-def insert(db, collection, doc):
-    return store.insert_new(db[collection], doc)
-
-
-def find(db, collection, estate_id, doc_id):
-    return store.find_in_estate(db[collection], estate_id, doc_id)
-
-
-def get(db, collection, estate_id, doc_id):
-    return store.get_in_estate(db[collection], estate_id, doc_id, NAMES[collection])
+_named = store.Collections(NAMES)
+insert, find, get = _named.insert, _named.find, _named.get
 
 
 def apply(db, collection, doc, change, outbox=(), event_id=None):

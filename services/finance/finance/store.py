@@ -16,7 +16,7 @@ DUPLICATE_KEY = 11000
 INDEXES = {
     **replica.INDEXES,
     **jobs.INDEXES,
-    "settings": [([("estate_id", 1)], {})],
+    **settings.INDEXES,
     "fee_standards": [(PAGED, {}), ([("estate_id", 1), ("item", 1), ("status", 1)], {})],
     "bills": [
         (PAGED, {}),

@@ -19,7 +19,7 @@ INDEXES = {
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
     "budgets": [([("estate_id", 1), ("period", 1)], {})],
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
-    "settings": [([("estate_id", 1)], {})],
+    **settings.INDEXES,
 }
 
 # list filters as the API names them -> the stored field

@@ -25,7 +25,7 @@ INDEXES = {
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
     "visitors": [(PAGED, {})],
     "shift_handovers": [(PAGED, {})],
-    "settings": [([("estate_id", 1)], {})],
+    **settings.INDEXES,
 }
 
 WHAT = {
@@ -52,20 +52,8 @@ def next_number(db, estate_id, series):
 
 # -- any collection -------------------------------------------------------------
 
-def find(db, collection, estate_id, doc_id):
-    return store.find_in_estate(db[collection], estate_id, doc_id)
-
-
-def get(db, collection, estate_id, doc_id):
-    return store.get_in_estate(db[collection], estate_id, doc_id, WHAT[collection])
-
-
-def referenced(db, collection, estate_id, doc_id, field):
-    return store.referenced(db[collection], estate_id, doc_id, WHAT[collection], field)
-
-
-def insert(db, collection, doc):
-    return store.insert_new(db[collection], doc)
+_named = store.Collections(WHAT)
+find, get, referenced, insert = _named.find, _named.get, _named.referenced, _named.insert
 
 
 def insert_unique(db, collection, doc, message, field):
