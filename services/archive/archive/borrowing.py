@@ -7,8 +7,8 @@ Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
+from estate_common import clock, transitions
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, field_error
 
 # Who may approve or reject: the service-center manager (and the operator admin above them).
 APPROVER_ROLES = frozenset({"manager", "operator_admin"})
@@ -28,10 +28,7 @@ def require_approver(roles):
 
 
 def next_status(request, action):
-    allowed = TRANSITIONS[request["status"]]
-    if action not in allowed:
-        raise Conflict(f"a borrow request that is {request['status']} does not allow '{action}'")
-    return allowed[action]
+    return transitions.next_status(TRANSITIONS, request["status"], action, "a borrow request")
 
 
 def check_target(data):

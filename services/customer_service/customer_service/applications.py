@@ -9,8 +9,8 @@ works go on until one passes).
 """
 from decimal import ROUND_HALF_UP, Decimal
 
-from estate_common import clock, ids
-from estate_common.errors import Conflict, InvalidInput, field_error
+from estate_common import clock, ids, transitions
+from estate_common.errors import InvalidInput, field_error
 
 from .domain import Change, history_entry
 
@@ -29,10 +29,7 @@ TRANSITIONS = {
 
 
 def next_status(status, action):
-    allowed = TRANSITIONS[status]
-    if action not in allowed:
-        raise Conflict(f"an application that is {status} does not allow '{action}'")
-    return allowed[action]
+    return transitions.next_status(TRANSITIONS, status, action, "an application")
 
 
 def is_ours(charge):

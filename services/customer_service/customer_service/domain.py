@@ -9,8 +9,8 @@ custody, tools), ``kpis``. Plain functions: no broker, no store.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from estate_common import clock
-from estate_common.errors import Conflict, Forbidden
+from estate_common import clock, transitions
+from estate_common.errors import Forbidden
 
 NUMBER_PREFIX = "SR"
 KINDS = ("consultation", "repair", "complaint", "suggestion", "praise")
@@ -66,10 +66,7 @@ class Change:
 
 
 def next_status(request, action):
-    allowed = TRANSITIONS[request["kind"]].get(request["status"], {})
-    if action not in allowed:
-        raise Conflict(f"a {request['kind']} that is {request['status']} does not allow '{action}'")
-    return allowed[action]
+    return transitions.next_status(TRANSITIONS[request["kind"]], request["status"], action, f"a {request['kind']}")
 
 
 def allows(request, action):

@@ -5,8 +5,7 @@ security-patrol's register, which the front desk uses too.
 
 Names of people (a borrower) are personal data: stored for the desk, never logged.
 """
-from estate_common import clock
-from estate_common.errors import Conflict
+from estate_common import clock, transitions
 
 from .domain import Change, history_entry
 
@@ -27,10 +26,7 @@ TOOL_LOAN_TRANSITIONS = {
 
 
 def next_status(table, what, status, action):
-    allowed = table[status]
-    if action not in allowed:
-        raise Conflict(f"a {what} that is {status.replace('_', ' ')} does not allow '{action}'")
-    return allowed[action]
+    return transitions.next_status(table, status, action, f"a {what}")
 
 
 def _text(data, name):

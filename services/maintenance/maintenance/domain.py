@@ -6,8 +6,8 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import clock, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common import clock, ids, transitions
+from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
 from . import costing
 
@@ -42,10 +42,7 @@ TRANSITIONS = {
 
 
 def next_status(order, action):
-    allowed = TRANSITIONS[order["status"]]
-    if action not in allowed:
-        raise Conflict(f"a work order that is {order['status']} does not allow '{action}'")
-    return allowed[action]
+    return transitions.next_status(TRANSITIONS, order["status"], action, "a work order")
 
 
 # -- opening an order -----------------------------------------------------------

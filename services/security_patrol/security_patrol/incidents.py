@@ -4,7 +4,7 @@ and an incident ends with a written summary.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock
+from estate_common import clock, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import emergency_plans
@@ -52,10 +52,7 @@ def new_incident(incident_id, estate_id, data, number, now, actor):
 
 
 def require(incident, action):
-    allowed = TRANSITIONS[incident["status"]]
-    if action not in allowed:
-        raise Conflict(f"an incident that is {incident['status']} does not allow '{action}'")
-    return allowed[action]
+    return transitions.next_status(TRANSITIONS, incident["status"], action, "an incident")
 
 
 def record_step(incident, step_key, note, now, actor):

@@ -13,8 +13,8 @@ Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common import clock, ids, transitions
+from estate_common.errors import BusinessRuleViolation, field_error
 
 from . import localtime
 
@@ -154,10 +154,7 @@ def new_round(round_id, estate_id, route, plan, slot, guard, now, actor):
 
 
 def require(round_, action):
-    allowed = TRANSITIONS[round_["status"]]
-    if action not in allowed:
-        raise Conflict(f"a round that is {round_['status']} does not allow '{action}'")
-    return allowed[action]
+    return transitions.next_status(TRANSITIONS, round_["status"], action, "a round")
 
 
 def anomaly_id(estate_id, round_id, code, sequence):

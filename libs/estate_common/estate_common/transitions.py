@@ -1,0 +1,11 @@
+"""State machines: a resource's steps are one table ``{status: {action: next status}}`` in
+its service's domain module; an action that its state does not allow answers 409."""
+from .errors import Conflict
+
+
+def next_status(table, status, action, what):
+    """The status ``action`` leads to from ``status``; ``what`` names the resource ("a round")."""
+    allowed = table.get(status, {})
+    if action not in allowed:
+        raise Conflict(f"{what} that is {status.replace('_', ' ')} does not allow '{action}'")
+    return allowed[action]
