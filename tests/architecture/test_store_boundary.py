@@ -21,6 +21,9 @@ COLLECTION_METHODS = {
     "find", "find_one", "insert_one", "insert_many", "update_one", "update_many",
     "find_one_and_update", "delete_one", "delete_many", "count_documents", "create_index",
     "aggregate", "bulk_write", "distinct",
+    # the agreed list above, and the rest of pymongo's collection and database calls
+    "replace_one", "find_one_and_replace", "find_one_and_delete", "estimated_document_count",
+    "create_indexes", "list_collection_names",
 }
 DATABASE_NAMES = {"db"}  # ``db`` and ``<anything>.db``: how the code base names a database
 
