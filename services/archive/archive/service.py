@@ -31,7 +31,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
 
     @rpc_method
     def list_estates(self, payload):
-        return store.list_estates(self.db, self.caller.estate_filter(), payload.get("limit"), payload.get("cursor"))
+        return store.list_estates(self.db, self.caller.estate_scope(), payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_estate(self, payload):

@@ -48,8 +48,10 @@ def get_estate(db, estate_id):
     return estate
 
 
-def list_estates(db, scope_filter, limit, cursor):
-    return store.page(db.estates, scope_filter, limit, cursor)
+def list_estates(db, estate_ids, limit, cursor):
+    """A page of the estates ``estate_ids`` names (None: every estate)."""
+    query = {} if estate_ids is None else {"estate_id": {"$in": list(estate_ids)}}
+    return store.page(db.estates, query, limit, cursor)
 
 
 def insert_household(db, household):
