@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from estate_common import config, logs, store, topology
+from estate_common import config, logs, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import docs, fanout, idempotency, login_guard, own_routes, requests_in, uploads, users
+from . import docs, fanout, idempotency, own_routes, requests_in, store, uploads, users
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -44,9 +44,7 @@ def create_app(settings=None):
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
     app.json.sort_keys = False
-    db = store.connect("gateway")
-    store.ensure_indexes(db, users.INDEXES)
-    store.ensure_indexes(db, login_guard.INDEXES)
+    db = store.connect()
     users.ensure_admin(db, settings["admin_password"])
     app.extensions["estate_ops"] = State(
         db=db,

@@ -13,7 +13,8 @@ from flask import jsonify, request
 
 from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
-from estate_common.store import DuplicateKeyError
+
+from . import store
 
 MAX_KEY_LENGTH = 128
 
@@ -31,12 +32,10 @@ def body_digest(body):
 def claim(db, user, route, key, digest):
     """None when this call is the first with the key; the stored response when it is a replay."""
     record_id = ids.natural_id("idem", user, route, key)
-    try:
-        db.idempotency.insert_one({"_id": record_id, "digest": digest, "state": "pending",
-                                   "created_at": clock.now_iso()})
+    if store.claim_idempotency_record(db, {"_id": record_id, "digest": digest, "state": "pending",
+                                           "created_at": clock.now_iso()}):
         return record_id, None
-    except DuplicateKeyError:
-        record = db.idempotency.find_one({"_id": record_id})
+    record = store.find_idempotency_record(db, record_id)
     if record is None:  # released in between: try once more
         return claim(db, user, route, key, digest)
     if record["digest"] != digest:
@@ -48,12 +47,12 @@ def claim(db, user, route, key, digest):
 
 
 def complete(db, record_id, status, body):
-    db.idempotency.update_one({"_id": record_id}, {"$set": {"state": "done", "status": status, "body": body}})
+    store.complete_idempotency_record(db, record_id, status, body)
 
 
 def release(db, record_id):
     """The call failed: the key may be used again (the service still dedupes a write that went through)."""
-    db.idempotency.delete_one({"_id": record_id, "state": "pending"})
+    store.release_idempotency_record(db, record_id)
 
 
 def once(db, caller, payload, status, call):

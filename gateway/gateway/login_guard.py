@@ -12,10 +12,10 @@ from werkzeug.exceptions import TooManyRequests
 
 from estate_common import clock, config, ids
 
+from . import store
+
 MAX_FAILURES = config.env_int("LOGIN_MAX_FAILURES", 5)
 LOCK_SECONDS = config.env_int("LOGIN_LOCK_SECONDS", 900)
-
-INDEXES = {"login_failures": [([("last_at", 1)], {})]}
 
 
 def _key(username, address):
@@ -24,7 +24,7 @@ def _key(username, address):
 
 def check(db, username, address):
     """Refuse the attempt while the pair is locked out."""
-    record = db.login_failures.find_one({"_id": _key(username, address)})
+    record = store.find_login_failures(db, _key(username, address))
     if not record or record["count"] < MAX_FAILURES:
         return
     unlock = clock.parse_iso(record["last_at"]) + timedelta(seconds=LOCK_SECONDS)
@@ -35,11 +35,11 @@ def check(db, username, address):
 
 def failed(db, username, address):
     now, key = clock.now_iso(), _key(username, address)
-    record = db.login_failures.find_one({"_id": key})
+    record = store.find_login_failures(db, key)
     if record and clock.parse_iso(record["last_at"]) + timedelta(seconds=LOCK_SECONDS) < clock.now():
-        db.login_failures.delete_one({"_id": key})  # the last failure is old: start counting again
-    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1}, "$set": {"last_at": now}}, upsert=True)
+        store.forget_login_failures(db, key)  # the last failure is old: start counting again
+    store.count_login_failure(db, key, now)
 
 
 def succeeded(db, username, address):
-    db.login_failures.delete_one({"_id": _key(username, address)})
+    store.forget_login_failures(db, _key(username, address))

@@ -3,10 +3,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import contracts, store
+from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import idempotency, login_guard, policy, requests_in, users
+from . import idempotency, login_guard, policy, requests_in, store, users
 from .access import authorize
 
 READY_TIMEOUT_SECONDS = 2.0

@@ -1,18 +1,12 @@
-"""The gateway's own store: staff accounts (who may sign in) and idempotency records.
+"""Staff accounts: who may sign in, with which roles, in which estates.
 
 Users are the gateway's concern because it is where people authenticate;
-passwords never travel over the bus.
+passwords never travel over the bus. Stored by ``gateway.store``.
 """
-from estate_common import clock, store
+from estate_common import clock
 from estate_common.errors import Conflict
-from estate_common.store import DuplicateKeyError
 
-from . import passwords
-
-INDEXES = {
-    "users": [([("estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
-    "idempotency": [([("created_at", 1)], {})],
-}
+from . import passwords, store
 
 USER_FIELDS = ("username", "roles", "estate_ids", "active", "created_at")
 
@@ -32,38 +26,36 @@ def create(db, username, password, roles, estate_ids):
         "active": True,
         "created_at": clock.now_iso(),
     }
-    try:
-        db.users.insert_one(user)
-    except DuplicateKeyError:
-        raise Conflict("this username is taken", [{"field": "username", "message": "is already taken"}]) from None
+    if not store.insert_user(db, user):
+        raise Conflict("this username is taken", [{"field": "username", "message": "is already taken"}])
     return user
 
 
 def authenticate(db, username, password):
     """The user when the password is right and the account active, else None."""
-    user = db.users.find_one({"_id": username})
+    user = store.find_user(db, username)
     if not passwords.verify(user["password_hash"] if user else None, password):
         return None
     if not user["active"]:
         return None
     if passwords.needs_rehash(user["password_hash"]):
-        db.users.update_one({"_id": username}, {"$set": {"password_hash": passwords.hash_password(password)}})
+        store.change_user(db, username, {"password_hash": passwords.hash_password(password)})
     return user
 
 
 def ensure_admin(db, password):
     """The operator admin ``admin`` exists and signs in with ``password`` (ESTATE_ADMIN_PASSWORD)."""
-    existing = db.users.find_one({"_id": "admin"})
+    existing = store.find_user(db, "admin")
     if existing is None:
         create(db, "admin", password, ["operator_admin"], [])
     else:
         restore = {"active": True, "roles": ["operator_admin"]}
         if not passwords.verify(existing["password_hash"], password):
             restore["password_hash"] = passwords.hash_password(password)
-        db.users.update_one({"_id": "admin"}, {"$set": restore})
+        store.change_user(db, "admin", restore)
 
 
 def list_users(db, limit, cursor):
-    page = store.page(db.users, {}, limit, cursor)
+    page = store.page_users(db, limit, cursor)
     page["items"] = [view(item) for item in page["items"]]
     return page

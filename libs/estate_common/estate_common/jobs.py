@@ -21,11 +21,9 @@ import uuid
 from datetime import timedelta
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 
-from . import clock, config
+from . import clock, common_store, config
 from .errors import DomainError
-from .store import DuplicateKeyError
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +67,13 @@ def create(db, job_id, estate_id, kind, params, created_by):
         "created_by": created_by,
         "_attempts": 0,
     }
-    try:
-        db.jobs.insert_one(job)
-    except DuplicateKeyError:
-        return db.jobs.find_one({"_id": job_id})
+    if not common_store.insert_job(db, job):
+        return common_store.find_job(db, job_id)
     return job
 
 
 def get(db, job_id):
-    return db.jobs.find_one({"_id": job_id})
+    return common_store.find_job(db, job_id)
 
 
 def public(job):
@@ -97,10 +93,8 @@ class Progress:
     def __call__(self, done, total=None):
         if total is not None:
             self.total = total
-        answer = self.db.jobs.update_one(
-            {"_id": self.job_id, "_claim": self.claim, "status": "running"},
-            {"$set": {"progress": {"done": done, "total": self.total}, "_heartbeat_at": clock.now_iso()}})
-        if answer.matched_count == 0:
+        if not common_store.record_job_progress(self.db, self.job_id, self.claim,
+                                                 {"done": done, "total": self.total}, clock.now_iso()):
             raise ClaimLost(self.job_id)
         time.sleep(0)  # let the service's other green threads (RPCs, heartbeat) run
 
@@ -108,29 +102,22 @@ class Progress:
 def claim(db):
     """Take the oldest queued job (queued → running, atomically), or None."""
     now = clock.now_iso()
-    return db.jobs.find_one_and_update(
-        {"status": "queued"},
-        {"$set": {"status": "running", "started_at": now, "_heartbeat_at": now, "_claim": uuid.uuid4().hex},
-         "$inc": {"_attempts": 1}},
-        sort=[("created_at", 1), ("_id", 1)],
-        return_document=ReturnDocument.AFTER,
-    )
+    return common_store.claim_oldest_queued_job(
+        db, {"started_at": now, "_heartbeat_at": now, "_claim": uuid.uuid4().hex})
 
 
 def requeue_stale(db):
     """Queue again the running jobs whose worker stopped beating; fail those out of attempts."""
     cutoff = clock.to_iso(clock.now() - timedelta(seconds=STALE_SECONDS))
-    stale = {"status": "running", "_heartbeat_at": {"$lt": cutoff}}
     changed = 0
-    for job in list(db.jobs.find(stale, {"_attempts": 1})):
-        guard = {"_id": job["_id"], **stale}
+    for job in common_store.stale_jobs(db, cutoff):
         if job.get("_attempts", 0) >= MAX_ATTEMPTS:
-            update = {"$set": {"status": "failed", "finished_at": clock.now_iso(), "_claim": None,
-                               "error": f"stopped {MAX_ATTEMPTS} times without finishing"}}
+            changes = {"status": "failed", "finished_at": clock.now_iso(), "_claim": None,
+                       "error": f"stopped {MAX_ATTEMPTS} times without finishing"}
         else:
-            update = {"$set": {"status": "queued", "_claim": None}}
-        changed += db.jobs.update_one(guard, update).modified_count
-        log.warning("job %s stopped beating: %s", job["_id"], update["$set"]["status"])
+            changes = {"status": "queued", "_claim": None}
+        changed += common_store.change_stale_job(db, job["_id"], cutoff, changes)
+        log.warning("job %s stopped beating: %s", job["_id"], changes["status"])
     return changed
 
 
@@ -169,6 +156,6 @@ def run(db, job, runners):
 
 
 def _finish(db, job, status, result=None, error=None):
-    db.jobs.update_one({"_id": job["_id"], "_claim": job["_claim"]},
-                       {"$set": {"status": status, "result": result, "error": error,
-                                 "finished_at": clock.now_iso(), "_claim": None}})
+    common_store.finish_job(db, job["_id"], job["_claim"],
+                            {"status": status, "result": result, "error": error,
+                             "finished_at": clock.now_iso(), "_claim": None})

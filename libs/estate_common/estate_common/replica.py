@@ -5,7 +5,7 @@ area) keep these copies in their own store. A copy is written only when the
 event's ``version`` is newer than what is stored, so a redelivered or
 out-of-order event changes nothing.
 """
-from pymongo.errors import DuplicateKeyError
+from . import common_store
 
 COLLECTIONS = {"estate": "estates", "household": "households"}
 
@@ -19,16 +19,8 @@ def apply(db, kind, event):
     """Upsert the copy carried by an archive ``<kind>_created|_updated`` event."""
     copy = dict(event["data"])
     doc_id = copy.pop("id")
-    version = copy.get("version", 0)
-    try:
-        db[COLLECTIONS[kind]].update_one(
-            {"_id": doc_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
-            {"$set": copy},
-            upsert=True,
-        )
-    except DuplicateKeyError:
-        pass  # the stored copy is as new or newer
+    common_store.upsert_copy_if_newer(db, COLLECTIONS[kind], doc_id, copy, copy.get("version", 0))
 
 
 def get(db, kind, estate_id, doc_id):
-    return db[COLLECTIONS[kind]].find_one({"_id": doc_id, "estate_id": estate_id})
+    return common_store.find_copy(db, COLLECTIONS[kind], estate_id, doc_id)

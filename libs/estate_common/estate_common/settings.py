@@ -8,6 +8,7 @@ per estate (``_id`` = the estate id) with a history of every change. Only known
 names with whole values between their minimum (1 unless ``MINIMA`` says
 otherwise) and their maximum (``MAXIMA``, where given) are accepted.
 """
+from . import common_store
 from .errors import InvalidInput, field_error
 
 INDEXES = {"settings": [([("estate_id", 1)], {})]}
@@ -33,7 +34,7 @@ def check_overrides(defaults, overrides, maxima=None, minima=None):
 
 
 def _stored(db, estate_id):
-    return db.settings.find_one({"_id": estate_id, "estate_id": estate_id}) or {}
+    return common_store.estate_settings(db, estate_id)
 
 
 def for_estate(db, defaults, estate_id):
@@ -51,8 +52,4 @@ def view(db, defaults, estate_id):
 
 def replace(db, estate_id, overrides, stamp, actor):
     """The estate's overrides become ``overrides`` ({} restores the defaults); the change is kept."""
-    db.settings.update_one({"_id": estate_id},
-                           {"$set": {"estate_id": estate_id, "values": dict(overrides), "updated_at": stamp,
-                                     "updated_by": actor},
-                            "$push": {"history": {"at": stamp, "by": actor, "values": dict(overrides)}}},
-                           upsert=True)
+    common_store.replace_estate_settings(db, estate_id, overrides, stamp, actor)

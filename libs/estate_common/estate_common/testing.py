@@ -4,9 +4,7 @@ recording outbox, so entrypoints run without a broker; callers; events.
 Contracts are checked as in production: inputs at the entrypoint, outputs and
 events in strict mode (the suite sets ESTATE_CONTRACTS_STRICT=1).
 """
-import mongomock
-
-from . import contracts, store
+from . import common_store, contracts, store
 from .nameko.caller import Caller
 from .nameko.outbox import make_event
 
@@ -36,8 +34,7 @@ class RecordingOutbox:
         events = doc.get("_outbox", [])
         self.published.extend(events)
         if events:
-            collection.update_one({"_id": doc["_id"]},
-                                  {"$pull": {"_outbox": {"event_id": {"$in": [e["event_id"] for e in events]}}}})
+            common_store.pull_events(collection, doc["_id"], [e["event_id"] for e in events])
 
     def of_type(self, event_type):
         return [e for e in self.published if e["event_type"] == event_type]
@@ -50,7 +47,7 @@ def worker(service_cls, caller=ADMIN, db=None, idempotency_key=None):
     """
     service = service_cls()
     if db is None:
-        db = mongomock.MongoClient(tz_aware=True)[f"test_{service_cls.name}"]
+        db = common_store.embedded_database(f"test_{service_cls.name}")
         store.ensure_indexes(db, service_cls.indexes)
     service.db = db
     service.caller = Caller(caller)

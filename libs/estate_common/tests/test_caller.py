@@ -25,7 +25,7 @@ def test_a_caller_from_nothing_sees_nothing():
     caller = Caller(None)
     assert caller.user is None and caller.roles == [] and caller.estates == []
     assert caller.can_see("est_1") is False
-    assert caller.estate_filter() == {"estate_id": {"$in": []}}
+    assert caller.estate_scope() == []
 
 
 def test_a_known_caller():
@@ -44,11 +44,11 @@ def test_star_scope_sees_everything():
     caller = Caller(ADMIN)
     assert caller.can_see("est_1") and caller.can_see("anything")
     caller.require_estate("est_99")
-    assert caller.estate_filter() == {}
+    assert caller.estate_scope() is None
 
 
-def test_estate_filter_lists_the_callers_estates():
-    assert Caller(STEWARD).estate_filter() == {"estate_id": {"$in": ["est_1", "est_2"]}}
+def test_estate_scope_lists_the_callers_estates():
+    assert Caller(STEWARD).estate_scope() == ["est_1", "est_2"]
 
 
 def test_caller_copies_its_lists():

@@ -124,12 +124,8 @@ def view(request, now):
     return dict(request, overdue=is_overdue(request, now))
 
 
-def list_query(filters, now):
-    """The store query of a list: ``overdue`` "true" = approved and past due back, "false" = not."""
-    query = {k: filters[k] for k in ("status", "subject_id") if k in filters}
-    overdue = {"status": "approved", "due_back": {"$lt": clock.to_iso(now)}}
-    if filters.get("overdue") == "true":
-        query = {"$and": [query, overdue]} if query else overdue
-    elif filters.get("overdue") == "false":
-        query = {"$and": [query, {"$nor": [overdue]}]}
-    return query
+def list_filters(filters):
+    """A list's filters as the store takes them: the fields to match (status, subject) and
+    ``overdue``: True (approved and past due back, as :func:`is_overdue`), False (not), None (either)."""
+    match = {k: filters[k] for k in ("status", "subject_id") if k in filters}
+    return match, {"true": True, "false": False}.get(filters.get("overdue"))

@@ -127,21 +127,20 @@ def record_from_event(subject_type, event, now):
     }
 
 
-def records_query(filters):
-    """The store query of a records search: subject, subject type, household, and a date range
-    on ``occurred_at`` (a date ``to`` includes its whole day; days are UTC days)."""
-    query = {k: filters[k] for k in ("subject_id", "subject_type", "household_id") if k in filters}
-    window = {}
+def records_search(filters):
+    """What a records search asks the store for: subject, subject type and household, and the
+    moments ``occurred_at`` lies between: ``occurred_from`` (inclusive), then ``occurred_before``
+    (exclusive) for a date ``to``, which includes its whole day (days are UTC days), or
+    ``occurred_until`` (inclusive) for a moment."""
+    search = {k: filters[k] for k in ("subject_id", "subject_type", "household_id") if k in filters}
     if "from" in filters:
-        window["$gte"] = _moment(filters["from"], "filters.from")
+        search["occurred_from"] = _moment(filters["from"], "filters.from")
     if "to" in filters:
         if len(filters["to"]) == 10:
-            window["$lt"] = clock.to_iso(_day(filters["to"], "filters.to") + timedelta(days=1))
+            search["occurred_before"] = clock.to_iso(_day(filters["to"], "filters.to") + timedelta(days=1))
         else:
-            window["$lte"] = _moment(filters["to"], "filters.to")
-    if window:
-        query["occurred_at"] = window
-    return query
+            search["occurred_until"] = _moment(filters["to"], "filters.to")
+    return search
 
 
 def _day(text, field):

@@ -26,12 +26,12 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         estate = domain.new_estate(payload["data"], clock.now())
         estate["_outbox"] = [self.outbox.event("estate_created", estate["_id"], domain.estate_event_data(estate))]
         store.insert_estate(self.db, estate)
-        self.outbox.publish(self.db.estates, estate)
+        store.announce(self.outbox, self.db, "estates", estate)
         return public(estate)
 
     @rpc_method
     def list_estates(self, payload):
-        return store.list_estates(self.db, self.caller.estate_filter(), payload.get("limit"), payload.get("cursor"))
+        return store.list_estates(self.db, self.caller.estate_scope(), payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_estate(self, payload):
@@ -46,7 +46,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         household["_outbox"] = [self.outbox.event("household_created", estate_id,
                                                   domain.household_event_data(household))]
         store.insert_household(self.db, household)
-        self.outbox.publish(self.db.households, household)
+        store.announce(self.outbox, self.db, "households", household)
         return domain.household_view(public(household), self.caller.roles)
 
     @rpc_method
@@ -69,7 +69,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
                                                       domain.household_event_data(household), actor=job["created_by"])]
             if not store.insert_household_once(self.db, household):
                 return False
-            self.outbox.publish(self.db.households, household)
+            store.announce(self.outbox, self.db, "households", household)
             return True
 
         rows = imports.read_rows(file["format"], imports.decode(file["content_base64"]))
@@ -90,8 +90,8 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     # -- the permanent record --------------------------------------------
     @rpc_method
     def list_records(self, payload):
-        return store.list_records(self.db, payload["estate_id"], domain.records_query(payload.get("filters", {})),
-                                  payload.get("limit"), payload.get("cursor"))
+        return store.records_found(self.db, payload["estate_id"], domain.records_search(payload.get("filters", {})),
+                                   payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def list_change_log(self, payload):
@@ -189,9 +189,9 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     @rpc_method
     def list_borrow_requests(self, payload):
         now = clock.now()
-        page = store.page(self.db, "borrow_requests", payload["estate_id"],
-                          borrowing.list_query(payload.get("filters", {}), now),
-                          payload.get("limit"), payload.get("cursor"))
+        match, overdue = borrowing.list_filters(payload.get("filters", {}))
+        page = store.borrow_requests_found(self.db, payload["estate_id"], match, overdue, clock.to_iso(now),
+                                           payload.get("limit"), payload.get("cursor"))
         page["items"] = [borrowing.view(item, now) for item in page["items"]]
         return page
 
@@ -227,7 +227,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
             events = [self.outbox.event("archive_changed", estate_id, domain.archive_changed_data(
                 "borrow_request", changed, f"borrow_{action}", changes))]
             if store.change_borrow_request(self.db, request, changes, entry, events):
-                self.outbox.publish(self.db.borrow_requests, {"_id": request_id, "_outbox": events})
+                store.announce(self.outbox, self.db, "borrow_requests", {"_id": request_id, "_outbox": events})
                 return borrowing.view(public(changed), clock.now())
         raise Conflict("the request changed while this was being recorded; try again")
 
@@ -242,7 +242,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         if not store.insert(self.db, "check_plans", plan):
             raise Conflict(f"the estate has a check plan for {plan['year']} already",
                            [field_error("data.year", "has a plan already")])
-        self.outbox.publish(self.db.check_plans, plan)
+        store.announce(self.outbox, self.db, "check_plans", plan)
         return public(plan)
 
     @rpc_method
@@ -291,7 +291,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         if doc is None:
             doc = build(doc_id)
             if store.insert(self.db, collection, doc):
-                self.outbox.publish(self.db[collection], doc)
+                store.announce(self.outbox, self.db, collection, doc)
             else:
                 doc = store.get(self.db, collection, estate_id, doc_id)
         shown = public(doc)

@@ -1,7 +1,7 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import jobs, settings, store
+from estate_common import common_store, jobs, settings, store
+from estate_common.common_store import DuplicateKey
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.store import DuplicateKeyError
 
 from .rules import DEFAULTS
 
@@ -25,6 +25,9 @@ INDEXES = {
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
         "records": "archive record"}
 
+# service.py hands a written document's events to the outbox through here, naming the collection
+announce = common_store.announce
+
 
 def rules_for(db, estate_id):
     return settings.for_estate(db, DEFAULTS, estate_id)
@@ -33,7 +36,7 @@ def rules_for(db, estate_id):
 def insert_estate(db, estate):
     try:
         db.estates.insert_one(estate)
-    except DuplicateKeyError:
+    except DuplicateKey:
         raise Conflict(f"an estate with code {estate['code']} exists",
                        [{"field": "data.code", "message": "is already taken"}]) from None
 
@@ -45,14 +48,16 @@ def get_estate(db, estate_id):
     return estate
 
 
-def list_estates(db, scope_filter, limit, cursor):
-    return store.page(db.estates, scope_filter, limit, cursor)
+def list_estates(db, estate_ids, limit, cursor):
+    """A page of the estates ``estate_ids`` names (None: every estate)."""
+    query = {} if estate_ids is None else {"estate_id": {"$in": list(estate_ids)}}
+    return store.page(db.estates, query, limit, cursor)
 
 
 def insert_household(db, household):
     try:
         db.households.insert_one(household)
-    except DuplicateKeyError:
+    except DuplicateKey:
         raise Conflict("this building, unit and room is registered already",
                        [{"field": "data.room", "message": "is already registered"}]) from None
 
@@ -69,11 +74,21 @@ def keep(db, collection, doc):
     """Insert an immutable document once; a redelivered event finds it there."""
     try:
         db[collection].insert_one(doc)
-    except DuplicateKeyError:
+    except DuplicateKey:
         pass
 
 
-def list_records(db, estate_id, query, limit, cursor):
+RECORD_MATCHES = ("subject_id", "subject_type", "household_id")
+RECORD_WINDOW = {"occurred_from": "$gte", "occurred_before": "$lt", "occurred_until": "$lte"}
+
+
+def records_found(db, estate_id, search, limit, cursor):
+    """A page of the estate's records that ``search`` (``domain.records_search``) describes: equal
+    on subject, subject type and household, ``occurred_at`` within the window it gives."""
+    query = {name: search[name] for name in RECORD_MATCHES if name in search}
+    window = {op: search[name] for name, op in RECORD_WINDOW.items() if name in search}
+    if window:
+        query["occurred_at"] = window
     return store.page(db.records, {"estate_id": estate_id, **query}, limit, cursor)
 
 
@@ -102,6 +117,19 @@ def subject(db, estate_id, subject_id):
 
 def page(db, collection, estate_id, query, limit, cursor):
     return store.page(db[collection], {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def borrow_requests_found(db, estate_id, match, overdue, now_iso, limit, cursor):
+    """A page of the estate's borrow requests equal on ``match``; ``overdue`` True keeps those
+    approved and due back before ``now_iso`` (``borrowing.is_overdue``), False all others,
+    None either."""
+    query = {"estate_id": estate_id, **match}
+    late = {"status": "approved", "due_back": {"$lt": now_iso}}
+    if overdue is True:
+        query = {"$and": [query, late]}
+    elif overdue is False:
+        query = {"$and": [query, {"$nor": [late]}]}
+    return store.page(db.borrow_requests, query, limit, cursor)
 
 
 def change_borrow_request(db, request, changes, entry, events):

@@ -94,11 +94,11 @@ def test_a_borrowing_is_overdue_only_while_out_past_its_due_date():
     assert borrowing.is_overdue(request(), NOW + timedelta(days=30)) is False
 
 
-def test_the_overdue_filter_becomes_a_query():
-    assert borrowing.list_query({"overdue": "true"}, NOW) == {
-        "status": "approved", "due_back": {"$lt": "2026-11-23T08:00:00.000Z"}}
-    assert borrowing.list_query({"status": "pending"}, NOW) == {"status": "pending"}
-    assert "$nor" in str(borrowing.list_query({"overdue": "false"}, NOW))
+def test_the_list_filters_name_fields_and_overdue():
+    assert borrowing.list_filters({"overdue": "true"}) == ({}, True)
+    assert borrowing.list_filters({"status": "pending", "subject_id": "hh_1"}) == (
+        {"status": "pending", "subject_id": "hh_1"}, None)
+    assert borrowing.list_filters({"overdue": "false", "status": "approved"}) == ({"status": "approved"}, False)
 
 
 # -- check plans and checks ----------------------------------------------------------
@@ -157,11 +157,11 @@ def test_archive_kpis_show_their_parts():
 # -- record searches -----------------------------------------------------------------
 
 def test_a_records_search_by_household_and_dates():
-    assert domain.records_query({"household_id": "hh_1", "from": "2026-11-01", "to": "2026-11-30"}) == {
+    assert domain.records_search({"household_id": "hh_1", "from": "2026-11-01", "to": "2026-11-30"}) == {
         "household_id": "hh_1",
-        "occurred_at": {"$gte": "2026-11-01T00:00:00.000Z", "$lt": "2026-12-01T00:00:00.000Z"}}
-    assert domain.records_query({"to": "2026-11-30T12:00:00Z"}) == {
-        "occurred_at": {"$lte": "2026-11-30T12:00:00.000Z"}}
+        "occurred_from": "2026-11-01T00:00:00.000Z", "occurred_before": "2026-12-01T00:00:00.000Z"}
+    assert domain.records_search({"to": "2026-11-30T12:00:00Z"}) == {
+        "occurred_until": "2026-11-30T12:00:00.000Z"}
     with pytest.raises(InvalidInput) as refused:
-        domain.records_query({"from": "2026-13-01"})
+        domain.records_search({"from": "2026-13-01"})
     assert refused.value.errors[0]["field"] == "filters.from"

@@ -263,10 +263,16 @@ def test_a_borrowing_needs_the_managers_approval_and_is_tracked_until_returned(a
     clock.advance(timedelta(days=8))
     overdue = archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"overdue": "true"}})["items"]
     assert [r["id"] for r in overdue] == [asked["id"]] and overdue[0]["overdue"] is True
+
+    def not_overdue():
+        listed = archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"overdue": "false"}})
+        return [r["id"] for r in listed["items"]]
+    assert asked["id"] not in not_overdue()
     as_role(archive, "li", "archivist", estate)
     returned = archive.return_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
     assert returned["status"] == "returned" and returned["overdue"] is False
     assert archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"overdue": "true"}})["items"] == []
+    assert asked["id"] in not_overdue()
     assert [h["action"] for h in returned["history"]] == ["requested", "approved", "returned"]
 
     feed_change_log(archive)

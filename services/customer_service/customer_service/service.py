@@ -50,7 +50,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
                                            domain.created_event_data(request))]
         if not store.insert(self.db, "service_requests", request):
             return public(store.get(self.db, "service_requests", estate_id, request_id))
-        self.outbox.publish(self.db.service_requests, request)
+        store.announce(self.outbox, self.db, "service_requests", request)
         return public(request)
 
     @rpc_method
@@ -103,7 +103,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
             announced = [events.build(self.outbox, request["estate_id"], "service_request_overdue",
                                       domain.overdue_event_data(request, now))]
             if store.mark_overdue(self.db, request, now, domain.overdue_entry(now), announced):
-                self.outbox.publish(self.db.service_requests, {"_id": request["_id"], "_outbox": announced})
+                store.announce(self.outbox, self.db, "service_requests", {"_id": request["_id"], "_outbox": announced})
                 marked += 1
         if marked:
             log.info("requests found overdue", extra={"count": marked})
@@ -232,7 +232,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
         application["_outbox"] = [events.build(self.outbox, estate_id, kind, body) for kind, body in announced]
         if not store.insert(self.db, "applications", application):
             return public(store.get(self.db, "applications", estate_id, application_id))
-        self.outbox.publish(self.db.applications, application)
+        store.announce(self.outbox, self.db, "applications", application)
         return public(application)
 
     @rpc_method
@@ -306,7 +306,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
                 raise Conflict("it changed meanwhile: read it again and retry")
             return None
         if announced:
-            self.outbox.publish(self.db[collection], written)
+            store.announce(self.outbox, self.db, collection, written)
         return written
 
     def _follow(self, event, collection, doc_id, decide):

@@ -7,7 +7,7 @@ desks acting at once cannot both win.
 """
 from datetime import timedelta
 
-from estate_common import clock, replica, settings, store
+from estate_common import clock, common_store, replica, settings, store
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .rules import DEFAULTS
@@ -54,6 +54,9 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
         raise BusinessRuleViolation("household is not known in this estate",
                                     [field_error(field, "no such household in this estate")])
     return household
+
+# service.py hands a written document's events to the outbox through here, naming the collection
+announce = common_store.announce
 
 
 def household(db, estate_id, household_id):

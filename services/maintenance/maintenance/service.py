@@ -28,7 +28,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
 
     @rpc_method
     def get_work_order(self, payload):
-        return public(store.get_work_order(self.db, payload["estate_id"], payload["id"]))
+        return public(store.get(self.db, "work_orders", payload["estate_id"], payload["id"]))
 
     @rpc_method
     def assign_work_order(self, payload):
@@ -70,24 +70,24 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     @rpc_method
     def complete_work_order(self, payload):
         estate_id, data = payload["estate_id"], payload["data"]
-        order = store.get_work_order(self.db, estate_id, payload["id"])
+        order = store.get(self.db, "work_orders", estate_id, payload["id"])
         changes, entry = domain.complete(order, data, clock.now(), store.rules_for(self.db, estate_id),
                                          self.caller.user)
         if changes["equipment_id"]:
-            store.known_equipment(self.db, estate_id, changes["equipment_id"])
+            store.referenced(self.db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id")
         done = {**order, **changes}
         events = [self.outbox.event("work_order_completed", estate_id, domain.completed_event_data(done))]
         if domain.raises_charge(done):
             events.append(self.outbox.event("charge_raised", estate_id, domain.charge_event_data(done)))
         written = store.apply_step(self.db, order, changes, entry, events)
-        self.outbox.publish(self.db.work_orders, written)
+        store.announce(self.outbox, self.db, "work_orders", written)
         if written["equipment_id"]:
             store.add_equipment_record(self.db, estate_id, written["equipment_id"],
                                        ledger.record_from_order(written), written["completed_at"])
         return public(written)
 
     def _step(self, payload, step, *args, **kwargs):
-        order = store.get_work_order(self.db, payload["estate_id"], payload["id"])
+        order = store.get(self.db, "work_orders", payload["estate_id"], payload["id"])
         changes, entry = step(order, *args, now=clock.now(), actor=self.caller.user, **kwargs)
         return public(store.apply_step(self.db, order, changes, entry))
 
@@ -105,7 +105,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     def open_from_follow_up(self, event):
         estate_id, follow_up = event["estate_id"], event["data"]
         rules = store.rules_for(self.db, estate_id)
-        earlier = store.find_work_order(self.db, estate_id, domain.work_order_id(
+        earlier = store.find(self.db, "work_orders", estate_id, domain.work_order_id(
             estate_id, "service_request", follow_up["request_id"]))
         self._open_order(domain.work_order_id(estate_id, "return_visit", follow_up["id"]), estate_id, clock.now(),
                          lambda number, created: domain.from_follow_up(event, number, created, rules,
@@ -133,7 +133,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
         return handled
 
     def _open_plan_orders(self, plan, now, until):
-        equipment = store.find_equipment(self.db, plan["estate_id"], plan["equipment_id"])
+        equipment = store.find(self.db, "equipment", plan["estate_id"], plan["equipment_id"])
         dates = ledger.due_dates(plan, until)
         if equipment is None or not dates:
             return 0
@@ -154,16 +154,16 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
         sequence = store.next_number(self.db, estate_id, domain.number_series(created))
         order = build(domain.order_number(created, sequence), created)
         order["_outbox"] = [self.outbox.event("work_order_created", estate_id, domain.created_event_data(order))]
-        if store.insert_work_order(self.db, order):
-            self.outbox.publish(self.db.work_orders, order)
+        if store.insert(self.db, "work_orders", order):
+            store.announce(self.outbox, self.db, "work_orders", order)
 
     # -- equipment ledger and preventive plans -----------------------------------------
     @rpc_method
     def create_equipment(self, payload):
         estate_id = payload["estate_id"]
         equipment = ledger.new_equipment(estate_id, payload["data"], clock.now(), self.caller.user)
-        if not store.insert_equipment(self.db, equipment):
-            equipment = ledger.same_equipment(store.get_equipment(self.db, estate_id, equipment["_id"]), equipment)
+        if not store.insert(self.db, "equipment", equipment):
+            equipment = ledger.same_equipment(store.get(self.db, "equipment", estate_id, equipment["_id"]), equipment)
         return public(equipment)
 
     @rpc_method
@@ -174,12 +174,12 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
 
     @rpc_method
     def get_equipment(self, payload):
-        return public(store.get_equipment(self.db, payload["estate_id"], payload["id"]))
+        return public(store.get(self.db, "equipment", payload["estate_id"], payload["id"]))
 
     @rpc_method
     def add_equipment_record(self, payload):
         estate_id, data = payload["estate_id"], payload["data"]
-        store.get_equipment(self.db, estate_id, payload["id"])
+        store.get(self.db, "equipment", estate_id, payload["id"])
         now = clock.now()
         record = ledger.new_record(self.caller.created_id("eqr", estate_id), data["kind"], data["result"],
                                    data.get("notes", ""), now, self.caller.user)
@@ -190,13 +190,13 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     def create_maintenance_plan(self, payload):
         estate_id, data = payload["estate_id"], payload["data"]
         plan_id = self.caller.created_id("plan", estate_id)
-        if not store.find_plan(self.db, estate_id, plan_id):
-            store.known_equipment(self.db, estate_id, data["equipment_id"])
+        if not store.find(self.db, "maintenance_plans", estate_id, plan_id):
+            store.referenced(self.db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
             now = clock.now()
             plan = ledger.new_plan(plan_id, estate_id, data, now, self.caller.user)
-            if store.insert_plan(self.db, plan):
+            if store.insert(self.db, "maintenance_plans", plan):
                 self._open_plan_orders(plan, now, ledger.horizon(now, store.rules_for(self.db, estate_id)))
-        return public(store.find_plan(self.db, estate_id, plan_id))
+        return public(store.find(self.db, "maintenance_plans", estate_id, plan_id))
 
     @rpc_method
     def list_maintenance_plans(self, payload):
@@ -207,7 +207,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     @rpc_method
     def set_budget(self, payload):
         estate_id, period = payload["estate_id"], payload["id"]
-        existing = store.find_budget(self.db, estate_id, costing.budget_id(estate_id, period))
+        existing = store.find(self.db, "budgets", estate_id, costing.budget_id(estate_id, period))
         budget = costing.new_budget(estate_id, period, payload["data"]["amount_cents"], clock.now(),
                                     self.caller.user, existing)
         store.save_budget(self.db, budget)
@@ -223,7 +223,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     def _cost_summary(self, estate_id, period):
         start, end = self._month(estate_id, period)
         return costing.cost_summary(period, store.orders_completed_in(self.db, estate_id, start, end),
-                                    store.find_budget(self.db, estate_id, costing.budget_id(estate_id, period)))
+                                    store.find(self.db, "budgets", estate_id, costing.budget_id(estate_id, period)))
 
     def _month(self, estate_id, period):
         """The estate's calendar month, on its local clock."""
@@ -244,7 +244,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     # -- engineering review of renovation and move-in applications --------------------
     @consumes("customer_service", "renovation_review_requested")
     def queue_renovation_review(self, event):
-        store.insert_review(self.db, renovation.from_request(event, clock.now()))  # a redelivery collides on _id
+        store.insert(self.db, "renovation_reviews", renovation.from_request(event, clock.now()))  # a redelivery collides on _id
 
     @rpc_method
     def list_renovation_reviews(self, payload):
@@ -253,15 +253,15 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
 
     @rpc_method
     def get_renovation_review(self, payload):
-        return public(store.get_review(self.db, payload["estate_id"], payload["id"]))
+        return public(store.get(self.db, "renovation_reviews", payload["estate_id"], payload["id"]))
 
     @rpc_method
     def decide_renovation_review(self, payload):
         estate_id, data = payload["estate_id"], payload["data"]
-        review = store.get_review(self.db, estate_id, payload["id"])
+        review = store.get(self.db, "renovation_reviews", estate_id, payload["id"])
         changes, entry = renovation.decide(review, data["decision"], data["notes"], clock.now(), self.caller.user)
         events = [self.outbox.event("renovation_reviewed", estate_id,
                                     renovation.reviewed_event_data({**review, **changes}))]
         written = store.decide_review(self.db, review, changes, entry, events)
-        self.outbox.publish(self.db.renovation_reviews, written)
+        store.announce(self.outbox, self.db, "renovation_reviews", written)
         return public(written)

@@ -1,6 +1,6 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import replica, settings, store
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common import common_store, replica, settings, store
+from estate_common.errors import Conflict
 
 from .rules import DEFAULTS
 
@@ -22,9 +22,15 @@ INDEXES = {
     **settings.INDEXES,
 }
 
+WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plans": "maintenance plan",
+        "budgets": "budget", "renovation_reviews": "renovation review"}
+
 # list filters as the API names them -> the stored field
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
                       "equipment_id": "equipment_id", "source_type": "source.type"}
+
+# service.py hands a written document's events to the outbox through here, naming the collection
+announce = common_store.announce
 
 
 def next_number(db, estate_id, series):
@@ -37,19 +43,16 @@ def rules_for(db, estate_id):
     return settings.for_estate(db, DEFAULTS, estate_id)
 
 
+# -- any collection: by id in an estate, referenced by a body, inserted once -------------
+
+_named = store.Collections(WHAT)
+find, get, referenced, insert = _named.find, _named.get, _named.referenced, _named.insert
+
+
 # -- work orders --------------------------------------------------------------------
 
 def work_order_exists(db, order_id):
     return db.work_orders.count_documents({"_id": order_id}, limit=1) > 0
-
-
-def insert_work_order(db, order):
-    """False when the order was there already (the same source, delivered twice)."""
-    return store.insert_new(db.work_orders, order)
-
-
-def get_work_order(db, estate_id, order_id):
-    return store.get_in_estate(db.work_orders, estate_id, order_id, "work order")
 
 
 def list_work_orders(db, estate_id, filters, limit, cursor):
@@ -81,34 +84,7 @@ def orders_completed_in(db, estate_id, start, end):
                                      "completed_at": {"$gte": start, "$lt": end}}))
 
 
-def find_work_order(db, estate_id, order_id):
-    return db.work_orders.find_one({"_id": order_id, "estate_id": estate_id}, {"_id": 1})
-
-
 # -- equipment ledger -----------------------------------------------------------------
-
-def insert_equipment(db, equipment):
-    return store.insert_new(db.equipment, equipment)
-
-
-def find_equipment(db, estate_id, equipment_id):
-    return db.equipment.find_one({"_id": equipment_id, "estate_id": estate_id})
-
-
-def get_equipment(db, estate_id, equipment_id):
-    equipment = find_equipment(db, estate_id, equipment_id)
-    if equipment is None:
-        raise NotFound("no such equipment in this estate")
-    return equipment
-
-
-def known_equipment(db, estate_id, equipment_id, field="data.equipment_id"):
-    equipment = find_equipment(db, estate_id, equipment_id)
-    if equipment is None:
-        raise BusinessRuleViolation("equipment is not in this estate's ledger",
-                                    [field_error(field, "no such equipment in this estate")])
-    return equipment
-
 
 def list_equipment(db, estate_id, filters, limit, cursor):
     return store.page(db.equipment, {"estate_id": estate_id, **filters}, limit, cursor)
@@ -119,18 +95,10 @@ def add_equipment_record(db, estate_id, equipment_id, record, stamp):
     db.equipment.update_one(
         {"_id": equipment_id, "estate_id": estate_id, "records.id": {"$ne": record["id"]}},
         {"$push": {"records": record}, "$set": {"updated_at": stamp}})
-    return get_equipment(db, estate_id, equipment_id)
+    return get(db, "equipment", estate_id, equipment_id)
 
 
 # -- preventive plans -----------------------------------------------------------------
-
-def insert_plan(db, plan):
-    return store.insert_new(db.maintenance_plans, plan)
-
-
-def find_plan(db, estate_id, plan_id):
-    return db.maintenance_plans.find_one({"_id": plan_id, "estate_id": estate_id})
-
 
 def list_plans(db, estate_id, filters, limit, cursor):
     return store.page(db.maintenance_plans, {"estate_id": estate_id, **filters}, limit, cursor)
@@ -153,23 +121,11 @@ def advance_plan(db, plan, next_due_on, last_order_id, stamp):
 
 # -- budgets --------------------------------------------------------------------------
 
-def find_budget(db, estate_id, budget_id):
-    return db.budgets.find_one({"_id": budget_id, "estate_id": estate_id})
-
-
 def save_budget(db, budget):
     db.budgets.replace_one({"_id": budget["_id"]}, budget, upsert=True)
 
 
 # -- renovation reviews ---------------------------------------------------------------
-
-def insert_review(db, review):
-    return store.insert_new(db.renovation_reviews, review)
-
-
-def get_review(db, estate_id, review_id):
-    return store.get_in_estate(db.renovation_reviews, estate_id, review_id, "renovation review")
-
 
 def list_reviews(db, estate_id, filters, limit, cursor):
     return store.page(db.renovation_reviews, {"estate_id": estate_id, **filters}, limit, cursor)

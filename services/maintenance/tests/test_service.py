@@ -230,7 +230,7 @@ def test_a_completed_order_takes_no_further_step(engineering):
 
 def test_two_steps_from_the_same_reading_cannot_both_pass(engineering):
     order_id = open_repair(engineering)
-    read = store.get_work_order(engineering.db, ESTATE, order_id)
+    read = store.get(engineering.db, "work_orders", ESTATE, order_id)
     act(engineering, "assign_work_order", order_id, technician="chen")
     with pytest.raises(Conflict):
         store.apply_step(engineering.db, read, {"status": "cancelled"}, {"at": clock.now_iso(), "by": "x",
@@ -428,12 +428,12 @@ def test_the_scheduler_opens_each_due_date_once_however_often_it_runs(engineerin
 def test_a_plan_order_that_ran_twice_concurrently_is_still_one(engineering):
     made = new_equipment(engineering)
     plan = new_plan(engineering, made["id"], every_days=7, next_due_on="2026-11-30")
-    stale = store.find_plan(engineering.db, ESTATE, plan["id"])
+    stale = store.find(engineering.db, "maintenance_plans", ESTATE, plan["id"])
     now = datetime(2026, 11, 29, 1, 0, tzinfo=timezone.utc)
     engineering.schedule_plans(now)
     engineering._open_plan_orders(stale, now, "2026-11-30")  # a second replica with an old reading
     assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30"]
-    assert store.find_plan(engineering.db, ESTATE, plan["id"])["next_due_on"] == "2026-12-07"
+    assert store.find(engineering.db, "maintenance_plans", ESTATE, plan["id"])["next_due_on"] == "2026-12-07"
 
 
 def test_the_days_ahead_are_the_estates_setting(engineering):

@@ -79,7 +79,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
                                         patrols.anomaly_event_data(round_, entry))] if anomaly else []
             if not store.push_check_in(self.db, round_, entry, events):
                 return None
-            self.outbox.publish(self.db.patrol_rounds, {"_id": round_id, "_outbox": events})
+            store.announce(self.outbox, self.db, "patrol_rounds", {"_id": round_id, "_outbox": events})
             return round_ | {"check_ins": round_["check_ins"] + [entry], "updated_at": entry["at"]}
 
         return public(self._guarded(attempt))
@@ -95,7 +95,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
             events = [self.outbox.event("patrol_round_finished", estate_id, patrols.finished_event_data(finished))]
             if not store.finish_round(self.db, round_, changes, events):
                 return None
-            self.outbox.publish(self.db.patrol_rounds, {"_id": round_id, "_outbox": events})
+            store.announce(self.outbox, self.db, "patrol_rounds", {"_id": round_id, "_outbox": events})
             return finished
 
         return public(self._guarded(attempt))
@@ -161,7 +161,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
                                         incidents.escalated_event_data(incident, escalation))] if escalation else []
             if not store.record_incident_step(self.db, incident, entry, escalation, changes, events):
                 return None
-            self.outbox.publish(self.db.incidents, {"_id": incident_id, "_outbox": events})
+            store.announce(self.outbox, self.db, "incidents", {"_id": incident_id, "_outbox": events})
             return incident | changes | {"steps": incident["steps"] + [entry],
                                          "escalations": incident["escalations"] + ([escalation] if escalation else [])}
 
@@ -178,7 +178,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
             events = [self.outbox.event("incident_closed", estate_id, incidents.closed_event_data(closed))]
             if not store.close_incident(self.db, incident, changes, events):
                 return None
-            self.outbox.publish(self.db.incidents, {"_id": incident_id, "_outbox": events})
+            store.announce(self.outbox, self.db, "incidents", {"_id": incident_id, "_outbox": events})
             return closed
 
         return public(self._guarded(attempt))
@@ -223,7 +223,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
                                         gate.charge_event_data(closed))] if closed["fee_cents"] else []
             if not store.close_session(self.db, session, changes, events):
                 return None
-            self.outbox.publish(self.db.parking_sessions, {"_id": session["_id"], "_outbox": events})
+            store.announce(self.outbox, self.db, "parking_sessions", {"_id": session["_id"], "_outbox": events})
             return closed
 
         return public(self._guarded(attempt))
@@ -275,7 +275,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
         doc = build(doc_id)
         if not store.insert(self.db, collection, doc):
             return public(store.get(self.db, collection, estate_id, doc_id))
-        self.outbox.publish(self.db[collection], doc)
+        store.announce(self.outbox, self.db, collection, doc)
         return public(doc)
 
     def _list(self, collection, payload, normalise=None):

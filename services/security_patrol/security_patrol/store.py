@@ -5,7 +5,7 @@ writes guarded by their state (and a round by its number of check-ins), so
 two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
-from estate_common import replica, settings, store
+from estate_common import common_store, replica, settings, store
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from .rules import DEFAULTS
@@ -34,6 +34,9 @@ WHAT = {
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover",
 }
+
+# service.py hands a written document's events to the outbox through here, naming the collection
+announce = common_store.announce
 
 
 def rules_for(db, estate_id):

@@ -42,11 +42,11 @@ class Caller:
         if not self.can_see(estate_id):
             raise Forbidden("estate is outside the caller's scope")
 
-    def estate_filter(self):
-        """A query fragment limiting a cross-estate list to the caller's estates."""
+    def estate_scope(self):
+        """The estates a cross-estate list may show: None for every estate, else their ids."""
         if ALL_ESTATES in self.estates:
-            return {}
-        return {"estate_id": {"$in": self.estates}}
+            return None
+        return list(self.estates)
 
     def as_dict(self):
         return {"user": self.user, "roles": self.roles, "estates": self.estates}

@@ -1,0 +1,77 @@
+"""The gateway's repository: the only module of the gateway that touches its database.
+
+Three collections: ``users`` (staff accounts: who may sign in), ``idempotency``
+(the first answer to each ``Idempotency-Key``) and ``login_failures`` (the
+sign-in guard's counters). The rules about them live in ``users``,
+``idempotency`` and ``login_guard``; this module only reads and writes.
+"""
+from estate_common import store
+
+INDEXES = {
+    "users": [([("estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
+    "idempotency": [([("created_at", 1)], {})],
+    "login_failures": [([("last_at", 1)], {})],
+}
+
+
+def connect():
+    db = store.connect("gateway")
+    store.ensure_indexes(db, INDEXES)
+    return db
+
+
+def ping(db):
+    store.ping(db)
+
+
+# -- users ------------------------------------------------------------------------
+
+def insert_user(db, user):
+    """False when the username is taken (the username is the ``_id``)."""
+    return store.insert_new(db.users, user)
+
+
+def find_user(db, username):
+    return db.users.find_one({"_id": username})
+
+
+def change_user(db, username, changes):
+    db.users.update_one({"_id": username}, {"$set": changes})
+
+
+def page_users(db, limit, cursor):
+    return store.page(db.users, {}, limit, cursor)
+
+
+# -- idempotency records ----------------------------------------------------------------
+
+def claim_idempotency_record(db, record):
+    """False when a record with this ``_id`` is there already (a replay or a concurrent twin)."""
+    return store.insert_new(db.idempotency, record)
+
+
+def find_idempotency_record(db, record_id):
+    return db.idempotency.find_one({"_id": record_id})
+
+
+def complete_idempotency_record(db, record_id, status, body):
+    db.idempotency.update_one({"_id": record_id}, {"$set": {"state": "done", "status": status, "body": body}})
+
+
+def release_idempotency_record(db, record_id):
+    """Drop the record while it is still pending (a completed one stays)."""
+    db.idempotency.delete_one({"_id": record_id, "state": "pending"})
+
+
+# -- failed sign-ins ----------------------------------------------------------------------
+
+def find_login_failures(db, key):
+    return db.login_failures.find_one({"_id": key})
+
+
+def count_login_failure(db, key, at):
+    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1}, "$set": {"last_at": at}}, upsert=True)
+
+
+def forget_login_failures(db, key):
+    db.login_failures.delete_one({"_id": key})

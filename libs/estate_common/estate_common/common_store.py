@@ -1,0 +1,118 @@
+"""The collections every service has: its background ``jobs``, its per-estate ``settings``,
+the read copies of archive's ``estates`` and ``households``, and the hand-over of a written
+document's events to the outbox.
+
+Like a service's own ``store.py``, this is a store module: the shared modules that own these
+rules (``jobs``, ``settings``, ``replica``) keep their logic and ask here for every read and
+write, so no module outside a store touches a collection. Built on ``estate_common.store``.
+"""
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError as BulkWriteFailure  # noqa: F401  (re-exported)
+from pymongo.errors import DuplicateKeyError as DuplicateKey
+
+from . import store
+
+# -- jobs -------------------------------------------------------------------------
+
+JOBS = "jobs"
+
+
+def insert_job(db, job):
+    """False when a job with this id is there already (a retried create)."""
+    return store.insert_new(db[JOBS], job)
+
+
+def find_job(db, job_id):
+    return db[JOBS].find_one({"_id": job_id})
+
+
+def record_job_progress(db, job_id, claim, progress, heartbeat_at):
+    """False when the job is no longer running under ``claim`` (it was taken over)."""
+    answer = db[JOBS].update_one({"_id": job_id, "_claim": claim, "status": "running"},
+                                 {"$set": {"progress": progress, "_heartbeat_at": heartbeat_at}})
+    return answer.matched_count == 1
+
+
+def claim_oldest_queued_job(db, changes):
+    """The oldest queued job, atomically set ``running`` with ``changes`` and one more attempt."""
+    return db[JOBS].find_one_and_update(
+        {"status": "queued"},
+        {"$set": {"status": "running", **changes}, "$inc": {"_attempts": 1}},
+        sort=[("created_at", 1), ("_id", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def _stale(heartbeat_before):
+    return {"status": "running", "_heartbeat_at": {"$lt": heartbeat_before}}
+
+
+def stale_jobs(db, heartbeat_before):
+    """Running jobs whose last heartbeat is older than ``heartbeat_before``: ids and attempts."""
+    return list(db[JOBS].find(_stale(heartbeat_before), {"_attempts": 1}))
+
+
+def change_stale_job(db, job_id, heartbeat_before, changes):
+    """True when the job was still stale and is now changed (another worker may have been first)."""
+    guard = {"_id": job_id, **_stale(heartbeat_before)}
+    return db[JOBS].update_one(guard, {"$set": changes}).modified_count == 1
+
+
+def finish_job(db, job_id, claim, changes):
+    """Record the end of a run, unless another worker holds the job now."""
+    db[JOBS].update_one({"_id": job_id, "_claim": claim}, {"$set": changes})
+
+
+# -- per-estate settings ------------------------------------------------------------
+
+def estate_settings(db, estate_id):
+    """The estate's stored settings document, or ``{}``."""
+    return store.find_in_estate(db.settings, estate_id, estate_id) or {}
+
+
+def replace_estate_settings(db, estate_id, values, stamp, actor):
+    """The estate's overrides become ``values``; the change is pushed onto its history."""
+    db.settings.update_one({"_id": estate_id},
+                           {"$set": {"estate_id": estate_id, "values": dict(values), "updated_at": stamp,
+                                     "updated_by": actor},
+                            "$push": {"history": {"at": stamp, "by": actor, "values": dict(values)}}},
+                           upsert=True)
+
+
+# -- read copies of master data ---------------------------------------------------------
+
+def upsert_copy_if_newer(db, collection, doc_id, fields, version):
+    """Write the copy unless the stored one has this ``version`` or a newer one."""
+    try:
+        db[collection].update_one(
+            {"_id": doc_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
+            {"$set": fields},
+            upsert=True,
+        )
+    except DuplicateKey:
+        pass  # the stored copy is as new or newer: the upsert's insert collided with it
+
+
+def find_copy(db, collection, estate_id, doc_id):
+    return store.find_in_estate(db[collection], estate_id, doc_id)
+
+
+# -- events of a written document -----------------------------------------------------------
+
+def announce(outbox, db, collection, doc):
+    """Hand the pending events of ``doc``, just written to ``collection`` (a name), to the
+    outbox, which publishes them and pulls them off the stored document."""
+    outbox.publish(db[collection], doc)
+
+
+def pull_events(collection, doc_id, event_ids):
+    """Take published events off the stored document's ``_outbox``."""
+    collection.update_one({"_id": doc_id}, {"$pull": {"_outbox": {"event_id": {"$in": list(event_ids)}}}})
+
+
+# -- tests ---------------------------------------------------------------------------------------
+
+def embedded_database(name):
+    """A fresh in-process database of its own, whatever ``MONGO_URI`` says (tests)."""
+    import mongomock
+    return mongomock.MongoClient(tz_aware=True)[name]
