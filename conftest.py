@@ -1,10 +1,17 @@
-"""Suite-wide set-up: eventlet first, strict contracts, and an isolated broker vhost per test.
+"""Suite-wide set-up: eventlet first, strict contracts, the store, and an isolated broker vhost per test.
 
 nameko 2.14's pytest plugin no longer monkey-patches, so it happens here,
 before anything imports socket or threading. Its ``rabbit_config`` fixture
 needs RabbitMQ's management API; ours uses ``rabbitmqctl`` instead (a local
 broker, as on the developers' machines and CI) and falls back to AMQP_URI's
 own vhost when there is no rabbitmqctl.
+
+The store: by default the suite runs on the embedded store (MONGO_URI is
+dropped, whatever the shell holds). ``ESTATE_TEST_STORE=mongodb`` (with
+MONGO_URI) runs it on that MongoDB instead, as the hosted CI workflow does:
+each test module and each test gets its own database names
+(``MONGO_DB_PREFIX``), so no test sees another's data. Tests marked
+``mongodb`` need a shared store and are skipped, saying why, without one.
 """
 import warnings
 
@@ -17,7 +24,16 @@ import os  # noqa: E402
 
 os.environ["ESTATE_CONTRACTS_STRICT"] = "1"  # a message that breaks its contract fails the test
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
-os.environ.pop("MONGO_URI", None)  # the suite runs on the embedded store
+STORE = os.environ.get("ESTATE_TEST_STORE", "embedded")
+if STORE not in ("embedded", "mongodb"):
+    raise RuntimeError(f"ESTATE_TEST_STORE={STORE!r}: say 'embedded' (the default) or 'mongodb'")
+if STORE == "embedded":
+    os.environ.pop("MONGO_URI", None)
+elif not os.environ.get("MONGO_URI"):
+    raise RuntimeError("ESTATE_TEST_STORE=mongodb needs MONGO_URI (e.g. mongodb://localhost:27017)")
+os.environ.pop("MONGO_DB", None)  # one database for every service would mix their collections
+
+import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -43,6 +59,43 @@ def module_amqp_uri():
 def rabbit_config(amqp_uri):
     """Overrides nameko's fixture of the same name (which needs the management API)."""
     return {"AMQP_URI": amqp_uri}
+
+
+def _fresh_databases():
+    """Database names of their own (``<prefix>_<service>``) for what starts from now on."""
+    previous = os.environ.get("MONGO_DB_PREFIX")
+    os.environ["MONGO_DB_PREFIX"] = f"estate_t{uuid.uuid4().hex[:12]}"
+    yield
+    if previous is None:
+        os.environ.pop("MONGO_DB_PREFIX", None)
+    else:
+        os.environ["MONGO_DB_PREFIX"] = previous
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_databases():
+    """For module-scoped systems (e2e): autouse, so it is set before the module's own fixtures.
+    The databases are left to the throw-away MongoDB of the CI job."""
+    if STORE == "mongodb":
+        yield from _fresh_databases()
+    else:
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _test_databases():
+    if STORE == "mongodb":
+        yield from _fresh_databases()
+    else:
+        yield
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.mongodb("why")``: skipped without MONGO_URI, with that reason."""
+    marker = item.get_closest_marker("mongodb")
+    if marker is not None and not os.environ.get("MONGO_URI"):
+        reason = marker.args[0] if marker.args else "needs MONGO_URI: runs in the hosted CI workflow"
+        pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

@@ -33,7 +33,7 @@ def system(module_amqp_uri, tmp_path_factory):
         "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS),
         "OUTBOX_SWEEP_SECONDS": "2",
     })
-    env.pop("MONGO_URI", None)
+    # the store is the suite's (root conftest.py): embedded, or MongoDB with this module's databases
     log_path = tmp_path_factory.mktemp("system") / "system.log"
     with open(log_path, "wb") as log:
         running = run_local.System(env, stdout=log).start()

@@ -32,4 +32,6 @@ def mongo_uri():
 
 
 def database_name(service):
-    return env("MONGO_DB", f"estate_{service}")
+    """``MONGO_DB`` names one database for the process; otherwise ``<MONGO_DB_PREFIX>_<service>``
+    (the tests on MongoDB give each test its own prefix, so no test sees another's data)."""
+    return env("MONGO_DB", f"{env('MONGO_DB_PREFIX', 'estate')}_{service}")

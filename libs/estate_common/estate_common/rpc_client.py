@@ -1,15 +1,36 @@
 """A thread-safe client that speaks nameko's AMQP RPC protocol, on kombu.
 
 Used by the gateway (plain threads, no eventlet), the tests and the benches.
-Each thread keeps one connection and one exclusive reply queue for its whole
-life, so a call costs one publish and one reply, not a connection set-up
-(a nameko ``ClusterRpcProxy`` per request manages 10–20 requests/s).
+Each thread keeps one connection and one exclusive reply queue, so a call
+costs one publish and one reply, not a connection set-up (a nameko
+``ClusterRpcProxy`` per request manages 10–20 requests/s).
 
 Protocol (as nameko 2.14 serves it): publish ``{"args", "kwargs"}`` to the
 ``nameko-rpc`` topic exchange with routing key ``service.method``, a
 ``reply_to`` routing key and a ``correlation_id``; the service publishes
 ``{"result", "error"}`` back to ``nameko-rpc`` with the ``reply_to`` key.
 Context travels in ``nameko.*`` headers (``request_id``, ``caller``...).
+
+What a call guarantees (each point has a test in tests/test_rpc_client.py):
+
+- **No work after the answer.** A request carries an AMQP ``expiration`` equal
+  to the caller's timeout. A request still queued when the caller gives up
+  (the service is down, paused or saturated) is dropped by the broker: nameko
+  never receives it, so the handler never runs after the gateway answered 503.
+  (A request delivered before its deadline runs; its late reply is dropped.)
+- **At most one publish that the broker accepted.** The request is published
+  with publisher confirms. Only a publish that failed (a connection error, a
+  nack: the broker did not take it) is retried, once, on a new connection. A
+  confirm that does not come in time, or a connection lost while waiting for
+  the reply, is a 503 and never a second publish: the work may be running.
+- **Dead connections are found before a publish.** Heartbeats are on
+  (``RPC_HEARTBEAT_SECONDS``, 30 by default; 0 turns them off). The thread
+  that owns a connection checks them at each call and while it waits, so a
+  connection the broker stopped answering fails the check and is rebuilt
+  before the request goes out, instead of swallowing it until the timeout.
+- **A late reply is never taken for another call's.** A channel whose call timed
+  out is closed (its exclusive reply queue goes with it) and the thread's next
+  call builds a new one.
 """
 import logging
 import socket
@@ -26,6 +47,13 @@ log = logging.getLogger(__name__)
 
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_QUEUE_TTL_MS = 300_000
+CONNECT_TIMEOUT_SECONDS = 3
+HEARTBEAT_RATE = 2  # heartbeat ticks per heartbeat interval while a call waits
+
+
+def heartbeat_seconds():
+    """Seconds between AMQP heartbeats on the client's connections (0: none)."""
+    return config.env_float("RPC_HEARTBEAT_SECONDS", 30.0)
 
 
 class RemoteError(Exception):
@@ -34,6 +62,14 @@ class RemoteError(Exception):
     def __init__(self, exc_type, value):
         super().__init__(f"{exc_type}: {value}")
         self.exc_type = exc_type
+
+
+class PublishFailed(Exception):
+    """The broker did not accept the request: nothing was queued, publishing again is safe."""
+
+
+class PublishUnconfirmed(Exception):
+    """No confirm in time: the broker may have queued the request, publishing again is not safe."""
 
 
 def _raise_remote(error):
@@ -50,8 +86,10 @@ def _raise_remote(error):
 class _ThreadChannel:
     """One thread's connection, reply queue and in-flight call."""
 
-    def __init__(self, amqp_uri, owner):
-        self.connection = Connection(amqp_uri, heartbeat=0, connect_timeout=3)
+    def __init__(self, amqp_uri, owner, heartbeat):
+        self.heartbeat = heartbeat
+        self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                     transport_options={"confirm_publish": True})
         self.connection.ensure_connection(max_retries=1)
         self.exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)
         self.reply_key = str(uuid.uuid4())
@@ -70,37 +108,61 @@ class _ThreadChannel:
     def _on_reply(self, body, message):
         if message.properties.get("correlation_id") == self._waiting_for:
             self._reply = body
-        # otherwise: the late answer to a call that already timed out; dropped
+        # otherwise a stray answer: dropped (timed-out channels are closed, so it cannot be a late one)
 
     def _on_return(self, exception, exchange, routing_key, message):
         if message.properties.get("correlation_id") == self._waiting_for:
             self._returned = True
 
-    def call(self, service, method, payload, headers, timeout):
+    def publish(self, service, method, payload, headers, timeout):
+        """Publish one request; returns its correlation id once the broker confirmed it.
+
+        Raises ``PublishFailed`` when the broker did not take it, ``PublishUnconfirmed`` when
+        its confirm did not come in time, ``ServiceUnavailable`` when no queue is bound to the
+        method's key (the broker returned it).
+        """
         correlation_id = str(uuid.uuid4())
         self._waiting_for, self._reply, self._returned = correlation_id, None, False
-        self.producer.publish(
-            {"args": [payload], "kwargs": {}},
-            routing_key=f"{service}.{method}",
-            reply_to=self.reply_key,
-            correlation_id=correlation_id,
-            headers=headers,
-            serializer="json",
-            mandatory=True,
-            retry=False,
-        )
-        deadline = time.monotonic() + timeout
+        try:
+            # Sends a heartbeat when one is due; raises on a connection the broker stopped answering.
+            self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
+            self.producer.publish(
+                {"args": [payload], "kwargs": {}},
+                routing_key=f"{service}.{method}",
+                reply_to=self.reply_key,
+                correlation_id=correlation_id,
+                headers=headers,
+                serializer="json",
+                mandatory=True,
+                expiration=timeout,  # the broker drops it, unconsumed, once the caller has given up
+                confirm_timeout=timeout,
+                retry=False,
+            )
+        except socket.timeout as exc:  # no confirm in time: perhaps queued, perhaps not
+            raise PublishUnconfirmed(f"no confirm within {timeout:g} s") from exc
+        except Exception as exc:  # a connection error or a nack: the broker did not take it
+            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        if self._returned:  # a basic.return comes before the confirm
+            raise ServiceUnavailable(f"{service} is not running")
+        return correlation_id
+
+    def wait(self, service, deadline, timeout):
+        """The reply to the request just published; ``ServiceUnavailable`` at the deadline
+        (``time.monotonic()``; ``timeout`` is the caller's, for the message)."""
+        tick = self.heartbeat / HEARTBEAT_RATE if self.heartbeat else None
         try:
             while self._reply is None:
                 remaining = deadline - time.monotonic()
-                if self._returned:
-                    raise ServiceUnavailable(f"{service} is not running")
                 if remaining <= 0:
                     raise ServiceUnavailable(f"{service} did not answer within {timeout:g} s")
                 try:
-                    self.connection.drain_events(timeout=remaining)
+                    # One frame at a time: py-amqp's drain_events starts its timeout over after every
+                    # heartbeat frame, so with heartbeats on it could wait past the deadline and miss
+                    # our own heartbeat ticks (the broker then drops the connection).
+                    self.connection.connection.blocking_read(timeout=min(remaining, tick) if tick else remaining)
                 except socket.timeout:
-                    continue
+                    pass
+                self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
         finally:
             self._waiting_for = None
         return self._reply
@@ -115,9 +177,10 @@ class _ThreadChannel:
 class RpcClient:
     """``client.call("archive", "get_estate", {...}, request_id=..., caller=...)``."""
 
-    def __init__(self, amqp_uri=None, timeout=None, owner="gateway"):
+    def __init__(self, amqp_uri=None, timeout=None, owner="gateway", heartbeat=None):
         self.amqp_uri = amqp_uri or config.amqp_uri()
         self.timeout = timeout if timeout is not None else config.rpc_timeout()
+        self.heartbeat = heartbeat if heartbeat is not None else heartbeat_seconds()
         self.owner = owner
         self._local = threading.local()
         self._all = {}  # channel -> the thread that owns it
@@ -127,7 +190,7 @@ class RpcClient:
         channel = getattr(self._local, "channel", None)
         if channel is None:
             try:
-                channel = _ThreadChannel(self.amqp_uri, self.owner)
+                channel = _ThreadChannel(self.amqp_uri, self.owner, self.heartbeat)
             except Exception as exc:  # kombu and amqp raise many kinds on connect
                 raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
             self._local.channel = channel
@@ -141,6 +204,7 @@ class RpcClient:
         return channel
 
     def _drop(self):
+        """Close this thread's channel; its next call builds a new one."""
         channel = getattr(self._local, "channel", None)
         self._local.channel = None
         if channel is not None:
@@ -154,20 +218,38 @@ class RpcClient:
         values = {"request_id": request_id, "caller": caller, **(context or {})}
         headers.update({f"nameko.{key}": value for key, value in values.items() if value})
         timeout = self.timeout if timeout is None else timeout
-        for attempt in (1, 2):
-            channel = self._channel()
-            try:
-                reply = channel.call(service, method, payload, headers, timeout)
-                break
-            except ServiceUnavailable:
-                raise
-            except Exception as exc:  # a dead connection: reconnect once
-                self._drop()
-                if attempt == 2:
-                    raise ServiceUnavailable(f"message broker connection failed: {type(exc).__name__}") from exc
+        deadline = time.monotonic() + timeout
+        channel = self._publish(service, method, payload, headers, timeout)
+        try:
+            reply = channel.wait(service, deadline, timeout)
+        except ServiceUnavailable:
+            self._drop()  # its reply queue may still get the late answer: never reuse it
+            raise
+        except Exception as exc:  # the connection broke after the broker took the request: no retry
+            self._drop()
+            raise ServiceUnavailable(f"message broker connection lost waiting for {service}: "
+                                     f"{type(exc).__name__}") from exc
         if reply.get("error"):
             _raise_remote(reply["error"])
         return reply.get("result")
+
+    def _publish(self, service, method, payload, headers, timeout):
+        """Publish on this thread's channel; once more on a new connection if the broker did not
+        take the request. Returns the channel to wait on."""
+        for attempt in (1, 2):
+            channel = self._channel()
+            try:
+                channel.publish(service, method, payload, headers, timeout)
+                return channel
+            except PublishUnconfirmed as unconfirmed:
+                self._drop()  # a reply may still come to its reply queue
+                raise ServiceUnavailable(f"message broker did not confirm the request to {service}: "
+                                         f"{unconfirmed}") from unconfirmed
+            except PublishFailed as failed:
+                self._drop()
+                if attempt == 2:
+                    raise ServiceUnavailable(f"message broker connection failed: {failed}") from failed
+                log.info("publish to %s.%s failed (%s): reconnecting", service, method, failed)
 
     def close(self):
         with self._lock:

@@ -1,5 +1,6 @@
 """RpcClient against a real nameko service on RabbitMQ (a fresh vhost per test)."""
 import gc
+import socket
 import subprocess
 import threading
 import time
@@ -45,6 +46,33 @@ class EchoService:
     def slow(self, seconds):
         eventlet.sleep(seconds)
         return {"slept": seconds}
+
+
+class CountingService:
+    """Records every call that ran, so a test can tell a request that ran twice or after its caller
+    gave up (the tests run the containers in this process: a class attribute is shared)."""
+    name = "counting"
+
+    ran = []
+
+    @rpc
+    def work(self, token):
+        CountingService.ran.append(token)
+        return token
+
+    @rpc
+    def work_slowly(self, payload):
+        CountingService.ran.append(payload["token"])
+        eventlet.sleep(payload["seconds"])
+        return payload["token"]
+
+
+@pytest.fixture
+def counting(container_factory, rabbit_config):
+    CountingService.ran = []
+    container = container_factory(CountingService, rabbit_config)
+    container.start()
+    return container
 
 
 @pytest.fixture
@@ -209,3 +237,155 @@ def test_a_broker_that_refuses_is_service_unavailable():
     assert time.monotonic() - started < 10
     assert "broker" in caught.value.detail
     client.close()
+
+
+# -- no work after the caller gave up ------------------------------------------------------------
+
+def test_a_request_that_expired_in_the_queue_never_runs(counting, container_factory, rabbit_config, amqp_uri):
+    """The service is down (its queue stays, durable): the call is a 503 within its timeout, and
+    when the service comes back the request has expired in the queue, so it never runs."""
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    try:
+        assert client.call("counting", "work", "warm") == "warm"
+        counting.stop()
+
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable) as caught:
+            client.call("counting", "work", "unanswered", timeout=0.5)
+        assert time.monotonic() - started < 1.5
+        assert "did not answer within 0.5 s" in caught.value.detail
+
+        container_factory(CountingService, rabbit_config).start()
+        assert client.call("counting", "work", "after") == "after"
+        eventlet.sleep(0.5)  # the expired request would have come first; give it every chance
+        assert CountingService.ran == ["warm", "after"]
+    finally:
+        client.close()
+
+
+def test_a_request_still_queued_within_its_timeout_runs(counting, container_factory, rabbit_config, amqp_uri):
+    """The expiration is the caller's own timeout, not shorter: a service back in time serves it."""
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    try:
+        client.call("counting", "work", "warm")
+        counting.stop()
+        restart = threading.Timer(0.5, lambda: container_factory(CountingService, rabbit_config).start())
+        restart.start()
+        assert client.call("counting", "work", "queued", timeout=8) == "queued"
+        assert CountingService.ran == ["warm", "queued"]
+    finally:
+        client.close()
+
+
+# -- a request is published again only when the broker did not take it ----------------------------
+
+def _close_from_the_broker(client, vhost):
+    """The broker closes this thread's connection to it (as when it restarts, or drops an idle
+    connection): found by the client's local port."""
+    port = client._local.channel.connection.connection.sock.getsockname()[1]
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_connections", "-p", vhost, "pid", "peer_port"],
+                            check=True, capture_output=True, text=True, timeout=60).stdout
+    pid = next(line.split()[0] for line in listed.splitlines() if line.split()[-1:] == [str(port)])
+    subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "closed by the test"],
+                   check=True, capture_output=True, timeout=60)
+
+
+def test_a_publish_on_a_connection_the_broker_closed_goes_out_once_on_a_new_one(counting, amqp_uri):
+    vhost = urlparse(amqp_uri).path.lstrip("/")
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    try:
+        client.call("counting", "work", "warm")
+        first = client._local.channel
+        _close_from_the_broker(client, vhost)
+        eventlet.sleep(0.2)
+
+        assert client.call("counting", "work", "after the close") == "after the close"
+        assert client._local.channel is not first
+        eventlet.sleep(0.5)
+        assert CountingService.ran == ["warm", "after the close"]
+    finally:
+        client.close()
+
+
+def test_a_connection_lost_while_waiting_is_a_503_and_never_a_second_publish(counting, amqp_uri):
+    """The broker took the request (the work may be running): publishing it again would do the
+    work twice, so the caller gets a 503 and the handler runs once."""
+    client = RpcClient(amqp_uri, timeout=10, owner="test")
+    try:
+        client.call("counting", "work", "warm")
+        sock = client._local.channel.connection.connection.sock
+        outcome = []
+
+        def call():
+            try:
+                outcome.append(client.call("counting", "work_slowly", {"token": "slow", "seconds": 1.5}))
+            except ServiceUnavailable as exc:
+                outcome.append(exc)
+
+        caller = threading.Thread(target=call)
+        caller.start()
+        # the thread's channel is per thread: break the caller's, once its request is running
+        deadline = time.monotonic() + 5
+        while "slow" not in CountingService.ran and time.monotonic() < deadline:
+            eventlet.sleep(0.02)
+        busy = [c for c in client._all if c.connection.connection.sock is not sock]
+        assert len(busy) == 1
+        started = time.monotonic()
+        busy[0].connection.connection.sock.shutdown(socket.SHUT_RDWR)
+        caller.join(10)
+        assert time.monotonic() - started < 1
+        assert isinstance(outcome[0], ServiceUnavailable)
+        assert "connection lost" in outcome[0].detail
+
+        eventlet.sleep(2)  # the slow one finishes; a second publish would have run it again
+        assert CountingService.ran == ["warm", "slow"]
+    finally:
+        client.close()
+
+
+def test_a_call_that_timed_out_leaves_no_channel_behind(echo, amqp_uri):
+    client = RpcClient(amqp_uri, timeout=0.3, owner="test")
+    try:
+        client.call("echo", "echo", {"warm": True}, timeout=5)
+        first = client._local.channel
+        with pytest.raises(ServiceUnavailable):
+            client.call("echo", "slow", 1)
+        assert client._local.channel is None
+        assert first not in client._all
+        assert not first.connection.connected
+    finally:
+        client.close()
+
+
+# -- heartbeats -------------------------------------------------------------------------------------
+
+def test_heartbeats_are_on_by_default(echo, client, monkeypatch):
+    client.call("echo", "echo", {"n": 1})
+    assert client._local.channel.connection.connection.heartbeat == 30
+    monkeypatch.setenv("RPC_HEARTBEAT_SECONDS", "7")
+    assert RpcClient(client.amqp_uri).heartbeat == 7
+
+
+def test_a_wait_longer_than_the_heartbeat_keeps_the_connection_alive(echo, amqp_uri):
+    """The waiting thread sends heartbeats: without them the broker would drop the connection
+    after two missed ones (2 s here) and the call would fail."""
+    client = RpcClient(amqp_uri, timeout=10, owner="test", heartbeat=1)
+    try:
+        assert client.call("echo", "slow", 3.5) == {"slept": 3.5}
+    finally:
+        client.close()
+
+
+def test_a_connection_idle_past_its_heartbeats_is_rebuilt_before_the_publish(counting, amqp_uri):
+    """An idle thread sends no heartbeats; its next call finds the connection stale (the broker has
+    dropped it, or will) and publishes on a new one, once."""
+    client = RpcClient(amqp_uri, timeout=5, owner="test", heartbeat=1)
+    try:
+        client.call("counting", "work", "warm")
+        first = client._local.channel
+        eventlet.sleep(3.5)
+        assert client.call("counting", "work", "after idling") == "after idling"
+        assert client._local.channel is not first
+        assert CountingService.ran == ["warm", "after idling"]
+    finally:
+        client.close()
