@@ -40,16 +40,10 @@ def household_lock(db, estate_id, household_id):
 
 # -- fee standards -----------------------------------------------------------------
 
-def create_standard(db, caller, estate_id, data):
+def create_standard(db, outbox, caller, estate_id, data):
     standard_id = caller.created_id("fs", estate_id)
-    existing = store.find_standard(db, estate_id, standard_id)
-    if existing:
-        return public(existing)  # a retry of a create that went through
-    standard = standards.new_standard(standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id),
-                                      caller.user)
-    if not store.insert_standard(db, standard):
-        return public(store.get_standard(db, estate_id, standard_id))
-    return public(standard)
+    return public(store.create(db, outbox, "fee_standards", estate_id, standard_id, lambda: standards.new_standard(
+        standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id), caller.user)))
 
 
 def approve_standard(db, caller, estate_id, standard_id):
@@ -415,20 +409,16 @@ def _page(items, limit, cursor):
 
 
 def send_reminder(db, outbox, caller, estate_id, data):
+    def new():
+        store.known_household(db, estate_id, data["household_id"])
+        now = clock.now()
+        overdue = arrears.overdue_by_household(
+            store.overdue_bills(db, estate_id, clock.to_iso(now), data["household_id"]), now).get(data["household_id"])
+        reminder = arrears.reminder(estate_id, reminder_id, data, overdue, now, caller.user)
+        return reminder, [outbox.event("reminder_sent", estate_id, arrears.reminder_event_data(reminder))]
+
     reminder_id = caller.created_id("rem", estate_id)
-    existing = store.find_reminder(db, estate_id, reminder_id)
-    if existing:
-        return public(existing)
-    store.known_household(db, estate_id, data["household_id"])
-    now = clock.now()
-    overdue = arrears.overdue_by_household(
-        store.overdue_bills(db, estate_id, clock.to_iso(now), data["household_id"]), now).get(data["household_id"])
-    reminder = arrears.reminder(estate_id, reminder_id, data, overdue, now, caller.user)
-    reminder["_outbox"] = [outbox.event("reminder_sent", estate_id, arrears.reminder_event_data(reminder))]
-    if not store.insert_reminder(db, reminder):
-        return public(store.find_reminder(db, estate_id, reminder_id))
-    outbox.publish(db.reminders, reminder)
-    return public(reminder)
+    return public(store.create(db, outbox, "reminders", estate_id, reminder_id, new))
 
 
 def kpis(db, caller, period, estate_ids):

@@ -24,7 +24,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     # -- fee standards -------------------------------------------------------
     @rpc_method
     def create_fee_standard(self, payload):
-        return operations.create_standard(self.db, self.caller, payload["estate_id"], payload["data"])
+        return operations.create_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
     def list_fee_standards(self, payload):

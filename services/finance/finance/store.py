@@ -106,15 +106,6 @@ def unlock_household(db, lock):
 
 # -- fee standards -------------------------------------------------------------
 
-def insert_standard(db, standard):
-    """False when a standard with this id exists (a retried create)."""
-    return _named.insert(db, "fee_standards", standard)
-
-
-def find_standard(db, estate_id, standard_id):
-    return _named.find(db, "fee_standards", estate_id, standard_id)
-
-
 def get_standard(db, estate_id, standard_id):
     return _named.get(db, "fee_standards", estate_id, standard_id)
 
@@ -235,6 +226,11 @@ def find_payment(db, estate_id, payment_id):
 
 def get_payment(db, estate_id, payment_id):
     return _named.get(db, "payments", estate_id, payment_id)
+
+
+def create(db, outbox, collection, estate_id, doc_id, build):
+    """Insert once by natural id, with its events (``estate_common.writes.create``)."""
+    return writes.create(db[collection], estate_id, doc_id, build, outbox)
 
 
 def change_payment(db, outbox, estate_id, payment_id, decide):
@@ -359,14 +355,6 @@ def list_settlements(db, estate_id, filters, limit, cursor):
 
 
 # -- reminders and expenses --------------------------------------------------------
-
-def insert_reminder(db, reminder):
-    return _named.insert(db, "reminders", reminder)
-
-
-def find_reminder(db, estate_id, reminder_id):
-    return _named.find(db, "reminders", estate_id, reminder_id)
-
 
 def last_reminders(db, estate_id):
     last = {}
