@@ -7,6 +7,7 @@ the events in the same document write, a lost race decided again.
 import logging
 
 from estate_common import clock
+from estate_common.errors import Conflict
 from estate_common.kpis import month_bounds
 from estate_common.store import public
 
@@ -110,9 +111,12 @@ def mark_overdue(db, outbox):
     with its ``service_request_overdue`` event in the same write. The number stamped."""
     now, marked = clock.now_iso(), 0
     for found in store.newly_overdue(db, now):
-        stamped = store.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
-                               lambda request: domain.overdue(request, now),
-                               announce=_announce(outbox, found["estate_id"]))
+        try:
+            stamped = store.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
+                                   lambda request: domain.overdue(request, now),
+                                   announce=_announce(outbox, found["estate_id"]))
+        except Conflict:
+            continue  # desks kept writing it: the next sweep stamps it if it is still unanswered
         marked += stamped.get("overdue_at") == now
     if marked:
         log.info("requests found overdue", extra={"count": marked})
