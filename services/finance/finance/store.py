@@ -30,6 +30,7 @@ INDEXES = {
         ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("unapplied_cents", 1)], {}),
         ([("estate_id", 1), ("day", 1)], {}),
+        ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
     ],
     "journal": [
         (PAGED, {}),
@@ -244,11 +245,15 @@ HALF_DONE = ("pending", "reversal_pending")
 
 def half_done_payments(db, estate_id=None, household_id=None):
     """Payments and reversals whose writes stopped half-way (a crash), oldest first: of one
-    household, or of every estate (the timer)."""
-    query = {"status": {"$in": list(HALF_DONE)}}
+    household, or of every estate that finance knows (the timer; one indexed query per estate,
+    no scan of every payment)."""
+    half_done = {"status": {"$in": list(HALF_DONE)}}
     if estate_id:
-        query.update(estate_id=estate_id, household_id=household_id)
-    return sorted(store.scan(db.payments, query), key=lambda p: (p["created_at"], p["_id"]))
+        queries = [{"estate_id": estate_id, "household_id": household_id, **half_done}]
+    else:
+        queries = [{"estate_id": estate["_id"], **half_done} for estate in store.scan(db.estates, {}, ())]
+    found = [payment for query in queries for payment in store.scan(db.payments, query)]
+    return sorted(found, key=lambda p: (p["created_at"], p["_id"]))
 
 
 def list_payments(db, estate_id, filters, limit, cursor):
