@@ -94,3 +94,17 @@ def test_a_renovation_is_reviewed_billed_and_paid_over_the_bus(system, rpc, even
         return shown if shown["status"] == "fees_paid" else None
     assert {c["item"]: c["bill_id"] for c in eventually(paid)["charges"]} == {
         "renovation_management": "bill_renovation_management", "renovation_deposit": "bill_renovation_deposit"}
+
+    deposit = next(c for c in charges if c["item"] == "renovation_deposit")
+    dispatch("finance", "payment_reversed", event("finance", "payment_reversed", estate_id, {
+        "id": "pay_it_1", "receipt_number": "RC-2026-000001", "household_id": household_id,
+        "amount_cents": deposit["amount_cents"], "method": "wechat", "reason": "bounced",
+        "reversed_at": application["created_at"],
+        "bills": [{"bill_id": "bill_renovation_deposit", "amount_cents": deposit["amount_cents"],
+                   "charge": {"service": "customer_service", "id": deposit["id"], "subject": deposit["subject"]}}]}))
+
+    def reopened():  # the reversed payment had paid the deposit: it is owed again
+        shown = rpc("customer_service", "get_application", {"estate_id": estate_id, "id": application["id"]})
+        return shown if shown["status"] == "fees_requested" else None
+    assert {c["item"]: c["status"] for c in eventually(reopened)["charges"]} == {
+        "renovation_management": "paid", "renovation_deposit": "requested"}

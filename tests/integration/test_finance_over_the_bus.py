@@ -1,6 +1,6 @@
 """finance with the other services on the real broker: household copies from archive feed a
 billing run that the job timer carries out, and a charge published twice by maintenance
-becomes one bill that a payment settles."""
+becomes one bill that a payment settles; its reversal reopens the bills and archive keeps it."""
 import time
 
 import pytest
@@ -57,3 +57,15 @@ def test_a_billing_run_and_a_charge_become_bills_that_a_payment_settles(system, 
         context={"idempotency_key": "it-pay-1"})
     assert again["id"] == payment["id"]
     assert {b["status"] for b in rpc("finance", "list_bills", listing)["items"]} == {"paid"}
+
+    reversed_ = rpc("finance", "reverse_payment", {"estate_id": estate_id, "id": payment["id"],
+                                                    "data": {"reason": "wrong household"}})
+    assert reversed_["status"] == "reversed"
+    assert {b["status"] for b in rpc("finance", "list_bills", listing)["items"]} == {"unpaid"}
+
+    def recorded():  # archive keeps the posting and the reversal on the payment's record
+        records = rpc("archive", "list_records", {"estate_id": estate_id, "filters": {"subject_id": payment["id"]}})
+        kinds = sorted(r["event_type"] for r in records["items"])
+        return kinds if kinds == ["payment_posted", "payment_reversed"] else None
+
+    eventually(recorded)

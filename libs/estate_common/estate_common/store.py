@@ -241,3 +241,39 @@ def _embedded_page(collection, query, limit, cursor):
         "items": [public(d) for d in docs],
         "next_cursor": encode_cursor(docs[-1]) if more else None,
     }
+
+
+# == compare-and-set on a revision (helper "write-path"; the one write path is writes.py) ==========
+# Kept apart from the rest of this module on purpose: one function, the only write that
+# ``estate_common.writes`` makes to an existing document.
+
+def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None):
+    """Write ``set_fields`` (and append ``push``: ``{array field: [items]}``, and ``events`` to
+    ``_outbox``) only if the stored document is still at the revision ``doc`` was read at.
+
+    One single-document update: the filter is ``_id``, ``estate_id`` and ``_rev`` as read (a
+    document that never had a ``_rev`` matches ``_rev: None``), plus ``guard`` (more
+    conditions, e.g. ``{"history.event_id": {"$ne": event_id}}``); the update sets ``_rev`` to
+    the next revision, so a second writer that read the same revision matches nothing.
+
+    Returns the document as written, merged locally from ``doc`` (no read-back), whose
+    ``_outbox`` holds only the events of this write; None when the revision moved (or the
+    guard failed): nothing was written.
+    """
+    revision = doc.get("_rev") or 0
+    query = {"_id": doc["_id"], "estate_id": doc["estate_id"], "_rev": doc.get("_rev")}
+    if guard:
+        query.update(guard)
+    update = {"$set": {**set_fields, "_rev": revision + 1}}
+    pushes = {name: {"$each": list(items)} for name, items in (push or {}).items() if items}
+    if events:
+        pushes["_outbox"] = {"$each": list(events)}
+    if pushes:
+        update["$push"] = pushes
+    if collection.update_one(query, update).matched_count == 0:
+        return None
+    written = {**doc, **set_fields, "_rev": revision + 1, "_outbox": list(events)}
+    for name, items in (push or {}).items():
+        if items:
+            written[name] = list(doc.get(name) or []) + list(items)
+    return written

@@ -24,6 +24,7 @@ RECORDED_EVENTS = {
     ("security_patrol", "incident_escalated"): "incident",
     ("security_patrol", "incident_closed"): "incident",
     ("finance", "payment_posted"): "payment",
+    ("finance", "payment_reversed"): "payment",  # kept beside the payment's posting
     ("finance", "reminder_sent"): "arrears_reminder",
 }
 

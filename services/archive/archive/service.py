@@ -134,6 +134,10 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     def record_payment(self, event):
         self._record(event)
 
+    @consumes("finance", "payment_reversed")
+    def record_payment_reversal(self, event):
+        self._record(event)
+
     @consumes("customer_service", "complaint_escalated")
     def record_complaint_escalation(self, event):
         self._record(event)

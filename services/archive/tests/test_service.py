@@ -189,6 +189,20 @@ def test_an_overdue_request_is_kept_on_the_requests_record(archive, estate):
     assert record["subject_type"] == "service_request" and record["event_type"] == "service_request_overdue"
 
 
+def test_a_reversed_payment_is_kept_beside_its_posting(archive, estate):
+    posted = dict(closed_events(estate["id"]))["record_payment"]
+    reversed_ = event("finance", "payment_reversed", estate["id"], {
+        "id": "pay_9", "receipt_number": "RC-2026-000009", "household_id": "hh_1", "amount_cents": 26811,
+        "method": "wechat", "reason": "bounced", "reversed_at": "2026-11-23T02:00:00.000Z",
+        "bills": [{"bill_id": "bill_1", "amount_cents": 26811, "charge": None}]})
+    archive.record_payment(posted)
+    archive.record_payment_reversal(reversed_)
+    archive.record_payment_reversal(reversed_)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "pay_9"}})["items"]
+    assert sorted(r["event_type"] for r in records) == ["payment_posted", "payment_reversed"]
+    assert {r["subject_type"] for r in records} == {"payment"}
+
+
 def test_arrears_reminders_are_kept_under_the_household(archive, estate):
     reminder = event("finance", "reminder_sent", estate["id"], {
         "id": "rem_1", "household_id": "hh_7", "channel": "phone", "overdue_cents": 21002, "bills": 1,

@@ -3,7 +3,8 @@
 application → engineering review by maintenance (every renovation, and a move-in with a
 structural change: no review, no works) → approved: fees requested from finance
 (renovation management fee per m² and a fixed deposit; a move-in pays none here) →
-fees paid (finance settles both bills) → works started → joint acceptance inspection by
+fees paid (finance settles both bills; a reversed payment reopens what it paid: fees
+requested again) → works started → joint acceptance inspection by
 customer service and maintenance (both sign; a failed inspection is recorded and the
 works go on until one passes).
 """
@@ -21,7 +22,7 @@ TRANSITIONS = {
     "under_review": {"approve": "approved", "reject": "rejected"},
     "approved": {"request_fees": "fees_requested", "start_works": "works_started"},
     "fees_requested": {"settle_fees": "fees_paid"},
-    "fees_paid": {"start_works": "works_started"},
+    "fees_paid": {"start_works": "works_started", "reopen_fees": "fees_requested"},
     "works_started": {"accept": "accepted", "fail_acceptance": "works_started"},
     "accepted": {},
     "rejected": {},
@@ -148,9 +149,36 @@ def settled(application, settled_event):
                else c for c in application["charges"]]
     changes = {"charges": charges, "updated_at": at}
     entries = [history_entry(at, actor, "fee_paid", f"{charge['item']} ({data['bill_id']})", event_id)]
-    if all(c["status"] == "paid" for c in charges):
+    if all(c["status"] == "paid" for c in charges) and application["status"] == "fees_requested":
         changes["status"] = next_status(application["status"], "settle_fees")
         entries.append(history_entry(at, actor, "fees_paid"))
+    return Change(changes, entries)
+
+
+def reopened_applications(reversed_data):
+    """The applications whose fees a reversed payment had paid (``payment_reversed``'s bills)."""
+    return sorted({bill["charge"]["subject"]["id"] for bill in reversed_data["bills"] if is_ours(bill["charge"])})
+
+
+def fees_reopened(application, reversed_event):
+    """Finance reversed a payment that settled some of this application's fees: they are owed
+    again (the charge is ``requested``; finance's bill is unpaid again and settles anew with
+    ``bill_settled``). A fees_paid application is back to fees_requested; one whose works have
+    started keeps its status (the works are not stopped by a bounced payment: the desk follows
+    it up), its fee is shown unpaid. None when nothing changes (a redelivery)."""
+    reopened = {bill["charge"]["id"]: bill["bill_id"] for bill in reversed_event["data"]["bills"]
+                if is_ours(bill["charge"]) and bill["charge"]["subject"]["id"] == application["_id"]}
+    hit = [c for c in application["charges"] if c["id"] in reopened and c["status"] == "paid"]
+    if not hit:
+        return None
+    data, event_id = reversed_event["data"], reversed_event["event_id"]
+    at, actor = reversed_event["occurred_at"], reversed_event.get("actor")
+    charges = [dict(c, status="requested", paid_at=None) if c in hit else c for c in application["charges"]]
+    changes = {"charges": charges, "updated_at": at}
+    note = f"payment {data['receipt_number']} reversed: " + ", ".join(f"{c['item']} ({c['bill_id']})" for c in hit)
+    entries = [history_entry(at, actor, "fees_reopened", note[:2000], event_id)]
+    if application["status"] == "fees_paid":
+        changes["status"] = next_status("fees_paid", "reopen_fees")
     return Change(changes, entries)
 
 

@@ -6,11 +6,11 @@ The rules of each part of the desk are in their own modules: ``intake`` (registe
 ``applications`` (入住/装修), ``surveys`` (满意度调查), ``front_desk`` (notices, keys,
 custody, tools), ``kpis``. Plain functions: no broker, no store.
 """
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from estate_common import clock, transitions
 from estate_common.errors import Forbidden
+from estate_common.writes import Change  # noqa: F401  (what every step returns: fields, history, events)
 
 NUMBER_PREFIX = "SR"
 KINDS = ("consultation", "repair", "complaint", "suggestion", "praise")
@@ -57,14 +57,6 @@ TRANSITIONS = {
 STATUSES = sorted({status for table in TRANSITIONS.values() for status in table})
 
 
-@dataclass
-class Change:
-    """What one step does to a stored document: fields to set, history entries, events to announce."""
-    set: dict
-    entries: list
-    events: list = field(default_factory=list)  # [(event_type, data)]
-
-
 def next_status(request, action):
     return transitions.next_status(TRANSITIONS[request["kind"]], request["status"], action, f"a {request['kind']}")
 
@@ -105,6 +97,15 @@ def history_entry(at, by, action, note=None, event_id=None):
 def overdue_entry(at):
     """The history step the overdue sweep writes (by the system: no user)."""
     return history_entry(at, None, "overdue", "not answered by its due time")
+
+
+def overdue(request, now):
+    """The overdue sweep's step: stamp ``overdue_at`` once, announced. None when the request was
+    answered or stamped meanwhile."""
+    if request.get("overdue_at") or request.get("answered_at") or not request.get("due_at") or request["due_at"] >= now:
+        return None
+    return Change({"overdue_at": now}, [overdue_entry(now)],
+                  [("service_request_overdue", overdue_event_data(request, now))])
 
 
 def overdue_event_data(request, overdue_at):

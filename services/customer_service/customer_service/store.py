@@ -2,12 +2,13 @@
 
 Every document carries ``estate_id`` and every query is scoped by it. Documents that
 change (requests, applications, keys, custody items, tool loans) carry ``_rev``: a step
-is written only if nobody wrote the document since it was read (compare-and-set), so two
-desks acting at once cannot both win.
+is written through ``estate_common.writes`` only if nobody wrote the document since it was
+read (compare-and-set), so two desks acting at once cannot both win; the loser's step is
+decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, common_store, replica, settings, store
+from estate_common import clock, common_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .rules import DEFAULTS
@@ -73,27 +74,27 @@ _named = store.Collections(NAMES)
 insert, find, get = _named.insert, _named.find, _named.get
 
 
-def apply(db, collection, doc, change, outbox=(), event_id=None):
-    """Write one step (``domain.Change``) if the document is as it was read and, for a step
-    caused by an event, that event was not applied before. The document as written, or None."""
-    revision = doc.get("_rev") or 0
-    guard = {"_id": doc["_id"], "estate_id": doc["estate_id"], "_rev": doc.get("_rev")}
-    if event_id:
-        guard["history.event_id"] = {"$ne": event_id}
-    update = {"$set": {**change.set, "_rev": revision + 1}}
-    push = {}
-    if change.entries:
-        push["history"] = {"$each": list(change.entries)}
-    if outbox:
-        push["_outbox"] = {"$each": list(outbox)}
-    if push:
-        update["$push"] = push
-    if db[collection].update_one(guard, update).matched_count == 0:
-        return None
-    written = {**doc, **change.set, "_rev": revision + 1, "_outbox": list(outbox)}
-    if change.entries:
-        written["history"] = doc.get("history", []) + list(change.entries)
-    return written
+# -- the one write path (estate_common.writes) on a collection named here ------------
+
+def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
+    """``decide(doc)`` written with a revision check (retried on a lost race); 404 when absent."""
+    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=NAMES[collection],
+                         announce=announce)
+
+
+def follow(db, outbox, collection, event, doc_id, decide, announce=None):
+    """What ``event`` means to our document ``doc_id``, applied once per event."""
+    return writes.follow(db[collection], event, doc_id, decide, outbox, announce=announce)
+
+
+def create(db, outbox, collection, estate_id, doc_id, build, announce=None):
+    """Insert once by natural id, with its events; a retry answers the stored document."""
+    return writes.create(db[collection], estate_id, doc_id, build, outbox, announce=announce)
+
+
+def write(db, outbox, collection, doc, step):
+    """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved)."""
+    return writes.write(db[collection], doc, step, outbox)
 
 
 def page(db, collection, estate_id, filters, limit, cursor):
@@ -175,21 +176,14 @@ def list_requests(db, estate_id, filters, now, limit, cursor):
     return store.page(db.service_requests, request_query(estate_id, filters, now), limit, cursor)
 
 
-OVERDUE_FIELDS = ("estate_id", "number", "kind", "household_id", "due_at", "created_at")
+OVERDUE_FIELDS = ("estate_id",)
 
 
 def newly_overdue(db, now):
-    """Requests past their due time without an answer that are not stamped yet (one scan)."""
+    """Requests past their due time without an answer that are not stamped yet (one scan):
+    ``{_id, estate_id}`` each; the sweep stamps each through the write path."""
     pending = {"due_at": {"$lt": now}, "answered_at": None, "overdue_at": None}
     return list(store.scan(db.service_requests, pending, OVERDUE_FIELDS))
-
-
-def mark_overdue(db, request, now, entry, events):
-    """Stamp ``overdue_at`` once, with the step and the event that announces it in the same write."""
-    answer = db.service_requests.update_one(
-        {"_id": request["_id"], "estate_id": request["estate_id"], "overdue_at": None, "answered_at": None},
-        {"$set": {"overdue_at": now}, "$push": {"history": entry, "_outbox": {"$each": events}}})
-    return answer.modified_count == 1
 
 
 # -- surveys ----------------------------------------------------------------------

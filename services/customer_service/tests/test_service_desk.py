@@ -168,6 +168,57 @@ def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     assert listing("list_applications", desk, status="accepted") == [application["id"]]
 
 
+def reversed_payment(application, *paid):
+    """finance.payment_reversed for a payment that had paid ``paid``: ``(charge, bill_id)`` pairs."""
+    return event("finance", "payment_reversed", ESTATE, {
+        "id": "pay_1", "receipt_number": "RC-2026-000001", "household_id": "hh_1", "amount_cents": 1000,
+        "method": "cash", "reason": "bounced", "reversed_at": clock.now_iso(),
+        "bills": [{"bill_id": "bill_0", "amount_cents": 100, "charge": None}] + [
+            {"bill_id": bill_id, "amount_cents": charge["amount_cents"],
+             "charge": {"service": "customer_service", "id": charge["id"],
+                        "subject": {"type": "renovation_application", "id": application["id"]}}}
+            for charge, bill_id in paid]})
+
+
+def fees_paid(desk):
+    application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=True,
+                         description="open the kitchen wall")
+    desk.on_renovation_reviewed(reviewed(application))
+    charges = shown(desk, application)["charges"]
+    desk.on_bill_settled(settled(application, charges[0], "bill_1"))
+    desk.on_bill_settled(settled(application, charges[1], "bill_2"))
+    assert shown(desk, application)["status"] == "fees_paid"
+    return application, charges
+
+
+def test_a_reversed_payment_reopens_the_fees_it_paid_once(desk):
+    application, charges = fees_paid(desk)
+    reversal = reversed_payment(application, (charges[1], "bill_2"))
+    desk.on_payment_reversed(reversal)
+    desk.on_payment_reversed(reversal)  # redelivered
+    reopened = shown(desk, application)
+    assert reopened["status"] == "fees_requested"
+    assert [c["status"] for c in reopened["charges"]] == ["paid", "requested"]
+    assert [h["action"] for h in reopened["history"]].count("fees_reopened") == 1
+    with pytest.raises(Conflict):
+        act("start_works", desk, application)  # the deposit is owed again
+    desk.on_bill_settled(settled(application, charges[1], "bill_2"))  # paid again, by another payment
+    assert shown(desk, application)["status"] == "fees_paid"
+
+
+def test_a_reversal_after_the_works_started_shows_the_fee_unpaid_and_keeps_the_works(desk):
+    application, charges = fees_paid(desk)
+    act("start_works", desk, application)
+    desk.on_payment_reversed(reversed_payment(application, (charges[0], "bill_1"), (charges[1], "bill_2")))
+    reopened = shown(desk, application)
+    assert reopened["status"] == "works_started"
+    assert [c["status"] for c in reopened["charges"]] == ["requested", "requested"]
+    for charge, bill_id in ((charges[0], "bill_1"), (charges[1], "bill_2")):
+        desk.on_bill_settled(settled(application, charge, bill_id))
+    again = shown(desk, application)
+    assert again["status"] == "works_started" and [c["status"] for c in again["charges"]] == ["paid", "paid"]
+
+
 def test_a_rejected_renovation_stops_and_bills_of_others_are_ignored(desk):
     application = create("create_application", desk, kind="renovation", household_id="hh_2",
                          structural_change=False, description="new floors")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from customer_service import store
+from customer_service import complaints, store
 from customer_service.domain import Change
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
@@ -108,15 +108,31 @@ def test_bad_action_input_is_refused_by_name(desk):
         act(desk, "close", created, satisfaction=6)
 
 
-def test_a_step_on_a_request_read_before_another_desk_wrote_it_is_refused(desk):
+def test_a_step_on_a_request_read_before_another_desk_wrote_it_is_not_written(desk):
     created = desk.create_request(new())
     stale = store.get(desk.db, "service_requests", ESTATE, created["id"])
     act(desk, "verify", created, finding="confirmed")
     change = Change({"status": "escalated"}, [])
-    assert store.apply(desk.db, "service_requests", stale, change) is None
-    with pytest.raises(Conflict):
-        desk._write("service_requests", stale, change)
+    assert store.write(desk.db, desk.outbox, "service_requests", stale, change) is None
     assert shown(desk, created)["status"] == "verified"
+
+
+def test_a_desk_that_loses_a_race_decides_again_on_what_the_winner_wrote(desk, monkeypatch):
+    created = desk.create_request(new())
+    decided_on = []
+
+    def verify_while_another_desk_writes(request, data, now, caller):
+        decided_on.append(request["_rev"])
+        if len(decided_on) == 1:  # another desk writes between this read and this write
+            desk.db.service_requests.update_one({"_id": created["id"]}, {"$inc": {"_rev": 1}})
+        return original(request, data, now, caller)
+
+    original = complaints.verify
+    monkeypatch.setattr(complaints, "verify", verify_while_another_desk_writes)
+    verified = act(desk, "verify", created, finding="confirmed")
+    assert decided_on == [0, 1] and verified["status"] == "verified"
+    stored = store.get(desk.db, "service_requests", ESTATE, created["id"])
+    assert stored["_rev"] == 2 and [h["action"] for h in stored["history"]].count("verified") == 1
 
 
 # -- overdue: the 7-day reply limit and the sweep ----------------------------------------

@@ -110,13 +110,17 @@ def charge_bill(event, rules):
 
 def settled_event_data(bill, settled_at):
     """``finance.bill_settled``: the bill, and the charge it came from (None for a periodic bill)."""
-    source = bill.get("source") or {}
-    charge = None
-    if source.get("kind") == "charge":
-        charge = {"service": source["service"], "id": source["charge_id"], "subject": source["subject"]}
     return {"bill_id": bill["_id"], "household_id": bill["household_id"], "item": bill["item"],
             "period": bill["period"], "amount_cents": bill["amount_cents"], "settled_at": settled_at,
-            "charge": charge}
+            "charge": charge_of(bill)}
+
+
+def charge_of(bill):
+    """The charge a bill came from, as events name it (None for a periodic bill)."""
+    source = bill.get("source") or {}
+    if source.get("kind") != "charge":
+        return None
+    return {"service": source["service"], "id": source["charge_id"], "subject": source["subject"]}
 
 
 def oldest_first(bills):

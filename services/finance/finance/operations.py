@@ -5,18 +5,22 @@ rule modules (``standards``, ``billing``, ``payments``, ``journals``, ``arrears`
 No step needs a multi-document transaction: every document has a natural or
 idempotency-derived ``_id`` and every update is guarded, so a step repeated after a crash
 or a redelivery has no second effect; a household's money is changed by one writer at a
-time (a lock document with an expiry).
+time (a lock document with an expiry). A payment or reversal is a short chain of such
+writes whose first write records the plan and whose last write carries the event; a crash
+in between leaves it ``pending``/``reversal_pending``, which the next writer of that
+household, a retry, or the ``finish_half_done`` timer completes (see payments.py).
 """
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
 from estate_common import clock, jobs
+from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.store import decode_cursor, encode_cursor, public
 
 from . import arrears, billing, journals, payments, periods, reports, standards, store
-from .rules import BILLING_BATCH, HOUSEHOLD_LOCK_SECONDS
+from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +40,10 @@ def household_lock(db, estate_id, household_id):
 
 # -- fee standards -----------------------------------------------------------------
 
-def create_standard(db, caller, estate_id, data):
+def create_standard(db, outbox, caller, estate_id, data):
     standard_id = caller.created_id("fs", estate_id)
-    existing = store.find_standard(db, estate_id, standard_id)
-    if existing:
-        return public(existing)  # a retry of a create that went through
-    standard = standards.new_standard(standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id),
-                                      caller.user)
-    if not store.insert_standard(db, standard):
-        return public(store.get_standard(db, estate_id, standard_id))
-    return public(standard)
+    return public(store.create(db, outbox, "fee_standards", estate_id, standard_id, lambda: standards.new_standard(
+        standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id), caller.user)))
 
 
 def approve_standard(db, caller, estate_id, standard_id):
@@ -111,33 +109,93 @@ def get_billing_run(db, estate_id, job_id):
     return jobs.public(job)
 
 
+# -- a household's money: one writer at a time, half-done writes finished first -----------------
+
+@contextmanager
+def household(db, outbox, estate_id, household_id):
+    """The household's lock, and its payments and reversals that a crash left half-done
+    finished before anything else is decided on its money."""
+    with household_lock(db, estate_id, household_id):
+        for payment in store.half_done_payments(db, estate_id, household_id):
+            _finish(db, outbox, payment)
+        yield
+
+
+def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
+    """The timer's sweep: every payment or reversal stopped half-way for longer than
+    ``grace_seconds`` (its writer died) is finished, as its own writer would have. A household
+    busy with a live writer is left to that writer (or the next sweep). The number finished."""
+    before = clock.to_iso(clock.now() - timedelta(seconds=grace_seconds))
+    finished, seen = 0, set()
+    for payment in store.half_done_payments(db):
+        key = (payment["estate_id"], payment["household_id"])
+        if _half_done_since(payment) >= before or key in seen:
+            continue
+        seen.add(key)
+        try:
+            with household_lock(db, *key):
+                for pending in store.half_done_payments(db, *key):
+                    _finish(db, outbox, pending)
+                    finished += 1
+        except Conflict:
+            log.info("household %s is busy: its half-done payment is finished by its writer or the next sweep",
+                     payment["household_id"])
+    if finished:
+        log.warning("finished %d payments or reversals left half-done", finished)
+    return finished
+
+
+def _half_done_since(payment):
+    return payment["reversal"]["at"] if payment["status"] == "reversal_pending" else payment["created_at"]
+
+
+def _finish(db, outbox, payment):
+    if payment["status"] == "pending":
+        return _finish_payment(db, outbox, payment)
+    if payment["status"] == "reversal_pending":
+        return _finish_reversal(db, outbox, payment)
+    return payment
+
+
 # -- applying money to bills ------------------------------------------------------------
 
-def _apply(db, outbox, estate_id, allocations, bills_by_id, new_payment_id=None):
-    """Write allocations: older money first taken off its payment (once), then put on the bill
-    (once); a bill paid in full announces ``bill_settled`` in the same write."""
-    settled = 0
-    for allocation in allocations:
-        if allocation["payment_id"] != new_payment_id and not store.use_prepaid(db, estate_id, allocation):
-            continue  # that money was used meanwhile, or this use is recorded already
-        bill = bills_by_id[allocation["bill_id"]]
-        if any(a["id"] == allocation["id"] for a in bill.get("allocations", [])):
-            continue
+def _allocate(db, outbox, estate_id, allocation, new_payment_id=None):
+    """Put one planned allocation on its bill, once: older money is first taken off its
+    payment (once), then put on the bill (once); a bill paid in full announces ``bill_settled``
+    in the same write. Returns ``"there"`` (written before: a repeated step), ``"applied"``,
+    ``"settled"``, or ``"dropped"`` (the money was used meanwhile, or the bill changed since
+    the plan: older money goes back to its payment, new money stays prepaid)."""
+    bill = store.get_bill(db, estate_id, allocation["bill_id"])
+    if any(a["id"] == allocation["id"] for a in bill.get("allocations", [])):
+        return "there"
+    try:
         after = payments.bill_after(bill, allocation)
-        events = []
-        if after["status"] == "paid":
-            events = [outbox.event("bill_settled", estate_id, billing.settled_event_data(bill, after["settled_at"]))]
-        try:
-            store.allocate_to_bill(db, bill, allocation, after, events)
-        except Conflict:
-            if allocation["payment_id"] != new_payment_id:
-                store.unuse_prepaid(db, estate_id, allocation)  # the money goes back to its payment
-            raise
-        bills_by_id[bill["_id"]] = {**bill, **after, "allocations": bill.get("allocations", []) + [allocation]}
-        if events:
-            settled += 1
-            outbox.publish(db.bills, {"_id": bill["_id"], "_outbox": events})
-    return settled
+    except Conflict:
+        if allocation["payment_id"] != new_payment_id:
+            store.unuse_prepaid(db, estate_id, allocation)  # an earlier attempt may have taken it
+        return "dropped"
+    if allocation["payment_id"] != new_payment_id and not store.use_prepaid(db, estate_id, allocation):
+        return "dropped"
+    events = []
+    if after["status"] == "paid":
+        events = [outbox.event("bill_settled", estate_id, billing.settled_event_data(bill, after["settled_at"]))]
+    try:
+        written = store.allocate_to_bill(db, bill, allocation, after, events)
+    except Conflict:
+        if allocation["payment_id"] != new_payment_id:
+            store.unuse_prepaid(db, estate_id, allocation)  # the money goes back to its payment
+        return "dropped"
+    if not written:
+        return "there"
+    if events:
+        outbox.publish(db.bills, {"_id": bill["_id"], "_outbox": events})
+        return "settled"
+    return "applied"
+
+
+def _apply(db, outbox, estate_id, allocations):
+    """Prepaid money on bills (the caller holds the household's lock); the bills settled."""
+    return sum(_allocate(db, outbox, estate_id, allocation) == "settled" for allocation in allocations)
 
 
 def apply_prepaid(db, outbox, estate_id, household_id):
@@ -146,13 +204,12 @@ def apply_prepaid(db, outbox, estate_id, household_id):
     if not sources:
         return 0
     bills = payments.bills_to_settle(store.unpaid_bills(db, estate_id, household_id))
-    allocations = payments.allocate(bills, sources, clock.now_iso())
-    return _apply(db, outbox, estate_id, allocations, {b["_id"]: b for b in bills})
+    return _apply(db, outbox, estate_id, payments.allocate(bills, sources, clock.now_iso()))
 
 
 def apply_prepaid_where_possible(db, outbox, estate_id, household_id):
     try:
-        with household_lock(db, estate_id, household_id):
+        with household(db, outbox, estate_id, household_id):
             return apply_prepaid(db, outbox, estate_id, household_id)
     except Conflict:
         log.info("household %s is busy: its prepaid balance is used at its next change", household_id)
@@ -161,8 +218,8 @@ def apply_prepaid_where_possible(db, outbox, estate_id, household_id):
 
 def apply_prepaid_everywhere(db, outbox, estate_id):
     """After a billing run: every household's unused money on its unpaid bills. The estate's
-    prepaid payments and unpaid bills are read in one walk each; the guarded writes refuse a
-    plan that a concurrent payment made stale (that household waits for its next change)."""
+    prepaid payments and unpaid bills are read in one walk each; an allocation that a concurrent
+    payment made stale is dropped by its guarded write (that household waits for its next change)."""
     sources = store.prepaid_by_household(db, estate_id)
     if not sources:
         return 0
@@ -173,26 +230,28 @@ def apply_prepaid_everywhere(db, outbox, estate_id):
         if not bills:
             continue
         try:
-            with household_lock(db, estate_id, household_id):
-                allocations = payments.allocate(bills, sources[household_id], clock.now_iso())
-                settled += _apply(db, outbox, estate_id, allocations, {b["_id"]: b for b in bills})
+            with household(db, outbox, estate_id, household_id):
+                settled += _apply(db, outbox, estate_id, payments.allocate(bills, sources[household_id],
+                                                                          clock.now_iso()))
         except Conflict:
-            log.info("household %s changed meanwhile: its prepaid balance is used at its next change", household_id)
+            log.info("household %s is busy: its prepaid balance is used at its next change", household_id)
     return settled
 
 
 # -- payments ---------------------------------------------------------------------------
 
 def post_payment(db, outbox, caller, estate_id, data):
+    """A payment: first written ``pending`` with its plan (no event), then its allocations on the
+    bills, its journal entry, and ``posted`` with ``payment_posted`` in that last write."""
     payment_id = caller.created_id("pay", estate_id)
     existing = store.find_payment(db, estate_id, payment_id)
     if existing:
-        return _finish_payment(db, outbox, existing)  # a retry: the first payment, completed
+        return public(_finished(db, outbox, existing))  # a retry: the first payment, completed
     household_id = data["household_id"]
     store.known_household(db, estate_id, household_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
     _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
-    with household_lock(db, estate_id, household_id):
+    with household(db, outbox, estate_id, household_id):
         existing = store.find_payment(db, estate_id, payment_id)
         if existing:
             return public(existing)
@@ -201,47 +260,70 @@ def post_payment(db, outbox, caller, estate_id, data):
         payment = payments.new_payment(payment_id, estate_id, data, payments.receipt_number(now, rules, sequence),
                                        now, rules, caller.user)
         sources = store.prepaid_sources(db, estate_id, household_id) + [payment]
-        allocations = payments.allocate(bills, sources, payment["posted_at"])
-        payment = payments.with_allocations(payment, allocations)
-        payment["receipt"] = payments.receipt(payment)
-        payment["_pending"] = True
-        payment["_outbox"] = [outbox.event("payment_posted", estate_id, payments.posted_event_data(payment))]
+        payment = payments.planned(payment, payments.allocate(bills, sources, payment["posted_at"]))
         if not store.insert_payment(db, payment):
             return public(store.get_payment(db, estate_id, payment_id))
-        store.insert_entry(db, journals.payment_entry(payment))
-        _apply(db, outbox, estate_id, allocations, {b["_id"]: b for b in bills}, new_payment_id=payment_id)
-        store.payment_done(db, payment)
-        outbox.publish(db.payments, payment)
+        payment = _finish_payment(db, outbox, payment)
     return public(payment)
+
+
+def _finished(db, outbox, payment):
+    """A payment found on a retry: if a crash stopped it half-way, it is finished first."""
+    if payment["status"] not in store.HALF_DONE:
+        return payment
+    with household(db, outbox, payment["estate_id"], payment["household_id"]):
+        return store.get_payment(db, payment["estate_id"], payment["_id"])
 
 
 def _finish_payment(db, outbox, payment):
-    """A payment found on a retry: if its first attempt stopped half-way, finish its writes."""
-    if payment.get("_pending"):
-        with household_lock(db, payment["estate_id"], payment["household_id"]):
-            store.insert_entry(db, journals.payment_entry(payment))
-            bills = {a["bill_id"]: store.get_bill(db, payment["estate_id"], a["bill_id"])
-                     for a in payment["allocations"]}
-            _apply(db, outbox, payment["estate_id"], payment["allocations"], bills, new_payment_id=payment["_id"])
-            store.payment_done(db, payment)
-            outbox.publish(db.payments, payment)
-    return public(payment)
+    """The writes after ``pending``, each guarded so that a repeat has no second effect."""
+    estate_id = payment["estate_id"]
+    applied = [allocation for allocation in payment["_plan"]["allocations"]
+               if _allocate(db, outbox, estate_id, allocation, new_payment_id=payment["_id"]) != "dropped"]
+    store.insert_entry(db, journals.payment_entry(payment))
+
+    def post(current):
+        if current["status"] != "pending":
+            return None  # posted meanwhile (a retry and the sweep at once)
+        fields = payments.posting(current, applied)
+        posted = outbox.event("payment_posted", estate_id, payments.posted_event_data({**current, **fields}))
+        return Change(fields, events=[posted])
+
+    return store.change_payment(db, outbox, estate_id, payment["_id"], post)
 
 
 def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
+    """A reversal: first ``reversal_pending`` with its plan (no event), then the reversing
+    journal entry, the allocations off the bills, and ``reversed`` with ``payment_reversed``
+    in that last write; then the household's other prepaid money may settle what reopened."""
     payment = store.get_payment(db, estate_id, payment_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
     _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
-    with household_lock(db, estate_id, payment["household_id"]):
-        payment = store.get_payment(db, estate_id, payment_id)
-        changes = payments.reversal(payment, data["reason"], now, rules, caller.user)
-        store.mark_reversed(db, payment, changes)
-        payment = {**payment, **changes}
-        store.insert_entry(db, journals.reversal_entry(payment))
-        for allocation in payment["allocations"]:
-            store.remove_allocation(db, estate_id, allocation["bill_id"], allocation)
-        apply_prepaid(db, outbox, estate_id, payment["household_id"])
+    with household(db, outbox, estate_id, payment["household_id"]):
+        def plan(current):
+            charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
+                       for a in current["allocations"]}
+            return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))
+
+        payment = _finish_reversal(db, outbox, store.change_payment(db, outbox, estate_id, payment_id, plan))
     return public(payment)
+
+
+def _finish_reversal(db, outbox, payment):
+    estate_id = payment["estate_id"]
+    store.insert_entry(db, journals.reversal_entry(payment))
+    for allocation in payment["_plan"]["allocations"]:
+        store.remove_allocation(db, estate_id, allocation["bill_id"], allocation)
+
+    def done(current):
+        if current["status"] != "reversal_pending":
+            return None
+        announced = outbox.event("payment_reversed", estate_id, payments.reversed_event_data(current))
+        return Change({"status": "reversed", "_plan": None}, events=[announced])
+
+    payment = store.change_payment(db, outbox, estate_id, payment["_id"], done)
+    apply_prepaid(db, outbox, estate_id, payment["household_id"])
+    return payment
 
 
 def _refuse_closed_day(db, estate_id, cashier, day):
@@ -327,20 +409,16 @@ def _page(items, limit, cursor):
 
 
 def send_reminder(db, outbox, caller, estate_id, data):
+    def new():
+        store.known_household(db, estate_id, data["household_id"])
+        now = clock.now()
+        overdue = arrears.overdue_by_household(
+            store.overdue_bills(db, estate_id, clock.to_iso(now), data["household_id"]), now).get(data["household_id"])
+        reminder = arrears.reminder(estate_id, reminder_id, data, overdue, now, caller.user)
+        return reminder, [outbox.event("reminder_sent", estate_id, arrears.reminder_event_data(reminder))]
+
     reminder_id = caller.created_id("rem", estate_id)
-    existing = store.find_reminder(db, estate_id, reminder_id)
-    if existing:
-        return public(existing)
-    store.known_household(db, estate_id, data["household_id"])
-    now = clock.now()
-    overdue = arrears.overdue_by_household(
-        store.overdue_bills(db, estate_id, clock.to_iso(now), data["household_id"]), now).get(data["household_id"])
-    reminder = arrears.reminder(estate_id, reminder_id, data, overdue, now, caller.user)
-    reminder["_outbox"] = [outbox.event("reminder_sent", estate_id, arrears.reminder_event_data(reminder))]
-    if not store.insert_reminder(db, reminder):
-        return public(store.find_reminder(db, estate_id, reminder_id))
-    outbox.publish(db.reminders, reminder)
-    return public(reminder)
+    return public(store.create(db, outbox, "reminders", estate_id, reminder_id, new))
 
 
 def kpis(db, caller, period, estate_ids):

@@ -11,6 +11,12 @@
   local year).
 - A posted payment is never edited; ``reverse`` marks it reversed and a reversing journal
   entry takes its money out again.
+- Life of a payment (each arrow one guarded write; a crash anywhere is finished by the
+  half-done sweep, see operations.py): ``pending`` (the plan: allocations, receipt number; no
+  event) → its allocations on the bills → its journal entry → ``posted`` with
+  ``payment_posted``. A reversal: ``reversal_pending`` (the plan: what comes off which bill)
+  → the reversing entry → the allocations off the bills → ``reversed`` with
+  ``payment_reversed``. An event is announced only once its effects are written.
 
 Plain functions: no broker, no store.
 """
@@ -92,7 +98,7 @@ def new_payment(payment_id, estate_id, data, receipt, now, rules, cashier):
         "bill_ids": list(data.get("bill_ids") or []),
         "note": data.get("note"),
         "receipt_number": receipt,
-        "status": "posted",
+        "status": "pending",
         "cashier": cashier,
         "day": periods.day_of(now, rules),
         "posted_at": stamp,
@@ -112,6 +118,24 @@ def with_allocations(payment, allocations):
     return dict(payment, allocations=own, unapplied_cents=payment["amount_cents"] - spent,
                 prepaid_cents=payment["amount_cents"] - spent,
                 prepaid_used_cents=sum(a["amount_cents"] for a in allocations if a["payment_id"] != payment["_id"]))
+
+
+def planned(payment, allocations):
+    """The new payment as first written (``pending``): its share of ``allocations`` and the
+    receipt as planned, and the whole plan (older prepaid money used too) in ``_plan``."""
+    payment = with_allocations(payment, allocations)
+    payment["receipt"] = receipt(payment)
+    payment["_plan"] = {"allocations": allocations}
+    return payment
+
+
+def posting(payment, applied):
+    """The fields that post a pending payment once ``applied`` (the planned allocations that the
+    bills took) are written: a planned allocation a bill refused leaves its money prepaid."""
+    done = with_allocations(payment, applied)
+    fields = {name: done[name] for name in ("allocations", "unapplied_cents", "prepaid_cents", "prepaid_used_cents")}
+    fields.update(status="posted", receipt=receipt(done), _plan=None)
+    return fields
 
 
 def receipt(payment):
@@ -140,9 +164,28 @@ def bill_after(bill, allocation):
             "settled_at": allocation["at"] if settled else None}
 
 
-def reversal(payment, reason, now, rules, actor):
+def reversal(payment, charges, reason, now, rules, actor):
+    """The first write of a reversal (``reversal_pending``): who, why, when, and the plan: the
+    allocations to take off the bills, and each bill's charge (``{bill_id: charge or None}``,
+    for ``payment_reversed``)."""
     if payment["status"] != "posted":
         raise Conflict(f"the payment is {payment['status']} already")
-    return {"status": "reversed", "unapplied_cents": 0,
+    return {"status": "reversal_pending", "unapplied_cents": 0,
             "reversal": {"reason": reason.strip(), "at": clock.to_iso(now), "by": actor,
-                         "day": periods.day_of(now, rules)}}
+                         "day": periods.day_of(now, rules)},
+            "_plan": {"allocations": list(payment["allocations"]), "charges": charges}}
+
+
+def reversed_event_data(payment):
+    """``finance.payment_reversed``: the payment, and every bill it had paid (now reopened by
+    that much) with the charge the bill came from (None for a periodic bill)."""
+    plan = payment["_plan"]
+    cents = {}
+    for allocation in plan["allocations"]:
+        cents[allocation["bill_id"]] = cents.get(allocation["bill_id"], 0) + allocation["amount_cents"]
+    return {"id": payment["_id"], "receipt_number": payment["receipt_number"],
+            "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
+            "method": payment["method"], "reason": payment["reversal"]["reason"],
+            "reversed_at": payment["reversal"]["at"],
+            "bills": [{"bill_id": bill_id, "amount_cents": amount, "charge": plan["charges"].get(bill_id)}
+                      for bill_id, amount in cents.items()]}

@@ -54,3 +54,8 @@ MAX_BILL_CENTS = 100_000_000  # 1,000,000 yuan on one bill
 
 # The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
 MINIMA = {"utc_offset_hours": 0}
+
+# A payment or reversal still pending after this long has lost its writer (a crash): the
+# half-done sweep finishes it. Longer than HOUSEHOLD_LOCK_SECONDS, so the dead writer's lock
+# has expired by then, and far longer than any live payment takes.
+HALF_DONE_GRACE_SECONDS = 60

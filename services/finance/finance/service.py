@@ -1,12 +1,18 @@
 """finance entrypoints: thin. The steps of each call are in operations.py, the rules in
 standards.py, billing.py, payments.py, journals.py, arrears.py and reports.py (numbers and
 decisions in rules.py), storage in store.py."""
+from nameko.timer import timer
+
+from estate_common import config
 from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase, consumes,
                                   rpc_method)
 from estate_common.store import public
 
 from . import operations, store
 from .rules import DEFAULTS, MINIMA
+
+# How often the sweep looks for payments and reversals a crash left half-done (operations.py).
+HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
 
 
 class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase):
@@ -18,7 +24,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     # -- fee standards -------------------------------------------------------
     @rpc_method
     def create_fee_standard(self, payload):
-        return operations.create_standard(self.db, self.caller, payload["estate_id"], payload["data"])
+        return operations.create_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
     def list_fee_standards(self, payload):
@@ -68,6 +74,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     def reverse_payment(self, payload):
         return operations.reverse_payment(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                           payload["data"])
+
+    @timer(interval=HALF_DONE_SWEEP_SECONDS)
+    def finish_half_done(self):
+        """Finishes payments and reversals whose writer died half-way (older than a grace period)."""
+        operations.finish_half_done(self.db, self.outbox)
 
     # -- journals, settlements, reports ----------------------------------------------
     @rpc_method

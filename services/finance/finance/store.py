@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import ids, jobs, replica, settings, store
+from estate_common import ids, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import DuplicateKeyError
 from pymongo.errors import BulkWriteError
@@ -30,6 +30,7 @@ INDEXES = {
         ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("unapplied_cents", 1)], {}),
         ([("estate_id", 1), ("day", 1)], {}),
+        ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
     ],
     "journal": [
         (PAGED, {}),
@@ -41,6 +42,13 @@ INDEXES = {
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
 }
+
+
+NAMES = {  # collection -> what the API calls one of its documents
+    "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
+    "settlements": "settlement", "reminders": "reminder", "expenses": "expense",
+}
+_named = store.Collections(NAMES)
 
 
 def rules_for(db, estate_id):
@@ -99,17 +107,8 @@ def unlock_household(db, lock):
 
 # -- fee standards -------------------------------------------------------------
 
-def insert_standard(db, standard):
-    """False when a standard with this id exists (a retried create)."""
-    return store.insert_new(db.fee_standards, standard)
-
-
-def find_standard(db, estate_id, standard_id):
-    return store.find_in_estate(db.fee_standards, estate_id, standard_id)
-
-
 def get_standard(db, estate_id, standard_id):
-    return store.get_in_estate(db.fee_standards, estate_id, standard_id, "fee standard")
+    return _named.get(db, "fee_standards", estate_id, standard_id)
 
 
 def list_standards(db, estate_id, filters, limit, cursor):
@@ -153,15 +152,15 @@ def insert_bills(db, bills):
 
 def insert_bill(db, bill):
     """False when the bill exists (the same charge delivered again)."""
-    return store.insert_new(db.bills, bill)
+    return _named.insert(db, "bills", bill)
 
 
 def find_bill(db, estate_id, bill_id):
-    return store.find_in_estate(db.bills, estate_id, bill_id)
+    return _named.find(db, "bills", estate_id, bill_id)
 
 
 def get_bill(db, estate_id, bill_id):
-    return store.get_in_estate(db.bills, estate_id, bill_id, "bill")
+    return _named.get(db, "bills", estate_id, bill_id)
 
 
 def list_bills(db, estate_id, filters, limit, cursor):
@@ -193,15 +192,18 @@ def bills_allocated_between(db, estate_id, start_iso, end_iso):
 
 def allocate_to_bill(db, bill, allocation, after, outbox_events):
     """Put one allocation on a bill, once (its id guards a repeated write), from the paid
-    amount it was planned on (a concurrent change makes this a Conflict, not an overpayment)."""
+    amount it was planned on (a concurrent change makes this a Conflict, not an overpayment).
+    True when written now, False when it was there already."""
     update = {"$set": after, "$push": {"allocations": allocation}}
     if outbox_events:
         update["$push"]["_outbox"] = {"$each": outbox_events}
     answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "paid_cents": bill["paid_cents"],
                                   "allocations.id": {"$ne": allocation["id"]}}, update)
-    if answer.matched_count == 0 and not db.bills.count_documents({"_id": bill["_id"],
-                                                                   "allocations.id": allocation["id"]}):
+    if answer.matched_count:
+        return True
+    if not db.bills.count_documents({"_id": bill["_id"], "allocations.id": allocation["id"]}):
         raise Conflict("the bill changed while the payment was being posted; try again")
+    return False
 
 
 def remove_allocation(db, estate_id, bill_id, allocation):
@@ -215,15 +217,43 @@ def remove_allocation(db, estate_id, bill_id, allocation):
 # -- payments ------------------------------------------------------------------
 
 def insert_payment(db, payment):
-    return store.insert_new(db.payments, payment)
+    """A payment as planned (``pending``, no event yet); False when its id exists (a retry)."""
+    return _named.insert(db, "payments", payment)
 
 
 def find_payment(db, estate_id, payment_id):
-    return store.find_in_estate(db.payments, estate_id, payment_id)
+    return _named.find(db, "payments", estate_id, payment_id)
 
 
 def get_payment(db, estate_id, payment_id):
-    return store.get_in_estate(db.payments, estate_id, payment_id, "payment")
+    return _named.get(db, "payments", estate_id, payment_id)
+
+
+def create(db, outbox, collection, estate_id, doc_id, build):
+    """Insert once by natural id, with its events (``estate_common.writes.create``)."""
+    return writes.create(db[collection], estate_id, doc_id, build, outbox)
+
+
+def change_payment(db, outbox, estate_id, payment_id, decide):
+    """A step on a payment through the one write path (revision check, its events in the same
+    write, a lost race decided again)."""
+    return writes.change(db.payments, estate_id, payment_id, decide, outbox, what="payment")
+
+
+HALF_DONE = ("pending", "reversal_pending")
+
+
+def half_done_payments(db, estate_id=None, household_id=None):
+    """Payments and reversals whose writes stopped half-way (a crash), oldest first: of one
+    household, or of every estate that finance knows (the timer; one indexed query per estate,
+    no scan of every payment)."""
+    half_done = {"status": {"$in": list(HALF_DONE)}}
+    if estate_id:
+        queries = [{"estate_id": estate_id, "household_id": household_id, **half_done}]
+    else:
+        queries = [{"estate_id": estate["_id"], **half_done} for estate in store.scan(db.estates, {}, ())]
+    found = [payment for query in queries for payment in store.scan(db.payments, query)]
+    return sorted(found, key=lambda p: (p["created_at"], p["_id"]))
 
 
 def list_payments(db, estate_id, filters, limit, cursor):
@@ -256,30 +286,25 @@ def unpaid_by_household(db, estate_id, household_ids):
 
 
 def use_prepaid(db, estate_id, allocation):
-    """Record an allocation of a payment's unused money, once. False when the money is gone."""
+    """Record an allocation of a payment's unused money, once. True when it is recorded (now or
+    by an earlier attempt), False when the money is gone. The payment's revision moves, so a
+    reversal decided on the payment as it was before refuses to write."""
     answer = db.payments.update_one(
         {"_id": allocation["payment_id"], "estate_id": estate_id, "status": "posted",
          "unapplied_cents": {"$gte": allocation["amount_cents"]}, "allocations.id": {"$ne": allocation["id"]}},
-        {"$inc": {"unapplied_cents": -allocation["amount_cents"]}, "$push": {"allocations": allocation}})
-    return answer.modified_count == 1
-
-
-def payment_done(db, payment):
-    db.payments.update_one({"_id": payment["_id"], "estate_id": payment["estate_id"]}, {"$unset": {"_pending": ""}})
+        {"$inc": {"unapplied_cents": -allocation["amount_cents"], "_rev": 1}, "$push": {"allocations": allocation}})
+    if answer.modified_count == 1:
+        return True
+    return db.payments.count_documents({"_id": allocation["payment_id"], "estate_id": estate_id,
+                                        "allocations.id": allocation["id"]}, limit=1) > 0
 
 
 def unuse_prepaid(db, estate_id, allocation):
     """Undo ``use_prepaid`` when the bill could not take the allocation (it changed meanwhile)."""
     db.payments.update_one(
         {"_id": allocation["payment_id"], "estate_id": estate_id, "allocations.id": allocation["id"]},
-        {"$inc": {"unapplied_cents": allocation["amount_cents"]}, "$pull": {"allocations": {"id": allocation["id"]}}})
-
-
-def mark_reversed(db, payment, changes):
-    answer = db.payments.update_one({"_id": payment["_id"], "estate_id": payment["estate_id"], "status": "posted"},
-                                    {"$set": changes})
-    if answer.modified_count == 0:
-        raise Conflict("the payment was reversed already")
+        {"$inc": {"unapplied_cents": allocation["amount_cents"], "_rev": 1},
+         "$pull": {"allocations": {"id": allocation["id"]}}})
 
 
 def _days_of(period):
@@ -295,7 +320,7 @@ def payments_of_period(db, estate_id, period):
 
 def insert_entry(db, entry):
     """False when the entry is there already (the same payment or charge written again)."""
-    return store.insert_new(db.journal, entry)
+    return _named.insert(db, "journal", entry)
 
 
 def entries_of_day(db, estate_id, cashier, day):
@@ -335,14 +360,6 @@ def list_settlements(db, estate_id, filters, limit, cursor):
 
 
 # -- reminders and expenses --------------------------------------------------------
-
-def insert_reminder(db, reminder):
-    return store.insert_new(db.reminders, reminder)
-
-
-def find_reminder(db, estate_id, reminder_id):
-    return store.find_in_estate(db.reminders, estate_id, reminder_id)
-
 
 def last_reminders(db, estate_id):
     last = {}

@@ -195,11 +195,29 @@ def test_each_method_has_its_journal(method, journal):
     assert payments.journal_of(method) == journal
 
 
-def test_a_reversed_payment_cannot_be_reversed_again():
-    changes = payments.reversal({"status": "posted"}, "  keyed twice ", NOW, DEFAULTS, "cashier")
-    assert changes["status"] == "reversed" and changes["reversal"]["reason"] == "keyed twice"
-    with pytest.raises(Conflict):
-        payments.reversal({"status": "reversed"}, "again", NOW, DEFAULTS, "cashier")
+def test_a_reversal_starts_with_its_plan_and_a_reversed_payment_cannot_be_reversed_again():
+    allocation = {"id": "pay_1.0", "payment_id": "pay_1", "bill_id": "bill_1", "amount_cents": 500, "at": "x"}
+    changes = payments.reversal({"status": "posted", "allocations": [allocation]}, {"bill_1": None},
+                                "  keyed twice ", NOW, DEFAULTS, "cashier")
+    assert changes["status"] == "reversal_pending" and changes["reversal"]["reason"] == "keyed twice"
+    assert changes["_plan"] == {"allocations": [allocation], "charges": {"bill_1": None}}
+    for status in ("reversed", "reversal_pending", "pending"):
+        with pytest.raises(Conflict):
+            payments.reversal({"status": status, "allocations": []}, {}, "again", NOW, DEFAULTS, "cashier")
+
+
+def test_a_reversal_announces_each_bill_once_with_what_it_reopens():
+    plan = {"allocations": [{"id": "p.0", "bill_id": "b1", "amount_cents": 300},
+                            {"id": "p.1", "bill_id": "b2", "amount_cents": 200},
+                            {"id": "p.2", "bill_id": "b1", "amount_cents": 100}],
+            "charges": {"b1": None, "b2": {"service": "customer_service", "id": "chg_1",
+                                           "subject": {"type": "renovation_application", "id": "app_1"}}}}
+    payment = {"_id": "p", "receipt_number": "RC-2026-000001", "household_id": "hh_1", "amount_cents": 600,
+               "method": "cash", "reversal": {"reason": "bounced", "at": "2026-11-23T02:00:00.000Z"}, "_plan": plan}
+    data = payments.reversed_event_data(payment)
+    assert data["bills"] == [{"bill_id": "b1", "amount_cents": 400, "charge": None},
+                             {"bill_id": "b2", "amount_cents": 200, "charge": plan["charges"]["b2"]}]
+    assert data["reason"] == "bounced" and data["reversed_at"] == "2026-11-23T02:00:00.000Z"
 
 
 # -- journals and settlements ------------------------------------------------------------------------

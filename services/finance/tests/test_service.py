@@ -463,6 +463,9 @@ def test_a_reversal_is_a_reversing_entry_and_reopens_the_bills(finance):
     with pytest.raises(Conflict):
         finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "again"}})
     assert finance.db.journal.count_documents({}) == 2
+    [announced] = finance.outbox.of_type("payment_reversed")
+    assert announced["data"]["id"] == payment["id"] and announced["data"]["reason"] == "wrong flat"
+    assert announced["data"]["bills"] == [{"bill_id": reopened["id"], "amount_cents": 21002, "charge": None}]
 
 
 def test_reversing_a_payment_whose_prepaid_part_was_used_reopens_that_bill_too(finance):

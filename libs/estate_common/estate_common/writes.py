@@ -1,0 +1,133 @@
+"""The one write path: load, let the domain decide, write with a revision check and the
+events in the same document write, retry on a lost race, hand the events to the outbox.
+
+Every change to a stored document goes the same way::
+
+    doc = load(estate, id)                       # 404 when it is not there
+    step = decide(doc)                           # plain domain code: a Change, or None
+    written = store.update_if(doc, step.set,     # one single-document write: the fields,
+                              history, events)   # the history entries and the events, only if
+                                                 # the document is still at the revision read
+    outbox.publish(collection, written)          # the relay takes the events from there
+
+- ``decide`` raises a ``DomainError`` (409, 422 …) to refuse; nothing is written. It returns
+  None when there is nothing to do (a replay of a step that is done): the document is
+  answered as it is.
+- A lost race (another writer moved the revision between the read and the write) writes
+  nothing; the document is read again and ``decide`` runs again on what is there now. After
+  ``attempts`` lost races the caller gets a 409 to retry. A step is never written twice: a
+  write is one update guarded by the revision it was decided on.
+- The events go into the document's ``_outbox`` in the same write (no event without its
+  effect, no effect without its event); ``outbox.publish`` relays them afterwards, and the
+  outbox sweep relays whatever a crash left there.
+
+Three entries: ``change`` (a caller's step on a document), ``follow`` (what an event from
+another service means to one of our documents, applied once per ``event_id``), ``create``
+(insert once by natural id, with its events). Each takes the store's handle to one
+collection: a service's ``store.py`` passes it, so nothing else holds a collection.
+"""
+from dataclasses import dataclass, field
+
+from . import store
+from .errors import Conflict, NotFound
+
+ATTEMPTS = 3  # reads and writes of a step before a lost race is answered 409
+
+
+@dataclass
+class Change:
+    """What one step does to a stored document: fields to set, history entries to append,
+    events to announce (``[(event_type, data)]``, or events built already with
+    ``outbox.event``) and other arrays to append to (``{field: [items]}``)."""
+    set: dict
+    entries: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    push: dict = field(default_factory=dict)
+
+
+def write(collection, doc, step, outbox, *, guard=None, announce=None):
+    """One attempt: ``step`` (a Change) written on ``doc`` if its revision has not moved, then
+    its events published. The document as written, or None when the race was lost."""
+    announced = _events(outbox, doc["estate_id"], step.events, announce)
+    push = dict(getattr(step, "push", None) or {})
+    if step.entries:
+        push["history"] = list(step.entries)
+    written = store.update_if(collection, doc, step.set, push=push, events=announced, guard=guard)
+    if written is not None and announced:
+        outbox.publish(collection, written)
+    return written
+
+
+def change(collection, estate_id, doc_id, decide, outbox, *, what="document", attempts=ATTEMPTS, announce=None):
+    """Apply ``decide(doc)`` to the document ``doc_id`` of ``estate_id``; the document as written
+    (or as it is, when ``decide`` says there is nothing to do).
+
+    404 ``no such <what> in this estate`` when it is not there; 409 when it kept changing."""
+    for _ in range(attempts):
+        doc = store.find_in_estate(collection, estate_id, doc_id)
+        if doc is None:
+            raise NotFound(f"no such {what} in this estate")
+        step = decide(doc)
+        if step is None:
+            return doc
+        written = write(collection, doc, step, outbox, announce=announce)
+        if written is not None:
+            return written
+    raise Conflict("it kept changing while it was being written: read it again and retry")
+
+
+def applied(doc, event_id):
+    """Whether a step caused by this event is in the document's history already."""
+    return any(entry.get("event_id") == event_id for entry in doc.get("history") or [])
+
+
+def follow(collection, event, doc_id, decide, outbox, *, attempts=ATTEMPTS, announce=None):
+    """Apply what ``event`` means to our document ``doc_id``: ``decide(doc, event)``, once.
+
+    The step's history entries carry the ``event_id`` (at least one of them): a redelivered
+    event finds it there and changes nothing, and the write itself is guarded by it too. None
+    when the document is not ours or not here; the document otherwise. A document that keeps
+    changing raises Conflict, so the event is redelivered rather than lost."""
+    event_id = event["event_id"]
+    for _ in range(attempts):
+        doc = store.find_in_estate(collection, event["estate_id"], doc_id) if doc_id else None
+        if doc is None:
+            return None
+        if applied(doc, event_id):
+            return doc
+        step = decide(doc, event)
+        if step is None:
+            return doc
+        written = write(collection, doc, step, outbox, guard={"history.event_id": {"$ne": event_id}},
+                        announce=announce)
+        if written is not None:
+            return written
+    raise Conflict("the document kept changing while an event was applied; it will be redelivered")
+
+
+def create(collection, estate_id, doc_id, build, outbox, *, announce=None):
+    """Insert the document ``doc_id`` once, with its events.
+
+    ``build()`` runs only when the document is not there yet; it returns the document, or
+    ``(document, [(event_type, data)])``. A retry (the document is found, or a concurrent twin
+    won the insert) answers the stored document and announces nothing."""
+    existing = store.find_in_estate(collection, estate_id, doc_id)
+    if existing is not None:
+        return existing
+    built = build()
+    doc, events = built if isinstance(built, tuple) else (built, [])
+    doc = dict(doc)
+    doc.setdefault("_rev", 0)
+    announced = _events(outbox, estate_id, events, announce)
+    if announced:
+        doc["_outbox"] = announced
+    if not store.insert_new(collection, doc):
+        return store.find_in_estate(collection, estate_id, doc_id)
+    if announced:
+        outbox.publish(collection, doc)
+    return doc
+
+
+def _events(outbox, estate_id, events, announce):
+    make = announce or (lambda event_type, data: outbox.event(event_type, estate_id, data))
+    return [event if isinstance(event, dict) else make(*event) for event in events]

@@ -1,0 +1,220 @@
+"""The one write path (estate_common.writes) and its compare-and-set (store.update_if), on the
+embedded store with a fake outbox: no broker."""
+import uuid
+
+import pytest
+
+from estate_common import store, writes
+from estate_common.errors import Conflict, NotFound
+from estate_common.writes import Change
+
+ESTATE = "est_1"
+
+
+class FakeOutbox:
+    """Builds events as plain dicts and records what is published (and pulls it off, as the
+    real one does)."""
+
+    def __init__(self):
+        self.published = []
+        self.counter = 0
+
+    def event(self, event_type, estate_id, data):
+        self.counter += 1
+        return {"event_id": f"ev{self.counter}", "event_type": event_type, "estate_id": estate_id, "data": data}
+
+    def publish(self, collection, doc):
+        events = doc.get("_outbox", [])
+        self.published.extend(events)
+        if events:
+            collection.update_one({"_id": doc["_id"]},
+                                  {"$pull": {"_outbox": {"event_id": {"$in": [e["event_id"] for e in events]}}}})
+
+
+@pytest.fixture
+def things():
+    return store.connect(f"test_writes_{uuid.uuid4().hex[:8]}").things
+
+
+@pytest.fixture
+def outbox():
+    return FakeOutbox()
+
+
+def a_thing(things, **fields):
+    doc = {"_id": "t1", "estate_id": ESTATE, "status": "open", "history": [], "_rev": 0, **fields}
+    things.insert_one(doc)
+    return doc
+
+
+# -- store.update_if ------------------------------------------------------------------
+
+def test_update_if_writes_fields_history_and_events_in_one_write(things):
+    doc = a_thing(things)
+    written = store.update_if(things, doc, {"status": "closed"}, push={"history": [{"action": "close"}]},
+                              events=[{"event_id": "e1"}])
+    stored = things.find_one({"_id": "t1"})
+    assert stored["status"] == "closed" and stored["_rev"] == 1
+    assert stored["history"] == [{"action": "close"}] and stored["_outbox"] == [{"event_id": "e1"}]
+    assert written == stored  # merged locally: what a read-back would give
+
+
+def test_update_if_refuses_a_moved_revision_and_writes_nothing(things):
+    doc = a_thing(things)
+    assert store.update_if(things, doc, {"status": "a"}) is not None
+    assert store.update_if(things, doc, {"status": "b"}) is None  # read at revision 0, now at 1
+    assert things.find_one({"_id": "t1"})["status"] == "a"
+
+
+def test_update_if_matches_a_document_that_never_had_a_revision(things):
+    things.insert_one({"_id": "t1", "estate_id": ESTATE, "status": "open"})
+    doc = things.find_one({"_id": "t1"})
+    assert store.update_if(things, doc, {"status": "closed"})["_rev"] == 1
+    assert store.update_if(things, doc, {"status": "again"}) is None
+
+
+def test_update_if_is_scoped_by_estate_and_honours_an_extra_guard(things):
+    doc = a_thing(things)
+    assert store.update_if(things, dict(doc, estate_id="est_2"), {"status": "x"}) is None
+    assert store.update_if(things, doc, {"status": "x"}, guard={"status": "closed"}) is None
+    assert things.find_one({"_id": "t1"})["status"] == "open"
+
+
+# -- writes.change --------------------------------------------------------------------
+
+def close(doc):
+    if doc["status"] == "closed":
+        raise Conflict("closed already")
+    return Change({"status": "closed"}, [{"action": "close"}], [("thing_closed", {"id": doc["_id"]})])
+
+
+def test_change_writes_the_step_and_publishes_its_event_once(things, outbox):
+    a_thing(things)
+    written = writes.change(things, ESTATE, "t1", close, outbox, what="thing")
+    assert written["status"] == "closed" and written["_rev"] == 1
+    assert [e["event_type"] for e in outbox.published] == ["thing_closed"]
+    assert things.find_one({"_id": "t1"})["_outbox"] == []  # relayed and pulled off
+    with pytest.raises(Conflict):
+        writes.change(things, ESTATE, "t1", close, outbox)
+    assert len(outbox.published) == 1
+
+
+def test_change_of_a_missing_document_is_404_naming_it(things, outbox):
+    with pytest.raises(NotFound, match="no such thing in this estate"):
+        writes.change(things, ESTATE, "nope", close, outbox, what="thing")
+    a_thing(things)
+    with pytest.raises(NotFound):
+        writes.change(things, "est_2", "t1", close, outbox, what="thing")
+
+
+def test_nothing_to_do_answers_the_document_and_writes_nothing(things, outbox):
+    a_thing(things)
+    doc = writes.change(things, ESTATE, "t1", lambda doc: None, outbox)
+    assert doc["_rev"] == 0 and outbox.published == []
+
+
+def test_a_lost_race_is_decided_again_on_the_new_document_and_written_once(things, outbox):
+    a_thing(things, count=0)
+    seen = []
+
+    def bump(doc):
+        seen.append(doc["count"])
+        if len(seen) == 1:  # another writer gets in between this read and this write
+            things.update_one({"_id": "t1"}, {"$set": {"count": 10}, "$inc": {"_rev": 1}})
+        return Change({"count": doc["count"] + 1}, [], [("thing_counted", {"count": doc["count"] + 1})])
+
+    written = writes.change(things, ESTATE, "t1", bump, outbox)
+    assert seen == [0, 10] and written["count"] == 11
+    assert things.find_one({"_id": "t1"})["count"] == 11
+    assert [e["data"] for e in outbox.published] == [{"count": 11}]  # the losing attempt announced nothing
+
+
+def test_a_document_that_keeps_changing_is_a_409_after_the_attempts(things, outbox):
+    a_thing(things)
+
+    def always_beaten(doc):
+        things.update_one({"_id": "t1"}, {"$inc": {"_rev": 1}})
+        return Change({"status": "x"}, [])
+
+    with pytest.raises(Conflict):
+        writes.change(things, ESTATE, "t1", always_beaten, outbox, attempts=3)
+    assert things.find_one({"_id": "t1"})["status"] == "open" and things.find_one({"_id": "t1"})["_rev"] == 3
+
+
+def test_a_crash_after_the_write_leaves_the_event_in_the_outbox_for_the_sweep(things, outbox, monkeypatch):
+    a_thing(things)
+
+    def crash(collection, doc):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(outbox, "publish", crash)
+    with pytest.raises(RuntimeError):
+        writes.change(things, ESTATE, "t1", close, outbox)
+    [pending] = things.find_one({"_id": "t1"})["_outbox"]
+    assert pending["event_type"] == "thing_closed"
+
+
+# -- writes.follow --------------------------------------------------------------------
+
+def an_event(event_id="ev-1"):
+    return {"event_id": event_id, "estate_id": ESTATE, "data": {"note": "done"}}
+
+
+def mark_done(doc, event):
+    return Change({"status": "done"}, [{"action": "done", "event_id": event["event_id"]}],
+                  [("thing_done", {"id": doc["_id"]})])
+
+
+def test_an_event_is_applied_once_however_often_it_is_delivered(things, outbox):
+    a_thing(things)
+    writes.follow(things, an_event(), "t1", mark_done, outbox)
+    writes.follow(things, an_event(), "t1", mark_done, outbox)
+    stored = things.find_one({"_id": "t1"})
+    assert len(stored["history"]) == 1 and stored["_rev"] == 1 and len(outbox.published) == 1
+
+
+def test_the_write_itself_refuses_an_event_applied_meanwhile(things, outbox):
+    a_thing(things)
+
+    def racing(doc, event):  # a twin delivery wrote the same event after this read
+        things.update_one({"_id": "t1"}, {"$push": {"history": {"event_id": event["event_id"]}}})
+        return mark_done(doc, event)
+
+    doc = things.find_one({"_id": "t1"})
+    step = racing(doc, an_event())
+    assert writes.write(things, doc, step, outbox, guard={"history.event_id": {"$ne": "ev-1"}}) is None
+
+
+def test_an_event_about_a_document_that_is_not_here_changes_nothing(things, outbox):
+    assert writes.follow(things, an_event(), "nope", mark_done, outbox) is None
+    assert writes.follow(things, an_event(), None, mark_done, outbox) is None
+
+
+# -- writes.create ----------------------------------------------------------------------
+
+def test_create_inserts_once_with_its_events_and_a_retry_finds_the_first(things, outbox):
+    built = []
+
+    def build():
+        built.append(1)
+        return {"_id": "t9", "estate_id": ESTATE, "status": "open"}, [("thing_created", {"id": "t9"})]
+
+    first = writes.create(things, ESTATE, "t9", build, outbox)
+    again = writes.create(things, ESTATE, "t9", build, outbox)
+    assert first["_rev"] == 0 and again["_id"] == "t9" and built == [1]
+    assert [e["event_type"] for e in outbox.published] == ["thing_created"]
+    assert things.count_documents({}) == 1
+
+
+def test_create_when_a_twin_won_the_insert_answers_the_twin(things, outbox):
+    def build():
+        things.insert_one({"_id": "t9", "estate_id": ESTATE, "status": "twin"})
+        return {"_id": "t9", "estate_id": ESTATE, "status": "mine"}, [("thing_created", {"id": "t9"})]
+
+    assert writes.create(things, ESTATE, "t9", build, outbox)["status"] == "twin"
+    assert outbox.published == []
+
+
+def test_create_accepts_a_plain_document_without_events(things, outbox):
+    doc = writes.create(things, ESTATE, "t3", lambda: {"_id": "t3", "estate_id": ESTATE}, outbox)
+    assert "_outbox" not in doc and outbox.published == []

@@ -1,0 +1,197 @@
+"""The steps of each of customer service's writes and reads: read through ``store``, decide
+with the rule modules (``intake``, ``complaints``, ``handling``, ``repairs``,
+``applications``, ``surveys``, ``front_desk``, ``kpis``), write through the one write path
+(``estate_common.writes`` behind ``store.change``/``follow``/``create``): a revision check,
+the events in the same document write, a lost race decided again.
+"""
+import logging
+
+from estate_common import clock
+from estate_common.errors import Conflict
+from estate_common.kpis import month_bounds
+from estate_common.store import public
+
+from . import applications, domain, events, intake, repairs, store, surveys
+from . import kpis as desk_kpis
+
+log = logging.getLogger(__name__)
+
+
+def _announce(outbox, estate_id):
+    """Events of a step, built through ``events.build`` (the names customer service announces)."""
+    return lambda event_type, data: events.build(outbox, estate_id, event_type, data)
+
+
+# -- creating: once per Idempotency-Key ----------------------------------------------------
+
+def create(db, outbox, caller, collection, prefix, build, estate_id, data):
+    """A register's document (survey, notice, key, custody item, tool loan): ``build(doc_id,
+    estate_id, data, now, user)``; a household it names must be known."""
+    def new():
+        if data.get("household_id"):
+            store.known_household(db, estate_id, data["household_id"])
+        return build(doc_id, estate_id, data, clock.now(), caller.user)
+
+    doc_id = caller.created_id(prefix, estate_id)
+    return public(store.create(db, outbox, collection, estate_id, doc_id, new))
+
+
+def create_request(db, outbox, caller, estate_id, data):
+    domain.require_desk(caller)
+
+    def new():
+        intake.check_fields(data)
+        store.known_household(db, estate_id, data["household_id"])
+        if data.get("related_request_id"):
+            store.known_request(db, estate_id, data["related_request_id"])
+        created, rules = clock.now(), store.rules_for(db, estate_id)
+        earlier = None
+        if data["kind"] == "repair":
+            earlier = store.similar_recent_repair(db, estate_id, data["household_id"], repairs.category_of(data),
+                                                  repairs.repeat_window_start(created, rules))
+        sequence = store.next_number(db, estate_id, domain.number_series(created))
+        request = intake.new_request(request_id, estate_id, data, domain.request_number(created, sequence),
+                                     created, rules, caller.user, earlier)
+        return request, [("service_request_created", domain.created_event_data(request))]
+
+    request_id = caller.created_id("sr", estate_id)
+    return public(store.create(db, outbox, "service_requests", estate_id, request_id, new,
+                               announce=_announce(outbox, estate_id)))
+
+
+def create_application(db, outbox, caller, estate_id, data):
+    def new():
+        applications.check(data)
+        store.known_household(db, estate_id, data["household_id"])
+        return applications.new_application(application_id, estate_id, data, clock.now(), caller.user)
+
+    application_id = caller.created_id("app", estate_id)
+    return public(store.create(db, outbox, "applications", estate_id, application_id, new,
+                               announce=_announce(outbox, estate_id)))
+
+
+# -- a caller's step on a document ---------------------------------------------------------
+
+def act(db, outbox, caller, estate_id, request_id, step, data):
+    """A desk action on a service request: ``step(request, data, now, caller)``."""
+    domain.require_desk(caller)
+    return step_on(db, outbox, "service_requests", estate_id, request_id,
+                   lambda request: step(request, data or {}, clock.now(), caller))
+
+
+def step(db, outbox, caller, collection, estate_id, doc_id, step_, data):
+    """An action on another register: ``step_(doc, data, now, user)``."""
+    return step_on(db, outbox, collection, estate_id, doc_id,
+                   lambda doc: step_(doc, data or {}, clock.now(), caller.user))
+
+
+def step_on(db, outbox, collection, estate_id, doc_id, decide):
+    return public(store.change(db, outbox, collection, estate_id, doc_id, decide,
+                               announce=_announce(outbox, estate_id)))
+
+
+def record_return_visit(db, outbox, caller, estate_id, request_id, data):
+    domain.require_desk(caller)
+    visit_id = caller.created_id("rv", estate_id)
+    rules = store.rules_for(db, estate_id)
+
+    def decide(request):
+        if repairs.find_visit(request, visit_id):
+            return None  # a retry of a visit that was recorded
+        change, _ = repairs.return_visit(request, visit_id, data, clock.now(), rules, caller.user)
+        return change
+
+    request = store.change(db, outbox, "service_requests", estate_id, request_id, decide,
+                           announce=_announce(outbox, estate_id))
+    return repairs.visit_view(request, repairs.find_visit(request, visit_id))
+
+
+def mark_overdue(db, outbox):
+    """Stamps requests past their due time without an answer (listed with ?overdue=true), each
+    with its ``service_request_overdue`` event in the same write. The number stamped."""
+    now, marked = clock.now_iso(), 0
+    for found in store.newly_overdue(db, now):
+        try:
+            stamped = store.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
+                                   lambda request: domain.overdue(request, now),
+                                   announce=_announce(outbox, found["estate_id"]))
+        except Conflict:
+            continue  # desks kept writing it: the next sweep stamps it if it is still unanswered
+        marked += stamped.get("overdue_at") == now
+    if marked:
+        log.info("requests found overdue", extra={"count": marked})
+    return marked
+
+
+# -- what other services tell us -------------------------------------------------------------
+
+def follow(db, outbox, event, collection, doc_id, decide):
+    """Apply what an event means to one of our documents, once (redeliveries change nothing)."""
+    store.follow(db, outbox, collection, event, doc_id, decide, announce=_announce(outbox, event["estate_id"]))
+
+
+def work_order_created(db, outbox, event):
+    follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.dispatch_update)
+
+
+def work_order_completed(db, outbox, event):
+    rules = store.rules_for(db, event["estate_id"])
+    follow(db, outbox, event, "service_requests", event["data"]["request_id"],
+           lambda request, done: repairs.completion_update(request, done, rules))
+
+
+def renovation_reviewed(db, outbox, event):
+    estate_id = event["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    follow(db, outbox, event, "applications", event["data"]["application_id"], lambda application, review: (
+        applications.reviewed(application, review, store.household(db, estate_id, application["household_id"]),
+                              rules)))
+
+
+def bill_settled(db, outbox, event):
+    charge = event["data"]["charge"]
+    if applications.is_ours(charge):
+        follow(db, outbox, event, "applications", charge["subject"]["id"], applications.settled)
+
+
+def payment_reversed(db, outbox, event):
+    """A reversed payment reopens the bills it had settled: the application fees they paid are
+    owed again (one step per application, however many of its fees the payment paid)."""
+    for application_id in applications.reopened_applications(event["data"]):
+        follow(db, outbox, event, "applications", application_id, applications.fees_reopened)
+
+
+# -- surveys, lists, KPIs ---------------------------------------------------------------------
+
+def answer_survey(db, caller, estate_id, survey_id, data):
+    survey = store.get(db, "surveys", estate_id, survey_id)
+    store.known_household(db, estate_id, data["household_id"])
+    answer = surveys.new_answer(survey, data, clock.now(), caller.user)
+    first = store.find(db, "survey_answers", estate_id, answer["_id"])
+    if first and surveys.same_answer(first, answer):
+        return public(first)  # a retry of the same answer
+    store.insert_answer(db, answer)
+    return public(answer)
+
+
+def survey_results(db, estate_id, survey_id):
+    survey = store.get(db, "surveys", estate_id, survey_id)
+    return surveys.results(survey, store.answers_of(db, estate_id, survey["_id"]))
+
+
+def page(db, collection, estate_id, filters, limit, cursor):
+    return store.page(db, collection, estate_id, store.list_filters(filters or {}), limit, cursor)
+
+
+def kpis(db, caller, period, estate_ids):
+    estates = {}
+    for estate_id in estate_ids:
+        caller.require_estate(estate_id)
+        rules = store.rules_for(db, estate_id)
+        start, end = month_bounds(period, rules["utc_offset_hours"] * 60)  # the estate's calendar month
+        estates[estate_id] = desk_kpis.estate_kpis(
+            period, store.kpi_requests(db, estate_id, start, end),
+            store.answers_between(db, estate_id, start, end), store.count_households(db, estate_id),
+            store.complained_about(db, estate_id), rules)
+    return {"period": period, "estates": estates}
+

@@ -1,0 +1,197 @@
+"""A crash between any two writes of a payment or a reversal (the process dies: no more writes,
+its household lock is left behind): the half-done sweep finishes the work, and the end state
+is the one an uncrashed call leaves, with no double effect (bill amounts, journal, one event
+each)."""
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from estate_common import clock
+from estate_common import store as common_store
+from estate_common.errors import Conflict
+from estate_common.testing import as_caller, event, staff, worker
+from finance import operations
+from finance import store as finance_store
+from finance.rules import HALF_DONE_GRACE_SECONDS
+from finance.service import FinanceService
+
+ESTATE = "est_1"
+NOW = clock.parse_iso("2026-11-23T02:00:00Z")
+ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
+MANAGER = staff("boss", ["manager"], [ESTATE])
+CASHIER = staff("wang", ["cashier"], [ESTATE])
+
+# Every write a payment or a reversal makes, where the test can stop the process after it.
+WRITES = [(finance_store, "insert_payment"), (finance_store, "use_prepaid"), (finance_store, "allocate_to_bill"),
+          (finance_store, "insert_entry"), (finance_store, "remove_allocation"), (common_store, "update_if")]
+
+
+class Crash(Exception):
+    pass
+
+
+def writes_counted(monkeypatch, crash_after=None):
+    """Wrap every write; the process "dies" right after write number ``crash_after`` (its lock
+    stays taken). The names of the writes made, in order."""
+    done = []
+    for module, name in WRITES:
+        def wrapped(*args, _original=getattr(module, name), _name=name, **kwargs):
+            result = _original(*args, **kwargs)
+            done.append(_name)
+            if len(done) == crash_after:
+                raise Crash(f"the process died after {_name}")
+            return result
+        monkeypatch.setattr(module, name, wrapped)
+    if crash_after:
+        monkeypatch.setattr(finance_store, "unlock_household", lambda db, lock: None)
+    return done
+
+
+def new_finance():
+    clock.freeze(NOW)
+    finance = worker(FinanceService, caller=ACCOUNTANT)
+    finance.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST_1", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 1}))
+    finance.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "101", "area_m2": 89.37,
+        "status": "occupied", "version": 1}))
+    as_caller(finance, ACCOUNTANT)
+    standard = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-10"}})
+    as_caller(finance, MANAGER)
+    finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
+    for period, at in (("2026-10", "2026-10-05T02:00:00Z"), ("2026-11", "2026-11-23T02:00:00Z")):
+        clock.freeze(clock.parse_iso(at))
+        as_caller(finance, ACCOUNTANT)
+        finance.start_billing_run({"estate_id": ESTATE, "data": {"period": period}})
+        finance.run_jobs()
+    finance.bill_renovation_charge(event("customer_service", "charge_raised", ESTATE, {
+        "id": "chg_1", "item": "renovation_deposit", "amount_cents": 8800, "description": "Renovation deposit",
+        "household_id": "hh_1", "subject": {"type": "renovation_application", "id": "app_1"}, "collected": False}))
+    return finance
+
+
+def pay(finance, cents, key, **extra):
+    as_caller(finance, CASHIER, idempotency_key=key)
+    return finance.create_payment({"estate_id": ESTATE, "data": {"household_id": "hh_1", "amount_cents": cents,
+                                                                 "method": "cash", **extra}})
+
+
+def bill_ids(finance):
+    return {b["period"] if b["item"] == "property_service" else b["item"]: b["_id"] for b in finance.db.bills.find()}
+
+
+def payment_scenario():
+    """Before: October, November and a renovation charge unpaid; a payment of 300.00 named
+    November (210.02) and left 89.98 prepaid. The operation: 250.00 unnamed, which takes the
+    prepaid 89.98 and 120.04 of its own to settle October, then settles the charge (88.00):
+    a payment with older money used, three allocations, two bills settled."""
+    finance = new_finance()
+    pay(finance, 30000, "p-1", bill_ids=[bill_ids(finance)["2026-11"]])
+    return finance, lambda: pay(finance, 25000, "p-2")
+
+
+def reversal_scenario():
+    """Before: November and the renovation charge paid by one payment (300.02; 2.00 prepaid).
+    The operation: that payment reversed, which reopens both bills."""
+    finance = new_finance()
+    paid = pay(finance, 30002, "p-1", bill_ids=[bill_ids(finance)["2026-11"], bill_ids(finance)["renovation_deposit"]])
+
+    def reverse():
+        as_caller(finance, CASHIER)
+        return finance.reverse_payment({"estate_id": ESTATE, "id": paid["id"], "data": {"reason": "bounced"}})
+    return finance, reverse
+
+
+def relay_leftovers(finance):
+    """What the outbox sweep does: publish the events a crash left in documents."""
+    for name in finance.db.list_collection_names():
+        for doc in list(finance.db[name].find({"_outbox.0": {"$exists": True}})):
+            finance.outbox.publish(finance.db[name], doc)
+
+
+def end_state(finance):
+    bills = {b["_id"]: (b["paid_cents"], b["status"], b["settled_at"],
+                        sorted(a["id"] for a in b.get("allocations", []))) for b in finance.db.bills.find()}
+    payments = {p["_id"]: {k: v for k, v in p.items() if k != "_rev"} for p in finance.db.payments.find()}
+    journal = sorted((e["kind"], e["direction"], e["amount_cents"], e["ref_id"]) for e in finance.db.journal.find())
+    events = Counter((e["event_type"], e["data"].get("id") or e["data"].get("bill_id"))
+                     for e in finance.outbox.published)
+    return bills, payments, journal, events
+
+
+def finished_by_the_sweep(finance):
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS + 1))
+    finance.finish_half_done()
+    relay_leftovers(finance)
+    return end_state(finance)
+
+
+@pytest.mark.parametrize("scenario, writes", [
+    (payment_scenario, ["insert_payment", "use_prepaid", "allocate_to_bill", "allocate_to_bill",
+                        "allocate_to_bill", "insert_entry", "update_if"]),
+    (reversal_scenario, ["update_if", "insert_entry", "remove_allocation", "remove_allocation", "update_if"]),
+])
+def test_a_crash_between_any_two_writes_is_finished_by_the_sweep_without_double_effect(scenario, writes,
+                                                                                      monkeypatch):
+    finance, operation = scenario()
+    made = writes_counted(monkeypatch)
+    operation()
+    assert made == writes  # the writes this test stops between, in order
+    monkeypatch.undo()
+    expected = finished_by_the_sweep(finance)
+    assert not any(status in ("pending", "reversal_pending") for status in
+                   (p["status"] for p in expected[1].values()))
+    assert all(count == 1 for (kind, _), count in expected[3].items() if kind in ("payment_posted",
+                                                                                  "payment_reversed"))
+    for crash_after in range(1, len(writes) + 1):
+        finance, operation = scenario()
+        writes_counted(monkeypatch, crash_after)
+        with pytest.raises(Crash):
+            operation()
+        monkeypatch.undo()
+        assert finished_by_the_sweep(finance) == expected, f"crash after write {crash_after}: {writes[crash_after - 1]}"
+
+
+def test_the_sweep_leaves_a_payment_under_way_to_its_writer(monkeypatch):
+    finance, operation = payment_scenario()
+    writes_counted(monkeypatch, crash_after=1)
+    with pytest.raises(Crash):
+        operation()
+    monkeypatch.undo()
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS - 1))
+    assert finance.finish_half_done() is None and finance.db.payments.count_documents({"status": "pending"}) == 1
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0  # younger than the grace period
+    clock.advance(timedelta(seconds=2))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    assert finance.db.payments.count_documents({"status": "pending"}) == 0
+
+
+def test_a_half_done_payment_is_finished_before_the_households_next_payment(monkeypatch):
+    finance, operation = payment_scenario()
+    writes_counted(monkeypatch, crash_after=3)
+    with pytest.raises(Crash):
+        operation()
+    monkeypatch.undo()
+    clock.advance(timedelta(seconds=31))  # the dead writer's lock has expired; the sweep has not run
+    later = pay(finance, 100, "p-3")
+    assert later["status"] == "posted"
+    first = finance.db.payments.find_one({"receipt_number": "RC-2026-000002"})
+    assert first["status"] == "posted" and first["unapplied_cents"] == 25000 - 12004 - 8800
+    assert [e["data"]["id"] for e in finance.outbox.of_type("payment_posted")][-2:] == [first["_id"], later["id"]]
+
+
+def test_a_retry_of_a_half_done_reversal_finishes_it_and_is_then_refused(monkeypatch):
+    finance, operation = reversal_scenario()
+    writes_counted(monkeypatch, crash_after=2)
+    with pytest.raises(Crash):
+        operation()
+    monkeypatch.undo()
+    clock.advance(timedelta(seconds=31))
+    with pytest.raises(Conflict):
+        operation()  # the reversal is finished first; reversing it again is a conflict
+    [reversed_] = finance.outbox.of_type("payment_reversed")
+    assert sorted(b["amount_cents"] for b in reversed_["data"]["bills"]) == [8800, 21002]
+    assert finance.db.journal.count_documents({"kind": "reversal"}) == 1
