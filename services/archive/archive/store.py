@@ -1,5 +1,5 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import jobs, settings, store
+from estate_common import calendar, jobs, settings, store
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.store import DuplicateKeyError
 
@@ -27,7 +27,9 @@ WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan"
 
 
 def rules_for(db, estate_id):
-    return settings.for_estate(db, DEFAULTS, estate_id)
+    """The estate's numbers (its settings over DEFAULTS) and its ``timezone`` (master data, not a
+    setting: changed by editing the estate)."""
+    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": estate_timezone(db, estate_id)}
 
 
 def insert_estate(db, estate):
@@ -43,6 +45,18 @@ def get_estate(db, estate_id):
     if estate is None:
         raise NotFound("no such estate")
     return estate
+
+
+def change_estate(db, estate, changes, events):
+    """Apply an edit if the estate is still at the version it was decided on."""
+    guard = {"_id": estate["_id"], "estate_id": estate["estate_id"], "version": estate["version"]}
+    update = {"$set": changes, "$push": {"_outbox": {"$each": events}}}
+    return db.estates.update_one(guard, update).modified_count == 1
+
+
+def estate_timezone(db, estate_id):
+    """The estate's timezone (archive owns the estate; see estate_common.calendar)."""
+    return calendar.timezone_of(db.estates.find_one({"_id": estate_id, "estate_id": estate_id}))
 
 
 def list_estates(db, scope_filter, limit, cursor):
