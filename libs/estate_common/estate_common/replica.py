@@ -1,11 +1,13 @@
 """Read copies of master data that archive owns, fed by its events.
 
 Services that need estates or households (to check a reference, to bill an
-area) keep these copies in their own store. A copy is written only when the
+area, to know an estate's timezone) keep these copies in their own store. A copy is written only when the
 event's ``version`` is newer than what is stored, so a redelivered or
 out-of-order event changes nothing.
 """
 from pymongo.errors import DuplicateKeyError
+
+from . import calendar
 
 COLLECTIONS = {"estate": "estates", "household": "households"}
 
@@ -16,7 +18,8 @@ INDEXES = {
 
 
 def apply(db, kind, event):
-    """Upsert the copy carried by an archive ``<kind>_created|_updated`` event."""
+    """Upsert the copy carried by an archive ``<kind>_created|_updated`` event (each carries the
+    whole document at its version, so created and updated events are applied alike)."""
     copy = dict(event["data"])
     doc_id = copy.pop("id")
     version = copy.get("version", 0)
@@ -32,3 +35,9 @@ def apply(db, kind, event):
 
 def get(db, kind, estate_id, doc_id):
     return db[COLLECTIONS[kind]].find_one({"_id": doc_id, "estate_id": estate_id})
+
+
+def estate_timezone(db, estate_id):
+    """The estate's IANA timezone from its copy; Asia/Shanghai while no copy has arrived
+    (see ``calendar.timezone_of``)."""
+    return calendar.timezone_of(get(db, "estate", estate_id, estate_id))

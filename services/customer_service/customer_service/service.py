@@ -12,7 +12,7 @@ from estate_common.store import public
 from . import (applications, complaints, domain, events, front_desk, handling, intake, repairs,
                store, surveys)
 from . import kpis as desk_kpis
-from .rules import DEFAULTS, MAXIMA, MINIMA
+from .rules import DEFAULTS, MAXIMA
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ EVENT_ATTEMPTS = 3  # an event's step is retried this often when a desk wrote th
 class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "customer_service"
     indexes = store.INDEXES
-    settings_defaults, settings_maxima, settings_minima = DEFAULTS, MAXIMA, MINIMA
+    settings_defaults, settings_maxima = DEFAULTS, MAXIMA
 
     # -- service requests (服务请求) ----------------------------------------------
     @rpc_method
@@ -258,7 +258,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)
             rules = store.rules_for(self.db, estate_id)
-            start, end = month_bounds(period, rules["utc_offset_hours"] * 60)  # the estate's calendar month
+            start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
             estates[estate_id] = desk_kpis.estate_kpis(
                 period, store.kpi_requests(self.db, estate_id, start, end),
                 store.answers_between(self.db, estate_id, start, end), store.count_households(self.db, estate_id),

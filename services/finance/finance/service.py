@@ -6,13 +6,13 @@ from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSetting
 from estate_common.store import public
 
 from . import operations, store
-from .rules import DEFAULTS, MINIMA
+from .rules import DEFAULTS
 
 
 class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase):
     name = "finance"
     indexes = store.INDEXES
-    settings_defaults, settings_minima = DEFAULTS, MINIMA
+    settings_defaults = DEFAULTS
     job_runners = {operations.BILLING_RUN: "_run_billing"}
 
     # -- fee standards -------------------------------------------------------

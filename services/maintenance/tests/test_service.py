@@ -620,7 +620,7 @@ def test_a_setting_beyond_its_bound_is_refused_by_the_contract(engineering):
 
 def test_kpi_months_are_the_estates_calendar_months():
     """A repair reported at 01:30 on 1 November in Shanghai (17:30 UTC on 31 October) counts in
-    November there; on an estate set to UTC it counts in October."""
+    November there; once the estate's timezone is edited to New York it counts in October."""
     night = datetime(2026, 10, 31, 17, 30, tzinfo=timezone.utc)
     clock.freeze(night)
     engineering = worker(MaintenanceService, caller=TECHNICIAN)
@@ -631,7 +631,11 @@ def test_kpi_months_are_the_estates_calendar_months():
         return engineering.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE][
             "repair_response_timeliness"]["denominator"]
 
+    assert (counted("2026-10"), counted("2026-11")) == (0, 1)  # no copy of the estate yet: Asia/Shanghai
+    estate = {"id": ESTATE, "estate_id": ESTATE, "code": "GC-01", "name": "Green Court", "address": "1 Road"}
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, estate | {"timezone": "Asia/Shanghai",
+                                                                                 "version": 1}))
     assert (counted("2026-10"), counted("2026-11")) == (0, 1)
-    as_caller(engineering, MANAGER)
-    engineering.update_settings({"estate_id": ESTATE, "data": {"utc_offset_hours": 0}})
+    engineering.copy_estate_edit(event("archive", "estate_updated", ESTATE, estate | {"timezone": "America/New_York",
+                                                                                      "version": 2}))
     assert (counted("2026-10"), counted("2026-11")) == (1, 0)
