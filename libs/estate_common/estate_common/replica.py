@@ -1,9 +1,9 @@
 """Read copies of master data that archive owns, fed by its events.
 
 Services that need estates or households (to check a reference, to bill an
-area, to know an estate's timezone) keep these copies in their own store. A copy is written only when the
-event's ``version`` is newer than what is stored, so a redelivered or
-out-of-order event changes nothing.
+area, to know an estate's timezone) keep these copies in their own store. A
+copy is written only when the event's ``version`` is newer than what is
+stored, so a redelivered or out-of-order event changes nothing.
 """
 from pymongo.errors import DuplicateKeyError
 

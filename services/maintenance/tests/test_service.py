@@ -415,10 +415,11 @@ def test_the_scheduler_opens_each_due_date_once_however_often_it_runs(engineerin
     made = new_equipment(engineering)
     new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
     assert plan_orders(engineering) == []
-    engineering.schedule_plans(datetime(2026, 11, 28, 23, 0, tzinfo=timezone.utc))
+    # days are the estate's (Asia/Shanghai, UTC+8): 23:00 on the 28th there, then 00:05 on the 29th
+    engineering.schedule_plans(datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc))
     assert plan_orders(engineering) == []
-    engineering.schedule_plans(datetime(2026, 11, 29, 0, 5, tzinfo=timezone.utc))
-    engineering.schedule_plans(datetime(2026, 11, 29, 0, 10, tzinfo=timezone.utc))
+    engineering.schedule_plans(datetime(2026, 11, 28, 16, 5, tzinfo=timezone.utc))
+    engineering.schedule_plans(datetime(2026, 11, 28, 16, 10, tzinfo=timezone.utc))
     assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30"]
     engineering.schedule_plans(datetime(2026, 12, 20, 0, 0, tzinfo=timezone.utc))  # after a long pause: catches up
     assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30", "2026-12-07", "2026-12-14", "2026-12-21"]
