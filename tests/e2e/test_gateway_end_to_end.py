@@ -228,7 +228,7 @@ def test_an_estates_timezone_is_set_edited_and_followed_by_the_services(api, adm
     code = "E2E-TZ-" + uuid.uuid4().hex[:6].upper()
     refused = api.post("/api/v1/estates", {"code": code, "name": "Nowhere", "address": "1 Road",
                                            "timezone": "Mars/Olympus"}, admin)
-    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "data.timezone"
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "timezone"
     estate = api.post("/api/v1/estates", {"code": code, "name": "Harbour View", "address": "1 Road",
                                           "timezone": "America/New_York"}, admin).json()
     assert estate["timezone"] == "America/New_York" and estate["version"] == 1
@@ -236,7 +236,7 @@ def test_an_estates_timezone_is_set_edited_and_followed_by_the_services(api, adm
     _, agent = new_user(api, admin, ["agent"], [estate["id"]])
     assert api.call("PATCH", path, agent, json={"timezone": "Europe/Berlin"}).status_code == 403
     bad = api.call("PATCH", path, admin, json={"timezone": "Europe/Atlantis"})
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "data.timezone"
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "timezone"
     edited = api.call("PATCH", path, admin, json={"timezone": "Europe/Berlin"})
     assert edited.status_code == 200, edited.text
     assert (edited.json()["timezone"], edited.json()["version"]) == ("Europe/Berlin", 2)
