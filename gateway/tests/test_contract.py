@@ -117,7 +117,7 @@ def test_the_payload_the_gateway_sends_fits_the_rpc_contract(client, rpc, admin_
 def test_contract_helper_finds_schemas_behind_templated_paths_and_response_refs(contract):
     ref = contract.response_ref("/api/v1/estates/{estate_id}", "get", 200, "application/json")
     estate = {"id": "A", "estate_id": "A", "code": "SH-01", "name": "n", "address": "a",
-              "created_at": "2026-11-23T13:09:40.123Z", "version": 1}
+              "timezone": "Asia/Shanghai", "created_at": "2026-11-23T13:09:40.123Z", "version": 1}
     assert contract.errors(ref, estate) == []
     assert [e["field"] for e in contract.errors(ref, {**estate, "version": 0})] == ["version"]
     ref = contract.response_ref("/api/v1/users", "post", 409, "application/problem+json")

@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from estate_common import calendar, clock
+
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 from .flows import PHONE, STAFF_PASSWORD, eventually, new_estate, new_household, new_user, register
@@ -220,3 +222,34 @@ def test_households_are_imported_from_a_spreadsheet_in_a_job(api, admin):
     assert (household["building"], household["room"], household["area_m2"]) == ("8", "101", 89.37)
     # the other services got their copy: customer service takes a request for the household
     assert register(api, agent, estate_id, household["id"]).status_code == 201
+
+
+def test_an_estates_timezone_is_set_edited_and_followed_by_the_services(api, admin):
+    code = "E2E-TZ-" + uuid.uuid4().hex[:6].upper()
+    refused = api.post("/api/v1/estates", {"code": code, "name": "Nowhere", "address": "1 Road",
+                                           "timezone": "Mars/Olympus"}, admin)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "timezone"
+    estate = api.post("/api/v1/estates", {"code": code, "name": "Harbour View", "address": "1 Road",
+                                          "timezone": "America/New_York"}, admin).json()
+    assert estate["timezone"] == "America/New_York" and estate["version"] == 1
+    path = f"/api/v1/estates/{estate['id']}"
+    _, agent = new_user(api, admin, ["agent"], [estate["id"]])
+    assert api.call("PATCH", path, agent, json={"timezone": "Europe/Berlin"}).status_code == 403
+    bad = api.call("PATCH", path, admin, json={"timezone": "Europe/Atlantis"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "timezone"
+    edited = api.call("PATCH", path, admin, json={"timezone": "Europe/Berlin"})
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["timezone"], edited.json()["version"]) == ("Europe/Berlin", 2)
+    assert api.get(path, admin).json()["timezone"] == "Europe/Berlin"
+
+    # customer service's copy follows the edit: a complaint is to be verified by the end of Berlin's day
+    household = new_household(api, agent, estate["id"])
+
+    def verified_by_berlins_midnight():
+        created = register(api, agent, estate["id"], household["id"], kind="complaint",
+                           description="noise at night").json()
+        registered = clock.parse_iso(created["created_at"])
+        due = clock.to_iso(calendar.day_end(registered, "Europe/Berlin"))
+        return created["complaint"]["verify_due_at"] == due
+
+    assert eventually(verified_by_berlins_midnight)

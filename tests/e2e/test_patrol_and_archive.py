@@ -74,14 +74,17 @@ def test_an_estates_security_settings_are_the_managers(api, estate):
     path = f"{estate['base']}/settings/security-patrol"
     assert api.get(path, estate["guard"]).status_code == 403
     shown = api.get(path, estate["manager"]).json()
-    assert shown["values"]["utc_offset_minutes"] == 480 and shown["overrides"] == {}
-    changed = api.call("PUT", path, estate["manager"], json={"utc_offset_minutes": 0,
+    assert shown["values"]["patrol_late_tolerance_minutes"] == 10 and shown["overrides"] == {}
+    changed = api.call("PUT", path, estate["manager"], json={"parking_free_minutes": 15,
                                                               "patrol_late_tolerance_minutes": 5})
     assert changed.status_code == 200, changed.text
-    assert changed.json()["values"]["utc_offset_minutes"] == 0 and changed.json()["updated_at"]
+    assert changed.json()["values"]["patrol_late_tolerance_minutes"] == 5 and changed.json()["updated_at"]
+    # the estate's clock is its timezone (master data), not a setting of a service
+    refused = api.call("PUT", path, estate["manager"], json={"utc_offset_minutes": 0})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "utc_offset_minutes"
     refused = api.call("PUT", path, estate["manager"], json={"colour": 3})
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "colour"
-    assert api.call("PUT", path, estate["manager"], json={}).json()["values"]["utc_offset_minutes"] == 480
+    assert api.call("PUT", path, estate["manager"], json={}).json()["values"]["patrol_late_tolerance_minutes"] == 10
 
 
 def test_a_borrow_request_needs_the_managers_approval(api, estate):

@@ -9,6 +9,7 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", "/api/v1/estates", "archive", "list_estates", policy.STAFF, paged=True),
     Route("GET", ESTATE, "archive", "get_estate", policy.STAFF),
+    Route("PATCH", ESTATE, "archive", "update_estate", policy.ADMIN, body=True),
     Route("POST", f"{ESTATE}/households", "archive", "create_household", policy.MASTER_DATA_EDITORS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/households", "archive", "list_households", policy.STAFF,

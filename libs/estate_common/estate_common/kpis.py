@@ -3,12 +3,13 @@
 A KPI shows its numerator and denominator so that a manager can check it; its value is
 null ("no data") when there is nothing to divide by, never 0 or 100 %.
 """
-from datetime import datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from . import clock
+from . import calendar
+from .money import round_half_up
 
-PLACES = Decimal("0.0001")
+# KPI values are shown to four decimal places (a ratio of 0.9876 reads as 98.76 %).
+PLACES = 4
 
 
 def ratio(numerator, denominator, scale=1):
@@ -16,7 +17,7 @@ def ratio(numerator, denominator, scale=1):
     if not denominator:
         return None
     exact = Decimal(str(numerator)) * scale / Decimal(str(denominator))
-    return float(exact.quantize(PLACES, rounding=ROUND_HALF_UP))
+    return float(round_half_up(exact, PLACES))
 
 
 def kpi(numerator, denominator, unit="ratio", target=None, note=None, scale=1):
@@ -29,11 +30,7 @@ def kpi(numerator, denominator, unit="ratio", target=None, note=None, scale=1):
     return shown
 
 
-def month_bounds(period, utc_offset_minutes=0):
-    """``[start, end)`` of the month ``YYYY-MM`` as ISO strings (which sort as text), on a clock
-    ``utc_offset_minutes`` ahead of UTC (an estate's local time; 0: UTC)."""
-    year, month = (int(part) for part in period.split("-"))
-    offset = timedelta(minutes=utc_offset_minutes)
-    start = datetime(year, month, 1, tzinfo=timezone.utc) - offset
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc) - offset
-    return clock.to_iso(start), clock.to_iso(end)
+def month_bounds(period, tz):
+    """``[start, end)`` of the month ``YYYY-MM`` as ISO strings (which sort as text), on the
+    calendar of the IANA timezone ``tz`` (the estate's: see ``estate_common.calendar``)."""
+    return calendar.month_bounds(period, tz)

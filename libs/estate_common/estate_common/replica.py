@@ -1,11 +1,11 @@
 """Read copies of master data that archive owns, fed by its events.
 
 Services that need estates or households (to check a reference, to bill an
-area) keep these copies in their own store. A copy is written only when the
-event's ``version`` is newer than what is stored, so a redelivered or
-out-of-order event changes nothing.
+area, to know an estate's timezone) keep these copies in their own store. A
+copy is written only when the event's ``version`` is newer than what is
+stored, so a redelivered or out-of-order event changes nothing.
 """
-from . import common_store
+from . import calendar, common_store
 
 COLLECTIONS = {"estate": "estates", "household": "households"}
 
@@ -16,7 +16,8 @@ INDEXES = {
 
 
 def apply(db, kind, event):
-    """Upsert the copy carried by an archive ``<kind>_created|_updated`` event."""
+    """Upsert the copy carried by an archive ``<kind>_created|_updated`` event (each carries the
+    whole document at its version, so created and updated events are applied alike)."""
     copy = dict(event["data"])
     doc_id = copy.pop("id")
     common_store.upsert_copy_if_newer(db, COLLECTIONS[kind], doc_id, copy, copy.get("version", 0))
@@ -24,3 +25,9 @@ def apply(db, kind, event):
 
 def get(db, kind, estate_id, doc_id):
     return common_store.find_copy(db, COLLECTIONS[kind], estate_id, doc_id)
+
+
+def estate_timezone(db, estate_id):
+    """The estate's IANA timezone from its copy; Asia/Shanghai while no copy has arrived
+    (see ``calendar.timezone_of``)."""
+    return calendar.timezone_of(get(db, "estate", estate_id, estate_id))

@@ -211,7 +211,7 @@ def test_check_rpc_input_accepts_a_valid_payload():
 
 def _estate(**changes):
     estate = {"id": "est_1", "estate_id": "est_1", "code": "SH-01", "name": "n", "address": "a",
-              "created_at": "2026-01-02T03:04:05.678Z", "version": 1}
+              "timezone": "Asia/Shanghai", "created_at": "2026-01-02T03:04:05.678Z", "version": 1}
     estate.update(changes)
     return estate
 

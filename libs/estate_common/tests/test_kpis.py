@@ -21,11 +21,13 @@ def test_values_round_half_up_to_four_places():
     assert ratio(3, 2000, scale=1000) == 1.5  # a rate per 1,000
 
 
-@pytest.mark.parametrize("period, offset, bounds", [
-    ("2026-11", 0, ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")),
-    ("2026-12", 0, ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")),
-    ("2027-02", 0, ("2027-02-01T00:00:00.000Z", "2027-03-01T00:00:00.000Z")),
-    ("2026-11", 480, ("2026-10-31T16:00:00.000Z", "2026-11-30T16:00:00.000Z")),  # an estate on UTC+8
+@pytest.mark.parametrize("period, tz, bounds", [
+    ("2026-11", "UTC", ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")),
+    ("2026-12", "UTC", ("2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")),
+    ("2027-02", "UTC", ("2027-02-01T00:00:00.000Z", "2027-03-01T00:00:00.000Z")),
+    ("2026-11", "Asia/Shanghai", ("2026-10-31T16:00:00.000Z", "2026-11-30T16:00:00.000Z")),  # UTC+8
+    # Berlin: October starts in summer time (UTC+2) and ends in winter time (UTC+1)
+    ("2026-10", "Europe/Berlin", ("2026-09-30T22:00:00.000Z", "2026-10-31T23:00:00.000Z")),
 ])
-def test_a_period_is_a_calendar_month(period, offset, bounds):
-    assert month_bounds(period, offset) == bounds
+def test_a_period_is_the_estates_calendar_month(period, tz, bounds):
+    assert month_bounds(period, tz) == bounds

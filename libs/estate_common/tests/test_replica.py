@@ -93,3 +93,34 @@ def test_get_is_scoped_by_estate(db):
     replica.apply(db, "estate", estate_event(1, estate_id="est_1"))
     assert replica.get(db, "estate", "est_1", "est_1")["code"] == "GC-01"
     assert replica.get(db, "estate", "est_2", "est_1") is None
+
+
+def estate_edit(version, timezone, estate_id="est_1"):
+    return make_event("archive", "estate_updated", estate_id, {
+        "id": estate_id, "estate_id": estate_id, "code": "GC-01", "name": "Green Court",
+        "address": "1 Road", "timezone": timezone, "version": version,
+    })
+
+
+def test_an_estate_edit_moves_the_copys_timezone_and_an_older_event_does_not_undo_it(db):
+    replica.apply(db, "estate", estate_event(1))
+    replica.apply(db, "estate", estate_edit(2, "Europe/Berlin"))
+    replica.apply(db, "estate", estate_event(1))  # the create, redelivered late
+    copy = replica.get(db, "estate", "est_1", "est_1")
+    assert (copy["timezone"], copy["version"]) == ("Europe/Berlin", 2)
+
+
+def test_an_edit_that_arrives_before_the_create_makes_the_copy(db):
+    replica.apply(db, "estate", estate_edit(3, "America/New_York"))
+    replica.apply(db, "estate", estate_edit(2, "Europe/Berlin"))
+    replica.apply(db, "estate", estate_event(1))
+    copy = replica.get(db, "estate", "est_1", "est_1")
+    assert (copy["timezone"], copy["version"]) == ("America/New_York", 3)
+
+
+def test_the_timezone_of_an_estate_without_a_copy_is_the_default(db):
+    assert replica.estate_timezone(db, "est_1") == "Asia/Shanghai"
+    replica.apply(db, "estate", estate_event(1))  # an estate_created from before timezones
+    assert replica.estate_timezone(db, "est_1") == "Asia/Shanghai"
+    replica.apply(db, "estate", estate_edit(2, "Europe/Berlin"))
+    assert replica.estate_timezone(db, "est_1") == "Europe/Berlin"

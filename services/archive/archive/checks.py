@@ -3,9 +3,9 @@ year, and the completeness each check finds (资料归档完整率).
 
 Plain functions: no broker, no store.
 """
-from datetime import date, datetime, timezone
+from datetime import date
 
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids
 from estate_common.kpis import kpi
 from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
@@ -74,8 +74,9 @@ def new_check(check_id, estate_id, plan, data, now, actor):
     }
 
 
-def year_start(period):
-    return clock.to_iso(datetime(int(period[:4]), 1, 1, tzinfo=timezone.utc))
+def year_start(period, rules):
+    """The start of the estate's local calendar year of ``period`` (for "checks this year")."""
+    return clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
 
 
 def kpis(checks_in_period, checks_this_year, closed_records, rules):

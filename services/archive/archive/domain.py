@@ -5,7 +5,7 @@ Plain functions: no broker, no store.
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids
 from estate_common.errors import InvalidInput, field_error
 
 # Roles that may see owners' contact details in full (个人信息保密); others see them masked.
@@ -35,6 +35,7 @@ CLOSING_EVENTS = frozenset({"service_request_closed", "work_order_completed", "p
 # Master-data events of archive's own, logged in the change log (who, what, when).
 MASTER_DATA_EVENTS = {
     "estate_created": "estate",
+    "estate_updated": "estate",
     "household_created": "household",
 }
 
@@ -49,10 +50,32 @@ def new_estate(data, now):
         "code": code,
         "name": data["name"].strip(),
         "address": data["address"].strip(),
+        # the estate's calendar (its days, months, due dates) in every service
+        "timezone": calendar.checked_timezone(data.get("timezone", calendar.DEFAULT_TIMEZONE)),
         "version": 1,
         "created_at": stamp,
         "updated_at": stamp,
     }
+
+
+def estate_view(estate):
+    """An estate as shown: one stored before estates had a timezone is on the default one."""
+    return estate | {"timezone": calendar.timezone_of(estate)}
+
+
+# What an estate's edit may change; the code is its identity (its _id), so it stays.
+ESTATE_EDITABLE = ("name", "address", "timezone")
+
+
+def estate_changes(estate, data, now):
+    """The ``$set`` of an edit (the next version), or {} when nothing would change."""
+    wanted = {k: data[k].strip() for k in ESTATE_EDITABLE if k in data}
+    if "timezone" in wanted:
+        calendar.checked_timezone(wanted["timezone"])
+    changes = {k: v for k, v in wanted.items() if estate.get(k) != v}
+    if not changes:
+        return {}
+    return changes | {"version": estate["version"] + 1, "updated_at": clock.to_iso(now)}
 
 
 def area_in_hundredths(area_m2):
@@ -85,7 +108,10 @@ def new_household(estate_id, data, now):
 
 
 def estate_event_data(estate):
-    return {k: estate[k] for k in ("estate_id", "code", "name", "address", "version")} | {"id": estate["_id"]}
+    """The estate as other services copy it (``estate_created`` and ``estate_updated`` alike: the
+    whole estate at its version, so a copy is right whichever event arrives last)."""
+    keys = ("estate_id", "code", "name", "address", "version")
+    return {k: estate[k] for k in keys} | {"id": estate["_id"], "timezone": calendar.timezone_of(estate)}
 
 
 def household_event_data(household):

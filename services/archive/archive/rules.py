@@ -12,10 +12,7 @@ DEFAULTS = {
     "borrow_due_days": 7,
     # 查阅: a file taken out to be viewed is due back the next day.
     "view_due_days": 1,
-    # The estate's local time: its KPI months (and maintenance's cost months) are calendar
-    # months on this clock (China: UTC+8), like customer-service's, finance's and security's.
-    "utc_offset_hours": 8,
 }
 
-# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
-MINIMA = {"utc_offset_hours": 0}
+# KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
+# estate_common.calendar), which store.rules_for adds to these numbers.

@@ -8,7 +8,7 @@ from estate_common.nameko import EstateSettings, RunsJobs, ServiceBase, consumes
 from estate_common.store import public
 
 from . import borrowing, checks, domain, imports, store
-from .rules import DEFAULTS, MINIMA
+from .rules import DEFAULTS
 
 # A guarded write that lost to a concurrent one re-reads and tries again this often.
 GUARDED_ATTEMPTS = 5
@@ -17,7 +17,7 @@ GUARDED_ATTEMPTS = 5
 class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
-    settings_defaults, settings_minima = DEFAULTS, MINIMA
+    settings_defaults = DEFAULTS
     job_runners = {imports.JOB_KIND: "_import_households"}
 
     # -- estates ---------------------------------------------------------
@@ -27,15 +27,34 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         estate["_outbox"] = [self.outbox.event("estate_created", estate["_id"], domain.estate_event_data(estate))]
         store.insert_estate(self.db, estate)
         store.announce(self.outbox, self.db, "estates", estate)
-        return public(estate)
+        return domain.estate_view(public(estate))
+
+    @rpc_method
+    def update_estate(self, payload):
+        """Edit an estate (operator admin): name, address, timezone; a new version, ``estate_updated``."""
+        estate_id = payload["estate_id"]
+        for _ in range(GUARDED_ATTEMPTS):
+            estate = store.get_estate(self.db, estate_id)
+            changes = domain.estate_changes(estate, payload["data"], clock.now())
+            if not changes:
+                return domain.estate_view(public(estate))
+            changed = estate | changes
+            events = [self.outbox.event("estate_updated", estate_id, domain.estate_event_data(changed))]
+            if store.change_estate(self.db, estate, changes, events):
+                store.announce(self.outbox, self.db, "estates", {"_id": estate_id, "_outbox": events})
+                return domain.estate_view(public(changed))
+        raise Conflict("the estate changed while this was being recorded; try again")
 
     @rpc_method
     def list_estates(self, payload):
-        return store.list_estates(self.db, self.caller.estate_scope(), payload.get("limit"), payload.get("cursor"))
+        page = store.list_estates(self.db, self.caller.estate_scope(), payload.get("limit"),
+                                   payload.get("cursor"))
+        page["items"] = [domain.estate_view(estate) for estate in page["items"]]
+        return page
 
     @rpc_method
     def get_estate(self, payload):
-        return public(store.get_estate(self.db, payload["estate_id"]))
+        return domain.estate_view(public(store.get_estate(self.db, payload["estate_id"])))
 
     # -- households ------------------------------------------------------
     @rpc_method
@@ -152,6 +171,10 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
 
     @consumes("archive", "estate_created")
     def log_estate_change(self, event):
+        self._log_change(event)
+
+    @consumes("archive", "estate_updated")
+    def log_estate_edit(self, event):
         self._log_change(event)
 
     @consumes("archive", "household_created")
@@ -280,8 +303,8 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         for estate_id in payload["estate_ids"]:
             self.caller.require_estate(estate_id)
             rules = store.rules_for(self.db, estate_id)
-            start, end = month_bounds(period, rules["utc_offset_hours"] * 60)  # the estate's calendar month
-            facts = store.kpi_facts(self.db, estate_id, start, end, checks.year_start(period),
+            start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
+            facts = store.kpi_facts(self.db, estate_id, start, end, checks.year_start(period, rules),
                                     sorted(domain.CLOSING_EVENTS))
             estates[estate_id] = checks.kpis(facts["checks_in_period"], facts["checks_this_year"],
                                              facts["closed_records"], rules)

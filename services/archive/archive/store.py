@@ -1,5 +1,5 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import common_store, jobs, settings, store
+from estate_common import calendar, common_store, jobs, settings, store
 from estate_common.common_store import DuplicateKey
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
@@ -30,7 +30,9 @@ announce = common_store.announce
 
 
 def rules_for(db, estate_id):
-    return settings.for_estate(db, DEFAULTS, estate_id)
+    """The estate's numbers (its settings over DEFAULTS) and its ``timezone`` (master data, not a
+    setting: changed by editing the estate)."""
+    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": estate_timezone(db, estate_id)}
 
 
 def insert_estate(db, estate):
@@ -46,6 +48,18 @@ def get_estate(db, estate_id):
     if estate is None:
         raise NotFound("no such estate")
     return estate
+
+
+def change_estate(db, estate, changes, events):
+    """Apply an edit if the estate is still at the version it was decided on."""
+    guard = {"_id": estate["_id"], "estate_id": estate["estate_id"], "version": estate["version"]}
+    update = {"$set": changes, "$push": {"_outbox": {"$each": events}}}
+    return db.estates.update_one(guard, update).modified_count == 1
+
+
+def estate_timezone(db, estate_id):
+    """The estate's timezone (archive owns the estate; see estate_common.calendar)."""
+    return calendar.timezone_of(db.estates.find_one({"_id": estate_id, "estate_id": estate_id}))
 
 
 def list_estates(db, estate_ids, limit, cursor):

@@ -45,6 +45,68 @@ def test_bad_estate_input_names_the_field_and_writes_nothing(archive):
     assert archive.db.estates.count_documents({}) == 0
 
 
+def test_an_estate_is_on_shanghai_time_unless_created_with_a_timezone(archive, estate):
+    assert estate["timezone"] == "Asia/Shanghai"
+    assert archive.outbox.of_type("estate_created")[0]["data"]["timezone"] == "Asia/Shanghai"
+    berlin = archive.create_estate({"data": dict(ESTATE, code="DE-01", timezone="Europe/Berlin")})
+    assert archive.get_estate({"estate_id": berlin["id"]})["timezone"] == "Europe/Berlin"
+
+
+def test_an_unknown_timezone_is_refused_naming_the_field(archive):
+    for name in ("Mars/Olympus", "Europe"):
+        with pytest.raises(InvalidInput) as refused:
+            archive.create_estate({"data": dict(ESTATE, timezone=name)})
+        assert refused.value.errors[0]["field"] == "data.timezone"
+    assert archive.db.estates.count_documents({}) == 0
+
+
+def test_an_estates_timezone_is_edited_in_a_new_version_announced_once(archive, estate):
+    edited = archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "America/New_York"}})
+    assert (edited["timezone"], edited["version"], edited["code"]) == ("America/New_York", 2, "HZ-01")
+    [published] = archive.outbox.of_type("estate_updated")
+    assert published["data"] == {"id": estate["id"], "estate_id": estate["id"], "code": "HZ-01",
+                                 "name": ESTATE["name"], "address": ESTATE["address"],
+                                 "timezone": "America/New_York", "version": 2}
+    again = archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "America/New_York"}})
+    assert again["version"] == 2 and len(archive.outbox.of_type("estate_updated")) == 1  # nothing changed
+    with pytest.raises(InvalidInput) as refused:
+        archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "Nowhere/Land"}})
+    assert refused.value.errors[0]["field"] == "data.timezone"
+    with pytest.raises(InvalidInput):
+        archive.update_estate({"estate_id": estate["id"], "data": {"code": "NEW-01"}})  # the code is its identity
+    with pytest.raises(NotFound):
+        archive.update_estate({"estate_id": "est_unknown", "data": {"name": "x"}})
+    assert archive.get_estate({"estate_id": estate["id"]})["timezone"] == "America/New_York"
+    assert archive.db.estates.find_one({"_id": estate["id"]})["_outbox"] == []
+
+
+def test_an_estate_stored_before_timezones_is_shown_on_the_default(archive, estate):
+    archive.db.estates.update_one({"_id": estate["id"]}, {"$unset": {"timezone": ""}})
+    assert archive.get_estate({"estate_id": estate["id"]})["timezone"] == "Asia/Shanghai"
+    assert archive.list_estates({})["items"][0]["timezone"] == "Asia/Shanghai"
+
+
+def test_kpi_months_follow_the_estates_timezone(archive, estate):
+    """A check at 02:00 UTC on 1 November is November in Shanghai and October in New York."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    as_role(archive, "li", "archivist", estate)
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2026, "planned_dates": ["2026-06-01", "2026-11-01"]}})
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2026-11-01T02:00:00Z", "records_checked": 10, "records_complete": 9}})
+    as_role(archive, MANAGER, "manager", estate)
+
+    def checked(period):
+        block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+        return block["archive_completeness"]["denominator"]
+
+    assert (checked("2026-10"), checked("2026-11")) == (0, 10)
+    as_caller(archive, ADMIN)
+    archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "America/New_York"}})
+    as_role(archive, MANAGER, "manager", estate)
+    assert (checked("2026-10"), checked("2026-11")) == (10, 0)
+
+
 def test_a_household_needs_a_known_estate(archive):
     with pytest.raises(NotFound):
         archive.create_household({"estate_id": "est_unknown", "data": HOUSEHOLD})
@@ -121,8 +183,12 @@ def test_master_data_changes_are_logged_once_each(archive, estate):
         handler = archive.log_estate_change if published["event_type"] == "estate_created" else archive.log_household_change
         handler(published)
         handler(published)
+    archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "Europe/Berlin"}})
+    [edit] = archive.outbox.of_type("estate_updated")
+    archive.log_estate_edit(edit)
+    archive.log_estate_edit(edit)
     changes = list(archive.db.change_log.find({"estate_id": estate["id"]}))
-    assert sorted(c["action"] for c in changes) == ["estate_created", "household_created"]
+    assert sorted(c["action"] for c in changes) == ["estate_created", "estate_updated", "household_created"]
     assert all(c["actor"] == "admin" for c in changes)
 
 

@@ -8,10 +8,11 @@ requested again) → works started → joint acceptance inspection by
 customer service and maintenance (both sign; a failed inspection is recorded and the
 works go on until one passes).
 """
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from estate_common import clock, ids, transitions
 from estate_common.errors import InvalidInput, field_error
+from estate_common.money import to_cents
 
 from .domain import Change, history_entry
 
@@ -93,7 +94,7 @@ def fees(application, household, rules):
     area = Decimal(str(household["area_m2"])) if household else Decimal(0)
     per_m2 = Decimal(rules["renovation_management_fee_cents_per_m2"])
     amounts = {
-        "renovation_management": int((area * per_m2).quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+        "renovation_management": to_cents(area * per_m2),
         "renovation_deposit": rules["renovation_deposit_cents"],
     }
     descriptions = {

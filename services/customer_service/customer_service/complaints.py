@@ -3,9 +3,8 @@ major (重大投诉), replied to within 7 days (the request's ``due_at``).
 
 The reply and the close are in ``handling``; this module holds what only complaints have.
 """
-from datetime import datetime, timedelta, timezone
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import Conflict, Forbidden
 
 from .domain import MANAGER_ROLES, Change, history_entry, next_status
@@ -17,11 +16,8 @@ RECORDED_FIELDS = ("complainant", "reference", "nature", "summary")
 
 def verify_due_at(created, rules):
     """The end of the estate's local day of registration (``complaint_verify_days`` = 1), or of
-    a later day, as a UTC timestamp."""
-    offset = timedelta(hours=rules["utc_offset_hours"])
-    local = created.astimezone(timezone.utc) + offset
-    start_of_local_day = datetime(local.year, local.month, local.day, tzinfo=timezone.utc)
-    return clock.to_iso(start_of_local_day + timedelta(days=rules["complaint_verify_days"]) - offset)
+    a later day, as a UTC timestamp (the first instant after that day)."""
+    return clock.to_iso(calendar.day_end(created, rules["timezone"], days=rules["complaint_verify_days"]))
 
 
 def details(data, created, rules):

@@ -82,7 +82,7 @@ def consultation_accuracy(requests, complained_about, start, end):
 
 def estate_kpis(period, requests, answers, households, complained_about, rules):
     """``requests``: the estate's requests with any date in the month (see store.kpi_requests)."""
-    start, end = month_bounds(period, rules["utc_offset_hours"] * 60)
+    start, end = month_bounds(period, rules["timezone"])
     scores = _satisfaction_scores(requests, answers, start, end)
     return {
         "complaint_timeliness": complaint_timeliness(requests, start, end),

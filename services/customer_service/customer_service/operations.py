@@ -188,7 +188,7 @@ def kpis(db, caller, period, estate_ids):
     for estate_id in estate_ids:
         caller.require_estate(estate_id)
         rules = store.rules_for(db, estate_id)
-        start, end = month_bounds(period, rules["utc_offset_hours"] * 60)  # the estate's calendar month
+        start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
         estates[estate_id] = desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.count_households(db, estate_id),

@@ -13,9 +13,9 @@ DEFAULTS = {
     "complaint_reply_days": 7,
     # 投诉: investigated and verified the same day. 1 = by the end of the local calendar day of
     # registration, 2 = by the end of the next day, ...; later is recorded as verified_late.
+    # "Local" is the estate's calendar: its timezone (estate master data, see
+    # estate_common.calendar), which store.rules_for adds to these numbers.
     "complaint_verify_days": 1,
-    # The estate's local time, for "the same day" (China Standard Time, UTC+8).
-    "utc_offset_hours": 8,
     # 报修: the owner is told the expected time limit (promised_by = due_at of a repair).
     "repair_response_hours": 24,
     # 咨询: a consultation is answered the same day.
@@ -38,13 +38,9 @@ DEFAULTS = {
     "valid_complaint_rate_target_percent": 1,
 }
 
-# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
-MINIMA = {"utc_offset_hours": 0}
-
 MAXIMA = {
     "complaint_reply_days": 60,
     "complaint_verify_days": 7,
-    "utc_offset_hours": 14,
     "repair_response_hours": 720,
     "consultation_answer_hours": 720,
     "suggestion_answer_days": 60,

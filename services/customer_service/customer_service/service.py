@@ -7,7 +7,7 @@ from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings
 from estate_common.store import public
 
 from . import applications, complaints, front_desk, handling, operations, store, surveys
-from .rules import DEFAULTS, MAXIMA, MINIMA
+from .rules import DEFAULTS, MAXIMA
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 
@@ -15,7 +15,7 @@ OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "customer_service"
     indexes = store.INDEXES
-    settings_defaults, settings_maxima, settings_minima = DEFAULTS, MAXIMA, MINIMA
+    settings_defaults, settings_maxima = DEFAULTS, MAXIMA
 
     # -- service requests (服务请求) ----------------------------------------------
     @rpc_method

@@ -1,9 +1,10 @@
 """Satisfaction surveys (满意度调查): at least once a year per estate, per service line
 (power, water, fire and security, cleaning, ...). One answer per household and survey."""
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from estate_common import clock, ids
 from estate_common.errors import InvalidInput, field_error
+from estate_common.money import round_half_up
 
 from .rules import SATISFIED_SCORE
 
@@ -37,7 +38,7 @@ def same_answer(first, again):
 
 
 def _round(value, places):
-    return float(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, places))
 
 
 def tally(scores):

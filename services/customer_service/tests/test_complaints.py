@@ -11,6 +11,9 @@ from estate_common.nameko.caller import Caller
 from estate_common.settings import effective
 from estate_common.testing import staff
 
+# The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+
 AGENT = Caller(staff("zhang", ["agent"], ["est_1"]))
 MANAGER = Caller(staff("wang", ["manager"], ["est_1"]))
 ADMIN = Caller(staff("admin", ["operator_admin"], ["*"]))
@@ -20,7 +23,7 @@ def at(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def complaint(created="2026-11-23T08:30:00Z", rules=DEFAULTS):
+def complaint(created="2026-11-23T08:30:00Z", rules=RULES):
     data = {"kind": "complaint", "household_id": "hh_1", "channel": "phone", "description": "noise",
             "nature": "noise"}
     return intake.new_request("sr_1", "est_1", data, "SR-2026-000001", at(created), rules, "zhang")
@@ -33,12 +36,25 @@ def complaint(created="2026-11-23T08:30:00Z", rules=DEFAULTS):
     ("2026-12-31T20:00:00Z", "2027-01-01T16:00:00.000Z"),   # across the year
 ])
 def test_verification_is_due_by_the_end_of_the_local_day(created, due):
-    assert complaints.verify_due_at(at(created), DEFAULTS) == due
+    assert complaints.verify_due_at(at(created), RULES) == due
 
 
-def test_the_verification_day_and_local_time_are_estate_settings():
-    rules = effective(DEFAULTS, {"complaint_verify_days": 2, "utc_offset_hours": 1})
+def test_the_verification_day_is_a_setting_and_the_local_day_is_the_estates_timezone():
+    rules = effective(RULES, {"complaint_verify_days": 2}) | {"timezone": "Europe/Berlin"}
     assert complaints.verify_due_at(at("2026-11-23T08:30:00Z"), rules) == "2026-11-24T23:00:00.000Z"
+
+
+def test_the_same_instant_is_due_at_the_end_of_a_different_day_in_new_york_and_shanghai():
+    registered = at("2026-12-01T02:00:00Z")  # 10:00 on 1 December in Shanghai, 21:00 on 30 November in New York
+    assert complaints.verify_due_at(registered, RULES) == "2026-12-01T16:00:00.000Z"
+    assert complaints.verify_due_at(registered, RULES | {"timezone": "America/New_York"}) == \
+        "2026-12-01T05:00:00.000Z"  # midnight after 30 November, EST (UTC-5)
+
+
+def test_a_local_day_of_25_hours_is_one_day():
+    # Berlin's clocks go back on 25 October 2026: that day has 25 hours
+    registered = at("2026-10-25T06:00:00Z")
+    assert complaints.verify_due_at(registered, RULES | {"timezone": "Europe/Berlin"}) == "2026-10-25T23:00:00.000Z"
 
 
 def test_a_verification_the_same_day_is_on_time_and_a_later_one_is_marked_late():

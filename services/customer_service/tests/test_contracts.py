@@ -2,7 +2,7 @@
 with its maximum, and the example bodies shown in the API docs are valid requests."""
 import pytest
 
-from customer_service.rules import DEFAULTS, MAXIMA, MINIMA
+from customer_service.rules import DEFAULTS, MAXIMA
 from estate_common import contracts
 from gateway.routes import customer_service as routes
 
@@ -19,7 +19,7 @@ def test_the_settings_schema_is_rules_py():
     properties = SCHEMAS["CustomerServiceSettingValues"]["properties"]
     assert set(properties) == set(DEFAULTS)
     for name, spec in properties.items():
-        expected = (MINIMA.get(name, 1), MAXIMA[name], DEFAULTS[name])
+        expected = (1, MAXIMA[name], DEFAULTS[name])
         assert (spec["minimum"], spec["maximum"], spec["default"]) == expected, name
 
 

@@ -7,6 +7,9 @@ from customer_service import front_desk, kpis, surveys
 from customer_service.rules import DEFAULTS
 from estate_common.errors import Conflict, InvalidInput
 
+# The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
 
 
@@ -120,7 +123,7 @@ def test_the_complaint_kpis():
         complaint("2026-11-28T00:00:00.000Z", "2026-12-05T00:00:00.000Z"),  # due next month
         complaint("2026-10-28T00:00:00.000Z", "2026-11-04T00:00:00.000Z"),  # due this month, never replied
     ]
-    found = kpis.estate_kpis("2026-11", requests, [], 150, set(), DEFAULTS)
+    found = kpis.estate_kpis("2026-11", requests, [], 150, set(), RULES)
     assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 3, "value": 0.3333, "unit": "ratio"}
     assert found["complaint_satisfaction"]["numerator"] == 1 and found["complaint_satisfaction"]["denominator"] == 2
     assert found["complaint_verification"]["numerator"] == 1 and found["complaint_verification"]["denominator"] == 3
@@ -144,7 +147,7 @@ def test_the_return_visit_rate_counts_visits_within_three_days_of_the_completion
                 repair(done, []),
                 repair("2026-11-20T00:00:00.000Z", [visit("2026-11-11T00:00:00.000Z", done, True)]),  # older visit
                 repair("2026-10-20T00:00:00.000Z", [])]  # completed last month
-    found = kpis.estate_kpis("2026-11", requests, [], 0, set(), DEFAULTS)
+    found = kpis.estate_kpis("2026-11", requests, [], 0, set(), RULES)
     assert found["return_visit_rate"] == {"numerator": 1, "denominator": 4, "value": 0.25, "unit": "ratio",
                                           "target": 1.0}
     assert found["valid_complaint_rate"]["value"] is None  # no households: no data
@@ -156,7 +159,7 @@ def test_owner_satisfaction_counts_every_survey_score_and_return_visit():
                               visit("2026-10-11T00:00:00.000Z", done, True, 1)])]  # last month: not counted
     answers = [{"answered_at": "2026-11-02T00:00:00.000Z", "scores": {"power": 4, "water": 2}},
                {"answered_at": "2026-12-02T00:00:00.000Z", "scores": {"power": 1}}]
-    found = kpis.estate_kpis("2026-11", requests, answers, 0, set(), DEFAULTS)
+    found = kpis.estate_kpis("2026-11", requests, answers, 0, set(), RULES)
     assert found["owner_satisfaction"] == {"numerator": 2, "denominator": 3, "value": 0.6667, "unit": "ratio"}
     assert found["average_satisfaction"] == {"numerator": 11, "denominator": 3, "value": 3.6667, "unit": "score"}
 
@@ -166,11 +169,11 @@ def test_consultation_accuracy_counts_neither_reopened_nor_complained_about():
         return {"_id": name, "kind": "consultation", "created_at": "2026-11-05T00:00:00.000Z", "due_at": None,
                 "reopen_count": reopened}
     requests = [consultation("c1"), consultation("c2", reopened=1), consultation("c3"), consultation("c4")]
-    found = kpis.estate_kpis("2026-11", requests, [], 0, {"c3"}, DEFAULTS)
+    found = kpis.estate_kpis("2026-11", requests, [], 0, {"c3"}, RULES)
     assert found["consultation_accuracy"]["numerator"] == 2 and found["consultation_accuracy"]["denominator"] == 4
 
 
 def test_kpi_targets_are_estate_settings():
-    rules = {**DEFAULTS, "return_visit_rate_target_percent": 95, "valid_complaint_rate_target_percent": 2}
+    rules = {**RULES, "return_visit_rate_target_percent": 95, "valid_complaint_rate_target_percent": 2}
     found = kpis.estate_kpis("2026-11", [], [], 10, set(), rules)
     assert found["return_visit_rate"]["target"] == 0.95 and found["valid_complaint_rate"]["target"] == 0.02

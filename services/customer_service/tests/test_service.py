@@ -105,3 +105,19 @@ def test_a_newer_household_copy_wins_and_an_older_one_is_ignored(desk):
     desk.copy_household(newer)
     desk.copy_household(older)
     assert desk.db.households.find_one({"_id": "hh_1"})["area_m2"] == 90.0
+
+
+def test_a_complaints_same_day_follows_the_estates_timezone_in_its_copy(desk):
+    """Registered at 02:00 UTC on 1 December: 10:00 in Shanghai, 21:00 on 30 November in New York."""
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    try:
+        first = desk.create_request(new("complaint"))
+        assert first["complaint"]["verify_due_at"] == "2026-12-01T16:00:00.000Z"  # Shanghai's midnight
+        desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+            "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+            "timezone": "America/New_York", "version": 2}))
+        as_caller(desk, AGENT, idempotency_key="second")
+        second = desk.create_request(new("complaint"))
+        assert second["complaint"]["verify_due_at"] == "2026-12-01T05:00:00.000Z"  # New York's midnight
+    finally:
+        clock.reset()

@@ -11,20 +11,18 @@
 Plain functions: no broker, no store.
 """
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from estate_common import clock, ids
+from estate_common.money import to_cents
 
 from . import periods
 from .standards import CYCLE_MONTHS
 
-CENT = Decimal(1)
-
-
 def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):
     """Cents owed for a floor area at a price per m² per month, rounded half-up to the cent."""
     exact = Decimal(str(area_m2)) * Decimal(unit_price_cents_per_m2) * months
-    return int(exact.quantize(CENT, rounding=ROUND_HALF_UP))
+    return to_cents(exact)
 
 
 def amount_cents(standard, area_m2):

@@ -12,8 +12,9 @@ Decisions (DOMAIN.md leaves them open):
   run for a past period) is due ``late_bill_grace_days`` after it was issued, so nobody is
   in arrears for a bill they could not have seen. A charge from another service that was
   not collected at its source is due ``charge_due_days`` after it was raised.
-- **Local time.** Periods, journal days and due dates are the estate's local calendar
-  (``utc_offset_hours``, China: +8); stored timestamps stay UTC.
+- **Local time.** Periods, journal days and due dates are the estate's local calendar: its
+  IANA ``timezone`` (estate master data from archive, default Asia/Shanghai), which
+  ``store.rules_for`` adds to these numbers; stored timestamps stay UTC.
 - **Prepaid balance (预收).** Money paid beyond the bills it settles stays on the payment
   as ``unapplied_cents``: the household's prepaid balance is the sum of these. It is used,
   oldest payment first, on the household's oldest unpaid bills whenever the household's
@@ -38,8 +39,6 @@ DEFAULTS = {
     "late_bill_grace_days": 15,
     # a charge raised by another service, not collected at its source, is due after this many days
     "charge_due_days": 15,
-    # the estate's local time: hours ahead of UTC (periods, journal days, due dates)
-    "utc_offset_hours": 8,
 }
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
@@ -51,9 +50,6 @@ BILLING_BATCH = 1000
 
 # Absurd amounts are refused by the contracts (400); these are the business limits (422).
 MAX_BILL_CENTS = 100_000_000  # 1,000,000 yuan on one bill
-
-# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
-MINIMA = {"utc_offset_hours": 0}
 
 # A payment or reversal still pending after this long has lost its writer (a crash): the
 # half-done sweep finishes it. Longer than HOUSEHOLD_LOCK_SECONDS, so the dead writer's lock

@@ -9,7 +9,7 @@ from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSetting
 from estate_common.store import public
 
 from . import operations, store
-from .rules import DEFAULTS, MINIMA
+from .rules import DEFAULTS
 
 # How often the sweep looks for payments and reversals a crash left half-done (operations.py).
 HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
@@ -18,7 +18,7 @@ HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30
 class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase):
     name = "finance"
     indexes = store.INDEXES
-    settings_defaults, settings_minima = DEFAULTS, MINIMA
+    settings_defaults = DEFAULTS
     job_runners = {operations.BILLING_RUN: "_run_billing"}
 
     # -- fee standards -------------------------------------------------------

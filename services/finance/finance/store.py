@@ -52,7 +52,9 @@ _named = store.Collections(NAMES)
 
 
 def rules_for(db, estate_id):
-    return settings.for_estate(db, DEFAULTS, estate_id)
+    """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
+    calendar: master data from archive (the read copy), not a setting of this service."""
+    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
 def next_number(db, estate_id, series):

@@ -10,6 +10,9 @@ from estate_common.testing import event
 from finance import arrears, billing, journals, payments, periods, reports, standards
 from finance.rules import DEFAULTS
 
+# The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
 
@@ -36,7 +39,7 @@ def test_a_fixed_standard_bills_its_amount_whatever_the_area():
 # -- periods and due dates --------------------------------------------------------------
 
 def test_periods_are_the_estates_local_months():
-    rules = DEFAULTS  # UTC+8
+    rules = RULES  # UTC+8
     assert periods.period_of(datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc), rules) == "2026-12"
     assert periods.period_of(datetime(2026, 11, 30, 15, 59, tzinfo=timezone.utc), rules) == "2026-11"
     assert periods.period_start("2026-11", rules) == datetime(2026, 10, 31, 16, 0, tzinfo=timezone.utc)
@@ -46,17 +49,17 @@ def test_periods_are_the_estates_local_months():
 
 
 def test_a_bill_is_due_by_the_end_of_its_month_by_default():
-    assert billing.due_at("2026-11", NOW, DEFAULTS) == "2026-11-30T15:59:59.999Z"  # 23:59:59.999 in UTC+8
+    assert billing.due_at("2026-11", NOW, RULES) == "2026-11-30T15:59:59.999Z"  # 23:59:59.999 in UTC+8
 
 
 def test_an_estate_can_set_the_due_day_inside_the_period():
-    rules = effective(DEFAULTS, {"bill_due_days": 10})
+    rules = effective(RULES, {"bill_due_days": 10})
     assert billing.due_at("2026-12", NOW, rules) == "2026-12-10T16:00:00.000Z"  # 11 Dec 00:00 local
 
 
 def test_a_catch_up_bill_gets_its_grace_days_after_issue():
-    assert billing.due_at("2026-08", NOW, DEFAULTS) == "2026-12-08T08:00:00.000Z"  # 15 days from now
-    assert billing.due_at("2026-08", NOW, effective(DEFAULTS, {"late_bill_grace_days": 3})) == \
+    assert billing.due_at("2026-08", NOW, RULES) == "2026-12-08T08:00:00.000Z"  # 15 days from now
+    assert billing.due_at("2026-08", NOW, effective(RULES, {"late_bill_grace_days": 3})) == \
         "2026-11-26T08:00:00.000Z"
 
 
@@ -78,7 +81,7 @@ def standard(item="property_service", status="approved", valid_from="2026-01", v
 
 def test_a_new_standard_is_pending_and_starts_this_month_unless_told():
     new = standards.new_standard("fs_1", "est_1", {"item": "property_service", "unit_price_cents_per_m2": 235.0,
-                                                   "cycle": "monthly"}, NOW, DEFAULTS, "acc")
+                                                   "cycle": "monthly"}, NOW, RULES, "acc")
     assert new["status"] == "pending" and new["valid_from"] == "2026-11" and new["basis"] == "area"
     assert new["unit_price_cents_per_m2"] == 235 and isinstance(new["unit_price_cents_per_m2"], int)
 
@@ -91,7 +94,7 @@ def test_a_new_standard_is_pending_and_starts_this_month_unless_told():
 ])
 def test_inconsistent_standards_are_refused_by_name(data, field):
     with pytest.raises(BusinessRuleViolation) as refused:
-        standards.new_standard("fs_1", "est_1", data, NOW, DEFAULTS, "acc")
+        standards.new_standard("fs_1", "est_1", data, NOW, RULES, "acc")
     assert field in {e["field"] for e in refused.value.errors}
 
 
@@ -184,9 +187,9 @@ def test_a_bill_is_paid_when_its_allocations_reach_its_amount_never_beyond():
 
 
 def test_receipt_numbers_run_per_local_year():
-    assert payments.receipt_number(NOW, DEFAULTS, 7) == "RC-2026-000007"
+    assert payments.receipt_number(NOW, RULES, 7) == "RC-2026-000007"
     new_year_local = datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)  # 1 Jan 2027, 00:30 in UTC+8
-    assert payments.receipt_series(new_year_local, DEFAULTS) == "receipt:2027"
+    assert payments.receipt_series(new_year_local, RULES) == "receipt:2027"
 
 
 @pytest.mark.parametrize("method, journal", [("cash", "cash"), ("bank", "bank"), ("transfer", "bank"),
@@ -198,12 +201,12 @@ def test_each_method_has_its_journal(method, journal):
 def test_a_reversal_starts_with_its_plan_and_a_reversed_payment_cannot_be_reversed_again():
     allocation = {"id": "pay_1.0", "payment_id": "pay_1", "bill_id": "bill_1", "amount_cents": 500, "at": "x"}
     changes = payments.reversal({"status": "posted", "allocations": [allocation]}, {"bill_1": None},
-                                "  keyed twice ", NOW, DEFAULTS, "cashier")
+                                "  keyed twice ", NOW, RULES, "cashier")
     assert changes["status"] == "reversal_pending" and changes["reversal"]["reason"] == "keyed twice"
     assert changes["_plan"] == {"allocations": [allocation], "charges": {"bill_1": None}}
     for status in ("reversed", "reversal_pending", "pending"):
         with pytest.raises(Conflict):
-            payments.reversal({"status": status, "allocations": []}, {}, "again", NOW, DEFAULTS, "cashier")
+            payments.reversal({"status": status, "allocations": []}, {}, "again", NOW, RULES, "cashier")
 
 
 def test_a_reversal_announces_each_bill_once_with_what_it_reopens():
@@ -283,7 +286,7 @@ def test_work_order_costs_are_tallied_per_period_of_completion():
         "request_id": "sr_1", "household_id": "hh_1", "priority": "normal", "reported_at": "2026-11-20T01:00:00.000Z",
         "started_at": None, "completed_at": "2026-11-30T17:00:00.000Z", "charge_cents": 0,
         "material_cost_cents": 1200, "labour_cost_cents": 3000, "signed_by": "owner"})
-    expense = reports.expense_from_work_order(completed, DEFAULTS)
+    expense = reports.expense_from_work_order(completed, RULES)
     assert expense["period"] == "2026-12"  # 1 Dec 01:00 local
     assert expense["_id"] == reports.expense_id("est_1", "wo_1")
     report = reports.disclosure("est_1", "2026-12",

@@ -620,6 +620,29 @@ def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance)
     assert report["net_received_cents"] == 21002 - 4200
 
 
+def test_periods_and_due_dates_follow_each_estates_timezone(finance):
+    """The same period in two estates: Shanghai's November ends at 16:00 UTC on 30 November,
+    New York's at 05:00 UTC on 1 December; an edit of the estate reaches finance's copy."""
+    finance.copy_estate_edit(event("archive", "estate_updated", OTHER, {
+        "id": OTHER, "estate_id": OTHER, "code": OTHER.upper(), "name": "West Lake", "address": "9 Lake Rd",
+        "timezone": "America/New_York", "version": 2}))
+    both = staff("acc", ["accountant"], [ESTATE, OTHER])
+    for estate_id in (ESTATE, OTHER):
+        approved(finance, estate_id=estate_id)
+        acting(finance, both)
+        finance.start_billing_run({"estate_id": estate_id, "data": {"period": "2026-11"}})
+    finance.run_jobs()
+    acting(finance, both)
+    [far] = bills(finance, estate_id=OTHER)
+    assert far["period"] == "2026-11" and far["due_at"] == "2026-12-01T04:59:59.999Z"
+    assert bill_of(finance, "hh_1")["due_at"] == "2026-11-30T15:59:59.999Z"
+    # 02:00 UTC on 1 December: December in Shanghai, still November in New York
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    with pytest.raises(BusinessRuleViolation):  # a period that has not begun there
+        finance.start_billing_run({"estate_id": OTHER, "data": {"period": "2026-12"}})
+    assert finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-12"}})["status"] == "queued"
+
+
 def test_a_household_copy_is_kept_once_per_version(finance):
     finance.copy_household(household_copy("hh_1", 90.0))
     assert finance.db.households.find_one({"_id": "hh_1"})["area_m2"] == 89.37  # version 1 was there already

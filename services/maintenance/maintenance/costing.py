@@ -3,23 +3,19 @@ budget. Money in integer cents, computed in Decimal and rounded half up.
 
 Plain functions: no broker, no store.
 """
-from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from estate_common import clock, ids, kpis
+from estate_common import calendar, clock, ids, kpis
 from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.money import round_half_up, to_cents
 
 MAX_CENTS = 100_000_000_000  # the largest amount the contracts carry (common.json#/$defs/cents)
-
-
-def cents(amount):
-    return int(Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def minutes_between(earlier, later):
     """Whole minutes (rounded half up) between two ISO timestamps."""
     seconds = (clock.parse_iso(later) - clock.parse_iso(earlier)).total_seconds()
-    return max(0, cents(Decimal(str(seconds)) / 60))
+    return max(0, int(round_half_up(Decimal(str(seconds)) / 60)))
 
 
 def material_lines(materials):
@@ -28,14 +24,14 @@ def material_lines(materials):
     lines, total = [], 0
     for material in materials:
         unit = material.get("unit_cost_cents", 0)
-        cost = cents(Decimal(str(material["qty"])) * unit)
+        cost = to_cents(Decimal(str(material["qty"])) * unit)
         lines.append({"name": material["name"], "qty": material["qty"], "unit_cost_cents": unit, "cost_cents": cost})
         total += cost
     return lines, total
 
 
 def labour_cost(minutes, rate_cents_per_hour):
-    return cents(Decimal(minutes) * rate_cents_per_hour / 60)
+    return to_cents(Decimal(minutes) * rate_cents_per_hour / 60)
 
 
 def within_range(amount, field):
@@ -45,10 +41,9 @@ def within_range(amount, field):
     return amount
 
 
-def current_period(now, utc_offset_hours=0):
-    """The month it is now on the estate's clock."""
-    local = now + timedelta(hours=utc_offset_hours)
-    return f"{local.year:04d}-{local.month:02d}"
+def current_period(now, rules):
+    """The month it is now on the estate's calendar."""
+    return calendar.period_of(now, rules["timezone"])
 
 
 def budget_id(estate_id, period):

@@ -5,7 +5,7 @@ scheduled work order per due date. Plain functions: no broker, no store.
 """
 from datetime import date, timedelta
 
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 # How many due dates of one plan a single scheduling run opens (a plan that was left
@@ -84,8 +84,9 @@ def in_list(equipment):
 
 # -- plans ------------------------------------------------------------------------
 
-def new_plan(plan_id, estate_id, data, now, actor):
-    if calendar_date(data["next_due_on"], "data.next_due_on") < now.date().isoformat():
+def new_plan(plan_id, estate_id, data, now, actor, rules):
+    """A plan's due dates are days of the estate's calendar: "today" is its local day."""
+    if calendar_date(data["next_due_on"], "data.next_due_on") < calendar.day_of(now, rules["timezone"]):
         raise BusinessRuleViolation("a plan starts today or later",
                                     [field_error("data.next_due_on", "is in the past")])
     stamp = clock.to_iso(now)
@@ -106,7 +107,8 @@ def new_plan(plan_id, estate_id, data, now, actor):
 
 def horizon(now, rules):
     """The last due date whose order is opened now: ``plan_open_days_ahead`` days ahead."""
-    return (now.date() + timedelta(days=rules["plan_open_days_ahead"])).isoformat()
+    today = calendar.local_date(now, rules["timezone"])
+    return (today + timedelta(days=rules["plan_open_days_ahead"])).isoformat()
 
 
 def due_dates(plan, until, limit=MAX_ORDERS_PER_RUN):

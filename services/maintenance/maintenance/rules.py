@@ -16,10 +16,7 @@ DEFAULTS = {
     "labour_rate_cents_per_hour": 5000,
     # Preventive maintenance: a plan's scheduled work order opens this many days before it is due.
     "plan_open_days_ahead": 1,
-    # The estate's local time: its KPI months (and maintenance's cost months) are calendar
-    # months on this clock (China: UTC+8), like customer-service's, finance's and security's.
-    "utc_offset_hours": 8,
 }
 
-# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
-MINIMA = {"utc_offset_hours": 0}
+# KPI and cost months are the estate's calendar months: its ``timezone`` (estate master data,
+# see estate_common.calendar), which store.rules_for adds to these numbers.

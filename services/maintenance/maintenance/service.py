@@ -9,7 +9,7 @@ from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings
 from estate_common.store import public
 
 from . import costing, domain, indicators, ledger, renovation, store
-from .rules import DEFAULTS, MINIMA
+from .rules import DEFAULTS
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
@@ -18,7 +18,7 @@ PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
 class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "maintenance"
     indexes = store.INDEXES
-    settings_defaults, settings_minima = DEFAULTS, MINIMA
+    settings_defaults = DEFAULTS
 
     # -- work orders ---------------------------------------------------------------
     @rpc_method
@@ -192,10 +192,10 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
         plan_id = self.caller.created_id("plan", estate_id)
         if not store.find(self.db, "maintenance_plans", estate_id, plan_id):
             store.referenced(self.db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
-            now = clock.now()
-            plan = ledger.new_plan(plan_id, estate_id, data, now, self.caller.user)
+            now, rules = clock.now(), store.rules_for(self.db, estate_id)
+            plan = ledger.new_plan(plan_id, estate_id, data, now, self.caller.user, rules)
             if store.insert(self.db, "maintenance_plans", plan):
-                self._open_plan_orders(plan, now, ledger.horizon(now, store.rules_for(self.db, estate_id)))
+                self._open_plan_orders(plan, now, ledger.horizon(now, rules))
         return public(store.find(self.db, "maintenance_plans", estate_id, plan_id))
 
     @rpc_method
@@ -217,7 +217,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     def get_costs(self, payload):
         estate_id = payload["estate_id"]
         period = payload.get("filters", {}).get("period") or costing.current_period(
-            clock.now(), store.rules_for(self.db, estate_id)["utc_offset_hours"])
+            clock.now(), store.rules_for(self.db, estate_id))
         return {"estate_id": estate_id, **self._cost_summary(estate_id, period)}
 
     def _cost_summary(self, estate_id, period):
@@ -227,7 +227,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
 
     def _month(self, estate_id, period):
         """The estate's calendar month, on its local clock."""
-        return month_bounds(period, store.rules_for(self.db, estate_id)["utc_offset_hours"] * 60)
+        return month_bounds(period, store.rules_for(self.db, estate_id)["timezone"])
 
     @rpc_method
     def kpis(self, payload):

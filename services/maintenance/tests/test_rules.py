@@ -9,21 +9,23 @@ from maintenance import costing, indicators, ledger, renovation
 from maintenance.rules import DEFAULTS
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+# The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 
 
 # -- costs -----------------------------------------------------------------------------
 
 def test_every_numbered_rule_has_a_whole_positive_default():
     assert set(DEFAULTS) == {"repair_response_hours", "emergency_response_minutes", "labour_rate_cents_per_hour",
-                             "plan_open_days_ahead", "utc_offset_hours"}
+                             "plan_open_days_ahead"}
     assert DEFAULTS["repair_response_hours"] == 24  # mirrors customer_service
     assert all(isinstance(v, int) and v > 0 for v in DEFAULTS.values())
 
 
 def test_the_current_period_is_the_month_on_the_estates_clock():
     new_year_eve = datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)  # already 1 January in Shanghai
-    assert costing.current_period(new_year_eve) == "2026-12"
-    assert costing.current_period(new_year_eve, 8) == "2027-01"
+    assert costing.current_period(new_year_eve, RULES) == "2027-01"
+    assert costing.current_period(new_year_eve, {**RULES, "timezone": "America/New_York"}) == "2026-12"
 
 
 def test_material_cost_is_qty_times_unit_cost_rounded_half_up():
@@ -96,7 +98,7 @@ def test_a_completed_order_becomes_a_record_of_its_kind():
 
 def plan(next_due_on="2026-11-23", every_days=7):
     return ledger.new_plan("plan_1", "est_1", {"equipment_id": "eq_1", "kind": "periodic_maintenance",
-                                               "every_days": every_days, "next_due_on": next_due_on}, NOW, "chen")
+                                               "every_days": every_days, "next_due_on": next_due_on}, NOW, "chen", RULES)
 
 
 def test_a_plan_starts_today_or_later():
@@ -106,8 +108,17 @@ def test_a_plan_starts_today_or_later():
 
 
 def test_orders_open_the_set_number_of_days_ahead():
-    assert ledger.horizon(NOW, DEFAULTS) == "2026-11-24"
-    assert ledger.horizon(NOW, {**DEFAULTS, "plan_open_days_ahead": 7}) == "2026-11-30"
+    assert ledger.horizon(NOW, RULES) == "2026-11-24"
+    assert ledger.horizon(NOW, {**RULES, "plan_open_days_ahead": 7}) == "2026-11-30"
+
+
+def test_today_for_a_plan_is_the_estates_local_day():
+    late_evening = datetime(2026, 11, 23, 20, 0, tzinfo=timezone.utc)  # 24 Nov 04:00 in Shanghai, 23 Nov in New York
+    assert ledger.horizon(late_evening, RULES) == "2026-11-25"
+    assert ledger.horizon(late_evening, {**RULES, "timezone": "America/New_York"}) == "2026-11-24"
+    with pytest.raises(BusinessRuleViolation):
+        ledger.new_plan("plan_1", "est_1", {"equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 7,
+                                            "next_due_on": "2026-11-23"}, late_evening, "chen", RULES)
 
 
 def test_due_dates_step_by_the_plans_interval_up_to_the_horizon():

@@ -415,10 +415,11 @@ def test_the_scheduler_opens_each_due_date_once_however_often_it_runs(engineerin
     made = new_equipment(engineering)
     new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
     assert plan_orders(engineering) == []
-    engineering.schedule_plans(datetime(2026, 11, 28, 23, 0, tzinfo=timezone.utc))
+    # days are the estate's (Asia/Shanghai, UTC+8): 23:00 on the 28th there, then 00:05 on the 29th
+    engineering.schedule_plans(datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc))
     assert plan_orders(engineering) == []
-    engineering.schedule_plans(datetime(2026, 11, 29, 0, 5, tzinfo=timezone.utc))
-    engineering.schedule_plans(datetime(2026, 11, 29, 0, 10, tzinfo=timezone.utc))
+    engineering.schedule_plans(datetime(2026, 11, 28, 16, 5, tzinfo=timezone.utc))
+    engineering.schedule_plans(datetime(2026, 11, 28, 16, 10, tzinfo=timezone.utc))
     assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30"]
     engineering.schedule_plans(datetime(2026, 12, 20, 0, 0, tzinfo=timezone.utc))  # after a long pause: catches up
     assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30", "2026-12-07", "2026-12-14", "2026-12-21"]
@@ -620,7 +621,7 @@ def test_a_setting_beyond_its_bound_is_refused_by_the_contract(engineering):
 
 def test_kpi_months_are_the_estates_calendar_months():
     """A repair reported at 01:30 on 1 November in Shanghai (17:30 UTC on 31 October) counts in
-    November there; on an estate set to UTC it counts in October."""
+    November there; once the estate's timezone is edited to New York it counts in October."""
     night = datetime(2026, 10, 31, 17, 30, tzinfo=timezone.utc)
     clock.freeze(night)
     engineering = worker(MaintenanceService, caller=TECHNICIAN)
@@ -631,7 +632,11 @@ def test_kpi_months_are_the_estates_calendar_months():
         return engineering.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE][
             "repair_response_timeliness"]["denominator"]
 
+    assert (counted("2026-10"), counted("2026-11")) == (0, 1)  # no copy of the estate yet: Asia/Shanghai
+    estate = {"id": ESTATE, "estate_id": ESTATE, "code": "GC-01", "name": "Green Court", "address": "1 Road"}
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, estate | {"timezone": "Asia/Shanghai",
+                                                                                 "version": 1}))
     assert (counted("2026-10"), counted("2026-11")) == (0, 1)
-    as_caller(engineering, MANAGER)
-    engineering.update_settings({"estate_id": ESTATE, "data": {"utc_offset_hours": 0}})
+    engineering.copy_estate_edit(event("archive", "estate_updated", ESTATE, estate | {"timezone": "America/New_York",
+                                                                                      "version": 2}))
     assert (counted("2026-10"), counted("2026-11")) == (1, 0)

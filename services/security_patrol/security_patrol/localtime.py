@@ -1,40 +1,31 @@
 """The estate's wall clock and calendar months.
 
 Timestamps are UTC everywhere; a patrol plan's "22:00" and a month such as
-"2026-11" are the estate's local time (``utc_offset_minutes`` in rules.py).
+"2026-11" are the estate's local time: its IANA ``timezone`` (estate master data,
+which ``store.rules_for`` puts into ``rules``). The calendar itself is
+``estate_common.calendar``; this module names security's uses of it.
 """
-from datetime import datetime, time, timedelta, timezone
-
-from estate_common import clock
-
-
-def offset(rules):
-    return timedelta(minutes=rules["utc_offset_minutes"])
+from estate_common import calendar
 
 
 def local_date(moment, rules):
-    return (moment + offset(rules)).date()
+    return calendar.local_date(moment, rules["timezone"])
 
 
 def at_local(day, hh_mm, rules):
-    """The UTC moment of ``hh_mm`` ("22:00") on the local ``day``."""
-    hours, minutes = (int(part) for part in hh_mm.split(":"))
-    return datetime.combine(day, time(hours, minutes), tzinfo=timezone.utc) - offset(rules)
+    """The UTC moment of ``hh_mm`` ("22:00") on the local ``day`` (daylight saving time included)."""
+    return calendar.at_local(day, hh_mm, rules["timezone"])
 
 
 def month_window(period, rules):
     """``(start, end)`` UTC datetimes of the local calendar month ``period`` ("2026-11")."""
-    year, month = (int(part) for part in period.split("-"))
-    start = datetime(year, month, 1, tzinfo=timezone.utc)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
-    return start - offset(rules), end - offset(rules)
+    return calendar.month_window(period, rules["timezone"])
 
 
 def period_of(moment, rules):
     """The local month ("2026-11") that ``moment`` falls in."""
-    return (moment + offset(rules)).strftime("%Y-%m")
+    return calendar.period_of(moment, rules["timezone"])
 
 
 def iso_window(period, rules):
-    start, end = month_window(period, rules)
-    return clock.to_iso(start), clock.to_iso(end)
+    return calendar.month_bounds(period, rules["timezone"])

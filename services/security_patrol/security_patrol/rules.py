@@ -13,10 +13,6 @@ DEFAULTS = {
     # The sources name late check-ins an exception without a number; 10 minutes is the
     # slack a guard needs between two checkpoints of an ordinary route.
     "patrol_late_tolerance_minutes": 10,
-    # Patrol plans give their start time ("HH:MM") on the estate's wall clock; timestamps
-    # are UTC. 480 = UTC+8, China Standard Time, where the source documents' estates are.
-    # The same local calendar decides which month a fire check or a round belongs to.
-    "utc_offset_minutes": 480,
     # 停车: a visit shorter than this is free (drop-offs, deliveries).
     "parking_free_minutes": 30,
     # 停车费: cents per started hour (from entry) once the free minutes are exceeded.
@@ -25,5 +21,7 @@ DEFAULTS = {
     "parking_daily_cap_cents": 3000,
 }
 
-# The local-time offset may be 0 (an estate on UTC); every other number is at least 1.
-MINIMA = {"utc_offset_minutes": 0}
+# Patrol plans give their start time ("HH:MM") on the estate's wall clock, and the same
+# local calendar decides which month a fire check or a round belongs to: the estate's
+# ``timezone`` (estate master data, see estate_common.calendar), which store.rules_for adds
+# to these numbers. Timestamps are UTC.

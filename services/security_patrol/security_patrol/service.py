@@ -7,7 +7,7 @@ from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings
 from estate_common.store import public
 
 from . import fire, gate, incidents, kpis, localtime, patrols, store
-from .rules import DEFAULTS, MINIMA
+from .rules import DEFAULTS
 
 # A guarded write that lost to a concurrent one re-reads and tries again this often.
 GUARDED_ATTEMPTS = 5
@@ -17,7 +17,6 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     name = "security_patrol"
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
-    settings_minima = MINIMA
 
     # -- patrol routes and plans ------------------------------------------------
     @rpc_method

@@ -40,7 +40,9 @@ announce = common_store.announce
 
 
 def rules_for(db, estate_id):
-    return settings.for_estate(db, DEFAULTS, estate_id)
+    """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
+    calendar: master data from archive (the read copy), not a setting of this service."""
+    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
 def known_household(db, estate_id, household_id, field):

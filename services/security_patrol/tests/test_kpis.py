@@ -5,8 +5,11 @@ from estate_common import clock
 from security_patrol import kpis, localtime, patrols
 from security_patrol.rules import DEFAULTS
 
+# The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+
 UTC = timezone.utc
-START, END = localtime.month_window("2026-11", DEFAULTS)
+START, END = localtime.month_window("2026-11", RULES)
 ROUTE = patrols.new_route("proute_1", "est_1", {"name": "Loop", "checkpoints": [
     {"code": "A", "name": "a"}, {"code": "B", "name": "b"}, {"code": "C", "name": "c"}]},
     datetime(2026, 10, 1, tzinfo=UTC), "chen")
@@ -23,7 +26,7 @@ def walked(route, plan, slot, visits, round_id="pround_1"):
     round_ = patrols.new_round(round_id, "est_1", route, plan, slot, "zhao", slot, "zhao")
     for index, (code, minutes) in enumerate(visits):
         entry, _ = patrols.check_in(round_, f"chk_{index}", code, None, slot + timedelta(minutes=minutes), "zhao",
-                                    DEFAULTS)
+                                    RULES)
         round_["check_ins"].append(entry)
     return round_
 
@@ -37,7 +40,7 @@ def test_a_kpi_shows_its_parts_and_no_value_without_a_denominator():
 
 def test_the_month_is_the_estates_calendar_month():
     assert clock.to_iso(START) == "2026-10-31T16:00:00.000Z" and clock.to_iso(END) == "2026-11-30T16:00:00.000Z"
-    assert localtime.period_of(datetime(2026, 11, 30, 17, 0, tzinfo=UTC), DEFAULTS) == "2026-12"
+    assert localtime.period_of(datetime(2026, 11, 30, 17, 0, tzinfo=UTC), RULES) == "2026-12"
 
 
 def test_patrol_completion_counts_every_planned_slot_including_the_ones_nobody_walked():
@@ -48,25 +51,25 @@ def test_patrol_completion_counts_every_planned_slot_including_the_ones_nobody_w
         walked(ADHOC_ROUTE, None, datetime(2026, 11, 2, 3, 0, tzinfo=UTC), [("P1", 5)]),
     ]
     now = datetime(2026, 11, 3, 0, 0, tzinfo=UTC)  # slots of Nov 1 and Nov 2 are over; Nov 2's was not walked
-    assert kpis.patrol_completion([PLAN], ROUTES, rounds, START, END, now, DEFAULTS) == (2 + 1, 3 + 3 + 2)
+    assert kpis.patrol_completion([PLAN], ROUTES, rounds, START, END, now, RULES) == (2 + 1, 3 + 3 + 2)
 
 
 def test_a_slot_still_under_way_or_before_the_plan_is_not_counted_yet():
     under_way = datetime(2026, 11, 2, 15, 5, tzinfo=UTC)  # Nov 2's slot is over at 15:10Z (60 + 10 minutes)
-    assert kpis.patrol_completion([PLAN], ROUTES, [], START, END, under_way, DEFAULTS) == (0, 3)
-    assert kpis.patrol_completion([PLAN], ROUTES, [], START, END, under_way + timedelta(minutes=5), DEFAULTS) == (0, 6)
-    october_start, october_end = localtime.month_window("2026-10", DEFAULTS)
-    assert kpis.patrol_completion([PLAN], ROUTES, [], october_start, october_end, under_way, DEFAULTS) == (0, 0)
+    assert kpis.patrol_completion([PLAN], ROUTES, [], START, END, under_way, RULES) == (0, 3)
+    assert kpis.patrol_completion([PLAN], ROUTES, [], START, END, under_way + timedelta(minutes=5), RULES) == (0, 6)
+    october_start, october_end = localtime.month_window("2026-10", RULES)
+    assert kpis.patrol_completion([PLAN], ROUTES, [], october_start, october_end, under_way, RULES) == (0, 0)
 
 
 def test_the_estate_block_has_every_security_kpi():
     facts = {"plans": [], "routes": {}, "rounds": [], "fire_ledger": 4, "fire_checked": 3,
              "major_incidents": 2, "households": 500}
-    block = kpis.for_estate(facts, START, END, END, DEFAULTS)
+    block = kpis.for_estate(facts, START, END, END, RULES)
     assert block["patrol_completion"]["value"] is None
     fire = block["fire_check_completion"]
     assert (fire["numerator"], fire["denominator"], fire["value"], fire["target"]) == (3, 4, 0.75, 1)
     assert block["major_safety_incidents"]["value"] == 2
     assert block["major_safety_incidents_per_1000_households"]["value"] == 4.0
-    no_households = kpis.for_estate(dict(facts, households=0), START, END, END, DEFAULTS)
+    no_households = kpis.for_estate(dict(facts, households=0), START, END, END, RULES)
     assert no_households["major_safety_incidents_per_1000_households"]["value"] is None

@@ -8,6 +8,9 @@ from estate_common.errors import BusinessRuleViolation, Conflict
 from security_patrol import patrols
 from security_patrol.rules import DEFAULTS
 
+# The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+
 UTC = timezone.utc
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 22:00 in the estate (UTC+8)
 ROUTE_DATA = {"name": "Night loop", "checkpoints": [
@@ -41,21 +44,23 @@ def test_more_rounds_need_an_interval_that_fits_in_a_day():
 
 
 def test_plan_slots_are_on_the_estates_clock():
-    slots = patrols.plan_slots(plan(rounds=3, interval_minutes=120), date(2026, 11, 23), DEFAULTS)
+    slots = patrols.plan_slots(plan(rounds=3, interval_minutes=120), date(2026, 11, 23), RULES)
     assert [clock.to_iso(s) for s in slots] == [
         "2026-11-23T14:00:00.000Z", "2026-11-23T16:00:00.000Z", "2026-11-23T18:00:00.000Z"]
-    assert patrols.plan_slots(plan(), date(2026, 11, 23), dict(DEFAULTS, utc_offset_minutes=60))[0].hour == 21
+    # a plan at 22:00 in Berlin: 21:00 UTC in winter, 20:00 UTC in summer
+    assert patrols.plan_slots(plan(), date(2026, 11, 23), dict(RULES, timezone="Europe/Berlin"))[0].hour == 21
+    assert patrols.plan_slots(plan(), date(2026, 7, 23), dict(RULES, timezone="Europe/Berlin"))[0].hour == 20
 
 
 def test_a_round_is_due_at_the_nearest_slot_even_across_midnight():
     nightly = plan(start_time="23:00")
     after_midnight = datetime(2026, 11, 23, 16, 10, tzinfo=UTC)  # 00:10 local on the 24th
-    chosen, slot = patrols.nearest_slot([nightly], after_midnight, DEFAULTS)
+    chosen, slot = patrols.nearest_slot([nightly], after_midnight, RULES)
     assert chosen is nightly and clock.to_iso(slot) == "2026-11-23T15:00:00.000Z"
     three = plan(rounds=3, interval_minutes=120)
-    assert clock.to_iso(patrols.nearest_slot([three], NOW + timedelta(minutes=95), DEFAULTS)[1]) == \
+    assert clock.to_iso(patrols.nearest_slot([three], NOW + timedelta(minutes=95), RULES)[1]) == \
         "2026-11-23T16:00:00.000Z"
-    assert patrols.nearest_slot([], NOW, DEFAULTS) == (None, None)
+    assert patrols.nearest_slot([], NOW, RULES) == (None, None)
 
 
 def test_checkpoints_are_due_at_their_offset_or_spread_over_the_expected_minutes():
@@ -74,7 +79,7 @@ def new_round(with_plan=True):
     return patrols.new_round("pround_1", "est_1", route(), plan() if with_plan else None, NOW, "zhao", NOW, "zhao")
 
 
-def check(round_, code, minutes, anomaly=None, rules=DEFAULTS, check_in_id="chk_1"):
+def check(round_, code, minutes, anomaly=None, rules=RULES, check_in_id="chk_1"):
     entry, reported = patrols.check_in(round_, check_in_id, code, anomaly, NOW + timedelta(minutes=minutes),
                                        "zhao", rules)
     round_["check_ins"].append(entry)
@@ -87,7 +92,7 @@ def test_a_check_in_after_its_due_time_plus_the_tolerance_is_late(minutes, late)
 
 
 def test_the_tolerance_is_a_setting_of_the_estate():
-    assert check(new_round(), "A1", 25, rules=dict(DEFAULTS, patrol_late_tolerance_minutes=3))[0]["late"] is True
+    assert check(new_round(), "A1", 25, rules=dict(RULES, patrol_late_tolerance_minutes=3))[0]["late"] is True
 
 
 def test_without_a_plan_or_offsets_nothing_is_late():

@@ -8,6 +8,11 @@ class CopiesEstates:
     def copy_estate(self, event):
         replica.apply(self.db, "estate", event)
 
+    @consumes("archive", "estate_updated")
+    def copy_estate_edit(self, event):
+        """An edit (its timezone moves the estate's calendar here too); the newer version wins."""
+        replica.apply(self.db, "estate", event)
+
 
 class CopiesHouseholds:
     @consumes("archive", "household_created")

@@ -1,0 +1,160 @@
+"""The estate's calendar: its local days and months, from the IANA timezone of the estate.
+
+Stored timestamps are UTC (``clock``); what a person in the estate calls "today", "this
+month" or "the end of the day" is the estate's local calendar. The timezone is master
+data of the estate (archive owns it; the other services read it from their copy of the
+estate) and may observe daylight saving time, so a local day is not always 24 hours and
+a month's bounds are computed from local midnights, never from a fixed offset.
+
+Plain functions: a timezone is given by its IANA name ("Asia/Shanghai") and every
+instant in or out is an aware ``datetime`` (results in UTC).
+"""
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import clock
+from .errors import InvalidInput, field_error
+
+# The estates of the source documents are in China (UTC+8, no daylight saving time).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@lru_cache(maxsize=256)
+def _zone(name):
+    return ZoneInfo(name)
+
+
+def zone(name):
+    """The ``ZoneInfo`` of an IANA name; ``ValueError`` for a name that is not one."""
+    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
+        raise ValueError(f"not an IANA timezone: {name!r}")
+    try:
+        return _zone(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise ValueError(f"not an IANA timezone: {name!r}") from error
+
+
+def checked_timezone(name, field="data.timezone"):
+    """``name`` if it is a known IANA timezone, else a 400 problem naming ``field``."""
+    try:
+        zone(name)
+    except ValueError:
+        raise InvalidInput("the timezone is not known",
+                           [field_error(field, "must be an IANA timezone name, e.g. Asia/Shanghai")]) from None
+    return name
+
+
+def timezone_of(estate):
+    """The timezone of an estate document (archive's, or a service's read copy).
+
+    A service may be asked about an estate before archive's ``estate_created`` event
+    has reached its copy (or the copy predates timezones): it falls back to Asia/Shanghai,
+    the default every estate is created with, rather than failing the request."""
+    return (estate or {}).get("timezone") or DEFAULT_TIMEZONE
+
+
+# -- instants -> local calendar -------------------------------------------------------
+
+def local(moment, tz):
+    """``moment`` on the estate's wall clock (an aware datetime in its zone)."""
+    return moment.astimezone(zone(tz))
+
+
+def local_date(moment, tz):
+    return local(moment, tz).date()
+
+
+def day_of(moment, tz):
+    """The local day ``YYYY-MM-DD`` that ``moment`` falls in."""
+    return local_date(moment, tz).isoformat()
+
+
+def period_of(moment, tz):
+    """The local month ``YYYY-MM`` that ``moment`` falls in."""
+    return local(moment, tz).strftime("%Y-%m")
+
+
+def year_of(moment, tz):
+    return local(moment, tz).year
+
+
+# -- local calendar -> instants (UTC) ---------------------------------------------------
+
+def at_local(day, hh_mm, tz):
+    """The UTC instant of the wall-clock time ``hh_mm`` ("22:00") on the local ``day`` (a date or
+    ``YYYY-MM-DD``). A time that the clock skips (spring forward) is read with the offset
+    before the change, i.e. as that much later after the change; a time that occurs twice
+    (fall back) is its first occurrence."""
+    hours, minutes = (int(part) for part in hh_mm.split(":"))
+    return _utc(datetime.combine(_date(day), time(hours, minutes), zone(tz)))
+
+
+def day_start(day, tz):
+    """The first instant (UTC) of the local ``day`` (a date or ``YYYY-MM-DD``)."""
+    return _utc(datetime.combine(_date(day), time(0), zone(tz)))
+
+
+def day_end(moment, tz, days=1):
+    """The first instant (UTC) after the local day of ``moment``; ``days`` = 2: after the next
+    day, and so on. Local midnights, so a day of 23 or 25 hours (DST) is counted as one day."""
+    return day_start(local_date(moment, tz) + timedelta(days=days), tz)
+
+
+def month_start(period, tz):
+    """The first instant (UTC) of the local month ``YYYY-MM``."""
+    year, month = parse_period(period)
+    return day_start(date(year, month, 1), tz)
+
+
+def month_end(period, tz):
+    """The first instant (UTC) after the local month ``YYYY-MM``."""
+    return month_start(add_months(period, 1), tz)
+
+
+def month_window(period, tz):
+    """``(start, end)`` UTC datetimes of the local month: ``[start, end)``."""
+    return month_start(period, tz), month_end(period, tz)
+
+
+def month_bounds(period, tz):
+    """``[start, end)`` of the local month as ISO strings (they sort as text, so they serve as
+    range bounds in queries)."""
+    start, end = month_window(period, tz)
+    return clock.to_iso(start), clock.to_iso(end)
+
+
+def year_start(year, tz):
+    """The first instant (UTC) of the local calendar year."""
+    return day_start(date(int(year), 1, 1), tz)
+
+
+# -- periods (YYYY-MM) as text -----------------------------------------------------------
+
+def parse_period(period):
+    year, month = (int(part) for part in period.split("-"))
+    return year, month
+
+
+def add_months(period, months):
+    year, month = parse_period(period)
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_between(first, second):
+    """How many months ``second`` is after ``first``."""
+    (y1, m1), (y2, m2) = parse_period(first), parse_period(second)
+    return (y2 - y1) * 12 + (m2 - m1)
+
+
+def next_day(day):
+    return (_date(day) + timedelta(days=1)).isoformat()
+
+
+def _date(day):
+    return date.fromisoformat(day) if isinstance(day, str) else day
+
+
+def _utc(moment):
+    return moment.astimezone(timezone.utc)

@@ -1,0 +1,104 @@
+"""The estate calendar from an IANA timezone: China (no DST), Berlin (DST), New York."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from estate_common import calendar
+from estate_common.errors import InvalidInput
+
+
+def utc(*parts):
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+# -- Asia/Shanghai: UTC+8 all year ------------------------------------------------------
+
+def test_shanghai_days_and_months_begin_at_local_midnight():
+    tz = "Asia/Shanghai"
+    assert calendar.day_of(utc(2026, 11, 30, 15, 59), tz) == "2026-11-30"
+    assert calendar.day_of(utc(2026, 11, 30, 16, 0), tz) == "2026-12-01"
+    assert calendar.period_of(utc(2026, 11, 30, 16, 0), tz) == "2026-12"
+    assert calendar.month_window("2026-11", tz) == (utc(2026, 10, 31, 16), utc(2026, 11, 30, 16))
+    assert calendar.day_start("2026-11-23", tz) == utc(2026, 11, 22, 16)
+    assert calendar.day_end(utc(2026, 11, 23, 1), tz) == utc(2026, 11, 23, 16)
+    assert calendar.day_end(utc(2026, 11, 23, 1), tz, days=2) == utc(2026, 11, 24, 16)
+    assert calendar.year_start(2027, tz) == utc(2026, 12, 31, 16)
+
+
+def test_the_month_after_december_is_january():
+    assert calendar.month_bounds("2026-12", "Asia/Shanghai") == ("2026-11-30T16:00:00.000Z",
+                                                                 "2026-12-31T16:00:00.000Z")
+
+
+# -- Europe/Berlin: UTC+1 in winter, UTC+2 in summer ---------------------------------------
+
+def test_berlin_month_bounds_follow_daylight_saving_time():
+    tz = "Europe/Berlin"
+    # March 2026 starts in winter time and ends in summer time (the clocks go forward on the 29th)
+    assert calendar.month_window("2026-03", tz) == (utc(2026, 2, 28, 23), utc(2026, 3, 31, 22))
+    # October starts in summer time and ends in winter time (back on the 25th)
+    assert calendar.month_window("2026-10", tz) == (utc(2026, 9, 30, 22), utc(2026, 10, 31, 23))
+
+
+def test_berlin_days_of_23_and_25_hours_are_one_local_day():
+    tz = "Europe/Berlin"
+    spring, autumn = utc(2026, 3, 29, 12), utc(2026, 10, 25, 12)
+    assert calendar.day_end(spring, tz) - calendar.day_start("2026-03-29", tz) == (
+        utc(2026, 3, 29, 22) - utc(2026, 3, 28, 23))
+    assert (calendar.day_end(spring, tz) - calendar.day_start("2026-03-29", tz)).total_seconds() == 23 * 3600
+    assert (calendar.day_end(autumn, tz) - calendar.day_start("2026-10-25", tz)).total_seconds() == 25 * 3600
+
+
+def test_berlin_instants_near_midnight_land_on_their_local_day():
+    tz = "Europe/Berlin"
+    assert calendar.day_of(utc(2026, 7, 31, 21, 59), tz) == "2026-07-31"  # 23:59 CEST
+    assert calendar.period_of(utc(2026, 7, 31, 22, 0), tz) == "2026-08"  # 00:00 CEST
+    assert calendar.period_of(utc(2026, 1, 31, 22, 59), tz) == "2026-01"  # 23:59 CET
+    assert calendar.period_of(utc(2026, 1, 31, 23, 0), tz) == "2026-02"
+
+
+def test_wall_clock_times_across_a_dst_change():
+    tz = "Europe/Berlin"
+    assert calendar.at_local(date(2026, 3, 28), "22:00", tz) == utc(2026, 3, 28, 21)
+    assert calendar.at_local(date(2026, 3, 29), "22:00", tz) == utc(2026, 3, 29, 20)
+    # 02:30 does not exist on 29 March: it is read as 03:30 summer time
+    assert calendar.at_local("2026-03-29", "02:30", tz) == utc(2026, 3, 29, 1, 30)
+    # 02:30 happens twice on 25 October: the first one (summer time)
+    assert calendar.at_local("2026-10-25", "02:30", tz) == utc(2026, 10, 25, 0, 30)
+
+
+# -- the same instant, two estates ---------------------------------------------------------
+
+def test_one_instant_is_a_different_day_and_month_in_new_york_and_shanghai():
+    moment = utc(2026, 12, 1, 2, 0)  # 10:00 on 1 December in Shanghai, 21:00 on 30 November in New York
+    assert calendar.day_of(moment, "Asia/Shanghai") == "2026-12-01"
+    assert calendar.day_of(moment, "America/New_York") == "2026-11-30"
+    assert calendar.period_of(moment, "Asia/Shanghai") == "2026-12"
+    assert calendar.period_of(moment, "America/New_York") == "2026-11"
+
+
+# -- names --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC"])
+def test_known_names_are_accepted(name):
+    assert calendar.checked_timezone(name) == name
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "", "UTC+8", "../etc/passwd", "/etc/localtime", None, 8])
+def test_unknown_names_are_a_400_naming_the_field(name):
+    with pytest.raises(InvalidInput) as raised:
+        calendar.checked_timezone(name, "data.timezone")
+    assert raised.value.errors[0]["field"] == "data.timezone"
+
+
+def test_an_estate_without_a_timezone_is_on_the_default():
+    assert calendar.timezone_of(None) == calendar.DEFAULT_TIMEZONE == "Asia/Shanghai"
+    assert calendar.timezone_of({"code": "GC-01"}) == "Asia/Shanghai"
+    assert calendar.timezone_of({"timezone": "Europe/Berlin"}) == "Europe/Berlin"
+
+
+def test_period_arithmetic():
+    assert calendar.add_months("2026-11", 2) == "2027-01"
+    assert calendar.add_months("2026-01", -1) == "2025-12"
+    assert calendar.months_between("2025-11", "2026-02") == 3
+    assert calendar.next_day("2026-12-31") == "2027-01-01"

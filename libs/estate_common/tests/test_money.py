@@ -1,0 +1,27 @@
+"""Money to whole cents, half up; shares to a number of places, half up."""
+from decimal import Decimal
+
+import pytest
+
+from estate_common.money import round_half_up, to_cents
+
+
+@pytest.mark.parametrize("amount, cents", [
+    (Decimal("21001.95"), 21002),  # 89.37 m² × 235 cents
+    (Decimal("0.5"), 1),  # half up, not half to even (round(0.5) == 0)
+    (Decimal("2.5"), 3),
+    (Decimal("2.4999"), 2),
+    (Decimal("-0.5"), -1),  # away from zero, as Decimal's ROUND_HALF_UP does
+    (7, 7),
+    ("12.5", 13),
+])
+def test_to_cents_rounds_half_up(amount, cents):
+    assert to_cents(amount) == cents
+    assert isinstance(to_cents(amount), int)
+
+
+def test_round_half_up_to_places():
+    assert round_half_up(Decimal(1) / 32, 4) == Decimal("0.0313")
+    assert round_half_up(Decimal("4.125"), 2) == Decimal("4.13")
+    assert round_half_up(Decimal("4.5")) == Decimal(5)
+    assert round_half_up(2.675, 2) == Decimal("2.68")  # a float is read as its shortest text
