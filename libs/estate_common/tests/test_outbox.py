@@ -14,6 +14,7 @@ from estate_common import clock, outbox_store
 from estate_common.nameko import outbox as outbox_module
 from estate_common.nameko.database import Database
 from estate_common.nameko.outbox import Outbox, make_event
+from estate_common.testing import drain_outbox
 
 pytestmark = pytest.mark.broker
 
@@ -46,10 +47,6 @@ class ArchiveLike:
     @rpc
     def sweep(self):
         return self.outbox.sweep(self.db)
-
-    @rpc
-    def drain(self):
-        self.outbox.drain()
 
 
 class Listener:
@@ -84,7 +81,7 @@ def test_publish_delivers_once_and_empties_the_outbox(running):
     with entrypoint_waiter(listener, "handle", timeout=10):
         with entrypoint_hook(archive, "create") as create:
             event_id = create("est_1")
-    _relay(archive).drain()
+    drain_outbox(archive)
     eventlet.sleep(0.3)  # a second delivery would arrive by now
     assert [e["event_id"] for e in RECEIVED] == [event_id]
     event = RECEIVED[0]
@@ -124,7 +121,7 @@ def test_sweep_publishes_what_a_crash_left_behind_and_only_that(running):
     with entrypoint_waiter(listener, "handle", timeout=10):
         with entrypoint_hook(archive, "sweep") as sweep:
             assert sweep() == 1
-    _relay(archive).drain()
+    drain_outbox(archive)
     eventlet.sleep(0.5)
     assert [e["event_id"] for e in RECEIVED] == [stale["event_id"]]
     assert RECEIVED[0] == stale
@@ -149,7 +146,7 @@ def test_sweep_publishes_a_fresh_event_once_it_is_old_enough(running):
     with entrypoint_waiter(listener, "handle", timeout=10):
         with entrypoint_hook(archive, "sweep") as sweep:
             assert sweep() == 1
-    _relay(archive).drain()
+    drain_outbox(archive)
     assert [e["event_id"] for e in RECEIVED] == [event["event_id"]]
     assert db.estates.find_one({"_id": "est_2"})["_outbox"] == []
 
@@ -199,7 +196,7 @@ def test_a_returned_event_stays_in_the_outbox_until_a_queue_is_bound(container_f
     db = _db(archive)
     with entrypoint_hook(archive, "create") as create:
         event_id = create("est_1")
-    _relay(archive).drain()
+    drain_outbox(archive)
     assert [e["event_id"] for e in db.estates.find_one({"_id": "est_1"})["_outbox"]] == [event_id]
     assert any("stays in the outbox" in r.getMessage() and "returned" in r.getMessage()
                for r in caplog.records)
@@ -210,7 +207,7 @@ def test_a_returned_event_stays_in_the_outbox_until_a_queue_is_bound(container_f
     with entrypoint_waiter(listener, "handle", timeout=10):
         with entrypoint_hook(archive, "sweep") as sweep:
             assert sweep() == 1
-    _relay(archive).drain()
+    drain_outbox(archive)
     assert [e["event_id"] for e in RECEIVED] == [event_id]
     assert db.estates.find_one({"_id": "est_1"})["_outbox"] == []
     RECEIVED.clear()
