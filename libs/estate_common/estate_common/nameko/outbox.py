@@ -89,6 +89,7 @@ class Outbox(DependencyProvider):
 
     def setup(self):
         self.service_name = self.container.service_name
+        contracts.load()  # parsed at start (seconds on a busy host), not by the first request
         self.collections = outbox_store.collections(self.container.service_cls)
         exchange = get_event_exchange(self.service_name, self.container.config)
         self.relay = Relay(self.container.config[AMQP_URI_CONFIG_KEY], exchange.name,

@@ -65,12 +65,14 @@ class Relay:
         self._thread = spawn(self._run)
 
     def stop(self, grace=5.0):
-        """Publish what is queued (for at most ``grace`` seconds: the sweep of the next start
-        picks up the rest), then end the greenthread and close the connection."""
+        """Publish what is queued for at most ``grace`` seconds, then end the greenthread and
+        close the connection. What is left stays in the outbox for the next start's sweep."""
         try:
             self.drain(grace)
         except eventlet.Timeout:
             log.warning("outbox relay stopped with events queued; they stay in the outbox")
+            self.kill()
+            return
         self._queue.put(_STOP)
         if self._thread is not None:
             self._thread.wait()
