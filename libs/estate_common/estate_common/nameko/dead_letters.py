@@ -8,7 +8,10 @@ The exchange is a fanout bound to the durable queue of the same name; the messag
 routing key and an ``x-death`` header naming the queue it died in, which
 ``scripts/dead_letters.py`` uses to list and replay it.
 """
+import eventlet
+from amqp.exceptions import AMQPError
 from kombu import Connection, Exchange, Queue
+from kombu.exceptions import OperationalError
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import SharedExtension
 
@@ -49,9 +52,18 @@ def queue_arguments(service, container_config):
     }
 
 
-def declare(amqp_uri, service):
-    with Connection(amqp_uri) as connection:
-        queue(service)(connection.default_channel).declare()
+def declare(amqp_uri, service, attempts=10):
+    """Declare them, retrying a broker that refuses or resets connections for a while (as the
+    consumers' own connection does); the container does not start without them."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with Connection(amqp_uri, connect_timeout=5) as connection:
+                queue(service)(connection.default_channel).declare()
+            return
+        except (OSError, OperationalError, AMQPError):
+            if attempt == attempts:
+                raise
+            eventlet.sleep(min(0.5 * attempt, 2.0))
 
 
 class DeadLetters(SharedExtension):
