@@ -65,6 +65,7 @@ class Contracts:
             for name, doc in self.documents.items()
         )
         self._validators = {}
+        self._tolerant = {}
 
     @property
     def openapi(self):
@@ -96,6 +97,20 @@ class Contracts:
         """The list of ``{field, message}`` for everything wrong with ``instance``."""
         found = {}
         for error in self.validator(ref).iter_errors(instance):
+            for described in _describe(error):
+                found[(described["field"], described["message"])] = described
+        return sorted(found.values(), key=lambda e: e["field"])
+
+    def tolerant_errors(self, ref, instance):
+        """``errors`` as a consumer judges a message (tolerant reader): the fields its contract
+        knows are checked, fields it does not know are ignored, so a newer producer may add
+        some. The tolerant view drops ``additionalProperties: false`` (and
+        ``unevaluatedProperties: false``) from the inlined schema, once per contract."""
+        if ref not in self._tolerant:
+            self._tolerant[ref] = Draft202012Validator(_tolerant(self.validator(ref).schema),
+                                                       registry=self.registry)
+        found = {}
+        for error in self._tolerant[ref].iter_errors(instance):
             for described in _describe(error):
                 found[(described["field"], described["message"])] = described
         return sorted(found.values(), key=lambda e: e["field"])
@@ -189,6 +204,26 @@ def _inline(node, resolver, depth=0):
     if isinstance(node, list):
         return [_inline(v, resolver, depth + 1) for v in node]
     return node
+
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def _tolerant(node):
+    """A copy of an inlined schema that accepts properties it does not declare."""
+    if isinstance(node, list):
+        return [_tolerant(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("additionalProperties", "unevaluatedProperties") and value is False:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _tolerant(schema) for name, schema in value.items()}
+        else:
+            out[key] = _tolerant(value)
+    return out
 
 
 def _path(parts):

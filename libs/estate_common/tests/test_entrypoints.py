@@ -1,6 +1,11 @@
-"""``consumes`` on a real broker: redelivery after an error, contract breakers dropped."""
+"""``consumes`` on a real broker: redelivery after an error, the delivery limit and the dead-letter
+queue, contract breakers dead-lettered, and the tolerant reader."""
+import json
+import time
+
 import eventlet
 import pytest
+from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
@@ -31,6 +36,8 @@ class Copier:
         ATTEMPTS.append(event["event_id"])
         if event["data"]["name"] == "flaky" and ATTEMPTS.count(event["event_id"]) == 1:
             raise RuntimeError("store briefly unavailable")
+        if event["data"]["name"] == "doomed":
+            raise RuntimeError("this handler cannot apply it")
         APPLIED.append(event["event_id"])
 
 
@@ -46,7 +53,7 @@ def copier(container_factory, rabbit_config, monkeypatch):
     monkeypatch.setattr(entrypoints, "RETRY_PAUSE_SECONDS", 0.2)
     for kept in (ATTEMPTS, APPLIED, WORKERS):
         kept.clear()
-    container = container_factory(Copier, rabbit_config)
+    container = container_factory(Copier, dict(rabbit_config, EVENT_DELIVERY_LIMIT=2))
     container.start()
     yield container
     for kept in (ATTEMPTS, APPLIED, WORKERS):
@@ -81,7 +88,39 @@ def test_a_handler_that_raises_gets_the_event_again_and_applies_it_once(copier, 
     assert WORKERS == ["copy_estate", "copy_estate"]
 
 
-def test_an_event_that_breaks_its_contract_is_dropped_without_a_requeue_loop(copier, dispatch, caplog):
+def dead_letters(amqp_uri, wait_for=0, seconds=20):
+    """The messages in ``copier.dead-letters`` (read and left there), once there are ``wait_for``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with Connection(amqp_uri) as connection:
+            channel = connection.channel()
+            found = []
+            while True:
+                message = channel.basic_get("copier.dead-letters", no_ack=False)
+                if message is None:
+                    break
+                found.append(message)
+            if len(found) >= wait_for or time.monotonic() > deadline:
+                # closing the channel requeues them
+                return [(m.properties.get("application_headers") or {}, json.loads(m.body)) for m in found]
+        eventlet.sleep(0.2)
+
+
+def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue_after_the_limit(copier, dispatch, amqp_uri):
+    event = estate_event("est_1", name="doomed")
+    dispatch("archive", "estate_created", event)
+    (headers, payload), = dead_letters(amqp_uri, wait_for=1)
+    assert payload == event
+    death = headers["x-death"][0]
+    assert death["reason"] == "delivery_limit"
+    assert death["queue"] == "evt-archive-estate_created--copier.copy_estate"
+    eventlet.sleep(0.5)
+    assert 2 <= len(ATTEMPTS) <= 3    # the limit (2) of redeliveries, then no more
+    assert APPLIED == []
+
+
+def test_an_event_that_breaks_its_contract_is_dead_lettered_without_a_requeue_loop(
+        copier, dispatch, amqp_uri, caplog):
     broken = estate_event("est_1")
     del broken["data"]
     wrong_data = estate_event("est_2")
@@ -99,8 +138,34 @@ def test_an_event_that_breaks_its_contract_is_dropped_without_a_requeue_loop(cop
     assert waited.get() is None
     assert ATTEMPTS == [good["event_id"]]   # the body never saw the broken ones
     assert APPLIED == [good["event_id"]]
-    assert WORKERS == ["copy_estate"] * 3    # each broken event was delivered once, then acked
-    dropped = [r.getMessage() for r in caplog.records if "dropped an event" in r.getMessage()]
-    assert len(dropped) == 2
-    assert any("data: is required" in message for message in dropped)
-    assert any("data.version" in message for message in dropped)
+    assert WORKERS == ["copy_estate"] * 3    # each broken event was delivered once, then rejected
+    dead = dead_letters(amqp_uri, wait_for=2)
+    assert sorted(p["event_id"] for _, p in dead) == sorted([broken["event_id"], wrong_data["event_id"]])
+    assert {h["x-death"][0]["reason"] for h, _ in dead} == {"rejected"}
+    logged = [r.getMessage() for r in caplog.records if "breaks its contract" in r.getMessage()]
+    assert len(logged) == 2
+    assert any("data: is required" in message for message in logged)
+    assert any("data.version: is invalid" in message for message in logged)
+
+
+def test_an_event_from_a_newer_producer_with_fields_we_do_not_know_is_applied(copier, dispatch, amqp_uri):
+    newer = estate_event("est_1")
+    newer["schema_version"] = 2                   # a new envelope field
+    newer["data"]["timezone"] = "Asia/Shanghai"   # a new data field
+    with entrypoint_waiter(copier, "copy_estate", timeout=10):
+        dispatch("archive", "estate_created", newer)
+    assert APPLIED == [newer["event_id"]]
+    assert dead_letters(amqp_uri) == []
+
+
+def test_the_tolerant_view_still_checks_the_fields_it_knows():
+    from estate_common import contracts
+
+    book = contracts.load()
+    event = estate_event("est_1")
+    event["data"]["extra"] = 1
+    ref = "events/archive/estate_created.json"
+    assert [e["field"] for e in book.errors(ref, event)] == ["data.extra"]   # producers: strict
+    assert book.tolerant_errors(ref, event) == []
+    event["data"]["version"] = "one"
+    assert [e["field"] for e in book.tolerant_errors(ref, event)] == ["data.version"]

@@ -1,4 +1,6 @@
-"""The outbox on a real broker: publish after the write, and the sweep that recovers a crash."""
+"""The outbox on a real broker: the relay publishes off the request path with confirms and
+``mandatory``, a returned event stays until a queue is bound, and the indexed sweep recovers
+what a crash or a return left behind."""
 from datetime import timedelta
 
 import eventlet
@@ -8,10 +10,11 @@ from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from nameko.testing.utils import get_extension
 
-from estate_common import clock
+from estate_common import clock, outbox_store
 from estate_common.nameko import outbox as outbox_module
 from estate_common.nameko.database import Database
 from estate_common.nameko.outbox import Outbox, make_event
+from estate_common.testing import drain_outbox
 
 pytestmark = pytest.mark.broker
 
@@ -28,6 +31,7 @@ class ArchiveLike:
 
     name = "archive"
     indexes = {}
+    outbox_collections = ("estates",)
 
     db = Database()
     outbox = Outbox()
@@ -68,11 +72,16 @@ def _db(container):
     return get_extension(container, Database).db
 
 
+def _relay(container):
+    return get_extension(container, Outbox).relay
+
+
 def test_publish_delivers_once_and_empties_the_outbox(running):
     archive, listener = running
     with entrypoint_waiter(listener, "handle", timeout=10):
         with entrypoint_hook(archive, "create") as create:
             event_id = create("est_1")
+    drain_outbox(archive)
     eventlet.sleep(0.3)  # a second delivery would arrive by now
     assert [e["event_id"] for e in RECEIVED] == [event_id]
     event = RECEIVED[0]
@@ -112,6 +121,7 @@ def test_sweep_publishes_what_a_crash_left_behind_and_only_that(running):
     with entrypoint_waiter(listener, "handle", timeout=10):
         with entrypoint_hook(archive, "sweep") as sweep:
             assert sweep() == 1
+    drain_outbox(archive)
     eventlet.sleep(0.5)
     assert [e["event_id"] for e in RECEIVED] == [stale["event_id"]]
     assert RECEIVED[0] == stale
@@ -136,5 +146,85 @@ def test_sweep_publishes_a_fresh_event_once_it_is_old_enough(running):
     with entrypoint_waiter(listener, "handle", timeout=10):
         with entrypoint_hook(archive, "sweep") as sweep:
             assert sweep() == 1
+    drain_outbox(archive)
     assert [e["event_id"] for e in RECEIVED] == [event["event_id"]]
     assert db.estates.find_one({"_id": "est_2"})["_outbox"] == []
+
+
+def test_the_create_answers_without_waiting_for_the_relay(running):
+    archive, listener = running
+    relay = _relay(archive)
+    relay.pause()  # as if the broker took its time to confirm
+    try:
+        with entrypoint_hook(archive, "create") as create:
+            with eventlet.Timeout(5):
+                event_id = create("est_1")  # answers while the relay holds the event
+        eventlet.sleep(0.3)
+        assert RECEIVED == []
+        assert [e["event_id"] for e in _db(archive).estates.find_one({"_id": "est_1"})["_outbox"]] == [event_id]
+    finally:
+        with entrypoint_waiter(listener, "handle", timeout=10):
+            relay.resume()
+    relay.drain()
+    assert [e["event_id"] for e in RECEIVED] == [event_id]
+    assert _db(archive).estates.find_one({"_id": "est_1"})["_outbox"] == []
+
+
+class Unheard:
+    """A producer whose event type nobody has bound a queue for yet."""
+
+    name = "archive"
+    indexes = {}
+    outbox_collections = ("estates",)
+
+    db = Database()
+    outbox = Outbox()
+
+    @rpc
+    def create(self, estate_id):
+        return ArchiveLike.create(self, estate_id)
+
+    @rpc
+    def sweep(self):
+        return self.outbox.sweep(self.db)
+
+
+def test_a_returned_event_stays_in_the_outbox_until_a_queue_is_bound(container_factory, rabbit_config, caplog):
+    RECEIVED.clear()
+    archive = container_factory(Unheard, rabbit_config)
+    archive.start()
+    db = _db(archive)
+    with entrypoint_hook(archive, "create") as create:
+        event_id = create("est_1")
+    drain_outbox(archive)
+    assert [e["event_id"] for e in db.estates.find_one({"_id": "est_1"})["_outbox"]] == [event_id]
+    assert any("stays in the outbox" in r.getMessage() and "returned" in r.getMessage()
+               for r in caplog.records)
+
+    listener = container_factory(Listener, rabbit_config)
+    listener.start()  # its queue is bound now
+    clock.advance(timedelta(seconds=outbox_module.SWEEP_SECONDS + 0.5))
+    with entrypoint_waiter(listener, "handle", timeout=10):
+        with entrypoint_hook(archive, "sweep") as sweep:
+            assert sweep() == 1
+    drain_outbox(archive)
+    assert [e["event_id"] for e in RECEIVED] == [event_id]
+    assert db.estates.find_one({"_id": "est_1"})["_outbox"] == []
+    RECEIVED.clear()
+
+
+def test_the_outbox_collections_get_the_partial_outbox_index(running):
+    archive, _ = running
+    info = _db(archive).estates.index_information()[outbox_store.INDEX_NAME]
+    assert info["key"] == [("_outbox.occurred_at", 1), ("estate_id", 1)]
+    assert info["partialFilterExpression"] == {"_outbox.occurred_at": {"$exists": True}}
+    assert "counters" not in outbox_store.collections(ArchiveLike)
+
+
+def test_outbox_collections_default_to_the_indexed_ones_but_bookkeeping():
+    class Service:
+        indexes = {"bills": [], "settings": [], "jobs": [], "estates": []}
+
+    assert outbox_store.collections(Service) == ("bills", "estates")
+    Service.outbox_collections = ["bills"]
+    assert outbox_store.collections(Service) == ("bills",)

@@ -11,9 +11,14 @@ from .request_log import RequestLog
 
 
 class ServiceBase:
-    """Subclasses set ``name`` and ``indexes`` and add their entrypoints."""
+    """Subclasses set ``name`` and ``indexes`` and add their entrypoints.
+
+    ``outbox_collections``: the collections whose documents carry an ``_outbox``; ``None``
+    means every collection of ``indexes`` but the bookkeeping ones
+    (``outbox_store.collections``). Only these get the outbox index and are swept."""
 
     indexes = {}
+    outbox_collections = None
 
     db = Database()
     caller = CallerContext()

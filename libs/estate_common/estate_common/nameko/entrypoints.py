@@ -4,21 +4,28 @@
 (a 400 naming the field), refuses a call without a caller, checks that a
 payload's ``estate_id`` is in the caller's scope, and checks the output.
 
-``@consumes(source, event_type)``: a durable, shared event queue per handler
-(nameko's service pool); the message is acked only when the handler has
-returned, so after its write; a handler that raises has the message
-requeued. An event that breaks its contract is logged and dropped, since
-redelivering it cannot help.
+``@consumes(source, event_type)``: a durable event queue per handler, shared
+by a service's replicas (nameko's service pool), declared as a RabbitMQ quorum
+queue with a delivery limit and the service's dead-letter exchange
+(``dead_letters.py``). The message is acked only when the handler has
+returned, so after its write; a handler that raises gets the message back after
+a short pause, until the delivery limit sends it to ``<service>.dead-letters``.
+Consumers are tolerant readers: the fields the contract knows are checked,
+unknown ones ignored (a newer producer may add some). An event that breaks its
+contract all the same is rejected without requeue, so it is dead-lettered at
+once: redelivering it cannot help, and an operator can look at it.
 """
 import functools
 import logging
 
 import eventlet
-from nameko.events import SERVICE_POOL, event_handler
+from kombu import Queue
+from nameko.events import SERVICE_POOL, EventHandler
 from nameko.rpc import rpc
 
 from .. import contracts, logs
 from ..errors import DomainError
+from . import dead_letters
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +52,57 @@ def rpc_method(fn=None, *, public=False):
     return rpc(expected_exceptions=(DomainError,))(entry)
 
 
+class ContractBreach(Exception):
+    """An event that breaks its contract: rejected without requeue (dead-lettered at once)."""
+
+
+class EventConsumer(EventHandler):
+    """nameko's event handler on a quorum queue with a delivery limit and a dead-letter
+    exchange, which rejects a ``ContractBreach`` instead of requeueing it."""
+
+    dead_letters = dead_letters.DeadLetters()
+
+    def setup(self):
+        super().setup()  # builds the queue and registers it; the queue is declared at start
+        service = self.container.service_name
+        built = self.queue
+        self.queue = Queue(built.name, exchange=built.exchange, routing_key=built.routing_key,
+                           durable=True, auto_delete=False, exclusive=False,
+                           queue_arguments=dead_letters.queue_arguments(service, self.container.config))
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is not None and issubclass(exc_info[0], ContractBreach):
+            if message.channel.connection:  # else the broker has taken it back already
+                message.reject(requeue=False)
+            return
+        super().handle_message_processed(message, result, exc_info)
+
+
+def _described(errors):
+    """Field names and what is wrong, without the values (they may be personal data)."""
+    generic = ("is required", "is not an allowed field")
+    return "; ".join(f"{e['field']}: {e['message'] if e['message'] in generic else 'is invalid'}"
+                     for e in errors[:3])
+
+
 def consumes(source, event_type):
     def decorator(fn):
         @functools.wraps(fn)
         def handler(self, event):
             logs.set_request_id((event or {}).get("request_id") if isinstance(event, dict) else None)
-            errors = contracts.load().errors(f"events/{source}/{event_type}.json", event)
+            errors = contracts.load().tolerant_errors(f"events/{source}/{event_type}.json", event)
             if errors:
-                log.error("dropped an event that breaks its contract: %s",
-                          "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3]),
+                log.error("dead-lettered an event that breaks its contract: %s", _described(errors),
                           extra={"event_type": event_type})
-                return None
+                raise ContractBreach(_described(errors))
             try:
                 return fn(self, event)
             except Exception:
                 eventlet.sleep(RETRY_PAUSE_SECONDS)  # a little back-off before the requeue
                 raise
 
-        return event_handler(source, event_type, handler_type=SERVICE_POOL,
-                             reliable_delivery=True, requeue_on_error=True)(handler)
+        return EventConsumer.decorator(source, event_type, handler_type=SERVICE_POOL,
+                                       reliable_delivery=True, requeue_on_error=True,
+                                       expected_exceptions=(ContractBreach,))(handler)
 
     return decorator

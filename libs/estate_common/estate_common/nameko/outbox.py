@@ -3,27 +3,33 @@
 ``_outbox`` is an array on the written document, so the write and its events
 are one atomic single-document operation on MongoDB and on the embedded store
 alike (no multi-document transaction needed). Right after the write the
-service publishes the document's pending events (publisher confirms on) and
-pulls them off; a timer sweeps documents whose events are older than
-``OUTBOX_SWEEP_SECONDS``, which recovers anything a crash left behind. An
-event can therefore be published twice, never lost: consumers dedupe by
+worker hands the document's pending events to the container's relay
+(``relay.py``) and answers without waiting: the relay publishes them with
+publisher confirms and ``mandatory`` set and pulls off what the broker
+confirmed and routed. A timer sweeps, through an index, the outbox
+collections for events older than ``OUTBOX_SWEEP_SECONDS`` (returned,
+unconfirmed, or left by a crash) and hands them to the relay again. An event
+can therefore be published twice, never lost: consumers dedupe by
 ``event_id`` or a natural ``_id``.
+
+Storage of the outbox (index, sweep query, pull) is in ``outbox_store``.
 """
 import logging
 import uuid
 from datetime import timedelta
 
-from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from .. import clock, config, contracts
+from .. import clock, config, contracts, outbox_store
+from .database import Database
+from .relay import Relay
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = config.env_float("OUTBOX_SWEEP_SECONDS", 10.0)
-SKIP_COLLECTIONS = {"counters", "inbox"}
+CONFIRM_TIMEOUT_SECONDS = config.env_float("OUTBOX_CONFIRM_TIMEOUT_SECONDS", 5.0)
 
 
 def make_event(source, event_type, estate_id, data, request_id=None, actor=None):
@@ -46,7 +52,8 @@ class OutboxHandle:
         self._ctx = worker_ctx
 
     def event(self, event_type, estate_id, data, actor=None):
-        """A new event for ``_outbox``, checked against its contract now, not at publish time.
+        """A new event for ``_outbox``, checked against its full contract now (producers are
+        strict), not at publish time.
 
         ``actor``: who did it, where the worker has no caller (a background job acting for
         the user who started it)."""
@@ -58,44 +65,66 @@ class OutboxHandle:
         return event
 
     def publish(self, collection, doc):
-        """Publish the pending events of a document just written, then pull them off.
+        """Hand the pending events of a document just written to the relay; returns at once.
 
-        ``doc`` is the document as written (or as read by the sweep): no read-back, which on the
-        embedded store would scan the whole collection."""
-        published = []
-        for event in doc.get("_outbox", []):
-            self._provider.publish(event)
-            published.append(event["event_id"])
-        if published:
-            collection.update_one({"_id": doc["_id"]}, {"$pull": {"_outbox": {"event_id": {"$in": published}}}})
+        ``doc`` is the document as written (at least ``_id`` and ``_outbox``): no read-back."""
+        self._provider.relay.submit(collection, doc)
 
     def sweep(self, db):
-        """Publish events that were left pending longer than the sweep interval."""
-        cutoff = clock.to_iso(clock.now() - timedelta(seconds=SWEEP_SECONDS))
-        published = 0
-        for name in db.list_collection_names():
-            if name in SKIP_COLLECTIONS:
-                continue
-            collection = db[name]
-            stale = {"_outbox": {"$elemMatch": {"occurred_at": {"$lt": cutoff}}}}
-            for doc in list(collection.find(stale, {"_outbox": 1})):
-                self.publish(collection, doc)
-                published += 1
-        if published:
-            log.warning("outbox sweep published the events of %d documents", published)
-        return published
+        """Hand over again the events pending longer than the sweep interval (returned,
+        unconfirmed, or left behind by a crash); returns how many documents had some."""
+        return self._provider.sweep(db)
+
+    def drain(self, timeout=10.0):
+        """Wait until the relay has published (or given up on) everything handed over."""
+        self._provider.relay.drain(timeout)
 
 
 class Outbox(DependencyProvider):
+    """The outbox of a service and its relay (one greenthread per container).
+
+    The service class says which collections carry an outbox (``outbox_collections``, else
+    derived from ``indexes``: see ``outbox_store.collections``); each gets the outbox index at
+    start and only those are swept."""
+
     def setup(self):
         self.service_name = self.container.service_name
-        self.exchange = get_event_exchange(self.service_name, self.container.config)
-        self.publisher = Publisher(self.container.config[AMQP_URI_CONFIG_KEY], declare=[self.exchange])
+        contracts.load()  # parsed at start (seconds on a busy host), not by the first request
+        self.collections = outbox_store.collections(self.container.service_cls)
+        exchange = get_event_exchange(self.service_name, self.container.config)
+        self.relay = Relay(self.container.config[AMQP_URI_CONFIG_KEY], exchange.name,
+                           confirm_timeout=CONFIRM_TIMEOUT_SECONDS)
 
-    def publish(self, event):
-        headers = {"nameko.request_id": event["request_id"]} if event.get("request_id") else {}
-        self.publisher.publish(event, exchange=self.exchange, routing_key=event["event_type"],
-                               extra_headers=headers)
+    def start(self):
+        db = self._db()
+        if db is not None:
+            outbox_store.ensure_indexes(db, self.collections)
+        self.relay.start(spawn=lambda run: self.container.spawn_managed_thread(run, identifier="outbox_relay"))
+
+    def stop(self):
+        self.relay.stop()
+
+    def kill(self):
+        self.relay.kill()
+
+    def _db(self):
+        for extension in self.container.dependencies:
+            if isinstance(extension, Database):
+                return extension.db
+        return None
+
+    def sweep(self, db):
+        cutoff = clock.to_iso(clock.now() - timedelta(seconds=SWEEP_SECONDS))
+        documents = 0
+        for name in self.collections:
+            collection = db[name]
+            for doc in outbox_store.stale(db, name, cutoff):
+                if self.relay.submit(collection, doc):
+                    documents += 1
+        if documents:
+            log.warning("outbox sweep handed the relay the events of %d documents pending over %ss",
+                        documents, SWEEP_SECONDS)
+        return documents
 
     def get_dependency(self, worker_ctx):
         return OutboxHandle(self, worker_ctx)

@@ -1,0 +1,73 @@
+"""Where events a service cannot handle end up: one dead-letter exchange and queue per service.
+
+Every event queue of ``@consumes`` is a quorum queue with ``x-delivery-limit`` and
+``x-dead-letter-exchange: <service>.dead-letters``. RabbitMQ moves a message there when its
+handler failed more often than the limit (x-death reason ``delivery_limit``) or when the
+consumer rejected it without requeue because it breaks its contract (reason ``rejected``).
+The exchange is a fanout bound to the durable queue of the same name; the message keeps its
+routing key and an ``x-death`` header naming the queue it died in, which
+``scripts/dead_letters.py`` uses to list and replay it.
+"""
+import eventlet
+from amqp.exceptions import AMQPError
+from kombu import Connection, Exchange, Queue
+from kombu.exceptions import OperationalError
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import SharedExtension
+
+from .. import config
+
+DEFAULT_DELIVERY_LIMIT = 5
+
+
+def name(service):
+    """The dead-letter exchange and queue of ``service``."""
+    return f"{service}.dead-letters"
+
+
+def exchange(service):
+    return Exchange(name(service), type="fanout", durable=True, auto_delete=False)
+
+
+def queue(service):
+    # classic, durable: an operator lists it by fetching and requeueing, which keeps a classic
+    # queue's order; nothing consumes it, so a delivery limit would not help
+    return Queue(name(service), exchange=exchange(service), durable=True, auto_delete=False)
+
+
+def delivery_limit(container_config):
+    """How many times a failing handler gets a message back before it is dead-lettered
+    (``EVENT_DELIVERY_LIMIT`` in the container's config or the environment)."""
+    value = container_config.get("EVENT_DELIVERY_LIMIT") or config.env_int("EVENT_DELIVERY_LIMIT",
+                                                                          DEFAULT_DELIVERY_LIMIT)
+    return int(value)
+
+
+def queue_arguments(service, container_config):
+    """The arguments of every durable event queue of ``service``."""
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": delivery_limit(container_config),
+        "x-dead-letter-exchange": name(service),
+    }
+
+
+def declare(amqp_uri, service, attempts=10):
+    """Declare them, retrying a broker that refuses or resets connections for a while (as the
+    consumers' own connection does); the container does not start without them."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with Connection(amqp_uri, connect_timeout=5) as connection:
+                queue(service)(connection.default_channel).declare()
+            return
+        except (OSError, OperationalError, AMQPError):
+            if attempt == attempts:
+                raise
+            eventlet.sleep(min(0.5 * attempt, 2.0))
+
+
+class DeadLetters(SharedExtension):
+    """Declares the service's dead-letter exchange and queue once per container."""
+
+    def setup(self):
+        declare(self.container.config[AMQP_URI_CONFIG_KEY], self.container.service_name)
