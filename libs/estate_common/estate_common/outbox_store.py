@@ -41,6 +41,11 @@ def ensure_indexes(db, names):
     store.ensure_indexes(db, indexes(names))
 
 
+def collection(db, name):
+    """The collection the relay pulls a swept document's published events from."""
+    return db[name]
+
+
 def stale(db, name, cutoff):
     """``_id``, ``estate_id`` and ``_outbox`` of the documents of ``name`` holding an event
     that occurred before ``cutoff`` (an ISO timestamp), through the outbox index."""

@@ -188,7 +188,7 @@ def _allocate(db, outbox, estate_id, allocation, new_payment_id=None):
     if not written:
         return "there"
     if events:
-        outbox.publish(db.bills, {"_id": bill["_id"], "_outbox": events})
+        store.announce(outbox, db, "bills", {"_id": bill["_id"], "_outbox": events})
         return "settled"
     return "applied"
 
@@ -349,7 +349,7 @@ def take_charge(db, outbox, event):
         store.insert_entry(db, journals.collected_entry(bill, cashier, day))  # once, also on a redelivery
     if not inserted:
         return
-    outbox.publish(db.bills, bill)
+    store.announce(outbox, db, "bills", bill)
     if bill["status"] == "unpaid" and bill["household_id"]:
         apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
 

@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import ids, jobs, replica, settings, store, writes
+from estate_common import common_store, ids, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import DuplicateKeyError
 from pymongo.errors import BulkWriteError
@@ -49,6 +49,9 @@ NAMES = {  # collection -> what the API calls one of its documents
     "settlements": "settlement", "reminders": "reminder", "expenses": "expense",
 }
 _named = store.Collections(NAMES)
+
+# operations hand a written document's events to the outbox through here, naming the collection
+announce = common_store.announce
 
 
 def rules_for(db, estate_id):

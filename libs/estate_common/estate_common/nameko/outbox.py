@@ -117,7 +117,7 @@ class Outbox(DependencyProvider):
         cutoff = clock.to_iso(clock.now() - timedelta(seconds=SWEEP_SECONDS))
         documents = 0
         for name in self.collections:
-            collection = db[name]
+            collection = outbox_store.collection(db, name)
             for doc in outbox_store.stale(db, name, cutoff):
                 if self.relay.submit(collection, doc):
                     documents += 1
