@@ -58,6 +58,10 @@ def create_app(settings=None, http=None):
     def healthz():
         return {"status": "ok"}
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204
+
     return app
 
 

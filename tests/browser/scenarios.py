@@ -1,0 +1,114 @@
+"""Browser scenarios, run by test_console.py in a process of their own.
+
+Playwright's sync API runs its own greenlets; the test process has eventlet
+monkey-patched (the root conftest, for nameko), and the two deadlock when a
+step fails. So each scenario runs here, in a plain interpreter: it exits 0 when
+every check held, and otherwise prints what failed and exits 1.
+
+    python tests/browser/scenarios.py NAME '{"console": "http://...", ...}'
+"""
+import json
+import re
+import sys
+import traceback
+import uuid
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+STEP_TIMEOUT_MS = 15_000
+
+
+def sign_in(page, settings, username, password):
+    page.goto(settings["console"] + "/signin")
+    page.get_by_label(re.compile("User name|用户名")).fill(username)
+    page.get_by_label(re.compile("Password|密码")).fill(password)
+    page.get_by_role("button", name=re.compile("^(Sign in|登录)$")).click()
+
+
+def complaint_in_register(browser, settings):
+    """The admin picks the estate, registers a complaint through the form and finds it in the register."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, settings, "admin", settings["admin_password"])
+    page.get_by_role("link", name="Switch estate").click()
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    assert settings["estate_name"] in page.locator("header").inner_text()
+
+    page.get_by_role("navigation").get_by_role("link", name="Register a request").click()
+    page.get_by_label("Building").fill("3")
+    page.get_by_label("Unit").fill("1")
+    page.get_by_label("Room").fill("1202")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label(re.compile("3-1-1202")).check()
+    page.get_by_label("Kind").select_option("complaint")
+    page.get_by_label("Channel").select_option("letter")
+    description = "Drilling after 22:00 " + uuid.uuid4().hex[:6]
+    page.get_by_label("Description").fill(description)
+    page.get_by_label("Complainant").fill("Mr Li")
+    page.get_by_label("Nature").select_option("noise")
+    assert page.get_by_label("Category").is_hidden(), "the repair's fields show for a complaint"
+    page.get_by_role("button", name="Register", exact=True).click()
+
+    assert "Registered" in page.locator(".notice").inner_text()
+    assert page.locator(".badge").count() == 2, "the reply deadline and the same-day verification have badges"
+    number = re.search(r"Complaint (\S+)", page.locator("h1").inner_text()).group(1)
+    screenshot(page, settings, "complaint")
+
+    page.get_by_role("navigation").get_by_role("link", name="Request register").click()
+    page.get_by_label("Kind").select_option("complaint")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("tr", has_text=number)
+    assert row.count() == 1, f"{number} is not in the register"
+    assert description in row.inner_text() and "3-1-1202" in row.inner_text()
+    screenshot(page, settings, "register")
+    assert not errors, f"browser console errors (CSP?): {errors}"
+
+
+def sign_in_out_and_language(browser, settings):
+    """Chinese by default; a wrong password shows the gateway's message; the switch; signing out."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 800})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    sign_in(page, settings, "admin", "wrong-password")
+    assert page.locator(".problem").is_visible(), "a refused sign-in shows no problem"
+    assert page.get_by_role("button", name="登录").is_visible()
+    sign_in(page, settings, "admin", settings["admin_password"])
+    assert "退出" in page.locator("header").inner_text()
+    screenshot(page, settings, "phone-home-zh")
+    with page.expect_navigation():
+        page.select_option("#language", "en")  # console.js submits the switch; a cookie remembers it
+    assert "Sign out" in page.locator("header").inner_text()
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("button", name="Sign in").is_visible()
+    page.goto(settings["console"] + "/desk/requests")
+    assert "/signin" in page.url, "a signed-out browser still reaches a page"
+
+
+SCENARIOS = {"complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language}
+
+
+def screenshot(page, settings, name):
+    for folder in (settings["artifacts"], "/tmp"):
+        page.screenshot(path=str(Path(folder) / f"console-{name}.png"), full_page=True)
+
+
+def main(name, settings):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=settings["chromium"], args=["--no-sandbox"])
+        try:
+            SCENARIOS[name](browser, settings)
+        except Exception:
+            traceback.print_exc()
+            return 1
+        finally:
+            browser.close()
+    print(f"scenario {name}: every check held")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], json.loads(sys.argv[2])))
