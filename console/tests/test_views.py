@@ -216,6 +216,7 @@ def test_take_a_payment_then_open_the_printable_receipt(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [bill], "next_cursor": None})
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (201, payment))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", payment)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", bill)
     page = client.get("/accounts/payments/new?household_id=hh_1").get_data(as_text=True)
     assert "¥270.00" in page
     answer = client.post("/accounts/payments", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
@@ -227,6 +228,7 @@ def test_take_a_payment_then_open_the_printable_receipt(client, fake):
                             "bill_ids": ["bill_1"]}
     receipt = client.get(answer.location).get_data(as_text=True)
     assert "RC-2026-000001" in receipt and "¥270.00" in receipt and 'media="print"' in receipt
+    assert "物业服务费 2026-11" in receipt  # what the line paid for
     assert "data-print" in receipt
 
 

@@ -77,7 +77,13 @@ def receipt(payment_id):
         household = g.api.get(g.api.estate(g.user.estate_id, f"households/{payment['household_id']}"))
     except ApiProblem:
         pass
-    return render_template("accounts/receipt.html", payment=payment, household=household,
+    bills = {}
+    for line in (payment.get("receipt") or {}).get("bills", []):
+        try:  # what each line paid for (item and period), for the payer to read
+            bills[line["bill_id"]] = g.api.get(g.api.estate(g.user.estate_id, f"bills/{line['bill_id']}"))
+        except ApiProblem:
+            pass
+    return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
                            household_label=common.household_label(household))
 
 

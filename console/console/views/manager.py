@@ -14,10 +14,11 @@ from . import common
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
 PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-BAR_WIDTH = 320
+# in SVG units, drawn about 1:1 in a dashboard card (so the text keeps the page's size)
+BAR_WIDTH = 190
 BAR_HEIGHT = 18
 BAR_GAP = 6
-LABEL_WIDTH = 150
+LABEL_WIDTH = 110
 
 
 def this_month():
@@ -64,10 +65,16 @@ def charts_of(rows):
                                         denominator=_number(kpi.get("denominator"))),
                 "no_data": value is None,
             })
-        charts.append({"name": name, "title": i18n.label("kpi", name), "unit": unit, "bars": bars,
+        charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
                        "height": len(rows) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
                        "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH})
     return charts
+
+
+def _title(name):
+    """The KPI's name in the page's language; a KPI the catalogue does not know yet reads as words."""
+    title = i18n.label("kpi", name)
+    return name.replace("_", " ").capitalize() if title == name else title
 
 
 def _number(value):
