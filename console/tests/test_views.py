@@ -311,3 +311,36 @@ def test_deadline_badges_turn_amber_then_red():
     assert deadline_state(due, start, now=datetime(2026, 11, 7, tzinfo=timezone.utc)) == "soon"
     assert deadline_state(due, start, now=datetime(2026, 11, 8, 0, 1, tzinfo=timezone.utc)) == "late"
     assert deadline_state(None) is None
+
+
+def test_a_guard_checks_in_with_an_anomaly_and_finishes_the_round(client, fake, documented_routes):
+    sign_in(client, fake, username="gus", roles=("security",))
+    patrol_round = {"id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "open",
+                    "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [
+                        {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:01:00Z"}],
+                    "checkpoints": [{"code": "A", "name": "Gate", "due_at": None},
+                                    {"code": "B", "name": "Garage", "due_at": None}], "missed": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", patrol_round)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/check-ins", (201, {}))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/finish", patrol_round)
+    page = client.get("/security/rounds/pr_1").get_data(as_text=True)
+    assert page.count('name="checkpoint"') == 1  # the gate is done; only the garage is left
+    client.post("/security/rounds/pr_1/check-ins", data={"csrf_token": csrf_of(client), "checkpoint": "B",
+                                                         "anomaly": "door forced"})
+    assert fake.calls[-1]["json"] == {"checkpoint": "B", "anomaly": {"description": "door forced"}}
+    client.post("/security/rounds/pr_1/finish", data={"csrf_token": csrf_of(client)})
+    assert fake.calls[-1]["path"].endswith("/patrol-rounds/pr_1/finish")
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_the_archive_search_asks_only_with_a_filter(client, fake):
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "subject_type": "household", "subject_id": "hh_1", "event_type": "household_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin"}], "next_cursor": None})
+    calls = len(fake.calls)
+    client.get("/archive/records")
+    assert len(fake.calls) == calls
+    page = client.get("/archive/records?household_id=hh_1").get_data(as_text=True)
+    assert "household_created" in page and fake.calls[-1]["params"]["household_id"] == "hh_1"

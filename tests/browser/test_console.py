@@ -17,6 +17,8 @@ def settings(system, api, chromium):
     api.post(f"/api/v1/estates/{estate['id']}/households", {
         "building": "3", "unit": "1", "room": "1202", "area_m2": 89.5,
         "owner": {"name": "Li Lei", "phone": "13800000000"}})
+    # a second estate, so that the dashboard compares two
+    api.post("/api/v1/estates", {"code": code + "B", "name": f"River Court {code}", "address": "2 Test Road"})
     # this month on the estates' default clock (Asia/Shanghai), for the billing run and the KPIs
     period = (datetime.now(timezone.utc) + timedelta(hours=8)).strftime("%Y-%m")
     standard = api.post(f"/api/v1/estates/{estate['id']}/fee-standards", {
