@@ -307,6 +307,12 @@ _MESSAGES = {
     "action.replied": ("答复", "Replied"),
     "action.closed": ("结案", "Closed"),
     "action.assign": ("派工", "Assigned"),
+    "action.created": ("创建", "Created"),
+    "action.appoint": ("预约", "Appointment made"),
+    "action.start": ("开始维修", "Started"),
+    "action.quote": ("报价", "Quoted"),
+    "action.consent": ("业主同意", "Consent given"),
+    "action.complete": ("完工", "Completed"),
     "action.cancel": ("取消", "Cancelled"),
 }
 

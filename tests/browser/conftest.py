@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -57,11 +58,31 @@ class Api:
         self.token = requests.post(base_url + "/api/v1/auth/token",
                                    json={"username": "admin", "password": ADMIN_PASSWORD}, timeout=30).json()["access_token"]
 
-    def post(self, path, body):
-        answer = requests.post(self.base_url + path, json=body, timeout=30,
-                               headers={"Authorization": f"Bearer {self.token}"})
+    def post(self, path, body, retry_422=False):
+        """POST as the admin; ``retry_422``: a service still waiting for an event (a new household) says 422."""
+        deadline = time.monotonic() + 30
+        while True:
+            answer = requests.post(self.base_url + path, json=body, timeout=30,
+                                   headers={"Authorization": f"Bearer {self.token}"})
+            if not (retry_422 and answer.status_code == 422 and time.monotonic() < deadline):
+                break
+            time.sleep(0.5)
         assert answer.status_code in (200, 201, 202), answer.text
         return answer.json()
+
+    def get(self, path):
+        answer = requests.get(self.base_url + path, timeout=30, headers={"Authorization": f"Bearer {self.token}"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def eventually(self, probe, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = probe()
+            if found:
+                return found
+            time.sleep(0.5)
+        raise AssertionError("the system did not get there in time")
 
 
 @pytest.fixture(scope="module")

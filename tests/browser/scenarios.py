@@ -147,7 +147,66 @@ def accounts_day(browser, settings):
     screenshot(page, settings, "dashboard")
 
 
-SCENARIOS = {"complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
+def technician_on_phone(browser, settings):
+    """On a 375 px phone: my orders, start, quote, the occupant's consent, complete with the charge."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 812}, is_mobile=True,
+                                  has_touch=True)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    sign_in(page, settings, settings["technician"], settings["staff_password"])
+    menu = page.get_by_role("navigation").inner_text()
+    assert "Work-order board" in menu and "Take a payment" not in menu and "Register a request" not in menu
+    page.get_by_role("navigation").get_by_role("link", name="Work-order board").click()
+    page.get_by_role("link", name="My orders").click()
+    page.get_by_role("link", name=re.compile(re.escape(settings["order_number"]))).click()
+    page.get_by_role("button", name="Start", exact=True).click()
+    assert "In progress" in page.locator("h1").inner_text()
+    page.get_by_label("Item 1").fill("Replace the valve")
+    page.locator("#item-amount-0").fill("68.00")
+    page.get_by_role("button", name="Quote", exact=True).click()
+    assert "Quoted" in page.locator("h1").inner_text()
+    page.get_by_label("Signed by").fill("Li Lei")
+    page.locator("#charge").fill("68.00")
+    page.get_by_role("button", name="Complete", exact=True).click()  # refused: no consent yet
+    assert page.locator(".problem").is_visible(), "a charge without consent was not refused"
+    page.get_by_label("Agreed by").fill("Li Lei")
+    page.get_by_role("button", name="Occupant's consent", exact=True).click()
+    assert "Consented" in page.locator("h1").inner_text()
+    page.get_by_label("Material 1").fill("valve DN15")
+    page.get_by_label("Quantity").first.fill("1")
+    page.get_by_label("Signed by").fill("Li Lei")
+    assert page.locator("#charge").input_value() == "68.00"  # the consented quote
+    page.get_by_role("button", name="Complete", exact=True).click()
+    assert "Completed" in page.locator("h1").inner_text()
+    assert "¥68.00" in page.locator("dl.facts").inner_text()
+    screenshot(page, settings, "technician-phone")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate("""Array.from(document.querySelectorAll('body *'))
+        .filter(e => e.getBoundingClientRect().right > 376).slice(0, 5)
+        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    assert width <= 375, f"the page is {width} px wide on a 375 px phone: {wide}"
+
+
+def guard_round(browser, settings):
+    """A guard's round on a phone: check in at two of three checkpoints, finish, see the missed one."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 812}, is_mobile=True)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    sign_in(page, settings, settings["guard"], settings["staff_password"])
+    page.get_by_role("navigation").get_by_role("link", name="Patrol rounds").click()
+    page.get_by_role("link", name="Night loop").first.click()
+    page.locator("li", has_text="North gate").get_by_role("button", name="Check in").click()
+    assert "Checked in" in page.locator("li", has_text="North gate").inner_text()
+    pump = page.locator("li", has_text="Pump room")
+    pump.get_by_label("Anomaly (optional)").fill("water on the floor")
+    pump.get_by_role("button", name="Check in").click()
+    page.get_by_role("button", name="Finish the round").click()
+    assert "Car park" in page.locator(".problem").inner_text(), "the missed checkpoint is not shown"
+    screenshot(page, settings, "guard-round")
+
+
+SCENARIOS = {"technician_on_phone": technician_on_phone, "guard_round": guard_round,
+             "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day}
 
 
