@@ -11,6 +11,8 @@ FINANCE = MANAGEMENT | {"accountant", "cashier"}
 CASHIERS = MANAGEMENT | {"cashier"}
 FEE_SETTERS = MANAGEMENT | {"accountant"}
 ARCHIVES = MANAGEMENT | {"archivist"}
+ADMIN = frozenset({"operator_admin"})
+MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ SECTIONS = (
     )),
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
+    )),
+    Section("menu.setup", (
+        Entry("admin.estates", "menu.estates", ADMIN),
+        Entry("admin.households", "menu.households", MASTER_DATA_EDITORS),
+        Entry("admin.users", "menu.users", ADMIN),
     )),
 )
 

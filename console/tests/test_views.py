@@ -344,3 +344,37 @@ def test_the_archive_search_asks_only_with_a_filter(client, fake):
     assert len(fake.calls) == calls
     page = client.get("/archive/records?household_id=hh_1").get_data(as_text=True)
     assert "household_created" in page and fake.calls[-1]["params"]["household_id"] == "hh_1"
+
+
+def test_the_operator_sets_up_an_estate_its_households_and_users(client, fake):
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    with client.session_transaction() as session:
+        assert session["estate_id"] is None  # the admin picks an estate first
+    fake.on("POST", r"/api/v1/estates", (201, {"id": "est_9", "code": "SH-01", "name": "Lakeside"}))
+    answer = client.post("/admin/estates", data={"csrf_token": csrf_of(client), "code": "SH-01", "name": "Lakeside",
+                                                 "address": "1 Lake Rd", "idempotency_key": "e1"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"code": "SH-01", "name": "Lakeside", "address": "1 Lake Rd"}
+    assert client.get("/admin/households").status_code == 302  # no estate chosen yet
+    client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": ESTATE})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/households",
+            problem(400, "invalid input", "owner.phone: does not match", code="invalid_input",
+                    errors=[{"field": "owner.phone", "message": "not a phone number"}]))
+    answer = client.post("/admin/households", data={
+        "csrf_token": csrf_of(client), "building": "1", "unit": "2", "room": "301", "area_m2": "89.37",
+        "owner_name": "Zhang San", "owner_phone": "call me"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and '<p class="field-error">not a phone number</p>' in page
+    assert 'value="Zhang San"' in page  # what was typed stays in the form
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/households")][-1]
+    assert posted["json"] == {"building": "1", "unit": "2", "room": "301", "area_m2": 89.37,
+                                      "owner": {"name": "Zhang San", "phone": "call me"}}
+    fake.on("GET", r"/api/v1/users", {"items": [], "next_cursor": None})
+    fake.on("POST", r"/api/v1/users", (201, {"id": "u1", "username": "li.agent", "roles": ["agent"],
+                                             "estate_ids": [ESTATE], "active": True}))
+    assert "Users and roles" in client.get("/admin/users", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    client.post("/admin/users", data={"csrf_token": csrf_of(client), "username": "li.agent",
+                                      "password": "a-long-password", "roles": ["agent"], "estate_ids": [ESTATE]})
+    assert fake.calls[-1]["json"] == {"username": "li.agent", "password": "a-long-password", "roles": ["agent"],
+                                      "estate_ids": [ESTATE]}
