@@ -63,3 +63,7 @@ def test_a_guards_round_with_a_missed_checkpoint(api, settings):
         {"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park"}, {"code": "C3", "name": "Pump room"}]})
     api.post(f"{base}/patrol-rounds", {"route_id": route["id"], "guard": settings["guard"]})
     run_scenario("guard_round", settings)
+
+
+def test_the_admin_sets_up_a_new_estate_in_chinese(settings):
+    run_scenario("admin_setup", settings)
