@@ -378,3 +378,26 @@ def test_the_operator_sets_up_an_estate_its_households_and_users(client, fake):
                                       "password": "a-long-password", "roles": ["agent"], "estate_ids": [ESTATE]})
     assert fake.calls[-1]["json"] == {"username": "li.agent", "password": "a-long-password", "roles": ["agent"],
                                       "estate_ids": [ESTATE]}
+
+
+def test_a_completed_repair_takes_its_return_visit_and_a_payment_can_be_reversed(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    _desk_routes(fake)
+    repair = {**COMPLAINT, "id": "sr_2", "kind": "repair", "status": "completed", "complaint": None,
+              "completed_at": "2020-01-02T00:00:00Z", "return_visit_due_at": "2020-01-05T00:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_2", repair)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_2/return-visits", (201, {}))
+    page = client.get("/desk/requests/sr_2").get_data(as_text=True)
+    assert "/desk/requests/sr_2/return-visits" in page and "badge-late" in page
+    client.post("/desk/requests/sr_2/return-visits", data={"csrf_token": csrf_of(client), "satisfaction": "2",
+                                                            "notes": "still drips", "problem_found": "on"})
+    assert fake.calls[-1]["json"] == {"satisfaction": 2, "problem_found": True, "notes": "still drips"}
+    client.get("/desk/requests?return_visit_overdue=true")
+    assert fake.calls[-2]["params"]["return_visit_overdue"] == "true" or \
+        any(c["params"].get("return_visit_overdue") == "true" for c in fake.calls)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/reverse",
+            problem(409, "conflict", "the day is settled"))
+    answer = client.post("/accounts/payments/pay_1/reverse", data={"csrf_token": csrf_of(client),
+                                                                   "reason": "wrong household"})
+    assert fake.calls[-1]["json"] == {"reason": "wrong household"}
+    assert answer.location.endswith("/accounts/payments/pay_1/receipt")

@@ -84,7 +84,20 @@ def receipt(payment_id):
         except ApiProblem:
             pass
     return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
+                           problem=common.take_problem(),
                            household_label=common.household_label(household))
+
+
+@bp.post("/payments/<payment_id>/reverse")
+@estate_needed
+def reverse_payment(payment_id):
+    back = url_for("accounts.receipt", payment_id=payment_id)
+    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"payments/{payment_id}/reverse"),
+                                               {"reason": request.form.get("reason", "").strip()}), back)
+    if refused:
+        return refused
+    common.done("pay.reversed")
+    return redirect(back)
 
 
 @bp.get("/billing-runs")

@@ -14,7 +14,7 @@ NATURES = ("service_attitude", "repair_quality", "fees", "security", "cleaning",
            "facilities", "neighbours", "other")
 CATEGORIES = ("water", "drainage", "power", "gas", "heating", "ventilation", "elevator", "fire", "smart_systems",
               "doors_windows", "walls_roof", "other")
-FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "household_id")
+FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "household_id")
 # action -> (the body field the form fills, required)
 ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome"}
 
@@ -79,6 +79,9 @@ def request_detail(request_id):
     except ApiProblem:
         pass
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
+                           visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
+                           if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
+                           key=common.form_key(),
                            household=household, problem=common.take_problem(), actions=_actions_shown(item))
 
 
@@ -102,6 +105,24 @@ def request_action(request_id, action):
     if refused:
         return refused
     common.done(f"desk.done_{action}")
+    return redirect(back)
+
+
+@bp.post("/requests/<request_id>/return-visits")
+@estate_needed
+def return_visit(request_id):
+    form = request.form
+    back = url_for("desk.request_detail", request_id=request_id)
+    body = {"satisfaction": int(form["satisfaction"]) if form.get("satisfaction", "").isdigit() else 0,
+            "problem_found": form.get("problem_found") == "on"}
+    if form.get("notes", "").strip():
+        body["notes"] = form["notes"].strip()
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/return-visits"), body,
+        idempotency_key=form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    common.done("desk.done_visit")
     return redirect(back)
 
 
