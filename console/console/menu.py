@@ -43,6 +43,7 @@ SECTIONS = (
         Entry("accounts.bills", "menu.bills", FINANCE),
         Entry("accounts.arrears", "menu.arrears", FINANCE),
         Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
+        Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),
     )),
     Section("menu.archive", (

@@ -401,3 +401,24 @@ def test_a_completed_repair_takes_its_return_visit_and_a_payment_can_be_reversed
                                                                    "reason": "wrong household"})
     assert fake.calls[-1]["json"] == {"reason": "wrong household"}
     assert answer.location.endswith("/accounts/payments/pay_1/receipt")
+
+
+def test_an_accountant_sets_a_fee_standard_and_a_manager_approves_it(client, fake):
+    standard = {"id": "fs_1", "item": "property_service", "name": "Standard", "basis": "area",
+                "unit_price_cents_per_m2": 250, "amount_cents": None, "cycle": "monthly", "valid_from": "2026-11",
+                "valid_to": None, "status": "pending", "approved_at": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [standard], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards", (201, standard))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards/fs_1/approve", {**standard, "status": "approved"})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/fee-standards").get_data(as_text=True)
+    assert "¥2.50 / ㎡" in page and "/fee-standards/fs_1/approve" not in page  # approval is the manager's
+    client.post("/accounts/fee-standards", data={"csrf_token": csrf_of(client), "item": "property_service",
+                                                  "basis": "area", "price": "2.50", "cycle": "monthly",
+                                                  "valid_from": "2026-11"})
+    assert fake.calls[-1]["json"] == {"item": "property_service", "cycle": "monthly",
+                                      "unit_price_cents_per_m2": 250, "valid_from": "2026-11"}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    assert "/fee-standards/fs_1/approve" in client.get("/accounts/fee-standards").get_data(as_text=True)
+    client.post("/accounts/fee-standards/fs_1/approve", data={"csrf_token": csrf_of(client)})
+    assert fake.calls[-1]["path"].endswith("/fee-standards/fs_1/approve") and fake.calls[-1]["json"] == {}

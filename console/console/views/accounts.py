@@ -100,6 +100,56 @@ def reverse_payment(payment_id):
     return redirect(back)
 
 
+CYCLES = ("monthly", "quarterly", "yearly", "per_charge")
+
+
+@bp.get("/fee-standards")
+@estate_needed
+def fee_standards(problem=None):
+    page = g.api.get(g.api.estate(g.user.estate_id, "fee-standards"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"))
+    return render_template("accounts/fee_standards.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters={}, fee_items=ITEMS, cycles=CYCLES,
+                           key=common.form_key(), form=request.form, problem=problem or common.take_problem())
+
+
+@bp.post("/fee-standards")
+@estate_needed
+def create_fee_standard():
+    form = request.form
+    body = {"item": form.get("item", ""), "cycle": form.get("cycle", "")}
+    price = i18n.cents_from_yuan(form.get("price"))
+    if price is None:
+        return fee_standards(ApiProblem(400, i18n.translate("error.amount"),
+                                        errors=[{"field": "price", "message": i18n.translate("error.amount")}])), 400
+    # the price is per m² and month (area basis) or per household and cycle (fixed)
+    body["unit_price_cents_per_m2" if form.get("basis") == "area" else "amount_cents"] = price
+    for name in ("name", "valid_from"):
+        if form.get(name, "").strip():
+            body[name] = form[name].strip()
+    try:
+        g.api.post(g.api.estate(g.user.estate_id, "fee-standards"), body,
+                   idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return fee_standards(problem), problem.status
+    common.done("fee.created")
+    return redirect(url_for("accounts.fee_standards"))
+
+
+@bp.post("/fee-standards/<standard_id>/approve")
+@estate_needed
+def approve_fee_standard(standard_id):
+    back = url_for("accounts.fee_standards")
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"fee-standards/{standard_id}/approve"), {}), back)
+    if refused:
+        return refused
+    common.done("fee.approved")
+    return redirect(back)
+
+
 @bp.get("/billing-runs")
 @estate_needed
 def billing_run():
