@@ -4,11 +4,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := libs/estate_common services/customer_service services/maintenance \
-            services/security_patrol services/finance services/archive gateway
+            services/security_patrol services/finance services/archive gateway \
+            console
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup broker run test bench lock clean
+.PHONY: setup broker browser run test bench lock clean
 
 $(STAMP): requirements/build.txt requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "estate-ops needs Python 3.11")'
@@ -29,10 +30,14 @@ setup: $(STAMP) $(ACTIONLINT)
 broker: setup
 	$(BIN)/python scripts/ensure_broker.py
 
+# Debian's Chromium for the console's browser tests (installed when missing and apt-get can run)
+browser:
+	$(PYTHON) scripts/ensure_browser.py
+
 run: broker
 	$(BIN)/python scripts/run_local.py
 
-test: broker
+test: broker browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: broker

@@ -1,4 +1,4 @@
-"""Start the whole system on this machine: the five services and the gateway.
+"""Start the whole system on this machine: the five services, the gateway and the web console.
 
 ``make run`` calls this. Ctrl-C (or SIGTERM) stops everything cleanly.
 Without MONGO_URI every process runs on its own embedded store (in memory).
@@ -23,15 +23,24 @@ READY_WAIT_SECONDS = 60
 
 
 class System:
-    def __init__(self, env, stdout=None):
+    """``with_console``: also start the web console (``make run`` and the browser tests do; the
+    end-to-end API tests do not need it)."""
+
+    def __init__(self, env, stdout=None, with_console=False):
         self.env = env
         self.stdout = stdout
         self.processes = []
         self.port = env["GATEWAY_PORT"]
+        self.with_console = with_console
+        self.console_port = env.get("CONSOLE_PORT", "8081")
 
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def console_url(self):
+        return f"http://127.0.0.1:{self.console_port}"
 
     def start(self):
         for name, target in SERVICES.items():
@@ -39,10 +48,15 @@ class System:
                         ROOT / "services" / name)
         # from gateway/, so that "gateway" is the package, not the project folder of that name
         self._spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "gateway.app:create_app()"], ROOT / "gateway")
+        if self.with_console:
+            # the console only talks HTTP to the gateway: it gets the gateway's address, nothing else
+            console_env = {**self.env, "CONSOLE_PORT": str(self.console_port), "GATEWAY_URL": self.url}
+            self._spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "console.app:create_app()"],
+                        ROOT / "console", env=console_env)
         return self
 
-    def _spawn(self, argv, cwd):
-        self.processes.append(subprocess.Popen(argv, cwd=cwd, env=self.env, stdout=self.stdout,
+    def _spawn(self, argv, cwd, env=None):
+        self.processes.append(subprocess.Popen(argv, cwd=cwd, env=env or self.env, stdout=self.stdout,
                                                stderr=subprocess.STDOUT if self.stdout else None,
                                                start_new_session=True))
 
@@ -51,14 +65,19 @@ class System:
         while time.monotonic() < deadline:
             if any(p.poll() is not None for p in self.processes):
                 raise RuntimeError("a process of the system exited during start-up")
-            try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=3) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
+            if self._answers(self.url + "/readyz") and (
+                    not self.with_console or self._answers(self.console_url + "/healthz")):
+                return
             time.sleep(0.5)
         raise RuntimeError(f"the system was not ready within {seconds} s")
+
+    @staticmethod
+    def _answers(url):
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:
+                return response.status == 200
+        except OSError:
+            return False
 
     def stop(self):
         for process in self.processes:
@@ -82,6 +101,7 @@ def free_port():
 def environment(overrides=None):
     env = dict(os.environ)
     env.setdefault("GATEWAY_PORT", "8080")
+    env.setdefault("CONSOLE_PORT", "8081")
     env.setdefault("JWT_SECRET", secrets.token_urlsafe(48))  # tokens last as long as this run
     env.update(overrides or {})
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
@@ -93,7 +113,7 @@ def main():
     generated = not env.get("ESTATE_ADMIN_PASSWORD")
     if generated:
         env["ESTATE_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)
-    system = System(env).start()
+    system = System(env, with_console=True).start()
     stopping = []
 
     def stop(signum, frame):
@@ -109,6 +129,7 @@ def main():
         return 1
     password = env["ESTATE_ADMIN_PASSWORD"] if generated else "(from ESTATE_ADMIN_PASSWORD)"
     print(f"\nestate-ops is up: {system.url}  (docs: {system.url}/api/docs)\n"
+          f"  web console: {system.console_url}\n"
           f"  operator admin: admin / {password}\n"
           f"  store: {'MongoDB' if env.get('MONGO_URI') else 'embedded, in memory: nothing is kept when it stops'}\n"
           f"  Ctrl-C stops everything.\n", file=sys.stderr, flush=True)

@@ -29,7 +29,8 @@ SERVICES = {
     "finance": "finance",
     "archive": "archive",
 }
-COMPONENTS = (*SERVICES.values(), "gateway")
+COMPONENTS = (*SERVICES.values(), "gateway")  # the parts behind the broker and the store
+DEPLOYABLES = (*COMPONENTS, "console")  # and the web console, a client of the gateway's HTTP API only
 SECRET_NAME = "estate-ops-secrets"
 GATEWAY_SECRET_KEYS = {"ESTATE_ADMIN_PASSWORD", "JWT_SECRET"}
 
@@ -132,7 +133,7 @@ def env_value(ctr, name):
 # --- Kubernetes ----------------------------------------------------------------
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-@pytest.mark.parametrize("name", COMPONENTS)
+@pytest.mark.parametrize("name", DEPLOYABLES)
 def test_deployment_is_probed_bounded_and_hardened(overlay, name):
     docs = render(overlay)
     dep = deployment(docs, name)
@@ -196,7 +197,7 @@ def test_gateway_probes_and_service_reach_port_8080(overlay):
     assert env_value(ctr, "GATEWAY_HOST") == "0.0.0.0"
 
     services = objects(docs, "Service")
-    assert set(services) == {"gateway"}, "only the gateway takes traffic through a Service"
+    assert set(services) == {"gateway", "console"}, "only the gateway and the console take traffic through a Service"
     svc = services["gateway"]
     assert svc["spec"]["selector"].items() <= dep["spec"]["template"]["metadata"]["labels"].items()
     (port,) = svc["spec"]["ports"]
@@ -208,12 +209,12 @@ def test_gateway_probes_and_service_reach_port_8080(overlay):
 def test_every_deployment_has_an_hpa_and_a_pdb(overlay):
     docs = render(overlay)
     deployments = objects(docs, "Deployment")
-    assert set(deployments) == set(COMPONENTS)
+    assert set(deployments) == set(DEPLOYABLES)
     hpas = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
     assert all(h["apiVersion"] == "autoscaling/v2" for h in hpas)
     targets = {h["spec"]["scaleTargetRef"]["name"]: h for h in hpas
                if h["spec"]["scaleTargetRef"]["kind"] == "Deployment"}
-    assert set(targets) == set(COMPONENTS)
+    assert set(targets) == set(DEPLOYABLES)
     for name, hpa in targets.items():
         assert "replicas" not in deployments[name]["spec"], f"{name}: the HPA owns replicas"
         assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
@@ -246,6 +247,26 @@ def test_environment_broker_store_and_distinct_databases(overlay):
         assert databases[name] == f"estate_{service}"
     assert databases["gateway"] == "estate_gateway"
     assert len(set(databases.values())) == len(databases)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_console_reaches_only_the_gateway_over_http(overlay):
+    docs = render(overlay)
+    dep = deployment(docs, "console")
+    ctr = container(dep)
+    names = env_sources(docs, overlay, ctr)
+    assert env_value(ctr, "GATEWAY_URL") == "http://gateway"
+    assert "CONSOLE_SECRET_KEY" in names
+    assert not {"AMQP_URI", "MONGO_URI", *GATEWAY_SECRET_KEYS} & names, "the console holds no broker, store or JWT"
+    ports = {p.get("name"): p["containerPort"] for p in ctr["ports"]}
+    assert ports == {"http": 8081}
+    assert ctr["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert ctr["readinessProbe"]["httpGet"]["port"] == "http"
+    svc = objects(docs, "Service")["console"]
+    assert svc["spec"]["selector"].items() <= dep["spec"]["template"]["metadata"]["labels"].items()
+    policies = [p for p in docs if p["kind"] == "NetworkPolicy"
+                and p["spec"]["podSelector"]["matchLabels"].get("app.kubernetes.io/name") == "console"]
+    assert [port["port"] for policy in policies for rule in policy["spec"]["ingress"] for port in rule["ports"]] == [8081]
 
 
 def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
@@ -284,7 +305,7 @@ def test_prod_resources_exceed_dev():
         return int(value[:-1]) if value.endswith("m") else int(float(value) * 1000)
 
     dev, prod = objects(render("dev"), "Deployment"), objects(render("prod"), "Deployment")
-    for name in COMPONENTS:
+    for name in DEPLOYABLES:
         dev_res, prod_res = container(dev[name])["resources"], container(prod[name])["resources"]
         assert cpu_millis(prod_res["limits"]["cpu"]) > cpu_millis(dev_res["limits"]["cpu"]), name
         assert cpu_millis(prod_res["requests"]["cpu"]) > cpu_millis(dev_res["requests"]["cpu"]), name
@@ -310,7 +331,7 @@ def dockerfile_instructions(path):
 
 def test_compose_declares_every_part_with_a_healthcheck():
     services = compose()["services"]
-    expected = {"rabbitmq", "mongo", *SERVICES.values(), "gateway"}
+    expected = {"rabbitmq", "mongo", *SERVICES.values(), "gateway", "console"}
     assert expected <= set(services)
     for name in expected:
         test = services[name].get("healthcheck", {}).get("test")
@@ -324,6 +345,13 @@ def test_compose_declares_every_part_with_a_healthcheck():
         assert {"AMQP_URI", "MONGO_URI"} <= set(svc["environment"])
         for dependency in ("rabbitmq", "mongo"):
             assert svc["depends_on"][dependency]["condition"] == "service_healthy"
+
+    console = services["console"]
+    assert console["build"]["dockerfile"] == "console/Dockerfile"
+    assert console["environment"]["GATEWAY_URL"] == "http://gateway:8080"
+    assert not {"AMQP_URI", "MONGO_URI", "JWT_SECRET"} & set(console["environment"])
+    assert console["depends_on"]["gateway"]["condition"] == "service_healthy"
+    assert "/healthz" in " ".join(console["healthcheck"]["test"])
 
     gateway = services["gateway"]
     assert "8080:8080" in gateway["ports"]
@@ -358,6 +386,18 @@ def test_service_dockerfile_runs_its_own_package(service):
     # run the service class by name: the module also imports mixin classes nameko would take for services
     assert cmd == ["python", "-m", "estate_common.serve", "--config", "config.yml", topology.SERVICES[service]]
     assert (REPO / "services" / service / "config.yml").is_file()
+
+
+def test_console_dockerfile_is_non_root_and_runs_the_console():
+    steps = dockerfile_instructions(REPO / "console" / "Dockerfile")
+    assert steps[0] == ("FROM", "python:3.11-slim")
+    assert [arg for instr, arg in steps if instr == "USER"][-1] == "10001"
+    assert ("EXPOSE", "8081") in steps
+    copied = [arg.split()[0] for instr, arg in steps if instr == "COPY"]
+    assert not [path for path in copied if path.startswith(("libs", "services", "contracts"))], \
+        "the console ships without the services' code or the shared library"
+    cmd = json.loads([arg for instr, arg in steps if instr == "CMD"][-1])
+    assert cmd[0] == "gunicorn" and cmd[-1] == "console.app:create_app()"
 
 
 @pytest.mark.parametrize("path", ["deploy/docker/base.Dockerfile", "gateway/Dockerfile"])

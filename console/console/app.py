@@ -1,0 +1,107 @@
+"""The console application: ``gunicorn "console.app:create_app()"``.
+
+Server-rendered pages over the public gateway API. Settings come from the
+environment: GATEWAY_URL (where /api/v1 is), CONSOLE_SECRET_KEY (signs the
+session cookie; set the same value on every replica), CONSOLE_SECURE_COOKIES
+(1 behind HTTPS), CONSOLE_TIMEZONE (how times are shown).
+"""
+import logging
+import os
+import secrets
+from datetime import timedelta
+
+import requests
+from flask import Flask, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from . import i18n, menu, security, signin
+from .gateway_api import ApiProblem
+from .views import accounts, admin, archive, auth, desk, engineering, home, manager, patrol
+
+log = logging.getLogger("console")
+
+
+def _settings_from_env():
+    return {
+        "GATEWAY_URL": os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080"),
+        "SECRET_KEY": os.environ.get("CONSOLE_SECRET_KEY") or secrets.token_urlsafe(48),
+        "SESSION_COOKIE_SECURE": os.environ.get("CONSOLE_SECURE_COOKIES", "0") == "1",
+        "DISPLAY_TIMEZONE": os.environ.get("CONSOLE_TIMEZONE", "Asia/Shanghai"),
+    }
+
+
+def create_app(settings=None, http=None):
+    """``http``: the requests.Session used to reach the gateway (tests pass a fake gateway)."""
+    app = Flask(__name__)
+    app.config.update(_settings_from_env())
+    app.config.update(
+        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=1_048_576,
+    )
+    app.config.update(settings or {})
+    app.extensions["console_http"] = http or requests.Session()
+
+    app.before_request(_choose_language)
+    app.before_request(security.check_csrf)
+    app.after_request(security.add_headers)
+    app.register_error_handler(ApiProblem, _api_problem)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.context_processor(_template_helpers)
+    for module in (auth, home, desk, engineering, accounts, manager, patrol, archive, admin):
+        app.register_blueprint(module.bp)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204
+
+    return app
+
+
+def _choose_language():
+    g.language = i18n.choose_language()
+
+
+def _template_helpers():
+    user = signin.current_user()
+    return {
+        "t": i18n.translate,
+        "label": i18n.label,
+        "money": i18n.money,
+        "when": i18n.when,
+        "lang": i18n.language(),
+        "languages": i18n.LANGUAGES,
+        "csrf_token": security.csrf_token,
+        "user": user,
+        "menu_sections": menu.for_roles(user.roles) if user else [],
+        "estate_name": session.get("estate_name"),
+    }
+
+
+def _api_problem(problem):
+    if problem.status == 401:  # token expired or revoked: sign in again, then come back
+        signin.sign_out()
+        return redirect(url_for("auth.sign_in_form", next=request.full_path, expired=1))
+    return render_template("problem.html", problem=problem), problem.status
+
+
+def _http_error(error):
+    if error.code == 400 and error.description == "csrf":
+        message = i18n.translate("error.csrf")
+    else:
+        message = i18n.translate(f"error.http_{error.code}") if error.code in (404, 405) else error.name
+    problem = ApiProblem(error.code, message)
+    return render_template("problem.html", problem=problem, local=True), error.code
+
+
+def _unexpected(error):
+    log.exception("console error on %s %s", request.method, request.path)
+    problem = ApiProblem(500, i18n.translate("error.unexpected"))
+    return render_template("problem.html", problem=problem, local=True), 500

@@ -1,0 +1,93 @@
+"""The console's only way to the system: the public gateway API over HTTP.
+
+Every call carries the signed-in user's own bearer token and the page's
+language; nothing here knows a business rule. A gateway answer that is not a
+success becomes ``ApiProblem`` (from its problem+json), and a gateway that
+cannot be reached becomes a 503 problem, so every screen can show a readable
+message with the request id instead of a stack trace.
+"""
+import uuid
+
+import requests
+
+TIMEOUT_SECONDS = 15
+
+
+class ApiProblem(Exception):
+    """A problem+json answer (or an unreachable gateway, as a 503)."""
+
+    def __init__(self, status, title, detail="", code="", request_id=None, errors=None):
+        super().__init__(f"{status} {title}: {detail}")
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.code = code
+        self.request_id = request_id
+        self.errors = errors or []
+
+    @property
+    def field_errors(self):
+        """``{field: message}`` for showing each error next to its field."""
+        return {error.get("field", ""): error.get("message", "") for error in self.errors}
+
+    @classmethod
+    def from_response(cls, response):
+        request_id = response.headers.get("X-Request-ID")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        return cls(status=response.status_code, title=body.get("title") or response.reason or "error",
+                   detail=body.get("detail") or "", code=body.get("code") or "",
+                   request_id=body.get("request_id") or request_id, errors=body.get("errors"))
+
+
+class Gateway:
+    """A client of ``/api/v1`` for one console request (one user, one language)."""
+
+    def __init__(self, base_url, token=None, language="zh", session=None):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.language = language
+        self.session = session or requests.Session()
+
+    def _headers(self, idempotent):
+        headers = {"Accept": "application/json", "Accept-Language": _accept_language(self.language),
+                   "X-Request-ID": "console-" + uuid.uuid4().hex}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if idempotent:
+            # one key per console submission: a retried form post cannot create twice
+            headers["Idempotency-Key"] = idempotent
+        return headers
+
+    def call(self, method, path, json=None, params=None, idempotency_key=None):
+        if not path.startswith("/api/v1/"):
+            raise ValueError(f"the console only calls the public API, not {path!r}")
+        params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
+        try:
+            response = self.session.request(method, self.base_url + path, json=json, params=params or None,
+                                            headers=self._headers(idempotency_key), timeout=TIMEOUT_SECONDS)
+        except requests.RequestException:
+            raise ApiProblem(503, "gateway unavailable", "the gateway did not answer", "unavailable") from None
+        if response.status_code >= 400:
+            raise ApiProblem.from_response(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def get(self, path, **params):
+        return self.call("GET", path, params=params)
+
+    def post(self, path, body=None, idempotency_key=None):
+        return self.call("POST", path, json=body if body is not None else {}, idempotency_key=idempotency_key)
+
+    def estate(self, estate_id, rest=""):
+        """The path of an estate-scoped resource: ``/api/v1/estates/{id}/{rest}``."""
+        return f"/api/v1/estates/{requests.utils.quote(estate_id, safe='')}" + (f"/{rest}" if rest else "")
+
+
+def _accept_language(language):
+    return "zh-CN,zh;q=0.9,en;q=0.5" if language == "zh" else "en;q=1.0,zh;q=0.5"

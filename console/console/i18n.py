@@ -1,0 +1,95 @@
+"""Languages: the chosen one (cookie, else Accept-Language, else Chinese), its
+messages, and dates and money written the way its readers expect."""
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, g, request
+
+from .messages import CATALOGUES
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+LANGUAGE_COOKIE = "console_lang"
+
+
+def choose_language():
+    """The cookie the switch set, else the best of Accept-Language, else Chinese."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en", "en-US", "en-GB"])
+    if best:
+        return best.split("-")[0]
+    return DEFAULT_LANGUAGE
+
+
+def language():
+    return getattr(g, "language", DEFAULT_LANGUAGE)
+
+
+def translate(key, **values):
+    """The message ``key`` in the page's language; the key itself when it has none (never a crash)."""
+    text = CATALOGUES[language()].get(key) or CATALOGUES[DEFAULT_LANGUAGE].get(key) or key
+    return text.format(**values) if values else text
+
+
+def label(group, value):
+    """An enum value's name (``status.open``, ``kind.complaint``...), or the value as it is."""
+    if value is None:
+        return ""
+    key = f"{group}.{value}"
+    return translate(key) if key in CATALOGUES[language()] else str(value)
+
+
+def money(cents):
+    """¥ and two decimals, grouped by thousands: ¥1,234.50."""
+    if cents is None:
+        return ""
+    amount = Decimal(int(cents)) / 100
+    return f"¥{amount:,.2f}"
+
+
+def cents_from_yuan(text):
+    """What a cashier typed (``123.45``, ``¥1,200``) in cents, half-up; None when it is no amount."""
+    cleaned = (text or "").strip().replace("¥", "").replace(",", "").replace("，", "")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite():
+        return None
+    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def display_zone():
+    name = current_app.config["DISPLAY_TIMEZONE"]
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # a slim image may have no time-zone database; China has had no DST since 1991
+        return CHINA_STANDARD_TIME if name in ("Asia/Shanghai", "PRC") else timezone.utc
+
+
+def parse_time(value):
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def when(value):
+    """A timestamp in the display time zone: 2026-11-30 16:05 (zh) or 30 Nov 2026 16:05 (en)."""
+    moment = parse_time(value)
+    if moment is None:
+        return value or ""
+    local = moment.astimezone(display_zone())
+    if language() == "zh":
+        return local.strftime("%Y-%m-%d %H:%M")
+    return local.strftime("%d %b %Y %H:%M")

@@ -1,0 +1,75 @@
+"""Which screens each role sees. This only shapes the menu: the gateway decides
+what each call may do, and a screen reached without its role shows the
+gateway's 403 like any other problem."""
+from dataclasses import dataclass
+
+MANAGEMENT = frozenset({"operator_admin", "manager"})
+FRONT_DESK = MANAGEMENT | {"agent", "steward"}
+ENGINEERING = MANAGEMENT | {"technician"}
+SECURITY = MANAGEMENT | {"security"}
+FINANCE = MANAGEMENT | {"accountant", "cashier"}
+CASHIERS = MANAGEMENT | {"cashier"}
+FEE_SETTERS = MANAGEMENT | {"accountant"}
+ARCHIVES = MANAGEMENT | {"archivist"}
+ADMIN = frozenset({"operator_admin"})
+MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    endpoint: str
+    label: str  # message key
+    roles: frozenset
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    entries: tuple
+
+
+SECTIONS = (
+    Section("menu.front_desk", (
+        Entry("desk.new_request", "menu.new_request", FRONT_DESK),
+        Entry("desk.register", "menu.register", FRONT_DESK),
+    )),
+    Section("menu.engineering", (
+        Entry("engineering.board", "menu.work_orders", ENGINEERING),
+    )),
+    Section("menu.security", (
+        Entry("security.rounds", "menu.patrol", SECURITY),
+    )),
+    Section("menu.accounts", (
+        Entry("accounts.bills", "menu.bills", FINANCE),
+        Entry("accounts.arrears", "menu.arrears", FINANCE),
+        Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
+        Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
+        Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),
+    )),
+    Section("menu.archive", (
+        Entry("archive.records", "menu.records", ARCHIVES),
+    )),
+    Section("menu.management", (
+        Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
+    )),
+    Section("menu.setup", (
+        Entry("admin.estates", "menu.estates", ADMIN),
+        Entry("admin.households", "menu.households", MASTER_DATA_EDITORS),
+        Entry("admin.users", "menu.users", ADMIN),
+    )),
+)
+
+
+def for_roles(roles):
+    """The sections and entries the roles may open, in menu order; empty sections left out."""
+    roles = set(roles or ())
+    visible = []
+    for section in SECTIONS:
+        entries = tuple(entry for entry in section.entries if roles & entry.roles)
+        if entries:
+            visible.append(Section(section.label, entries))
+    return visible
+
+
+def allowed(roles, endpoint):
+    return any(entry.endpoint == endpoint for section in for_roles(roles) for entry in section.entries)

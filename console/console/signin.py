@@ -1,0 +1,87 @@
+"""The signed-in user: the token the gateway issued, kept in the session cookie
+(HttpOnly, SameSite=Strict, signed), and what the console shows from it."""
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import current_app, g, redirect, request, session, url_for
+
+from . import i18n, menu
+from .gateway_api import Gateway
+
+
+@dataclass
+class User:
+    username: str
+    roles: list
+    token: str
+    estate_id: str | None
+
+    @property
+    def switches_estate(self):
+        return bool(set(self.roles) & menu.MANAGEMENT)
+
+
+def claims_of(token):
+    """The JWT's claims, read (not verified: the gateway verifies every call) to draw the menu."""
+    try:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return {}
+
+
+def sign_in(username, token):
+    claims = claims_of(token)
+    session.clear()
+    session["token"] = token
+    session["username"] = username
+    session["roles"] = list(claims.get("roles") or [])
+    session["expires"] = int(claims.get("exp") or time.time() + 3600)
+    scope = claims.get("estates") or []
+    session["estate_id"] = scope[0] if scope and scope[0] != "*" else None
+
+
+def sign_out():
+    session.clear()
+
+
+def current_user():
+    token = session.get("token")
+    if not token or session.get("expires", 0) <= time.time():
+        return None
+    return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"))
+
+
+def gateway(token=None):
+    """The gateway client for this request, with the user's own token and language."""
+    user = current_user()
+    return Gateway(current_app.config["GATEWAY_URL"], token or (user.token if user else None),
+                   i18n.language(), session=current_app.extensions["console_http"])
+
+
+def signed_in(view):
+    """The view needs a signed-in user (``g.user``), and an estate chosen for estate screens."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = current_user()
+        if user is None:
+            session.clear()
+            return redirect(url_for("auth.sign_in_form", next=request.full_path))
+        g.user = user
+        g.api = gateway()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def estate_needed(view):
+    """Estate screens: without an estate chosen yet, the user picks one first."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not g.user.estate_id:
+            return redirect(url_for("home.estates", next=request.full_path))
+        return view(*args, **kwargs)
+    return signed_in(wrapper)

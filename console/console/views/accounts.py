@@ -1,0 +1,191 @@
+"""Accounts: bills and arrears with filters, taking a payment, the printable receipt, the billing run."""
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+
+from .. import i18n
+from ..gateway_api import ApiProblem
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+ITEMS = ("property_service", "parking", "renovation_management", "renovation_deposit", "repair")
+METHODS = ("cash", "wechat", "alipay", "bank", "transfer")
+
+
+@bp.get("/bills")
+@estate_needed
+def bills():
+    filters = common.query("status", "period", "item", "household_id")
+    page = g.api.get(g.api.estate(g.user.estate_id, "bills"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("accounts/bills.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+                           filters=filters, fee_items=ITEMS, households=common.household_labels())
+
+
+@bp.get("/arrears")
+@estate_needed
+def arrears():
+    page = g.api.get(g.api.estate(g.user.estate_id, "arrears"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"))
+    return render_template("accounts/arrears.html", items=page.get("items", []), next_cursor=page.get("next_cursor"))
+
+
+@bp.get("/payments/new")
+@estate_needed
+def new_payment():
+    search = common.query("building", "unit", "room")
+    households = common.households_matching(**search) if search else []
+    household_id = request.args.get("household_id", "")
+    unpaid = []
+    if household_id:
+        unpaid = g.api.get(g.api.estate(g.user.estate_id, "bills"), household_id=household_id, status="unpaid",
+                           limit=200).get("items", [])
+    return render_template("accounts/new_payment.html", search=search, households=households,
+                           household_id=household_id, unpaid=unpaid, methods=METHODS, key=common.form_key(),
+                           problem=common.take_problem())
+
+
+@bp.post("/payments")
+@estate_needed
+def create_payment():
+    form = request.form
+    back = url_for("accounts.new_payment", household_id=form.get("household_id", ""))
+    amount = i18n.cents_from_yuan(form.get("amount"))
+    if amount is None:
+        common.show_problem(ApiProblem(400, i18n.translate("error.amount")))
+        return redirect(back)
+    body = {"household_id": form.get("household_id", ""), "amount_cents": amount, "method": form.get("method", "")}
+    bill_ids = form.getlist("bill_id")
+    if bill_ids:
+        body["bill_ids"] = bill_ids
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    payment, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
+                                                     idempotency_key=form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    common.done("pay.taken", number=payment.get("receipt_number", ""))
+    return redirect(url_for("accounts.receipt", payment_id=payment["id"]))
+
+
+@bp.get("/payments/<payment_id>/receipt")
+@estate_needed
+def receipt(payment_id):
+    payment = g.api.get(g.api.estate(g.user.estate_id, f"payments/{payment_id}"))
+    household = None
+    try:
+        household = g.api.get(g.api.estate(g.user.estate_id, f"households/{payment['household_id']}"))
+    except ApiProblem:
+        pass
+    bills = {}
+    for line in (payment.get("receipt") or {}).get("bills", []):
+        try:  # what each line paid for (item and period), for the payer to read
+            bills[line["bill_id"]] = g.api.get(g.api.estate(g.user.estate_id, f"bills/{line['bill_id']}"))
+        except ApiProblem:
+            pass
+    return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
+                           problem=common.take_problem(),
+                           household_label=common.household_label(household))
+
+
+@bp.post("/payments/<payment_id>/reverse")
+@estate_needed
+def reverse_payment(payment_id):
+    back = url_for("accounts.receipt", payment_id=payment_id)
+    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"payments/{payment_id}/reverse"),
+                                               {"reason": request.form.get("reason", "").strip()}), back)
+    if refused:
+        return refused
+    common.done("pay.reversed")
+    return redirect(back)
+
+
+CYCLES = ("monthly", "quarterly", "yearly", "per_charge")
+
+
+@bp.get("/fee-standards")
+@estate_needed
+def fee_standards(problem=None):
+    page = g.api.get(g.api.estate(g.user.estate_id, "fee-standards"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"))
+    return render_template("accounts/fee_standards.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters={}, fee_items=ITEMS, cycles=CYCLES,
+                           key=common.form_key(), form=request.form, problem=problem or common.take_problem())
+
+
+@bp.post("/fee-standards")
+@estate_needed
+def create_fee_standard():
+    form = request.form
+    body = {"item": form.get("item", ""), "cycle": form.get("cycle", "")}
+    price = i18n.cents_from_yuan(form.get("price"))
+    if price is None:
+        return fee_standards(ApiProblem(400, i18n.translate("error.amount"),
+                                        errors=[{"field": "price", "message": i18n.translate("error.amount")}])), 400
+    # the price is per m² and month (area basis) or per household and cycle (fixed)
+    body["unit_price_cents_per_m2" if form.get("basis") == "area" else "amount_cents"] = price
+    for name in ("name", "valid_from"):
+        if form.get(name, "").strip():
+            body[name] = form[name].strip()
+    try:
+        g.api.post(g.api.estate(g.user.estate_id, "fee-standards"), body,
+                   idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return fee_standards(problem), problem.status
+    common.done("fee.created")
+    return redirect(url_for("accounts.fee_standards"))
+
+
+@bp.post("/fee-standards/<standard_id>/approve")
+@estate_needed
+def approve_fee_standard(standard_id):
+    back = url_for("accounts.fee_standards")
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"fee-standards/{standard_id}/approve"), {}), back)
+    if refused:
+        return refused
+    common.done("fee.approved")
+    return redirect(back)
+
+
+@bp.get("/billing-runs")
+@estate_needed
+def billing_run():
+    return render_template("accounts/billing_run.html", key=common.form_key(), problem=common.take_problem(),
+                           job=None)
+
+
+@bp.post("/billing-runs")
+@estate_needed
+def start_billing_run():
+    form = request.form
+    back = url_for("accounts.billing_run")
+    job, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "billing-runs"),
+                                                 {"period": form.get("period", "").strip()},
+                                                 idempotency_key=form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    return redirect(url_for("accounts.billing_run_progress", job_id=job["id"]))
+
+
+@bp.get("/billing-runs/<job_id>")
+@estate_needed
+def billing_run_progress(job_id):
+    job = g.api.get(f"/api/v1/jobs/{job_id}")
+    return render_template("accounts/billing_run.html", job=job, key=common.form_key(), problem=None)
+
+
+@bp.get("/jobs/<job_id>.json")
+@estate_needed
+def job_state(job_id):
+    """What static/console.js polls to move the progress bar (the job as the gateway shows it)."""
+    try:
+        job = g.api.get(f"/api/v1/jobs/{job_id}")
+    except ApiProblem as problem:
+        return jsonify({"error": problem.title, "detail": problem.detail}), problem.status
+    progress = job.get("progress") or {}
+    return jsonify({"status": job.get("status"), "done": progress.get("done", 0), "total": progress.get("total"),
+                    "status_label": i18n.label("job", job.get("status")), "result": job.get("result"),
+                    "error": job.get("error")})

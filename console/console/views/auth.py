@@ -1,0 +1,42 @@
+"""Sign-in and sign-out: the gateway issues the token, the console keeps it in the session."""
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from .. import signin
+from ..gateway_api import ApiProblem
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target):
+    """Only a path on this console (no open redirect to another site)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.get("/signin")
+def sign_in_form():
+    return render_template("signin.html", next=request.args.get("next", ""),
+                           expired=request.args.get("expired") == "1")
+
+
+@bp.post("/signin")
+def sign_in():
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    try:
+        answer = signin.gateway(token=None).call(
+            "POST", "/api/v1/auth/token", json={"username": username, "password": password})
+    except ApiProblem as problem:
+        if problem.status >= 500:
+            raise
+        return render_template("signin.html", next=request.form.get("next", ""), problem=problem,
+                               username=username), problem.status
+    signin.sign_in(username, answer["access_token"])
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/signout")
+def sign_out():
+    signin.sign_out()
+    return redirect(url_for("auth.sign_in_form"))

@@ -1,0 +1,97 @@
+"""What several screens share: forms that call the gateway and show its problems,
+pages of lists, the household picker, a fresh idempotency key per form."""
+import uuid
+from datetime import datetime, timezone
+
+from flask import flash, g, redirect, request, session
+
+from .. import i18n
+from ..gateway_api import ApiProblem
+
+PAGE_SIZE = 50
+HOUSEHOLD_SCAN_LIMIT = 200
+
+
+def form_key():
+    """An Idempotency-Key rendered into a create form: submitting it twice creates once."""
+    return uuid.uuid4().hex
+
+
+def show_problem(problem):
+    """Keep a failed action's problem for the next page (title, detail, request id, field errors)."""
+    session["problem"] = {"status": problem.status, "title": problem.title, "detail": problem.detail,
+                          "request_id": problem.request_id, "errors": problem.errors}
+
+
+def take_problem():
+    return session.pop("problem", None)
+
+
+def act(call, back):
+    """Run a gateway write; on a refusal (4xx) show its problem on ``back`` instead of an error page.
+
+    An expired session (401) and an unavailable gateway (503) go to their own pages."""
+    try:
+        result = call()
+    except ApiProblem as problem:
+        if problem.status in (401, 503) or problem.status >= 500:
+            raise
+        show_problem(problem)
+        return None, redirect(back)
+    return result, None
+
+
+def done(message_key, **values):
+    flash(i18n.translate(message_key, **values))
+
+
+def query(*names):
+    """The listed query parameters that were given (for filters kept across pages)."""
+    return {name: request.args.get(name, "").strip() for name in names if request.args.get(name, "").strip()}
+
+
+def households_matching(building="", unit="", room=""):
+    """The household picker: the API filters by building; unit and room narrow the page shown."""
+    page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
+                     limit=HOUSEHOLD_SCAN_LIMIT)
+    items = page.get("items", [])
+    if unit:
+        items = [h for h in items if str(h.get("unit", "")) == unit]
+    if room:
+        items = [h for h in items if str(h.get("room", "")).startswith(room)]
+    return items
+
+
+def household_label(household):
+    if not household:
+        return ""
+    return f"{household.get('building')}-{household.get('unit')}-{household.get('room')}"
+
+
+def household_labels():
+    """id -> building-unit-room for the first page of households (enough to label a list page)."""
+    try:
+        page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=HOUSEHOLD_SCAN_LIMIT)
+    except ApiProblem:
+        return {}
+    return {h["id"]: household_label(h) for h in page.get("items", [])}
+
+
+def deadline_state(due_at, start_at=None, now=None):
+    """How close a deadline is, for its badge: ``ok``, ``soon`` (amber), ``late`` (red) or None.
+
+    Amber once a quarter of the time from ``start_at`` to ``due_at`` is left (or the last day when
+    the start is unknown); red once it has passed."""
+    due = i18n.parse_time(due_at)
+    if due is None:
+        return None
+    now = now or datetime.now(timezone.utc)
+    if now >= due:
+        return "late"
+    start = i18n.parse_time(start_at)
+    window = (due - start).total_seconds() if start and start < due else 86400 * 4
+    return "soon" if (due - now).total_seconds() <= window / 4 else "ok"
+
+
+def session_estate_name():
+    return session.get("estate_name") or g.user.estate_id

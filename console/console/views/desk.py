@@ -1,0 +1,151 @@
+"""Front desk: register a request, the register with filters, a request's detail and handling."""
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from ..gateway_api import ApiProblem
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+KINDS = ("consultation", "repair", "complaint", "suggestion", "praise")
+CHANNELS = ("phone", "walk_in", "letter", "fax", "app")
+STATUSES = ("open", "verified", "escalated", "dispatched", "completed", "visited", "follow_up", "replied", "closed")
+NATURES = ("service_attitude", "repair_quality", "fees", "security", "cleaning", "greening", "parking", "noise",
+           "facilities", "neighbours", "other")
+CATEGORIES = ("water", "drainage", "power", "gas", "heating", "ventilation", "elevator", "fire", "smart_systems",
+              "doors_windows", "walls_roof", "other")
+FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "household_id")
+# action -> (the body field the form fills, required)
+ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome"}
+
+
+@bp.get("/requests/new")
+@estate_needed
+def new_request():
+    search = common.query("building", "unit", "room")
+    households = common.households_matching(**search) if search else []
+    return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
+                           channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=common.form_key(),
+                           form=request.args, problem=common.take_problem())
+
+
+@bp.post("/requests")
+@estate_needed
+def create_request():
+    form = request.form
+    body = {"kind": form.get("kind", ""), "household_id": form.get("household_id", ""),
+            "channel": form.get("channel", ""), "description": form.get("description", "").strip()}
+    if form.get("emergency") == "on" and body["kind"] == "repair":
+        body["emergency"] = True
+    optional = ("complainant", "reference", "nature", "summary") if body["kind"] == "complaint" else \
+        ("category",) if body["kind"] == "repair" else ()
+    body.update({name: form[name].strip() for name in optional if form.get(name, "").strip()})
+    try:
+        created = g.api.post(g.api.estate(g.user.estate_id, "service-requests"), body,
+                             idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        search = {k: form.get(k, "") for k in ("building", "unit", "room") if form.get(k)}
+        households = common.households_matching(**search) if search else []
+        return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
+                               channels=CHANNELS, natures=NATURES, categories=CATEGORIES,
+                               key=form.get("idempotency_key") or common.form_key(), form=form,
+                               problem=problem), problem.status
+    common.done("desk.registered", number=created.get("number", ""))
+    return redirect(url_for("desk.request_detail", request_id=created["id"]))
+
+
+@bp.get("/requests")
+@estate_needed
+def register():
+    filters = common.query(*FILTERS)
+    page = g.api.get(g.api.estate(g.user.estate_id, "service-requests"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    items = page.get("items", [])
+    for item in items:
+        item["_badge"] = _badge(item)
+    return render_template("desk/register.html", items=items, next_cursor=page.get("next_cursor"),
+                           filters=filters, kinds=KINDS, statuses=STATUSES, households=common.household_labels())
+
+
+@bp.get("/requests/<request_id>")
+@estate_needed
+def request_detail(request_id):
+    item = g.api.get(g.api.estate(g.user.estate_id, f"service-requests/{request_id}"))
+    household = None
+    try:
+        household = g.api.get(g.api.estate(g.user.estate_id, f"households/{item['household_id']}"))
+    except ApiProblem:
+        pass
+    return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
+                           visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
+                           if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
+                           key=common.form_key(),
+                           household=household, problem=common.take_problem(), actions=_actions_shown(item))
+
+
+@bp.post("/requests/<request_id>/<action>")
+@estate_needed
+def request_action(request_id, action):
+    if action not in ACTIONS:
+        return redirect(url_for("desk.request_detail", request_id=request_id))
+    form = request.form
+    body = {}
+    text = form.get("text", "").strip()
+    if text or action != "close":
+        body[ACTIONS[action]] = text
+    if form.get("valid") in ("true", "false") and action in ("reply", "close"):
+        body["valid"] = form["valid"] == "true"
+    if action == "close" and form.get("satisfaction", "").isdigit():
+        body["satisfaction"] = int(form["satisfaction"])
+    back = url_for("desk.request_detail", request_id=request_id)
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/{action}"), body), back)
+    if refused:
+        return refused
+    common.done(f"desk.done_{action}")
+    return redirect(back)
+
+
+@bp.post("/requests/<request_id>/return-visits")
+@estate_needed
+def return_visit(request_id):
+    form = request.form
+    back = url_for("desk.request_detail", request_id=request_id)
+    body = {"satisfaction": int(form["satisfaction"]) if form.get("satisfaction", "").isdigit() else 0,
+            "problem_found": form.get("problem_found") == "on"}
+    if form.get("notes", "").strip():
+        body["notes"] = form["notes"].strip()
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/return-visits"), body,
+        idempotency_key=form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    common.done("desk.done_visit")
+    return redirect(back)
+
+
+def _actions_shown(item):
+    """The handling forms offered: the service decides what the state allows (an illegal step is a 409,
+    shown as its problem), so the console only leaves out what never applies to the kind."""
+    if item.get("status") == "closed":
+        return ()
+    if item.get("kind") == "complaint":
+        return ("verify", "escalate", "reply", "close")
+    if item.get("kind") in ("consultation", "suggestion", "praise"):
+        return ("reply", "close")
+    return ()
+
+
+def _badge(item):
+    if item.get("status") == "closed" or item.get("answered_at"):
+        return None
+    return common.deadline_state(item.get("due_at"), item.get("created_at"))
+
+
+def _verify_badge(item):
+    complaint = item.get("complaint") or {}
+    if not complaint or complaint.get("verified_at") or item.get("status") != "open":
+        return None
+    return common.deadline_state(complaint.get("verify_due_at"), item.get("created_at"))

@@ -1,0 +1,92 @@
+"""Engineering: the work-order board by status (emergencies first), "my orders", and each order's steps."""
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from .. import i18n
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("engineering", __name__, url_prefix="/engineering")
+
+BOARD_COLUMNS = ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "needs_help", "completed")
+BOARD_SIZE = 200
+STEPS = ("assign", "start", "quote", "consent", "complete")
+
+
+@bp.get("/work-orders")
+@estate_needed
+def board():
+    mine = request.args.get("mine") == "1"
+    page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE,
+                     priority=request.args.get("priority") or None)
+    orders = page.get("items", [])
+    if mine:
+        orders = [order for order in orders if order.get("technician") == g.user.username]
+    # emergencies first, then the soonest response deadline
+    orders.sort(key=lambda o: (o.get("priority") != "emergency", o.get("response_due_at") or "9999"))
+    columns = {status: [] for status in BOARD_COLUMNS}
+    for order in orders:
+        order["_badge"] = common.deadline_state(order.get("response_due_at"), order.get("reported_at")) \
+            if order.get("status") in ("pending", "assigned", "appointed") else None
+        columns.setdefault(order.get("status"), []).append(order)
+    return render_template("engineering/board.html", columns=columns, mine=mine,
+                           next_cursor=page.get("next_cursor"))
+
+
+@bp.get("/work-orders/<order_id>")
+@estate_needed
+def order_detail(order_id):
+    order = g.api.get(g.api.estate(g.user.estate_id, f"work-orders/{order_id}"))
+    return render_template("engineering/order.html", order=order, problem=common.take_problem(),
+                           badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
+                           if order.get("status") in ("pending", "assigned", "appointed") else None)
+
+
+@bp.post("/work-orders/<order_id>/<step>")
+@estate_needed
+def order_step(order_id, step):
+    back = url_for("engineering.order_detail", order_id=order_id)
+    if step not in STEPS:
+        return redirect(back)
+    body = _body(step, request.form)
+    if body is None:
+        common.show_problem(common.ApiProblem(400, i18n.translate("error.amount")))
+        return redirect(back)
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"work-orders/{order_id}/{step}"), body), back)
+    if refused:
+        return refused
+    common.done(f"wo.done_{step}")
+    return redirect(back)
+
+
+def _body(step, form):
+    """The step's JSON body from its form; None when an amount cannot be read."""
+    if step == "assign":
+        return {"technician": form.get("technician", "").strip()}
+    if step == "start":
+        return {}
+    if step == "consent":
+        return {"by": form.get("by", "").strip()}
+    if step == "quote":
+        names = form.getlist("item_name")
+        amounts = [i18n.cents_from_yuan(value) for value in form.getlist("item_amount")]
+        items = [{"name": name.strip(), "amount_cents": amount}
+                 for name, amount in zip(names, amounts) if name.strip()]
+        if any(item["amount_cents"] is None for item in items):
+            return None
+        return {"amount_cents": sum(item["amount_cents"] for item in items), "items": items}
+    # complete
+    charge = i18n.cents_from_yuan(form.get("charge") or "0")
+    if charge is None:
+        return None
+    materials = []
+    for name, qty in zip(form.getlist("material_name"), form.getlist("material_qty")):
+        if name.strip():
+            try:
+                materials.append({"name": name.strip(), "qty": float(qty or 1)})
+            except ValueError:
+                return None
+    body = {"materials": materials, "charge_cents": charge, "signed_by": form.get("signed_by", "").strip()}
+    if form.get("summary", "").strip():
+        body["summary"] = form["summary"].strip()
+    return body

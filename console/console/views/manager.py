@@ -1,0 +1,91 @@
+"""Managers and the operator: the KPI dashboard, one estate or all of theirs side by side.
+
+The bars are SVG drawn here (no chart library): each KPI's value as a bar, and its
+numerator and denominator in the bar's <title>, which browsers show on hover."""
+import re
+from datetime import datetime
+
+from flask import Blueprint, g, render_template, request
+
+from .. import i18n
+from ..signin import signed_in
+from . import common
+
+bp = Blueprint("manager", __name__, url_prefix="/manager")
+
+PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+# in SVG units, drawn about 1:1 in a dashboard card (so the text keeps the page's size)
+BAR_WIDTH = 190
+BAR_HEIGHT = 18
+BAR_GAP = 6
+LABEL_WIDTH = 110
+
+
+def this_month():
+    return datetime.now(i18n.display_zone()).strftime("%Y-%m")
+
+
+@bp.get("/kpis")
+@signed_in
+def dashboard():
+    period = request.args.get("period", "").strip()
+    if not PERIOD.match(period):
+        period = this_month()
+    scope = request.args.get("scope", "all")
+    if scope == "estate" and g.user.estate_id:
+        answer = g.api.get(g.api.estate(g.user.estate_id, "kpis"), period=period)
+        rows = [{"name": common.session_estate_name(), "kpis": answer.get("kpis", {})}]
+    else:
+        scope = "all"
+        answer = g.api.get("/api/v1/kpis", period=period)
+        rows = [{"name": row.get("name") or row.get("code"), "kpis": row.get("kpis", {})}
+                for row in answer.get("estates", [])]
+    charts = charts_of(rows)
+    return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts,
+                           unavailable=answer.get("unavailable", []), estates=[r["name"] for r in rows])
+
+
+def charts_of(rows):
+    """One chart per KPI: a bar per estate, scaled to 100 % (ratios) or to the largest value."""
+    names = sorted({name for row in rows for name in row["kpis"]})
+    charts = []
+    for name in names:
+        bars = []
+        values = [row["kpis"].get(name, {}).get("value") for row in rows]
+        unit = next((row["kpis"][name].get("unit") for row in rows if name in row["kpis"]), "ratio")
+        top = 1.0 if unit == "ratio" else max([v for v in values if v is not None] or [0]) or 1.0
+        for index, row in enumerate(rows):
+            kpi = row["kpis"].get(name) or {}
+            value = kpi.get("value")
+            width = 0 if value is None else max(1, round(BAR_WIDTH * min(value / top, 1.0)))
+            bars.append({
+                "estate": row["name"], "y": index * (BAR_HEIGHT + BAR_GAP), "width": width,
+                "text": _shown(value, unit),
+                "hover": i18n.translate("kpi.hover", estate=row["name"], numerator=_number(kpi.get("numerator")),
+                                        denominator=_number(kpi.get("denominator"))),
+                "no_data": value is None,
+            })
+        charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
+                       "height": len(rows) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
+                       "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH})
+    return charts
+
+
+def _title(name):
+    """The KPI's name in the page's language; a KPI the catalogue does not know yet reads as words."""
+    title = i18n.label("kpi", name)
+    return name.replace("_", " ").capitalize() if title == name else title
+
+
+def _number(value):
+    if value is None:
+        return "–"
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def _shown(value, unit):
+    if value is None:
+        return i18n.translate("kpi.no_data")
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    return _number(value)

@@ -1,0 +1,52 @@
+"""Security: patrol rounds, a round on a phone (checkpoints in order, check-in, anomaly), finishing it."""
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("security", __name__, url_prefix="/security")
+
+
+@bp.get("/rounds")
+@estate_needed
+def rounds():
+    page = g.api.get(g.api.estate(g.user.estate_id, "patrol-rounds"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), status=request.args.get("status") or None)
+    return render_template("security/rounds.html", items=page.get("items", []), next_cursor=page.get("next_cursor"))
+
+
+@bp.get("/rounds/<round_id>")
+@estate_needed
+def round_detail(round_id):
+    patrol_round = g.api.get(g.api.estate(g.user.estate_id, f"patrol-rounds/{round_id}"))
+    checked = {(check.get("checkpoint") or {}).get("code") for check in patrol_round.get("check_ins", [])}
+    return render_template("security/round.html", round=patrol_round, checked=checked,
+                           problem=common.take_problem())
+
+
+@bp.post("/rounds/<round_id>/check-ins")
+@estate_needed
+def check_in(round_id):
+    back = url_for("security.round_detail", round_id=round_id)
+    body = {"checkpoint": request.form.get("checkpoint", "")}
+    anomaly = request.form.get("anomaly", "").strip()
+    if anomaly:
+        body["anomaly"] = {"description": anomaly}
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"patrol-rounds/{round_id}/check-ins"), body), back)
+    if refused:
+        return refused
+    common.done("patrol.checked_in")
+    return redirect(back)
+
+
+@bp.post("/rounds/<round_id>/finish")
+@estate_needed
+def finish(round_id):
+    back = url_for("security.round_detail", round_id=round_id)
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"patrol-rounds/{round_id}/finish"), {}), back)
+    if refused:
+        return refused
+    common.done("patrol.finished")
+    return redirect(back)

@@ -1,0 +1,17 @@
+"""gunicorn settings for the console: plain threads, no eventlet; it only waits on the gateway.
+
+Set CONSOLE_SECRET_KEY when running more than one worker or replica: the
+session cookie is signed with it (without it each process draws its own, and
+a user bounced between processes would be signed out).
+"""
+import os
+
+bind = f"{os.environ.get('CONSOLE_HOST', '127.0.0.1')}:{os.environ.get('CONSOLE_PORT', '8081')}"
+worker_class = "gthread"
+workers = int(os.environ.get("CONSOLE_WORKERS", "1"))
+threads = int(os.environ.get("CONSOLE_THREADS", "8"))
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = None
+errorlog = "-"

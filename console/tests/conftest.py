@@ -1,0 +1,123 @@
+"""A fake gateway for the console's tests: canned answers per route, every call recorded.
+
+The console reaches the gateway only through ``requests.Session.request``; the
+fake stands in for that session, so the tests see exactly which public routes
+were called, with which token and body.
+"""
+import base64
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from console.app import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+GATEWAY = "http://gateway.test"
+ESTATE = "est_1"
+
+
+def token_for(username, roles, estates=(ESTATE,)):
+    def part(data):
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    claims = {"sub": username, "roles": list(roles), "estates": list(estates), "exp": int(time.time()) + 3600}
+    return f"{part({'alg': 'HS256'})}.{part(claims)}.signature"
+
+
+class FakeResponse:
+    def __init__(self, status, body, request_id="req-fake-1"):
+        self.status_code = status
+        self.reason = "fake"
+        self.headers = {"X-Request-ID": request_id,
+                        "Content-Type": "application/problem+json" if status >= 400 else "application/json"}
+        self.content = json.dumps(body).encode() if body is not None else b""
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class FakeGateway:
+    """Stands in for requests.Session: ``on(method, path_regex, answer)``; ``calls`` lists what came."""
+
+    def __init__(self):
+        self.calls = []
+        self.routes = []
+
+    def on(self, method, pattern, answer, status=200):
+        self.routes.insert(0, (method, re.compile(pattern + "$"), answer, status))
+
+    def request(self, method, url, json=None, params=None, headers=None, timeout=None):
+        assert url.startswith(GATEWAY), url
+        path = url[len(GATEWAY):]
+        self.calls.append({"method": method, "path": path, "json": json, "params": params or {},
+                           "headers": headers or {}})
+        for route_method, pattern, answer, status in self.routes:
+            if route_method == method and pattern.match(path):
+                body = answer(json, params or {}) if callable(answer) else answer
+                if isinstance(body, tuple):
+                    status, body = body
+                return FakeResponse(status, body)
+        return FakeResponse(404, {"type": "about:blank", "title": "not found", "status": 404, "code": "not_found",
+                                  "detail": f"fake gateway has no {method} {path}"})
+
+
+def problem(status, title, detail="", code="conflict", errors=None):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code,
+            "request_id": "req-problem-42"}
+    if errors:
+        body["errors"] = errors
+    return status, body
+
+
+@pytest.fixture
+def fake():
+    gateway = FakeGateway()
+    gateway.on("GET", rf"/api/v1/estates/{ESTATE}", {"id": ESTATE, "estate_id": ESTATE, "code": "E1",
+                                                     "name": "Sunny Gardens"})
+    gateway.on("GET", r"/api/v1/estates", {"items": [{"id": ESTATE, "code": "E1", "name": "Sunny Gardens"},
+                                                      {"id": "est_2", "code": "E2", "name": "River Court"}],
+                                            "next_cursor": None})
+    gateway.on("GET", r"/api/v1/estates/est_2", {"id": "est_2", "code": "E2", "name": "River Court"})
+    return gateway
+
+
+@pytest.fixture
+def app(fake):
+    app = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True}, http=fake)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_of(client):
+    """The CSRF token of the client's session (what every rendered form carries)."""
+    client.get("/signin")
+    with client.session_transaction() as session:
+        return session["csrf_token"]
+
+
+def sign_in(client, fake, username="alice", roles=("agent",), estates=(ESTATE,)):
+    token = token_for(username, roles, estates)
+    fake.on("POST", r"/api/v1/auth/token", {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+    answer = client.post("/signin", data={"username": username, "password": "pw", "csrf_token": csrf_of(client)})
+    assert answer.status_code == 302, answer.data
+    return token
+
+
+@pytest.fixture(scope="session")
+def documented_routes():
+    """(method, compiled path) of every operation in contracts/openapi.yaml."""
+    spec = yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+    routes = []
+    for path, operations in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", path) + "$")
+        for method in operations:
+            if method in ("get", "post", "put", "patch", "delete"):
+                routes.append((method.upper(), pattern))
+    return routes

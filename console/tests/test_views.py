@@ -1,0 +1,424 @@
+"""The console's screens against a fake gateway: what they call, with whose token, and what they show."""
+import re
+from pathlib import Path
+
+import pytest
+
+from console import i18n, menu
+from console.messages import CATALOGUES
+from console.views.common import deadline_state
+
+from .conftest import ESTATE, csrf_of, problem, sign_in
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "console" / "templates"
+COMPLAINT = {
+    "id": "sr_1", "estate_id": ESTATE, "number": "SR-0001", "kind": "complaint", "household_id": "hh_1",
+    "channel": "letter", "description": "drilling at night", "status": "open",
+    "due_at": "2020-01-08T00:00:00Z", "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z",
+    "history": [{"at": "2020-01-01T00:00:00Z", "by": "alice", "action": "registered", "note": None}],
+    "complaint": {"complainant": "Mr Li", "reference": "L-1", "nature": "noise", "summary": "s",
+                  "verify_due_at": "2020-01-01T15:59:59Z", "verified_at": None, "verified_by": None,
+                  "finding": None, "verified_late": None, "escalated": False, "escalated_at": None,
+                  "escalated_by": None, "escalation_reason": None},
+}
+HOUSEHOLD = {"id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1202", "area_m2": 90,
+             "status": "occupied", "owner": {"name": "Li Lei", "phone": "138****0000"},
+             "created_at": "2020-01-01T00:00:00Z", "version": 1}
+
+
+def _desk_routes(fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [COMPLAINT], "next_cursor": "c2"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", COMPLAINT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests", (201, COMPLAINT))
+
+
+def test_sign_in_keeps_the_token_server_side_and_every_call_carries_it(client, fake, documented_routes):
+    token = sign_in(client, fake)
+    _desk_routes(fake)
+    assert client.get("/desk/requests").status_code == 200
+    assert client.get("/desk/requests/sr_1").status_code == 200
+    assert client.get("/desk/requests/new?building=3").status_code == 200
+    login, *calls = fake.calls
+    assert login["method"] == "POST" and login["path"] == "/api/v1/auth/token"
+    assert "Authorization" not in login["headers"]
+    assert calls
+    for call in calls:
+        assert call["headers"]["Authorization"] == f"Bearer {token}", call["path"]
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes), \
+            f"undocumented route {call['method']} {call['path']}"
+    cookie = client.get_cookie("console_session")
+    assert cookie.http_only and cookie.same_site == "Strict"
+
+
+def test_a_page_without_a_session_asks_to_sign_in(client):
+    answer = client.get("/desk/requests")
+    assert answer.status_code == 302 and answer.location.startswith("/signin")
+
+
+def test_a_wrong_password_shows_the_gateways_message(client, fake):
+    fake.on("POST", r"/api/v1/auth/token", problem(401, "unauthorized", "unknown username or wrong password",
+                                                   code="unauthorized"))
+    answer = client.post("/signin", data={"username": "x", "password": "y", "csrf_token": csrf_of(client)})
+    assert answer.status_code == 401
+    assert "unknown username or wrong password" in answer.get_data(as_text=True)
+
+
+def test_a_form_without_its_csrf_token_is_refused_before_any_gateway_call(client, fake):
+    sign_in(client, fake)
+    calls = len(fake.calls)
+    answer = client.post("/desk/requests", data={"kind": "complaint", "household_id": "hh_1", "channel": "phone",
+                                                 "description": "x"})
+    assert answer.status_code == 400
+    assert len(fake.calls) == calls
+    answer = client.post("/desk/requests", data={"csrf_token": "forged", "kind": "complaint"})
+    assert answer.status_code == 400 and len(fake.calls) == calls
+
+
+def test_every_page_has_a_strict_content_security_policy(client, fake):
+    sign_in(client, fake)
+    _desk_routes(fake)
+    for path in ("/signin", "/", "/desk/requests", "/desk/requests/sr_1"):
+        answer = client.get(path)
+        policy = answer.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert "<script>" not in answer.get_data(as_text=True)  # only <script src=...>
+        assert " style=" not in answer.get_data(as_text=True)
+
+
+def test_registering_a_complaint_posts_the_documented_body_once(client, fake):
+    sign_in(client, fake)
+    _desk_routes(fake)
+    form = client.get("/desk/requests/new?building=3&unit=1&room=12").get_data(as_text=True)
+    assert "3-1-1202" in form
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form).group(1)
+    answer = client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": key, "household_id": "hh_1", "kind": "complaint",
+        "channel": "letter", "description": "drilling at night", "complainant": "Mr Li", "nature": "noise",
+        "category": "water"})
+    assert answer.status_code == 302 and answer.location.endswith("/desk/requests/sr_1")
+    post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+    assert post["json"] == {"kind": "complaint", "household_id": "hh_1", "channel": "letter",
+                            "description": "drilling at night", "complainant": "Mr Li", "nature": "noise"}
+    assert post["headers"]["Idempotency-Key"] == key
+
+
+def test_field_errors_are_shown_next_to_the_form(client, fake):
+    sign_in(client, fake)
+    _desk_routes(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests",
+            problem(400, "invalid input", "description: too short", code="invalid_input",
+                    errors=[{"field": "description", "message": "must not be empty"}]))
+    answer = client.post("/desk/requests", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                                 "kind": "complaint", "channel": "phone", "description": " "})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert 'class="field-error">must not be empty' in page and "req-problem-42" in page
+
+
+def test_a_refused_action_shows_the_problem_and_its_request_id(client, fake):
+    sign_in(client, fake)
+    _desk_routes(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/close",
+            problem(409, "conflict", "a complaint is closed after its reply"))
+    answer = client.post("/desk/requests/sr_1/close", data={"csrf_token": csrf_of(client), "text": ""})
+    assert answer.status_code == 302
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "a complaint is closed after its reply" in page and "req-problem-42" in page
+    assert "Traceback" not in page
+
+
+def test_complaint_detail_offers_handling_and_shows_red_deadline_badges(client, fake):
+    sign_in(client, fake)
+    _desk_routes(fake)
+    page = client.get("/desk/requests/sr_1").get_data(as_text=True)
+    for action in ("verify", "escalate", "reply", "close"):
+        assert f"/desk/requests/sr_1/{action}" in page
+    assert page.count("badge-late") == 2  # the reply and the same-day verification are both past due
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/verify", COMPLAINT)
+    client.post("/desk/requests/sr_1/verify", data={"csrf_token": csrf_of(client), "text": "confirmed"})
+    assert fake.calls[-1]["json"] == {"finding": "confirmed"}
+
+
+def test_an_unavailable_gateway_shows_a_retry_not_a_stack_trace(client, fake):
+    sign_in(client, fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            problem(503, "service unavailable", "customer_service did not answer", code="unavailable"))
+    answer = client.get("/desk/requests")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 503
+    assert "customer_service did not answer" in page and 'href="/desk/requests' in page and "Traceback" not in page
+
+
+def test_an_expired_token_sends_the_user_to_sign_in_again(client, fake):
+    sign_in(client, fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", problem(401, "unauthorized", code="unauthorized"))
+    answer = client.get("/desk/requests")
+    assert answer.status_code == 302 and "expired=1" in answer.location
+
+
+@pytest.mark.parametrize("roles, sees, hidden", [
+    (("agent",), {"desk.new_request", "desk.register"}, {"accounts.bills", "manager.dashboard", "engineering.board"}),
+    (("technician",), {"engineering.board"}, {"desk.new_request", "accounts.new_payment", "manager.dashboard"}),
+    (("cashier",), {"accounts.new_payment", "accounts.bills"}, {"accounts.billing_run", "desk.register"}),
+    (("security",), {"security.rounds"}, {"desk.register", "accounts.bills"}),
+    (("operator_admin",), {"desk.register", "accounts.billing_run", "manager.dashboard", "archive.records"}, set()),
+])
+def test_each_role_sees_only_its_own_menu(client, fake, roles, sees, hidden):
+    sign_in(client, fake, roles=roles)
+    page = client.get("/").get_data(as_text=True)
+    with client.application.test_request_context():
+        from flask import url_for
+        for endpoint in sees:
+            assert f'href="{url_for(endpoint)}"' in page, endpoint
+        for endpoint in hidden:
+            assert f'href="{url_for(endpoint)}"' not in page, endpoint
+    for endpoint in sees:
+        assert menu.allowed(roles, endpoint)
+
+
+def test_a_manager_switches_estate_and_an_agent_cannot(client, fake):
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": "est_2"})
+    with client.session_transaction() as session:
+        assert session["estate_id"] == "est_2"
+    sign_in(client, fake, username="bob", roles=("agent",))
+    client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": "est_2"})
+    with client.session_transaction() as session:
+        assert session["estate_id"] == ESTATE
+
+
+def test_language_follows_accept_language_then_the_switch(client, fake):
+    assert "登录" in client.get("/signin").get_data(as_text=True)
+    assert "Sign in" in client.get("/signin", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    answer = client.post("/language", data={"csrf_token": csrf_of(client), "language": "en", "next": "/signin"})
+    assert answer.status_code == 302
+    assert "Sign in" in client.get("/signin", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    sign_in(client, fake)
+    _desk_routes(fake)
+    client.get("/desk/requests")
+    assert fake.calls[-1]["headers"]["Accept-Language"].startswith("en")
+
+
+def test_take_a_payment_then_open_the_printable_receipt(client, fake):
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    _desk_routes(fake)
+    bill = {"id": "bill_1", "household_id": "hh_1", "item": "property_service", "period": "2026-11",
+            "amount_cents": 27000, "paid_cents": 0, "due_at": "2026-11-30T00:00:00Z", "status": "unpaid"}
+    payment = {"id": "pay_1", "household_id": "hh_1", "amount_cents": 27000, "method": "wechat",
+               "receipt_number": "RC-2026-000001", "status": "posted", "cashier": "carol",
+               "receipt": {"number": "RC-2026-000001", "issued_at": "2026-11-30T02:00:00Z", "household_id": "hh_1",
+                           "amount_cents": 27000, "method": "wechat",
+                           "bills": [{"bill_id": "bill_1", "amount_cents": 27000}], "prepaid_cents": 0}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [bill], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (201, payment))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", payment)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", bill)
+    page = client.get("/accounts/payments/new?household_id=hh_1").get_data(as_text=True)
+    assert "¥270.00" in page
+    answer = client.post("/accounts/payments", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                                      "amount": "270.00", "method": "wechat", "bill_id": "bill_1",
+                                                      "idempotency_key": "k1"})
+    assert answer.location.endswith("/accounts/payments/pay_1/receipt")
+    post = [c for c in fake.calls if c["method"] == "POST"][-1]
+    assert post["json"] == {"household_id": "hh_1", "amount_cents": 27000, "method": "wechat",
+                            "bill_ids": ["bill_1"]}
+    receipt = client.get(answer.location).get_data(as_text=True)
+    assert "RC-2026-000001" in receipt and "¥270.00" in receipt and 'media="print"' in receipt
+    assert "物业服务费 2026-11" in receipt  # what the line paid for
+    assert "data-print" in receipt
+
+
+def test_the_billing_run_page_follows_its_job(client, fake):
+    sign_in(client, fake, roles=("accountant",))
+    job = {"id": "job_billing_run_1", "estate_id": ESTATE, "kind": "billing_run", "status": "running",
+           "progress": {"done": 3, "total": 10}, "result": None, "params": {"period": "2026-11"},
+           "created_at": "2026-11-30T00:00:00Z"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/billing-runs", (202, {"id": job["id"], "status": "queued"}))
+    fake.on("GET", r"/api/v1/jobs/job_billing_run_1", job)
+    answer = client.post("/accounts/billing-runs", data={"csrf_token": csrf_of(client), "period": "2026-11"})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert '<progress id="job-progress" max="10" value="3">' in page and "data-job=" in page
+    state = client.get("/accounts/jobs/job_billing_run_1.json").get_json()
+    assert state["done"] == 3 and state["total"] == 10 and state["status"] == "running"
+
+
+def test_the_kpi_dashboard_draws_svg_bars_with_numerator_and_denominator(client, fake):
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    kpi = {"numerator": 45, "denominator": 50, "value": 0.9, "unit": "ratio"}
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"collection_rate": kpi}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court",
+         "kpis": {"collection_rate": {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio"}}}]})
+    page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<svg" in page and "Collection rate" in page
+    assert "<title>Sunny Gardens: 45 / 50</title>" in page and "90.0%" in page
+    assert "<title>River Court: 0 / 0</title>" in page and "no data" in page
+    call = fake.calls[-1]
+    assert call["path"] == "/api/v1/kpis" and call["params"] == {"period": "2026-11"}
+
+
+def test_completing_a_charged_work_order_sends_materials_charge_and_signature(client, fake):
+    sign_in(client, fake, username="tom", roles=("technician",))
+    order = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "consented",
+             "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom",
+             "quote": {"version": 1, "amount_cents": 5000, "items": [{"name": "valve", "amount_cents": 5000}],
+                       "at": "2026-11-30T00:00:00Z", "by": "tom"}, "consent": {"by": "Li Lei"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [order], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/complete", order)
+    board = client.get("/engineering/work-orders?mine=1").get_data(as_text=True)
+    assert "WO-1" in board
+    detail = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
+    assert 'value="50.00"' in detail  # the consented quote is the charge offered
+    client.post("/engineering/work-orders/wo_1/complete", data={
+        "csrf_token": csrf_of(client), "material_name": ["valve", ""], "material_qty": ["1", ""],
+        "charge": "50.00", "signed_by": "Li Lei"})
+    assert fake.calls[-1]["json"] == {"materials": [{"name": "valve", "qty": 1.0}], "charge_cents": 5000,
+                                      "signed_by": "Li Lei"}
+
+
+def test_signing_out_forgets_the_token(client, fake):
+    sign_in(client, fake)
+    client.post("/signout", data={"csrf_token": csrf_of(client)})
+    assert client.get("/").status_code == 302
+
+
+def test_both_catalogues_hold_every_message_the_pages_use():
+    assert CATALOGUES["zh"].keys() == CATALOGUES["en"].keys()
+    used = set()
+    for template in TEMPLATES.rglob("*.html"):
+        used |= set(re.findall(r"t\('([a-z_]+\.[a-z_]+)'[),]", template.read_text()))
+    missing = used - CATALOGUES["en"].keys()
+    assert not missing, f"messages without a translation: {sorted(missing)}"
+
+
+def test_money_and_amounts():
+    assert i18n.money(123456) == "¥1,234.56"
+    assert i18n.money(5) == "¥0.05"
+    assert i18n.cents_from_yuan("¥1,200.005") == 120001
+    assert i18n.cents_from_yuan("12.3") == 1230
+    assert i18n.cents_from_yuan("abc") is None and i18n.cents_from_yuan("nan") is None
+
+
+def test_deadline_badges_turn_amber_then_red():
+    from datetime import datetime, timezone
+    start, due = "2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z"
+    assert deadline_state(due, start, now=datetime(2026, 11, 2, tzinfo=timezone.utc)) == "ok"
+    assert deadline_state(due, start, now=datetime(2026, 11, 7, tzinfo=timezone.utc)) == "soon"
+    assert deadline_state(due, start, now=datetime(2026, 11, 8, 0, 1, tzinfo=timezone.utc)) == "late"
+    assert deadline_state(None) is None
+
+
+def test_a_guard_checks_in_with_an_anomaly_and_finishes_the_round(client, fake, documented_routes):
+    sign_in(client, fake, username="gus", roles=("security",))
+    patrol_round = {"id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "open",
+                    "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [
+                        {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:01:00Z"}],
+                    "checkpoints": [{"code": "A", "name": "Gate", "due_at": None},
+                                    {"code": "B", "name": "Garage", "due_at": None}], "missed": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", patrol_round)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/check-ins", (201, {}))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/finish", patrol_round)
+    page = client.get("/security/rounds/pr_1").get_data(as_text=True)
+    assert page.count('name="checkpoint"') == 1  # the gate is done; only the garage is left
+    client.post("/security/rounds/pr_1/check-ins", data={"csrf_token": csrf_of(client), "checkpoint": "B",
+                                                         "anomaly": "door forced"})
+    assert fake.calls[-1]["json"] == {"checkpoint": "B", "anomaly": {"description": "door forced"}}
+    client.post("/security/rounds/pr_1/finish", data={"csrf_token": csrf_of(client)})
+    assert fake.calls[-1]["path"].endswith("/patrol-rounds/pr_1/finish")
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_the_archive_search_asks_only_with_a_filter(client, fake):
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "subject_type": "household", "subject_id": "hh_1", "event_type": "household_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin"}], "next_cursor": None})
+    calls = len(fake.calls)
+    client.get("/archive/records")
+    assert len(fake.calls) == calls
+    page = client.get("/archive/records?household_id=hh_1").get_data(as_text=True)
+    assert "household_created" in page and fake.calls[-1]["params"]["household_id"] == "hh_1"
+
+
+def test_the_operator_sets_up_an_estate_its_households_and_users(client, fake):
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    with client.session_transaction() as session:
+        assert session["estate_id"] is None  # the admin picks an estate first
+    fake.on("POST", r"/api/v1/estates", (201, {"id": "est_9", "code": "SH-01", "name": "Lakeside"}))
+    answer = client.post("/admin/estates", data={"csrf_token": csrf_of(client), "code": "SH-01", "name": "Lakeside",
+                                                 "address": "1 Lake Rd", "idempotency_key": "e1"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"code": "SH-01", "name": "Lakeside", "address": "1 Lake Rd"}
+    assert client.get("/admin/households").status_code == 302  # no estate chosen yet
+    client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": ESTATE})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/households",
+            problem(400, "invalid input", "owner.phone: does not match", code="invalid_input",
+                    errors=[{"field": "owner.phone", "message": "not a phone number"}]))
+    answer = client.post("/admin/households", data={
+        "csrf_token": csrf_of(client), "building": "1", "unit": "2", "room": "301", "area_m2": "89.37",
+        "owner_name": "Zhang San", "owner_phone": "call me"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and '<p class="field-error">not a phone number</p>' in page
+    assert 'value="Zhang San"' in page  # what was typed stays in the form
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/households")][-1]
+    assert posted["json"] == {"building": "1", "unit": "2", "room": "301", "area_m2": 89.37,
+                                      "owner": {"name": "Zhang San", "phone": "call me"}}
+    fake.on("GET", r"/api/v1/users", {"items": [], "next_cursor": None})
+    fake.on("POST", r"/api/v1/users", (201, {"id": "u1", "username": "li.agent", "roles": ["agent"],
+                                             "estate_ids": [ESTATE], "active": True}))
+    assert "Users and roles" in client.get("/admin/users", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    client.post("/admin/users", data={"csrf_token": csrf_of(client), "username": "li.agent",
+                                      "password": "a-long-password", "roles": ["agent"], "estate_ids": [ESTATE]})
+    assert fake.calls[-1]["json"] == {"username": "li.agent", "password": "a-long-password", "roles": ["agent"],
+                                      "estate_ids": [ESTATE]}
+
+
+def test_a_completed_repair_takes_its_return_visit_and_a_payment_can_be_reversed(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    _desk_routes(fake)
+    repair = {**COMPLAINT, "id": "sr_2", "kind": "repair", "status": "completed", "complaint": None,
+              "completed_at": "2020-01-02T00:00:00Z", "return_visit_due_at": "2020-01-05T00:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_2", repair)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_2/return-visits", (201, {}))
+    page = client.get("/desk/requests/sr_2").get_data(as_text=True)
+    assert "/desk/requests/sr_2/return-visits" in page and "badge-late" in page
+    client.post("/desk/requests/sr_2/return-visits", data={"csrf_token": csrf_of(client), "satisfaction": "2",
+                                                            "notes": "still drips", "problem_found": "on"})
+    assert fake.calls[-1]["json"] == {"satisfaction": 2, "problem_found": True, "notes": "still drips"}
+    client.get("/desk/requests?return_visit_overdue=true")
+    assert fake.calls[-2]["params"]["return_visit_overdue"] == "true" or \
+        any(c["params"].get("return_visit_overdue") == "true" for c in fake.calls)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/reverse",
+            problem(409, "conflict", "the day is settled"))
+    answer = client.post("/accounts/payments/pay_1/reverse", data={"csrf_token": csrf_of(client),
+                                                                   "reason": "wrong household"})
+    assert fake.calls[-1]["json"] == {"reason": "wrong household"}
+    assert answer.location.endswith("/accounts/payments/pay_1/receipt")
+
+
+def test_an_accountant_sets_a_fee_standard_and_a_manager_approves_it(client, fake):
+    standard = {"id": "fs_1", "item": "property_service", "name": "Standard", "basis": "area",
+                "unit_price_cents_per_m2": 250, "amount_cents": None, "cycle": "monthly", "valid_from": "2026-11",
+                "valid_to": None, "status": "pending", "approved_at": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [standard], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards", (201, standard))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards/fs_1/approve", {**standard, "status": "approved"})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/fee-standards").get_data(as_text=True)
+    assert "¥2.50 / ㎡" in page and "/fee-standards/fs_1/approve" not in page  # approval is the manager's
+    client.post("/accounts/fee-standards", data={"csrf_token": csrf_of(client), "item": "property_service",
+                                                  "basis": "area", "price": "2.50", "cycle": "monthly",
+                                                  "valid_from": "2026-11"})
+    assert fake.calls[-1]["json"] == {"item": "property_service", "cycle": "monthly",
+                                      "unit_price_cents_per_m2": 250, "valid_from": "2026-11"}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    assert "/fee-standards/fs_1/approve" in client.get("/accounts/fee-standards").get_data(as_text=True)
+    client.post("/accounts/fee-standards/fs_1/approve", data={"csrf_token": csrf_of(client)})
+    assert fake.calls[-1]["path"].endswith("/fee-standards/fs_1/approve") and fake.calls[-1]["json"] == {}

@@ -1,0 +1,69 @@
+"""The web console in a real browser (Debian's Chromium) against the real system, console included."""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from .conftest import ADMIN_PASSWORD, ARTIFACTS, run_scenario
+
+pytestmark = pytest.mark.e2e
+STAFF_PASSWORD = "browser-staff-" + uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="module")
+def settings(system, api, chromium):
+    code = "BR" + uuid.uuid4().hex[:6].upper()
+    estate = api.post("/api/v1/estates", {"code": code, "name": f"Browser Gardens {code}", "address": "1 Test Road"})
+    household = api.post(f"/api/v1/estates/{estate['id']}/households", {
+        "building": "3", "unit": "1", "room": "1202", "area_m2": 89.5,
+        "owner": {"name": "Li Lei", "phone": "13800000000"}})
+    # a second estate, so that the dashboard compares two
+    api.post("/api/v1/estates", {"code": code + "B", "name": f"River Court {code}", "address": "2 Test Road"})
+    # this month on the estates' default clock (Asia/Shanghai), for the billing run and the KPIs
+    period = (datetime.now(timezone.utc) + timedelta(hours=8)).strftime("%Y-%m")
+    standard = api.post(f"/api/v1/estates/{estate['id']}/fee-standards", {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": period})
+    api.post(f"/api/v1/estates/{estate['id']}/fee-standards/{standard['id']}/approve", {})
+    suffix = uuid.uuid4().hex[:6]
+    for username, role in ((f"cashier-{suffix}", "cashier"), (f"agent-{suffix}", "agent"),
+                           (f"tech-{suffix}", "technician"), (f"guard-{suffix}", "security")):
+        api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": [role],
+                                   "estate_ids": [estate["id"]]})
+    return {"console": system.console_url, "admin_password": ADMIN_PASSWORD, "estate_name": estate["name"],
+            "chromium": chromium, "artifacts": str(ARTIFACTS), "period": period, "staff_password": STAFF_PASSWORD,
+            "cashier": f"cashier-{suffix}", "agent": f"agent-{suffix}", "technician": f"tech-{suffix}",
+            "guard": f"guard-{suffix}", "estate_id": estate["id"], "household_id": household["id"]}
+
+
+def test_admin_registers_a_complaint_and_finds_it_in_the_register(settings):
+    run_scenario("complaint_in_register", settings)
+
+
+def test_sign_in_sign_out_and_switching_language(settings):
+    run_scenario("sign_in_out_and_language", settings)
+
+
+def test_a_day_in_accounts_and_the_dashboard(settings):
+    run_scenario("accounts_day", settings)
+
+
+def test_a_technician_completes_a_charged_order_on_a_phone(api, settings):
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    request = api.post(f"{base}/service-requests", {"kind": "repair", "household_id": settings["household_id"],
+                                                    "channel": "phone", "description": "kitchen pipe leaks"},
+                       retry_422=True)
+    [order] = api.eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}")["items"])
+    api.post(f"{base}/work-orders/{order['id']}/assign", {"technician": settings["technician"]})
+    run_scenario("technician_on_phone", {**settings, "order_number": order["number"]})
+
+
+def test_a_guards_round_with_a_missed_checkpoint(api, settings):
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    route = api.post(f"{base}/patrol-routes", {"name": "Night loop", "checkpoints": [
+        {"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park"}, {"code": "C3", "name": "Pump room"}]})
+    api.post(f"{base}/patrol-rounds", {"route_id": route["id"], "guard": settings["guard"]})
+    run_scenario("guard_round", settings)
+
+
+def test_the_admin_sets_up_a_new_estate_in_chinese(settings):
+    run_scenario("admin_setup", settings)
