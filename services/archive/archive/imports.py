@@ -15,12 +15,12 @@ import csv
 import io
 from decimal import Decimal, InvalidOperation
 
-from estate_common import contracts
+from estate_common import contracts, job_scopes
 from estate_common.errors import DomainError, InvalidInput, field_error
 
 from . import domain
 
-JOB_KIND = "household_import"
+JOB_KIND = job_scopes.HOUSEHOLD_IMPORT
 MAX_ROWS = 20_000
 MAX_REPORTED_ERRORS = 100
 PROGRESS_EVERY = 200

@@ -7,7 +7,8 @@ import pytest
 
 from archive import imports
 from archive.service import ArchiveService
-from estate_common.errors import InvalidInput, NotFound
+from estate_common import job_scopes
+from estate_common.errors import Forbidden, InvalidInput, NotFound
 from estate_common.testing import ADMIN, as_caller, staff, worker
 
 HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
@@ -170,3 +171,28 @@ def test_row_errors_never_repeat_the_values_sent(archive):
 ])
 def test_contract_messages_lose_the_value_they_quote(message, value, says):
     assert imports._without_value(message, value) == says
+
+
+def test_an_import_is_read_only_by_the_roles_its_kind_names(archive):
+    """The result names rows of owners' data: a guard or a technician is told it is not there."""
+    job = start(archive, csv_bytes("1,2,301,89.37,Zhang San,13800138000"))
+    archive.run_jobs()
+    for role in ("security", "technician", "accountant", "cashier"):
+        as_caller(archive, staff("someone", [role], [archive.estate_id]))
+        with pytest.raises(NotFound):
+            archive.get_job({"id": job["id"]})
+    for role in ("agent", "steward", "archivist", "manager"):
+        as_caller(archive, staff("someone", [role], [archive.estate_id]))
+        assert archive.get_job({"id": job["id"]})["kind"] == "household_import"
+
+
+def test_only_the_roles_of_the_table_start_an_import(archive):
+    for role in ("security", "technician", "cashier"):
+        with pytest.raises(Forbidden):
+            start(archive, csv_bytes("1,2,301,89.37,Zhang San,13800138000"),
+                  caller=staff("someone", [role], [archive.estate_id]))
+    assert archive.db.jobs.count_documents({}) == 0
+
+
+def test_every_job_kind_of_archive_is_in_the_scope_table():
+    assert set(ArchiveService.job_runners) <= set(job_scopes.JOB_SCOPES)
