@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from estate_common import config, logs, topology
 from estate_common.errors import DomainError
@@ -44,6 +45,8 @@ def create_app(settings=None):
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
     app.json.sort_keys = False
+    if settings["trusted_proxies"]:  # X-Forwarded-For is the client's own say-so unless a proxy we run set it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["trusted_proxies"])
     db = store.connect()
     users.ensure_admin(db, settings["admin_password"])
     app.extensions["estate_ops"] = State(
@@ -74,6 +77,7 @@ def _settings_from_env():
         "amqp_uri": config.amqp_uri(),
         "rpc_timeout": config.rpc_timeout(),
         "max_body_bytes": config.env_int("MAX_BODY_BYTES", 1_048_576),
+        "trusted_proxies": config.env_int("TRUSTED_PROXIES", 0),
     }
 
 

@@ -7,14 +7,16 @@ the answers side by side. No service reads another's store. A service that
 does not answer leaves its KPIs out and is named in ``unavailable``: a
 dashboard of twenty estates should not go blank because one service is slow.
 
-Jobs: a job id starts with ``job_<service>_``, which says whom to ask.
+Jobs: a job id starts with ``job_<service>_``, which says whom to ask. Every staff role may
+ask; the job's kind says who may read it (``estate_common.job_scopes``): anyone else is
+answered 404, whether the job exists or not.
 """
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import contracts
+from estate_common import contracts, job_scopes
 from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
 
 from . import policy
@@ -115,4 +117,7 @@ def register(app):
                      None)
         if owner is None:
             raise NotFound("no such job")
-        return jsonify(_state().rpc.call(owner, "get_job", {"id": job_id}, request_id=g.request_id, caller=caller))
+        job = _state().rpc.call(owner, "get_job", {"id": job_id}, request_id=g.request_id, caller=caller)
+        if not job_scopes.may_read(job.get("kind"), caller["roles"]):
+            raise NotFound("no such job")  # as the service answers: its existence is not revealed
+        return jsonify(job)

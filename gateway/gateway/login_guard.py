@@ -1,11 +1,34 @@
-"""Slowing down password guessing: after ``LOGIN_MAX_FAILURES`` wrong passwords for one
-username from one address, that pair is refused (429, ``Retry-After``) until
-``LOGIN_LOCK_SECONDS`` have passed since the last failure; a success clears it.
+"""Abuse limits at sign-in: how many passwords are hashed at once, and how fast one may guess.
 
-Keyed by username and address, so a guesser cannot lock a colleague out from
-elsewhere. The counter lives in the gateway's store, which every gateway
-worker shares when ``MONGO_URI`` is set (the embedded store is per process).
+Hashing: an Argon2 verification costs 64 MiB and a core for a while, so at most
+``LOGIN_MAX_CONCURRENT_HASHES`` run at once in a process (a bounded semaphore). A sign-in
+that finds every slot taken waits at most ``LOGIN_HASH_WAIT_SECONDS`` and is then refused
+(429, ``Retry-After``): nothing queues without bound, and memory stays flat whatever the
+number of concurrent sign-ins with random usernames.
+
+Guessing: failed sign-ins are counted three ways, each with its own threshold:
+- per username and address: after ``LOGIN_MAX_FAILURES`` that pair is refused until
+  ``LOGIN_LOCK_SECONDS`` have passed since its last failure. Keyed by the address too, so
+  a guesser cannot lock a colleague out from elsewhere;
+- per address, whatever the username: after ``LOGIN_ADDRESS_MAX_FAILURES`` the address is
+  refused for ``LOGIN_LOCK_SECONDS`` (one address spraying many usernames);
+- per username, from every address: after ``LOGIN_USERNAME_MAX_FAILURES`` (a higher
+  threshold: many addresses guessing one account) the account is only *slowed*: an address
+  that has itself failed for it waits ``LOGIN_USERNAME_INTERVAL_SECONDS`` after the last
+  failure. An address with no failure for the username is never slowed, so nobody can lock
+  an account for everyone.
+A success clears the pair's count (not the address's nor the username's: a guesser
+could otherwise reset them by signing in to an account of its own).
+
+The address is the client's as ``request.remote_addr`` gives it: the app trusts
+``X-Forwarded-For`` through ``TRUSTED_PROXIES`` proxies only (werkzeug ``ProxyFix``, set up
+in ``app.py``), so a client cannot choose its address by sending the header.
+
+The counters live in the gateway's store, which every gateway worker shares when
+``MONGO_URI`` is set (the embedded store is per process).
 """
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from werkzeug.exceptions import TooManyRequests
@@ -16,30 +39,80 @@ from . import store
 
 MAX_FAILURES = config.env_int("LOGIN_MAX_FAILURES", 5)
 LOCK_SECONDS = config.env_int("LOGIN_LOCK_SECONDS", 900)
+ADDRESS_MAX_FAILURES = config.env_int("LOGIN_ADDRESS_MAX_FAILURES", 20)
+USERNAME_MAX_FAILURES = config.env_int("LOGIN_USERNAME_MAX_FAILURES", 50)
+USERNAME_INTERVAL_SECONDS = config.env_int("LOGIN_USERNAME_INTERVAL_SECONDS", 5)
+MAX_CONCURRENT_HASHES = config.env_int("LOGIN_MAX_CONCURRENT_HASHES", 4)
+HASH_WAIT_SECONDS = config.env_float("LOGIN_HASH_WAIT_SECONDS", 0.5)
+BUSY_RETRY_SECONDS = 1
+
+_hash_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
 
 
-def _key(username, address):
+@contextmanager
+def hash_slot():
+    """Hold one of the process's password-hashing slots, or refuse with 429 when none frees
+    up within ``HASH_WAIT_SECONDS``. Wrap every password hash or verification in it."""
+    if not _hash_slots.acquire(timeout=HASH_WAIT_SECONDS):
+        raise TooManyRequests("too many sign-ins at once: try again in a moment", retry_after=BUSY_RETRY_SECONDS)
+    try:
+        yield
+    finally:
+        _hash_slots.release()
+
+
+def _pair_key(username, address):
     return ids.natural_id("login", username, address or "-")
 
 
+def _address_key(address):
+    return ids.natural_id("login-address", address or "-")
+
+
+def _username_key(username):
+    return ids.natural_id("login-username", username)
+
+
+def _wait(record, seconds):
+    """Seconds until ``seconds`` have passed since the record's last failure (≤ 0: none)."""
+    until = clock.parse_iso(record["last_at"]) + timedelta(seconds=seconds)
+    return (until - clock.now()).total_seconds()
+
+
+def _refuse(wait, why):
+    raise TooManyRequests(f"{why}: try again later", retry_after=int(wait) + 1)
+
+
+def _counted(db, key, threshold, seconds):
+    """The record when it has reached ``threshold`` failures within ``seconds``, else None."""
+    record = store.find_login_failures(db, key)
+    if record and record["count"] >= threshold and _wait(record, seconds) > 0:
+        return record
+    return None
+
+
 def check(db, username, address):
-    """Refuse the attempt while the pair is locked out."""
-    record = store.find_login_failures(db, _key(username, address))
-    if not record or record["count"] < MAX_FAILURES:
-        return
-    unlock = clock.parse_iso(record["last_at"]) + timedelta(seconds=LOCK_SECONDS)
-    wait = (unlock - clock.now()).total_seconds()
-    if wait > 0:
-        raise TooManyRequests("too many failed sign-ins: try again later", retry_after=int(wait) + 1)
+    """Refuse the attempt while the pair or the address is locked out, or the username slowed."""
+    pair = store.find_login_failures(db, _pair_key(username, address))
+    if pair and pair["count"] >= MAX_FAILURES and _wait(pair, LOCK_SECONDS) > 0:
+        _refuse(_wait(pair, LOCK_SECONDS), "too many failed sign-ins")
+    locked = _counted(db, _address_key(address), ADDRESS_MAX_FAILURES, LOCK_SECONDS)
+    if locked:
+        _refuse(_wait(locked, LOCK_SECONDS), "too many failed sign-ins from this address")
+    if pair:  # only an address that has failed for this username is slowed
+        slowed = _counted(db, _username_key(username), USERNAME_MAX_FAILURES, USERNAME_INTERVAL_SECONDS)
+        if slowed:
+            _refuse(_wait(slowed, USERNAME_INTERVAL_SECONDS), "too many failed sign-ins for this username")
 
 
 def failed(db, username, address):
-    now, key = clock.now_iso(), _key(username, address)
-    record = store.find_login_failures(db, key)
-    if record and clock.parse_iso(record["last_at"]) + timedelta(seconds=LOCK_SECONDS) < clock.now():
-        store.forget_login_failures(db, key)  # the last failure is old: start counting again
-    store.count_login_failure(db, key, now)
+    now = clock.now_iso()
+    for key in (_pair_key(username, address), _address_key(address), _username_key(username)):
+        record = store.find_login_failures(db, key)
+        if record and _wait(record, LOCK_SECONDS) < 0:
+            store.forget_login_failures(db, key)  # the last failure is old: start counting again
+        store.count_login_failure(db, key, now)
 
 
 def succeeded(db, username, address):
-    store.forget_login_failures(db, _key(username, address))
+    store.forget_login_failures(db, _pair_key(username, address))

@@ -33,7 +33,8 @@ def register(app, services):
         body = _valid("TokenRequest", requests_in.json_body())
         db, address = _state().db, request.remote_addr
         login_guard.check(db, body["username"], address)
-        user = users.authenticate(db, body["username"], body["password"])
+        with login_guard.hash_slot():
+            user = users.authenticate(db, body["username"], body["password"])
         if user is None:
             login_guard.failed(db, body["username"], address)
             raise Unauthorized("unknown username or wrong password")

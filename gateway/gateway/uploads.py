@@ -7,9 +7,10 @@ import base64
 
 from flask import current_app, g, request
 
+from estate_common import job_scopes
 from estate_common.errors import InvalidInput, field_error
 
-from . import idempotency, policy
+from . import idempotency
 from .access import authorize
 from .requests_in import UnsupportedMediaType
 
@@ -22,7 +23,7 @@ FORMATS = {
 def register(app):
     @app.post("/api/v1/estates/<estate_id>/households/import")
     def import_households(estate_id):
-        caller = authorize(policy.MASTER_DATA_EDITORS, estate_id)
+        caller = authorize(job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT), estate_id)
         file_format = FORMATS.get(request.mimetype)
         if file_format is None:
             raise UnsupportedMediaType("send the file as text/csv or as an .xlsx workbook "

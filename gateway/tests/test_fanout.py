@@ -113,12 +113,13 @@ def test_an_unknown_estate_is_404(client, rpc, contract, admin_token, kpi_servic
                      app=client.application)
 
 
-def test_a_job_is_asked_of_the_service_its_id_names(client, rpc, contract, agent_a_token, monkeypatch):
+def test_a_job_is_asked_of_the_service_its_id_names(client, rpc, contract, accounts, monkeypatch):
     monkeypatch.setattr(fanout, "job_services", lambda: ["finance", "security_patrol"])
     job = {"id": "job_finance_65a1", "estate_id": "A", "kind": "billing_run", "status": "running",
            "progress": {"done": 3, "total": 10}, "result": None, "created_at": "2026-11-01T00:00:00.000Z"}
     rpc.answer("finance", "get_job", job)
-    body = contract.check(client.application, client.get("/api/v1/jobs/job_finance_65a1", headers=bearer(agent_a_token)), 200)
+    token = accounts.user("accountant-a", ["accountant"], ["A"])
+    body = contract.check(client.application, client.get("/api/v1/jobs/job_finance_65a1", headers=bearer(token)), 200)
     assert body == job
     assert rpc.only_call("finance", "get_job").payload == {"id": "job_finance_65a1"}
 

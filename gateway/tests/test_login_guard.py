@@ -1,18 +1,26 @@
 """Password guessing is slowed down per username and address."""
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from estate_common import clock
 
-from gateway import login_guard
+from gateway import login_guard, passwords
 
 from .conftest import ADMIN_PASSWORD
 
 
 @pytest.fixture
-def fresh(make_app):
+def fresh(make_app, monkeypatch):
     clock.freeze(clock.parse_iso("2026-11-23T08:00:00.000Z"))
-    yield make_app()
+    app = make_app()
+    # the guard is what is tested, not Argon2: a cheap stand-in keeps hundreds of attempts fast
+    monkeypatch.setattr(passwords, "verify", lambda password_hash, password: (
+        password_hash is not None and password == ADMIN_PASSWORD))
+    yield app
     clock.reset()
 
 
@@ -58,3 +66,101 @@ def test_old_failures_are_forgotten(fresh):
     clock.advance(timedelta(seconds=login_guard.LOCK_SECONDS + 1))
     fail(fresh, login_guard.MAX_FAILURES - 1)
     assert sign_in(fresh, ADMIN_PASSWORD).status_code == 200
+
+
+# -- one address cannot lock a username for everyone ---------------------------------
+
+def test_one_address_failing_admin_many_times_does_not_lock_admin_out_elsewhere(fresh):
+    for _ in range(3 * login_guard.ADDRESS_MAX_FAILURES):
+        assert sign_in(fresh, "wrong-password-000", address="203.0.113.9").status_code in (401, 429)
+    assert sign_in(fresh, ADMIN_PASSWORD, address="203.0.113.9").status_code == 429
+    assert sign_in(fresh, ADMIN_PASSWORD, address="10.0.0.1").status_code == 200
+
+
+def test_an_address_spraying_many_usernames_is_locked_out_itself(fresh, contract):
+    for number in range(login_guard.ADDRESS_MAX_FAILURES):
+        fail(fresh, 1, username=f"guess-{number}", address="203.0.113.7")
+    refused = sign_in(fresh, ADMIN_PASSWORD, address="203.0.113.7")
+    contract.problem(refused, 429, code="too_many_requests", app=fresh)
+    assert int(refused.headers["Retry-After"]) == login_guard.LOCK_SECONDS + 1
+    assert sign_in(fresh, ADMIN_PASSWORD, address="10.0.0.1").status_code == 200
+
+
+def test_many_addresses_guessing_one_username_are_slowed_but_a_clean_address_is_not(fresh):
+    per_address = login_guard.MAX_FAILURES - 1  # none of them is locked out on its own
+    addresses = [f"198.51.100.{n}" for n in range(-(-login_guard.USERNAME_MAX_FAILURES // per_address))]
+    for number in range(login_guard.USERNAME_MAX_FAILURES):
+        fail(fresh, 1, address=addresses[number % len(addresses)])
+    slowed = sign_in(fresh, ADMIN_PASSWORD, address=addresses[0])
+    assert slowed.status_code == 429
+    assert 1 <= int(slowed.headers["Retry-After"]) <= login_guard.USERNAME_INTERVAL_SECONDS + 1
+    assert sign_in(fresh, ADMIN_PASSWORD, address="10.0.0.1").status_code == 200
+    clock.advance(timedelta(seconds=login_guard.USERNAME_INTERVAL_SECONDS + 1))
+    assert sign_in(fresh, ADMIN_PASSWORD, address=addresses[0]).status_code == 200
+
+
+# -- the client's address ---------------------------------------------------------------
+
+def sign_in_forwarded(app, password, forwarded_for, peer="10.9.9.9"):
+    return app.test_client().post("/api/v1/auth/token", json={"username": "admin", "password": password},
+                                  headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": peer})
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(fresh):
+    for number in range(login_guard.MAX_FAILURES):  # a new forged address each time: still one client
+        assert sign_in_forwarded(fresh, "wrong-password-000", f"192.0.2.{number}").status_code == 401
+    assert sign_in_forwarded(fresh, ADMIN_PASSWORD, "192.0.2.200").status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_the_address(make_app):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00.000Z"))
+    try:
+        app = make_app(trusted_proxies=1)
+        for _ in range(login_guard.MAX_FAILURES):  # the attacker, behind the ingress
+            assert sign_in_forwarded(app, "wrong-password-000", "192.0.2.66").status_code == 401
+        assert sign_in_forwarded(app, ADMIN_PASSWORD, "192.0.2.66").status_code == 429
+        # the admin behind the same ingress (same peer address) is another client
+        assert sign_in_forwarded(app, ADMIN_PASSWORD, "192.0.2.10").status_code == 200
+        # only the last hop is trusted: a client cannot prepend an address of its choice
+        assert sign_in_forwarded(app, ADMIN_PASSWORD, "192.0.2.10, 192.0.2.66").status_code == 429
+    finally:
+        clock.reset()
+
+
+# -- at most a few password hashes at once --------------------------------------------
+
+def test_concurrent_random_sign_ins_hash_at_most_n_at_once_and_the_rest_get_429(fresh, monkeypatch, contract):
+    lock, running, peak = threading.Lock(), [0], [0]
+    real_verify = passwords.verify
+
+    def counted_verify(password_hash, password):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            time.sleep(0.3)  # a slow hash keeps its slot long enough for the others to find them taken
+            return real_verify(password_hash, password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(passwords, "verify", counted_verify)
+    monkeypatch.setattr(login_guard, "HASH_WAIT_SECONDS", 0.05)
+    start = threading.Barrier(32)
+
+    def attempt(number):
+        start.wait()
+        return sign_in(fresh, "wrong-password-000", username=f"random-{uuid.uuid4().hex[:8]}",
+                       address=f"10.1.{number // 250}.{number % 250}")
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        answers = list(pool.map(attempt, range(32)))
+    statuses = [answer.status_code for answer in answers]
+    assert set(statuses) <= {401, 429}, statuses
+    assert 0 < peak[0] <= login_guard.MAX_CONCURRENT_HASHES, peak[0]
+    busy = [answer for answer in answers if answer.status_code == 429]
+    assert busy, statuses
+    for answer in busy:
+        contract.problem(answer, 429, code="too_many_requests", app=fresh)
+        assert int(answer.headers["Retry-After"]) >= 1
+    assert statuses.count(401) >= login_guard.MAX_CONCURRENT_HASHES

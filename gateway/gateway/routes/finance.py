@@ -1,4 +1,6 @@
 """finance routes: fee standards, billing runs, bills, payments, journals, reports, arrears."""
+from estate_common import job_scopes
+
 from .. import policy
 from . import ESTATE, Route
 
@@ -9,10 +11,10 @@ ROUTES = [
           paged=True, filters=("item", "status")),
     Route("POST", f"{ESTATE}/fee-standards/<standard_id>/approve", "finance", "approve_fee_standard",
           policy.MANAGEMENT, id_param="standard_id"),
-    Route("POST", f"{ESTATE}/billing-runs", "finance", "start_billing_run", policy.FEE_SETTERS,
+    Route("POST", f"{ESTATE}/billing-runs", "finance", "start_billing_run", job_scopes.starters(job_scopes.BILLING_RUN),
           status=202, body=True, idempotent=True),
-    Route("GET", f"{ESTATE}/billing-runs/<run_id>", "finance", "get_billing_run", policy.FINANCE,
-          id_param="run_id"),
+    Route("GET", f"{ESTATE}/billing-runs/<run_id>", "finance", "get_billing_run",
+          job_scopes.readers(job_scopes.BILLING_RUN), id_param="run_id"),
     Route("GET", f"{ESTATE}/bills", "finance", "list_bills", policy.COLLECTORS,
           paged=True, filters=("household_id", "status", "period", "item")),
     Route("GET", f"{ESTATE}/bills/<bill_id>", "finance", "get_bill", policy.COLLECTORS, id_param="bill_id"),

@@ -22,8 +22,8 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from . import clock, common_store, config
-from .errors import DomainError
+from . import clock, common_store, config, job_scopes
+from .errors import DomainError, Forbidden
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,20 @@ def create(db, job_id, estate_id, kind, params, created_by):
 
 def get(db, job_id):
     return common_store.find_job(db, job_id)
+
+
+def visible(db, job_id, caller):
+    """The job when ``caller`` may read it (its estate in scope, its kind readable by one of the
+    caller's roles, see ``job_scopes``), else None: the caller is told it is not there."""
+    job = get(db, job_id)
+    if job is None or not caller.can_see(job["estate_id"]) or not job_scopes.may_read(job["kind"], caller.roles):
+        return None
+    return job
+
+
+def require_may_start(kind, caller):
+    if not job_scopes.may_start(kind, caller.roles):
+        raise Forbidden("your role may not start this kind of job")
 
 
 def public(job):

@@ -14,11 +14,25 @@ from . import clock
 
 _context = threading.local()  # green-thread local once eventlet has patched threading
 
-# Chinese ID card (18, last may be X), mobile (11, starting 1[3-9], maybe after +86), landlines with area code.
+# Personal numbers as people write them: grouped by spaces, dashes or dots (one kind per
+# number, between the usual groups, so an amount like 138001380.00 is not one), behind
+# ``+86``/``0086``/``(+86)``. A number must not be part of a longer run of digits (an order
+# number, an amount, a timestamp): hence the look-arounds, which also refuse a digit one dash
+# or dot away (a space then a digit may follow: "138 0013 8000 3 times").
+_BEFORE = r"(?<![0-9])(?<![0-9][.\-])"
+_AFTER = r"(?![0-9]|[.\-][0-9])"
+_COUNTRY = r"(?:(?:\+|00)?86[ .\-]?|\((?:\+|00)?86\)[ .\-]?)"
 _PERSONAL = [
-    re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),
-    re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"),
-    re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"),
+    # ID card: 6 region, 8 birth date, 3 sequence, a check digit or X; as 18 or 6-8-4 or 6-4-4-4
+    re.compile(_BEFORE + r"[0-9]{6}([ .\-]?)[0-9]{4}\1?[0-9]{4}\1?[0-9]{3}[0-9Xx]" + _AFTER),
+    # mobile: 11 digits starting 1[3-9]; as 11, 3-4-4 or 4-3-4; maybe after the country code
+    re.compile(_BEFORE + _COUNTRY + r"?1[3-9](?:[0-9]{9}|[0-9](?P<a>[ .\-])[0-9]{4}(?P=a)?[0-9]{4}"
+               r"|[0-9]{2}(?P<b>[ .\-])[0-9]{3}(?P=b)[0-9]{4})" + _AFTER),
+    # landline: area code (0 and 2-3 digits, maybe in parentheses), then 7-8 digits
+    re.compile(_BEFORE + r"(?:\(0[0-9]{2,3}\) ?|0[0-9]{2,3}([ .\-]?))[0-9]{3,4}[ .\-]?[0-9]{4}" + _AFTER),
+    # landline dialled from abroad: +86, the area code without its 0, then 7-8 digits
+    re.compile(r"(?:(?:\+|00)86[ .\-]?|\((?:\+|00)?86\) ?)\(?[1-9][0-9]{1,2}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{4}"
+               + _AFTER),
 ]
 
 

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock, contracts, jobs, store
-from estate_common.errors import BusinessRuleViolation
+from estate_common import clock, contracts, job_scopes, jobs, store
+from estate_common.errors import BusinessRuleViolation, Forbidden
+from estate_common.nameko.caller import Caller
 
 
 @pytest.fixture
@@ -107,3 +108,33 @@ def test_a_worker_whose_job_was_taken_over_stops_without_touching_it(db):
     jobs.run(db, first, {"import": late_runner})
     current = jobs.get(db, job["_id"])
     assert current["status"] == "running" and current["_claim"] == second["_claim"]
+
+
+# -- who may read and start a job (estate_common.job_scopes) -----------------------------
+
+def _caller(roles, estates=("est_1",)):
+    return Caller({"user": "u", "roles": list(roles), "estates": list(estates)})
+
+
+def test_a_job_is_visible_to_a_role_its_kind_names_in_an_estate_of_the_caller(db):
+    job = new(db, kind=job_scopes.BILLING_RUN)
+    assert jobs.visible(db, job["_id"], _caller(["cashier"]))["_id"] == job["_id"]
+    assert jobs.visible(db, job["_id"], _caller(["security"])) is None
+    assert jobs.visible(db, job["_id"], _caller(["cashier"], estates=["est_2"])) is None
+    assert jobs.visible(db, job["_id"], _caller(["operator_admin"], estates=["*"]))["_id"] == job["_id"]
+    assert jobs.visible(db, "job_finance_nothing", _caller(["cashier"])) is None
+
+
+def test_a_kind_missing_from_the_table_is_read_and_started_by_nobody(db):
+    job = new(db, kind="something_new")
+    assert jobs.visible(db, job["_id"], _caller(["operator_admin"], estates=["*"])) is None
+    with pytest.raises(Forbidden):
+        jobs.require_may_start("something_new", _caller(["operator_admin"], estates=["*"]))
+
+
+def test_starting_is_granted_per_kind():
+    jobs.require_may_start(job_scopes.HOUSEHOLD_IMPORT, _caller(["archivist"]))
+    with pytest.raises(Forbidden):
+        jobs.require_may_start(job_scopes.HOUSEHOLD_IMPORT, _caller(["security"]))
+    with pytest.raises(Forbidden):
+        jobs.require_may_start(job_scopes.BILLING_RUN, _caller(["cashier"]))

@@ -52,6 +52,78 @@ def test_scrub_masks_a_mobile_in_international_form():
     assert "13800138000" not in scrubbed
 
 
+# -- personal numbers as people write them -----------------------------------------------
+
+MUST_BE_MASKED = [
+    # mobiles
+    ("13800138000", "13800138000"),
+    ("138 0013 8000", "138 0013 8000"),
+    ("138-0013-8000", "138-0013-8000"),
+    ("138.0013.8000", "138.0013.8000"),
+    ("1380 013 8000", "1380 013 8000"),
+    ("+86 138 0013 8000", "138 0013 8000"),
+    ("+86-138-0013-8000", "138-0013-8000"),
+    ("+8613800138000", "13800138000"),
+    ("8613800138000", "13800138000"),
+    ("0086 13800138000", "13800138000"),
+    ("0086-138-0013-8000", "138-0013-8000"),
+    ("(+86)13800138000", "13800138000"),
+    ("(+86) 138 0013 8000", "138 0013 8000"),
+    ("(86)138-0013-8000", "138-0013-8000"),
+    ("电话13800138000", "13800138000"),
+    ("电话：138 0013 8000。", "138 0013 8000"),
+    # ID card numbers
+    ("11010519491231002X", "11010519491231002X"),
+    ("11010519491231002x", "11010519491231002x"),
+    ("110105194912310021", "110105194912310021"),
+    ("110105 19491231 002X", "110105 19491231 002X"),
+    ("110105 1949 1231 002X", "110105 1949 1231 002X"),
+    ("110105-19491231-002X", "110105-19491231-002X"),
+    ("身份证11010519491231002X号", "11010519491231002X"),
+    # landlines
+    ("021-12345678", "021-12345678"),
+    ("(021) 1234 5678", "1234 5678"),
+    ("(0755)1234567", "1234567"),
+    ("0755 123 4567", "0755 123 4567"),
+    ("+86 21 1234 5678", "1234 5678"),
+]
+
+
+@pytest.mark.parametrize("written, digits", MUST_BE_MASKED)
+@pytest.mark.parametrize("around", ["{}", "owner {} called", "phone:{}.", "a {} 3 times", "[{}]"])
+def test_scrub_masks_personal_numbers_in_every_written_form(written, digits, around):
+    text = around.format(written)
+    scrubbed = logs.scrub(text)
+    assert "[redacted]" in scrubbed, scrubbed
+    assert digits not in scrubbed, scrubbed
+    assert "".join(c for c in digits if c.isdigit())[-4:] not in scrubbed.replace("3 times", ""), scrubbed
+    before = around.split("{}")[0]
+    assert scrubbed.startswith(before)
+
+
+MUST_NOT_BE_MASKED = [
+    "work order WO-2026-000123",
+    "request SR-2026-000001 created",
+    "bill B-2026-11-000042 issued",
+    "amount 1,380,013.80 yuan",
+    "amount 138001380.00 yuan",
+    "total 1999900 cents for 12 households",
+    "at 2026-11-23T13:09:40.123Z in 12.5 ms",
+    "at 2026-11-23 13:09:40.123456",
+    "epoch ms 1732350000123",
+    "period 2026-11, day 2026-11-23",
+    "room 301, building 2, area 88.50",
+    "version 1.38.0013.8",
+    "number 12345678901",
+    "duration 13800.5 ms",
+]
+
+
+@pytest.mark.parametrize("text", MUST_NOT_BE_MASKED)
+def test_scrub_leaves_order_numbers_amounts_and_timestamps_alone(text):
+    assert logs.scrub(text) == text
+
+
 @pytest.fixture
 def capture():
     stream = io.StringIO()

@@ -15,12 +15,12 @@ import csv
 import io
 from decimal import Decimal, InvalidOperation
 
-from estate_common import contracts
+from estate_common import contracts, job_scopes
 from estate_common.errors import DomainError, InvalidInput, field_error
 
 from . import domain
 
-JOB_KIND = "household_import"
+JOB_KIND = job_scopes.HOUSEHOLD_IMPORT
 MAX_ROWS = 20_000
 MAX_REPORTED_ERRORS = 100
 PROGRESS_EVERY = 200
@@ -120,9 +120,36 @@ def household_body(fields):
 
 
 def row_errors(number, body):
-    """What is wrong with a row, as ``[{row, field, message}]`` (empty when it is fine)."""
+    """What is wrong with a row, as ``[{row, field, message}]`` (empty when it is fine).
+
+    The messages never repeat the value sent: the job's result is kept and read later, and
+    a row's values are an owner's name and phone number."""
     found = contracts.load().errors("openapi.yaml#/components/schemas/HouseholdCreate", body)
-    return [{"row": number, "field": e["field"], "message": e["message"]} for e in found]
+    return [{"row": number, "field": e["field"], "message": _without_value(e["message"], _value_at(body, e["field"]))}
+            for e in found]
+
+
+def _value_at(body, field):
+    value = body
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _without_value(message, value):
+    """A contract message with the value it quotes taken out (jsonschema starts with its repr:
+    ``'abc' does not match '^…$'``); a message that still contains the value says only that
+    it is not valid."""
+    if value is None:
+        return message
+    for shown in (repr(value), str(value)):
+        if message.startswith(shown):
+            message = "the value" + message[len(shown):]
+            break
+    text = str(value).strip()
+    if text and (text in message or repr(value) in message):
+        return "is not valid"
+    return message
 
 
 def _domain_errors(number, error):

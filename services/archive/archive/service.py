@@ -72,6 +72,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     def start_household_import(self, payload):
         """A spreadsheet of households, imported in the background (a job); see imports.py."""
         estate_id, data = payload["estate_id"], payload["data"]
+        jobs.require_may_start(imports.JOB_KIND, self.caller)
         store.get_estate(self.db, estate_id)
         rows = imports.read_rows(data["format"], imports.decode(data["content_base64"]))  # a bad file: 400 now
         job_id = self.caller.created_id("job_archive", estate_id)

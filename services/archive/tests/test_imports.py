@@ -7,7 +7,8 @@ import pytest
 
 from archive import imports
 from archive.service import ArchiveService
-from estate_common.errors import InvalidInput, NotFound
+from estate_common import job_scopes
+from estate_common.errors import Forbidden, InvalidInput, NotFound
 from estate_common.testing import ADMIN, as_caller, staff, worker
 
 HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
@@ -129,3 +130,69 @@ def test_a_job_of_another_estate_is_not_found(archive):
         archive.get_job({"id": job["id"]})
     as_caller(archive, ADMIN)
     assert archive.get_job({"id": job["id"]})["id"] == job["id"]
+
+
+SENT_VALUES = ["13800138000x", "not-a-phone", "+86 (10) 8888", "Zhang San The Very Long Name " * 4, "-5",
+               "lots", "70.123", "occupied-ish", "B" * 30]
+
+
+def test_row_errors_never_repeat_the_values_sent(archive):
+    """A job's result is kept and read by other staff: a refused row names its row and field,
+    never the owner's name or phone that was in it."""
+    content = csv_bytes("1,2,301,89.37,Zhang San,13800138000x",
+                        "1,2,302,60,Li Si,not-a-phone",
+                        "1,2,303,60,Li Si,+86 (10) 8888",
+                        f"1,2,304,60,{'Zhang San The Very Long Name ' * 4},13800138000",
+                        "1,2,305,-5,Wang Wu,13700137000",
+                        "1,2,306,lots,Wang Wu,13700137000",
+                        "1,2,307,70.123,Wang Wu,13700137000",
+                        f"{'B' * 30},2,308,60,Wang Wu,13700137000",
+                        header="building,unit,room,area_m2,owner_name,owner_phone,status\n")
+    content = content.replace(b"13700137000\n1,2,307", b"13700137000,occupied-ish\n1,2,307")
+    job = start(archive, content)
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert result["rejected"] == 8, result
+    fields = {(e["row"], e["field"]) for e in result["errors"]}
+    assert {(2, "owner.phone"), (3, "owner.phone"), (4, "owner.phone"), (5, "owner.name"), (6, "area_m2"),
+            (7, "area_m2"), (7, "status"), (8, "area_m2"), (9, "building")} <= fields, fields
+    for error in result["errors"]:
+        assert error["message"], error
+        for value in SENT_VALUES:
+            assert value.strip() not in error["message"], error
+    assert "13800138000" not in str(result) and "Zhang San" not in str(result) and "Li Si" not in str(result)
+
+
+@pytest.mark.parametrize("message, value, says", [
+    ("'not-a-phone' does not match '^\\\\+?[0-9]$'", "not-a-phone", "the value does not match '^\\\\+?[0-9]$'"),
+    ("-5 is less than or equal to the minimum of 0", -5, "the value is less than or equal to the minimum of 0"),
+    ("is required", None, "is required"),
+    ("value Zhang San is wrong", "Zhang San", "is not valid"),
+])
+def test_contract_messages_lose_the_value_they_quote(message, value, says):
+    assert imports._without_value(message, value) == says
+
+
+def test_an_import_is_read_only_by_the_roles_its_kind_names(archive):
+    """The result names rows of owners' data: a guard or a technician is told it is not there."""
+    job = start(archive, csv_bytes("1,2,301,89.37,Zhang San,13800138000"))
+    archive.run_jobs()
+    for role in ("security", "technician", "accountant", "cashier"):
+        as_caller(archive, staff("someone", [role], [archive.estate_id]))
+        with pytest.raises(NotFound):
+            archive.get_job({"id": job["id"]})
+    for role in ("agent", "steward", "archivist", "manager"):
+        as_caller(archive, staff("someone", [role], [archive.estate_id]))
+        assert archive.get_job({"id": job["id"]})["kind"] == "household_import"
+
+
+def test_only_the_roles_of_the_table_start_an_import(archive):
+    for role in ("security", "technician", "cashier"):
+        with pytest.raises(Forbidden):
+            start(archive, csv_bytes("1,2,301,89.37,Zhang San,13800138000"),
+                  caller=staff("someone", [role], [archive.estate_id]))
+    assert archive.db.jobs.count_documents({}) == 0
+
+
+def test_every_job_kind_of_archive_is_in_the_scope_table():
+    assert set(ArchiveService.job_runners) <= set(job_scopes.JOB_SCOPES)

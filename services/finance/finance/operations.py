@@ -14,7 +14,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from estate_common import clock, jobs
+from estate_common import clock, job_scopes, jobs
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.store import decode_cursor, encode_cursor, public
@@ -24,7 +24,7 @@ from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECOND
 
 log = logging.getLogger(__name__)
 
-BILLING_RUN = "billing_run"
+BILLING_RUN = job_scopes.BILLING_RUN
 
 
 @contextmanager
@@ -56,6 +56,7 @@ def approve_standard(db, caller, estate_id, standard_id):
 # -- billing runs (background jobs) ------------------------------------------------------
 
 def start_billing_run(db, caller, estate_id, data):
+    jobs.require_may_start(BILLING_RUN, caller)
     period = data["period"]
     rules = store.rules_for(db, estate_id)
     if period > periods.period_of(clock.now(), rules):
@@ -102,8 +103,8 @@ def _write_batch(db, batch, created, already, cents):
     return created + inserted, already + duplicates, cents
 
 
-def get_billing_run(db, estate_id, job_id):
-    job = jobs.get(db, job_id)
+def get_billing_run(db, caller, estate_id, job_id):
+    job = jobs.visible(db, job_id, caller)
     if job is None or job["estate_id"] != estate_id or job["kind"] != BILLING_RUN:
         raise NotFound("no such billing run in this estate")
     return jobs.public(job)

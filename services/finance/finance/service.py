@@ -42,7 +42,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
 
     @rpc_method
     def get_billing_run(self, payload):
-        return operations.get_billing_run(self.db, payload["estate_id"], payload["id"])
+        return operations.get_billing_run(self.db, self.caller, payload["estate_id"], payload["id"])
 
     def _run_billing(self, job, progress):
         return operations.run_billing(self.db, self.outbox, job, progress)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import eventlet
 import pytest
 
-from estate_common import clock, jobs
+from estate_common import clock, job_scopes, jobs
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from finance import billing, operations
@@ -231,6 +231,35 @@ def test_a_job_of_another_estate_is_not_found(finance):
     acting(finance, ACCOUNTANT)
     with pytest.raises(NotFound):
         finance.get_job({"id": "job_finance_000000000000000000000000"})
+
+
+def test_a_billing_run_is_read_only_by_the_roles_its_kind_names(finance):
+    """A guard (security) is told a billing run is not there, as for another estate's job."""
+    approved(finance)
+    job = run(finance)
+    for role in ("security", "technician", "agent", "steward", "archivist"):
+        acting(finance, staff("someone", [role], [ESTATE]))
+        with pytest.raises(NotFound):
+            finance.get_job({"id": job["id"]})
+        with pytest.raises(NotFound):
+            finance.get_billing_run({"estate_id": ESTATE, "id": job["id"]})
+    for role in ("cashier", "accountant", "manager"):
+        acting(finance, staff("someone", [role], [ESTATE]))
+        assert finance.get_job({"id": job["id"]})["kind"] == "billing_run"
+        assert finance.get_billing_run({"estate_id": ESTATE, "id": job["id"]})["id"] == job["id"]
+
+
+def test_only_the_roles_of_the_table_start_a_billing_run(finance):
+    approved(finance)
+    for role in ("security", "cashier", "agent"):
+        acting(finance, staff("someone", [role], [ESTATE]))
+        with pytest.raises(Forbidden):
+            finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-11"}})
+    assert finance.db.jobs.count_documents({}) == 0
+
+
+def test_every_job_kind_of_finance_is_in_the_scope_table():
+    assert set(FinanceService.job_runners) <= set(job_scopes.JOB_SCOPES)
 
 
 def test_a_run_whose_worker_died_is_queued_again_and_finishes(finance):

@@ -2,7 +2,8 @@
 
 A service mixes this in and names, per job kind, the method that does the work
 (``job_runners = {"billing_run": "_run_billing"}``); the method takes the job and
-a progress handle and returns the job's result. See ``estate_common.jobs``.
+a progress handle and returns the job's result. Each kind names the roles that may start
+and read it in ``estate_common.job_scopes``. See ``estate_common.jobs``.
 """
 from nameko.timer import timer
 
@@ -16,9 +17,9 @@ class RunsJobs:
 
     @rpc_method
     def get_job(self, payload):
-        job = jobs.get(self.db, payload["id"])
-        if job is None or not self.caller.can_see(job["estate_id"]):
-            raise NotFound("no such job")  # another estate's job is not there for this caller
+        job = jobs.visible(self.db, payload["id"], self.caller)
+        if job is None:
+            raise NotFound("no such job")  # another estate's job, or a kind the caller's roles may not read
         return jobs.public(job)
 
     @timer(interval=jobs.POLL_SECONDS)

@@ -1,0 +1,88 @@
+"""Each kind of job is started and read by the roles ``estate_common.job_scopes`` names, and by
+no one else: a role that may not read a kind is answered 404, as if the job were not there."""
+import pytest
+
+from estate_common import job_scopes
+from estate_common.errors import NotFound
+
+from gateway import fanout, policy
+from gateway.routes import ROUTES
+
+from .conftest import bearer
+
+JOBS = {
+    job_scopes.BILLING_RUN: {"id": "job_finance_65a1", "service": "finance", "params": {"period": "2026-11"},
+                             "result": {"bills_created": 3}},
+    job_scopes.HOUSEHOLD_IMPORT: {"id": "job_archive_65a1", "service": "archive", "params": {"rows": 2},
+                                  "result": {"rows": 2, "rejected": 1,
+                                             "errors": [{"row": 3, "field": "owner.phone", "message": "x"}]}},
+}
+
+
+def test_every_kind_a_service_runs_is_in_the_table():
+    assert set(JOBS) == set(job_scopes.JOB_SCOPES)
+    for kind in job_scopes.JOB_SCOPES:
+        assert job_scopes.starters(kind) and job_scopes.readers(kind) <= set(policy.ROLES)
+        assert job_scopes.starters(kind) <= set(policy.ROLES)
+        assert "security" not in job_scopes.readers(kind)  # a guard reads neither bills nor owner lists
+
+
+@pytest.fixture
+def role_token(accounts):
+    return lambda role: accounts.user(f"only-{role.replace('_', '-')}", [role], ["A"])
+
+
+def _job(kind):
+    spec = JOBS[kind]
+    return {"id": spec["id"], "estate_id": "A", "kind": kind, "status": "succeeded",
+            "progress": {"done": 2, "total": 2}, "result": spec["result"], "params": spec["params"],
+            "created_at": "2026-11-01T00:00:00.000Z"}
+
+
+@pytest.mark.parametrize("kind", sorted(JOBS))
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_a_job_is_read_only_by_the_roles_of_its_kind(client, rpc, contract, role_token, monkeypatch, kind, role):
+    monkeypatch.setattr(fanout, "job_services", lambda: ["archive", "finance"])
+    rpc.answer(JOBS[kind]["service"], "get_job", _job(kind))
+    answer = client.get(f"/api/v1/jobs/{JOBS[kind]['id']}", headers=bearer(role_token(role)))
+    if role in job_scopes.readers(kind):
+        assert contract.check(client.application, answer, 200)["kind"] == kind
+    else:
+        body = contract.problem(answer, 404, code="not_found", app=client.application)
+        assert "result" not in body and "rows" not in answer.get_data(as_text=True)
+
+
+def test_a_guard_gets_the_same_404_for_a_billing_run_as_for_no_job(client, rpc, contract, role_token, monkeypatch):
+    monkeypatch.setattr(fanout, "job_services", lambda: ["finance"])
+    guard = bearer(role_token("security"))
+    rpc.answer("finance", "get_job", _job(job_scopes.BILLING_RUN))
+    existing = contract.problem(client.get("/api/v1/jobs/job_finance_65a1", headers=guard), 404, app=client.application)
+    rpc.answer("finance", "get_job", NotFound("no such job"))
+    missing = contract.problem(client.get("/api/v1/jobs/job_finance_0000", headers=guard), 404, app=client.application)
+    assert {k: v for k, v in existing.items() if k != "request_id"} == \
+        {k: v for k, v in missing.items() if k != "request_id"}
+
+
+def test_the_routes_that_start_or_read_jobs_admit_the_roles_of_the_table():
+    by_rpc = {(route.service, route.rpc): route for route in ROUTES}
+    assert by_rpc[("finance", "start_billing_run")].roles == job_scopes.starters(job_scopes.BILLING_RUN)
+    assert by_rpc[("finance", "get_billing_run")].roles == job_scopes.readers(job_scopes.BILLING_RUN)
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_only_the_starters_of_an_import_may_send_one(client, rpc, role_token, role):
+    answer = client.post("/api/v1/estates/A/households/import", headers=bearer(role_token(role)),
+                         data=b"building,unit,room,area_m2,owner_name,owner_phone\n1,1,101,50,A,13800138000\n",
+                         content_type="text/csv")
+    allowed = role in job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT)
+    assert answer.status_code == (202 if allowed else 403), answer.get_data(as_text=True)
+    assert len(rpc.calls_to("archive", "start_household_import")) == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_only_the_starters_of_a_billing_run_may_start_one(client, rpc, role_token, role):
+    answer = client.post("/api/v1/estates/A/billing-runs", headers=bearer(role_token(role)),
+                         json={"period": "2026-11"})
+    allowed = role in job_scopes.starters(job_scopes.BILLING_RUN)
+    assert answer.status_code == (202 if allowed else 403), answer.get_data(as_text=True)
+    assert len(rpc.calls_to("finance", "start_billing_run")) == (1 if allowed else 0)

@@ -1,0 +1,43 @@
+"""Who may start and who may read each kind of background job: the one table of it.
+
+A job's params and result carry what its kind works on: a household import's rows
+errors, a billing run's totals. Reading a job is therefore granted per kind, like the
+routes of the work itself, not to every staff member. The gateway checks it on the
+routes that start jobs and on ``GET /api/v1/jobs/{id}``; the service checks it again
+(``estate_common.jobs.visible`` and ``require_may_start``). A job its caller may not read
+is answered 404, as one of another estate is: its existence is not revealed.
+
+A kind not in the table is started and read by nobody (deny by default). Role names as in
+DOMAIN.md "Who uses it" (``gateway.policy.ROLES``).
+"""
+BILLING_RUN = "billing_run"
+HOUSEHOLD_IMPORT = "household_import"
+
+_MANAGEMENT = ("operator_admin", "manager")
+
+JOB_SCOPES = {
+    # finance: the accountant runs billing; the cashier follows it (both read the totals)
+    BILLING_RUN: {"start": _MANAGEMENT + ("accountant",),
+                  "read": _MANAGEMENT + ("accountant", "cashier")},
+    # archive: master-data editors import owner lists; the result names rows of owners' data
+    HOUSEHOLD_IMPORT: {"start": _MANAGEMENT + ("agent", "steward", "archivist"),
+                       "read": _MANAGEMENT + ("agent", "steward", "archivist")},
+}
+
+
+def starters(kind):
+    """The roles that may start jobs of ``kind``."""
+    return frozenset(JOB_SCOPES.get(kind, {}).get("start", ()))
+
+
+def readers(kind):
+    """The roles that may read jobs of ``kind``."""
+    return frozenset(JOB_SCOPES.get(kind, {}).get("read", ()))
+
+
+def may_start(kind, roles):
+    return bool(starters(kind) & set(roles or ()))
+
+
+def may_read(kind, roles):
+    return bool(readers(kind) & set(roles or ()))
