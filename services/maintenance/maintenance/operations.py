@@ -219,6 +219,7 @@ def queue_renovation_review(db, outbox, event):
 def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):
     def decide(review):
         changes, entry = renovation.decide(review, data["decision"], data["notes"], clock.now(), caller.user)
-        return Change(changes, [entry], [("renovation_reviewed", renovation.reviewed_event_data({**review, **changes}))])
+        decided = {**review, **changes}
+        return Change(changes, [entry], [("renovation_reviewed", renovation.reviewed_event_data(decided))])
 
     return public(store.change(db, outbox, "renovation_reviews", estate_id, review_id, decide))
