@@ -9,7 +9,20 @@ from estate_common.kpis import month_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import costing, domain, indicators, ledger, renovation, store
+from . import costing, domain, events, indicators, ledger, renovation, store
+
+
+def _change(db, outbox, collection, estate_id, doc_id, decide):
+    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
+    return store.change(db, outbox, collection, estate_id, doc_id, decide,
+                        announce=events.announcer(outbox, estate_id))
+
+
+def _create(db, outbox, collection, estate_id, doc_id, build):
+    """``store.create`` whose events are built by ``events``."""
+    return store.create(db, outbox, collection, estate_id, doc_id, build,
+                        announce=events.announcer(outbox, estate_id))
+
 
 
 # -- work orders: a caller's step ----------------------------------------------------------
@@ -38,12 +51,12 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
         if changes["equipment_id"]:
             store.referenced(db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id")
         done = {**order, **changes}
-        events = [("work_order_completed", domain.completed_event_data(done))]
+        announced = [("work_order_completed", domain.completed_event_data(done))]
         if domain.raises_charge(done):
-            events.append(("charge_raised", domain.charge_event_data(done)))
-        return Change(changes, [entry], events)
+            announced.append(("charge_raised", domain.charge_event_data(done)))
+        return Change(changes, [entry], announced)
 
-    written = store.change(db, outbox, "work_orders", estate_id, order_id, decide)
+    written = _change(db, outbox, "work_orders", estate_id, order_id, decide)
     if written["equipment_id"]:
         add_record(db, outbox, estate_id, written["equipment_id"], ledger.record_from_order(written),
                    written["completed_at"])
@@ -60,7 +73,7 @@ def open_order(db, outbox, order_id, estate_id, created, build):
         order = build(domain.order_number(created, sequence), created)
         return order, [("work_order_created", domain.created_event_data(order))]
 
-    return store.create(db, outbox, "work_orders", estate_id, order_id, new)
+    return _create(db, outbox, "work_orders", estate_id, order_id, new)
 
 
 def open_from_service_request(db, outbox, event):
@@ -222,4 +235,4 @@ def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):
         decided = {**review, **changes}
         return Change(changes, [entry], [("renovation_reviewed", renovation.reviewed_event_data(decided))])
 
-    return public(store.change(db, outbox, "renovation_reviews", estate_id, review_id, decide))
+    return public(_change(db, outbox, "renovation_reviews", estate_id, review_id, decide))
