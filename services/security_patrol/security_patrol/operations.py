@@ -9,7 +9,20 @@ from estate_common.errors import Conflict
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
+from . import events, fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
+
+
+def _change(db, outbox, collection, estate_id, doc_id, decide):
+    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
+    return store.change(db, outbox, collection, estate_id, doc_id, decide,
+                        announce=events.announcer(outbox, estate_id))
+
+
+def _create(db, outbox, collection, estate_id, doc_id, build):
+    """``store.create`` whose events are built by ``events``."""
+    return store.create(db, outbox, collection, estate_id, doc_id, build,
+                        announce=events.announcer(outbox, estate_id))
+
 
 
 # -- the shapes every create and list share ------------------------------------------------
@@ -18,7 +31,7 @@ def create(db, outbox, caller, collection, prefix, estate_id, build):
     """Create once: a retry with the caller's Idempotency-Key finds the first document;
     ``build(doc_id)`` runs only for the first."""
     doc_id = caller.created_id(prefix, estate_id)
-    return public(store.create(db, outbox, collection, estate_id, doc_id, lambda: build(doc_id)))
+    return public(_create(db, outbox, collection, estate_id, doc_id, lambda: build(doc_id)))
 
 
 def page(db, collection, estate_id, filters, limit, cursor, normalise=None):
@@ -65,10 +78,10 @@ def check_in(db, outbox, caller, estate_id, round_id, data):
             return None  # a retry of a check-in that went through
         entry, anomaly = patrols.check_in(round_, check_in_id, data["checkpoint"], data.get("anomaly"),
                                           clock.now(), caller.user, rules)
-        events = [("anomaly_reported", patrols.anomaly_event_data(round_, entry))] if anomaly else []
-        return Change({"updated_at": entry["at"]}, events=events, push={"check_ins": [entry]})
+        announced = [("anomaly_reported", patrols.anomaly_event_data(round_, entry))] if anomaly else []
+        return Change({"updated_at": entry["at"]}, events=announced, push={"check_ins": [entry]})
 
-    return public(store.change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
+    return public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
 
 
 def finish_round(db, outbox, estate_id, round_id):
@@ -76,7 +89,7 @@ def finish_round(db, outbox, estate_id, round_id):
         changes = patrols.finish(round_, clock.now())
         return Change(changes, events=[("patrol_round_finished", patrols.finished_event_data(round_ | changes))])
 
-    return public(store.change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
+    return public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
 
 
 # -- fire equipment --------------------------------------------------------------------------
@@ -118,11 +131,12 @@ def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
     def decide(incident):
         entry, escalation, changes = incidents.record_step(incident, data["step"], data.get("note"), clock.now(),
                                                            caller.user)
-        events = [("incident_escalated", incidents.escalated_event_data(incident, escalation))] if escalation else []
-        escalations = [escalation] if escalation else []
-        return Change(changes, events=events, push={"steps": [entry], "escalations": escalations})
+        if escalation is None:
+            return Change(changes, push={"steps": [entry]})
+        announced = [("incident_escalated", incidents.escalated_event_data(incident, escalation))]
+        return Change(changes, events=announced, push={"steps": [entry], "escalations": [escalation]})
 
-    return public(store.change(db, outbox, "incidents", estate_id, incident_id, decide))
+    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
 
 
 def close_incident(db, outbox, estate_id, incident_id, data):
@@ -130,7 +144,7 @@ def close_incident(db, outbox, estate_id, incident_id, data):
         changes = incidents.close(incident, data.get("summary"), clock.now())
         return Change(changes, events=[("incident_closed", incidents.closed_event_data(incident | changes))])
 
-    return public(store.change(db, outbox, "incidents", estate_id, incident_id, decide))
+    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
 
 
 # -- the gate: passes, parking, visitors, shifts ---------------------------------------------
@@ -170,10 +184,10 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
             raise Conflict(NOT_INSIDE)
         changes = gate.close_session(session, data.get("paid_at_gate", False), clock.now(), caller.user, rules)
         closed = session | changes
-        events = [("charge_raised", gate.charge_event_data(closed))] if closed["fee_cents"] else []
-        return Change(changes, events=events)
+        announced = [("charge_raised", gate.charge_event_data(closed))] if closed["fee_cents"] else []
+        return Change(changes, events=announced)
 
-    return public(store.change(db, outbox, "parking_sessions", estate_id, session["_id"], decide))
+    return public(_change(db, outbox, "parking_sessions", estate_id, session["_id"], decide))
 
 
 def register_visitor(db, outbox, caller, estate_id, data):

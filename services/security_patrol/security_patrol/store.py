@@ -72,14 +72,15 @@ def all_of(db, collection, estate_id, query=None):
 
 # -- the one write path (estate_common.writes) on a collection named here ------------
 
-def change(db, outbox, collection, estate_id, doc_id, decide):
+def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
     """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
-    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection])
+    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
+                         announce=announce)
 
 
-def create(db, outbox, collection, estate_id, doc_id, build):
+def create(db, outbox, collection, estate_id, doc_id, build, announce=None):
     """Insert once by natural id, with its events; a retry answers the stored document."""
-    return writes.create(db[collection], estate_id, doc_id, build, outbox)
+    return writes.create(db[collection], estate_id, doc_id, build, outbox, announce=announce)
 
 
 def write(db, outbox, collection, doc, step):
