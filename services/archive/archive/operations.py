@@ -9,7 +9,20 @@ from estate_common.kpis import month_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import borrowing, checks, domain, imports, store
+from . import borrowing, checks, domain, events, imports, store
+
+
+def _change(db, outbox, collection, estate_id, doc_id, decide):
+    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
+    return store.change(db, outbox, collection, estate_id, doc_id, decide,
+                        announce=events.announcer(outbox, estate_id))
+
+
+def _create(db, outbox, collection, estate_id, doc_id, build, found=None, actor=None):
+    """``store.create`` whose events are built by ``events`` (``actor``: who, when no caller is)."""
+    return store.create(db, outbox, collection, estate_id, doc_id, build, found=found,
+                        announce=events.announcer(outbox, estate_id, actor))
+
 
 
 def _taken(message, field, note):
@@ -23,10 +36,9 @@ def _taken(message, field, note):
 
 def create_estate(db, outbox, data):
     estate = domain.new_estate(data, clock.now())  # a second estate with the code collides on _id
-    created = store.create(db, outbox, "estates", estate["_id"], estate["_id"],
-                           lambda: (estate, [("estate_created", domain.estate_event_data(estate))]),
-                           found=_taken(f"an estate with code {estate['code']} exists", "data.code",
-                                        "is already taken"))
+    created = _create(db, outbox, "estates", estate["_id"], estate["_id"],
+                      lambda: (estate, [("estate_created", domain.estate_event_data(estate))]),
+                      found=_taken(f"an estate with code {estate['code']} exists", "data.code", "is already taken"))
     return domain.estate_view(public(created))
 
 
@@ -40,7 +52,7 @@ def update_estate(db, outbox, estate_id, data):
             return None
         return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes))])
 
-    return domain.estate_view(public(store.change(db, outbox, "estates", estate_id, estate_id, decide)))
+    return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
 
 
 def list_estates(db, caller, limit, cursor):
@@ -52,10 +64,10 @@ def list_estates(db, caller, limit, cursor):
 # -- households ----------------------------------------------------------------------------
 
 def _create_household(db, outbox, household, found, actor=None):
-    event = outbox.event("household_created", household["estate_id"], domain.household_event_data(household),
-                         actor=actor)
-    return store.create(db, outbox, "households", household["estate_id"], household["_id"],
-                        lambda: (household, [event]), found=found)
+    estate_id = household["estate_id"]
+    return _create(db, outbox, "households", estate_id, household["_id"],
+                   lambda: (household, [("household_created", domain.household_event_data(household))]),
+                   found=found, actor=actor)
 
 
 def create_household(db, outbox, caller, estate_id, data):
@@ -125,7 +137,7 @@ def create(db, outbox, caller, collection, prefix, estate_id, build):
     """Create once: a retry with the caller's Idempotency-Key finds the first document;
     ``build(doc_id)`` → ``(document, events)`` runs only for the first."""
     doc_id = caller.created_id(prefix, estate_id)
-    return store.create(db, outbox, collection, estate_id, doc_id, lambda: build(doc_id))
+    return _create(db, outbox, collection, estate_id, doc_id, lambda: build(doc_id))
 
 
 def create_borrow_request(db, outbox, caller, estate_id, data):
@@ -179,7 +191,7 @@ def borrow_step(db, outbox, estate_id, request_id, action, step):
         changed = request | changes | {"history": request["history"] + [entry]}
         return Change(changes, [entry], [_archive_changed("borrow_request", changed, f"borrow_{action}", changes)])
 
-    request = store.change(db, outbox, "borrow_requests", estate_id, request_id, decide)
+    request = _change(db, outbox, "borrow_requests", estate_id, request_id, decide)
     return borrowing.view(public(request), clock.now())
 
 
@@ -188,10 +200,11 @@ def borrow_step(db, outbox, estate_id, request_id, action, step):
 def create_check_plan(db, outbox, caller, estate_id, data):
     """One plan per estate and year (its natural id): a second is refused."""
     plan = checks.new_plan(estate_id, data, clock.now(), caller.user, store.rules_for(db, estate_id))
-    events = [_archive_changed("archive_check_plan", plan, "archive_check_plan_created", ["year", "planned_dates"])]
-    created = store.create(db, outbox, "check_plans", estate_id, plan["_id"], lambda: (plan, events),
-                           found=_taken(f"the estate has a check plan for {plan['year']} already", "data.year",
-                                        "has a plan already"))
+    created_event = _archive_changed("archive_check_plan", plan, "archive_check_plan_created",
+                                     ["year", "planned_dates"])
+    created = _create(db, outbox, "check_plans", estate_id, plan["_id"], lambda: (plan, [created_event]),
+                      found=_taken(f"the estate has a check plan for {plan['year']} already", "data.year",
+                                   "has a plan already"))
     return public(created)
 
 

@@ -28,15 +28,16 @@ WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan"
 
 # -- the one write path (estate_common.writes) on a collection named here ------------
 
-def change(db, outbox, collection, estate_id, doc_id, decide):
+def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
     """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
-    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection])
+    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
+                         announce=announce)
 
 
-def create(db, outbox, collection, estate_id, doc_id, build, found=None):
+def create(db, outbox, collection, estate_id, doc_id, build, found=None, announce=None):
     """Insert once by natural id, with its events; a retry answers ``found(stored)`` (by
     default the stored document)."""
-    return writes.create(db[collection], estate_id, doc_id, build, outbox, found=found)
+    return writes.create(db[collection], estate_id, doc_id, build, outbox, found=found, announce=announce)
 
 
 def rules_for(db, estate_id):
