@@ -105,15 +105,18 @@ def follow(collection, event, doc_id, decide, outbox, *, attempts=ATTEMPTS, anno
     raise Conflict("the document kept changing while an event was applied; it will be redelivered")
 
 
-def create(collection, estate_id, doc_id, build, outbox, *, announce=None):
+def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found=None):
     """Insert the document ``doc_id`` once, with its events.
 
     ``build()`` runs only when the document is not there yet; it returns the document, or
     ``(document, [(event_type, data)])``. A retry (the document is found, or a concurrent twin
-    won the insert) answers the stored document and announces nothing."""
+    won the insert) announces nothing and answers ``found(stored document)``: by default the
+    stored document; ``found`` raises to refuse a second document with the same natural id
+    (a code that is taken), or answers None to tell the caller nothing was inserted."""
+    answer = found or (lambda stored: stored)
     existing = store.find_in_estate(collection, estate_id, doc_id)
     if existing is not None:
-        return existing
+        return answer(existing)
     built = build()
     doc, events = built if isinstance(built, tuple) else (built, [])
     doc = dict(doc)
@@ -122,7 +125,7 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None):
     if announced:
         doc["_outbox"] = announced
     if not store.insert_new(collection, doc):
-        return store.find_in_estate(collection, estate_id, doc_id)
+        return answer(store.find_in_estate(collection, estate_id, doc_id))
     if announced:
         outbox.publish(collection, doc)
     return doc

@@ -218,3 +218,24 @@ def test_create_when_a_twin_won_the_insert_answers_the_twin(things, outbox):
 def test_create_accepts_a_plain_document_without_events(things, outbox):
     doc = writes.create(things, ESTATE, "t3", lambda: {"_id": "t3", "estate_id": ESTATE}, outbox)
     assert "_outbox" not in doc and outbox.published == []
+
+
+def test_create_that_finds_the_document_answers_what_found_says(things, outbox):
+    def taken(stored):
+        raise Conflict(f"{stored['_id']} is taken")
+
+    def build():
+        return {"_id": "t4", "estate_id": ESTATE}, [("thing_created", {"id": "t4"})]
+
+    assert writes.create(things, ESTATE, "t4", build, outbox, found=taken)["_id"] == "t4"
+    with pytest.raises(Conflict):
+        writes.create(things, ESTATE, "t4", build, outbox, found=taken)
+    assert writes.create(things, ESTATE, "t4", build, outbox, found=lambda stored: None) is None
+
+    def twin_first():
+        things.insert_one({"_id": "t5", "estate_id": ESTATE})
+        return build()
+
+    with pytest.raises(Conflict):
+        writes.create(things, ESTATE, "t5", twin_first, outbox, found=taken)
+    assert len(outbox.published) == 1

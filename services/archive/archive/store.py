@@ -1,7 +1,7 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import calendar, common_store, jobs, settings, store
+from estate_common import calendar, jobs, settings, store, writes
 from estate_common.common_store import DuplicateKey
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, NotFound, field_error
 
 from .rules import DEFAULTS
 
@@ -23,10 +23,21 @@ INDEXES = {
 }
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
-        "records": "archive record"}
+        "records": "archive record", "estates": "estate", "households": "household"}
 
-# service.py hands a written document's events to the outbox through here, naming the collection
-announce = common_store.announce
+
+# -- the one write path (estate_common.writes) on a collection named here ------------
+
+def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
+    """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
+    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
+                         announce=announce)
+
+
+def create(db, outbox, collection, estate_id, doc_id, build, found=None, announce=None):
+    """Insert once by natural id, with its events; a retry answers ``found(stored)`` (by
+    default the stored document)."""
+    return writes.create(db[collection], estate_id, doc_id, build, outbox, found=found, announce=announce)
 
 
 def rules_for(db, estate_id):
@@ -35,26 +46,11 @@ def rules_for(db, estate_id):
     return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": estate_timezone(db, estate_id)}
 
 
-def insert_estate(db, estate):
-    try:
-        db.estates.insert_one(estate)
-    except DuplicateKey:
-        raise Conflict(f"an estate with code {estate['code']} exists",
-                       [{"field": "data.code", "message": "is already taken"}]) from None
-
-
 def get_estate(db, estate_id):
     estate = db.estates.find_one({"_id": estate_id, "estate_id": estate_id})
     if estate is None:
         raise NotFound("no such estate")
     return estate
-
-
-def change_estate(db, estate, changes, events):
-    """Apply an edit if the estate is still at the version it was decided on."""
-    guard = {"_id": estate["_id"], "estate_id": estate["estate_id"], "version": estate["version"]}
-    update = {"$set": changes, "$push": {"_outbox": {"$each": events}}}
-    return db.estates.update_one(guard, update).modified_count == 1
 
 
 def estate_timezone(db, estate_id):
@@ -66,14 +62,6 @@ def list_estates(db, estate_ids, limit, cursor):
     """A page of the estates ``estate_ids`` names (None: every estate)."""
     query = {} if estate_ids is None else {"estate_id": {"$in": list(estate_ids)}}
     return store.page(db.estates, query, limit, cursor)
-
-
-def insert_household(db, household):
-    try:
-        db.households.insert_one(household)
-    except DuplicateKey:
-        raise Conflict("this building, unit and room is registered already",
-                       [{"field": "data.room", "message": "is already registered"}]) from None
 
 
 def get_household(db, estate_id, household_id):
@@ -146,13 +134,6 @@ def borrow_requests_found(db, estate_id, match, overdue, now_iso, limit, cursor)
     return store.page(db.borrow_requests, query, limit, cursor)
 
 
-def change_borrow_request(db, request, changes, entry, events):
-    """Apply one step of a borrow request if its status is still the one it was decided on."""
-    guard = {"_id": request["_id"], "estate_id": request["estate_id"], "status": request["status"]}
-    update = {"$set": changes, "$push": {"history": entry, "_outbox": {"$each": events}}}
-    return db.borrow_requests.update_one(guard, update).modified_count == 1
-
-
 # -- KPIs -----------------------------------------------------------------------
 
 def kpi_facts(db, estate_id, start, end, year_start, closing_events):
@@ -176,8 +157,3 @@ def keep_import_file(db, job_id, estate_id, file_format, content_base64):
 
 def import_file(db, job_id):
     return db.import_files.find_one({"_id": job_id})
-
-
-def insert_household_once(db, household):
-    """False when the household is registered already (an import run again)."""
-    return store.insert_new(db.households, household)

@@ -1,6 +1,5 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import common_store, replica, settings, store
-from estate_common.errors import Conflict
+from estate_common import replica, settings, store, writes
 
 from .rules import DEFAULTS
 
@@ -29,10 +28,6 @@ WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plan
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
                       "equipment_id": "equipment_id", "source_type": "source.type"}
 
-# service.py hands a written document's events to the outbox through here, naming the collection
-announce = common_store.announce
-
-
 def next_number(db, estate_id, series):
     return store.next_number(db, estate_id, series)
 
@@ -48,33 +43,33 @@ def rules_for(db, estate_id):
 # -- any collection: by id in an estate, referenced by a body, inserted once -------------
 
 _named = store.Collections(WHAT)
-find, get, referenced, insert = _named.find, _named.get, _named.referenced, _named.insert
+find, get, referenced = _named.find, _named.get, _named.referenced
+
+
+# -- the one write path (estate_common.writes) on a collection named here ------------
+
+def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
+    """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
+    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
+                         announce=announce)
+
+
+def create(db, outbox, collection, estate_id, doc_id, build, announce=None):
+    """Insert once by natural id, with its events; a retry answers the stored document."""
+    return writes.create(db[collection], estate_id, doc_id, build, outbox, announce=announce)
+
+
+def write(db, outbox, collection, doc, step):
+    """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved
+    since it was read, and whoever moved it wins)."""
+    return writes.write(db[collection], doc, step, outbox)
 
 
 # -- work orders --------------------------------------------------------------------
 
-def work_order_exists(db, order_id):
-    return db.work_orders.count_documents({"_id": order_id}, limit=1) > 0
-
-
 def list_work_orders(db, estate_id, filters, limit, cursor):
     query = {WORK_ORDER_FILTERS[name]: value for name, value in filters.items()}
     return store.page(db.work_orders, {"estate_id": estate_id, **query}, limit, cursor)
-
-
-def apply_step(db, order, changes, entry, events=()):
-    """Write one step of an order, with its events in the same write; refused (409) when the
-    order changed since it was read, so two concurrent steps cannot both pass the state table."""
-    revision = order.get("_rev", 0)
-    update = {"$set": {**changes, "_rev": revision + 1}, "$push": {"history": entry}}
-    if events:
-        update["$push"]["_outbox"] = {"$each": list(events)}
-    done = db.work_orders.update_one({"_id": order["_id"], "estate_id": order["estate_id"], "_rev": revision}, update)
-    if done.matched_count == 0:
-        raise Conflict("the work order changed meanwhile; read it again")
-    written = {**order, **changes, "_rev": revision + 1, "history": [*order["history"], entry]}
-    written["_outbox"] = [*order.get("_outbox", []), *events]
-    return written
 
 
 def orders_reported_in(db, estate_id, start, end):
@@ -92,14 +87,6 @@ def list_equipment(db, estate_id, filters, limit, cursor):
     return store.page(db.equipment, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
-def add_equipment_record(db, estate_id, equipment_id, record, stamp):
-    """Add a record once: a record id already on the ledger (a retry) is not added again."""
-    db.equipment.update_one(
-        {"_id": equipment_id, "estate_id": estate_id, "records.id": {"$ne": record["id"]}},
-        {"$push": {"records": record}, "$set": {"updated_at": stamp}})
-    return get(db, "equipment", estate_id, equipment_id)
-
-
 # -- preventive plans -----------------------------------------------------------------
 
 def list_plans(db, estate_id, filters, limit, cursor):
@@ -114,13 +101,6 @@ def plans_due(db, estate_id, until):
     return list(db.maintenance_plans.find({"estate_id": estate_id, "active": True, "next_due_on": {"$lte": until}}))
 
 
-def advance_plan(db, plan, next_due_on, last_order_id, stamp):
-    """Move the plan on, once: another scheduler that moved it first wins."""
-    db.maintenance_plans.update_one(
-        {"_id": plan["_id"], "estate_id": plan["estate_id"], "next_due_on": plan["next_due_on"]},
-        {"$set": {"next_due_on": next_due_on, "last_work_order_id": last_order_id, "updated_at": stamp}})
-
-
 # -- budgets --------------------------------------------------------------------------
 
 def save_budget(db, budget):
@@ -131,15 +111,3 @@ def save_budget(db, budget):
 
 def list_reviews(db, estate_id, filters, limit, cursor):
     return store.page(db.renovation_reviews, {"estate_id": estate_id, **filters}, limit, cursor)
-
-
-def decide_review(db, review, changes, entry, events):
-    """The decision and its event in one write; only a review still pending is decided."""
-    done = db.renovation_reviews.update_one(
-        {"_id": review["_id"], "estate_id": review["estate_id"], "status": review["status"]},
-        {"$set": changes, "$push": {"history": entry, "_outbox": {"$each": list(events)}}})
-    if done.matched_count == 0:
-        raise Conflict("the review was decided meanwhile")
-    return {**review, **changes, "history": [*review["history"], entry],
-            "_outbox": [*review.get("_outbox", []), *events]}
-

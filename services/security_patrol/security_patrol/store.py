@@ -1,11 +1,11 @@
 """security-patrol's repository: the only module of the service that touches its database.
 
-A round, an incident and a parking session each change in single-document
-writes guarded by their state (and a round by its number of check-ins), so
-two guards acting at once cannot both pass a check the other one changed; the
+A round, an incident and a parking session each change through the one write path
+(``estate_common.writes``): a single-document write guarded by the revision it was decided
+on, so two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
-from estate_common import common_store, replica, settings, store
+from estate_common import replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from .rules import DEFAULTS
@@ -34,10 +34,6 @@ WHAT = {
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover",
 }
-
-# service.py hands a written document's events to the outbox through here, naming the collection
-announce = common_store.announce
-
 
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
@@ -74,45 +70,22 @@ def all_of(db, collection, estate_id, query=None):
     return list(db[collection].find({"estate_id": estate_id, **(query or {})}))
 
 
-# -- rounds, incidents, sessions: guarded single-document changes -----------------
+# -- the one write path (estate_common.writes) on a collection named here ------------
 
-def _apply(collection, guard, update, events):
-    if events:
-        update.setdefault("$push", {})["_outbox"] = {"$each": events}
-    return collection.update_one(guard, update).modified_count == 1
-
-
-def push_check_in(db, round_, entry, events):
-    """Append a check-in if no other check-in or finish came in between."""
-    guard = {"_id": round_["_id"], "estate_id": round_["estate_id"], "status": "open",
-             "check_ins": {"$size": len(round_["check_ins"])}}
-    return _apply(db.patrol_rounds, guard,
-                  {"$push": {"check_ins": entry}, "$set": {"updated_at": entry["at"]}}, events)
+def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
+    """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
+    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
+                         announce=announce)
 
 
-def finish_round(db, round_, changes, events):
-    guard = {"_id": round_["_id"], "estate_id": round_["estate_id"], "status": "open",
-             "check_ins": {"$size": len(round_["check_ins"])}}
-    return _apply(db.patrol_rounds, guard, {"$set": changes}, events)
+def create(db, outbox, collection, estate_id, doc_id, build, announce=None):
+    """Insert once by natural id, with its events; a retry answers the stored document."""
+    return writes.create(db[collection], estate_id, doc_id, build, outbox, announce=announce)
 
 
-def record_incident_step(db, incident, entry, escalation, changes, events):
-    guard = {"_id": incident["_id"], "estate_id": incident["estate_id"], "status": "open",
-             "pending_steps": entry["step"]}
-    update = {"$set": changes, "$push": {"steps": entry}}
-    if escalation:
-        update["$push"]["escalations"] = escalation
-    return _apply(db.incidents, guard, update, events)
-
-
-def close_incident(db, incident, changes, events):
-    guard = {"_id": incident["_id"], "estate_id": incident["estate_id"], "status": "open"}
-    return _apply(db.incidents, guard, {"$set": changes}, events)
-
-
-def close_session(db, session, changes, events):
-    guard = {"_id": session["_id"], "estate_id": session["estate_id"], "status": "open"}
-    return _apply(db.parking_sessions, guard, {"$set": changes}, events)
+def write(db, outbox, collection, doc, step):
+    """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved)."""
+    return writes.write(db[collection], doc, step, outbox)
 
 
 # -- the gate -------------------------------------------------------------------

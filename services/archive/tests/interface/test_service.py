@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from archive import domain
 from archive.service import ArchiveService
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
@@ -78,6 +79,25 @@ def test_an_estates_timezone_is_edited_in_a_new_version_announced_once(archive, 
         archive.update_estate({"estate_id": "est_unknown", "data": {"name": "x"}})
     assert archive.get_estate({"estate_id": estate["id"]})["timezone"] == "America/New_York"
     assert archive.db.estates.find_one({"_id": estate["id"]})["_outbox"] == []
+
+
+def test_an_edit_that_loses_a_race_is_decided_again_on_the_winners_version(archive, estate, monkeypatch):
+    decided_on = []
+
+    def edit_while_another_operator_edits(stored, data, now):
+        decided_on.append(stored["version"])
+        if len(decided_on) == 1:  # another operator renames the estate between this read and this write
+            archive.db.estates.update_one({"_id": estate["id"]}, {"$set": {"name": "West Lake", "version": 2},
+                                                                  "$inc": {"_rev": 1}})
+        return original(stored, data, now)
+
+    original = domain.estate_changes
+    monkeypatch.setattr(domain, "estate_changes", edit_while_another_operator_edits)
+    edited = archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "America/New_York"}})
+    assert decided_on == [1, 2]
+    assert (edited["name"], edited["timezone"], edited["version"]) == ("West Lake", "America/New_York", 3)
+    [published] = archive.outbox.of_type("estate_updated")
+    assert published["data"]["version"] == 3 and published["data"]["name"] == "West Lake"
 
 
 def test_an_estate_stored_before_timezones_is_shown_on_the_default(archive, estate):

@@ -7,6 +7,7 @@ import pytest
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
+from security_patrol import patrols
 from security_patrol.service import SecurityPatrolService
 
 ESTATE = "est_1"
@@ -116,6 +117,25 @@ def test_a_retried_check_in_with_its_key_reports_its_anomaly_once(patrol):
     assert len(again["check_ins"]) == len(first["check_ins"]) == 1
     [anomaly] = patrol.outbox.of_type("anomaly_reported")
     assert anomaly["data"]["emergency"] is True
+
+
+def test_a_check_in_that_loses_a_race_to_the_finish_is_decided_again_and_refused(patrol, monkeypatch):
+    round_ = start(patrol, make_route(patrol))
+    decided_on = []
+
+    def check_in_while_the_round_is_finished(stored, *args):
+        decided_on.append(stored["_rev"])
+        if len(decided_on) == 1:  # another guard finishes the round between this read and this write
+            patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+        return original(stored, *args)
+
+    original = patrols.check_in
+    monkeypatch.setattr(patrols, "check_in", check_in_while_the_round_is_finished)
+    with pytest.raises(Conflict):
+        check_in(patrol, round_, "B2", {"description": "broken lamp"})
+    assert decided_on == [0, 1]
+    assert patrol.get_round({"estate_id": ESTATE, "id": round_["id"]})["check_ins"] == []
+    assert patrol.outbox.of_type("anomaly_reported") == []
 
 
 def test_a_round_without_a_plan_is_due_by_the_routes_offsets(patrol):

@@ -6,7 +6,8 @@ import pytest
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
-from maintenance import store
+from estate_common.writes import Change
+from maintenance import domain, operations, store
 from maintenance.service import MaintenanceService
 
 ESTATE = "est_1"
@@ -232,11 +233,28 @@ def test_two_steps_from_the_same_reading_cannot_both_pass(engineering):
     order_id = open_repair(engineering)
     read = store.get(engineering.db, "work_orders", ESTATE, order_id)
     act(engineering, "assign_work_order", order_id, technician="chen")
-    with pytest.raises(Conflict):
-        store.apply_step(engineering.db, read, {"status": "cancelled"}, {"at": clock.now_iso(), "by": "x",
-                                                                          "action": "cancel", "note": None,
-                                                                          "event_id": None})
+    cancel = Change({"status": "cancelled"}, [{"at": clock.now_iso(), "by": "x", "action": "cancel", "note": None,
+                                               "event_id": None}])
+    assert store.write(engineering.db, engineering.outbox, "work_orders", read, cancel) is None
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["status"] == "assigned"
+
+
+def test_a_step_that_loses_a_race_is_decided_again_on_what_the_winner_wrote(engineering, monkeypatch):
+    order_id = open_repair(engineering)
+    decided_on = []
+
+    def assign_while_another_desk_writes(order, technician, now, actor):
+        decided_on.append(order.get("_rev"))
+        if len(decided_on) == 1:  # another replica writes between this read and this write
+            store.write(engineering.db, engineering.outbox, "work_orders", order, Change({"updated_at": "x"}))
+        return original(order, technician, now=now, actor=actor)
+
+    original = domain.assign
+    monkeypatch.setattr(domain, "assign", assign_while_another_desk_writes)
+    assigned = act(engineering, "assign_work_order", order_id, technician="chen")
+    assert len(decided_on) == 2 and decided_on[1] == (decided_on[0] or 0) + 1 and assigned["status"] == "assigned"
+    stored = store.get(engineering.db, "work_orders", ESTATE, order_id)
+    assert [h["action"] for h in stored["history"]].count("assign") == 1
 
 
 def test_a_job_that_cannot_be_finished_gets_help_then_a_new_assignment(engineering):
@@ -432,7 +450,7 @@ def test_a_plan_order_that_ran_twice_concurrently_is_still_one(engineering):
     stale = store.find(engineering.db, "maintenance_plans", ESTATE, plan["id"])
     now = datetime(2026, 11, 29, 1, 0, tzinfo=timezone.utc)
     engineering.schedule_plans(now)
-    engineering._open_plan_orders(stale, now, "2026-11-30")  # a second replica with an old reading
+    operations.open_plan_orders(engineering.db, engineering.outbox, stale, now, "2026-11-30")  # a second replica with an old reading
     assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30"]
     assert store.find(engineering.db, "maintenance_plans", ESTATE, plan["id"])["next_due_on"] == "2026-12-07"
 

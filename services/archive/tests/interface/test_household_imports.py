@@ -1,11 +1,9 @@
-"""Households from a spreadsheet: reading CSV and XLSX, checking each row, importing in a job."""
+"""Households from a spreadsheet imported in a job, through archive's entrypoints (the embedded
+store, no broker); reading the file itself: unit/test_imports.py."""
 import base64
-import io
 
-import openpyxl
 import pytest
 
-from archive import imports
 from archive.service import ArchiveService
 from estate_common import job_scopes
 from estate_common.errors import Forbidden, InvalidInput, NotFound
@@ -16,56 +14,6 @@ HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
 
 def csv_bytes(*rows, header=HEADER, encoding="utf-8"):
     return (header + "".join(row + "\n" for row in rows)).encode(encoding)
-
-
-def xlsx_bytes(rows):
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-# -- reading the file ---------------------------------------------------------------
-
-def test_csv_rows_are_read_by_their_column_names():
-    rows = imports.read_rows("csv", csv_bytes("1,2,301,89.37,Zhang San,13800138000", "", "1,2,302,120,Li Si,13900139000"))
-    assert [number for number, _ in rows] == [2, 4]  # blank lines are skipped, numbers stay the file's
-    assert rows[0][1] == {"building": "1", "unit": "2", "room": "301", "area_m2": "89.37",
-                          "owner_name": "Zhang San", "owner_phone": "13800138000"}
-
-
-def test_chinese_headers_and_gb18030_files_are_understood():
-    content = csv_bytes("3,1,101,88.5,王五,13700137000", header="楼栋,单元,房号,面积,业主,电话\n", encoding="gb18030")
-    [(_, fields)] = imports.read_rows("csv", content)
-    assert fields["owner_name"] == "王五" and fields["area_m2"] == "88.5"
-
-
-def test_xlsx_rows_are_read_from_the_first_sheet():
-    content = xlsx_bytes([["building", "unit", "room", "area_m2", "owner_name", "owner_phone"],
-                          ["5", "1", "1801", 89.37, "Chen", "13912345678"]])
-    [(number, fields)] = imports.read_rows("xlsx", content)
-    assert number == 2 and fields["area_m2"] == 89.37
-    assert imports.household_body(fields)["area_m2"] == 89.37
-
-
-@pytest.mark.parametrize("file_format, content, says", [
-    ("csv", b"", "empty"),
-    ("csv", b"building,unit\n1,2\n", "missing: room, area_m2, owner_name, owner_phone"),
-    ("xlsx", b"not a workbook", "not an .xlsx workbook"),
-    ("pdf", b"%PDF", "format must be"),
-])
-def test_a_file_that_cannot_be_read_is_refused_whole(file_format, content, says):
-    with pytest.raises(InvalidInput) as refused:
-        imports.read_rows(file_format, content)
-    assert says in refused.value.detail and refused.value.errors[0]["field"] == "(file)"
-
-
-def test_a_file_with_too_many_rows_is_refused(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
-    with pytest.raises(InvalidInput):
-        imports.read_rows("csv", csv_bytes(*[f"1,1,{n},50,A,13800138000" for n in range(3)]))
 
 
 # -- importing ----------------------------------------------------------------------
@@ -161,16 +109,6 @@ def test_row_errors_never_repeat_the_values_sent(archive):
         for value in SENT_VALUES:
             assert value.strip() not in error["message"], error
     assert "13800138000" not in str(result) and "Zhang San" not in str(result) and "Li Si" not in str(result)
-
-
-@pytest.mark.parametrize("message, value, says", [
-    ("'not-a-phone' does not match '^\\\\+?[0-9]$'", "not-a-phone", "the value does not match '^\\\\+?[0-9]$'"),
-    ("-5 is less than or equal to the minimum of 0", -5, "the value is less than or equal to the minimum of 0"),
-    ("is required", None, "is required"),
-    ("value Zhang San is wrong", "Zhang San", "is not valid"),
-])
-def test_contract_messages_lose_the_value_they_quote(message, value, says):
-    assert imports._without_value(message, value) == says
 
 
 def test_an_import_is_read_only_by_the_roles_its_kind_names(archive):

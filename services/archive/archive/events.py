@@ -1,0 +1,23 @@
+"""The events archive announces, each named here once (its contract is
+``contracts/events/archive/<type>.json``; ``tests/contracts`` reads these names).
+
+Steps list their events as ``(event_type, data)``; ``build`` makes each one with the outbox,
+which checks it against its contract before it is written.
+"""
+
+
+def build(outbox, estate_id, event_type, data, actor=None):
+    if event_type == "estate_created":  # every service copies the estate (and its timezone)
+        return outbox.event("estate_created", estate_id, data, actor=actor)
+    if event_type == "estate_updated":  # every service updates its copy
+        return outbox.event("estate_updated", estate_id, data, actor=actor)
+    if event_type == "household_created":  # every service copies the household
+        return outbox.event("household_created", estate_id, data, actor=actor)
+    if event_type == "archive_changed":  # archive's own change log
+        return outbox.event("archive_changed", estate_id, data, actor=actor)
+    raise ValueError(f"archive does not announce {event_type}")
+
+
+def announcer(outbox, estate_id, actor=None):
+    """The write path's ``announce``: each ``(event_type, data)`` of a step built by ``build``."""
+    return lambda event_type, data: build(outbox, estate_id, event_type, data, actor)

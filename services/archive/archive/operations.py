@@ -1,0 +1,240 @@
+"""The steps of each of archive's writes and reads: read through ``store``, decide with the
+rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through the one write
+path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
+events in the same document write, a lost race decided again on what the winner wrote.
+"""
+from estate_common import clock, jobs
+from estate_common.errors import Conflict, field_error
+from estate_common.kpis import month_bounds
+from estate_common.store import public
+from estate_common.writes import Change
+
+from . import borrowing, checks, domain, events, imports, store
+
+
+def _change(db, outbox, collection, estate_id, doc_id, decide):
+    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
+    return store.change(db, outbox, collection, estate_id, doc_id, decide,
+                        announce=events.announcer(outbox, estate_id))
+
+
+def _create(db, outbox, collection, estate_id, doc_id, build, found=None, actor=None):
+    """``store.create`` whose events are built by ``events`` (``actor``: who, when no caller is)."""
+    return store.create(db, outbox, collection, estate_id, doc_id, build, found=found,
+                        announce=events.announcer(outbox, estate_id, actor))
+
+
+
+def _taken(message, field, note):
+    """``found`` for a create whose natural id is taken: a 409 naming the field."""
+    def refuse(stored):
+        raise Conflict(message, [field_error(field, note)])
+    return refuse
+
+
+# -- estates -----------------------------------------------------------------------------
+
+def create_estate(db, outbox, data):
+    estate = domain.new_estate(data, clock.now())  # a second estate with the code collides on _id
+    created = _create(db, outbox, "estates", estate["_id"], estate["_id"],
+                      lambda: (estate, [("estate_created", domain.estate_event_data(estate))]),
+                      found=_taken(f"an estate with code {estate['code']} exists", "data.code", "is already taken"))
+    return domain.estate_view(public(created))
+
+
+def update_estate(db, outbox, estate_id, data):
+    """Edit an estate (operator admin): name, address, timezone; a new version, ``estate_updated``."""
+    store.get_estate(db, estate_id)
+
+    def decide(estate):
+        changes = domain.estate_changes(estate, data, clock.now())
+        if not changes:
+            return None
+        return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes))])
+
+    return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
+
+
+def list_estates(db, caller, limit, cursor):
+    page = store.list_estates(db, caller.estate_scope(), limit, cursor)
+    page["items"] = [domain.estate_view(estate) for estate in page["items"]]
+    return page
+
+
+# -- households ----------------------------------------------------------------------------
+
+def _create_household(db, outbox, household, found, actor=None):
+    estate_id = household["estate_id"]
+    return _create(db, outbox, "households", estate_id, household["_id"],
+                   lambda: (household, [("household_created", domain.household_event_data(household))]),
+                   found=found, actor=actor)
+
+
+def create_household(db, outbox, caller, estate_id, data):
+    store.get_estate(db, estate_id)
+    household = domain.new_household(estate_id, data, clock.now())  # its _id is its building, unit, room
+    created = _create_household(db, outbox, household, _taken(
+        "this building, unit and room is registered already", "data.room", "is already registered"))
+    return domain.household_view(public(created), caller.roles)
+
+
+def start_household_import(db, caller, estate_id, data):
+    """A spreadsheet of households, imported in the background (a job); see imports.py."""
+    jobs.require_may_start(imports.JOB_KIND, caller)
+    store.get_estate(db, estate_id)
+    rows = imports.read_rows(data["format"], imports.decode(data["content_base64"]))  # a bad file: 400 now
+    job_id = caller.created_id("job_archive", estate_id)
+    store.keep_import_file(db, job_id, estate_id, data["format"], data["content_base64"])
+    job = jobs.create(db, job_id, estate_id, imports.JOB_KIND, {"format": data["format"], "rows": len(rows)},
+                      caller.user)
+    return jobs.public(job)
+
+
+def import_households(db, outbox, job, progress):
+    """The job's work: each row a household, once (an import run again skips what it made)."""
+    estate_id, file = job["estate_id"], store.import_file(db, job["_id"])
+
+    def save(household):
+        return _create_household(db, outbox, household, found=lambda stored: None,
+                                 actor=job["created_by"]) is not None
+
+    rows = imports.read_rows(file["format"], imports.decode(file["content_base64"]))
+    return imports.run(estate_id, rows, clock.now(), save, progress)
+
+
+def list_households(db, caller, estate_id, filters, limit, cursor):
+    page = store.list_households(db, estate_id, filters, limit, cursor)
+    page["items"] = [domain.household_view(h, caller.roles) for h in page["items"]]
+    return page
+
+
+def get_household(db, caller, estate_id, household_id):
+    return domain.household_view(public(store.get_household(db, estate_id, household_id)), caller.roles)
+
+
+# -- the permanent record: once per event ---------------------------------------------------
+
+def record(db, event):
+    subject_type = domain.RECORDED_EVENTS[(event["source"], event["event_type"])]
+    store.keep(db, "records", domain.record_from_event(subject_type, event, clock.now()))
+
+
+def log_change(db, event):
+    subject_type = domain.MASTER_DATA_EVENTS[event["event_type"]]
+    store.keep(db, "change_log", domain.change_from_event(subject_type, event))
+
+
+def log_archive_change(db, event):
+    store.keep(db, "change_log", domain.change_from_archive_event(event))
+
+
+# -- viewing and borrowing (查阅、借阅) --------------------------------------------------------
+
+def _archive_changed(subject_type, doc, action, changed):
+    return ("archive_changed", domain.archive_changed_data(subject_type, doc, action, changed))
+
+
+def create(db, outbox, caller, collection, prefix, estate_id, build):
+    """Create once: a retry with the caller's Idempotency-Key finds the first document;
+    ``build(doc_id)`` → ``(document, events)`` runs only for the first."""
+    doc_id = caller.created_id(prefix, estate_id)
+    return _create(db, outbox, collection, estate_id, doc_id, lambda: build(doc_id))
+
+
+def create_borrow_request(db, outbox, caller, estate_id, data):
+    borrowing.check_target(data)
+    if data.get("record_id"):
+        found = store.referenced(db, "records", estate_id, data["record_id"], "data.record_id")
+        subject = {"type": found["subject_type"], "id": found["subject_id"], "record_id": found["_id"]}
+    else:
+        subject = store.subject(db, estate_id, data["subject_id"])
+    rules = store.rules_for(db, estate_id)
+
+    def build(doc_id):
+        request = borrowing.new_request(doc_id, estate_id, data, subject, clock.now(), caller.user, rules)
+        return request, [_archive_changed("borrow_request", request, borrowing.created_action(request), data)]
+
+    request = create(db, outbox, caller, "borrow_requests", "borrow", estate_id, build)
+    return borrowing.view(public(request), clock.now())
+
+
+def list_borrow_requests(db, estate_id, filters, limit, cursor):
+    now = clock.now()
+    match, overdue = borrowing.list_filters(filters)
+    page = store.borrow_requests_found(db, estate_id, match, overdue, clock.to_iso(now), limit, cursor)
+    page["items"] = [borrowing.view(item, now) for item in page["items"]]
+    return page
+
+
+def get_borrow_request(db, estate_id, request_id):
+    return borrowing.view(public(store.get(db, "borrow_requests", estate_id, request_id)), clock.now())
+
+
+def decide_borrow_request(db, outbox, caller, estate_id, request_id, decision, note):
+    """``decision`` ``approve`` or ``reject``, by an approver."""
+    borrowing.require_approver(caller.roles)
+    action = {"approve": "approved", "reject": "rejected"}[decision]
+    return borrow_step(db, outbox, estate_id, request_id, action, lambda request, rules: borrowing.decide(
+        request, decision, note, clock.now(), caller.user, rules))
+
+
+def return_borrow_request(db, outbox, caller, estate_id, request_id, note):
+    return borrow_step(db, outbox, estate_id, request_id, "returned", lambda request, rules: borrowing.give_back(
+        request, note, clock.now(), caller.user))
+
+
+def borrow_step(db, outbox, estate_id, request_id, action, step):
+    """``step(request, rules)`` → ``(changes, history entry)``, announced as ``borrow_<action>``."""
+    rules = store.rules_for(db, estate_id)
+
+    def decide(request):
+        changes, entry = step(request, rules)
+        changed = request | changes | {"history": request["history"] + [entry]}
+        return Change(changes, [entry], [_archive_changed("borrow_request", changed, f"borrow_{action}", changes)])
+
+    request = _change(db, outbox, "borrow_requests", estate_id, request_id, decide)
+    return borrowing.view(public(request), clock.now())
+
+
+# -- archive checks (档案检查) -----------------------------------------------------------------
+
+def create_check_plan(db, outbox, caller, estate_id, data):
+    """One plan per estate and year (its natural id): a second is refused."""
+    plan = checks.new_plan(estate_id, data, clock.now(), caller.user, store.rules_for(db, estate_id))
+    created_event = _archive_changed("archive_check_plan", plan, "archive_check_plan_created",
+                                     ["year", "planned_dates"])
+    created = _create(db, outbox, "check_plans", estate_id, plan["_id"], lambda: (plan, [created_event]),
+                      found=_taken(f"the estate has a check plan for {plan['year']} already", "data.year",
+                                   "has a plan already"))
+    return public(created)
+
+
+def list_check_plans(db, estate_id, filters, limit, cursor):
+    filters = {k: int(v) if k == "year" else v for k, v in filters.items()}
+    return store.page(db, "check_plans", estate_id, filters, limit, cursor)
+
+
+def record_archive_check(db, outbox, caller, estate_id, data):
+    plan = store.referenced(db, "check_plans", estate_id, data["plan_id"], "data.plan_id")
+
+    def build(doc_id):
+        check = checks.new_check(doc_id, estate_id, plan, data, clock.now(), caller.user)
+        return check, [_archive_changed("archive_check", check, "archive_check_recorded",
+                                        ["checked_at", "records_checked", "records_complete"])]
+
+    return public(create(db, outbox, caller, "archive_checks", "acheck", estate_id, build))
+
+
+# -- KPIs ------------------------------------------------------------------------------------
+
+def kpis(db, caller, period, estate_ids):
+    estates = {}
+    for estate_id in estate_ids:
+        caller.require_estate(estate_id)
+        rules = store.rules_for(db, estate_id)
+        start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
+        facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),
+                                sorted(domain.CLOSING_EVENTS))
+        estates[estate_id] = checks.kpis(facts["checks_in_period"], facts["checks_this_year"],
+                                         facts["closed_records"], rules)
+    return {"period": period, "estates": estates}

@@ -1,0 +1,23 @@
+"""The events maintenance announces, each named here once (its contract is
+``contracts/events/maintenance/<type>.json``; ``tests/contracts`` reads these names).
+
+Steps list their events as ``(event_type, data)``; ``build`` makes each one with the outbox,
+which checks it against its contract before it is written.
+"""
+
+
+def build(outbox, estate_id, event_type, data, actor=None):
+    if event_type == "work_order_created":  # customer service links the order to its request; archive keeps it
+        return outbox.event("work_order_created", estate_id, data, actor=actor)
+    if event_type == "work_order_completed":  # customer service closes the repair; archive keeps it
+        return outbox.event("work_order_completed", estate_id, data, actor=actor)
+    if event_type == "charge_raised":  # finance bills what the household pays
+        return outbox.event("charge_raised", estate_id, data, actor=actor)
+    if event_type == "renovation_reviewed":  # customer service moves the application on
+        return outbox.event("renovation_reviewed", estate_id, data, actor=actor)
+    raise ValueError(f"maintenance does not announce {event_type}")
+
+
+def announcer(outbox, estate_id, actor=None):
+    """The write path's ``announce``: each ``(event_type, data)`` of a step built by ``build``."""
+    return lambda event_type, data: build(outbox, estate_id, event_type, data, actor)

@@ -1,0 +1,238 @@
+"""The steps of each of maintenance's writes and reads: read through ``store``, decide with the
+rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation``,
+``indicators``), write through the one write path (``estate_common.writes`` behind
+``store.change``/``create``/``write``): a revision check, the events in the same document
+write, a lost race decided again on what the winner wrote.
+"""
+from estate_common import clock
+from estate_common.kpis import month_bounds
+from estate_common.store import public
+from estate_common.writes import Change
+
+from . import costing, domain, events, indicators, ledger, renovation, store
+
+
+def _change(db, outbox, collection, estate_id, doc_id, decide):
+    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
+    return store.change(db, outbox, collection, estate_id, doc_id, decide,
+                        announce=events.announcer(outbox, estate_id))
+
+
+def _create(db, outbox, collection, estate_id, doc_id, build):
+    """``store.create`` whose events are built by ``events``."""
+    return store.create(db, outbox, collection, estate_id, doc_id, build,
+                        announce=events.announcer(outbox, estate_id))
+
+
+
+# -- work orders: a caller's step ----------------------------------------------------------
+
+def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
+    """``action(order, *args, now, actor)`` → ``(changes, history entry)`` on the work order."""
+    def decide(order):
+        changes, entry = action(order, *args, now=clock.now(), actor=caller.user, **kwargs)
+        return Change(changes, [entry])
+
+    return public(store.change(db, outbox, "work_orders", estate_id, order_id, decide))
+
+
+def mark_emergency(db, outbox, caller, estate_id, order_id, category):
+    return step(db, outbox, caller, estate_id, order_id, domain.mark_emergency, category,
+                rules=store.rules_for(db, estate_id))
+
+
+def complete_work_order(db, outbox, caller, estate_id, order_id, data):
+    """Completed with its events (``work_order_completed``, and ``charge_raised`` when the
+    household pays); the equipment it names gets the job on its record, once."""
+    rules = store.rules_for(db, estate_id)
+
+    def decide(order):
+        changes, entry = domain.complete(order, data, clock.now(), rules, caller.user)
+        if changes["equipment_id"]:
+            store.referenced(db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id")
+        done = {**order, **changes}
+        announced = [("work_order_completed", domain.completed_event_data(done))]
+        if domain.raises_charge(done):
+            announced.append(("charge_raised", domain.charge_event_data(done)))
+        return Change(changes, [entry], announced)
+
+    written = _change(db, outbox, "work_orders", estate_id, order_id, decide)
+    if written["equipment_id"]:
+        add_record(db, outbox, estate_id, written["equipment_id"], ledger.record_from_order(written),
+                   written["completed_at"])
+    return public(written)
+
+
+# -- where work orders come from: one order per source -------------------------------------
+
+def open_order(db, outbox, order_id, estate_id, created, build):
+    """Open the order ``order_id`` once: ``build(number, created)``; a source seen before finds
+    its order (whose own outbox carries its event) and opens nothing, not even a number."""
+    def new():
+        sequence = store.next_number(db, estate_id, domain.number_series(created))
+        order = build(domain.order_number(created, sequence), created)
+        return order, [("work_order_created", domain.created_event_data(order))]
+
+    return _create(db, outbox, "work_orders", estate_id, order_id, new)
+
+
+def open_from_service_request(db, outbox, event):
+    if not domain.wants_work_order(event):
+        return
+    estate_id = event["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    open_order(db, outbox, domain.work_order_id(estate_id, "service_request", event["data"]["id"]), estate_id,
+               clock.now(), lambda number, created: domain.from_service_request(event, number, created, rules))
+
+
+def open_from_follow_up(db, outbox, event):
+    estate_id, follow_up = event["estate_id"], event["data"]
+    rules = store.rules_for(db, estate_id)
+    earlier = store.find(db, "work_orders", estate_id,
+                         domain.work_order_id(estate_id, "service_request", follow_up["request_id"]))
+    open_order(db, outbox, domain.work_order_id(estate_id, "return_visit", follow_up["id"]), estate_id, clock.now(),
+               lambda number, created: domain.from_follow_up(event, number, created, rules,
+                                                             earlier and earlier["_id"]))
+
+
+def open_from_patrol_anomaly(db, outbox, event):
+    estate_id = event["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    open_order(db, outbox, domain.work_order_id(estate_id, "patrol_anomaly", event["data"]["id"]), estate_id,
+               clock.now(), lambda number, created: domain.from_patrol_anomaly(event, number, created, rules))
+
+
+# -- preventive plans ------------------------------------------------------------------------
+
+def schedule_plans(db, outbox, now):
+    """Open the orders of every plan due up to each estate's horizon. Returns how many due
+    dates were handled."""
+    handled = 0
+    for estate_id in store.estates_with_plans(db):
+        until = ledger.horizon(now, store.rules_for(db, estate_id))
+        for plan in store.plans_due(db, estate_id, until):
+            handled += open_plan_orders(db, outbox, plan, now, until)
+    return handled
+
+
+def open_plan_orders(db, outbox, plan, now, until):
+    """The plan's orders due up to ``until`` (one per due date, by natural id), then the plan
+    moved on past them: another scheduler that moved it first wins, and nothing opens twice."""
+    equipment = store.find(db, "equipment", plan["estate_id"], plan["equipment_id"])
+    dates = ledger.due_dates(plan, until)
+    if equipment is None or not dates:
+        return 0
+    for due_on in dates:
+        order_id = domain.work_order_id(plan["estate_id"], "maintenance_plan",
+                                        domain.plan_source_key(plan["_id"], due_on))
+        open_order(db, outbox, order_id, plan["estate_id"], now,
+                   lambda number, created, due_on=due_on: domain.from_plan(plan, equipment, due_on, number, created))
+    store.write(db, outbox, "maintenance_plans", plan, Change({
+        "next_due_on": ledger.after(plan, dates[-1]), "last_work_order_id": order_id,
+        "updated_at": clock.to_iso(now)}))
+    return len(dates)
+
+
+def create_maintenance_plan(db, outbox, caller, estate_id, data):
+    """A plan once per Idempotency-Key, and the orders already due. A retry finds the plan and
+    opens what is due (nothing twice: orders have natural ids), so a crash between the plan and
+    its orders is finished by the retry, or by the scheduler."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+
+    def new():
+        store.referenced(db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
+        return ledger.new_plan(plan_id, estate_id, data, now, caller.user, rules)
+
+    plan_id = caller.created_id("plan", estate_id)
+    plan = store.create(db, outbox, "maintenance_plans", estate_id, plan_id, new)
+    open_plan_orders(db, outbox, plan, now, ledger.horizon(now, rules))
+    return public(store.find(db, "maintenance_plans", estate_id, plan_id))
+
+
+# -- equipment ledger ------------------------------------------------------------------------
+
+def create_equipment(db, outbox, caller, estate_id, data):
+    """One piece of equipment per code: the same create again finds it, another content with the
+    same code is refused."""
+    wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user)
+    stored = store.create(db, outbox, "equipment", estate_id, wanted["_id"], lambda: wanted)
+    return public(ledger.same_equipment(stored, wanted))
+
+
+def list_equipment(db, estate_id, filters, limit, cursor):
+    page = store.list_equipment(db, estate_id, filters, limit, cursor)
+    return {**page, "items": [ledger.in_list(item) for item in page["items"]]}
+
+
+def add_record(db, outbox, estate_id, equipment_id, record, stamp):
+    """Add a record once: a record id already on the ledger (a retry) is not added again."""
+    def decide(equipment):
+        if any(r["id"] == record["id"] for r in equipment.get("records") or []):
+            return None
+        return Change({"updated_at": stamp}, push={"records": [record]})
+
+    return store.change(db, outbox, "equipment", estate_id, equipment_id, decide)
+
+
+def add_equipment_record(db, outbox, caller, estate_id, equipment_id, data):
+    now = clock.now()
+    record = ledger.new_record(caller.created_id("eqr", estate_id), data["kind"], data["result"],
+                               data.get("notes", ""), now, caller.user)
+    equipment = add_record(db, outbox, estate_id, equipment_id, record, clock.to_iso(now))
+    return {**next(r for r in equipment["records"] if r["id"] == record["id"]), "equipment_id": equipment_id}
+
+
+# -- cost control and KPIs ---------------------------------------------------------------------
+
+def set_budget(db, caller, estate_id, period, amount_cents):
+    """A month's budget, set (the last one set counts)."""
+    existing = store.find(db, "budgets", estate_id, costing.budget_id(estate_id, period))
+    budget = costing.new_budget(estate_id, period, amount_cents, clock.now(), caller.user, existing)
+    store.save_budget(db, budget)
+    return public(budget)
+
+
+def _month(db, estate_id, period):
+    """The estate's calendar month, on its local clock."""
+    return month_bounds(period, store.rules_for(db, estate_id)["timezone"])
+
+
+def cost_summary(db, estate_id, period):
+    start, end = _month(db, estate_id, period)
+    return costing.cost_summary(period, store.orders_completed_in(db, estate_id, start, end),
+                                store.find(db, "budgets", estate_id, costing.budget_id(estate_id, period)))
+
+
+def get_costs(db, estate_id, filters):
+    period = filters.get("period") or costing.current_period(clock.now(), store.rules_for(db, estate_id))
+    return {"estate_id": estate_id, **cost_summary(db, estate_id, period)}
+
+
+def kpis(db, caller, period, estate_ids):
+    estates, now_iso = {}, clock.now_iso()
+    for estate_id in estate_ids:
+        caller.require_estate(estate_id)
+        start, end = _month(db, estate_id, period)
+        reported = store.orders_reported_in(db, estate_id, start, end)
+        estates[estate_id] = {**indicators.response_timeliness(reported, now_iso),
+                              **indicators.cost_control(cost_summary(db, estate_id, period))}
+    return {"period": period, "estates": estates}
+
+
+# -- engineering review of renovation and move-in applications -------------------------------
+
+def queue_renovation_review(db, outbox, event):
+    """One review per application: a redelivered request finds its review."""
+    estate_id = event["estate_id"]
+    store.create(db, outbox, "renovation_reviews", estate_id,
+                 renovation.review_id(estate_id, event["data"]["id"]),
+                 lambda: renovation.from_request(event, clock.now()))
+
+
+def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):
+    def decide(review):
+        changes, entry = renovation.decide(review, data["decision"], data["notes"], clock.now(), caller.user)
+        decided = {**review, **changes}
+        return Change(changes, [entry], [("renovation_reviewed", renovation.reviewed_event_data(decided))])
+
+    return public(_change(db, outbox, "renovation_reviews", estate_id, review_id, decide))

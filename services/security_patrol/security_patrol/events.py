@@ -1,0 +1,25 @@
+"""The events security patrol announces, each named here once (its contract is
+``contracts/events/security_patrol/<type>.json``; ``tests/contracts`` reads these names).
+
+Steps list their events as ``(event_type, data)``; ``build`` makes each one with the outbox,
+which checks it against its contract before it is written.
+"""
+
+
+def build(outbox, estate_id, event_type, data, actor=None):
+    if event_type == "anomaly_reported":  # maintenance opens a work order; archive keeps it
+        return outbox.event("anomaly_reported", estate_id, data, actor=actor)
+    if event_type == "patrol_round_finished":  # archive keeps the round
+        return outbox.event("patrol_round_finished", estate_id, data, actor=actor)
+    if event_type == "incident_escalated":  # archive keeps the escalation
+        return outbox.event("incident_escalated", estate_id, data, actor=actor)
+    if event_type == "incident_closed":  # archive keeps the closed incident
+        return outbox.event("incident_closed", estate_id, data, actor=actor)
+    if event_type == "charge_raised":  # finance bills a parking fee the household pays later
+        return outbox.event("charge_raised", estate_id, data, actor=actor)
+    raise ValueError(f"security patrol does not announce {event_type}")
+
+
+def announcer(outbox, estate_id, actor=None):
+    """The write path's ``announce``: each ``(event_type, data)`` of a step built by ``build``."""
+    return lambda event_type, data: build(outbox, estate_id, event_type, data, actor)

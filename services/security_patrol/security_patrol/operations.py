@@ -1,0 +1,214 @@
+"""The steps of each of security patrol's writes and reads: read through ``store``, decide with
+the rule modules (``patrols``, ``fire``, ``incidents``, ``gate``, ``kpis``), write through the
+one write path (``estate_common.writes`` behind ``store.change``/``create``): a revision check,
+the events in the same document write, a lost race decided again on what the winner wrote
+(two guards acting at once cannot both pass a check the other one changed).
+"""
+from estate_common import clock
+from estate_common.errors import Conflict
+from estate_common.store import public
+from estate_common.writes import Change
+
+from . import events, fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
+
+
+def _change(db, outbox, collection, estate_id, doc_id, decide):
+    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
+    return store.change(db, outbox, collection, estate_id, doc_id, decide,
+                        announce=events.announcer(outbox, estate_id))
+
+
+def _create(db, outbox, collection, estate_id, doc_id, build):
+    """``store.create`` whose events are built by ``events``."""
+    return store.create(db, outbox, collection, estate_id, doc_id, build,
+                        announce=events.announcer(outbox, estate_id))
+
+
+
+# -- the shapes every create and list share ------------------------------------------------
+
+def create(db, outbox, caller, collection, prefix, estate_id, build):
+    """Create once: a retry with the caller's Idempotency-Key finds the first document;
+    ``build(doc_id)`` runs only for the first."""
+    doc_id = caller.created_id(prefix, estate_id)
+    return public(_create(db, outbox, collection, estate_id, doc_id, lambda: build(doc_id)))
+
+
+def page(db, collection, estate_id, filters, limit, cursor, normalise=None):
+    filters = dict(filters)
+    for name, convert in (normalise or {}).items():
+        if name in filters:
+            filters[name] = convert(filters[name])
+    return store.page(db, collection, estate_id, filters, limit, cursor)
+
+
+# -- patrol routes, plans and rounds ---------------------------------------------------------
+
+def create_patrol_route(db, outbox, caller, estate_id, data):
+    return create(db, outbox, caller, "patrol_routes", "proute", estate_id, lambda doc_id: patrols.new_route(
+        doc_id, estate_id, data, clock.now(), caller.user))
+
+
+def create_patrol_plan(db, outbox, caller, estate_id, data):
+    route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
+    return create(db, outbox, caller, "patrol_plans", "pplan", estate_id, lambda doc_id: patrols.new_plan(
+        doc_id, estate_id, route, data, clock.now(), caller.user))
+
+
+def start_round(db, outbox, caller, estate_id, data):
+    route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
+    if data.get("plan_id"):
+        plans = [store.referenced(db, "patrol_plans", estate_id, data["plan_id"], "data.plan_id")]
+        patrols.plan_of_route(plans[0], route)
+    else:
+        plans = store.all_of(db, "patrol_plans", estate_id, {"route_id": route["_id"]})
+    now = clock.now()
+    plan, slot = patrols.nearest_slot(plans, now, store.rules_for(db, estate_id))
+    return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
+        doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user))
+
+
+def check_in(db, outbox, caller, estate_id, round_id, data):
+    """A check-in once per Idempotency-Key; an anomaly it reports is announced with it."""
+    rules = store.rules_for(db, estate_id)
+    check_in_id = caller.created_id("chk", estate_id)
+
+    def decide(round_):
+        if patrols.find_check_in(round_, check_in_id):
+            return None  # a retry of a check-in that went through
+        entry, anomaly = patrols.check_in(round_, check_in_id, data["checkpoint"], data.get("anomaly"),
+                                          clock.now(), caller.user, rules)
+        announced = [("anomaly_reported", patrols.anomaly_event_data(round_, entry))] if anomaly else []
+        return Change({"updated_at": entry["at"]}, events=announced, push={"check_ins": [entry]})
+
+    return public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
+
+
+def finish_round(db, outbox, estate_id, round_id):
+    def decide(round_):
+        changes = patrols.finish(round_, clock.now())
+        return Change(changes, events=[("patrol_round_finished", patrols.finished_event_data(round_ | changes))])
+
+    return public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
+
+
+# -- fire equipment --------------------------------------------------------------------------
+
+def create_fire_equipment(db, caller, estate_id, data):
+    equipment = fire.new_equipment(estate_id, data, clock.now(), caller.user)
+    store.insert_unique(db, "fire_equipment", equipment,
+                        f"fire equipment {equipment['code']} is in the ledger already", "data.code")
+    return public(equipment)
+
+
+def list_fire_equipment(db, estate_id, filters, limit, cursor):
+    filters = dict(filters)
+    period = filters.pop("unchecked_in", None)
+    month_end = period and localtime.iso_window(period, store.rules_for(db, estate_id))[1]
+    return store.list_fire_equipment(db, estate_id, filters, period, month_end, limit, cursor)
+
+
+def record_fire_inspection(db, outbox, caller, estate_id, data):
+    equipment = store.referenced(db, "fire_equipment", estate_id, data["equipment_id"], "data.equipment_id")
+    rules = store.rules_for(db, estate_id)
+    return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, lambda doc_id: fire.new_inspection(
+        doc_id, estate_id, equipment, data, clock.now(), caller.user, rules))
+
+
+# -- incidents -------------------------------------------------------------------------------
+
+def open_incident(db, outbox, caller, estate_id, data):
+    def build(doc_id):
+        now = clock.now()
+        number = incidents.incident_number(now, store.next_number(db, estate_id, incidents.number_series(now)))
+        return incidents.new_incident(doc_id, estate_id, data, number, now, caller.user)
+
+    return create(db, outbox, caller, "incidents", "inc", estate_id, build)
+
+
+def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
+    """A step of the incident's plan done; a step done late escalates, and says so."""
+    def decide(incident):
+        entry, escalation, changes = incidents.record_step(incident, data["step"], data.get("note"), clock.now(),
+                                                           caller.user)
+        if escalation is None:
+            return Change(changes, push={"steps": [entry]})
+        announced = [("incident_escalated", incidents.escalated_event_data(incident, escalation))]
+        return Change(changes, events=announced, push={"steps": [entry], "escalations": [escalation]})
+
+    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+
+
+def close_incident(db, outbox, estate_id, incident_id, data):
+    def decide(incident):
+        changes = incidents.close(incident, data.get("summary"), clock.now())
+        return Change(changes, events=[("incident_closed", incidents.closed_event_data(incident | changes))])
+
+    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+
+
+# -- the gate: passes, parking, visitors, shifts ---------------------------------------------
+
+def create_vehicle_pass(db, outbox, caller, estate_id, data):
+    if data.get("household_id"):
+        store.known_household(db, estate_id, data["household_id"], "data.household_id")
+    return create(db, outbox, caller, "vehicle_passes", "vpass", estate_id, lambda doc_id: gate.new_pass(
+        doc_id, estate_id, data, clock.now(), caller.user))
+
+
+def record_vehicle_entry(db, caller, estate_id, data):
+    plate = gate.plate(data["plate"])
+    if store.open_session(db, estate_id, plate):
+        raise Conflict("this vehicle is inside already (no exit since its last entry)")
+    now = clock.now()
+    vehicle_pass = gate.best_pass(store.passes_of(db, estate_id, plate), now)
+    session = gate.new_session(estate_id, plate, store.entries_of(db, estate_id, plate) + 1, vehicle_pass, now,
+                               caller.user)
+    store.insert_unique(db, "parking_sessions", session, "this vehicle entered just now", "data.plate")
+    return public(session)
+
+
+NOT_INSIDE = "no vehicle with this plate is inside"
+
+
+def record_vehicle_exit(db, outbox, caller, estate_id, data):
+    """The open session of the plate closed with its fee; a fee the household pays later is
+    announced (``charge_raised``). A second exit at the same moment finds nobody inside."""
+    rules = store.rules_for(db, estate_id)
+    session = store.open_session(db, estate_id, gate.plate(data["plate"]))
+    if session is None:
+        raise Conflict(NOT_INSIDE)
+
+    def decide(session):
+        if session["status"] != "open":
+            raise Conflict(NOT_INSIDE)
+        changes = gate.close_session(session, data.get("paid_at_gate", False), clock.now(), caller.user, rules)
+        closed = session | changes
+        announced = [("charge_raised", gate.charge_event_data(closed))] if closed["fee_cents"] else []
+        return Change(changes, events=announced)
+
+    return public(_change(db, outbox, "parking_sessions", estate_id, session["_id"], decide))
+
+
+def register_visitor(db, outbox, caller, estate_id, data):
+    store.known_household(db, estate_id, data["visiting_household_id"], "data.visiting_household_id")
+    return create(db, outbox, caller, "visitors", "visitor", estate_id, lambda doc_id: gate.new_visitor(
+        doc_id, estate_id, data, clock.now(), caller.user))
+
+
+def record_shift_handover(db, outbox, caller, estate_id, data):
+    return create(db, outbox, caller, "shift_handovers", "handover", estate_id, lambda doc_id: gate.new_handover(
+        doc_id, estate_id, data, clock.now(), caller.user))
+
+
+# -- KPIs ------------------------------------------------------------------------------------
+
+def kpis(db, caller, period, estate_ids):
+    estates = {}
+    for estate_id in estate_ids:
+        caller.require_estate(estate_id)
+        rules = store.rules_for(db, estate_id)
+        start, end = localtime.month_window(period, rules)
+        facts = store.kpi_facts(db, estate_id, period, clock.to_iso(start), clock.to_iso(end))
+        estates[estate_id] = security_kpis.for_estate(facts, start, end, clock.now(), rules)
+    return {"period": period, "estates": estates}
