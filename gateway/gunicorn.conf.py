@@ -5,11 +5,30 @@ idempotency records live in the worker's memory. With MongoDB, raise
 GATEWAY_WORKERS freely.
 """
 import os
+import shutil
+import tempfile
 
 bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_PORT', '8080')}"
 worker_class = "gthread"
 workers = int(os.environ.get("GATEWAY_WORKERS", "1"))
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
+
+# Metrics with several workers: prometheus_client's multiprocess mode. Each worker writes its
+# values to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. The directory must be
+# empty at start (stale files would count again): ours is fresh, or emptied when given.
+if workers > 1:
+    _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="gateway-metrics-")
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir  # read by the workers' prometheus_client
+
+
+def child_exit(server, worker):
+    """A worker's live gauges go with it (the gateway's counters and histograms stay summed)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
+
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

@@ -43,9 +43,11 @@ class System:
         return f"http://127.0.0.1:{self.console_port}"
 
     def start(self):
-        for name, target in SERVICES.items():
+        base = int(self.env.get("METRICS_PORT_BASE") or 0)  # make run: 9101.. on 127.0.0.1
+        for offset, (name, target) in enumerate(SERVICES.items(), start=1):
+            env = dict(self.env, METRICS_PORT=str(base + offset)) if base else self.env
             self._spawn([str(BIN / "python"), "-m", "estate_common.serve", "--config", "config.yml", target],
-                        ROOT / "services" / name)
+                        ROOT / "services" / name, env)
         # from gateway/, so that "gateway" is the package, not the project folder of that name
         self._spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "gateway.app:create_app()"], ROOT / "gateway")
         if self.with_console:
@@ -110,6 +112,7 @@ def environment(overrides=None):
 
 def main():
     env = environment()
+    env.setdefault("METRICS_PORT_BASE", "9100")  # services' metrics on 127.0.0.1:9101-9105
     generated = not env.get("ESTATE_ADMIN_PASSWORD")
     if generated:
         env["ESTATE_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)

@@ -12,11 +12,11 @@ from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from estate_common import config, logs, topology
+from estate_common import config, logs, metrics, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import docs, fanout, idempotency, own_routes, requests_in, store, uploads, users
+from . import docs, exposition, fanout, idempotency, own_routes, requests_in, store, uploads, users
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -66,6 +66,7 @@ def create_app(settings=None):
         app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",
                          view_func=_forwarding_view(route), methods=[route.method])
     docs.register(app)
+    exposition.register(app)
     return app
 
 
@@ -107,6 +108,7 @@ def _finish(response):
     duration = round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1)
     log.info("request", extra={"method": request.method, "path": request.path,
                                "status": response.status_code, "duration_ms": duration})
+    exposition.count(response, duration / 1000)
     return response
 
 

@@ -22,8 +22,8 @@ PAGE = """<!doctype html>
 </html>
 """
 
-# Routes that serve files rather than API operations; they are not in openapi.yaml.
-UNDOCUMENTED_ENDPOINTS = {"static", "docs_asset"}
+# Routes that are not API operations (files, the Prometheus scrape); not in openapi.yaml.
+UNDOCUMENTED_ENDPOINTS = {"static", "docs_asset", "metrics"}
 
 
 def register(app):

@@ -10,7 +10,7 @@ from gateway.routes import ROUTES
 from .samples import SAMPLE_BODIES, example_body
 
 PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/api/docs/assets/<path:filename>",
-                "/api/v1/auth/token"}
+                "/api/v1/auth/token", "/metrics"}
 PUBLIC_ENDPOINTS = {"static"}
 
 

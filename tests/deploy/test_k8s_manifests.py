@@ -412,3 +412,29 @@ def test_shared_dockerfiles_are_non_root_and_set_the_contracts_dir(path):
         assert ("EXPOSE", "8080") in steps
         cmd = json.loads([arg for instr, arg in steps if instr == "CMD"][-1])
         assert cmd[0] == "gunicorn" and cmd[-1] == "gateway.app:create_app()"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_every_pod_asks_to_be_scraped_on_a_port_it_serves_metrics_on(overlay, name):
+    docs = render(overlay)
+    dep = deployment(docs, name)
+    annotations = dep["spec"]["template"]["metadata"].get("annotations", {})
+    assert annotations.get("prometheus.io/scrape") == "true", name
+    assert annotations.get("prometheus.io/path") == "/metrics", name
+    port = int(annotations["prometheus.io/port"])
+    ctr = container(dep)
+    assert port in {p["containerPort"] for p in ctr.get("ports", [])}, f"{name}: {port} is not a container port"
+    if name == "gateway":
+        assert port == 8080  # GET /metrics on the gateway's own port
+        return
+    assert env_value(ctr, "METRICS_PORT") == str(port)
+    assert env_value(ctr, "METRICS_HOST") == "0.0.0.0"  # else only the pod itself could scrape it
+    # the services' NetworkPolicy lets the scrapers (and only them) reach that port
+    policies = [p for p in docs if p["kind"] == "NetworkPolicy"
+                and p["spec"]["podSelector"]["matchLabels"].items()
+                <= dep["spec"]["template"]["metadata"]["labels"].items()]
+    allowed = {(port_rule["port"]) for policy in policies for rule in policy["spec"].get("ingress", [])
+               for port_rule in rule.get("ports", [])}
+    assert allowed == {port}, f"{name}: ingress allowed on {allowed}"
+    assert all(rule.get("from") for policy in policies for rule in policy["spec"].get("ingress", []))

@@ -58,6 +58,13 @@ def change_stale_job(db, job_id, heartbeat_before, changes):
     return db[JOBS].update_one(guard, {"$set": changes}).modified_count == 1
 
 
+def active_jobs(db):
+    """Kind, status, progress and heartbeat of the queued and running jobs (through the status
+    index; finished jobs are not read), for the metrics' sampler."""
+    return list(db[JOBS].find({"status": {"$in": ["queued", "running"]}},
+                              {"kind": 1, "status": 1, "progress": 1, "_heartbeat_at": 1}))
+
+
 def finish_job(db, job_id, claim, changes):
     """Record the end of a run, unless another worker holds the job now."""
     db[JOBS].update_one({"_id": job_id, "_claim": claim}, {"$set": changes})

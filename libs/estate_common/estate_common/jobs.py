@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from . import clock, common_store, config, job_scopes
+from . import clock, common_store, config, job_scopes, metrics
 from .errors import DomainError, Forbidden
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,8 @@ def run(db, job, runners):
 
 
 def _finish(db, job, status, result=None, error=None):
+    service = job["_id"][len("job_"):].rsplit("_", 1)[0]  # job_<service>_<ObjectId>
+    metrics.JOBS_FINISHED.labels(service, job["kind"], status).inc()
     common_store.finish_job(db, job["_id"], job["_claim"],
                             {"status": status, "result": result, "error": error,
                              "finished_at": clock.now_iso(), "_claim": None})

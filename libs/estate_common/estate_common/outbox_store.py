@@ -53,6 +53,14 @@ def stale(db, name, cutoff):
                               {"_id": 1, "estate_id": 1, "_outbox": 1}))
 
 
+def pending_times(db, name):
+    """``occurred_at`` of every event pending in ``name`` (normally none), through the outbox
+    index: the metrics' sampler counts them and takes the oldest."""
+    return [event["occurred_at"]
+            for doc in db[name].find({"_outbox.occurred_at": {"$exists": True}}, {"_outbox.occurred_at": 1})
+            for event in doc.get("_outbox") or []]
+
+
 def pull(collection, doc_id, event_ids):
     """Take published events off their document (other pending events stay)."""
     if event_ids:

@@ -40,7 +40,7 @@ import uuid
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from . import config
+from . import config, metrics
 from .errors import ERROR_TYPES, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -214,6 +214,17 @@ class RpcClient:
 
     def call(self, service, method, payload, request_id=None, caller=None, timeout=None, context=None):
         """``context``: more values for the service's context data (``nameko.<key>`` headers)."""
+        started, failure = time.monotonic(), None
+        try:
+            return self._call(service, method, payload, request_id, caller, timeout, context)
+        except Exception as exc:
+            failure = exc
+            raise
+        finally:
+            metrics.RPC_CLIENT_CALLS.labels(service, method, metrics.outcome_of(failure)).inc()
+            metrics.RPC_CLIENT_DURATION.labels(service, method).observe(time.monotonic() - started)
+
+    def _call(self, service, method, payload, request_id, caller, timeout, context):
         headers = {"nameko.call_id_stack": [f"{self.owner}.{method}.{uuid.uuid4()}"]}
         values = {"request_id": request_id, "caller": caller, **(context or {})}
         headers.update({f"nameko.{key}": value for key, value in values.items() if value})

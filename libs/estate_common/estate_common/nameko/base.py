@@ -1,4 +1,4 @@
-"""What every service has: its database, caller, outbox, request log, health and relay."""
+"""What every service has: its database, caller, outbox, request log, metrics, health and relay."""
 from nameko.timer import timer
 
 from .. import clock, config, store
@@ -6,6 +6,7 @@ from ..probe import HEARTBEAT_SECONDS, heartbeat_path
 from .caller import CallerContext
 from .database import Database
 from .entrypoints import rpc_method
+from .exposition import ServiceMetrics
 from .outbox import SWEEP_SECONDS, Outbox
 from .request_log import RequestLog
 
@@ -24,6 +25,7 @@ class ServiceBase:
     caller = CallerContext()
     outbox = Outbox()
     request_log = RequestLog()
+    service_metrics = ServiceMetrics()  # METRICS_PORT: see exposition.py
 
     @rpc_method(public=True)
     def health(self, payload):

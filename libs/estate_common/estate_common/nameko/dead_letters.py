@@ -9,7 +9,7 @@ routing key and an ``x-death`` header naming the queue it died in, which
 ``scripts/dead_letters.py`` uses to list and replay it.
 """
 import eventlet
-from amqp.exceptions import AMQPError
+from amqp.exceptions import AMQPError, NotFound
 from kombu import Connection, Exchange, Queue
 from kombu.exceptions import OperationalError
 from nameko.constants import AMQP_URI_CONFIG_KEY
@@ -64,6 +64,16 @@ def declare(amqp_uri, service, attempts=10):
             if attempt == attempts:
                 raise
             eventlet.sleep(min(0.5 * attempt, 2.0))
+
+
+def depth(amqp_uri, service):
+    """How many messages wait in the dead-letter queue of ``service`` (a passive declare; 0 for a
+    service without event handlers, which has none)."""
+    with Connection(amqp_uri, connect_timeout=5) as connection:
+        try:
+            return queue(service)(connection.default_channel).queue_declare(passive=True).message_count
+        except NotFound:
+            return 0
 
 
 class DeadLetters(SharedExtension):

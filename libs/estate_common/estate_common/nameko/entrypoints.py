@@ -17,13 +17,14 @@ once: redelivering it cannot help, and an operator can look at it.
 """
 import functools
 import logging
+import time
 
 import eventlet
 from kombu import Queue
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.rpc import rpc
 
-from .. import contracts, logs
+from .. import contracts, logs, metrics
 from ..errors import DomainError
 from . import dead_letters
 
@@ -38,6 +39,17 @@ def rpc_method(fn=None, *, public=False):
 
     @functools.wraps(fn)
     def entry(self, payload):
+        started, failure = time.monotonic(), None
+        try:
+            return checked(self, payload)
+        except Exception as exc:
+            failure = exc
+            raise
+        finally:
+            metrics.RPC_HANDLED.labels(self.name, fn.__name__, metrics.outcome_of(failure)).inc()
+            metrics.RPC_DURATION.labels(self.name, fn.__name__).observe(time.monotonic() - started)
+
+    def checked(self, payload):
         book = contracts.load()
         book.check_rpc_input(self.name, fn.__name__, payload)
         if not public:
@@ -94,12 +106,20 @@ def consumes(source, event_type):
             if errors:
                 log.error("dead-lettered an event that breaks its contract: %s", _described(errors),
                           extra={"event_type": event_type})
+                metrics.EVENTS_HANDLED.labels(self.name, source, event_type, "contract_breach").inc()
+                metrics.EVENTS_DEAD_LETTERED.labels(self.name, source, event_type).inc()
                 raise ContractBreach(_described(errors))
+            started = time.monotonic()
             try:
-                return fn(self, event)
+                result = fn(self, event)
             except Exception:
+                metrics.EVENTS_HANDLED.labels(self.name, source, event_type, "error").inc()
                 eventlet.sleep(RETRY_PAUSE_SECONDS)  # a little back-off before the requeue
                 raise
+            finally:
+                metrics.EVENT_DURATION.labels(self.name, source, event_type).observe(time.monotonic() - started)
+            metrics.EVENTS_HANDLED.labels(self.name, source, event_type, "ok").inc()
+            return result
 
         return EventConsumer.decorator(source, event_type, handler_type=SERVICE_POOL,
                                        reliable_delivery=True, requeue_on_error=True,

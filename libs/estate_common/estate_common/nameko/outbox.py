@@ -93,7 +93,7 @@ class Outbox(DependencyProvider):
         self.collections = outbox_store.collections(self.container.service_cls)
         exchange = get_event_exchange(self.service_name, self.container.config)
         self.relay = Relay(self.container.config[AMQP_URI_CONFIG_KEY], exchange.name,
-                           confirm_timeout=CONFIRM_TIMEOUT_SECONDS)
+                           confirm_timeout=CONFIRM_TIMEOUT_SECONDS, service=self.service_name)
 
     def start(self):
         db = self._db()

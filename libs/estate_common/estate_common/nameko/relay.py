@@ -13,12 +13,13 @@ pooled channel then pairs the next publish with that stale ack. Here the channel
 handler, the broker sends the return before the ack, and any error drops the connection.
 """
 import logging
+import time
 
 import eventlet
 from eventlet.queue import Queue
 from kombu import Connection, Exchange, Producer
 
-from .. import outbox_store
+from .. import metrics, outbox_store
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,9 @@ _STOP = object()
 
 
 class Relay:
-    def __init__(self, amqp_uri, exchange_name, confirm_timeout=5.0):
+    def __init__(self, amqp_uri, exchange_name, confirm_timeout=5.0, service=None):
         self.amqp_uri = amqp_uri
+        self.service = service or exchange_name.split(".")[0]  # the metrics' label
         self.exchange = Exchange(exchange_name, type="topic", durable=True, auto_delete=False)
         self.confirm_timeout = confirm_timeout
         self._queue = Queue()
@@ -114,6 +116,17 @@ class Relay:
     # -- publishing ----------------------------------------------------------------
     def _publish(self, event):
         """None once the broker confirmed the event and routed it to a queue, else why not."""
+        started = time.monotonic()
+        problem = self._publish_once(event)
+        if problem is None:
+            outcome = "confirmed"
+        else:
+            outcome = "returned" if problem.startswith("returned") else "unconfirmed"
+        metrics.EVENTS_PUBLISHED.labels(self.service, event["event_type"], outcome).inc()
+        metrics.PUBLISH_DURATION.labels(self.service).observe(time.monotonic() - started)
+        return problem
+
+    def _publish_once(self, event):
         for attempt in (1, 2):  # a dropped idle connection is re-opened once
             try:
                 self._connect()

@@ -1,0 +1,47 @@
+"""The gateway's metrics: ``GET /metrics`` and what every request adds to them.
+
+``/metrics`` needs no token, like ``/healthz``: keep it off the public ingress (the
+Kubernetes NetworkPolicy lets only the monitoring namespace reach the pods; ``make run``
+binds 127.0.0.1). Requests are counted by route *template* (``request.url_rule.rule``),
+never by path, so ids never become labels; a path no route matches counts as ``unmatched``.
+
+Under gunicorn with several workers each worker holds its own values: ``gunicorn.conf.py``
+then sets ``PROMETHEUS_MULTIPROC_DIR`` and ``/metrics`` adds up every worker's files.
+"""
+from flask import Response, request
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import multiprocess
+
+from estate_common import metrics
+
+TOKEN_ROUTE = "/api/v1/auth/token"
+
+
+def register(app):
+    app.add_url_rule("/metrics", endpoint="metrics", view_func=_scrape, methods=["GET"])
+
+
+def _scrape():
+    if metrics.multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def count(response, seconds):
+    """Count one answered request (the app's after-request hook)."""
+    rule = request.url_rule
+    route = rule.rule if rule is not None else "unmatched"
+    if route == "/metrics":
+        return  # the scraper's own calls would only add noise
+    status = response.status_code
+    metrics.HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
+    metrics.HTTP_DURATION.labels(route, request.method).observe(seconds)
+    if response.headers.get("Idempotent-Replayed") == "true":
+        metrics.IDEMPOTENCY_REPLAYS.labels(route).inc()
+    if status == 429:
+        metrics.RATE_LIMITED.labels(route).inc()
+    if route == TOKEN_ROUTE and status == 401:
+        metrics.LOGIN_FAILURES.inc()
