@@ -327,3 +327,61 @@ def test_passwords_are_stored_as_argon2id_hashes(app):
     stored = app.extensions["estate_ops"].db.users.find_one({"_id": "admin"})
     assert stored["password_hash"].startswith("$argon2id$")
     assert ADMIN_PASSWORD not in stored["password_hash"]
+
+
+@pytest.mark.parametrize("overrides, variable", [
+    pytest.param({"jwt_secret": "CHANGE-ME-CHANGE-ME-CHANGE-ME-CHANGE-ME"}, "JWT_SECRET", id="jwt-placeholder"),
+    pytest.param({"jwt_secret": "local-dev-only-jwt-secret-do-not-use-elsewhere"}, "JWT_SECRET",
+                 id="jwt-compose-default"),
+    pytest.param({"jwt_secret": "dev-only-jwt-secret-not-for-production"}, "JWT_SECRET", id="jwt-dev-overlay"),
+    pytest.param({"admin_password": "CHANGE-ME"}, "ESTATE_ADMIN_PASSWORD", id="admin-placeholder"),
+    pytest.param({"admin_password": "changeme-changeme"}, "ESTATE_ADMIN_PASSWORD", id="admin-placeholder-long"),
+    pytest.param({"admin_password": "short-pass1"}, "ESTATE_ADMIN_PASSWORD", id="admin-11-characters"),
+    pytest.param({"admin_password": "dev-only-admin-password"}, "ESTATE_ADMIN_PASSWORD", id="admin-dev-overlay"),
+    pytest.param({"amqp_uri": "amqp://guest:guest@rabbitmq:5672/"}, "AMQP_URI", id="broker-guest-remote"),
+    pytest.param({"amqp_uri": "amqp://estate:estate-local-only@rabbitmq:5672/"}, "AMQP_URI",
+                 id="broker-compose-default"),
+])
+def test_create_app_refuses_a_guessable_secret(overrides, variable):
+    settings = {"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET, **overrides}
+    with pytest.raises(RuntimeError, match=variable) as refused:
+        create_app(settings)
+    for value in overrides.values():
+        assert value not in str(refused.value)
+
+
+def test_create_app_accepts_guest_on_a_local_broker():
+    create_app({"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET,
+                "amqp_uri": "amqp://guest:guest@127.0.0.1:5672/"})
+
+
+def test_admin_reset_command(monkeypatch, capsys):
+    """``make admin-reset``: needs MONGO_URI (the embedded store lives inside each gateway
+    process) and a policy-proof ESTATE_ADMIN_PASSWORD; then resets the admin in that store."""
+    import mongomock
+    from gateway import admin_reset, store
+
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    assert admin_reset.main() == 2
+    assert "MONGO_URI" in capsys.readouterr().err
+
+    db = mongomock.MongoClient(tz_aware=True).db
+    monkeypatch.setattr(admin_reset.config, "mongo_uri", lambda: "mongodb://mongo.example:27017/")
+    monkeypatch.setattr(store, "connect", lambda: db)
+    monkeypatch.setenv("ESTATE_ADMIN_PASSWORD", "CHANGE-ME")
+    assert admin_reset.main() == 2
+    assert "ESTATE_ADMIN_PASSWORD" in capsys.readouterr().err
+    assert db.users.find_one({"_id": "admin"}) is None
+
+    monkeypatch.setenv("ESTATE_ADMIN_PASSWORD", "reset-admin-password-1")
+    assert admin_reset.main() == 0
+    users.ensure_admin(db, "another-admin-password")  # a later start changes nothing
+    assert passwords_verify(db, "reset-admin-password-1")
+    db.users.update_one({"_id": "admin"}, {"$set": {"active": False}})
+    assert admin_reset.main() == 0
+    assert db.users.find_one({"_id": "admin"})["active"] is True
+
+
+def passwords_verify(db, password):
+    from gateway import passwords
+    return passwords.verify(db.users.find_one({"_id": "admin"})["password_hash"], password)
