@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "libs" / "estate_common"))
+from estate_common import config, secrets_policy  # noqa: E402
 from estate_common.topology import SERVICES  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -115,7 +116,13 @@ def main():
     env.setdefault("METRICS_PORT_BASE", "9100")  # services' metrics on 127.0.0.1:9101-9105
     generated = not env.get("ESTATE_ADMIN_PASSWORD")
     if generated:
-        env["ESTATE_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)
+        env["ESTATE_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)  # 16 characters, fresh for this run
+    try:  # the gateway would refuse them too, less readably, among the logs of six processes
+        secrets_policy.check_gateway({"jwt_secret": env["JWT_SECRET"], "admin_password": env["ESTATE_ADMIN_PASSWORD"],
+                                      "amqp_uri": env.get("AMQP_URI") or config.DEFAULT_AMQP_URI})
+    except secrets_policy.InsecureSecret as refused:
+        print(f"estate-ops will not start: {refused}", file=sys.stderr)
+        return 2
     system = System(env, with_console=True).start()
     stopping = []
 

@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from estate_common import config, logs, metrics, topology
+from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
@@ -32,6 +32,7 @@ class State:
     db: object
     rpc: RpcClient
     tokens: TokenIssuer
+    user_cache: users.UserCache
 
 
 def state():
@@ -40,8 +41,7 @@ def state():
 
 def create_app(settings=None):
     settings = {**_settings_from_env(), **(settings or {})}
-    if not settings["admin_password"]:
-        raise RuntimeError("ESTATE_ADMIN_PASSWORD must be set: it is the password of the operator admin 'admin'")
+    secrets_policy.check_gateway(settings)  # refuses to start with a guessable secret
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
     app.json.sort_keys = False
@@ -53,6 +53,7 @@ def create_app(settings=None):
         db=db,
         rpc=RpcClient(settings["amqp_uri"], settings["rpc_timeout"], owner="gateway"),
         tokens=TokenIssuer(settings["jwt_secret"], settings["token_ttl_seconds"]),
+        user_cache=users.UserCache(db, settings["user_cache_seconds"]),
     )
     app.before_request(_begin)
     app.after_request(_finish)
@@ -75,6 +76,7 @@ def _settings_from_env():
         "admin_password": config.env("ESTATE_ADMIN_PASSWORD", ""),
         "jwt_secret": config.env("JWT_SECRET", ""),
         "token_ttl_seconds": config.env_int("TOKEN_TTL_SECONDS", 3600),
+        "user_cache_seconds": config.env_float("USER_CACHE_SECONDS", 2.0),
         "amqp_uri": config.amqp_uri(),
         "rpc_timeout": config.rpc_timeout(),
         "max_body_bytes": config.env_int("MAX_BODY_BYTES", 1_048_576),

@@ -39,9 +39,7 @@ def register(app, services):
             login_guard.failed(db, body["username"], address)
             raise Unauthorized("unknown username or wrong password")
         login_guard.succeeded(db, body["username"], address)
-        issuer = _state().tokens
-        token = issuer.issue(user["username"], user["roles"], policy.estates_of(user))
-        return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_seconds})
+        return jsonify(_token_for(user))
 
     @app.post("/api/v1/users")
     def create_user():
@@ -60,6 +58,29 @@ def register(app, services):
         authorize(policy.ADMIN)
         paging = requests_in.query_payload(_PAGED_ONLY)
         return jsonify(users.list_users(_state().db, paging.get("limit"), paging.get("cursor")))
+
+    @app.get("/api/v1/users/me")
+    def own_account():
+        caller = authorize(policy.STAFF)
+        return jsonify(users.view(_state().user_cache.get(caller["user"])))
+
+    @app.post("/api/v1/users/me/password")
+    def change_own_password():
+        caller = authorize(policy.STAFF)
+        body = _valid("PasswordChange", requests_in.json_body())
+        user = users.change_password(_state().db, _state().user_cache, caller["user"],
+                                     body["current_password"], body["new_password"])
+        return jsonify(_token_for(user))
+
+    @app.patch("/api/v1/users/<user_id>")
+    def update_user(user_id):
+        caller = authorize(policy.ADMIN)
+        body = _valid("UserUpdate", requests_in.json_body())
+        if store.find_user(_state().db, user_id) is None:
+            raise NotFound(f"no user {user_id!r}")
+        _check_estates_exist(caller, body.get("estate_ids", []))
+        user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
+        return jsonify(users.view(user))
 
     @app.get("/healthz")
     def healthz():
@@ -85,6 +106,12 @@ def register(app, services):
                 missing.append(field_error(f"estate_ids[{index}]", "no such estate"))
         if missing:
             raise BusinessRuleViolation("unknown estates", missing)
+
+
+def _token_for(user):
+    issuer = _state().tokens
+    token = issuer.issue(user["username"], user["roles"], policy.estates_of(user), users.credential_version(user))
+    return {"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_seconds}
 
 
 class _PagedOnly:

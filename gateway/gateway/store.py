@@ -35,8 +35,12 @@ def find_user(db, username):
     return db.users.find_one({"_id": username})
 
 
-def change_user(db, username, changes):
-    db.users.update_one({"_id": username}, {"$set": changes})
+def change_user(db, username, changes, new_credentials=False):
+    """``new_credentials``: also move the user's ``credential_version`` on (older tokens stop working)."""
+    update = {"$set": changes}
+    if new_credentials:
+        update["$inc"] = {"credential_version": 1}
+    db.users.update_one({"_id": username}, update)
 
 
 def page_users(db, limit, cursor):

@@ -2,18 +2,35 @@
 
 Users are the gateway's concern because it is where people authenticate;
 passwords never travel over the bus. Stored by ``gateway.store``.
-"""
-from estate_common import clock
-from estate_common.errors import Conflict
 
-from . import passwords, store
+A token is only a claim that its holder signed in as a user; the user's record
+decides on every request (``caller``): a deactivated user, or a token issued
+before the user's last password change (its ``credential_version`` moved on), is
+refused, and the roles and estates that apply are the stored ones. Reads go
+through ``UserCache`` (a few seconds per process) so that a request costs no
+extra store round trip in the common case; across replicas, a change takes
+effect within that many seconds.
+"""
+import threading
+import time
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Unauthorized, field_error
+
+from . import passwords, policy, store
 
 USER_FIELDS = ("username", "roles", "estate_ids", "active", "created_at")
+ADMIN = "admin"
 
 
 def view(user):
     """A user as the API shows it (never the password hash); takes a stored or a paged document."""
     return {k: user[k] for k in USER_FIELDS} | {"id": user.get("_id", user.get("id"))}
+
+
+def credential_version(user):
+    """Moves on with every password change or reset: tokens carrying an older one are refused."""
+    return user.get("credential_version", 0)
 
 
 def create(db, username, password, roles, estate_ids):
@@ -24,6 +41,7 @@ def create(db, username, password, roles, estate_ids):
         "roles": roles,
         "estate_ids": estate_ids,
         "active": True,
+        "credential_version": 0,
         "created_at": clock.now_iso(),
     }
     if not store.insert_user(db, user):
@@ -44,18 +62,111 @@ def authenticate(db, username, password):
 
 
 def ensure_admin(db, password):
-    """The operator admin ``admin`` exists and signs in with ``password`` (ESTATE_ADMIN_PASSWORD)."""
-    existing = store.find_user(db, "admin")
-    if existing is None:
-        create(db, "admin", password, ["operator_admin"], [])
-    else:
-        restore = {"active": True, "roles": ["operator_admin"]}
-        if not passwords.verify(existing["password_hash"], password):
-            restore["password_hash"] = passwords.hash_password(password)
-        store.change_user(db, "admin", restore)
+    """Create the operator admin ``admin`` with ``password`` (ESTATE_ADMIN_PASSWORD) if there is none.
+
+    Only once: an existing admin is left as it is (its password may have been changed
+    through the API, or it may have been deactivated on purpose). ``reset_admin`` is
+    the explicit way back (``make admin-reset``)."""
+    if store.find_user(db, ADMIN) is None:
+        try:
+            create(db, ADMIN, password, ["operator_admin"], [])
+        except Conflict:
+            pass  # another gateway process created it first
+
+
+def reset_admin(db, password):
+    """The admin exists, is active, is operator admin and signs in with ``password``; its
+    older tokens stop working. Returns True when it was created."""
+    if store.find_user(db, ADMIN) is None:
+        create(db, ADMIN, password, ["operator_admin"], [])
+        return True
+    store.change_user(db, ADMIN, {"active": True, "roles": ["operator_admin"],
+                                  "password_hash": passwords.hash_password(password)},
+                      new_credentials=True)
+    return False
 
 
 def list_users(db, limit, cursor):
     page = store.page_users(db, limit, cursor)
     page["items"] = [view(item) for item in page["items"]]
     return page
+
+
+def update(db, cache, actor, user_id, changes):
+    """PATCH: ``roles``, ``estate_ids`` and ``active`` of a user, as an operator admin."""
+    user = store.find_user(db, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id!r}")
+    if user_id == actor:
+        # An admin cannot lock themselves out (and possibly the last admin with them).
+        errors = []
+        if changes.get("active") is False:
+            errors.append(field_error("active", "you cannot deactivate your own account"))
+        if "roles" in changes and "operator_admin" not in changes["roles"]:
+            errors.append(field_error("roles", "you cannot remove your own operator_admin role"))
+        if errors:
+            raise BusinessRuleViolation("an operator admin cannot lock themselves out", errors)
+    store.change_user(db, user_id, changes)
+    cache.forget(user_id)
+    return store.find_user(db, user_id)
+
+
+def change_password(db, cache, user_id, current_password, new_password):
+    """The user's own password change; every token issued before it stops working."""
+    user = store.find_user(db, user_id)
+    if user is None or not passwords.verify(user["password_hash"], current_password):
+        raise BusinessRuleViolation("the current password is wrong",
+                                    [field_error("current_password", "is wrong")])
+    if new_password == current_password:
+        raise BusinessRuleViolation("the new password must differ from the current one",
+                                    [field_error("new_password", "is the current password")])
+    store.change_user(db, user_id, {"password_hash": passwords.hash_password(new_password)},
+                      new_credentials=True)
+    cache.forget(user_id)
+    return store.find_user(db, user_id)
+
+
+def caller(cache, claims):
+    """The caller (``{user, roles, estates}``) of a token whose signature and expiry were
+    checked: only while its user exists, is active and has not changed credentials since."""
+    user = cache.get(claims["sub"])
+    if user is None or not user["active"]:
+        raise Unauthorized("the token is not valid")
+    if claims.get("cv") != credential_version(user):
+        raise Unauthorized("the token is not valid")
+    return {"user": user["_id"], "roles": list(user["roles"]), "estates": policy.estates_of(user)}
+
+
+class UserCache:
+    """Users by id, each kept for ``ttl_seconds`` (per process; a miss reads the store).
+
+    Bounded: when ``max_entries`` are held it starts afresh rather than evict one by one.
+    A user that does not exist is not cached, so forged tokens always reach the store
+    (by ``_id``: one indexed read)."""
+
+    def __init__(self, db, ttl_seconds=2.0, max_entries=1024):
+        self.db = db
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id):
+        if not isinstance(user_id, str):
+            return None
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(user_id)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        user = store.find_user(self.db, user_id)
+        if user is not None and self.ttl_seconds > 0:
+            with self._lock:
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+                self._entries[user_id] = (now + self.ttl_seconds, user)
+        return user
+
+    def forget(self, user_id):
+        with self._lock:
+            self._entries.pop(user_id, None)

@@ -164,7 +164,7 @@ def test_tampered_claims_are_401(client, contract, rpc):
 
 def _claims(**overrides):
     now = int(datetime.now(timezone.utc).timestamp())
-    claims = {"iss": ISSUER, "sub": "admin", "roles": ["operator_admin"], "estates": ["*"],
+    claims = {"iss": ISSUER, "sub": "admin", "roles": ["operator_admin"], "estates": ["*"], "cv": 0,
               "iat": now, "exp": now + 600}
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -185,6 +185,10 @@ def _hs512_token():
     pytest.param(jwt.encode(_claims(sub=None), JWT_SECRET, algorithm="HS256"), id="no-sub"),
     pytest.param(jwt.encode(_claims(roles=None), JWT_SECRET, algorithm="HS256"), id="no-roles"),
     pytest.param(jwt.encode(_claims(estates="*"), JWT_SECRET, algorithm="HS256"), id="estates-not-a-list"),
+    pytest.param(jwt.encode(_claims(cv=None), JWT_SECRET, algorithm="HS256"), id="no-credential-version"),
+    pytest.param(jwt.encode(_claims(cv=1), JWT_SECRET, algorithm="HS256"), id="newer-credential-version"),
+    pytest.param(jwt.encode(_claims(sub="ghost-admin"), JWT_SECRET, algorithm="HS256"), id="no-such-user"),
+    pytest.param(jwt.encode(_claims(sub=["admin"]), JWT_SECRET, algorithm="HS256"), id="sub-not-a-string"),
     pytest.param("not.a.token", id="garbage"),
     pytest.param("", id="empty"),
 ])
@@ -274,36 +278,110 @@ def test_each_app_has_its_own_store():
     assert login(second.test_client(), "admin", "another-admin-pass-02").status_code == 200
 
 
-def test_ensure_admin_with_a_new_password_replaces_the_old_one():
+def test_ensure_admin_creates_the_admin_once_and_never_resets_it():
+    """A restart with another ESTATE_ADMIN_PASSWORD must not undo a password changed through
+    the API, nor re-enable an admin deactivated on purpose: only ``reset_admin`` does."""
     app = create_app({"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET})
     client = app.test_client()
     db = app.extensions["estate_ops"].db
-    old_hash = db.users.find_one({"_id": "admin"})["password_hash"]
-
-    users.ensure_admin(db, ADMIN_PASSWORD)  # same password: nothing changes
-    assert db.users.find_one({"_id": "admin"})["password_hash"] == old_hash
+    before = db.users.find_one({"_id": "admin"})
 
     users.ensure_admin(db, "a-brand-new-admin-pass")
-    assert login(client, "admin", "a-brand-new-admin-pass").status_code == 200
-    assert login(client, "admin", ADMIN_PASSWORD).status_code == 401
-    assert db.users.count_documents({"_id": "admin"}) == 1
-    assert "a-brand-new-admin-pass" not in str(db.users.find_one({"_id": "admin"}))
+    assert db.users.find_one({"_id": "admin"}) == before
+    assert login(client, "admin", "a-brand-new-admin-pass").status_code == 401
+    assert login(client).status_code == 200
+
+    db.users.update_one({"_id": "admin"}, {"$set": {"active": False, "roles": ["agent"]}})
+    users.ensure_admin(db, ADMIN_PASSWORD)
+    assert login(client).status_code == 401, "ensure_admin re-enabled a deactivated admin"
 
 
-def test_ensure_admin_restores_a_disabled_admin_with_the_same_password():
-    """ensure_admin promises the operator admin "exists and signs in with password"."""
+def test_reset_admin_restores_a_disabled_admin_with_a_new_password():
     app = create_app({"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET})
+    client = app.test_client()
     db = app.extensions["estate_ops"].db
+    old_token = login(client).get_json()["access_token"]
     db.users.update_one({"_id": "admin"}, {"$set": {"active": False, "roles": ["agent"]}})
 
-    users.ensure_admin(db, ADMIN_PASSWORD)
+    assert users.reset_admin(db, "a-brand-new-admin-pass") is False
 
-    response = login(app.test_client())
-    assert response.status_code == 200, "a disabled admin stays locked out after ensure_admin"
+    response = login(client, "admin", "a-brand-new-admin-pass")
+    assert response.status_code == 200
     assert decode(response.get_json()["access_token"])["roles"] == ["operator_admin"]
+    assert login(client).status_code == 401
+    assert db.users.count_documents({"_id": "admin"}) == 1
+    assert "a-brand-new-admin-pass" not in str(db.users.find_one({"_id": "admin"}))
+    # tokens issued before the reset are void (whoever held them)
+    assert client.get(PROTECTED, headers={"Authorization": f"Bearer {old_token}"}).status_code == 401
+
+
+def test_reset_admin_creates_a_missing_admin():
+    app = create_app({"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET})
+    db = app.extensions["estate_ops"].db
+    db.users.delete_one({"_id": "admin"})
+    assert users.reset_admin(db, "a-brand-new-admin-pass") is True
+    assert login(app.test_client(), "admin", "a-brand-new-admin-pass").status_code == 200
 
 
 def test_passwords_are_stored_as_argon2id_hashes(app):
     stored = app.extensions["estate_ops"].db.users.find_one({"_id": "admin"})
     assert stored["password_hash"].startswith("$argon2id$")
     assert ADMIN_PASSWORD not in stored["password_hash"]
+
+
+@pytest.mark.parametrize("overrides, variable", [
+    pytest.param({"jwt_secret": "CHANGE-ME-CHANGE-ME-CHANGE-ME-CHANGE-ME"}, "JWT_SECRET", id="jwt-placeholder"),
+    pytest.param({"jwt_secret": "local-dev-only-jwt-secret-do-not-use-elsewhere"}, "JWT_SECRET",
+                 id="jwt-compose-default"),
+    pytest.param({"jwt_secret": "dev-only-jwt-secret-not-for-production"}, "JWT_SECRET", id="jwt-dev-overlay"),
+    pytest.param({"admin_password": "CHANGE-ME"}, "ESTATE_ADMIN_PASSWORD", id="admin-placeholder"),
+    pytest.param({"admin_password": "changeme-changeme"}, "ESTATE_ADMIN_PASSWORD", id="admin-placeholder-long"),
+    pytest.param({"admin_password": "short-pass1"}, "ESTATE_ADMIN_PASSWORD", id="admin-11-characters"),
+    pytest.param({"admin_password": "dev-only-admin-password"}, "ESTATE_ADMIN_PASSWORD", id="admin-dev-overlay"),
+    pytest.param({"amqp_uri": "amqp://guest:guest@rabbitmq:5672/"}, "AMQP_URI", id="broker-guest-remote"),
+    pytest.param({"amqp_uri": "amqp://estate:estate-local-only@rabbitmq:5672/"}, "AMQP_URI",
+                 id="broker-compose-default"),
+])
+def test_create_app_refuses_a_guessable_secret(overrides, variable):
+    settings = {"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET, **overrides}
+    with pytest.raises(RuntimeError, match=variable) as refused:
+        create_app(settings)
+    for value in overrides.values():
+        assert value not in str(refused.value)
+
+
+def test_create_app_accepts_guest_on_a_local_broker():
+    create_app({"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET,
+                "amqp_uri": "amqp://guest:guest@127.0.0.1:5672/"})
+
+
+def test_admin_reset_command(monkeypatch, capsys):
+    """``make admin-reset``: needs MONGO_URI (the embedded store lives inside each gateway
+    process) and a policy-proof ESTATE_ADMIN_PASSWORD; then resets the admin in that store."""
+    import mongomock
+    from gateway import admin_reset, store
+
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    assert admin_reset.main() == 2
+    assert "MONGO_URI" in capsys.readouterr().err
+
+    db = mongomock.MongoClient(tz_aware=True).db
+    monkeypatch.setattr(admin_reset.config, "mongo_uri", lambda: "mongodb://mongo.example:27017/")
+    monkeypatch.setattr(store, "connect", lambda: db)
+    monkeypatch.setenv("ESTATE_ADMIN_PASSWORD", "CHANGE-ME")
+    assert admin_reset.main() == 2
+    assert "ESTATE_ADMIN_PASSWORD" in capsys.readouterr().err
+    assert db.users.find_one({"_id": "admin"}) is None
+
+    monkeypatch.setenv("ESTATE_ADMIN_PASSWORD", "reset-admin-password-1")
+    assert admin_reset.main() == 0
+    users.ensure_admin(db, "another-admin-password")  # a later start changes nothing
+    assert passwords_verify(db, "reset-admin-password-1")
+    db.users.update_one({"_id": "admin"}, {"$set": {"active": False}})
+    assert admin_reset.main() == 0
+    assert db.users.find_one({"_id": "admin"})["active"] is True
+
+
+def passwords_verify(db, password):
+    from gateway import passwords
+    return passwords.verify(db.users.find_one({"_id": "admin"})["password_hash"], password)

@@ -8,16 +8,21 @@ tests fail rather than skip.
 import functools
 import json
 import re
+import base64
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from estate_common import topology
+from estate_common import secrets_policy, topology
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+import dev_secrets  # noqa: E402
 K8S = REPO / "deploy" / "k8s"
 OVERLAYS = ("dev", "prod")
 
@@ -49,9 +54,20 @@ def _kubectl():
 
 
 @functools.lru_cache(maxsize=None)
+def _k8s_copy():
+    """deploy/k8s copied to a temporary directory, with the dev overlay's git-ignored
+    secrets.env generated as ``make k8s-dev-secrets`` does (a developer's own file is
+    left out, and nothing is written into the repository)."""
+    root = Path(tempfile.mkdtemp(prefix="estate-k8s-")) / "k8s"
+    shutil.copytree(K8S, root, ignore=shutil.ignore_patterns("secrets.env"))
+    assert dev_secrets.write(root / "overlays" / "dev" / "secrets.env")
+    return root
+
+
+@functools.lru_cache(maxsize=None)
 def _render_text(overlay):
     result = subprocess.run(
-        [_kubectl(), "kustomize", str(K8S / "overlays" / overlay)],
+        [_kubectl(), "kustomize", str(_k8s_copy() / "overlays" / overlay)],
         capture_output=True, text=True, timeout=60,
     )
     if result.returncode != 0:
@@ -278,6 +294,31 @@ def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
     )
 
 
+def test_dev_secrets_come_from_a_git_ignored_file_and_pass_the_policy():
+    kustomization = yaml.safe_load((K8S / "overlays" / "dev" / "kustomization.yaml").read_text())
+    (generator,) = kustomization["secretGenerator"]
+    assert generator["name"] == SECRET_NAME
+    assert generator.get("envs") == ["secrets.env"] and not generator.get("literals"), (
+        "the dev overlay must not commit credentials"
+    )
+    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q",
+                              "deploy/k8s/overlays/dev/secrets.env"])
+    assert ignored.returncode == 0, "deploy/k8s/overlays/dev/secrets.env must be git-ignored"
+    (secret,) = [d for d in render("dev") if d["kind"] == "Secret"]
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    secrets_policy.check_gateway({"jwt_secret": data["JWT_SECRET"], "admin_password": data["ESTATE_ADMIN_PASSWORD"],
+                                  "amqp_uri": data["AMQP_URI"]})
+
+
+def test_dev_secrets_script_keeps_an_existing_file(tmp_path):
+    path = tmp_path / "secrets.env"
+    assert dev_secrets.write(path) is True
+    first = path.read_text()
+    assert dev_secrets.write(path) is False and path.read_text() == first
+    assert dev_secrets.write(path, force=True) is True and path.read_text() != first
+    assert path.stat().st_mode & 0o077 == 0, "secrets.env must be readable by its owner only"
+
+
 def test_prod_runs_at_least_two_of_everything():
     for hpa in (d for d in render("prod") if d["kind"] == "HorizontalPodAutoscaler"):
         assert hpa["spec"]["minReplicas"] >= 2, hpa["metadata"]["name"]
@@ -354,12 +395,21 @@ def test_compose_declares_every_part_with_a_healthcheck():
     assert "/healthz" in " ".join(console["healthcheck"]["test"])
 
     gateway = services["gateway"]
-    assert "8080:8080" in gateway["ports"]
+    assert gateway["ports"] == ["127.0.0.1:8080:8080"]
     assert gateway["environment"]["GATEWAY_HOST"] == "0.0.0.0"
     assert gateway["environment"]["ESTATE_ADMIN_PASSWORD"].startswith("${ESTATE_ADMIN_PASSWORD:?")
+    assert gateway["environment"]["JWT_SECRET"].startswith("${JWT_SECRET:?")
+    assert "${RABBITMQ_PASSWORD:?" in gateway["environment"]["AMQP_URI"]
+    assert services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"].startswith("${RABBITMQ_PASSWORD:?")
     assert "/readyz" in " ".join(gateway["healthcheck"]["test"])
     for name in SERVICES.values():
         assert gateway["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_compose_publishes_ports_on_loopback_only():
+    for name, svc in compose()["services"].items():
+        for port in svc.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
 
 
 def test_compose_builds_the_base_image_before_the_services():

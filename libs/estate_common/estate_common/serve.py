@@ -1,14 +1,22 @@
 """``python -m estate_common.serve --config config.yml module:Class``
 
-Exactly ``nameko run`` with the same arguments, after filtering two start-up
+Exactly ``nameko run`` with the same arguments, after refusing guessable broker
+credentials (``secrets_policy``: the only secret a service reads) and filtering two start-up
 warnings: nameko 2.14 stands on eventlet and pkg_resources, both deprecated,
 and their multi-line warnings would break the JSON-lines log stream.
 """
 import sys
 import warnings
 
+from estate_common import config, secrets_policy
+
 
 def main():
+    try:
+        secrets_policy.check_service(config.amqp_uri())
+    except secrets_policy.InsecureSecret as refused:
+        print(f"refusing to start: {refused}", file=sys.stderr)
+        return 2
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     warnings.filterwarnings("ignore", message=r"pkg_resources is deprecated")
     from nameko.cli.main import main as nameko_main

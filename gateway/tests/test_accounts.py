@@ -1,0 +1,222 @@
+"""Accounts after sign-in: /users/me, PATCH /users/{id}, password changes, and the token
+checked against the user's record on every call (the attacks of issue 11, item 2)."""
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from estate_common.errors import NotFound
+from gateway.tokens import ISSUER
+
+from .conftest import ADMIN_PASSWORD, JWT_SECRET, USER_PASSWORD, bearer
+
+PROTECTED = "/api/v1/estates"  # admits every staff role; the fake archive answers it
+ADMIN_ONLY = "/api/v1/users"
+
+
+def patch_user(client, token, user_id, body):
+    return client.patch(f"/api/v1/users/{user_id}", json=body, headers=bearer(token))
+
+
+def change_password(client, token, current, new):
+    return client.post("/api/v1/users/me/password", headers=bearer(token),
+                       json={"current_password": current, "new_password": new})
+
+
+def signed(claims):
+    now = int(datetime.now(timezone.utc).timestamp())
+    return jwt.encode({"iss": ISSUER, "iat": now, "exp": now + 600, **claims}, JWT_SECRET, algorithm="HS256")
+
+
+@pytest.fixture
+def user(accounts, unique):
+    """A fresh agent of estate A and its token."""
+    def make(roles=("agent",), estates=("A",)):
+        username = unique("acct")
+        accounts.create(username, roles, estates)
+        return username, accounts.token(username, USER_PASSWORD)
+    return make
+
+
+# -- the attacks ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("cv", [0, 1, 7])
+def test_a_forged_admin_token_for_a_user_that_does_not_exist_is_401(app, client, rpc, contract, cv):
+    """Someone who has the signing key (a leaked or published JWT_SECRET) still needs a real user."""
+    token = signed({"sub": "ghost-operator", "roles": ["operator_admin"], "estates": ["*"], "cv": cv})
+    for path in (PROTECTED, ADMIN_ONLY, "/api/v1/users/me"):
+        contract.problem(client.get(path, headers=bearer(token)), 401, "unauthorized", app=app)
+    contract.problem(patch_user(client, token, "admin", {"active": False}), 401, "unauthorized", app=app)
+    assert rpc.calls == []
+
+
+def test_a_token_claiming_more_roles_than_the_user_has_gets_the_stored_ones(client, rpc, user):
+    """The claims are not trusted: a token signed with the key for a real agent but claiming
+    operator_admin and every estate acts as that agent."""
+    username, _ = user()
+    token = signed({"sub": username, "roles": ["operator_admin"], "estates": ["*"], "cv": 0})
+    assert client.get(ADMIN_ONLY, headers=bearer(token)).status_code == 403
+    assert client.get("/api/v1/estates/B", headers=bearer(token)).status_code == 403
+    assert client.get("/api/v1/estates/A", headers=bearer(token)).status_code == 200
+    assert rpc.only_call("archive", "get_estate").caller == {"user": username, "roles": ["agent"], "estates": ["A"]}
+
+
+def test_a_deactivated_user_is_refused_on_the_next_call(app, client, contract, admin_token, user):
+    username, token = user()
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
+    response = patch_user(client, admin_token, username, {"active": False})
+    assert contract.check(app, response, 200)["active"] is False
+    contract.problem(client.get(PROTECTED, headers=bearer(token)), 401, "unauthorized", app=app)
+    assert client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD}).status_code == 401
+    # and back
+    assert patch_user(client, admin_token, username, {"active": True}).status_code == 200
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
+
+
+def test_a_role_change_applies_on_the_next_call(client, rpc, admin_token, user):
+    username, token = user(roles=("agent",), estates=("A",))
+    assert client.get(ADMIN_ONLY, headers=bearer(token)).status_code == 403
+    assert patch_user(client, admin_token, username, {"roles": ["operator_admin"]}).status_code == 200
+    assert client.get(ADMIN_ONLY, headers=bearer(token)).status_code == 200
+    assert patch_user(client, admin_token, username, {"roles": ["technician"]}).status_code == 200
+    assert client.get(ADMIN_ONLY, headers=bearer(token)).status_code == 403
+
+
+def test_an_estate_change_applies_on_the_next_call(client, admin_token, user):
+    username, token = user(estates=("A",))
+    assert client.get("/api/v1/estates/A", headers=bearer(token)).status_code == 200
+    assert patch_user(client, admin_token, username, {"estate_ids": ["B"]}).status_code == 200
+    assert client.get("/api/v1/estates/A", headers=bearer(token)).status_code == 403
+    assert client.get("/api/v1/estates/B", headers=bearer(token)).status_code == 200
+
+
+def test_a_password_change_voids_every_older_token(app, client, contract, user):
+    username, first = user()
+    second = client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD}).get_json()
+    response = change_password(client, first, USER_PASSWORD, "a-new-password-of-mine")
+    fresh = contract.check(app, response, 200)["access_token"]
+    for old in (first, second["access_token"]):
+        contract.problem(client.get(PROTECTED, headers=bearer(old)), 401, "unauthorized", app=app)
+    assert client.get(PROTECTED, headers=bearer(fresh)).status_code == 200
+    sign_in = client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD})
+    assert sign_in.status_code == 401
+    sign_in = client.post("/api/v1/auth/token", json={"username": username, "password": "a-new-password-of-mine"})
+    assert sign_in.status_code == 200
+
+
+def test_other_gateway_processes_see_a_change_within_the_cache_time(make_app, make_accounts):
+    """Two apps on one store stand for two replicas: the one that did not make the change
+    refuses the deactivated user once its cache entry is older than USER_CACHE_SECONDS."""
+    import time
+    first = make_app(user_cache_seconds=0.3)
+    accounts = make_accounts(first)
+    accounts.create("replica-agent", ["agent"], ["A"])
+    token = accounts.token("replica-agent", USER_PASSWORD)
+    second = make_app(user_cache_seconds=0.3)
+    second.extensions["estate_ops"].db = first.extensions["estate_ops"].db
+    second.extensions["estate_ops"].user_cache.db = first.extensions["estate_ops"].db
+    assert second.test_client().get(PROTECTED, headers=bearer(token)).status_code == 200
+    assert patch_user(first.test_client(), accounts.admin, "replica-agent", {"active": False}).status_code == 200
+    time.sleep(0.35)
+    assert second.test_client().get(PROTECTED, headers=bearer(token)).status_code == 401
+
+
+# -- GET /api/v1/users/me --------------------------------------------------------------
+
+def test_me_shows_the_callers_own_account(app, client, contract, user):
+    username, token = user(roles=("steward", "agent"), estates=("A", "B"))
+    body = contract.check(app, client.get("/api/v1/users/me", headers=bearer(token)), 200)
+    assert body["id"] == username and body["roles"] == ["steward", "agent"] and body["estate_ids"] == ["A", "B"]
+    assert "password" not in str(body)
+
+
+def test_me_needs_a_token(app, client, contract):
+    contract.problem(client.get("/api/v1/users/me"), 401, "unauthorized", app=app)
+
+
+# -- PATCH /api/v1/users/{id} -----------------------------------------------------------
+
+def test_patch_changes_only_the_given_fields(app, client, contract, admin_token, user):
+    username, _ = user(roles=("agent",), estates=("A",))
+    body = contract.check(app, patch_user(client, admin_token, username, {"estate_ids": ["A", "B"]}), 200)
+    assert body["roles"] == ["agent"] and body["estate_ids"] == ["A", "B"] and body["active"] is True
+    stored = app.extensions["estate_ops"].db.users.find_one({"_id": username})
+    assert stored["password_hash"].startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "(body)"),
+    ({"roles": []}, "roles"),
+    ({"roles": ["overlord"]}, "roles[0]"),
+    ({"estate_ids": ["*"]}, "estate_ids[0]"),
+    ({"active": "no"}, "active"),
+    ({"password": "a-new-password-1"}, "password"),
+    ({"username": "renamed"}, "username"),
+])
+def test_bad_patch_is_400(app, client, contract, admin_token, user, body, field):
+    username, _ = user()
+    response = patch_user(client, admin_token, username, body)
+    problem = contract.problem(response, 400, "invalid_input", app=app)
+    if field != "(body)":
+        assert field in [e["field"] for e in problem.get("errors", [])], problem
+
+
+def test_patch_of_an_unknown_user_is_404(app, client, contract, admin_token):
+    contract.problem(patch_user(client, admin_token, "nobody-at-all", {"active": False}), 404, "not_found", app=app)
+
+
+def test_patch_with_an_unknown_estate_is_422(app, client, rpc, contract, admin_token, user):
+    username, _ = user()
+    rpc.answer("archive", "get_estate", NotFound("no such estate"))
+    response = patch_user(client, admin_token, username, {"estate_ids": ["GHOST"]})
+    contract.problem(response, 422, "business_rule", fields=["estate_ids[0]"], app=app)
+
+
+@pytest.mark.parametrize("body, field", [({"active": False}, "active"), ({"roles": ["manager"]}, "roles")])
+def test_an_admin_cannot_lock_themselves_out(app, client, contract, admin_token, body, field):
+    response = patch_user(client, admin_token, "admin", body)
+    contract.problem(response, 422, "business_rule", fields=[field], app=app)
+    assert client.get(ADMIN_ONLY, headers=bearer(admin_token)).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["manager", "agent"])
+def test_only_the_operator_admin_patches_users(app, client, contract, user, role):
+    target, _ = user()
+    _, token = user(roles=(role,))
+    contract.problem(patch_user(client, token, target, {"roles": ["operator_admin"]}), 403, "forbidden", app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": target})["roles"] == ["agent"]
+
+
+# -- POST /api/v1/users/me/password ------------------------------------------------------
+
+def test_a_wrong_current_password_is_422_and_changes_nothing(app, client, contract, user):
+    username, token = user()
+    response = change_password(client, token, "not-my-password", "a-new-password-of-mine")
+    contract.problem(response, 422, "business_rule", fields=["current_password"], app=app)
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"current_password": USER_PASSWORD, "new_password": "short-pass1"}, "new_password"),  # 11 characters
+    ({"current_password": USER_PASSWORD}, "new_password"),
+    ({"new_password": "a-new-password-of-mine"}, "current_password"),
+    ({"current_password": USER_PASSWORD, "new_password": "a-new-password-of-mine", "user": "admin"}, "user"),
+])
+def test_bad_password_change_is_400(app, client, contract, user, body, field):
+    _, token = user()
+    response = client.post("/api/v1/users/me/password", json=body, headers=bearer(token))
+    contract.problem(response, 400, "invalid_input", fields=[field], app=app)
+
+
+def test_the_new_password_must_differ(app, client, contract, user):
+    _, token = user()
+    response = change_password(client, token, USER_PASSWORD, USER_PASSWORD)
+    contract.problem(response, 422, "business_rule", fields=["new_password"], app=app)
+
+
+def test_the_admin_changes_its_own_password(make_app, make_accounts):
+    app = make_app()
+    client = app.test_client()
+    token = make_accounts(app).admin
+    assert change_password(client, token, ADMIN_PASSWORD, "the-admins-new-password").status_code == 200
+    assert client.post("/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 401

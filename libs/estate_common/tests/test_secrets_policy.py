@@ -1,0 +1,121 @@
+"""Secrets a process refuses to start with (estate_common.secrets_policy)."""
+import re
+from pathlib import Path
+
+import pytest
+
+from estate_common import secrets_policy
+from estate_common.secrets_policy import InsecureSecret
+
+REPO = Path(__file__).resolve().parents[3]
+GOOD_JWT = "n3Vq8k2-Lr0pZy7WcXb5Tt1HmJd9FsQa4Ue6Go"  # 38 bytes, made up for this test
+GOOD_ADMIN = "a-long-admin-pass-7"
+
+
+@pytest.mark.parametrize("value, reason", [
+    (None, "missing"),
+    ("", "missing"),
+    ("k" * 20 + "short-jwt", "at least 32 bytes"),       # 29 bytes
+    ("CHANGE-ME", "at least 32 bytes"),
+    ("CHANGE-ME-CHANGE-ME-CHANGE-ME-CHANGE-ME", "placeholder"),
+    ("please-changeme-before-going-live-0001", "placeholder"),
+    ("local-dev-only-jwt-secret-do-not-use-elsewhere", "published"),
+    ("dev-only-jwt-secret-not-for-production", "published"),
+])
+def test_a_bad_jwt_secret_is_refused_naming_the_variable(value, reason):
+    with pytest.raises(InsecureSecret, match=f"JWT_SECRET .*{reason}") as refused:
+        secrets_policy.check_jwt_secret(value)
+    if value:
+        assert value not in str(refused.value), "the message must not repeat the secret"
+
+
+def test_the_jwt_secret_length_counts_bytes():
+    secrets_policy.check_jwt_secret("é" * 16)  # 16 characters, 32 bytes
+    with pytest.raises(InsecureSecret):
+        secrets_policy.check_jwt_secret("é" * 15 + "x")  # 31 bytes
+
+
+def test_a_good_jwt_secret_passes():
+    secrets_policy.check_jwt_secret(GOOD_JWT)
+    secrets_policy.check_jwt_secret("x" * 32)
+
+
+@pytest.mark.parametrize("value, reason", [
+    (None, "missing"),
+    ("", "missing"),
+    ("short-pass1", "at least 12"),        # 11 characters
+    ("CHANGE-ME", "at least 12"),
+    ("change_me_change_me", "placeholder"),
+    ("Pass-Word", "at least 12"),
+    ("--password--", "placeholder"),
+    ("dev-only-admin-password", "published"),
+])
+def test_a_bad_admin_password_is_refused(value, reason):
+    with pytest.raises(InsecureSecret, match=f"ESTATE_ADMIN_PASSWORD .*{reason}"):
+        secrets_policy.check_admin_password(value)
+
+
+def test_an_admin_password_of_twelve_characters_passes():
+    secrets_policy.check_admin_password("twelve-chars")
+
+
+@pytest.mark.parametrize("uri", [
+    "amqp://guest:guest@127.0.0.1:5672/",
+    "amqp://guest:guest@localhost:5672/vhost",
+    "amqp://guest:guest@[::1]:5672/",
+    "amqp://127.0.0.1//",
+    "amqp://estate:estate-local-only@127.0.0.1:5672/",
+])
+def test_any_broker_credentials_are_accepted_on_loopback(uri):
+    secrets_policy.check_amqp_uri(uri)
+
+
+@pytest.mark.parametrize("uri, reason", [
+    ("", "missing"),
+    ("amqp://guest:guest@rabbitmq:5672/", "guest:guest"),
+    ("amqp://rabbitmq:5672/", "guest:guest"),                  # no credentials: kombu sends guest:guest
+    ("amqps://guest:guest@10.0.0.7:5671/", "guest:guest"),
+    ("amqp://estate:estate-local-only@rabbitmq:5672/", "published"),
+    ("amqp://estate:estate-dev-only@rabbitmq:5672/", "published"),
+    ("amqp://estate-ops:CHANGE-ME@rabbitmq.messaging:5672/estate-ops", "placeholder"),
+    ("amqp://estate:@rabbitmq:5672/", "missing"),
+])
+def test_bad_broker_credentials_are_refused_off_loopback(uri, reason):
+    with pytest.raises(InsecureSecret, match=f"AMQP_URI .*{reason}"):
+        secrets_policy.check_amqp_uri(uri)
+
+
+def test_a_real_broker_user_passes_off_loopback():
+    secrets_policy.check_amqp_uri("amqps://estate-ops:Zq9%40long-random@rabbitmq.messaging:5671/estate-ops")
+
+
+def test_check_gateway_checks_all_three():
+    good = {"jwt_secret": GOOD_JWT, "admin_password": GOOD_ADMIN, "amqp_uri": "amqp://guest:guest@127.0.0.1/"}
+    secrets_policy.check_gateway(good)
+    for key, bad in [("jwt_secret", "CHANGE-ME"), ("admin_password", "secret"),
+                     ("amqp_uri", "amqp://guest:guest@rabbitmq/")]:
+        with pytest.raises(InsecureSecret):
+            secrets_policy.check_gateway({**good, key: bad})
+
+
+def test_no_deployment_file_commits_a_secret_the_policy_would_accept():
+    """A secret value in compose or the overlays is published the moment it is committed:
+    compose requires them (``${VAR:?}``) and no overlay carries a literal."""
+    compose = (REPO / "docker-compose.yml").read_text()
+    for name in ("JWT_SECRET", "ESTATE_ADMIN_PASSWORD", "RABBITMQ_PASSWORD"):
+        uses = re.findall(r"\$\{" + name + r"(:?[-?=+])?", compose)
+        assert uses, f"docker-compose.yml does not use {name}"
+        assert all(op == ":?" for op in uses), f"docker-compose.yml gives {name} a default: {uses}"
+    for path in (REPO / "deploy" / "k8s").rglob("*.yaml"):
+        text = path.read_text()
+        for name in ("JWT_SECRET", "ESTATE_ADMIN_PASSWORD", "AMQP_URI", "MONGO_URI"):
+            assert not re.search(rf"^\s*-\s*{name}=", text, re.MULTILINE), f"{path} commits {name}"
+
+
+def test_a_service_refuses_to_start_with_guest_on_a_remote_broker(monkeypatch, capsys):
+    from estate_common import serve
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@rabbitmq.example:5672/")
+    monkeypatch.setattr("sys.argv", ["serve", "--config", "config.yml", "x:Y"])
+    assert serve.main() == 2
+    err = capsys.readouterr().err
+    assert "refusing to start" in err and "AMQP_URI" in err
