@@ -55,6 +55,8 @@ SECTIONS = (
     Section("menu.setup", (
         Entry("admin.estates", "menu.estates", ADMIN),
         Entry("admin.households", "menu.households", MASTER_DATA_EDITORS),
+        Entry("admin.import_form", "menu.import", MASTER_DATA_EDITORS),
+        Entry("admin.settings", "menu.settings", MANAGEMENT),
         Entry("admin.users", "menu.users", ADMIN),
     )),
 )
