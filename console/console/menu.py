@@ -32,6 +32,13 @@ SECTIONS = (
     Section("menu.front_desk", (
         Entry("desk.new_request", "menu.new_request", FRONT_DESK),
         Entry("desk.register", "menu.register", FRONT_DESK),
+        Entry("registers.surveys", "menu.surveys", FRONT_DESK),
+        Entry("registers.notices", "menu.notices", FRONT_DESK),
+        Entry("registers.keys", "menu.keys", FRONT_DESK),
+        Entry("registers.custody-items", "menu.custody_items", FRONT_DESK),
+        Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
+        Entry("registers.visitors", "menu.visitors", FRONT_DESK),
+        Entry("registers.applications", "menu.applications", FRONT_DESK),
     )),
     Section("menu.engineering", (
         Entry("engineering.board", "menu.work_orders", ENGINEERING),
