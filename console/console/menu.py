@@ -42,9 +42,18 @@ SECTIONS = (
     )),
     Section("menu.engineering", (
         Entry("engineering.board", "menu.work_orders", ENGINEERING),
+        Entry("registers.equipment", "menu.equipment", ENGINEERING),
+        Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
+        Entry("engineering.costs", "menu.costs", ENGINEERING),
     )),
     Section("menu.security", (
         Entry("security.rounds", "menu.patrol", SECURITY),
+        Entry("registers.incidents", "menu.incidents", SECURITY),
+        Entry("registers.fire-equipment", "menu.fire_equipment", SECURITY),
+        Entry("registers.fire-inspections", "menu.fire_inspections", SECURITY),
+        Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY),
+        Entry("registers.parking-sessions", "menu.gate", SECURITY),
+        Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
     )),
     Section("menu.accounts", (
         Entry("accounts.bills", "menu.bills", FINANCE),
@@ -52,9 +61,15 @@ SECTIONS = (
         Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
         Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),
+        Entry("registers.settlements", "menu.settlements", FINANCE),
+        Entry("accounts.reports", "menu.reports", FINANCE),
     )),
     Section("menu.archive", (
         Entry("archive.records", "menu.records", ARCHIVES),
+        Entry("registers.borrow-requests", "menu.borrow_requests", ARCHIVES),
+        Entry("registers.check-plans", "menu.check_plans", ARCHIVES),
+        Entry("registers.checks", "menu.checks", ARCHIVES),
+        Entry("registers.change-log", "menu.change_log", ARCHIVES),
     )),
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),

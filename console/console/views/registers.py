@@ -101,7 +101,7 @@ def _create_view(spec, show):
             if problem.status >= 500 or problem.status == 401:
                 raise
             return show(problem)
-        common.done("register.created")
+        common.done("reg.created")
         return redirect(url_for(f"registers.{spec.slug}"))
     view.__name__ = f"create_{spec.slug}"
     return view
@@ -124,9 +124,31 @@ def _action_view(spec):
             g.api.estate(g.user.estate_id, f"{spec.path}/{item_id}/{chosen.name}"), body), back)
         if refused:
             return refused
-        common.done("register.done")
+        common.done("reg.done")
         return redirect(back)
     view.__name__ = f"act_{spec.slug}"
+    return view
+
+
+def _form_view(spec):
+    def view(index):
+        back = url_for(f"registers.{spec.slug}", **common.query(*(f.name for f in spec.filters)))
+        if not 0 <= index < len(spec.forms):
+            return redirect(back)
+        chosen = spec.forms[index]
+        try:
+            body = body_of(chosen.fields, request.form)
+        except BadInput as bad:
+            common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+            return redirect(back)
+        _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, chosen.path), body,
+                                                   idempotency_key=request.form.get("idempotency_key") or None),
+                                back)
+        if refused:
+            return refused
+        common.done("reg.done")
+        return redirect(back)
+    view.__name__ = f"form_{spec.slug}"
     return view
 
 
@@ -139,3 +161,6 @@ for _spec in REGISTERS:
     if _spec.actions:
         bp.add_url_rule(f"/{_spec.area}/{_spec.slug}/<item_id>/<action>", endpoint=f"act_{_spec.slug}",
                         view_func=estate_needed(_action_view(_spec)), methods=["POST"])
+    if _spec.forms:
+        bp.add_url_rule(f"/{_spec.area}/{_spec.slug}/forms/<int:index>", endpoint=f"form_{_spec.slug}",
+                        view_func=estate_needed(_form_view(_spec)), methods=["POST"])
