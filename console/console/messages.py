@@ -673,6 +673,16 @@ _MESSAGES = {
     "costs.set_budget": ("设定月度预算（元）", "Set the month’s budget (¥)"),
     "costs.save_budget": ("保存预算", "Save the budget"),
     "costs.budget_set": ("预算已保存。", "Budget saved."),
+    "survey.results": ("调查结果", "Results"),
+    "survey.households": ("已答住户 {count} 户", "{count} households answered"),
+    "survey.answers": ("答卷数", "Answers"),
+    "survey.average": ("平均分", "Average"),
+    "survey.satisfied": ("满意（4-5 分）", "Satisfied (4-5)"),
+    "survey.overall": ("总体", "Overall"),
+    "survey.record_answers": ("录入住户答卷", "Record a household's answers"),
+    "survey.comment": ("意见", "Comment"),
+    "survey.save": ("保存答卷", "Save the answers"),
+    "survey.answered": ("答卷已保存。", "Answers saved."),
 }
 
 CATALOGUES = {

@@ -107,3 +107,21 @@ def test_the_front_desk_menu_lists_its_registers(client, fake):
         assert f'href="/desk/{slug}"' in page
     sign_in(client, fake, username="gus", roles=("security",))
     assert 'href="/desk/keys"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_survey_shows_its_results_and_records_a_households_scores(client, fake, households, documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    survey = {"id": "sv_1", "estate_id": ESTATE, "title": "2026 survey", "year": 2026,
+              "service_lines": ["water", "cleaning"], "created_at": "2026-11-30T00:00:00Z"}
+    tally = {"answers": 2, "average": 4.5, "satisfied": 2, "satisfied_share": 1.0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1", survey)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/results", {
+        "survey_id": "sv_1", "estate_id": ESTATE, "title": "2026 survey", "year": 2026, "households": 2,
+        "lines": {"water": tally}, "overall": tally})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/answers", (201, {}))
+    page = client.get("/desk/surveys/sv_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "4.50" in page and "100.0%" in page and 'name="score_cleaning"' in page
+    client.post("/desk/surveys/sv_1/answers", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                                     "score_water": "5", "score_cleaning": "", "comment": "good"})
+    assert fake.calls[-1]["json"] == {"household_id": "hh_1", "scores": {"water": 5}, "comment": "good"}
+    _only_documented(fake, documented_routes)

@@ -78,7 +78,7 @@ FRONT_DESK = (
               CREATED),
              fields=(F("title", "reg.title", required=True), F("year", "reg.year", "int", True),
                      F("service_lines", "reg.service_lines", "multi", True, SERVICE_LINES, "line")),
-             filters=(F("year", "reg.year", "int"),), roles=menu.FRONT_DESK),
+             filters=(F("year", "reg.year", "int"),), roles=menu.FRONT_DESK, detail="surveys.detail"),
     Register("desk", "notices", "menu.notices", "notices",
              (C("title", "reg.title"), C("body", "reg.body"), C("building", "picker.building"),
               C("published_at", "reg.published_at", "when")),
