@@ -44,6 +44,7 @@ SECTIONS = (
         Entry("engineering.board", "menu.work_orders", ENGINEERING),
         Entry("registers.equipment", "menu.equipment", ENGINEERING),
         Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
+        Entry("registers.renovation-reviews", "menu.renovation_reviews", ENGINEERING),
         Entry("engineering.costs", "menu.costs", ENGINEERING),
     )),
     Section("menu.security", (

@@ -683,6 +683,10 @@ _MESSAGES = {
     "survey.comment": ("意见", "Comment"),
     "survey.save": ("保存答卷", "Save the answers"),
     "survey.answered": ("答卷已保存。", "Answers saved."),
+    "menu.renovation_reviews": ("装修审核", "Renovation reviews"),
+    "reg.requested_at": ("申请时间", "Requested"),
+    "reg.decide": ("审核", "Decide"),
+    "reg.decision": ("结论", "Decision"),
 }
 
 CATALOGUES = {

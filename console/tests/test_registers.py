@@ -125,3 +125,17 @@ def test_a_survey_shows_its_results_and_records_a_households_scores(client, fake
                                                      "score_water": "5", "score_cleaning": "", "comment": "good"})
     assert fake.calls[-1]["json"] == {"household_id": "hh_1", "scores": {"water": 5}, "comment": "good"}
     _only_documented(fake, documented_routes)
+
+
+def test_engineering_decides_a_pending_renovation_review(client, fake, households):
+    sign_in(client, fake, username="tom", roles=("technician",))
+    review = {"id": "rr_1", "kind": "renovation", "household_id": "hh_1", "description": "wall", "status": "pending",
+              "structural_change": True, "requested_at": "2026-11-30T00:00:00Z", "reviewer": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/renovation-reviews", {"items": [review], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/renovation-reviews/rr_1/decide", {**review, "status": "rejected"})
+    assert "/engineering/renovation-reviews/rr_1/decide" in client.get("/engineering/renovation-reviews").get_data(
+        as_text=True)
+    client.post("/engineering/renovation-reviews/rr_1/decide", data={"csrf_token": csrf_of(client),
+                                                                     "decision": "rejected",
+                                                                     "notes": "load-bearing wall"})
+    assert fake.calls[-1]["json"] == {"decision": "rejected", "notes": "load-bearing wall"}

@@ -259,6 +259,19 @@ ENGINEERING = (
              filters=(F("equipment_id", "reg.equipment_id"),), roles=menu.ENGINEERING),
 )
 
+ENGINEERING += (
+    Register("engineering", "renovation-reviews", "menu.renovation_reviews", "renovation-reviews",
+             (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
+              C("structural_change", "reg.structural_change", "bool"), STATUS,
+              C("requested_at", "reg.requested_at", "when"), C("reviewer", "reg.by")),
+             filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected"),
+                        group="status"),),
+             actions=(A("decide", "reg.decide", (
+                 F("decision", "reg.decision", "choice", True, ("approved", "rejected"), "status"),
+                 F("notes", "reg.notes", "textarea", True)), ("pending",)),),
+             roles=menu.ENGINEERING),
+)
+
 ACCOUNTS = (
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",
              (C("date", "reg.day"), C("cashier", "reg.cashier"), C("in_cents", "reg.in", "money"),
