@@ -63,13 +63,18 @@ class Gateway:
             headers["Idempotency-Key"] = idempotent
         return headers
 
-    def call(self, method, path, json=None, params=None, idempotency_key=None):
+    def call(self, method, path, json=None, params=None, idempotency_key=None, data=None, content_type=None):
         if not path.startswith("/api/v1/"):
             raise ValueError(f"the console only calls the public API, not {path!r}")
         params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
+        headers = self._headers(idempotency_key)
+        extra = {}
+        if data is not None:  # a file sent as it is (the household import), not JSON
+            headers["Content-Type"] = content_type
+            extra["data"] = data
         try:
             response = self.session.request(method, self.base_url + path, json=json, params=params or None,
-                                            headers=self._headers(idempotency_key), timeout=TIMEOUT_SECONDS)
+                                            headers=headers, timeout=TIMEOUT_SECONDS, **extra)
         except requests.RequestException:
             raise ApiProblem(503, "gateway unavailable", "the gateway did not answer", "unavailable") from None
         if response.status_code >= 400:
@@ -83,6 +88,12 @@ class Gateway:
 
     def post(self, path, body=None, idempotency_key=None):
         return self.call("POST", path, json=body if body is not None else {}, idempotency_key=idempotency_key)
+
+    def put(self, path, body):
+        return self.call("PUT", path, json=body)
+
+    def upload(self, path, content, content_type, idempotency_key=None):
+        return self.call("POST", path, data=content, content_type=content_type, idempotency_key=idempotency_key)
 
     def estate(self, estate_id, rest=""):
         """The path of an estate-scoped resource: ``/api/v1/estates/{id}/{rest}``."""

@@ -32,12 +32,29 @@ SECTIONS = (
     Section("menu.front_desk", (
         Entry("desk.new_request", "menu.new_request", FRONT_DESK),
         Entry("desk.register", "menu.register", FRONT_DESK),
+        Entry("registers.surveys", "menu.surveys", FRONT_DESK),
+        Entry("registers.notices", "menu.notices", FRONT_DESK),
+        Entry("registers.keys", "menu.keys", FRONT_DESK),
+        Entry("registers.custody-items", "menu.custody_items", FRONT_DESK),
+        Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
+        Entry("registers.visitors", "menu.visitors", FRONT_DESK),
+        Entry("registers.applications", "menu.applications", FRONT_DESK),
     )),
     Section("menu.engineering", (
         Entry("engineering.board", "menu.work_orders", ENGINEERING),
+        Entry("registers.equipment", "menu.equipment", ENGINEERING),
+        Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
+        Entry("registers.renovation-reviews", "menu.renovation_reviews", ENGINEERING),
+        Entry("engineering.costs", "menu.costs", ENGINEERING),
     )),
     Section("menu.security", (
         Entry("security.rounds", "menu.patrol", SECURITY),
+        Entry("registers.incidents", "menu.incidents", SECURITY),
+        Entry("registers.fire-equipment", "menu.fire_equipment", SECURITY),
+        Entry("registers.fire-inspections", "menu.fire_inspections", SECURITY),
+        Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY),
+        Entry("registers.parking-sessions", "menu.gate", SECURITY),
+        Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
     )),
     Section("menu.accounts", (
         Entry("accounts.bills", "menu.bills", FINANCE),
@@ -45,9 +62,15 @@ SECTIONS = (
         Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
         Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),
+        Entry("registers.settlements", "menu.settlements", FINANCE),
+        Entry("accounts.reports", "menu.reports", FINANCE),
     )),
     Section("menu.archive", (
         Entry("archive.records", "menu.records", ARCHIVES),
+        Entry("registers.borrow-requests", "menu.borrow_requests", ARCHIVES),
+        Entry("registers.check-plans", "menu.check_plans", ARCHIVES),
+        Entry("registers.checks", "menu.checks", ARCHIVES),
+        Entry("registers.change-log", "menu.change_log", ARCHIVES),
     )),
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
@@ -55,6 +78,8 @@ SECTIONS = (
     Section("menu.setup", (
         Entry("admin.estates", "menu.estates", ADMIN),
         Entry("admin.households", "menu.households", MASTER_DATA_EDITORS),
+        Entry("admin.import_form", "menu.import", MASTER_DATA_EDITORS),
+        Entry("admin.settings", "menu.settings", MANAGEMENT),
         Entry("admin.users", "menu.users", ADMIN),
     )),
 )

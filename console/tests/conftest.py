@@ -49,11 +49,11 @@ class FakeGateway:
     def on(self, method, pattern, answer, status=200):
         self.routes.insert(0, (method, re.compile(pattern + "$"), answer, status))
 
-    def request(self, method, url, json=None, params=None, headers=None, timeout=None):
+    def request(self, method, url, json=None, params=None, headers=None, timeout=None, data=None):
         assert url.startswith(GATEWAY), url
         path = url[len(GATEWAY):]
         self.calls.append({"method": method, "path": path, "json": json, "params": params or {},
-                           "headers": headers or {}})
+                           "headers": headers or {}, "data": data})
         for route_method, pattern, answer, status in self.routes:
             if route_method == method and pattern.match(path):
                 body = answer(json, params or {}) if callable(answer) else answer

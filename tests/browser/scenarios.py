@@ -245,7 +245,40 @@ def admin_setup(browser, settings):
     screenshot(page, settings, "admin-setup-zh")
 
 
-SCENARIOS = {"admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def household_import(browser, settings):
+    """The admin imports households from a CSV: the job's progress bar runs, then the page lists the
+    row that was refused and why (the other rows are created)."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 800})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, settings, "admin", settings["admin_password"])
+    page.get_by_role("link", name="Switch estate").click()
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    page.get_by_role("navigation").get_by_role("link", name="Import households").click()
+    building = "I" + uuid.uuid4().hex[:4].upper()
+    content = ("building,unit,room,area_m2,owner_name,owner_phone\n"
+               f"{building},1,101,80.5,Wang Fang,13900000001\n"
+               f"{building},1,102,abc,Zhao Lei,13900000002\n").encode()
+    page.get_by_label("CSV or XLSX file").set_input_files(
+        {"name": "households.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_role("button", name="Start the import").click()
+    expect(page.locator("progress#job-progress")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rejected rows")).to_be_visible(timeout=60_000)
+    rejected = page.locator("table").last.inner_text()
+    assert "3" in rejected and "area" in rejected, f"the refused row is not listed: {rejected}"
+    facts = page.locator("dl.facts").inner_text()
+    assert re.search(r"Created\s+1", facts) and re.search(r"Rejected\s+1", facts), facts
+    page.get_by_role("navigation").get_by_role("link", name="Households", exact=True).click()
+    page.get_by_label("Building").first.fill(building)
+    page.get_by_role("button", name="Filter").click()
+    assert page.locator("td", has_text=f"{building}-1-101").count() == 1, "the good row was not created"
+    assert not errors, f"the page logged errors: {errors}"
+    screenshot(page, settings, "household-import")
+
+
+SCENARIOS = {"household_import": household_import, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day}
 

@@ -67,3 +67,7 @@ def test_a_guards_round_with_a_missed_checkpoint(api, settings):
 
 def test_the_admin_sets_up_a_new_estate_in_chinese(settings):
     run_scenario("admin_setup", settings)
+
+
+def test_the_admin_imports_households_and_sees_the_rejected_row(settings):
+    run_scenario("household_import", settings)

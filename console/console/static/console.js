@@ -47,6 +47,8 @@
           if (job.status === "succeeded" || job.status === "failed") {
             if (job.result) { result.hidden = false; result.textContent = JSON.stringify(job.result, null, 1); }
             if (job.status === "succeeded") { bar.value = bar.max; }
+            // pages that list what the job found (rejected import rows) show it server-side
+            if (panel.hasAttribute("data-job-reload")) { window.location.reload(); }
             return;
           }
           window.setTimeout(tick, 1000);

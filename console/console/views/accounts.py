@@ -27,7 +27,8 @@ def bills():
 def arrears():
     page = g.api.get(g.api.estate(g.user.estate_id, "arrears"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"))
-    return render_template("accounts/arrears.html", items=page.get("items", []), next_cursor=page.get("next_cursor"))
+    return render_template("accounts/arrears.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+                           channels=REMINDER_CHANNELS, problem=common.take_problem())
 
 
 @bp.get("/payments/new")
@@ -189,3 +190,33 @@ def job_state(job_id):
     return jsonify({"status": job.get("status"), "done": progress.get("done", 0), "total": progress.get("total"),
                     "status_label": i18n.label("job", job.get("status")), "result": job.get("result"),
                     "error": job.get("error")})
+
+
+REMINDER_CHANNELS = ("phone", "sms", "letter", "visit", "app", "notice")
+
+
+@bp.post("/arrears/reminders")
+@estate_needed
+def send_reminder():
+    form = request.form
+    back = url_for("accounts.arrears")
+    body = {"household_id": form.get("household_id", ""), "channel": form.get("channel", "")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "arrears/reminders"), body), back)
+    if refused:
+        return refused
+    common.done("arrears.reminded_now")
+    return redirect(back)
+
+
+@bp.get("/reports")
+@estate_needed
+def reports():
+    """The month's reconciliation and disclosure reports, as the API computes them, to print."""
+    period = request.args.get("period", "").strip()
+    kind = request.args.get("report") if request.args.get("report") in ("reconciliation", "disclosure") else None
+    report = None
+    if period and kind:
+        report = g.api.get(g.api.estate(g.user.estate_id, f"reports/{kind}"), period=period)
+    return render_template("accounts/reports.html", period=period, kind=kind, report=report)

@@ -96,3 +96,90 @@ def create_user():
     return _create(lambda problem: users(problem),
                    lambda: g.api.post("/api/v1/users", body, idempotency_key=form.get("idempotency_key") or None),
                    "admin.user_created", url_for("admin.users"), fields=("username",))
+
+
+# -- settings per service -------------------------------------------------------------------------
+# The services whose numbers an estate may set (GET/PUT /api/v1/estates/{id}/settings/<service>).
+# Names, defaults and limits come from the API; the console only shows and sends them.
+SETTING_SERVICES = ("customer-service", "maintenance", "finance", "security-patrol", "archive")
+
+
+@bp.get("/settings")
+@estate_needed
+def settings(service=None, problem=None, typed=None):
+    service = service or request.args.get("service") or SETTING_SERVICES[0]
+    if service not in SETTING_SERVICES:
+        service = SETTING_SERVICES[0]
+    current = g.api.get(g.api.estate(g.user.estate_id, f"settings/{service}"))
+    names = sorted(set(current.get("defaults") or {}) | set(current.get("values") or {}))
+    overrides = current.get("overrides") or {}
+    typed = typed if typed is not None else {name: overrides.get(name, "") for name in names}
+    return render_template("admin/settings.html", service=service, services=SETTING_SERVICES, current=current,
+                           names=names, typed=typed, problem=problem or common.take_problem())
+
+
+@bp.post("/settings/<service>")
+@estate_needed
+def save_settings(service):
+    if service not in SETTING_SERVICES:
+        return redirect(url_for("admin.settings"))
+    typed = {name: value.strip() for name, value in request.form.items()
+             if name not in ("csrf_token", "idempotency_key")}
+    body, errors = {}, []
+    for name, value in typed.items():
+        if value == "":
+            continue  # blank: the estate takes the default
+        try:
+            body[name] = int(value)
+        except ValueError:
+            errors.append({"field": name, "message": i18n.translate("error.whole_number")})
+    if errors:
+        return settings(service, ApiProblem(400, i18n.translate("error.whole_number"), errors=errors), typed), 400
+    try:
+        g.api.put(g.api.estate(g.user.estate_id, f"settings/{service}"), body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        # the gateway names a setting's field as it was sent, or inside the request body ("data.x")
+        problem.errors = [{**error, "field": str(error.get("field", "")).removeprefix("data.")}
+                          for error in problem.errors]
+        return settings(service, problem, typed), problem.status
+    common.done("settings.saved")
+    return redirect(url_for("admin.settings", service=service))
+
+
+# -- household import ------------------------------------------------------------------------------
+IMPORT_FORMATS = {".csv": "text/csv",
+                  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.get("/households/import")
+@estate_needed
+def import_form():
+    return render_template("admin/import.html", job=None, key=common.form_key(), problem=common.take_problem())
+
+
+@bp.post("/households/import")
+@estate_needed
+def start_import():
+    back = url_for("admin.import_form")
+    upload = request.files.get("file")
+    name = (upload.filename or "").lower() if upload else ""
+    content_type = next((kind for suffix, kind in IMPORT_FORMATS.items() if name.endswith(suffix)), None)
+    if content_type is None:
+        common.show_problem(ApiProblem(400, i18n.translate("import.wrong_file"),
+                                       errors=[{"field": "file", "message": i18n.translate("import.wrong_file")}]))
+        return redirect(back)
+    job, refused = common.act(lambda: g.api.upload(g.api.estate(g.user.estate_id, "households/import"),
+                                                   upload.read(), content_type,
+                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    return redirect(url_for("admin.import_progress", job_id=job["id"]))
+
+
+@bp.get("/households/import/<job_id>")
+@estate_needed
+def import_progress(job_id):
+    job = g.api.get(f"/api/v1/jobs/{job_id}")
+    return render_template("admin/import.html", job=job, key=common.form_key(), problem=None)

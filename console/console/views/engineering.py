@@ -2,6 +2,7 @@
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import i18n
+from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
 
@@ -90,3 +91,30 @@ def _body(step, form):
     if form.get("summary", "").strip():
         body["summary"] = form["summary"].strip()
     return body
+
+
+@bp.get("/costs")
+@estate_needed
+def costs():
+    """The month's maintenance costs against its budget, as the API adds them up."""
+    period = request.args.get("period", "").strip()
+    report = g.api.get(g.api.estate(g.user.estate_id, "costs"), period=period or None)
+    return render_template("engineering/costs.html", report=report, period=period or report.get("period", ""),
+                           problem=common.take_problem())
+
+
+@bp.post("/budgets/<period>")
+@estate_needed
+def set_budget(period):
+    back = url_for("engineering.costs", period=period)
+    amount = i18n.cents_from_yuan(request.form.get("amount"))
+    if amount is None:
+        common.show_problem(ApiProblem(400, i18n.translate("error.amount"),
+                                       errors=[{"field": "amount", "message": i18n.translate("error.amount")}]))
+        return redirect(back)
+    _, refused = common.act(lambda: g.api.put(g.api.estate(g.user.estate_id, f"budgets/{period}"),
+                                              {"amount_cents": amount}), back)
+    if refused:
+        return refused
+    common.done("costs.budget_set")
+    return redirect(back)

@@ -1,0 +1,46 @@
+"""Security: one incident with its plan's steps (what is done, what is still pending), recording a
+step and closing it. The plan, the pending steps and any escalation are the API's."""
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("incidents", __name__, url_prefix="/security/incidents")
+
+
+@bp.get("/<item_id>")
+@estate_needed
+def detail(item_id):
+    incident = g.api.get(g.api.estate(g.user.estate_id, f"incidents/{item_id}"))
+    titles = {step.get("step"): step.get("title") for step in incident.get("plan", [])}
+    done = {step.get("step") for step in incident.get("steps", [])}
+    return render_template("security/incident.html", incident=incident, titles=titles, done=done,
+                           pending=set(incident.get("pending_steps", [])), problem=common.take_problem())
+
+
+@bp.post("/<item_id>/steps")
+@estate_needed
+def record_step(item_id):
+    back = url_for("incidents.detail", item_id=item_id)
+    body = {"step": request.form.get("step", "")}
+    if request.form.get("note", "").strip():
+        body["note"] = request.form["note"].strip()
+    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/steps"), body),
+                            back)
+    if refused:
+        return refused
+    common.done("incident.step_recorded")
+    return redirect(back)
+
+
+@bp.post("/<item_id>/close")
+@estate_needed
+def close(item_id):
+    back = url_for("incidents.detail", item_id=item_id)
+    body = {"summary": request.form["summary"].strip()} if request.form.get("summary", "").strip() else {}
+    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"), body),
+                            back)
+    if refused:
+        return refused
+    common.done("incident.closed")
+    return redirect(back)

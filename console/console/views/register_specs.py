@@ -1,0 +1,284 @@
+"""What each register screen lists, asks and offers, in the words of contracts/openapi.yaml.
+
+``path`` is the collection under /api/v1/estates/{id}/; a ``Field``'s name is the body's (or the
+query's) name; an ``Action`` posts to ``{path}/{item id}/{name}``. ``when`` only decides where a
+button is shown (the row's status as the API reports it): the API still decides what is allowed.
+Labels are message keys; ``group`` names the label group of an enum's values.
+"""
+from dataclasses import dataclass
+
+from .. import menu
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text, textarea, int, bool, choice, household, moment, date, month, lines, money
+    required: bool = False
+    choices: tuple = ()
+    group: str = ""  # label group of the choices / values
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str = "text"  # text, when, money, enum, household, bool, list, count
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    fields: tuple = ()
+    when: tuple = ()  # statuses the button shows for; empty: always
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form of the screen that posts to another documented collection (the gate's entries and exits)."""
+    path: str
+    label: str
+    fields: tuple
+
+
+@dataclass(frozen=True)
+class Register:
+    area: str
+    slug: str
+    title: str
+    path: str
+    columns: tuple
+    fields: tuple = ()
+    filters: tuple = ()
+    actions: tuple = ()
+    roles: frozenset = frozenset()
+    detail: str = ""  # endpoint of a row's own page (takes item_id), when it has one
+    forms: tuple = ()
+
+
+F, C, A = Field, Column, Action
+STATUS = C("status", "reg.status", "enum", "status")
+CREATED = C("created_at", "reg.created_at", "when")
+HOUSEHOLD = C("household_id", "picker.household", "household")
+SERVICE_LINES = ("power", "water", "heating", "elevator", "fire_security", "cleaning", "greening", "parking",
+                 "repairs", "front_desk", "community_activities")
+INCIDENT_TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "public_disorder")
+FIRE_KINDS = ("extinguisher", "hydrant", "sprinkler", "smoke_detector", "alarm_panel", "fire_door", "emergency_light",
+              "exit_sign", "fire_pump", "other")
+SHIFTS = ("day", "evening", "night")
+SYSTEMS = ("water", "power", "heating", "ventilation", "elevator", "fire", "smart")
+NOTE = F("notes", "reg.notes", "textarea")
+
+FRONT_DESK = (
+    Register("desk", "surveys", "menu.surveys", "surveys",
+             (C("title", "reg.title"), C("year", "reg.year"), C("service_lines", "reg.service_lines", "list", "line"),
+              CREATED),
+             fields=(F("title", "reg.title", required=True), F("year", "reg.year", "int", True),
+                     F("service_lines", "reg.service_lines", "multi", True, SERVICE_LINES, "line")),
+             filters=(F("year", "reg.year", "int"),), roles=menu.FRONT_DESK, detail="surveys.detail"),
+    Register("desk", "notices", "menu.notices", "notices",
+             (C("title", "reg.title"), C("body", "reg.body"), C("building", "picker.building"),
+              C("published_at", "reg.published_at", "when")),
+             fields=(F("title", "reg.title", required=True), F("body", "reg.body", "textarea", True),
+                     F("building", "picker.building")),
+             filters=(F("building", "picker.building"),), roles=menu.FRONT_DESK),
+    Register("desk", "keys", "menu.keys", "keys",
+             (C("label", "reg.key_label"), HOUSEHOLD, STATUS, C("notes", "reg.notes")),
+             fields=(F("label", "reg.key_label", required=True), F("household_id", "picker.household", "household"),
+                     NOTE),
+             filters=(F("status", "reg.status", "choice", choices=("in_custody", "lent", "released"), group="status"),
+                      F("household_id", "picker.household", "household")),
+             actions=(A("lend", "reg.lend", (F("to", "reg.lent_to", required=True),
+                                             F("purpose", "reg.purpose", required=True)), ("in_custody",)),
+                      A("return", "reg.return", (NOTE,), ("lent",)),
+                      A("release", "reg.release", (NOTE,), ("in_custody",))),
+             roles=menu.FRONT_DESK),
+    Register("desk", "custody-items", "menu.custody_items", "custody-items",
+             (C("description", "reg.description"), HOUSEHOLD, C("deposited_by", "reg.deposited_by"),
+              C("for_whom", "reg.for_whom"), STATUS, C("received_at", "reg.received_at", "when")),
+             fields=(F("description", "reg.description", required=True),
+                     F("household_id", "picker.household", "household"),
+                     F("deposited_by", "reg.deposited_by", required=True), F("for_whom", "reg.for_whom")),
+             filters=(F("status", "reg.status", "choice", choices=("held", "collected"), group="status"),),
+             actions=(A("sign-off", "reg.sign_off", (F("by", "reg.collected_by", required=True),), ("held",)),),
+             roles=menu.FRONT_DESK),
+    Register("desk", "tool-loans", "menu.tool_loans", "tool-loans",
+             (C("tool", "reg.tool"), C("borrower", "reg.borrower"), HOUSEHOLD, STATUS,
+              C("lent_at", "reg.lent_at", "when"), C("due_back_at", "reg.due_back", "when")),
+             fields=(F("tool", "reg.tool", required=True), F("borrower", "reg.borrower", required=True),
+                     F("household_id", "picker.household", "household"), F("due_back_at", "reg.due_back", "moment")),
+             filters=(F("status", "reg.status", "choice", choices=("out", "returned"), group="status"),),
+             actions=(A("return", "reg.return", (NOTE,), ("out",)),), roles=menu.FRONT_DESK),
+    Register("desk", "visitors", "menu.visitors", "visitors",
+             (C("name", "reg.name"), C("phone", "admin.phone"), C("visiting_household_id", "reg.visiting", "household"),
+              C("purpose", "reg.purpose"), C("plate", "reg.plate"), C("arrived_at", "reg.arrived_at", "when")),
+             fields=(F("name", "reg.name", required=True), F("phone", "admin.phone"),
+                     F("visiting_household_id", "reg.visiting", "household", True),
+                     F("purpose", "reg.purpose", required=True), F("plate", "reg.plate")),
+             filters=(F("visiting_household_id", "reg.visiting", "household"),), roles=menu.FRONT_DESK),
+    Register("desk", "applications", "menu.applications", "applications",
+             (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
+              C("works_from", "reg.works_from"), C("works_to", "reg.works_to"), STATUS, CREATED),
+             fields=(F("kind", "reg.kind", "choice", True, ("move_in", "renovation"), "application"),
+                     F("household_id", "picker.household", "household", True),
+                     F("description", "reg.description", "textarea", True),
+                     F("structural_change", "reg.structural_change", "bool", True),
+                     F("works_from", "reg.works_from", "date"), F("works_to", "reg.works_to", "date")),
+             filters=(F("kind", "reg.kind", "choice", choices=("move_in", "renovation"), group="application"),
+                      F("status", "reg.status", "choice", choices=(
+                          "under_review", "approved", "rejected", "fees_requested", "fees_paid", "works_started",
+                          "accepted"), group="status")),
+             actions=(A("start-works", "reg.start_works", (NOTE,)),
+                      A("acceptance", "reg.acceptance", (
+                          F("customer_service_by", "reg.customer_service_by", required=True),
+                          F("maintenance_by", "reg.maintenance_by", required=True),
+                          F("passed", "reg.passed", "bool", True), NOTE))),
+             roles=menu.FRONT_DESK),
+)
+
+SECURITY = (
+    Register("security", "incidents", "menu.incidents", "incidents",
+             (C("number", "reg.number"), C("type", "reg.kind", "enum", "incident"), C("location", "reg.location"),
+              C("major", "reg.major", "bool"), C("pending_steps", "reg.pending_steps", "count"), STATUS,
+              C("opened_at", "reg.opened_at", "when")),
+             fields=(F("type", "reg.kind", "choice", True, INCIDENT_TYPES, "incident"),
+                     F("location", "reg.location", required=True),
+                     F("description", "reg.description", "textarea", True), F("major", "reg.major", "bool")),
+             filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),
+                      F("type", "reg.kind", "choice", choices=INCIDENT_TYPES, group="incident")),
+             roles=menu.SECURITY, detail="incidents.detail"),
+    Register("security", "fire-equipment", "menu.fire_equipment", "fire-equipment",
+             (C("code", "reg.code"), C("name", "reg.name"), C("kind", "reg.kind", "enum", "fire"),
+              C("location", "reg.location")),
+             fields=(F("code", "reg.code", required=True), F("name", "reg.name", required=True),
+                     F("kind", "reg.kind", "choice", True, FIRE_KINDS, "fire"),
+                     F("location", "reg.location", required=True)),
+             filters=(F("unchecked_in", "reg.unchecked_in", "month"),
+                      F("kind", "reg.kind", "choice", choices=FIRE_KINDS, group="fire")),
+             roles=menu.SECURITY),
+    Register("security", "fire-inspections", "menu.fire_inspections", "fire-inspections",
+             (C("equipment_code", "reg.code"), C("period", "bill.period"), C("result", "reg.result", "enum", "fire"),
+              C("notes", "reg.notes"), C("inspected_at", "reg.inspected_at", "when"), C("inspected_by", "reg.by")),
+             fields=(F("equipment_id", "reg.equipment_id", required=True),
+                     F("result", "reg.result", "choice", True, ("ok", "defect"), "fire"), NOTE),
+             filters=(F("period", "bill.period", "month"),
+                      F("result", "reg.result", "choice", choices=("ok", "defect"), group="fire")),
+             roles=menu.SECURITY),
+    Register("security", "vehicle-passes", "menu.vehicle_passes", "vehicle-passes",
+             (C("plate", "reg.plate"), C("kind", "reg.kind", "enum", "pass"), HOUSEHOLD,
+              C("valid_until", "reg.valid_until", "when")),
+             fields=(F("plate", "reg.plate", required=True),
+                     F("kind", "reg.kind", "choice", True, ("resident", "visitor"), "pass"),
+                     F("household_id", "picker.household", "household"), F("valid_until", "reg.valid_until", "moment")),
+             filters=(F("plate", "reg.plate"),
+                      F("kind", "reg.kind", "choice", choices=("resident", "visitor"), group="pass")),
+             roles=menu.SECURITY),
+    Register("security", "parking-sessions", "menu.gate", "parking-sessions",
+             (C("plate", "reg.plate"), C("pass_kind", "reg.kind", "enum", "pass"), STATUS,
+              C("entered_at", "reg.entered_at", "when"), C("exited_at", "reg.exited_at", "when"),
+              C("duration_minutes", "reg.minutes"), C("fee_cents", "reg.fee", "money")),
+             filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),
+                      F("plate", "reg.plate")),
+             forms=(Form("vehicle-entries", "reg.vehicle_entry", (F("plate", "reg.plate", required=True),)),
+                    Form("vehicle-exits", "reg.vehicle_exit", (F("plate", "reg.plate", required=True),
+                                                               F("paid_at_gate", "reg.paid_at_gate", "bool")))),
+             roles=menu.SECURITY),
+    Register("security", "shift-handovers", "menu.shift_handovers", "shift-handovers",
+             (C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
+              C("from_guard", "reg.from_guard"), C("to_guard", "reg.to_guard"), C("notes", "reg.notes"),
+              C("handed_over_at", "reg.handed_over_at", "when")),
+             fields=(F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
+                     F("post", "reg.post", "choice", False, ("gate", "patrol", "monitoring_room"), "post"),
+                     F("from_guard", "reg.from_guard", required=True), F("to_guard", "reg.to_guard", required=True),
+                     F("notes", "reg.notes", "textarea", True)),
+             filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),), roles=menu.SECURITY),
+)
+
+ARCHIVE = (
+    Register("archive", "borrow-requests", "menu.borrow_requests", "archive/borrow-requests",
+             (C("subject_type", "reg.subject_type", "enum", "subject"), C("subject_id", "reg.subject_id"),
+              C("kind", "reg.kind", "enum", "borrow"), C("purpose", "reg.purpose"), C("requested_by", "reg.by"),
+              STATUS, C("due_back", "reg.due_back", "when"), C("overdue", "reg.overdue", "bool")),
+             fields=(F("subject_id", "reg.subject_id"), F("record_id", "reg.record_id"),
+                     F("kind", "reg.kind", "choice", True, ("view", "borrow"), "borrow"),
+                     F("purpose", "reg.purpose", required=True), F("due_back", "reg.due_back", "moment"),
+                     F("authority_inspection", "reg.authority_inspection", "bool"), F("authority", "reg.authority")),
+             filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected", "returned"),
+                        group="status"), F("overdue", "reg.overdue", "choice", choices=("true",), group="flag")),
+             actions=(A("approve", "reg.approve", (F("note", "reg.notes"),), ("pending",)),
+                      A("reject", "reg.reject", (F("note", "reg.notes"),), ("pending",)),
+                      A("return", "reg.return", (F("note", "reg.notes"),), ("approved",))),
+             roles=menu.ARCHIVES),
+    Register("archive", "check-plans", "menu.check_plans", "archive/check-plans",
+             (C("year", "reg.year"), C("planned_dates", "reg.planned_dates", "list"), C("notes", "reg.notes"),
+              C("id", "reg.plan_id")),
+             fields=(F("year", "reg.year", "int", True), F("planned_dates", "reg.planned_dates", "lines", True), NOTE),
+             filters=(F("year", "reg.year", "int"),), roles=menu.ARCHIVES),
+    Register("archive", "checks", "menu.checks", "archive/checks",
+             (C("year", "reg.year"), C("checked_at", "reg.checked_at", "when"),
+              C("records_checked", "reg.records_checked"), C("records_complete", "reg.records_complete"),
+              C("notes", "reg.notes"), C("recorded_by", "reg.by")),
+             fields=(F("plan_id", "reg.plan_id", required=True), F("checked_at", "reg.checked_at", "moment", True),
+                     F("records_checked", "reg.records_checked", "int", True),
+                     F("records_complete", "reg.records_complete", "int", True), NOTE),
+             filters=(F("plan_id", "reg.plan_id"),), roles=menu.ARCHIVES),
+    Register("archive", "change-log", "menu.change_log", "archive/change-log",
+             (C("at", "reg.at", "when"), C("subject_type", "reg.subject_type", "enum", "subject"),
+              C("subject_id", "reg.subject_id"), C("action", "reg.action"), C("actor", "reg.by"),
+              C("fields", "reg.fields", "list")),
+             filters=(F("subject_type", "reg.subject_type", "choice", choices=(
+                 "estate", "household", "service_request", "work_order", "patrol_round", "patrol_anomaly", "incident",
+                 "payment", "arrears_reminder"), group="subject"), F("subject_id", "reg.subject_id")),
+             roles=menu.ARCHIVES),
+)
+
+ENGINEERING = (
+    Register("engineering", "equipment", "menu.equipment", "equipment",
+             (C("code", "reg.code"), C("name", "reg.name"), C("system", "reg.system", "enum", "system"),
+              C("location", "reg.location"), C("installed_on", "reg.installed_on"),
+              C("record_count", "reg.record_count")),
+             fields=(F("code", "reg.code", required=True), F("name", "reg.name", required=True),
+                     F("system", "reg.system", "choice", True, SYSTEMS, "system"),
+                     F("location", "reg.location", required=True), F("installed_on", "reg.installed_on", "date")),
+             filters=(F("system", "reg.system", "choice", choices=SYSTEMS, group="system"),),
+             actions=(A("records", "reg.add_record", (
+                 F("kind", "reg.kind", "choice", True, ("inspection", "maintenance", "repair"), "record"),
+                 F("result", "reg.result", required=True), NOTE)),),
+             roles=menu.ENGINEERING),
+    Register("engineering", "maintenance-plans", "menu.maintenance_plans", "maintenance-plans",
+             (C("equipment_id", "reg.equipment_id"), C("kind", "reg.kind", "enum", "plan"),
+              C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),
+              C("active", "reg.active", "bool")),
+             fields=(F("equipment_id", "reg.equipment_id", required=True),
+                     F("kind", "reg.kind", "choice", True, ("daily_inspection", "periodic_maintenance"), "plan"),
+                     F("every_days", "reg.every_days", "int", True),
+                     F("next_due_on", "reg.next_due_on", "date", True)),
+             filters=(F("equipment_id", "reg.equipment_id"),), roles=menu.ENGINEERING),
+)
+
+ENGINEERING += (
+    Register("engineering", "renovation-reviews", "menu.renovation_reviews", "renovation-reviews",
+             (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
+              C("structural_change", "reg.structural_change", "bool"), STATUS,
+              C("requested_at", "reg.requested_at", "when"), C("reviewer", "reg.by")),
+             filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected"),
+                        group="status"),),
+             actions=(A("decide", "reg.decide", (
+                 F("decision", "reg.decision", "choice", True, ("approved", "rejected"), "status"),
+                 F("notes", "reg.notes", "textarea", True)), ("pending",)),),
+             roles=menu.ENGINEERING),
+)
+
+ACCOUNTS = (
+    Register("accounts", "settlements", "menu.settlements", "journals/settlements",
+             (C("date", "reg.day"), C("cashier", "reg.cashier"), C("in_cents", "reg.in", "money"),
+              C("out_cents", "reg.out", "money"), C("net_cents", "reg.net", "money"),
+              C("closed_at", "reg.closed_at", "when"), C("closed_by", "reg.by")),
+             fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", required=True)),
+             filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE),
+)
+
+REGISTERS = FRONT_DESK + SECURITY + ARCHIVE + ENGINEERING + ACCOUNTS

@@ -1,0 +1,166 @@
+"""Registers: the many screens that are a list of one API collection, a form that adds to it and
+the actions the API offers on each row (keys lent and returned, visitors, fire checks, borrow
+requests...).
+
+Each register is described once in ``register_specs`` (its /api/v1 path, columns, filters, form
+fields and row actions); this module turns a description into its pages. The console converts
+what was typed into the documented body (whole numbers, yes/no, a moment in UTC) and nothing
+more: which action applies, deadlines and amounts are the API's.
+"""
+from datetime import datetime, timezone
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from .. import i18n
+from ..gateway_api import ApiProblem
+from ..signin import estate_needed
+from . import common
+from .register_specs import REGISTERS
+
+bp = Blueprint("registers", __name__)
+
+
+class BadInput(Exception):
+    def __init__(self, field, message_key):
+        super().__init__(field)
+        self.field = field
+        self.message = i18n.translate(message_key)
+
+
+def _value(field, form):
+    """The typed value of ``field`` as the API's body takes it; ``None`` when left blank."""
+    if field.kind == "bool":
+        return form.get(field.name) == "on" if field.required or form.get(field.name) == "on" else None
+    if field.kind == "multi":
+        return [value for value in form.getlist(field.name) if value] or None
+    raw = form.get(field.name, "").strip()
+    if raw == "":
+        return None
+    if field.kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise BadInput(field.name, "error.whole_number") from None
+    if field.kind == "money":
+        cents = i18n.cents_from_yuan(raw)
+        if cents is None:
+            raise BadInput(field.name, "error.amount")
+        return cents
+    if field.kind == "moment":  # <input type="datetime-local"> in the display zone -> UTC
+        try:
+            local = datetime.fromisoformat(raw)
+        except ValueError:
+            raise BadInput(field.name, "error.moment") from None
+        moment = local.replace(tzinfo=i18n.display_zone()) if local.tzinfo is None else local
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if field.kind == "lines":
+        return [part.strip() for part in raw.replace(",", "\n").splitlines() if part.strip()]
+    return raw
+
+
+def body_of(fields, form):
+    body = {}
+    for field in fields:
+        value = _value(field, form)
+        if value is not None:
+            body[field.name] = value
+    return body
+
+
+def _options(spec):
+    """What the form's and the filters' household pickers offer (the first page of households)."""
+    uses = [f for f in spec.fields + spec.filters if f.kind == "household"]
+    uses += [f for action in spec.actions for f in action.fields if f.kind == "household"]
+    return common.household_labels() if uses or any(c.kind == "household" for c in spec.columns) else {}
+
+
+def _list_view(spec):
+    def view(problem=None):
+        filters = common.query(*(f.name for f in spec.filters))
+        page = g.api.get(g.api.estate(g.user.estate_id, spec.path), limit=common.PAGE_SIZE,
+                         cursor=request.args.get("cursor"), **filters)
+        return render_template("registers/register.html", spec=spec, items=page.get("items", []),
+                               next_cursor=page.get("next_cursor"), filters=filters, households=_options(spec),
+                               key=common.form_key(), form=request.form,
+                               problem=problem or common.take_problem()), 200 if problem is None else problem.status
+    view.__name__ = spec.slug
+    return view
+
+
+def _create_view(spec, show):
+    def view():
+        form = request.form
+        try:
+            body = body_of(spec.fields, form)
+        except BadInput as bad:
+            return show(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+        try:
+            g.api.post(g.api.estate(g.user.estate_id, spec.path), body,
+                       idempotency_key=form.get("idempotency_key") or None)
+        except ApiProblem as problem:
+            if problem.status >= 500 or problem.status == 401:
+                raise
+            return show(problem)
+        common.done("reg.created")
+        return redirect(url_for(f"registers.{spec.slug}"))
+    view.__name__ = f"create_{spec.slug}"
+    return view
+
+
+def _action_view(spec):
+    actions = {action.name: action for action in spec.actions}
+
+    def view(item_id, action):
+        chosen = actions.get(action)
+        back = url_for(f"registers.{spec.slug}", **common.query(*(f.name for f in spec.filters)))
+        if chosen is None:
+            return redirect(back)
+        try:
+            body = body_of(chosen.fields, request.form)
+        except BadInput as bad:
+            common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+            return redirect(back)
+        _, refused = common.act(lambda: g.api.post(
+            g.api.estate(g.user.estate_id, f"{spec.path}/{item_id}/{chosen.name}"), body), back)
+        if refused:
+            return refused
+        common.done("reg.done")
+        return redirect(back)
+    view.__name__ = f"act_{spec.slug}"
+    return view
+
+
+def _form_view(spec):
+    def view(index):
+        back = url_for(f"registers.{spec.slug}", **common.query(*(f.name for f in spec.filters)))
+        if not 0 <= index < len(spec.forms):
+            return redirect(back)
+        chosen = spec.forms[index]
+        try:
+            body = body_of(chosen.fields, request.form)
+        except BadInput as bad:
+            common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+            return redirect(back)
+        _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, chosen.path), body,
+                                                   idempotency_key=request.form.get("idempotency_key") or None),
+                                back)
+        if refused:
+            return refused
+        common.done("reg.done")
+        return redirect(back)
+    view.__name__ = f"form_{spec.slug}"
+    return view
+
+
+for _spec in REGISTERS:
+    _show = estate_needed(_list_view(_spec))
+    bp.add_url_rule(f"/{_spec.area}/{_spec.slug}", endpoint=_spec.slug, view_func=_show, methods=["GET"])
+    if _spec.fields:
+        bp.add_url_rule(f"/{_spec.area}/{_spec.slug}", endpoint=f"create_{_spec.slug}",
+                        view_func=estate_needed(_create_view(_spec, _show)), methods=["POST"])
+    if _spec.actions:
+        bp.add_url_rule(f"/{_spec.area}/{_spec.slug}/<item_id>/<action>", endpoint=f"act_{_spec.slug}",
+                        view_func=estate_needed(_action_view(_spec)), methods=["POST"])
+    if _spec.forms:
+        bp.add_url_rule(f"/{_spec.area}/{_spec.slug}/forms/<int:index>", endpoint=f"form_{_spec.slug}",
+                        view_func=estate_needed(_form_view(_spec)), methods=["POST"])

@@ -1,0 +1,120 @@
+"""Security, accounts, archive and engineering screens beyond the registers, against the fake gateway."""
+from .conftest import ESTATE, csrf_of, problem, sign_in
+from .test_registers import _only_documented
+
+INCIDENT = {"id": "in_1", "estate_id": ESTATE, "number": "IN-1", "type": "flooding", "description": "garage B2",
+            "location": "B2", "major": False, "status": "open",
+            "plan": [{"step": "cut_power", "title": "Cut the power", "escalate_to": None},
+                     {"step": "pump", "title": "Pump the water", "escalate_to": None}],
+            "pending_steps": ["pump"], "escalations": [], "summary": None,
+            "steps": [{"step": "cut_power", "title": "Cut the power", "note": "", "at": "2026-11-30T01:00:00Z",
+                       "by": "gus"}],
+            "opened_at": "2026-11-30T00:50:00Z", "closed_at": None, "created_at": "2026-11-30T00:50:00Z",
+            "updated_at": "2026-11-30T01:00:00Z"}
+
+
+def test_an_incident_shows_its_plan_with_what_is_done_and_records_the_pending_step(client, fake, documented_routes):
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [INCIDENT], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/steps", (201, INCIDENT))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/close", INCIDENT)
+    listing = client.get("/security/incidents", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "IN-1" in listing and "Flooding" in listing and 'href="/security/incidents/in_1"' in listing
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Cut the power" in page and "badge-ok" in page and "badge-soon" in page
+    assert page.count('<option value="pump">Pump the water</option>') == 1 and 'value="cut_power"' not in page
+    client.post("/security/incidents/in_1/steps", data={"csrf_token": csrf_of(client), "step": "pump",
+                                                         "note": "two pumps"})
+    assert fake.calls[-1]["json"] == {"step": "pump", "note": "two pumps"}
+    client.post("/security/incidents/in_1/close", data={"csrf_token": csrf_of(client), "summary": "dry"})
+    assert fake.calls[-1]["json"] == {"summary": "dry"}
+    _only_documented(fake, documented_routes)
+
+
+def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_unchecked(client, fake,
+                                                                                          documented_routes):
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", {"items": [
+        {"id": "ps_1", "plate": "沪A12345", "status": "closed", "pass_kind": None, "entered_at": "2026-11-30T00:00:00Z",
+         "exited_at": "2026-11-30T02:10:00Z", "duration_minutes": 130, "fee_cents": 1500}], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/vehicle-entries", (201, {}))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/vehicle-exits", (201, {}))
+    page = client.get("/security/parking-sessions").get_data(as_text=True)
+    assert "沪A12345" in page and "¥15.00" in page
+    client.post("/security/parking-sessions/forms/0", data={"csrf_token": csrf_of(client), "plate": "沪B1"})
+    assert fake.calls[-1]["path"].endswith("/vehicle-entries") and fake.calls[-1]["json"] == {"plate": "沪B1"}
+    client.post("/security/parking-sessions/forms/1", data={"csrf_token": csrf_of(client), "plate": "沪B1",
+                                                            "paid_at_gate": "on"})
+    assert fake.calls[-1]["path"].endswith("/vehicle-exits")
+    assert fake.calls[-1]["json"] == {"plate": "沪B1", "paid_at_gate": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [], "next_cursor": None})
+    client.get("/security/fire-equipment?unchecked_in=2026-11")
+    assert fake.calls[-1]["params"]["unchecked_in"] == "2026-11"
+    _only_documented(fake, documented_routes)
+
+
+def test_a_borrow_request_is_approved_by_the_archivist(client, fake, documented_routes):
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    borrow = {"id": "br_1", "subject_type": "household", "subject_id": "hh_1", "kind": "borrow", "purpose": "audit",
+              "requested_by": "bob", "status": "pending", "due_back": None, "overdue": False}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [borrow], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_1/approve", {**borrow, "status": "approved"})
+    page = client.get("/archive/borrow-requests").get_data(as_text=True)
+    assert "/archive/borrow-requests/br_1/approve" in page and "/archive/borrow-requests/br_1/return" not in page
+    answer = client.post("/archive/borrow-requests/br_1/approve", data={"csrf_token": csrf_of(client), "note": "ok"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["path"].endswith("/archive/borrow-requests/br_1/approve")
+    assert fake.calls[-1]["json"] == {"note": "ok"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/check-plans", (201, {"id": "cp_1"}))
+    client.post("/archive/check-plans", data={"csrf_token": csrf_of(client), "year": "2027",
+                                              "planned_dates": "2027-03-01\n2027-09-01"})
+    assert fake.calls[-1]["json"] == {"year": 2027, "planned_dates": ["2027-03-01", "2027-09-01"]}
+    _only_documented(fake, documented_routes)
+
+
+def test_reports_are_printable_and_arrears_get_reminders(client, fake, documented_routes):
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026-11", "journals": {"cash": 1000}, "by_method": {"cash": 1000},
+        "journal_net_cents": 27000, "receipts": {"count": 1, "amount_cents": 27000}, "reversals": {"count": 0},
+        "collected_at_source_cents": 0, "expected_net_cents": 27000, "difference_cents": 0, "balanced": True,
+        "bills_settled": {}, "unsettled_days": [], "generated_at": "2026-11-30T00:00:00Z"})
+    calls = len(fake.calls)
+    client.get("/accounts/reports")
+    assert len(fake.calls) == calls  # nothing asked before a period is chosen
+    page = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "¥270.00" in page and "Balanced." in page and "data-print" in page and 'media="print"' in page
+    assert fake.calls[-1]["params"] == {"period": "2026-11"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
+        {"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "overdue_cents": 27000, "bills": 1,
+         "oldest_due_at": "2026-10-31T00:00:00Z", "age_days": 30, "last_reminder_at": None}], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/arrears/reminders", (201, {}))
+    assert 'action="/accounts/arrears/reminders"' in client.get("/accounts/arrears").get_data(as_text=True)
+    client.post("/accounts/arrears/reminders", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                                      "channel": "sms", "note": ""})
+    assert fake.calls[-1]["json"] == {"household_id": "hh_1", "channel": "sms"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/journals/settlements", (201, {}))
+    client.post("/accounts/settlements", data={"csrf_token": csrf_of(client), "date": "2026-11-30",
+                                               "cashier": "carol"})
+    assert fake.calls[-1]["json"] == {"date": "2026-11-30", "cashier": "carol"}
+    _only_documented(fake, documented_routes)
+
+
+def test_costs_against_the_budget_and_setting_the_budget(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {
+        "estate_id": ESTATE, "period": "2026-11", "budget_cents": 1000000, "actual_cents": 250000,
+        "material_cost_cents": 200000, "labour_cost_cents": 50000, "charged_cents": 10000, "completed_orders": 4,
+        "ratio": 0.25, "remaining_cents": 750000})
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/budgets/2026-11", {})
+    page = client.get("/engineering/costs?period=2026-11").get_data(as_text=True)
+    assert "¥10,000.00" in page and "¥7,500.00" in page and "25.0%" in page
+    client.post("/engineering/budgets/2026-11", data={"csrf_token": csrf_of(client), "amount": "12,000"})
+    assert fake.calls[-1]["method"] == "PUT" and fake.calls[-1]["json"] == {"amount_cents": 1200000}
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/budgets/2026-11", problem(403, "forbidden", "managers set budgets",
+                                                                         code="forbidden"))
+    answer = client.post("/engineering/budgets/2026-11", data={"csrf_token": csrf_of(client), "amount": "1"})
+    assert "managers set budgets" in client.get(answer.location).get_data(as_text=True)
+    _only_documented(fake, documented_routes)

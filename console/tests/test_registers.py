@@ -1,0 +1,141 @@
+"""Register screens (a list, a form that adds to it, row actions) against the fake gateway."""
+import pytest
+
+from console.views.register_specs import REGISTERS
+
+from .conftest import ESTATE, csrf_of, problem, sign_in
+
+HOUSEHOLD = {"id": "hh_1", "building": "3", "unit": "1", "room": "1202"}
+ROLE_OF_AREA = {"desk": "agent", "security": "security", "archive": "archivist", "engineering": "technician",
+                "accounts": "accountant"}
+
+
+def _only_documented(fake, documented_routes):
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes), \
+            f"undocumented route {call['method']} {call['path']}"
+
+
+@pytest.fixture
+def households(fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+
+
+@pytest.mark.parametrize("spec", REGISTERS, ids=lambda spec: spec.slug)
+def test_every_register_lists_its_documented_collection_in_both_languages(client, fake, households, spec,
+                                                                          documented_routes):
+    sign_in(client, fake, roles=("manager",))
+    row = {"id": "x_1", "status": (spec.actions[0].when or ("open",))[0] if spec.actions else "open",
+           **{c.name: None for c in spec.columns}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/{spec.path}", {"items": [row], "next_cursor": "c2"})
+    for language in ("zh", "en"):
+        answer = client.get(f"/{spec.area}/{spec.slug}", headers={"Accept-Language": language})
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200, page
+        assert "cursor=c2" in page and "Traceback" not in page
+        assert ">reg." not in page and ">menu." not in page  # every label has its message
+    for action in spec.actions:
+        if not action.when:
+            assert f"/{spec.area}/{spec.slug}/x_1/{action.name}" in page
+    _only_documented(fake, documented_routes)
+
+
+def test_a_key_is_registered_lent_and_a_refusal_shows_the_problem(client, fake, households, documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    key = {"id": "key_1", "label": "3-1-1202 front door", "household_id": "hh_1", "status": "in_custody",
+           "notes": ""}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/keys", {"items": [key], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/keys", (201, key))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/keys/key_1/lend", {**key, "status": "lent"})
+    page = client.get("/desk/keys", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "3-1-1202 front door" in page and "In custody" in page and ">3-1-1202</td>" in page
+    assert "/desk/keys/key_1/lend" in page and "/desk/keys/key_1/return" not in page  # it is not lent
+    answer = client.post("/desk/keys", data={"csrf_token": csrf_of(client), "idempotency_key": "k1",
+                                             "label": "3-1-1202 front door", "household_id": "hh_1", "notes": ""})
+    assert answer.status_code == 302
+    post = fake.calls[-1]
+    assert post["json"] == {"label": "3-1-1202 front door", "household_id": "hh_1"}
+    assert post["headers"]["Idempotency-Key"] == "k1"
+    client.post("/desk/keys/key_1/lend", data={"csrf_token": csrf_of(client), "to": "plumber Wang",
+                                               "purpose": "fix the leak"})
+    assert fake.calls[-1]["json"] == {"to": "plumber Wang", "purpose": "fix the leak"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/keys/key_1/return", problem(409, "conflict", "the key is not lent"))
+    answer = client.post("/desk/keys/key_1/return", data={"csrf_token": csrf_of(client)})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "the key is not lent" in page and "req-problem-42" in page
+    _only_documented(fake, documented_routes)
+
+
+def test_field_errors_of_a_register_form_stay_next_to_their_fields(client, fake, households):
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/tool-loans",
+            problem(400, "invalid input", "borrower: empty", code="invalid_input",
+                    errors=[{"field": "borrower", "message": "must not be empty"}]))
+    answer = client.post("/desk/tool-loans", data={"csrf_token": csrf_of(client), "tool": "ladder",
+                                                   "borrower": " ", "due_back_at": "2026-12-01T18:00"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and '<p class="field-error">must not be empty</p>' in page
+    assert 'value="ladder"' in page
+    # a moment typed in the display zone (Asia/Shanghai) travels in UTC
+    post = [c for c in fake.calls if c["method"] == "POST"][-1]
+    assert post["json"] == {"tool": "ladder", "due_back_at": "2026-12-01T10:00:00Z"}
+    calls = len(fake.calls)
+    answer = client.post("/desk/tool-loans", data={"csrf_token": csrf_of(client), "tool": "ladder",
+                                                   "borrower": "Li", "due_back_at": "tomorrow"})
+    assert answer.status_code == 400 and len(fake.calls) == calls + 2  # the list and households, no POST
+
+
+def test_a_survey_and_an_application_send_lists_and_yes_no_as_documented(client, fake, households):
+    sign_in(client, fake, roles=("agent",))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/surveys", (201, {"id": "sv_1"}))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/applications", (201, {"id": "ap_1"}))
+    client.post("/desk/surveys", data={"csrf_token": csrf_of(client), "title": "2026 survey", "year": "2026",
+                                       "service_lines": ["water", "cleaning"]})
+    assert fake.calls[-1]["json"] == {"title": "2026 survey", "year": 2026, "service_lines": ["water", "cleaning"]}
+    client.post("/desk/applications", data={"csrf_token": csrf_of(client), "kind": "renovation",
+                                            "household_id": "hh_1", "description": "new kitchen",
+                                            "works_from": "2026-12-01"})
+    assert fake.calls[-1]["json"] == {"kind": "renovation", "household_id": "hh_1", "description": "new kitchen",
+                                      "structural_change": False, "works_from": "2026-12-01"}
+
+
+def test_the_front_desk_menu_lists_its_registers(client, fake):
+    sign_in(client, fake, roles=("agent",))
+    page = client.get("/").get_data(as_text=True)
+    for slug in ("surveys", "notices", "keys", "custody-items", "tool-loans", "visitors", "applications"):
+        assert f'href="/desk/{slug}"' in page
+    sign_in(client, fake, username="gus", roles=("security",))
+    assert 'href="/desk/keys"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_survey_shows_its_results_and_records_a_households_scores(client, fake, households, documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    survey = {"id": "sv_1", "estate_id": ESTATE, "title": "2026 survey", "year": 2026,
+              "service_lines": ["water", "cleaning"], "created_at": "2026-11-30T00:00:00Z"}
+    tally = {"answers": 2, "average": 4.5, "satisfied": 2, "satisfied_share": 1.0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1", survey)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/results", {
+        "survey_id": "sv_1", "estate_id": ESTATE, "title": "2026 survey", "year": 2026, "households": 2,
+        "lines": {"water": tally}, "overall": tally})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/answers", (201, {}))
+    page = client.get("/desk/surveys/sv_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "4.50" in page and "100.0%" in page and 'name="score_cleaning"' in page
+    client.post("/desk/surveys/sv_1/answers", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                                     "score_water": "5", "score_cleaning": "", "comment": "good"})
+    assert fake.calls[-1]["json"] == {"household_id": "hh_1", "scores": {"water": 5}, "comment": "good"}
+    _only_documented(fake, documented_routes)
+
+
+def test_engineering_decides_a_pending_renovation_review(client, fake, households):
+    sign_in(client, fake, username="tom", roles=("technician",))
+    review = {"id": "rr_1", "kind": "renovation", "household_id": "hh_1", "description": "wall", "status": "pending",
+              "structural_change": True, "requested_at": "2026-11-30T00:00:00Z", "reviewer": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/renovation-reviews", {"items": [review], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/renovation-reviews/rr_1/decide", {**review, "status": "rejected"})
+    assert "/engineering/renovation-reviews/rr_1/decide" in client.get("/engineering/renovation-reviews").get_data(
+        as_text=True)
+    client.post("/engineering/renovation-reviews/rr_1/decide", data={"csrf_token": csrf_of(client),
+                                                                     "decision": "rejected",
+                                                                     "notes": "load-bearing wall"})
+    assert fake.calls[-1]["json"] == {"decision": "rejected", "notes": "load-bearing wall"}

@@ -1,0 +1,85 @@
+"""Managers' settings per service and the household import, against the fake gateway."""
+import io
+
+from .conftest import ESTATE, csrf_of, problem, sign_in
+
+
+def _only_documented(fake, documented_routes):
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes), \
+            f"undocumented route {call['method']} {call['path']}"
+
+
+def test_a_manager_sets_a_services_numbers_and_sees_refusals_next_to_their_fields(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    settings = {"estate_id": ESTATE, "values": {"complaint_reply_days": 5, "return_visit_days": 3},
+                "overrides": {"complaint_reply_days": 5}, "defaults": {"complaint_reply_days": 7, "return_visit_days": 3},
+                "updated_at": "2026-11-30T00:00:00Z", "updated_by": "mia"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/customer-service", settings)
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/customer-service", settings)
+    page = client.get("/admin/settings?service=customer-service", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "Complaint reply (days)" in page and 'name="complaint_reply_days"' in page and 'value="5"' in page
+    assert 'placeholder="3"' in page  # the default shows through a blank field
+    answer = client.post("/admin/settings/customer-service", data={
+        "csrf_token": csrf_of(client), "complaint_reply_days": "6", "return_visit_days": ""})
+    assert answer.status_code == 302
+    put = fake.calls[-1]
+    assert put["method"] == "PUT" and put["json"] == {"complaint_reply_days": 6}  # blank: back to the default
+    calls = len(fake.calls)
+    answer = client.post("/admin/settings/customer-service", data={"csrf_token": csrf_of(client),
+                                                                   "complaint_reply_days": "six"})
+    assert answer.status_code == 400 and not any(c["method"] == "PUT" for c in fake.calls[calls:])
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/customer-service",
+            problem(400, "invalid input", "complaint_reply_days: too big", code="invalid_input",
+                    errors=[{"field": "data.complaint_reply_days", "message": "must be at most 60"}]))
+    answer = client.post("/admin/settings/customer-service", data={"csrf_token": csrf_of(client),
+                                                                   "complaint_reply_days": "99"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and '<p class="field-error">must be at most 60</p>' in page
+    assert 'value="99"' in page and "req-problem-42" in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/maintenance", {**settings, "values": {}, "overrides": {},
+                                                                        "defaults": {"labour_rate_cents_per_hour": 5000}})
+    assert 'name="labour_rate_cents_per_hour"' in client.get("/admin/settings?service=maintenance").get_data(
+        as_text=True)
+    _only_documented(fake, documented_routes)
+
+
+def test_the_settings_menu_is_for_managers_only(client, fake):
+    sign_in(client, fake, roles=("agent",))
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/settings"' not in page and 'href="/admin/households/import"' in page
+    sign_in(client, fake, username="mia", roles=("manager",))
+    assert 'href="/admin/settings"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_household_import_sends_the_file_then_follows_the_job_to_its_rejected_rows(client, fake,
+                                                                                      documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    running = {"id": "job_import_1", "estate_id": ESTATE, "kind": "household_import", "status": "running",
+               "progress": {"done": 2, "total": 3}, "result": None, "created_at": "2026-11-30T00:00:00Z"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/households/import", (202, {**running, "status": "queued"}))
+    fake.on("GET", r"/api/v1/jobs/job_import_1", running)
+    content = "building,unit,room,area_m2,owner_name,owner_phone\n1,1,101,80,Li,13800000000\n".encode()
+    answer = client.post("/admin/households/import", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "imp1", "file": (io.BytesIO(content), "homes.csv")},
+        content_type="multipart/form-data")
+    assert answer.status_code == 302 and answer.location.endswith("/admin/households/import/job_import_1")
+    upload = [c for c in fake.calls if c["method"] == "POST"][-1]
+    assert upload["data"] == content and upload["json"] is None
+    assert upload["headers"]["Content-Type"] == "text/csv" and upload["headers"]["Idempotency-Key"] == "imp1"
+    page = client.get(answer.location).get_data(as_text=True)
+    assert '<progress id="job-progress" max="3" value="2">' in page and "data-job-reload" in page
+    fake.on("GET", r"/api/v1/jobs/job_import_1", {**running, "status": "succeeded", "progress": {"done": 3, "total": 3},
+                                                  "result": {"rows": 3, "created": 1, "existing": 1, "rejected": 1,
+                                                             "errors": [{"row": 4, "field": "owner.phone",
+                                                                         "message": "is not a phone number"}]}})
+    page = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Rejected rows" in page and "is not a phone number" in page and "<td class=\"num\">4</td>" in page
+    assert "data-job-reload" not in page
+    calls = len(fake.calls)
+    answer = client.post("/admin/households/import", data={
+        "csrf_token": csrf_of(client), "file": (io.BytesIO(b"x"), "homes.pdf")}, content_type="multipart/form-data")
+    assert len(fake.calls) == calls  # a file of another kind never reaches the gateway
+    assert "请选择 .csv 或 .xlsx 文件。" in client.get(answer.location).get_data(as_text=True)
+    _only_documented(fake, documented_routes)
