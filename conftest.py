@@ -17,7 +17,8 @@ import os  # noqa: E402
 
 os.environ["ESTATE_CONTRACTS_STRICT"] = "1"  # a message that breaks its contract fails the test
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
-os.environ.pop("MONGO_URI", None)  # the suite runs on the embedded store
+# the suite runs on the embedded store; the store contract tests also run on this MongoDB, if any
+os.environ["STORE_CONTRACT_MONGO_URI"] = os.environ.pop("MONGO_URI", "")
 
 import pytest  # noqa: E402
 

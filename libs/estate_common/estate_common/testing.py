@@ -4,9 +4,8 @@ recording outbox, so entrypoints run without a broker; callers; events.
 Contracts are checked as in production: inputs at the entrypoint, outputs and
 events in strict mode (the suite sets ESTATE_CONTRACTS_STRICT=1).
 """
-import mongomock
-
 from . import contracts, store
+from .embedded_store import EmbeddedClient
 from .nameko.caller import Caller
 from .nameko.outbox import make_event
 
@@ -50,7 +49,7 @@ def worker(service_cls, caller=ADMIN, db=None, idempotency_key=None):
     """
     service = service_cls()
     if db is None:
-        db = mongomock.MongoClient(tz_aware=True)[f"test_{service_cls.name}"]
+        db = EmbeddedClient(tz_aware=True)[f"test_{service_cls.name}"]
         store.ensure_indexes(db, service_cls.indexes)
     service.db = db
     service.caller = Caller(caller)
