@@ -20,14 +20,17 @@ without such an equality walks the collection once. TTL options are accepted and
 Stored documents are never changed in place: a write builds the new version (copying only
 the containers along the paths it changes) and swaps it in under the collection's lock, so
 a reader holding an older version keeps a consistent one and copies it outside the lock.
-Critical sections are pure computation: they never yield to another green thread.
+The lock is an OS lock even where eventlet has patched ``threading``: critical sections are
+pure computation that never yields to another green thread (so green threads never wait on
+it), and the store stays safe for real threads too (the gateway's gthread workers, a tpool).
 """
+import _thread
 import functools
 import heapq
 import itertools
-import re
 import operator
-import threading
+import re
+import sys
 import uuid
 from datetime import datetime
 
@@ -51,6 +54,26 @@ __all__ = ["EmbeddedClient", "EmbeddedDatabase", "EmbeddedCollection", "Embedded
 class NotSupported(NotImplementedError):
     """A valid MongoDB request the embedded store does not implement (add it here, with a
     contract test, when the code base starts using it)."""
+
+
+def _lock():
+    """An OS lock, not eventlet's green one (see the module's docstring)."""
+    patcher = sys.modules.get("eventlet.patcher")
+    allocate = patcher.original("_thread").allocate_lock if patcher else _thread.allocate_lock
+    return allocate()
+
+
+# Options that change nothing in one process (sessions, comments, hints, timeouts).
+_HARMLESS = {"session", "comment", "hint", "max_time_ms", "maxTimeMS", "bypass_document_validation",
+             "no_cursor_timeout", "allow_disk_use", "let"}
+
+
+def _options(method, kwargs):
+    """Refuse options that would change the answer (``array_filters``, ``collation``, …)
+    rather than ignore them."""
+    unknown = set(kwargs) - _HARMLESS
+    if unknown:
+        raise NotSupported(f"the embedded store does not implement {method}({', '.join(sorted(unknown))}=…)")
 
 
 _MISSING = object()  # a path that leads nowhere (not the same as a stored None)
@@ -807,8 +830,8 @@ def _apply_update(writer, update):
         for path in fields:
             if path in paths or any(path.startswith(other + ".") or other.startswith(path + ".") for other in paths):
                 raise WriteError(f"Updating the path '{path}' would create a conflict", 40)
-            if "$" in path.split("."):
-                raise NotSupported("the embedded store does not implement positional updates")
+            if any(part.startswith("$") for part in path.split(".")):
+                raise NotSupported("the embedded store does not implement positional updates ($, $[], $[name])")
             paths.add(path)
     for operator, fields in update.items():
         apply = _UPDATES.get(operator)
@@ -1017,7 +1040,7 @@ class EmbeddedClient:
     def __init__(self, tz_aware=True):
         self.tz_aware = tz_aware
         self._databases = {}
-        self._lock = threading.Lock()
+        self._lock = _lock()
 
     def __getitem__(self, name):
         return self.get_database(name)
@@ -1056,7 +1079,7 @@ class EmbeddedDatabase:
         self.client = client
         self.name = name
         self._collections = {}
-        self._lock = threading.Lock()
+        self._lock = _lock()
 
     def __getitem__(self, name):
         return self.get_collection(name)
@@ -1100,7 +1123,7 @@ class EmbeddedCollection:
         self._order = {}     # _id key -> insertion number (the natural order of a walk)
         self._indexes = {}   # name -> _Index
         self._counter = itertools.count()
-        self._lock = threading.Lock()
+        self._lock = _lock()
         self._exists = False
 
     def __repr__(self):
@@ -1162,9 +1185,7 @@ class EmbeddedCollection:
         return (doc for doc in candidates if test(doc))
 
     def find(self, filter=None, projection=None, skip=0, limit=0, sort=None, batch_size=0, **kwargs):
-        unknown = set(kwargs) - {"no_cursor_timeout", "allow_disk_use", "comment", "hint", "max_time_ms"}
-        if unknown:
-            raise NotSupported(f"the embedded store does not implement find({', '.join(sorted(unknown))}=…)")
+        _options("find", kwargs)
         cursor = EmbeddedCursor(self, filter, projection)
         if sort:
             cursor.sort(sort)
@@ -1178,6 +1199,7 @@ class EmbeddedCollection:
         return None
 
     def count_documents(self, filter, skip=0, limit=0, **kwargs):
+        _options("count_documents", kwargs)
         count = 0
         for _ in self._matching(filter):
             count += 1
@@ -1186,9 +1208,11 @@ class EmbeddedCollection:
         return max(0, count - skip)
 
     def estimated_document_count(self, **kwargs):
+        _options("estimated_document_count", kwargs)
         return len(self._docs)
 
     def distinct(self, key, filter=None, **kwargs):
+        _options("distinct", kwargs)
         found, keyed = [], set()
         get = _getter(key)
         for doc in self._matching(filter):
@@ -1328,6 +1352,7 @@ class EmbeddedCollection:
         return {"_id": stored.pop("_id"), **stored}
 
     def insert_one(self, document, **kwargs):
+        _options("insert_one", kwargs)
         stored = self._new_document(document)
         with self._lock:
             duplicate = self._insert_locked(stored)
@@ -1336,6 +1361,7 @@ class EmbeddedCollection:
         return InsertOneResult(stored["_id"], True)
 
     def insert_many(self, documents, ordered=True, **kwargs):
+        _options("insert_many", kwargs)
         if isinstance(documents, dict) or not documents:
             raise TypeError("documents must be a non-empty list")
         stored = [self._new_document(document) for document in documents]
@@ -1414,16 +1440,18 @@ class EmbeddedCollection:
             raw["upserted"] = upserted_id
         return UpdateResult(raw, True)
 
-    def update_one(self, filter, update, upsert=False, **kwargs):
-        matched, modified, upserted, _, _ = self._update(filter, update, upsert, many=False,
-                                                          sort=kwargs.pop("sort", None))
+    def update_one(self, filter, update, upsert=False, sort=None, **kwargs):
+        _options("update_one", kwargs)
+        matched, modified, upserted, _, _ = self._update(filter, update, upsert, many=False, sort=sort)
         return self._update_result(matched, modified, upserted)
 
     def update_many(self, filter, update, upsert=False, **kwargs):
+        _options("update_many", kwargs)
         matched, modified, upserted, _, _ = self._update(filter, update, upsert, many=True)
         return self._update_result(matched, modified, upserted)
 
     def replace_one(self, filter, replacement, upsert=False, **kwargs):
+        _options("replace_one", kwargs)
         if not isinstance(replacement, dict) or any(key.startswith("$") for key in replacement):
             raise ValueError("replacement can not include $ operators")
         stored = _import(replacement)
@@ -1432,11 +1460,13 @@ class EmbeddedCollection:
 
     def find_one_and_update(self, filter, update, projection=None, sort=None, upsert=False,
                             return_document=ReturnDocument.BEFORE, **kwargs):
+        _options("find_one_and_update", kwargs)
         _, _, _, before, after = self._update(filter, update, upsert, many=False, sort=sort)
         return self._out(after if return_document else before, projection)
 
     def find_one_and_replace(self, filter, replacement, projection=None, sort=None, upsert=False,
                              return_document=ReturnDocument.BEFORE, **kwargs):
+        _options("find_one_and_replace", kwargs)
         if any(key.startswith("$") for key in replacement):
             raise ValueError("replacement can not include $ operators")
         stored = _import(replacement)
@@ -1444,6 +1474,7 @@ class EmbeddedCollection:
         return self._out(after if return_document else before, projection)
 
     def find_one_and_delete(self, filter, projection=None, sort=None, **kwargs):
+        _options("find_one_and_delete", kwargs)
         test = compile_query(filter)
         with self._lock:
             targets = [doc for doc in self._candidates(filter) if test(doc)]
@@ -1467,9 +1498,11 @@ class EmbeddedCollection:
         return DeleteResult({"n": deleted, "ok": 1.0}, True)
 
     def delete_one(self, filter, **kwargs):
+        _options("delete_one", kwargs)
         return self._delete(filter, many=False)
 
     def delete_many(self, filter, **kwargs):
+        _options("delete_many", kwargs)
         return self._delete(filter, many=True)
 
     def aggregate(self, *args, **kwargs):

@@ -295,3 +295,47 @@ def test_finding_by_a_declared_index_among_100k_documents_costs_under_a_millisec
         found = list(bills_100k.bills.find({"estate_id": "est_0", "household_id": household, "status": "unpaid"}))
         assert len(found) == 2
     assert _median_ms(find) < 1.0
+
+
+# -- the embedded store refuses what it does not implement, and is safe across OS threads ---
+
+def test_the_embedded_store_refuses_what_it_would_answer_differently(db):
+    from pymongo.errors import OperationFailure
+
+    from estate_common.embedded_store import NotSupported
+    db.items.insert_one({"_id": "i1", "list": [{"id": 1}]})
+    with pytest.raises(NotSupported):
+        db.items.update_one({"_id": "i1"}, {"$set": {"list.$[x].id": 2}}, array_filters=[{"x.id": 1}])
+    with pytest.raises(NotSupported):
+        db.items.update_one({"_id": "i1", "list.id": 1}, {"$set": {"list.$.id": 2}})
+    with pytest.raises(NotSupported):
+        db.items.find_one({"$expr": {"$eq": ["$a", 1]}})
+    with pytest.raises(NotSupported):
+        db.items.aggregate([])
+    with pytest.raises(OperationFailure):
+        db.items.find_one({"n": {"$unknown": 1}})
+    with pytest.raises(TypeError):
+        db.misspelt_method({})  # a collection by that name: not callable, as in pymongo
+    with pytest.raises(AttributeError):
+        db.items.misspelt_method({})  # no sub-collections by attribute here: a typo is an error
+
+
+def test_the_embedded_store_is_safe_across_os_threads(db):
+    """The gateway runs in real threads (gunicorn gthread): writes hold the collection's lock,
+    readers walk a snapshot of versions nobody changes."""
+    real_threading = eventlet.patcher.original("threading")
+    db.items.insert_one({"_id": "counter", "n": 0, "seen": []})
+
+    def work(worker):
+        for index in range(300):
+            db.items.update_one({"_id": "counter"}, {"$inc": {"n": 1}, "$push": {"seen": worker}})
+            db.items.insert_one({"_id": f"w{worker}_{index}", "estate_id": "e1", "created_at": f"{index:04d}"})
+            assert store.page(db.items, {"estate_id": "e1"}, limit=2)["items"]
+    threads = [real_threading.Thread(target=work, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counter = db.items.find_one({"_id": "counter"})
+    assert counter["n"] == 1200 and len(counter["seen"]) == 1200
+    assert db.items.count_documents({"estate_id": "e1"}) == 1200
