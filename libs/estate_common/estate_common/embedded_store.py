@@ -808,6 +808,8 @@ class _Writer:
 
 
 def _check_update(update):
+    if isinstance(update, list) and update:
+        raise NotSupported("the embedded store does not implement updates with an aggregation pipeline")
     if not isinstance(update, dict) or not update:
         raise ValueError("update cannot be empty")
     for key in update:
