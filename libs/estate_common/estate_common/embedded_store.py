@@ -1034,6 +1034,10 @@ class _Index:
         self.maps[size] = buckets
 
 
+def _duplicate_key_error(details):
+    return DuplicateKeyError(details["errmsg"], _DUPLICATE_KEY, details)
+
+
 # -- client, database, collection ------------------------------------------------------
 
 class EmbeddedClient:
@@ -1291,13 +1295,13 @@ class EmbeddedCollection:
 
     # -- writing (under the lock) -----------------------------------------------
 
-    def _duplicate(self, index_name, pattern, values, doc_id):
-        shown = ", ".join(f"{field}: {value!r}" for field, value in zip(pattern, values))
-        message = (f"E11000 duplicate key error collection: {self.full_name} index: {index_name} "
-                   f"dup key: {{ {shown} }}")
-        details = {"index": 0, "code": _DUPLICATE_KEY, "errmsg": message,
-                   "keyPattern": dict(pattern), "keyValue": dict(zip((f for f, _ in pattern), values))}
-        return DuplicateKeyError(message, _DUPLICATE_KEY, details)
+    def _duplicate(self, index_name, pattern, values):
+        """The write error of a duplicate key, as MongoDB reports it (an exception is built only
+        where one is raised: a billing run again meets a duplicate per bill)."""
+        key_value = {field: value for (field, _), value in zip(pattern, values)}
+        message = f"E11000 duplicate key error collection: {self.full_name} index: {index_name} dup key: {key_value!r}"
+        return {"index": 0, "code": _DUPLICATE_KEY, "errmsg": message, "keyPattern": dict(pattern),
+                "keyValue": key_value}
 
     def _check_unique(self, doc, replacing=None):
         for index in self._indexes.values():
@@ -1308,7 +1312,7 @@ class EmbeddedCollection:
                 holders = buckets.get(key)
                 if holders and any(holder != replacing for holder in holders):
                     values = [value[-1] if type(value) is tuple else value for value in key]
-                    return self._duplicate(index.name, index.spec, values, doc["_id"])
+                    return self._duplicate(index.name, index.spec, values)
         return None
 
     def _insert_locked(self, doc):
@@ -1316,7 +1320,7 @@ class EmbeddedCollection:
         if key is None:
             raise NotSupported("the embedded store takes _id values that are strings, numbers, dates or ObjectIds")
         if key in self._docs:
-            return self._duplicate("_id_", [("_id", 1)], [doc["_id"]], doc["_id"])
+            return self._duplicate("_id_", [("_id", 1)], [doc["_id"]])
         duplicate = self._check_unique(doc)
         if duplicate is not None:
             return duplicate
@@ -1331,7 +1335,7 @@ class EmbeddedCollection:
         key = _hash_key(old["_id"])
         duplicate = self._check_unique(new, replacing=key)
         if duplicate is not None:
-            raise duplicate
+            raise _duplicate_key_error(duplicate)
         for index in self._indexes.values():
             index.discard(old)
             index.add(new)
@@ -1359,7 +1363,7 @@ class EmbeddedCollection:
         with self._lock:
             duplicate = self._insert_locked(stored)
         if duplicate is not None:
-            raise duplicate
+            raise _duplicate_key_error(duplicate)
         return InsertOneResult(stored["_id"], True)
 
     def insert_many(self, documents, ordered=True, **kwargs):
@@ -1374,7 +1378,8 @@ class EmbeddedCollection:
                 if duplicate is None:
                     inserted.append(doc["_id"])
                     continue
-                errors.append({**duplicate.details, "index": position, "op": documents[position]})
+                duplicate["index"], duplicate["op"] = position, documents[position]
+                errors.append(duplicate)
                 if ordered:
                     break
         if errors:
@@ -1431,7 +1436,7 @@ class EmbeddedCollection:
                 new = {"_id": new["_id"], **{k: v for k, v in new.items() if k != "_id"}}
             duplicate = self._insert_locked(new)
             if duplicate is not None:
-                raise duplicate
+                raise _duplicate_key_error(duplicate)
             return 0, 0, new["_id"], None, new
 
     @staticmethod
