@@ -108,7 +108,9 @@ def _import(value):
         for key, item in value.items():
             if type(key) is not str:
                 raise InvalidDocument(f"documents must have only string keys, key was {key!r}")
-            out[key] = _import(item)
+            item_kind = type(item)  # plain values inline: a document is mostly made of them
+            out[key] = item if item_kind is str or item_kind is bool or item_kind is float or item is None \
+                else _import(item)
         return out
     if kind is list or kind is tuple:
         return [_import(item) for item in value]
@@ -127,13 +129,16 @@ def _import(value):
     raise InvalidDocument(f"cannot encode object: {value!r}, of type: {type(value)}")
 
 
+_UNCHANGED = {str, int, float, bool, type(None)}  # immutable and plain: shared, not copied
+
+
 def _export(value, aware=True):
     """A copy for the caller: stored versions are shared, never handed out."""
     kind = type(value)
     if kind is dict:
-        return {key: _export(item, aware) for key, item in value.items()}
+        return {key: item if type(item) in _UNCHANGED else _export(item, aware) for key, item in value.items()}
     if kind is list:
-        return [_export(item, aware) for item in value]
+        return [item if type(item) in _UNCHANGED else _export(item, aware) for item in value]
     if not aware and kind is datetime:
         return value.replace(tzinfo=None)
     return value
