@@ -24,6 +24,8 @@ import os  # noqa: E402
 
 os.environ["ESTATE_CONTRACTS_STRICT"] = "1"  # a message that breaks its contract fails the test
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
+# the store contract tests also run on this MongoDB, if any (libs/estate_common/tests/test_store_contract.py)
+os.environ["STORE_CONTRACT_MONGO_URI"] = os.environ.get("MONGO_URI", "")
 STORE = os.environ.get("ESTATE_TEST_STORE", "embedded")
 if STORE not in ("embedded", "mongodb"):
     raise RuntimeError(f"ESTATE_TEST_STORE={STORE!r}: say 'embedded' (the default) or 'mongodb'")

@@ -12,8 +12,8 @@ median of ``BENCH_BILLING_REPEATS`` (3) rounds on fresh databases:
 3. repeated run: the same period again (every bill exists: N duplicates, none written).
 
 Goals: run ÷ raw ≤ 2, and the run for N costs about 10× the run for N/10. The service
-code runs in this process against the store the services use (the embedded mongomock
-store unless MONGO_URI is set), with a recording outbox instead of the broker (a run
+code runs in this process against the store the services use (the embedded store
+unless MONGO_URI is set), with a recording outbox instead of the broker (a run
 publishes nothing per bill). ``python bench/billing.py`` runs this part alone.
 """
 import gc
@@ -24,14 +24,11 @@ import time
 import uuid
 
 from estate_common import clock, config, store
+from store_ops import store_kind  # bench/ is on the path: one name for the store in every section
 
 BATCH = 1000
 ESTATE = "est_bench"
 ADMIN = {"user": "bench", "roles": ["operator_admin"], "estates": ["*"]}
-
-
-def store_kind():
-    return "MongoDB" if config.mongo_uri() else "embedded (mongomock, in process)"
 
 
 def fresh_db(label):

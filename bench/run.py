@@ -10,7 +10,8 @@ its parts measured in the same run.
 
 Each is measured one call at a time (latency: p50, p99) and with 16 threads
 (throughput). The ratios gateway ÷ RPC and gateway ÷ store are printed. Before the
-system starts, ``bench/billing.py`` measures a billing run for a whole estate against a
+system starts, ``bench/store_ops.py`` measures one document read, found, updated and
+inserted at 10,000 and 100,000 documents, and ``bench/billing.py`` measures a billing run for a whole estate against a
 raw bulk insert of as many documents (``BENCH_BILLING_HOUSEHOLDS``). The whole result
 goes to bench/results/<UTC time>.json. The system runs on a throw-away vhost, so a
 ``make run`` beside it is not disturbed.
@@ -35,8 +36,9 @@ import run_local  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import billing  # noqa: E402
+import store_ops  # noqa: E402
 
-from estate_common import clock, config, ids, store  # noqa: E402
+from estate_common import clock, ids, store  # noqa: E402
 from estate_common.rpc_client import RpcClient  # noqa: E402
 from estate_common.vhosts import fresh_vhost  # noqa: E402
 
@@ -119,9 +121,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=int(os.environ.get("BENCH_CALLS", "1000")))
     args = parser.parse_args()
-    store_kind = "MongoDB" if config.mongo_uri() else "embedded (mongomock, in process)"
+    store_kind = store_ops.store_kind()
     print(f"estate-ops bench: {args.calls} calls per measure, store: {store_kind}, "
           f"{os.cpu_count()} cores", flush=True)
+    store_ops_result = store_ops.run_section()
     billing_result = billing.run_section()
     with fresh_vhost("estate_bench") as amqp_uri:
         password = secrets.token_urlsafe(16)
@@ -149,7 +152,7 @@ def main():
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (out / f"{stamp}.json").write_text(json.dumps(
         {"at": stamp, "store": store_kind, "cores": os.cpu_count(), "results": results, "ratios": ratios,
-         "billing": billing_result}, indent=2))
+         "store_ops": store_ops_result, "billing": billing_result}, indent=2))
     print(f"  written to bench/results/{stamp}.json")
     return 0
 

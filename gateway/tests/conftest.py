@@ -1,7 +1,7 @@
 """Broker-free gateway tests: the Flask test client, a recording fake RPC client,
 accounts and tokens, and contract checks of what the gateway answers.
 
-Each ``create_app`` call gets its own embedded (mongomock) store, so every test
+Each ``create_app`` call gets its own embedded store, so every test
 module builds one app (``app``, module scope: argon2 is slow) and every test
 gets a fresh ``FakeRpc`` installed in it (``rpc``).
 """

@@ -358,14 +358,14 @@ def test_create_app_accepts_guest_on_a_local_broker():
 def test_admin_reset_command(monkeypatch, capsys):
     """``make admin-reset``: needs MONGO_URI (the embedded store lives inside each gateway
     process) and a policy-proof ESTATE_ADMIN_PASSWORD; then resets the admin in that store."""
-    import mongomock
+    from estate_common.common_store import embedded_database
     from gateway import admin_reset, store
 
     monkeypatch.delenv("MONGO_URI", raising=False)
     assert admin_reset.main() == 2
     assert "MONGO_URI" in capsys.readouterr().err
 
-    db = mongomock.MongoClient(tz_aware=True).db
+    db = embedded_database("gateway_admin_reset")
     monkeypatch.setattr(admin_reset.config, "mongo_uri", lambda: "mongodb://mongo.example:27017/")
     monkeypatch.setattr(store, "connect", lambda: db)
     monkeypatch.setenv("ESTATE_ADMIN_PASSWORD", "CHANGE-ME")

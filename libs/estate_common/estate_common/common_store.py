@@ -121,5 +121,5 @@ def pull_events(collection, doc_id, event_ids):
 
 def embedded_database(name):
     """A fresh in-process database of its own, whatever ``MONGO_URI`` says (tests)."""
-    import mongomock
-    return mongomock.MongoClient(tz_aware=True)[name]
+    from .embedded_store import EmbeddedClient
+    return EmbeddedClient(tz_aware=True)[name]

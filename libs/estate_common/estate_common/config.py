@@ -27,7 +27,7 @@ def rpc_timeout():
 
 
 def mongo_uri():
-    """Empty means: run on the embedded in-process store (mongomock)."""
+    """Empty means: run on the embedded in-process store (``estate_common.embedded_store``)."""
     return env("MONGO_URI", "")
 
 

@@ -3,22 +3,27 @@
 A service's own ``store.py`` is the only module of the service that calls
 these; domain code never touches pymongo.
 
-``MONGO_URI`` set: a real MongoDB (``pymongo``). Unset: the embedded
-in-process store (``mongomock``), which keeps nothing across restarts, is
-private to its process and uses no index for reads (see README).
+Two adapters stand behind the same pymongo-shaped API: ``MONGO_URI`` set, a
+real MongoDB (``pymongo``); unset, the embedded in-process store
+(:mod:`estate_common.embedded_store`), which keeps nothing across restarts and
+is private to its process (see README). ``tests/test_store_contract.py`` runs
+the same contract on both. Other modules catch :data:`DuplicateKey` and
+:data:`BulkWriteFailure` from here rather than importing pymongo.
 """
 import base64
 import binascii
-import heapq
 import json
-from datetime import datetime, timezone
 
 import pymongo
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from . import config
+from .embedded_store import EmbeddedClient
 from .errors import BusinessRuleViolation, InvalidInput, NotFound, field_error
+
+DuplicateKey = DuplicateKeyError  # an insert (or upsert) met an existing _id or unique key
+BulkWriteFailure = BulkWriteError  # an unordered insert_many met duplicates: .details["writeErrors"]
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -30,8 +35,7 @@ def connect(service):
     if uri:
         client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
     else:
-        import mongomock
-        client = mongomock.MongoClient(tz_aware=True)
+        client = EmbeddedClient(tz_aware=True)
     return client[config.database_name(service)]
 
 
@@ -114,63 +118,11 @@ def scan(collection, query, fields=None):
     """Every document matching ``query`` (only ``_id`` and ``fields`` when they are given).
 
     For reads that walk many documents once: a billing run over an estate's households, a
-    report over a period's bills. On MongoDB this is a plain cursor with a projection. On the
-    embedded store, mongomock's cursor slices its whole result list at every step, so
-    iterating n documents with ``find`` costs O(n²) (19 s for 100,000 documents); here the
-    stored documents are matched once and only the wanted fields are copied: linear.
-    Equality on plain values is matched directly, anything else by mongomock's matcher.
+    report over a period's bills. A cursor with a projection on both adapters; the embedded
+    store's cursor is linear too (each match is copied when the walk reaches it).
     """
-    if not _embedded(collection):
-        projection = None if fields is None else {name: 1 for name in fields}
-        yield from collection.find(query, projection, batch_size=1000)
-        return
-    aware = collection.codec_options.tz_aware
-    for doc in _stored_matches(collection, query):
-        if fields is None:
-            yield _copy(doc, aware)
-        else:
-            yield {"_id": doc["_id"], **{name: _copy(doc[name], aware) for name in fields if name in doc}}
-
-
-_MISSING = object()
-
-
-def _stored_matches(collection, query):
-    """The embedded store's own documents matching ``query`` (not copies: read, never change them)."""
-    from mongomock.filtering import filter_applies
-    simple = all(not key.startswith("$") and "." not in key and _plain(value) for key, value in query.items())
-    for doc in list(collection._store.documents):  # a snapshot: writes during the walk do not disturb it
-        if _matches_plainly(query, doc) if simple else filter_applies(query, doc):
-            yield doc
-
-
-def _embedded(collection):
-    return type(collection).__module__.startswith("mongomock")
-
-
-def _plain(value):
-    return isinstance(value, (str, int, float))
-
-
-def _matches_plainly(query, doc):
-    for key, wanted in query.items():
-        value = doc.get(key, _MISSING)
-        if isinstance(value, (list, dict)):
-            from mongomock.filtering import filter_applies
-            return filter_applies(query, doc)  # array membership and the like: mongomock's rules
-        if value is _MISSING or value != wanted:
-            return False
-    return True
-
-
-def _copy(value, aware):
-    if isinstance(value, dict):
-        return {key: _copy(item, aware) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item, aware) for item in value]
-    if aware and isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
+    projection = None if fields is None else {"_id": 1, **{name: 1 for name in fields}}
+    yield from collection.find(query, projection, batch_size=1000)
 
 
 def next_number(db, estate_id, series):
@@ -205,9 +157,10 @@ def decode_cursor(cursor):
 
 
 def page(collection, query, limit=None, cursor=None):
+    """One page of ``query`` in ``(created_at, _id)`` order after ``cursor``; ``next_cursor``
+    is None on the last page. Sort + limit: MongoDB walks its index, the embedded store keeps
+    a heap of ``limit + 1`` while it walks the matches (it copies only the page)."""
     limit = DEFAULT_PAGE if limit is None else limit
-    if _embedded(collection):
-        return _embedded_page(collection, query, limit, cursor)
     if cursor:
         created_at, doc_id = decode_cursor(cursor)
         query = {"$and": [query, {"$or": [
@@ -223,29 +176,8 @@ def page(collection, query, limit=None, cursor=None):
     }
 
 
-def _embedded_page(collection, query, limit, cursor):
-    """``page`` on the embedded store: mongomock's sorted cursor copies every matching document
-    before the limit applies (3.6 s for a page of 100,000 bills); here the stored documents are
-    matched, the page is picked by key, and only its documents are copied."""
-    def key(doc):
-        return doc.get("created_at") or "", doc["_id"]
-
-    matches = _stored_matches(collection, query)
-    if cursor:
-        after = decode_cursor(cursor)
-        matches = (doc for doc in matches if key(doc) > after)
-    docs = heapq.nsmallest(limit + 1, matches, key=key)
-    more = len(docs) > limit
-    docs = [_copy(doc, collection.codec_options.tz_aware) for doc in docs[:limit]]
-    return {
-        "items": [public(d) for d in docs],
-        "next_cursor": encode_cursor(docs[-1]) if more else None,
-    }
-
-
-# == compare-and-set on a revision (helper "write-path"; the one write path is writes.py) ==========
-# Kept apart from the rest of this module on purpose: one function, the only write that
-# ``estate_common.writes`` makes to an existing document.
+# -- compare-and-set on a revision ----------------------------------------------------------
+# The only write that ``estate_common.writes`` (the one write path) makes to an existing document.
 
 def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None):
     """Write ``set_fields`` (and append ``push``: ``{array field: [items]}``, and ``events`` to

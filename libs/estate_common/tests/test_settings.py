@@ -1,8 +1,8 @@
 """Per-estate overrides of business-rule numbers."""
-import mongomock
 import pytest
 
 from estate_common import settings
+from estate_common.embedded_store import EmbeddedClient
 from estate_common.errors import InvalidInput
 
 DEFAULTS = {"repair_due_hours": 24, "return_visit_days": 3, "max_open": 10}
@@ -53,7 +53,7 @@ def test_maxima_and_minima_bound_a_setting():
 
 
 def test_an_estates_overrides_are_stored_shown_and_replaced_with_their_history():
-    db = mongomock.MongoClient(tz_aware=True).db
+    db = EmbeddedClient(tz_aware=True).db
     assert settings.view(db, DEFAULTS, "est_1") == {"estate_id": "est_1", "values": DEFAULTS, "overrides": {},
                                                     "defaults": DEFAULTS, "updated_at": None, "updated_by": None}
     settings.replace(db, "est_1", {"max_open": 4}, "2026-11-23T08:00:00.000Z", "wang")

@@ -1,13 +1,15 @@
-"""Store helpers on the embedded store (MONGO_URI is unset by the suite)."""
+"""Store helpers and the embedded store's own promises (MONGO_URI is unset by the suite):
+private connections, linear scans, cheap pages, lookups by _id and declared index.
+What both adapters promise is in test_store_contract.py."""
 import base64
 import json
 import uuid
 
 import eventlet
-import mongomock
 import pytest
 
 from estate_common import store
+from estate_common.embedded_store import EmbeddedClient
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound
 
 
@@ -42,7 +44,7 @@ def test_connect_without_mongo_uri_is_the_embedded_store(monkeypatch):
     monkeypatch.delenv("MONGO_URI", raising=False)
     monkeypatch.delenv("MONGO_DB", raising=False)
     db = store.connect("archive")
-    assert isinstance(db.client, mongomock.MongoClient)
+    assert isinstance(db.client, EmbeddedClient)
     assert db.name == "estate_archive"
     store.ping(db)
     db.items.insert_one({"_id": "x"})
@@ -170,7 +172,7 @@ def test_ensure_indexes_creates_them(db):
     assert "by_estate" in db.items.index_information()
 
 
-# -- scan: one linear walk (mongomock's cursor is quadratic) -----------------------------
+# -- scan and page: one linear walk, and a page copies only its own documents -------------
 
 def test_scan_finds_what_find_finds_with_only_the_wanted_fields(db):
     from datetime import datetime, timezone
@@ -197,7 +199,7 @@ def test_scan_walks_many_documents_in_linear_time(db):
     db.many.insert_many([{"_id": f"d{i:06d}", "estate_id": "est_1", "n": i} for i in range(40000)])
     started = time.perf_counter()
     assert sum(1 for _ in store.scan(db.many, {"estate_id": "est_1"}, ("n",))) == 40000
-    assert time.perf_counter() - started < 2.0  # find() needs about 3 s here and grows with the square
+    assert time.perf_counter() - started < 2.0  # mongomock's cursor needed about 3 s here, growing with the square
 
 
 def test_a_page_of_a_large_collection_copies_only_its_own_documents(db):
@@ -207,7 +209,7 @@ def test_a_page_of_a_large_collection_copies_only_its_own_documents(db):
     started = time.perf_counter()
     first = store.page(db.many, {"estate_id": "est_1"}, limit=3)
     second = store.page(db.many, {"estate_id": "est_1"}, limit=3, cursor=first["next_cursor"])
-    assert time.perf_counter() - started < 1.5  # mongomock's sorted cursor copies all 40,000 first (about 1.5 s each)
+    assert time.perf_counter() - started < 1.5  # mongomock's sorted cursor copied all 40,000 first (about 1.5 s each)
     assert [d["id"] for d in first["items"] + second["items"]] == ["d000000", "d000060", "d000120",
                                                                    "d000180", "d000240", "d000300"]
     first["items"][0]["n"] = -1
@@ -245,3 +247,95 @@ def test_collections_by_name_say_what_a_document_is(db):
     with pytest.raises(BusinessRuleViolation) as unknown:
         named.referenced(db, "keys", "e2", "k1", "data.key_id")
     assert unknown.value.errors[0]["field"] == "data.key_id"
+
+
+# -- the embedded store at 100,000 documents: by _id and by a declared index, no walk ---------
+
+@pytest.fixture(scope="module")
+def bills_100k():
+    db = EmbeddedClient(tz_aware=True)["speed"]
+    db.bills.create_index([("estate_id", 1), ("household_id", 1), ("status", 1)])
+    db.bills.insert_many([{"_id": f"bill_{i:06d}", "estate_id": f"est_{i % 2}", "household_id": f"hh_{i // 4:06d}",
+                           "status": "unpaid", "amount_cents": 21000, "paid_cents": 0, "allocations": [],
+                           "created_at": "2026-11-01T00:00:00.000Z"} for i in range(100_000)])
+    return db
+
+
+def _median_ms(operation, count=200):
+    import statistics
+    import time
+    samples = []
+    for index in range(count):
+        started = time.perf_counter()
+        operation(index)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def test_reading_one_of_100k_documents_by_id_costs_under_a_millisecond(bills_100k):
+    def read(index):
+        assert store.find_in_estate(bills_100k.bills, f"est_{index % 2}", f"bill_{index * 397:06d}") is not None
+    assert _median_ms(read) < 1.0
+
+
+def test_updating_one_of_100k_documents_by_id_costs_under_a_millisecond(bills_100k):
+    def update(index):
+        bill_id = f"bill_{index * 397:06d}"
+        answer = bills_100k.bills.update_one({"_id": bill_id, "estate_id": f"est_{index % 2}", "paid_cents": 0},
+                                             {"$set": {"paid_cents": 100}, "$push": {"allocations": {"id": index}}})
+        assert answer.modified_count == 1
+    assert _median_ms(update) < 1.0
+
+
+def test_finding_by_a_declared_index_among_100k_documents_costs_under_a_millisecond(bills_100k):
+    bills_100k.bills.find_one({"estate_id": "est_0", "household_id": "hh_000000", "status": "unpaid"})  # its map
+
+    def find(index):
+        household = f"hh_{index * 97:06d}"
+        found = list(bills_100k.bills.find({"estate_id": "est_0", "household_id": household, "status": "unpaid"}))
+        assert len(found) == 2
+    assert _median_ms(find) < 1.0
+
+
+# -- the embedded store refuses what it does not implement, and is safe across OS threads ---
+
+def test_the_embedded_store_refuses_what_it_would_answer_differently(db):
+    from pymongo.errors import OperationFailure
+
+    from estate_common.embedded_store import NotSupported
+    db.items.insert_one({"_id": "i1", "list": [{"id": 1}]})
+    with pytest.raises(NotSupported):
+        db.items.update_one({"_id": "i1"}, {"$set": {"list.$[x].id": 2}}, array_filters=[{"x.id": 1}])
+    with pytest.raises(NotSupported):
+        db.items.update_one({"_id": "i1", "list.id": 1}, {"$set": {"list.$.id": 2}})
+    with pytest.raises(NotSupported):
+        db.items.find_one({"$expr": {"$eq": ["$a", 1]}})
+    with pytest.raises(NotSupported):
+        db.items.aggregate([])
+    with pytest.raises(OperationFailure):
+        db.items.find_one({"n": {"$unknown": 1}})
+    with pytest.raises(TypeError):
+        db.misspelt_method({})  # a collection by that name: not callable, as in pymongo
+    with pytest.raises(AttributeError):
+        db.items.misspelt_method({})  # no sub-collections by attribute here: a typo is an error
+
+
+def test_the_embedded_store_is_safe_across_os_threads(db):
+    """The gateway runs in real threads (gunicorn gthread): writes hold the collection's lock,
+    readers walk a snapshot of versions nobody changes."""
+    real_threading = eventlet.patcher.original("threading")
+    db.items.insert_one({"_id": "counter", "n": 0, "seen": []})
+
+    def work(worker):
+        for index in range(300):
+            db.items.update_one({"_id": "counter"}, {"$inc": {"n": 1}, "$push": {"seen": worker}})
+            db.items.insert_one({"_id": f"w{worker}_{index}", "estate_id": "e1", "created_at": f"{index:04d}"})
+            assert store.page(db.items, {"estate_id": "e1"}, limit=2)["items"]
+    threads = [real_threading.Thread(target=work, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counter = db.items.find_one({"_id": "counter"})
+    assert counter["n"] == 1200 and len(counter["seen"]) == 1200
+    assert db.items.count_documents({"estate_id": "e1"}) == 1200

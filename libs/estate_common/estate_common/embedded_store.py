@@ -1,0 +1,1612 @@
+"""The embedded store: an in-process engine offering the part of pymongo's API this code base
+uses, for runs without ``MONGO_URI`` (tests, a laptop, ``make run``).
+
+It keeps nothing across restarts and is private to its process. What it shares with MongoDB
+is the contract (``libs/estate_common/tests/test_store_contract.py`` runs on both): the
+query and update operators below with MongoDB's rules (type brackets, ``null`` matching a
+missing field, array membership, dotted paths), ``DuplicateKeyError`` on ``_id`` and unique
+indexes, ``BulkWriteError`` from unordered batches, pymongo's result objects, documents
+stored and returned as copies, datetimes back as tz-aware UTC at millisecond precision.
+Anything else raises :class:`NotSupported` rather than answering differently from MongoDB.
+
+Speed: documents live in a dict by ``_id``, so a read or an update by ``_id`` is a lookup.
+A declared index keeps, for a prefix of its fields that a query fixes by equality
+(``estate_id`` first), a hash map from the prefix's values to the ids having them; the map
+of a prefix is built the first time a query can use it and maintained by every write from
+then on (unique indexes keep theirs from the start: they check every write). A query
+without such an equality walks the collection once. TTL options are accepted and ignored
+(nothing expires here).
+
+Stored documents are never changed in place: a write builds the new version (copying only
+the containers along the paths it changes) and swaps it in under the collection's lock, so
+a reader holding an older version keeps a consistent one and copies it outside the lock.
+The lock is an OS lock even where eventlet has patched ``threading``: critical sections are
+pure computation that never yields to another green thread (so green threads never wait on
+it), and the store stays safe for real threads too (the gateway's gthread workers, a tpool).
+"""
+import _thread
+import functools
+import heapq
+import itertools
+import operator
+import re
+import sys
+import uuid
+from datetime import datetime
+
+from bson import ObjectId
+from bson.binary import Binary
+from bson.decimal128 import Decimal128
+from bson.errors import InvalidDocument
+from bson.int64 import Int64
+from bson.max_key import MaxKey
+from bson.min_key import MinKey
+from bson.regex import Regex
+from bson.timestamp import Timestamp
+from bson.tz_util import utc
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError, InvalidOperation, OperationFailure, WriteError
+from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+
+__all__ = ["EmbeddedClient", "EmbeddedDatabase", "EmbeddedCollection", "EmbeddedCursor", "NotSupported"]
+
+
+class NotSupported(NotImplementedError):
+    """A valid MongoDB request the embedded store does not implement (add it here, with a
+    contract test, when the code base starts using it)."""
+
+
+def _lock():
+    """An OS lock, not eventlet's green one (see the module's docstring)."""
+    patcher = sys.modules.get("eventlet.patcher")
+    allocate = patcher.original("_thread").allocate_lock if patcher else _thread.allocate_lock
+    return allocate()
+
+
+# Options that change nothing in one process (sessions, comments, hints, timeouts).
+_HARMLESS = {"session", "comment", "hint", "max_time_ms", "maxTimeMS", "bypass_document_validation",
+             "no_cursor_timeout", "allow_disk_use", "let"}
+
+
+def _options(method, kwargs):
+    """Refuse options that would change the answer (``array_filters``, ``collation``, …)
+    rather than ignore them."""
+    unknown = set(kwargs) - _HARMLESS
+    if unknown:
+        raise NotSupported(f"the embedded store does not implement {method}({', '.join(sorted(unknown))}=…)")
+
+
+_MISSING = object()  # a path that leads nowhere (not the same as a stored None)
+_DUPLICATE_KEY = 11000
+_IMMUTABLE_FIELD = 66
+_BAD_VALUE = 2
+_TYPE_MISMATCH = 14
+
+
+# -- values in and out ---------------------------------------------------------------
+# In: checked as BSON would be (pymongo refuses a set, a date, a Decimal), tuples become
+# lists, datetimes become UTC at millisecond precision (what BSON keeps). Out: copies.
+
+_SCALARS = (str, bool, int, float, type(None), ObjectId, Binary, bytes, Decimal128, Regex, Timestamp,
+            MinKey, MaxKey, uuid.UUID, re.Pattern)
+_INT64 = 2 ** 63
+
+
+def _stored_datetime(value):
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=utc)  # pymongo takes a naive datetime as UTC
+    else:
+        value = value.astimezone(utc)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def _import(value):
+    """A stored copy of ``value``: a deep copy in BSON's terms, refused where BSON cannot hold it."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise InvalidDocument(f"documents must have only string keys, key was {key!r}")
+            item_kind = type(item)  # plain values inline: a document is mostly made of them
+            out[key] = item if item_kind is str or item_kind is bool or item_kind is float or item is None \
+                else _import(item)
+        return out
+    if kind is list or kind is tuple:
+        return [_import(item) for item in value]
+    if kind is str or kind is float or kind is bool or value is None:
+        return value
+    if kind is int:
+        if not -_INT64 <= value < _INT64:
+            raise OverflowError("MongoDB can only handle up to 8-byte ints")
+        return value
+    if isinstance(value, datetime):
+        return _stored_datetime(value)
+    if isinstance(value, dict):  # a dict subclass (SON, OrderedDict): stored as a plain document
+        return _import(dict(value))
+    if isinstance(value, _SCALARS):
+        return value
+    raise InvalidDocument(f"cannot encode object: {value!r}, of type: {type(value)}")
+
+
+_UNCHANGED = {str, int, float, bool, type(None)}  # immutable and plain: shared, not copied
+
+
+def _export(value, aware=True):
+    """A copy for the caller: stored versions are shared, never handed out."""
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _UNCHANGED else _export(item, aware) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _UNCHANGED else _export(item, aware) for item in value]
+    if not aware and kind is datetime:
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _operand(value):
+    """A value in a query, as the stored values it is compared with (tuples, naive datetimes)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _operand(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_operand(item) for item in value]
+    if isinstance(value, datetime):
+        return _stored_datetime(value)
+    return value
+
+
+# -- MongoDB's order of values -------------------------------------------------------
+# Values of different types never compare equal and sort by type bracket.
+
+def _bracket(value):
+    kind = type(value)
+    if kind is str:
+        return 4
+    if kind is int or kind is float or kind is Int64 or kind is Decimal128:
+        return 3
+    if kind is bool:
+        return 9
+    if value is None or value is _MISSING:
+        return 2
+    if kind is dict:
+        return 5
+    if kind is list:
+        return 6
+    if kind is datetime:
+        return 10
+    if kind is ObjectId:
+        return 8
+    if isinstance(value, (bytes, Binary, uuid.UUID)):
+        return 7
+    if isinstance(value, Timestamp):
+        return 11
+    if isinstance(value, (Regex, re.Pattern)):
+        return 12
+    if isinstance(value, MinKey):
+        return 1
+    if isinstance(value, MaxKey):
+        return 13
+    return 14
+
+
+def _number(value):
+    return value.to_decimal() if type(value) is Decimal128 else value
+
+
+def _compare(a, b):
+    """-1, 0 or 1 in MongoDB's order (a missing value sorts as null)."""
+    ka, kb = _bracket(a), _bracket(b)
+    if ka != kb:
+        return -1 if ka < kb else 1
+    if ka == 2 or ka == 1 or ka == 13:
+        return 0
+    if ka == 3:
+        a, b = _number(a), _number(b)
+    elif ka == 5:
+        for (key_a, item_a), (key_b, item_b) in zip(a.items(), b.items()):
+            found = _compare(item_a, item_b) if key_a == key_b else (-1 if key_a < key_b else 1)
+            if found:
+                return found
+        return (len(a) > len(b)) - (len(a) < len(b))
+    elif ka == 6:
+        for item_a, item_b in zip(a, b):
+            found = _compare(item_a, item_b)
+            if found:
+                return found
+        return (len(a) > len(b)) - (len(a) < len(b))
+    elif ka == 12:
+        a, b = (getattr(a, "pattern", a), getattr(b, "pattern", b))
+    elif ka == 7:
+        a, b = (a.bytes if isinstance(a, uuid.UUID) else bytes(a)), (b.bytes if isinstance(b, uuid.UUID) else bytes(b))
+    return (a > b) - (a < b)
+
+
+def _equal(a, b):
+    """MongoDB's equality: same type bracket and value; documents equal field by field, in order."""
+    if a is _MISSING or b is _MISSING:
+        return a is b
+    kind = type(a)
+    if kind is str or kind is type(b) is str:
+        return type(b) is kind and a == b
+    return _bracket(a) == _bracket(b) and _compare(a, b) == 0
+
+
+def _hash_key(value):
+    """A dict key standing for ``value`` under MongoDB's equality, or None when it has none
+    (documents, arrays). 1 and 1.0 share a key; True and 1 do not."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is bool:
+        return (bool, value)
+    if kind is int or kind is float or kind is Int64:
+        return (int, value)
+    if value is None or value is _MISSING:
+        return (None,)
+    if kind is datetime or kind is ObjectId:
+        return (kind, value)
+    return None
+
+
+# -- paths ---------------------------------------------------------------------------
+
+def _resolve(value, parts, index=0):
+    """The values a dotted path reaches in ``value``: through arrays into each element, a
+    numeric part also into the array's position; ``_MISSING`` where a branch ends early."""
+    if index == len(parts):
+        return [value]
+    part = parts[index]
+    kind = type(value)
+    if kind is dict:
+        if part in value:
+            return _resolve(value[part], parts, index + 1)
+        return [_MISSING]
+    if kind is list:
+        found = []
+        if part.isdigit():
+            position = int(part)
+            if position < len(value):
+                found.extend(_resolve(value[position], parts, index + 1))
+        for item in value:
+            if type(item) is dict:
+                found.extend(_resolve(item, parts, index))
+        return found or [_MISSING]
+    return [_MISSING]
+
+
+def _getter(path):
+    if "." not in path:
+        return lambda doc: [doc.get(path, _MISSING)]
+    parts = path.split(".")
+    return lambda doc: _resolve(doc, parts)
+
+
+def _expanded(values):
+    """Values reached, with each array's elements as well as the array (MongoDB's array rule)."""
+    for value in values:
+        if type(value) is list:
+            yield from value
+        yield value
+
+
+# -- queries -------------------------------------------------------------------------
+# A query is compiled once into a predicate over a stored document.
+
+_LOGICAL = {"$and", "$or", "$nor"}
+
+
+def compile_query(query):
+    """``query`` (a filter document) as ``predicate(doc) -> bool``."""
+    if query is None:
+        return lambda doc: True
+    if not isinstance(query, dict):
+        raise TypeError(f"filter must be an instance of dict, not {type(query).__name__}")
+    tests = []
+    for key, condition in query.items():
+        if key in _LOGICAL:
+            if not isinstance(condition, (list, tuple)) or not condition:
+                raise OperationFailure(f"{key} must be a nonempty array", _BAD_VALUE)
+            parts = [compile_query(part) for part in condition]
+            if key == "$and":
+                tests.append(_all(parts))
+            elif key == "$or":
+                tests.append(_any(parts))
+            else:
+                anyone = _any(parts)
+                tests.append(lambda doc, anyone=anyone: not anyone(doc))
+        elif key.startswith("$"):
+            if key in ("$expr", "$where", "$text", "$jsonSchema", "$comment"):
+                raise NotSupported(f"the embedded store does not implement {key}")
+            raise OperationFailure(f"unknown top level operator: {key}", _BAD_VALUE)
+        else:
+            tests.append(_field_test(key, condition))
+    if not tests:
+        return lambda doc: True
+    return _all(tests)
+
+
+def _all(tests):
+    if len(tests) == 1:
+        return tests[0]
+
+    def every(doc):
+        for test in tests:
+            if not test(doc):
+                return False
+        return True
+    return every
+
+
+def _any(tests):
+    def anyone(doc):
+        for test in tests:
+            if test(doc):
+                return True
+        return False
+    return anyone
+
+
+def _is_operator_dict(condition):
+    if type(condition) is not dict or not condition:
+        return False
+    operators = [key.startswith("$") for key in condition]
+    if all(operators):
+        return True
+    if any(operators):
+        raise OperationFailure(f"unknown operator in {condition!r}", _BAD_VALUE)
+    return False
+
+
+def _field_test(path, condition):
+    if _is_operator_dict(condition):
+        test = _values_test(condition)
+    else:
+        condition = _operand(condition)
+        if type(condition) is str and "." not in path:  # the most common test of all, kept short
+            def equal(doc):
+                value = doc.get(path)
+                if type(value) is str:
+                    return value == condition
+                return type(value) is list and any(type(item) is str and item == condition for item in value)
+            return equal
+        test = _eq_test(condition)
+    if "." not in path:
+        return lambda doc: test([doc.get(path, _MISSING)])
+    parts = path.split(".")
+    return lambda doc: test(_resolve(doc, parts))
+
+
+def _values_test(operators):
+    """A test over the values a path reaches, for an operator document (``{"$gte": 1, ...}``)."""
+    options = operators.get("$options", "")
+    tests = []
+    for name, operand in operators.items():
+        if name == "$options":
+            continue
+        if name == "$regex":
+            tests.append(_regex_test(operand, options))
+        else:
+            tests.append(_operator_test(name, operand))
+    if len(tests) == 1:
+        return tests[0]
+    return lambda values: all(test(values) for test in tests)
+
+
+def _eq_test(operand):
+    if isinstance(operand, (re.Pattern, Regex)):
+        return _regex_test(operand, "")
+    if operand is None:
+        return lambda values: any(value is None or value is _MISSING for value in _expanded(values))
+    if type(operand) is str:  # the common case, kept short
+        def test(values):
+            for value in values:
+                kind = type(value)
+                if kind is str:
+                    if value == operand:
+                        return True
+                elif kind is list and any(type(item) is str and item == operand for item in value):
+                    return True
+            return False
+        return test
+    return lambda values: any(_equal(value, operand) for value in _expanded(values))
+
+
+def _in_test(operands):
+    if not isinstance(operands, (list, tuple)):
+        raise OperationFailure("$in needs an array", _BAD_VALUE)
+    operands = [_operand(item) for item in operands]
+    keyed, others = set(), []
+    for item in operands:
+        key = _hash_key(item)
+        if key is None or isinstance(item, (re.Pattern, Regex)):
+            others.append(_eq_test(item))
+        else:
+            keyed.add(key)
+
+    def test(values):
+        for value in _expanded(values):
+            key = _hash_key(value)
+            if key is not None and key in keyed:
+                return True
+        return any(other(values) for other in others)
+    return test
+
+
+def _range_test(name, operand):
+    operand = _operand(operand)
+    if operand is None:  # only $gte and $lte take null (and a missing field) in
+        inclusive = name in ("$gte", "$lte")
+        return lambda values: inclusive and any(v is None or v is _MISSING for v in _expanded(values))
+    bracket = _bracket(operand)
+    if type(operand) in (str, int, float, datetime):  # the common cases, compared by Python itself
+        kinds = (str,) if bracket == 4 else (int, float) if bracket == 3 else (datetime,)
+        compare = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}[name]
+
+        def plain(values):
+            for value in values:
+                kind = type(value)
+                if kind in kinds:
+                    if compare(value, operand):
+                        return True
+                elif kind is list or kind is Int64 or kind is Decimal128:
+                    return _slow(values)
+            return False
+    wanted = {"$gt": (1,), "$gte": (0, 1), "$lt": (-1,), "$lte": (-1, 0)}[name]
+
+    def test(values):
+        for value in _expanded(values):
+            if value is not _MISSING and _bracket(value) == bracket and _compare(value, operand) in wanted:
+                return True
+        return False
+    _slow = test
+    return plain if type(operand) in (str, int, float, datetime) else test
+
+
+def _regex_test(pattern, options):
+    if isinstance(pattern, Regex):
+        pattern = pattern.try_compile()
+    if not isinstance(pattern, re.Pattern):
+        flags = 0
+        for letter in options:
+            flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}.get(letter, 0)
+        pattern = re.compile(pattern, flags)
+    return lambda values: any(type(value) is str and pattern.search(value) for value in _expanded(values))
+
+
+def _elem_match_test(query):
+    if type(query) is not dict:
+        raise OperationFailure("$elemMatch needs an Object", _BAD_VALUE)
+    if query and all(key.startswith("$") and key not in _LOGICAL for key in query):
+        value_test = _values_test(query)  # conditions on the elements themselves
+        element = lambda item: value_test([item])  # noqa: E731
+    else:
+        document_test = compile_query(query)
+        element = lambda item: type(item) is dict and document_test(item)  # noqa: E731
+    return lambda values: any(type(value) is list and any(element(item) for item in value) for value in values)
+
+
+def _operator_test(name, operand):
+    if name == "$eq":
+        return _eq_test(_operand(operand))
+    if name == "$ne":
+        equal = _eq_test(_operand(operand))
+        return lambda values: not equal(values)
+    if name in ("$gt", "$gte", "$lt", "$lte"):
+        return _range_test(name, operand)
+    if name == "$in":
+        return _in_test(operand)
+    if name == "$nin":
+        inside = _in_test(operand)
+        return lambda values: not inside(values)
+    if name == "$exists":
+        wanted = bool(operand)
+        return lambda values: any(value is not _MISSING for value in values) == wanted
+    if name == "$size":
+        if type(operand) is not int:
+            raise OperationFailure("$size needs a number", _BAD_VALUE)
+        return lambda values: any(type(value) is list and len(value) == operand for value in values)
+    if name == "$elemMatch":
+        return _elem_match_test(operand)
+    if name == "$all":
+        tests = [_elem_match_test(item["$elemMatch"]) if type(item) is dict and "$elemMatch" in item
+                 else _eq_test(_operand(item)) for item in operand]
+        return lambda values: bool(tests) and all(test(values) for test in tests)
+    if name == "$not":
+        if isinstance(operand, (re.Pattern, Regex)):
+            inner = _regex_test(operand, "")
+        elif _is_operator_dict(operand):
+            inner = _values_test(operand)
+        else:
+            raise OperationFailure("$not needs a regex or a document", _BAD_VALUE)
+        return lambda values: not inner(values)
+    if name in ("$type", "$mod", "$bitsAllSet", "$bitsAnySet", "$bitsAllClear", "$bitsAnyClear",
+                "$geoWithin", "$geoIntersects", "$near", "$nearSphere"):
+        raise NotSupported(f"the embedded store does not implement {name}")
+    raise OperationFailure(f"unknown operator: {name}", _BAD_VALUE)
+
+
+def equalities(query):
+    """``{path: value}`` that every match of ``query`` has (top level and inside ``$and``):
+    what an index lookup and an upsert start from."""
+    fixed = {}
+    for key, condition in (query or {}).items():
+        if key == "$and":
+            for part in condition:
+                fixed.update(equalities(part))
+        elif not key.startswith("$"):
+            if type(condition) is dict and condition and all(name.startswith("$") for name in condition):
+                if "$eq" in condition:
+                    fixed[key] = condition["$eq"]
+            elif not isinstance(condition, (re.Pattern, Regex)):
+                fixed[key] = condition
+    return fixed
+
+
+# -- projections and sorting ---------------------------------------------------------
+
+def _projector(projection):
+    """``projection`` as ``project(stored_doc) -> a copy``."""
+    if projection is None:
+        return _export
+    if isinstance(projection, (list, tuple)):
+        projection = {name: 1 for name in projection}
+    if not isinstance(projection, dict):
+        raise TypeError("projection must be a dict or a list of field names")
+    include_id = bool(projection.get("_id", 1))
+    fields = {key: value for key, value in projection.items() if key != "_id"}
+    for value in fields.values():
+        if isinstance(value, dict):
+            raise NotSupported("the embedded store does not implement projection operators")
+    if not fields:
+        if include_id:
+            return (lambda doc: {"_id": doc["_id"]}) if projection else _export
+        return lambda doc: {key: _export(value) for key, value in doc.items() if key != "_id"}
+    flags = {bool(value) for value in fields.values()}
+    if len(flags) > 1:
+        raise OperationFailure("Cannot do exclusion on field in inclusion projection", _BAD_VALUE)
+    paths = [key.split(".") for key in fields]
+    if flags == {True}:
+        def include(doc):
+            out = {"_id": doc["_id"]} if include_id and "_id" in doc else {}
+            for parts in paths:
+                _copy_path(doc, out, parts)
+            return out
+        return include
+
+    def exclude(doc):
+        out = _export(doc)
+        if not include_id:
+            out.pop("_id", None)
+        for parts in paths:
+            _drop_path(out, parts)
+        return out
+    return exclude
+
+
+def _copy_path(source, target, parts):
+    head = parts[0]
+    if head not in source:
+        return
+    value = source[head]
+    if len(parts) == 1:
+        target[head] = _export(value)
+    elif type(value) is dict:
+        _copy_path(value, target.setdefault(head, {}), parts[1:])
+    elif type(value) is list:
+        items = target.setdefault(head, [{} for item in value if type(item) is dict])
+        for item, out in zip((item for item in value if type(item) is dict), items):
+            _copy_path(item, out, parts[1:])
+
+
+def _drop_path(target, parts):
+    if len(parts) == 1:
+        if type(target) is dict:
+            target.pop(parts[0], None)
+        return
+    value = target.get(parts[0]) if type(target) is dict else None
+    if type(value) is dict:
+        _drop_path(value, parts[1:])
+    elif type(value) is list:
+        for item in value:
+            _drop_path(item, parts[1:])
+
+
+def _sort_spec(key_or_list, direction=None):
+    if isinstance(key_or_list, str):
+        return [(key_or_list, 1 if direction is None else direction)]
+    if isinstance(key_or_list, dict):
+        key_or_list = list(key_or_list.items())
+    spec = []
+    for item in key_or_list:
+        field, order = (item, 1) if isinstance(item, str) else item
+        if order not in (1, -1):
+            raise NotSupported(f"the embedded store sorts by 1 or -1, not {order!r}")
+        spec.append((field, order))
+    return spec
+
+
+def _sort_value(doc, get, order):
+    """The value a document sorts by on one field: an array by its least (ascending) or
+    greatest (descending) element, as MongoDB does."""
+    values = get(doc)
+    candidates = []
+    for value in values:
+        if type(value) is list:
+            candidates.extend(value if value else [_MISSING])
+        else:
+            candidates.append(value)
+    if len(candidates) == 1:
+        return candidates[0]
+    pick = min if order == 1 else max
+    return pick(candidates, key=functools.cmp_to_key(_compare))
+
+
+_PLAIN_BRACKETS = {str: 4, int: 3, float: 3, datetime: 10, bool: 9, ObjectId: 8, type(None): 2}
+
+
+class _NotPlain(Exception):
+    """A sort value Python cannot order by itself (a document, an array, a rarer BSON type)."""
+
+
+def _plain_key(spec):
+    """A key ``(bracket, value, bracket, value, …)`` that Python compares in MongoDB's order,
+    for plain values (the common case: strings, numbers, datetimes); raises :class:`_NotPlain`."""
+    fields = [field for field, _ in spec]
+    parts = [field.split(".") if "." in field else None for field in fields]
+
+    def key(doc):
+        out = []
+        for field, path in zip(fields, parts):
+            if path is None:
+                value = doc.get(field)
+            else:
+                found = _resolve(doc, path)
+                if len(found) != 1:
+                    raise _NotPlain()
+                value = None if found[0] is _MISSING else found[0]
+            bracket = _PLAIN_BRACKETS.get(type(value))
+            if bracket is None:
+                raise _NotPlain()
+            out.append(bracket)
+            out.append(value)
+        return tuple(out)
+    return key
+
+
+def _sorted(docs, spec, limit=0):
+    """``docs`` in the order of ``spec``; with ``limit``, only the first ``limit`` (a heap
+    of ``limit`` while walking, not a sort of every match)."""
+    docs = docs if isinstance(docs, list) else list(docs)
+    orders = {order for _, order in spec}
+    if len(orders) == 1:
+        key, reverse = _plain_key(spec), orders == {-1}
+        try:
+            if limit:
+                return (heapq.nlargest if reverse else heapq.nsmallest)(limit, docs, key=key)
+            return sorted(docs, key=key, reverse=reverse)
+        except _NotPlain:
+            pass
+    getters = [(_getter(field), order) for field, order in spec]
+    keyed = [([_sort_value(doc, get, order) for get, order in getters], doc) for doc in docs]
+
+    def compare(left, right):
+        for (order, a, b) in zip((order for _, order in spec), left[0], right[0]):
+            found = _compare(a, b) * order
+            if found:
+                return found
+        return 0
+    key = functools.cmp_to_key(compare)
+    if limit:
+        return [doc for _, doc in heapq.nsmallest(limit, keyed, key=key)]
+    return [doc for _, doc in sorted(keyed, key=key)]
+
+
+# -- updates -------------------------------------------------------------------------
+# An update builds a new version of the stored document: the containers along each changed
+# path are copied, everything else is shared with the old version (which nobody changes).
+
+class _Writer:
+    """One update applied to one stored document; ``doc`` is the new version."""
+
+    def __init__(self, stored, inserting=False):
+        self.doc = dict(stored)
+        self.copied = {id(self.doc)}
+        self.changed = False
+        self.inserting = inserting
+
+    def _own(self, container):
+        if id(container) in self.copied:
+            return container
+        copy = dict(container) if type(container) is dict else list(container)
+        self.copied.add(id(copy))
+        return copy
+
+    def parent(self, path, create=True):
+        """The container holding the last part of ``path`` (a private copy), or None."""
+        parts = path.split(".")
+        node = self.doc
+        for part in parts[:-1]:
+            if type(node) is dict:
+                child = node.get(part, _MISSING)
+                if child is _MISSING or child is None:
+                    if not create:
+                        return None, parts[-1]
+                    if child is None:
+                        raise WriteError(f"Cannot create field '{parts[-1]}' in element {{{part}: null}}", 28)
+                    child = {}
+                    self.copied.add(id(child))
+                elif type(child) in (dict, list):
+                    child = self._own(child)
+                else:
+                    raise WriteError(f"Cannot create field '{parts[-1]}' in element {{{part}: {child!r}}}", 28)
+                node[part] = child
+                node = child
+            elif type(node) is list:
+                if not part.isdigit():
+                    raise WriteError(f"Cannot create field '{part}' in an array", 28)
+                position = int(part)
+                if position >= len(node):
+                    if not create:
+                        return None, parts[-1]
+                    node.extend([None] * (position + 1 - len(node)))
+                child = node[position]
+                if child is None:
+                    child = {}
+                    self.copied.add(id(child))
+                elif type(child) in (dict, list):
+                    child = self._own(child)
+                else:
+                    raise WriteError(f"Cannot create field '{parts[-1]}' in element {child!r}", 28)
+                node[position] = child
+                node = child
+        return node, parts[-1]
+
+    def get(self, path):
+        node = self.doc
+        for part in path.split("."):
+            if type(node) is dict:
+                node = node.get(part, _MISSING)
+            elif type(node) is list and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return _MISSING
+            if node is _MISSING:
+                return _MISSING
+        return node
+
+    def put(self, path, value):
+        node, last = self.parent(path)
+        if type(node) is list:
+            if not last.isdigit():
+                raise WriteError(f"Cannot create field '{last}' in an array", 28)
+            position = int(last)
+            if position >= len(node):
+                node.extend([None] * (position + 1 - len(node)))
+            old = node[position]
+            node[position] = value
+        else:
+            old = node.get(last, _MISSING)
+            node[last] = value
+        if old is _MISSING or not (_bracket(old) == _bracket(value) and _compare(old, value) == 0
+                                   and type(old) is type(value)):
+            self.changed = True
+
+    def remove(self, path):
+        node, last = self.parent(path, create=False)
+        if type(node) is dict and last in node:
+            del node[last]
+            self.changed = True
+        elif type(node) is list and last.isdigit() and int(last) < len(node):
+            node[int(last)] = None
+            self.changed = True
+
+    def array(self, path, operator):
+        """A private copy of the array at ``path`` (a new one when there is none), to change."""
+        current = self.get(path)
+        if current is _MISSING:
+            return []
+        if type(current) is not list:
+            raise WriteError(f"The field '{path}' must be an array but is of type {type(current).__name__}"
+                             f" in document {{_id: {self.doc.get('_id')!r}}}", _TYPE_MISMATCH)
+        return list(current)
+
+
+def _check_update(update):
+    if isinstance(update, list) and update:
+        raise NotSupported("the embedded store does not implement updates with an aggregation pipeline")
+    if not isinstance(update, dict) or not update:
+        raise ValueError("update cannot be empty")
+    for key in update:
+        if not key.startswith("$"):
+            raise ValueError("update only works with $ operators")
+
+
+def _number_operand(name, value):
+    if type(value) not in (int, float, Int64, Decimal128):
+        raise WriteError(f"Cannot {name[1:]} with non-numeric argument", _TYPE_MISMATCH)
+    return value
+
+
+def _apply_update(writer, update):
+    """Apply an update document (``$set``, ``$inc``, …) to ``writer``."""
+    paths = set()
+    for operator, fields in update.items():
+        if type(fields) is not dict:
+            raise WriteError(f"Modifiers operate on fields but we found another type instead: {operator}", 9)
+        for path in fields:
+            if path in paths or any(path.startswith(other + ".") or other.startswith(path + ".") for other in paths):
+                raise WriteError(f"Updating the path '{path}' would create a conflict", 40)
+            if any(part.startswith("$") for part in path.split(".")):
+                raise NotSupported("the embedded store does not implement positional updates ($, $[], $[name])")
+            paths.add(path)
+    for operator, fields in update.items():
+        apply = _UPDATES.get(operator)
+        if apply is None:
+            if operator in ("$currentDate", "$rename", "$bit", "$mul"):
+                raise NotSupported(f"the embedded store does not implement {operator}")
+            raise WriteError(f"Unknown modifier: {operator}", 9)
+        for path, value in fields.items():
+            apply(writer, path, value)
+
+
+def _set(writer, path, value):
+    writer.put(path, _import(value))
+
+
+def _set_on_insert(writer, path, value):
+    if writer.inserting:
+        writer.put(path, _import(value))
+
+
+def _unset(writer, path, value):
+    writer.remove(path)
+
+
+def _inc(writer, path, value):
+    amount = _number_operand("$inc", value)
+    current = writer.get(path)
+    if current is _MISSING:
+        writer.put(path, amount)
+    elif type(current) not in (int, float, Int64, Decimal128):
+        raise WriteError(f"Cannot apply $inc to a value of non-numeric type. {{_id: {writer.doc.get('_id')!r}}} "
+                         f"has the field '{path}' of non-numeric type {type(current).__name__}", _TYPE_MISMATCH)
+    else:
+        writer.put(path, current + amount)
+
+
+def _min_max(pick):
+    def apply(writer, path, value):
+        value = _import(value)
+        current = writer.get(path)
+        if current is _MISSING or _compare(value, current) == pick:
+            writer.put(path, value)
+    return apply
+
+
+def _each(value):
+    if type(value) is dict and "$each" in value:
+        extra = set(value) - {"$each"}
+        if extra:
+            raise NotSupported(f"the embedded store does not implement {', '.join(sorted(extra))}")
+        items = value["$each"]
+        if not isinstance(items, (list, tuple)):
+            raise WriteError("The argument to $each must be an array", _TYPE_MISMATCH)
+        return [_import(item) for item in items]
+    return [_import(value)]
+
+
+def _push(writer, path, value):
+    items = _each(value)
+    array = writer.array(path, "$push")
+    array.extend(items)
+    writer.put(path, array)
+
+
+def _add_to_set(writer, path, value):
+    array = writer.array(path, "$addToSet")
+    for item in _each(value):
+        if not any(_equal(existing, item) for existing in array):
+            array.append(item)
+    writer.put(path, array)
+
+
+def _pull(writer, path, condition):
+    current = writer.get(path)
+    if current is _MISSING:
+        return
+    array = writer.array(path, "$pull")
+    if type(condition) is dict and condition and not _is_operator_dict(condition):
+        matches = compile_query(condition)
+        keep = [item for item in array if not (type(item) is dict and matches(item))]
+    else:
+        test = _values_test(condition) if _is_operator_dict(condition) else _eq_test(_operand(condition))
+        keep = [item for item in array if not test([item])]
+    if len(keep) != len(array):
+        writer.put(path, keep)
+
+
+def _pop(writer, path, value):
+    array = writer.array(path, "$pop")
+    if array:
+        array = array[1:] if value == -1 else array[:-1]
+        writer.put(path, array)
+
+
+_UPDATES = {"$set": _set, "$setOnInsert": _set_on_insert, "$unset": _unset, "$inc": _inc,
+            "$min": _min_max(-1), "$max": _min_max(1), "$push": _push, "$addToSet": _add_to_set,
+            "$pull": _pull, "$pop": _pop}
+
+
+def _upsert_seed(query):
+    """The document an upsert starts from: the equalities of its filter (``_id`` first)."""
+    seed = {}
+    for path, value in equalities(query).items():
+        if type(value) is dict and any(key.startswith("$") for key in value):
+            continue
+        writer = _Writer(seed)
+        writer.put(path, _import(value))
+        seed = writer.doc
+    if "_id" in seed:
+        seed = {"_id": seed["_id"], **seed}
+    return seed
+
+
+# -- indexes ---------------------------------------------------------------------------
+
+def _index_spec(keys, direction=None):
+    if isinstance(keys, str):
+        return [(keys, 1 if direction is None else direction)]
+    if isinstance(keys, dict):
+        return list(keys.items())
+    return [(key, 1) if isinstance(key, str) else tuple(key) for key in keys]
+
+
+def _index_name(spec):
+    return "_".join(f"{field}_{order}" for field, order in spec)
+
+
+class _Index:
+    """A declared index: its options, and the hash maps of the prefixes queries have used
+    (``{number of leading fields: {values: {id: None}}}``)."""
+
+    def __init__(self, name, spec, options):
+        self.name = name
+        self.spec = spec
+        self.fields = [field for field, _ in spec]
+        self.getters = [_getter(field) for field in self.fields]
+        self.unique = bool(options.get("unique"))
+        self.sparse = bool(options.get("sparse"))
+        partial = options.get("partialFilterExpression")
+        self.partial = compile_query(partial) if partial else None
+        self.options = options
+        self.maps = {}
+
+    def info(self):
+        info = {"v": 2, "key": list(self.spec)}
+        for option in ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds"):
+            if option in self.options:
+                info[option] = self.options[option]
+        return info
+
+    def covers(self, doc):
+        if self.partial is not None and not self.partial(doc):
+            return False
+        if self.sparse and all(all(value is _MISSING for value in get(doc)) for get in self.getters):
+            return False
+        return True
+
+    def keys(self, doc, size):
+        """The keys of ``doc`` for the first ``size`` fields: one per combination of its
+        values (an array field has one per element, a missing field the key of null)."""
+        if not self.covers(doc):
+            return ()
+        per_field = []
+        for get in self.getters[:size]:
+            values = set()
+            for value in get(doc):
+                if type(value) is list:
+                    values.update(_hash_key(item) for item in value)
+                    if not value:
+                        values.add(_hash_key(None))
+                else:
+                    values.add(_hash_key(value))
+            values.discard(None)  # documents in an indexed field are found by a walk, not a key
+            if not values:
+                return ()
+            per_field.append(values)
+        return set(itertools.product(*per_field))
+
+    def add(self, doc):
+        for size, buckets in self.maps.items():
+            for key in self.keys(doc, size):
+                buckets.setdefault(key, {})[doc["_id"]] = None
+
+    def discard(self, doc):
+        for size, buckets in self.maps.items():
+            for key in self.keys(doc, size):
+                bucket = buckets.get(key)
+                if bucket is not None:
+                    bucket.pop(doc["_id"], None)
+                    if not bucket:
+                        del buckets[key]
+
+    def build(self, size, docs):
+        buckets = {}
+        for doc in docs:
+            for key in self.keys(doc, size):
+                buckets.setdefault(key, {})[doc["_id"]] = None
+        self.maps[size] = buckets
+
+
+def _duplicate_key_error(details):
+    return DuplicateKeyError(details["errmsg"], _DUPLICATE_KEY, details)
+
+
+# -- client, database, collection ------------------------------------------------------
+
+class EmbeddedClient:
+    """Stands where ``pymongo.MongoClient`` stands: databases by name, private to this object."""
+
+    def __init__(self, tz_aware=True):
+        self.tz_aware = tz_aware
+        self._databases = {}
+        self._lock = _lock()
+
+    def __getitem__(self, name):
+        return self.get_database(name)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get_database(name)
+
+    def get_database(self, name):
+        with self._lock:
+            database = self._databases.get(name)
+            if database is None:
+                database = self._databases[name] = EmbeddedDatabase(self, name)
+            return database
+
+    def list_database_names(self):
+        return [name for name, database in list(self._databases.items()) if database.list_collection_names()]
+
+    def drop_database(self, name_or_database):
+        name = getattr(name_or_database, "name", name_or_database)
+        with self._lock:
+            database = self._databases.pop(name, None)
+        if database is not None:
+            for name in database.list_collection_names():
+                database.drop_collection(name)
+
+    def close(self):
+        pass
+
+
+class EmbeddedDatabase:
+    """Stands where ``pymongo.database.Database`` stands."""
+
+    def __init__(self, client, name):
+        self.client = client
+        self.name = name
+        self._collections = {}
+        self._lock = _lock()
+
+    def __getitem__(self, name):
+        return self.get_collection(name)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get_collection(name)
+
+    def __repr__(self):
+        return f"EmbeddedDatabase({self.name!r})"
+
+    def get_collection(self, name):
+        collection = self._collections.get(name)
+        if collection is None:
+            with self._lock:
+                collection = self._collections.setdefault(name, EmbeddedCollection(self, name))
+        return collection
+
+    def list_collection_names(self):
+        return [name for name, collection in list(self._collections.items()) if collection._exists]
+
+    def drop_collection(self, name_or_collection):
+        self.get_collection(getattr(name_or_collection, "name", name_or_collection)).drop()
+
+    def command(self, command, *args, **kwargs):
+        name = command if isinstance(command, str) else next(iter(command))
+        if name == "ping":
+            return {"ok": 1.0}
+        raise NotSupported(f"the embedded store does not implement the command {name}")
+
+
+class EmbeddedCollection:
+    """Stands where ``pymongo.collection.Collection`` stands."""
+
+    def __init__(self, database, name):
+        self.database = database
+        self.name = name
+        self.full_name = f"{database.name}.{name}"
+        self._docs = {}      # _id (its hash key) -> stored document, in insertion order
+        self._order = {}     # _id key -> insertion number (the natural order of a walk)
+        self._indexes = {}   # name -> _Index
+        self._counter = itertools.count()
+        self._lock = _lock()
+        self._exists = False
+
+    def __repr__(self):
+        return f"EmbeddedCollection({self.full_name!r})"
+
+    def __call__(self, *args, **kwargs):  # db.misspelt_method(...) lands here, as in pymongo
+        raise TypeError(f"'EmbeddedCollection' object is not callable: the database has no method "
+                        f"'{self.name}', or the embedded store does not implement it")
+
+    @property
+    def _aware(self):
+        return self.database.client.tz_aware
+
+    # -- reading ----------------------------------------------------------------
+
+    def _candidates(self, query):
+        """Stored documents that may match ``query``: by ``_id``, by the longest equality
+        prefix of a declared index, or all of them; a snapshot (call under the lock)."""
+        fixed = equalities(query) if query else {}
+        if "_id" in fixed:
+            key = _hash_key(_operand(fixed["_id"]))
+            if key is not None:
+                doc = self._docs.get(key)
+                return [] if doc is None else [doc]
+        if query and "_id" in query and type(query["_id"]) is dict and list(query["_id"]) == ["$in"]:
+            keys = [_hash_key(_operand(value)) for value in query["_id"]["$in"]]
+            if all(key is not None for key in keys):
+                found = {key: self._docs[key] for key in keys if key in self._docs}
+                return [found[key] for key in sorted(found, key=self._order.__getitem__)]
+        best, best_size = None, 0
+        for index in self._indexes.values():
+            if index.partial is not None or index.sparse:
+                continue  # such an index does not hold every document
+            size = 0
+            for field in index.fields:
+                if field not in fixed or _hash_key(_operand(fixed[field])) is None:
+                    break
+                size += 1
+            if size > best_size:
+                best, best_size = index, size
+        if best is None:
+            return list(self._docs.values())
+        if best_size not in best.maps:
+            best.build(best_size, self._docs.values())
+        key = tuple(_hash_key(_operand(fixed[field])) for field in best.fields[:best_size])
+        bucket = best.maps[best_size].get(key)
+        if not bucket:
+            return []
+        ids = list(bucket)
+        if len(ids) > 1:
+            ids.sort(key=self._order.__getitem__)
+        return [self._docs[doc_id] for doc_id in ids]
+
+    def _matching(self, query):
+        """A walk over the stored documents matching ``query`` (read them, never change them)."""
+        test = compile_query(query)
+        with self._lock:
+            candidates = self._candidates(query)
+        return (doc for doc in candidates if test(doc))
+
+    def find(self, filter=None, projection=None, skip=0, limit=0, sort=None, batch_size=0, **kwargs):
+        _options("find", kwargs)
+        cursor = EmbeddedCursor(self, filter, projection)
+        if sort:
+            cursor.sort(sort)
+        return cursor.skip(skip).limit(limit).batch_size(batch_size)
+
+    def find_one(self, filter=None, *args, **kwargs):
+        if filter is not None and not isinstance(filter, dict):
+            filter = {"_id": filter}
+        for doc in self.find(filter, *args, **kwargs).limit(1):
+            return doc
+        return None
+
+    def count_documents(self, filter, skip=0, limit=0, **kwargs):
+        _options("count_documents", kwargs)
+        count = 0
+        for _ in self._matching(filter):
+            count += 1
+            if limit and count >= skip + limit:
+                break
+        return max(0, count - skip)
+
+    def estimated_document_count(self, **kwargs):
+        _options("estimated_document_count", kwargs)
+        return len(self._docs)
+
+    def distinct(self, key, filter=None, **kwargs):
+        _options("distinct", kwargs)
+        found, keyed = [], set()
+        get = _getter(key)
+        for doc in self._matching(filter):
+            for value in _expanded(get(doc)):
+                if value is _MISSING or type(value) is list:
+                    continue
+                hashed = _hash_key(value)
+                if hashed is not None:
+                    if hashed in keyed:
+                        continue
+                    keyed.add(hashed)
+                elif any(_equal(value, seen) for seen in found):
+                    continue
+                found.append(value)
+        return [_export(value, self._aware) for value in found]
+
+    def _out(self, doc, projection=None):
+        if doc is None:
+            return None
+        out = _projector(projection)(doc)
+        if not self._aware:
+            out = _export(out, aware=False)
+        return out
+
+    # -- indexes ----------------------------------------------------------------
+
+    def create_index(self, keys, **options):
+        spec = _index_spec(keys)
+        for field, order in spec:
+            if order not in (1, -1):
+                raise NotSupported(f"the embedded store does not implement {order!r} indexes")
+        options = {key: value for key, value in options.items() if key not in ("background", "session", "comment")}
+        name = options.pop("name", None) or _index_name(spec)
+        with self._lock:
+            self._exists = True
+            existing = self._indexes.get(name)
+            if existing is not None:
+                if existing.spec != spec or existing.options != options:
+                    raise OperationFailure(f"An existing index has the same name as the requested index: {name}", 86)
+                return name
+            for other in self._indexes.values():
+                if other.spec == spec:
+                    raise OperationFailure(f"Index already exists with a different name: {other.name}", 85)
+            index = _Index(name, spec, options)
+            if index.unique:
+                index.build(len(spec), self._docs.values())
+                for key, bucket in index.maps[len(spec)].items():
+                    if len(bucket) > 1:
+                        del index
+                        raise DuplicateKeyError(f"E11000 duplicate key error collection: {self.full_name} "
+                                                f"index: {name}", _DUPLICATE_KEY)
+            self._indexes[name] = index
+        return name
+
+    def create_indexes(self, indexes):
+        raise NotSupported("the embedded store takes indexes one at a time (create_index)")
+
+    def index_information(self):
+        info = {"_id_": {"v": 2, "key": [("_id", 1)]}} if self._exists else {}
+        info.update({name: index.info() for name, index in self._indexes.items()})
+        return info
+
+    def drop_index(self, name):
+        with self._lock:
+            if self._indexes.pop(name, None) is None:
+                raise OperationFailure(f"index not found with name [{name}]", 27)
+
+    def drop(self):
+        with self._lock:
+            self._docs = {}
+            self._order = {}
+            self._indexes = {}
+            self._exists = False
+
+    # -- writing (under the lock) -----------------------------------------------
+
+    def _duplicate(self, index_name, pattern, values):
+        """The write error of a duplicate key, as MongoDB reports it (an exception is built only
+        where one is raised: a billing run again meets a duplicate per bill)."""
+        key_value = {field: value for (field, _), value in zip(pattern, values)}
+        message = f"E11000 duplicate key error collection: {self.full_name} index: {index_name} dup key: {key_value!r}"
+        return {"index": 0, "code": _DUPLICATE_KEY, "errmsg": message, "keyPattern": dict(pattern),
+                "keyValue": key_value}
+
+    def _check_unique(self, doc, replacing=None):
+        for index in self._indexes.values():
+            if not index.unique:
+                continue
+            buckets = index.maps[len(index.fields)]
+            for key in index.keys(doc, len(index.fields)):
+                holders = buckets.get(key)
+                if holders and any(holder != replacing for holder in holders):
+                    values = [value[-1] if type(value) is tuple else value for value in key]
+                    return self._duplicate(index.name, index.spec, values)
+        return None
+
+    def _insert_locked(self, doc):
+        key = _hash_key(doc["_id"])
+        if key is None:
+            raise NotSupported("the embedded store takes _id values that are strings, numbers, dates or ObjectIds")
+        if key in self._docs:
+            return self._duplicate("_id_", [("_id", 1)], [doc["_id"]])
+        duplicate = self._check_unique(doc)
+        if duplicate is not None:
+            return duplicate
+        self._docs[key] = doc
+        self._order[key] = next(self._counter)
+        for index in self._indexes.values():
+            index.add(doc)
+        self._exists = True
+        return None
+
+    def _replace_locked(self, old, new):
+        key = _hash_key(old["_id"])
+        duplicate = self._check_unique(new, replacing=key)
+        if duplicate is not None:
+            raise _duplicate_key_error(duplicate)
+        for index in self._indexes.values():
+            index.discard(old)
+            index.add(new)
+        self._docs[key] = new
+
+    def _delete_locked(self, doc):
+        key = _hash_key(doc["_id"])
+        del self._docs[key]
+        del self._order[key]
+        for index in self._indexes.values():
+            index.discard(doc)
+
+    @staticmethod
+    def _new_document(document):
+        if not isinstance(document, dict):
+            raise TypeError(f"document must be an instance of dict, not {type(document).__name__}")
+        if "_id" not in document:
+            document["_id"] = ObjectId()  # as pymongo does, on the caller's document
+        stored = _import(document)
+        return {"_id": stored.pop("_id"), **stored}
+
+    def insert_one(self, document, **kwargs):
+        _options("insert_one", kwargs)
+        stored = self._new_document(document)
+        with self._lock:
+            duplicate = self._insert_locked(stored)
+        if duplicate is not None:
+            raise _duplicate_key_error(duplicate)
+        return InsertOneResult(stored["_id"], True)
+
+    def insert_many(self, documents, ordered=True, **kwargs):
+        _options("insert_many", kwargs)
+        if isinstance(documents, dict) or not documents:
+            raise TypeError("documents must be a non-empty list")
+        stored = [self._new_document(document) for document in documents]
+        errors, inserted = [], []
+        with self._lock:
+            for position, doc in enumerate(stored):
+                duplicate = self._insert_locked(doc)
+                if duplicate is None:
+                    inserted.append(doc["_id"])
+                    continue
+                duplicate["index"], duplicate["op"] = position, documents[position]
+                errors.append(duplicate)
+                if ordered:
+                    break
+        if errors:
+            raise BulkWriteError({"writeErrors": errors, "writeConcernErrors": [], "nInserted": len(inserted),
+                                  "nUpserted": 0, "nMatched": 0, "nModified": 0, "nRemoved": 0, "upserted": []})
+        return InsertManyResult([doc["_id"] for doc in stored], True)
+
+    def _update(self, filter, update, upsert, many, replacement=None, sort=None):
+        """Apply ``update`` (or put ``replacement``) to the first match (or all); returns
+        ``(matched, modified, upserted_id, before, after)`` of the last document written."""
+        test = compile_query(filter)
+        if update is not None:
+            _check_update(update)
+        matched = modified = 0
+        before = after = None
+        with self._lock:
+            candidates = self._candidates(filter)
+            targets = (doc for doc in candidates if test(doc))
+            if sort:
+                targets = iter(_sorted(list(targets), _sort_spec(sort), limit=0 if many else 1))
+            for doc in targets:
+                matched += 1
+                if replacement is not None:
+                    if "_id" in replacement and not _equal(replacement["_id"], doc["_id"]):
+                        raise WriteError("After applying the update, the (immutable) field '_id' was found to "
+                                         "have been altered", _IMMUTABLE_FIELD)
+                    new = {"_id": doc["_id"], **{k: v for k, v in replacement.items() if k != "_id"}}
+                    changed = not _equal(new, doc)
+                else:
+                    writer = _Writer(doc)
+                    _apply_update(writer, update)
+                    new, changed = writer.doc, writer.changed
+                    if not _equal(new.get("_id", _MISSING), doc["_id"]):
+                        raise WriteError("Performing an update on the path '_id' would modify the immutable "
+                                         "field '_id'", _IMMUTABLE_FIELD)
+                if changed:
+                    self._replace_locked(doc, new)
+                    modified += 1
+                before, after = doc, new
+                if not many:
+                    break
+            if matched or not upsert:
+                return matched, modified, None, before, after
+            seed = _upsert_seed(filter)
+            if replacement is not None:
+                new = {**({"_id": seed["_id"]} if "_id" in seed else {}), **replacement}  # its own _id wins
+            else:
+                writer = _Writer(seed, inserting=True)
+                _apply_update(writer, update)
+                new = writer.doc
+            if "_id" not in new:
+                new = {"_id": ObjectId(), **new}
+            elif next(iter(new)) != "_id":
+                new = {"_id": new["_id"], **{k: v for k, v in new.items() if k != "_id"}}
+            duplicate = self._insert_locked(new)
+            if duplicate is not None:
+                raise _duplicate_key_error(duplicate)
+            return 0, 0, new["_id"], None, new
+
+    @staticmethod
+    def _update_result(matched, modified, upserted_id):
+        raw = {"n": matched if upserted_id is None else 1, "nModified": modified, "ok": 1.0,
+               "updatedExisting": bool(matched)}
+        if upserted_id is not None:
+            raw["upserted"] = upserted_id
+        return UpdateResult(raw, True)
+
+    def update_one(self, filter, update, upsert=False, sort=None, **kwargs):
+        _options("update_one", kwargs)
+        matched, modified, upserted, _, _ = self._update(filter, update, upsert, many=False, sort=sort)
+        return self._update_result(matched, modified, upserted)
+
+    def update_many(self, filter, update, upsert=False, **kwargs):
+        _options("update_many", kwargs)
+        matched, modified, upserted, _, _ = self._update(filter, update, upsert, many=True)
+        return self._update_result(matched, modified, upserted)
+
+    def replace_one(self, filter, replacement, upsert=False, **kwargs):
+        _options("replace_one", kwargs)
+        if not isinstance(replacement, dict) or any(key.startswith("$") for key in replacement):
+            raise ValueError("replacement can not include $ operators")
+        stored = _import(replacement)
+        matched, modified, upserted, _, _ = self._update(filter, None, upsert, many=False, replacement=stored)
+        return self._update_result(matched, modified, upserted)
+
+    def find_one_and_update(self, filter, update, projection=None, sort=None, upsert=False,
+                            return_document=ReturnDocument.BEFORE, **kwargs):
+        _options("find_one_and_update", kwargs)
+        _, _, _, before, after = self._update(filter, update, upsert, many=False, sort=sort)
+        return self._out(after if return_document else before, projection)
+
+    def find_one_and_replace(self, filter, replacement, projection=None, sort=None, upsert=False,
+                             return_document=ReturnDocument.BEFORE, **kwargs):
+        _options("find_one_and_replace", kwargs)
+        if any(key.startswith("$") for key in replacement):
+            raise ValueError("replacement can not include $ operators")
+        stored = _import(replacement)
+        _, _, _, before, after = self._update(filter, None, upsert, many=False, replacement=stored, sort=sort)
+        return self._out(after if return_document else before, projection)
+
+    def find_one_and_delete(self, filter, projection=None, sort=None, **kwargs):
+        _options("find_one_and_delete", kwargs)
+        test = compile_query(filter)
+        with self._lock:
+            targets = [doc for doc in self._candidates(filter) if test(doc)]
+            if sort:
+                targets = _sorted(targets, _sort_spec(sort), limit=1)
+            if not targets:
+                return None
+            self._delete_locked(targets[0])
+        return self._out(targets[0], projection)
+
+    def _delete(self, filter, many):
+        test = compile_query(filter)
+        deleted = 0
+        with self._lock:
+            for doc in self._candidates(filter):
+                if test(doc):
+                    self._delete_locked(doc)
+                    deleted += 1
+                    if not many:
+                        break
+        return DeleteResult({"n": deleted, "ok": 1.0}, True)
+
+    def delete_one(self, filter, **kwargs):
+        _options("delete_one", kwargs)
+        return self._delete(filter, many=False)
+
+    def delete_many(self, filter, **kwargs):
+        _options("delete_many", kwargs)
+        return self._delete(filter, many=True)
+
+    def aggregate(self, *args, **kwargs):
+        raise NotSupported("the embedded store does not implement aggregate")
+
+    def bulk_write(self, *args, **kwargs):
+        raise NotSupported("the embedded store does not implement bulk_write")
+
+
+class EmbeddedCursor:
+    """Stands where ``pymongo.cursor.Cursor`` stands: lazy, linear (each match is copied
+    when it is reached), and with ``sort`` + ``limit`` it keeps only the page (a heap)."""
+
+    def __init__(self, collection, filter, projection):
+        self._collection = collection
+        self._filter = filter
+        self._project = _projector(projection)
+        self._sort = None
+        self._skip = 0
+        self._limit = 0
+        self._batch_size = 0
+        self._started = None
+
+    def _unstarted(self):
+        if self._started is not None:
+            raise InvalidOperation("cannot set options after executing query")
+
+    def sort(self, key_or_list, direction=None):
+        self._unstarted()
+        self._sort = _sort_spec(key_or_list, direction)
+        return self
+
+    def limit(self, limit):
+        self._unstarted()
+        if type(limit) is not int:
+            raise TypeError("limit must be an integer")
+        self._limit = abs(limit)
+        return self
+
+    def skip(self, skip):
+        self._unstarted()
+        if type(skip) is not int or skip < 0:
+            raise ValueError("skip must be a non-negative integer")
+        self._skip = skip
+        return self
+
+    def batch_size(self, batch_size):
+        self._unstarted()
+        if type(batch_size) is not int or batch_size < 0:
+            raise ValueError("batch_size must be a non-negative integer")
+        self._batch_size = batch_size  # nothing to batch in process; kept for the API
+        return self
+
+    def _walk(self):
+        docs = self._collection._matching(self._filter)
+        if self._sort:
+            docs = iter(_sorted(docs, self._sort, limit=self._skip + self._limit if self._limit else 0))
+        docs = itertools.islice(docs, self._skip, self._skip + self._limit if self._limit else None)
+        aware = self._collection._aware
+        for doc in docs:
+            out = self._project(doc)
+            yield out if aware else _export(out, aware=False)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._started is None:
+            self._started = self._walk()
+        return next(self._started)
+
+    def next(self):
+        return self.__next__()
+
+    def to_list(self, length=None):
+        return list(itertools.islice(self, length))
+
+    def close(self):
+        self._started = iter(())
+
+    def rewind(self):
+        self._started = None
+        return self
+
+    def clone(self):
+        copy = EmbeddedCursor(self._collection, self._filter, None)
+        copy._project, copy._sort, copy._skip, copy._limit = self._project, self._sort, self._skip, self._limit
+        return copy
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+

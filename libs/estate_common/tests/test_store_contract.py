@@ -1,0 +1,462 @@
+"""The store contract: what the code base asks of a database, run on both adapters.
+
+``embedded`` (``estate_common.embedded_store``) always; ``mongodb`` (pymongo on a real
+server) when ``MONGO_URI`` is set, as in the hosted CI workflow. Every operation and
+operator the services, the gateway and ``estate_common`` use is here, with MongoDB's
+answer as the expected one: the embedded store must answer the same.
+"""
+import os
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pymongo
+import pytest
+from bson import ObjectId
+from bson.errors import InvalidDocument
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
+
+from estate_common import store
+from estate_common.embedded_store import EmbeddedClient
+
+# The suite unsets MONGO_URI (it runs on the embedded store); the root conftest keeps the
+# value it found for these tests.
+MONGO_URI = os.environ.get("MONGO_URI") or os.environ.get("STORE_CONTRACT_MONGO_URI")
+
+ADAPTERS = [
+    "embedded",
+    pytest.param("mongodb", marks=pytest.mark.skipif(
+        not MONGO_URI, reason="MONGO_URI unset: the MongoDB adapter runs in the hosted CI workflow")),
+]
+
+
+@pytest.fixture(params=ADAPTERS)
+def db(request):
+    name = f"contract_{uuid.uuid4().hex[:10]}"
+    if request.param == "embedded":
+        yield EmbeddedClient(tz_aware=True)[name]
+        return
+    client = pymongo.MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000, tz_aware=True)
+    try:
+        yield client[name]
+    finally:
+        client.drop_database(name)
+        client.close()
+
+
+def ids(cursor):
+    return [doc["_id"] for doc in cursor]
+
+
+def some(db, docs, collection="things"):
+    db[collection].insert_many(docs)
+    return db[collection]
+
+
+# -- database --------------------------------------------------------------------------
+
+def test_ping_names_and_collections(db):
+    assert db.command("ping")["ok"] == 1.0
+    store.ping(db)
+    assert db.things.name == "things" and db["things"].name == "things"
+    assert db.list_collection_names() == []
+    db.things.insert_one({"_id": "t1"})
+    db.indexed.create_index([("estate_id", 1)])
+    db.untouched.find_one({})
+    assert sorted(db.list_collection_names()) == ["indexed", "things"]
+
+
+# -- inserts and duplicates -------------------------------------------------------------
+
+def test_insert_one_keeps_a_copy_and_sets_a_missing_id_on_the_callers_document(db):
+    doc = {"estate_id": "e1", "tags": ["a"]}
+    answer = db.things.insert_one(doc)
+    assert isinstance(doc["_id"], ObjectId) and answer.inserted_id == doc["_id"]
+    doc["tags"].append("changed after the insert")
+    stored = db.things.find_one({"_id": doc["_id"]})
+    assert stored == {"_id": doc["_id"], "estate_id": "e1", "tags": ["a"]}
+    stored["tags"].append("changed by a reader")
+    assert db.things.find_one({"_id": doc["_id"]})["tags"] == ["a"]
+
+
+def test_a_second_insert_of_an_id_is_a_duplicate_key(db):
+    db.things.insert_one({"_id": "t1", "n": 1})
+    with pytest.raises(DuplicateKeyError) as caught:
+        db.things.insert_one({"_id": "t1", "n": 2})
+    assert caught.value.code == 11000
+    assert store.DuplicateKey is DuplicateKeyError
+    assert db.things.find_one({"_id": "t1"})["n"] == 1
+    assert store.insert_new(db.things, {"_id": "t1", "n": 3}) is False
+    assert store.insert_new(db.things, {"_id": "t2", "n": 3}) is True
+
+
+def test_unordered_insert_many_inserts_the_rest_and_reports_each_duplicate(db):
+    db.bills.insert_many([{"_id": "b1"}, {"_id": "b3"}])
+    batch = [{"_id": "b0"}, {"_id": "b1"}, {"_id": "b2"}, {"_id": "b3"}, {"_id": "b4"}]
+    with pytest.raises(BulkWriteError) as caught:
+        db.bills.insert_many(batch, ordered=False)
+    assert store.BulkWriteFailure is BulkWriteError
+    details = caught.value.details
+    assert details["nInserted"] == 3
+    assert [(e["index"], e["code"]) for e in details["writeErrors"]] == [(1, 11000), (3, 11000)]
+    assert sorted(ids(db.bills.find())) == ["b0", "b1", "b2", "b3", "b4"]
+
+
+def test_ordered_insert_many_stops_at_the_first_duplicate(db):
+    db.bills.insert_one({"_id": "b1"})
+    with pytest.raises(BulkWriteError) as caught:
+        db.bills.insert_many([{"_id": "b0"}, {"_id": "b1"}, {"_id": "b2"}])
+    assert caught.value.details["nInserted"] == 1
+    assert sorted(ids(db.bills.find())) == ["b0", "b1"]
+    assert db.bills.insert_many([{"_id": "b5"}, {"_id": "b6"}]).inserted_ids == ["b5", "b6"]
+
+
+def test_unique_index_refuses_a_second_key_on_insert_update_and_upsert(db):
+    db.users.create_index([("estate_id", 1), ("code", 1)], unique=True)
+    db.users.insert_one({"_id": "u1", "estate_id": "e1", "code": "A"})
+    db.users.insert_one({"_id": "u2", "estate_id": "e2", "code": "A"})  # another estate: another key
+    with pytest.raises(DuplicateKeyError):
+        db.users.insert_one({"_id": "u3", "estate_id": "e1", "code": "A"})
+    db.users.insert_one({"_id": "u3", "estate_id": "e1", "code": "B"})
+    with pytest.raises(DuplicateKeyError):
+        db.users.update_one({"_id": "u3"}, {"$set": {"code": "A"}})
+    with pytest.raises(DuplicateKeyError):
+        db.users.update_one({"_id": "u4"}, {"$set": {"estate_id": "e1", "code": "B"}}, upsert=True)
+    assert db.users.update_one({"_id": "u3"}, {"$set": {"code": "B", "n": 1}}).modified_count == 1  # its own key
+    assert sorted((d["_id"], d["code"]) for d in db.users.find()) == [("u1", "A"), ("u2", "A"), ("u3", "B")]
+    db.users.delete_one({"_id": "u1"})
+    db.users.insert_one({"_id": "u5", "estate_id": "e1", "code": "A"})  # the key is free again
+
+
+def test_partial_unique_index_only_counts_the_documents_it_covers(db):
+    db.sessions.create_index([("estate_id", 1), ("plate", 1)], unique=True,
+                             partialFilterExpression={"status": "open"})
+    db.sessions.insert_one({"_id": "s1", "estate_id": "e1", "plate": "A1", "status": "closed"})
+    db.sessions.insert_one({"_id": "s2", "estate_id": "e1", "plate": "A1", "status": "open"})
+    with pytest.raises(DuplicateKeyError):
+        db.sessions.insert_one({"_id": "s3", "estate_id": "e1", "plate": "A1", "status": "open"})
+    db.sessions.update_one({"_id": "s2"}, {"$set": {"status": "closed"}})
+    db.sessions.insert_one({"_id": "s3", "estate_id": "e1", "plate": "A1", "status": "open"})
+
+
+def test_indexes_are_declared_once_and_listed(db):
+    store.ensure_indexes(db, {"items": [([("estate_id", 1), ("created_at", 1)], {"name": "by_estate"}),
+                                        ([("expires_at", 1)], {"expireAfterSeconds": 3600})]})
+    store.ensure_indexes(db, {"items": [([("estate_id", 1), ("created_at", 1)], {"name": "by_estate"})]})
+    info = db.items.index_information()
+    assert {"_id_", "by_estate", "expires_at_1"} <= set(info)
+    assert info["by_estate"]["key"] == [("estate_id", 1), ("created_at", 1)]
+
+
+def test_documents_must_be_bson(db):
+    with pytest.raises(InvalidDocument):
+        db.things.insert_one({"_id": "t1", "tags": {"a", "b"}})
+    with pytest.raises(InvalidDocument):
+        db.things.insert_one({"_id": "t2", "on": datetime(2026, 1, 1).date()})
+    assert db.things.count_documents({}) == 0
+
+
+# -- queries ---------------------------------------------------------------------------
+
+@pytest.fixture
+def things(db):
+    return some(db, [
+        {"_id": "t1", "estate_id": "e1", "n": 1, "kind": "a", "tags": ["x", "y"], "at": "2026-01-01",
+         "history": [{"event_id": "ev1", "at": "2026-01-02"}], "complaint": {"escalated": True}, "answered_at": None},
+        {"_id": "t2", "estate_id": "e1", "n": 5, "kind": "b", "tags": ["z"], "at": "2026-02-01",
+         "history": [{"event_id": "ev2", "at": "2026-02-03"}, {"event_id": "ev3", "at": "2026-03-01"}]},
+        {"_id": "t3", "estate_id": "e2", "n": 3.5, "kind": "a", "tags": [], "at": "2026-03-01", "history": []},
+        {"_id": "t4", "estate_id": "e1", "n": True, "kind": 1, "at": None, "answered_at": "2026-01-05"},
+        {"_id": "t5", "estate_id": "e1", "n": "5", "kind": "c", "tags": ["x"], "nested": {"deep": {"k": 2}}},
+    ])
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({}, ["t1", "t2", "t3", "t4", "t5"]),
+    ({"estate_id": "e1", "kind": "a"}, ["t1"]),
+    ({"kind": 1}, ["t4"]),                                    # 1 is not "1" and True is not 1
+    ({"n": 1}, ["t1"]),
+    ({"n": {"$gte": 3}}, ["t2", "t3"]),                       # numbers only: "5" and True are other types
+    ({"n": {"$gt": 1, "$lt": 5}}, ["t3"]),
+    ({"n": {"$lte": 1}}, ["t1"]),
+    ({"n": {"$eq": 5}}, ["t2"]),
+    ({"n": {"$ne": 5}}, ["t1", "t3", "t4", "t5"]),
+    ({"at": {"$lt": "2026-02-15"}}, ["t1", "t2"]),           # null and missing never compare with a string
+    ({"at": None}, ["t4", "t5"]),                             # null matches null and missing
+    ({"answered_at": None}, ["t1", "t2", "t3", "t5"]),
+    ({"at": {"$exists": True}}, ["t1", "t2", "t3", "t4"]),
+    ({"at": {"$exists": False}}, ["t5"]),
+    ({"tags": "x"}, ["t1", "t5"]),                            # array membership
+    ({"tags": ["x", "y"]}, ["t1"]),                           # the whole array
+    ({"tags": {"$in": ["y", "z"]}}, ["t1", "t2"]),
+    ({"tags": {"$nin": ["x"]}}, ["t2", "t3", "t4"]),
+    ({"_id": {"$in": ["t5", "t1", "t9"]}}, ["t1", "t5"]),
+    ({"_id": {"$nin": ["t1", "t2"]}, "estate_id": "e1"}, ["t4", "t5"]),
+    ({"tags": {"$size": 0}}, ["t3"]),
+    ({"tags": {"$size": 2}}, ["t1"]),
+    ({"tags": {"$all": ["y", "x"]}}, ["t1"]),
+    ({"history.event_id": "ev3"}, ["t2"]),                    # a dotted path through an array
+    ({"history.event_id": {"$ne": "ev1"}}, ["t2", "t3", "t4", "t5"]),
+    ({"history.at": {"$gte": "2026-02-04", "$lt": "2026-04-01"}}, ["t2"]),
+    ({"history": {"$elemMatch": {"at": {"$gte": "2026-01-01", "$lt": "2026-02-01"}}}}, ["t1"]),
+    ({"history": {"$elemMatch": {"event_id": "ev2", "at": "2026-03-01"}}}, []),  # one element must hold both
+    ({"history.event_id": "ev2", "history.at": "2026-03-01"}, ["t2"]),           # any elements will do
+    ({"complaint.escalated": True}, ["t1"]),
+    ({"complaint.escalated": {"$ne": True}}, ["t2", "t3", "t4", "t5"]),
+    ({"nested.deep.k": 2}, ["t5"]),
+    ({"nested": {"deep": {"k": 2}}}, ["t5"]),
+    ({"$or": [{"kind": "b"}, {"n": 3.5}]}, ["t2", "t3"]),
+    ({"$and": [{"estate_id": "e1"}, {"$or": [{"kind": "a"}, {"kind": "c"}]}]}, ["t1", "t5"]),
+    ({"estate_id": "e1", "$nor": [{"kind": "a"}, {"kind": 1}]}, ["t2", "t5"]),
+    ({"n": {"$not": {"$gte": 3}}}, ["t1", "t4", "t5"]),
+    ({"kind": {"$regex": "^[ab]$"}}, ["t1", "t2", "t3"]),
+    ({"kind": {"$regex": "^A", "$options": "i"}}, ["t1", "t3"]),
+])
+def test_query_operators(things, query, expected):
+    assert sorted(ids(things.find(query))) == expected
+    assert things.count_documents(query) == len(expected)
+
+
+def test_a_query_on_a_declared_index_finds_what_a_walk_finds(db):
+    db.bills.create_index([("estate_id", 1), ("household_id", 1), ("status", 1)])
+    db.bills.create_index([("estate_id", 1), ("allocations.at", 1)])
+    docs = [{"_id": f"b{i}", "estate_id": f"e{i % 2}", "household_id": f"h{i % 3}",
+             "status": "unpaid" if i % 4 else "paid", "allocations": [{"at": f"2026-0{1 + i % 3}"}]}
+            for i in range(24)]
+    db.bills.insert_many(docs)
+    db.bills.insert_one({"_id": "no_status", "estate_id": "e0", "household_id": "h0"})
+    for query in ({"estate_id": "e0"}, {"estate_id": "e0", "household_id": "h1"},
+                  {"estate_id": "e0", "household_id": "h0", "status": "unpaid"},
+                  {"estate_id": "e0", "household_id": "h0", "status": None},
+                  {"estate_id": "e1", "allocations.at": "2026-02"}):
+        expected = [d["_id"] for d in docs + [{"_id": "no_status", "estate_id": "e0", "household_id": "h0"}]
+                    if all(d.get(k) == v for k, v in query.items() if "." not in k)
+                    and all(any(a["at"] == v for a in d.get("allocations", [])) for k, v in query.items() if "." in k)]
+        assert sorted(ids(db.bills.find(query))) == sorted(expected), query
+    db.bills.update_one({"_id": "b4"}, {"$set": {"status": "unpaid", "household_id": "h2"}})
+    db.bills.delete_one({"_id": "b6"})
+    found = ids(db.bills.find({"estate_id": "e0", "household_id": "h2", "status": "unpaid"}))
+    assert sorted(found) == ["b14", "b2", "b4"]
+
+
+def test_find_one_projection_sort_skip_limit(things):
+    assert things.find_one({"_id": "t1"}, {"kind": 1, "nested": 1}) == {"_id": "t1", "kind": "a"}
+    assert things.find_one({"_id": "t1"}, {"kind": 1, "_id": 0}) == {"kind": "a"}
+    assert things.find_one({"_id": "t5"}, {"nested.deep.k": 1}) == {"_id": "t5", "nested": {"deep": {"k": 2}}}
+    assert set(things.find_one({"_id": "t2"}, {"history": 0, "tags": 0})) == {"_id", "estate_id", "n", "kind", "at"}
+    assert things.find_one({"_id": "none"}) is None
+    assert things.find_one("t3")["n"] == 3.5
+    assert ids(things.find({"estate_id": "e1"}).sort("_id", -1).skip(1).limit(2)) == ["t4", "t2"]
+    assert ids(things.find({}, sort=[("kind", 1), ("_id", -1)])) == ["t4", "t3", "t1", "t2", "t5"]
+    assert ids(things.find({}, {"_id": 1}).sort([("n", -1), ("_id", 1)]).limit(3)) == ["t4", "t5", "t2"]
+    assert ids(things.find({}).sort([("at", 1), ("_id", 1)])) == ["t4", "t5", "t1", "t2", "t3"]
+    assert things.find_one({"estate_id": "e1"}, sort=[("n", 1)])["_id"] == "t1"
+    assert [d["_id"] for d in things.find({"estate_id": "e1"}, {"_id": 1}, batch_size=2).sort("_id")] == \
+        ["t1", "t2", "t4", "t5"]
+    assert things.count_documents({"estate_id": "e1"}, limit=2) == 2
+    assert things.count_documents({"estate_id": "e1"}, skip=3) == 1
+
+
+def test_distinct(things):
+    assert sorted(things.distinct("estate_id")) == ["e1", "e2"]
+    assert sorted(things.distinct("tags", {"estate_id": "e1"})) == ["x", "y", "z"]
+    assert things.distinct("kind", {"kind": {"$in": [1, "c"]}}) in ([1, "c"], ["c", 1])
+
+
+# -- updates ---------------------------------------------------------------------------
+
+def test_update_one_counts_matched_and_modified(db):
+    db.things.insert_one({"_id": "t1", "status": "open", "n": 1})
+    answer = db.things.update_one({"_id": "t1", "status": "open"}, {"$set": {"status": "done"}})
+    assert (answer.matched_count, answer.modified_count, answer.upserted_id) == (1, 1, None)
+    answer = db.things.update_one({"_id": "t1", "status": "open"}, {"$set": {"status": "done"}})
+    assert (answer.matched_count, answer.modified_count) == (0, 0)   # the guard: no longer open
+    answer = db.things.update_one({"_id": "t1"}, {"$set": {"status": "done"}})
+    assert (answer.matched_count, answer.modified_count) == (1, 0)   # already so: nothing modified
+
+
+def test_update_operators(db):
+    db.things.insert_one({"_id": "t1", "n": 1, "gone": 1, "list": [1, 2, 3, 2], "history": [],
+                          "allocations": [{"id": "a1", "amount": 5}, {"id": "a2", "amount": 7}],
+                          "_outbox": [{"event_id": "e1"}, {"event_id": "e2"}, {"event_id": "e3"}]})
+    db.things.update_one({"_id": "t1"}, {
+        "$set": {"status": "done", "data.deep.x": 1}, "$unset": {"gone": ""}, "$inc": {"n": 2, "fresh": -3},
+        "$push": {"history": {"at": 1}, "log": {"$each": [1, 2]}},
+        "$pull": {"list": 2, "allocations": {"id": "a1"}, "_outbox": {"event_id": {"$in": ["e1", "e3"]}}},
+        "$addToSet": {"tags": {"$each": ["a", "b", "a"]}},
+        "$min": {"low": 4}, "$max": {"high": 9}})
+    doc = db.things.find_one({"_id": "t1"})
+    assert doc == {"_id": "t1", "n": 3, "list": [1, 3], "history": [{"at": 1}],
+                   "allocations": [{"id": "a2", "amount": 7}], "_outbox": [{"event_id": "e2"}],
+                   "status": "done", "data": {"deep": {"x": 1}}, "fresh": -3, "log": [1, 2],
+                   "tags": ["a", "b"], "low": 4, "high": 9}
+    db.things.update_one({"_id": "t1"}, {"$min": {"low": 6}, "$max": {"high": 3}, "$addToSet": {"tags": "a"},
+                                         "$push": {"history": {"$each": [{"at": 2}, {"at": 3}]}}})
+    doc = db.things.find_one({"_id": "t1"})
+    assert (doc["low"], doc["high"], doc["tags"], len(doc["history"])) == (4, 9, ["a", "b"], 3)
+    assert db.things.update_one({"_id": "t1"}, {"$pull": {"list": 99}}).modified_count == 0
+
+
+def test_update_many_and_its_counts(db):
+    some(db, [{"_id": f"t{i}", "estate_id": "e1", "n": i} for i in range(5)])
+    answer = db.things.update_many({"n": {"$gte": 2}}, {"$set": {"big": True}})
+    assert (answer.matched_count, answer.modified_count) == (3, 3)
+    assert db.things.count_documents({"big": True}) == 3
+
+
+def test_an_update_may_not_change_the_id_and_must_use_operators(db):
+    db.things.insert_one({"_id": "t1"})
+    with pytest.raises(WriteError):
+        db.things.update_one({"_id": "t1"}, {"$set": {"_id": "t2"}})
+    with pytest.raises(ValueError):
+        db.things.update_one({"_id": "t1"}, {"n": 1})
+    with pytest.raises(WriteError):
+        db.things.update_one({"_id": "t1"}, {"$set": {"n": 1}, "$inc": {"n": 1}})
+
+
+def test_upsert_builds_the_document_from_the_filters_equalities(db):
+    answer = db.copies.update_one({"_id": "h1", "$or": [{"version": {"$lt": 2}}, {"version": {"$exists": False}}]},
+                                  {"$set": {"estate_id": "e1", "version": 2}}, upsert=True)
+    assert (answer.matched_count, answer.modified_count, answer.upserted_id) == (0, 0, "h1")
+    assert db.copies.find_one({"_id": "h1"}) == {"_id": "h1", "estate_id": "e1", "version": 2}
+    # an older copy arrives: no match, and the upsert meets the stored _id (the replica's rule)
+    with pytest.raises(DuplicateKeyError):
+        db.copies.update_one({"_id": "h1", "$or": [{"version": {"$lt": 1}}, {"version": {"$exists": False}}]},
+                             {"$set": {"estate_id": "e1", "version": 1}}, upsert=True)
+    answer = db.failures.update_one({"_id": "k1"}, {"$inc": {"count": 1}, "$set": {"last_at": "t"}}, upsert=True)
+    assert answer.upserted_id == "k1"
+    db.failures.update_one({"_id": "k1"}, {"$inc": {"count": 1}, "$set": {"last_at": "u"}}, upsert=True)
+    assert db.failures.find_one({"_id": "k1"}) == {"_id": "k1", "count": 2, "last_at": "u"}
+    answer = db.failures.update_one({"estate_id": "e9", "kind": "x"}, {"$setOnInsert": {"n": 1}}, upsert=True)
+    assert isinstance(answer.upserted_id, ObjectId)
+    assert db.failures.find_one({"_id": answer.upserted_id}) == {"_id": answer.upserted_id, "estate_id": "e9",
+                                                                "kind": "x", "n": 1}
+
+
+def test_replace_one_with_upsert(db):
+    db.budgets.replace_one({"_id": "b1"}, {"_id": "b1", "estate_id": "e1", "lines": [1]}, upsert=True)
+    db.budgets.replace_one({"_id": "b1"}, {"_id": "b1", "estate_id": "e1", "lines": [1, 2]}, upsert=True)
+    assert db.budgets.find_one({"_id": "b1"}) == {"_id": "b1", "estate_id": "e1", "lines": [1, 2]}
+    assert db.budgets.count_documents({}) == 1
+    answer = db.budgets.replace_one({"_id": "b2"}, {"estate_id": "e1"})
+    assert (answer.matched_count, answer.upserted_id) == (0, None)
+
+
+def test_find_one_and_update_returns_before_or_after_and_upserts(db):
+    assert db.counters.find_one_and_update({"_id": "c"}, {"$inc": {"value": 1}}, upsert=True) is None
+    after = db.counters.find_one_and_update({"_id": "c"}, {"$inc": {"value": 1}},
+                                            return_document=ReturnDocument.AFTER)
+    assert after == {"_id": "c", "value": 2}
+    before = db.counters.find_one_and_update({"_id": "c"}, {"$inc": {"value": 1}}, projection={"_id": 0})
+    assert before == {"value": 2}
+    assert db.counters.find_one_and_update({"_id": "nothing"}, {"$inc": {"value": 1}}) is None
+
+
+def test_find_one_and_update_takes_the_first_in_sort_order(db):
+    some(db, [{"_id": "j2", "status": "queued", "created_at": "2026-01-02"},
+              {"_id": "j1", "status": "queued", "created_at": "2026-01-03"},
+              {"_id": "j0", "status": "queued", "created_at": "2026-01-02"},
+              {"_id": "j9", "status": "running", "created_at": "2026-01-01"}], "jobs")
+    claimed = [db.jobs.find_one_and_update({"status": "queued"}, {"$set": {"status": "running"}},
+                                           sort=[("created_at", 1), ("_id", 1)],
+                                           return_document=ReturnDocument.AFTER)["_id"] for _ in range(3)]
+    assert claimed == ["j0", "j2", "j1"]
+    assert db.jobs.find_one_and_update({"status": "queued"}, {"$set": {"status": "running"}}) is None
+
+
+def test_delete_one_and_many(db):
+    some(db, [{"_id": f"t{i}", "n": i % 2} for i in range(6)])
+    assert db.things.delete_one({"_id": "t0", "n": 1}).deleted_count == 0
+    assert db.things.delete_one({"_id": "t0"}).deleted_count == 1
+    assert db.things.delete_many({"n": 1}).deleted_count == 3
+    assert sorted(ids(db.things.find())) == ["t2", "t4"]
+    db.things.insert_one({"_id": "t0"})  # the id is free again
+
+
+# -- values ----------------------------------------------------------------------------
+
+def test_datetimes_come_back_tz_aware_utc_at_millisecond_precision(db):
+    aware = datetime(2026, 11, 23, 16, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+    naive = datetime(2026, 11, 23, 8, 0, 0, 999999)
+    db.things.insert_one({"_id": "t1", "aware": aware, "naive": naive, "list": [aware]})
+    doc = db.things.find_one({"_id": "t1"})
+    for value in (doc["aware"], doc["naive"], doc["list"][0]):
+        assert value.tzinfo is not None and value.utcoffset() == timedelta(0)
+    assert doc["aware"] == datetime(2026, 11, 23, 8, 0, 0, 123000, tzinfo=timezone.utc)
+    assert doc["naive"] == datetime(2026, 11, 23, 8, 0, 0, 999000, tzinfo=timezone.utc)
+    assert db.things.count_documents({"aware": {"$gte": datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)}}) == 1
+    assert db.things.count_documents({"naive": {"$lt": datetime(2026, 11, 23, 8, 0, 1)}}) == 1
+
+
+def test_numbers_strings_and_booleans_keep_their_types(db):
+    db.things.insert_one({"_id": "t1", "int": 1, "float": 1.5, "big": 2 ** 62, "yes": True, "none": None})
+    doc = db.things.find_one({"_id": "t1"})
+    assert [type(doc[k]) for k in ("int", "float", "big", "yes")] == [int, float, int, bool]
+    assert doc["none"] is None and doc["big"] == 2 ** 62
+    assert db.things.count_documents({"int": 1.0}) == 1 and db.things.count_documents({"yes": 1}) == 0
+
+
+# -- the store helpers on both adapters -------------------------------------------------
+
+SEVEN = [("d5", "2026-01-01T00:00:03.000Z"), ("a1", "2026-01-01T00:00:01.000Z"), ("c9", "2026-01-01T00:00:02.000Z"),
+         ("b2", "2026-01-01T00:00:02.000Z"), ("z7", "2026-01-01T00:00:00.500Z"), ("e4", "2026-01-01T00:00:03.000Z"),
+         ("f0", "2026-01-01T00:00:04.000Z")]
+
+
+def test_page_walks_created_at_then_id_with_stable_cursors(db):
+    db.items.insert_many([{"_id": i, "estate_id": "e1", "created_at": at, "_outbox": [{"x": 1}]} for i, at in SEVEN])
+    db.items.insert_one({"_id": "other", "estate_id": "e2", "created_at": "2026-01-01T00:00:02.500Z"})
+    first = store.page(db.items, {"estate_id": "e1"}, limit=3)
+    assert [d["id"] for d in first["items"]] == ["z7", "a1", "b2"]
+    assert "_outbox" not in first["items"][0] and "_id" not in first["items"][0]
+    db.items.insert_one({"_id": "a0", "estate_id": "e1", "created_at": "2026-01-01T00:00:01.000Z"})  # before the cursor
+    seen, cursor = [], first["next_cursor"]
+    while cursor:
+        page = store.page(db.items, {"estate_id": "e1"}, limit=3, cursor=cursor)
+        seen += [d["id"] for d in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == ["c9", "d5", "e4", "f0"]
+    assert store.page(db.items, {"estate_id": "e3"}) == {"items": [], "next_cursor": None}
+
+
+def test_scan_gives_every_match_with_only_the_wanted_fields(db):
+    db.households.insert_many([{"_id": f"h{i}", "estate_id": "e1" if i % 3 else "e2", "area_m2": 50 + i,
+                                "owner": {"name": "x"}} for i in range(10)])
+    scanned = list(store.scan(db.households, {"estate_id": "e1"}, ("area_m2", "absent")))
+    assert sorted(d["_id"] for d in scanned) == ["h1", "h2", "h4", "h5", "h7", "h8"]
+    assert all(set(d) == {"_id", "area_m2"} for d in scanned)
+    assert list(store.scan(db.households, {"_id": "h0"}, ())) == [{"_id": "h0"}]
+    [whole] = store.scan(db.households, {"_id": "h3"})
+    assert whole == {"_id": "h3", "estate_id": "e2", "area_m2": 53, "owner": {"name": "x"}}
+
+
+def test_next_number_counts_per_estate_and_series_from_one(db):
+    assert [store.next_number(db, "e1", "SR") for _ in range(3)] == [1, 2, 3]
+    assert store.next_number(db, "e1", "WO") == 1
+    assert store.next_number(db, "e2", "SR") == 1
+    assert db.counters.find_one({"_id": "e2:SR"}) == {"_id": "e2:SR", "estate_id": "e2", "value": 1}
+
+
+def test_next_number_is_distinct_across_threads(db):
+    taken, lock = [], threading.Lock()
+
+    def take():
+        for _ in range(20):
+            value = store.next_number(db, "e1", "SR")
+            with lock:
+                taken.append(value)
+    workers = [threading.Thread(target=take) for _ in range(5)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(taken) == list(range(1, 101))
+
+
+def test_collections_helpers_scope_by_estate(db):
+    named = store.Collections({"keys": "key"})
+    assert named.insert(db, "keys", {"_id": "k1", "estate_id": "e1"}) is True
+    assert named.insert(db, "keys", {"_id": "k1", "estate_id": "e1"}) is False
+    assert named.find(db, "keys", "e1", "k1") == {"_id": "k1", "estate_id": "e1"}
+    assert named.find(db, "keys", "e2", "k1") is None
