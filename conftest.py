@@ -24,6 +24,8 @@ import os  # noqa: E402
 
 os.environ["ESTATE_CONTRACTS_STRICT"] = "1"  # a message that breaks its contract fails the test
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
+# The bus signing key of this run: services refuse to start without one, the test clients sign with it.
+os.environ.setdefault("BUS_SIGNING_KEY", __import__("secrets").token_urlsafe(48))
 STORE = os.environ.get("ESTATE_TEST_STORE", "embedded")
 if STORE not in ("embedded", "mongodb"):
     raise RuntimeError(f"ESTATE_TEST_STORE={STORE!r}: say 'embedded' (the default) or 'mongodb'")
