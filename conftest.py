@@ -26,6 +26,8 @@ os.environ["ESTATE_CONTRACTS_STRICT"] = "1"  # a message that breaks its contrac
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
 # the store contract tests also run on this MongoDB, if any (libs/estate_common/tests/test_store_contract.py)
 os.environ["STORE_CONTRACT_MONGO_URI"] = os.environ.get("MONGO_URI", "")
+# The bus signing key of this run: services refuse to start without one, the test clients sign with it.
+os.environ.setdefault("BUS_SIGNING_KEY", __import__("secrets").token_urlsafe(48))
 STORE = os.environ.get("ESTATE_TEST_STORE", "embedded")
 if STORE not in ("embedded", "mongodb"):
     raise RuntimeError(f"ESTATE_TEST_STORE={STORE!r}: say 'embedded' (the default) or 'mongodb'")

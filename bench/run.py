@@ -85,8 +85,8 @@ def bench_store(count):
     return measure("store insert_one", insert, count)
 
 
-def bench_rpc(amqp_uri, count):
-    client = RpcClient(amqp_uri, timeout=5, owner="bench")
+def bench_rpc(amqp_uri, signing_key, count):
+    client = RpcClient(amqp_uri, timeout=5, owner="bench", signing_key=signing_key)
     try:
         return measure("nameko RPC round trip (health)", lambda _: client.call("customer_service", "health", {}), count)
     finally:
@@ -134,7 +134,7 @@ def main():
         system = run_local.System(env, stdout=log).start()
         try:
             system.wait_ready()
-            results = [bench_store(args.calls), bench_rpc(amqp_uri, args.calls),
+            results = [bench_store(args.calls), bench_rpc(amqp_uri, env["BUS_SIGNING_KEY"], args.calls),
                        bench_gateway(system.url, password, args.calls)]
         finally:
             system.stop()

@@ -25,6 +25,7 @@ def values():
         "ESTATE_ADMIN_PASSWORD": secrets.token_urlsafe(18),
         "JWT_SECRET": secrets.token_urlsafe(48),
         "CONSOLE_SECRET_KEY": secrets.token_urlsafe(48),
+        "BUS_SIGNING_KEY": secrets.token_urlsafe(48),
     }
 
 

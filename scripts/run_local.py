@@ -106,6 +106,7 @@ def environment(overrides=None):
     env.setdefault("GATEWAY_PORT", "8080")
     env.setdefault("CONSOLE_PORT", "8081")
     env.setdefault("JWT_SECRET", secrets.token_urlsafe(48))  # tokens last as long as this run
+    env.setdefault("BUS_SIGNING_KEY", secrets.token_urlsafe(48))  # gateway and services share it
     env.update(overrides or {})
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env

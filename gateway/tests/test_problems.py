@@ -5,7 +5,7 @@ import re
 import pytest
 
 from estate_common.errors import (BusinessRuleViolation, Conflict, ContractViolation, Forbidden, InvalidInput,
-                                  NotFound, ServiceUnavailable, field_error)
+                                  NotFound, ServiceUnavailable, Unauthorized, field_error)
 from estate_common.rpc_client import RemoteError
 
 REQUESTS = "/api/v1/estates/A/service-requests"
@@ -172,6 +172,7 @@ def test_service_invalid_filter_names_the_query_parameter(client, contract, admi
      422, "business_rule"),
     (ServiceUnavailable("customer_service did not answer within 5 s"), 503, "service_unavailable"),
     (Forbidden("not your household"), 403, "forbidden"),
+    (Unauthorized("the call's caller signature does not match"), 401, "unauthorized"),  # bus_auth
     (ContractViolation("customer_service.create_request output breaks its contract"), 500, "contract_violation"),
 ])
 def test_domain_errors_map_to_their_status(app, client, contract, admin_token, rpc, error, status, code):

@@ -285,6 +285,30 @@ def test_console_reaches_only_the_gateway_over_http(overlay):
     assert [port["port"] for policy in policies for rule in policy["spec"]["ingress"] for port in rule["ports"]] == [8081]
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_and_services_share_the_bus_signing_key_and_the_console_does_not(overlay):
+    docs = render(overlay)
+    for name in COMPONENTS:
+        ctr = container(deployment(docs, name))
+        assert "BUS_SIGNING_KEY" in env_sources(docs, overlay, ctr), f"{name}: no BUS_SIGNING_KEY"
+    assert "BUS_SIGNING_KEY" not in env_sources(docs, overlay, container(deployment(docs, "console")))
+
+
+def test_the_dev_bus_signing_key_is_one_the_services_accept():
+    import base64
+
+    from estate_common import bus_auth
+    dev_secret = [d for d in render("dev") if d["kind"] == "Secret"][0]
+    bus_auth.check_key(base64.b64decode(dev_secret["data"]["BUS_SIGNING_KEY"]).decode())
+
+
+def test_compose_requires_the_bus_signing_key_for_gateway_and_services():
+    services = compose()["services"]
+    for name in COMPONENTS:
+        assert services[name]["environment"]["BUS_SIGNING_KEY"].startswith("${BUS_SIGNING_KEY:?"), name
+    assert "BUS_SIGNING_KEY" not in services["console"]["environment"]
+
+
 def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
     dev_secrets = [d for d in render("dev") if d["kind"] == "Secret"]
     assert [s["metadata"]["name"].startswith(SECRET_NAME) for s in dev_secrets] == [True]

@@ -9,7 +9,9 @@ Protocol (as nameko 2.14 serves it): publish ``{"args", "kwargs"}`` to the
 ``nameko-rpc`` topic exchange with routing key ``service.method``, a
 ``reply_to`` routing key and a ``correlation_id``; the service publishes
 ``{"result", "error"}`` back to ``nameko-rpc`` with the ``reply_to`` key.
-Context travels in ``nameko.*`` headers (``request_id``, ``caller``...).
+Context travels in ``nameko.*`` headers (``request_id``, ``caller``...); the
+caller goes with its signature for this method (``bus_auth``), or a service
+refuses it.
 
 What a call guarantees (each point has a test in tests/test_rpc_client.py):
 
@@ -40,7 +42,7 @@ import uuid
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from . import config, metrics
+from . import bus_auth, config, metrics
 from .errors import ERROR_TYPES, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -177,7 +179,10 @@ class _ThreadChannel:
 class RpcClient:
     """``client.call("archive", "get_estate", {...}, request_id=..., caller=...)``."""
 
-    def __init__(self, amqp_uri=None, timeout=None, owner="gateway", heartbeat=None):
+    def __init__(self, amqp_uri=None, timeout=None, owner="gateway", heartbeat=None, signing_key=None):
+        """``signing_key``: signs the callers (``bus_auth``); ``BUS_SIGNING_KEY`` by default,
+        refused at once when missing or weak."""
+        self.signing_key = bus_auth.check_key(signing_key) if signing_key is not None else bus_auth.load_key()
         self.amqp_uri = amqp_uri or config.amqp_uri()
         self.timeout = timeout if timeout is not None else config.rpc_timeout()
         self.heartbeat = heartbeat if heartbeat is not None else heartbeat_seconds()
@@ -229,6 +234,9 @@ class RpcClient:
         values = {"request_id": request_id, "caller": caller, **(context or {})}
         headers.update({f"nameko.{key}": value for key, value in values.items() if value})
         timeout = self.timeout if timeout is None else timeout
+        if caller:
+            headers[f"nameko.{bus_auth.CONTEXT_KEY}"] = bus_auth.sign(self.signing_key, caller,
+                                                                      f"{service}.{method}", timeout)
         deadline = time.monotonic() + timeout
         channel = self._publish(service, method, payload, headers, timeout)
         try:

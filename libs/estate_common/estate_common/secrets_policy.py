@@ -32,6 +32,7 @@ PUBLISHED = frozenset({
     "dev-only-admin-password",                          # deploy/k8s/overlays/dev literal (admin)
     "estate-local-only",                                # docker-compose.yml default (RabbitMQ)
     "estate-dev-only",                                  # deploy/k8s/overlays/dev literal (RabbitMQ)
+    "GX1n043OaUJYDUhE0nclZldV6ENGPIU5nney-sv8zP3jVYvz",  # deploy/k8s/overlays/dev literal (BUS_SIGNING_KEY)
 })
 
 

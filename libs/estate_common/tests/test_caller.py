@@ -1,13 +1,17 @@
 """Who is calling, as the gateway vouched for it."""
 import re
+from types import SimpleNamespace
 
 import pytest
+from nameko.rpc import Rpc
 
-from estate_common.errors import Forbidden
+from estate_common import bus_auth
+from estate_common.errors import Forbidden, Unauthorized
 from estate_common.nameko.caller import Caller, CallerContext
 
 STEWARD = {"user": "li", "roles": ["steward"], "estates": ["est_1", "est_2"]}
 ADMIN = {"user": "admin", "roles": ["operator_admin"], "estates": ["*"]}
+KEY = b"k3y-for-the-caller-tests-0123456789abcdef"
 
 
 @pytest.mark.parametrize("data", [None, {}, "admin", ["admin"], {"roles": ["operator_admin"], "estates": ["*"]},
@@ -82,14 +86,56 @@ def test_created_id_is_random_without_a_key():
     assert _with_key(STEWARD, "").created_id("sr", "est_1") != _with_key(STEWARD, "").created_id("sr", "est_1")
 
 
-def test_caller_context_reads_caller_and_idempotency_key():
-    class WorkerCtx:
-        context_data = {"caller": STEWARD, "idempotency_key": "k", "request_id": "r"}
+class _Container:
+    service_name = "archive"
 
-    caller = CallerContext().get_dependency(WorkerCtx())
-    assert caller.user == "li"
+
+def _context_provider():
+    provider = CallerContext()
+    provider.container = _Container()
+    provider.key = KEY
+    return provider
+
+
+def _rpc_worker(context_data, method="get_estate"):
+    entrypoint = Rpc.__new__(Rpc)  # only its class and method name matter here
+    entrypoint.method_name = method
+    return SimpleNamespace(entrypoint=entrypoint, context_data=context_data)
+
+
+def test_caller_context_reads_a_signed_caller_and_idempotency_key():
+    auth = bus_auth.sign(KEY, STEWARD, "archive.get_estate", 5)
+    worker = _rpc_worker({"caller": STEWARD, "caller_auth": auth, "idempotency_key": "k", "request_id": "r"})
+    caller = _context_provider().get_dependency(worker)
+    assert caller.user == "li" and caller.refusal is None
     assert caller.idempotency_key == "k"
+    caller.require_estate("est_1")
 
-    WorkerCtx.context_data = {}
-    caller = CallerContext().get_dependency(WorkerCtx())
-    assert not caller.known and caller.idempotency_key is None
+
+@pytest.mark.parametrize("context_data, reason", [
+    ({"caller": ADMIN}, "not signed"),
+    ({"caller": ADMIN, "caller_auth": bus_auth.sign(KEY, STEWARD, "archive.get_estate", 5)}, "does not match"),
+    ({"caller": STEWARD, "caller_auth": bus_auth.sign(KEY, STEWARD, "archive.delete_estate", 5)}, "another method"),
+    ({"caller": STEWARD, "caller_auth": bus_auth.sign(KEY, STEWARD, "archive.get_estate", 5, now=1_000)},
+     "expired"),
+    ({}, "not signed"),
+])
+def test_caller_context_refuses_an_unsigned_or_forged_caller_with_401(context_data, reason):
+    caller = _context_provider().get_dependency(_rpc_worker(context_data))
+    assert not caller.known
+    with pytest.raises(Unauthorized, match=reason):
+        caller.require_known()
+    with pytest.raises(Unauthorized):
+        caller.require_estate("est_1")
+
+
+def test_an_event_handler_has_no_caller_whatever_the_headers_claim():
+    worker = SimpleNamespace(entrypoint=object(), context_data={"caller": ADMIN})
+    caller = _context_provider().get_dependency(worker)
+    assert not caller.known and caller.refusal is None
+
+
+def test_a_service_without_a_signing_key_does_not_start(monkeypatch):
+    monkeypatch.delenv("BUS_SIGNING_KEY")
+    with pytest.raises(RuntimeError, match="BUS_SIGNING_KEY"):
+        CallerContext().setup()

@@ -1,12 +1,18 @@
 """Who is calling, as the gateway vouched for it in the ``nameko.caller`` header.
 
 The gateway checks role and estate; the service checks the estate again
-(defence in depth), and refuses a call that carries no caller at all.
+(defence in depth), and refuses a call that carries no caller at all. The
+header counts only when the gateway signed it for this very method
+(``estate_common.bus_auth``): an unsigned, altered, expired or mis-addressed
+caller is no caller, and the call is refused with ``Unauthorized`` saying why.
+Only RPC workers have a caller; an event handler or a timer has none (an
+event's ``actor`` is a record, not authority).
 """
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 
-from .. import ids
-from ..errors import Forbidden
+from .. import bus_auth, ids
+from ..errors import Forbidden, Unauthorized
 
 ALL_ESTATES = "*"
 
@@ -18,6 +24,7 @@ class Caller:
         self.roles = list(data.get("roles") or [])
         self.estates = list(data.get("estates") or [])
         self.idempotency_key = None
+        self.refusal = None  # why the call's caller was not accepted (bus_auth), if it was not
 
     def created_id(self, prefix, estate_id):
         """The id of what this call creates: derived from the caller's Idempotency-Key when it
@@ -34,6 +41,8 @@ class Caller:
         return ALL_ESTATES in self.estates or estate_id in self.estates
 
     def require_known(self):
+        if self.refusal:
+            raise Unauthorized(self.refusal)
         if not self.known:
             raise Forbidden("the call carries no caller")
 
@@ -53,7 +62,21 @@ class Caller:
 
 
 class CallerContext(DependencyProvider):
+    def setup(self):
+        self.key = bus_auth.load_key()  # no key, no start
+
     def get_dependency(self, worker_ctx):
-        caller = Caller(worker_ctx.context_data.get("caller"))
-        caller.idempotency_key = worker_ctx.context_data.get("idempotency_key")
+        # Never raises: nameko injects dependencies outside the worker's error handling, so an
+        # exception here would stop the container; the entrypoint refuses the call instead.
+        context = worker_ctx.context_data
+        data, refusal = None, None
+        if isinstance(worker_ctx.entrypoint, Rpc):
+            target = f"{self.container.service_name}.{worker_ctx.entrypoint.method_name}"
+            try:
+                data = bus_auth.verify(self.key, context.get("caller"), context.get(bus_auth.CONTEXT_KEY), target)
+            except Unauthorized as refused:
+                refusal = refused.detail
+        caller = Caller(data)
+        caller.refusal = refusal
+        caller.idempotency_key = context.get("idempotency_key")
         return caller
