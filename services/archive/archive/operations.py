@@ -12,17 +12,10 @@ from estate_common.writes import Change
 from . import borrowing, checks, domain, events, imports, store
 
 
-def _change(db, outbox, collection, estate_id, doc_id, decide):
-    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
-    return store.change(db, outbox, collection, estate_id, doc_id, decide,
-                        announce=events.announcer(outbox, estate_id))
-
-
-def _create(db, outbox, collection, estate_id, doc_id, build, found=None, actor=None):
-    """``store.create`` whose events are built by ``events`` (``actor``: who, when no caller is)."""
-    return store.create(db, outbox, collection, estate_id, doc_id, build, found=found,
-                        announce=events.announcer(outbox, estate_id, actor))
-
+# the one write path on store's collections, the events of a step built by ``events`` (the
+# names this service announces; ``_create(..., actor=)``: who, when no caller is)
+_announced = store.named.announcing(events.announcer)
+_change, _create = _announced.change, _announced.create
 
 
 def _taken(message, field, note):

@@ -22,6 +22,10 @@ def _announce(outbox, estate_id):
     return lambda event_type, data: events.build(outbox, estate_id, event_type, data)
 
 
+# the one write path on store's collections, the events of a step built through ``events.build``
+_announced = store.named.announcing(_announce)
+
+
 # -- creating: once per Idempotency-Key ----------------------------------------------------
 
 def create(db, outbox, caller, collection, prefix, build, estate_id, data):
@@ -55,8 +59,7 @@ def create_request(db, outbox, caller, estate_id, data):
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
-    return public(store.create(db, outbox, "service_requests", estate_id, request_id, new,
-                               announce=_announce(outbox, estate_id)))
+    return public(_announced.create(db, outbox, "service_requests", estate_id, request_id, new))
 
 
 def create_application(db, outbox, caller, estate_id, data):
@@ -66,8 +69,7 @@ def create_application(db, outbox, caller, estate_id, data):
         return applications.new_application(application_id, estate_id, data, clock.now(), caller.user)
 
     application_id = caller.created_id("app", estate_id)
-    return public(store.create(db, outbox, "applications", estate_id, application_id, new,
-                               announce=_announce(outbox, estate_id)))
+    return public(_announced.create(db, outbox, "applications", estate_id, application_id, new))
 
 
 # -- a caller's step on a document ---------------------------------------------------------
@@ -86,8 +88,7 @@ def step(db, outbox, caller, collection, estate_id, doc_id, step_, data):
 
 
 def step_on(db, outbox, collection, estate_id, doc_id, decide):
-    return public(store.change(db, outbox, collection, estate_id, doc_id, decide,
-                               announce=_announce(outbox, estate_id)))
+    return public(_announced.change(db, outbox, collection, estate_id, doc_id, decide))
 
 
 def record_return_visit(db, outbox, caller, estate_id, request_id, data):
@@ -101,8 +102,7 @@ def record_return_visit(db, outbox, caller, estate_id, request_id, data):
         change, _ = repairs.return_visit(request, visit_id, data, clock.now(), rules, caller.user)
         return change
 
-    request = store.change(db, outbox, "service_requests", estate_id, request_id, decide,
-                           announce=_announce(outbox, estate_id))
+    request = _announced.change(db, outbox, "service_requests", estate_id, request_id, decide)
     return repairs.visit_view(request, repairs.find_visit(request, visit_id))
 
 
@@ -112,9 +112,8 @@ def mark_overdue(db, outbox):
     now, marked = clock.now_iso(), 0
     for found in store.newly_overdue(db, now):
         try:
-            stamped = store.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
-                                   lambda request: domain.overdue(request, now),
-                                   announce=_announce(outbox, found["estate_id"]))
+            stamped = _announced.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
+                                        lambda request: domain.overdue(request, now))
         except Conflict:
             continue  # desks kept writing it: the next sweep stamps it if it is still unanswered
         marked += stamped.get("overdue_at") == now
@@ -127,7 +126,7 @@ def mark_overdue(db, outbox):
 
 def follow(db, outbox, event, collection, doc_id, decide):
     """Apply what an event means to one of our documents, once (redeliveries change nothing)."""
-    store.follow(db, outbox, collection, event, doc_id, decide, announce=_announce(outbox, event["estate_id"]))
+    _announced.follow(db, outbox, collection, event, doc_id, decide)
 
 
 def work_order_created(db, outbox, event):
