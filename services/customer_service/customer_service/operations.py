@@ -8,7 +8,7 @@ import logging
 
 from estate_common import clock
 from estate_common.errors import Conflict
-from estate_common.kpis import month_bounds
+from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
 from . import applications, domain, events, intake, repairs, store, surveys
@@ -183,14 +183,11 @@ def page(db, collection, estate_id, filters, limit, cursor):
 
 
 def kpis(db, caller, period, estate_ids):
-    estates = {}
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
-        rules = store.rules_for(db, estate_id)
-        start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
-        estates[estate_id] = desk_kpis.estate_kpis(
+    def estate_kpis(estate_id, rules, start, end):
+        return desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.count_households(db, estate_id),
             store.complained_about(db, estate_id), rules)
-    return {"period": period, "estates": estates}
+    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+                            estate_kpis)
 

@@ -5,7 +5,7 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 write, a lost race decided again on what the winner wrote.
 """
 from estate_common import clock
-from estate_common.kpis import month_bounds
+from estate_common.kpis import month_bounds, per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -202,14 +202,14 @@ def get_costs(db, estate_id, filters):
 
 
 def kpis(db, caller, period, estate_ids):
-    estates, now_iso = {}, clock.now_iso()
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
-        start, end = _month(db, estate_id, period)
+    now_iso = clock.now_iso()
+
+    def estate_kpis(estate_id, rules, start, end):
         reported = store.orders_reported_in(db, estate_id, start, end)
-        estates[estate_id] = {**indicators.response_timeliness(reported, now_iso),
-                              **indicators.cost_control(cost_summary(db, estate_id, period))}
-    return {"period": period, "estates": estates}
+        return {**indicators.response_timeliness(reported, now_iso),
+                **indicators.cost_control(cost_summary(db, estate_id, period))}
+    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+                            estate_kpis)
 
 
 # -- engineering review of renovation and move-in applications -------------------------------

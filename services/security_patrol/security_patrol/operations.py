@@ -6,6 +6,7 @@ the events in the same document write, a lost race decided again on what the win
 """
 from estate_common import clock
 from estate_common.errors import Conflict
+from estate_common.kpis import per_estate
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -197,11 +198,9 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 # -- KPIs ------------------------------------------------------------------------------------
 
 def kpis(db, caller, period, estate_ids):
-    estates = {}
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
+    def estate_kpis(estate_id):
         rules = store.rules_for(db, estate_id)
-        start, end = localtime.month_window(period, rules)
+        start, end = localtime.month_window(period, rules)  # datetimes: for_estate counts hours in it
         facts = store.kpi_facts(db, estate_id, period, clock.to_iso(start), clock.to_iso(end))
-        estates[estate_id] = security_kpis.for_estate(facts, start, end, clock.now(), rules)
-    return {"period": period, "estates": estates}
+        return security_kpis.for_estate(facts, start, end, clock.now(), rules)
+    return per_estate(caller, period, estate_ids, estate_kpis)
