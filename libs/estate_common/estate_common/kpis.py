@@ -34,3 +34,25 @@ def month_bounds(period, tz):
     """``[start, end)`` of the month ``YYYY-MM`` as ISO strings (which sort as text), on the
     calendar of the IANA timezone ``tz`` (the estate's: see ``estate_common.calendar``)."""
     return calendar.month_bounds(period, tz)
+
+
+def per_estate(caller, period, estate_ids, estate_kpis):
+    """A service's KPI answer: ``{"period", "estates": {estate_id: estate_kpis(estate_id)}}``.
+
+    Each estate is checked against the caller's estates (403) before anything of it is read."""
+    estates = {}
+    for estate_id in estate_ids:
+        caller.require_estate(estate_id)
+        estates[estate_id] = estate_kpis(estate_id)
+    return {"period": period, "estates": estates}
+
+
+def per_estate_month(caller, period, estate_ids, rules_for, estate_kpis):
+    """``per_estate`` over the estate's calendar month: ``estate_kpis(estate_id, rules, start,
+    end)`` gets the estate's rules (``rules_for(estate_id)``, with its ``timezone``) and the
+    ``[start, end)`` of the month ``period`` as ISO strings (``month_bounds``)."""
+    def one(estate_id):
+        rules = rules_for(estate_id)
+        start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
+        return estate_kpis(estate_id, rules, start, end)
+    return per_estate(caller, period, estate_ids, one)

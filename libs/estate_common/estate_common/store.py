@@ -113,6 +113,10 @@ class Collections:
     def insert(self, db, collection, doc):
         return insert_new(db[collection], doc)
 
+    def collection(self, db, collection):
+        """The handle of one collection named here (``estate_common.writes.Named`` writes through it)."""
+        return db[collection]
+
 
 def scan(collection, query, fields=None):
     """Every document matching ``query`` (only ``_id`` and ``fields`` when they are given).

@@ -24,7 +24,8 @@ Every change to a stored document goes the same way::
 Three entries: ``change`` (a caller's step on a document), ``follow`` (what an event from
 another service means to one of our documents, applied once per ``event_id``), ``create``
 (insert once by natural id, with its events). Each takes the store's handle to one
-collection: a service's ``store.py`` passes it, so nothing else holds a collection.
+collection: a service's ``store.py`` passes it, so nothing else holds a collection. ``Named``
+is the four on collections addressed by name, as every service's ``store.py`` binds them.
 """
 from dataclasses import dataclass, field
 
@@ -129,6 +130,52 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
     if announced:
         outbox.publish(collection, doc)
     return doc
+
+
+class Named(store.Collections):
+    """The entries above on a service's collections addressed by name (``names``: what the API
+    calls one document of each, for the 404 of ``change``), with ``store.Collections``'s reads.
+
+    A service's ``store.py`` binds one (``_named = writes.Named(NAMES)``) and hands out its
+    methods; the collection handle comes from ``store.Collections``, so only store modules hold
+    one. ``announcer``: how the service builds the events of a step,
+    ``announcer(outbox, estate_id[, actor])`` (its ``events.announcer``); without one, or when a
+    caller passes ``announce``, the events are built as the entries above build them."""
+
+    def __init__(self, names, announcer=None):
+        super().__init__(names)
+        self.announcer = announcer
+
+    def announcing(self, announcer):
+        """The same collections, whose ``change``, ``create`` and ``follow`` build their events
+        with ``announcer`` (a service's operations: ``store.named.announcing(events.announcer)``)."""
+        return Named(self.names, announcer)
+
+    def _announce(self, outbox, estate_id, announce, actor=None):
+        if announce is not None or self.announcer is None:
+            return announce
+        return self.announcer(outbox, estate_id) if actor is None else self.announcer(outbox, estate_id, actor)
+
+    def change(self, db, outbox, collection, estate_id, doc_id, decide, announce=None):
+        """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
+        return change(self.collection(db, collection), estate_id, doc_id, decide, outbox,
+                      what=self.names[collection], announce=self._announce(outbox, estate_id, announce))
+
+    def follow(self, db, outbox, collection, event, doc_id, decide, announce=None):
+        """What ``event`` means to our document ``doc_id``, applied once per event."""
+        return follow(self.collection(db, collection), event, doc_id, decide, outbox,
+                      announce=self._announce(outbox, event["estate_id"], announce))
+
+    def create(self, db, outbox, collection, estate_id, doc_id, build, found=None, announce=None, actor=None):
+        """Insert once by natural id, with its events; a retry answers ``found(stored)`` (by
+        default the stored document). ``actor``: who, for the announcer, when no caller is."""
+        return create(self.collection(db, collection), estate_id, doc_id, build, outbox, found=found,
+                      announce=self._announce(outbox, estate_id, announce, actor))
+
+    def write(self, db, outbox, collection, doc, step):
+        """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved
+        since it was read, and whoever moved it wins)."""
+        return write(self.collection(db, collection), doc, step, outbox)
 
 
 def _events(outbox, estate_id, events, announce):

@@ -1,7 +1,7 @@
 """The KPI shape and the month a period names."""
 import pytest
 
-from estate_common.kpis import kpi, month_bounds, ratio
+from estate_common.kpis import kpi, month_bounds, per_estate, per_estate_month, ratio
 
 
 def test_a_kpi_shows_what_it_divides():
@@ -31,3 +31,30 @@ def test_values_round_half_up_to_four_places():
 ])
 def test_a_period_is_the_estates_calendar_month(period, tz, bounds):
     assert month_bounds(period, tz) == bounds
+
+
+class Caller:
+    def __init__(self, estates):
+        self.estates, self.checked = estates, []
+
+    def require_estate(self, estate_id):
+        self.checked.append(estate_id)
+        if estate_id not in self.estates:
+            raise PermissionError(estate_id)
+
+
+def test_per_estate_checks_each_estate_before_reading_it():
+    caller = Caller({"e1"})
+    read = []
+    assert per_estate(caller, "2026-11", ["e1"], lambda e: read.append(e) or {"n": 1}) == {
+        "period": "2026-11", "estates": {"e1": {"n": 1}}}
+    with pytest.raises(PermissionError):
+        per_estate(caller, "2026-11", ["e1", "e2"], lambda e: read.append(e) or {})
+    assert read == ["e1", "e1"]
+
+
+def test_per_estate_month_hands_the_rules_and_the_estates_calendar_month():
+    rules = {"timezone": "Asia/Shanghai"}
+    answer = per_estate_month(Caller({"e1"}), "2026-11", ["e1"], lambda e: rules,
+                              lambda e, r, start, end: {"bounds": (start, end), "rules": r})
+    assert answer["estates"]["e1"] == {"bounds": month_bounds("2026-11", "Asia/Shanghai"), "rules": rules}

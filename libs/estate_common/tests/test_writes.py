@@ -239,3 +239,41 @@ def test_create_that_finds_the_document_answers_what_found_says(things, outbox):
     with pytest.raises(Conflict):
         writes.create(things, ESTATE, "t5", twin_first, outbox, found=taken)
     assert len(outbox.published) == 1
+
+
+# -- Named: the entries on collections addressed by name -----------------------------------
+
+@pytest.fixture
+def named_db():
+    return store.connect(f"test_writes_{uuid.uuid4().hex[:8]}")
+
+
+def test_named_writes_through_the_collection_it_names_and_its_404_names_the_document(named_db, outbox):
+    named = writes.Named({"things": "thing"})
+    a_thing(named_db.things)
+    assert named.change(named_db, outbox, "things", ESTATE, "t1", close)["status"] == "closed"
+    assert named.get(named_db, "things", ESTATE, "t1")["_rev"] == 1
+    with pytest.raises(NotFound, match="no such thing in this estate"):
+        named.change(named_db, outbox, "things", ESTATE, "t2", close)
+    created = named.create(named_db, outbox, "things", ESTATE, "t3", lambda: {"_id": "t3", "estate_id": ESTATE})
+    assert created["_id"] == "t3" and named.find(named_db, "things", ESTATE, "t3") is not None
+
+
+def test_named_announcing_builds_the_events_with_the_announcer_unless_a_caller_passes_its_own(named_db, outbox):
+    built = []
+
+    def announcer(outbox_, estate_id, actor=None):
+        def announce(event_type, data):
+            built.append((event_type, estate_id, actor))
+            return outbox_.event(event_type, estate_id, data)
+        return announce
+
+    named = writes.Named({"things": "thing"}).announcing(announcer)
+    a_thing(named_db.things)
+    named.change(named_db, outbox, "things", ESTATE, "t1", close)
+    named.create(named_db, outbox, "things", ESTATE, "t2",
+                 lambda: ({"_id": "t2", "estate_id": ESTATE}, [("thing_made", {})]), actor="importer")
+    assert built == [("thing_closed", ESTATE, None), ("thing_made", ESTATE, "importer")]
+    named.create(named_db, outbox, "things", ESTATE, "t4", lambda: ({"_id": "t4", "estate_id": ESTATE}, [("x", {})]),
+                 announce=lambda event_type, data: outbox.event(event_type, ESTATE, data))
+    assert len(built) == 2 and [e["event_type"] for e in outbox.published] == ["thing_closed", "thing_made", "x"]

@@ -5,24 +5,17 @@ events in the same document write, a lost race decided again on what the winner 
 """
 from estate_common import clock, jobs
 from estate_common.errors import Conflict, field_error
-from estate_common.kpis import month_bounds
+from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
 from . import borrowing, checks, domain, events, imports, store
 
 
-def _change(db, outbox, collection, estate_id, doc_id, decide):
-    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
-    return store.change(db, outbox, collection, estate_id, doc_id, decide,
-                        announce=events.announcer(outbox, estate_id))
-
-
-def _create(db, outbox, collection, estate_id, doc_id, build, found=None, actor=None):
-    """``store.create`` whose events are built by ``events`` (``actor``: who, when no caller is)."""
-    return store.create(db, outbox, collection, estate_id, doc_id, build, found=found,
-                        announce=events.announcer(outbox, estate_id, actor))
-
+# the one write path on store's collections, the events of a step built by ``events`` (the
+# names this service announces; ``_create(..., actor=)``: who, when no caller is)
+_announced = store.named.announcing(events.announcer)
+_change, _create = _announced.change, _announced.create
 
 
 def _taken(message, field, note):
@@ -228,13 +221,9 @@ def record_archive_check(db, outbox, caller, estate_id, data):
 # -- KPIs ------------------------------------------------------------------------------------
 
 def kpis(db, caller, period, estate_ids):
-    estates = {}
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
-        rules = store.rules_for(db, estate_id)
-        start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
+    def estate_kpis(estate_id, rules, start, end):
         facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),
                                 sorted(domain.CLOSING_EVENTS))
-        estates[estate_id] = checks.kpis(facts["checks_in_period"], facts["checks_this_year"],
-                                         facts["closed_records"], rules)
-    return {"period": period, "estates": estates}
+        return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules)
+    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+                            estate_kpis)

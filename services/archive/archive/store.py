@@ -26,20 +26,6 @@ WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan"
         "records": "archive record", "estates": "estate", "households": "household"}
 
 
-# -- the one write path (estate_common.writes) on a collection named here ------------
-
-def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
-    """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
-    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
-                         announce=announce)
-
-
-def create(db, outbox, collection, estate_id, doc_id, build, found=None, announce=None):
-    """Insert once by natural id, with its events; a retry answers ``found(stored)`` (by
-    default the stored document)."""
-    return writes.create(db[collection], estate_id, doc_id, build, outbox, found=found, announce=announce)
-
-
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone`` (master data, not a
     setting: changed by editing the estate)."""
@@ -100,8 +86,9 @@ def list_change_log(db, estate_id, filters, limit, cursor):
 
 # -- borrowing, check plans, checks ----------------------------------------------
 
-_named = store.Collections(WHAT)
-find, get, referenced, insert = _named.find, _named.get, _named.referenced, _named.insert
+named = writes.Named(WHAT)  # the one write path (estate_common.writes) on these, and reads by id
+find, get, referenced, insert = named.find, named.get, named.referenced, named.insert
+change, create = named.change, named.create
 
 
 def subject(db, estate_id, subject_id):

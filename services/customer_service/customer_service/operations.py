@@ -8,7 +8,7 @@ import logging
 
 from estate_common import clock
 from estate_common.errors import Conflict
-from estate_common.kpis import month_bounds
+from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
 from . import applications, domain, events, intake, repairs, store, surveys
@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 def _announce(outbox, estate_id):
     """Events of a step, built through ``events.build`` (the names customer service announces)."""
     return lambda event_type, data: events.build(outbox, estate_id, event_type, data)
+
+
+# the one write path on store's collections, the events of a step built through ``events.build``
+_announced = store.named.announcing(_announce)
 
 
 # -- creating: once per Idempotency-Key ----------------------------------------------------
@@ -55,8 +59,7 @@ def create_request(db, outbox, caller, estate_id, data):
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
-    return public(store.create(db, outbox, "service_requests", estate_id, request_id, new,
-                               announce=_announce(outbox, estate_id)))
+    return public(_announced.create(db, outbox, "service_requests", estate_id, request_id, new))
 
 
 def create_application(db, outbox, caller, estate_id, data):
@@ -66,8 +69,7 @@ def create_application(db, outbox, caller, estate_id, data):
         return applications.new_application(application_id, estate_id, data, clock.now(), caller.user)
 
     application_id = caller.created_id("app", estate_id)
-    return public(store.create(db, outbox, "applications", estate_id, application_id, new,
-                               announce=_announce(outbox, estate_id)))
+    return public(_announced.create(db, outbox, "applications", estate_id, application_id, new))
 
 
 # -- a caller's step on a document ---------------------------------------------------------
@@ -86,8 +88,7 @@ def step(db, outbox, caller, collection, estate_id, doc_id, step_, data):
 
 
 def step_on(db, outbox, collection, estate_id, doc_id, decide):
-    return public(store.change(db, outbox, collection, estate_id, doc_id, decide,
-                               announce=_announce(outbox, estate_id)))
+    return public(_announced.change(db, outbox, collection, estate_id, doc_id, decide))
 
 
 def record_return_visit(db, outbox, caller, estate_id, request_id, data):
@@ -101,8 +102,7 @@ def record_return_visit(db, outbox, caller, estate_id, request_id, data):
         change, _ = repairs.return_visit(request, visit_id, data, clock.now(), rules, caller.user)
         return change
 
-    request = store.change(db, outbox, "service_requests", estate_id, request_id, decide,
-                           announce=_announce(outbox, estate_id))
+    request = _announced.change(db, outbox, "service_requests", estate_id, request_id, decide)
     return repairs.visit_view(request, repairs.find_visit(request, visit_id))
 
 
@@ -112,9 +112,8 @@ def mark_overdue(db, outbox):
     now, marked = clock.now_iso(), 0
     for found in store.newly_overdue(db, now):
         try:
-            stamped = store.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
-                                   lambda request: domain.overdue(request, now),
-                                   announce=_announce(outbox, found["estate_id"]))
+            stamped = _announced.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
+                                        lambda request: domain.overdue(request, now))
         except Conflict:
             continue  # desks kept writing it: the next sweep stamps it if it is still unanswered
         marked += stamped.get("overdue_at") == now
@@ -127,7 +126,7 @@ def mark_overdue(db, outbox):
 
 def follow(db, outbox, event, collection, doc_id, decide):
     """Apply what an event means to one of our documents, once (redeliveries change nothing)."""
-    store.follow(db, outbox, collection, event, doc_id, decide, announce=_announce(outbox, event["estate_id"]))
+    _announced.follow(db, outbox, collection, event, doc_id, decide)
 
 
 def work_order_created(db, outbox, event):
@@ -184,14 +183,11 @@ def page(db, collection, estate_id, filters, limit, cursor):
 
 
 def kpis(db, caller, period, estate_ids):
-    estates = {}
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
-        rules = store.rules_for(db, estate_id)
-        start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
-        estates[estate_id] = desk_kpis.estate_kpis(
+    def estate_kpis(estate_id, rules, start, end):
+        return desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.count_households(db, estate_id),
             store.complained_about(db, estate_id), rules)
-    return {"period": period, "estates": estates}
+    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+                            estate_kpis)
 

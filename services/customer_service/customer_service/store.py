@@ -72,31 +72,10 @@ def count_households(db, estate_id):
 
 # -- any document -----------------------------------------------------------------
 
-_named = store.Collections(NAMES)
-insert, find, get = _named.insert, _named.find, _named.get
-
-
-# -- the one write path (estate_common.writes) on a collection named here ------------
-
-def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
-    """``decide(doc)`` written with a revision check (retried on a lost race); 404 when absent."""
-    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=NAMES[collection],
-                         announce=announce)
-
-
-def follow(db, outbox, collection, event, doc_id, decide, announce=None):
-    """What ``event`` means to our document ``doc_id``, applied once per event."""
-    return writes.follow(db[collection], event, doc_id, decide, outbox, announce=announce)
-
-
-def create(db, outbox, collection, estate_id, doc_id, build, announce=None):
-    """Insert once by natural id, with its events; a retry answers the stored document."""
-    return writes.create(db[collection], estate_id, doc_id, build, outbox, announce=announce)
-
-
-def write(db, outbox, collection, doc, step):
-    """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved)."""
-    return writes.write(db[collection], doc, step, outbox)
+# the one write path (estate_common.writes) on a collection named here, and reads by id
+named = writes.Named(NAMES)
+insert, find, get = named.insert, named.find, named.get
+change, follow, create, write = named.change, named.follow, named.create, named.write
 
 
 def page(db, collection, estate_id, filters, limit, cursor):

@@ -17,6 +17,7 @@ from datetime import timedelta
 from estate_common import clock, job_scopes, jobs
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
 from . import arrears, billing, journals, payments, periods, reports, standards, store
@@ -423,9 +424,5 @@ def send_reminder(db, outbox, caller, estate_id, data):
 
 
 def kpis(db, caller, period, estate_ids):
-    estates = {}
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
-        estates[estate_id] = {"collection_rate": arrears.collection_rate(
-            store.bills_of_period(db, estate_id, period, arrears.COLLECTION_RATE_ITEM))}
-    return {"period": period, "estates": estates}
+    return per_estate(caller, period, estate_ids, lambda estate_id: {"collection_rate": arrears.collection_rate(
+        store.bills_of_period(db, estate_id, period, arrears.COLLECTION_RATE_ITEM))})

@@ -48,7 +48,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
     "settlements": "settlement", "reminders": "reminder", "expenses": "expense",
 }
-_named = store.Collections(NAMES)
+_named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
 
 # operations hand a written document's events to the outbox through here, naming the collection
 announce = common_store.announce
@@ -234,15 +234,13 @@ def get_payment(db, estate_id, payment_id):
     return _named.get(db, "payments", estate_id, payment_id)
 
 
-def create(db, outbox, collection, estate_id, doc_id, build):
-    """Insert once by natural id, with its events (``estate_common.writes.create``)."""
-    return writes.create(db[collection], estate_id, doc_id, build, outbox)
+create = _named.create  # insert once by natural id, with its events
 
 
 def change_payment(db, outbox, estate_id, payment_id, decide):
     """A step on a payment through the one write path (revision check, its events in the same
     write, a lost race decided again)."""
-    return writes.change(db.payments, estate_id, payment_id, decide, outbox, what="payment")
+    return _named.change(db, outbox, "payments", estate_id, payment_id, decide)
 
 
 HALF_DONE = ("pending", "reversal_pending")

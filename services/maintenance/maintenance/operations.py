@@ -5,24 +5,17 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 write, a lost race decided again on what the winner wrote.
 """
 from estate_common import clock
-from estate_common.kpis import month_bounds
+from estate_common.kpis import month_bounds, per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
 from . import costing, domain, events, indicators, ledger, renovation, store
 
 
-def _change(db, outbox, collection, estate_id, doc_id, decide):
-    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
-    return store.change(db, outbox, collection, estate_id, doc_id, decide,
-                        announce=events.announcer(outbox, estate_id))
-
-
-def _create(db, outbox, collection, estate_id, doc_id, build):
-    """``store.create`` whose events are built by ``events``."""
-    return store.create(db, outbox, collection, estate_id, doc_id, build,
-                        announce=events.announcer(outbox, estate_id))
-
+# the one write path on store's collections, the events of a step built by ``events`` (the
+# names this service announces; ``_create(..., actor=)``: who, when no caller is)
+_announced = store.named.announcing(events.announcer)
+_change, _create = _announced.change, _announced.create
 
 
 # -- work orders: a caller's step ----------------------------------------------------------
@@ -209,14 +202,14 @@ def get_costs(db, estate_id, filters):
 
 
 def kpis(db, caller, period, estate_ids):
-    estates, now_iso = {}, clock.now_iso()
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
-        start, end = _month(db, estate_id, period)
+    now_iso = clock.now_iso()
+
+    def estate_kpis(estate_id, rules, start, end):
         reported = store.orders_reported_in(db, estate_id, start, end)
-        estates[estate_id] = {**indicators.response_timeliness(reported, now_iso),
-                              **indicators.cost_control(cost_summary(db, estate_id, period))}
-    return {"period": period, "estates": estates}
+        return {**indicators.response_timeliness(reported, now_iso),
+                **indicators.cost_control(cost_summary(db, estate_id, period))}
+    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+                            estate_kpis)
 
 
 # -- engineering review of renovation and move-in applications -------------------------------

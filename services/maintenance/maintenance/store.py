@@ -42,27 +42,9 @@ def rules_for(db, estate_id):
 
 # -- any collection: by id in an estate, referenced by a body, inserted once -------------
 
-_named = store.Collections(WHAT)
-find, get, referenced = _named.find, _named.get, _named.referenced
-
-
-# -- the one write path (estate_common.writes) on a collection named here ------------
-
-def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
-    """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
-    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
-                         announce=announce)
-
-
-def create(db, outbox, collection, estate_id, doc_id, build, announce=None):
-    """Insert once by natural id, with its events; a retry answers the stored document."""
-    return writes.create(db[collection], estate_id, doc_id, build, outbox, announce=announce)
-
-
-def write(db, outbox, collection, doc, step):
-    """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved
-    since it was read, and whoever moved it wins)."""
-    return writes.write(db[collection], doc, step, outbox)
+named = writes.Named(WHAT)  # the one write path (estate_common.writes) on these, and reads by id
+find, get, referenced = named.find, named.get, named.referenced
+change, create, write = named.change, named.create, named.write
 
 
 # -- work orders --------------------------------------------------------------------

@@ -6,23 +6,17 @@ the events in the same document write, a lost race decided again on what the win
 """
 from estate_common import clock
 from estate_common.errors import Conflict
+from estate_common.kpis import per_estate
 from estate_common.store import public
 from estate_common.writes import Change
 
 from . import events, fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
 
 
-def _change(db, outbox, collection, estate_id, doc_id, decide):
-    """``store.change`` whose events are built by ``events`` (the names this service announces)."""
-    return store.change(db, outbox, collection, estate_id, doc_id, decide,
-                        announce=events.announcer(outbox, estate_id))
-
-
-def _create(db, outbox, collection, estate_id, doc_id, build):
-    """``store.create`` whose events are built by ``events``."""
-    return store.create(db, outbox, collection, estate_id, doc_id, build,
-                        announce=events.announcer(outbox, estate_id))
-
+# the one write path on store's collections, the events of a step built by ``events`` (the
+# names this service announces; ``_create(..., actor=)``: who, when no caller is)
+_announced = store.named.announcing(events.announcer)
+_change, _create = _announced.change, _announced.create
 
 
 # -- the shapes every create and list share ------------------------------------------------
@@ -204,11 +198,9 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 # -- KPIs ------------------------------------------------------------------------------------
 
 def kpis(db, caller, period, estate_ids):
-    estates = {}
-    for estate_id in estate_ids:
-        caller.require_estate(estate_id)
+    def estate_kpis(estate_id):
         rules = store.rules_for(db, estate_id)
-        start, end = localtime.month_window(period, rules)
+        start, end = localtime.month_window(period, rules)  # datetimes: for_estate counts hours in it
         facts = store.kpi_facts(db, estate_id, period, clock.to_iso(start), clock.to_iso(end))
-        estates[estate_id] = security_kpis.for_estate(facts, start, end, clock.now(), rules)
-    return {"period": period, "estates": estates}
+        return security_kpis.for_estate(facts, start, end, clock.now(), rules)
+    return per_estate(caller, period, estate_ids, estate_kpis)

@@ -53,8 +53,9 @@ def next_number(db, estate_id, series):
 
 # -- any collection -------------------------------------------------------------
 
-_named = store.Collections(WHAT)
-find, get, referenced, insert = _named.find, _named.get, _named.referenced, _named.insert
+named = writes.Named(WHAT)  # the one write path (estate_common.writes) on these, and reads by id
+find, get, referenced, insert = named.find, named.get, named.referenced, named.insert
+change, create, write = named.change, named.create, named.write
 
 
 def insert_unique(db, collection, doc, message, field):
@@ -68,24 +69,6 @@ def page(db, collection, estate_id, query, limit, cursor):
 
 def all_of(db, collection, estate_id, query=None):
     return list(db[collection].find({"estate_id": estate_id, **(query or {})}))
-
-
-# -- the one write path (estate_common.writes) on a collection named here ------------
-
-def change(db, outbox, collection, estate_id, doc_id, decide, announce=None):
-    """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
-    return writes.change(db[collection], estate_id, doc_id, decide, outbox, what=WHAT[collection],
-                         announce=announce)
-
-
-def create(db, outbox, collection, estate_id, doc_id, build, announce=None):
-    """Insert once by natural id, with its events; a retry answers the stored document."""
-    return writes.create(db[collection], estate_id, doc_id, build, outbox, announce=announce)
-
-
-def write(db, outbox, collection, doc, step):
-    """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved)."""
-    return writes.write(db[collection], doc, step, outbox)
 
 
 # -- the gate -------------------------------------------------------------------
