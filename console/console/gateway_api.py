@@ -92,6 +92,9 @@ class Gateway:
     def put(self, path, body):
         return self.call("PUT", path, json=body)
 
+    def patch(self, path, body):
+        return self.call("PATCH", path, json=body)
+
     def upload(self, path, content, content_type, idempotency_key=None):
         return self.call("POST", path, data=content, content_type=content_type, idempotency_key=idempotency_key)
 

@@ -59,6 +59,9 @@ _MESSAGES = {
     "admin.estate_created": ("已创建小区 {name}", "Estate {name} created"),
     "admin.household_created": ("已登记房屋 {building}-{unit}-{room}", "Household {building}-{unit}-{room} registered"),
     "admin.user_created": ("已创建用户 {username}", "User {username} created"),
+    "admin.user_updated": ("已更新用户 {username}", "User {username} updated"),
+    "admin.edit_user": ("修改用户", "Edit user"),
+    "admin.save": ("保存", "Save"),
     "menu.kpis": ("指标看板", "KPI dashboard"),
     # -- lists -------------------------------------------------------------------
     "list.all": ("全部", "All"),

@@ -422,3 +422,24 @@ def test_an_accountant_sets_a_fee_standard_and_a_manager_approves_it(client, fak
     assert "/fee-standards/fs_1/approve" in client.get("/accounts/fee-standards").get_data(as_text=True)
     client.post("/accounts/fee-standards/fs_1/approve", data={"csrf_token": csrf_of(client)})
     assert fake.calls[-1]["path"].endswith("/fee-standards/fs_1/approve") and fake.calls[-1]["json"] == {}
+
+
+def test_the_operator_changes_a_users_roles_and_deactivates_them(client, fake):
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    li = {"id": "u1", "username": "li.agent", "roles": ["agent"], "estate_ids": [ESTATE], "active": True}
+    fake.on("GET", r"/api/v1/users", {"items": [li], "next_cursor": None})
+    fake.on("GET", r"/api/v1/estates", {"items": [{"id": ESTATE, "name": "Lakeside"}], "next_cursor": None})
+    page = client.get("/admin/users/u1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Edit user: li.agent" in page and 'value="agent" checked' in page
+    fake.on("PATCH", r"/api/v1/users/u1", {**li, "roles": ["steward"], "active": False})
+    answer = client.post("/admin/users/u1", data={"csrf_token": csrf_of(client), "username": "li.agent",
+                                                   "roles": ["steward"], "estate_ids": [ESTATE]})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["method"] == "PATCH"
+    assert fake.calls[-1]["json"] == {"roles": ["steward"], "estate_ids": [ESTATE], "active": False}
+    fake.on("PATCH", r"/api/v1/users/u1", problem(422, "business rule", "an admin cannot deactivate themselves",
+                                                   code="business_rule"))
+    refused = client.post("/admin/users/u1", data={"csrf_token": csrf_of(client), "username": "li.agent",
+                                                    "roles": ["agent"]}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and "an admin cannot deactivate themselves" in refused.get_data(as_text=True)
+    assert client.get("/admin/users/nobody").status_code == 404

@@ -98,6 +98,48 @@ def create_user():
                    "admin.user_created", url_for("admin.users"), fields=("username",))
 
 
+def _find_user(user_id):
+    """The user from the list (the API has no single-user read): pages of 200, a few at most."""
+    cursor = None
+    for _ in range(10):
+        page = g.api.get("/api/v1/users", limit=200, cursor=cursor)
+        for item in page.get("items", []):
+            if item["id"] == user_id:
+                return item
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    raise ApiProblem(404, i18n.translate("error.http_404"))
+
+
+@bp.get("/users/<user_id>")
+@signed_in
+def user(user_id, problem=None):
+    """One user's roles, estates and active flag (operator admin): PATCH /api/v1/users/{id}."""
+    found = _find_user(user_id) if problem is None else None
+    shown = found or {"id": user_id, "username": request.form.get("username", ""),
+                      "roles": request.form.getlist("roles"), "estate_ids": request.form.getlist("estate_ids"),
+                      "active": bool(request.form.get("active"))}
+    estates_page = g.api.get("/api/v1/estates", limit=200)
+    return render_template("admin/user.html", user=shown, roles=ROLES, estates=estates_page.get("items", []),
+                           problem=problem)
+
+
+@bp.post("/users/<user_id>")
+@signed_in
+def update_user(user_id):
+    form = request.form
+    body = {"roles": form.getlist("roles"), "estate_ids": form.getlist("estate_ids"), "active": bool(form.get("active"))}
+    try:
+        g.api.patch(f"/api/v1/users/{user_id}", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return user(user_id, problem), problem.status
+    common.done("admin.user_updated", username=form.get("username", ""))
+    return redirect(url_for("admin.users"))
+
+
 # -- settings per service -------------------------------------------------------------------------
 # The services whose numbers an estate may set (GET/PUT /api/v1/estates/{id}/settings/<service>).
 # Names, defaults and limits come from the API; the console only shows and sends them.
