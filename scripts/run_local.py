@@ -6,6 +6,7 @@ The end-to-end tests start the system the same way (``start()``).
 """
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,11 +14,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "libs" / "estate_common"))
 from estate_common import config, secrets_policy  # noqa: E402
 from estate_common.topology import SERVICES  # noqa: E402
+
+import upgrade_queues  # noqa: E402  (scripts/, beside this file)
 
 BIN = Path(sys.executable).parent
 READY_WAIT_SECONDS = 60
@@ -112,6 +116,10 @@ def environment(overrides=None):
     return env
 
 
+def _local_broker(amqp_uri):
+    return secrets_policy.is_loopback(urlparse(amqp_uri).hostname or "")
+
+
 def main():
     env = environment()
     env.setdefault("METRICS_PORT_BASE", "9100")  # services' metrics on 127.0.0.1:9101-9105
@@ -124,6 +132,10 @@ def main():
     except secrets_policy.InsecureSecret as refused:
         print(f"estate-ops will not start: {refused}", file=sys.stderr)
         return 2
+    if _local_broker(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI) and shutil.which("rabbitmqctl"):
+        # an older estate-ops left classic event queues here: the services would stop on them
+        if upgrade_queues.upgrade(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI):
+            return 1
     system = System(env, with_console=True).start()
     stopping = []
 
