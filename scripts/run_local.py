@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "libs" / "estate_common"))
 from estate_common import config, secrets_policy  # noqa: E402
 from estate_common.topology import SERVICES  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # when imported from elsewhere (tests, bench)
 import upgrade_queues  # noqa: E402  (scripts/, beside this file)
 
 BIN = Path(sys.executable).parent

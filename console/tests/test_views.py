@@ -443,3 +443,27 @@ def test_the_operator_changes_a_users_roles_and_deactivates_them(client, fake):
                                                     "roles": ["agent"]}, headers={"Accept-Language": "en"})
     assert refused.status_code == 422 and "an admin cannot deactivate themselves" in refused.get_data(as_text=True)
     assert client.get("/admin/users/nobody").status_code == 404
+
+
+def test_an_estate_of_more_than_one_page_of_households_is_searched_and_labelled_whole(client, fake):
+    """The picker reads a building past its first page; the register labels a household that is
+    not on the estate's first page by reading it alone."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    first = [{**HOUSEHOLD, "id": f"hh_a{n}", "unit": "2", "room": str(100 + n)} for n in range(3)]
+    later = {**HOUSEHOLD, "id": "hh_far", "unit": "1", "room": "1208"}
+
+    def households(_body, params):
+        if params.get("cursor") == "p2":
+            return {"items": [later], "next_cursor": None}
+        return {"items": first, "next_cursor": "p2"}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", households)
+    form = client.get("/desk/requests/new?building=3&unit=1&room=12").get_data(as_text=True)
+    assert 'value="hh_far"' in form and 'value="hh_a0"' not in form  # found on the second page, unit 2 left out
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_far", later)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            {"items": [{**COMPLAINT, "household_id": "hh_far"}], "next_cursor": None})
+    register = client.get("/desk/requests").get_data(as_text=True)
+    assert "3-1-1208" in register
+    assert any(c["path"].endswith("/households/hh_far") for c in fake.calls)

@@ -10,6 +10,7 @@ from ..gateway_api import ApiProblem
 
 PAGE_SIZE = 50
 HOUSEHOLD_SCAN_LIMIT = 200
+HOUSEHOLD_PAGES = 10  # the picker reads at most this many pages of one building
 
 
 def form_key():
@@ -51,14 +52,18 @@ def query(*names):
 
 
 def households_matching(building="", unit="", room=""):
-    """The household picker: the API filters by building; unit and room narrow the page shown."""
-    page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
-                     limit=HOUSEHOLD_SCAN_LIMIT)
-    items = page.get("items", [])
-    if unit:
-        items = [h for h in items if str(h.get("unit", "")) == unit]
-    if room:
-        items = [h for h in items if str(h.get("room", "")).startswith(room)]
+    """The household picker: the API filters by building; unit and room narrow what it returns.
+    A building of more than one page is read on, up to HOUSEHOLD_PAGES pages."""
+    items, cursor = [], None
+    for _ in range(HOUSEHOLD_PAGES):
+        page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
+                         limit=HOUSEHOLD_SCAN_LIMIT, cursor=cursor)
+        items += [h for h in page.get("items", [])
+                  if (not unit or str(h.get("unit", "")) == unit)
+                  and (not room or str(h.get("room", "")).startswith(room))]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
     return items
 
 
@@ -68,13 +73,35 @@ def household_label(household):
     return f"{household.get('building')}-{household.get('unit')}-{household.get('room')}"
 
 
+class HouseholdLabels(dict):
+    """id -> building-unit-room for a list page: the estate's first page of households and, when
+    the estate has more, each other household the page names, read one by one (at most
+    LOOKUPS a page) and kept for the rest of the page."""
+
+    LOOKUPS = 100
+
+    def __init__(self, labels, estate_id, complete):
+        super().__init__(labels)
+        self._estate_id, self._complete, self._left = estate_id, complete, self.LOOKUPS
+
+    def get(self, household_id, default=None):
+        if household_id and household_id not in self and not self._complete and self._left > 0:
+            self._left -= 1
+            try:
+                found = g.api.get(g.api.estate(self._estate_id, f"households/{household_id}"))
+            except ApiProblem:
+                found = None
+            self[household_id] = household_label(found)
+        return dict.get(self, household_id) or default
+
+
 def household_labels():
-    """id -> building-unit-room for the first page of households (enough to label a list page)."""
     try:
         page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=HOUSEHOLD_SCAN_LIMIT)
     except ApiProblem:
         return {}
-    return {h["id"]: household_label(h) for h in page.get("items", [])}
+    return HouseholdLabels({h["id"]: household_label(h) for h in page.get("items", [])}, g.user.estate_id,
+                           complete=not page.get("next_cursor"))
 
 
 def deadline_state(due_at, start_at=None, now=None):
