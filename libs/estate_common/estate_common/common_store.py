@@ -7,10 +7,8 @@ rules (``jobs``, ``settings``, ``replica``) keep their logic and ask here for ev
 write, so no module outside a store touches a collection. Built on ``estate_common.store``.
 """
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError as BulkWriteFailure  # noqa: F401  (re-exported)
-from pymongo.errors import DuplicateKeyError as DuplicateKey
-
 from . import store
+from .store import DuplicateKey
 
 # -- jobs -------------------------------------------------------------------------
 
@@ -110,11 +108,6 @@ def announce(outbox, db, collection, doc):
     """Hand the pending events of ``doc``, just written to ``collection`` (a name), to the
     outbox, which publishes them and pulls them off the stored document."""
     outbox.publish(db[collection], doc)
-
-
-def pull_events(collection, doc_id, event_ids):
-    """Take published events off the stored document's ``_outbox``."""
-    collection.update_one({"_id": doc_id}, {"$pull": {"_outbox": {"event_id": {"$in": list(event_ids)}}}})
 
 
 # -- tests ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ recording outbox, so entrypoints run without a broker; callers; events.
 Contracts are checked as in production: inputs at the entrypoint, outputs and
 events in strict mode (the suite sets ESTATE_CONTRACTS_STRICT=1).
 """
-from . import common_store, contracts, store
+from . import common_store, contracts, outbox_store, store
 from .nameko.caller import Caller
 from .nameko.outbox import make_event
 
@@ -34,7 +34,7 @@ class RecordingOutbox:
         events = doc.get("_outbox", [])
         self.published.extend(events)
         if events:
-            common_store.pull_events(collection, doc["_id"], [e["event_id"] for e in events])
+            outbox_store.pull(collection, doc["_id"], [e["event_id"] for e in events])
 
     def of_type(self, event_type):
         return [e for e in self.published if e["event_type"] == event_type]

@@ -1,6 +1,6 @@
 """archive's repository: the only module of the service that touches its database."""
 from estate_common import calendar, jobs, settings, store, writes
-from estate_common.common_store import DuplicateKey
+from estate_common.store import DuplicateKey
 from estate_common.errors import BusinessRuleViolation, NotFound, field_error
 
 from .rules import DEFAULTS

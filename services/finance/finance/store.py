@@ -5,8 +5,7 @@ Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 """
 from estate_common import common_store, ids, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.store import DuplicateKeyError
-from pymongo.errors import BulkWriteError
+from estate_common.store import BulkWriteFailure, DuplicateKey
 
 from .rules import DEFAULTS
 
@@ -97,7 +96,7 @@ def lock_household(db, estate_id, household_id, now_iso, expires_iso):
     try:
         db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
         return lock_id, token
-    except DuplicateKeyError:
+    except DuplicateKey:
         taken = db.locks.update_one({"_id": lock_id, "expires_at": {"$lt": now_iso}},
                                     {"$set": {"token": token, "expires_at": expires_iso}})
         if taken.modified_count:
@@ -148,7 +147,7 @@ def insert_bills(db, bills):
     try:
         db.bills.insert_many(bills, ordered=False)
         return len(bills), 0, set()
-    except BulkWriteError as error:
+    except BulkWriteFailure as error:
         errors = error.details.get("writeErrors", [])
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
             raise
@@ -354,7 +353,7 @@ def settled_pairs_of_period(db, estate_id, period):
 def insert_settlement(db, settlement):
     try:
         db.settlements.insert_one(settlement)
-    except DuplicateKeyError:
+    except DuplicateKey:
         raise Conflict(f"{settlement['cashier']}'s day {settlement['date']} is settled already") from None
 
 
@@ -375,7 +374,7 @@ def keep_expense(db, expense):
     """One tally line per work order: a redelivered event finds it there."""
     try:
         db.expenses.insert_one(expense)
-    except DuplicateKeyError:
+    except DuplicateKey:
         pass
 
 
