@@ -75,10 +75,6 @@ def period_of(moment, tz):
     return local(moment, tz).strftime("%Y-%m")
 
 
-def year_of(moment, tz):
-    return local(moment, tz).year
-
-
 # -- local calendar -> instants (UTC) ---------------------------------------------------
 
 def at_local(day, hh_mm, tz):

@@ -8,7 +8,7 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, common_store, replica, settings, store, writes
+from estate_common import clock, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .rules import DEFAULTS
@@ -57,9 +57,6 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
         raise BusinessRuleViolation("household is not known in this estate",
                                     [field_error(field, "no such household in this estate")])
     return household
-
-# service.py hands a written document's events to the outbox through here, naming the collection
-announce = common_store.announce
 
 
 def household(db, estate_id, household_id):

@@ -159,10 +159,6 @@ def insert_bill(db, bill):
     return _named.insert(db, "bills", bill)
 
 
-def find_bill(db, estate_id, bill_id):
-    return _named.find(db, "bills", estate_id, bill_id)
-
-
 def get_bill(db, estate_id, bill_id):
     return _named.get(db, "bills", estate_id, bill_id)
 
