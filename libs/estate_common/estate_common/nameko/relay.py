@@ -46,7 +46,8 @@ class Relay:
         events = [e for e in doc.get("_outbox") or [] if e["event_id"] not in self._pending]
         if events:
             self._pending.update(e["event_id"] for e in events)
-            self._queue.put((collection, doc["estate_id"], doc["_id"], events))
+            # the document's estate, as its events carry it (a caller may hand over just _id and _outbox)
+            self._queue.put((collection, events[0]["estate_id"], doc["_id"], events))
         return len(events)
 
     def drain(self, timeout=10.0):
