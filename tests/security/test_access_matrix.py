@@ -19,6 +19,7 @@ import importlib.util
 import re
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -76,6 +77,23 @@ def _replace(value, swaps):
     return swaps.get(value, value) if isinstance(value, str) else value
 
 
+_local = threading.local()
+_pool = ThreadPoolExecutor(max_workers=len(policy.ROLES), thread_name_prefix="matrix")
+
+
+def send(api, method, path, token, body=None):
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()  # one per thread: a Session is not thread-safe
+    return _local.session.request(method, api.base_url + path, json=body, timeout=30,
+                                  headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def send_as_each(api, method, path, tokens, body=None):
+    """``{role: answer}``: one request per role, at once (the gateway serves them in threads)."""
+    futures = {role: _pool.submit(send, api, method, path, token, body) for role, token in tokens.items()}
+    return {role: future.result() for role, future in futures.items()}
+
+
 # -- the world: estates A and B, B's objects, a user per role in A ---------------------------
 
 class World:
@@ -83,11 +101,29 @@ class World:
         self.api, self.admin = api, admin
         self.a = flows.new_estate(api, admin, name="Matrix A")["id"]
         self.b = flows.new_estate(api, admin, name="Matrix B")["id"]
-        self.role_tokens = {role: flows.new_user(api, admin, [role], [self.a])[1] for role in NON_ADMIN_ROLES}
-        self.role_tokens["operator_admin"] = flows.new_user(api, admin, ["operator_admin"], [])[1]
-        self.nosy = flows.new_user(api, admin, NON_ADMIN_ROLES, [self.a])[1]  # every role, estate A only
+        # the users in threads while B's objects are made (password hashing is most of their cost)
+        users = {role: _pool.submit(self.new_user, [role], [self.a]) for role in NON_ADMIN_ROLES}
+        users["operator_admin"] = _pool.submit(self.new_user, ["operator_admin"], [])
+        nosy = _pool.submit(self.new_user, NON_ADMIN_ROLES, [self.a])  # every role, estate A only
         self.a_ids = {"estate_id": self.a, "job_id": self._billing_run(self.a), "period": PERIOD}
         self.b_ids = self._objects_of_b()
+        self.role_tokens = {role: future.result()[1] for role, future in users.items()}
+        self.nosy = nosy.result()[1]
+
+    def new_user(self, roles, estate_ids):
+        """``(username, token)``, as ``flows.new_user`` but callable from several threads at once."""
+        username = f"m{uuid.uuid4().hex[:10]}"
+        made = send(self.api, "POST", "/api/v1/users", self.admin, {
+            "username": username, "password": flows.STAFF_PASSWORD, "roles": roles, "estate_ids": estate_ids})
+        assert made.status_code == 201, made.text
+        for _ in range(50):  # at most LOGIN_MAX_CONCURRENT_HASHES sign-ins at once; the others get 429
+            answer = send(self.api, "POST", "/api/v1/auth/token", None,
+                          {"username": username, "password": flows.STAFF_PASSWORD})
+            if answer.status_code != 429:
+                break
+            time.sleep(0.2)
+        assert answer.status_code == 200, answer.text
+        return username, answer.json()["access_token"]
 
     def post(self, path, body, token=None):
         answer = self.api.post(path, body, token or self.admin, check=False)
@@ -129,7 +165,7 @@ class World:
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
                                                            "method": "cash"})["id"]
         ids["request_id"] = flows.register(self.api, self.admin, b, household).json()["id"]
-        ids["user_id"] = flows.new_user(self.api, self.admin, ["agent"], [b])[0]
+        ids["user_id"] = self.new_user(["agent"], [b])[0]
         ids["api_key_id"] = self.post("/api/v1/api-keys", {"name": "b's key", "roles": ["agent"],
                                                            "estate_ids": [b]})["id"]
         # made by the services from events: found through B's lists once they arrive
@@ -145,23 +181,6 @@ class World:
 @pytest.fixture(scope="module")
 def world(api, admin):
     return World(api, admin)
-
-
-_local = threading.local()
-_pool = ThreadPoolExecutor(max_workers=len(policy.ROLES), thread_name_prefix="matrix")
-
-
-def send(api, method, path, token, body=None):
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()  # one per thread: a Session is not thread-safe
-    return _local.session.request(method, api.base_url + path, json=body, timeout=30,
-                           headers={"Authorization": f"Bearer {token}"})
-
-
-def send_as_each(api, method, path, tokens, body=None):
-    """``{role: answer}``: one request per role, at once (the gateway serves them in threads)."""
-    futures = {role: _pool.submit(send, api, method, path, token, body) for role, token in tokens.items()}
-    return {role: future.result() for role, future in futures.items()}
 
 
 def test_the_world_has_every_object_of_estate_b(world):
