@@ -23,6 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 
@@ -254,3 +255,34 @@ def test_a_user_of_estate_a_lists_only_estate_a(world, api):
     assert [e["id"] for e in estates] == [world.a]
     kpis = api.get(f"/api/v1/kpis?period={PERIOD}", world.nosy).json()
     assert [row["estate_id"] for row in kpis["estates"]] == [world.a]
+
+
+# -- forged and revoked credentials on the running system -----------------------------------
+
+def _forged(secret, user):
+    now = int(time.time())
+    claims = {"iss": "estate-ops", "sub": user, "roles": ["operator_admin"], "estates": ["*"], "cv": 0,
+              "iat": now, "exp": now + 600, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def test_forged_admin_tokens_are_401(system, world, api):
+    for token in (_forged(system.env["JWT_SECRET"], "ghost-admin"),  # the real key leaked, no such user
+                  _forged("a-published-secret-that-is-long-enough!", "admin")):  # the wrong key
+        for method, path in (("GET", "/api/v1/users"), ("GET", f"/api/v1/estates/{world.b}/households")):
+            assert send(api, method, path, token).status_code == 401
+
+
+def test_an_api_key_is_held_to_its_scope_and_dies_when_revoked(world, api, admin):
+    made = api.post("/api/v1/api-keys", {"name": "matrix", "roles": ["agent"], "estate_ids": [world.a]}, admin)
+    assert made.status_code == 201, made.text
+    key = {"X-API-Key": made.json()["key"]}
+    assert api.get(f"/api/v1/estates/{world.a}/service-requests", headers=key).status_code == 200
+    assert api.get(f"/api/v1/estates/{world.b}/service-requests", headers=key).status_code == 403
+    assert api.get(f"/api/v1/estates/{world.a}/settings/customer-service", headers=key).status_code == 403
+    assert api.get("/api/v1/api-keys", headers=key).status_code == 403
+    assert api.call("DELETE", f"/api/v1/api-keys/{made.json()['id']}", admin).status_code == 200
+    assert api.get(f"/api/v1/estates/{world.a}/service-requests", headers=key).status_code == 401
+    listed = api.get("/api/v1/api-keys?limit=200", admin).json()["items"]
+    mine = next(item for item in listed if item["id"] == made.json()["id"])
+    assert mine["revoked"] and mine["last_used_at"] is not None and "key" not in mine
