@@ -6,7 +6,7 @@ A row is an area of the API; a cell says what the role may do there: ``R`` every
 ``r`` some reads, ``W`` every write (POST, PUT, PATCH, DELETE), ``w`` some writes, ``·`` nothing.
 """
 from . import policy
-from .access import policy_table
+from .access import openapi_path, policy_table
 from .routes import ROUTES
 
 _SERVICE_ROWS = {"customer_service": "front desk (requests, visits, surveys, keys, applications…)",
@@ -62,8 +62,6 @@ def markdown():
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
     return "\n".join(lines + ["", END])
 
-
-from .access import openapi_path  # noqa: E402
 
 _service_of = {(route.method, openapi_path(route.path)): route.service for route in ROUTES}
 
