@@ -10,9 +10,12 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import NotFound
-from gateway import api_keys
+from gateway import api_keys, policy
+from gateway.routes import ROUTES
 
 from .conftest import bearer
+from .samples import example_body
+from .test_access import fill
 
 KEYS = "/api/v1/api-keys"
 KEY_PATTERN = re.compile(r"ak_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}")
@@ -220,3 +223,19 @@ def test_no_log_line_shows_the_key(client, admin_token, caplog):
     assert caplog.records
     for record in caplog.records:
         assert secret[:-1] not in f"{record.getMessage()} {record.__dict__}"
+
+
+@pytest.mark.parametrize("role", [role for role in policy.ROLES if role != "operator_admin"])
+def test_a_key_is_admitted_to_exactly_the_routes_of_its_role(app, client, rpc, contract, new_key, role):
+    """The policy table holds for keys as for users (test_access.py): one key per role, every route."""
+    record, key = new_key(roles=(role,), estate_ids=("A",))
+    for route in ROUTES:
+        kwargs = {"json": example_body(route)} if route.body else {}
+        before = len(rpc.calls)
+        answer = client.open(fill(route.path, "A", "x1"), method=route.method, headers=with_key(key), **kwargs)
+        if role in route.roles:
+            assert answer.status_code == route.status, (route, answer.get_json())
+            assert rpc.calls[-1].caller == {"user": f"apikey:{record['id']}", "roles": [role], "estates": ["A"]}
+        else:
+            assert contract.problem(answer, 403, "forbidden")["detail"] == "your role may not do this", route
+            assert len(rpc.calls) == before
