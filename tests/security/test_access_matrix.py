@@ -83,13 +83,19 @@ _pool = ThreadPoolExecutor(max_workers=len(policy.ROLES), thread_name_prefix="ma
 
 
 def send(api, method, path, token, body=None, headers=None):
-    """One request; a 503 is asked again (at most twice): it means a service did not answer within
-    the system's RPC_TIMEOUT (2 s) on a loaded machine, which says nothing about access."""
+    """One request, asked again (at most twice) after a 503, which means a service did not answer
+    within the system's RPC_TIMEOUT (2 s) on a loaded machine, or after a kept-alive connection the
+    gateway closed meanwhile (``keepalive`` 5 s): neither says anything about access."""
     if not hasattr(_local, "session"):
         _local.session = requests.Session()  # one per thread: a Session is not thread-safe
     headers = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
-    for _ in range(3):
-        answer = _local.session.request(method, api.base_url + path, json=body, timeout=30, headers=headers)
+    for attempt in range(3):
+        try:
+            answer = _local.session.request(method, api.base_url + path, json=body, timeout=30, headers=headers)
+        except requests.ConnectionError:
+            if attempt == 2:
+                raise
+            continue
         if answer.status_code != 503:
             break
         time.sleep(0.5)
