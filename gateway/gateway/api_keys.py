@@ -114,7 +114,7 @@ class KeyCache(RecordCache):
         now = clock.now()
         with self._recorded_lock:
             last = self._recorded.get(key_id)
-            if last is not None and now - last < timedelta(seconds=TOUCH_EVERY_SECONDS):
+            if last is not None and timedelta(0) <= now - last < timedelta(seconds=TOUCH_EVERY_SECONDS):
                 return
             if len(self._recorded) >= self.max_entries:
                 self._recorded.clear()
