@@ -5,12 +5,12 @@ Three collections: ``users`` (staff accounts: who may sign in), ``idempotency``
 sign-in guard's counters). The rules about them live in ``users``,
 ``idempotency`` and ``login_guard``; this module only reads and writes.
 """
-from estate_common import store
+from estate_common import retention, store
 
 INDEXES = {
     "users": [([("estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
-    "idempotency": [([("created_at", 1)], {})],
-    "login_failures": [([("last_at", 1)], {})],
+    "idempotency": [([("created_at", 1)], {}), retention.TTL_INDEX],  # records expire (retention.py)
+    "login_failures": [([("last_at", 1)], {}), retention.TTL_INDEX],
 }
 
 
@@ -73,8 +73,9 @@ def find_login_failures(db, key):
     return db.login_failures.find_one({"_id": key})
 
 
-def count_login_failure(db, key, at):
-    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1}, "$set": {"last_at": at}}, upsert=True)
+def count_login_failure(db, key, at, expire_at):
+    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1},
+                                                "$set": {"last_at": at, retention.FIELD: expire_at}}, upsert=True)
 
 
 def forget_login_failures(db, key):
