@@ -61,17 +61,19 @@ def release(db, record_id):
     store.release_idempotency_record(db, record_id)
 
 
-def once(db, caller, payload, status, call):
+def once(db, caller, payload, status, call, shown=lambda body: body):
     """Answer a create, once per ``Idempotency-Key`` when the client sent one.
 
-    ``call(context)`` does the work; ``context`` carries the key to the service."""
+    ``call(context)`` does the work; ``context`` carries the key to the service. ``shown(body)``
+    masks a replayed answer for the caller's roles of now (the stored one was masked for the
+    roles the first call had)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return jsonify(call(None)), status
     check_key(key)
     record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, body_digest(payload))
     if replay:
-        response = jsonify(replay[1])
+        response = jsonify(shown(replay[1]))
         response.status_code = replay[0]
         response.headers["Idempotent-Replayed"] = "true"
         return response

@@ -68,7 +68,7 @@ def create_household(db, outbox, caller, estate_id, data):
     household = domain.new_household(estate_id, data, clock.now())  # its _id is its building, unit, room
     created = _create_household(db, outbox, household, _taken(
         "this building, unit and room is registered already", "data.room", "is already registered"))
-    return domain.household_view(public(created), caller.roles)
+    return domain.household_view(public(created))
 
 
 def start_household_import(db, caller, estate_id, data):
@@ -99,14 +99,14 @@ def import_households(db, outbox, job, progress):
     return imports.run(estate_id, rows, clock.now(), save, progress, expected=job["params"]["rows"])
 
 
-def list_households(db, caller, estate_id, filters, limit, cursor):
+def list_households(db, estate_id, filters, limit, cursor):
     page = store.list_households(db, estate_id, filters, limit, cursor)
-    page["items"] = [domain.household_view(h, caller.roles) for h in page["items"]]
+    page["items"] = [domain.household_view(h) for h in page["items"]]
     return page
 
 
-def get_household(db, caller, estate_id, household_id):
-    return domain.household_view(public(store.get_household(db, estate_id, household_id)), caller.roles)
+def get_household(db, estate_id, household_id):
+    return domain.household_view(public(store.get_household(db, estate_id, household_id)))
 
 
 # -- the permanent record: once per event ---------------------------------------------------

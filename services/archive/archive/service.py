@@ -43,12 +43,12 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
 
     @rpc_method
     def list_households(self, payload):
-        return operations.list_households(self.db, self.caller, payload["estate_id"], payload.get("filters", {}),
+        return operations.list_households(self.db, payload["estate_id"], payload.get("filters", {}),
                                           payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_household(self, payload):
-        return operations.get_household(self.db, self.caller, payload["estate_id"], payload["id"])
+        return operations.get_household(self.db, payload["estate_id"], payload["id"])
 
     # -- the permanent record -------------------------------------------------------
     @rpc_method
