@@ -101,7 +101,7 @@ def test_a_file_that_kills_every_worker_is_given_up_and_dropped(db, monkeypatch)
         claims += 1
         clock.advance(timedelta(seconds=jobs.STALE_SECONDS + 1))
         jobs.requeue_stale(db)
-    stored = jobs.get(db, job["_id"])
+    stored = db.jobs.find_one({"_id": job["_id"]})
     assert claims == 3 and stored["status"] == "failed" and stored["_input"] is None
 
 
@@ -114,7 +114,7 @@ def test_a_job_drops_its_input_when_it_ends_and_expires_after_the_retention(db, 
     waiting = new(db)
     jobs.run_pending(db, {"import": lambda job, progress: {}}, max_jobs=1)  # "other" has no runner: fails
     for job_id, status in ((ok["_id"], "succeeded"), (bad["_id"], "failed")):
-        stored = jobs.get(db, job_id)
+        stored = db.jobs.find_one({"_id": job_id})
         assert stored["status"] == status and stored["_input"] is None
         assert stored["expire_at"] == clock.now() + timedelta(hours=1)
     assert jobs.get(db, ok["_id"])["result"] == {"seen": "eA=="}
