@@ -9,7 +9,8 @@ by MongoDB's rule, hence the one index not led by ``estate_id``.
 
 The periods are deployment settings (environment), in seconds:
 
-- ``JOB_RETENTION_SECONDS`` (30 days): a finished job (succeeded or failed) and its result;
+- ``JOB_RETENTION_SECONDS`` (30 days): a finished job (succeeded or failed) and its result
+  (a billing run's totals go with it; its bills stay);
 - ``IDEMPOTENCY_RETENTION_SECONDS`` (24 h): an ``Idempotency-Key`` record and the response it
   replays (a retry after that is a new request);
 - ``LOGIN_RECORD_RETENTION_SECONDS`` (24 h): failed sign-in counts of a username or address
