@@ -14,6 +14,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
     job_runners = {imports.JOB_KIND: "_import_households"}
+    retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends
 
     # -- estates --------------------------------------------------------------------
     @rpc_method

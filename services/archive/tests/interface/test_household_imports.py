@@ -190,3 +190,19 @@ def test_only_the_roles_of_the_table_start_an_import(archive):
 
 def test_every_job_kind_of_archive_is_in_the_scope_table():
     assert set(ArchiveService.job_runners) <= set(job_scopes.JOB_SCOPES)
+
+
+def test_the_owner_lists_an_older_version_kept_are_dropped_when_archive_starts(monkeypatch):
+    from types import SimpleNamespace
+
+    from estate_common import store
+    from estate_common.nameko.database import Database
+    db = store.connect("archive")
+    db.import_files.insert_one({"_id": "job_archive_old", "content_base64": "Wmhhbmc="})
+    db.households.insert_one({"_id": "hh_1", "estate_id": "est_1"})
+    monkeypatch.setattr(store, "connect", lambda service: db)  # the database the older version used
+    provider = Database()
+    provider.container = SimpleNamespace(service_name="archive", service_cls=ArchiveService)
+    provider.setup()
+    assert "import_files" not in db.list_collection_names() and db.households.count_documents({}) == 1
+    provider.setup()  # the next start: nothing left to drop
