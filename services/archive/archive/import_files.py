@@ -13,6 +13,8 @@ Two steps, kept apart on purpose:
 - :func:`rows` runs in the import job: rows are streamed one at a time (``csv.reader`` over
   a text stream, openpyxl ``read_only``), and the row cap is enforced again while reading
   (a CSV's quoted line breaks and a workbook without ``<dimension>`` escape the first count).
+  An XML entity bomb inside a sheet is refused by expat's amplification limit (expat ≥ 2.4,
+  which Python 3.11 has), and reported as an unreadable sheet.
 
 The caps are deployment configuration (what a worker can afford), not estate rules:
 ``IMPORT_MAX_BYTES`` (uncompressed; 16 MiB), ``IMPORT_MAX_ROWS`` (20,000 households),
@@ -152,7 +154,14 @@ def _xlsx_rows(content):
     try:
         if not book.worksheets:
             raise bad_file("the workbook has no sheet")
-        for row in book.worksheets[0].iter_rows(values_only=True):
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception:  # a malformed sheet, or expat refusing an entity bomb (billion laughs)
+                raise bad_file("the workbook's first sheet cannot be read") from None
             yield ["" if value is None else value for value in row]
     finally:
         book.close()

@@ -101,3 +101,22 @@ def test_gb18030_is_told_from_utf8_without_a_second_copy():
     content = "楼栋,单元\n3,1\n".encode("gb18030")
     assert list(import_files.rows("csv", content)) == [["楼栋", "单元"], ["3", "1"]]
     assert list(import_files.rows("csv", "\ufeff楼栋\n".encode("utf-8"))) == [["楼栋"]]
+
+
+def test_an_entity_bomb_in_a_sheet_is_an_unreadable_file_not_a_full_memory():
+    """Billion laughs: ten levels of entities, each ten of the one below (10^10 characters)."""
+    entities = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)) + "]>"
+    plain = zipfile.ZipFile(io.BytesIO(workbook([["building", "unit", "room", "area_m2", "owner_name",
+                                                  "owner_phone"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bombed:
+        for info in plain.infolist():
+            data = plain.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = (entities + data.decode().replace("<t>building", "<t>&j;building", 1)).encode()
+            bombed.writestr(info.filename, data)
+    import_files.check("xlsx", out.getvalue())  # small and flat: it passes the caps
+    with pytest.raises(InvalidInput) as refused:
+        list(import_files.rows("xlsx", out.getvalue()))
+    assert "cannot be read" in refused.value.detail
