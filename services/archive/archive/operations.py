@@ -63,7 +63,7 @@ def _create_household(db, outbox, household, found, actor=None):
                    found=found, actor=actor)
 
 
-def create_household(db, outbox, caller, estate_id, data):
+def create_household(db, outbox, estate_id, data):
     store.get_estate(db, estate_id)
     household = domain.new_household(estate_id, data, clock.now())  # its _id is its building, unit, room
     created = _create_household(db, outbox, household, _taken(

@@ -36,7 +36,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     # -- households -----------------------------------------------------------------
     @rpc_method
     def create_household(self, payload):
-        return operations.create_household(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+        return operations.create_household(self.db, self.outbox, payload["estate_id"], payload["data"])
 
     @rpc_method
     def start_household_import(self, payload):
