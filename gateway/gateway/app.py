@@ -16,7 +16,7 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import api_keys, docs, exposition, fanout, idempotency, own_routes, requests_in, store, uploads, users
+from . import api_keys, docs, exposition, fanout, idempotency, masking, own_routes, requests_in, store, uploads, users
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -135,12 +135,15 @@ def _forwarding_view(route):
             payload["data"] = requests_in.json_body()
         payload.update(requests_in.query_payload(route))
 
+        def shown(body):  # personal data masked by role (masking.py), a replay too
+            return masking.for_caller(route.method, route.path, route.status, body, caller["roles"])
+
         def call(context=None):
-            return state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
-                                    caller=caller, context=context)
+            return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
+                                          caller=caller, context=context))
 
         if route.idempotent:
-            return idempotency.once(state().db, caller, payload, route.status, call)
+            return idempotency.once(state().db, caller, payload, route.status, call, shown)
         return jsonify(call()), route.status
 
     view.__name__ = f"{route.service}__{route.rpc}"

@@ -5,13 +5,17 @@ response after it; its ``_id`` is derived from the caller, route and key, so a
 concurrent twin collides on ``_id``. The key is also passed to the service
 (``nameko.idempotency_key``), which derives the created document's id from
 it: a retry after a timeout finds the first write instead of making a twin.
+
+A record holds the first response, so it expires ``IDEMPOTENCY_RETENTION_SECONDS`` after
+it was claimed (``estate_common.retention``); a retry later than that is a new request,
+which still makes no twin (the service derives the document's id from the key).
 """
 import hashlib
 import json
 
 from flask import jsonify, request
 
-from estate_common import clock, ids
+from estate_common import clock, ids, retention
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from . import store
@@ -32,8 +36,10 @@ def body_digest(body):
 def claim(db, user, route, key, digest):
     """None when this call is the first with the key; the stored response when it is a replay."""
     record_id = ids.natural_id("idem", user, route, key)
+    now = clock.now()
     if store.claim_idempotency_record(db, {"_id": record_id, "digest": digest, "state": "pending",
-                                           "created_at": clock.now_iso()}):
+                                           "created_at": clock.to_iso(now),
+                                           retention.FIELD: retention.expire_at(retention.IDEMPOTENCY_SECONDS, now)}):
         return record_id, None
     record = store.find_idempotency_record(db, record_id)
     if record is None:  # released in between: try once more
@@ -55,17 +61,19 @@ def release(db, record_id):
     store.release_idempotency_record(db, record_id)
 
 
-def once(db, caller, payload, status, call):
+def once(db, caller, payload, status, call, shown=lambda body: body):
     """Answer a create, once per ``Idempotency-Key`` when the client sent one.
 
-    ``call(context)`` does the work; ``context`` carries the key to the service."""
+    ``call(context)`` does the work; ``context`` carries the key to the service. ``shown(body)``
+    masks a replayed answer for the caller's roles of now (the stored one was masked for the
+    roles the first call had)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return jsonify(call(None)), status
     check_key(key)
     record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, body_digest(payload))
     if replay:
-        response = jsonify(replay[1])
+        response = jsonify(shown(replay[1]))
         response.status_code = replay[0]
         response.headers["Idempotent-Replayed"] = "true"
         return response

@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from werkzeug.exceptions import TooManyRequests
 
-from estate_common import clock, config, ids
+from estate_common import clock, config, ids, retention
 
 from . import store
 
@@ -107,11 +107,13 @@ def check(db, username, address):
 
 def failed(db, username, address):
     now = clock.now_iso()
+    # kept no longer than needed: a count older than a lock is started again anyway
+    expire_at = retention.expire_at(max(retention.LOGIN_RECORD_SECONDS, LOCK_SECONDS))
     for key in (_pair_key(username, address), _address_key(address), _username_key(username)):
         record = store.find_login_failures(db, key)
         if record and _wait(record, LOCK_SECONDS) < 0:
             store.forget_login_failures(db, key)  # the last failure is old: start counting again
-        store.count_login_failure(db, key, now)
+        store.count_login_failure(db, key, now, expire_at)
 
 
 def succeeded(db, username, address):

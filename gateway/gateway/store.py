@@ -6,13 +6,13 @@ Four collections: ``users`` (staff accounts: who may sign in), ``api_keys``
 rules about them live in ``users``, ``api_keys``, ``idempotency`` and
 ``login_guard``; this module only reads and writes.
 """
-from estate_common import store
+from estate_common import retention, store
 
 INDEXES = {
     "users": [([("estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
     "api_keys": [([("created_at", 1), ("_id", 1)], {})],
-    "idempotency": [([("created_at", 1)], {})],
-    "login_failures": [([("last_at", 1)], {})],
+    "idempotency": [([("created_at", 1)], {}), retention.TTL_INDEX],  # records expire (retention.py)
+    "login_failures": [([("last_at", 1)], {}), retention.TTL_INDEX],
 }
 
 
@@ -102,8 +102,9 @@ def find_login_failures(db, key):
     return db.login_failures.find_one({"_id": key})
 
 
-def count_login_failure(db, key, at):
-    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1}, "$set": {"last_at": at}}, upsert=True)
+def count_login_failure(db, key, at, expire_at):
+    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1},
+                                                "$set": {"last_at": at, retention.FIELD: expire_at}}, upsert=True)
 
 
 def forget_login_failures(db, key):

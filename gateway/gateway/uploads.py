@@ -1,7 +1,9 @@
 """Routes that take a file instead of JSON: the household import (CSV or XLSX).
 
-The gateway only checks who may send it and what kind of file it is; the file
-travels to archive (base64 in the RPC payload), which reads and imports it.
+The gateway only checks who may send it and what kind of file it is (and, as for every
+body, ``MAX_BODY_BYTES``); the file travels to archive (base64 in the RPC payload), which
+measures it against its caps at once and reads and imports it in a job
+(``services/archive/archive/import_files.py``).
 """
 import base64
 

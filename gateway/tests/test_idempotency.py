@@ -186,3 +186,23 @@ def test_a_refused_request_claims_no_key(client, numbered, admin_token, unique):
     fixed = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
     assert fixed.status_code == 201 and "Idempotent-Replayed" not in fixed.headers
     assert len(numbered.calls) == 1
+
+
+def test_a_record_expires_after_the_retention_and_the_key_is_then_a_new_request(app, client, numbered, admin_token,
+                                                                                unique, monkeypatch):
+    """The record keeps the first response (personal data included): it is not kept forever."""
+    from datetime import timedelta
+
+    from estate_common import clock, retention
+    monkeypatch.setattr(retention, "IDEMPOTENCY_SECONDS", 60)
+    key = unique("key")
+    assert client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key)).get_json()["id"] == "sr_1"
+    assert client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key)).headers["Idempotent-Replayed"]
+    records = app.extensions["estate_ops"].db.idempotency
+    assert records.index_information()["expire_at_1"]["expireAfterSeconds"] == 0
+    kept = records.count_documents({})  # this module's other records are kept 24 h
+    clock.advance(timedelta(minutes=3))
+    assert records.count_documents({}) == kept - 1
+    again = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert len(numbered.calls_to("customer_service", "create_request")) == 2

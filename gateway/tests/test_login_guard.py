@@ -164,3 +164,15 @@ def test_concurrent_random_sign_ins_hash_at_most_n_at_once_and_the_rest_get_429(
         contract.problem(answer, 429, code="too_many_requests", app=fresh)
         assert int(answer.headers["Retry-After"]) >= 1
     assert statuses.count(401) >= login_guard.MAX_CONCURRENT_HASHES
+
+
+def test_failed_sign_in_records_expire_once_no_lock_needs_them(fresh, monkeypatch):
+    from estate_common import retention
+    monkeypatch.setattr(retention, "LOGIN_RECORD_SECONDS", 60)  # shorter than a lock: the lock's time wins
+    fail(fresh, login_guard.MAX_FAILURES)
+    failures = fresh.extensions["estate_ops"].db.login_failures
+    assert failures.count_documents({}) == 3  # username+address, address, username
+    clock.advance(timedelta(seconds=login_guard.LOCK_SECONDS - 60))
+    assert sign_in(fresh, ADMIN_PASSWORD).status_code == 429 and failures.count_documents({}) == 3
+    clock.advance(timedelta(seconds=120))
+    assert failures.count_documents({}) == 0

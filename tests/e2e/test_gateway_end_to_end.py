@@ -150,11 +150,31 @@ def test_a_user_of_one_estate_cannot_touch_another(api, admin, desk):
     assert api.post("/api/v1/estates", {"code": "NOPE-1", "name": "x", "address": "y"}, agent).status_code == 403
 
 
-def test_roles_without_the_right_see_masked_phones(api, admin, desk):
-    _, technician = new_user(api, admin, ["technician"], [desk["estate"]["id"]])
-    shown = api.get(f"/api/v1/estates/{desk['estate']['id']}/households/{desk['household']['id']}", technician).json()
-    assert shown["owner"]["phone"] == PHONE[:3] + "****" + PHONE[-4:]
-    assert desk["household"]["owner"]["phone"] == PHONE
+def test_owner_names_and_phones_are_masked_by_role(api, admin, desk):
+    """The personal-data table (README Security): a technician sees neither in full, an
+    accountant the name only, the desk both."""
+    path = f"/api/v1/estates/{desk['estate']['id']}/households/{desk['household']['id']}"
+    masked_phone = PHONE[:3] + "****" + PHONE[-4:]
+    for role, name, phone in (("technician", "陈**", masked_phone), ("accountant", "陈小明", masked_phone)):
+        _, token = new_user(api, admin, [role], [desk["estate"]["id"]])
+        assert api.get(path, token).json()["owner"] == {"name": name, "phone": phone}, role
+    listed = api.get(f"/api/v1/estates/{desk['estate']['id']}/households", desk["agent"]).json()["items"]
+    assert listed[0]["owner"] == desk["household"]["owner"] == {"name": "陈小明", "phone": PHONE}
+
+
+def test_a_zip_bomb_import_is_refused_with_a_400_naming_the_file(api, admin, desk):
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as entry:
+            for _ in range(64):
+                entry.write(bytes(1 << 20))  # 64 MiB of zeros: over IMPORT_MAX_BYTES, 1000:1
+    refused = api.call("POST", f"/api/v1/estates/{desk['estate']['id']}/households/import", desk["agent"],
+                       data=out.getvalue(), headers={"Content-Type": "application/vnd.openxmlformats-"
+                                                                     "officedocument.spreadsheetml.sheet"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "(file)", refused.text
+    assert "uncompressed" in refused.json()["errors"][0]["message"]
 
 
 def test_tokens_are_required_and_checked(api, desk, admin):

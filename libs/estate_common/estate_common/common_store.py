@@ -21,7 +21,8 @@ def insert_job(db, job):
 
 
 def find_job(db, job_id):
-    return db[JOBS].find_one({"_id": job_id})
+    """The job without its ``_input`` (an uploaded file: only the claim hands it to the runner)."""
+    return db[JOBS].find_one({"_id": job_id}, {"_input": 0})
 
 
 def record_job_progress(db, job_id, claim, progress, heartbeat_at):

@@ -14,8 +14,14 @@ A declared index keeps, for a prefix of its fields that a query fixes by equalit
 (``estate_id`` first), a hash map from the prefix's values to the ids having them; the map
 of a prefix is built the first time a query can use it and maintained by every write from
 then on (unique indexes keep theirs from the start: they check every write). A query
-without such an equality walks the collection once. TTL options are accepted and ignored
-(nothing expires here).
+without such an equality walks the collection once.
+
+TTL indexes (``expireAfterSeconds`` on one field) expire as MongoDB's do: a document whose
+field holds a date (or dates: the earliest counts) older than now minus the seconds is
+removed; one without a date there never expires. MongoDB removes them from a background
+task every 60 s; here the collection's next read or write after ``TTL_SWEEP_SECONDS`` of
+``estate_common.clock`` time walks it once and removes them (so tests move the clock instead
+of waiting).
 
 Stored documents are never changed in place: a write builds the new version (copying only
 the containers along the paths it changes) and swaps it in under the collection's lock, so
@@ -32,7 +38,7 @@ import operator
 import re
 import sys
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from bson.binary import Binary
@@ -48,7 +54,12 @@ from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, InvalidOperation, OperationFailure, WriteError
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
+from . import clock
+
 __all__ = ["EmbeddedClient", "EmbeddedDatabase", "EmbeddedCollection", "EmbeddedCursor", "NotSupported"]
+
+
+TTL_SWEEP_SECONDS = 60  # MongoDB's TTL monitor runs once a minute
 
 
 class NotSupported(NotImplementedError):
@@ -1039,6 +1050,13 @@ class _Index:
         self.maps[size] = buckets
 
 
+def _expired(values, before):
+    """MongoDB's TTL rule: the earliest date the field holds (in an array too) is before
+    ``before``; no date, no expiry."""
+    dates = [value for value in _expanded(values) if isinstance(value, datetime)]
+    return bool(dates) and min(dates) < before
+
+
 def _duplicate_key_error(details):
     return DuplicateKeyError(details["errmsg"], _DUPLICATE_KEY, details)
 
@@ -1136,6 +1154,8 @@ class EmbeddedCollection:
         self._counter = itertools.count()
         self._lock = _lock()
         self._exists = False
+        self._ttl = {}       # TTL index name -> (getter of its field, timedelta)
+        self._swept_at = None
 
     def __repr__(self):
         return f"EmbeddedCollection({self.full_name!r})"
@@ -1150,9 +1170,23 @@ class EmbeddedCollection:
 
     # -- reading ----------------------------------------------------------------
 
+    def _expire(self):
+        """Remove the documents TTL indexes expired, at most once per ``TTL_SWEEP_SECONDS`` of
+        clock time (call under the lock)."""
+        now = clock.now()
+        if self._swept_at is not None and timedelta(0) <= now - self._swept_at < timedelta(seconds=TTL_SWEEP_SECONDS):
+            return
+        self._swept_at = now
+        expired = [doc for doc in self._docs.values()
+                   if any(_expired(get(doc), now - after) for get, after in self._ttl.values())]
+        for doc in expired:
+            self._delete_locked(doc)
+
     def _candidates(self, query):
         """Stored documents that may match ``query``: by ``_id``, by the longest equality
         prefix of a declared index, or all of them; a snapshot (call under the lock)."""
+        if self._ttl:
+            self._expire()
         fixed = equalities(query) if query else {}
         if "_id" in fixed:
             key = _hash_key(_operand(fixed["_id"]))
@@ -1276,6 +1310,12 @@ class EmbeddedCollection:
                         raise DuplicateKeyError(f"E11000 duplicate key error collection: {self.full_name} "
                                                 f"index: {name}", _DUPLICATE_KEY)
             self._indexes[name] = index
+            if "expireAfterSeconds" in options:
+                if len(spec) != 1:
+                    del self._indexes[name]
+                    raise OperationFailure("TTL indexes are single-field indexes, compound indexes do "
+                                           "not support TTL", 67)
+                self._ttl[name] = (_getter(spec[0][0]), timedelta(seconds=options["expireAfterSeconds"]))
         return name
 
     def create_indexes(self, indexes):
@@ -1290,12 +1330,14 @@ class EmbeddedCollection:
         with self._lock:
             if self._indexes.pop(name, None) is None:
                 raise OperationFailure(f"index not found with name [{name}]", 27)
+            self._ttl.pop(name, None)
 
     def drop(self):
         with self._lock:
             self._docs = {}
             self._order = {}
             self._indexes = {}
+            self._ttl = {}
             self._exists = False
 
     # -- writing (under the lock) -----------------------------------------------

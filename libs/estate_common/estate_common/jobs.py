@@ -10,10 +10,16 @@
   the job's heartbeat and yields to the other green threads. A running job whose heartbeat
   is older than ``JOB_STALE_SECONDS`` (its process died) is queued again, up to
   ``JOB_MAX_ATTEMPTS`` runs in all, then failed. A job may thus run more than once, and a
-  runner must be safe to re-run (e.g. billing: one bill per natural key).
+  runner must be safe to re-run (e.g. billing: one bill per natural key). A job that kills
+  its worker (a file that exhausts memory) is thus tried ``JOB_MAX_ATTEMPTS`` times, never
+  more, and then failed with a reason: it is not handed to every replica in turn forever.
+- A job's input (``input``: an uploaded file) is kept on the job as ``_input`` and dropped
+  when the job ends, succeeded or failed; a finished job expires ``JOB_RETENTION_SECONDS``
+  after it ended (``estate_common.retention``: a TTL index on ``expire_at``).
 
 The document: ``_id`` = ``job_<service>_<ObjectId>`` and the shape of
-``common.json#/$defs/job``, plus internal ``_claim``, ``_heartbeat_at`` and ``_attempts``.
+``common.json#/$defs/job``, plus internal ``_claim``, ``_heartbeat_at``, ``_attempts``,
+``_input`` and ``expire_at``.
 """
 import logging
 import time
@@ -22,7 +28,7 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from . import clock, common_store, config, job_scopes, metrics
+from . import clock, common_store, config, job_scopes, metrics, retention
 from .errors import DomainError, Forbidden
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,7 @@ INDEXES = {
     "jobs": [
         ([("estate_id", 1), ("created_at", 1), ("_id", 1)], {}),
         ([("status", 1), ("created_at", 1)], {}),  # the claim looks across estates, like the outbox sweep
+        retention.TTL_INDEX,  # finished jobs expire
     ],
 }
 
@@ -50,8 +57,9 @@ def new_id(service):
     return f"job_{service}_{ObjectId()}"
 
 
-def create(db, job_id, estate_id, kind, params, created_by):
-    """A queued job; a job with this id already there (a retried create) is answered instead."""
+def create(db, job_id, estate_id, kind, params, created_by, input=None):
+    """A queued job; a job with this id already there (a retried create) is answered instead.
+    ``input``: what the runner works on and no reader sees (an uploaded file), dropped at the end."""
     job = {
         "_id": job_id,
         "estate_id": estate_id,
@@ -66,6 +74,7 @@ def create(db, job_id, estate_id, kind, params, created_by):
         "finished_at": None,
         "created_by": created_by,
         "_attempts": 0,
+        "_input": input,
     }
     if not common_store.insert_job(db, job):
         return common_store.find_job(db, job_id)
@@ -126,8 +135,8 @@ def requeue_stale(db):
     changed = 0
     for job in common_store.stale_jobs(db, cutoff):
         if job.get("_attempts", 0) >= MAX_ATTEMPTS:
-            changes = {"status": "failed", "finished_at": clock.now_iso(), "_claim": None,
-                       "error": f"stopped {MAX_ATTEMPTS} times without finishing"}
+            changes = _ended("failed", error=f"its worker stopped {MAX_ATTEMPTS} times without finishing "
+                                              "(a file too large or malformed for it?); it is not tried again")
         else:
             changes = {"status": "queued", "_claim": None}
         changed += common_store.change_stale_job(db, job["_id"], cutoff, changes)
@@ -172,6 +181,11 @@ def run(db, job, runners):
 def _finish(db, job, status, result=None, error=None):
     service = job["_id"][len("job_"):].rsplit("_", 1)[0]  # job_<service>_<ObjectId>
     metrics.JOBS_FINISHED.labels(service, job["kind"], status).inc()
-    common_store.finish_job(db, job["_id"], job["_claim"],
-                            {"status": status, "result": result, "error": error,
-                             "finished_at": clock.now_iso(), "_claim": None})
+    common_store.finish_job(db, job["_id"], job["_claim"], _ended(status, result, error))
+
+
+def _ended(status, result=None, error=None):
+    """The changes that end a job: its input dropped, its expiry set."""
+    now = clock.now()
+    return {"status": status, "result": result, "error": error, "finished_at": clock.to_iso(now),
+            "_claim": None, "_input": None, retention.FIELD: retention.expire_at(retention.JOB_SECONDS, now)}

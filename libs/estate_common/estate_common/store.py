@@ -50,6 +50,12 @@ def ensure_indexes(db, indexes):
             db[collection].create_index(keys, **options)
 
 
+def drop_retired(db, names):
+    """Drop collections an older version kept and this one no longer uses (a no-op once gone)."""
+    for name in names:
+        db.drop_collection(name)
+
+
 def public(doc):
     """A stored document as the outside sees it: ``_id`` → ``id``, internals dropped."""
     if doc is None:

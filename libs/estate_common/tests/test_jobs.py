@@ -88,7 +88,39 @@ def test_a_job_whose_worker_stopped_beating_is_queued_again_then_given_up(db, mo
     clock.advance(timedelta(seconds=jobs.STALE_SECONDS + 1))
     jobs.requeue_stale(db)
     stopped = jobs.get(db, job["_id"])
-    assert stopped["status"] == "failed" and "2 times" in stopped["error"]
+    assert stopped["status"] == "failed" and "2 times" in stopped["error"] and "not tried again" in stopped["error"]
+    assert jobs.run_pending(db, {"import": lambda job, progress: {}}) == 0  # never claimed again
+
+
+def test_a_file_that_kills_every_worker_is_given_up_and_dropped(db, monkeypatch):
+    """Each claim counts an attempt; a worker that dies never reports, its job goes stale."""
+    monkeypatch.setattr(jobs, "MAX_ATTEMPTS", 3)
+    job = jobs.create(db, jobs.new_id("archive"), "est_1", "import", {}, "desk", input={"content_base64": "Ym9tYg=="})
+    claims = 0
+    while jobs.claim(db):  # the worker dies while running it
+        claims += 1
+        clock.advance(timedelta(seconds=jobs.STALE_SECONDS + 1))
+        jobs.requeue_stale(db)
+    stored = db.jobs.find_one({"_id": job["_id"]})
+    assert claims == 3 and stored["status"] == "failed" and stored["_input"] is None
+
+
+def test_a_job_drops_its_input_when_it_ends_and_expires_after_the_retention(db, monkeypatch):
+    from estate_common import retention
+    monkeypatch.setattr(retention, "JOB_SECONDS", 3600)
+    ok = jobs.create(db, jobs.new_id("archive"), "est_1", "import", {}, "desk", input={"content_base64": "eA=="})
+    jobs.run_pending(db, {"import": lambda job, progress: {"seen": job["_input"]["content_base64"]}})
+    bad = jobs.create(db, jobs.new_id("archive"), "est_1", "other", {}, "desk", input={"content_base64": "eQ=="})
+    waiting = new(db)
+    jobs.run_pending(db, {"import": lambda job, progress: {}}, max_jobs=1)  # "other" has no runner: fails
+    for job_id, status in ((ok["_id"], "succeeded"), (bad["_id"], "failed")):
+        stored = db.jobs.find_one({"_id": job_id})
+        assert stored["status"] == status and stored["_input"] is None
+        assert stored["expire_at"] == clock.now() + timedelta(hours=1)
+    assert jobs.get(db, ok["_id"])["result"] == {"seen": "eA=="}
+    clock.advance(timedelta(hours=1, minutes=2))
+    assert jobs.get(db, ok["_id"]) is None and jobs.get(db, bad["_id"]) is None
+    assert jobs.get(db, waiting["_id"])["status"] == "queued"  # an unfinished job never expires
 
 
 def test_a_worker_whose_job_was_taken_over_stops_without_touching_it(db):

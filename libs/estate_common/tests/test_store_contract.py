@@ -149,6 +149,34 @@ def test_indexes_are_declared_once_and_listed(db):
     assert info["by_estate"]["key"] == [("estate_id", 1), ("created_at", 1)]
 
 
+def test_a_ttl_index_removes_documents_whose_date_has_passed(db, request):
+    """``expireAfterSeconds`` on a date field (retention of jobs, idempotency and login records).
+    MongoDB's own monitor removes them within a minute of server time, which the suite cannot
+    move: there the index's declaration is checked; the embedded store's expiry follows
+    ``estate_common.clock``, moved here instead of waiting."""
+    from estate_common import clock
+    store.ensure_indexes(db, {"kept": [([("expire_at", 1)], {"expireAfterSeconds": 0})]})
+    assert db.kept.index_information()["expire_at_1"]["expireAfterSeconds"] == 0
+    now = clock.now()
+    db.kept.insert_many([
+        {"_id": "past", "expire_at": now - timedelta(hours=1)},
+        {"_id": "soon", "expire_at": now + timedelta(minutes=5)},
+        {"_id": "earliest_counts", "expire_at": [now + timedelta(days=9), now - timedelta(hours=1)]},
+        {"_id": "later", "expire_at": now + timedelta(days=1)},
+        {"_id": "not_a_date", "expire_at": clock.to_iso(now - timedelta(days=1))},
+        {"_id": "no_field"},
+    ])
+    if request.node.callspec.params["db"] != "embedded":
+        return
+    clock.advance(timedelta(minutes=2))
+    try:
+        assert sorted(ids(db.kept.find())) == ["later", "no_field", "not_a_date", "soon"]
+        clock.advance(timedelta(minutes=10))
+        assert sorted(ids(db.kept.find())) == ["later", "no_field", "not_a_date"]
+    finally:
+        clock.reset()
+
+
 def test_documents_must_be_bson(db):
     with pytest.raises(InvalidDocument):
         db.things.insert_one({"_id": "t1", "tags": {"a", "b"}})

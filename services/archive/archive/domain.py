@@ -1,4 +1,4 @@
-"""Archive rules: master data shapes, personal-data masking, records of events.
+"""Archive rules: master data shapes, records of events.
 
 Plain functions: no broker, no store.
 """
@@ -7,9 +7,6 @@ from decimal import Decimal
 
 from estate_common import calendar, clock, ids
 from estate_common.errors import InvalidInput, field_error
-
-# Roles that may see owners' contact details in full (个人信息保密); others see them masked.
-PERSONAL_DATA_ROLES = frozenset({"operator_admin", "manager", "agent", "steward", "archivist"})
 
 # Which events become part of the permanent record, and what subject each is about.
 RECORDED_EVENTS = {
@@ -120,19 +117,10 @@ def household_event_data(household):
     return {k: household[k] for k in keys} | {"id": household["_id"]}
 
 
-def mask_phone(phone):
-    digits = phone.strip()
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def household_view(household, roles):
-    """A household as this caller may see it."""
-    if PERSONAL_DATA_ROLES.intersection(roles):
-        return household
-    owner = dict(household["owner"], phone=mask_phone(household["owner"]["phone"]))
-    return dict(household, owner=owner)
+def household_view(household):
+    """A household as archive answers it: whole. Who sees the owner's name and phone in full is
+    decided once, on the way out of the gateway (``estate_common.personal_data``)."""
+    return household
 
 
 def record_from_event(subject_type, event, now):

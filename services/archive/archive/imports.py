@@ -5,23 +5,20 @@ every further row is one household, checked like ``POST …/households`` (the
 ``HouseholdCreate`` contract and ``domain.new_household``). A row that is wrong is
 reported with its row number and field and skipped; a household already registered
 (same building, unit and room) is counted, not changed. Re-running an import is
-therefore harmless.
+therefore harmless. Reading the file (its caps, streaming the rows) is ``import_files``.
 
 Plain functions: no broker, no store.
 """
 import base64
 import binascii
-import csv
-import io
 from decimal import Decimal, InvalidOperation
 
 from estate_common import contracts, job_scopes
 from estate_common.errors import DomainError, InvalidInput, field_error
 
-from . import domain
+from . import domain, import_files
 
 JOB_KIND = job_scopes.HOUSEHOLD_IMPORT
-MAX_ROWS = 20_000
 MAX_REPORTED_ERRORS = 100
 PROGRESS_EVERY = 200
 
@@ -35,11 +32,7 @@ COLUMNS = {
     "owner_phone": ("owner_phone", "phone", "电话", "联系电话", "手机"),
 }
 REQUIRED = ("building", "unit", "room", "area_m2", "owner_name", "owner_phone")
-FORMATS = ("csv", "xlsx")
-
-
-def _bad_file(message):
-    return InvalidInput(f"the file cannot be imported: {message}", [field_error("(file)", message)])
+FORMATS = import_files.FORMATS
 
 
 def _header_map(header):
@@ -52,48 +45,23 @@ def _header_map(header):
             found[field] = index
     missing = [field for field in REQUIRED if field not in found]
     if missing:
-        raise _bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
+        raise import_files.bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
     return found
 
 
-def _csv_rows(content):
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("gb18030")  # spreadsheets saved as CSV on Chinese Windows
-        except UnicodeDecodeError:
-            raise _bad_file("CSV must be UTF-8 or GB18030 text") from None
-    return list(csv.reader(io.StringIO(text)))
-
-
-def _xlsx_rows(content):
-    import openpyxl  # only imports need it
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise _bad_file("not an .xlsx workbook") from None
-    try:
-        sheet = book.worksheets[0]
-        return [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-
-
 def read_rows(file_format, content):
-    """``[(row_number, {field: value})]`` of a file's data rows (row numbers as the file shows them)."""
+    """``(row_number, {field: value})`` of a file's data rows, one at a time (row numbers as
+    the file shows them; blank rows skipped). Call ``import_files.check`` first."""
     if file_format not in FORMATS:
-        raise _bad_file(f"format must be one of {', '.join(FORMATS)}")
-    rows = _csv_rows(content) if file_format == "csv" else _xlsx_rows(content)
-    if not rows:
-        raise _bad_file("the file is empty")
-    columns = _header_map(rows[0])
-    data = [(number, row) for number, row in enumerate(rows[1:], start=2)
-            if any(str(cell).strip() for cell in row)]
-    if len(data) > MAX_ROWS:
-        raise _bad_file(f"at most {MAX_ROWS} households in one import")
-    return [(number, {field: (row[index] if index < len(row) else "") for field, index in columns.items()})
-            for number, row in data]
+        raise import_files.bad_file(f"format must be one of {', '.join(FORMATS)}")
+    stream = import_files.rows(file_format, content)
+    header = next(stream, None)
+    if header is None:
+        raise import_files.bad_file("the file is empty")
+    columns = _header_map(header)
+    for number, row in enumerate(stream, start=2):
+        if any(str(cell).strip() for cell in row):
+            yield number, {field: (row[index] if index < len(row) else "") for field, index in columns.items()}
 
 
 def _area(value):
@@ -167,13 +135,15 @@ def decode(content_base64):
                            [field_error("data.content_base64", "is not base64")]) from None
 
 
-def run(estate_id, rows, now, save, progress):
+def run(estate_id, rows, now, save, progress, expected=None):
     """Register each row's household with ``save(household) -> bool`` (False: it was there);
-    the import's result: counts, and the first rows that were refused with why."""
-    created = existing = rejected = 0
+    ``rows`` is consumed as it streams (``expected``: the count ``import_files.check``
+    announced, for the progress bar). The import's result: counts, and the first rows that
+    were refused with why (only the first ``MAX_REPORTED_ERRORS`` are kept)."""
+    created = existing = rejected = done = 0
     errors = []
-    progress(0, len(rows))
-    for done, (number, fields) in enumerate(rows, start=1):
+    progress(0, expected)
+    for number, fields in rows:
         body = household_body(fields)
         problems = row_errors(number, body)
         if not problems:
@@ -183,13 +153,15 @@ def run(estate_id, rows, now, save, progress):
                 problems = _domain_errors(number, error)
         if problems:
             rejected += 1
-            errors.extend(problems)
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.extend(problems)
         elif save(household):
             created += 1
         else:
             existing += 1
+        done += 1
         if done % PROGRESS_EVERY == 0:
-            progress(done)
-    progress(len(rows))
-    return {"rows": len(rows), "created": created, "existing": existing, "rejected": rejected,
+            progress(done, max(done, expected or 0))
+    progress(done, done)
+    return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
             "errors": errors[:MAX_REPORTED_ERRORS]}

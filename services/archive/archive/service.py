@@ -14,6 +14,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
     job_runners = {imports.JOB_KIND: "_import_households"}
+    retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends
 
     # -- estates --------------------------------------------------------------------
     @rpc_method
@@ -35,7 +36,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     # -- households -----------------------------------------------------------------
     @rpc_method
     def create_household(self, payload):
-        return operations.create_household(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+        return operations.create_household(self.db, self.outbox, payload["estate_id"], payload["data"])
 
     @rpc_method
     def start_household_import(self, payload):
@@ -43,12 +44,12 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
 
     @rpc_method
     def list_households(self, payload):
-        return operations.list_households(self.db, self.caller, payload["estate_id"], payload.get("filters", {}),
+        return operations.list_households(self.db, payload["estate_id"], payload.get("filters", {}),
                                           payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_household(self, payload):
-        return operations.get_household(self.db, self.caller, payload["estate_id"], payload["id"])
+        return operations.get_household(self.db, payload["estate_id"], payload["id"])
 
     # -- the permanent record -------------------------------------------------------
     @rpc_method

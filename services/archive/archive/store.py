@@ -18,7 +18,6 @@ INDEXES = {
     "check_plans": [(PAGED, {})],
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
     **settings.INDEXES,
-    "import_files": [([("estate_id", 1)], {})],
     **jobs.INDEXES,
 }
 
@@ -132,15 +131,3 @@ def kpi_facts(db, estate_id, start, end, year_start, closing_events):
         "closed_records": db.records.count_documents({"estate_id": estate_id, "event_type": {"$in": closing_events},
                                                       "occurred_at": {"$gte": start, "$lt": end}}),
     }
-
-
-# -- household imports ------------------------------------------------------------
-
-def keep_import_file(db, job_id, estate_id, file_format, content_base64):
-    """The uploaded file, kept beside its job (a retried upload keeps the first)."""
-    store.insert_new(db.import_files, {"_id": job_id, "estate_id": estate_id, "format": file_format,
-                                       "content_base64": content_base64})
-
-
-def import_file(db, estate_id, job_id):
-    return db.import_files.find_one({"_id": job_id, "estate_id": estate_id})

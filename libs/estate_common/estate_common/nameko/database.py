@@ -5,11 +5,13 @@ from .. import store
 
 
 class Database(DependencyProvider):
-    """Injects the service's database; the service class lists its ``indexes``."""
+    """Injects the service's database; the service class lists its ``indexes`` and the
+    ``retired_collections`` an older version left behind (dropped at start-up)."""
 
     def setup(self):
         self.db = store.connect(self.container.service_name)
         store.ensure_indexes(self.db, getattr(self.container.service_cls, "indexes", {}))
+        store.drop_retired(self.db, getattr(self.container.service_cls, "retired_collections", ()))
 
     def get_dependency(self, worker_ctx):
         return self.db

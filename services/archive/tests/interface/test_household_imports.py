@@ -1,6 +1,8 @@
 """Households from a spreadsheet imported in a job, through archive's entrypoints (the embedded
 store, no broker); reading the file itself: unit/test_imports.py."""
 import base64
+import io
+import zipfile
 
 import pytest
 
@@ -14,6 +16,16 @@ HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
 
 def csv_bytes(*rows, header=HEADER, encoding="utf-8"):
     return (header + "".join(row + "\n" for row in rows)).encode(encoding)
+
+
+def bomb(inflated_bytes):
+    """An .xlsx-named zip whose sheet inflates to ``inflated_bytes`` of zeros (about 1000:1)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as entry:
+            for _ in range(inflated_bytes >> 20):
+                entry.write(bytes(1 << 20))
+    return out.getvalue()
 
 
 # -- importing ----------------------------------------------------------------------
@@ -62,13 +74,57 @@ def test_importing_the_same_file_again_creates_nothing(archive):
     assert archive.db.households.count_documents({"estate_id": archive.estate_id}) == 2
 
 
-def test_a_bad_file_is_refused_before_any_job(archive):
-    with pytest.raises(InvalidInput):
-        start(archive, b"just,some,words\n")
+def test_a_file_that_is_not_base64_or_over_the_caps_is_refused_before_any_job(archive):
     with pytest.raises(InvalidInput):
         archive.start_household_import({"estate_id": archive.estate_id,
                                         "data": {"format": "csv", "content_base64": "%%%"}})
+    with pytest.raises(InvalidInput):
+        start(archive, b"not a workbook", file_format="xlsx")
     assert archive.db.jobs.count_documents({}) == 0
+
+
+def test_a_zip_bomb_is_refused_at_once_and_nothing_parses_it(archive, monkeypatch):
+    import openpyxl
+    from archive import import_files
+    parsed = []
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: parsed.append(a))
+    monkeypatch.setattr(import_files, "MAX_BYTES", 4 << 20)
+    with pytest.raises(InvalidInput) as refused:
+        start(archive, bomb(8 << 20), file_format="xlsx")
+    assert refused.value.errors == [{"field": "(file)", "message": "the file is larger than 4194304 bytes "
+                                                                  "uncompressed"}]
+    assert parsed == [] and archive.db.jobs.count_documents({}) == 0
+
+
+def test_a_file_the_job_cannot_read_fails_the_job_with_the_reason(archive):
+    """The file is parsed in the job, not in the RPC: a header without the columns is the job's
+    failure, and the file is gone with it."""
+    job = start(archive, b"just,some,words\n1,2,3\n")
+    assert job["status"] == "queued"
+    archive.run_jobs()
+    failed = archive.get_job({"id": job["id"]})
+    assert failed["status"] == "failed" and "missing: building, unit, room" in failed["error"]
+    assert archive.db.jobs.find_one({"_id": job["id"]})["_input"] is None
+
+
+def test_rows_past_the_cap_fail_the_job_while_reading(archive, monkeypatch):
+    from archive import import_files
+    job = start(archive, csv_bytes(*[f"1,1,{n},50,A,13800138000" for n in range(3)]))
+    monkeypatch.setattr(import_files, "MAX_ROWS", 2)  # as if the first count had been fooled
+    archive.run_jobs()
+    failed = archive.get_job({"id": job["id"]})
+    assert failed["status"] == "failed" and "at most 2 households" in failed["error"]
+
+
+def test_the_uploaded_file_is_kept_only_until_its_job_ends(archive):
+    content = csv_bytes("1,2,301,89.37,Zhang San,13800138000")
+    job = start(archive, content)
+    stored = archive.db.jobs.find_one({"_id": job["id"]})
+    assert base64.b64decode(stored["_input"]["content_base64"]) == content
+    assert "_input" not in job and "Zhang San" not in str(archive.get_job({"id": job["id"]}))
+    archive.run_jobs()
+    assert archive.db.jobs.find_one({"_id": job["id"]})["_input"] is None
+    assert "13800138000" not in str(archive.db.jobs.find_one({"_id": job["id"]}))
 
 
 def test_a_job_of_another_estate_is_not_found(archive):
@@ -134,3 +190,19 @@ def test_only_the_roles_of_the_table_start_an_import(archive):
 
 def test_every_job_kind_of_archive_is_in_the_scope_table():
     assert set(ArchiveService.job_runners) <= set(job_scopes.JOB_SCOPES)
+
+
+def test_the_owner_lists_an_older_version_kept_are_dropped_when_archive_starts(monkeypatch):
+    from types import SimpleNamespace
+
+    from estate_common import store
+    from estate_common.nameko.database import Database
+    db = store.connect("archive")
+    db.import_files.insert_one({"_id": "job_archive_old", "content_base64": "Wmhhbmc="})
+    db.households.insert_one({"_id": "hh_1", "estate_id": "est_1"})
+    monkeypatch.setattr(store, "connect", lambda service: db)  # the database the older version used
+    provider = Database()
+    provider.container = SimpleNamespace(service_name="archive", service_cls=ArchiveService)
+    provider.setup()
+    assert "import_files" not in db.list_collection_names() and db.households.count_documents({}) == 1
+    provider.setup()  # the next start: nothing left to drop

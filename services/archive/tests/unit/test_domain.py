@@ -48,27 +48,6 @@ def test_household_events_carry_no_personal_data():
     assert data["area_m2"] == 89.37
 
 
-@pytest.mark.parametrize("phone, masked", [
-    ("13912345678", "139****5678"),
-    ("021-12345678", "021*****5678"),
-    ("1234567", "*******"),
-])
-def test_phone_masking_keeps_only_the_ends(phone, masked):
-    assert domain.mask_phone(phone) == masked
-
-
-@pytest.mark.parametrize("roles, sees_phone", [
-    (["operator_admin"], True), (["manager"], True), (["agent"], True), (["steward"], True),
-    (["archivist"], True), (["technician"], False), (["security"], False),
-    (["accountant", "cashier"], False), (["technician", "agent"], True),
-])
-def test_only_roles_with_the_right_see_the_owner_phone(roles, sees_phone):
-    household = {"id": "hh_1", "owner": {"name": "李四", "phone": "13912345678"}}
-    shown = domain.household_view(household, roles)["owner"]["phone"]
-    assert (shown == "13912345678") is sees_phone
-    assert household["owner"]["phone"] == "13912345678"  # the stored document is untouched
-
-
 def test_a_record_of_an_event_is_derived_from_the_event_id():
     created = event("customer_service", "service_request_created", "est_1", {
         "id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": "hh_1",

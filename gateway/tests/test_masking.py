@@ -1,0 +1,115 @@
+"""Personal data masked by role on the way out of the gateway (gateway/masking.py, the table in
+estate_common/personal_data.py), for every route whose answer the contract marks."""
+import pytest
+
+from estate_common import personal_data
+from gateway import masking
+from gateway.routes import ROUTES
+
+ESTATE = "/api/v1/estates/A"
+OWNER = {"name": "张三丰", "phone": "13912345678"}
+HOUSEHOLD = {"id": "hh_1", "estate_id": "A", "building": "1", "unit": "2", "room": "301", "area_m2": 89.37,
+             "status": "occupied", "owner": OWNER, "created_at": "2026-11-23T08:00:00.000Z", "version": 1}
+ALL_ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
+             "archivist")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cheap_hashes():
+    """Nine accounts are signed in here: the masks are tested, not Argon2's 64 MiB."""
+    from argon2 import PasswordHasher
+
+    from gateway import passwords
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+        yield
+
+
+def token(accounts, role):
+    return accounts.user(f"mask-{role.replace('_', '-')}", [role], ["A"])
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_a_household_shows_its_owner_as_the_table_says_for_each_role(client, rpc, contract, accounts, role):
+    rpc.answer("archive", "get_household", lambda call: dict(HOUSEHOLD, owner=dict(OWNER)))
+    rpc.answer("archive", "list_households", lambda call: {"items": [dict(HOUSEHOLD, owner=dict(OWNER))],
+                                                           "next_cursor": None})
+    auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+    one = contract.check(client.application, client.get(f"{ESTATE}/households/hh_1", headers=auth), 200)
+    listed = contract.check(client.application, client.get(f"{ESTATE}/households", headers=auth), 200)
+    for owner in (one["owner"], listed["items"][0]["owner"]):
+        assert owner["name"] == ("张三丰" if personal_data.sees_in_full("owner_name", [role]) else "张**")
+        assert owner["phone"] == ("13912345678" if personal_data.sees_in_full("owner_phone", [role])
+                                  else "139****5678")
+    assert one["building"] == "1" and one["room"] == "301"  # the unit is never masked
+
+
+def test_a_complainant_is_masked_for_a_technician_and_shown_to_the_desk(client, rpc, accounts):
+    request = {"id": "sr_1", "kind": "complaint", "complaint": {"complainant": "Li Lei", "nature": "noise"}}
+    rpc.answer("customer_service", "get_request", lambda call: {**request, "complaint": dict(request["complaint"])})
+    path = f"{ESTATE}/service-requests/sr_1"
+    seen = {role: client.get(path, headers={"Authorization": f"Bearer {token(accounts, role)}"}).get_json()
+            for role in ("agent", "technician")}
+    assert seen["agent"]["complaint"]["complainant"] == "Li Lei"
+    assert seen["technician"]["complaint"] == {"complainant": "L* ***", "nature": "noise"}
+
+
+def test_the_occupant_on_a_work_order_is_shown_to_its_technician_masked_elsewhere():
+    order = {"id": "wo_1", "signed_by": "王小明", "consent": {"by": "王小明", "amount_cents": 100}}
+    rule = next(r.path for r in ROUTES if r.rpc == "get_work_order")
+    for roles, shown in ((["technician"], "王小明"), (["security"], "王**"), (["accountant"], "王**")):
+        body = masking.for_caller("GET", rule, 200, {**order, "consent": dict(order["consent"])}, roles)
+        assert body["signed_by"] == body["consent"]["by"] == shown
+
+
+def test_every_kind_of_the_table_is_marked_somewhere_and_the_routes_that_carry_it_are_found():
+    found = {}
+    for route in ROUTES:
+        for path, kind in masking.plan(route.method, route.path, route.status):
+            found.setdefault(kind, set()).add((route.rpc, path))
+    assert set(found) == set(personal_data.SEEN_IN_FULL_BY)
+    each = masking.EACH
+    assert ("list_households", ("items", each, "owner", "phone")) in found["owner_phone"]
+    assert ("create_household", ("owner", "name")) in found["owner_name"]
+    assert {rpc for rpc, _ in found["resident_name"]} >= {"get_request", "list_requests", "list_keys",
+                                                          "list_custody_items", "list_tool_loans"}
+    assert {rpc for rpc, _ in found["visitor_phone"]} >= {"register_visitor", "list_visitors"}
+    assert ("list_work_orders", ("items", each, "consent", "by")) in found["occupant_name"]
+
+
+def _response_schemas(openapi):
+    """Names of the component schemas some response reaches (request bodies left out)."""
+    components, seen = openapi["components"], set()
+
+    def follow(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/"):
+                section, name = ref.split("/")[2:4]
+                if (section, name) not in seen:
+                    seen.add((section, name))
+                    follow(components[section][name])
+            for value in node.values():
+                follow(value)
+        elif isinstance(node, list):
+            for value in node:
+                follow(value)
+
+    for operations in openapi["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                follow(operation.get("responses"))
+    return {name for section, name in seen if section == "schemas"}
+
+
+def test_every_response_field_the_contract_calls_personal_data_is_marked():
+    """A property described as personal data in a schema some response reaches carries
+    ``x-personal-data``, so the gateway masks it."""
+    from estate_common import contracts
+    openapi = contracts.load().openapi
+    schemas = openapi["components"]["schemas"]
+    unmarked = [f"{name}.{prop}" for name in sorted(_response_schemas(openapi))
+                for prop, sub in (schemas[name].get("properties") or {}).items()
+                if isinstance(sub, dict) and "personal data" in sub.get("description", "")
+                and "x-personal-data" not in sub]
+    assert unmarked == []

@@ -1,0 +1,71 @@
+"""Who sees which personal data in full (个人信息保密): the one table of it.
+
+DOMAIN.md: personal data is confidential, "never shown or exported to those without the
+right". The kinds below are the people the system records who are not staff: owners,
+residents at the front desk, occupants signing for a repair, visitors. A response field
+holding one is marked in ``contracts/openapi.yaml`` with ``x-personal-data: <kind>``; the
+gateway masks every marked field on its way out for a caller none of whose roles the table
+names (``gateway/masking.py``). A kind missing from the table is masked for everyone (deny
+by default). Roles as in DOMAIN.md "Who uses it" (``gateway.policy.ROLES``); the README's
+Security section shows the table.
+
+Why these rows: the front desk and stewards contact owners and residents, the archivist keeps
+their files, the manager and the operator answer for all of it. Accounts need the owner's
+name on bills and receipts, not the phone. Engineering and security work on a unit, not a
+person: they get the building, unit and room and a masked name (the surname, enough to
+greet someone at the door); the technician sees in full only the occupant who signed his
+own work order. Security and the front desk register visitors, so they see them.
+"""
+OWNER_NAME = "owner_name"          # a household's owner (households)
+OWNER_PHONE = "owner_phone"
+RESIDENT_NAME = "resident_name"    # a complainant, a key or tool borrower, who left or collected an item
+OCCUPANT_NAME = "occupant_name"    # who agreed to a work order's quote or signed it off
+VISITOR_NAME = "visitor_name"
+VISITOR_PHONE = "visitor_phone"
+
+_MANAGEMENT = ("operator_admin", "manager")
+_FRONT_DESK = _MANAGEMENT + ("agent", "steward")
+
+SEEN_IN_FULL_BY = {
+    OWNER_NAME: _FRONT_DESK + ("archivist", "accountant", "cashier"),
+    OWNER_PHONE: _FRONT_DESK + ("archivist",),
+    RESIDENT_NAME: _FRONT_DESK + ("archivist",),
+    OCCUPANT_NAME: _FRONT_DESK + ("archivist", "technician"),
+    VISITOR_NAME: _FRONT_DESK + ("security",),
+    VISITOR_PHONE: _FRONT_DESK + ("security",),
+}
+
+PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE})
+
+
+def sees_in_full(kind, roles):
+    return bool(set(SEEN_IN_FULL_BY.get(kind, ())) & set(roles or ()))
+
+
+def mask_phone(phone):
+    """``13800138000`` → ``138****8000``: enough to tell two numbers apart on the phone."""
+    text = phone.strip()
+    if len(text) <= 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+def mask_name(name):
+    """``张三`` → ``张*``, ``Zhang San`` → ``Z**** ***``: the first character (a Chinese
+    surname), the rest starred, spaces kept."""
+    text = name.strip()
+    if len(text) <= 1:
+        return "*" * len(text)
+    return text[0] + "".join(" " if c.isspace() else "*" for c in text[1:])
+
+
+def masked(kind, value):
+    """``value`` of ``kind`` as a caller without the right sees it (non-text values as they are:
+    a null stays null)."""
+    if not isinstance(value, str):
+        return value
+    return mask_phone(value) if kind in PHONES else mask_name(value)
+
+
+def shown(kind, value, roles):
+    return value if sees_in_full(kind, roles) else masked(kind, value)

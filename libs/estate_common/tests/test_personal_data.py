@@ -1,0 +1,44 @@
+"""Who sees which personal data in full: the table (estate_common/personal_data.py) and the masks."""
+import pytest
+
+from estate_common import personal_data as pd
+
+ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
+         "archivist")
+
+# the README's table, row by row: the roles that see each kind in full (everyone else: masked)
+EXPECTED = {
+    pd.OWNER_NAME: {"operator_admin", "manager", "agent", "steward", "archivist", "accountant", "cashier"},
+    pd.OWNER_PHONE: {"operator_admin", "manager", "agent", "steward", "archivist"},
+    pd.RESIDENT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist"},
+    pd.OCCUPANT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist", "technician"},
+    pd.VISITOR_NAME: {"operator_admin", "manager", "agent", "steward", "security"},
+    pd.VISITOR_PHONE: {"operator_admin", "manager", "agent", "steward", "security"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_each_kind_as_the_table_says(kind, role):
+    assert pd.sees_in_full(kind, [role]) is (role in EXPECTED[kind])
+
+
+def test_one_role_with_the_right_is_enough_and_an_unknown_kind_is_masked_for_all():
+    assert pd.sees_in_full(pd.OWNER_PHONE, ["technician", "agent"])
+    assert not pd.sees_in_full(pd.OWNER_PHONE, [])
+    assert not pd.sees_in_full("id_number", ROLES)
+    assert set(pd.SEEN_IN_FULL_BY) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("kind, value, masked", [
+    (pd.OWNER_PHONE, "13912345678", "139****5678"),
+    (pd.VISITOR_PHONE, "021-12345678", "021*****5678"),
+    (pd.OWNER_PHONE, "1234567", "*******"),
+    (pd.OWNER_NAME, "张三", "张*"),
+    (pd.OWNER_NAME, "欧阳娜娜", "欧***"),
+    (pd.RESIDENT_NAME, "Zhang San", "Z**** ***"),
+    (pd.OCCUPANT_NAME, "李", "*"),
+    (pd.RESIDENT_NAME, None, None),
+])
+def test_masks_keep_only_what_tells_people_apart(kind, value, masked):
+    assert pd.masked(kind, value) == masked
