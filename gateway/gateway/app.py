@@ -16,7 +16,7 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import docs, exposition, fanout, idempotency, own_routes, requests_in, store, uploads, users
+from . import docs, exposition, fanout, idempotency, own_routes, requests_in, store, traces, uploads, users
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -55,6 +55,7 @@ def create_app(settings=None):
         tokens=TokenIssuer(settings["jwt_secret"], settings["token_ttl_seconds"]),
         user_cache=users.UserCache(db, settings["user_cache_seconds"]),
     )
+    traces.register(app)  # first: the request's span covers every other hook
     app.before_request(_begin)
     app.after_request(_finish)
     app.register_error_handler(DomainError, from_domain_error)
