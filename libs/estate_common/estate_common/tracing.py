@@ -16,9 +16,9 @@ How a trace travels:
 
 Exporting: OTLP over HTTP (``opentelemetry-exporter-otlp-proto-http``) when
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set; the exporter's own ``OTEL_EXPORTER_OTLP_*`` variables
-and ``OTEL_TRACES_SAMPLER`` apply. Unset, nothing is recorded: spans are the SDK's
-non-recording ones (ids, no attributes, no export), so context still propagates and log lines
-still carry ``trace_id`` at the cost of a few microseconds per span. Tests hand an exporter to
+and ``OTEL_TRACES_SAMPLER`` apply. Unset, nothing is recorded and the SDK is not even asked:
+spans are non-recording ones (a trace id, a span id, nothing else), so context still
+propagates and log lines still carry ``trace_id`` at the cost of a few microseconds per span. Tests hand an exporter to
 ``use_exporter`` (the SDK's ``InMemorySpanExporter``).
 
 One tracer provider per service name (the ``service.name`` of its spans): a process runs one
@@ -39,7 +39,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -51,11 +50,15 @@ ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
 _propagator = TraceContextTextMapPropagator()
 _tracers = {}  # service name -> its tracer
 _exporter = None  # a test's exporter (use_exporter); None: OTLP when the endpoint is set
+_exporting = None  # decided at the first span (the environment does not change under a process)
 
 
 def exporting():
     """Whether spans are recorded and exported (an OTLP endpoint, or a test's exporter)."""
-    return _exporter is not None or bool(os.environ.get(ENDPOINT_VARIABLE))
+    global _exporting
+    if _exporting is None:
+        _exporting = _exporter is not None or bool(os.environ.get(ENDPOINT_VARIABLE))
+    return _exporting
 
 
 def tracer(service):
@@ -71,19 +74,17 @@ def _provider(service):
     if _exporter is not None:
         provider = TracerProvider(resource=resource, shutdown_on_exit=False)
         provider.add_span_processor(SimpleSpanProcessor(_exporter))
-    elif os.environ.get(ENDPOINT_VARIABLE):
+    else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         provider = TracerProvider(resource=resource)  # sampler from OTEL_TRACES_SAMPLER (parent-based)
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    else:
-        provider = TracerProvider(resource=resource, sampler=ALWAYS_OFF, shutdown_on_exit=False)
     return provider
 
 
 def use_exporter(exporter):
     """Tests: record every span into ``exporter`` from now on (None: back to the environment)."""
-    global _exporter
-    _exporter = exporter
+    global _exporter, _exporting
+    _exporter, _exporting = exporter, None
     _tracers.clear()
 
 
@@ -131,14 +132,21 @@ def start(service, name, kind, parent=None, attributes=None, sampled=True):
     ``parent``: a context from ``extract``; None continues the current one. ``sampled=False``:
     a trace that is never recorded, nor is anything it calls (probes and scrapes: a health
     call every few seconds would bury the traces worth reading)."""
-    if sampled:
+    if sampled and exporting():
         span = tracer(service).start_span(name, context=parent, kind=kind, attributes=attributes)
     else:
-        span = trace.NonRecordingSpan(trace.SpanContext(
-            random.getrandbits(128) or 1, random.getrandbits(64) or 1, is_remote=False,
-            trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT)))
+        span = _unrecorded(parent if sampled else otel_context.Context())
     token = otel_context.attach(trace.set_span_in_context(span, parent))
     return span, token
+
+
+def _unrecorded(parent):
+    """What the SDK makes of a span it does not sample, without the SDK's cost: the parent's
+    trace (or a new one) and a new span id, flagged not sampled."""
+    above = trace.get_current_span(parent).get_span_context()
+    trace_id = above.trace_id if above.is_valid else random.getrandbits(128) or 1
+    return trace.NonRecordingSpan(trace.SpanContext(trace_id, random.getrandbits(64) or 1, is_remote=False,
+                                                    trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT)))
 
 
 def finish(span, token, exc=None):
