@@ -130,6 +130,12 @@ def test_work_handed_to_another_thread_stays_in_the_trace(no_exporter):
 ARRIVED = []
 
 
+@pytest.fixture
+def rabbit_config(module_amqp_uri):
+    """One vhost for this module's two broker tests (each starts and stops its own container)."""
+    return {"AMQP_URI": module_amqp_uri}
+
+
 class Traced:
     name = "traced"
     worker_spans = WorkerSpans()
@@ -150,11 +156,11 @@ class Traced:
 
 
 @pytest.mark.broker
-def test_two_concurrent_workers_never_mix_their_traces(container_factory, rabbit_config, amqp_uri, spans):
+def test_two_concurrent_workers_never_mix_their_traces(container_factory, rabbit_config, spans):
     ARRIVED.clear()
     container = container_factory(Traced, rabbit_config)
     container.start()
-    client = RpcClient(amqp_uri, timeout=10, owner="test")
+    client = RpcClient(rabbit_config["AMQP_URI"], timeout=10, owner="test")
     answers, callers = {}, {}
 
     def call(n):
