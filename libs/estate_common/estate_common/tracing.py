@@ -29,6 +29,7 @@ thread has its own, so concurrent calls never share a trace.
 Spans carry names and ids, never payloads or exception messages (personal data stays out, as
 in the logs).
 """
+import contextlib
 import contextvars
 import functools
 import os
@@ -138,6 +139,16 @@ def start(service, name, kind, parent=None, attributes=None, sampled=True):
         span = _unrecorded(parent if sampled else otel_context.Context())
     token = otel_context.attach(trace.set_span_in_context(span, parent))
     return span, token
+
+
+@contextlib.contextmanager
+def untraced():
+    """Run the block in a trace that is never sampled, nor anything it calls (a probe)."""
+    span, token = start("untraced", "untraced", SpanKind.INTERNAL, sampled=False)
+    try:
+        yield
+    finally:
+        finish(span, token)
 
 
 def _unrecorded(parent):
