@@ -28,7 +28,8 @@ def _open():
     attributes = {"http.request.method": request.method}
     if rule:
         attributes["http.route"] = rule
-    parent = tracing.extract({tracing.HEADER: request.headers.get(tracing.HEADER)})  # none: a new trace
+    parent = tracing.extract({tracing.HEADER: request.headers.get(tracing.HEADER),  # none: a new trace
+                              tracing.TRACESTATE: request.headers.get(tracing.TRACESTATE)})
     g.trace_span = tracing.start(SERVICE, name, SpanKind.SERVER, parent=parent, attributes=attributes,
                                  sampled=rule not in UNSAMPLED)
 

@@ -69,12 +69,29 @@ def test_a_child_continues_the_trace_of_the_headers_it_was_sent(spans):
 
 
 @pytest.mark.parametrize("carrier", [None, {}, {"traceparent": ""}, {"traceparent": "00-nonsense"},
-                                     {"traceparent": "00-" + "0" * 32 + "-" + "0" * 16 + "-01"}])
+                                     {"traceparent": "00-" + "0" * 32 + "-" + "0" * 16 + "-01"},
+                                     {"traceparent": "ff-" + "1" * 32 + "-" + "1" * 16 + "-01"},
+                                     {"traceparent": "00-" + "A" * 32 + "-" + "1" * 16 + "-01"}, {"traceparent": 7}])
 def test_a_missing_or_malformed_traceparent_starts_a_new_trace(spans, carrier):
     span, token = tracing.start("archive", "archive.x", SpanKind.CONSUMER, parent=tracing.extract(carrier))
     tracing.finish(span, token)
     (exported,) = spans.get_finished_spans()
     assert exported.parent is None and exported.context.trace_id != 0
+
+
+@pytest.mark.parametrize("carrier", [
+    {"traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01"},
+    {"traceparent": "01-" + "a" * 32 + "-" + "b" * 16 + "-01-later-fields"},  # a later version: its first four
+    {"traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01", "tracestate": "vendor=1"},
+])
+def test_a_well_formed_traceparent_is_continued(spans, carrier):
+    span, token = tracing.start("archive", "archive.x", SpanKind.CONSUMER, parent=tracing.extract(carrier))
+    tracing.finish(span, token)
+    (exported,) = spans.get_finished_spans()
+    assert f"{exported.context.trace_id:032x}" == "a" * 32 and f"{exported.parent.span_id:016x}" == "b" * 16
+    if "tracestate" in carrier:
+        assert exported.context.trace_state.get("vendor") == "1"
+        assert tracing.inject({}, exported)["tracestate"] == "vendor=1"  # passed on
 
 
 def test_a_refusal_is_an_outcome_and_a_failure_names_its_type_only(spans):
