@@ -16,7 +16,8 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import api_keys, docs, exposition, fanout, idempotency, masking, own_routes, requests_in, store, uploads, users
+from . import (api_keys, docs, exposition, fanout, idempotency, masking, own_routes, requests_in, store, traces,
+               uploads, users)
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -57,6 +58,7 @@ def create_app(settings=None):
         user_cache=users.UserCache(db, settings["user_cache_seconds"]),
         key_cache=api_keys.KeyCache(db, settings["user_cache_seconds"]),
     )
+    traces.register(app)  # first: the request's span covers every other hook
     app.before_request(_begin)
     app.after_request(_finish)
     app.register_error_handler(DomainError, from_domain_error)

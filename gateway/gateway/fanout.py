@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import contracts, job_scopes
+from estate_common import contracts, job_scopes, tracing
 from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
 
 from .access import authorize_route
@@ -52,7 +52,8 @@ def collect_kpis(pool, caller, period, estate_ids):
     """``({estate_id: {kpi: value}}, [services that did not answer])``."""
     rpc = _state().rpc
     payload = {"period": period, "estate_ids": estate_ids}
-    futures = {service: pool.submit(rpc.call, service, "kpis", payload, request_id=g.request_id, caller=caller)
+    futures = {service: pool.submit(tracing.carried(rpc.call), service, "kpis", payload, request_id=g.request_id,
+                                    caller=caller)
                for service in kpi_services()}
     merged = {estate_id: {} for estate_id in estate_ids}
     unavailable = []

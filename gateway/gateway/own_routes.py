@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import contracts
+from estate_common import contracts, tracing
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
 from . import api_keys, idempotency, login_guard, policy, requests_in, store, users
@@ -115,7 +115,8 @@ def register(app, services):
     def readyz():
         checks = {"gateway_store": _check(lambda: store.ping(_state().db))}
         rpc = _state().rpc
-        futures = {name: ready_pool.submit(_check, lambda n=name: rpc.call(n, "health", {}, timeout=READY_TIMEOUT_SECONDS))
+        futures = {name: ready_pool.submit(tracing.carried(_check),  # the probe's unsampled trace
+                                           lambda n=name: rpc.call(n, "health", {}, timeout=READY_TIMEOUT_SECONDS))
                    for name in services}
         checks.update({name: future.result() for name, future in futures.items()})
         ready = all(value == "ok" for value in checks.values())

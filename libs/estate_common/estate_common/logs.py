@@ -10,7 +10,7 @@ import re
 import sys
 import threading
 
-from . import clock
+from . import clock, tracing
 
 _context = threading.local()  # green-thread local once eventlet has patched threading
 
@@ -62,6 +62,7 @@ class JsonFormatter(logging.Formatter):
             "service": self.service,
             "logger": record.name,
             "request_id": getattr(record, "request_id", None) or current_request_id(),
+            "trace_id": tracing.current_trace_id(),
             "message": scrub(record.getMessage()),
         }
         for key in ("event_type", "event_id", "rpc", "status", "duration_ms", "method", "path"):

@@ -42,7 +42,7 @@ import uuid
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from . import bus_auth, config, metrics
+from . import bus_auth, config, metrics, tracing
 from .errors import ERROR_TYPES, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -217,6 +217,7 @@ class RpcClient:
             with self._lock:
                 self._all.pop(channel, None)
 
+    @tracing.rpc_client_call
     def call(self, service, method, payload, request_id=None, caller=None, timeout=None, context=None):
         """``context``: more values for the service's context data (``nameko.<key>`` headers)."""
         started, failure = time.monotonic(), None
@@ -233,6 +234,7 @@ class RpcClient:
         headers = {"nameko.call_id_stack": [f"{self.owner}.{method}.{uuid.uuid4()}"]}
         values = {"request_id": request_id, "caller": caller, **(context or {})}
         headers.update({f"nameko.{key}": value for key, value in values.items() if value})
+        tracing.inject(headers)  # the call's span (tracing.rpc_client_call)
         timeout = self.timeout if timeout is None else timeout
         if caller:
             headers[f"nameko.{bus_auth.CONTEXT_KEY}"] = bus_auth.sign(self.signing_key, caller,

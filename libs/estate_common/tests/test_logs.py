@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from estate_common import clock, logs
+from opentelemetry.trace import SpanKind
+
+from estate_common import clock, logs, tracing
 
 
 @pytest.mark.parametrize("text, personal", [
@@ -195,6 +197,19 @@ def test_json_formatter_scrubs_arguments_and_tracebacks(capture):
     assert second["message"] == "failed for [redacted]"
     assert "ValueError" in second["error"]
     assert "11010519491231002X" not in second["error"]
+
+
+def test_json_formatter_writes_the_trace_id_within_a_trace(capture, monkeypatch):
+    monkeypatch.delenv(tracing.ENDPOINT_VARIABLE, raising=False)  # no exporter: ids all the same
+    tracing.use_exporter(None)
+    logger, stream = capture
+    logger.info("outside")
+    span, token = tracing.start("archive", "archive.get_estate", SpanKind.SERVER)
+    logger.info("inside")
+    tracing.finish(span, token)
+    outside, inside = _lines(stream)
+    assert outside["trace_id"] is None
+    assert inside["trace_id"] == f"{span.get_span_context().trace_id:032x}"
 
 
 def test_request_id_is_per_green_thread():

@@ -1,4 +1,4 @@
-"""What every service has: its database, caller, outbox, request log, metrics, health and relay."""
+"""What every service has: its database, caller, outbox, request log, metrics, traces, health and relay."""
 from nameko.timer import timer
 
 from .. import clock, config, store
@@ -9,6 +9,7 @@ from .entrypoints import rpc_method
 from .exposition import ServiceMetrics
 from .outbox import SWEEP_SECONDS, Outbox
 from .request_log import RequestLog
+from .tracing import WorkerSpans
 
 
 class ServiceBase:
@@ -26,6 +27,7 @@ class ServiceBase:
     outbox = Outbox()
     request_log = RequestLog()
     service_metrics = ServiceMetrics()  # METRICS_PORT: see exposition.py
+    worker_spans = WorkerSpans()  # traces: see estate_common.tracing
 
     @rpc_method(public=True)
     def health(self, payload):

@@ -22,7 +22,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from .. import clock, config, contracts, outbox_store
+from .. import clock, config, contracts, outbox_store, tracing
 from .database import Database
 from .relay import Relay
 
@@ -33,8 +33,9 @@ CONFIRM_TIMEOUT_SECONDS = config.env_float("OUTBOX_CONFIRM_TIMEOUT_SECONDS", 5.0
 
 
 def make_event(source, event_type, estate_id, data, request_id=None, actor=None):
-    """The envelope every event carries; ``data`` is the event's own content."""
-    return {
+    """The envelope every event carries; ``data`` is the event's own content. Within a trace
+    it records the trace's context (``traceparent``), which its relay and consumers continue."""
+    event = {
         "event_id": uuid.uuid4().hex,
         "event_type": event_type,
         "source": source,
@@ -44,6 +45,10 @@ def make_event(source, event_type, estate_id, data, request_id=None, actor=None)
         "actor": actor,
         "data": data,
     }
+    traced = tracing.traceparent()
+    if traced:
+        event["traceparent"] = traced
+    return event
 
 
 class OutboxHandle:

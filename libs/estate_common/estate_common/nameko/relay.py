@@ -19,7 +19,7 @@ import eventlet
 from eventlet.queue import Queue
 from kombu import Connection, Exchange, Producer
 
-from .. import metrics, outbox_store
+from .. import metrics, outbox_store, tracing
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ class Relay:
         outbox_store.pull(collection, estate_id, doc_id, published)
 
     # -- publishing ----------------------------------------------------------------
+    @tracing.relay_publish
     def _publish(self, event):
         """None once the broker confirmed the event and routed it to a queue, else why not."""
         started = time.monotonic()
@@ -133,6 +134,7 @@ class Relay:
                 self._connect()
                 del self._returned[:]
                 headers = {"nameko.request_id": event["request_id"]} if event.get("request_id") else {}
+                tracing.inject(headers)  # the publish span (tracing.relay_publish)
                 self._producer.publish(
                     event, exchange=self.exchange, routing_key=event["event_type"], mandatory=True,
                     serializer="json", delivery_mode=2, headers=headers, message_id=event["event_id"],
