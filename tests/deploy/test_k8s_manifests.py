@@ -10,6 +10,7 @@ import json
 import re
 import base64
 import shutil
+import urllib.parse
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from estate_common import secrets_policy, topology
+from estate_common import broker_users, secrets_policy, topology
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +38,9 @@ SERVICES = {
 COMPONENTS = (*SERVICES.values(), "gateway")  # the parts behind the broker and the store
 DEPLOYABLES = (*COMPONENTS, "console")  # and the web console, a client of the gateway's HTTP API only
 SECRET_NAME = "estate-ops-secrets"
+# each component's broker address, with its own RabbitMQ user (estate_common.broker_users)
+AMQP_SECRETS = {name: f"estate-ops-amqp-{name}" for name in COMPONENTS}
+DEFINITIONS_SECRET = "estate-ops-rabbitmq-definitions"
 GATEWAY_SECRET_KEYS = {"ESTATE_ADMIN_PASSWORD", "JWT_SECRET"}
 
 
@@ -59,7 +63,7 @@ def _k8s_copy():
     secrets.env generated as ``make k8s-dev-secrets`` does (a developer's own file is
     left out, and nothing is written into the repository)."""
     root = Path(tempfile.mkdtemp(prefix="estate-k8s-")) / "k8s"
-    shutil.copytree(K8S, root, ignore=shutil.ignore_patterns("secrets.env"))
+    shutil.copytree(K8S, root, ignore=shutil.ignore_patterns("*secrets.env", dev_secrets.DEFINITIONS_FILE))
     assert dev_secrets.write(root / "overlays" / "dev" / "secrets.env")
     return root
 
@@ -116,10 +120,10 @@ def env_sources(docs, overlay, ctr):
         rendered = (configmaps if kind == "configMap" else secrets).get(name)
         if rendered is not None:
             return set((rendered.get("data") or {}) | (rendered.get("stringData") or {}))
-        assert kind == "secret" and name == SECRET_NAME and overlay == "prod", (
+        assert kind == "secret" and overlay == "prod" and name in (SECRET_NAME, *AMQP_SECRETS.values()), (
             f"{ctr['name']} references {kind} {name!r}, which the {overlay} overlay does not render"
         )
-        return secret_example_keys()
+        return secret_example_keys() if name == SECRET_NAME else {"AMQP_URI"}
 
     names = set()
     for source in ctr.get("envFrom", []):
@@ -294,11 +298,23 @@ def test_gateway_and_services_share_the_bus_signing_key_and_the_console_does_not
     assert "BUS_SIGNING_KEY" not in env_sources(docs, overlay, container(deployment(docs, "console")))
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_component_reads_the_broker_address_of_its_own_user(overlay):
+    docs = render(overlay)
+    for name in COMPONENTS:
+        (var,) = [v for v in container(deployment(docs, name))["env"] if v["name"] == "AMQP_URI"]
+        ref = var["valueFrom"]["secretKeyRef"]
+        assert ref["key"] == "AMQP_URI" and ref["name"].startswith(AMQP_SECRETS[name]), name
+        if overlay == "prod":
+            assert ref["name"] == AMQP_SECRETS[name]
+
+
 def test_the_dev_bus_signing_key_is_one_the_services_accept():
     import base64
 
     from estate_common import bus_auth
-    dev_secret = [d for d in render("dev") if d["kind"] == "Secret"][0]
+    (dev_secret,) = [d for d in render("dev") if d["kind"] == "Secret" and d["metadata"]["name"].startswith(
+        SECRET_NAME)]
     bus_auth.check_key(base64.b64decode(dev_secret["data"]["BUS_SIGNING_KEY"]).decode())
 
 
@@ -310,9 +326,11 @@ def test_compose_requires_the_bus_signing_key_for_gateway_and_services():
 
 
 def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
-    dev_secrets = [d for d in render("dev") if d["kind"] == "Secret"]
-    assert [s["metadata"]["name"].startswith(SECRET_NAME) for s in dev_secrets] == [True]
-    assert set(dev_secrets[0]["data"]) == secret_example_keys()
+    generated = {s["metadata"]["name"].rsplit("-", 1)[0]: s for s in render("dev") if s["kind"] == "Secret"}
+    assert set(generated) == {SECRET_NAME, DEFINITIONS_SECRET, *AMQP_SECRETS.values()}
+    assert set(generated[SECRET_NAME]["data"]) == secret_example_keys()
+    assert all(set(generated[name]["data"]) == {"AMQP_URI"} for name in AMQP_SECRETS.values())
+    assert set(generated[DEFINITIONS_SECRET]["data"]) == {"definitions.json"}
     assert not [d for d in render("prod") if d["kind"] == "Secret"], (
         "prod must not render a Secret: real credentials are supplied out of band"
     )
@@ -320,18 +338,32 @@ def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
 
 def test_dev_secrets_come_from_a_git_ignored_file_and_pass_the_policy():
     kustomization = yaml.safe_load((K8S / "overlays" / "dev" / "kustomization.yaml").read_text())
-    (generator,) = kustomization["secretGenerator"]
-    assert generator["name"] == SECRET_NAME
-    assert generator.get("envs") == ["secrets.env"] and not generator.get("literals"), (
-        "the dev overlay must not commit credentials"
-    )
-    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q",
-                              "deploy/k8s/overlays/dev/secrets.env"])
-    assert ignored.returncode == 0, "deploy/k8s/overlays/dev/secrets.env must be git-ignored"
-    (secret,) = [d for d in render("dev") if d["kind"] == "Secret"]
-    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    generators = {g["name"]: g for g in kustomization["secretGenerator"]}
+    assert set(generators) == {SECRET_NAME, DEFINITIONS_SECRET, *AMQP_SECRETS.values()}
+    assert all(not g.get("literals") for g in generators.values()), "the dev overlay must not commit credentials"
+    assert generators[SECRET_NAME]["envs"] == ["secrets.env"]
+    files = ["secrets.env", dev_secrets.DEFINITIONS_FILE, dev_secrets.ADMIN_FILE]
+    for component, name in zip(broker_users.COMPONENTS, (SERVICES.get(c, c) for c in broker_users.COMPONENTS)):
+        assert generators[AMQP_SECRETS[name]]["envs"] == [dev_secrets.amqp_file(component)]
+        files.append(dev_secrets.amqp_file(component))
+    for file in files:
+        ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", f"deploy/k8s/overlays/dev/{file}"])
+        assert ignored.returncode == 0, f"deploy/k8s/overlays/dev/{file} must be git-ignored"
+    secrets = {s["metadata"]["name"].rsplit("-", 1)[0]: {k: base64.b64decode(v).decode() for k, v in s["data"].items()}
+               for s in render("dev") if s["kind"] == "Secret"}
+    data = secrets[SECRET_NAME]
+    gateway_uri = secrets[AMQP_SECRETS["gateway"]]["AMQP_URI"]
     secrets_policy.check_gateway({"jwt_secret": data["JWT_SECRET"], "admin_password": data["ESTATE_ADMIN_PASSWORD"],
-                                  "amqp_uri": data["AMQP_URI"]})
+                                  "amqp_uri": gateway_uri})
+    # each component's URI names its own user, whose password the definitions hash
+    definitions = json.loads(secrets[DEFINITIONS_SECRET]["definitions.json"])
+    hashes = {u["name"]: u["password_hash"] for u in definitions["users"]}
+    for component in broker_users.COMPONENTS:
+        uri = urllib.parse.urlsplit(secrets[AMQP_SECRETS[SERVICES.get(component, component)]]["AMQP_URI"])
+        secrets_policy.check_service(uri.geturl())
+        assert uri.username == broker_users.user_name(component)
+        salt = base64.b64decode(hashes[uri.username])[:4]
+        assert broker_users.password_hash(uri.password, salt) == hashes[uri.username]
 
 
 def test_dev_secrets_script_keeps_an_existing_file(tmp_path):
@@ -423,11 +455,41 @@ def test_compose_declares_every_part_with_a_healthcheck():
     assert gateway["environment"]["GATEWAY_HOST"] == "0.0.0.0"
     assert gateway["environment"]["ESTATE_ADMIN_PASSWORD"].startswith("${ESTATE_ADMIN_PASSWORD:?")
     assert gateway["environment"]["JWT_SECRET"].startswith("${JWT_SECRET:?")
-    assert "${RABBITMQ_PASSWORD:?" in gateway["environment"]["AMQP_URI"]
-    assert services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"].startswith("${RABBITMQ_PASSWORD:?")
+    assert "${RABBITMQ_PASSWORD_GATEWAY:?" in gateway["environment"]["AMQP_URI"]
     assert "/readyz" in " ".join(gateway["healthcheck"]["test"])
     for name in SERVICES.values():
         assert gateway["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_compose_gives_each_component_its_own_broker_user_from_the_definitions():
+    services = compose()["services"]
+    for component in broker_users.COMPONENTS:
+        name = SERVICES.get(component, component)
+        uri = services[name]["environment"]["AMQP_URI"]
+        variable = broker_users.password_env(component)
+        assert uri == f"amqp://{broker_users.user_name(component)}:${{{variable}:?set {variable} " \
+                      "(see the top of docker-compose.yml)}@rabbitmq:5672/", name
+    assert "AMQP_URI" not in services["console"]["environment"]
+
+    definitions = services["broker-definitions"]
+    assert definitions["command"][:3] == ["python", "-m", "estate_common.broker_users"]
+    assert definitions["network_mode"] == "none"
+    for component in broker_users.COMPONENTS:
+        assert definitions["environment"][broker_users.password_env(component)].startswith(
+            f"${{{broker_users.password_env(component)}:?")
+    assert definitions["environment"]["RABBITMQ_PASSWORD"].startswith("${RABBITMQ_PASSWORD:?")
+    out = definitions["command"][definitions["command"].index("--out") + 1]
+    (volume,) = [v for v in definitions["volumes"] if out.startswith(v.split(":")[1] + "/")]
+
+    rabbitmq = services["rabbitmq"]
+    assert "environment" not in rabbitmq, "users come from the definitions, not RABBITMQ_DEFAULT_*"
+    assert rabbitmq["depends_on"]["broker-definitions"]["condition"] == "service_completed_successfully"
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in rabbitmq["volumes"]}
+    conf = REPO / mounts["/etc/rabbitmq/conf.d/20-estate-ops.conf"]
+    loaded = re.search(r"^load_definitions\s*=\s*(\S+)$", conf.read_text(), re.M).group(1)
+    (directory,) = [d for d in mounts if loaded.startswith(d + "/")]
+    assert mounts[directory] == volume.split(":")[0]
+    assert loaded[len(directory):] == out[len(volume.split(":")[1]):]
 
 
 def test_compose_publishes_ports_on_loopback_only():
