@@ -574,3 +574,138 @@ def test_every_pod_asks_to_be_scraped_on_a_port_it_serves_metrics_on(overlay, na
                for port_rule in rule.get("ports", [])}
     assert allowed == {port}, f"{name}: ingress allowed on {allowed}"
     assert all(rule.get("from") for policy in policies for rule in policy["spec"].get("ingress", []))
+
+
+# --- schemas -------------------------------------------------------------------------
+
+# The oldest and the newest Kubernetes minor this repository deploys to.
+KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")
+
+
+@pytest.fixture(scope="module")
+def kubernetes_validate():
+    """The package, with its schema files parsed once per run instead of once per object (the
+    parse is nearly all of its time)."""
+    import kubernetes_validate
+    from kubernetes_validate import utils
+    parse = utils.schema_contents
+    utils.schema_contents = functools.lru_cache(maxsize=None)(parse)
+    try:
+        yield kubernetes_validate
+    finally:
+        utils.schema_contents = parse
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_rendered_object_is_valid_against_the_kubernetes_schemas(overlay, kubernetes_validate):
+
+    problems = []
+    for doc in render(overlay):
+        for version in KUBERNETES_VERSIONS:
+            try:
+                kubernetes_validate.validate(doc, version, strict=True)  # strict: unknown fields too
+            except kubernetes_validate.SchemaNotFoundError:
+                group = doc["apiVersion"].rpartition("/")[0]
+                # only a custom resource (an add-on's CRD) may lack a schema here
+                assert group and not group.endswith("k8s.io"), f"{doc['kind']} {doc['apiVersion']}: no schema"
+            except kubernetes_validate.ValidationError as error:
+                problems.append(f"{doc['kind']}/{doc['metadata']['name']} (Kubernetes {version}): {error}")
+    assert not problems, "\n".join(problems)
+
+
+# --- network policies, evaluated ------------------------------------------------------
+
+def _selects(selector, labels):
+    assert not selector.get("matchExpressions"), "the evaluator below knows matchLabels only"
+    return (selector.get("matchLabels") or {}).items() <= labels.items()
+
+
+class Pod:
+    def __init__(self, labels, namespace):
+        self.labels, self.namespace = labels, namespace
+
+
+def _peer_matches(peer, policy_namespace, pod):
+    if "ipBlock" in peer:
+        return False  # nothing here is addressed by IP
+    if pod.labels is None:  # the internet: no namespace, no labels
+        return False
+    namespace_selector = peer.get("namespaceSelector")
+    if namespace_selector is None:
+        if pod.namespace != policy_namespace:
+            return False
+    elif not _selects(namespace_selector, {"kubernetes.io/metadata.name": pod.namespace}):
+        return False
+    return "podSelector" not in peer or _selects(peer["podSelector"], pod.labels)
+
+
+def _side_allows(docs, pod, direction, peer, port, protocol):
+    """Whether the policies selecting ``pod`` let ``direction`` traffic with ``peer`` through."""
+    key = {"Ingress": "from", "Egress": "to"}[direction]
+    policies = [p for p in docs if p["kind"] == "NetworkPolicy" and pod.labels is not None
+                and p["metadata"].get("namespace") == pod.namespace
+                and direction in p["spec"].get("policyTypes", ["Ingress"])
+                and _selects(p["spec"]["podSelector"], pod.labels)]
+    if not policies:
+        return True  # a pod no policy selects (the broker's, the cluster's) is not restricted here
+    for policy in policies:
+        for rule in policy["spec"].get(direction.lower(), []):
+            peers = rule.get(key)
+            ports = rule.get("ports")
+            if peers and not any(_peer_matches(p, pod.namespace, peer) for p in peers):
+                continue
+            if ports and not any(p.get("port") == port and p.get("protocol", "TCP") == protocol for p in ports):
+                continue
+            return True
+    return False
+
+
+def _reaches(docs, source, target, port, protocol="TCP"):
+    return (_side_allows(docs, source, "Egress", target, port, protocol)
+            and _side_allows(docs, target, "Ingress", source, port, protocol))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_let_each_part_reach_only_what_it_needs(overlay):
+    docs = render(overlay)
+    namespace = deployment(docs, "gateway")["metadata"]["namespace"]
+    pods = {name: Pod(deployment(docs, name)["spec"]["template"]["metadata"]["labels"], namespace)
+            for name in DEPLOYABLES}
+    rabbitmq = Pod({"app.kubernetes.io/name": "rabbitmq"}, "messaging")
+    mongo = Pod({"app.kubernetes.io/name": "mongo"}, "data")
+    dns = Pod({"k8s-app": "kube-dns"}, "kube-system")
+    ingress = Pod({"app.kubernetes.io/name": "ingress-nginx"}, "ingress-nginx")
+    prometheus = Pod({"app.kubernetes.io/name": "prometheus"}, "monitoring")
+    stranger = Pod({"app": "anything"}, "default")
+    neighbour = Pod({"app": "anything"}, namespace)  # another workload in estate-ops' namespace
+    internet = Pod(None, None)
+
+    for name in (*SERVICES.values(), "gateway"):
+        pod = pods[name]
+        assert _reaches(docs, pod, rabbitmq, 5672) and _reaches(docs, pod, rabbitmq, 5671), name
+        assert _reaches(docs, pod, mongo, 27017), name
+        assert _reaches(docs, pod, dns, 53, "UDP") and _reaches(docs, pod, dns, 53), name
+        assert not _reaches(docs, pod, internet, 443), f"{name} reaches the internet"
+        assert not _reaches(docs, pod, mongo, 5672) and not _reaches(docs, pod, stranger, 27017), name
+        assert not _reaches(docs, pod, neighbour, 80), name
+    for name in SERVICES.values():
+        pod = pods[name]
+        assert _reaches(docs, prometheus, pod, 9100), f"{name}: no scrape"
+        for source in (ingress, stranger, neighbour, pods["gateway"], pods["console"]):
+            assert not _reaches(docs, source, pod, 9100), f"{name} reachable from {source.labels}"
+        assert not _reaches(docs, pod, pods["gateway"], 8080), f"{name} reaches the gateway"
+        assert not _reaches(docs, pod, pods["archive" if name != "archive" else "finance"], 9100)
+
+    gateway, console = pods["gateway"], pods["console"]
+    for source in (ingress, console, prometheus):
+        assert _reaches(docs, source, gateway, 8080), f"gateway unreachable from {source.labels}"
+    for source in (stranger, neighbour, *(pods[n] for n in SERVICES.values())):
+        assert not _reaches(docs, source, gateway, 8080), f"gateway reachable from {source.labels}"
+
+    assert _reaches(docs, ingress, console, 8081)
+    for source in (stranger, neighbour, prometheus, gateway):
+        assert not _reaches(docs, source, console, 8081), f"console reachable from {source.labels}"
+    assert _reaches(docs, console, gateway, 8080) and _reaches(docs, console, dns, 53, "UDP")
+    for target, port in ((rabbitmq, 5672), (mongo, 27017), (internet, 443), (stranger, 8080),
+                         (pods["maintenance"], 9100)):
+        assert not _reaches(docs, console, target, port), f"console reaches {target.labels}:{port}"
