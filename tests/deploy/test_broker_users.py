@@ -17,7 +17,7 @@ import pytest
 from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange, Queue
 
-from estate_common import broker_users, config
+from estate_common import broker_users, config, topology
 from estate_common.rpc_client import RpcClient
 
 from ..e2e.conftest import ADMIN_PASSWORD, Api, _run_local
@@ -51,10 +51,11 @@ def users():
     try:
         yield {c: broker_users.amqp_uri(c, passwords[c], host=base.hostname or "127.0.0.1", port=base.port or 5672,
                                         vhost=vhost, prefix=prefix) for c in broker_users.COMPONENTS}
-    finally:
-        _rabbitmqctl("delete_vhost", vhost)
-        for component in broker_users.COMPONENTS:
-            _rabbitmqctl("delete_user", broker_users.user_name(component, prefix))
+    finally:  # side by side: each rabbitmqctl starts an Erlang VM of its own
+        cleanups = [subprocess.Popen(["rabbitmqctl", "-q", *args], stdout=subprocess.DEVNULL)
+                    for args in (("delete_vhost", vhost), *(("delete_user", broker_users.user_name(c, prefix))
+                                                            for c in broker_users.COMPONENTS))]
+        assert [cleanup.wait(60) for cleanup in cleanups] == [0] * len(cleanups)
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +68,11 @@ def system(users, tmp_path_factory):
         "ESTATE_CONTRACTS_STRICT": "1",
         "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS),
         "OUTBOX_SWEEP_SECONDS": "1",
+        "METRICS_SAMPLE_SECONDS": "1",
     })
     component_env = {c: {"AMQP_URI": uri} for c, uri in users.items()}
+    for service in topology.SERVICES:  # their metrics sample the dead-letter queue's depth too
+        component_env[service]["METRICS_PORT"] = str(run_local.free_port())
     log_path = tmp_path_factory.mktemp("system") / "system.log"
     with open(log_path, "wb") as log:
         running = run_local.System(env, stdout=log, component_env=component_env).start()
@@ -200,6 +204,6 @@ def test_definitions_from_the_environment_refuse_missing_and_weak_passwords():
     assert names == {"estate-admin", *(f"estate-{c}" for c in broker_users.COMPONENTS)}
     assert all(p["vhost"] == "estate-ops" for p in document["permissions"])
     assert "password" not in json.dumps(document).replace("password_hash", "")
-    for weak in ("", "CHANGE-ME-PLEASE-NOW", "short"):
+    for weak in ("", "CHANGE-ME-PLEASE-NOW", "short", "long-enough-but-has@and:"):
         with pytest.raises(secrets_policy.InsecureSecret, match="RABBITMQ_PASSWORD_ARCHIVE"):
             broker_users.from_environment({**environ, "RABBITMQ_PASSWORD_ARCHIVE": weak})

@@ -140,9 +140,11 @@ def amqp_uri(component, password, host="rabbitmq", port=5672, vhost="/", prefix=
 def _password(environ, name):
     value = environ.get(name, "")
     reason = secrets_policy.weakness(value, PASSWORD_MIN_CHARS)
+    if reason is None and not re.fullmatch(r"[A-Za-z0-9._~-]+", value):
+        reason = "must be URL-safe (docker-compose.yml writes it into AMQP_URI as it is)"
     if reason:
         raise secrets_policy.InsecureSecret(
-            f"{name} {reason}: use at least {PASSWORD_MIN_CHARS} random characters "
+            f"{name} {reason}: use at least {PASSWORD_MIN_CHARS} random URL-safe characters "
             "(python -c \"import secrets; print(secrets.token_urlsafe(24))\")")
     return value
 
