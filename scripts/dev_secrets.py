@@ -26,7 +26,7 @@ DEFAULT_PATH = ROOT / "deploy" / "k8s" / "overlays" / "dev" / "secrets.env"
 
 
 # component (nameko name, or gateway) -> its name in the manifests
-K8S_NAMES = {c: c.replace("_", "-") for c in broker_users.COMPONENTS}
+K8S_NAMES = {c: c.replace("_", "-") for c in broker_users.USERS}
 DEFINITIONS_FILE = "rabbitmq-definitions.json"
 ADMIN_FILE = "rabbitmq-admin.secrets.env"  # read by no manifest: the operator's own
 
@@ -63,7 +63,7 @@ def write(path, force=False):
     if path.exists() and not force:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    passwords = {c: secrets.token_urlsafe(24) for c in broker_users.COMPONENTS}
+    passwords = {c: secrets.token_urlsafe(24) for c in broker_users.USERS}  # and KEDA's autoscaler
     for component, password in passwords.items():
         _private(path.parent / amqp_file(component),
                  _env_file({"AMQP_URI": broker_users.amqp_uri(component, password)}))

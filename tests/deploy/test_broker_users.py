@@ -40,21 +40,21 @@ def users():
         pytest.fail("rabbitmqctl is needed to create the broker users (a local RabbitMQ)", pytrace=False)
     tag = uuid.uuid4().hex[:10]
     vhost, prefix = f"estate_test_users_{tag}", f"estate-t{tag}-"
-    passwords = {c: secrets.token_urlsafe(24) for c in broker_users.COMPONENTS}
+    passwords = {c: secrets.token_urlsafe(24) for c in broker_users.USERS}
     # on stdin: the broker (another OS user) might not read a file of ours
     _rabbitmqctl("import_definitions", "--format", "json",
                  stdin=json.dumps(broker_users.definitions(passwords, vhost=vhost, prefix=prefix)))
     # the import runs in the background on the broker: wait for its last step
     eventually(lambda: _rabbitmqctl("list_topic_permissions", "-p", vhost).stdout.count(prefix)
-               == len(broker_users.COMPONENTS), seconds=20)
+               == len(broker_users.COMPONENTS), seconds=20)  # the autoscaler has none
     base = Connection(config.amqp_uri())
     try:
         yield {c: broker_users.amqp_uri(c, passwords[c], host=base.hostname or "127.0.0.1", port=base.port or 5672,
-                                        vhost=vhost, prefix=prefix) for c in broker_users.COMPONENTS}
+                                        vhost=vhost, prefix=prefix) for c in broker_users.USERS}
     finally:  # side by side: each rabbitmqctl starts an Erlang VM of its own
         cleanups = [subprocess.Popen(["rabbitmqctl", "-q", *args], stdout=subprocess.DEVNULL)
                     for args in (("delete_vhost", vhost), *(("delete_user", broker_users.user_name(c, prefix))
-                                                            for c in broker_users.COMPONENTS))]
+                                                            for c in broker_users.USERS))]
         assert [cleanup.wait(60) for cleanup in cleanups] == [0] * len(cleanups)
 
 
@@ -70,7 +70,7 @@ def system(users, tmp_path_factory):
         "OUTBOX_SWEEP_SECONDS": "1",
         "METRICS_SAMPLE_SECONDS": "1",
     })
-    component_env = {c: {"AMQP_URI": uri} for c, uri in users.items()}
+    component_env = {c: {"AMQP_URI": users[c]} for c in broker_users.COMPONENTS}
     for service in topology.SERVICES:  # their metrics sample the dead-letter queue's depth too
         component_env[service]["METRICS_PORT"] = str(run_local.free_port())
     log_path = tmp_path_factory.mktemp("system") / "system.log"
@@ -146,6 +146,11 @@ def test_a_repair_request_crosses_three_services_each_under_its_own_user(system,
     _refused(lambda: _publish(maintenance, "customer_service.events", "service_request_created"))
     _refused(lambda: _publish(gateway, "maintenance.events", "work_order_opened"))
     _refused(lambda: _publish(maintenance, "nameko-rpc", "archive.get_estate"))
+    # KEDA's autoscaler reads a queue's depth (a passive declare), and may do nothing else
+    with Connection(users["autoscaler"], connect_timeout=5) as connection:
+        assert connection.default_channel.queue_declare("rpc-maintenance", passive=True).queue == "rpc-maintenance"
+    _refused(lambda: _consume(users["autoscaler"], "rpc-maintenance"))
+    _refused(lambda: _publish(users["autoscaler"], "maintenance.events", "work_order_created"))
     # steal another service's calls by binding its own RPC queue to them
     _refused(lambda: _bind(maintenance, "rpc-maintenance", "nameko-rpc", "archive.*"))
     _refused(lambda: _bind(maintenance, "rpc-maintenance", "nameko-rpc", "#"))
@@ -202,6 +207,8 @@ def test_definitions_from_the_environment_refuse_missing_and_weak_passwords():
     document = broker_users.from_environment(environ, vhost="estate-ops")
     names = {u["name"] for u in document["users"]}
     assert names == {"estate-admin", *(f"estate-{c}" for c in broker_users.COMPONENTS)}
+    with_autoscaler = broker_users.from_environment({**environ, "RABBITMQ_PASSWORD_AUTOSCALER": secrets.token_urlsafe(24)})
+    assert {u["name"] for u in with_autoscaler["users"]} == names | {"estate-autoscaler"}
     assert all(p["vhost"] == "estate-ops" for p in document["permissions"])
     assert "password" not in json.dumps(document).replace("password_hash", "")
     for weak in ("", "CHANGE-ME-PLEASE-NOW", "short", "long-enough-but-has@and:"):

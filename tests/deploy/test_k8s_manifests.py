@@ -40,6 +40,7 @@ DEPLOYABLES = (*COMPONENTS, "console")  # and the web console, a client of the g
 SECRET_NAME = "estate-ops-secrets"
 # each component's broker address, with its own RabbitMQ user (estate_common.broker_users)
 AMQP_SECRETS = {name: f"estate-ops-amqp-{name}" for name in COMPONENTS}
+AUTOSCALER_SECRET = "estate-ops-amqp-autoscaler"  # KEDA's (components/keda)
 DEFINITIONS_SECRET = "estate-ops-rabbitmq-definitions"
 GATEWAY_SECRET_KEYS = {"ESTATE_ADMIN_PASSWORD", "JWT_SECRET"}
 
@@ -327,9 +328,9 @@ def test_compose_requires_the_bus_signing_key_for_gateway_and_services():
 
 def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
     generated = {s["metadata"]["name"].rsplit("-", 1)[0]: s for s in render("dev") if s["kind"] == "Secret"}
-    assert set(generated) == {SECRET_NAME, DEFINITIONS_SECRET, *AMQP_SECRETS.values()}
+    assert set(generated) == {SECRET_NAME, DEFINITIONS_SECRET, AUTOSCALER_SECRET, *AMQP_SECRETS.values()}
     assert set(generated[SECRET_NAME]["data"]) == secret_example_keys()
-    assert all(set(generated[name]["data"]) == {"AMQP_URI"} for name in AMQP_SECRETS.values())
+    assert all(set(generated[name]["data"]) == {"AMQP_URI"} for name in (*AMQP_SECRETS.values(), AUTOSCALER_SECRET))
     assert set(generated[DEFINITIONS_SECRET]["data"]) == {"definitions.json"}
     assert not [d for d in render("prod") if d["kind"] == "Secret"], (
         "prod must not render a Secret: real credentials are supplied out of band"
@@ -339,12 +340,14 @@ def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
 def test_dev_secrets_come_from_a_git_ignored_file_and_pass_the_policy():
     kustomization = yaml.safe_load((K8S / "overlays" / "dev" / "kustomization.yaml").read_text())
     generators = {g["name"]: g for g in kustomization["secretGenerator"]}
-    assert set(generators) == {SECRET_NAME, DEFINITIONS_SECRET, *AMQP_SECRETS.values()}
+    assert set(generators) == {SECRET_NAME, DEFINITIONS_SECRET, AUTOSCALER_SECRET, *AMQP_SECRETS.values()}
     assert all(not g.get("literals") for g in generators.values()), "the dev overlay must not commit credentials"
     assert generators[SECRET_NAME]["envs"] == ["secrets.env"]
     files = ["secrets.env", dev_secrets.DEFINITIONS_FILE, dev_secrets.ADMIN_FILE]
-    for component, name in zip(broker_users.COMPONENTS, (SERVICES.get(c, c) for c in broker_users.COMPONENTS)):
-        assert generators[AMQP_SECRETS[name]]["envs"] == [dev_secrets.amqp_file(component)]
+    secret_of = {**{c: AMQP_SECRETS[SERVICES.get(c, c)] for c in broker_users.COMPONENTS},
+                 broker_users.AUTOSCALER: AUTOSCALER_SECRET}
+    for component, name in secret_of.items():
+        assert generators[name]["envs"] == [dev_secrets.amqp_file(component)]
         files.append(dev_secrets.amqp_file(component))
     for file in files:
         ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", f"deploy/k8s/overlays/dev/{file}"])
@@ -358,8 +361,8 @@ def test_dev_secrets_come_from_a_git_ignored_file_and_pass_the_policy():
     # each component's URI names its own user, whose password the definitions hash
     definitions = json.loads(secrets[DEFINITIONS_SECRET]["definitions.json"])
     hashes = {u["name"]: u["password_hash"] for u in definitions["users"]}
-    for component in broker_users.COMPONENTS:
-        uri = urllib.parse.urlsplit(secrets[AMQP_SECRETS[SERVICES.get(component, component)]]["AMQP_URI"])
+    for component in broker_users.USERS:
+        uri = urllib.parse.urlsplit(secrets[secret_of[component]]["AMQP_URI"])
         secrets_policy.check_service(uri.geturl())
         assert uri.username == broker_users.user_name(component)
         salt = base64.b64decode(hashes[uri.username])[:4]
@@ -709,3 +712,47 @@ def test_network_policies_let_each_part_reach_only_what_it_needs(overlay):
     for target, port in ((rabbitmq, 5672), (mongo, 27017), (internet, 443), (stranger, 8080),
                          (pods["maintenance"], 9100)):
         assert not _reaches(docs, console, target, port), f"console reaches {target.labels}:{port}"
+
+
+# --- the KEDA component (deploy/k8s/components/keda): in no overlay by default ----------------
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_keda_component_scales_each_service_on_its_rpc_queue_and_cpu(overlay, tmp_path):
+    """Rendered inside each overlay (as an operator would include it): one ScaledObject per
+    service on its nameko RPC queue (rabbitmq scaler) and CPU, the broker URI from the overlay's
+    Secret (through kustomize's renaming), and no second HPA on a service."""
+    root = tmp_path / "k8s"
+    shutil.copytree(_k8s_copy(), root)
+    kustomization = root / "overlays" / overlay / "kustomization.yaml"
+    assert "components/keda" not in kustomization.read_text()  # opt-in: KEDA must be installed
+    kustomization.write_text(kustomization.read_text() + "\ncomponents:\n  - ../../components/keda\n")
+    result = subprocess.run([_kubectl(), "kustomize", str(root / "overlays" / overlay)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    plain = render(overlay)
+    namespace = deployment(plain, "gateway")["metadata"]["namespace"]
+
+    scaled = objects(docs, "ScaledObject")
+    assert set(scaled) == set(SERVICES.values())
+    [auth] = objects(docs, "TriggerAuthentication").values()
+    [secret_ref] = auth["spec"]["secretTargetRef"]
+    # the broker user that only reads queue depths (estate_common.broker_users.AUTOSCALER)
+    secret_names = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "Secret"
+                    and doc["metadata"]["name"].startswith(AUTOSCALER_SECRET)} or {AUTOSCALER_SECRET}
+    assert secret_ref["parameter"] == "host" and secret_ref["key"] == "AMQP_URI"
+    assert secret_ref["name"] in secret_names and auth["metadata"]["namespace"] == namespace
+    for nameko_name, name in SERVICES.items():
+        spec = scaled[name]["spec"]
+        assert scaled[name]["metadata"]["namespace"] == namespace
+        assert spec["scaleTargetRef"]["name"] == name and name in objects(docs, "Deployment")
+        assert 1 <= spec["minReplicaCount"] < spec["maxReplicaCount"]
+        triggers = {t["type"]: t for t in spec["triggers"]}
+        assert set(triggers) == {"rabbitmq", "cpu"}
+        queue = triggers["rabbitmq"]
+        assert queue["metadata"]["queueName"] == f"rpc-{nameko_name}"  # nameko's RPC queue of the service
+        assert queue["metadata"]["mode"] == "QueueLength" and int(queue["metadata"]["value"]) > 0
+        assert queue["authenticationRef"]["name"] == auth["metadata"]["name"]
+    # KEDA makes the services' HPAs; the gateway and the console keep theirs
+    assert set(objects(docs, "HorizontalPodAutoscaler")) == set(objects(plain, "HorizontalPodAutoscaler")) - set(
+        SERVICES.values()) == {"gateway", "console"}

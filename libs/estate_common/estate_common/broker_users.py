@@ -12,7 +12,10 @@ only. The names below are nameko 2.14's and ours:
   readiness probe (``estate_common.probe``) calls its own ``health`` over a reply queue
   ``rpc.reply-probe-<uuid>``;
 - the gateway publishes calls to ``nameko-rpc`` and consumes its reply queues
-  ``rpc.reply-gateway-<uuid>``.
+  ``rpc.reply-gateway-<uuid>``;
+- the autoscaler (KEDA's rabbitmq scaler, ``deploy/k8s/components/keda``) only reads queue
+  depths, with passive declares, which RabbitMQ allows without any permission: its user may
+  open the vhost and nothing else.
 
 RabbitMQ checks *configure* (declare, delete), *write* (publish to an exchange, bind a
 queue) and *read* (consume from a queue, bind from an exchange) against a regex per
@@ -44,7 +47,9 @@ import sys
 from . import secrets_policy, topology
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko's default AMQP exchange for RPC
-COMPONENTS = (*topology.SERVICES, "gateway")
+COMPONENTS = (*topology.SERVICES, "gateway")  # the processes that run on the bus
+AUTOSCALER = "autoscaler"  # an optional user: reads queue depths only
+USERS = (*COMPONENTS, AUTOSCALER)
 DEFAULT_PREFIX = "estate-"
 ADMIN_USER_ENV, ADMIN_PASSWORD_ENV = "RABBITMQ_USER", "RABBITMQ_PASSWORD"
 PASSWORD_MIN_CHARS = 16
@@ -69,6 +74,8 @@ def _any_of(*patterns):
 
 def permissions(component):
     """``{"configure", "write", "read"}`` regexes of ``component``'s user on the vhost."""
+    if component == AUTOSCALER:
+        return {"configure": "^$", "write": "^$", "read": "^$"}
     if component == "gateway":
         replies = rf"rpc\.reply-gateway-{_UUID}"
         own = _any_of(re.escape(RPC_EXCHANGE), replies)
@@ -92,6 +99,8 @@ def permissions(component):
 
 def topic_permissions(component):
     """Routing keys ``component`` may publish (write) and bind (read) on ``nameko-rpc``."""
+    if component == AUTOSCALER:
+        return []  # it may neither publish nor bind anywhere
     if component == "gateway":
         write, read = _any_of(rf"{_SERVICES}\.{_NAME}"), _any_of(_UUID)
     else:
@@ -121,7 +130,7 @@ def definitions(passwords, vhost="/", prefix=DEFAULT_PREFIX, admin=None):
     if admin is not None:
         user(admin[0], admin[1], ["administrator"])
         perms.append({"user": admin[0], "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"})
-    for component in COMPONENTS:
+    for component in USERS:
         if component not in passwords:
             continue
         name = user_name(component, prefix)
@@ -150,10 +159,13 @@ def _password(environ, name):
 
 
 def from_environment(environ=None, vhost="/", prefix=DEFAULT_PREFIX):
-    """Definitions from ``RABBITMQ_PASSWORD_<COMPONENT>`` for each component, and the
-    administrator ``RABBITMQ_USER`` (default ``estate-admin``) / ``RABBITMQ_PASSWORD``."""
+    """Definitions from ``RABBITMQ_PASSWORD_<COMPONENT>`` for each component (and the
+    autoscaler, when ``RABBITMQ_PASSWORD_AUTOSCALER`` is set), and the administrator
+    ``RABBITMQ_USER`` (default ``estate-admin``) / ``RABBITMQ_PASSWORD``."""
     environ = os.environ if environ is None else environ
     passwords = {c: _password(environ, password_env(c)) for c in COMPONENTS}
+    if environ.get(password_env(AUTOSCALER)):
+        passwords[AUTOSCALER] = _password(environ, password_env(AUTOSCALER))
     admin = (environ.get(ADMIN_USER_ENV) or f"{prefix}admin", _password(environ, ADMIN_PASSWORD_ENV))
     return definitions(passwords, vhost=vhost, prefix=prefix, admin=admin)
 
