@@ -13,6 +13,7 @@ stopped and started again (``rabbitmqctl stop_app`` / ``start_app``). What must 
 - the services and the gateway reconnect by themselves.
 """
 import threading
+from collections import Counter
 import time
 import uuid
 
@@ -129,18 +130,27 @@ def test_requests_streamed_through_a_broker_restart_end_with_one_order_and_one_r
     assert stream.unavailable, "no request met the stopped broker: the stream did not span the restart"
     assert len(set(answered)) == len(answered)
 
-    def items(path):
-        answer = api.get(path, admin)
-        assert answer.status_code in (200, 503), answer.text  # 503: a service not back yet
-        return answer.json()["items"] if answer.status_code == 200 else None
+    def every(path):
+        """All items of a list route, page by page; None while its service answers 503."""
+        found, cursor = [], None
+        while True:
+            answer = api.get(path + (f"&cursor={cursor}" if cursor else ""), admin)
+            assert answer.status_code in (200, 503), answer.text  # 503: a service not back yet
+            if answer.status_code == 503:
+                return None
+            found += answer.json()["items"]
+            cursor = answer.json()["next_cursor"]
+            if not cursor:
+                return found
 
-    def orders(request_id):
-        return items(f"/api/v1/estates/{estate_id}/work-orders?request_id={request_id}")
+    def counts():
+        orders = every(f"/api/v1/estates/{estate_id}/work-orders?limit=200")
+        records = every(f"/api/v1/estates/{estate_id}/archive/records?subject_type=service_request&limit=200")
+        if orders is None or records is None:
+            return None
+        return Counter(o["request_id"] for o in orders), Counter(r["subject_id"] for r in records)
 
-    def records(request_id):
-        return items(f"/api/v1/estates/{estate_id}/archive/records?subject_id={request_id}")
-
-    eventually(lambda: all(orders(r) and records(r) for r in answered), seconds=30, interval=0.5)
-    for request_id in answered:
-        assert len(orders(request_id)) == 1, request_id
-        assert len(records(request_id)) == 1, request_id
+    orders, records = eventually(lambda: (c := counts()) and all(c[0][r] and c[1][r] for r in answered) and c,
+                                 seconds=30, interval=0.5)
+    assert {r: orders[r] for r in answered} == dict.fromkeys(answered, 1), "work orders per request"
+    assert {r: records[r] for r in answered} == dict.fromkeys(answered, 1), "archive records per request"
