@@ -26,7 +26,8 @@ from . import private_broker
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 CLIENTS = 2
-MAX_REQUESTS_PER_CLIENT = 60  # the bound; a client stops earlier, a few requests after the restart
+MAX_REQUESTS_PER_CLIENT = 150  # a bound only: a client stops a few requests after the restart
+# (rabbitmqctl itself may take half a minute on a loaded machine: the stream must outlast it)
 AFTER_RESTART = 3  # requests each client still sends once the broker is back
 PACE_SECONDS = 0.25  # between two requests of a client, so that the stream spans the restart
 RESTART_AFTER = 6  # answered requests before the broker's app stops
