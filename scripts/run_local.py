@@ -30,10 +30,12 @@ READY_WAIT_SECONDS = 60
 
 class System:
     """``with_console``: also start the web console (``make run`` and the browser tests do; the
-    end-to-end API tests do not need it)."""
+    end-to-end API tests do not need it). ``component_env``: more variables for one component
+    (``{"maintenance": {"AMQP_URI": ...}, "gateway": {...}}``), e.g. a broker user of its own."""
 
-    def __init__(self, env, stdout=None, with_console=False):
+    def __init__(self, env, stdout=None, with_console=False, component_env=None):
         self.env = env
+        self.component_env = component_env or {}
         self.stdout = stdout
         self.processes = []
         self.port = env["GATEWAY_PORT"]
@@ -51,11 +53,13 @@ class System:
     def start(self):
         base = int(self.env.get("METRICS_PORT_BASE") or 0)  # make run: 9101.. on 127.0.0.1
         for offset, (name, target) in enumerate(SERVICES.items(), start=1):
-            env = dict(self.env, METRICS_PORT=str(base + offset)) if base else self.env
+            env = dict(self.env, METRICS_PORT=str(base + offset)) if base else dict(self.env)
+            env.update(self.component_env.get(name, {}))
             self._spawn([str(BIN / "python"), "-m", "estate_common.serve", "--config", "config.yml", target],
                         ROOT / "services" / name, env)
         # from gateway/, so that "gateway" is the package, not the project folder of that name
-        self._spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "gateway.app:create_app()"], ROOT / "gateway")
+        self._spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "gateway.app:create_app()"], ROOT / "gateway",
+                    {**self.env, **self.component_env.get("gateway", {})})
         if self.with_console:
             # the console only talks HTTP to the gateway: it gets the gateway's address, nothing else
             console_env = {**self.env, "CONSOLE_PORT": str(self.console_port), "GATEWAY_URL": self.url}

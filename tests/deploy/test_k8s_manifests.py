@@ -10,6 +10,7 @@ import json
 import re
 import base64
 import shutil
+import urllib.parse
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from estate_common import secrets_policy, topology
+from estate_common import broker_users, secrets_policy, topology
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +38,10 @@ SERVICES = {
 COMPONENTS = (*SERVICES.values(), "gateway")  # the parts behind the broker and the store
 DEPLOYABLES = (*COMPONENTS, "console")  # and the web console, a client of the gateway's HTTP API only
 SECRET_NAME = "estate-ops-secrets"
+# each component's broker address, with its own RabbitMQ user (estate_common.broker_users)
+AMQP_SECRETS = {name: f"estate-ops-amqp-{name}" for name in COMPONENTS}
+AUTOSCALER_SECRET = "estate-ops-amqp-autoscaler"  # KEDA's (components/keda)
+DEFINITIONS_SECRET = "estate-ops-rabbitmq-definitions"
 GATEWAY_SECRET_KEYS = {"ESTATE_ADMIN_PASSWORD", "JWT_SECRET"}
 
 
@@ -59,7 +64,7 @@ def _k8s_copy():
     secrets.env generated as ``make k8s-dev-secrets`` does (a developer's own file is
     left out, and nothing is written into the repository)."""
     root = Path(tempfile.mkdtemp(prefix="estate-k8s-")) / "k8s"
-    shutil.copytree(K8S, root, ignore=shutil.ignore_patterns("secrets.env"))
+    shutil.copytree(K8S, root, ignore=shutil.ignore_patterns("*secrets.env", dev_secrets.DEFINITIONS_FILE))
     assert dev_secrets.write(root / "overlays" / "dev" / "secrets.env")
     return root
 
@@ -116,10 +121,10 @@ def env_sources(docs, overlay, ctr):
         rendered = (configmaps if kind == "configMap" else secrets).get(name)
         if rendered is not None:
             return set((rendered.get("data") or {}) | (rendered.get("stringData") or {}))
-        assert kind == "secret" and name == SECRET_NAME and overlay == "prod", (
+        assert kind == "secret" and overlay == "prod" and name in (SECRET_NAME, *AMQP_SECRETS.values()), (
             f"{ctr['name']} references {kind} {name!r}, which the {overlay} overlay does not render"
         )
-        return secret_example_keys()
+        return secret_example_keys() if name == SECRET_NAME else {"AMQP_URI"}
 
     names = set()
     for source in ctr.get("envFrom", []):
@@ -294,11 +299,23 @@ def test_gateway_and_services_share_the_bus_signing_key_and_the_console_does_not
     assert "BUS_SIGNING_KEY" not in env_sources(docs, overlay, container(deployment(docs, "console")))
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_component_reads_the_broker_address_of_its_own_user(overlay):
+    docs = render(overlay)
+    for name in COMPONENTS:
+        (var,) = [v for v in container(deployment(docs, name))["env"] if v["name"] == "AMQP_URI"]
+        ref = var["valueFrom"]["secretKeyRef"]
+        assert ref["key"] == "AMQP_URI" and ref["name"].startswith(AMQP_SECRETS[name]), name
+        if overlay == "prod":
+            assert ref["name"] == AMQP_SECRETS[name]
+
+
 def test_the_dev_bus_signing_key_is_one_the_services_accept():
     import base64
 
     from estate_common import bus_auth
-    dev_secret = [d for d in render("dev") if d["kind"] == "Secret"][0]
+    (dev_secret,) = [d for d in render("dev") if d["kind"] == "Secret" and d["metadata"]["name"].startswith(
+        SECRET_NAME)]
     bus_auth.check_key(base64.b64decode(dev_secret["data"]["BUS_SIGNING_KEY"]).decode())
 
 
@@ -310,9 +327,11 @@ def test_compose_requires_the_bus_signing_key_for_gateway_and_services():
 
 
 def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
-    dev_secrets = [d for d in render("dev") if d["kind"] == "Secret"]
-    assert [s["metadata"]["name"].startswith(SECRET_NAME) for s in dev_secrets] == [True]
-    assert set(dev_secrets[0]["data"]) == secret_example_keys()
+    generated = {s["metadata"]["name"].rsplit("-", 1)[0]: s for s in render("dev") if s["kind"] == "Secret"}
+    assert set(generated) == {SECRET_NAME, DEFINITIONS_SECRET, AUTOSCALER_SECRET, *AMQP_SECRETS.values()}
+    assert set(generated[SECRET_NAME]["data"]) == secret_example_keys()
+    assert all(set(generated[name]["data"]) == {"AMQP_URI"} for name in (*AMQP_SECRETS.values(), AUTOSCALER_SECRET))
+    assert set(generated[DEFINITIONS_SECRET]["data"]) == {"definitions.json"}
     assert not [d for d in render("prod") if d["kind"] == "Secret"], (
         "prod must not render a Secret: real credentials are supplied out of band"
     )
@@ -320,18 +339,34 @@ def test_dev_generates_its_secret_and_prod_leaves_it_to_the_operator():
 
 def test_dev_secrets_come_from_a_git_ignored_file_and_pass_the_policy():
     kustomization = yaml.safe_load((K8S / "overlays" / "dev" / "kustomization.yaml").read_text())
-    (generator,) = kustomization["secretGenerator"]
-    assert generator["name"] == SECRET_NAME
-    assert generator.get("envs") == ["secrets.env"] and not generator.get("literals"), (
-        "the dev overlay must not commit credentials"
-    )
-    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q",
-                              "deploy/k8s/overlays/dev/secrets.env"])
-    assert ignored.returncode == 0, "deploy/k8s/overlays/dev/secrets.env must be git-ignored"
-    (secret,) = [d for d in render("dev") if d["kind"] == "Secret"]
-    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    generators = {g["name"]: g for g in kustomization["secretGenerator"]}
+    assert set(generators) == {SECRET_NAME, DEFINITIONS_SECRET, AUTOSCALER_SECRET, *AMQP_SECRETS.values()}
+    assert all(not g.get("literals") for g in generators.values()), "the dev overlay must not commit credentials"
+    assert generators[SECRET_NAME]["envs"] == ["secrets.env"]
+    files = ["secrets.env", dev_secrets.DEFINITIONS_FILE, dev_secrets.ADMIN_FILE]
+    secret_of = {**{c: AMQP_SECRETS[SERVICES.get(c, c)] for c in broker_users.COMPONENTS},
+                 broker_users.AUTOSCALER: AUTOSCALER_SECRET}
+    for component, name in secret_of.items():
+        assert generators[name]["envs"] == [dev_secrets.amqp_file(component)]
+        files.append(dev_secrets.amqp_file(component))
+    for file in files:
+        ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", f"deploy/k8s/overlays/dev/{file}"])
+        assert ignored.returncode == 0, f"deploy/k8s/overlays/dev/{file} must be git-ignored"
+    secrets = {s["metadata"]["name"].rsplit("-", 1)[0]: {k: base64.b64decode(v).decode() for k, v in s["data"].items()}
+               for s in render("dev") if s["kind"] == "Secret"}
+    data = secrets[SECRET_NAME]
+    gateway_uri = secrets[AMQP_SECRETS["gateway"]]["AMQP_URI"]
     secrets_policy.check_gateway({"jwt_secret": data["JWT_SECRET"], "admin_password": data["ESTATE_ADMIN_PASSWORD"],
-                                  "amqp_uri": data["AMQP_URI"]})
+                                  "amqp_uri": gateway_uri})
+    # each component's URI names its own user, whose password the definitions hash
+    definitions = json.loads(secrets[DEFINITIONS_SECRET]["definitions.json"])
+    hashes = {u["name"]: u["password_hash"] for u in definitions["users"]}
+    for component in broker_users.USERS:
+        uri = urllib.parse.urlsplit(secrets[secret_of[component]]["AMQP_URI"])
+        secrets_policy.check_service(uri.geturl())
+        assert uri.username == broker_users.user_name(component)
+        salt = base64.b64decode(hashes[uri.username])[:4]
+        assert broker_users.password_hash(uri.password, salt) == hashes[uri.username]
 
 
 def test_dev_secrets_script_keeps_an_existing_file(tmp_path):
@@ -423,11 +458,41 @@ def test_compose_declares_every_part_with_a_healthcheck():
     assert gateway["environment"]["GATEWAY_HOST"] == "0.0.0.0"
     assert gateway["environment"]["ESTATE_ADMIN_PASSWORD"].startswith("${ESTATE_ADMIN_PASSWORD:?")
     assert gateway["environment"]["JWT_SECRET"].startswith("${JWT_SECRET:?")
-    assert "${RABBITMQ_PASSWORD:?" in gateway["environment"]["AMQP_URI"]
-    assert services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"].startswith("${RABBITMQ_PASSWORD:?")
+    assert "${RABBITMQ_PASSWORD_GATEWAY:?" in gateway["environment"]["AMQP_URI"]
     assert "/readyz" in " ".join(gateway["healthcheck"]["test"])
     for name in SERVICES.values():
         assert gateway["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_compose_gives_each_component_its_own_broker_user_from_the_definitions():
+    services = compose()["services"]
+    for component in broker_users.COMPONENTS:
+        name = SERVICES.get(component, component)
+        uri = services[name]["environment"]["AMQP_URI"]
+        variable = broker_users.password_env(component)
+        assert uri == f"amqp://{broker_users.user_name(component)}:${{{variable}:?set {variable} " \
+                      "(see the top of docker-compose.yml)}@rabbitmq:5672/", name
+    assert "AMQP_URI" not in services["console"]["environment"]
+
+    definitions = services["broker-definitions"]
+    assert definitions["command"][:3] == ["python", "-m", "estate_common.broker_users"]
+    assert definitions["network_mode"] == "none"
+    for component in broker_users.COMPONENTS:
+        assert definitions["environment"][broker_users.password_env(component)].startswith(
+            f"${{{broker_users.password_env(component)}:?")
+    assert definitions["environment"]["RABBITMQ_PASSWORD"].startswith("${RABBITMQ_PASSWORD:?")
+    out = definitions["command"][definitions["command"].index("--out") + 1]
+    (volume,) = [v for v in definitions["volumes"] if out.startswith(v.split(":")[1] + "/")]
+
+    rabbitmq = services["rabbitmq"]
+    assert "environment" not in rabbitmq, "users come from the definitions, not RABBITMQ_DEFAULT_*"
+    assert rabbitmq["depends_on"]["broker-definitions"]["condition"] == "service_completed_successfully"
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in rabbitmq["volumes"]}
+    conf = REPO / mounts["/etc/rabbitmq/conf.d/20-estate-ops.conf"]
+    loaded = re.search(r"^load_definitions\s*=\s*(\S+)$", conf.read_text(), re.M).group(1)
+    (directory,) = [d for d in mounts if loaded.startswith(d + "/")]
+    assert mounts[directory] == volume.split(":")[0]
+    assert loaded[len(directory):] == out[len(volume.split(":")[1]):]
 
 
 def test_compose_publishes_ports_on_loopback_only():
@@ -514,6 +579,141 @@ def test_every_pod_asks_to_be_scraped_on_a_port_it_serves_metrics_on(overlay, na
     assert all(rule.get("from") for policy in policies for rule in policy["spec"].get("ingress", []))
 
 
+# --- schemas -------------------------------------------------------------------------
+
+# The oldest and the newest Kubernetes minor this repository deploys to.
+KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")
+
+
+@pytest.fixture(scope="module")
+def kubernetes_validate():
+    """The package, with its schema files parsed once per run instead of once per object (the
+    parse is nearly all of its time)."""
+    import kubernetes_validate
+    from kubernetes_validate import utils
+    parse = utils.schema_contents
+    utils.schema_contents = functools.lru_cache(maxsize=None)(parse)
+    try:
+        yield kubernetes_validate
+    finally:
+        utils.schema_contents = parse
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_rendered_object_is_valid_against_the_kubernetes_schemas(overlay, kubernetes_validate):
+
+    problems = []
+    for doc in render(overlay):
+        for version in KUBERNETES_VERSIONS:
+            try:
+                kubernetes_validate.validate(doc, version, strict=True)  # strict: unknown fields too
+            except kubernetes_validate.SchemaNotFoundError:
+                group = doc["apiVersion"].rpartition("/")[0]
+                # only a custom resource (an add-on's CRD) may lack a schema here
+                assert group and not group.endswith("k8s.io"), f"{doc['kind']} {doc['apiVersion']}: no schema"
+            except kubernetes_validate.ValidationError as error:
+                problems.append(f"{doc['kind']}/{doc['metadata']['name']} (Kubernetes {version}): {error}")
+    assert not problems, "\n".join(problems)
+
+
+# --- network policies, evaluated ------------------------------------------------------
+
+def _selects(selector, labels):
+    assert not selector.get("matchExpressions"), "the evaluator below knows matchLabels only"
+    return (selector.get("matchLabels") or {}).items() <= labels.items()
+
+
+class Pod:
+    def __init__(self, labels, namespace):
+        self.labels, self.namespace = labels, namespace
+
+
+def _peer_matches(peer, policy_namespace, pod):
+    if "ipBlock" in peer:
+        return False  # nothing here is addressed by IP
+    if pod.labels is None:  # the internet: no namespace, no labels
+        return False
+    namespace_selector = peer.get("namespaceSelector")
+    if namespace_selector is None:
+        if pod.namespace != policy_namespace:
+            return False
+    elif not _selects(namespace_selector, {"kubernetes.io/metadata.name": pod.namespace}):
+        return False
+    return "podSelector" not in peer or _selects(peer["podSelector"], pod.labels)
+
+
+def _side_allows(docs, pod, direction, peer, port, protocol):
+    """Whether the policies selecting ``pod`` let ``direction`` traffic with ``peer`` through."""
+    key = {"Ingress": "from", "Egress": "to"}[direction]
+    policies = [p for p in docs if p["kind"] == "NetworkPolicy" and pod.labels is not None
+                and p["metadata"].get("namespace") == pod.namespace
+                and direction in p["spec"].get("policyTypes", ["Ingress"])
+                and _selects(p["spec"]["podSelector"], pod.labels)]
+    if not policies:
+        return True  # a pod no policy selects (the broker's, the cluster's) is not restricted here
+    for policy in policies:
+        for rule in policy["spec"].get(direction.lower(), []):
+            peers = rule.get(key)
+            ports = rule.get("ports")
+            if peers and not any(_peer_matches(p, pod.namespace, peer) for p in peers):
+                continue
+            if ports and not any(p.get("port") == port and p.get("protocol", "TCP") == protocol for p in ports):
+                continue
+            return True
+    return False
+
+
+def _reaches(docs, source, target, port, protocol="TCP"):
+    return (_side_allows(docs, source, "Egress", target, port, protocol)
+            and _side_allows(docs, target, "Ingress", source, port, protocol))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_let_each_part_reach_only_what_it_needs(overlay):
+    docs = render(overlay)
+    namespace = deployment(docs, "gateway")["metadata"]["namespace"]
+    pods = {name: Pod(deployment(docs, name)["spec"]["template"]["metadata"]["labels"], namespace)
+            for name in DEPLOYABLES}
+    rabbitmq = Pod({"app.kubernetes.io/name": "rabbitmq"}, "messaging")
+    mongo = Pod({"app.kubernetes.io/name": "mongo"}, "data")
+    dns = Pod({"k8s-app": "kube-dns"}, "kube-system")
+    ingress = Pod({"app.kubernetes.io/name": "ingress-nginx"}, "ingress-nginx")
+    prometheus = Pod({"app.kubernetes.io/name": "prometheus"}, "monitoring")
+    stranger = Pod({"app": "anything"}, "default")
+    neighbour = Pod({"app": "anything"}, namespace)  # another workload in estate-ops' namespace
+    internet = Pod(None, None)
+
+    for name in (*SERVICES.values(), "gateway"):
+        pod = pods[name]
+        assert _reaches(docs, pod, rabbitmq, 5672) and _reaches(docs, pod, rabbitmq, 5671), name
+        assert _reaches(docs, pod, mongo, 27017), name
+        assert _reaches(docs, pod, dns, 53, "UDP") and _reaches(docs, pod, dns, 53), name
+        assert not _reaches(docs, pod, internet, 443), f"{name} reaches the internet"
+        assert not _reaches(docs, pod, mongo, 5672) and not _reaches(docs, pod, stranger, 27017), name
+        assert not _reaches(docs, pod, neighbour, 80), name
+    for name in SERVICES.values():
+        pod = pods[name]
+        assert _reaches(docs, prometheus, pod, 9100), f"{name}: no scrape"
+        for source in (ingress, stranger, neighbour, pods["gateway"], pods["console"]):
+            assert not _reaches(docs, source, pod, 9100), f"{name} reachable from {source.labels}"
+        assert not _reaches(docs, pod, pods["gateway"], 8080), f"{name} reaches the gateway"
+        assert not _reaches(docs, pod, pods["archive" if name != "archive" else "finance"], 9100)
+
+    gateway, console = pods["gateway"], pods["console"]
+    for source in (ingress, console, prometheus):
+        assert _reaches(docs, source, gateway, 8080), f"gateway unreachable from {source.labels}"
+    for source in (stranger, neighbour, *(pods[n] for n in SERVICES.values())):
+        assert not _reaches(docs, source, gateway, 8080), f"gateway reachable from {source.labels}"
+
+    assert _reaches(docs, ingress, console, 8081)
+    for source in (stranger, neighbour, prometheus, gateway):
+        assert not _reaches(docs, source, console, 8081), f"console reachable from {source.labels}"
+    assert _reaches(docs, console, gateway, 8080) and _reaches(docs, console, dns, 53, "UDP")
+    for target, port in ((rabbitmq, 5672), (mongo, 27017), (internet, 443), (stranger, 8080),
+                         (pods["maintenance"], 9100)):
+        assert not _reaches(docs, console, target, port), f"console reaches {target.labels}:{port}"
+
+
 # --- the KEDA component (deploy/k8s/components/keda): in no overlay by default ----------------
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -537,7 +737,9 @@ def test_the_keda_component_scales_each_service_on_its_rpc_queue_and_cpu(overlay
     assert set(scaled) == set(SERVICES.values())
     [auth] = objects(docs, "TriggerAuthentication").values()
     [secret_ref] = auth["spec"]["secretTargetRef"]
-    secret_names = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "Secret"} or {SECRET_NAME}
+    # the broker user that only reads queue depths (estate_common.broker_users.AUTOSCALER)
+    secret_names = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "Secret"
+                    and doc["metadata"]["name"].startswith(AUTOSCALER_SECRET)} or {AUTOSCALER_SECRET}
     assert secret_ref["parameter"] == "host" and secret_ref["key"] == "AMQP_URI"
     assert secret_ref["name"] in secret_names and auth["metadata"]["namespace"] == namespace
     for nameko_name, name in SERVICES.items():

@@ -2,7 +2,12 @@
 
 ``@rpc_method``: validates the input against ``contracts/rpc/<service>/<method>.json``
 (a 400 naming the field), refuses a call without a caller, checks that a
-payload's ``estate_id`` is in the caller's scope, and checks the output.
+payload's ``estate_id`` is in the caller's scope, and checks the output. A reply the
+broker cannot take (it went away while the handler ran) is dropped with a warning:
+nameko would let the error end the worker's thread, which kills the whole container,
+so one broker restart at the wrong moment took a service down for good. The caller has
+answered 503 by then (its reply queue went with the connection) and retries with its
+idempotency key, which finds the write the handler made.
 
 ``@consumes(source, event_type)``: a durable event queue per handler, shared
 by a service's replicas (nameko's service pool), declared as a RabbitMQ quorum
@@ -20,9 +25,11 @@ import logging
 import time
 
 import eventlet
+from amqp.exceptions import AMQPError
 from kombu import Queue
+from kombu.exceptions import OperationalError
 from nameko.events import SERVICE_POOL, EventHandler
-from nameko.rpc import rpc
+from nameko.rpc import Rpc
 
 from .. import contracts, logs, metrics
 from ..errors import DomainError
@@ -31,6 +38,20 @@ from . import dead_letters
 log = logging.getLogger(__name__)
 
 RETRY_PAUSE_SECONDS = 1.0
+
+
+class ReplyingRpc(Rpc):
+    """nameko's ``@rpc`` entrypoint, surviving a reply the broker cannot take."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (OperationalError, AMQPError, OSError) as lost:  # the broker went away (kombu retried)
+            log.warning("the reply to %s.%s was not sent: the broker connection failed (%s); the caller "
+                        "answers 503 and retries", self.container.service_name, self.method_name,
+                        type(lost).__name__)
+            self.rpc_consumer.queue_consumer.ack_message(message)  # a no-op on a closed channel
+            return result, exc_info
 
 
 def rpc_method(fn=None, *, public=False):
@@ -61,7 +82,7 @@ def rpc_method(fn=None, *, public=False):
         return result
 
     # (nameko's rpc(fn, **kwargs) would drop the kwargs: apply them first)
-    return rpc(expected_exceptions=(DomainError,))(entry)
+    return ReplyingRpc.decorator(expected_exceptions=(DomainError,))(entry)
 
 
 class ContractBreach(Exception):

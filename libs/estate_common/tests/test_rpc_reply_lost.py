@@ -1,0 +1,41 @@
+"""A reply the broker cannot take does not kill the service (``entrypoints.ReplyingRpc``).
+
+With nameko's own ``@rpc`` the publish error of the reply ends the worker's thread and the
+container with it: after a broker restart that hit a handler between its write and its
+reply, the service stayed down (found by tests/faults/test_broker_restart.py)."""
+import pytest
+from kombu.exceptions import OperationalError
+from nameko import rpc as nameko_rpc
+
+from estate_common.errors import ServiceUnavailable
+from estate_common.nameko.entrypoints import ReplyingRpc
+from estate_common.rpc_client import RpcClient
+
+pytestmark = pytest.mark.broker
+
+
+class Echo:
+    name = "echo_replies"
+
+    @ReplyingRpc.decorator
+    def echo(self, payload):
+        return payload
+
+
+def test_a_lost_reply_leaves_the_service_running(container_factory, rabbit_config, monkeypatch):
+    container = container_factory(Echo, rabbit_config)
+    container.start()
+    send_response = nameko_rpc.Responder.send_response
+
+    def broker_gone(self, result, exc_info):
+        raise OperationalError("[Errno 111] ECONNREFUSED")
+
+    client = RpcClient(rabbit_config["AMQP_URI"], timeout=1, owner="test")
+    try:
+        monkeypatch.setattr(nameko_rpc.Responder, "send_response", broker_gone)
+        with pytest.raises(ServiceUnavailable):  # the caller gets no answer and says so
+            client.call("echo_replies", "echo", {"n": 1})
+        monkeypatch.setattr(nameko_rpc.Responder, "send_response", send_response)
+        assert client.call("echo_replies", "echo", {"n": 2}) == {"n": 2}  # the container lives
+    finally:
+        client.close()

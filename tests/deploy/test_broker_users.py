@@ -1,0 +1,216 @@
+"""A broker user per component, as the definitions file gives them, on the real broker.
+
+The definitions (``estate_common.broker_users``) are imported with ``rabbitmqctl
+import_definitions`` for a throw-away vhost and users of this test, the five services and the
+gateway start under their own users, a repair request travels customer-service → maintenance
+→ archive, and then each user tries what it must not: consume another component's queue,
+publish another service's events, bind a queue that would steal another service's calls.
+RabbitMQ refuses each with ACCESS_REFUSED (403).
+"""
+import json
+import secrets
+import shutil
+import subprocess
+import uuid
+
+import pytest
+from amqp.exceptions import AccessRefused
+from kombu import Connection, Exchange, Queue
+
+from estate_common import broker_users, config, topology
+from estate_common.rpc_client import RpcClient
+
+from ..e2e.conftest import ADMIN_PASSWORD, Api, _run_local
+from ..e2e.flows import eventually, new_estate, new_household, register
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+RPC_TIMEOUT_SECONDS = 2
+
+
+def _rabbitmqctl(*args, stdin=None):
+    return subprocess.run(["rabbitmqctl", "-q", *args], input=stdin, check=True, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.fixture(scope="module")
+def users():
+    """component -> AMQP URI of its own user on a vhost of this module (deleted afterwards)."""
+    if not shutil.which("rabbitmqctl"):
+        pytest.fail("rabbitmqctl is needed to create the broker users (a local RabbitMQ)", pytrace=False)
+    tag = uuid.uuid4().hex[:10]
+    vhost, prefix = f"estate_test_users_{tag}", f"estate-t{tag}-"
+    passwords = {c: secrets.token_urlsafe(24) for c in broker_users.USERS}
+    # on stdin: the broker (another OS user) might not read a file of ours
+    _rabbitmqctl("import_definitions", "--format", "json",
+                 stdin=json.dumps(broker_users.definitions(passwords, vhost=vhost, prefix=prefix)))
+    # the import runs in the background on the broker: wait for its last step
+    eventually(lambda: _rabbitmqctl("list_topic_permissions", "-p", vhost).stdout.count(prefix)
+               == len(broker_users.COMPONENTS), seconds=20)  # the autoscaler has none
+    base = Connection(config.amqp_uri())
+    try:
+        yield {c: broker_users.amqp_uri(c, passwords[c], host=base.hostname or "127.0.0.1", port=base.port or 5672,
+                                        vhost=vhost, prefix=prefix) for c in broker_users.USERS}
+    finally:  # side by side: each rabbitmqctl starts an Erlang VM of its own
+        cleanups = [subprocess.Popen(["rabbitmqctl", "-q", *args], stdout=subprocess.DEVNULL)
+                    for args in (("delete_vhost", vhost), *(("delete_user", broker_users.user_name(c, prefix))
+                                                            for c in broker_users.USERS))]
+        assert [cleanup.wait(60) for cleanup in cleanups] == [0] * len(cleanups)
+
+
+@pytest.fixture(scope="module")
+def system(users, tmp_path_factory):
+    run_local = _run_local()
+    env = run_local.environment({
+        "GATEWAY_PORT": str(run_local.free_port()),
+        "AMQP_URI": "amqp://nobody:nothing@127.0.0.1:1/",  # each component gets its own below
+        "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ESTATE_CONTRACTS_STRICT": "1",
+        "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS),
+        "OUTBOX_SWEEP_SECONDS": "1",
+        "METRICS_SAMPLE_SECONDS": "1",
+    })
+    component_env = {c: {"AMQP_URI": users[c]} for c in broker_users.COMPONENTS}
+    for service in topology.SERVICES:  # their metrics sample the dead-letter queue's depth too
+        component_env[service]["METRICS_PORT"] = str(run_local.free_port())
+    log_path = tmp_path_factory.mktemp("system") / "system.log"
+    with open(log_path, "wb") as log:
+        running = run_local.System(env, stdout=log, component_env=component_env).start()
+        try:
+            try:
+                running.wait_ready(60)
+            except RuntimeError:
+                print(log_path.read_text()[-4000:])
+                raise
+            running.log_path = log_path
+            yield running
+        finally:
+            running.stop()
+
+
+def _refused(action):
+    with pytest.raises(AccessRefused) as refused:
+        action()
+    assert "ACCESS_REFUSED" in str(refused.value)
+    return str(refused.value)
+
+
+def _consume(uri, queue_name):
+    with Connection(uri, connect_timeout=5) as connection:
+        channel = connection.channel()
+        channel.basic_consume(queue_name, callback=lambda message: None)
+        connection.drain_events(timeout=1)
+
+
+def _publish(uri, exchange, routing_key):
+    with Connection(uri, connect_timeout=5, transport_options={"confirm_publish": True}) as connection:
+        producer = connection.Producer(exchange=Exchange(exchange, type="topic", durable=True, passive=True))
+        producer.publish({"event_type": routing_key}, routing_key=routing_key, retry=False)
+
+
+def _bind(uri, queue_name, exchange, routing_key):
+    with Connection(uri, connect_timeout=5) as connection:
+        connection.default_channel.queue_bind(queue_name, exchange, routing_key)
+
+
+def test_a_repair_request_crosses_three_services_each_under_its_own_user(system, users):
+    api = Api(system.url)
+    admin = api.token("admin", ADMIN_PASSWORD)
+    estate_id = new_estate(api, admin, "Broker Users Gardens")["id"]
+    household = new_household(api, admin, estate_id)
+    request_id = register(api, admin, estate_id, household["id"]).json()["id"]
+
+    orders = eventually(lambda: api.get(f"/api/v1/estates/{estate_id}/work-orders?request_id={request_id}",
+                                        admin).json()["items"])
+    assert len(orders) == 1
+    records = eventually(lambda: api.get(f"/api/v1/estates/{estate_id}/archive/records?subject_id={request_id}",
+                                         admin).json()["items"])
+    assert records
+
+    # the readiness probe, in a service's pod, calls its health with the service's user
+    probe = RpcClient(users["maintenance"], owner="probe", timeout=RPC_TIMEOUT_SECONDS)
+    try:
+        assert probe.call("maintenance", "health", {})["status"] == "ok"
+    finally:
+        probe.close()
+    assert "ACCESS_REFUSED" not in system.log_path.read_text(), "a component lacks a permission it needs"
+
+    # and now what each user must not do
+    maintenance, gateway = users["maintenance"], users["gateway"]
+    _refused(lambda: _consume(maintenance, "rpc-archive"))
+    _refused(lambda: _consume(maintenance, "evt-customer_service-service_request_created--archive"
+                                           ".record_service_request"))
+    _refused(lambda: _consume(maintenance, "archive.dead-letters"))
+    _refused(lambda: _consume(gateway, "rpc-maintenance"))
+    # publish as another service: its events exchange, or RPC calls from a service
+    _refused(lambda: _publish(maintenance, "customer_service.events", "service_request_created"))
+    _refused(lambda: _publish(gateway, "maintenance.events", "work_order_opened"))
+    _refused(lambda: _publish(maintenance, "nameko-rpc", "archive.get_estate"))
+    # KEDA's autoscaler reads a queue's depth (a passive declare), and may do nothing else
+    with Connection(users["autoscaler"], connect_timeout=5) as connection:
+        assert connection.default_channel.queue_declare("rpc-maintenance", passive=True).queue == "rpc-maintenance"
+    _refused(lambda: _consume(users["autoscaler"], "rpc-maintenance"))
+    _refused(lambda: _publish(users["autoscaler"], "maintenance.events", "work_order_created"))
+    # steal another service's calls by binding its own RPC queue to them
+    _refused(lambda: _bind(maintenance, "rpc-maintenance", "nameko-rpc", "archive.*"))
+    _refused(lambda: _bind(maintenance, "rpc-maintenance", "nameko-rpc", "#"))
+
+
+# --- the regexes, as plain functions ----------------------------------------------
+
+def _matches(pattern, name):
+    import re
+    return re.fullmatch(pattern, name) is not None
+
+
+def test_a_service_reads_only_its_own_queues():
+    read = broker_users.permissions("maintenance")["read"]
+    for own in ("rpc-maintenance", "maintenance.dead-letters",
+                "evt-customer_service-service_request_created--maintenance.open_from_service_request",
+                f"rpc.reply-probe-{uuid.uuid4()}"):
+        assert _matches(read, own), own
+    for other in ("rpc-archive", "archive.dead-letters", "rpc-maintenancex",
+                  "evt-customer_service-service_request_created--archive.record_service_request",
+                  f"rpc.reply-gateway-{uuid.uuid4()}"):
+        assert not _matches(read, other), other
+
+
+def test_a_service_publishes_only_its_own_events_and_replies():
+    write = broker_users.permissions("finance")["write"]
+    assert _matches(write, "finance.events") and _matches(write, "nameko-rpc")
+    assert not _matches(write, "maintenance.events") and not _matches(write, "archive.dead-letters")
+    (rpc,) = broker_users.topic_permissions("finance")
+    assert _matches(rpc["write"], str(uuid.uuid4())) and _matches(rpc["write"], "finance.health")
+    assert not _matches(rpc["write"], "archive.get_estate") and not _matches(rpc["read"], "archive.*")
+
+
+def test_the_gateway_calls_services_and_reads_only_its_replies():
+    gateway = broker_users.permissions("gateway")
+    assert _matches(gateway["read"], f"rpc.reply-gateway-{uuid.uuid4()}")
+    assert not _matches(gateway["read"], "rpc-maintenance") and not _matches(gateway["write"], "maintenance.events")
+    (rpc,) = broker_users.topic_permissions("gateway")
+    assert _matches(rpc["write"], "customer_service.create_service_request")
+    assert not _matches(rpc["write"], "other.method") and not _matches(rpc["read"], "#")
+
+
+def test_password_hash_is_rabbitmqs_salted_sha256():
+    import base64
+    import hashlib
+    digest = broker_users.password_hash("s3cret-enough", salt=b"\x01\x02\x03\x04")
+    assert base64.b64decode(digest) == b"\x01\x02\x03\x04" + hashlib.sha256(b"\x01\x02\x03\x04s3cret-enough").digest()
+
+
+def test_definitions_from_the_environment_refuse_missing_and_weak_passwords():
+    from estate_common import secrets_policy
+    environ = {broker_users.password_env(c): secrets.token_urlsafe(24) for c in broker_users.COMPONENTS}
+    environ["RABBITMQ_PASSWORD"] = secrets.token_urlsafe(24)
+    document = broker_users.from_environment(environ, vhost="estate-ops")
+    names = {u["name"] for u in document["users"]}
+    assert names == {"estate-admin", *(f"estate-{c}" for c in broker_users.COMPONENTS)}
+    with_autoscaler = broker_users.from_environment({**environ, "RABBITMQ_PASSWORD_AUTOSCALER": secrets.token_urlsafe(24)})
+    assert {u["name"] for u in with_autoscaler["users"]} == names | {"estate-autoscaler"}
+    assert all(p["vhost"] == "estate-ops" for p in document["permissions"])
+    assert "password" not in json.dumps(document).replace("password_hash", "")
+    for weak in ("", "CHANGE-ME-PLEASE-NOW", "short", "long-enough-but-has@and:"):
+        with pytest.raises(secrets_policy.InsecureSecret, match="RABBITMQ_PASSWORD_ARCHIVE"):
+            broker_users.from_environment({**environ, "RABBITMQ_PASSWORD_ARCHIVE": weak})
