@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import uuid
 
+from pathlib import Path
+
 import pytest
 from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange, Queue
@@ -20,8 +22,14 @@ from kombu import Connection, Exchange, Queue
 from estate_common import broker_users, config, topology
 from estate_common.rpc_client import RpcClient
 
-from ..e2e.conftest import ADMIN_PASSWORD, Api, _run_local
-from ..e2e.flows import eventually, new_estate, new_household, register
+from estate_common.testing import load_file
+
+_E2E = Path(__file__).resolve().parents[1] / "e2e"
+_conftest = load_file(_E2E / "conftest.py", "broker_users_e2e_conftest")
+_flows = load_file(_E2E / "flows.py", "broker_users_e2e_flows")
+ADMIN_PASSWORD, Api, _run_local = _conftest.ADMIN_PASSWORD, _conftest.Api, _conftest._run_local
+eventually, new_estate, new_household, register = (_flows.eventually, _flows.new_estate, _flows.new_household,
+                                                  _flows.register)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 

@@ -13,14 +13,21 @@ stopped and started again (``rabbitmqctl stop_app`` / ``start_app``). What must 
 - the services and the gateway reconnect by themselves.
 """
 import threading
-from collections import Counter
 import time
 import uuid
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from ..e2e.conftest import ADMIN_PASSWORD, Api, _run_local
-from ..e2e.flows import eventually, new_estate, new_household, register
+from estate_common.testing import load_file
+
+_E2E = Path(__file__).resolve().parents[1] / "e2e"
+_conftest = load_file(_E2E / "conftest.py", "broker_restart_e2e_conftest")
+_flows = load_file(_E2E / "flows.py", "broker_restart_e2e_flows")
+ADMIN_PASSWORD, Api, _run_local = _conftest.ADMIN_PASSWORD, _conftest.Api, _conftest._run_local
+eventually, new_estate, new_household, register = (_flows.eventually, _flows.new_estate, _flows.new_household,
+                                                  _flows.register)
 from . import private_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]

@@ -15,7 +15,6 @@ at most, so (a) writes almost nothing), a valid sample for (b), so that the answ
 object and not the body.
 """
 import copy
-import importlib.util
 import re
 import threading
 import time
@@ -28,6 +27,7 @@ import pytest
 import requests
 
 from estate_common import contracts, job_scopes
+from estate_common.testing import load_file
 from gateway import access, policy
 from gateway.routes import ROUTES
 
@@ -36,15 +36,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-flows = _load("security_flows", ROOT / "tests" / "e2e" / "flows.py")
-samples = _load("security_samples", ROOT / "gateway" / "tests" / "samples.py")
+flows = load_file(ROOT / "tests" / "e2e" / "flows.py", "security_flows")
+samples = load_file(ROOT / "gateway" / "tests" / "samples.py", "security_samples")
 
 OPENAPI = contracts.load().openapi
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")

@@ -83,3 +83,15 @@ def event(source, event_type, estate_id, data, request_id="test-request", actor=
     contracts.load().check_event(source, event_type, built)
     return built
 
+
+def load_file(path, name):
+    """The Python file at ``path`` as a module named ``name``: how a test directory uses another's
+    helpers (tests/e2e's conftest and flows), which are not importable as packages when the
+    whole suite is collected (several test directories are called ``tests``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
