@@ -8,7 +8,7 @@ import pytest
 from estate_common import clock, job_scopes, jobs
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
-from finance import billing, operations
+from finance import billing, operations, store
 from finance.service import FinanceService
 
 ESTATE = "est_1"
@@ -590,6 +590,25 @@ def test_arrears_list_households_past_due_with_the_age_of_the_debt(finance):
     second = finance.list_arrears({"estate_id": ESTATE, "limit": 1, "cursor": first_page["next_cursor"]})
     assert [a["household_id"] for a in first_page["items"] + second["items"]] == ["hh_1", "hh_3"]
     assert second["next_cursor"] is None
+
+
+def test_the_arrears_list_is_computed_once_per_change_of_the_bills(finance, monkeypatch):
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    walks = []
+    unpaid = store.unpaid_bills_of_estate
+    monkeypatch.setattr(store, "unpaid_bills_of_estate", lambda *args: walks.append(1) or unpaid(*args))
+
+    def listed():
+        return [(a["household_id"], a["overdue_cents"]) for a in finance.list_arrears({"estate_id": ESTATE})["items"]]
+    assert listed() == [("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)]
+    assert listed() == [("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)] and len(walks) == 1  # nothing written
+    payment = pay(finance, "hh_2", 28200)
+    assert listed() == [("hh_1", 21002), ("hh_3", 11868)] and len(walks) == 2  # the payment moved the version
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "bounced"}})
+    assert listed() == [("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)]
 
 
 def test_a_reminder_is_recorded_and_announced_and_needs_arrears(finance):
