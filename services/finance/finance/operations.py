@@ -315,7 +315,7 @@ def _finish_reversal(db, outbox, payment):
     estate_id = payment["estate_id"]
     store.insert_entry(db, journals.reversal_entry(payment))
     for allocation in payment["_plan"]["allocations"]:
-        store.remove_allocation(db, estate_id, allocation["bill_id"], allocation)
+        store.remove_allocation(db, estate_id, allocation["bill_id"], allocation, payment["household_id"])
 
     def done(current):
         if current["status"] != "reversal_pending":
