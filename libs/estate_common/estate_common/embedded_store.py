@@ -1198,8 +1198,8 @@ class EmbeddedCollection:
         if len(ids) > 1:
             ids.sort(key=self._order.__getitem__)
         if settled is not None:
-            settled.update(field for field in best.fields[:best_size]
-                           if "." not in field and type(query.get(field)) is str)
+            settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
+                           if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
         return [self._docs[doc_id] for doc_id in ids]
 
     def _matching(self, query):

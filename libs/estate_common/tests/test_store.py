@@ -354,6 +354,7 @@ def test_a_query_on_an_index_bucket_matches_as_mongodb_equality_does(db):
     db.things.update_one({"_id": "t6"}, {"$set": {"status": "closed"}})
     assert [d["_id"] for d in db.things.find({"estate_id": "e", "status": "open"})] == ["t1", "t2"]
     assert db.things.count_documents({"estate_id": "e", "status": None}) == 1
+    assert [d["_id"] for d in db.things.find({"estate_id": "e", "status": "open", "$and": [{"status": "x"}]})] == ["t2"]
 
 
 def test_a_projection_of_top_level_fields_hands_out_copies(db):
