@@ -92,23 +92,23 @@ def household_addresses(db, estate_id, household_ids):
 
 def lock_household(db, estate_id, household_id, now_iso, expires_iso):
     """Take the household's lock (an insert on a natural ``_id``; an expired lock is taken
-    over). Returns the lock's ``(_id, token)``; Conflict when another writer holds it."""
+    over). Returns the lock's ``(_id, token, estate_id)``; Conflict when another writer holds it."""
     lock_id = ids.natural_id("lock", estate_id, household_id)
     token = ids.new_id("tok")
     try:
         db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
-        return lock_id, token
+        return lock_id, token, estate_id
     except DuplicateKey:
-        taken = db.locks.update_one({"_id": lock_id, "expires_at": {"$lt": now_iso}},
+        taken = db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
                                     {"$set": {"token": token, "expires_at": expires_iso}})
         if taken.modified_count:
-            return lock_id, token
+            return lock_id, token, estate_id
     raise Conflict("another payment of this household is being posted; try again in a moment")
 
 
 def unlock_household(db, lock):
-    lock_id, token = lock
-    db.locks.delete_one({"_id": lock_id, "token": token})
+    lock_id, token, estate_id = lock
+    db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
 
 
 # -- fee standards -------------------------------------------------------------
@@ -250,7 +250,7 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
     bills_changed(db, bill["estate_id"], bill["household_id"])
     if answer.matched_count:
         return True
-    if not db.bills.count_documents({"_id": bill["_id"], "allocations.id": allocation["id"]}):
+    if not db.bills.count_documents({"_id": bill["_id"], "estate_id": bill["estate_id"], "allocations.id": allocation["id"]}):
         raise Conflict("the bill changed while the payment was being posted; try again")
     return False
 
