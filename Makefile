@@ -37,8 +37,9 @@ browser:
 run: broker
 	$(BIN)/python scripts/run_local.py
 
+# the suite as two pytest processes side by side, then the faults (scripts/run_tests.py says why)
 test: broker browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
 
 bench: broker
 	$(BIN)/python bench/run.py
