@@ -106,3 +106,17 @@ def pytest_runtest_setup(item):
 def _reset_clock():
     yield
     clock.reset()
+
+
+@pytest.fixture
+def spans():
+    """Every span finished during the test, in memory (estate_common.tracing's exporter)."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from estate_common import tracing
+
+    exporter = InMemorySpanExporter()
+    tracing.use_exporter(exporter)
+    yield exporter
+    tracing.use_exporter(None)
+

@@ -1,21 +1,9 @@
 """The gateway's span of a request (gateway/traces.py): named by route template, continuing a
 client's traceparent, the parent of the RPC calls it makes; probes never sampled."""
-import pytest
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-
-from estate_common import tracing
 
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"
-
-
-@pytest.fixture
-def spans():
-    exporter = InMemorySpanExporter()
-    tracing.use_exporter(exporter)
-    yield exporter
-    tracing.use_exporter(None)
 
 
 def test_a_request_continues_the_clients_trace_under_its_route_template(client, admin_token, spans):

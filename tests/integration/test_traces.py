@@ -5,23 +5,12 @@ The gateway runs in this process (Flask's test client) on the same broker as the
 every span goes to an in-memory exporter.
 """
 import pytest
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-
-from estate_common import tracing
 
 pytestmark = pytest.mark.broker
 
 ADMIN_PASSWORD = "trace-test-admin-password"
 SR_ROUTE = "POST /api/v1/estates/<estate_id>/service-requests"
-
-
-@pytest.fixture
-def spans():
-    exporter = InMemorySpanExporter()
-    tracing.use_exporter(exporter)
-    yield exporter
-    tracing.use_exporter(None)
 
 
 @pytest.fixture

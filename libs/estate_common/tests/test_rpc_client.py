@@ -153,9 +153,10 @@ def test_slow_3_with_timeout_half_a_second(echo, amqp_uri):
         with pytest.raises(ServiceUnavailable) as caught:
             client.call("echo", "slow", 3)
         elapsed = time.monotonic() - started
-        assert 0.4 < elapsed < 2
+        assert 0.4 < elapsed < 2.5  # the call's own timeout, not the 3 s the method takes
         assert "0.5" in caught.value.detail
-        assert client.call("echo", "echo", {"n": 8})["payload"] == {"n": 8}
+        # the client still works (a longer timeout for this call: a loaded broker may take over 0.5 s to confirm)
+        assert client.call("echo", "echo", {"n": 8}, timeout=5)["payload"] == {"n": 8}
     finally:
         client.close()
 

@@ -103,7 +103,8 @@ def test_no_deployment_file_commits_a_secret_the_policy_would_accept():
     compose requires them (``${VAR:?}``) and no overlay carries a literal."""
     compose = (REPO / "docker-compose.yml").read_text()
     for name in ("JWT_SECRET", "ESTATE_ADMIN_PASSWORD", "RABBITMQ_PASSWORD"):
-        uses = re.findall(r"\$\{" + name + r"(:?[-?=+])?", compose)
+        # RABBITMQ_PASSWORD and each component's RABBITMQ_PASSWORD_<COMPONENT>
+        uses = re.findall(r"\$\{" + name + r"(?:_[A-Z_]+)?(:?[-?=+])?", compose)
         assert uses, f"docker-compose.yml does not use {name}"
         assert all(op == ":?" for op in uses), f"docker-compose.yml gives {name} a default: {uses}"
     for path in (REPO / "deploy" / "k8s").rglob("*.yaml"):

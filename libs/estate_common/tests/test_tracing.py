@@ -10,7 +10,6 @@ from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_waiter
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from estate_common import contracts, tracing
@@ -20,14 +19,6 @@ from estate_common.nameko.tracing import WorkerSpans
 from estate_common.rpc_client import RpcClient
 
 TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
-
-
-@pytest.fixture
-def spans():
-    exporter = InMemorySpanExporter()
-    tracing.use_exporter(exporter)
-    yield exporter
-    tracing.use_exporter(None)
 
 
 @pytest.fixture
