@@ -109,6 +109,25 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
         doc_id, estate_id, equipment, data, clock.now(), caller.user, rules))
 
 
+def raise_overdue_fire_checks(db, outbox, now):
+    """Every facility of every estate not checked in the latest month past its deadline gets
+    its ``fire_check_overdue`` notice, once (natural ``_id``). Returns how many were new."""
+    raised = 0
+    for estate_id in store.estate_ids(db):
+        rules = store.rules_for(db, estate_id)
+        period = fire.overdue_period(now, rules)
+        if period is None:
+            continue
+        month_end = localtime.iso_window(period, rules)[1]
+        for equipment in store.unchecked_fire_equipment(db, estate_id, period, month_end):
+            notice_id = fire.overdue_id(estate_id, equipment["_id"], period)
+            written = _create(db, outbox, "fire_check_overdues", estate_id, notice_id,
+                              lambda: fire.new_overdue(estate_id, equipment, period, now, rules),
+                              found=lambda stored: None)
+            raised += written is not None
+    return raised
+
+
 # -- incidents -------------------------------------------------------------------------------
 
 def open_incident(db, outbox, caller, estate_id, data):

@@ -1,17 +1,23 @@
 """security-patrol entrypoints: thin. The steps of each call are in operations.py (through the
 one write path, estate_common.writes); the rules in patrols.py, fire.py, incidents.py (with
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
+from nameko.timer import timer
+
+from estate_common import clock, config
 from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, rpc_method
 from estate_common.store import public
 
 from . import gate, operations, store
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA, MINIMA
+
+# How often the fire-check sweep looks for facilities past their monthly deadline (seconds).
+FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
 
 
 class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "security_patrol"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
+    settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
 
     # -- patrol routes and plans ----------------------------------------------------
     @rpc_method
@@ -70,6 +76,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     @rpc_method
     def list_fire_inspections(self, payload):
         return self._list("fire_inspections", payload)
+
+    @timer(interval=FIRE_CHECK_SWEEP_SECONDS)
+    def raise_overdue_fire_checks(self):
+        self.sweep_fire_checks(clock.now())
+
+    def sweep_fire_checks(self, now):
+        """The timer's work, callable with any ``now``: how many notices were new."""
+        return operations.raise_overdue_fire_checks(self.db, self.outbox, now)
 
     # -- incidents ------------------------------------------------------------------
     @rpc_method

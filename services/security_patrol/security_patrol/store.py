@@ -20,6 +20,7 @@ INDEXES = {
                       ([("estate_id", 1), ("status", 1)], {})],
     "fire_equipment": [(PAGED, {})],
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
+    "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
@@ -30,7 +31,8 @@ INDEXES = {
 
 WHAT = {
     "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
-    "fire_equipment": "fire equipment", "fire_inspections": "fire inspection", "incidents": "incident",
+    "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
+    "fire_check_overdues": "overdue fire check", "incidents": "incident",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover",
 }
@@ -90,6 +92,17 @@ def entries_of(db, estate_id, plate):
 def checked_equipment_ids(db, estate_id, period):
     return {doc["equipment_id"] for doc in db.fire_inspections.find(
         {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
+
+
+def unchecked_fire_equipment(db, estate_id, period, month_end):
+    """Facilities in the ledger before ``month_end`` without a check in ``period``."""
+    return list(db.fire_equipment.find({"estate_id": estate_id, "created_at": {"$lt": month_end},
+                                        "_id": {"$nin": sorted(checked_equipment_ids(db, estate_id, period))}}))
+
+
+def estate_ids(db):
+    """Every estate this service holds a copy of (the registry: timers visit them one by one)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
 
 
 def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, cursor):

@@ -128,6 +128,22 @@ def test_a_repair_the_desk_marked_an_emergency_gets_its_response_deadline_at_onc
     assert order["response_due_at"] == clock.to_iso(REPORTED + timedelta(minutes=20))
 
 
+def fire_defect(check_id="finsp_1"):
+    return event("security_patrol", "fire_defect_reported", ESTATE, {
+        "id": check_id, "equipment_id": "fe_1", "equipment_code": "FE-1", "equipment_name": "Hydrant 1",
+        "kind": "hydrant", "location": "B2 car park", "notes": "no pressure", "period": "2026-11",
+        "inspected_at": clock.to_iso(REPORTED)})
+
+
+def test_a_fire_check_with_a_defect_opens_exactly_one_order(engineering):
+    engineering.open_from_fire_defect(fire_defect())
+    engineering.open_from_fire_defect(fire_defect())  # redelivered
+    [order] = orders(engineering, source_type="fire_inspection")
+    assert order["source"] == {"type": "fire_inspection", "id": "finsp_1"}
+    assert order["fire_equipment"] == {"id": "fe_1", "code": "FE-1"} and "no pressure" in order["description"]
+    assert len(engineering.outbox.of_type("work_order_created")) == 1
+
+
 def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engineering):
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))

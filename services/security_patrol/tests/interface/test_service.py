@@ -243,6 +243,44 @@ def test_facilities_not_checked_in_a_month_are_listed_for_that_month(patrol):
     assert unchecked(patrol, "2026-11") == ["FE-1", "FE-3"] and unchecked(patrol, "2026-12") == ["FE-2", "FE-3"]
 
 
+def test_a_check_with_a_defect_asks_maintenance_once_even_when_retried(patrol):
+    equipment = register(patrol, "FE-9", "hydrant")
+    inspect(patrol, equipment)
+    assert patrol.outbox.of_type("fire_defect_reported") == []
+    as_caller(patrol, GUARD, idempotency_key="check-fe9")
+    first = inspect(patrol, equipment, "defect")
+    assert inspect(patrol, equipment, "defect")["id"] == first["id"]  # the retry finds the first check
+    [asked] = patrol.outbox.of_type("fire_defect_reported")
+    assert asked["data"]["id"] == first["id"] and asked["data"]["equipment_code"] == "FE-9"
+
+
+def test_a_facility_not_checked_by_the_deadline_raises_one_notice_per_month(patrol):
+    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
+    one, two = register(patrol, "FE-1"), register(patrol, "FE-2")
+    inspect(patrol, one)
+    clock.freeze(clock.parse_iso("2026-10-31T15:59:00Z"))  # 23:59 on 31 October in the estate
+    assert patrol.sweep_fire_checks(clock.now()) == 0
+    clock.freeze(clock.parse_iso("2026-10-31T16:00:00Z"))  # midnight: October's checks are late
+    assert patrol.sweep_fire_checks(clock.now()) == 1
+    assert patrol.sweep_fire_checks(clock.now()) == 0  # once per facility and month
+    [raised] = patrol.outbox.of_type("fire_check_overdue")
+    assert raised["data"]["equipment_id"] == two["id"] and raised["data"]["period"] == "2026-10"
+    assert raised["data"]["due_at"] == "2026-10-31T16:00:00.000Z"
+
+
+def test_the_grace_days_are_the_estates_setting(patrol):
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    with pytest.raises(InvalidInput):
+        patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 28}})
+    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 5}})
+    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
+    register(patrol, "FE-1")
+    clock.freeze(clock.parse_iso("2026-11-05T15:59:00Z"))
+    assert patrol.sweep_fire_checks(clock.now()) == 0
+    clock.freeze(clock.parse_iso("2026-11-05T16:00:00Z"))
+    assert patrol.sweep_fire_checks(clock.now()) == 1
+
+
 # -- incidents ----------------------------------------------------------------------
 
 def open_incident(patrol, **extra):
