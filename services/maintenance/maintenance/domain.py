@@ -182,6 +182,23 @@ def from_fire_defect(event, number, created, rules):
         fire_equipment={"id": defect["equipment_id"], "code": defect["equipment_code"]})
 
 
+def from_incident(event, number, created, rules):
+    """抢险 from an incident whose emergency plan calls for engineering: an emergency order,
+    its response time from the incident's opening; the category where the incident type is one."""
+    incident = event["data"]
+    reported_at = incident["opened_at"]
+    category = incident["type"] if incident["type"] in EMERGENCY_CATEGORIES else None
+    return _new_order(
+        work_order_id(event["estate_id"], "incident", incident["id"]), event["estate_id"], number,
+        {"type": "incident", "id": incident["id"]}, created,
+        request_id=None, household_id=None,
+        description=f"incident {incident['number']} ({incident['type']}) at {incident['location']}: "
+                    f"{incident['description']}"[:2000],
+        priority="emergency", category=category, reported_at=reported_at,
+        response_due=response_due_at(reported_at, "emergency", rules),
+        actor=event.get("actor"), note=f"from incident {incident['number']}", event_id=event["event_id"])
+
+
 PLAN_KIND_LABELS = {"daily_inspection": "daily inspection", "periodic_maintenance": "periodic maintenance"}
 
 

@@ -4,7 +4,12 @@ step escalates to the service-center manager or to the authorities.
 The sources ask the security supervisor to know "火警、盗警等各种突发事故的应急处理",
 to start the plan at once when something happens and to report to the
 departments concerned (及时上报相关部门); DOMAIN.md names the five types below.
-These are the default plans; an estate's own plans would replace them here.
+These are the default plans.
+
+A plan also says whether its incident needs engineering at once (``work_order``): opening
+such an incident asks maintenance for an emergency work order (抢险, ``emergency_repair_requested``).
+Flooding (the plan calls the maintenance emergency team) and an elevator entrapment (the lift
+is out of service until checked) do by default; the others do not.
 """
 MANAGER = "manager"
 AUTHORITIES = "authorities"
@@ -53,5 +58,15 @@ PLANS = {
 }
 
 
+# incident type -> its plan opens an emergency work order
+OPENS_WORK_ORDER = {"fire_alarm": False, "burglary": False, "flooding": True, "elevator_entrapment": True,
+                    "public_disorder": False}
+
+
 def plan_for(incident_type):
     return [dict(step) for step in PLANS[incident_type]]
+
+
+def default_plan(incident_type):
+    """The plan an incident of this type runs where the estate has none of its own."""
+    return {"type": incident_type, "steps": plan_for(incident_type), "work_order": OPENS_WORK_ORDER[incident_type]}

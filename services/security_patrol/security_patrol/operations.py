@@ -134,7 +134,8 @@ def open_incident(db, outbox, caller, estate_id, data):
     def build(doc_id):
         now = clock.now()
         number = incidents.incident_number(now, store.next_number(db, estate_id, incidents.number_series(now)))
-        return incidents.new_incident(doc_id, estate_id, data, number, now, caller.user)
+        incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user)
+        return incident, incidents.opening_events(incident)
 
     return create(db, outbox, caller, "incidents", "inc", estate_id, build)
 

@@ -144,6 +144,24 @@ def test_a_fire_check_with_a_defect_opens_exactly_one_order(engineering):
     assert len(engineering.outbox.of_type("work_order_created")) == 1
 
 
+def incident_opened(incident_id="inc_1", kind="flooding"):
+    return event("security_patrol", "emergency_repair_requested", ESTATE, {
+        "id": incident_id, "number": "INC-2026-000001", "type": kind, "description": "water in B2",
+        "location": "B2 car park", "opened_at": clock.to_iso(REPORTED)})
+
+
+def test_an_incident_whose_plan_calls_for_one_opens_exactly_one_emergency_order(engineering):
+    engineering.open_from_incident(incident_opened())
+    engineering.open_from_incident(incident_opened())  # redelivered
+    engineering.open_from_incident(incident_opened("inc_2", "burglary"))
+    by_source = {o["source"]["id"]: o for o in orders(engineering, source_type="incident")}
+    assert set(by_source) == {"inc_1", "inc_2"}
+    flood = by_source["inc_1"]
+    assert flood["priority"] == "emergency" and flood["emergency_category"] == "flooding"
+    assert flood["response_due_at"] == clock.to_iso(REPORTED + timedelta(minutes=30))
+    assert by_source["inc_2"]["emergency_category"] is None
+
+
 def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engineering):
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))

@@ -292,6 +292,17 @@ def step(patrol, incident, key):
     return patrol.record_incident_step({"estate_id": ESTATE, "id": incident["id"], "data": {"step": key, "note": "ok"}})
 
 
+def test_an_incident_asks_for_an_emergency_work_order_where_its_plan_calls_for_one(patrol):
+    as_caller(patrol, GUARD, idempotency_key="lift-2")
+    stuck = open_incident(patrol)
+    assert open_incident(patrol)["id"] == stuck["id"]  # a retry opens nothing twice
+    as_caller(patrol, GUARD)
+    burglary = open_incident(patrol, type="burglary")
+    assert stuck["work_order"] is True and burglary["work_order"] is False
+    [asked] = patrol.outbox.of_type("emergency_repair_requested")
+    assert asked["data"]["id"] == stuck["id"] and asked["data"]["type"] == "elevator_entrapment"
+
+
 def test_an_incident_runs_its_plan_escalates_and_closes_with_a_summary(patrol):
     incident = open_incident(patrol, major=True)
     assert incident["number"] == "INC-2026-000001" and incident["pending_steps"][0] == "reassure_passengers"

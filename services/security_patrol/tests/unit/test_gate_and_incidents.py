@@ -127,6 +127,16 @@ def test_every_incident_type_has_a_plan_that_reaches_the_manager():
     assert {s["escalate_to"] for s in emergency_plans.PLANS["fire_alarm"]} >= {"manager", "authorities"}
 
 
+def test_flooding_and_entrapments_call_for_an_emergency_work_order_by_default():
+    assert {kind for kind in emergency_plans.PLANS if emergency_plans.default_plan(kind)["work_order"]} == {
+        "flooding", "elevator_entrapment"}
+    flood = incidents.new_incident("inc_2", "est_1", {"type": "flooding", "description": "water", "location": "B2"},
+                                   "INC-2026-000002", NOW, "zhao")
+    [(event_type, data)] = incidents.opening_events(flood)
+    assert event_type == "emergency_repair_requested" and data["id"] == "inc_2" and data["type"] == "flooding"
+    assert incidents.opening_events(incident()) == []
+
+
 def incident(major=False):
     data = {"type": "fire_alarm", "description": "smoke on 3F", "location": "Building 2", "major": major}
     return incidents.new_incident("inc_1", "est_1", data, "INC-2026-000001", NOW, "zhao")
