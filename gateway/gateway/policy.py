@@ -30,3 +30,9 @@ def estates_of(user):
 FEE_SETTERS = MANAGEMENT | {"accountant"}
 CASHIERS = MANAGEMENT | {"cashier"}
 COLLECTORS = FINANCE | {"steward", "agent"}
+
+# security and fire safety (issue 14): every guard (the security role: supervisor, team lead,
+# guard) reads the emergency plans and records drills, fire-lane checks and the duty roster;
+# an estate's own emergency plans are the manager's (DOMAIN.md: the manager handles what
+# escalates, so the manager decides how it escalates).
+EMERGENCY_PLAN_EDITORS = MANAGEMENT

@@ -43,6 +43,9 @@ ROUTES = [
           body=True, id_param="incident_id"),
     Route("POST", f"{ESTATE}/incidents/<incident_id>/close", SP, "close_incident", policy.SECURITY,
           body=True, id_param="incident_id"),
+    Route("GET", f"{ESTATE}/emergency-plans", SP, "list_emergency_plans", policy.SECURITY),
+    Route("PUT", f"{ESTATE}/emergency-plans/<incident_type>", SP, "set_emergency_plan",
+          policy.EMERGENCY_PLAN_EDITORS, body=True, id_param="incident_type"),
     # the gate (门岗): vehicles, parking, visitors, shifts
     Route("POST", f"{ESTATE}/vehicle-passes", SP, "create_vehicle_pass", GATE,
           status=201, body=True, idempotent=True),

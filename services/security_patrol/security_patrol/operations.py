@@ -10,7 +10,7 @@ from estate_common.kpis import per_estate
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import events, fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
+from . import emergency_plans, events, fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -133,8 +133,10 @@ def raise_overdue_fire_checks(db, outbox, now):
 def open_incident(db, outbox, caller, estate_id, data):
     def build(doc_id):
         now = clock.now()
+        stored = store.find(db, "emergency_plans", estate_id, emergency_plans.plan_id(estate_id, data["type"]))
         number = incidents.incident_number(now, store.next_number(db, estate_id, incidents.number_series(now)))
-        incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user)
+        incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,
+                                          emergency_plans.in_force(data["type"], stored))
         return incident, incidents.opening_events(incident)
 
     return create(db, outbox, caller, "incidents", "inc", estate_id, build)
@@ -159,6 +161,30 @@ def close_incident(db, outbox, estate_id, incident_id, data):
         return Change(changes, events=[("incident_closed", incidents.closed_event_data(incident | changes))])
 
     return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+
+
+# -- emergency plans (应急预案) per estate ------------------------------------------------------
+
+def list_emergency_plans(db, estate_id):
+    stored = store.estate_plans(db, estate_id)
+    return {"items": [emergency_plans.shown(estate_id, kind, stored.get(kind)) for kind in emergency_plans.PLANS]}
+
+
+def set_emergency_plan(db, outbox, caller, estate_id, incident_type, data):
+    """The estate's own plan for a type; the first one is created, later ones replace it (with the
+    version the editor read: a plan changed meanwhile is 409)."""
+    emergency_plans.require_editor(caller)
+    doc_id = emergency_plans.plan_id(estate_id, incident_type)
+    stored = store.find(db, "emergency_plans", estate_id, doc_id)
+    if stored is None:
+        new = emergency_plans.set_plan(estate_id, incident_type, None, data, clock.now(), caller.user)
+        stored = _create(db, outbox, "emergency_plans", estate_id, doc_id, lambda: new, found=lambda _: None)
+        if stored is None:
+            raise Conflict("the plan was set by someone else at the same moment: read it again")
+    else:
+        stored = _change(db, outbox, "emergency_plans", estate_id, doc_id, lambda plan: Change(
+            emergency_plans.set_plan(estate_id, incident_type, plan, data, clock.now(), caller.user)))
+    return emergency_plans.shown(estate_id, incident_type, stored)
 
 
 # -- the gate: passes, parking, visitors, shifts ---------------------------------------------

@@ -107,6 +107,16 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     def close_incident(self, payload):
         return operations.close_incident(self.db, self.outbox, payload["estate_id"], payload["id"], payload["data"])
 
+    # -- emergency plans (应急预案) per estate ----------------------------------------
+    @rpc_method
+    def list_emergency_plans(self, payload):
+        return operations.list_emergency_plans(self.db, payload["estate_id"])
+
+    @rpc_method
+    def set_emergency_plan(self, payload):
+        return operations.set_emergency_plan(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                             payload["data"])
+
     # -- the gate: passes, parking, visitors, shifts --------------------------------
     @rpc_method
     def create_vehicle_pass(self, payload):

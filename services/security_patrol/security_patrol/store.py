@@ -22,6 +22,7 @@ INDEXES = {
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {})],
+    "emergency_plans": [(PAGED, {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
     "visitors": [(PAGED, {})],
@@ -32,7 +33,7 @@ INDEXES = {
 WHAT = {
     "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
     "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
-    "fire_check_overdues": "overdue fire check", "incidents": "incident",
+    "fire_check_overdues": "overdue fire check", "incidents": "incident", "emergency_plans": "emergency plan",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover",
 }
@@ -71,6 +72,13 @@ def page(db, collection, estate_id, query, limit, cursor):
 
 def all_of(db, collection, estate_id, query=None):
     return list(db[collection].find({"estate_id": estate_id, **(query or {})}))
+
+
+# -- emergency plans ------------------------------------------------------------
+
+def estate_plans(db, estate_id):
+    """The estate's own emergency plans by incident type."""
+    return {plan["type"]: plan for plan in all_of(db, "emergency_plans", estate_id)}
 
 
 # -- the gate -------------------------------------------------------------------

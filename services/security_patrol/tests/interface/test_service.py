@@ -303,6 +303,46 @@ def test_an_incident_asks_for_an_emergency_work_order_where_its_plan_calls_for_o
     assert asked["data"]["id"] == stuck["id"] and asked["data"]["type"] == "elevator_entrapment"
 
 
+MANAGER = staff("wu", ["manager"], [ESTATE])
+OWN_FLOOD_PLAN = {"steps": [{"step": "close_valve", "title": "Close the B2 main valve"},
+                            {"step": "notify_manager", "title": "Call the manager", "escalate_to": "manager"}],
+                  "work_order": False}
+
+
+def set_plan(patrol, kind="flooding", **data):
+    return patrol.set_emergency_plan({"estate_id": ESTATE, "id": kind, "data": {**OWN_FLOOD_PLAN, **data}})
+
+
+def test_an_estate_sets_its_own_plan_and_later_incidents_run_it(patrol):
+    opened_before = open_incident(patrol, type="flooding")
+    with pytest.raises(Forbidden):
+        set_plan(patrol)  # a guard reads plans; the manager sets them
+    as_caller(patrol, MANAGER)
+    own = set_plan(patrol, version=0)
+    assert own["source"] == "estate" and own["version"] == 1 and own["work_order"] is False
+    with pytest.raises(Conflict) as refused:
+        set_plan(patrol, version=0)  # someone changed it since version 0 was read
+    assert refused.value.errors[0]["field"] == "data.version"
+    assert set_plan(patrol, version=1)["version"] == 2
+    plans = {p["type"]: p for p in patrol.list_emergency_plans({"estate_id": ESTATE})["items"]}
+    assert plans["flooding"]["source"] == "estate" and plans["burglary"]["source"] == "default"
+    as_caller(patrol, GUARD)
+    flood = open_incident(patrol, type="flooding")
+    assert [s["step"] for s in flood["plan"]] == ["close_valve", "notify_manager"] and flood["work_order"] is False
+    assert patrol.get_incident({"estate_id": ESTATE, "id": opened_before["id"]})["plan"][0]["step"] == "stop_water"
+    assert len(patrol.outbox.of_type("emergency_repair_requested")) == 1  # only the one opened before
+
+
+def test_a_plan_without_the_manager_or_with_a_step_twice_is_refused(patrol):
+    as_caller(patrol, MANAGER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        set_plan(patrol, steps=[{"step": "a", "title": "A"}, {"step": "a", "title": "A again"}])
+    assert {e["field"] for e in refused.value.errors} == {"data.steps[1].step", "data.steps"}
+    with pytest.raises(InvalidInput) as refused:
+        set_plan(patrol, steps=[])
+    assert refused.value.errors[0]["field"].startswith("data.steps")
+
+
 def test_an_incident_runs_its_plan_escalates_and_closes_with_a_summary(patrol):
     incident = open_incident(patrol, major=True)
     assert incident["number"] == "INC-2026-000001" and incident["pending_steps"][0] == "reassure_passengers"
