@@ -32,6 +32,16 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/fire-inspections", SP, "list_fire_inspections", policy.SECURITY, paged=True,
           filters=("equipment_id", "period", "result")),
+    # drills and fire lanes (消防演练, 消防通道)
+    Route("POST", f"{ESTATE}/fire-drills", SP, "record_fire_drill", policy.SECURITY,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/fire-drills", SP, "list_fire_drills", policy.SECURITY, paged=True, filters=("period",)),
+    Route("POST", f"{ESTATE}/fire-lane-checks", SP, "record_fire_lane_check", policy.SECURITY,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/fire-lane-checks", SP, "list_fire_lane_checks", policy.SECURITY, paged=True,
+          filters=("period", "status")),
+    Route("POST", f"{ESTATE}/fire-lane-checks/<check_id>/clear", SP, "clear_fire_lane", policy.SECURITY,
+          body=True, id_param="check_id"),
     # incidents and emergency plans (应急预案)
     Route("POST", f"{ESTATE}/incidents", SP, "open_incident", policy.SECURITY,
           status=201, body=True, idempotent=True),

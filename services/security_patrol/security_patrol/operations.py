@@ -10,7 +10,7 @@ from estate_common.kpis import per_estate
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import emergency_plans, events, fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
+from . import emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrols, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -126,6 +126,25 @@ def raise_overdue_fire_checks(db, outbox, now):
                               found=lambda stored: None)
             raised += written is not None
     return raised
+
+
+# -- drills and fire lanes -------------------------------------------------------------------
+
+def record_fire_drill(db, outbox, caller, estate_id, data):
+    rules = store.rules_for(db, estate_id)
+    return create(db, outbox, caller, "fire_drills", "fdrill", estate_id, lambda doc_id: fire_safety.new_drill(
+        doc_id, estate_id, data, clock.now(), caller.user, rules))
+
+
+def record_fire_lane_check(db, outbox, caller, estate_id, data):
+    rules = store.rules_for(db, estate_id)
+    return create(db, outbox, caller, "fire_lane_checks", "flane", estate_id, lambda doc_id: fire_safety.new_lane_check(
+        doc_id, estate_id, data, clock.now(), caller.user, rules))
+
+
+def clear_fire_lane(db, outbox, caller, estate_id, check_id, data):
+    return public(_change(db, outbox, "fire_lane_checks", estate_id, check_id, lambda check: Change(
+        fire_safety.clear_lane(check, data["action"], clock.now(), caller.user))))
 
 
 # -- incidents -------------------------------------------------------------------------------

@@ -77,6 +77,28 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     def list_fire_inspections(self, payload):
         return self._list("fire_inspections", payload)
 
+    @rpc_method
+    def record_fire_drill(self, payload):
+        return operations.record_fire_drill(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_fire_drills(self, payload):
+        return self._list("fire_drills", payload)
+
+    @rpc_method
+    def record_fire_lane_check(self, payload):
+        return operations.record_fire_lane_check(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["data"])
+
+    @rpc_method
+    def list_fire_lane_checks(self, payload):
+        return self._list("fire_lane_checks", payload)
+
+    @rpc_method
+    def clear_fire_lane(self, payload):
+        return operations.clear_fire_lane(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload["data"])
+
     @timer(interval=FIRE_CHECK_SWEEP_SECONDS)
     def raise_overdue_fire_checks(self):
         self.sweep_fire_checks(clock.now())

@@ -23,6 +23,8 @@ INDEXES = {
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {})],
     "emergency_plans": [(PAGED, {})],
+    "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "fire_lane_checks": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
     "visitors": [(PAGED, {})],
@@ -34,6 +36,7 @@ WHAT = {
     "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
     "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
     "fire_check_overdues": "overdue fire check", "incidents": "incident", "emergency_plans": "emergency plan",
+    "fire_drills": "fire drill", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover",
 }

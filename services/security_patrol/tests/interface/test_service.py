@@ -281,6 +281,40 @@ def test_the_grace_days_are_the_estates_setting(patrol):
     assert patrol.sweep_fire_checks(clock.now()) == 1
 
 
+def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
+    drill = {"held_at": "2026-11-20T02:00:00Z", "scenario": "kitchen fire, evacuation of building 3",
+             "location": "Building 3", "participants": 24, "led_by": " Zhao "}
+    recorded = patrol.record_fire_drill({"estate_id": ESTATE, "data": drill})
+    assert recorded["period"] == "2026-11" and recorded["led_by"] == "Zhao"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, held_at="2026-11-24T02:00:00Z")})
+    assert refused.value.errors[0]["field"] == "data.held_at"
+    with pytest.raises(InvalidInput) as refused:
+        patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, participants=0)})
+    assert refused.value.errors[0]["field"] == "data.participants"
+    listed = patrol.list_fire_drills({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert [d["id"] for d in listed] == [recorded["id"]]
+
+
+def test_an_obstructed_fire_lane_is_named_and_cleared_once(patrol):
+    def lane_check(**data):
+        return patrol.record_fire_lane_check({"estate_id": ESTATE, "data": {"lane": "North lane", **data}})
+
+    with pytest.raises(BusinessRuleViolation) as refused:
+        lane_check(clear=False)
+    assert refused.value.errors[0]["field"] == "data.obstruction"
+    clear = lane_check(clear=True)
+    blocked = lane_check(clear=False, obstruction="a parked van")
+    assert clear["status"] == "clear" and blocked["status"] == "obstructed"
+    cleared = patrol.clear_fire_lane({"estate_id": ESTATE, "id": blocked["id"], "data": {"action": "van moved"}})
+    assert cleared["status"] == "cleared" and cleared["cleared_by"] == GUARD["user"]
+    for check in (blocked, clear):
+        with pytest.raises(Conflict):
+            patrol.clear_fire_lane({"estate_id": ESTATE, "id": check["id"], "data": {"action": "again"}})
+    listed = patrol.list_fire_lane_checks({"estate_id": ESTATE, "filters": {"status": "cleared"}})["items"]
+    assert [c["id"] for c in listed] == [blocked["id"]]
+
+
 # -- incidents ----------------------------------------------------------------------
 
 def open_incident(patrol, **extra):
