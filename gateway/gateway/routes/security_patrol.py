@@ -69,6 +69,10 @@ ROUTES = [
           filters=("status", "plate")),
     Route("POST", f"{ESTATE}/visitors", SP, "register_visitor", GATE, status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/visitors", SP, "list_visitors", GATE, paged=True, filters=("visiting_household_id",)),
+    # the duty roster (排班): guards on posts by shift
+    Route("POST", f"{ESTATE}/duty-roster", SP, "assign_duty", policy.SECURITY, status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/duty-roster", SP, "list_duty_roster", policy.SECURITY, paged=True,
+          filters=("date", "shift", "post")),
     Route("POST", f"{ESTATE}/shift-handovers", SP, "record_shift_handover", policy.SECURITY,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,

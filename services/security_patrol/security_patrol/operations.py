@@ -10,7 +10,7 @@ from estate_common.kpis import per_estate
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrols, store
+from . import emergency_plans, events, fire, fire_safety, roster, gate, incidents, kpis as security_kpis, localtime, patrols, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -56,10 +56,15 @@ def start_round(db, outbox, caller, estate_id, data):
         patrols.plan_of_route(plans[0], route)
     else:
         plans = store.all_of(db, "patrol_plans", estate_id, {"route_id": route["_id"]})
-    now = clock.now()
-    plan, slot = patrols.nearest_slot(plans, now, store.rules_for(db, estate_id))
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    plan, slot = patrols.nearest_slot(plans, now, rules)
+    roster_id = None
+    if plan is not None:  # the roster of the slot's day and the plan's shift puts the guard on patrol
+        day = localtime.local_date(slot, rules).isoformat()
+        roster_id = roster.rostered(store.roster_of(db, estate_id, day, plan["shift"]), data["guard"], "patrol",
+                                    "data.guard")
     return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
-        doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user))
+        doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user) | {"roster_id": roster_id})
 
 
 def check_in(db, outbox, caller, estate_id, round_id, data):
@@ -256,8 +261,24 @@ def register_visitor(db, outbox, caller, estate_id, data):
 
 
 def record_shift_handover(db, outbox, caller, estate_id, data):
+    """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    day = roster.day(data["date"], "data.date") if data.get("date") else localtime.local_date(now, rules).isoformat()
+    roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
+                                data.get("post"), "data.from_guard")
     return create(db, outbox, caller, "shift_handovers", "handover", estate_id, lambda doc_id: gate.new_handover(
-        doc_id, estate_id, data, clock.now(), caller.user))
+        doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id})
+
+
+# -- the duty roster (排班) ------------------------------------------------------------------
+
+def assign_duty(db, outbox, caller, estate_id, data):
+    """One post per guard and shift: the same assignment again answers the first, another post 409."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    doc_id = roster.assignment_id(estate_id, data["date"], data["shift"], data["guard"])
+    return public(_create(db, outbox, "duty_roster", estate_id, doc_id, lambda: roster.new_assignment(
+        estate_id, data, localtime.local_date(now, rules), now, caller.user),
+        found=lambda stored: roster.same_or_conflict(stored, data)))
 
 
 # -- KPIs ------------------------------------------------------------------------------------

@@ -169,6 +169,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
         return self._list("visitors", payload)
 
     @rpc_method
+    def assign_duty(self, payload):
+        return operations.assign_duty(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_duty_roster(self, payload):
+        return self._list("duty_roster", payload)
+
+    @rpc_method
     def record_shift_handover(self, payload):
         return operations.record_shift_handover(self.db, self.outbox, self.caller, payload["estate_id"],
                                                payload["data"])

@@ -24,6 +24,7 @@ INDEXES = {
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {})],
     "emergency_plans": [(PAGED, {})],
     "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
     "fire_lane_checks": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
@@ -36,7 +37,7 @@ WHAT = {
     "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
     "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
     "fire_check_overdues": "overdue fire check", "incidents": "incident", "emergency_plans": "emergency plan",
-    "fire_drills": "fire drill", "fire_lane_checks": "fire-lane check",
+    "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover",
 }
@@ -82,6 +83,13 @@ def all_of(db, collection, estate_id, query=None):
 def estate_plans(db, estate_id):
     """The estate's own emergency plans by incident type."""
     return {plan["type"]: plan for plan in all_of(db, "emergency_plans", estate_id)}
+
+
+# -- the duty roster ---------------------------------------------------------------
+
+def roster_of(db, estate_id, day, shift):
+    """The assignments of one day and shift."""
+    return all_of(db, "duty_roster", estate_id, {"date": day, "shift": shift})
 
 
 # -- the gate -------------------------------------------------------------------

@@ -201,6 +201,55 @@ def test_rounds_are_listed_by_status(patrol):
     assert [r["id"] for r in listed] == [second["id"]]
 
 
+# -- the duty roster -------------------------------------------------------------
+
+def assign(patrol, guard, post, date="2026-11-23", shift="night"):
+    return patrol.assign_duty({"estate_id": ESTATE, "data": {"date": date, "shift": shift, "post": post,
+                                                             "guard": guard}})
+
+
+def test_a_guard_holds_one_post_a_shift_and_past_days_are_not_rostered(patrol):
+    first = assign(patrol, "Zhao", "patrol")
+    assert assign(patrol, " zhao ", "patrol")["id"] == first["id"]  # the same assignment again
+    with pytest.raises(Conflict) as refused:
+        assign(patrol, "Zhao", "gate")
+    assert refused.value.errors[0]["field"] == "data.guard"
+    assert assign(patrol, "Zhao", "gate", shift="day", date="2026-11-24")["post"] == "gate"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        assign(patrol, "Qian", "gate", date="2026-11-22")
+    assert refused.value.errors[0]["field"] == "data.date"
+    with pytest.raises(InvalidInput):
+        assign(patrol, "Qian", "gate", date="2026-02-30")
+    night = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"date": "2026-11-23", "shift": "night"}})
+    assert [(a["guard"], a["post"]) for a in night["items"]] == [("Zhao", "patrol")]
+
+
+def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
+    route = make_route(patrol)
+    make_plan(patrol, route)
+    free = start(patrol, route)  # no roster for the night yet: nothing is checked
+    assert free["roster_id"] is None
+    on_patrol = assign(patrol, "Zhao", "patrol")
+    assign(patrol, "Qian", "monitoring_room")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, route, guard="Qian")  # on duty, but in the monitoring room
+    assert refused.value.errors[0]["field"] == "data.guard"
+    assert start(patrol, route)["roster_id"] == on_patrol["id"]
+
+    def handover(from_guard, **extra):
+        return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "night", "from_guard": from_guard, "to_guard": "Sun", "notes": "quiet", **extra}})
+
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover("Li")
+    assert refused.value.errors[0]["field"] == "data.from_guard"
+    with pytest.raises(BusinessRuleViolation):
+        handover("Qian", post="gate")
+    handed = handover("Qian", post="monitoring_room")
+    assert handed["date"] == "2026-11-23" and handed["roster_id"] is not None
+    assert handover("Li", date="2026-11-20")["roster_id"] is None  # that night had no roster
+
+
 # -- fire equipment ---------------------------------------------------------------
 
 def register(patrol, code, kind="extinguisher"):
