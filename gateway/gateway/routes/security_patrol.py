@@ -32,6 +32,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/fire-inspections", SP, "list_fire_inspections", policy.SECURITY, paged=True,
           filters=("equipment_id", "period", "result")),
+    Route("GET", f"{ESTATE}/fire-check-overdues", SP, "list_fire_check_overdues", policy.SECURITY, paged=True,
+          filters=("period", "equipment_id")),
     # drills and fire lanes (消防演练, 消防通道)
     Route("POST", f"{ESTATE}/fire-drills", SP, "record_fire_drill", policy.SECURITY,
           status=201, body=True, idempotent=True),

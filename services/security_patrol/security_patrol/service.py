@@ -99,6 +99,10 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
         return operations.clear_fire_lane(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                           payload["data"])
 
+    @rpc_method
+    def list_fire_check_overdues(self, payload):
+        return self._list("fire_check_overdues", payload)
+
     @timer(interval=FIRE_CHECK_SWEEP_SECONDS)
     def raise_overdue_fire_checks(self):
         self.sweep_fire_checks(clock.now())

@@ -315,6 +315,8 @@ def test_a_facility_not_checked_by_the_deadline_raises_one_notice_per_month(patr
     [raised] = patrol.outbox.of_type("fire_check_overdue")
     assert raised["data"]["equipment_id"] == two["id"] and raised["data"]["period"] == "2026-10"
     assert raised["data"]["due_at"] == "2026-10-31T16:00:00.000Z"
+    listed = patrol.list_fire_check_overdues({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]
+    assert [n["equipment_code"] for n in listed] == ["FE-2"]
 
 
 def test_the_grace_days_are_the_estates_setting(patrol):
