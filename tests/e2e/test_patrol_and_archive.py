@@ -131,6 +131,9 @@ def test_an_incident_closes_with_a_summary_and_reaches_the_archive(api, estate):
         api.get(f"{base}/archive/records?subject_type=incident&subject_id={incident['id']}",
                 estate["manager"]).json()["items"]))
     assert {r["event_type"] for r in kept} == {"incident_escalated", "incident_closed"}
+    assert incident["work_order"] is True  # the flooding plan calls for engineering: one emergency order
+    [order] = eventually(lambda: api.get(f"{base}/work-orders?source_type=incident", estate["manager"]).json()["items"])
+    assert order["source"]["id"] == incident["id"] and order["priority"] == "emergency"
 
 
 def test_a_visitor_parks_pays_at_the_gate_and_is_never_logged(api, estate, system):

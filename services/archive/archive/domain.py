@@ -26,6 +26,7 @@ RECORDED_EVENTS = {
     ("finance", "payment_posted"): "payment",
     ("finance", "payment_reversed"): "payment",  # kept beside the payment's posting
     ("finance", "reminder_sent"): "arrears_reminder",
+    ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its monthly check
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.

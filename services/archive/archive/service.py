@@ -116,6 +116,10 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     def record_arrears_reminder(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "fire_check_overdue")
+    def record_overdue_fire_check(self, event):
+        self._record(event)
+
     @consumes("archive", "estate_created")
     def log_estate_change(self, event):
         self._log_change(event)
