@@ -16,7 +16,6 @@ ENGINEERING = MANAGEMENT | {"technician"}
 SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
 ARCHIVE_READERS = MANAGEMENT | {"archivist", "agent"}
 ARCHIVES = MANAGEMENT | {"archivist"}
-ARCHIVE_CORRECTORS = frozenset({"manager", "archivist"})  # a correction is the estate's own word
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 SECURITY = MANAGEMENT | {"security"}
 
