@@ -9,6 +9,7 @@ from .rules import DEFAULTS
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 CHAIN = [("estate_id", 1), ("seq", 1)]
 CHAINED = {"$exists": True}
+CHAIN_DESCENDING = [("seq", -1)]
 
 INDEXES = {
     "estates": [(PAGED, {})],
@@ -85,16 +86,14 @@ def chain_record(db, record, attempts=100):
     raise ServiceUnavailable("the archive is too busy to record this now; try again")
 
 
-CHAIN_DESCENDING = [("seq", -1)]
-
-
 def chained_records(db, estate_id, first, last):
     """The chained records with ``first`` <= seq <= ``last`` (None: open), in seq order, and the
     record just before ``first`` (None when there is none)."""
     window = {"$exists": True, "$gte": first or 1} | ({"$lte": last} if last is not None else {})
     before = None
     if first and first > 1:
-        before = db.records.find_one({"estate_id": estate_id, "seq": {"$exists": True, "$lt": first}}, sort=CHAIN_DESCENDING)
+        before = db.records.find_one({"estate_id": estate_id, "seq": {"$exists": True, "$lt": first}},
+                                     sort=CHAIN_DESCENDING)
     return db.records.find({"estate_id": estate_id, "seq": window}, sort=[("seq", 1)]), before
 
 
