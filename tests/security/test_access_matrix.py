@@ -192,6 +192,7 @@ class World:
         ids["work_order_id"] = self._first(f"{base}/work-orders?request_id={ids['request_id']}")
         ids["bill_id"] = self._first(f"{base}/bills")
         ids["review_id"] = self._first(f"{base}/renovation-reviews")
+        ids["record_id"] = self._first(f"{base}/archive/records")
         return ids
 
     def _register(self, base, household):
