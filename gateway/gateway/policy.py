@@ -33,6 +33,12 @@ FEE_SETTERS = MANAGEMENT | {"accountant"}
 CASHIERS = MANAGEMENT | {"cashier"}
 COLLECTORS = FINANCE | {"steward", "agent"}
 
+# security and fire safety (issue 14): every guard (the security role: supervisor, team lead,
+# guard) reads the emergency plans and records drills, fire-lane checks and the duty roster;
+# an estate's own emergency plans are the manager's (DOMAIN.md: the manager handles what
+# escalates, so the manager decides how it escalates).
+EMERGENCY_PLAN_EDITORS = MANAGEMENT
+
 # -- the routes the gateway answers itself ------------------------------------------------
 # (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins
 # both: the one table of who may call what, that the access-matrix test and the README's roles

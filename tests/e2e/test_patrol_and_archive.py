@@ -131,6 +131,9 @@ def test_an_incident_closes_with_a_summary_and_reaches_the_archive(api, estate):
         api.get(f"{base}/archive/records?subject_type=incident&subject_id={incident['id']}",
                 estate["manager"]).json()["items"]))
     assert {r["event_type"] for r in kept} == {"incident_escalated", "incident_closed"}
+    assert incident["work_order"] is True  # the flooding plan calls for engineering: one emergency order
+    [order] = eventually(lambda: api.get(f"{base}/work-orders?source_type=incident", estate["manager"]).json()["items"])
+    assert order["source"]["id"] == incident["id"] and order["priority"] == "emergency"
 
 
 def test_a_visitor_parks_pays_at_the_gate_and_is_never_logged(api, estate, system):
@@ -153,3 +156,28 @@ def test_a_visitor_parks_pays_at_the_gate_and_is_never_logged(api, estate, syste
     time.sleep(0.5)
     text = system.log_path.read_text(encoding="utf-8")
     assert VISITOR_PHONE not in text and "吴十" not in text
+
+
+def test_the_archive_is_a_hash_chain_that_verify_checks_and_corrections_extend(api, estate):
+    base, guard, archivist = estate["base"], estate["guard"], estate["archivist"]
+    incident = api.post(f"{base}/incidents", {"type": "flooding", "description": "water in the lift pit",
+                                              "location": "Lift 2", "major": False}, guard).json()
+    assert api.post(f"{base}/incidents/{incident['id']}/close", {"summary": "Pumped out."}, guard).status_code == 200
+    [record] = eventually(lambda: api.get(
+        f"{base}/archive/records?subject_type=incident&subject_id={incident['id']}", archivist).json()["items"])
+    assert record["seq"] >= 1 and len(record["hash"]) == 64
+    verified = api.get(f"{base}/archive/verify", archivist)
+    assert verified.status_code == 200 and verified.json()["first_mismatch"] is None
+    assert verified.json()["checked"] >= 1 and verified.json()["unchained"] == 0
+    assert api.get(f"{base}/archive/verify", estate["agent"]).status_code == 403
+    assert api.get(f"{base}/archive/verify?from=x", archivist).json()["errors"][0]["field"] == "from"
+    correction = {"reason": "the location was the lift pit of lift 3", "data": {"location": "Lift 3"}}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    made = api.post(f"{base}/archive/records/{record['id']}/corrections", correction, archivist, headers=key)
+    assert made.status_code == 201 and made.json()["corrects"] == record["id"]
+    again = api.post(f"{base}/archive/records/{record['id']}/corrections", correction, archivist, headers=key)
+    assert again.json()["id"] == made.json()["id"]
+    [original] = [r for r in api.get(f"{base}/archive/records?subject_id={incident['id']}", archivist).json()["items"]
+                  if r["id"] == record["id"]]
+    assert original["corrected_by"] == [made.json()["id"]] and original["hash"] == record["hash"]
+    assert api.get(f"{base}/archive/verify", archivist).json()["first_mismatch"] is None

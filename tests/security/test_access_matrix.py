@@ -156,7 +156,7 @@ class World:
         b, base = self.b, f"/api/v1/estates/{self.b}"
         household = self.post(f"{base}/households", {"building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
                                                      "owner": {"name": "陈小明", "phone": flows.PHONE}})["id"]
-        ids = {"estate_id": b, "household_id": household, "period": PERIOD}
+        ids = {"estate_id": b, "household_id": household, "period": PERIOD, "incident_type": "flooding"}
         ids["run_id"] = ids["job_id"] = self._billing_run(b)
         ids["standard_id"] = self.post(f"{base}/fee-standards", {"item": "parking", "unit_price_cents_per_m2": 1,
                                                                  "cycle": "monthly", "valid_from": "2026-01"})["id"]
@@ -164,7 +164,7 @@ class World:
         made = {
             "survey_id": "/surveys", "key_id": "/keys", "item_id": "/custody-items", "loan_id": "/tool-loans",
             "application_id": "/applications", "equipment_id": "/equipment", "incident_id": "/incidents",
-            "borrow_id": "/archive/borrow-requests",
+            "borrow_id": "/archive/borrow-requests", "check_id": "/fire-lane-checks",
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]
@@ -185,6 +185,7 @@ class World:
         ids["work_order_id"] = self._first(f"{base}/work-orders?request_id={ids['request_id']}")
         ids["bill_id"] = self._first(f"{base}/bills")
         ids["review_id"] = self._first(f"{base}/renovation-reviews")
+        ids["record_id"] = self._first(f"{base}/archive/records")
         return ids
 
     def _register(self, base, household):
@@ -257,7 +258,8 @@ def _valid_body(world, method, path):
 
 
 ESTATE_OPERATIONS = [op for op in OPERATIONS if "{estate_id}" in op[1]]
-OBJECT_OPERATIONS = [op for op in OPERATIONS if set(params_of(op[1])) - {"estate_id", "period"}]
+# path parameters that name no object: a month, an incident type (the estate's plan for it)
+OBJECT_OPERATIONS = [op for op in OPERATIONS if set(params_of(op[1])) - {"estate_id", "period", "incident_type"}]
 
 
 @pytest.mark.parametrize("method, path", ESTATE_OPERATIONS, ids=[f"{m} {p}" for m, p in ESTATE_OPERATIONS])

@@ -18,6 +18,10 @@ ROUTES = [
           id_param="household_id"),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
           paged=True, filters=("subject_id", "subject_type", "household_id", "from", "to")),
+    # the hash chain (services/archive/README.md): corrections are new records; verify recomputes
+    Route("POST", f"{ESTATE}/archive/records/<record_id>/corrections", "archive", "correct_record",
+          policy.ARCHIVES, status=201, body=True, idempotent=True, id_param="record_id"),
+    Route("GET", f"{ESTATE}/archive/verify", "archive", "verify_archive", policy.ARCHIVES, filters=("from", "to")),
     Route("GET", f"{ESTATE}/archive/change-log", "archive", "list_change_log", policy.ARCHIVES,
           paged=True, filters=("subject_type", "subject_id")),
     # viewing and borrowing (查阅、借阅): anyone on the staff asks, the manager approves

@@ -23,6 +23,7 @@ RECORDED_EVENTS = {
     ("finance", "payment_posted"): "payment",
     ("finance", "payment_reversed"): "payment",  # kept beside the payment's posting
     ("finance", "reminder_sent"): "arrears_reminder",
+    ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its monthly check
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.
@@ -199,3 +200,53 @@ def change_from_archive_event(event):
 def archive_changed_data(subject_type, doc, action, fields):
     """What ``archive_changed`` says: which archive document changed how, and which fields (not their values)."""
     return {"id": doc["_id"], "subject_type": subject_type, "action": action, "fields": sorted(fields)}
+
+
+# -- the hash chain: corrections and verify (chain.py holds the chain itself) ----------------
+
+CORRECTION = "record_corrected"
+
+
+def correction_record(record_id, original, data, now, actor, request_id):
+    """A correction: a new record about the same subject that points to the one it corrects
+    (``corrects``); the original stays as it was."""
+    stamp = clock.to_iso(now)
+    return {
+        "_id": record_id,
+        "estate_id": original["estate_id"],
+        "subject_type": original["subject_type"],
+        "subject_id": original["subject_id"],
+        "event_type": CORRECTION,
+        "source": "archive",
+        "occurred_at": stamp,
+        "recorded_at": stamp,
+        "created_at": stamp,
+        "household_id": original.get("household_id"),
+        "request_id": request_id,
+        "actor": actor,
+        "corrects": original["_id"],
+        "reason": data["reason"].strip(),
+        "data": data["data"],
+    }
+
+
+def record_view(record, corrected_by):
+    """A record as shown: with the ids of the records correcting it (found at read: the record
+    itself is never changed)."""
+    return record | {"corrected_by": corrected_by}
+
+
+def verify_window(filters):
+    """``(first, last)`` seq numbers of a verify (None: from the first / to the last record)."""
+    first, last = (_seq(filters.get(name), f"filters.{name}") for name in ("from", "to"))
+    if first is not None and last is not None and last < first:
+        raise InvalidInput("to is before from", [field_error("filters.to", "must not be below from")])
+    return first, last
+
+
+def _seq(text, field):
+    if text is None:
+        return None
+    if not str(text).isdigit() or int(text) < 1:
+        raise InvalidInput(f"{field} is not a record number", [field_error(field, "must be a seq number from 1")])
+    return int(text)

@@ -3,13 +3,13 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
-from estate_common import clock, jobs
+from estate_common import clock, jobs, logs
 from estate_common.errors import Conflict, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import borrowing, checks, domain, events, import_files, imports, store
+from . import borrowing, chain, checks, domain, events, import_files, imports, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -112,8 +112,35 @@ def get_household(db, estate_id, household_id):
 # -- the permanent record: once per event ---------------------------------------------------
 
 def record(db, event):
+    """The event's record, as its estate's next link (a redelivered event finds it there)."""
     subject_type = domain.RECORDED_EVENTS[(event["source"], event["event_type"])]
-    store.keep(db, "records", domain.record_from_event(subject_type, event, clock.now()))
+    store.chain_record(db, domain.record_from_event(subject_type, event, clock.now()))
+
+
+def list_records(db, estate_id, filters, limit, cursor):
+    page = store.records_found(db, estate_id, domain.records_search(filters), limit, cursor)
+    corrected = store.corrections_of(db, estate_id, [record["id"] for record in page["items"]])
+    page["items"] = [domain.record_view(record, corrected.get(record["id"], [])) for record in page["items"]]
+    return page
+
+
+def correct_record(db, caller, estate_id, record_id, data):
+    """A correction of a record, chained like any record; once per Idempotency-Key."""
+    original = store.get(db, "records", estate_id, record_id)
+    correction = domain.correction_record(caller.created_id("rec", estate_id), original, data, clock.now(),
+                                          caller.user, logs.current_request_id())
+    stored = store.chain_record(db, correction)
+    return domain.record_view(public(stored), store.corrections_of(db, estate_id, [stored["_id"]]).get(
+        stored["_id"], []))
+
+
+def verify_chain(db, estate_id, filters):
+    """Recompute the estate's chain over the seq window ``filters`` gives (chain.verify)."""
+    store.get_estate(db, estate_id)
+    first, last = domain.verify_window(filters)
+    records, before = store.chained_records(db, estate_id, first, last)
+    checked, mismatch = chain.verify(records, before)
+    return {"checked": checked, "first_mismatch": mismatch, "unchained": store.unchained_count(db, estate_id)}
 
 
 def log_change(db, event):

@@ -54,8 +54,16 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     # -- the permanent record -------------------------------------------------------
     @rpc_method
     def list_records(self, payload):
-        return store.records_found(self.db, payload["estate_id"], domain.records_search(payload.get("filters", {})),
-                                   payload.get("limit"), payload.get("cursor"))
+        return operations.list_records(self.db, payload["estate_id"], payload.get("filters", {}),
+                                       payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def correct_record(self, payload):
+        return operations.correct_record(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
+
+    @rpc_method
+    def verify_archive(self, payload):
+        return operations.verify_chain(self.db, payload["estate_id"], payload.get("filters", {}))
 
     @rpc_method
     def list_change_log(self, payload):
@@ -115,6 +123,10 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
 
     @consumes("finance", "reminder_sent")
     def record_arrears_reminder(self, event):
+        self._record(event)
+
+    @consumes("security_patrol", "fire_check_overdue")
+    def record_overdue_fire_check(self, event):
         self._record(event)
 
     @consumes("archive", "estate_created")

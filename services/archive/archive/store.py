@@ -1,18 +1,26 @@
 """archive's repository: the only module of the service that touches its database."""
 from estate_common import calendar, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
-from estate_common.errors import BusinessRuleViolation, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
+from . import chain
 from .rules import DEFAULTS
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
+CHAIN = [("estate_id", 1), ("seq", 1)]
+CHAINED = {"$exists": True}
+CHAIN_DESCENDING = [("seq", -1)]
 
 INDEXES = {
     "estates": [(PAGED, {})],
     "households": [(PAGED, {}), ([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
-                ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {})],
+                ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
+                # the hash chain's order (chain.py): one record per seq; records from before the
+                # chain have no seq and are outside the index
+                (CHAIN, {"unique": True, "partialFilterExpression": {"seq": {"$exists": True}}}),
+                ([("estate_id", 1), ("corrects", 1)], {})],
     "change_log": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {})],
     "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
     "check_plans": [(PAGED, {})],
@@ -55,6 +63,51 @@ def get_household(db, estate_id, household_id):
 
 def list_households(db, estate_id, filters, limit, cursor):
     return store.page(db.households, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def chain_record(db, record, attempts=100):
+    """Insert ``record`` as its estate's next link (``chain.link`` after the highest seq) and
+    return it as stored. Writers on several replicas may take the same seq: the unique index
+    lets one win and the others read the new head and link again. A record whose ``_id`` is
+    stored already (a redelivered event, a retried correction) is not added twice: the stored
+    one is returned."""
+    estate_id = record["estate_id"]
+    for _ in range(attempts):
+        last = db.records.find_one({"estate_id": estate_id, "seq": CHAINED}, sort=CHAIN_DESCENDING)
+        linked = chain.link(record, last)
+        try:
+            db.records.insert_one(linked)
+            return linked
+        except DuplicateKey:
+            stored = db.records.find_one({"_id": record["_id"], "estate_id": estate_id})
+            if stored is not None:
+                return stored
+    raise ServiceUnavailable("the archive is too busy to record this now; try again")
+
+
+def chained_records(db, estate_id, first, last):
+    """The chained records with ``first`` <= seq <= ``last`` (None: open), in seq order, and the
+    record just before ``first`` (None when there is none)."""
+    window = {"$exists": True, "$gte": first or 1} | ({"$lte": last} if last is not None else {})
+    before = None
+    if first and first > 1:
+        before = db.records.find_one({"estate_id": estate_id, "seq": {"$exists": True, "$lt": first}},
+                                     sort=CHAIN_DESCENDING)
+    return db.records.find({"estate_id": estate_id, "seq": window}, sort=[("seq", 1)]), before
+
+
+def unchained_count(db, estate_id):
+    """Records kept before the chain began (no seq): verify counts them, it cannot check them."""
+    return db.records.count_documents({"estate_id": estate_id, "seq": {"$exists": False}})
+
+
+def corrections_of(db, estate_id, record_ids):
+    """``{record id: [ids of the records correcting it]}`` for ``record_ids`` (in seq order)."""
+    found = {}
+    query = {"estate_id": estate_id, "corrects": {"$in": list(record_ids)}}
+    for correction in db.records.find(query, {"corrects": 1, "seq": 1}).sort([("seq", 1), ("_id", 1)]):
+        found.setdefault(correction["corrects"], []).append(correction["_id"])
+    return found
 
 
 def keep(db, collection, doc):

@@ -115,7 +115,7 @@ def overdue_event_data(request, overdue_at):
 
 def created_event_data(request):
     keys = ("number", "kind", "household_id", "channel", "description", "due_at", "created_at")
-    return {k: request[k] for k in keys} | {"id": request["_id"]}
+    return {k: request[k] for k in keys} | {"id": request["_id"], "emergency": bool(request.get("emergency"))}
 
 
 def closed_event_data(request, closed_at):

@@ -6,7 +6,7 @@ from estate_common.errors import InvalidInput, field_error
 from . import complaints, repairs
 from .domain import due_at, history_entry
 
-ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair"}
+ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair", "emergency": "repair"}
 
 
 def check_fields(data):

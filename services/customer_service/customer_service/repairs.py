@@ -32,12 +32,13 @@ def details(data, created, rules, earlier_repair_id):
     if data["kind"] != "repair":
         return {"category": None, "promised_by": None, "repeat_of": None, "emergency": False,
                 "return_visit_required": False}
+    emergency = data.get("emergency") is True  # the desk's mark (抢险): maintenance opens an emergency order
     return {
         "category": category_of(data),
         "promised_by": due_at("repair", created, rules),
         "repeat_of": earlier_repair_id,
-        "emergency": False,
-        "return_visit_required": earlier_repair_id is not None,
+        "emergency": emergency,
+        "return_visit_required": earlier_repair_id is not None or emergency,
     }
 
 

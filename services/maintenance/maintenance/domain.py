@@ -166,6 +166,39 @@ def from_patrol_anomaly(event, number, created, rules):
         event_id=event["event_id"], patrol={"round_id": anomaly["round_id"], "checkpoint": checkpoint})
 
 
+def from_fire_defect(event, number, created, rules):
+    """消防设施缺陷: a monthly fire check found a defect; one order per check (its id)."""
+    defect = event["data"]
+    reported_at = defect["inspected_at"]
+    notes = f": {defect['notes']}" if defect["notes"] else ""
+    return _new_order(
+        work_order_id(event["estate_id"], "fire_inspection", defect["id"]), event["estate_id"], number,
+        {"type": "fire_inspection", "id": defect["id"]}, created,
+        request_id=None, household_id=None,
+        description=f"fire equipment {defect['equipment_name']} ({defect['equipment_code']}) at "
+                    f"{defect['location']}: defect found in the {defect['period']} check{notes}"[:2000],
+        priority="normal", reported_at=reported_at, response_due=response_due_at(reported_at, "normal", rules),
+        actor=event.get("actor"), note=f"from fire check {defect['id']}", event_id=event["event_id"],
+        fire_equipment={"id": defect["equipment_id"], "code": defect["equipment_code"]})
+
+
+def from_incident(event, number, created, rules):
+    """抢险 from an incident whose emergency plan calls for engineering: an emergency order,
+    its response time from the incident's opening; the category where the incident type is one."""
+    incident = event["data"]
+    reported_at = incident["opened_at"]
+    category = incident["type"] if incident["type"] in EMERGENCY_CATEGORIES else None
+    return _new_order(
+        work_order_id(event["estate_id"], "incident", incident["id"]), event["estate_id"], number,
+        {"type": "incident", "id": incident["id"]}, created,
+        request_id=None, household_id=None,
+        description=f"incident {incident['number']} ({incident['type']}) at {incident['location']}: "
+                    f"{incident['description']}"[:2000],
+        priority="emergency", category=category, reported_at=reported_at,
+        response_due=response_due_at(reported_at, "emergency", rules),
+        actor=event.get("actor"), note=f"from incident {incident['number']}", event_id=event["event_id"])
+
+
 PLAN_KIND_LABELS = {"daily_inspection": "daily inspection", "periodic_maintenance": "periodic maintenance"}
 
 

@@ -95,6 +95,20 @@ def open_from_patrol_anomaly(db, outbox, event):
                clock.now(), lambda number, created: domain.from_patrol_anomaly(event, number, created, rules))
 
 
+def open_from_fire_defect(db, outbox, event):
+    estate_id = event["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    open_order(db, outbox, domain.work_order_id(estate_id, "fire_inspection", event["data"]["id"]), estate_id,
+               clock.now(), lambda number, created: domain.from_fire_defect(event, number, created, rules))
+
+
+def open_from_incident(db, outbox, event):
+    estate_id = event["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    open_order(db, outbox, domain.work_order_id(estate_id, "incident", event["data"]["id"]), estate_id,
+               clock.now(), lambda number, created: domain.from_incident(event, number, created, rules))
+
+
 # -- preventive plans ------------------------------------------------------------------------
 
 def schedule_plans(db, outbox, now):

@@ -88,6 +88,14 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     def open_from_patrol_anomaly(self, event):
         operations.open_from_patrol_anomaly(self.db, self.outbox, event)
 
+    @consumes("security_patrol", "fire_defect_reported")
+    def open_from_fire_defect(self, event):
+        operations.open_from_fire_defect(self.db, self.outbox, event)
+
+    @consumes("security_patrol", "emergency_repair_requested")
+    def open_from_incident(self, event):
+        operations.open_from_incident(self.db, self.outbox, event)
+
     @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
     def open_scheduled_work_orders(self):
         self.schedule_plans(clock.now())

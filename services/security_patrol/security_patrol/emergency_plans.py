@@ -4,10 +4,22 @@ step escalates to the service-center manager or to the authorities.
 The sources ask the security supervisor to know "火警、盗警等各种突发事故的应急处理",
 to start the plan at once when something happens and to report to the
 departments concerned (及时上报相关部门); DOMAIN.md names the five types below.
-These are the default plans; an estate's own plans would replace them here.
+These are the default plans; an estate sets its own plan for a type (``PUT
+…/emergency-plans/{type}``, a manager), kept in ``emergency_plans`` (one per estate and type)
+and copied into each incident it opens; incidents already open keep the plan they started with.
+
+A plan also says whether its incident needs engineering at once (``work_order``): opening
+such an incident asks maintenance for an emergency work order (抢险, ``emergency_repair_requested``).
+Flooding (the plan calls the maintenance emergency team) and an elevator entrapment (the lift
+is out of service until checked) do by default; the others do not.
 """
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+
 MANAGER = "manager"
 AUTHORITIES = "authorities"
+# Who sets an estate's plans: the service-center manager (and the operator).
+PLAN_EDITORS = frozenset({"operator_admin", "manager"})
 
 
 def _step(key, title, escalate_to=None):
@@ -53,5 +65,76 @@ PLANS = {
 }
 
 
+# incident type -> its plan opens an emergency work order
+OPENS_WORK_ORDER = {"fire_alarm": False, "burglary": False, "flooding": True, "elevator_entrapment": True,
+                    "public_disorder": False}
+
+
 def plan_for(incident_type):
     return [dict(step) for step in PLANS[incident_type]]
+
+
+def default_plan(incident_type):
+    """The plan an incident of this type runs where the estate has none of its own."""
+    return {"type": incident_type, "steps": plan_for(incident_type), "work_order": OPENS_WORK_ORDER[incident_type]}
+
+
+def plan_id(estate_id, incident_type):
+    return ids.natural_id("eplan", estate_id, incident_type)
+
+
+def in_force(incident_type, stored):
+    """The plan incidents of this type open with: the estate's own, else the default."""
+    if stored:
+        return {"type": incident_type, "steps": [dict(step) for step in stored["steps"]],
+                "work_order": stored["work_order"]}
+    return default_plan(incident_type)
+
+
+def shown(estate_id, incident_type, stored):
+    """A plan as the API shows it: which one is in force, and whose."""
+    plan = in_force(incident_type, stored)
+    return {**plan, "estate_id": estate_id, "source": "estate" if stored else "default",
+            "version": stored["version"] if stored else 0,
+            "updated_at": stored and stored["updated_at"], "updated_by": stored and stored["updated_by"]}
+
+
+def require_editor(caller):
+    if not set(caller.roles) & PLAN_EDITORS:
+        raise Forbidden("an estate's emergency plans are set by its manager")
+
+
+def checked_steps(steps):
+    """Step keys are unique (a step is recorded once by its key) and someone reaches the
+    manager (DOMAIN.md: an incident escalates to the manager as its plan says): 422 otherwise."""
+    errors, seen = [], set()
+    for index, step in enumerate(steps):
+        if step["step"] in seen:
+            errors.append(field_error(f"data.steps[{index}].step", "appears twice in the plan"))
+        seen.add(step["step"])
+    if not any(step.get("escalate_to") == MANAGER for step in steps):
+        errors.append(field_error("data.steps", "no step escalates to the manager"))
+    if errors:
+        raise BusinessRuleViolation("the plan breaks a rule of emergency plans", errors)
+    return [{"step": step["step"], "title": step["title"].strip(), "escalate_to": step.get("escalate_to")}
+            for step in steps]
+
+
+def _version_read(stored, data):
+    """Who edits says which version they read (0: the default); another one is 409."""
+    current = stored["version"] if stored else 0
+    if data.get("version") is not None and data["version"] != current:
+        raise Conflict(f"the plan changed since version {data['version']} was read (now {current})",
+                       [field_error("data.version", f"is not the current version {current}")])
+    return current
+
+
+def set_plan(estate_id, incident_type, stored, data, now, actor):
+    """The estate's own plan for a type: a new document, or the fields that replace the stored one."""
+    version = _version_read(stored, data) + 1
+    fields = {"steps": checked_steps(data["steps"]), "work_order": data["work_order"], "version": version,
+              "updated_at": clock.to_iso(now), "updated_by": actor}
+    if stored:
+        return fields
+    return {"_id": plan_id(estate_id, incident_type), "estate_id": estate_id, "type": incident_type,
+            "created_at": fields["updated_at"], **fields}

@@ -17,6 +17,12 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("incident_closed", estate_id, data, actor=actor)
     if event_type == "charge_raised":  # finance bills a parking fee the household pays later
         return outbox.event("charge_raised", estate_id, data, actor=actor)
+    if event_type == "fire_defect_reported":  # maintenance opens one work order per defective check
+        return outbox.event("fire_defect_reported", estate_id, data, actor=actor)
+    if event_type == "fire_check_overdue":  # archive keeps it: a facility missed its monthly check
+        return outbox.event("fire_check_overdue", estate_id, data, actor=actor)
+    if event_type == "emergency_repair_requested":  # maintenance opens one emergency order per incident
+        return outbox.event("emergency_repair_requested", estate_id, data, actor=actor)
     raise ValueError(f"security patrol does not announce {event_type}")
 
 

@@ -2,13 +2,22 @@
 
 Every fire facility is checked every month (每月组织秩序维护员对消防设施、器材检查,
 并填写消防设施、器材检查记录表); a facility without a check in a month is
-unchecked for that month; the share checked is a KPI.
+unchecked for that month; the share checked is a KPI. A month's check is due by the end
+of that local month plus ``fire_check_grace_days``; a facility that was in the ledger
+then and has no check of the month is overdue (``fire_check_overdue``, once per facility
+and month: the notice's ``_id`` follows from both). A check that finds a defect asks
+maintenance for a work order (``fire_defect_reported``, keyed by the check's id, so a
+redelivered event or a retried check opens no second order).
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from datetime import timedelta
+
+from estate_common import calendar, clock, ids
 
 from . import localtime
+
+MONTHS_LOOKED_BACK = 2  # with at most 27 grace days, the latest month past its deadline is one of these
 
 
 def equipment_code(text):
@@ -35,8 +44,9 @@ def new_equipment(estate_id, data, now, actor):
 
 
 def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules):
+    """The check, and for a defect the request for its repair in the same write."""
     stamp = clock.to_iso(now)
-    return {
+    inspection = {
         "_id": inspection_id,
         "estate_id": estate_id,
         "equipment_id": equipment["_id"],
@@ -48,4 +58,55 @@ def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules)
         "inspected_by": actor,
         "created_at": stamp,
     }
+    if inspection["result"] != "defect":
+        return inspection
+    return inspection, [("fire_defect_reported", defect_event_data(inspection, equipment))]
+
+
+def defect_event_data(inspection, equipment):
+    """What maintenance opens its work order from (source ``fire_inspection``, id = the check's)."""
+    return {"id": inspection["_id"], "equipment_id": equipment["_id"], "equipment_code": equipment["code"],
+            "equipment_name": equipment["name"], "kind": equipment["kind"], "location": equipment["location"],
+            "notes": inspection["notes"], "period": inspection["period"], "inspected_at": inspection["inspected_at"]}
+
+
+# -- the monthly deadline -----------------------------------------------------------------
+
+def check_due_at(period, rules):
+    """The deadline of a month's checks: the end of the local month plus the grace days."""
+    return localtime.month_window(period, rules)[1] + timedelta(days=rules["fire_check_grace_days"])
+
+
+def overdue_period(now, rules):
+    """The latest month whose checks are past their deadline at ``now``."""
+    period = localtime.period_of(now, rules)
+    for _ in range(MONTHS_LOOKED_BACK):
+        period = calendar.add_months(period, -1)
+        if check_due_at(period, rules) <= now:
+            return period
+    return None
+
+
+def overdue_id(estate_id, equipment_id, period):
+    return ids.natural_id("fco", estate_id, equipment_id, period)
+
+
+def new_overdue(estate_id, equipment, period, now, rules):
+    """The notice of one facility not checked in ``period``, with its event."""
+    stamp = clock.to_iso(now)
+    notice = {
+        "_id": overdue_id(estate_id, equipment["_id"], period),
+        "estate_id": estate_id,
+        "equipment_id": equipment["_id"],
+        "equipment_code": equipment["code"],
+        "equipment_name": equipment["name"],
+        "location": equipment["location"],
+        "period": period,
+        "due_at": clock.to_iso(check_due_at(period, rules)),
+        "raised_at": stamp,
+        "created_at": stamp,
+    }
+    data = {"id": notice["_id"], **{k: notice[k] for k in (
+        "equipment_id", "equipment_code", "equipment_name", "location", "period", "due_at", "raised_at")}}
+    return notice, [("fire_check_overdue", data)]
 

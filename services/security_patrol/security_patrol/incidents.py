@@ -26,8 +26,9 @@ def incident_number(created, sequence):
     return f"{NUMBER_PREFIX}-{created.year}-{sequence:06d}"
 
 
-def new_incident(incident_id, estate_id, data, number, now, actor):
-    plan = emergency_plans.plan_for(data["type"])
+def new_incident(incident_id, estate_id, data, number, now, actor, plan=None):
+    """The incident with a copy of the plan it runs (the estate's, or the default)."""
+    plan = plan or emergency_plans.default_plan(data["type"])
     stamp = clock.to_iso(now)
     return {
         "_id": incident_id,
@@ -38,8 +39,9 @@ def new_incident(incident_id, estate_id, data, number, now, actor):
         "location": data["location"].strip(),
         "major": bool(data.get("major", False)),
         "status": "open",
-        "plan": plan,
-        "pending_steps": [step["step"] for step in plan],
+        "plan": [dict(step) for step in plan["steps"]],
+        "work_order": plan["work_order"],
+        "pending_steps": [step["step"] for step in plan["steps"]],
         "steps": [],
         "escalations": [],
         "summary": None,
@@ -49,6 +51,14 @@ def new_incident(incident_id, estate_id, data, number, now, actor):
         "created_at": stamp,
         "updated_at": stamp,
     }
+
+
+def opening_events(incident):
+    """Where its plan calls for one, opening asks maintenance for an emergency work order."""
+    if not incident["work_order"]:
+        return []
+    return [("emergency_repair_requested", {k: incident[k] for k in (
+        "number", "type", "description", "location", "opened_at")} | {"id": incident["_id"]})]
 
 
 def require(incident, action):

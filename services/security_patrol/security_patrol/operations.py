@@ -10,7 +10,7 @@ from estate_common.kpis import per_estate
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import events, fire, gate, incidents, kpis as security_kpis, localtime, patrols, store
+from . import emergency_plans, events, fire, fire_safety, roster, gate, incidents, kpis as security_kpis, localtime, patrols, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -56,10 +56,15 @@ def start_round(db, outbox, caller, estate_id, data):
         patrols.plan_of_route(plans[0], route)
     else:
         plans = store.all_of(db, "patrol_plans", estate_id, {"route_id": route["_id"]})
-    now = clock.now()
-    plan, slot = patrols.nearest_slot(plans, now, store.rules_for(db, estate_id))
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    plan, slot = patrols.nearest_slot(plans, now, rules)
+    roster_id = None
+    if plan is not None:  # the roster of the slot's day and the plan's shift puts the guard on patrol
+        day = localtime.local_date(slot, rules).isoformat()
+        roster_id = roster.rostered(store.roster_of(db, estate_id, day, plan["shift"]), data["guard"], "patrol",
+                                    "data.guard")
     return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
-        doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user))
+        doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user) | {"roster_id": roster_id})
 
 
 def check_in(db, outbox, caller, estate_id, round_id, data):
@@ -109,13 +114,54 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
         doc_id, estate_id, equipment, data, clock.now(), caller.user, rules))
 
 
+def raise_overdue_fire_checks(db, outbox, now):
+    """Every facility of every estate not checked in the latest month past its deadline gets
+    its ``fire_check_overdue`` notice, once (natural ``_id``). Returns how many were new."""
+    raised = 0
+    for estate_id in store.estate_ids(db):
+        rules = store.rules_for(db, estate_id)
+        period = fire.overdue_period(now, rules)
+        if period is None:
+            continue
+        month_end = localtime.iso_window(period, rules)[1]
+        for equipment in store.unchecked_fire_equipment(db, estate_id, period, month_end):
+            notice_id = fire.overdue_id(estate_id, equipment["_id"], period)
+            written = _create(db, outbox, "fire_check_overdues", estate_id, notice_id,
+                              lambda: fire.new_overdue(estate_id, equipment, period, now, rules),
+                              found=lambda stored: None)
+            raised += written is not None
+    return raised
+
+
+# -- drills and fire lanes -------------------------------------------------------------------
+
+def record_fire_drill(db, outbox, caller, estate_id, data):
+    rules = store.rules_for(db, estate_id)
+    return create(db, outbox, caller, "fire_drills", "fdrill", estate_id, lambda doc_id: fire_safety.new_drill(
+        doc_id, estate_id, data, clock.now(), caller.user, rules))
+
+
+def record_fire_lane_check(db, outbox, caller, estate_id, data):
+    rules = store.rules_for(db, estate_id)
+    return create(db, outbox, caller, "fire_lane_checks", "flane", estate_id, lambda doc_id: fire_safety.new_lane_check(
+        doc_id, estate_id, data, clock.now(), caller.user, rules))
+
+
+def clear_fire_lane(db, outbox, caller, estate_id, check_id, data):
+    return public(_change(db, outbox, "fire_lane_checks", estate_id, check_id, lambda check: Change(
+        fire_safety.clear_lane(check, data["action"], clock.now(), caller.user))))
+
+
 # -- incidents -------------------------------------------------------------------------------
 
 def open_incident(db, outbox, caller, estate_id, data):
     def build(doc_id):
         now = clock.now()
+        stored = store.find(db, "emergency_plans", estate_id, emergency_plans.plan_id(estate_id, data["type"]))
         number = incidents.incident_number(now, store.next_number(db, estate_id, incidents.number_series(now)))
-        return incidents.new_incident(doc_id, estate_id, data, number, now, caller.user)
+        incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,
+                                          emergency_plans.in_force(data["type"], stored))
+        return incident, incidents.opening_events(incident)
 
     return create(db, outbox, caller, "incidents", "inc", estate_id, build)
 
@@ -139,6 +185,30 @@ def close_incident(db, outbox, estate_id, incident_id, data):
         return Change(changes, events=[("incident_closed", incidents.closed_event_data(incident | changes))])
 
     return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+
+
+# -- emergency plans (应急预案) per estate ------------------------------------------------------
+
+def list_emergency_plans(db, estate_id):
+    stored = store.estate_plans(db, estate_id)
+    return {"items": [emergency_plans.shown(estate_id, kind, stored.get(kind)) for kind in emergency_plans.PLANS]}
+
+
+def set_emergency_plan(db, outbox, caller, estate_id, incident_type, data):
+    """The estate's own plan for a type; the first one is created, later ones replace it (with the
+    version the editor read: a plan changed meanwhile is 409)."""
+    emergency_plans.require_editor(caller)
+    doc_id = emergency_plans.plan_id(estate_id, incident_type)
+    stored = store.find(db, "emergency_plans", estate_id, doc_id)
+    if stored is None:
+        new = emergency_plans.set_plan(estate_id, incident_type, None, data, clock.now(), caller.user)
+        stored = _create(db, outbox, "emergency_plans", estate_id, doc_id, lambda: new, found=lambda _: None)
+        if stored is None:
+            raise Conflict("the plan was set by someone else at the same moment: read it again")
+    else:
+        stored = _change(db, outbox, "emergency_plans", estate_id, doc_id, lambda plan: Change(
+            emergency_plans.set_plan(estate_id, incident_type, plan, data, clock.now(), caller.user)))
+    return emergency_plans.shown(estate_id, incident_type, stored)
 
 
 # -- the gate: passes, parking, visitors, shifts ---------------------------------------------
@@ -191,8 +261,24 @@ def register_visitor(db, outbox, caller, estate_id, data):
 
 
 def record_shift_handover(db, outbox, caller, estate_id, data):
+    """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    day = roster.day(data["date"], "data.date") if data.get("date") else localtime.local_date(now, rules).isoformat()
+    roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
+                                data.get("post"), "data.from_guard")
     return create(db, outbox, caller, "shift_handovers", "handover", estate_id, lambda doc_id: gate.new_handover(
-        doc_id, estate_id, data, clock.now(), caller.user))
+        doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id})
+
+
+# -- the duty roster (排班) ------------------------------------------------------------------
+
+def assign_duty(db, outbox, caller, estate_id, data):
+    """One post per guard and shift: the same assignment again answers the first, another post 409."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    doc_id = roster.assignment_id(estate_id, data["date"], data["shift"], data["guard"])
+    return public(_create(db, outbox, "duty_roster", estate_id, doc_id, lambda: roster.new_assignment(
+        estate_id, data, localtime.local_date(now, rules), now, caller.user),
+        found=lambda stored: roster.same_or_conflict(stored, data)))
 
 
 # -- KPIs ------------------------------------------------------------------------------------

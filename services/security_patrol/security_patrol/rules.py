@@ -19,7 +19,14 @@ DEFAULTS = {
     "parking_cents_per_started_hour": 500,
     # 停车费: at most this much per started 24 hours.
     "parking_daily_cap_cents": 3000,
+    # 消防: every fire facility is checked monthly (DOMAIN.md "checked monthly"): a month's check
+    # is due by the end of that local month; one not recorded this many days after it raises
+    # fire_check_overdue, once per facility and month (0: the next day is late).
+    "fire_check_grace_days": 0,
 }
+
+MINIMA = {"fire_check_grace_days": 0}
+MAXIMA = {"fire_check_grace_days": 27}  # the next month's deadline must stay later than this one's
 
 # Patrol plans give their start time ("HH:MM") on the estate's wall clock, and the same
 # local calendar decides which month a fire check or a round belongs to: the estate's

@@ -1,17 +1,23 @@
 """security-patrol entrypoints: thin. The steps of each call are in operations.py (through the
 one write path, estate_common.writes); the rules in patrols.py, fire.py, incidents.py (with
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
+from nameko.timer import timer
+
+from estate_common import clock, config
 from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, rpc_method
 from estate_common.store import public
 
 from . import gate, operations, store
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA, MINIMA
+
+# How often the fire-check sweep looks for facilities past their monthly deadline (seconds).
+FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
 
 
 class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
     name = "security_patrol"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
+    settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
 
     # -- patrol routes and plans ----------------------------------------------------
     @rpc_method
@@ -71,6 +77,40 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     def list_fire_inspections(self, payload):
         return self._list("fire_inspections", payload)
 
+    @rpc_method
+    def record_fire_drill(self, payload):
+        return operations.record_fire_drill(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_fire_drills(self, payload):
+        return self._list("fire_drills", payload)
+
+    @rpc_method
+    def record_fire_lane_check(self, payload):
+        return operations.record_fire_lane_check(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["data"])
+
+    @rpc_method
+    def list_fire_lane_checks(self, payload):
+        return self._list("fire_lane_checks", payload)
+
+    @rpc_method
+    def clear_fire_lane(self, payload):
+        return operations.clear_fire_lane(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload["data"])
+
+    @rpc_method
+    def list_fire_check_overdues(self, payload):
+        return self._list("fire_check_overdues", payload)
+
+    @timer(interval=FIRE_CHECK_SWEEP_SECONDS)
+    def raise_overdue_fire_checks(self):
+        self.sweep_fire_checks(clock.now())
+
+    def sweep_fire_checks(self, now):
+        """The timer's work, callable with any ``now``: how many notices were new."""
+        return operations.raise_overdue_fire_checks(self.db, self.outbox, now)
+
     # -- incidents ------------------------------------------------------------------
     @rpc_method
     def open_incident(self, payload):
@@ -92,6 +132,16 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     @rpc_method
     def close_incident(self, payload):
         return operations.close_incident(self.db, self.outbox, payload["estate_id"], payload["id"], payload["data"])
+
+    # -- emergency plans (应急预案) per estate ----------------------------------------
+    @rpc_method
+    def list_emergency_plans(self, payload):
+        return operations.list_emergency_plans(self.db, payload["estate_id"])
+
+    @rpc_method
+    def set_emergency_plan(self, payload):
+        return operations.set_emergency_plan(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                             payload["data"])
 
     # -- the gate: passes, parking, visitors, shifts --------------------------------
     @rpc_method
@@ -121,6 +171,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     @rpc_method
     def list_visitors(self, payload):
         return self._list("visitors", payload)
+
+    @rpc_method
+    def assign_duty(self, payload):
+        return operations.assign_duty(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_duty_roster(self, payload):
+        return self._list("duty_roster", payload)
 
     @rpc_method
     def record_shift_handover(self, payload):

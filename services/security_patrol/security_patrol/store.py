@@ -20,7 +20,12 @@ INDEXES = {
                       ([("estate_id", 1), ("status", 1)], {})],
     "fire_equipment": [(PAGED, {})],
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
+    "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {})],
+    "emergency_plans": [(PAGED, {})],
+    "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
+    "fire_lane_checks": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
     "visitors": [(PAGED, {})],
@@ -30,7 +35,9 @@ INDEXES = {
 
 WHAT = {
     "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
-    "fire_equipment": "fire equipment", "fire_inspections": "fire inspection", "incidents": "incident",
+    "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
+    "fire_check_overdues": "overdue fire check", "incidents": "incident", "emergency_plans": "emergency plan",
+    "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover",
 }
@@ -71,6 +78,20 @@ def all_of(db, collection, estate_id, query=None):
     return list(db[collection].find({"estate_id": estate_id, **(query or {})}))
 
 
+# -- emergency plans ------------------------------------------------------------
+
+def estate_plans(db, estate_id):
+    """The estate's own emergency plans by incident type."""
+    return {plan["type"]: plan for plan in all_of(db, "emergency_plans", estate_id)}
+
+
+# -- the duty roster ---------------------------------------------------------------
+
+def roster_of(db, estate_id, day, shift):
+    """The assignments of one day and shift."""
+    return all_of(db, "duty_roster", estate_id, {"date": day, "shift": shift})
+
+
 # -- the gate -------------------------------------------------------------------
 
 def passes_of(db, estate_id, plate):
@@ -90,6 +111,17 @@ def entries_of(db, estate_id, plate):
 def checked_equipment_ids(db, estate_id, period):
     return {doc["equipment_id"] for doc in db.fire_inspections.find(
         {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
+
+
+def unchecked_fire_equipment(db, estate_id, period, month_end):
+    """Facilities in the ledger before ``month_end`` without a check in ``period``."""
+    return list(db.fire_equipment.find({"estate_id": estate_id, "created_at": {"$lt": month_end},
+                                        "_id": {"$nin": sorted(checked_equipment_ids(db, estate_id, period))}}))
+
+
+def estate_ids(db):
+    """Every estate this service holds a copy of (the registry: timers visit them one by one)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
 
 
 def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, cursor):

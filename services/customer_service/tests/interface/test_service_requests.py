@@ -332,6 +332,16 @@ def test_an_emergency_repair_is_not_closed_before_its_return_visit(desk):
     assert act(desk, "close", repair)["status"] == "closed"
 
 
+def test_an_emergency_registered_at_the_desk_travels_on_its_event(desk):
+    repair = desk.create_request(new("repair", emergency=True))
+    assert repair["emergency"] is True and repair["return_visit_required"] is True
+    [announced] = desk.outbox.of_type("service_request_created")
+    assert announced["data"]["emergency"] is True
+    with pytest.raises(InvalidInput) as refused:
+        desk.create_request(new("complaint", emergency=True))
+    assert refused.value.errors[0]["field"] == "data.emergency"
+
+
 def test_overdue_return_visits_are_listed(desk):
     on_time = desk.create_request(new("repair"))
     forgotten = desk.create_request(new("repair", household="hh_2"))

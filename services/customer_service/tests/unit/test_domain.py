@@ -80,8 +80,17 @@ def test_a_repair_tells_the_owner_its_time_limit():
     assert repeated["repeat_of"] == "sr_1" and repeated["return_visit_required"] is True
 
 
+def test_a_repair_the_desk_marks_an_emergency_says_so_on_its_event_and_owes_a_return_visit():
+    data = {"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "gas smell", "emergency": True}
+    request = intake.new_request("sr_1", "est_1", data, "SR-2026-000001", CREATED, RULES, "zhang")
+    assert request["emergency"] is True and request["return_visit_required"] is True
+    assert domain.created_event_data(request)["emergency"] is True
+    assert domain.created_event_data(new("repair"))["emergency"] is False
+
+
 @pytest.mark.parametrize("kind, field", [("repair", "complainant"), ("consultation", "nature"),
-                                         ("complaint", "category"), ("praise", "summary")])
+                                         ("complaint", "category"), ("praise", "summary"),
+                                         ("complaint", "emergency")])
 def test_fields_of_another_kind_are_refused_by_name(kind, field):
     with pytest.raises(InvalidInput) as refused:
         intake.check_fields({"kind": kind, field: "x"})

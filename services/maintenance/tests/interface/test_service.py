@@ -27,10 +27,10 @@ def engineering():
     return worker(MaintenanceService, caller=TECHNICIAN)
 
 
-def request_created(kind="repair", request_id="sr_1", created_at=REPORTED, estate=ESTATE):
+def request_created(kind="repair", request_id="sr_1", created_at=REPORTED, estate=ESTATE, **extra):
     return event("customer_service", "service_request_created", estate, {
         "id": request_id, "number": "SR-2026-000001", "kind": kind, "household_id": "hh_1", "channel": "phone",
-        "description": "lift stuck between floors", "due_at": None, "created_at": clock.to_iso(created_at)})
+        "description": "lift stuck between floors", "due_at": None, "created_at": clock.to_iso(created_at), **extra})
 
 
 def follow_up(follow_up_id="fu_1", request_id="sr_1"):
@@ -117,6 +117,49 @@ def test_a_return_visit_problem_opens_one_follow_up_order_on_the_same_request(en
     assert len(on_request) == 3 and sorted(o["source"]["id"] for o in follow_ups) == ["fu_1", "fu_2"]
     assert all(o["follows_work_order_id"] == first and o["household_id"] == "hh_1" for o in follow_ups)
     assert len(engineering.outbox.of_type("work_order_created")) == 3
+
+
+def test_a_repair_the_desk_marked_an_emergency_gets_its_response_deadline_at_once(engineering):
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {"emergency_response_minutes": 20}})
+    engineering.open_from_service_request(request_created(request_id="sr_9", emergency=True))
+    [order] = orders(engineering, request_id="sr_9")
+    assert order["priority"] == "emergency"
+    assert order["response_due_at"] == clock.to_iso(REPORTED + timedelta(minutes=20))
+
+
+def fire_defect(check_id="finsp_1"):
+    return event("security_patrol", "fire_defect_reported", ESTATE, {
+        "id": check_id, "equipment_id": "fe_1", "equipment_code": "FE-1", "equipment_name": "Hydrant 1",
+        "kind": "hydrant", "location": "B2 car park", "notes": "no pressure", "period": "2026-11",
+        "inspected_at": clock.to_iso(REPORTED)})
+
+
+def test_a_fire_check_with_a_defect_opens_exactly_one_order(engineering):
+    engineering.open_from_fire_defect(fire_defect())
+    engineering.open_from_fire_defect(fire_defect())  # redelivered
+    [order] = orders(engineering, source_type="fire_inspection")
+    assert order["source"] == {"type": "fire_inspection", "id": "finsp_1"}
+    assert order["fire_equipment"] == {"id": "fe_1", "code": "FE-1"} and "no pressure" in order["description"]
+    assert len(engineering.outbox.of_type("work_order_created")) == 1
+
+
+def incident_opened(incident_id="inc_1", kind="flooding"):
+    return event("security_patrol", "emergency_repair_requested", ESTATE, {
+        "id": incident_id, "number": "INC-2026-000001", "type": kind, "description": "water in B2",
+        "location": "B2 car park", "opened_at": clock.to_iso(REPORTED)})
+
+
+def test_an_incident_whose_plan_calls_for_one_opens_exactly_one_emergency_order(engineering):
+    engineering.open_from_incident(incident_opened())
+    engineering.open_from_incident(incident_opened())  # redelivered
+    engineering.open_from_incident(incident_opened("inc_2", "burglary"))
+    by_source = {o["source"]["id"]: o for o in orders(engineering, source_type="incident")}
+    assert set(by_source) == {"inc_1", "inc_2"}
+    flood = by_source["inc_1"]
+    assert flood["priority"] == "emergency" and flood["emergency_category"] == "flooding"
+    assert flood["response_due_at"] == clock.to_iso(REPORTED + timedelta(minutes=30))
+    assert by_source["inc_2"]["emergency_category"] is None
 
 
 def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engineering):

@@ -201,6 +201,55 @@ def test_rounds_are_listed_by_status(patrol):
     assert [r["id"] for r in listed] == [second["id"]]
 
 
+# -- the duty roster -------------------------------------------------------------
+
+def assign(patrol, guard, post, date="2026-11-23", shift="night"):
+    return patrol.assign_duty({"estate_id": ESTATE, "data": {"date": date, "shift": shift, "post": post,
+                                                             "guard": guard}})
+
+
+def test_a_guard_holds_one_post_a_shift_and_past_days_are_not_rostered(patrol):
+    first = assign(patrol, "Zhao", "patrol")
+    assert assign(patrol, " zhao ", "patrol")["id"] == first["id"]  # the same assignment again
+    with pytest.raises(Conflict) as refused:
+        assign(patrol, "Zhao", "gate")
+    assert refused.value.errors[0]["field"] == "data.guard"
+    assert assign(patrol, "Zhao", "gate", shift="day", date="2026-11-24")["post"] == "gate"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        assign(patrol, "Qian", "gate", date="2026-11-22")
+    assert refused.value.errors[0]["field"] == "data.date"
+    with pytest.raises(InvalidInput):
+        assign(patrol, "Qian", "gate", date="2026-02-30")
+    night = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"date": "2026-11-23", "shift": "night"}})
+    assert [(a["guard"], a["post"]) for a in night["items"]] == [("Zhao", "patrol")]
+
+
+def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
+    route = make_route(patrol)
+    make_plan(patrol, route)
+    free = start(patrol, route)  # no roster for the night yet: nothing is checked
+    assert free["roster_id"] is None
+    on_patrol = assign(patrol, "Zhao", "patrol")
+    assign(patrol, "Qian", "monitoring_room")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, route, guard="Qian")  # on duty, but in the monitoring room
+    assert refused.value.errors[0]["field"] == "data.guard"
+    assert start(patrol, route)["roster_id"] == on_patrol["id"]
+
+    def handover(from_guard, **extra):
+        return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "night", "from_guard": from_guard, "to_guard": "Sun", "notes": "quiet", **extra}})
+
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover("Li")
+    assert refused.value.errors[0]["field"] == "data.from_guard"
+    with pytest.raises(BusinessRuleViolation):
+        handover("Qian", post="gate")
+    handed = handover("Qian", post="monitoring_room")
+    assert handed["date"] == "2026-11-23" and handed["roster_id"] is not None
+    assert handover("Li", date="2026-11-20")["roster_id"] is None  # that night had no roster
+
+
 # -- fire equipment ---------------------------------------------------------------
 
 def register(patrol, code, kind="extinguisher"):
@@ -243,6 +292,80 @@ def test_facilities_not_checked_in_a_month_are_listed_for_that_month(patrol):
     assert unchecked(patrol, "2026-11") == ["FE-1", "FE-3"] and unchecked(patrol, "2026-12") == ["FE-2", "FE-3"]
 
 
+def test_a_check_with_a_defect_asks_maintenance_once_even_when_retried(patrol):
+    equipment = register(patrol, "FE-9", "hydrant")
+    inspect(patrol, equipment)
+    assert patrol.outbox.of_type("fire_defect_reported") == []
+    as_caller(patrol, GUARD, idempotency_key="check-fe9")
+    first = inspect(patrol, equipment, "defect")
+    assert inspect(patrol, equipment, "defect")["id"] == first["id"]  # the retry finds the first check
+    [asked] = patrol.outbox.of_type("fire_defect_reported")
+    assert asked["data"]["id"] == first["id"] and asked["data"]["equipment_code"] == "FE-9"
+
+
+def test_a_facility_not_checked_by_the_deadline_raises_one_notice_per_month(patrol):
+    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
+    one, two = register(patrol, "FE-1"), register(patrol, "FE-2")
+    inspect(patrol, one)
+    clock.freeze(clock.parse_iso("2026-10-31T15:59:00Z"))  # 23:59 on 31 October in the estate
+    assert patrol.sweep_fire_checks(clock.now()) == 0
+    clock.freeze(clock.parse_iso("2026-10-31T16:00:00Z"))  # midnight: October's checks are late
+    assert patrol.sweep_fire_checks(clock.now()) == 1
+    assert patrol.sweep_fire_checks(clock.now()) == 0  # once per facility and month
+    [raised] = patrol.outbox.of_type("fire_check_overdue")
+    assert raised["data"]["equipment_id"] == two["id"] and raised["data"]["period"] == "2026-10"
+    assert raised["data"]["due_at"] == "2026-10-31T16:00:00.000Z"
+    listed = patrol.list_fire_check_overdues({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]
+    assert [n["equipment_code"] for n in listed] == ["FE-2"]
+
+
+def test_the_grace_days_are_the_estates_setting(patrol):
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    with pytest.raises(InvalidInput):
+        patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 28}})
+    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 5}})
+    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
+    register(patrol, "FE-1")
+    clock.freeze(clock.parse_iso("2026-11-05T15:59:00Z"))
+    assert patrol.sweep_fire_checks(clock.now()) == 0
+    clock.freeze(clock.parse_iso("2026-11-05T16:00:00Z"))
+    assert patrol.sweep_fire_checks(clock.now()) == 1
+
+
+def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
+    drill = {"held_at": "2026-11-20T02:00:00Z", "scenario": "kitchen fire, evacuation of building 3",
+             "location": "Building 3", "participants": 24, "led_by": " Zhao "}
+    recorded = patrol.record_fire_drill({"estate_id": ESTATE, "data": drill})
+    assert recorded["period"] == "2026-11" and recorded["led_by"] == "Zhao"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, held_at="2026-11-24T02:00:00Z")})
+    assert refused.value.errors[0]["field"] == "data.held_at"
+    with pytest.raises(InvalidInput) as refused:
+        patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, participants=0)})
+    assert refused.value.errors[0]["field"] == "data.participants"
+    listed = patrol.list_fire_drills({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert [d["id"] for d in listed] == [recorded["id"]]
+
+
+def test_an_obstructed_fire_lane_is_named_and_cleared_once(patrol):
+    def lane_check(**data):
+        return patrol.record_fire_lane_check({"estate_id": ESTATE, "data": {"lane": "North lane", **data}})
+
+    with pytest.raises(BusinessRuleViolation) as refused:
+        lane_check(clear=False)
+    assert refused.value.errors[0]["field"] == "data.obstruction"
+    clear = lane_check(clear=True)
+    blocked = lane_check(clear=False, obstruction="a parked van")
+    assert clear["status"] == "clear" and blocked["status"] == "obstructed"
+    cleared = patrol.clear_fire_lane({"estate_id": ESTATE, "id": blocked["id"], "data": {"action": "van moved"}})
+    assert cleared["status"] == "cleared" and cleared["cleared_by"] == GUARD["user"]
+    for check in (blocked, clear):
+        with pytest.raises(Conflict):
+            patrol.clear_fire_lane({"estate_id": ESTATE, "id": check["id"], "data": {"action": "again"}})
+    listed = patrol.list_fire_lane_checks({"estate_id": ESTATE, "filters": {"status": "cleared"}})["items"]
+    assert [c["id"] for c in listed] == [blocked["id"]]
+
+
 # -- incidents ----------------------------------------------------------------------
 
 def open_incident(patrol, **extra):
@@ -252,6 +375,57 @@ def open_incident(patrol, **extra):
 
 def step(patrol, incident, key):
     return patrol.record_incident_step({"estate_id": ESTATE, "id": incident["id"], "data": {"step": key, "note": "ok"}})
+
+
+def test_an_incident_asks_for_an_emergency_work_order_where_its_plan_calls_for_one(patrol):
+    as_caller(patrol, GUARD, idempotency_key="lift-2")
+    stuck = open_incident(patrol)
+    assert open_incident(patrol)["id"] == stuck["id"]  # a retry opens nothing twice
+    as_caller(patrol, GUARD)
+    burglary = open_incident(patrol, type="burglary")
+    assert stuck["work_order"] is True and burglary["work_order"] is False
+    [asked] = patrol.outbox.of_type("emergency_repair_requested")
+    assert asked["data"]["id"] == stuck["id"] and asked["data"]["type"] == "elevator_entrapment"
+
+
+MANAGER = staff("wu", ["manager"], [ESTATE])
+OWN_FLOOD_PLAN = {"steps": [{"step": "close_valve", "title": "Close the B2 main valve"},
+                            {"step": "notify_manager", "title": "Call the manager", "escalate_to": "manager"}],
+                  "work_order": False}
+
+
+def set_plan(patrol, kind="flooding", **data):
+    return patrol.set_emergency_plan({"estate_id": ESTATE, "id": kind, "data": {**OWN_FLOOD_PLAN, **data}})
+
+
+def test_an_estate_sets_its_own_plan_and_later_incidents_run_it(patrol):
+    opened_before = open_incident(patrol, type="flooding")
+    with pytest.raises(Forbidden):
+        set_plan(patrol)  # a guard reads plans; the manager sets them
+    as_caller(patrol, MANAGER)
+    own = set_plan(patrol, version=0)
+    assert own["source"] == "estate" and own["version"] == 1 and own["work_order"] is False
+    with pytest.raises(Conflict) as refused:
+        set_plan(patrol, version=0)  # someone changed it since version 0 was read
+    assert refused.value.errors[0]["field"] == "data.version"
+    assert set_plan(patrol, version=1)["version"] == 2
+    plans = {p["type"]: p for p in patrol.list_emergency_plans({"estate_id": ESTATE})["items"]}
+    assert plans["flooding"]["source"] == "estate" and plans["burglary"]["source"] == "default"
+    as_caller(patrol, GUARD)
+    flood = open_incident(patrol, type="flooding")
+    assert [s["step"] for s in flood["plan"]] == ["close_valve", "notify_manager"] and flood["work_order"] is False
+    assert patrol.get_incident({"estate_id": ESTATE, "id": opened_before["id"]})["plan"][0]["step"] == "stop_water"
+    assert len(patrol.outbox.of_type("emergency_repair_requested")) == 1  # only the one opened before
+
+
+def test_a_plan_without_the_manager_or_with_a_step_twice_is_refused(patrol):
+    as_caller(patrol, MANAGER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        set_plan(patrol, steps=[{"step": "a", "title": "A"}, {"step": "a", "title": "A again"}])
+    assert {e["field"] for e in refused.value.errors} == {"data.steps[1].step", "data.steps"}
+    with pytest.raises(InvalidInput) as refused:
+        set_plan(patrol, steps=[])
+    assert refused.value.errors[0]["field"].startswith("data.steps")
 
 
 def test_an_incident_runs_its_plan_escalates_and_closes_with_a_summary(patrol):

@@ -127,6 +127,29 @@ def test_every_incident_type_has_a_plan_that_reaches_the_manager():
     assert {s["escalate_to"] for s in emergency_plans.PLANS["fire_alarm"]} >= {"manager", "authorities"}
 
 
+def test_flooding_and_entrapments_call_for_an_emergency_work_order_by_default():
+    assert {kind for kind in emergency_plans.PLANS if emergency_plans.default_plan(kind)["work_order"]} == {
+        "flooding", "elevator_entrapment"}
+    flood = incidents.new_incident("inc_2", "est_1", {"type": "flooding", "description": "water", "location": "B2"},
+                                   "INC-2026-000002", NOW, "zhao")
+    [(event_type, data)] = incidents.opening_events(flood)
+    assert event_type == "emergency_repair_requested" and data["id"] == "inc_2" and data["type"] == "flooding"
+    assert incidents.opening_events(incident()) == []
+
+
+def test_an_estates_plan_replaces_the_default_and_counts_its_versions():
+    data = {"steps": [{"step": "notify_manager", "title": " Call the manager ", "escalate_to": "manager"}],
+            "work_order": True}
+    first = emergency_plans.set_plan("est_1", "burglary", None, data, NOW, "wu")
+    assert first["_id"] == emergency_plans.plan_id("est_1", "burglary") and first["version"] == 1
+    assert first["steps"] == [{"step": "notify_manager", "title": "Call the manager", "escalate_to": "manager"}]
+    assert emergency_plans.in_force("burglary", first)["work_order"] is True
+    assert emergency_plans.in_force("burglary", None) == emergency_plans.default_plan("burglary")
+    assert emergency_plans.set_plan("est_1", "burglary", first, data, NOW, "wu")["version"] == 2
+    with pytest.raises(Conflict):
+        emergency_plans.set_plan("est_1", "burglary", first, {**data, "version": 0}, NOW, "wu")
+
+
 def incident(major=False):
     data = {"type": "fire_alarm", "description": "smoke on 3F", "location": "Building 2", "major": major}
     return incidents.new_incident("inc_1", "est_1", data, "INC-2026-000001", NOW, "zhao")

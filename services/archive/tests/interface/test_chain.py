@@ -1,0 +1,121 @@
+"""The hash chain of the permanent record through archive's entrypoints (embedded store, no broker)."""
+import pytest
+
+from archive import chain, store
+from archive.service import ArchiveService
+from estate_common.errors import InvalidInput, NotFound
+from estate_common.testing import as_caller, event, staff, worker
+
+ESTATE = {"code": "HC-01", "name": "Hash Court", "address": "1 Chain Road"}
+
+
+@pytest.fixture
+def archive():
+    return worker(ArchiveService)
+
+
+@pytest.fixture
+def estate(archive):
+    return archive.create_estate({"data": ESTATE})["id"]
+
+
+def _payment(estate_id, n):
+    return event("finance", "payment_posted", estate_id, {
+        "id": f"pay_{n}", "receipt_number": f"RC-2026-{n:06d}", "household_id": "hh_1", "amount_cents": 100 + n,
+        "method": "cash", "bill_ids": ["bill_1"], "prepaid_cents": 0, "posted_at": "2026-11-22T02:00:00.000Z"})
+
+
+def _record(archive, estate_id, count, start=0):
+    for n in range(start, start + count):
+        archive.record_payment(_payment(estate_id, n))
+
+
+def _verify(archive, estate_id, **filters):
+    return archive.verify_archive({"estate_id": estate_id, "filters": filters})
+
+
+def test_records_form_one_chain_per_estate_and_verify_checks_it(archive, estate):
+    _record(archive, estate, 3)
+    last = _payment(estate, 3)
+    archive.record_payment(last)
+    archive.record_payment(last)  # redelivered: no second record, no new link
+    other = archive.create_estate({"data": dict(ESTATE, code="HC-02")})["id"]
+    _record(archive, other, 2)
+    mine = sorted(archive.db.records.find({"estate_id": estate}), key=lambda r: r["seq"])
+    assert [r["seq"] for r in mine] == [1, 2, 3, 4]
+    assert [r["prev_hash"] for r in mine[1:]] == [r["hash"] for r in mine[:-1]]
+    assert _verify(archive, estate) == {"checked": 4, "first_mismatch": None, "unchained": 0}
+    assert _verify(archive, estate, **{"from": "2", "to": "3"})["checked"] == 2
+    assert _verify(archive, other)["checked"] == 2
+
+
+def test_a_record_altered_in_the_store_is_named_by_verify(archive, estate):
+    _record(archive, estate, 5)
+    target = archive.db.records.find_one({"estate_id": estate, "seq": 3})
+    archive.db.records.update_one({"_id": target["_id"]}, {"$set": {"data.amount_cents": 1}})
+    assert _verify(archive, estate)["first_mismatch"] == {"id": target["_id"], "seq": 3, "reason": chain.ALTERED}
+    assert _verify(archive, estate, **{"from": "4"})["first_mismatch"] is None  # outside the window
+    archive.db.records.delete_one({"estate_id": estate, "seq": 4})
+    after = archive.db.records.find_one({"estate_id": estate, "seq": 5})
+    assert _verify(archive, estate, **{"from": "4"})["first_mismatch"] == {
+        "id": after["_id"], "seq": 5, "reason": chain.MISSING_BEFORE}
+
+
+def test_records_from_before_the_chain_are_counted_not_checked(archive, estate):
+    archive.db.records.insert_one({"_id": "rec_old", "estate_id": estate, "subject_type": "payment",
+                                   "subject_id": "pay_old", "event_type": "payment_posted", "source": "finance",
+                                   "occurred_at": "2025-01-01T00:00:00.000Z", "recorded_at": "2025-01-01T00:00:00.000Z",
+                                   "created_at": "2025-01-01T00:00:00.000Z", "data": {"id": "pay_old"}})
+    _record(archive, estate, 2)
+    assert _verify(archive, estate) == {"checked": 2, "first_mismatch": None, "unchained": 1}
+
+
+def test_interleaved_writers_on_one_estate_still_form_one_chain(archive, estate, monkeypatch):
+    """Writer A reads the head, writer B records in between, A's insert meets B's seq and A links again."""
+    other = worker(ArchiveService, db=archive.db)
+    _record(archive, estate, 1)
+    real_link, interleaved = chain.link, []
+
+    def link_after_the_other_writer(record, last):
+        if not interleaved:
+            interleaved.append(record["_id"])
+            other.record_payment(_payment(estate, 50))  # B, from the same head A just read
+        return real_link(record, last)
+
+    monkeypatch.setattr(store.chain, "link", link_after_the_other_writer)
+    archive.record_payment(_payment(estate, 51))
+    by_seq = {r["seq"]: r for r in archive.db.records.find({"estate_id": estate})}
+    assert sorted(by_seq) == [1, 2, 3]
+    assert by_seq[3]["_id"] == interleaved[0] and by_seq[2]["data"]["id"] == "pay_50"
+    assert _verify(archive, estate) == {"checked": 3, "first_mismatch": None, "unchained": 0}
+
+
+def test_a_correction_is_a_new_chained_record_and_the_original_is_untouched(archive, estate):
+    _record(archive, estate, 2)
+    original = archive.db.records.find_one({"estate_id": estate, "seq": 1})
+    as_caller(archive, staff("arch", ["archivist"], [estate]), idempotency_key="fix-1")
+    body = {"estate_id": estate, "id": original["_id"],
+            "data": {"reason": "wrong amount keyed", "data": {"amount_cents": 150}}}
+    correction = archive.correct_record(body)
+    assert correction["corrects"] == original["_id"] and correction["seq"] == 3
+    assert correction["actor"] == "arch" and correction["corrected_by"] == []
+    assert archive.correct_record(body)["id"] == correction["id"]  # a retry with the key: the same one
+    assert archive.db.records.find_one({"_id": original["_id"]}) == original
+    listed = {r["id"]: r for r in archive.list_records({"estate_id": estate})["items"]}
+    assert listed[original["_id"]]["corrected_by"] == [correction["id"]]
+    assert len(listed) == 3 and _verify(archive, estate)["checked"] == 3
+    with pytest.raises(NotFound):
+        archive.correct_record(dict(body, id="rec_unknown"))
+    with pytest.raises(InvalidInput) as refused:
+        archive.correct_record(dict(body, data={"reason": " ", "data": {}}))
+    assert refused.value.errors[0]["field"].startswith("data.reason")
+
+
+def test_a_bad_window_or_unknown_estate_is_refused(archive, estate):
+    with pytest.raises(InvalidInput) as refused:
+        _verify(archive, estate, **{"from": "5", "to": "2"})
+    assert refused.value.errors[0]["field"] == "filters.to"
+    with pytest.raises(InvalidInput):
+        _verify(archive, estate, **{"from": "yesterday"})
+    with pytest.raises(NotFound):
+        _verify(archive, "est_unknown")
