@@ -2,6 +2,7 @@
 paths can name ids that exist (path parameter name -> a real id)."""
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -38,32 +39,30 @@ def seed(base_url, token):
     estate = s.post("/api/v1/estates", {"code": "FZ-" + uuid.uuid4().hex[:6].upper(), "name": "Fuzz Court",
                                         "address": "1 Fuzz Rd"})["id"]
     e = f"/api/v1/estates/{estate}"
-    ids = {"estate_id": estate}
-    ids["user_id"] = s.post("/api/v1/users", {"username": "fz" + uuid.uuid4().hex[:8],
-                                              "password": "fuzz-staff-password", "roles": ["agent"],
-                                              "estate_ids": [estate]})["id"]
-    household = ids["household_id"] = s.post(f"{e}/households", {
-        "building": "1", "unit": "1", "room": "101", "area_m2": 88.5,
-        "owner": {"name": "Li Si", "phone": "13800138000"}})["id"]
-    ids["request_id"] = s.post(f"{e}/service-requests", {
-        "kind": "repair", "household_id": household, "channel": "phone", "description": "tap drips"},
-        wait=True)["id"]
-    ids["survey_id"] = s.post(f"{e}/surveys", {"title": "Year survey", "year": 2026,
-                                                "service_lines": ["front_desk"]})["id"]
-    ids["key_id"] = s.post(f"{e}/keys", {"label": "Room 101 spare"})["id"]
-    ids["item_id"] = s.post(f"{e}/custody-items", {"description": "a parcel", "deposited_by": "Li Si"})["id"]
-    ids["loan_id"] = s.post(f"{e}/tool-loans", {"tool": "ladder", "borrower": "Li Si"})["id"]
-    ids["application_id"] = s.post(f"{e}/applications", {
-        "kind": "renovation", "household_id": household, "structural_change": True,
-        "description": "new kitchen"}, wait=True)["id"]
-    ids["equipment_id"] = s.post(f"{e}/equipment", {"code": "PUMP-1", "name": "pump", "system": "water",
-                                                     "location": "basement"}, wait=True)["id"]
-    ids["standard_id"] = s.post(f"{e}/fee-standards", {"item": "property_service", "cycle": "monthly",
-                                                       "unit_price_cents_per_m2": 235}, wait=True)["id"]
-    ids["incident_id"] = s.post(f"{e}/incidents", {"type": "flooding", "description": "water in B1",
-                                                   "location": "B1"}, wait=True)["id"]
-    ids["borrow_id"] = s.post(f"{e}/archive/borrow-requests", {"subject_id": household, "purpose": "audit",
-                                                              "kind": "view"}, wait=True)["id"]
-    ids["work_order_id"] = s.first(f"{e}/work-orders")
-    ids["review_id"] = s.first(f"{e}/renovation-reviews")
-    return ids
+    household = s.post(f"{e}/households", {"building": "1", "unit": "1", "room": "101", "area_m2": 88.5,
+                                           "owner": {"name": "Li Si", "phone": "13800138000"}})["id"]
+    creates = {  # path parameter -> (path, body); wait: the service needs its copy of the estate or household
+        "user_id": ("/api/v1/users", {"username": "fz" + uuid.uuid4().hex[:8], "password": "fuzz-staff-password",
+                                      "roles": ["agent"], "estate_ids": [estate]}),
+        "request_id": (f"{e}/service-requests", {"kind": "repair", "household_id": household, "channel": "phone",
+                                                 "description": "tap drips"}),
+        "survey_id": (f"{e}/surveys", {"title": "Year survey", "year": 2026, "service_lines": ["front_desk"]}),
+        "key_id": (f"{e}/keys", {"label": "Room 101 spare"}),
+        "item_id": (f"{e}/custody-items", {"description": "a parcel", "deposited_by": "Li Si"}),
+        "loan_id": (f"{e}/tool-loans", {"tool": "ladder", "borrower": "Li Si"}),
+        "application_id": (f"{e}/applications", {"kind": "renovation", "household_id": household,
+                                                 "structural_change": True, "description": "new kitchen"}),
+        "equipment_id": (f"{e}/equipment", {"code": "PUMP-1", "name": "pump", "system": "water",
+                                            "location": "basement"}),
+        "standard_id": (f"{e}/fee-standards", {"item": "property_service", "cycle": "monthly",
+                                               "unit_price_cents_per_m2": 235}),
+        "incident_id": (f"{e}/incidents", {"type": "flooding", "description": "water in B1", "location": "B1"}),
+        "borrow_id": (f"{e}/archive/borrow-requests", {"subject_id": household, "purpose": "audit", "kind": "view"}),
+    }
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = {name: pool.submit(s.post, path, body, True) for name, (path, body) in creates.items()}
+        ids = {name: future.result()["id"] for name, future in made.items()}
+        # made by other services from the events of the request and the application
+        ids["work_order_id"] = s.first(f"{e}/work-orders")
+        ids["review_id"] = s.first(f"{e}/renovation-reviews")
+    return ids | {"estate_id": estate, "household_id": household}
