@@ -115,4 +115,4 @@ def test_a_month_outside_the_calendar_is_a_400_naming_the_period(period):
 
 def test_the_first_and_last_months_of_the_contracts_years_have_bounds():
     assert calendar.month_bounds("1900-01", "Asia/Shanghai")[0].startswith("1899-12-31T")
-    assert calendar.month_bounds("2099-12", "America/New_York")[1] == "2100-01-01T05:00:00.000Z"
+    assert calendar.month_bounds("2999-12", "America/New_York")[1] == "3000-01-01T05:00:00.000Z"
