@@ -9,6 +9,9 @@ from a seeded estate (ids that exist) or generated (ids that do not). Each answe
   forbids it are right);
 - a body that matches the documented response.
 
+A few requests the contract calls invalid (``NEGATIVE_EXAMPLES`` per operation) go out too: they
+must get a documented 4xx, never a 5xx.
+
 The budget is fixed (``EXAMPLES`` per operation, a derandomized seed, no shrinking), so the run
 is the same every time: about 50 s with the system's start on an idle 2-core machine.
 """
@@ -28,6 +31,7 @@ from .seed import seed
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 EXAMPLES = 3
+NEGATIVE_EXAMPLES = 1
 
 # Operations not fuzzed, and why. The rest, including every route added later, are.
 SKIPPED = {
@@ -51,7 +55,7 @@ def _documented(operation, status):
             or "default" in responses)
 
 
-def _problems(operation, case, response, book):
+def _problems(operation, case, response, book, valid):
     label = f"{case.method} {case.formatted_path}"
     if case.query:
         label += f" query={case.query}"
@@ -61,7 +65,7 @@ def _problems(operation, case, response, book):
         found.append(f"{label}: server error {status}: {response.text[:300]}")
     elif not _documented(operation, status):
         found.append(f"{label}: {status} is not documented: {response.text[:300]}")
-    elif status == 400:
+    elif status == 400 and valid:
         found.append(f"{label}: a request the contract calls valid answered 400: {response.text[:300]}"
                      f" (body sent: {str(case.body)[:300]})")
     media = response.headers.get("Content-Type", "").split(";")[0]
@@ -72,14 +76,14 @@ def _problems(operation, case, response, book):
     return found
 
 
-def _cases(operation, seeded):
-    """``EXAMPLES`` requests the contract calls valid, drawn deterministically; in some of them
-    the path names the seeded objects, in the others generated ids (404)."""
+def _cases(operation, seeded, mode=GenerationMode.POSITIVE, examples=EXAMPLES):
+    """``examples`` requests the contract calls valid (or invalid), drawn deterministically; in
+    some of them the path names the seeded objects, in the others generated ids (404)."""
     drawn = []
 
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @hypothesis.given(case=operation.as_strategy(GenerationMode.POSITIVE), real_ids=st.booleans())
+    @hypothesis.given(case=operation.as_strategy(mode), real_ids=st.booleans())
     def draw(case, real_ids):
         if real_ids:
             for name in case.path_parameters or {}:
@@ -87,7 +91,10 @@ def _cases(operation, seeded):
                     case.path_parameters[name] = seeded[name]
         drawn.append(case)
 
-    draw()
+    try:
+        draw()
+    except hypothesis.errors.Unsatisfiable:  # nothing to get wrong: no parameters and no body
+        assert mode is GenerationMode.NEGATIVE
     return drawn
 
 
@@ -99,14 +106,16 @@ def test_every_operation_answers_as_the_contract_says(system, admin_token, seede
     operations = [result.ok() for result in schema.get_all_operations()]
     operations = [op for op in operations if (op.method.upper(), op.path) not in SKIPPED]
 
-    def send(operation, case):
-        return _problems(operation, case, case.call(headers=headers, timeout=30), book)
+    def send(operation, case, valid):
+        return _problems(operation, case, case.call(headers=headers, timeout=30), book, valid)
 
     # Requests go out while the next operation's cases are drawn, a few at once: the gateway's
     # threads and the services' workers answer in parallel.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        sent = [pool.submit(send, operation, case) for operation in operations
+        sent = [pool.submit(send, operation, case, True) for operation in operations
                 for case in _cases(operation, seeded)]
+        sent += [pool.submit(send, operation, case, False) for operation in operations
+                 for case in _cases(operation, seeded, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)]
         found = [problem for future in sent for problem in future.result()]
 
     first = {}
