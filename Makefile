@@ -9,7 +9,7 @@ PACKAGES := libs/estate_common services/customer_service services/maintenance \
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup broker browser run test bench lock clean admin-reset k8s-dev-secrets
+.PHONY: setup broker browser run test bench bench-scale lock clean admin-reset k8s-dev-secrets
 
 $(STAMP): requirements/build.txt requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "estate-ops needs Python 3.11")'
@@ -37,11 +37,17 @@ browser:
 run: broker
 	$(BIN)/python scripts/run_local.py
 
+# the suite as two pytest processes side by side, then the faults (scripts/run_tests.py says why)
 test: broker browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
 
 bench: broker
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scale.py
+
+# many estates on one deployment: 10, 100, 1,000 estates through the gateway (README "Scaling")
+bench-scale: broker
+	$(BIN)/python bench/scale.py
 
 # The operator admin back to active, operator_admin and ESTATE_ADMIN_PASSWORD, on the
 # MongoDB in MONGO_URI (the gateway itself only creates it, once). See README "Security".

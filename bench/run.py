@@ -1,158 +1,106 @@
-"""``make bench``: what a service request costs through the gateway, next to
-its parts measured in the same run.
+"""``make bench``: every figure of issue 15 next to its goal, in one run, on one store.
 
-1. store insert: one service-request document into the store (the embedded
-   store unless MONGO_URI is set), in this process;
-2. RPC round trip: the ``health`` RPC of customer-service through the kombu
-   RPC client the gateway uses (broker, service, reply);
-3. gateway create: ``POST /api/v1/estates/{id}/service-requests`` over HTTP
-   (auth, validation, RPC, number, store write, outbox event).
+Sections, in this order (``BENCH_SECTIONS`` picks some: ``store,billing,write,footprint,import,
+big,soak``; all by default):
 
-Each is measured one call at a time (latency: p50, p99) and with 16 threads
-(throughput). The ratios gateway ÷ RPC and gateway ÷ store are printed. Before the
-system starts, ``bench/store_ops.py`` measures one document read, found, updated and
-inserted at 10,000 and 100,000 documents, and ``bench/billing.py`` measures a billing run for a whole estate against a
-raw bulk insert of as many documents (``BENCH_BILLING_HOUSEHOLDS``). The whole result
-goes to bench/results/<UTC time>.json. The system runs on a throw-away vhost, so a
-``make run`` beside it is not disturbed.
+- store: one document read, found, updated and inserted at 10,000 and 100,000 documents
+  (``bench/store_ops.py``);
+- billing: a billing run of a whole estate against a raw bulk insert (``bench/billing.py``);
+- write: a service request created through the gateway against a raw nameko RPC and a raw
+  store insert, throughput from 16 threads, event lag against raw kombu
+  (``bench/write_path.py``);
+- footprint: the whole system's RSS when idle (``bench/footprint.py``);
+- import: the household import of 2,000 and 10,000 rows (``bench/household_import.py``);
+- big: one estate of 10,000 households and 120,000 bills (``bench/big_estate.py``, a system of
+  its own);
+- soak: mixed traffic for ``BENCH_SOAK_SECONDS`` and the RSS growth after warm-up.
+
+The system runs on a throw-away vhost, so a ``make run`` beside it is not disturbed. The
+whole result goes to bench/results/<UTC time>.json, with the store it ran on and how long
+each section took.
 """
 import argparse
 import json
 import os
 import secrets
-import statistics
 import sys
 import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import run_local  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
+import big_estate  # noqa: E402
 import billing  # noqa: E402
+import footprint  # noqa: E402
+import household_import  # noqa: E402
 import store_ops  # noqa: E402
+import write_path  # noqa: E402
 
-from estate_common import clock, ids, store  # noqa: E402
-from estate_common.rpc_client import RpcClient  # noqa: E402
 from estate_common.vhosts import fresh_vhost  # noqa: E402
 
-THREADS = 16
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def measure(name, operation, count, threads=THREADS):
-    """Latency one call at a time, then throughput from ``threads`` threads."""
-    latencies = []
-    for index in range(count):
-        started = time.perf_counter()
-        operation(index)
-        latencies.append((time.perf_counter() - started) * 1000)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(operation, range(count, 2 * count)))
-    elapsed = time.perf_counter() - started
-    result = {
-        "name": name, "calls": count,
-        "p50_ms": round(statistics.median(latencies), 3),
-        "p99_ms": round(percentile(latencies, 0.99), 3),
-        "throughput_per_s": round(count / elapsed, 1),
-        "threads": threads,
-    }
-    print(f"  {name:<34} p50 {result['p50_ms']:>8.3f} ms   p99 {result['p99_ms']:>8.3f} ms   "
-          f"{result['throughput_per_s']:>9.1f} /s ({threads} threads)", flush=True)
-    return result
-
-
-def bench_store(count):
-    db = store.connect("bench")
-    def insert(index):
-        now = clock.now()
-        db.service_requests.insert_one({
-            "_id": ids.new_id("sr"), "estate_id": "est_bench", "number": f"SR-2026-{index:06d}",
-            "kind": "repair", "household_id": "hh_bench", "channel": "phone", "description": "bench",
-            "status": "open", "due_at": clock.to_iso(now), "created_at": clock.to_iso(now),
-            "updated_at": clock.to_iso(now), "history": [], "_outbox": []})
-    return measure("store insert_one", insert, count)
-
-
-def bench_rpc(amqp_uri, signing_key, count):
-    client = RpcClient(amqp_uri, timeout=5, owner="bench", signing_key=signing_key)
-    try:
-        return measure("nameko RPC round trip (health)", lambda _: client.call("customer_service", "health", {}), count)
-    finally:
-        client.close()
-
-
-def bench_gateway(url, password, count):
-    session = requests.Session()
-    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=THREADS))
-    token = session.post(url + "/api/v1/auth/token", json={"username": "admin", "password": password}).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    estate = session.post(url + "/api/v1/estates", headers=auth, json={
-        "code": "BENCH-" + uuid.uuid4().hex[:6].upper(), "name": "Bench", "address": "1 Bench Rd"}).json()
-    household = session.post(f"{url}/api/v1/estates/{estate['id']}/households", headers=auth, json={
-        "building": "1", "unit": "1", "room": "101", "area_m2": 90, "owner": {"name": "Bench", "phone": "13000000000"}}).json()
-    path = f"{url}/api/v1/estates/{estate['id']}/service-requests"
-    body = {"kind": "consultation", "household_id": household["id"], "channel": "app", "description": "bench"}
-    deadline = time.monotonic() + 15
-    while session.post(path, headers=auth, json=body).status_code != 201:  # the household copy is on its way
-        if time.monotonic() > deadline:
-            raise RuntimeError("customer-service never received the household")
-        time.sleep(0.1)
-
-    def create(_):
-        answer = session.post(path, headers=auth, json=body)
-        if answer.status_code != 201:
-            raise RuntimeError(f"create answered {answer.status_code}: {answer.text[:200]}")
-    return measure("gateway POST service-request", create, count)
+SECTIONS = ("store", "billing", "write", "footprint", "import", "big", "soak")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=int(os.environ.get("BENCH_CALLS", "1000")))
     args = parser.parse_args()
+    chosen = [s for s in os.environ.get("BENCH_SECTIONS", ",".join(SECTIONS)).split(",") if s]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown BENCH_SECTIONS {sorted(unknown)}; known: {','.join(SECTIONS)}")
     store_kind = store_ops.store_kind()
-    print(f"estate-ops bench: {args.calls} calls per measure, store: {store_kind}, "
-          f"{os.cpu_count()} cores", flush=True)
-    store_ops_result = store_ops.run_section()
-    billing_result = billing.run_section()
-    with fresh_vhost("estate_bench") as amqp_uri:
-        password = secrets.token_urlsafe(16)
-        env = run_local.environment({"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password,
-                                     "GATEWAY_PORT": str(run_local.free_port())})
-        log = open(os.devnull, "wb")
-        system = run_local.System(env, stdout=log).start()
-        try:
-            system.wait_ready()
-            results = [bench_store(args.calls), bench_rpc(amqp_uri, env["BUS_SIGNING_KEY"], args.calls),
-                       bench_gateway(system.url, password, args.calls)]
-        finally:
-            system.stop()
-            log.close()
-    store_result, rpc_result, gateway_result = results
-    ratios = {
-        "gateway_p50_over_rpc_p50": round(gateway_result["p50_ms"] / rpc_result["p50_ms"], 2),
-        "gateway_p50_over_store_p50": round(gateway_result["p50_ms"] / store_result["p50_ms"], 2),
-        "gateway_throughput_over_rpc_throughput": round(
-            gateway_result["throughput_per_s"] / rpc_result["throughput_per_s"], 3),
-    }
-    print("  ratios: " + ", ".join(f"{k} = {v}" for k, v in ratios.items()), flush=True)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
+    print(f"estate-ops bench: store: {store_kind}; {os.cpu_count()} cores; sections: {','.join(chosen)}; "
+          f"{args.calls} calls per write-path measure", flush=True)
+    began = time.monotonic()
+    out, timings = {}, {}
+
+    def timed(name, run):
+        started = time.monotonic()
+        out[name] = run()
+        timings[name] = round(time.monotonic() - started, 1)
+
+    if "store" in chosen:
+        timed("store_ops", store_ops.run_section)
+    if "billing" in chosen:
+        timed("billing", billing.run_section)
+    if {"write", "footprint", "import", "soak"} & set(chosen):
+        with fresh_vhost("estate_bench") as amqp_uri:
+            password = secrets.token_urlsafe(16)
+            env = run_local.environment({"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password,
+                                         "GATEWAY_PORT": str(run_local.free_port())})
+            log = open(os.devnull, "wb")
+            system = run_local.System(env, stdout=log).start()
+            try:
+                system.wait_ready()
+                if "write" in chosen:
+                    timed("write_path", lambda: write_path.run_section(
+                        system.url, password, amqp_uri, env["BUS_SIGNING_KEY"], args.calls))
+                if "footprint" in chosen:
+                    print("footprint", flush=True)
+                    timed("footprint", lambda: footprint.idle(system))
+                gateway = write_path.Gateway(system.url, password)
+                if "import" in chosen:
+                    timed("household_import", lambda: household_import.run_section(gateway))
+                if "soak" in chosen:
+                    timed("soak", lambda: footprint.soak(system, gateway))
+            finally:
+                system.stop()
+                log.close()
+    if "big" in chosen:
+        timed("big_estate", lambda: big_estate.run_section(run_local, fresh_vhost))
+    total = round(time.monotonic() - began, 1)
+    print(f"bench done in {total} s (" + ", ".join(f"{k} {v} s" for k, v in timings.items()) + ")", flush=True)
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"{stamp}.json").write_text(json.dumps(
-        {"at": stamp, "store": store_kind, "cores": os.cpu_count(), "results": results, "ratios": ratios,
-         "store_ops": store_ops_result, "billing": billing_result}, indent=2))
+    (results / f"{stamp}.json").write_text(json.dumps(
+        {"at": stamp, "store": store_kind, "cores": os.cpu_count(), "sections": chosen, "seconds": timings,
+         "total_seconds": total, **out}, indent=2))
     print(f"  written to bench/results/{stamp}.json")
     return 0
 

@@ -95,6 +95,9 @@ class Gateway:
     def patch(self, path, body):
         return self.call("PATCH", path, json=body)
 
+    def delete(self, path):
+        return self.call("DELETE", path)
+
     def upload(self, path, content, content_type, idempotency_key=None):
         return self.call("POST", path, data=content, content_type=content_type, idempotency_key=idempotency_key)
 

@@ -81,6 +81,7 @@ SECTIONS = (
         Entry("admin.import_form", "menu.import", MASTER_DATA_EDITORS),
         Entry("admin.settings", "menu.settings", MANAGEMENT),
         Entry("admin.users", "menu.users", ADMIN),
+        Entry("admin.api_keys", "menu.api_keys", ADMIN),
     )),
 )
 

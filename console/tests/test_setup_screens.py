@@ -83,3 +83,58 @@ def test_a_household_import_sends_the_file_then_follows_the_job_to_its_rejected_
     assert len(fake.calls) == calls  # a file of another kind never reaches the gateway
     assert "请选择 .csv 或 .xlsx 文件。" in client.get(answer.location).get_data(as_text=True)
     _only_documented(fake, documented_routes)
+
+
+# -- API keys (operator admin) ------------------------------------------------------------------
+
+API_KEY = {"id": "ak_0123456789abcdef", "name": "crm sync", "roles": ["agent"], "estate_ids": [ESTATE],
+           "created_at": "2026-11-01T00:00:00.000Z", "created_by": "admin", "last_used_at": None,
+           "revoked": False, "revoked_at": None}
+THE_KEY = "ak_0123456789abcdef." + "s" * 43
+
+
+def test_the_operator_makes_a_key_sees_it_once_and_revokes_it(client, fake, documented_routes):
+    token = sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/api-keys", {"items": [API_KEY], "next_cursor": None})
+    page = client.get("/admin/api-keys", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "crm sync" in page and "never" in page and 'value="operator_admin"' not in page
+
+    fake.on("POST", r"/api/v1/api-keys", (201, {**API_KEY, "key": THE_KEY}))
+    answer = client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "crm sync",
+                                                  "roles": ["agent"], "estate_ids": [ESTATE], "idempotency_key": "k1"},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 200 and THE_KEY in answer.get_data(as_text=True)
+    assert answer.headers["Cache-Control"] == "no-store"
+    made = [c for c in fake.calls if c["method"] == "POST" and c["path"] == "/api/v1/api-keys"][-1]
+    assert made["json"] == {"name": "crm sync", "roles": ["agent"], "estate_ids": [ESTATE]}
+    assert made["headers"]["Authorization"] == f"Bearer {token}" and made["headers"]["Idempotency-Key"] == "k1"
+    with client.session_transaction() as session:
+        assert THE_KEY not in str(dict(session))  # shown from the answer, never kept
+    assert THE_KEY not in client.get("/admin/api-keys").get_data(as_text=True)
+
+    fake.on("DELETE", r"/api/v1/api-keys/ak_0123456789abcdef", {**API_KEY, "revoked": True,
+                                                                 "revoked_at": "2026-11-02T00:00:00.000Z"})
+    answer = client.post("/admin/api-keys/ak_0123456789abcdef/revoke", data={"csrf_token": csrf_of(client)})
+    assert answer.status_code == 302
+    assert [c["method"] for c in fake.calls if c["path"] == "/api/v1/api-keys/ak_0123456789abcdef"] == ["DELETE"]
+    _only_documented(fake, documented_routes)
+
+
+def test_a_refused_key_shows_the_problem_next_to_its_field(client, fake):
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/api-keys", {"items": [], "next_cursor": None})
+    fake.on("POST", r"/api/v1/api-keys", problem(422, "unknown estates", code="business_rule_violation",
+                                                 errors=[{"field": "estate_ids", "message": "no such estate"}]))
+    answer = client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "x", "roles": ["agent"],
+                                                  "estate_ids": ["est_2"]})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and '<p class="field-error">no such estate</p>' in page
+    assert 'value="x"' in page
+
+
+def test_only_the_operator_admin_sees_the_api_keys_entry(app, fake):
+    for roles, shown in ((("operator_admin",), True), (("manager",), False)):
+        client = app.test_client()
+        sign_in(client, fake, username="someone", roles=roles, estates=(ESTATE,))
+        page = client.get("/", follow_redirects=True)
+        assert page.status_code == 200 and ("/admin/api-keys" in page.get_data(as_text=True)) is shown

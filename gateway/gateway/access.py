@@ -1,20 +1,48 @@
 """Deny by default: a caller needs a valid token of an active user whose credentials
-have not changed since, one of the route's roles (as stored now, not as the token
-says), and (on estate paths) the estate in its scope."""
+have not changed since, or an unrevoked API key (``X-API-Key``); one of the route's roles
+(as stored now, not as the token says); and (on estate paths) the estate in its scope."""
+import re
+
 from flask import current_app, request
 
-from estate_common.errors import Forbidden
+from estate_common.errors import Forbidden, Unauthorized
 
-from . import users
+from . import api_keys, policy, users
 from .policy import ALL_ESTATES
+from .routes import ROUTES
 
 
 def authorize(roles, estate_id=None):
-    state = current_app.extensions["estate_ops"]
-    claims = state.tokens.read(request.headers.get("Authorization"))
-    caller = users.caller(state.user_cache, claims)
+    caller = _caller(current_app.extensions["estate_ops"])
     if not roles or not set(caller["roles"]) & set(roles):
         raise Forbidden("your role may not do this")
     if estate_id is not None and ALL_ESTATES not in caller["estates"] and estate_id not in caller["estates"]:
         raise Forbidden("this estate is outside your scope")
     return caller
+
+
+def authorize_route(estate_id=None):
+    """``authorize`` with the roles ``policy.GATEWAY_ROUTES`` gives the route being served."""
+    method = "GET" if request.method == "HEAD" else request.method
+    return authorize(policy.GATEWAY_ROUTES.get((method, request.url_rule.rule)), estate_id)
+
+
+def _caller(state):
+    key, authorization = request.headers.get(api_keys.HEADER), request.headers.get("Authorization")
+    if key is not None:
+        if authorization is not None:
+            raise Unauthorized("send a Bearer token or an API key, not both")
+        return api_keys.caller(state.key_cache, key)
+    return users.caller(state.user_cache, state.tokens.read(authorization))
+
+
+def openapi_path(rule):
+    """``/api/v1/estates/<estate_id>`` → ``/api/v1/estates/{estate_id}``."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def policy_table():
+    """Every non-public route as ``{(METHOD, openapi path): roles}``: forwarded and the gateway's own."""
+    table = {(route.method, openapi_path(route.path)): route.roles for route in ROUTES}
+    table.update({(method, openapi_path(rule)): roles for (method, rule), roles in policy.GATEWAY_ROUTES.items()})
+    return table

@@ -1,6 +1,6 @@
 """The gateway application: ``gunicorn "gateway.app:create_app()"``.
 
-Routing, authentication (JWT), role and estate checks, validation of what the
+Routing, authentication (JWT, API keys), role and estate checks, validation of what the
 gateway itself owns (users, tokens), error mapping to problem+json, request
 ids, idempotency and health. Business rules live in the services.
 """
@@ -16,7 +16,7 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import docs, exposition, fanout, idempotency, own_routes, requests_in, store, uploads, users
+from . import api_keys, docs, exposition, fanout, idempotency, own_routes, requests_in, store, uploads, users
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -33,6 +33,7 @@ class State:
     rpc: RpcClient
     tokens: TokenIssuer
     user_cache: users.UserCache
+    key_cache: api_keys.KeyCache
 
 
 def state():
@@ -54,6 +55,7 @@ def create_app(settings=None):
         rpc=RpcClient(settings["amqp_uri"], settings["rpc_timeout"], owner="gateway"),
         tokens=TokenIssuer(settings["jwt_secret"], settings["token_ttl_seconds"]),
         user_cache=users.UserCache(db, settings["user_cache_seconds"]),
+        key_cache=api_keys.KeyCache(db, settings["user_cache_seconds"]),
     )
     app.before_request(_begin)
     app.after_request(_finish)

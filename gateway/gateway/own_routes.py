@@ -1,4 +1,6 @@
-"""Routes the gateway answers itself: tokens, users, health and readiness."""
+"""Routes the gateway answers itself: tokens, users, API keys, health and readiness.
+
+Who may call each is in ``policy.GATEWAY_ROUTES`` (``authorize_route`` reads it)."""
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, g, jsonify, request
@@ -6,8 +8,8 @@ from flask import current_app, g, jsonify, request
 from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import idempotency, login_guard, policy, requests_in, store, users
-from .access import authorize
+from . import api_keys, idempotency, login_guard, policy, requests_in, store, users
+from .access import authorize_route
 
 READY_TIMEOUT_SECONDS = 2.0
 
@@ -43,7 +45,7 @@ def register(app, services):
 
     @app.post("/api/v1/users")
     def create_user():
-        caller = authorize(policy.ADMIN)
+        caller = authorize_route()
         body = _valid("UserCreate", requests_in.json_body())
         _check_estates_exist(caller, body["estate_ids"])
 
@@ -55,18 +57,20 @@ def register(app, services):
 
     @app.get("/api/v1/users")
     def list_users():
-        authorize(policy.ADMIN)
+        authorize_route()
         paging = requests_in.query_payload(_PAGED_ONLY)
         return jsonify(users.list_users(_state().db, paging.get("limit"), paging.get("cursor")))
 
     @app.get("/api/v1/users/me")
     def own_account():
-        caller = authorize(policy.STAFF)
+        caller = authorize_route()
+        api_keys.refuse_keys(caller)
         return jsonify(users.view(_state().user_cache.get(caller["user"])))
 
     @app.post("/api/v1/users/me/password")
     def change_own_password():
-        caller = authorize(policy.STAFF)
+        caller = authorize_route()
+        api_keys.refuse_keys(caller)
         body = _valid("PasswordChange", requests_in.json_body())
         user = users.change_password(_state().db, _state().user_cache, caller["user"],
                                      body["current_password"], body["new_password"])
@@ -74,13 +78,34 @@ def register(app, services):
 
     @app.patch("/api/v1/users/<user_id>")
     def update_user(user_id):
-        caller = authorize(policy.ADMIN)
+        caller = authorize_route()
         body = _valid("UserUpdate", requests_in.json_body())
         if store.find_user(_state().db, user_id) is None:
             raise NotFound(f"no user {user_id!r}")
         _check_estates_exist(caller, body.get("estate_ids", []))
         user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
         return jsonify(users.view(user))
+
+    @app.post("/api/v1/api-keys")
+    def create_api_key():
+        caller = authorize_route()
+        body = _valid("ApiKeyCreate", requests_in.json_body())
+        _check_estates_exist(caller, body["estate_ids"])
+        return _create_key_once(caller, body)
+
+    @app.get("/api/v1/api-keys")
+    def list_api_keys():
+        authorize_route()
+        paging = requests_in.query_payload(_PAGED_ONLY)
+        return jsonify(api_keys.list_keys(_state().db, paging.get("limit"), paging.get("cursor")))
+
+    @app.delete("/api/v1/api-keys/<key_id>")
+    def revoke_api_key(key_id):
+        authorize_route()
+        if request.args:
+            raise InvalidInput("unknown query parameters",
+                               [field_error(name, "is not a parameter here") for name in sorted(request.args)])
+        return jsonify(api_keys.view(api_keys.revoke(_state().db, _state().key_cache, key_id)))
 
     @app.get("/healthz")
     def healthz():
@@ -106,6 +131,32 @@ def register(app, services):
                 missing.append(field_error(f"estate_ids[{index}]", "no such estate"))
         if missing:
             raise BusinessRuleViolation("unknown estates", missing)
+
+
+def _create_key_once(caller, body):
+    """Idempotency-Key as on every create, except that the record keeps the answer without the
+    key (it would otherwise sit in the store in clear): a replay answers the key's record, and
+    a client that lost the first answer revokes that key and makes another."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        idempotency.check_key(key)
+        record_id, replay = idempotency.claim(_state().db, caller["user"], f"{request.method} {request.path}",
+                                              key, idempotency.body_digest(body))
+        if replay:
+            response = jsonify(replay[1])
+            response.status_code = replay[0]
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+    try:
+        record, secret = api_keys.create(_state().db, caller["user"], body["name"], body["roles"], body["estate_ids"])
+    except Exception:
+        if key is not None:
+            idempotency.release(_state().db, record_id)
+        raise
+    shown = api_keys.view(record)
+    if key is not None:
+        idempotency.complete(_state().db, record_id, 201, shown)
+    return jsonify({**shown, "key": secret}), 201
 
 
 def _token_for(user):

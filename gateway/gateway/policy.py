@@ -2,6 +2,8 @@
 
 Every route names the roles it admits; a route that names none admits none.
 """
+from estate_common import job_scopes
+
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
          "security", "accountant", "cashier", "archivist")
 
@@ -30,3 +32,30 @@ def estates_of(user):
 FEE_SETTERS = MANAGEMENT | {"accountant"}
 CASHIERS = MANAGEMENT | {"cashier"}
 COLLECTORS = FINANCE | {"steward", "agent"}
+
+# -- the routes the gateway answers itself ------------------------------------------------
+# (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins
+# both: the one table of who may call what, that the access-matrix test and the README's roles
+# table are checked against). Keys: (method, Flask rule). A view finds its roles here through
+# ``access.authorize_route``, so a route missing from this table admits nobody.
+
+PUBLIC_ROUTES = frozenset({
+    ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>"), ("POST", "/api/v1/auth/token"),
+})
+
+GATEWAY_ROUTES = {
+    ("POST", "/api/v1/users"): ADMIN,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("PATCH", "/api/v1/users/<user_id>"): ADMIN,
+    ("GET", "/api/v1/users/me"): STAFF,  # people only: an API key has no account
+    ("POST", "/api/v1/users/me/password"): STAFF,
+    ("POST", "/api/v1/api-keys"): ADMIN,
+    ("GET", "/api/v1/api-keys"): ADMIN,
+    ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,
+    ("GET", "/api/v1/kpis"): MANAGEMENT,
+    ("GET", "/api/v1/estates/<estate_id>/kpis"): MANAGEMENT,
+    # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
+    ("GET", "/api/v1/jobs/<job_id>"): STAFF,
+    ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),
+}

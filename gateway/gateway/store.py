@@ -1,14 +1,16 @@
 """The gateway's repository: the only module of the gateway that touches its database.
 
-Three collections: ``users`` (staff accounts: who may sign in), ``idempotency``
-(the first answer to each ``Idempotency-Key``) and ``login_failures`` (the
-sign-in guard's counters). The rules about them live in ``users``,
-``idempotency`` and ``login_guard``; this module only reads and writes.
+Four collections: ``users`` (staff accounts: who may sign in), ``api_keys``
+(integrators' keys, hashed), ``idempotency`` (the first answer to each
+``Idempotency-Key``) and ``login_failures`` (the sign-in guard's counters). The
+rules about them live in ``users``, ``api_keys``, ``idempotency`` and
+``login_guard``; this module only reads and writes.
 """
 from estate_common import store
 
 INDEXES = {
     "users": [([("estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
+    "api_keys": [([("created_at", 1), ("_id", 1)], {})],
     "idempotency": [([("created_at", 1)], {})],
     "login_failures": [([("last_at", 1)], {})],
 }
@@ -45,6 +47,33 @@ def change_user(db, username, changes, new_credentials=False):
 
 def page_users(db, limit, cursor):
     return store.page(db.users, {}, limit, cursor)
+
+
+# -- API keys ---------------------------------------------------------------------
+
+def insert_api_key(db, key):
+    """False when the id is taken (ids are random: practically never)."""
+    return store.insert_new(db.api_keys, key)
+
+
+def find_api_key(db, key_id):
+    return db.api_keys.find_one({"_id": key_id})
+
+
+def revoke_api_key(db, key_id, at):
+    """Revoke once: a key revoked before keeps its first ``revoked_at``."""
+    db.api_keys.update_one({"_id": key_id, "revoked": False}, {"$set": {"revoked": True, "revoked_at": at}})
+
+
+def touch_api_key(db, key_id, at, not_since):
+    """Record a use at ``at`` unless one at or after ``not_since`` is recorded already: the
+    filter keeps replicas from writing more than once per interval between them."""
+    db.api_keys.update_one({"_id": key_id, "$or": [{"last_used_at": None}, {"last_used_at": {"$lt": not_since}}]},
+                           {"$set": {"last_used_at": at}})
+
+
+def page_api_keys(db, limit, cursor):
+    return store.page(db.api_keys, {}, limit, cursor)
 
 
 # -- idempotency records ----------------------------------------------------------------

@@ -9,15 +9,13 @@ before the user's last password change (its ``credential_version`` moved on), is
 refused, and the roles and estates that apply are the stored ones. Reads go
 through ``UserCache`` (a few seconds per process) so that a request costs no
 extra store round trip in the common case; across replicas, a change takes
-effect within that many seconds.
+effect within that many seconds. API keys (``api_keys``) are checked the same way.
 """
-import threading
-import time
-
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Unauthorized, field_error
 
 from . import passwords, policy, store
+from .record_cache import RecordCache
 
 USER_FIELDS = ("username", "roles", "estate_ids", "active", "created_at")
 ADMIN = "admin"
@@ -137,36 +135,8 @@ def caller(cache, claims):
     return {"user": user["_id"], "roles": list(user["roles"]), "estates": policy.estates_of(user)}
 
 
-class UserCache:
-    """Users by id, each kept for ``ttl_seconds`` (per process; a miss reads the store).
-
-    Bounded: when ``max_entries`` are held it starts afresh rather than evict one by one.
-    A user that does not exist is not cached, so forged tokens always reach the store
-    (by ``_id``: one indexed read)."""
+class UserCache(RecordCache):
+    """Users by id (``record_cache``): what ``caller`` reads on every request."""
 
     def __init__(self, db, ttl_seconds=2.0, max_entries=1024):
-        self.db = db
-        self.ttl_seconds = ttl_seconds
-        self.max_entries = max_entries
-        self._entries = {}
-        self._lock = threading.Lock()
-
-    def get(self, user_id):
-        if not isinstance(user_id, str):
-            return None
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(user_id)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        user = store.find_user(self.db, user_id)
-        if user is not None and self.ttl_seconds > 0:
-            with self._lock:
-                if len(self._entries) >= self.max_entries:
-                    self._entries.clear()
-                self._entries[user_id] = (now + self.ttl_seconds, user)
-        return user
-
-    def forget(self, user_id):
-        with self._lock:
-            self._entries.pop(user_id, None)
+        super().__init__(db, store.find_user, ttl_seconds, max_entries)

@@ -512,3 +512,45 @@ def test_every_pod_asks_to_be_scraped_on_a_port_it_serves_metrics_on(overlay, na
                for port_rule in rule.get("ports", [])}
     assert allowed == {port}, f"{name}: ingress allowed on {allowed}"
     assert all(rule.get("from") for policy in policies for rule in policy["spec"].get("ingress", []))
+
+
+# --- the KEDA component (deploy/k8s/components/keda): in no overlay by default ----------------
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_keda_component_scales_each_service_on_its_rpc_queue_and_cpu(overlay, tmp_path):
+    """Rendered inside each overlay (as an operator would include it): one ScaledObject per
+    service on its nameko RPC queue (rabbitmq scaler) and CPU, the broker URI from the overlay's
+    Secret (through kustomize's renaming), and no second HPA on a service."""
+    root = tmp_path / "k8s"
+    shutil.copytree(_k8s_copy(), root)
+    kustomization = root / "overlays" / overlay / "kustomization.yaml"
+    assert "components/keda" not in kustomization.read_text()  # opt-in: KEDA must be installed
+    kustomization.write_text(kustomization.read_text() + "\ncomponents:\n  - ../../components/keda\n")
+    result = subprocess.run([_kubectl(), "kustomize", str(root / "overlays" / overlay)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    plain = render(overlay)
+    namespace = deployment(plain, "gateway")["metadata"]["namespace"]
+
+    scaled = objects(docs, "ScaledObject")
+    assert set(scaled) == set(SERVICES.values())
+    [auth] = objects(docs, "TriggerAuthentication").values()
+    [secret_ref] = auth["spec"]["secretTargetRef"]
+    secret_names = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "Secret"} or {SECRET_NAME}
+    assert secret_ref["parameter"] == "host" and secret_ref["key"] == "AMQP_URI"
+    assert secret_ref["name"] in secret_names and auth["metadata"]["namespace"] == namespace
+    for nameko_name, name in SERVICES.items():
+        spec = scaled[name]["spec"]
+        assert scaled[name]["metadata"]["namespace"] == namespace
+        assert spec["scaleTargetRef"]["name"] == name and name in objects(docs, "Deployment")
+        assert 1 <= spec["minReplicaCount"] < spec["maxReplicaCount"]
+        triggers = {t["type"]: t for t in spec["triggers"]}
+        assert set(triggers) == {"rabbitmq", "cpu"}
+        queue = triggers["rabbitmq"]
+        assert queue["metadata"]["queueName"] == f"rpc-{nameko_name}"  # nameko's RPC queue of the service
+        assert queue["metadata"]["mode"] == "QueueLength" and int(queue["metadata"]["value"]) > 0
+        assert queue["authenticationRef"]["name"] == auth["metadata"]["name"]
+    # KEDA makes the services' HPAs; the gateway and the console keep theirs
+    assert set(objects(docs, "HorizontalPodAutoscaler")) == set(objects(plain, "HorizontalPodAutoscaler")) - set(
+        SERVICES.values()) == {"gateway", "console"}

@@ -1,10 +1,10 @@
-"""The operator's set-up screens: estates, an estate's households, users and their roles.
+"""The operator's set-up screens: estates, an estate's households, users and their roles, API keys.
 
 What a new installation needs first: after ``make run`` the admin creates an estate,
 its households and the staff's accounts here, then everyone works in their own menu."""
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
 from .. import i18n
 from ..gateway_api import ApiProblem
@@ -138,6 +138,51 @@ def update_user(user_id):
         return user(user_id, problem), problem.status
     common.done("admin.user_updated", username=form.get("username", ""))
     return redirect(url_for("admin.users"))
+
+
+# -- API keys ------------------------------------------------------------------------------------
+# The key is in the creating answer only: the page that shows it is rendered from that answer (never
+# put in the session or a redirect) and is not cached.
+KEY_ROLES = tuple(role for role in ROLES if role != "operator_admin")  # a key never carries operator_admin
+
+
+@bp.get("/api-keys")
+@signed_in
+def api_keys(problem=None, created=None):
+    page = g.api.get("/api/v1/api-keys", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
+    estates_page = g.api.get("/api/v1/estates", limit=200)
+    response = make_response(render_template(
+        "admin/api_keys.html", items=page.get("items", []), next_cursor=page.get("next_cursor"), filters={},
+        roles=KEY_ROLES, estates=estates_page.get("items", []), key=common.form_key(),
+        form=request.form if created is None else {}, problem=problem, created=created))
+    if created is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/api-keys")
+@signed_in
+def create_api_key():
+    form = request.form
+    body = {"name": form.get("name", "").strip(), "roles": form.getlist("roles"),
+            "estate_ids": form.getlist("estate_ids")}
+    try:
+        created = g.api.post("/api/v1/api-keys", body, idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return api_keys(problem), problem.status
+    return api_keys(created=created)
+
+
+@bp.post("/api-keys/<key_id>/revoke")
+@signed_in
+def revoke_api_key(key_id):
+    revoked, refused = common.act(lambda: g.api.delete(f"/api/v1/api-keys/{key_id}"), url_for("admin.api_keys"))
+    if refused:
+        return refused
+    common.done("api_keys.revoked_done", name=revoked.get("name", key_id))
+    return redirect(url_for("admin.api_keys"))
 
 
 # -- settings per service -------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def estate_settings(db, estate_id):
 
 def replace_estate_settings(db, estate_id, values, stamp, actor):
     """The estate's overrides become ``values``; the change is pushed onto its history."""
-    db.settings.update_one({"_id": estate_id},
+    db.settings.update_one({"_id": estate_id, "estate_id": estate_id},
                            {"$set": {"estate_id": estate_id, "values": dict(values), "updated_at": stamp,
                                      "updated_by": actor},
                             "$push": {"history": {"at": stamp, "by": actor, "values": dict(values)}}},
@@ -90,7 +90,7 @@ def upsert_copy_if_newer(db, collection, doc_id, fields, version):
     """Write the copy unless the stored one has this ``version`` or a newer one."""
     try:
         db[collection].update_one(
-            {"_id": doc_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
+            {"_id": doc_id, "estate_id": fields["estate_id"], "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
             {"$set": fields},
             upsert=True,
         )

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from decimal import Decimal, InvalidOperation
 
+import fastjsonschema
 import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
@@ -84,6 +85,7 @@ class Contracts:
         )
         self._validators = {}
         self._tolerant = {}
+        self._fast = {}
 
     @property
     def openapi(self):
@@ -111,8 +113,28 @@ class Contracts:
             self._validators[ref] = Validator(schema, registry=self.registry)
         return self._validators[ref]
 
+    def accepts(self, ref, instance, tolerant=False):
+        """Whether ``instance`` is valid, by the contract compiled to Python (fastjsonschema)
+        once per contract: the check every message pays. jsonschema's ``iter_errors`` builds a
+        validator object at each step down the schema and took most of a call's own time; it
+        still names what is wrong (``errors``) once this says something is."""
+        key = (ref, tolerant)
+        check = self._fast.get(key)
+        if check is None:
+            schema = self.validator(ref).schema
+            check = self._fast[key] = fastjsonschema.compile(
+                _compilable(_tolerant(schema) if tolerant else schema),
+                use_default=False, use_formats=False)
+        try:
+            check(instance)
+            return True
+        except fastjsonschema.JsonSchemaException:
+            return False
+
     def errors(self, ref, instance):
         """The list of ``{field, message}`` for everything wrong with ``instance``."""
+        if self.accepts(ref, instance):
+            return []
         found = {}
         for error in self.validator(ref).iter_errors(instance):
             for described in _describe(error):
@@ -127,6 +149,8 @@ class Contracts:
         if ref not in self._tolerant:
             self._tolerant[ref] = Validator(_tolerant(self.validator(ref).schema),
                                                        registry=self.registry)
+        if self.accepts(ref, instance, tolerant=True):
+            return []
         found = {}
         for error in self._tolerant[ref].iter_errors(instance):
             for described in _describe(error):
@@ -241,6 +265,26 @@ def _tolerant(node):
             out[key] = {name: _tolerant(schema) for name, schema in value.items()}
         else:
             out[key] = _tolerant(value)
+    return out
+
+
+def _compilable(node):
+    """An inlined schema without ``$schema``/``$id`` (every contract is draft 2020-12 and uses only
+    keywords draft 7 has, which fastjsonschema compiles; ``tests/test_contracts_fast.py``)."""
+    if isinstance(node, list):
+        return [_compilable(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("$schema", "$id"):
+            continue
+        if key in ("enum", "const", "default", "examples", "example"):  # values, not schemas
+            out[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _compilable(schema) for name, schema in value.items()}
+        else:
+            out[key] = _compilable(value)
     return out
 
 

@@ -566,6 +566,17 @@ def _projector(projection):
     if len(flags) > 1:
         raise OperationFailure("Cannot do exclusion on field in inclusion projection", _BAD_VALUE)
     paths = [key.split(".") for key in fields]
+    if flags == {True} and all(len(parts) == 1 for parts in paths):
+        names = [parts[0] for parts in paths]
+
+        def include_top_level(doc):  # the common case (a scan's few fields), without walking paths
+            out = {"_id": doc["_id"]} if include_id and "_id" in doc else {}
+            for name in names:
+                if name in doc:
+                    value = doc[name]
+                    out[name] = value if type(value) in _UNCHANGED else _export(value)
+            return out
+        return include_top_level
     if flags == {True}:
         def include(doc):
             out = {"_id": doc["_id"]} if include_id and "_id" in doc else {}
@@ -1150,7 +1161,7 @@ class EmbeddedCollection:
 
     # -- reading ----------------------------------------------------------------
 
-    def _candidates(self, query):
+    def _candidates(self, query, settled=None):
         """Stored documents that may match ``query``: by ``_id``, by the longest equality
         prefix of a declared index, or all of them; a snapshot (call under the lock)."""
         fixed = equalities(query) if query else {}
@@ -1186,13 +1197,24 @@ class EmbeddedCollection:
         ids = list(bucket)
         if len(ids) > 1:
             ids.sort(key=self._order.__getitem__)
+        if settled is not None:
+            settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
+                           if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
         return [self._docs[doc_id] for doc_id in ids]
 
     def _matching(self, query):
-        """A walk over the stored documents matching ``query`` (read them, never change them)."""
-        test = compile_query(query)
+        """A walk over the stored documents matching ``query`` (read them, never change them).
+
+        A top-level field that the query sets equal to a string and the index bucket fixed is
+        not tested again: a document is in that bucket exactly when its field is that string
+        or an array holding it, which is what MongoDB's equality matches."""
+        settled = set()
         with self._lock:
-            candidates = self._candidates(query)
+            candidates = self._candidates(query, settled)
+        rest = {key: condition for key, condition in query.items() if key not in settled} if settled else query
+        if not rest and query:
+            return iter(candidates)
+        test = compile_query(rest)
         return (doc for doc in candidates if test(doc))
 
     def find(self, filter=None, projection=None, skip=0, limit=0, sort=None, batch_size=0, **kwargs):

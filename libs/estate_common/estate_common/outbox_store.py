@@ -61,7 +61,7 @@ def pending_times(db, name):
             for event in doc.get("_outbox") or []]
 
 
-def pull(collection, doc_id, event_ids):
+def pull(collection, estate_id, doc_id, event_ids):
     """Take published events off their document (other pending events stay)."""
     if event_ids:
-        collection.update_one({"_id": doc_id}, {"$pull": {"_outbox": {"event_id": {"$in": list(event_ids)}}}})
+        collection.update_one({"_id": doc_id, "estate_id": estate_id}, {"$pull": {"_outbox": {"event_id": {"$in": list(event_ids)}}}})

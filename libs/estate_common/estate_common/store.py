@@ -133,8 +133,8 @@ def scan(collection, query, fields=None):
 def next_number(db, estate_id, series):
     """Next value of a per-estate counter; atomic on MongoDB and in-process alike."""
     counter = db.counters.find_one_and_update(
-        {"_id": f"{estate_id}:{series}"},
-        {"$inc": {"value": 1}, "$setOnInsert": {"estate_id": estate_id}},
+        {"_id": f"{estate_id}:{series}", "estate_id": estate_id},  # the insert takes estate_id from here
+        {"$inc": {"value": 1}},
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )

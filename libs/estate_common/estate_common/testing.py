@@ -34,7 +34,7 @@ class RecordingOutbox:
         events = doc.get("_outbox", [])
         self.published.extend(events)
         if events:
-            outbox_store.pull(collection, doc["_id"], [e["event_id"] for e in events])
+            outbox_store.pull(collection, events[0]["estate_id"], doc["_id"], [e["event_id"] for e in events])
 
     def of_type(self, event_type):
         return [e for e in self.published if e["event_type"] == event_type]

@@ -302,3 +302,92 @@ def test_multiple_of_counts_decimals_as_written_not_binary_floats():
     for area in (0.07, 89.37, 33.33, 100000, 0.35):
         assert book.errors(ref, {**household, "area_m2": area}) == [], area
     assert book.errors(ref, {**household, "area_m2": 70.123})[0]["field"] == "area_m2"
+
+
+# -- the fast path (fastjsonschema) agrees with jsonschema --------------------------
+
+# What fastjsonschema compiles (draft 7). A keyword only draft 2020-12 has (prefixItems,
+# unevaluatedProperties, dependentRequired, $anchor, $dynamicRef...) would be ignored by the
+# fast path, which would then accept what jsonschema refuses: such a contract fails here.
+DRAFT7_KEYWORDS = {
+    "$ref", "$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples", "example",
+    "type", "enum", "const", "properties", "patternProperties", "additionalProperties", "required",
+    "propertyNames", "minProperties", "maxProperties", "items", "additionalItems", "minItems", "maxItems",
+    "uniqueItems", "contains", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependencies",
+}
+_VALUES = ("enum", "const", "default", "examples", "example", "required")
+_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+
+
+def _keywords(node, found):
+    if isinstance(node, list):
+        for item in node:
+            _keywords(item, found)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            found.add(key)
+            if key in _MAPS and isinstance(value, dict):
+                for schema in value.values():
+                    _keywords(schema, found)
+            elif key not in _VALUES:
+                _keywords(value, found)
+    return found
+
+
+def test_every_contract_uses_only_keywords_the_fast_path_compiles():
+    found = set()
+    for name, document in BOOK.documents.items():
+        if name == "openapi.yaml":
+            for schema in document["components"]["schemas"].values():
+                _keywords(schema, found)
+        elif name.startswith("rpc/"):
+            _keywords(document["input"], found)
+            _keywords(document["output"], found)
+        else:
+            _keywords(document, found)
+    assert found <= DRAFT7_KEYWORDS, sorted(found - DRAFT7_KEYWORDS)
+
+
+TRICKY = {
+    "type": "object", "additionalProperties": False, "required": ["n"],
+    "properties": {
+        "n": {"type": "integer", "minimum": 0, "maximum": 10},
+        "flag": {"type": "boolean"},
+        "kind": {"enum": ["a", 1]},
+        "fixed": {"const": False},
+        "code": {"type": "string", "pattern": "^[A-Z]{2}-[0-9]+$", "maxLength": 6},
+        "maybe": {"anyOf": [{"type": "null"}, {"type": "string", "minLength": 1}]},
+        "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "maxItems": 2},
+    },
+}
+TRICKY_CASES = [
+    {"n": 1}, {"n": 1.0}, {"n": True}, {"n": "1"}, {"n": -1}, {"n": 11}, {}, {"n": 1, "x": 1},
+    {"n": 1, "flag": 0}, {"n": 1, "flag": False}, {"n": 1, "kind": True}, {"n": 1, "kind": 1.0},
+    {"n": 1, "kind": "b"}, {"n": 1, "fixed": 0}, {"n": 1, "fixed": False}, {"n": 1, "code": "AB-12"},
+    {"n": 1, "code": "AB-1234"}, {"n": 1, "code": "ab-12"}, {"n": 1, "code": "xAB-12"},
+    {"n": 1, "maybe": None}, {"n": 1, "maybe": ""}, {"n": 1, "maybe": 3}, {"n": 1, "tags": ["a", "a"]},
+    {"n": 1, "tags": ["a", "b", "c"]}, {"n": 1, "tags": [1]}, {"n": 1, "tags": ["我"]}, [], None,
+]
+
+
+@pytest.mark.parametrize("instance", TRICKY_CASES, ids=repr)
+def test_the_fast_path_never_accepts_what_jsonschema_refuses(instance, tmp_path):
+    (tmp_path / "openapi.yaml").write_text("openapi: 3.1.0\npaths: {}\n")
+    (tmp_path / "tricky.json").write_text(json.dumps(TRICKY))
+    book = contracts.Contracts(tmp_path)
+    refused = bool(list(Draft202012Validator(TRICKY).iter_errors(instance)))
+    assert book.accepts("tricky.json", instance) is not refused
+    assert (book.errors("tricky.json", instance) != []) is refused
+
+
+def test_the_fast_path_is_used_for_real_contracts_and_errors_still_name_fields():
+    ref = "rpc/customer_service/create_request.json#/input"
+    good = {"estate_id": "est_1", "data": {"kind": "consultation", "household_id": "hh_1", "channel": "app",
+                                           "description": "a question"}}
+    assert BOOK.accepts(ref, good) and BOOK.errors(ref, good) == []
+    bad = {"estate_id": "est_1", "data": {**good["data"], "channel": "pigeon"}}
+    assert not BOOK.accepts(ref, bad)
+    assert [e["field"] for e in BOOK.errors(ref, bad)] == ["data.channel"]
+    extra = {**good, "data": {**good["data"], "unknown": 1}}
+    assert not BOOK.accepts(ref, extra) and BOOK.accepts(ref, extra, tolerant=True)

@@ -365,3 +365,28 @@ def test_the_embedded_store_is_safe_across_os_threads(db):
     counter = db.items.find_one({"_id": "counter"})
     assert counter["n"] == 1200 and len(counter["seen"]) == 1200
     assert db.items.count_documents({"estate_id": "e1"}) == 1200
+
+
+def test_a_query_on_an_index_bucket_matches_as_mongodb_equality_does(db):
+    """The fields an index bucket fixed to a string are not tested again: the bucket holds
+    exactly the documents whose field is that string or an array holding it."""
+    db.things.create_index([("estate_id", 1), ("status", 1)])
+    db.things.insert_many([
+        {"_id": "t1", "estate_id": "e", "status": "open", "n": 1}, {"_id": "t2", "estate_id": "e", "status": ["open", "x"]},
+        {"_id": "t3", "estate_id": "e", "status": "closed"}, {"_id": "t4", "estate_id": "e"},
+        {"_id": "t5", "estate_id": "f", "status": "open"}, {"_id": "t6", "estate_id": "e", "status": "open", "n": 2}])
+    assert [d["_id"] for d in db.things.find({"estate_id": "e", "status": "open"})] == ["t1", "t2", "t6"]
+    assert [d["_id"] for d in db.things.find({"estate_id": "e", "status": "open", "n": {"$gt": 1}})] == ["t6"]
+    db.things.update_one({"_id": "t6"}, {"$set": {"status": "closed"}})
+    assert [d["_id"] for d in db.things.find({"estate_id": "e", "status": "open"})] == ["t1", "t2"]
+    assert db.things.count_documents({"estate_id": "e", "status": None}) == 1
+    assert [d["_id"] for d in db.things.find({"estate_id": "e", "status": "open", "$and": [{"status": "x"}]})] == ["t2"]
+
+
+def test_a_projection_of_top_level_fields_hands_out_copies(db):
+    db.things.insert_one({"_id": "t1", "estate_id": "e", "tags": ["a"], "owner": {"name": "x"}, "n": 1})
+    found = db.things.find_one({"_id": "t1"}, {"tags": 1, "owner": 1, "missing": 1})
+    assert found == {"_id": "t1", "tags": ["a"], "owner": {"name": "x"}}
+    found["tags"].append("b")
+    found["owner"]["name"] = "y"
+    assert db.things.find_one({"_id": "t1"}, {"tags": 1, "owner": 1}) == {"_id": "t1", "tags": ["a"], "owner": {"name": "x"}}

@@ -85,7 +85,7 @@ def start_household_import(db, caller, estate_id, data):
 
 def import_households(db, outbox, job, progress):
     """The job's work: each row a household, once (an import run again skips what it made)."""
-    estate_id, file = job["estate_id"], store.import_file(db, job["_id"])
+    estate_id, file = job["estate_id"], store.import_file(db, job["estate_id"], job["_id"])
 
     def save(household):
         return _create_household(db, outbox, household, found=lambda stored: None,

@@ -142,5 +142,5 @@ def keep_import_file(db, job_id, estate_id, file_format, content_base64):
                                        "content_base64": content_base64})
 
 
-def import_file(db, job_id):
-    return db.import_files.find_one({"_id": job_id})
+def import_file(db, estate_id, job_id):
+    return db.import_files.find_one({"_id": job_id, "estate_id": estate_id})

@@ -28,17 +28,40 @@ def overdue_by_household(bills, now):
     """``{household_id: {overdue_cents, bills, oldest_due_at, age_days}}`` of bills past due."""
     stamp = clock.to_iso(now)
     found = {}
-    for bill in bills:
-        if bill["status"] == "paid" or bill["due_at"] >= stamp or not bill.get("household_id"):
+    for bill in bills:  # every unpaid bill of an estate: kept to plain dict work
+        due = bill["due_at"]
+        household_id = bill.get("household_id")
+        if due >= stamp or bill["status"] == "paid" or not household_id:
             continue
-        entry = found.setdefault(bill["household_id"], {"household_id": bill["household_id"], "overdue_cents": 0,
-                                                        "bills": 0, "oldest_due_at": bill["due_at"]})
+        entry = found.get(household_id)
+        if entry is None:
+            entry = found[household_id] = {"household_id": household_id, "overdue_cents": 0, "bills": 0,
+                                           "oldest_due_at": due}
+        elif due < entry["oldest_due_at"]:
+            entry["oldest_due_at"] = due
         entry["overdue_cents"] += payments.outstanding(bill)
         entry["bills"] += 1
-        entry["oldest_due_at"] = min(entry["oldest_due_at"], bill["due_at"])
+    ages = {}  # bills of a period share their due moment: one date computation each
     for entry in found.values():
-        entry["age_days"] = age_days(entry["oldest_due_at"], now)
+        due = entry["oldest_due_at"]
+        if due not in ages:
+            ages[due] = age_days(due, now)
+        entry["age_days"] = ages[due]
     return found
+
+
+def overdue_and_next_due(unpaid, now):
+    """``overdue_by_household`` of an estate's unpaid bills, and the moment the next of them
+    falls due (until then the answer stays the same; far in the future when none will)."""
+    unpaid = list(unpaid)
+    stamp = clock.to_iso(now)
+    upcoming = [bill["due_at"] for bill in unpaid if bill["due_at"] >= stamp and bill["status"] != "paid"]
+    return overdue_by_household(unpaid, now), min(upcoming, default="9999-12-31T23:59:59.999Z")
+
+
+def longest_overdue_first(entries):
+    """The order of the arrears list (and of its pages)."""
+    return sorted(entries, key=lambda e: (e["oldest_due_at"], e["household_id"]))
 
 
 def arrears_list(overdue, households, reminders, now):
@@ -49,7 +72,7 @@ def arrears_list(overdue, households, reminders, now):
         copy = households.get(household_id) or {}
         items.append({**entry, "building": copy.get("building"), "unit": copy.get("unit"),
                       "room": copy.get("room"), "last_reminder_at": reminders.get(household_id)})
-    return sorted(items, key=lambda e: (e["oldest_due_at"], e["household_id"]))
+    return longest_overdue_first(items)
 
 
 def reminder(estate_id, reminder_id, data, overdue, now, actor):

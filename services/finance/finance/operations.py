@@ -20,7 +20,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
-from . import arrears, billing, journals, payments, periods, reports, standards, store
+from . import arrears, arrears_view, billing, journals, payments, periods, reports, standards, store
 from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
 
 log = logging.getLogger(__name__)
@@ -315,7 +315,7 @@ def _finish_reversal(db, outbox, payment):
     estate_id = payment["estate_id"]
     store.insert_entry(db, journals.reversal_entry(payment))
     for allocation in payment["_plan"]["allocations"]:
-        store.remove_allocation(db, estate_id, allocation["bill_id"], allocation)
+        store.remove_allocation(db, estate_id, allocation["bill_id"], allocation, payment["household_id"])
 
     def done(current):
         if current["status"] != "reversal_pending":
@@ -391,10 +391,12 @@ def disclosure_report(db, estate_id, period):
 
 def list_arrears(db, estate_id, limit=None, cursor=None):
     now = clock.now()
-    overdue = arrears.overdue_by_household(store.overdue_bills(db, estate_id, clock.to_iso(now)), now)
-    items = arrears.arrears_list(overdue, store.household_addresses(db, estate_id, overdue),
-                                 store.last_reminders(db, estate_id), now)
-    return _page(items, limit, cursor)
+    page = _page(arrears_view.longest_overdue_first(db, estate_id, now), limit, cursor)
+    shown = [entry["household_id"] for entry in page["items"]]  # addresses and reminders of the page only
+    page["items"] = arrears.arrears_list({entry["household_id"]: entry for entry in page["items"]},
+                                         store.household_addresses(db, estate_id, shown),
+                                         store.last_reminders(db, estate_id, shown), now)
+    return page
 
 
 def _page(items, limit, cursor):

@@ -40,6 +40,7 @@ INDEXES = {
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
+    "bill_versions": [([("estate_id", 1)], {})],
 }
 
 
@@ -79,34 +80,35 @@ def household_areas(db, estate_id):
 
 
 def household_addresses(db, estate_id, household_ids):
-    wanted = set(household_ids)
+    """The addresses of these households (a page's: by ``_id``, not a walk of the estate)."""
+    wanted = list(dict.fromkeys(household_ids))
     if not wanted:
         return {}
-    return {h["_id"]: h for h in store.scan(db.households, {"estate_id": estate_id}, ("building", "unit", "room"))
-            if h["_id"] in wanted}
+    return {h["_id"]: h for h in store.scan(db.households, {"estate_id": estate_id, "_id": {"$in": wanted}},
+                                            ("building", "unit", "room"))}
 
 
 # -- a household's money, one writer at a time -----------------------------------
 
 def lock_household(db, estate_id, household_id, now_iso, expires_iso):
     """Take the household's lock (an insert on a natural ``_id``; an expired lock is taken
-    over). Returns the lock's ``(_id, token)``; Conflict when another writer holds it."""
+    over). Returns the lock's ``(_id, token, estate_id)``; Conflict when another writer holds it."""
     lock_id = ids.natural_id("lock", estate_id, household_id)
     token = ids.new_id("tok")
     try:
         db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
-        return lock_id, token
+        return lock_id, token, estate_id
     except DuplicateKey:
-        taken = db.locks.update_one({"_id": lock_id, "expires_at": {"$lt": now_iso}},
+        taken = db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
                                     {"$set": {"token": token, "expires_at": expires_iso}})
         if taken.modified_count:
-            return lock_id, token
+            return lock_id, token, estate_id
     raise Conflict("another payment of this household is being posted; try again in a moment")
 
 
 def unlock_household(db, lock):
-    lock_id, token = lock
-    db.locks.delete_one({"_id": lock_id, "token": token})
+    lock_id, token, estate_id = lock
+    db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
 
 
 # -- fee standards -------------------------------------------------------------
@@ -152,11 +154,16 @@ def insert_bills(db, bills):
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
             raise
         return len(bills) - len(errors), len(errors), {e["index"] for e in errors}
+    finally:
+        bills_changed(db, bills[0]["estate_id"], None)
 
 
 def insert_bill(db, bill):
     """False when the bill exists (the same charge delivered again)."""
-    return _named.insert(db, "bills", bill)
+    try:
+        return _named.insert(db, "bills", bill)
+    finally:
+        bills_changed(db, bill["estate_id"], bill["household_id"])
 
 
 def get_bill(db, estate_id, bill_id):
@@ -169,6 +176,47 @@ def list_bills(db, estate_id, filters, limit, cursor):
 
 def unpaid_bills(db, estate_id, household_id):
     return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id, "status": "unpaid"}))
+
+
+RECENT_CHANGES = 200  # households whose bills changed last, kept beside the estate's bill version
+
+
+def bills_changed(db, estate_id, household_id=None):
+    """Moves the estate's bill version on, naming the household whose bills were written (None:
+    any number of them, a billing run's batch). Called after every write of a bill, whether it
+    changed anything or not (a retry after a crash moves it again), so that what was computed
+    from the estate's bills at an older version is brought up to date (``bills_state``).
+
+    ``changed[i]`` is the household of version ``version - len(changed) + 1 + i``; a compare
+    and set on ``version`` keeps the two together."""
+    for _ in range(5):
+        state = db.bill_versions.find_one({"_id": estate_id, "estate_id": estate_id})
+        if state is None:
+            try:
+                db.bill_versions.insert_one({"_id": estate_id, "estate_id": estate_id, "version": 1,
+                                             "changed": [household_id]})
+                return
+            except DuplicateKey:
+                continue
+        changed = list(state.get("changed") or [])[-(RECENT_CHANGES - 1):] + [household_id]
+        if db.bill_versions.update_one({"_id": estate_id, "estate_id": estate_id, "version": state["version"]},
+                                       {"$set": {"version": state["version"] + 1, "changed": changed}}).matched_count:
+            return
+    # many writers at once: move the version on without saying whose bills changed
+    db.bill_versions.update_one({"_id": estate_id, "estate_id": estate_id},
+                                {"$inc": {"version": 1}, "$set": {"changed": [None]}}, upsert=True)
+
+
+def bills_state(db, estate_id):
+    """``(version, changed)`` of the estate's bills (see ``bills_changed``); ``(0, [])`` before any."""
+    state = db.bill_versions.find_one({"_id": estate_id, "estate_id": estate_id})
+    return (state["version"], list(state.get("changed") or [])) if state else (0, [])
+
+
+def unpaid_bills_of_estate(db, estate_id):
+    """Every unpaid bill of the estate, with what the arrears need (one walk)."""
+    return store.scan(db.bills, {"estate_id": estate_id, "status": "unpaid"},
+                      ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
 
 
 def overdue_bills(db, estate_id, now_iso, household_id=None):
@@ -199,19 +247,21 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
         update["$push"]["_outbox"] = {"$each": outbox_events}
     answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "paid_cents": bill["paid_cents"],
                                   "allocations.id": {"$ne": allocation["id"]}}, update)
+    bills_changed(db, bill["estate_id"], bill["household_id"])
     if answer.matched_count:
         return True
-    if not db.bills.count_documents({"_id": bill["_id"], "allocations.id": allocation["id"]}):
+    if not db.bills.count_documents({"_id": bill["_id"], "estate_id": bill["estate_id"], "allocations.id": allocation["id"]}):
         raise Conflict("the bill changed while the payment was being posted; try again")
     return False
 
 
-def remove_allocation(db, estate_id, bill_id, allocation):
+def remove_allocation(db, estate_id, bill_id, allocation, household_id=None):
     """Take one allocation off a bill (a reversal), once: the bill is unpaid again."""
     db.bills.update_one(
         {"_id": bill_id, "estate_id": estate_id, "allocations.id": allocation["id"]},
         {"$pull": {"allocations": {"id": allocation["id"]}}, "$inc": {"paid_cents": -allocation["amount_cents"]},
          "$set": {"status": "unpaid", "settled_at": None}})
+    bills_changed(db, estate_id, household_id)
 
 
 # -- payments ------------------------------------------------------------------
@@ -359,9 +409,11 @@ def list_settlements(db, estate_id, filters, limit, cursor):
 
 # -- reminders and expenses --------------------------------------------------------
 
-def last_reminders(db, estate_id):
+def last_reminders(db, estate_id, household_ids):
+    """``{household_id: when it was last reminded}`` of these households."""
     last = {}
-    for reminder in store.scan(db.reminders, {"estate_id": estate_id}, ("household_id", "sent_at")):
+    query = {"estate_id": estate_id, "household_id": {"$in": list(dict.fromkeys(household_ids))}}
+    for reminder in store.scan(db.reminders, query, ("household_id", "sent_at")):
         last[reminder["household_id"]] = max(last.get(reminder["household_id"], ""), reminder["sent_at"])
     return last
 

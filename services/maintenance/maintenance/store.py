@@ -86,7 +86,7 @@ def plans_due(db, estate_id, until):
 # -- budgets --------------------------------------------------------------------------
 
 def save_budget(db, budget):
-    db.budgets.replace_one({"_id": budget["_id"]}, budget, upsert=True)
+    db.budgets.replace_one({"_id": budget["_id"], "estate_id": budget["estate_id"]}, budget, upsert=True)
 
 
 # -- renovation reviews ---------------------------------------------------------------

@@ -46,7 +46,8 @@ class Relay:
         events = [e for e in doc.get("_outbox") or [] if e["event_id"] not in self._pending]
         if events:
             self._pending.update(e["event_id"] for e in events)
-            self._queue.put((collection, doc["_id"], events))
+            # the document's estate, as its events carry it (a caller may hand over just _id and _outbox)
+            self._queue.put((collection, events[0]["estate_id"], doc["_id"], events))
         return len(events)
 
     def drain(self, timeout=10.0):
@@ -98,10 +99,10 @@ class Relay:
                 log.exception("outbox relay failed on a document; its events stay in the outbox")
             finally:
                 if item is not _STOP:
-                    self._pending.difference_update(e["event_id"] for e in item[2])
+                    self._pending.difference_update(e["event_id"] for e in item[-1])
                 self._queue.task_done()
 
-    def _relay(self, collection, doc_id, events):
+    def _relay(self, collection, estate_id, doc_id, events):
         published = []
         for event in events:
             problem = self._publish(event)
@@ -111,7 +112,7 @@ class Relay:
                 log.warning("event %s (%s) stays in the outbox: %s; the sweep retries it",
                             event["event_id"], event["event_type"], problem,
                             extra={"event_type": event["event_type"]})
-        outbox_store.pull(collection, doc_id, published)
+        outbox_store.pull(collection, estate_id, doc_id, published)
 
     # -- publishing ----------------------------------------------------------------
     def _publish(self, event):

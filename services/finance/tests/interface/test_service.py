@@ -8,7 +8,7 @@ import pytest
 from estate_common import clock, job_scopes, jobs
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
-from finance import billing, operations
+from finance import billing, operations, store
 from finance.service import FinanceService
 
 ESTATE = "est_1"
@@ -592,6 +592,30 @@ def test_arrears_list_households_past_due_with_the_age_of_the_debt(finance):
     assert second["next_cursor"] is None
 
 
+def test_the_arrears_list_is_kept_and_brought_up_to_date_from_the_households_written(finance, monkeypatch):
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    walks = []
+    unpaid = store.unpaid_bills_of_estate
+    monkeypatch.setattr(store, "unpaid_bills_of_estate", lambda *args: walks.append(1) or unpaid(*args))
+
+    def listed():
+        return [(a["household_id"], a["overdue_cents"]) for a in finance.list_arrears({"estate_id": ESTATE})["items"]]
+    assert listed() == [("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)]
+    assert listed() == [("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)] and len(walks) == 1  # nothing written
+    payment = pay(finance, "hh_2", 28200)
+    assert listed() == [("hh_1", 21002), ("hh_3", 11868)] and len(walks) == 1  # hh_2's bills read again, alone
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "bounced"}})
+    assert listed() == [("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)] and len(walks) == 1
+    run(finance, period="2026-12")  # a billing run's batches name no household: every unpaid bill again
+    assert listed() == [("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)] and len(walks) == 2
+    clock.freeze(clock.parse_iso("2027-01-10T02:00:00Z"))  # December's bills fell due meanwhile
+    assert [entry[0] for entry in listed()] == ["hh_1", "hh_2", "hh_3"] and len(walks) == 3
+    assert finance.list_arrears({"estate_id": ESTATE})["items"][0]["bills"] == 2
+
+
 def test_a_reminder_is_recorded_and_announced_and_needs_arrears(finance):
     approved(finance)
     run(finance)
@@ -695,3 +719,14 @@ def test_a_stale_plan_for_prepaid_money_gives_the_money_back_to_its_payment(fina
     shown = finance.get_payment({"estate_id": ESTATE, "id": prepaid["id"]})
     assert shown["unapplied_cents"] == 50000 and shown["allocations"] == []
     assert bill_of(finance, "hh_1")["paid_cents"] == 100
+
+
+def test_the_bill_version_names_the_households_of_its_last_changes(finance):
+    assert store.bills_state(finance.db, "est_other") == (0, [])
+    for household in ("hh_a", None, "hh_b"):
+        store.bills_changed(finance.db, "est_other", household)
+    assert store.bills_state(finance.db, "est_other") == (3, ["hh_a", None, "hh_b"])
+    for _ in range(store.RECENT_CHANGES):
+        store.bills_changed(finance.db, "est_other", "hh_c")
+    version, changed = store.bills_state(finance.db, "est_other")
+    assert version == 3 + store.RECENT_CHANGES and changed == ["hh_c"] * store.RECENT_CHANGES

@@ -1,0 +1,218 @@
+"""``make bench``, the write path: what creating a service request costs through the gateway,
+next to its parts and to the bus it stands on, measured in the same run on the same system.
+
+1. store insert: one service-request document into the store, in this process;
+2. raw RPC: customer-service's ``health`` through the kombu RPC client the gateway uses
+   (broker, service, reply), one call at a time, then from 16 threads at once (the pipelined
+   throughput of the bus and a worker that does nothing);
+3. gateway create: ``POST /api/v1/estates/{id}/service-requests`` over HTTP (auth, input,
+   RPC, number, store write, the event in the outbox, output), the same two ways;
+4. event lag: for the creates of (3) one at a time, from the event's ``occurred_at``
+   (customer-service, before its write) to archive's ``recorded_at`` of it (archive's
+   handler, after the relay published it and archive's queue delivered it), against a raw
+   kombu publish (persistent, confirmed) of the same event to a durable quorum queue and its
+   consumer's ack, one at a time.
+
+Goals (issue 15): create p50 <= 3x raw RPC p50, create p99 <= 3x raw RPC p99, create
+throughput >= 50 % of raw RPC throughput (16 threads each), event lag p99 <= 2x raw kombu
+p99.
+"""
+import statistics
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from kombu import Connection, Consumer, Exchange, Producer, Queue
+
+from estate_common import clock, ids, store
+from estate_common.rpc_client import RpcClient
+
+THREADS = 16
+GOALS = {"create_p50_over_rpc_p50": 3.0, "create_p99_over_rpc_p99": 3.0,
+         "create_throughput_over_rpc_throughput": 0.5, "event_lag_p99_over_kombu_p99": 2.0}
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def summary(name, latencies, extra=None):
+    row = {"name": name, "calls": len(latencies), "p50_ms": round(statistics.median(latencies), 3),
+           "p99_ms": round(percentile(latencies, 0.99), 3), **(extra or {})}
+    return row
+
+
+def measure(name, operation, count, threads=THREADS):
+    """Latency one call at a time, then throughput from ``threads`` threads."""
+    latencies = []
+    for index in range(count):
+        started = time.perf_counter()
+        operation(index)
+        latencies.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(operation, range(count, 2 * count)))
+    elapsed = time.perf_counter() - started
+    row = summary(name, latencies, {"throughput_per_s": round(count / elapsed, 1), "threads": threads})
+    print(f"  {name:<34} p50 {row['p50_ms']:>8.3f} ms   p99 {row['p99_ms']:>8.3f} ms   "
+          f"{row['throughput_per_s']:>9.1f} /s ({threads} threads)", flush=True)
+    return row
+
+
+def bench_store(count):
+    db = store.connect("bench")
+
+    def insert(index):
+        now = clock.now()
+        db.service_requests.insert_one({
+            "_id": ids.new_id("sr"), "estate_id": "est_bench", "number": f"SR-2026-{index:06d}",
+            "kind": "repair", "household_id": "hh_bench", "channel": "phone", "description": "bench",
+            "status": "open", "due_at": clock.to_iso(now), "created_at": clock.to_iso(now),
+            "updated_at": clock.to_iso(now), "history": [], "_outbox": []})
+    return measure("store insert_one", insert, count)
+
+
+def bench_rpc(amqp_uri, signing_key, count):
+    client = RpcClient(amqp_uri, timeout=5, owner="bench", signing_key=signing_key)
+    try:
+        return measure("raw RPC round trip (health)", lambda _: client.call("customer_service", "health", {}), count)
+    finally:
+        client.close()
+
+
+class Gateway:
+    """A signed-in admin with one estate and one household, over one pooled HTTP session."""
+
+    def __init__(self, url, password):
+        self.url = url
+        self.session = requests.Session()
+        self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=THREADS))
+        token = self.post("/api/v1/auth/token", {"username": "admin", "password": password}).json()["access_token"]
+        self.auth = {"Authorization": f"Bearer {token}"}
+        self.estate = self.post("/api/v1/estates", {"code": "BENCH-" + uuid.uuid4().hex[:6].upper(),
+                                                    "name": "Bench", "address": "1 Bench Rd"}).json()["id"]
+        self.household = self.post(f"/api/v1/estates/{self.estate}/households", {
+            "building": "1", "unit": "1", "room": "101", "area_m2": 90,
+            "owner": {"name": "Bench", "phone": "13000000000"}}).json()["id"]
+        self.requests_path = f"/api/v1/estates/{self.estate}/service-requests"
+        self.request_body = {"kind": "consultation", "household_id": self.household, "channel": "app",
+                             "description": "bench"}
+        deadline = time.monotonic() + 30
+        while self.post(self.requests_path, self.request_body).status_code != 201:  # the household copy is on its way
+            if time.monotonic() > deadline:
+                raise RuntimeError("customer-service never received the household")
+            time.sleep(0.1)
+
+    def post(self, path, body, expect=None):
+        answer = self.session.post(self.url + path, headers=getattr(self, "auth", {}), json=body)
+        if expect and answer.status_code != expect:
+            raise RuntimeError(f"POST {path} answered {answer.status_code}: {answer.text[:200]}")
+        return answer
+
+    def get(self, path, params=None):
+        answer = self.session.get(self.url + path, headers=self.auth, params=params)
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {answer.status_code}: {answer.text[:200]}")
+        return answer.json()
+
+    def create_request(self, _=None):
+        return self.post(self.requests_path, self.request_body, expect=201).json()
+
+
+def bench_gateway(gateway, count):
+    created = []
+
+    def create(index):
+        request = gateway.create_request()
+        if index < count:
+            created.append(request["id"])
+    row = measure("gateway POST service-request", create, count)
+    return row, created
+
+
+def event_lags(gateway, request_ids, wait_seconds=60):
+    """ms from each request's ``service_request_created`` event (occurred_at) to archive's record
+    of it (recorded_at); waits for archive to have recorded them all."""
+    wanted, lags = set(request_ids), {}
+    deadline = time.monotonic() + wait_seconds
+    path = f"/api/v1/estates/{gateway.estate}/archive/records"
+    while wanted - set(lags) and time.monotonic() < deadline:
+        cursor = None
+        while True:
+            page = gateway.get(path, {"subject_type": "service_request", "limit": 200,
+                                      **({"cursor": cursor} if cursor else {})})
+            for record in page["items"]:
+                if record.get("subject_id") in wanted and record.get("event_type") == "service_request_created":
+                    lags[record["subject_id"]] = (clock.parse_iso(record["recorded_at"])
+                                                  - clock.parse_iso(record["occurred_at"])).total_seconds() * 1000
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        if wanted - set(lags):
+            time.sleep(0.5)
+    if wanted - set(lags):
+        raise RuntimeError(f"archive recorded {len(lags)} of {len(wanted)} service_request_created events")
+    return [lags[request_id] for request_id in request_ids]
+
+
+def kombu_lags(amqp_uri, count):
+    """Raw kombu: a persistent event published with a confirm to a durable quorum queue, consumed
+    and acked by another connection; ms from before the publish to the ack, one at a time."""
+    exchange = Exchange("bench.events", type="topic", durable=True)
+    queue = Queue(f"bench.raw-{uuid.uuid4().hex[:8]}", exchange=exchange, routing_key="bench_event", durable=True,
+                  queue_arguments={"x-queue-type": "quorum"})
+    done, lags, started = threading.Event(), [], {}
+
+    def on_message(body, message):
+        message.ack()
+        lags.append((time.perf_counter() - started[body["event_id"]]) * 1000)
+        done.set()
+
+    event = {"event_type": "bench_event", "source": "bench", "estate_id": "est_bench", "data": {"x": 1},
+             "occurred_at": clock.now_iso(), "request_id": "bench", "actor": "bench"}
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as publishing, \
+            Connection(amqp_uri) as consuming:
+        producer = Producer(publishing.channel(), exchange=exchange)
+        channel = consuming.channel()
+        queue(channel).declare()
+        with Consumer(channel, [queue], callbacks=[on_message], accept=["json"]):
+            for _ in range(count):
+                event_id = uuid.uuid4().hex
+                done.clear()
+                started[event_id] = time.perf_counter()
+                producer.publish({**event, "event_id": event_id}, routing_key="bench_event", serializer="json",
+                                 delivery_mode=2, mandatory=True, message_id=event_id, confirm_timeout=5)
+                while not done.is_set():
+                    consuming.drain_events(timeout=5)
+        queue(channel).delete()
+    return lags
+
+
+def run_section(system_url, password, amqp_uri, signing_key, calls):
+    print(f"write path ({calls} calls per measure, {THREADS} threads for throughput)", flush=True)
+    store_row = bench_store(calls)
+    rpc_row = bench_rpc(amqp_uri, signing_key, calls)
+    gateway = Gateway(system_url, password)
+    create_row, created = bench_gateway(gateway, calls)
+    lag_ms = event_lags(gateway, created)
+    lag_row = summary("event lag create -> archive recorded", lag_ms)
+    raw_lag_row = summary("raw kombu publish -> consumer ack", kombu_lags(amqp_uri, calls))
+    for row in (lag_row, raw_lag_row):
+        print(f"  {row['name']:<34} p50 {row['p50_ms']:>8.3f} ms   p99 {row['p99_ms']:>8.3f} ms", flush=True)
+    ratios = {
+        "create_p50_over_rpc_p50": round(create_row["p50_ms"] / rpc_row["p50_ms"], 2),
+        "create_p99_over_rpc_p99": round(create_row["p99_ms"] / rpc_row["p99_ms"], 2),
+        "create_throughput_over_rpc_throughput": round(create_row["throughput_per_s"] / rpc_row["throughput_per_s"], 3),
+        "event_lag_p99_over_kombu_p99": round(lag_row["p99_ms"] / raw_lag_row["p99_ms"], 2),
+        "create_p50_over_store_p50": round(create_row["p50_ms"] / store_row["p50_ms"], 1),
+    }
+    goals = {}
+    for name, goal in GOALS.items():
+        met = ratios[name] >= goal if "throughput" in name else ratios[name] <= goal
+        goals[name] = met
+        sense = ">=" if "throughput" in name else "<="
+        print(f"  {name:<40} {ratios[name]:>7}   goal {sense} {goal}: {'met' if met else 'MISSED'}", flush=True)
+    return {"rows": [store_row, rpc_row, create_row, lag_row, raw_lag_row], "ratios": ratios, "goals": goals}

@@ -1,0 +1,123 @@
+"""API keys for integrators: a program's credential, with roles and estates of its own.
+
+An operator admin makes a key (``POST /api/v1/api-keys``), lists them (never the key) and
+revokes one (``DELETE``). The key is in the creating answer only; the store keeps its
+SHA-256. A program sends it as ``X-API-Key`` and passes exactly the checks of a signed-in
+user (``access.authorize``): one of the route's roles, the estate in its scope, and the
+key's record read on every call through a ``KeyCache`` (``USER_CACHE_SECONDS``, as for
+users), so a revoked key is refused on its next call: at once on the gateway process that
+revoked it, within those seconds on the others.
+
+Decisions (README "Security"):
+- Only an operator admin makes, lists and revokes keys, as only an operator admin manages
+  users: a manager making keys would be a second way to hand out roles.
+- A key never carries ``operator_admin`` (the contract's ``ApiKeyCreate`` leaves it out): a
+  key able to make users and keys would turn one leaked integration secret into the whole
+  system. So a key's scope is always its ``estate_ids``.
+- A key is not an account: it has no ``/users/me`` and no password (403).
+- The last use is written at most once per ``TOUCH_EVERY_SECONDS`` per key (not a write per
+  call): per process by a memo, and across replicas by the store's conditional update.
+"""
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+from datetime import timedelta
+
+from estate_common import clock
+from estate_common.errors import Forbidden, NotFound, Unauthorized
+
+from . import store
+from .record_cache import RecordCache
+
+HEADER = "X-API-Key"
+CALLER_PREFIX = "apikey:"  # a key's actor on the bus and in records; ':' is never in a username
+TOUCH_EVERY_SECONDS = 60
+FIELDS = ("name", "roles", "estate_ids", "created_at", "created_by", "last_used_at", "revoked", "revoked_at")
+
+_ID = re.compile(r"ak_[0-9a-f]{16}")
+_KEY = re.compile(r"(ak_[0-9a-f]{16})\.[A-Za-z0-9_-]{43}")
+
+
+def digest(key):
+    # A plain SHA-256, not Argon2 like passwords: the key is 256 random bits, so nobody can
+    # guess it from its hash however fast the hash is; a slow hash exists to protect
+    # low-entropy passwords, and here it would cost 64 MiB and tens of milliseconds on
+    # every API call (the login's denial of service on every route).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def view(record):
+    """A key as the API lists it: never the key, never its hash."""
+    return {"id": record.get("_id", record.get("id")), **{k: record.get(k) for k in FIELDS}}
+
+
+def create(db, actor, name, roles, estate_ids):
+    """``(record, key)``: the key is returned here and nowhere else."""
+    key_id = f"ak_{secrets.token_hex(8)}"
+    key = f"{key_id}.{secrets.token_urlsafe(32)}"
+    record = {"_id": key_id, "name": name, "roles": list(roles), "estate_ids": list(estate_ids),
+              "key_hash": digest(key), "created_at": clock.now_iso(), "created_by": actor,
+              "last_used_at": None, "revoked": False, "revoked_at": None}
+    if not store.insert_api_key(db, record):  # 64 random bits: a clash is a broken RNG
+        raise RuntimeError("an API key id was drawn twice")
+    return record, key
+
+
+def list_keys(db, limit, cursor):
+    page = store.page_api_keys(db, limit, cursor)
+    page["items"] = [view(item) for item in page["items"]]
+    return page
+
+
+def revoke(db, cache, key_id):
+    if not isinstance(key_id, str) or not _ID.fullmatch(key_id) or store.find_api_key(db, key_id) is None:
+        raise NotFound("no such API key")
+    store.revoke_api_key(db, key_id, clock.now_iso())
+    cache.forget(key_id)
+    return store.find_api_key(db, key_id)
+
+
+def is_key(caller):
+    return caller["user"].startswith(CALLER_PREFIX)
+
+
+def refuse_keys(caller):
+    """For what only a person has: an account, a password."""
+    if is_key(caller):
+        raise Forbidden("an API key has no user account")
+
+
+def caller(cache, presented):
+    """The caller (``{user, roles, estates}``) of a key: only while it exists, unrevoked.
+
+    Every refusal says the same, whether the key is malformed, unknown, revoked or wrong."""
+    match = _KEY.fullmatch(presented or "")
+    record = cache.get(match.group(1)) if match else None
+    if record is None or record["revoked"] or not hmac.compare_digest(record["key_hash"], digest(presented)):
+        raise Unauthorized("the API key is not valid")
+    cache.used(record["_id"])
+    return {"user": CALLER_PREFIX + record["_id"], "roles": list(record["roles"]),
+            "estates": list(record["estate_ids"])}
+
+
+class KeyCache(RecordCache):
+    """Keys by id (``record_cache``), and when each was last recorded as used."""
+
+    def __init__(self, db, ttl_seconds=2.0, max_entries=1024):
+        super().__init__(db, store.find_api_key, ttl_seconds, max_entries)
+        self._recorded = {}  # key id -> when this process last wrote its use
+        self._recorded_lock = threading.Lock()
+
+    def used(self, key_id):
+        now = clock.now()
+        with self._recorded_lock:
+            last = self._recorded.get(key_id)
+            if last is not None and timedelta(0) <= now - last < timedelta(seconds=TOUCH_EVERY_SECONDS):
+                return
+            if len(self._recorded) >= self.max_entries:
+                self._recorded.clear()
+            self._recorded[key_id] = now
+        store.touch_api_key(self.db, key_id, clock.to_iso(now),
+                            clock.to_iso(now - timedelta(seconds=TOUCH_EVERY_SECONDS)))

@@ -1,0 +1,241 @@
+"""API keys: made by an operator admin and shown once, stored hashed, sent as ``X-API-Key``
+with exactly the role and estate checks of a user, revoked from the next call on, their last
+use recorded at most once a minute, and never in a log line."""
+import hashlib
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import NotFound
+from gateway import api_keys, policy
+from gateway.routes import ROUTES
+
+from .conftest import bearer
+from .samples import example_body
+from .test_access import fill
+
+KEYS = "/api/v1/api-keys"
+KEY_PATTERN = re.compile(r"ak_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}")
+AGENT_ROUTE = "/api/v1/estates/A/service-requests"  # agents may list it (routes/customer_service.py)
+MANAGERS_ONLY = "/api/v1/estates/A/settings/customer-service"
+
+
+def make_key(client, admin_token, roles=("agent",), estate_ids=("A",), name="crm sync", headers=None):
+    return client.post(KEYS, headers={**bearer(admin_token), **(headers or {})},
+                       json={"name": name, "roles": list(roles), "estate_ids": list(estate_ids)})
+
+
+@pytest.fixture
+def new_key(client, admin_token):
+    """``new_key(**fields)``: ``(record as answered, key)`` of a fresh key."""
+    def make(**fields):
+        answer = make_key(client, admin_token, **fields)
+        assert answer.status_code == 201, answer.get_json()
+        body = answer.get_json()
+        return body, body["key"]
+    return make
+
+
+def with_key(key):
+    return {api_keys.HEADER: key}
+
+
+def test_the_key_is_shown_once_and_stored_as_its_hash(app, client, contract, admin_token):
+    answer = make_key(client, admin_token)
+    body = contract.check(app, answer, 201)
+    assert KEY_PATTERN.fullmatch(body["key"])
+    assert body["id"] == body["key"].split(".")[0]
+    assert (body["name"], body["roles"], body["estate_ids"]) == ("crm sync", ["agent"], ["A"])
+    assert (body["created_by"], body["last_used_at"], body["revoked"], body["revoked_at"]) == ("admin", None, False, None)
+    stored = app.extensions["estate_ops"].db.api_keys.find_one({"_id": body["id"]})
+    assert stored["key_hash"] == hashlib.sha256(body["key"].encode()).hexdigest()
+    assert body["key"] not in str(stored)
+
+    listed = contract.check(app, client.get(KEYS + "?limit=200", headers=bearer(admin_token)), 200)
+    mine = [item for item in listed["items"] if item["id"] == body["id"]]
+    assert mine == [{k: v for k, v in body.items() if k != "key"}]
+    secret = body["key"].split(".")[1]
+    assert secret not in str(listed) and stored["key_hash"] not in str(listed)
+
+
+def test_two_keys_are_different(new_key):
+    assert new_key()[1] != new_key()[1]
+
+
+def test_a_key_passes_the_same_role_and_estate_checks_as_a_user(client, rpc, contract, new_key):
+    record, key = new_key(roles=("agent",), estate_ids=("A",))
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+    call = rpc.only_call("customer_service", "list_requests")
+    assert call.caller == {"user": f"apikey:{record['id']}", "roles": ["agent"], "estates": ["A"]}
+
+    refused = contract.problem(client.get(MANAGERS_ONLY, headers=with_key(key)), 403, "forbidden")
+    assert refused["detail"] == "your role may not do this"
+    outside = contract.problem(client.get("/api/v1/estates/B/service-requests", headers=with_key(key)), 403)
+    assert outside["detail"] == "this estate is outside your scope"
+    for admin_only in ((client.get, KEYS), (client.get, "/api/v1/users")):
+        contract.problem(admin_only[0](admin_only[1], headers=with_key(key)), 403, "forbidden")
+    assert len(rpc.calls_to("customer_service", "list_requests")) == 1
+
+
+def test_a_key_has_no_account_and_no_password(app, client, contract, new_key):
+    _, key = new_key()
+    contract.problem(client.get("/api/v1/users/me", headers=with_key(key)), 403, "forbidden", app=app)
+    answer = client.post("/api/v1/users/me/password", headers=with_key(key),
+                         json={"current_password": "x" * 12, "new_password": "y" * 12})
+    contract.problem(answer, 403, "forbidden", app=app)
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda key: key[:-1] + ("A" if key[-1] != "A" else "B"),   # the right id, a wrong secret
+    lambda key: "ak_0000000000000000." + key.split(".")[1],  # an id that does not exist
+    lambda key: key + "x",
+    lambda key: "",
+    lambda key: "not a key",
+    lambda key: key.split(".")[0],
+], ids=["wrong-secret", "unknown-id", "too-long", "empty", "garbage", "id-only"])
+def test_a_wrong_key_is_401_and_says_no_more(app, client, rpc, contract, new_key, mangle):
+    _, key = new_key()
+    body = contract.problem(client.get(AGENT_ROUTE, headers=with_key(mangle(key))), 401, "unauthorized", app=app)
+    assert body["detail"] == "the API key is not valid"
+    assert rpc.calls_to("customer_service", "list_requests") == []
+
+
+def test_a_token_and_a_key_together_are_refused(client, rpc, contract, admin_token, new_key):
+    _, key = new_key()
+    answer = client.get(AGENT_ROUTE, headers={**bearer(admin_token), **with_key(key)})
+    contract.problem(answer, 401, "unauthorized")
+    assert rpc.calls_to("customer_service", "list_requests") == []
+
+
+def test_a_revoked_key_is_refused_on_its_next_call(app, client, contract, admin_token, new_key):
+    record, key = new_key()
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200  # now in the cache
+    answer = client.delete(f"{KEYS}/{record['id']}", headers=bearer(admin_token))
+    revoked = contract.check(app, answer, 200)
+    assert revoked["revoked"] is True and revoked["revoked_at"] is not None
+    contract.problem(client.get(AGENT_ROUTE, headers=with_key(key)), 401, "unauthorized")
+    again = contract.check(app, client.delete(f"{KEYS}/{record['id']}", headers=bearer(admin_token)), 200)
+    assert again["revoked_at"] == revoked["revoked_at"]
+    listed = client.get(KEYS + "?limit=200", headers=bearer(admin_token)).get_json()["items"]
+    assert [item["revoked"] for item in listed if item["id"] == record["id"]] == [True]
+
+
+def test_another_gateway_process_refuses_a_revoked_key_once_its_cache_entry_is_gone(make_app, make_accounts):
+    first = make_app(user_cache_seconds=0)
+    admin = make_accounts(first).admin
+    second = make_app(user_cache_seconds=0)  # a replica on the same store
+    state = second.extensions["estate_ops"]
+    state.db = state.user_cache.db = state.key_cache.db = first.extensions["estate_ops"].db
+    record, key = (lambda body: (body, body["key"]))(make_key(first.test_client(), admin).get_json())
+    assert second.test_client().get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+    assert first.test_client().delete(f"{KEYS}/{record['id']}", headers=bearer(admin)).status_code == 200
+    assert second.test_client().get(AGENT_ROUTE, headers=with_key(key)).status_code == 401
+
+
+def test_revoking_a_key_that_is_not_there_is_404(app, client, contract, admin_token):
+    for key_id in ("ak_0000000000000000", "nope", "x" * 64):
+        contract.problem(client.delete(f"{KEYS}/{key_id}", headers=bearer(admin_token)), 404, "not_found", app=app)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "x", "roles": ["operator_admin"], "estate_ids": ["A"]}, "roles[0]"),
+    ({"name": "x", "roles": [], "estate_ids": ["A"]}, "roles"),
+    ({"name": "x", "roles": ["agent"], "estate_ids": []}, "estate_ids"),
+    ({"name": "", "roles": ["agent"], "estate_ids": ["A"]}, "name"),
+    ({"roles": ["agent"], "estate_ids": ["A"]}, "name"),
+    ({"name": "x", "roles": ["agent"], "estate_ids": ["A"], "key": "mine"}, None),
+])
+def test_bad_bodies_are_400_naming_the_field(app, client, contract, admin_token, body, field):
+    answer = client.post(KEYS, headers=bearer(admin_token), json=body)
+    contract.problem(answer, 400, fields=[field] if field else None, app=app)
+    assert app.extensions["estate_ops"].db.api_keys.count_documents({"name": body.get("name", "-")}) == 0
+
+
+def test_an_estate_that_does_not_exist_is_422(app, client, rpc, contract, admin_token):
+    rpc.answer("archive", "get_estate", NotFound("no such estate"))
+    answer = make_key(client, admin_token, estate_ids=("ghost",), name="ghost estate")
+    contract.problem(answer, 422, fields=["estate_ids[0]"], app=app)
+    assert app.extensions["estate_ops"].db.api_keys.count_documents({"name": "ghost estate"}) == 0
+
+
+@pytest.mark.parametrize("role", ["manager", "agent", "accountant"])
+def test_only_an_operator_admin_manages_keys(app, client, rpc, contract, accounts, admin_token, new_key, role):
+    record, _ = new_key()
+    token = bearer(accounts.user(f"keys-{role}", [role], ["A"]))
+    for answer in (client.post(KEYS, headers=token, json={"name": "x", "roles": [role], "estate_ids": ["A"]}),
+                   client.get(KEYS, headers=token),
+                   client.delete(f"{KEYS}/{record['id']}", headers=token)):
+        contract.problem(answer, 403, "forbidden", app=app)
+    assert app.extensions["estate_ops"].db.api_keys.find_one({"_id": record["id"]})["revoked"] is False
+
+
+def test_a_replay_answers_the_record_without_the_key(app, client, contract, admin_token):
+    headers = {"Idempotency-Key": "make-the-crm-key"}
+    first = contract.check(app, make_key(client, admin_token, name="replayed", headers=headers), 201)
+    replay = make_key(client, admin_token, name="replayed", headers=headers)
+    body = contract.check(app, replay, 201)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert body == {k: v for k, v in first.items() if k != "key"}
+    assert app.extensions["estate_ops"].db.api_keys.count_documents({"name": "replayed"}) == 1
+    assert first["key"].split(".")[1] not in str(list(app.extensions["estate_ops"].db.idempotency.find({})))
+    other = make_key(client, admin_token, name="another body", headers=headers)
+    contract.problem(other, 422, fields=["Idempotency-Key"], app=app)
+
+
+def test_the_last_use_is_recorded_at_most_once_a_minute(app, client, new_key):
+    record, key = new_key()
+    stored = lambda: app.extensions["estate_ops"].db.api_keys.find_one({"_id": record["id"]})["last_used_at"]  # noqa: E731
+    clock.freeze(datetime(2030, 5, 1, 8, 0, tzinfo=timezone.utc))
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+    assert stored() == "2030-05-01T08:00:00.000Z"
+    clock.advance(timedelta(seconds=59))
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+    assert stored() == "2030-05-01T08:00:00.000Z"
+    clock.advance(timedelta(seconds=2))
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+    assert stored() == "2030-05-01T08:01:01.000Z"
+
+
+def test_replicas_write_the_last_use_at_most_once_a_minute_between_them(app, new_key):
+    """Another process (its own memo) that uses the key within the minute writes nothing."""
+    record, _ = new_key()
+    db = app.extensions["estate_ops"].db
+    clock.freeze(datetime(2030, 5, 1, 8, 0, tzinfo=timezone.utc))
+    api_keys.KeyCache(db).used(record["id"])
+    clock.advance(timedelta(seconds=30))
+    api_keys.KeyCache(db).used(record["id"])
+    assert db.api_keys.find_one({"_id": record["id"]})["last_used_at"] == "2030-05-01T08:00:00.000Z"
+
+
+def test_no_log_line_shows_the_key(client, admin_token, caplog):
+    caplog.set_level(logging.DEBUG)
+    answer = make_key(client, admin_token, name="logged")
+    key = answer.get_json()["key"]
+    secret = key.split(".")[1]
+    client.get(AGENT_ROUTE, headers=with_key(key))
+    client.get(AGENT_ROUTE, headers=with_key(key + "x"))
+    client.get(AGENT_ROUTE, headers=with_key(key[:-1]))
+    client.delete(f"{KEYS}/{key.split('.')[0]}", headers=bearer(admin_token))
+    client.get(AGENT_ROUTE, headers=with_key(key))
+    assert caplog.records
+    for record in caplog.records:
+        assert secret[:-1] not in f"{record.getMessage()} {record.__dict__}"
+
+
+@pytest.mark.parametrize("role", [role for role in policy.ROLES if role != "operator_admin"])
+def test_a_key_is_admitted_to_exactly_the_routes_of_its_role(app, client, rpc, contract, new_key, role):
+    """The policy table holds for keys as for users (test_access.py): one key per role, every route."""
+    record, key = new_key(roles=(role,), estate_ids=("A",))
+    for route in ROUTES:
+        kwargs = {"json": example_body(route)} if route.body else {}
+        before = len(rpc.calls)
+        answer = client.open(fill(route.path, "A", "x1"), method=route.method, headers=with_key(key), **kwargs)
+        if role in route.roles:
+            assert answer.status_code == route.status, (route, answer.get_json())
+            assert rpc.calls[-1].caller == {"user": f"apikey:{record['id']}", "roles": [role], "estates": ["A"]}
+        else:
+            assert contract.problem(answer, 403, "forbidden")["detail"] == "your role may not do this", route
+            assert len(rpc.calls) == before

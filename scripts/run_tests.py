@@ -1,0 +1,79 @@
+"""``make test``: the whole suite, as two pytest processes side by side, then the faults.
+
+Most of the suite's wall time is spent waiting: on the broker, on the system's
+processes starting, on a browser. The tests that start the whole system (``SYSTEM``)
+therefore run in one pytest process while the rest runs in another, and the tests that
+break the broker (``LAST``) run alone at the end. Both sides cover everything: the
+second is pytest's own ``testpaths`` less the first and the last, so a test directory
+added later runs without a change here. Every test still runs in a process of its own
+kind (eventlet monkey-patched, as the root conftest.py does), which pytest-xdist cannot
+offer: its workers' I/O threads do not survive eventlet's patching.
+
+Arguments are passed to every pytest process. With ``ESTATE_TEST_SERIAL=1``, or with
+arguments that name test paths, it is one plain pytest run.
+"""
+import configparser
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEM = ["tests/e2e", "tests/browser", "tests/security", "tests/fuzz"]
+LAST = ["tests/faults"]
+
+
+def testpaths():
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "pytest.ini")
+    return parser["pytest"]["testpaths"].split()
+
+
+def plan(args):
+    """[(name, pytest arguments)] run side by side, then [(name, arguments)] run after them."""
+    side_by_side = [
+        ("system", [p for p in SYSTEM if (ROOT / p).is_dir()] + args),
+        ("rest", testpaths() + [f"--ignore={p}" for p in SYSTEM + LAST] + args),
+    ]
+    after = [("faults", [p for p in LAST if (ROOT / p).is_dir()] + args)]
+    return side_by_side, [(name, a) for name, a in after if a != args]
+
+
+def names_paths(args):
+    return any(not a.startswith("-") and (ROOT / a.split("::")[0]).exists() for a in args)
+
+
+def pytest(args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, **kwargs)
+
+
+def main(args):
+    if os.environ.get("ESTATE_TEST_SERIAL") == "1" or names_paths(args):
+        return pytest(args).wait()
+    side_by_side, after = plan(args)
+    started = time.monotonic()
+    (first_name, first_args), (live_name, live_args) = side_by_side
+    # one side writes to a file (shown when it ends), the other to the terminal as it goes
+    with tempfile.TemporaryFile("w+b") as kept:
+        first = pytest(first_args, stdout=kept, stderr=subprocess.STDOUT)
+        print(f"== {live_name}: pytest {' '.join(live_args)}\n   ({first_name} runs beside it: "
+              f"pytest {' '.join(first_args)})", flush=True)
+        codes = {live_name: pytest(live_args).wait()}
+        codes[first_name] = first.wait()
+        kept.seek(0)
+        print(f"\n== {first_name}: pytest {' '.join(first_args)}", flush=True)
+        sys.stdout.buffer.write(kept.read())
+        sys.stdout.flush()
+    for name, after_args in after:
+        print(f"\n== {name}: pytest {' '.join(after_args)}", flush=True)
+        codes[name] = pytest(after_args).wait()
+    minutes, seconds = divmod(round(time.monotonic() - started), 60)
+    summary = ", ".join(f"{name} {'passed' if code == 0 else f'FAILED ({code})'}" for name, code in codes.items())
+    print(f"\n== the whole suite in {minutes} min {seconds} s: {summary}", flush=True)
+    return 0 if not any(codes.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,68 @@
+"""The arrears list of an estate, kept per process and brought up to date from the households
+whose bills changed, rather than computed from every unpaid bill of the estate each time.
+
+Aggregating every unpaid bill of a big estate (10,000 households, a year of monthly bills)
+takes longer than a page may; the list changes only when a bill is written or falls due. So it
+is kept per estate with the bills' version it is at (``store.bills_state``: every write of a
+bill moves it in the store, naming the household, so every replica sees it) and the next
+moment an unpaid bill falls due. A page is cut from it while neither moved; when the version
+moved, the households named since are read again (their unpaid bills, by index); when it
+moved further than the store remembers, or for a billing run's batch (no household named), or
+once a bill fell due, or after ``MAX_AGE_SECONDS`` (a process that died between a bill's write
+and the version's move), it is computed again from every unpaid bill.
+"""
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+
+from estate_common import clock
+
+from . import arrears, store
+
+MAX_AGE_SECONDS = 300.0
+
+
+@dataclass
+class _Kept:
+    version: int
+    computed_at: float      # time.monotonic() of the last full computation
+    valid_until: str        # the next moment an unpaid bill falls due
+    overdue: dict           # household_id -> its arrears entry
+    entries: list           # the same entries, longest overdue first
+
+
+_kept = weakref.WeakKeyDictionary()  # db -> {estate_id: _Kept}
+_lock = threading.Lock()
+
+
+def longest_overdue_first(db, estate_id, now):
+    """The estate's households in arrears at ``now``, longest overdue first."""
+    version, changed = store.bills_state(db, estate_id)
+    stamp = clock.to_iso(now)
+    with _lock:
+        kept = _kept.get(db, {}).get(estate_id)
+    usable = (kept is not None and stamp < kept.valid_until
+              and time.monotonic() - kept.computed_at < MAX_AGE_SECONDS)
+    if usable and kept.version == version:
+        return kept.entries
+    behind = version - kept.version if usable else 0
+    if usable and 0 < behind <= len(changed) and None not in changed[-behind:]:
+        kept = _updated(db, estate_id, kept, version, set(changed[-behind:]), now)
+    else:
+        computed_at = time.monotonic()
+        overdue, valid_until = arrears.overdue_and_next_due(store.unpaid_bills_of_estate(db, estate_id), now)
+        kept = _Kept(version, computed_at, valid_until, overdue, arrears.longest_overdue_first(overdue.values()))
+    with _lock:
+        _kept.setdefault(db, {})[estate_id] = kept
+    return kept.entries
+
+
+def _updated(db, estate_id, kept, version, households, now):
+    overdue, valid_until = dict(kept.overdue), kept.valid_until
+    for household_id in households:
+        found, upcoming = arrears.overdue_and_next_due(store.unpaid_bills(db, estate_id, household_id), now)
+        overdue.pop(household_id, None)
+        overdue.update(found)
+        valid_until = min(valid_until, upcoming)
+    return _Kept(version, kept.computed_at, valid_until, overdue, arrears.longest_overdue_first(overdue.values()))

@@ -1,0 +1,318 @@
+"""The access matrix, generated from contracts/openapi.yaml and held against the policy table
+(``gateway.access.policy_table``) on the running system:
+
+(a) function level: every operation once per role, as a user of estate A with that role alone
+    (on A's objects). A role the table does not name must get 403 (for ``GET /jobs/{id}``: 404
+    unless the job's kind lets the role read it, ``estate_common.job_scopes``); a role it names
+    must not be refused (no 401/403).
+(b) objects (BOLA): every operation with an id, as a user of estate A holding every role but
+    operator admin, against estate B's real objects, made through the API: on B's paths and on
+    A's paths with B's ids. Anything but 403 or 404 fails.
+
+An operation without a policy entry fails (a), so a route added later must be given its roles.
+Bodies: ``{}`` for (a) (the role check comes before the body is read; a granted role gets a 400
+at most, so (a) writes almost nothing), a valid sample for (b), so that the answer is about the
+object and not the body.
+"""
+import copy
+import importlib.util
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+
+from estate_common import contracts, job_scopes
+from gateway import access, policy
+from gateway.routes import ROUTES
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+flows = _load("security_flows", ROOT / "tests" / "e2e" / "flows.py")
+samples = _load("security_samples", ROOT / "gateway" / "tests" / "samples.py")
+
+OPENAPI = contracts.load().openapi
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+OPERATIONS = sorted((method.upper(), path) for path, item in OPENAPI["paths"].items()
+                    for method in item if method in HTTP_METHODS and item[method].get("security") != [])
+JOB = "/api/v1/jobs/{job_id}"
+NON_ADMIN_ROLES = [role for role in policy.ROLES if role != "operator_admin"]
+PERIOD = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))  # this month, estate time
+_ROUTE = {(route.method, access.openapi_path(route.path)): route for route in ROUTES}
+
+
+def params_of(path):
+    return re.findall(r"{([^}]+)}", path)
+
+
+def fill(path, ids):
+    """``path`` with each parameter from ``ids`` (by name; ``key_id`` of API keys apart)."""
+    def value(match):
+        name = match.group(1)
+        if name == "key_id" and path.startswith("/api/v1/api-keys"):
+            name = "api_key_id"
+        return ids.get(name) or f"{name.removesuffix('_id')}_0000"
+    return re.sub(r"{([^}]+)}", value, path)
+
+
+def _replace(value, swaps):
+    if isinstance(value, dict):
+        return {k: _replace(v, swaps) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, swaps) for v in value]
+    return swaps.get(value, value) if isinstance(value, str) else value
+
+
+_local = threading.local()
+_pool = ThreadPoolExecutor(max_workers=len(policy.ROLES), thread_name_prefix="matrix")
+
+
+def send(api, method, path, token, body=None, headers=None):
+    """One request, asked again (at most twice) after a 503, which means a service did not answer
+    within the system's RPC_TIMEOUT (2 s) on a loaded machine, or after a kept-alive connection the
+    gateway closed meanwhile (``keepalive`` 5 s): neither says anything about access."""
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()  # one per thread: a Session is not thread-safe
+    headers = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    for attempt in range(3):
+        try:
+            answer = _local.session.request(method, api.base_url + path, json=body, timeout=30, headers=headers)
+        except requests.ConnectionError:
+            if attempt == 2:
+                raise
+            continue
+        if answer.status_code != 503:
+            break
+        time.sleep(0.5)
+    return answer
+
+
+def send_as_each(api, method, path, tokens, body=None):
+    """``{role: answer}``: one request per role, at once (the gateway serves them in threads)."""
+    futures = {role: _pool.submit(send, api, method, path, token, body) for role, token in tokens.items()}
+    return {role: future.result() for role, future in futures.items()}
+
+
+# -- the world: estates A and B, B's objects, a user per role in A ---------------------------
+
+class World:
+    def __init__(self, api, admin):
+        self.api, self.admin = api, admin
+        self.a, self.b = self._estate("Matrix A"), self._estate("Matrix B")
+        # the users in threads while B's objects are made (password hashing is most of their cost)
+        users = {role: _pool.submit(self.new_user, [role], [self.a]) for role in NON_ADMIN_ROLES}
+        users["operator_admin"] = _pool.submit(self.new_user, ["operator_admin"], [])
+        nosy = _pool.submit(self.new_user, NON_ADMIN_ROLES, [self.a])  # every role, estate A only
+        self.a_ids = {"estate_id": self.a, "job_id": self._billing_run(self.a), "period": PERIOD}
+        self.b_ids = self._objects_of_b()
+        self.role_tokens = {role: future.result()[1] for role, future in users.items()}
+        self.nosy = nosy.result()[1]
+
+    def new_user(self, roles, estate_ids):
+        """``(username, token)``, as ``flows.new_user`` but callable from several threads at once."""
+        username = f"m{uuid.uuid4().hex[:10]}"
+        made = send(self.api, "POST", "/api/v1/users", self.admin, {
+            "username": username, "password": flows.STAFF_PASSWORD, "roles": roles, "estate_ids": estate_ids},
+            headers={"Idempotency-Key": username})
+        assert made.status_code == 201, made.text
+        for _ in range(50):  # at most LOGIN_MAX_CONCURRENT_HASHES sign-ins at once; the others get 429
+            answer = send(self.api, "POST", "/api/v1/auth/token", None,
+                          {"username": username, "password": flows.STAFF_PASSWORD})
+            if answer.status_code != 429:
+                break
+            time.sleep(0.2)
+        assert answer.status_code == 200, answer.text
+        return username, answer.json()["access_token"]
+
+    def post(self, path, body, ok=(200, 201, 202)):
+        """A create as the admin; with an Idempotency-Key, so that asking again after a 503 makes one."""
+        answer = send(self.api, "POST", path, self.admin, body, headers={"Idempotency-Key": uuid.uuid4().hex})
+        assert answer.status_code in ok, f"POST {path}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+    def _estate(self, name):
+        return self.post("/api/v1/estates", {"code": "SEC-" + uuid.uuid4().hex[:6].upper(), "name": name,
+                                             "address": "1 Matrix Rd"})["id"]
+
+    def _billing_run(self, estate):
+        base = f"/api/v1/estates/{estate}"
+        standard = self.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 235,
+                                                       "cycle": "monthly", "valid_from": "2026-01"})["id"]
+        self.post(f"{base}/fee-standards/{standard}/approve", None, ok=(200, 409))  # 409: approved by a retry
+        return self.post(f"{base}/billing-runs", {"period": PERIOD})["id"]  # a run's id is its job's
+
+    def _sample(self, method, path, swaps):
+        return _replace(copy.deepcopy(samples.example_body(_ROUTE[(method, path)])), swaps)
+
+    def _objects_of_b(self):
+        b, base = self.b, f"/api/v1/estates/{self.b}"
+        household = self.post(f"{base}/households", {"building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
+                                                     "owner": {"name": "陈小明", "phone": flows.PHONE}})["id"]
+        ids = {"estate_id": b, "household_id": household, "period": PERIOD}
+        ids["run_id"] = ids["job_id"] = self._billing_run(b)
+        ids["standard_id"] = self.post(f"{base}/fee-standards", {"item": "parking", "unit_price_cents_per_m2": 1,
+                                                                 "cycle": "monthly", "valid_from": "2026-01"})["id"]
+        swaps = {"hh_1": household}
+        made = {
+            "survey_id": "/surveys", "key_id": "/keys", "item_id": "/custody-items", "loan_id": "/tool-loans",
+            "application_id": "/applications", "equipment_id": "/equipment", "incident_id": "/incidents",
+            "borrow_id": "/archive/borrow-requests",
+        }
+        for name, tail in made.items():
+            ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]
+        renovation = self._sample("POST", "/api/v1/estates/{estate_id}/applications", swaps)
+        self.post(f"{base}/applications", {**renovation, "structural_change": True})  # engineering reviews it
+        route = self.post(f"{base}/patrol-routes", self._sample("POST", "/api/v1/estates/{estate_id}/patrol-routes",
+                                                                 swaps))["id"]
+        swaps["proute_1"] = route
+        ids["round_id"] = self.post(f"{base}/patrol-rounds",
+                                    self._sample("POST", "/api/v1/estates/{estate_id}/patrol-rounds", swaps))["id"]
+        ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
+                                                           "method": "cash"})["id"]
+        ids["request_id"] = self._register(base, household)
+        ids["user_id"] = self.new_user(["agent"], [b])[0]
+        ids["api_key_id"] = self.post("/api/v1/api-keys", {"name": "b's key", "roles": ["agent"],
+                                                           "estate_ids": [b]})["id"]
+        # made by the services from events: found through B's lists once they arrive
+        ids["work_order_id"] = self._first(f"{base}/work-orders?request_id={ids['request_id']}")
+        ids["bill_id"] = self._first(f"{base}/bills")
+        ids["review_id"] = self._first(f"{base}/renovation-reviews")
+        return ids
+
+    def _register(self, base, household):
+        """A repair request, once customer-service has its copy of the household (422 until then)."""
+        body = {"kind": "repair", "household_id": household, "channel": "phone", "description": "pipe burst"}
+        answer = flows.eventually(lambda: (lambda a: a if a.status_code != 422 else None)(
+            send(self.api, "POST", f"{base}/service-requests", self.admin, body,
+                 headers={"Idempotency-Key": f"matrix-{household}"})), seconds=60)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    def _first(self, path):
+        """The first item of a list, once the events that make it have arrived."""
+        return flows.eventually(lambda: (send(self.api, "GET", path, self.admin).json()["items"] or [{}])[0]
+                                .get("id"), seconds=60)
+
+
+@pytest.fixture(scope="module")
+def world(api, admin):
+    return World(api, admin)
+
+
+def test_the_world_has_every_object_of_estate_b(world):
+    """(b) is only as good as B's ids are real: every path parameter of the contract has one."""
+    names = {name for _, path in OPERATIONS for name in params_of(path)} | {"api_key_id"}
+    assert names - set(world.b_ids) == set()
+
+
+def test_every_operation_has_a_policy_entry():
+    table = access.policy_table()
+    assert [op for op in OPERATIONS if op not in table] == []
+
+
+# -- (a) every role against every operation ------------------------------------------------
+
+@pytest.mark.parametrize("method, path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_every_role_gets_exactly_what_the_policy_table_grants(world, api, method, path):
+    roles = access.policy_table().get((method, path))
+    assert roles, f"{method} {path} has no entry in the policy table (gateway/gateway/policy.py or routes/)"
+    target = fill(path, world.a_ids)
+    body = {} if method in ("POST", "PUT", "PATCH") else None
+    wrong = []
+    for role, answer in send_as_each(api, method, target, world.role_tokens, body).items():
+        status = answer.status_code
+        if path == JOB:  # a staff route; then the job's kind (a billing run here) decides
+            expected = 200 if role in job_scopes.readers(job_scopes.BILLING_RUN) else 404
+            if status != expected:
+                wrong.append(f"{role}: {status}, expected {expected}")
+        elif role not in roles:
+            if status != 403:
+                wrong.append(f"{role} is not in the table but got {status}: {answer.text[:200]}")
+        elif status in (401, 403):
+            wrong.append(f"{role} is in the table but was refused ({status}): {answer.text[:200]}")
+    assert wrong == [], f"{method} {path}"
+
+
+# -- (b) a user of estate A against estate B's objects ---------------------------------------
+
+def _valid_body(world, method, path):
+    route = _ROUTE.get((method, path))
+    if method not in ("POST", "PUT", "PATCH"):
+        return None
+    if route is None or not route.body:
+        return {}
+    swaps = {"hh_1": world.b_ids["household_id"], "eq_1": world.b_ids["equipment_id"]}
+    try:
+        return _replace(copy.deepcopy(samples.example_body(route)), swaps)
+    except KeyError:
+        return {}
+
+
+ESTATE_OPERATIONS = [op for op in OPERATIONS if "{estate_id}" in op[1]]
+OBJECT_OPERATIONS = [op for op in OPERATIONS if set(params_of(op[1])) - {"estate_id", "period"}]
+
+
+@pytest.mark.parametrize("method, path", ESTATE_OPERATIONS, ids=[f"{m} {p}" for m, p in ESTATE_OPERATIONS])
+def test_a_user_of_estate_a_reaches_nothing_of_estate_b(world, api, method, path):
+    answer = send(api, method, fill(path, world.b_ids), world.nosy, _valid_body(world, method, path))
+    assert answer.status_code == 403, answer.text[:300]
+
+
+@pytest.mark.parametrize("method, path", OBJECT_OPERATIONS, ids=[f"{m} {p}" for m, p in OBJECT_OPERATIONS])
+def test_estate_b_ids_on_estate_a_paths_are_not_found(world, api, method, path):
+    ids = {**world.b_ids, "estate_id": world.a}  # A's path, B's objects
+    answer = send(api, method, fill(path, ids), world.nosy, _valid_body(world, method, path))
+    assert answer.status_code in (403, 404), answer.text[:300]
+
+
+def test_a_user_of_estate_a_lists_only_estate_a(world, api):
+    estates = api.get("/api/v1/estates?limit=200", world.nosy).json()["items"]
+    assert [e["id"] for e in estates] == [world.a]
+    kpis = api.get(f"/api/v1/kpis?period={PERIOD}", world.nosy).json()
+    assert [row["estate_id"] for row in kpis["estates"]] == [world.a]
+
+
+# -- forged and revoked credentials on the running system -----------------------------------
+
+def _forged(secret, user):
+    now = int(time.time())
+    claims = {"iss": "estate-ops", "sub": user, "roles": ["operator_admin"], "estates": ["*"], "cv": 0,
+              "iat": now, "exp": now + 600, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def test_forged_admin_tokens_are_401(system, world, api):
+    for token in (_forged(system.env["JWT_SECRET"], "ghost-admin"),  # the real key leaked, no such user
+                  _forged("a-published-secret-that-is-long-enough!", "admin")):  # the wrong key
+        for method, path in (("GET", "/api/v1/users"), ("GET", f"/api/v1/estates/{world.b}/households")):
+            assert send(api, method, path, token).status_code == 401
+
+
+def test_an_api_key_is_held_to_its_scope_and_dies_when_revoked(world, api, admin):
+    made = api.post("/api/v1/api-keys", {"name": "matrix", "roles": ["agent"], "estate_ids": [world.a]}, admin)
+    assert made.status_code == 201, made.text
+    key = {"X-API-Key": made.json()["key"]}
+    assert api.get(f"/api/v1/estates/{world.a}/service-requests", headers=key).status_code == 200
+    assert api.get(f"/api/v1/estates/{world.b}/service-requests", headers=key).status_code == 403
+    assert api.get(f"/api/v1/estates/{world.a}/settings/customer-service", headers=key).status_code == 403
+    assert api.get("/api/v1/api-keys", headers=key).status_code == 403
+    assert api.call("DELETE", f"/api/v1/api-keys/{made.json()['id']}", admin).status_code == 200
+    assert api.get(f"/api/v1/estates/{world.a}/service-requests", headers=key).status_code == 401
+    listed = api.get("/api/v1/api-keys?limit=200", admin).json()["items"]
+    mine = next(item for item in listed if item["id"] == made.json()["id"])
+    assert mine["revoked"] and mine["last_used_at"] is not None and "key" not in mine
