@@ -46,7 +46,23 @@ def json_body():
         raise InvalidInput("the body is not valid JSON", [field_error("(body)", "is not valid JSON")])
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", [field_error("(body)", "must be a JSON object")])
-    return body
+    return whole_numbers(body)
+
+
+# Beyond this a float no longer holds every whole number exactly.
+_EXACT_FLOAT = 2 ** 53
+
+
+def whole_numbers(value):
+    """JSON Schema's ``integer`` admits ``5.0``, and so does the contract; the services count with
+    Python ints, so a whole-valued number goes on as an int (``5.0`` -> ``5``, ``89.5`` stays)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
 
 
 class UnsupportedMediaType(InvalidInput):

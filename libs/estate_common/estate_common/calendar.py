@@ -98,9 +98,15 @@ def day_end(moment, tz, days=1):
 
 
 def month_start(period, tz):
-    """The first instant (UTC) of the local month ``YYYY-MM``."""
+    """The first instant (UTC) of the local month ``YYYY-MM``; a month the calendar cannot
+    reach (year 0, or one whose bounds fall outside years 1-9999 in UTC) is a 400 naming
+    ``period``, not a server error."""
     year, month = parse_period(period)
-    return day_start(date(year, month, 1), tz)
+    try:
+        return day_start(date(year, month, 1), tz)
+    except (ValueError, OverflowError):
+        raise InvalidInput("the period is outside the calendar",
+                           [field_error("period", "is a month the calendar cannot reach")]) from None
 
 
 def month_end(period, tz):

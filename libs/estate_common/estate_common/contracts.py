@@ -21,9 +21,11 @@ import os
 import re
 from pathlib import Path
 
+from decimal import Decimal, InvalidOperation
+
 import fastjsonschema
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -32,6 +34,22 @@ from .errors import ContractViolation, InvalidInput, field_error
 log = logging.getLogger(__name__)
 
 BASE_URI = "https://estate-ops.invalid/contracts/"
+
+
+def _multiple_of(validator, divisor, instance, schema):
+    """``multipleOf`` on the decimals as written: jsonschema divides binary floats, so it calls
+    0.07 no multiple of 0.01 (0.07 / 0.01 is 7.000000000000001)."""
+    if not validator.is_type(instance, "number"):
+        return
+    try:
+        multiple = Decimal(str(instance)) % Decimal(str(divisor)) == 0
+    except InvalidOperation:
+        multiple = False
+    if not multiple:
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
+Validator = validators.extend(Draft202012Validator, {"multipleOf": _multiple_of})
 
 
 def contracts_dir():
@@ -92,7 +110,7 @@ class Contracts:
                 raise ContractViolation(f"no contract {document}")
             resolved = self.registry.resolver(BASE_URI).lookup(BASE_URI + ref)
             schema = _inline(resolved.contents, resolved.resolver)
-            self._validators[ref] = Draft202012Validator(schema, registry=self.registry)
+            self._validators[ref] = Validator(schema, registry=self.registry)
         return self._validators[ref]
 
     def accepts(self, ref, instance, tolerant=False):
@@ -129,7 +147,7 @@ class Contracts:
         some. The tolerant view drops ``additionalProperties: false`` (and
         ``unevaluatedProperties: false``) from the inlined schema, once per contract."""
         if ref not in self._tolerant:
-            self._tolerant[ref] = Draft202012Validator(_tolerant(self.validator(ref).schema),
+            self._tolerant[ref] = Validator(_tolerant(self.validator(ref).schema),
                                                        registry=self.registry)
         if self.accepts(ref, instance, tolerant=True):
             return []

@@ -13,6 +13,7 @@ the same contract on both. Other modules catch :data:`DuplicateKey` and
 import base64
 import binascii
 import json
+import re
 
 import pymongo
 from pymongo import ReturnDocument
@@ -148,14 +149,21 @@ def next_number(db, estate_id, series):
 
 # -- cursor paging -------------------------------------------------------
 # Lists are ordered by (created_at, _id); the cursor is the last item's pair,
-# so a page is stable while items are added.
+# so a page is stable while items are added. It is written "<created_at>~<id>"
+# (CURSOR_PATTERN, the contracts' pattern): every string of that form is a position
+# in the order, so a cursor the contract calls valid is never refused. The base64 JSON
+# form given out before is still read, for a client that pages across an upgrade.
+CURSOR_PATTERN = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)~([A-Za-z0-9_.:-]{1,64})")
+
 
 def encode_cursor(doc):
-    raw = json.dumps([doc["created_at"], doc["_id"]]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{doc['created_at']}~{doc['_id']}"
 
 
 def decode_cursor(cursor):
+    written = CURSOR_PATTERN.fullmatch(cursor) if isinstance(cursor, str) else None
+    if written:
+        return written.group(1), written.group(2)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         pair = json.loads(base64.urlsafe_b64decode(padded.encode()))

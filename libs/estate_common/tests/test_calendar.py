@@ -102,3 +102,17 @@ def test_period_arithmetic():
     assert calendar.add_months("2026-01", -1) == "2025-12"
     assert calendar.months_between("2025-11", "2026-02") == 3
     assert calendar.next_day("2026-12-31") == "2027-01-01"
+
+
+@pytest.mark.parametrize("period", ["0000-01", "0001-01", "9999-12"])
+def test_a_month_outside_the_calendar_is_a_400_naming_the_period(period):
+    """``period=0000-01`` on costs, reconciliation and KPIs was a 500: year 0 (and the UTC bounds
+    of year 1's first or year 9999's last local month) are no dates."""
+    with pytest.raises(InvalidInput) as raised:
+        calendar.month_bounds(period, "Asia/Shanghai")
+    assert raised.value.errors[0]["field"] == "period"
+
+
+def test_the_first_and_last_months_of_the_contracts_years_have_bounds():
+    assert calendar.month_bounds("1900-01", "Asia/Shanghai")[0].startswith("1899-12-31T")
+    assert calendar.month_bounds("2999-12", "America/New_York")[1] == "3000-01-01T05:00:00.000Z"

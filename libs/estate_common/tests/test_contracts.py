@@ -293,6 +293,17 @@ def test_a_literal_path_segment_wins_over_a_parameter_as_in_the_router():
     assert book.path_template("/api/v1/nowhere") is None
 
 
+def test_multiple_of_counts_decimals_as_written_not_binary_floats():
+    """89.37 m² and 0.07 m² have two decimals; jsonschema's float division says 0.07 does not."""
+    book = contracts.load()
+    household = {"building": "1", "unit": "1", "room": "101",
+                 "owner": {"name": "Li Si", "phone": "13800138000"}}
+    ref = "openapi.yaml#/components/schemas/HouseholdCreate"
+    for area in (0.07, 89.37, 33.33, 100000, 0.35):
+        assert book.errors(ref, {**household, "area_m2": area}) == [], area
+    assert book.errors(ref, {**household, "area_m2": 70.123})[0]["field"] == "area_m2"
+
+
 # -- the fast path (fastjsonschema) agrees with jsonschema --------------------------
 
 # What fastjsonschema compiles (draft 7). A keyword only draft 2020-12 has (prefixItems,

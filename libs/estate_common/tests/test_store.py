@@ -134,8 +134,34 @@ def test_cursor_that_is_not_a_pair_is_invalid_input(db, cursor):
 def test_cursor_round_trip():
     doc = {"_id": "a1", "created_at": "2026-01-01T00:00:01.000Z"}
     cursor = store.encode_cursor(doc)
-    assert "=" not in cursor
+    assert cursor == "2026-01-01T00:00:01.000Z~a1"
     assert store.decode_cursor(cursor) == ("2026-01-01T00:00:01.000Z", "a1")
+
+
+def test_a_cursor_of_the_contracts_form_is_a_position_even_if_never_given_out(db):
+    """The contract's pattern is all a client (or a fuzzer) knows: any cursor of that form
+    answers the items after that position, never a 400."""
+    _fill(db, SEVEN)
+    page = store.page(db.items, {}, limit=10, cursor="2026-01-01T00:00:02.000Z~b")
+    everything = store.page(db.items, {}, limit=10)["items"]
+    assert page["items"] == [i for i in everything if (i["created_at"], i["id"]) > ("2026-01-01T00:00:02.000Z", "b")]
+    assert store.page(db.items, {}, limit=3, cursor="2099-12-31T23:59:59Z~zz")["items"] == []
+
+
+def test_a_base64_cursor_given_out_before_the_upgrade_still_pages_on(db):
+    _fill(db, SEVEN)
+    first = store.page(db.items, {}, limit=3)
+    last = first["items"][-1]
+    legacy = _b64(json.dumps([last["created_at"], last["id"]]).encode())
+    assert store.page(db.items, {}, limit=3, cursor=legacy) == store.page(db.items, {}, limit=3,
+                                                                          cursor=first["next_cursor"])
+
+
+def test_the_cursor_pattern_is_the_contracts():
+    from estate_common import contracts
+    book = contracts.load()
+    assert book.openapi["components"]["parameters"]["Cursor"]["schema"]["pattern"] == \
+        "^" + store.CURSOR_PATTERN.pattern + "$"
 
 
 def test_public_maps_id_and_drops_internals():

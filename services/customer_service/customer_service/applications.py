@@ -11,7 +11,7 @@ works go on until one passes).
 from decimal import Decimal
 
 from estate_common import clock, ids, transitions
-from estate_common.errors import InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 from estate_common.money import to_cents
 
 from .domain import Change, history_entry
@@ -46,7 +46,8 @@ def needs_review(data):
 def check(data):
     works_from, works_to = data.get("works_from"), data.get("works_to")
     if works_from and works_to and works_to < works_from:
-        raise InvalidInput("the works cannot end before they start",
+        # a rule between two valid dates (422), not a malformed field (400): the contract cannot say it
+        raise BusinessRuleViolation("the works cannot end before they start",
                            [field_error("data.works_to", "is before works_from")])
 
 

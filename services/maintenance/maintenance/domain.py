@@ -272,7 +272,8 @@ def quote(order, amount_cents, items, now, actor):
     """收费项目: explained and priced before the work; a new quote replaces the last and needs
     a new consent."""
     if sum(item["amount_cents"] for item in items) != amount_cents:
-        raise InvalidInput("the items of a quote add up to its amount",
+        # a rule between valid fields (422), not a malformed one (400): the contract cannot say it
+        raise BusinessRuleViolation("the items of a quote add up to its amount",
                            [field_error("data.items", "do not add up to amount_cents")])
     version = (order.get("quote") or {}).get("version", 0) + 1
     return _step(order, "quote", now, actor, f"version {version}: {amount_cents} cents",

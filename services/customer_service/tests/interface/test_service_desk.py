@@ -240,7 +240,7 @@ def test_a_plain_move_in_needs_no_review_nor_fees(desk):
 
 
 def test_works_cannot_end_before_they_start(desk):
-    with pytest.raises(InvalidInput):
+    with pytest.raises(BusinessRuleViolation):
         create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
                description="x", works_from="2026-12-02", works_to="2026-12-01")
     assert desk.db.applications.count_documents({}) == 0

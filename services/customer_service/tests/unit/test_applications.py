@@ -5,7 +5,7 @@ import pytest
 
 from customer_service import applications
 from customer_service.rules import DEFAULTS
-from estate_common.errors import Conflict, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 from estate_common.settings import effective
 from estate_common.testing import event
 
@@ -63,7 +63,7 @@ def test_a_move_in_needs_review_only_for_a_structural_change():
 
 def test_works_cannot_end_before_they_start():
     applications.check({"works_from": "2026-12-01", "works_to": "2026-12-01"})
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(BusinessRuleViolation) as refused:  # 422: both dates are valid alone
         applications.check({"works_from": "2026-12-02", "works_to": "2026-12-01"})
     assert refused.value.errors[0]["field"] == "data.works_to"
 

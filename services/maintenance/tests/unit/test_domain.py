@@ -192,7 +192,7 @@ def test_the_response_time_runs_from_the_report_to_the_first_start():
 
 def test_a_quote_must_add_up_and_a_new_quote_needs_a_new_consent():
     order = an_order("in_progress")
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(BusinessRuleViolation) as refused:
         domain.quote(order, 5000, [{"name": "valve", "amount_cents": 3000}], CREATED, "chen")
     assert refused.value.errors[0]["field"] == "data.items"
     quoted = apply(order, domain.quote(order, 5000, [{"name": "valve", "amount_cents": 3000},
