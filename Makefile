@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 $(STAMP): requirements/build.txt requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "estate-ops needs Python 3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/build.txt -r requirements/dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/build.txt -r requirements/dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
 	touch $(STAMP)
 
@@ -58,13 +58,15 @@ admin-reset: $(STAMP)
 k8s-dev-secrets:
 	$(PYTHON) scripts/dev_secrets.py
 
-# Re-pin requirements/*.txt from requirements/*.in (needs the package index).
+# Re-pin requirements/*.txt from requirements/*.in, with every file's hash (needs the package index).
 lock:
-	for f in services gateway dev; do \
+	for f in services gateway console dev; do \
 	  rm -rf /tmp/estate-lock-$$f && $(PYTHON) -m venv /tmp/estate-lock-$$f && \
 	  /tmp/estate-lock-$$f/bin/pip install --quiet -r requirements/$$f.in && \
 	  { echo "# Pinned from $$f.in (python 3.11): regenerate with 'make lock'"; /tmp/estate-lock-$$f/bin/pip freeze --all | grep -v -e '^pip==' -e '^wheel=='; } > requirements/$$f.txt; \
 	done
+	$(PYTHON) scripts/pin_hashes.py requirements/build.txt requirements/services.txt \
+	  requirements/gateway.txt requirements/console.txt requirements/dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache

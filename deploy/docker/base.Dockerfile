@@ -17,7 +17,7 @@ WORKDIR /app
 
 # Third-party dependencies first: this layer changes only with the lock file.
 COPY requirements/services.txt requirements/services.txt
-RUN pip install -r requirements/services.txt
+RUN pip install --require-hashes -r requirements/services.txt
 
 COPY libs/estate_common libs/estate_common
 RUN pip install --no-deps ./libs/estate_common
