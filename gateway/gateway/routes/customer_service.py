@@ -38,6 +38,9 @@ ROUTES = [
     desk_action(f"{SR_ID}/close", "close_request", "request_id"),
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
     desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),
+    # -- the complaint analysis (投诉分析) -------------------------------------------
+    Route("GET", f"{ESTATE}/reports/complaints", "customer_service", "complaint_report", policy.COMPLAINT_ANALYSTS,
+          filters=("period",)),
     # -- the estate's settings -------------------------------------------------
     Route("GET", f"{ESTATE}/settings/customer-service", "customer_service", "get_settings", policy.MANAGEMENT),
     Route("PUT", f"{ESTATE}/settings/customer-service", "customer_service", "update_settings", policy.MANAGEMENT,

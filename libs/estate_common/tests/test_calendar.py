@@ -102,3 +102,23 @@ def test_period_arithmetic():
     assert calendar.add_months("2026-01", -1) == "2025-12"
     assert calendar.months_between("2025-11", "2026-02") == 3
     assert calendar.next_day("2026-12-31") == "2027-01-01"
+
+
+@pytest.mark.parametrize("period, bounds", [
+    ("2026-11", ("2026-10-31T16:00:00.000Z", "2026-11-30T16:00:00.000Z")),
+    ("2026-Q4", ("2026-09-30T16:00:00.000Z", "2026-12-31T16:00:00.000Z")),
+    ("2026-Q1", ("2025-12-31T16:00:00.000Z", "2026-03-31T16:00:00.000Z")),
+    ("2026", ("2025-12-31T16:00:00.000Z", "2026-12-31T16:00:00.000Z")),
+])
+def test_a_report_period_is_a_local_month_quarter_or_year(period, bounds):
+    assert calendar.period_bounds(period, "Asia/Shanghai") == bounds
+
+
+def test_a_quarter_in_berlin_starts_at_its_local_midnight_across_dst():
+    start, end = calendar.period_bounds("2026-Q2", "Europe/Berlin")
+    assert (start, end) == ("2026-03-31T22:00:00.000Z", "2026-06-30T22:00:00.000Z")
+
+
+def test_a_fifth_quarter_is_not_a_period():
+    with pytest.raises(ValueError):
+        calendar.period_months("2026-Q5")

@@ -6,12 +6,12 @@ the events in the same document write, a lost race decided again.
 """
 import logging
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
-from . import applications, domain, events, intake, repairs, store, surveys
+from . import applications, complaint_analysis, domain, events, intake, repairs, store, surveys
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,14 @@ def survey_results(db, estate_id, survey_id):
 
 def page(db, collection, estate_id, filters, limit, cursor):
     return store.page(db, collection, estate_id, store.list_filters(filters or {}), limit, cursor)
+
+
+def complaint_report(db, caller, estate_id, period):
+    domain.require_manager(caller)
+    rules = store.rules_for(db, estate_id)
+    start, end = calendar.period_bounds(period, rules["timezone"])
+    return complaint_analysis.report(period, store.complaints_between(db, estate_id, start, end), rules,
+                                     clock.now_iso())
 
 
 def kpis(db, caller, period, estate_ids):

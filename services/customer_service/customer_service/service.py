@@ -178,6 +178,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     def record_acceptance(self, payload):
         return self._step(payload, "applications", applications.acceptance)
 
+    # -- the complaint analysis (投诉分析) ------------------------------------------------------
+    @rpc_method
+    def complaint_report(self, payload):
+        return operations.complaint_report(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
+
     # -- the estate's KPIs (its settings: EstateSettings) -----------------------------------------
     @rpc_method
     def kpis(self, payload):

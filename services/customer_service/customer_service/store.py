@@ -185,6 +185,12 @@ def kpi_requests(db, estate_id, start, end):
         {"return_visits.visited_at": within}]}))
 
 
+def complaints_between(db, estate_id, start, end):
+    """The estate's complaints registered within [start, end) (the complaint analysis)."""
+    return list(db.service_requests.find({"estate_id": estate_id, "kind": "complaint",
+                                          "created_at": {"$gte": start, "$lt": end}}))
+
+
 def complained_about(db, estate_id):
     """Ids of the requests a complaint names as its matter (``related_request_id``)."""
     return {doc["related_request_id"] for doc in db.service_requests.find(
