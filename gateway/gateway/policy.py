@@ -42,6 +42,7 @@ EMERGENCY_PLAN_EDITORS = MANAGEMENT
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the
 # manager handles major complaints and sees the KPIs; the desk registers, the manager analyses).
 COMPLAINT_ANALYSTS = MANAGEMENT
+RECTIFICATION_PLANNERS = MANAGEMENT
 
 # -- the routes the gateway answers itself ------------------------------------------------
 # (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins

@@ -32,12 +32,13 @@ INDEXES = {
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
     "applications": [(PAGED, {})],
+    "rectification_plans": [(PAGED, {})],
 }
 
 NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
     "custody_items": "custody item", "tool_loans": "tool loan",
-    "applications": "application",
+    "applications": "application", "rectification_plans": "rectification plan",
 }
 
 
