@@ -41,6 +41,8 @@ ROUTES = [
     # -- the complaint analysis (投诉分析) -------------------------------------------
     Route("GET", f"{ESTATE}/reports/complaints", "customer_service", "complaint_report", policy.COMPLAINT_ANALYSTS,
           filters=("period",)),
+    Route("GET", f"{ESTATE}/reports/complaint-results", "customer_service", "complaint_results",
+          policy.COMPLAINT_ANALYSTS, filters=("period",)),
     # -- rectification plans (整改计划) ----------------------------------------------
     desk_create(f"{ESTATE}/complaint-rectifications", "create_rectification", roles=policy.RECTIFICATION_PLANNERS),
     desk_list(f"{ESTATE}/complaint-rectifications", "list_rectifications", ("status", "period"),

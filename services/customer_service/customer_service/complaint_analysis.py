@@ -11,8 +11,15 @@ belongs to the period it was registered in. Counted:
   (of which ``open_overdue`` are past it at the time of the report);
 - repeat complainants: households with at least ``repeat_complainant_complaints`` (2) complaints
   in the period, most first. A household, not a name: the complainant's name is personal data.
+
+The result of a complaint the desk handled itself (never escalated) is reported to the manager
+(DOMAIN.md: "result reported back to the owner and the manager") by ``results``: the manager's
+list of those closed in a period (``GET …/reports/complaint-results?period=``). An escalated
+complaint is not on it: the manager answered and closed it.
 """
 from collections import Counter
+
+from estate_common.store import public
 
 UNRECORDED = "unrecorded"
 
@@ -45,3 +52,19 @@ def report(period, complaints, rules, now):
             "households": [{"household_id": h, "complaints": n} for h, n in repeat],
         },
     }
+
+
+RESULT_FIELDS = ("id", "number", "household_id", "created_at", "closed_at", "outcome", "valid", "satisfaction")
+
+
+def results(period, closed):
+    """``closed``: the estate's never-escalated complaints closed in the period
+    (store.unescalated_complaints_closed_between), in closing order."""
+    items = []
+    for request in closed:
+        shown = public(request)
+        record = request["complaint"] or {}
+        closer = next((h["by"] for h in reversed(request["history"]) if h["action"] == "closed"), None)
+        items.append({**{name: shown.get(name) for name in RESULT_FIELDS}, "nature": record.get("nature"),
+                      "cause": record.get("cause"), "finding": record.get("finding"), "closed_by": closer})
+    return {"period": period, "items": items}

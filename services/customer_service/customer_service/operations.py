@@ -190,6 +190,12 @@ def complaint_report(db, caller, estate_id, period):
                                      clock.now_iso())
 
 
+def complaint_results(db, caller, estate_id, period):
+    domain.require_manager(caller)
+    start, end = calendar.period_bounds(period, store.rules_for(db, estate_id)["timezone"])
+    return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
+
+
 def create_rectification(db, outbox, caller, estate_id, data):
     domain.require_manager(caller)
     tz = store.rules_for(db, estate_id)["timezone"]

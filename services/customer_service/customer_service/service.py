@@ -183,6 +183,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     def complaint_report(self, payload):
         return operations.complaint_report(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
 
+    @rpc_method
+    def complaint_results(self, payload):
+        return operations.complaint_results(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
+
     # -- rectification plans (整改计划) ------------------------------------------------------------
     @rpc_method
     def create_rectification(self, payload):

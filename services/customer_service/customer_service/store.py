@@ -192,6 +192,13 @@ def complaints_between(db, estate_id, start, end):
                                           "created_at": {"$gte": start, "$lt": end}}))
 
 
+def unescalated_complaints_closed_between(db, estate_id, start, end):
+    """The estate's complaints closed within [start, end) that were never escalated, by closing time."""
+    return list(db.service_requests.find({"estate_id": estate_id, "kind": "complaint",
+                                          "closed_at": {"$gte": start, "$lt": end},
+                                          "complaint.escalated": {"$ne": True}}).sort([("closed_at", 1), ("_id", 1)]))
+
+
 def complained_about(db, estate_id):
     """Ids of the requests a complaint names as its matter (``related_request_id``)."""
     return {doc["related_request_id"] for doc in db.service_requests.find(

@@ -76,3 +76,32 @@ def test_the_analysis_is_the_managers_and_names_a_wrong_period(desk):
 
 def test_a_complaint_without_a_reply_is_open_until_it_is_answered():
     assert complaint_analysis.timeliness({"replied_at": None, "due_at": "2026-01-08T00:00:00.000Z"}) == "open"
+
+
+def results(desk, period):
+    as_caller(desk, MANAGER)
+    return desk.complaint_results({"estate_id": ESTATE, "filters": {"period": period}})
+
+
+def test_the_result_of_a_complaint_the_desk_closed_itself_is_reported_to_the_manager(desk):
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    handled, escalated, _still_open = (complaint(desk, "hh_1", "noise") for _ in range(3))
+    act(desk, "verify", handled, finding="drilling confirmed", cause="contractor")
+    act(desk, "reply", handled, message="works limited to 8:00-18:00")
+    act(desk, "close", handled, valid=True, satisfaction=5)
+    act(desk, "escalate", escalated, reason="major")
+    as_caller(desk, MANAGER)
+    act(desk, "verify", escalated, finding="f")
+    act(desk, "reply", escalated, message="m")
+    act(desk, "close", escalated)
+
+    [reported] = results(desk, "2026-Q4")["items"]
+    assert reported == {"id": handled["id"], "number": handled["number"], "household_id": "hh_1",
+                        "created_at": handled["created_at"], "closed_at": "2026-11-02T02:00:00.000Z",
+                        "closed_by": "zhang", "nature": "noise", "cause": "contractor",
+                        "finding": "drilling confirmed", "outcome": "works limited to 8:00-18:00", "valid": True,
+                        "satisfaction": 5}
+    assert results(desk, "2026-10")["items"] == []
+    as_caller(desk, AGENT)
+    with pytest.raises(Forbidden):
+        desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026"}})
