@@ -392,6 +392,13 @@ def test_a_completed_repair_takes_its_return_visit_and_a_payment_can_be_reversed
     client.post("/desk/requests/sr_2/return-visits", data={"csrf_token": csrf_of(client), "satisfaction": "2",
                                                             "notes": "still drips", "problem_found": "on"})
     assert fake.calls[-1]["json"] == {"satisfaction": 2, "problem_found": True, "notes": "still drips"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_2", {**repair, "charge_cents": 4500})
+    assert 'name="charge_confirmed"' in client.get("/desk/requests/sr_2").get_data(as_text=True)
+    client.post("/desk/requests/sr_2/return-visits", data={
+        "csrf_token": csrf_of(client), "satisfaction": "5", "charge_confirmed": "true",
+        "confirmation_method": "signature", "confirmed_by": "Chen"})
+    assert fake.calls[-1]["json"] == {"satisfaction": 5, "problem_found": False, "charge_confirmed": True,
+                                      "occupant_confirmation": {"method": "signature", "name": "Chen"}}
     client.get("/desk/requests?return_visit_overdue=true")
     assert fake.calls[-2]["params"]["return_visit_overdue"] == "true" or \
         any(c["params"].get("return_visit_overdue") == "true" for c in fake.calls)

@@ -133,6 +133,8 @@ def _forwarding_view(route):
             payload["estate_id"] = path["estate_id"]
         if route.id_param:
             payload["id"] = path[route.id_param]
+        if route.item_param:
+            payload["item"] = path[route.item_param]
         if route.body:
             payload["data"] = requests_in.json_body()
         payload.update(requests_in.query_payload(route))

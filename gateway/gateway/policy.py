@@ -39,6 +39,11 @@ COLLECTORS = FINANCE | {"steward", "agent"}
 # escalates, so the manager decides how it escalates).
 EMERGENCY_PLAN_EDITORS = MANAGEMENT
 
+# the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the
+# manager handles major complaints and sees the KPIs; the desk registers, the manager analyses).
+COMPLAINT_ANALYSTS = MANAGEMENT
+RECTIFICATION_PLANNERS = MANAGEMENT
+
 # -- the routes the gateway answers itself ------------------------------------------------
 # (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins
 # both: the one table of who may call what, that the access-matrix test and the README's roles

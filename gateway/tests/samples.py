@@ -84,7 +84,7 @@ RPC_FILTERS = {
     "list_payments": {"status": "posted"},
     "list_journal_entries": {"kind": "payment"},
 }
-PATH_SAMPLES = {"<period>": "2026-11", "<incident_type>": "flooding"}  # path parameters that are not ids
+PATH_SAMPLES = {"<period>": "2026-11", "<incident_type>": "flooding", "<n>": "1"}  # path parameters that are not ids
 
 
 def openapi_path(route):

@@ -73,7 +73,9 @@ def test_a_charged_repair_from_the_call_to_the_follow_up(api, site):
 
     # the return visit finds a problem: a follow-up order on the same request
     ok(api.post(path(site, f"service-requests/{request['id']}/return-visits"),
-                {"satisfaction": 2, "notes": "still damp in one corner", "problem_found": True}, site["agent"]), 201)
+                {"satisfaction": 2, "notes": "still damp in one corner", "problem_found": True,
+                 "charge_confirmed": True, "occupant_confirmation": {"method": "verbal", "name": "owner Chen"}},
+                site["agent"]), 201)
     orders = eventually(lambda: (lambda items: items if len(items) == 2 else None)(
         api.get(path(site, f"work-orders?request_id={request['id']}"), site["technician"]).json()["items"]))
     follow_up = next(o for o in orders if o["id"] != order["id"])

@@ -135,3 +135,30 @@ def test_front_desk_registers_refuse_illegal_steps_and_keep_names_out_of_the_log
         written = log.read()
     assert "customer_service.lend_tool" in written  # the call was logged ...
     assert BORROWER not in written  # ... without the borrower's name
+
+
+def test_the_manager_analyses_complaints_and_follows_a_rectification_plan_to_closure(api, estate):
+    base, manager = estate["base"], estate["manager"]
+    created = complain(api, estate)
+    this_year = created["created_at"][:4]
+    report = api.get(f"{base}/reports/complaints?period={this_year}", manager)
+    assert report.status_code == 200, report.text
+    assert report.json()["complaints"] >= 1 and report.json()["by_category"]["noise"] >= 1
+    assert api.get(f"{base}/reports/complaints?period={this_year}", estate["agent"]).status_code == 403
+    wrong = api.get(f"{base}/reports/complaints?period={this_year}-Q5", manager)
+    assert wrong.status_code == 400 and "period" in wrong.text
+    assert api.get(f"{base}/reports/complaint-results?period={this_year}", manager).status_code == 200
+
+    body = {"period": this_year, "findings": "renovation noise at night",
+            "actions": [{"description": "patrol renovation floors at 21:30", "owner": "security lead",
+                         "due": "2099-01-15"}]}
+    refused = api.post(f"{base}/complaint-rectifications", {**body, "actions": [{"owner": "x", "due": "2099-01-01"}]},
+                       manager)
+    assert refused.status_code == 400 and "description" in refused.text
+    plan = api.post(f"{base}/complaint-rectifications", body, manager)
+    assert plan.status_code == 201, plan.text
+    path = f"{base}/complaint-rectifications/{plan.json()['id']}"
+    closed = api.post(f"{path}/actions/1/done", {"note": "started"}, manager)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed", closed.text
+    assert api.post(f"{path}/actions/1/done", {}, manager).status_code == 409
+    assert api.get(path, manager).json()["status"] == "closed"

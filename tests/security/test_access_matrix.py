@@ -156,7 +156,8 @@ class World:
         b, base = self.b, f"/api/v1/estates/{self.b}"
         household = self.post(f"{base}/households", {"building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
                                                      "owner": {"name": "陈小明", "phone": flows.PHONE}})["id"]
-        ids = {"estate_id": b, "household_id": household, "period": PERIOD, "incident_type": "flooding"}
+        ids = {"estate_id": b, "household_id": household, "period": PERIOD, "incident_type": "flooding",
+               "n": "1"}  # a rectification plan's first action
         ids["run_id"] = ids["job_id"] = self._billing_run(b)
         ids["standard_id"] = self.post(f"{base}/fee-standards", {"item": "parking", "unit_price_cents_per_m2": 1,
                                                                  "cycle": "monthly", "valid_from": "2026-01"})["id"]
@@ -165,6 +166,7 @@ class World:
             "survey_id": "/surveys", "key_id": "/keys", "item_id": "/custody-items", "loan_id": "/tool-loans",
             "application_id": "/applications", "equipment_id": "/equipment", "incident_id": "/incidents",
             "borrow_id": "/archive/borrow-requests", "check_id": "/fire-lane-checks",
+            "plan_id": "/complaint-rectifications",
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]

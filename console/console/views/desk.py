@@ -117,6 +117,11 @@ def return_visit(request_id):
             "problem_found": form.get("problem_found") == "on"}
     if form.get("notes", "").strip():
         body["notes"] = form["notes"].strip()
+    if form.get("charge_confirmed") in ("true", "false"):  # asked when the work carried a charge
+        body["charge_confirmed"] = form["charge_confirmed"] == "true"
+        if form.get("confirmed_by", "").strip():
+            body["occupant_confirmation"] = {"method": form.get("confirmation_method") or "verbal",
+                                             "name": form["confirmed_by"].strip()}
     _, refused = common.act(lambda: g.api.post(
         g.api.estate(g.user.estate_id, f"service-requests/{request_id}/return-visits"), body,
         idempotency_key=form.get("idempotency_key") or None), back)

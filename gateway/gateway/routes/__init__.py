@@ -4,7 +4,8 @@ Each service's routes are in this package's module of that name; ``ROUTES``
 joins them.
 
 One generic handler turns an HTTP request into an RPC payload:
-``estate_id`` from the path, the resource id (``id_param``) as ``id``, the JSON
+``estate_id`` from the path, the resource id (``id_param``) as ``id``, a part of it
+(``item_param``) as ``item``, the JSON
 body as ``data``, ``limit``/``cursor`` and the listed query filters as
 ``filters``. Anything else in the query string is refused (400).
 """
@@ -25,6 +26,7 @@ class Route:
     paged: bool = False
     filters: tuple = ()
     id_param: str = None
+    item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
     idempotent: bool = False
     extra: dict = field(default_factory=dict)
 

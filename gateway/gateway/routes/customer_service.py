@@ -38,6 +38,19 @@ ROUTES = [
     desk_action(f"{SR_ID}/close", "close_request", "request_id"),
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
     desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),
+    # -- the complaint analysis (投诉分析) -------------------------------------------
+    Route("GET", f"{ESTATE}/reports/complaints", "customer_service", "complaint_report", policy.COMPLAINT_ANALYSTS,
+          filters=("period",)),
+    Route("GET", f"{ESTATE}/reports/complaint-results", "customer_service", "complaint_results",
+          policy.COMPLAINT_ANALYSTS, filters=("period",)),
+    # -- rectification plans (整改计划) ----------------------------------------------
+    desk_create(f"{ESTATE}/complaint-rectifications", "create_rectification", roles=policy.RECTIFICATION_PLANNERS),
+    desk_list(f"{ESTATE}/complaint-rectifications", "list_rectifications", ("status", "period"),
+              roles=policy.RECTIFICATION_PLANNERS),
+    Route("GET", f"{ESTATE}/complaint-rectifications/<plan_id>", "customer_service", "get_rectification",
+          policy.RECTIFICATION_PLANNERS, id_param="plan_id"),
+    Route("POST", f"{ESTATE}/complaint-rectifications/<plan_id>/actions/<n>/done", "customer_service",
+          "rectification_action_done", policy.RECTIFICATION_PLANNERS, body=True, id_param="plan_id", item_param="n"),
     # -- the estate's settings -------------------------------------------------
     Route("GET", f"{ESTATE}/settings/customer-service", "customer_service", "get_settings", policy.MANAGEMENT),
     Route("PUT", f"{ESTATE}/settings/customer-service", "customer_service", "update_settings", policy.MANAGEMENT,

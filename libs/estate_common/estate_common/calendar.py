@@ -131,6 +131,34 @@ def year_start(year, tz):
     return day_start(date(int(year), 1, 1), tz)
 
 
+# -- report periods: a month YYYY-MM, a quarter YYYY-Qn, a year YYYY -----------------------
+
+def period_months(period):
+    """The first month (``YYYY-MM``) of a month, quarter (``2026-Q4``) or year (``2026``) and how
+    many months it has. The text is checked by the contracts; a wrong one is ``ValueError``."""
+    if "-Q" in period:
+        year, quarter = (int(part) for part in period.split("-Q"))
+        if not 1 <= quarter <= 4:
+            raise ValueError(f"not a quarter: {period!r}")
+        return f"{year:04d}-{(quarter - 1) * 3 + 1:02d}", 3
+    if "-" in period:
+        parse_period(period)
+        return period, 1
+    return f"{int(period):04d}-01", 12
+
+
+def period_window(period, tz):
+    """``(start, end)`` UTC datetimes of the local month, quarter or year: ``[start, end)``."""
+    first, months = period_months(period)
+    return month_start(first, tz), month_start(add_months(first, months), tz)
+
+
+def period_bounds(period, tz):
+    """``[start, end)`` of the local month, quarter or year as ISO strings."""
+    start, end = period_window(period, tz)
+    return clock.to_iso(start), clock.to_iso(end)
+
+
 # -- periods (YYYY-MM) as text -----------------------------------------------------------
 
 def parse_period(period):

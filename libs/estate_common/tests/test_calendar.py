@@ -116,3 +116,23 @@ def test_a_month_outside_the_calendar_is_a_400_naming_the_period(period):
 def test_the_first_and_last_months_of_the_contracts_years_have_bounds():
     assert calendar.month_bounds("1900-01", "Asia/Shanghai")[0].startswith("1899-12-31T")
     assert calendar.month_bounds("2999-12", "America/New_York")[1] == "3000-01-01T05:00:00.000Z"
+
+
+@pytest.mark.parametrize("period, bounds", [
+    ("2026-11", ("2026-10-31T16:00:00.000Z", "2026-11-30T16:00:00.000Z")),
+    ("2026-Q4", ("2026-09-30T16:00:00.000Z", "2026-12-31T16:00:00.000Z")),
+    ("2026-Q1", ("2025-12-31T16:00:00.000Z", "2026-03-31T16:00:00.000Z")),
+    ("2026", ("2025-12-31T16:00:00.000Z", "2026-12-31T16:00:00.000Z")),
+])
+def test_a_report_period_is_a_local_month_quarter_or_year(period, bounds):
+    assert calendar.period_bounds(period, "Asia/Shanghai") == bounds
+
+
+def test_a_quarter_in_berlin_starts_at_its_local_midnight_across_dst():
+    start, end = calendar.period_bounds("2026-Q2", "Europe/Berlin")
+    assert (start, end) == ("2026-03-31T22:00:00.000Z", "2026-06-30T22:00:00.000Z")
+
+
+def test_a_fifth_quarter_is_not_a_period():
+    with pytest.raises(ValueError):
+        calendar.period_months("2026-Q5")

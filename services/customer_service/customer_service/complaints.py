@@ -35,6 +35,7 @@ def details(data, created, rules):
         "escalated_at": None,
         "escalated_by": None,
         "escalation_reason": None,
+        "cause": None,
     }
 
 
@@ -47,7 +48,7 @@ def verify(request, data, now, caller):
     at = clock.to_iso(now)
     late = at > complaint["verify_due_at"]
     verified = {**complaint, "verified_at": at, "verified_by": caller.user, "finding": data["finding"].strip(),
-                "verified_late": late}
+                "verified_late": late, "cause": data.get("cause")}
     note = ("late: " if late else "") + verified["finding"]
     return Change({"status": status, "complaint": verified, "updated_at": at},
                   [history_entry(at, caller.user, "verified", note)])

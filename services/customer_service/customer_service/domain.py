@@ -65,6 +65,11 @@ def allows(request, action):
     return action in TRANSITIONS[request["kind"]].get(request["status"], {})
 
 
+def require_manager(caller):
+    if not set(caller.roles) & MANAGER_ROLES:
+        raise Forbidden("only a manager or the operator admin may do this")
+
+
 def require_desk(caller):
     if not set(caller.roles) & DESK_ROLES:
         raise Forbidden("only the front desk handles service requests")

@@ -6,12 +6,12 @@ the events in the same document write, a lost race decided again.
 """
 import logging
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
-from . import applications, domain, events, intake, repairs, store, surveys
+from . import applications, complaint_analysis, domain, events, intake, rectifications, repairs, store, surveys
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,34 @@ def survey_results(db, estate_id, survey_id):
 
 def page(db, collection, estate_id, filters, limit, cursor):
     return store.page(db, collection, estate_id, store.list_filters(filters or {}), limit, cursor)
+
+
+def complaint_report(db, caller, estate_id, period):
+    domain.require_manager(caller)
+    rules = store.rules_for(db, estate_id)
+    start, end = calendar.period_bounds(period, rules["timezone"])
+    return complaint_analysis.report(period, store.complaints_between(db, estate_id, start, end), rules,
+                                     clock.now_iso())
+
+
+def complaint_results(db, caller, estate_id, period):
+    domain.require_manager(caller)
+    start, end = calendar.period_bounds(period, store.rules_for(db, estate_id)["timezone"])
+    return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
+
+
+def create_rectification(db, outbox, caller, estate_id, data):
+    domain.require_manager(caller)
+    tz = store.rules_for(db, estate_id)["timezone"]
+    plan_id = caller.created_id("rp", estate_id)
+    return public(store.create(db, outbox, "rectification_plans", estate_id, plan_id,
+                               lambda: rectifications.new_plan(plan_id, estate_id, data, clock.now(), caller.user, tz)))
+
+
+def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
+    domain.require_manager(caller)
+    return step_on(db, outbox, "rectification_plans", estate_id, plan_id,
+                   lambda plan: rectifications.action_done(plan, n, data or {}, clock.now(), caller.user))
 
 
 def kpis(db, caller, period, estate_ids):

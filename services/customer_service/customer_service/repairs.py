@@ -11,7 +11,7 @@ to the same request. Repeated repairs (same household and category within
 from datetime import timedelta
 
 from estate_common import clock, ids
-from estate_common.errors import Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from .domain import Change, allows, due_at, history_entry, next_status
 
@@ -85,6 +85,7 @@ def completion_update(request, completed_event, rules):
         "started_at": order["started_at"] or request.get("started_at"),
         "emergency": emergency,
         "return_visit_required": request["return_visit_required"] or emergency,
+        "charge_cents": order.get("charge_cents", 0),
         "updated_at": completed_event["occurred_at"],
     }
     if request.get("answered_at") is None:
@@ -99,10 +100,24 @@ def completion_update(request, completed_event, rules):
                                           completed_event["event_id"])])
 
 
+def check_charge(request, data):
+    """The visit checks the charge of the work: with a charge, ``charge_confirmed`` is asked, and a
+    confirmed charge names how the occupant confirmed it (422 otherwise)."""
+    errors = []
+    if request.get("charge_cents") and "charge_confirmed" not in data:
+        errors.append(field_error("data.charge_confirmed",
+                                  f"the work was charged {request['charge_cents']} cents: ask the occupant"))
+    if data.get("charge_confirmed") and not data.get("occupant_confirmation"):
+        errors.append(field_error("data.occupant_confirmation", "a confirmed charge records how the occupant confirmed it"))
+    if errors:
+        raise BusinessRuleViolation("the return visit does not check the charge", errors)
+
+
 def return_visit(request, visit_id, data, now, rules, user):
     """回访 of a completed repair: (change, visit). Only a completed repair takes one (else 409)."""
     problem = data["problem_found"]
     status = next_status(request, "return_visit_with_problem" if problem else "return_visit")
+    check_charge(request, data)
     at = clock.to_iso(now)
     visit = {
         "id": visit_id,
@@ -114,10 +129,14 @@ def return_visit(request, visit_id, data, now, rules, user):
         "on_time": request["return_visit_due_at"] is None or at <= request["return_visit_due_at"],
         "work_completed_at": request["completed_at"],
         "follow_up_id": None,
+        "charge_cents": request.get("charge_cents"),
+        "charge_confirmed": data.get("charge_confirmed"),
+        "occupant_confirmation": data.get("occupant_confirmation"),
     }
     changes = {"status": status, "updated_at": at}
+    disputed = "; charge disputed" if visit["charge_confirmed"] is False else ""
     entries = [history_entry(at, user, "return_visit",
-                             f"satisfaction {visit['satisfaction']}/5" + ("; problem found" if problem else ""))]
+                             f"satisfaction {visit['satisfaction']}/5" + ("; problem found" if problem else "") + disputed)]
     events = []
     if problem:
         follow_up = new_follow_up(request, visit, now, rules)

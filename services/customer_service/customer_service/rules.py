@@ -36,6 +36,9 @@ DEFAULTS = {
     # KPI targets: return-visit rate 100 %, valid-complaint rate below 1 % (in percent).
     "return_visit_rate_target_percent": 100,
     "valid_complaint_rate_target_percent": 1,
+    # 投诉分析: a household with at least this many complaints in the analysed period is a
+    # repeat complainant (chosen: 2).
+    "repeat_complainant_complaints": 2,
 }
 
 MAXIMA = {
@@ -51,6 +54,7 @@ MAXIMA = {
     "renovation_deposit_cents": 100_000_000,
     "return_visit_rate_target_percent": 100,
     "valid_complaint_rate_target_percent": 100,
+    "repeat_complainant_complaints": 50,
 }
 
 # A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so

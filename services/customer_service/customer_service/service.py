@@ -178,6 +178,34 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     def record_acceptance(self, payload):
         return self._step(payload, "applications", applications.acceptance)
 
+    # -- the complaint analysis (投诉分析) ------------------------------------------------------
+    @rpc_method
+    def complaint_report(self, payload):
+        return operations.complaint_report(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
+
+    @rpc_method
+    def complaint_results(self, payload):
+        return operations.complaint_results(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
+
+    # -- rectification plans (整改计划) ------------------------------------------------------------
+    @rpc_method
+    def create_rectification(self, payload):
+        return operations.create_rectification(self.db, self.outbox, self.caller, payload["estate_id"],
+                                               payload["data"])
+
+    @rpc_method
+    def list_rectifications(self, payload):
+        return self._list(payload, "rectification_plans")
+
+    @rpc_method
+    def get_rectification(self, payload):
+        return public(store.get(self.db, "rectification_plans", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def rectification_action_done(self, payload):
+        return operations.rectification_action_done(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                    payload["id"], payload["item"], payload.get("data"))
+
     # -- the estate's KPIs (its settings: EstateSettings) -----------------------------------------
     @rpc_method
     def kpis(self, payload):

@@ -32,12 +32,13 @@ INDEXES = {
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
     "applications": [(PAGED, {})],
+    "rectification_plans": [(PAGED, {})],
 }
 
 NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
     "custody_items": "custody item", "tool_loans": "tool loan",
-    "applications": "application",
+    "applications": "application", "rectification_plans": "rectification plan",
 }
 
 
@@ -183,6 +184,19 @@ def kpi_requests(db, estate_id, start, end):
     return list(db.service_requests.find({"estate_id": estate_id, "$or": [
         {"created_at": within}, {"due_at": within}, {"completed_at": within}, {"closed_at": within},
         {"return_visits.visited_at": within}]}))
+
+
+def complaints_between(db, estate_id, start, end):
+    """The estate's complaints registered within [start, end) (the complaint analysis)."""
+    return list(db.service_requests.find({"estate_id": estate_id, "kind": "complaint",
+                                          "created_at": {"$gte": start, "$lt": end}}))
+
+
+def unescalated_complaints_closed_between(db, estate_id, start, end):
+    """The estate's complaints closed within [start, end) that were never escalated, by closing time."""
+    return list(db.service_requests.find({"estate_id": estate_id, "kind": "complaint",
+                                          "closed_at": {"$gte": start, "$lt": end},
+                                          "complaint.escalated": {"$ne": True}}).sort([("closed_at", 1), ("_id", 1)]))
 
 
 def complained_about(db, estate_id):

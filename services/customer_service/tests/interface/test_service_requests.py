@@ -382,3 +382,39 @@ def test_fields_of_another_kind_are_refused(desk):
         desk.create_request(new("repair", complainant="Mr Chen"))
     assert refused.value.errors[0]["field"] == "data.complainant"
     assert desk.db.service_requests.count_documents({}) == 0
+
+
+def charged(request, cents):
+    done = completed(request)
+    done["data"]["charge_cents"] = cents
+    return done
+
+
+def test_a_return_visit_checks_the_charge_and_records_the_occupants_confirmation(desk):
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(charged(repair, 4500))
+    assert shown(desk, repair)["charge_cents"] == 4500
+    with pytest.raises(BusinessRuleViolation) as refused:
+        visit(desk, repair)
+    assert [e["field"] for e in refused.value.errors] == ["data.charge_confirmed"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        visit(desk, repair, charge_confirmed=True)
+    assert [e["field"] for e in refused.value.errors] == ["data.occupant_confirmation"]
+    with pytest.raises(InvalidInput) as refused:
+        visit(desk, repair, charge_confirmed=True, occupant_confirmation={"method": "telepathy", "name": "Chen"})
+    assert refused.value.errors[0]["field"].startswith("data.occupant_confirmation")
+    recorded = visit(desk, repair, charge_confirmed=True, occupant_confirmation={"method": "signature", "name": "Chen"})
+    assert (recorded["charge_cents"], recorded["charge_confirmed"], recorded["occupant_confirmation"]) == (
+        4500, True, {"method": "signature", "name": "Chen"})
+    assert shown(desk, repair)["return_visits"][0]["charge_confirmed"] is True
+
+
+def test_a_disputed_charge_is_recorded_and_free_work_needs_no_charge_check(desk):
+    disputed = desk.create_request(new("repair"))
+    desk.on_work_order_completed(charged(disputed, 4500))
+    recorded = visit(desk, disputed, charge_confirmed=False, occupant_confirmation={"method": "verbal", "name": "Chen"})
+    assert recorded["charge_confirmed"] is False
+    assert shown(desk, disputed)["history"][-1]["note"] == "satisfaction 5/5; charge disputed"
+    free = desk.create_request(new("repair", household="hh_2"))
+    desk.on_work_order_completed(completed(free))
+    assert visit(desk, free)["charge_confirmed"] is None

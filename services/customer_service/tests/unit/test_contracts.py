@@ -30,6 +30,8 @@ def test_every_example_body_is_a_valid_request(route):
     payload = {"estate_id": "est_1", "data": media["example"]}
     if route.id_param:
         payload["id"] = "x_1"
+    if route.item_param:
+        payload["item"] = "1"
     assert BOOK.errors(f"rpc/customer_service/{route.rpc}.json#/input", payload) == []
 
 

@@ -1,0 +1,70 @@
+"""投诉分析: the quarterly and yearly analysis of complaints (``GET …/reports/complaints?period=``).
+
+A period is the estate's local month, quarter or year (``estate_common.calendar``); a complaint
+belongs to the period it was registered in. Counted:
+
+- by category: the complaint's ``nature`` (投诉性质, given at registration);
+- by cause: the ``cause`` the investigation found (recorded with the verification;
+  ``unrecorded`` until then);
+- timeliness against the reply deadline (``due_at``: ``complaint_reply_days`` after
+  registration): ``on_time`` replied by it, ``late`` replied after it, ``open`` not replied yet
+  (of which ``open_overdue`` are past it at the time of the report);
+- repeat complainants: households with at least ``repeat_complainant_complaints`` (2) complaints
+  in the period, most first. A household, not a name: the complainant's name is personal data.
+
+The result of a complaint the desk handled itself (never escalated) is reported to the manager
+(DOMAIN.md: "result reported back to the owner and the manager") by ``results``: the manager's
+list of those closed in a period (``GET …/reports/complaint-results?period=``). An escalated
+complaint is not on it: the manager answered and closed it.
+"""
+from collections import Counter
+
+from estate_common.store import public
+
+UNRECORDED = "unrecorded"
+
+
+def timeliness(complaint):
+    if complaint.get("replied_at"):
+        return "on_time" if complaint["replied_at"] <= complaint["due_at"] else "late"
+    return "open"
+
+
+def report(period, complaints, rules, now):
+    """``complaints``: the estate's complaints registered in the period (store.complaints_between)."""
+    timely = Counter(timeliness(c) for c in complaints)
+    by_household = Counter(c["household_id"] for c in complaints)
+    threshold = rules["repeat_complainant_complaints"]
+    repeat = sorted(((h, n) for h, n in by_household.items() if n >= threshold), key=lambda hn: (-hn[1], hn[0]))
+    return {
+        "period": period,
+        "complaints": len(complaints),
+        "by_category": dict(Counter((c["complaint"] or {}).get("nature") or "other" for c in complaints)),
+        "by_cause": dict(Counter((c["complaint"] or {}).get("cause") or UNRECORDED for c in complaints)),
+        "timeliness": {
+            "on_time": timely["on_time"], "late": timely["late"], "open": timely["open"],
+            "open_overdue": sum(1 for c in complaints if not c.get("replied_at") and c["due_at"] < now),
+        },
+        "valid": sum(1 for c in complaints if c.get("valid")),
+        "escalated": sum(1 for c in complaints if (c["complaint"] or {}).get("escalated")),
+        "repeat_complainants": {
+            "threshold": threshold,
+            "households": [{"household_id": h, "complaints": n} for h, n in repeat],
+        },
+    }
+
+
+RESULT_FIELDS = ("id", "number", "household_id", "created_at", "closed_at", "outcome", "valid", "satisfaction")
+
+
+def results(period, closed):
+    """``closed``: the estate's never-escalated complaints closed in the period
+    (store.unescalated_complaints_closed_between), in closing order."""
+    items = []
+    for request in closed:
+        shown = public(request)
+        record = request["complaint"] or {}
+        closer = next((h["by"] for h in reversed(request["history"]) if h["action"] == "closed"), None)
+        items.append({**{name: shown.get(name) for name in RESULT_FIELDS}, "nature": record.get("nature"),
+                      "cause": record.get("cause"), "finding": record.get("finding"), "closed_by": closer})
+    return {"period": period, "items": items}

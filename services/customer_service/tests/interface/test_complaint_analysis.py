@@ -1,0 +1,107 @@
+"""The quarterly and yearly complaint analysis through the entrypoints, on the embedded store."""
+from datetime import timedelta
+
+import pytest
+
+from customer_service import complaint_analysis
+from estate_common import clock
+from estate_common.errors import Forbidden, InvalidInput
+from estate_common.testing import as_caller, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+
+
+def complaint(desk, household, nature):
+    as_caller(desk, AGENT)
+    return desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "complaint", "household_id": household, "channel": "phone", "description": "d",
+        "complainant": "Mr Chen", "reference": "R-1", "nature": nature, "summary": "s"}})
+
+
+def act(desk, action, request, **data):
+    return getattr(desk, f"{action}_request")({"estate_id": ESTATE, "id": request["id"], "data": data})
+
+
+def report(desk, period):
+    as_caller(desk, MANAGER)
+    return desk.complaint_report({"estate_id": ESTATE, "filters": {"period": period}})
+
+
+def test_a_quarter_counts_categories_causes_timeliness_and_repeat_complainants(desk):
+    clock.freeze(clock.parse_iso("2026-09-30T15:30:00Z"))  # 23:30 on 30 September in Beijing: Q3
+    complaint(desk, "hh_2", "fees")
+    clock.freeze(clock.parse_iso("2026-10-01T02:00:00Z"))
+    on_time = complaint(desk, "hh_1", "noise")
+    late = complaint(desk, "hh_1", "noise")
+    still_open = complaint(desk, "hh_2", "parking")
+    act(desk, "verify", on_time, finding="confirmed", cause="contractor")
+    act(desk, "verify", late, finding="confirmed")
+    act(desk, "reply", on_time, message="done", valid=True)
+    clock.advance(timedelta(days=8))
+    act(desk, "reply", late, message="done late")
+
+    q4 = report(desk, "2026-Q4")
+    assert q4["complaints"] == 3
+    assert q4["by_category"] == {"noise": 2, "parking": 1}
+    assert q4["by_cause"] == {"contractor": 1, "unrecorded": 2}
+    assert q4["timeliness"] == {"on_time": 1, "late": 1, "open": 1, "open_overdue": 1}
+    assert q4["valid"] == 1 and q4["escalated"] == 0
+    assert q4["repeat_complainants"] == {"threshold": 2, "households": [{"household_id": "hh_1", "complaints": 2}]}
+    year = report(desk, "2026")
+    assert year["complaints"] == 4
+    assert year["repeat_complainants"]["households"] == [{"household_id": "hh_1", "complaints": 2},
+                                                          {"household_id": "hh_2", "complaints": 2}]
+    assert report(desk, "2026-Q3")["by_category"] == {"fees": 1}
+
+
+def test_the_repeat_threshold_is_the_estates_setting(desk):
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    complaint(desk, "hh_1", "noise")
+    complaint(desk, "hh_1", "noise")
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"repeat_complainant_complaints": 3}})
+    assert report(desk, "2026-11")["repeat_complainants"] == {"threshold": 3, "households": []}
+
+
+def test_the_analysis_is_the_managers_and_names_a_wrong_period(desk):
+    as_caller(desk, AGENT)
+    with pytest.raises(Forbidden):
+        desk.complaint_report({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})
+    with pytest.raises(InvalidInput) as refused:
+        report(desk, "2026-Q5")
+    assert "period" in refused.value.errors[0]["field"]
+
+
+def test_a_complaint_without_a_reply_is_open_until_it_is_answered():
+    assert complaint_analysis.timeliness({"replied_at": None, "due_at": "2026-01-08T00:00:00.000Z"}) == "open"
+
+
+def results(desk, period):
+    as_caller(desk, MANAGER)
+    return desk.complaint_results({"estate_id": ESTATE, "filters": {"period": period}})
+
+
+def test_the_result_of_a_complaint_the_desk_closed_itself_is_reported_to_the_manager(desk):
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    handled, escalated, _still_open = (complaint(desk, "hh_1", "noise") for _ in range(3))
+    act(desk, "verify", handled, finding="drilling confirmed", cause="contractor")
+    act(desk, "reply", handled, message="works limited to 8:00-18:00")
+    act(desk, "close", handled, valid=True, satisfaction=5)
+    act(desk, "escalate", escalated, reason="major")
+    as_caller(desk, MANAGER)
+    act(desk, "verify", escalated, finding="f")
+    act(desk, "reply", escalated, message="m")
+    act(desk, "close", escalated)
+
+    [reported] = results(desk, "2026-Q4")["items"]
+    assert reported == {"id": handled["id"], "number": handled["number"], "household_id": "hh_1",
+                        "created_at": handled["created_at"], "closed_at": "2026-11-02T02:00:00.000Z",
+                        "closed_by": "zhang", "nature": "noise", "cause": "contractor",
+                        "finding": "drilling confirmed", "outcome": "works limited to 8:00-18:00", "valid": True,
+                        "satisfaction": 5}
+    assert results(desk, "2026-10")["items"] == []
+    as_caller(desk, AGENT)
+    with pytest.raises(Forbidden):
+        desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026"}})

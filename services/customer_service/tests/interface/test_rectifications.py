@@ -1,0 +1,64 @@
+"""Rectification plans (整改计划) through the entrypoints, on the embedded store."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.testing import as_caller, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+
+
+def plan(desk, caller=MANAGER, key=None, **data):
+    as_caller(desk, caller, idempotency_key=key)
+    body = {"period": "2026-Q4", "findings": "renovation noise after 22:00",
+            "actions": [{"description": "patrol renovation floors at 21:30", "owner": "security lead", "due": "2027-01-15"},
+                        {"description": "remind renovating households", "owner": "steward", "due": "2027-01-10"}]}
+    return desk.create_rectification({"estate_id": ESTATE, "data": {**body, **data}})
+
+
+def done(desk, created, n, **data):
+    return desk.rectification_action_done({"estate_id": ESTATE, "id": created["id"], "item": str(n), "data": data})
+
+
+def test_a_plan_is_followed_to_closure_and_then_takes_no_more_steps(desk):
+    created = plan(desk, key="k1")
+    assert plan(desk, key="k1") == created  # a retry
+    assert created["status"] == "open" and [a["n"] for a in created["actions"]] == [1, 2]
+    after_one = done(desk, created, 2, note="letters sent")
+    assert after_one["status"] == "open" and after_one["actions"][1]["done_by"] == "wang"
+    with pytest.raises(Conflict):
+        done(desk, created, 2)
+    with pytest.raises(NotFound):
+        done(desk, created, 3)
+    closed = done(desk, created, 1)
+    assert closed["status"] == "closed" and closed["closed_at"]
+    assert [h["action"] for h in closed["history"]] == ["recorded", "action_done", "action_done", "closed"]
+    with pytest.raises(Conflict):
+        done(desk, created, 1)
+    listed = desk.list_rectifications({"estate_id": ESTATE, "filters": {"status": "closed"}})["items"]
+    assert [p["id"] for p in listed] == [created["id"]]
+    assert desk.get_rectification({"estate_id": ESTATE, "id": created["id"]}) == closed
+
+
+def test_a_plan_is_the_managers_and_its_body_is_checked(desk):
+    with pytest.raises(Forbidden):
+        plan(desk, caller=AGENT)
+    with pytest.raises(InvalidInput) as refused:
+        plan(desk, actions=[])
+    assert refused.value.errors[0]["field"].startswith("data.actions")
+    with pytest.raises(InvalidInput) as refused:
+        plan(desk, actions=[{"description": "x", "owner": "y", "due": "15 Jan"}])
+    assert "due" in refused.value.errors[0]["field"]
+
+
+def test_a_plan_follows_a_period_that_has_begun_and_plans_nothing_in_the_past(desk):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(desk, period="2027-Q2", actions=[{"description": "x", "owner": "y", "due": "2027-01-04"}])
+    assert [e["field"] for e in refused.value.errors] == ["data.period", "data.actions[0].due"]
