@@ -42,7 +42,7 @@ def test_every_pin_is_exact_and_hashed(path):
 @pytest.mark.parametrize("path", [p for p in INSTALLERS if p.exists()], ids=lambda p: p.name)
 def test_installs_check_the_hashes(path):
     installs = [line for line in path.read_text().splitlines()
-                if re.search(r"pip install .*-r requirements/", line)]
+                if re.search(r"pip install .*-r requirements/\S+\.txt", line)]
     assert installs, f"{path} installs no requirements file"
     for line in installs:
         assert "--require-hashes" in line, f"{path}: {line.strip()!r} does not check hashes"

@@ -311,6 +311,8 @@ def _describe(error):
         known = error.schema.get("properties", {})
         extras = [name for name in error.instance if name not in known] or ["?"]
         return [field_error(_join(where, name), "is not an allowed field") for name in extras]
+    if error.validator == "not" and error.validator_value == {}:  # a field this variant does not take
+        return [field_error(where or "(body)", "is not an allowed field here")]
     message = error.message
     if len(message) > 200:
         message = message[:200] + "…"

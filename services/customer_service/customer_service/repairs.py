@@ -101,12 +101,11 @@ def completion_update(request, completed_event, rules):
 
 
 def check_charge(request, data):
-    """The visit checks the charge of the work: with a charge, ``charge_confirmed`` is asked, and a
-    confirmed charge names how the occupant confirmed it (422 otherwise)."""
+    """The visit checks the charge of the work: a confirmed charge names how the occupant confirmed
+    it (422 otherwise). A visit to charged work that says nothing of the charge is still taken
+    (API.md's return visit is ``{satisfaction, notes, problem_found}``; clients that predate the
+    check keep working) and is recorded, and shown in the history, as "charge not checked"."""
     errors = []
-    if request.get("charge_cents") and "charge_confirmed" not in data:
-        errors.append(field_error("data.charge_confirmed",
-                                  f"the work was charged {request['charge_cents']} cents: ask the occupant"))
     if data.get("charge_confirmed") and not data.get("occupant_confirmation"):
         errors.append(field_error("data.occupant_confirmation", "a confirmed charge records how the occupant confirmed it"))
     if errors:
@@ -134,7 +133,9 @@ def return_visit(request, visit_id, data, now, rules, user):
         "occupant_confirmation": data.get("occupant_confirmation"),
     }
     changes = {"status": status, "updated_at": at}
-    disputed = "; charge disputed" if visit["charge_confirmed"] is False else ""
+    disputed = {False: "; charge disputed", None: "; charge not checked"}.get(visit["charge_confirmed"], "")
+    if not visit["charge_cents"]:
+        disputed = ""
     entries = [history_entry(at, user, "return_visit",
                              f"satisfaction {visit['satisfaction']}/5" + ("; problem found" if problem else "") + disputed)]
     events = []

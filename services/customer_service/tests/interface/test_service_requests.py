@@ -395,9 +395,6 @@ def test_a_return_visit_checks_the_charge_and_records_the_occupants_confirmation
     desk.on_work_order_completed(charged(repair, 4500))
     assert shown(desk, repair)["charge_cents"] == 4500
     with pytest.raises(BusinessRuleViolation) as refused:
-        visit(desk, repair)
-    assert [e["field"] for e in refused.value.errors] == ["data.charge_confirmed"]
-    with pytest.raises(BusinessRuleViolation) as refused:
         visit(desk, repair, charge_confirmed=True)
     assert [e["field"] for e in refused.value.errors] == ["data.occupant_confirmation"]
     with pytest.raises(InvalidInput) as refused:
@@ -418,3 +415,14 @@ def test_a_disputed_charge_is_recorded_and_free_work_needs_no_charge_check(desk)
     free = desk.create_request(new("repair", household="hh_2"))
     desk.on_work_order_completed(completed(free))
     assert visit(desk, free)["charge_confirmed"] is None
+    assert shown(desk, free)["history"][-1]["note"] == "satisfaction 5/5"
+
+
+def test_a_return_visit_to_charged_work_that_says_nothing_of_the_charge_is_taken_as_not_checked(desk):
+    """API.md's return visit (satisfaction, notes, problem_found) stays valid for clients that
+    predate the charge check; the record says the charge was not checked."""
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(charged(repair, 4500))
+    recorded = visit(desk, repair)
+    assert (recorded["charge_cents"], recorded["charge_confirmed"]) == (4500, None)
+    assert shown(desk, repair)["history"][-1]["note"] == "satisfaction 5/5; charge not checked"
