@@ -1,0 +1,41 @@
+"""scripts/run_tests.py (``make test``): its pytest processes together run every test path of
+pytest.ini once: none twice (pytest collects a path it is given even when told to ignore it),
+none left out."""
+import configparser
+from pathlib import Path
+
+from estate_common.testing import load_file
+
+ROOT = Path(__file__).resolve().parents[2]
+run_tests = load_file(ROOT / "scripts" / "run_tests.py", "run_tests_under_test")
+
+
+def _given(args):
+    return [a for a in args if not a.startswith("-")]
+
+
+def _ignored(args):
+    return [a.split("=", 1)[1] for a in args if a.startswith("--ignore=")]
+
+
+def test_every_test_path_runs_in_exactly_one_process():
+    side_by_side, after = run_tests.plan([])
+    processes = side_by_side + after
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "pytest.ini")
+    testpaths = parser["pytest"]["testpaths"].split()
+    given = [p for _, args in processes for p in _given(args)]
+    assert len(given) == len(set(given)), f"a path is given to two processes: {given}"
+    for name, args in processes:
+        for path in _given(args):
+            others = [p for other, a in processes if other != name for p in _given(a)]
+            below = [p for p in others if p.startswith(path.rstrip("/") + "/")]
+            assert set(below) <= set(_ignored(args)), f"{name} also runs {below}, which another process runs"
+    for path in testpaths:  # each is given, or lies below one that is given
+        assert any(path == p or path.startswith(p + "/") or p.startswith(path + "/") for p in given), path
+    for path in (p for p in given if p not in testpaths):  # and what is split off lies below a testpath
+        assert any(path.startswith(t + "/") for t in testpaths), f"{path} is not in pytest.ini's testpaths"
+
+
+def test_arguments_that_name_paths_run_as_one_plain_pytest():
+    assert run_tests.names_paths(["tests/ci", "-x"]) and not run_tests.names_paths(["-x", "-k", "login"])
