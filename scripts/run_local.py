@@ -4,6 +4,7 @@
 Without MONGO_URI every process runs on its own embedded store (in memory).
 The end-to-end tests start the system the same way (``start()``).
 """
+import contextlib
 import os
 import secrets
 import shutil
@@ -102,6 +103,21 @@ class System:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@contextlib.contextmanager
+def running_system(overrides, log_path, ready_seconds=90, with_console=False, component_env=None):
+    """The whole system for a test or a benchmark: started on free ports with ``overrides``
+    (``AMQP_URI``: the caller's own vhost), its output in ``log_path``, stopped afterwards."""
+    env = environment({"GATEWAY_PORT": str(free_port()), "CONSOLE_PORT": str(free_port()), **overrides})
+    with open(log_path, "wb") as log:
+        running = System(env, stdout=log, with_console=with_console, component_env=component_env).start()
+        try:
+            running.wait_ready(ready_seconds)
+            running.log_path = log_path
+            yield running
+        finally:
+            running.stop()
 
 
 def free_port():

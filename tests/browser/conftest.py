@@ -15,39 +15,23 @@ from pathlib import Path
 import pytest
 import requests
 
+from estate_common.testing import load_file
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("CONSOLE_BROWSER", "/usr/bin/chromium")
 ADMIN_PASSWORD = "browser-admin-" + uuid.uuid4().hex[:8]
 
 
-def _run_local():
-    spec = importlib.util.spec_from_file_location("run_local", ROOT / "scripts" / "run_local.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def system(module_amqp_uri, tmp_path_factory):
-    run_local = _run_local()
-    env = run_local.environment({
-        "GATEWAY_PORT": str(run_local.free_port()),
-        "CONSOLE_PORT": str(run_local.free_port()),
-        "AMQP_URI": module_amqp_uri,
-        "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "RPC_TIMEOUT": "5",
-        "OUTBOX_SWEEP_SECONDS": "2",
-    })
-    env.pop("MONGO_URI", None)
-    log_path = tmp_path_factory.mktemp("system") / "system.log"
-    with open(log_path, "wb") as log:
-        running = run_local.System(env, stdout=log, with_console=True).start()
-        try:
-            running.wait_ready(90)
-            yield running
-        finally:
-            running.stop()
+    # always the embedded store: the screens are what is tested here, not the store
+    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "RPC_TIMEOUT": "5",
+                 "OUTBOX_SWEEP_SECONDS": "2", "MONGO_URI": ""}
+    run_local = load_file(ROOT / "scripts" / "run_local.py", "browser_run_local")
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log",
+                                  with_console=True) as running:
+        yield running
 
 
 class Api:

@@ -24,26 +24,12 @@ def _run_local():
 
 @pytest.fixture(scope="module")
 def system(module_amqp_uri, tmp_path_factory):
-    run_local = _run_local()
-    env = run_local.environment({
-        "GATEWAY_PORT": str(run_local.free_port()),
-        "AMQP_URI": module_amqp_uri,
-        "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ESTATE_CONTRACTS_STRICT": "1",
-        "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS),
-        "OUTBOX_SWEEP_SECONDS": "2",
-    })
     # the store is the suite's (root conftest.py): embedded, or MongoDB with this module's databases
-    log_path = tmp_path_factory.mktemp("system") / "system.log"
-    with open(log_path, "wb") as log:
-        running = run_local.System(env, stdout=log).start()
-        try:
-            running.wait_ready(90)
-            running.log_path = log_path
-            running.rpc_timeout = RPC_TIMEOUT_SECONDS
-            yield running
-        finally:
-            running.stop()
+    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
+                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2"}
+    with _run_local().running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
+        running.rpc_timeout = RPC_TIMEOUT_SECONDS
+        yield running
 
 
 class Api:

@@ -56,24 +56,10 @@ def broker(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def system(broker, tmp_path_factory):
-    run_local = _run_local()
-    env = run_local.environment({
-        "GATEWAY_PORT": str(run_local.free_port()),
-        "AMQP_URI": broker.amqp_uri,
-        "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ESTATE_CONTRACTS_STRICT": "1",
-        "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS),
-        "OUTBOX_SWEEP_SECONDS": "1",
-    })
-    log_path = tmp_path_factory.mktemp("system") / "system.log"
-    with open(log_path, "wb") as log:
-        running = run_local.System(env, stdout=log).start()
-        try:
-            running.wait_ready(60)
-            running.log_path = log_path
-            yield running
-        finally:
-            running.stop()
+    overrides = {"AMQP_URI": broker.amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
+                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "1"}
+    with _run_local().running_system(overrides, tmp_path_factory.mktemp("system") / "system.log", 60) as running:
+        yield running
 
 
 class Stream:

@@ -21,6 +21,8 @@ INDEXES = {
                 # chain have no seq and are outside the index
                 (CHAIN, {"unique": True, "partialFilterExpression": {"seq": {"$exists": True}}}),
                 ([("estate_id", 1), ("corrects", 1)], {})],
+    # each estate's chain head (chain_head): one document per estate, by _id
+    "chain_heads": [([("estate_id", 1)], {})],
     "change_log": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {})],
     "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
     "check_plans": [(PAGED, {})],
@@ -66,23 +68,49 @@ def list_households(db, estate_id, filters, limit, cursor):
 
 
 def chain_record(db, record, attempts=100):
-    """Insert ``record`` as its estate's next link (``chain.link`` after the highest seq) and
-    return it as stored. Writers on several replicas may take the same seq: the unique index
-    lets one win and the others read the new head and link again. A record whose ``_id`` is
-    stored already (a redelivered event, a retried correction) is not added twice: the stored
-    one is returned."""
+    """Insert ``record`` as its estate's next link (``chain.link`` after the head) and return it
+    as stored. Writers on several replicas may take the same seq: the unique index lets one win
+    and the others read the new head and link again. A record whose ``_id`` is stored already (a
+    redelivered event, a retried correction) is not added twice: the stored one is returned."""
     estate_id = record["estate_id"]
     for _ in range(attempts):
-        last = db.records.find_one({"estate_id": estate_id, "seq": CHAINED}, sort=CHAIN_DESCENDING)
-        linked = chain.link(record, last)
+        linked = chain.link(record, chain_head(db, estate_id))
         try:
             db.records.insert_one(linked)
-            return linked
         except DuplicateKey:
             stored = db.records.find_one({"_id": record["_id"], "estate_id": estate_id})
             if stored is not None:
                 return stored
+            continue  # another writer took this seq: chain_head finds its record
+        _advance_head(db, linked)
+        return linked
     raise ServiceUnavailable("the archive is too busy to record this now; try again")
+
+
+def chain_head(db, estate_id):
+    """``{"seq", "hash"}`` of the estate's last chained record (None: no chain yet).
+
+    The head is a document of its own (``chain_heads``), so that a write reads one document, not
+    the estate's records sorted by seq. It may lag: a writer that stopped between its record and
+    the head leaves the record at head seq + 1, which is looked up (one index probe) and taken."""
+    head = db.chain_heads.find_one({"_id": estate_id, "estate_id": estate_id})
+    if head is None:  # an estate's first record, or a chain begun before heads were kept
+        last = db.records.find_one({"estate_id": estate_id, "seq": CHAINED}, sort=CHAIN_DESCENDING)
+        if last is None:
+            return None
+        head = {"seq": last["seq"], "hash": last["hash"]}
+    while (after := db.records.find_one({"estate_id": estate_id, "seq": head["seq"] + 1})) is not None:
+        head = {"seq": after["seq"], "hash": after["hash"]}
+    return head
+
+
+def _advance_head(db, linked):
+    """The head moves on to ``linked``, never back (a writer that came later may be past it)."""
+    estate_id, head = linked["estate_id"], {"seq": linked["seq"], "hash": linked["hash"]}
+    ahead = {"_id": estate_id, "estate_id": estate_id, "seq": {"$lt": linked["seq"]}}
+    if db.chain_heads.update_one(ahead, {"$set": head}).matched_count == 0:
+        if not store.insert_new(db.chain_heads, {"_id": estate_id, "estate_id": estate_id, **head}):
+            db.chain_heads.update_one(ahead, {"$set": head})  # created meanwhile: once more
 
 
 def chained_records(db, estate_id, first, last):

@@ -90,6 +90,29 @@ def test_interleaved_writers_on_one_estate_still_form_one_chain(archive, estate,
     assert _verify(archive, estate) == {"checked": 3, "first_mismatch": None, "unchained": 0}
 
 
+def test_a_writer_that_stopped_before_moving_the_head_leaves_no_gap(archive, estate, monkeypatch):
+    """The head (one document per estate, so a write reads no list) may lag behind a record whose
+    writer stopped before moving it: the next writer finds that record and links after it."""
+    _record(archive, estate, 2)
+    assert archive.db.chain_heads.find_one({"_id": estate})["seq"] == 2
+    monkeypatch.setattr(store, "_advance_head", lambda db, linked: None)  # stops after its record
+    _record(archive, estate, 1, start=2)
+    monkeypatch.undo()
+    assert archive.db.chain_heads.find_one({"_id": estate})["seq"] == 2  # behind: seq 3 is stored
+    _record(archive, estate, 1, start=3)
+    assert sorted(r["seq"] for r in archive.db.records.find({"estate_id": estate})) == [1, 2, 3, 4]
+    assert archive.db.chain_heads.find_one({"_id": estate})["seq"] == 4
+    assert _verify(archive, estate) == {"checked": 4, "first_mismatch": None, "unchained": 0}
+
+
+def test_a_chain_begun_before_heads_were_kept_goes_on_from_its_last_record(archive, estate):
+    _record(archive, estate, 3)
+    archive.db.chain_heads.delete_one({"_id": estate})
+    _record(archive, estate, 1, start=3)
+    assert archive.db.chain_heads.find_one({"_id": estate})["seq"] == 4
+    assert _verify(archive, estate)["first_mismatch"] is None
+
+
 def test_a_correction_is_a_new_chained_record_and_the_original_is_untouched(archive, estate):
     _record(archive, estate, 2)
     original = archive.db.records.find_one({"estate_id": estate, "seq": 1})
