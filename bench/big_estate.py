@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+import latency  # bench/, beside this file
+
 HERE = Path(__file__).resolve().parent
 GOALS_MS = {"payment": 30.0, "household_bills": 20.0, "arrears_page": 100.0}
 MONTHS = 12
@@ -119,14 +121,7 @@ def serve(amqp_uri, estate_id, count):
 
 
 def timed(name, operation, calls):
-    samples = []
-    for index in range(calls):
-        started = time.perf_counter()
-        operation(index)
-        samples.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(samples)
-    row = {"name": name, "calls": calls, "p50_ms": round(statistics.median(samples), 2),
-           "p99_ms": round(ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))], 2)}
+    row = {"name": name, "calls": calls, **latency.p50_p99(latency.timed(operation, calls), places=2)}
     met = row["p50_ms"] <= GOALS_MS[name]
     row["goal_p50_ms"], row["goal_met"] = GOALS_MS[name], met
     print(f"  {name:<18} p50 {row['p50_ms']:>8.2f} ms   p99 {row['p99_ms']:>8.2f} ms   "

@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -47,6 +46,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import run_local  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
+import latency  # noqa: E402
 import store_ops  # noqa: E402
 
 from estate_common.vhosts import fresh_vhost  # noqa: E402
@@ -191,12 +191,7 @@ def measure(api, sample):
             started = time.perf_counter()
             call(sample[index % len(sample)], index)
             latencies[name].append((time.perf_counter() - started) * 1000)
-    figures = {}
-    for name, samples in latencies.items():
-        ordered = sorted(samples)
-        figures[name] = {"p50_ms": round(statistics.median(samples), 3),
-                         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1)))], 3)}
-    return figures
+    return {name: latency.p50_p99(samples) for name, samples in latencies.items()}
 
 
 def settle(vhost, seconds=WAIT_SECONDS):

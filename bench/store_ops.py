@@ -15,11 +15,10 @@ at 100,000 documents. ``python bench/store_ops.py`` runs this part alone.
 """
 import gc
 import os
-import statistics
 import sys
-import time
 import uuid
 
+import latency  # bench/, beside this file
 from estate_common import config, store
 
 ESTATE = "est_bench"
@@ -49,14 +48,7 @@ def filled(count):
 
 
 def timed(operation, calls):
-    samples = []
-    for index in range(calls):
-        started = time.perf_counter()
-        operation(index)
-        samples.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(samples)
-    return {"p50_ms": round(statistics.median(samples), 3),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))], 3)}
+    return latency.p50_p99(latency.timed(operation, calls))
 
 
 def measure(count, calls):

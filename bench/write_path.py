@@ -17,7 +17,6 @@ Goals (issue 15): create p50 <= 3x raw RPC p50, create p99 <= 3x raw RPC p99, cr
 throughput >= 50 % of raw RPC throughput (16 threads each), event lag p99 <= 2x raw kombu
 p99.
 """
-import statistics
 import threading
 import time
 import uuid
@@ -29,20 +28,15 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 from estate_common import clock, ids, store
 from estate_common.rpc_client import RpcClient
 
+import latency  # bench/, beside this file
+
 THREADS = 16
 GOALS = {"create_p50_over_rpc_p50": 3.0, "create_p99_over_rpc_p99": 3.0,
          "create_throughput_over_rpc_throughput": 0.5, "event_lag_p99_over_kombu_p99": 2.0}
 
 
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def summary(name, latencies, extra=None):
-    row = {"name": name, "calls": len(latencies), "p50_ms": round(statistics.median(latencies), 3),
-           "p99_ms": round(percentile(latencies, 0.99), 3), **(extra or {})}
-    return row
+    return {"name": name, "calls": len(latencies), **latency.p50_p99(latencies), **(extra or {})}
 
 
 def measure(name, operation, count, threads=THREADS):
