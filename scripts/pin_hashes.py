@@ -36,7 +36,7 @@ def with_hashes(text, fetch=None):
         if not match:
             out.append(line)
             continue
-        pin = line.split("\\")[0].split(" --hash")[0].rstrip()
+        pin = line.split(" --hash")[0].rstrip()
         hashes = release_hashes(match["name"], match["version"], fetch)
         out.append(" \\\n".join([pin] + [f"    --hash=sha256:{h}" for h in hashes]))
     return "\n".join(out) + "\n"

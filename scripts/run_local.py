@@ -113,7 +113,11 @@ def running_system(overrides, log_path, ready_seconds=90, with_console=False, co
     with open(log_path, "wb") as log:
         running = System(env, stdout=log, with_console=with_console, component_env=component_env).start()
         try:
-            running.wait_ready(ready_seconds)
+            try:
+                running.wait_ready(ready_seconds)
+            except RuntimeError:
+                print(Path(log_path).read_text(errors="replace")[-4000:])  # why it did not come up
+                raise
             running.log_path = log_path
             yield running
         finally:

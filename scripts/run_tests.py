@@ -34,12 +34,13 @@ def testpaths():
 
 def plan(args):
     """[(name, pytest arguments)] run side by side, then [(name, arguments)] run after them."""
+    paths = testpaths()
     side_by_side = [
         ("system", [p for p in SYSTEM if (ROOT / p).is_dir()] + args),
         # pytest collects a path it is given even when told to ignore it: leave those out, and
         # ignore the ones below a path that stays
-        ("rest", [p for p in testpaths() if p not in SYSTEM + LAST]
-         + [f"--ignore={p}" for p in SYSTEM + LAST if p not in testpaths()] + args),
+        ("rest", [p for p in paths if p not in SYSTEM + LAST]
+         + [f"--ignore={p}" for p in SYSTEM + LAST if p not in paths] + args),
     ]
     after = [("faults", [p for p in LAST if (ROOT / p).is_dir()] + args)]
     return side_by_side, [(name, a) for name, a in after if a != args]

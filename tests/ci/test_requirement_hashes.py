@@ -1,11 +1,12 @@
 """Requirements are installed with ``--require-hashes``: every pin carries the digests of
 its release's files (scripts/pin_hashes.py, run by ``make lock``), and every place that
 installs them asks pip to check."""
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+
+from estate_common.testing import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = sorted((ROOT / "requirements").glob("*.txt"))
@@ -13,18 +14,12 @@ INSTALLERS = [ROOT / "Makefile", ROOT / "gateway" / "Dockerfile", ROOT / "consol
               ROOT / "deploy" / "docker" / "base.Dockerfile"]
 
 
-@pytest.fixture(scope="module")
-def pin_hashes():
-    spec = importlib.util.spec_from_file_location("pin_hashes", ROOT / "scripts" / "pin_hashes.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+pin_hashes = load_file(ROOT / "scripts" / "pin_hashes.py", "pin_hashes_under_test")
 
 
 def _pins(path):
     """(pin, hashes) for each requirement of a file, continuations joined."""
-    text = re.sub(r"\\\n", " ", path.read_text())
-    for line in text.splitlines():
+    for line in pin_hashes._logical_lines(path.read_text()):
         line = line.strip()
         if line and not line.startswith(("#", "-")):
             yield line.split()[0], re.findall(r"--hash=sha256:([0-9a-f]{64})", line)
@@ -48,7 +43,7 @@ def test_installs_check_the_hashes(path):
         assert "--require-hashes" in line, f"{path}: {line.strip()!r} does not check hashes"
 
 
-def test_pin_hashes_lists_every_file_of_the_release(pin_hashes):
+def test_pin_hashes_lists_every_file_of_the_release():
     index = {"https://pypi.org/pypi/Flask/json": {"releases": {"3.1.3": [
         {"digests": {"sha256": "b" * 64}}, {"digests": {"sha256": "a" * 64}}]}}}
     text = "# pinned\nFlask==3.1.3\n"
@@ -59,6 +54,6 @@ def test_pin_hashes_lists_every_file_of_the_release(pin_hashes):
     assert pin_hashes.with_hashes(hashed, fetch=index.__getitem__) == hashed
 
 
-def test_pin_hashes_refuses_a_release_the_index_does_not_have(pin_hashes):
+def test_pin_hashes_refuses_a_release_the_index_does_not_have():
     with pytest.raises(SystemExit, match="Flask==9.9.9"):
         pin_hashes.with_hashes("Flask==9.9.9\n", fetch=lambda url: {"releases": {}})

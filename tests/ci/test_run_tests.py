@@ -1,7 +1,6 @@
 """scripts/run_tests.py (``make test``): its pytest processes together run every test path of
 pytest.ini once: none twice (pytest collects a path it is given even when told to ignore it),
 none left out."""
-import configparser
 from pathlib import Path
 
 from estate_common.testing import load_file
@@ -21,9 +20,7 @@ def _ignored(args):
 def test_every_test_path_runs_in_exactly_one_process():
     side_by_side, after = run_tests.plan([])
     processes = side_by_side + after
-    parser = configparser.ConfigParser()
-    parser.read(ROOT / "pytest.ini")
-    testpaths = parser["pytest"]["testpaths"].split()
+    testpaths = run_tests.testpaths()
     given = [p for _, args in processes for p in _given(args)]
     assert len(given) == len(set(given)), f"a path is given to two processes: {given}"
     for name, args in processes:

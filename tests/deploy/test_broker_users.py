@@ -27,7 +27,7 @@ from estate_common.testing import load_file
 _E2E = Path(__file__).resolve().parents[1] / "e2e"
 _conftest = load_file(_E2E / "conftest.py", "broker_users_e2e_conftest")
 _flows = load_file(_E2E / "flows.py", "broker_users_e2e_flows")
-ADMIN_PASSWORD, Api, _run_local = _conftest.ADMIN_PASSWORD, _conftest.Api, _conftest._run_local
+ADMIN_PASSWORD, Api, run_local = _conftest.ADMIN_PASSWORD, _conftest.Api, _conftest.run_local
 eventually, new_estate, new_household, register = (_flows.eventually, _flows.new_estate, _flows.new_household,
                                                   _flows.register)
 
@@ -68,32 +68,20 @@ def users():
 
 @pytest.fixture(scope="module")
 def system(users, tmp_path_factory):
-    run_local = _run_local()
-    env = run_local.environment({
-        "GATEWAY_PORT": str(run_local.free_port()),
+    overrides = {
         "AMQP_URI": "amqp://nobody:nothing@127.0.0.1:1/",  # each component gets its own below
         "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ESTATE_CONTRACTS_STRICT": "1",
         "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS),
         "OUTBOX_SWEEP_SECONDS": "1",
         "METRICS_SAMPLE_SECONDS": "1",
-    })
+    }
     component_env = {c: {"AMQP_URI": users[c]} for c in broker_users.COMPONENTS}
     for service in topology.SERVICES:  # their metrics sample the dead-letter queue's depth too
         component_env[service]["METRICS_PORT"] = str(run_local.free_port())
-    log_path = tmp_path_factory.mktemp("system") / "system.log"
-    with open(log_path, "wb") as log:
-        running = run_local.System(env, stdout=log, component_env=component_env).start()
-        try:
-            try:
-                running.wait_ready(60)
-            except RuntimeError:
-                print(log_path.read_text()[-4000:])
-                raise
-            running.log_path = log_path
-            yield running
-        finally:
-            running.stop()
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log", 60,
+                                  component_env=component_env) as running:
+        yield running
 
 
 def _refused(action):

@@ -1,6 +1,5 @@
 """The whole system as ``make run`` starts it, on its own vhost and port, and an
 HTTP client that checks every response against contracts/openapi.yaml."""
-import importlib.util
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -9,17 +8,14 @@ import pytest
 import requests
 
 from estate_common import contracts
+from estate_common.testing import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "e2e-admin-password-" + uuid.uuid4().hex[:8]
 RPC_TIMEOUT_SECONDS = 2
 
 
-def _run_local():
-    spec = importlib.util.spec_from_file_location("run_local", ROOT / "scripts" / "run_local.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_run_local")
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +23,7 @@ def system(module_amqp_uri, tmp_path_factory):
     # the store is the suite's (root conftest.py): embedded, or MongoDB with this module's databases
     overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
                  "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2"}
-    with _run_local().running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
         running.rpc_timeout = RPC_TIMEOUT_SECONDS
         yield running
 

@@ -9,13 +9,16 @@ Debian's is under /usr/lib/rabbitmq/bin (its /usr/sbin wrappers would switch to 
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
 from kombu import Connection
+
+from estate_common.testing import load_file
+
+free_port = load_file(Path(__file__).resolve().parents[2] / "scripts" / "run_local.py", "faults_run_local").free_port
 
 DEBIAN_BIN = Path("/usr/lib/rabbitmq/bin")
 
@@ -30,18 +33,12 @@ def bin_dir():
     return None
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class PrivateBroker:
     def __init__(self, base):
         self.bin = bin_dir()
         self.base = Path(base)
         self.node = f"estate-fault-{uuid.uuid4().hex[:8]}@localhost"
-        self.port, self.dist_port = _free_port(), _free_port()
+        self.port, self.dist_port = free_port(), free_port()
         self.process = None
         home = self.base / "home"
         for folder in (home, self.base / "mnesia", self.base / "log"):

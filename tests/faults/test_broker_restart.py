@@ -25,7 +25,7 @@ from estate_common.testing import load_file
 _E2E = Path(__file__).resolve().parents[1] / "e2e"
 _conftest = load_file(_E2E / "conftest.py", "broker_restart_e2e_conftest")
 _flows = load_file(_E2E / "flows.py", "broker_restart_e2e_flows")
-ADMIN_PASSWORD, Api, _run_local = _conftest.ADMIN_PASSWORD, _conftest.Api, _conftest._run_local
+ADMIN_PASSWORD, Api, run_local = _conftest.ADMIN_PASSWORD, _conftest.Api, _conftest.run_local
 eventually, new_estate, new_household, register = (_flows.eventually, _flows.new_estate, _flows.new_household,
                                                   _flows.register)
 from . import private_broker
@@ -58,7 +58,7 @@ def broker(tmp_path_factory):
 def system(broker, tmp_path_factory):
     overrides = {"AMQP_URI": broker.amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
                  "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "1"}
-    with _run_local().running_system(overrides, tmp_path_factory.mktemp("system") / "system.log", 60) as running:
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log", 60) as running:
         yield running
 
 
