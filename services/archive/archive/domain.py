@@ -118,11 +118,6 @@ def household_event_data(household):
     return {k: household[k] for k in keys} | {"id": household["_id"]}
 
 
-def household_view(household):
-    """A household as archive answers it: whole. Who sees the owner's name and phone in full is
-    decided once, on the way out of the gateway (``estate_common.personal_data``)."""
-    return household
-
 
 def record_from_event(subject_type, event, now):
     """An immutable archive record of one event; its _id follows from the event's id."""

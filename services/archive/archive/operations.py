@@ -68,7 +68,7 @@ def create_household(db, outbox, estate_id, data):
     household = domain.new_household(estate_id, data, clock.now())  # its _id is its building, unit, room
     created = _create_household(db, outbox, household, _taken(
         "this building, unit and room is registered already", "data.room", "is already registered"))
-    return domain.household_view(public(created))
+    return public(created)  # whole: who sees the owner in full is decided at the gateway (personal_data)
 
 
 def start_household_import(db, caller, estate_id, data):
@@ -100,13 +100,11 @@ def import_households(db, outbox, job, progress):
 
 
 def list_households(db, estate_id, filters, limit, cursor):
-    page = store.list_households(db, estate_id, filters, limit, cursor)
-    page["items"] = [domain.household_view(h) for h in page["items"]]
-    return page
+    return store.list_households(db, estate_id, filters, limit, cursor)
 
 
 def get_household(db, estate_id, household_id):
-    return domain.household_view(public(store.get_household(db, estate_id, household_id)))
+    return public(store.get_household(db, estate_id, household_id))
 
 
 # -- the permanent record: once per event ---------------------------------------------------

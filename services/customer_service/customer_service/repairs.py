@@ -105,11 +105,9 @@ def check_charge(request, data):
     it (422 otherwise). A visit to charged work that says nothing of the charge is still taken
     (API.md's return visit is ``{satisfaction, notes, problem_found}``; clients that predate the
     check keep working) and is recorded, and shown in the history, as "charge not checked"."""
-    errors = []
     if data.get("charge_confirmed") and not data.get("occupant_confirmation"):
-        errors.append(field_error("data.occupant_confirmation", "a confirmed charge records how the occupant confirmed it"))
-    if errors:
-        raise BusinessRuleViolation("the return visit does not check the charge", errors)
+        raise BusinessRuleViolation("the return visit does not check the charge", [field_error(
+            "data.occupant_confirmation", "a confirmed charge records how the occupant confirmed it")])
 
 
 def return_visit(request, visit_id, data, now, rules, user):

@@ -88,25 +88,25 @@ def open_from_follow_up(db, outbox, event):
                                                              earlier and earlier["_id"]))
 
 
-def open_from_patrol_anomaly(db, outbox, event):
+def _open_from(db, outbox, event, source, build):
+    """The one order another service's event asks for: its id follows from the source object's id,
+    so a redelivered event opens no second one."""
     estate_id = event["estate_id"]
     rules = store.rules_for(db, estate_id)
-    open_order(db, outbox, domain.work_order_id(estate_id, "patrol_anomaly", event["data"]["id"]), estate_id,
-               clock.now(), lambda number, created: domain.from_patrol_anomaly(event, number, created, rules))
+    open_order(db, outbox, domain.work_order_id(estate_id, source, event["data"]["id"]), estate_id,
+               clock.now(), lambda number, created: build(event, number, created, rules))
+
+
+def open_from_patrol_anomaly(db, outbox, event):
+    _open_from(db, outbox, event, "patrol_anomaly", domain.from_patrol_anomaly)
 
 
 def open_from_fire_defect(db, outbox, event):
-    estate_id = event["estate_id"]
-    rules = store.rules_for(db, estate_id)
-    open_order(db, outbox, domain.work_order_id(estate_id, "fire_inspection", event["data"]["id"]), estate_id,
-               clock.now(), lambda number, created: domain.from_fire_defect(event, number, created, rules))
+    _open_from(db, outbox, event, "fire_inspection", domain.from_fire_defect)
 
 
 def open_from_incident(db, outbox, event):
-    estate_id = event["estate_id"]
-    rules = store.rules_for(db, estate_id)
-    open_order(db, outbox, domain.work_order_id(estate_id, "incident", event["data"]["id"]), estate_id,
-               clock.now(), lambda number, created: domain.from_incident(event, number, created, rules))
+    _open_from(db, outbox, event, "incident", domain.from_incident)
 
 
 # -- preventive plans ------------------------------------------------------------------------
