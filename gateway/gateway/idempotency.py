@@ -61,15 +61,16 @@ def release(db, record_id):
     store.release_idempotency_record(db, record_id)
 
 
-def once(db, caller, payload, status, call, shown=lambda body: body):
+def once(db, caller, payload, status, call, shown=lambda body: body, first=lambda body: body):
     """Answer a create, once per ``Idempotency-Key`` when the client sent one.
 
     ``call(context)`` does the work; ``context`` carries the key to the service. ``shown(body)``
     masks a replayed answer for the caller's roles of now (the stored one was masked for the
-    roles the first call had)."""
+    roles the first call had). ``first(body)`` is the first answer, which may add to what is
+    kept (an API key's secret: shown once, never stored)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        return jsonify(call(None)), status
+        return jsonify(first(call(None))), status
     check_key(key)
     record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, body_digest(payload))
     if replay:
@@ -83,4 +84,4 @@ def once(db, caller, payload, status, call, shown=lambda body: body):
         release(db, record_id)
         raise
     complete(db, record_id, status, result)
-    return jsonify(result), status
+    return jsonify(first(result)), status

@@ -11,9 +11,10 @@ declared. The walk of the schema is done once per route; an answer is then maske
 following a few fixed paths.
 """
 import functools
-import re
 
 from estate_common import contracts, personal_data
+
+from . import access
 
 MARK = "x-personal-data"
 EACH = None  # a path step into every element of an array
@@ -32,10 +33,7 @@ def for_caller(method, rule, status, body, roles):
 def plan(method, rule, status):
     """``((path, kind), ...)``: where the answer of a route carries personal data."""
     loaded = contracts.load()
-    template = re.sub(r"<(?:[a-z]+:)?([A-Za-z_]+)>", r"{\1}", rule)
-    if template not in loaded.openapi["paths"]:
-        template = loaded.path_template(re.sub(r"<[^>]+>", "x", rule))
-    ref = template and loaded.response_schema_ref(template, method, status, "application/json")
+    ref = loaded.response_schema_ref(access.openapi_path(rule), method, status, "application/json")
     if ref is None:
         return ()
     found = {}

@@ -138,26 +138,14 @@ def _create_key_once(caller, body):
     """Idempotency-Key as on every create, except that the record keeps the answer without the
     key (it would otherwise sit in the store in clear): a replay answers the key's record, and
     a client that lost the first answer revokes that key and makes another."""
-    key = request.headers.get("Idempotency-Key")
-    if key is not None:
-        idempotency.check_key(key)
-        record_id, replay = idempotency.claim(_state().db, caller["user"], f"{request.method} {request.path}",
-                                              key, idempotency.body_digest(body))
-        if replay:
-            response = jsonify(replay[1])
-            response.status_code = replay[0]
-            response.headers["Idempotent-Replayed"] = "true"
-            return response
-    try:
-        record, secret = api_keys.create(_state().db, caller["user"], body["name"], body["roles"], body["estate_ids"])
-    except Exception:
-        if key is not None:
-            idempotency.release(_state().db, record_id)
-        raise
-    shown = api_keys.view(record)
-    if key is not None:
-        idempotency.complete(_state().db, record_id, 201, shown)
-    return jsonify({**shown, "key": secret}), 201
+    made = {}
+
+    def create(context):
+        record, made["key"] = api_keys.create(_state().db, caller["user"], body["name"], body["roles"],
+                                              body["estate_ids"])
+        return api_keys.view(record)
+
+    return idempotency.once(_state().db, caller, body, 201, create, first=lambda shown: {**shown, "key": made["key"]})
 
 
 def _token_for(user):

@@ -65,7 +65,3 @@ def masked(kind, value):
     if not isinstance(value, str):
         return value
     return mask_phone(value) if kind in PHONES else mask_name(value)
-
-
-def shown(kind, value, roles):
-    return value if sees_in_full(kind, roles) else masked(kind, value)
