@@ -24,14 +24,28 @@ def age_days(due_at, now):
     return max(0, int((now - clock.parse_iso(due_at)).total_seconds() * 1000) // DAY_MS)
 
 
+NEVER = "9999-12-31T23:59:59.999Z"  # the next due moment when no unpaid bill is still to fall due
+
+
 def overdue_by_household(bills, now):
     """``{household_id: {overdue_cents, bills, oldest_due_at, age_days}}`` of bills past due."""
+    return overdue_and_next_due(bills, now)[0]
+
+
+def overdue_and_next_due(bills, now):
+    """``overdue_by_household`` of an estate's unpaid bills, and the moment the next of them
+    falls due (until then the answer stays the same; ``NEVER`` when none will), in one pass."""
     stamp = clock.to_iso(now)
-    found = {}
+    found, next_due = {}, NEVER
     for bill in bills:  # every unpaid bill of an estate: kept to plain dict work
+        if bill["status"] == "paid":
+            continue
         due = bill["due_at"]
+        if due >= stamp:
+            next_due = min(next_due, due)
+            continue
         household_id = bill.get("household_id")
-        if due >= stamp or bill["status"] == "paid" or not household_id:
+        if not household_id:
             continue
         entry = found.get(household_id)
         if entry is None:
@@ -47,16 +61,7 @@ def overdue_by_household(bills, now):
         if due not in ages:
             ages[due] = age_days(due, now)
         entry["age_days"] = ages[due]
-    return found
-
-
-def overdue_and_next_due(unpaid, now):
-    """``overdue_by_household`` of an estate's unpaid bills, and the moment the next of them
-    falls due (until then the answer stays the same; far in the future when none will)."""
-    unpaid = list(unpaid)
-    stamp = clock.to_iso(now)
-    upcoming = [bill["due_at"] for bill in unpaid if bill["due_at"] >= stamp and bill["status"] != "paid"]
-    return overdue_by_household(unpaid, now), min(upcoming, default="9999-12-31T23:59:59.999Z")
+    return found, next_due
 
 
 def longest_overdue_first(entries):
@@ -64,15 +69,15 @@ def longest_overdue_first(entries):
     return sorted(entries, key=lambda e: (e["oldest_due_at"], e["household_id"]))
 
 
-def arrears_list(overdue, households, reminders, now):
-    """The arrears, longest overdue first, with the household's address (no personal data)
-    and its last reminder."""
+def arrears_list(entries, households, reminders):
+    """``entries`` (already longest overdue first: ``longest_overdue_first``) with each
+    household's address (no personal data) and its last reminder."""
     items = []
-    for household_id, entry in overdue.items():
-        copy = households.get(household_id) or {}
+    for entry in entries:
+        copy = households.get(entry["household_id"]) or {}
         items.append({**entry, "building": copy.get("building"), "unit": copy.get("unit"),
-                      "room": copy.get("room"), "last_reminder_at": reminders.get(household_id)})
-    return longest_overdue_first(items)
+                      "room": copy.get("room"), "last_reminder_at": reminders.get(entry["household_id"])})
+    return items
 
 
 def reminder(estate_id, reminder_id, data, overdue, now, actor):

@@ -393,9 +393,8 @@ def list_arrears(db, estate_id, limit=None, cursor=None):
     now = clock.now()
     page = _page(arrears_view.longest_overdue_first(db, estate_id, now), limit, cursor)
     shown = [entry["household_id"] for entry in page["items"]]  # addresses and reminders of the page only
-    page["items"] = arrears.arrears_list({entry["household_id"]: entry for entry in page["items"]},
-                                         store.household_addresses(db, estate_id, shown),
-                                         store.last_reminders(db, estate_id, shown), now)
+    page["items"] = arrears.arrears_list(page["items"], store.household_addresses(db, estate_id, shown),
+                                         store.last_reminders(db, estate_id, shown))
     return page
 
 
