@@ -165,13 +165,22 @@ def start(service, name, kind, parent=None, attributes=None, sampled=True):
 
 
 @contextlib.contextmanager
+def in_span(service, name, kind, **options):
+    """``start`` and ``finish`` around a block (``options`` as ``start`` takes them); an
+    exception of the block is the span's outcome."""
+    opened, failure = start(service, name, kind, **options), None
+    try:
+        yield opened[0]
+    except Exception as exc:
+        failure = exc
+        raise
+    finally:
+        finish(*opened, failure)
+
+
 def untraced():
     """Run the block in a trace that is never sampled, nor anything it calls (a probe)."""
-    span, token = start("untraced", "untraced", SpanKind.INTERNAL, sampled=False)
-    try:
-        yield
-    finally:
-        finish(span, token)
+    return in_span("untraced", "untraced", SpanKind.INTERNAL, sampled=False)
 
 
 def _unrecorded(parent):
@@ -212,16 +221,9 @@ def rpc_client_call(call):
     is published (``inject`` puts it in the headers)."""
     @functools.wraps(call)
     def traced(client, service, method, *args, **kwargs):
-        span, token = start(client.owner, f"{service}.{method}", SpanKind.CLIENT,
-                            attributes={"rpc.system": "nameko", "rpc.service": service, "rpc.method": method})
-        failure = None
-        try:
+        with in_span(client.owner, f"{service}.{method}", SpanKind.CLIENT,
+                     attributes={"rpc.system": "nameko", "rpc.service": service, "rpc.method": method}):
             return call(client, service, method, *args, **kwargs)
-        except Exception as exc:
-            failure = exc
-            raise
-        finally:
-            finish(span, token, failure)
     return traced
 
 
@@ -231,7 +233,7 @@ def relay_publish(publish):
     event, else why not."""
     @functools.wraps(publish)
     def traced(relay, event):
-        span, token = start(relay.service, f"{event['source']}.{event['event_type']} publish", SpanKind.PRODUCER,
+        producer, token = start(relay.service, f"{event['source']}.{event['event_type']} publish", SpanKind.PRODUCER,
                             parent=extract(event),
                             attributes={"messaging.system": "rabbitmq", "messaging.operation": "publish",
                                         "messaging.destination.name": event["event_type"],
@@ -241,7 +243,7 @@ def relay_publish(publish):
             problem = publish(relay, event)
             return problem
         finally:
-            if problem is not None and span.is_recording():
-                span.set_status(Status(StatusCode.ERROR, problem.split(" (")[0]))
-            finish(span, token)
+            if problem is not None and producer.is_recording():
+                producer.set_status(Status(StatusCode.ERROR, problem.split(" (")[0]))
+            finish(producer, token)
     return traced
