@@ -71,15 +71,11 @@ def main():
     if {"write", "footprint", "import", "soak"} & set(chosen):
         with fresh_vhost("estate_bench") as amqp_uri:
             password = secrets.token_urlsafe(16)
-            env = run_local.environment({"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password,
-                                         "GATEWAY_PORT": str(run_local.free_port())})
-            log = open(os.devnull, "wb")
-            system = run_local.System(env, stdout=log).start()
-            try:
-                system.wait_ready()
+            with run_local.running_system({"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password}, os.devnull,
+                                          run_local.READY_WAIT_SECONDS) as system:
                 if "write" in chosen:
                     timed("write_path", lambda: write_path.run_section(
-                        system.url, password, amqp_uri, env["BUS_SIGNING_KEY"], args.calls))
+                        system.url, password, amqp_uri, system.env["BUS_SIGNING_KEY"], args.calls))
                 if "footprint" in chosen:
                     print("footprint", flush=True)
                     timed("footprint", lambda: footprint.idle(system))
@@ -88,9 +84,6 @@ def main():
                     timed("household_import", lambda: household_import.run_section(gateway))
                 if "soak" in chosen:
                     timed("soak", lambda: footprint.soak(system, gateway))
-            finally:
-                system.stop()
-                log.close()
     if "big" in chosen:
         timed("big_estate", lambda: big_estate.run_section(run_local, fresh_vhost))
     total = round(time.monotonic() - began, 1)

@@ -260,16 +260,10 @@ def main():
           f"{SEED_THREADS} threads)", flush=True)
     with fresh_vhost("estate_bench_scale") as amqp_uri:
         password = secrets.token_urlsafe(16)
-        env = run_local.environment({"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password,
-                                     "GATEWAY_PORT": str(run_local.free_port())})
-        log = open(os.environ.get("BENCH_SCALE_LOG") or os.devnull, "wb")  # the system's log lines
-        system = run_local.System(env, stdout=log).start()
-        try:
-            system.wait_ready()
+        log = os.environ.get("BENCH_SCALE_LOG") or os.devnull  # the system's log lines
+        with run_local.running_system({"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password}, log,
+                                      run_local.READY_WAIT_SECONDS) as system:
             steps, elapsed = run(system.url, password, urlparse(amqp_uri).path.lstrip("/"))
-        finally:
-            system.stop()
-            log.close()
     judged = report(steps, elapsed, store_kind)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
