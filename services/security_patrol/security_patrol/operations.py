@@ -124,7 +124,7 @@ def raise_overdue_fire_checks(db, outbox, now):
         if period is None:
             continue
         month_end = localtime.iso_window(period, rules)[1]
-        for equipment in store.unchecked_fire_equipment(db, estate_id, period, month_end):
+        for equipment in store.unchecked_without_notice(db, estate_id, period, month_end):
             notice_id = fire.overdue_id(estate_id, equipment["_id"], period)
             written = _create(db, outbox, "fire_check_overdues", estate_id, notice_id,
                               lambda: fire.new_overdue(estate_id, equipment, period, now, rules),

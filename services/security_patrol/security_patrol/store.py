@@ -113,10 +113,20 @@ def checked_equipment_ids(db, estate_id, period):
         {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
 
 
-def unchecked_fire_equipment(db, estate_id, period, month_end):
-    """Facilities in the ledger before ``month_end`` without a check in ``period``."""
-    return list(db.fire_equipment.find({"estate_id": estate_id, "created_at": {"$lt": month_end},
-                                        "_id": {"$nin": sorted(checked_equipment_ids(db, estate_id, period))}}))
+def _unchecked(db, estate_id, period, month_end, skip=()):
+    """The filter of facilities in the ledger before ``month_end`` without a check in ``period``
+    (nor among ``skip``)."""
+    return {"created_at": {"$lt": month_end},
+            "_id": {"$nin": sorted(checked_equipment_ids(db, estate_id, period) | set(skip))}}
+
+
+def unchecked_without_notice(db, estate_id, period, month_end):
+    """Facilities not checked in ``period`` that have no overdue notice for it yet (what the
+    sweep still has to raise: once raised, a facility is not read again every sweep)."""
+    noticed = {doc["equipment_id"] for doc in db.fire_check_overdues.find(
+        {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
+    return list(db.fire_equipment.find({"estate_id": estate_id,
+                                        **_unchecked(db, estate_id, period, month_end, noticed)}))
 
 
 def estate_ids(db):
@@ -128,8 +138,7 @@ def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, 
     """The ledger; with ``unchecked_in`` a month, what was in the ledger then and not checked in it."""
     query = dict(filters)
     if unchecked_in:
-        query["_id"] = {"$nin": sorted(checked_equipment_ids(db, estate_id, unchecked_in))}
-        query["created_at"] = {"$lt": month_end}
+        query.update(_unchecked(db, estate_id, unchecked_in, month_end))
     return page(db, "fire_equipment", estate_id, query, limit, cursor)
 
 
