@@ -39,3 +39,18 @@ def test_a_lost_reply_leaves_the_service_running(container_factory, rabbit_confi
         assert client.call("echo_replies", "echo", {"n": 2}) == {"n": 2}  # the container lives
     finally:
         client.close()
+
+
+def test_an_event_ack_the_broker_cannot_take_leaves_the_service_running(monkeypatch, caplog):
+    """The event's work is done and the connection dies before its ack: the broker delivers it
+    again (the handler dedupes); the container is not ended by the ack's error."""
+    from estate_common.nameko.entrypoints import EventConsumer
+
+    class Gone:
+        def ack_message(self, message):
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    consumer = EventConsumer.__new__(EventConsumer)
+    consumer.queue_consumer, consumer.method_name, consumer.requeue_on_error = Gone(), "on_created", False
+    consumer.handle_message_processed(object(), result=None, exc_info=None)  # no exception escapes
+    assert "the event for on_created was not acked" in caplog.text

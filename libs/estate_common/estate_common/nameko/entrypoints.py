@@ -40,17 +40,32 @@ log = logging.getLogger(__name__)
 RETRY_PAUSE_SECONDS = 1.0
 
 
+BROKER_LOST = (OperationalError, AMQPError, OSError)  # the broker went away (kombu retried)
+
+
+def _settle(what, settle, *args):
+    """``settle(*args)``: ack (or requeue) a message after its work. A connection that died
+    meanwhile leaves it unsettled, and the broker hands it over again (handlers are idempotent).
+    nameko would let the error end the worker's thread and the container with it: the service
+    would stay down after a broker restart (found by tests/faults/test_broker_restart.py)."""
+    try:
+        settle(*args)
+    except BROKER_LOST as lost:
+        log.warning("%s was not acked: the broker connection failed (%s); it is delivered again",
+                    what, type(lost).__name__)
+
+
 class ReplyingRpc(Rpc):
-    """nameko's ``@rpc`` entrypoint, surviving a reply the broker cannot take."""
+    """nameko's ``@rpc`` entrypoint, surviving a reply (or its ack) the broker cannot take."""
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:
             return super().handle_result(message, worker_ctx, result, exc_info)
-        except (OperationalError, AMQPError, OSError) as lost:  # the broker went away (kombu retried)
+        except BROKER_LOST as lost:
             log.warning("the reply to %s.%s was not sent: the broker connection failed (%s); the caller "
                         "answers 503 and retries", self.container.service_name, self.method_name,
                         type(lost).__name__)
-            self.rpc_consumer.queue_consumer.ack_message(message)  # a no-op on a closed channel
+            _settle(f"the call of {self.method_name}", self.rpc_consumer.queue_consumer.ack_message, message)
             return result, exc_info
 
 
@@ -108,7 +123,7 @@ class EventConsumer(EventHandler):
             if message.channel.connection:  # else the broker has taken it back already
                 message.reject(requeue=False)
             return
-        super().handle_message_processed(message, result, exc_info)
+        _settle(f"the event for {self.method_name}", super().handle_message_processed, message, result, exc_info)
 
 
 def _described(errors):
