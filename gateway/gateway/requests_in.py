@@ -79,7 +79,8 @@ class UnsupportedMediaType(InvalidInput):
 def query_payload(route):
     """``limit``, ``cursor`` and the route's filters from the query string; anything else is refused."""
     allowed = set(route.filters) | ({"limit", "cursor"} if route.paged else set())
-    custom = sorted(name for name in request.args if route.custom_filters and _CUSTOM_FILTER.fullmatch(name))
+    custom = sorted(name for name in request.args if getattr(route, "custom_filters", False)
+                    and _CUSTOM_FILTER.fullmatch(name))
     if len(custom) > MAX_CUSTOM_FILTERS:
         raise InvalidInput(f"at most {MAX_CUSTOM_FILTERS} custom filters",
                            [field_error(custom[MAX_CUSTOM_FILTERS], "one custom filter too many")])
