@@ -89,6 +89,13 @@ _MESSAGES = {
     "list.next": ("下一页", "Next page"),
     "common.yes": ("是", "Yes"),
     "common.no": ("否", "No"),
+    "custom.legend": ("自定义字段", "Custom fields"),
+    "custom.archived": ("已停用", "archived"),
+    "custom.no_personal_data": ("自定义字段不得填写个人信息（姓名、电话、证件号）。",
+                                "Custom fields must not hold personal data (names, phone or ID numbers)."),
+    "custom.title": ("自定义字段", "Custom fields"),
+    "custom.save": ("保存自定义字段", "Save custom fields"),
+    "custom.saved": ("自定义字段已保存。", "Custom fields saved."),
     # -- problems ----------------------------------------------------------------
     "error.title": ("出错了", "Something went wrong"),
     "error.request_id": ("请求编号", "Request id"),

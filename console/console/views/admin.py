@@ -56,6 +56,7 @@ def households(problem=None):
                      cursor=request.args.get("cursor"), building=building or None)
     return render_template("admin/households.html", items=page.get("items", []),
                            next_cursor=page.get("next_cursor"), filters={"building": building} if building else {},
+                           custom_definitions=common.custom_fields("household"),
                            key=common.form_key(), form=request.form, problem=problem)
 
 
@@ -71,6 +72,9 @@ def create_household():
     body = {"building": form.get("building", "").strip(), "unit": form.get("unit", "").strip(),
             "room": form.get("room", "").strip(), "area_m2": area,
             "owner": {"name": form.get("owner_name", "").strip(), "phone": form.get("owner_phone", "").strip()}}
+    custom = common.custom_from_form(common.custom_fields("household"), form)
+    if custom:
+        body["custom"] = custom
     return _create(lambda problem: households(problem),
                    lambda: g.api.post(g.api.estate(g.user.estate_id, "households"), body,
                                       idempotency_key=form.get("idempotency_key") or None),
