@@ -35,7 +35,7 @@ import re
 from datetime import date
 
 from . import clock, ids
-from .errors import Conflict, InvalidInput, field_error
+from .errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 # which service owns the definitions and values of each resource
 RESOURCES = {
@@ -67,8 +67,8 @@ def definition_id(estate_id, resource, key):
 # -- definitions ----------------------------------------------------------------------
 
 def _choices(data, field="data.choices"):
-    choices = [str(c).strip() for c in data.get("choices") or []]
-    if any(not c for c in choices):
+    choices = [str(c) for c in data.get("choices") or []]  # as written (the contract refuses blank ones)
+    if any(not c.strip() for c in choices):
         raise InvalidInput("a choice is empty", [field_error(field, "must not hold an empty choice")])
     if len(set(choices)) != len(choices):
         raise InvalidInput("a choice is listed twice", [field_error(field, "must not list a choice twice")])
@@ -115,8 +115,9 @@ def definition_changes(definition, data, now):
     if "label" in data:
         changes["label"] = {"zh": data["label"]["zh"].strip(), "en": data["label"]["en"].strip()}
     if "choices" in data:
-        if definition["type"] != "choice":
-            raise InvalidInput("only a choice field has choices", [field_error("data.choices", "is for a choice field only")])
+        if definition["type"] != "choice":  # a rule on the stored field, not a malformed body: 422
+            raise BusinessRuleViolation("only a choice field has choices",
+                                        [field_error("data.choices", "is for a choice field only")])
         choices = _choices(data)
         if not choices:
             raise InvalidInput("a choice field needs its choices", [field_error("data.choices", "must not be empty")])

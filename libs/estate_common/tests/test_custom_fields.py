@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from estate_common import custom_fields as cf
-from estate_common.errors import Conflict, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 LABEL = {"zh": "宠物", "en": "Pets"}
@@ -87,7 +87,7 @@ def test_changes_take_label_choices_and_required_and_refuse_choices_on_other_typ
     changes = cf.definition_changes(colour, {"choices": ["blue"], "required": True}, NOW)
     assert changes["choices"] == ["blue"] and changes["required"] is True
     assert cf.definition_changes(colour, {"choices": ["red", "blue"]}, NOW) == {}
-    with pytest.raises(InvalidInput):
+    with pytest.raises(BusinessRuleViolation):
         cf.definition_changes(define("note", "text"), {"choices": ["a"]}, NOW)
     with pytest.raises(Conflict):
         cf.definition_changes(colour | {"archived": True}, {"required": True}, NOW)

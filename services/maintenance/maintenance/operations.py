@@ -32,6 +32,7 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
 def set_custom(db, outbox, caller, estate_id, order_id, values):
     """An order's custom values (orders come from events with none): checked by type, not for
     the required ones; a 400 names ``custom.<key>`` and nothing is written."""
+    store.get(db, "work_orders", estate_id, order_id)  # another estate's order is a 404, whatever the values
     checked = custom_fields.check_values(store.custom_definitions(db, estate_id, "work_order"), values,
                                          creating=False)
     return step(db, outbox, caller, estate_id, order_id, domain.set_custom, checked)
