@@ -125,3 +125,25 @@ def test_without_the_fields_list_the_forms_still_work(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
     page = client.get("/admin/households")
     assert page.status_code == 200 and b'name="custom.' not in page.data
+
+
+def test_the_manager_defines_requires_and_archives_fields(client, fake, documented_routes):
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/custom-fields", {"items": [PETS, OLD], "unavailable": ["maintenance"]})
+    page = client.get("/admin/custom-fields", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "pets" in page and "Make required" in page and "Not available right now: maintenance" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/custom-fields", (201, MOOD))
+    client.post("/admin/custom-fields", data={"csrf_token": csrf_of(client), "resource": "service_request",
+                                              "key": "mood", "label_zh": "情绪", "label_en": "Mood", "type": "choice",
+                                              "choices": "calm\nupset"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/custom-fields")]
+    assert sent["json"] == {"resource": "service_request", "key": "mood", "label": {"zh": "情绪", "en": "Mood"},
+                            "type": "choice", "required": False, "choices": ["calm", "upset"]}
+    fake.on("PATCH", rf"/api/v1/estates/{ESTATE}/custom-fields/household/pets", dict(PETS, required=True))
+    fake.on("DELETE", rf"/api/v1/estates/{ESTATE}/custom-fields/household/pets", dict(PETS, archived=True))
+    client.post("/admin/custom-fields/household/pets/require", data={"csrf_token": csrf_of(client)})
+    client.post("/admin/custom-fields/household/pets/archive", data={"csrf_token": csrf_of(client)})
+    assert [c["json"] for c in fake.calls if c["method"] == "PATCH"] == [{"required": True}]
+    assert [c["path"] for c in fake.calls if c["method"] == "DELETE"] == [
+        f"/api/v1/estates/{ESTATE}/custom-fields/household/pets"]
+    _only_documented(fake, documented_routes)
