@@ -80,6 +80,7 @@ SECTIONS = (
         Entry("admin.households", "menu.households", MASTER_DATA_EDITORS),
         Entry("admin.import_form", "menu.import", MASTER_DATA_EDITORS),
         Entry("admin.settings", "menu.settings", MANAGEMENT),
+        Entry("admin.custom_fields", "menu.custom_fields", MANAGEMENT),
         Entry("admin.users", "menu.users", ADMIN),
         Entry("admin.api_keys", "menu.api_keys", ADMIN),
     )),

@@ -16,8 +16,8 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, docs, exposition, fanout, idempotency, masking, own_routes, requests_in, store, traces,
-               uploads, users)
+from . import (api_keys, custom_fields, docs, exposition, fanout, idempotency, masking, own_routes, requests_in, store,
+               traces, uploads, users)
 from .access import authorize
 from .problems import from_domain_error, problem
 from .routes import ROUTES
@@ -66,6 +66,7 @@ def create_app(settings=None):
     app.register_error_handler(Exception, _unexpected)
     own_routes.register(app, SERVICES)
     fanout.register(app)
+    custom_fields.register(app)
     uploads.register(app)
     for route in ROUTES:
         app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",

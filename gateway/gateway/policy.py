@@ -44,6 +44,9 @@ EMERGENCY_PLAN_EDITORS = MANAGEMENT
 COMPLAINT_ANALYSTS = MANAGEMENT
 RECTIFICATION_PLANNERS = MANAGEMENT
 
+# an estate's custom fields (issue 13): the manager's, as its settings are
+CUSTOM_FIELD_EDITORS = MANAGEMENT
+
 # -- the routes the gateway answers itself ------------------------------------------------
 # (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins
 # both: the one table of who may call what, that the access-matrix test and the README's roles
@@ -69,4 +72,10 @@ GATEWAY_ROUTES = {
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),
+    # custom fields (gateway/custom_fields.py routes them by resource): the manager defines them,
+    # every staff role reads them (the forms of the four resources need them)
+    ("GET", "/api/v1/estates/<estate_id>/custom-fields"): STAFF,
+    ("POST", "/api/v1/estates/<estate_id>/custom-fields"): CUSTOM_FIELD_EDITORS,
+    ("PATCH", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
+    ("DELETE", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
 }

@@ -180,6 +180,9 @@ class World:
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
                                                            "method": "cash"})["id"]
         ids["request_id"] = self._register(base, household)
+        ids["resource"], ids["key"] = "household", "matrix_note"  # a custom field of B's households
+        self.post(f"{base}/custom-fields", {"resource": "household", "key": "matrix_note", "type": "text",
+                                            "label": {"zh": "备注", "en": "Note"}})
         ids["user_id"] = self.new_user(["agent"], [b])[0]
         ids["api_key_id"] = self.post("/api/v1/api-keys", {"name": "b's key", "roles": ["agent"],
                                                            "estate_ids": [b]})["id"]

@@ -26,7 +26,8 @@ def new_request():
     households = common.households_matching(**search) if search else []
     return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                            channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=common.form_key(),
-                           form=request.args, problem=common.take_problem())
+                           form=request.args, problem=common.take_problem(),
+                           custom_definitions=common.custom_fields("service_request"))
 
 
 @bp.post("/requests")
@@ -40,6 +41,10 @@ def create_request():
     optional = ("complainant", "reference", "nature", "summary") if body["kind"] == "complaint" else \
         ("category",) if body["kind"] == "repair" else ()
     body.update({name: form[name].strip() for name in optional if form.get(name, "").strip()})
+    definitions = common.custom_fields("service_request")
+    custom = common.custom_from_form(definitions, form)
+    if custom:
+        body["custom"] = custom
     try:
         created = g.api.post(g.api.estate(g.user.estate_id, "service-requests"), body,
                              idempotency_key=form.get("idempotency_key") or None)
@@ -51,7 +56,7 @@ def create_request():
         return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                                channels=CHANNELS, natures=NATURES, categories=CATEGORIES,
                                key=form.get("idempotency_key") or common.form_key(), form=form,
-                               problem=problem), problem.status
+                               problem=problem, custom_definitions=definitions), problem.status
     common.done("desk.registered", number=created.get("number", ""))
     return redirect(url_for("desk.request_detail", request_id=created["id"]))
 
@@ -81,7 +86,8 @@ def request_detail(request_id):
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
-                           key=common.form_key(),
+                           key=common.form_key(), custom_definitions=common.custom_fields("service_request")
+                           if item.get("custom") else [],
                            household=household, problem=common.take_problem(), actions=_actions_shown(item))
 
 

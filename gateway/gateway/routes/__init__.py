@@ -7,7 +7,8 @@ One generic handler turns an HTTP request into an RPC payload:
 ``estate_id`` from the path, the resource id (``id_param``) as ``id``, a part of it
 (``item_param``) as ``item``, the JSON
 body as ``data``, ``limit``/``cursor`` and the listed query filters as
-``filters``. Anything else in the query string is refused (400).
+``filters`` (and, where ``custom_filters`` says so, ``custom.<key>`` ones). Anything else in the
+query string is refused (400).
 """
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ class Route:
     id_param: str = None
     item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
     idempotent: bool = False
+    custom_filters: bool = False  # takes ?custom.<key>=<value> (estate_common.custom_fields), passed as filters
     extra: dict = field(default_factory=dict)
 
     @property

@@ -22,15 +22,16 @@ def desk_create(path, rpc, roles=DESK, id_param=None):
                  id_param=id_param)
 
 
-def desk_list(path, rpc, filters, roles=DESK):
-    return Route("GET", path, "customer_service", rpc, roles, paged=True, filters=filters)
+def desk_list(path, rpc, filters, roles=DESK, custom_filters=False):
+    return Route("GET", path, "customer_service", rpc, roles, paged=True, filters=filters,
+                 custom_filters=custom_filters)
 
 
 ROUTES = [
     # -- service requests ------------------------------------------------------
     desk_create(SR, "create_request"),
     desk_list(SR, "list_requests", ("kind", "status", "household_id", "from", "to", "overdue",
-                                    "return_visit_overdue", "escalated"), roles=READERS),
+                                    "return_visit_overdue", "escalated"), roles=READERS, custom_filters=True),
     Route("GET", SR_ID, "customer_service", "get_request", READERS, id_param="request_id"),
     desk_action(f"{SR_ID}/verify", "verify_request", "request_id"),
     desk_action(f"{SR_ID}/escalate", "escalate_request", "request_id"),

@@ -6,7 +6,7 @@ the events in the same document write, a lost race decided again.
 """
 import logging
 
-from estate_common import calendar, clock
+from estate_common import calendar, clock, custom_fields
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -45,6 +45,8 @@ def create_request(db, outbox, caller, estate_id, data):
 
     def new():
         intake.check_fields(data)
+        custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "service_request"),
+                                            data.get("custom"))
         store.known_household(db, estate_id, data["household_id"])
         if data.get("related_request_id"):
             store.known_request(db, estate_id, data["related_request_id"])
@@ -55,7 +57,7 @@ def create_request(db, outbox, caller, estate_id, data):
                                                   repairs.repeat_window_start(created, rules))
         sequence = store.next_number(db, estate_id, domain.number_series(created))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, sequence),
-                                     created, rules, caller.user, earlier)
+                                     created, rules, caller.user, earlier, custom)
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)

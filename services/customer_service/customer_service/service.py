@@ -3,7 +3,8 @@ one write path, estate_common.writes), the rules in the domain modules, storage 
 from nameko.timer import timer
 
 from estate_common import clock, config
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase,
+                                  consumes, rpc_method)
 from estate_common.store import public
 
 from . import applications, complaints, front_desk, handling, operations, store, surveys
@@ -12,7 +13,7 @@ from .rules import DEFAULTS, MAXIMA
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 
 
-class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
+class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase):
     name = "customer_service"
     indexes = store.INDEXES
     settings_defaults, settings_maxima = DEFAULTS, MAXIMA

@@ -8,7 +8,7 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, replica, settings, store, writes
+from estate_common import clock, custom_fields, custom_fields_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .rules import DEFAULTS
@@ -33,6 +33,7 @@ INDEXES = {
     "tool_loans": [(PAGED, {})],
     "applications": [(PAGED, {})],
     "rectification_plans": [(PAGED, {})],
+    **custom_fields_store.INDEXES,
 }
 
 NAMES = {  # collection -> what the API calls one of its documents
@@ -152,7 +153,17 @@ def request_query(estate_id, filters, now):
 
 
 def list_requests(db, estate_id, filters, now, limit, cursor):
-    return store.page(db.service_requests, request_query(estate_id, filters, now), limit, cursor)
+    """A page of ``request_query``, also equal on the ``custom.<key>`` filters (read by the
+    field's type: ``estate_common.custom_fields.filter_query``)."""
+    query = request_query(estate_id, custom_fields.plain_filters(filters), now)
+    if custom_fields.custom_filters(filters):
+        query.update(custom_fields.filter_query(custom_definitions(db, estate_id, "service_request"), filters))
+    return store.page(db.service_requests, query, limit, cursor)
+
+
+def custom_definitions(db, estate_id, resource):
+    """The estate's custom-field definitions of ``resource`` (archived ones too)."""
+    return custom_fields_store.definitions(db, estate_id, [resource])
 
 
 OVERDUE_FIELDS = ("estate_id",)
