@@ -53,6 +53,9 @@ RECTIFICATION_PLANNERS = MANAGEMENT
 PUBLIC_ROUTES = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>"), ("POST", "/api/v1/auth/token"),
+    # the owner portal (routes/customer_service.py, public=True): rate limited, see public.py
+    ("POST", "/api/v1/public/estates/<estate_code>/requests"), ("GET", "/api/v1/public/requests/<tracking_code>"),
+    ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
 })
 
 GATEWAY_ROUTES = {
@@ -69,4 +72,6 @@ GATEWAY_ROUTES = {
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),
+    # printable QR codes of the owner portal: whoever puts up the estate's notices
+    ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
 }

@@ -12,6 +12,7 @@ body as ``data``, ``limit``/``cursor`` and the listed query filters as
 from dataclasses import dataclass, field
 
 ESTATE = "/api/v1/estates/<estate_id>"
+PUBLIC = "/api/v1/public"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Route:
     id_param: str = None
     item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
     idempotent: bool = False
+    public: bool = False  # no account (PUBLIC_FORWARDED below): the owner portal's, see public.py
     extra: dict = field(default_factory=dict)
 
     @property
@@ -44,3 +46,6 @@ ROUTES = [
     *finance.ROUTES,
     *security_patrol.ROUTES,
 ]
+
+# the routes without an account (each in policy.PUBLIC_ROUTES): forwarded by gateway/public.py
+PUBLIC_FORWARDED = [*customer_service.PUBLIC_ROUTES]
