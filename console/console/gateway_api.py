@@ -47,17 +47,22 @@ class ApiProblem(Exception):
 class Gateway:
     """A client of ``/api/v1`` for one console request (one user, one language)."""
 
-    def __init__(self, base_url, token=None, language="zh", session=None):
+    def __init__(self, base_url, token=None, language="zh", session=None, forwarded_for=None):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.language = language
         self.session = session or requests.Session()
+        # the owner portal's visitor (no token): the gateway counts its rate limits by this address
+        # when it trusts the console as a proxy (TRUSTED_PROXIES)
+        self.forwarded_for = forwarded_for
 
     def _headers(self, idempotent):
         headers = {"Accept": "application/json", "Accept-Language": _accept_language(self.language),
                    "X-Request-ID": "console-" + uuid.uuid4().hex}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
         if idempotent:
             # one key per console submission: a retried form post cannot create twice
             headers["Idempotency-Key"] = idempotent
