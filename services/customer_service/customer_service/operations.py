@@ -112,9 +112,12 @@ def portal_rate(db, outbox, tracking_code, data):
 def match_household(db, outbox, caller, estate_id, request_id, data):
     """The desk names the household of an unmatched portal request (it must be known)."""
     domain.require_desk(caller)
-    store.known_household(db, estate_id, data["household_id"])
-    return step_on(db, outbox, "service_requests", estate_id, request_id,
-                   lambda request: portal.match(request, data["household_id"], clock.now(), caller.user))
+
+    def decide(request):  # the request first: another estate's id is a 404, whatever the body names
+        store.known_household(db, estate_id, data["household_id"])
+        return portal.match(request, data["household_id"], clock.now(), caller.user)
+
+    return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 
 
 def create_application(db, outbox, caller, estate_id, data):
