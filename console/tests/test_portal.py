@@ -89,3 +89,32 @@ def test_a_second_rating_shows_the_gateways_409(client, fake):
     answer = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "2", "csrf_token": csrf_of(client)})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 409 and "rated already" in html and 'name="satisfaction"' not in html
+
+
+# -- the desk's side: an unmatched portal request is matched from its page ------------------------
+
+def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, documented_routes):
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake)
+    unmatched = {"id": "sr_9", "estate_id": ESTATE, "number": "SR-2026-000009", "kind": "repair",
+                 "household_id": None, "channel": "portal", "description": "tap leaks", "status": "open",
+                 "due_at": "2026-11-24T02:00:00.000Z", "created_at": "2026-11-23T02:00:00.000Z",
+                 "updated_at": "2026-11-23T02:00:00.000Z", "history": [],
+                 "portal": {"address": {"building": "3", "unit": "1", "room": "9999"},
+                            "contact": {"name": None, "phone": "13800138000"}, "matched": False, "rating": None}}
+    household = {"id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201",
+                 "owner": {"name": "陈小明", "phone": "13900000000"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", unmatched)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [household], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9/household",
+            {**unmatched, "household_id": "hh_1", "portal": {**unmatched["portal"], "matched": True}})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "3-1-9999" in page and "No household matched" in page and "13800138000" in page
+    assert 'value="hh_1"' in page  # the building's households offered
+    assert not any(c["path"].endswith("/households/None") for c in fake.calls)
+    answer = client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "csrf_token": csrf_of(client)})
+    assert answer.status_code == 302
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/household")]
+    assert [c["json"] for c in posted] == [{"household_id": "hh_1"}]
+    for call in fake.calls:
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]

@@ -73,12 +73,17 @@ def register():
 @estate_needed
 def request_detail(request_id):
     item = g.api.get(g.api.estate(g.user.estate_id, f"service-requests/{request_id}"))
-    household = None
-    try:
-        household = g.api.get(g.api.estate(g.user.estate_id, f"households/{item['household_id']}"))
-    except ApiProblem:
-        pass
+    household, candidates = None, []
+    if item.get("household_id"):
+        try:
+            household = g.api.get(g.api.estate(g.user.estate_id, f"households/{item['household_id']}"))
+        except ApiProblem:
+            pass
+    elif item.get("portal"):  # an owner-portal request nobody lives at as written: the desk matches it
+        address = item["portal"]["address"]
+        candidates = common.households_matching(building=address["building"], unit=address["unit"])
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
+                           candidates=candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
                            key=common.form_key(),
@@ -105,6 +110,20 @@ def request_action(request_id, action):
     if refused:
         return refused
     common.done(f"desk.done_{action}")
+    return redirect(back)
+
+
+@bp.post("/requests/<request_id>/household")
+@estate_needed
+def match_household(request_id):
+    """An unmatched owner-portal request gets its household (its repair then goes to engineering)."""
+    back = url_for("desk.request_detail", request_id=request_id)
+    body = {"household_id": request.form.get("household_id", "").strip()}
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/household"), body), back)
+    if refused:
+        return refused
+    common.done("desk.done_match")
     return redirect(back)
 
 
