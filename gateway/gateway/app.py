@@ -118,7 +118,7 @@ def _begin():
 def _finish(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
     duration = round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1)
-    log.info("request", extra={"method": request.method, "path": request.path,
+    log.info("request", extra={"method": request.method, "path": public.logged_path(),
                                "status": response.status_code, "duration_ms": duration})
     exposition.count(response, duration / 1000)
     return response

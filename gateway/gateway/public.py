@@ -36,6 +36,18 @@ def settings_from_env():
     return {name: config.env_int(variable, default) for name, (variable, default) in SETTINGS.items()}
 
 
+SECRET_PARAMS = ("tracking_code",)  # a path part that opens a request's tracking view
+
+
+def logged_path():
+    """The request's path for the log: a tracking code (a bearer secret) as its name only."""
+    path, args = request.path, request.view_args or {}
+    for name in SECRET_PARAMS:
+        if isinstance(args.get(name), str) and args[name]:
+            path = path.replace(args[name], f"<{name}>")
+    return path
+
+
 def estate_code_of(path):
     """The estate a public path names: its code, or the estate part of a tracking code."""
     if "estate_code" in path:

@@ -128,3 +128,12 @@ def test_the_portal_url_quotes_the_code_and_the_building():
 def accounts_for_qr(app):
     from .conftest import Accounts
     return Accounts(app)
+
+
+def test_the_log_line_of_a_tracking_call_names_no_tracking_code(app, caplog):
+    import logging
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        assert app.test_client().get(f"/api/v1/public/requests/{CODE}").status_code == 200
+    paths = [record.path for record in caplog.records if getattr(record, "path", None)]
+    assert paths == ["/api/v1/public/requests/<tracking_code>"]
+    assert CODE not in caplog.text
