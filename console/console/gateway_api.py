@@ -68,7 +68,9 @@ class Gateway:
             headers["Idempotency-Key"] = idempotent
         return headers
 
-    def call(self, method, path, json=None, params=None, idempotency_key=None, data=None, content_type=None):
+    def call(self, method, path, json=None, params=None, idempotency_key=None, data=None, content_type=None,
+             raw=False):
+        """The answer's JSON (``raw``: its bytes, e.g. an SVG), or ``ApiProblem``."""
         if not path.startswith("/api/v1/"):
             raise ValueError(f"the console only calls the public API, not {path!r}")
         params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
@@ -84,12 +86,17 @@ class Gateway:
             raise ApiProblem(503, "gateway unavailable", "the gateway did not answer", "unavailable") from None
         if response.status_code >= 400:
             raise ApiProblem.from_response(response)
+        if raw:
+            return response.content
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
 
     def get(self, path, **params):
         return self.call("GET", path, params=params)
+
+    def get_bytes(self, path, **params):
+        return self.call("GET", path, params=params, raw=True)
 
     def post(self, path, body=None, idempotency_key=None):
         return self.call("POST", path, json=body if body is not None else {}, idempotency_key=idempotency_key)

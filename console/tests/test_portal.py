@@ -118,3 +118,27 @@ def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, 
     assert [c["json"] for c in posted] == [{"household_id": "hh_1"}]
     for call in fake.calls:
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+
+
+def test_the_desk_prints_the_portal_qr_code_the_gateway_draws(client, fake, documented_routes):
+    import base64
+    from .conftest import ESTATE, sign_in
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><title>E1 owner portal</title></svg>'
+
+    class SvgAnswer:  # the fake gateway answers JSON; the QR route answers image/svg+xml
+        status_code, reason, headers, content = 200, "ok", {"X-Request-ID": "r", "Content-Type": "image/svg+xml"}, svg
+
+    original = fake.request
+
+    def request(method, url, **kwargs):
+        answer = original(method, url, **kwargs)
+        return SvgAnswer() if url.split("?")[0].endswith("/portal-qr") else answer
+    fake.request = request
+    sign_in(client, fake)
+    page = client.get("/desk/portal-qr?building=3").get_data(as_text=True)
+    assert "data:image/svg+xml;base64," + base64.b64encode(svg).decode() in page
+    [call] = [c for c in fake.calls if c["path"].endswith("/portal-qr")]
+    assert call["path"] == f"/api/v1/estates/{ESTATE}/portal-qr" and call["params"] == {"building": "3"}
+    assert any(m == "GET" and p.match(call["path"]) for m, p in documented_routes)
+    home = client.get("/")  # the menu offers it to the desk
+    assert 'href="/desk/portal-qr"' in home.get_data(as_text=True)

@@ -1,4 +1,6 @@
 """Front desk: register a request, the register with filters, a request's detail and handling."""
+import base64
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..gateway_api import ApiProblem
@@ -173,3 +175,14 @@ def _verify_badge(item):
     if not complaint or complaint.get("verified_at") or item.get("status") != "open":
         return None
     return common.deadline_state(complaint.get("verify_due_at"), item.get("created_at"))
+
+
+@bp.get("/portal-qr")
+@estate_needed
+def portal_qr():
+    """The owner portal's QR code for the estate's notices, or one building's (the gateway draws
+    it: ``GET …/portal-qr?building=``), shown to print."""
+    building = request.args.get("building", "").strip()
+    svg = g.api.get_bytes(g.api.estate(g.user.estate_id, "portal-qr"), building=building or None)
+    image = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    return render_template("desk/portal_qr.html", image=image, building=building)
