@@ -56,6 +56,9 @@ CUSTOM_FIELD_EDITORS = MANAGEMENT
 PUBLIC_ROUTES = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>"), ("POST", "/api/v1/auth/token"),
+    # the owner portal (routes/customer_service.py, public=True): rate limited, see public.py
+    ("POST", "/api/v1/public/estates/<estate_code>/requests"), ("GET", "/api/v1/public/requests/<tracking_code>"),
+    ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
 })
 
 GATEWAY_ROUTES = {
@@ -78,4 +81,6 @@ GATEWAY_ROUTES = {
     ("POST", "/api/v1/estates/<estate_id>/custom-fields"): CUSTOM_FIELD_EDITORS,
     ("PATCH", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
     ("DELETE", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
+    # printable QR codes of the owner portal: whoever puts up the estate's notices
+    ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
 }

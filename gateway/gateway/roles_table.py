@@ -37,6 +37,8 @@ def area(method, path):
         return ROWS[-3]
     if rest == "estates" or rest.startswith("estates/{estate_id}/households") or rest == "estates/{estate_id}":
         return ROWS[2]
+    if rest.endswith("/portal-qr"):  # the owner portal's QR codes: the front desk's (a gateway route)
+        return _SERVICE_ROWS["customer_service"]
     service = _service_of.get((method, path))
     return _SERVICE_ROWS[service]
 

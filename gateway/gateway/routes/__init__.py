@@ -13,6 +13,7 @@ query string is refused (400).
 from dataclasses import dataclass, field
 
 ESTATE = "/api/v1/estates/<estate_id>"
+PUBLIC = "/api/v1/public"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Route:
     item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
     idempotent: bool = False
     custom_filters: bool = False  # takes ?custom.<key>=<value> (estate_common.custom_fields), passed as filters
+    public: bool = False  # no account (PUBLIC_FORWARDED below): the owner portal's, see public.py
     extra: dict = field(default_factory=dict)
 
     @property
@@ -46,3 +48,6 @@ ROUTES = [
     *finance.ROUTES,
     *security_patrol.ROUTES,
 ]
+
+# the routes without an account (each in policy.PUBLIC_ROUTES): forwarded by gateway/public.py
+PUBLIC_FORWARDED = [*customer_service.PUBLIC_ROUTES]

@@ -57,6 +57,24 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.record_return_visit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                               payload["data"])
 
+    @rpc_method
+    def match_request_household(self, payload):
+        return operations.match_household(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload["data"])
+
+    # -- the owner portal (the gateway's public routes: its signed caller is the portal) --------
+    @rpc_method
+    def portal_file_request(self, payload):
+        return operations.portal_create(self.db, self.outbox, payload["estate_code"], payload["data"])
+
+    @rpc_method
+    def portal_track_request(self, payload):
+        return operations.portal_track(self.db, payload["tracking_code"])
+
+    @rpc_method
+    def portal_rate_request(self, payload):
+        return operations.portal_rate(self.db, self.outbox, payload["tracking_code"], payload["data"])
+
     @timer(interval=OVERDUE_SWEEP_SECONDS)
     def mark_overdue(self):
         """Stamps requests past their due time without an answer (listed with ?overdue=true)."""
