@@ -44,6 +44,10 @@ EMERGENCY_PLAN_EDITORS = MANAGEMENT
 COMPLAINT_ANALYSTS = MANAGEMENT
 RECTIFICATION_PLANNERS = MANAGEMENT
 
+# outgoing webhooks (issue 13): a subscription sends the estate's events to an outside system,
+# so only those who answer for the estate (the manager) and the operator admin set them up.
+WEBHOOK_ADMINS = MANAGEMENT
+
 # -- the routes the gateway answers itself ------------------------------------------------
 # (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins
 # both: the one table of who may call what, that the access-matrix test and the README's roles

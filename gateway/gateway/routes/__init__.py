@@ -35,7 +35,7 @@ class Route:
         return "<estate_id>" in self.path
 
 
-from . import archive, customer_service, finance, maintenance, security_patrol  # noqa: E402 (they need Route)
+from . import archive, customer_service, finance, integrations, maintenance, security_patrol  # noqa: E402 (they need Route)
 
 ROUTES = [
     *archive.ROUTES,
@@ -43,4 +43,5 @@ ROUTES = [
     *maintenance.ROUTES,
     *finance.ROUTES,
     *security_patrol.ROUTES,
+    *integrations.ROUTES,
 ]
