@@ -88,8 +88,9 @@ def fan_out(db, outbox, event):
     (its id derives from the event and the subscription), so a redelivered event adds none."""
     qualified = webhooks.qualified(event["source"], event["event_type"])
     now = clock.now_iso()
+    personal = webhooks.personal_fields(contracts.load().documents[f"events/{event['source']}/{event['event_type']}.json"])
     for webhook in store.subscribers(db, event["estate_id"], qualified):
-        doc = webhooks.new_delivery(event, webhook, now)
+        doc = webhooks.new_delivery(event, webhook, now, personal)
         store.create(db, outbox, "deliveries", event["estate_id"], doc["_id"], lambda doc=doc: doc)
 
 
@@ -97,8 +98,9 @@ def fan_out(db, outbox, event):
 
 def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
     """Take the due deliveries (oldest first), each claimed by a compare-and-set so that one
-    replica sends it, and attempt them ``PARALLEL`` at a time. The number attempted."""
-    now = now or clock.now()
+    replica sends it, and attempt them ``PARALLEL`` at a time. The number attempted.
+    ``now`` (tests): the moment of the run and its attempts, instead of the clock's."""
+    at, now = now, now or clock.now()
     claimed = []
     for delivery in store.due_deliveries(db, clock.to_iso(now), BATCH):
         taken = store.write(db, outbox, "deliveries", delivery, webhooks.claimed(delivery, now, LEASE_SECONDS))
@@ -106,30 +108,31 @@ def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
             claimed.append(taken)
     pool = eventlet.GreenPool(PARALLEL)
     for delivery in claimed:
-        pool.spawn_n(_attempt_safely, db, outbox, delivery, send, rand)
+        pool.spawn_n(_attempt_safely, db, outbox, delivery, send, rand, at)
     pool.waitall()
     return len(claimed)
 
 
-def _attempt_safely(db, outbox, delivery, send, rand):
+def _attempt_safely(db, outbox, delivery, send, rand, at):
     try:
-        attempt(db, outbox, delivery, send, rand)
+        attempt(db, outbox, delivery, send, rand, at)
     except Exception:  # one delivery's trouble must not stop the others; its lease runs out, it is retried
         log.exception("a webhook delivery attempt failed to be recorded", extra={"delivery_id": delivery["_id"]})
 
 
-def attempt(db, outbox, delivery, send=sender.send, rand=random.random):
-    """One attempt of a claimed delivery, recorded on it and on its subscription."""
+def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None):
+    """One attempt of a claimed delivery, recorded on it and on its subscription (as of the
+    answer's moment, or ``at``)."""
     estate_id = delivery["estate_id"]
     subscription = store.find(db, "webhooks", estate_id, delivery["webhook_id"])
     if subscription is None or not subscription.get("active"):
         why = "the webhook was deleted" if subscription is None else "the webhook is switched off"
-        return store.write(db, outbox, "deliveries", delivery, webhooks.given_up(why, clock.now()))
+        return store.write(db, outbox, "deliveries", delivery, webhooks.given_up(why, at or clock.now()))
     secret = sealing.open_sealed(subscription["secret_sealed"])
-    timestamp = int(clock.now().timestamp())
+    timestamp = int((at or clock.now()).timestamp())
     headers = signing.headers(delivery["event_type"], delivery["_id"], timestamp, secret, delivery["body"])
     status_code, error = send(subscription["url"], delivery["body"], headers, timeout_seconds(), allow_private())
-    now, rules = clock.now(), store.rules_for(db, estate_id)
+    now, rules = at or clock.now(), store.rules_for(db, estate_id)
     recorded = store.write(db, outbox, "deliveries", delivery,
                            webhooks.attempted(delivery, status_code, error, now, rules, rand))
     succeeded = webhooks.is_success(status_code)

@@ -35,6 +35,8 @@ def send(url, body, headers, timeout_seconds, allow_private, resolve=socket.geta
             finally:
                 answer.release_conn()
             return answer.status, None
+        except urllib3.exceptions.NewConnectionError as failed:  # (a ConnectTimeoutError subclass in urllib3)
+            error = f"connection failed ({type(failed).__name__})"
         except urllib3.exceptions.TimeoutError:
             return None, f"timed out after {timeout_seconds} s"
         except urllib3.exceptions.SSLError:

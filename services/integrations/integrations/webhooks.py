@@ -5,7 +5,8 @@
   come from several services, ``charge_raised``) and a secret (``signing``) shown once.
 - A delivery is one event for one subscription; its id derives from the event id and the
   subscription id, so an event that arrives twice is delivered once. Its body is the event's
-  envelope as published on the bus (events carry no personal data), minus the trace context.
+  envelope as published on the bus, minus the trace context and any field its contract marks
+  ``x-personal-data`` (``personal_fields``).
 - An attempt that does not get a 2xx is retried with exponential backoff and jitter until
   ``webhook_retry_hours`` after the delivery's first attempt, then the delivery is ``failed``.
   A subscription whose attempts have failed without one success since ``failing_since`` for
@@ -93,7 +94,7 @@ def subscription_view(doc, secret=None):
     view = {name: doc.get(name) for name in ("estate_id", "url", "events", "description", "active",
                                              "disabled_reason", "failing_since", "created_at", "created_by",
                                              "updated_at")}
-    view["id"] = doc["_id"]
+    view["id"] = doc["_id"] if "_id" in doc else doc["id"]
     if secret is not None:
         view["secret"] = secret
     return view
@@ -111,18 +112,28 @@ def delivery_id(event_id, webhook_id):
     return ids.natural_id("dlv", event_id, webhook_id)
 
 
-def body_of(event):
-    """The bytes sent: the envelope as published (minus ``traceparent``, our tracing), as
-    canonical JSON, fixed when the delivery is made so that every attempt sends the same."""
+def personal_fields(event_contract):
+    """The fields of an event's ``data`` its contract marks ``x-personal-data`` (an occupant's
+    name on a completed work order): they never leave the system in a delivery."""
+    properties = ((event_contract.get("properties") or {}).get("data") or {}).get("properties") or {}
+    return frozenset(name for name, schema in properties.items() if "x-personal-data" in schema)
+
+
+def body_of(event, personal=frozenset()):
+    """The bytes sent: the envelope as published, minus ``traceparent`` (our tracing) and the
+    ``personal`` fields of its data, as canonical JSON, fixed when the delivery is made so that
+    every attempt sends the same."""
     envelope = {k: v for k, v in event.items() if k != "traceparent"}
+    if personal and isinstance(envelope.get("data"), dict):
+        envelope["data"] = {k: v for k, v in envelope["data"].items() if k not in personal}
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def new_delivery(event, webhook, now_iso):
+def new_delivery(event, webhook, now_iso, personal=frozenset()):
     return {
         "_id": delivery_id(event["event_id"], webhook["_id"]), "estate_id": event["estate_id"],
         "webhook_id": webhook["_id"], "event_id": event["event_id"],
-        "event_type": qualified(event["source"], event["event_type"]), "body": body_of(event),
+        "event_type": qualified(event["source"], event["event_type"]), "body": body_of(event, personal),
         "status": "pending", "attempts": 0, "last_status_code": None, "last_error": None,
         "next_attempt_at": now_iso, "window_started_at": None, "created_at": now_iso,
         "delivered_at": None, "failed_at": None, "history": [{"event_id": event["event_id"], "at": now_iso}],
@@ -202,7 +213,7 @@ def delivery_view(doc):
     view = {name: doc.get(name) for name in ("estate_id", "webhook_id", "event_id", "event_type", "status", "attempts",
                                              "last_status_code", "last_error", "next_attempt_at", "created_at",
                                              "delivered_at", "failed_at")}
-    view["id"] = doc["_id"]
+    view["id"] = doc["_id"] if "_id" in doc else doc["id"]
     view["last_attempt_at"] = doc.get("last_attempt_at")
     return view
 
