@@ -3,16 +3,18 @@
 import logging
 import random
 import socket
+import time
 
 import eventlet
 
-from estate_common import clock, config, contracts
+from estate_common import clock, config, contracts, metrics
 from estate_common.errors import NotFound
 
 from . import sealing, sender, signing, store, webhooks
 
 log = logging.getLogger("integrations.deliveries")
 
+SERVICE = "integrations"
 LEASE_SECONDS = 60  # a claimed delivery is not due again before this (its worker died: tried again)
 BATCH = 50  # due deliveries taken per run of the delivery timer
 PARALLEL = 10  # attempts in flight at once per process
@@ -127,11 +129,14 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
     subscription = store.find(db, "webhooks", estate_id, delivery["webhook_id"])
     if subscription is None or not subscription.get("active"):
         why = "the webhook was deleted" if subscription is None else "the webhook is switched off"
+        metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, "given_up").inc()
         return store.write(db, outbox, "deliveries", delivery, webhooks.given_up(why, at or clock.now()))
     secret = sealing.open_sealed(subscription["secret_sealed"])
     timestamp = int((at or clock.now()).timestamp())
     headers = signing.headers(delivery["event_type"], delivery["_id"], timestamp, secret, delivery["body"])
+    started = time.monotonic()
     status_code, error = send(subscription["url"], delivery["body"], headers, timeout_seconds(), allow_private())
+    metrics.WEBHOOK_ATTEMPT_DURATION.labels(SERVICE).observe(time.monotonic() - started)
     now, rules = at or clock.now(), store.rules_for(db, estate_id)
     recorded = store.write(db, outbox, "deliveries", delivery,
                            webhooks.attempted(delivery, status_code, error, now, rules, rand))
@@ -139,6 +144,8 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
     last = webhooks.describe_failure(status_code, error)
     store.change(db, outbox, "webhooks", estate_id, subscription["_id"],
                  lambda doc: webhooks.after_attempt(doc, succeeded, now, rules, last))
+    outcome = recorded["status"] if recorded is not None else "lost"
+    metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, {"pending": "retrying"}.get(outcome, outcome)).inc()
     log.info("webhook delivery attempted", extra={"delivery_id": delivery["_id"], "status_code": status_code,
                                                   "outcome": "delivered" if succeeded else "failed"})
     return recorded
