@@ -131,12 +131,17 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
         why = "the webhook was deleted" if subscription is None else "the webhook is switched off"
         metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, "given_up").inc()
         return store.write(db, outbox, "deliveries", delivery, webhooks.given_up(why, at or clock.now()))
-    secret = sealing.open_sealed(subscription["secret_sealed"])
-    timestamp = int((at or clock.now()).timestamp())
-    headers = signing.headers(delivery["event_type"], delivery["_id"], timestamp, secret, delivery["body"])
-    started = time.monotonic()
-    status_code, error = send(subscription["url"], delivery["body"], headers, timeout_seconds(), allow_private())
-    metrics.WEBHOOK_ATTEMPT_DURATION.labels(SERVICE).observe(time.monotonic() - started)
+    try:
+        secret = sealing.open_sealed(subscription["secret_sealed"])
+    except sealing.Unsealable:  # the key was changed without rotation: nothing can be signed
+        log.error("a webhook's secret cannot be opened with WEBHOOK_SECRETS_KEY", extra={"webhook_id": subscription["_id"]})
+        status_code, error = None, "the webhook's secret cannot be opened (WEBHOOK_SECRETS_KEY changed)"
+    else:
+        timestamp = int((at or clock.now()).timestamp())
+        headers = signing.headers(delivery["event_type"], delivery["_id"], timestamp, secret, delivery["body"])
+        started = time.monotonic()
+        status_code, error = send(subscription["url"], delivery["body"], headers, timeout_seconds(), allow_private())
+        metrics.WEBHOOK_ATTEMPT_DURATION.labels(SERVICE).observe(time.monotonic() - started)
     now, rules = at or clock.now(), store.rules_for(db, estate_id)
     recorded = store.write(db, outbox, "deliveries", delivery,
                            webhooks.attempted(delivery, status_code, error, now, rules, rand))

@@ -287,3 +287,14 @@ def test_redeliver_sends_a_failed_delivery_again_under_the_same_id(svc, receiver
     assert [h["X-Estate-Delivery"] for h, _ in rx.received] == [pending["id"], pending["id"]]
     with pytest.raises(NotFound):
         svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": "dlv_nothing"})
+
+
+def test_a_secret_no_key_opens_is_a_failed_attempt_not_a_stuck_delivery(svc, receiver, monkeypatch):
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    monkeypatch.setenv("WEBHOOK_SECRETS_KEY", "a-completely-different-key-0123456789")
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert rx.received == [] and delivery["status"] == "pending" and delivery["attempts"] == 1
+    assert "WEBHOOK_SECRETS_KEY" in delivery["last_error"]
