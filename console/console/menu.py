@@ -82,6 +82,7 @@ SECTIONS = (
         Entry("admin.settings", "menu.settings", MANAGEMENT),
         Entry("admin.users", "menu.users", ADMIN),
         Entry("admin.api_keys", "menu.api_keys", ADMIN),
+        Entry("webhooks.index", "menu.webhooks", MANAGEMENT),
     )),
 )
 
