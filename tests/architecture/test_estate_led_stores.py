@@ -76,6 +76,7 @@ GLOBAL_INDEXES = {
     "outbox_pending": "the outbox sweep's partial index leads with _outbox.occurred_at (outbox_store says why)",
     "status_1_created_at_1": "jobs: the claim takes the oldest queued job across estates",
     "deliveries_due": "webhook deliveries: the delivery worker takes the due ones across estates (pending only)",
+    "expire_at_1": "webhook deliveries' TTL index (estate_common.retention): MongoDB's TTL indexes are single-field",
 }
 
 QUERY_METHODS = {"find": 0, "find_one": 0, "find_one_and_update": 0, "find_one_and_replace": 0,

@@ -7,7 +7,7 @@ import time
 
 import eventlet
 
-from estate_common import clock, config, contracts, metrics
+from estate_common import clock, config, contracts, metrics, retention
 from estate_common.errors import NotFound
 
 from . import sealing, sender, signing, store, webhooks
@@ -23,6 +23,18 @@ PARALLEL = 10  # attempts in flight at once per process
 def allow_private():
     """``WEBHOOK_ALLOW_PRIVATE=1``: local receivers (make run, the tests); never in production."""
     return config.env("WEBHOOK_ALLOW_PRIVATE", "0") == "1"
+
+
+def delivery_retention_seconds():
+    """How long a delivered or failed delivery is kept (then its TTL index removes it)."""
+    return config.env_int("WEBHOOK_DELIVERY_RETENTION_SECONDS", 30 * 24 * 3600)
+
+
+def _kept_until_expiry(step, now):
+    """A step that ends a delivery (delivered, failed) starts its retention."""
+    if step.set.get("status") in ("delivered", "failed"):
+        step.set["expire_at"] = retention.expire_at(delivery_retention_seconds(), now)
+    return step
 
 
 def timeout_seconds():
@@ -130,7 +142,8 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
     if subscription is None or not subscription.get("active"):
         why = "the webhook was deleted" if subscription is None else "the webhook is switched off"
         metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, "given_up").inc()
-        return store.write(db, outbox, "deliveries", delivery, webhooks.given_up(why, at or clock.now()))
+        moment = at or clock.now()
+        return store.write(db, outbox, "deliveries", delivery, _kept_until_expiry(webhooks.given_up(why, moment), moment))
     try:
         secret = sealing.open_sealed(subscription["secret_sealed"])
     except sealing.Unsealable:  # the key was changed without rotation: nothing can be signed
@@ -144,7 +157,7 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
         metrics.WEBHOOK_ATTEMPT_DURATION.labels(SERVICE).observe(time.monotonic() - started)
     now, rules = at or clock.now(), store.rules_for(db, estate_id)
     recorded = store.write(db, outbox, "deliveries", delivery,
-                           webhooks.attempted(delivery, status_code, error, now, rules, rand))
+                           _kept_until_expiry(webhooks.attempted(delivery, status_code, error, now, rules, rand), now))
     succeeded = webhooks.is_success(status_code)
     last = webhooks.describe_failure(status_code, error)
     store.change(db, outbox, "webhooks", estate_id, subscription["_id"],

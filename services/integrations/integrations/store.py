@@ -1,5 +1,5 @@
 """integrations' repository: the only module of the service that touches its database."""
-from estate_common import settings, store, writes
+from estate_common import retention, settings, store, writes
 
 from .rules import DEFAULTS
 
@@ -12,7 +12,9 @@ INDEXES = {
     "deliveries": [(PAGED, {}), ([("estate_id", 1), ("webhook_id", 1), ("created_at", 1), ("_id", 1)], {}),
                    ([("estate_id", 1), ("webhook_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {}),
                    # the delivery worker's sweep across estates: pending deliveries by when they are due
-                   ([("next_attempt_at", 1)], {"name": DUE, "partialFilterExpression": {"status": "pending"}})],
+                   ([("next_attempt_at", 1)], {"name": DUE, "partialFilterExpression": {"status": "pending"}}),
+                   # a delivered or failed delivery is removed WEBHOOK_DELIVERY_RETENTION_SECONDS after it ended
+                   retention.TTL_INDEX],
     **settings.INDEXES,
 }
 

@@ -188,7 +188,7 @@ def redeliver(delivery, now_iso):
     if delivery["status"] == "pending":
         raise Conflict("the delivery is pending: it is being tried already")
     return Change(set={"status": "pending", "next_attempt_at": now_iso, "window_started_at": None,
-                       "delivered_at": None, "failed_at": None})
+                       "delivered_at": None, "failed_at": None, "expire_at": None})
 
 
 def after_attempt(subscription, succeeded, now, rules, last_error):

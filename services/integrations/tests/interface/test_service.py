@@ -298,3 +298,19 @@ def test_a_secret_no_key_opens_is_a_failed_attempt_not_a_stuck_delivery(svc, rec
     [delivery] = deliveries(svc, hook)
     assert rx.received == [] and delivery["status"] == "pending" and delivery["attempts"] == 1
     assert "WEBHOOK_SECRETS_KEY" in delivery["last_error"]
+
+
+def test_a_finished_delivery_expires_after_the_retention_and_a_redelivery_keeps_it(svc, receiver, monkeypatch):
+    monkeypatch.setenv("WEBHOOK_DELIVERY_RETENTION_SECONDS", "3600")
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    [pending] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert pending.get("expire_at") is None  # a pending delivery is never removed
+    run_due(svc)
+    [done] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert done["status"] == "delivered"
+    assert timedelta(minutes=59) < done["expire_at"].replace(tzinfo=clock.now().tzinfo) - clock.now() <= timedelta(hours=1)
+    svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": done["_id"]})
+    [again] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert again["status"] == "pending" and again["expire_at"] is None
