@@ -2,7 +2,6 @@
 ``signing``) over the store, through the one write path (``estate_common.writes``)."""
 import logging
 import random
-import socket
 import time
 
 import eventlet
@@ -48,7 +47,7 @@ def event_types():
 
 # -- subscriptions ----------------------------------------------------------------------------
 
-def create_webhook(db, outbox, caller, estate_id, data, resolve=socket.getaddrinfo):
+def create_webhook(db, outbox, caller, estate_id, data, resolve=None):
     secret = signing.new_secret()
     doc = webhooks.new_subscription(estate_id, data, sealing.seal(secret), caller.user, clock.now_iso(),
                                     set(event_types()), allow_private(), resolve)
@@ -65,7 +64,7 @@ def get_webhook(db, estate_id, webhook_id):
     return webhooks.subscription_view(store.get(db, "webhooks", estate_id, webhook_id))
 
 
-def update_webhook(db, outbox, caller, estate_id, webhook_id, data, resolve=socket.getaddrinfo):
+def update_webhook(db, outbox, caller, estate_id, webhook_id, data, resolve=None):
     known, private, now = set(event_types()), allow_private(), clock.now_iso()
     written = store.change(db, outbox, "webhooks", estate_id, webhook_id,
                            lambda doc: webhooks.patch(doc, data, caller.user, now, known, private, resolve))

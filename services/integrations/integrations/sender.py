@@ -6,8 +6,6 @@ host name in the URL (SNI and ``assert_hostname``) and the ``Host`` header carri
 that resolves to a public address at the check and a private one a moment later (DNS
 rebinding) is never reached at the second.
 """
-import socket
-
 import certifi
 import urllib3
 
@@ -16,7 +14,7 @@ from . import targets
 ANSWER_BYTES = 1024  # how much of the receiver's answer is read (and dropped)
 
 
-def send(url, body, headers, timeout_seconds, allow_private, resolve=socket.getaddrinfo):
+def send(url, body, headers, timeout_seconds, allow_private, resolve=None):
     """``(status_code, error)``: the receiver's status (None when none came), and why it failed
     (a refused target, a timeout, a connection error), or None."""
     try:

@@ -100,8 +100,10 @@ def parse(url, allow_private=False):
     return scheme, host, port, path
 
 
-def check(url, allow_private=False, resolve=socket.getaddrinfo):
-    """The Target of ``url`` with every address its host resolves to checked, or Refused."""
+def check(url, allow_private=False, resolve=None):
+    """The Target of ``url`` with every address its host resolves to checked, or Refused.
+    ``resolve``: ``socket.getaddrinfo`` (looked up at the call: eventlet's green one in a service)."""
+    resolve = resolve or socket.getaddrinfo
     scheme, host, port, path = parse(url, allow_private)
     literal = _literal(host)
     if literal is not None:
