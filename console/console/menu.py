@@ -84,6 +84,7 @@ SECTIONS = (
         Entry("admin.custom_fields", "menu.custom_fields", MANAGEMENT),
         Entry("admin.users", "menu.users", ADMIN),
         Entry("admin.api_keys", "menu.api_keys", ADMIN),
+        Entry("webhooks.index", "menu.webhooks", MANAGEMENT),
     )),
 )
 

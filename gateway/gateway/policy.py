@@ -46,6 +46,9 @@ RECTIFICATION_PLANNERS = MANAGEMENT
 
 # an estate's custom fields (issue 13): the manager's, as its settings are
 CUSTOM_FIELD_EDITORS = MANAGEMENT
+# outgoing webhooks (issue 13): a subscription sends the estate's events to an outside system,
+# so only those who answer for the estate (the manager) and the operator admin set them up.
+WEBHOOK_ADMINS = MANAGEMENT
 
 # -- the routes the gateway answers itself ------------------------------------------------
 # (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins

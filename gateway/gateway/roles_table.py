@@ -13,7 +13,8 @@ _SERVICE_ROWS = {"customer_service": "front desk (requests, visits, surveys, key
                  "maintenance": "engineering (work orders, equipment, plans, costs, reviews)",
                  "finance": "finance (fee standards, billing, bills, payments, journals, reports)",
                  "security_patrol": "security (patrols, fire checks, incidents, vehicles, visitors)",
-                 "archive": "archive (records, borrowing, checks, change log)"}
+                 "archive": "archive (records, borrowing, checks, change log)",
+                 "integrations": "webhooks (subscriptions, deliveries)"}
 ROWS = ("own account (`/users/me`, password)", "users and API keys", "estates and households", *_SERVICE_ROWS.values(),
         "estate settings (every service's)", "custom fields (definitions; values go with their resource)", "KPIs",
         "jobs (then by kind: `job_scopes.py`)")

@@ -98,7 +98,7 @@ def test_every_forwarded_rpc_has_a_contract():
     methods = from_yaml.rpc_methods()
     for route in ROUTES:
         assert (route.service, route.rpc) in methods, route
-    for service in ("customer_service", "maintenance", "security_patrol", "finance", "archive"):
+    for service in ("customer_service", "maintenance", "security_patrol", "finance", "archive", "integrations"):
         assert (service, "health") in methods
         assert from_yaml.errors(f"rpc/{service}/health.json#/input", {}) == []
 

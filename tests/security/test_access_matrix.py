@@ -154,6 +154,10 @@ class World:
 
     def _objects_of_b(self):
         b, base = self.b, f"/api/v1/estates/{self.b}"
+        # a webhook first, so that the household's event makes it a delivery (nothing listens on
+        # port 9: its attempts fail and are retried, which changes nothing here)
+        webhook = self.post(f"{base}/webhooks", {"url": "http://127.0.0.1:9/matrix",
+                                                 "events": ["archive.household_created"]})["id"]
         household = self.post(f"{base}/households", {"building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
                                                      "owner": {"name": "陈小明", "phone": flows.PHONE}})["id"]
         ids = {"estate_id": b, "household_id": household, "period": PERIOD, "incident_type": "flooding",
@@ -191,6 +195,8 @@ class World:
         ids["bill_id"] = self._first(f"{base}/bills")
         ids["review_id"] = self._first(f"{base}/renovation-reviews")
         ids["record_id"] = self._first(f"{base}/archive/records")
+        ids["webhook_id"] = webhook
+        ids["delivery_id"] = self._first(f"{base}/webhooks/{webhook}/deliveries")
         return ids
 
     def _register(self, base, household):

@@ -192,7 +192,7 @@ def revoke_api_key(key_id):
 # -- settings per service -------------------------------------------------------------------------
 # The services whose numbers an estate may set (GET/PUT /api/v1/estates/{id}/settings/<service>).
 # Names, defaults and limits come from the API; the console only shows and sends them.
-SETTING_SERVICES = ("customer-service", "maintenance", "finance", "security-patrol", "archive")
+SETTING_SERVICES = ("customer-service", "maintenance", "finance", "security-patrol", "archive", "integrations")
 
 
 @bp.get("/settings")

@@ -39,7 +39,7 @@ class Route:
         return "<estate_id>" in self.path
 
 
-from . import archive, customer_service, finance, maintenance, security_patrol  # noqa: E402 (they need Route)
+from . import archive, customer_service, finance, integrations, maintenance, security_patrol  # noqa: E402 (they need Route)
 
 ROUTES = [
     *archive.ROUTES,
@@ -47,6 +47,7 @@ ROUTES = [
     *maintenance.ROUTES,
     *finance.ROUTES,
     *security_patrol.ROUTES,
+    *integrations.ROUTES,
 ]
 
 # the routes without an account (each in policy.PUBLIC_ROUTES): forwarded by gateway/public.py
