@@ -49,8 +49,10 @@ def create_standard(db, outbox, caller, estate_id, data):
 
 def approve_standard(db, caller, estate_id, standard_id):
     standard = store.get_standard(db, estate_id, standard_id)
-    changes, ended = standards.approval(standard, store.approved_standards(db, estate_id, standard["item"]),
-                                        clock.now(), caller.user)
+    others = store.approved_standards(db, estate_id, standard["item"])
+    # a cycle billed before the new standard's start may reach into it (a year at most)
+    last_billed = store.last_billed_periods(db, estate_id, others, periods.add_months(standard["valid_from"], -11))
+    changes, ended = standards.approval(standard, others, clock.now(), caller.user, last_billed)
     return public(store.approve_standard(db, standard, changes, ended))
 
 
@@ -77,8 +79,8 @@ def run_billing(db, outbox, job, progress):
     rules = store.rules_for(db, estate_id)
     now = clock.now()
     billed = [s for s in store.approved_standards(db, estate_id) if standards.bills_in(s, period)]
-    households = list(store.household_areas(db, estate_id))
-    total = len(households) * len(billed)
+    households = list(store.households_for_billing(db, estate_id))
+    total = sum(1 for _ in billing.billed_pairs(billed, households, period))
     progress(0, total)
     bills = billing.run_bills(estate_id, period, billed, households, job["_id"],
                               billing.due_at(period, now, rules), clock.to_iso(now))

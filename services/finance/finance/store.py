@@ -74,9 +74,14 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
     return household
 
 
-def household_areas(db, estate_id):
-    """Every household copy of the estate as ``{_id, area_m2}``, in one walk."""
-    return store.scan(db.households, {"estate_id": estate_id}, ("area_m2",))
+# what a billing run reads of a household copy (``standards.applies``); archive's events may
+# not carry all of them yet: an absent field does not exclude the household
+BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to")
+
+
+def households_for_billing(db, estate_id):
+    """Every household copy of the estate with the fields a billing run reads, in one walk."""
+    return store.scan(db.households, {"estate_id": estate_id}, BILLING_FIELDS)
 
 
 def household_addresses(db, estate_id, household_ids):
@@ -126,6 +131,22 @@ def approved_standards(db, estate_id, item=None):
     if item:
         query["item"] = item
     return list(store.scan(db.fee_standards, query))
+
+
+def last_billed_periods(db, estate_id, standards, since):
+    """``{standard_id: the latest period it billed}`` for these standards, looking at periods
+    from ``since`` on (the bills index on estate, period, item)."""
+    wanted = {s["_id"] for s in standards}
+    items = sorted({s["item"] for s in standards})
+    if not wanted:
+        return {}
+    last = {}
+    query = {"estate_id": estate_id, "period": {"$gte": since}, "item": {"$in": items},
+             "source.standard_id": {"$in": sorted(wanted)}}
+    for bill in store.scan(db.bills, query, ("period", "source")):
+        standard_id = bill["source"]["standard_id"]
+        last[standard_id] = max(last.get(standard_id, ""), bill["period"])
+    return last
 
 
 def approve_standard(db, standard, changes, ended):

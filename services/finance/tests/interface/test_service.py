@@ -115,7 +115,8 @@ def test_bad_standards_are_refused_and_nothing_is_written(finance, data, error):
 
 def test_a_retried_create_with_the_same_key_finds_the_first_standard(finance):
     acting(finance, ACCOUNTANT, "std-1")
-    body = {"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 30000, "cycle": "monthly"}}
+    body = {"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 30000, "cycle": "monthly",
+                                          "applies_to": {"household_ids": ["hh_1"]}}}
     assert finance.create_fee_standard(body)["id"] == finance.create_fee_standard(body)["id"]
     assert finance.db.fee_standards.count_documents({}) == 1
 
@@ -202,12 +203,88 @@ def test_a_future_period_or_a_period_without_standards_is_refused(finance):
     assert finance.db.jobs.count_documents({}) == 0
 
 
-def test_a_fixed_monthly_standard_bills_every_household_its_amount(finance):
+def test_a_fixed_parking_standard_bills_only_the_households_it_names(finance):
     approved(finance)
-    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000)
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
+             applies_to={"household_ids": ["hh_1", "hh_3"]})
     job = run(finance)
-    assert job["result"]["bills_created"] == 6
-    assert {b["amount_cents"] for b in bills(finance, item="parking")} == {15000}
+    assert job["result"]["bills_created"] == 5 and job["progress"] == {"done": 5, "total": 5}
+    assert {b["household_id"]: b["amount_cents"] for b in bills(finance, item="parking")} == {"hh_1": 15000,
+                                                                                              "hh_3": 15000}
+
+
+def test_a_periodic_parking_standard_without_its_households_is_refused(finance):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.create_fee_standard({"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 15000,
+                                                                   "cycle": "monthly"}})
+    assert refused.value.errors[0]["field"] == "data.applies_to.household_ids"
+    per_charge = finance.create_fee_standard({"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 500,
+                                                                            "cycle": "per_charge"}})
+    assert per_charge["applies_to"] is None
+
+
+def test_a_run_bills_only_the_households_a_standard_applies_to_by_status_and_area(finance):
+    finance.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_empty", "estate_id": ESTATE, "building": "4", "unit": "1", "room": "1", "area_m2": 100.0,
+        "status": "vacant", "version": 1}))
+    approved(finance, applies_to={"statuses": ["occupied", "renovating"]})
+    approved(finance, unit_price_cents_per_m2=100, applies_to={"statuses": ["vacant"]})  # 空置房: a lower rate
+    approved(finance, item="renovation_management", unit_price_cents_per_m2=None, amount_cents=5000,
+             applies_to={"min_area_m2": 80, "max_area_m2": 100})
+    run(finance)
+    service = {b["household_id"]: b["amount_cents"] for b in bills(finance, item="property_service")}
+    assert service == {"hh_1": 21002, "hh_2": 28200, "hh_3": 11868, "hh_empty": 10000}
+    assert {b["household_id"] for b in bills(finance, item="renovation_management")} == {"hh_1", "hh_empty"}
+
+
+def test_a_run_honours_the_occupancy_dates_of_a_household_copy(finance):
+    finance.db.households.update_one({"_id": "hh_1"}, {"$set": {"occupied_from": "2026-11-15"}})
+    finance.db.households.update_one({"_id": "hh_2"}, {"$set": {"occupied_to": "2026-10-31"}})
+    finance.db.households.update_one({"_id": "hh_3"}, {"$unset": {"status": ""}})  # absent: applies
+    approved(finance, applies_to={"statuses": ["occupied"]})
+    assert run(finance, "2026-10")["result"]["bills_created"] == 2
+    assert {b["household_id"] for b in bills(finance, period="2026-10")} == {"hh_2", "hh_3"}
+    assert run(finance, "2026-11")["result"]["bills_created"] == 2
+    assert {b["household_id"] for b in bills(finance, period="2026-11")} == {"hh_1", "hh_3"}
+
+
+def test_a_monthly_standard_cannot_start_inside_a_billed_quarter(finance):
+    quarterly = approved(finance, cycle="quarterly", valid_from="2026-01")
+    run(finance, "2026-10")  # bills 2026-10..12
+    acting(finance, ACCOUNTANT)
+    monthly = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": "2026-11"}})
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict):  # inside the quarter 2026-10..12
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": monthly["id"]})
+    acting(finance, ACCOUNTANT)
+    at_boundary = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": "2026-10"}})
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict) as refused:  # at a cycle's start, but that quarter is billed already
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": at_boundary["id"]})
+    assert "billed through 2026-12" in str(refused.value)
+    acting(finance, ACCOUNTANT)
+    later = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": "2027-01"}})
+    acting(finance, MANAGER)
+    assert finance.approve_fee_standard({"estate_id": ESTATE, "id": later["id"]})["status"] == "approved"
+    shown = {s["id"]: s for s in finance.list_fee_standards({"estate_id": ESTATE})["items"]}
+    assert shown[quarterly["id"]]["valid_to"] == "2026-12"
+    assert {s["status"] for s in (shown[monthly["id"]], shown[at_boundary["id"]])} == {"pending"}
+
+
+def test_standards_of_the_same_item_for_other_households_both_bill(finance):
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
+             applies_to={"household_ids": ["hh_1"]})
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=20000,
+             applies_to={"household_ids": ["hh_2"]})
+    with pytest.raises(Conflict):  # hh_2 has a parking standard: the new one would end it for hh_2 only
+        approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=25000, valid_from="2026-06",
+                 applies_to={"household_ids": ["hh_2", "hh_3"]})
+    run(finance)
+    assert {b["household_id"]: b["amount_cents"] for b in bills(finance, item="parking")} == {"hh_1": 15000,
+                                                                                              "hh_2": 20000}
 
 
 def test_a_run_retried_with_the_same_key_is_the_same_job(finance):
@@ -636,7 +713,8 @@ def test_a_reminder_is_recorded_and_announced_and_needs_arrears(finance):
 
 def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
     approved(finance)
-    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000)
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
+             applies_to={"household_ids": ["hh_1", "hh_2", "hh_3"]})
     assert finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"][
         "value"] is None  # no bills: no data
     run(finance)

@@ -1,0 +1,86 @@
+"""Finance's issue-14 features through the gateway over HTTP: standards that apply to some
+households only and refuse to overlap, and (one test per feature) the finance features
+added beside them."""
+import time
+
+import pytest
+
+from .flows import eventually, new_estate, new_household, new_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+
+@pytest.fixture(scope="module")
+def office(api, admin):
+    """An estate with three households and its finance staff."""
+    estate = new_estate(api, admin, name="Maple Yard")
+    households = [new_household(api, admin, estate["id"], room=room, area_m2=area, building="7")
+                  for room, area in (("101", 89.37), ("102", 120), ("103", 60))]
+    staff = {role: new_user(api, admin, [role], [estate["id"]])
+             for role in ("accountant", "manager", "cashier")}
+    return {"estate": estate, "households": households, "staff": staff,
+            "base": f"/api/v1/estates/{estate['id']}",
+            "period": time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))}  # this month, estate time
+
+
+def token(office, role):
+    return office["staff"][role][1]
+
+
+def approved_standard(api, office, body):
+    created = api.post(f"{office['base']}/fee-standards", body, token(office, "accountant"))
+    assert created.status_code == 201, created.text
+    answer = api.post(f"{office['base']}/fee-standards/{created.json()['id']}/approve", None, token(office, "manager"))
+    return created.json(), answer
+
+
+def billed(api, office, period, count):
+    """Run a billing run of ``period`` until the household copies have arrived and it bills ``count``."""
+    base, accountant = office["base"], token(office, "accountant")
+
+    def attempt():
+        started = api.post(f"{base}/billing-runs", {"period": period}, accountant)
+        assert started.status_code == 202, started.text
+        job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+            api.get(f"/api/v1/jobs/{started.json()['id']}", accountant).json()))
+        assert job["status"] == "succeeded", job
+        bills = api.get(f"{base}/bills?limit=200", accountant).json()["items"]
+        bills = [b for b in bills if b["period"] == period]
+        return bills if len(bills) >= count else None
+    return eventually(attempt)
+
+
+def test_standards_apply_to_their_households_and_do_not_overlap(api, office):
+    base, accountant = office["base"], token(office, "accountant")
+    first, second, third = (h["id"] for h in office["households"])
+    period = office["period"]
+    refused = api.post(f"{base}/fee-standards", {"item": "parking", "amount_cents": 15000, "cycle": "monthly"},
+                       accountant)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "applies_to.household_ids"
+    bad = api.post(f"{base}/fee-standards", {"item": "parking", "amount_cents": 15000, "cycle": "monthly",
+                                             "applies_to": {"statuses": ["sold"]}}, accountant)
+    assert bad.status_code == 400
+
+    _, service = approved_standard(api, office, {"item": "property_service", "unit_price_cents_per_m2": 235,
+                                                 "cycle": "quarterly", "valid_from": period,
+                                                 "applies_to": {"min_area_m2": 70}})
+    assert service.status_code == 200 and service.json()["applies_to"]["min_area_m2"] == 70
+    _, parking = approved_standard(api, office, {"item": "parking", "amount_cents": 15000, "cycle": "monthly",
+                                                 "valid_from": period, "applies_to": {"household_ids": [third]}})
+    assert parking.status_code == 200, parking.text
+
+    bills = billed(api, office, period, 3)
+    by_item = {(b["item"], b["household_id"]): b["amount_cents"] for b in bills}
+    assert by_item == {("property_service", first): 63006,   # 89.37 m² x 2.35 x 3 = 63005.85, half-up once
+                       ("property_service", second): 84600, ("parking", third): 15000}
+
+    # a monthly price from the next month would bill the quarter's remaining months twice
+    year, month = map(int, period.split("-"))
+    following = f"{year + month // 12}-{month % 12 + 1:02d}"
+    _, inside = approved_standard(api, office, {"item": "property_service", "unit_price_cents_per_m2": 250,
+                                                "cycle": "monthly", "valid_from": following,
+                                                "applies_to": {"min_area_m2": 70}})
+    assert inside.status_code == 409, inside.text
+    assert inside.headers["Content-Type"].startswith("application/problem+json")
+    standards = api.get(f"{base}/fee-standards?item=property_service", accountant).json()["items"]
+    assert sorted(s["status"] for s in standards) == ["approved", "pending"]
