@@ -84,3 +84,50 @@ def test_standards_apply_to_their_households_and_do_not_overlap(api, office):
     assert inside.headers["Content-Type"].startswith("application/problem+json")
     standards = api.get(f"{base}/fee-standards?item=property_service", accountant).json()["items"]
     assert sorted(s["status"] for s in standards) == ["approved", "pending"]
+
+
+def test_a_renovation_deposit_is_held_and_refunded_after_the_joint_acceptance(api, admin, office):
+    base, accountant, cashier = office["base"], token(office, "accountant"), token(office, "cashier")
+    household = office["households"][1]["id"]
+    steward = new_user(api, admin, ["steward", "technician"], [office["estate"]["id"]])[1]
+
+    def applied():
+        answer = api.post(f"{base}/applications", {"kind": "renovation", "household_id": household,
+                                                   "structural_change": False, "description": "new kitchen"}, steward)
+        return answer if answer.status_code == 201 else None
+    application = eventually(applied).json()
+    review = eventually(lambda: api.get(f"{base}/renovation-reviews?status=pending", steward).json()["items"])[0]
+    assert api.post(f"{base}/renovation-reviews/{review['id']}/decide", {"decision": "approved", "notes": "ok"},
+                    steward).status_code == 200
+    deposit = eventually(lambda: (lambda items: items[0] if items and items[0]["bill_id"] else None)(
+        api.get(f"{base}/deposits?application_id={application['id']}", accountant).json()["items"]))
+    assert deposit["status"] == "awaiting_payment" and deposit["household_id"] == household
+    refund = f"{base}/deposits/{deposit['id']}/refund"
+    assert api.post(refund, {"method": "cash"}, cashier).status_code == 409  # nothing held yet
+    assert api.post(refund, {"method": "iou"}, cashier).status_code == 400
+
+    fees = [b for b in api.get(f"{base}/bills?household_id={household}&status=unpaid", accountant).json()["items"]
+            if b["item"].startswith("renovation_")]
+    paid = api.post(f"{base}/payments", {"household_id": household, "method": "bank",
+                                         "amount_cents": sum(b["amount_cents"] for b in fees),
+                                         "bill_ids": [b["id"] for b in fees]}, cashier)
+    assert paid.status_code == 201, paid.text
+    assert api.get(f"{base}/deposits/{deposit['id']}", accountant).json()["status"] == "held"
+    assert api.post(refund, {"method": "cash"}, cashier).status_code == 422  # the acceptance has not passed
+
+    started = eventually(lambda: (lambda r: r if r.status_code == 200 else None)(
+        api.post(f"{base}/applications/{application['id']}/start-works", {}, steward)))
+    assert started.json()["status"] == "works_started"
+    accepted = api.post(f"{base}/applications/{application['id']}/acceptance",
+                        {"customer_service_by": "Zhang", "maintenance_by": "Li", "passed": True}, steward)
+    assert accepted.status_code == 200, accepted.text
+    eventually(lambda: api.get(f"{base}/deposits/{deposit['id']}", accountant).json()["status"] == "refundable")
+
+    key = {"Idempotency-Key": "refund-" + deposit["id"]}
+    done = api.post(refund, {"method": "cash"}, cashier, headers=key)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "refunded" and done.json()["refund"]["amount_cents"] == deposit["amount_cents"]
+    assert api.post(refund, {"method": "cash"}, cashier, headers=key).json()["refund"] == done.json()["refund"]
+    assert api.post(refund, {"method": "cash"}, cashier).status_code == 409
+    entries = api.get(f"{base}/journals?kind=deposit_refund", accountant).json()["items"]
+    assert [(e["direction"], e["amount_cents"]) for e in entries] == [("out", deposit["amount_cents"])]

@@ -207,4 +207,7 @@ def acceptance(application, data, now, user):
         changes["accepted_at"] = at
     note = f"{'passed' if data['passed'] else 'failed'}: {inspection['customer_service_by']} (customer service), " \
            f"{inspection['maintenance_by']} (maintenance)"
-    return Change(changes, [history_entry(at, user, "accepted" if data["passed"] else "acceptance_failed", note)])
+    events = [("renovation_accepted", {"application_id": application["_id"], "household_id": application["household_id"],
+                                       "accepted_at": at})] if data["passed"] else []
+    return Change(changes, [history_entry(at, user, "accepted" if data["passed"] else "acceptance_failed", note)],
+                  events)

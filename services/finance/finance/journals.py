@@ -1,7 +1,7 @@
 """The cashier's journals (现金日记账, 银行存款日记账), the daily settlement (日结) and the monthly
 reconciliation (月末对账).
 
-- Every payment, reversal and charge collected at its source is one journal entry: cash to
+- Every payment, reversal, charge collected at its source and deposit refund is one journal entry: cash to
   the cash journal, bank/transfer/wechat/alipay to the bank journal. An entry is never
   edited; a correction is a reversing entry (``direction: out``).
 - A cashier's day (local date) is closed by a settlement with the totals of the day's
@@ -64,6 +64,13 @@ def collected_entry(bill, cashier, day):
     """A charge paid at its source (e.g. cash at the gate): cash in, no debt left."""
     return entry(bill["estate_id"], "collected_charge", bill["_id"], "cash", "in", bill["amount_cents"],
                  cashier, day, bill["settled_at"], None, bill["household_id"])
+
+
+def deposit_refund_entry(deposit):
+    """A deposit paid back (退押金): its own entry, money out, in the journal of its method."""
+    refund = deposit["refund"]
+    return entry(deposit["estate_id"], "deposit_refund", deposit["_id"], refund["method"], "out",
+                 refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
 
 
 def first_open_day(day, closed_days):
@@ -138,7 +145,8 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     reversed_entries = [e for e in entries if e["kind"] == "reversal"]
     reversals = sum(e["amount_cents"] for e in reversed_entries)
     collected = sum(e["amount_cents"] for e in entries if e["kind"] == "collected_charge")
-    expected = receipts - reversals + collected
+    refunds = [e for e in entries if e["kind"] == "deposit_refund"]
+    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds)
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end)
     paid_in_full = sum(1 for bill in bills_touched
@@ -157,6 +165,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
                      "last_number": numbers[-1] if numbers else None},
         "reversals": {"count": len(reversed_entries), "amount_cents": reversals},
         "collected_at_source_cents": collected,
+        "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

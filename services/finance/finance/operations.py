@@ -20,7 +20,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
-from . import arrears, arrears_view, billing, journals, payments, periods, reports, standards, store
+from . import arrears, arrears_view, billing, deposits, journals, payments, periods, reports, standards, store
 from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
 
 log = logging.getLogger(__name__)
@@ -305,6 +305,7 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
     with household(db, outbox, estate_id, payment["household_id"]):
         def plan(current):
+            _refuse_refunded_deposits(db, estate_id, current)
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
                        for a in current["allocations"]}
             return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))
@@ -330,6 +331,18 @@ def _finish_reversal(db, outbox, payment):
     return payment
 
 
+def _refuse_refunded_deposits(db, estate_id, payment):
+    """A payment whose money paid a deposit that is being or was refunded is not reversed."""
+    if payment["status"] != "posted":
+        return
+    for bill_id in {a["bill_id"] for a in payment["allocations"]}:
+        application = deposits.application_of(store.get_bill(db, estate_id, bill_id))
+        deposit = application and store.find_deposit(db, estate_id, deposits.deposit_id(estate_id, application))
+        if deposit and deposit.get("refund"):
+            raise Conflict(f"the payment paid deposit {deposit['_id']}, which is refunded: it cannot be reversed",
+                           [field_error("id", "paid a refunded deposit")])
+
+
 def _refuse_closed_day(db, estate_id, cashier, day):
     journals.refuse_closed_day(store.is_settled(db, estate_id, journals.settlement_id(estate_id, cashier, day)),
                                cashier, day)
@@ -351,11 +364,81 @@ def take_charge(db, outbox, event):
         day = journals.first_open_day(periods.day_of(clock.parse_iso(event["occurred_at"]), rules),
                                       store.settled_days(db, bill["estate_id"], cashier))
         store.insert_entry(db, journals.collected_entry(bill, cashier, day))  # once, also on a redelivery
+    if deposits.application_of(bill):
+        _deposit_charged(db, outbox, bill)  # once, also on a redelivery
     if not inserted:
         return
     store.announce(outbox, db, "bills", bill)
     if bill["status"] == "unpaid" and bill["household_id"]:
         apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
+
+
+def _deposit(db, outbox, estate_id, application_id, household_id):
+    """The application's deposit, made by whichever of its charge and its acceptance comes first."""
+    return store.create(db, outbox, "deposits", estate_id, deposits.deposit_id(estate_id, application_id),
+                        lambda: deposits.new_deposit(estate_id, application_id, household_id, clock.now()))
+
+
+def _deposit_charged(db, outbox, bill):
+    deposit = _deposit(db, outbox, bill["estate_id"], deposits.application_of(bill), bill["household_id"])
+    store.change_deposit(db, outbox, bill["estate_id"], deposit["_id"], lambda d: deposits.with_bill(d, bill))
+
+
+def renovation_accepted(db, outbox, event):
+    """The joint acceptance passed: the application's deposit may be refunded (once per event)."""
+    data = event["data"]
+    deposit = _deposit(db, outbox, event["estate_id"], data["application_id"], data.get("household_id"))
+    store.follow_deposit(db, outbox, event, deposit["_id"], deposits.accepted)
+
+
+def list_deposits(db, estate_id, filters, limit=None, cursor=None):
+    page = store.list_deposits(db, estate_id, filters, limit, cursor)
+    bills = store.bills_by_id(db, estate_id, [d["bill_id"] for d in page["items"]])
+    page["items"] = [deposits.view(d, bills.get(d["bill_id"])) for d in page["items"]]
+    return page
+
+
+def get_deposit(db, estate_id, deposit_id):
+    deposit = public(store.get_deposit(db, estate_id, deposit_id))
+    return deposits.view(deposit, deposit["bill_id"] and store.find_bill(db, estate_id, deposit["bill_id"]))
+
+
+def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
+    """A refund: ``refund`` pending with its plan (no event), the refund's journal entry (money
+    out), then ``refunded`` with ``deposit_refunded``. A retry (same Idempotency-Key), or any
+    later refund call of a deposit whose refund a crash left pending, finishes it."""
+    refund_id = caller.created_id("rfd", estate_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    deposit = store.get_deposit(db, estate_id, deposit_id)
+    refund = deposit.get("refund")
+    if refund is None or (refund["status"] == "refunded" and refund["id"] != refund_id):
+        closed = store.is_settled(db, estate_id, journals.settlement_id(estate_id, caller.user,
+                                                                       periods.day_of(now, rules)))
+
+        def plan(current):
+            if current.get("refund") and current["refund"]["id"] == refund_id:
+                return None  # a retry
+            bill = current["bill_id"] and store.find_bill(db, estate_id, current["bill_id"])
+            return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed)
+
+        deposit = store.change_deposit(db, outbox, estate_id, deposit_id, plan)
+    return get_deposit(db, estate_id, _finish_refund(db, outbox, deposit)["_id"])
+
+
+def _finish_refund(db, outbox, deposit):
+    if deposit["refund"]["status"] == "refunded":
+        return deposit
+    store.insert_entry(db, journals.deposit_refund_entry(deposit))
+
+    def done(current):
+        if current["refund"]["status"] != "pending":
+            return None
+        refund = {**current["refund"], "status": "refunded"}
+        announced = outbox.event("deposit_refunded", current["estate_id"],
+                                 deposits.refunded_event_data({**current, "refund": refund}))
+        return Change({"refund": refund}, events=[announced])
+
+    return store.change_deposit(db, outbox, deposit["estate_id"], deposit["_id"], done)
 
 
 def record_expense(db, event):

@@ -80,6 +80,21 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
         """Finishes payments and reversals whose writer died half-way (older than a grace period)."""
         operations.finish_half_done(self.db, self.outbox)
 
+    # -- deposits (押金) ---------------------------------------------------------------
+    @rpc_method
+    def list_deposits(self, payload):
+        return operations.list_deposits(self.db, payload["estate_id"], payload.get("filters", {}),
+                                        payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_deposit(self, payload):
+        return operations.get_deposit(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def refund_deposit(self, payload):
+        return operations.refund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                         payload["data"])
+
     # -- journals, settlements, reports ----------------------------------------------
     @rpc_method
     def list_journal_entries(self, payload):
@@ -128,6 +143,10 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     @consumes("customer_service", "charge_raised")
     def bill_renovation_charge(self, event):
         operations.take_charge(self.db, self.outbox, event)
+
+    @consumes("customer_service", "renovation_accepted")
+    def release_renovation_deposit(self, event):
+        operations.renovation_accepted(self.db, self.outbox, event)
 
     @consumes("maintenance", "work_order_completed")
     def tally_work_order_cost(self, event):

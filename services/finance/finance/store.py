@@ -39,6 +39,7 @@ INDEXES = {
     "settlements": [(PAGED, {}), ([("estate_id", 1), ("date", 1)], {})],
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
@@ -46,7 +47,7 @@ INDEXES = {
 
 NAMES = {  # collection -> what the API calls one of its documents
     "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
-    "settlements": "settlement", "reminders": "reminder", "expenses": "expense",
+    "settlements": "settlement", "reminders": "reminder", "expenses": "expense", "deposits": "deposit",
 }
 _named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
 
@@ -449,3 +450,36 @@ def keep_expense(db, expense):
 
 def expenses_of_period(db, estate_id, period):
     return list(store.scan(db.expenses, {"estate_id": estate_id, "period": period}))
+
+
+# -- deposits --------------------------------------------------------------------
+
+def find_deposit(db, estate_id, deposit_id):
+    return _named.find(db, "deposits", estate_id, deposit_id)
+
+
+def get_deposit(db, estate_id, deposit_id):
+    return _named.get(db, "deposits", estate_id, deposit_id)
+
+
+def change_deposit(db, outbox, estate_id, deposit_id, decide):
+    return _named.change(db, outbox, "deposits", estate_id, deposit_id, decide)
+
+
+def follow_deposit(db, outbox, event, deposit_id, decide):
+    return _named.follow(db, outbox, "deposits", event, deposit_id, decide)
+
+
+def list_deposits(db, estate_id, filters, limit, cursor):
+    return store.page(db.deposits, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def find_bill(db, estate_id, bill_id):
+    return _named.find(db, "bills", estate_id, bill_id)
+
+
+def bills_by_id(db, estate_id, bill_ids):
+    wanted = sorted({bill_id for bill_id in bill_ids if bill_id})
+    if not wanted:
+        return {}
+    return {b["_id"]: b for b in store.scan(db.bills, {"estate_id": estate_id, "_id": {"$in": wanted}})}

@@ -162,6 +162,9 @@ def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     accepted = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
                    passed=True)
     assert accepted["status"] == "accepted" and accepted["accepted_at"]
+    [passed] = desk.outbox.of_type("renovation_accepted")  # only the passed inspection: finance refunds the deposit
+    assert passed["data"] == {"application_id": application["id"], "household_id": application["household_id"],
+                              "accepted_at": accepted["accepted_at"]}
     assert [h["action"] for h in accepted["history"]] == [
         "submitted", "review_requested", "approved", "fees_requested", "fee_paid", "fee_paid", "fees_paid",
         "works_started", "acceptance_failed", "accepted"]

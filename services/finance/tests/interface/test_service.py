@@ -808,3 +808,85 @@ def test_the_bill_version_names_the_households_of_its_last_changes(finance):
         store.bills_changed(finance.db, "est_other", "hh_c")
     version, changed = store.bills_state(finance.db, "est_other")
     assert version == 3 + store.RECENT_CHANGES and changed == ["hh_c"] * store.RECENT_CHANGES
+
+
+# -- deposits (押金) ------------------------------------------------------------------------------
+
+def deposit_charge(application="app_1", cents=200000, household="hh_1", collected=False):
+    return event("customer_service", "charge_raised", ESTATE, {
+        "id": f"chg_{application}", "item": "renovation_deposit", "amount_cents": cents,
+        "description": "Renovation deposit", "household_id": household,
+        "subject": {"type": "renovation_application", "id": application}, "collected": collected})
+
+
+def acceptance(application="app_1", household="hh_1"):
+    return event("customer_service", "renovation_accepted", ESTATE, {
+        "application_id": application, "household_id": household, "accepted_at": "2026-11-23T01:00:00.000Z"})
+
+
+def refund(finance, deposit_id, key=None, cashier=CASHIER, method="cash"):
+    acting(finance, cashier, key)
+    return finance.refund_deposit({"estate_id": ESTATE, "id": deposit_id, "data": {"method": method}})
+
+
+def test_a_deposit_is_held_once_paid_and_refunded_once_after_the_joint_acceptance(finance):
+    finance.bill_renovation_charge(deposit_charge())
+    finance.bill_renovation_charge(deposit_charge())  # redelivered
+    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    assert (deposit["status"], deposit["amount_cents"], deposit["application_id"]) == ("awaiting_payment", 200000,
+                                                                                         "app_1")
+    with pytest.raises(Conflict):  # nothing is held yet
+        refund(finance, deposit["id"])
+    pay(finance, "hh_1", 200000, method="wechat")
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "held"
+    with pytest.raises(BusinessRuleViolation):  # the works have not passed their acceptance
+        refund(finance, deposit["id"])
+    finance.release_renovation_deposit(acceptance())
+    finance.release_renovation_deposit(acceptance())  # redelivered
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refundable"
+
+    done = refund(finance, deposit["id"], key="rf-1", method="cash")
+    assert done["status"] == "refunded" and done["refund"]["amount_cents"] == 200000
+    assert refund(finance, deposit["id"], key="rf-1")["refund"]["id"] == done["refund"]["id"]  # a retry
+    with pytest.raises(Conflict):
+        refund(finance, deposit["id"], key="rf-2")
+    [announced] = finance.outbox.of_type("deposit_refunded")
+    assert announced["data"]["amount_cents"] == 200000 and announced["data"]["application_id"] == "app_1"
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_refund"}})["items"]
+    assert [(e["direction"], e["journal"], e["amount_cents"]) for e in entries] == [("out", "cash", 200000)]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["deposit_refunds"] == {"count": 1, "amount_cents": 200000}
+    assert report["journal_net_cents"] == 0
+    [payment] = finance.list_payments({"estate_id": ESTATE})["items"]
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict):  # the deposit went back: its payment is not reversed too
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "typo"}})
+
+
+def test_an_acceptance_before_the_charge_arrives_is_kept_on_the_deposit(finance):
+    finance.release_renovation_deposit(acceptance("app_2", "hh_2"))
+    finance.bill_renovation_charge(deposit_charge("app_2", 150000, "hh_2"))
+    pay(finance, "hh_2", 150000)
+    [deposit] = finance.list_deposits({"estate_id": ESTATE, "filters": {"household_id": "hh_2"}})["items"]
+    assert deposit["status"] == "refundable" and deposit["bill_id"]
+
+
+def test_a_refund_stopped_half_way_is_finished_by_its_retry(finance, monkeypatch):
+    finance.bill_renovation_charge(deposit_charge())
+    pay(finance, "hh_1", 200000)
+    finance.release_renovation_deposit(acceptance())
+    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    real = operations.store.insert_entry
+
+    def crash(db, entry):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        refund(finance, deposit["id"], key="rf-1")
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refund_pending"
+    assert finance.outbox.of_type("deposit_refunded") == []
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    assert refund(finance, deposit["id"], key="rf-1")["status"] == "refunded"
+    assert len(finance.outbox.of_type("deposit_refunded")) == 1
+    assert finance.db.journal.count_documents({"kind": "deposit_refund"}) == 1
