@@ -131,3 +131,28 @@ def test_a_renovation_deposit_is_held_and_refunded_after_the_joint_acceptance(ap
     assert api.post(refund, {"method": "cash"}, cashier).status_code == 409
     entries = api.get(f"{base}/journals?kind=deposit_refund", accountant).json()["items"]
     assert [(e["direction"], e["amount_cents"]) for e in entries] == [("out", deposit["amount_cents"])]
+
+
+def test_prepaid_utilities_top_up_with_a_receipt_deduct_and_refuse_past_zero(api, office):
+    base, accountant, cashier = office["base"], token(office, "accountant"), token(office, "cashier")
+    household = office["households"][0]["id"]
+    body = {"household_id": household, "utility": "electricity", "amount_cents": 6000, "method": "cash"}
+    key = {"Idempotency-Key": "topup-" + household}
+    assert api.post(f"{base}/utilities/top-ups", body, accountant).status_code == 403
+    assert api.post(f"{base}/utilities/top-ups", {**body, "utility": "gas"}, cashier).status_code == 400
+    topped = eventually(lambda: (lambda r: r if r.status_code == 201 else None)(
+        api.post(f"{base}/utilities/top-ups", body, cashier, headers=key)))  # the household copy may be on its way
+    assert topped.json()["receipt"]["number"].startswith("RC-")
+    again = api.post(f"{base}/utilities/top-ups", body, cashier, headers=key)
+    assert again.status_code == 201 and again.json()["id"] == topped.json()["id"]
+
+    usage = {"household_id": household, "utility": "electricity", "amount_cents": 5500, "reading_id": "e-2026-11"}
+    used = api.post(f"{base}/utilities/usages", usage, accountant)
+    assert used.status_code == 201 and used.json()["balance_after_cents"] == 500
+    refused = api.post(f"{base}/utilities/usages", {**usage, "amount_cents": 501, "reading_id": "e-2026-12"},
+                       accountant)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "amount_cents"
+    [account] = api.get(f"{base}/utilities/accounts?household_id={household}", accountant).json()["items"]
+    assert account["balance_cents"] == 500 and account["low_noticed"] is True  # below the 5000 default
+    moves = api.get(f"{base}/utilities/moves?household_id={household}&kind=usage", accountant).json()["items"]
+    assert [m["amount_cents"] for m in moves] == [5500]

@@ -129,6 +129,10 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     def record_deposit_refund(self, event):
         self._record(event)
 
+    @consumes("finance", "utility_balance_low")
+    def record_low_utility_balance(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "fire_check_overdue")
     def record_overdue_fire_check(self, event):
         self._record(event)

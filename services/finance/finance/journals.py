@@ -73,6 +73,12 @@ def deposit_refund_entry(deposit):
                  refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
 
 
+def utility_top_up_entry(move):
+    """Money in for a prepaid water or electricity balance (水电充值), with its receipt."""
+    return entry(move["estate_id"], "utility_top_up", move["_id"], move["method"], "in", move["amount_cents"],
+                 move["cashier"], move["day"], move["at"], move["receipt_number"], move["household_id"])
+
+
 def first_open_day(day, closed_days):
     """Money collected at a source is never refused: a closed day passes it to the next."""
     while day in closed_days:
@@ -133,20 +139,24 @@ def settlement(estate_id, data, entries, now, actor):
     }
 
 
-def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now):
+def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now,
+                   top_ups=None):
     """The month's journals against the receipts issued, the reversals and the money collected
     at sources (these must balance), and what the money settled.
 
     ``entries``: journal entries of the period's days; ``payments_posted``: payments whose
     receipts were issued in the period; ``bills_touched``: bills with an allocation made in
-    ``[start, end)``; ``settled``: ``{(cashier, day)}`` closed by a settlement."""
+    ``[start, end)``; ``settled``: ``{(cashier, day)}`` closed by a settlement; ``top_ups``: the
+    prepaid utility top-ups of the period's days (their receipts)."""
     by_method, by_journal, overall = totals(entries)
     receipts = sum(p["amount_cents"] for p in payments_posted)
     reversed_entries = [e for e in entries if e["kind"] == "reversal"]
     reversals = sum(e["amount_cents"] for e in reversed_entries)
     collected = sum(e["amount_cents"] for e in entries if e["kind"] == "collected_charge")
     refunds = [e for e in entries if e["kind"] == "deposit_refund"]
-    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds)
+    topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
+    top_up_cents = sum(m["amount_cents"] for m in topped_up)
+    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end)
     paid_in_full = sum(1 for bill in bills_touched
@@ -166,6 +176,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "reversals": {"count": len(reversed_entries), "amount_cents": reversals},
         "collected_at_source_cents": collected,
         "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
+        "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

@@ -20,7 +20,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
-from . import arrears, arrears_view, billing, deposits, journals, payments, periods, reports, standards, store
+from . import (arrears, arrears_view, billing, deposits, journals, payments, periods, reports, standards, store,
+               utilities)
 from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,11 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except Conflict:
             log.info("household %s is busy: its half-done payment is finished by its writer or the next sweep",
                      payment["household_id"])
+    for move in store.pending_moves(db, before):
+        _finish_move(db, outbox, move)
+        finished += 1
     if finished:
-        log.warning("finished %d payments or reversals left half-done", finished)
+        log.warning("finished %d payments, reversals, top-ups or usages left half-done", finished)
     return finished
 
 
@@ -441,6 +445,81 @@ def _finish_refund(db, outbox, deposit):
     return store.change_deposit(db, outbox, deposit["estate_id"], deposit["_id"], done)
 
 
+# -- prepaid utilities (水电充值) ------------------------------------------------------------------
+
+def top_up_utility(db, outbox, caller, estate_id, data):
+    """A top-up: the move ``pending`` with its receipt number, the account up, the journal
+    entry, the move ``posted`` with its receipt; a retry (same Idempotency-Key) finishes it."""
+    move_id = caller.created_id("top", estate_id)
+    existing = store.find_move(db, estate_id, move_id)
+    if existing is None:
+        store.known_household(db, estate_id, data["household_id"])
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
+        number = payments.receipt_number(now, rules, store.next_number(db, estate_id, payments.receipt_series(now, rules)))
+        store.insert_move(db, utilities.top_up(move_id, estate_id, data, number, now, rules, caller.user))
+        existing = store.find_move(db, estate_id, move_id)
+    return public(_finish_move(db, outbox, existing))
+
+
+def record_utility_usage(db, outbox, caller, estate_id, data):
+    """A usage deducted from the prepaid balance (422 past the allowed overdraft, nothing written);
+    once per reading id (or Idempotency-Key)."""
+    if data.get("reading_id"):
+        move_id = utilities.usage_id(estate_id, data["household_id"], data["utility"], data["reading_id"])
+    else:
+        move_id = caller.created_id("use", estate_id)
+    existing = store.find_move(db, estate_id, move_id)
+    if existing is not None:
+        return public(_finish_move(db, outbox, utilities.same_move(existing, data)))
+    store.known_household(db, estate_id, data["household_id"])
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    move = utilities.usage(move_id, estate_id, data, now, rules, caller.user)
+    account = store.utility_account(db, estate_id, utilities.account_id(estate_id, data["household_id"],
+                                                                        data["utility"]))
+    # refused (422) before anything is written
+    utilities.account_change(account or utilities.new_account(estate_id, data["household_id"], data["utility"], now),
+                             move, rules, lambda data: None)
+    if not store.insert_move(db, move):
+        return public(_finish_move(db, outbox, utilities.same_move(store.find_move(db, estate_id, move_id), data)))
+    try:
+        return public(_finish_move(db, outbox, move))
+    except BusinessRuleViolation:
+        store.post_move(db, estate_id, move_id, {"status": "refused"})  # the balance fell meanwhile
+        raise
+
+
+def _utility_account(db, outbox, estate_id, household_id, utility, now):
+    return store.create(db, outbox, "utility_accounts", estate_id,
+                        utilities.account_id(estate_id, household_id, utility),
+                        lambda: utilities.new_account(estate_id, household_id, utility, now))
+
+
+def _finish_move(db, outbox, move):
+    """The steps after the move's first write, each guarded so that a repeat has no second effect."""
+    if move["status"] != "pending":
+        return move
+    estate_id = move["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    account = _utility_account(db, outbox, estate_id, move["household_id"], move["utility"],
+                               clock.parse_iso(move["created_at"]))
+
+    def low(data):
+        return outbox.event("utility_balance_low", estate_id, data)
+
+    account = store.change_utility_account(db, outbox, estate_id, account["_id"],
+                                           lambda current: utilities.account_change(current, move, rules, low))
+    if move["kind"] == "top_up":
+        store.insert_entry(db, journals.utility_top_up_entry(move))
+    return store.post_move(db, estate_id, move["_id"], utilities.posting(move, utilities.applied(account, move)))
+
+
+def list_utility_accounts(db, estate_id, filters, limit=None, cursor=None):
+    page = store.list_utility_accounts(db, estate_id, filters, limit, cursor)
+    page["items"] = [utilities.account_view(a) for a in page["items"]]
+    return page
+
+
 def record_expense(db, event):
     store.keep_expense(db, reports.expense_from_work_order(event, store.rules_for(db, event["estate_id"])))
 
@@ -464,7 +543,8 @@ def reconciliation_report(db, estate_id, period):
         estate_id, period, store.entries_of_period(db, estate_id, period),
         store.payments_of_period(db, estate_id, period),
         store.bills_allocated_between(db, estate_id, start, end), start, end,
-        store.settled_pairs_of_period(db, estate_id, period), clock.now())
+        store.settled_pairs_of_period(db, estate_id, period), clock.now(),
+        store.top_ups_of_period(db, estate_id, period))
 
 
 def disclosure_report(db, estate_id, period):

@@ -9,7 +9,7 @@ from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSetting
 from estate_common.store import public
 
 from . import operations, store
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MINIMA
 
 # How often the sweep looks for payments and reversals a crash left half-done (operations.py).
 HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
@@ -18,7 +18,7 @@ HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30
 class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase):
     name = "finance"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
+    settings_defaults, settings_minima = DEFAULTS, MINIMA
     job_runners = {operations.BILLING_RUN: "_run_billing"}
 
     # -- fee standards -------------------------------------------------------
@@ -94,6 +94,26 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     def refund_deposit(self, payload):
         return operations.refund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                          payload["data"])
+
+    # -- prepaid utilities (水电充值) --------------------------------------------------------
+    @rpc_method
+    def top_up_utility(self, payload):
+        return operations.top_up_utility(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def record_utility_usage(self, payload):
+        return operations.record_utility_usage(self.db, self.outbox, self.caller, payload["estate_id"],
+                                               payload["data"])
+
+    @rpc_method
+    def list_utility_accounts(self, payload):
+        return operations.list_utility_accounts(self.db, payload["estate_id"], payload.get("filters", {}),
+                                                payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def list_utility_moves(self, payload):
+        return store.list_moves(self.db, payload["estate_id"], payload.get("filters", {}),
+                                payload.get("limit"), payload.get("cursor"))
 
     # -- journals, settlements, reports ----------------------------------------------
     @rpc_method

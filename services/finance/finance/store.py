@@ -40,6 +40,9 @@ INDEXES = {
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
+                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
@@ -48,6 +51,7 @@ INDEXES = {
 NAMES = {  # collection -> what the API calls one of its documents
     "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
     "settlements": "settlement", "reminders": "reminder", "expenses": "expense", "deposits": "deposit",
+    "utility_accounts": "utility account", "utility_moves": "utility top-up or usage",
 }
 _named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
 
@@ -483,3 +487,53 @@ def bills_by_id(db, estate_id, bill_ids):
     if not wanted:
         return {}
     return {b["_id"]: b for b in store.scan(db.bills, {"estate_id": estate_id, "_id": {"$in": wanted}})}
+
+
+# -- prepaid utilities ---------------------------------------------------------------
+
+def utility_account(db, estate_id, account_id):
+    return _named.find(db, "utility_accounts", estate_id, account_id)
+
+
+def get_utility_account(db, estate_id, account_id):
+    return _named.get(db, "utility_accounts", estate_id, account_id)
+
+
+def change_utility_account(db, outbox, estate_id, account_id, decide):
+    return _named.change(db, outbox, "utility_accounts", estate_id, account_id, decide)
+
+
+def list_utility_accounts(db, estate_id, filters, limit, cursor):
+    return store.page(db.utility_accounts, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def find_move(db, estate_id, move_id):
+    return _named.find(db, "utility_moves", estate_id, move_id)
+
+
+def insert_move(db, move):
+    """False when the move exists (a retry)."""
+    return _named.insert(db, "utility_moves", move)
+
+
+def post_move(db, estate_id, move_id, fields):
+    db.utility_moves.update_one({"_id": move_id, "estate_id": estate_id, "status": "pending"}, {"$set": fields})
+    return find_move(db, estate_id, move_id)
+
+
+def list_moves(db, estate_id, filters, limit, cursor):
+    return store.page(db.utility_moves, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def pending_moves(db, before_iso):
+    """Top-ups and usages a crash left half-done, of every estate finance knows, created before ``before_iso``."""
+    found = []
+    for estate in store.scan(db.estates, {}, ()):
+        found += store.scan(db.utility_moves, {"estate_id": estate["_id"], "status": "pending",
+                                               "created_at": {"$lt": before_iso}})
+    return found
+
+
+def top_ups_of_period(db, estate_id, period):
+    return list(store.scan(db.utility_moves, {"estate_id": estate_id, "kind": "top_up", "day": _days_of(period)},
+                           ("amount_cents", "status")))

@@ -890,3 +890,96 @@ def test_a_refund_stopped_half_way_is_finished_by_its_retry(finance, monkeypatch
     assert refund(finance, deposit["id"], key="rf-1")["status"] == "refunded"
     assert len(finance.outbox.of_type("deposit_refunded")) == 1
     assert finance.db.journal.count_documents({"kind": "deposit_refund"}) == 1
+
+
+# -- prepaid utilities (水电充值) ------------------------------------------------------------------
+
+def top_up(finance, cents, household="hh_1", utility="electricity", key=None, method="wechat"):
+    acting(finance, CASHIER, key)
+    return finance.top_up_utility({"estate_id": ESTATE, "data": {"household_id": household, "utility": utility,
+                                                                 "amount_cents": cents, "method": method}})
+
+
+def use(finance, cents, household="hh_1", utility="electricity", reading=None, key=None):
+    acting(finance, ACCOUNTANT, key)
+    data = {"household_id": household, "utility": utility, "amount_cents": cents}
+    if reading:
+        data["reading_id"] = reading
+    return finance.record_utility_usage({"estate_id": ESTATE, "data": data})
+
+
+def balance(finance, household="hh_1", utility="electricity"):
+    [account] = finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"household_id": household,
+                                                                                "utility": utility}})["items"]
+    return account["balance_cents"]
+
+
+def test_a_top_up_has_a_receipt_and_an_entry_and_is_made_once_per_key(finance):
+    first = top_up(finance, 10000, key="tu-1")
+    assert first["status"] == "posted" and first["receipt"]["number"].startswith("RC-2026-")
+    assert first["receipt"]["balance_after_cents"] == 10000
+    assert top_up(finance, 10000, key="tu-1")["id"] == first["id"]
+    assert balance(finance) == 10000
+    paid = pay(finance, "hh_2", 500)  # payments and top-ups share the receipt series: no number twice
+    assert paid["receipt_number"] != first["receipt_number"]
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "utility_top_up"}})["items"]
+    assert [(e["direction"], e["journal"], e["amount_cents"], e["receipt_number"]) for e in entries] == [
+        ("in", "bank", 10000, first["receipt_number"])]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["utility_top_ups"] == {"count": 1, "amount_cents": 10000}
+
+
+def test_usage_is_deducted_once_per_reading_and_never_below_zero_by_default(finance):
+    top_up(finance, 6000)
+    assert use(finance, 2500, reading="m-11")["balance_after_cents"] == 3500
+    assert use(finance, 2500, reading="m-11")["balance_after_cents"] == 3500  # the same reading again
+    with pytest.raises(Conflict):
+        use(finance, 2600, reading="m-11")  # the same reading with other figures
+    with pytest.raises(BusinessRuleViolation) as refused:
+        use(finance, 3501, reading="m-12")
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    assert balance(finance) == 3500 and finance.db.utility_moves.count_documents({"reading_id": "m-12"}) == 0
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"utility_overdraft_cents": 1000}})
+    assert use(finance, 4000, reading="m-12")["balance_after_cents"] == -500
+
+
+def test_a_low_balance_is_noticed_once_until_a_top_up_lifts_it(finance):
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"utility_low_balance_cents": 2000}})
+    top_up(finance, 5000, utility="water")
+    use(finance, 2000, utility="water", reading="w-1")       # 3000: not low
+    assert finance.outbox.of_type("utility_balance_low") == []
+    use(finance, 1500, utility="water", reading="w-2")       # 1500: low
+    use(finance, 500, utility="water", reading="w-3")        # 1000: still low, noticed already
+    [notice] = finance.outbox.of_type("utility_balance_low")
+    assert (notice["data"]["balance_cents"], notice["data"]["threshold_cents"], notice["data"]["utility"]) == (
+        1500, 2000, "water")
+    top_up(finance, 5000, utility="water")                   # 6000: lifted
+    use(finance, 4500, utility="water", reading="w-4")       # 1500: low again
+    assert len(finance.outbox.of_type("utility_balance_low")) == 2
+
+
+def test_a_top_up_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
+    real = operations.store.insert_entry
+
+    def crash(db, entry):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        top_up(finance, 7000, key="tu-9")
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    [move] = finance.list_utility_moves({"estate_id": ESTATE})["items"]
+    assert move["status"] == "pending" and balance(finance) == 7000
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    [move] = finance.list_utility_moves({"estate_id": ESTATE})["items"]
+    assert move["status"] == "posted" and move["balance_after_cents"] == 7000 and balance(finance) == 7000
+    assert finance.db.journal.count_documents({"kind": "utility_top_up"}) == 1
+
+
+def test_a_top_up_for_an_unknown_household_is_refused(finance):
+    with pytest.raises(BusinessRuleViolation):
+        top_up(finance, 100, household="hh_nope")
+    assert finance.db.utility_moves.count_documents({}) == 0
