@@ -156,3 +156,30 @@ def test_prepaid_utilities_top_up_with_a_receipt_deduct_and_refuse_past_zero(api
     assert account["balance_cents"] == 500 and account["low_noticed"] is True  # below the 5000 default
     moves = api.get(f"{base}/utilities/moves?household_id={household}&kind=usage", accountant).json()["items"]
     assert [m["amount_cents"] for m in moves] == [5500]
+
+
+def test_an_invoice_on_a_payment_is_numbered_and_voided(api, office):
+    base, accountant, cashier = office["base"], token(office, "accountant"), token(office, "cashier")
+    household = office["households"][2]["id"]
+    paid = eventually(lambda: (lambda r: r if r.status_code == 201 else None)(
+        api.post(f"{base}/payments", {"household_id": household, "amount_cents": 8000, "method": "cash"}, cashier)))
+    payment = paid.json()["id"]
+    key = {"Idempotency-Key": "invoice-" + payment}
+    issued = api.post(f"{base}/payments/{payment}/invoices", {"buyer_name": "陈小明", "amount_cents": 5000},
+                      accountant, headers=key)
+    assert issued.status_code == 201, issued.text
+    number = issued.json()["number"]
+    assert number.startswith("FP-") and issued.json()["status"] == "issued"
+    assert api.post(f"{base}/payments/{payment}/invoices", {"buyer_name": "陈小明", "amount_cents": 5000},
+                    accountant, headers=key).json()["number"] == number
+    over = api.post(f"{base}/payments/{payment}/invoices", {"buyer_name": "陈小明", "amount_cents": 3001}, accountant)
+    assert over.status_code == 422
+    assert api.post(f"{base}/payments/{payment}/invoices", {"buyer_name": " "}, accountant).status_code == 400
+    assert api.post(f"{base}/payments/{payment}/reverse", {"reason": "typo"}, cashier).status_code == 409
+    invoice = issued.json()["id"]
+    assert api.post(f"{base}/invoices/{invoice}/void", {"reason": "wrong title"}, cashier).status_code == 403
+    voided = api.post(f"{base}/invoices/{invoice}/void", {"reason": "wrong title"}, accountant)
+    assert voided.status_code == 200 and voided.json()["status"] == "voided"
+    assert api.post(f"{base}/invoices/{invoice}/void", {"reason": "again"}, accountant).status_code == 409
+    assert api.get(f"{base}/invoices?payment_id={payment}&status=voided", accountant).json()["items"][0][
+        "number"] == number

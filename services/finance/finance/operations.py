@@ -20,8 +20,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
-from . import (arrears, arrears_view, billing, deposits, journals, payments, periods, reports, standards, store,
-               utilities)
+from . import (arrears, arrears_view, billing, deposits, invoices, journals, payments, periods, reports, standards,
+               store, utilities)
 from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
 
 log = logging.getLogger(__name__)
@@ -310,6 +310,8 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     with household(db, outbox, estate_id, payment["household_id"]):
         def plan(current):
             _refuse_refunded_deposits(db, estate_id, current)
+            if current["status"] == "posted":
+                invoices.refuse_reversal(store.issued_invoices(db, estate_id, payment_id))
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
                        for a in current["allocations"]}
             return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))
@@ -518,6 +520,34 @@ def list_utility_accounts(db, estate_id, filters, limit=None, cursor=None):
     page = store.list_utility_accounts(db, estate_id, filters, limit, cursor)
     page["items"] = [utilities.account_view(a) for a in page["items"]]
     return page
+
+
+# -- invoices (发票) ------------------------------------------------------------------------------
+
+def request_invoice(db, caller, estate_id, payment_id, data):
+    """An invoice on a posted payment, numbered when written; a retry finds the first one."""
+    invoice_id = caller.created_id("inv", estate_id)
+    existing = store.find_invoice(db, estate_id, invoice_id)
+    if existing:
+        return public(existing)
+    payment = store.get_payment(db, estate_id, payment_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    with household_lock(db, estate_id, payment["household_id"]):
+        existing = store.find_invoice(db, estate_id, invoice_id)
+        if existing:
+            return public(existing)
+        payment = store.get_payment(db, estate_id, payment_id)
+        amount = invoices.check_request(payment, store.issued_invoices(db, estate_id, payment_id), data)
+        number = invoices.number(now, rules, store.next_number(db, estate_id, invoices.series(now, rules)))
+        invoice = invoices.new_invoice(invoice_id, payment, data, amount, number, now, caller.user)
+        store.insert_invoice(db, invoice)
+    return public(store.get_invoice(db, estate_id, invoice_id))
+
+
+def void_invoice(db, outbox, caller, estate_id, invoice_id, data):
+    now = clock.now()
+    return public(store.change_invoice(db, outbox, estate_id, invoice_id, lambda invoice: Change(
+        invoices.voiding(invoice, data["reason"], now, caller.user))))
 
 
 def record_expense(db, event):

@@ -115,6 +115,25 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
         return store.list_moves(self.db, payload["estate_id"], payload.get("filters", {}),
                                 payload.get("limit"), payload.get("cursor"))
 
+    # -- invoices (发票) -------------------------------------------------------------------
+    @rpc_method
+    def request_invoice(self, payload):
+        return operations.request_invoice(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
+
+    @rpc_method
+    def void_invoice(self, payload):
+        return operations.void_invoice(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                       payload["data"])
+
+    @rpc_method
+    def list_invoices(self, payload):
+        return store.list_invoices(self.db, payload["estate_id"], payload.get("filters", {}),
+                                   payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_invoice(self, payload):
+        return public(store.get_invoice(self.db, payload["estate_id"], payload["id"]))
+
     # -- journals, settlements, reports ----------------------------------------------
     @rpc_method
     def list_journal_entries(self, payload):

@@ -43,6 +43,7 @@ INDEXES = {
     "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
                       ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+    "invoices": [(PAGED, {}), ([("estate_id", 1), ("payment_id", 1), ("status", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
@@ -51,7 +52,7 @@ INDEXES = {
 NAMES = {  # collection -> what the API calls one of its documents
     "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
     "settlements": "settlement", "reminders": "reminder", "expenses": "expense", "deposits": "deposit",
-    "utility_accounts": "utility account", "utility_moves": "utility top-up or usage",
+    "utility_accounts": "utility account", "utility_moves": "utility top-up or usage", "invoices": "invoice",
 }
 _named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
 
@@ -537,3 +538,29 @@ def pending_moves(db, before_iso):
 def top_ups_of_period(db, estate_id, period):
     return list(store.scan(db.utility_moves, {"estate_id": estate_id, "kind": "top_up", "day": _days_of(period)},
                            ("amount_cents", "status")))
+
+
+# -- invoices --------------------------------------------------------------------------
+
+def find_invoice(db, estate_id, invoice_id):
+    return _named.find(db, "invoices", estate_id, invoice_id)
+
+
+def insert_invoice(db, invoice):
+    return _named.insert(db, "invoices", invoice)
+
+
+def issued_invoices(db, estate_id, payment_id):
+    return list(store.scan(db.invoices, {"estate_id": estate_id, "payment_id": payment_id, "status": "issued"}))
+
+
+def change_invoice(db, outbox, estate_id, invoice_id, decide):
+    return _named.change(db, outbox, "invoices", estate_id, invoice_id, decide)
+
+
+def get_invoice(db, estate_id, invoice_id):
+    return _named.get(db, "invoices", estate_id, invoice_id)
+
+
+def list_invoices(db, estate_id, filters, limit, cursor):
+    return store.page(db.invoices, {"estate_id": estate_id, **filters}, limit, cursor)

@@ -983,3 +983,49 @@ def test_a_top_up_for_an_unknown_household_is_refused(finance):
     with pytest.raises(BusinessRuleViolation):
         top_up(finance, 100, household="hh_nope")
     assert finance.db.utility_moves.count_documents({}) == 0
+
+
+# -- invoices (发票) ------------------------------------------------------------------------------
+
+def invoice(finance, payment_id, key=None, **data):
+    acting(finance, ACCOUNTANT, key)
+    return finance.request_invoice({"estate_id": ESTATE, "id": payment_id, "data": {"buyer_name": "陈小明", **data}})
+
+
+def test_an_invoice_is_numbered_once_tracked_and_voided_once(finance):
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000)
+    first = invoice(finance, payment["id"], key="inv-1", amount_cents=20000)
+    assert (first["number"], first["status"], first["amount_cents"]) == ("FP-2026-000001", "issued", 20000)
+    assert first["receipt_number"] == payment["receipt_number"]
+    assert invoice(finance, payment["id"], key="inv-1", amount_cents=20000)["id"] == first["id"]  # no new number
+    with pytest.raises(BusinessRuleViolation) as refused:  # 20000 of 30000 invoiced: 10000 left
+        invoice(finance, payment["id"], amount_cents=10001)
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    rest = invoice(finance, payment["id"], amount_cents=10000, buyer_tax_id="91330100ab1234567x")
+    assert rest["number"] == "FP-2026-000002" and rest["buyer_tax_id"] == "91330100AB1234567X"
+
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict):  # invoiced: void first
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong household"}})
+    acting(finance, ACCOUNTANT)
+    voided = finance.void_invoice({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "wrong title"}})
+    assert voided["status"] == "voided" and voided["number"] == "FP-2026-000001" and voided["voided_by"] == "acc"
+    with pytest.raises(Conflict):
+        finance.void_invoice({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "again"}})
+    assert invoice(finance, payment["id"], amount_cents=20000)["number"] == "FP-2026-000003"
+    listed = finance.list_invoices({"estate_id": ESTATE, "filters": {"payment_id": payment["id"],
+                                                                     "status": "issued"}})["items"]
+    assert sorted(i["number"] for i in listed) == ["FP-2026-000002", "FP-2026-000003"]
+
+
+def test_only_a_posted_payment_is_invoiced(finance):
+    payment = pay(finance, "hh_2", 5000)
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "typo"}})
+    with pytest.raises(Conflict):
+        invoice(finance, payment["id"])
+    with pytest.raises(NotFound):
+        invoice(finance, "pay_nope")
+    assert finance.db.invoices.count_documents({}) == 0
