@@ -183,3 +183,28 @@ def test_an_invoice_on_a_payment_is_numbered_and_voided(api, office):
     assert api.post(f"{base}/invoices/{invoice}/void", {"reason": "again"}, accountant).status_code == 409
     assert api.get(f"{base}/invoices?payment_id={payment}&status=voided", accountant).json()["items"][0][
         "number"] == number
+
+
+def test_the_special_maintenance_fund_has_its_own_ledger_and_statement(api, office):
+    base, accountant, manager = office["base"], token(office, "accountant"), token(office, "manager")
+    household = office["households"][0]["id"]
+    key = {"Idempotency-Key": "fund-" + household}
+    body = {"source": "owner", "household_id": household, "amount_cents": 500000, "method": "bank"}
+    paid_in = eventually(lambda: (lambda r: r if r.status_code == 201 else None)(
+        api.post(f"{base}/maintenance-fund/deposits", body, accountant, headers=key)))
+    assert paid_in.json()["balance_after_cents"] == 500000
+    assert api.post(f"{base}/maintenance-fund/deposits", body, accountant, headers=key).json()["id"] == \
+        paid_in.json()["id"]
+    too_much = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 600000, "purpose": "new lift"},
+                        accountant).json()
+    rope = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 120000, "purpose": "lift rope"},
+                    accountant).json()
+    assert api.post(f"{base}/maintenance-fund/uses/{rope['id']}/approve", {}, accountant).status_code == 403
+    assert api.post(f"{base}/maintenance-fund/uses/{too_much['id']}/approve", {}, manager).status_code == 422
+    approved = api.post(f"{base}/maintenance-fund/uses/{rope['id']}/approve", {"consent_ref": "vote"}, manager)
+    assert approved.status_code == 200 and approved.json()["balance_after_cents"] == 380000
+    assert api.post(f"{base}/maintenance-fund/uses/{rope['id']}/approve", {}, manager).status_code == 409
+    statement = api.get(f"{base}/maintenance-fund/statement?period={office['period']}", accountant).json()
+    assert (statement["deposits_cents"], statement["uses_cents"], statement["closing_balance_cents"]) == (
+        500000, 120000, 380000)
+    assert api.get(f"{base}/maintenance-fund/statement", accountant).status_code == 400

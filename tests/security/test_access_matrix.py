@@ -191,6 +191,7 @@ class World:
         self.post(f"{base}/renovation-reviews/{ids['review_id']}/decide", {"decision": "approved", "notes": "ok"})
         ids["deposit_id"] = self._first(f"{base}/deposits")  # the approved renovation's deposit
         ids["invoice_id"] = self.post(f"{base}/payments/{ids['payment_id']}/invoices", {"buyer_name": "陈小明"})["id"]
+        ids["entry_id"] = self.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope"})["id"]
         return ids
 
     def _register(self, base, household):

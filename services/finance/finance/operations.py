@@ -20,8 +20,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
-from . import (arrears, arrears_view, billing, deposits, invoices, journals, payments, periods, reports, standards,
-               store, utilities)
+from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
+               reports, standards, store, utilities)
 from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,9 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
                      payment["household_id"])
     for move in store.pending_moves(db, before):
         _finish_move(db, outbox, move)
+        finished += 1
+    for entry in store.pending_fund_deposits(db, before):
+        _finish_fund_deposit(db, outbox, entry)
         finished += 1
     if finished:
         log.warning("finished %d payments, reversals, top-ups or usages left half-done", finished)
@@ -548,6 +551,75 @@ def void_invoice(db, outbox, caller, estate_id, invoice_id, data):
     now = clock.now()
     return public(store.change_invoice(db, outbox, estate_id, invoice_id, lambda invoice: Change(
         invoices.voiding(invoice, data["reason"], now, caller.user))))
+
+
+# -- the special maintenance fund (专项维修资金) -----------------------------------------------------
+
+def _fund_account(db, outbox, estate_id):
+    return store.create(db, outbox, "fund_accounts", estate_id, maintenance_fund.account_id(estate_id),
+                        lambda: maintenance_fund.new_account(estate_id, clock.now()))
+
+
+def fund_deposit(db, outbox, caller, estate_id, data):
+    """Money into the fund: the entry ``pending``, the balance up, the entry ``posted``."""
+    entry_id = caller.created_id("mfd", estate_id)
+    entry = store.find_fund_entry(db, estate_id, entry_id)
+    if entry is None:
+        if data.get("household_id"):
+            store.known_household(db, estate_id, data["household_id"])
+        rules = store.rules_for(db, estate_id)
+        store.insert_fund_entry(db, maintenance_fund.deposit(entry_id, estate_id, data, clock.now(), rules,
+                                                             caller.user))
+        entry = store.find_fund_entry(db, estate_id, entry_id)
+    return public(_finish_fund_deposit(db, outbox, entry))
+
+
+def _finish_fund_deposit(db, outbox, entry):
+    if entry["status"] != "pending":
+        return entry
+    estate_id = entry["estate_id"]
+    account = _fund_account(db, outbox, estate_id)
+    account = store.change_fund_account(db, outbox, estate_id, account["_id"],
+                                        lambda current: maintenance_fund.account_change(current, entry, clock.now()))
+    return store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
+        "status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])})
+
+
+def fund_use(db, caller, estate_id, data):
+    """A use of the fund, requested (no money moves until it is approved)."""
+    entry_id = caller.created_id("mfu", estate_id)
+    entry = store.find_fund_entry(db, estate_id, entry_id)
+    if entry is None:
+        store.insert_fund_entry(db, maintenance_fund.use(entry_id, estate_id, data, clock.now(),
+                                                         store.rules_for(db, estate_id), caller.user))
+        entry = store.find_fund_entry(db, estate_id, entry_id)
+    return public(entry)
+
+
+def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
+    """Approve (the balance down first, never below zero: 422) or reject a requested use; once.
+    An approval stopped between its two writes is finished by approving again."""
+    entry = store.get_fund_entry(db, estate_id, entry_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user)
+    account = _fund_account(db, outbox, estate_id)
+    if decision == "approve":
+        account = store.change_fund_account(db, outbox, estate_id, account["_id"],
+                                            lambda current: maintenance_fund.account_change(current, entry, now))
+        fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
+    elif maintenance_fund.taken(account, entry_id) is not None:
+        raise Conflict("the use's approval is half-done (its money is taken): approve it again to finish it")
+    decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields)
+    if decided["status"] != fields["status"]:
+        raise Conflict(f"the use was {decided['status']} meanwhile")
+    return public(decided)
+
+
+def fund_statement(db, estate_id, period):
+    start = f"{period}-01"
+    before = store.fund_entries_by_day(db, estate_id, {"$lt": start})
+    during = store.fund_entries_by_day(db, estate_id, {"$gte": start, "$lte": f"{period}-31"})
+    return maintenance_fund.statement(estate_id, period, before, during, clock.now())
 
 
 def record_expense(db, event):

@@ -134,6 +134,34 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     def get_invoice(self, payload):
         return public(store.get_invoice(self.db, payload["estate_id"], payload["id"]))
 
+    # -- the special maintenance fund (专项维修资金) ---------------------------------------------
+    @rpc_method
+    def fund_deposit(self, payload):
+        return operations.fund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def request_fund_use(self, payload):
+        return operations.fund_use(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def approve_fund_use(self, payload):
+        return operations.decide_fund_use(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          "approve", payload.get("data") or {})
+
+    @rpc_method
+    def reject_fund_use(self, payload):
+        return operations.decide_fund_use(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          "reject", payload["data"])
+
+    @rpc_method
+    def list_fund_entries(self, payload):
+        return store.list_fund_entries(self.db, payload["estate_id"], payload.get("filters", {}),
+                                       payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def fund_statement(self, payload):
+        return operations.fund_statement(self.db, payload["estate_id"], payload["filters"]["period"])
+
     # -- journals, settlements, reports ----------------------------------------------
     @rpc_method
     def list_journal_entries(self, payload):

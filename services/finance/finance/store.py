@@ -44,6 +44,9 @@ INDEXES = {
     "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
                       ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "invoices": [(PAGED, {}), ([("estate_id", 1), ("payment_id", 1), ("status", 1)], {})],
+    "fund_accounts": [([("estate_id", 1)], {})],
+    "fund_entries": [(PAGED, {}), ([("estate_id", 1), ("day", 1)], {}),
+                     ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
@@ -53,6 +56,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
     "settlements": "settlement", "reminders": "reminder", "expenses": "expense", "deposits": "deposit",
     "utility_accounts": "utility account", "utility_moves": "utility top-up or usage", "invoices": "invoice",
+    "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
 }
 _named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
 
@@ -564,3 +568,48 @@ def get_invoice(db, estate_id, invoice_id):
 
 def list_invoices(db, estate_id, filters, limit, cursor):
     return store.page(db.invoices, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+# -- the special maintenance fund ------------------------------------------------------------
+
+def fund_account(db, estate_id, account_id):
+    return _named.find(db, "fund_accounts", estate_id, account_id)
+
+
+def change_fund_account(db, outbox, estate_id, account_id, decide):
+    return _named.change(db, outbox, "fund_accounts", estate_id, account_id, decide)
+
+
+def find_fund_entry(db, estate_id, entry_id):
+    return _named.find(db, "fund_entries", estate_id, entry_id)
+
+
+def get_fund_entry(db, estate_id, entry_id):
+    return _named.get(db, "fund_entries", estate_id, entry_id)
+
+
+def insert_fund_entry(db, entry):
+    return _named.insert(db, "fund_entries", entry)
+
+
+def set_fund_entry(db, estate_id, entry_id, status_was, fields):
+    """Move an entry on from ``status_was`` (a repeat finds it moved and changes nothing)."""
+    db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": status_was}, {"$set": fields})
+    return get_fund_entry(db, estate_id, entry_id)
+
+
+def list_fund_entries(db, estate_id, filters, limit, cursor):
+    return store.page(db.fund_entries, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def fund_entries_by_day(db, estate_id, days):
+    """Entries that count on a day in the range ``days`` (a query on ``day``)."""
+    return list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": days}))
+
+
+def pending_fund_deposits(db, before_iso):
+    found = []
+    for estate in store.scan(db.estates, {}, ()):
+        found += store.scan(db.fund_entries, {"estate_id": estate["_id"], "status": "pending",
+                                              "created_at": {"$lt": before_iso}})
+    return found

@@ -1029,3 +1029,72 @@ def test_only_a_posted_payment_is_invoiced(finance):
     with pytest.raises(NotFound):
         invoice(finance, "pay_nope")
     assert finance.db.invoices.count_documents({}) == 0
+
+
+# -- the special maintenance fund (专项维修资金) -------------------------------------------------------
+
+def fund_in(finance, cents, key=None, **data):
+    acting(finance, ACCOUNTANT, key)
+    body = {"source": "owner", "household_id": "hh_1", "amount_cents": cents, "method": "bank", **data}
+    body = {name: value for name, value in body.items() if value is not None}
+    return finance.fund_deposit({"estate_id": ESTATE, "data": body})
+
+
+def fund_use(finance, cents, key=None):
+    acting(finance, ACCOUNTANT, key)
+    return finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": cents,
+                                                                   "purpose": "replace the lift's traction rope"}})
+
+
+def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(finance):
+    first = fund_in(finance, 500000, key="mf-1")
+    assert first["status"] == "posted" and first["balance_after_cents"] == 500000
+    assert fund_in(finance, 500000, key="mf-1")["id"] == first["id"]
+    clock.freeze(NOW + timedelta(minutes=1))
+    fund_in(finance, 100000, source="developer", household_id=None)
+    with pytest.raises(BusinessRuleViolation):  # an owner's deposit names its household
+        fund_in(finance, 100, household_id=None)
+    big = fund_use(finance, 700000)
+    small = fund_use(finance, 120000)
+    assert big["status"] == "requested" and big["balance_after_cents"] is None
+    acting(finance, MANAGER)
+    with pytest.raises(BusinessRuleViolation):  # 600000 in the fund
+        finance.approve_fund_use({"estate_id": ESTATE, "id": big["id"], "data": {}})
+    approved_use = finance.approve_fund_use({"estate_id": ESTATE, "id": small["id"],
+                                             "data": {"consent_ref": "owners' vote 2026-11"}})
+    assert approved_use["status"] == "approved" and approved_use["balance_after_cents"] == 480000
+    with pytest.raises(Conflict):
+        finance.approve_fund_use({"estate_id": ESTATE, "id": small["id"], "data": {}})
+    rejected = finance.reject_fund_use({"estate_id": ESTATE, "id": big["id"], "data": {"reason": "no consent"}})
+    assert rejected["status"] == "rejected"
+    assert finance.db.journal.count_documents({}) == 0  # not the cashier's journals
+
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    fund_in(finance, 30000)
+    november = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert (november["opening_balance_cents"], november["deposits_cents"], november["uses_cents"],
+            november["closing_balance_cents"]) == (0, 600000, 120000, 480000)
+    assert [line["balance_cents"] for line in november["lines"]] == [500000, 600000, 480000]
+    december = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert (december["opening_balance_cents"], december["closing_balance_cents"]) == (480000, 510000)
+
+
+def test_an_approval_stopped_half_way_is_finished_by_approving_again(finance, monkeypatch):
+    fund_in(finance, 1000)
+    use_ = fund_use(finance, 800)
+    real = operations.store.set_fund_entry
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "set_fund_entry", crash)
+    acting(finance, MANAGER)
+    with pytest.raises(RuntimeError):
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    monkeypatch.setattr(operations.store, "set_fund_entry", real)
+    with pytest.raises(Conflict):  # its money is taken: it cannot be rejected now
+        finance.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "no"}})
+    done = finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    assert done["status"] == "approved" and done["balance_after_cents"] == 200
+    [account] = list(finance.db.fund_accounts.find({}))
+    assert account["balance_cents"] == 200
