@@ -53,6 +53,7 @@ RECTIFICATION_PLANNERS = MANAGEMENT
 PUBLIC_ROUTES = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>"), ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only
 })
 
 GATEWAY_ROUTES = {

@@ -208,3 +208,28 @@ def test_the_special_maintenance_fund_has_its_own_ledger_and_statement(api, offi
     assert (statement["deposits_cents"], statement["uses_cents"], statement["closing_balance_cents"]) == (
         500000, 120000, 380000)
     assert api.get(f"{base}/maintenance-fund/statement", accountant).status_code == 400
+
+
+def test_a_published_disclosure_is_read_by_owners_through_a_public_link(api, office):
+    base, accountant, manager = office["base"], token(office, "accountant"), token(office, "manager")
+    code = office["estate"]["code"]
+    year, month = map(int, office["period"].split("-"))
+    last = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"   # the month before this one: it has ended
+    cost = {"period": last, "category": "cleaning", "amount_cents": 250000, "description": "保洁外包"}
+    recorded = api.post(f"{base}/operating-expenses", cost, accountant)
+    assert recorded.status_code == 201, recorded.text
+    link = f"/api/v1/public/estates/{code.lower()}/disclosures/{last}"
+    assert api.get(link).status_code == 404  # not published yet
+    assert api.post(f"{base}/reports/disclosure/{office['period']}/publish", None, manager).status_code == 422
+    assert api.post(f"{base}/reports/disclosure/{last}/publish", None, accountant).status_code == 403
+    published = api.post(f"{base}/reports/disclosure/{last}/publish", None, manager)
+    assert published.status_code == 200, published.text
+    shown = api.get(link)  # no token
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert body["expenses"]["operating_by_category"] == {"cleaning": 250000} and body["version"] == 1
+    assert body["estate_name"] == office["estate"]["name"]
+    assert office["households"][0]["id"] not in shown.text and "陈小明" not in shown.text
+    assert api.get(f"/api/v1/public/estates/NOPE-1/disclosures/{last}").status_code == 404
+    assert api.get(f"/api/v1/public/estates/{code}/disclosures/2026-13").status_code == 400
+    assert api.get(f"{link}?x=1").status_code == 400

@@ -651,7 +651,34 @@ def reconciliation_report(db, estate_id, period):
 
 def disclosure_report(db, estate_id, period):
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
-                              store.expenses_of_period(db, estate_id, period), clock.now())
+                              store.expenses_of_period(db, estate_id, period), clock.now(),
+                              store.operating_expenses_of_period(db, estate_id, period))
+
+
+def record_operating_expense(db, caller, estate_id, data):
+    expense_id = caller.created_id("opx", estate_id)
+    found = store.find_operating_expense(db, estate_id, expense_id)
+    if found:
+        return public(found)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    expense = reports.operating_expense(expense_id, estate_id, data, periods.period_of(now, rules), now, caller.user)
+    store.insert_operating_expense(db, expense)
+    return public(store.find_operating_expense(db, estate_id, expense_id))
+
+
+def publish_disclosure(db, caller, estate_id, period):
+    """The period's report as it is now, published (a snapshot, the next version)."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
+    disclosure = reports.publication(estate_id, period, disclosure_report(db, estate_id, period),
+                                     periods.period_of(now, rules), now, caller.user, previous)
+    return public(store.publish_disclosure(db, disclosure, previous))
+
+
+def published_disclosure(db, estate_id, period):
+    """What the public link shows: the published snapshot only (404 before)."""
+    return reports.published_view(store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period)),
+                                  store.estate_name(db, estate_id))
 
 
 # -- arrears, reminders, KPIs -------------------------------------------------------------------

@@ -185,6 +185,29 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     def disclosure_report(self, payload):
         return operations.disclosure_report(self.db, payload["estate_id"], payload["filters"]["period"])
 
+    @rpc_method
+    def record_operating_expense(self, payload):
+        return operations.record_operating_expense(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_operating_expenses(self, payload):
+        return store.list_operating_expenses(self.db, payload["estate_id"], payload.get("filters", {}),
+                                             payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def publish_disclosure(self, payload):
+        return operations.publish_disclosure(self.db, self.caller, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def list_disclosures(self, payload):
+        return store.list_disclosures(self.db, payload["estate_id"], payload.get("filters", {}),
+                                      payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method(public=True)
+    def published_disclosure(self, payload):
+        """The public read-only link (no caller): a published disclosure only, no personal data."""
+        return operations.published_disclosure(self.db, payload["estate_id"], payload["period"])
+
     # -- arrears and KPIs ---------------------------------------------------------
     @rpc_method
     def list_arrears(self, payload):

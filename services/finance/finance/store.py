@@ -47,6 +47,8 @@ INDEXES = {
     "fund_accounts": [([("estate_id", 1)], {})],
     "fund_entries": [(PAGED, {}), ([("estate_id", 1), ("day", 1)], {}),
                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+    "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {})],
+    "disclosures": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
@@ -57,6 +59,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "settlements": "settlement", "reminders": "reminder", "expenses": "expense", "deposits": "deposit",
     "utility_accounts": "utility account", "utility_moves": "utility top-up or usage", "invoices": "invoice",
     "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
+    "operating_expenses": "operating expense", "disclosures": "published disclosure",
 }
 _named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
 
@@ -613,3 +616,48 @@ def pending_fund_deposits(db, before_iso):
         found += store.scan(db.fund_entries, {"estate_id": estate["_id"], "status": "pending",
                                               "created_at": {"$lt": before_iso}})
     return found
+
+
+# -- operating costs and published disclosures ---------------------------------------------------
+
+def find_operating_expense(db, estate_id, expense_id):
+    return _named.find(db, "operating_expenses", estate_id, expense_id)
+
+
+def insert_operating_expense(db, expense):
+    return _named.insert(db, "operating_expenses", expense)
+
+
+def list_operating_expenses(db, estate_id, filters, limit, cursor):
+    return store.page(db.operating_expenses, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def operating_expenses_of_period(db, estate_id, period):
+    return list(store.scan(db.operating_expenses, {"estate_id": estate_id, "period": period},
+                           ("category", "amount_cents")))
+
+
+def find_disclosure(db, estate_id, disclosure_id):
+    return _named.find(db, "disclosures", estate_id, disclosure_id)
+
+
+def publish_disclosure(db, disclosure, previous):
+    """The first version inserted, a later one in place of the version it was decided on."""
+    if previous is None:
+        if not _named.insert(db, "disclosures", disclosure):
+            raise Conflict("the period was published meanwhile: read it again")
+        return disclosure
+    answer = db.disclosures.update_one({"_id": disclosure["_id"], "estate_id": disclosure["estate_id"],
+                                        "version": previous["version"]}, {"$set": disclosure})
+    if not answer.matched_count:
+        raise Conflict("the period was published meanwhile: read it again")
+    return disclosure
+
+
+def list_disclosures(db, estate_id, filters, limit, cursor):
+    return store.page(db.disclosures, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def estate_name(db, estate_id):
+    estate = replica.get(db, "estate", estate_id, estate_id)
+    return estate.get("name") if estate else None

@@ -747,7 +747,8 @@ def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance)
         "property_service": {"billed_cents": 61070, "received_cents": 21002, "bills": 3},
         "repair": {"billed_cents": 8800, "received_cents": 0, "bills": 1}}
     assert report["expenses"] == {"maintenance_material_cents": 1200, "maintenance_labour_cents": 3000,
-                                  "total_cents": 4200, "work_orders": 1}
+                                  "operating_by_category": {}, "operating_cents": 0, "total_cents": 4200,
+                                  "work_orders": 1}
     assert report["net_received_cents"] == 21002 - 4200
 
 
@@ -1098,3 +1099,47 @@ def test_an_approval_stopped_half_way_is_finished_by_approving_again(finance, mo
     assert done["status"] == "approved" and done["balance_after_cents"] == 200
     [account] = list(finance.db.fund_accounts.find({}))
     assert account["balance_cents"] == 200
+
+
+# -- the disclosure: every operating cost, published to owners ------------------------------------
+
+def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was_published(finance):
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002)
+    acting(finance, ACCOUNTANT, "opx-1")
+    cost = {"estate_id": ESTATE, "data": {"period": "2026-10", "category": "cleaning", "amount_cents": 30000,
+                                          "description": "保洁外包"}}
+    first = finance.record_operating_expense(cost)
+    assert finance.record_operating_expense(cost)["id"] == first["id"]  # a retry
+    acting(finance, ACCOUNTANT)
+    finance.record_operating_expense({"estate_id": ESTATE, "data": {"period": "2026-10", "category": "staff",
+                                                                    "amount_cents": 100000, "description": "wages"}})
+    with pytest.raises(BusinessRuleViolation):
+        finance.record_operating_expense({"estate_id": ESTATE, "data": {
+            "period": "2026-12", "category": "staff", "amount_cents": 1, "description": "next month"}})
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert report["expenses"]["operating_by_category"] == {"cleaning": 30000, "staff": 100000}
+    assert report["expenses"]["total_cents"] == 130000 and report["net_received_cents"] == 21002 - 130000
+
+    with pytest.raises(NotFound):  # nothing published yet
+        finance.published_disclosure({"estate_id": ESTATE, "period": "2026-10"})
+    acting(finance, MANAGER)
+    with pytest.raises(BusinessRuleViolation):  # November has not ended
+        finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})
+    published = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    assert published["version"] == 1 and published["published_by"] == "boss"
+    acting(finance, ACCOUNTANT)
+    finance.record_operating_expense({"estate_id": ESTATE, "data": {"period": "2026-10", "category": "greening",
+                                                                    "amount_cents": 5000, "description": "plants"}})
+    as_caller(finance, None)  # the public link: no caller at all
+    shown = finance.published_disclosure({"estate_id": ESTATE, "period": "2026-10"})
+    assert shown["expenses"]["total_cents"] == 130000  # the snapshot, not the live report
+    assert shown["estate_name"] == "West Lake" and "published_by" not in shown and "estate_id" not in shown
+    acting(finance, MANAGER)
+    again = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    assert again["version"] == 2 and again["report"]["expenses"]["total_cents"] == 135000
+    assert finance.published_disclosure({"estate_id": ESTATE, "period": "2026-10"})["version"] == 2
+    with pytest.raises(NotFound):
+        finance.published_disclosure({"estate_id": OTHER, "period": "2026-10"})
+    assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
