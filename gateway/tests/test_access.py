@@ -11,7 +11,8 @@ from gateway.routes import ROUTES
 from .samples import SAMPLE_BODIES, example_body
 
 PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/api/docs/assets/<path:filename>",
-                "/api/v1/auth/token", "/metrics"}
+                "/api/v1/auth/token", "/metrics",
+                "/api/v1/public/estates/<estate_code>/disclosures/<period>"}  # owners: a published disclosure
 PUBLIC_ENDPOINTS = {"static"}
 
 
