@@ -90,6 +90,9 @@ def test_a_renovation_deposit_is_held_and_refunded_after_the_joint_acceptance(ap
     base, accountant, cashier = office["base"], token(office, "accountant"), token(office, "cashier")
     household = office["households"][1]["id"]
     steward = new_user(api, admin, ["steward", "technician"], [office["estate"]["id"]])[1]
+    _, deposit_price = approved_standard(api, office, {"item": "renovation_deposit", "amount_cents": 150000,
+                                                       "cycle": "per_charge", "valid_from": "2026-01"})
+    assert deposit_price.status_code == 200, deposit_price.text  # customer service charges this price
 
     def applied():
         answer = api.post(f"{base}/applications", {"kind": "renovation", "household_id": household,
@@ -102,6 +105,7 @@ def test_a_renovation_deposit_is_held_and_refunded_after_the_joint_acceptance(ap
     deposit = eventually(lambda: (lambda items: items[0] if items and items[0]["bill_id"] else None)(
         api.get(f"{base}/deposits?application_id={application['id']}", accountant).json()["items"]))
     assert deposit["status"] == "awaiting_payment" and deposit["household_id"] == household
+    assert deposit["amount_cents"] == 150000  # the approved standard's price, not customer service's setting
     refund = f"{base}/deposits/{deposit['id']}/refund"
     assert api.post(refund, {"method": "cash"}, cashier).status_code == 409  # nothing held yet
     assert api.post(refund, {"method": "iou"}, cashier).status_code == 400

@@ -32,6 +32,7 @@ INDEXES = {
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
     "applications": [(PAGED, {})],
+    "fee_prices": [([("estate_id", 1), ("item", 1)], {})],  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
 }
 
@@ -207,3 +208,19 @@ def complained_about(db, estate_id):
 
 def answers_between(db, estate_id, start, end):
     return list(db.survey_answers.find({"estate_id": estate_id, "answered_at": {"$gte": start, "$lt": end}}))
+
+
+# -- the prices of per-charge fees (copies of finance's approved standards) -------------------------
+
+def keep_fee_price(db, estate_id, standard_id, fields):
+    """A copy of an approved per-charge standard (the same event again writes the same)."""
+    db.fee_prices.update_one({"_id": standard_id, "estate_id": estate_id},
+                             {"$set": {"estate_id": estate_id, **fields}}, upsert=True)
+
+
+def end_fee_price(db, estate_id, standard_id, valid_to):
+    db.fee_prices.update_one({"_id": standard_id, "estate_id": estate_id}, {"$set": {"valid_to": valid_to}})
+
+
+def fee_prices(db, estate_id, items):
+    return list(store.scan(db.fee_prices, {"estate_id": estate_id, "item": {"$in": list(items)}}))

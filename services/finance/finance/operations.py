@@ -48,13 +48,14 @@ def create_standard(db, outbox, caller, estate_id, data):
         standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id), caller.user)))
 
 
-def approve_standard(db, caller, estate_id, standard_id):
+def approve_standard(db, outbox, caller, estate_id, standard_id):
     standard = store.get_standard(db, estate_id, standard_id)
     others = store.approved_standards(db, estate_id, standard["item"])
     # a cycle billed before the new standard's start may reach into it (a year at most)
     last_billed = store.last_billed_periods(db, estate_id, others, periods.add_months(standard["valid_from"], -11))
     changes, ended = standards.approval(standard, others, clock.now(), caller.user, last_billed)
-    return public(store.approve_standard(db, standard, changes, ended))
+    announced = outbox.event("fee_standard_approved", estate_id, standards.approved_event_data(standard, ended))
+    return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 
 
 # -- billing runs (background jobs) ------------------------------------------------------

@@ -33,7 +33,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
 
     @rpc_method
     def approve_fee_standard(self, payload):
-        return operations.approve_standard(self.db, self.caller, payload["estate_id"], payload["id"])
+        return operations.approve_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"])
 
     # -- billing runs (background jobs) ------------------------------------------
     @rpc_method

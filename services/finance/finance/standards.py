@@ -5,8 +5,9 @@ month, the property service fee) or a fixed amount per household (``amount_cents
 cycle). ``cycle``: ``monthly``, ``quarterly``, ``yearly`` are billed by billing runs (a
 quarterly or yearly standard bills every 3 or 12 months counted from its ``valid_from``,
 the area price times the months of the cycle); ``per_charge`` standards are the published
-price of a one-off charge (renovation management fee and deposit, a repair, a parking
-session) that another service raises: runs do not bill them.
+price of a one-off charge (renovation management fee, per m² or fixed, and deposit, a repair,
+a parking session) that another service raises: runs do not bill them; their approval is
+announced (``fee_standard_approved``) so that the service raising the charge uses that price.
 
 A standard is created ``pending`` and bills only once ``approved`` (by a manager or the
 operator admin). One approved standard per item covers a household and a period: approving a
@@ -44,6 +45,8 @@ PER_CHARGE = "per_charge"
 PERIODIC_ITEMS = {"property_service"}
 # fees that belong to some households only: a periodic standard of these names its households
 LISTED_ITEMS = {"parking"}
+# one-off charges priced per m² of the household's floor area (装修管理费)
+AREA_CHARGE_ITEMS = {"renovation_management"}
 STATUSES = ("vacant", "occupied", "renovating")
 
 
@@ -52,7 +55,7 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
     valid_from = data.get("valid_from") or periods.period_of(now, rules)
     valid_to = data.get("valid_to")
     errors = []
-    if by_area and data["cycle"] == PER_CHARGE:
+    if by_area and data["cycle"] == PER_CHARGE and data["item"] not in AREA_CHARGE_ITEMS:
         errors.append(field_error("data.cycle", "a price per m² needs a billing cycle (monthly, quarterly, yearly)"))
     if data["item"] in PERIODIC_ITEMS and data["cycle"] == PER_CHARGE:
         errors.append(field_error("data.cycle", f"{data['item']} is billed by cycle, not per charge"))
@@ -204,6 +207,14 @@ def applies(standard, household, period):
         if scope.get("max_area_m2") is not None and area > scope["max_area_m2"]:
             return False
     return True
+
+
+def approved_event_data(standard, ended):
+    """``finance.fee_standard_approved``: the price now in force from ``valid_from`` (services that
+    raise per-charge fees keep a copy), and the standards it ended (their new ``valid_to``)."""
+    return {key: standard[key] for key in ("item", "name", "basis", "cycle", "amount_cents",
+                                           "unit_price_cents_per_m2", "valid_from", "valid_to")} | {
+        "id": standard["_id"], "ended": [{"id": other_id, "valid_to": changes["valid_to"]} for other_id, changes in ended]}
 
 
 def bills_in(standard, period):

@@ -162,14 +162,17 @@ def last_billed_periods(db, estate_id, standards, since):
     return last
 
 
-def approve_standard(db, standard, changes, ended):
-    """End the older standards the approval supersedes, then approve (only a pending one)."""
+def approve_standard(db, outbox, standard, changes, ended, events):
+    """End the older standards the approval supersedes, then approve (only a pending one), with
+    its ``events`` in that write."""
     for other_id, other_changes in ended:
         db.fee_standards.update_one({"_id": other_id, "estate_id": standard["estate_id"]}, {"$set": other_changes})
     answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": standard["estate_id"],
-                                          "status": "pending"}, {"$set": changes})
+                                          "status": "pending"},
+                                         {"$set": changes, "$push": {"_outbox": {"$each": events}}})
     if answer.modified_count == 0:
         raise Conflict("the fee standard was approved meanwhile")
+    announce(outbox, db, "fee_standards", {"_id": standard["_id"], "_outbox": events})
     return {**standard, **changes}
 
 

@@ -1143,3 +1143,15 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
     with pytest.raises(NotFound):
         finance.published_disclosure({"estate_id": OTHER, "period": "2026-10"})
     assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
+
+
+def test_an_approved_standard_is_announced_with_the_standards_it_ended(finance):
+    old = approved(finance, item="renovation_deposit", unit_price_cents_per_m2=None, amount_cents=90000,
+                   cycle="per_charge", valid_from="2026-01")
+    new = approved(finance, item="renovation_deposit", unit_price_cents_per_m2=None, amount_cents=150000,
+                   cycle="per_charge", valid_from="2026-06")
+    management = approved(finance, item="renovation_management", unit_price_cents_per_m2=300, cycle="per_charge")
+    announced = finance.outbox.of_type("fee_standard_approved")
+    assert [e["data"]["id"] for e in announced] == [old["id"], new["id"], management["id"]]
+    assert announced[1]["data"]["ended"] == [{"id": old["id"], "valid_to": "2026-05"}]
+    assert announced[2]["data"]["basis"] == "area" and announced[2]["data"]["unit_price_cents_per_m2"] == 300
