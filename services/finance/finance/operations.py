@@ -431,7 +431,9 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
             bill = current["bill_id"] and store.find_bill(db, estate_id, current["bill_id"])
             return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed)
 
-        deposit = store.change_deposit(db, outbox, estate_id, deposit_id, plan)
+        # under the household's lock: a reversal of the deposit's payment waits (and is then refused)
+        with household_lock(db, estate_id, deposit["household_id"]):
+            deposit = store.change_deposit(db, outbox, estate_id, deposit_id, plan)
     return get_deposit(db, estate_id, _finish_refund(db, outbox, deposit)["_id"])
 
 
