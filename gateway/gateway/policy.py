@@ -62,6 +62,7 @@ PUBLIC_ROUTES = frozenset({
     # the owner portal (routes/customer_service.py, public=True): rate limited, see public.py
     ("POST", "/api/v1/public/estates/<estate_code>/requests"), ("GET", "/api/v1/public/requests/<tracking_code>"),
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
+    ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only
 })
 
 GATEWAY_ROUTES = {

@@ -1,4 +1,4 @@
-"""The public routes: the owner portal's, answered without an account.
+"""The public routes: the owner portal's and the published disclosures', answered without an account.
 
 One view for every public forwarded route (``Route(..., public=True)`` in ``routes/``): it
 counts the call against the rate limits (``limits``, before anything else is read), caps the

@@ -16,7 +16,8 @@ PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.
                      ("/api/docs", "get"), ("/api/v1/auth/token", "post"),
                      ("/api/v1/public/estates/{estate_code}/requests", "post"),
                      ("/api/v1/public/requests/{tracking_code}", "get"),
-                     ("/api/v1/public/requests/{tracking_code}/rating", "post")}
+                     ("/api/v1/public/requests/{tracking_code}/rating", "post"),
+                     ("/api/v1/public/estates/{estate_code}/disclosures/{period}", "get")}  # owners: published figures
 
 
 def template(rule):

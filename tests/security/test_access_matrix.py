@@ -163,7 +163,7 @@ class World:
         ids = {"estate_id": b, "household_id": household, "period": PERIOD, "incident_type": "flooding",
                "n": "1"}  # a rectification plan's first action
         ids["run_id"] = ids["job_id"] = self._billing_run(b)
-        ids["standard_id"] = self.post(f"{base}/fee-standards", {"item": "parking", "unit_price_cents_per_m2": 1,
+        ids["standard_id"] = self.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 1,
                                                                  "cycle": "monthly", "valid_from": "2026-01"})["id"]
         swaps = {"hh_1": household}
         made = {
@@ -197,6 +197,10 @@ class World:
         ids["record_id"] = self._first(f"{base}/archive/records")
         ids["webhook_id"] = webhook
         ids["delivery_id"] = self._first(f"{base}/webhooks/{webhook}/deliveries")
+        self.post(f"{base}/renovation-reviews/{ids['review_id']}/decide", {"decision": "approved", "notes": "ok"})
+        ids["deposit_id"] = self._first(f"{base}/deposits")  # the approved renovation's deposit
+        ids["invoice_id"] = self.post(f"{base}/payments/{ids['payment_id']}/invoices", {"buyer_name": "陈小明"})["id"]
+        ids["entry_id"] = self.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope"})["id"]
         return ids
 
     def _register(self, base, household):

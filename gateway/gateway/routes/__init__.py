@@ -51,4 +51,4 @@ ROUTES = [
 ]
 
 # the routes without an account (each in policy.PUBLIC_ROUTES): forwarded by gateway/public.py
-PUBLIC_FORWARDED = [*customer_service.PUBLIC_ROUTES]
+PUBLIC_FORWARDED = [*customer_service.PUBLIC_ROUTES, *finance.PUBLIC_ROUTES]

@@ -2,7 +2,7 @@
 from estate_common import job_scopes
 
 from .. import policy
-from . import ESTATE, Route
+from . import ESTATE, PUBLIC, Route
 
 ROUTES = [
     Route("POST", f"{ESTATE}/fee-standards", "finance", "create_fee_standard", policy.FEE_SETTERS,
@@ -26,6 +26,39 @@ ROUTES = [
           id_param="payment_id"),
     Route("POST", f"{ESTATE}/payments/<payment_id>/reverse", "finance", "reverse_payment", policy.CASHIERS,
           body=True, id_param="payment_id"),
+    Route("GET", f"{ESTATE}/deposits", "finance", "list_deposits", policy.FINANCE,
+          paged=True, filters=("household_id", "application_id")),
+    Route("GET", f"{ESTATE}/deposits/<deposit_id>", "finance", "get_deposit", policy.FINANCE,
+          id_param="deposit_id"),
+    Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund", "finance", "refund_deposit", policy.CASHIERS,
+          body=True, id_param="deposit_id", idempotent=True),
+    Route("POST", f"{ESTATE}/utilities/top-ups", "finance", "top_up_utility", policy.CASHIERS,
+          status=201, body=True, idempotent=True),
+    Route("POST", f"{ESTATE}/utilities/usages", "finance", "record_utility_usage", policy.FEE_SETTERS,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/utilities/accounts", "finance", "list_utility_accounts", policy.FINANCE,
+          paged=True, filters=("household_id", "utility")),
+    Route("GET", f"{ESTATE}/utilities/moves", "finance", "list_utility_moves", policy.FINANCE,
+          paged=True, filters=("household_id", "utility", "kind")),
+    Route("POST", f"{ESTATE}/payments/<payment_id>/invoices", "finance", "request_invoice", policy.FINANCE,
+          status=201, body=True, id_param="payment_id", idempotent=True),
+    Route("GET", f"{ESTATE}/invoices", "finance", "list_invoices", policy.FINANCE,
+          paged=True, filters=("payment_id", "household_id", "status")),
+    Route("GET", f"{ESTATE}/invoices/<invoice_id>", "finance", "get_invoice", policy.FINANCE, id_param="invoice_id"),
+    Route("POST", f"{ESTATE}/invoices/<invoice_id>/void", "finance", "void_invoice", policy.FEE_SETTERS,
+          body=True, id_param="invoice_id"),
+    Route("POST", f"{ESTATE}/maintenance-fund/deposits", "finance", "fund_deposit", policy.FEE_SETTERS,
+          status=201, body=True, idempotent=True),
+    Route("POST", f"{ESTATE}/maintenance-fund/uses", "finance", "request_fund_use", policy.FEE_SETTERS,
+          status=201, body=True, idempotent=True),
+    Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/approve", "finance", "approve_fund_use",
+          policy.MANAGEMENT, body=True, id_param="entry_id"),
+    Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/reject", "finance", "reject_fund_use",
+          policy.MANAGEMENT, body=True, id_param="entry_id"),
+    Route("GET", f"{ESTATE}/maintenance-fund/entries", "finance", "list_fund_entries", policy.FINANCE,
+          paged=True, filters=("kind", "status", "household_id")),
+    Route("GET", f"{ESTATE}/maintenance-fund/statement", "finance", "fund_statement", policy.FINANCE,
+          filters=("period",)),
     Route("GET", f"{ESTATE}/journals", "finance", "list_journal_entries", policy.FINANCE,
           paged=True, filters=("journal", "day", "cashier", "kind")),
     Route("POST", f"{ESTATE}/journals/settlements", "finance", "settle_day", policy.CASHIERS,
@@ -36,9 +69,25 @@ ROUTES = [
           filters=("period",)),
     Route("GET", f"{ESTATE}/reports/disclosure", "finance", "disclosure_report", policy.FINANCE,
           filters=("period",)),
+    Route("POST", f"{ESTATE}/operating-expenses", "finance", "record_operating_expense", policy.FEE_SETTERS,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/operating-expenses", "finance", "list_operating_expenses", policy.FINANCE,
+          paged=True, filters=("period", "category")),
+    Route("POST", f"{ESTATE}/reports/disclosure/<period>/publish", "finance", "publish_disclosure",
+          policy.MANAGEMENT, id_param="period"),
+    Route("GET", f"{ESTATE}/disclosures", "finance", "list_disclosures", policy.FINANCE,
+          paged=True, filters=("period",)),
     Route("GET", f"{ESTATE}/arrears", "finance", "list_arrears", policy.COLLECTORS, paged=True),
     Route("POST", f"{ESTATE}/arrears/reminders", "finance", "send_reminder", policy.COLLECTORS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/settings/finance", "finance", "get_settings", policy.MANAGEMENT),
     Route("PUT", f"{ESTATE}/settings/finance", "finance", "update_settings", policy.MANAGEMENT, body=True),
+]
+
+
+# owners read a published income and expense disclosure (收支公示) without an account: the
+# public routes' view (public.py) counts it against the portal's rate limits
+PUBLIC_ROUTES = [
+    Route("GET", f"{PUBLIC}/estates/<estate_code>/disclosures/<period>", "finance", "published_disclosure",
+          frozenset(), public=True),
 ]

@@ -6,6 +6,7 @@ copy is written only when the event's ``version`` is newer than what is
 stored, so a redelivered or out-of-order event changes nothing.
 """
 from . import calendar, common_store
+from .errors import NotFound
 
 COLLECTIONS = {"estate": "estates", "household": "households"}
 
@@ -31,8 +32,17 @@ def estate_id_by_code(db, code):
     """The id of the estate whose public ``code`` this is (the owner portal's and the public
     disclosures' paths name an estate by its code), or None when no copy has it. The one place
     a public route's estate code becomes an estate id."""
-    found = common_store.find_estate_by_code(db, code) if isinstance(code, str) else None
+    # archive keeps codes upper-cased (archive.domain.new_estate): a code is read in any case
+    found = common_store.find_estate_by_code(db, code.upper()) if isinstance(code, str) else None
     return found["_id"] if found else None
+
+
+def public_estate_id(db, code):
+    """``estate_id_by_code`` for a public route: an unknown code is a 404 that says nothing more."""
+    estate_id = estate_id_by_code(db, code)
+    if estate_id is None:
+        raise NotFound("not found")
+    return estate_id
 
 
 def household_id_at(db, estate_id, building, unit, room):

@@ -23,6 +23,8 @@ RECORDED_EVENTS = {
     ("finance", "payment_posted"): "payment",
     ("finance", "payment_reversed"): "payment",  # kept beside the payment's posting
     ("finance", "reminder_sent"): "arrears_reminder",
+    ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
+    ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its monthly check
 }
 

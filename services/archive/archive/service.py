@@ -125,6 +125,14 @@ class ArchiveService(EstateSettings, HasCustomFields, RunsJobs, ServiceBase):
     def record_arrears_reminder(self, event):
         self._record(event)
 
+    @consumes("finance", "deposit_refunded")
+    def record_deposit_refund(self, event):
+        self._record(event)
+
+    @consumes("finance", "utility_balance_low")
+    def record_low_utility_balance(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "fire_check_overdue")
     def record_overdue_fire_check(self, event):
         self._record(event)

@@ -206,9 +206,22 @@ def work_order_completed(db, outbox, event):
 def renovation_reviewed(db, outbox, event):
     estate_id = event["estate_id"]
     rules = store.rules_for(db, estate_id)
+    priced_items = {item for item, _ in applications.PRICED_BY_STANDARD}
+    rules = applications.priced_rules(rules, store.fee_prices(db, estate_id, priced_items),
+                                      calendar.period_of(clock.parse_iso(event["occurred_at"]), rules["timezone"]))
     follow(db, outbox, event, "applications", event["data"]["application_id"], lambda application, review: (
         applications.reviewed(application, review, store.household(db, estate_id, application["household_id"]),
                               rules)))
+
+
+def fee_standard_approved(db, event):
+    """Keep finance's per-charge price of a renovation fee; the standards it ended end."""
+    data = event["data"]
+    for ended in data["ended"]:
+        store.end_fee_price(db, event["estate_id"], ended["id"], ended["valid_to"])
+    copy = applications.fee_price_copy(data)
+    if copy:
+        store.keep_fee_price(db, event["estate_id"], data["id"], copy)
 
 
 def bill_settled(db, outbox, event):

@@ -93,6 +93,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_renovation_reviewed(self, event):
         operations.renovation_reviewed(self.db, self.outbox, event)
 
+    @consumes("finance", "fee_standard_approved")
+    def on_fee_standard_approved(self, event):
+        operations.fee_standard_approved(self.db, event)
+
     @consumes("finance", "bill_settled")
     def on_bill_settled(self, event):
         operations.bill_settled(self.db, self.outbox, event)

@@ -33,6 +33,7 @@ INDEXES = {
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
     "applications": [(PAGED, {})],
+    "fee_prices": [([("estate_id", 1), ("item", 1)], {})],  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
     **custom_fields_store.INDEXES,
 }
@@ -64,10 +65,7 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
 
 def estate_id_by_code(db, code):
     """The estate a public path names by its code; 404 (saying nothing more) when none has it."""
-    estate_id = replica.estate_id_by_code(db, code)
-    if estate_id is None:
-        raise NotFound("not found")
-    return estate_id
+    return replica.public_estate_id(db, code)
 
 
 def household_at(db, estate_id, address):
@@ -240,3 +238,19 @@ def complained_about(db, estate_id):
 
 def answers_between(db, estate_id, start, end):
     return list(db.survey_answers.find({"estate_id": estate_id, "answered_at": {"$gte": start, "$lt": end}}))
+
+
+# -- the prices of per-charge fees (copies of finance's approved standards) -------------------------
+
+def keep_fee_price(db, estate_id, standard_id, fields):
+    """A copy of an approved per-charge standard (the same event again writes the same)."""
+    db.fee_prices.update_one({"_id": standard_id, "estate_id": estate_id},
+                             {"$set": {"estate_id": estate_id, **fields}}, upsert=True)
+
+
+def end_fee_price(db, estate_id, standard_id, valid_to):
+    db.fee_prices.update_one({"_id": standard_id, "estate_id": estate_id}, {"$set": {"valid_to": valid_to}})
+
+
+def fee_prices(db, estate_id, items):
+    return list(store.scan(db.fee_prices, {"estate_id": estate_id, "item": {"$in": list(items)}}))

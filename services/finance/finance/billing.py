@@ -17,7 +17,7 @@ from estate_common import clock, ids
 from estate_common.money import to_cents
 
 from . import periods
-from .standards import CYCLE_MONTHS
+from .standards import CYCLE_MONTHS, applies
 
 def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):
     """Cents owed for a floor area at a price per m² per month, rounded half-up to the cent."""
@@ -51,30 +51,39 @@ def due_at(period, issued, rules):
     return clock.to_iso(due)
 
 
-def run_bills(estate_id, period, standards, households, job_id, due, stamp):
-    """The bills a billing run writes for ``households`` (``[{_id, area_m2}]``): one per
-    household and standard billed in ``period``. A generator: the run writes them in batches.
-    Households of the same floor area cost the same: each amount is computed once per run."""
-    amounts = {}
+def billed_pairs(standards, households, period):
+    """``(household, standard)`` for each bill of the run: every standard billed in ``period``
+    on the households it applies to (``standards.applies``)."""
     for household in households:
         for standard in standards:
-            key = (standard["_id"], household.get("area_m2"))
-            if key not in amounts:
-                amounts[key] = amount_cents(standard, household.get("area_m2"))
-            yield {
-                "_id": bill_id(estate_id, household["_id"], standard["item"], period),
-                "estate_id": estate_id,
-                "household_id": household["_id"],
-                "item": standard["item"],
-                "period": period,
-                "amount_cents": amounts[key],
-                "paid_cents": 0,
-                "status": "unpaid",
-                "due_at": due,
-                "created_at": stamp,
-                "settled_at": None,
-                "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
-            }
+            if applies(standard, household, period):
+                yield household, standard
+
+
+def run_bills(estate_id, period, standards, households, job_id, due, stamp):
+    """The bills a billing run writes for ``households`` (read copies: ``{_id, area_m2, status,
+    …}``): one per household and standard billed in ``period`` that applies to it. A generator:
+    the run writes them in batches. Households of the same floor area cost the same: each
+    amount is computed once per run."""
+    amounts = {}
+    for household, standard in billed_pairs(standards, households, period):
+        key = (standard["_id"], household.get("area_m2"))
+        if key not in amounts:
+            amounts[key] = amount_cents(standard, household.get("area_m2"))
+        yield {
+            "_id": bill_id(estate_id, household["_id"], standard["item"], period),
+            "estate_id": estate_id,
+            "household_id": household["_id"],
+            "item": standard["item"],
+            "period": period,
+            "amount_cents": amounts[key],
+            "paid_cents": 0,
+            "status": "unpaid",
+            "due_at": due,
+            "created_at": stamp,
+            "settled_at": None,
+            "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
+        }
 
 
 def charge_bill(event, rules):

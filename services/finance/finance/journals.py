@@ -1,7 +1,7 @@
 """The cashier's journals (现金日记账, 银行存款日记账), the daily settlement (日结) and the monthly
 reconciliation (月末对账).
 
-- Every payment, reversal and charge collected at its source is one journal entry: cash to
+- Every payment, reversal, charge collected at its source and deposit refund is one journal entry: cash to
   the cash journal, bank/transfer/wechat/alipay to the bank journal. An entry is never
   edited; a correction is a reversing entry (``direction: out``).
 - A cashier's day (local date) is closed by a settlement with the totals of the day's
@@ -66,6 +66,19 @@ def collected_entry(bill, cashier, day):
                  cashier, day, bill["settled_at"], None, bill["household_id"])
 
 
+def deposit_refund_entry(deposit):
+    """A deposit paid back (退押金): its own entry, money out, in the journal of its method."""
+    refund = deposit["refund"]
+    return entry(deposit["estate_id"], "deposit_refund", deposit["_id"], refund["method"], "out",
+                 refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
+
+
+def utility_top_up_entry(move):
+    """Money in for a prepaid water or electricity balance (水电充值), with its receipt."""
+    return entry(move["estate_id"], "utility_top_up", move["_id"], move["method"], "in", move["amount_cents"],
+                 move["cashier"], move["day"], move["at"], move["receipt_number"], move["household_id"])
+
+
 def first_open_day(day, closed_days):
     """Money collected at a source is never refused: a closed day passes it to the next."""
     while day in closed_days:
@@ -126,19 +139,24 @@ def settlement(estate_id, data, entries, now, actor):
     }
 
 
-def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now):
+def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now,
+                   top_ups=None):
     """The month's journals against the receipts issued, the reversals and the money collected
     at sources (these must balance), and what the money settled.
 
     ``entries``: journal entries of the period's days; ``payments_posted``: payments whose
     receipts were issued in the period; ``bills_touched``: bills with an allocation made in
-    ``[start, end)``; ``settled``: ``{(cashier, day)}`` closed by a settlement."""
+    ``[start, end)``; ``settled``: ``{(cashier, day)}`` closed by a settlement; ``top_ups``: the
+    prepaid utility top-ups of the period's days (their receipts)."""
     by_method, by_journal, overall = totals(entries)
     receipts = sum(p["amount_cents"] for p in payments_posted)
     reversed_entries = [e for e in entries if e["kind"] == "reversal"]
     reversals = sum(e["amount_cents"] for e in reversed_entries)
     collected = sum(e["amount_cents"] for e in entries if e["kind"] == "collected_charge")
-    expected = receipts - reversals + collected
+    refunds = [e for e in entries if e["kind"] == "deposit_refund"]
+    topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
+    top_up_cents = sum(m["amount_cents"] for m in topped_up)
+    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end)
     paid_in_full = sum(1 for bill in bills_touched
@@ -157,6 +175,8 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
                      "last_number": numbers[-1] if numbers else None},
         "reversals": {"count": len(reversed_entries), "amount_cents": reversals},
         "collected_at_source_cents": collected,
+        "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
+        "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

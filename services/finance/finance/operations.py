@@ -20,7 +20,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
-from . import arrears, arrears_view, billing, journals, payments, periods, reports, standards, store
+from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
+               reports, standards, store, utilities)
 from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,14 @@ def create_standard(db, outbox, caller, estate_id, data):
         standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id), caller.user)))
 
 
-def approve_standard(db, caller, estate_id, standard_id):
+def approve_standard(db, outbox, caller, estate_id, standard_id):
     standard = store.get_standard(db, estate_id, standard_id)
-    changes, ended = standards.approval(standard, store.approved_standards(db, estate_id, standard["item"]),
-                                        clock.now(), caller.user)
-    return public(store.approve_standard(db, standard, changes, ended))
+    others = store.approved_standards(db, estate_id, standard["item"])
+    # a cycle billed before the new standard's start may reach into it (a year at most)
+    last_billed = store.last_billed_periods(db, estate_id, others, periods.add_months(standard["valid_from"], -11))
+    changes, ended = standards.approval(standard, others, clock.now(), caller.user, last_billed)
+    announced = outbox.event("fee_standard_approved", estate_id, standards.approved_event_data(standard, ended))
+    return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 
 
 # -- billing runs (background jobs) ------------------------------------------------------
@@ -77,8 +81,8 @@ def run_billing(db, outbox, job, progress):
     rules = store.rules_for(db, estate_id)
     now = clock.now()
     billed = [s for s in store.approved_standards(db, estate_id) if standards.bills_in(s, period)]
-    households = list(store.household_areas(db, estate_id))
-    total = len(households) * len(billed)
+    households = list(store.households_for_billing(db, estate_id))
+    total = sum(1 for _ in billing.billed_pairs(billed, households, period))
     progress(0, total)
     bills = billing.run_bills(estate_id, period, billed, households, job["_id"],
                               billing.due_at(period, now, rules), clock.to_iso(now))
@@ -142,8 +146,14 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except Conflict:
             log.info("household %s is busy: its half-done payment is finished by its writer or the next sweep",
                      payment["household_id"])
+    for move in store.pending_moves(db, before):
+        _finish_move(db, outbox, move)
+        finished += 1
+    for entry in store.pending_fund_deposits(db, before):
+        _finish_fund_deposit(db, outbox, entry)
+        finished += 1
     if finished:
-        log.warning("finished %d payments or reversals left half-done", finished)
+        log.warning("finished %d payments, reversals, top-ups or usages left half-done", finished)
     return finished
 
 
@@ -303,6 +313,9 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
     with household(db, outbox, estate_id, payment["household_id"]):
         def plan(current):
+            _refuse_refunded_deposits(db, estate_id, current)
+            if current["status"] == "posted":
+                invoices.refuse_reversal(store.issued_invoices(db, estate_id, payment_id))
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
                        for a in current["allocations"]}
             return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))
@@ -328,6 +341,18 @@ def _finish_reversal(db, outbox, payment):
     return payment
 
 
+def _refuse_refunded_deposits(db, estate_id, payment):
+    """A payment whose money paid a deposit that is being or was refunded is not reversed."""
+    if payment["status"] != "posted":
+        return
+    for bill_id in {a["bill_id"] for a in payment["allocations"]}:
+        application = deposits.application_of(store.get_bill(db, estate_id, bill_id))
+        deposit = application and store.find_deposit(db, estate_id, deposits.deposit_id(estate_id, application))
+        if deposit and deposit.get("refund"):
+            raise Conflict(f"the payment paid deposit {deposit['_id']}, which is refunded: it cannot be reversed",
+                           [field_error("id", "paid a refunded deposit")])
+
+
 def _refuse_closed_day(db, estate_id, cashier, day):
     journals.refuse_closed_day(store.is_settled(db, estate_id, journals.settlement_id(estate_id, cashier, day)),
                                cashier, day)
@@ -349,11 +374,255 @@ def take_charge(db, outbox, event):
         day = journals.first_open_day(periods.day_of(clock.parse_iso(event["occurred_at"]), rules),
                                       store.settled_days(db, bill["estate_id"], cashier))
         store.insert_entry(db, journals.collected_entry(bill, cashier, day))  # once, also on a redelivery
+    if deposits.application_of(bill):
+        _deposit_charged(db, outbox, bill)  # once, also on a redelivery
     if not inserted:
         return
     store.announce(outbox, db, "bills", bill)
     if bill["status"] == "unpaid" and bill["household_id"]:
         apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
+
+
+def _deposit(db, outbox, estate_id, application_id, household_id):
+    """The application's deposit, made by whichever of its charge and its acceptance comes first."""
+    return store.create(db, outbox, "deposits", estate_id, deposits.deposit_id(estate_id, application_id),
+                        lambda: deposits.new_deposit(estate_id, application_id, household_id, clock.now()))
+
+
+def _deposit_charged(db, outbox, bill):
+    deposit = _deposit(db, outbox, bill["estate_id"], deposits.application_of(bill), bill["household_id"])
+    store.change_deposit(db, outbox, bill["estate_id"], deposit["_id"], lambda d: deposits.with_bill(d, bill))
+
+
+def renovation_accepted(db, outbox, event):
+    """The joint acceptance passed: the application's deposit may be refunded (once per event)."""
+    data = event["data"]
+    deposit = _deposit(db, outbox, event["estate_id"], data["application_id"], data.get("household_id"))
+    store.follow_deposit(db, outbox, event, deposit["_id"], deposits.accepted)
+
+
+def list_deposits(db, estate_id, filters, limit=None, cursor=None):
+    page = store.list_deposits(db, estate_id, filters, limit, cursor)
+    bills = store.bills_by_id(db, estate_id, [d["bill_id"] for d in page["items"]])
+    page["items"] = [deposits.view(d, bills.get(d["bill_id"])) for d in page["items"]]
+    return page
+
+
+def get_deposit(db, estate_id, deposit_id):
+    deposit = public(store.get_deposit(db, estate_id, deposit_id))
+    return deposits.view(deposit, deposit["bill_id"] and store.find_bill(db, estate_id, deposit["bill_id"]))
+
+
+def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
+    """A refund: ``refund`` pending with its plan (no event), the refund's journal entry (money
+    out), then ``refunded`` with ``deposit_refunded``. A retry (same Idempotency-Key), or any
+    later refund call of a deposit whose refund a crash left pending, finishes it."""
+    refund_id = caller.created_id("rfd", estate_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    deposit = store.get_deposit(db, estate_id, deposit_id)
+    refund = deposit.get("refund")
+    if refund is None or (refund["status"] == "refunded" and refund["id"] != refund_id):
+        closed = store.is_settled(db, estate_id, journals.settlement_id(estate_id, caller.user,
+                                                                       periods.day_of(now, rules)))
+
+        def plan(current):
+            if current.get("refund") and current["refund"]["id"] == refund_id:
+                return None  # a retry
+            bill = current["bill_id"] and store.find_bill(db, estate_id, current["bill_id"])
+            return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed)
+
+        # under the household's lock: a reversal of the deposit's payment waits (and is then refused)
+        with household_lock(db, estate_id, deposit["household_id"]):
+            deposit = store.change_deposit(db, outbox, estate_id, deposit_id, plan)
+    return get_deposit(db, estate_id, _finish_refund(db, outbox, deposit)["_id"])
+
+
+def _finish_refund(db, outbox, deposit):
+    if deposit["refund"]["status"] == "refunded":
+        return deposit
+    store.insert_entry(db, journals.deposit_refund_entry(deposit))
+
+    def done(current):
+        if current["refund"]["status"] != "pending":
+            return None
+        refund = {**current["refund"], "status": "refunded"}
+        announced = outbox.event("deposit_refunded", current["estate_id"],
+                                 deposits.refunded_event_data({**current, "refund": refund}))
+        return Change({"refund": refund}, events=[announced])
+
+    return store.change_deposit(db, outbox, deposit["estate_id"], deposit["_id"], done)
+
+
+# -- prepaid utilities (水电充值) ------------------------------------------------------------------
+
+def top_up_utility(db, outbox, caller, estate_id, data):
+    """A top-up: the move ``pending`` with its receipt number, the account up, the journal
+    entry, the move ``posted`` with its receipt; a retry (same Idempotency-Key) finishes it."""
+    move_id = caller.created_id("top", estate_id)
+    existing = store.find_move(db, estate_id, move_id)
+    if existing is None:
+        store.known_household(db, estate_id, data["household_id"])
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
+        number = payments.receipt_number(now, rules, store.next_number(db, estate_id, payments.receipt_series(now, rules)))
+        store.insert_move(db, utilities.top_up(move_id, estate_id, data, number, now, rules, caller.user))
+        existing = store.find_move(db, estate_id, move_id)
+    return public(_finish_move(db, outbox, existing))
+
+
+def record_utility_usage(db, outbox, caller, estate_id, data):
+    """A usage deducted from the prepaid balance (422 past the allowed overdraft, nothing written);
+    once per reading id (or Idempotency-Key)."""
+    if data.get("reading_id"):
+        move_id = utilities.usage_id(estate_id, data["household_id"], data["utility"], data["reading_id"])
+    else:
+        move_id = caller.created_id("use", estate_id)
+    existing = store.find_move(db, estate_id, move_id)
+    if existing is not None:
+        return public(_finish_move(db, outbox, utilities.same_move(existing, data)))
+    store.known_household(db, estate_id, data["household_id"])
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    move = utilities.usage(move_id, estate_id, data, now, rules, caller.user)
+    account = store.utility_account(db, estate_id, utilities.account_id(estate_id, data["household_id"],
+                                                                        data["utility"]))
+    # refused (422) before anything is written
+    utilities.account_change(account or utilities.new_account(estate_id, data["household_id"], data["utility"], now),
+                             move, rules, lambda data: None)
+    if not store.insert_move(db, move):
+        return public(_finish_move(db, outbox, utilities.same_move(store.find_move(db, estate_id, move_id), data)))
+    try:
+        return public(_finish_move(db, outbox, move))
+    except BusinessRuleViolation:
+        store.post_move(db, estate_id, move_id, {"status": "refused"})  # the balance fell meanwhile
+        raise
+
+
+def _utility_account(db, outbox, estate_id, household_id, utility, now):
+    return store.create(db, outbox, "utility_accounts", estate_id,
+                        utilities.account_id(estate_id, household_id, utility),
+                        lambda: utilities.new_account(estate_id, household_id, utility, now))
+
+
+def _finish_move(db, outbox, move):
+    """The steps after the move's first write, each guarded so that a repeat has no second effect."""
+    if move["status"] != "pending":
+        return move
+    estate_id = move["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    account = _utility_account(db, outbox, estate_id, move["household_id"], move["utility"],
+                               clock.parse_iso(move["created_at"]))
+
+    def low(data):
+        return outbox.event("utility_balance_low", estate_id, data)
+
+    account = store.change_utility_account(db, outbox, estate_id, account["_id"],
+                                           lambda current: utilities.account_change(current, move, rules, low))
+    if move["kind"] == "top_up":
+        store.insert_entry(db, journals.utility_top_up_entry(move))
+    return store.post_move(db, estate_id, move["_id"], utilities.posting(move, utilities.applied(account, move)))
+
+
+def list_utility_accounts(db, estate_id, filters, limit=None, cursor=None):
+    page = store.list_utility_accounts(db, estate_id, filters, limit, cursor)
+    page["items"] = [utilities.account_view(a) for a in page["items"]]
+    return page
+
+
+# -- invoices (发票) ------------------------------------------------------------------------------
+
+def request_invoice(db, caller, estate_id, payment_id, data):
+    """An invoice on a posted payment, numbered when written; a retry finds the first one."""
+    invoice_id = caller.created_id("inv", estate_id)
+    existing = store.find_invoice(db, estate_id, invoice_id)
+    if existing:
+        return public(existing)
+    payment = store.get_payment(db, estate_id, payment_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    with household_lock(db, estate_id, payment["household_id"]):
+        existing = store.find_invoice(db, estate_id, invoice_id)
+        if existing:
+            return public(existing)
+        payment = store.get_payment(db, estate_id, payment_id)
+        amount = invoices.check_request(payment, store.issued_invoices(db, estate_id, payment_id), data)
+        number = invoices.number(now, rules, store.next_number(db, estate_id, invoices.series(now, rules)))
+        invoice = invoices.new_invoice(invoice_id, payment, data, amount, number, now, caller.user)
+        store.insert_invoice(db, invoice)
+    return public(store.get_invoice(db, estate_id, invoice_id))
+
+
+def void_invoice(db, outbox, caller, estate_id, invoice_id, data):
+    now = clock.now()
+    return public(store.change_invoice(db, outbox, estate_id, invoice_id, lambda invoice: Change(
+        invoices.voiding(invoice, data["reason"], now, caller.user))))
+
+
+# -- the special maintenance fund (专项维修资金) -----------------------------------------------------
+
+def _fund_account(db, outbox, estate_id):
+    return store.create(db, outbox, "fund_accounts", estate_id, maintenance_fund.account_id(estate_id),
+                        lambda: maintenance_fund.new_account(estate_id, clock.now()))
+
+
+def fund_deposit(db, outbox, caller, estate_id, data):
+    """Money into the fund: the entry ``pending``, the balance up, the entry ``posted``."""
+    entry_id = caller.created_id("mfd", estate_id)
+    entry = store.find_fund_entry(db, estate_id, entry_id)
+    if entry is None:
+        if data.get("household_id"):
+            store.known_household(db, estate_id, data["household_id"])
+        rules = store.rules_for(db, estate_id)
+        store.insert_fund_entry(db, maintenance_fund.deposit(entry_id, estate_id, data, clock.now(), rules,
+                                                             caller.user))
+        entry = store.find_fund_entry(db, estate_id, entry_id)
+    return public(_finish_fund_deposit(db, outbox, entry))
+
+
+def _finish_fund_deposit(db, outbox, entry):
+    if entry["status"] != "pending":
+        return entry
+    estate_id = entry["estate_id"]
+    account = _fund_account(db, outbox, estate_id)
+    account = store.change_fund_account(db, outbox, estate_id, account["_id"],
+                                        lambda current: maintenance_fund.account_change(current, entry, clock.now()))
+    return store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
+        "status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])})
+
+
+def fund_use(db, caller, estate_id, data):
+    """A use of the fund, requested (no money moves until it is approved)."""
+    entry_id = caller.created_id("mfu", estate_id)
+    entry = store.find_fund_entry(db, estate_id, entry_id)
+    if entry is None:
+        store.insert_fund_entry(db, maintenance_fund.use(entry_id, estate_id, data, clock.now(),
+                                                         store.rules_for(db, estate_id), caller.user))
+        entry = store.find_fund_entry(db, estate_id, entry_id)
+    return public(entry)
+
+
+def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
+    """Approve (the balance down first, never below zero: 422) or reject a requested use; once.
+    An approval stopped between its two writes is finished by approving again."""
+    entry = store.get_fund_entry(db, estate_id, entry_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user)
+    account = _fund_account(db, outbox, estate_id)
+    if decision == "approve":
+        account = store.change_fund_account(db, outbox, estate_id, account["_id"],
+                                            lambda current: maintenance_fund.account_change(current, entry, now))
+        fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
+    elif maintenance_fund.taken(account, entry_id) is not None:
+        raise Conflict("the use's approval is half-done (its money is taken): approve it again to finish it")
+    decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields)
+    if decided["status"] != fields["status"]:
+        raise Conflict(f"the use was {decided['status']} meanwhile")
+    return public(decided)
+
+
+def fund_statement(db, estate_id, period):
+    start = f"{period}-01"
+    before = store.fund_entries_by_day(db, estate_id, {"$lt": start})
+    during = store.fund_entries_by_day(db, estate_id, {"$gte": start, "$lte": f"{period}-31"})
+    return maintenance_fund.statement(estate_id, period, before, during, clock.now())
 
 
 def record_expense(db, event):
@@ -379,12 +648,41 @@ def reconciliation_report(db, estate_id, period):
         estate_id, period, store.entries_of_period(db, estate_id, period),
         store.payments_of_period(db, estate_id, period),
         store.bills_allocated_between(db, estate_id, start, end), start, end,
-        store.settled_pairs_of_period(db, estate_id, period), clock.now())
+        store.settled_pairs_of_period(db, estate_id, period), clock.now(),
+        store.top_ups_of_period(db, estate_id, period))
 
 
 def disclosure_report(db, estate_id, period):
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
-                              store.expenses_of_period(db, estate_id, period), clock.now())
+                              store.expenses_of_period(db, estate_id, period), clock.now(),
+                              store.operating_expenses_of_period(db, estate_id, period))
+
+
+def record_operating_expense(db, caller, estate_id, data):
+    expense_id = caller.created_id("opx", estate_id)
+    found = store.find_operating_expense(db, estate_id, expense_id)
+    if found:
+        return public(found)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    expense = reports.operating_expense(expense_id, estate_id, data, periods.period_of(now, rules), now, caller.user)
+    store.insert_operating_expense(db, expense)
+    return public(store.find_operating_expense(db, estate_id, expense_id))
+
+
+def publish_disclosure(db, caller, estate_id, period):
+    """The period's report as it is now, published (a snapshot, the next version)."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
+    disclosure = reports.publication(estate_id, period, disclosure_report(db, estate_id, period),
+                                     periods.period_of(now, rules), now, caller.user, previous)
+    return public(store.publish_disclosure(db, disclosure, previous))
+
+
+def published_disclosure(db, estate_code, period):
+    """What the public link shows: the published snapshot only (404 before, and for an unknown code)."""
+    estate_id = store.estate_id_by_code(db, estate_code)
+    return reports.published_view(store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period)),
+                                  store.estate_name(db, estate_id))
 
 
 # -- arrears, reminders, KPIs -------------------------------------------------------------------

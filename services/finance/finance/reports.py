@@ -2,13 +2,21 @@
 
 - Income, per fee item: what the period's bills asked (``billed_cents``) and what has been
   paid on them (``received_cents``), so owners see both the charge and its collection.
-- Expenses: the maintenance material and labour cost of the work orders completed in the
-  period (from ``maintenance.work_order_completed``), one tally line per work order, so a
-  redelivered event does not count twice.
+- Expenses: every operating cost of the period: the maintenance material and labour cost of
+  the work orders completed in it (from ``maintenance.work_order_completed``, one tally line
+  per work order, so a redelivered event does not count twice), and the other operating
+  costs the accountant records by category (``OPERATING_CATEGORIES``: staff, cleaning,
+  greening, security, common-area utilities, repairs outside work orders, insurance,
+  administration, other), one line per record (idempotent: Idempotency-Key).
+- Publishing (公示): a manager publishes a period once it has ended (422 before): a snapshot
+  of the report, numbered ``version`` (a correction is published again as the next version).
+  Owners read the published snapshot through a public read-only link per estate and period
+  (``published_view``: no household, no person, no staff name), never the live report.
 
 Plain functions: no broker, no store.
 """
 from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, NotFound, field_error
 
 from . import periods
 
@@ -34,7 +42,21 @@ def expense_from_work_order(event, rules):
     }
 
 
-def disclosure(estate_id, period, bills, expenses, now):
+OPERATING_CATEGORIES = ("staff", "cleaning", "greening", "security", "common_utilities", "repairs", "insurance",
+                        "administration", "other")
+
+
+def operating_expense(expense_id, estate_id, data, current_period, now, actor):
+    if data["period"] > current_period:
+        raise BusinessRuleViolation("a cost of a period that has not begun is not recorded",
+                                    [field_error("data.period", "is in the future")])
+    stamp = clock.to_iso(now)
+    return {"_id": expense_id, "estate_id": estate_id, "period": data["period"], "category": data["category"],
+            "amount_cents": int(data["amount_cents"]), "description": data["description"].strip(),
+            "recorded_by": actor, "created_at": stamp}
+
+
+def disclosure(estate_id, period, bills, expenses, now, operating=()):
     income = {}
     for bill in bills:
         line = income.setdefault(bill["item"], {"billed_cents": 0, "received_cents": 0, "bills": 0})
@@ -43,6 +65,10 @@ def disclosure(estate_id, period, bills, expenses, now):
         line["bills"] += 1
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)
+    by_category = {}
+    for cost in operating:
+        by_category[cost["category"]] = by_category.get(cost["category"], 0) + cost["amount_cents"]
+    other = sum(by_category.values())
     received = sum(line["received_cents"] for line in income.values())
     return {
         "estate_id": estate_id,
@@ -51,7 +77,35 @@ def disclosure(estate_id, period, bills, expenses, now):
                    "billed_cents": sum(line["billed_cents"] for line in income.values()),
                    "received_cents": received},
         "expenses": {"maintenance_material_cents": material, "maintenance_labour_cents": labour,
-                     "total_cents": material + labour, "work_orders": len(expenses)},
-        "net_received_cents": received - material - labour,
+                     "operating_by_category": dict(sorted(by_category.items())), "operating_cents": other,
+                     "total_cents": material + labour + other, "work_orders": len(expenses)},
+        "net_received_cents": received - material - labour - other,
         "generated_at": clock.to_iso(now),
     }
+
+
+def disclosure_id(estate_id, period):
+    return ids.natural_id("dsc", estate_id, period)
+
+
+def publication(estate_id, period, report, current_period, now, actor, previous=None):
+    """The published snapshot of a period's report (only once the period has ended)."""
+    if period >= current_period:
+        raise BusinessRuleViolation("a period is published once it has ended",
+                                    [field_error("period", "has not ended")])
+    stamp = clock.to_iso(now)
+    version = previous["version"] + 1 if previous else 1
+    return {"_id": disclosure_id(estate_id, period), "estate_id": estate_id, "period": period, "version": version,
+            "report": report, "published_at": stamp, "published_by": actor,
+            "created_at": previous["created_at"] if previous else stamp}
+
+
+def published_view(disclosure, estate_name):
+    """What owners see: the figures, no household, person or staff name."""
+    if disclosure is None:
+        raise NotFound("no disclosure is published for this estate and period")
+    report = disclosure["report"]
+    return {"estate_name": estate_name, "period": disclosure["period"], "version": disclosure["version"],
+            "published_at": disclosure["published_at"], "income": report["income"],
+            "expenses": report["expenses"], "net_received_cents": report["net_received_cents"]}
+

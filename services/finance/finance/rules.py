@@ -39,7 +39,15 @@ DEFAULTS = {
     "late_bill_grace_days": 15,
     # a charge raised by another service, not collected at its source, is due after this many days
     "charge_due_days": 15,
+    # 水电充值 (DOMAIN.md: prepaid utilities; the amount is ours): a usage leaving a prepaid water or
+    # electricity balance below this many cents announces utility_balance_low (once until topped up)
+    "utility_low_balance_cents": 5000,
+    # how far below zero a prepaid utility balance may go (0: never negative; MINIMA allows 0)
+    "utility_overdraft_cents": 0,
 }
+
+# settings whose lowest value is not 1 (estate_common.settings)
+MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

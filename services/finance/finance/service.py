@@ -9,7 +9,7 @@ from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSetting
 from estate_common.store import public
 
 from . import operations, store
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MINIMA
 
 # How often the sweep looks for payments and reversals a crash left half-done (operations.py).
 HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
@@ -18,7 +18,7 @@ HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30
 class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase):
     name = "finance"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
+    settings_defaults, settings_minima = DEFAULTS, MINIMA
     job_runners = {operations.BILLING_RUN: "_run_billing"}
 
     # -- fee standards -------------------------------------------------------
@@ -33,7 +33,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
 
     @rpc_method
     def approve_fee_standard(self, payload):
-        return operations.approve_standard(self.db, self.caller, payload["estate_id"], payload["id"])
+        return operations.approve_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"])
 
     # -- billing runs (background jobs) ------------------------------------------
     @rpc_method
@@ -80,6 +80,88 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
         """Finishes payments and reversals whose writer died half-way (older than a grace period)."""
         operations.finish_half_done(self.db, self.outbox)
 
+    # -- deposits (押金) ---------------------------------------------------------------
+    @rpc_method
+    def list_deposits(self, payload):
+        return operations.list_deposits(self.db, payload["estate_id"], payload.get("filters", {}),
+                                        payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_deposit(self, payload):
+        return operations.get_deposit(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def refund_deposit(self, payload):
+        return operations.refund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                         payload["data"])
+
+    # -- prepaid utilities (水电充值) --------------------------------------------------------
+    @rpc_method
+    def top_up_utility(self, payload):
+        return operations.top_up_utility(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def record_utility_usage(self, payload):
+        return operations.record_utility_usage(self.db, self.outbox, self.caller, payload["estate_id"],
+                                               payload["data"])
+
+    @rpc_method
+    def list_utility_accounts(self, payload):
+        return operations.list_utility_accounts(self.db, payload["estate_id"], payload.get("filters", {}),
+                                                payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def list_utility_moves(self, payload):
+        return store.list_moves(self.db, payload["estate_id"], payload.get("filters", {}),
+                                payload.get("limit"), payload.get("cursor"))
+
+    # -- invoices (发票) -------------------------------------------------------------------
+    @rpc_method
+    def request_invoice(self, payload):
+        return operations.request_invoice(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
+
+    @rpc_method
+    def void_invoice(self, payload):
+        return operations.void_invoice(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                       payload["data"])
+
+    @rpc_method
+    def list_invoices(self, payload):
+        return store.list_invoices(self.db, payload["estate_id"], payload.get("filters", {}),
+                                   payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_invoice(self, payload):
+        return public(store.get_invoice(self.db, payload["estate_id"], payload["id"]))
+
+    # -- the special maintenance fund (专项维修资金) ---------------------------------------------
+    @rpc_method
+    def fund_deposit(self, payload):
+        return operations.fund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def request_fund_use(self, payload):
+        return operations.fund_use(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def approve_fund_use(self, payload):
+        return operations.decide_fund_use(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          "approve", payload.get("data") or {})
+
+    @rpc_method
+    def reject_fund_use(self, payload):
+        return operations.decide_fund_use(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          "reject", payload["data"])
+
+    @rpc_method
+    def list_fund_entries(self, payload):
+        return store.list_fund_entries(self.db, payload["estate_id"], payload.get("filters", {}),
+                                       payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def fund_statement(self, payload):
+        return operations.fund_statement(self.db, payload["estate_id"], payload["filters"]["period"])
+
     # -- journals, settlements, reports ----------------------------------------------
     @rpc_method
     def list_journal_entries(self, payload):
@@ -102,6 +184,29 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     @rpc_method
     def disclosure_report(self, payload):
         return operations.disclosure_report(self.db, payload["estate_id"], payload["filters"]["period"])
+
+    @rpc_method
+    def record_operating_expense(self, payload):
+        return operations.record_operating_expense(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_operating_expenses(self, payload):
+        return store.list_operating_expenses(self.db, payload["estate_id"], payload.get("filters", {}),
+                                             payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def publish_disclosure(self, payload):
+        return operations.publish_disclosure(self.db, self.caller, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def list_disclosures(self, payload):
+        return store.list_disclosures(self.db, payload["estate_id"], payload.get("filters", {}),
+                                      payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def published_disclosure(self, payload):
+        """The public read-only link (the gateway's public route): a published disclosure only, no personal data."""
+        return operations.published_disclosure(self.db, payload["estate_code"], payload["period"])
 
     # -- arrears and KPIs ---------------------------------------------------------
     @rpc_method
@@ -128,6 +233,10 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     @consumes("customer_service", "charge_raised")
     def bill_renovation_charge(self, event):
         operations.take_charge(self.db, self.outbox, event)
+
+    @consumes("customer_service", "renovation_accepted")
+    def release_renovation_deposit(self, event):
+        operations.renovation_accepted(self.db, self.outbox, event)
 
     @consumes("maintenance", "work_order_completed")
     def tally_work_order_cost(self, event):

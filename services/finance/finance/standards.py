@@ -5,14 +5,33 @@ month, the property service fee) or a fixed amount per household (``amount_cents
 cycle). ``cycle``: ``monthly``, ``quarterly``, ``yearly`` are billed by billing runs (a
 quarterly or yearly standard bills every 3 or 12 months counted from its ``valid_from``,
 the area price times the months of the cycle); ``per_charge`` standards are the published
-price of a one-off charge (renovation management fee and deposit, a repair, a parking
-session) that another service raises: runs do not bill them.
+price of a one-off charge (renovation management fee, per m² or fixed, and deposit, a repair,
+a parking session) that another service raises: runs do not bill them; their approval is
+announced (``fee_standard_approved``) so that the service raising the charge uses that price.
 
 A standard is created ``pending`` and bills only once ``approved`` (by a manager or the
-operator admin). One approved standard per item covers a period: approving a standard
-that starts later than an open or longer approved one of the same item ends the older one
-the month before (``superseded_by``); approving one that starts at or before an approved
-one of the same item that it overlaps is a conflict.
+operator admin). One approved standard per item covers a household and a period: approving a
+standard that starts later than an open or longer approved one of the same item, kind
+(periodic or per charge) and households ends the older one the month before
+(``superseded_by``). Refused as a conflict (409), because a month would be billed twice or a
+household would lose its standard:
+
+- it starts at or before an approved one of the same item that it overlaps;
+- it starts inside a cycle of the older one (a quarterly standard from 2026-01 is ended only
+  at a quarter's end: the new one starts 2026-04, 2026-07, ...);
+- the older one has billed a cycle that reaches into the new one's first month (a run has
+  billed 2026-04..06 already: the new one starts 2026-07 at the earliest);
+- the two apply to households that overlap but are not the same (``applies_to``): one
+  cannot end the other for only some of its households.
+
+Which households a periodic standard bills (``applies_to``, ``applies``): all of the estate
+unless it names ``statuses`` (vacant, occupied, renovating), a floor-area range
+(``min_area_m2``..``max_area_m2``) or ``household_ids``; a fee that belongs to some households
+only (``parking``: a rented space) needs its ``household_ids``. A household copy without a
+status or an area is not excluded by that filter (the field is taken as matching), except
+that a price per m² cannot bill a household without an area. Occupancy dates bound the
+months a household is billed: ``occupied_from``/``occupied_to`` (local dates, or months) on
+the household copy, when archive sends them; absent, no bound.
 
 Plain functions: no broker, no store.
 """
@@ -24,6 +43,11 @@ from . import periods
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 PER_CHARGE = "per_charge"
 PERIODIC_ITEMS = {"property_service"}
+# fees that belong to some households only: a periodic standard of these names its households
+LISTED_ITEMS = {"parking"}
+# one-off charges priced per m² of the household's floor area (装修管理费)
+AREA_CHARGE_ITEMS = {"renovation_management"}
+STATUSES = ("vacant", "occupied", "renovating")
 
 
 def new_standard(standard_id, estate_id, data, now, rules, actor):
@@ -31,12 +55,24 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
     valid_from = data.get("valid_from") or periods.period_of(now, rules)
     valid_to = data.get("valid_to")
     errors = []
-    if by_area and data["cycle"] == PER_CHARGE:
+    if by_area and data["cycle"] == PER_CHARGE and data["item"] not in AREA_CHARGE_ITEMS:
         errors.append(field_error("data.cycle", "a price per m² needs a billing cycle (monthly, quarterly, yearly)"))
     if data["item"] in PERIODIC_ITEMS and data["cycle"] == PER_CHARGE:
         errors.append(field_error("data.cycle", f"{data['item']} is billed by cycle, not per charge"))
     if valid_to is not None and valid_to < valid_from:
         errors.append(field_error("data.valid_to", "must not be before valid_from"))
+    months = CYCLE_MONTHS.get(data["cycle"])
+    if valid_to is not None and months and valid_to >= valid_from \
+            and (periods.months_between(valid_from, valid_to) + 1) % months:
+        errors.append(field_error("data.valid_to", f"a {data['cycle']} standard ends at the end of a cycle "
+                                                   f"(its bill covers {months} months)"))
+    scope = scope_of(data.get("applies_to"))
+    if data["item"] in LISTED_ITEMS and data["cycle"] != PER_CHARGE and not (scope and scope["household_ids"]):
+        errors.append(field_error("data.applies_to.household_ids",
+                                  f"a periodic {data['item']} fee is billed only to the households it names"))
+    if scope and scope["min_area_m2"] is not None and scope["max_area_m2"] is not None \
+            and scope["min_area_m2"] > scope["max_area_m2"]:
+        errors.append(field_error("data.applies_to.max_area_m2", "must not be below min_area_m2"))
     if errors:
         raise BusinessRuleViolation("the fee standard is not consistent", errors)
     stamp = clock.to_iso(now)
@@ -51,6 +87,7 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
         "cycle": data["cycle"],
         "valid_from": valid_from,
         "valid_to": valid_to,
+        "applies_to": scope,
         "status": "pending",
         "created_at": stamp,
         "created_by": actor,
@@ -65,29 +102,119 @@ def _whole(cents):
     return None if cents is None else int(cents)
 
 
+def scope_of(applies_to):
+    """The stored form of ``applies_to`` (None: every household of the estate)."""
+    if not applies_to:
+        return None
+    ids = applies_to.get("household_ids")
+    statuses = applies_to.get("statuses")
+    area = {name: (None if applies_to.get(name) is None else float(applies_to[name]))
+            for name in ("min_area_m2", "max_area_m2")}
+    scope = {"statuses": sorted(set(statuses)) if statuses else None,
+             "household_ids": sorted(set(ids)) if ids else None, **area}
+    return scope if any(value is not None for value in scope.values()) else None
+
+
 def overlaps(first, second):
     """Whether two standards' validity periods share a month."""
     first_end, second_end = first["valid_to"] or "9999-12", second["valid_to"] or "9999-12"
     return first["valid_from"] <= second_end and second["valid_from"] <= first_end
 
 
-def approval(standard, approved_of_item, now, actor):
+def _periodic(standard):
+    return standard["cycle"] in CYCLE_MONTHS
+
+
+def scopes_overlap(first, second):
+    """Whether some household could be billed by both (a filter both name and that no
+    household can meet twice keeps them apart: disjoint lists, statuses or area ranges)."""
+    a, b = first or {}, second or {}
+    for name in ("household_ids", "statuses"):
+        if a.get(name) and b.get(name) and not set(a[name]) & set(b[name]):
+            return False
+    low = max(a.get("min_area_m2") or 0, b.get("min_area_m2") or 0)
+    highs = [x for x in (a.get("max_area_m2"), b.get("max_area_m2")) if x is not None]
+    return not highs or low <= min(highs)
+
+
+def covered_through(standard, last_billed):
+    """The last month paid for by the standard's bills, ``last_billed`` being the latest period
+    it billed (a quarterly bill of 2026-04 covers 2026-04..06); None when it billed nothing."""
+    if last_billed is None or not _periodic(standard):
+        return last_billed
+    return periods.add_months(last_billed, CYCLE_MONTHS[standard["cycle"]] - 1)
+
+
+def approval(standard, approved_of_item, now, actor, last_billed=None):
     """The approval of ``standard``: its changes and the older standards it ends, as
     ``(changes, [(older_id, older_changes)])``. ``approved_of_item``: the approved standards of
-    the same item in the estate."""
+    the same item in the estate; ``last_billed``: ``{standard_id: latest period it billed}``."""
     if standard["status"] != "pending":
         raise Conflict(f"the fee standard is {standard['status']} already")
+    last_billed = last_billed or {}
     ended = []
     for other in approved_of_item:
-        if other["_id"] == standard["_id"] or not overlaps(standard, other):
+        if other["_id"] == standard["_id"] or _periodic(other) != _periodic(standard) \
+                or not overlaps(standard, other) \
+                or not scopes_overlap(standard.get("applies_to"), other.get("applies_to")):
             continue
-        if other["valid_from"] >= standard["valid_from"]:
-            raise Conflict(f"an approved {other['item']} standard covers {other['valid_from']} onwards already",
+        refuse = _overlap_conflict(standard, other, covered_through(other, last_billed.get(other["_id"])))
+        if refuse:
+            raise Conflict(f"overlaps the approved {other['item']} standard {other['_id']}: {refuse}",
                            [field_error("id", f"overlaps approved standard {other['_id']}")])
         ended.append((other["_id"], {"valid_to": periods.add_months(standard["valid_from"], -1),
                                      "superseded_by": standard["_id"]}))
     changes = {"status": "approved", "approved_at": clock.to_iso(now), "approved_by": actor}
     return changes, ended
+
+
+def _overlap_conflict(standard, other, billed_through):
+    """Why ``standard`` cannot end ``other`` (an overlapping approved standard), or None."""
+    if other["valid_from"] >= standard["valid_from"]:
+        return f"it covers {other['valid_from']} onwards already"
+    if (other.get("applies_to") or None) != (standard.get("applies_to") or None):
+        return "it applies to other households (applies_to): end it for all or none"
+    months = CYCLE_MONTHS.get(other["cycle"])
+    if months and periods.months_between(other["valid_from"], standard["valid_from"]) % months:
+        since = periods.months_between(other["valid_from"], standard["valid_from"]) // months * months
+        cycle_end = periods.add_months(other["valid_from"], since + months - 1)
+        return (f"its {other['cycle']} cycle runs to {cycle_end}; "
+                f"start at {periods.add_months(cycle_end, 1)} or a later cycle's start")
+    if billed_through is not None and billed_through >= standard["valid_from"]:
+        return f"it has billed through {billed_through} already"
+    return None
+
+
+def applies(standard, household, period):
+    """Whether a periodic ``standard`` bills ``household`` (a read copy: ``_id``, and when
+    archive sends them ``status``, ``area_m2``, ``occupied_from``, ``occupied_to``) for ``period``.
+    An absent field does not exclude the household; a price per m² needs an area."""
+    area = household.get("area_m2")
+    if standard["basis"] == "area" and area is None:
+        return False
+    occupied_from, occupied_to = household.get("occupied_from"), household.get("occupied_to")
+    if (occupied_from and occupied_from[:7] > period) or (occupied_to and occupied_to[:7] < period):
+        return False
+    scope = standard.get("applies_to") or {}
+    if scope.get("household_ids") and household["_id"] not in scope["household_ids"]:
+        return False
+    status = household.get("status")
+    if scope.get("statuses") and status is not None and status not in scope["statuses"]:
+        return False
+    if area is not None:
+        if scope.get("min_area_m2") is not None and area < scope["min_area_m2"]:
+            return False
+        if scope.get("max_area_m2") is not None and area > scope["max_area_m2"]:
+            return False
+    return True
+
+
+def approved_event_data(standard, ended):
+    """``finance.fee_standard_approved``: the price now in force from ``valid_from`` (services that
+    raise per-charge fees keep a copy), and the standards it ended (their new ``valid_to``)."""
+    return {key: standard[key] for key in ("item", "name", "basis", "cycle", "amount_cents",
+                                           "unit_price_cents_per_m2", "valid_from", "valid_to")} | {
+        "id": standard["_id"], "ended": [{"id": other_id, "valid_to": changes["valid_to"]} for other_id, changes in ended]}
 
 
 def bills_in(standard, period):

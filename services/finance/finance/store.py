@@ -39,6 +39,16 @@ INDEXES = {
     "settlements": [(PAGED, {}), ([("estate_id", 1), ("date", 1)], {})],
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
+                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+    "invoices": [(PAGED, {}), ([("estate_id", 1), ("payment_id", 1), ("status", 1)], {})],
+    "fund_accounts": [([("estate_id", 1)], {})],
+    "fund_entries": [(PAGED, {}), ([("estate_id", 1), ("day", 1)], {}),
+                     ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+    "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {})],
+    "disclosures": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
@@ -46,7 +56,10 @@ INDEXES = {
 
 NAMES = {  # collection -> what the API calls one of its documents
     "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
-    "settlements": "settlement", "reminders": "reminder", "expenses": "expense",
+    "settlements": "settlement", "reminders": "reminder", "expenses": "expense", "deposits": "deposit",
+    "utility_accounts": "utility account", "utility_moves": "utility top-up or usage", "invoices": "invoice",
+    "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
+    "operating_expenses": "operating expense", "disclosures": "published disclosure",
 }
 _named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
 
@@ -74,9 +87,14 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
     return household
 
 
-def household_areas(db, estate_id):
-    """Every household copy of the estate as ``{_id, area_m2}``, in one walk."""
-    return store.scan(db.households, {"estate_id": estate_id}, ("area_m2",))
+# what a billing run reads of a household copy (``standards.applies``); archive's events may
+# not carry all of them yet: an absent field does not exclude the household
+BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to")
+
+
+def households_for_billing(db, estate_id):
+    """Every household copy of the estate with the fields a billing run reads, in one walk."""
+    return store.scan(db.households, {"estate_id": estate_id}, BILLING_FIELDS)
 
 
 def household_addresses(db, estate_id, household_ids):
@@ -128,14 +146,33 @@ def approved_standards(db, estate_id, item=None):
     return list(store.scan(db.fee_standards, query))
 
 
-def approve_standard(db, standard, changes, ended):
-    """End the older standards the approval supersedes, then approve (only a pending one)."""
+def last_billed_periods(db, estate_id, standards, since):
+    """``{standard_id: the latest period it billed}`` for these standards, looking at periods
+    from ``since`` on (the bills index on estate, period, item)."""
+    wanted = {s["_id"] for s in standards}
+    items = sorted({s["item"] for s in standards})
+    if not wanted:
+        return {}
+    last = {}
+    query = {"estate_id": estate_id, "period": {"$gte": since}, "item": {"$in": items},
+             "source.standard_id": {"$in": sorted(wanted)}}
+    for bill in store.scan(db.bills, query, ("period", "source")):
+        standard_id = bill["source"]["standard_id"]
+        last[standard_id] = max(last.get(standard_id, ""), bill["period"])
+    return last
+
+
+def approve_standard(db, outbox, standard, changes, ended, events):
+    """End the older standards the approval supersedes, then approve (only a pending one), with
+    its ``events`` in that write."""
     for other_id, other_changes in ended:
         db.fee_standards.update_one({"_id": other_id, "estate_id": standard["estate_id"]}, {"$set": other_changes})
     answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": standard["estate_id"],
-                                          "status": "pending"}, {"$set": changes})
+                                          "status": "pending"},
+                                         {"$set": changes, "$push": {"_outbox": {"$each": events}}})
     if answer.modified_count == 0:
         raise Conflict("the fee standard was approved meanwhile")
+    announce(outbox, db, "fee_standards", {"_id": standard["_id"], "_outbox": events})
     return {**standard, **changes}
 
 
@@ -428,3 +465,207 @@ def keep_expense(db, expense):
 
 def expenses_of_period(db, estate_id, period):
     return list(store.scan(db.expenses, {"estate_id": estate_id, "period": period}))
+
+
+# -- deposits --------------------------------------------------------------------
+
+def find_deposit(db, estate_id, deposit_id):
+    return _named.find(db, "deposits", estate_id, deposit_id)
+
+
+def get_deposit(db, estate_id, deposit_id):
+    return _named.get(db, "deposits", estate_id, deposit_id)
+
+
+def change_deposit(db, outbox, estate_id, deposit_id, decide):
+    return _named.change(db, outbox, "deposits", estate_id, deposit_id, decide)
+
+
+def follow_deposit(db, outbox, event, deposit_id, decide):
+    return _named.follow(db, outbox, "deposits", event, deposit_id, decide)
+
+
+def list_deposits(db, estate_id, filters, limit, cursor):
+    return store.page(db.deposits, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def find_bill(db, estate_id, bill_id):
+    return _named.find(db, "bills", estate_id, bill_id)
+
+
+def bills_by_id(db, estate_id, bill_ids):
+    wanted = sorted({bill_id for bill_id in bill_ids if bill_id})
+    if not wanted:
+        return {}
+    return {b["_id"]: b for b in store.scan(db.bills, {"estate_id": estate_id, "_id": {"$in": wanted}})}
+
+
+# -- prepaid utilities ---------------------------------------------------------------
+
+def utility_account(db, estate_id, account_id):
+    return _named.find(db, "utility_accounts", estate_id, account_id)
+
+
+def get_utility_account(db, estate_id, account_id):
+    return _named.get(db, "utility_accounts", estate_id, account_id)
+
+
+def change_utility_account(db, outbox, estate_id, account_id, decide):
+    return _named.change(db, outbox, "utility_accounts", estate_id, account_id, decide)
+
+
+def list_utility_accounts(db, estate_id, filters, limit, cursor):
+    return store.page(db.utility_accounts, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def find_move(db, estate_id, move_id):
+    return _named.find(db, "utility_moves", estate_id, move_id)
+
+
+def insert_move(db, move):
+    """False when the move exists (a retry)."""
+    return _named.insert(db, "utility_moves", move)
+
+
+def post_move(db, estate_id, move_id, fields):
+    db.utility_moves.update_one({"_id": move_id, "estate_id": estate_id, "status": "pending"}, {"$set": fields})
+    return find_move(db, estate_id, move_id)
+
+
+def list_moves(db, estate_id, filters, limit, cursor):
+    return store.page(db.utility_moves, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def pending_moves(db, before_iso):
+    """Top-ups and usages a crash left half-done, of every estate finance knows, created before ``before_iso``."""
+    found = []
+    for estate in store.scan(db.estates, {}, ()):
+        found += store.scan(db.utility_moves, {"estate_id": estate["_id"], "status": "pending",
+                                               "created_at": {"$lt": before_iso}})
+    return found
+
+
+def top_ups_of_period(db, estate_id, period):
+    return list(store.scan(db.utility_moves, {"estate_id": estate_id, "kind": "top_up", "day": _days_of(period)},
+                           ("amount_cents", "status")))
+
+
+# -- invoices --------------------------------------------------------------------------
+
+def find_invoice(db, estate_id, invoice_id):
+    return _named.find(db, "invoices", estate_id, invoice_id)
+
+
+def insert_invoice(db, invoice):
+    return _named.insert(db, "invoices", invoice)
+
+
+def issued_invoices(db, estate_id, payment_id):
+    return list(store.scan(db.invoices, {"estate_id": estate_id, "payment_id": payment_id, "status": "issued"}))
+
+
+def change_invoice(db, outbox, estate_id, invoice_id, decide):
+    return _named.change(db, outbox, "invoices", estate_id, invoice_id, decide)
+
+
+def get_invoice(db, estate_id, invoice_id):
+    return _named.get(db, "invoices", estate_id, invoice_id)
+
+
+def list_invoices(db, estate_id, filters, limit, cursor):
+    return store.page(db.invoices, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+# -- the special maintenance fund ------------------------------------------------------------
+
+def fund_account(db, estate_id, account_id):
+    return _named.find(db, "fund_accounts", estate_id, account_id)
+
+
+def change_fund_account(db, outbox, estate_id, account_id, decide):
+    return _named.change(db, outbox, "fund_accounts", estate_id, account_id, decide)
+
+
+def find_fund_entry(db, estate_id, entry_id):
+    return _named.find(db, "fund_entries", estate_id, entry_id)
+
+
+def get_fund_entry(db, estate_id, entry_id):
+    return _named.get(db, "fund_entries", estate_id, entry_id)
+
+
+def insert_fund_entry(db, entry):
+    return _named.insert(db, "fund_entries", entry)
+
+
+def set_fund_entry(db, estate_id, entry_id, status_was, fields):
+    """Move an entry on from ``status_was`` (a repeat finds it moved and changes nothing)."""
+    db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": status_was}, {"$set": fields})
+    return get_fund_entry(db, estate_id, entry_id)
+
+
+def list_fund_entries(db, estate_id, filters, limit, cursor):
+    return store.page(db.fund_entries, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def fund_entries_by_day(db, estate_id, days):
+    """Entries that count on a day in the range ``days`` (a query on ``day``)."""
+    return list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": days}))
+
+
+def pending_fund_deposits(db, before_iso):
+    found = []
+    for estate in store.scan(db.estates, {}, ()):
+        found += store.scan(db.fund_entries, {"estate_id": estate["_id"], "status": "pending",
+                                              "created_at": {"$lt": before_iso}})
+    return found
+
+
+# -- operating costs and published disclosures ---------------------------------------------------
+
+def find_operating_expense(db, estate_id, expense_id):
+    return _named.find(db, "operating_expenses", estate_id, expense_id)
+
+
+def insert_operating_expense(db, expense):
+    return _named.insert(db, "operating_expenses", expense)
+
+
+def list_operating_expenses(db, estate_id, filters, limit, cursor):
+    return store.page(db.operating_expenses, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def operating_expenses_of_period(db, estate_id, period):
+    return list(store.scan(db.operating_expenses, {"estate_id": estate_id, "period": period},
+                           ("category", "amount_cents")))
+
+
+def find_disclosure(db, estate_id, disclosure_id):
+    return _named.find(db, "disclosures", estate_id, disclosure_id)
+
+
+def publish_disclosure(db, disclosure, previous):
+    """The first version inserted, a later one in place of the version it was decided on."""
+    if previous is None:
+        if not _named.insert(db, "disclosures", disclosure):
+            raise Conflict("the period was published meanwhile: read it again")
+        return disclosure
+    answer = db.disclosures.update_one({"_id": disclosure["_id"], "estate_id": disclosure["estate_id"],
+                                        "version": previous["version"]}, {"$set": disclosure})
+    if not answer.matched_count:
+        raise Conflict("the period was published meanwhile: read it again")
+    return disclosure
+
+
+def list_disclosures(db, estate_id, filters, limit, cursor):
+    return store.page(db.disclosures, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def estate_id_by_code(db, code):
+    """The estate a public link names by its code; 404 (saying nothing more) when none has it."""
+    return replica.public_estate_id(db, code)
+
+
+def estate_name(db, estate_id):
+    estate = replica.get(db, "estate", estate_id, estate_id)
+    return estate.get("name") if estate else None

@@ -128,6 +128,28 @@ def shown(desk, application):
     return desk.get_application({"estate_id": ESTATE, "id": application["id"]})
 
 
+def fee_standard(standard_id, item, basis, cents, valid_from="2026-01", ended=()):
+    return event("finance", "fee_standard_approved", ESTATE, {
+        "id": standard_id, "item": item, "name": item, "basis": basis, "cycle": "per_charge",
+        "amount_cents": cents if basis == "fixed" else None,
+        "unit_price_cents_per_m2": cents if basis == "area" else None, "valid_from": valid_from, "valid_to": None,
+        "ended": [{"id": other, "valid_to": "2025-12"} for other in ended]})
+
+
+def test_renovation_fees_are_priced_by_finances_approved_standards(desk):
+    desk.on_fee_standard_approved(fee_standard("fs_old", "renovation_deposit", "fixed", 90000, "2025-01"))
+    desk.on_fee_standard_approved(fee_standard("fs_dep", "renovation_deposit", "fixed", 150000, ended=["fs_old"]))
+    desk.on_fee_standard_approved(fee_standard("fs_mgmt", "renovation_management", "area", 300))
+    desk.on_fee_standard_approved(fee_standard("fs_park", "parking", "fixed", 500))  # not a fee raised here
+    assert desk.db.fee_prices.count_documents({}) == 3
+    application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                         description="new floor")
+    desk.on_renovation_reviewed(reviewed(application))
+    raised = desk.outbox.of_type("charge_raised")
+    assert [(e["data"]["item"], e["data"]["amount_cents"]) for e in raised] == [
+        ("renovation_management", 26811), ("renovation_deposit", 150000)]   # 89.37 m² x 3.00 CNY = 268.11
+
+
 def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=True,
                          description="open the kitchen wall", works_from="2026-12-01", works_to="2027-01-31")
@@ -162,6 +184,9 @@ def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     accepted = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
                    passed=True)
     assert accepted["status"] == "accepted" and accepted["accepted_at"]
+    [passed] = desk.outbox.of_type("renovation_accepted")  # only the passed inspection: finance refunds the deposit
+    assert passed["data"] == {"application_id": application["id"], "household_id": application["household_id"],
+                              "accepted_at": accepted["accepted_at"]}
     assert [h["action"] for h in accepted["history"]] == [
         "submitted", "review_requested", "approved", "fees_requested", "fee_paid", "fee_paid", "fees_paid",
         "works_started", "acceptance_failed", "accepted"]

@@ -57,7 +57,7 @@ def new_finance():
     finance.copy_household(event("archive", "household_created", ESTATE, {
         "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "101", "area_m2": 89.37,
         "status": "occupied", "version": 1}))
-    as_caller(finance, ACCOUNTANT)
+    as_caller(finance, ACCOUNTANT, "the-standard")  # the same id in every run (its approval is an event)
     standard = finance.create_fee_standard({"estate_id": ESTATE, "data": {
         "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-10"}})
     as_caller(finance, MANAGER)

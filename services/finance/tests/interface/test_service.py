@@ -17,6 +17,7 @@ NOW = clock.parse_iso("2026-11-23T02:00:00Z")  # 10:00 in the estate (UTC+8)
 ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
 MANAGER = staff("boss", ["manager"], [ESTATE])
 CASHIER = staff("wang", ["cashier"], [ESTATE])
+PORTAL = staff("portal", [], [])  # the gateway's signed caller on its public routes
 OTHER_CASHIER = staff("zhao", ["cashier"], [ESTATE])
 AREAS = {"hh_1": 89.37, "hh_2": 120.0, "hh_3": 50.5}
 
@@ -33,7 +34,7 @@ def finance():
     finance = worker(FinanceService, caller=ACCOUNTANT)
     for estate_id in (ESTATE, OTHER):
         finance.copy_estate(event("archive", "estate_created", estate_id, {
-            "id": estate_id, "estate_id": estate_id, "code": estate_id.upper(), "name": "West Lake",
+            "id": estate_id, "estate_id": estate_id, "code": estate_id.upper().replace("_", "-"), "name": "West Lake",
             "address": "9 Lake Rd", "version": 1}))
     for index, (household_id, area) in enumerate(AREAS.items()):
         finance.copy_household(household_copy(household_id, area, room=f"10{index}"))
@@ -115,7 +116,8 @@ def test_bad_standards_are_refused_and_nothing_is_written(finance, data, error):
 
 def test_a_retried_create_with_the_same_key_finds_the_first_standard(finance):
     acting(finance, ACCOUNTANT, "std-1")
-    body = {"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 30000, "cycle": "monthly"}}
+    body = {"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 30000, "cycle": "monthly",
+                                          "applies_to": {"household_ids": ["hh_1"]}}}
     assert finance.create_fee_standard(body)["id"] == finance.create_fee_standard(body)["id"]
     assert finance.db.fee_standards.count_documents({}) == 1
 
@@ -202,12 +204,88 @@ def test_a_future_period_or_a_period_without_standards_is_refused(finance):
     assert finance.db.jobs.count_documents({}) == 0
 
 
-def test_a_fixed_monthly_standard_bills_every_household_its_amount(finance):
+def test_a_fixed_parking_standard_bills_only_the_households_it_names(finance):
     approved(finance)
-    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000)
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
+             applies_to={"household_ids": ["hh_1", "hh_3"]})
     job = run(finance)
-    assert job["result"]["bills_created"] == 6
-    assert {b["amount_cents"] for b in bills(finance, item="parking")} == {15000}
+    assert job["result"]["bills_created"] == 5 and job["progress"] == {"done": 5, "total": 5}
+    assert {b["household_id"]: b["amount_cents"] for b in bills(finance, item="parking")} == {"hh_1": 15000,
+                                                                                              "hh_3": 15000}
+
+
+def test_a_periodic_parking_standard_without_its_households_is_refused(finance):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.create_fee_standard({"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 15000,
+                                                                   "cycle": "monthly"}})
+    assert refused.value.errors[0]["field"] == "data.applies_to.household_ids"
+    per_charge = finance.create_fee_standard({"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 500,
+                                                                            "cycle": "per_charge"}})
+    assert per_charge["applies_to"] is None
+
+
+def test_a_run_bills_only_the_households_a_standard_applies_to_by_status_and_area(finance):
+    finance.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_empty", "estate_id": ESTATE, "building": "4", "unit": "1", "room": "1", "area_m2": 100.0,
+        "status": "vacant", "version": 1}))
+    approved(finance, applies_to={"statuses": ["occupied", "renovating"]})
+    approved(finance, unit_price_cents_per_m2=100, applies_to={"statuses": ["vacant"]})  # 空置房: a lower rate
+    approved(finance, item="renovation_management", unit_price_cents_per_m2=None, amount_cents=5000,
+             applies_to={"min_area_m2": 80, "max_area_m2": 100})
+    run(finance)
+    service = {b["household_id"]: b["amount_cents"] for b in bills(finance, item="property_service")}
+    assert service == {"hh_1": 21002, "hh_2": 28200, "hh_3": 11868, "hh_empty": 10000}
+    assert {b["household_id"] for b in bills(finance, item="renovation_management")} == {"hh_1", "hh_empty"}
+
+
+def test_a_run_honours_the_occupancy_dates_of_a_household_copy(finance):
+    finance.db.households.update_one({"_id": "hh_1"}, {"$set": {"occupied_from": "2026-11-15"}})
+    finance.db.households.update_one({"_id": "hh_2"}, {"$set": {"occupied_to": "2026-10-31"}})
+    finance.db.households.update_one({"_id": "hh_3"}, {"$unset": {"status": ""}})  # absent: applies
+    approved(finance, applies_to={"statuses": ["occupied"]})
+    assert run(finance, "2026-10")["result"]["bills_created"] == 2
+    assert {b["household_id"] for b in bills(finance, period="2026-10")} == {"hh_2", "hh_3"}
+    assert run(finance, "2026-11")["result"]["bills_created"] == 2
+    assert {b["household_id"] for b in bills(finance, period="2026-11")} == {"hh_1", "hh_3"}
+
+
+def test_a_monthly_standard_cannot_start_inside_a_billed_quarter(finance):
+    quarterly = approved(finance, cycle="quarterly", valid_from="2026-01")
+    run(finance, "2026-10")  # bills 2026-10..12
+    acting(finance, ACCOUNTANT)
+    monthly = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": "2026-11"}})
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict):  # inside the quarter 2026-10..12
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": monthly["id"]})
+    acting(finance, ACCOUNTANT)
+    at_boundary = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": "2026-10"}})
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict) as refused:  # at a cycle's start, but that quarter is billed already
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": at_boundary["id"]})
+    assert "billed through 2026-12" in str(refused.value)
+    acting(finance, ACCOUNTANT)
+    later = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": "2027-01"}})
+    acting(finance, MANAGER)
+    assert finance.approve_fee_standard({"estate_id": ESTATE, "id": later["id"]})["status"] == "approved"
+    shown = {s["id"]: s for s in finance.list_fee_standards({"estate_id": ESTATE})["items"]}
+    assert shown[quarterly["id"]]["valid_to"] == "2026-12"
+    assert {s["status"] for s in (shown[monthly["id"]], shown[at_boundary["id"]])} == {"pending"}
+
+
+def test_standards_of_the_same_item_for_other_households_both_bill(finance):
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
+             applies_to={"household_ids": ["hh_1"]})
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=20000,
+             applies_to={"household_ids": ["hh_2"]})
+    with pytest.raises(Conflict):  # hh_2 has a parking standard: the new one would end it for hh_2 only
+        approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=25000, valid_from="2026-06",
+                 applies_to={"household_ids": ["hh_2", "hh_3"]})
+    run(finance)
+    assert {b["household_id"]: b["amount_cents"] for b in bills(finance, item="parking")} == {"hh_1": 15000,
+                                                                                              "hh_2": 20000}
 
 
 def test_a_run_retried_with_the_same_key_is_the_same_job(finance):
@@ -636,7 +714,8 @@ def test_a_reminder_is_recorded_and_announced_and_needs_arrears(finance):
 
 def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
     approved(finance)
-    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000)
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
+             applies_to={"household_ids": ["hh_1", "hh_2", "hh_3"]})
     assert finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"][
         "value"] is None  # no bills: no data
     run(finance)
@@ -669,7 +748,8 @@ def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance)
         "property_service": {"billed_cents": 61070, "received_cents": 21002, "bills": 3},
         "repair": {"billed_cents": 8800, "received_cents": 0, "bills": 1}}
     assert report["expenses"] == {"maintenance_material_cents": 1200, "maintenance_labour_cents": 3000,
-                                  "total_cents": 4200, "work_orders": 1}
+                                  "operating_by_category": {}, "operating_cents": 0, "total_cents": 4200,
+                                  "work_orders": 1}
     assert report["net_received_cents"] == 21002 - 4200
 
 
@@ -677,7 +757,7 @@ def test_periods_and_due_dates_follow_each_estates_timezone(finance):
     """The same period in two estates: Shanghai's November ends at 16:00 UTC on 30 November,
     New York's at 05:00 UTC on 1 December; an edit of the estate reaches finance's copy."""
     finance.copy_estate_edit(event("archive", "estate_updated", OTHER, {
-        "id": OTHER, "estate_id": OTHER, "code": OTHER.upper(), "name": "West Lake", "address": "9 Lake Rd",
+        "id": OTHER, "estate_id": OTHER, "code": OTHER.upper().replace("_", "-"), "name": "West Lake", "address": "9 Lake Rd",
         "timezone": "America/New_York", "version": 2}))
     both = staff("acc", ["accountant"], [ESTATE, OTHER])
     for estate_id in (ESTATE, OTHER):
@@ -730,3 +810,354 @@ def test_the_bill_version_names_the_households_of_its_last_changes(finance):
         store.bills_changed(finance.db, "est_other", "hh_c")
     version, changed = store.bills_state(finance.db, "est_other")
     assert version == 3 + store.RECENT_CHANGES and changed == ["hh_c"] * store.RECENT_CHANGES
+
+
+# -- deposits (押金) ------------------------------------------------------------------------------
+
+def deposit_charge(application="app_1", cents=200000, household="hh_1", collected=False):
+    return event("customer_service", "charge_raised", ESTATE, {
+        "id": f"chg_{application}", "item": "renovation_deposit", "amount_cents": cents,
+        "description": "Renovation deposit", "household_id": household,
+        "subject": {"type": "renovation_application", "id": application}, "collected": collected})
+
+
+def acceptance(application="app_1", household="hh_1"):
+    return event("customer_service", "renovation_accepted", ESTATE, {
+        "application_id": application, "household_id": household, "accepted_at": "2026-11-23T01:00:00.000Z"})
+
+
+def refund(finance, deposit_id, key=None, cashier=CASHIER, method="cash"):
+    acting(finance, cashier, key)
+    return finance.refund_deposit({"estate_id": ESTATE, "id": deposit_id, "data": {"method": method}})
+
+
+def test_a_deposit_is_held_once_paid_and_refunded_once_after_the_joint_acceptance(finance):
+    finance.bill_renovation_charge(deposit_charge())
+    finance.bill_renovation_charge(deposit_charge())  # redelivered
+    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    assert (deposit["status"], deposit["amount_cents"], deposit["application_id"]) == ("awaiting_payment", 200000,
+                                                                                         "app_1")
+    with pytest.raises(Conflict):  # nothing is held yet
+        refund(finance, deposit["id"])
+    pay(finance, "hh_1", 200000, method="wechat")
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "held"
+    with pytest.raises(BusinessRuleViolation):  # the works have not passed their acceptance
+        refund(finance, deposit["id"])
+    finance.release_renovation_deposit(acceptance())
+    finance.release_renovation_deposit(acceptance())  # redelivered
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refundable"
+
+    done = refund(finance, deposit["id"], key="rf-1", method="cash")
+    assert done["status"] == "refunded" and done["refund"]["amount_cents"] == 200000
+    assert refund(finance, deposit["id"], key="rf-1")["refund"]["id"] == done["refund"]["id"]  # a retry
+    with pytest.raises(Conflict):
+        refund(finance, deposit["id"], key="rf-2")
+    [announced] = finance.outbox.of_type("deposit_refunded")
+    assert announced["data"]["amount_cents"] == 200000 and announced["data"]["application_id"] == "app_1"
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_refund"}})["items"]
+    assert [(e["direction"], e["journal"], e["amount_cents"]) for e in entries] == [("out", "cash", 200000)]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["deposit_refunds"] == {"count": 1, "amount_cents": 200000}
+    assert report["journal_net_cents"] == 0
+    [payment] = finance.list_payments({"estate_id": ESTATE})["items"]
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict):  # the deposit went back: its payment is not reversed too
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "typo"}})
+
+
+def test_an_acceptance_before_the_charge_arrives_is_kept_on_the_deposit(finance):
+    finance.release_renovation_deposit(acceptance("app_2", "hh_2"))
+    finance.bill_renovation_charge(deposit_charge("app_2", 150000, "hh_2"))
+    pay(finance, "hh_2", 150000)
+    [deposit] = finance.list_deposits({"estate_id": ESTATE, "filters": {"household_id": "hh_2"}})["items"]
+    assert deposit["status"] == "refundable" and deposit["bill_id"]
+
+
+def test_a_refund_stopped_half_way_is_finished_by_its_retry(finance, monkeypatch):
+    finance.bill_renovation_charge(deposit_charge())
+    pay(finance, "hh_1", 200000)
+    finance.release_renovation_deposit(acceptance())
+    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    real = operations.store.insert_entry
+
+    def crash(db, entry):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        refund(finance, deposit["id"], key="rf-1")
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refund_pending"
+    assert finance.outbox.of_type("deposit_refunded") == []
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    assert refund(finance, deposit["id"], key="rf-1")["status"] == "refunded"
+    assert len(finance.outbox.of_type("deposit_refunded")) == 1
+    assert finance.db.journal.count_documents({"kind": "deposit_refund"}) == 1
+
+
+# -- prepaid utilities (水电充值) ------------------------------------------------------------------
+
+def top_up(finance, cents, household="hh_1", utility="electricity", key=None, method="wechat"):
+    acting(finance, CASHIER, key)
+    return finance.top_up_utility({"estate_id": ESTATE, "data": {"household_id": household, "utility": utility,
+                                                                 "amount_cents": cents, "method": method}})
+
+
+def use(finance, cents, household="hh_1", utility="electricity", reading=None, key=None):
+    acting(finance, ACCOUNTANT, key)
+    data = {"household_id": household, "utility": utility, "amount_cents": cents}
+    if reading:
+        data["reading_id"] = reading
+    return finance.record_utility_usage({"estate_id": ESTATE, "data": data})
+
+
+def balance(finance, household="hh_1", utility="electricity"):
+    [account] = finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"household_id": household,
+                                                                                "utility": utility}})["items"]
+    return account["balance_cents"]
+
+
+def test_a_top_up_has_a_receipt_and_an_entry_and_is_made_once_per_key(finance):
+    first = top_up(finance, 10000, key="tu-1")
+    assert first["status"] == "posted" and first["receipt"]["number"].startswith("RC-2026-")
+    assert first["receipt"]["balance_after_cents"] == 10000
+    assert top_up(finance, 10000, key="tu-1")["id"] == first["id"]
+    assert balance(finance) == 10000
+    paid = pay(finance, "hh_2", 500)  # payments and top-ups share the receipt series: no number twice
+    assert paid["receipt_number"] != first["receipt_number"]
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "utility_top_up"}})["items"]
+    assert [(e["direction"], e["journal"], e["amount_cents"], e["receipt_number"]) for e in entries] == [
+        ("in", "bank", 10000, first["receipt_number"])]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["utility_top_ups"] == {"count": 1, "amount_cents": 10000}
+
+
+def test_usage_is_deducted_once_per_reading_and_never_below_zero_by_default(finance):
+    top_up(finance, 6000)
+    assert use(finance, 2500, reading="m-11")["balance_after_cents"] == 3500
+    assert use(finance, 2500, reading="m-11")["balance_after_cents"] == 3500  # the same reading again
+    with pytest.raises(Conflict):
+        use(finance, 2600, reading="m-11")  # the same reading with other figures
+    with pytest.raises(BusinessRuleViolation) as refused:
+        use(finance, 3501, reading="m-12")
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    assert balance(finance) == 3500 and finance.db.utility_moves.count_documents({"reading_id": "m-12"}) == 0
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"utility_overdraft_cents": 1000}})
+    assert use(finance, 4000, reading="m-12")["balance_after_cents"] == -500
+
+
+def test_a_low_balance_is_noticed_once_until_a_top_up_lifts_it(finance):
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"utility_low_balance_cents": 2000}})
+    top_up(finance, 5000, utility="water")
+    use(finance, 2000, utility="water", reading="w-1")       # 3000: not low
+    assert finance.outbox.of_type("utility_balance_low") == []
+    use(finance, 1500, utility="water", reading="w-2")       # 1500: low
+    use(finance, 500, utility="water", reading="w-3")        # 1000: still low, noticed already
+    [notice] = finance.outbox.of_type("utility_balance_low")
+    assert (notice["data"]["balance_cents"], notice["data"]["threshold_cents"], notice["data"]["utility"]) == (
+        1500, 2000, "water")
+    top_up(finance, 5000, utility="water")                   # 6000: lifted
+    use(finance, 4500, utility="water", reading="w-4")       # 1500: low again
+    assert len(finance.outbox.of_type("utility_balance_low")) == 2
+
+
+def test_a_top_up_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
+    real = operations.store.insert_entry
+
+    def crash(db, entry):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        top_up(finance, 7000, key="tu-9")
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    [move] = finance.list_utility_moves({"estate_id": ESTATE})["items"]
+    assert move["status"] == "pending" and balance(finance) == 7000
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    [move] = finance.list_utility_moves({"estate_id": ESTATE})["items"]
+    assert move["status"] == "posted" and move["balance_after_cents"] == 7000 and balance(finance) == 7000
+    assert finance.db.journal.count_documents({"kind": "utility_top_up"}) == 1
+
+
+def test_a_top_up_for_an_unknown_household_is_refused(finance):
+    with pytest.raises(BusinessRuleViolation):
+        top_up(finance, 100, household="hh_nope")
+    assert finance.db.utility_moves.count_documents({}) == 0
+
+
+# -- invoices (发票) ------------------------------------------------------------------------------
+
+def invoice(finance, payment_id, key=None, **data):
+    acting(finance, ACCOUNTANT, key)
+    return finance.request_invoice({"estate_id": ESTATE, "id": payment_id, "data": {"buyer_name": "陈小明", **data}})
+
+
+def test_an_invoice_is_numbered_once_tracked_and_voided_once(finance):
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000)
+    first = invoice(finance, payment["id"], key="inv-1", amount_cents=20000)
+    assert (first["number"], first["status"], first["amount_cents"]) == ("FP-2026-000001", "issued", 20000)
+    assert first["receipt_number"] == payment["receipt_number"]
+    assert invoice(finance, payment["id"], key="inv-1", amount_cents=20000)["id"] == first["id"]  # no new number
+    with pytest.raises(BusinessRuleViolation) as refused:  # 20000 of 30000 invoiced: 10000 left
+        invoice(finance, payment["id"], amount_cents=10001)
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    rest = invoice(finance, payment["id"], amount_cents=10000, buyer_tax_id="91330100ab1234567x")
+    assert rest["number"] == "FP-2026-000002" and rest["buyer_tax_id"] == "91330100AB1234567X"
+
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict):  # invoiced: void first
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong household"}})
+    acting(finance, ACCOUNTANT)
+    voided = finance.void_invoice({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "wrong title"}})
+    assert voided["status"] == "voided" and voided["number"] == "FP-2026-000001" and voided["voided_by"] == "acc"
+    with pytest.raises(Conflict):
+        finance.void_invoice({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "again"}})
+    assert invoice(finance, payment["id"], amount_cents=20000)["number"] == "FP-2026-000003"
+    listed = finance.list_invoices({"estate_id": ESTATE, "filters": {"payment_id": payment["id"],
+                                                                     "status": "issued"}})["items"]
+    assert sorted(i["number"] for i in listed) == ["FP-2026-000002", "FP-2026-000003"]
+
+
+def test_only_a_posted_payment_is_invoiced(finance):
+    payment = pay(finance, "hh_2", 5000)
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "typo"}})
+    with pytest.raises(Conflict):
+        invoice(finance, payment["id"])
+    with pytest.raises(NotFound):
+        invoice(finance, "pay_nope")
+    assert finance.db.invoices.count_documents({}) == 0
+
+
+# -- the special maintenance fund (专项维修资金) -------------------------------------------------------
+
+def fund_in(finance, cents, key=None, **data):
+    acting(finance, ACCOUNTANT, key)
+    body = {"source": "owner", "household_id": "hh_1", "amount_cents": cents, "method": "bank", **data}
+    body = {name: value for name, value in body.items() if value is not None}
+    return finance.fund_deposit({"estate_id": ESTATE, "data": body})
+
+
+def fund_use(finance, cents, key=None):
+    acting(finance, ACCOUNTANT, key)
+    return finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": cents,
+                                                                   "purpose": "replace the lift's traction rope"}})
+
+
+def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(finance):
+    first = fund_in(finance, 500000, key="mf-1")
+    assert first["status"] == "posted" and first["balance_after_cents"] == 500000
+    assert fund_in(finance, 500000, key="mf-1")["id"] == first["id"]
+    clock.freeze(NOW + timedelta(minutes=1))
+    fund_in(finance, 100000, source="developer", household_id=None)
+    with pytest.raises(BusinessRuleViolation):  # an owner's deposit names its household
+        fund_in(finance, 100, household_id=None)
+    big = fund_use(finance, 700000)
+    small = fund_use(finance, 120000)
+    assert big["status"] == "requested" and big["balance_after_cents"] is None
+    acting(finance, MANAGER)
+    with pytest.raises(BusinessRuleViolation):  # 600000 in the fund
+        finance.approve_fund_use({"estate_id": ESTATE, "id": big["id"], "data": {}})
+    approved_use = finance.approve_fund_use({"estate_id": ESTATE, "id": small["id"],
+                                             "data": {"consent_ref": "owners' vote 2026-11"}})
+    assert approved_use["status"] == "approved" and approved_use["balance_after_cents"] == 480000
+    with pytest.raises(Conflict):
+        finance.approve_fund_use({"estate_id": ESTATE, "id": small["id"], "data": {}})
+    rejected = finance.reject_fund_use({"estate_id": ESTATE, "id": big["id"], "data": {"reason": "no consent"}})
+    assert rejected["status"] == "rejected"
+    assert finance.db.journal.count_documents({}) == 0  # not the cashier's journals
+
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    fund_in(finance, 30000)
+    november = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert (november["opening_balance_cents"], november["deposits_cents"], november["uses_cents"],
+            november["closing_balance_cents"]) == (0, 600000, 120000, 480000)
+    assert [line["balance_cents"] for line in november["lines"]] == [500000, 600000, 480000]
+    december = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert (december["opening_balance_cents"], december["closing_balance_cents"]) == (480000, 510000)
+
+
+def test_an_approval_stopped_half_way_is_finished_by_approving_again(finance, monkeypatch):
+    fund_in(finance, 1000)
+    use_ = fund_use(finance, 800)
+    real = operations.store.set_fund_entry
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "set_fund_entry", crash)
+    acting(finance, MANAGER)
+    with pytest.raises(RuntimeError):
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    monkeypatch.setattr(operations.store, "set_fund_entry", real)
+    with pytest.raises(Conflict):  # its money is taken: it cannot be rejected now
+        finance.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "no"}})
+    done = finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    assert done["status"] == "approved" and done["balance_after_cents"] == 200
+    [account] = list(finance.db.fund_accounts.find({}))
+    assert account["balance_cents"] == 200
+
+
+# -- the disclosure: every operating cost, published to owners ------------------------------------
+
+def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was_published(finance):
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002)
+    acting(finance, ACCOUNTANT, "opx-1")
+    cost = {"estate_id": ESTATE, "data": {"period": "2026-10", "category": "cleaning", "amount_cents": 30000,
+                                          "description": "保洁外包"}}
+    first = finance.record_operating_expense(cost)
+    assert finance.record_operating_expense(cost)["id"] == first["id"]  # a retry
+    acting(finance, ACCOUNTANT)
+    finance.record_operating_expense({"estate_id": ESTATE, "data": {"period": "2026-10", "category": "staff",
+                                                                    "amount_cents": 100000, "description": "wages"}})
+    with pytest.raises(BusinessRuleViolation):
+        finance.record_operating_expense({"estate_id": ESTATE, "data": {
+            "period": "2026-12", "category": "staff", "amount_cents": 1, "description": "next month"}})
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert report["expenses"]["operating_by_category"] == {"cleaning": 30000, "staff": 100000}
+    assert report["expenses"]["total_cents"] == 130000 and report["net_received_cents"] == 21002 - 130000
+
+    as_caller(finance, PORTAL)
+    with pytest.raises(NotFound):  # nothing published yet
+        finance.published_disclosure({"estate_code": "EST-1", "period": "2026-10"})
+    acting(finance, MANAGER)
+    with pytest.raises(BusinessRuleViolation):  # November has not ended
+        finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})
+    published = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    assert published["version"] == 1 and published["published_by"] == "boss"
+    acting(finance, ACCOUNTANT)
+    finance.record_operating_expense({"estate_id": ESTATE, "data": {"period": "2026-10", "category": "greening",
+                                                                    "amount_cents": 5000, "description": "plants"}})
+    as_caller(finance, PORTAL)  # the public link: the gateway's caller on public routes, no estates
+    shown = finance.published_disclosure({"estate_code": "EST-1", "period": "2026-10"})
+    assert shown["expenses"]["total_cents"] == 130000  # the snapshot, not the live report
+    assert shown["estate_name"] == "West Lake" and "published_by" not in shown and "estate_id" not in shown
+    acting(finance, MANAGER)
+    again = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    assert again["version"] == 2 and again["report"]["expenses"]["total_cents"] == 135000
+    as_caller(finance, PORTAL)
+    assert finance.published_disclosure({"estate_code": "est-1", "period": "2026-10"})["version"] == 2
+    with pytest.raises(NotFound):  # another estate's code: nothing published there
+        finance.published_disclosure({"estate_code": "EST-2", "period": "2026-10"})
+    with pytest.raises(NotFound):  # a code no estate has
+        finance.published_disclosure({"estate_code": "NOPE-9", "period": "2026-10"})
+    acting(finance, MANAGER)
+    assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
+
+
+def test_an_approved_standard_is_announced_with_the_standards_it_ended(finance):
+    old = approved(finance, item="renovation_deposit", unit_price_cents_per_m2=None, amount_cents=90000,
+                   cycle="per_charge", valid_from="2026-01")
+    new = approved(finance, item="renovation_deposit", unit_price_cents_per_m2=None, amount_cents=150000,
+                   cycle="per_charge", valid_from="2026-06")
+    management = approved(finance, item="renovation_management", unit_price_cents_per_m2=300, cycle="per_charge")
+    announced = finance.outbox.of_type("fee_standard_approved")
+    assert [e["data"]["id"] for e in announced] == [old["id"], new["id"], management["id"]]
+    assert announced[1]["data"]["ended"] == [{"id": old["id"], "valid_to": "2026-05"}]
+    assert announced[2]["data"]["basis"] == "area" and announced[2]["data"]["unit_price_cents_per_m2"] == 300

@@ -89,8 +89,15 @@ def test_a_new_standard_is_pending_and_starts_this_month_unless_told():
 @pytest.mark.parametrize("data, field", [
     ({"item": "parking", "unit_price_cents_per_m2": 10, "cycle": "per_charge"}, "data.cycle"),
     ({"item": "property_service", "amount_cents": 10, "cycle": "per_charge"}, "data.cycle"),
-    ({"item": "parking", "amount_cents": 10, "cycle": "monthly", "valid_from": "2026-05", "valid_to": "2026-04"},
-     "data.valid_to"),
+    ({"item": "parking", "amount_cents": 10, "cycle": "monthly", "valid_from": "2026-05", "valid_to": "2026-04",
+      "applies_to": {"household_ids": ["hh_1"]}}, "data.valid_to"),
+    ({"item": "property_service", "unit_price_cents_per_m2": 1, "cycle": "quarterly", "valid_from": "2026-01",
+      "valid_to": "2026-02"}, "data.valid_to"),     # a quarter's bill would cover 2026-03 too
+    ({"item": "parking", "amount_cents": 10, "cycle": "monthly"}, "data.applies_to.household_ids"),
+    ({"item": "parking", "amount_cents": 10, "cycle": "monthly", "applies_to": {"statuses": ["occupied"]}},
+     "data.applies_to.household_ids"),
+    ({"item": "property_service", "unit_price_cents_per_m2": 1, "cycle": "monthly",
+      "applies_to": {"min_area_m2": 100, "max_area_m2": 50}}, "data.applies_to.max_area_m2"),
 ])
 def test_inconsistent_standards_are_refused_by_name(data, field):
     with pytest.raises(BusinessRuleViolation) as refused:
@@ -113,6 +120,62 @@ def test_approving_over_a_standard_that_starts_as_late_or_later_is_a_conflict():
     changes, ended = standards.approval(standard(_id="fs_new", status="pending", valid_from="2026-06"),
                                         [standard(_id="fs_old", valid_from="2026-01", valid_to="2026-05")], NOW, "m")
     assert ended == []  # no overlap, nothing to end
+
+
+def test_a_standard_cannot_end_an_older_one_inside_its_cycle_or_what_it_billed():
+    quarterly = standard(_id="fs_q", cycle="quarterly", valid_from="2026-01")
+    with pytest.raises(Conflict, match="runs to 2026-12; start at 2027-01"):   # the 2026-10 quarter
+        standards.approval(standard(_id="fs_m", status="pending", valid_from="2026-11"), [quarterly], NOW, "m")
+    with pytest.raises(Conflict, match="billed through 2026-12"):
+        standards.approval(standard(_id="fs_m", status="pending", valid_from="2026-10"), [quarterly], NOW, "m",
+                           {"fs_q": "2026-10"})
+    _, ended = standards.approval(standard(_id="fs_m", status="pending", valid_from="2026-10"), [quarterly], NOW,
+                                  "m", {"fs_q": "2026-07"})
+    assert ended == [("fs_q", {"valid_to": "2026-09", "superseded_by": "fs_m"})]
+    monthly = standard(_id="fs_old")
+    with pytest.raises(Conflict, match="billed through 2026-11"):   # a quarter over months already billed
+        standards.approval(standard(_id="fs_q2", cycle="quarterly", status="pending", valid_from="2026-10"),
+                           [monthly], NOW, "m", {"fs_old": "2026-11"})
+
+
+def test_standards_for_other_households_or_of_another_kind_do_not_overlap():
+    listed = standard(_id="fs_a", item="parking", applies_to={"household_ids": ["hh_1"]})
+    other = standard(_id="fs_b", item="parking", status="pending", applies_to={"household_ids": ["hh_2"]})
+    assert standards.approval(other, [listed], NOW, "m")[1] == []
+    per_charge = standard(_id="fs_c", item="parking", cycle="per_charge", status="pending", valid_from="2026-01")
+    assert standards.approval(per_charge, [listed], NOW, "m")[1] == []
+    partly = standard(_id="fs_d", item="parking", status="pending", valid_from="2026-06",
+                      applies_to={"household_ids": ["hh_1", "hh_3"]})
+    with pytest.raises(Conflict, match="other households"):
+        standards.approval(partly, [listed], NOW, "m")
+
+
+@pytest.mark.parametrize("first, second, overlap", [
+    (None, {"statuses": ["vacant"]}, True),
+    ({"statuses": ["occupied"]}, {"statuses": ["vacant"]}, False),
+    ({"household_ids": ["a", "b"]}, {"household_ids": ["b"]}, True),
+    ({"min_area_m2": 100, "max_area_m2": None}, {"min_area_m2": None, "max_area_m2": 90}, False),
+    ({"min_area_m2": 80, "max_area_m2": None}, {"min_area_m2": None, "max_area_m2": 90}, True),
+])
+def test_whether_two_scopes_could_bill_the_same_household(first, second, overlap):
+    assert standards.scopes_overlap(first, second) is overlap
+
+
+@pytest.mark.parametrize("scope, household, period, applies", [
+    (None, {"_id": "h", "area_m2": 80.0, "status": "vacant"}, "2026-11", True),
+    (None, {"_id": "h"}, "2026-11", False),                                      # a price per m² needs an area
+    ({"statuses": ["occupied"]}, {"_id": "h", "area_m2": 80.0, "status": "vacant"}, "2026-11", False),
+    ({"statuses": ["occupied"]}, {"_id": "h", "area_m2": 80.0}, "2026-11", True),   # no status: applies
+    ({"household_ids": ["g"]}, {"_id": "h", "area_m2": 80.0}, "2026-11", False),
+    ({"min_area_m2": 90.0}, {"_id": "h", "area_m2": 89.99}, "2026-11", False),
+    ({"max_area_m2": 90.0}, {"_id": "h", "area_m2": 90.0}, "2026-11", True),
+    (None, {"_id": "h", "area_m2": 1.0, "occupied_from": "2026-12-01"}, "2026-11", False),
+    (None, {"_id": "h", "area_m2": 1.0, "occupied_from": "2026-11-30"}, "2026-11", True),
+    (None, {"_id": "h", "area_m2": 1.0, "occupied_to": "2026-10-31"}, "2026-11", False),
+    (None, {"_id": "h", "area_m2": 1.0, "occupied_to": None}, "2026-11", True),
+])
+def test_which_households_a_standard_applies_to(scope, household, period, applies):
+    assert standards.applies(standard(applies_to=scope), household, period) is applies
 
 
 def test_a_standard_is_approved_once():

@@ -1,0 +1,28 @@
+"""Renovation fees priced by finance's approved per-charge standards (copies), else the settings."""
+from customer_service import applications
+from customer_service.rules import DEFAULTS
+
+
+def standard(_id, item, basis, price, valid_from="2026-01", valid_to=None):
+    return {"_id": _id, "item": item, "basis": basis, "valid_from": valid_from, "valid_to": valid_to,
+            "amount_cents": price if basis == "fixed" else None,
+            "unit_price_cents_per_m2": price if basis == "area" else None}
+
+
+def test_a_standard_in_force_sets_the_price_the_latest_one_winning():
+    standards = [standard("a", "renovation_deposit", "fixed", 90000, "2025-01", "2026-05"),
+                 standard("b", "renovation_deposit", "fixed", 150000, "2026-06"),
+                 standard("c", "renovation_management", "area", 300, "2027-01")]   # not in force yet
+    priced = applications.priced_rules(DEFAULTS, standards, "2026-11")
+    assert priced["renovation_deposit_cents"] == 150000
+    assert priced["renovation_management_fee_cents_per_m2"] == DEFAULTS["renovation_management_fee_cents_per_m2"]
+    assert applications.priced_rules(DEFAULTS, standards, "2026-03")["renovation_deposit_cents"] == 90000
+
+
+def test_only_the_per_charge_standards_of_the_fees_raised_here_are_kept():
+    data = {"id": "fs_1", "item": "renovation_deposit", "name": "x", "basis": "fixed", "cycle": "per_charge",
+            "amount_cents": 1, "unit_price_cents_per_m2": None, "valid_from": "2026-01", "valid_to": None,
+            "ended": []}
+    assert applications.fee_price_copy(data)["amount_cents"] == 1
+    assert applications.fee_price_copy({**data, "cycle": "monthly"}) is None
+    assert applications.fee_price_copy({**data, "item": "parking"}) is None

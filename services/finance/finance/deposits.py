@@ -1,0 +1,108 @@
+"""Deposits (押金): the renovation deposit is held while the works go on and refunded after
+the joint acceptance (竣工联合验收).
+
+- One deposit per renovation application: ``natural_id("dep", estate, application)``. It is
+  made from whichever arrives first: the deposit's charge (``customer_service.charge_raised``,
+  item ``renovation_deposit``, subject the application) or the passed joint acceptance
+  (``customer_service.renovation_accepted``); the other fills in its part.
+- **Held** once its bill is paid in full (the money is on the bill, so a reversed payment
+  makes it unheld again, until it is paid again); a deposit is shown with the status it has
+  now (``status_of``): ``awaiting_payment``, ``held``, ``refundable`` (held and accepted),
+  ``refund_pending`` (a crash stopped the refund half-way: the next refund call finishes it),
+  ``refunded``.
+- **Refund** (退押金): only a held deposit (409 otherwise), only after the joint acceptance
+  has passed (422 otherwise), once (a second refund is 409; the same Idempotency-Key finds
+  the first). Its own journal entry, money out (``kind: deposit_refund``, natural id per
+  deposit), in the journal of the method it is paid back by; ``deposit_refunded`` once the
+  entry is written. A payment that paid a deposit being refunded or refunded is not
+  reversed (409): the money has gone back already.
+- A refund pays back the whole deposit (DOMAIN.md names no deductions; a deduction for
+  damage found at the acceptance would be a charge of its own).
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.writes import Change
+
+from . import periods
+
+DEPOSIT_ITEM = "renovation_deposit"
+SUBJECT_TYPE = "renovation_application"
+
+
+def deposit_id(estate_id, application_id):
+    return ids.natural_id("dep", estate_id, application_id)
+
+
+def application_of(bill):
+    """The renovation application whose deposit ``bill`` asks for, or None."""
+    source = bill.get("source") or {}
+    subject = source.get("subject") or {}
+    if bill.get("item") != DEPOSIT_ITEM or source.get("kind") != "charge" or subject.get("type") != SUBJECT_TYPE:
+        return None
+    return subject["id"]
+
+
+def new_deposit(estate_id, application_id, household_id, now):
+    stamp = clock.to_iso(now)
+    return {"_id": deposit_id(estate_id, application_id), "estate_id": estate_id, "application_id": application_id,
+            "household_id": household_id, "bill_id": None, "amount_cents": None, "accepted_at": None,
+            "refund": None, "created_at": stamp, "history": []}
+
+
+def with_bill(deposit, bill):
+    """The deposit's bill, once (None: it knows it already)."""
+    if deposit["bill_id"] is not None:
+        return None
+    return Change({"bill_id": bill["_id"], "amount_cents": bill["amount_cents"],
+                   "household_id": deposit["household_id"] or bill["household_id"]},
+                  [{"at": bill["created_at"], "action": "charged", "event_id": None}])
+
+
+def accepted(deposit, event):
+    """The passed joint acceptance, once per event (the first acceptance stays)."""
+    if deposit["accepted_at"] is not None:
+        return None
+    return Change({"accepted_at": event["data"]["accepted_at"]},
+                  [{"at": event["occurred_at"], "action": "accepted", "event_id": event["event_id"]}])
+
+
+def status_of(deposit, bill):
+    refund = deposit.get("refund")
+    if refund:
+        return "refunded" if refund["status"] == "refunded" else "refund_pending"
+    if bill is None or bill["status"] != "paid":
+        return "awaiting_payment"
+    return "refundable" if deposit["accepted_at"] else "held"
+
+
+def view(deposit, bill):
+    shown = {key: value for key, value in deposit.items() if key not in ("history",)}
+    return shown | {"status": status_of(deposit, bill), "paid_cents": bill["paid_cents"] if bill else 0}
+
+
+def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed):
+    """The first write of a refund: ``refund`` pending with what is paid back, how and by whom."""
+    if deposit.get("refund"):
+        raise Conflict(f"the deposit is {status_of(deposit, bill)} already")
+    if status_of(deposit, bill) == "awaiting_payment":
+        raise Conflict("the deposit is not held: its bill is not paid in full")
+    if not deposit["accepted_at"]:
+        raise BusinessRuleViolation("a deposit is refunded after the joint acceptance has passed",
+                                    [field_error("id", "the renovation has not passed its joint acceptance")])
+    day = periods.day_of(now, rules)
+    if day_closed:
+        raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
+                                    [field_error("day", "is settled: no more entries")])
+    return Change({"refund": {"id": refund_id, "status": "pending", "amount_cents": bill["paid_cents"],
+                              "method": data["method"], "note": (data.get("note") or "").strip() or None,
+                              "by": actor, "at": clock.to_iso(now), "day": day}},
+                  [{"at": clock.to_iso(now), "action": "refund_planned", "event_id": None}])
+
+
+def refunded_event_data(deposit):
+    refund = deposit["refund"]
+    return {"id": deposit["_id"], "application_id": deposit["application_id"],
+            "household_id": deposit["household_id"], "bill_id": deposit["bill_id"],
+            "amount_cents": refund["amount_cents"], "method": refund["method"], "refunded_at": refund["at"]}

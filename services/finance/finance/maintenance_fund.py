@@ -1,0 +1,124 @@
+"""The special maintenance fund (专项维修资金): the owners' money for repairs of shared parts,
+kept in a ledger of its own, apart from the estate's operating money.
+
+- **Separate**: its entries are not in the cashier's journals, the reconciliation or the
+  disclosure of operating income and costs; the fund has its own balance (one account per
+  estate, ``natural_id("mf", estate)``) and its own statement.
+- **Deposits** (缴存): money in, from an owner's household, the developer or interest
+  (``source``); posted at once; idempotent (Idempotency-Key).
+- **Uses** (使用): a repair of shared parts (``purpose``, optionally the work order) is
+  ``requested``, then ``approved`` by a manager or the operator admin (the seeds: "协助 ...
+  专项维修资金的筹集、使用与管理"; the owners' consent behind it is referenced in
+  ``consent_ref``) or ``rejected`` with a reason. Only approval takes the money, and never
+  more than the balance (422): the fund is not overdrawn. Decided once (409 again).
+- **Statement** (对账单) of a month: the opening balance, the month's deposits and approved
+  uses line by line, the closing balance (the estate's local calendar: a deposit counts on
+  the day it was posted, a use on the day it was approved).
+- Each step that moves the balance is guarded: the account remembers the entries it took
+  (their ids), so a retry or the half-done sweep finishes an entry without a second effect.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.writes import Change
+
+from . import periods
+
+RECENT_ENTRIES = 1000
+
+
+def account_id(estate_id):
+    return ids.natural_id("mf", estate_id)
+
+
+def new_account(estate_id, now):
+    stamp = clock.to_iso(now)
+    return {"_id": account_id(estate_id), "estate_id": estate_id, "balance_cents": 0, "recent_entries": [],
+            "created_at": stamp, "updated_at": stamp}
+
+
+def _entry(entry_id, estate_id, kind, data, now, rules, actor):
+    stamp = clock.to_iso(now)
+    return {"_id": entry_id, "estate_id": estate_id, "kind": kind, "amount_cents": int(data["amount_cents"]),
+            "household_id": data.get("household_id"), "source": data.get("source"), "method": data.get("method"),
+            "purpose": (data.get("purpose") or "").strip() or None, "work_order_id": data.get("work_order_id"),
+            "consent_ref": None, "note": (data.get("note") or "").strip() or None,
+            "status": "pending" if kind == "deposit" else "requested", "requested_by": actor,
+            "decided_by": None, "decided_at": None, "reject_reason": None,
+            "day": periods.day_of(now, rules) if kind == "deposit" else None,
+            "balance_after_cents": None, "created_at": stamp}
+
+
+def deposit(entry_id, estate_id, data, now, rules, actor):
+    if data["source"] == "owner" and not data.get("household_id"):
+        raise BusinessRuleViolation("an owner's deposit names the household",
+                                    [field_error("data.household_id", "is required when source is owner")])
+    return _entry(entry_id, estate_id, "deposit", data, now, rules, actor)
+
+
+def use(entry_id, estate_id, data, now, rules, actor):
+    return _entry(entry_id, estate_id, "use", data, now, rules, actor)
+
+
+def taken(account, entry_id):
+    """The balance the entry left, when it is on the account already (else None)."""
+    for recent in account["recent_entries"]:
+        if recent["id"] == entry_id:
+            return recent["balance_after_cents"]
+    return None
+
+
+def account_change(account, entry, now):
+    """The account after ``entry`` (None when it is on it already); a use beyond the balance is
+    refused (422)."""
+    if taken(account, entry["_id"]) is not None:
+        return None
+    signed = entry["amount_cents"] if entry["kind"] == "deposit" else -entry["amount_cents"]
+    balance = account["balance_cents"] + signed
+    if balance < 0:
+        raise BusinessRuleViolation(
+            f"the fund holds {account['balance_cents']} cents: it cannot pay {entry['amount_cents']}",
+            [field_error("id", "the use is more than the fund's balance")])
+    recent = (account["recent_entries"] + [{"id": entry["_id"], "balance_after_cents": balance}])[-RECENT_ENTRIES:]
+    return Change({"balance_cents": balance, "recent_entries": recent, "updated_at": clock.to_iso(now)})
+
+
+def decision(entry, decision_, data, now, rules, actor):
+    """The fields of a decided use (approval moves the balance first: see operations)."""
+    if entry["kind"] != "use":
+        raise Conflict("only a use is approved or rejected")
+    if entry["status"] != "requested":
+        raise Conflict(f"the use is {entry['status']} already")
+    fields = {"decided_by": actor, "decided_at": clock.to_iso(now)}
+    if decision_ == "approve":
+        return fields | {"status": "approved", "day": periods.day_of(now, rules),
+                         "consent_ref": (data.get("consent_ref") or "").strip() or None}
+    return fields | {"status": "rejected", "reject_reason": data["reason"].strip()}
+
+
+def in_balance(entry):
+    """Whether the entry has moved the balance (a posted deposit, an approved use)."""
+    return (entry["kind"], entry["status"]) in (("deposit", "posted"), ("use", "approved"))
+
+
+def signed(entry):
+    return entry["amount_cents"] if entry["kind"] == "deposit" else -entry["amount_cents"]
+
+
+def statement(estate_id, period, before, during, now):
+    """The month's statement: ``before``, the entries that moved the balance before the month;
+    ``during``, those of the month."""
+    counted = sorted((e for e in during if in_balance(e)), key=lambda e: (e["day"], e["created_at"], e["_id"]))
+    opening = sum(signed(e) for e in before if in_balance(e))
+    deposits = sum(e["amount_cents"] for e in counted if e["kind"] == "deposit")
+    uses = sum(e["amount_cents"] for e in counted if e["kind"] == "use")
+    lines, running = [], opening
+    for e in counted:
+        running += signed(e)
+        lines.append({"entry_id": e["_id"], "day": e["day"], "kind": e["kind"], "amount_cents": e["amount_cents"],
+                      "household_id": e["household_id"], "source": e["source"], "purpose": e["purpose"],
+                      "work_order_id": e["work_order_id"], "balance_cents": running})
+    return {"estate_id": estate_id, "period": period, "opening_balance_cents": opening,
+            "deposits_cents": deposits, "uses_cents": uses, "closing_balance_cents": opening + deposits - uses,
+            "lines": lines, "generated_at": clock.to_iso(now)}

@@ -1,0 +1,123 @@
+"""Prepaid utilities (水电充值): a balance per household and utility, topped up at the cashier's
+desk and drawn down by metered usage.
+
+- One account per household and utility (``water``, ``electricity``):
+  ``natural_id("ua", estate, household, utility)``, made by its first top-up or usage.
+- A **top-up** (充值) is money in: a receipt with a number from the estate's receipt series
+  (the same series as payments, so no two receipts share a number), its own journal entry
+  (``kind: utility_top_up``), and the balance up by its amount.
+- A **usage** (用量扣费) is a deduction the meter reading prices (the caller sends the cents,
+  with the reading's id as its natural key when it has one). The balance never goes below
+  ``-utility_overdraft_cents`` (0 by default: never negative); a deduction that would is
+  refused (422) and changes nothing.
+- **Low balance** (余额不足提醒): when a usage leaves the balance below
+  ``utility_low_balance_cents`` (a per-estate setting), ``utility_balance_low`` is announced
+  in the same write, once until a top-up lifts the balance to the threshold again.
+- Every move (top-up or usage) is idempotent: its id comes from the Idempotency-Key (or the
+  reading id), the account remembers the ids of its recent moves, and a move is written in
+  guarded steps (the move ``pending`` with its plan → the account → the journal entry → the
+  move ``posted``), so a retry or the half-done sweep finishes it without a second effect.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.writes import Change
+
+from . import payments, periods
+
+UTILITIES = ("water", "electricity")
+RECENT_MOVES = 500  # move ids an account keeps to recognise a repeated one
+
+
+def account_id(estate_id, household_id, utility):
+    return ids.natural_id("ua", estate_id, household_id, utility)
+
+
+def usage_id(estate_id, household_id, utility, reading_id):
+    return ids.natural_id("use", estate_id, household_id, utility, reading_id)
+
+
+def new_account(estate_id, household_id, utility, now):
+    stamp = clock.to_iso(now)
+    return {"_id": account_id(estate_id, household_id, utility), "estate_id": estate_id,
+            "household_id": household_id, "utility": utility, "balance_cents": 0, "low_noticed": False,
+            "recent_moves": [], "created_at": stamp, "updated_at": stamp}
+
+
+def top_up(move_id, estate_id, data, receipt_number, now, rules, cashier):
+    """A top-up as first written (``pending``)."""
+    stamp = clock.to_iso(now)
+    amount = int(data["amount_cents"])
+    return {"_id": move_id, "estate_id": estate_id, "household_id": data["household_id"],
+            "utility": data["utility"], "kind": "top_up", "amount_cents": amount, "method": data["method"],
+            "receipt_number": receipt_number, "reading_id": None, "cashier": cashier,
+            "day": periods.day_of(now, rules), "at": stamp, "created_at": stamp, "status": "pending",
+            "balance_after_cents": None, "receipt": None}
+
+
+def usage(move_id, estate_id, data, now, rules, actor):
+    stamp = clock.to_iso(now)
+    return {"_id": move_id, "estate_id": estate_id, "household_id": data["household_id"],
+            "utility": data["utility"], "kind": "usage", "amount_cents": int(data["amount_cents"]), "method": None,
+            "receipt_number": None, "reading_id": data.get("reading_id"), "cashier": actor,
+            "day": periods.day_of(now, rules), "at": stamp, "created_at": stamp, "status": "pending",
+            "balance_after_cents": None, "receipt": None}
+
+
+def applied(account, move):
+    """The balance the move left, when it is on the account already (else None)."""
+    for recent in account["recent_moves"]:
+        if recent["id"] == move["_id"]:
+            return recent["balance_after_cents"]
+    return None
+
+
+def account_change(account, move, rules, low_event):
+    """The account after ``move`` (None when the move is on it already). ``low_event(data)``
+    builds ``utility_balance_low``; a usage past the allowed overdraft is refused (422)."""
+    if applied(account, move) is not None:
+        return None
+    signed = move["amount_cents"] if move["kind"] == "top_up" else -move["amount_cents"]
+    balance = account["balance_cents"] + signed
+    if move["kind"] == "usage" and balance < -rules["utility_overdraft_cents"]:
+        raise BusinessRuleViolation(
+            f"the {move['utility']} balance is {account['balance_cents']} cents: the usage would take it below "
+            f"{-rules['utility_overdraft_cents']}",
+            [field_error("data.amount_cents", "is more than the balance allows; top up first")])
+    threshold = rules["utility_low_balance_cents"]
+    low_noticed = account["low_noticed"]
+    events = []
+    if balance >= threshold:
+        low_noticed = False
+    elif move["kind"] == "usage" and not low_noticed:
+        low_noticed = True
+        events.append(low_event({"id": account["_id"], "household_id": account["household_id"],
+                                 "utility": account["utility"], "balance_cents": balance,
+                                 "threshold_cents": threshold, "at": move["at"]}))
+    recent = (account["recent_moves"] + [{"id": move["_id"], "balance_after_cents": balance}])[-RECENT_MOVES:]
+    return Change({"balance_cents": balance, "low_noticed": low_noticed, "recent_moves": recent,
+                   "updated_at": move["at"]}, events=events)
+
+
+def posting(move, balance_after):
+    fields = {"status": "posted", "balance_after_cents": balance_after}
+    if move["kind"] == "top_up":
+        fields["receipt"] = {"number": move["receipt_number"], "issued_at": move["at"],
+                             "household_id": move["household_id"], "utility": move["utility"],
+                             "amount_cents": move["amount_cents"], "method": move["method"],
+                             "balance_after_cents": balance_after}
+    return fields
+
+
+def same_move(stored, data):
+    """A usage sent again under its reading id must be the same usage (409 otherwise)."""
+    if stored["amount_cents"] != int(data["amount_cents"]) or stored["utility"] != data["utility"] \
+            or stored["household_id"] != data["household_id"]:
+        raise Conflict("this reading was deducted already with other figures",
+                       [field_error("data.reading_id", f"was used by {stored['_id']}")])
+    return stored
+
+
+def account_view(account):
+    return {key: value for key, value in account.items() if key != "recent_moves"}

@@ -1,0 +1,70 @@
+"""Deposits (押金) without broker or store: which bill is a deposit, its status, its refund."""
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, Conflict
+from finance import deposits, journals
+from finance.rules import DEFAULTS
+
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+def deposit_bill(status="paid", paid=200000, item="renovation_deposit", subject_type="renovation_application"):
+    return {"_id": "bl_1", "item": item, "amount_cents": 200000, "paid_cents": paid, "status": status,
+            "household_id": "hh_1", "created_at": "2026-11-01T00:00:00.000Z",
+            "source": {"kind": "charge", "service": "customer_service", "charge_id": "c1",
+                       "subject": {"type": subject_type, "id": "app_1"}}}
+
+
+def deposit(accepted=True, refund=None):
+    made = deposits.new_deposit("est_1", "app_1", "hh_1", NOW)
+    return made | {"bill_id": "bl_1", "amount_cents": 200000,
+                   "accepted_at": "2026-11-20T00:00:00.000Z" if accepted else None, "refund": refund}
+
+
+def test_only_a_renovation_deposit_charge_is_a_deposit():
+    assert deposits.application_of(deposit_bill()) == "app_1"
+    assert deposits.application_of(deposit_bill(item="renovation_management")) is None
+    assert deposits.application_of(deposit_bill(subject_type="work_order")) is None
+    assert deposits.application_of({"item": "renovation_deposit", "source": {"kind": "billing_run"}}) is None
+
+
+@pytest.mark.parametrize("made, bill, status", [
+    (deposit(accepted=False), None, "awaiting_payment"),
+    (deposit(accepted=False), deposit_bill(status="unpaid", paid=100000), "awaiting_payment"),
+    (deposit(accepted=False), deposit_bill(), "held"),
+    (deposit(), deposit_bill(), "refundable"),
+    (deposit(refund={"status": "pending"}), deposit_bill(), "refund_pending"),
+    (deposit(refund={"status": "refunded"}), deposit_bill(), "refunded"),
+])
+def test_the_status_of_a_deposit_is_what_its_bill_and_acceptance_say(made, bill, status):
+    assert deposits.status_of(made, bill) == status
+
+
+def test_a_refund_needs_a_held_deposit_a_passed_acceptance_and_an_open_day():
+    with pytest.raises(Conflict):
+        deposits.refund_plan(deposit(), deposit_bill(status="unpaid", paid=0), "r1", {"method": "cash"}, NOW, RULES,
+                             "wang", False)
+    with pytest.raises(BusinessRuleViolation):
+        deposits.refund_plan(deposit(accepted=False), deposit_bill(), "r1", {"method": "cash"}, NOW, RULES, "wang",
+                             False)
+    with pytest.raises(BusinessRuleViolation):
+        deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash"}, NOW, RULES, "wang", True)
+    with pytest.raises(Conflict):
+        deposits.refund_plan(deposit(refund={"status": "refunded"}), deposit_bill(), "r1", {"method": "cash"}, NOW,
+                             RULES, "wang", False)
+    plan = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "alipay", "note": " "}, NOW, RULES, "wang",
+                                False)
+    assert plan.set["refund"] == {"id": "r1", "status": "pending", "amount_cents": 200000, "method": "alipay",
+                                  "note": None, "by": "wang", "at": "2026-11-23T08:00:00.000Z", "day": "2026-11-23"}
+
+
+def test_a_refund_is_its_own_entry_money_out_in_the_journal_of_its_method():
+    refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "wechat"}, NOW, RULES, "wang",
+                                  False).set["refund"]
+    entry = journals.deposit_refund_entry(deposit(refund=refund))
+    assert (entry["kind"], entry["direction"], entry["journal"], entry["amount_cents"], entry["day"]) == (
+        "deposit_refund", "out", "bank", 200000, "2026-11-23")
+    assert entry["_id"] == journals.entry_id("est_1", "deposit_refund", deposits.deposit_id("est_1", "app_1"))

@@ -1,0 +1,47 @@
+"""The income and expense disclosure without broker or store: every operating cost, publishing."""
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, NotFound
+from finance import reports
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+BILLS = [{"item": "property_service", "amount_cents": 21002, "paid_cents": 21002}]
+WORK_ORDERS = [{"material_cost_cents": 1200, "labour_cost_cents": 3000}]
+
+
+def test_every_operating_cost_is_in_the_expenses_and_the_net():
+    costs = [{"category": "staff", "amount_cents": 10000}, {"category": "cleaning", "amount_cents": 500},
+             {"category": "staff", "amount_cents": 2500}]
+    report = reports.disclosure("est_1", "2026-10", BILLS, WORK_ORDERS, NOW, costs)
+    assert report["expenses"]["operating_by_category"] == {"cleaning": 500, "staff": 12500}
+    assert report["expenses"]["operating_cents"] == 13000 and report["expenses"]["total_cents"] == 17200
+    assert report["net_received_cents"] == 21002 - 17200
+
+
+def test_a_cost_of_a_period_that_has_not_begun_is_refused():
+    data = {"period": "2026-12", "category": "staff", "amount_cents": 1, "description": " wages "}
+    with pytest.raises(BusinessRuleViolation):
+        reports.operating_expense("opx_1", "est_1", data, "2026-11", NOW, "acc")
+    kept = reports.operating_expense("opx_1", "est_1", {**data, "period": "2026-11"}, "2026-11", NOW, "acc")
+    assert kept["description"] == "wages"
+
+
+def test_a_period_is_published_once_it_has_ended_as_the_next_version():
+    report = reports.disclosure("est_1", "2026-10", BILLS, WORK_ORDERS, NOW)
+    with pytest.raises(BusinessRuleViolation):
+        reports.publication("est_1", "2026-11", report, "2026-11", NOW, "boss")
+    first = reports.publication("est_1", "2026-10", report, "2026-11", NOW, "boss")
+    again = reports.publication("est_1", "2026-10", report, "2026-11", NOW, "boss", first)
+    assert (first["version"], again["version"], again["_id"]) == (1, 2, first["_id"])
+
+
+def test_owners_see_the_figures_and_no_names():
+    with pytest.raises(NotFound):
+        reports.published_view(None, "West Lake")
+    published = reports.publication("est_1", "2026-10", reports.disclosure("est_1", "2026-10", BILLS, WORK_ORDERS,
+                                                                           NOW), "2026-11", NOW, "boss")
+    shown = reports.published_view(published, "West Lake")
+    assert set(shown) == {"estate_name", "period", "version", "published_at", "income", "expenses",
+                          "net_received_cents"}

@@ -1,0 +1,62 @@
+"""The special maintenance fund (专项维修资金) without broker or store: balance, decisions, statement."""
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, Conflict
+from finance import maintenance_fund as fund
+from finance.rules import DEFAULTS
+
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+NOW = datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)  # 01:00 on 2026-12-01 in the estate
+
+
+def deposit(entry_id="d1", cents=1000, day="2026-11-10", status="posted"):
+    made = fund.deposit(entry_id, "est_1", {"source": "developer", "amount_cents": cents, "method": "bank"}, NOW,
+                        RULES, "acc")
+    return made | {"day": day, "status": status}
+
+
+def use(entry_id="u1", cents=400, day="2026-11-20", status="approved"):
+    made = fund.use(entry_id, "est_1", {"amount_cents": cents, "purpose": " lift rope "}, NOW, RULES, "acc")
+    return made | {"day": day, "status": status}
+
+
+def test_a_deposit_counts_on_the_local_day_and_an_owners_names_the_household():
+    assert fund.deposit("d", "est_1", {"source": "interest", "amount_cents": 1, "method": "bank"}, NOW, RULES,
+                        "acc")["day"] == "2026-12-01"
+    with pytest.raises(BusinessRuleViolation):
+        fund.deposit("d", "est_1", {"source": "owner", "amount_cents": 1, "method": "bank"}, NOW, RULES, "acc")
+    requested = fund.use("u", "est_1", {"amount_cents": 5, "purpose": " lift rope "}, NOW, RULES, "acc")
+    assert (requested["status"], requested["day"], requested["purpose"]) == ("requested", None, "lift rope")
+
+
+def test_the_fund_is_never_overdrawn_and_takes_an_entry_once():
+    account = fund.new_account("est_1", NOW) | {"balance_cents": 1000}
+    with pytest.raises(BusinessRuleViolation):
+        fund.account_change(account, use(cents=1001), NOW)
+    change = fund.account_change(account, use(cents=1000), NOW)
+    written = account | change.set
+    assert written["balance_cents"] == 0 and fund.taken(written, "u1") == 0
+    assert fund.account_change(written, use(cents=1000), NOW) is None
+
+
+def test_a_use_is_decided_once():
+    approved = fund.decision(use(status="requested"), "approve", {"consent_ref": "vote"}, NOW, RULES, "boss")
+    assert approved["status"] == "approved" and approved["day"] == "2026-12-01" and approved["consent_ref"] == "vote"
+    rejected = fund.decision(use(status="requested"), "reject", {"reason": " no "}, NOW, RULES, "boss")
+    assert rejected["reject_reason"] == "no"
+    with pytest.raises(Conflict):
+        fund.decision(use(status="approved"), "reject", {"reason": "no"}, NOW, RULES, "boss")
+    with pytest.raises(Conflict):
+        fund.decision(deposit(), "approve", {}, NOW, RULES, "boss")
+
+
+def test_the_statement_opens_with_what_came_before_and_counts_only_what_moved_the_balance():
+    before = [deposit("d0", 5000, "2026-10-01"), use("u0", 1000, "2026-10-15"), use("ux", 999, None, "rejected")]
+    during = [deposit("d1", 2000, "2026-11-03"), use("u1", 500, "2026-11-04"),
+              use("u2", 700, "2026-11-05", "requested"), deposit("d2", 9, "2026-11-05", "pending")]
+    shown = fund.statement("est_1", "2026-11", before, during, NOW)
+    assert (shown["opening_balance_cents"], shown["deposits_cents"], shown["uses_cents"],
+            shown["closing_balance_cents"]) == (4000, 2000, 500, 5500)
+    assert [(line["entry_id"], line["balance_cents"]) for line in shown["lines"]] == [("d1", 6000), ("u1", 5500)]
