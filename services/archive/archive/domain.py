@@ -5,8 +5,8 @@ Plain functions: no broker, no store.
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from estate_common import calendar, clock, ids
-from estate_common.errors import InvalidInput, field_error
+from estate_common import archive_access, calendar, clock, ids
+from estate_common.errors import Forbidden, InvalidInput, field_error
 
 # Which events become part of the permanent record, and what subject each is about.
 RECORDED_EVENTS = {
@@ -152,6 +152,18 @@ def records_search(filters):
         else:
             search["occurred_until"] = _moment(filters["to"], "filters.to")
     return search
+
+
+def readable_search(search, roles):
+    """``search`` narrowed to the subject types ``roles`` read directly (``archive_access``): a
+    keeper's is unchanged; asking for a type the caller may only borrow is a 403 that says so."""
+    types = archive_access.direct_types(roles)
+    if types is None:
+        return search
+    if "subject_type" in search and search["subject_type"] not in types:
+        raise Forbidden(f"records of a {search['subject_type']} are read through an approved borrow request "
+                        "(POST …/archive/borrow-requests)")
+    return search | {"subject_types": types}
 
 
 def _day(text, field):

@@ -115,8 +115,15 @@ def record(db, event):
     store.chain_record(db, domain.record_from_event(subject_type, event, clock.now()))
 
 
-def list_records(db, estate_id, filters, limit, cursor):
-    page = store.records_found(db, estate_id, domain.records_search(filters), limit, cursor)
+def list_records(db, caller, estate_id, filters, limit, cursor):
+    """The records the caller reads directly (estate_common.archive_access); the others only
+    through a borrowing (``borrowed_records``)."""
+    search = domain.readable_search(domain.records_search(filters), caller.roles)
+    page = store.records_found(db, estate_id, search, limit, cursor)
+    return _with_corrections(db, estate_id, page)
+
+
+def _with_corrections(db, estate_id, page):
     corrected = store.corrections_of(db, estate_id, [record["id"] for record in page["items"]])
     page["items"] = [domain.record_view(record, corrected.get(record["id"], [])) for record in page["items"]]
     return page
@@ -178,6 +185,15 @@ def create_borrow_request(db, outbox, caller, estate_id, data):
 
     request = create(db, outbox, caller, "borrow_requests", "borrow", estate_id, build)
     return borrowing.view(public(request), clock.now())
+
+
+def borrowed_records(db, caller, estate_id, request_id, limit, cursor):
+    """The records a borrowing opens, to the one who asked, while approved, not returned and not
+    past its due back (borrowing.require_open_for)."""
+    request = store.get(db, "borrow_requests", estate_id, request_id)
+    borrowing.require_open_for(request, caller.user, caller.roles, clock.now())
+    page = store.borrowed_records(db, estate_id, borrowing.borrowed_search(request), limit, cursor)
+    return _with_corrections(db, estate_id, page)
 
 
 def list_borrow_requests(db, estate_id, filters, limit, cursor):

@@ -54,7 +54,7 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     # -- the permanent record -------------------------------------------------------
     @rpc_method
     def list_records(self, payload):
-        return operations.list_records(self.db, payload["estate_id"], payload.get("filters", {}),
+        return operations.list_records(self.db, self.caller, payload["estate_id"], payload.get("filters", {}),
                                        payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
@@ -165,6 +165,11 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     @rpc_method
     def get_borrow_request(self, payload):
         return operations.get_borrow_request(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def list_borrowed_records(self, payload):
+        return operations.borrowed_records(self.db, self.caller, payload["estate_id"], payload["id"],
+                                           payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def approve_borrow_request(self, payload):

@@ -154,10 +154,17 @@ def records_found(db, estate_id, search, limit, cursor):
     """A page of the estate's records that ``search`` (``domain.records_search``) describes: equal
     on subject, subject type and household, ``occurred_at`` within the window it gives."""
     query = {name: search[name] for name in RECORD_MATCHES if name in search}
+    if "subject_types" in search:  # what the caller reads directly (estate_common.archive_access)
+        query["subject_type"] = search.get("subject_type") or {"$in": list(search["subject_types"])}
     window = {op: search[name] for name, op in RECORD_WINDOW.items() if name in search}
     if window:
         query["occurred_at"] = window
     return store.page(db.records, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def borrowed_records(db, estate_id, match, limit, cursor):
+    """A page of the estate's records a borrowing opens (``borrowing.borrowed_search``)."""
+    return store.page(db.records, {"estate_id": estate_id, **match}, limit, cursor)
 
 
 def list_change_log(db, estate_id, filters, limit, cursor):

@@ -479,3 +479,42 @@ def test_a_patrol_anomaly_is_recorded_but_is_not_a_closed_record(archive, estate
     period = clock.now_iso()[:7]
     block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
     assert block["closed_records_received"]["numerator"] == 0
+
+
+# -- who reads which record: directly, or through a borrowing ---------------------------------
+
+def test_an_agent_reads_request_records_directly_and_a_payment_only_through_an_approved_borrowing(archive, estate):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    as_role(archive, AGENT, "agent", estate)
+    listed = archive.list_records({"estate_id": estate["id"]})["items"]
+    assert {r["subject_type"] for r in listed} == {"service_request"}
+    with pytest.raises(Forbidden):
+        archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "payment"}})
+    assert archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "pay_9"}})["items"] == []
+
+    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": "pay_9", "purpose": "owner disputes a receipt", "kind": "view"}})
+    by_id = {"estate_id": estate["id"], "id": asked["id"]}
+    with pytest.raises(Conflict):  # not approved yet
+        archive.list_borrowed_records(by_id)
+    as_role(archive, MANAGER, "manager", estate)
+    archive.approve_borrow_request(by_id | {"data": {}})
+    as_role(archive, "zhao", "agent", estate)
+    with pytest.raises(Forbidden):  # another agent
+        archive.list_borrowed_records(by_id)
+    as_role(archive, AGENT, "agent", estate)
+    [payment] = archive.list_borrowed_records(by_id)["items"]
+    assert (payment["subject_id"], payment["event_type"]) == ("pay_9", "payment_posted")
+    clock.advance(timedelta(days=2))  # a view is due back the next day
+    with pytest.raises(Conflict):
+        archive.list_borrowed_records(by_id)
+    as_role(archive, "li", "archivist", estate)
+    archive.return_borrow_request(by_id | {"data": {}})
+    assert len(archive.list_records({"estate_id": estate["id"]})["items"]) == len(closed_events(estate["id"]))
+    as_role(archive, AGENT, "agent", estate)
+    with pytest.raises(Conflict):  # returned
+        archive.list_borrowed_records(by_id)
+    with pytest.raises(NotFound):
+        archive.list_borrowed_records({"estate_id": estate["id"], "id": "borrow_nowhere"})

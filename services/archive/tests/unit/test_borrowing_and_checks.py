@@ -165,3 +165,51 @@ def test_a_records_search_by_household_and_dates():
     with pytest.raises(InvalidInput) as refused:
         domain.records_search({"from": "2026-13-01"})
     assert refused.value.errors[0]["field"] == "filters.from"
+
+
+# -- who reads which record directly; the rest through a borrowing (estate_common.archive_access) --
+
+def test_the_keepers_read_every_record_directly_an_agent_only_the_front_desks_own():
+    from estate_common import archive_access
+    for keeper in ("archivist", "manager", "operator_admin"):
+        assert archive_access.direct_types([keeper]) is None
+        assert domain.readable_search({"subject_type": "payment"}, [keeper]) == {"subject_type": "payment"}
+    assert archive_access.direct_types(["agent"]) == ["notice", "service_request"]
+    assert archive_access.direct_types(["technician"]) == []
+    assert domain.readable_search({}, ["agent"]) == {"subject_types": ["notice", "service_request"]}
+    assert domain.readable_search({"subject_type": "service_request"}, ["agent"])["subject_type"] == "service_request"
+    for role, subject_type in (("agent", "payment"), ("agent", "household"), ("agent", "work_order")):
+        with pytest.raises(Forbidden):
+            domain.readable_search({"subject_type": subject_type}, [role])
+    assert "agent" in archive_access.direct_roles("service_request")
+    assert "agent" not in archive_access.direct_roles("incident")
+    assert archive_access.list_roles() == {"operator_admin", "manager", "archivist", "agent"}
+
+
+def test_a_borrowing_opens_its_records_to_its_asker_while_approved_unreturned_and_not_overdue():
+    asked = request()
+    with pytest.raises(Conflict):  # pending
+        borrowing.require_open_for(asked, "zhang", ["agent"], NOW)
+    approved = apply(asked, borrowing.decide(asked, "approve", None, NOW, "wang", DEFAULTS))
+    borrowing.require_open_for(approved, "zhang", ["agent"], NOW + timedelta(days=1))
+    borrowing.require_open_for(approved, "li", ["archivist"], NOW)  # a keeper
+    with pytest.raises(Forbidden):
+        borrowing.require_open_for(approved, "zhao", ["agent"], NOW)  # not the one who asked
+    with pytest.raises(Conflict) as late:
+        borrowing.require_open_for(approved, "zhang", ["agent"], NOW + timedelta(days=8))
+    assert late.value.errors[0]["field"] == "borrow_id"
+    returned = apply(approved, borrowing.give_back(approved, None, NOW, "li"))
+    with pytest.raises(Conflict):
+        borrowing.require_open_for(returned, "zhang", ["agent"], NOW)
+    rejected = apply(asked, borrowing.decide(asked, "reject", None, NOW, "wang", DEFAULTS))
+    with pytest.raises(Conflict):
+        borrowing.require_open_for(rejected, "zhang", ["agent"], NOW)
+
+
+def test_a_borrowing_opens_its_record_or_its_subjects_records():
+    assert borrowing.borrowed_search(request()) == {"household_id": "hh_1"}
+    assert borrowing.borrowed_search({"record_id": "rec_1", "subject_type": "payment", "subject_id": "pay_1"}) == \
+        {"_id": "rec_1"}
+    assert borrowing.borrowed_search({"record_id": None, "subject_type": "payment", "subject_id": "pay_1"}) == \
+        {"subject_id": "pay_1"}
+    assert borrowing.borrowed_search({"record_id": None, "subject_type": "estate", "subject_id": "est_1"}) == {}

@@ -1,0 +1,60 @@
+"""Issue 14, archive and KPIs, through the gateway over HTTP: who reads which archive record
+directly and who through an approved borrowing; what the archive records; completeness and
+turnover KPIs.
+
+One system per module; each test makes its own estate.
+"""
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+from .flows import eventually, new_estate, new_household, new_user, register
+
+
+def staff(api, admin, roles, estate_id):
+    return new_user(api, admin, roles, [estate_id])[1]
+
+
+@pytest.fixture(scope="module")
+def estate(api, admin):
+    estate_id = new_estate(api, admin, name="Cedar Court")["id"]
+    return {"id": estate_id, "base": f"/api/v1/estates/{estate_id}",
+            "guard": staff(api, admin, ["security"], estate_id),
+            "manager": staff(api, admin, ["manager"], estate_id),
+            "agent": staff(api, admin, ["agent"], estate_id),
+            "other_agent": staff(api, admin, ["agent"], estate_id),
+            "technician": staff(api, admin, ["technician"], estate_id),
+            "archivist": staff(api, admin, ["archivist"], estate_id)}
+
+
+def test_an_agent_reads_request_records_directly_and_an_incident_only_through_an_approved_borrowing(api, estate):
+    base, agent, manager = estate["base"], estate["agent"], estate["manager"]
+    household = new_household(api, agent, estate["id"], room="0701")
+    request = register(api, agent, estate["id"], household["id"]).json()
+    incident = api.post(f"{base}/incidents", {"type": "flooding", "description": "water in the lobby",
+                                              "location": "Lobby", "major": False}, estate["guard"]).json()
+    assert api.post(f"{base}/incidents/{incident['id']}/close", {"summary": "Mopped, pipe fixed."},
+                    estate["guard"]).status_code == 200
+    eventually(lambda: api.get(f"{base}/archive/records?subject_id={incident['id']}", manager).json()["items"])
+
+    mine = eventually(lambda: api.get(f"{base}/archive/records?subject_id={request['id']}", agent).json()["items"])
+    assert {r["subject_type"] for r in mine} == {"service_request"}
+    listed = api.get(f"{base}/archive/records?limit=200", agent).json()["items"]
+    assert listed and {r["subject_type"] for r in listed} <= {"service_request", "notice"}
+    refused = api.get(f"{base}/archive/records?subject_type=incident", agent)
+    assert refused.status_code == 403 and "borrow" in refused.json()["detail"]
+    assert api.get(f"{base}/archive/records?subject_type=incident", estate["technician"]).status_code == 403
+
+    asked = api.post(f"{base}/archive/borrow-requests", {"subject_id": incident["id"], "purpose": "owner's claim",
+                                                         "kind": "view"}, agent)
+    assert asked.status_code == 201, asked.text
+    borrow = f"{base}/archive/borrow-requests/{asked.json()['id']}"
+    pending = api.get(f"{borrow}/records", agent)
+    assert pending.status_code == 409 and pending.json()["errors"][0]["field"] == "borrow_id"
+    assert api.post(f"{borrow}/approve", {}, manager).status_code == 200
+    assert api.get(f"{borrow}/records", estate["other_agent"]).status_code == 403
+    opened = api.get(f"{borrow}/records", agent)
+    assert opened.status_code == 200, opened.text
+    assert {r["subject_id"] for r in opened.json()["items"]} == {incident["id"]}
+    assert api.post(f"{borrow}/return", {}, estate["archivist"]).status_code == 200
+    assert api.get(f"{borrow}/records", agent).status_code == 409
