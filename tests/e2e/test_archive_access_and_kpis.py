@@ -58,3 +58,29 @@ def test_an_agent_reads_request_records_directly_and_an_incident_only_through_an
     assert {r["subject_id"] for r in opened.json()["items"]} == {incident["id"]}
     assert api.post(f"{borrow}/return", {}, estate["archivist"]).status_code == 200
     assert api.get(f"{borrow}/records", agent).status_code == 409
+
+
+def test_equipment_notices_and_cancelled_orders_reach_the_archive_and_its_change_log(api, estate):
+    base, manager, agent = estate["base"], estate["manager"], estate["agent"]
+    pump = api.post(f"{base}/equipment", {"code": "PUMP-9", "name": "Booster pump", "system": "water",
+                                          "location": "B2 pump room"}, estate["technician"])
+    assert pump.status_code == 201, pump.text
+    notice = api.post(f"{base}/notices", {"title": "Water cut", "body": "Friday 9-12"}, agent)
+    assert notice.status_code == 201, notice.text
+    household = new_household(api, agent, estate["id"], room="0909")
+    request = register(api, agent, estate["id"], household["id"]).json()
+    order = eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}", manager).json()["items"])[0]
+    cancelled = api.post(f"{base}/work-orders/{order['id']}/cancel", {"reason": "registered twice"}, manager)
+    assert cancelled.status_code == 200, cancelled.text
+    assert api.post(f"{base}/work-orders/{order['id']}/cancel", {"reason": "again"}, manager).status_code == 409
+
+    def recorded(subject_id, event_type):
+        items = api.get(f"{base}/archive/records?subject_id={subject_id}", manager).json()["items"]
+        return any(r["event_type"] == event_type for r in items)
+    eventually(lambda: recorded(pump.json()["id"], "equipment_registered"))
+    eventually(lambda: recorded(notice.json()["id"], "notice_published"))
+    eventually(lambda: recorded(order["id"], "work_order_cancelled"))
+    assert [r["subject_type"] for r in api.get(f"{base}/archive/records?subject_id={notice.json()['id']}",
+                                               agent).json()["items"]] == ["notice"]  # an agent reads notices
+    log = eventually(lambda: api.get(f"{base}/archive/change-log?subject_id={order['id']}", manager).json()["items"])
+    assert [(c["action"], c["subject_type"]) for c in log] == [("work_order_cancelled", "work_order")]

@@ -24,11 +24,29 @@ RECORDED_EVENTS = {
     ("finance", "payment_reversed"): "payment",  # kept beside the payment's posting
     ("finance", "reminder_sent"): "arrears_reminder",
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its monthly check
+    # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
+    ("maintenance", "work_order_cancelled"): "work_order",
+    ("maintenance", "equipment_registered"): "equipment",
+    ("maintenance", "equipment_record_added"): "equipment",
+    ("customer_service", "notice_published"): "notice",
+    ("security_patrol", "shift_handover_recorded"): "shift_handover",
+}
+
+# Recorded events that also change an archive (DOMAIN.md "Changes to an archive are recorded when
+# they happen (who, what, when)"): each is logged in the change log too, with what it did to the
+# archive, so the change log holds updates and cancellations, not only creations.
+ARCHIVE_CHANGES = {
+    ("maintenance", "equipment_registered"): "created",
+    ("maintenance", "equipment_record_added"): "updated",
+    ("customer_service", "notice_published"): "created",
+    ("security_patrol", "shift_handover_recorded"): "created",
+    ("maintenance", "work_order_cancelled"): "cancelled",
+    ("finance", "payment_reversed"): "reversed",
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.
-CLOSING_EVENTS = frozenset({"service_request_closed", "work_order_completed", "patrol_round_finished",
-                            "incident_closed", "payment_posted"})
+CLOSING_EVENTS = frozenset({"service_request_closed", "work_order_completed", "work_order_cancelled",
+                            "patrol_round_finished", "incident_closed", "payment_posted"})
 
 # Master-data events of archive's own, logged in the change log (who, what, when).
 MASTER_DATA_EVENTS = {
@@ -195,6 +213,29 @@ def change_from_event(subject_type, event):
         "created_at": event["occurred_at"],
         "request_id": event.get("request_id"),
         "fields": sorted(event["data"]),
+    }
+
+
+def change_from_recorded_event(subject_type, event):
+    """A change-log entry of a recorded event that changes an archive (``ARCHIVE_CHANGES``):
+    ``action`` is what it did (created, updated, cancelled, reversed), ``fields`` what it says."""
+    change = ARCHIVE_CHANGES[(event["source"], event["event_type"])]
+    return change_from_event(subject_type, event) | {"action": f"{subject_type}_{change}"}
+
+
+def correction_change(correction):
+    """A correction updates the record it corrects: logged (who, when, which fields of its data)."""
+    return {
+        "_id": ids.natural_id("chg", correction["_id"]),
+        "estate_id": correction["estate_id"],
+        "subject_type": "record",
+        "subject_id": correction["corrects"],
+        "action": "record_corrected",
+        "actor": correction["actor"],
+        "at": correction["occurred_at"],
+        "created_at": correction["occurred_at"],
+        "request_id": correction["request_id"],
+        "fields": sorted(correction["data"]) if isinstance(correction["data"], dict) else [],
     }
 
 

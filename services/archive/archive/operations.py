@@ -113,6 +113,8 @@ def record(db, event):
     """The event's record, as its estate's next link (a redelivered event finds it there)."""
     subject_type = domain.RECORDED_EVENTS[(event["source"], event["event_type"])]
     store.chain_record(db, domain.record_from_event(subject_type, event, clock.now()))
+    if (event["source"], event["event_type"]) in domain.ARCHIVE_CHANGES:  # the change log too, once
+        store.keep(db, "change_log", domain.change_from_recorded_event(subject_type, event))
 
 
 def list_records(db, caller, estate_id, filters, limit, cursor):
@@ -135,6 +137,7 @@ def correct_record(db, caller, estate_id, record_id, data):
     correction = domain.correction_record(caller.created_id("rec", estate_id), original, data, clock.now(),
                                           caller.user, logs.current_request_id())
     stored = store.chain_record(db, correction)
+    store.keep(db, "change_log", domain.correction_change(stored))  # a retry finds it there
     return domain.record_view(public(stored), store.corrections_of(db, estate_id, [stored["_id"]]).get(
         stored["_id"], []))
 

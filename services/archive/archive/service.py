@@ -129,6 +129,26 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     def record_overdue_fire_check(self, event):
         self._record(event)
 
+    @consumes("maintenance", "work_order_cancelled")
+    def record_cancelled_work_order(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "equipment_registered")
+    def record_equipment(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "equipment_record_added")
+    def record_equipment_record(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "notice_published")
+    def record_notice(self, event):
+        self._record(event)
+
+    @consumes("security_patrol", "shift_handover_recorded")
+    def record_shift_handover(self, event):
+        self._record(event)
+
     @consumes("archive", "estate_created")
     def log_estate_change(self, event):
         self._log_change(event)

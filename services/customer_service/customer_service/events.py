@@ -21,4 +21,6 @@ def build(outbox, estate_id, event_type, data):
         return outbox.event("renovation_review_requested", estate_id, data)
     if event_type == "charge_raised":  # finance bills the renovation fees
         return outbox.event("charge_raised", estate_id, data)
+    if event_type == "notice_published":  # archive keeps every notice
+        return outbox.event("notice_published", estate_id, data)
     raise ValueError(f"customer service does not announce {event_type}")

@@ -106,7 +106,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     # -- notices (公告) and the front-desk registers ------------------------------
     @rpc_method
     def create_notice(self, payload):
-        return self._create(payload, "notices", "nt", front_desk.new_notice)
+        return self._create(payload, "notices", "nt", front_desk.published_notice)
 
     @rpc_method
     def list_notices(self, payload):

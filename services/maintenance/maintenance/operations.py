@@ -29,6 +29,16 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
     return public(store.change(db, outbox, "work_orders", estate_id, order_id, decide))
 
 
+def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
+    """Cancelled with its reason, announced (``work_order_cancelled``): archive keeps it."""
+    def decide(order):
+        changes, entry = domain.cancel(order, reason, now=clock.now(), actor=caller.user)
+        return Change(changes, [entry], [("work_order_cancelled",
+                                          domain.cancelled_event_data(order, reason, changes["updated_at"]))])
+
+    return public(_change(db, outbox, "work_orders", estate_id, order_id, decide))
+
+
 def mark_emergency(db, outbox, caller, estate_id, order_id, category):
     return step(db, outbox, caller, estate_id, order_id, domain.mark_emergency, category,
                 rules=store.rules_for(db, estate_id))
@@ -162,7 +172,8 @@ def create_equipment(db, outbox, caller, estate_id, data):
     """One piece of equipment per code: the same create again finds it, another content with the
     same code is refused."""
     wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user)
-    stored = store.create(db, outbox, "equipment", estate_id, wanted["_id"], lambda: wanted)
+    stored = _create(db, outbox, "equipment", estate_id, wanted["_id"],
+                     lambda: (wanted, [("equipment_registered", ledger.registered_event_data(wanted))]))
     return public(ledger.same_equipment(stored, wanted))
 
 
@@ -176,9 +187,10 @@ def add_record(db, outbox, estate_id, equipment_id, record, stamp):
     def decide(equipment):
         if any(r["id"] == record["id"] for r in equipment.get("records") or []):
             return None
-        return Change({"updated_at": stamp}, push={"records": [record]})
+        return Change({"updated_at": stamp}, push={"records": [record]},
+                      events=[("equipment_record_added", ledger.record_added_event_data(equipment, record))])
 
-    return store.change(db, outbox, "equipment", estate_id, equipment_id, decide)
+    return _change(db, outbox, "equipment", estate_id, equipment_id, decide)
 
 
 def add_equipment_record(db, outbox, caller, estate_id, equipment_id, data):

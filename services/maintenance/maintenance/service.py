@@ -60,7 +60,8 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
 
     @rpc_method
     def cancel_work_order(self, payload):
-        return self._step(payload, domain.cancel, payload["data"]["reason"])
+        return operations.cancel_work_order(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                            payload["data"]["reason"])
 
     @rpc_method
     def mark_emergency(self, payload):

@@ -266,8 +266,11 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     day = roster.day(data["date"], "data.date") if data.get("date") else localtime.local_date(now, rules).isoformat()
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
-    return create(db, outbox, caller, "shift_handovers", "handover", estate_id, lambda doc_id: gate.new_handover(
-        doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id})
+    def build(doc_id):
+        handover = gate.new_handover(doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id}
+        return handover, [("shift_handover_recorded", gate.handover_event_data(handover))]
+
+    return create(db, outbox, caller, "shift_handovers", "handover", estate_id, build)
 
 
 # -- the duty roster (排班) ------------------------------------------------------------------

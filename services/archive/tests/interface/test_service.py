@@ -518,3 +518,58 @@ def test_an_agent_reads_request_records_directly_and_a_payment_only_through_an_a
         archive.list_borrowed_records(by_id)
     with pytest.raises(NotFound):
         archive.list_borrowed_records({"estate_id": estate["id"], "id": "borrow_nowhere"})
+
+
+# -- equipment archives, handover documents, notices, reversals and cancelled orders ---------
+
+def archive_events(estate_id):
+    """One event of each kind DOMAIN.md's "Archive" adds, shaped by their contracts."""
+    return [
+        ("record_equipment", event("maintenance", "equipment_registered", estate_id, {
+            "id": "eq_1", "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2",
+            "installed_on": "2019-06-01", "created_at": "2026-11-20T08:00:00.000Z"})),
+        ("record_equipment_record", event("maintenance", "equipment_record_added", estate_id, {
+            "id": "eq_1", "code": "PUMP-1", "record": {"id": "eqr_1", "kind": "inspection", "result": "normal",
+                                                       "at": "2026-11-21T08:00:00.000Z", "work_order_id": None}})),
+        ("record_notice", event("customer_service", "notice_published", estate_id, {
+            "id": "nt_1", "title": "Water cut", "body": "Friday 9-12", "building": "3",
+            "published_at": "2026-11-21T08:00:00.000Z"})),
+        ("record_shift_handover", event("security_patrol", "shift_handover_recorded", estate_id, {
+            "id": "handover_1", "shift": "night", "post": None, "date": "2026-11-21", "from_guard": "Qian",
+            "to_guard": "Sun", "handed_over_at": "2026-11-21T23:00:00.000Z"})),
+        ("record_cancelled_work_order", event("maintenance", "work_order_cancelled", estate_id, {
+            "id": "wo_5", "number": "WO-2026-000005", "request_id": None, "household_id": "hh_1",
+            "reason": "registered twice", "cancelled_at": "2026-11-21T09:00:00.000Z"})),
+        ("record_payment_reversal", event("finance", "payment_reversed", estate_id, {
+            "id": "pay_9", "receipt_number": "RC-2026-000009", "household_id": "hh_1", "amount_cents": 26811,
+            "method": "wechat", "reason": "bounced", "reversed_at": "2026-11-22T02:00:00.000Z", "bills": []})),
+    ]
+
+
+def test_equipment_notices_handovers_reversals_and_cancelled_orders_are_recorded_and_logged_once(archive, estate):
+    for handler, published in archive_events(estate["id"]):
+        getattr(archive, handler)(published)
+        getattr(archive, handler)(published)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"]})["items"]
+    assert sorted((r["subject_type"], r["event_type"]) for r in records) == sorted([
+        ("equipment", "equipment_registered"), ("equipment", "equipment_record_added"),
+        ("notice", "notice_published"), ("shift_handover", "shift_handover_recorded"),
+        ("work_order", "work_order_cancelled"), ("payment", "payment_reversed")])
+    assert archive.verify_archive({"estate_id": estate["id"]})["checked"] == 6
+    log = archive.list_change_log({"estate_id": estate["id"]})["items"]
+    assert sorted((c["subject_id"], c["action"]) for c in log if c["subject_type"] != "estate") == sorted([
+        ("eq_1", "equipment_created"), ("eq_1", "equipment_updated"), ("nt_1", "notice_created"),
+        ("handover_1", "shift_handover_created"), ("wo_5", "work_order_cancelled"), ("pay_9", "payment_reversed")])
+    assert all(c["actor"] == "tester" for c in log if c["subject_type"] != "estate")
+
+
+def test_a_correction_is_logged_in_the_change_log(archive, estate):
+    handler, published = archive_events(estate["id"])[2]
+    getattr(archive, handler)(published)
+    [record] = archive.list_records({"estate_id": estate["id"]})["items"]
+    as_role(archive, "li", "archivist", estate)
+    archive.correct_record({"estate_id": estate["id"], "id": record["id"],
+                            "data": {"reason": "typo in the title", "data": {"title": "Water cut (Fri)"}}})
+    [logged] = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_type": "record"}})["items"]
+    assert (logged["subject_id"], logged["action"], logged["actor"], logged["fields"]) == (
+        record["id"], "record_corrected", "li", ["title"])

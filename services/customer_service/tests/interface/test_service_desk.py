@@ -71,6 +71,9 @@ def test_notices_go_to_the_estate_or_a_building(desk):
     building = create("create_notice", desk, title="Water cut", body="Friday 9-12", building="3")
     assert listing("list_notices", desk) == [everyone["id"], building["id"]]
     assert listing("list_notices", desk, building="3") == [building["id"]]
+    published = desk.outbox.of_type("notice_published")  # archive keeps every notice
+    assert [(e["data"]["id"], e["data"]["building"], e["data"]["title"]) for e in published] == [
+        (everyone["id"], None, "Fire drill"), (building["id"], "3", "Water cut")]
 
 
 def test_a_key_is_lent_returned_and_released_and_illegal_steps_conflict(desk):

@@ -374,6 +374,11 @@ def test_a_manager_cancels_an_order_not_started(engineering):
     order_id = open_repair(engineering)
     as_caller(engineering, MANAGER)
     assert act(engineering, "cancel_work_order", order_id, reason="registered twice")["status"] == "cancelled"
+    [cancelled] = engineering.outbox.of_type("work_order_cancelled")  # archive keeps it as a closed order
+    assert (cancelled["data"]["id"], cancelled["data"]["reason"]) == (order_id, "registered twice")
+    with pytest.raises(Conflict):
+        act(engineering, "cancel_work_order", order_id, reason="again")
+    assert len(engineering.outbox.of_type("work_order_cancelled")) == 1
 
 
 # -- emergencies ----------------------------------------------------------------------------
@@ -430,6 +435,11 @@ def test_every_inspection_maintenance_and_repair_is_on_the_record(engineering):
         assert record["equipment_id"] == made["id"] and record["by"] == "chen"
     shown = engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})
     assert [r["kind"] for r in shown["records"]] == ["inspection", "maintenance", "repair"]
+    [registered] = engineering.outbox.of_type("equipment_registered")  # the equipment archive opens
+    assert (registered["data"]["id"], registered["data"]["code"]) == (made["id"], "PUMP-1")
+    added = engineering.outbox.of_type("equipment_record_added")  # and is updated by each record
+    assert [e["data"]["record"]["kind"] for e in added] == ["inspection", "maintenance", "repair"]
+    assert all("notes" not in e["data"]["record"] for e in added)
     [listed] = engineering.list_equipment({"estate_id": ESTATE})["items"]
     assert listed["record_count"] == 3 and listed["last_record"]["kind"] == "repair" and "records" not in listed
 

@@ -248,6 +248,9 @@ def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     handed = handover("Qian", post="monitoring_room")
     assert handed["date"] == "2026-11-23" and handed["roster_id"] is not None
     assert handover("Li", date="2026-11-20")["roster_id"] is None  # that night had no roster
+    kept = patrol.outbox.of_type("shift_handover_recorded")  # archive keeps the handover documents
+    assert [(e["data"]["from_guard"], e["data"]["date"]) for e in kept] == [("Qian", "2026-11-23"), ("Li", "2026-11-20")]
+    assert all("notes" not in e["data"] for e in kept)
 
 
 # -- fire equipment ---------------------------------------------------------------
