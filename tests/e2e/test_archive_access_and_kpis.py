@@ -4,6 +4,8 @@ turnover KPIs.
 
 One system per module; each test makes its own estate.
 """
+import time
+
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
@@ -84,3 +86,25 @@ def test_equipment_notices_and_cancelled_orders_reach_the_archive_and_its_change
                                                agent).json()["items"]] == ["notice"]  # an agent reads notices
     log = eventually(lambda: api.get(f"{base}/archive/change-log?subject_id={order['id']}", manager).json()["items"])
     assert [(c["action"], c["subject_type"]) for c in log] == [("work_order_cancelled", "work_order")]
+
+
+def test_archive_completeness_is_what_the_archive_holds_of_what_the_services_counted(api, estate, admin):
+    base, agent, manager = estate["base"], estate["agent"], estate["manager"]
+    period = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))  # this month, estate time
+
+    def completeness():
+        shown = api.get(f"{base}/kpis?period={period}", manager).json()["kpis"]
+        return shown["archive_completeness"], shown["archive_check_completeness"]
+
+    before, _ = eventually(completeness)
+    incident = api.post(f"{base}/incidents", {"type": "flooding", "description": "water in B1",
+                                              "location": "B1", "major": False}, estate["guard"]).json()
+    assert api.post(f"{base}/incidents/{incident['id']}/close", {"summary": "Dried."},
+                    estate["guard"]).status_code == 200
+    after, manual = eventually(lambda: (lambda shown: shown if shown[0]["denominator"] > before["denominator"]
+                                        else None)(completeness()), seconds=30)
+    assert after["numerator"] <= after["denominator"] and after["value"] is not None
+    final = eventually(lambda: (lambda shown: shown if shown[0]["numerator"] == shown[0]["denominator"]
+                                else None)(completeness()), seconds=30)[0]
+    assert final["value"] == 1.0  # every closed record the services counted reached the archive
+    assert set(manual) >= {"numerator", "denominator", "value"}  # the manual checks, beside it

@@ -239,6 +239,14 @@ def correction_change(correction):
     }
 
 
+def closed_report(event):
+    """A service's count of what it closed in a month, as archive keeps it (the newest wins)."""
+    data = event["data"]
+    return {"_id": ids.natural_id("closed", event["estate_id"], event["source"], data["period"]),
+            "estate_id": event["estate_id"], "source": event["source"], "period": data["period"],
+            "counts": data["counts"], "counted_at": data["counted_at"], "created_at": data["counted_at"]}
+
+
 def change_from_archive_event(event):
     """A change-log entry of an ``archive_changed`` event (borrowing, check plans, checks)."""
     data = event["data"]

@@ -3,7 +3,7 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
-from estate_common import clock, jobs, logs
+from estate_common import calendar, clock, jobs, logs
 from estate_common.errors import Conflict, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -268,10 +268,18 @@ def record_archive_check(db, outbox, caller, estate_id, data):
 
 # -- KPIs ------------------------------------------------------------------------------------
 
+def keep_closed_report(db, event):
+    """A service's count of what it closed in a month (estate_common.closed_counts)."""
+    store.keep_closed_report(db, domain.closed_report(event))
+
+
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
         facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),
                                 sorted(domain.CLOSING_EVENTS))
-        return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules)
+        present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
+        reported = checks.reported_by_kind(store.closed_reported(db, estate_id, calendar.months_of(period)))
+        return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
+                           present, reported)
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
                             estate_kpis)

@@ -149,6 +149,23 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
     def record_shift_handover(self, event):
         self._record(event)
 
+    # -- what each service closed, per month (estate_common.closed_counts) ---------------
+    @consumes("customer_service", "closed_records_counted")
+    def keep_closed_requests_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
+    @consumes("maintenance", "closed_records_counted")
+    def keep_closed_orders_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
+    @consumes("security_patrol", "closed_records_counted")
+    def keep_closed_rounds_and_incidents_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
+    @consumes("finance", "closed_records_counted")
+    def keep_closed_payments_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
     @consumes("archive", "estate_created")
     def log_estate_change(self, event):
         self._log_change(event)

@@ -8,7 +8,7 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, replica, settings, store, writes
+from estate_common import clock, closed_counts, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .rules import DEFAULTS
@@ -17,6 +17,7 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
+    **closed_counts.INDEXES,
     "service_requests": [
         (PAGED, {}),
         ([("estate_id", 1), ("kind", 1), ("status", 1)], {}),
@@ -207,3 +208,16 @@ def complained_about(db, estate_id):
 
 def answers_between(db, estate_id, start, end):
     return list(db.survey_answers.find({"estate_id": estate_id, "answered_at": {"$gte": start, "$lt": end}}))
+
+
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def estate_ids(db):
+    """Every estate this service holds a copy of (the registry: the closed-count timer visits each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
+
+
+def closed_counts(db, estate_id, start, end):
+    """Requests closed in ``[start, end)``."""
+    return {"service_requests": db.service_requests.count_documents(
+        {"estate_id": estate_id, "closed_at": {"$gte": start, "$lt": end}})}

@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import common_store, ids, jobs, replica, settings, store, writes
+from estate_common import closed_counts, common_store, ids, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
@@ -14,6 +14,7 @@ DUPLICATE_KEY = 11000
 
 INDEXES = {
     **replica.INDEXES,
+    **closed_counts.INDEXES,
     **jobs.INDEXES,
     **settings.INDEXES,
     "fee_standards": [(PAGED, {}), ([("estate_id", 1), ("item", 1), ("status", 1)], {})],
@@ -428,3 +429,17 @@ def keep_expense(db, expense):
 
 def expenses_of_period(db, estate_id, period):
     return list(store.scan(db.expenses, {"estate_id": estate_id, "period": period}))
+
+
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def estate_ids(db):
+    """Every estate this service holds a copy of (the registry: the closed-count timer visits each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
+
+
+def closed_counts(db, estate_id, start, end):
+    """Payments posted in ``[start, end)`` (a reversal later does not unpost one: archive keeps both)."""
+    posted = {"$in": ["posted", "reversal_pending", "reversed"]}  # not one still being posted
+    return {"payments": db.payments.count_documents({"estate_id": estate_id, "status": posted,
+                                                     "posted_at": {"$gte": start, "$lt": end}})}

@@ -5,7 +5,7 @@ A round, an incident and a parking session each change through the one write pat
 on, so two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
-from estate_common import replica, settings, store, writes
+from estate_common import closed_counts, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from .rules import DEFAULTS
@@ -14,6 +14,7 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
+    **closed_counts.INDEXES,
     "patrol_routes": [(PAGED, {})],
     "patrol_plans": [(PAGED, {}), ([("estate_id", 1), ("route_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
@@ -162,3 +163,12 @@ def kpi_facts(db, estate_id, period, start_iso, end_iso):
             {"estate_id": estate_id, "major": True, "opened_at": {"$gte": start_iso, "$lt": end_iso}}),
         "households": db.households.count_documents({"estate_id": estate_id}),
     }
+
+
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def closed_counts(db, estate_id, start, end):
+    """Patrol rounds finished and incidents closed in ``[start, end)``."""
+    window = {"$gte": start, "$lt": end}
+    return {"patrol_rounds": db.patrol_rounds.count_documents({"estate_id": estate_id, "finished_at": window}),
+            "incidents": db.incidents.count_documents({"estate_id": estate_id, "closed_at": window})}

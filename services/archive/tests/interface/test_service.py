@@ -118,7 +118,7 @@ def test_kpi_months_follow_the_estates_timezone(archive, estate):
 
     def checked(period):
         block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-        return block["archive_completeness"]["denominator"]
+        return block["archive_check_completeness"]["denominator"]
 
     assert (checked("2026-10"), checked("2026-11")) == (0, 10)
     as_caller(archive, ADMIN)
@@ -443,13 +443,13 @@ def test_archive_checks_are_planned_twice_a_year_and_give_the_completeness(archi
         getattr(archive, handler)(published)
     as_role(archive, MANAGER, "manager", estate)
     block = archive.kpis({"period": "2026-11", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (49, 50)
+    assert (block["archive_check_completeness"]["numerator"], block["archive_check_completeness"]["denominator"]) == (49, 50)
     assert block["archive_checks_year_to_date"]["value"] == 1.0
     assert block["closed_records_received"]["numerator"] == 5  # the escalation is not a closing record
     june = archive.kpis({"period": "2026-06", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-    assert june["archive_completeness"]["value"] == 0.9 and june["archive_checks_year_to_date"]["value"] == 0.5
+    assert june["archive_check_completeness"]["value"] == 0.9 and june["archive_checks_year_to_date"]["value"] == 0.5
     empty = archive.kpis({"period": "2026-01", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-    assert empty["archive_completeness"]["value"] is None
+    assert empty["archive_check_completeness"]["value"] is None
     with pytest.raises(Forbidden):
         archive.kpis({"period": "2026-11", "estate_ids": [estate["id"], "est_other"]})
 
@@ -573,3 +573,39 @@ def test_a_correction_is_logged_in_the_change_log(archive, estate):
     [logged] = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_type": "record"}})["items"]
     assert (logged["subject_id"], logged["action"], logged["actor"], logged["fields"]) == (
         record["id"], "record_corrected", "li", ["title"])
+
+
+# -- completeness: present in the archive ÷ reported by the services --------------------------
+
+def counted(source, estate_id, period, counts, counted_at):
+    return event(source, "closed_records_counted", estate_id, {"period": period, "counts": counts,
+                                                               "counted_at": counted_at})
+
+
+def test_completeness_compares_the_closed_records_held_with_the_services_newest_counts(archive, estate):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    for handler, published in closed_events(estate["id"]):  # one request, order, round, incident, payment
+        getattr(archive, handler)(published)
+    as_role(archive, MANAGER, "manager", estate)
+
+    def completeness(period="2026-11"):
+        block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+        shown = block["archive_completeness"]
+        return shown["numerator"], shown["denominator"]
+
+    assert completeness() == (0, 0)  # no service has reported: no data
+    archive.keep_closed_requests_count(counted("customer_service", estate["id"], "2026-11",
+                                               {"service_requests": 2}, "2026-11-23T07:00:00.000Z"))
+    archive.keep_closed_orders_count(counted("maintenance", estate["id"], "2026-11",
+                                             {"work_orders": 1}, "2026-11-23T07:00:00.000Z"))
+    archive.keep_closed_rounds_and_incidents_count(counted("security_patrol", estate["id"], "2026-11",
+                                                           {"patrol_rounds": 1, "incidents": 1},
+                                                           "2026-11-23T07:00:00.000Z"))
+    newer = counted("finance", estate["id"], "2026-11", {"payments": 1}, "2026-11-23T07:30:00.000Z")
+    older = counted("finance", estate["id"], "2026-11", {"payments": 3}, "2026-11-23T07:00:00.000Z")
+    for published in (newer, older, newer):  # an older count arriving late changes nothing
+        archive.keep_closed_payments_count(published)
+    assert completeness() == (5, 6)  # one closed request has not reached the archive
+    archive.keep_closed_payments_count(counted("finance", estate["id"], "2026-10", {"payments": 4},
+                                               "2026-11-01T07:00:00.000Z"))
+    assert completeness("2026-10") == (0, 4)

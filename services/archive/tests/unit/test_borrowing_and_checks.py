@@ -147,11 +147,11 @@ def test_a_check_must_add_up(change, field):
 def test_archive_kpis_show_their_parts():
     found = [check(), check(10, 10)]
     block = checks.kpis(found, 1, 12, DEFAULTS)
-    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (48, 50)
-    assert block["archive_completeness"]["value"] == 0.96
+    assert (block["archive_check_completeness"]["numerator"], block["archive_check_completeness"]["denominator"]) == (48, 50)
+    assert block["archive_check_completeness"]["value"] == 0.96
     assert block["archive_checks_year_to_date"]["value"] == 0.5
     assert block["closed_records_received"]["value"] == 12
-    assert checks.kpis([], 0, 0, DEFAULTS)["archive_completeness"]["value"] is None
+    assert checks.kpis([], 0, 0, DEFAULTS)["archive_check_completeness"]["value"] is None
 
 
 # -- record searches -----------------------------------------------------------------
@@ -213,3 +213,19 @@ def test_a_borrowing_opens_its_record_or_its_subjects_records():
     assert borrowing.borrowed_search({"record_id": None, "subject_type": "payment", "subject_id": "pay_1"}) == \
         {"subject_id": "pay_1"}
     assert borrowing.borrowed_search({"record_id": None, "subject_type": "estate", "subject_id": "est_1"}) == {}
+
+
+def test_completeness_is_present_over_reported_per_kind_beside_the_manual_checks():
+    reports = [{"counts": {"service_requests": 10}}, {"counts": {"service_requests": 5}},
+               {"counts": {"patrol_rounds": 4, "incidents": 1}}]
+    reported = checks.reported_by_kind(reports)
+    assert reported == {"service_requests": 15, "patrol_rounds": 4, "incidents": 1}
+    present = checks.present_by_kind({"service_request_closed": 14, "patrol_round_finished": 6,
+                                      "work_order_completed": 2, "work_order_cancelled": 1})
+    assert present["work_orders"] == 3 and present["incidents"] == 0
+    block = checks.kpis([check()], 1, 0, DEFAULTS, present, reported)
+    # 14 of 15 requests, 4 of 4 rounds (the 2 more cannot stand in for the missing incident), 0 of 1
+    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (18, 20)
+    assert block["archive_completeness"]["value"] == 0.9
+    assert block["archive_check_completeness"]["denominator"] == 40  # the manual check, beside it
+    assert checks.completeness(present, {})["value"] is None  # nothing reported: no data, not 0 or 100 %

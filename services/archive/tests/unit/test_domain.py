@@ -86,3 +86,9 @@ def test_a_cancelled_order_is_logged_as_what_it_did_to_the_archive():
     assert (logged["subject_id"], logged["action"], logged["actor"], logged["at"]) == (
         "wo_5", "work_order_cancelled", "wang", "2026-11-21T09:00:00.000Z")
     assert "reason" in logged["fields"] and "twice" not in str(logged["fields"])  # fields, never values
+
+
+def test_the_kinds_the_services_count_are_the_closing_events_the_archive_holds():
+    from estate_common import closed_counts
+    events = {e for _, event_types in closed_counts.KINDS.values() for e in event_types}
+    assert events == set(domain.CLOSING_EVENTS)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import eventlet
 import pytest
 
-from estate_common import clock, job_scopes, jobs
+from estate_common import calendar, clock, job_scopes, jobs
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from finance import billing, operations, store
@@ -730,3 +730,12 @@ def test_the_bill_version_names_the_households_of_its_last_changes(finance):
         store.bills_changed(finance.db, "est_other", "hh_c")
     version, changed = store.bills_state(finance.db, "est_other")
     assert version == 3 + store.RECENT_CHANGES and changed == ["hh_c"] * store.RECENT_CHANGES
+
+
+def test_the_payments_posted_are_counted_for_archive_when_the_count_changes(finance):
+    assert finance.count_closed_records(clock.now()) == 4  # two estates, last and this month
+    pay(finance, "hh_1", 10000)
+    assert finance.count_closed_records(clock.now()) == 1
+    last = finance.outbox.of_type("closed_records_counted")[-1]
+    assert (last["estate_id"], last["data"]["period"], last["data"]["counts"]) == (
+        ESTATE, calendar.period_of(clock.now(), "Asia/Shanghai"), {"payments": 1})

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from estate_common.writes import Change
@@ -712,3 +712,14 @@ def test_kpi_months_are_the_estates_calendar_months():
     engineering.copy_estate_edit(event("archive", "estate_updated", ESTATE, estate | {"timezone": "America/New_York",
                                                                                       "version": 2}))
     assert (counted("2026-10"), counted("2026-11")) == (1, 0)
+
+
+def test_completed_and_cancelled_orders_are_counted_for_archive(engineering):
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    act(engineering, "cancel_work_order", order_id, reason="registered twice")
+    assert engineering.count_closed_records(clock.now()) == 2
+    counted = {e["data"]["period"]: e["data"]["counts"] for e in engineering.outbox.of_type("closed_records_counted")}
+    assert counted[calendar.period_of(clock.now(), "Asia/Shanghai")] == {"work_orders": 1}

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from security_patrol import patrols
@@ -586,3 +586,15 @@ def test_kpis_are_only_for_the_callers_estates(patrol):
         patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})
     with pytest.raises(InvalidInput):
         patrol.kpis({"period": "2026-13", "estate_ids": [ESTATE]})
+
+
+def test_the_rounds_finished_and_incidents_closed_are_counted_for_archive_once_per_change(patrol):
+    round_ = start(patrol, make_route(patrol))
+    patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    assert patrol.count_closed_records(clock.now()) == 2  # last month and this month, both new
+    counted = {e["data"]["period"]: e["data"]["counts"] for e in patrol.outbox.of_type("closed_records_counted")}
+    this_month = calendar.period_of(clock.now(), "Asia/Shanghai")
+    assert counted[this_month] == {"patrol_rounds": 1, "incidents": 0}
+    assert sorted(counted.values(), key=str)[0] == {"incidents": 0, "patrol_rounds": 0}  # last month
+    assert patrol.count_closed_records(clock.now()) == 0  # nothing changed: nothing announced
+    assert len(patrol.outbox.of_type("closed_records_counted")) == 2
