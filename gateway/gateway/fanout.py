@@ -21,7 +21,7 @@ from estate_common.errors import DomainError, InvalidInput, NotFound, field_erro
 
 from .access import authorize_route
 
-PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+PERIOD = re.compile(r"(19[0-9]{2}|2[0-9]{3})(-(0[1-9]|1[0-2])|-Q[1-4])?")  # a month, quarter or year
 MAX_ESTATES_PAGES = 100  # 100 pages of 200: far beyond any operator's portfolio
 
 
@@ -44,7 +44,8 @@ def read_period():
                            [field_error(name, "is not a parameter of this report") for name in unknown])
     period = request.args.get("period", "")
     if not PERIOD.fullmatch(period):
-        raise InvalidInput("period must be a month, YYYY-MM", [field_error("period", "must be YYYY-MM")])
+        raise InvalidInput("period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY",
+                           [field_error("period", "must be YYYY-MM, YYYY-Qn or YYYY")])
     return period
 
 

@@ -234,6 +234,12 @@ def bills_of_period(db, estate_id, period, item=None):
     return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents"))
 
 
+def bills_of_months(db, estate_id, periods, item):
+    """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item."""
+    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item},
+                      ("item", "amount_cents", "paid_cents"))
+
+
 def bills_allocated_between(db, estate_id, start_iso, end_iso):
     return list(store.scan(db.bills, {"estate_id": estate_id, "allocations": {
         "$elemMatch": {"at": {"$gte": start_iso, "$lt": end_iso}}}}, ("allocations", "status", "settled_at")))

@@ -4,8 +4,8 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 ``store.change``/``create``/``write``): a revision check, the events in the same document
 write, a lost race decided again on what the winner wrote.
 """
-from estate_common import clock, closed_counts
-from estate_common.kpis import month_bounds, per_estate_month
+from estate_common import calendar, clock, closed_counts
+from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -211,15 +211,18 @@ def set_budget(db, caller, estate_id, period, amount_cents):
     return public(budget)
 
 
-def _month(db, estate_id, period):
-    """The estate's calendar month, on its local clock."""
-    return month_bounds(period, store.rules_for(db, estate_id)["timezone"])
+def _period(db, estate_id, period):
+    """The estate's calendar month, quarter or year, on its local clock."""
+    return period_bounds(period, store.rules_for(db, estate_id)["timezone"])
 
 
 def cost_summary(db, estate_id, period):
-    start, end = _month(db, estate_id, period)
+    """The period's costs against its budget: a month's, or the sum of a quarter's or year's months."""
+    start, end = _period(db, estate_id, period)
+    budgets = [store.find(db, "budgets", estate_id, costing.budget_id(estate_id, month))
+               for month in calendar.months_of(period)]
     return costing.cost_summary(period, store.orders_completed_in(db, estate_id, start, end),
-                                store.find(db, "budgets", estate_id, costing.budget_id(estate_id, period)))
+                                costing.period_budget(budgets))
 
 
 def get_costs(db, estate_id, filters):

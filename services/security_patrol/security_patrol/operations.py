@@ -4,7 +4,7 @@ one write path (``estate_common.writes`` behind ``store.change``/``create``): a 
 the events in the same document write, a lost race decided again on what the winner wrote
 (two guards acting at once cannot both pass a check the other one changed).
 """
-from estate_common import clock, closed_counts
+from estate_common import calendar, clock, closed_counts
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate
 from estate_common.store import public
@@ -289,8 +289,10 @@ def assign_duty(db, outbox, caller, estate_id, data):
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id):
         rules = store.rules_for(db, estate_id)
-        start, end = localtime.month_window(period, rules)  # datetimes: for_estate counts hours in it
-        facts = store.kpi_facts(db, estate_id, period, clock.to_iso(start), clock.to_iso(end))
+        start, end = localtime.period_window(period, rules)  # datetimes: for_estate counts hours in it
+        months = [(month, clock.to_iso(localtime.month_window(month, rules)[1]))
+                  for month in calendar.months_of(period)]
+        facts = store.kpi_facts(db, estate_id, months, clock.to_iso(start), clock.to_iso(end))
         return security_kpis.for_estate(facts, start, end, clock.now(), rules)
     return per_estate(caller, period, estate_ids, estate_kpis)
 

@@ -309,5 +309,11 @@ def test_the_kpis_of_a_month_from_what_the_desk_did(desk):
     assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}
     december = desk.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert december["complaint_timeliness"]["value"] is None and december["return_visit_rate"]["value"] is None
+    for wider in ("2026-Q4", "2026"):  # a quarter and a year hold November's and nothing more
+        answer = desk.kpis({"period": wider, "estate_ids": [ESTATE]})
+        assert answer["period"] == wider and answer["estates"][ESTATE]["complaint_timeliness"] == \
+            found["complaint_timeliness"]
+    assert desk.kpis({"period": "2026-Q3", "estate_ids": [ESTATE]})["estates"][ESTATE]["complaint_timeliness"][
+        "value"] is None
     with pytest.raises(Forbidden):
         desk.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})

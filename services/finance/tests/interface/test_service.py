@@ -647,6 +647,10 @@ def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
     billed = 21002 + 28200 + 11868
     paid = sum(b["paid_cents"] for b in bills(finance, item="property_service"))
     assert (rate["numerator"], rate["denominator"]) == (paid, billed) and rate["value"] == round(paid / billed, 4)
+    for wider in ("2026-Q4", "2026"):  # November's bills are the quarter's and the year's
+        assert finance.kpis({"period": wider, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"] == rate
+    assert finance.kpis({"period": "2026-Q3", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"][
+        "denominator"] == 0
     acting(finance, ACCOUNTANT)
     with pytest.raises(Forbidden):
         finance.kpis({"period": "2026-11", "estate_ids": [ESTATE, OTHER]})

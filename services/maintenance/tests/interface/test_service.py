@@ -612,6 +612,8 @@ def test_the_promised_response_time_is_the_estates_setting(engineering):
     act(engineering, "start_work_order", order_id)
     shown = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert shown["repair_response_timeliness"]["numerator"] == 0 and shown["repair_response_timeliness"]["denominator"] == 1
+    quarter = engineering.kpis({"period": "2026-Q4", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert quarter["repair_response_timeliness"] == shown["repair_response_timeliness"]
 
 
 def test_kpis_of_an_estate_outside_the_callers_scope_are_refused(engineering):
