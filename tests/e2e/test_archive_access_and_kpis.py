@@ -108,3 +108,29 @@ def test_archive_completeness_is_what_the_archive_holds_of_what_the_services_cou
                                 else None)(completeness()), seconds=30)[0]
     assert final["value"] == 1.0  # every closed record the services counted reached the archive
     assert set(manual) >= {"numerator", "denominator", "value"}  # the manual checks, beside it
+
+
+def test_staff_turnover_from_deactivations_for_a_quarter_and_a_year_with_operator_wide_totals(api, estate, admin):
+    base = estate["base"]
+    month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
+    quarter, year = f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}", month[:4]
+    leaver, _ = new_user(api, admin, ["steward"], [estate["id"]])
+
+    def turnover(period):
+        answer = api.get(f"{base}/kpis?period={period}", estate["manager"])
+        assert answer.status_code == 200, answer.text
+        return answer.json()["kpis"]["staff_turnover"]
+
+    before = turnover(quarter)
+    assert api.call("PATCH", f"/api/v1/users/{leaver}", admin, json={"active": False}).status_code == 200
+    for period in (month, quarter, year):
+        after = turnover(period)
+        assert after["numerator"] == before["numerator"] + 1 and after["denominator"] > 0
+    assert api.get(f"{base}/kpis?period={month[:4]}-Q5", estate["manager"]).status_code == 400
+
+    table = api.get(f"/api/v1/kpis?period={quarter}", admin).json()
+    row = next(r for r in table["estates"] if r["estate_id"] == estate["id"])
+    assert row["kpis"]["staff_turnover"]["numerator"] >= 1
+    total = table["totals"]["staff_turnover"]
+    assert total["numerator"] >= row["kpis"]["staff_turnover"]["numerator"] and total["denominator"] > 0
+    assert set(table["totals"]) >= {"archive_completeness", "collection_rate", "staff_turnover"}
