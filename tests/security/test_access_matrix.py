@@ -313,3 +313,22 @@ def test_an_api_key_is_held_to_its_scope_and_dies_when_revoked(world, api, admin
     listed = api.get("/api/v1/api-keys?limit=200", admin).json()["items"]
     mine = next(item for item in listed if item["id"] == made.json()["id"])
     assert mine["revoked"] and mine["last_used_at"] is not None and "key" not in mine
+
+
+# -- archive records: which kind each role reads directly (estate_common.archive_access) -------
+
+SUBJECT_TYPES = OPENAPI["components"]["schemas"]["SubjectType"]["enum"]
+
+
+@pytest.mark.parametrize("subject_type", SUBJECT_TYPES)
+def test_each_role_reads_directly_exactly_the_record_kinds_the_archive_table_grants(world, api, subject_type):
+    """A role the table names for a kind lists its records; any other gets 403 (it borrows them)."""
+    from estate_common import archive_access
+    readers = archive_access.direct_roles(subject_type)
+    path = f"/api/v1/estates/{world.a}/archive/records?subject_type={subject_type}"
+    wrong = []
+    for role, answer in send_as_each(api, "GET", path, world.role_tokens).items():
+        expected = 200 if role in readers else 403
+        if answer.status_code != expected:
+            wrong.append(f"{role}: {answer.status_code}, expected {expected}: {answer.text[:200]}")
+    assert wrong == [], subject_type
