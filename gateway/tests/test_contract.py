@@ -13,7 +13,10 @@ from_yaml = contracts.load()
 OPENAPI = from_yaml.openapi
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.json", "get"),
-                     ("/api/docs", "get"), ("/api/v1/auth/token", "post")}
+                     ("/api/docs", "get"), ("/api/v1/auth/token", "post"),
+                     ("/api/v1/public/estates/{estate_code}/requests", "post"),
+                     ("/api/v1/public/requests/{tracking_code}", "get"),
+                     ("/api/v1/public/requests/{tracking_code}/rating", "post")}
 
 
 def template(rule):

@@ -45,6 +45,7 @@ GLOBAL_COLLECTIONS = {
     "users": "a staff account spans estates; read by username on every call",
     "idempotency": "keyed by caller and Idempotency-Key; some creates (an estate) belong to no estate",
     "login_failures": "the sign-in guard counts by username and address, before any estate is known",
+    "rate_limits": "the public routes count calls per address and estate code, before any estate id is known",
     "api_keys": "an integrator's key spans estates like a user; read by key id on every call",
     # every service's background jobs: any replica claims the oldest queued job whatever its
     # estate, and GET /api/v1/jobs/{id} names no estate; a few documents per billing run or import

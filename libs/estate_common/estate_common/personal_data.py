@@ -18,7 +18,9 @@ own work order. Security and the front desk register visitors, so they see them.
 """
 OWNER_NAME = "owner_name"          # a household's owner (households)
 OWNER_PHONE = "owner_phone"
-RESIDENT_NAME = "resident_name"    # a complainant, a key or tool borrower, who left or collected an item
+RESIDENT_NAME = "resident_name"    # a complainant, a key or tool borrower, who left or collected an item,
+                                   # who filed a request on the owner portal
+RESIDENT_PHONE = "resident_phone"  # the phone an owner-portal request gives to be called back on
 OCCUPANT_NAME = "occupant_name"    # who agreed to a work order's quote or signed it off
 VISITOR_NAME = "visitor_name"
 VISITOR_PHONE = "visitor_phone"
@@ -30,12 +32,13 @@ SEEN_IN_FULL_BY = {
     OWNER_NAME: _FRONT_DESK + ("archivist", "accountant", "cashier"),
     OWNER_PHONE: _FRONT_DESK + ("archivist",),
     RESIDENT_NAME: _FRONT_DESK + ("archivist",),
+    RESIDENT_PHONE: _FRONT_DESK + ("archivist",),
     OCCUPANT_NAME: _FRONT_DESK + ("archivist", "technician"),
     VISITOR_NAME: _FRONT_DESK + ("security",),
     VISITOR_PHONE: _FRONT_DESK + ("security",),
 }
 
-PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE})
+PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE, RESIDENT_PHONE})
 
 
 def sees_in_full(kind, roles):

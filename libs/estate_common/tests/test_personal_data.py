@@ -11,6 +11,7 @@ EXPECTED = {
     pd.OWNER_NAME: {"operator_admin", "manager", "agent", "steward", "archivist", "accountant", "cashier"},
     pd.OWNER_PHONE: {"operator_admin", "manager", "agent", "steward", "archivist"},
     pd.RESIDENT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist"},
+    pd.RESIDENT_PHONE: {"operator_admin", "manager", "agent", "steward", "archivist"},
     pd.OCCUPANT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist", "technician"},
     pd.VISITOR_NAME: {"operator_admin", "manager", "agent", "steward", "security"},
     pd.VISITOR_PHONE: {"operator_admin", "manager", "agent", "steward", "security"},
@@ -33,6 +34,7 @@ def test_one_role_with_the_right_is_enough_and_an_unknown_kind_is_masked_for_all
 @pytest.mark.parametrize("kind, value, masked", [
     (pd.OWNER_PHONE, "13912345678", "139****5678"),
     (pd.VISITOR_PHONE, "021-12345678", "021*****5678"),
+    (pd.RESIDENT_PHONE, "13800138000", "138****8000"),
     (pd.OWNER_PHONE, "1234567", "*******"),
     (pd.OWNER_NAME, "张三", "张*"),
     (pd.OWNER_NAME, "欧阳娜娜", "欧***"),

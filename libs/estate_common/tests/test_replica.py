@@ -124,3 +124,14 @@ def test_the_timezone_of_an_estate_without_a_copy_is_the_default(db):
     assert replica.estate_timezone(db, "est_1") == "Asia/Shanghai"
     replica.apply(db, "estate", estate_edit(2, "Europe/Berlin"))
     assert replica.estate_timezone(db, "est_1") == "Europe/Berlin"
+
+
+def test_a_public_estate_code_and_an_address_resolve_through_the_copies(db):
+    replica.apply(db, "estate", estate_event(1))
+    replica.apply(db, "household", household_event(1))
+    replica.apply(db, "household", household_event(1, estate_id="est_2", hh_id="hh_9"))
+    assert replica.estate_id_by_code(db, "GC-01") == "est_1"
+    assert replica.estate_id_by_code(db, "gc-01") is None and replica.estate_id_by_code(db, {"$ne": 1}) is None
+    assert replica.household_id_at(db, "est_1", "1", "2", "301") == "hh_1"
+    assert replica.household_id_at(db, "est_1", "1", "2", "302") is None
+    assert replica.household_id_at(db, "est_2", "1", "2", "301") == "hh_9"  # each estate its own
