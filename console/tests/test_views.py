@@ -261,6 +261,20 @@ def test_the_kpi_dashboard_draws_svg_bars_with_numerator_and_denominator(client,
     assert call["path"] == "/api/v1/kpis" and call["params"] == {"period": "2026-11"}
 
 
+def test_the_kpi_dashboard_shows_the_operator_wide_rate_next_to_the_estates_for_a_quarter(client, fake):
+    sign_in(client, fake, roles=("operator_admin",), estates=(ESTATE, "est_2"))
+    turnover = {"numerator": 1, "denominator": 4.5, "value": 0.2222, "unit": "ratio"}
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-Q4", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens",
+         "kpis": {"staff_turnover": {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court",
+         "kpis": {"staff_turnover": {"numerator": 0, "denominator": 2.5, "value": 0.0, "unit": "ratio"}}}],
+        "totals": {"staff_turnover": turnover}})
+    page = client.get("/manager/kpis?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Staff turnover" in page and "<title>Operator-wide: 1 / 4.50</title>" in page
+    assert fake.calls[-1]["params"] == {"period": "2026-Q4"}
+
+
 def test_completing_a_charged_work_order_sends_materials_charge_and_signature(client, fake):
     sign_in(client, fake, username="tom", roles=("technician",))
     order = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "consented",

@@ -19,9 +19,10 @@ from flask import current_app, g, jsonify, request
 from estate_common import contracts, job_scopes, tracing
 from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
 
+from . import operator_kpis, store
 from .access import authorize_route
 
-PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+PERIOD = re.compile(r"(19[0-9]{2}|2[0-9]{3})(-(0[1-9]|1[0-2])|-Q[1-4])?")  # a month, quarter or year
 MAX_ESTATES_PAGES = 100  # 100 pages of 200: far beyond any operator's portfolio
 
 
@@ -44,7 +45,8 @@ def read_period():
                            [field_error(name, "is not a parameter of this report") for name in unknown])
     period = request.args.get("period", "")
     if not PERIOD.fullmatch(period):
-        raise InvalidInput("period must be a month, YYYY-MM", [field_error("period", "must be YYYY-MM")])
+        raise InvalidInput("period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY",
+                           [field_error("period", "must be YYYY-MM, YYYY-Qn or YYYY")])
     return period
 
 
@@ -90,10 +92,12 @@ def register(app):
     def estate_kpis(estate_id):
         caller = authorize_route(estate_id)
         period = read_period()
-        _state().rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id, caller=caller)
+        estate = _state().rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id,
+                                    caller=caller)
         merged, unavailable = collect_kpis(pool, caller, period, [estate_id])
-        return jsonify({"estate_id": estate_id, "period": period, "kpis": merged[estate_id],
-                        "unavailable": unavailable})
+        staff = store.staff_of_estates(_state().db, [estate_id])
+        kpis = merged[estate_id] | operator_kpis.estate_turnover(staff, estate, period)
+        return jsonify({"estate_id": estate_id, "period": period, "kpis": kpis, "unavailable": unavailable})
 
     @app.get("/api/v1/kpis")
     def all_kpis():
@@ -101,9 +105,13 @@ def register(app):
         period = read_period()
         estates = _estates_in_scope(caller)
         merged, unavailable = collect_kpis(pool, caller, period, [e["id"] for e in estates]) if estates else ({}, [])
-        rows = [{"estate_id": e["id"], "code": e["code"], "name": e["name"], "kpis": merged.get(e["id"], {})}
+        staff = store.staff_of_estates(_state().db, [e["id"] for e in estates]) if estates else []
+        rows = [{"estate_id": e["id"], "code": e["code"], "name": e["name"],
+                 "kpis": merged.get(e["id"], {}) | operator_kpis.estate_turnover(staff, e, period)}
                 for e in estates]
-        return jsonify({"period": period, "estates": rows, "unavailable": unavailable})
+        totals = operator_kpis.totals(rows)
+        totals["staff_turnover"] = operator_kpis.operator_turnover(staff, estates, period)  # each account once
+        return jsonify({"period": period, "estates": rows, "totals": totals, "unavailable": unavailable})
 
     @app.get("/api/v1/jobs/<job_id>")
     def get_job(job_id):

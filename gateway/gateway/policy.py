@@ -2,7 +2,7 @@
 
 Every route names the roles it admits; a route that names none admits none.
 """
-from estate_common import job_scopes
+from estate_common import archive_access, job_scopes
 
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
          "security", "accountant", "cashier", "archivist")
@@ -14,7 +14,9 @@ FRONT_DESK = MANAGEMENT | {"agent", "steward"}
 MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 ENGINEERING = MANAGEMENT | {"technician"}
 SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
-ARCHIVE_READERS = MANAGEMENT | {"archivist", "agent"}
+# who lists archive records: those that read some type directly (estate_common.archive_access);
+# archive filters the list by that table, the rest is read through an approved borrow request
+ARCHIVE_READERS = frozenset(archive_access.list_roles())
 ARCHIVES = MANAGEMENT | {"archivist"}
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 SECURITY = MANAGEMENT | {"security"}

@@ -49,6 +49,12 @@ def change_user(db, username, changes, new_credentials=False):
     db.users.update_one({"_id": username}, update)
 
 
+def staff_of_estates(db, estate_ids):
+    """The staff accounts naming any of ``estate_ids`` (the fields staff turnover needs)."""
+    fields = {"estate_ids": 1, "roles": 1, "created_at": 1, "deactivated_at": 1, "active": 1}
+    return list(db.users.find({"estate_ids": {"$in": list(estate_ids)}}, fields))
+
+
 def page_users(db, limit, cursor):
     return store.page(db.users, {}, limit, cursor)
 

@@ -104,9 +104,19 @@ def update(db, cache, actor, user_id, changes):
             errors.append(field_error("roles", "you cannot remove your own operator_admin role"))
         if errors:
             raise BusinessRuleViolation("an operator admin cannot lock themselves out", errors)
-    store.change_user(db, user_id, changes)
+    store.change_user(db, user_id, changes | _deactivation(user, changes))
     cache.forget(user_id)
     return store.find_user(db, user_id)
+
+
+def _deactivation(user, changes):
+    """When an account leaves (``active`` true → false; staff turnover counts it) or comes back
+    (then it counts as never having left: ``gateway.operator_kpis``)."""
+    if changes.get("active") is False and user["active"]:
+        return {"deactivated_at": clock.now_iso()}
+    if changes.get("active") is True and not user["active"]:
+        return {"deactivated_at": None}
+    return {}
 
 
 def change_password(db, cache, user_id, current_password, new_password):

@@ -43,6 +43,7 @@ def test_one_estate_merges_every_services_kpis(client, rpc, contract, manager_a,
         rpc.answer(service, "kpis", kpi_answers(TABLE))
     response = client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(manager_a))
     body = contract.check(client.application, response, 200)
+    assert body["kpis"].pop("staff_turnover")["unit"] == "ratio"  # the gateway's own (operator_kpis)
     assert body == {"estate_id": "A", "period": "2026-11", "unavailable": [],
                     "kpis": {"return_visit_rate": kpi(3, 4), "collection_rate": kpi(150, 200)}}
     for service in kpi_services:
@@ -90,11 +91,12 @@ def test_a_service_that_does_not_answer_is_named_not_fatal(client, rpc, contract
     body = contract.check(client.application,
                           client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(manager_a)), 200)
     assert body["unavailable"] == ["finance"]
-    assert body["kpis"] == {"return_visit_rate": kpi(3, 4)}
+    assert set(body["kpis"]) == {"return_visit_rate", "staff_turnover"}
 
 
-@pytest.mark.parametrize("query", ["", "?period=2026-13", "?period=2026-1", "?period=202611", "?period=2026-11&x=1"])
-def test_a_period_must_be_a_month(client, contract, manager_a, kpi_services, query):
+@pytest.mark.parametrize("query", ["", "?period=2026-13", "?period=2026-1", "?period=202611", "?period=2026-11&x=1",
+                                   "?period=2026-Q5", "?period=2026-Q0", "?period=26", "?period=2026-q4"])
+def test_a_period_must_be_a_month_a_quarter_or_a_year(client, contract, manager_a, kpi_services, query):
     response = client.get(f"/api/v1/estates/A/kpis{query}", headers=bearer(manager_a))
     contract.problem(response, 400, app=client.application)
 
@@ -135,3 +137,33 @@ def test_a_job_of_another_estate_is_refused_by_its_service(client, rpc, contract
     monkeypatch.setattr(fanout, "job_services", lambda: ["finance"])
     rpc.answer("finance", "get_job", Forbidden("estate is outside the caller's scope"))
     contract.problem(client.get("/api/v1/jobs/job_finance_1", headers=bearer(agent_a_token)), 403, app=client.application)
+
+
+def test_staff_turnover_counts_deactivations_and_the_table_shows_operator_wide_totals(
+        client, rpc, contract, admin_token, accounts, kpi_services):
+    from estate_common import calendar, clock
+    period = calendar.period_of(clock.now(), "Asia/Shanghai")
+    for name in ("turn-1", "turn-2", "turn-3"):
+        accounts.user(name, ["agent"], ["A"])
+    accounts.user("turn-b", ["steward"], ["B"])
+    left = client.patch("/api/v1/users/turn-1", json={"active": False}, headers=bearer(admin_token))
+    assert left.status_code == 200, left.get_data(as_text=True)
+    rpc.answer("archive", "list_estates", {"items": [
+        {"id": "A", "estate_id": "A", "code": "EA", "name": "Estate A", "address": "1", "created_at": "2026-01-01T00:00:00.000Z", "version": 1},
+        {"id": "B", "estate_id": "B", "code": "EB", "name": "Estate B", "address": "2", "created_at": "2026-01-01T00:00:00.000Z", "version": 1},
+    ], "next_cursor": None})
+    for service in kpi_services:
+        rpc.answer(service, "kpis", kpi_answers(TABLE))
+    for query in (period, period[:4]):  # a month, a year
+        body = contract.check(client.application, client.get(f"/api/v1/kpis?period={query}",
+                                                              headers=bearer(admin_token)), 200)
+        a, b = (row["kpis"]["staff_turnover"] for row in body["estates"])
+        assert a["numerator"] == 1 and b["numerator"] == 0
+        assert body["totals"]["staff_turnover"]["numerator"] == 1
+        assert body["totals"]["collection_rate"] == {**kpi(151, 201), "value": 0.7512,
+                                                     "note": "operator-wide: the estates' numerators / their denominators"}
+    back = client.patch("/api/v1/users/turn-1", json={"active": True}, headers=bearer(admin_token))
+    assert back.status_code == 200
+    body = contract.check(client.application, client.get(f"/api/v1/kpis?period={period}",
+                                                          headers=bearer(admin_token)), 200)
+    assert body["totals"]["staff_turnover"]["numerator"] == 0  # back again: never left

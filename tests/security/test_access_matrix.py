@@ -356,3 +356,22 @@ def test_the_public_routes_are_public_in_the_policy_and_answer_without_a_token(w
     # a staff token changes nothing on them, and another estate's code is just not found
     assert send(api, "GET", f"/api/v1/public/requests/{tracking}", world.role_tokens["agent"]).status_code == 200
     assert send(api, "GET", "/api/v1/public/requests/NO-SUCH-1." + "a" * 32, None).status_code == 404
+
+
+# -- archive records: which kind each role reads directly (estate_common.archive_access) -------
+
+SUBJECT_TYPES = OPENAPI["components"]["schemas"]["SubjectType"]["enum"]
+
+
+@pytest.mark.parametrize("subject_type", SUBJECT_TYPES)
+def test_each_role_reads_directly_exactly_the_record_kinds_the_archive_table_grants(world, api, subject_type):
+    """A role the table names for a kind lists its records; any other gets 403 (it borrows them)."""
+    from estate_common import archive_access
+    readers = archive_access.direct_roles(subject_type)
+    path = f"/api/v1/estates/{world.a}/archive/records?subject_type={subject_type}"
+    wrong = []
+    for role, answer in send_as_each(api, "GET", path, world.role_tokens).items():
+        expected = 200 if role in readers else 403
+        if answer.status_code != expected:
+            wrong.append(f"{role}: {answer.status_code}, expected {expected}: {answer.text[:200]}")
+    assert wrong == [], subject_type

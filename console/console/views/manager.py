@@ -13,7 +13,7 @@ from . import common
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
-PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")  # a month, a quarter or a year
 # in SVG units, drawn about 1:1 in a dashboard card (so the text keeps the page's size)
 BAR_WIDTH = 190
 BAR_HEIGHT = 18
@@ -40,6 +40,8 @@ def dashboard():
         answer = g.api.get("/api/v1/kpis", period=period)
         rows = [{"name": row.get("name") or row.get("code"), "kpis": row.get("kpis", {})}
                 for row in answer.get("estates", [])]
+        if answer.get("totals") and len(rows) > 1:  # the operator-wide rate, next to the estates
+            rows.append({"name": i18n.translate("kpi.operator_wide"), "kpis": answer["totals"]})
     charts = charts_of(rows)
     return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts,
                            unavailable=answer.get("unavailable", []), estates=[r["name"] for r in rows])

@@ -29,6 +29,10 @@ ROUTES = [
     Route("GET", BORROW, "archive", "list_borrow_requests", policy.STAFF, paged=True,
           filters=("status", "overdue", "subject_id")),
     Route("GET", f"{BORROW}/<borrow_id>", "archive", "get_borrow_request", policy.STAFF, id_param="borrow_id"),
+    # the records a borrowing opens: to the one who asked, while approved, unreturned, not overdue
+    # (estate_common.archive_access: who reads which record directly)
+    Route("GET", f"{BORROW}/<borrow_id>/records", "archive", "list_borrowed_records", policy.STAFF, paged=True,
+          id_param="borrow_id"),
     Route("POST", f"{BORROW}/<borrow_id>/approve", "archive", "approve_borrow_request", policy.MANAGEMENT,
           body=True, id_param="borrow_id"),
     Route("POST", f"{BORROW}/<borrow_id>/reject", "archive", "reject_borrow_request", policy.MANAGEMENT,

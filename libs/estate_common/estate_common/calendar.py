@@ -147,6 +147,12 @@ def period_months(period):
     return f"{int(period):04d}-01", 12
 
 
+def months_of(period):
+    """The months (``YYYY-MM``) of a month, quarter or year, in order."""
+    first, months = period_months(period)
+    return [add_months(first, n) for n in range(months)]
+
+
 def period_window(period, tz):
     """``(start, end)`` UTC datetimes of the local month, quarter or year: ``[start, end)``."""
     first, months = period_months(period)

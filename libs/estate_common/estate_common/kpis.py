@@ -1,4 +1,5 @@
-"""The shape of every KPI (``contracts/common.json#/$defs/kpi``) and the month a period names.
+"""The shape of every KPI (``contracts/common.json#/$defs/kpi``) and the months a period names
+(a month ``YYYY-MM``, a quarter ``YYYY-Qn`` or a year ``YYYY``).
 
 A KPI shows its numerator and denominator so that a manager can check it; its value is
 null ("no data") when there is nothing to divide by, never 0 or 100 %.
@@ -47,12 +48,18 @@ def per_estate(caller, period, estate_ids, estate_kpis):
     return {"period": period, "estates": estates}
 
 
+def period_bounds(period, tz):
+    """``[start, end)`` of the month ``YYYY-MM``, quarter ``YYYY-Qn`` or year ``YYYY`` as ISO
+    strings, on the estate's calendar (``estate_common.calendar.period_bounds``)."""
+    return calendar.period_bounds(period, tz)
+
+
 def per_estate_month(caller, period, estate_ids, rules_for, estate_kpis):
-    """``per_estate`` over the estate's calendar month: ``estate_kpis(estate_id, rules, start,
-    end)`` gets the estate's rules (``rules_for(estate_id)``, with its ``timezone``) and the
-    ``[start, end)`` of the month ``period`` as ISO strings (``month_bounds``)."""
+    """``per_estate`` over the estate's calendar month, quarter or year: ``estate_kpis(estate_id,
+    rules, start, end)`` gets the estate's rules (``rules_for(estate_id)``, with its ``timezone``)
+    and the ``[start, end)`` of ``period`` as ISO strings (``period_bounds``)."""
     def one(estate_id):
         rules = rules_for(estate_id)
-        start, end = month_bounds(period, rules["timezone"])  # the estate's calendar month
+        start, end = period_bounds(period, rules["timezone"])  # the estate's calendar
         return estate_kpis(estate_id, rules, start, end)
     return per_estate(caller, period, estate_ids, one)

@@ -58,3 +58,13 @@ def test_per_estate_month_hands_the_rules_and_the_estates_calendar_month():
     answer = per_estate_month(Caller({"e1"}), "2026-11", ["e1"], lambda e: rules,
                               lambda e, r, start, end: {"bounds": (start, end), "rules": r})
     assert answer["estates"]["e1"] == {"bounds": month_bounds("2026-11", "Asia/Shanghai"), "rules": rules}
+
+
+def test_a_kpi_period_is_a_month_a_quarter_or_a_year_of_the_estates_calendar():
+    from estate_common import calendar
+    from estate_common.kpis import period_bounds
+    assert calendar.months_of("2026-11") == ["2026-11"]
+    assert calendar.months_of("2026-Q4") == ["2026-10", "2026-11", "2026-12"]
+    assert calendar.months_of("2026") == [f"2026-{m:02d}" for m in range(1, 13)]
+    assert period_bounds("2026-Q4", "Asia/Shanghai") == ("2026-09-30T16:00:00.000Z", "2026-12-31T16:00:00.000Z")
+    assert period_bounds("2026", "UTC") == ("2026-01-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")

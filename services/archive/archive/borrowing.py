@@ -7,8 +7,8 @@ Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock, transitions
-from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, field_error
+from estate_common import archive_access, clock, transitions
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 
 # Who may approve or reject: the service-center manager (and the operator admin above them).
 APPROVER_ROLES = frozenset({"manager", "operator_admin"})
@@ -129,3 +129,31 @@ def list_filters(filters):
     ``overdue``: True (approved and past due back, as :func:`is_overdue`), False (not), None (either)."""
     match = {k: filters[k] for k in ("status", "subject_id") if k in filters}
     return match, {"true": True, "false": False}.get(filters.get("overdue"))
+
+
+# -- reading through a borrowing (estate_common.archive_access: who reads what directly) ------
+
+def require_open_for(request, caller_user, caller_roles, now):
+    """A borrowing opens its records to the one who asked for it (and to the keepers), while it
+    is approved, not returned and not past its due back: a 403 for anyone else, a 409 (its state
+    forbids) for a request pending, rejected, returned or overdue."""
+    if request["requested_by"] != caller_user and not archive_access.reads_everything(caller_roles):
+        raise Forbidden("a borrowing opens its records to the one who asked for it")
+    if request["status"] != "approved":
+        raise Conflict(f"a borrow request that is {request['status']} opens no records",
+                       [field_error("borrow_id", f"is {request['status']}, not approved")])
+    if is_overdue(request, now):
+        raise Conflict("the borrowing is past its due back: return it and ask again",
+                       [field_error("borrow_id", "is past its due back")])
+
+
+def borrowed_search(request):
+    """What the records of a borrowing are: the one record it names, else its subject's records
+    (a household: the records under it; the estate: all of them; otherwise the subject's own)."""
+    if request.get("record_id"):
+        return {"_id": request["record_id"]}
+    if request["subject_type"] == "household":
+        return {"household_id": request["subject_id"]}
+    if request["subject_type"] == "estate":
+        return {}
+    return {"subject_id": request["subject_id"]}

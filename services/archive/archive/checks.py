@@ -5,7 +5,7 @@ Plain functions: no broker, no store.
 """
 from datetime import date
 
-from estate_common import calendar, clock, ids
+from estate_common import calendar, closed_counts, clock, ids
 from estate_common.kpis import kpi
 from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
@@ -79,15 +79,42 @@ def year_start(period, rules):
     return clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
 
 
-def kpis(checks_in_period, checks_this_year, closed_records, rules):
-    """Archive KPIs of one estate: completeness found by the period's checks, checks done so far
-    this year against the yearly minimum, and the closed records received in the period."""
+def reported_by_kind(reports):
+    """The services' counts of the period's months, summed per kind of closed record."""
+    totals = {}
+    for report in reports:
+        for kind, count in report["counts"].items():
+            totals[kind] = totals.get(kind, 0) + count
+    return totals
+
+
+def present_by_kind(present_by_event):
+    """The closing records held, per kind (``closed_counts.KINDS``: its events)."""
+    return {kind: sum(present_by_event.get(e, 0) for e in event_types)
+            for kind, (_, event_types) in closed_counts.KINDS.items()}
+
+
+def completeness(present, reported):
+    """资料归档完整率 as DOMAIN.md defines it: closed records present in the archive ÷ closed records
+    the services reported. Per kind, what is present counts up to what was reported (a record
+    closed after the service's last count cannot make up for one missing of another kind); a
+    kind no service has reported yet is not in the denominator."""
+    numerator = sum(min(present.get(kind, 0), count) for kind, count in reported.items())
+    return kpi(numerator, sum(reported.values()), "ratio", target=1, note=(
+        "closed requests, orders, rounds, incidents and payments present in the archive / closed "
+        "as the services counted them for the period"))
+
+
+def kpis(checks_in_period, checks_this_year, closed_records, rules, present=None, reported=None):
+    """Archive KPIs of one estate: completeness (present ÷ reported by the services), beside it the
+    completeness the period's manual checks found, checks done so far this year against the yearly
+    minimum, and the closed records received in the period."""
     checked = sum(c["records_checked"] for c in checks_in_period)
     complete = sum(c["records_complete"] for c in checks_in_period)
     return {
-        "archive_completeness": kpi(complete, checked, "ratio", target=1, note=(
-            "records found complete / records checked by the period's archive checks; the archive cannot "
-            "count closed records that never reached it, so the check is the measure")),
+        "archive_completeness": completeness(present or {}, reported or {}),
+        "archive_check_completeness": kpi(complete, checked, "ratio", target=1, note=(
+            "records found complete / records checked by the period's manual archive checks")),
         "archive_checks_year_to_date": kpi(checks_this_year, rules["min_checks_per_year"], "ratio", target=1,
                                            note="archive checks this year so far / checks required a year"),
         "closed_records_received": kpi(closed_records, 1, "count",

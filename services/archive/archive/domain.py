@@ -5,8 +5,8 @@ Plain functions: no broker, no store.
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from estate_common import calendar, clock, ids
-from estate_common.errors import InvalidInput, field_error
+from estate_common import archive_access, calendar, clock, ids
+from estate_common.errors import Forbidden, InvalidInput, field_error
 
 # Which events become part of the permanent record, and what subject each is about.
 RECORDED_EVENTS = {
@@ -26,11 +26,29 @@ RECORDED_EVENTS = {
     ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
     ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its monthly check
+    # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
+    ("maintenance", "work_order_cancelled"): "work_order",
+    ("maintenance", "equipment_registered"): "equipment",
+    ("maintenance", "equipment_record_added"): "equipment",
+    ("customer_service", "notice_published"): "notice",
+    ("security_patrol", "shift_handover_recorded"): "shift_handover",
+}
+
+# Recorded events that also change an archive (DOMAIN.md "Changes to an archive are recorded when
+# they happen (who, what, when)"): each is logged in the change log too, with what it did to the
+# archive, so the change log holds updates and cancellations, not only creations.
+ARCHIVE_CHANGES = {
+    ("maintenance", "equipment_registered"): "created",
+    ("maintenance", "equipment_record_added"): "updated",
+    ("customer_service", "notice_published"): "created",
+    ("security_patrol", "shift_handover_recorded"): "created",
+    ("maintenance", "work_order_cancelled"): "cancelled",
+    ("finance", "payment_reversed"): "reversed",
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.
-CLOSING_EVENTS = frozenset({"service_request_closed", "work_order_completed", "patrol_round_finished",
-                            "incident_closed", "payment_posted"})
+CLOSING_EVENTS = frozenset({"service_request_closed", "work_order_completed", "work_order_cancelled",
+                            "patrol_round_finished", "incident_closed", "payment_posted"})
 
 # Master-data events of archive's own, logged in the change log (who, what, when).
 MASTER_DATA_EVENTS = {
@@ -158,6 +176,18 @@ def records_search(filters):
     return search
 
 
+def readable_search(search, roles):
+    """``search`` narrowed to the subject types ``roles`` read directly (``archive_access``): a
+    keeper's is unchanged; asking for a type the caller may only borrow is a 403 that says so."""
+    types = archive_access.direct_types(roles)
+    if types is None:
+        return search
+    if "subject_type" in search and search["subject_type"] not in types:
+        raise Forbidden(f"records of a {search['subject_type']} are read through an approved borrow request "
+                        "(POST …/archive/borrow-requests)")
+    return search | {"subject_types": types}
+
+
 def _day(text, field):
     try:
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
@@ -188,6 +218,37 @@ def change_from_event(subject_type, event):
         "request_id": event.get("request_id"),
         "fields": sorted(event["data"]),
     }
+
+
+def change_from_recorded_event(subject_type, event):
+    """A change-log entry of a recorded event that changes an archive (``ARCHIVE_CHANGES``):
+    ``action`` is what it did (created, updated, cancelled, reversed), ``fields`` what it says."""
+    change = ARCHIVE_CHANGES[(event["source"], event["event_type"])]
+    return change_from_event(subject_type, event) | {"action": f"{subject_type}_{change}"}
+
+
+def correction_change(correction):
+    """A correction updates the record it corrects: logged (who, when, which fields of its data)."""
+    return {
+        "_id": ids.natural_id("chg", correction["_id"]),
+        "estate_id": correction["estate_id"],
+        "subject_type": "record",
+        "subject_id": correction["corrects"],
+        "action": "record_corrected",
+        "actor": correction["actor"],
+        "at": correction["occurred_at"],
+        "created_at": correction["occurred_at"],
+        "request_id": correction["request_id"],
+        "fields": sorted(correction["data"]) if isinstance(correction["data"], dict) else [],
+    }
+
+
+def closed_report(event):
+    """A service's count of what it closed in a month, as archive keeps it (the newest wins)."""
+    data = event["data"]
+    return {"_id": ids.natural_id("closed", event["estate_id"], event["source"], data["period"]),
+            "estate_id": event["estate_id"], "source": event["source"], "period": data["period"],
+            "counts": data["counts"], "counted_at": data["counted_at"], "created_at": data["counted_at"]}
 
 
 def change_from_archive_event(event):

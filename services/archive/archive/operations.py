@@ -3,7 +3,7 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
-from estate_common import clock, custom_fields, jobs, logs
+from estate_common import calendar, clock, custom_fields, jobs, logs
 from estate_common.errors import Conflict, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -116,10 +116,19 @@ def record(db, event):
     """The event's record, as its estate's next link (a redelivered event finds it there)."""
     subject_type = domain.RECORDED_EVENTS[(event["source"], event["event_type"])]
     store.chain_record(db, domain.record_from_event(subject_type, event, clock.now()))
+    if (event["source"], event["event_type"]) in domain.ARCHIVE_CHANGES:  # the change log too, once
+        store.keep(db, "change_log", domain.change_from_recorded_event(subject_type, event))
 
 
-def list_records(db, estate_id, filters, limit, cursor):
-    page = store.records_found(db, estate_id, domain.records_search(filters), limit, cursor)
+def list_records(db, caller, estate_id, filters, limit, cursor):
+    """The records the caller reads directly (estate_common.archive_access); the others only
+    through a borrowing (``borrowed_records``)."""
+    search = domain.readable_search(domain.records_search(filters), caller.roles)
+    page = store.records_found(db, estate_id, search, limit, cursor)
+    return _with_corrections(db, estate_id, page)
+
+
+def _with_corrections(db, estate_id, page):
     corrected = store.corrections_of(db, estate_id, [record["id"] for record in page["items"]])
     page["items"] = [domain.record_view(record, corrected.get(record["id"], [])) for record in page["items"]]
     return page
@@ -131,6 +140,7 @@ def correct_record(db, caller, estate_id, record_id, data):
     correction = domain.correction_record(caller.created_id("rec", estate_id), original, data, clock.now(),
                                           caller.user, logs.current_request_id())
     stored = store.chain_record(db, correction)
+    store.keep(db, "change_log", domain.correction_change(stored))  # a retry finds it there
     return domain.record_view(public(stored), store.corrections_of(db, estate_id, [stored["_id"]]).get(
         stored["_id"], []))
 
@@ -181,6 +191,15 @@ def create_borrow_request(db, outbox, caller, estate_id, data):
 
     request = create(db, outbox, caller, "borrow_requests", "borrow", estate_id, build)
     return borrowing.view(public(request), clock.now())
+
+
+def borrowed_records(db, caller, estate_id, request_id, limit, cursor):
+    """The records a borrowing opens, to the one who asked, while approved, not returned and not
+    past its due back (borrowing.require_open_for)."""
+    request = store.get(db, "borrow_requests", estate_id, request_id)
+    borrowing.require_open_for(request, caller.user, caller.roles, clock.now())
+    page = store.borrowed_records(db, estate_id, borrowing.borrowed_search(request), limit, cursor)
+    return _with_corrections(db, estate_id, page)
 
 
 def list_borrow_requests(db, estate_id, filters, limit, cursor):
@@ -252,10 +271,18 @@ def record_archive_check(db, outbox, caller, estate_id, data):
 
 # -- KPIs ------------------------------------------------------------------------------------
 
+def keep_closed_report(db, event):
+    """A service's count of what it closed in a month (estate_common.closed_counts)."""
+    store.keep_closed_report(db, domain.closed_report(event))
+
+
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
         facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),
                                 sorted(domain.CLOSING_EVENTS))
-        return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules)
+        present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
+        reported = checks.reported_by_kind(store.closed_reported(db, estate_id, calendar.months_of(period)))
+        return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
+                           present, reported)
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
                             estate_kpis)

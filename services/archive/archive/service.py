@@ -54,7 +54,7 @@ class ArchiveService(EstateSettings, HasCustomFields, RunsJobs, ServiceBase):
     # -- the permanent record -------------------------------------------------------
     @rpc_method
     def list_records(self, payload):
-        return operations.list_records(self.db, payload["estate_id"], payload.get("filters", {}),
+        return operations.list_records(self.db, self.caller, payload["estate_id"], payload.get("filters", {}),
                                        payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
@@ -137,6 +137,43 @@ class ArchiveService(EstateSettings, HasCustomFields, RunsJobs, ServiceBase):
     def record_overdue_fire_check(self, event):
         self._record(event)
 
+    @consumes("maintenance", "work_order_cancelled")
+    def record_cancelled_work_order(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "equipment_registered")
+    def record_equipment(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "equipment_record_added")
+    def record_equipment_record(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "notice_published")
+    def record_notice(self, event):
+        self._record(event)
+
+    @consumes("security_patrol", "shift_handover_recorded")
+    def record_shift_handover(self, event):
+        self._record(event)
+
+    # -- what each service closed, per month (estate_common.closed_counts) ---------------
+    @consumes("customer_service", "closed_records_counted")
+    def keep_closed_requests_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
+    @consumes("maintenance", "closed_records_counted")
+    def keep_closed_orders_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
+    @consumes("security_patrol", "closed_records_counted")
+    def keep_closed_rounds_and_incidents_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
+    @consumes("finance", "closed_records_counted")
+    def keep_closed_payments_count(self, event):
+        operations.keep_closed_report(self.db, event)
+
     @consumes("archive", "estate_created")
     def log_estate_change(self, event):
         self._log_change(event)
@@ -173,6 +210,11 @@ class ArchiveService(EstateSettings, HasCustomFields, RunsJobs, ServiceBase):
     @rpc_method
     def get_borrow_request(self, payload):
         return operations.get_borrow_request(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def list_borrowed_records(self, payload):
+        return operations.borrowed_records(self.db, self.caller, payload["estate_id"], payload["id"],
+                                           payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def approve_borrow_request(self, payload):

@@ -20,13 +20,17 @@ INDEXES = {
                 # the hash chain's order (chain.py): one record per seq; records from before the
                 # chain have no seq and are outside the index
                 (CHAIN, {"unique": True, "partialFilterExpression": {"seq": {"$exists": True}}}),
-                ([("estate_id", 1), ("corrects", 1)], {})],
+                ([("estate_id", 1), ("corrects", 1)], {}),
+                # completeness: the closing records of a period, by event type
+                ([("estate_id", 1), ("event_type", 1), ("occurred_at", 1)], {})],
     # each estate's chain head (chain_head): one document per estate, by _id
     "chain_heads": [([("estate_id", 1)], {})],
     "change_log": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {})],
     "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
     "check_plans": [(PAGED, {})],
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
+    # the services' counts of what they closed, per month (estate_common.closed_counts)
+    "closed_reports": [([("estate_id", 1), ("period", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
     **custom_fields_store.INDEXES,
@@ -165,10 +169,17 @@ def records_found(db, estate_id, search, limit, cursor):
     """A page of the estate's records that ``search`` (``domain.records_search``) describes: equal
     on subject, subject type and household, ``occurred_at`` within the window it gives."""
     query = {name: search[name] for name in RECORD_MATCHES if name in search}
+    if "subject_types" in search:  # what the caller reads directly (estate_common.archive_access)
+        query["subject_type"] = search.get("subject_type") or {"$in": list(search["subject_types"])}
     window = {op: search[name] for name, op in RECORD_WINDOW.items() if name in search}
     if window:
         query["occurred_at"] = window
     return store.page(db.records, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def borrowed_records(db, estate_id, match, limit, cursor):
+    """A page of the estate's records a borrowing opens (``borrowing.borrowed_search``)."""
+    return store.page(db.records, {"estate_id": estate_id, **match}, limit, cursor)
 
 
 def list_change_log(db, estate_id, filters, limit, cursor):
@@ -213,6 +224,29 @@ def borrow_requests_found(db, estate_id, match, overdue, now_iso, limit, cursor)
 
 
 # -- KPIs -----------------------------------------------------------------------
+
+def keep_closed_report(db, report):
+    """The newest count of a service's month (by ``counted_at``): a count that arrives after a newer
+    one (redelivered, or overtaken) changes nothing."""
+    newer = {"counts": report["counts"], "counted_at": report["counted_at"]}
+    older = {"_id": report["_id"], "estate_id": report["estate_id"], "counted_at": {"$lt": report["counted_at"]}}
+    if db.closed_reports.update_one(older, {"$set": newer}).matched_count == 0:
+        if not store.insert_new(db.closed_reports, report):
+            db.closed_reports.update_one(older, {"$set": newer})  # made meanwhile: once more
+
+
+def closed_reported(db, estate_id, periods):
+    """The services' newest counts of the months ``periods``."""
+    return list(db.closed_reports.find({"estate_id": estate_id, "period": {"$in": list(periods)}}))
+
+
+def closed_present(db, estate_id, start, end, event_types):
+    """``{event type: closing records held}`` with ``occurred_at`` in ``[start, end)``."""
+    window = {"$gte": start, "$lt": end}
+    return {event_type: db.records.count_documents({"estate_id": estate_id, "event_type": event_type,
+                                                    "occurred_at": window})
+            for event_type in event_types}
+
 
 def kpi_facts(db, estate_id, start, end, year_start, closing_events):
     checks = db.archive_checks

@@ -47,6 +47,13 @@ def new_notice(notice_id, estate_id, data, now, user):
             "building": _text(data, "building"), "published_at": clock.to_iso(now), "published_by": user}
 
 
+def published_notice(notice_id, estate_id, data, now, user):
+    """A new notice with its ``notice_published`` (archive keeps every notice)."""
+    notice = new_notice(notice_id, estate_id, data, now, user)
+    keys = ("title", "body", "building", "published_at")
+    return notice, [("notice_published", {k: notice[k] for k in keys} | {"id": notice["_id"]})]
+
+
 # -- keys in custody --------------------------------------------------------------
 
 def new_key(key_id, estate_id, data, now, user):

@@ -16,7 +16,7 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations
 """
-from estate_common.kpis import kpi, month_bounds
+from estate_common.kpis import kpi, period_bounds
 
 from . import portal
 from .rules import SATISFIED_SCORE
@@ -82,8 +82,8 @@ def consultation_accuracy(requests, complained_about, start, end):
 
 
 def estate_kpis(period, requests, answers, households, complained_about, rules):
-    """``requests``: the estate's requests with any date in the month (see store.kpi_requests)."""
-    start, end = month_bounds(period, rules["timezone"])
+    """``requests``: the estate's requests with any date in the period (see store.kpi_requests)."""
+    start, end = period_bounds(period, rules["timezone"])
     scores = _satisfaction_scores(requests, answers, start, end)
     return {
         "complaint_timeliness": complaint_timeliness(requests, start, end),

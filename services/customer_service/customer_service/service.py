@@ -2,7 +2,7 @@
 one write path, estate_common.writes), the rules in the domain modules, storage in store.py."""
 from nameko.timer import timer
 
-from estate_common import clock, config
+from estate_common import clock, closed_counts, config
 from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase,
                                   consumes, rpc_method)
 from estate_common.store import public
@@ -129,7 +129,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     # -- notices (公告) and the front-desk registers ------------------------------
     @rpc_method
     def create_notice(self, payload):
-        return self._create(payload, "notices", "nt", front_desk.new_notice)
+        return self._create(payload, "notices", "nt", front_desk.published_notice)
 
     @rpc_method
     def list_notices(self, payload):
@@ -250,3 +250,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def _step(self, payload, collection, step):
         return operations.step(self.db, self.outbox, self.caller, collection, payload["estate_id"], payload["id"],
                                step, payload.get("data"))
+
+    # -- what this service closed, counted for archive (estate_common.closed_counts) -----------
+    @timer(interval=closed_counts.REPORT_SECONDS, eager=True)
+    def report_closed_records(self):
+        self.count_closed_records(clock.now())
+
+    def count_closed_records(self, now):
+        """The timer's work, callable with any ``now``: how many counts were announced."""
+        return operations.report_closed_records(self.db, self.outbox, now)

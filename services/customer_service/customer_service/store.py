@@ -8,7 +8,7 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, custom_fields_store, replica, settings, store, writes
+from estate_common import clock, closed_counts, custom_fields, custom_fields_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
 
 from .rules import DEFAULTS
@@ -17,6 +17,7 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
+    **closed_counts.INDEXES,
     "service_requests": [
         (PAGED, {}),
         ([("estate_id", 1), ("kind", 1), ("status", 1)], {}),
@@ -254,3 +255,14 @@ def end_fee_price(db, estate_id, standard_id, valid_to):
 
 def fee_prices(db, estate_id, items):
     return list(store.scan(db.fee_prices, {"estate_id": estate_id, "item": {"$in": list(items)}}))
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def estate_ids(db):
+    """Every estate this service holds a copy of (the registry: the closed-count timer visits each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
+
+
+def closed_counts(db, estate_id, start, end):
+    """Requests closed in ``[start, end)``."""
+    return {"service_requests": db.service_requests.count_documents(
+        {"estate_id": estate_id, "closed_at": {"$gte": start, "$lt": end}})}

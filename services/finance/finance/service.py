@@ -3,7 +3,7 @@ standards.py, billing.py, payments.py, journals.py, arrears.py and reports.py (n
 decisions in rules.py), storage in store.py."""
 from nameko.timer import timer
 
-from estate_common import config
+from estate_common import clock, closed_counts, config
 from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase, consumes,
                                   rpc_method)
 from estate_common.store import public
@@ -241,3 +241,12 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, 
     @consumes("maintenance", "work_order_completed")
     def tally_work_order_cost(self, event):
         operations.record_expense(self.db, event)
+
+    # -- what this service closed, counted for archive (estate_common.closed_counts) -----------
+    @timer(interval=closed_counts.REPORT_SECONDS, eager=True)
+    def report_closed_records(self):
+        self.count_closed_records(clock.now())
+
+    def count_closed_records(self, now):
+        """The timer's work, callable with any ``now``: how many counts were announced."""
+        return operations.report_closed_records(self.db, self.outbox, now)

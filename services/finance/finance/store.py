@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import common_store, ids, jobs, replica, settings, store, writes
+from estate_common import closed_counts, common_store, ids, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
@@ -14,6 +14,7 @@ DUPLICATE_KEY = 11000
 
 INDEXES = {
     **replica.INDEXES,
+    **closed_counts.INDEXES,
     **jobs.INDEXES,
     **settings.INDEXES,
     "fee_standards": [(PAGED, {}), ([("estate_id", 1), ("item", 1), ("status", 1)], {})],
@@ -268,6 +269,12 @@ def bills_of_period(db, estate_id, period, item=None):
     if item:
         query["item"] = item
     return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents"))
+
+
+def bills_of_months(db, estate_id, periods, item):
+    """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item."""
+    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item},
+                      ("item", "amount_cents", "paid_cents"))
 
 
 def bills_allocated_between(db, estate_id, start_iso, end_iso):
@@ -669,3 +676,15 @@ def estate_id_by_code(db, code):
 def estate_name(db, estate_id):
     estate = replica.get(db, "estate", estate_id, estate_id)
     return estate.get("name") if estate else None
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def estate_ids(db):
+    """Every estate this service holds a copy of (the registry: the closed-count timer visits each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
+
+
+def closed_counts(db, estate_id, start, end):
+    """Payments posted in ``[start, end)`` (a reversal later does not unpost one: archive keeps both)."""
+    posted = {"$in": ["posted", "reversal_pending", "reversed"]}  # not one still being posted
+    return {"payments": db.payments.count_documents({"estate_id": estate_id, "status": posted,
+                                                     "posted_at": {"$gte": start, "$lt": end}})}

@@ -64,6 +64,14 @@ def new_budget(estate_id, period, amount_cents, now, actor, existing=None):
     }
 
 
+def period_budget(budgets):
+    """The budget of a period from its months' budgets: their sum, or None (no data) when a month
+    of it has none (the cost of three months against the budget of two says nothing)."""
+    if not budgets or any(budget is None for budget in budgets):
+        return None
+    return {"amount_cents": sum(budget["amount_cents"] for budget in budgets)}
+
+
 def cost_summary(period, completed_orders, budget):
     """Actual material + labour cost of the orders completed in the month, against its budget."""
     material = sum(order.get("material_cost_cents", 0) for order in completed_orders)

@@ -365,6 +365,12 @@ def completed_event_data(order):
     }
 
 
+def cancelled_event_data(order, reason, cancelled_at):
+    """``work_order_cancelled``: archive keeps a cancelled order as a closed one."""
+    return {"id": order["_id"], "number": order["number"], "request_id": order["request_id"],
+            "household_id": order["household_id"], "reason": reason.strip(), "cancelled_at": cancelled_at}
+
+
 def raises_charge(order):
     """A completed order with a charge is billed by finance (charge_raised)."""
     return order["charge_cents"] > 0

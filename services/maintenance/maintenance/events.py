@@ -15,6 +15,14 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("charge_raised", estate_id, data, actor=actor)
     if event_type == "renovation_reviewed":  # customer service moves the application on
         return outbox.event("renovation_reviewed", estate_id, data, actor=actor)
+    if event_type == "work_order_cancelled":  # archive keeps the cancelled order
+        return outbox.event("work_order_cancelled", estate_id, data, actor=actor)
+    if event_type == "equipment_registered":  # archive opens the equipment archive
+        return outbox.event("equipment_registered", estate_id, data, actor=actor)
+    if event_type == "equipment_record_added":  # archive keeps it on the equipment archive
+        return outbox.event("equipment_record_added", estate_id, data, actor=actor)
+    if event_type == "closed_records_counted":  # archive compares it with what it holds
+        return outbox.event("closed_records_counted", estate_id, data, actor=actor)
     raise ValueError(f"maintenance does not announce {event_type}")
 
 

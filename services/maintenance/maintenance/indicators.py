@@ -49,5 +49,5 @@ def response_timeliness(reported_orders, now_iso):
 def cost_control(summary):
     return {"operating_cost_control": kpi(
         summary["actual_cents"], summary["budget_cents"] or 0, target=1,
-        note="material + labour cost of orders completed in the month / the month's budget; "
-             "no budget set: no data")}
+        note="material + labour cost of orders completed in the period / its months' budgets; "
+             "a month without a budget: no data")}

@@ -55,6 +55,18 @@ def same_equipment(existing, wanted):
     raise Conflict("another piece of equipment has this code", [field_error("data.code", "is taken in this estate")])
 
 
+def registered_event_data(equipment):
+    """``equipment_registered``: the ledger entry as archive keeps it (no records yet)."""
+    keys = ("code", "name", "system", "location", "installed_on", "created_at")
+    return {k: equipment[k] for k in keys} | {"id": equipment["_id"]}
+
+
+def record_added_event_data(equipment, record):
+    """``equipment_record_added``: a record on the equipment archive (its notes stay in the ledger)."""
+    kept = {k: record[k] for k in ("id", "kind", "result", "at", "work_order_id")}
+    return {"id": equipment["_id"], "code": equipment["code"], "record": kept}
+
+
 def new_record(record_id, kind, result, notes, now, actor, work_order_id=None):
     return {"id": record_id, "kind": kind, "result": result, "notes": notes, "at": clock.to_iso(now),
             "by": actor, "work_order_id": work_order_id}

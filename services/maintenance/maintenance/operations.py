@@ -4,8 +4,8 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 ``store.change``/``create``/``write``): a revision check, the events in the same document
 write, a lost race decided again on what the winner wrote.
 """
-from estate_common import clock, custom_fields
-from estate_common.kpis import month_bounds, per_estate_month
+from estate_common import calendar, clock, closed_counts, custom_fields
+from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -27,6 +27,16 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
         return Change(changes, [entry])
 
     return public(store.change(db, outbox, "work_orders", estate_id, order_id, decide))
+
+
+def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
+    """Cancelled with its reason, announced (``work_order_cancelled``): archive keeps it."""
+    def decide(order):
+        changes, entry = domain.cancel(order, reason, now=clock.now(), actor=caller.user)
+        return Change(changes, [entry], [("work_order_cancelled",
+                                          domain.cancelled_event_data(order, reason, changes["updated_at"]))])
+
+    return public(_change(db, outbox, "work_orders", estate_id, order_id, decide))
 
 
 def set_custom(db, outbox, caller, estate_id, order_id, values):
@@ -172,7 +182,8 @@ def create_equipment(db, outbox, caller, estate_id, data):
     same code is refused."""
     custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "equipment"), data.get("custom"))
     wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user, custom)
-    stored = store.create(db, outbox, "equipment", estate_id, wanted["_id"], lambda: wanted)
+    stored = _create(db, outbox, "equipment", estate_id, wanted["_id"],
+                     lambda: (wanted, [("equipment_registered", ledger.registered_event_data(wanted))]))
     return public(ledger.same_equipment(stored, wanted))
 
 
@@ -186,9 +197,10 @@ def add_record(db, outbox, estate_id, equipment_id, record, stamp):
     def decide(equipment):
         if any(r["id"] == record["id"] for r in equipment.get("records") or []):
             return None
-        return Change({"updated_at": stamp}, push={"records": [record]})
+        return Change({"updated_at": stamp}, push={"records": [record]},
+                      events=[("equipment_record_added", ledger.record_added_event_data(equipment, record))])
 
-    return store.change(db, outbox, "equipment", estate_id, equipment_id, decide)
+    return _change(db, outbox, "equipment", estate_id, equipment_id, decide)
 
 
 def add_equipment_record(db, outbox, caller, estate_id, equipment_id, data):
@@ -209,15 +221,18 @@ def set_budget(db, caller, estate_id, period, amount_cents):
     return public(budget)
 
 
-def _month(db, estate_id, period):
-    """The estate's calendar month, on its local clock."""
-    return month_bounds(period, store.rules_for(db, estate_id)["timezone"])
+def _period(db, estate_id, period):
+    """The estate's calendar month, quarter or year, on its local clock."""
+    return period_bounds(period, store.rules_for(db, estate_id)["timezone"])
 
 
 def cost_summary(db, estate_id, period):
-    start, end = _month(db, estate_id, period)
+    """The period's costs against its budget: a month's, or the sum of a quarter's or year's months."""
+    start, end = _period(db, estate_id, period)
+    budgets = [store.find(db, "budgets", estate_id, costing.budget_id(estate_id, month))
+               for month in calendar.months_of(period)]
     return costing.cost_summary(period, store.orders_completed_in(db, estate_id, start, end),
-                                store.find(db, "budgets", estate_id, costing.budget_id(estate_id, period)))
+                                costing.period_budget(budgets))
 
 
 def get_costs(db, estate_id, filters):
@@ -253,3 +268,14 @@ def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):
         return Change(changes, [entry], [("renovation_reviewed", renovation.reviewed_event_data(decided))])
 
     return public(_change(db, outbox, "renovation_reviews", estate_id, review_id, decide))
+
+
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def report_closed_records(db, outbox, now):
+    """Each estate's count of what this service closed in its previous and current month, kept and
+    announced when it changed (archive compares it with what it holds: archive completeness)."""
+    return closed_counts.report_estates(
+        db, outbox, lambda estate_id: events.announcer(outbox, estate_id), store.estate_ids(db),
+        lambda estate_id: store.rules_for(db, estate_id)["timezone"],
+        lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)

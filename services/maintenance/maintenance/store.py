@@ -1,5 +1,5 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import custom_fields, custom_fields_store, replica, settings, store, writes
+from estate_common import closed_counts, custom_fields, custom_fields_store, replica, settings, store, writes
 
 from .rules import DEFAULTS
 
@@ -7,6 +7,7 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
+    **closed_counts.INDEXES,
     "work_orders": [
         (PAGED, {}),
         ([("estate_id", 1), ("request_id", 1)], {}),
@@ -108,3 +109,19 @@ def save_budget(db, budget):
 
 def list_reviews(db, estate_id, filters, limit, cursor):
     return store.page(db.renovation_reviews, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def estate_ids(db):
+    """Every estate this service holds a copy of (the registry: the closed-count timer visits each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
+
+
+def closed_counts(db, estate_id, start, end):
+    """Work orders completed or cancelled in ``[start, end)`` (a cancelled order changes no more:
+    its ``updated_at`` is when it was cancelled)."""
+    window = {"$gte": start, "$lt": end}
+    completed = db.work_orders.count_documents({"estate_id": estate_id, "completed_at": window})
+    cancelled = db.work_orders.count_documents({"estate_id": estate_id, "status": "cancelled", "updated_at": window})
+    return {"work_orders": completed + cancelled}

@@ -174,3 +174,9 @@ def new_handover(handover_id, estate_id, data, now, actor):
         "created_at": stamp,
     }
 
+
+def handover_event_data(handover):
+    """``shift_handover_recorded``: the handover document as archive keeps it (who handed over to
+    whom, which shift, when; the notes stay in the handover log)."""
+    keys = ("shift", "post", "date", "from_guard", "to_guard", "handed_over_at")
+    return {k: handover[k] for k in keys} | {"id": handover["_id"]}

@@ -65,7 +65,8 @@ def for_estate(facts, start, end, now, rules):
         "patrol_completion": kpi(*patrol, "ratio", target=1,
                                  note="checkpoints checked on time / checkpoints planned"),
         "fire_check_completion": kpi(facts["fire_checked"], facts["fire_ledger"], "ratio", target=1,
-                                     note="fire facilities checked this month / fire facilities"),
+                                     note="fire facilities checked in their month / fire facilities "
+                                          "(summed over the period's months)"),
         "major_safety_incidents": kpi(major, 1, "count", target=0,
                                       note="incidents marked major opened in the period"),
         "major_safety_incidents_per_1000_households": kpi(

@@ -22,6 +22,11 @@ def month_window(period, rules):
     return calendar.month_window(period, rules["timezone"])
 
 
+def period_window(period, rules):
+    """``(start, end)`` UTC datetimes of the local month, quarter (``2026-Q4``) or year (``2026``)."""
+    return calendar.period_window(period, rules["timezone"])
+
+
 def period_of(moment, rules):
     """The local month ("2026-11") that ``moment`` falls in."""
     return calendar.period_of(moment, rules["timezone"])

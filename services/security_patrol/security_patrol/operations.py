@@ -4,7 +4,7 @@ one write path (``estate_common.writes`` behind ``store.change``/``create``): a 
 the events in the same document write, a lost race decided again on what the winner wrote
 (two guards acting at once cannot both pass a check the other one changed).
 """
-from estate_common import clock
+from estate_common import calendar, clock, closed_counts
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate
 from estate_common.store import public
@@ -266,8 +266,11 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     day = roster.day(data["date"], "data.date") if data.get("date") else localtime.local_date(now, rules).isoformat()
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
-    return create(db, outbox, caller, "shift_handovers", "handover", estate_id, lambda doc_id: gate.new_handover(
-        doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id})
+    def build(doc_id):
+        handover = gate.new_handover(doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id}
+        return handover, [("shift_handover_recorded", gate.handover_event_data(handover))]
+
+    return create(db, outbox, caller, "shift_handovers", "handover", estate_id, build)
 
 
 # -- the duty roster (排班) ------------------------------------------------------------------
@@ -286,7 +289,20 @@ def assign_duty(db, outbox, caller, estate_id, data):
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id):
         rules = store.rules_for(db, estate_id)
-        start, end = localtime.month_window(period, rules)  # datetimes: for_estate counts hours in it
-        facts = store.kpi_facts(db, estate_id, period, clock.to_iso(start), clock.to_iso(end))
+        start, end = localtime.period_window(period, rules)  # datetimes: for_estate counts hours in it
+        months = [(month, clock.to_iso(localtime.month_window(month, rules)[1]))
+                  for month in calendar.months_of(period)]
+        facts = store.kpi_facts(db, estate_id, months, clock.to_iso(start), clock.to_iso(end))
         return security_kpis.for_estate(facts, start, end, clock.now(), rules)
     return per_estate(caller, period, estate_ids, estate_kpis)
+
+
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def report_closed_records(db, outbox, now):
+    """Each estate's count of what this service closed in its previous and current month, kept and
+    announced when it changed (archive compares it with what it holds: archive completeness)."""
+    return closed_counts.report_estates(
+        db, outbox, lambda estate_id: events.announcer(outbox, estate_id), store.estate_ids(db),
+        lambda estate_id: store.rules_for(db, estate_id)["timezone"],
+        lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)

@@ -5,7 +5,7 @@ A round, an incident and a parking session each change through the one write pat
 on, so two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
-from estate_common import replica, settings, store, writes
+from estate_common import closed_counts, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from .rules import DEFAULTS
@@ -14,6 +14,7 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
+    **closed_counts.INDEXES,
     "patrol_routes": [(PAGED, {})],
     "patrol_plans": [(PAGED, {}), ([("estate_id", 1), ("route_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
@@ -144,10 +145,17 @@ def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, 
 
 # -- KPIs -----------------------------------------------------------------------
 
-def kpi_facts(db, estate_id, period, start_iso, end_iso):
-    """What the security KPIs of one estate and month are computed from."""
-    in_ledger = {"created_at": {"$lt": end_iso}}
-    checked = sorted(checked_equipment_ids(db, estate_id, period))
+def kpi_facts(db, estate_id, months, start_iso, end_iso):
+    """What the security KPIs of one estate and period are computed from; ``months``: the period's
+    ``(month, end of month)`` (fire checks are monthly: each month's facilities in the ledger then,
+    and those of them checked that month, summed)."""
+    fire_ledger = fire_checked = 0
+    for month, month_end in months:
+        in_ledger = {"created_at": {"$lt": month_end}}
+        checked = sorted(checked_equipment_ids(db, estate_id, month))
+        fire_ledger += db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger})
+        fire_checked += db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger,
+                                                           "_id": {"$in": checked}})
     return {
         "plans": all_of(db, "patrol_plans", estate_id),
         "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
@@ -155,10 +163,18 @@ def kpi_facts(db, estate_id, period, start_iso, end_iso):
             {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
             {"started_at": {"$gte": start_iso, "$lt": end_iso}},
         ]}),
-        "fire_ledger": db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger}),
-        "fire_checked": db.fire_equipment.count_documents(
-            {"estate_id": estate_id, **in_ledger, "_id": {"$in": checked}}),
+        "fire_ledger": fire_ledger,
+        "fire_checked": fire_checked,
         "major_incidents": db.incidents.count_documents(
             {"estate_id": estate_id, "major": True, "opened_at": {"$gte": start_iso, "$lt": end_iso}}),
         "households": db.households.count_documents({"estate_id": estate_id}),
     }
+
+
+# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
+
+def closed_counts(db, estate_id, start, end):
+    """Patrol rounds finished and incidents closed in ``[start, end)``."""
+    window = {"$gte": start, "$lt": end}
+    return {"patrol_rounds": db.patrol_rounds.count_documents({"estate_id": estate_id, "finished_at": window}),
+            "incidents": db.incidents.count_documents({"estate_id": estate_id, "closed_at": window})}

@@ -118,7 +118,7 @@ def test_kpi_months_follow_the_estates_timezone(archive, estate):
 
     def checked(period):
         block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-        return block["archive_completeness"]["denominator"]
+        return block["archive_check_completeness"]["denominator"]
 
     assert (checked("2026-10"), checked("2026-11")) == (0, 10)
     as_caller(archive, ADMIN)
@@ -443,13 +443,14 @@ def test_archive_checks_are_planned_twice_a_year_and_give_the_completeness(archi
         getattr(archive, handler)(published)
     as_role(archive, MANAGER, "manager", estate)
     block = archive.kpis({"period": "2026-11", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (49, 50)
+    manual = block["archive_check_completeness"]
+    assert (manual["numerator"], manual["denominator"]) == (49, 50)
     assert block["archive_checks_year_to_date"]["value"] == 1.0
     assert block["closed_records_received"]["numerator"] == 5  # the escalation is not a closing record
     june = archive.kpis({"period": "2026-06", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-    assert june["archive_completeness"]["value"] == 0.9 and june["archive_checks_year_to_date"]["value"] == 0.5
+    assert june["archive_check_completeness"]["value"] == 0.9 and june["archive_checks_year_to_date"]["value"] == 0.5
     empty = archive.kpis({"period": "2026-01", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
-    assert empty["archive_completeness"]["value"] is None
+    assert empty["archive_check_completeness"]["value"] is None
     with pytest.raises(Forbidden):
         archive.kpis({"period": "2026-11", "estate_ids": [estate["id"], "est_other"]})
 
@@ -479,3 +480,134 @@ def test_a_patrol_anomaly_is_recorded_but_is_not_a_closed_record(archive, estate
     period = clock.now_iso()[:7]
     block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
     assert block["closed_records_received"]["numerator"] == 0
+
+
+# -- who reads which record: directly, or through a borrowing ---------------------------------
+
+def test_an_agent_reads_request_records_directly_and_a_payment_only_through_an_approved_borrowing(archive, estate):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    as_role(archive, AGENT, "agent", estate)
+    listed = archive.list_records({"estate_id": estate["id"]})["items"]
+    assert {r["subject_type"] for r in listed} == {"service_request"}
+    with pytest.raises(Forbidden):
+        archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "payment"}})
+    assert archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "pay_9"}})["items"] == []
+
+    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": "pay_9", "purpose": "owner disputes a receipt", "kind": "view"}})
+    by_id = {"estate_id": estate["id"], "id": asked["id"]}
+    with pytest.raises(Conflict):  # not approved yet
+        archive.list_borrowed_records(by_id)
+    as_role(archive, MANAGER, "manager", estate)
+    archive.approve_borrow_request(by_id | {"data": {}})
+    as_role(archive, "zhao", "agent", estate)
+    with pytest.raises(Forbidden):  # another agent
+        archive.list_borrowed_records(by_id)
+    as_role(archive, AGENT, "agent", estate)
+    [payment] = archive.list_borrowed_records(by_id)["items"]
+    assert (payment["subject_id"], payment["event_type"]) == ("pay_9", "payment_posted")
+    clock.advance(timedelta(days=2))  # a view is due back the next day
+    with pytest.raises(Conflict):
+        archive.list_borrowed_records(by_id)
+    as_role(archive, "li", "archivist", estate)
+    archive.return_borrow_request(by_id | {"data": {}})
+    assert len(archive.list_records({"estate_id": estate["id"]})["items"]) == len(closed_events(estate["id"]))
+    as_role(archive, AGENT, "agent", estate)
+    with pytest.raises(Conflict):  # returned
+        archive.list_borrowed_records(by_id)
+    with pytest.raises(NotFound):
+        archive.list_borrowed_records({"estate_id": estate["id"], "id": "borrow_nowhere"})
+
+
+# -- equipment archives, handover documents, notices, reversals and cancelled orders ---------
+
+def archive_events(estate_id):
+    """One event of each kind DOMAIN.md's "Archive" adds, shaped by their contracts."""
+    return [
+        ("record_equipment", event("maintenance", "equipment_registered", estate_id, {
+            "id": "eq_1", "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2",
+            "installed_on": "2019-06-01", "created_at": "2026-11-20T08:00:00.000Z"})),
+        ("record_equipment_record", event("maintenance", "equipment_record_added", estate_id, {
+            "id": "eq_1", "code": "PUMP-1", "record": {"id": "eqr_1", "kind": "inspection", "result": "normal",
+                                                       "at": "2026-11-21T08:00:00.000Z", "work_order_id": None}})),
+        ("record_notice", event("customer_service", "notice_published", estate_id, {
+            "id": "nt_1", "title": "Water cut", "body": "Friday 9-12", "building": "3",
+            "published_at": "2026-11-21T08:00:00.000Z"})),
+        ("record_shift_handover", event("security_patrol", "shift_handover_recorded", estate_id, {
+            "id": "handover_1", "shift": "night", "post": None, "date": "2026-11-21", "from_guard": "Qian",
+            "to_guard": "Sun", "handed_over_at": "2026-11-21T23:00:00.000Z"})),
+        ("record_cancelled_work_order", event("maintenance", "work_order_cancelled", estate_id, {
+            "id": "wo_5", "number": "WO-2026-000005", "request_id": None, "household_id": "hh_1",
+            "reason": "registered twice", "cancelled_at": "2026-11-21T09:00:00.000Z"})),
+        ("record_payment_reversal", event("finance", "payment_reversed", estate_id, {
+            "id": "pay_9", "receipt_number": "RC-2026-000009", "household_id": "hh_1", "amount_cents": 26811,
+            "method": "wechat", "reason": "bounced", "reversed_at": "2026-11-22T02:00:00.000Z", "bills": []})),
+    ]
+
+
+def test_equipment_notices_handovers_reversals_and_cancelled_orders_are_recorded_and_logged_once(archive, estate):
+    for handler, published in archive_events(estate["id"]):
+        getattr(archive, handler)(published)
+        getattr(archive, handler)(published)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"]})["items"]
+    assert sorted((r["subject_type"], r["event_type"]) for r in records) == sorted([
+        ("equipment", "equipment_registered"), ("equipment", "equipment_record_added"),
+        ("notice", "notice_published"), ("shift_handover", "shift_handover_recorded"),
+        ("work_order", "work_order_cancelled"), ("payment", "payment_reversed")])
+    assert archive.verify_archive({"estate_id": estate["id"]})["checked"] == 6
+    log = archive.list_change_log({"estate_id": estate["id"]})["items"]
+    assert sorted((c["subject_id"], c["action"]) for c in log if c["subject_type"] != "estate") == sorted([
+        ("eq_1", "equipment_created"), ("eq_1", "equipment_updated"), ("nt_1", "notice_created"),
+        ("handover_1", "shift_handover_created"), ("wo_5", "work_order_cancelled"), ("pay_9", "payment_reversed")])
+    assert all(c["actor"] == "tester" for c in log if c["subject_type"] != "estate")
+
+
+def test_a_correction_is_logged_in_the_change_log(archive, estate):
+    handler, published = archive_events(estate["id"])[2]
+    getattr(archive, handler)(published)
+    [record] = archive.list_records({"estate_id": estate["id"]})["items"]
+    as_role(archive, "li", "archivist", estate)
+    archive.correct_record({"estate_id": estate["id"], "id": record["id"],
+                            "data": {"reason": "typo in the title", "data": {"title": "Water cut (Fri)"}}})
+    [logged] = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_type": "record"}})["items"]
+    assert (logged["subject_id"], logged["action"], logged["actor"], logged["fields"]) == (
+        record["id"], "record_corrected", "li", ["title"])
+
+
+# -- completeness: present in the archive ÷ reported by the services --------------------------
+
+def counted(source, estate_id, period, counts, counted_at):
+    return event(source, "closed_records_counted", estate_id, {"period": period, "counts": counts,
+                                                               "counted_at": counted_at})
+
+
+def test_completeness_compares_the_closed_records_held_with_the_services_newest_counts(archive, estate):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    for handler, published in closed_events(estate["id"]):  # one request, order, round, incident, payment
+        getattr(archive, handler)(published)
+    as_role(archive, MANAGER, "manager", estate)
+
+    def completeness(period="2026-11"):
+        block = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+        shown = block["archive_completeness"]
+        return shown["numerator"], shown["denominator"]
+
+    assert completeness() == (0, 0)  # no service has reported: no data
+    archive.keep_closed_requests_count(counted("customer_service", estate["id"], "2026-11",
+                                               {"service_requests": 2}, "2026-11-23T07:00:00.000Z"))
+    archive.keep_closed_orders_count(counted("maintenance", estate["id"], "2026-11",
+                                             {"work_orders": 1}, "2026-11-23T07:00:00.000Z"))
+    archive.keep_closed_rounds_and_incidents_count(counted("security_patrol", estate["id"], "2026-11",
+                                                           {"patrol_rounds": 1, "incidents": 1},
+                                                           "2026-11-23T07:00:00.000Z"))
+    newer = counted("finance", estate["id"], "2026-11", {"payments": 1}, "2026-11-23T07:30:00.000Z")
+    older = counted("finance", estate["id"], "2026-11", {"payments": 3}, "2026-11-23T07:00:00.000Z")
+    for published in (newer, older, newer):  # an older count arriving late changes nothing
+        archive.keep_closed_payments_count(published)
+    assert completeness() == (5, 6)  # one closed request has not reached the archive
+    archive.keep_closed_payments_count(counted("finance", estate["id"], "2026-10", {"payments": 4},
+                                               "2026-11-01T07:00:00.000Z"))
+    assert completeness("2026-10") == (0, 4)
+    assert completeness("2026-Q4") == (5, 10) and completeness("2026") == (5, 10)

@@ -147,11 +147,12 @@ def test_a_check_must_add_up(change, field):
 def test_archive_kpis_show_their_parts():
     found = [check(), check(10, 10)]
     block = checks.kpis(found, 1, 12, DEFAULTS)
-    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (48, 50)
-    assert block["archive_completeness"]["value"] == 0.96
+    manual = block["archive_check_completeness"]
+    assert (manual["numerator"], manual["denominator"]) == (48, 50)
+    assert block["archive_check_completeness"]["value"] == 0.96
     assert block["archive_checks_year_to_date"]["value"] == 0.5
     assert block["closed_records_received"]["value"] == 12
-    assert checks.kpis([], 0, 0, DEFAULTS)["archive_completeness"]["value"] is None
+    assert checks.kpis([], 0, 0, DEFAULTS)["archive_check_completeness"]["value"] is None
 
 
 # -- record searches -----------------------------------------------------------------
@@ -165,3 +166,67 @@ def test_a_records_search_by_household_and_dates():
     with pytest.raises(InvalidInput) as refused:
         domain.records_search({"from": "2026-13-01"})
     assert refused.value.errors[0]["field"] == "filters.from"
+
+
+# -- who reads which record directly; the rest through a borrowing (estate_common.archive_access) --
+
+def test_the_keepers_read_every_record_directly_an_agent_only_the_front_desks_own():
+    from estate_common import archive_access
+    for keeper in ("archivist", "manager", "operator_admin"):
+        assert archive_access.direct_types([keeper]) is None
+        assert domain.readable_search({"subject_type": "payment"}, [keeper]) == {"subject_type": "payment"}
+    assert archive_access.direct_types(["agent"]) == ["notice", "service_request"]
+    assert archive_access.direct_types(["technician"]) == []
+    assert domain.readable_search({}, ["agent"]) == {"subject_types": ["notice", "service_request"]}
+    assert domain.readable_search({"subject_type": "service_request"}, ["agent"])["subject_type"] == "service_request"
+    for role, subject_type in (("agent", "payment"), ("agent", "household"), ("agent", "work_order")):
+        with pytest.raises(Forbidden):
+            domain.readable_search({"subject_type": subject_type}, [role])
+    assert "agent" in archive_access.direct_roles("service_request")
+    assert "agent" not in archive_access.direct_roles("incident")
+    assert archive_access.list_roles() == {"operator_admin", "manager", "archivist", "agent"}
+
+
+def test_a_borrowing_opens_its_records_to_its_asker_while_approved_unreturned_and_not_overdue():
+    asked = request()
+    with pytest.raises(Conflict):  # pending
+        borrowing.require_open_for(asked, "zhang", ["agent"], NOW)
+    approved = apply(asked, borrowing.decide(asked, "approve", None, NOW, "wang", DEFAULTS))
+    borrowing.require_open_for(approved, "zhang", ["agent"], NOW + timedelta(days=1))
+    borrowing.require_open_for(approved, "li", ["archivist"], NOW)  # a keeper
+    with pytest.raises(Forbidden):
+        borrowing.require_open_for(approved, "zhao", ["agent"], NOW)  # not the one who asked
+    with pytest.raises(Conflict) as late:
+        borrowing.require_open_for(approved, "zhang", ["agent"], NOW + timedelta(days=8))
+    assert late.value.errors[0]["field"] == "borrow_id"
+    returned = apply(approved, borrowing.give_back(approved, None, NOW, "li"))
+    with pytest.raises(Conflict):
+        borrowing.require_open_for(returned, "zhang", ["agent"], NOW)
+    rejected = apply(asked, borrowing.decide(asked, "reject", None, NOW, "wang", DEFAULTS))
+    with pytest.raises(Conflict):
+        borrowing.require_open_for(rejected, "zhang", ["agent"], NOW)
+
+
+def test_a_borrowing_opens_its_record_or_its_subjects_records():
+    assert borrowing.borrowed_search(request()) == {"household_id": "hh_1"}
+    assert borrowing.borrowed_search({"record_id": "rec_1", "subject_type": "payment", "subject_id": "pay_1"}) == \
+        {"_id": "rec_1"}
+    assert borrowing.borrowed_search({"record_id": None, "subject_type": "payment", "subject_id": "pay_1"}) == \
+        {"subject_id": "pay_1"}
+    assert borrowing.borrowed_search({"record_id": None, "subject_type": "estate", "subject_id": "est_1"}) == {}
+
+
+def test_completeness_is_present_over_reported_per_kind_beside_the_manual_checks():
+    reports = [{"counts": {"service_requests": 10}}, {"counts": {"service_requests": 5}},
+               {"counts": {"patrol_rounds": 4, "incidents": 1}}]
+    reported = checks.reported_by_kind(reports)
+    assert reported == {"service_requests": 15, "patrol_rounds": 4, "incidents": 1}
+    present = checks.present_by_kind({"service_request_closed": 14, "patrol_round_finished": 6,
+                                      "work_order_completed": 2, "work_order_cancelled": 1})
+    assert present["work_orders"] == 3 and present["incidents"] == 0
+    block = checks.kpis([check()], 1, 0, DEFAULTS, present, reported)
+    # 14 of 15 requests, 4 of 4 rounds (the 2 more cannot stand in for the missing incident), 0 of 1
+    assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (18, 20)
+    assert block["archive_completeness"]["value"] == 0.9
+    assert block["archive_check_completeness"]["denominator"] == 40  # the manual check, beside it
+    assert checks.completeness(present, {})["value"] is None  # nothing reported: no data, not 0 or 100 %

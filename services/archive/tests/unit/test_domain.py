@@ -67,3 +67,28 @@ def test_a_change_log_entry_says_who_what_and_when_without_values():
     assert change["actor"] == "tester" and change["action"] == "household_created"
     assert change["at"] == created["occurred_at"]
     assert "area_m2" in change["fields"] and 89.37 not in change.values()
+
+
+def test_every_change_logged_record_is_a_recorded_event_and_every_kind_is_in_the_contract():
+    from estate_common import contracts
+    assert set(domain.ARCHIVE_CHANGES) <= set(domain.RECORDED_EVENTS)
+    kinds = set(contracts.load().openapi["components"]["schemas"]["SubjectType"]["enum"])
+    assert set(domain.RECORDED_EVENTS.values()) <= kinds
+    assert "work_order_cancelled" in domain.CLOSING_EVENTS  # a cancelled order is a closed one
+
+
+def test_a_cancelled_order_is_logged_as_what_it_did_to_the_archive():
+    cancelled = {"event_id": "e" * 32, "event_type": "work_order_cancelled", "source": "maintenance",
+                 "estate_id": "est_1", "occurred_at": "2026-11-21T09:00:00.000Z", "actor": "wang", "request_id": None,
+                 "data": {"id": "wo_5", "number": "WO-1", "reason": "twice", "cancelled_at": "2026-11-21T09:00:00.000Z",
+                          "request_id": None, "household_id": None}}
+    logged = domain.change_from_recorded_event("work_order", cancelled)
+    assert (logged["subject_id"], logged["action"], logged["actor"], logged["at"]) == (
+        "wo_5", "work_order_cancelled", "wang", "2026-11-21T09:00:00.000Z")
+    assert "reason" in logged["fields"] and "twice" not in str(logged["fields"])  # fields, never values
+
+
+def test_the_kinds_the_services_count_are_the_closing_events_the_archive_holds():
+    from estate_common import closed_counts
+    events = {e for _, event_types in closed_counts.KINDS.values() for e in event_types}
+    assert events == set(domain.CLOSING_EVENTS)

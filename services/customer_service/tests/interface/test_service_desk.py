@@ -71,6 +71,9 @@ def test_notices_go_to_the_estate_or_a_building(desk):
     building = create("create_notice", desk, title="Water cut", body="Friday 9-12", building="3")
     assert listing("list_notices", desk) == [everyone["id"], building["id"]]
     assert listing("list_notices", desk, building="3") == [building["id"]]
+    published = desk.outbox.of_type("notice_published")  # archive keeps every notice
+    assert [(e["data"]["id"], e["data"]["building"], e["data"]["title"]) for e in published] == [
+        (everyone["id"], None, "Fire drill"), (building["id"], "3", "Water cut")]
 
 
 def test_a_key_is_lent_returned_and_released_and_illegal_steps_conflict(desk):
@@ -331,5 +334,11 @@ def test_the_kpis_of_a_month_from_what_the_desk_did(desk):
     assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}
     december = desk.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert december["complaint_timeliness"]["value"] is None and december["return_visit_rate"]["value"] is None
+    for wider in ("2026-Q4", "2026"):  # a quarter and a year hold November's and nothing more
+        answer = desk.kpis({"period": wider, "estate_ids": [ESTATE]})
+        assert answer["period"] == wider and answer["estates"][ESTATE]["complaint_timeliness"] == \
+            found["complaint_timeliness"]
+    assert desk.kpis({"period": "2026-Q3", "estate_ids": [ESTATE]})["estates"][ESTATE]["complaint_timeliness"][
+        "value"] is None
     with pytest.raises(Forbidden):
         desk.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})

@@ -71,6 +71,9 @@ def test_a_complaint_is_recorded_verified_escalated_replied_and_closed(desk):
     assert announced["data"]["id"] == created["id"] and announced["data"]["closed_at"] == closed["closed_at"]
     with pytest.raises(Conflict):
         act(desk, "reply", created, message="again")
+    assert desk.count_closed_records(clock.now()) == 2  # archive compares it with what it holds
+    counted = {e["data"]["period"]: e["data"]["counts"] for e in desk.outbox.of_type("closed_records_counted")}
+    assert counted == {"2026-10": {"service_requests": 0}, "2026-11": {"service_requests": 1}}
 
 
 @pytest.mark.parametrize("action, data", [("close", {}), ("reply", {"message": "sorry"}),

@@ -5,7 +5,7 @@ from datetime import timedelta
 import eventlet
 import pytest
 
-from estate_common import clock, job_scopes, jobs
+from estate_common import calendar, clock, job_scopes, jobs
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from finance import billing, operations, store
@@ -726,6 +726,10 @@ def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
     billed = 21002 + 28200 + 11868
     paid = sum(b["paid_cents"] for b in bills(finance, item="property_service"))
     assert (rate["numerator"], rate["denominator"]) == (paid, billed) and rate["value"] == round(paid / billed, 4)
+    for wider in ("2026-Q4", "2026"):  # November's bills are the quarter's and the year's
+        assert finance.kpis({"period": wider, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"] == rate
+    assert finance.kpis({"period": "2026-Q3", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"][
+        "denominator"] == 0
     acting(finance, ACCOUNTANT)
     with pytest.raises(Forbidden):
         finance.kpis({"period": "2026-11", "estate_ids": [ESTATE, OTHER]})
@@ -1161,3 +1165,10 @@ def test_an_approved_standard_is_announced_with_the_standards_it_ended(finance):
     assert [e["data"]["id"] for e in announced] == [old["id"], new["id"], management["id"]]
     assert announced[1]["data"]["ended"] == [{"id": old["id"], "valid_to": "2026-05"}]
     assert announced[2]["data"]["basis"] == "area" and announced[2]["data"]["unit_price_cents_per_m2"] == 300
+def test_the_payments_posted_are_counted_for_archive_when_the_count_changes(finance):
+    assert finance.count_closed_records(clock.now()) == 4  # two estates, last and this month
+    pay(finance, "hh_1", 10000)
+    assert finance.count_closed_records(clock.now()) == 1
+    last = finance.outbox.of_type("closed_records_counted")[-1]
+    assert (last["estate_id"], last["data"]["period"], last["data"]["counts"]) == (
+        ESTATE, calendar.period_of(clock.now(), "Asia/Shanghai"), {"payments": 1})

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from estate_common.writes import Change
@@ -374,6 +374,11 @@ def test_a_manager_cancels_an_order_not_started(engineering):
     order_id = open_repair(engineering)
     as_caller(engineering, MANAGER)
     assert act(engineering, "cancel_work_order", order_id, reason="registered twice")["status"] == "cancelled"
+    [cancelled] = engineering.outbox.of_type("work_order_cancelled")  # archive keeps it as a closed order
+    assert (cancelled["data"]["id"], cancelled["data"]["reason"]) == (order_id, "registered twice")
+    with pytest.raises(Conflict):
+        act(engineering, "cancel_work_order", order_id, reason="again")
+    assert len(engineering.outbox.of_type("work_order_cancelled")) == 1
 
 
 # -- emergencies ----------------------------------------------------------------------------
@@ -430,6 +435,11 @@ def test_every_inspection_maintenance_and_repair_is_on_the_record(engineering):
         assert record["equipment_id"] == made["id"] and record["by"] == "chen"
     shown = engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})
     assert [r["kind"] for r in shown["records"]] == ["inspection", "maintenance", "repair"]
+    [registered] = engineering.outbox.of_type("equipment_registered")  # the equipment archive opens
+    assert (registered["data"]["id"], registered["data"]["code"]) == (made["id"], "PUMP-1")
+    added = engineering.outbox.of_type("equipment_record_added")  # and is updated by each record
+    assert [e["data"]["record"]["kind"] for e in added] == ["inspection", "maintenance", "repair"]
+    assert all("notes" not in e["data"]["record"] for e in added)
     [listed] = engineering.list_equipment({"estate_id": ESTATE})["items"]
     assert listed["record_count"] == 3 and listed["last_record"]["kind"] == "repair" and "records" not in listed
 
@@ -602,6 +612,8 @@ def test_the_promised_response_time_is_the_estates_setting(engineering):
     act(engineering, "start_work_order", order_id)
     shown = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert shown["repair_response_timeliness"]["numerator"] == 0 and shown["repair_response_timeliness"]["denominator"] == 1
+    quarter = engineering.kpis({"period": "2026-Q4", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert quarter["repair_response_timeliness"] == shown["repair_response_timeliness"]
 
 
 def test_kpis_of_an_estate_outside_the_callers_scope_are_refused(engineering):
@@ -702,3 +714,14 @@ def test_kpi_months_are_the_estates_calendar_months():
     engineering.copy_estate_edit(event("archive", "estate_updated", ESTATE, estate | {"timezone": "America/New_York",
                                                                                       "version": 2}))
     assert (counted("2026-10"), counted("2026-11")) == (1, 0)
+
+
+def test_completed_and_cancelled_orders_are_counted_for_archive(engineering):
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    act(engineering, "cancel_work_order", order_id, reason="registered twice")
+    assert engineering.count_closed_records(clock.now()) == 2
+    counted = {e["data"]["period"]: e["data"]["counts"] for e in engineering.outbox.of_type("closed_records_counted")}
+    assert counted[calendar.period_of(clock.now(), "Asia/Shanghai")] == {"work_orders": 1}

@@ -281,3 +281,10 @@ def test_costs_beyond_what_the_system_records_are_refused_not_crashed():
     with pytest.raises(BusinessRuleViolation) as refused:
         domain.complete(an_order("in_progress"), huge, CREATED, RULES, "chen")
     assert refused.value.errors[0]["field"] == "data.materials"
+
+
+def test_a_quarters_budget_is_its_months_budgets_or_none_when_one_is_missing():
+    from maintenance import costing
+    assert costing.period_budget([{"amount_cents": 100}, {"amount_cents": 250}]) == {"amount_cents": 350}
+    assert costing.period_budget([{"amount_cents": 100}, None]) is None
+    assert costing.period_budget([]) is None

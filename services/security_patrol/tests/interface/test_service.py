@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from security_patrol import patrols
@@ -248,6 +248,10 @@ def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     handed = handover("Qian", post="monitoring_room")
     assert handed["date"] == "2026-11-23" and handed["roster_id"] is not None
     assert handover("Li", date="2026-11-20")["roster_id"] is None  # that night had no roster
+    kept = patrol.outbox.of_type("shift_handover_recorded")  # archive keeps the handover documents
+    assert [(e["data"]["from_guard"], e["data"]["date"]) for e in kept] == [
+        ("Qian", "2026-11-23"), ("Li", "2026-11-20")]
+    assert all("notes" not in e["data"] for e in kept)
 
 
 # -- fire equipment ---------------------------------------------------------------
@@ -576,10 +580,29 @@ def test_kpis_of_an_estate_for_a_month(patrol):
     assert block["major_safety_incidents_per_1000_households"]["value"] == 500.0
     december = patrol.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert december["fire_check_completion"]["numerator"] == 0 and december["major_safety_incidents"]["value"] == 0
+    quarter = patrol.kpis({"period": "2026-Q4", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    # fire checks are monthly: Nov (1 of 2) and Dec (0 of 2); October had no facilities yet
+    assert (quarter["fire_check_completion"]["numerator"], quarter["fire_check_completion"]["denominator"]) == (1, 4)
+    assert quarter["major_safety_incidents"]["numerator"] == 1
+    year = patrol.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert year["patrol_completion"] == block["patrol_completion"]
 
 
 def test_kpis_are_only_for_the_callers_estates(patrol):
     with pytest.raises(Forbidden):
         patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})
-    with pytest.raises(InvalidInput):
-        patrol.kpis({"period": "2026-13", "estate_ids": [ESTATE]})
+    for wrong in ("2026-13", "2026-Q5", "26", "2026-Q0"):
+        with pytest.raises(InvalidInput):
+            patrol.kpis({"period": wrong, "estate_ids": [ESTATE]})
+
+
+def test_the_rounds_finished_and_incidents_closed_are_counted_for_archive_once_per_change(patrol):
+    round_ = start(patrol, make_route(patrol))
+    patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    assert patrol.count_closed_records(clock.now()) == 2  # last month and this month, both new
+    counted = {e["data"]["period"]: e["data"]["counts"] for e in patrol.outbox.of_type("closed_records_counted")}
+    this_month = calendar.period_of(clock.now(), "Asia/Shanghai")
+    assert counted[this_month] == {"patrol_rounds": 1, "incidents": 0}
+    assert sorted(counted.values(), key=str)[0] == {"incidents": 0, "patrol_rounds": 0}  # last month
+    assert patrol.count_closed_records(clock.now()) == 0  # nothing changed: nothing announced
+    assert len(patrol.outbox.of_type("closed_records_counted")) == 2

@@ -1,0 +1,88 @@
+"""The KPIs the gateway computes itself, and the operator-wide totals of the cross-estate view.
+
+Staff turnover (员工流失率, DOMAIN.md): staff accounts deactivated in the period ÷ average staff
+accounts, "where staff are managed here": staff accounts are the gateway's users
+(``gateway.users``), so the gateway computes it. An estate's staff are the users that name it
+in their ``estate_ids`` (operator admins name none: they are the company's, not an estate's).
+The average is (accounts held at the period's start + accounts held at its end) ÷ 2; an account
+is held at a moment when it was created before it and not deactivated by then. A deactivation
+is the moment ``active`` went from true to false (``deactivated_at``); an account made active
+again counts as never having left. The operator-wide rate counts each account once, whatever
+number of estates it names.
+
+Totals (``GET /api/v1/kpis``): beside each estate's row, every KPI operator-wide: the sum of the
+estates' numerators over the sum of their denominators (so each estate weighs by its size, and
+the numerator and denominator are shown), a count KPI as the sum of its counts. A KPI whose
+estates disagree on the unit is left out.
+
+Plain functions: no Flask, no store.
+"""
+from decimal import Decimal
+
+from estate_common import calendar
+from estate_common.kpis import kpi
+
+TURNOVER_NOTE = "staff accounts deactivated in the period / average staff accounts (at its start and end)"
+
+
+def staff_of(users, estate_id):
+    """The estate's staff accounts among ``users``."""
+    return [user for user in users if estate_id in (user.get("estate_ids") or [])
+            and "operator_admin" not in (user.get("roles") or [])]
+
+
+def _held(user, moment):
+    left = user.get("deactivated_at")
+    return user["created_at"] < moment and (left is None or left >= moment)
+
+
+def staff_turnover(users, start, end):
+    """The turnover KPI of ``users`` (one estate's staff, or all in scope) over ``[start, end)``
+    (ISO strings)."""
+    left = sum(1 for user in users if user.get("deactivated_at") and start <= user["deactivated_at"] < end)
+    average = Decimal(sum(1 for u in users if _held(u, start)) + sum(1 for u in users if _held(u, end))) / 2
+    return kpi(left, float(average), "ratio", note=TURNOVER_NOTE)
+
+
+def estate_turnover(users, estate, period):
+    """``{"staff_turnover": kpi}`` of one estate (``estate``: as archive shows it, with its timezone)."""
+    start, end = calendar.period_bounds(period, calendar.timezone_of(estate))
+    return {"staff_turnover": staff_turnover(staff_of(users, estate["id"]), start, end)}
+
+
+def operator_turnover(users, estates, period):
+    """Turnover of every staff account of ``estates``, each account once (period bounds on the
+    first estate's calendar: an operator's estates share one in practice)."""
+    if not estates:
+        return kpi(0, 0, "ratio", note=TURNOVER_NOTE)
+    ids = {estate["id"] for estate in estates}
+    staff = [u for u in users if ids & set(u.get("estate_ids") or []) and "operator_admin" not in (u.get("roles") or [])]
+    start, end = calendar.period_bounds(period, calendar.timezone_of(estates[0]))
+    return staff_turnover(staff, start, end)
+
+
+def totals(rows):
+    """``{kpi name: kpi}`` operator-wide from each estate's ``kpis``."""
+    found = {}
+    for row in rows:
+        for name, shown in row["kpis"].items():
+            found.setdefault(name, []).append(shown)
+    summed = {}
+    for name, shown in sorted(found.items()):
+        units = {s["unit"] for s in shown}
+        if len(units) != 1:
+            continue
+        unit = units.pop()
+        numerator = _sum(s["numerator"] for s in shown)
+        denominator = 1 if unit == "count" else _sum(s["denominator"] for s in shown)
+        targets = {s.get("target") for s in shown}
+        target = targets.pop() if len(targets) == 1 else None
+        summed[name] = kpi(numerator, denominator, unit, target=target,
+                           note="operator-wide: the estates' numerators / their denominators",
+                           scale=1000 if unit == "per_1000_households" else 1)
+    return summed
+
+
+def _sum(values):
+    total = sum(Decimal(str(v)) for v in values)
+    return int(total) if total == total.to_integral_value() else float(total)

@@ -1,0 +1,51 @@
+"""Staff turnover from deactivations and the operator-wide totals (gateway.operator_kpis)."""
+from gateway import operator_kpis
+
+NOV = ("2026-10-31T16:00:00.000Z", "2026-11-30T16:00:00.000Z")  # November in Shanghai
+
+
+def user(created, left=None, estates=("A",), roles=("agent",)):
+    return {"created_at": created, "deactivated_at": left, "estate_ids": list(estates), "roles": list(roles)}
+
+
+def test_turnover_is_deactivations_over_the_average_of_the_accounts_held_at_start_and_end():
+    staff = [user("2026-01-01T00:00:00.000Z"), user("2026-01-01T00:00:00.000Z"),
+             user("2026-01-01T00:00:00.000Z", left="2026-11-10T00:00:00.000Z"),  # left in November
+             user("2026-11-15T00:00:00.000Z"),  # joined in November
+             user("2026-01-01T00:00:00.000Z", left="2026-10-01T00:00:00.000Z")]  # left before
+    shown = operator_kpis.staff_turnover(staff, *NOV)
+    # held at the start: 3 (the two, and the one who left in November); at the end: 3
+    assert (shown["numerator"], shown["denominator"], shown["value"]) == (1, 3.0, 0.3333)
+    assert operator_kpis.staff_turnover([], *NOV)["value"] is None  # no staff: no data
+
+
+def test_an_estates_staff_are_the_accounts_naming_it_and_not_the_operator_admins():
+    users = [user("2025-06-01T00:00:00.000Z"), user("2025-06-01T00:00:00.000Z", estates=("B",)),
+             user("2025-06-01T00:00:00.000Z", roles=("operator_admin",)),
+             user("2025-06-01T00:00:00.000Z", left="2026-11-03T00:00:00.000Z", estates=("A", "B"))]
+    assert len(operator_kpis.staff_of(users, "A")) == 2
+    one = operator_kpis.estate_turnover(users, {"id": "A", "timezone": "Asia/Shanghai"}, "2026-Q4")
+    assert (one["staff_turnover"]["numerator"], one["staff_turnover"]["denominator"]) == (1, 1.5)
+    estates = [{"id": "A", "timezone": "Asia/Shanghai"}, {"id": "B", "timezone": "Asia/Shanghai"}]
+    everyone = operator_kpis.operator_turnover(users, estates, "2026")
+    # the account of A and B is counted once: 3 staff at the start, 2 at the end, 1 left
+    assert (everyone["numerator"], everyone["denominator"]) == (1, 2.5)
+
+
+def test_totals_sum_the_estates_numerators_and_denominators_next_to_each_estate():
+    rows = [{"kpis": {"collection_rate": {"numerator": 150, "denominator": 200, "value": 0.75, "unit": "ratio",
+                                          "target": 0.95},
+                      "major_safety_incidents": {"numerator": 2, "denominator": 1, "value": 2, "unit": "count"},
+                      "per_k": {"numerator": 1, "denominator": 400, "value": 2.5, "unit": "per_1000_households"}}},
+            {"kpis": {"collection_rate": {"numerator": 1, "denominator": 100, "value": 0.01, "unit": "ratio",
+                                          "target": 0.95},
+                      "major_safety_incidents": {"numerator": 1, "denominator": 1, "value": 1, "unit": "count"},
+                      "per_k": {"numerator": 1, "denominator": 600, "value": 1.6667, "unit": "per_1000_households"},
+                      "odd": {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "score"}}},
+            {"kpis": {"odd": {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}}}]
+    summed = operator_kpis.totals(rows)
+    assert (summed["collection_rate"]["numerator"], summed["collection_rate"]["denominator"],
+            summed["collection_rate"]["value"], summed["collection_rate"]["target"]) == (151, 300, 0.5033, 0.95)
+    assert (summed["major_safety_incidents"]["numerator"], summed["major_safety_incidents"]["value"]) == (3, 3.0)
+    assert summed["per_k"]["value"] == 2.0
+    assert "odd" not in summed  # the estates disagree on its unit

@@ -1,0 +1,49 @@
+"""The closed records each service reports to archive, month by month (资料归档完整率).
+
+DOMAIN.md: archive completeness = closed records present in the archive ÷ closed records
+reported by the services. Each service counts, in its own store, what it closed in the estate's
+current and previous local month (the previous one too: a record closed at the month's end is
+counted once the month is over) and keeps the count in ``closed_counts`` (one document per
+estate and month). A count that changed is announced, ``<service>.closed_records_counted``
+``{period, counts: {kind: n}, counted_at}``, from that document's outbox (the one write path),
+so it reaches archive as surely as the closing events themselves, and archive never calls a
+service (an RPC from inside a service has no timeout). Archive keeps the newest count per
+service and month and compares it with the records it holds (``archive.checks``).
+
+A timer in each service (``CLOSED_COUNT_SECONDS``, 300 s) does the counting; the kinds are
+those of ``KINDS``.
+"""
+from . import calendar, config
+from .closed_counts_store import COLLECTION, EVENT, INDEXES, report  # noqa: F401 (the services' indexes)
+
+# how often each service counts what it closed (seconds)
+REPORT_SECONDS = config.env_float("CLOSED_COUNT_SECONDS", 300.0)
+
+# kind of closed record -> the service that closes it and the archive events that are its records
+KINDS = {
+    "service_requests": ("customer_service", ("service_request_closed",)),
+    "work_orders": ("maintenance", ("work_order_completed", "work_order_cancelled")),
+    "patrol_rounds": ("security_patrol", ("patrol_round_finished",)),
+    "incidents": ("security_patrol", ("incident_closed",)),
+    "payments": ("finance", ("payment_posted",)),
+}
+
+
+def periods_to_report(now, tz):
+    """The estate's previous and current local month (``YYYY-MM``)."""
+    current = calendar.period_of(now, tz)
+    return [calendar.add_months(current, -1), current]
+
+
+def report_estates(db, outbox, announcer, estate_ids, timezone_of, count, now):
+    """Every estate's previous and current month: ``count(estate_id, start, end)`` → ``{kind: n}``
+    over ``[start, end)`` (ISO strings); ``announcer(estate_id)`` → the service's announce.
+    How many counts were announced."""
+    announced = 0
+    for estate_id in estate_ids:
+        tz = timezone_of(estate_id)
+        for period in periods_to_report(now, tz):
+            start, end = calendar.month_bounds(period, tz)
+            if report(db, outbox, announcer(estate_id), estate_id, period, count(estate_id, start, end), now):
+                announced += 1
+    return announced

@@ -1,0 +1,36 @@
+"""Where a service keeps its closed-record counts (``estate_common.closed_counts`` says why): one
+document per estate and month in ``closed_counts``, written through the one write path, its
+event in the same write."""
+from . import clock, ids, writes
+
+COLLECTION = "closed_counts"
+INDEXES = {COLLECTION: [([("estate_id", 1), ("period", 1)], {})]}
+EVENT = "closed_records_counted"
+
+
+def report(db, outbox, announce, estate_id, period, counts, now):
+    """Keep ``counts`` of ``period`` and announce them (``announce(event_type, data)``) when they
+    are new or changed; None when nothing changed."""
+    doc_id = ids.natural_id("closedcount", estate_id, period)
+    data = {"period": period, "counts": dict(counts), "counted_at": clock.to_iso(now)}
+    collection = db[COLLECTION]
+    made = []
+
+    def build():
+        made.append(True)
+        return {"_id": doc_id, "estate_id": estate_id, **data}, [(EVENT, data)]
+
+    writes.create(collection, estate_id, doc_id, build, outbox, announce=announce)
+    if made:
+        return data
+    changed = []
+
+    def decide(doc):
+        changed.clear()
+        if doc["counts"] == data["counts"]:
+            return None
+        changed.append(True)
+        return writes.Change({"counts": data["counts"], "counted_at": data["counted_at"]}, events=[(EVENT, data)])
+
+    writes.change(collection, estate_id, doc_id, decide, outbox, announce=announce)
+    return data if changed else None

@@ -1,0 +1,54 @@
+"""The closed-record counts a service reports to archive (estate_common.closed_counts)."""
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common import closed_counts, common_store, store
+from estate_common.testing import RecordingOutbox
+
+
+@pytest.fixture
+def db():
+    database = common_store.embedded_database(f"test_closed_{uuid.uuid4().hex[:8]}")
+    store.ensure_indexes(database, closed_counts.INDEXES)
+    return database
+
+
+def announce_with(outbox):
+    return lambda event_type, data: outbox.event(event_type, "est_1", data)
+
+
+def test_the_previous_and_current_month_are_reported_in_the_estates_calendar():
+    late_in_october = datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc)  # 1 November 01:00 in Shanghai
+    assert closed_counts.periods_to_report(late_in_october, "Asia/Shanghai") == ["2026-10", "2026-11"]
+    assert closed_counts.periods_to_report(late_in_october, "Europe/Berlin") == ["2026-09", "2026-10"]
+    assert closed_counts.periods_to_report(datetime(2027, 1, 5, tzinfo=timezone.utc), "UTC") == ["2026-12", "2027-01"]
+
+
+def test_a_count_is_announced_when_new_or_changed_and_kept_once_per_month(db):
+    outbox = RecordingOutbox("maintenance")
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    announce = announce_with(outbox)
+    assert closed_counts.report(db, outbox, announce, "est_1", "2026-11", {"work_orders": 3}, now)
+    assert closed_counts.report(db, outbox, announce, "est_1", "2026-11", {"work_orders": 3}, now) is None
+    assert closed_counts.report(db, outbox, announce, "est_1", "2026-11", {"work_orders": 4}, now)["counts"] == \
+        {"work_orders": 4}
+    assert [e["data"]["counts"]["work_orders"] for e in outbox.of_type("closed_records_counted")] == [3, 4]
+    assert db[closed_counts.COLLECTION].count_documents({"estate_id": "est_1"}) == 1
+
+
+def test_every_estate_is_visited_with_its_own_months(db):
+    outbox = RecordingOutbox("finance")
+    seen = []
+
+    def count(estate_id, start, end):
+        seen.append((estate_id, start, end))
+        return {"payments": 0}
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    announced = closed_counts.report_estates(db, outbox, lambda estate_id: (
+        lambda event_type, data: outbox.event(event_type, estate_id, data)), ["est_1", "est_2"],
+        lambda estate_id: "Asia/Shanghai", count, now)
+    assert announced == 4
+    assert seen[0] == ("est_1", "2026-09-30T16:00:00.000Z", "2026-10-31T16:00:00.000Z")
+    assert {e["estate_id"] for e in outbox.of_type("closed_records_counted")} == {"est_1", "est_2"}
