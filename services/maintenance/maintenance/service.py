@@ -134,6 +134,38 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
         return store.list_plans(self.db, payload["estate_id"], payload.get("filters", {}),
                                 payload.get("limit"), payload.get("cursor"))
 
+    # -- inspection checklists and inspections ----------------------------------------
+    @rpc_method
+    def create_checklist(self, payload):
+        return operations.create_checklist(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_checklists(self, payload):
+        return store.list_checklists(self.db, payload["estate_id"], payload.get("filters", {}),
+                                     payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_checklist(self, payload):
+        return public(store.get(self.db, "checklists", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def open_inspection(self, payload):
+        return operations.open_inspection(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_inspections(self, payload):
+        return store.list_inspections(self.db, payload["estate_id"], payload.get("filters", {}),
+                                      payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_inspection(self, payload):
+        return public(store.get(self.db, "inspections", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def complete_inspection(self, payload):
+        return operations.complete_inspection(self.db, self.outbox, self.caller, payload["estate_id"],
+                                              payload["id"], payload["data"])
+
     # -- cost control ----------------------------------------------------------------
     @rpc_method
     def set_budget(self, payload):
