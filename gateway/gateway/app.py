@@ -16,7 +16,7 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, docs, exposition, fanout, idempotency, masking, own_routes, requests_in, store, traces,
+from . import (api_keys, docs, exports, exposition, fanout, idempotency, masking, own_routes, requests_in, store, traces,
                uploads, users)
 from .access import authorize
 from .problems import from_domain_error, problem
@@ -67,6 +67,7 @@ def create_app(settings=None):
     own_routes.register(app, SERVICES)
     fanout.register(app)
     uploads.register(app)
+    exports.register(app)
     for route in ROUTES:
         app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",
                          view_func=_forwarding_view(route), methods=[route.method])

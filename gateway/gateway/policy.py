@@ -69,4 +69,7 @@ GATEWAY_ROUTES = {
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),
+    # exports: then the resource decides (job_scopes.EXPORT_READERS: the roles of its list route)
+    ("POST", "/api/v1/estates/<estate_id>/exports"): frozenset().union(*job_scopes.EXPORT_READERS.values()),
+    ("GET", "/api/v1/estates/<estate_id>/exports/<job_id>/file"): frozenset().union(*job_scopes.EXPORT_READERS.values()),
 }

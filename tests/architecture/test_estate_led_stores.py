@@ -72,6 +72,7 @@ CROSS_ESTATE_SWEEPS = {
 GLOBAL_INDEXES = {
     "outbox_pending": "the outbox sweep's partial index leads with _outbox.occurred_at (outbox_store says why)",
     "status_1_created_at_1": "jobs: the claim takes the oldest queued job across estates",
+    "export_chunks_expiry": "export chunks expire with their link: a TTL index is single-field by MongoDB's rule",
 }
 
 QUERY_METHODS = {"find": 0, "find_one": 0, "find_one_and_update": 0, "find_one_and_replace": 0,

@@ -1,5 +1,5 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import calendar, jobs, settings, store, writes
+from estate_common import calendar, export_store, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
@@ -29,6 +29,7 @@ INDEXES = {
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
+    **export_store.INDEXES,
 }
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
@@ -65,6 +66,11 @@ def get_household(db, estate_id, household_id):
 
 def list_households(db, estate_id, filters, limit, cursor):
     return store.page(db.households, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def export_households(db, estate_id, filters):
+    """Every household the list's filters select, in the list's order (an export's pass)."""
+    return store.walk(db.households, {"estate_id": estate_id, **filters})
 
 
 def chain_record(db, record, attempts=100):

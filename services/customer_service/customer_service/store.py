@@ -8,7 +8,7 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, replica, settings, store, writes
+from estate_common import clock, export_store, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .rules import DEFAULTS
@@ -25,6 +25,8 @@ INDEXES = {
         ([("estate_id", 1), ("due_at", 1), ("answered_at", 1)], {}),
     ],
     **settings.INDEXES,
+    **jobs.INDEXES,
+    **export_store.INDEXES,
     "surveys": [(PAGED, {})],
     "survey_answers": [(PAGED, {}), ([("estate_id", 1), ("survey_id", 1)], {})],
     "notices": [(PAGED, {})],
@@ -153,6 +155,11 @@ def request_query(estate_id, filters, now):
 
 def list_requests(db, estate_id, filters, now, limit, cursor):
     return store.page(db.service_requests, request_query(estate_id, filters, now), limit, cursor)
+
+
+def export_requests(db, estate_id, filters, now):
+    """Every service request the list's filters select, in the list's order (an export's pass)."""
+    return store.walk(db.service_requests, request_query(estate_id, filters, now))
 
 
 OVERDUE_FIELDS = ("estate_id",)

@@ -5,20 +5,28 @@ storage in store.py."""
 from nameko.timer import timer
 
 from estate_common import clock, config
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase,
+                                  consumes, export_runners, rpc_method)
 from estate_common.store import public
 
-from . import domain, operations, store
+from . import domain, exports, operations, store
 from .rules import DEFAULTS
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
 
 
-class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
+class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase):
     name = "maintenance"
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
+    job_runners = export_runners(exports.COLUMNS)
+
+    # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
+    export_lists, export_columns = exports.LISTS, exports.COLUMNS
+
+    def export_documents(self, resource, estate_id, filters):
+        return store.export_work_orders(self.db, estate_id, filters)
 
     # -- work orders ---------------------------------------------------------------
     @rpc_method

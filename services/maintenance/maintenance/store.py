@@ -1,5 +1,5 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import replica, settings, store, writes
+from estate_common import export_store, jobs, replica, settings, store, writes
 
 from .rules import DEFAULTS
 
@@ -23,6 +23,8 @@ INDEXES = {
                     ([("estate_id", 1), ("equipment_id", 1)], {}), ([("estate_id", 1), ("checklist_id", 1)], {})],
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     **settings.INDEXES,
+    **jobs.INDEXES,
+    **export_store.INDEXES,
 }
 
 WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plans": "maintenance plan",
@@ -58,6 +60,12 @@ change, create, write = named.change, named.create, named.write
 def list_work_orders(db, estate_id, filters, limit, cursor):
     query = {WORK_ORDER_FILTERS[name]: value for name, value in filters.items()}
     return store.page(db.work_orders, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def export_work_orders(db, estate_id, filters):
+    """Every work order the list's filters select, in the list's order (an export's pass)."""
+    query = {WORK_ORDER_FILTERS[name]: value for name, value in filters.items()}
+    return store.walk(db.work_orders, {"estate_id": estate_id, **query})
 
 
 def orders_reported_in(db, estate_id, start, end):

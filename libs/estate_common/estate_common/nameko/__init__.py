@@ -5,6 +5,7 @@ from .base import ServiceBase
 from .copies import CopiesEstates, CopiesHouseholds
 from .entrypoints import consumes, rpc_method
 from .estate_settings import EstateSettings
+from .exports import ExportsResources, runners as export_runners
 from .jobs import RunsJobs
 
-__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "RunsJobs", "consumes", "rpc_method"]
+__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "RunsJobs", "ExportsResources", "export_runners", "consumes", "rpc_method"]
