@@ -15,8 +15,9 @@ and see the personal data the file holds in full.
   as text instead of running it. Numbers stay numbers.
 - **Personal data** follows the API's masking (``estate_common.personal_data``): a column
   holding a kind of personal data (``Column.personal``) is masked unless one of the roles of
-  who started the export sees that kind in full. The job records the kinds written in full
-  (``params.full``); a download by roles that do not see one of them in full is refused.
+  who started the export sees that kind in full (``params.full``). The job's result names the
+  kinds the file holds in full (``personal_data_in_full``: a column written in full with at
+  least one value); a download by roles that do not see one of those in full is refused.
 - **CSV** is UTF-8 with a byte order mark (Excel reads it as UTF-8), RFC 4180 quoting, CRLF.
   **XLSX** is written by openpyxl's ``write_only`` workbook (rows streamed to a temporary file,
   not kept as cells in memory).
@@ -110,12 +111,17 @@ def full_kinds(columns, roles):
     return sorted({c.personal for c in columns if c.personal and personal_data.sees_in_full(c.personal, roles)})
 
 
-def row(columns, doc, full):
+def row(columns, doc, full, written=None):
+    """The cells of ``doc``: personal data masked unless its kind is in ``full``; the kinds
+    actually written in full (a value, not an empty cell) are added to ``written``."""
     values = []
     for column in columns:
         value = column.value(doc)
-        if column.personal and column.personal not in full:
-            value = personal_data.masked(column.personal, value)
+        if column.personal:
+            if column.personal not in full:
+                value = personal_data.masked(column.personal, value)
+            elif written is not None and value not in (None, ""):
+                written.add(column.personal)
         values.append(cell(value))
     return values
 
@@ -151,7 +157,7 @@ class Chunks:
             self._flush(len(self.buffer))
 
 
-def write_csv(columns, docs, full, sink, progress=None):
+def write_csv(columns, docs, full, sink, progress=None, written=None):
     """``docs`` as CSV rows into ``sink`` (a binary ``write``): UTF-8 with a BOM. Rows written."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
@@ -159,7 +165,7 @@ def write_csv(columns, docs, full, sink, progress=None):
     writer.writerow([escape(c.name) for c in columns])
     count = 0
     for doc in docs:
-        writer.writerow(["" if v is None else v for v in row(columns, doc, full)])
+        writer.writerow(["" if v is None else v for v in row(columns, doc, full, written)])
         count += 1
         if text.tell() >= CHUNK_BYTES:
             sink.write(text.getvalue().encode("utf-8"))
@@ -171,7 +177,7 @@ def write_csv(columns, docs, full, sink, progress=None):
     return count
 
 
-def write_xlsx(columns, docs, full, sink, progress=None, title="export"):
+def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export"):
     """``docs`` as one sheet of an XLSX workbook into ``sink``. Rows written."""
     import openpyxl  # services only (requirements/services.in)
 
@@ -180,7 +186,7 @@ def write_xlsx(columns, docs, full, sink, progress=None, title="export"):
     sheet.append([escape(c.name) for c in columns])
     count = 0
     for doc in docs:
-        sheet.append(row(columns, doc, full))
+        sheet.append(row(columns, doc, full, written))
         count += 1
         if progress and count % PROGRESS_EVERY == 0:
             progress(count)
@@ -209,13 +215,14 @@ def run(job, columns, docs, save_chunk, progress):
     the chunks expire then too (``retention``), so the file does not outlive its link."""
     params, started = job["params"], clock.now()
     expires = retention.expire_at(retention.EXPORT_SECONDS, started)
-    sink = Chunks(lambda n, data: save_chunk(n, data, expires))
-    count = WRITERS[params["format"]](columns, docs, params["full"], sink, progress)
+    sink, written = Chunks(lambda n, data: save_chunk(n, data, expires)), set()
+    count = WRITERS[params["format"]](columns, docs, params["full"], sink, progress, written)
     sink.close()
     progress(count, count)
     return {"rows": count, "bytes": sink.bytes, "chunks": sink.count, "sha256": sink.digest.hexdigest(),
             "filename": filename(params["resource"], params["format"], started),
             "content_type": CONTENT_TYPES[params["format"]], "expires_at": clock.to_iso(expires),
+            "personal_data_in_full": sorted(written),
             "download": f"/api/v1/estates/{job['estate_id']}/exports/{job['_id']}/file"}
 
 

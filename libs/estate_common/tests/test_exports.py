@@ -99,3 +99,11 @@ def test_a_column_of_a_missing_path_is_empty():
 def test_each_resource_has_an_owner_and_a_job_kind():
     assert {exports.resource_of(exports.job_kind(r)) for r in exports.RESOURCES} == set(exports.RESOURCES)
     assert exports.resource_of("billing_run") is None and exports.resource_of("export_nothing") is None
+
+
+def test_the_kinds_written_in_full_are_those_with_a_value_shown_in_full():
+    written = set()
+    exports.row(COLUMNS, {"_id": "x", "owner": {"name": "", "phone": None}}, [personal_data.OWNER_NAME], written)
+    assert written == set()  # nothing personal in the file: any reader of the list may download it
+    exports.row(COLUMNS, DOCS[0], [personal_data.OWNER_NAME], written)
+    assert written == {personal_data.OWNER_NAME}  # the phone was masked

@@ -96,11 +96,11 @@ class ExportsResources(RunsJobs):
             raise NotFound("no such export")
         if not job_scopes.may_read(job["kind"], self.caller.roles):
             raise Forbidden(f"your role may not read {resource.replace('_', ' ')}")
-        if not exports.may_download(job["params"]["full"], self.caller.roles):
-            raise Forbidden("this file holds personal data your role does not see in full")
         if job["status"] != "succeeded":
             raise Conflict(f"the export is {job['status']}, not ready to download")
         result = job["result"]
+        if not exports.may_download(result["personal_data_in_full"], self.caller.roles):
+            raise Forbidden("this file holds personal data your role does not see in full")
         if exports.expired(job):
             raise Gone("the download link has expired: export again")
         if n >= result["chunks"]:

@@ -101,3 +101,7 @@ def test_a_file_not_finished_is_a_conflict(finance):
     job = finance.start_export({"estate_id": ESTATE, "data": {"resource": "bills", "format": "csv", "filters": {}}})
     with pytest.raises(Conflict):
         finance.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+
+
+def test_the_result_names_no_personal_data_for_finances_lists(finance):
+    assert export(finance, "bills")["result"]["personal_data_in_full"] == []
