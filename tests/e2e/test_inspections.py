@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-from .flows import new_estate, new_user
+from .flows import eventually, new_estate, new_user
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,28 @@ def test_a_failing_reading_opens_one_work_order_even_when_the_completion_is_retr
     listed = api.get(f"{base}/inspections?status=completed", site["technician"]).json()["items"]
     assert [i["id"] for i in listed] == [inspection["id"]]
     assert api.get(f"{base}/inspections", site["security"], check=False).status_code == 403
+
+
+def test_a_fire_check_with_a_checklist_whose_item_fails_is_a_defect_with_one_work_order(api, site):
+    base = f"/api/v1/estates/{site['estate']}"
+    checklist = api.post(f"{base}/checklists", {"name": "Hydrants monthly", "target": "equipment", "items": [
+        {"code": "PRESS", "label": "Static pressure", "kind": "reading", "min": 0.14, "unit": "MPa"},
+        {"code": "HOSE", "label": "Hose present", "kind": "pass_fail"}]}, site["manager"]).json()
+    hydrant = api.post(f"{base}/fire-equipment", {"code": "FH-9", "name": "Hydrant", "kind": "hydrant",
+                                                  "location": "Block 2 stairwell"}, site["security"])
+    assert hydrant.status_code == 201, hydrant.text
+    body = {"equipment_id": hydrant.json()["id"], "result": "ok", "checklist_id": checklist["id"],
+            "results": [{"code": "PRESS", "reading": 0.1}, {"code": "HOSE", "passed": True}]}
+
+    def recorded():  # the checklist's copy travels to security patrol as an event
+        answer = api.post(f"{base}/fire-inspections", body, site["security"])
+        return [answer] if "no such checklist" not in answer.text else None  # (a 4xx response is falsy)
+    [refused] = eventually(recorded)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "result"
+    check = api.post(f"{base}/fire-inspections", {**body, "result": "defect"}, site["security"])
+    assert check.status_code == 201, check.text
+    assert check.json()["failed_items"] == 1 and "PRESS" in check.json()["notes"]
+    orders = eventually(lambda: [o for o in api.get(f"{base}/work-orders?source_type=fire_inspection",
+                                                    site["technician"]).json()["items"]
+                                 if o["source"]["id"] == check.json()["id"]])
+    assert len(orders) == 1 and "below 0.14 MPa" in orders[0]["description"]

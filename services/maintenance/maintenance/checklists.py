@@ -8,9 +8,11 @@ completed once with a result for every item. Every failed item is a finding and 
 one work order (source ``inspection``; its id follows from the inspection and the item code,
 so a retried completion opens nothing twice).
 
-Plain functions: no broker, no store.
+How results are checked against the items and which fail is shared with security_patrol's
+fire checks (``estate_common.checklist_results``). Plain functions: no broker, no store.
 """
 from estate_common import clock, ids
+from estate_common.checklist_results import checked_results, failed, failure_text
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 ITEM_FIELDS = ("code", "label", "kind", "min", "max", "unit")
@@ -48,6 +50,11 @@ def new_checklist(checklist_id, estate_id, data, now, actor):
             "items": items, "created_at": stamp, "updated_at": stamp, "created_by": actor}
 
 
+def created_event_data(checklist):
+    return {"id": checklist["_id"], "name": checklist["name"], "target": checklist["target"],
+            "items": checklist["items"], "created_at": checklist["created_at"]}
+
+
 # -- inspections ----------------------------------------------------------------------
 
 def target_of(checklist, data):
@@ -80,55 +87,6 @@ def new_inspection(inspection_id, estate_id, checklist, equipment, location, now
 def plan_inspection_id(estate_id, plan_id, due_on):
     """A plan opens one inspection per due date."""
     return ids.natural_id("insp", estate_id, plan_id, due_on)
-
-
-def _result(index, item, result):
-    where = f"data.results[{index}]"
-    if item["kind"] == "reading":
-        if result.get("reading") is None:
-            raise InvalidInput(f"item {item['code']} needs a reading",
-                               [field_error(f"{where}.reading", f"is required for reading item {item['code']}")])
-        if result.get("passed") is not None:
-            raise InvalidInput(f"item {item['code']} is a reading",
-                               [field_error(f"{where}.passed", f"is not for reading item {item['code']}")])
-    else:
-        if result.get("passed") is None:
-            raise InvalidInput(f"item {item['code']} needs passed",
-                               [field_error(f"{where}.passed", f"is required for pass/fail item {item['code']}")])
-        if result.get("reading") is not None:
-            raise InvalidInput(f"item {item['code']} is pass/fail",
-                               [field_error(f"{where}.reading", f"is not for pass/fail item {item['code']}")])
-    return {"code": item["code"], "passed": result.get("passed"), "reading": result.get("reading"),
-            "note": (result.get("note") or "").strip()}
-
-
-def checked_results(inspection, results):
-    """The results in the order of the checklist's items: one for every item, none for an unknown
-    or repeated code (each a 400 naming it)."""
-    items = {item["code"]: item for item in inspection["items"]}
-    given = {}
-    for index, result in enumerate(results):
-        code = result["code"]
-        if code not in items:
-            raise InvalidInput(f"no item {code} on this checklist",
-                               [field_error(f"data.results[{index}].code", f"no item {code} on this checklist")])
-        if code in given:
-            raise InvalidInput(f"item {code} has two results",
-                               [field_error(f"data.results[{index}].code", f"{code} is repeated")])
-        given[code] = _result(index, items[code], result)
-    missing = [code for code in items if code not in given]
-    if missing:
-        raise InvalidInput(f"no result for {', '.join(missing)}",
-                           [field_error("data.results", f"no result for item {code}") for code in missing])
-    return [given[code] for code in items]
-
-
-def failed(item, result):
-    """Not passed, or a reading outside the item's limits."""
-    if item["kind"] == "pass_fail":
-        return result["passed"] is False
-    reading = result["reading"]
-    return (item["min"] is not None and reading < item["min"]) or (item["max"] is not None and reading > item["max"])
 
 
 def finding_order_id(estate_id, inspection_id, code):
@@ -169,14 +127,7 @@ def complete(inspection, data, now, actor):
 
 def describe_finding(inspection, finding):
     where = inspection["location"] or f"equipment {inspection['equipment_code']}"
-    if finding["kind"] == "reading":
-        limits = "–".join("" if v is None else f"{v:g}" for v in (finding["min"], finding["max"]))
-        unit = f" {finding['unit']}" if finding["unit"] else ""
-        what = f"reading {finding['reading']:g}{unit} outside {limits}{unit}"
-    else:
-        what = "failed"
-    note = f": {finding['note']}" if finding["note"] else ""
-    return f"{inspection['checklist_name']} at {where}: {finding['label']} ({finding['code']}) {what}{note}"[:2000]
+    return f"{inspection['checklist_name']} at {where}: {failure_text(finding, finding)}"[:2000]
 
 
 def equipment_record(inspection):

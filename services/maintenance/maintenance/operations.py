@@ -182,10 +182,14 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 # -- inspection checklists and inspections ----------------------------------------------------
 
 def create_checklist(db, outbox, caller, estate_id, data):
-    """A checklist once per Idempotency-Key."""
+    """A checklist once per Idempotency-Key, announced (security_patrol keeps a copy)."""
     checklist_id = caller.created_id("ckl", estate_id)
-    return public(store.create(db, outbox, "checklists", estate_id, checklist_id, lambda: checklists.new_checklist(
-        checklist_id, estate_id, data, clock.now(), caller.user)))
+
+    def new():
+        checklist = checklists.new_checklist(checklist_id, estate_id, data, clock.now(), caller.user)
+        return checklist, [("checklist_created", checklists.created_event_data(checklist))]
+
+    return public(_create(db, outbox, "checklists", estate_id, checklist_id, new))
 
 
 def open_inspection(db, outbox, caller, estate_id, data):

@@ -189,3 +189,9 @@ def test_a_plan_schedules_only_an_equipment_checklist(engineering):
         engineering.create_maintenance_plan({"estate_id": ESTATE, "data": {
             "equipment_id": engineering.pump["id"], "kind": "daily_inspection", "every_days": 1,
             "next_due_on": "2026-11-23", "checklist_id": roof["id"]}})
+
+
+def test_a_checklist_is_announced_once_for_the_fire_checks(engineering):
+    announced = [e for e in engineering.outbox.published if e["event_type"] == "checklist_created"]
+    assert [e["data"]["id"] for e in announced] == [engineering.checklist["id"]]
+    assert [i["code"] for i in announced[0]["data"]["items"]] == ["P1", "P2", "P3"]
