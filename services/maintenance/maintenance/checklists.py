@@ -13,7 +13,7 @@ fire checks (``estate_common.checklist_results``). Plain functions: no broker, n
 """
 from estate_common import clock, ids
 from estate_common.checklist_results import checked_results, failed, failure_text
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 ITEM_FIELDS = ("code", "label", "kind", "min", "max", "unit")
 
@@ -23,26 +23,25 @@ ITEM_FIELDS = ("code", "label", "kind", "min", "max", "unit")
 def _item(index, item):
     where = f"data.items[{index}]"
     code = item["code"].strip()
-    if not code:
-        raise InvalidInput("an item needs a code", [field_error(f"{where}.code", "is empty")])
     if item["kind"] == "pass_fail" and any(item.get(k) is not None for k in ("min", "max", "unit")):
-        raise InvalidInput("a pass/fail item has no limits",
-                           [field_error(where, "min, max and unit are for reading items")])
+        raise BusinessRuleViolation("a pass/fail item has no limits",
+                                    [field_error(where, "min, max and unit are for reading items")])
     low, high = item.get("min"), item.get("max")
     if low is not None and high is not None and low > high:
-        raise InvalidInput("min is above max", [field_error(f"{where}.min", "is above max")])
+        raise BusinessRuleViolation("min is above max", [field_error(f"{where}.min", "is above max")])
     return {"code": code, "label": item["label"].strip(), "kind": item["kind"],
             "min": low, "max": high, "unit": item.get("unit")}
 
 
 def new_checklist(checklist_id, estate_id, data, now, actor):
-    """A checklist with distinct item codes (a repeated code is a 400 naming it)."""
+    """A checklist with distinct item codes. The contract checks each item's shape; what it cannot
+    say (a repeated code, limits on a pass/fail item, min above max) is a 422 naming the item."""
     items, seen = [], set()
     for index, raw in enumerate(data["items"]):
         item = _item(index, raw)
         if item["code"] in seen:
-            raise InvalidInput(f"item code {item['code']} is repeated",
-                               [field_error(f"data.items[{index}].code", f"{item['code']} is repeated")])
+            raise BusinessRuleViolation(f"item code {item['code']} is repeated",
+                                        [field_error(f"data.items[{index}].code", f"{item['code']} is repeated")])
         seen.add(item["code"])
         items.append(item)
     stamp = clock.to_iso(now)
@@ -58,17 +57,18 @@ def created_event_data(checklist):
 # -- inspections ----------------------------------------------------------------------
 
 def target_of(checklist, data):
-    """``(equipment_id, location)`` of a new inspection: the one the checklist's target asks for."""
+    """``(equipment_id, location)`` of a new inspection: the one the checklist's target asks for
+    (422 otherwise: the contract cannot know the checklist's target)."""
     if checklist["target"] == "equipment":
         if not data.get("equipment_id") or data.get("location"):
-            raise InvalidInput("an equipment checklist is done on a piece of equipment",
-                               [field_error("data.equipment_id", "is required for an equipment checklist "
-                                            "(and location is not)")])
+            raise BusinessRuleViolation("an equipment checklist is done on a piece of equipment",
+                                        [field_error("data.equipment_id", "is required for an equipment checklist "
+                                                     "(and location is not)")])
         return data["equipment_id"], None
     if not (data.get("location") or "").strip() or data.get("equipment_id"):
-        raise InvalidInput("a location checklist is done at a location",
-                           [field_error("data.location", "is required for a location checklist "
-                                        "(and equipment_id is not)")])
+        raise BusinessRuleViolation("a location checklist is done at a location",
+                                    [field_error("data.location", "is required for a location checklist "
+                                                 "(and equipment_id is not)")])
     return None, data["location"].strip()
 
 

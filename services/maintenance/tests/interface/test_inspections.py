@@ -67,7 +67,7 @@ def test_a_checklist_keeps_its_items_in_order(engineering):
     ([{"code": "A", "label": "a", "kind": "pass_fail", "max": 1}], "data.items[0]"),
 ])
 def test_a_bad_checklist_is_refused_naming_the_item(engineering, items, field):
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(BusinessRuleViolation) as refused:  # what the contract cannot say: a rule (422)
         engineering.create_checklist({"estate_id": ESTATE, "data": {"name": "x", "target": "location", "items": items}})
     assert [e["field"] for e in refused.value.errors] == [field]
 
@@ -75,7 +75,7 @@ def test_a_bad_checklist_is_refused_naming_the_item(engineering, items, field):
 def test_an_inspection_opens_on_what_its_checklist_targets(engineering):
     opened = open_on_pump(engineering)
     assert opened["status"] == "open" and opened["equipment_code"] == "PUMP-1" and opened["findings"] is None
-    with pytest.raises(InvalidInput):
+    with pytest.raises(BusinessRuleViolation):
         engineering.open_inspection({"estate_id": ESTATE, "data": {"checklist_id": engineering.checklist["id"],
                                                                     "location": "roof"}})
     with pytest.raises(BusinessRuleViolation):

@@ -80,7 +80,7 @@ def test_item_codes_are_trimmed_and_distinct():
     made = checklists.new_checklist("ckl_1", "est_1", {"name": " Pumps ", "target": "equipment", "items": [
         {"code": " A ", "label": "a", "kind": "pass_fail"}]}, NOW, "wu")
     assert made["name"] == "Pumps" and made["items"][0]["code"] == "A"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(BusinessRuleViolation):
         checklists.new_checklist("ckl_1", "est_1", {"name": "x", "target": "equipment", "items": [
             {"code": "A", "label": "a", "kind": "pass_fail"}, {"code": "A ", "label": "b", "kind": "pass_fail"}]},
             NOW, "wu")
