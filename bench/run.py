@@ -1,7 +1,7 @@
 """``make bench``: every figure of issue 15 next to its goal, in one run, on one store.
 
 Sections, in this order (``BENCH_SECTIONS`` picks some: ``store,billing,write,footprint,import,
-big,soak``; all by default):
+big,soak,export``; all by default):
 
 - store: one document read, found, updated and inserted at 10,000 and 100,000 documents
   (``bench/store_ops.py``);
@@ -13,7 +13,9 @@ big,soak``; all by default):
 - import: the household import of 2,000 and 10,000 rows (``bench/household_import.py``);
 - big: one estate of 10,000 households and 120,000 bills (``bench/big_estate.py``, a system of
   its own);
-- soak: mixed traffic for ``BENCH_SOAK_SECONDS`` and the RSS growth after warm-up.
+- soak: mixed traffic for ``BENCH_SOAK_SECONDS`` and the RSS growth after warm-up;
+- export: 100,000 bills exported as CSV and XLSX in one streaming pass: time and peak memory
+  (``bench/exports.py``).
 
 The system runs on a throw-away vhost, so a ``make run`` beside it is not disturbed. The
 whole result goes to bench/results/<UTC time>.json, with the store it ran on and how long
@@ -35,6 +37,7 @@ import run_local  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 import big_estate  # noqa: E402
 import billing  # noqa: E402
+import exports  # noqa: E402
 import footprint  # noqa: E402
 import household_import  # noqa: E402
 import store_ops  # noqa: E402
@@ -42,7 +45,7 @@ import write_path  # noqa: E402
 
 from estate_common.vhosts import fresh_vhost  # noqa: E402
 
-SECTIONS = ("store", "billing", "write", "footprint", "import", "big", "soak")
+SECTIONS = ("store", "billing", "write", "footprint", "import", "big", "soak", "export")
 
 
 def main():
@@ -86,6 +89,8 @@ def main():
                     timed("soak", lambda: footprint.soak(system, gateway))
     if "big" in chosen:
         timed("big_estate", lambda: big_estate.run_section(run_local, fresh_vhost))
+    if "export" in chosen:
+        timed("export", exports.run_section)
     total = round(time.monotonic() - began, 1)
     print(f"bench done in {total} s (" + ", ".join(f"{k} {v} s" for k, v in timings.items()) + ")", flush=True)
     results = ROOT / "bench" / "results"

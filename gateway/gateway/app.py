@@ -16,7 +16,7 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, custom_fields, docs, exposition, fanout, idempotency, masking, own_routes, portal_qr,
+from . import (api_keys, custom_fields, docs, exports, exposition, fanout, idempotency, masking, own_routes, portal_qr,
                public, requests_in, store, traces, uploads, users)
 from .access import authorize
 from .problems import from_domain_error, problem
@@ -71,6 +71,7 @@ def create_app(settings=None):
     custom_fields.register(app)
     uploads.register(app)
     portal_qr.register(app)
+    exports.register(app)
     for route in ROUTES + PUBLIC_FORWARDED:
         app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",
                          view_func=public.view(route) if route.public else _forwarding_view(route),

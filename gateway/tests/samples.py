@@ -27,6 +27,11 @@ SAMPLE_BODIES = {
     "create_maintenance_plan": {"equipment_id": "eq_1", "kind": "daily_inspection", "every_days": 1,
                                 "next_due_on": "2030-01-01"},
     "set_budget": {"amount_cents": 5000000},
+    "create_checklist": {"name": "Booster pumps", "target": "equipment", "items": [
+        {"code": "P1", "label": "Outlet pressure", "kind": "reading", "min": 0.3, "max": 0.6, "unit": "MPa"},
+        {"code": "P2", "label": "No leak", "kind": "pass_fail"}]},
+    "open_inspection": {"checklist_id": "ckl_1", "equipment_id": "eq_1"},
+    "complete_inspection": {"results": [{"code": "P1", "reading": 0.45}, {"code": "P2", "passed": True}]},
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
     "update_settings": {"repair_response_hours": 12},
     # security_patrol
@@ -73,6 +78,7 @@ SAMPLE_FILTERS = {
     "visiting_household_id": "hh_1", "shift": "night", "from": "2026-11-01", "to": "2026-11-30T23:59:59Z",
     "overdue": "true", "plan_id": "acp_1", "year": "2026", "item": "property_service", "journal": "cash",
     "day": "2026-11-23", "cashier": "cashier-a", "date": "2026-11-23",
+    "inspection_id": "insp_1", "checklist_id": "ckl_1", "target": "equipment",
 }
 WORK_ORDER_FILTERS = {"status": "pending"}  # work orders have their own statuses
 RPC_FILTERS = {
@@ -83,6 +89,7 @@ RPC_FILTERS = {
     "list_bills": {"status": "unpaid"},
     "list_payments": {"status": "posted"},
     "list_journal_entries": {"kind": "payment"},
+    "list_inspections": {"status": "open"},
 }
 PATH_SAMPLES = {"<period>": "2026-11", "<incident_type>": "flooding", "<n>": "1"}  # path parameters that are not ids
 
@@ -106,5 +113,5 @@ def example_filter(route, name):
     for parameter in operation.get("parameters", []):
         if parameter.get("name") == name and "example" in parameter:
             return parameter["example"]
-    overrides = WORK_ORDER_FILTERS if route.service == "maintenance" else RPC_FILTERS.get(route.rpc, {})
+    overrides = RPC_FILTERS.get(route.rpc) or (WORK_ORDER_FILTERS if route.service == "maintenance" else {})
     return overrides.get(name) or SAMPLE_FILTERS[name]

@@ -78,6 +78,7 @@ GLOBAL_INDEXES = {
     "status_1_created_at_1": "jobs: the claim takes the oldest queued job across estates",
     "deliveries_due": "webhook deliveries: the delivery worker takes the due ones across estates (pending only)",
     "expire_at_1": "webhook deliveries' TTL index (estate_common.retention): MongoDB's TTL indexes are single-field",
+    "export_chunks_expiry": "export chunks expire with their link: a TTL index is single-field by MongoDB's rule",
 }
 
 QUERY_METHODS = {"find": 0, "find_one": 0, "find_one_and_update": 0, "find_one_and_replace": 0,

@@ -174,6 +174,12 @@ class World:
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]
+        swaps["eq_1"] = ids["equipment_id"]
+        ids["checklist_id"] = self.post(f"{base}/checklists",
+                                        self._sample("POST", "/api/v1/estates/{estate_id}/checklists", swaps))["id"]
+        swaps["ckl_1"] = ids["checklist_id"]
+        ids["inspection_id"] = self.post(f"{base}/inspections",
+                                         self._sample("POST", "/api/v1/estates/{estate_id}/inspections", swaps))["id"]
         renovation = self._sample("POST", "/api/v1/estates/{estate_id}/applications", swaps)
         self.post(f"{base}/applications", {**renovation, "structural_change": True})  # engineering reviews it
         route = self.post(f"{base}/patrol-routes", self._sample("POST", "/api/v1/estates/{estate_id}/patrol-routes",

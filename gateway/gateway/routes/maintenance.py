@@ -17,7 +17,8 @@ def _step(action, rpc, roles=policy.ENGINEERING):
 
 ROUTES = [
     Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", READERS,
-          paged=True, filters=("request_id", "status", "priority", "source_type", "equipment_id"), custom_filters=True),
+          paged=True, filters=("request_id", "status", "priority", "source_type", "equipment_id", "inspection_id"),
+          custom_filters=True),
     Route("GET", ORDER, "maintenance", "get_work_order", READERS, id_param="work_order_id"),
     _step("assign", "assign_work_order"),
     _step("appoint", "appoint_work_order"),
@@ -43,6 +44,21 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/maintenance-plans", "maintenance", "list_maintenance_plans", READERS,
           paged=True, filters=("equipment_id",)),
+
+    # inspection checklists (巡检表): the manager writes them, engineering inspects with them
+    Route("POST", f"{ESTATE}/checklists", "maintenance", "create_checklist", policy.MANAGEMENT,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/checklists", "maintenance", "list_checklists", READERS, paged=True, filters=("target",)),
+    Route("GET", f"{ESTATE}/checklists/<checklist_id>", "maintenance", "get_checklist", READERS,
+          id_param="checklist_id"),
+    Route("POST", f"{ESTATE}/inspections", "maintenance", "open_inspection", policy.ENGINEERING,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/inspections", "maintenance", "list_inspections", READERS, paged=True,
+          filters=("status", "checklist_id", "equipment_id")),
+    Route("GET", f"{ESTATE}/inspections/<inspection_id>", "maintenance", "get_inspection", READERS,
+          id_param="inspection_id"),
+    Route("POST", f"{ESTATE}/inspections/<inspection_id>/complete", "maintenance", "complete_inspection",
+          policy.ENGINEERING, body=True, id_param="inspection_id"),
 
     Route("PUT", f"{ESTATE}/budgets/<period>", "maintenance", "set_budget", policy.MANAGEMENT,
           body=True, id_param="period"),

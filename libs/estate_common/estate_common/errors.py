@@ -47,6 +47,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Gone(DomainError):
+    """What was there has expired (an export's download link)."""
+    status = 410
+    code = "gone"
+    title = "Gone"
+
+
 class BusinessRuleViolation(DomainError):
     status = 422
     code = "business_rule"
@@ -67,7 +74,7 @@ class ContractViolation(DomainError):
 
 
 ERROR_TYPES = {cls.__name__: cls for cls in (
-    InvalidInput, Unauthorized, Forbidden, NotFound, Conflict,
+    InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, Gone,
     BusinessRuleViolation, ServiceUnavailable, ContractViolation,
 )}
 

@@ -13,6 +13,8 @@ The periods are deployment settings (environment), in seconds:
   (a billing run's totals go with it; its bills stay);
 - ``IDEMPOTENCY_RETENTION_SECONDS`` (24 h): an ``Idempotency-Key`` record and the response it
   replays (a retry after that is a new request);
+- ``EXPORT_LINK_SECONDS`` (24 h): an export's file (``estate_common.exports``): its download link
+  and the chunks that hold it (``export_store``), from the start of the export's run;
 - ``LOGIN_RECORD_RETENTION_SECONDS`` (24 h): failed sign-in counts of a username or address
   (a lock lasts ``LOGIN_LOCK_SECONDS`` at most, so nothing a lock needs is removed early).
 - ``WEBHOOK_DELIVERY_RETENTION_SECONDS`` (30 days, read by integrations): a delivered or failed
@@ -27,6 +29,7 @@ TTL_INDEX = ([(FIELD, 1)], {"expireAfterSeconds": 0})
 
 JOB_SECONDS = config.env_int("JOB_RETENTION_SECONDS", 30 * 24 * 3600)
 IDEMPOTENCY_SECONDS = config.env_int("IDEMPOTENCY_RETENTION_SECONDS", 24 * 3600)
+EXPORT_SECONDS = config.env_int("EXPORT_LINK_SECONDS", 24 * 3600)
 LOGIN_RECORD_SECONDS = config.env_int("LOGIN_RECORD_RETENTION_SECONDS", 24 * 3600)
 
 

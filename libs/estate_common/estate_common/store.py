@@ -136,6 +136,13 @@ def scan(collection, query, fields=None):
     yield from collection.find(query, projection, batch_size=1000)
 
 
+def walk(collection, query):
+    """Every document matching ``query`` in the lists' ``(created_at, _id)`` order, one at a time
+    (an export's single pass): MongoDB walks the lists' index, the embedded store sorts
+    references to its stored versions and copies each document only when it is reached."""
+    yield from collection.find(query, batch_size=1000).sort([("created_at", 1), ("_id", 1)])
+
+
 def next_number(db, estate_id, series):
     """Next value of a per-estate counter; atomic on MongoDB and in-process alike."""
     counter = db.counters.find_one_and_update(

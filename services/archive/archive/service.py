@@ -2,19 +2,26 @@
 one write path, estate_common.writes); the rules in domain.py (master data, records, change
 log), imports.py (households from a spreadsheet), borrowing.py and checks.py, their numbers in
 rules.py; storage in store.py."""
-from estate_common.nameko import EstateSettings, HasCustomFields, RunsJobs, ServiceBase, consumes, rpc_method
+from estate_common.nameko import (EstateSettings, ExportsResources, HasCustomFields, ServiceBase, consumes, export_runners,
+                                  rpc_method)
 from estate_common.store import public
 
-from . import domain, imports, operations, store
+from . import domain, exports, imports, operations, store
 from .rules import DEFAULTS
 
 
-class ArchiveService(EstateSettings, HasCustomFields, RunsJobs, ServiceBase):
+class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
-    job_runners = {imports.JOB_KIND: "_import_households"}
+    job_runners = {imports.JOB_KIND: "_import_households", **export_runners(exports.COLUMNS)}
     retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends
+
+    # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
+    export_lists, export_columns = exports.LISTS, exports.COLUMNS
+
+    def export_documents(self, resource, estate_id, filters):
+        return store.export_households(self.db, estate_id, filters)
 
     # -- estates --------------------------------------------------------------------
     @rpc_method

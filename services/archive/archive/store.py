@@ -1,5 +1,5 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import calendar, custom_fields, custom_fields_store, jobs, settings, store, writes
+from estate_common import calendar, custom_fields, custom_fields_store, export_store, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
@@ -34,6 +34,7 @@ INDEXES = {
     **settings.INDEXES,
     **jobs.INDEXES,
     **custom_fields_store.INDEXES,
+    **export_store.INDEXES,
 }
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
@@ -80,6 +81,11 @@ def list_households(db, estate_id, filters, limit, cursor):
 def custom_definitions(db, estate_id, resource):
     """The estate's custom-field definitions of ``resource`` (archived ones too)."""
     return custom_fields_store.definitions(db, estate_id, [resource])
+
+
+def export_households(db, estate_id, filters):
+    """Every household the list's filters select, in the list's order (an export's pass)."""
+    return store.walk(db.households, {"estate_id": estate_id, **filters})
 
 
 def chain_record(db, record, attempts=100):

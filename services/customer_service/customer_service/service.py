@@ -3,20 +3,27 @@ one write path, estate_common.writes), the rules in the domain modules, storage 
 from nameko.timer import timer
 
 from estate_common import clock, closed_counts, config
-from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase,
-                                  consumes, rpc_method)
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
+                                  ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.store import public
 
-from . import applications, complaints, front_desk, handling, operations, store, surveys
+from . import applications, complaints, exports, front_desk, handling, operations, store, surveys
 from .rules import DEFAULTS, MAXIMA
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 
 
-class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase):
+class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
     name = "customer_service"
     indexes = store.INDEXES
     settings_defaults, settings_maxima = DEFAULTS, MAXIMA
+    job_runners = export_runners(exports.COLUMNS)
+
+    # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
+    export_lists, export_columns = exports.LISTS, exports.COLUMNS
+
+    def export_documents(self, resource, estate_id, filters):
+        return store.export_requests(self.db, estate_id, filters, clock.now_iso())
 
     # -- service requests (服务请求) ----------------------------------------------
     @rpc_method

@@ -8,7 +8,7 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, closed_counts, custom_fields, custom_fields_store, replica, settings, store, writes
+from estate_common import clock, closed_counts, custom_fields, custom_fields_store, export_store, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
 
 from .rules import DEFAULTS
@@ -27,6 +27,8 @@ INDEXES = {
         ([("estate_id", 1), ("_tracking_hash", 1)], {}),  # the owner portal's tracking view
     ],
     **settings.INDEXES,
+    **jobs.INDEXES,
+    **export_store.INDEXES,
     "surveys": [(PAGED, {})],
     "survey_answers": [(PAGED, {}), ([("estate_id", 1), ("survey_id", 1)], {})],
     "notices": [(PAGED, {})],
@@ -184,6 +186,11 @@ def list_requests(db, estate_id, filters, now, limit, cursor):
 def custom_definitions(db, estate_id, resource):
     """The estate's custom-field definitions of ``resource`` (archived ones too)."""
     return custom_fields_store.definitions(db, estate_id, [resource])
+
+
+def export_requests(db, estate_id, filters, now):
+    """Every service request the list's filters select, in the list's order (an export's pass)."""
+    return store.walk(db.service_requests, request_query(estate_id, filters, now))
 
 
 OVERDUE_FIELDS = ("estate_id",)

@@ -696,6 +696,29 @@ def list_arrears(db, estate_id, limit=None, cursor=None):
     return page
 
 
+EXPORT_BATCH = 500  # arrears decorated with addresses and reminders this many households at a time
+
+
+def export_documents(db, resource, estate_id, filters):
+    """The documents of an export (``estate_common.exports``): bills and payments walked once
+    from the store; arrears as the list computes them (longest overdue first), decorated a
+    batch at a time."""
+    if resource == "bills":
+        return store.export_bills(db, estate_id, filters)
+    if resource == "payments":
+        return store.export_payments(db, estate_id, filters)
+    return _arrears_rows(db, estate_id)
+
+
+def _arrears_rows(db, estate_id):
+    entries = arrears_view.longest_overdue_first(db, estate_id, clock.now())
+    for start in range(0, len(entries), EXPORT_BATCH):
+        batch = entries[start:start + EXPORT_BATCH]
+        shown = [entry["household_id"] for entry in batch]
+        yield from arrears.arrears_list(batch, store.household_addresses(db, estate_id, shown),
+                                        store.last_reminders(db, estate_id, shown))
+
+
 def _page(items, limit, cursor):
     """A page of a computed list ordered by ``(oldest_due_at, household_id)``."""
     limit = limit or 50

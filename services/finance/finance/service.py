@@ -4,22 +4,28 @@ decisions in rules.py), storage in store.py."""
 from nameko.timer import timer
 
 from estate_common import clock, closed_counts, config
-from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase, consumes,
-                                  rpc_method)
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase,
+                                  consumes, export_runners, rpc_method)
 from estate_common.store import public
 
-from . import operations, store
+from . import exports, operations, store
 from .rules import DEFAULTS, MINIMA
 
 # How often the sweep looks for payments and reversals a crash left half-done (operations.py).
 HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
 
 
-class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, RunsJobs, ServiceBase):
+class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase):
     name = "finance"
     indexes = store.INDEXES
     settings_defaults, settings_minima = DEFAULTS, MINIMA
-    job_runners = {operations.BILLING_RUN: "_run_billing"}
+    job_runners = {operations.BILLING_RUN: "_run_billing", **export_runners(exports.COLUMNS)}
+
+    # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
+    export_lists, export_columns = exports.LISTS, exports.COLUMNS
+
+    def export_documents(self, resource, estate_id, filters):
+        return operations.export_documents(self.db, resource, estate_id, filters)
 
     # -- fee standards -------------------------------------------------------
     @rpc_method

@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import closed_counts, common_store, ids, jobs, replica, settings, store, writes
+from estate_common import closed_counts, common_store, export_store, ids, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
@@ -16,6 +16,7 @@ INDEXES = {
     **replica.INDEXES,
     **closed_counts.INDEXES,
     **jobs.INDEXES,
+    **export_store.INDEXES,
     **settings.INDEXES,
     "fee_standards": [(PAGED, {}), ([("estate_id", 1), ("item", 1), ("status", 1)], {})],
     "bills": [
@@ -212,6 +213,11 @@ def list_bills(db, estate_id, filters, limit, cursor):
     return store.page(db.bills, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
+def export_bills(db, estate_id, filters):
+    """Every bill the list's filters select, in the list's order (an export's pass)."""
+    return store.walk(db.bills, {"estate_id": estate_id, **filters})
+
+
 def unpaid_bills(db, estate_id, household_id):
     return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id, "status": "unpaid"}))
 
@@ -350,6 +356,11 @@ def half_done_payments(db, estate_id=None, household_id=None):
 
 def list_payments(db, estate_id, filters, limit, cursor):
     return store.page(db.payments, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def export_payments(db, estate_id, filters):
+    """Every payment the list's filters select, in the list's order (an export's pass)."""
+    return store.walk(db.payments, {"estate_id": estate_id, **filters})
 
 
 def prepaid_sources(db, estate_id, household_id):

@@ -216,6 +216,20 @@ def from_plan(plan, equipment, due_on, number, created):
     return order
 
 
+def from_inspection_finding(inspection, finding, description, number, created):
+    """巡检发现问题: one order per failed item of an inspection (its id from both), on the
+    inspected equipment where there is one."""
+    order = _new_order(
+        finding["work_order_id"], inspection["estate_id"], number, {"type": "inspection", "id": inspection["_id"]},
+        created, request_id=None, household_id=None, description=description, priority="normal",
+        reported_at=inspection["completed_at"],
+        response_due=None, actor=inspection["completed_by"],
+        note=f"from inspection {inspection['_id']}, item {finding['code']}",
+        inspection_id=inspection["_id"], inspection_item=finding["code"])
+    order["equipment_id"] = inspection["equipment_id"]
+    return order
+
+
 def created_event_data(order):
     keys = ("number", "source", "request_id", "household_id", "priority", "status", "created_at")
     return {k: order[k] for k in keys} | {"id": order["_id"]}

@@ -13,6 +13,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("work_order_completed", estate_id, data, actor=actor)
     if event_type == "charge_raised":  # finance bills what the household pays
         return outbox.event("charge_raised", estate_id, data, actor=actor)
+    if event_type == "checklist_created":  # security patrol keeps a copy for the monthly fire checks
+        return outbox.event("checklist_created", estate_id, data, actor=actor)
     if event_type == "renovation_reviewed":  # customer service moves the application on
         return outbox.event("renovation_reviewed", estate_id, data, actor=actor)
     if event_type == "work_order_cancelled":  # archive keeps the cancelled order

@@ -113,6 +113,8 @@ def new_plan(plan_id, estate_id, data, now, actor, rules):
         "next_due_on": data["next_due_on"],
         "active": True,
         "last_work_order_id": None,
+        "checklist_id": data.get("checklist_id"),
+        "last_inspection_id": None,
         "created_at": stamp,
         "updated_at": stamp,
         "created_by": actor,

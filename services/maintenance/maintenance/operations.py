@@ -9,7 +9,7 @@ from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import costing, domain, events, indicators, ledger, renovation, store
+from . import checklists, costing, domain, events, indicators, ledger, renovation, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -148,6 +148,8 @@ def open_plan_orders(db, outbox, plan, now, until):
     dates = ledger.due_dates(plan, until)
     if equipment is None or not dates:
         return 0
+    if plan.get("checklist_id"):
+        return open_plan_inspections(db, outbox, plan, equipment, dates, now)
     for due_on in dates:
         order_id = domain.work_order_id(plan["estate_id"], "maintenance_plan",
                                         domain.plan_source_key(plan["_id"], due_on))
@@ -155,6 +157,24 @@ def open_plan_orders(db, outbox, plan, now, until):
                    lambda number, created, due_on=due_on: domain.from_plan(plan, equipment, due_on, number, created))
     store.write(db, outbox, "maintenance_plans", plan, Change({
         "next_due_on": ledger.after(plan, dates[-1]), "last_work_order_id": order_id,
+        "updated_at": clock.to_iso(now)}))
+    return len(dates)
+
+
+def open_plan_inspections(db, outbox, plan, equipment, dates, now):
+    """A plan that schedules a checklist opens one inspection per due date (instead of a work
+    order: the inspection's failed items open the orders), then moves on past them."""
+    estate_id = plan["estate_id"]
+    checklist = store.find(db, "checklists", estate_id, plan["checklist_id"])
+    if checklist is None:
+        return 0
+    for due_on in dates:
+        inspection_id = checklists.plan_inspection_id(estate_id, plan["_id"], due_on)
+        store.create(db, outbox, "inspections", estate_id, inspection_id,
+                     lambda due_on=due_on, inspection_id=inspection_id: checklists.new_inspection(
+                         inspection_id, estate_id, checklist, equipment, None, now, None, plan["_id"], due_on))
+    store.write(db, outbox, "maintenance_plans", plan, Change({
+        "next_due_on": ledger.after(plan, dates[-1]), "last_inspection_id": inspection_id,
         "updated_at": clock.to_iso(now)}))
     return len(dates)
 
@@ -167,12 +187,63 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 
     def new():
         store.referenced(db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
+        if data.get("checklist_id"):
+            checklists.plan_checklist(store.referenced(db, "checklists", estate_id, data["checklist_id"],
+                                                       "data.checklist_id"))
         return ledger.new_plan(plan_id, estate_id, data, now, caller.user, rules)
 
     plan_id = caller.created_id("plan", estate_id)
     plan = store.create(db, outbox, "maintenance_plans", estate_id, plan_id, new)
     open_plan_orders(db, outbox, plan, now, ledger.horizon(now, rules))
     return public(store.find(db, "maintenance_plans", estate_id, plan_id))
+
+
+# -- inspection checklists and inspections ----------------------------------------------------
+
+def create_checklist(db, outbox, caller, estate_id, data):
+    """A checklist once per Idempotency-Key, announced (security_patrol keeps a copy)."""
+    checklist_id = caller.created_id("ckl", estate_id)
+
+    def new():
+        checklist = checklists.new_checklist(checklist_id, estate_id, data, clock.now(), caller.user)
+        return checklist, [("checklist_created", checklists.created_event_data(checklist))]
+
+    return public(_create(db, outbox, "checklists", estate_id, checklist_id, new))
+
+
+def open_inspection(db, outbox, caller, estate_id, data):
+    """An open inspection of a piece of equipment or a location with a checklist (once per
+    Idempotency-Key)."""
+    checklist = store.referenced(db, "checklists", estate_id, data["checklist_id"], "data.checklist_id")
+    equipment_id, location = checklists.target_of(checklist, data)
+    equipment = equipment_id and store.referenced(db, "equipment", estate_id, equipment_id, "data.equipment_id")
+    inspection_id = caller.created_id("insp", estate_id)
+    return public(store.create(db, outbox, "inspections", estate_id, inspection_id, lambda: checklists.new_inspection(
+        inspection_id, estate_id, checklist, equipment, location, clock.now(), caller.user)))
+
+
+def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
+    """Completed once with its results and findings; then one work order per finding (natural ids)
+    and, for equipment, a record on its ledger. The same completion again is a replay that opens
+    what a crash left unopened and nothing twice; other results are a 409. Nothing is written
+    before every result was checked."""
+    def decide(inspection):
+        step = checklists.complete(inspection, data, clock.now(), caller.user)
+        if step is None:
+            return None
+        changes, entry = step
+        return Change(changes, [entry])
+
+    inspection = store.change(db, outbox, "inspections", estate_id, inspection_id, decide)
+    for finding in inspection["findings"]:
+        description = checklists.describe_finding(inspection, finding)
+        open_order(db, outbox, finding["work_order_id"], estate_id, clock.parse_iso(inspection["completed_at"]),
+                   lambda number, created, finding=finding, description=description:
+                   domain.from_inspection_finding(inspection, finding, description, number, created))
+    if inspection["equipment_id"] and store.find(db, "equipment", estate_id, inspection["equipment_id"]):
+        add_record(db, outbox, estate_id, inspection["equipment_id"], checklists.equipment_record(inspection),
+                   inspection["completed_at"])
+    return public(inspection)
 
 
 # -- equipment ledger ------------------------------------------------------------------------

@@ -5,21 +5,28 @@ storage in store.py."""
 from nameko.timer import timer
 
 from estate_common import clock, closed_counts, config
-from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase,
-                                  consumes, rpc_method)
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
+                                  ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.store import public
 
-from . import domain, operations, store
+from . import domain, exports, operations, store
 from .rules import DEFAULTS
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
 
 
-class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase):
+class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
     name = "maintenance"
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
+    job_runners = export_runners(exports.COLUMNS)
+
+    # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
+    export_lists, export_columns = exports.LISTS, exports.COLUMNS
+
+    def export_documents(self, resource, estate_id, filters):
+        return store.export_work_orders(self.db, estate_id, filters)
 
     # -- work orders ---------------------------------------------------------------
     @rpc_method
@@ -140,6 +147,38 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def list_maintenance_plans(self, payload):
         return store.list_plans(self.db, payload["estate_id"], payload.get("filters", {}),
                                 payload.get("limit"), payload.get("cursor"))
+
+    # -- inspection checklists and inspections ----------------------------------------
+    @rpc_method
+    def create_checklist(self, payload):
+        return operations.create_checklist(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_checklists(self, payload):
+        return store.list_checklists(self.db, payload["estate_id"], payload.get("filters", {}),
+                                     payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_checklist(self, payload):
+        return public(store.get(self.db, "checklists", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def open_inspection(self, payload):
+        return operations.open_inspection(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_inspections(self, payload):
+        return store.list_inspections(self.db, payload["estate_id"], payload.get("filters", {}),
+                                      payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_inspection(self, payload):
+        return public(store.get(self.db, "inspections", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def complete_inspection(self, payload):
+        return operations.complete_inspection(self.db, self.outbox, self.caller, payload["estate_id"],
+                                              payload["id"], payload["data"])
 
     # -- cost control ----------------------------------------------------------------
     @rpc_method

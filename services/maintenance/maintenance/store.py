@@ -1,5 +1,5 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import closed_counts, custom_fields, custom_fields_store, replica, settings, store, writes
+from estate_common import closed_counts, custom_fields, custom_fields_store, export_store, jobs, replica, settings, store, writes
 
 from .rules import DEFAULTS
 
@@ -14,21 +14,29 @@ INDEXES = {
         ([("estate_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("reported_at", 1)], {}),
         ([("estate_id", 1), ("completed_at", 1)], {}),
+        ([("estate_id", 1), ("inspection_id", 1)], {}),
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
     "budgets": [([("estate_id", 1), ("period", 1)], {})],
+    "checklists": [(PAGED, {}), ([("estate_id", 1), ("target", 1)], {})],
+    "inspections": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {}),
+                    ([("estate_id", 1), ("equipment_id", 1)], {}), ([("estate_id", 1), ("checklist_id", 1)], {})],
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
+    **jobs.INDEXES,
+    **export_store.INDEXES,
 }
 
 WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plans": "maintenance plan",
-        "budgets": "budget", "renovation_reviews": "renovation review"}
+        "budgets": "budget", "renovation_reviews": "renovation review", "checklists": "checklist",
+        "inspections": "inspection"}
 
 # list filters as the API names them -> the stored field
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
-                      "equipment_id": "equipment_id", "source_type": "source.type"}
+                      "equipment_id": "equipment_id", "source_type": "source.type",
+                      "inspection_id": "inspection_id"}
 
 def next_number(db, estate_id, series):
     return store.next_number(db, estate_id, series)
@@ -67,6 +75,10 @@ def _custom_query(db, estate_id, resource, filters):
     if not custom_fields.custom_filters(filters):
         return {}
     return custom_fields.filter_query(custom_definitions(db, estate_id, resource), filters)
+def export_work_orders(db, estate_id, filters):
+    """Every work order the list's filters select, in the list's order (an export's pass)."""
+    query = {WORK_ORDER_FILTERS[name]: value for name, value in filters.items()}
+    return store.walk(db.work_orders, {"estate_id": estate_id, **query})
 
 
 def orders_reported_in(db, estate_id, start, end):
@@ -97,6 +109,16 @@ def estates_with_plans(db):
 
 def plans_due(db, estate_id, until):
     return list(db.maintenance_plans.find({"estate_id": estate_id, "active": True, "next_due_on": {"$lte": until}}))
+
+
+# -- checklists and inspections --------------------------------------------------------
+
+def list_checklists(db, estate_id, filters, limit, cursor):
+    return store.page(db.checklists, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def list_inspections(db, estate_id, filters, limit, cursor):
+    return store.page(db.inspections, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
 # -- budgets --------------------------------------------------------------------------

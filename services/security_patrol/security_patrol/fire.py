@@ -9,11 +9,19 @@ and month: the notice's ``_id`` follows from both). A check that finds a defect 
 maintenance for a work order (``fire_defect_reported``, keyed by the check's id, so a
 redelivered event or a retried check opens no second order).
 
+A check may be recorded with one of engineering's inspection checklists (``checklist_id`` and
+``results``; security_patrol keeps a copy of each, from ``maintenance.checklist_created``): the
+results are checked as maintenance checks an inspection's (``estate_common.checklist_results``)
+and a failed item is a defect: the check's ``result`` must say so (422 for ``ok``), its failed
+items go into the defect's notes, and the one work order per check follows as for any defect.
+
 Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
 from estate_common import calendar, clock, ids
+from estate_common.checklist_results import checked_results, failed, failure_text
+from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
 from . import localtime
 
@@ -43,8 +51,45 @@ def new_equipment(estate_id, data, now, actor):
     }
 
 
-def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules):
+def checklist_copy(event):
+    checklist = event["data"]
+    return {"_id": checklist["id"], "estate_id": event["estate_id"], "name": checklist["name"],
+            "target": checklist["target"], "items": checklist["items"], "created_at": checklist["created_at"],
+            "copied_at": clock.now_iso()}
+
+
+def checklist_of(data, checklist):
+    """The checklist a check is recorded with (an equipment checklist), or None; results without
+    a checklist, or a checklist without results, are a 400."""
+    if checklist is None:
+        if data.get("results") is not None:
+            raise InvalidInput("results need the checklist they answer",
+                               [field_error("data.checklist_id", "is required with results")])
+        return None
+    if data.get("results") is None:
+        raise InvalidInput("a check with a checklist gives its results",
+                           [field_error("data.results", "is required with checklist_id")])
+    if checklist["target"] != "equipment":
+        raise BusinessRuleViolation("a fire check uses an equipment checklist",
+                                    [field_error("data.checklist_id", "is a location checklist")])
+    return checklist
+
+
+def checklist_findings(checklist, data):
+    """``(results, failed items' text)`` of a check recorded with ``checklist``."""
+    results = checked_results(checklist, data["results"])
+    items = {item["code"]: item for item in checklist["items"]}
+    failures = [failure_text(items[r["code"]], r) for r in results if failed(items[r["code"]], r)]
+    if failures and data["result"] != "defect":
+        raise BusinessRuleViolation("a failed checklist item is a defect",
+                                    [field_error("data.result", f"is ok, but {failures[0]}")])
+    return results, failures
+
+
+def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules, checklist=None):
     """The check, and for a defect the request for its repair in the same write."""
+    results, failures = checklist_findings(checklist, data) if checklist else (None, [])
+    notes = "; ".join(part for part in ((data.get("notes") or "").strip(), *failures) if part)
     stamp = clock.to_iso(now)
     inspection = {
         "_id": inspection_id,
@@ -53,11 +98,13 @@ def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules)
         "equipment_code": equipment["code"],
         "period": localtime.period_of(now, rules),
         "result": data["result"],
-        "notes": (data.get("notes") or "").strip(),
+        "notes": notes[:2000],
         "inspected_at": stamp,
         "inspected_by": actor,
         "created_at": stamp,
     }
+    if checklist:
+        inspection.update(checklist_id=checklist["_id"], results=results, failed_items=len(failures))
     if inspection["result"] != "defect":
         return inspection
     return inspection, [("fire_defect_reported", defect_event_data(inspection, equipment))]

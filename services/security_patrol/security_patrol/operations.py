@@ -108,10 +108,20 @@ def list_fire_equipment(db, estate_id, filters, limit, cursor):
 
 
 def record_fire_inspection(db, outbox, caller, estate_id, data):
+    """A monthly check; with ``checklist_id`` (a copy of engineering's checklist) its results are
+    checked against the items and a failed item makes the check a defect (``fire.py``)."""
     equipment = store.referenced(db, "fire_equipment", estate_id, data["equipment_id"], "data.equipment_id")
+    checklist = fire.checklist_of(data, data.get("checklist_id") and store.referenced(
+        db, "checklists", estate_id, data["checklist_id"], "data.checklist_id"))
     rules = store.rules_for(db, estate_id)
     return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, lambda doc_id: fire.new_inspection(
-        doc_id, estate_id, equipment, data, clock.now(), caller.user, rules))
+        doc_id, estate_id, equipment, data, clock.now(), caller.user, rules, checklist))
+
+
+def copy_checklist(db, outbox, event):
+    """One copy per checklist (its id): a redelivered event finds it."""
+    store.create(db, outbox, "checklists", event["estate_id"], event["data"]["id"],
+                 lambda: fire.checklist_copy(event))
 
 
 def raise_overdue_fire_checks(db, outbox, now):

@@ -4,7 +4,7 @@ emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in 
 from nameko.timer import timer
 
 from estate_common import clock, closed_counts, config
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, rpc_method
+from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
 from . import gate, operations, store
@@ -72,6 +72,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
     def record_fire_inspection(self, payload):
         return operations.record_fire_inspection(self.db, self.outbox, self.caller, payload["estate_id"],
                                                 payload["data"])
+
+    @consumes("maintenance", "checklist_created")
+    def copy_checklist(self, event):
+        """A copy of engineering's checklist, so that a fire check may be recorded with it."""
+        operations.copy_checklist(self.db, self.outbox, event)
 
     @rpc_method
     def list_fire_inspections(self, payload):

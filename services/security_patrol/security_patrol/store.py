@@ -31,6 +31,7 @@ INDEXES = {
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
     "visitors": [(PAGED, {})],
     "shift_handovers": [(PAGED, {})],
+    "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
     **settings.INDEXES,
 }
 
@@ -40,7 +41,7 @@ WHAT = {
     "fire_check_overdues": "overdue fire check", "incidents": "incident", "emergency_plans": "emergency plan",
     "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
-    "shift_handovers": "shift handover",
+    "shift_handovers": "shift handover", "checklists": "checklist",
 }
 
 def rules_for(db, estate_id):

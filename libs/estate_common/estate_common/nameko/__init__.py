@@ -6,6 +6,8 @@ from .copies import CopiesEstates, CopiesHouseholds
 from .custom_fields import HasCustomFields
 from .entrypoints import consumes, rpc_method
 from .estate_settings import EstateSettings
+from .exports import ExportsResources, runners as export_runners
 from .jobs import RunsJobs
 
-__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "HasCustomFields", "RunsJobs", "consumes", "rpc_method"]
+__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "HasCustomFields", "RunsJobs",
+           "ExportsResources", "export_runners", "consumes", "rpc_method"]

@@ -21,6 +21,14 @@ class HasCustomFields:
         if not set(self.caller.roles) & MANAGER_ROLES:
             raise Forbidden("only a manager or the operator admin defines an estate's custom fields")
 
+    def custom_keys(self, resource, estate_id):
+        """An export's custom columns (``ExportsResources.custom_keys``): the estate's keys of the
+        listed resource (``households`` → ``household``), archived ones too (their values stay)."""
+        singular = resource.removesuffix("s")
+        if custom_fields.RESOURCES.get(singular) != self.name:
+            return ()
+        return sorted(d["key"] for d in custom_fields_store.definitions(self.db, estate_id, [singular]))
+
     def _own_resource(self, resource):
         if custom_fields.RESOURCES.get(resource) != self.name:
             raise NotFound(f"{self.name} keeps no custom fields of {resource}")

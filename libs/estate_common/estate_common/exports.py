@@ -1,0 +1,230 @@
+"""Exports of a resource's list as a CSV or XLSX file (导出): the one writer every service uses.
+
+``POST /api/v1/estates/{id}/exports {resource, format, filters}`` starts a background job
+(``estate_common.jobs``) in the service that owns the resource (:data:`RESOURCES`); the job
+walks the resource's documents once (a cursor, never the whole list in memory), turns each
+into a row with the resource's column list (one per resource, in its service's
+``exports.py``) and writes the file into the job's store in chunks (``export_store``); the
+finished job's result names the file and when its download link expires. The gateway serves
+``GET /api/v1/estates/{id}/exports/{job_id}/file`` by reading the chunks over RPC
+(``read_export``), checking at each download that the caller's roles may read the resource
+and see the personal data the file holds in full.
+
+- **Formula injection.** A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return is written with a leading ``'`` (:func:`escape`), so a spreadsheet shows it
+  as text instead of running it. Numbers stay numbers.
+- **Personal data** follows the API's masking (``estate_common.personal_data``): a column
+  holding a kind of personal data (``Column.personal``) is masked unless one of the roles of
+  who started the export sees that kind in full (``params.full``). The job's result names the
+  kinds the file holds in full (``personal_data_in_full``: a column written in full with at
+  least one value); a download by roles that do not see one of those in full is refused.
+- **CSV** is UTF-8 with a byte order mark (Excel reads it as UTF-8), RFC 4180 quoting, CRLF.
+  **XLSX** is written by openpyxl's ``write_only`` workbook (rows streamed to a temporary file,
+  not kept as cells in memory).
+- **Custom fields.** ``custom_columns(keys)`` turns the keys of a document's ``custom:
+  {key: value}`` into columns named ``custom.<key>``; each service's ``exports.py`` asks its
+  ``custom_keys`` hook which keys to add after its own columns.
+"""
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from . import clock, personal_data, retention
+
+# resource -> the service that owns it and produces its rows
+RESOURCES = {
+    "households": "archive",
+    "service_requests": "customer_service",
+    "work_orders": "maintenance",
+    "bills": "finance",
+    "payments": "finance",
+    "arrears": "finance",
+}
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CHUNK_BYTES = 256 * 1024  # one stored document and one RPC answer (base64: ~342 KiB) each
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PROGRESS_EVERY = 1000  # rows between progress reports (each also yields to other green threads)
+
+
+def job_kind(resource):
+    """The job kind of an export of ``resource`` (``estate_common.job_scopes`` names its roles)."""
+    return f"export_{resource}"
+
+
+def resource_of(kind):
+    return kind[len("export_"):] if kind.startswith("export_") and kind[len("export_"):] in RESOURCES else None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header, the value of a document (``value(doc)``), and the kind of personal
+    data it holds (``estate_common.personal_data``), if any."""
+    name: str
+    value: Callable
+    personal: Optional[str] = None
+
+
+def field(name, path=None, personal=None):
+    """A column of a stored field (``path``: a dotted path, the header by default)."""
+    steps = (path or name).split(".")
+
+    def value(doc):
+        for step in steps:
+            if not isinstance(doc, dict):
+                return None
+            doc = doc.get(step)
+        return doc
+    return Column(name, value, personal)
+
+
+def custom_columns(keys):
+    """The hook for custom fields: a column ``custom.<key>`` per key, from ``custom: {key: value}``."""
+    return [Column(f"custom.{key}", lambda doc, key=key: (doc.get("custom") or {}).get(key)) for key in keys]
+
+
+def escape(value):
+    """A cell value safe from formula injection: text starting with ``= + - @``, a tab or a
+    carriage return gets a leading ``'``; numbers, booleans and None as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def cell(value):
+    """What a cell holds: text, a number or empty; lists and objects as their compact text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return escape(value)
+    if isinstance(value, (list, tuple)):
+        return escape("; ".join(str(v) for v in value))
+    return escape(str(value))
+
+
+def full_kinds(columns, roles):
+    """The kinds of personal data in ``columns`` that ``roles`` see in full (written unmasked)."""
+    return sorted({c.personal for c in columns if c.personal and personal_data.sees_in_full(c.personal, roles)})
+
+
+def row(columns, doc, full, written=None):
+    """The cells of ``doc``: personal data masked unless its kind is in ``full``; the kinds
+    actually written in full (a value, not an empty cell) are added to ``written``."""
+    values = []
+    for column in columns:
+        value = column.value(doc)
+        if column.personal:
+            if column.personal not in full:
+                value = personal_data.masked(column.personal, value)
+            elif written is not None and value not in (None, ""):
+                written.add(column.personal)
+        values.append(cell(value))
+    return values
+
+
+def may_download(full, roles):
+    """Whether ``roles`` see in full every kind the file was written with in full."""
+    return all(personal_data.sees_in_full(kind, roles) for kind in full)
+
+
+class Chunks:
+    """A binary sink that hands ``save(n, data)`` a chunk each ``CHUNK_BYTES``."""
+
+    def __init__(self, save, size=CHUNK_BYTES):
+        self.save, self.size = save, size
+        self.buffer, self.count, self.bytes = bytearray(), 0, 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data):
+        self.buffer += data
+        self.bytes += len(data)
+        self.digest.update(data)
+        while len(self.buffer) >= self.size:
+            self._flush(self.size)
+        return len(data)
+
+    def _flush(self, size):
+        self.save(self.count, bytes(self.buffer[:size]))
+        del self.buffer[:size]
+        self.count += 1
+
+    def close(self):
+        if self.buffer or self.count == 0:
+            self._flush(len(self.buffer))
+
+
+def write_csv(columns, docs, full, sink, progress=None, written=None):
+    """``docs`` as CSV rows into ``sink`` (a binary ``write``): UTF-8 with a BOM. Rows written."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    text.write(BOM)
+    writer.writerow([escape(c.name) for c in columns])
+    count = 0
+    for doc in docs:
+        writer.writerow(["" if v is None else v for v in row(columns, doc, full, written)])
+        count += 1
+        if text.tell() >= CHUNK_BYTES:
+            sink.write(text.getvalue().encode("utf-8"))
+            text.seek(0)
+            text.truncate()
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count)
+    sink.write(text.getvalue().encode("utf-8"))
+    return count
+
+
+def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export"):
+    """``docs`` as one sheet of an XLSX workbook into ``sink``. Rows written."""
+    import openpyxl  # services only (requirements/services.in)
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append([escape(c.name) for c in columns])
+    count = 0
+    for doc in docs:
+        sheet.append(row(columns, doc, full, written))
+        count += 1
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count)
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        book.save(path)
+        with open(path, "rb") as written:
+            for block in iter(lambda: written.read(CHUNK_BYTES), b""):
+                sink.write(block)
+    finally:
+        os.unlink(path)
+    return count
+
+
+WRITERS = {"csv": write_csv, "xlsx": write_xlsx}
+
+
+def filename(resource, file_format, now):
+    return f"{resource}-{now.strftime('%Y%m%dT%H%M%SZ')}.{file_format}"
+
+
+def run(job, columns, docs, save_chunk, progress):
+    """The work of an export job: the file written in chunks (``save_chunk(n, data, expires)``),
+    then the job's result. The link is valid ``EXPORT_LINK_SECONDS`` from the start of the run;
+    the chunks expire then too (``retention``), so the file does not outlive its link."""
+    params, started = job["params"], clock.now()
+    expires = retention.expire_at(retention.EXPORT_SECONDS, started)
+    sink, written = Chunks(lambda n, data: save_chunk(n, data, expires)), set()
+    count = WRITERS[params["format"]](columns, docs, params["full"], sink, progress, written)
+    sink.close()
+    progress(count, count)
+    return {"rows": count, "bytes": sink.bytes, "chunks": sink.count, "sha256": sink.digest.hexdigest(),
+            "filename": filename(params["resource"], params["format"], started),
+            "content_type": CONTENT_TYPES[params["format"]], "expires_at": clock.to_iso(expires),
+            "personal_data_in_full": sorted(written),
+            "download": f"/api/v1/estates/{job['estate_id']}/exports/{job['_id']}/file"}
+
+
+def expired(job, now=None):
+    return clock.parse_iso(job["result"]["expires_at"]) <= (now or clock.now())

@@ -1,0 +1,113 @@
+"""Exports in a service (``estate_common.exports``): ``start_export``, ``read_export`` and the
+job runner, for the resources the service owns.
+
+A service mixes this in (in ``RunsJobs``' place among its bases) and declares, per resource,
+the list RPC whose filters an export takes (``export_lists = {"bills": "list_bills"}``), the
+resource's column list (``export_columns``, from the service's ``exports.py``) and one method
+``export_documents(resource, estate_id, filters)``: an iterator over the documents (its
+``store.py``). Its ``job_runners`` get :func:`runners` of those resources.
+
+Custom fields: :meth:`ExportsResources.custom_keys` answers no keys; a service that keeps
+custom fields (``HasCustomFields``, before this class among its bases) answers the estate's
+keys of the resource, and each becomes a column ``custom.<key>`` after the resource's own
+(``exports.custom_columns``), the heading the household import reads back.
+"""
+import base64
+
+from .. import contracts, export_store, exports, job_scopes, jobs
+from ..errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, field_error
+from .entrypoints import rpc_method
+from .jobs import RunsJobs
+
+
+def runners(resources):
+    """``job_runners`` entries: each resource's export kind run by ``_run_export``."""
+    return {exports.job_kind(resource): "_run_export" for resource in resources}
+
+
+class ExportsResources(RunsJobs):
+    export_lists = {}
+    export_columns = {}
+
+    def export_documents(self, resource, estate_id, filters):
+        raise NotImplementedError
+
+    def custom_keys(self, resource, estate_id):
+        """The custom-field keys of ``resource`` in the estate that become columns (none here;
+        ``HasCustomFields.custom_keys`` answers them)."""
+        return ()
+
+    def columns(self, resource, estate_id):
+        return list(self.export_columns[resource]) + exports.custom_columns(self.custom_keys(resource, estate_id))
+
+    def _export_filters(self, resource, filters):
+        """The filters of the resource's list route, checked by that route's contract."""
+        document = f"rpc/{self.name}/{self.export_lists[resource]}.json"
+        loaded = contracts.load()
+        if "filters" not in loaded.documents[document]["input"].get("properties", {}):
+            if filters:
+                raise InvalidInput("this list takes no filters",
+                                   [field_error(f"data.filters.{name}", "is not a filter of this list")
+                                    for name in sorted(filters)])
+            return {}
+        ref = f"{document}#/input/properties/filters"
+        errors = loaded.errors(ref, filters)
+        if errors:
+            named = [field_error(f"data.filters.{e['field']}" if e["field"] else "data.filters", e["message"])
+                     for e in errors]
+            raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in named[:5]), named)
+        return filters
+
+    @rpc_method
+    def start_export(self, payload):
+        estate_id, data = payload["estate_id"], payload["data"]
+        resource = data["resource"]
+        if resource not in self.export_lists:
+            raise InvalidInput(f"{self.name} does not export {resource}",
+                               [field_error("data.resource", f"is not exported by {self.name}")])
+        kind = exports.job_kind(resource)
+        jobs.require_may_start(kind, self.caller)
+        filters = self._export_filters(resource, data.get("filters") or {})
+        columns = self.columns(resource, estate_id)
+        params = {"resource": resource, "format": data["format"], "filters": filters,
+                  "full": exports.full_kinds(columns, self.caller.roles)}
+        job = jobs.create(self.db, self.caller.created_id(f"job_{self.name}", estate_id), estate_id, kind, params,
+                          self.caller.user)
+        return jobs.public(job)
+
+    def _run_export(self, job, progress):
+        estate_id, params = job["estate_id"], job["params"]
+        columns = self.columns(params["resource"], estate_id)
+        documents = self.export_documents(params["resource"], estate_id, params["filters"])
+        return exports.run(job, columns, documents,
+                           lambda n, data, expires: export_store.save_chunk(self.db, estate_id, job["_id"], n, data,
+                                                                             expires),
+                           progress)
+
+    @rpc_method
+    def read_export(self, payload):
+        """Chunk ``n`` of a finished export's file, checked at each read: the export is of this
+        estate (404), the caller's roles may read its resource (403) and see in full the
+        personal data it holds in full (403), it is finished (409) and its link has not
+        expired (410)."""
+        estate_id, job_id, n = payload["estate_id"], payload["id"], payload["n"]
+        job = jobs.get(self.db, job_id)
+        resource = job and exports.resource_of(job["kind"])
+        if job is None or job["estate_id"] != estate_id or resource is None:
+            raise NotFound("no such export")
+        if not job_scopes.may_read(job["kind"], self.caller.roles):
+            raise Forbidden(f"your role may not read {resource.replace('_', ' ')}")
+        if job["status"] != "succeeded":
+            raise Conflict(f"the export is {job['status']}, not ready to download")
+        result = job["result"]
+        if not exports.may_download(result["personal_data_in_full"], self.caller.roles):
+            raise Forbidden("this file holds personal data your role does not see in full")
+        if exports.expired(job):
+            raise Gone("the download link has expired: export again")
+        if n >= result["chunks"]:
+            raise NotFound("no such part of the file")
+        data = export_store.read_chunk(self.db, estate_id, job_id, n)
+        if data is None:
+            raise Gone("the file has expired: export again")
+        return {"filename": result["filename"], "content_type": result["content_type"], "bytes": result["bytes"],
+                "chunks": result["chunks"], "n": n, "data_base64": base64.b64encode(data).decode()}

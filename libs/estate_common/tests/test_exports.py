@@ -1,0 +1,109 @@
+"""The shared export writer: formula escaping, masking by role, CSV with a BOM, XLSX, chunks."""
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from estate_common import exports, personal_data
+from estate_common.exports import Column, field
+
+COLUMNS = [field("id", "_id"), field("name", "owner.name", personal_data.OWNER_NAME),
+           field("phone", "owner.phone", personal_data.OWNER_PHONE), field("amount_cents"), field("note")]
+DOCS = [{"_id": "hh_1", "owner": {"name": "张三", "phone": "13800138000"}, "amount_cents": -1250,
+         "note": "=HYPERLINK(\"http://x\")"},
+        {"_id": "hh_2", "owner": {"name": "Li Lei", "phone": "13900139000"}, "amount_cents": 0, "note": None}]
+
+
+@pytest.mark.parametrize("value, written", [
+    ("=1+2", "'=1+2"), ("+86 138", "'+86 138"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("plain", "plain"), ("a=b", "a=b"), ("", ""),
+    (-5, -5), (1.5, 1.5), (None, None), (True, True),
+])
+def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(value, written):
+    assert exports.escape(value) == written
+
+
+def test_lists_become_text_and_are_escaped_too():
+    assert exports.cell(["a", "b"]) == "a; b"
+    assert exports.cell(["-1", "b"]) == "'-1; b"
+
+
+def test_personal_data_is_masked_for_roles_that_do_not_see_it_in_full():
+    full_for_agent = exports.full_kinds(COLUMNS, ["agent"])
+    assert full_for_agent == [personal_data.OWNER_NAME, personal_data.OWNER_PHONE]
+    assert exports.row(COLUMNS, DOCS[0], full_for_agent)[1:3] == ["张三", "13800138000"]
+    cashier = exports.full_kinds(COLUMNS, ["cashier"])  # the owner's name, not the phone
+    assert cashier == [personal_data.OWNER_NAME]
+    assert exports.row(COLUMNS, DOCS[0], cashier)[1:3] == ["张三", "138****8000"]
+    assert exports.row(COLUMNS, DOCS[1], [])[1:3] == ["L* ***", "139****9000"]
+
+
+def test_a_file_written_in_full_is_downloaded_only_by_roles_that_see_it_in_full():
+    assert exports.may_download([], ["technician"])
+    assert exports.may_download([personal_data.OWNER_NAME], ["cashier"])
+    assert not exports.may_download([personal_data.OWNER_NAME, personal_data.OWNER_PHONE], ["cashier"])
+
+
+def collect(write, *args, size=exports.CHUNK_BYTES):
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append((n, data)), size)
+    count = write(COLUMNS, iter(DOCS), *args, sink)
+    sink.close()
+    assert [n for n, _ in chunks] == list(range(len(chunks)))
+    return count, b"".join(data for _, data in chunks), sink
+
+
+def test_csv_is_utf8_with_a_bom_and_escapes_formulas():
+    count, content, sink = collect(exports.write_csv, [personal_data.OWNER_NAME])
+    assert count == 2 and content.startswith(b"\xef\xbb\xbf") and sink.bytes == len(content)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["id", "name", "phone", "amount_cents", "note"]
+    assert rows[1] == ["hh_1", "张三", "138****8000", "-1250", "'=HYPERLINK(\"http://x\")"]
+    assert rows[2] == ["hh_2", "Li Lei", "139****9000", "0", ""]
+
+
+def test_xlsx_keeps_numbers_as_numbers_and_escapes_text():
+    count, content, _ = collect(exports.write_xlsx, [])
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert count == 2 and rows[0] == ["id", "name", "phone", "amount_cents", "note"]
+    assert rows[1] == ["hh_1", "张*", "138****8000", -1250, "'=HYPERLINK(\"http://x\")"]
+    assert rows[2][3] == 0 and rows[2][4] is None
+
+
+def test_a_file_is_cut_into_numbered_chunks():
+    _, whole, sink = collect(exports.write_csv, [], size=16)
+    assert sink.count == -(-len(whole) // 16)
+
+
+def test_an_empty_export_is_one_chunk_with_the_header():
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data))
+    assert exports.write_csv(COLUMNS, iter(()), [], sink) == 0
+    sink.close()
+    assert len(chunks) == 1 and chunks[0].decode("utf-8-sig").startswith("id,name")
+
+
+def test_custom_fields_become_columns_after_the_resources_own():
+    columns = [field("id", "_id")] + exports.custom_columns(["colour", "=evil"])
+    assert [c.name for c in columns] == ["id", "custom.colour", "custom.=evil"]
+    assert exports.row(columns, {"_id": "x", "custom": {"colour": "-red"}}, []) == ["x", "'-red", None]
+    assert exports.row(columns, {"_id": "y"}, []) == ["y", None, None]
+
+
+def test_a_column_of_a_missing_path_is_empty():
+    assert exports.row([field("a", "x.y.z"), Column("b", lambda d: 3)], {"x": {"y": None}}, []) == [None, 3]
+
+
+def test_each_resource_has_an_owner_and_a_job_kind():
+    assert {exports.resource_of(exports.job_kind(r)) for r in exports.RESOURCES} == set(exports.RESOURCES)
+    assert exports.resource_of("billing_run") is None and exports.resource_of("export_nothing") is None
+
+
+def test_the_kinds_written_in_full_are_those_with_a_value_shown_in_full():
+    written = set()
+    exports.row(COLUMNS, {"_id": "x", "owner": {"name": "", "phone": None}}, [personal_data.OWNER_NAME], written)
+    assert written == set()  # nothing personal in the file: any reader of the list may download it
+    exports.row(COLUMNS, DOCS[0], [personal_data.OWNER_NAME], written)
+    assert written == {personal_data.OWNER_NAME}  # the phone was masked

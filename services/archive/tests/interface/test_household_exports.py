@@ -1,0 +1,61 @@
+"""Households exported by archive: the owner's name and phone as the API shows them to the roles
+of who exported, and a file holding them in full downloaded only by roles that see them."""
+import base64
+import csv
+import io
+
+import pytest
+
+from archive.service import ArchiveService
+from estate_common.errors import Forbidden
+from estate_common.testing import as_caller, staff, worker
+
+from .test_service import ESTATE, HOUSEHOLD
+
+
+@pytest.fixture
+def archive():
+    service = worker(ArchiveService)
+    service.estate = service.create_estate({"data": ESTATE})["id"]
+    service.create_household({"estate_id": service.estate, "data": HOUSEHOLD})
+    service.create_household({"estate_id": service.estate, "data": {**HOUSEHOLD, "room": "=1+1"}})
+    return service
+
+
+def people(archive, *roles):
+    return staff("-".join(roles), roles, [archive.estate])
+
+
+def exported(archive, caller, **filters):
+    as_caller(archive, caller)
+    job = archive.start_export({"estate_id": archive.estate, "data": {"resource": "households", "format": "csv",
+                                                                      "filters": filters}})
+    archive.run_jobs()
+    return archive.get_job({"id": job["id"]})
+
+
+def rows(archive, caller, job):
+    as_caller(archive, caller)
+    part = archive.read_export({"estate_id": archive.estate, "id": job["id"], "n": 0})
+    text = base64.b64decode(part["data_base64"]).decode("utf-8-sig")
+    return sorted(csv.DictReader(io.StringIO(text, newline="")), key=lambda r: r["room"])
+
+
+def test_the_front_desk_exports_owners_in_full_and_only_those_who_see_them_download_it(archive):
+    agent, technician = people(archive, "agent"), people(archive, "technician")
+    job = exported(archive, agent)
+    assert job["result"]["personal_data_in_full"] == ["owner_name", "owner_phone"]
+    listed = rows(archive, agent, job)
+    assert [(r["room"], r["owner_name"], r["owner_phone"]) for r in listed] == [
+        ("'=1+1", "李四", "13912345678"), ("1201", "李四", "13912345678")]
+    with pytest.raises(Forbidden):
+        rows(archive, technician, job)
+    with pytest.raises(Forbidden):  # sees the owner's name in full, not the phone
+        rows(archive, people(archive, "cashier"), job)
+
+
+def test_engineering_exports_masked_owners(archive):
+    job = exported(archive, people(archive, "technician"), building="3")
+    assert job["result"]["personal_data_in_full"] == []
+    assert {(r["owner_name"], r["owner_phone"]) for r in rows(archive, people(archive, "security"), job)} == {
+        ("李*", "139****5678")}

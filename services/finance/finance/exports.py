@@ -1,0 +1,24 @@
+"""The columns of finance's exports (bills, payments, arrears): one list per resource, written by
+``estate_common.exports`` (escaping, masking, CSV/XLSX). Amounts in cents, as the API gives them."""
+from estate_common.exports import field
+
+BILLS = [
+    field("id", "_id"), field("household_id"), field("item"), field("period"), field("amount_cents"),
+    field("paid_cents"), field("status"), field("due_at"), field("settled_at"), field("description"),
+    field("source", "source.kind"), field("created_at"),
+]
+
+PAYMENTS = [
+    field("id", "_id"), field("household_id"), field("receipt_number"), field("amount_cents"), field("method"),
+    field("journal"), field("status"), field("cashier"), field("day"), field("posted_at"),
+    field("unapplied_cents"), field("prepaid_cents"), field("prepaid_used_cents"), field("bill_ids"),
+    field("note"), field("reversal_reason", "reversal.reason"), field("created_at"),
+]
+
+ARREARS = [
+    field("household_id"), field("building"), field("unit"), field("room"), field("overdue_cents"),
+    field("bills"), field("oldest_due_at"), field("age_days"), field("last_reminder_at"),
+]
+
+COLUMNS = {"bills": BILLS, "payments": PAYMENTS, "arrears": ARREARS}
+LISTS = {"bills": "list_bills", "payments": "list_payments", "arrears": "list_arrears"}

@@ -1,0 +1,107 @@
+"""finance's exports (bills, payments, arrears) through its entrypoints: a job that writes the
+file in chunks, read back part by part with the checks of each download."""
+import base64
+import csv
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+
+from estate_common import clock, export_store, retention
+from estate_common.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from estate_common.testing import as_caller, staff
+
+from .test_service import ACCOUNTANT, CASHIER, ESTATE, approved, finance, pay, run  # noqa: F401 (fixture)
+
+TECHNICIAN = staff("chen", ["technician"], [ESTATE])
+AGENT = staff("zhang", ["agent"], [ESTATE])
+
+
+def export(finance, resource, file_format="csv", caller=ACCOUNTANT, **filters):
+    as_caller(finance, caller)
+    job = finance.start_export({"estate_id": ESTATE, "data": {"resource": resource, "format": file_format,
+                                                              "filters": filters}})
+    finance.run_jobs()
+    return finance.get_job({"id": job["id"]})
+
+
+def download(finance, job, caller=ACCOUNTANT):
+    as_caller(finance, caller)
+    first = finance.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+    parts = [first] + [finance.read_export({"estate_id": ESTATE, "id": job["id"], "n": n})
+                       for n in range(1, first["chunks"])]
+    return b"".join(base64.b64decode(p["data_base64"]) for p in parts), first
+
+
+def test_bills_export_as_csv_with_the_lists_filters(finance):
+    approved(finance)
+    run(finance)
+    job = export(finance, "bills", status="unpaid")
+    assert job["status"] == "succeeded" and job["kind"] == "export_bills" and job["result"]["rows"] == 3
+    content, first = download(finance, job)
+    assert content.startswith(b"\xef\xbb\xbf") and first["content_type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert sorted(r["household_id"] for r in rows) == ["hh_1", "hh_2", "hh_3"]
+    assert {r["amount_cents"] for r in rows} == {"21002", "28200", "11868"}
+    assert export(finance, "bills", status="paid")["result"]["rows"] == 0
+
+
+def test_payments_and_arrears_export_as_xlsx(finance):
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002)
+    as_caller(finance, ACCOUNTANT)
+    content, first = download(finance, export(finance, "payments", "xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("id", "household_id", "receipt_number", "amount_cents") and rows[1][3] == 21002
+    assert first["filename"].endswith(".xlsx")
+    clock.advance(timedelta(days=60))  # the other two bills are overdue now
+    arrears = export(finance, "arrears")
+    content, _ = download(finance, arrears)
+    assert sorted(r["household_id"] for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))) == ["hh_2", "hh_3"]
+
+
+def test_a_role_that_may_not_read_the_resource_neither_exports_nor_downloads_it(finance):
+    with pytest.raises(Forbidden):
+        export(finance, "payments", caller=AGENT)  # the front desk reads bills and arrears, not payments
+    job = export(finance, "payments", caller=CASHIER)
+    as_caller(finance, AGENT)
+    with pytest.raises(Forbidden):
+        finance.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+    as_caller(finance, staff("acc", ["accountant"], [ESTATE, "est_2"]))
+    with pytest.raises(NotFound):  # asked under another estate of the caller's
+        finance.read_export({"estate_id": "est_2", "id": job["id"], "n": 0})
+
+
+def test_bad_filters_are_refused_naming_them(finance):
+    with pytest.raises(InvalidInput) as refused:
+        export(finance, "bills", status="nonsense", colour="red")
+    assert {e["field"] for e in refused.value.errors} >= {"data.filters.status"}
+    with pytest.raises(InvalidInput) as refused:
+        export(finance, "arrears", household_id="hh_1")
+    assert [e["field"] for e in refused.value.errors] == ["data.filters.household_id"]
+    with pytest.raises(InvalidInput):
+        export(finance, "work_orders")  # not finance's
+
+
+def test_an_expired_link_is_refused_and_its_file_removed(finance):
+    job = export(finance, "bills")
+    download(finance, job)
+    clock.advance(timedelta(seconds=retention.EXPORT_SECONDS + 1))
+    with pytest.raises(Gone):
+        download(finance, job)
+    list(finance.db[export_store.CHUNKS].find({"estate_id": ESTATE}))  # a touch: the TTL sweep runs
+    assert export_store.read_chunk(finance.db, ESTATE, job["id"], 0) is None
+
+
+def test_a_file_not_finished_is_a_conflict(finance):
+    as_caller(finance, ACCOUNTANT)
+    job = finance.start_export({"estate_id": ESTATE, "data": {"resource": "bills", "format": "csv", "filters": {}}})
+    with pytest.raises(Conflict):
+        finance.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+
+
+def test_the_result_names_no_personal_data_for_finances_lists(finance):
+    assert export(finance, "bills")["result"]["personal_data_in_full"] == []

@@ -1,0 +1,147 @@
+"""Inspection checklists (巡检表) and the inspections done with them.
+
+A checklist names its items (a code each): ``pass_fail`` items are passed or not, ``reading``
+items take a number that must lie within the item's ``min``/``max`` (either may be absent).
+An inspection is opened on a piece of equipment or a location with one checklist (its items
+are copied in, so a later change of the checklist does not change an open inspection), and
+completed once with a result for every item. Every failed item is a finding and opens exactly
+one work order (source ``inspection``; its id follows from the inspection and the item code,
+so a retried completion opens nothing twice).
+
+How results are checked against the items and which fail is shared with security_patrol's
+fire checks (``estate_common.checklist_results``). Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids
+from estate_common.checklist_results import checked_results, failed, failure_text
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+
+ITEM_FIELDS = ("code", "label", "kind", "min", "max", "unit")
+
+
+# -- checklists ---------------------------------------------------------------------
+
+def _item(index, item):
+    where = f"data.items[{index}]"
+    code = item["code"].strip()
+    if item["kind"] == "pass_fail" and any(item.get(k) is not None for k in ("min", "max", "unit")):
+        raise BusinessRuleViolation("a pass/fail item has no limits",
+                                    [field_error(where, "min, max and unit are for reading items")])
+    low, high = item.get("min"), item.get("max")
+    if low is not None and high is not None and low > high:
+        raise BusinessRuleViolation("min is above max", [field_error(f"{where}.min", "is above max")])
+    return {"code": code, "label": item["label"].strip(), "kind": item["kind"],
+            "min": low, "max": high, "unit": item.get("unit")}
+
+
+def new_checklist(checklist_id, estate_id, data, now, actor):
+    """A checklist with distinct item codes. The contract checks each item's shape; what it cannot
+    say (a repeated code, limits on a pass/fail item, min above max) is a 422 naming the item."""
+    items, seen = [], set()
+    for index, raw in enumerate(data["items"]):
+        item = _item(index, raw)
+        if item["code"] in seen:
+            raise BusinessRuleViolation(f"item code {item['code']} is repeated",
+                                        [field_error(f"data.items[{index}].code", f"{item['code']} is repeated")])
+        seen.add(item["code"])
+        items.append(item)
+    stamp = clock.to_iso(now)
+    return {"_id": checklist_id, "estate_id": estate_id, "name": data["name"].strip(), "target": data["target"],
+            "items": items, "created_at": stamp, "updated_at": stamp, "created_by": actor}
+
+
+def created_event_data(checklist):
+    return {"id": checklist["_id"], "name": checklist["name"], "target": checklist["target"],
+            "items": checklist["items"], "created_at": checklist["created_at"]}
+
+
+# -- inspections ----------------------------------------------------------------------
+
+def target_of(checklist, data):
+    """``(equipment_id, location)`` of a new inspection: the one the checklist's target asks for
+    (422 otherwise: the contract cannot know the checklist's target)."""
+    if checklist["target"] == "equipment":
+        if not data.get("equipment_id") or data.get("location"):
+            raise BusinessRuleViolation("an equipment checklist is done on a piece of equipment",
+                                        [field_error("data.equipment_id", "is required for an equipment checklist "
+                                                     "(and location is not)")])
+        return data["equipment_id"], None
+    if not (data.get("location") or "").strip() or data.get("equipment_id"):
+        raise BusinessRuleViolation("a location checklist is done at a location",
+                                    [field_error("data.location", "is required for a location checklist "
+                                                 "(and equipment_id is not)")])
+    return None, data["location"].strip()
+
+
+def new_inspection(inspection_id, estate_id, checklist, equipment, location, now, actor,
+                   plan_id=None, due_on=None):
+    """``equipment``: the equipment document (an equipment checklist), else None and ``location``."""
+    stamp = clock.to_iso(now)
+    return {"_id": inspection_id, "estate_id": estate_id, "checklist_id": checklist["_id"],
+            "checklist_name": checklist["name"], "target": checklist["target"],
+            "equipment_id": equipment and equipment["_id"], "equipment_code": equipment and equipment["code"],
+            "location": location, "items": [dict(item) for item in checklist["items"]], "status": "open",
+            "plan_id": plan_id, "due_on": due_on, "results": None, "findings": None, "completed_at": None,
+            "completed_by": None, "created_at": stamp, "updated_at": stamp, "created_by": actor}
+
+
+def plan_inspection_id(estate_id, plan_id, due_on):
+    """A plan opens one inspection per due date."""
+    return ids.natural_id("insp", estate_id, plan_id, due_on)
+
+
+def finding_order_id(estate_id, inspection_id, code):
+    """One work order per failed item of an inspection."""
+    return ids.natural_id("wo", estate_id, "inspection", inspection_id, code)
+
+
+def findings(inspection, results):
+    items = {item["code"]: item for item in inspection["items"]}
+    found = []
+    for result in results:
+        item = items[result["code"]]
+        if failed(item, result):
+            found.append({"code": item["code"], "label": item["label"], "kind": item["kind"],
+                          "passed": result["passed"], "reading": result["reading"], "min": item["min"],
+                          "max": item["max"], "unit": item["unit"], "note": result["note"],
+                          "work_order_id": finding_order_id(inspection["estate_id"], inspection["_id"],
+                                                            item["code"])})
+    return found
+
+
+def complete(inspection, data, now, actor):
+    """``(changes, entry)`` of the completion, or None when the inspection was completed with
+    these very results (a replay); other results on a completed inspection are a 409."""
+    results = checked_results(inspection, data["results"])
+    if inspection["status"] == "completed":
+        if inspection["results"] == results:
+            return None
+        raise Conflict("this inspection is completed with other results",
+                       [field_error("data.results", "differ from the completed inspection's")])
+    stamp = clock.to_iso(now)
+    found = findings(inspection, results)
+    changes = {"status": "completed", "results": results, "findings": found, "completed_at": stamp,
+               "completed_by": actor, "updated_at": stamp}
+    note = f"{len(found)} finding(s)" if found else "all items passed"
+    return changes, {"at": stamp, "by": actor, "action": "complete", "note": note, "event_id": None}
+
+
+def describe_finding(inspection, finding):
+    where = inspection["location"] or f"equipment {inspection['equipment_code']}"
+    return f"{inspection['checklist_name']} at {where}: {failure_text(finding, finding)}"[:2000]
+
+
+def equipment_record(inspection):
+    """A completed inspection of equipment on the equipment's record (once: its id follows)."""
+    found = inspection["findings"]
+    return {"id": ids.natural_id("eqr", inspection["_id"]), "kind": "inspection",
+            "result": f"{len(found)} finding(s)" if found else "passed",
+            "notes": f"checklist {inspection['checklist_name']}"[:2000], "at": inspection["completed_at"],
+            "by": inspection["completed_by"], "work_order_id": None}
+
+
+def plan_checklist(checklist):
+    """A plan schedules a checklist of equipment (plans are of equipment)."""
+    if checklist["target"] != "equipment":
+        raise BusinessRuleViolation("a plan schedules an equipment checklist",
+                                    [field_error("data.checklist_id", "is a location checklist")])
+    return checklist

@@ -1,0 +1,197 @@
+"""Inspection checklists and inspections: maintenance's entrypoints against the embedded store,
+without a broker, on a frozen clock."""
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.testing import as_caller, staff, worker
+from maintenance import operations, store
+from maintenance.service import MaintenanceService
+
+ESTATE = "est_1"
+TECHNICIAN = staff("chen", ["technician"], [ESTATE])
+MANAGER = staff("wu", ["manager"], [ESTATE])
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+PUMP_ROOM = {"name": "Pump room monthly", "target": "equipment", "items": [
+    {"code": "P1", "label": "Outlet pressure", "kind": "reading", "min": 0.3, "max": 0.6, "unit": "MPa"},
+    {"code": "P2", "label": "No leaks at the seals", "kind": "pass_fail"},
+    {"code": "P3", "label": "Motor temperature", "kind": "reading", "max": 70, "unit": "°C"},
+]}
+ALL_PASS = [{"code": "P1", "reading": 0.45}, {"code": "P2", "passed": True}, {"code": "P3", "reading": 55}]
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.freeze(NOW)
+
+
+@pytest.fixture
+def engineering():
+    service = worker(MaintenanceService, caller=MANAGER)
+    service.pump = service.create_equipment({"estate_id": ESTATE, "data": {
+        "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"}})
+    service.checklist = service.create_checklist({"estate_id": ESTATE, "data": PUMP_ROOM})
+    as_caller(service, TECHNICIAN)
+    return service
+
+
+def open_on_pump(service, **overrides):
+    return service.open_inspection({"estate_id": ESTATE, "data": {
+        "checklist_id": service.checklist["id"], "equipment_id": service.pump["id"], **overrides}})
+
+
+def complete(service, inspection_id, results):
+    return service.complete_inspection({"estate_id": ESTATE, "id": inspection_id, "data": {"results": results}})
+
+
+def inspection_orders(service, inspection_id):
+    return service.list_work_orders({"estate_id": ESTATE, "filters": {"inspection_id": inspection_id}})["items"]
+
+
+def test_a_checklist_keeps_its_items_in_order(engineering):
+    shown = engineering.get_checklist({"estate_id": ESTATE, "id": engineering.checklist["id"]})
+    assert [i["code"] for i in shown["items"]] == ["P1", "P2", "P3"]
+    assert shown["items"][0] == {"code": "P1", "label": "Outlet pressure", "kind": "reading", "min": 0.3,
+                                 "max": 0.6, "unit": "MPa"}
+    assert [c["id"] for c in engineering.list_checklists({"estate_id": ESTATE, "filters": {"target": "equipment"}})["items"]] == [shown["id"]]
+    assert engineering.list_checklists({"estate_id": ESTATE, "filters": {"target": "location"}})["items"] == []
+
+
+@pytest.mark.parametrize("items, field", [
+    ([{"code": "A", "label": "a", "kind": "pass_fail"}, {"code": "A", "label": "b", "kind": "pass_fail"}],
+     "data.items[1].code"),
+    ([{"code": "A", "label": "a", "kind": "reading", "min": 5, "max": 1}], "data.items[0].min"),
+    ([{"code": "A", "label": "a", "kind": "pass_fail", "max": 1}], "data.items[0]"),
+])
+def test_a_bad_checklist_is_refused_naming_the_item(engineering, items, field):
+    with pytest.raises(BusinessRuleViolation) as refused:  # what the contract cannot say: a rule (422)
+        engineering.create_checklist({"estate_id": ESTATE, "data": {"name": "x", "target": "location", "items": items}})
+    assert [e["field"] for e in refused.value.errors] == [field]
+
+
+def test_an_inspection_opens_on_what_its_checklist_targets(engineering):
+    opened = open_on_pump(engineering)
+    assert opened["status"] == "open" and opened["equipment_code"] == "PUMP-1" and opened["findings"] is None
+    with pytest.raises(BusinessRuleViolation):
+        engineering.open_inspection({"estate_id": ESTATE, "data": {"checklist_id": engineering.checklist["id"],
+                                                                    "location": "roof"}})
+    with pytest.raises(BusinessRuleViolation):
+        open_on_pump(engineering, equipment_id="eq_unknown")
+    with pytest.raises(BusinessRuleViolation):
+        open_on_pump(engineering, checklist_id="ckl_unknown")
+
+
+def test_all_items_passed_opens_no_order_and_goes_on_the_equipment_record(engineering):
+    inspection = open_on_pump(engineering)
+    done = complete(engineering, inspection["id"], ALL_PASS)
+    assert done["status"] == "completed" and done["findings"] == [] and done["completed_by"] == "chen"
+    assert inspection_orders(engineering, inspection["id"]) == []
+    [record] = engineering.get_equipment({"estate_id": ESTATE, "id": engineering.pump["id"]})["records"]
+    assert record["kind"] == "inspection" and record["result"] == "passed"
+
+
+def test_each_failed_item_opens_exactly_one_order_even_when_the_completion_is_retried(engineering):
+    inspection = open_on_pump(engineering)
+    results = [{"code": "P1", "reading": 0.2, "note": "gauge low"}, {"code": "P2", "passed": False},
+               {"code": "P3", "reading": 70}]
+    done = complete(engineering, inspection["id"], results)
+    assert [(f["code"], f["reading"], f["passed"]) for f in done["findings"]] == [("P1", 0.2, None), ("P2", None, False)]
+    again = complete(engineering, inspection["id"], list(reversed(results)))  # the same results, another order
+    assert again == done
+    orders = sorted(inspection_orders(engineering, inspection["id"]), key=lambda o: o["inspection_item"])
+    assert [o["inspection_item"] for o in orders] == ["P1", "P2"]
+    assert [o["id"] for o in orders] == [f["work_order_id"] for f in done["findings"]]
+    assert all(o["source"] == {"type": "inspection", "id": inspection["id"]} for o in orders)
+    assert orders[0]["equipment_id"] == engineering.pump["id"]
+    assert "reading 0.2 MPa outside 0.3–0.6 MPa: gauge low" in orders[0]["description"]
+    assert len(engineering.list_work_orders({"estate_id": ESTATE, "filters": {"source_type": "inspection"}})["items"]) == 2
+    assert len(engineering.get_equipment({"estate_id": ESTATE, "id": engineering.pump["id"]})["records"]) == 1
+
+
+def test_a_retry_after_a_crash_opens_the_orders_not_opened_yet(engineering, monkeypatch):
+    inspection = open_on_pump(engineering)
+    results = [{"code": "P1", "reading": 0.9}, {"code": "P2", "passed": False}, {"code": "P3", "reading": 80}]
+    real, opened = operations.open_order, []
+
+    def crash_after_the_first(*args, **kwargs):
+        if opened:
+            raise RuntimeError("process died")
+        opened.append(real(*args, **kwargs))
+    monkeypatch.setattr(operations, "open_order", crash_after_the_first)
+    with pytest.raises(RuntimeError):
+        complete(engineering, inspection["id"], results)
+    assert len(inspection_orders(engineering, inspection["id"])) == 1
+    monkeypatch.setattr(operations, "open_order", real)
+    complete(engineering, inspection["id"], results)
+    assert len(inspection_orders(engineering, inspection["id"])) == 3
+
+
+def test_other_results_on_a_completed_inspection_are_a_conflict(engineering):
+    inspection = open_on_pump(engineering)
+    complete(engineering, inspection["id"], ALL_PASS)
+    with pytest.raises(Conflict):
+        complete(engineering, inspection["id"], [{**ALL_PASS[0], "reading": 0.1}, *ALL_PASS[1:]])
+    assert engineering.get_inspection({"estate_id": ESTATE, "id": inspection["id"]})["findings"] == []
+
+
+@pytest.mark.parametrize("results, field, named", [
+    ([*ALL_PASS, {"code": "P9", "passed": True}], "data.results[3].code", "P9"),
+    ([{"code": "P1"}, *ALL_PASS[1:]], "data.results[0].reading", "P1"),
+    ([ALL_PASS[0], {"code": "P2", "note": "?"}, ALL_PASS[2]], "data.results[1].passed", "P2"),
+    ([ALL_PASS[0], {"code": "P2", "reading": 3}, ALL_PASS[2]], "data.results[1].passed", "P2"),
+    (ALL_PASS[:2], "data.results", "P3"),
+    ([*ALL_PASS, ALL_PASS[0]], "data.results[3].code", "P1"),
+])
+def test_bad_results_are_refused_naming_the_item_and_nothing_is_written(engineering, results, field, named):
+    inspection = open_on_pump(engineering)
+    with pytest.raises(InvalidInput) as refused:
+        complete(engineering, inspection["id"], results)
+    assert [e["field"] for e in refused.value.errors] == [field] and named in refused.value.errors[0]["message"]
+    assert engineering.get_inspection({"estate_id": ESTATE, "id": inspection["id"]})["status"] == "open"
+    assert inspection_orders(engineering, inspection["id"]) == []
+
+
+def test_a_location_checklist(engineering):
+    as_caller(engineering, MANAGER)
+    roof = engineering.create_checklist({"estate_id": ESTATE, "data": {
+        "name": "Roof walk", "target": "location", "items": [{"code": "R1", "label": "Drains clear", "kind": "pass_fail"}]}})
+    as_caller(engineering, TECHNICIAN)
+    inspection = engineering.open_inspection({"estate_id": ESTATE, "data": {"checklist_id": roof["id"], "location": " Block 3 roof "}})
+    assert inspection["location"] == "Block 3 roof" and inspection["equipment_id"] is None
+    done = complete(engineering, inspection["id"], [{"code": "R1", "passed": False}])
+    [order] = inspection_orders(engineering, inspection["id"])
+    assert order["equipment_id"] is None and "Roof walk at Block 3 roof: Drains clear (R1) failed" in order["description"]
+    assert done["findings"][0]["work_order_id"] == order["id"]
+
+
+def test_a_plan_with_a_checklist_opens_one_inspection_per_due_date_instead_of_an_order(engineering):
+    plan = engineering.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": engineering.pump["id"], "kind": "daily_inspection", "every_days": 1,
+        "next_due_on": "2026-11-23", "checklist_id": engineering.checklist["id"]}})
+    engineering.schedule_plans(NOW)
+    engineering.schedule_plans(NOW)
+    inspections = engineering.list_inspections({"estate_id": ESTATE, "filters": {"equipment_id": engineering.pump["id"]}})["items"]
+    assert sorted(i["due_on"] for i in inspections) == ["2026-11-23", "2026-11-24"]
+    assert all(i["plan_id"] == plan["id"] and i["status"] == "open" for i in inspections)
+    assert engineering.list_work_orders({"estate_id": ESTATE, "filters": {"source_type": "maintenance_plan"}})["items"] == []
+    stored = store.find(engineering.db, "maintenance_plans", ESTATE, plan["id"])
+    assert stored["next_due_on"] == "2026-11-25" and stored["last_inspection_id"] in {i["id"] for i in inspections}
+
+
+def test_a_plan_schedules_only_an_equipment_checklist(engineering):
+    as_caller(engineering, MANAGER)
+    roof = engineering.create_checklist({"estate_id": ESTATE, "data": {
+        "name": "Roof walk", "target": "location", "items": [{"code": "R1", "label": "Drains clear", "kind": "pass_fail"}]}})
+    with pytest.raises(BusinessRuleViolation):
+        engineering.create_maintenance_plan({"estate_id": ESTATE, "data": {
+            "equipment_id": engineering.pump["id"], "kind": "daily_inspection", "every_days": 1,
+            "next_due_on": "2026-11-23", "checklist_id": roof["id"]}})
+
+
+def test_a_checklist_is_announced_once_for_the_fire_checks(engineering):
+    announced = [e for e in engineering.outbox.published if e["event_type"] == "checklist_created"]
+    assert [e["data"]["id"] for e in announced] == [engineering.checklist["id"]]
+    assert [i["code"] for i in announced[0]["data"]["items"]] == ["P1", "P2", "P3"]

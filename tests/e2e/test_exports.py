@@ -1,0 +1,109 @@
+"""Exports through the gateway over HTTP: service requests as CSV and bills as XLSX, each a job
+of the service that owns the resource; the file downloaded by a role that may read the list,
+refused (403) to one that may not, and refused (410) once its link has expired.
+
+The system of this module keeps export links for EXPORT_LINK_SECONDS only, so the expiry is
+seen without a frozen clock.
+"""
+import csv
+import io
+import time
+
+import openpyxl
+import pytest
+
+from estate_common import clock
+
+from .conftest import ADMIN_PASSWORD, RPC_TIMEOUT_SECONDS, run_local
+from .flows import eventually, new_estate, new_household, new_user, register
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+LINK_SECONDS = 12
+
+
+@pytest.fixture(scope="module")
+def system(module_amqp_uri, tmp_path_factory):
+    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
+                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
+                 "EXPORT_LINK_SECONDS": str(LINK_SECONDS)}
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
+        running.rpc_timeout = RPC_TIMEOUT_SECONDS
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(api, admin):
+    estate = new_estate(api, admin, name="Cedar Row")["id"]
+    staff = {role: new_user(api, admin, [role], [estate])[1]
+             for role in ("agent", "accountant", "manager", "security", "technician")}
+    household = new_household(api, staff["agent"], estate, room="1203", area_m2=100, building="7")
+    return {"estate": estate, "base": f"/api/v1/estates/{estate}", "household": household["id"], **staff}
+
+
+def finished(api, token, job_id):
+    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/v1/jobs/{job_id}", token).json()))
+    assert job["status"] == "succeeded", job
+    return job
+
+
+def export(api, site, token, body):
+    started = api.post(f"{site['base']}/exports", body, token)
+    assert started.status_code == 202, started.text
+    assert started.json()["status"] == "queued"
+    return finished(api, token, started.json()["id"])
+
+
+def test_service_requests_as_csv_for_the_desk_and_not_for_security(api, site):
+    register(api, site["agent"], site["estate"], site["household"], description="=HYPERLINK(\"http://evil\")")
+    register(api, site["agent"], site["estate"], site["household"], kind="consultation", description="opening hours?")
+    refused = api.post(f"{site['base']}/exports", {"resource": "service_requests", "format": "csv"}, site["security"])
+    assert refused.status_code == 403
+    bad = api.post(f"{site['base']}/exports", {"resource": "service_requests", "format": "csv",
+                                               "filters": {"kind": "enquiry"}}, site["agent"])
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "filters.kind"
+
+    job = export(api, site, site["agent"], {"resource": "service_requests", "format": "csv",
+                                            "filters": {"kind": "repair"}})
+    assert job["result"]["rows"] == 1
+    link = job["result"]["download"]
+    assert link == f"{site['base']}/exports/{job['id']}/file"
+    downloaded = api.get(link, site["technician"])  # technicians read the desk's requests too
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.headers["Content-Type"].startswith("text/csv")
+    assert downloaded.content.startswith(b"\xef\xbb\xbf")
+    [row] = list(csv.DictReader(io.StringIO(downloaded.content.decode("utf-8-sig"), newline="")))
+    assert row["kind"] == "repair" and row["description"] == "'=HYPERLINK(\"http://evil\")"
+    assert api.get(link, site["security"]).status_code == 403
+    assert api.get(link, site["accountant"]).status_code == 403
+
+
+def test_bills_as_xlsx_for_finance_and_an_expired_link_refused(api, site):
+    base, accountant, manager = site["base"], site["accountant"], site["manager"]
+    standard = api.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 235,
+                                                  "cycle": "monthly", "valid_from": "2026-01"}, accountant).json()
+    assert api.post(f"{base}/fee-standards/{standard['id']}/approve", None, manager).status_code == 200
+    period = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
+
+    def billed():
+        run = api.post(f"{base}/billing-runs", {"period": period}, accountant).json()
+        finished(api, accountant, run["id"])
+        return api.get(f"{base}/bills?limit=10", accountant).json()["items"]  # the household copy may lag
+    [bill] = eventually(billed)
+
+    job = export(api, site, accountant, {"resource": "bills", "format": "xlsx", "filters": {"status": "unpaid"}})
+    link = job["result"]["download"]
+    downloaded = api.get(link, site["agent"])  # the front desk reads bills (it collects)
+    assert downloaded.status_code == 200
+    assert downloaded.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(openpyxl.load_workbook(io.BytesIO(downloaded.content)).active.iter_rows(values_only=True))
+    header = rows[0]
+    assert len(rows) == 2 and rows[1][header.index("id")] == bill["id"]
+    assert rows[1][header.index("amount_cents")] == 23500
+    assert api.get(link, site["technician"]).status_code == 403
+
+    expires = clock.parse_iso(job["result"]["expires_at"]).timestamp()
+    time.sleep(max(0.0, expires - time.time()) + 0.5)
+    gone = api.get(link, accountant)
+    assert gone.status_code == 410 and gone.json()["code"] == "gone"
