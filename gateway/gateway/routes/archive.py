@@ -16,6 +16,8 @@ ROUTES = [
           paged=True, filters=("building",)),
     Route("GET", f"{ESTATE}/households/<household_id>", "archive", "get_household", policy.STAFF,
           id_param="household_id"),
+    Route("PATCH", f"{ESTATE}/households/<household_id>", "archive", "update_household",
+          policy.MASTER_DATA_EDITORS, body=True, id_param="household_id"),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
           paged=True, filters=("subject_id", "subject_type", "household_id", "from", "to")),
     # the hash chain (services/archive/README.md): corrections are new records; verify recomputes

@@ -99,6 +99,19 @@ def import_households(db, outbox, job, progress):
     return imports.run(estate_id, rows, clock.now(), save, progress, expected=job["params"]["rows"])
 
 
+def update_household(db, outbox, estate_id, household_id, data):
+    """Edit a household: area, status, the owner's details; a new version, ``household_updated``
+    (every read copy follows, the newer version winning; finance's next billing run bills the
+    new area)."""
+    def decide(household):
+        changes = domain.household_changes(household, data, clock.now())
+        if not changes:
+            return None
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+
+    return public(_change(db, outbox, "households", estate_id, household_id, decide))
+
+
 def list_households(db, estate_id, filters, limit, cursor):
     return store.list_households(db, estate_id, filters, limit, cursor)
 

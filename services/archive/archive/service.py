@@ -39,6 +39,11 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         return operations.create_household(self.db, self.outbox, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def update_household(self, payload):
+        return operations.update_household(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                           payload["data"])
+
+    @rpc_method
     def start_household_import(self, payload):
         return operations.start_household_import(self.db, self.caller, payload["estate_id"], payload["data"])
 
@@ -139,6 +144,10 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
 
     @consumes("archive", "household_created")
     def log_household_change(self, event):
+        self._log_change(event)
+
+    @consumes("archive", "household_updated")
+    def log_household_edit(self, event):
         self._log_change(event)
 
     @consumes("archive", "archive_changed")

@@ -1,0 +1,64 @@
+"""Households through the gateway over HTTP: an edit (area, status, the owner's details) is a
+new version that every service's read copy follows, and finance's next billing run bills the
+new area."""
+import pytest
+
+from .flows import eventually, new_estate, new_household, new_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+
+@pytest.fixture(scope="module")
+def office(api, admin):
+    estate = new_estate(api, admin, name="Maple Court")
+    staff = {role: new_user(api, admin, [role], [estate["id"]])[1]
+             for role in ("accountant", "manager", "archivist", "technician")}
+    return {"estate": estate["id"], "staff": staff, "base": f"/api/v1/estates/{estate['id']}"}
+
+
+def patch(api, path, body, token):
+    return api.call("PATCH", path, token, json=body)
+
+
+def billed_cents(api, base, accountant, household_id, period):
+    """The household's bill of ``period`` after a billing run of it (None while not billed)."""
+    started = api.post(f"{base}/billing-runs", {"period": period}, accountant)
+    assert started.status_code == 202, started.text
+    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/v1/jobs/{started.json()['id']}", accountant).json()))
+    assert job["status"] == "succeeded", job
+    bills = api.get(f"{base}/bills?household_id={household_id}&limit=200", accountant).json()["items"]
+    return next((b["amount_cents"] for b in bills if b["period"] == period), None)
+
+
+def test_a_household_edit_reaches_finance_and_the_next_billing_run_bills_the_new_area(api, office):
+    base, staff = office["base"], office["staff"]
+    household = new_household(api, staff["archivist"], office["estate"], room="601", area_m2=120, building="9")
+    path = f"{base}/households/{household['id']}"
+    standard = api.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 235,
+                                                  "cycle": "monthly", "valid_from": "2025-01"},
+                        staff["accountant"]).json()["id"]
+    assert api.post(f"{base}/fee-standards/{standard}/approve", None, staff["manager"]).status_code == 200
+    assert eventually(lambda: billed_cents(api, base, staff["accountant"], household["id"], "2025-01")) == 28200
+
+    assert patch(api, path, {"area_m2": 100}, staff["technician"]).status_code == 403
+    bad = patch(api, path, {"area_m2": 100.001}, staff["archivist"])
+    assert bad.status_code == 400 and "area_m2" in bad.text
+    assert patch(api, path, {"building": "10"}, staff["archivist"]).status_code == 400
+    edited = patch(api, path, {"area_m2": 100, "status": "occupied", "owner": {"phone": "13800138000"},
+                               "version": 1}, staff["archivist"])
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["area_m2"], edited.json()["status"], edited.json()["version"]) == (100, "occupied", 2)
+    assert edited.json()["owner"]["phone"] == "13800138000"
+    stale = patch(api, path, {"area_m2": 99, "version": 1}, staff["archivist"])
+    assert stale.status_code == 409 and "version" in stale.text
+    shown = api.get(path, staff["technician"]).json()
+    assert shown["area_m2"] == 100 and shown["owner"]["phone"] != "13800138000"  # masked for engineering
+
+    # each try bills a month not billed yet: the first one after finance's copy moved bills 100 m²
+    months = iter(f"2025-{month:02d}" for month in range(2, 13))
+    assert eventually(lambda: billed_cents(api, base, staff["accountant"], household["id"], next(months))
+                      == 23500, seconds=30, interval=1)
+    changes = eventually(lambda: api.get(f"{base}/archive/change-log?subject_id={household['id']}",
+                                         staff["archivist"]).json()["items"][1:])
+    assert "household_updated" in {c["action"] for c in changes}
