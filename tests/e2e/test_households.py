@@ -62,3 +62,44 @@ def test_a_household_edit_reaches_finance_and_the_next_billing_run_bills_the_new
     changes = eventually(lambda: api.get(f"{base}/archive/change-log?subject_id={household['id']}",
                                          staff["archivist"]).json()["items"][1:])
     assert "household_updated" in {c["action"] for c in changes}
+
+
+def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(api, office, admin):
+    base, staff = office["base"], office["staff"]
+    steward = new_user(api, admin, ["steward"], [office["estate"]])[1]
+    household = new_household(api, staff["archivist"], office["estate"], room="602", building="9")
+    path = f"{base}/households/{household['id']}"
+
+    found = api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-20", "problems": [
+        {"description": "damp patch on the ceiling", "location": "bedroom"}, {"description": "tap drips"}]},
+        steward, headers={"Idempotency-Key": "vinsp-e2e-1"})
+    assert found.status_code == 201, found.text
+    assert api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-20", "problems": [{}]},
+                    steward).status_code == 400
+    requests = eventually(lambda: (lambda items: items if len(items) == 2 else None)(api.get(
+        f"{base}/service-requests?household_id={household['id']}", steward).json()["items"]))
+    assert {(r["kind"], r["channel"]) for r in requests} == {("repair", "inspection")}
+
+    moved = api.post(f"{path}/status-changes", {"step": "move_in", "date": "2026-11-21", "occupants": [
+        {"role": "tenant", "name": "王五", "phone": "13700001111", "id_number": "11010519491231002X"}]}, steward)
+    assert moved.status_code == 201 and moved.json()["status"] == "occupied"
+    assert api.post(f"{path}/status-changes", {"step": "move_in", "date": "2026-11-22"}, steward).status_code == 409
+    assert api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-20"}, steward).status_code == 422
+    assert api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-22", "problems": []},
+                    steward).status_code == 409
+    transfer = api.post(f"{path}/owner-transfers", {"owner": {"name": "赵六", "phone": "13600002222"},
+                                                    "date": "2026-11-25"}, steward)
+    assert transfer.status_code == 201 and transfer.json()["owner"]["name"] == "赵六"
+
+    people = api.get(f"{path}/occupants", steward).json()
+    assert [(p["role"], p["name"], p["to"]) for p in people["items"]] == [
+        ("owner", "陈小明", "2026-11-25"), ("tenant", "王五", None), ("owner", "赵六", None)]
+    tenant = people["items"][1]
+    assert tenant["phone"] == "13700001111" and tenant["id_number"] == "11010519491231002X"
+    masked = api.get(f"{path}/occupants?current=true", staff["technician"]).json()["items"]
+    assert [p["name"] for p in masked] == ["王*", "赵*"] and masked[0]["id_number"] == "110***********002X"
+    left = api.post(f"{path}/occupants/{tenant['id']}/leave", {"to": "2026-11-10"}, steward)
+    assert left.status_code == 422  # before the tenant moved in
+    out = api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-30"}, steward)
+    assert out.status_code == 201 and out.json()["status"] == "vacant"
+    assert api.post(f"{path}/occupants/{tenant['id']}/leave", {"to": "2026-12-01"}, steward).status_code == 409

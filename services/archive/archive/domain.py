@@ -136,6 +136,15 @@ def household_changes(household, data, now):
     return changes | {"version": household["version"] + 1, "updated_at": clock.to_iso(now)}
 
 
+# kept on the household, shown by ``…/households/{id}/occupants`` (occupants.py), not with it
+HOUSEHOLD_PEOPLE_FIELDS = ("occupants", "status_history", "renovating_from")
+
+
+def household_view(household):
+    """A household as shown: its people and status history are read from its occupants."""
+    return {k: v for k, v in household.items() if k not in HOUSEHOLD_PEOPLE_FIELDS}
+
+
 def estate_event_data(estate):
     """The estate as other services copy it (``estate_created`` and ``estate_updated`` alike: the
     whole estate at its version, so a copy is right whichever event arrives last)."""

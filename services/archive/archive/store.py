@@ -27,12 +27,14 @@ INDEXES = {
     "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
     "check_plans": [(PAGED, {})],
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
+    "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
 }
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
-        "records": "archive record", "estates": "estate", "households": "household"}
+        "records": "archive record", "estates": "estate", "households": "household",
+        "vacant_inspections": "vacant-unit inspection"}
 
 
 def rules_for(db, estate_id):

@@ -6,7 +6,7 @@ the events in the same document write, a lost race decided again.
 """
 import logging
 
-from estate_common import calendar, clock
+from estate_common import calendar, clock, ids
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -60,6 +60,32 @@ def create_request(db, outbox, caller, estate_id, data):
 
     request_id = caller.created_id("sr", estate_id)
     return public(_announced.create(db, outbox, "service_requests", estate_id, request_id, new))
+
+
+def repairs_from_inspection(db, outbox, event):
+    """A vacant-unit inspection's problems (archive ``vacant_inspection_recorded``): one repair
+    request each, registered like the desk's (number, promise, repeat check, then maintenance's
+    work order). Its id follows from the inspection and the problem's number, so a redelivered
+    event opens none twice (``writes.create`` by natural id). The household is archive's, which
+    checked it: the request does not wait for this service's copy."""
+    inspection, estate_id = event["data"], event["estate_id"]
+    for problem in inspection["problems"]:
+        data = intake.inspection_repair(inspection, problem)
+        request_id = ids.natural_id("sr", estate_id, inspection["id"], problem["number"])
+        _announced.create(db, outbox, "service_requests", estate_id, request_id,
+                          _registered(db, estate_id, request_id, data, inspection["inspector"]))
+
+
+def _registered(db, estate_id, request_id, data, actor):
+    def new():
+        created, rules = clock.now(), store.rules_for(db, estate_id)
+        earlier = store.similar_recent_repair(db, estate_id, data["household_id"], repairs.category_of(data),
+                                              repairs.repeat_window_start(created, rules))
+        sequence = store.next_number(db, estate_id, domain.number_series(created))
+        request = intake.new_request(request_id, estate_id, data, domain.request_number(created, sequence),
+                                     created, rules, actor, earlier)
+        return request, [("service_request_created", domain.created_event_data(request))]
+    return new
 
 
 def create_application(db, outbox, caller, estate_id, data):

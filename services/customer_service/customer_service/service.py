@@ -62,6 +62,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
         operations.mark_overdue(self.db, self.outbox)
 
     # -- what other services tell us ------------------------------------------
+    @consumes("archive", "vacant_inspection_recorded")
+    def on_vacant_inspection_recorded(self, event):
+        """Each problem a steward found in a vacant unit becomes a repair request, once."""
+        operations.repairs_from_inspection(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_created")
     def on_work_order_created(self, event):
         operations.work_order_created(self.db, self.outbox, event)
