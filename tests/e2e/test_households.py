@@ -103,3 +103,31 @@ def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(a
     out = api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-30"}, steward)
     assert out.status_code == 201 and out.json()["status"] == "vacant"
     assert api.post(f"{path}/occupants/{tenant['id']}/leave", {"to": "2026-12-01"}, steward).status_code == 409
+
+
+def test_a_takeover_then_a_handover_with_their_checklists_kept_in_archive(api, office):
+    base, archivist = office["base"], office["staff"]["archivist"]
+    household = new_household(api, archivist, office["estate"], room="603", building="9")
+    path = f"{base}/households/{household['id']}/handovers"
+    passed = [{"item": "walls and ceilings", "result": "pass"}, {"item": "windows", "result": "pass"}]
+    documents = [{"title": "quality guarantee", "reference": "QG-2026-118", "copies": 2}]
+    assert api.post(path, {"kind": "handover", "date": "2026-11-10", "items": passed}, archivist).status_code == 422
+    assert api.post(path, {"kind": "takeover", "date": "2026-11-01", "items": []}, archivist).status_code == 400
+    failed = api.post(path, {"kind": "takeover", "date": "2026-11-01", "documents": documents, "items": [
+        passed[0], {"item": "windows", "result": "fail", "note": "cracked pane"}]}, archivist)
+    assert failed.status_code == 201 and failed.json()["outcome"] == "defects_found"
+    accepted = api.post(path, {"kind": "takeover", "date": "2026-11-05", "documents": documents, "items": passed},
+                        archivist)
+    assert accepted.status_code == 201 and accepted.json()["outcome"] == "accepted"
+    assert api.post(path, {"kind": "takeover", "date": "2026-11-06", "items": passed}, archivist).status_code == 409
+    given = api.post(path, {"kind": "handover", "date": "2026-11-10", "items": passed, "received_by": "陈小明"},
+                     archivist)
+    assert given.status_code == 201, given.text
+    shown = api.get(f"{base}/handovers?household_id={household['id']}", office["staff"]["manager"]).json()["items"]
+    assert [(h["kind"], h["outcome"]) for h in shown] == [("takeover", "defects_found"), ("takeover", "accepted"),
+                                                          ("handover", "accepted")]
+    assert shown[1]["documents"] == documents
+    assert api.get(f"{base}/handovers", office["staff"]["technician"]).status_code == 403
+    changes = eventually(lambda: (lambda items: items if len(items) == 3 else None)(api.get(
+        f"{base}/archive/change-log?subject_type=handover", archivist).json()["items"]))
+    assert {c["action"] for c in changes} == {"takeover_recorded", "handover_recorded"}

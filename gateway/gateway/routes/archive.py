@@ -35,6 +35,11 @@ ROUTES = [
           status=201, body=True, idempotent=True, id_param="household_id"),
     Route("GET", f"{ESTATE}/vacant-inspections", "archive", "list_vacant_inspections", policy.FRONT_DESK,
           paged=True, filters=("household_id",)),
+    # takeover and handover (接管验收 / 交房): the checklist and its documents, kept in archive
+    Route("POST", f"{HOUSEHOLD}/handovers", "archive", "record_handover", policy.MASTER_DATA_EDITORS,
+          status=201, body=True, idempotent=True, id_param="household_id"),
+    Route("GET", f"{ESTATE}/handovers", "archive", "list_handovers", policy.MASTER_DATA_EDITORS,
+          paged=True, filters=("household_id", "kind", "outcome")),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
           paged=True, filters=("subject_id", "subject_type", "household_id", "from", "to")),
     # the hash chain (services/archive/README.md): corrections are new records; verify recomputes

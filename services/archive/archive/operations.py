@@ -9,7 +9,7 @@ from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import borrowing, chain, checks, domain, events, import_files, imports, occupants, store
+from . import borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -192,6 +192,26 @@ def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
 
 def list_vacant_inspections(db, estate_id, filters, limit, cursor):
     return store.page(db, "vacant_inspections", estate_id, filters, limit, cursor)
+
+
+# -- takeover and handover (接管验收 / 交房, handovers.py) ------------------------------------
+
+def record_handover(db, outbox, caller, estate_id, household_id, data):
+    """A takeover's or a handover's checklist with its documents, once per Idempotency-Key;
+    ``archive_changed`` logs it."""
+    household = store.get_household(db, estate_id, household_id)
+
+    def build(doc_id):
+        accepted = store.accepted_handovers(db, estate_id, household_id)
+        handover = handovers.new_handover(doc_id, household, data, clock.now(), caller.user, accepted)
+        return handover, [_archive_changed(handovers.SUBJECT_TYPE, handover, f"{handover['kind']}_recorded",
+                                           handovers.CHANGED_FIELDS)]
+
+    return public(create(db, outbox, caller, "handovers", "handover", estate_id, build))
+
+
+def list_handovers(db, estate_id, filters, limit, cursor):
+    return store.page(db, "handovers", estate_id, filters, limit, cursor)
 
 
 # -- the permanent record: once per event ---------------------------------------------------

@@ -78,6 +78,17 @@ class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
         return operations.list_vacant_inspections(self.db, payload["estate_id"], payload.get("filters", {}),
                                                   payload.get("limit"), payload.get("cursor"))
 
+    # -- takeover and handover (接管验收 / 交房, handovers.py) ---------------------------
+    @rpc_method
+    def record_handover(self, payload):
+        return operations.record_handover(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload["data"])
+
+    @rpc_method
+    def list_handovers(self, payload):
+        return operations.list_handovers(self.db, payload["estate_id"], payload.get("filters", {}),
+                                         payload.get("limit"), payload.get("cursor"))
+
     @rpc_method
     def start_household_import(self, payload):
         return operations.start_household_import(self.db, self.caller, payload["estate_id"], payload["data"])

@@ -148,3 +148,52 @@ def test_a_vacant_unit_inspection_announces_its_problems_once(archive, household
     with pytest.raises(InvalidInput) as refused:
         archive.record_vacant_inspection(ref(household, data={"inspected_on": "2026-11-22", "problems": [{}]}))
     assert refused.value.errors[0]["field"] == "data.problems[0].description"
+
+
+# -- takeover and handover (接管验收 / 交房) ------------------------------------------------
+
+CHECKLIST = [{"item": "walls and ceilings", "result": "pass"}, {"item": "windows", "result": "fail",
+                                                                 "note": "cracked pane"}]
+DOCUMENTS = [{"title": "quality guarantee", "reference": "QG-2026-118"}]
+
+
+def handover(archive, household, kind, date, items=CHECKLIST, key=None, **more):
+    as_caller(archive, staff("li", ["archivist"], [household["estate_id"]]), idempotency_key=key)
+    return archive.record_handover(ref(household, data={"kind": kind, "date": date, "items": items,
+                                                        "documents": DOCUMENTS, **more}))
+
+
+def test_a_unit_is_taken_over_until_accepted_then_handed_over_once(archive, household):
+    with pytest.raises(BusinessRuleViolation) as refused:  # no takeover yet
+        handover(archive, household, "handover", "2026-11-10")
+    assert refused.value.errors[0]["field"] == "data.kind"
+    first = handover(archive, household, "takeover", "2026-11-01", key="t1", counterpart="Harbour Development Co.")
+    assert (first["outcome"], first["failed_items"]) == ("defects_found", [2])
+    assert first["documents"] == [{"title": "quality guarantee", "reference": "QG-2026-118", "copies": 1}]
+    assert handover(archive, household, "takeover", "2026-11-01", key="t1")["id"] == first["id"]  # a retry
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    accepted = handover(archive, household, "takeover", "2026-11-05", items=passed)
+    assert accepted["outcome"] == "accepted"
+    with pytest.raises(Conflict):
+        handover(archive, household, "takeover", "2026-11-06", items=passed)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover(archive, household, "handover", "2026-11-04", items=passed)
+    assert refused.value.errors[0]["field"] == "data.date"
+    given = handover(archive, household, "handover", "2026-11-10", items=passed, received_by="李四")
+    assert (given["kind"], given["outcome"], given["received_by"]) == ("handover", "accepted", "李四")
+    with pytest.raises(Conflict):
+        handover(archive, household, "handover", "2026-11-11", items=passed)
+    listed = archive.list_handovers({"estate_id": household["estate_id"],
+                                     "filters": {"household_id": household["id"], "kind": "takeover"}})
+    assert [h["outcome"] for h in listed["items"]] == ["defects_found", "accepted"]
+    changes = archive.outbox.of_type("archive_changed")
+    assert [c["data"]["action"] for c in changes] == ["takeover_recorded", "takeover_recorded", "handover_recorded"]
+    assert "李四" not in str(changes)
+
+
+def test_a_checklist_without_items_or_with_a_bad_result_is_refused_by_field(archive, household):
+    for items, field in (([], "data.items"), ([{"item": "door", "result": "maybe"}], "data.items[0].result")):
+        with pytest.raises(InvalidInput) as refused:
+            handover(archive, household, "takeover", "2026-11-01", items=items)
+        assert refused.value.errors[0]["field"] == field
+    assert archive.list_handovers({"estate_id": household["estate_id"]})["items"] == []
