@@ -1,6 +1,8 @@
 """Households through the gateway over HTTP: an edit (area, status, the owner's details) is a
 new version that every service's read copy follows, and finance's next billing run bills the
 new area."""
+import time
+
 import pytest
 
 from .flows import eventually, new_estate, new_household, new_user
@@ -131,3 +133,27 @@ def test_a_takeover_then_a_handover_with_their_checklists_kept_in_archive(api, o
     changes = eventually(lambda: (lambda items: items if len(items) == 3 else None)(api.get(
         f"{base}/archive/change-log?subject_type=handover", archivist).json()["items"]))
     assert {c["action"] for c in changes} == {"takeover_recorded", "handover_recorded"}
+
+
+def test_the_stewards_contacts_and_the_managers_visits_make_the_contact_kpis(api, office, admin):
+    base, manager = office["base"], office["staff"]["manager"]
+    steward = new_user(api, admin, ["steward"], [office["estate"]])[1]
+    household = new_household(api, office["staff"]["archivist"], office["estate"], room="604", building="9")
+    now = time.time()
+    contacted_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
+    period = time.strftime("%Y-%m", time.gmtime(now + 8 * 3600))  # this month, estate time
+    body = {"household_id": household["id"], "kind": "steward_contact", "channel": "phone",
+            "contacted_at": contacted_at, "summary": "monthly call"}
+    logged = eventually(lambda: (lambda r: r if r.status_code != 422 else None)(   # once the household copy is there
+        api.post(f"{base}/owner-contacts", body, steward)))
+    assert logged.status_code == 201, logged.text
+    visit = dict(body, kind="manager_visit", channel="visit", summary="annual visit")
+    assert api.post(f"{base}/owner-contacts", visit, steward).status_code == 403
+    assert api.post(f"{base}/owner-contacts", dict(visit, channel="phone"), manager).status_code == 422
+    assert api.post(f"{base}/owner-contacts", dict(body, channel="fax"), steward).status_code == 400
+    assert api.post(f"{base}/owner-contacts", visit, manager).status_code == 201
+    listed = api.get(f"{base}/owner-contacts?household_id={household['id']}", steward).json()["items"]
+    assert sorted(c["kind"] for c in listed) == ["manager_visit", "steward_contact"]
+    found = api.get(f"{base}/kpis?period={period}", manager).json()["kpis"]
+    assert found["owner_contact_rate"]["numerator"] == 1 and found["owner_contact_rate"]["denominator"] >= 1
+    assert found["manager_visits_year_to_date"]["numerator"] == 1

@@ -15,9 +15,11 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - average_satisfaction: the mean of the same answers (score out of 5)
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations
+- owner_contact_rate 业主月度联系率 and manager_visits_year_to_date: see owner_contacts.py
 """
 from estate_common.kpis import kpi, month_bounds
 
+from . import owner_contacts
 from .rules import SATISFIED_SCORE
 
 
@@ -80,8 +82,11 @@ def consultation_accuracy(requests, complained_about, start, end):
     return kpi(len(accurate), len(asked))
 
 
-def estate_kpis(period, requests, answers, households, complained_about, rules):
-    """``requests``: the estate's requests with any date in the month (see store.kpi_requests)."""
+def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
+                manager_visits=0):
+    """``requests``: the estate's requests with any date in the month (see store.kpi_requests);
+    ``steward_contacts``: the household id of each steward contact in the month;
+    ``manager_visits``: the manager's visits in the year up to the month's end."""
     start, end = month_bounds(period, rules["timezone"])
     scores = _satisfaction_scores(requests, answers, start, end)
     return {
@@ -95,4 +100,8 @@ def estate_kpis(period, requests, answers, households, complained_about, rules):
         "owner_satisfaction": owner_satisfaction(scores),
         "average_satisfaction": average_satisfaction(scores),
         "consultation_accuracy": consultation_accuracy(requests, complained_about, start, end),
+        "owner_contact_rate": owner_contacts.owner_contact_rate(steward_contacts, households,
+                                                                rules["owner_contacts_per_month"]),
+        "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
+            manager_visits, rules["manager_visits_per_year"]),
     }

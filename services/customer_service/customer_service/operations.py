@@ -11,7 +11,8 @@ from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
-from . import applications, complaint_analysis, domain, events, intake, rectifications, repairs, store, surveys
+from . import (applications, complaint_analysis, domain, events, intake, owner_contacts, rectifications, repairs, store,
+               surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,17 @@ def _registered(db, estate_id, request_id, data, actor):
                                      created, rules, actor, earlier)
         return request, [("service_request_created", domain.created_event_data(request))]
     return new
+
+
+def record_owner_contact(db, outbox, caller, estate_id, data):
+    """A steward's contact with an owner or the manager's visit (owner_contacts.py), once per
+    Idempotency-Key."""
+    def new():
+        store.known_household(db, estate_id, data["household_id"])
+        return owner_contacts.new_contact(contact_id, estate_id, data, clock.now(), caller.user, caller.roles)
+
+    contact_id = caller.created_id("oc", estate_id)
+    return public(_announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new))
 
 
 def create_application(db, outbox, caller, estate_id, data):
@@ -238,10 +250,12 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
 
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
+        year_start = clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
         return desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.count_households(db, estate_id),
-            store.complained_about(db, estate_id), rules)
+            store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
+            store.count_manager_visits(db, estate_id, year_start, end))
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
                             estate_kpis)
 

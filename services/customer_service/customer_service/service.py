@@ -117,6 +117,16 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     def list_notices(self, payload):
         return self._list(payload, "notices")
 
+    # -- owner contacts: the steward's monthly contact, the manager's visits ------------------
+    @rpc_method
+    def record_owner_contact(self, payload):
+        return operations.record_owner_contact(self.db, self.outbox, self.caller, payload["estate_id"],
+                                               payload["data"])
+
+    @rpc_method
+    def list_owner_contacts(self, payload):
+        return self._list(payload, "owner_contacts")
+
     @rpc_method
     def register_key(self, payload):
         return self._create(payload, "keys", "key", front_desk.new_key)
