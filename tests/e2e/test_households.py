@@ -83,7 +83,7 @@ def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(a
     assert {(r["kind"], r["channel"]) for r in requests} == {("repair", "inspection")}
 
     moved = api.post(f"{path}/status-changes", {"step": "move_in", "date": "2026-11-21", "occupants": [
-        {"role": "tenant", "name": "王五", "phone": "13700001111", "id_number": "11010519491231002X"}]}, steward)
+        {"relation": "tenant", "name": "王五", "phone": "13700001111", "id_number": "11010519491231002X"}]}, steward)
     assert moved.status_code == 201 and moved.json()["status"] == "occupied"
     assert api.post(f"{path}/status-changes", {"step": "move_in", "date": "2026-11-22"}, steward).status_code == 409
     assert api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-20"}, steward).status_code == 422
@@ -94,7 +94,7 @@ def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(a
     assert transfer.status_code == 201 and transfer.json()["owner"]["name"] == "赵六"
 
     people = api.get(f"{path}/occupants", steward).json()
-    assert [(p["role"], p["name"], p["to"]) for p in people["items"]] == [
+    assert [(p["relation"], p["name"], p["to"]) for p in people["items"]] == [
         ("owner", "陈小明", "2026-11-25"), ("tenant", "王五", None), ("owner", "赵六", None)]
     tenant = people["items"][1]
     assert tenant["phone"] == "13700001111" and tenant["id_number"] == "11010519491231002X"
@@ -105,6 +105,11 @@ def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(a
     out = api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-30"}, steward)
     assert out.status_code == 201 and out.json()["status"] == "vacant"
     assert api.post(f"{path}/occupants/{tenant['id']}/leave", {"to": "2026-12-01"}, steward).status_code == 409
+    # API.md: POST …/occupants {name, phone?, relation, from?, to?}; someone living there makes it occupied
+    added = api.post(f"{path}/occupants", {"name": "孙八", "relation": "family"}, steward)
+    assert added.status_code == 201 and (added.json()["relation"], added.json()["from"]) == ("family", None)
+    assert api.get(path, steward).json()["status"] == "occupied"
+    assert api.post(f"{path}/occupants", {"name": "孙八", "relation": "lodger"}, steward).status_code == 400
 
 
 def test_a_takeover_then_a_handover_with_their_checklists_kept_in_archive(api, office):

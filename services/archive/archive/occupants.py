@@ -41,25 +41,25 @@ def people(household):
     stores them, the registered owner is the first entry, ``from`` null (owned before the
     household was registered here: the day is not known)."""
     stored = list(household.get("occupants") or [])
-    if any(person["role"] == "owner" for person in stored):
+    if any(person["relation"] == "owner" for person in stored):
         return stored
     owner = household["owner"]
-    first = {"id": ids.natural_id("occ", household["_id"], "registered_owner"), "role": "owner",
+    first = {"id": ids.natural_id("occ", household["_id"], "registered_owner"), "relation": "owner",
              "name": owner["name"], "phone": owner.get("phone"), "id_number": owner.get("id_number"),
              "from": None, "to": None, "added_at": household["created_at"],
              "added_by": None}
     return [first] + stored
 
 
-def current(persons, roles):
-    return [person for person in persons if person["role"] in roles and person["to"] is None]
+def current(persons, relations):
+    return [person for person in persons if person["relation"] in relations and person["to"] is None]
 
 
-def new_person(person_id, role, data, on, now, user):
-    return {"id": person_id, "role": role, "name": data["name"].strip(),
+def new_person(person_id, relation, data, on, now, user, to=None):
+    return {"id": person_id, "relation": relation, "name": data["name"].strip(),
             "phone": (data.get("phone") or "").strip() or None,
             "id_number": (data.get("id_number") or "").strip() or None,
-            "from": on, "to": None, "added_at": clock.to_iso(now), "added_by": user}
+            "from": on, "to": to, "added_at": clock.to_iso(now), "added_by": user}
 
 
 def _room_for(persons, more):
@@ -73,21 +73,27 @@ def _version(household, now):
 
 
 def add_occupant(household, person_id, data, now, user):
-    """``(changes, person)``: a tenant or family member who lives there from ``data.from``; the
+    """``(changes, person)``: an owner (a co-owner: the household's ``owner`` stays its contact;
+    a change of owner is a transfer), a tenant or a family member, ``from``/``to`` as given
+    (either may be unknown; a ``to`` records a stay that ended). A tenant or family member who
+    lives there now makes a vacant unit occupied (a move-in, in the status history). The
     changes are {} when ``person_id`` is there already (a retried request)."""
     persons = people(household)
     found = next((p for p in persons if p["id"] == person_id), None)
     if found:
         return {}, found
-    if data["role"] not in RESIDENTS:
-        raise BusinessRuleViolation("the owner changes by an owner transfer (…/owner-transfers)",
-                                    [field_error("data.role", "must be tenant or family")])
-    if household["status"] == "vacant":
-        raise Conflict("nobody lives in a vacant unit: record the move-in first",
-                       [field_error("status", "is vacant")])
+    start, end = data.get("from"), data.get("to")
+    if start and end:
+        _not_before(end, start, "data.to", "its from day")
     _room_for(persons, 1)
-    person = new_person(person_id, data["role"], data, data["from"], now, user)
-    return {"occupants": persons + [person]} | _version(household, now), person
+    person = new_person(person_id, data["relation"], data, start, now, user, to=end)
+    changes = {"occupants": persons + [person]}
+    if person["relation"] in RESIDENTS and end is None and household["status"] == "vacant":
+        changes |= {"status": "occupied", "renovating_from": None,
+                    "status_history": (household.get("status_history") or []) + [
+                        {"step": "move_in", "date": start or clock.to_iso(now)[:10], "from": "vacant",
+                         "to": "occupied", "at": clock.to_iso(now), "by": user}]}
+    return changes | _version(household, now), person
 
 
 def end_stay(household, person_id, data, now):
@@ -96,7 +102,7 @@ def end_stay(household, person_id, data, now):
     person = next((p for p in persons if p["id"] == person_id), None)
     if person is None:
         raise NotFound("no such occupant of this household")
-    if person["role"] == "owner":
+    if person["relation"] == "owner":
         raise BusinessRuleViolation("an owner's entry ends by an owner transfer",
                                     [field_error("occupant_id", "is an owner")])
     if person["to"] is not None:
@@ -150,14 +156,14 @@ def change_status(household, data, now, user, person_ids):
     if step == "move_in":
         arriving = data.get("occupants") or []
         for index, person in enumerate(arriving):
-            if person["role"] not in RESIDENTS:
+            if person["relation"] not in RESIDENTS:
                 raise BusinessRuleViolation("the owner changes by an owner transfer",
-                                            [field_error(f"data.occupants[{index}].role", "must be tenant or family")])
+                                            [field_error(f"data.occupants[{index}].relation", "must be tenant or family")])
         _room_for(persons, len(arriving))
-        persons = persons + [new_person(person_ids(index), person["role"], person, on, now, user)
+        persons = persons + [new_person(person_ids(index), person["relation"], person, on, now, user)
                              for index, person in enumerate(arriving)]
     if step == "move_out":  # 退房: every tenant and family member leaves that day
-        persons = [p | {"to": on} if p["role"] in RESIDENTS and p["to"] is None else p for p in persons]
+        persons = [p | {"to": on} if p["relation"] in RESIDENTS and p["to"] is None else p for p in persons]
     changes["occupants"] = persons
     changes["renovating_from"] = status if step == "renovation_start" else None
     entry = {"step": step, "date": on, "from": status, "to": target, "at": clock.to_iso(now), "by": user}

@@ -40,14 +40,14 @@ def people(archive, household, **filters):
 def test_a_household_starts_with_its_registered_owner(archive, household):
     shown = people(archive, household)
     [owner] = shown["items"]
-    assert (owner["role"], owner["name"], owner["from"], owner["to"]) == ("owner", "李四", None, None)
+    assert (owner["relation"], owner["name"], owner["from"], owner["to"]) == ("owner", "李四", None, None)
     assert shown["status"] == "vacant" and shown["status_history"] == []
 
 
 def test_move_in_renovation_and_move_out_change_the_status_by_the_table(archive, household):
     moved = step(archive, household, "move_in", "2026-11-01", occupants=[
-        {"role": "tenant", "name": "王五", "phone": "13700001111", "id_number": "11010519491231002X"},
-        {"role": "family", "name": "王小五"}])
+        {"relation": "tenant", "name": "王五", "phone": "13700001111", "id_number": "11010519491231002X"},
+        {"relation": "family", "name": "王小五"}])
     assert (moved["status"], moved["version"]) == ("occupied", 2)
     assert "occupants" not in moved and "status_history" not in moved  # read from …/occupants
     with pytest.raises(Conflict):
@@ -60,14 +60,14 @@ def test_move_in_renovation_and_move_out_change_the_status_by_the_table(archive,
     out = step(archive, household, "move_out", "2026-11-30")
     assert out["status"] == "vacant"
     shown = people(archive, household)
-    residents = [p for p in shown["items"] if p["role"] != "owner"]
+    residents = [p for p in shown["items"] if p["relation"] != "owner"]
     assert [(p["name"], p["from"], p["to"]) for p in residents] == [("王五", "2026-11-01", "2026-11-30"),
                                                                    ("王小五", "2026-11-01", "2026-11-30")]
     assert residents[0]["id_number"] == "11010519491231002X"
     assert [(h["step"], h["from"], h["to"]) for h in shown["status_history"]] == [
         ("move_in", "vacant", "occupied"), ("renovation_start", "occupied", "renovating"),
         ("renovation_end", "renovating", "occupied"), ("move_out", "occupied", "vacant")]
-    assert [p["role"] for p in people(archive, household, current="true")["items"]] == ["owner"]
+    assert [p["relation"] for p in people(archive, household, current="true")["items"]] == ["owner"]
     updates = archive.outbox.of_type("household_updated")
     assert [u["data"]["status"] for u in updates] == ["occupied", "renovating", "occupied", "vacant"]
     assert all("王五" not in str(u) and "13700001111" not in str(u) for u in updates)  # no personal data
@@ -77,29 +77,37 @@ def test_move_in_renovation_and_move_out_change_the_status_by_the_table(archive,
 
 def test_only_a_move_in_brings_people(archive, household):
     with pytest.raises(InvalidInput) as refused:
-        step(archive, household, "renovation_start", "2026-11-01", occupants=[{"role": "tenant", "name": "王五"}])
+        step(archive, household, "renovation_start", "2026-11-01", occupants=[{"relation": "tenant", "name": "王五"}])
     assert refused.value.errors[0]["field"].startswith("data.occupants")
     with pytest.raises(BusinessRuleViolation) as refused:
-        step(archive, household, "move_in", "2026-11-01", occupants=[{"role": "owner", "name": "王五"}])
-    assert refused.value.errors[0]["field"] == "data.occupants[0].role"
+        step(archive, household, "move_in", "2026-11-01", occupants=[{"relation": "owner", "name": "王五"}])
+    assert refused.value.errors[0]["field"] == "data.occupants[0].relation"
     assert archive.get_household(ref(household))["version"] == 1
 
 
 def test_tenants_come_and_leave_with_their_days_kept(archive, household):
-    body = {"role": "tenant", "name": "王五", "from": "2026-11-01"}
-    with pytest.raises(Conflict):  # nobody lives in a vacant unit
-        archive.add_occupant(ref(household, data=body))
-    step(archive, household, "move_in", "2026-11-01")
+    body = {"relation": "tenant", "name": "王五", "from": "2026-11-01"}
     as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="k1")
     tenant = archive.add_occupant(ref(household, data=body))
     assert archive.add_occupant(ref(household, data=body))["id"] == tenant["id"]  # a retry: once
+    shown = people(archive, household)
+    assert shown["status"] == "occupied"  # a tenant living in a vacant unit: a move-in
+    assert [(h["step"], h["date"]) for h in shown["status_history"]] == [("move_in", "2026-11-01")]
     as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
+    co_owner = archive.add_occupant(ref(household, data={"relation": "owner", "name": "李四妻"}))
+    assert (co_owner["from"], co_owner["to"]) == (None, None)
+    former = archive.add_occupant(ref(household, data={"relation": "tenant", "name": "前租户", "from": "2025-01-01",
+                                                       "to": "2025-12-31"}))
+    assert former["to"] == "2025-12-31"
     with pytest.raises(BusinessRuleViolation) as refused:
-        archive.add_occupant(ref(household, data=dict(body, role="owner")))
-    assert refused.value.errors[0]["field"] == "data.role"
+        archive.add_occupant(ref(household, data=dict(body, to="2026-10-31")))
+    assert refused.value.errors[0]["field"] == "data.to"
     with pytest.raises(InvalidInput) as refused:
         archive.add_occupant(ref(household, data=dict(body, **{"from": "2026-02-30"})))
     assert refused.value.errors[0]["field"] == "data.from"
+    with pytest.raises(InvalidInput) as refused:
+        archive.add_occupant(ref(household, data=dict(body, relation="lodger")))
+    assert refused.value.errors[0]["field"] == "data.relation"
     with pytest.raises(BusinessRuleViolation) as refused:
         archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-10-31"}))
     assert refused.value.errors[0]["field"] == "data.to"
@@ -107,9 +115,12 @@ def test_tenants_come_and_leave_with_their_days_kept(archive, household):
     assert left["to"] == "2026-11-15"
     with pytest.raises(Conflict):
         archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-11-16"}))
+    with pytest.raises(BusinessRuleViolation):  # an owner's entry ends by a transfer
+        archive.end_occupant_stay(ref(household, item=co_owner["id"], data={"to": "2026-11-16"}))
     with pytest.raises(NotFound):
         archive.end_occupant_stay(ref(household, item="occ_nobody", data={"to": "2026-11-16"}))
-    assert [p["name"] for p in people(archive, household)["items"]] == ["李四", "王五"]
+    assert [p["name"] for p in people(archive, household)["items"]] == ["李四", "王五", "李四妻", "前租户"]
+    assert [p["name"] for p in people(archive, household, current="true")["items"]] == ["李四", "李四妻"]
 
 
 def test_an_owner_transfer_keeps_the_former_owner(archive, household):
@@ -119,7 +130,7 @@ def test_an_owner_transfer_keeps_the_former_owner(archive, household):
     moved = archive.transfer_owner(transfer)
     assert moved["owner"] == {"name": "赵六", "phone": "13600002222"} and moved["version"] == 2
     assert archive.transfer_owner(transfer)["version"] == 2  # a retry changes nothing
-    owners = [p for p in people(archive, household)["items"] if p["role"] == "owner"]
+    owners = [p for p in people(archive, household)["items"] if p["relation"] == "owner"]
     assert [(p["name"], p["to"]) for p in owners] == [("李四", "2026-11-20"), ("赵六", None)]
     as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
     with pytest.raises(BusinessRuleViolation) as refused:  # before the current owner's first day

@@ -50,9 +50,9 @@ def test_a_renovation_ends_in_the_status_it_began_from(began_from):
 def test_a_move_out_ends_every_residents_stay_but_not_the_ownership():
     moved_in = household()
     moved_in = moved_in | occupants.change_status(moved_in, {"step": "move_in", "date": "2026-11-01", "occupants": [
-        {"role": "tenant", "name": "王五"}, {"role": "family", "name": "王小五"}]}, NOW, "zhou", ids)
+        {"relation": "tenant", "name": "王五"}, {"relation": "family", "name": "王小五"}]}, NOW, "zhou", ids)
     out = occupants.change_status(moved_in, {"step": "move_out", "date": "2026-11-30"}, NOW, "zhou", ids)
-    assert [(p["role"], p["to"]) for p in out["occupants"]] == [("owner", None), ("tenant", "2026-11-30"),
+    assert [(p["relation"], p["to"]) for p in out["occupants"]] == [("owner", None), ("tenant", "2026-11-30"),
                                                                 ("family", "2026-11-30")]
 
 
@@ -72,11 +72,11 @@ def test_an_owner_transfer_ends_the_former_owners_entry_that_day():
 
 def test_a_household_keeps_at_most_its_bound_of_people():
     full = household(status="occupied", occupants=occupants.people(household()) + [
-        {"id": f"occ_{n}", "role": "family", "name": "x", "phone": None, "id_number": None, "from": "2026-01-01",
+        {"id": f"occ_{n}", "relation": "family", "name": "x", "phone": None, "id_number": None, "from": "2026-01-01",
          "to": "2026-01-02", "added_at": "2026-01-01T00:00:00.000Z", "added_by": None}
         for n in range(occupants.MAX_OCCUPANTS - 1)])
     with pytest.raises(BusinessRuleViolation):
-        occupants.add_occupant(full, "occ_more", {"role": "tenant", "name": "y", "from": "2026-11-01"}, NOW, "zhou")
+        occupants.add_occupant(full, "occ_more", {"relation": "tenant", "name": "y", "from": "2026-11-01"}, NOW, "zhou")
 
 
 def test_a_vacant_inspection_is_only_of_a_vacant_unit_and_numbers_its_problems():
