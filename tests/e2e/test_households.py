@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .flows import eventually, new_estate, new_household, new_user
+from .flows import eventually, new_estate, new_household, new_user, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -162,3 +162,40 @@ def test_the_stewards_contacts_and_the_managers_visits_make_the_contact_kpis(api
     found = api.get(f"{base}/kpis?period={period}", manager).json()["kpis"]
     assert found["owner_contact_rate"]["numerator"] == 1 and found["owner_contact_rate"]["denominator"] >= 1
     assert found["manager_visits_year_to_date"]["numerator"] == 1
+
+
+def test_a_repair_closes_after_its_return_visit_or_when_the_occupant_stays_unreachable(api, office, admin):
+    base = office["base"]
+    agent = new_user(api, admin, ["agent"], [office["estate"]])[1]
+    technician_name, technician = new_user(api, admin, ["technician"], [office["estate"]])
+
+    def completed_repair(description, room):  # a household each: a second repair of one would be a repeat
+        household = new_household(api, agent, office["estate"], room=room, building="9")
+        request = register(api, agent, office["estate"], household["id"], description=description).json()
+        [order] = eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}",
+                                             technician).json()["items"])
+        for action, body in (("assign", {"technician": technician_name}), ("start", {}),
+                             ("complete", {"materials": [], "charge_cents": 0, "signed_by": "owner"})):
+            answer = api.post(f"{base}/work-orders/{order['id']}/{action}", body, technician)
+            assert answer.status_code == 200, answer.text
+        eventually(lambda: api.get(f"{base}/service-requests/{request['id']}", agent).json()["status"] == "completed")
+        return f"{base}/service-requests/{request['id']}"
+
+    visited = completed_repair("tap drips", "605")
+    assert api.post(f"{visited}/close", {}, agent).status_code == 409  # its return visit is pending
+    assert api.post(f"{visited}/return-visits", {"satisfaction": 5, "notes": "fine", "problem_found": False},
+                    agent).status_code == 201
+    closed = api.post(f"{visited}/close", {}, agent)  # API.md's flow: the visit, then the close
+    assert closed.status_code == 200 and closed.json()["closed_without_visit"] is None
+
+    unreachable = completed_repair("door lock sticks", "606")
+    reason = {"no_visit_reason": "occupant_unreachable"}
+    for attempt in range(3):
+        assert api.post(f"{unreachable}/close", reason, agent).status_code == 422  # too few attempts yet
+        tried = api.post(f"{unreachable}/return-visit-attempts", {"method": "phone", "note": "no answer"}, agent)
+        assert tried.status_code == 200 and len(tried.json()["return_visit_attempts"]) == attempt + 1
+    assert api.post(f"{unreachable}/return-visit-attempts", {"method": "fax"}, agent).status_code == 400
+    done = api.post(f"{unreachable}/close", reason, agent)
+    assert done.status_code == 200, done.text
+    assert done.json()["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
+    assert api.post(f"{unreachable}/return-visit-attempts", {"method": "phone"}, agent).status_code == 409

@@ -49,6 +49,8 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "completed_at": None,
         "return_visit_due_at": None,
         "return_visits": [],
+        "return_visit_attempts": [],
+        "closed_without_visit": None,
         "follow_ups": [],
         "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
         "_rev": 0,

@@ -11,8 +11,8 @@ from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
-from . import (applications, complaint_analysis, domain, events, intake, owner_contacts, rectifications, repairs, store,
-               surveys)
+from . import (applications, complaint_analysis, domain, events, handling, intake, owner_contacts, rectifications,
+               repairs, store, surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,13 @@ def act(db, outbox, caller, estate_id, request_id, step, data):
     domain.require_desk(caller)
     return step_on(db, outbox, "service_requests", estate_id, request_id,
                    lambda request: step(request, data or {}, clock.now(), caller))
+
+
+def close_request(db, outbox, caller, estate_id, request_id, data):
+    """结案 (handling.close) with the estate's numbers (a repair's attempts before closing unvisited)."""
+    rules = store.rules_for(db, estate_id)
+    return act(db, outbox, caller, estate_id, request_id,
+               lambda request, data_, now, caller_: handling.close(request, data_, now, caller_, rules), data)
 
 
 def step(db, outbox, caller, collection, estate_id, doc_id, step_, data):

@@ -42,6 +42,9 @@ DEFAULTS = {
     # 业主联系: the steward contacts each owner once a month (DOMAIN.md; seeds 003:
     # 保持每月与业主有效联系一次): contacts a month that count a household as contacted.
     "owner_contacts_per_month": 1,
+    # 回访: every repair gets a return visit (DOMAIN.md); one whose occupant cannot be reached is
+    # closed without it only after this many recorded attempts (…/return-visit-attempts) (chosen).
+    "return_visit_attempts_before_close": 3,
     # 经理走访: the manager visits 1–2 owners a year in person (DOMAIN.md): the visits a year
     # the KPI expects (the lower bound; an estate may ask for 2).
     "manager_visits_per_year": 1,
@@ -62,6 +65,7 @@ MAXIMA = {
     "valid_complaint_rate_target_percent": 100,
     "repeat_complainant_complaints": 50,
     "owner_contacts_per_month": 31,
+    "return_visit_attempts_before_close": 20,
     "manager_visits_per_year": 365,
 }
 

@@ -6,7 +6,7 @@ from estate_common import clock, config
 from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
-from . import applications, complaints, front_desk, handling, operations, store, surveys
+from . import applications, complaints, front_desk, handling, operations, repairs, store, surveys
 from .rules import DEFAULTS, MAXIMA
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
@@ -45,7 +45,13 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
 
     @rpc_method
     def close_request(self, payload):
-        return self._act(payload, handling.close)
+        return operations.close_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                        payload.get("data"))
+
+    @rpc_method
+    def record_return_visit_attempt(self, payload):
+        """An attempt to reach the occupant for a repair's return visit that failed."""
+        return self._act(payload, repairs.return_visit_attempt)
 
     @rpc_method
     def reopen_request(self, payload):
