@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := libs/estate_common services/customer_service services/maintenance \
-            services/security_patrol services/finance services/archive gateway \
+            services/security_patrol services/finance services/archive services/integrations gateway \
             console
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=

@@ -28,6 +28,8 @@ os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
 os.environ["STORE_CONTRACT_MONGO_URI"] = os.environ.get("MONGO_URI", "")
 # The bus signing key of this run: services refuse to start without one, the test clients sign with it.
 os.environ.setdefault("BUS_SIGNING_KEY", __import__("secrets").token_urlsafe(48))
+# The key integrations seals webhook secrets with (services/integrations/integrations/sealing.py).
+os.environ.setdefault("WEBHOOK_SECRETS_KEY", __import__("secrets").token_urlsafe(32))
 STORE = os.environ.get("ESTATE_TEST_STORE", "embedded")
 if STORE not in ("embedded", "mongodb"):
     raise RuntimeError(f"ESTATE_TEST_STORE={STORE!r}: say 'embedded' (the default) or 'mongodb'")

@@ -42,6 +42,7 @@ def values():
         "JWT_SECRET": secrets.token_urlsafe(48),
         "CONSOLE_SECRET_KEY": secrets.token_urlsafe(48),
         "BUS_SIGNING_KEY": secrets.token_urlsafe(48),
+        "WEBHOOK_SECRETS_KEY": secrets.token_urlsafe(32),
     }
 
 

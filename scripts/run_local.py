@@ -1,4 +1,4 @@
-"""Start the whole system on this machine: the five services, the gateway and the web console.
+"""Start the whole system on this machine: the services, the gateway and the web console.
 
 ``make run`` calls this. Ctrl-C (or SIGTERM) stops everything cleanly.
 Without MONGO_URI every process runs on its own embedded store (in memory).
@@ -136,6 +136,7 @@ def environment(overrides=None):
     env.setdefault("CONSOLE_PORT", "8081")
     env.setdefault("JWT_SECRET", secrets.token_urlsafe(48))  # tokens last as long as this run
     env.setdefault("BUS_SIGNING_KEY", secrets.token_urlsafe(48))  # gateway and services share it
+    env.setdefault("WEBHOOK_SECRETS_KEY", secrets.token_urlsafe(32))  # integrations seals webhook secrets with it
     env.update(overrides or {})
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -147,7 +148,9 @@ def _local_broker(amqp_uri):
 
 def main():
     env = environment()
-    env.setdefault("METRICS_PORT_BASE", "9100")  # services' metrics on 127.0.0.1:9101-9105
+    env.setdefault("METRICS_PORT_BASE", "9100")  # services' metrics on 127.0.0.1:9101-9106
+    # webhooks may go to private and loopback addresses (local receivers): never in production
+    env.setdefault("WEBHOOK_ALLOW_PRIVATE", "1")
     generated = not env.get("ESTATE_ADMIN_PASSWORD")
     if generated:
         env["ESTATE_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)  # 16 characters, fresh for this run
@@ -180,6 +183,8 @@ def main():
           f"  web console: {system.console_url}\n"
           f"  operator admin: admin / {password}\n"
           f"  store: {'MongoDB' if env.get('MONGO_URI') else 'embedded, in memory: nothing is kept when it stops'}\n"
+          f"  webhooks: WEBHOOK_ALLOW_PRIVATE={env['WEBHOOK_ALLOW_PRIVATE']}"
+          f"{' (private and loopback targets allowed: local development only)' if env['WEBHOOK_ALLOW_PRIVATE'] == '1' else ''}\n"
           f"  Ctrl-C stops everything.\n", file=sys.stderr, flush=True)
     while not stopping and all(p.poll() is None for p in system.processes):
         time.sleep(0.5)

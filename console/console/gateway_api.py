@@ -47,23 +47,30 @@ class ApiProblem(Exception):
 class Gateway:
     """A client of ``/api/v1`` for one console request (one user, one language)."""
 
-    def __init__(self, base_url, token=None, language="zh", session=None):
+    def __init__(self, base_url, token=None, language="zh", session=None, forwarded_for=None):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.language = language
         self.session = session or requests.Session()
+        # the owner portal's visitor (no token): the gateway counts its rate limits by this address
+        # when it trusts the console as a proxy (TRUSTED_PROXIES)
+        self.forwarded_for = forwarded_for
 
     def _headers(self, idempotent):
         headers = {"Accept": "application/json", "Accept-Language": _accept_language(self.language),
                    "X-Request-ID": "console-" + uuid.uuid4().hex}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
         if idempotent:
             # one key per console submission: a retried form post cannot create twice
             headers["Idempotency-Key"] = idempotent
         return headers
 
-    def call(self, method, path, json=None, params=None, idempotency_key=None, data=None, content_type=None):
+    def call(self, method, path, json=None, params=None, idempotency_key=None, data=None, content_type=None,
+             raw=False):
+        """The answer's JSON (``raw``: its bytes, e.g. an SVG), or ``ApiProblem``."""
         if not path.startswith("/api/v1/"):
             raise ValueError(f"the console only calls the public API, not {path!r}")
         params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
@@ -79,12 +86,17 @@ class Gateway:
             raise ApiProblem(503, "gateway unavailable", "the gateway did not answer", "unavailable") from None
         if response.status_code >= 400:
             raise ApiProblem.from_response(response)
+        if raw:
+            return response.content
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
 
     def get(self, path, **params):
         return self.call("GET", path, params=params)
+
+    def get_bytes(self, path, **params):
+        return self.call("GET", path, params=params, raw=True)
 
     def post(self, path, body=None, idempotency_key=None):
         return self.call("POST", path, json=body if body is not None else {}, idempotency_key=idempotency_key)

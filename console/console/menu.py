@@ -39,6 +39,7 @@ SECTIONS = (
         Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
+        Entry("desk.portal_qr", "menu.portal_qr", FRONT_DESK),
     )),
     Section("menu.engineering", (
         Entry("engineering.board", "menu.work_orders", ENGINEERING),
@@ -80,8 +81,10 @@ SECTIONS = (
         Entry("admin.households", "menu.households", MASTER_DATA_EDITORS),
         Entry("admin.import_form", "menu.import", MASTER_DATA_EDITORS),
         Entry("admin.settings", "menu.settings", MANAGEMENT),
+        Entry("admin.custom_fields", "menu.custom_fields", MANAGEMENT),
         Entry("admin.users", "menu.users", ADMIN),
         Entry("admin.api_keys", "menu.api_keys", ADMIN),
+        Entry("webhooks.index", "menu.webhooks", MANAGEMENT),
     )),
 )
 

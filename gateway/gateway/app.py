@@ -16,11 +16,11 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, docs, exposition, fanout, idempotency, masking, own_routes, requests_in, store, traces,
-               uploads, users)
+from . import (api_keys, custom_fields, docs, exposition, fanout, idempotency, masking, own_routes, portal_qr,
+               public, requests_in, store, traces, uploads, users)
 from .access import authorize
 from .problems import from_domain_error, problem
-from .routes import ROUTES
+from .routes import PUBLIC_FORWARDED, ROUTES
 from .tokens import TokenIssuer
 
 log = logging.getLogger("gateway")
@@ -46,6 +46,8 @@ def create_app(settings=None):
     secrets_policy.check_gateway(settings)  # refuses to start with a guessable secret
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
+    app.config["PUBLIC_LIMITS"] = settings["public_limits"]
+    app.config["PORTAL_BASE_URL"] = settings["portal_base_url"]
     app.json.sort_keys = False
     if settings["trusted_proxies"]:  # X-Forwarded-For is the client's own say-so unless a proxy we run set it
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["trusted_proxies"])
@@ -66,10 +68,13 @@ def create_app(settings=None):
     app.register_error_handler(Exception, _unexpected)
     own_routes.register(app, SERVICES)
     fanout.register(app)
+    custom_fields.register(app)
     uploads.register(app)
-    for route in ROUTES:
+    portal_qr.register(app)
+    for route in ROUTES + PUBLIC_FORWARDED:
         app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",
-                         view_func=_forwarding_view(route), methods=[route.method])
+                         view_func=public.view(route) if route.public else _forwarding_view(route),
+                         methods=[route.method])
     docs.register(app)
     exposition.register(app)
     return app
@@ -85,6 +90,8 @@ def _settings_from_env():
         "rpc_timeout": config.rpc_timeout(),
         "max_body_bytes": config.env_int("MAX_BODY_BYTES", 1_048_576),
         "trusted_proxies": config.env_int("TRUSTED_PROXIES", 0),
+        "public_limits": public.settings_from_env(),
+        "portal_base_url": config.env("PORTAL_BASE_URL", "http://127.0.0.1:8081"),
     }
 
 
@@ -112,7 +119,7 @@ def _begin():
 def _finish(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
     duration = round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1)
-    log.info("request", extra={"method": request.method, "path": request.path,
+    log.info("request", extra={"method": request.method, "path": public.logged_path(),
                                "status": response.status_code, "duration_ms": duration})
     exposition.count(response, duration / 1000)
     return response

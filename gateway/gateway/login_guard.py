@@ -35,7 +35,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from estate_common import clock, config, ids, retention
 
-from . import store
+from . import limits, store
 
 MAX_FAILURES = config.env_int("LOGIN_MAX_FAILURES", 5)
 LOCK_SECONDS = config.env_int("LOGIN_LOCK_SECONDS", 900)
@@ -80,7 +80,7 @@ def _wait(record, seconds):
 
 
 def _refuse(wait, why):
-    raise TooManyRequests(f"{why}: try again later", retry_after=int(wait) + 1)
+    limits.too_many(wait, why)
 
 
 def _counted(db, key, threshold, seconds):

@@ -44,6 +44,12 @@ EMERGENCY_PLAN_EDITORS = MANAGEMENT
 COMPLAINT_ANALYSTS = MANAGEMENT
 RECTIFICATION_PLANNERS = MANAGEMENT
 
+# an estate's custom fields (issue 13): the manager's, as its settings are
+CUSTOM_FIELD_EDITORS = MANAGEMENT
+# outgoing webhooks (issue 13): a subscription sends the estate's events to an outside system,
+# so only those who answer for the estate (the manager) and the operator admin set them up.
+WEBHOOK_ADMINS = MANAGEMENT
+
 # -- the routes the gateway answers itself ------------------------------------------------
 # (a forwarded route names its roles in ``routes/<service>.py``; ``access.policy_table`` joins
 # both: the one table of who may call what, that the access-matrix test and the README's roles
@@ -53,6 +59,9 @@ RECTIFICATION_PLANNERS = MANAGEMENT
 PUBLIC_ROUTES = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>"), ("POST", "/api/v1/auth/token"),
+    # the owner portal (routes/customer_service.py, public=True): rate limited, see public.py
+    ("POST", "/api/v1/public/estates/<estate_code>/requests"), ("GET", "/api/v1/public/requests/<tracking_code>"),
+    ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
 })
 
 GATEWAY_ROUTES = {
@@ -69,4 +78,12 @@ GATEWAY_ROUTES = {
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),
+    # custom fields (gateway/custom_fields.py routes them by resource): the manager defines them,
+    # every staff role reads them (the forms of the four resources need them)
+    ("GET", "/api/v1/estates/<estate_id>/custom-fields"): STAFF,
+    ("POST", "/api/v1/estates/<estate_id>/custom-fields"): CUSTOM_FIELD_EDITORS,
+    ("PATCH", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
+    ("DELETE", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
+    # printable QR codes of the owner portal: whoever puts up the estate's notices
+    ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
 }

@@ -8,7 +8,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from estate_common.errors import InvalidInput, field_error
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_LIMIT = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() takes "²", int() does not
+_LIMIT = re.compile(r"[0-9]{1,3}")
+_CUSTOM_FILTER = re.compile(r"custom\.[a-z][a-z0-9_]{0,31}")  # a custom field's filter (estate_common.custom_fields)
+MAX_CUSTOM_FILTERS = 10  # ASCII digits only: str.isdigit() takes "²", int() does not
 
 
 # A body up to this many times the cap is read and thrown away before the 413, so that
@@ -77,7 +79,12 @@ class UnsupportedMediaType(InvalidInput):
 def query_payload(route):
     """``limit``, ``cursor`` and the route's filters from the query string; anything else is refused."""
     allowed = set(route.filters) | ({"limit", "cursor"} if route.paged else set())
-    unknown = sorted(set(request.args) - allowed)
+    custom = sorted(name for name in request.args if getattr(route, "custom_filters", False)
+                    and _CUSTOM_FILTER.fullmatch(name))
+    if len(custom) > MAX_CUSTOM_FILTERS:
+        raise InvalidInput(f"at most {MAX_CUSTOM_FILTERS} custom filters",
+                           [field_error(custom[MAX_CUSTOM_FILTERS], "one custom filter too many")])
+    unknown = sorted(set(request.args) - allowed - set(custom))
     if unknown:
         raise InvalidInput("unknown query parameters", [field_error(name, "is not a parameter of this list")
                                                          for name in unknown])
@@ -90,7 +97,7 @@ def query_payload(route):
         payload["limit"] = int(text)
     if "cursor" in request.args:
         payload["cursor"] = request.args["cursor"]
-    filters = {name: request.args[name] for name in route.filters if name in request.args}
+    filters = {name: request.args[name] for name in (*route.filters, *custom) if name in request.args}
     if filters:
         payload["filters"] = filters
     return payload

@@ -1,11 +1,14 @@
 """The gateway's repository: the only module of the gateway that touches its database.
 
-Four collections: ``users`` (staff accounts: who may sign in), ``api_keys``
+Five collections: ``users`` (staff accounts: who may sign in), ``api_keys``
 (integrators' keys, hashed), ``idempotency`` (the first answer to each
-``Idempotency-Key``) and ``login_failures`` (the sign-in guard's counters). The
-rules about them live in ``users``, ``api_keys``, ``idempotency`` and
-``login_guard``; this module only reads and writes.
+``Idempotency-Key``), ``login_failures`` (the sign-in guard's counters) and
+``rate_limits`` (calls per window of the public routes). The rules about them live in
+``users``, ``api_keys``, ``idempotency``, ``login_guard`` and ``limits``; this module only
+reads and writes.
 """
+from pymongo import ReturnDocument
+
 from estate_common import retention, store
 
 INDEXES = {
@@ -13,6 +16,7 @@ INDEXES = {
     "api_keys": [([("created_at", 1), ("_id", 1)], {})],
     "idempotency": [([("created_at", 1)], {}), retention.TTL_INDEX],  # records expire (retention.py)
     "login_failures": [([("last_at", 1)], {}), retention.TTL_INDEX],
+    "rate_limits": [retention.TTL_INDEX],
 }
 
 
@@ -109,3 +113,13 @@ def count_login_failure(db, key, at, expire_at):
 
 def forget_login_failures(db, key):
     db.login_failures.delete_one({"_id": key})
+
+
+# -- calls per window (rate limits) -------------------------------------------------------
+
+def count_call(db, key, expire_at):
+    """One more call under ``key`` (a subject's window): the count with it, atomically."""
+    record = db.rate_limits.find_one_and_update({"_id": key}, {"$inc": {"count": 1},
+                                                               "$set": {retention.FIELD: expire_at}},
+                                                upsert=True, return_document=ReturnDocument.AFTER)
+    return record["count"]

@@ -11,7 +11,8 @@ from gateway.routes import ROUTES
 from .samples import SAMPLE_BODIES, example_body
 
 PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/api/docs/assets/<path:filename>",
-                "/api/v1/auth/token", "/metrics"}
+                "/api/v1/auth/token", "/metrics", "/api/v1/public/estates/<estate_code>/requests",
+                "/api/v1/public/requests/<tracking_code>", "/api/v1/public/requests/<tracking_code>/rating"}
 PUBLIC_ENDPOINTS = {"static"}
 
 
@@ -32,6 +33,7 @@ def protected_requests(app):
 def test_the_public_rules_exist(app):
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert PUBLIC_RULES <= rules
+    assert PUBLIC_RULES == {rule for _, rule in policy.PUBLIC_ROUTES}
     assert len(list(protected_requests(app))) >= len(ROUTES) + 2  # the forwarded routes and /api/v1/users
 
 

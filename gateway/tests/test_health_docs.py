@@ -4,7 +4,7 @@ import pytest
 from estate_common import contracts
 from estate_common.errors import ServiceUnavailable
 
-SERVICES = ("customer_service", "maintenance", "security_patrol", "finance", "archive")
+SERVICES = ("customer_service", "maintenance", "security_patrol", "finance", "archive", "integrations")
 
 
 def test_healthz_needs_no_token(app, client, contract, rpc):

@@ -45,6 +45,7 @@ GLOBAL_COLLECTIONS = {
     "users": "a staff account spans estates; read by username on every call",
     "idempotency": "keyed by caller and Idempotency-Key; some creates (an estate) belong to no estate",
     "login_failures": "the sign-in guard counts by username and address, before any estate is known",
+    "rate_limits": "the public routes count calls per address and estate code, before any estate id is known",
     "api_keys": "an integrator's key spans estates like a user; read by key id on every call",
     # every service's background jobs: any replica claims the oldest queued job whatever its
     # estate, and GET /api/v1/jobs/{id} names no estate; a few documents per billing run or import
@@ -66,12 +67,17 @@ CROSS_ESTATE_SWEEPS = {
         "the overdue sweep (OVERDUE_SWEEP_SECONDS) stamps requests past due in every estate",
     ("services/maintenance/maintenance/store.py", "estates_with_plans"):
         "the plan sweep (PLAN_SWEEP_SECONDS) asks which estates have active plans, then goes estate by estate",
+    ("services/integrations/integrations/store.py", "due_deliveries"):
+        "the webhook delivery worker (WEBHOOK_POLL_SECONDS) takes the due deliveries of every estate "
+        "(served by the partial index deliveries_due, pending deliveries only)",
 }
 
 # Indexes that do not lead with estate_id, by name, each with its reason.
 GLOBAL_INDEXES = {
     "outbox_pending": "the outbox sweep's partial index leads with _outbox.occurred_at (outbox_store says why)",
     "status_1_created_at_1": "jobs: the claim takes the oldest queued job across estates",
+    "deliveries_due": "webhook deliveries: the delivery worker takes the due ones across estates (pending only)",
+    "expire_at_1": "webhook deliveries' TTL index (estate_common.retention): MongoDB's TTL indexes are single-field",
 }
 
 QUERY_METHODS = {"find": 0, "find_one": 0, "find_one_and_update": 0, "find_one_and_replace": 0,
@@ -370,7 +376,7 @@ def describe(findings):
 
 # -- the stores' declared indexes ---------------------------------------------------------------
 
-SERVICES = ("customer_service", "maintenance", "security_patrol", "finance", "archive")
+SERVICES = ("customer_service", "maintenance", "security_patrol", "finance", "archive", "integrations")
 
 
 def declared_indexes():

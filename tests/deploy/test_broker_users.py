@@ -210,3 +210,17 @@ def test_definitions_from_the_environment_refuse_missing_and_weak_passwords():
     for weak in ("", "CHANGE-ME-PLEASE-NOW", "short", "long-enough-but-has@and:"):
         with pytest.raises(secrets_policy.InsecureSecret, match="RABBITMQ_PASSWORD_ARCHIVE"):
             broker_users.from_environment({**environ, "RABBITMQ_PASSWORD_ARCHIVE": weak})
+
+
+def test_integrations_reads_every_services_events_into_its_own_queues_and_publishes_none():
+    """The webhooks' service consumes the public events of all the others (a queue per type),
+    and may neither publish to their exchanges nor read another service's queues."""
+    perms = broker_users.permissions("integrations")
+    own = "evt-maintenance-work_order_created--integrations.on_maintenance__work_order_created"
+    assert _matches(perms["read"], own) and _matches(perms["configure"], own)
+    assert all(_matches(perms["read"], f"{s}.events") for s in topology.SERVICES if s != "integrations")
+    assert not any(_matches(perms["write"], f"{s}.events") for s in topology.SERVICES if s != "integrations")
+    assert not _matches(perms["read"], "evt-maintenance-work_order_created--archive.record_work_order")
+    assert not _matches(perms["read"], "rpc-archive")
+    (rpc,) = broker_users.topic_permissions("gateway")
+    assert _matches(rpc["write"], "integrations.create_webhook")

@@ -34,7 +34,9 @@ SERVICES = {
     "security_patrol": "security-patrol",
     "finance": "finance",
     "archive": "archive",
+    "integrations": "integrations",
 }
+INTERNET_CLIENTS = {"integrations"}  # webhook deliveries: out to public addresses on 443, nothing else
 COMPONENTS = (*SERVICES.values(), "gateway")  # the parts behind the broker and the store
 DEPLOYABLES = (*COMPONENTS, "console")  # and the web console, a client of the gateway's HTTP API only
 SECRET_NAME = "estate-ops-secrets"
@@ -624,13 +626,25 @@ def _selects(selector, labels):
 
 
 class Pod:
-    def __init__(self, labels, namespace):
-        self.labels, self.namespace = labels, namespace
+    """A peer: labelled pods in a namespace, with a (cluster-private) address; the internet and
+    outside hosts have no labels, only an address."""
+
+    def __init__(self, labels, namespace, address="10.1.2.3"):
+        self.labels, self.namespace, self.address = labels, namespace, address
+
+
+def _in_block(block, address):
+    import ipaddress
+    ip = ipaddress.ip_address(address)
+    network = ipaddress.ip_network(block["cidr"])
+    return (ip.version == network.version and ip in network
+            and not any(ip in ipaddress.ip_network(e) for e in block.get("except", ())
+                        if ipaddress.ip_network(e).version == ip.version))
 
 
 def _peer_matches(peer, policy_namespace, pod):
     if "ipBlock" in peer:
-        return False  # nothing here is addressed by IP
+        return _in_block(peer["ipBlock"], pod.address)
     if pod.labels is None:  # the internet: no namespace, no labels
         return False
     namespace_selector = peer.get("namespaceSelector")
@@ -681,14 +695,24 @@ def test_network_policies_let_each_part_reach_only_what_it_needs(overlay):
     prometheus = Pod({"app.kubernetes.io/name": "prometheus"}, "monitoring")
     stranger = Pod({"app": "anything"}, "default")
     neighbour = Pod({"app": "anything"}, namespace)  # another workload in estate-ops' namespace
-    internet = Pod(None, None)
+    internet = Pod(None, None, "93.184.215.14")
+    internet6 = Pod(None, None, "2606:2800:21f:cb07:6820:80da:af6b:8b2c")
+    outside_private = [Pod(None, None, a) for a in ("169.254.169.254", "10.0.0.1", "192.168.1.1", "172.16.0.1",
+                                                     "127.0.0.1", "100.64.0.1", "fd00::1", "fe80::1", "::1",
+                                                     "::ffff:10.0.0.1")]
 
     for name in (*SERVICES.values(), "gateway"):
         pod = pods[name]
         assert _reaches(docs, pod, rabbitmq, 5672) and _reaches(docs, pod, rabbitmq, 5671), name
         assert _reaches(docs, pod, mongo, 27017), name
         assert _reaches(docs, pod, dns, 53, "UDP") and _reaches(docs, pod, dns, 53), name
-        assert not _reaches(docs, pod, internet, 443), f"{name} reaches the internet"
+        if name in INTERNET_CLIENTS:  # webhooks: https to public addresses, nothing private, no other port
+            assert _reaches(docs, pod, internet, 443) and _reaches(docs, pod, internet6, 443), name
+            assert not _reaches(docs, pod, internet, 80) and not _reaches(docs, pod, internet, 8443), name
+            for private in outside_private:
+                assert not _reaches(docs, pod, private, 443), f"{name} reaches {private.address}"
+        else:
+            assert not _reaches(docs, pod, internet, 443), f"{name} reaches the internet"
         assert not _reaches(docs, pod, mongo, 5672) and not _reaches(docs, pod, stranger, 27017), name
         assert not _reaches(docs, pod, neighbour, 80), name
     for name in SERVICES.values():

@@ -22,7 +22,8 @@ run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_run_local")
 def system(module_amqp_uri, tmp_path_factory):
     # the store is the suite's (root conftest.py): embedded, or MongoDB with this module's databases
     overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
-                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2"}
+                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
+                 "WEBHOOK_ALLOW_PRIVATE": "1"}  # as make run: webhooks to local receivers
     with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
         running.rpc_timeout = RPC_TIMEOUT_SECONDS
         yield running

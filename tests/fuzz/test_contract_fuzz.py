@@ -6,7 +6,9 @@ from a seeded estate (ids that exist) or generated (ids that do not). Each answe
 - a status the operation documents;
 - not a 400: the contract called the request valid, so refusing it as malformed means the
   contract or the server is wrong (404 for an id that does not exist, 409 or 422 for a rule that
-  forbids it are right);
+  forbids it are right). One exception: a 400 whose every error names ``custom.<key>``. Custom
+  values are checked against the estate's own field definitions (``estate_common.custom_fields``),
+  which no schema can carry, and issue 13 asks for a 400 naming the field;
 - a body that matches the documented response.
 
 A few requests the contract calls invalid (``NEGATIVE_EXAMPLES`` per operation) go out too: they
@@ -41,6 +43,12 @@ SKIPPED = {
     # a schema can say "a non-empty CSV or XLSX file", not "one a spreadsheet program can open";
     # services/archive/tests cover the import's files, good and bad
     ("POST", "/api/v1/estates/{estate_id}/households/import"),
+    # a schema can say "an http(s) URL", not "one whose host resolves to public addresses only":
+    # a URL the contract calls valid is rightly a 400 when it does not resolve or resolves to a
+    # private address (SSRF), and every generated host name would be a DNS lookup;
+    # services/integrations/tests and tests/e2e/test_webhooks.py cover the URLs, good and bad
+    ("POST", "/api/v1/estates/{estate_id}/webhooks"),
+    ("PATCH", "/api/v1/estates/{estate_id}/webhooks/{webhook_id}"),
 }
 
 
@@ -55,6 +63,12 @@ def _documented(operation, status):
             or "default" in responses)
 
 
+def _custom_refusal(response):
+    """A 400 about custom values only (``custom.<key>``: the estate's definitions decide)."""
+    errors = (response.json() or {}).get("errors") or []
+    return bool(errors) and all(str(e.get("field", "")).startswith("custom.") for e in errors)
+
+
 def _problems(operation, case, response, book, valid):
     label = f"{case.method} {case.formatted_path}"
     if case.query:
@@ -65,7 +79,7 @@ def _problems(operation, case, response, book, valid):
         found.append(f"{label}: server error {status}: {response.text[:300]}")
     elif not _documented(operation, status):
         found.append(f"{label}: {status} is not documented: {response.text[:300]}")
-    elif status == 400 and valid:
+    elif status == 400 and valid and not _custom_refusal(response):
         found.append(f"{label}: a request the contract calls valid answered 400: {response.text[:300]}"
                      f" (body sent: {str(case.body)[:300]})")
     media = response.headers.get("Content-Type", "").split(";")[0]

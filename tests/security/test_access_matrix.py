@@ -154,6 +154,10 @@ class World:
 
     def _objects_of_b(self):
         b, base = self.b, f"/api/v1/estates/{self.b}"
+        # a webhook first, so that the household's event makes it a delivery (nothing listens on
+        # port 9: its attempts fail and are retried, which changes nothing here)
+        webhook = self.post(f"{base}/webhooks", {"url": "http://127.0.0.1:9/matrix",
+                                                 "events": ["archive.household_created"]})["id"]
         household = self.post(f"{base}/households", {"building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
                                                      "owner": {"name": "陈小明", "phone": flows.PHONE}})["id"]
         ids = {"estate_id": b, "household_id": household, "period": PERIOD, "incident_type": "flooding",
@@ -182,6 +186,9 @@ class World:
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
                                                            "method": "cash"})["id"]
         ids["request_id"] = self._register(base, household)
+        ids["resource"], ids["key"] = "household", "matrix_note"  # a custom field of B's households
+        self.post(f"{base}/custom-fields", {"resource": "household", "key": "matrix_note", "type": "text",
+                                            "label": {"zh": "备注", "en": "Note"}})
         ids["user_id"] = self.new_user(["agent"], [b])[0]
         ids["api_key_id"] = self.post("/api/v1/api-keys", {"name": "b's key", "roles": ["agent"],
                                                            "estate_ids": [b]})["id"]
@@ -190,6 +197,8 @@ class World:
         ids["bill_id"] = self._first(f"{base}/bills")
         ids["review_id"] = self._first(f"{base}/renovation-reviews")
         ids["record_id"] = self._first(f"{base}/archive/records")
+        ids["webhook_id"] = webhook
+        ids["delivery_id"] = self._first(f"{base}/webhooks/{webhook}/deliveries")
         return ids
 
     def _register(self, base, household):
@@ -315,3 +324,33 @@ def test_an_api_key_is_held_to_its_scope_and_dies_when_revoked(world, api, admin
     listed = api.get("/api/v1/api-keys?limit=200", admin).json()["items"]
     mine = next(item for item in listed if item["id"] == made.json()["id"])
     assert mine["revoked"] and mine["last_used_at"] is not None and "key" not in mine
+
+
+# -- the public routes (the owner portal): no token, never a 401 or 403 ------------------------
+
+PUBLIC_OPERATIONS = sorted((method.upper(), path) for path, item in OPENAPI["paths"].items()
+                           for method in item if method in HTTP_METHODS and item[method].get("security") == []
+                           and path.startswith("/api/v1/public/"))
+
+
+def test_the_public_routes_are_public_in_the_policy_and_answer_without_a_token(world, api):
+    assert {(m, access.openapi_path(r)) for m, r in policy.PUBLIC_ROUTES} >= set(PUBLIC_OPERATIONS)
+    assert not set(PUBLIC_OPERATIONS) & set(access.policy_table())
+    code = send(api, "GET", f"/api/v1/estates/{world.a}", world.admin).json()["code"]
+    body = {"kind": "suggestion", "building": "9", "unit": "9", "room": "909", "contact_phone": flows.PHONE,
+            "description": "more benches by the pond"}
+    filed = send(api, "POST", f"/api/v1/public/estates/{code}/requests", None, body)
+    assert filed.status_code == 201, filed.text
+    tracking = filed.json()["tracking_code"]
+    answers = {
+        ("POST", "/api/v1/public/estates/{estate_code}/requests"): filed.status_code,
+        ("GET", "/api/v1/public/requests/{tracking_code}"):
+            send(api, "GET", f"/api/v1/public/requests/{tracking}", None).status_code,
+        ("POST", "/api/v1/public/requests/{tracking_code}/rating"):  # not answered yet: 409
+            send(api, "POST", f"/api/v1/public/requests/{tracking}/rating", None, {"satisfaction": 5}).status_code,
+    }
+    assert set(answers) == set(PUBLIC_OPERATIONS)
+    assert list(answers.values()) == [201, 200, 409]
+    # a staff token changes nothing on them, and another estate's code is just not found
+    assert send(api, "GET", f"/api/v1/public/requests/{tracking}", world.role_tokens["agent"]).status_code == 200
+    assert send(api, "GET", "/api/v1/public/requests/NO-SUCH-1." + "a" * 32, None).status_code == 404

@@ -56,6 +56,7 @@ def households(problem=None):
                      cursor=request.args.get("cursor"), building=building or None)
     return render_template("admin/households.html", items=page.get("items", []),
                            next_cursor=page.get("next_cursor"), filters={"building": building} if building else {},
+                           custom_definitions=common.custom_fields("household"),
                            key=common.form_key(), form=request.form, problem=problem)
 
 
@@ -71,6 +72,9 @@ def create_household():
     body = {"building": form.get("building", "").strip(), "unit": form.get("unit", "").strip(),
             "room": form.get("room", "").strip(), "area_m2": area,
             "owner": {"name": form.get("owner_name", "").strip(), "phone": form.get("owner_phone", "").strip()}}
+    custom = common.custom_from_form(common.custom_fields("household"), form)
+    if custom:
+        body["custom"] = custom
     return _create(lambda problem: households(problem),
                    lambda: g.api.post(g.api.estate(g.user.estate_id, "households"), body,
                                       idempotency_key=form.get("idempotency_key") or None),
@@ -188,7 +192,7 @@ def revoke_api_key(key_id):
 # -- settings per service -------------------------------------------------------------------------
 # The services whose numbers an estate may set (GET/PUT /api/v1/estates/{id}/settings/<service>).
 # Names, defaults and limits come from the API; the console only shows and sends them.
-SETTING_SERVICES = ("customer-service", "maintenance", "finance", "security-patrol", "archive")
+SETTING_SERVICES = ("customer-service", "maintenance", "finance", "security-patrol", "archive", "integrations")
 
 
 @bp.get("/settings")
@@ -270,3 +274,53 @@ def start_import():
 def import_progress(job_id):
     job = g.api.get(f"/api/v1/jobs/{job_id}")
     return render_template("admin/import.html", job=job, key=common.form_key(), problem=None)
+
+
+# -- custom fields (issue 13): the manager defines the estate's own fields --------------------
+
+CUSTOM_RESOURCES = ("household", "service_request", "work_order", "equipment")
+CUSTOM_TYPES = ("text", "number", "date", "bool", "choice")
+
+
+@bp.get("/custom-fields")
+@estate_needed
+def custom_fields(problem=None):
+    """The estate's custom fields of the four resources (``GET …/custom-fields``), a form that
+    defines one and, per field, required on or off and archive (``PATCH`` / ``DELETE``)."""
+    listed = g.api.get(g.api.estate(g.user.estate_id, "custom-fields"))
+    return render_template("admin/custom_fields.html", items=listed.get("items", []),
+                           unavailable=listed.get("unavailable", []), resources=CUSTOM_RESOURCES, types=CUSTOM_TYPES,
+                           form=request.form, problem=problem or common.take_problem())
+
+
+@bp.post("/custom-fields")
+@estate_needed
+def create_custom_field():
+    form = request.form
+    body = {"resource": form.get("resource", ""), "key": form.get("key", "").strip(),
+            "label": {"zh": form.get("label_zh", "").strip(), "en": form.get("label_en", "").strip()},
+            "type": form.get("type", ""), "required": form.get("required") == "on"}
+    choices = [c.strip() for c in form.get("choices", "").replace(",", "\n").splitlines() if c.strip()]
+    if choices or body["type"] == "choice":
+        body["choices"] = choices
+    return _create(lambda problem: custom_fields(problem),
+                   lambda: g.api.post(g.api.estate(g.user.estate_id, "custom-fields"), body),
+                   "custom.defined", url_for("admin.custom_fields"), fields=("key",))
+
+
+@bp.post("/custom-fields/<resource>/<key>/<action>")
+@estate_needed
+def change_custom_field(resource, key, action):
+    back = url_for("admin.custom_fields")
+    path = g.api.estate(g.user.estate_id, f"custom-fields/{resource}/{key}")
+    if action == "archive":
+        call = lambda: g.api.delete(path)  # noqa: E731
+    elif action in ("require", "unrequire"):
+        call = lambda: g.api.patch(path, {"required": action == "require"})  # noqa: E731
+    else:
+        return redirect(back)
+    _, refused = common.act(call, back)
+    if refused:
+        return refused
+    common.done("custom.changed", key=key)
+    return redirect(back)

@@ -2,6 +2,7 @@
 pages of lists, the household picker, a fresh idempotency key per form."""
 import uuid
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 
 from flask import flash, g, redirect, request, session
 
@@ -122,3 +123,41 @@ def deadline_state(due_at, start_at=None, now=None):
 
 def session_estate_name():
     return session.get("estate_name") or g.user.estate_id
+
+
+# -- custom fields (issue 13): an estate's own fields on households, requests, orders, equipment --
+
+def custom_fields(resource):
+    """The estate's custom fields of ``resource`` (``GET …/custom-fields?resource=``), live and
+    archived (archived ones only label the values kept); [] when they cannot be read, so the
+    form still works without them."""
+    try:
+        page = g.api.get(g.api.estate(g.user.estate_id, "custom-fields"), resource=resource)
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return []
+    return page.get("items", [])
+
+
+def custom_from_form(definitions, form):
+    """The ``custom`` body of a form's ``custom.<key>`` inputs (live fields; empty ones left out).
+    A number that does not read as one goes as typed: the API names ``custom.<key>``."""
+    values = {}
+    for definition in definitions:
+        if definition.get("archived"):
+            continue
+        key = definition["key"]
+        text = form.get(f"custom.{key}", "").strip()
+        if definition["type"] == "bool":
+            if text in ("true", "false"):
+                values[key] = text == "true"
+        elif text and definition["type"] == "number":
+            try:
+                number = Decimal(text)
+                values[key] = int(number) if number == number.to_integral_value() else float(number)
+            except InvalidOperation:
+                values[key] = text
+        elif text:
+            values[key] = text
+    return values

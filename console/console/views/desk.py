@@ -1,4 +1,6 @@
 """Front desk: register a request, the register with filters, a request's detail and handling."""
+import base64
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..gateway_api import ApiProblem
@@ -26,7 +28,8 @@ def new_request():
     households = common.households_matching(**search) if search else []
     return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                            channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=common.form_key(),
-                           form=request.args, problem=common.take_problem())
+                           form=request.args, problem=common.take_problem(),
+                           custom_definitions=common.custom_fields("service_request"))
 
 
 @bp.post("/requests")
@@ -40,6 +43,10 @@ def create_request():
     optional = ("complainant", "reference", "nature", "summary") if body["kind"] == "complaint" else \
         ("category",) if body["kind"] == "repair" else ()
     body.update({name: form[name].strip() for name in optional if form.get(name, "").strip()})
+    definitions = common.custom_fields("service_request")
+    custom = common.custom_from_form(definitions, form)
+    if custom:
+        body["custom"] = custom
     try:
         created = g.api.post(g.api.estate(g.user.estate_id, "service-requests"), body,
                              idempotency_key=form.get("idempotency_key") or None)
@@ -51,7 +58,7 @@ def create_request():
         return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                                channels=CHANNELS, natures=NATURES, categories=CATEGORIES,
                                key=form.get("idempotency_key") or common.form_key(), form=form,
-                               problem=problem), problem.status
+                               problem=problem, custom_definitions=definitions), problem.status
     common.done("desk.registered", number=created.get("number", ""))
     return redirect(url_for("desk.request_detail", request_id=created["id"]))
 
@@ -73,15 +80,21 @@ def register():
 @estate_needed
 def request_detail(request_id):
     item = g.api.get(g.api.estate(g.user.estate_id, f"service-requests/{request_id}"))
-    household = None
-    try:
-        household = g.api.get(g.api.estate(g.user.estate_id, f"households/{item['household_id']}"))
-    except ApiProblem:
-        pass
+    household, candidates = None, []
+    if item.get("household_id"):
+        try:
+            household = g.api.get(g.api.estate(g.user.estate_id, f"households/{item['household_id']}"))
+        except ApiProblem:
+            pass
+    elif item.get("portal"):  # an owner-portal request nobody lives at as written: the desk matches it
+        address = item["portal"]["address"]
+        candidates = common.households_matching(building=address["building"], unit=address["unit"])
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
+                           candidates=candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
-                           key=common.form_key(),
+                           key=common.form_key(), custom_definitions=common.custom_fields("service_request")
+                           if item.get("custom") else [],
                            household=household, problem=common.take_problem(), actions=_actions_shown(item))
 
 
@@ -105,6 +118,20 @@ def request_action(request_id, action):
     if refused:
         return refused
     common.done(f"desk.done_{action}")
+    return redirect(back)
+
+
+@bp.post("/requests/<request_id>/household")
+@estate_needed
+def match_household(request_id):
+    """An unmatched owner-portal request gets its household (its repair then goes to engineering)."""
+    back = url_for("desk.request_detail", request_id=request_id)
+    body = {"household_id": request.form.get("household_id", "").strip()}
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/household"), body), back)
+    if refused:
+        return refused
+    common.done("desk.done_match")
     return redirect(back)
 
 
@@ -154,3 +181,14 @@ def _verify_badge(item):
     if not complaint or complaint.get("verified_at") or item.get("status") != "open":
         return None
     return common.deadline_state(complaint.get("verify_due_at"), item.get("created_at"))
+
+
+@bp.get("/portal-qr")
+@estate_needed
+def portal_qr():
+    """The owner portal's QR code for the estate's notices, or one building's (the gateway draws
+    it: ``GET …/portal-qr?building=``), shown to print."""
+    building = request.args.get("building", "").strip()
+    svg = g.api.get_bytes(g.api.estate(g.user.estate_id, "portal-qr"), building=building or None)
+    image = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    return render_template("desk/portal_qr.html", image=image, building=building)

@@ -57,6 +57,7 @@ class Register:
     roles: frozenset = frozenset()
     detail: str = ""  # endpoint of a row's own page (takes item_id), when it has one
     forms: tuple = ()
+    custom: str = ""  # the resource whose custom fields (GET …/custom-fields) its rows and form carry
 
 
 F, C, A = Field, Column, Action
@@ -247,7 +248,7 @@ ENGINEERING = (
              actions=(A("records", "reg.add_record", (
                  F("kind", "reg.kind", "choice", True, ("inspection", "maintenance", "repair"), "record"),
                  F("result", "reg.result", required=True), NOTE)),),
-             roles=menu.ENGINEERING),
+             roles=menu.ENGINEERING, custom="equipment"),
     Register("engineering", "maintenance-plans", "menu.maintenance_plans", "maintenance-plans",
              (C("equipment_id", "reg.equipment_id"), C("kind", "reg.kind", "enum", "plan"),
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),

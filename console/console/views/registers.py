@@ -81,6 +81,7 @@ def _list_view(spec):
                          cursor=request.args.get("cursor"), **filters)
         return render_template("registers/register.html", spec=spec, items=page.get("items", []),
                                next_cursor=page.get("next_cursor"), filters=filters, households=_options(spec),
+                               custom_definitions=common.custom_fields(spec.custom) if spec.custom else [],
                                key=common.form_key(), form=request.form,
                                problem=problem or common.take_problem()), 200 if problem is None else problem.status
     view.__name__ = spec.slug
@@ -94,6 +95,9 @@ def _create_view(spec, show):
             body = body_of(spec.fields, form)
         except BadInput as bad:
             return show(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+        custom = common.custom_from_form(common.custom_fields(spec.custom), form) if spec.custom else {}
+        if custom:
+            body["custom"] = custom
         try:
             g.api.post(g.api.estate(g.user.estate_id, spec.path), body,
                        idempotency_key=form.get("idempotency_key") or None)

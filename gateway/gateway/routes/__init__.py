@@ -7,11 +7,13 @@ One generic handler turns an HTTP request into an RPC payload:
 ``estate_id`` from the path, the resource id (``id_param``) as ``id``, a part of it
 (``item_param``) as ``item``, the JSON
 body as ``data``, ``limit``/``cursor`` and the listed query filters as
-``filters``. Anything else in the query string is refused (400).
+``filters`` (and, where ``custom_filters`` says so, ``custom.<key>`` ones). Anything else in the
+query string is refused (400).
 """
 from dataclasses import dataclass, field
 
 ESTATE = "/api/v1/estates/<estate_id>"
+PUBLIC = "/api/v1/public"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Route:
     id_param: str = None
     item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
     idempotent: bool = False
+    custom_filters: bool = False  # takes ?custom.<key>=<value> (estate_common.custom_fields), passed as filters
+    public: bool = False  # no account (PUBLIC_FORWARDED below): the owner portal's, see public.py
     extra: dict = field(default_factory=dict)
 
     @property
@@ -35,7 +39,7 @@ class Route:
         return "<estate_id>" in self.path
 
 
-from . import archive, customer_service, finance, maintenance, security_patrol  # noqa: E402 (they need Route)
+from . import archive, customer_service, finance, integrations, maintenance, security_patrol  # noqa: E402 (they need Route)
 
 ROUTES = [
     *archive.ROUTES,
@@ -43,4 +47,8 @@ ROUTES = [
     *maintenance.ROUTES,
     *finance.ROUTES,
     *security_patrol.ROUTES,
+    *integrations.ROUTES,
 ]
+
+# the routes without an account (each in policy.PUBLIC_ROUTES): forwarded by gateway/public.py
+PUBLIC_FORWARDED = [*customer_service.PUBLIC_ROUTES]

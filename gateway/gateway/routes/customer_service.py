@@ -5,7 +5,7 @@ Desk actions are the front desk's (agent, steward, manager, operator admin): a t
 reads requests but does not handle them. The service checks again where it matters (an
 escalated complaint is a manager's; settings are a manager's)."""
 from .. import policy
-from . import ESTATE, Route
+from . import ESTATE, PUBLIC, Route
 
 SR = f"{ESTATE}/service-requests"
 SR_ID = f"{SR}/<request_id>"
@@ -22,15 +22,16 @@ def desk_create(path, rpc, roles=DESK, id_param=None):
                  id_param=id_param)
 
 
-def desk_list(path, rpc, filters, roles=DESK):
-    return Route("GET", path, "customer_service", rpc, roles, paged=True, filters=filters)
+def desk_list(path, rpc, filters, roles=DESK, custom_filters=False):
+    return Route("GET", path, "customer_service", rpc, roles, paged=True, filters=filters,
+                 custom_filters=custom_filters)
 
 
 ROUTES = [
     # -- service requests ------------------------------------------------------
     desk_create(SR, "create_request"),
     desk_list(SR, "list_requests", ("kind", "status", "household_id", "from", "to", "overdue",
-                                    "return_visit_overdue", "escalated"), roles=READERS),
+                                    "return_visit_overdue", "escalated"), roles=READERS, custom_filters=True),
     Route("GET", SR_ID, "customer_service", "get_request", READERS, id_param="request_id"),
     desk_action(f"{SR_ID}/verify", "verify_request", "request_id"),
     desk_action(f"{SR_ID}/escalate", "escalate_request", "request_id"),
@@ -39,6 +40,7 @@ ROUTES = [
     desk_action(f"{SR_ID}/return-visit-attempts", "record_return_visit_attempt", "request_id"),
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
     desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),
+    desk_action(f"{SR_ID}/household", "match_request_household", "request_id"),
     # -- the complaint analysis (投诉分析) -------------------------------------------
     Route("GET", f"{ESTATE}/reports/complaints", "customer_service", "complaint_report", policy.COMPLAINT_ANALYSTS,
           filters=("period",)),
@@ -88,4 +90,14 @@ ROUTES = [
     desk_action(f"{ESTATE}/applications/<application_id>/start-works", "start_works", "application_id"),
     desk_action(f"{ESTATE}/applications/<application_id>/acceptance", "record_acceptance", "application_id",
                 roles=DESK | policy.ENGINEERING),
+]
+
+# -- the owner portal: no account, rate limited (gateway/public.py; policy.PUBLIC_ROUTES) -------------
+PUBLIC_ROUTES = [
+    Route("POST", f"{PUBLIC}/estates/<estate_code>/requests", "customer_service", "portal_file_request",
+          frozenset(), status=201, body=True, public=True),
+    Route("GET", f"{PUBLIC}/requests/<tracking_code>", "customer_service", "portal_track_request", frozenset(),
+          public=True),
+    Route("POST", f"{PUBLIC}/requests/<tracking_code>/rating", "customer_service", "portal_rate_request",
+          frozenset(), body=True, public=True),
 ]

@@ -17,7 +17,7 @@ def _step(action, rpc, roles=policy.ENGINEERING):
 
 ROUTES = [
     Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", READERS,
-          paged=True, filters=("request_id", "status", "priority", "source_type", "equipment_id")),
+          paged=True, filters=("request_id", "status", "priority", "source_type", "equipment_id"), custom_filters=True),
     Route("GET", ORDER, "maintenance", "get_work_order", READERS, id_param="work_order_id"),
     _step("assign", "assign_work_order"),
     _step("appoint", "appoint_work_order"),
@@ -29,10 +29,12 @@ ROUTES = [
     _step("request-help", "request_help"),
     _step("mark-emergency", "mark_emergency"),
     _step("cancel", "cancel_work_order", policy.MANAGEMENT),
+    _step("custom", "set_work_order_custom"),  # custom values: orders come from events with none
 
     Route("POST", f"{ESTATE}/equipment", "maintenance", "create_equipment", policy.ENGINEERING,
           status=201, body=True, idempotent=True),
-    Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True, filters=("system",)),
+    Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True, filters=("system",),
+          custom_filters=True),
     Route("GET", f"{ESTATE}/equipment/<equipment_id>", "maintenance", "get_equipment", READERS,
           id_param="equipment_id"),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "add_equipment_record",

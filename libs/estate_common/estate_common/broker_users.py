@@ -1,6 +1,6 @@
 """Who may touch what on RabbitMQ: one broker user per component, and the definitions file.
 
-Each of the five services and the gateway connects as a user of its own
+Each service and the gateway connects as a user of its own
 (``estate-<component>`` by default), with permissions on its own queues and exchanges
 only. The names below are nameko 2.14's and ours:
 
@@ -23,10 +23,10 @@ user and vhost, and, on a topic exchange, the routing key of a publish (write) o
 binding (read) against topic permissions. On ``nameko-rpc`` these say that a service may
 bind only its own ``<service>.*`` (so it cannot bind a queue that steals another
 service's calls) and publish only replies and its own probe's ``health`` call; the
-gateway publishes calls to the five services only and binds only reply keys.
+gateway publishes calls to the services only and binds only reply keys.
 
 What a service's user can still do: declare (and so delete) the shared exchanges that
-nameko declares on every start (``nameko-rpc`` and the five ``<service>.events``): a
+nameko declares on every start (``nameko-rpc`` and the services' ``<service>.events``): a
 denial of service, not impersonation. It cannot consume another component's queue or
 publish to another service's event exchange (``ACCESS_REFUSED``).
 

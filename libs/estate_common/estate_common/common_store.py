@@ -103,6 +103,17 @@ def find_copy(db, collection, estate_id, doc_id):
     return store.find_in_estate(db[collection], estate_id, doc_id)
 
 
+def find_estate_by_code(db, code):
+    """The copy of the estate whose ``code`` this is (the registry is global: one per estate)."""
+    return db.estates.find_one({"code": code}, {"_id": 1, "estate_id": 1, "code": 1})
+
+
+def find_household_at(db, estate_id, building, unit, room):
+    """The copy of the household at this address of the estate (its address index), or None."""
+    return db.households.find_one({"estate_id": estate_id, "building": building, "unit": unit, "room": room},
+                                  {"_id": 1})
+
+
 # -- events of a written document -----------------------------------------------------------
 
 def announce(outbox, db, collection, doc):

@@ -103,6 +103,15 @@ JOB_PROGRESS = Gauge(
     "estate_job_progress_ratio", "Done over total of the running jobs' progress, by kind (the least "
     "advanced; sampled)", ["service", "kind"], multiprocess_mode="min")
 
+# -- outgoing webhooks (integrations) --------------------------------------------------
+WEBHOOK_ATTEMPTS = Counter(
+    "estate_webhook_attempts", "Webhook delivery attempts, by outcome (delivered: a 2xx; retrying: "
+    "anything else, tried again later; failed: the retry window is over; given_up: the webhook is off or gone; lost: the delivery moved meanwhile, its lease ran out)",
+    ["service", "outcome"])
+WEBHOOK_ATTEMPT_DURATION = Histogram(
+    "estate_webhook_attempt_duration_seconds", "Time one webhook delivery attempt took (the receiver's answer)",
+    ["service"], buckets=LATENCY_BUCKETS)
+
 # the exposed sample names of each metric type (prometheus_client adds suffixes)
 _SUFFIXES = {"counter": ("_total", "_created"), "gauge": ("",),
              "histogram": ("_bucket", "_count", "_sum", "_created")}

@@ -19,7 +19,7 @@ INDEX_OPTIONS = {"name": INDEX_NAME,
                  "partialFilterExpression": {"_outbox.occurred_at": {"$exists": True}}}
 
 # shared bookkeeping collections that never carry events (see ``collections``)
-NO_OUTBOX = frozenset({"settings", "jobs", "counters", "inbox", "locks"})
+NO_OUTBOX = frozenset({"settings", "jobs", "counters", "inbox", "locks", "custom_fields"})
 
 
 def collections(service_cls):

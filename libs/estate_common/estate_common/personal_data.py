@@ -18,10 +18,12 @@ own work order. Security and the front desk register visitors, so they see them.
 """
 OWNER_NAME = "owner_name"          # a household's owner (households)
 OWNER_PHONE = "owner_phone"
-RESIDENT_NAME = "resident_name"    # a complainant, a key or tool borrower, who left or collected an item
+RESIDENT_NAME = "resident_name"    # a complainant, a key or tool borrower, who left or collected an item,
+                                   # who filed a request on the owner portal
+RESIDENT_PHONE = "resident_phone"  # the phone an owner-portal request gives to be called back on; a
+                                   # household's owner, tenant or family member (…/occupants)
+RESIDENT_ID_NUMBER = "resident_id_number"  # a household's owner, tenant or family member (…/occupants)
 OCCUPANT_NAME = "occupant_name"    # who agreed to a work order's quote or signed it off
-RESIDENT_PHONE = "resident_phone"  # a household's owner, tenant or family member (…/occupants)
-RESIDENT_ID_NUMBER = "resident_id_number"
 VISITOR_NAME = "visitor_name"
 VISITOR_PHONE = "visitor_phone"
 

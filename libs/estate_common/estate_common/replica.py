@@ -10,7 +10,7 @@ from . import calendar, common_store
 COLLECTIONS = {"estate": "estates", "household": "households"}
 
 INDEXES = {
-    "estates": [([("estate_id", 1)], {})],
+    "estates": [([("estate_id", 1)], {}), ([("code", 1)], {})],
     "households": [([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {})],
 }
 
@@ -25,6 +25,20 @@ def apply(db, kind, event):
 
 def get(db, kind, estate_id, doc_id):
     return common_store.find_copy(db, COLLECTIONS[kind], estate_id, doc_id)
+
+
+def estate_id_by_code(db, code):
+    """The id of the estate whose public ``code`` this is (the owner portal's and the public
+    disclosures' paths name an estate by its code), or None when no copy has it. The one place
+    a public route's estate code becomes an estate id."""
+    found = common_store.find_estate_by_code(db, code) if isinstance(code, str) else None
+    return found["_id"] if found else None
+
+
+def household_id_at(db, estate_id, building, unit, room):
+    """The id of the household at building / unit / room of the estate, or None."""
+    found = common_store.find_household_at(db, estate_id, building, unit, room)
+    return found["_id"] if found else None
 
 
 def estate_timezone(db, estate_id):

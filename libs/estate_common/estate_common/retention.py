@@ -15,6 +15,8 @@ The periods are deployment settings (environment), in seconds:
   replays (a retry after that is a new request);
 - ``LOGIN_RECORD_RETENTION_SECONDS`` (24 h): failed sign-in counts of a username or address
   (a lock lasts ``LOGIN_LOCK_SECONDS`` at most, so nothing a lock needs is removed early).
+- ``WEBHOOK_DELIVERY_RETENTION_SECONDS`` (30 days, read by integrations): a delivered or failed
+  webhook delivery (its body is an event's envelope).
 """
 from datetime import timedelta
 

@@ -101,7 +101,7 @@ def test_rpc_methods_and_event_types_list_what_is_on_disk():
     assert BOOK.event_types() == on_disk_events
     assert ("archive", "create_estate") in BOOK.rpc_methods()
     assert ("archive", "estate_created") in BOOK.event_types()
-    for service in ("customer_service", "maintenance", "security_patrol", "finance", "archive"):
+    for service in ("customer_service", "maintenance", "security_patrol", "finance", "archive", "integrations"):
         assert (service, "health") in BOOK.rpc_methods()
 
 

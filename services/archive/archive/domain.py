@@ -86,7 +86,8 @@ def area_in_hundredths(area_m2):
     return exact
 
 
-def new_household(estate_id, data, now):
+def new_household(estate_id, data, now, custom=None):
+    """``custom``: its custom values, checked already (``estate_common.custom_fields.check_values``)."""
     area = area_in_hundredths(data["area_m2"])
     building, unit, room = (data[k].strip() for k in ("building", "unit", "room"))
     stamp = clock.to_iso(now)
@@ -100,6 +101,7 @@ def new_household(estate_id, data, now):
         "area_m2": float(area),
         "status": data.get("status", "vacant"),
         "owner": {"name": data["owner"]["name"].strip(), "phone": data["owner"]["phone"].strip()},
+        "custom": dict(custom or {}),
         "version": 1,
         "created_at": stamp,
         "updated_at": stamp,

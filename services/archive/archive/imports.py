@@ -1,6 +1,9 @@
 """Importing households from a spreadsheet (CSV or XLSX), as an estate's owner list comes.
 
-The first row names the columns, in English or Chinese (楼栋, 单元, 房号, 面积, 业主, 电话);
+The first row names the columns, in English or Chinese (楼栋, 单元, 房号, 面积, 业主, 电话),
+and the estate's custom fields of households as ``custom.<key>`` (a label may follow, as an
+export writes it: ``custom.pets (Pets)``; the cell is read by the field's type,
+``estate_common.custom_fields.value_from_text``);
 every further row is one household, checked like ``POST …/households`` (the
 ``HouseholdCreate`` contract and ``domain.new_household``). A row that is wrong is
 reported with its row number and field and skipped; a household already registered
@@ -13,7 +16,7 @@ import base64
 import binascii
 from decimal import Decimal, InvalidOperation
 
-from estate_common import contracts, job_scopes
+from estate_common import contracts, custom_fields, job_scopes
 from estate_common.errors import DomainError, InvalidInput, field_error
 
 from . import domain, import_files
@@ -41,6 +44,9 @@ def _header_map(header):
     found = {}
     for index, name in enumerate(header):
         field = wanted.get(str(name or "").strip().lower())
+        key = custom_fields.import_key(name)
+        if key:
+            field = f"custom.{key}"
         if field and field not in found:
             found[field] = index
     missing = [field for field in REQUIRED if field not in found]
@@ -135,20 +141,32 @@ def decode(content_base64):
                            [field_error("data.content_base64", "is not base64")]) from None
 
 
-def run(estate_id, rows, now, save, progress, expected=None):
+def custom_values(definitions, fields):
+    """A row's custom values (its ``custom.<key>`` cells read by type), checked like a create's:
+    an unknown or archived key, a cell that does not fit its type or a required field left empty
+    is an ``InvalidInput`` naming ``custom.<key>``."""
+    cells = {name.removeprefix("custom."): value for name, value in fields.items() if name.startswith("custom.")}
+    return custom_fields.check_values(definitions, custom_fields.values_from_cells(definitions, cells),
+                                      prefix="custom")
+
+
+def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
     """Register each row's household with ``save(household) -> bool`` (False: it was there);
     ``rows`` is consumed as it streams (``expected``: the count ``import_files.check``
-    announced, for the progress bar). The import's result: counts, and the first rows that
-    were refused with why (only the first ``MAX_REPORTED_ERRORS`` are kept)."""
+    announced, for the progress bar; ``definitions``: the estate's custom fields of households).
+    The import's result: counts, and the first rows that were refused with why (only the first
+    ``MAX_REPORTED_ERRORS`` are kept)."""
     created = existing = rejected = done = 0
     errors = []
+    definitions = list(definitions)
     progress(0, expected)
     for number, fields in rows:
         body = household_body(fields)
         problems = row_errors(number, body)
         if not problems:
             try:
-                household = domain.new_household(estate_id, body, now)
+                custom = custom_values(definitions, fields)
+                household = domain.new_household(estate_id, body, now, custom)
             except DomainError as error:
                 problems = _domain_errors(number, error)
         if problems:

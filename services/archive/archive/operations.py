@@ -3,7 +3,7 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
-from estate_common import clock, ids, jobs, logs
+from estate_common import clock, custom_fields, ids, jobs, logs
 from estate_common.errors import Conflict, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -65,7 +65,8 @@ def _create_household(db, outbox, household, found, actor=None):
 
 def create_household(db, outbox, estate_id, data):
     store.get_estate(db, estate_id)
-    household = domain.new_household(estate_id, data, clock.now())  # its _id is its building, unit, room
+    custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "household"), data.get("custom"))
+    household = domain.new_household(estate_id, data, clock.now(), custom)  # its _id is its building, unit, room
     created = _create_household(db, outbox, household, _taken(
         "this building, unit and room is registered already", "data.room", "is already registered"))
     return domain.household_view(public(created))  # whole: who sees the owner in full is the gateway's (personal_data)
@@ -96,7 +97,9 @@ def import_households(db, outbox, job, progress):
 
     content = imports.decode(job["_input"]["content_base64"])
     rows = imports.read_rows(job["params"]["format"], content)
-    return imports.run(estate_id, rows, clock.now(), save, progress, expected=job["params"]["rows"])
+    definitions = store.custom_definitions(db, estate_id, "household")
+    return imports.run(estate_id, rows, clock.now(), save, progress, expected=job["params"]["rows"],
+                       definitions=definitions)
 
 
 def update_household(db, outbox, estate_id, household_id, data):

@@ -2,14 +2,14 @@
 one write path, estate_common.writes); the rules in domain.py (master data, records, change
 log), imports.py (households from a spreadsheet), borrowing.py and checks.py, their numbers in
 rules.py; storage in store.py."""
-from estate_common.nameko import EstateSettings, RunsJobs, ServiceBase, consumes, rpc_method
+from estate_common.nameko import EstateSettings, HasCustomFields, RunsJobs, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
 from . import domain, imports, operations, store
 from .rules import DEFAULTS
 
 
-class ArchiveService(EstateSettings, RunsJobs, ServiceBase):
+class ArchiveService(EstateSettings, HasCustomFields, RunsJobs, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
     settings_defaults = DEFAULTS

@@ -1,5 +1,5 @@
 """archive's repository: the only module of the service that touches its database."""
-from estate_common import calendar, jobs, settings, store, writes
+from estate_common import calendar, custom_fields, custom_fields_store, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
@@ -31,6 +31,7 @@ INDEXES = {
     "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
+    **custom_fields_store.INDEXES,
 }
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
@@ -67,7 +68,17 @@ def get_household(db, estate_id, household_id):
 
 
 def list_households(db, estate_id, filters, limit, cursor):
-    return store.page(db.households, {"estate_id": estate_id, **filters}, limit, cursor)
+    """A page of households equal on ``building`` and on the ``custom.<key>`` filters (read by
+    the field's type: ``estate_common.custom_fields.filter_query``)."""
+    query = custom_fields.filter_query(custom_definitions(db, estate_id, "household"), filters) \
+        if custom_fields.custom_filters(filters) else {}
+    return store.page(db.households, {"estate_id": estate_id, **custom_fields.plain_filters(filters), **query},
+                      limit, cursor)
+
+
+def custom_definitions(db, estate_id, resource):
+    """The estate's custom-field definitions of ``resource`` (archived ones too)."""
+    return custom_fields_store.definitions(db, estate_id, [resource])
 
 
 def chain_record(db, record, attempts=100):

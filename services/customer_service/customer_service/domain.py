@@ -109,6 +109,8 @@ def overdue(request, now):
     answered or stamped meanwhile."""
     if request.get("overdue_at") or request.get("answered_at") or not request.get("due_at") or request["due_at"] >= now:
         return None
+    if request.get("household_id") is None:
+        return None  # an unmatched portal request: stamped once the desk has matched it
     return Change({"overdue_at": now}, [overdue_entry(now)],
                   [("service_request_overdue", overdue_event_data(request, now))])
 

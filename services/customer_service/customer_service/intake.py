@@ -17,7 +17,7 @@ def check_fields(data):
         raise InvalidInput("fields that do not belong to this kind of request", errors)
 
 
-def new_request(request_id, estate_id, data, number, created, rules, actor, earlier_repair_id=None):
+def new_request(request_id, estate_id, data, number, created, rules, actor, earlier_repair_id=None, custom=None):
     stamp = clock.to_iso(created)
     return {
         "_id": request_id,
@@ -52,6 +52,7 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "return_visit_attempts": [],
         "closed_without_visit": None,
         "follow_ups": [],
+        "custom": dict(custom or {}),  # checked already (estate_common.custom_fields.check_values)
         "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
         "_rev": 0,
     }

@@ -11,7 +11,7 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - valid_complaint_rate 有效投诉率: complaints registered in the month judged valid ÷ households of
   the estate (target below 1 %)
 - owner_satisfaction 业主满意度: satisfied answers (4–5) ÷ all answers, from the month's survey
-  answers (each service-line score is one answer) and return visits
+  answers (each service-line score is one answer), return visits and owner-portal ratings
 - average_satisfaction: the mean of the same answers (score out of 5)
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations
@@ -19,7 +19,7 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 """
 from estate_common.kpis import kpi, month_bounds
 
-from . import owner_contacts
+from . import owner_contacts, portal
 from .rules import SATISFIED_SCORE
 
 
@@ -65,7 +65,7 @@ def _satisfaction_scores(requests, answers, start, end):
     scores = [score for a in answers if _within(a["answered_at"], start, end) for score in a["scores"].values()]
     scores += [v["satisfaction"] for r in _of(requests, "repair") for v in r.get("return_visits", [])
                if _within(v["visited_at"], start, end)]
-    return scores
+    return scores + portal.ratings(requests, start, end)  # an owner's rating on the portal, like a visit's
 
 
 def owner_satisfaction(scores):

@@ -6,13 +6,13 @@ the events in the same document write, a lost race decided again.
 """
 import logging
 
-from estate_common import calendar, clock, ids
+from estate_common import calendar, clock, custom_fields, ids
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
-from . import (applications, complaint_analysis, domain, events, handling, intake, owner_contacts, rectifications,
-               repairs, store, surveys)
+from . import (applications, complaint_analysis, domain, events, handling, intake, owner_contacts, portal,
+               rectifications, repairs, store, surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ def create_request(db, outbox, caller, estate_id, data):
 
     def new():
         intake.check_fields(data)
+        custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "service_request"),
+                                            data.get("custom"))
         store.known_household(db, estate_id, data["household_id"])
         if data.get("related_request_id"):
             store.known_request(db, estate_id, data["related_request_id"])
@@ -56,7 +58,7 @@ def create_request(db, outbox, caller, estate_id, data):
                                                   repairs.repeat_window_start(created, rules))
         sequence = store.next_number(db, estate_id, domain.number_series(created))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, sequence),
-                                     created, rules, caller.user, earlier)
+                                     created, rules, caller.user, earlier, custom)
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
@@ -100,6 +102,64 @@ def record_owner_contact(db, outbox, caller, estate_id, data):
     return public(_announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new))
 
 
+# -- the owner portal (no account: the gateway's public routes) -------------------------------
+
+def portal_create(db, outbox, estate_code, data):
+    """A request filed on the portal: registered like the desk's, matched to its household by
+    building / unit / room when one is there. The same answer either way."""
+    estate_id = store.estate_id_by_code(db, estate_code)
+    portal.check(data)
+    secret = portal.new_secret()
+    request_id = ids.new_id("sr")
+
+    def new():
+        created, rules = clock.now(), store.rules_for(db, estate_id)
+        household_id = store.household_at(db, estate_id, portal.address(data))
+        desk_data = portal.desk_data(data, household_id)
+        earlier = None
+        if data["kind"] == "repair" and household_id is not None:
+            earlier = store.similar_recent_repair(db, estate_id, household_id, repairs.category_of(desk_data),
+                                                  repairs.repeat_window_start(created, rules))
+        sequence = store.next_number(db, estate_id, domain.number_series(created))
+        request = intake.new_request(request_id, estate_id, desk_data, domain.request_number(created, sequence),
+                                     created, rules, portal.ACTOR, earlier)
+        request["portal"] = portal.portal_part(data, household_id)
+        request["_tracking_hash"] = portal.tracking_hash(secret)  # the code itself is kept nowhere
+        return request, portal.created_events(request)
+
+    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new)
+    return portal.filed_view(request, portal.tracking_code(estate_code, secret))
+
+
+def _tracked(db, tracking_code):
+    estate_code, secret = portal.split_tracking_code(tracking_code)
+    estate_id = store.estate_id_by_code(db, estate_code)
+    return estate_id, store.by_tracking_hash(db, estate_id, portal.tracking_hash(secret))
+
+
+def portal_track(db, tracking_code):
+    estate_id, request_id = _tracked(db, tracking_code)
+    return portal.tracking_view(store.get(db, "service_requests", estate_id, request_id))
+
+
+def portal_rate(db, outbox, tracking_code, data):
+    estate_id, request_id = _tracked(db, tracking_code)
+    rated = _announced.change(db, outbox, "service_requests", estate_id, request_id,
+                              lambda request: portal.rate(request, data["satisfaction"], clock.now()))
+    return portal.tracking_view(rated)
+
+
+def match_household(db, outbox, caller, estate_id, request_id, data):
+    """The desk names the household of an unmatched portal request (it must be known)."""
+    domain.require_desk(caller)
+
+    def decide(request):  # the request first: another estate's id is a 404, whatever the body names
+        store.known_household(db, estate_id, data["household_id"])
+        return portal.match(request, data["household_id"], clock.now(), caller.user)
+
+    return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
+
+
 def create_application(db, outbox, caller, estate_id, data):
     def new():
         applications.check(data)
@@ -115,8 +175,12 @@ def create_application(db, outbox, caller, estate_id, data):
 def act(db, outbox, caller, estate_id, request_id, step, data):
     """A desk action on a service request: ``step(request, data, now, caller)``."""
     domain.require_desk(caller)
-    return step_on(db, outbox, "service_requests", estate_id, request_id,
-                   lambda request: step(request, data or {}, clock.now(), caller))
+
+    def decide(request):
+        portal.require_matched(request)  # an unmatched portal request is matched first
+        return step(request, data or {}, clock.now(), caller)
+
+    return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 
 
 def close_request(db, outbox, caller, estate_id, request_id, data):

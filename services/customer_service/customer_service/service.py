@@ -3,7 +3,8 @@ one write path, estate_common.writes), the rules in the domain modules, storage 
 from nameko.timer import timer
 
 from estate_common import clock, config
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase,
+                                  consumes, rpc_method)
 from estate_common.store import public
 
 from . import applications, complaints, front_desk, handling, operations, repairs, store, surveys
@@ -12,7 +13,7 @@ from .rules import DEFAULTS, MAXIMA
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 
 
-class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
+class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase):
     name = "customer_service"
     indexes = store.INDEXES
     settings_defaults, settings_maxima = DEFAULTS, MAXIMA
@@ -61,6 +62,24 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBa
     def record_return_visit(self, payload):
         return operations.record_return_visit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                               payload["data"])
+
+    @rpc_method
+    def match_request_household(self, payload):
+        return operations.match_household(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload["data"])
+
+    # -- the owner portal (the gateway's public routes: its signed caller is the portal) --------
+    @rpc_method
+    def portal_file_request(self, payload):
+        return operations.portal_create(self.db, self.outbox, payload["estate_code"], payload["data"])
+
+    @rpc_method
+    def portal_track_request(self, payload):
+        return operations.portal_track(self.db, payload["tracking_code"])
+
+    @rpc_method
+    def portal_rate_request(self, payload):
+        return operations.portal_rate(self.db, self.outbox, payload["tracking_code"], payload["data"])
 
     @timer(interval=OVERDUE_SWEEP_SECONDS)
     def mark_overdue(self):

@@ -8,8 +8,8 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, replica, settings, store, writes
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common import clock, custom_fields, custom_fields_store, replica, settings, store, writes
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
 
 from .rules import DEFAULTS
 
@@ -23,6 +23,7 @@ INDEXES = {
         ([("estate_id", 1), ("household_id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),
         ([("estate_id", 1), ("due_at", 1), ("answered_at", 1)], {}),
+        ([("estate_id", 1), ("_tracking_hash", 1)], {}),  # the owner portal's tracking view
     ],
     **settings.INDEXES,
     "surveys": [(PAGED, {})],
@@ -34,6 +35,7 @@ INDEXES = {
     "applications": [(PAGED, {})],
     "rectification_plans": [(PAGED, {})],
     "owner_contacts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {})],
+    **custom_fields_store.INDEXES,
 }
 
 NAMES = {  # collection -> what the API calls one of its documents
@@ -60,6 +62,18 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
         raise BusinessRuleViolation("household is not known in this estate",
                                     [field_error(field, "no such household in this estate")])
     return household
+
+
+def estate_id_by_code(db, code):
+    """The estate a public path names by its code; 404 (saying nothing more) when none has it."""
+    estate_id = replica.estate_id_by_code(db, code)
+    if estate_id is None:
+        raise NotFound("not found")
+    return estate_id
+
+
+def household_at(db, estate_id, address):
+    return replica.household_id_at(db, estate_id, address["building"], address["unit"], address["room"])
 
 
 def household(db, estate_id, household_id):
@@ -97,6 +111,14 @@ def known_request(db, estate_id, request_id):
     if find(db, "service_requests", estate_id, request_id) is None:
         raise BusinessRuleViolation("the related request is not known in this estate",
                                     [field_error("data.related_request_id", "no such service request in this estate")])
+
+
+def by_tracking_hash(db, estate_id, digest):
+    """The portal request whose tracking code hashes to ``digest``; 404 (saying nothing more)."""
+    found = db.service_requests.find_one({"estate_id": estate_id, "_tracking_hash": digest}, {"_id": 1})
+    if found is None:
+        raise NotFound("no such request")
+    return found["_id"]
 
 
 def similar_recent_repair(db, estate_id, household_id, category, since):
@@ -154,7 +176,17 @@ def request_query(estate_id, filters, now):
 
 
 def list_requests(db, estate_id, filters, now, limit, cursor):
-    return store.page(db.service_requests, request_query(estate_id, filters, now), limit, cursor)
+    """A page of ``request_query``, also equal on the ``custom.<key>`` filters (read by the
+    field's type: ``estate_common.custom_fields.filter_query``)."""
+    query = request_query(estate_id, custom_fields.plain_filters(filters), now)
+    if custom_fields.custom_filters(filters):
+        query.update(custom_fields.filter_query(custom_definitions(db, estate_id, "service_request"), filters))
+    return store.page(db.service_requests, query, limit, cursor)
+
+
+def custom_definitions(db, estate_id, resource):
+    """The estate's custom-field definitions of ``resource`` (archived ones too)."""
+    return custom_fields_store.definitions(db, estate_id, [resource])
 
 
 OVERDUE_FIELDS = ("estate_id",)
@@ -163,7 +195,8 @@ OVERDUE_FIELDS = ("estate_id",)
 def newly_overdue(db, now):
     """Requests past their due time without an answer that are not stamped yet (one scan):
     ``{_id, estate_id}`` each; the sweep stamps each through the write path."""
-    pending = {"due_at": {"$lt": now}, "answered_at": None, "overdue_at": None}
+    # an unmatched portal request waits for its household (its events carry one): see portal.py
+    pending = {"due_at": {"$lt": now}, "answered_at": None, "overdue_at": None, "household_id": {"$ne": None}}
     return list(store.scan(db.service_requests, pending, OVERDUE_FIELDS))
 
 
@@ -197,7 +230,7 @@ def kpi_requests(db, estate_id, start, end):
     within = {"$gte": start, "$lt": end}
     return list(db.service_requests.find({"estate_id": estate_id, "$or": [
         {"created_at": within}, {"due_at": within}, {"completed_at": within}, {"closed_at": within},
-        {"return_visits.visited_at": within}]}))
+        {"return_visits.visited_at": within}, {"portal.rating.rated_at": within}]}))
 
 
 def complaints_between(db, estate_id, start, end):

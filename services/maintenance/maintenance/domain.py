@@ -102,6 +102,7 @@ def _new_order(order_id, estate_id, number, source, created, *, request_id, hous
         "consent": None,
         "equipment_id": None,
         "completed_at": None,
+        "custom": {},  # an order comes from an event: its custom values are set later (set_custom)
         "created_at": stamp,
         "updated_at": stamp,
         "history": [history_entry(stamp, actor, "created", note, event_id)],
@@ -378,3 +379,12 @@ def charge_event_data(order):
         "collected": False,
     }
 
+
+
+def set_custom(order, values, now, actor):
+    """``POST …/work-orders/{id}/custom``: the given custom values (checked already by
+    ``estate_common.custom_fields.check_values``; required fields are not asked, as an order
+    is never created through the API) over the ones the order has, in any status."""
+    stamp = clock.to_iso(now)
+    return ({"custom": {**(order.get("custom") or {}), **values}, "updated_at": stamp},
+            history_entry(stamp, actor, "custom_values_set", ", ".join(sorted(values))))

@@ -28,7 +28,8 @@ def equipment_id(estate_id, code):
     return ids.natural_id("eq", estate_id, code)
 
 
-def new_equipment(estate_id, data, now, actor):
+def new_equipment(estate_id, data, now, actor, custom=None):
+    """``custom``: its custom values, checked already (``estate_common.custom_fields.check_values``)."""
     stamp = clock.to_iso(now)
     return {
         "_id": equipment_id(estate_id, data["code"]),
@@ -39,6 +40,7 @@ def new_equipment(estate_id, data, now, actor):
         "location": data["location"].strip(),
         "installed_on": calendar_date(data["installed_on"], "data.installed_on") if data.get("installed_on") else None,
         "records": [],
+        "custom": dict(custom or {}),
         "created_at": stamp,
         "updated_at": stamp,
         "created_by": actor,

@@ -4,7 +4,7 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 ``store.change``/``create``/``write``): a revision check, the events in the same document
 write, a lost race decided again on what the winner wrote.
 """
-from estate_common import clock
+from estate_common import clock, custom_fields
 from estate_common.kpis import month_bounds, per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
@@ -27,6 +27,15 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
         return Change(changes, [entry])
 
     return public(store.change(db, outbox, "work_orders", estate_id, order_id, decide))
+
+
+def set_custom(db, outbox, caller, estate_id, order_id, values):
+    """An order's custom values (orders come from events with none): checked by type, not for
+    the required ones; a 400 names ``custom.<key>`` and nothing is written."""
+    store.get(db, "work_orders", estate_id, order_id)  # another estate's order is a 404, whatever the values
+    checked = custom_fields.check_values(store.custom_definitions(db, estate_id, "work_order"), values,
+                                         creating=False)
+    return step(db, outbox, caller, estate_id, order_id, domain.set_custom, checked)
 
 
 def mark_emergency(db, outbox, caller, estate_id, order_id, category):
@@ -161,7 +170,8 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 def create_equipment(db, outbox, caller, estate_id, data):
     """One piece of equipment per code: the same create again finds it, another content with the
     same code is refused."""
-    wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user)
+    custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "equipment"), data.get("custom"))
+    wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user, custom)
     stored = store.create(db, outbox, "equipment", estate_id, wanted["_id"], lambda: wanted)
     return public(ledger.same_equipment(stored, wanted))
 

@@ -5,7 +5,8 @@ storage in store.py."""
 from nameko.timer import timer
 
 from estate_common import clock, config
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase,
+                                  consumes, rpc_method)
 from estate_common.store import public
 
 from . import domain, operations, store
@@ -15,7 +16,7 @@ from .rules import DEFAULTS
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
 
 
-class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
+class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ServiceBase):
     name = "maintenance"
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
@@ -66,6 +67,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, Servic
     def mark_emergency(self, payload):
         return operations.mark_emergency(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                          payload["data"]["category"])
+
+    @rpc_method
+    def set_work_order_custom(self, payload):
+        return operations.set_custom(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                     payload["data"]["custom"])
 
     @rpc_method
     def complete_work_order(self, payload):

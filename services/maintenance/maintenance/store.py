@@ -1,5 +1,5 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import replica, settings, store, writes
+from estate_common import custom_fields, custom_fields_store, replica, settings, store, writes
 
 from .rules import DEFAULTS
 
@@ -19,6 +19,7 @@ INDEXES = {
     "budgets": [([("estate_id", 1), ("period", 1)], {})],
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     **settings.INDEXES,
+    **custom_fields_store.INDEXES,
 }
 
 WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plans": "maintenance plan",
@@ -50,8 +51,21 @@ change, create, write = named.change, named.create, named.write
 # -- work orders --------------------------------------------------------------------
 
 def list_work_orders(db, estate_id, filters, limit, cursor):
-    query = {WORK_ORDER_FILTERS[name]: value for name, value in filters.items()}
+    query = {WORK_ORDER_FILTERS[name]: value for name, value in custom_fields.plain_filters(filters).items()}
+    query.update(_custom_query(db, estate_id, "work_order", filters))
     return store.page(db.work_orders, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def custom_definitions(db, estate_id, resource):
+    """The estate's custom-field definitions of ``resource`` (archived ones too)."""
+    return custom_fields_store.definitions(db, estate_id, [resource])
+
+
+def _custom_query(db, estate_id, resource, filters):
+    """The ``custom.<key>`` filters read by the field's type (``custom_fields.filter_query``)."""
+    if not custom_fields.custom_filters(filters):
+        return {}
+    return custom_fields.filter_query(custom_definitions(db, estate_id, resource), filters)
 
 
 def orders_reported_in(db, estate_id, start, end):
@@ -66,7 +80,8 @@ def orders_completed_in(db, estate_id, start, end):
 # -- equipment ledger -----------------------------------------------------------------
 
 def list_equipment(db, estate_id, filters, limit, cursor):
-    return store.page(db.equipment, {"estate_id": estate_id, **filters}, limit, cursor)
+    query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}
+    return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)
 
 
 # -- preventive plans -----------------------------------------------------------------

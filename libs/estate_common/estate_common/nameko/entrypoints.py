@@ -9,6 +9,14 @@ so one broker restart at the wrong moment took a service down for good. The call
 answered 503 by then (its reply queue went with the connection) and retries with its
 idempotency key, which finds the write the handler made.
 
+A reply is encoded once and published without a publisher confirm, as a transient message
+(``ReplyResponder``): nameko encodes it twice (a trial run, then the publish) and waits for
+the broker's confirm of a persistent message. A reply goes to the caller's exclusive,
+non-durable reply queue, so persistence cannot keep it, and a confirm cannot help either:
+a reply the broker loses is a caller's timeout (503) with or without one, and the caller's
+retry with its idempotency key finds the write. The request itself (``rpc_client``) and every
+event (``relay``) keep their confirms: those are what must not be lost.
+
 ``@consumes(source, event_type)``: a durable event queue per handler, shared
 by a service's replicas (nameko's service pool), declared as a RabbitMQ quorum
 queue with a delivery limit and the service's dead-letter exchange
@@ -22,14 +30,22 @@ once: redelivering it cannot help, and an operator can look at it.
 """
 import functools
 import logging
+import sys
 import time
 
 import eventlet
 from amqp.exceptions import AMQPError
 from kombu import Queue
 from kombu.exceptions import OperationalError
+import kombu.serialization
+from kombu import Connection
+from kombu.pools import producers
+from nameko.amqp.publish import DEFAULT_RETRY_POLICY
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_TRANSPORT_OPTIONS,
+                              LOGIN_METHOD_CONFIG_KEY)
 from nameko.events import SERVICE_POOL, EventHandler
-from nameko.rpc import Rpc
+from nameko.exceptions import UnserializableValueError, serialize
+from nameko.rpc import Rpc, get_rpc_exchange
 
 from .. import contracts, logs, metrics
 from ..errors import DomainError
@@ -55,18 +71,55 @@ def _settle(what, settle, *args):
                     what, type(lost).__name__)
 
 
+TRANSIENT = 1
+REPLY_TRANSPORT_OPTIONS = {**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False}  # its own dict: nameko's is shared
+
+
+class ReplyResponder:
+    """Sends one call's reply as nameko's ``Responder`` does (``{"result", "error"}`` to the
+    caller's ``reply_to`` key, in the request's serializer, with its ``correlation_id``), encoded
+    once and with no confirm (the module docstring says why)."""
+
+    def __init__(self, config, message):
+        self.config, self.message = config, message
+
+    def encode(self, result, exc_info):
+        error = serialize(exc_info[1]) if exc_info is not None else None
+        serializer = kombu.serialization.registry.type_to_name[self.message.properties["content_type"]]
+        try:
+            return (result, exc_info), kombu.serialization.dumps({"result": result, "error": error}, serializer)
+        except Exception:  # nameko's "disaster avoidance": a value JSON cannot carry is the caller's error
+            exc_info = sys.exc_info()
+            error = serialize(UnserializableValueError(result))
+            return (None, exc_info), kombu.serialization.dumps({"result": None, "error": error}, serializer)
+
+    def send_response(self, result, exc_info):
+        (result, exc_info), (content_type, content_encoding, body) = self.encode(result, exc_info)
+        connection = Connection(self.config[AMQP_URI_CONFIG_KEY], transport_options=REPLY_TRANSPORT_OPTIONS,
+                                ssl=self.config.get(AMQP_SSL_CONFIG_KEY),
+                                login_method=self.config.get(LOGIN_METHOD_CONFIG_KEY))
+        with producers[connection].acquire(block=True) as producer:
+            producer.publish(body, content_type=content_type, content_encoding=content_encoding,
+                             exchange=get_rpc_exchange(self.config),
+                             routing_key=self.message.properties["reply_to"],
+                             correlation_id=self.message.properties.get("correlation_id"),
+                             delivery_mode=TRANSIENT, retry=True, retry_policy=DEFAULT_RETRY_POLICY)
+        return result, exc_info
+
+
 class ReplyingRpc(Rpc):
-    """nameko's ``@rpc`` entrypoint, surviving a reply (or its ack) the broker cannot take."""
+    """nameko's ``@rpc`` entrypoint with a lighter reply (``ReplyResponder``), surviving a
+    reply (or its ack) the broker cannot take."""
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:
-            return super().handle_result(message, worker_ctx, result, exc_info)
+            result, exc_info = ReplyResponder(self.container.config, message).send_response(result, exc_info)
         except BROKER_LOST as lost:
             log.warning("the reply to %s.%s was not sent: the broker connection failed (%s); the caller "
                         "answers 503 and retries", self.container.service_name, self.method_name,
                         type(lost).__name__)
-            _settle(f"the call of {self.method_name}", self.rpc_consumer.queue_consumer.ack_message, message)
-            return result, exc_info
+        _settle(f"the call of {self.method_name}", self.rpc_consumer.queue_consumer.ack_message, message)
+        return result, exc_info
 
 
 def rpc_method(fn=None, *, public=False):

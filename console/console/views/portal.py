@@ -1,0 +1,78 @@
+"""The owner portal (业主自助报事): a phone-first page, no account, in Chinese and English.
+
+``/portal/<estate code>`` (``?building=`` fills the building in: what a building's QR code
+opens, see the gateway's ``GET /api/v1/estates/{id}/portal-qr``) files a repair, complaint,
+consultation, suggestion or praise through the gateway's public route; the answer's tracking
+page (``/portal/track/<tracking code>``) shows the request's number and statuses and, once the
+work is done, takes a 1-5 rating once. The page is a client of the public API only, like the
+rest of the console: no token, the visitor's address passed on as ``X-Forwarded-For`` (counted
+by the gateway's rate limits when it trusts the console, ``TRUSTED_PROXIES``). The hidden
+``website`` field is the honeypot (the gateway refuses a filled one with 400).
+"""
+from urllib.parse import quote
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from .. import i18n
+from ..gateway_api import ApiProblem, Gateway
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+KINDS = ("repair", "complaint", "consultation", "suggestion", "praise")
+FIELDS = ("kind", "building", "unit", "room", "contact_name", "contact_phone", "description")
+
+
+def _public_api():
+    return Gateway(current_app.config["GATEWAY_URL"], None, i18n.language(),
+                   session=current_app.extensions["console_http"], forwarded_for=request.remote_addr)
+
+
+def _code(text):
+    return quote(text, safe="")
+
+
+@bp.get("/<estate_code>")
+def form(estate_code):
+    values = {"kind": "repair", "building": request.args.get("building", "")[:20]}
+    return render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS)
+
+
+@bp.post("/<estate_code>")
+def file_request(estate_code):
+    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    body = {name: value for name, value in values.items() if value}
+    if request.form.get("website"):
+        body["website"] = request.form["website"]  # the honeypot: the gateway refuses it
+    try:
+        filed = _public_api().post(f"/api/v1/public/estates/{_code(estate_code)}/requests", body)
+    except ApiProblem as problem:
+        if problem.status == 404:
+            return render_template("portal/unknown.html"), 404
+        return render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
+                               problem=problem), problem.status
+    return redirect(url_for("portal.track", tracking_code=filed["tracking_code"], filed=1))
+
+
+@bp.get("/track/<tracking_code>")
+def track(tracking_code):
+    try:
+        tracked = _public_api().get(f"/api/v1/public/requests/{_code(tracking_code)}")
+    except ApiProblem as problem:
+        if problem.status == 404:
+            return render_template("portal/unknown.html"), 404
+        raise
+    return render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
+                           filed=request.args.get("filed") == "1")
+
+
+@bp.post("/track/<tracking_code>/rating")
+def rate(tracking_code):
+    score = request.form.get("satisfaction", "")
+    try:
+        _public_api().post(f"/api/v1/public/requests/{_code(tracking_code)}/rating",
+                           {"satisfaction": int(score) if score.isdigit() else score})
+    except ApiProblem as problem:
+        tracked = _public_api().get(f"/api/v1/public/requests/{_code(tracking_code)}")
+        return render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
+                               problem=problem), problem.status
+    return redirect(url_for("portal.track", tracking_code=tracking_code))

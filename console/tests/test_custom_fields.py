@@ -1,0 +1,149 @@
+"""The estate's custom fields on the forms and detail views of households, service requests,
+work orders and equipment, against the fake gateway."""
+from .conftest import ESTATE, csrf_of, problem, sign_in
+from .test_registers import _only_documented
+
+STAMP = "2026-11-30T08:00:00Z"
+
+
+def field(resource, key, kind, zh, en, **more):
+    return {"id": f"cf_{key}", "estate_id": ESTATE, "service": "archive", "resource": resource, "key": key,
+            "label": {"zh": zh, "en": en}, "type": kind, "required": False, "archived": False,
+            "created_at": STAMP, "updated_at": STAMP, **more}
+
+
+def definitions(fake, *items):
+    def answer(_, params):
+        return {"items": [d for d in items if d["resource"] == params.get("resource")], "unavailable": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/custom-fields", answer)
+
+
+PETS = field("household", "pets", "bool", "宠物", "Pets")
+SPACES = field("household", "spaces", "number", "车位数", "Parking spaces", required=True)
+OLD = field("household", "old_note", "text", "旧备注", "Old note", archived=True)
+MOOD = field("service_request", "mood", "choice", "情绪", "Mood", choices=["calm", "upset"])
+DRAIN = field("work_order", "floor_drain", "bool", "地漏", "Floor drain")
+BRAND = field("equipment", "brand", "text", "品牌", "Brand")
+HOUSEHOLD = {"id": "hh_1", "estate_id": ESTATE, "building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
+             "status": "occupied", "owner": {"name": "陈小明", "phone": "139****5678"}, "created_at": STAMP,
+             "version": 1, "custom": {"pets": True, "old_note": "kept"}}
+
+
+def test_households_show_their_values_and_the_form_sends_typed_ones(client, fake, documented_routes):
+    sign_in(client, fake, roles=("manager",))
+    definitions(fake, PETS, SPACES, OLD)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    page = client.get("/admin/households", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Pets" in page and "Yes" in page and "kept" in page and "archived" in page
+    assert 'name="custom.spaces"' in page and 'name="custom.pets"' in page
+    assert 'name="custom.old_note"' not in page  # archived: shown, takes no new values
+    assert "must not hold personal data" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/households", (201, dict(HOUSEHOLD, id="hh_2")))
+    client.post("/admin/households", data={"csrf_token": csrf_of(client), "building": "5", "unit": "1",
+                                           "room": "1802", "area_m2": "80", "owner_name": "王五",
+                                           "owner_phone": "13800138000", "custom.pets": "false",
+                                           "custom.spaces": "2"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/households")]
+    assert sent["json"]["custom"] == {"pets": False, "spaces": 2}
+    _only_documented(fake, documented_routes)
+
+
+def test_a_refused_value_is_shown_next_to_its_input(client, fake):
+    sign_in(client, fake, roles=("manager",))
+    definitions(fake, SPACES)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/households", problem(
+        400, "Invalid input", "custom values are not valid", "invalid_input",
+        [{"field": "custom.spaces", "message": "must be a number"}]))
+    answer = client.post("/admin/households", data={"csrf_token": csrf_of(client), "building": "5", "unit": "1",
+                                                    "room": "1802", "area_m2": "80", "owner_name": "王五",
+                                                    "owner_phone": "13800138000", "custom.spaces": "many"},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "must be a number" in page and 'value="many"' in page
+    sent = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/households")][0]
+    assert sent["json"]["custom"] == {"spaces": "many"}  # sent as typed: the API names it
+
+
+def test_a_request_is_registered_with_its_values_and_shows_them(client, fake, documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    definitions(fake, MOOD)
+    page = client.get("/desk/requests/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="custom.mood"' in page and ">upset<" in page
+    request = {"id": "sr_1", "estate_id": ESTATE, "number": "SR-1", "kind": "consultation", "household_id": "hh_1",
+               "channel": "phone", "description": "dogs?", "status": "open", "due_at": None, "created_at": STAMP,
+               "updated_at": STAMP, "history": [], "custom": {"mood": "upset"}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests", (201, request))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", request)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)
+    client.post("/desk/requests", data={"csrf_token": csrf_of(client), "kind": "consultation", "household_id": "hh_1",
+                                        "channel": "phone", "description": "dogs?", "custom.mood": "upset"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")]
+    assert sent["json"]["custom"] == {"mood": "upset"}
+    detail = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Mood" in detail and "upset" in detail
+    _only_documented(fake, documented_routes)
+
+
+def test_a_work_orders_values_are_set_on_its_page(client, fake, documented_routes):
+    sign_in(client, fake, roles=("technician",))
+    definitions(fake, DRAIN)
+    order = {"id": "wo_1", "estate_id": ESTATE, "number": "WO-1", "source": {"type": "service_request", "id": "sr_1"},
+             "description": "leak", "priority": "normal", "status": "pending", "reported_at": STAMP,
+             "created_at": STAMP, "updated_at": STAMP, "history": [], "custom": {}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="custom.floor_drain"' in page and "Save custom fields" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/custom", dict(order, custom={"floor_drain": True}))
+    answer = client.post("/engineering/work-orders/wo_1/custom", data={"csrf_token": csrf_of(client),
+                                                                        "custom.floor_drain": "true"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/custom")]
+    assert sent["json"] == {"custom": {"floor_drain": True}}
+    _only_documented(fake, documented_routes)
+
+
+def test_the_equipment_ledger_shows_and_sends_its_values(client, fake, documented_routes):
+    sign_in(client, fake, roles=("technician",))
+    definitions(fake, BRAND)
+    pump = {"id": "eq_1", "estate_id": ESTATE, "code": "PUMP-1", "name": "Pump", "system": "water", "location": "B2",
+            "installed_on": None, "created_at": STAMP, "updated_at": STAMP, "custom": {"brand": "Grundfos"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [pump], "next_cursor": None})
+    page = client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Grundfos" in page and 'name="custom.brand"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment", (201, pump))
+    client.post("/engineering/equipment", data={"csrf_token": csrf_of(client), "code": "PUMP-2", "name": "Pump 2",
+                                                "system": "water", "location": "B2", "custom.brand": "Wilo"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/equipment")]
+    assert sent["json"]["custom"] == {"brand": "Wilo"}
+    _only_documented(fake, documented_routes)
+
+
+def test_without_the_fields_list_the_forms_still_work(client, fake):
+    sign_in(client, fake, roles=("manager",))  # the fake has no custom-fields route: a 404
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    page = client.get("/admin/households")
+    assert page.status_code == 200 and b'name="custom.' not in page.data
+
+
+def test_the_manager_defines_requires_and_archives_fields(client, fake, documented_routes):
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/custom-fields", {"items": [PETS, OLD], "unavailable": ["maintenance"]})
+    page = client.get("/admin/custom-fields", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "pets" in page and "Make required" in page and "Not available right now: maintenance" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/custom-fields", (201, MOOD))
+    client.post("/admin/custom-fields", data={"csrf_token": csrf_of(client), "resource": "service_request",
+                                              "key": "mood", "label_zh": "情绪", "label_en": "Mood", "type": "choice",
+                                              "choices": "calm\nupset"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/custom-fields")]
+    assert sent["json"] == {"resource": "service_request", "key": "mood", "label": {"zh": "情绪", "en": "Mood"},
+                            "type": "choice", "required": False, "choices": ["calm", "upset"]}
+    fake.on("PATCH", rf"/api/v1/estates/{ESTATE}/custom-fields/household/pets", dict(PETS, required=True))
+    fake.on("DELETE", rf"/api/v1/estates/{ESTATE}/custom-fields/household/pets", dict(PETS, archived=True))
+    client.post("/admin/custom-fields/household/pets/require", data={"csrf_token": csrf_of(client)})
+    client.post("/admin/custom-fields/household/pets/archive", data={"csrf_token": csrf_of(client)})
+    assert [c["json"] for c in fake.calls if c["method"] == "PATCH"] == [{"required": True}]
+    assert [c["path"] for c in fake.calls if c["method"] == "DELETE"] == [
+        f"/api/v1/estates/{ESTATE}/custom-fields/household/pets"]
+    _only_documented(fake, documented_routes)

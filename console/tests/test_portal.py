@@ -1,0 +1,144 @@
+"""The owner portal's pages against the fake gateway: no account, only the documented public
+routes, no token sent, the honeypot and the visitor's address passed on, field errors shown,
+the tracking page and its one rating, both languages."""
+from .conftest import csrf_of, problem
+
+CODE = "E1." + "a" * 32
+TRACKED = {"number": "SR-2026-000007", "kind": "repair", "status": "completed",
+           "created_at": "2026-11-23T02:00:00.000Z", "updated_at": "2026-11-23T09:00:00.000Z",
+           "history": [{"at": "2026-11-23T02:00:00.000Z", "status": "open"},
+                       {"at": "2026-11-23T03:00:00.000Z", "status": "dispatched"},
+                       {"at": "2026-11-23T09:00:00.000Z", "status": "completed"}],
+           "rateable": True, "satisfaction": None}
+FORM = {"kind": "repair", "building": "3", "unit": "1", "room": "1201", "contact_name": "",
+        "contact_phone": "13800138000", "description": "kitchen tap leaks"}
+
+
+def public_calls(fake, documented_routes):
+    for call in fake.calls:
+        assert call["path"].startswith("/api/v1/public/"), call["path"]
+        assert "Authorization" not in call["headers"]
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+    return fake.calls
+
+
+def test_the_form_is_phone_first_prefills_the_building_and_hides_the_honeypot(client, fake):
+    page = client.get("/portal/E1?building=3", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="viewport"' in html
+    assert "业主自助报事" in html and 'value="3"' in html and 'name="website"' in html and 'class="hp"' in html
+    assert fake.calls == []  # nothing asked of the gateway to show the form
+    english = client.get("/portal/E1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Owner service portal" in english and "Phone" in english
+
+
+def test_filing_posts_the_documented_body_without_a_token_and_opens_the_tracking_page(client, fake,
+                                                                                      documented_routes):
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
+    answer = client.post("/portal/E1", data={**FORM, "csrf_token": csrf_of(client)},
+                         environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/portal/track/{CODE}?filed=1")
+    [call] = [c for c in public_calls(fake, documented_routes) if c["method"] == "POST"]
+    assert call["json"] == {k: v for k, v in FORM.items() if v}  # an empty optional field is left out
+    assert call["headers"]["X-Forwarded-For"] == "203.0.113.7"
+
+
+def test_a_filled_honeypot_is_passed_on_for_the_gateway_to_refuse(client, fake):
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            lambda body, params: problem(400, "invalid input", "website", "invalid_input",
+                                         [{"field": "website", "message": "must be empty"}]))
+    answer = client.post("/portal/E1", data={**FORM, "website": "spam", "csrf_token": csrf_of(client)})
+    assert answer.status_code == 400
+    assert fake.calls[-1]["json"]["website"] == "spam"
+
+
+def test_field_errors_are_shown_next_to_their_field_and_an_unknown_estate_is_a_bare_404(client, fake):
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            lambda body, params: problem(400, "invalid input", "contact_phone", "invalid_input",
+                                         [{"field": "contact_phone", "message": "is a required property"}]))
+    answer = client.post("/portal/E1", data={**FORM, "contact_phone": "", "csrf_token": csrf_of(client)})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and '<p class="field-error">is a required property</p>' in html
+    assert "kitchen tap leaks" in html  # what was typed stays
+    missing = client.post("/portal/NOPE", data={**FORM, "csrf_token": csrf_of(client)})
+    assert missing.status_code == 404 and "没有找到" in missing.get_data(as_text=True)
+
+
+def test_a_form_without_the_csrf_token_reaches_no_gateway(client, fake):
+    assert client.post("/portal/E1", data=FORM).status_code == 400
+    assert fake.calls == []
+
+
+def test_the_tracking_page_shows_statuses_and_takes_one_rating(client, fake, documented_routes):
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
+    fake.on("POST", r"/api/v1/public/requests/E1\.a+/rating", {**TRACKED, "rateable": False, "satisfaction": 4})
+    page = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "SR-2026-000007" in html
+    assert html.count("<li>") == 3 and "Dispatched" in html and 'name="satisfaction"' in html
+    rated = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "4", "csrf_token": csrf_of(client)})
+    assert rated.status_code == 302
+    assert [c for c in public_calls(fake, documented_routes) if c["method"] == "POST"][0]["json"] == {"satisfaction": 4}
+
+
+def test_a_second_rating_shows_the_gateways_409(client, fake):
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, "rateable": False, "satisfaction": 5})
+    fake.on("POST", r"/api/v1/public/requests/E1\.a+/rating",
+            lambda body, params: problem(409, "Conflict", "this request has been rated already"))
+    answer = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "2", "csrf_token": csrf_of(client)})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "rated already" in html and 'name="satisfaction"' not in html
+
+
+# -- the desk's side: an unmatched portal request is matched from its page ------------------------
+
+def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, documented_routes):
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake)
+    unmatched = {"id": "sr_9", "estate_id": ESTATE, "number": "SR-2026-000009", "kind": "repair",
+                 "household_id": None, "channel": "portal", "description": "tap leaks", "status": "open",
+                 "due_at": "2026-11-24T02:00:00.000Z", "created_at": "2026-11-23T02:00:00.000Z",
+                 "updated_at": "2026-11-23T02:00:00.000Z", "history": [],
+                 "portal": {"address": {"building": "3", "unit": "1", "room": "9999"},
+                            "contact": {"name": None, "phone": "13800138000"}, "matched": False, "rating": None}}
+    household = {"id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201",
+                 "owner": {"name": "陈小明", "phone": "13900000000"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", unmatched)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [household], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9/household",
+            {**unmatched, "household_id": "hh_1", "portal": {**unmatched["portal"], "matched": True}})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "3-1-9999" in page and "No household matched" in page and "13800138000" in page
+    assert 'value="hh_1"' in page  # the building's households offered
+    assert not any(c["path"].endswith("/households/None") for c in fake.calls)
+    answer = client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "csrf_token": csrf_of(client)})
+    assert answer.status_code == 302
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/household")]
+    assert [c["json"] for c in posted] == [{"household_id": "hh_1"}]
+    for call in fake.calls:
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+
+
+def test_the_desk_prints_the_portal_qr_code_the_gateway_draws(client, fake, documented_routes):
+    import base64
+    from .conftest import ESTATE, sign_in
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><title>E1 owner portal</title></svg>'
+
+    class SvgAnswer:  # the fake gateway answers JSON; the QR route answers image/svg+xml
+        status_code, reason, headers, content = 200, "ok", {"X-Request-ID": "r", "Content-Type": "image/svg+xml"}, svg
+
+    original = fake.request
+
+    def request(method, url, **kwargs):
+        answer = original(method, url, **kwargs)
+        return SvgAnswer() if url.split("?")[0].endswith("/portal-qr") else answer
+    fake.request = request
+    sign_in(client, fake)
+    page = client.get("/desk/portal-qr?building=3").get_data(as_text=True)
+    assert "data:image/svg+xml;base64," + base64.b64encode(svg).decode() in page
+    [call] = [c for c in fake.calls if c["path"].endswith("/portal-qr")]
+    assert call["path"] == f"/api/v1/estates/{ESTATE}/portal-qr" and call["params"] == {"building": "3"}
+    assert any(m == "GET" and p.match(call["path"]) for m, p in documented_routes)
+    home = client.get("/")  # the menu offers it to the desk
+    assert 'href="/desk/portal-qr"' in home.get_data(as_text=True)

@@ -1,0 +1,81 @@
+"""The webhooks screen (manager, operator admin) against the fake gateway: list, a new webhook
+with its secret shown once, switching it off, its deliveries and a redelivery."""
+from .conftest import ESTATE, csrf_of, problem, sign_in
+
+WEBHOOK = {"id": "whk_1", "estate_id": ESTATE, "url": "https://crm.example.com/hooks", "description": "crm",
+           "events": ["maintenance.work_order_created"], "active": True, "disabled_reason": None,
+           "failing_since": None, "created_at": "2026-11-30T00:00:00.000Z", "created_by": "mia",
+           "updated_at": "2026-11-30T00:00:00.000Z"}
+SECRET = "whsec_" + "s" * 43
+DELIVERY = {"id": "dlv_1", "estate_id": ESTATE, "webhook_id": "whk_1", "event_id": "a" * 32,
+            "event_type": "maintenance.work_order_created", "status": "failed", "attempts": 30,
+            "last_status_code": 503, "last_error": None, "next_attempt_at": None, "last_attempt_at": None,
+            "created_at": "2026-11-29T00:00:00.000Z", "delivered_at": None, "failed_at": "2026-11-30T00:00:00.000Z"}
+OPENAPI = {"components": {"schemas": {"WebhookEventType": {"enum": ["finance.payment_posted",
+                                                                    "maintenance.work_order_created"]}}}}
+BASE = rf"/api/v1/estates/{ESTATE}/webhooks"
+
+
+def _only_documented(fake, documented_routes):
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes), \
+            f"undocumented route {call['method']} {call['path']}"
+
+
+def test_a_manager_subscribes_sees_the_secret_once_switches_off_and_redelivers(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", r"/api/v1/openapi.json", OPENAPI)
+    fake.on("GET", BASE, {"items": [WEBHOOK], "next_cursor": None})
+    page = client.get("/webhooks/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "https://crm.example.com/hooks" in page and 'value="finance.payment_posted"' in page
+    assert "Switch off" in page and SECRET not in page
+
+    fake.on("POST", BASE, (201, {**WEBHOOK, "secret": SECRET}))
+    answer = client.post("/webhooks/", data={"csrf_token": csrf_of(client), "url": "https://crm.example.com/hooks",
+                                             "events": ["maintenance.work_order_created"], "description": "crm"})
+    assert answer.status_code == 200 and SECRET in answer.get_data(as_text=True)
+    assert answer.headers["Cache-Control"] == "no-store"
+    made = [c for c in fake.calls if c["method"] == "POST" and c["path"] == BASE.replace("\\", "")][-1]
+    assert made["json"] == {"url": "https://crm.example.com/hooks", "events": ["maintenance.work_order_created"],
+                            "description": "crm"}
+    with client.session_transaction() as session:
+        assert SECRET not in str(dict(session))
+    assert SECRET not in client.get("/webhooks/").get_data(as_text=True)
+
+    fake.on("PATCH", BASE + "/whk_1", {**WEBHOOK, "active": False, "disabled_reason": "switched off by mia"})
+    answer = client.post("/webhooks/whk_1/active", data={"csrf_token": csrf_of(client), "active": "false"})
+    assert answer.status_code == 302
+    assert [c["json"] for c in fake.calls if c["method"] == "PATCH"] == [{"active": False}]
+
+    fake.on("GET", BASE + "/whk_1", WEBHOOK)
+    fake.on("GET", BASE + "/whk_1/deliveries", {"items": [DELIVERY], "next_cursor": None})
+    page = client.get("/webhooks/whk_1/deliveries?status=failed", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "dlv_1" in text and "503" in text and "Redeliver" in text
+    listed = [c for c in fake.calls if c["path"].endswith("/deliveries")][-1]
+    assert listed["params"].get("status") == "failed"
+    fake.on("POST", BASE + "/whk_1/deliveries/dlv_1/redeliver", {**DELIVERY, "status": "pending"})
+    answer = client.post("/webhooks/whk_1/deliveries/dlv_1/redeliver", data={"csrf_token": csrf_of(client)})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/webhooks/whk_1/deliveries")
+    _only_documented(fake, documented_routes)
+
+
+def test_a_refused_url_is_shown_next_to_its_field(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", r"/api/v1/openapi.json", OPENAPI)
+    fake.on("GET", BASE, {"items": [], "next_cursor": None})
+    fake.on("POST", BASE, problem(400, "the webhook URL is not allowed", code="invalid_input", errors=[
+        {"field": "data.url", "message": "resolves to a loopback address; only public addresses are allowed"}]))
+    answer = client.post("/webhooks/", data={"csrf_token": csrf_of(client), "url": "https://127.0.0.1/x",
+                                             "events": ["finance.payment_posted"]})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "only public addresses are allowed</p>" in page
+    assert 'value="https://127.0.0.1/x"' in page
+
+
+def test_only_managers_and_the_operator_admin_see_the_webhooks_entry(app, fake):
+    for roles, shown in ((("manager",), True), (("operator_admin",), True), (("agent",), False)):
+        client = app.test_client()
+        sign_in(client, fake, username="someone", roles=roles, estates=(ESTATE,))
+        page = client.get("/", follow_redirects=True)
+        assert page.status_code == 200 and ("/webhooks/" in page.get_data(as_text=True)) is shown

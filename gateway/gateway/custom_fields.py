@@ -1,0 +1,115 @@
+"""Custom fields per estate (``estate_common.custom_fields``): the gateway routes by resource.
+
+Each service keeps the definitions of the resources it owns (household: archive;
+service_request: customer_service; work_order, equipment: maintenance). ``POST`` goes to the
+owner of the body's ``resource``, ``PATCH``/``DELETE`` to the owner of the path's; ``GET``
+asks every owner in parallel (only the owner when ``?resource=`` names one) and puts the
+answers together, as the KPIs do (``fanout.py``): a service that does not answer is named in
+``unavailable`` instead of failing a form that needs only the others' fields.
+"""
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app, g, jsonify, request
+
+from estate_common import custom_fields, tracing
+from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
+
+from . import requests_in
+from .access import authorize_route
+
+LIST = "/api/v1/estates/<estate_id>/custom-fields"
+ONE = f"{LIST}/<resource>/<key>"
+LIST_FILTERS = {"resource": tuple(custom_fields.RESOURCES), "archived": ("true", "false")}
+
+
+def _rpc():
+    return current_app.extensions["estate_ops"].rpc
+
+
+def _no_query():
+    if request.args:
+        raise InvalidInput("unknown query parameters",
+                           [field_error(name, "is not a parameter of this call") for name in sorted(request.args)])
+
+
+def _list_filters():
+    filters = {}
+    for name in sorted(request.args):
+        allowed = LIST_FILTERS.get(name)
+        if allowed is None:
+            raise InvalidInput("unknown query parameters", [field_error(name, "is not a parameter of this list")])
+        if request.args[name] not in allowed:
+            raise InvalidInput(f"{name} is not valid", [field_error(name, f"must be one of {', '.join(allowed)}")])
+        filters[name] = request.args[name]
+    return filters
+
+
+def _owner(resource, refuse):
+    owner = custom_fields.RESOURCES.get(resource) if isinstance(resource, str) else None
+    if owner is None:
+        refuse()
+    return owner
+
+
+def register(app):
+    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="custom-fields")
+
+    @app.get(LIST)
+    def list_custom_fields(estate_id):
+        caller = authorize_route(estate_id)
+        filters = _list_filters()
+        owners = sorted(set(custom_fields.RESOURCES.values())) if "resource" not in filters \
+            else [custom_fields.RESOURCES[filters["resource"]]]
+        payload = {"estate_id": estate_id, **({"filters": filters} if filters else {})}
+        futures = {service: pool.submit(tracing.carried(_rpc().call), service, "list_custom_fields", payload,
+                                        request_id=g.request_id, caller=caller)
+                   for service in owners}
+        items, unavailable = [], []
+        for service, future in futures.items():
+            try:
+                items.extend(future.result()["items"])
+            except DomainError as error:
+                if error.status < 500:
+                    raise
+                unavailable.append(service)
+        items.sort(key=lambda item: (item["resource"], item["key"]))
+        return jsonify({"items": items, "unavailable": sorted(unavailable)})
+
+    @app.post(LIST)
+    def create_custom_field(estate_id):
+        caller = authorize_route(estate_id)
+        _no_query()
+        body = requests_in.json_body()
+
+        def refuse():
+            raise InvalidInput("resource is not valid", [field_error("resource", "must be one of "
+                                                                     + ", ".join(custom_fields.RESOURCES))])
+
+        owner = _owner(body.get("resource"), refuse)
+        _rpc().call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id, caller=caller)
+        answer = _rpc().call(owner, "create_custom_field", {"estate_id": estate_id, "data": body},
+                             request_id=g.request_id, caller=caller)
+        return jsonify(answer), 201
+
+    @app.patch(ONE)
+    def update_custom_field(estate_id, resource, key):
+        caller = authorize_route(estate_id)
+        _no_query()
+        owner = _owner(resource, _no_such_field)
+        body = requests_in.json_body()
+        return jsonify(_rpc().call(owner, "update_custom_field",
+                                   {"estate_id": estate_id, "resource": resource, "key": key, "data": body},
+                                   request_id=g.request_id, caller=caller))
+
+    @app.delete(ONE)
+    def archive_custom_field(estate_id, resource, key):
+        caller = authorize_route(estate_id)
+        _no_query()
+        owner = _owner(resource, _no_such_field)
+        return jsonify(_rpc().call(owner, "archive_custom_field",
+                                   {"estate_id": estate_id, "resource": resource, "key": key},
+                                   request_id=g.request_id, caller=caller))
+
+
+def _no_such_field():
+    raise NotFound("no such custom field in this estate")

@@ -1,0 +1,30 @@
+"""Rate limits: the one place the gateway counts calls and refuses with 429 and ``Retry-After``.
+
+Two ways of counting, both on the gateway's store (shared by every worker and replica on
+MongoDB; the embedded store is per process), each record expiring with ``retention``:
+
+- failures since the last one (the sign-in guard, ``login_guard``: a lock that lasts a while
+  after the last failure), which uses ``too_many`` to refuse;
+- calls within a fixed window (``within_window``: the public routes, ``public``): a key's count
+  of the window that holds now; over the limit, the caller waits until the window ends.
+"""
+from estate_common import clock, ids, retention
+from werkzeug.exceptions import TooManyRequests
+
+from . import store
+
+
+def too_many(wait_seconds, why):
+    """Refuse with 429, ``Retry-After`` the whole seconds left (at least 1)."""
+    raise TooManyRequests(f"{why}: try again later", retry_after=max(1, int(wait_seconds) + 1))
+
+
+def within_window(db, scope, subject, limit, window_seconds, why):
+    """Count one call of ``subject`` (an address, an estate code) under ``scope`` in the window
+    of ``window_seconds`` that holds now; refuse it (429) when the count passes ``limit``."""
+    now = clock.now().timestamp()
+    window = int(now // window_seconds)
+    key = ids.natural_id("limit", scope, subject, window)
+    count = store.count_call(db, key, retention.expire_at(window_seconds * 2))
+    if count > limit:
+        too_many((window + 1) * window_seconds - now, why)

@@ -1,0 +1,56 @@
+"""Printable QR codes of the owner portal: ``GET /api/v1/estates/{id}/portal-qr?building=``.
+
+The code holds ``PORTAL_BASE_URL/portal/<estate code>`` (and ``?building=`` for one building's
+notice board): the owner portal's page, served by the web console (``console/``), whose public
+address ``PORTAL_BASE_URL`` is. The estate's code comes from archive (the caller's own call, so
+the estate must be in the caller's scope). Drawn by segno as SVG (prints sharp at any size).
+"""
+import io
+from urllib.parse import quote, urlencode
+
+import segno
+from flask import Response, current_app, g, request
+
+from estate_common.errors import InvalidInput, field_error
+
+from .access import authorize_route
+
+MAX_BUILDING = 20
+
+
+def portal_url(base_url, estate_code, building=None):
+    url = f"{base_url.rstrip('/')}/portal/{quote(estate_code, safe='')}"
+    return url + ("?" + urlencode({"building": building}) if building else "")
+
+
+def svg(url, title):
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="svg", scale=8, border=4, title=title)
+    return buffer.getvalue()
+
+
+def _building():
+    unknown = sorted(set(request.args) - {"building"})
+    if unknown:
+        raise InvalidInput("unknown query parameters", [field_error(name, "is not a parameter here") for name in unknown])
+    if "building" not in request.args:
+        return None
+    building = request.args["building"].strip()
+    if not building or len(request.args["building"]) > MAX_BUILDING:
+        raise InvalidInput("building must be 1 to 20 characters",
+                           [field_error("building", f"must be 1 to {MAX_BUILDING} characters, not blank")])
+    return building
+
+
+def register(app):
+    @app.get("/api/v1/estates/<estate_id>/portal-qr")
+    def portal_qr(estate_id):
+        caller = authorize_route(estate_id)
+        building = _building()
+        state = current_app.extensions["estate_ops"]
+        estate = state.rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id,
+                                caller=caller)
+        url = portal_url(current_app.config["PORTAL_BASE_URL"], estate["code"], building)
+        title = f"{estate['code']} owner portal" + (f", building {building}" if building else "")
+        return Response(svg(url, title), mimetype="image/svg+xml",
+                        headers={"Content-Disposition": f'inline; filename="portal-{estate["code"]}.svg"'})

@@ -1,0 +1,86 @@
+"""The public routes: the owner portal's, answered without an account.
+
+One view for every public forwarded route (``Route(..., public=True)`` in ``routes/``): it
+counts the call against the rate limits (``limits``, before anything else is read), caps the
+body at ``PUBLIC_MAX_BODY_BYTES``, passes the path's parameters as they are (an estate's
+``estate_code``, a ``tracking_code``: the service turns a code into an estate id, in one place,
+``estate_common.replica.estate_id_by_code``) and calls the service as the signed caller
+``portal`` (no roles, no estates: the bus still only takes calls the gateway signed). Nothing
+is masked, because a public answer is built to hold no personal data.
+
+Limits, per ``PUBLIC_WINDOW_SECONDS`` (600), each a 429 with ``Retry-After``:
+- every public call from one address: ``PUBLIC_ADDRESS_MAX_CALLS`` (60);
+- filings and ratings (POST) from one address: ``PUBLIC_ADDRESS_MAX_WRITES`` (10);
+- filings and ratings for one estate (its code, or a tracking code's estate part), from all
+  addresses: ``PUBLIC_ESTATE_MAX_WRITES`` (300).
+The address is ``request.remote_addr`` as the sign-in guard takes it (``TRUSTED_PROXIES``).
+"""
+from flask import current_app, g, jsonify, request
+
+from estate_common import config
+from estate_common.errors import InvalidInput, field_error
+
+from . import limits, requests_in
+
+CALLER = {"user": "portal", "roles": [], "estates": []}
+SETTINGS = {
+    "window_seconds": ("PUBLIC_WINDOW_SECONDS", 600),
+    "address_max_calls": ("PUBLIC_ADDRESS_MAX_CALLS", 60),
+    "address_max_writes": ("PUBLIC_ADDRESS_MAX_WRITES", 10),
+    "estate_max_writes": ("PUBLIC_ESTATE_MAX_WRITES", 300),
+    "max_body_bytes": ("PUBLIC_MAX_BODY_BYTES", 16384),
+}
+
+
+def settings_from_env():
+    return {name: config.env_int(variable, default) for name, (variable, default) in SETTINGS.items()}
+
+
+SECRET_PARAMS = ("tracking_code",)  # a path part that opens a request's tracking view
+
+
+def logged_path():
+    """The request's path for the log: a tracking code (a bearer secret) as its name only."""
+    path, args = request.path, request.view_args or {}
+    for name in SECRET_PARAMS:
+        if isinstance(args.get(name), str) and args[name]:
+            path = path.replace(args[name], f"<{name}>")
+    return path
+
+
+def estate_code_of(path):
+    """The estate a public path names: its code, or the estate part of a tracking code."""
+    if "estate_code" in path:
+        return path["estate_code"]
+    return str(path.get("tracking_code", "")).partition(".")[0]
+
+
+def count(path, write):
+    """The call against the limits (429 past one of them)."""
+    state, limit = current_app.extensions["estate_ops"], current_app.config["PUBLIC_LIMITS"]
+    window, address = limit["window_seconds"], request.remote_addr or "-"
+    limits.within_window(state.db, "public-address", address, limit["address_max_calls"], window,
+                         "too many calls from this address")
+    if write:
+        limits.within_window(state.db, "public-address-writes", address, limit["address_max_writes"], window,
+                             "too many requests filed from this address")
+        limits.within_window(state.db, "public-estate-writes", estate_code_of(path), limit["estate_max_writes"],
+                             window, "too many requests filed for this estate")
+
+
+def view(route):
+    def forward(**path):
+        count(path, write=route.method != "GET")
+        requests_in.refuse_oversized(current_app.config["PUBLIC_LIMITS"]["max_body_bytes"])
+        if request.args:
+            raise InvalidInput("unknown query parameters",
+                               [field_error(name, "is not a parameter here") for name in sorted(request.args)])
+        payload = dict(path)
+        if route.body:
+            payload["data"] = requests_in.json_body()
+        state = current_app.extensions["estate_ops"]
+        answer = state.rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=CALLER)
+        return jsonify(answer), route.status
+
+    forward.__name__ = f"{route.service}__{route.rpc}"
+    return forward

@@ -1,0 +1,22 @@
+"""integrations routes: outgoing webhooks (issue 13), the manager's and the operator admin's."""
+from .. import policy
+from . import ESTATE, Route
+
+WEBHOOKS = f"{ESTATE}/webhooks"
+WEBHOOK = f"{WEBHOOKS}/<webhook_id>"
+
+ROUTES = [
+    # not idempotent by Idempotency-Key: a replay would have to keep the secret it showed
+    Route("POST", WEBHOOKS, "integrations", "create_webhook", policy.WEBHOOK_ADMINS, status=201, body=True),
+    Route("GET", WEBHOOKS, "integrations", "list_webhooks", policy.WEBHOOK_ADMINS, paged=True),
+    Route("GET", WEBHOOK, "integrations", "get_webhook", policy.WEBHOOK_ADMINS, id_param="webhook_id"),
+    Route("PATCH", WEBHOOK, "integrations", "update_webhook", policy.WEBHOOK_ADMINS, body=True,
+          id_param="webhook_id"),
+    Route("DELETE", WEBHOOK, "integrations", "delete_webhook", policy.WEBHOOK_ADMINS, id_param="webhook_id"),
+    Route("GET", f"{WEBHOOK}/deliveries", "integrations", "list_deliveries", policy.WEBHOOK_ADMINS,
+          paged=True, filters=("status",), id_param="webhook_id"),
+    Route("POST", f"{WEBHOOK}/deliveries/<delivery_id>/redeliver", "integrations", "redeliver",
+          policy.WEBHOOK_ADMINS, id_param="webhook_id", item_param="delivery_id"),
+    Route("GET", f"{ESTATE}/settings/integrations", "integrations", "get_settings", policy.MANAGEMENT),
+    Route("PUT", f"{ESTATE}/settings/integrations", "integrations", "update_settings", policy.MANAGEMENT, body=True),
+]

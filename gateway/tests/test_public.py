@@ -1,0 +1,139 @@
+"""The owner portal's public routes: no token, the signed caller ``portal``, the payload the
+service's contract takes, rate limits (429 with Retry-After, per address and per estate), the
+body cap; and the staff route that prints the portal's QR codes."""
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from estate_common import clock, contracts
+from estate_common.errors import NotFound
+from gateway import portal_qr, public
+from gateway.routes import PUBLIC_FORWARDED
+
+from .conftest import bearer, build_app
+
+CODE = "HZ-01." + "a" * 32
+FILED = {"tracking_code": CODE, "number": "SR-2026-000001", "status": "open"}
+TRACKED = {"number": "SR-2026-000001", "kind": "repair", "status": "open", "created_at": "2026-11-23T02:00:00.000Z",
+           "updated_at": "2026-11-23T02:00:00.000Z", "history": [{"at": "2026-11-23T02:00:00.000Z", "status": "open"}],
+           "rateable": False, "satisfaction": None}
+BODY = {"kind": "repair", "building": "3", "unit": "1", "room": "1201", "contact_phone": "13800138000",
+        "description": "kitchen tap leaks"}
+LIMITS = {"window_seconds": 600, "address_max_calls": 8, "address_max_writes": 3, "estate_max_writes": 5,
+          "max_body_bytes": 16384}
+
+
+@pytest.fixture
+def app():
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:10Z"))  # 10 s into a window
+    app = build_app(public_limits=dict(LIMITS))
+    fake = app.extensions["estate_ops"].rpc
+    fake.answer("customer_service", "portal_file_request", FILED)
+    fake.answer("customer_service", "portal_track_request", TRACKED)
+    fake.answer("customer_service", "portal_rate_request", {**TRACKED, "satisfaction": 5})
+    yield app
+    clock.reset()
+
+
+def file(client, address="10.0.0.1", estate="HZ-01", body=BODY, **kwargs):
+    return client.post(f"/api/v1/public/estates/{estate}/requests", json=body,
+                       environ_base={"REMOTE_ADDR": address}, **kwargs)
+
+
+def test_the_public_routes_need_no_token_and_call_the_service_as_the_portal(app, contract):
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    assert contract.check(app, file(client), 201) == FILED
+    assert contract.check(app, client.get(f"/api/v1/public/requests/{CODE}"), 200) == TRACKED
+    rated = client.post(f"/api/v1/public/requests/{CODE}/rating", json={"satisfaction": 5})
+    assert contract.check(app, rated, 200)["satisfaction"] == 5
+    book = contracts.load()
+    for call in rpc.calls:
+        assert call.caller == public.CALLER
+        assert book.errors(f"rpc/{call.service}/{call.method}.json#/input", call.payload) == []
+    assert rpc.calls[0].payload == {"estate_code": "HZ-01", "data": BODY}
+    assert rpc.calls[1].payload == {"tracking_code": CODE}
+
+
+def test_a_service_404_passes_as_a_bare_404(app, contract):
+    app.extensions["estate_ops"].rpc.answer("customer_service", "portal_file_request", NotFound("not found"))
+    body = contract.problem(file(app.test_client(), estate="NOPE-1"), 404)
+    assert body["detail"] == "not found"
+
+
+def test_filings_from_one_address_are_limited_with_retry_after(app, contract):
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    for _ in range(LIMITS["address_max_writes"]):
+        assert file(client).status_code == 201
+    refused = file(client)
+    contract.problem(refused, 429)
+    assert int(refused.headers["Retry-After"]) == 591  # the 590 s left of the window, and one (as sign-in does)
+    assert len(rpc.calls) == LIMITS["address_max_writes"]  # refused before the service
+    assert file(client, address="10.0.0.2").status_code == 201  # another address is not held back
+
+
+def test_every_call_from_one_address_counts_and_the_estate_has_its_own_limit(app, contract):
+    client = app.test_client()
+    for n in range(LIMITS["address_max_calls"]):
+        response = client.get(f"/api/v1/public/requests/{CODE}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        assert response.status_code == 200, n
+    contract.problem(client.get(f"/api/v1/public/requests/{CODE}", environ_base={"REMOTE_ADDR": "10.0.0.9"}), 429)
+    answers = [file(client, address=f"10.1.0.{n}").status_code for n in range(LIMITS["estate_max_writes"] + 1)]
+    assert answers == [201] * LIMITS["estate_max_writes"] + [429]
+    assert file(client, address="10.1.0.99", estate="SH-02").status_code == 201  # another estate's limit
+    # a rating counts for the estate in its tracking code
+    contract.problem(client.post(f"/api/v1/public/requests/{CODE}/rating", json={"satisfaction": 5},
+                                 environ_base={"REMOTE_ADDR": "10.1.0.100"}), 429)
+
+
+def test_a_body_over_the_public_cap_is_a_413_and_unknown_query_parameters_a_400(app, contract):
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    big = {**BODY, "description": "x" * LIMITS["max_body_bytes"]}
+    contract.problem(file(client, body=big), 413)
+    contract.problem(client.get(f"/api/v1/public/requests/{CODE}?x=1"), 400, fields=["x"])
+    assert rpc.calls == []
+
+
+def test_every_public_forwarded_route_is_public_in_the_policy():
+    from gateway import policy
+    assert {(route.method, route.path) for route in PUBLIC_FORWARDED} <= policy.PUBLIC_ROUTES
+    assert all(route.public and not route.roles for route in PUBLIC_FORWARDED)
+
+
+# -- the QR codes -----------------------------------------------------------------------------
+
+def test_the_qr_code_points_at_the_portal_of_the_estate_and_building(app, accounts_for_qr):
+    client = app.test_client()
+    token = accounts_for_qr.user("desk-qr", ["agent"], ["A"])
+    response = client.get("/api/v1/estates/A/portal-qr?building=3", headers=bearer(token))
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    svg = ElementTree.fromstring(response.data)
+    assert svg.tag.endswith("svg")
+    assert portal_qr.portal_url("https://portal.example/", "C-A", "3") == "https://portal.example/portal/C-A?building=3"
+    expected = portal_qr.portal_url(app.config["PORTAL_BASE_URL"], "C-A", "3")  # the fake archive's code
+    assert response.data == portal_qr.svg(expected, "C-A owner portal, building 3")  # segno is deterministic
+    guard = accounts_for_qr.user("guard-qr", ["security"], ["A"])
+    assert client.get("/api/v1/estates/A/portal-qr", headers=bearer(guard)).status_code == 403
+    assert client.get("/api/v1/estates/B/portal-qr", headers=bearer(token)).status_code == 403
+    assert client.get("/api/v1/estates/A/portal-qr?building=%20", headers=bearer(token)).status_code == 400
+    assert client.get("/api/v1/estates/A/portal-qr?floor=3", headers=bearer(token)).status_code == 400
+
+
+def test_the_portal_url_quotes_the_code_and_the_building():
+    assert portal_qr.portal_url("https://p.example/", "SH-PD-01") == "https://p.example/portal/SH-PD-01"
+    assert portal_qr.portal_url("https://p.example", "SH-01", "3 东") == "https://p.example/portal/SH-01?building=3+%E4%B8%9C"
+    assert portal_qr.svg("https://p.example/portal/A", "t") != portal_qr.svg("https://p.example/portal/B", "t")
+
+
+@pytest.fixture
+def accounts_for_qr(app):
+    from .conftest import Accounts
+    return Accounts(app)
+
+
+def test_the_log_line_of_a_tracking_call_names_no_tracking_code(app, caplog):
+    import logging
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        assert app.test_client().get(f"/api/v1/public/requests/{CODE}").status_code == 200
+    paths = [record.path for record in caplog.records if getattr(record, "path", None)]
+    assert paths == ["/api/v1/public/requests/<tracking_code>"]
+    assert CODE not in caplog.text

@@ -1,0 +1,29 @@
+"""The ``custom_fields`` collection of a service that keeps custom-field definitions
+(``estate_common.custom_fields``): a store module, like ``common_store``. Every write goes
+through ``estate_common.writes`` (insert once by natural id, compare-and-set); definitions
+announce no events (nothing outside their service reads them)."""
+from . import store, writes
+
+COLLECTION = "custom_fields"
+INDEXES = {COLLECTION: [([("estate_id", 1), ("resource", 1), ("key", 1)], {})]}
+
+
+def definitions(db, estate_id, resources):
+    """Every definition of ``resources`` in the estate, archived ones too, by resource and key."""
+    query = {"estate_id": estate_id, "resource": {"$in": list(resources)}}
+    return list(db[COLLECTION].find(query).sort([("resource", 1), ("key", 1)]))
+
+
+def create(db, outbox, definition, found):
+    """Insert the definition once; ``found(stored)`` answers when its key is taken."""
+    return writes.create(db[COLLECTION], definition["estate_id"], definition["_id"], lambda: definition, outbox,
+                         found=found)
+
+
+def change(db, outbox, estate_id, definition_id, decide):
+    """``decide(definition)`` → a ``writes.Change`` or None, written with a revision check."""
+    return writes.change(db[COLLECTION], estate_id, definition_id, decide, outbox, what="custom field")
+
+
+def get(db, estate_id, definition_id):
+    return store.get_in_estate(db[COLLECTION], estate_id, definition_id, "custom field")

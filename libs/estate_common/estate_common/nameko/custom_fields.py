@@ -1,0 +1,79 @@
+"""``create/list/update/archive_custom_field``: the custom-field definitions of the resources
+a service owns (``estate_common.custom_fields.RESOURCES``).
+
+A service mixes this in (and adds ``custom_fields_store.INDEXES`` to its ``indexes``); the
+gateway routes ``POST/PATCH/DELETE …/custom-fields`` to the owner of the resource and asks every
+owner for ``GET`` (``gateway/gateway/custom_fields.py``). Only a manager of the estate or the
+operator admin defines, changes or archives (checked here as well as at the gateway); every
+staff role reads them (forms need them).
+"""
+from .. import clock, custom_fields, custom_fields_store
+from ..errors import Conflict, Forbidden, NotFound, field_error
+from ..writes import Change
+from .entrypoints import rpc_method
+
+MANAGER_ROLES = frozenset({"manager", "operator_admin"})
+
+
+class HasCustomFields:
+
+    def _custom_manager(self):
+        if not set(self.caller.roles) & MANAGER_ROLES:
+            raise Forbidden("only a manager or the operator admin defines an estate's custom fields")
+
+    def _own_resource(self, resource):
+        if custom_fields.RESOURCES.get(resource) != self.name:
+            raise NotFound(f"{self.name} keeps no custom fields of {resource}")
+
+    @rpc_method
+    def create_custom_field(self, payload):
+        self._custom_manager()
+        estate_id, data = payload["estate_id"], payload["data"]
+        self._own_resource(data["resource"])
+        live = [d for d in custom_fields_store.definitions(self.db, estate_id, [data["resource"]])
+                if not d.get("archived")]
+        definition = custom_fields.new_definition(estate_id, data, clock.now(), self.caller.user, len(live))
+
+        def taken(stored):
+            raise Conflict(f"the {data['resource']} has a custom field {data['key']} already"
+                           + (" (archived)" if stored.get("archived") else ""),
+                           [field_error("data.key", "is already taken")])
+
+        return custom_fields.definition_view(custom_fields_store.create(self.db, self.outbox, definition, taken))
+
+    @rpc_method
+    def list_custom_fields(self, payload):
+        filters = payload.get("filters", {})
+        resources = custom_fields.resources_of(self.name)
+        if "resource" in filters:
+            resources = [r for r in resources if r == filters["resource"]]
+        found = custom_fields_store.definitions(self.db, payload["estate_id"], resources)
+        if filters.get("archived") in ("true", "false"):
+            found = [d for d in found if bool(d.get("archived")) == (filters["archived"] == "true")]
+        return {"items": [custom_fields.definition_view(d) for d in found]}
+
+    @rpc_method
+    def update_custom_field(self, payload):
+        self._custom_manager()
+        return self._change_definition(payload, lambda d: custom_fields.definition_changes(d, payload["data"],
+                                                                                           clock.now()), "changed")
+
+    @rpc_method
+    def archive_custom_field(self, payload):
+        self._custom_manager()
+        return self._change_definition(payload, lambda d: custom_fields.archive_changes(d, clock.now()), "archived")
+
+    def _change_definition(self, payload, changes_of, action):
+        estate_id, resource = payload["estate_id"], payload["resource"]
+        self._own_resource(resource)
+        definition_id = custom_fields.definition_id(estate_id, resource, payload["key"])
+
+        def decide(definition):
+            changes = changes_of(definition)
+            if not changes:
+                return None
+            entry = {"at": changes["updated_at"], "by": self.caller.user, "action": action, "fields": sorted(changes)}
+            return Change(changes, entries=[entry])
+
+        return custom_fields.definition_view(
+            custom_fields_store.change(self.db, self.outbox, estate_id, definition_id, decide))

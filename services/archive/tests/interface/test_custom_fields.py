@@ -1,0 +1,114 @@
+"""archive keeps the custom fields of households: definitions, values on create, filters, import."""
+import base64
+
+import pytest
+
+from archive.service import ArchiveService
+from estate_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.testing import as_caller, staff, worker
+
+HOUSEHOLD = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
+             "owner": {"name": "李四", "phone": "13912345678"}}
+PETS = {"resource": "household", "key": "pets", "label": {"zh": "宠物", "en": "Pets"}, "type": "bool"}
+FLOORS = {"resource": "household", "key": "floors", "label": {"zh": "层数", "en": "Floors"}, "type": "number"}
+
+
+@pytest.fixture
+def archive():
+    return worker(ArchiveService)
+
+
+@pytest.fixture
+def estate_id(archive):
+    return archive.create_estate({"data": {"code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd"}})["id"]
+
+
+def define(archive, estate_id, body):
+    return archive.create_custom_field({"estate_id": estate_id, "data": body})
+
+
+def test_a_household_takes_its_custom_values_and_the_list_filters_on_them(archive, estate_id):
+    define(archive, estate_id, PETS)
+    define(archive, estate_id, FLOORS)
+    made = archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, custom={"pets": True, "floors": 2})})
+    archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, room="1202", custom={"pets": False})})
+    assert made["custom"] == {"pets": True, "floors": 2}
+    assert archive.get_household({"estate_id": estate_id, "id": made["id"]})["custom"] == {"pets": True, "floors": 2}
+    found = archive.list_households({"estate_id": estate_id, "filters": {"custom.pets": "true"}})["items"]
+    assert [h["id"] for h in found] == [made["id"]]
+    assert archive.list_households({"estate_id": estate_id, "filters": {"custom.floors": "2", "building": "3"}})[
+        "items"][0]["id"] == made["id"]
+    # the event other services copy carries no custom values
+    assert all("custom" not in e["data"] for e in archive.outbox.of_type("household_created"))
+
+
+def test_a_value_of_the_wrong_type_is_a_400_naming_it_and_nothing_is_written(archive, estate_id):
+    define(archive, estate_id, FLOORS)
+    with pytest.raises(InvalidInput) as refused:
+        archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, custom={"floors": "abc"})})
+    assert [e["field"] for e in refused.value.errors] == ["data.custom.floors"]
+    with pytest.raises(InvalidInput) as refused:
+        archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, custom={"nope": 1})})
+    assert [e["field"] for e in refused.value.errors] == ["data.custom.nope"]
+    assert archive.db.households.count_documents({}) == 0
+    with pytest.raises(InvalidInput) as refused:
+        archive.list_households({"estate_id": estate_id, "filters": {"custom.floors": "many"}})
+    assert refused.value.errors[0]["field"] == "filters.custom.floors"
+
+
+def test_required_applies_to_creates_after_it_was_set(archive, estate_id):
+    define(archive, estate_id, PETS)
+    before = archive.create_household({"estate_id": estate_id, "data": HOUSEHOLD})
+    archive.update_custom_field({"estate_id": estate_id, "resource": "household", "key": "pets",
+                                 "data": {"required": True}})
+    with pytest.raises(InvalidInput) as refused:
+        archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, room="1202")})
+    assert refused.value.errors[0]["field"] == "data.custom.pets"
+    assert archive.get_household({"estate_id": estate_id, "id": before["id"]})["custom"] == {}
+
+
+def test_a_key_is_unique_per_resource_and_an_archived_field_keeps_its_values(archive, estate_id):
+    define(archive, estate_id, PETS)
+    with pytest.raises(Conflict):
+        define(archive, estate_id, dict(PETS, type="text"))
+    made = archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, custom={"pets": True})})
+    archived = archive.archive_custom_field({"estate_id": estate_id, "resource": "household", "key": "pets"})
+    assert archived["archived"] is True
+    assert archive.get_household({"estate_id": estate_id, "id": made["id"]})["custom"] == {"pets": True}
+    assert archive.list_households({"estate_id": estate_id, "filters": {"custom.pets": "true"}})["items"]
+    with pytest.raises(InvalidInput):
+        archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, room="9", custom={"pets": True})})
+    with pytest.raises(Conflict):
+        archive.update_custom_field({"estate_id": estate_id, "resource": "household", "key": "pets",
+                                     "data": {"required": True}})
+    listed = archive.list_custom_fields({"estate_id": estate_id, "filters": {"archived": "true"}})["items"]
+    assert [d["key"] for d in listed] == ["pets"]
+
+
+def test_the_type_cannot_change_and_only_a_manager_defines(archive, estate_id):
+    define(archive, estate_id, PETS)
+    with pytest.raises(InvalidInput) as refused:
+        archive.update_custom_field({"estate_id": estate_id, "resource": "household", "key": "pets",
+                                     "data": {"type": "text"}})
+    assert refused.value.errors[0]["field"] == "data.type"
+    with pytest.raises(NotFound):
+        define(archive, estate_id, dict(FLOORS, resource="equipment"))  # maintenance keeps those
+    agent = as_caller(archive, staff("zhang", ["agent"], [estate_id]))
+    with pytest.raises(Forbidden):
+        agent.create_custom_field({"estate_id": estate_id, "data": FLOORS})
+    assert [d["key"] for d in agent.list_custom_fields({"estate_id": estate_id})["items"]] == ["pets"]
+
+
+def test_the_household_import_reads_custom_columns_by_type(archive, estate_id):
+    define(archive, estate_id, PETS)
+    define(archive, estate_id, FLOORS)
+    csv = ("building,unit,room,area,owner,phone,custom.pets (Pets),custom.floors\n"
+           "1,1,101,80,王五,13800138000,是,2\n"
+           "1,1,102,80,赵六,13800138001,true,many\n").encode()
+    job = archive.start_household_import({"estate_id": estate_id, "data": {
+        "format": "csv", "content_base64": base64.b64encode(csv).decode()}})
+    result = archive._import_households(archive.db.jobs.find_one({"_id": job["id"]}), lambda done, total: None)
+    assert (result["created"], result["rejected"]) == (1, 1)
+    assert result["errors"] == [{"row": 3, "field": "custom.floors", "message": "must be a number"}]
+    [household] = archive.list_households({"estate_id": estate_id})["items"]
+    assert household["custom"] == {"pets": True, "floors": 2}

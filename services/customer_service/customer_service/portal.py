@@ -1,0 +1,196 @@
+"""The owner portal (业主自助报事): a request an owner or tenant files without an account.
+
+It lands in the one register (``intake``) with ``channel: portal``, the building, unit and room
+it names, the contact it gives (personal data: shown to the desk, never in events or the
+tracking view) and a tracking code. Plain functions: no broker, no store.
+
+- **Tracking code.** ``<estate code>.<secret>``: the secret is 160 random bits (base32); the
+  request keeps only its SHA-256 (``_tracking_hash``, never shown), so a copy of the database gives
+  nobody a way into the tracking view. The estate code in front lets the lookup go to one
+  estate's requests (every query is led by ``estate_id``).
+- **Matching.** The request is matched to the household at that building, unit and room
+  (exactly as the household register spells them, spaces trimmed). An unmatched request is
+  registered all the same, ``household_id: null`` and ``portal.matched: false``; the answer to
+  the filer is the same either way (nothing tells whether a household exists). Its
+  ``service_request_created`` (which maintenance and archive need with a household) is held
+  until the desk matches it (``match``): a repair then travels on exactly as a desk-registered
+  one. Until then every other desk step on it is refused (409).
+- **Rating.** Once the work is done (a repair completed; another kind answered) the filer may
+  rate it 1–5, once (409 before the work is done and for a second rating). The rating counts
+  in the satisfaction KPIs like a return visit's (``kpis``).
+"""
+import base64
+import hashlib
+import secrets
+
+from estate_common import clock
+from estate_common.errors import Conflict, InvalidInput, NotFound, field_error
+
+from . import domain
+from .domain import Change, history_entry
+
+CHANNEL = "portal"
+SECRET_BYTES = 20  # 160 bits
+SEPARATOR = "."  # an estate code never holds one (EstateCreate's pattern)
+ACTOR = "portal"  # who the request's history names for what the filer did
+
+
+def new_secret():
+    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode().rstrip("=").lower()
+
+
+def tracking_code(estate_code, secret):
+    return f"{estate_code}{SEPARATOR}{secret}"
+
+
+def split_tracking_code(code):
+    """``(estate code, secret)``; a code of the wrong shape is a 404 like an unknown one."""
+    estate_code, _, secret = (code or "").partition(SEPARATOR)
+    if not estate_code or len(secret) != 32:
+        raise NotFound("no such request")
+    return estate_code, secret
+
+
+def tracking_hash(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _clean(text):
+    return " ".join((text or "").split())
+
+
+def address(data):
+    return {name: _clean(data[name]) for name in ("building", "unit", "room")}
+
+
+def check(data):
+    """What the contract cannot say: the texts are not just spaces (400 naming the field)."""
+    errors = [field_error(f"data.{name}", "must not be blank")
+              for name in ("building", "unit", "room", "contact_phone", "description") if not _clean(data.get(name))]
+    if errors:
+        raise InvalidInput("fields are blank", errors)
+
+
+def desk_data(data, household_id):
+    """The request as the desk would register it (``intake.new_request``'s data)."""
+    return {"kind": data["kind"], "household_id": household_id, "channel": CHANNEL, "description": data["description"]}
+
+
+def portal_part(data, household_id):
+    return {
+        "address": address(data),
+        "contact": {"name": _clean(data.get("contact_name")) or None, "phone": _clean(data["contact_phone"])},
+        "matched": household_id is not None,
+        "rating": None,
+    }
+
+
+def created_events(request):
+    """A matched request announces itself at once; an unmatched one when the desk matches it."""
+    if request["household_id"] is None:
+        return []
+    return [("service_request_created", domain.created_event_data(request))]
+
+
+def filed_view(request, code):
+    """What the filer is told: the same fields whether the request was matched or not."""
+    return {"tracking_code": code, "number": request["number"], "status": request["status"]}
+
+
+# -- matching an unmatched request (the desk) ----------------------------------------------------
+
+def unmatched(request):
+    return request.get("channel") == CHANNEL and request.get("household_id") is None
+
+
+def require_matched(request):
+    if unmatched(request):
+        raise Conflict("this portal request is not matched to a household yet: match it first")
+
+
+def match(request, household_id, now, user):
+    """The desk names the household of an unmatched portal request; its
+    ``service_request_created`` leaves with this write (maintenance opens a repair's order)."""
+    if not unmatched(request):
+        raise Conflict("this request has its household already")
+    at = clock.to_iso(now)
+    matched = {**request, "household_id": household_id}
+    portal = {**request["portal"], "matched": True}
+    return Change({"household_id": household_id, "portal": portal, "updated_at": at},
+                  [history_entry(at, user, "household_matched", household_id)],
+                  [("service_request_created", domain.created_event_data(matched))])
+
+
+# -- the filer's rating ---------------------------------------------------------------------------
+
+def done(request):
+    """The work is done: a repair completed (since), another kind answered."""
+    if request["kind"] == "repair":
+        return request.get("completed_at") is not None
+    return request.get("answered_at") is not None
+
+
+def rate(request, score, now):
+    if not request.get("portal"):
+        raise NotFound("no such request")
+    if request["portal"].get("rating") is not None:
+        raise Conflict("this request has been rated already")
+    if not done(request):
+        raise Conflict("a request is rated once its work is done")
+    at = clock.to_iso(now)
+    return Change({"portal": {**request["portal"], "rating": {"satisfaction": score, "rated_at": at}},
+                   "updated_at": at},
+                  [history_entry(at, ACTOR, "rated", f"satisfaction {score}/5")])
+
+
+def ratings(requests, start, end):
+    """The portal ratings given within [start, end) (for the satisfaction KPIs)."""
+    scores = []
+    for request in requests:
+        rating = (request.get("portal") or {}).get("rating")
+        if rating and start <= rating["rated_at"] < end:
+            scores.append(rating["satisfaction"])
+    return scores
+
+
+# -- the tracking view ----------------------------------------------------------------------------
+
+# the request's history actions that move its status, as the transition table names them
+_ACTIONS = {"registered": None, "verified": "verify", "escalated": "escalate", "replied": "reply",
+            "closed": "close", "reopened": "reopen", "dispatched": "dispatch", "completed": "complete",
+            "return_visit": "return_visit", "follow_up_requested": None}
+
+
+def statuses(request):
+    """``[{at, status}]``: each status the request went through, from its history (no names)."""
+    table = domain.TRANSITIONS[request["kind"]]
+    status, steps = "open", []
+    history = request.get("history") or []
+    for index, entry in enumerate(history):
+        if entry["action"] not in _ACTIONS:
+            continue
+        action = _ACTIONS[entry["action"]]
+        if action == "return_visit" and index + 1 < len(history) \
+                and history[index + 1]["action"] == "follow_up_requested":
+            action = "return_visit_with_problem"
+        if action is not None:
+            status = table.get(status, {}).get(action, status)
+        if not steps or steps[-1]["status"] != status:
+            steps.append({"at": entry["at"], "status": status})
+    if not steps or steps[-1]["status"] != request["status"]:
+        steps.append({"at": request["updated_at"], "status": request["status"]})
+    return steps
+
+
+def tracking_view(request):
+    rating = (request.get("portal") or {}).get("rating")
+    return {
+        "number": request["number"],
+        "kind": request["kind"],
+        "status": request["status"],
+        "created_at": request["created_at"],
+        "updated_at": request["updated_at"],
+        "history": statuses(request),
+        "rateable": done(request) and rating is None,
+        "satisfaction": rating["satisfaction"] if rating else None,
+    }

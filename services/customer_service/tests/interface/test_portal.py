@@ -1,0 +1,151 @@
+"""The owner portal through the entrypoints, on the embedded store: filing (matched and
+unmatched answer alike), tracking by code, the desk matching an unmatched request, the rating
+once after the work, and the KPIs counting it."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
+from estate_common.testing import as_caller, event, staff
+
+ESTATE = "est_1"
+PORTAL = staff("portal", [], [])  # the gateway's signed caller on its public routes
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+START = clock.parse_iso("2026-11-23T02:00:00Z")
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(START)
+
+
+def filed(desk, room="1201", kind="repair", **extra):
+    as_caller(desk, PORTAL)
+    data = {"kind": kind, "building": "3", "unit": "1", "room": room, "contact_name": "陈先生",
+            "contact_phone": "13800138000", "description": "kitchen tap leaks", **extra}
+    return desk.portal_file_request({"estate_code": "HZ-01", "data": data})
+
+
+def tracked(desk, code):
+    as_caller(desk, PORTAL)
+    return desk.portal_track_request({"tracking_code": code})
+
+
+def stored(desk, answer):
+    """The request behind a tracking code, as the desk lists it."""
+    as_caller(desk, AGENT)
+    items = desk.list_requests({"estate_id": ESTATE})["items"]
+    return next(r for r in items if r["number"] == answer["number"])
+
+
+def test_a_matched_repair_is_registered_with_channel_portal_and_travels_at_once(desk):
+    answer = filed(desk)
+    assert set(answer) == {"tracking_code", "number", "status"}
+    assert answer["status"] == "open" and answer["tracking_code"].startswith("HZ-01.")
+    request = stored(desk, answer)
+    assert request["channel"] == "portal" and request["household_id"] == "hh_1"
+    assert request["portal"]["matched"] is True
+    assert request["portal"]["contact"] == {"name": "陈先生", "phone": "13800138000"}
+    assert request["created_by"] == "portal"
+    created = desk.outbox.of_type("service_request_created")
+    assert [e["data"]["id"] for e in created] == [request["id"]]
+    assert created[0]["data"]["channel"] == "portal"
+    assert "13800138000" not in str(created[0])  # the contact never travels
+
+
+def test_only_the_hash_of_the_tracking_code_is_kept(desk):
+    answer = filed(desk)
+    secret = answer["tracking_code"].split(".", 1)[1]
+    assert len(secret) == 32  # 160 bits in base32
+    doc = desk.db.service_requests.find_one({"estate_id": ESTATE})
+    assert secret not in str(doc) and answer["tracking_code"] not in str(doc)
+    assert "_tracking_hash" not in stored(desk, answer)
+
+
+def test_an_unmatched_request_answers_alike_and_waits_for_the_desk_to_match_it(desk):
+    matched, unmatched = filed(desk), filed(desk, room="9999")
+    assert set(unmatched) == set(matched) and unmatched["status"] == matched["status"] == "open"
+    request = stored(desk, unmatched)
+    assert request["household_id"] is None and request["portal"]["matched"] is False
+    assert len(desk.outbox.of_type("service_request_created")) == 1  # only the matched one's
+    as_caller(desk, AGENT)
+    with pytest.raises(Conflict):  # every other desk step waits for the match
+        desk.close_request({"estate_id": ESTATE, "id": request["id"], "data": {}})
+    with pytest.raises(BusinessRuleViolation):
+        desk.match_request_household({"estate_id": ESTATE, "id": request["id"], "data": {"household_id": "hh_9"}})
+    done = desk.match_request_household({"estate_id": ESTATE, "id": request["id"], "data": {"household_id": "hh_2"}})
+    assert done["household_id"] == "hh_2" and done["portal"]["matched"] is True
+    announced = desk.outbox.of_type("service_request_created")
+    assert [e["data"]["id"] for e in announced][-1] == request["id"]
+    assert announced[-1]["data"]["household_id"] == "hh_2"
+    with pytest.raises(Conflict):
+        desk.match_request_household({"estate_id": ESTATE, "id": request["id"], "data": {"household_id": "hh_1"}})
+
+
+def test_tracking_shows_statuses_without_names_and_rating_comes_once_after_the_work(desk):
+    answer = filed(desk)
+    view = tracked(desk, answer["tracking_code"])
+    assert view["status"] == "open" and view["rateable"] is False
+    assert [h["status"] for h in view["history"]] == ["open"]
+    assert "zhang" not in str(view) and "13800138000" not in str(view) and "陈" not in str(view)
+    as_caller(desk, PORTAL)
+    with pytest.raises(Conflict):  # before the work is done
+        desk.portal_rate_request({"tracking_code": answer["tracking_code"], "data": {"satisfaction": 5}})
+    request = stored(desk, answer)
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal", "status": "pending",
+        "created_at": clock.now_iso()}, actor="tech-li"))
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal",
+        "reported_at": request["created_at"], "started_at": "2026-11-23T05:00:00.000Z",
+        "completed_at": "2026-11-23T09:00:00.000Z", "charge_cents": 0, "material_cost_cents": 0,
+        "labour_cost_cents": 0, "signed_by": "owner"}, actor="tech-li"))
+    view = tracked(desk, answer["tracking_code"])
+    assert [h["status"] for h in view["history"]] == ["open", "dispatched", "completed"]
+    assert view["rateable"] is True and "tech-li" not in str(view)
+    as_caller(desk, PORTAL)
+    rated = desk.portal_rate_request({"tracking_code": answer["tracking_code"], "data": {"satisfaction": 2}})
+    assert rated["satisfaction"] == 2 and rated["rateable"] is False
+    with pytest.raises(Conflict):
+        desk.portal_rate_request({"tracking_code": answer["tracking_code"], "data": {"satisfaction": 5}})
+    as_caller(desk, MANAGER)
+    kpis = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})
+    satisfaction = kpis["estates"][ESTATE]["owner_satisfaction"]
+    assert (satisfaction["numerator"], satisfaction["denominator"]) == (0, 1)  # a 2 counts, unsatisfied
+
+
+def test_unknown_estate_codes_and_tracking_codes_are_404s_that_say_nothing(desk):
+    with pytest.raises(NotFound) as unknown:
+        filed_to(desk, "NOPE-1")
+    assert unknown.value.detail == "not found"
+    with pytest.raises(NotFound):
+        tracked(desk, "HZ-01." + "a" * 32)
+    with pytest.raises(NotFound):
+        tracked(desk, "NOPE-1." + "a" * 32)
+    assert desk.db.service_requests.count_documents({"estate_id": ESTATE}) == 0
+
+
+def filed_to(desk, code):
+    as_caller(desk, PORTAL)
+    return desk.portal_file_request({"estate_code": code, "data": {
+        "kind": "praise", "building": "3", "unit": "1", "room": "1201", "contact_phone": "13800138000",
+        "description": "thanks"}})
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"contact_phone": None}, "data.contact_phone"),
+    ({"description": "x" * 10_000}, "data.description"),
+    ({"website": "http://spam.example"}, "data.website"),
+    ({"room": "   "}, "data.room"),
+])
+def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(desk, change, field):
+    data = {"kind": "repair", "building": "3", "unit": "1", "room": "1201", "contact_phone": "13800138000",
+            "description": "kitchen tap leaks", **change}
+    data = {k: v for k, v in data.items() if v is not None}
+    as_caller(desk, PORTAL)
+    with pytest.raises(InvalidInput) as refused:
+        desk.portal_file_request({"estate_code": "HZ-01", "data": data})
+    assert field in {e["field"] for e in refused.value.errors}
+    assert desk.db.service_requests.count_documents({"estate_id": ESTATE}) == 0

@@ -1,0 +1,66 @@
+"""The owner portal's rules: tracking codes, the status history a filer sees, when a rating is taken."""
+import pytest
+
+from customer_service import portal
+from estate_common.errors import Conflict, NotFound
+
+
+def entry(at, action, by="zhang"):
+    return {"at": at, "by": by, "action": action, "note": None, "event_id": None}
+
+
+def request(kind="repair", status="open", history=(), **extra):
+    return {"kind": kind, "status": status, "number": "SR-2026-000001", "created_at": "2026-11-23T02:00:00.000Z",
+            "updated_at": "2026-11-24T02:00:00.000Z", "history": list(history), "channel": "portal",
+            "household_id": "hh_1", "portal": {"matched": True, "rating": None}, **extra}
+
+
+def test_a_tracking_code_is_the_estate_code_and_160_random_bits_and_only_its_hash_is_compared():
+    secrets = {portal.new_secret() for _ in range(50)}
+    assert len(secrets) == 50 and all(len(s) == 32 for s in secrets)
+    code = portal.tracking_code("SH-PD-01", next(iter(secrets)))
+    assert portal.split_tracking_code(code) == ("SH-PD-01", code.split(".", 1)[1])
+    assert len(portal.tracking_hash("abc")) == 64
+    for bad in ("", "SH-PD-01", "SH-PD-01.short", ".%s" % ("a" * 32)):
+        with pytest.raises(NotFound):
+            portal.split_tracking_code(bad)
+
+
+def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out():
+    repair = request(status="follow_up", history=[
+        entry("t1", "registered", "portal"), entry("t2", "dispatched"), entry("t3", "overdue", None),
+        entry("t4", "completed"), entry("t5", "return_visit"), entry("t5", "follow_up_requested")])
+    assert portal.statuses(repair) == [{"at": "t1", "status": "open"}, {"at": "t2", "status": "dispatched"},
+                                       {"at": "t4", "status": "completed"}, {"at": "t5", "status": "follow_up"}]
+    complaint = request(kind="complaint", status="escalated", history=[
+        entry("t1", "registered"), entry("t2", "escalated"), entry("t3", "verified")])
+    assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
+    view = portal.tracking_view(complaint)
+    assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
+                         "satisfaction"}
+    assert "zhang" not in str(view)
+
+
+def test_a_rating_comes_once_the_work_is_done_and_only_once():
+    with pytest.raises(Conflict):
+        portal.rate(request(), 5, portal.clock.now())
+    finished = request(status="completed", completed_at="2026-11-23T09:00:00.000Z")
+    change = portal.rate(finished, 4, portal.clock.parse_iso("2026-11-24T02:00:00Z"))
+    rating = change.set["portal"]["rating"]
+    assert rating == {"satisfaction": 4, "rated_at": "2026-11-24T02:00:00.000Z"}
+    with pytest.raises(Conflict):
+        portal.rate({**finished, "portal": change.set["portal"]}, 5, portal.clock.now())
+    answered = request(kind="consultation", status="replied", answered_at="2026-11-23T03:00:00.000Z")
+    assert portal.done(answered)
+    assert portal.ratings([{**finished, "portal": change.set["portal"]}], "2026-11-01", "2026-12-01") == [4]
+    assert portal.ratings([{**finished, "portal": change.set["portal"]}], "2026-12-01", "2027-01-01") == []
+
+
+def test_only_an_unmatched_portal_request_is_matched_and_held_back_from_other_steps():
+    waiting = request(household_id=None, portal={"matched": False, "rating": None})
+    with pytest.raises(Conflict):
+        portal.require_matched(waiting)
+    portal.require_matched(request())
+    with pytest.raises(Conflict):
+        portal.match(request(), "hh_2", portal.clock.now(), "zhang")
+    assert portal.created_events(waiting) == []

@@ -1,0 +1,1 @@
+"""integrations: outgoing webhooks (issue 13)."""

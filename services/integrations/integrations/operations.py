@@ -1,0 +1,168 @@
+"""The steps of integrations' calls, events and timer: the rules (``webhooks``, ``targets``,
+``signing``) over the store, through the one write path (``estate_common.writes``)."""
+import logging
+import random
+import time
+
+import eventlet
+
+from estate_common import clock, config, contracts, metrics, retention
+from estate_common.errors import NotFound
+
+from . import sealing, sender, signing, store, webhooks
+
+log = logging.getLogger("integrations.deliveries")
+
+SERVICE = "integrations"
+LEASE_SECONDS = 60  # a claimed delivery is not due again before this (its worker died: tried again)
+BATCH = 50  # due deliveries taken per run of the delivery timer
+PARALLEL = 10  # attempts in flight at once per process
+
+
+def allow_private():
+    """``WEBHOOK_ALLOW_PRIVATE=1``: local receivers (make run, the tests); never in production."""
+    return config.env("WEBHOOK_ALLOW_PRIVATE", "0") == "1"
+
+
+def delivery_retention_seconds():
+    """How long a delivered or failed delivery is kept (then its TTL index removes it)."""
+    return config.env_int("WEBHOOK_DELIVERY_RETENTION_SECONDS", 30 * 24 * 3600)
+
+
+def _kept_until_expiry(step, now):
+    """A step that ends a delivery (delivered, failed) starts its retention."""
+    if step.set.get("status") in ("delivered", "failed"):
+        step.set["expire_at"] = retention.expire_at(delivery_retention_seconds(), now)
+    return step
+
+
+def timeout_seconds():
+    return config.env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+
+
+def event_types():
+    """The public event types a subscription may name (every contract of another service)."""
+    return webhooks.public_event_types(contracts.load().event_types())
+
+
+# -- subscriptions ----------------------------------------------------------------------------
+
+def create_webhook(db, outbox, caller, estate_id, data, resolve=None):
+    secret = signing.new_secret()
+    doc = webhooks.new_subscription(estate_id, data, sealing.seal(secret), caller.user, clock.now_iso(),
+                                    set(event_types()), allow_private(), resolve)
+    written = store.create(db, outbox, "webhooks", estate_id, doc["_id"], lambda: doc)
+    return webhooks.subscription_view(written, secret)
+
+
+def list_webhooks(db, estate_id, filters, limit, cursor):
+    page = store.list_webhooks(db, estate_id, filters, limit, cursor)
+    return dict(page, items=[webhooks.subscription_view(doc) for doc in page["items"]])
+
+
+def get_webhook(db, estate_id, webhook_id):
+    return webhooks.subscription_view(store.get(db, "webhooks", estate_id, webhook_id))
+
+
+def update_webhook(db, outbox, caller, estate_id, webhook_id, data, resolve=None):
+    known, private, now = set(event_types()), allow_private(), clock.now_iso()
+    written = store.change(db, outbox, "webhooks", estate_id, webhook_id,
+                           lambda doc: webhooks.patch(doc, data, caller.user, now, known, private, resolve))
+    return webhooks.subscription_view(written)
+
+
+def delete_webhook(db, estate_id, webhook_id):
+    doc = store.get(db, "webhooks", estate_id, webhook_id)
+    if not store.delete_webhook(db, estate_id, webhook_id):
+        raise NotFound("no such webhook in this estate")
+    return webhooks.subscription_view(doc)
+
+
+def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
+    store.get(db, "webhooks", estate_id, webhook_id)
+    page = store.list_deliveries(db, estate_id, webhook_id, filters, limit, cursor)
+    return dict(page, items=[webhooks.delivery_view(doc) for doc in page["items"]])
+
+
+def redeliver(db, outbox, estate_id, webhook_id, delivery_id):
+    store.get(db, "webhooks", estate_id, webhook_id)
+    if (store.find(db, "deliveries", estate_id, delivery_id) or {}).get("webhook_id") != webhook_id:
+        raise NotFound("no such delivery of this webhook")
+    now = clock.now_iso()
+    written = store.change(db, outbox, "deliveries", estate_id, delivery_id,
+                           lambda doc: webhooks.redeliver(doc, now))
+    return webhooks.delivery_view(written)
+
+
+# -- events in: one delivery per event and subscription --------------------------------------
+
+def fan_out(db, outbox, event):
+    """A delivery for each active subscription of the estate that wants the event; made once
+    (its id derives from the event and the subscription), so a redelivered event adds none."""
+    qualified = webhooks.qualified(event["source"], event["event_type"])
+    now = clock.now_iso()
+    personal = webhooks.personal_fields(contracts.load().documents[f"events/{event['source']}/{event['event_type']}.json"])
+    for webhook in store.subscribers(db, event["estate_id"], qualified):
+        doc = webhooks.new_delivery(event, webhook, now, personal)
+        store.create(db, outbox, "deliveries", event["estate_id"], doc["_id"], lambda doc=doc: doc)
+
+
+# -- the delivery worker (a timer): due deliveries out, off the event consumers' path ----------
+
+def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
+    """Take the due deliveries (oldest first), each claimed by a compare-and-set so that one
+    replica sends it, and attempt them ``PARALLEL`` at a time. The number attempted.
+    ``now`` (tests): the moment of the run and its attempts, instead of the clock's."""
+    at, now = now, now or clock.now()
+    claimed = []
+    for delivery in store.due_deliveries(db, clock.to_iso(now), BATCH):
+        taken = store.write(db, outbox, "deliveries", delivery, webhooks.claimed(delivery, now, LEASE_SECONDS))
+        if taken is not None:  # else another replica took it
+            claimed.append(taken)
+    pool = eventlet.GreenPool(PARALLEL)
+    for delivery in claimed:
+        pool.spawn_n(_attempt_safely, db, outbox, delivery, send, rand, at)
+    pool.waitall()
+    return len(claimed)
+
+
+def _attempt_safely(db, outbox, delivery, send, rand, at):
+    try:
+        attempt(db, outbox, delivery, send, rand, at)
+    except Exception:  # one delivery's trouble must not stop the others; its lease runs out, it is retried
+        log.exception("a webhook delivery attempt failed to be recorded", extra={"delivery_id": delivery["_id"]})
+
+
+def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None):
+    """One attempt of a claimed delivery, recorded on it and on its subscription (as of the
+    answer's moment, or ``at``)."""
+    estate_id = delivery["estate_id"]
+    subscription = store.find(db, "webhooks", estate_id, delivery["webhook_id"])
+    if subscription is None or not subscription.get("active"):
+        why = "the webhook was deleted" if subscription is None else "the webhook is switched off"
+        metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, "given_up").inc()
+        moment = at or clock.now()
+        return store.write(db, outbox, "deliveries", delivery, _kept_until_expiry(webhooks.given_up(why, moment), moment))
+    try:
+        secret = sealing.open_sealed(subscription["secret_sealed"])
+    except sealing.Unsealable:  # the key was changed without rotation: nothing can be signed
+        log.error("a webhook's secret cannot be opened with WEBHOOK_SECRETS_KEY", extra={"webhook_id": subscription["_id"]})
+        status_code, error = None, "the webhook's secret cannot be opened (WEBHOOK_SECRETS_KEY changed)"
+    else:
+        timestamp = int((at or clock.now()).timestamp())
+        headers = signing.headers(delivery["event_type"], delivery["_id"], timestamp, secret, delivery["body"])
+        started = time.monotonic()
+        status_code, error = send(subscription["url"], delivery["body"], headers, timeout_seconds(), allow_private())
+        metrics.WEBHOOK_ATTEMPT_DURATION.labels(SERVICE).observe(time.monotonic() - started)
+    now, rules = at or clock.now(), store.rules_for(db, estate_id)
+    recorded = store.write(db, outbox, "deliveries", delivery,
+                           _kept_until_expiry(webhooks.attempted(delivery, status_code, error, now, rules, rand), now))
+    succeeded = webhooks.is_success(status_code)
+    last = webhooks.describe_failure(status_code, error)
+    store.change(db, outbox, "webhooks", estate_id, subscription["_id"],
+                 lambda doc: webhooks.after_attempt(doc, succeeded, now, rules, last))
+    outcome = recorded["status"] if recorded is not None else "lost"
+    metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, {"pending": "retrying"}.get(outcome, outcome)).inc()
+    log.info("webhook delivery attempted", extra={"delivery_id": delivery["_id"], "status_code": status_code,
+                                                  "outcome": "delivered" if succeeded else "failed"})
+    return recorded

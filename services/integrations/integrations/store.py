@@ -1,0 +1,54 @@
+"""integrations' repository: the only module of the service that touches its database."""
+from estate_common import retention, settings, store, writes
+
+from .rules import DEFAULTS
+
+PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
+DUE = "deliveries_due"
+
+INDEXES = {
+    # an estate's subscriptions, and its active ones (the consumer's lookup: a few per estate)
+    "webhooks": [(PAGED, {}), ([("estate_id", 1), ("active", 1)], {})],
+    "deliveries": [(PAGED, {}), ([("estate_id", 1), ("webhook_id", 1), ("created_at", 1), ("_id", 1)], {}),
+                   ([("estate_id", 1), ("webhook_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {}),
+                   # the delivery worker's sweep across estates: pending deliveries by when they are due
+                   ([("next_attempt_at", 1)], {"name": DUE, "partialFilterExpression": {"status": "pending"}}),
+                   # a delivered or failed delivery is removed WEBHOOK_DELIVERY_RETENTION_SECONDS after it ended
+                   retention.TTL_INDEX],
+    **settings.INDEXES,
+}
+
+WHAT = {"webhooks": "webhook", "deliveries": "delivery"}
+
+named = writes.Named(WHAT)
+find, get, insert = named.find, named.get, named.insert
+change, create, write = named.change, named.create, named.write
+
+
+def rules_for(db, estate_id):
+    return settings.for_estate(db, DEFAULTS, estate_id)
+
+
+def list_webhooks(db, estate_id, filters, limit, cursor):
+    return store.page(db.webhooks, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def subscribers(db, estate_id, qualified_type):
+    """The estate's active subscriptions that want this event type."""
+    return list(db.webhooks.find({"estate_id": estate_id, "events": qualified_type, "active": True}))
+
+
+def delete_webhook(db, estate_id, webhook_id):
+    """Remove the subscription; its deliveries stay (listed under its id) until they expire."""
+    return db.webhooks.delete_one({"_id": webhook_id, "estate_id": estate_id}).deleted_count == 1
+
+
+def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
+    return store.page(db.deliveries, {"estate_id": estate_id, "webhook_id": webhook_id, **filters}, limit, cursor)
+
+
+def due_deliveries(db, now_iso, limit):
+    """Pending deliveries whose next attempt is due, oldest first, in every estate: the
+    delivery worker's sweep (a timer; one indexed range read per run)."""
+    return list(db.deliveries.find({"status": "pending", "next_attempt_at": {"$lte": now_iso}},
+                                   sort=[("next_attempt_at", 1)], limit=limit))

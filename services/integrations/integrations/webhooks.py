@@ -1,0 +1,222 @@
+"""Webhook subscriptions and their deliveries: plain functions (no broker, no store, no network).
+
+- A subscription names an https URL (``targets``), the public event types it wants
+  (``"<source>.<event_type>"``, e.g. ``maintenance.work_order_created``: the same event type can
+  come from several services, ``charge_raised``) and a secret (``signing``) shown once.
+- A delivery is one event for one subscription; its id derives from the event id and the
+  subscription id, so an event that arrives twice is delivered once. Its body is the event's
+  envelope as published on the bus, minus the trace context and any field its contract marks
+  ``x-personal-data`` (``personal_fields``).
+- An attempt that does not get a 2xx is retried with exponential backoff and jitter until
+  ``webhook_retry_hours`` after the delivery's first attempt, then the delivery is ``failed``.
+  A subscription whose attempts have failed without one success since ``failing_since`` for
+  ``webhook_disable_after_days`` is switched off (``active: false``, ``disabled_reason``).
+"""
+import json
+import random
+from datetime import timedelta
+
+from estate_common import clock, ids
+from estate_common.errors import Conflict, InvalidInput, field_error
+from estate_common.writes import Change
+
+from . import targets
+
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+LAST_ERROR_CHARS = 200
+
+
+def qualified(source, event_type):
+    return f"{source}.{event_type}"
+
+
+def public_event_types(book_event_types, own="integrations"):
+    """The event types a subscription may name: every other service's, qualified, sorted."""
+    return sorted(qualified(source, event_type) for source, event_type in book_event_types if source != own)
+
+
+# -- subscriptions ----------------------------------------------------------------------------
+
+def checked_url(url, allow_private, resolve):
+    """The URL when it may be a target now (``targets.check``), else a 400 naming data.url."""
+    try:
+        targets.check(url, allow_private, resolve)
+    except targets.Refused as refused:
+        raise InvalidInput("the webhook URL is not allowed", [field_error("data.url", str(refused))]) from None
+    return url
+
+
+def checked_events(events, known):
+    unknown = [i for i, name in enumerate(events) if name not in known]
+    if unknown:
+        raise InvalidInput("unknown event types", [field_error(f"data.events.{i}", "is not a public event type")
+                                                   for i in unknown])
+    if len(set(events)) != len(events):
+        raise InvalidInput("an event type is named twice", [field_error("data.events", "must not repeat")])
+    return sorted(events)
+
+
+def new_subscription(estate_id, data, sealed_secret, actor, now_iso, known, allow_private, resolve):
+    """The subscription document (its secret sealed already), every field checked first."""
+    url = checked_url(data["url"], allow_private, resolve)
+    events = checked_events(data["events"], known)
+    return {
+        "_id": ids.new_id("whk"), "estate_id": estate_id, "url": url, "events": events,
+        "description": data.get("description"), "active": True, "disabled_reason": None,
+        "failing_since": None, "secret_sealed": sealed_secret,
+        "created_at": now_iso, "created_by": actor, "updated_at": now_iso, "updated_by": actor,
+    }
+
+
+def patch(doc, data, actor, now_iso, known, allow_private, resolve):
+    """The Change of a PATCH (``active``, ``events``, ``url``, ``description``), checked whole
+    before anything is written. Switching a subscription on again clears why it was off."""
+    fields = {}
+    if "url" in data:
+        fields["url"] = checked_url(data["url"], allow_private, resolve)
+    if "events" in data:
+        fields["events"] = checked_events(data["events"], known)
+    if "description" in data:
+        fields["description"] = data["description"]
+    if "active" in data:
+        fields["active"] = data["active"]
+        if data["active"]:
+            fields.update(disabled_reason=None, failing_since=None)
+        elif doc.get("active"):
+            fields["disabled_reason"] = f"switched off by {actor}"
+    changed = {k: v for k, v in fields.items() if doc.get(k) != v}
+    if not changed:
+        return None
+    return Change(set={**changed, "updated_at": now_iso, "updated_by": actor})
+
+
+def subscription_view(doc, secret=None):
+    view = {name: doc.get(name) for name in ("estate_id", "url", "events", "description", "active",
+                                             "disabled_reason", "failing_since", "created_at", "created_by",
+                                             "updated_at")}
+    view["id"] = doc["_id"] if "_id" in doc else doc["id"]
+    if secret is not None:
+        view["secret"] = secret
+    return view
+
+
+def wants(doc, source, event_type):
+    return doc.get("active") and qualified(source, event_type) in doc.get("events", ())
+
+
+# -- deliveries --------------------------------------------------------------------------------
+
+def delivery_id(event_id, webhook_id):
+    """The same for the same event and subscription: the delivery's ``_id`` and its
+    ``X-Estate-Delivery`` header, on every retry and on a redelivery."""
+    return ids.natural_id("dlv", event_id, webhook_id)
+
+
+def personal_fields(event_contract):
+    """The fields of an event's ``data`` its contract marks ``x-personal-data`` (an occupant's
+    name on a completed work order): they never leave the system in a delivery."""
+    properties = ((event_contract.get("properties") or {}).get("data") or {}).get("properties") or {}
+    return frozenset(name for name, schema in properties.items() if "x-personal-data" in schema)
+
+
+def body_of(event, personal=frozenset()):
+    """The bytes sent: the envelope as published, minus ``traceparent`` (our tracing) and the
+    ``personal`` fields of its data, as canonical JSON, fixed when the delivery is made so that
+    every attempt sends the same."""
+    envelope = {k: v for k, v in event.items() if k != "traceparent"}
+    if personal and isinstance(envelope.get("data"), dict):
+        envelope["data"] = {k: v for k, v in envelope["data"].items() if k not in personal}
+    return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def new_delivery(event, webhook, now_iso, personal=frozenset()):
+    return {
+        "_id": delivery_id(event["event_id"], webhook["_id"]), "estate_id": event["estate_id"],
+        "webhook_id": webhook["_id"], "event_id": event["event_id"],
+        "event_type": qualified(event["source"], event["event_type"]), "body": body_of(event, personal),
+        "status": "pending", "attempts": 0, "last_status_code": None, "last_error": None,
+        "next_attempt_at": now_iso, "window_started_at": None, "created_at": now_iso,
+        "delivered_at": None, "failed_at": None, "history": [{"event_id": event["event_id"], "at": now_iso}],
+    }
+
+
+def backoff_seconds(attempts, rules, rand=random.random):
+    """The wait after the ``attempts``-th failed attempt: first × 2^(attempts-1) capped at max
+    (exponential), less up to a half of it at random (jitter: retries of many deliveries that
+    failed together spread out instead of arriving together again)."""
+    first, most = rules["webhook_backoff_first_seconds"], rules["webhook_backoff_max_seconds"]
+    ceiling = min(most, first * 2 ** max(0, min(attempts - 1, 32)))
+    return ceiling * (1 - 0.5 * rand())
+
+
+def is_success(status_code):
+    return status_code is not None and 200 <= status_code < 300
+
+
+def claimed(delivery, now, lease_seconds):
+    """The Change that takes a due delivery for one attempt: it is not due again for the lease
+    (a worker that dies mid-attempt leaves it to be retried after the lease)."""
+    return Change(set={"next_attempt_at": clock.to_iso(now + timedelta(seconds=lease_seconds)),
+                       "window_started_at": delivery.get("window_started_at") or clock.to_iso(now)})
+
+
+def attempted(delivery, status_code, error, now, rules, rand=random.random):
+    """The Change recording one attempt: delivered on a 2xx; else pending with its next
+    attempt after the backoff, or failed once the retry window is over."""
+    attempts = delivery["attempts"] + 1
+    common = {"attempts": attempts, "last_status_code": status_code,
+              "last_error": (error or None) and str(error)[:LAST_ERROR_CHARS], "last_attempt_at": clock.to_iso(now)}
+    if is_success(status_code):
+        return Change(set={**common, "status": "delivered", "delivered_at": clock.to_iso(now),
+                           "next_attempt_at": None, "last_error": None})
+    started = clock.parse_iso(delivery.get("window_started_at") or clock.to_iso(now))
+    retry_until = started + timedelta(hours=rules["webhook_retry_hours"])
+    next_at = now + timedelta(seconds=backoff_seconds(attempts, rules, rand))
+    if next_at > retry_until:
+        return Change(set={**common, "status": "failed", "failed_at": clock.to_iso(now), "next_attempt_at": None})
+    return Change(set={**common, "status": "pending", "next_attempt_at": clock.to_iso(next_at)})
+
+
+def given_up(reason, now):
+    """A delivery whose subscription is gone or switched off: failed, without an attempt."""
+    return Change(set={"status": "failed", "failed_at": clock.to_iso(now), "next_attempt_at": None,
+                       "last_error": reason})
+
+
+def redeliver(delivery, now_iso):
+    """A new round of attempts under the same delivery id, with a fresh retry window."""
+    if delivery["status"] == "pending":
+        raise Conflict("the delivery is pending: it is being tried already")
+    return Change(set={"status": "pending", "next_attempt_at": now_iso, "window_started_at": None,
+                       "delivered_at": None, "failed_at": None, "expire_at": None})
+
+
+def after_attempt(subscription, succeeded, now, rules, last_error):
+    """What an attempt's outcome does to its subscription: a success ends a failing streak; a
+    failure starts one, or switches the subscription off once it has lasted
+    ``webhook_disable_after_days``. None when nothing changes."""
+    if succeeded:
+        return Change(set={"failing_since": None}) if subscription.get("failing_since") else None
+    since = subscription.get("failing_since")
+    if since is None:
+        return Change(set={"failing_since": clock.to_iso(now)})
+    if not subscription.get("active"):
+        return None
+    if now - clock.parse_iso(since) >= timedelta(days=rules["webhook_disable_after_days"]):
+        reason = (f"every delivery failed for {rules['webhook_disable_after_days']} days in a row "
+                  f"(since {since}; last: {last_error})")[:LAST_ERROR_CHARS * 2]
+        return Change(set={"active": False, "disabled_reason": reason, "updated_at": clock.to_iso(now)})
+    return None
+
+
+def delivery_view(doc):
+    view = {name: doc.get(name) for name in ("estate_id", "webhook_id", "event_id", "event_type", "status", "attempts",
+                                             "last_status_code", "last_error", "next_attempt_at", "created_at",
+                                             "delivered_at", "failed_at")}
+    view["id"] = doc["_id"] if "_id" in doc else doc["id"]
+    view["last_attempt_at"] = doc.get("last_attempt_at")
+    return view
+
+
+def describe_failure(status_code, error):
+    return error if status_code is None else f"HTTP {status_code}"

@@ -1,0 +1,316 @@
+"""integrations' entrypoints, run against the embedded store without a broker; deliveries go to a
+real HTTP receiver on 127.0.0.1 (WEBHOOK_ALLOW_PRIVATE=1) or a recorded fake sender."""
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import Forbidden, InvalidInput, NotFound, Conflict
+from estate_common.testing import ADMIN, as_caller, event, staff, worker
+from integrations import operations, signing
+from integrations.service import IntegrationsService
+
+ESTATE = "est_a"
+ORDER = {"id": "wo_1", "number": "WO-2026-0001", "source": {"type": "service_request", "id": "sr_1"},
+         "request_id": "sr_1", "household_id": "hh_1", "priority": "normal", "status": "open",
+         "created_at": "2026-11-30T08:00:00.000Z"}
+WANTED = ["maintenance.work_order_created", "finance.payment_posted"]
+
+
+@pytest.fixture
+def svc():
+    return worker(IntegrationsService, caller=staff("mgr", ["manager"], [ESTATE]))
+
+
+@pytest.fixture
+def private(monkeypatch):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
+
+
+class Receiver:
+    """An HTTP receiver on 127.0.0.1 that answers the statuses it is told, in turn, and keeps
+    every request (headers and raw body)."""
+
+    def __init__(self, statuses=(204,)):
+        self.statuses, self.received = list(statuses), []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                self.send_response(status)
+                if status in (301, 302):
+                    self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(private):
+    made = []
+
+    def make(*statuses):
+        made.append(Receiver(statuses or (204,)))
+        return made[-1]
+    yield make
+    for one in made:
+        one.close()
+
+
+def subscribe(svc, url, events=WANTED):
+    return svc.create_webhook({"estate_id": ESTATE, "data": {"url": url, "events": events, "description": "ours"}})
+
+
+def order_created(**changes):
+    return event("maintenance", "work_order_created", ESTATE, dict(ORDER, **changes))
+
+
+def deliveries(svc, webhook, **filters):
+    return svc.list_deliveries({"estate_id": ESTATE, "id": webhook["id"], "filters": filters})["items"]
+
+
+def run_due(svc, at=None):
+    return operations.deliver_due(svc.db, svc.outbox, now=at)
+
+
+# -- subscriptions ---------------------------------------------------------------------------
+
+def test_a_manager_subscribes_and_sees_the_secret_once(svc, private):
+    created = subscribe(svc, "http://127.0.0.1:9/hook")
+    assert created["secret"].startswith("whsec_") and created["active"] and created["events"] == sorted(WANTED)
+    assert created["created_by"] == "mgr"
+    stored = svc.db.webhooks.find_one({"_id": created["id"]})
+    assert created["secret"] not in json.dumps(stored, default=str)  # sealed at rest
+    shown = svc.get_webhook({"estate_id": ESTATE, "id": created["id"]})
+    assert "secret" not in shown and shown["url"] == "http://127.0.0.1:9/hook"
+    assert [w["id"] for w in svc.list_webhooks({"estate_id": ESTATE})["items"]] == [created["id"]]
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data/",
+                                 "https://localhost:8443/x", "https://[::1]/", "http://hooks.example.com/",
+                                 "https://10.0.0.8/"])
+def test_private_loopback_and_link_local_targets_are_a_400_in_production_and_nothing_is_written(svc, url):
+    with pytest.raises(InvalidInput) as refused:
+        subscribe(svc, url)
+    assert refused.value.errors[0]["field"] == "data.url"
+    assert svc.db.webhooks.count_documents({}) == 0
+
+
+def test_an_unknown_event_type_is_a_400_and_nothing_is_written(svc, private):
+    with pytest.raises(InvalidInput) as refused:
+        subscribe(svc, "http://127.0.0.1:9/hook", ["maintenance.work_order_created", "maintenance.nothing"])
+    assert refused.value.errors[0]["field"].startswith("data.events")
+    assert svc.db.webhooks.count_documents({}) == 0
+
+
+def test_only_a_manager_or_the_operator_admin_sets_up_webhooks(svc, private):
+    as_caller(svc, staff("amy", ["agent"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        subscribe(svc, "http://127.0.0.1:9/hook")
+    with pytest.raises(Forbidden):
+        svc.list_webhooks({"estate_id": ESTATE})
+    as_caller(svc, ADMIN)
+    assert subscribe(svc, "http://127.0.0.1:9/hook")["created_by"] == "admin"
+
+
+def test_patch_switches_off_changes_events_and_checks_a_new_url(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    off = svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": False}})
+    assert off["active"] is False and off["disabled_reason"] == "switched off by mgr"
+    on = svc.update_webhook({"estate_id": ESTATE, "id": hook["id"],
+                             "data": {"active": True, "events": ["finance.payment_posted"]}})
+    assert on["active"] and on["disabled_reason"] is None and on["events"] == ["finance.payment_posted"]
+    with pytest.raises(InvalidInput):
+        svc.update_webhook({"estate_id": ESTATE, "id": hook["id"],
+                            "data": {"url": "ftp://hooks.example.com/", "events": WANTED}})
+    assert svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})["events"] == ["finance.payment_posted"]
+    with pytest.raises(Forbidden):  # another estate: outside the manager's scope
+        svc.update_webhook({"estate_id": "est_b", "id": hook["id"], "data": {"active": False}})
+    as_caller(svc, ADMIN)
+    with pytest.raises(NotFound):  # the operator admin, in another estate: not there
+        svc.update_webhook({"estate_id": "est_b", "id": hook["id"], "data": {"active": False}})
+
+
+def test_delete_removes_the_subscription_and_its_pending_deliveries_fail(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    svc.on_maintenance__work_order_created(order_created())
+    assert svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})["id"] == hook["id"]
+    with pytest.raises(NotFound):
+        svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    run_due(svc)
+    [delivery] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert delivery["status"] == "failed" and delivery["last_error"] == "the webhook was deleted"
+
+
+# -- events in -----------------------------------------------------------------------------------
+
+def test_an_event_makes_one_delivery_per_subscription_even_when_it_arrives_twice(svc, private):
+    wants, other = subscribe(svc, "http://127.0.0.1:9/a"), subscribe(svc, "http://127.0.0.1:9/b", ["finance.payment_posted"])
+    created = order_created()
+    svc.on_maintenance__work_order_created(created)
+    svc.on_maintenance__work_order_created(created)  # redelivered by the broker
+    [delivery] = deliveries(svc, wants)
+    assert delivery["event_id"] == created["event_id"] and delivery["status"] == "pending"
+    assert delivery["event_type"] == "maintenance.work_order_created" and delivery["attempts"] == 0
+    assert deliveries(svc, other) == []
+    svc.on_maintenance__work_order_created(event("maintenance", "work_order_created", "est_b", ORDER))
+    assert len(deliveries(svc, wants)) == 1  # another estate's event is not ours
+
+
+def test_a_switched_off_subscription_gets_no_new_deliveries(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/a")
+    svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": False}})
+    svc.on_maintenance__work_order_created(order_created())
+    assert deliveries(svc, hook) == []
+
+
+# -- deliveries out ----------------------------------------------------------------------------
+
+def test_a_delivery_is_posted_signed_and_recorded(svc, receiver):
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    created = order_created()
+    svc.on_maintenance__work_order_created(created)
+    assert run_due(svc) == 1
+    [(headers, body)] = rx.received
+    [delivery] = deliveries(svc, hook)
+    assert headers["X-Estate-Event"] == "maintenance.work_order_created"
+    assert headers["X-Estate-Delivery"] == delivery["id"]
+    assert signing.verify(hook["secret"], headers["X-Estate-Timestamp"], body, headers["X-Estate-Signature"])
+    assert json.loads(body) == {k: v for k, v in created.items() if k != "traceparent"}
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 1 and delivery["last_status_code"] == 204
+    assert run_due(svc) == 0 and len(rx.received) == 1
+
+
+def test_a_failing_receiver_is_retried_with_the_same_delivery_id_until_it_answers(svc, receiver):
+    rx = receiver(500, 503, 200)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert delivery["status"] == "pending" and delivery["last_status_code"] == 500 and delivery["attempts"] == 1
+    assert run_due(svc) == 0  # not due yet: the backoff
+    next_at = clock.parse_iso(delivery["next_attempt_at"])
+    assert timedelta(seconds=14) <= next_at - clock.now() <= timedelta(seconds=31)
+    assert svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})["failing_since"] is not None
+    run_due(svc, at=next_at)
+    run_due(svc, at=next_at + timedelta(minutes=5))
+    [delivery] = deliveries(svc, hook)
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 3 and delivery["last_status_code"] == 200
+    assert len({headers["X-Estate-Delivery"] for headers, _ in rx.received}) == 1 and len(rx.received) == 3
+    assert svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})["failing_since"] is None
+    assert deliveries(svc, hook, status="delivered") == [delivery] and deliveries(svc, hook, status="failed") == []
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(svc, receiver):
+    rx = receiver(302)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert delivery["status"] == "pending" and delivery["last_status_code"] == 302 and len(rx.received) == 1
+
+
+def test_a_refused_connection_is_a_failed_attempt_with_its_reason(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/closed")  # the discard port: nothing listens
+    svc.on_maintenance__work_order_created(order_created())
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert delivery["last_status_code"] is None and delivery["last_error"].startswith("connection failed")
+
+
+def test_the_target_is_checked_again_at_delivery_time(svc, receiver, monkeypatch):
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "0")  # the deployment's setting changed meanwhile
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert rx.received == [] and delivery["last_error"].startswith("target refused")
+
+
+def test_a_delivery_fails_after_the_retry_window_and_the_subscription_goes_off_after_days(svc, private):
+    svc.update_settings({"estate_id": ESTATE, "data": {"webhook_retry_hours": 1, "webhook_disable_after_days": 1}})
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    svc.on_maintenance__work_order_created(order_created())
+    start = clock.now()
+    sent = []
+
+    def failing(url, body, headers, timeout, allow):
+        sent.append(headers["X-Estate-Delivery"])
+        return 500, None
+    at = start
+    for _ in range(40):
+        operations.deliver_due(svc.db, svc.outbox, now=at, send=failing)
+        at += timedelta(minutes=30)
+    [delivery] = deliveries(svc, hook)
+    assert delivery["status"] == "failed" and 2 <= delivery["attempts"] == len(sent) <= 8
+    # another event, a day later, still failing: the subscription is switched off and says why
+    svc.on_maintenance__work_order_created(order_created(id="wo_2"))
+    clock.freeze(start + timedelta(days=1, minutes=5))
+    try:
+        operations.deliver_due(svc.db, svc.outbox, send=failing)
+    finally:
+        clock.reset()
+    shown = svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    assert shown["active"] is False and "1 days in a row" in shown["disabled_reason"]
+    assert "HTTP 500" in shown["disabled_reason"]
+
+
+def test_redeliver_sends_a_failed_delivery_again_under_the_same_id(svc, receiver):
+    rx = receiver(200)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    [pending] = deliveries(svc, hook)
+    with pytest.raises(Conflict):
+        svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": pending["id"]})
+    run_due(svc)
+    again = svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": pending["id"]})
+    assert again["status"] == "pending" and again["id"] == pending["id"]
+    run_due(svc)
+    assert [h["X-Estate-Delivery"] for h, _ in rx.received] == [pending["id"], pending["id"]]
+    with pytest.raises(NotFound):
+        svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": "dlv_nothing"})
+
+
+def test_a_secret_no_key_opens_is_a_failed_attempt_not_a_stuck_delivery(svc, receiver, monkeypatch):
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    monkeypatch.setenv("WEBHOOK_SECRETS_KEY", "a-completely-different-key-0123456789")
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert rx.received == [] and delivery["status"] == "pending" and delivery["attempts"] == 1
+    assert "WEBHOOK_SECRETS_KEY" in delivery["last_error"]
+
+
+def test_a_finished_delivery_expires_after_the_retention_and_a_redelivery_keeps_it(svc, receiver, monkeypatch):
+    monkeypatch.setenv("WEBHOOK_DELIVERY_RETENTION_SECONDS", "3600")
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    [pending] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert pending.get("expire_at") is None  # a pending delivery is never removed
+    run_due(svc)
+    [done] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert done["status"] == "delivered"
+    assert timedelta(minutes=59) < done["expire_at"].replace(tzinfo=clock.now().tzinfo) - clock.now() <= timedelta(hours=1)
+    svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": done["_id"]})
+    [again] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert again["status"] == "pending" and again["expire_at"] is None

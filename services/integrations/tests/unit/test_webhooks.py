@@ -1,0 +1,227 @@
+"""Signatures, the backoff schedule, a delivery's and a subscription's life: plain functions."""
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import Conflict, InvalidInput
+from integrations import sealing, signing, webhooks
+from integrations.rules import DEFAULTS
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+EVENT = {"event_id": "a" * 32, "event_type": "work_order_created", "source": "maintenance",
+         "occurred_at": "2026-11-30T08:00:00.000Z", "estate_id": "est_1", "request_id": "r1", "actor": "amy",
+         "traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01", "data": {"id": "wo_1", "number": "WO-1"}}
+WEBHOOK = {"_id": "whk_1", "estate_id": "est_1", "active": True, "events": ["maintenance.work_order_created"],
+           "failing_since": None}
+
+
+# -- signing -----------------------------------------------------------------------------------
+
+def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():
+    body = '{"a":1}'
+    expected = hmac.new(b"whsec_k", b"1764489600." + body.encode(), hashlib.sha256).hexdigest()
+    assert signing.signature("whsec_k", 1764489600, body) == "sha256=" + expected
+    assert signing.verify("whsec_k", "1764489600", body.encode(), "sha256=" + expected)
+    assert not signing.verify("whsec_k", "1764489601", body, "sha256=" + expected)  # another time
+    assert not signing.verify("whsec_other", "1764489600", body, "sha256=" + expected)
+    assert not signing.verify("whsec_k", "1764489600", '{"a":2}', "sha256=" + expected)
+    assert not signing.verify("whsec_k", "1764489600", body, None)
+
+
+def test_the_headers_name_event_delivery_time_and_signature():
+    headers = signing.headers("maintenance.work_order_created", "dlv_1", 1764489600, "whsec_k", "{}")
+    assert headers["X-Estate-Event"] == "maintenance.work_order_created"
+    assert headers["X-Estate-Delivery"] == "dlv_1"
+    assert headers["X-Estate-Timestamp"] == "1764489600"
+    assert headers["X-Estate-Signature"] == signing.signature("whsec_k", 1764489600, "{}")
+
+
+def test_a_new_secret_is_random_and_shaped_as_documented():
+    first, second = signing.new_secret(), signing.new_secret()
+    assert first != second and first.startswith("whsec_") and len(first) == 6 + 43
+
+
+# -- sealing ---------------------------------------------------------------------------------
+
+KEY = "k" * 8 + "0123456789abcdefghijklmnopqrstuv"
+
+
+def test_a_sealed_secret_opens_with_its_key_and_not_without():
+    sealed = sealing.seal("whsec_abc", KEY)
+    assert "whsec_abc" not in sealed
+    assert sealing.open_sealed(sealed, KEY) == "whsec_abc"
+    with pytest.raises(sealing.Unsealable):
+        sealing.open_sealed(sealed, "another-key-that-is-long-enough-1234567")
+
+
+def test_a_rotated_key_still_opens_the_old_seals():
+    old = sealing.seal("whsec_abc", KEY)
+    new_key = "n" * 40
+    assert sealing.open_sealed(old, f"{new_key},{KEY}") == "whsec_abc"
+    assert sealing.open_sealed(sealing.seal("whsec_x", f"{new_key},{KEY}"), new_key) == "whsec_x"
+
+
+@pytest.mark.parametrize("key", ["", "short", "change-me-change-me-change-me-change-me"])
+def test_a_missing_short_or_placeholder_key_is_refused(key):
+    with pytest.raises(sealing.secrets_policy.InsecureSecret, match="WEBHOOK_SECRETS_KEY"):
+        sealing.check_key(key)
+
+
+# -- the backoff schedule ---------------------------------------------------------------------
+
+def test_the_backoff_doubles_from_the_first_wait_up_to_the_maximum():
+    no_jitter = lambda: 0.0  # noqa: E731
+    waits = [webhooks.backoff_seconds(n, DEFAULTS, no_jitter) for n in range(1, 10)]
+    assert waits == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+    assert webhooks.backoff_seconds(500, DEFAULTS, no_jitter) == 3600
+
+
+def test_jitter_takes_off_up_to_half_the_wait():
+    assert webhooks.backoff_seconds(3, DEFAULTS, lambda: 1.0) == 60
+    assert webhooks.backoff_seconds(3, DEFAULTS, lambda: 0.5) == 90
+    rules = dict(DEFAULTS, webhook_backoff_first_seconds=1, webhook_backoff_max_seconds=2)
+    assert [webhooks.backoff_seconds(n, rules, lambda: 0.0) for n in (1, 2, 3)] == [1, 2, 2]
+
+
+def attempts_until_failed(rules, rand=lambda: 0.0):
+    """Drive a delivery through failed attempts as the worker would, each at its next moment."""
+    delivery, now, moments = webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW)), NOW, []
+    while delivery["status"] == "pending":
+        delivery.update(webhooks.claimed(delivery, now, 60).set)
+        delivery.update(webhooks.attempted(delivery, 503, None, now, rules, rand).set)
+        moments.append(now)
+        if delivery["next_attempt_at"]:
+            now = clock.parse_iso(delivery["next_attempt_at"])
+    return delivery, moments
+
+
+def test_failed_attempts_are_retried_for_the_retry_window_then_failed():
+    delivery, moments = attempts_until_failed(DEFAULTS)
+    assert delivery["status"] == "failed" and delivery["failed_at"] == clock.to_iso(moments[-1])
+    assert moments[-1] - moments[0] <= timedelta(hours=24)
+    assert moments[-1] + timedelta(seconds=3600) - moments[0] > timedelta(hours=24)  # one more would pass 24 h
+    assert [int((b - a).total_seconds()) for a, b in zip(moments, moments[1:])][:8] == [30, 60, 120, 240, 480, 960,
+                                                                                        1920, 3600]
+    assert delivery["attempts"] == len(moments) == 8 + 22  # 3,810 s of doubling, then hourly until 24 h
+    assert delivery["last_status_code"] == 503 and delivery["next_attempt_at"] is None
+
+
+def test_a_shorter_window_is_a_setting():
+    delivery, moments = attempts_until_failed(dict(DEFAULTS, webhook_retry_hours=1))
+    assert moments[-1] - moments[0] <= timedelta(hours=1) and delivery["status"] == "failed"
+
+
+def test_a_2xx_is_delivered_and_anything_else_is_retried():
+    delivery = webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW))
+    delivery.update(webhooks.claimed(delivery, NOW, 60).set)
+    for code, error in ((500, None), (404, None), (301, None), (None, "timed out after 5.0 s")):
+        step = webhooks.attempted(delivery, code, error, NOW, DEFAULTS, lambda: 0.0).set
+        assert step["status"] == "pending" and step["last_status_code"] == code and step["last_error"] == error
+    step = webhooks.attempted(delivery, 204, None, NOW, DEFAULTS).set
+    assert step["status"] == "delivered" and step["delivered_at"] == clock.to_iso(NOW)
+    assert step["attempts"] == 1 and step["next_attempt_at"] is None
+
+
+# -- deliveries ---------------------------------------------------------------------------------
+
+def test_a_delivery_id_is_the_same_for_the_same_event_and_subscription_only():
+    assert webhooks.delivery_id("e1", "whk_1") == webhooks.delivery_id("e1", "whk_1")
+    assert webhooks.delivery_id("e1", "whk_1") != webhooks.delivery_id("e1", "whk_2")
+    assert webhooks.delivery_id("e1", "whk_1") != webhooks.delivery_id("e2", "whk_1")
+
+
+def test_the_body_is_the_envelope_without_the_trace_context():
+    delivery = webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW))
+    sent = json.loads(delivery["body"])
+    assert sent == {k: v for k, v in EVENT.items() if k != "traceparent"}
+    assert delivery["event_type"] == "maintenance.work_order_created" and delivery["status"] == "pending"
+
+
+def test_a_redelivery_starts_a_new_window_and_a_pending_one_is_refused():
+    delivery = dict(webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW)), status="failed",
+                    window_started_at=clock.to_iso(NOW))
+    step = webhooks.redeliver(delivery, "2026-12-01T00:00:00.000Z").set
+    assert step["status"] == "pending" and step["window_started_at"] is None
+    with pytest.raises(Conflict):
+        webhooks.redeliver(dict(delivery, status="pending"), "2026-12-01T00:00:00.000Z")
+
+
+# -- a failing subscription is switched off ------------------------------------------------
+
+def test_three_days_of_failures_switch_a_subscription_off_and_say_why():
+    sub = dict(WEBHOOK)
+    sub.update(webhooks.after_attempt(sub, False, NOW, DEFAULTS, "HTTP 500").set)
+    assert sub["failing_since"] == clock.to_iso(NOW) and sub["active"]
+    assert webhooks.after_attempt(sub, False, NOW + timedelta(days=2, hours=23), DEFAULTS, "HTTP 500") is None
+    off = webhooks.after_attempt(sub, False, NOW + timedelta(days=3), DEFAULTS, "HTTP 500").set
+    assert off["active"] is False
+    assert "3 days" in off["disabled_reason"] and "HTTP 500" in off["disabled_reason"]
+
+
+def test_a_success_ends_the_failing_streak():
+    sub = dict(WEBHOOK, failing_since=clock.to_iso(NOW))
+    assert webhooks.after_attempt(sub, True, NOW + timedelta(days=2), DEFAULTS, None).set == {"failing_since": None}
+    assert webhooks.after_attempt(dict(WEBHOOK), True, NOW, DEFAULTS, None) is None
+
+
+# -- subscriptions -----------------------------------------------------------------------------
+
+KNOWN = {"maintenance.work_order_created", "finance.payment_posted"}
+
+
+def public_resolver(host, port, proto=0):
+    return [(2, 1, proto, "", ("93.184.215.14", port))]
+
+
+def test_unknown_or_repeated_event_types_are_refused_naming_the_item():
+    with pytest.raises(InvalidInput) as refused:
+        webhooks.new_subscription("est_1", {"url": "https://h.example.com/", "events": ["finance.payment_posted",
+                                                                                         "nope.nothing"]},
+                                  "sealed", "amy", clock.to_iso(NOW), KNOWN, False, public_resolver)
+    assert refused.value.errors[0]["field"] == "data.events.1"
+    with pytest.raises(InvalidInput):
+        webhooks.checked_events(["finance.payment_posted", "finance.payment_posted"], KNOWN)
+
+
+def test_a_private_url_is_a_400_naming_data_url():
+    with pytest.raises(InvalidInput) as refused:
+        webhooks.new_subscription("est_1", {"url": "https://169.254.169.254/", "events": ["finance.payment_posted"]},
+                                  "sealed", "amy", clock.to_iso(NOW), KNOWN, False, public_resolver)
+    assert refused.value.errors[0]["field"] == "data.url"
+
+
+def test_public_event_types_are_qualified_by_source_and_leave_ours_out():
+    book = {("maintenance", "charge_raised"), ("finance", "charge_raised"), ("integrations", "x")}
+    assert webhooks.public_event_types(book) == ["finance.charge_raised", "maintenance.charge_raised"]
+
+
+def test_switching_off_by_hand_says_who_and_on_again_clears_it():
+    step = webhooks.patch(dict(WEBHOOK), {"active": False}, "amy", "t", KNOWN, False, public_resolver).set
+    assert step["active"] is False and step["disabled_reason"] == "switched off by amy"
+    off = dict(WEBHOOK, active=False, disabled_reason="x", failing_since="t0")
+    step = webhooks.patch(off, {"active": True}, "amy", "t", KNOWN, False, public_resolver).set
+    assert step["active"] is True and step["disabled_reason"] is None and step["failing_since"] is None
+    assert webhooks.patch(dict(WEBHOOK), {"active": True}, "amy", "t", KNOWN, False, public_resolver) is None
+
+
+def test_fields_marked_as_personal_data_are_left_out_of_the_body():
+    contract = {"properties": {"data": {"properties": {"id": {"type": "string"},
+                                                       "signed_by": {"type": "string",
+                                                                     "x-personal-data": "occupant_name"}}}}}
+    personal = webhooks.personal_fields(contract)
+    assert personal == {"signed_by"}
+    event = dict(EVENT, data={"id": "wo_1", "signed_by": "张三"})
+    sent = json.loads(webhooks.new_delivery(event, WEBHOOK, clock.to_iso(NOW), personal)["body"])
+    assert sent["data"] == {"id": "wo_1"} and "张三" not in webhooks.body_of(event, personal)
+
+
+def test_every_event_field_that_names_an_occupant_is_marked_personal():
+    from estate_common import contracts
+    book = contracts.load()
+    marked = {(source, event_type): webhooks.personal_fields(book.documents[f"events/{source}/{event_type}.json"])
+              for source, event_type in book.event_types()}
+    assert marked[("maintenance", "work_order_completed")] == {"signed_by"}

@@ -1,0 +1,141 @@
+"""The owner portal through the gateway over HTTP, without an account: an owner files a repair
+by the estate's code and the flat's address, tracks it by its code while engineering does the
+work, rates it once (a second rating is a 409), and the rating counts in the KPIs; an address
+nobody lives at answers the same and waits for the desk to match it; bad input is a 400 naming
+the field and writes nothing; an unknown estate is a bare 404; too many filings are a 429.
+
+This module's system has low public limits (PUBLIC_ADDRESS_MAX_WRITES), so that the last test
+reaches them; every answer is checked against openapi.yaml by the ``api`` client.
+"""
+import time
+
+import pytest
+
+from .conftest import ADMIN_PASSWORD, RPC_TIMEOUT_SECONDS, run_local
+from .flows import eventually, new_estate, new_household, new_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+MAX_WRITES = 12
+
+
+@pytest.fixture(scope="module")
+def system(module_amqp_uri, tmp_path_factory):
+    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
+                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
+                 "PUBLIC_ADDRESS_MAX_WRITES": str(MAX_WRITES), "PUBLIC_ADDRESS_MAX_CALLS": "200"}
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
+        running.rpc_timeout = RPC_TIMEOUT_SECONDS
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(api, admin):
+    estate = new_estate(api, admin, name="Portal Gardens")
+    staff = {role: new_user(api, admin, [role], [estate["id"]]) for role in ("agent", "technician", "manager")}
+    household = new_household(api, staff["agent"][1], estate["id"], room="1201", building="3")
+    return {"estate": estate["id"], "code": estate["code"], "household": household["id"],
+            **{role: token for role, (_, token) in staff.items()}, "technician_name": staff["technician"][0]}
+
+
+def path(site, tail):
+    return f"/api/v1/estates/{site['estate']}/{tail}"
+
+
+def ok(answer, status=200):
+    assert answer.status_code == status, answer.text
+    return answer.json()
+
+
+def portal_body(room="1201", **extra):
+    return {"kind": "repair", "building": "3", "unit": "1", "room": room, "contact_name": "陈先生",
+            "contact_phone": "13800138000", "description": "kitchen tap leaks", **extra}
+
+
+def file(api, site, body):
+    return api.post(f"/api/v1/public/estates/{site['code']}/requests", body)
+
+
+def test_a_repair_filed_tracked_done_and_rated_once(api, site):
+    # the household's copy reaches customer_service a moment after it is created
+    def matched_filing():
+        answer = ok(file(api, site, portal_body()), 201)
+        desk = api.get(path(site, "service-requests?kind=repair"), site["agent"]).json()["items"]
+        request = next(r for r in desk if r["number"] == answer["number"])
+        return (answer, request) if request["household_id"] else None
+    answer, request = eventually(matched_filing)
+    assert set(answer) == {"tracking_code", "number", "status"} and answer["status"] == "open"
+    assert request["channel"] == "portal" and request["household_id"] == site["household"]
+    assert request["portal"]["contact"]["phone"] == "13800138000"  # the desk sees the contact in full
+    tech_view = api.get(path(site, f"service-requests/{request['id']}"), site["technician"]).json()
+    assert tech_view["portal"]["contact"]["phone"] == "138****8000"  # engineering does not
+
+    tracked = ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))
+    assert tracked["number"] == answer["number"] and tracked["rateable"] is False
+    refused = api.post(f"/api/v1/public/requests/{answer['tracking_code']}/rating", {"satisfaction": 5})
+    assert refused.status_code == 409, refused.text  # not done yet
+
+    # the repair travels to maintenance as a desk-registered one does; engineering completes it
+    [order] = eventually(lambda: api.get(path(site, f"work-orders?request_id={request['id']}"),
+                                         site["technician"]).json()["items"])
+    step = lambda action, body: ok(api.post(path(site, f"work-orders/{order['id']}/{action}"),  # noqa: E731
+                                            body, site["technician"]))
+    step("assign", {"technician": site["technician_name"]})
+    step("start", {})
+    step("complete", {"materials": [], "charge_cents": 0, "signed_by": "Chen"})
+
+    done = eventually(lambda: (lambda t: t if t["status"] == "completed" else None)(
+        ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
+    assert [h["status"] for h in done["history"]] == ["open", "dispatched", "completed"]
+    assert done["rateable"] is True
+    text = str(done)
+    assert site["technician_name"] not in text and "13800138000" not in text and "陈" not in text
+
+    rated = ok(api.post(f"/api/v1/public/requests/{answer['tracking_code']}/rating", {"satisfaction": 4}))
+    assert rated["satisfaction"] == 4 and rated["rateable"] is False
+    again = api.post(f"/api/v1/public/requests/{answer['tracking_code']}/rating", {"satisfaction": 1})
+    assert again.status_code == 409, again.text
+
+    period = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
+    kpis = ok(api.get(f"{path(site, 'kpis')}?period={period}", site["manager"]))
+    satisfaction = kpis["kpis"]["owner_satisfaction"]  # the rating (4: satisfied) is the estate's only answer
+    assert (satisfaction["numerator"], satisfaction["denominator"]) == (1, 1)
+
+
+def test_an_unknown_address_answers_alike_and_the_desk_matches_it(api, site):
+    answer = ok(file(api, site, portal_body(room="4404", kind="consultation")), 201)
+    assert set(answer) == {"tracking_code", "number", "status"} and answer["status"] == "open"
+    desk = api.get(path(site, "service-requests?kind=consultation"), site["agent"]).json()["items"]
+    request = next(r for r in desk if r["number"] == answer["number"])
+    assert request["household_id"] is None and request["portal"]["matched"] is False
+    assert api.post(path(site, f"service-requests/{request['id']}/close"), {}, site["agent"]).status_code == 409
+    matched = ok(api.post(path(site, f"service-requests/{request['id']}/household"),
+                          {"household_id": site["household"]}, site["agent"]))
+    assert matched["household_id"] == site["household"] and matched["portal"]["matched"] is True
+    ok(api.post(path(site, f"service-requests/{request['id']}/reply"), {"message": "the office opens at 8"},
+                site["agent"]))
+    assert ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))["status"] == "replied"
+
+
+def test_bad_input_and_unknown_estates_write_nothing(api, site):
+    before = len(api.get(path(site, "service-requests?limit=200"), site["agent"]).json()["items"])
+    no_phone = portal_body()
+    del no_phone["contact_phone"]
+    for body, field in ((no_phone, "contact_phone"), (portal_body(description="x" * 10_240), "description"),
+                        (portal_body(website="http://spam.example"), "website")):
+        refused = file(api, site, body)
+        assert refused.status_code == 400, refused.text
+        assert field in [e["field"] for e in refused.json()["errors"]]
+    unknown = api.post("/api/v1/public/estates/NO-SUCH-ESTATE/requests", portal_body())
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "not found"
+    assert api.get("/api/v1/public/requests/NO-SUCH-ESTATE." + "a" * 32).status_code == 404
+    assert api.get(f"/api/v1/public/requests/{site['code']}." + "a" * 32).status_code == 404
+    after = len(api.get(path(site, "service-requests?limit=200"), site["agent"]).json()["items"])
+    assert after == before
+
+
+def test_too_many_filings_from_one_address_are_a_429_with_retry_after(api, site):
+    answers = [file(api, site, portal_body(kind="praise")) for _ in range(MAX_WRITES + 1)]
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused, [a.status_code for a in answers]
+    assert int(refused[0].headers["Retry-After"]) >= 1

@@ -1,0 +1,168 @@
+"""Outgoing webhooks through the gateway (issue 13), as an integrator sees them: a local HTTP
+receiver checks every signature and counts the deliveries while it fails twice and then
+recovers (backoff shortened by the estate's settings), a redelivery keeps its delivery id, and an
+event that arrives twice on the bus is delivered once.
+
+The system runs as ``make run`` starts it, with ``WEBHOOK_ALLOW_PRIVATE=1`` (as ``make run``
+sets it): the receiver is plain http on 127.0.0.1.
+"""
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+from nameko.standalone.events import event_dispatcher
+
+from estate_common.testing import load_file
+
+from .flows import PHONE, eventually, new_estate, new_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_PASSWORD = "e2e-webhooks-admin-" + uuid.uuid4().hex[:8]
+RPC_TIMEOUT_SECONDS = 2
+run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_webhooks_run_local")
+
+
+@pytest.fixture(scope="module")
+def system(module_amqp_uri, tmp_path_factory):
+    """This module's own system: private targets allowed, due deliveries looked for often."""
+    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
+                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
+                 "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_POLL_SECONDS": "0.2", "WEBHOOK_TIMEOUT_SECONDS": "2"}
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
+        running.rpc_timeout = RPC_TIMEOUT_SECONDS
+        running.amqp_uri = module_amqp_uri
+        yield running
+
+
+@pytest.fixture(scope="module")
+def admin(api):
+    return api.token("admin", ADMIN_PASSWORD)
+
+
+class Receiver:
+    """What an integrator runs: verifies ``X-Estate-Signature`` as the README shows, answers 500
+    to the first ``failures`` requests and 204 after, and keeps what it got."""
+
+    def __init__(self, failures):
+        self.secret, self.failures = None, failures
+        self.requests, self.bad_signatures, self.accepted = [], 0, []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                if not receiver.verified(self.headers, body):
+                    receiver.bad_signatures += 1
+                    status = 401
+                elif len(receiver.requests) <= receiver.failures:
+                    status = 500
+                else:
+                    receiver.accepted.append((self.headers["X-Estate-Delivery"], json.loads(body)))
+                    status = 204
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/estate-hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def verified(self, headers, body):
+        timestamp, signature = headers.get("X-Estate-Timestamp", ""), headers.get("X-Estate-Signature", "")
+        expected = "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + body,
+                                        hashlib.sha256).hexdigest()
+        fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) < 300
+        return fresh and hmac.compare_digest(expected, signature)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    made = Receiver(failures=2)
+    yield made
+    made.close()
+
+
+def test_a_failing_receiver_gets_each_event_once_signed_after_retries(system, api, admin, receiver):
+    estate_id = new_estate(api, admin, name="Webhook Gardens")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    _, agent = new_user(api, admin, ["agent"], [estate_id])
+    settings = api.call("PUT", f"{base}/settings/integrations", manager,
+                        json={"webhook_backoff_first_seconds": 1, "webhook_backoff_max_seconds": 1})
+    assert settings.status_code == 200, settings.text
+
+    # only a manager (or the operator admin) subscribes; the secret is shown once
+    body = {"url": receiver.url, "events": ["archive.household_created"], "description": "our CRM"}
+    assert api.post(f"{base}/webhooks", body, agent).status_code == 403
+    refused = api.post(f"{base}/webhooks", dict(body, events=["archive.nothing_like_it"]), manager)
+    assert refused.status_code == 400
+    created = api.post(f"{base}/webhooks", body, manager)
+    assert created.status_code == 201, created.text
+    hook = created.json()
+    receiver.secret = hook["secret"]
+    shown = api.get(f"{base}/webhooks/{hook['id']}", manager).json()
+    assert "secret" not in shown and shown["active"] is True
+    assert [w["id"] for w in api.get(f"{base}/webhooks", manager).json()["items"]] == [hook["id"]]
+
+    household = api.post(f"{base}/households", {"building": "9", "unit": "1", "room": "301", "area_m2": 80.5,
+                                                "owner": {"name": "陈小明", "phone": PHONE}}, manager)
+    assert household.status_code == 201, household.text
+
+    deliveries = f"{base}/webhooks/{hook['id']}/deliveries"
+
+    def delivered():
+        items = api.get(deliveries, manager).json()["items"]
+        return items if items and items[0]["status"] == "delivered" else None
+    [delivery] = eventually(delivered, seconds=30)
+    assert delivery["attempts"] == 3 and delivery["last_status_code"] == 204
+    assert delivery["event_type"] == "archive.household_created"
+
+    # three requests, all signed right, one delivery id; accepted once
+    assert receiver.bad_signatures == 0 and len(receiver.requests) == 3
+    assert {headers["X-Estate-Delivery"] for headers, _ in receiver.requests} == {delivery["id"]}
+    assert {headers["X-Estate-Event"] for headers, _ in receiver.requests} == {"archive.household_created"}
+    [(delivery_id, event)] = receiver.accepted
+    assert event["event_id"] == delivery["event_id"] and event["data"]["id"] == household.json()["id"]
+    assert event["estate_id"] == estate_id and event["source"] == "archive"
+    raw = receiver.requests[-1][1].decode()
+    assert "陈小明" not in raw and PHONE not in raw  # no personal data leaves
+
+    # the same event arriving again on the bus is not delivered again
+    republish = event_dispatcher({"AMQP_URI": system.amqp_uri})
+    republish("archive", "household_created", event)
+    republish("archive", "household_created", event)
+    time.sleep(3)
+    assert len(receiver.requests) == 3 and len(api.get(deliveries, manager).json()["items"]) == 1
+
+    # a redelivery: the same delivery id once more
+    again = api.post(f"{deliveries}/{delivery['id']}/redeliver", None, manager)
+    assert again.status_code == 200, again.text
+    eventually(lambda: len(receiver.accepted) == 2, seconds=15)
+    assert receiver.accepted[1][0] == delivery["id"] and receiver.bad_signatures == 0
+    assert api.get(f"{deliveries}?status=delivered", manager).json()["items"][0]["attempts"] == 4
+
+    # switched off: a new household is not delivered; deleted: gone
+    off = api.call("PATCH", f"{base}/webhooks/{hook['id']}", manager, json={"active": False})
+    assert off.status_code == 200 and off.json()["disabled_reason"].startswith("switched off by")
+    api.post(f"{base}/households", {"building": "9", "unit": "1", "room": "302", "area_m2": 80.5,
+                                    "owner": {"name": "王五", "phone": PHONE}}, manager)
+    time.sleep(3)
+    assert len(receiver.requests) == 4 and len(api.get(deliveries, manager).json()["items"]) == 1
+    assert api.call("DELETE", f"{base}/webhooks/{hook['id']}", manager).status_code == 200
+    assert api.get(f"{base}/webhooks/{hook['id']}", manager).status_code == 404
