@@ -346,6 +346,8 @@ _MESSAGES = {
     "kpi.complaint_satisfaction": ("投诉处理满意率", "Complaint satisfaction"),
     "kpi.complaint_verification": ("投诉当日核实率", "Complaints verified the same day"),
     "kpi.consultation_accuracy": ("咨询答复准确率", "Consultations answered right"),
+    "kpi.owner_contact_rate": ("业主月度联系率", "Owners contacted this month"),
+    "kpi.manager_visits_year_to_date": ("经理走访（年内）", "Manager's visits this year"),
     "kpi.operating_cost_control": ("运营成本控制", "Operating cost control"),
     "kpi.owner_satisfaction": ("业主满意率", "Owner satisfaction"),
     # -- security and archive ----------------------------------------------------------------

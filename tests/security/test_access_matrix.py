@@ -165,6 +165,8 @@ class World:
         ids["run_id"] = ids["job_id"] = self._billing_run(b)
         ids["standard_id"] = self.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 1,
                                                                  "cycle": "monthly", "valid_from": "2026-01"})["id"]
+        ids["occupant_id"] = self.post(f"{base}/households/{household}/occupants",
+                                       {"name": "王五", "relation": "tenant"})["id"]
         swaps = {"hh_1": household}
         made = {
             "survey_id": "/surveys", "key_id": "/keys", "item_id": "/custody-items", "loan_id": "/tool-loans",

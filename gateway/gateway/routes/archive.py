@@ -3,6 +3,7 @@ from .. import policy
 from . import ESTATE, Route
 
 BORROW = f"{ESTATE}/archive/borrow-requests"
+HOUSEHOLD = f"{ESTATE}/households/<household_id>"
 
 ROUTES = [
     Route("POST", "/api/v1/estates", "archive", "create_estate", policy.ADMIN,
@@ -16,6 +17,29 @@ ROUTES = [
           paged=True, filters=("building",), custom_filters=True),
     Route("GET", f"{ESTATE}/households/<household_id>", "archive", "get_household", policy.STAFF,
           id_param="household_id"),
+    Route("PATCH", f"{ESTATE}/households/<household_id>", "archive", "update_household",
+          policy.MASTER_DATA_EDITORS, body=True, id_param="household_id"),
+    # a household's people (owner, tenants, family), its status (move-in, renovation, move-out),
+    # vacant-unit inspections by stewards (archive/occupants.py)
+    Route("GET", f"{HOUSEHOLD}/occupants", "archive", "list_occupants", policy.STAFF, id_param="household_id",
+          filters=("current",)),
+    Route("POST", f"{HOUSEHOLD}/occupants", "archive", "add_occupant", policy.MASTER_DATA_EDITORS,
+          status=201, body=True, idempotent=True, id_param="household_id"),
+    Route("POST", f"{HOUSEHOLD}/occupants/<occupant_id>/leave", "archive", "end_occupant_stay",
+          policy.MASTER_DATA_EDITORS, body=True, id_param="household_id", item_param="occupant_id"),
+    Route("POST", f"{HOUSEHOLD}/owner-transfers", "archive", "transfer_owner", policy.MASTER_DATA_EDITORS,
+          status=201, body=True, idempotent=True, id_param="household_id"),
+    Route("POST", f"{HOUSEHOLD}/status-changes", "archive", "change_household_status", policy.FRONT_DESK,
+          status=201, body=True, idempotent=True, id_param="household_id"),
+    Route("POST", f"{HOUSEHOLD}/vacant-inspections", "archive", "record_vacant_inspection", policy.FRONT_DESK,
+          status=201, body=True, idempotent=True, id_param="household_id"),
+    Route("GET", f"{ESTATE}/vacant-inspections", "archive", "list_vacant_inspections", policy.FRONT_DESK,
+          paged=True, filters=("household_id",)),
+    # takeover and handover (接管验收 / 交房): the checklist and its documents, kept in archive
+    Route("POST", f"{HOUSEHOLD}/handovers", "archive", "record_handover", policy.MASTER_DATA_EDITORS,
+          status=201, body=True, idempotent=True, id_param="household_id"),
+    Route("GET", f"{ESTATE}/handovers", "archive", "list_handovers", policy.MASTER_DATA_EDITORS,
+          paged=True, filters=("household_id", "kind", "outcome")),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
           paged=True, filters=("subject_id", "subject_type", "household_id", "from", "to")),
     # the hash chain (services/archive/README.md): corrections are new records; verify recomputes

@@ -37,6 +37,7 @@ ROUTES = [
     desk_action(f"{SR_ID}/escalate", "escalate_request", "request_id"),
     desk_action(f"{SR_ID}/reply", "reply_request", "request_id"),
     desk_action(f"{SR_ID}/close", "close_request", "request_id"),
+    desk_action(f"{SR_ID}/return-visit-attempts", "record_return_visit_attempt", "request_id"),
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
     desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),
     desk_action(f"{SR_ID}/household", "match_request_household", "request_id"),
@@ -67,6 +68,9 @@ ROUTES = [
     # -- notices and the front-desk registers --------------------------------------
     desk_create(f"{ESTATE}/notices", "create_notice"),
     desk_list(f"{ESTATE}/notices", "list_notices", ("building",), roles=policy.STAFF),
+    # the steward's monthly contact with each owner, the manager's visits (owner_contacts.py)
+    desk_create(f"{ESTATE}/owner-contacts", "record_owner_contact"),
+    desk_list(f"{ESTATE}/owner-contacts", "list_owner_contacts", ("household_id", "kind")),
     desk_create(f"{ESTATE}/keys", "register_key"),
     desk_list(f"{ESTATE}/keys", "list_keys", ("status", "household_id")),
     desk_action(f"{ESTATE}/keys/<key_id>/lend", "lend_key", "key_id"),

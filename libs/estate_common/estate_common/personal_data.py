@@ -20,7 +20,9 @@ OWNER_NAME = "owner_name"          # a household's owner (households)
 OWNER_PHONE = "owner_phone"
 RESIDENT_NAME = "resident_name"    # a complainant, a key or tool borrower, who left or collected an item,
                                    # who filed a request on the owner portal
-RESIDENT_PHONE = "resident_phone"  # the phone an owner-portal request gives to be called back on
+RESIDENT_PHONE = "resident_phone"  # the phone an owner-portal request gives to be called back on; a
+                                   # household's owner, tenant or family member (…/occupants)
+RESIDENT_ID_NUMBER = "resident_id_number"  # a household's owner, tenant or family member (…/occupants)
 OCCUPANT_NAME = "occupant_name"    # who agreed to a work order's quote or signed it off
 VISITOR_NAME = "visitor_name"
 VISITOR_PHONE = "visitor_phone"
@@ -33,12 +35,14 @@ SEEN_IN_FULL_BY = {
     OWNER_PHONE: _FRONT_DESK + ("archivist",),
     RESIDENT_NAME: _FRONT_DESK + ("archivist",),
     RESIDENT_PHONE: _FRONT_DESK + ("archivist",),
+    RESIDENT_ID_NUMBER: _FRONT_DESK + ("archivist",),
     OCCUPANT_NAME: _FRONT_DESK + ("archivist", "technician"),
     VISITOR_NAME: _FRONT_DESK + ("security",),
     VISITOR_PHONE: _FRONT_DESK + ("security",),
 }
 
 PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE, RESIDENT_PHONE})
+NUMBERS = PHONES | {RESIDENT_ID_NUMBER}  # masked like a phone: the first three and last four kept
 
 
 def sees_in_full(kind, roles):
@@ -67,4 +71,4 @@ def masked(kind, value):
     a null stays null)."""
     if not isinstance(value, str):
         return value
-    return mask_phone(value) if kind in PHONES else mask_name(value)
+    return mask_phone(value) if kind in NUMBERS else mask_name(value)

@@ -21,10 +21,10 @@ def estate_event(version, name="Green Court", estate_id="est_1"):
     })
 
 
-def household_event(version, status="vacant", estate_id="est_1", hh_id="hh_1"):
-    return make_event("archive", "household_created", estate_id, {
+def household_event(version, status="vacant", estate_id="est_1", hh_id="hh_1", area=88.5):
+    return make_event("archive", "household_created" if version == 1 else "household_updated", estate_id, {
         "id": hh_id, "estate_id": estate_id, "building": "1", "unit": "2", "room": "301",
-        "area_m2": 88.5, "status": status, "version": version,
+        "area_m2": area, "status": status, "version": version,
     })
 
 
@@ -124,6 +124,14 @@ def test_the_timezone_of_an_estate_without_a_copy_is_the_default(db):
     assert replica.estate_timezone(db, "est_1") == "Asia/Shanghai"
     replica.apply(db, "estate", estate_edit(2, "Europe/Berlin"))
     assert replica.estate_timezone(db, "est_1") == "Europe/Berlin"
+
+
+def test_household_edits_arriving_out_of_order_leave_the_newest_copy(db):
+    replica.apply(db, "household", household_event(3, status="occupied", area=91.5))
+    replica.apply(db, "household", household_event(1))
+    replica.apply(db, "household", household_event(2, status="renovating", area=90.0))
+    copy = db.households.find_one({"_id": "hh_1"})
+    assert (copy["status"], copy["area_m2"], copy["version"]) == ("occupied", 91.5, 3)
 
 
 def test_a_public_estate_code_and_an_address_resolve_through_the_copies(db):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from estate_common import archive_access, calendar, clock, ids
-from estate_common.errors import Forbidden, InvalidInput, field_error
+from estate_common.errors import Conflict, Forbidden, InvalidInput, field_error
 
 # Which events become part of the permanent record, and what subject each is about.
 RECORDED_EVENTS = {
@@ -55,6 +55,7 @@ MASTER_DATA_EVENTS = {
     "estate_created": "estate",
     "estate_updated": "estate",
     "household_created": "household",
+    "household_updated": "household",
 }
 
 
@@ -127,6 +128,45 @@ def new_household(estate_id, data, now, custom=None):
     }
 
 
+# What a household's edit may change (``PATCH …/households/{id}``); building, unit and room are
+# its identity (its _id), so they stay. The owner's details are edited in place (a typo, a new
+# phone); who owns the unit changes by a transfer, which keeps the former owner (occupants).
+HOUSEHOLD_STATUSES = ("vacant", "occupied", "renovating")
+
+
+def household_changes(household, data, now):
+    """The ``$set`` of a household edit (the next version), or {} when nothing would change.
+
+    ``data.version``, when given, is the version the editor saw: an older one is a 409 (someone
+    edited the household since), so an edit is never made on details the editor did not see."""
+    seen = data.get("version")
+    if seen is not None and seen != household["version"]:
+        raise Conflict(f"the household is at version {household['version']}, not {seen}",
+                       [field_error("data.version", "is not the household's current version")])
+    wanted = {}
+    if "area_m2" in data:
+        wanted["area_m2"] = float(area_in_hundredths(data["area_m2"]))
+    if "status" in data:
+        wanted["status"] = data["status"]
+    if "owner" in data:
+        owner = dict(household["owner"])
+        owner.update({k: v.strip() for k, v in data["owner"].items()})
+        wanted["owner"] = owner
+    changes = {k: v for k, v in wanted.items() if household.get(k) != v}
+    if not changes:
+        return {}
+    return changes | {"version": household["version"] + 1, "updated_at": clock.to_iso(now)}
+
+
+# kept on the household, shown by ``…/households/{id}/occupants`` (occupants.py), not with it
+HOUSEHOLD_PEOPLE_FIELDS = ("occupants", "status_history", "renovating_from")
+
+
+def household_view(household):
+    """A household as shown: its people and status history are read from its occupants."""
+    return {k: v for k, v in household.items() if k not in HOUSEHOLD_PEOPLE_FIELDS}
+
+
 def estate_event_data(estate):
     """The estate as other services copy it (``estate_created`` and ``estate_updated`` alike: the
     whole estate at its version, so a copy is right whichever event arrives last)."""
@@ -135,7 +175,9 @@ def estate_event_data(estate):
 
 
 def household_event_data(household):
-    """What other services may copy: no names, no phone numbers."""
+    """What other services may copy: no names, no phone numbers (``household_created`` and
+    ``household_updated`` alike: the whole copy at its version, so a copy is right whichever
+    event arrives last)."""
     keys = ("estate_id", "building", "unit", "room", "area_m2", "status", "version")
     return {k: household[k] for k in keys} | {"id": household["_id"]}
 

@@ -13,6 +13,10 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("estate_updated", estate_id, data, actor=actor)
     if event_type == "household_created":  # every service copies the household
         return outbox.event("household_created", estate_id, data, actor=actor)
+    if event_type == "household_updated":  # every service updates its copy (finance bills the new area)
+        return outbox.event("household_updated", estate_id, data, actor=actor)
+    if event_type == "vacant_inspection_recorded":  # customer service opens a repair per problem
+        return outbox.event("vacant_inspection_recorded", estate_id, data, actor=actor)
     if event_type == "archive_changed":  # archive's own change log
         return outbox.event("archive_changed", estate_id, data, actor=actor)
     raise ValueError(f"archive does not announce {event_type}")

@@ -3,13 +3,13 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
-from estate_common import calendar, clock, custom_fields, jobs, logs
+from estate_common import calendar, clock, custom_fields, ids, jobs, logs
 from estate_common.errors import Conflict, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import borrowing, chain, checks, domain, events, import_files, imports, store
+from . import borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants, store
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -69,7 +69,7 @@ def create_household(db, outbox, estate_id, data):
     household = domain.new_household(estate_id, data, clock.now(), custom)  # its _id is its building, unit, room
     created = _create_household(db, outbox, household, _taken(
         "this building, unit and room is registered already", "data.room", "is already registered"))
-    return public(created)  # whole: who sees the owner in full is decided at the gateway (personal_data)
+    return domain.household_view(public(created))  # whole: who sees the owner in full is the gateway's (personal_data)
 
 
 def start_household_import(db, caller, estate_id, data):
@@ -102,12 +102,119 @@ def import_households(db, outbox, job, progress):
                        definitions=definitions)
 
 
+def update_household(db, outbox, estate_id, household_id, data):
+    """Edit a household: area, status, the owner's details; a new version, ``household_updated``
+    (every read copy follows, the newer version winning; finance's next billing run bills the
+    new area)."""
+    def decide(household):
+        changes = domain.household_changes(household, data, clock.now())
+        if not changes:
+            return None
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+
+    return domain.household_view(public(_change(db, outbox, "households", estate_id, household_id, decide)))
+
+
 def list_households(db, estate_id, filters, limit, cursor):
-    return store.list_households(db, estate_id, filters, limit, cursor)
+    page = store.list_households(db, estate_id, filters, limit, cursor)
+    page["items"] = [domain.household_view(household) for household in page["items"]]
+    return page
 
 
 def get_household(db, estate_id, household_id):
-    return public(store.get_household(db, estate_id, household_id))
+    return domain.household_view(public(store.get_household(db, estate_id, household_id)))
+
+
+# -- a household's people and status (occupants.py) ----------------------------------------
+
+def _household_step(db, outbox, estate_id, household_id, step):
+    """``step(household)`` → ``(changes, answer)`` written as the household's next version with
+    ``household_updated`` (no personal data: the copies follow the status and version); the
+    stored household and ``answer(stored)`` back. Empty changes (a retry) write nothing."""
+    answers = {}
+
+    def decide(household):
+        changes, answer = step(household)
+        answers["answer"] = answer
+        if not changes:
+            return None
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+
+    stored = _change(db, outbox, "households", estate_id, household_id, decide)
+    return stored, answers["answer"]
+
+
+def list_occupants(db, estate_id, household_id, filters):
+    household = store.get_household(db, estate_id, household_id)
+    persons = occupants.people(household)
+    if filters.get("current") == "true":
+        persons = [person for person in persons if person["to"] is None]
+    return {"household_id": household_id, "status": household["status"], "items": persons,
+            "status_history": household.get("status_history") or []}
+
+
+def add_occupant(db, outbox, caller, estate_id, household_id, data):
+    person_id = caller.created_id("occ", estate_id)
+    _, person = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.add_occupant(
+        household, person_id, data, clock.now(), caller.user))
+    return person
+
+
+def end_stay(db, outbox, estate_id, household_id, occupant_id, data):
+    _, person = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.end_stay(
+        household, occupant_id, data, clock.now()))
+    return person
+
+
+def transfer_owner(db, outbox, caller, estate_id, household_id, data):
+    person_id = caller.created_id("occ", estate_id)
+    stored, _ = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.transfer_owner(
+        household, person_id, data, clock.now(), caller.user))
+    return domain.household_view(public(stored))
+
+
+def change_household_status(db, outbox, caller, estate_id, household_id, data):
+    """A move-in, a move-out (退房) or a renovation's start or end (occupants.TRANSITIONS)."""
+    base = caller.created_id("occ", estate_id)
+    stored, _ = _household_step(db, outbox, estate_id, household_id, lambda household: (occupants.change_status(
+        household, data, clock.now(), caller.user, lambda index: ids.natural_id("occ", base, index)), None))
+    return domain.household_view(public(stored))
+
+
+def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
+    """A steward's vacant-unit inspection (空置房巡检), once per Idempotency-Key; its problems
+    go to customer service as repair requests (``vacant_inspection_recorded``)."""
+    household = store.get_household(db, estate_id, household_id)
+
+    def build(doc_id):
+        inspection = occupants.new_inspection(doc_id, household, data, clock.now(), caller.user)
+        return inspection, [("vacant_inspection_recorded", occupants.inspection_event_data(inspection))]
+
+    return public(create(db, outbox, caller, "vacant_inspections", "vinsp", estate_id, build))
+
+
+def list_vacant_inspections(db, estate_id, filters, limit, cursor):
+    return store.page(db, "vacant_inspections", estate_id, filters, limit, cursor)
+
+
+# -- takeover and handover (接管验收 / 交房, handovers.py) ------------------------------------
+
+def record_handover(db, outbox, caller, estate_id, household_id, data):
+    """A takeover's or a handover's checklist with its documents, once per Idempotency-Key;
+    ``archive_changed`` logs it."""
+    household = store.get_household(db, estate_id, household_id)
+
+    def build(doc_id):
+        accepted = store.accepted_handovers(db, estate_id, household_id)
+        handover = handovers.new_handover(doc_id, household, data, clock.now(), caller.user, accepted)
+        return handover, [_archive_changed(handovers.SUBJECT_TYPE, handover, f"{handover['kind']}_recorded",
+                                           handovers.CHANGED_FIELDS)]
+
+    return public(create(db, outbox, caller, "handovers", "handover", estate_id, build))
+
+
+def list_handovers(db, estate_id, filters, limit, cursor):
+    return store.page(db, "handovers", estate_id, filters, limit, cursor)
 
 
 # -- the permanent record: once per event ---------------------------------------------------

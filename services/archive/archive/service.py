@@ -46,6 +46,57 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.create_household(self.db, self.outbox, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def update_household(self, payload):
+        return operations.update_household(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                           payload["data"])
+
+    # -- a household's people and status, vacant-unit inspections (occupants.py) ----------
+    @rpc_method
+    def list_occupants(self, payload):
+        return operations.list_occupants(self.db, payload["estate_id"], payload["id"], payload.get("filters", {}))
+
+    @rpc_method
+    def add_occupant(self, payload):
+        return operations.add_occupant(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                       payload["data"])
+
+    @rpc_method
+    def end_occupant_stay(self, payload):
+        return operations.end_stay(self.db, self.outbox, payload["estate_id"], payload["id"], payload["item"],
+                                   payload["data"])
+
+    @rpc_method
+    def transfer_owner(self, payload):
+        return operations.transfer_owner(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                         payload["data"])
+
+    @rpc_method
+    def change_household_status(self, payload):
+        return operations.change_household_status(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                  payload["id"], payload["data"])
+
+    @rpc_method
+    def record_vacant_inspection(self, payload):
+        return operations.record_vacant_inspection(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                   payload["id"], payload["data"])
+
+    @rpc_method
+    def list_vacant_inspections(self, payload):
+        return operations.list_vacant_inspections(self.db, payload["estate_id"], payload.get("filters", {}),
+                                                  payload.get("limit"), payload.get("cursor"))
+
+    # -- takeover and handover (接管验收 / 交房, handovers.py) ---------------------------
+    @rpc_method
+    def record_handover(self, payload):
+        return operations.record_handover(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload["data"])
+
+    @rpc_method
+    def list_handovers(self, payload):
+        return operations.list_handovers(self.db, payload["estate_id"], payload.get("filters", {}),
+                                         payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
     def start_household_import(self, payload):
         return operations.start_household_import(self.db, self.caller, payload["estate_id"], payload["data"])
 
@@ -191,6 +242,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @consumes("archive", "household_created")
     def log_household_change(self, event):
+        self._log_change(event)
+
+    @consumes("archive", "household_updated")
+    def log_household_edit(self, event):
         self._log_change(event)
 
     @consumes("archive", "archive_changed")

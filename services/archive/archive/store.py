@@ -31,6 +31,8 @@ INDEXES = {
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
     # the services' counts of what they closed, per month (estate_common.closed_counts)
     "closed_reports": [([("estate_id", 1), ("period", 1)], {})],
+    "handovers": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("outcome", 1)], {})],
+    "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
     **custom_fields_store.INDEXES,
@@ -38,7 +40,8 @@ INDEXES = {
 }
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
-        "records": "archive record", "estates": "estate", "households": "household"}
+        "records": "archive record", "estates": "estate", "households": "household",
+        "vacant_inspections": "vacant-unit inspection", "handovers": "takeover or handover"}
 
 
 def rules_for(db, estate_id):
@@ -210,6 +213,13 @@ def subject(db, estate_id, subject_id):
         raise BusinessRuleViolation("the archive holds nothing about this subject",
                                     [field_error("data.subject_id", "is not in this estate's archive")])
     return {"type": record["subject_type"], "id": subject_id}
+
+
+def accepted_handovers(db, estate_id, household_id):
+    """``{kind: the household's accepted takeover / handover}`` (kinds without one left out)."""
+    found = db.handovers.find({"estate_id": estate_id, "household_id": household_id, "outcome": "accepted"},
+                              {"kind": 1, "date": 1})
+    return {doc["kind"]: doc for doc in found}
 
 
 def page(db, collection, estate_id, query, limit, cursor):

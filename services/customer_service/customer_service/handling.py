@@ -6,6 +6,7 @@ from estate_common.errors import InvalidInput, field_error
 
 from . import complaints, repairs
 from .domain import Change, closed_event_data, history_entry, next_status
+from .rules import DEFAULTS
 
 
 def _validity(request, data):
@@ -32,20 +33,24 @@ def reply(request, data, now, caller):
     return Change(changes, [history_entry(at, caller.user, "replied", message)])
 
 
-def close(request, data, now, caller):
-    """结案: the outcome is recorded (by default the last reply); archive keeps the closed request."""
+def close(request, data, now, caller, rules=DEFAULTS):
+    """结案: the outcome is recorded (by default the last reply); archive keeps the closed request.
+    A repair closes after its return visit, or with a recorded reason (``repairs.require_closable``)."""
     complaints.require_handler(request, caller)
     status = next_status(request, "close")
-    repairs.require_closable(request)
+    without_visit = repairs.require_closable(request, data, rules)
     at = clock.to_iso(now)
     outcome = (data.get("outcome") or "").strip() or request.get("reply")
     changes = {"status": status, "closed_at": at, "outcome": outcome, "updated_at": at,
-               **_validity(request, data)}
+               **_validity(request, data), **without_visit}
     if "satisfaction" in data:
         changes["satisfaction"] = data["satisfaction"]
     if request.get("answered_at") is None:
         changes["answered_at"] = at  # e.g. a consultation answered on the spot
     note = outcome if outcome else None
+    if without_visit:
+        note = "; ".join(filter(None, [note, f"without a return visit: occupant unreachable after "
+                                             f"{without_visit['closed_without_visit']['attempts']} attempts"]))
     return Change(changes, [history_entry(at, caller.user, "closed", note)],
                   [("service_request_closed", closed_event_data(request, at))])
 

@@ -49,8 +49,19 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "completed_at": None,
         "return_visit_due_at": None,
         "return_visits": [],
+        "return_visit_attempts": [],
+        "closed_without_visit": None,
         "follow_ups": [],
         "custom": dict(custom or {}),  # checked already (estate_common.custom_fields.check_values)
         "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
         "_rev": 0,
     }
+
+
+def inspection_repair(inspection, problem):
+    """The repair request a problem of a vacant-unit inspection (空置房巡检, recorded in archive)
+    becomes: channel ``inspection``, the problem's place and words as its description."""
+    where = f" ({problem['location']})" if problem.get("location") else ""
+    return {"kind": "repair", "household_id": inspection["household_id"], "channel": "inspection",
+            "description": f"vacant-unit inspection {inspection['inspected_on']}, problem {problem['number']}"
+                           f"{where}: {problem['description']}"}

@@ -11,7 +11,8 @@ from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 
-from . import applications, complaint_analysis, domain, events, intake, portal, rectifications, repairs, store, surveys
+from . import (applications, complaint_analysis, domain, events, handling, intake, owner_contacts, portal,
+               rectifications, repairs, store, surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,43 @@ def create_request(db, outbox, caller, estate_id, data):
 
     request_id = caller.created_id("sr", estate_id)
     return public(_announced.create(db, outbox, "service_requests", estate_id, request_id, new))
+
+
+def repairs_from_inspection(db, outbox, event):
+    """A vacant-unit inspection's problems (archive ``vacant_inspection_recorded``): one repair
+    request each, registered like the desk's (number, promise, repeat check, then maintenance's
+    work order). Its id follows from the inspection and the problem's number, so a redelivered
+    event opens none twice (``writes.create`` by natural id). The household is archive's, which
+    checked it: the request does not wait for this service's copy."""
+    inspection, estate_id = event["data"], event["estate_id"]
+    for problem in inspection["problems"]:
+        data = intake.inspection_repair(inspection, problem)
+        request_id = ids.natural_id("sr", estate_id, inspection["id"], problem["number"])
+        _announced.create(db, outbox, "service_requests", estate_id, request_id,
+                          _registered(db, estate_id, request_id, data, inspection["inspector"]))
+
+
+def _registered(db, estate_id, request_id, data, actor):
+    def new():
+        created, rules = clock.now(), store.rules_for(db, estate_id)
+        earlier = store.similar_recent_repair(db, estate_id, data["household_id"], repairs.category_of(data),
+                                              repairs.repeat_window_start(created, rules))
+        sequence = store.next_number(db, estate_id, domain.number_series(created))
+        request = intake.new_request(request_id, estate_id, data, domain.request_number(created, sequence),
+                                     created, rules, actor, earlier)
+        return request, [("service_request_created", domain.created_event_data(request))]
+    return new
+
+
+def record_owner_contact(db, outbox, caller, estate_id, data):
+    """A steward's contact with an owner or the manager's visit (owner_contacts.py), once per
+    Idempotency-Key."""
+    def new():
+        store.known_household(db, estate_id, data["household_id"])
+        return owner_contacts.new_contact(contact_id, estate_id, data, clock.now(), caller.user, caller.roles)
+
+    contact_id = caller.created_id("oc", estate_id)
+    return public(_announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new))
 
 
 # -- the owner portal (no account: the gateway's public routes) -------------------------------
@@ -143,6 +181,13 @@ def act(db, outbox, caller, estate_id, request_id, step, data):
         return step(request, data or {}, clock.now(), caller)
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
+
+
+def close_request(db, outbox, caller, estate_id, request_id, data):
+    """结案 (handling.close) with the estate's numbers (a repair's attempts before closing unvisited)."""
+    rules = store.rules_for(db, estate_id)
+    return act(db, outbox, caller, estate_id, request_id,
+               lambda request, data_, now, caller_: handling.close(request, data_, now, caller_, rules), data)
 
 
 def step(db, outbox, caller, collection, estate_id, doc_id, step_, data):
@@ -289,10 +334,12 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
 
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
+        year_start = clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
         return desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.count_households(db, estate_id),
-            store.complained_about(db, estate_id), rules)
+            store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
+            store.count_manager_visits(db, estate_id, year_start, end))
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
                             estate_kpis)
 

@@ -6,12 +6,14 @@ maintenance opens the work order (``work_order_created``: dispatched) and comple
 records the owner's satisfaction; a problem found asks maintenance for a follow-up work
 order at once (``follow_up_requested``, the written notice, due within 24 hours), linked
 to the same request. Repeated repairs (same household and category within
-``repeat_repair_days``) and emergency repairs always get a return visit before they close.
+``repeat_repair_days``) and emergency repairs always get a return visit before they close;
+any other repair closes after its return visit too, or, when the occupant cannot be reached,
+with the reason after ``return_visit_attempts_before_close`` recorded attempts.
 """
 from datetime import timedelta
 
 from estate_common import clock, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .domain import Change, allows, due_at, history_entry, next_status
 
@@ -175,10 +177,53 @@ def follow_up_event_data(request, visit, follow_up):
     }
 
 
-def require_closable(request):
-    """A repeated or emergency repair is not closed before its return visit."""
-    if request["kind"] == "repair" and request["status"] == "completed" and request.get("return_visit_required"):
+NO_VISIT_REASONS = ("occupant_unreachable",)
+
+
+def require_closable(request, data, rules):
+    """DOMAIN.md: a return visit after every repair. A completed repair still owing its visit
+    (status ``completed``) is closed only with ``no_visit_reason`` ``occupant_unreachable`` after
+    ``return_visit_attempts_before_close`` attempts to reach the occupant since the work was
+    completed (422 with fewer); without a reason it is a 409 (the visit is pending). A repeated
+    or emergency repair always gets its visit (409 whatever the reason). Returns the fields the
+    close records (``closed_without_visit``), or {}."""
+    reason = data.get("no_visit_reason")
+    if reason is not None and request["kind"] != "repair":
+        raise InvalidInput("only a repair is closed without its return visit",
+                           [field_error("data.no_visit_reason", "is only for a repair")])
+    if request["kind"] != "repair" or request["status"] != "completed":
+        return {}
+    if request.get("return_visit_required"):
         raise Conflict("a repeated or emergency repair gets its return visit before it is closed")
+    if reason is None:
+        raise Conflict("a repair is closed after its return visit; if the occupant cannot be reached, record "
+                       "the attempts (…/return-visit-attempts) and close with no_visit_reason occupant_unreachable",
+                       [field_error("data.no_visit_reason", "the return visit is pending")])
+    attempts = attempts_since_completion(request)
+    needed = rules["return_visit_attempts_before_close"]
+    if len(attempts) < needed:
+        raise BusinessRuleViolation(f"the occupant is unreachable after {needed} attempts, not {len(attempts)}",
+                                    [field_error("data.no_visit_reason",
+                                                 f"needs {needed} recorded attempts to reach the occupant")])
+    return {"closed_without_visit": {"reason": reason, "attempts": len(attempts)}}
+
+
+def attempts_since_completion(request):
+    return [a for a in request.get("return_visit_attempts", []) if a["work_completed_at"] == request["completed_at"]]
+
+
+def return_visit_attempt(request, data, now, caller):
+    """An attempt to reach the occupant for the return visit that failed (no answer, nobody at
+    home): only while the visit is pending (a ``completed`` repair, 409 otherwise)."""
+    if request["kind"] != "repair" or request["status"] != "completed":
+        raise Conflict(f"a {request['kind']} that is {request['status']} has no return visit pending")
+    at = clock.to_iso(now)
+    attempt = {"at": at, "by": caller.user, "method": data["method"], "note": (data.get("note") or "").strip() or None,
+               "work_completed_at": request["completed_at"]}
+    count = len(attempts_since_completion(request)) + 1
+    return Change({"return_visit_attempts": request.get("return_visit_attempts", []) + [attempt], "updated_at": at},
+                  [history_entry(at, caller.user, "return_visit_attempt",
+                                 f"occupant not reached by {data['method']} (attempt {count})")])
 
 
 def find_visit(request, visit_id):

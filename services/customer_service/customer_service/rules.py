@@ -39,6 +39,15 @@ DEFAULTS = {
     # 投诉分析: a household with at least this many complaints in the analysed period is a
     # repeat complainant (chosen: 2).
     "repeat_complainant_complaints": 2,
+    # 业主联系: the steward contacts each owner once a month (DOMAIN.md; seeds 003:
+    # 保持每月与业主有效联系一次): contacts a month that count a household as contacted.
+    "owner_contacts_per_month": 1,
+    # 回访: every repair gets a return visit (DOMAIN.md); one whose occupant cannot be reached is
+    # closed without it only after this many recorded attempts (…/return-visit-attempts) (chosen).
+    "return_visit_attempts_before_close": 3,
+    # 经理走访: the manager visits 1–2 owners a year in person (DOMAIN.md): the visits a year
+    # the KPI expects (the lower bound; an estate may ask for 2).
+    "manager_visits_per_year": 1,
 }
 
 MAXIMA = {
@@ -55,6 +64,9 @@ MAXIMA = {
     "return_visit_rate_target_percent": 100,
     "valid_complaint_rate_target_percent": 100,
     "repeat_complainant_complaints": 50,
+    "owner_contacts_per_month": 31,
+    "return_visit_attempts_before_close": 20,
+    "manager_visits_per_year": 365,
 }
 
 # A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so

@@ -7,7 +7,7 @@ from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSetting
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.store import public
 
-from . import applications, complaints, exports, front_desk, handling, operations, store, surveys
+from . import applications, complaints, exports, front_desk, handling, operations, repairs, store, surveys
 from .rules import DEFAULTS, MAXIMA
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
@@ -53,7 +53,13 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def close_request(self, payload):
-        return self._act(payload, handling.close)
+        return operations.close_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                        payload.get("data"))
+
+    @rpc_method
+    def record_return_visit_attempt(self, payload):
+        """An attempt to reach the occupant for a repair's return visit that failed."""
+        return self._act(payload, repairs.return_visit_attempt)
 
     @rpc_method
     def reopen_request(self, payload):
@@ -88,6 +94,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         operations.mark_overdue(self.db, self.outbox)
 
     # -- what other services tell us ------------------------------------------
+    @consumes("archive", "vacant_inspection_recorded")
+    def on_vacant_inspection_recorded(self, event):
+        """Each problem a steward found in a vacant unit becomes a repair request, once."""
+        operations.repairs_from_inspection(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_created")
     def on_work_order_created(self, event):
         operations.work_order_created(self.db, self.outbox, event)
@@ -141,6 +152,16 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     @rpc_method
     def list_notices(self, payload):
         return self._list(payload, "notices")
+
+    # -- owner contacts: the steward's monthly contact, the manager's visits ------------------
+    @rpc_method
+    def record_owner_contact(self, payload):
+        return operations.record_owner_contact(self.db, self.outbox, self.caller, payload["estate_id"],
+                                               payload["data"])
+
+    @rpc_method
+    def list_owner_contacts(self, payload):
+        return self._list(payload, "owner_contacts")
 
     @rpc_method
     def register_key(self, payload):

@@ -38,6 +38,7 @@ INDEXES = {
     "applications": [(PAGED, {})],
     "fee_prices": [([("estate_id", 1), ("item", 1)], {})],  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
+    "owner_contacts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {})],
     **custom_fields_store.INDEXES,
 }
 
@@ -45,6 +46,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
     "custody_items": "custody item", "tool_loans": "tool loan",
     "applications": "application", "rectification_plans": "rectification plan",
+    "owner_contacts": "owner contact",
 }
 
 
@@ -216,6 +218,18 @@ def answers_of(db, estate_id, survey_id):
 
 
 # -- KPIs -------------------------------------------------------------------------
+
+def steward_contacts(db, estate_id, start, end):
+    """The household id of each steward contact within [start, end) (the contact KPI)."""
+    found = db.owner_contacts.find({"estate_id": estate_id, "kind": "steward_contact",
+                                    "contacted_at": {"$gte": start, "$lt": end}}, {"household_id": 1})
+    return [contact["household_id"] for contact in found]
+
+
+def count_manager_visits(db, estate_id, start, end):
+    return db.owner_contacts.count_documents({"estate_id": estate_id, "kind": "manager_visit",
+                                              "contacted_at": {"$gte": start, "$lt": end}})
+
 
 def kpi_requests(db, estate_id, start, end):
     """The estate's requests with any date of interest within [start, end)."""

@@ -18,3 +18,8 @@ class CopiesHouseholds:
     @consumes("archive", "household_created")
     def copy_household(self, event):
         replica.apply(self.db, "household", event)
+
+    @consumes("archive", "household_updated")
+    def copy_household_edit(self, event):
+        """An edit (a new area is what the next billing run bills); the newer version wins."""
+        replica.apply(self.db, "household", event)

@@ -140,6 +140,51 @@ def test_a_household_is_registered_once(archive, estate):
     assert len(archive.outbox.of_type("household_created")) == 1
 
 
+def test_a_household_edit_is_a_new_version_announced_once(archive, estate):
+    household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    edited = archive.update_household({"estate_id": estate["id"], "id": household["id"], "data": {
+        "area_m2": 91.5, "status": "occupied", "owner": {"phone": "13800138000"}, "version": 1}})
+    assert (edited["area_m2"], edited["status"], edited["version"]) == (91.5, "occupied", 2)
+    assert edited["owner"] == {"name": "李四", "phone": "13800138000"}
+    [published] = archive.outbox.of_type("household_updated")
+    assert published["data"] == {"id": household["id"], "estate_id": estate["id"], "building": "3", "unit": "1",
+                                 "room": "1201", "area_m2": 91.5, "status": "occupied", "version": 2}
+    again = archive.update_household({"estate_id": estate["id"], "id": household["id"], "data": {"area_m2": 91.5}})
+    assert again["version"] == 2 and len(archive.outbox.of_type("household_updated")) == 1  # nothing changed
+    assert archive.get_household({"estate_id": estate["id"], "id": household["id"]})["area_m2"] == 91.5
+    assert archive.db.households.find_one({"_id": household["id"]})["_outbox"] == []
+
+
+def test_a_bad_or_stale_household_edit_is_refused_and_writes_nothing(archive, estate):
+    household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    ref = {"estate_id": estate["id"], "id": household["id"]}
+    for data, field in (({"area_m2": -1}, "data.area_m2"), ({"status": "sold"}, "data.status"),
+                        ({"room": "1202"}, "data.room"), ({}, "data"), ({"owner": {"phone": "call me"}}, "data.owner.phone")):
+        with pytest.raises(InvalidInput) as refused:
+            archive.update_household(ref | {"data": data})
+        assert field in {e["field"] for e in refused.value.errors}, (data, refused.value.errors)
+    archive.update_household(ref | {"data": {"area_m2": 90}})
+    with pytest.raises(Conflict) as refused:  # the editor saw version 1; it is at 2 now
+        archive.update_household(ref | {"data": {"area_m2": 95, "version": 1}})
+    assert refused.value.errors[0]["field"] == "data.version"
+    with pytest.raises(NotFound):
+        archive.update_household({"estate_id": estate["id"], "id": "hh_unknown", "data": {"area_m2": 90}})
+    stored = archive.get_household(ref)
+    assert (stored["area_m2"], stored["version"]) == (90, 2)
+    assert len(archive.outbox.of_type("household_updated")) == 1
+
+
+def test_a_household_edit_is_logged_in_the_change_log(archive, estate):
+    as_caller(archive, ADMIN)
+    household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    archive.update_household({"estate_id": estate["id"], "id": household["id"], "data": {"status": "occupied"}})
+    [edit] = archive.outbox.of_type("household_updated")
+    archive.log_household_edit(edit)
+    archive.log_household_edit(edit)
+    [change] = list(archive.db.change_log.find({"estate_id": estate["id"], "action": "household_updated"}))
+    assert change["actor"] == "admin"
+
+
 def test_the_service_answers_the_owner_whole_the_gateway_masks_it(archive, estate):
     """Masking by role is the gateway's (gateway/masking.py), once for every service."""
     household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})

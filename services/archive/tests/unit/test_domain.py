@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from archive import domain
-from estate_common.errors import InvalidInput
+from estate_common.errors import Conflict, InvalidInput
 from estate_common.testing import event
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
@@ -92,3 +92,37 @@ def test_the_kinds_the_services_count_are_the_closing_events_the_archive_holds()
     from estate_common import closed_counts
     events = {e for _, event_types in closed_counts.KINDS.values() for e in event_types}
     assert events == set(domain.CLOSING_EVENTS)
+
+
+# -- household edits ----------------------------------------------------------------------
+
+def test_a_household_edit_is_its_next_version_with_only_what_changed():
+    household = domain.new_household("est_1", HOUSEHOLD, NOW)
+    later = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+    changes = domain.household_changes(household, {"area_m2": 91.5, "status": "vacant",
+                                                    "owner": {"phone": " 13800138000 "}}, later)
+    assert changes == {"area_m2": 91.5, "owner": {"name": "李四", "phone": "13800138000"},
+                       "version": 2, "updated_at": "2026-11-24T09:00:00.000Z"}  # status was vacant already
+    assert domain.household_changes(household, {"area_m2": 89.37, "version": 1}, later) == {}
+
+
+def test_a_household_edit_on_a_version_the_editor_did_not_see_is_a_conflict():
+    household = domain.new_household("est_1", HOUSEHOLD, NOW) | {"version": 3}
+    with pytest.raises(Conflict) as refused:
+        domain.household_changes(household, {"area_m2": 91.5, "version": 2}, NOW)
+    assert refused.value.errors[0]["field"] == "data.version"
+
+
+def test_an_edited_area_keeps_two_decimals_or_is_refused():
+    household = domain.new_household("est_1", HOUSEHOLD, NOW)
+    with pytest.raises(InvalidInput) as refused:
+        domain.household_changes(household, {"area_m2": 91.505}, NOW)
+    assert refused.value.errors[0]["field"] == "data.area_m2"
+
+
+def test_a_household_edit_event_carries_the_whole_copy_without_personal_data():
+    household = domain.new_household("est_1", HOUSEHOLD, NOW)
+    edited = household | domain.household_changes(household, {"area_m2": 91.5, "owner": {"name": "王五"}}, NOW)
+    data = domain.household_event_data(edited)
+    assert data["area_m2"] == 91.5 and data["version"] == 2 and data["status"] == "vacant"
+    assert "owner" not in data and "王五" not in str(data)

@@ -429,3 +429,53 @@ def test_a_return_visit_to_charged_work_that_says_nothing_of_the_charge_is_taken
     recorded = visit(desk, repair)
     assert (recorded["charge_cents"], recorded["charge_confirmed"]) == (4500, None)
     assert shown(desk, repair)["history"][-1]["note"] == "satisfaction 5/5; charge not checked"
+
+
+# -- a return visit after every repair, or an occupant unreachable after N attempts ----------
+
+def attempt(desk, request, method="phone"):
+    return desk.record_return_visit_attempt({"estate_id": ESTATE, "id": request["id"],
+                                             "data": {"method": method, "note": "no answer"}})
+
+
+def test_an_ordinary_repair_closes_after_its_return_visit(desk):
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(completed(repair))
+    with pytest.raises(Conflict) as refused:
+        act(desk, "close", repair)
+    assert refused.value.errors[0]["field"] == "data.no_visit_reason"
+    visit(desk, repair)
+    closed = act(desk, "close", repair)
+    assert closed["status"] == "closed" and closed["closed_without_visit"] is None
+
+
+def test_an_unreachable_occupant_closes_the_repair_after_the_estates_number_of_attempts(desk):
+    repair = desk.create_request(new("repair"))
+    with pytest.raises(Conflict):  # nothing to visit yet
+        attempt(desk, repair)
+    desk.on_work_order_completed(completed(repair))
+    for count in range(1, 3):
+        assert len(attempt(desk, repair)["return_visit_attempts"]) == count
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(desk, "close", repair, no_visit_reason="occupant_unreachable")
+    assert refused.value.errors[0]["field"] == "data.no_visit_reason"
+    with pytest.raises(InvalidInput) as refused:
+        act(desk, "close", repair, no_visit_reason="moved away")
+    assert refused.value.errors[0]["field"] == "data.no_visit_reason"
+    shown_now = attempt(desk, repair, method="visit")
+    assert shown_now["history"][-1]["action"] == "return_visit_attempt"
+    closed = act(desk, "close", repair, no_visit_reason="occupant_unreachable")
+    assert closed["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
+    assert desk.outbox.of_type("service_request_closed")[-1]["data"]["id"] == repair["id"]
+    with pytest.raises(Conflict):
+        attempt(desk, repair)
+
+
+def test_the_number_of_attempts_is_the_estates_setting(desk):
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"return_visit_attempts_before_close": 1}})
+    as_caller(desk, AGENT)
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(completed(repair))
+    attempt(desk, repair)
+    assert act(desk, "close", repair, no_visit_reason="occupant_unreachable")["status"] == "closed"

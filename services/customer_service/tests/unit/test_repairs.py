@@ -6,7 +6,7 @@ import pytest
 
 from customer_service import handling, intake, repairs
 from customer_service.rules import DEFAULTS
-from estate_common.errors import Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict
 from estate_common.nameko.caller import Caller
 from estate_common.settings import effective
 from estate_common.testing import event, staff
@@ -172,6 +172,51 @@ def test_a_repeated_or_emergency_repair_is_not_closed_before_its_return_visit():
     assert handling.close(step(required, change), {}, at("2026-11-25T10:00:00Z"), AGENT).set["status"] == "closed"
 
 
-def test_an_ordinary_repair_may_be_closed_without_a_return_visit_and_it_then_counts_as_missed():
-    closed = handling.close(completed_repair(), {}, at("2026-11-25T09:00:00Z"), AGENT)
+def test_an_ordinary_repair_is_closed_only_after_its_return_visit_or_an_unreachable_occupant():
+    """DOMAIN.md: a return visit after every repair (the contradiction of issue 14 resolved)."""
+    request = completed_repair()
+    with pytest.raises(Conflict) as refused:
+        handling.close(request, {}, at("2026-11-25T09:00:00Z"), AGENT)
+    assert refused.value.errors[0]["field"] == "data.no_visit_reason"
+    unreachable = {"no_visit_reason": "occupant_unreachable"}
+    for attempt in range(DEFAULTS["return_visit_attempts_before_close"]):
+        with pytest.raises(BusinessRuleViolation):  # not yet enough attempts
+            handling.close(request, unreachable, at("2026-11-25T09:00:00Z"), AGENT)
+        request = step(request, repairs.return_visit_attempt(request, {"method": "phone"},
+                                                             at(f"2026-11-2{4 + attempt}T09:00:00Z"), AGENT))
+    assert [a["method"] for a in request["return_visit_attempts"]] == ["phone"] * 3
+    closed = handling.close(request, unreachable, at("2026-11-27T09:00:00Z"), AGENT)
     assert closed.set["status"] == "closed"
+    assert closed.set["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
+    assert "occupant unreachable after 3 attempts" in closed.entries[0]["note"]
+    fewer = dict(DEFAULTS, return_visit_attempts_before_close=1)  # a per-estate setting
+    one = step(completed_repair(), repairs.return_visit_attempt(completed_repair(), {"method": "visit"},
+                                                                at("2026-11-24T09:00:00Z"), AGENT))
+    assert handling.close(one, unreachable, at("2026-11-24T10:00:00Z"), AGENT, fewer).set["status"] == "closed"
+
+
+def test_attempts_are_only_for_a_pending_visit_and_count_since_the_last_completion():
+    with pytest.raises(Conflict):
+        repairs.return_visit_attempt(repair(), {"method": "phone"}, at("2026-11-24T09:00:00Z"), AGENT)
+    request = completed_repair()
+    request = step(request, repairs.return_visit_attempt(request, {"method": "phone"}, at("2026-11-24T09:00:00Z"),
+                                                         AGENT))
+    assert len(repairs.attempts_since_completion(request)) == 1
+    assert len(repairs.attempts_since_completion(dict(request, completed_at="2026-11-30T00:00:00.000Z"))) == 0
+
+
+def test_a_repeated_repair_gets_its_visit_even_when_the_occupant_is_unreachable():
+    required = completed_repair(repeat_of="sr_0")
+    for day in (24, 25, 26):
+        required = step(required, repairs.return_visit_attempt(required, {"method": "phone"},
+                                                               at(f"2026-11-{day}T09:00:00Z"), AGENT))
+    with pytest.raises(Conflict):
+        handling.close(required, {"no_visit_reason": "occupant_unreachable"}, at("2026-11-27T09:00:00Z"), AGENT)
+
+
+def test_only_a_repair_takes_a_no_visit_reason():
+    from estate_common.errors import InvalidInput
+    with pytest.raises(InvalidInput) as refused:
+        handling.close(dict(repair(), kind="consultation", status="replied"), {"no_visit_reason": "occupant_unreachable"},
+                       at("2026-11-25T09:00:00Z"), AGENT)
+    assert refused.value.errors[0]["field"] == "data.no_visit_reason"

@@ -785,6 +785,19 @@ def test_a_household_copy_is_kept_once_per_version(finance):
     assert finance.db.households.find_one({"_id": "hh_1"})["area_m2"] == 89.37  # version 1 was there already
 
 
+def test_the_next_billing_run_bills_a_households_edited_area(finance):
+    approved(finance)
+    run(finance, "2026-10")
+    edit = event("archive", "household_updated", ESTATE, {
+        "id": "hh_2", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "101",
+        "area_m2": 100.0, "status": "occupied", "version": 2})
+    finance.copy_household_edit(edit)
+    finance.copy_household(household_copy("hh_2", 120.0))  # the older version arriving late changes nothing
+    run(finance, "2026-11")
+    assert bill_of(finance, "hh_2", "2026-10")["amount_cents"] == 28200   # 120 m² x 2.35, billed before
+    assert bill_of(finance, "hh_2", "2026-11")["amount_cents"] == 23500   # 100 m² x 2.35
+
+
 def test_health_answers_without_a_caller():
     assert worker(FinanceService, caller=None).health({})["status"] == "ok"
 

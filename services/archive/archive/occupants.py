@@ -1,0 +1,205 @@
+"""A household's people and its status (DOMAIN.md "Master data": household → people, owner,
+tenant, family; the steward's move-in, renovation follow-up and vacant-unit inspection).
+
+- **Occupants** are kept on the household (``occupants``), each with ``from``/``to`` (local
+  days): an owner's entry is the time it owned the unit, a tenant's or a family member's the
+  time it lived there. Nobody is deleted: a person who leaves gets a ``to``.
+- **An owner transfer** ends the current owner's entry the day of the transfer and starts the
+  new owner's that day; the household's ``owner`` becomes the new one (the former stays in
+  ``occupants``).
+- **The status** ``vacant | occupied | renovating`` is changed by the steps of one table
+  (``TRANSITIONS``): a move-in, a renovation starting or ending, a move-out (退房, which ends
+  every tenant's and family member's stay). A renovation ends back in the status it began from.
+- **A vacant-unit inspection** (空置房巡检) is recorded only for a vacant unit; each problem it
+  found becomes a repair request at customer service (``vacant_inspection_recorded``).
+
+Names, phones and ID numbers are personal data: kept here, shown masked by role by the gateway,
+never in an event (``household_updated`` carries the status, not the people).
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids, transitions
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+
+RESIDENTS = ("tenant", "family")  # who lives there; an owner's entry is ownership, changed by transfer
+
+# status -> {step: next status}; ``RETURN`` is the status the renovation began from
+RETURN = "return"
+TRANSITIONS = {
+    "vacant": {"move_in": "occupied", "renovation_start": "renovating"},
+    "occupied": {"move_out": "vacant", "renovation_start": "renovating"},
+    "renovating": {"renovation_end": RETURN, "move_in": "occupied"},
+}
+
+# a household's list of people is kept on its document: a bound on it (a storage limit, not a
+# rule of the trade) keeps the document small
+MAX_OCCUPANTS = 200
+
+
+def people(household):
+    """The household's occupants, the owner it was registered with included: until a transfer
+    stores them, the registered owner is the first entry, ``from`` null (owned before the
+    household was registered here: the day is not known)."""
+    stored = list(household.get("occupants") or [])
+    if any(person["relation"] == "owner" for person in stored):
+        return stored
+    owner = household["owner"]
+    first = {"id": ids.natural_id("occ", household["_id"], "registered_owner"), "relation": "owner",
+             "name": owner["name"], "phone": owner.get("phone"), "id_number": owner.get("id_number"),
+             "from": None, "to": None, "added_at": household["created_at"],
+             "added_by": None}
+    return [first] + stored
+
+
+def current(persons, relations):
+    return [person for person in persons if person["relation"] in relations and person["to"] is None]
+
+
+def new_person(person_id, relation, data, on, now, user, to=None):
+    return {"id": person_id, "relation": relation, "name": data["name"].strip(),
+            "phone": (data.get("phone") or "").strip() or None,
+            "id_number": (data.get("id_number") or "").strip() or None,
+            "from": on, "to": to, "added_at": clock.to_iso(now), "added_by": user}
+
+
+def _room_for(persons, more):
+    if len(persons) + more > MAX_OCCUPANTS:
+        raise BusinessRuleViolation(f"a household keeps at most {MAX_OCCUPANTS} people",
+                                    [field_error("data", "too many people on this household")])
+
+
+def _version(household, now):
+    return {"version": household["version"] + 1, "updated_at": clock.to_iso(now)}
+
+
+def add_occupant(household, person_id, data, now, user):
+    """``(changes, person)``: an owner (a co-owner: the household's ``owner`` stays its contact;
+    a change of owner is a transfer), a tenant or a family member, ``from``/``to`` as given
+    (either may be unknown; a ``to`` records a stay that ended). A tenant or family member who
+    lives there now makes a vacant unit occupied (a move-in, in the status history). The
+    changes are {} when ``person_id`` is there already (a retried request)."""
+    persons = people(household)
+    found = next((p for p in persons if p["id"] == person_id), None)
+    if found:
+        return {}, found
+    start, end = data.get("from"), data.get("to")
+    if start and end:
+        _not_before(end, start, "data.to", "its from day")
+    _room_for(persons, 1)
+    person = new_person(person_id, data["relation"], data, start, now, user, to=end)
+    changes = {"occupants": persons + [person]}
+    if person["relation"] in RESIDENTS and end is None and household["status"] == "vacant":
+        changes |= {"status": "occupied", "renovating_from": None,
+                    "status_history": (household.get("status_history") or []) + [
+                        {"step": "move_in", "date": start or clock.to_iso(now)[:10], "from": "vacant",
+                         "to": "occupied", "at": clock.to_iso(now), "by": user}]}
+    return changes | _version(household, now), person
+
+
+def end_stay(household, person_id, data, now):
+    """``(changes, person)``: ``person_id`` no longer lives there from ``data.to``."""
+    persons = people(household)
+    person = next((p for p in persons if p["id"] == person_id), None)
+    if person is None:
+        raise NotFound("no such occupant of this household")
+    if person["relation"] == "owner":
+        raise BusinessRuleViolation("an owner's entry ends by an owner transfer",
+                                    [field_error("occupant_id", "is an owner")])
+    if person["to"] is not None:
+        raise Conflict(f"this occupant left on {person['to']}", [field_error("occupant_id", "has left already")])
+    _not_before(data["to"], person["from"], "data.to", "the day they moved in")
+    ended = person | {"to": data["to"]}
+    return {"occupants": [ended if p["id"] == person_id else p for p in persons]} | _version(household, now), ended
+
+
+def _not_before(day, earliest, field, what):
+    if earliest and day < earliest:
+        raise BusinessRuleViolation(f"{day} is before {what} ({earliest})", [field_error(field, f"is before {what}")])
+
+
+def transfer_owner(household, person_id, data, now, user):
+    """``(changes, new owner entry)``: the current owner's entry ends on ``data.date``, the new
+    owner's begins that day, and the household's ``owner`` is the new one. A retried transfer
+    (``person_id`` there already) changes nothing."""
+    persons = people(household)
+    found = next((p for p in persons if p["id"] == person_id), None)
+    if found:
+        return {}, found
+    on = data["date"]
+    owners = current(persons, ("owner",))
+    for owner in owners:
+        _not_before(on, owner["from"], "data.date", "the current owner's first day")
+    _room_for(persons, 1)
+    new_owner = new_person(person_id, "owner", data["owner"], on, now, user)
+    ended = {owner["id"] for owner in owners}
+    kept = [p | {"to": on} if p["id"] in ended else p for p in persons]
+    shown = {"name": new_owner["name"], "phone": new_owner["phone"]}
+    return {"occupants": kept + [new_owner], "owner": shown} | _version(household, now), new_owner
+
+
+def change_status(household, data, now, user, person_ids):
+    """The changes of a move-in, a move-out or a renovation's start or end on ``data.date``:
+    the new status, the people who move in (a move-in's ``occupants``, ids from ``person_ids``)
+    or the stays a move-out ends, and an entry in the household's ``status_history``."""
+    step, on = data["step"], data["date"]
+    status = household["status"]
+    target = transitions.next_status(TRANSITIONS, status, step, f"a household that is {status}")
+    if target == RETURN:
+        target = household.get("renovating_from") or "vacant"
+    history = household.get("status_history") or []
+    if history:
+        _not_before(on, history[-1]["date"], "data.date", "the household's last status change")
+    if data.get("occupants") and step != "move_in":
+        raise BusinessRuleViolation("only a move-in brings people", [field_error("data.occupants", "is for a move-in")])
+    persons = people(household)
+    changes = {"status": target}
+    if step == "move_in":
+        arriving = data.get("occupants") or []
+        for index, person in enumerate(arriving):
+            if person["relation"] not in RESIDENTS:
+                raise BusinessRuleViolation("the owner changes by an owner transfer",
+                                            [field_error(f"data.occupants[{index}].relation", "must be tenant or family")])
+        _room_for(persons, len(arriving))
+        persons = persons + [new_person(person_ids(index), person["relation"], person, on, now, user)
+                             for index, person in enumerate(arriving)]
+    if step == "move_out":  # 退房: every tenant and family member leaves that day
+        persons = [p | {"to": on} if p["relation"] in RESIDENTS and p["to"] is None else p for p in persons]
+    changes["occupants"] = persons
+    changes["renovating_from"] = status if step == "renovation_start" else None
+    entry = {"step": step, "date": on, "from": status, "to": target, "at": clock.to_iso(now), "by": user}
+    changes["status_history"] = history + [entry]
+    return changes | _version(household, now)
+
+
+# -- vacant-unit inspections (空置房巡检) --------------------------------------------------
+
+def new_inspection(inspection_id, household, data, now, user):
+    """A steward's inspection of a vacant unit: what was checked, the problems found (each one a
+    repair request at customer service). 409 unless the unit is vacant."""
+    if household["status"] != "vacant":
+        raise Conflict(f"only a vacant unit is inspected here; this one is {household['status']}",
+                       [field_error("status", f"is {household['status']}")])
+    stamp = clock.to_iso(now)
+    problems = [{"number": index + 1, "description": problem["description"].strip(),
+                 "location": (problem.get("location") or "").strip() or None}
+                for index, problem in enumerate(data.get("problems") or [])]
+    return {
+        "_id": inspection_id,
+        "estate_id": household["estate_id"],
+        "household_id": household["_id"],
+        "inspected_on": data["inspected_on"],
+        "note": (data.get("note") or "").strip() or None,
+        "problems": problems,
+        "inspector": user,
+        "created_at": stamp,
+        "created_by": user,
+    }
+
+
+def inspection_event_data(inspection):
+    """``vacant_inspection_recorded``: no personal data (the inspector is staff, the problems are
+    about the unit)."""
+    return {"id": inspection["_id"], "estate_id": inspection["estate_id"], "household_id": inspection["household_id"],
+            "inspected_on": inspection["inspected_on"], "inspector": inspection["inspector"],
+            "problems": [{"number": p["number"], "description": p["description"], "location": p["location"]}
+                         for p in inspection["problems"]]}

@@ -1,0 +1,210 @@
+"""A household's people (owner, tenants, family), its status (move-in, renovation, move-out) and
+vacant-unit inspections, through archive's entrypoints against the embedded store."""
+import pytest
+
+from archive.service import ArchiveService
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
+from estate_common.testing import as_caller, staff, worker
+
+ESTATE = {"code": "HZ-03", "name": "Maple Court", "address": "3 Lake Road"}
+HOUSEHOLD = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
+             "owner": {"name": "李四", "phone": "13912345678"}}
+
+
+@pytest.fixture
+def archive():
+    return worker(ArchiveService)
+
+
+@pytest.fixture
+def household(archive):
+    estate = archive.create_estate({"data": ESTATE})
+    created = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    as_caller(archive, staff("zhou", ["steward"], [estate["id"]]))
+    return created
+
+
+def ref(household, **more):
+    return {"estate_id": household["estate_id"], "id": household["id"], **more}
+
+
+def step(archive, household, step_name, on, key=None, **more):
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key=key)
+    return archive.change_household_status(ref(household, data={"step": step_name, "date": on, **more}))
+
+
+def people(archive, household, **filters):
+    return archive.list_occupants(ref(household, filters=filters))
+
+
+def test_a_household_starts_with_its_registered_owner(archive, household):
+    shown = people(archive, household)
+    [owner] = shown["items"]
+    assert (owner["relation"], owner["name"], owner["from"], owner["to"]) == ("owner", "李四", None, None)
+    assert shown["status"] == "vacant" and shown["status_history"] == []
+
+
+def test_move_in_renovation_and_move_out_change_the_status_by_the_table(archive, household):
+    moved = step(archive, household, "move_in", "2026-11-01", occupants=[
+        {"relation": "tenant", "name": "王五", "phone": "13700001111", "id_number": "11010519491231002X"},
+        {"relation": "family", "name": "王小五"}])
+    assert (moved["status"], moved["version"]) == ("occupied", 2)
+    assert "occupants" not in moved and "status_history" not in moved  # read from …/occupants
+    with pytest.raises(Conflict):
+        step(archive, household, "move_in", "2026-11-02")  # occupied already
+    assert step(archive, household, "renovation_start", "2026-11-05")["status"] == "renovating"
+    assert step(archive, household, "renovation_end", "2026-11-20")["status"] == "occupied"  # back to what it was
+    with pytest.raises(BusinessRuleViolation) as refused:
+        step(archive, household, "move_out", "2026-11-19")  # before the last change
+    assert refused.value.errors[0]["field"] == "data.date"
+    out = step(archive, household, "move_out", "2026-11-30")
+    assert out["status"] == "vacant"
+    shown = people(archive, household)
+    residents = [p for p in shown["items"] if p["relation"] != "owner"]
+    assert [(p["name"], p["from"], p["to"]) for p in residents] == [("王五", "2026-11-01", "2026-11-30"),
+                                                                   ("王小五", "2026-11-01", "2026-11-30")]
+    assert residents[0]["id_number"] == "11010519491231002X"
+    assert [(h["step"], h["from"], h["to"]) for h in shown["status_history"]] == [
+        ("move_in", "vacant", "occupied"), ("renovation_start", "occupied", "renovating"),
+        ("renovation_end", "renovating", "occupied"), ("move_out", "occupied", "vacant")]
+    assert [p["relation"] for p in people(archive, household, current="true")["items"]] == ["owner"]
+    updates = archive.outbox.of_type("household_updated")
+    assert [u["data"]["status"] for u in updates] == ["occupied", "renovating", "occupied", "vacant"]
+    assert all("王五" not in str(u) and "13700001111" not in str(u) for u in updates)  # no personal data
+    with pytest.raises(Conflict):
+        step(archive, household, "renovation_end", "2026-12-01")
+
+
+def test_only_a_move_in_brings_people(archive, household):
+    with pytest.raises(InvalidInput) as refused:
+        step(archive, household, "renovation_start", "2026-11-01", occupants=[{"relation": "tenant", "name": "王五"}])
+    assert refused.value.errors[0]["field"].startswith("data.occupants")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        step(archive, household, "move_in", "2026-11-01", occupants=[{"relation": "owner", "name": "王五"}])
+    assert refused.value.errors[0]["field"] == "data.occupants[0].relation"
+    assert archive.get_household(ref(household))["version"] == 1
+
+
+def test_tenants_come_and_leave_with_their_days_kept(archive, household):
+    body = {"relation": "tenant", "name": "王五", "from": "2026-11-01"}
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="k1")
+    tenant = archive.add_occupant(ref(household, data=body))
+    assert archive.add_occupant(ref(household, data=body))["id"] == tenant["id"]  # a retry: once
+    shown = people(archive, household)
+    assert shown["status"] == "occupied"  # a tenant living in a vacant unit: a move-in
+    assert [(h["step"], h["date"]) for h in shown["status_history"]] == [("move_in", "2026-11-01")]
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
+    co_owner = archive.add_occupant(ref(household, data={"relation": "owner", "name": "李四妻"}))
+    assert (co_owner["from"], co_owner["to"]) == (None, None)
+    former = archive.add_occupant(ref(household, data={"relation": "tenant", "name": "前租户", "from": "2025-01-01",
+                                                       "to": "2025-12-31"}))
+    assert former["to"] == "2025-12-31"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.add_occupant(ref(household, data=dict(body, to="2026-10-31")))
+    assert refused.value.errors[0]["field"] == "data.to"
+    with pytest.raises(InvalidInput) as refused:
+        archive.add_occupant(ref(household, data=dict(body, **{"from": "2026-02-30"})))
+    assert refused.value.errors[0]["field"] == "data.from"
+    with pytest.raises(InvalidInput) as refused:
+        archive.add_occupant(ref(household, data=dict(body, relation="lodger")))
+    assert refused.value.errors[0]["field"] == "data.relation"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-10-31"}))
+    assert refused.value.errors[0]["field"] == "data.to"
+    left = archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-11-15"}))
+    assert left["to"] == "2026-11-15"
+    with pytest.raises(Conflict):
+        archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-11-16"}))
+    with pytest.raises(BusinessRuleViolation):  # an owner's entry ends by a transfer
+        archive.end_occupant_stay(ref(household, item=co_owner["id"], data={"to": "2026-11-16"}))
+    with pytest.raises(NotFound):
+        archive.end_occupant_stay(ref(household, item="occ_nobody", data={"to": "2026-11-16"}))
+    assert [p["name"] for p in people(archive, household)["items"]] == ["李四", "王五", "李四妻", "前租户"]
+    assert [p["name"] for p in people(archive, household, current="true")["items"]] == ["李四", "李四妻"]
+
+
+def test_an_owner_transfer_keeps_the_former_owner(archive, household):
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="t1")
+    transfer = ref(household, data={"owner": {"name": "赵六", "phone": "13600002222", "id_number": "310101199001011234"},
+                                    "date": "2026-11-20"})
+    moved = archive.transfer_owner(transfer)
+    assert moved["owner"] == {"name": "赵六", "phone": "13600002222"} and moved["version"] == 2
+    assert archive.transfer_owner(transfer)["version"] == 2  # a retry changes nothing
+    owners = [p for p in people(archive, household)["items"] if p["relation"] == "owner"]
+    assert [(p["name"], p["to"]) for p in owners] == [("李四", "2026-11-20"), ("赵六", None)]
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
+    with pytest.raises(BusinessRuleViolation) as refused:  # before the current owner's first day
+        archive.transfer_owner(ref(household, data={"owner": {"name": "钱七", "phone": "13500003333"},
+                                                    "date": "2026-11-19"}))
+    assert refused.value.errors[0]["field"] == "data.date"
+    [update] = archive.outbox.of_type("household_updated")
+    assert "赵六" not in str(update) and update["data"]["version"] == 2
+
+
+def test_a_vacant_unit_inspection_announces_its_problems_once(archive, household):
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="v1")
+    body = ref(household, data={"inspected_on": "2026-11-20", "problems": [
+        {"description": "damp patch on the ceiling", "location": "bedroom"}, {"description": "tap drips"}]})
+    inspection = archive.record_vacant_inspection(body)
+    assert archive.record_vacant_inspection(body)["id"] == inspection["id"]
+    assert [p["number"] for p in inspection["problems"]] == [1, 2] and inspection["inspector"] == "zhou"
+    [announced] = archive.outbox.of_type("vacant_inspection_recorded")
+    assert announced["data"]["household_id"] == household["id"] and len(announced["data"]["problems"]) == 2
+    listed = archive.list_vacant_inspections({"estate_id": household["estate_id"],
+                                              "filters": {"household_id": household["id"]}})
+    assert [i["id"] for i in listed["items"]] == [inspection["id"]]
+    step(archive, household, "move_in", "2026-11-21")
+    with pytest.raises(Conflict):  # only a vacant unit
+        archive.record_vacant_inspection(ref(household, data={"inspected_on": "2026-11-22", "problems": []}))
+    with pytest.raises(InvalidInput) as refused:
+        archive.record_vacant_inspection(ref(household, data={"inspected_on": "2026-11-22", "problems": [{}]}))
+    assert refused.value.errors[0]["field"] == "data.problems[0].description"
+
+
+# -- takeover and handover (接管验收 / 交房) ------------------------------------------------
+
+CHECKLIST = [{"item": "walls and ceilings", "result": "pass"}, {"item": "windows", "result": "fail",
+                                                                 "note": "cracked pane"}]
+DOCUMENTS = [{"title": "quality guarantee", "reference": "QG-2026-118"}]
+
+
+def handover(archive, household, kind, date, items=CHECKLIST, key=None, **more):
+    as_caller(archive, staff("li", ["archivist"], [household["estate_id"]]), idempotency_key=key)
+    return archive.record_handover(ref(household, data={"kind": kind, "date": date, "items": items,
+                                                        "documents": DOCUMENTS, **more}))
+
+
+def test_a_unit_is_taken_over_until_accepted_then_handed_over_once(archive, household):
+    with pytest.raises(BusinessRuleViolation) as refused:  # no takeover yet
+        handover(archive, household, "handover", "2026-11-10")
+    assert refused.value.errors[0]["field"] == "data.kind"
+    first = handover(archive, household, "takeover", "2026-11-01", key="t1", counterpart="Harbour Development Co.")
+    assert (first["outcome"], first["failed_items"]) == ("defects_found", [2])
+    assert first["documents"] == [{"title": "quality guarantee", "reference": "QG-2026-118", "copies": 1}]
+    assert handover(archive, household, "takeover", "2026-11-01", key="t1")["id"] == first["id"]  # a retry
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    accepted = handover(archive, household, "takeover", "2026-11-05", items=passed)
+    assert accepted["outcome"] == "accepted"
+    with pytest.raises(Conflict):
+        handover(archive, household, "takeover", "2026-11-06", items=passed)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover(archive, household, "handover", "2026-11-04", items=passed)
+    assert refused.value.errors[0]["field"] == "data.date"
+    given = handover(archive, household, "handover", "2026-11-10", items=passed, received_by="李四")
+    assert (given["kind"], given["outcome"], given["received_by"]) == ("handover", "accepted", "李四")
+    with pytest.raises(Conflict):
+        handover(archive, household, "handover", "2026-11-11", items=passed)
+    listed = archive.list_handovers({"estate_id": household["estate_id"],
+                                     "filters": {"household_id": household["id"], "kind": "takeover"}})
+    assert [h["outcome"] for h in listed["items"]] == ["defects_found", "accepted"]
+    changes = archive.outbox.of_type("archive_changed")
+    assert [c["data"]["action"] for c in changes] == ["takeover_recorded", "takeover_recorded", "handover_recorded"]
+    assert "李四" not in str(changes)
+
+
+def test_a_checklist_without_items_or_with_a_bad_result_is_refused_by_field(archive, household):
+    for items, field in (([], "data.items"), ([{"item": "door", "result": "maybe"}], "data.items[0].result")):
+        with pytest.raises(InvalidInput) as refused:
+            handover(archive, household, "takeover", "2026-11-01", items=items)
+        assert refused.value.errors[0]["field"] == field
+    assert archive.list_handovers({"estate_id": household["estate_id"]})["items"] == []

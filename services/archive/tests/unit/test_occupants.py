@@ -1,0 +1,90 @@
+"""A household's people and status: the rules, without broker or store."""
+from datetime import datetime, timezone
+
+import pytest
+
+from archive import domain, occupants
+from estate_common.errors import BusinessRuleViolation, Conflict
+
+NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+HOUSEHOLD = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
+             "owner": {"name": "李四", "phone": "13912345678"}}
+
+
+def household(**more):
+    return domain.new_household("est_1", HOUSEHOLD, NOW) | more
+
+
+def ids(index):
+    return f"occ_{index}"
+
+
+@pytest.mark.parametrize("status, step, after", [
+    ("vacant", "move_in", "occupied"), ("vacant", "renovation_start", "renovating"),
+    ("occupied", "move_out", "vacant"), ("occupied", "renovation_start", "renovating"),
+    ("renovating", "move_in", "occupied"),
+])
+def test_each_step_leads_where_the_table_says(status, step, after):
+    changes = occupants.change_status(household(status=status), {"step": step, "date": "2026-11-01"}, NOW, "zhou", ids)
+    assert changes["status"] == after and changes["version"] == 2
+    assert changes["status_history"][-1] == {"step": step, "date": "2026-11-01", "from": status, "to": after,
+                                             "at": "2026-11-23T08:30:00.000Z", "by": "zhou"}
+
+
+@pytest.mark.parametrize("status, step", [("vacant", "move_out"), ("vacant", "renovation_end"),
+                                          ("occupied", "move_in"), ("renovating", "renovation_start")])
+def test_a_step_the_status_does_not_allow_is_a_conflict(status, step):
+    with pytest.raises(Conflict):
+        occupants.change_status(household(status=status), {"step": step, "date": "2026-11-01"}, NOW, "zhou", ids)
+
+
+@pytest.mark.parametrize("began_from", ["vacant", "occupied"])
+def test_a_renovation_ends_in_the_status_it_began_from(began_from):
+    started = household(status=began_from)
+    started = started | occupants.change_status(started, {"step": "renovation_start", "date": "2026-11-01"},
+                                                NOW, "zhou", ids)
+    ended = occupants.change_status(started, {"step": "renovation_end", "date": "2026-11-10"}, NOW, "zhou", ids)
+    assert ended["status"] == began_from and ended["renovating_from"] is None
+
+
+def test_a_move_out_ends_every_residents_stay_but_not_the_ownership():
+    moved_in = household()
+    moved_in = moved_in | occupants.change_status(moved_in, {"step": "move_in", "date": "2026-11-01", "occupants": [
+        {"relation": "tenant", "name": "王五"}, {"relation": "family", "name": "王小五"}]}, NOW, "zhou", ids)
+    out = occupants.change_status(moved_in, {"step": "move_out", "date": "2026-11-30"}, NOW, "zhou", ids)
+    assert [(p["relation"], p["to"]) for p in out["occupants"]] == [("owner", None), ("tenant", "2026-11-30"),
+                                                                ("family", "2026-11-30")]
+
+
+def test_an_owner_transfer_ends_the_former_owners_entry_that_day():
+    changes, new_owner = occupants.transfer_owner(household(), "occ_new", {
+        "owner": {"name": " 赵六 ", "phone": "13600002222"}, "date": "2026-11-20"}, NOW, "zhou")
+    former, kept = changes["occupants"]
+    assert (former["name"], former["to"]) == ("李四", "2026-11-20")
+    assert kept == new_owner and (new_owner["name"], new_owner["from"], new_owner["to"]) == ("赵六", "2026-11-20", None)
+    assert changes["owner"] == {"name": "赵六", "phone": "13600002222"}
+    later = household() | changes
+    with pytest.raises(BusinessRuleViolation) as refused:
+        occupants.transfer_owner(later, "occ_third", {"owner": {"name": "钱七", "phone": "13500003333"},
+                                                       "date": "2026-11-19"}, NOW, "zhou")
+    assert refused.value.errors[0]["field"] == "data.date"
+
+
+def test_a_household_keeps_at_most_its_bound_of_people():
+    full = household(status="occupied", occupants=occupants.people(household()) + [
+        {"id": f"occ_{n}", "relation": "family", "name": "x", "phone": None, "id_number": None, "from": "2026-01-01",
+         "to": "2026-01-02", "added_at": "2026-01-01T00:00:00.000Z", "added_by": None}
+        for n in range(occupants.MAX_OCCUPANTS - 1)])
+    with pytest.raises(BusinessRuleViolation):
+        occupants.add_occupant(full, "occ_more", {"relation": "tenant", "name": "y", "from": "2026-11-01"}, NOW, "zhou")
+
+
+def test_a_vacant_inspection_is_only_of_a_vacant_unit_and_numbers_its_problems():
+    made = occupants.new_inspection("vinsp_1", household(), {"inspected_on": "2026-11-20", "problems": [
+        {"description": " damp ", "location": "bedroom"}, {"description": "tap"}]}, NOW, "zhou")
+    assert [(p["number"], p["description"], p["location"]) for p in made["problems"]] == [
+        (1, "damp", "bedroom"), (2, "tap", None)]
+    assert occupants.inspection_event_data(made)["problems"][1] == {"number": 2, "description": "tap", "location": None}
+    with pytest.raises(Conflict):
+        occupants.new_inspection("vinsp_2", household(status="renovating"), {"inspected_on": "2026-11-20",
+                                                                            "problems": []}, NOW, "zhou")

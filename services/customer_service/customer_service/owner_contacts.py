@@ -1,0 +1,62 @@
+"""The steward's monthly contact with each owner and the manager's visits to owners.
+
+DOMAIN.md "Satisfaction survey": "the manager also visits 1–2 owners a year in person; the
+steward contacts each owner once a month" (seeds 003: 定期探望业主, 保持每月与业主有效联系一次).
+
+- A **contact** is logged per household: ``steward_contact`` (phone, visit or message) or
+  ``manager_visit`` (in person: ``channel`` ``visit``, 422 otherwise; logged by a manager or the
+  operator admin, 403 for others). Not in the future (422).
+- The KPI ``owner_contact_rate`` 业主月度联系率: households with at least
+  ``owner_contacts_per_month`` steward contacts in the estate's month ÷ the estate's households
+  (target 100 %). ``manager_visits_year_to_date``: the manager's visits in the estate's year up
+  to the end of the month ÷ ``manager_visits_per_year`` (target 1: the year's visits made).
+
+Plain functions: no broker, no store.
+"""
+from collections import Counter
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
+from estate_common.kpis import kpi
+
+MANAGERS = frozenset({"manager", "operator_admin"})
+
+
+def new_contact(contact_id, estate_id, data, now, user, roles):
+    kind = data["kind"]
+    if kind == "manager_visit":
+        if not MANAGERS & set(roles or ()):
+            raise Forbidden("a manager's visit is logged by the manager")
+        if data["channel"] != "visit":
+            raise BusinessRuleViolation("the manager visits owners in person",
+                                        [field_error("data.channel", "must be visit for a manager's visit")])
+    stamp = clock.to_iso(now)
+    contacted_at = clock.to_iso(clock.parse_iso(data["contacted_at"]))
+    if contacted_at > stamp:
+        raise BusinessRuleViolation("a contact is logged once it happened",
+                                    [field_error("data.contacted_at", "is in the future")])
+    return {
+        "_id": contact_id,
+        "estate_id": estate_id,
+        "household_id": data["household_id"],
+        "kind": kind,
+        "channel": data["channel"],
+        "contacted_at": contacted_at,
+        "summary": data["summary"].strip(),
+        "by": user,
+        "created_at": stamp,
+        "created_by": user,
+    }
+
+
+def owner_contact_rate(steward_contacts, households, per_month, months=1):
+    """``steward_contacts``: the household ids of the period's steward contacts (one per contact);
+    a quarter or a year (``months``) asks for ``per_month`` contacts in each of its months."""
+    counts, wanted = Counter(steward_contacts), per_month * months
+    contacted = sum(1 for n in counts.values() if n >= wanted)
+    return kpi(contacted, households, target=1,
+               note=f"households with at least {wanted} steward contact(s) in the period / households")
+
+
+def manager_visits_year_to_date(visits, per_year):
+    return kpi(visits, per_year, target=1, note=f"manager's visits to owners this year so far / {per_year} a year")

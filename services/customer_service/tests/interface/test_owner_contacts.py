@@ -1,0 +1,52 @@
+"""Owner contacts through customer service's entrypoints: logged once, counted in the KPIs."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput
+from estate_common.testing import as_caller, staff
+
+ESTATE = "est_1"
+STEWARD = staff("zhou", ["steward"], [ESTATE])
+MANAGER = staff("boss", ["manager"], [ESTATE])
+
+
+def log(desk, caller, key=None, **data):
+    as_caller(desk, caller, idempotency_key=key)
+    body = {"household_id": "hh_1", "kind": "steward_contact", "channel": "phone",
+            "contacted_at": "2026-11-20T02:00:00Z", "summary": "asked about the lift"} | data
+    return desk.record_owner_contact({"estate_id": ESTATE, "data": body})
+
+
+def test_contacts_are_logged_once_and_make_the_months_contact_rate(desk):
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    first = log(desk, STEWARD, key="c1")
+    assert log(desk, STEWARD, key="c1")["id"] == first["id"]
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-11-21T02:00:00Z")
+    log(desk, STEWARD, household_id="hh_2", contacted_at="2026-10-31T15:59:00Z")  # 23:59 in Shanghai: October
+    log(desk, MANAGER, kind="manager_visit", channel="visit", contacted_at="2026-03-02T02:00:00Z")
+    listed = desk.list_owner_contacts({"estate_id": ESTATE, "filters": {"kind": "steward_contact"}})["items"]
+    assert len(listed) == 3 and {c["by"] for c in listed} == {"zhou"}
+    as_caller(desk, MANAGER)
+    found = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (found["owner_contact_rate"]["numerator"], found["owner_contact_rate"]["denominator"]) == (1, 2)
+    assert found["manager_visits_year_to_date"]["numerator"] == 1
+    october = desk.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert october["owner_contact_rate"]["numerator"] == 1
+    desk.update_settings({"estate_id": ESTATE, "data": {"owner_contacts_per_month": 2}})
+    found = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert found["owner_contact_rate"]["numerator"] == 1  # hh_1 was contacted twice in November
+
+
+def test_bad_or_forbidden_contacts_are_refused_and_nothing_is_logged(desk):
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    with pytest.raises(InvalidInput) as refused:
+        log(desk, STEWARD, channel="fax")
+    assert refused.value.errors[0]["field"] == "data.channel"
+    with pytest.raises(Forbidden):
+        log(desk, STEWARD, kind="manager_visit", channel="visit")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        log(desk, STEWARD, household_id="hh_unknown")
+    assert refused.value.errors[0]["field"] == "data.household_id"
+    with pytest.raises(BusinessRuleViolation):
+        log(desk, STEWARD, contacted_at="2026-11-24T02:00:00Z")
+    assert desk.list_owner_contacts({"estate_id": ESTATE})["items"] == []

@@ -1,0 +1,201 @@
+"""Households through the gateway over HTTP: an edit (area, status, the owner's details) is a
+new version that every service's read copy follows, and finance's next billing run bills the
+new area."""
+import time
+
+import pytest
+
+from .flows import eventually, new_estate, new_household, new_user, register
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+
+@pytest.fixture(scope="module")
+def office(api, admin):
+    estate = new_estate(api, admin, name="Maple Court")
+    staff = {role: new_user(api, admin, [role], [estate["id"]])[1]
+             for role in ("accountant", "manager", "archivist", "technician")}
+    return {"estate": estate["id"], "staff": staff, "base": f"/api/v1/estates/{estate['id']}"}
+
+
+def patch(api, path, body, token):
+    return api.call("PATCH", path, token, json=body)
+
+
+def billed_cents(api, base, accountant, household_id, period):
+    """The household's bill of ``period`` after a billing run of it (None while not billed)."""
+    started = api.post(f"{base}/billing-runs", {"period": period}, accountant)
+    assert started.status_code == 202, started.text
+    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/v1/jobs/{started.json()['id']}", accountant).json()))
+    assert job["status"] == "succeeded", job
+    bills = api.get(f"{base}/bills?household_id={household_id}&limit=200", accountant).json()["items"]
+    return next((b["amount_cents"] for b in bills if b["period"] == period), None)
+
+
+def test_a_household_edit_reaches_finance_and_the_next_billing_run_bills_the_new_area(api, office):
+    base, staff = office["base"], office["staff"]
+    household = new_household(api, staff["archivist"], office["estate"], room="601", area_m2=120, building="9")
+    path = f"{base}/households/{household['id']}"
+    standard = api.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 235,
+                                                  "cycle": "monthly", "valid_from": "2025-01"},
+                        staff["accountant"]).json()["id"]
+    assert api.post(f"{base}/fee-standards/{standard}/approve", None, staff["manager"]).status_code == 200
+    assert eventually(lambda: billed_cents(api, base, staff["accountant"], household["id"], "2025-01")) == 28200
+
+    assert patch(api, path, {"area_m2": 100}, staff["technician"]).status_code == 403
+    bad = patch(api, path, {"area_m2": 100.001}, staff["archivist"])
+    assert bad.status_code == 400 and "area_m2" in bad.text
+    assert patch(api, path, {"building": "10"}, staff["archivist"]).status_code == 400
+    edited = patch(api, path, {"area_m2": 100, "status": "occupied", "owner": {"phone": "13800138000"},
+                               "version": 1}, staff["archivist"])
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["area_m2"], edited.json()["status"], edited.json()["version"]) == (100, "occupied", 2)
+    assert edited.json()["owner"]["phone"] == "13800138000"
+    stale = patch(api, path, {"area_m2": 99, "version": 1}, staff["archivist"])
+    assert stale.status_code == 409 and "version" in stale.text
+    shown = api.get(path, staff["technician"]).json()
+    assert shown["area_m2"] == 100 and shown["owner"]["phone"] != "13800138000"  # masked for engineering
+
+    # each try bills a month not billed yet: the first one after finance's copy moved bills 100 m²
+    months = iter(f"2025-{month:02d}" for month in range(2, 13))
+    assert eventually(lambda: billed_cents(api, base, staff["accountant"], household["id"], next(months))
+                      == 23500, seconds=30, interval=1)
+    changes = eventually(lambda: api.get(f"{base}/archive/change-log?subject_id={household['id']}",
+                                         staff["archivist"]).json()["items"][1:])
+    assert "household_updated" in {c["action"] for c in changes}
+
+
+def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(api, office, admin):
+    base, staff = office["base"], office["staff"]
+    steward = new_user(api, admin, ["steward"], [office["estate"]])[1]
+    household = new_household(api, staff["archivist"], office["estate"], room="602", building="9")
+    path = f"{base}/households/{household['id']}"
+
+    found = api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-20", "problems": [
+        {"description": "damp patch on the ceiling", "location": "bedroom"}, {"description": "tap drips"}]},
+        steward, headers={"Idempotency-Key": "vinsp-e2e-1"})
+    assert found.status_code == 201, found.text
+    assert api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-20", "problems": [{}]},
+                    steward).status_code == 400
+    requests = eventually(lambda: (lambda items: items if len(items) == 2 else None)(api.get(
+        f"{base}/service-requests?household_id={household['id']}", steward).json()["items"]))
+    assert {(r["kind"], r["channel"]) for r in requests} == {("repair", "inspection")}
+
+    moved = api.post(f"{path}/status-changes", {"step": "move_in", "date": "2026-11-21", "occupants": [
+        {"relation": "tenant", "name": "王五", "phone": "13700001111", "id_number": "11010519491231002X"}]}, steward)
+    assert moved.status_code == 201 and moved.json()["status"] == "occupied"
+    assert api.post(f"{path}/status-changes", {"step": "move_in", "date": "2026-11-22"}, steward).status_code == 409
+    assert api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-20"}, steward).status_code == 422
+    assert api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-22", "problems": []},
+                    steward).status_code == 409
+    transfer = api.post(f"{path}/owner-transfers", {"owner": {"name": "赵六", "phone": "13600002222"},
+                                                    "date": "2026-11-25"}, steward)
+    assert transfer.status_code == 201 and transfer.json()["owner"]["name"] == "赵六"
+
+    people = api.get(f"{path}/occupants", steward).json()
+    assert [(p["relation"], p["name"], p["to"]) for p in people["items"]] == [
+        ("owner", "陈小明", "2026-11-25"), ("tenant", "王五", None), ("owner", "赵六", None)]
+    tenant = people["items"][1]
+    assert tenant["phone"] == "13700001111" and tenant["id_number"] == "11010519491231002X"
+    masked = api.get(f"{path}/occupants?current=true", staff["technician"]).json()["items"]
+    assert [p["name"] for p in masked] == ["王*", "赵*"] and masked[0]["id_number"] == "110***********002X"
+    left = api.post(f"{path}/occupants/{tenant['id']}/leave", {"to": "2026-11-10"}, steward)
+    assert left.status_code == 422  # before the tenant moved in
+    out = api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-30"}, steward)
+    assert out.status_code == 201 and out.json()["status"] == "vacant"
+    assert api.post(f"{path}/occupants/{tenant['id']}/leave", {"to": "2026-12-01"}, steward).status_code == 409
+    # API.md: POST …/occupants {name, phone?, relation, from?, to?}; someone living there makes it occupied
+    added = api.post(f"{path}/occupants", {"name": "孙八", "relation": "family"}, steward)
+    assert added.status_code == 201 and (added.json()["relation"], added.json()["from"]) == ("family", None)
+    assert api.get(path, steward).json()["status"] == "occupied"
+    assert api.post(f"{path}/occupants", {"name": "孙八", "relation": "lodger"}, steward).status_code == 400
+
+
+def test_a_takeover_then_a_handover_with_their_checklists_kept_in_archive(api, office):
+    base, archivist = office["base"], office["staff"]["archivist"]
+    household = new_household(api, archivist, office["estate"], room="603", building="9")
+    path = f"{base}/households/{household['id']}/handovers"
+    passed = [{"item": "walls and ceilings", "result": "pass"}, {"item": "windows", "result": "pass"}]
+    documents = [{"title": "quality guarantee", "reference": "QG-2026-118", "copies": 2}]
+    assert api.post(path, {"kind": "handover", "date": "2026-11-10", "items": passed}, archivist).status_code == 422
+    assert api.post(path, {"kind": "takeover", "date": "2026-11-01", "items": []}, archivist).status_code == 400
+    failed = api.post(path, {"kind": "takeover", "date": "2026-11-01", "documents": documents, "items": [
+        passed[0], {"item": "windows", "result": "fail", "note": "cracked pane"}]}, archivist)
+    assert failed.status_code == 201 and failed.json()["outcome"] == "defects_found"
+    accepted = api.post(path, {"kind": "takeover", "date": "2026-11-05", "documents": documents, "items": passed},
+                        archivist)
+    assert accepted.status_code == 201 and accepted.json()["outcome"] == "accepted"
+    assert api.post(path, {"kind": "takeover", "date": "2026-11-06", "items": passed}, archivist).status_code == 409
+    given = api.post(path, {"kind": "handover", "date": "2026-11-10", "items": passed, "received_by": "陈小明"},
+                     archivist)
+    assert given.status_code == 201, given.text
+    shown = api.get(f"{base}/handovers?household_id={household['id']}", office["staff"]["manager"]).json()["items"]
+    assert [(h["kind"], h["outcome"]) for h in shown] == [("takeover", "defects_found"), ("takeover", "accepted"),
+                                                          ("handover", "accepted")]
+    assert shown[1]["documents"] == documents
+    assert api.get(f"{base}/handovers", office["staff"]["technician"]).status_code == 403
+    changes = eventually(lambda: (lambda items: items if len(items) == 3 else None)(api.get(
+        f"{base}/archive/change-log?subject_type=handover", archivist).json()["items"]))
+    assert {c["action"] for c in changes} == {"takeover_recorded", "handover_recorded"}
+
+
+def test_the_stewards_contacts_and_the_managers_visits_make_the_contact_kpis(api, office, admin):
+    base, manager = office["base"], office["staff"]["manager"]
+    steward = new_user(api, admin, ["steward"], [office["estate"]])[1]
+    household = new_household(api, office["staff"]["archivist"], office["estate"], room="604", building="9")
+    now = time.time()
+    contacted_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
+    period = time.strftime("%Y-%m", time.gmtime(now + 8 * 3600))  # this month, estate time
+    body = {"household_id": household["id"], "kind": "steward_contact", "channel": "phone",
+            "contacted_at": contacted_at, "summary": "monthly call"}
+    logged = eventually(lambda: (lambda r: r if r.status_code != 422 else None)(   # once the household copy is there
+        api.post(f"{base}/owner-contacts", body, steward)))
+    assert logged.status_code == 201, logged.text
+    visit = dict(body, kind="manager_visit", channel="visit", summary="annual visit")
+    assert api.post(f"{base}/owner-contacts", visit, steward).status_code == 403
+    assert api.post(f"{base}/owner-contacts", dict(visit, channel="phone"), manager).status_code == 422
+    assert api.post(f"{base}/owner-contacts", dict(body, channel="fax"), steward).status_code == 400
+    assert api.post(f"{base}/owner-contacts", visit, manager).status_code == 201
+    listed = api.get(f"{base}/owner-contacts?household_id={household['id']}", steward).json()["items"]
+    assert sorted(c["kind"] for c in listed) == ["manager_visit", "steward_contact"]
+    found = api.get(f"{base}/kpis?period={period}", manager).json()["kpis"]
+    assert found["owner_contact_rate"]["numerator"] == 1 and found["owner_contact_rate"]["denominator"] >= 1
+    assert found["manager_visits_year_to_date"]["numerator"] == 1
+
+
+def test_a_repair_closes_after_its_return_visit_or_when_the_occupant_stays_unreachable(api, office, admin):
+    base = office["base"]
+    agent = new_user(api, admin, ["agent"], [office["estate"]])[1]
+    technician_name, technician = new_user(api, admin, ["technician"], [office["estate"]])
+
+    def completed_repair(description, room):  # a household each: a second repair of one would be a repeat
+        household = new_household(api, agent, office["estate"], room=room, building="9")
+        request = register(api, agent, office["estate"], household["id"], description=description).json()
+        [order] = eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}",
+                                             technician).json()["items"])
+        for action, body in (("assign", {"technician": technician_name}), ("start", {}),
+                             ("complete", {"materials": [], "charge_cents": 0, "signed_by": "owner"})):
+            answer = api.post(f"{base}/work-orders/{order['id']}/{action}", body, technician)
+            assert answer.status_code == 200, answer.text
+        eventually(lambda: api.get(f"{base}/service-requests/{request['id']}", agent).json()["status"] == "completed")
+        return f"{base}/service-requests/{request['id']}"
+
+    visited = completed_repair("tap drips", "605")
+    assert api.post(f"{visited}/close", {}, agent).status_code == 409  # its return visit is pending
+    assert api.post(f"{visited}/return-visits", {"satisfaction": 5, "notes": "fine", "problem_found": False},
+                    agent).status_code == 201
+    closed = api.post(f"{visited}/close", {}, agent)  # API.md's flow: the visit, then the close
+    assert closed.status_code == 200 and closed.json()["closed_without_visit"] is None
+
+    unreachable = completed_repair("door lock sticks", "606")
+    reason = {"no_visit_reason": "occupant_unreachable"}
+    for attempt in range(3):
+        assert api.post(f"{unreachable}/close", reason, agent).status_code == 422  # too few attempts yet
+        tried = api.post(f"{unreachable}/return-visit-attempts", {"method": "phone", "note": "no answer"}, agent)
+        assert tried.status_code == 200 and len(tried.json()["return_visit_attempts"]) == attempt + 1
+    assert api.post(f"{unreachable}/return-visit-attempts", {"method": "fax"}, agent).status_code == 400
+    done = api.post(f"{unreachable}/close", reason, agent)
+    assert done.status_code == 200, done.text
+    assert done.json()["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
+    assert api.post(f"{unreachable}/return-visit-attempts", {"method": "phone"}, agent).status_code == 409
