@@ -358,9 +358,11 @@ def test_the_public_routes_are_public_in_the_policy_and_answer_without_a_token(w
             send(api, "GET", f"/api/v1/public/requests/{tracking}", None).status_code,
         ("POST", "/api/v1/public/requests/{tracking_code}/rating"):  # not answered yet: 409
             send(api, "POST", f"/api/v1/public/requests/{tracking}/rating", None, {"satisfaction": 5}).status_code,
+        ("GET", "/api/v1/public/estates/{estate_code}/disclosures/{period}"):  # nothing published: 404
+            send(api, "GET", f"/api/v1/public/estates/{code}/disclosures/2026-10", None).status_code,
     }
     assert set(answers) == set(PUBLIC_OPERATIONS)
-    assert list(answers.values()) == [201, 200, 409]
+    assert list(answers.values()) == [201, 200, 409, 404]
     # a staff token changes nothing on them, and another estate's code is just not found
     assert send(api, "GET", f"/api/v1/public/requests/{tracking}", world.role_tokens["agent"]).status_code == 200
     assert send(api, "GET", "/api/v1/public/requests/NO-SUCH-1." + "a" * 32, None).status_code == 404
