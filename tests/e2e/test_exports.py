@@ -107,3 +107,25 @@ def test_bills_as_xlsx_for_finance_and_an_expired_link_refused(api, site):
     time.sleep(max(0.0, expires - time.time()) + 0.5)
     gone = api.get(link, accountant)
     assert gone.status_code == 410 and gone.json()["code"] == "gone"
+
+
+def test_a_household_export_carries_the_estate_s_custom_fields_as_columns(api, site):
+    """Each custom field of households (archived ones too: their values stay) is a column
+    ``custom.<key>`` after the household's own, the heading the household import reads back."""
+    base, manager, agent = site["base"], site["manager"], site["agent"]
+    for key, kind in (("pets", "bool"), ("parking_slot", "text")):
+        defined = api.post(f"{base}/custom-fields", {"resource": "household", "key": key, "type": kind,
+                                                     "label": {"zh": key, "en": key}}, manager)
+        assert defined.status_code == 201, defined.text
+    created = api.post(f"{base}/households", {"building": "8", "unit": "1", "room": "0801", "area_m2": 80,
+                                              "owner": {"name": "周一", "phone": "13900000001"},
+                                              "custom": {"pets": True, "parking_slot": "=B-12"}}, agent)
+    assert created.status_code == 201, created.text
+    assert api.call("DELETE", f"{base}/custom-fields/household/pets", manager).status_code == 200
+
+    job = export(api, site, agent, {"resource": "households", "format": "csv", "filters": {"building": "8"}})
+    downloaded = api.get(job["result"]["download"], agent)
+    assert downloaded.status_code == 200, downloaded.text
+    [row] = list(csv.DictReader(io.StringIO(downloaded.content.decode("utf-8-sig"), newline="")))
+    assert row["room"] == "0801"
+    assert row["custom.pets"] == "true" and row["custom.parking_slot"] == "'=B-12"  # escaped like any cell

@@ -295,16 +295,16 @@ def export_columns(definitions, language="en"):
 def export_cells(definitions, custom):
     """A document's ``custom`` values as cells in ``export_columns`` order: text as it is,
     numbers as written, dates ``YYYY-MM-DD``, booleans ``true``/``false``, a missing value ''."""
-    cells = []
-    for _, key in export_columns(definitions):
-        value = (custom or {}).get(key)
-        if value is None:
-            cells.append("")
-        elif isinstance(value, bool):
-            cells.append("true" if value else "false")
-        else:
-            cells.append(str(value))
-    return cells
+    return [export_value((custom or {}).get(key)) for _, key in export_columns(definitions)]
+
+
+def export_value(value):
+    """One custom value as its cell: the text the household import reads back."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def import_key(heading):

@@ -33,7 +33,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import clock, personal_data, retention
+from . import clock, custom_fields, personal_data, retention
 
 # resource -> the service that owns it and produces its rows
 RESOURCES = {
@@ -86,7 +86,8 @@ def field(name, path=None, personal=None):
 
 def custom_columns(keys):
     """The hook for custom fields: a column ``custom.<key>`` per key, from ``custom: {key: value}``."""
-    return [Column(f"custom.{key}", lambda doc, key=key: (doc.get("custom") or {}).get(key)) for key in keys]
+    return [Column(f"custom.{key}", lambda doc, key=key: custom_fields.export_value((doc.get("custom") or {}).get(key)))
+            for key in keys]
 
 
 def escape(value):

@@ -88,8 +88,8 @@ def test_an_empty_export_is_one_chunk_with_the_header():
 def test_custom_fields_become_columns_after_the_resources_own():
     columns = [field("id", "_id")] + exports.custom_columns(["colour", "=evil"])
     assert [c.name for c in columns] == ["id", "custom.colour", "custom.=evil"]
-    assert exports.row(columns, {"_id": "x", "custom": {"colour": "-red"}}, []) == ["x", "'-red", None]
-    assert exports.row(columns, {"_id": "y"}, []) == ["y", None, None]
+    assert exports.row(columns, {"_id": "x", "custom": {"colour": "-red"}}, []) == ["x", "'-red", ""]
+    assert exports.row(columns, {"_id": "y", "custom": {"colour": False}}, []) == ["y", "false", ""]  # as imported
 
 
 def test_a_column_of_a_missing_path_is_empty():
