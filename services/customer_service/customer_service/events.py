@@ -25,6 +25,4 @@ def build(outbox, estate_id, event_type, data):
         return outbox.event("renovation_accepted", estate_id, data)
     if event_type == "notice_published":  # archive keeps every notice
         return outbox.event("notice_published", estate_id, data)
-    if event_type == "closed_records_counted":  # archive compares it with what it holds
-        return outbox.event("closed_records_counted", estate_id, data)
     raise ValueError(f"customer service does not announce {event_type}")

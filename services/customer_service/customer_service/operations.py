@@ -6,7 +6,7 @@ the events in the same document write, a lost race decided again.
 """
 import logging
 
-from estate_common import calendar, clock, closed_counts, custom_fields, ids
+from estate_common import calendar, clock, custom_fields, ids
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -343,13 +343,3 @@ def kpis(db, caller, period, estate_ids):
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
                             estate_kpis)
 
-
-# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
-
-def report_closed_records(db, outbox, now):
-    """Each estate's count of what this service closed in its previous and current month, kept and
-    announced when it changed (archive compares it with what it holds: archive completeness)."""
-    return closed_counts.report_estates(
-        db, outbox, lambda estate_id: _announce(outbox, estate_id), store.estate_ids(db),
-        lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-        lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)

@@ -2,8 +2,8 @@
 one write path, estate_common.writes), the rules in the domain modules, storage in store.py."""
 from nameko.timer import timer
 
-from estate_common import clock, closed_counts, config
-from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
+from estate_common import clock, config
+from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.store import public
 
@@ -13,8 +13,10 @@ from .rules import DEFAULTS, MAXIMA
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 
 
-class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
+class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources,
+                      CountsClosedRecords, ServiceBase):
     name = "customer_service"
+    closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
     settings_defaults, settings_maxima = DEFAULTS, MAXIMA
     job_runners = export_runners(exports.COLUMNS)
@@ -279,11 +281,3 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.step(self.db, self.outbox, self.caller, collection, payload["estate_id"], payload["id"],
                                step, payload.get("data"))
 
-    # -- what this service closed, counted for archive (estate_common.closed_counts) -----------
-    @timer(interval=closed_counts.REPORT_SECONDS, eager=True)
-    def report_closed_records(self):
-        self.count_closed_records(clock.now())
-
-    def count_closed_records(self, now):
-        """The timer's work, callable with any ``now``: how many counts were announced."""
-        return operations.report_closed_records(self.db, self.outbox, now)

@@ -14,7 +14,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from estate_common import calendar, clock, closed_counts, job_scopes, jobs
+from estate_common import calendar, clock, job_scopes, jobs
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate
@@ -748,18 +748,3 @@ def send_reminder(db, outbox, caller, estate_id, data):
 def kpis(db, caller, period, estate_ids):
     return per_estate(caller, period, estate_ids, lambda estate_id: {"collection_rate": arrears.collection_rate(
         store.bills_of_months(db, estate_id, calendar.months_of(period), arrears.COLLECTION_RATE_ITEM))})
-
-
-# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
-
-def report_closed_records(db, outbox, now):
-    """Each estate's count of what this service closed in its previous and current month, kept and
-    announced when it changed (archive compares it with what it holds: archive completeness)."""
-    return closed_counts.report_estates(
-        db, outbox, lambda estate_id: _counted_announcer(outbox, estate_id), store.estate_ids(db),
-        lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-        lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)
-
-
-def _counted_announcer(outbox, estate_id):
-    return lambda event_type, data: outbox.event("closed_records_counted", estate_id, data)

@@ -3,8 +3,8 @@ standards.py, billing.py, payments.py, journals.py, arrears.py and reports.py (n
 decisions in rules.py), storage in store.py."""
 from nameko.timer import timer
 
-from estate_common import clock, closed_counts, config
-from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase,
+from estate_common import config
+from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase,
                                   consumes, export_runners, rpc_method)
 from estate_common.store import public
 
@@ -15,8 +15,10 @@ from .rules import DEFAULTS, MINIMA
 HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
 
 
-class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase):
+class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, CountsClosedRecords,
+                     ServiceBase):
     name = "finance"
+    closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
     settings_defaults, settings_minima = DEFAULTS, MINIMA
     job_runners = {operations.BILLING_RUN: "_run_billing", **export_runners(exports.COLUMNS)}
@@ -248,11 +250,3 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def tally_work_order_cost(self, event):
         operations.record_expense(self.db, event)
 
-    # -- what this service closed, counted for archive (estate_common.closed_counts) -----------
-    @timer(interval=closed_counts.REPORT_SECONDS, eager=True)
-    def report_closed_records(self):
-        self.count_closed_records(clock.now())
-
-    def count_closed_records(self, now):
-        """The timer's work, callable with any ``now``: how many counts were announced."""
-        return operations.report_closed_records(self.db, self.outbox, now)

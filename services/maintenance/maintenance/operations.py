@@ -4,7 +4,7 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 ``store.change``/``create``/``write``): a revision check, the events in the same document
 write, a lost race decided again on what the winner wrote.
 """
-from estate_common import calendar, clock, closed_counts, custom_fields
+from estate_common import calendar, clock, custom_fields
 from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
@@ -340,13 +340,3 @@ def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):
 
     return public(_change(db, outbox, "renovation_reviews", estate_id, review_id, decide))
 
-
-# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
-
-def report_closed_records(db, outbox, now):
-    """Each estate's count of what this service closed in its previous and current month, kept and
-    announced when it changed (archive compares it with what it holds: archive completeness)."""
-    return closed_counts.report_estates(
-        db, outbox, lambda estate_id: events.announcer(outbox, estate_id), store.estate_ids(db),
-        lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-        lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)

@@ -4,8 +4,8 @@ and plans), costing.py, renovation.py, indicators.py (KPIs) and rules.py (the nu
 storage in store.py."""
 from nameko.timer import timer
 
-from estate_common import clock, closed_counts, config
-from estate_common.nameko import (CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
+from estate_common import clock, config
+from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.store import public
 
@@ -16,8 +16,10 @@ from .rules import DEFAULTS
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
 
 
-class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
+class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources,
+                         CountsClosedRecords, ServiceBase):
     name = "maintenance"
+    closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
     settings_defaults = DEFAULTS
     job_runners = export_runners(exports.COLUMNS)
@@ -213,11 +215,3 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.decide_renovation_review(self.db, self.outbox, self.caller, payload["estate_id"],
                                                    payload["id"], payload["data"])
 
-    # -- what this service closed, counted for archive (estate_common.closed_counts) -----------
-    @timer(interval=closed_counts.REPORT_SECONDS, eager=True)
-    def report_closed_records(self):
-        self.count_closed_records(clock.now())
-
-    def count_closed_records(self, now):
-        """The timer's work, callable with any ``now``: how many counts were announced."""
-        return operations.report_closed_records(self.db, self.outbox, now)

@@ -4,7 +4,7 @@ one write path (``estate_common.writes`` behind ``store.change``/``create``): a 
 the events in the same document write, a lost race decided again on what the winner wrote
 (two guards acting at once cannot both pass a check the other one changed).
 """
-from estate_common import calendar, clock, closed_counts
+from estate_common import calendar, clock
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate
 from estate_common.store import public
@@ -306,13 +306,3 @@ def kpis(db, caller, period, estate_ids):
         return security_kpis.for_estate(facts, start, end, clock.now(), rules)
     return per_estate(caller, period, estate_ids, estate_kpis)
 
-
-# -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
-
-def report_closed_records(db, outbox, now):
-    """Each estate's count of what this service closed in its previous and current month, kept and
-    announced when it changed (archive compares it with what it holds: archive completeness)."""
-    return closed_counts.report_estates(
-        db, outbox, lambda estate_id: events.announcer(outbox, estate_id), store.estate_ids(db),
-        lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-        lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)

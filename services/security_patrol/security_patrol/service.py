@@ -3,8 +3,8 @@ one write path, estate_common.writes); the rules in patrols.py, fire.py, inciden
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
 from nameko.timer import timer
 
-from estate_common import clock, closed_counts, config
-from estate_common.nameko import CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common import clock, config
+from estate_common.nameko import CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
 from . import gate, operations, store
@@ -14,8 +14,9 @@ from .rules import DEFAULTS, MAXIMA, MINIMA
 FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
 
 
-class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase):
+class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, CountsClosedRecords, ServiceBase):
     name = "security_patrol"
+    closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
 
@@ -204,11 +205,3 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Ser
         return operations.page(self.db, collection, payload["estate_id"], payload.get("filters", {}),
                                payload.get("limit"), payload.get("cursor"), normalise)
 
-    # -- what this service closed, counted for archive (estate_common.closed_counts) -----------
-    @timer(interval=closed_counts.REPORT_SECONDS, eager=True)
-    def report_closed_records(self):
-        self.count_closed_records(clock.now())
-
-    def count_closed_records(self, now):
-        """The timer's work, callable with any ``now``: how many counts were announced."""
-        return operations.report_closed_records(self.db, self.outbox, now)

@@ -2,6 +2,7 @@
 
 Import only in service processes (they run on eventlet)."""
 from .base import ServiceBase
+from .closed_counts import CountsClosedRecords
 from .copies import CopiesEstates, CopiesHouseholds
 from .custom_fields import HasCustomFields
 from .entrypoints import consumes, rpc_method
@@ -9,5 +10,5 @@ from .estate_settings import EstateSettings
 from .exports import ExportsResources, runners as export_runners
 from .jobs import RunsJobs
 
-__all__ = ["ServiceBase", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "HasCustomFields", "RunsJobs",
+__all__ = ["ServiceBase", "CountsClosedRecords", "CopiesEstates", "CopiesHouseholds", "EstateSettings", "HasCustomFields", "RunsJobs",
            "ExportsResources", "export_runners", "consumes", "rpc_method"]
