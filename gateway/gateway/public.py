@@ -50,9 +50,10 @@ def logged_path():
 
 def estate_code_of(path):
     """The estate a public path names: its code, or the estate part of a tracking code."""
+    # codes are read in any case (archive keeps them upper-cased): one count per estate, whatever the case
     if "estate_code" in path:
-        return path["estate_code"]
-    return str(path.get("tracking_code", "")).partition(".")[0]
+        return str(path["estate_code"]).upper()
+    return str(path.get("tracking_code", "")).partition(".")[0].upper()
 
 
 def count(path, write):

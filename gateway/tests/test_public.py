@@ -77,7 +77,9 @@ def test_every_call_from_one_address_counts_and_the_estate_has_its_own_limit(app
         response = client.get(f"/api/v1/public/requests/{CODE}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
         assert response.status_code == 200, n
     contract.problem(client.get(f"/api/v1/public/requests/{CODE}", environ_base={"REMOTE_ADDR": "10.0.0.9"}), 429)
-    answers = [file(client, address=f"10.1.0.{n}").status_code for n in range(LIMITS["estate_max_writes"] + 1)]
+    # the estate's code in any case is the same estate (archive keeps codes upper-cased)
+    answers = [file(client, address=f"10.1.0.{n}", estate="HZ-01" if n % 2 else "hz-01").status_code
+               for n in range(LIMITS["estate_max_writes"] + 1)]
     assert answers == [201] * LIMITS["estate_max_writes"] + [429]
     assert file(client, address="10.1.0.99", estate="SH-02").status_code == 201  # another estate's limit
     # a rating counts for the estate in its tracking code

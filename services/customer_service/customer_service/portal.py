@@ -40,7 +40,8 @@ def new_secret():
 
 
 def tracking_code(estate_code, secret):
-    return f"{estate_code}{SEPARATOR}{secret}"
+    """The estate's code as archive keeps it (upper case), whatever case the filer's link had."""
+    return f"{estate_code.upper()}{SEPARATOR}{secret}"
 
 
 def split_tracking_code(code):
