@@ -88,8 +88,20 @@ def receipt(payment_id):
         except ApiProblem:
             pass
     return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
-                           problem=common.take_problem(),
+                           problem=common.take_problem(), invoices=payment_invoices(payment_id),
+                           invoice_key=common.form_key(),
                            household_label=common.household_label(household))
+
+
+def payment_invoices(payment_id):
+    """The payment's invoices (发票, requested and voided on its receipt page); [] when they cannot be read."""
+    try:
+        return g.api.get(g.api.estate(g.user.estate_id, "invoices"), payment_id=payment_id,
+                         limit=common.PAGE_SIZE).get("items", [])
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return []
 
 
 @bp.post("/payments/<payment_id>/reverse")
