@@ -1,6 +1,35 @@
 """The finance screens that came with the finance API: fee standards' applicability, deposits, prepaid
 utilities, invoices, the special maintenance fund, operating expenses and the published disclosure."""
-from .conftest import ESTATE, csrf_of, problem, sign_in
+import re
+
+import jsonschema
+import pytest
+import yaml
+
+from .conftest import ESTATE, ROOT, csrf_of, problem, sign_in
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+
+
+@pytest.fixture(autouse=True)
+def every_call_is_documented_and_its_body_valid(fake, spec):
+    """After each test: every call the screens made is an operation of openapi.yaml, and every JSON body
+    they sent is valid against that operation's request schema (what the gateway checks)."""
+    yield
+    for call in fake.calls:
+        operation = None
+        for path, item in spec["paths"].items():
+            if re.match("^" + re.sub(r"\{[^}]+\}", r"[^/]+", path) + "$", call["path"]) \
+                    and call["method"].lower() in item:
+                operation = item[call["method"].lower()]
+                break
+        assert operation, f"undocumented route {call['method']} {call['path']}"
+        schema = ((operation.get("requestBody") or {}).get("content") or {}).get("application/json", {}).get("schema")
+        if schema and call["json"] is not None and call["path"] != "/api/v1/auth/token":
+            jsonschema.Draft202012Validator({**schema, "components": spec["components"]}).validate(call["json"])
 
 HOUSEHOLD = {"id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1202", "area_m2": 90,
              "status": "occupied", "owner": {"name": "Li Lei", "phone": "138****0000"},
