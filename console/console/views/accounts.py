@@ -1,4 +1,5 @@
-"""Accounts: bills and arrears with filters, taking a payment, the printable receipt, the billing run."""
+"""Accounts: bills and arrears with filters, taking a payment, the printable receipt (and its invoices), the
+billing run, fee standards with whom they apply to. More finance screens: finance_extra.py."""
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -125,14 +126,15 @@ def fee_standards(problem=None, refused_id=None, form=None):
     page = g.api.get(g.api.estate(g.user.estate_id, "fee-standards"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"))
     items = page.get("items", [])
+    households = common.household_labels()
     if form is None:
         # "new version of…": the create form filled from a standard of the page, to change who it applies to
         source = next((f for f in items if f.get("id") == request.args.get("from")), None)
-        form = _standard_as_form(source) if source else _form_as_dict(request.form)
+        form = _standard_as_form(source, households) if source else _form_as_dict(request.form)
     return render_template("accounts/fee_standards.html", items=items,
                            next_cursor=page.get("next_cursor"), filters={}, fee_items=ITEMS, cycles=CYCLES,
                            statuses=HOUSEHOLD_STATUSES, key=common.form_key(), form=form,
-                           households=common.household_labels(), refused_id=refused_id,
+                           households=households, refused_id=refused_id,
                            problem=problem or common.take_problem())
 
 
@@ -147,11 +149,10 @@ def _form_as_dict(form):
     return values
 
 
-def _standard_as_form(standard):
+def _standard_as_form(standard, labels):
     applies = standard.get("applies_to") or {}
     area = standard.get("basis") == "area"
     price = standard.get("unit_price_cents_per_m2") if area else standard.get("amount_cents")
-    labels = common.household_labels()
     return {"item": standard.get("item", ""), "name": standard.get("name") or "", "basis": standard.get("basis"),
             "price": f"{price / 100:.2f}" if price is not None else "", "cycle": standard.get("cycle", ""),
             "valid_from": "", "statuses": list(applies.get("statuses") or []),
