@@ -426,3 +426,13 @@ def test_the_new_finance_screens_are_in_the_menu_of_finance_roles_only(client, f
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [], "next_cursor": None})
     assert "/accounts/maintenance-fund" in client.get("/accounts/deposits").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("schema, example", [
+    ("FeeStandard", STANDARD), ("FeeStandard", PENDING), ("Deposit", DEPOSIT), ("Deposit", HELD),
+    ("UtilityAccount", ACCOUNT), ("UtilityMove", TOP_UP), ("Invoice", INVOICE), ("FundEntry", USE),
+    ("FundEntry", FUND_DEPOSIT), ("DisclosureReport", REPORT), ("OperatingExpense", EXPENSE)])
+def test_the_fake_answers_are_shaped_as_openapi_says(spec, schema, example):
+    """The screens are tested on answers the real gateway could give."""
+    jsonschema.Draft202012Validator({"$ref": f"#/components/schemas/{schema}",
+                                     "components": spec["components"]}).validate(example)
