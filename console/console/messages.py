@@ -415,6 +415,7 @@ _MESSAGES = {
     "disc.income": ("收入", "Income"),
     "disc.billed": ("应收", "Billed"),
     "disc.received": ("实收", "Received"),
+    "disc.bills": ("账单数", "Bills"),
     "disc.expenses": ("支出", "Expenses"),
     "disc.material": ("维修材料", "Repair materials"),
     "disc.labour": ("维修人工", "Repair labour"),
