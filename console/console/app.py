@@ -3,7 +3,8 @@
 Server-rendered pages over the public gateway API. Settings come from the
 environment: GATEWAY_URL (where /api/v1 is), CONSOLE_SECRET_KEY (signs the
 session cookie; set the same value on every replica), CONSOLE_SECURE_COOKIES
-(1 behind HTTPS), CONSOLE_TIMEZONE (how times are shown).
+(1 behind HTTPS), CONSOLE_TIMEZONE (how times are shown), PUBLIC_GATEWAY_URL (the
+gateway's address as owners reach it, for the public disclosure link; GATEWAY_URL when unset).
 """
 import logging
 import os
@@ -16,8 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import i18n, menu, security, signin
 from .gateway_api import ApiProblem
-from .views import (accounts, admin, archive, auth, desk, engineering, home, incidents, manager, patrol, portal,
-                    registers, surveys, webhooks)
+from .views import (accounts, admin, archive, auth, desk, engineering, finance_extra, home, incidents, manager, patrol,
+                    portal, registers, surveys, webhooks)
 
 log = logging.getLogger("console")
 
@@ -28,6 +29,7 @@ def _settings_from_env():
         "SECRET_KEY": os.environ.get("CONSOLE_SECRET_KEY") or secrets.token_urlsafe(48),
         "SESSION_COOKIE_SECURE": os.environ.get("CONSOLE_SECURE_COOKIES", "0") == "1",
         "DISPLAY_TIMEZONE": os.environ.get("CONSOLE_TIMEZONE", "Asia/Shanghai"),
+        "PUBLIC_GATEWAY_URL": os.environ.get("PUBLIC_GATEWAY_URL", ""),
     }
 
 
@@ -53,7 +55,7 @@ def create_app(settings=None, http=None):
     app.register_error_handler(Exception, _unexpected)
     app.context_processor(_template_helpers)
     for module in (auth, home, desk, engineering, accounts, manager, patrol, archive, admin, registers, incidents, surveys,
-                   portal, webhooks):
+                   portal, webhooks, finance_extra):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")

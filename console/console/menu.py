@@ -65,6 +65,11 @@ SECTIONS = (
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),
         Entry("registers.settlements", "menu.settlements", FINANCE),
         Entry("accounts.reports", "menu.reports", FINANCE),
+        Entry("finance.deposits", "menu.deposits", FINANCE),
+        Entry("finance.utilities", "menu.utilities", FINANCE),
+        Entry("finance.invoices", "menu.invoices", FINANCE),
+        Entry("finance.fund", "menu.maintenance_fund", FINANCE),
+        Entry("finance.disclosure", "menu.disclosure", FINANCE),
     )),
     Section("menu.archive", (
         Entry("archive.records", "menu.records", ARCHIVES),

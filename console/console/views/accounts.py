@@ -1,4 +1,8 @@
-"""Accounts: bills and arrears with filters, taking a payment, the printable receipt, the billing run."""
+"""Accounts: bills and arrears with filters, taking a payment, the printable receipt (and its invoices), the
+billing run, fee standards with whom they apply to. More finance screens: finance_extra.py."""
+import re
+from decimal import Decimal, InvalidOperation
+
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
 from .. import i18n
@@ -85,8 +89,20 @@ def receipt(payment_id):
         except ApiProblem:
             pass
     return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
-                           problem=common.take_problem(),
+                           problem=common.take_problem(), invoices=payment_invoices(payment_id),
+                           invoice_key=common.form_key(),
                            household_label=common.household_label(household))
+
+
+def payment_invoices(payment_id):
+    """The payment's invoices (发票, requested and voided on its receipt page); [] when they cannot be read."""
+    try:
+        return g.api.get(g.api.estate(g.user.estate_id, "invoices"), payment_id=payment_id,
+                         limit=common.PAGE_SIZE).get("items", [])
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return []
 
 
 @bp.post("/payments/<payment_id>/reverse")
@@ -106,12 +122,89 @@ CYCLES = ("monthly", "quarterly", "yearly", "per_charge")
 
 @bp.get("/fee-standards")
 @estate_needed
-def fee_standards(problem=None):
+def fee_standards(problem=None, refused_id=None, form=None):
     page = g.api.get(g.api.estate(g.user.estate_id, "fee-standards"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"))
-    return render_template("accounts/fee_standards.html", items=page.get("items", []),
+    items = page.get("items", [])
+    households = common.household_labels()
+    if form is None:
+        # "new version of…": the create form filled from a standard of the page, to change who it applies to
+        source = next((f for f in items if f.get("id") == request.args.get("from")), None)
+        form = _standard_as_form(source, households) if source else _form_as_dict(request.form)
+    return render_template("accounts/fee_standards.html", items=items,
                            next_cursor=page.get("next_cursor"), filters={}, fee_items=ITEMS, cycles=CYCLES,
-                           key=common.form_key(), form=request.form, problem=problem or common.take_problem())
+                           statuses=HOUSEHOLD_STATUSES, key=common.form_key(), form=form,
+                           households=households, refused_id=refused_id,
+                           problem=problem or common.take_problem())
+
+
+HOUSEHOLD_STATUSES = ("vacant", "occupied", "renovating")
+LABEL = re.compile(r"^([^-_\s]+)-([^-_\s]+)-([^-_\s]+)$")  # building-unit-room, as the screens write a household
+
+
+def _form_as_dict(form):
+    values = {name: form.get(name, "") for name in ("item", "name", "basis", "price", "cycle", "valid_from",
+                                                     "min_area", "max_area", "households")}
+    values["statuses"] = form.getlist("statuses")
+    return values
+
+
+def _standard_as_form(standard, labels):
+    applies = standard.get("applies_to") or {}
+    area = standard.get("basis") == "area"
+    price = standard.get("unit_price_cents_per_m2") if area else standard.get("amount_cents")
+    return {"item": standard.get("item", ""), "name": standard.get("name") or "", "basis": standard.get("basis"),
+            "price": f"{price / 100:.2f}" if price is not None else "", "cycle": standard.get("cycle", ""),
+            "valid_from": "", "statuses": list(applies.get("statuses") or []),
+            "min_area": _area_text(applies.get("min_area_m2")), "max_area": _area_text(applies.get("max_area_m2")),
+            "households": "\n".join(labels.get(h) or h for h in applies.get("household_ids") or [])}
+
+
+def _area_text(value):
+    if value is None:
+        return ""
+    return str(int(value)) if float(value) == int(value) else str(value)
+
+
+def _field_problem(field, message):
+    return ApiProblem(400, message, errors=[{"field": field, "message": message}])
+
+
+def _applies_to(form):
+    """The ``applies_to`` of the form (statuses, area range, households), or an ApiProblem naming its field.
+    Households are written as their ids or building-unit-room, one a line or comma separated."""
+    applies = {}
+    statuses = [s for s in form.getlist("statuses") if s]
+    if statuses:
+        applies["statuses"] = statuses
+    for name, key in (("min_area", "min_area_m2"), ("max_area", "max_area_m2")):
+        text = form.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            return None, _field_problem(f"applies_to.{key}", i18n.translate("fee.area_invalid"))
+        applies[key] = int(number) if number == number.to_integral_value() else float(number)
+    ids = []
+    for token in re.split(r"[\s,，、;；]+", form.get("households", "").strip()):
+        if not token:
+            continue
+        found = LABEL.match(token)
+        if found:
+            building, unit, room = found.groups()
+            matches = [h for h in common.households_matching(building, unit, room) if str(h.get("room")) == room]
+            if len(matches) != 1:
+                return None, _field_problem("applies_to.household_ids",
+                                            i18n.translate("fee.household_unknown", household=token))
+            token = matches[0]["id"]
+        if token not in ids:
+            ids.append(token)
+    if ids:
+        applies["household_ids"] = ids
+    return applies, None
 
 
 @bp.post("/fee-standards")
@@ -121,13 +214,17 @@ def create_fee_standard():
     body = {"item": form.get("item", ""), "cycle": form.get("cycle", "")}
     price = i18n.cents_from_yuan(form.get("price"))
     if price is None:
-        return fee_standards(ApiProblem(400, i18n.translate("error.amount"),
-                                        errors=[{"field": "price", "message": i18n.translate("error.amount")}])), 400
+        return fee_standards(_field_problem("price", i18n.translate("error.amount"))), 400
     # the price is per m² and month (area basis) or per household and cycle (fixed)
     body["unit_price_cents_per_m2" if form.get("basis") == "area" else "amount_cents"] = price
     for name in ("name", "valid_from"):
         if form.get(name, "").strip():
             body[name] = form[name].strip()
+    applies, wrong = _applies_to(form)
+    if wrong:
+        return fee_standards(wrong), 400
+    if applies:
+        body["applies_to"] = applies
     try:
         g.api.post(g.api.estate(g.user.estate_id, "fee-standards"), body,
                    idempotency_key=form.get("idempotency_key") or None)
@@ -142,13 +239,15 @@ def create_fee_standard():
 @bp.post("/fee-standards/<standard_id>/approve")
 @estate_needed
 def approve_fee_standard(standard_id):
-    back = url_for("accounts.fee_standards")
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"fee-standards/{standard_id}/approve"), {}), back)
-    if refused:
-        return refused
+    try:
+        g.api.post(g.api.estate(g.user.estate_id, f"fee-standards/{standard_id}/approve"), {})
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        # an overlapping standard (409): the refusal is shown on the row of the standard refused
+        return fee_standards(problem, refused_id=standard_id, form=_form_as_dict(request.form)), problem.status
     common.done("fee.approved")
-    return redirect(back)
+    return redirect(url_for("accounts.fee_standards"))
 
 
 @bp.get("/billing-runs")

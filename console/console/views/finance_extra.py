@@ -1,0 +1,384 @@
+"""Finance screens beyond bills and payments: renovation deposits and their refund, prepaid water and
+electricity (balances, top-ups with their receipt, usage readings), invoices, the special maintenance
+fund (deposits, uses approved or rejected by a manager, the monthly statement), operating expenses and
+the income and expense disclosure (the report, its publication, the public link owners are given).
+
+Like every screen, a client of the public API only: the gateway decides who may do what; a refusal
+(problem+json) is shown on the same page with its errors next to their fields."""
+import re
+from urllib.parse import quote
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+
+from .. import i18n
+from ..gateway_api import ApiProblem
+from ..signin import estate_needed
+from . import common
+from .accounts import METHODS
+
+bp = Blueprint("finance", __name__, url_prefix="/accounts")
+
+UTILITIES = ("water", "electricity")
+FUND_SOURCES = ("owner", "developer", "interest")
+FUND_STATUSES = ("requested", "approved", "rejected", "posted", "pending")
+OPERATING_CATEGORIES = ("staff", "cleaning", "greening", "security", "common_utilities", "repairs", "insurance",
+                        "administration", "other")
+LABEL = re.compile(r"^([^-_\s]+)-([^-_\s]+)-([^-_\s]+)$")  # building-unit-room
+PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+
+# -- shared by the forms of this module ------------------------------------------------------------
+
+def _field_problem(field, message):
+    return ApiProblem(400, message, errors=[{"field": field, "message": message}])
+
+
+def household_id_of(text, field="household_id"):
+    """A household typed as building-unit-room (or as its id): its id, or an ApiProblem naming ``field``."""
+    text = (text or "").strip()
+    found = LABEL.match(text)
+    if not found:
+        if text:
+            return text, None
+        return None, _field_problem(field, i18n.translate("fin.household_needed"))
+    building, unit, room = found.groups()
+    matches = [h for h in common.households_matching(building, unit, room) if str(h.get("room")) == room]
+    if len(matches) != 1:
+        return None, _field_problem(field, i18n.translate("fee.household_unknown", household=text))
+    return matches[0]["id"], None
+
+
+def _amount(form, field="amount"):
+    cents = i18n.cents_from_yuan(form.get(field))
+    if cents is None or cents <= 0:
+        return None, _field_problem(field, i18n.translate("error.amount"))
+    return cents, None
+
+
+def _write(call, page):
+    """A gateway write whose refusal (4xx) is shown on ``page(problem)`` with its status; 401/5xx go on."""
+    try:
+        return call(), None
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return None, (page(problem), problem.status)
+
+
+def _key(form):
+    return form.get("idempotency_key") or None
+
+
+def _has_role(*roles):
+    return bool(set(g.user.roles or ()) & set(roles))
+
+
+# -- renovation deposits ---------------------------------------------------------------------------
+
+@bp.get("/deposits")
+@estate_needed
+def deposits(problem=None):
+    filters = common.query("household_id", "application_id")
+    page = g.api.get(g.api.estate(g.user.estate_id, "deposits"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    items = page.get("items", [])
+    status = request.args.get("status", "").strip()
+    if status:  # the API lists by household or application; the status narrows the page shown
+        items = [d for d in items if d.get("status") == status]
+        filters["status"] = status
+    return render_template("finance/deposits.html", items=items, next_cursor=page.get("next_cursor"),
+                           filters=filters, methods=METHODS, households=common.household_labels(),
+                           key=common.form_key(), problem=problem or common.take_problem(),
+                           refused_id=request.view_args.get("deposit_id") if problem else None)
+
+
+@bp.post("/deposits/<deposit_id>/refund")
+@estate_needed
+def refund_deposit(deposit_id):
+    form = request.form
+    body = {"method": form.get("method", "")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    deposit, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"deposits/{deposit_id}/refund"),
+                                                 body, idempotency_key=_key(form)), deposits)
+    if refused:
+        return refused
+    common.done("dep.refunded", amount=i18n.money((deposit.get("refund") or {}).get("amount_cents")))
+    return redirect(url_for("finance.deposits"))
+
+
+# -- prepaid water and electricity -----------------------------------------------------------------
+
+@bp.get("/utilities")
+@estate_needed
+def utilities(problem=None):
+    filters = common.query("household_id", "utility")
+    page = g.api.get(g.api.estate(g.user.estate_id, "utilities/accounts"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    moves = g.api.get(g.api.estate(g.user.estate_id, "utilities/moves"), limit=20, **filters).get("items", [])
+    return render_template("finance/utilities.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters=filters, moves=moves, utilities=UTILITIES,
+                           methods=METHODS, households=common.household_labels(), key=common.form_key(),
+                           usage_key=common.form_key(), form=request.form, problem=problem or common.take_problem())
+
+
+@bp.post("/utilities/top-ups")
+@estate_needed
+def top_up():
+    form = request.form
+    household_id, wrong = household_id_of(form.get("household"), "household_id")
+    amount, wrong_amount = _amount(form)
+    if wrong or wrong_amount:
+        return utilities(wrong or wrong_amount), 400
+    body = {"household_id": household_id, "utility": form.get("utility", ""), "amount_cents": amount,
+            "method": form.get("method", "")}
+    move, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "utilities/top-ups"), body,
+                                              idempotency_key=_key(form)), utilities)
+    if refused:
+        return refused
+    common.done("pay.taken", number=move.get("receipt_number") or "")
+    return redirect(url_for("finance.utility_receipt", move_id=move["id"], household_id=household_id,
+                            utility=body["utility"]))
+
+
+@bp.get("/utilities/receipts/<move_id>")
+@estate_needed
+def utility_receipt(move_id):
+    """A top-up's printable receipt: the API lists a household's top-ups; the one asked for is among them."""
+    cursor, move = None, None
+    for _ in range(10):
+        page = g.api.get(g.api.estate(g.user.estate_id, "utilities/moves"), kind="top_up", limit=200, cursor=cursor,
+                         household_id=request.args.get("household_id"), utility=request.args.get("utility"))
+        move = next((m for m in page.get("items", []) if m.get("id") == move_id), None)
+        cursor = page.get("next_cursor")
+        if move or not cursor:
+            break
+    if move is None:
+        raise ApiProblem(404, i18n.translate("error.http_404"))
+    household = None
+    try:
+        household = g.api.get(g.api.estate(g.user.estate_id, f"households/{move['household_id']}"))
+    except ApiProblem:
+        pass
+    return render_template("finance/utility_receipt.html", move=move, household=household,
+                           household_label=common.household_label(household))
+
+
+@bp.post("/utilities/usages")
+@estate_needed
+def record_usage():
+    form = request.form
+    household_id, wrong = household_id_of(form.get("household"), "household_id")
+    amount, wrong_amount = _amount(form)
+    if wrong or wrong_amount:
+        return utilities(wrong or wrong_amount), 400
+    body = {"household_id": household_id, "utility": form.get("utility", ""), "amount_cents": amount}
+    if form.get("reading_id", "").strip():
+        body["reading_id"] = form["reading_id"].strip()
+    move, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "utilities/usages"), body,
+                                              idempotency_key=_key(form)), utilities)
+    if refused:
+        return refused
+    common.done("util.used", balance=i18n.money(move.get("balance_after_cents")))
+    return redirect(url_for("finance.utilities", household_id=household_id))
+
+
+# -- invoices --------------------------------------------------------------------------------------
+
+@bp.get("/invoices")
+@estate_needed
+def invoices(problem=None):
+    filters = common.query("status", "payment_id", "household_id")
+    page = g.api.get(g.api.estate(g.user.estate_id, "invoices"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("finance/invoices.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+                           filters=filters, households=common.household_labels(),
+                           problem=problem or common.take_problem())
+
+
+@bp.post("/payments/<payment_id>/invoices")
+@estate_needed
+def request_invoice(payment_id):
+    form = request.form
+    back = url_for("accounts.receipt", payment_id=payment_id)
+    body = {"buyer_name": form.get("buyer_name", "").strip()}
+    if form.get("buyer_tax_id", "").strip():
+        body["buyer_tax_id"] = form["buyer_tax_id"].strip()
+    if form.get("amount", "").strip():
+        amount, wrong = _amount(form)
+        if wrong:
+            common.show_problem(wrong)
+            return redirect(back)
+        body["amount_cents"] = amount
+    invoice, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"payments/{payment_id}/invoices"), body, idempotency_key=_key(form)), back)
+    if refused:
+        return refused
+    common.done("inv.issued", number=invoice.get("number", ""))
+    return redirect(back)
+
+
+@bp.post("/invoices/<invoice_id>/void")
+@estate_needed
+def void_invoice(invoice_id):
+    form = request.form
+    back = form.get("back") if form.get("back", "").startswith("/accounts/") else url_for("finance.invoices")
+    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"invoices/{invoice_id}/void"),
+                                               {"reason": form.get("reason", "").strip()}), back)
+    if refused:
+        return refused
+    common.done("inv.voided")
+    return redirect(back)
+
+
+# -- the special maintenance fund ------------------------------------------------------------------
+
+@bp.get("/maintenance-fund")
+@estate_needed
+def fund(problem=None, refused_id=None):
+    filters = common.query("kind", "status", "household_id")
+    page = g.api.get(g.api.estate(g.user.estate_id, "maintenance-fund/entries"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("finance/fund.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+                           filters=filters, sources=FUND_SOURCES, statuses=FUND_STATUSES, methods=METHODS,
+                           households=common.household_labels(), key=common.form_key(), use_key=common.form_key(),
+                           form=request.form, refused_id=refused_id, problem=problem or common.take_problem(),
+                           deciders=_has_role("manager", "operator_admin"))
+
+
+@bp.post("/maintenance-fund/deposits")
+@estate_needed
+def fund_deposit():
+    form = request.form
+    amount, wrong = _amount(form)
+    if wrong:
+        return fund(wrong), 400
+    body = {"source": form.get("source", ""), "amount_cents": amount, "method": form.get("method", "")}
+    if form.get("household", "").strip():
+        body["household_id"], wrong = household_id_of(form.get("household"), "household_id")
+        if wrong:
+            return fund(wrong), 400
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    entry, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "maintenance-fund/deposits"), body,
+                                               idempotency_key=_key(form)), fund)
+    if refused:
+        return refused
+    common.done("fund.deposited", balance=i18n.money(entry.get("balance_after_cents")))
+    return redirect(url_for("finance.fund"))
+
+
+@bp.post("/maintenance-fund/uses")
+@estate_needed
+def fund_use():
+    form = request.form
+    amount, wrong = _amount(form)
+    if wrong:
+        return fund(wrong), 400
+    body = {"amount_cents": amount, "purpose": form.get("purpose", "").strip()}
+    for name in ("work_order_id", "note"):
+        if form.get(name, "").strip():
+            body[name] = form[name].strip()
+    _, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "maintenance-fund/uses"), body,
+                                           idempotency_key=_key(form)), fund)
+    if refused:
+        return refused
+    common.done("fund.requested")
+    return redirect(url_for("finance.fund", status="requested"))
+
+
+@bp.post("/maintenance-fund/uses/<entry_id>/<decision>")
+@estate_needed
+def decide_fund_use(entry_id, decision):
+    form = request.form
+    if decision == "approve":
+        body = {"consent_ref": form["consent_ref"].strip()} if form.get("consent_ref", "").strip() else {}
+    elif decision == "reject":
+        body = {"reason": form.get("reason", "").strip()}
+    else:
+        raise ApiProblem(404, i18n.translate("error.http_404"))
+    _, refused = _write(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"maintenance-fund/uses/{entry_id}/{decision}"), body),
+        lambda problem: fund(problem, refused_id=entry_id))
+    if refused:
+        return refused
+    common.done("fund.approved" if decision == "approve" else "fund.rejected")
+    return redirect(url_for("finance.fund"))
+
+
+@bp.get("/maintenance-fund/statement")
+@estate_needed
+def fund_statement():
+    period = request.args.get("period", "").strip()
+    statement = None
+    if period:
+        statement = g.api.get(g.api.estate(g.user.estate_id, "maintenance-fund/statement"), period=period)
+    return render_template("finance/fund_statement.html", period=period, statement=statement,
+                           households=common.household_labels())
+
+
+# -- operating expenses and the disclosure ---------------------------------------------------------
+
+@bp.get("/disclosure")
+@estate_needed
+def disclosure(problem=None):
+    period = request.args.get("period", "").strip() or (request.form.get("period", "").strip())
+    expenses, report, published = [], None, []
+    if PERIOD.match(period):
+        expenses = g.api.get(g.api.estate(g.user.estate_id, "operating-expenses"), period=period,
+                             limit=200).get("items", [])
+        report = g.api.get(g.api.estate(g.user.estate_id, "reports/disclosure"), period=period)
+        published = g.api.get(g.api.estate(g.user.estate_id, "disclosures"), period=period,
+                              limit=common.PAGE_SIZE).get("items", [])
+    return render_template("finance/disclosure.html", period=period, expenses=expenses, report=report,
+                           published=published, categories=OPERATING_CATEGORIES, key=common.form_key(),
+                           form=request.form, public_link=_public_link(period) if published else None,
+                           publishers=_has_role("manager", "operator_admin"),
+                           problem=problem or common.take_problem())
+
+
+@bp.post("/operating-expenses")
+@estate_needed
+def record_expense():
+    form = request.form
+    amount, wrong = _amount(form)
+    if wrong:
+        return disclosure(wrong), 400
+    body = {"period": form.get("period", "").strip(), "category": form.get("category", ""), "amount_cents": amount,
+            "description": form.get("description", "").strip()}
+    _, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "operating-expenses"), body,
+                                           idempotency_key=_key(form)), disclosure)
+    if refused:
+        return refused
+    common.done("exp.recorded")
+    return redirect(url_for("finance.disclosure", period=body["period"]))
+
+
+@bp.post("/disclosure/<period>/publish")
+@estate_needed
+def publish_disclosure(period):
+    published, refused = _write(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"reports/disclosure/{quote(period, safe='')}/publish"), {}),
+        disclosure)
+    if refused:
+        return refused
+    common.done("disc.published", version=published.get("version", ""))
+    return redirect(url_for("finance.disclosure", period=period))
+
+
+def _public_link(period):
+    """Where owners read the published disclosure: the gateway's public route, by the estate's code."""
+    known = session.get("estate_code") or {}
+    code = known.get(g.user.estate_id)
+    if not code:
+        try:
+            code = g.api.get(g.api.estate(g.user.estate_id)).get("code")
+        except ApiProblem as problem:
+            if problem.status == 401:
+                raise
+            return None
+        session["estate_code"] = {g.user.estate_id: code}  # the estate chosen now; another one asks again
+    if not code:
+        return None
+    base = (current_app.config.get("PUBLIC_GATEWAY_URL") or current_app.config["GATEWAY_URL"]).rstrip("/")
+    return f"{base}/api/v1/public/estates/{quote(code, safe='')}/disclosures/{period}"

@@ -1,0 +1,438 @@
+"""The finance screens that came with the finance API: fee standards' applicability, deposits, prepaid
+utilities, invoices, the special maintenance fund, operating expenses and the published disclosure."""
+import re
+
+import jsonschema
+import pytest
+import yaml
+
+from .conftest import ESTATE, ROOT, csrf_of, problem, sign_in
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+
+
+@pytest.fixture(autouse=True)
+def every_call_is_documented_and_its_body_valid(fake, spec):
+    """After each test: every call the screens made is an operation of openapi.yaml, and every JSON body
+    they sent is valid against that operation's request schema (what the gateway checks)."""
+    yield
+    for call in fake.calls:
+        operation = None
+        for path, item in spec["paths"].items():
+            if re.match("^" + re.sub(r"\{[^}]+\}", r"[^/]+", path) + "$", call["path"]) \
+                    and call["method"].lower() in item:
+                operation = item[call["method"].lower()]
+                break
+        assert operation, f"undocumented route {call['method']} {call['path']}"
+        schema = ((operation.get("requestBody") or {}).get("content") or {}).get("application/json", {}).get("schema")
+        if schema and call["json"] is not None and call["path"] != "/api/v1/auth/token":
+            jsonschema.Draft202012Validator({**schema, "components": spec["components"]}).validate(call["json"])
+
+HOUSEHOLD = {"id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1202", "area_m2": 90,
+             "status": "occupied", "owner": {"name": "Li Lei", "phone": "138****0000"},
+             "created_at": "2020-01-01T00:00:00Z", "version": 1}
+OTHER = {**HOUSEHOLD, "id": "hh_2", "room": "1203"}
+STANDARD = {"id": "fs_1", "estate_id": ESTATE, "item": "parking", "name": "Garage", "basis": "fixed",
+            "unit_price_cents_per_m2": None, "amount_cents": 30000, "cycle": "monthly", "valid_from": "2026-11",
+            "valid_to": None, "status": "approved", "created_at": "2026-11-01T00:00:00Z",
+            "approved_at": "2026-11-01T01:00:00Z",
+            "applies_to": {"statuses": ["occupied"], "household_ids": ["hh_1"], "min_area_m2": 50,
+                           "max_area_m2": None}}
+PENDING = {**STANDARD, "id": "fs_2", "status": "pending", "approved_at": None, "name": "Garage 2027",
+           "applies_to": None}
+
+
+def _households(fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD, OTHER], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)
+
+
+def _posts(fake, ending):
+    return [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith(ending)]
+
+
+def test_a_standard_shows_whom_it_applies_to_and_a_new_version_starts_from_it(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [STANDARD, PENDING], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards", (201, PENDING))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/fee-standards").get_data(as_text=True)
+    assert "已入住" in page and "3-1-1202" in page and "50 – ∞ ㎡" in page  # statuses, households, area
+    assert "全部房屋" in page  # the pending one applies to every household
+    version = client.get("/accounts/fee-standards?from=fs_1").get_data(as_text=True)
+    assert 'value="occupied" checked' in version and ">3-1-1202</textarea>" in version
+    assert 'id="min_area" name="min_area" inputmode="decimal" value="50"' in version
+    answer = client.post("/accounts/fee-standards", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-fs", "item": "parking", "basis": "fixed",
+        "price": "300", "cycle": "monthly", "valid_from": "2027-01", "statuses": ["occupied", "renovating"],
+        "min_area": "50", "max_area": "120.5", "households": "3-1-1202, hh_9\n3-1-1203"})
+    assert answer.status_code == 302
+    post = _posts(fake, "/fee-standards")[-1]
+    assert post["json"] == {"item": "parking", "cycle": "monthly", "amount_cents": 30000, "valid_from": "2027-01",
+                            "applies_to": {"statuses": ["occupied", "renovating"], "min_area_m2": 50,
+                                           "max_area_m2": 120.5, "household_ids": ["hh_1", "hh_9", "hh_2"]}}
+    assert post["headers"]["Idempotency-Key"] == "k-fs"
+
+
+def test_an_unknown_household_or_a_wrong_area_is_named_before_any_call(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    base = {"csrf_token": csrf_of(client), "item": "parking", "basis": "fixed", "price": "300", "cycle": "monthly"}
+    answer = client.post("/accounts/fee-standards", data={**base, "households": "9-9-999"})
+    assert answer.status_code == 400
+    assert 'class="field-error">找不到房屋 9-9-999' in answer.get_data(as_text=True)
+    answer = client.post("/accounts/fee-standards", data={**base, "min_area": "big"})
+    assert answer.status_code == 400 and 'class="field-error">面积须为数字' in answer.get_data(as_text=True)
+    assert not _posts(fake, "/fee-standards")
+
+
+def test_the_apis_field_error_on_applies_to_is_shown_by_its_field(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards",
+            problem(422, "rule refused", "a periodic parking standard names its households", code="rule",
+                    errors=[{"field": "applies_to.household_ids", "message": "name the households"}]))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    answer = client.post("/accounts/fee-standards", data={"csrf_token": csrf_of(client), "item": "parking",
+                                                          "basis": "fixed", "price": "300", "cycle": "monthly"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'class="field-error">name the households' in page
+    assert "req-problem-42" in page
+
+
+def test_an_overlapping_approval_is_refused_on_its_row(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [STANDARD, PENDING], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards/fs_2/approve",
+            problem(409, "conflict", "overlaps the approved parking standard fs_1: it starts before it",
+                    errors=[{"field": "id", "message": "overlaps approved standard fs_1"}]))
+    sign_in(client, fake, username="mia", roles=("manager",))
+    answer = client.post("/accounts/fee-standards/fs_2/approve", data={"csrf_token": csrf_of(client)})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409
+    row = page[page.index('id="fs-fs_2"'):]
+    row = row[:row.index("</tr>")]
+    assert 'class="refused"' in row and "与已审批的收费标准重叠" in row and "overlaps the approved parking" in row
+    assert "req-problem-42" in page
+
+
+DEPOSIT = {"id": "dep_1", "estate_id": ESTATE, "application_id": "app_1", "household_id": "hh_1", "bill_id": "bill_9",
+           "amount_cents": 200000, "paid_cents": 200000, "accepted_at": "2026-11-20T02:00:00Z", "refund": None,
+           "status": "refundable", "created_at": "2026-11-01T00:00:00Z"}
+HELD = {**DEPOSIT, "id": "dep_2", "application_id": "app_2", "accepted_at": None, "status": "held"}
+
+
+def test_deposits_list_their_status_and_a_cashier_refunds_one_after_acceptance(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT, HELD], "next_cursor": None})
+    refunded = {**DEPOSIT, "status": "refunded",
+                "refund": {"id": "dep_1.refund", "status": "refunded", "amount_cents": 200000, "method": "cash",
+                           "note": None, "by": "carol", "at": "2026-11-30T02:00:00Z", "day": "2026-11-30"}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund", refunded)
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert "可退" in page and "已收（待验收）" in page and "3-1-1202" in page and "¥2,000.00" in page
+    assert "/deposits/dep_1/refund" in page and "/deposits/dep_2/refund" not in page  # held: not yet accepted
+    only_held = client.get("/accounts/deposits?status=held").get_data(as_text=True)
+    assert "/deposits/dep_1/refund" not in only_held and 'id="dep-dep_2"' in only_held
+    answer = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
+                                                                  "note": "", "idempotency_key": "k-dep"})
+    assert answer.status_code == 302 and answer.location.endswith("/accounts/deposits")
+    post = _posts(fake, "/deposits/dep_1/refund")[-1]
+    assert post["json"] == {"method": "cash"} and post["headers"]["Idempotency-Key"] == "k-dep"
+    assert "已退押金 ¥2,000.00" in client.get(answer.location).get_data(as_text=True)
+
+
+def test_a_refused_refund_is_shown_on_the_deposits_row(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund",
+            problem(422, "rule refused", "the cashier's day 2026-11-30 is settled", code="rule"))
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    answer = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'class="refused"' in page and "is settled" in page
+    assert "req-problem-42" in page
+
+
+ACCOUNT = {"id": "ua_1", "estate_id": ESTATE, "household_id": "hh_1", "utility": "electricity", "balance_cents": 1200,
+           "low_noticed": True, "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-29T00:00:00Z"}
+WATER = {**ACCOUNT, "id": "ua_2", "household_id": "hh_2", "utility": "water", "balance_cents": 88000,
+         "low_noticed": False}
+TOP_UP = {"id": "um_1", "estate_id": ESTATE, "household_id": "hh_1", "utility": "electricity", "kind": "top_up",
+          "amount_cents": 10000, "method": "wechat", "reading_id": None, "cashier": "carol", "day": "2026-11-30",
+          "at": "2026-11-30T02:00:00Z", "created_at": "2026-11-30T02:00:00Z", "status": "posted",
+          "balance_after_cents": 11200, "receipt_number": "RC-2026-000042",
+          "receipt": {"number": "RC-2026-000042", "issued_at": "2026-11-30T02:00:00Z", "household_id": "hh_1",
+                      "utility": "electricity", "amount_cents": 10000, "method": "wechat",
+                      "balance_after_cents": 11200}}
+
+
+def test_prepaid_balances_flag_the_low_ones_and_a_top_up_opens_its_receipt(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/accounts", {"items": [ACCOUNT, WATER], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [TOP_UP], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/top-ups", (201, TOP_UP))
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/utilities").get_data(as_text=True)
+    assert page.count("data-low") == 1 and "¥12.00" in page and "¥880.00" in page and "3-1-1203" in page
+    assert "/utilities/top-ups" in page and "/utilities/usages" not in page  # readings are the accountant's
+    answer = client.post("/accounts/utilities/top-ups", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-top", "household": "3-1-1202",
+        "utility": "electricity", "amount": "100", "method": "wechat"})
+    assert answer.status_code == 302 and "/accounts/utilities/receipts/um_1" in answer.location
+    post = _posts(fake, "/utilities/top-ups")[-1]
+    assert post["json"] == {"household_id": "hh_1", "utility": "electricity", "amount_cents": 10000,
+                            "method": "wechat"}
+    assert post["headers"]["Idempotency-Key"] == "k-top"
+    receipt = client.get(answer.location).get_data(as_text=True)
+    assert "RC-2026-000042" in receipt and "¥100.00" in receipt and "¥112.00" in receipt and "data-print" in receipt
+    moves_read = [c for c in fake.calls if c["path"].endswith("/utilities/moves")][-1]
+    assert moves_read["params"]["household_id"] == "hh_1" and moves_read["params"]["kind"] == "top_up"
+
+
+def test_a_usage_reading_is_deducted_and_a_refusal_names_its_field(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/accounts", {"items": [ACCOUNT], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [], "next_cursor": None})
+    usage = {**TOP_UP, "id": "um_2", "kind": "usage", "amount_cents": 800, "method": None, "reading_id": "e-2026-11",
+             "balance_after_cents": 400, "receipt_number": None, "receipt": None}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/usages", (201, usage))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    answer = client.post("/accounts/utilities/usages", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-use", "household": "hh_1", "utility": "electricity",
+        "amount": "8", "reading_id": "e-2026-11"})
+    assert answer.status_code == 302
+    assert _posts(fake, "/utilities/usages")[-1]["json"] == {"household_id": "hh_1", "utility": "electricity",
+                                                             "amount_cents": 800, "reading_id": "e-2026-11"}
+    assert "已扣费，余额 ¥4.00" in client.get(answer.location).get_data(as_text=True)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/usages",
+            problem(409, "conflict", "reading e-2026-11 was sent with other figures",
+                    errors=[{"field": "reading_id", "message": "sent before with other figures"}]))
+    answer = client.post("/accounts/utilities/usages", data={
+        "csrf_token": csrf_of(client), "household": "hh_1", "utility": "electricity", "amount": "9",
+        "reading_id": "e-2026-11"})
+    assert answer.status_code == 409
+    assert 'class="field-error">sent before with other figures' in answer.get_data(as_text=True)
+    answer = client.post("/accounts/utilities/usages", data={"csrf_token": csrf_of(client), "household": "",
+                                                            "utility": "water", "amount": "1"})
+    assert answer.status_code == 400 and len(_posts(fake, "/utilities/usages")) == 2
+
+
+PAYMENT = {"id": "pay_1", "household_id": "hh_1", "amount_cents": 27000, "method": "wechat",
+           "receipt_number": "RC-2026-000001", "status": "posted", "cashier": "carol",
+           "receipt": {"number": "RC-2026-000001", "issued_at": "2026-11-30T02:00:00Z", "household_id": "hh_1",
+                       "amount_cents": 27000, "method": "wechat", "bills": [], "prepaid_cents": 27000}}
+INVOICE = {"id": "inv_1", "estate_id": ESTATE, "payment_id": "pay_1", "household_id": "hh_1",
+           "receipt_number": "RC-2026-000001", "number": "FP-2026-000007", "amount_cents": 27000,
+           "buyer_name": "Li Lei", "buyer_tax_id": None, "status": "issued", "issued_at": "2026-11-30T03:00:00Z",
+           "issued_by": "acc", "voided_at": None, "voided_by": None, "void_reason": None,
+           "created_at": "2026-11-30T03:00:00Z"}
+
+
+def test_an_invoice_is_requested_on_a_receipt_listed_and_voided(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", PAYMENT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/invoices", (201, INVOICE))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    receipt = client.get("/accounts/payments/pay_1/receipt").get_data(as_text=True)
+    assert "/accounts/payments/pay_1/invoices" in receipt and 'name="buyer_name" required maxlength="100" ' \
+        'value="Li Lei"' in receipt
+    answer = client.post("/accounts/payments/pay_1/invoices", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-inv", "buyer_name": " Sunny Co ",
+        "buyer_tax_id": "91310000MA1FL0000X", "amount": "100"})
+    assert answer.location.endswith("/accounts/payments/pay_1/receipt")
+    post = _posts(fake, "/payments/pay_1/invoices")[-1]
+    assert post["json"] == {"buyer_name": "Sunny Co", "buyer_tax_id": "91310000MA1FL0000X", "amount_cents": 10000}
+    assert post["headers"]["Idempotency-Key"] == "k-inv"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [INVOICE], "next_cursor": None})
+    receipt = client.get(answer.location).get_data(as_text=True)
+    assert "已开具发票 FP-2026-000007" in receipt and "/invoices/inv_1/void" in receipt
+    listed = client.get("/accounts/invoices?status=issued").get_data(as_text=True)
+    assert "FP-2026-000007" in listed and "RC-2026-000001" in listed and "3-1-1202" in listed
+    assert [c for c in fake.calls if c["path"].endswith("/invoices")][-1]["params"]["status"] == "issued"
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/invoices/inv_1/void", {**INVOICE, "status": "voided"})
+    answer = client.post("/accounts/invoices/inv_1/void", data={"csrf_token": csrf_of(client),
+                                                                "reason": "wrong title",
+                                                                "back": "/accounts/invoices"})
+    assert answer.location.endswith("/accounts/invoices")
+    assert _posts(fake, "/invoices/inv_1/void")[-1]["json"] == {"reason": "wrong title"}
+    answer = client.post("/accounts/invoices/inv_1/void", data={"csrf_token": csrf_of(client), "reason": "x",
+                                                                "back": "https://elsewhere.example/"})
+    assert answer.location.endswith("/accounts/invoices")  # only back to a console page
+
+
+def test_an_invoice_beyond_the_payment_shows_the_problem_on_the_receipt(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", PAYMENT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [INVOICE], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/invoices",
+            problem(422, "rule refused", "the invoices would exceed the payment", code="rule"))
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    answer = client.post("/accounts/payments/pay_1/invoices", data={"csrf_token": csrf_of(client),
+                                                                    "buyer_name": "Li Lei"})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "the invoices would exceed the payment" in page and "req-problem-42" in page
+    assert "/invoices/inv_1/void" not in page  # voiding is the accountant's or a manager's
+
+
+USE = {"id": "fe_2", "estate_id": ESTATE, "kind": "use", "amount_cents": 120000, "household_id": None, "source": None,
+       "method": None, "purpose": "lift traction rope", "work_order_id": "wo_1", "consent_ref": None, "note": None,
+       "status": "requested", "requested_by": "acc", "decided_by": None, "decided_at": None, "reject_reason": None,
+       "day": None, "balance_after_cents": None, "created_at": "2026-11-29T00:00:00Z"}
+FUND_DEPOSIT = {**USE, "id": "fe_1", "kind": "deposit", "amount_cents": 500000, "household_id": "hh_1",
+                "source": "owner", "method": "bank", "purpose": None, "work_order_id": None, "status": "posted",
+                "requested_by": None, "day": "2026-11-28", "balance_after_cents": 500000}
+
+
+def test_the_fund_takes_deposits_and_requested_uses_that_a_manager_decides(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries",
+            {"items": [USE, FUND_DEPOSIT], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/deposits", (201, FUND_DEPOSIT))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses", (201, USE))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
+    assert "待批准" in page and "lift traction rope" in page and "−¥1,200.00" in page and "3-1-1202" in page
+    assert "/uses/fe_2/approve" not in page  # deciding is a manager's
+    client.post("/accounts/maintenance-fund/deposits", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-fund", "source": "owner", "household": "3-1-1202",
+        "amount": "5000", "method": "bank", "note": ""})
+    post = _posts(fake, "/maintenance-fund/deposits")[-1]
+    assert post["json"] == {"source": "owner", "household_id": "hh_1", "amount_cents": 500000, "method": "bank"}
+    assert post["headers"]["Idempotency-Key"] == "k-fund"
+    answer = client.post("/accounts/maintenance-fund/uses", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-use", "amount": "1200", "purpose": "lift traction rope",
+        "work_order_id": "wo_1"})
+    assert "status=requested" in answer.location
+    assert _posts(fake, "/maintenance-fund/uses")[-1]["json"] == {"amount_cents": 120000,
+                                                                  "purpose": "lift traction rope",
+                                                                  "work_order_id": "wo_1"}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
+    assert "/uses/fe_2/approve" in page and "/uses/fe_2/reject" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses/fe_2/approve",
+            problem(422, "rule refused", "the fund holds ¥5,000.00, less than the use", code="rule"))
+    answer = client.post("/accounts/maintenance-fund/uses/fe_2/approve",
+                         data={"csrf_token": csrf_of(client), "consent_ref": "owners' vote 2026-11"})
+    assert answer.status_code == 422 and "less than the use" in answer.get_data(as_text=True)
+    assert _posts(fake, "/uses/fe_2/approve")[-1]["json"] == {"consent_ref": "owners' vote 2026-11"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses/fe_2/reject", {**USE, "status": "rejected"})
+    answer = client.post("/accounts/maintenance-fund/uses/fe_2/reject",
+                         data={"csrf_token": csrf_of(client), "reason": "no vote yet"})
+    assert answer.status_code == 302 and _posts(fake, "/uses/fe_2/reject")[-1]["json"] == {"reason": "no vote yet"}
+    assert client.post("/accounts/maintenance-fund/uses/fe_2/delete",
+                       data={"csrf_token": csrf_of(client)}).status_code == 404
+
+
+def test_the_funds_monthly_statement(client, fake):
+    _households(fake)
+    statement = {"estate_id": ESTATE, "period": "2026-11", "opening_balance_cents": 100000,
+                 "deposits_cents": 500000, "uses_cents": 120000, "closing_balance_cents": 480000,
+                 "generated_at": "2026-11-30T00:00:00Z",
+                 "lines": [{"entry_id": "fe_1", "day": "2026-11-28", "kind": "deposit", "amount_cents": 500000,
+                            "household_id": "hh_1", "source": "owner", "purpose": None, "work_order_id": None,
+                            "balance_cents": 600000},
+                           {"entry_id": "fe_2", "day": "2026-11-29", "kind": "use", "amount_cents": 120000,
+                            "household_id": None, "source": None, "purpose": "lift traction rope",
+                            "work_order_id": "wo_1", "balance_cents": 480000}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/statement", statement)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert "期初余额" not in client.get("/accounts/maintenance-fund/statement").get_data(as_text=True)
+    page = client.get("/accounts/maintenance-fund/statement?period=2026-11").get_data(as_text=True)
+    assert "¥1,000.00" in page and "¥4,800.00" in page and "lift traction rope" in page and "3-1-1202" in page
+    assert [c for c in fake.calls if c["path"].endswith("/statement")][-1]["params"] == {"period": "2026-11"}
+
+
+REPORT = {"estate_id": ESTATE, "period": "2026-10", "generated_at": "2026-11-30T00:00:00Z",
+          "income": {"by_item": {"property_service": {"billed_cents": 900000, "received_cents": 800000, "bills": 40}},
+                     "billed_cents": 900000, "received_cents": 800000},
+          "expenses": {"maintenance_material_cents": 20000, "maintenance_labour_cents": 30000,
+                       "operating_by_category": {"cleaning": 1250000}, "operating_cents": 1250000,
+                       "total_cents": 1300000, "work_orders": 3},
+          "net_received_cents": -500000}
+EXPENSE = {"id": "ox_1", "estate_id": ESTATE, "period": "2026-10", "category": "cleaning", "amount_cents": 1250000,
+           "description": "保洁外包 October", "recorded_by": "acc", "created_at": "2026-11-02T00:00:00Z"}
+
+
+def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [EXPENSE], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", REPORT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses", (201, EXPENSE))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
+    assert "保洁外包 October" in page and "¥12,500.00" in page and "¥-5,000.00" in page  # net: less than spent
+    assert "物业服务费" in page and "¥9,000.00" in page and "3 张工单" in page and "本月尚未公示" in page
+    assert "/accounts/disclosure/2026-10/publish" not in page  # publishing is a manager's
+    answer = client.post("/accounts/operating-expenses", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-exp", "period": "2026-10", "category": "cleaning",
+        "amount": "12,500", "description": " 保洁外包 October "})
+    assert answer.location.endswith("/accounts/disclosure?period=2026-10")
+    post = _posts(fake, "/operating-expenses")[-1]
+    assert post["json"] == {"period": "2026-10", "category": "cleaning", "amount_cents": 1250000,
+                            "description": "保洁外包 October"}
+    assert post["headers"]["Idempotency-Key"] == "k-exp"
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses",
+            problem(422, "rule refused", "2027-01 has not begun", code="rule",
+                    errors=[{"field": "period", "message": "the period has not begun"}]))
+    answer = client.post("/accounts/operating-expenses", data={
+        "csrf_token": csrf_of(client), "period": "2027-01", "category": "cleaning", "amount": "1",
+        "description": "early"})
+    assert answer.status_code == 422 and 'class="field-error">the period has not begun' in answer.get_data(as_text=True)
+
+
+def test_a_manager_publishes_an_ended_month_and_gets_the_owners_link(client, fake, app):
+    app.config["PUBLIC_GATEWAY_URL"] = "https://estate.example.com/"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", REPORT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
+    assert "/accounts/disclosure/2026-10/publish" in page and "data-public-link" not in page
+    published = {"id": "pd_1", "estate_id": ESTATE, "period": "2026-10", "version": 1, "report": REPORT,
+                 "published_at": "2026-11-30T04:00:00Z", "published_by": "mia", "created_at": "2026-11-30T04:00:00Z"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/reports/disclosure/2026-10/publish", published)
+    answer = client.post("/accounts/disclosure/2026-10/publish", data={"csrf_token": csrf_of(client),
+                                                                      "period": "2026-10"})
+    assert answer.location.endswith("/accounts/disclosure?period=2026-10")
+    assert _posts(fake, "/reports/disclosure/2026-10/publish")[-1]["json"] == {}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [published], "next_cursor": None})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "已公示（第 1 版）" in page and "第 1 版" in page
+    assert ('href="https://estate.example.com/api/v1/public/estates/E1/disclosures/2026-10" data-public-link'
+            in page)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/reports/disclosure/2026-11/publish",
+            problem(422, "rule refused", "2026-11 has not ended", code="rule"))
+    answer = client.post("/accounts/disclosure/2026-11/publish", data={"csrf_token": csrf_of(client),
+                                                                      "period": "2026-11"})
+    assert answer.status_code == 422 and "2026-11 has not ended" in answer.get_data(as_text=True)
+
+
+def test_the_new_finance_screens_are_in_the_menu_of_finance_roles_only(client, fake):
+    from console import menu
+    finance = {"finance.deposits", "finance.utilities", "finance.invoices", "finance.fund", "finance.disclosure"}
+    for roles in (("cashier",), ("accountant",), ("manager",)):
+        shown = {e.endpoint for s in menu.for_roles(roles) for e in s.entries}
+        assert finance <= shown, roles
+    shown = {e.endpoint for s in menu.for_roles(("agent", "technician")) for e in s.entries}
+    assert not finance & shown
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [], "next_cursor": None})
+    assert "/accounts/maintenance-fund" in client.get("/accounts/deposits").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("schema, example", [
+    ("FeeStandard", STANDARD), ("FeeStandard", PENDING), ("Deposit", DEPOSIT), ("Deposit", HELD),
+    ("UtilityAccount", ACCOUNT), ("UtilityMove", TOP_UP), ("Invoice", INVOICE), ("FundEntry", USE),
+    ("FundEntry", FUND_DEPOSIT), ("DisclosureReport", REPORT), ("OperatingExpense", EXPENSE)])
+def test_the_fake_answers_are_shaped_as_openapi_says(spec, schema, example):
+    """The screens are tested on answers the real gateway could give."""
+    jsonschema.Draft202012Validator({"$ref": f"#/components/schemas/{schema}",
+                                     "components": spec["components"]}).validate(example)
