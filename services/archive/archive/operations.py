@@ -3,13 +3,17 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
+import logging
+
 from estate_common import calendar, clock, custom_fields, ids, jobs, logs
-from estate_common.errors import Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
 from . import borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants, store
+
+log = logging.getLogger(__name__)
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -142,6 +146,39 @@ def _household_step(db, outbox, estate_id, household_id, step):
 
     stored = _change(db, outbox, "households", estate_id, household_id, decide)
     return stored, answers["answer"]
+
+
+def household_step_requested(db, outbox, event):
+    """The desk's application moved a household (``customer_service.household_step_requested``):
+    the step applied once by ``occupants.application_step`` on the local day of ``at``, with
+    ``household_updated`` (finance's copy bills by the status). A step the table refuses (a
+    move-in of an occupied unit, a day before the last change, an unknown household) changes
+    nothing and is logged as a warning; the event is acknowledged, not dead-lettered (a retry
+    would be refused the same way: the steward corrects the status with ``…/status-changes``).
+    A lost race is not a refusal: it raises, and the event is redelivered."""
+    data, estate_id = event["data"], event["estate_id"]
+    refused = {}
+
+    def decide(household):
+        day = calendar.day_of(clock.parse_iso(data["at"]), calendar.timezone_of(store.get_estate(db, estate_id)))
+        try:
+            changes = occupants.application_step(household, data, day, clock.now(), event.get("actor"))
+        except (Conflict, BusinessRuleViolation) as error:
+            refused["why"] = str(error)
+            return None
+        if changes is None:
+            return None
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+
+    try:
+        _change(db, outbox, "households", estate_id, data["household_id"], decide)
+    except NotFound as error:
+        refused["why"] = str(error)
+    if refused:
+        log.warning("a household step from an application was refused",
+                    extra={"event_id": event["event_id"], "estate_id": estate_id,
+                           "household_id": data["household_id"], "application_id": data["application_id"],
+                           "step": data["step"], "reason": refused["why"]})
 
 
 def list_occupants(db, estate_id, household_id, filters):
