@@ -238,16 +238,29 @@ def list_vacant_inspections(db, estate_id, filters, limit, cursor):
 
 def record_handover(db, outbox, caller, estate_id, household_id, data):
     """A takeover's or a handover's checklist with its documents, once per Idempotency-Key;
-    ``archive_changed`` logs it."""
+    ``archive_changed`` logs it. An accepted one is inserted under its natural id
+    (``handovers.accepted_id``): of two accepts at the same time the second is a 409. An
+    accepted handover (交房) then dates the household's ``occupied_from`` (``household_updated``);
+    a retry after a crash in between finds the handover and does that step."""
     household = store.get_household(db, estate_id, household_id)
-
-    def build(doc_id):
+    requested_as = caller.created_id("handover", estate_id)
+    handover = store.handover_requested_as(db, estate_id, requested_as)
+    if handover is None:
         accepted = store.accepted_handovers(db, estate_id, household_id)
-        handover = handovers.new_handover(doc_id, household, data, clock.now(), caller.user, accepted)
-        return handover, [_archive_changed(handovers.SUBJECT_TYPE, handover, f"{handover['kind']}_recorded",
-                                           handovers.CHANGED_FIELDS)]
+        built = handovers.new_handover(requested_as, household, data, clock.now(), caller.user, accepted)
+        changed = _archive_changed(handovers.SUBJECT_TYPE, built, f"{built['kind']}_recorded",
+                                   handovers.CHANGED_FIELDS)
+        handover = _create(db, outbox, "handovers", estate_id, built["_id"], lambda: (built, [changed]),
+                           found=handovers.second_accept(requested_as))
 
-    return public(create(db, outbox, caller, "handovers", "handover", estate_id, build))
+    def decide(stored):
+        changes = handovers.occupancy(stored, handover, clock.now())
+        if changes is None:
+            return None
+        return Change(changes, events=[("household_updated", domain.household_event_data(stored | changes))])
+
+    _change(db, outbox, "households", estate_id, handover["household_id"], decide)
+    return public(handover)
 
 
 def list_handovers(db, estate_id, filters, limit, cursor):

@@ -2,6 +2,7 @@
 vacant-unit inspections, through archive's entrypoints against the embedded store."""
 import pytest
 
+from archive import store
 from archive.service import ArchiveService
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
@@ -249,3 +250,31 @@ def test_a_step_the_table_refuses_is_logged_and_changes_nothing(archive, househo
                                                               ("app_x", "move_in")]
     assert people(archive, household)["status"] == "occupied"
     assert len(archive.outbox.of_type("household_updated")) == 1
+
+
+def test_of_two_accepts_decided_at_once_the_second_loses(archive, household, monkeypatch):
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    first = handover(archive, household, "takeover", "2026-11-05", items=passed, key="a1")
+    # the second request read the household's accepted takeovers before the first one was written
+    monkeypatch.setattr(store, "accepted_handovers", lambda db, estate_id, household_id: {})
+    with pytest.raises(Conflict) as refused:
+        handover(archive, household, "takeover", "2026-11-06", items=passed, key="a2")
+    assert refused.value.errors[0]["field"] == "data.kind"
+    assert handover(archive, household, "takeover", "2026-11-05", items=passed, key="a1")["id"] == first["id"]
+    assert archive.db.handovers.count_documents({"household_id": household["id"], "outcome": "accepted"}) == 1
+    assert len(archive.outbox.of_type("archive_changed")) == 1
+
+
+def test_an_accepted_handover_dates_the_household_for_billing_once(archive, household):
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    handover(archive, household, "takeover", "2026-05-01", items=passed)
+    assert archive.outbox.of_type("household_updated") == []
+    handover(archive, household, "handover", "2026-06-10", key="h0")  # defects found: not handed over
+    assert archive.outbox.of_type("household_updated") == []
+    given = handover(archive, household, "handover", "2026-06-15", items=passed, key="h1")
+    handover(archive, household, "handover", "2026-06-15", items=passed, key="h1")  # a retry
+    [update] = archive.outbox.of_type("household_updated")
+    assert (update["data"]["occupied_from"], update["data"]["occupied_to"], update["data"]["version"]) == (
+        "2026-06-15", None, 2)
+    shown = archive.get_household(ref(household))
+    assert (shown["occupied_from"], shown["version"], given["date"]) == ("2026-06-15", 2, "2026-06-15")
