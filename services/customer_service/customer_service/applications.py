@@ -189,7 +189,7 @@ def reviewed(application, review_event, household, rules):
         status = next_status(status, "request_fees")
         entries.append(history_entry(at, actor, "fees_requested",
                                      ", ".join(f"{c['item']} {c['amount_cents']} cents" for c in charges)))
-        events = [("charge_raised", charge_event_data(application, c)) for c in charges]
+        events += [("charge_raised", charge_event_data(application, c)) for c in charges]
     return Change({"status": status, "review": review, "charges": charges, "updated_at": at}, entries, events)
 
 
