@@ -749,6 +749,7 @@ _MESSAGES = {
     "error.moment": ("时间无法识别。", "The time could not be read."),
     "application.move_in": ("入住", "Move-in"),
     "application.renovation": ("装修", "Renovation"),
+    "application.move_out": ("退房", "Move-out"),
     "status.in_custody": ("托管中", "In custody"),
     "status.lent": ("已借出", "Lent"),
     "status.released": ("已退还", "Released"),

@@ -179,7 +179,11 @@ def household_event_data(household):
     ``household_updated`` alike: the whole copy at its version, so a copy is right whichever
     event arrives last)."""
     keys = ("estate_id", "building", "unit", "room", "area_m2", "status", "version")
-    return {k: household[k] for k in keys} | {"id": household["_id"]}
+    # the months the household is billed (finance/standards.applies): from its handover (交房,
+    # handovers.occupancy); null until one is recorded, and occupied_to null (see handovers.py)
+    return {k: household[k] for k in keys} | {"id": household["_id"],
+                                              "occupied_from": household.get("occupied_from"),
+                                              "occupied_to": household.get("occupied_to")}
 
 
 

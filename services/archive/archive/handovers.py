@@ -10,10 +10,19 @@ handover documents).
 - A unit is taken over once: a takeover after an accepted one is a 409. A unit is handed to its
   owner only after an accepted takeover (422 otherwise) and not before that takeover's day
   (422), and once: a handover after an accepted one is a 409.
+- **Once, atomically**: an accepted takeover or handover is stored under a natural ``_id``
+  (``accepted_id``: the household and the kind), so of two accepts decided at the same time
+  only one is inserted; the other finds it and is the same 409 (``second_accept``). The id the
+  request asked for (its Idempotency-Key's) is kept as ``_requested_as``: a retry finds its own.
+- **The handover (交房) is when the owner starts paying**: the accepted handover's day becomes
+  the household's ``occupied_from`` (``occupancy``), on ``household_created``/``household_updated``
+  (finance bills from that month). ``occupied_to`` stays null: a move-out (退房) ends the
+  residents' stay, not the owner's property fee (a standard that bills occupied units only
+  says so by its statuses); DOMAIN.md names nothing that ends it.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock
+from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 SUBJECT_TYPE = "handover"
@@ -43,7 +52,8 @@ def new_handover(doc_id, household, data, now, user, accepted):
     failed = [item["number"] for item in items if item["result"] == "fail"]
     stamp = clock.to_iso(now)
     return {
-        "_id": doc_id,
+        "_id": doc_id if failed else accepted_id(household["_id"], kind),
+        "_requested_as": doc_id,
         "estate_id": household["estate_id"],
         "household_id": household["_id"],
         "kind": kind,
@@ -60,3 +70,30 @@ def new_handover(doc_id, household, data, now, user, accepted):
 
 
 CHANGED_FIELDS = ("kind", "date", "items", "documents", "outcome")
+
+
+def accepted_id(household_id, kind):
+    """The one id of a household's accepted takeover or handover."""
+    return ids.natural_id("handover", household_id, kind, "accepted")
+
+
+def second_accept(requested_as):
+    """``found`` for the insert of an accepted one: the request's own (a retry) is answered,
+    another request's is the 409 of an accept that lost the race."""
+    def answer(stored):
+        if stored.get("_requested_as") == requested_as:
+            return stored
+        raise Conflict(f"the unit's {NAMES[stored['kind']]} was accepted on {stored['date']}",
+                       [field_error("data.kind", f"{stored['kind']} accepted already")])
+    return answer
+
+
+def occupancy(household, handover, now):
+    """The household's changes of an accepted handover (交房): ``occupied_from`` its day (the month
+    the owner's fees start), a new version. None for anything else or when it is there already."""
+    if handover["kind"] != "handover" or handover["outcome"] != "accepted":
+        return None
+    if household.get("occupied_from") == handover["date"]:
+        return None
+    return {"occupied_from": handover["date"], "occupied_to": None, "version": household["version"] + 1,
+            "updated_at": clock.to_iso(now)}

@@ -171,6 +171,22 @@ def change_status(household, data, now, user, person_ids):
     return changes | _version(household, now)
 
 
+def application_step(household, data, day, now, user):
+    """The changes of a step the desk's application announced (``customer_service.
+    household_step_requested``: a move-in or move-out approved, a renovation's works started or
+    its acceptance passed) on the local ``day``, by the same table as the steward's; its
+    ``status_history`` entry names the application. None when this application's step is there
+    already (a redelivery, or the event published twice). Raises what ``change_status`` raises
+    when the table refuses it (the caller logs it)."""
+    history = household.get("status_history") or []
+    if any(entry.get("application_id") == data["application_id"] and entry["step"] == data["step"]
+           for entry in history):
+        return None
+    changes = change_status(household, {"step": data["step"], "date": day}, now, user, None)
+    changes["status_history"][-1]["application_id"] = data["application_id"]
+    return changes
+
+
 # -- vacant-unit inspections (空置房巡检) --------------------------------------------------
 
 def new_inspection(inspection_id, household, data, now, user):

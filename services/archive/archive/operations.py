@@ -3,13 +3,17 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
+import logging
+
 from estate_common import calendar, clock, custom_fields, ids, jobs, logs
-from estate_common.errors import Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
 from . import borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants, store
+
+log = logging.getLogger(__name__)
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -144,6 +148,39 @@ def _household_step(db, outbox, estate_id, household_id, step):
     return stored, answers["answer"]
 
 
+def household_step_requested(db, outbox, event):
+    """The desk's application moved a household (``customer_service.household_step_requested``):
+    the step applied once by ``occupants.application_step`` on the local day of ``at``, with
+    ``household_updated`` (finance's copy bills by the status). A step the table refuses (a
+    move-in of an occupied unit, a day before the last change, an unknown household) changes
+    nothing and is logged as a warning; the event is acknowledged, not dead-lettered (a retry
+    would be refused the same way: the steward corrects the status with ``…/status-changes``).
+    A lost race is not a refusal: it raises, and the event is redelivered."""
+    data, estate_id = event["data"], event["estate_id"]
+    refused = {}
+
+    def decide(household):
+        day = calendar.day_of(clock.parse_iso(data["at"]), calendar.timezone_of(store.get_estate(db, estate_id)))
+        try:
+            changes = occupants.application_step(household, data, day, clock.now(), event.get("actor"))
+        except (Conflict, BusinessRuleViolation) as error:
+            refused["why"] = str(error)
+            return None
+        if changes is None:
+            return None
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+
+    try:
+        _change(db, outbox, "households", estate_id, data["household_id"], decide)
+    except NotFound as error:
+        refused["why"] = str(error)
+    if refused:
+        log.warning("a household step from an application was refused",
+                    extra={"event_id": event["event_id"], "estate_id": estate_id,
+                           "household_id": data["household_id"], "application_id": data["application_id"],
+                           "step": data["step"], "reason": refused["why"]})
+
+
 def list_occupants(db, estate_id, household_id, filters):
     household = store.get_household(db, estate_id, household_id)
     persons = occupants.people(household)
@@ -201,16 +238,29 @@ def list_vacant_inspections(db, estate_id, filters, limit, cursor):
 
 def record_handover(db, outbox, caller, estate_id, household_id, data):
     """A takeover's or a handover's checklist with its documents, once per Idempotency-Key;
-    ``archive_changed`` logs it."""
+    ``archive_changed`` logs it. An accepted one is inserted under its natural id
+    (``handovers.accepted_id``): of two accepts at the same time the second is a 409. An
+    accepted handover (交房) then dates the household's ``occupied_from`` (``household_updated``);
+    a retry after a crash in between finds the handover and does that step."""
     household = store.get_household(db, estate_id, household_id)
-
-    def build(doc_id):
+    requested_as = caller.created_id("handover", estate_id)
+    handover = store.handover_requested_as(db, estate_id, requested_as)
+    if handover is None:
         accepted = store.accepted_handovers(db, estate_id, household_id)
-        handover = handovers.new_handover(doc_id, household, data, clock.now(), caller.user, accepted)
-        return handover, [_archive_changed(handovers.SUBJECT_TYPE, handover, f"{handover['kind']}_recorded",
-                                           handovers.CHANGED_FIELDS)]
+        built = handovers.new_handover(requested_as, household, data, clock.now(), caller.user, accepted)
+        changed = _archive_changed(handovers.SUBJECT_TYPE, built, f"{built['kind']}_recorded",
+                                   handovers.CHANGED_FIELDS)
+        handover = _create(db, outbox, "handovers", estate_id, built["_id"], lambda: (built, [changed]),
+                           found=handovers.second_accept(requested_as))
 
-    return public(create(db, outbox, caller, "handovers", "handover", estate_id, build))
+    def decide(stored):
+        changes = handovers.occupancy(stored, handover, clock.now())
+        if changes is None:
+            return None
+        return Change(changes, events=[("household_updated", domain.household_event_data(stored | changes))])
+
+    _change(db, outbox, "households", estate_id, handover["household_id"], decide)
+    return public(handover)
 
 
 def list_handovers(db, estate_id, filters, limit, cursor):

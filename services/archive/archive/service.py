@@ -232,6 +232,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def keep_closed_payments_count(self, event):
         operations.keep_closed_report(self.db, event)
 
+    @consumes("customer_service", "household_step_requested")
+    def apply_household_step(self, event):
+        """A move-in, renovation or move-out application's step: the household's status."""
+        operations.household_step_requested(self.db, self.outbox, event)
+
     @consumes("archive", "estate_created")
     def log_estate_change(self, event):
         self._log_change(event)

@@ -31,7 +31,8 @@ INDEXES = {
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
     # the services' counts of what they closed, per month (estate_common.closed_counts)
     "closed_reports": [([("estate_id", 1), ("period", 1)], {})],
-    "handovers": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("outcome", 1)], {})],
+    "handovers": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("outcome", 1)], {}),
+                  ([("estate_id", 1), ("_requested_as", 1)], {})],
     "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
@@ -213,6 +214,11 @@ def subject(db, estate_id, subject_id):
         raise BusinessRuleViolation("the archive holds nothing about this subject",
                                     [field_error("data.subject_id", "is not in this estate's archive")])
     return {"type": record["subject_type"], "id": subject_id}
+
+
+def handover_requested_as(db, estate_id, requested_as):
+    """The takeover or handover a request (its Idempotency-Key's id) recorded, or None."""
+    return db.handovers.find_one({"estate_id": estate_id, "_requested_as": requested_as})
 
 
 def accepted_handovers(db, estate_id, household_id):

@@ -1,4 +1,4 @@
-"""Move-in (入住) and renovation (装修) applications.
+"""Move-in (入住), renovation (装修) and move-out (退房) applications.
 
 application → engineering review by maintenance (every renovation, and a move-in with a
 structural change: no review, no works) → approved: fees requested from finance
@@ -7,11 +7,16 @@ fees paid (finance settles both bills; a reversed payment reopens what it paid: 
 requested again) → works started → joint acceptance inspection by
 customer service and maintenance (both sign; a failed inspection is recorded and the
 works go on until one passes).
+
+A move-out (退房) is approved at once (no works, no review, no fees here). The household's
+status is archive's (one transition table, ``archive/occupants.py``): each step of an
+application that moves it is announced as ``household_step_requested`` (``STEPS``) and archive
+applies it once (its refusal is archive's to log, never the desk's to undo).
 """
 from decimal import Decimal
 
 from estate_common import clock, ids, transitions
-from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.money import to_cents
 
 from .domain import Change, history_entry
@@ -30,6 +35,21 @@ TRANSITIONS = {
 }
 
 
+# the household's status step (archive's ``occupants.TRANSITIONS``) each application step means
+STEPS = {("move_in", "approved"): "move_in", ("move_out", "approved"): "move_out",
+         ("renovation", "works_started"): "renovation_start", ("renovation", "accepted"): "renovation_end"}
+
+
+def household_step(application, status, at):
+    """``[("household_step_requested", data)]`` when the application reaching ``status`` moves
+    its household's status (``STEPS``), [] otherwise. ``at``: when (archive takes its local day)."""
+    step = STEPS.get((application["kind"], status))
+    if step is None:
+        return []
+    return [("household_step_requested", {"application_id": application["_id"], "household_id":
+                                          application["household_id"], "step": step, "at": at})]
+
+
 def next_status(status, action):
     return transitions.next_status(TRANSITIONS, status, action, "an application")
 
@@ -40,10 +60,15 @@ def is_ours(charge):
 
 
 def needs_review(data):
-    return data["kind"] == "renovation" or data["structural_change"]
+    return data["kind"] == "renovation" or (data["kind"] == "move_in" and data["structural_change"])
 
 
 def check(data):
+    if data.get("kind") == "move_out" and (data["structural_change"] or data.get("works_from") or data.get("works_to")):
+        raise BusinessRuleViolation("a move-out (退房) has no works",
+                                    [field_error("data.structural_change" if data["structural_change"]
+                                                 else "data.works_from" if data.get("works_from")
+                                                 else "data.works_to", "is not for a move-out")])
     works_from, works_to = data.get("works_from"), data.get("works_to")
     if works_from and works_to and works_to < works_from:
         # a rule between two valid dates (422), not a malformed field (400): the contract cannot say it
@@ -78,7 +103,8 @@ def new_application(application_id, estate_id, data, now, user):
                     else history_entry(at, user, "approved", "no structural change: no engineering review needed")],
         "_rev": 0,
     }
-    events = [("renovation_review_requested", review_event_data(application))] if review else []
+    events = ([("renovation_review_requested", review_event_data(application))] if review
+              else household_step(application, "approved", at))
     return application, events
 
 
@@ -158,12 +184,12 @@ def reviewed(application, review_event, household, rules):
     status = next_status("under_review", "approve")
     entries = [history_entry(at, actor, "approved", note, event_id)]
     charges = fees(application, household, rules)
-    events = []
+    events = household_step(application, status, at)
     if charges:
         status = next_status(status, "request_fees")
         entries.append(history_entry(at, actor, "fees_requested",
                                      ", ".join(f"{c['item']} {c['amount_cents']} cents" for c in charges)))
-        events = [("charge_raised", charge_event_data(application, c)) for c in charges]
+        events += [("charge_raised", charge_event_data(application, c)) for c in charges]
     return Change({"status": status, "review": review, "charges": charges, "updated_at": at}, entries, events)
 
 
@@ -214,10 +240,13 @@ def fees_reopened(application, reversed_event):
 
 
 def start_works(application, data, now, user):
+    if application["kind"] == "move_out":
+        raise Conflict("a move-out (退房) has no works", [field_error("kind", "is move_out")])
     status = next_status(application["status"], "start_works")
     at = clock.to_iso(now)
     return Change({"status": status, "works_started_at": at, "updated_at": at},
-                  [history_entry(at, user, "works_started", (data.get("notes") or "").strip() or None)])
+                  [history_entry(at, user, "works_started", (data.get("notes") or "").strip() or None)],
+                  household_step(application, status, at))
 
 
 def acceptance(application, data, now, user):
@@ -237,6 +266,7 @@ def acceptance(application, data, now, user):
     note = f"{'passed' if data['passed'] else 'failed'}: {inspection['customer_service_by']} (customer service), " \
            f"{inspection['maintenance_by']} (maintenance)"
     events = [("renovation_accepted", {"application_id": application["_id"], "household_id": application["household_id"],
-                                       "accepted_at": at})] if data["passed"] else []
+                                       "accepted_at": at})] + household_step(application, status, at) \
+        if data["passed"] else []
     return Change(changes, [history_entry(at, user, "accepted" if data["passed"] else "acceptance_failed", note)],
                   events)

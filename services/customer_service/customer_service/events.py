@@ -23,6 +23,8 @@ def build(outbox, estate_id, event_type, data):
         return outbox.event("charge_raised", estate_id, data)
     if event_type == "renovation_accepted":  # finance may refund the renovation deposit
         return outbox.event("renovation_accepted", estate_id, data)
+    if event_type == "household_step_requested":  # archive moves the household's status
+        return outbox.event("household_step_requested", estate_id, data)
     if event_type == "notice_published":  # archive keeps every notice
         return outbox.event("notice_published", estate_id, data)
     raise ValueError(f"customer service does not announce {event_type}")

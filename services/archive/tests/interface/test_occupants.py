@@ -2,9 +2,10 @@
 vacant-unit inspections, through archive's entrypoints against the embedded store."""
 import pytest
 
+from archive import store
 from archive.service import ArchiveService
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
-from estate_common.testing import as_caller, staff, worker
+from estate_common.testing import as_caller, event, staff, worker
 
 ESTATE = {"code": "HZ-03", "name": "Maple Court", "address": "3 Lake Road"}
 HOUSEHOLD = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
@@ -208,3 +209,72 @@ def test_a_checklist_without_items_or_with_a_bad_result_is_refused_by_field(arch
             handover(archive, household, "takeover", "2026-11-01", items=items)
         assert refused.value.errors[0]["field"] == field
     assert archive.list_handovers({"estate_id": household["estate_id"]})["items"] == []
+
+
+# -- the desk's applications move the status (customer_service.household_step_requested) ------
+
+def application_step(archive, household, application_id, step_name, at):
+    archive.apply_household_step(event("customer_service", "household_step_requested", household["estate_id"],
+                                       {"application_id": application_id, "household_id": household["id"],
+                                        "step": step_name, "at": at}))
+
+
+def test_an_applications_steps_move_the_status_once_each_by_the_same_table(archive, household):
+    application_step(archive, household, "app_r1", "renovation_start", "2026-11-02T02:00:00Z")
+    application_step(archive, household, "app_r1", "renovation_start", "2026-11-02T02:00:00Z")  # published twice
+    application_step(archive, household, "app_r1", "renovation_end", "2026-11-20T17:00:00Z")  # 01:00 on the 21st
+    application_step(archive, household, "app_m1", "move_in", "2026-11-22T03:00:00Z")
+    shown = people(archive, household)
+    assert shown["status"] == "occupied"
+    assert [(h["step"], h["date"], h["to"], h.get("application_id")) for h in shown["status_history"]] == [
+        ("renovation_start", "2026-11-02", "renovating", "app_r1"),
+        ("renovation_end", "2026-11-21", "vacant", "app_r1"),  # the estate's local day (Asia/Shanghai)
+        ("move_in", "2026-11-22", "occupied", "app_m1")]
+    updates = archive.outbox.of_type("household_updated")
+    assert [(u["data"]["status"], u["data"]["version"]) for u in updates] == [
+        ("renovating", 2), ("vacant", 3), ("occupied", 4)]
+    application_step(archive, household, "app_o1", "move_out", "2026-11-30T03:00:00Z")
+    assert people(archive, household)["status"] == "vacant"
+
+
+def test_a_step_the_table_refuses_is_logged_and_changes_nothing(archive, household, caplog):
+    application_step(archive, household, "app_m1", "move_in", "2026-11-22T03:00:00Z")
+    with caplog.at_level("WARNING", logger="archive.operations"):
+        application_step(archive, household, "app_m2", "move_in", "2026-11-23T03:00:00Z")  # occupied already
+        application_step(archive, household, "app_r1", "renovation_start", "2026-11-10T03:00:00Z")  # before the 22nd
+        archive.apply_household_step(event("customer_service", "household_step_requested", household["estate_id"],
+                                           {"application_id": "app_x", "household_id": "hh_unknown",
+                                            "step": "move_in", "at": "2026-11-23T03:00:00Z"}))
+    refusals = [r for r in caplog.records if r.getMessage() == "a household step from an application was refused"]
+    assert [(r.application_id, r.step) for r in refusals] == [("app_m2", "move_in"), ("app_r1", "renovation_start"),
+                                                              ("app_x", "move_in")]
+    assert people(archive, household)["status"] == "occupied"
+    assert len(archive.outbox.of_type("household_updated")) == 1
+
+
+def test_of_two_accepts_decided_at_once_the_second_loses(archive, household, monkeypatch):
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    first = handover(archive, household, "takeover", "2026-11-05", items=passed, key="a1")
+    # the second request read the household's accepted takeovers before the first one was written
+    monkeypatch.setattr(store, "accepted_handovers", lambda db, estate_id, household_id: {})
+    with pytest.raises(Conflict) as refused:
+        handover(archive, household, "takeover", "2026-11-06", items=passed, key="a2")
+    assert refused.value.errors[0]["field"] == "data.kind"
+    assert handover(archive, household, "takeover", "2026-11-05", items=passed, key="a1")["id"] == first["id"]
+    assert archive.db.handovers.count_documents({"household_id": household["id"], "outcome": "accepted"}) == 1
+    assert len(archive.outbox.of_type("archive_changed")) == 1
+
+
+def test_an_accepted_handover_dates_the_household_for_billing_once(archive, household):
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    handover(archive, household, "takeover", "2026-05-01", items=passed)
+    assert archive.outbox.of_type("household_updated") == []
+    handover(archive, household, "handover", "2026-06-10", key="h0")  # defects found: not handed over
+    assert archive.outbox.of_type("household_updated") == []
+    given = handover(archive, household, "handover", "2026-06-15", items=passed, key="h1")
+    handover(archive, household, "handover", "2026-06-15", items=passed, key="h1")  # a retry
+    [update] = archive.outbox.of_type("household_updated")
+    assert (update["data"]["occupied_from"], update["data"]["occupied_to"], update["data"]["version"]) == (
+        "2026-06-15", None, 2)
+    shown = archive.get_household(ref(household))
+    assert (shown["occupied_from"], shown["version"], given["date"]) == ("2026-06-15", 2, "2026-06-15")

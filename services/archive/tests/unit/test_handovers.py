@@ -37,3 +37,22 @@ def test_a_handover_needs_an_accepted_takeover_not_later_than_its_day():
 def test_an_accepted_one_of_its_kind_is_final(kind):
     with pytest.raises(Conflict):
         made(kind, accepted={"takeover": {"date": "2026-11-01"}, kind: {"date": "2026-11-02"}})
+
+
+def test_an_accepted_one_has_one_id_per_household_and_kind_and_a_second_request_loses():
+    accepted = made("takeover", items=ITEMS[:1])
+    assert accepted["_id"] == handovers.accepted_id("hh_1", "takeover") != handovers.accepted_id("hh_1", "handover")
+    assert accepted["_requested_as"] == "handover_1" and made("takeover")["_id"] == "handover_1"
+    assert handovers.second_accept("handover_1")(accepted) is accepted  # the request's own retry
+    with pytest.raises(Conflict):
+        handovers.second_accept("handover_2")(accepted)
+
+
+def test_only_an_accepted_handover_dates_the_households_billing():
+    household = {"_id": "hh_1", "version": 3}
+    given = made("handover", date="2026-06-15", items=ITEMS[:1], accepted={"takeover": {"date": "2026-05-01"}})
+    assert handovers.occupancy(household, given, NOW) == {"occupied_from": "2026-06-15", "occupied_to": None,
+                                                          "version": 4, "updated_at": "2026-11-23T08:30:00.000Z"}
+    assert handovers.occupancy(household | {"occupied_from": "2026-06-15"}, given, NOW) is None
+    assert handovers.occupancy(household, made("takeover", items=ITEMS[:1]), NOW) is None
+    assert handovers.occupancy(household, made("handover", accepted={"takeover": {"date": "2026-05-01"}}), NOW) is None

@@ -88,3 +88,15 @@ def test_a_vacant_inspection_is_only_of_a_vacant_unit_and_numbers_its_problems()
     with pytest.raises(Conflict):
         occupants.new_inspection("vinsp_2", household(status="renovating"), {"inspected_on": "2026-11-20",
                                                                             "problems": []}, NOW, "zhou")
+
+
+def test_an_applications_step_names_it_and_is_applied_once():
+    data = {"application_id": "app_1", "step": "renovation_start"}
+    changed = occupants.application_step(household(), data, "2026-11-02", NOW, "desk")
+    assert changed["status"] == "renovating" and changed["renovating_from"] == "vacant"
+    assert changed["status_history"][-1] == {"step": "renovation_start", "date": "2026-11-02", "from": "vacant",
+                                                  "to": "renovating", "at": "2026-11-23T08:30:00.000Z", "by": "desk",
+                                                  "application_id": "app_1"}
+    assert occupants.application_step(household() | changed, data, "2026-11-03", NOW, "desk") is None
+    with pytest.raises(Conflict):  # the same table: a renovating unit does not start another renovation
+        occupants.application_step(household() | changed, dict(data, application_id="app_2"), "2026-11-03", NOW, None)

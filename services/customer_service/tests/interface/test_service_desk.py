@@ -193,6 +193,10 @@ def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     assert [h["action"] for h in accepted["history"]] == [
         "submitted", "review_requested", "approved", "fees_requested", "fee_paid", "fee_paid", "fees_paid",
         "works_started", "acceptance_failed", "accepted"]
+    steps = desk.outbox.of_type("household_step_requested")  # archive moves the household's status
+    assert [(e["data"]["step"], e["data"]["application_id"], e["data"]["household_id"]) for e in steps] == [
+        ("renovation_start", application["id"], "hh_1"), ("renovation_end", application["id"], "hh_1")]
+    assert steps[1]["data"]["at"] == accepted["accepted_at"]
     assert listing("list_applications", desk, status="accepted") == [application["id"]]
 
 
@@ -263,8 +267,36 @@ def test_a_rejected_renovation_stops_and_bills_of_others_are_ignored(desk):
 def test_a_plain_move_in_needs_no_review_nor_fees(desk):
     application = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
                          description="moving in on Saturday")
-    assert application["status"] == "approved" and desk.outbox.published == []
+    assert application["status"] == "approved"
+    [step] = desk.outbox.published  # approved: archive moves the household in
+    assert (step["event_type"], step["data"]["step"], step["data"]["at"]) == (
+        "household_step_requested", "move_in", application["created_at"])
     assert act("start_works", desk, application)["status"] == "works_started"
+    assert len(desk.outbox.published) == 1  # a move-in's works are no renovation: the status stays
+
+
+def test_a_move_in_with_a_structural_change_moves_in_once_reviewed(desk):
+    application = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=True,
+                         description="a wall moved before moving in")
+    assert desk.outbox.of_type("household_step_requested") == []
+    desk.on_renovation_reviewed(reviewed(application))
+    desk.on_renovation_reviewed(reviewed(application))  # redelivered
+    [step] = desk.outbox.of_type("household_step_requested")
+    assert step["data"]["step"] == "move_in" and shown(desk, application)["status"] == "approved"
+
+
+def test_a_move_out_is_approved_at_once_and_has_no_works(desk):
+    application = create("create_application", desk, kind="move_out", household_id="hh_1", structural_change=False,
+                         description="退房 at the end of the month")
+    assert application["status"] == "approved"
+    [step] = desk.outbox.of_type("household_step_requested")
+    assert step["data"]["step"] == "move_out"
+    with pytest.raises(Conflict):
+        act("start_works", desk, application)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        create("create_application", desk, kind="move_out", household_id="hh_1", structural_change=True,
+               description="x")
+    assert refused.value.errors[0]["field"] == "data.structural_change"
 
 
 def test_works_cannot_end_before_they_start(desk):

@@ -56,9 +56,23 @@ def test_a_renovation_goes_to_engineering_review():
 
 def test_a_move_in_needs_review_only_for_a_structural_change():
     plain, events = apply("move_in")
-    assert plain["status"] == "approved" and events == []
+    assert plain["status"] == "approved"  # and the household moves in (archive's table)
+    assert events == [("household_step_requested", {"application_id": "app_1", "household_id": "hh_1",
+                                                    "step": "move_in", "at": plain["created_at"]})]
+    event("customer_service", "household_step_requested", "est_1", events[0][1])  # fits its contract
     structural, events = apply("move_in", structural_change=True)
-    assert structural["status"] == "under_review" and len(events) == 1
+    assert structural["status"] == "under_review" and [kind for kind, _ in events] == ["renovation_review_requested"]
+
+
+def test_each_step_that_moves_the_household_is_named_once():
+    assert applications.STEPS == {("move_in", "approved"): "move_in", ("move_out", "approved"): "move_out",
+                                  ("renovation", "works_started"): "renovation_start",
+                                  ("renovation", "accepted"): "renovation_end"}
+    out, events = apply("move_out")
+    assert out["status"] == "approved" and [data["step"] for _, data in events] == ["move_out"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        applications.check({"kind": "move_out", "structural_change": False, "works_from": "2026-12-01"})
+    assert refused.value.errors[0]["field"] == "data.works_from"
 
 
 def test_works_cannot_end_before_they_start():

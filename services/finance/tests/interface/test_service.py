@@ -249,6 +249,19 @@ def test_a_run_honours_the_occupancy_dates_of_a_household_copy(finance):
     assert {b["household_id"] for b in bills(finance, period="2026-11")} == {"hh_1", "hh_3"}
 
 
+def test_archives_handover_day_on_household_updated_bills_from_that_month(finance):
+    """archive sends ``occupied_from`` (the accepted handover's day, 交房) and ``occupied_to`` on
+    ``household_updated``; the copy takes them and the run bills from the handover's month."""
+    finance.copy_household_edit(event("archive", "household_updated", ESTATE, {
+        "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "100", "area_m2": 89.37,
+        "status": "occupied", "version": 2, "occupied_from": "2026-11-15", "occupied_to": None}))
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-10")
+    assert "hh_1" not in {b["household_id"] for b in bills(finance, period="2026-10")}
+    run(finance, "2026-11")
+    assert bill_of(finance, "hh_1")["amount_cents"] == 21002  # 89.37 m² x 2.35, half up
+
+
 def test_a_monthly_standard_cannot_start_inside_a_billed_quarter(finance):
     quarterly = approved(finance, cycle="quarterly", valid_from="2026-01")
     run(finance, "2026-10")  # bills 2026-10..12
