@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from nameko.rpc import Rpc
 
-from estate_common import contracts, topology
+from estate_common import closed_counts, contracts, topology
 from estate_common.nameko.entrypoints import consumes  # noqa: F401  (documents what is scanned for)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,10 +40,12 @@ def consumed_events(cls):
 
 
 def published_events(service):
-    """Event types a service announces: every ``outbox.event("type", ...)`` in its package."""
+    """Event types a service announces: every ``outbox.event("type", ...)`` in its package, and
+    the closed-record counts when it mixes in the shared timer (``CountsClosedRecords``)."""
     package = ROOT / "services" / service / service
     text = "\n".join(path.read_text() for path in package.rglob("*.py"))
-    return {(service, name) for name in re.findall(r'outbox\.event\(\s*"([a-z_]+)"', text)}
+    shared = {closed_counts.EVENT} if "CountsClosedRecords" in text else set()
+    return {(service, name) for name in set(re.findall(r'outbox\.event\(\s*"([a-z_]+)"', text)) | shared}
 
 
 @pytest.mark.parametrize("service", topology.SERVICES)

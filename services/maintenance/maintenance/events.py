@@ -23,8 +23,6 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("equipment_registered", estate_id, data, actor=actor)
     if event_type == "equipment_record_added":  # archive keeps it on the equipment archive
         return outbox.event("equipment_record_added", estate_id, data, actor=actor)
-    if event_type == "closed_records_counted":  # archive compares it with what it holds
-        return outbox.event("closed_records_counted", estate_id, data, actor=actor)
     raise ValueError(f"maintenance does not announce {event_type}")
 
 

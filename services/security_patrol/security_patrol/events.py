@@ -25,8 +25,6 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("emergency_repair_requested", estate_id, data, actor=actor)
     if event_type == "shift_handover_recorded":  # archive keeps the handover document
         return outbox.event("shift_handover_recorded", estate_id, data, actor=actor)
-    if event_type == "closed_records_counted":  # archive compares it with what it holds
-        return outbox.event("closed_records_counted", estate_id, data, actor=actor)
     raise ValueError(f"security patrol does not announce {event_type}")
 
 
