@@ -45,6 +45,8 @@ SECTIONS = (
         Entry("engineering.board", "menu.work_orders", ENGINEERING),
         Entry("registers.equipment", "menu.equipment", ENGINEERING),
         Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
+        Entry("inspections.index", "menu.inspections", ENGINEERING),
+        Entry("inspections.checklists", "menu.checklists", ENGINEERING),
         Entry("registers.renovation-reviews", "menu.renovation_reviews", ENGINEERING),
         Entry("engineering.costs", "menu.costs", ENGINEERING),
     )),
