@@ -867,6 +867,23 @@ _MESSAGES = {
     "inspection.completed_findings": ("巡检已完成：{count} 项不合格，已生成工单。",
                                       "Inspection completed: {count} finding(s), each with its work order."),
     "error.number": ("数值无法识别。", "The number could not be read."),
+    # -- exports -------------------------------------------------------------------
+    "export.title": ("导出", "Export"),
+    "export.csv": ("导出 CSV", "Export CSV"),
+    "export.xlsx": ("导出 XLSX", "Export XLSX"),
+    "export.households": ("住户", "Households"),
+    "export.service_requests": ("报事", "Service requests"),
+    "export.work_orders": ("工单", "Work orders"),
+    "export.bills": ("账单", "Bills"),
+    "export.payments": ("收款", "Payments"),
+    "export.arrears": ("欠费", "Arrears"),
+    "export.filters": ("筛选条件", "Filters"),
+    "export.rows": ("行数", "Rows"),
+    "export.file": ("文件", "File"),
+    "export.expires": ("下载链接有效至", "Link valid until"),
+    "export.download": ("下载文件", "Download the file"),
+    "export.back": ("返回列表", "Back to the list"),
+    "export.unknown": ("无法导出此列表。", "This list cannot be exported."),
 }
 
 CATALOGUES = {
