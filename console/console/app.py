@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import i18n, menu, security, signin
 from .gateway_api import ApiProblem
-from .views import (accounts, admin, archive, auth, common, desk, engineering, exports, home, incidents, inspections,
-                    manager, patrol, portal, registers, surveys, webhooks)
+from .views import (accounts, admin, archive, auth, common, desk, engineering, exports, home, households, incidents,
+                    inspections, manager, patrol, portal, registers, surveys, webhooks)
 
 log = logging.getLogger("console")
 
@@ -52,8 +52,8 @@ def create_app(settings=None, http=None):
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.context_processor(_template_helpers)
-    for module in (auth, home, desk, engineering, inspections, exports, accounts, manager, patrol, archive, admin, registers, incidents, surveys,
-                   portal, webhooks):
+    for module in (auth, home, desk, engineering, inspections, exports, households, accounts, manager, patrol, archive,
+                   admin, registers, incidents, surveys, portal, webhooks):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")

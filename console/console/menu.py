@@ -39,6 +39,7 @@ SECTIONS = (
         Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
+        Entry("registers.owner-contacts", "menu.owner_contacts", FRONT_DESK),
         Entry("desk.portal_qr", "menu.portal_qr", FRONT_DESK),
     )),
     Section("menu.engineering", (
