@@ -94,8 +94,8 @@ def test_an_expired_link_or_a_refused_export_shows_the_problem(client, fake):
     assert answer.status_code == 410 and "the export&#39;s link has expired" in answer.get_data(as_text=True)
     fake.on("GET", rf"{BASE}/bills", {"items": [], "next_cursor": None})
     fake.on("GET", rf"{BASE}/households", {"items": [], "next_cursor": None})
-    fake.on("POST", rf"{BASE}/exports", problem(400, "Invalid input", "", "invalid_input",
-                                                [{"field": "filters.colour", "message": "is not a filter of this list"}]))
+    refusal = [{"field": "filters.colour", "message": "is not a filter of this list"}]
+    fake.on("POST", rf"{BASE}/exports", problem(400, "Invalid input", "", "invalid_input", refusal))
     answer = client.post("/exports/", data={"csrf_token": csrf_of(client), "resource": "bills", "format": "csv",
                                             "filter.colour": "red", "back": "/accounts/bills"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts/bills")

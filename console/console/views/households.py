@@ -183,8 +183,9 @@ def record_handover(household_id):
             documents.append(document)
     if documents:
         body["documents"] = documents
-    return _send(household_id, "handover", lambda: g.api.post(_path(household_id, "handovers"), body,
-                                                              idempotency_key=_key(form)), "household.handover_recorded")
+    return _send(household_id, "handover",
+                 lambda: g.api.post(_path(household_id, "handovers"), body, idempotency_key=_key(form)),
+                 "household.handover_recorded")
 
 
 @bp.post("/<household_id>/vacant-inspections")
