@@ -333,7 +333,7 @@ def inspection_with_finding(browser, settings):
     page.get_by_role("navigation").get_by_role("link", name="Inspection checklists").click()
     assert page.locator("td", has_text=settings["checklist_name"]).count() == 1, "the checklist is not listed"
     page.get_by_role("navigation").get_by_role("link", name="Inspections", exact=True).click()
-    page.get_by_label("Inspection checklists").select_option(label=re.compile(re.escape(settings["checklist_name"])))
+    page.get_by_label("Inspection checklists").select_option(label=f"{settings['checklist_name']} (Location)")
     page.get_by_label("Location (location checklist)").fill("Pump room B2")
     page.get_by_role("button", name="Open an inspection").last.click()
     assert "Inspection opened" in page.locator(".notice").inner_text()
