@@ -17,8 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import i18n, menu, security, signin
 from .gateway_api import ApiProblem
-from .views import (accounts, admin, archive, auth, desk, engineering, finance_extra, home, incidents, manager, patrol,
-                    portal, registers, surveys, webhooks)
+from .views import (accounts, admin, archive, auth, common, desk, engineering, exports, finance_extra, home, households,
+                    incidents, inspections, manager, patrol, portal, registers, surveys, webhooks)
 
 log = logging.getLogger("console")
 
@@ -54,8 +54,8 @@ def create_app(settings=None, http=None):
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.context_processor(_template_helpers)
-    for module in (auth, home, desk, engineering, accounts, manager, patrol, archive, admin, registers, incidents, surveys,
-                   portal, webhooks, finance_extra):
+    for module in (auth, home, desk, engineering, inspections, exports, households, accounts, manager, patrol, archive,
+                   admin, registers, incidents, surveys, portal, webhooks, finance_extra):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")
@@ -83,6 +83,7 @@ def _template_helpers():
         "lang": i18n.language(),
         "languages": i18n.LANGUAGES,
         "csrf_token": security.csrf_token,
+        "form_key": common.form_key,
         "user": user,
         "menu_sections": menu.for_roles(user.roles) if user else [],
         "estate_name": session.get("estate_name"),

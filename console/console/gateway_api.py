@@ -95,6 +95,25 @@ class Gateway:
     def get(self, path, **params):
         return self.call("GET", path, params=params)
 
+    def stream(self, path):
+        """A GET whose answer is passed on as it arrives (an export's file): the open response,
+        for ``iter_content``; close it when done. A refusal is ``ApiProblem`` as for ``call``."""
+        if not path.startswith("/api/v1/"):
+            raise ValueError(f"the console only calls the public API, not {path!r}")
+        headers = self._headers(None)
+        headers["Accept"] = "*/*"
+        try:
+            response = self.session.request("GET", self.base_url + path, headers=headers, timeout=TIMEOUT_SECONDS,
+                                            stream=True)
+        except requests.RequestException:
+            raise ApiProblem(503, "gateway unavailable", "the gateway did not answer", "unavailable") from None
+        if response.status_code >= 400:
+            try:
+                raise ApiProblem.from_response(response)
+            finally:
+                response.close()
+        return response
+
     def get_bytes(self, path, **params):
         return self.call("GET", path, params=params, raw=True)
 

@@ -34,9 +34,27 @@ class FakeResponse:
         self.headers = {"X-Request-ID": request_id,
                         "Content-Type": "application/problem+json" if status >= 400 else "application/json"}
         self.content = json.dumps(body).encode() if body is not None else b""
+        self.closed = False
 
     def json(self):
         return json.loads(self.content)
+
+    def iter_content(self, chunk_size=1):
+        for start in range(0, len(self.content), chunk_size):
+            yield self.content[start:start + chunk_size]
+
+    def close(self):
+        self.closed = True
+
+
+class FakeFile(FakeResponse):
+    """A file answer (an export's CSV or XLSX): its bytes and headers as the gateway sends them."""
+
+    def __init__(self, content, content_type, filename):
+        super().__init__(200, None)
+        self.content = content
+        self.headers.update({"Content-Type": content_type,
+                             "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
 class FakeGateway:
@@ -49,14 +67,16 @@ class FakeGateway:
     def on(self, method, pattern, answer, status=200):
         self.routes.insert(0, (method, re.compile(pattern + "$"), answer, status))
 
-    def request(self, method, url, json=None, params=None, headers=None, timeout=None, data=None):
+    def request(self, method, url, json=None, params=None, headers=None, timeout=None, data=None, stream=False):
         assert url.startswith(GATEWAY), url
         path = url[len(GATEWAY):]
         self.calls.append({"method": method, "path": path, "json": json, "params": params or {},
-                           "headers": headers or {}, "data": data})
+                           "headers": headers or {}, "data": data, "stream": stream})
         for route_method, pattern, answer, status in self.routes:
             if route_method == method and pattern.match(path):
                 body = answer(json, params or {}) if callable(answer) else answer
+                if isinstance(body, FakeResponse):
+                    return body
                 if isinstance(body, tuple):
                     status, body = body
                 return FakeResponse(status, body)

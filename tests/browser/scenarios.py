@@ -10,6 +10,7 @@ every check held, and otherwise prints what failed and exits 1.
 import json
 import re
 import sys
+import time
 import traceback
 import uuid
 from pathlib import Path
@@ -278,9 +279,97 @@ def household_import(browser, settings):
     screenshot(page, settings, "household-import")
 
 
+def owner_portal(browser, settings):
+    """An owner on a phone, no account: opens the estate's portal page, files a repair and lands on
+    its tracking page (number, kind, status); the link opens again later; the desk sees it."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 812}, is_mobile=True,
+                                  has_touch=True)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(settings["console"] + f"/portal/{settings['estate_code']}?building=3")
+    assert page.get_by_label("Building").input_value() == "3", "the QR code's building is not filled in"
+    assert page.get_by_label("Repair").is_checked()
+    page.get_by_label("Unit").fill("1")
+    page.get_by_label("Room").fill("1202")
+    page.get_by_label("Your name (optional)").fill("Li Lei")
+    page.get_by_label("Phone").fill("13800000000")
+    description = "The bathroom tap drips " + uuid.uuid4().hex[:6]
+    page.get_by_label("What happened?").fill(description)
+    page.get_by_role("button", name="Send").click()
+    assert "/portal/track/" in page.url, f"no tracking page: {page.url}"
+    assert "Sent" in page.locator(".notice").inner_text()
+    heading = page.locator("h1").inner_text()
+    number = re.search(r"Request (\S+)", heading).group(1)
+    assert "Repair" in page.locator("main").inner_text() and page.locator("ol.portal-history li").count() >= 1
+    screenshot(page, settings, "portal-tracking")
+    tracking = page.url.split("?")[0]
+    page.goto(tracking)  # the link kept: the request again, without the "sent" notice
+    assert number in page.locator("h1").inner_text() and page.locator(".notice").count() == 0
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the tracking page is {width} px wide on a 375 px phone"
+    assert not errors, f"the page logged errors: {errors}"
+
+    desk = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    desk.set_default_timeout(STEP_TIMEOUT_MS)
+    page = desk.new_page()
+    sign_in(page, settings, settings["agent"], settings["staff_password"])
+    page.get_by_role("navigation").get_by_role("link", name="Request register").click()
+    row = page.locator("tr", has_text=number)
+    assert row.count() == 1 and description in row.inner_text(), f"{number} is not in the desk's register"
+
+
+def inspection_with_finding(browser, settings):
+    """A technician opens an inspection with the estate's checklist, passes one item and enters a
+    reading above its maximum; the completed inspection shows the finding and the work order it
+    opened, whose page opens from there."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, settings, settings["technician"], settings["staff_password"])
+    page.get_by_role("navigation").get_by_role("link", name="Inspection checklists").click()
+    assert page.locator("td", has_text=settings["checklist_name"]).count() == 1, "the checklist is not listed"
+    page.get_by_role("navigation").get_by_role("link", name="Inspections", exact=True).click()
+    page.get_by_label("Inspection checklists").select_option(label=f"{settings['checklist_name']} (Location)")
+    page.get_by_label("Location (location checklist)").fill("Pump room B2")
+    page.get_by_role("button", name="Open an inspection").last.click()
+    assert "Inspection opened" in page.locator(".notice").inner_text()
+    assert "Open" in page.locator("h1").inner_text()
+    page.locator('input[name="passed.door"][value="true"]').check()
+    page.locator('input[name="reading.pressure"]').fill("0.9")
+    page.locator('input[name="note.pressure"]').fill("gauge in the red")
+    page.get_by_role("button", name="Complete the inspection").click()
+    assert "1 finding(s)" in page.locator(".notice").inner_text()
+    assert "Completed" in page.locator("h1").inner_text()
+    finding = page.locator("tr.finding")
+    assert finding.count() == 1 and "0.9" in finding.inner_text() and "gauge in the red" in finding.inner_text()
+    link = finding.get_by_role("link")
+    order_url = settings["console"] + link.get_attribute("href")
+    screenshot(page, settings, "inspection-findings")
+    # the work order is opened by the completion; its page shows it
+    deadline = time.monotonic() + 30
+    while True:
+        page.goto(order_url)
+        if "Work order" in page.locator("h1").inner_text() or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    heading = page.locator("h1").inner_text()
+    assert "Work order" in heading and "Pending" in heading, f"the finding's work order: {heading}"
+    assert "pressure" in page.locator("dl.facts").inner_text().lower()
+    page.go_back()
+    page.reload()  # the finding now names the order's number and status
+    assert "Pending" in page.locator("tr.finding").inner_text()
+    screenshot(page, settings, "inspection-work-order")
+    assert not errors, f"the page logged errors: {errors}"
+
+
 SCENARIOS = {"household_import": household_import, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
-             "accounts_day": accounts_day}
+             "accounts_day": accounts_day, "owner_portal": owner_portal,
+             "inspection_with_finding": inspection_with_finding}
 
 
 def screenshot(page, settings, name):

@@ -32,7 +32,8 @@ def settings(system, api, chromium):
     return {"console": system.console_url, "admin_password": ADMIN_PASSWORD, "estate_name": estate["name"],
             "chromium": chromium, "artifacts": str(ARTIFACTS), "period": period, "staff_password": STAFF_PASSWORD,
             "cashier": f"cashier-{suffix}", "agent": f"agent-{suffix}", "technician": f"tech-{suffix}",
-            "guard": f"guard-{suffix}", "estate_id": estate["id"], "household_id": household["id"]}
+            "guard": f"guard-{suffix}", "estate_id": estate["id"], "household_id": household["id"],
+            "estate_code": code}
 
 
 def test_admin_registers_a_complaint_and_finds_it_in_the_register(settings):
@@ -71,3 +72,15 @@ def test_the_admin_sets_up_a_new_estate_in_chinese(settings):
 
 def test_the_admin_imports_households_and_sees_the_rejected_row(settings):
     run_scenario("household_import", settings)
+
+
+def test_an_owner_files_a_repair_on_the_portal_and_follows_it(settings):
+    run_scenario("owner_portal", settings)
+
+
+def test_a_failed_reading_in_an_inspection_opens_a_work_order(api, settings):
+    name = "Pump room weekly " + uuid.uuid4().hex[:4]
+    api.post(f"/api/v1/estates/{settings['estate_id']}/checklists", {"name": name, "target": "location", "items": [
+        {"code": "door", "label": "Door locked", "kind": "pass_fail"},
+        {"code": "pressure", "label": "Outlet pressure", "kind": "reading", "min": 0.3, "max": 0.6, "unit": "MPa"}]})
+    run_scenario("inspection_with_finding", {**settings, "checklist_name": name})

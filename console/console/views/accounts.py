@@ -23,7 +23,8 @@ def bills():
     page = g.api.get(g.api.estate(g.user.estate_id, "bills"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters)
     return render_template("accounts/bills.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           filters=filters, fee_items=ITEMS, households=common.household_labels())
+                           filters=filters, fee_items=ITEMS, households=common.household_labels(),
+                           problem=common.take_problem())
 
 
 @bp.get("/arrears")

@@ -57,7 +57,7 @@ def households(problem=None):
     return render_template("admin/households.html", items=page.get("items", []),
                            next_cursor=page.get("next_cursor"), filters={"building": building} if building else {},
                            custom_definitions=common.custom_fields("household"),
-                           key=common.form_key(), form=request.form, problem=problem)
+                           key=common.form_key(), form=request.form, problem=problem or common.take_problem())
 
 
 @bp.post("/households")

@@ -73,7 +73,8 @@ def register():
     for item in items:
         item["_badge"] = _badge(item)
     return render_template("desk/register.html", items=items, next_cursor=page.get("next_cursor"),
-                           filters=filters, kinds=KINDS, statuses=STATUSES, households=common.household_labels())
+                           filters=filters, kinds=KINDS, statuses=STATUSES, households=common.household_labels(),
+                           problem=common.take_problem())
 
 
 @bp.get("/requests/<request_id>")

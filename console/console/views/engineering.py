@@ -30,7 +30,8 @@ def board():
             if order.get("status") in ("pending", "assigned", "appointed") else None
         columns.setdefault(order.get("status"), []).append(order)
     return render_template("engineering/board.html", columns=columns, mine=mine,
-                           next_cursor=page.get("next_cursor"))
+                           next_cursor=page.get("next_cursor"), export_filters=common.query("priority"),
+                           problem=common.take_problem())
 
 
 @bp.get("/work-orders/<order_id>")

@@ -1,0 +1,70 @@
+"""Exports: "Export CSV / XLSX" on the lists of households, service requests, work orders, bills,
+payments and arrears, with the list's filters as they are shown (``POST …/exports``); the job's
+progress page (``GET /api/v1/jobs/{id}``) and, once it is done, the file, passed on from the gateway
+as it arrives with the user's own token (``GET …/exports/{job_id}/file``): the console keeps no copy.
+
+Who may export which list, the columns and the masking of personal data are the API's."""
+from flask import Blueprint, Response, g, redirect, render_template, request, stream_with_context, url_for
+
+from .. import i18n
+from ..gateway_api import ApiProblem
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+RESOURCES = ("households", "service_requests", "work_orders", "bills", "payments", "arrears")
+FORMATS = ("csv", "xlsx")
+CHUNK_BYTES = 64 * 1024
+PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")
+
+
+def _local(url):
+    """Where to go back to on a refusal: a path of this console only (never another site)."""
+    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else url_for("home.index")
+
+
+@bp.post("/")
+@estate_needed
+def start():
+    form = request.form
+    back = _local(form.get("back", ""))
+    resource, kind = form.get("resource", ""), form.get("format", "")
+    if resource not in RESOURCES or kind not in FORMATS:
+        common.show_problem(ApiProblem(400, i18n.translate("export.unknown")))
+        return redirect(back)
+    filters = {name.removeprefix("filter."): value.strip() for name, value in form.items()
+               if name.startswith("filter.") and value.strip()}
+    body = {"resource": resource, "format": kind}
+    if filters:
+        body["filters"] = filters
+    job, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "exports"), body,
+                                                 idempotency_key=form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    return redirect(url_for("exports.progress", job_id=job["id"], back=back))
+
+
+@bp.get("/<job_id>")
+@estate_needed
+def progress(job_id):
+    job = g.api.get(f"/api/v1/jobs/{job_id}")
+    return render_template("exports/progress.html", job=job, params=job.get("params") or {},
+                           back=_local(request.args.get("back", "")), problem=common.take_problem())
+
+
+@bp.get("/<job_id>/file")
+@estate_needed
+def download(job_id):
+    """The file as the gateway streams it, part by part, with its type and name."""
+    upstream = g.api.stream(g.api.estate(g.user.estate_id, f"exports/{job_id}/file"))
+
+    def body():
+        try:
+            yield from upstream.iter_content(CHUNK_BYTES)
+        finally:
+            upstream.close()
+
+    headers = {name: upstream.headers[name] for name in PASSED_HEADERS if upstream.headers.get(name)}
+    headers["Cache-Control"] = "no-store"  # personal data: not kept by a browser or proxy cache
+    return Response(stream_with_context(body()), status=200, headers=headers)

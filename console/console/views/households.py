@@ -1,0 +1,206 @@
+"""One household (front desk, archivists, managers): edit it (area, status, the owner's details,
+``PATCH`` with the version shown), its people (owner, tenants, family: add one, one leaves), the
+owner's transfer, status changes (move-in, renovation, move-out), the unit's takeover and handover
+(接管验收 / 交房: the checklist and its documents) and the inspections of a vacant unit.
+
+Each form posts to its documented route; a refusal re-renders the page with the problem's field
+errors next to that form's inputs and what was typed. Which step is allowed, the outcome of a
+checklist and the repair requests a vacant-unit inspection opens are the API's."""
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from .. import i18n
+from ..gateway_api import ApiProblem
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("households", __name__, url_prefix="/households")
+
+STATUSES = ("vacant", "occupied", "renovating")
+RELATIONS = ("owner", "tenant", "family")
+ARRIVING = ("tenant", "family")
+STEPS = ("move_in", "move_out", "renovation_start", "renovation_end")
+HANDOVER_KINDS = ("takeover", "handover")
+CHECK_ROWS = 6  # blank checklist rows of a takeover / handover (blank ones are not sent)
+DOCUMENT_ROWS = 3
+PROBLEM_ROWS = 3
+
+
+def _path(household_id, rest=""):
+    return g.api.estate(g.user.estate_id, f"households/{household_id}" + (f"/{rest}" if rest else ""))
+
+
+def _optional(call):
+    """A part of the page the role may not read (handovers, vacant-unit inspections): None then."""
+    try:
+        return call()
+    except ApiProblem as problem:
+        if problem.status in (401, 503) or problem.status >= 500:
+            raise
+        return None
+
+
+@bp.get("/<household_id>")
+@estate_needed
+def detail(household_id, problem=None, failed=""):
+    household = g.api.get(_path(household_id))
+    people = g.api.get(_path(household_id, "occupants"))
+    estate = g.api.estate(g.user.estate_id)
+    handovers = _optional(lambda: g.api.get(f"{estate}/handovers", household_id=household_id, limit=common.PAGE_SIZE))
+    vacant = _optional(lambda: g.api.get(f"{estate}/vacant-inspections", household_id=household_id,
+                                         limit=common.PAGE_SIZE))
+    return render_template(
+        "households/detail.html", household=household, people=people,
+        handovers=None if handovers is None else handovers.get("items", []),
+        vacant_inspections=None if vacant is None else vacant.get("items", []),
+        statuses=STATUSES, relations=RELATIONS, arriving=ARRIVING, steps=STEPS, handover_kinds=HANDOVER_KINDS,
+        check_rows=range(CHECK_ROWS), document_rows=range(DOCUMENT_ROWS), problem_rows=range(PROBLEM_ROWS),
+        key=common.form_key(), form=request.form if failed else {}, failed=failed,
+        field_errors=problem.field_errors if isinstance(problem, ApiProblem) else {},
+        problem=problem or common.take_problem(), label_of=common.household_label(household))
+
+
+def _send(household_id, name, call, done_key):
+    """Run the form ``name``'s call; a refusal re-renders the page with its errors at that form."""
+    try:
+        call()
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return detail(household_id, problem, name), problem.status
+    common.done(done_key)
+    return redirect(url_for("households.detail", household_id=household_id))
+
+
+def _bad(household_id, name, field, message_key):
+    message = i18n.translate(message_key)
+    return detail(household_id, ApiProblem(400, message, errors=[{"field": field, "message": message}]), name), 400
+
+
+def _key(form):
+    return form.get("idempotency_key") or None
+
+
+@bp.post("/<household_id>/edit")
+@estate_needed
+def edit(household_id):
+    form = request.form
+    body = {"status": form.get("status", "")}
+    try:
+        body["area_m2"] = float(Decimal(form.get("area_m2", "").strip()))
+    except (InvalidOperation, ValueError):
+        return _bad(household_id, "edit", "area_m2", "error.amount")
+    owner = {name: form.get(f"owner_{name}", "").strip() for name in ("name", "phone")
+             if form.get(f"owner_{name}", "").strip()}
+    if owner:  # blank: the owner's details stay (a masked phone is never sent back)
+        body["owner"] = owner
+    if form.get("version", "").isdigit():
+        body["version"] = int(form["version"])
+    return _send(household_id, "edit", lambda: g.api.patch(_path(household_id), body), "household.saved")
+
+
+def _person(form, prefix=""):
+    person = {"relation": form.get(f"{prefix}relation", ""), "name": form.get(f"{prefix}name", "").strip()}
+    for name in ("phone", "id_number"):
+        if form.get(f"{prefix}{name}", "").strip():
+            person[name] = form[f"{prefix}{name}"].strip()
+    return person
+
+
+@bp.post("/<household_id>/occupants")
+@estate_needed
+def add_occupant(household_id):
+    form = request.form
+    body = _person(form)
+    for name in ("from", "to"):
+        if form.get(name, "").strip():
+            body[name] = form[name].strip()
+    return _send(household_id, "occupant", lambda: g.api.post(_path(household_id, "occupants"), body,
+                                                              idempotency_key=_key(form)), "household.occupant_added")
+
+
+@bp.post("/<household_id>/occupants/<occupant_id>/leave")
+@estate_needed
+def leave(household_id, occupant_id):
+    body = {"to": request.form.get("to", "").strip()}
+    return _send(household_id, f"leave-{occupant_id}",
+                 lambda: g.api.post(_path(household_id, f"occupants/{occupant_id}/leave"), body),
+                 "household.occupant_left")
+
+
+@bp.post("/<household_id>/owner-transfers")
+@estate_needed
+def transfer(household_id):
+    form = request.form
+    owner = {"name": form.get("owner_name", "").strip(), "phone": form.get("owner_phone", "").strip()}
+    if form.get("owner_id_number", "").strip():
+        owner["id_number"] = form["owner_id_number"].strip()
+    body = {"owner": owner, "date": form.get("date", "").strip()}
+    return _send(household_id, "transfer", lambda: g.api.post(_path(household_id, "owner-transfers"), body,
+                                                              idempotency_key=_key(form)), "household.transferred")
+
+
+@bp.post("/<household_id>/status-changes")
+@estate_needed
+def change_status(household_id):
+    form = request.form
+    body = {"step": form.get("step", ""), "date": form.get("date", "").strip()}
+    if body["step"] == "move_in" and form.get("arriving_name", "").strip():
+        body["occupants"] = [_person(form, "arriving_")]
+    return _send(household_id, "status", lambda: g.api.post(_path(household_id, "status-changes"), body,
+                                                            idempotency_key=_key(form)), "household.status_changed")
+
+
+@bp.post("/<household_id>/handovers")
+@estate_needed
+def record_handover(household_id):
+    form = request.form
+    body = {"kind": form.get("kind", ""), "date": form.get("date", "").strip()}
+    who = "counterpart" if body["kind"] == "takeover" else "received_by"
+    if form.get("who", "").strip():
+        body[who] = form["who"].strip()
+    items = []
+    for text, result, note in zip(form.getlist("check_item"), form.getlist("check_result"),
+                                  form.getlist("check_note")):
+        if text.strip():
+            item = {"item": text.strip(), "result": result}
+            if note.strip():
+                item["note"] = note.strip()
+            items.append(item)
+    body["items"] = items
+    documents = []
+    for title, reference, copies in zip(form.getlist("doc_title"), form.getlist("doc_reference"),
+                                        form.getlist("doc_copies")):
+        if title.strip():
+            document = {"title": title.strip()}
+            if reference.strip():
+                document["reference"] = reference.strip()
+            if copies.strip():
+                if not copies.strip().isdigit():
+                    return _bad(household_id, "handover", f"documents[{len(documents)}].copies", "error.whole_number")
+                document["copies"] = int(copies)
+            documents.append(document)
+    if documents:
+        body["documents"] = documents
+    return _send(household_id, "handover",
+                 lambda: g.api.post(_path(household_id, "handovers"), body, idempotency_key=_key(form)),
+                 "household.handover_recorded")
+
+
+@bp.post("/<household_id>/vacant-inspections")
+@estate_needed
+def record_vacant_inspection(household_id):
+    form = request.form
+    problems = []
+    for description, location in zip(form.getlist("problem_description"), form.getlist("problem_location")):
+        if description.strip():
+            found = {"description": description.strip()}
+            if location.strip():
+                found["location"] = location.strip()
+            problems.append(found)
+    body = {"inspected_on": form.get("inspected_on", "").strip(), "problems": problems}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    return _send(household_id, "vacant", lambda: g.api.post(_path(household_id, "vacant-inspections"), body,
+                                                            idempotency_key=_key(form)), "household.vacant_recorded")

@@ -1,0 +1,111 @@
+"""Exports against the fake gateway: the "Export CSV / XLSX" action on each list with its filters,
+the job's progress page and the file passed on from the gateway with the user's token."""
+import pytest
+
+from .conftest import ESTATE, FakeFile, csrf_of, problem, sign_in
+from .test_registers import _only_documented
+
+BASE = f"/api/v1/estates/{ESTATE}"
+STAMP = "2026-11-30T08:00:00Z"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def job(status, **more):
+    return {"id": "job_finance_1", "estate_id": ESTATE, "kind": "export", "status": status,
+            "progress": {"done": 40 if status == "succeeded" else 10, "total": 40}, "result": None,
+            "params": {"resource": "bills", "format": "csv", "filters": {"status": "unpaid"}},
+            "created_at": STAMP, **more}
+
+
+DONE = job("succeeded", result={"rows": 40, "bytes": 2048, "filename": "bills-2026-11-30.csv",
+                                "content_type": "text/csv", "expires_at": "2026-12-01T08:00:00Z",
+                                "download": f"{BASE}/exports/job_finance_1/file"})
+
+LISTS = [  # (role, page, list route, resource, the filters in the page's query)
+    ("manager", "/admin/households?building=5", "households", "households", {"building": "5"}),
+    ("agent", "/desk/requests?status=open&overdue=true", "service-requests", "service_requests",
+     {"status": "open", "overdue": "true"}),
+    ("technician", "/engineering/work-orders?priority=emergency", "work-orders", "work_orders",
+     {"priority": "emergency"}),
+    ("accountant", "/accounts/bills?status=unpaid&period=2026-11", "bills", "bills",
+     {"status": "unpaid", "period": "2026-11"}),
+    ("accountant", "/accounts/bills?household_id=hh_1", "bills", "payments", {"household_id": "hh_1"}),
+    ("accountant", "/accounts/arrears", "arrears", "arrears", {}),
+]
+
+
+@pytest.mark.parametrize("role, page, route, resource, filters", LISTS, ids=[f"{r[3]}-{r[0]}" for r in LISTS])
+def test_each_list_exports_with_its_current_filters(client, fake, documented_routes, role, page, route, resource,
+                                                    filters):
+    sign_in(client, fake, roles=(role,))
+    fake.on("GET", rf"{BASE}/{route}", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/households", {"items": [], "next_cursor": None})
+    html = client.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'name="resource" value="{resource}"' in html and "Export CSV" in html and "Export XLSX" in html
+    # what the page's form carries: its filters as hidden inputs
+    form = html.split(f'name="resource" value="{resource}"')[1].split("</form>")[0]
+    for name, value in filters.items():
+        assert f'name="filter.{name}" value="{value}"' in form
+    fake.on("POST", rf"{BASE}/exports", (202, job("queued")))
+    answer = client.post("/exports/", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "exp-1", "resource": resource, "format": "xlsx",
+        "back": page, **{f"filter.{name}": value for name, value in filters.items()}})
+    assert answer.status_code == 302 and "/exports/job_finance_1" in answer.headers["Location"]
+    [sent] = [c for c in fake.calls if c["path"].endswith("/exports")]
+    assert sent["json"] == {"resource": resource, "format": "xlsx", **({"filters": filters} if filters else {})}
+    assert sent["headers"]["Idempotency-Key"] == "exp-1"
+    _only_documented(fake, documented_routes)
+
+
+def test_the_progress_page_follows_the_job_and_offers_the_file_when_done(client, fake, documented_routes):
+    sign_in(client, fake, roles=("accountant",))
+    fake.on("GET", r"/api/v1/jobs/job_finance_1", job("running"))
+    page = client.get("/exports/job_finance_1?back=/accounts/bills", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "data-job-reload" in html and "10 / 40" in html and "Running" in html
+    assert "status=unpaid" in html and "/exports/job_finance_1/file" not in html
+    assert 'href="/accounts/bills"' in html
+    fake.on("GET", r"/api/v1/jobs/job_finance_1", DONE)
+    html = client.get("/exports/job_finance_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "/exports/job_finance_1/file" in html and "下载文件" in html and "bills-2026-11-30.csv" in html
+    assert "data-job-reload" not in html
+    _only_documented(fake, documented_routes)
+
+
+def test_the_file_is_streamed_from_the_gateway_with_the_users_token(client, fake, documented_routes):
+    token = sign_in(client, fake, roles=("accountant",))
+    content = b"PK\x03\x04" + bytes(range(256)) * 600  # more than one part
+    fake.on("GET", rf"{BASE}/exports/job_finance_1/file", FakeFile(content, XLSX, "bills.xlsx"))
+    answer = client.get("/exports/job_finance_1/file")
+    assert answer.status_code == 200 and answer.data == content
+    assert answer.headers["Content-Type"] == XLSX
+    assert answer.headers["Content-Disposition"] == "attachment; filename*=UTF-8''bills.xlsx"
+    assert answer.headers["Cache-Control"] == "no-store"
+    [call] = [c for c in fake.calls if c["path"].endswith("/file")]
+    assert call["stream"] is True and call["headers"]["Authorization"] == f"Bearer {token}"
+    _only_documented(fake, documented_routes)
+
+
+def test_an_expired_link_or_a_refused_export_shows_the_problem(client, fake):
+    sign_in(client, fake, roles=("accountant",))
+    fake.on("GET", rf"{BASE}/exports/job_finance_1/file", problem(410, "Gone", "the export's link has expired",
+                                                                   "gone"))
+    answer = client.get("/exports/job_finance_1/file")
+    assert answer.status_code == 410 and "the export&#39;s link has expired" in answer.get_data(as_text=True)
+    fake.on("GET", rf"{BASE}/bills", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/households", {"items": [], "next_cursor": None})
+    refusal = [{"field": "filters.colour", "message": "is not a filter of this list"}]
+    fake.on("POST", rf"{BASE}/exports", problem(400, "Invalid input", "", "invalid_input", refusal))
+    answer = client.post("/exports/", data={"csrf_token": csrf_of(client), "resource": "bills", "format": "csv",
+                                            "filter.colour": "red", "back": "/accounts/bills"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts/bills")
+    html = client.get("/accounts/bills").get_data(as_text=True)
+    assert "is not a filter of this list" in html and "req-problem-42" in html
+
+
+def test_going_back_stays_on_the_console(client, fake):
+    sign_in(client, fake, roles=("accountant",))
+    answer = client.post("/exports/", data={"csrf_token": csrf_of(client), "resource": "secrets", "format": "csv",
+                                            "back": "//evil.example/x"})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+    assert not [c for c in fake.calls if c["path"].endswith("/exports")]

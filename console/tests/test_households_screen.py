@@ -1,0 +1,205 @@
+"""One household's page against the fake gateway: the edit (PATCH with the version shown), its
+people, owner transfer, status changes, takeover / handover and vacant-unit inspections; and the
+front desk's owner-contacts log with its KPI on the dashboard."""
+from .conftest import ESTATE, csrf_of, problem, sign_in
+from .test_registers import _only_documented
+
+BASE = f"/api/v1/estates/{ESTATE}"
+HH = f"{BASE}/households/hh_1"
+STAMP = "2026-11-30T08:00:00Z"
+HOUSEHOLD = {"id": "hh_1", "estate_id": ESTATE, "building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
+             "status": "occupied", "owner": {"name": "陈小明", "phone": "139****5678"}, "created_at": STAMP,
+             "version": 3}
+PEOPLE = {"household_id": "hh_1", "status": "occupied", "items": [
+    {"id": "oc_1", "relation": "owner", "name": "陈小明", "phone": "139****5678", "id_number": None,
+     "from": "2020-01-01", "to": None},
+    {"id": "oc_2", "relation": "tenant", "name": "王五", "phone": None, "id_number": None, "from": "2026-11-01",
+     "to": None}],
+    "status_history": [{"step": "move_in", "date": "2026-11-01", "from": "vacant", "to": "occupied", "at": STAMP,
+                        "by": "desk"}]}
+HANDOVER = {"id": "ho_1", "estate_id": ESTATE, "household_id": "hh_1", "kind": "takeover", "date": "2026-11-02",
+            "counterpart": "Harbour Development Co.", "received_by": None,
+            "items": [{"number": 1, "item": "walls", "result": "pass", "note": None},
+                      {"number": 2, "item": "windows", "result": "fail", "note": "cracked pane"}],
+            "documents": [{"title": "quality guarantee", "reference": "QG-118", "copies": 1}],
+            "outcome": "defects_found", "failed_items": [2], "created_at": STAMP}
+VACANT = {"id": "vi_1", "estate_id": ESTATE, "household_id": "hh_1", "inspected_on": "2026-10-20", "note": None,
+          "problems": [{"number": 1, "description": "damp ceiling", "location": "bedroom"}], "inspector": "steward",
+          "created_at": STAMP}
+
+
+def _household(fake):
+    fake.on("GET", HH, HOUSEHOLD)
+    fake.on("GET", rf"{HH}/occupants", PEOPLE)
+    fake.on("GET", rf"{BASE}/handovers", {"items": [HANDOVER], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/vacant-inspections", {"items": [VACANT], "next_cursor": None})
+
+
+def _posts(fake, suffix):
+    return [c for c in fake.calls if c["method"] in ("POST", "PATCH") and c["path"].endswith(suffix)]
+
+
+def test_the_page_shows_the_household_its_people_handovers_and_inspections(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    listed = client.get("/admin/households").get_data(as_text=True)
+    assert "/households/hh_1" in listed
+    for language, words in (("en", ("Tenant", "Move-in", "Takeover", "Defects found", "cracked pane", "QG-118",
+                                    "damp ceiling", "Leaves")),
+                            ("zh", ("租户", "入住", "接管验收", "发现缺陷", "空置房巡检"))):
+        page = client.get("/households/hh_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert all(word in page for word in words), language
+        assert ">household." not in page and ">hh_status." not in page
+    # only a tenant or family member still living there leaves here (an owner's entry ends by a transfer)
+    assert "/households/hh_1/occupants/oc_2/leave" in page and "/occupants/oc_1/leave" not in page
+    assert 'name="version" value="3"' in page
+    _only_documented(fake, documented_routes)
+
+
+def test_the_edit_sends_the_version_seen_and_leaves_a_blank_owner_alone(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("PATCH", HH, dict(HOUSEHOLD, area_m2=91.5, version=4))
+    answer = client.post("/households/hh_1/edit", data={"csrf_token": csrf_of(client), "version": "3",
+                                                        "area_m2": "91.5", "status": "occupied", "owner_name": "",
+                                                        "owner_phone": ""})
+    assert answer.status_code == 302
+    [sent] = _posts(fake, "/households/hh_1")
+    assert sent["method"] == "PATCH"
+    assert sent["json"] == {"area_m2": 91.5, "status": "occupied", "version": 3}
+    # someone else saved first: the 409 is shown with what was typed
+    fake.on("PATCH", HH, problem(409, "the household changed", "version 3 is not the current 4", "conflict",
+                                 [{"field": "version", "message": "is not the current version"}]))
+    answer = client.post("/households/hh_1/edit", data={"csrf_token": csrf_of(client), "version": "3",
+                                                        "area_m2": "92", "status": "occupied",
+                                                        "owner_phone": "13700001111"},
+                         headers={"Accept-Language": "en"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "is not the current version" in page
+    assert 'value="92"' in page and 'value="13700001111"' in page
+    assert _posts(fake, "/households/hh_1")[-1]["json"]["owner"] == {"phone": "13700001111"}
+    _only_documented(fake, documented_routes)
+
+
+def test_people_transfer_and_status_changes_post_their_documented_bodies(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("POST", rf"{HH}/occupants", (201, PEOPLE["items"][1]))
+    fake.on("POST", rf"{HH}/occupants/oc_2/leave", dict(PEOPLE["items"][1], to="2026-11-30"))
+    fake.on("POST", rf"{HH}/owner-transfers", (201, HOUSEHOLD))
+    fake.on("POST", rf"{HH}/status-changes", (201, HOUSEHOLD))
+    token = csrf_of(client)
+    client.post("/households/hh_1/occupants", data={"csrf_token": token, "idempotency_key": "k-o", "relation": "family",
+                                                    "name": "王小五", "phone": "", "from": "2026-11-01", "to": ""})
+    client.post("/households/hh_1/occupants/oc_2/leave", data={"csrf_token": token, "to": "2026-11-30"})
+    client.post("/households/hh_1/owner-transfers", data={"csrf_token": token, "owner_name": "赵六",
+                                                          "owner_phone": "13600002222", "date": "2026-11-20"})
+    client.post("/households/hh_1/status-changes", data={"csrf_token": token, "step": "move_in", "date": "2026-11-01",
+                                                         "arriving_relation": "tenant", "arriving_name": "王五"})
+    client.post("/households/hh_1/status-changes", data={"csrf_token": token, "step": "move_out",
+                                                         "date": "2026-11-30", "arriving_name": "ignored"})
+    assert _posts(fake, "/occupants")[0]["json"] == {"relation": "family", "name": "王小五", "from": "2026-11-01"}
+    assert _posts(fake, "/occupants")[0]["headers"]["Idempotency-Key"] == "k-o"
+    assert _posts(fake, "/leave")[0]["json"] == {"to": "2026-11-30"}
+    assert _posts(fake, "/owner-transfers")[0]["json"] == {"owner": {"name": "赵六", "phone": "13600002222"},
+                                                           "date": "2026-11-20"}
+    assert [c["json"] for c in _posts(fake, "/status-changes")] == [
+        {"step": "move_in", "date": "2026-11-01", "occupants": [{"relation": "tenant", "name": "王五"}]},
+        {"step": "move_out", "date": "2026-11-30"}]  # who moves in goes with a move-in only
+    _only_documented(fake, documented_routes)
+
+
+def test_a_refused_step_is_shown_at_its_own_form(client, fake):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("POST", rf"{HH}/status-changes", problem(422, "too early", "", "business_rule",
+                                                     [{"field": "date", "message": "is before the last change"}]))
+    answer = client.post("/households/hh_1/status-changes", data={"csrf_token": csrf_of(client), "step": "move_out",
+                                                                  "date": "2026-01-01"},
+                         headers={"Accept-Language": "en"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and page.count("is before the last change") == 2  # the problem box and the field
+    status_form = page.split('id="status-change"')[1].split("</form>")[0]
+    assert "is before the last change" in status_form and 'value="2026-01-01"' in status_form
+
+
+def test_a_takeover_sends_its_checklist_and_documents(client, fake, documented_routes):
+    sign_in(client, fake, roles=("archivist",))
+    _household(fake)
+    fake.on("POST", rf"{HH}/handovers", (201, HANDOVER))
+    client.post("/households/hh_1/handovers", data={
+        "csrf_token": csrf_of(client), "kind": "takeover", "date": "2026-11-02", "who": "Harbour Development Co.",
+        "check_item": ["walls", "windows", ""], "check_result": ["pass", "fail", "pass"],
+        "check_note": ["", "cracked pane", ""], "doc_title": ["quality guarantee", ""], "doc_reference": ["QG-118", ""],
+        "doc_copies": ["2", ""]})
+    [sent] = _posts(fake, "/handovers")
+    assert sent["json"] == {"kind": "takeover", "date": "2026-11-02", "counterpart": "Harbour Development Co.",
+                            "items": [{"item": "walls", "result": "pass"},
+                                      {"item": "windows", "result": "fail", "note": "cracked pane"}],
+                            "documents": [{"title": "quality guarantee", "reference": "QG-118", "copies": 2}]}
+    client.post("/households/hh_1/handovers", data={
+        "csrf_token": csrf_of(client), "kind": "handover", "date": "2026-11-20", "who": "陈小明",
+        "check_item": ["keys"], "check_result": ["pass"], "check_note": [""]})
+    assert _posts(fake, "/handovers")[1]["json"]["received_by"] == "陈小明"
+    answer = client.post("/households/hh_1/handovers", data={
+        "csrf_token": csrf_of(client), "kind": "takeover", "date": "2026-11-02", "check_item": ["walls"],
+        "check_result": ["pass"], "check_note": [""], "doc_title": ["plans"], "doc_reference": [""],
+        "doc_copies": ["two"]}, headers={"Accept-Language": "en"})
+    assert answer.status_code == 400 and "Enter a whole number." in answer.get_data(as_text=True)
+    assert len(_posts(fake, "/handovers")) == 2
+    _only_documented(fake, documented_routes)
+
+
+def test_a_vacant_unit_inspection_sends_its_problems(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("POST", rf"{HH}/vacant-inspections", (201, VACANT))
+    client.post("/households/hh_1/vacant-inspections", data={
+        "csrf_token": csrf_of(client), "inspected_on": "2026-10-20", "problem_description": ["damp ceiling", ""],
+        "problem_location": ["bedroom", ""], "note": ""})
+    [sent] = _posts(fake, "/vacant-inspections")
+    assert sent["json"] == {"inspected_on": "2026-10-20",
+                            "problems": [{"description": "damp ceiling", "location": "bedroom"}]}
+    _only_documented(fake, documented_routes)
+
+
+def test_a_role_that_cannot_read_handovers_still_gets_the_page(client, fake):
+    sign_in(client, fake, roles=("agent",))
+    _household(fake)
+    fake.on("GET", rf"{BASE}/handovers", problem(403, "forbidden", "", "forbidden"))
+    answer = client.get("/households/hh_1", headers={"Accept-Language": "en"})
+    assert answer.status_code == 200 and "Your role does not see this part." in answer.get_data(as_text=True)
+
+
+def test_the_owner_contacts_log_and_its_kpi(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    contact = {"id": "oc_9", "estate_id": ESTATE, "household_id": "hh_1", "kind": "steward_contact",
+               "channel": "phone", "contacted_at": STAMP, "summary": "asked about the lift noise", "by": "steward",
+               "created_at": STAMP}
+    fake.on("GET", rf"{BASE}/owner-contacts", {"items": [contact], "next_cursor": None})
+    page = client.get("/desk/owner-contacts", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "asked about the lift noise" in page and "Steward&#39;s contact" in page and "5-1-1801" in page
+    assert "Owner contacts" in page  # in the front desk's menu
+    fake.on("POST", rf"{BASE}/owner-contacts", (201, contact))
+    client.post("/desk/owner-contacts", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                              "kind": "manager_visit", "channel": "visit",
+                                              "contacted_at": "2026-11-30T10:00", "summary": "yearly visit"})
+    [sent] = _posts(fake, "/owner-contacts")
+    assert sent["json"] == {"household_id": "hh_1", "kind": "manager_visit", "channel": "visit",
+                            "contacted_at": "2026-11-30T02:00:00Z", "summary": "yearly visit"}
+    _only_documented(fake, documented_routes)
+
+
+def test_the_owner_contact_kpis_are_on_the_dashboard_in_both_languages(client, fake, documented_routes):
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"{BASE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": {
+        "owner_contact_rate": {"numerator": 45, "denominator": 60, "value": 0.75, "unit": "ratio"},
+        "manager_visits_year_to_date": {"numerator": 12, "denominator": 60, "value": 0.2, "unit": "ratio"}}})
+    en = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "en"})
+    zh = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "zh"})
+    assert en.status_code == 200, en.get_data(as_text=True)
+    assert "Owners contacted this month" in en.get_data(as_text=True) and "45 / 60" in en.get_data(as_text=True)
+    assert "业主月度联系率" in zh.get_data(as_text=True) and "经理走访（年内）" in zh.get_data(as_text=True)
+    _only_documented(fake, documented_routes)
