@@ -1,4 +1,4 @@
-"""gunicorn settings for the gateway: plain threads (gthread, see gateway/worker.py), no eventlet.
+"""gunicorn settings for the gateway: plain threads (gthread), no eventlet.
 
 With the embedded store (no MONGO_URI) keep one worker: users and
 idempotency records live in the worker's memory. With MongoDB, raise
@@ -11,7 +11,7 @@ import tempfile
 from gunicorn import glogging
 
 bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_PORT', '8080')}"
-worker_class = "gateway.worker.LingeringThreadWorker"  # gthread, keeping a busy connection in its thread
+worker_class = "gthread"
 workers = int(os.environ.get("GATEWAY_WORKERS", "1"))
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 
