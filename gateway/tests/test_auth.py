@@ -240,6 +240,46 @@ def test_token_expires_when_the_system_clock_passes_its_exp(client, rpc):
     assert response.get_json()["detail"] == "the token has expired"
 
 
+def test_a_token_is_verified_once_and_its_expiry_still_checked_on_every_request(app, client, rpc, monkeypatch):
+    """The verified claims are kept per token (PyJWT's decode was a fifth of a request's CPU);
+    the expiry is compared with the clock on each request all the same."""
+    token = login(client).get_json()["access_token"]
+    decoded = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append(1) or real_decode(*a, **k))
+    for _ in range(3):
+        assert client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert len(decoded) == 1, "the same token was verified again"
+    clock.advance(timedelta(seconds=3600 + 60))
+    response = client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and response.get_json()["detail"] == "the token has expired"
+
+
+def test_a_tampered_copy_of_a_verified_token_is_still_401(client, rpc):
+    token = login(client).get_json()["access_token"]
+    assert client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    tampered = token[:-1] + _flip(token[-1])
+    assert client.get(PROTECTED, headers={"Authorization": f"Bearer {tampered}"}).status_code == 401
+
+
+def test_the_verified_tokens_kept_are_bounded(app, monkeypatch):
+    from gateway import tokens
+    monkeypatch.setattr(tokens, "VERIFIED_CACHE_SIZE", 3)
+    issuer = tokens.TokenIssuer(JWT_SECRET, 3600)
+    issued = [issuer.issue(f"user{n}", ["manager"], ["*"], 1) for n in range(5)]
+    for token in issued:
+        assert issuer.read(f"Bearer {token}")["sub"].startswith("user")
+    assert list(issuer._verified) == issued[2:], "the oldest verified tokens are dropped first"
+
+
+def test_the_claims_read_are_the_callers_own_copy(app):
+    from gateway import tokens
+    issuer = tokens.TokenIssuer(JWT_SECRET, 3600)
+    token = issuer.issue("someone", ["manager"], ["*"], 1)
+    issuer.read(f"Bearer {token}")["sub"] = "someone-else"
+    assert issuer.read(f"Bearer {token}")["sub"] == "someone"
+
+
 # -- the operator admin's bootstrap ---------------------------------------------
 
 @pytest.mark.parametrize("password", ["", None])

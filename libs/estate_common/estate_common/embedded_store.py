@@ -988,6 +988,18 @@ def _index_name(spec):
     return "_".join(f"{field}_{order}" for field, order in spec)
 
 
+_RANGES = ("$gt", "$gte", "$lt", "$lte")
+
+
+def _asks_presence(condition):
+    """A missing field cannot match ``condition`` (``$exists: true``, or a range of a
+    non-null value: only ``$gte``/``$lte`` null take a missing field)."""
+    if type(condition) is not dict or not condition:
+        return False
+    return any((name == "$exists" and operand is True) or (name in _RANGES and operand is not None)
+               for name, operand in condition.items())
+
+
 class _Index:
     """A declared index: its options, and the hash maps of the prefixes queries have used
     (``{number of leading fields: {values: {id: None}}}``)."""
@@ -1221,7 +1233,14 @@ class EmbeddedCollection:
             if size > best_size:
                 best, best_size = index, size
         if best is None:
-            return list(self._docs.values())
+            partial = self._partial_holding(query)
+            if partial is None:
+                return list(self._docs.values())
+            if 0 not in partial.maps:  # prefix 0: one bucket, every document the index holds
+                partial.build(0, self._docs.values())
+            ids = list(partial.maps[0].get((), ()))
+            ids.sort(key=self._order.__getitem__)
+            return [self._docs[doc_id] for doc_id in ids]
         if best_size not in best.maps:
             best.build(best_size, self._docs.values())
         key = tuple(_hash_key(_operand(fixed[field])) for field in best.fields[:best_size])
@@ -1235,6 +1254,23 @@ class EmbeddedCollection:
             settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
                            if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
         return [self._docs[doc_id] for doc_id in ids]
+
+    def _partial_holding(self, query):
+        """A partial index ``{field: {"$exists": True}}`` holding every document ``query`` can
+        match (it asks ``field`` to exist, or to be in a range of a non-null value), or None.
+        The outbox sweep and its sampler (``outbox_store``) ask for the few documents with
+        pending events this way: without it they walked every document of every outbox
+        collection, holding a service's event loop for milliseconds at each sweep."""
+        if not query:
+            return None
+        for index in self._indexes.values():
+            partial = index.options.get("partialFilterExpression")
+            if index.sparse or type(partial) is not dict or len(partial) != 1:
+                continue
+            (field, condition), = partial.items()
+            if condition == {"$exists": True} and _asks_presence(query.get(field)):
+                return index
+        return None
 
     def _matching(self, query):
         """A walk over the stored documents matching ``query`` (read them, never change them).

@@ -1,0 +1,55 @@
+"""The embedded store answers a query asking for a field that a partial index
+``{field: {"$exists": true}}`` requires from that index's documents alone, as MongoDB does:
+the outbox sweep and its sampler (``outbox_store``) no longer walk every document."""
+import pytest
+
+from estate_common import embedded_store, outbox_store
+
+CUTOFF = "2026-01-01T00:00:00.000Z"
+
+
+def event(event_id, occurred_at):
+    return {"event_id": event_id, "occurred_at": occurred_at, "estate_id": "est_1"}
+
+
+@pytest.fixture
+def db():
+    db = embedded_store.EmbeddedClient()["partial_index"]
+    outbox_store.ensure_indexes(db, ["requests"])
+    db.requests.insert_many([{"_id": f"r{n}", "estate_id": "est_1", "_outbox": []} for n in range(200)])
+    db.requests.insert_many([
+        {"_id": "old", "estate_id": "est_1", "_outbox": [event("e1", "2025-12-31T23:59:59.000Z")]},
+        {"_id": "new", "estate_id": "est_1", "_outbox": [event("e2", "2026-01-02T00:00:00.000Z")]},
+        {"_id": "mixed", "estate_id": "est_1", "_outbox": [event("e3", "2026-01-02T00:00:00.000Z"),
+                                                           event("e4", "2025-06-01T00:00:00.000Z")]},
+    ])
+    return db
+
+
+def test_the_sweep_and_the_sampler_find_exactly_the_pending_documents(db):
+    assert sorted(doc["_id"] for doc in outbox_store.stale(db, "requests", CUTOFF)) == ["mixed", "old"]
+    assert sorted(outbox_store.pending_times(db, "requests")) == [
+        "2025-06-01T00:00:00.000Z", "2025-12-31T23:59:59.000Z", "2026-01-02T00:00:00.000Z",
+        "2026-01-02T00:00:00.000Z"]
+
+
+def test_they_walk_only_the_documents_the_partial_index_holds(db):
+    collection = db.requests
+    for query in ({"_outbox.occurred_at": {"$lt": CUTOFF}}, {"_outbox.occurred_at": {"$exists": True}}):
+        with collection._lock:
+            assert {doc["_id"] for doc in collection._candidates(query)} == {"old", "new", "mixed"}
+
+
+def test_the_index_follows_events_pulled_and_added(db):
+    outbox_store.pull(db.requests, "est_1", "old", ["e1"])
+    db.requests.update_one({"_id": "r7", "estate_id": "est_1"}, {"$push": {"_outbox": event("e9", "2025-01-01")}})
+    assert sorted(doc["_id"] for doc in outbox_store.stale(db, "requests", CUTOFF)) == ["mixed", "r7"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({"_outbox.occurred_at": {"$lte": None}}, 200),  # null takes a missing field: every other document
+    ({"_outbox.occurred_at": {"$exists": False}}, 200),
+    ({"_outbox": []}, 200),
+])
+def test_a_query_a_missing_field_can_match_still_sees_every_document(db, query, expected):
+    assert len(list(db.requests.find(query))) == expected
