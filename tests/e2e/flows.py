@@ -52,3 +52,20 @@ def register(api, token, estate_id, household_id, kind="repair", headers=None, d
     answer = eventually(attempt)
     assert answer.status_code == 201, answer.text
     return answer
+
+
+def finished_job(api, token, job_id):
+    """The job once it has ended; it must have succeeded."""
+    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/v1/jobs/{job_id}", token).json()))
+    assert job["status"] == "succeeded", job
+    return job
+
+
+def billed_in(api, base, accountant, household_id, period):
+    """A billing run of ``period`` (a new run bills only what was not billed): the household's bills of it."""
+    started = api.post(f"{base}/billing-runs", {"period": period}, accountant)
+    assert started.status_code == 202, started.text
+    finished_job(api, accountant, started.json()["id"])
+    bills = api.get(f"{base}/bills?household_id={household_id}&limit=200", accountant).json()["items"]
+    return [b for b in bills if b["period"] == period]

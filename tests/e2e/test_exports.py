@@ -15,7 +15,7 @@ import pytest
 from estate_common import clock
 
 from .conftest import ADMIN_PASSWORD, RPC_TIMEOUT_SECONDS, run_local
-from .flows import eventually, new_estate, new_household, new_user, register
+from .flows import eventually, finished_job, new_estate, new_household, new_user, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -41,18 +41,11 @@ def site(api, admin):
     return {"estate": estate, "base": f"/api/v1/estates/{estate}", "household": household["id"], **staff}
 
 
-def finished(api, token, job_id):
-    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
-        api.get(f"/api/v1/jobs/{job_id}", token).json()))
-    assert job["status"] == "succeeded", job
-    return job
-
-
 def export(api, site, token, body):
     started = api.post(f"{site['base']}/exports", body, token)
     assert started.status_code == 202, started.text
     assert started.json()["status"] == "queued"
-    return finished(api, token, started.json()["id"])
+    return finished_job(api, token, started.json()["id"])
 
 
 def test_service_requests_as_csv_for_the_desk_and_not_for_security(api, site):
@@ -88,7 +81,7 @@ def test_bills_as_xlsx_for_finance_and_an_expired_link_refused(api, site):
 
     def billed():
         run = api.post(f"{base}/billing-runs", {"period": period}, accountant).json()
-        finished(api, accountant, run["id"])
+        finished_job(api, accountant, run["id"])
         return api.get(f"{base}/bills?limit=10", accountant).json()["items"]  # the household copy may lag
     [bill] = eventually(billed)
 

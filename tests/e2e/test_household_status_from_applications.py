@@ -4,7 +4,7 @@ the household's status in archive (its one transition table), and finance, which
 follows its copy."""
 import pytest
 
-from .flows import eventually, new_estate, new_household, new_user
+from .flows import billed_in, eventually, new_estate, new_household, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -12,16 +12,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 def status_of(api, path, token, expected):
     return eventually(lambda: (lambda h: h if h["status"] == expected else None)(api.get(path, token).json()))
 
-
-def bills_of(api, base, accountant, household_id, period):
-    """A billing run of ``period`` (a new run bills only what was not billed): the household's bills of it."""
-    started = api.post(f"{base}/billing-runs", {"period": period}, accountant)
-    assert started.status_code == 202, started.text
-    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
-        api.get(f"/api/v1/jobs/{started.json()['id']}", accountant).json()))
-    assert job["status"] == "succeeded", job
-    bills = api.get(f"{base}/bills?household_id={household_id}&limit=200", accountant).json()["items"]
-    return [b for b in bills if b["period"] == period]
 
 
 def test_applications_move_the_household_and_finance_bills_by_the_new_status(api, admin):
@@ -37,7 +27,7 @@ def test_applications_move_the_household_and_finance_bills_by_the_new_status(api
     assert standard.status_code == 201, standard.text
     assert api.post(f"{base}/fee-standards/{standard.json()['id']}/approve", None,
                     staff["manager"]).status_code == 200
-    assert bills_of(api, base, staff["accountant"], household, "2025-01") == []  # vacant: not billed
+    assert billed_in(api, base, staff["accountant"], household, "2025-01") == []  # vacant: not billed
 
     def applied(kind, **more):
         body = {"kind": kind, "household_id": household, "structural_change": False, "description": kind} | more
@@ -48,7 +38,7 @@ def test_applications_move_the_household_and_finance_bills_by_the_new_status(api
     assert moved_in["status"] == "approved"
     status_of(api, path, staff["steward"], "occupied")
     months = iter(f"{year}-{month:02d}" for year in (2020, 2021) for month in range(1, 13))  # each try a new month
-    assert eventually(lambda: [b["amount_cents"] for b in bills_of(api, base, staff["accountant"], household,
+    assert eventually(lambda: [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], household,
                                                                     next(months))] == [20000], interval=0.5)
     history = api.get(f"{path}/occupants", staff["steward"]).json()["status_history"]
     assert [(h["step"], h["to"], h["application_id"]) for h in history] == [("move_in", "occupied", moved_in["id"])]
@@ -60,7 +50,7 @@ def test_applications_move_the_household_and_finance_bills_by_the_new_status(api
     status_of(api, path, staff["steward"], "vacant")
     assert api.post(f"{base}/applications/{moved_out['id']}/start-works", {}, staff["steward"]).status_code == 409
     later = iter(f"{year}-{month:02d}" for year in (2022, 2023) for month in range(1, 13))
-    assert eventually(lambda: bills_of(api, base, staff["accountant"], household, next(later)) == [], interval=0.5)
+    assert eventually(lambda: billed_in(api, base, staff["accountant"], household, next(later)) == [], interval=0.5)
 
     # a move-in while the household is occupied already: archive's table refuses it, nothing changes
     applied("move_in")
