@@ -19,7 +19,7 @@ import pytest
 from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange, Queue
 
-from estate_common import broker_users, config, topology
+from estate_common import broker_users, config, topology, vhosts
 from estate_common.rpc_client import RpcClient
 
 from estate_common.testing import load_file
@@ -59,11 +59,8 @@ def users():
     try:
         yield {c: broker_users.amqp_uri(c, passwords[c], host=base.hostname or "127.0.0.1", port=base.port or 5672,
                                         vhost=vhost, prefix=prefix) for c in broker_users.USERS}
-    finally:  # side by side: each rabbitmqctl starts an Erlang VM of its own
-        cleanups = [subprocess.Popen(["rabbitmqctl", "-q", *args], stdout=subprocess.DEVNULL)
-                    for args in (("delete_vhost", vhost), *(("delete_user", broker_users.user_name(c, prefix))
-                                                            for c in broker_users.USERS))]
-        assert [cleanup.wait(60) for cleanup in cleanups] == [0] * len(cleanups)
+    finally:  # the vhost first, then its users: one at a time (estate_common.vhosts says why)
+        vhosts.delete(vhost, [broker_users.user_name(c, prefix) for c in broker_users.USERS])
 
 
 @pytest.fixture(scope="module")

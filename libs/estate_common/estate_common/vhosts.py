@@ -51,6 +51,14 @@ def fresh_vhost(prefix="estate_test"):
     try:
         yield urlunparse(urlparse(base)._replace(path="/" + vhost))
     finally:
-        with _one_at_a_time():
-            _rabbitmqctl("close_all_connections", "-p", vhost, "the test is over", check=False)
-            _rabbitmqctl("delete_vhost", vhost)
+        delete(vhost)
+
+
+def delete(vhost, users=()):
+    """The vhost, after its connections are closed, then ``users``: one step at a time, and
+    one vhost at a time on this machine (the module docstring says why)."""
+    with _one_at_a_time():
+        _rabbitmqctl("close_all_connections", "-p", vhost, "the test is over", check=False)
+        _rabbitmqctl("delete_vhost", vhost)
+        for user in users:
+            _rabbitmqctl("delete_user", user)
