@@ -27,9 +27,7 @@ def _rpc():
 
 
 def _no_query():
-    if request.args:
-        raise InvalidInput("unknown query parameters",
-                           [field_error(name, "is not a parameter of this call") for name in sorted(request.args)])
+    requests_in.refuse_unknown_query(where="of this call")
 
 
 def _list_filters():

@@ -12,10 +12,10 @@ that owns the resource, named in the body (a start) or in the job id (a download
 import base64
 from urllib.parse import quote
 
-from flask import Response, current_app, g, request, stream_with_context
+from flask import Response, current_app, g, stream_with_context
 
 from estate_common import contracts, exports, job_scopes
-from estate_common.errors import InvalidInput, NotFound, field_error
+from estate_common.errors import InvalidInput, NotFound
 
 from . import idempotency, requests_in
 from .access import authorize, authorize_route
@@ -57,9 +57,7 @@ def register(app):
     @app.get("/api/v1/estates/<estate_id>/exports/<job_id>/file")
     def download_export(estate_id, job_id):
         caller = authorize_route(estate_id)
-        if request.args:
-            raise InvalidInput("unknown query parameters",
-                               [field_error(name, "is not a parameter of a download") for name in sorted(request.args)])
+        requests_in.refuse_unknown_query(where="of a download")
         owner = owner_of(job_id)
         if owner is None:
             raise NotFound("no such export")

@@ -19,7 +19,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import contracts, job_scopes, tracing
 from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
 
-from . import operator_kpis, store
+from . import operator_kpis, requests_in, store
 from .access import authorize_route
 
 PERIOD = re.compile(r"(19[0-9]{2}|2[0-9]{3})(-(0[1-9]|1[0-2])|-Q[1-4])?")  # a month, quarter or year
@@ -39,10 +39,7 @@ def job_services():
 
 
 def read_period():
-    unknown = sorted(set(request.args) - {"period"})
-    if unknown:
-        raise InvalidInput("unknown query parameters",
-                           [field_error(name, "is not a parameter of this report") for name in unknown])
+    requests_in.refuse_unknown_query({"period"}, "of this report")
     period = request.args.get("period", "")
     if not PERIOD.fullmatch(period):
         raise InvalidInput("period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY",
@@ -116,9 +113,7 @@ def register(app):
     @app.get("/api/v1/jobs/<job_id>")
     def get_job(job_id):
         caller = authorize_route()
-        if request.args:
-            raise InvalidInput("unknown query parameters",
-                               [field_error(name, "is not a parameter of a job") for name in sorted(request.args)])
+        requests_in.refuse_unknown_query(where="of a job")
         # the longest name first: a service name may be the prefix of another's
         owner = next((s for s in sorted(job_services(), key=len, reverse=True) if job_id.startswith(f"job_{s}_")),
                      None)

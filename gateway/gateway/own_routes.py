@@ -102,9 +102,7 @@ def register(app, services):
     @app.delete("/api/v1/api-keys/<key_id>")
     def revoke_api_key(key_id):
         authorize_route()
-        if request.args:
-            raise InvalidInput("unknown query parameters",
-                               [field_error(name, "is not a parameter here") for name in sorted(request.args)])
+        requests_in.refuse_unknown_query()
         return jsonify(api_keys.view(api_keys.revoke(_state().db, _state().key_cache, key_id)))
 
     @app.get("/healthz")

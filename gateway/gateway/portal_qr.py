@@ -13,6 +13,7 @@ from flask import Response, current_app, g, request
 
 from estate_common.errors import InvalidInput, field_error
 
+from . import requests_in
 from .access import authorize_route
 
 MAX_BUILDING = 20
@@ -30,9 +31,7 @@ def svg(url, title):
 
 
 def _building():
-    unknown = sorted(set(request.args) - {"building"})
-    if unknown:
-        raise InvalidInput("unknown query parameters", [field_error(name, "is not a parameter here") for name in unknown])
+    requests_in.refuse_unknown_query({"building"})
     if "building" not in request.args:
         return None
     building = request.args["building"].strip()

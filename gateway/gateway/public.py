@@ -18,7 +18,6 @@ The address is ``request.remote_addr`` as the sign-in guard takes it (``TRUSTED_
 from flask import current_app, g, jsonify, request
 
 from estate_common import config
-from estate_common.errors import InvalidInput, field_error
 
 from . import limits, requests_in
 
@@ -73,9 +72,7 @@ def view(route):
     def forward(**path):
         count(path, write=route.method != "GET")
         requests_in.refuse_oversized(current_app.config["PUBLIC_LIMITS"]["max_body_bytes"])
-        if request.args:
-            raise InvalidInput("unknown query parameters",
-                               [field_error(name, "is not a parameter here") for name in sorted(request.args)])
+        requests_in.refuse_unknown_query()
         payload = dict(path)
         if route.body:
             payload["data"] = requests_in.json_body()

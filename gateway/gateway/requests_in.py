@@ -76,6 +76,14 @@ class UnsupportedMediaType(InvalidInput):
         super().__init__(detail)
 
 
+def refuse_unknown_query(allowed=(), where="here"):
+    """A 400 naming each query parameter not in ``allowed`` ("is not a parameter <where>")."""
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise InvalidInput("unknown query parameters",
+                           [field_error(name, f"is not a parameter {where}") for name in unknown])
+
+
 def query_payload(route):
     """``limit``, ``cursor`` and the route's filters from the query string; anything else is refused."""
     allowed = set(route.filters) | ({"limit", "cursor"} if route.paged else set())
@@ -84,10 +92,7 @@ def query_payload(route):
     if len(custom) > MAX_CUSTOM_FILTERS:
         raise InvalidInput(f"at most {MAX_CUSTOM_FILTERS} custom filters",
                            [field_error(custom[MAX_CUSTOM_FILTERS], "one custom filter too many")])
-    unknown = sorted(set(request.args) - allowed - set(custom))
-    if unknown:
-        raise InvalidInput("unknown query parameters", [field_error(name, "is not a parameter of this list")
-                                                         for name in unknown])
+    refuse_unknown_query(allowed | set(custom), "of this list")
     payload = {}
     if "limit" in request.args:
         text = request.args["limit"]
