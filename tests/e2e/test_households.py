@@ -146,7 +146,7 @@ def test_the_stewards_contacts_and_the_managers_visits_make_the_contact_kpis(api
     household = new_household(api, office["staff"]["archivist"], office["estate"], room="604", building="9")
     now = time.time()
     contacted_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
-    period = time.strftime("%Y-%m", time.gmtime(now + 8 * 3600))  # this month, estate time
+    period = time.strftime("%Y-%m", time.gmtime(now - 60 + 8 * 3600))  # the contact's month, estate time
     body = {"household_id": household["id"], "kind": "steward_contact", "channel": "phone",
             "contacted_at": contacted_at, "summary": "monthly call"}
     logged = eventually(lambda: (lambda r: r if r.status_code != 422 else None)(   # once the household copy is there

@@ -118,7 +118,7 @@ def test_a_preventive_plan_opens_its_scheduled_order(api, site):
         "code": "LIFT-" + uuid.uuid4().hex[:4].upper(), "name": "Lift 1", "system": "elevator",
         "location": "Building 3"}, site["technician"])
     assert equipment.status_code == 201, equipment.text
-    today = time.strftime("%Y-%m-%d", time.gmtime())
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # the estate's day (Asia/Shanghai)
     plan = api.post(f"/api/v1/estates/{estate}/maintenance-plans", {
         "equipment_id": equipment.json()["id"], "kind": "daily_inspection", "every_days": 1, "next_due_on": today},
         site["technician"])
