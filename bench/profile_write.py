@@ -31,13 +31,17 @@ from estate_common.topology import SERVICES  # noqa: E402
 from estate_common.vhosts import fresh_vhost  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
-SERVICE_PROFILE = os.environ.get("PROFILE_SERVICE_OUT")  # also cProfile customer-service into this file
+# PROFILE_SERVICES=customer_service,archive: also cProfile those services, each into
+# $PROFILE_DIR/<service>.prof (default /tmp/perf), printed at the end
+PROFILED = [name for name in os.environ.get("PROFILE_SERVICES", "").split(",") if name]
+PROFILE_DIR = Path(os.environ.get("PROFILE_DIR", "/tmp/perf"))
 
 
 def _spawn_profiled(spawn):
     def wrapped(self, argv, cwd, env=None):
-        if SERVICE_PROFILE and any("CustomerService" in arg for arg in argv):
-            argv = [argv[0], "-m", "cProfile", "-o", SERVICE_PROFILE, *argv[1:]]
+        for name in PROFILED:
+            if SERVICES[name] in argv:
+                argv = [argv[0], "-m", "cProfile", "-o", str(PROFILE_DIR / f"{name}.prof"), *argv[1:]]
         return spawn(self, argv, cwd, env)
     return wrapped
 
@@ -62,11 +66,24 @@ def children(pid):
     return found
 
 
+def broker_pid():
+    """The RabbitMQ node's pid (its CPU is part of every call), or None when it is not local."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if "beam.smp" in Path(entry, "cmdline").read_text():
+                    return int(entry.name)
+            except OSError:
+                pass
+    return None
+
+
 def cpu_of(pids):
     return sum(cpu_seconds(pid) for pid in pids) if isinstance(pids, list) else cpu_seconds(pids)
 
 
 def per_call(pids, operation, count):
+    pids = {name: pid for name, pid in pids.items() if pid is not None}
     before = {name: cpu_of(pid) for name, pid in pids.items()}
     started = time.perf_counter()
     for index in range(count):
@@ -87,7 +104,8 @@ def main(count):
             service_pid = system.processes[list(SERVICES).index("customer_service")].pid
             gateway_pid = children(system.processes[len(SERVICES)].pid)[0]
             pids = {"gateway": gateway_pid, "customer_service": service_pid,
-                    "others": [p.pid for name, p in zip(SERVICES, system.processes) if name != "customer_service"]}
+                    **{name: p.pid for name, p in zip(SERVICES, system.processes) if name != "customer_service"},
+                    "rabbitmq": broker_pid()}
             gateway = write_path.Gateway(system.url, password)
             client = RpcClient(amqp_uri, timeout=5, owner="profile", signing_key=signing_key)
             for _ in range(50):  # warm both
@@ -129,11 +147,12 @@ def main(count):
                 pstats.Stats(profile, stream=out).sort_stats(order).print_stats(35)
                 print(out.getvalue())
             app.extensions["estate_ops"].rpc.close()
-    if SERVICE_PROFILE:
+    for name in PROFILED:
         out = io.StringIO()
-        stats = pstats.Stats(SERVICE_PROFILE, stream=out)
+        stats = pstats.Stats(str(PROFILE_DIR / f"{name}.prof"), stream=out)
+        print(f"==== {name}")
         stats.sort_stats("tottime").print_stats(30)
-        stats.sort_stats("cumulative").print_stats(r"estate_common|customer_service|nameko/(rpc|containers)", 40)
+        stats.sort_stats("cumulative").print_stats(rf"estate_common|{name}|nameko/(rpc|events|containers)", 40)
         print(out.getvalue())
 
 

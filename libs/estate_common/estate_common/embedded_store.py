@@ -1223,8 +1223,8 @@ class EmbeddedCollection:
                 return [found[key] for key in sorted(found, key=self._order.__getitem__)]
         best, best_size = None, 0
         for index in self._indexes.values():
-            if index.partial is not None or index.sparse:
-                continue  # such an index does not hold every document
+            if (index.partial is not None or index.sparse) and not self._holds_all_matches(index, query, fixed):
+                continue  # such an index does not hold every document the query can match
             size = 0
             for field in index.fields:
                 if field not in fixed or _hash_key(_operand(fixed[field])) is None:
@@ -1254,6 +1254,23 @@ class EmbeddedCollection:
             settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
                            if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
         return [self._docs[doc_id] for doc_id in ids]
+
+    @staticmethod
+    def _holds_all_matches(index, query, fixed):
+        """A partial index ``{field: {"$exists": True}}`` (or a sparse one on ``field``) holds every
+        document ``query`` can match when the query fixes ``field`` to a non-null value or asks it
+        to be present: archive's ``{"estate_id", "seq": n}`` probe of its hash chain walked all
+        the estate's records without this (issue 15's write path)."""
+        if index.sparse:
+            fields = index.fields if len(index.fields) == 1 else ()
+        else:
+            partial = index.options.get("partialFilterExpression")
+            if type(partial) is not dict or len(partial) != 1 or list(partial.values()) != [{"$exists": True}]:
+                return False
+            fields = list(partial)
+        return bool(fields) and all(
+            (field in fixed and _operand(fixed[field]) is not None) or _asks_presence(query.get(field))
+            for field in fields)
 
     def _partial_holding(self, query):
         """A partial index ``{field: {"$exists": True}}`` holding every document ``query`` can
