@@ -67,6 +67,9 @@ CROSS_ESTATE_SWEEPS = {
         "the overdue sweep (OVERDUE_SWEEP_SECONDS) stamps requests past due in every estate",
     ("services/maintenance/maintenance/store.py", "estates_with_plans"):
         "the plan sweep (PLAN_SWEEP_SECONDS) asks which estates have active plans, then goes estate by estate",
+    ("services/integrations/integrations/store.py", "subscribed_event_types"):
+        "the broker bindings' reconcile (WEBHOOK_BINDINGS_RECONCILE_SECONDS, and each subscription "
+        "change) asks which event types any estate's active subscriptions want (a few per estate)",
     ("services/integrations/integrations/store.py", "due_deliveries"):
         "the webhook delivery worker (WEBHOOK_POLL_SECONDS) takes the due deliveries of every estate "
         "(served by the partial index deliveries_due, pending deliveries only)",

@@ -69,8 +69,12 @@ def test_every_event_contract_is_published_by_its_source_and_no_event_goes_witho
     assert published == BOOK.event_types()
 
 
-def test_every_event_contract_is_consumed_by_someone():
-    consumed = set().union(*(consumed_events(service_class(service)) for service in topology.SERVICES))
+def test_every_event_contract_is_consumed_by_someone_besides_integrations():
+    """integrations' queues are bound only while a subscription wants the type
+    (integrations/bindings.py): another consumer keeps every type routed, so the relay's
+    mandatory publish is never returned and no event waits in an outbox for a subscriber."""
+    consumed = set().union(*(consumed_events(service_class(service)) for service in topology.SERVICES
+                             if service != "integrations"))
     assert BOOK.event_types() <= consumed
 
 

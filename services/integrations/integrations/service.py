@@ -13,7 +13,7 @@ from estate_common.errors import Forbidden
 from estate_common.nameko import EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.nameko.estate_settings import MANAGER_ROLES
 
-from . import operations, sealing, store
+from . import bindings, operations, sealing, store
 from .rules import DEFAULTS, MAXIMA
 
 POLL_SECONDS = config.env_float("WEBHOOK_POLL_SECONDS", 1.0)  # how often due deliveries are looked for
@@ -33,6 +33,7 @@ class IntegrationsService(EstateSettings, ServiceBase):
     settings_defaults = DEFAULTS
     settings_maxima = MAXIMA
     webhook_keys = WebhookKeys()
+    event_bindings = bindings.EventBindings()  # which event types the broker routes here
 
     def _require_webhook_admin(self):
         """Checked here as well as at the gateway: a manager of the estate or the operator admin."""
@@ -42,7 +43,9 @@ class IntegrationsService(EstateSettings, ServiceBase):
     @rpc_method
     def create_webhook(self, payload):
         self._require_webhook_admin()
-        return operations.create_webhook(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+        created = operations.create_webhook(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+        self.event_bindings.want(created["events"])
+        return created
 
     @rpc_method
     def list_webhooks(self, payload):
@@ -58,8 +61,11 @@ class IntegrationsService(EstateSettings, ServiceBase):
     @rpc_method
     def update_webhook(self, payload):
         self._require_webhook_admin()
-        return operations.update_webhook(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
-                                         payload["data"])
+        updated = operations.update_webhook(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                            payload["data"])
+        if updated["active"]:
+            self.event_bindings.want(updated["events"])
+        return updated
 
     @rpc_method
     def delete_webhook(self, payload):
@@ -82,6 +88,11 @@ class IntegrationsService(EstateSettings, ServiceBase):
         """The delivery worker: due deliveries out over HTTP, never on an event consumer's path."""
         operations.deliver_due(self.db, self.outbox)
 
+    @timer(interval=bindings.reconcile_seconds(), eager=True)
+    def reconcile_bindings(self):
+        """The broker routes here the event types some active subscription wants (bindings.py)."""
+        self.event_bindings.reconcile(lambda: store.subscribed_event_types(self.db))
+
     def _fan_out(self, event):
         operations.fan_out(self.db, self.outbox, event)
 
@@ -91,10 +102,11 @@ def _consumer(source, event_type):
         self._fan_out(event)
     handler.__name__ = f"on_{source}__{event_type}"
     handler.__doc__ = f"{source}.{event_type}: a delivery for each subscription that wants it."
-    return consumes(source, event_type)(handler)
+    return consumes(source, event_type, entrypoint=bindings.OnDemandConsumer)(handler)
 
 
-# one durable queue per public event type (evt-<source>-<type>--integrations.on_<source>__<type>)
+# one durable queue per public event type (evt-<source>-<type>--integrations.on_<source>__<type>),
+# bound only while a subscription wants the type (bindings.py)
 for _source, _event_type in sorted(contracts.load().event_types()):
     if _source != IntegrationsService.name:
         setattr(IntegrationsService, f"on_{_source}__{_event_type}", _consumer(_source, _event_type))

@@ -38,6 +38,12 @@ def subscribers(db, estate_id, qualified_type):
     return list(db.webhooks.find({"estate_id": estate_id, "events": qualified_type, "active": True}))
 
 
+def subscribed_event_types(db):
+    """The event types some active subscription wants, in any estate: which queues the broker
+    binds (bindings.py; a timer's read and a few documents per estate)."""
+    return set(db.webhooks.distinct("events", {"active": True}))
+
+
 def delete_webhook(db, estate_id, webhook_id):
     """Remove the subscription; its deliveries stay (listed under its id) until they expire."""
     return db.webhooks.delete_one({"_id": webhook_id, "estate_id": estate_id}).deleted_count == 1

@@ -186,7 +186,9 @@ def _described(errors):
                      for e in errors[:3])
 
 
-def consumes(source, event_type):
+def consumes(source, event_type, entrypoint=None):
+    """``entrypoint``: an ``EventConsumer`` subclass to consume with (integrations binds its
+    queues only on demand: ``integrations.bindings``)."""
     def decorator(fn):
         @functools.wraps(fn)
         def handler(self, event):
@@ -210,7 +212,7 @@ def consumes(source, event_type):
             metrics.EVENTS_HANDLED.labels(self.name, source, event_type, "ok").inc()
             return result
 
-        return EventConsumer.decorator(source, event_type, handler_type=SERVICE_POOL,
+        return (entrypoint or EventConsumer).decorator(source, event_type, handler_type=SERVICE_POOL,
                                        reliable_delivery=True, requeue_on_error=True,
                                        expected_exceptions=(ContractBreach,))(handler)
 

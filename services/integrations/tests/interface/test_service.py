@@ -10,7 +10,7 @@ import pytest
 from estate_common import clock
 from estate_common.errors import Forbidden, InvalidInput, NotFound, Conflict
 from estate_common.testing import ADMIN, as_caller, event, staff, worker
-from integrations import operations, signing
+from integrations import operations, signing, store
 from integrations.service import IntegrationsService
 
 ESTATE = "est_a"
@@ -20,9 +20,21 @@ ORDER = {"id": "wo_1", "number": "WO-2026-0001", "source": {"type": "service_req
 WANTED = ["maintenance.work_order_created", "finance.payment_posted"]
 
 
+class RecordingBindings:
+    """The broker bindings of a worker under test (bindings.py; test_bindings.py runs the real ones)."""
+
+    def __init__(self):
+        self.wanted = []
+
+    def want(self, qualified_types):
+        self.wanted.append(sorted(qualified_types))
+
+
 @pytest.fixture
 def svc():
-    return worker(IntegrationsService, caller=staff("mgr", ["manager"], [ESTATE]))
+    service = worker(IntegrationsService, caller=staff("mgr", ["manager"], [ESTATE]))
+    service.event_bindings = RecordingBindings()
+    return service
 
 
 @pytest.fixture
@@ -156,6 +168,20 @@ def test_delete_removes_the_subscription_and_its_pending_deliveries_fail(svc, pr
     run_due(svc)
     [delivery] = svc.db.deliveries.find({"webhook_id": hook["id"]})
     assert delivery["status"] == "failed" and delivery["last_error"] == "the webhook was deleted"
+
+
+def test_a_subscription_binds_its_event_types_and_only_active_ones_count_as_wanted(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/a")
+    assert svc.event_bindings.wanted == [sorted(WANTED)]
+    as_caller(svc, staff("mgr_b", ["manager"], ["est_b"]))
+    svc.create_webhook({"estate_id": "est_b", "data": {"url": "http://127.0.0.1:9/b", "events": ["archive.estate_created"]}})
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]))
+    svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": False}})
+    assert len(svc.event_bindings.wanted) == 2  # switching off binds nothing (the reconcile unbinds)
+    assert store.subscribed_event_types(svc.db) == {"archive.estate_created"}
+    svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": True}})
+    assert svc.event_bindings.wanted[-1] == sorted(WANTED)
+    assert store.subscribed_event_types(svc.db) == {"archive.estate_created", *WANTED}
 
 
 # -- events in -----------------------------------------------------------------------------------
