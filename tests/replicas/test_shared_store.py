@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 from kombu import Connection
-from nameko.standalone.events import event_dispatcher
 
 from estate_common import topology
 from estate_common.rpc_client import RpcClient
-from estate_common.testing import ADMIN, event
+from estate_common.testing import ADMIN, event, event_dispatcher
 
 pytestmark = [
     pytest.mark.broker,
@@ -98,7 +97,7 @@ def test_a_replica_killed_mid_stream_loses_no_request_and_doubles_none(amqp_uri,
     try:
         _wait(lambda: _consumers(amqp_uri, EVENT_QUEUE) == 2 and _consumers(amqp_uri, "rpc-maintenance") == 2,
               START_SECONDS, "both replicas were not consuming")
-        dispatch = event_dispatcher({"AMQP_URI": amqp_uri})  # publisher confirms: each one accepted
+        dispatch = event_dispatcher(amqp_uri)  # publisher confirms, the repair facet: each one accepted
 
         for number in range(REQUESTS):
             if number == KILL_AFTER:

@@ -101,6 +101,20 @@ class Contracts:
         return {tuple(name[len("events/"):-len(".json")].split("/"))
                 for name in self.documents if name.startswith("events/")}
 
+    def routing_facet(self, source, event_type):
+        """The data field whose value an event is also routed by (``x-routing-facet`` in its
+        contract), or None. A consumer that wants only some values binds ``<type>.<value>``
+        (``consumes(..., facet=)``): customer_service's requests reach maintenance only as
+        repairs, and a consultation costs maintenance and the broker nothing."""
+        return self.documents.get(f"events/{source}/{event_type}.json", {}).get("x-routing-facet")
+
+    def facet_keys(self, event):
+        """The routing keys ``event`` is published with besides its type (RabbitMQ's ``BCC``
+        header: routed as if published with each, and dropped before delivery)."""
+        facet = self.routing_facet(event.get("source"), event.get("event_type"))
+        value = (event.get("data") or {}).get(facet) if facet else None
+        return [f"{event['event_type']}.{value}"] if isinstance(value, str) else []
+
     def validator(self, ref):
         """A validator for ``document#pointer``, with every ``$ref`` inlined once: resolving
         references on each validation took half of the time of a check."""

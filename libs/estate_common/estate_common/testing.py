@@ -84,6 +84,22 @@ def event(source, event_type, estate_id, data, request_id="test-request", actor=
     return built
 
 
+def event_dispatcher(amqp_uri):
+    """``dispatch(source, event_type, event)``: put an event on the bus by hand as the relay does
+    (persistent, confirmed, with its routing facets: ``contracts.facet_keys``). nameko's
+    standalone dispatcher knows no facets, so a repair it published would not reach maintenance."""
+    from kombu import Connection, Exchange, Producer
+
+    def dispatch(source, event_type, event):
+        facets = contracts.load().facet_keys(event)
+        headers = {"BCC": facets} if facets else {}
+        with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+            exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
+            Producer(connection.default_channel, exchange=exchange).publish(
+                event, routing_key=event_type, serializer="json", delivery_mode=2, headers=headers, declare=[exchange])
+    return dispatch
+
+
 def load_file(path, name):
     """The Python file at ``path`` as a module named ``name``: how a test directory uses another's
     helpers (tests/e2e's conftest and flows), which are not importable as packages when the

@@ -92,7 +92,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"], step, *args)
 
     # -- where work orders come from ---------------------------------------------------
-    @consumes("customer_service", "service_request_created")
+    @consumes("customer_service", "service_request_created", facet=domain.WORK_ORDER_KIND)
     def open_from_service_request(self, event):
         operations.open_from_service_request(self.db, self.outbox, event)
 

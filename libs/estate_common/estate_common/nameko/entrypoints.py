@@ -34,7 +34,7 @@ import sys
 import time
 
 import eventlet
-from amqp.exceptions import AMQPError
+from amqp.exceptions import AMQPError, NotFound
 from kombu import Queue
 from kombu.exceptions import OperationalError
 import kombu.serialization
@@ -163,13 +163,35 @@ class EventConsumer(EventHandler):
 
     dead_letters = dead_letters.DeadLetters()
 
+    def __init__(self, source_service, event_type, facet=None, **kwargs):
+        super().__init__(source_service, event_type, **kwargs)
+        self.facet = facet  # bind "<event_type>.<facet>" only (contracts.facet_keys)
+
     def setup(self):
         super().setup()  # builds the queue and registers it; the queue is declared at start
         service = self.container.service_name
         built = self.queue
-        self.queue = Queue(built.name, exchange=built.exchange, routing_key=built.routing_key,
+        routing_key = f"{self.event_type}.{self.facet}" if self.facet else built.routing_key
+        self.queue = Queue(built.name, exchange=built.exchange, routing_key=routing_key,
                            durable=True, auto_delete=False, exclusive=False,
                            queue_arguments=dead_letters.queue_arguments(service, self.container.config))
+
+    def start(self):
+        super().start()
+        if self.facet:
+            self._unbind_unfaceted()
+
+    def _unbind_unfaceted(self):
+        """A queue declared before its consumer took a facet keeps its binding to the whole
+        type: removed here, so an upgraded deployment stops receiving what it does not want.
+        (No such queue yet, on a new deployment: nothing to remove.)"""
+        config = self.container.config
+        try:
+            with Connection(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                            login_method=config.get(LOGIN_METHOD_CONFIG_KEY)) as connection:
+                connection.default_channel.queue_unbind(self.queue.name, self.queue.exchange.name, self.event_type)
+        except NotFound:
+            pass
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is not None and issubclass(exc_info[0], ContractBreach):
@@ -186,9 +208,10 @@ def _described(errors):
                      for e in errors[:3])
 
 
-def consumes(source, event_type, entrypoint=None):
+def consumes(source, event_type, entrypoint=None, facet=None):
     """``entrypoint``: an ``EventConsumer`` subclass to consume with (integrations binds its
-    queues only on demand: ``integrations.bindings``)."""
+    queues only on demand: ``integrations.bindings``). ``facet``: only the events whose
+    contract's routing facet has this value (``contracts.facet_keys``)."""
     def decorator(fn):
         @functools.wraps(fn)
         def handler(self, event):
@@ -212,8 +235,12 @@ def consumes(source, event_type, entrypoint=None):
             metrics.EVENTS_HANDLED.labels(self.name, source, event_type, "ok").inc()
             return result
 
-        return (entrypoint or EventConsumer).decorator(source, event_type, handler_type=SERVICE_POOL,
-                                       reliable_delivery=True, requeue_on_error=True,
-                                       expected_exceptions=(ContractBreach,))(handler)
+        if facet and not contracts.load().routing_facet(source, event_type):
+            raise ValueError(f"{source}.{event_type} has no routing facet in its contract: no event "
+                             f"would reach a consumer of its {facet!r} facet")
+        options = {"facet": facet} if facet else {}
+        return (entrypoint or EventConsumer).decorator(
+            source, event_type, **options, handler_type=SERVICE_POOL, reliable_delivery=True,
+            requeue_on_error=True, expected_exceptions=(ContractBreach,))(handler)
 
     return decorator

@@ -19,7 +19,7 @@ import eventlet
 from eventlet.queue import Queue
 from kombu import Connection, Exchange, Producer
 
-from .. import metrics, outbox_store, tracing
+from .. import contracts, metrics, outbox_store, tracing
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,9 @@ class Relay:
                 self._connect()
                 del self._returned[:]
                 headers = {"nameko.request_id": event["request_id"]} if event.get("request_id") else {}
+                facets = contracts.load().facet_keys(event)
+                if facets:
+                    headers["BCC"] = facets  # also routed by its facet (contracts.facet_keys)
                 tracing.inject(headers)  # the publish span (tracing.relay_publish)
                 self._producer.publish(
                     event, exchange=self.exchange, routing_key=event["event_type"], mandatory=True,
