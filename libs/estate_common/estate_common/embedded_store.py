@@ -1000,6 +1000,17 @@ def _asks_presence(condition):
                for name, operand in condition.items())
 
 
+def _presence_fields(options, fields):
+    """The fields whose presence puts a document in a partial ``{field: {"$exists": True}}``
+    index or a single-field sparse one; None for any other partial filter."""
+    if options.get("sparse"):
+        return tuple(fields) if len(fields) == 1 else None
+    partial = options.get("partialFilterExpression")
+    if type(partial) is dict and len(partial) == 1 and list(partial.values()) == [{"$exists": True}]:
+        return tuple(partial)
+    return None
+
+
 class _Index:
     """A declared index: its options, and the hash maps of the prefixes queries have used
     (``{number of leading fields: {values: {id: None}}}``)."""
@@ -1015,6 +1026,16 @@ class _Index:
         self.partial = compile_query(partial) if partial else None
         self.options = options
         self.maps = {}
+        self.presence_fields = _presence_fields(options, self.fields)
+
+    def holds_all_matches(self, query, fixed):
+        """Whether this partial or sparse index holds every document ``query`` can match: it
+        requires fields (``presence_fields``) that the query fixes to a non-null value or asks
+        to be present. archive's hash-chain probe ``{"estate_id", "seq": n}`` walked all the
+        estate's records without this (issue 15's write path)."""
+        return self.presence_fields is not None and all(
+            (field in fixed and _operand(fixed[field]) is not None) or _asks_presence(query.get(field))
+            for field in self.presence_fields)
 
     def info(self):
         info = {"v": 2, "key": list(self.spec)}
@@ -1223,7 +1244,7 @@ class EmbeddedCollection:
                 return [found[key] for key in sorted(found, key=self._order.__getitem__)]
         best, best_size = None, 0
         for index in self._indexes.values():
-            if (index.partial is not None or index.sparse) and not self._holds_all_matches(index, query, fixed):
+            if (index.partial is not None or index.sparse) and not index.holds_all_matches(query, fixed):
                 continue  # such an index does not hold every document the query can match
             size = 0
             for field in index.fields:
@@ -1254,23 +1275,6 @@ class EmbeddedCollection:
             settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
                            if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
         return [self._docs[doc_id] for doc_id in ids]
-
-    @staticmethod
-    def _holds_all_matches(index, query, fixed):
-        """A partial index ``{field: {"$exists": True}}`` (or a sparse one on ``field``) holds every
-        document ``query`` can match when the query fixes ``field`` to a non-null value or asks it
-        to be present: archive's ``{"estate_id", "seq": n}`` probe of its hash chain walked all
-        the estate's records without this (issue 15's write path)."""
-        if index.sparse:
-            fields = index.fields if len(index.fields) == 1 else ()
-        else:
-            partial = index.options.get("partialFilterExpression")
-            if type(partial) is not dict or len(partial) != 1 or list(partial.values()) != [{"$exists": True}]:
-                return False
-            fields = list(partial)
-        return bool(fields) and all(
-            (field in fixed and _operand(fixed[field]) is not None) or _asks_presence(query.get(field))
-            for field in fields)
 
     def _partial_holding(self, query):
         """A partial index ``{field: {"$exists": True}}`` holding every document ``query`` can
