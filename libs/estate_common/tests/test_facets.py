@@ -19,6 +19,11 @@ pytestmark = pytest.mark.broker
 ALL, REPAIRS = [], []
 
 
+def request_data(request_id, kind):
+    return {"id": request_id, "number": "SR-2026-000001", "kind": kind, "household_id": "hh_1", "channel": "phone",
+            "description": "the tap drips", "due_at": None, "created_at": "2026-11-30T08:00:00.000Z"}
+
+
 class Desk:
     """Just enough of customer_service to announce service requests through its outbox."""
 
@@ -31,10 +36,8 @@ class Desk:
 
     @rpc
     def register(self, request_id, kind):
-        data = {"id": request_id, "number": "SR-2026-000001", "kind": kind, "household_id": "hh_1",
-                "channel": "phone", "description": "the tap drips", "due_at": None, "created_at": clock.now_iso()}
         doc = {"_id": request_id, "estate_id": "est_1",
-               "_outbox": [self.outbox.event("service_request_created", "est_1", data)]}
+               "_outbox": [self.outbox.event("service_request_created", "est_1", request_data(request_id, kind))]}
         self.db.service_requests.insert_one(doc)
         self.outbox.publish(self.db.service_requests, doc)
 
@@ -102,10 +105,7 @@ def test_a_consumer_that_takes_a_facet_drops_its_old_binding_to_the_whole_type(c
     dispatch = event_dispatcher(rabbit_config["AMQP_URI"])
     with entrypoint_waiter(repairs, "take", timeout=10):
         for request_id, kind in (("sr_1", "consultation"), ("sr_2", "repair")):
-            dispatch("customer_service", "service_request_created", event(
-                "customer_service", "service_request_created", "est_1",
-                {"id": request_id, "number": "SR-2026-000001", "kind": kind, "household_id": "hh_1",
-                 "channel": "phone", "description": "the tap drips", "due_at": None,
-                 "created_at": "2026-11-30T08:00:00.000Z"}))
+            dispatch("customer_service", "service_request_created",
+                     event("customer_service", "service_request_created", "est_1", request_data(request_id, kind)))
     eventlet.sleep(0.3)
     assert REPAIRS == ["sr_2"]
