@@ -1072,17 +1072,19 @@ class _Index:
             per_field.append(values)
         return set(itertools.product(*per_field))
 
+    # A bucket holds the documents' ``_hash_key(_id)``, the keys of the collection's documents
+    # and insertion order: a raw number, date or ObjectId ``_id`` found no document there.
     def add(self, doc):
         for size, buckets in self.maps.items():
             for key in self.keys(doc, size):
-                buckets.setdefault(key, {})[doc["_id"]] = None
+                buckets.setdefault(key, {})[_hash_key(doc["_id"])] = None
 
     def discard(self, doc):
         for size, buckets in self.maps.items():
             for key in self.keys(doc, size):
                 bucket = buckets.get(key)
                 if bucket is not None:
-                    bucket.pop(doc["_id"], None)
+                    bucket.pop(_hash_key(doc["_id"]), None)
                     if not bucket:
                         del buckets[key]
 
@@ -1090,7 +1092,7 @@ class _Index:
         buckets = {}
         for doc in docs:
             for key in self.keys(doc, size):
-                buckets.setdefault(key, {})[doc["_id"]] = None
+                buckets.setdefault(key, {})[_hash_key(doc["_id"])] = None
         self.maps[size] = buckets
 
 

@@ -342,6 +342,19 @@ def test_a_partial_index_serves_a_query_that_asks_for_its_field():
     assert db.records.count_documents({"estate_id": "est_1", "seq": {"$exists": True, "$lt": 11}}) == 5
 
 
+def test_numbers_dates_and_object_ids_as_id_are_found_by_an_index_and_updated_under_a_unique_one():
+    from bson import ObjectId
+    from datetime import datetime, timezone
+    db = EmbeddedClient(tz_aware=True)["ids"]
+    db.things.create_index([("estate_id", 1), ("n", 1)], unique=True)
+    ids = [7, 7.5, datetime(2026, 11, 30, tzinfo=timezone.utc), ObjectId()]
+    db.things.insert_many([{"_id": doc_id, "estate_id": "est_1", "n": i} for i, doc_id in enumerate(ids)])
+    for i, doc_id in enumerate(ids):
+        assert db.things.find_one({"estate_id": "est_1", "n": i})["_id"] == doc_id
+        assert db.things.update_one({"_id": doc_id, "estate_id": "est_1"}, {"$set": {"n": i + 10}}).modified_count == 1
+    assert sorted(d["n"] for d in db.things.find({"estate_id": "est_1"})) == [10, 11, 12, 13]
+
+
 # -- the embedded store refuses what it does not implement, and is safe across OS threads ---
 
 def test_the_embedded_store_refuses_what_it_would_answer_differently(db):
