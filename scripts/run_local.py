@@ -26,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # when imported from e
 import upgrade_queues  # noqa: E402  (scripts/, beside this file)
 
 BIN = Path(sys.executable).parent
-READY_WAIT_SECONDS = 60
+# a fresh system on a slow, loaded 2-core machine (the suite's two shards side by side) took
+# over 60 s once; a system that fails to start still fails, only later
+READY_WAIT_SECONDS = 120
 
 
 class System:

@@ -76,7 +76,7 @@ def system(users, tmp_path_factory):
     component_env = {c: {"AMQP_URI": users[c]} for c in broker_users.COMPONENTS}
     for service in topology.SERVICES:  # their metrics sample the dead-letter queue's depth too
         component_env[service]["METRICS_PORT"] = str(run_local.free_port())
-    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log", 60,
+    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log",
                                   component_env=component_env) as running:
         yield running
 
