@@ -1256,7 +1256,7 @@ class EmbeddedCollection:
             if size > best_size:
                 best, best_size = index, size
         if best is None:
-            partial = self._partial_holding(query)
+            partial = self._partial_holding(query, fixed)
             if partial is None:
                 return list(self._docs.values())
             if 0 not in partial.maps:  # prefix 0: one bucket, every document the index holds
@@ -1278,22 +1278,15 @@ class EmbeddedCollection:
                            if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
         return [self._docs[doc_id] for doc_id in ids]
 
-    def _partial_holding(self, query):
-        """A partial index ``{field: {"$exists": True}}`` holding every document ``query`` can
-        match (it asks ``field`` to exist, or to be in a range of a non-null value), or None.
+    def _partial_holding(self, query, fixed):
+        """A partial (or sparse) index holding every document ``query`` can match
+        (``_Index.holds_all_matches``), for a query that fixes none of its fields, or None.
         The outbox sweep and its sampler (``outbox_store``) ask for the few documents with
         pending events this way: without it they walked every document of every outbox
         collection, holding a service's event loop for milliseconds at each sweep."""
         if not query:
             return None
-        for index in self._indexes.values():
-            partial = index.options.get("partialFilterExpression")
-            if index.sparse or type(partial) is not dict or len(partial) != 1:
-                continue
-            (field, condition), = partial.items()
-            if condition == {"$exists": True} and _asks_presence(query.get(field)):
-                return index
-        return None
+        return next((index for index in self._indexes.values() if index.holds_all_matches(query, fixed)), None)
 
     def _matching(self, query):
         """A walk over the stored documents matching ``query`` (read them, never change them).
