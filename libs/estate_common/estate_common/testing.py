@@ -90,9 +90,10 @@ def event_dispatcher(amqp_uri):
     standalone dispatcher knows no facets, so a repair it published would not reach maintenance."""
     from kombu import Connection, Exchange, Producer
 
+    from .nameko.relay import facet_headers
+
     def dispatch(source, event_type, event):
-        facets = contracts.load().facet_keys(event)
-        headers = {"BCC": facets} if facets else {}
+        headers = facet_headers(event)
         with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
             exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
             Producer(connection.default_channel, exchange=exchange).publish(

@@ -21,12 +21,11 @@ issue 15's profile. Now a deployment without webhooks pays nothing for them.
 """
 import logging
 
-from kombu import Connection, Queue
-from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
+from kombu import Queue
 from nameko.extensions import DependencyProvider
 
 from estate_common import config
-from estate_common.nameko.entrypoints import EventConsumer
+from estate_common.nameko.entrypoints import EventConsumer, broker_connection
 
 log = logging.getLogger("integrations.bindings")
 
@@ -74,9 +73,7 @@ class EventBindings(DependencyProvider):
     def _apply(self, bind, unbind):
         if not bind and not unbind:
             return
-        settings = self.container.config
-        with Connection(settings[AMQP_URI_CONFIG_KEY], ssl=settings.get(AMQP_SSL_CONFIG_KEY),
-                        login_method=settings.get(LOGIN_METHOD_CONFIG_KEY)) as connection:
+        with broker_connection(self.container.config) as connection:
             channel = connection.default_channel
             for name in sorted(bind | unbind):
                 consumer = self.consumers[name]

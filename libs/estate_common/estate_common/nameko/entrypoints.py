@@ -75,6 +75,12 @@ TRANSIENT = 1
 REPLY_TRANSPORT_OPTIONS = {**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False}  # its own dict: nameko's is shared
 
 
+def broker_connection(config, **options):
+    """A kombu ``Connection`` to the broker a container's ``config`` names (URI, TLS, login)."""
+    return Connection(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                      login_method=config.get(LOGIN_METHOD_CONFIG_KEY), **options)
+
+
 _REPLY_CONNECTIONS = {}
 
 
@@ -84,8 +90,7 @@ def _reply_connection(config):
     the pool opens connections of its own, and re-opens them after a broker restart)."""
     key = (config[AMQP_URI_CONFIG_KEY], repr(config.get(AMQP_SSL_CONFIG_KEY)), config.get(LOGIN_METHOD_CONFIG_KEY))
     if key not in _REPLY_CONNECTIONS:
-        _REPLY_CONNECTIONS[key] = Connection(key[0], transport_options=REPLY_TRANSPORT_OPTIONS,
-                                             ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=key[2])
+        _REPLY_CONNECTIONS[key] = broker_connection(config, transport_options=REPLY_TRANSPORT_OPTIONS)
     return _REPLY_CONNECTIONS[key]
 
 
@@ -196,10 +201,8 @@ class EventConsumer(EventHandler):
         """A queue declared before its consumer took a facet keeps its binding to the whole
         type: removed here, so an upgraded deployment stops receiving what it does not want.
         (No such queue yet, on a new deployment: nothing to remove.)"""
-        config = self.container.config
         try:
-            with Connection(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
-                            login_method=config.get(LOGIN_METHOD_CONFIG_KEY)) as connection:
+            with broker_connection(self.container.config) as connection:
                 connection.default_channel.queue_unbind(self.queue.name, self.queue.exchange.name, self.event_type)
         except NotFound:
             pass
@@ -249,9 +252,8 @@ def consumes(source, event_type, entrypoint=None, facet=None):
         if facet and not contracts.load().routing_facet(source, event_type):
             raise ValueError(f"{source}.{event_type} has no routing facet in its contract: no event "
                              f"would reach a consumer of its {facet!r} facet")
-        options = {"facet": facet} if facet else {}
         return (entrypoint or EventConsumer).decorator(
-            source, event_type, **options, handler_type=SERVICE_POOL, reliable_delivery=True,
+            source, event_type, facet=facet, handler_type=SERVICE_POOL, reliable_delivery=True,
             requeue_on_error=True, expected_exceptions=(ContractBreach,))(handler)
 
     return decorator

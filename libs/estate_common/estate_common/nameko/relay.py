@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 _STOP = object()
 
 
+def facet_headers(event):
+    """``{"BCC": [<type>.<value>]}`` for an event whose contract names a routing facet
+    (``contracts.facet_keys``; RabbitMQ routes by each BCC key too and drops the header before
+    delivery), else ``{}``."""
+    facets = contracts.load().facet_keys(event)
+    return {"BCC": facets} if facets else {}
+
+
 class Relay:
     def __init__(self, amqp_uri, exchange_name, confirm_timeout=5.0, service=None):
         self.amqp_uri = amqp_uri
@@ -134,9 +142,7 @@ class Relay:
                 self._connect()
                 del self._returned[:]
                 headers = {"nameko.request_id": event["request_id"]} if event.get("request_id") else {}
-                facets = contracts.load().facet_keys(event)
-                if facets:
-                    headers["BCC"] = facets  # also routed by its facet (contracts.facet_keys)
+                headers.update(facet_headers(event))
                 tracing.inject(headers)  # the publish span (tracing.relay_publish)
                 self._producer.publish(
                     event, exchange=self.exchange, routing_key=event["event_type"], mandatory=True,
