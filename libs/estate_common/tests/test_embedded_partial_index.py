@@ -1,6 +1,8 @@
 """The embedded store answers a query asking for a field that a partial index
 ``{field: {"$exists": true}}`` requires from that index's documents alone, as MongoDB does:
-the outbox sweep and its sampler (``outbox_store``) no longer walk every document."""
+the outbox sweep and its sampler (``outbox_store``) no longer walk every document, and
+archive's hash-chain probe ``{"estate_id", "seq": n}`` is a lookup in its partial
+``(estate_id, seq)`` index, not a walk of the estate's records."""
 import pytest
 
 from estate_common import embedded_store, outbox_store
@@ -53,3 +55,28 @@ def test_the_index_follows_events_pulled_and_added(db):
 ])
 def test_a_query_a_missing_field_can_match_still_sees_every_document(db, query, expected):
     assert len(list(db.requests.find(query))) == expected
+
+
+@pytest.fixture
+def chain():
+    db = embedded_store.EmbeddedClient()["partial_chain"]
+    db.records.create_index([("estate_id", 1), ("seq", 1)], unique=True,
+                            partialFilterExpression={"seq": {"$exists": True}})
+    # odd records are chained (seq), even ones are from before the chain (no seq)
+    db.records.insert_many([{"_id": f"rec_{i:04d}", "estate_id": "est_1", **({"seq": i} if i % 2 else {})}
+                            for i in range(1000)])
+    return db
+
+
+def test_an_equality_on_the_partial_field_is_a_lookup_in_that_index(chain):
+    records = chain.records
+    for seq, expected in ((7, {"rec_0007"}), (8, set())):
+        with records._lock:
+            assert {doc["_id"] for doc in records._candidates({"estate_id": "est_1", "seq": seq})} == expected
+    assert records.find_one({"estate_id": "est_1", "seq": 7})["_id"] == "rec_0007"
+    assert records.find_one({"estate_id": "est_1", "seq": 8}) is None
+
+
+def test_a_query_a_missing_seq_can_match_still_sees_every_record(chain):
+    assert chain.records.count_documents({"estate_id": "est_1", "seq": None}) == 500
+    assert chain.records.count_documents({"estate_id": "est_1", "seq": {"$exists": True, "$lt": 11}}) == 5

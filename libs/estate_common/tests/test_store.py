@@ -323,25 +323,6 @@ def test_finding_by_a_declared_index_among_100k_documents_costs_under_a_millisec
     assert _median_ms(find) < 1.0
 
 
-def test_a_partial_index_serves_a_query_that_asks_for_its_field():
-    """archive's hash-chain probe ``{"estate_id", "seq": n}`` on the partial index (seq exists):
-    a lookup, not a walk of the estate's records; a query that can match a missing seq (null)
-    is still answered from every document."""
-    db = EmbeddedClient(tz_aware=True)["partial"]
-    db.records.create_index([("estate_id", 1), ("seq", 1)], unique=True,
-                            partialFilterExpression={"seq": {"$exists": True}})
-    db.records.insert_many([{"_id": f"rec_{i:06d}", "estate_id": "est_1", **({"seq": i} if i % 2 else {})}
-                            for i in range(100_000)])
-
-    def probe(index):
-        seq = 2 * index + 1
-        assert db.records.find_one({"estate_id": "est_1", "seq": seq})["_id"] == f"rec_{seq:06d}"
-        assert db.records.find_one({"estate_id": "est_1", "seq": seq + 1}) is None
-    assert _median_ms(probe) < 1.0
-    assert db.records.count_documents({"estate_id": "est_1", "seq": None}) == 50_000
-    assert db.records.count_documents({"estate_id": "est_1", "seq": {"$exists": True, "$lt": 11}}) == 5
-
-
 def test_numbers_dates_and_object_ids_as_id_are_found_by_an_index_and_updated_under_a_unique_one():
     from bson import ObjectId
     from datetime import datetime, timezone
