@@ -67,9 +67,14 @@ def strict():
     return os.environ.get("ESTATE_CONTRACTS_STRICT", "") not in ("", "0", "false")
 
 
+# libyaml's safe loader where PyYAML was built with it (the wheels are): the same documents,
+# in a sixth of the time. Every process reads openapi.yaml at start (1.6 s in pure Python).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(path):
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) if path.suffix in (".yaml", ".yml") else json.load(handle)
+        return yaml.load(handle, Loader=_YAML_LOADER) if path.suffix in (".yaml", ".yml") else json.load(handle)
 
 
 class Contracts:

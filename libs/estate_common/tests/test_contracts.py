@@ -393,3 +393,10 @@ def test_the_fast_path_is_used_for_real_contracts_and_errors_still_name_fields()
     assert [e["field"] for e in BOOK.errors(ref, bad)] == ["data.channel"]
     extra = {**good, "data": {**good["data"], "unknown": 1}}
     assert not BOOK.accepts(ref, extra) and BOOK.accepts(ref, extra, tolerant=True)
+
+
+def test_openapi_yaml_reads_the_same_with_the_fast_loader_as_with_pure_python():
+    import yaml
+    assert contracts._YAML_LOADER is yaml.CSafeLoader  # the wheels carry libyaml: start-up depends on it
+    text = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    assert contracts._load(ROOT / "openapi.yaml") == yaml.load(text, Loader=yaml.SafeLoader)
