@@ -9,6 +9,7 @@ import requests
 
 from estate_common import contracts
 from estate_common.testing import load_file
+from estate_common.vhosts import fresh_vhost
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "e2e-admin-password-" + uuid.uuid4().hex[:8]
@@ -18,16 +19,38 @@ RPC_TIMEOUT_SECONDS = 2
 run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_run_local")
 
 
-@pytest.fixture(scope="module")
-def system(module_amqp_uri, tmp_path_factory):
-    # the store is the suite's (root conftest.py): embedded, or MongoDB with this module's databases
-    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
+def start_system(amqp_uri, tmp_path_factory):
+    """The system as ``make run`` starts it, on ``amqp_uri``'s vhost; the store is the suite's
+    (root conftest.py): embedded, or MongoDB with the databases of the module that starts it."""
+    overrides = {"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
                  "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
                  "WEBHOOK_ALLOW_PRIVATE": "1",  # as make run: webhooks to local receivers
                  "CLOSED_COUNT_SECONDS": "2"}  # the services count what they closed for archive
     with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
         running.rpc_timeout = RPC_TIMEOUT_SECONDS
         yield running
+
+
+@pytest.fixture(scope="session")
+def shared_system(tmp_path_factory):
+    """One system for every module that asks for no setting of its own. Each test works in
+    estates and accounts it creates (flows.new_estate, new_user), so the modules do not see each
+    other's data, as tenants of one deployment would not; starting seven processes and deleting
+    their vhost cost about 20 s a module. A module that stops a process or changes a setting
+    defines ``system`` itself (``own_system``)."""
+    with fresh_vhost("estate_e2e") as amqp_uri:
+        yield from start_system(amqp_uri, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def system(shared_system):
+    return shared_system
+
+
+@pytest.fixture(scope="module")
+def own_system(module_amqp_uri, tmp_path_factory):
+    """A system for this module alone, with the shared one's settings."""
+    yield from start_system(module_amqp_uri, tmp_path_factory)
 
 
 class Api:

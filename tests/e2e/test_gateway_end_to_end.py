@@ -1,8 +1,8 @@
 """Through the gateway over HTTP, as an outside client sees the system.
 
-One system per module (five services and the gateway as processes, as
-``make run`` starts them); each test makes its own estate so that tests do
-not depend on one another. The last test stops a service.
+A system of this module's own (the services and the gateway as processes, as ``make run``
+starts them), since the last test stops a service; each test makes its own estate so that
+tests do not depend on one another.
 """
 import json
 import time
@@ -16,6 +16,11 @@ from estate_common import calendar, clock
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
 from .flows import PHONE, STAFF_PASSWORD, eventually, new_estate, new_household, new_user, register
+
+
+@pytest.fixture(scope="module")
+def system(own_system):
+    return own_system
 
 
 @pytest.fixture(scope="module")
