@@ -3,7 +3,7 @@
 Most of the suite's wall time is spent waiting: on the broker, on the system's
 processes starting, on a browser. The tests that start the whole system (``SYSTEM``)
 therefore run in one pytest process while the rest runs in another, and the tests that
-break the broker (``LAST``) run alone at the end. The cross-service integration tests join
+break the broker (``LAST``) run alone at the end. The gateway's own tests and the cross-service integration tests join
 the first process, to even out the two sides' times (about 7 and 8 minutes here). Both sides cover everything: the
 second is pytest's own ``testpaths`` less the first and the last, so a test directory
 added later runs without a change here. Every test still runs in a process of its own
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SYSTEM = ["tests/e2e", "tests/browser", "tests/security", "tests/fuzz", "tests/integration"]
+SYSTEM = ["tests/e2e", "tests/browser", "tests/security", "tests/fuzz", "gateway/tests", "tests/integration"]
 LAST = ["tests/faults"]
 
 
