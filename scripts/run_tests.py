@@ -3,9 +3,9 @@
 Most of the suite's wall time is spent waiting: on the broker, on the system's
 processes starting, on a browser. The tests that start the whole system (``SYSTEM``)
 therefore run in one pytest process while the rest runs in another, and the tests that
-break the broker (``LAST``) run alone at the end. The gateway's own tests and the cross-service integration tests join
-the first process, to even out the two sides' times (about 7 and 8 minutes here). Both sides cover everything: the
-second is pytest's own ``testpaths`` less the first and the last, so a test directory
+break the broker (``LAST``) run alone at the end. The gateway's own tests and the
+cross-service integration tests join the first process, to even out the two sides' times.
+Both sides cover everything: the second is pytest's own ``testpaths`` less the first and the last, so a test directory
 added later runs without a change here. Every test still runs in a process of its own
 kind (eventlet monkey-patched, as the root conftest.py does), which pytest-xdist cannot
 offer: its workers' I/O threads do not survive eventlet's patching.
