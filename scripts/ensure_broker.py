@@ -5,6 +5,10 @@ container of the hosted CI workflow on 127.0.0.1): nothing is started then. One 
 not answer and cannot be started here (another host, or no rabbitmq-server installed) is
 waited for a while, as a container still starting up. Exit 0 when the broker answers, 1
 (with what to do) when it cannot be had.
+
+On a broker of this machine it also enables the management plugin, if it is off: the tests make
+and remove a vhost per test through its HTTP API (``estate_common.vhosts`` says why), and fall
+back to the much slower ``rabbitmqctl`` when it cannot be had.
 """
 import os
 import shutil
@@ -15,9 +19,13 @@ from urllib.parse import urlparse
 
 from kombu import Connection
 
+from estate_common.vhosts import ManagementApi
+
 DEFAULT = "amqp://guest:guest@127.0.0.1:5672/"
 WAIT_SECONDS = 90
 WAIT_FOR_OTHERS_SECONDS = float(os.environ.get("BROKER_WAIT_SECONDS", "30"))
+MANAGEMENT_WAIT_SECONDS = 30
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def answers(uri):
@@ -38,13 +46,46 @@ def wait_for(uri, seconds):
     return False
 
 
+def management_answers(uri):
+    return ManagementApi.for_uri(uri).answers()
+
+
+def installed(program):
+    return shutil.which(program) or (f"/usr/sbin/{program}" if os.path.exists(f"/usr/sbin/{program}") else None)
+
+
+def ensure_management(uri):
+    """The management plugin on, if the broker is this machine's and can be told (else a note)."""
+    if management_answers(uri):
+        return
+    plugins = installed("rabbitmq-plugins")
+    if plugins is None:
+        print("RabbitMQ's management API does not answer: test vhosts go through rabbitmqctl (slower).",
+              file=sys.stderr)
+        return
+    print("RabbitMQ's management API is off: enabling it (rabbitmq-plugins enable rabbitmq_management)...",
+          file=sys.stderr)
+    try:
+        subprocess.run([plugins, "enable", "rabbitmq_management"], check=False, capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pass  # said below, when it does not answer
+    deadline = time.monotonic() + MANAGEMENT_WAIT_SECONDS
+    while not management_answers(uri):
+        if time.monotonic() > deadline:
+            print("  it did not answer: test vhosts go through rabbitmqctl (slower).", file=sys.stderr)
+            return
+        time.sleep(1)
+
+
 def main():
     uri = os.environ.get("AMQP_URI") or DEFAULT
+    local = urlparse(uri).hostname in LOCAL_HOSTS
     if answers(uri):
+        if local:
+            ensure_management(uri)
         return 0
-    host = urlparse(uri).hostname
-    server = shutil.which("rabbitmq-server") or ("/usr/sbin/rabbitmq-server" if os.path.exists("/usr/sbin/rabbitmq-server") else None)
-    if host not in ("127.0.0.1", "localhost", "::1") or server is None:
+    server = installed("rabbitmq-server")
+    if not local or server is None:
         if wait_for(uri, WAIT_FOR_OTHERS_SECONDS):
             return 0
         print(f"RabbitMQ does not answer at {uri.split('@')[-1]}.\n"
@@ -54,6 +95,7 @@ def main():
     print("RabbitMQ is down: starting it (rabbitmq-server -detached)...", file=sys.stderr)
     subprocess.run([server, "-detached"], check=False)
     if wait_for(uri, WAIT_SECONDS):
+        ensure_management(uri)
         return 0
     print(f"RabbitMQ did not come up within {WAIT_SECONDS} s.", file=sys.stderr)
     return 1

@@ -1,9 +1,9 @@
-"""``make test``: the whole suite, as two pytest processes side by side, then the faults.
+"""``make test``: the whole suite, as two pytest processes side by side, then a third alone.
 
 Most of the suite's wall time is spent waiting: on the broker, on the system's
 processes starting, on a browser. The tests that start the whole system (``SYSTEM``)
 therefore run in one pytest process while the rest runs in another, and the tests that
-break the broker (``LAST``) run alone at the end. The gateway's own tests and the
+break the broker or stall it (``LAST``) run alone at the end. The gateway's own tests and the
 cross-service integration tests join the first process, to even out the two sides' times.
 Both sides cover everything: the second is pytest's own ``testpaths`` less the first and
 the last, so a test directory added later runs without a change here. Every test still runs in a process of its own
@@ -23,7 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM = ["tests/e2e", "tests/browser", "tests/security", "tests/fuzz", "gateway/tests", "tests/integration"]
-LAST = ["tests/faults"]
+# Alone at the end: the faults stop a broker; the broker-users module, started while the other
+# side's systems run, stalled RabbitMQ 3.10 here (connections not answered for a minute, then a
+# vhost deletion that never ended), reproduced in six runs out of six; alone it passes.
+LAST = ["tests/deploy/test_broker_users.py", "tests/faults"]
 
 
 def testpaths():
@@ -42,7 +45,7 @@ def plan(args):
         ("rest", [p for p in paths if p not in SYSTEM + LAST]
          + [f"--ignore={p}" for p in SYSTEM + LAST if p not in paths] + args),
     ]
-    after = [("faults", [p for p in LAST if (ROOT / p).is_dir()] + args)]
+    after = [("alone", [p for p in LAST if (ROOT / p).exists()] + args)]
     return side_by_side, [(name, a) for name, a in after if a != args]
 
 

@@ -1,5 +1,6 @@
 """scripts/ensure_broker.py, as ``make test`` runs it: a broker that answers is used as it is,
-wherever it runs (the CI workflow's service container answers on 127.0.0.1): nothing is started."""
+wherever it runs (the CI workflow's service container answers on 127.0.0.1): nothing is started.
+A broker of this machine gets its management plugin enabled if it is off; one elsewhere never."""
 import importlib.util
 from pathlib import Path
 
@@ -27,6 +28,27 @@ def nothing_started(ensure_broker, monkeypatch):
 @pytest.mark.broker
 def test_a_broker_that_answers_is_used_as_it_is(ensure_broker, nothing_started, monkeypatch):
     monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    monkeypatch.setattr(ensure_broker, "management_answers", lambda uri: True)
+    assert ensure_broker.main() == 0
+    assert nothing_started == []
+
+
+def test_a_local_broker_without_the_management_api_gets_its_plugin_enabled(ensure_broker, nothing_started,
+                                                                           monkeypatch, capsys):
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    monkeypatch.setattr(ensure_broker, "answers", lambda uri: True)
+    api = iter([False, False, True])  # off, then still starting, then up
+    monkeypatch.setattr(ensure_broker, "management_answers", lambda uri: next(api))
+    monkeypatch.setattr(ensure_broker.time, "sleep", lambda seconds: None)
+    assert ensure_broker.main() == 0
+    assert nothing_started == [["/usr/sbin/rabbitmq-plugins", "enable", "rabbitmq_management"]]
+    assert "enabling it" in capsys.readouterr().err
+
+
+def test_a_broker_elsewhere_never_gets_a_plugin_enabled(ensure_broker, nothing_started, monkeypatch):
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@broker.example:5672/")
+    monkeypatch.setattr(ensure_broker, "answers", lambda uri: True)
+    monkeypatch.setattr(ensure_broker, "management_answers", lambda uri: False)
     assert ensure_broker.main() == 0
     assert nothing_started == []
 

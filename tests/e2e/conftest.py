@@ -19,15 +19,18 @@ RPC_TIMEOUT_SECONDS = 2
 run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_run_local")
 
 
-def start_system(amqp_uri, tmp_path_factory):
-    """The system as ``make run`` starts it, on ``amqp_uri``'s vhost; the store is the suite's
-    (root conftest.py): embedded, or MongoDB with the databases of the module that starts it."""
+def start_system(amqp_uri, tmp_path_factory, **settings):
+    """The system as ``make run`` starts it, on ``amqp_uri``'s vhost, with a module's own
+    ``settings`` (environment variables) over the shared ones; the store is the suite's (root
+    conftest.py): embedded, or MongoDB with the databases of the module that starts it."""
     overrides = {"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
                  "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
                  "WEBHOOK_ALLOW_PRIVATE": "1",  # as make run: webhooks to local receivers
-                 "CLOSED_COUNT_SECONDS": "2"}  # the services count what they closed for archive
+                 "CLOSED_COUNT_SECONDS": "2",  # the services count what they closed for archive
+                 **settings}
     with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
         running.rpc_timeout = RPC_TIMEOUT_SECONDS
+        running.amqp_uri = amqp_uri
         yield running
 
 
@@ -49,7 +52,8 @@ def system(shared_system):
 
 @pytest.fixture(scope="module")
 def own_system(module_amqp_uri, tmp_path_factory):
-    """A system for this module alone, with the shared one's settings."""
+    """A system for this module alone, with the shared one's settings (a module with settings of
+    its own calls ``start_system`` with them)."""
     yield from start_system(module_amqp_uri, tmp_path_factory)
 
 

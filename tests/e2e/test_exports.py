@@ -14,7 +14,7 @@ import pytest
 
 from estate_common import clock
 
-from .conftest import ADMIN_PASSWORD, RPC_TIMEOUT_SECONDS, run_local
+from .conftest import start_system
 from .flows import eventually, finished_job, new_estate, new_household, new_user, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
@@ -24,12 +24,7 @@ LINK_SECONDS = 12
 
 @pytest.fixture(scope="module")
 def system(module_amqp_uri, tmp_path_factory):
-    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
-                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
-                 "EXPORT_LINK_SECONDS": str(LINK_SECONDS)}
-    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
-        running.rpc_timeout = RPC_TIMEOUT_SECONDS
-        yield running
+    yield from start_system(module_amqp_uri, tmp_path_factory, EXPORT_LINK_SECONDS=str(LINK_SECONDS))
 
 
 @pytest.fixture(scope="module")

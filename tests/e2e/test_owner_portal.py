@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from .conftest import ADMIN_PASSWORD, RPC_TIMEOUT_SECONDS, run_local
+from .conftest import start_system
 from .flows import eventually, new_estate, new_household, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
@@ -21,12 +21,8 @@ MAX_WRITES = 12
 
 @pytest.fixture(scope="module")
 def system(module_amqp_uri, tmp_path_factory):
-    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
-                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
-                 "PUBLIC_ADDRESS_MAX_WRITES": str(MAX_WRITES), "PUBLIC_ADDRESS_MAX_CALLS": "200"}
-    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
-        running.rpc_timeout = RPC_TIMEOUT_SECONDS
-        yield running
+    yield from start_system(module_amqp_uri, tmp_path_factory, PUBLIC_ADDRESS_MAX_WRITES=str(MAX_WRITES),
+                            PUBLIC_ADDRESS_MAX_CALLS="200")
 
 
 @pytest.fixture(scope="module")

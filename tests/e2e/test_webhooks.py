@@ -11,40 +11,23 @@ import hmac
 import json
 import threading
 import time
-import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 from nameko.standalone.events import event_dispatcher
 
-from estate_common.testing import load_file
-
+from .conftest import start_system
 from .flows import PHONE, eventually, new_estate, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-ROOT = Path(__file__).resolve().parents[2]
-ADMIN_PASSWORD = "e2e-webhooks-admin-" + uuid.uuid4().hex[:8]
-RPC_TIMEOUT_SECONDS = 2
-run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_webhooks_run_local")
-
 
 @pytest.fixture(scope="module")
 def system(module_amqp_uri, tmp_path_factory):
-    """This module's own system: private targets allowed, due deliveries looked for often."""
-    overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
-                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "2",
-                 "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_POLL_SECONDS": "0.2", "WEBHOOK_TIMEOUT_SECONDS": "2"}
-    with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
-        running.rpc_timeout = RPC_TIMEOUT_SECONDS
-        running.amqp_uri = module_amqp_uri
-        yield running
-
-
-@pytest.fixture(scope="module")
-def admin(api):
-    return api.token("admin", ADMIN_PASSWORD)
+    """This module's own system: due deliveries looked for often (private targets are allowed
+    in every test system, as under ``make run``)."""
+    yield from start_system(module_amqp_uri, tmp_path_factory, WEBHOOK_POLL_SECONDS="0.2",
+                            WEBHOOK_TIMEOUT_SECONDS="2")
 
 
 class Receiver:

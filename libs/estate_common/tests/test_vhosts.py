@@ -1,0 +1,71 @@
+"""Throw-away vhosts (estate_common.vhosts): made, used and removed on the real broker, through
+whichever admin this machine has; the choice of admin."""
+import urllib.error
+
+import pytest
+from amqp.exceptions import NotAllowed
+from kombu import Connection, Queue
+
+from estate_common import config, vhosts
+
+
+def _vhost_of(uri):
+    return uri.rsplit("/", 1)[1]
+
+
+@pytest.mark.broker
+def test_a_fresh_vhost_takes_connections_and_is_gone_afterwards():
+    broker = vhosts.admin()
+    if broker is None:
+        pytest.fail("neither the management API nor rabbitmqctl: the suite needs one", pytrace=False)
+    with vhosts.fresh_vhost("estate_test_vhosts") as uri:
+        vhost = _vhost_of(uri)
+        assert vhost.startswith("estate_test_vhosts_")
+        with Connection(uri, connect_timeout=5) as connection:
+            queue = Queue("probe", durable=False)(connection.default_channel)
+            queue.declare()
+            connection.Producer().publish({"hello": 1}, routing_key="probe")
+            assert queue.get(no_ack=True).payload == {"hello": 1}
+    with pytest.raises(NotAllowed, match=f"vhost {vhost} not found"):  # it is no more
+        with Connection(uri, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+
+
+@pytest.mark.broker
+def test_the_management_api_is_preferred_when_it_answers():
+    """``make test`` enables it on a local broker (scripts/ensure_broker.py)."""
+    api = vhosts.ManagementApi.for_uri(config.amqp_uri())
+    if not api.answers():
+        pytest.skip("this broker's management API is off: rabbitmqctl is used instead")
+    assert isinstance(vhosts.admin(), vhosts.ManagementApi)
+    with vhosts.fresh_vhost("estate_test_vhosts") as uri:
+        vhost = _vhost_of(uri)
+        assert api._call("GET", f"vhosts/{vhost}")["name"] == vhost
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        api._call("GET", f"vhosts/{vhost}")
+    assert gone.value.code == 404
+
+
+def test_without_an_api_rabbitmqctl_is_used_and_without_either_none(monkeypatch):
+    monkeypatch.setattr(vhosts, "_chosen", {})
+    monkeypatch.setattr(vhosts.ManagementApi, "answers", lambda self: False)
+    monkeypatch.setattr(vhosts.shutil, "which", lambda name: "/usr/sbin/rabbitmqctl")
+    assert isinstance(vhosts.admin("amqp://guest:guest@broker.example:5672/"), vhosts.Rabbitmqctl)
+    monkeypatch.setattr(vhosts.shutil, "which", lambda name: None)
+    assert vhosts.admin("amqp://guest:guest@other.example:5672/") is None
+
+
+def test_without_any_admin_the_uri_is_used_as_it_is(monkeypatch):
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@nowhere.example:5672/")
+    monkeypatch.setattr(vhosts, "admin", lambda uri=None: None)
+    with vhosts.fresh_vhost() as uri:
+        assert uri == "amqp://guest:guest@nowhere.example:5672/"
+
+
+def test_the_management_url_follows_the_amqp_host_and_user_unless_set(monkeypatch):
+    monkeypatch.delenv("RABBITMQ_MANAGEMENT_URL", raising=False)
+    api = vhosts.ManagementApi.for_uri("amqp://ops:secret@rabbit.internal:5672/")
+    assert api.url == "http://rabbit.internal:15672"
+    assert api._headers["Authorization"] == "Basic b3BzOnNlY3JldA=="  # ops:secret
+    monkeypatch.setenv("RABBITMQ_MANAGEMENT_URL", "https://rabbit.example/mgmt/")
+    assert vhosts.ManagementApi.for_uri("amqp://ops:secret@rabbit.internal:5672/").url == "https://rabbit.example/mgmt"
