@@ -6,9 +6,9 @@ therefore run in one pytest process while the rest runs in another, and the test
 break the broker or stall it (``LAST``) run alone at the end. The gateway's own tests and the
 cross-service integration tests join the first process, to even out the two sides' times.
 Both sides cover everything: the second is pytest's own ``testpaths`` less the first and
-the last, so a test directory added later runs without a change here. Every test still runs in a process of its own
-kind (eventlet monkey-patched, as the root conftest.py does), which pytest-xdist cannot
-offer: its workers' I/O threads do not survive eventlet's patching.
+the last, so a test directory added later runs without a change here. Every test still runs
+in a process of its own kind (eventlet monkey-patched, as the root conftest.py does), which
+pytest-xdist cannot offer: its workers' I/O threads do not survive eventlet's patching.
 
 Arguments are passed to every pytest process. With ``ESTATE_TEST_SERIAL=1``, or with
 arguments that name test paths, it is one plain pytest run.

@@ -38,8 +38,6 @@ CALL_TIMEOUT_SECONDS = 60  # deleting a vhost of a whole system's quorum queues 
 class ManagementApi:
     """The few calls of RabbitMQ's HTTP API that tests need."""
 
-    name = "management API"
-
     def __init__(self, url, user, password):
         self.url = url.rstrip("/")
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -92,8 +90,6 @@ class ManagementApi:
 
 class Rabbitmqctl:
     """The same calls through ``rabbitmqctl`` (a broker on this machine)."""
-
-    name = "rabbitmqctl"
 
     @staticmethod
     def _run(*args, check=True):
