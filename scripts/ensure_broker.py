@@ -8,23 +8,32 @@ waited for a while, as a container still starting up. Exit 0 when the broker ans
 
 On a broker of this machine it also enables the management plugin, if it is off: the tests make
 and remove a vhost per test through its HTTP API (``estate_common.vhosts`` says why), and fall
-back to the much slower ``rabbitmqctl`` when it cannot be had.
+back to the much slower ``rabbitmqctl`` when it cannot be had. It then deletes the throw-away
+vhosts that a killed run left behind (``vhosts.sweep``) and makes and deletes one, within
+``PROBE_SECONDS``: a broker that cannot is wedged, and is said to be so now rather than as a
+suite that hangs.
 """
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import urlparse
 
 from kombu import Connection
 
+from estate_common import vhosts
 from estate_common.vhosts import ManagementApi
 
 DEFAULT = "amqp://guest:guest@127.0.0.1:5672/"
 WAIT_SECONDS = 90
 WAIT_FOR_OTHERS_SECONDS = float(os.environ.get("BROKER_WAIT_SECONDS", "30"))
 MANAGEMENT_WAIT_SECONDS = 30
+PROBE_SECONDS = float(os.environ.get("BROKER_PROBE_SECONDS", "60"))
+WEDGED = """RabbitMQ answers but {what} did not end within {seconds:.0f} s: the broker is wedged.
+Restart it, e.g. 'rabbitmqctl stop; rabbitmq-server -detached' (if it does not stop within a
+minute: 'pkill -9 beam.smp', then start it again)."""
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -77,12 +86,52 @@ def ensure_management(uri):
         time.sleep(1)
 
 
+def within(seconds, step):
+    """step() in a thread: (True, its error or None) if it ended within ``seconds``, else (False, None)."""
+    outcome = {}
+
+    def run():
+        try:
+            step()
+            outcome["error"] = None
+        except Exception as error:  # reported by the caller
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return ("error" in outcome), outcome.get("error")
+
+
+def tidy_and_probe(uri):
+    """Sweep a killed run's vhosts, then make and delete one; 0, or 1 with what to do."""
+    swept = []
+    for what, step in (("deleting the vhosts that earlier runs left", lambda: swept.extend(vhosts.sweep(uri))),
+                       ("making and deleting a vhost", lambda: _probe())):
+        ended, error = within(PROBE_SECONDS, step)
+        if not ended:
+            print(WEDGED.format(what=what, seconds=PROBE_SECONDS), file=sys.stderr)
+            return 1
+        if error is not None:
+            print(f"RabbitMQ answers but {what} failed: {error}", file=sys.stderr)
+            return 1
+    if swept:
+        print(f"Deleted {len(swept)} vhost(s) that earlier runs left behind.", file=sys.stderr)
+    return 0
+
+
+def _probe():
+    with vhosts.fresh_vhost("estate_test_probe"):
+        pass
+
+
 def main():
     uri = os.environ.get("AMQP_URI") or DEFAULT
     local = urlparse(uri).hostname in LOCAL_HOSTS
     if answers(uri):
         if local:
             ensure_management(uri)
+            return tidy_and_probe(uri)
         return 0
     server = installed("rabbitmq-server")
     if not local or server is None:
@@ -96,7 +145,7 @@ def main():
     subprocess.run([server, "-detached"], check=False)
     if wait_for(uri, WAIT_SECONDS):
         ensure_management(uri)
-        return 0
+        return tidy_and_probe(uri)
     print(f"RabbitMQ did not come up within {WAIT_SECONDS} s.", file=sys.stderr)
     return 1
 

@@ -1,7 +1,9 @@
 """scripts/ensure_broker.py, as ``make test`` runs it: a broker that answers is used as it is,
 wherever it runs (the CI workflow's service container answers on 127.0.0.1): nothing is started.
-A broker of this machine gets its management plugin enabled if it is off; one elsewhere never."""
+A broker of this machine gets its management plugin enabled if it is off; one elsewhere never.
+A local broker is then tidied and probed: a wedged one is said to be so."""
 import importlib.util
+import threading
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,8 @@ def ensure_broker():
 
 @pytest.fixture
 def nothing_started(ensure_broker, monkeypatch):
+    probed = []
+    monkeypatch.setattr(ensure_broker, "tidy_and_probe", lambda uri: probed.append(uri) or 0)
     started = []
     monkeypatch.setattr(ensure_broker.subprocess, "run", lambda argv, **kw: started.append(argv))
     monkeypatch.setattr(ensure_broker.shutil, "which", lambda name: f"/usr/sbin/{name}")
@@ -70,3 +74,34 @@ def test_a_service_container_still_starting_is_waited_for(ensure_broker, nothing
     monkeypatch.setattr(ensure_broker.time, "sleep", lambda seconds: None)
     assert ensure_broker.main() == 0
     assert nothing_started == []
+
+
+def test_a_wedged_broker_is_said_to_be_so_within_the_probe_time(ensure_broker, monkeypatch, capsys):
+    never = threading.Event()
+    monkeypatch.setattr(ensure_broker, "PROBE_SECONDS", 0.2)
+    monkeypatch.setattr(ensure_broker.vhosts, "sweep", lambda uri: [])
+    monkeypatch.setattr(ensure_broker, "_probe", never.wait)  # an add_vhost that never returns
+    try:
+        assert ensure_broker.tidy_and_probe("amqp://guest:guest@127.0.0.1:5672/") == 1
+    finally:
+        never.set()
+    err = capsys.readouterr().err
+    assert "making and deleting a vhost did not end within 0 s: the broker is wedged" in err
+    assert "rabbitmq-server -detached" in err
+
+
+def test_a_probe_that_fails_is_reported_not_hidden(ensure_broker, monkeypatch, capsys):
+    monkeypatch.setattr(ensure_broker.vhosts, "sweep", lambda uri: ["estate_test_left"])
+
+    def refused():
+        raise PermissionError("not an administrator")
+
+    monkeypatch.setattr(ensure_broker, "_probe", refused)
+    assert ensure_broker.tidy_and_probe("amqp://guest:guest@127.0.0.1:5672/") == 1
+    assert "making and deleting a vhost failed: not an administrator" in capsys.readouterr().err
+
+
+@pytest.mark.broker
+def test_a_healthy_local_broker_is_tidied_and_probed(ensure_broker, capsys):
+    assert ensure_broker.tidy_and_probe(ensure_broker.os.environ.get("AMQP_URI") or ensure_broker.DEFAULT) == 0
+    assert "wedged" not in capsys.readouterr().err

@@ -49,6 +49,11 @@ def users():
     tag = uuid.uuid4().hex[:10]
     vhost, prefix = f"estate_test_users_{tag}", f"estate-t{tag}-"
     passwords = {c: secrets.token_urlsafe(24) for c in broker_users.USERS}
+    with vhosts.held(vhost):
+        yield from _imported(vhost, prefix, passwords)
+
+
+def _imported(vhost, prefix, passwords):
     # on stdin: the broker (another OS user) might not read a file of ours
     _rabbitmqctl("import_definitions", "--format", "json",
                  stdin=json.dumps(broker_users.definitions(passwords, vhost=vhost, prefix=prefix)))

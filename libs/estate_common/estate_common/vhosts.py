@@ -9,10 +9,16 @@ joins the broker's cluster for the call (about 0.6 s and 0.5 s of CPU each, four
 some 700 in a ``make test``), an API call takes a few milliseconds. ``make test`` enables the
 plugin on a local broker (``scripts/ensure_broker.py``).
 
-A vhost goes only after its connections are closed, and vhosts come and go one at a time on
-this machine (a lock file shared by every test process): RabbitMQ 3.10 deleting two vhosts at
-once, each with a running system's quorum queues and consumers still connected, was seen to
-stop half-way and hold every later ``add_vhost`` until the node was restarted.
+A vhost goes in three steps: its permissions are revoked, so that a client which reconnects
+(nameko and kombu do, at once) is refused instead of declaring a queue while the vhost is being
+deleted; then its connections are closed; then it is deleted. RabbitMQ 3.10 does not revoke
+first itself (rabbitmq-server#4260), and a queue declared during the deletion was seen to stop it
+half-way and hold every later ``add_vhost`` until the node was restarted. Vhosts also come and go
+one at a time on this machine (a lock file shared by every test process).
+
+Each vhost in use holds a lock file of its own (``VHOST_LOCKS``), released when its process
+ends, however it ends: ``sweep()`` deletes the vhosts of this kind that a killed run left
+behind, with their quorum queues, and none that a live run is using.
 """
 import base64
 import contextlib
@@ -31,6 +37,8 @@ from . import config
 
 
 LOCK_PATH = os.path.join(tempfile.gettempdir(), "estate-ops-vhosts.lock")
+VHOST_LOCKS = os.path.join(tempfile.gettempdir(), "estate-ops-vhosts")
+PREFIXES = ("estate_test", "estate_e2e", "estate_bench", "estate_profile")  # the kinds sweep() may delete
 MANAGEMENT_PORT = 15672
 CALL_TIMEOUT_SECONDS = 60  # deleting a vhost of a whole system's quorum queues takes seconds
 
@@ -69,6 +77,22 @@ class ManagementApi:
         self._call("PUT", f"permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
                    {"configure": ".*", "write": ".*", "read": ".*"})
 
+    def list_vhosts(self):
+        return [v["name"] for v in self._call("GET", "vhosts?columns=name")]
+
+    def revoke_permissions(self, vhost):
+        try:
+            permissions = self._call("GET", f"vhosts/{quote(vhost, safe='')}/permissions")
+            topic_permissions = self._call("GET", f"vhosts/{quote(vhost, safe='')}/topic-permissions")
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return
+            raise
+        for kind, granted in (("permissions", permissions), ("topic-permissions", topic_permissions)):
+            for permission in granted or []:
+                with contextlib.suppress(urllib.error.HTTPError):
+                    self._call("DELETE", f"{kind}/{quote(vhost, safe='')}/{quote(permission['user'], safe='')}")
+
     def close_connections(self, vhost, reason):
         try:
             connections = self._call("GET", f"vhosts/{quote(vhost, safe='')}/connections")
@@ -93,8 +117,17 @@ class Rabbitmqctl:
 
     @staticmethod
     def _run(*args, check=True):
-        subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True,
-                       timeout=CALL_TIMEOUT_SECONDS)
+        return subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True, text=True,
+                              timeout=CALL_TIMEOUT_SECONDS).stdout
+
+    def list_vhosts(self):
+        return self._run("list_vhosts", "--no-table-headers", "name").split()
+
+    def revoke_permissions(self, vhost):
+        for line in self._run("list_permissions", "-p", vhost, "--no-table-headers", check=False).splitlines():
+            if line.split():
+                self._run("clear_permissions", "-p", vhost, line.split()[0], check=False)
+                self._run("clear_topic_permissions", "-p", vhost, line.split()[0], check=False)
 
     def add_vhost(self, vhost, user):
         self._run("add_vhost", vhost)
@@ -143,12 +176,13 @@ def fresh_vhost(prefix="estate_test"):
         yield base
         return
     vhost = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with _one_at_a_time():
-        broker.add_vhost(vhost, urlparse(base).username or "guest")
-    try:
-        yield urlunparse(urlparse(base)._replace(path="/" + vhost))
-    finally:
-        delete(vhost)
+    with held(vhost):
+        with _one_at_a_time():
+            broker.add_vhost(vhost, urlparse(base).username or "guest")
+        try:
+            yield urlunparse(urlparse(base)._replace(path="/" + vhost))
+        finally:
+            delete(vhost)
 
 
 def delete(vhost, users=()):
@@ -158,7 +192,49 @@ def delete(vhost, users=()):
     if broker is None:
         raise RuntimeError("neither RabbitMQ's management API nor rabbitmqctl is at hand to delete a vhost")
     with _one_at_a_time():
+        broker.revoke_permissions(vhost)
         broker.close_connections(vhost, "the test is over")
         broker.delete_vhost(vhost)
         for user in users:
             broker.delete_user(user)
+
+
+@contextlib.contextmanager
+def held(vhost):
+    """A shared lock on the vhost's own file while it is in use, so that ``sweep()`` leaves it."""
+    os.makedirs(VHOST_LOCKS, exist_ok=True)
+    path = os.path.join(VHOST_LOCKS, vhost)
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _abandoned(vhost):
+    """True when no process of this machine holds the vhost (its lock file is free or gone)."""
+    path = os.path.join(VHOST_LOCKS, vhost)
+    try:
+        with open(path, "r") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except FileNotFoundError:
+        return True
+    except BlockingIOError:
+        return False
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    return True
+
+
+def sweep(amqp_uri=None):
+    """Delete the throw-away vhosts that no process of this machine uses any more (a killed
+    run's); returns their names. Only for a broker that this machine's runs alone use."""
+    broker = admin(amqp_uri)
+    if broker is None:
+        return []
+    left = [v for v in broker.list_vhosts() if v.startswith(tuple(p + "_" for p in PREFIXES)) and _abandoned(v)]
+    for vhost in left:
+        delete(vhost)
+    return left

@@ -1,6 +1,8 @@
 """Throw-away vhosts (estate_common.vhosts): made, used and removed on the real broker, through
 whichever admin this machine has; the choice of admin."""
 import urllib.error
+import uuid
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 from amqp.exceptions import NotAllowed
@@ -69,3 +71,40 @@ def test_the_management_url_follows_the_amqp_host_and_user_unless_set(monkeypatc
     assert api._headers["Authorization"] == "Basic b3BzOnNlY3JldA=="  # ops:secret
     monkeypatch.setenv("RABBITMQ_MANAGEMENT_URL", "https://rabbit.example/mgmt/")
     assert vhosts.ManagementApi.for_uri("amqp://ops:secret@rabbit.internal:5672/").url == "https://rabbit.example/mgmt"
+
+
+@pytest.mark.broker
+def test_sweep_deletes_what_a_killed_run_left_and_leaves_what_is_in_use():
+    broker = vhosts.admin()
+    if broker is None:
+        pytest.fail("neither the management API nor rabbitmqctl: the suite needs one", pytrace=False)
+    user = urlparse(config.amqp_uri()).username or "guest"
+    left = f"estate_test_left_{uuid.uuid4().hex[:8]}"  # made, never held: its run was killed
+    broker.add_vhost(left, user)
+    with vhosts.fresh_vhost("estate_test_vhosts") as uri:
+        in_use = _vhost_of(uri)
+        swept = vhosts.sweep()
+        assert left in swept and in_use not in swept
+        assert left not in broker.list_vhosts() and in_use in broker.list_vhosts()
+    assert in_use not in broker.list_vhosts()
+
+
+@pytest.mark.broker
+def test_a_deleted_vhost_refuses_a_reconnecting_client_before_it_goes():
+    """Permissions go first: a client that reconnects as its connection is closed (nameko does)
+    is refused, instead of declaring a queue into a vhost being deleted."""
+    broker = vhosts.admin()
+    if broker is None:
+        pytest.fail("neither the management API nor rabbitmqctl: the suite needs one", pytrace=False)
+    user = urlparse(config.amqp_uri()).username or "guest"
+    vhost = f"estate_test_vhosts_{uuid.uuid4().hex[:8]}"
+    broker.add_vhost(vhost, user)
+    try:
+        broker.revoke_permissions(vhost)
+        uri = urlunparse(urlparse(config.amqp_uri())._replace(path="/" + vhost))
+        with pytest.raises(NotAllowed, match="access to vhost"):
+            with Connection(uri, connect_timeout=5) as connection:
+                connection.ensure_connection(max_retries=1)
+    finally:
+        vhosts.delete(vhost)
+    assert vhost not in broker.list_vhosts()
