@@ -4,6 +4,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, strategies as st
 
 from estate_common import clock, ids
 
@@ -115,3 +116,26 @@ def test_new_id_is_unique_and_time_ordered():
     assert sorted(made) == made  # one process: ordered within a second too (ObjectId's counter)
     born = ObjectId(later[0][len("sr_"):]).generation_time
     assert abs(born - datetime.now(timezone.utc)) < timedelta(seconds=3)
+
+
+def _id_as_first_written(prefix, *parts):
+    """natural_id as it was first written: every id already stored was made this way."""
+    import hashlib
+    import json
+    key = json.dumps([str(p) for p in parts], ensure_ascii=False)
+    return f"{prefix}_{hashlib.sha1(key.encode()).hexdigest()[:24]}"
+
+
+@pytest.mark.parametrize("parts", [
+    ("est_1", "hh_1", "property_service", "2026-11"),
+    ("物业", "3栋", "2单元", "1201"),
+    ('say "hi"', "back\\slash", "tab\there", "line\nbreak", "\x00\x1f\x7f", "\u2028"),
+    ("", " ", 12, 1.5, None),
+])
+def test_natural_id_stays_the_id_already_stored(parts):
+    assert ids.natural_id("bill", *parts) == _id_as_first_written("bill", *parts)
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), min_size=1, max_size=5))
+def test_natural_id_stays_the_id_already_stored_for_any_text(parts):
+    assert ids.natural_id("x", *parts) == _id_as_first_written("x", *parts)

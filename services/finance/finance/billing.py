@@ -60,13 +60,13 @@ def billed_pairs(standards, households, period):
                 yield household, standard
 
 
-def run_bills(estate_id, period, standards, households, job_id, due, stamp):
-    """The bills a billing run writes for ``households`` (read copies: ``{_id, area_m2, status,
-    …}``): one per household and standard billed in ``period`` that applies to it. A generator:
-    the run writes them in batches. Households of the same floor area cost the same: each
-    amount is computed once per run."""
+def run_bills(estate_id, period, pairs, job_id, due, stamp):
+    """The bills a billing run writes for ``pairs`` (``billed_pairs``: each household read copy,
+    ``{_id, area_m2, status, …}``, with a standard billed in ``period`` that applies to it). A
+    generator: the run writes them in batches. Households of the same floor area cost the same:
+    each amount is computed once per run."""
     amounts = {}
-    for household, standard in billed_pairs(standards, households, period):
+    for household, standard in pairs:
         key = (standard["_id"], household.get("area_m2"))
         if key not in amounts:
             amounts[key] = amount_cents(standard, household.get("area_m2"))

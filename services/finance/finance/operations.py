@@ -82,9 +82,9 @@ def run_billing(db, outbox, job, progress):
     now = clock.now()
     billed = [s for s in store.approved_standards(db, estate_id) if standards.bills_in(s, period)]
     households = list(store.households_for_billing(db, estate_id))
-    total = sum(1 for _ in billing.billed_pairs(billed, households, period))
-    progress(0, total)
-    bills = billing.run_bills(estate_id, period, billed, households, job["_id"],
+    pairs = list(billing.billed_pairs(billed, households, period))
+    progress(0, len(pairs))
+    bills = billing.run_bills(estate_id, period, pairs, job["_id"],
                               billing.due_at(period, now, rules), clock.to_iso(now))
     created = already = cents = 0
     batch = []
