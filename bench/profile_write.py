@@ -97,10 +97,11 @@ def per_call(pids, operation, count):
 def main(count):
     password, jwt_secret, signing_key = (secrets.token_urlsafe(16), secrets.token_urlsafe(48),
                                          secrets.token_urlsafe(48))
+    PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     with fresh_vhost("estate_profile") as amqp_uri:
         overrides = {"AMQP_URI": amqp_uri, "ESTATE_ADMIN_PASSWORD": password, "JWT_SECRET": jwt_secret,
                      "BUS_SIGNING_KEY": signing_key}
-        with run_local.running_system(overrides, "/tmp/perf/profile_system.log") as system:
+        with run_local.running_system(overrides, PROFILE_DIR / "profile_system.log") as system:
             service_pid = system.processes[list(SERVICES).index("customer_service")].pid
             gateway_pid = children(system.processes[len(SERVICES)].pid)[0]
             pids = {"gateway": gateway_pid, "customer_service": service_pid,
