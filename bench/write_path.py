@@ -13,10 +13,17 @@ next to its parts and to the bus it stands on, measured in the same run on the s
    kombu publish (persistent, confirmed) of the same event to a durable quorum queue and its
    consumer's ack, one at a time.
 
+Each ratio's two sides are measured interleaved, so that both meet the same machine: one call
+at a time in alternating blocks of ``BLOCK`` calls (raw RPC, create, raw kombu publish), then
+the throughputs in ``ROUNDS`` alternating rounds. Measured one side after the other, as until
+2026-12-01, the ratios moved between runs of the same code on a shared machine by more than the
+goals' margins (create p50 2.3x to 3.8x raw RPC) with whatever else the machine was doing then.
+
 Goals (issue 15): create p50 <= 3x raw RPC p50, create p99 <= 3x raw RPC p99, create
 throughput >= 50 % of raw RPC throughput (16 threads each), event lag p99 <= 2x raw kombu
 p99.
 """
+import contextlib
 import http.client
 import json
 import threading
@@ -34,6 +41,11 @@ from estate_common.rpc_client import RpcClient
 import latency  # bench/, beside this file
 
 THREADS = 16
+BLOCK = 50   # calls of one side before the other's turn, one at a time
+ROUNDS = 4   # turns of each side in the throughput phase
+# a pause after each turn, so that no side's trailing work (a create's relay and archive's
+# consumer, after its answer) runs into the next side's turn
+SETTLE_SECONDS = {"block": 0.2, "round": 1.0}
 GOALS = {"create_p50_over_rpc_p50": 3.0, "create_p99_over_rpc_p99": 3.0,
          "create_throughput_over_rpc_throughput": 0.5, "event_lag_p99_over_kombu_p99": 2.0}
 
@@ -42,21 +54,47 @@ def summary(name, latencies, extra=None):
     return {"name": name, "calls": len(latencies), **latency.p50_p99(latencies), **(extra or {})}
 
 
+def _print_row(row):
+    print(f"  {row['name']:<34} p50 {row['p50_ms']:>8.3f} ms   p99 {row['p99_ms']:>8.3f} ms   "
+          f"{row['throughput_per_s']:>9.1f} /s ({row['threads']} threads)", flush=True)
+
+
 def measure(name, operation, count, threads=THREADS):
     """Latency one call at a time, then throughput from ``threads`` threads."""
-    latencies = []
-    for index in range(count):
-        started = time.perf_counter()
-        operation(index)
-        latencies.append((time.perf_counter() - started) * 1000)
-    started = time.perf_counter()
+    return measure_interleaved({name: operation}, count, threads)[name]
+
+
+def measure_interleaved(operations, count, threads=THREADS, block=None, rounds=None, beside=None):
+    """``{name: operation(index)}``, each called ``count`` times one at a time (indexes 0 ..
+    count-1), the operations taking turns in blocks of ``block`` calls; then each ``count``
+    times more from ``threads`` threads (indexes count .. 2*count-1), taking turns in
+    ``rounds`` rounds. ``{name: row}``. ``beside``: ``{name: operation}`` that take their turns
+    in the one-at-a-time part only (no row: they keep their own figures)."""
+    block, rounds = block or BLOCK, rounds or ROUNDS
+    turns = {**operations, **(beside or {})}
+    latencies = {name: [] for name in turns}
+    for start in range(0, count, block):
+        for name, operation in turns.items():
+            for index in range(start, min(start + block, count)):
+                started = time.perf_counter()
+                operation(index)
+                latencies[name].append((time.perf_counter() - started) * 1000)
+            time.sleep(SETTLE_SECONDS["block"])
+    elapsed = {name: 0.0 for name in operations}
+    per_round = -(-count // rounds)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(operation, range(count, 2 * count)))
-    elapsed = time.perf_counter() - started
-    row = summary(name, latencies, {"throughput_per_s": round(count / elapsed, 1), "threads": threads})
-    print(f"  {name:<34} p50 {row['p50_ms']:>8.3f} ms   p99 {row['p99_ms']:>8.3f} ms   "
-          f"{row['throughput_per_s']:>9.1f} /s ({threads} threads)", flush=True)
-    return row
+        for start in range(count, 2 * count, per_round):
+            for name, operation in operations.items():
+                started = time.perf_counter()
+                list(pool.map(operation, range(start, min(start + per_round, 2 * count))))
+                elapsed[name] += time.perf_counter() - started
+                time.sleep(SETTLE_SECONDS["round"])
+    rows = {}
+    for name in operations:
+        rows[name] = summary(name, latencies[name], {"throughput_per_s": round(count / elapsed[name], 1),
+                                                     "threads": threads})
+        _print_row(rows[name])
+    return rows
 
 
 def bench_store(count):
@@ -70,14 +108,6 @@ def bench_store(count):
             "status": "open", "due_at": clock.to_iso(now), "created_at": clock.to_iso(now),
             "updated_at": clock.to_iso(now), "history": [], "_outbox": []})
     return measure("store insert_one", insert, count)
-
-
-def bench_rpc(amqp_uri, signing_key, count):
-    client = RpcClient(amqp_uri, timeout=5, owner="bench", signing_key=signing_key)
-    try:
-        return measure("raw RPC round trip (health)", lambda _: client.call("customer_service", "health", {}), count)
-    finally:
-        client.close()
 
 
 class LeanHttp:
@@ -153,17 +183,6 @@ class Gateway:
         return json.loads(content)
 
 
-def bench_gateway(gateway, count):
-    created = []
-
-    def create(index):
-        request = gateway.create_request()
-        if index < count:
-            created.append(request["id"])
-    row = measure("gateway POST service-request", create, count)
-    return row, created
-
-
 def event_lags(gateway, request_ids, wait_seconds=60):
     """ms from each request's ``service_request_created`` event (occurred_at) to archive's record
     of it (recorded_at); waits for archive to have recorded them all."""
@@ -189,48 +208,73 @@ def event_lags(gateway, request_ids, wait_seconds=60):
     return [lags[request_id] for request_id in request_ids]
 
 
-def kombu_lags(amqp_uri, count):
+class KombuLags:
     """Raw kombu: a persistent event published with a confirm to a durable quorum queue, consumed
-    and acked by another connection; ms from before the publish to the ack, one at a time."""
-    exchange = Exchange("bench.events", type="topic", durable=True)
-    queue = Queue(f"bench.raw-{uuid.uuid4().hex[:8]}", exchange=exchange, routing_key="bench_event", durable=True,
-                  queue_arguments={"x-queue-type": "quorum"})
-    done, lags, started = threading.Event(), [], {}
+    and acked by another connection; ms from before the publish to the ack, one at a time
+    (``publish(index)``, a measured operation; ``lags`` holds them all)."""
 
-    def on_message(body, message):
+    def __init__(self, amqp_uri):
+        self.exchange = Exchange("bench.events", type="topic", durable=True)
+        self.queue = Queue(f"bench.raw-{uuid.uuid4().hex[:8]}", exchange=self.exchange, routing_key="bench_event",
+                           durable=True, queue_arguments={"x-queue-type": "quorum"})
+        self.lags, self._started, self._done = [], {}, threading.Event()
+        self.event = {"event_type": "bench_event", "source": "bench", "estate_id": "est_bench", "data": {"x": 1},
+                      "occurred_at": clock.now_iso(), "request_id": "bench", "actor": "bench"}
+        self._stack = contextlib.ExitStack()
+        publishing = self._stack.enter_context(Connection(amqp_uri, transport_options={"confirm_publish": True}))
+        self.consuming = self._stack.enter_context(Connection(amqp_uri))
+        self.producer = Producer(publishing.channel(), exchange=self.exchange)
+        self.channel = self.consuming.channel()
+        self.queue(self.channel).declare()
+        self._stack.enter_context(Consumer(self.channel, [self.queue], callbacks=[self._on_message], accept=["json"]))
+
+    def _on_message(self, body, message):
         message.ack()
-        lags.append((time.perf_counter() - started[body["event_id"]]) * 1000)
-        done.set()
+        self.lags.append((time.perf_counter() - self._started[body["event_id"]]) * 1000)
+        self._done.set()
 
-    event = {"event_type": "bench_event", "source": "bench", "estate_id": "est_bench", "data": {"x": 1},
-             "occurred_at": clock.now_iso(), "request_id": "bench", "actor": "bench"}
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as publishing, \
-            Connection(amqp_uri) as consuming:
-        producer = Producer(publishing.channel(), exchange=exchange)
-        channel = consuming.channel()
-        queue(channel).declare()
-        with Consumer(channel, [queue], callbacks=[on_message], accept=["json"]):
-            for _ in range(count):
-                event_id = uuid.uuid4().hex
-                done.clear()
-                started[event_id] = time.perf_counter()
-                producer.publish({**event, "event_id": event_id}, routing_key="bench_event", serializer="json",
-                                 delivery_mode=2, mandatory=True, message_id=event_id, confirm_timeout=5)
-                while not done.is_set():
-                    consuming.drain_events(timeout=5)
-        queue(channel).delete()
-    return lags
+    def publish(self, _=None):
+        event_id = uuid.uuid4().hex
+        self._done.clear()
+        self._started[event_id] = time.perf_counter()
+        self.producer.publish({**self.event, "event_id": event_id}, routing_key="bench_event", serializer="json",
+                              delivery_mode=2, mandatory=True, message_id=event_id, confirm_timeout=5)
+        while not self._done.is_set():
+            self.consuming.drain_events(timeout=5)
+
+    def close(self):
+        try:
+            self.queue(self.channel).delete()
+        finally:
+            self._stack.close()
 
 
 def run_section(system_url, password, amqp_uri, signing_key, calls):
-    print(f"write path ({calls} calls per measure, {THREADS} threads for throughput)", flush=True)
+    print(f"write path ({calls} calls per measure, {THREADS} threads for throughput; raw RPC, create and raw "
+          f"kombu interleaved in blocks of {BLOCK})", flush=True)
     store_row = bench_store(calls)
-    rpc_row = bench_rpc(amqp_uri, signing_key, calls)
     gateway = Gateway(system_url, password)
-    create_row, created = bench_gateway(gateway, calls)
+    client = RpcClient(amqp_uri, timeout=5, owner="bench", signing_key=signing_key)
+    kombu = KombuLags(amqp_uri)
+    created = []
+
+    def create(index):
+        request = gateway.create_request()
+        if index < calls:
+            created.append(request["id"])
+
+    try:
+        rows = measure_interleaved({"raw RPC round trip (health)": lambda _: client.call("customer_service", "health", {}),
+                                    "gateway POST service-request": create}, calls,
+                                   beside={"raw kombu publish": kombu.publish})  # its lags: kombu.lags
+        kombu_lags = kombu.lags
+    finally:
+        kombu.close()
+        client.close()
+    rpc_row, create_row = rows["raw RPC round trip (health)"], rows["gateway POST service-request"]
     lag_ms = event_lags(gateway, created)
     lag_row = summary("event lag create -> archive recorded", lag_ms)
-    raw_lag_row = summary("raw kombu publish -> consumer ack", kombu_lags(amqp_uri, calls))
+    raw_lag_row = summary("raw kombu publish -> consumer ack", kombu_lags)
     for row in (lag_row, raw_lag_row):
         print(f"  {row['name']:<34} p50 {row['p50_ms']:>8.3f} ms   p99 {row['p99_ms']:>8.3f} ms", flush=True)
     ratios = {

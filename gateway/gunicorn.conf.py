@@ -40,6 +40,10 @@ class _Logger(glogging.Logger):
 
 logger_class = _Logger
 
+# gunicorn's worker heartbeat is an os.utime() on a file here, many times a second under load: on
+# a disk (an image's /tmp, overlayfs) each is a journalled inode write (py-spy: 5 % of the
+# gateway worker's samples during a create loop). gunicorn's docs advise a tmpfs.
+worker_tmp_dir = os.environ.get("GATEWAY_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
