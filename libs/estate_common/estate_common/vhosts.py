@@ -80,18 +80,10 @@ class ManagementApi:
     def list_vhosts(self):
         return [v["name"] for v in self._call("GET", "vhosts?columns=name")]
 
-    def revoke_permissions(self, vhost):
-        try:
-            permissions = self._call("GET", f"vhosts/{quote(vhost, safe='')}/permissions")
-            topic_permissions = self._call("GET", f"vhosts/{quote(vhost, safe='')}/topic-permissions")
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return
-            raise
-        for kind, granted in (("permissions", permissions), ("topic-permissions", topic_permissions)):
-            for permission in granted or []:
-                with contextlib.suppress(urllib.error.HTTPError):
-                    self._call("DELETE", f"{kind}/{quote(vhost, safe='')}/{quote(permission['user'], safe='')}")
+    def revoke_permissions(self, vhost, users):
+        for user in users:
+            with contextlib.suppress(urllib.error.HTTPError):  # 404: none, or no such vhost
+                self._call("DELETE", f"permissions/{quote(vhost, safe='')}/{quote(user, safe='')}")
 
     def close_connections(self, vhost, reason):
         try:
@@ -106,7 +98,11 @@ class ManagementApi:
                            headers={"X-Reason": reason})
 
     def delete_vhost(self, vhost):
-        self._call("DELETE", f"vhosts/{quote(vhost, safe='')}")
+        try:
+            self._call("DELETE", f"vhosts/{quote(vhost, safe='')}")
+        except urllib.error.HTTPError as error:
+            if error.code != 404:  # gone already: what was wanted
+                raise
 
     def delete_user(self, user):
         self._call("DELETE", f"users/{quote(user, safe='')}")
@@ -123,11 +119,9 @@ class Rabbitmqctl:
     def list_vhosts(self):
         return self._run("list_vhosts", "--no-table-headers", "name").split()
 
-    def revoke_permissions(self, vhost):
-        for line in self._run("list_permissions", "-p", vhost, "--no-table-headers", check=False).splitlines():
-            if line.split():
-                self._run("clear_permissions", "-p", vhost, line.split()[0], check=False)
-                self._run("clear_topic_permissions", "-p", vhost, line.split()[0], check=False)
+    def revoke_permissions(self, vhost, users):
+        for user in users:
+            self._run("clear_permissions", "-p", vhost, user, check=False)
 
     def add_vhost(self, vhost, user):
         self._run("add_vhost", vhost)
@@ -178,7 +172,7 @@ def fresh_vhost(prefix="estate_test"):
     vhost = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with held(vhost):
         with _one_at_a_time():
-            broker.add_vhost(vhost, urlparse(base).username or "guest")
+            broker.add_vhost(vhost, _user(base))
         try:
             yield urlunparse(urlparse(base)._replace(path="/" + vhost))
         finally:
@@ -186,17 +180,27 @@ def fresh_vhost(prefix="estate_test"):
 
 
 def delete(vhost, users=()):
-    """The vhost, after its connections are closed, then ``users``: one step at a time, and
-    one vhost at a time on this machine (the module docstring says why)."""
+    """The vhost, then ``users``: its permissions revoked (for AMQP_URI's user and ``users``),
+    its connections closed, the vhost deleted, the users deleted; one vhost at a time on this
+    machine (the module docstring says why)."""
     broker = admin()
     if broker is None:
         raise RuntimeError("neither RabbitMQ's management API nor rabbitmqctl is at hand to delete a vhost")
     with _one_at_a_time():
-        broker.revoke_permissions(vhost)
-        broker.close_connections(vhost, "the test is over")
-        broker.delete_vhost(vhost)
-        for user in users:
-            broker.delete_user(user)
+        _delete(broker, vhost, [_user(), *users], users)
+
+
+def _delete(broker, vhost, granted, users=()):
+    """(call under ``_one_at_a_time``) ``granted``: the users whose permissions go first."""
+    broker.revoke_permissions(vhost, granted)
+    broker.close_connections(vhost, "the test is over")
+    broker.delete_vhost(vhost)
+    for user in users:
+        broker.delete_user(user)
+
+
+def _user(amqp_uri=None):
+    return urlparse(amqp_uri or config.amqp_uri()).username or "guest"
 
 
 @contextlib.contextmanager
@@ -230,11 +234,17 @@ def _abandoned(vhost):
 
 def sweep(amqp_uri=None):
     """Delete the throw-away vhosts that no process of this machine uses any more (a killed
-    run's); returns their names. Only for a broker that this machine's runs alone use."""
+    run's); returns their names. Only for a broker that this machine's runs alone use (their
+    lock files are here). Under the lock that every add and delete takes, so no vhost comes or
+    goes meanwhile, and a run that holds one cannot end between the check and the deletion."""
     broker = admin(amqp_uri)
     if broker is None:
         return []
-    left = [v for v in broker.list_vhosts() if v.startswith(tuple(p + "_" for p in PREFIXES)) and _abandoned(v)]
-    for vhost in left:
-        delete(vhost)
-    return left
+    kinds = tuple(prefix + "_" for prefix in PREFIXES)
+    swept = []
+    with _one_at_a_time():
+        for vhost in broker.list_vhosts():
+            if vhost.startswith(kinds) and _abandoned(vhost):
+                _delete(broker, vhost, [_user(amqp_uri)])
+                swept.append(vhost)
+    return swept
