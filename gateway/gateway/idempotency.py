@@ -29,8 +29,11 @@ def check_key(key):
                            [field_error("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} printable characters")])
 
 
+_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps would build one per call
+
+
 def body_digest(body):
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_DIGEST_ENCODER.encode(body).encode()).hexdigest()
 
 
 def claim(db, user, route, key, digest):

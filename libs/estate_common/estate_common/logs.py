@@ -36,6 +36,9 @@ _PERSONAL = [
 ]
 
 
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps with an option builds one per call
+
+
 def scrub(text):
     for pattern in _PERSONAL:
         text = pattern.sub("[redacted]", text)
@@ -70,7 +73,7 @@ class JsonFormatter(logging.Formatter):
                 line[key] = getattr(record, key)
         if record.exc_info:
             line["error"] = scrub(self.formatException(record.exc_info))
-        return json.dumps(line, ensure_ascii=False)
+        return _LINE_ENCODER.encode(line)
 
 
 def configure(service, level="INFO"):
