@@ -230,7 +230,7 @@ def rpc_client_call(call):
 def relay_publish(publish):
     """Decorates the relay's publish of one event: a PRODUCER span, child of the context the
     event's envelope recorded at its write; ``publish`` returns None when the broker took the
-    event, else why not."""
+    event, else why not. A publish that raises (the broker gone) marks the span by the error's type."""
     @functools.wraps(publish)
     def traced(relay, event):
         producer, token = start(relay.service, f"{event['source']}.{event['event_type']} publish", SpanKind.PRODUCER,
@@ -238,12 +238,15 @@ def relay_publish(publish):
                             attributes={"messaging.system": "rabbitmq", "messaging.operation": "publish",
                                         "messaging.destination.name": event["event_type"],
                                         "messaging.message.id": event["event_id"]})
-        problem = None
+        problem = error = None
         try:
             problem = publish(relay, event)
             return problem
+        except BaseException as raised:  # on the span by type (record_outcome), then on up
+            error = raised
+            raise
         finally:
             if problem is not None and producer.is_recording():
                 producer.set_status(Status(StatusCode.ERROR, problem.split(" (")[0]))
-            finish(producer, token)
+            finish(producer, token, error)
     return traced

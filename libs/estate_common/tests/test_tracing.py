@@ -98,6 +98,30 @@ def test_a_refusal_is_an_outcome_and_a_failure_names_its_type_only(spans):
     assert "13800138000" not in repr(failed.to_json())
 
 
+def test_a_relay_publish_marks_its_span_when_refused_and_when_it_raises(spans):
+    class Relay:
+        service = "customer_service"
+
+    event = {"source": "customer_service", "event_type": "service_request_created", "event_id": "evt_1"}
+
+    @tracing.relay_publish
+    def refused(relay, event):
+        return "no route (NO_ROUTE 312)"
+
+    @tracing.relay_publish
+    def broker_gone(relay, event):
+        raise ConnectionResetError("peer reset, owner 13800138000")
+
+    assert refused(Relay(), event) == "no route (NO_ROUTE 312)"
+    with pytest.raises(ConnectionResetError):
+        broker_gone(Relay(), event)
+    first, second = spans.get_finished_spans()
+    assert first.kind == SpanKind.PRODUCER and first.status.status_code == StatusCode.ERROR
+    assert first.status.description == "no route"
+    assert second.status.status_code == StatusCode.ERROR and second.attributes["error.type"] == "ConnectionResetError"
+    assert "13800138000" not in repr(second.to_json())
+
+
 def test_an_unsampled_request_records_nothing_it_calls(spans):
     span, token = tracing.start("gateway", "GET /readyz", SpanKind.SERVER, sampled=False)
     child, child_token = tracing.start("gateway", "archive.health", SpanKind.CLIENT)
