@@ -59,6 +59,11 @@ def test_the_list_of_one_resource_asks_its_owner_only(client, rpc, contract, age
         "estate_id": "A", "filters": {"resource": "service_request", "archived": "false"}}
     assert rpc.calls_to("archive", "list_custom_fields") == []
     contract.problem(client.get(f"{BASE}?resource=bill", headers=bearer(agent_a_token)), 400, fields=["resource"])
+    # every bad parameter at once, not the first only
+    contract.problem(client.get(f"{BASE}?resource=bill&archived=maybe", headers=bearer(agent_a_token)), 400,
+                     fields=["archived", "resource"])
+    contract.problem(client.get(f"{BASE}?colour=red&size=9&resource=household", headers=bearer(agent_a_token)), 400,
+                     fields=["colour", "size"])
 
 
 def test_only_management_defines(client, contract, agent_a_token):
