@@ -44,7 +44,12 @@ import uuid  # noqa: E402
 import pytest  # noqa: E402
 
 from estate_common import clock  # noqa: E402
-from estate_common.vhosts import fresh_vhost  # noqa: E402
+from estate_common.vhosts import declaring, fresh_vhost  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
+
+# A service container of a test declares its queues under the broker lock, as a whole system's
+# start does (scripts/run_local.py): no vhost is made or deleted meanwhile (estate_common.vhosts).
+ServiceContainer.start = declaring(ServiceContainer.start)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "libs" / "estate_common"))
-from estate_common import config, secrets_policy  # noqa: E402
+from estate_common import config, secrets_policy, vhosts  # noqa: E402
 from estate_common.topology import SERVICES  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # when imported from elsewhere (tests, bench)
@@ -113,17 +113,20 @@ def running_system(overrides, log_path, ready_seconds=90, with_console=False, co
     (``AMQP_URI``: the caller's own vhost), its output in ``log_path``, stopped afterwards."""
     env = environment({"GATEWAY_PORT": str(free_port()), "CONSOLE_PORT": str(free_port()), **overrides})
     with open(log_path, "wb") as log:
-        running = System(env, stdout=log, with_console=with_console, component_env=component_env).start()
+        running = None
         try:
-            try:
-                running.wait_ready(ready_seconds)
-            except RuntimeError:
-                print(Path(log_path).read_text(errors="replace")[-4000:])  # why it did not come up
-                raise
+            with vhosts.exclusive():  # no vhost comes or goes while its services declare their queues (vhosts.py)
+                running = System(env, stdout=log, with_console=with_console, component_env=component_env).start()
+                try:
+                    running.wait_ready(ready_seconds)
+                except RuntimeError:
+                    print(Path(log_path).read_text(errors="replace")[-4000:])  # why it did not come up
+                    raise
             running.log_path = log_path
             yield running
         finally:
-            running.stop()
+            if running is not None:
+                running.stop()
 
 
 def free_port():

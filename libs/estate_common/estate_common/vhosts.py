@@ -12,9 +12,13 @@ plugin on a local broker (``scripts/ensure_broker.py``).
 A vhost goes in three steps: its permissions are revoked, so that a client which reconnects
 (nameko and kombu do, at once) is refused instead of declaring a queue while the vhost is being
 deleted; then its connections are closed; then it is deleted. RabbitMQ 3.10 does not revoke
-first itself (rabbitmq-server#4260), and a queue declared during the deletion was seen to stop it
-half-way and hold every later ``add_vhost`` until the node was restarted. Vhosts also come and go
-one at a time on this machine (a lock file shared by every test process).
+first itself (rabbitmq-server#4260, whose report is a queue declared during a vhost's deletion).
+A deletion stopped half-way holds every later ``add_vhost`` until the node is restarted. Revoking
+first did not end such stalls: on 2026-12-01 a vhost's creation stopped right at its start ("Making sure data directory"),
+while another vhost's whole system was declaring its forty quorum queues, and every later one
+hung behind it. So vhosts come and go one at a time on this machine, and never while a system
+or a service of the suite declares its queues (``exclusive``, a lock file shared by every test
+process; ``declaring``).
 
 Each vhost in use holds a lock file of its own (``VHOST_LOCKS``), released when its process
 ends, however it ends: ``sweep()`` deletes the vhosts of this kind that a killed run left
@@ -23,11 +27,13 @@ behind, with their quorum queues, and none that a live run is using.
 import base64
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -150,14 +156,44 @@ def admin(amqp_uri=None):
     return _chosen[uri]
 
 
+_counter_lock = threading.Lock()
+_held = {"depth": 0, "file": None}
+
+
 @contextlib.contextmanager
-def _one_at_a_time():
-    with open(LOCK_PATH, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def exclusive():
+    """The broker's definitions change one process at a time on this machine: a vhost made or
+    deleted, or a system or services declaring their queues (``declaring``); the lock file is
+    shared by every process (the module docstring says why). Within a process it is shared: the
+    containers of one runner start side by side in greenthreads, and one may wait for another
+    (serialising them there would deadlock)."""
+    with _counter_lock:
+        if _held["depth"] == 0:
+            _held["file"] = open(LOCK_PATH, "a")
+            fcntl.flock(_held["file"], fcntl.LOCK_EX)  # blocks the process: another one holds it
+        _held["depth"] += 1
+    try:
+        yield
+    finally:
+        with _counter_lock:
+            _held["depth"] -= 1
+            if _held["depth"] == 0:
+                fcntl.flock(_held["file"], fcntl.LOCK_UN)
+                _held["file"].close()
+                _held["file"] = None
+
+
+_one_at_a_time = exclusive
+
+
+def declaring(start):
+    """Decorates a start-up that declares queues (a nameko container's, a whole system's): it
+    runs under ``exclusive``, so no vhost is made or deleted meanwhile."""
+    @functools.wraps(start)
+    def under_lock(*args, **kwargs):
+        with exclusive():
+            return start(*args, **kwargs)
+    return under_lock
 
 
 @contextlib.contextmanager

@@ -136,3 +136,28 @@ def test_a_vhost_goes_permissions_first_then_connections_then_itself_then_its_us
     vhosts.delete("estate_test_x", ["estate-t1-gateway"])
     assert steps == [("revoke", "estate_test_x", ("ops", "estate-t1-gateway")), ("close", "estate_test_x"),
                      ("delete", "estate_test_x"), ("delete_user", "estate-t1-gateway")]
+
+
+def test_the_broker_lock_is_one_at_a_time_across_processes_and_reentrant_within_one(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); "
+        "print('held', flush=True); time.sleep(1.0)"), vhosts.LOCK_PATH], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with vhosts.exclusive():
+            waited = time.monotonic() - started
+            with vhosts.exclusive():  # a container's start inside a system's: no deadlock
+                pass
+    finally:
+        holder.wait(timeout=10)
+    assert waited >= 0.5
+
+    calls = []
+    assert vhosts.declaring(lambda x: calls.append(vhosts._held["depth"]) or x)(7) == 7
+    assert calls == [1] and vhosts._held["depth"] == 0
