@@ -16,9 +16,9 @@ next to its parts and to the bus it stands on, measured in the same run on the s
 Each ratio's two sides are measured interleaved, so that both meet the same machine: one call
 at a time in alternating blocks of ``BLOCK`` calls (raw RPC, create, raw kombu publish; the
 first ``WARMUP_CALLS`` of each block not counted), then the throughputs in ``ROUNDS``
-alternating rounds. Measured one side after the other, as until
-2026-12-01, the ratios moved between runs of the same code on a shared machine by more than the
-goals' margins (create p50 2.3x to 3.8x raw RPC) with whatever else the machine was doing then.
+alternating rounds. Measured one side after the other, as until 2026-12-01, the ratios moved
+between runs of the same code on a shared machine by more than the goals' margins (create p50
+2.3x to 4.5x raw RPC in six runs) with whatever else the machine was doing then.
 
 Goals (issue 15): create p50 <= 3x raw RPC p50, create p99 <= 3x raw RPC p99, create
 throughput >= 50 % of raw RPC throughput (16 threads each), event lag p99 <= 2x raw kombu
@@ -67,13 +67,12 @@ def measure(name, operation, count, threads=THREADS):
     return measure_interleaved({name: operation}, count, threads)[name]
 
 
-def measure_interleaved(operations, count, threads=THREADS, block=None, rounds=None, beside=None):
+def measure_interleaved(operations, count, threads=THREADS, block=BLOCK, rounds=ROUNDS, beside=None):
     """``{name: operation(index)}``, each called ``count`` times one at a time (indexes 0 ..
     count-1), the operations taking turns in blocks of ``block`` calls; then each ``count``
     times more from ``threads`` threads (indexes count .. 2*count-1), taking turns in
     ``rounds`` rounds. ``{name: row}``. ``beside``: ``{name: operation}`` that take their turns
     in the one-at-a-time part only (no row: they keep their own figures)."""
-    block, rounds = block or BLOCK, rounds or ROUNDS
     turns = {**operations, **(beside or {})}
     latencies = {name: [] for name in turns}
     for start in range(0, count, block):
@@ -92,7 +91,8 @@ def measure_interleaved(operations, count, threads=THREADS, block=None, rounds=N
                 started = time.perf_counter()
                 list(pool.map(operation, range(start, min(start + per_round, 2 * count))))
                 elapsed[name] += time.perf_counter() - started
-                time.sleep(SETTLE_SECONDS)
+                if len(operations) > 1:  # another side's turn comes next
+                    time.sleep(SETTLE_SECONDS)
     rows = {}
     for name in operations:
         rows[name] = summary(name, latencies[name], {"throughput_per_s": round(count / elapsed[name], 1),

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlparse
 
 from kombu import Connection
 
@@ -34,7 +33,6 @@ PROBE_SECONDS = float(os.environ.get("BROKER_PROBE_SECONDS", "60"))
 RESTART = """restart it, e.g. 'rabbitmqctl stop; rabbitmq-server -detached' (if it does not stop
 within a minute: 'pkill -9 beam.smp', then start it again)."""
 WEDGED = "RabbitMQ answers but {what} did not end within {seconds:.0f} s: the broker is wedged;\n" + RESTART
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def answers(uri):
@@ -132,7 +130,7 @@ def _probe():
 
 def main():
     uri = os.environ.get("AMQP_URI") or DEFAULT
-    local = urlparse(uri).hostname in LOCAL_HOSTS
+    local = vhosts.is_local(uri)
     if answers(uri):
         if local:
             ensure_management(uri)

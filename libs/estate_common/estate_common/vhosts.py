@@ -12,13 +12,13 @@ plugin on a local broker (``scripts/ensure_broker.py``).
 A vhost goes in three steps: its permissions are revoked, so that a client which reconnects
 (nameko and kombu do, at once) is refused instead of declaring a queue while the vhost is being
 deleted; then its connections are closed; then it is deleted. RabbitMQ 3.10 does not revoke
-first itself (rabbitmq-server#4260, whose report is a queue declared during a vhost's deletion).
-A deletion stopped half-way holds every later ``add_vhost`` until the node is restarted. Revoking
-first did not end such stalls: on 2026-12-01 a vhost's creation stopped right at its start ("Making sure data directory"),
-while another vhost's whole system was declaring its forty quorum queues, and every later one
-hung behind it. So vhosts come and go one at a time on this machine, and never while a system
-or a service of the suite declares its queues (``exclusive``, a lock file shared by every test
-process; ``declaring``).
+first itself (rabbitmq-server#4260, whose report is a queue declared during a vhost's
+deletion). A deletion stopped half-way holds every later ``add_vhost`` until the node is
+restarted. Revoking first did not end such stalls: on 2026-12-01 a vhost's creation stopped
+right at its start ("Making sure data directory"), while another vhost's whole system was
+declaring its forty quorum queues, and every later one hung behind it. So vhosts come and go
+one at a time on this machine, and never while a system or a service of the suite declares its
+queues (``exclusive``, a lock file shared by every test process; ``declaring``).
 
 Each vhost in use holds a lock file of its own (``VHOST_LOCKS``), released when its process
 ends, however it ends: ``sweep()`` deletes the vhosts of this kind that a killed run left
@@ -45,6 +45,7 @@ from . import config
 LOCK_PATH = os.path.join(tempfile.gettempdir(), "estate-ops-vhosts.lock")
 VHOST_LOCKS = os.path.join(tempfile.gettempdir(), "estate-ops-vhosts")
 PREFIXES = ("estate_test", "estate_e2e", "estate_bench", "estate_profile")  # the kinds sweep() may delete
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # a broker whose runs' lock files are on this machine
 MANAGEMENT_PORT = 15672
 CALL_TIMEOUT_SECONDS = 60  # deleting a vhost of a whole system's quorum queues takes seconds
 
@@ -183,9 +184,6 @@ def exclusive():
                 _held["file"] = None
 
 
-_one_at_a_time = exclusive
-
-
 def declaring(start):
     """Decorates a start-up that declares queues (a nameko container's, a whole system's): it
     runs under ``exclusive``, so no vhost is made or deleted meanwhile."""
@@ -207,7 +205,7 @@ def fresh_vhost(prefix="estate_test"):
         return
     vhost = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with held(vhost):
-        with _one_at_a_time():
+        with exclusive():
             broker.add_vhost(vhost, _user(base))
         try:
             yield urlunparse(urlparse(base)._replace(path="/" + vhost))
@@ -222,12 +220,12 @@ def delete(vhost, users=()):
     broker = admin()
     if broker is None:
         raise RuntimeError("neither RabbitMQ's management API nor rabbitmqctl is at hand to delete a vhost")
-    with _one_at_a_time():
+    with exclusive():
         _delete(broker, vhost, [_user(), *users], users)
 
 
 def _delete(broker, vhost, granted, users=()):
-    """(call under ``_one_at_a_time``) ``granted``: the users whose permissions go first."""
+    """(call under ``exclusive``) ``granted``: the users whose permissions go first."""
     broker.revoke_permissions(vhost, granted)
     broker.close_connections(vhost, "the test is over")
     broker.delete_vhost(vhost)
@@ -268,6 +266,11 @@ def _abandoned(vhost):
     return True
 
 
+def is_local(amqp_uri=None):
+    """Whether the broker runs on this machine (and ``sweep`` may run against it)."""
+    return urlparse(amqp_uri or config.amqp_uri()).hostname in LOCAL_HOSTS
+
+
 def sweep(amqp_uri=None):
     """Delete the throw-away vhosts that no process of this machine uses any more (a killed
     run's); returns their names. Only for a broker that this machine's runs alone use (their
@@ -278,7 +281,7 @@ def sweep(amqp_uri=None):
         return []
     kinds = tuple(prefix + "_" for prefix in PREFIXES)
     swept = []
-    with _one_at_a_time():
+    with exclusive():
         for vhost in broker.list_vhosts():
             if vhost.startswith(kinds) and _abandoned(vhost):
                 _delete(broker, vhost, [_user(amqp_uri)])
