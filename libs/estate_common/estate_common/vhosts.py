@@ -13,12 +13,14 @@ A vhost goes in three steps: its permissions are revoked, so that a client which
 (nameko and kombu do, at once) is refused instead of declaring a queue while the vhost is being
 deleted; then its connections are closed; then it is deleted. RabbitMQ 3.10 does not revoke
 first itself (rabbitmq-server#4260, whose report is a queue declared during a vhost's
-deletion). A deletion stopped half-way holds every later ``add_vhost`` until the node is
-restarted. Revoking first did not end such stalls: on 2026-12-01 a vhost's creation stopped
-right at its start ("Making sure data directory"), while another vhost's whole system was
-declaring its forty quorum queues, and every later one hung behind it. So vhosts come and go
-one at a time on this machine, and never while a system or a service of the suite declares its
-queues (``exclusive``, a lock file shared by every test process; ``declaring``).
+deletion). A vhost operation stopped half-way holds every later ``add_vhost`` until the node is
+restarted. Such stalls came with bursts of quorum queues being started: once an ``add_vhost``
+stopped right at its start ("Making sure data directory") while another vhost's system started
+its forty; once the broker went silent for 74 s right after one system's hundred started, with
+no vhost operation in flight. So vhosts come and go one at a time on this machine, never while
+a system or a service of the suite declares its queues, and no two processes' start-ups declare
+queues at once (``exclusive``, a lock file shared by every test process; ``declaring``). That
+narrows the chances of a stall; it did not remove them.
 
 Each vhost in use holds a lock file of its own (``VHOST_LOCKS``), released when its process
 ends, however it ends: ``sweep()`` deletes the vhosts of this kind that a killed run left
