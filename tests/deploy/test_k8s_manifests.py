@@ -261,6 +261,7 @@ def test_environment_broker_store_and_distinct_databases(overlay):
         ctr = container(deployment(docs, name))
         names = env_sources(docs, overlay, ctr)
         assert {"AMQP_URI", "MONGO_URI", "RPC_TIMEOUT", "LOG_LEVEL"} <= names, name
+        assert "EVENT_QUEUE_TYPE" not in names, f"{name}: a deployment's event queues are quorum queues"
         databases[name] = env_value(ctr, "MONGO_DB")
         if name == "gateway":
             assert GATEWAY_SECRET_KEYS <= names

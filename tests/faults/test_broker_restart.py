@@ -57,7 +57,8 @@ def broker(tmp_path_factory):
 @pytest.fixture(scope="module")
 def system(broker, tmp_path_factory):
     overrides = {"AMQP_URI": broker.amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ESTATE_CONTRACTS_STRICT": "1",
-                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "1"}
+                 "RPC_TIMEOUT": str(RPC_TIMEOUT_SECONDS), "OUTBOX_SWEEP_SECONDS": "1",
+                 "EVENT_QUEUE_TYPE": "quorum"}  # what a deployment runs: the restart must keep their events
     with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
         yield running
 

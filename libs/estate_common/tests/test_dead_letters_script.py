@@ -66,7 +66,7 @@ def test_list_replay_and_purge(container_factory, rabbit_config, amqp_uri, monke
     monkeypatch.setattr(entrypoints, "RETRY_PAUSE_SECONDS", 0.1)
     BROKEN["on"] = True
     APPLIED.clear()
-    container = container_factory(Recorder, dict(rabbit_config, EVENT_DELIVERY_LIMIT=1))
+    container = container_factory(Recorder, dict(rabbit_config, EVENT_DELIVERY_LIMIT=1, EVENT_QUEUE_TYPE="quorum"))
     container.start()
     dispatch = event_dispatcher({"AMQP_URI": amqp_uri})
     dispatch("archive", "household_created", event)

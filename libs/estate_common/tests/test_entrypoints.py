@@ -53,7 +53,7 @@ def copier(container_factory, rabbit_config, monkeypatch):
     monkeypatch.setattr(entrypoints, "RETRY_PAUSE_SECONDS", 0.2)
     for kept in (ATTEMPTS, APPLIED, WORKERS):
         kept.clear()
-    container = container_factory(Copier, dict(rabbit_config, EVENT_DELIVERY_LIMIT=2))
+    container = container_factory(Copier, dict(rabbit_config, EVENT_DELIVERY_LIMIT=2, EVENT_QUEUE_TYPE="quorum"))
     container.start()
     yield container
     for kept in (ATTEMPTS, APPLIED, WORKERS):
