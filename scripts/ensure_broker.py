@@ -105,6 +105,7 @@ def tidy_and_probe(uri):
     """Sweep a killed run's vhosts, then make and delete one within ``PROBE_SECONDS``; 0, or 1
     with what to do. The sweep is not timed (each leftover vhost of a whole system takes
     seconds): a wedged broker fails its calls' own time-outs instead."""
+    vhosts.clear_wedged()  # this probe finds out again
     try:
         swept = vhosts.sweep(uri)
     except Exception as error:  # said, with what to do

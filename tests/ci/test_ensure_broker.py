@@ -120,3 +120,15 @@ def test_a_healthy_local_broker_is_tidied_and_probed(ensure_broker, capsys):
         pytest.skip("a sweep is for a broker of this machine only (its runs' lock files are here)")
     assert ensure_broker.tidy_and_probe(uri) == 0
     assert "wedged" not in capsys.readouterr().err
+
+
+def test_a_probe_asks_the_broker_again_after_an_earlier_run_found_it_wedged(ensure_broker, tmp_path, monkeypatch):
+    mark = tmp_path / "wedged"
+    mark.write_text("making vhost estate_test_x did not end within 60 s: RabbitMQ is wedged.")
+    monkeypatch.setattr(ensure_broker.vhosts, "WEDGED_MARK", str(mark))
+    monkeypatch.setattr(ensure_broker.vhosts, "sweep", lambda uri: [])
+    asked = []
+    monkeypatch.setattr(ensure_broker, "_probe", lambda: asked.append(mark.exists()))
+    assert ensure_broker.tidy_and_probe("amqp://guest:guest@127.0.0.1:5672/") == 0
+    assert asked == [False]  # the mark was gone before the probe ran, and it stays gone
+    assert not mark.exists()

@@ -22,6 +22,11 @@ a system or a service of the suite declares its queues, and no two processes' st
 queues at once (``exclusive``, a lock file shared by every test process; ``declaring``). That
 narrows the chances of a stall; it did not remove them.
 
+A vhost operation that times out marks the broker wedged (``WEDGED_MARK``, under the same
+directory): every later one, in any process, then fails at once saying so, instead of each test
+waiting out its own time-out (a wedged CI run took 74 minutes to end). ``make test`` clears the
+mark before it probes the broker (``scripts/ensure_broker.py``).
+
 Each vhost in use holds a lock file of its own (``VHOST_LOCKS``), released when its process
 ends, however it ends: ``sweep()`` deletes the vhosts of this kind that a killed run left
 behind, with their quorum queues, and none that a live run is using.
@@ -36,6 +41,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -50,6 +56,11 @@ PREFIXES = ("estate_test", "estate_e2e", "estate_bench", "estate_profile")  # th
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # a broker whose runs' lock files are on this machine
 MANAGEMENT_PORT = 15672
 CALL_TIMEOUT_SECONDS = 60  # deleting a vhost of a whole system's quorum queues takes seconds
+WEDGED_MARK = os.path.join(VHOST_LOCKS, "wedged")
+
+
+class BrokerWedged(RuntimeError):
+    """A vhost operation did not end within its time-out, in this process or an earlier one."""
 
 
 class ManagementApi:
@@ -196,6 +207,39 @@ def declaring(start):
     return under_lock
 
 
+def _timed_out(error):
+    return isinstance(error, (TimeoutError, subprocess.TimeoutExpired)) or (
+        isinstance(error, urllib.error.URLError) and isinstance(error.reason, TimeoutError))
+
+
+@contextlib.contextmanager
+def watched(what):
+    """Fails at once if the broker was found wedged; marks it so when ``what`` times out."""
+    try:
+        with open(WEDGED_MARK) as mark:
+            raise BrokerWedged(mark.read())
+    except FileNotFoundError:
+        pass
+    try:
+        yield
+    except Exception as error:
+        if not _timed_out(error):
+            raise
+        said = (f"{what} did not end within {CALL_TIMEOUT_SECONDS} s (at {time.strftime('%H:%M:%S')}): "
+                "RabbitMQ is wedged. Restart it, then run 'make broker' or 'make test' (the README's "
+                "Tests section: what to do when it does not help).")
+        os.makedirs(VHOST_LOCKS, exist_ok=True)
+        with open(WEDGED_MARK, "w") as mark:
+            mark.write(said)
+        raise BrokerWedged(said) from error
+
+
+def clear_wedged():
+    """Forget an earlier run's finding (before probing the broker again)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(WEDGED_MARK)
+
+
 @contextlib.contextmanager
 def fresh_vhost(prefix="estate_test"):
     """An AMQP URI on a vhost of its own, deleted afterwards; with neither the management API
@@ -207,7 +251,7 @@ def fresh_vhost(prefix="estate_test"):
         return
     vhost = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with held(vhost):
-        with exclusive():
+        with exclusive(), watched(f"making vhost {vhost}"):
             broker.add_vhost(vhost, _user(base))
         try:
             yield urlunparse(urlparse(base)._replace(path="/" + vhost))
@@ -222,7 +266,7 @@ def delete(vhost, users=()):
     broker = admin()
     if broker is None:
         raise RuntimeError("neither RabbitMQ's management API nor rabbitmqctl is at hand to delete a vhost")
-    with exclusive():
+    with exclusive(), watched(f"deleting vhost {vhost}"):
         _delete(broker, vhost, [_user(), *users], users)
 
 

@@ -158,3 +158,48 @@ def test_the_broker_lock_is_one_at_a_time_across_processes_and_reentrant_within_
     calls = []
     assert vhosts.declaring(lambda x: calls.append(vhosts._held["depth"]) or x)(7) == 7
     assert calls == [1] and vhosts._held["depth"] == 0
+
+
+def test_a_timed_out_vhost_call_marks_the_broker_wedged_and_later_ones_fail_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(vhosts, "VHOST_LOCKS", str(tmp_path))
+    monkeypatch.setattr(vhosts, "WEDGED_MARK", str(tmp_path / "wedged"))
+    monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
+    calls = []
+
+    class Stalled:
+        def add_vhost(self, vhost, user):
+            calls.append(vhost)
+            raise urllib.error.URLError(TimeoutError("timed out"))
+
+    monkeypatch.setattr(vhosts, "admin", lambda uri=None: Stalled())
+    with pytest.raises(vhosts.BrokerWedged, match="making vhost estate_test_w_.* RabbitMQ is wedged"):
+        with vhosts.fresh_vhost("estate_test_w"):
+            pass
+    with pytest.raises(vhosts.BrokerWedged, match="making vhost estate_test_w_"):  # the first finding
+        with vhosts.fresh_vhost("estate_test_w"):
+            pass
+    with pytest.raises(vhosts.BrokerWedged):
+        vhosts.delete("estate_test_other")
+    assert len(calls) == 1  # the broker was not asked again
+
+    vhosts.clear_wedged()
+    with pytest.raises(vhosts.BrokerWedged):  # asked again, and wedged again
+        with vhosts.fresh_vhost("estate_test_w"):
+            pass
+    assert len(calls) == 2
+
+
+def test_an_error_that_is_not_a_time_out_leaves_no_mark(tmp_path, monkeypatch):
+    monkeypatch.setattr(vhosts, "VHOST_LOCKS", str(tmp_path))
+    monkeypatch.setattr(vhosts, "WEDGED_MARK", str(tmp_path / "wedged"))
+    monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
+
+    class Refusing:
+        def add_vhost(self, vhost, user):
+            raise urllib.error.URLError(ConnectionRefusedError(111, "refused"))
+
+    monkeypatch.setattr(vhosts, "admin", lambda uri=None: Refusing())
+    with pytest.raises(urllib.error.URLError):
+        with vhosts.fresh_vhost("estate_test_w"):
+            pass
+    assert not (tmp_path / "wedged").exists()
