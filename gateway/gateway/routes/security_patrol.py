@@ -73,8 +73,10 @@ ROUTES = [
     Route("GET", f"{ESTATE}/visitors", SP, "list_visitors", GATE, paged=True, filters=("visiting_household_id",)),
     # the duty roster (排班): guards on posts by shift
     Route("POST", f"{ESTATE}/duty-roster", SP, "assign_duty", policy.SECURITY, status=201, body=True, idempotent=True),
+    Route("POST", f"{ESTATE}/duty-roster/<assignment_id>/cancel", SP, "cancel_duty", policy.SECURITY,
+          body=True, id_param="assignment_id"),
     Route("GET", f"{ESTATE}/duty-roster", SP, "list_duty_roster", policy.SECURITY, paged=True,
-          filters=("date", "shift", "post")),
+          filters=("date", "shift", "post", "status")),
     Route("POST", f"{ESTATE}/shift-handovers", SP, "record_shift_handover", policy.SECURITY,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,

@@ -286,12 +286,33 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 # -- the duty roster (排班) ------------------------------------------------------------------
 
 def assign_duty(db, outbox, caller, estate_id, data):
-    """One post per guard and shift: the same assignment again answers the first, another post 409."""
+    """One post per guard and shift: the same assignment again answers the first, another post
+    409; a cancelled one is put back at the post asked for."""
     now, rules = clock.now(), store.rules_for(db, estate_id)
+    today = localtime.local_date(now, rules)
     doc_id = roster.assignment_id(estate_id, data["date"], data["shift"], data["guard"])
-    return public(_create(db, outbox, "duty_roster", estate_id, doc_id, lambda: roster.new_assignment(
-        estate_id, data, localtime.local_date(now, rules), now, caller.user),
-        found=lambda stored: roster.same_or_conflict(stored, data)))
+
+    def found(stored):
+        if roster.status(stored) == roster.CANCELLED:
+            return _change(db, outbox, "duty_roster", estate_id, doc_id,
+                           lambda doc: roster.reassign(doc, data, today, now, caller.user))
+        return roster.same_or_conflict(stored, data)
+
+    return roster.shown(public(_create(db, outbox, "duty_roster", estate_id, doc_id, lambda: roster.new_assignment(
+        estate_id, data, today, now, caller.user), found=found)))
+
+
+def cancel_duty(db, outbox, caller, estate_id, assignment_id, data):
+    """Cancelled, not deleted: it stays listed; 409 once a round or handover refers to it."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    today = localtime.local_date(now, rules)
+    return roster.shown(public(_change(db, outbox, "duty_roster", estate_id, assignment_id, lambda doc: roster.cancel(
+        doc, data.get("reason"), today, now, caller.user, worked=lambda: store.roster_worked(db, estate_id, doc["_id"])))))
+
+
+def list_duty_roster(db, estate_id, filters, limit, cursor):
+    listed = page(db, "duty_roster", estate_id, roster.status_filter(filters), limit, cursor)
+    return {**listed, "items": [roster.shown(a) for a in listed["items"]]}
 
 
 # -- KPIs ------------------------------------------------------------------------------------

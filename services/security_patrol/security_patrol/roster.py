@@ -10,12 +10,23 @@ a plan is walked by a guard on the patrol post of that day and shift, and a hand
 by a guard on duty that shift (at the post it names); 422 otherwise. A shift with no roster
 checks nothing, so an estate that keeps no roster works as before.
 
+An assignment made by mistake is cancelled, not deleted (``cancel``): it stays listed, with
+who cancelled it, when and why, and counts no more for the rounds and handovers of its shift.
+It cannot be cancelled once a round or a handover refers to it (409: that shift was worked),
+nor for a day that has passed (422). The same guard may be put on a post of that shift again
+afterwards, any post: the cancelled assignment, whose id follows from the same four things,
+becomes active again (``reassign``).
+
 Plain functions: no broker, no store.
 """
 from datetime import date
 
 from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.writes import Change
+
+ACTIVE, CANCELLED = "active", "cancelled"
+CLEARED = {"cancelled_at": None, "cancelled_by": None, "cancel_reason": None}
 
 
 def guard_key(name):
@@ -34,10 +45,31 @@ def day(text, field):
         raise InvalidInput("not a day of the calendar", [field_error(field, "is not a day of the calendar")]) from None
 
 
-def new_assignment(estate_id, data, today, now, actor):
-    if day(data["date"], "data.date") < today.isoformat():
+def _not_passed(day_text, today):
+    if day(day_text, "data.date") < today.isoformat():
         raise BusinessRuleViolation("a day that has passed is not rostered",
                                     [field_error("data.date", "has passed")])
+
+
+def status(assignment):
+    return assignment.get("status", ACTIVE)  # assignments stored before cancelling existed are active
+
+
+def shown(assignment):
+    """As the API shows it: an assignment stored before cancelling existed is active."""
+    return {"status": ACTIVE, **CLEARED, **assignment}
+
+
+def status_filter(filters):
+    """The list's ``status`` filter as a query: ``active`` matches the assignments stored before
+    cancelling existed too."""
+    if filters.get("status") == ACTIVE:
+        return {**filters, "status": {"$ne": CANCELLED}}
+    return filters
+
+
+def new_assignment(estate_id, data, today, now, actor):
+    _not_passed(data["date"], today)
     stamp = clock.to_iso(now)
     return {
         "_id": assignment_id(estate_id, data["date"], data["shift"], data["guard"]),
@@ -47,22 +79,53 @@ def new_assignment(estate_id, data, today, now, actor):
         "post": data["post"],
         "guard": " ".join(data["guard"].split()),
         "guard_key": guard_key(data["guard"]),
+        "status": ACTIVE,
+        **CLEARED,
         "created_at": stamp,
         "created_by": actor,
     }
 
 
 def same_or_conflict(stored, data):
-    """The same assignment again is a retry (the stored one); another post that shift is 409."""
+    """The same assignment again is a retry (the stored one); another post that shift is 409.
+    (A cancelled one is put back: ``reassign``.)"""
     if stored["post"] != data["post"]:
         raise Conflict(f"{stored['guard']} is on the {stored['post']} post in that shift already",
                        [field_error("data.guard", "holds another post in this shift")])
     return stored
 
 
+def reassign(stored, data, today, now, actor):
+    """The guard put on a post of a shift whose assignment was cancelled: active again, at the
+    post asked for (a Change); None when it is active already at that post (a retry); 409 when
+    it is active at another post (another caller put the guard back first)."""
+    if status(stored) != CANCELLED:
+        same_or_conflict(stored, data)
+        return None
+    _not_passed(stored["date"], today)
+    return Change({"status": ACTIVE, "post": data["post"], "guard": " ".join(data["guard"].split()),
+                   **CLEARED, "reassigned_at": clock.to_iso(now), "reassigned_by": actor})
+
+
+def cancel(stored, reason, today, now, actor, worked):
+    """Cancel an assignment (a Change), or None when it is cancelled already (a retry).
+    ``worked()``: whether a round or a handover refers to it (then 409)."""
+    if status(stored) == CANCELLED:
+        return None
+    if stored["date"] < today.isoformat():
+        raise BusinessRuleViolation("the assignment of a day that has passed stays as it was",
+                                    [field_error("id", "is the assignment of a day that has passed")])
+    if worked():
+        raise Conflict("a patrol round or a shift handover refers to this assignment: that shift was worked "
+                       "as rostered")
+    return Change({"status": CANCELLED, "cancelled_at": clock.to_iso(now), "cancelled_by": actor,
+                   "cancel_reason": " ".join(reason.split()) if reason else None})
+
+
 def rostered(assignments, guard, post, field):
     """The id of ``guard``'s assignment in a shift (at ``post`` when given); None when the shift
-    has no roster; 422 when it has one and the guard is not on it."""
+    has no roster (or only cancelled assignments); 422 when it has one and the guard is not on it."""
+    assignments = [a for a in assignments if status(a) == ACTIVE]
     if not assignments:
         return None
     key = guard_key(guard)

@@ -183,8 +183,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return operations.assign_duty(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def cancel_duty(self, payload):
+        return operations.cancel_duty(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                      payload["data"])
+
+    @rpc_method
     def list_duty_roster(self, payload):
-        return self._list("duty_roster", payload)
+        return operations.list_duty_roster(self.db, payload["estate_id"], payload.get("filters", {}),
+                                           payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def record_shift_handover(self, payload):

@@ -18,7 +18,7 @@ INDEXES = {
     "patrol_routes": [(PAGED, {})],
     "patrol_plans": [(PAGED, {}), ([("estate_id", 1), ("route_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
-                      ([("estate_id", 1), ("status", 1)], {})],
+                      ([("estate_id", 1), ("status", 1)], {}), ([("estate_id", 1), ("roster_id", 1)], {})],
     "fire_equipment": [(PAGED, {})],
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -30,7 +30,7 @@ INDEXES = {
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
     "visitors": [(PAGED, {})],
-    "shift_handovers": [(PAGED, {})],
+    "shift_handovers": [(PAGED, {}), ([("estate_id", 1), ("roster_id", 1)], {})],
     "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
     **settings.INDEXES,
 }
@@ -90,8 +90,14 @@ def estate_plans(db, estate_id):
 # -- the duty roster ---------------------------------------------------------------
 
 def roster_of(db, estate_id, day, shift):
-    """The assignments of one day and shift."""
+    """The assignments of one day and shift (cancelled ones too: ``roster.rostered`` leaves them)."""
     return all_of(db, "duty_roster", estate_id, {"date": day, "shift": shift})
+
+
+def roster_worked(db, estate_id, roster_id):
+    """Whether a patrol round or a shift handover refers to the assignment."""
+    return any(db[collection].find_one({"estate_id": estate_id, "roster_id": roster_id}, {"_id": 1}) is not None
+               for collection in ("patrol_rounds", "shift_handovers"))
 
 
 # -- the gate -------------------------------------------------------------------

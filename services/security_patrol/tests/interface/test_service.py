@@ -254,6 +254,40 @@ def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     assert all("notes" not in e["data"] for e in kept)
 
 
+def cancel(patrol, assignment_id, reason="put on the wrong post"):
+    return patrol.cancel_duty({"estate_id": ESTATE, "id": assignment_id, "data": {"reason": reason}})
+
+
+def test_a_guard_on_the_wrong_post_is_cancelled_and_put_on_the_right_one(patrol):
+    route = make_route(patrol)
+    make_plan(patrol, route)
+    wrong = assign(patrol, "Zhao", "gate")
+    assign(patrol, "Qian", "monitoring_room")
+    with pytest.raises(BusinessRuleViolation):
+        start(patrol, route)  # the roster has Zhao at the gate
+
+    cancelled = cancel(patrol, wrong["id"])
+    assert (cancelled["status"], cancelled["cancelled_by"], cancelled["cancel_reason"]) == (
+        "cancelled", GUARD["user"], "put on the wrong post")
+    assert cancel(patrol, wrong["id"])["cancelled_at"] == cancelled["cancelled_at"]  # again: a retry
+    listed = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"date": "2026-11-23", "shift": "night"}})
+    assert {(a["guard"], a["status"]) for a in listed["items"]} == {("Zhao", "cancelled"), ("Qian", "active")}
+    with pytest.raises(BusinessRuleViolation):
+        start(patrol, route)  # cancelled: Zhao is on no post of the night any more
+
+    right = assign(patrol, "Zhao", "patrol")
+    assert (right["id"], right["status"], right["post"], right["cancelled_at"]) == (wrong["id"], "active", "patrol", None)
+    assert assign(patrol, "Zhao", "patrol")["reassigned_at"] == right["reassigned_at"]  # a retry
+    walked = start(patrol, route)
+    assert walked["roster_id"] == right["id"]
+    with pytest.raises(Conflict, match="refers to this assignment"):
+        cancel(patrol, right["id"])  # the night was walked as rostered
+    active = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"status": "active"}})["items"]
+    assert sorted(a["guard"] for a in active) == ["Qian", "Zhao"]
+    with pytest.raises(NotFound):
+        cancel(patrol, "duty_unknown")
+
+
 # -- fire equipment ---------------------------------------------------------------
 
 def register(patrol, code, kind="extinguisher"):

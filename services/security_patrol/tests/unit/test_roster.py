@@ -37,3 +37,57 @@ def test_a_shift_with_a_roster_admits_only_the_guards_on_it_at_the_post_asked():
     with pytest.raises(BusinessRuleViolation) as refused:
         roster.rostered(shift, "Qian", "patrol", "data.guard")
     assert refused.value.errors[0]["field"] == "data.guard"
+
+
+def never_worked():
+    return False
+
+
+def test_a_cancel_keeps_the_assignment_with_who_when_and_why_and_again_is_a_retry():
+    step = roster.cancel(assignment(), "  wrong   post ", TODAY, NOW, "wu", never_worked)
+    assert step.set == {"status": "cancelled", "cancelled_at": "2026-11-23T02:00:00.000Z", "cancelled_by": "wu",
+                        "cancel_reason": "wrong post"}
+    cancelled = assignment() | step.set
+    assert roster.cancel(cancelled, None, TODAY, NOW, "wu", never_worked) is None
+    assert roster.cancel(assignment(), None, TODAY, NOW, "wu", never_worked).set["cancel_reason"] is None
+
+
+def test_a_worked_or_past_assignment_is_not_cancelled():
+    with pytest.raises(Conflict, match="refers to this assignment"):
+        roster.cancel(assignment(), None, TODAY, NOW, "wu", worked=lambda: True)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        roster.cancel(assignment(), None, date(2026, 11, 24), NOW, "wu", never_worked)
+    assert refused.value.errors[0]["field"] == "id"
+
+
+def test_a_cancelled_assignment_counts_no_more_and_a_shift_of_only_cancelled_ones_has_no_roster():
+    zhao = assignment() | {"status": "cancelled"}
+    qian = assignment("Qian", "gate")
+    with pytest.raises(BusinessRuleViolation):
+        roster.rostered([zhao, qian], "Zhao", "patrol", "data.guard")
+    assert roster.rostered([zhao], "Li", "patrol", "data.guard") is None
+    old = {k: v for k, v in qian.items() if k != "status"}  # stored before cancelling existed: active
+    assert roster.rostered([old], "Qian", "gate", "data.guard") == qian["_id"]
+
+
+def test_a_cancelled_guard_is_put_back_at_the_post_asked_for():
+    cancelled = assignment() | {"status": "cancelled", "cancelled_at": "2026-11-23T01:00:00Z", "cancelled_by": "wu",
+                                "cancel_reason": "wrong post"}
+    step = roster.reassign(cancelled, {"post": "gate", "guard": " Zhao "}, TODAY, NOW, "li")
+    assert step.set == {"status": "active", "post": "gate", "guard": "Zhao", "cancelled_at": None,
+                        "cancelled_by": None, "cancel_reason": None, "reassigned_at": "2026-11-23T02:00:00.000Z",
+                        "reassigned_by": "li"}
+    active = cancelled | step.set
+    assert roster.reassign(active, {"post": "gate", "guard": "Zhao"}, TODAY, NOW, "li") is None  # a retry
+    with pytest.raises(Conflict):  # put back at another post by someone else first
+        roster.reassign(active, {"post": "patrol", "guard": "Zhao"}, TODAY, NOW, "li")
+    with pytest.raises(BusinessRuleViolation):
+        roster.reassign(cancelled, {"post": "gate", "guard": "Zhao"}, date(2026, 11, 24), NOW, "li")
+
+
+def test_the_list_shows_an_old_assignment_as_active_and_its_active_filter_finds_it():
+    old = {k: v for k, v in assignment().items() if k not in ("status", *roster.CLEARED)}
+    assert roster.shown(old)["status"] == "active" and roster.shown(old)["cancel_reason"] is None
+    assert roster.status_filter({"status": "active", "shift": "night"}) == {"status": {"$ne": "cancelled"},
+                                                                          "shift": "night"}
+    assert roster.status_filter({"status": "cancelled"}) == {"status": "cancelled"}
