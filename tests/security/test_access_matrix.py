@@ -189,6 +189,8 @@ class World:
         swaps["proute_1"] = route
         ids["round_id"] = self.post(f"{base}/patrol-rounds",
                                     self._sample("POST", "/api/v1/estates/{estate_id}/patrol-rounds", swaps))["id"]
+        ids["assignment_id"] = self.post(f"{base}/duty-roster",
+                                         self._sample("POST", "/api/v1/estates/{estate_id}/duty-roster", swaps))["id"]
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
                                                            "method": "cash"})["id"]
         ids["request_id"] = self._register(base, household)
