@@ -9,6 +9,7 @@ a month's bounds are computed from local midnights, never from a fixed offset.
 Plain functions: a timezone is given by its IANA name ("Asia/Shanghai") and every
 instant in or out is an aware ``datetime`` (results in UTC).
 """
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -182,6 +183,20 @@ def months_between(first, second):
     """How many months ``second`` is after ``first``."""
     (y1, m1), (y2, m2) = parse_period(first), parse_period(second)
     return (y2 - y1) * 12 + (m2 - m1)
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def checked_day(text, field):
+    """The ``date`` of a YYYY-MM-DD that names a day of the calendar; 400 naming ``field`` for
+    one the contracts' pattern lets through but the calendar has not (2026-02-30)."""
+    try:
+        if _DAY.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InvalidInput(f"{field} is not a day of the calendar", [field_error(field, "is not a day of the calendar")])
 
 
 def next_day(day):

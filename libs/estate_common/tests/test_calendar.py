@@ -136,3 +136,14 @@ def test_a_quarter_in_berlin_starts_at_its_local_midnight_across_dst():
 def test_a_fifth_quarter_is_not_a_period():
     with pytest.raises(ValueError):
         calendar.period_months("2026-Q5")
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "2026-13-01", "20261123", "2026-W48-1", "2026-11-23T00:00"])
+def test_a_day_the_calendar_has_not_or_not_written_yyyy_mm_dd_is_400_naming_the_field(text):
+    with pytest.raises(InvalidInput) as refused:
+        calendar.checked_day(text, "data.date")
+    assert refused.value.errors == [{"field": "data.date", "message": "is not a day of the calendar"}]
+
+
+def test_a_real_day_is_its_date():
+    assert calendar.checked_day("2028-02-29", "data.date") == date(2028, 2, 29)

@@ -3,11 +3,10 @@ year, and the completeness each check finds (资料归档完整率).
 
 Plain functions: no broker, no store.
 """
-from datetime import date
 
 from estate_common import calendar, closed_counts, clock, ids
 from estate_common.kpis import kpi
-from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, field_error
 
 
 def plan_id(estate_id, year):
@@ -15,18 +14,11 @@ def plan_id(estate_id, year):
     return ids.natural_id("acp", estate_id, year)
 
 
-def _date(text, field):
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{field} is not a date", [field_error(field, "is not a calendar date")]) from None
-
-
 def new_plan(estate_id, data, now, actor, rules):
     year = data["year"]
     dates, errors = [], []
     for index, text in enumerate(data["planned_dates"]):
-        day = _date(text, f"data.planned_dates[{index}]")
+        day = calendar.checked_day(text, f"data.planned_dates[{index}]")
         if day.year != year:
             errors.append(field_error(f"data.planned_dates[{index}]", f"is not in {year}"))
         dates.append(day.isoformat())

@@ -2,7 +2,7 @@
 
 Plain functions: no broker, no store.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from estate_common import archive_access, calendar, clock, ids
@@ -235,10 +235,7 @@ def readable_search(search, roles):
 
 
 def _day(text, field):
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-    except ValueError:
-        raise InvalidInput(f"{field} is not a date", [field_error(field, "is not a calendar date")]) from None
+    return datetime.combine(calendar.checked_day(text, field), time(), tzinfo=timezone.utc)
 
 
 def _moment(text, field):

@@ -6,7 +6,7 @@ scheduled work order per due date. Plain functions: no broker, no store.
 from datetime import date, timedelta
 
 from estate_common import calendar, clock, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 # How many due dates of one plan a single scheduling run opens (a plan that was left
 # behind catches up over the next runs instead of blocking the timer).
@@ -17,10 +17,7 @@ LEDGER_FIELDS = ("code", "name", "system", "location", "installed_on")
 
 def calendar_date(value, field):
     """A YYYY-MM-DD that names a real day (the contract checks the shape, not 02-31)."""
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise InvalidInput(f"{field} is not a real date", [field_error(field, "is not a valid date")])
+    return calendar.checked_day(value, field).isoformat()
 
 
 def equipment_id(estate_id, code):

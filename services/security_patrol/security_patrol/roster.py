@@ -19,10 +19,9 @@ becomes active again (``reassign``).
 
 Plain functions: no broker, no store.
 """
-from datetime import date
 
-from estate_common import clock, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common import calendar, clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
 ACTIVE, CANCELLED = "active", "cancelled"
@@ -39,10 +38,7 @@ def assignment_id(estate_id, day, shift, guard):
 
 def day(text, field):
     """A calendar day the pattern lets through but the calendar has not (2026-02-30) is 400."""
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise InvalidInput("not a day of the calendar", [field_error(field, "is not a day of the calendar")]) from None
+    return calendar.checked_day(text, field).isoformat()
 
 
 def _not_passed(day_text, today):
