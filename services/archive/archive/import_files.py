@@ -112,13 +112,18 @@ def _declared_rows(archive, sheet):
 
 # -- in the job: one row at a time -------------------------------------------------------
 
+def blank(row):
+    """A row with nothing in any cell: not counted, not imported."""
+    return not any(str(cell).strip() for cell in row)
+
+
 def rows(file_format, content):
     """The file's rows as lists of cells, streamed; a data row past ``MAX_ROWS`` (blank rows
     not counted) stops the reading with a 400-kind error."""
     source = _csv_rows(content) if file_format == "csv" else _xlsx_rows(content)
     data_rows = -1  # the first row is the header
     for row in source:
-        if any(str(cell).strip() for cell in row):
+        if not blank(row):
             data_rows += 1
             if data_rows > MAX_ROWS:
                 raise _too_many_rows()

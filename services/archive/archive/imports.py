@@ -66,7 +66,7 @@ def read_rows(file_format, content):
         raise import_files.bad_file("the file is empty")
     columns = _header_map(header)
     for number, row in enumerate(stream, start=2):
-        if any(str(cell).strip() for cell in row):
+        if not import_files.blank(row):
             yield number, {field: (row[index] if index < len(row) else "") for field, index in columns.items()}
 
 
