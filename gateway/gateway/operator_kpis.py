@@ -8,7 +8,8 @@ The average is (accounts held at the period's start + accounts held at its end) 
 is held at a moment when it was created before it and not deactivated by then. A deactivation
 is the moment ``active`` went from true to false (``deactivated_at``); an account made active
 again counts as never having left. The operator-wide rate counts each account once, whatever
-number of estates it names.
+number of estates it names, over the period on the calendar of its estate (of the first, by id,
+of several it names): the estates of one operator may lie in different timezones.
 
 Totals (``GET /api/v1/kpis``): beside each estate's row, every KPI operator-wide: the sum of the
 estates' numerators over the sum of their denominators (so each estate weighs by its size, and
@@ -39,9 +40,16 @@ def _held(user, moment):
 def staff_turnover(users, start, end):
     """The turnover KPI of ``users`` (one estate's staff, or all in scope) over ``[start, end)``
     (ISO strings)."""
-    left = sum(1 for user in users if user.get("deactivated_at") and start <= user["deactivated_at"] < end)
-    average = Decimal(sum(1 for u in users if _held(u, start)) + sum(1 for u in users if _held(u, end))) / 2
-    return kpi(left, float(average), "ratio", note=TURNOVER_NOTE)
+    return _turnover((user, start, end) for user in users)
+
+
+def _turnover(accounts):
+    """The KPI of ``(user, start, end)``: each account over its own period bounds."""
+    left = held = 0
+    for user, start, end in accounts:
+        left += 1 if user.get("deactivated_at") and start <= user["deactivated_at"] < end else 0
+        held += _held(user, start) + _held(user, end)
+    return kpi(left, float(Decimal(held) / 2), "ratio", note=TURNOVER_NOTE)
 
 
 def estate_turnover(users, estate, period):
@@ -51,14 +59,20 @@ def estate_turnover(users, estate, period):
 
 
 def operator_turnover(users, estates, period):
-    """Turnover of every staff account of ``estates``, each account once (period bounds on the
-    first estate's calendar: an operator's estates share one in practice)."""
+    """Turnover of every staff account of ``estates``, each account once, over the period on its
+    estate's calendar (the first by id of several it names)."""
     if not estates:
         return kpi(0, 0, "ratio", note=TURNOVER_NOTE)
-    ids = {estate["id"] for estate in estates}
-    staff = [u for u in users if ids & set(u.get("estate_ids") or []) and "operator_admin" not in (u.get("roles") or [])]
-    start, end = calendar.period_bounds(period, calendar.timezone_of(estates[0]))
-    return staff_turnover(staff, start, end)
+    zones = {estate["id"]: calendar.timezone_of(estate) for estate in estates}
+    bounds = {zone: calendar.period_bounds(period, zone) for zone in set(zones.values())}
+
+    def accounts():
+        for user in users:
+            mine = sorted(zones.keys() & set(user.get("estate_ids") or []))
+            if mine and "operator_admin" not in (user.get("roles") or []):
+                yield (user, *bounds[zones[mine[0]]])
+
+    return _turnover(accounts())
 
 
 def totals(rows):

@@ -32,6 +32,20 @@ def test_an_estates_staff_are_the_accounts_naming_it_and_not_the_operator_admins
     assert (everyone["numerator"], everyone["denominator"]) == (1, 2.5)
 
 
+def test_each_account_is_counted_on_its_own_estates_calendar():
+    # 2026-10-31 20:00 UTC: 1 November 04:00 in Shanghai, still 31 October 20:00 in London
+    left_then = "2026-10-31T20:00:00.000Z"
+    users = [user("2025-06-01T00:00:00.000Z", left=left_then, estates=("SH",)),
+             user("2025-06-01T00:00:00.000Z", left=left_then, estates=("LDN",)),
+             user("2025-06-01T00:00:00.000Z", estates=("LDN",))]
+    estates = [{"id": "SH", "timezone": "Asia/Shanghai"}, {"id": "LDN", "timezone": "Europe/London"}]
+    november = operator_kpis.operator_turnover(users, estates, "2026-11")
+    # Shanghai's account left in its November (held at its start only); London's left in October
+    assert (november["numerator"], november["denominator"]) == (1, 1.5)
+    october = operator_kpis.operator_turnover(users, list(reversed(estates)), "2026-10")
+    assert (october["numerator"], october["denominator"]) == (1, 2.5)
+
+
 def test_totals_sum_the_estates_numerators_and_denominators_next_to_each_estate():
     rows = [{"kpis": {"collection_rate": {"numerator": 150, "denominator": 200, "value": 0.75, "unit": "ratio",
                                           "target": 0.95},
