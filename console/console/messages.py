@@ -106,6 +106,7 @@ _MESSAGES = {
     "webhooks.last_answer": ("最近应答", "Last answer"),
     "webhooks.next_attempt": ("下次尝试", "Next attempt"),
     "webhooks.redeliver": ("重新推送", "Redeliver"),
+    "webhooks.recent_attempts": ("最近的推送尝试", "Recent attempts"),
     "webhooks.redelivered": ("已安排重新推送", "Redelivery scheduled"),
     "webhooks.delivery.pending": ("待推送", "pending"),
     "webhooks.delivery.delivered": ("已送达", "delivered"),

@@ -10,6 +10,7 @@ SECRET = "whsec_" + "s" * 43
 DELIVERY = {"id": "dlv_1", "estate_id": ESTATE, "webhook_id": "whk_1", "event_id": "a" * 32,
             "event_type": "maintenance.work_order_created", "status": "failed", "attempts": 30,
             "last_status_code": 503, "last_error": None, "next_attempt_at": None, "last_attempt_at": None,
+            "recent_attempts": [],
             "created_at": "2026-11-29T00:00:00.000Z", "delivered_at": None, "failed_at": "2026-11-30T00:00:00.000Z"}
 OPENAPI = {"components": {"schemas": {"WebhookEventType": {"enum": ["finance.payment_posted",
                                                                     "maintenance.work_order_created"]}}}}
@@ -48,10 +49,14 @@ def test_a_manager_subscribes_sees_the_secret_once_switches_off_and_redelivers(c
     assert [c["json"] for c in fake.calls if c["method"] == "PATCH"] == [{"active": False}]
 
     fake.on("GET", BASE + "/whk_1", WEBHOOK)
-    fake.on("GET", BASE + "/whk_1/deliveries", {"items": [DELIVERY], "next_cursor": None})
+    tried = {**DELIVERY, "recent_attempts": [
+        {"at": "2026-11-29T23:00:00.000Z", "status_code": None, "error": "timed out after 5.0 s"},
+        {"at": "2026-11-30T00:00:00.000Z", "status_code": 503, "error": None}]}
+    fake.on("GET", BASE + "/whk_1/deliveries", {"items": [tried], "next_cursor": None})
     page = client.get("/webhooks/whk_1/deliveries?status=failed", headers={"Accept-Language": "en"})
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "dlv_1" in text and "503" in text and "Redeliver" in text
+    assert "Recent attempts" in text and "timed out after 5.0 s" in text
     listed = [c for c in fake.calls if c["path"].endswith("/deliveries")][-1]
     assert listed["params"].get("status") == "failed"
     fake.on("POST", BASE + "/whk_1/deliveries/dlv_1/redeliver", {**DELIVERY, "status": "pending"})

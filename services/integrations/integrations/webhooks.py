@@ -24,6 +24,7 @@ from . import targets
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 LAST_ERROR_CHARS = 200
+RECENT_ATTEMPTS = 10  # what a delivery keeps of its attempts, newest last (the count goes on)
 
 
 def qualified(source, event_type):
@@ -136,7 +137,8 @@ def new_delivery(event, webhook, now_iso, personal=frozenset()):
         "event_type": qualified(event["source"], event["event_type"]), "body": body_of(event, personal),
         "status": "pending", "attempts": 0, "last_status_code": None, "last_error": None,
         "next_attempt_at": now_iso, "window_started_at": None, "created_at": now_iso,
-        "delivered_at": None, "failed_at": None, "history": [{"event_id": event["event_id"], "at": now_iso}],
+        "delivered_at": None, "failed_at": None, "recent_attempts": [],
+        "history": [{"event_id": event["event_id"], "at": now_iso}],
     }
 
 
@@ -164,8 +166,11 @@ def attempted(delivery, status_code, error, now, rules, rand=random.random):
     """The Change recording one attempt: delivered on a 2xx; else pending with its next
     attempt after the backoff, or failed once the retry window is over."""
     attempts = delivery["attempts"] + 1
-    common = {"attempts": attempts, "last_status_code": status_code,
-              "last_error": (error or None) and str(error)[:LAST_ERROR_CHARS], "last_attempt_at": clock.to_iso(now)}
+    error = (error or None) and str(error)[:LAST_ERROR_CHARS]
+    recent = (delivery.get("recent_attempts") or [])[-(RECENT_ATTEMPTS - 1):]
+    common = {"attempts": attempts, "last_status_code": status_code, "last_error": error,
+              "last_attempt_at": clock.to_iso(now),
+              "recent_attempts": [*recent, {"at": clock.to_iso(now), "status_code": status_code, "error": error}]}
     if is_success(status_code):
         return Change(set={**common, "status": "delivered", "delivered_at": clock.to_iso(now),
                            "next_attempt_at": None, "last_error": None})
@@ -215,6 +220,7 @@ def delivery_view(doc):
                                              "delivered_at", "failed_at")}
     view["id"] = doc["_id"] if "_id" in doc else doc["id"]
     view["last_attempt_at"] = doc.get("last_attempt_at")
+    view["recent_attempts"] = doc.get("recent_attempts") or []  # none on deliveries made before they were kept
     return view
 
 

@@ -108,6 +108,9 @@ def test_failed_attempts_are_retried_for_the_retry_window_then_failed():
                                                                                         1920, 3600]
     assert delivery["attempts"] == len(moments) == 8 + 22  # 3,810 s of doubling, then hourly until 24 h
     assert delivery["last_status_code"] == 503 and delivery["next_attempt_at"] is None
+    # the last ten attempts are kept, oldest first
+    assert [a["at"] for a in delivery["recent_attempts"]] == [clock.to_iso(m) for m in moments[-10:]]
+    assert {(a["status_code"], a["error"]) for a in delivery["recent_attempts"]} == {(503, None)}
 
 
 def test_a_shorter_window_is_a_setting():
@@ -124,6 +127,17 @@ def test_a_2xx_is_delivered_and_anything_else_is_retried():
     step = webhooks.attempted(delivery, 204, None, NOW, DEFAULTS).set
     assert step["status"] == "delivered" and step["delivered_at"] == clock.to_iso(NOW)
     assert step["attempts"] == 1 and step["next_attempt_at"] is None
+
+
+def test_each_attempt_is_kept_with_its_answer_or_error_and_the_view_shows_them():
+    delivery = webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW))
+    for code, error in ((None, "timed out after 5.0 s"), (500, "x" * 300), (204, None)):
+        delivery.update(webhooks.attempted(delivery, code, error, NOW, DEFAULTS, lambda: 0.0).set)
+    shown = webhooks.delivery_view(delivery)["recent_attempts"]
+    assert [(a["status_code"], a["error"]) for a in shown] == [(None, "timed out after 5.0 s"), (500, "x" * 200),
+                                                               (204, None)]
+    older = {k: v for k, v in delivery.items() if k != "recent_attempts"}  # made before attempts were kept
+    assert webhooks.delivery_view(older)["recent_attempts"] == []
 
 
 # -- deliveries ---------------------------------------------------------------------------------
