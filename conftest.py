@@ -24,8 +24,8 @@ import os  # noqa: E402
 
 os.environ["ESTATE_CONTRACTS_STRICT"] = "1"  # a message that breaks its contract fails the test
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "1")
-# Classic event queues unless a test asks for quorum ones (those that prove the delivery limit, a
-# broker restart, the per-service users): a run would otherwise create and delete some 2,300
+# Classic event queues unless a test asks for quorum ones (those that prove the delivery limit and
+# dead letters, a broker restart): a run would otherwise create and delete some 2,300
 # quorum queues, a churn RabbitMQ's quorum queues are not built for (estate_common.nameko.dead_letters).
 # The hosted CI workflow, on a fresh broker each time, runs everything on quorum queues.
 os.environ.setdefault("EVENT_QUEUE_TYPE", "classic")

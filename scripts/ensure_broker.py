@@ -105,7 +105,6 @@ def tidy_and_probe(uri):
     """Sweep a killed run's vhosts, then make and delete one within ``PROBE_SECONDS``; 0, or 1
     with what to do. The sweep is not timed (each leftover vhost of a whole system takes
     seconds): a wedged broker fails its calls' own time-outs instead."""
-    vhosts.clear_wedged()  # this probe finds out again
     try:
         swept = vhosts.sweep(uri)
     except Exception as error:  # said, with what to do
@@ -131,6 +130,7 @@ def _probe():
 
 def main():
     uri = os.environ.get("AMQP_URI") or DEFAULT
+    vhosts.clear_wedged(uri)  # an earlier run's finding: this run finds out again (the probe below, or its tests)
     local = vhosts.is_local(uri)
     if answers(uri):
         if local:

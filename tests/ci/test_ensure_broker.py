@@ -122,13 +122,16 @@ def test_a_healthy_local_broker_is_tidied_and_probed(ensure_broker, capsys):
     assert "wedged" not in capsys.readouterr().err
 
 
-def test_a_probe_asks_the_broker_again_after_an_earlier_run_found_it_wedged(ensure_broker, tmp_path, monkeypatch):
-    mark = tmp_path / "wedged"
+def test_an_earlier_runs_wedged_mark_is_cleared_for_any_broker_before_it_is_asked_again(
+        ensure_broker, nothing_started, tmp_path, monkeypatch):
+    monkeypatch.setattr(ensure_broker.vhosts, "VHOST_LOCKS", str(tmp_path))
+    uri = "amqp://guest:guest@broker.example:5672/"
+    mark = Path(ensure_broker.vhosts.wedged_mark(uri))
     mark.write_text("making vhost estate_test_x did not end within 60 s: RabbitMQ is wedged.")
-    monkeypatch.setattr(ensure_broker.vhosts, "WEDGED_MARK", str(mark))
-    monkeypatch.setattr(ensure_broker.vhosts, "sweep", lambda uri: [])
-    asked = []
-    monkeypatch.setattr(ensure_broker, "_probe", lambda: asked.append(mark.exists()))
-    assert ensure_broker.tidy_and_probe("amqp://guest:guest@127.0.0.1:5672/") == 0
-    assert asked == [False]  # the mark was gone before the probe ran, and it stays gone
-    assert not mark.exists()
+    other = Path(ensure_broker.vhosts.wedged_mark("amqp://guest:guest@other.example:5672/"))
+    other.write_text("wedged")
+    monkeypatch.setenv("AMQP_URI", uri)
+    monkeypatch.setattr(ensure_broker, "answers", lambda uri: True)
+    monkeypatch.setattr(ensure_broker, "management_answers", lambda uri: False)
+    assert ensure_broker.main() == 0
+    assert not mark.exists() and other.exists()  # another broker's finding is its own

@@ -22,10 +22,11 @@ a system or a service of the suite declares its queues, and no two processes' st
 queues at once (``exclusive``, a lock file shared by every test process; ``declaring``). That
 narrows the chances of a stall; it did not remove them.
 
-A vhost operation that times out marks the broker wedged (``WEDGED_MARK``, under the same
-directory): every later one, in any process, then fails at once saying so, instead of each test
-waiting out its own time-out (a wedged CI run took 74 minutes to end). ``make test`` clears the
-mark before it probes the broker (``scripts/ensure_broker.py``).
+A vhost operation that times out marks that broker wedged (``wedged_mark``: a file per broker
+address, under the same directory): every later one on it, in any process, then fails at once
+saying so, instead of each test waiting out its own time-out (a wedged CI run took 74 minutes to
+end). ``make test`` and ``make broker`` clear the mark before they probe the broker
+(``scripts/ensure_broker.py``).
 
 Each vhost in use holds a lock file of its own (``VHOST_LOCKS``), released when its process
 ends, however it ends: ``sweep()`` deletes the vhosts of this kind that a killed run left
@@ -56,7 +57,6 @@ PREFIXES = ("estate_test", "estate_e2e", "estate_bench", "estate_profile")  # th
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # a broker whose runs' lock files are on this machine
 MANAGEMENT_PORT = 15672
 CALL_TIMEOUT_SECONDS = 60  # deleting a vhost of a whole system's quorum queues takes seconds
-WEDGED_MARK = os.path.join(VHOST_LOCKS, "wedged")
 
 
 class BrokerWedged(RuntimeError):
@@ -212,11 +212,18 @@ def _timed_out(error):
         isinstance(error, urllib.error.URLError) and isinstance(error.reason, TimeoutError))
 
 
+def wedged_mark(amqp_uri=None):
+    """The file that says the broker at ``amqp_uri`` (host and port) was found wedged."""
+    parsed = urlparse(amqp_uri or config.amqp_uri())
+    return os.path.join(VHOST_LOCKS, f"wedged-{parsed.hostname or '127.0.0.1'}-{parsed.port or 5672}")
+
+
 @contextlib.contextmanager
-def watched(what):
+def watched(what, amqp_uri=None):
     """Fails at once if the broker was found wedged; marks it so when ``what`` times out."""
+    path = wedged_mark(amqp_uri)
     try:
-        with open(WEDGED_MARK) as mark:
+        with open(path) as mark:
             raise BrokerWedged(mark.read())
     except FileNotFoundError:
         pass
@@ -229,15 +236,15 @@ def watched(what):
                 "RabbitMQ is wedged. Restart it, then run 'make broker' or 'make test' (the README's "
                 "Tests section: what to do when it does not help).")
         os.makedirs(VHOST_LOCKS, exist_ok=True)
-        with open(WEDGED_MARK, "w") as mark:
+        with open(path, "w") as mark:
             mark.write(said)
         raise BrokerWedged(said) from error
 
 
-def clear_wedged():
+def clear_wedged(amqp_uri=None):
     """Forget an earlier run's finding (before probing the broker again)."""
     with contextlib.suppress(FileNotFoundError):
-        os.unlink(WEDGED_MARK)
+        os.unlink(wedged_mark(amqp_uri))
 
 
 @contextlib.contextmanager
@@ -251,7 +258,7 @@ def fresh_vhost(prefix="estate_test"):
         return
     vhost = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with held(vhost):
-        with exclusive(), watched(f"making vhost {vhost}"):
+        with exclusive(), watched(f"making vhost {vhost}", base):
             broker.add_vhost(vhost, _user(base))
         try:
             yield urlunparse(urlparse(base)._replace(path="/" + vhost))

@@ -162,7 +162,6 @@ def test_the_broker_lock_is_one_at_a_time_across_processes_and_reentrant_within_
 
 def test_a_timed_out_vhost_call_marks_the_broker_wedged_and_later_ones_fail_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(vhosts, "VHOST_LOCKS", str(tmp_path))
-    monkeypatch.setattr(vhosts, "WEDGED_MARK", str(tmp_path / "wedged"))
     monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
     calls = []
 
@@ -182,16 +181,22 @@ def test_a_timed_out_vhost_call_marks_the_broker_wedged_and_later_ones_fail_at_o
         vhosts.delete("estate_test_other")
     assert len(calls) == 1  # the broker was not asked again
 
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@other.example:5672/")
+    with pytest.raises(vhosts.BrokerWedged):  # another broker is asked: its own finding
+        with vhosts.fresh_vhost("estate_test_w"):
+            pass
+    assert len(calls) == 2
+    monkeypatch.delenv("AMQP_URI")
+
     vhosts.clear_wedged()
     with pytest.raises(vhosts.BrokerWedged):  # asked again, and wedged again
         with vhosts.fresh_vhost("estate_test_w"):
             pass
-    assert len(calls) == 2
+    assert len(calls) == 3
 
 
 def test_an_error_that_is_not_a_time_out_leaves_no_mark(tmp_path, monkeypatch):
     monkeypatch.setattr(vhosts, "VHOST_LOCKS", str(tmp_path))
-    monkeypatch.setattr(vhosts, "WEDGED_MARK", str(tmp_path / "wedged"))
     monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
 
     class Refusing:
@@ -202,4 +207,4 @@ def test_an_error_that_is_not_a_time_out_leaves_no_mark(tmp_path, monkeypatch):
     with pytest.raises(urllib.error.URLError):
         with vhosts.fresh_vhost("estate_test_w"):
             pass
-    assert not (tmp_path / "wedged").exists()
+    assert list(tmp_path.glob("wedged*")) == []

@@ -67,6 +67,9 @@ def check(file_format, content):
 
 
 def _check_csv(content):
+    """Non-empty lines less the header, counted on the bytes before any decoding: an upper bound
+    of the rows ``rows`` yields (a line of commas only, or a quoted cell spanning lines, counts
+    here and not there), so a file refused here for ``MAX_ROWS`` is one with that many lines."""
     if len(content) > MAX_BYTES:
         raise _too_large()
     lines = sum(1 for line in io.BytesIO(content) if line.strip())

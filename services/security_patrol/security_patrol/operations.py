@@ -63,6 +63,7 @@ def start_round(db, outbox, caller, estate_id, data):
         day = localtime.local_date(slot, rules).isoformat()
         roster_id = roster.rostered(store.roster_of(db, estate_id, day, plan["shift"]), data["guard"], "patrol",
                                     "data.guard")
+        _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
     return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
         doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user) | {"roster_id": roster_id})
 
@@ -276,6 +277,8 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     day = roster.day(data["date"], "data.date") if data.get("date") else localtime.local_date(now, rules).isoformat()
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
+    _mark_worked(db, outbox, estate_id, roster_id, now, "data.from_guard")
+
     def build(doc_id):
         handover = gate.new_handover(doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id}
         return handover, [("shift_handover_recorded", gate.handover_event_data(handover))]
@@ -300,6 +303,12 @@ def assign_duty(db, outbox, caller, estate_id, data):
 
     return roster.shown(public(_create(db, outbox, "duty_roster", estate_id, doc_id, lambda: roster.new_assignment(
         estate_id, data, today, now, caller.user), found=found)))
+
+
+def _mark_worked(db, outbox, estate_id, roster_id, now, field):
+    """The assignment a round or handover is about to refer to, marked first (``roster.worked``)."""
+    if roster_id is not None:
+        _change(db, outbox, "duty_roster", estate_id, roster_id, lambda doc: roster.worked(doc, now, field))
 
 
 def cancel_duty(db, outbox, caller, estate_id, assignment_id, data):

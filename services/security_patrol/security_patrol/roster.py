@@ -13,9 +13,11 @@ checks nothing, so an estate that keeps no roster works as before.
 An assignment made by mistake is cancelled, not deleted (``cancel``): it stays listed, with
 who cancelled it, when and why, and counts no more for the rounds and handovers of its shift.
 It cannot be cancelled once a round or a handover refers to it (409: that shift was worked),
-nor for a day that has passed (422). The same guard may be put on a post of that shift again
-afterwards, any post: the cancelled assignment, whose id follows from the same four things,
-becomes active again (``reassign``).
+nor for a day that has passed (422). A round or handover marks the assignment it refers to
+(``worked``, ``worked_at``) before it is recorded, so that a cancel and a round at the same
+moment meet on the assignment's revision: one of them wins, the other gets its 409 or 422.
+The same guard may be put on a post of that shift again afterwards, any post: assigning a
+cancelled guard again (the same natural id) makes the assignment active again (``reassign``).
 
 Plain functions: no broker, no store.
 """
@@ -53,7 +55,7 @@ def status(assignment):
 
 def shown(assignment):
     """As the API shows it: an assignment stored before cancelling existed is active."""
-    return {"status": ACTIVE, **CLEARED, **assignment}
+    return {"status": ACTIVE, **CLEARED, "worked_at": None, **assignment}
 
 
 def status_filter(filters):
@@ -77,6 +79,7 @@ def new_assignment(estate_id, data, today, now, actor):
         "guard_key": guard_key(data["guard"]),
         "status": ACTIVE,
         **CLEARED,
+        "worked_at": None,
         "created_at": stamp,
         "created_by": actor,
     }
@@ -104,18 +107,28 @@ def reassign(stored, data, today, now, actor):
 
 
 def cancel(stored, reason, today, now, actor, worked):
-    """Cancel an assignment (a Change), or None when it is cancelled already (a retry).
-    ``worked()``: whether a round or a handover refers to it (then 409)."""
+    """Cancel an assignment (a Change), or None when it is cancelled already (a retry). 409 when
+    a round or a handover marked it (``worked_at``), or refers to it (``worked()``: those
+    recorded before rounds marked their assignment)."""
     if status(stored) == CANCELLED:
         return None
     if stored["date"] < today.isoformat():
         raise BusinessRuleViolation("the assignment of a day that has passed stays as it was",
                                     [field_error("id", "is the assignment of a day that has passed")])
-    if worked():
+    if stored.get("worked_at") or worked():
         raise Conflict("a patrol round or a shift handover refers to this assignment: that shift was worked "
                        "as rostered")
     return Change({"status": CANCELLED, "cancelled_at": clock.to_iso(now), "cancelled_by": actor,
-                   "cancel_reason": " ".join(reason.split()) if reason else None})
+                   "cancel_reason": " ".join((reason or "").split()) or None})
+
+
+def worked(stored, now, field):
+    """The mark a round or handover puts on its assignment before it is recorded (a Change), or
+    None when it is marked already; 422 when it was cancelled since the roster was read."""
+    if status(stored) == CANCELLED:
+        raise BusinessRuleViolation("the duty roster's assignment of this guard was cancelled meanwhile",
+                                    [field_error(field, "is not on duty in the duty roster for this shift")])
+    return None if stored.get("worked_at") else Change({"worked_at": clock.to_iso(now)})
 
 
 def rostered(assignments, guard, post, field):

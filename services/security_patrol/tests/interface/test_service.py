@@ -284,8 +284,32 @@ def test_a_guard_on_the_wrong_post_is_cancelled_and_put_on_the_right_one(patrol)
         cancel(patrol, right["id"])  # the night was walked as rostered
     active = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"status": "active"}})["items"]
     assert sorted(a["guard"] for a in active) == ["Qian", "Zhao"]
+    worked = {a["guard"]: a["worked_at"] for a in active}
+    assert worked["Zhao"] == walked["created_at"] and worked["Qian"] is None  # the round marked Zhao's
     with pytest.raises(NotFound):
         cancel(patrol, "duty_unknown")
+
+
+def test_a_handover_made_in_the_shift_keeps_its_assignment_from_being_cancelled(patrol):
+    qian = assign(patrol, "Qian", "monitoring_room")
+    patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "night", "from_guard": "Qian", "to_guard": "Sun", "notes": "quiet", "post": "monitoring_room"}})
+    with pytest.raises(Conflict, match="refers to this assignment"):
+        cancel(patrol, qian["id"])
+    # a handover recorded before handovers marked their assignment: found by its roster_id
+    patrol.db.duty_roster.update_one({"_id": qian["id"]}, {"$set": {"worked_at": None}})
+    with pytest.raises(Conflict, match="refers to this assignment"):
+        cancel(patrol, qian["id"])
+
+
+def test_an_assignment_stored_before_cancelling_existed_is_listed_as_active(patrol):
+    old = assign(patrol, "Zhao", "patrol")
+    patrol.db.duty_roster.update_one({"_id": old["id"]}, {"$unset": {
+        "status": "", "cancelled_at": "", "cancelled_by": "", "cancel_reason": "", "worked_at": ""}})
+    active = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"status": "active"}})["items"]
+    assert [(a["id"], a["status"], a["worked_at"]) for a in active] == [(old["id"], "active", None)]
+    assert patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"status": "cancelled"}})["items"] == []
+    assert cancel(patrol, old["id"])["status"] == "cancelled"
 
 
 # -- fire equipment ---------------------------------------------------------------

@@ -50,14 +50,27 @@ def test_a_cancel_keeps_the_assignment_with_who_when_and_why_and_again_is_a_retr
     cancelled = assignment() | step.set
     assert roster.cancel(cancelled, None, TODAY, NOW, "wu", never_worked) is None
     assert roster.cancel(assignment(), None, TODAY, NOW, "wu", never_worked).set["cancel_reason"] is None
+    assert roster.cancel(assignment(), "   ", TODAY, NOW, "wu", never_worked).set["cancel_reason"] is None
 
 
 def test_a_worked_or_past_assignment_is_not_cancelled():
     with pytest.raises(Conflict, match="refers to this assignment"):
         roster.cancel(assignment(), None, TODAY, NOW, "wu", worked=lambda: True)
+    marked = assignment() | roster.worked(assignment(), NOW, "data.guard").set
+    with pytest.raises(Conflict, match="refers to this assignment"):
+        roster.cancel(marked, None, TODAY, NOW, "wu", never_worked)
     with pytest.raises(BusinessRuleViolation) as refused:
         roster.cancel(assignment(), None, date(2026, 11, 24), NOW, "wu", never_worked)
     assert refused.value.errors[0]["field"] == "id"
+
+
+def test_a_round_or_handover_marks_its_assignment_once_and_not_a_cancelled_one():
+    step = roster.worked(assignment(), NOW, "data.guard")
+    assert step.set == {"worked_at": "2026-11-23T02:00:00.000Z"}
+    assert roster.worked(assignment() | step.set, NOW, "data.guard") is None
+    with pytest.raises(BusinessRuleViolation) as refused:  # cancelled after the roster was read
+        roster.worked(assignment() | {"status": "cancelled"}, NOW, "data.from_guard")
+    assert refused.value.errors[0]["field"] == "data.from_guard"
 
 
 def test_a_cancelled_assignment_counts_no_more_and_a_shift_of_only_cancelled_ones_has_no_roster():
