@@ -436,3 +436,22 @@ def test_the_fake_answers_are_shaped_as_openapi_says(spec, schema, example):
     """The screens are tested on answers the real gateway could give."""
     jsonschema.Draft202012Validator({"$ref": f"#/components/schemas/{schema}",
                                      "components": spec["components"]}).validate(example)
+
+
+def test_the_payments_taken_are_listed_by_status_and_household_each_with_its_receipt(client, fake):
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    _households(fake)
+    reversed_one = {**PAYMENT, "id": "pay_2", "receipt_number": "RC-2026-000002", "status": "reversed",
+                    "household_id": "hh_2", "amount_cents": 5050, "method": "cash", "day": "2026-11-29"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments",
+            {"items": [{**PAYMENT, "day": "2026-11-30"}, reversed_one], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/accounts/payments"' in home  # on the accounts menu
+    page = client.get("/accounts/payments", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "RC-2026-000001" in page and "¥270.00" in page and "WeChat Pay" in page and "carol" in page
+    assert "RC-2026-000002" in page and "¥50.50" in page and "reversed" in page
+    assert 'href="/accounts/payments/pay_1/receipt"' in page and 'href="/accounts/payments?household_id=hh_2"' in page
+
+    client.get("/accounts/payments?status=reversed&household_id=hh_2", headers={"Accept-Language": "en"})
+    listed = [c for c in fake.calls if c["path"].endswith("/payments")][-1]
+    assert listed["params"].get("status") == "reversed" and listed["params"].get("household_id") == "hh_2"

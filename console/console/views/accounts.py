@@ -1,4 +1,5 @@
-"""Accounts: bills and arrears with filters, taking a payment, the printable receipt (and its invoices), the
+"""Accounts: bills and arrears with filters, the payments taken (each to its receipt), taking a payment, the
+printable receipt (and its invoices), the
 billing run, fee standards with whom they apply to. More finance screens: finance_extra.py."""
 import re
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 ITEMS = ("property_service", "parking", "renovation_management", "renovation_deposit", "repair")
 METHODS = ("cash", "wechat", "alipay", "bank", "transfer")
+PAYMENT_STATUSES = ("posted", "pending", "reversal_pending", "reversed")  # openapi PaymentStatus
 
 
 @bp.get("/bills")
@@ -34,6 +36,17 @@ def arrears():
                      cursor=request.args.get("cursor"))
     return render_template("accounts/arrears.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            channels=REMINDER_CHANNELS, problem=common.take_problem())
+
+
+@bp.get("/payments")
+@estate_needed
+def payments():
+    filters = common.query("status", "household_id")
+    page = g.api.get(g.api.estate(g.user.estate_id, "payments"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("accounts/payments.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters=filters, statuses=PAYMENT_STATUSES,
+                           households=common.household_labels())
 
 
 @bp.get("/payments/new")
