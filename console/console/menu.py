@@ -62,7 +62,7 @@ SECTIONS = (
     )),
     Section("menu.accounts", (
         Entry("accounts.bills", "menu.bills", FINANCE),
-        Entry("accounts.payments", "menu.payments", FINANCE),
+        Entry("registers.payments", "menu.payments", FINANCE),
         Entry("accounts.arrears", "menu.arrears", FINANCE),
         Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
         Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),

@@ -43,7 +43,6 @@ _MESSAGES = {
     "menu.take_payment": ("收款", "Take a payment"),
     "menu.payments": ("收款记录", "Payments"),
     "payments.day": ("收款日", "Day"),
-    "payments.every_household": ("所有房屋", "Every household"),
     "payment_status.posted": ("已入账", "posted"),
     "payment_status.pending": ("处理中", "pending"),
     "payment_status.reversal_pending": ("冲销中", "reversal pending"),

@@ -438,7 +438,7 @@ def test_the_fake_answers_are_shaped_as_openapi_says(spec, schema, example):
                                      "components": spec["components"]}).validate(example)
 
 
-def test_the_payments_taken_are_listed_by_status_and_household_each_with_its_receipt(client, fake):
+def test_the_payments_taken_are_listed_by_status_and_household_each_to_its_receipt(client, fake):
     sign_in(client, fake, username="acc", roles=("accountant",))
     _households(fake)
     reversed_one = {**PAYMENT, "id": "pay_2", "receipt_number": "RC-2026-000002", "status": "reversed",
@@ -449,8 +449,10 @@ def test_the_payments_taken_are_listed_by_status_and_household_each_with_its_rec
     assert 'href="/accounts/payments"' in home  # on the accounts menu
     page = client.get("/accounts/payments", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "RC-2026-000001" in page and "¥270.00" in page and "WeChat Pay" in page and "carol" in page
-    assert "RC-2026-000002" in page and "¥50.50" in page and "reversed" in page
-    assert 'href="/accounts/payments/pay_1/receipt"' in page and 'href="/accounts/payments?household_id=hh_2"' in page
+    assert "RC-2026-000002" in page and "¥50.50" in page and "reversed" in page and "1203" in page
+    assert 'href="/accounts/payments/pay_1"' in page
+    opened = client.get("/accounts/payments/pay_1")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/accounts/payments/pay_1/receipt")
 
     client.get("/accounts/payments?status=reversed&household_id=hh_2", headers={"Accept-Language": "en"})
     listed = [c for c in fake.calls if c["path"].endswith("/payments")][-1]

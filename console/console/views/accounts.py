@@ -1,5 +1,4 @@
-"""Accounts: bills and arrears with filters, the payments taken (each to its receipt), taking a payment, the
-printable receipt (and its invoices), the
+"""Accounts: bills and arrears with filters, taking a payment, the printable receipt (and its invoices), the
 billing run, fee standards with whom they apply to. More finance screens: finance_extra.py."""
 import re
 from decimal import Decimal, InvalidOperation
@@ -15,7 +14,6 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 ITEMS = ("property_service", "parking", "renovation_management", "renovation_deposit", "repair")
 METHODS = ("cash", "wechat", "alipay", "bank", "transfer")
-PAYMENT_STATUSES = ("posted", "pending", "reversal_pending", "reversed")  # openapi PaymentStatus
 
 
 @bp.get("/bills")
@@ -36,17 +34,6 @@ def arrears():
                      cursor=request.args.get("cursor"))
     return render_template("accounts/arrears.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            channels=REMINDER_CHANNELS, problem=common.take_problem())
-
-
-@bp.get("/payments")
-@estate_needed
-def payments():
-    filters = common.query("status", "household_id")
-    page = g.api.get(g.api.estate(g.user.estate_id, "payments"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"), **filters)
-    return render_template("accounts/payments.html", items=page.get("items", []),
-                           next_cursor=page.get("next_cursor"), filters=filters, statuses=PAYMENT_STATUSES,
-                           households=common.household_labels())
 
 
 @bp.get("/payments/new")
@@ -85,6 +72,13 @@ def create_payment():
         return refused
     common.done("pay.taken", number=payment.get("receipt_number", ""))
     return redirect(url_for("accounts.receipt", payment_id=payment["id"]))
+
+
+@bp.get("/payments/<item_id>")
+@estate_needed
+def payment(item_id):
+    """A payment's own page is its receipt (the payments register links here)."""
+    return redirect(url_for("accounts.receipt", payment_id=item_id))
 
 
 @bp.get("/payments/<payment_id>/receipt")

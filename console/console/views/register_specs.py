@@ -287,6 +287,14 @@ ENGINEERING += (
 )
 
 ACCOUNTS = (
+    Register("accounts", "payments", "menu.payments", "payments",  # taken on accounts.new_payment
+             (C("receipt_number", "receipt.number"), C("day", "payments.day"),
+              C("household_id", "picker.household", "household"), C("amount_cents", "bill.amount", "money"),
+              C("method", "pay.method", "enum", "method"), C("cashier", "receipt.cashier"),
+              C("status", "bill.status", "enum", "payment_status")),
+             filters=(F("status", "bill.status", "choice", choices=("posted", "pending", "reversal_pending", "reversed"),
+                        group="payment_status"), F("household_id", "picker.household", "household")),
+             roles=menu.FINANCE, detail="accounts.payment"),
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",
              (C("date", "reg.day"), C("cashier", "reg.cashier"), C("in_cents", "reg.in", "money"),
               C("out_cents", "reg.out", "money"), C("net_cents", "reg.net", "money"),
