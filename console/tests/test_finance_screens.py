@@ -448,9 +448,10 @@ def test_the_payments_taken_are_listed_by_status_and_household_each_to_its_recei
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'href="/accounts/payments"' in home  # on the accounts menu
     page = client.get("/accounts/payments", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "RC-2026-000001" in page and "¥270.00" in page and "WeChat Pay" in page and "carol" in page
-    assert "RC-2026-000002" in page and "¥50.50" in page and "reversed" in page and "1203" in page
-    assert 'href="/accounts/payments/pay_1"' in page
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("</tr>")  # the table, not the filters
+    assert all(text in rows[0] for text in ("RC-2026-000001", "2026-11-30", "1202", "¥270.00", "WeChat Pay",
+                                            "carol", "posted", 'href="/accounts/payments/pay_1"'))
+    assert all(text in rows[1] for text in ("RC-2026-000002", "2026-11-29", "1203", "¥50.50", "Cash", "reversed"))
     opened = client.get("/accounts/payments/pay_1")
     assert opened.status_code == 302 and opened.headers["Location"].endswith("/accounts/payments/pay_1/receipt")
 
