@@ -26,10 +26,14 @@ from estate_common.kpis import kpi
 TURNOVER_NOTE = "staff accounts deactivated in the period / average staff accounts (at its start and end)"
 
 
+def _staff(user):
+    """A staff account: operator admins are the company's, not an estate's."""
+    return "operator_admin" not in (user.get("roles") or [])
+
+
 def staff_of(users, estate_id):
     """The estate's staff accounts among ``users``."""
-    return [user for user in users if estate_id in (user.get("estate_ids") or [])
-            and "operator_admin" not in (user.get("roles") or [])]
+    return [user for user in users if estate_id in (user.get("estate_ids") or []) and _staff(user)]
 
 
 def _held(user, moment):
@@ -69,7 +73,7 @@ def operator_turnover(users, estates, period):
     def accounts():
         for user in users:
             mine = sorted(zones.keys() & set(user.get("estate_ids") or []))
-            if mine and "operator_admin" not in (user.get("roles") or []):
+            if mine and _staff(user):
                 yield (user, *bounds[zones[mine[0]]])
 
     return _turnover(accounts())

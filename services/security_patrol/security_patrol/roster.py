@@ -30,8 +30,13 @@ ACTIVE, CANCELLED = "active", "cancelled"
 CLEARED = {"cancelled_at": None, "cancelled_by": None, "cancel_reason": None}
 
 
+def _spaced(text):
+    """Spaces collapsed: how a guard's name and a reason are kept."""
+    return " ".join((text or "").split())
+
+
 def guard_key(name):
-    return " ".join(name.split()).lower()
+    return _spaced(name).lower()
 
 
 def assignment_id(estate_id, day, shift, guard):
@@ -75,7 +80,7 @@ def new_assignment(estate_id, data, today, now, actor):
         "date": data["date"],
         "shift": data["shift"],
         "post": data["post"],
-        "guard": " ".join(data["guard"].split()),
+        "guard": _spaced(data["guard"]),
         "guard_key": guard_key(data["guard"]),
         "status": ACTIVE,
         **CLEARED,
@@ -102,7 +107,7 @@ def reassign(stored, data, today, now, actor):
         same_or_conflict(stored, data)
         return None
     _not_passed(stored["date"], today)
-    return Change({"status": ACTIVE, "post": data["post"], "guard": " ".join(data["guard"].split()),
+    return Change({"status": ACTIVE, "post": data["post"], "guard": _spaced(data["guard"]),
                    **CLEARED, "reassigned_at": clock.to_iso(now), "reassigned_by": actor})
 
 
@@ -119,7 +124,7 @@ def cancel(stored, reason, today, now, actor, worked):
         raise Conflict("a patrol round or a shift handover refers to this assignment: that shift was worked "
                        "as rostered")
     return Change({"status": CANCELLED, "cancelled_at": clock.to_iso(now), "cancelled_by": actor,
-                   "cancel_reason": " ".join((reason or "").split()) or None})
+                   "cancel_reason": _spaced(reason) or None})
 
 
 def worked(stored, now, field):

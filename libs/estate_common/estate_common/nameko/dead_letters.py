@@ -16,8 +16,8 @@ deletes some 2,300 of them: the churn RabbitMQ's maintainers say quorum queues a
 for (rabbitmq-server#1823, #13828). On RabbitMQ 3.10 each deleted one leaves its Ra tables in
 memory until the write-ahead log rolls over (45,806 ETS tables, 0.58 GB, after one suite run
 and a churn test here), and the suite's runs on quorum queues stalled the local broker about
-one time in four (the README's Tests section). The tests that prove the quorum behaviours (the delivery limit and dead letters, a broker
-restart) ask for quorum queues themselves.
+one time in four (the README's Tests section). The tests that prove the quorum behaviours (the
+delivery limit and dead letters, a broker restart) ask for quorum queues themselves.
 """
 import eventlet
 from amqp.exceptions import AMQPError, NotFound
