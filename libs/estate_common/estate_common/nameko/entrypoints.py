@@ -21,8 +21,9 @@ event (``relay``) keep their confirms: those are what must not be lost.
 by a service's replicas (nameko's service pool), declared as a RabbitMQ quorum
 queue with a delivery limit and the service's dead-letter exchange
 (``dead_letters.py``; classic queues without the limit for the test suite). The
-message is acked only when the handler has returned, so after its write; a handler that raises gets the message back after
-a short pause, until the delivery limit sends it to ``<service>.dead-letters``.
+message is acked only when the handler has returned, so after its write; a handler
+that raises gets the message back after a short pause, until the delivery limit
+sends it to ``<service>.dead-letters``.
 Consumers are tolerant readers: the fields the contract knows are checked,
 unknown ones ignored (a newer producer may add some). An event that breaks its
 contract all the same is rejected without requeue, so it is dead-lettered at
