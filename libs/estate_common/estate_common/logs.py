@@ -7,7 +7,6 @@ must not log personal data in the first place (it logs ids, not payloads).
 import json
 import logging
 import re
-import sys
 import threading
 
 from . import clock, tracing
@@ -53,10 +52,24 @@ def current_request_id():
     return getattr(_context, "request_id", None)
 
 
+def _skip_unused_record_fields():
+    """A record's thread, process and task names are not in our lines, and under eventlet finding
+    the current (green) thread took a sixth of a log call: a tenth of a consumer's CPU for an
+    event it only acknowledges (issue 15's profile). logging skips them with these off."""
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    if hasattr(logging, "logAsyncioTasks"):
+        logging.logAsyncioTasks = False
+
+
 class JsonFormatter(logging.Formatter):
+    """Every process makes one through its logging configuration (a service's ``LOGGING`` in
+    config.yml, the gateway's gunicorn.conf.py), so it is where the record's unused fields are
+    turned off too."""
+
     def __init__(self, service="estate-ops"):
         super().__init__()
         self.service = service
+        _skip_unused_record_fields()
 
     def format(self, record):
         line = {
@@ -74,20 +87,3 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["error"] = scrub(self.formatException(record.exc_info))
         return _LINE_ENCODER.encode(line)
-
-
-def configure(service, level="INFO"):
-    # A record's thread, process and task names are not in our lines, and under eventlet finding
-    # the current (green) thread took a sixth of a log call: a tenth of a consumer's CPU for an
-    # event it only acknowledges (issue 15's profile). logging skips them with these off.
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    if hasattr(logging, "logAsyncioTasks"):
-        logging.logAsyncioTasks = False
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(service))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("amqp", "kombu", "pymongo", "urllib3"):
-        logging.getLogger(noisy).setLevel("WARNING")
-
