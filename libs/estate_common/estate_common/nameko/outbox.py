@@ -4,7 +4,8 @@
 are one atomic single-document operation on MongoDB and on the embedded store
 alike (no multi-document transaction needed). Right after the write the
 worker hands the document's pending events to the container's relay
-(``relay.py``) and answers without waiting: the relay publishes them with
+(``relay.py``), lets an idle relay send them, and answers without waiting
+for the broker's confirm: the relay publishes them with
 publisher confirms and ``mandatory`` set and pulls off what the broker
 confirmed and routed. A timer sweeps, through an index, the outbox
 collections for events older than ``OUTBOX_SWEEP_SECONDS`` (returned,
@@ -70,10 +71,11 @@ class OutboxHandle:
         return event
 
     def publish(self, collection, doc):
-        """Hand the pending events of a document just written to the relay; returns at once.
+        """Hand the pending events of a document just written to the relay; returns once an idle
+        relay has sent them (``Relay.submit``'s ``send_now``), never waiting for the confirm.
 
         ``doc`` is the document as written (at least ``_id`` and ``_outbox``): no read-back."""
-        self._provider.relay.submit(collection, doc)
+        self._provider.relay.submit(collection, doc, send_now=True)
 
     def sweep(self, db):
         """Hand over again the events pending longer than the sweep interval (returned,

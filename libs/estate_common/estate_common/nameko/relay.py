@@ -1,7 +1,8 @@
 """The relay: one greenthread per container that publishes outbox events off the request path.
 
-A worker hands over the pending events of a document it has just written and returns at once;
-the relay publishes them one by one with publisher confirms and ``mandatory`` set, then pulls
+A worker hands over the pending events of a document it has just written and goes on as soon as
+an idle relay has sent them (the relay yields back while it waits for the confirm); the relay
+publishes them one by one with publisher confirms and ``mandatory`` set, then pulls
 off the document those the broker confirmed and did not return. A returned event (no queue is
 bound for its type yet) or an unconfirmed one (nack, timeout, lost connection) stays in the
 outbox with a warning, and the sweep hands it over again later. So an event is never lost, and
@@ -48,14 +49,23 @@ class Relay:
         self._thread = None
 
     # -- the workers' side ---------------------------------------------------------
-    def submit(self, collection, doc):
+    def submit(self, collection, doc, send_now=False):
         """Queue the pending events of ``doc`` (as written) that are not queued already;
-        returns how many."""
+        returns how many.
+
+        ``send_now``: a worker about to answer lets an idle relay send them first (this
+        greenthread yields once; the relay yields back while it waits for the confirm). The
+        event then leaves before the reply, its acknowledgement and the worker's log line: a
+        create's event left 1.3 ms sooner at the median (0.1 ms after the write, not 1.4), and
+        its answer waited about 0.4 ms for the send (issue 15's probe of the write path)."""
         events = [e for e in doc.get("_outbox") or [] if e["event_id"] not in self._pending]
         if events:
+            idle = self._queue.getting() > 0  # the relay waits for work, not for a confirm
             self._pending.update(e["event_id"] for e in events)
             # the document's estate, as its events carry it (a caller may hand over just _id and _outbox)
             self._queue.put((collection, events[0]["estate_id"], doc["_id"], events))
+            if send_now and idle:
+                eventlet.sleep(0)
         return len(events)
 
     def drain(self, timeout=10.0):
