@@ -248,9 +248,14 @@ def test_a_services_logging_config_writes_json_lines_without_looking_up_thread_o
     import yaml
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # nameko's pkg_resources import
-        from nameko.cli.main import setup_yaml_parser
-    setup_yaml_parser()
-    config = yaml.safe_load((SERVICES_DIR / service / "config.yml").read_text())
+        from nameko.cli.main import IMPLICIT_ENV_VAR_MATCHER, env_var_constructor
+
+    class ConfigLoader(yaml.SafeLoader):
+        """nameko's reading of ${VAR:default}, on a loader of its own (nameko's
+        setup_yaml_parser changes yaml.SafeLoader for the whole process)."""
+    ConfigLoader.add_constructor("!env_var", env_var_constructor)
+    ConfigLoader.add_implicit_resolver("!env_var", IMPLICIT_ENV_VAR_MATCHER, None)
+    config = yaml.load((SERVICES_DIR / service / "config.yml").read_text(), Loader=ConfigLoader)
     root = logging.getLogger()
     saved = (root.handlers[:], root.level, logging.logThreads, logging.logProcesses, logging.logMultiprocessing)
     try:
