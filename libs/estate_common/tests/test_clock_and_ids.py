@@ -17,6 +17,21 @@ def test_to_iso_format():
     assert ISO.match(clock.now_iso())
 
 
+def test_to_iso_writes_every_year_with_four_digits():
+    assert clock.to_iso(datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone.utc)) == "0999-01-02T03:04:05.000Z"
+    assert clock.to_iso(datetime(1, 1, 1, tzinfo=timezone.utc)) == "0001-01-01T00:00:00.000Z"
+
+
+@given(st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=8)),
+                                                 timezone(timedelta(hours=-5, minutes=-30))]),
+                    min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_to_iso_reads_back_as_the_same_moment_to_the_millisecond(moment):
+    text = clock.to_iso(moment)
+    assert ISO.match(text)
+    exact = moment.astimezone(timezone.utc)
+    assert clock.parse_iso(text) == exact.replace(microsecond=exact.microsecond // 1000 * 1000)
+
+
 def test_to_iso_converts_to_utc():
     shanghai = timezone(timedelta(hours=8))
     moment = datetime(2026, 1, 1, 7, 30, 0, 500_000, tzinfo=shanghai)
