@@ -73,18 +73,6 @@ class Probe:
         self.connection.release()
 
 
-def records(gateway, wanted):
-    found, cursor = {}, None
-    while True:
-        page = gateway.get(f"/api/v1/estates/{gateway.estate}/archive/records",
-                           {"subject_type": "service_request", "limit": 200, **({"cursor": cursor} if cursor else {})})
-        found.update({r["subject_id"]: r for r in page["items"]
-                      if r["subject_id"] in wanted and r["event_type"] == "service_request_created"})
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return found
-
-
 def breakdown(gateway, probe, count, gap_seconds):
     sent = {}
     for _ in range(count):
@@ -94,7 +82,7 @@ def breakdown(gateway, probe, count, gap_seconds):
         time.sleep(gap_seconds)
     deadline = time.monotonic() + 30
     while True:
-        recorded = records(gateway, sent)
+        recorded = write_path.recorded_creations(gateway, sent)
         if (len(recorded) == len(sent) and set(sent) <= set(probe.arrived)) or time.monotonic() > deadline:
             break
         time.sleep(0.5)

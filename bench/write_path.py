@@ -187,24 +187,30 @@ class Gateway:
         return json.loads(content)
 
 
+def recorded_creations(gateway, wanted):
+    """``{request id: archive's record of its service_request_created event}`` for the requests
+    of ``wanted`` that archive has recorded so far (one pass over the estate's records)."""
+    found, cursor = {}, None
+    path = f"/api/v1/estates/{gateway.estate}/archive/records"
+    while True:
+        page = gateway.get(path, {"subject_type": "service_request", "limit": 200,
+                                  **({"cursor": cursor} if cursor else {})})
+        found.update({record["subject_id"]: record for record in page["items"]
+                      if record.get("subject_id") in wanted and record.get("event_type") == "service_request_created"})
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return found
+
+
 def event_lags(gateway, request_ids, wait_seconds=60):
     """ms from each request's ``service_request_created`` event (occurred_at) to archive's record
     of it (recorded_at); waits for archive to have recorded them all."""
     wanted, lags = set(request_ids), {}
     deadline = time.monotonic() + wait_seconds
-    path = f"/api/v1/estates/{gateway.estate}/archive/records"
     while wanted - set(lags) and time.monotonic() < deadline:
-        cursor = None
-        while True:
-            page = gateway.get(path, {"subject_type": "service_request", "limit": 200,
-                                      **({"cursor": cursor} if cursor else {})})
-            for record in page["items"]:
-                if record.get("subject_id") in wanted and record.get("event_type") == "service_request_created":
-                    lags[record["subject_id"]] = (clock.parse_iso(record["recorded_at"])
-                                                  - clock.parse_iso(record["occurred_at"])).total_seconds() * 1000
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
+        for request_id, record in recorded_creations(gateway, wanted).items():
+            lags[request_id] = (clock.parse_iso(record["recorded_at"])
+                                - clock.parse_iso(record["occurred_at"])).total_seconds() * 1000
         if wanted - set(lags):
             time.sleep(0.5)
     if wanted - set(lags):
