@@ -219,9 +219,10 @@ def wedged_mark(amqp_uri=None):
 
 
 @contextlib.contextmanager
-def watched(what, amqp_uri=None):
-    """Fails at once if the broker was found wedged; marks it so when ``what`` times out."""
-    path = wedged_mark(amqp_uri)
+def watched(what):
+    """Fails at once if the broker (``AMQP_URI``'s) was found wedged; marks it so when ``what``
+    times out."""
+    path = wedged_mark()
     try:
         with open(path) as mark:
             raise BrokerWedged(mark.read())
@@ -258,7 +259,7 @@ def fresh_vhost(prefix="estate_test"):
         return
     vhost = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with held(vhost):
-        with exclusive(), watched(f"making vhost {vhost}", base):
+        with exclusive(), watched(f"making vhost {vhost}"):
             broker.add_vhost(vhost, _user(base))
         try:
             yield urlunparse(urlparse(base)._replace(path="/" + vhost))
