@@ -240,8 +240,7 @@ SERVICES_DIR = Path(__file__).resolve().parents[3] / "services"
                                      "integrations"])
 def test_a_services_logging_config_writes_json_lines_without_looking_up_thread_or_process(service):
     """The LOGGING a service's nameko reads from its config.yml: JSON lines on stdout, and the
-    record fields no line carries are not looked up (under eventlet the current green thread
-    was a sixth of every log call)."""
+    record fields no line carries are not looked up."""
     import logging.config
     import warnings
 
