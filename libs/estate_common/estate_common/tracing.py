@@ -227,26 +227,23 @@ def rpc_client_call(call):
     return traced
 
 
-def relay_publish(publish):
-    """Decorates the relay's publish of one event: a PRODUCER span, child of the context the
-    event's envelope recorded at its write; ``publish`` returns None when the broker took the
-    event, else why not. A publish that raises (the broker gone) marks the span by the error's type."""
-    @functools.wraps(publish)
-    def traced(relay, event):
-        producer, token = start(relay.service, f"{event['source']}.{event['event_type']} publish", SpanKind.PRODUCER,
-                            parent=extract(event),
-                            attributes={"messaging.system": "rabbitmq", "messaging.operation": "publish",
-                                        "messaging.destination.name": event["event_type"],
-                                        "messaging.message.id": event["event_id"]})
-        problem = error = None
-        try:
-            problem = publish(relay, event)
-            return problem
-        except BaseException as raised:  # on the span by type (record_outcome), then on up
-            error = raised
-            raise
-        finally:
-            if problem is not None and producer.is_recording():
-                producer.set_status(Status(StatusCode.ERROR, problem.split(" (")[0]))
-            finish(producer, token, error)
-    return traced
+def producer_span(service, event):
+    """The relay's PRODUCER span for publishing ``event``, a child of the context its envelope
+    recorded at the write. Not made current: the relay publishes a batch, and each event's span
+    ends at its own confirm (``end_producer_span``); ``inject(headers, span)`` carries it."""
+    parent = extract(event)
+    if not exporting():
+        return _unrecorded(parent)
+    return tracer(service).start_span(
+        f"{event['source']}.{event['event_type']} publish", context=parent, kind=SpanKind.PRODUCER,
+        attributes={"messaging.system": "rabbitmq", "messaging.operation": "publish",
+                    "messaging.destination.name": event["event_type"], "messaging.message.id": event["event_id"]})
+
+
+def end_producer_span(span, problem=None, exc=None):
+    """End a ``producer_span``: ``problem`` is why the broker did not take the event (None: it
+    did), ``exc`` what interrupted the publish (marked by its type only)."""
+    if problem is not None and span.is_recording():
+        span.set_status(Status(StatusCode.ERROR, problem.split(" (")[0]))
+    record_outcome(span, exc)
+    span.end()

@@ -5,15 +5,19 @@ from datetime import timedelta
 
 import eventlet
 import pytest
+from kombu import Connection, Exchange, Queue
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from nameko.testing.utils import get_extension
 
-from estate_common import clock, outbox_store
+from kombu import Connection, Exchange, Queue
+
+from estate_common import clock, outbox_store, store
 from estate_common.nameko import outbox as outbox_module
 from estate_common.nameko.database import Database
 from estate_common.nameko.outbox import Outbox, make_event
+from estate_common.nameko.relay import Relay
 from estate_common.testing import drain_outbox
 
 pytestmark = pytest.mark.broker
@@ -228,3 +232,40 @@ def test_outbox_collections_default_to_the_indexed_ones_but_bookkeeping():
     assert outbox_store.collections(Service) == ("bills", "estates")
     Service.outbox_collections = ["bills"]
     assert outbox_store.collections(Service) == ("bills",)
+
+
+def test_a_batch_pulls_off_what_the_broker_confirmed_and_keeps_what_it_returned(rabbit_config, caplog):
+    """One batch on a real broker: the confirms of several events read together, one of them
+    returned (nothing is bound to its type): each document loses exactly its confirmed events."""
+    exchange = Exchange("archive.events", type="topic", durable=True)
+    bound = Queue("test-batch-estate_created", exchange=exchange, routing_key="estate_created", auto_delete=True)
+    db = store.connect("test_batch")
+    docs = []
+    for number in range(4):
+        estate_id = f"est_b{number}"
+        kind = "estate_updated" if number == 2 else "estate_created"  # no queue takes estate_updated here
+        docs.append({"_id": estate_id, "estate_id": estate_id,
+                     "_outbox": [make_event("archive", kind, estate_id, estate_data(estate_id))]})
+        db.estates.insert_one(dict(docs[-1]))
+    relay = Relay(rabbit_config["AMQP_URI"], "archive.events")
+    batches = []
+    publish = relay._publish
+    relay._publish = lambda events: batches.append(len(events)) or publish(events)
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        exchange(channel).declare()
+        bound(channel).declare()
+        relay.start()
+        for doc in docs:
+            relay.submit(db.estates, doc)  # queued: the relay takes them all once this greenthread yields
+        relay.drain()
+        relay.stop()
+        delivered = []
+        while (message := bound(channel).get(no_ack=True)) is not None:
+            delivered.append(message.payload["estate_id"])
+        bound(channel).delete()
+    assert batches == [4]
+    assert sorted(delivered) == ["est_b0", "est_b1", "est_b3"]
+    left = {doc["_id"]: [e["event_type"] for e in db.estates.find_one({"_id": doc["_id"]})["_outbox"]] for doc in docs}
+    assert left == {"est_b0": [], "est_b1": [], "est_b2": ["estate_updated"], "est_b3": []}
+    assert any("stays in the outbox" in r.getMessage() and "returned" in r.getMessage() for r in caplog.records)

@@ -1,8 +1,10 @@
-"""The relay without a broker: what it cannot publish stays in the outbox, and it never queues
-an event twice (the sweep may find an event the relay still holds)."""
+"""The relay without a broker: what it cannot publish stays in the outbox, it never queues
+an event twice (the sweep may find an event the relay still holds), and what workers hand over
+while it waits for confirms goes out as one batch."""
 import eventlet.event
 
 from estate_common.nameko.outbox import make_event
+from estate_common.nameko import relay as relay_module
 from estate_common.nameko.relay import Relay
 
 UNREACHABLE = "amqp://guest:guest@127.0.0.1:1/"  # nothing listens on port 1
@@ -51,16 +53,19 @@ def test_an_event_the_relay_holds_is_not_queued_twice():
 
 
 class ConfirmHeld:
-    """The relay's publishing, recorded, each publish then waiting for a confirm the test gives."""
+    """The relay's publishing, recorded (``sent``, and ``batches`` of event ids), each batch then
+    waiting for confirms the test gives (``confirm.send()``)."""
 
     def __init__(self, relay):
-        self.sent, self.confirm = [], eventlet.event.Event()
-        relay._publish_once = self.publish_once
+        self.sent, self.batches, self.confirm = [], [], eventlet.event.Event()
+        relay._publish_batch = self.publish_batch
 
-    def publish_once(self, event):
-        self.sent.append(event["event_id"])
-        self.confirm.wait()  # the confirm's wait: the relay yields back to the workers
-        return None
+    def publish_batch(self, events, spans):
+        assert set(spans) == {event["event_id"] for event in events}  # each event has its span
+        self.sent.extend(event["event_id"] for event in events)
+        self.batches.append([event["event_id"] for event in events])
+        self.confirm.wait()  # the confirms' wait: the relay yields back to the workers
+        return {event["event_id"]: None for event in events}
 
 
 def test_send_now_lets_an_idle_relay_send_before_the_worker_answers():
@@ -96,3 +101,55 @@ def test_without_send_now_the_relay_sends_once_the_worker_yields():
         assert held.sent == [event["event_id"]]
     finally:
         relay.stop()
+
+
+def test_what_is_handed_over_during_a_confirm_goes_out_as_one_batch():
+    relay = Relay(UNREACHABLE, "archive.events")
+    held = ConfirmHeld(relay)
+    relay.start()
+    try:
+        eventlet.sleep(0)
+        first = stored()
+        relay.submit(first[0], first[1], send_now=True)  # out at once, its confirm awaited
+        later = [stored() for _ in range(5)]
+        for collection, doc, _ in later:
+            assert relay.submit(collection, doc, send_now=True) == 1  # busy: queued, the worker goes on
+        held.confirm.send()
+        relay.drain()
+        assert held.batches == [[first[2]["event_id"]], [event["event_id"] for _, _, event in later]]
+        for collection, doc, event in [first, *later]:  # each document's own event pulled off it
+            assert collection.updates == [({"_id": doc["_id"], "estate_id": "est_1"},
+                                           {"$pull": {"_outbox": {"event_id": {"$in": [event["event_id"]]}}}})]
+    finally:
+        relay.stop()
+
+
+def test_a_batch_holds_at_most_batch_events(monkeypatch):
+    monkeypatch.setattr(relay_module, "BATCH_EVENTS", 3)
+    relay = Relay(UNREACHABLE, "archive.events")
+    held = ConfirmHeld(relay)
+    held.confirm.send()
+    relay.start()
+    try:
+        eventlet.sleep(0)
+        for collection, doc, _ in [stored() for _ in range(7)]:
+            relay.submit(collection, doc)  # queued: the relay runs once this greenthread yields
+        relay.drain()
+        assert [len(batch) for batch in held.batches] == [3, 3, 1]
+    finally:
+        relay.stop()
+
+
+def test_one_confirm_of_many_publishes_settles_each_by_its_own_outcome():
+    """The broker may confirm several publishes with one ``basic.ack`` (``multiple``); one of
+    them returned first (not routed) does not make the others count as returned."""
+    relay = Relay(UNREACHABLE, "archive.events")
+    relay._settled = {}
+    relay._unconfirmed = {1: "evt_a", 2: "evt_b", 3: "evt_c", 4: "evt_d"}
+    relay._returned = {"evt_b": "NO_ROUTE"}
+    relay._on_ack(3, True)
+    assert relay._settled == {"evt_a": None, "evt_b": "returned by the broker (NO_ROUTE): no queue is bound for it yet",
+                              "evt_c": None}
+    assert relay._unconfirmed == {4: "evt_d"}  # still awaited
+    relay._on_nack(4, False)
+    assert relay._settled["evt_d"] == "not confirmed (the broker nacked it)"

@@ -99,27 +99,34 @@ def test_a_refusal_is_an_outcome_and_a_failure_names_its_type_only(spans):
 
 
 def test_a_relay_publish_marks_its_span_when_refused_and_when_it_raises(spans):
-    class Relay:
-        service = "customer_service"
-
     event = {"source": "customer_service", "event_type": "service_request_created", "event_id": "evt_1"}
-
-    @tracing.relay_publish
-    def refused(relay, event):
-        return "no route (NO_ROUTE 312)"
-
-    @tracing.relay_publish
-    def broker_gone(relay, event):
-        raise ConnectionResetError("peer reset, owner 13800138000")
-
-    assert refused(Relay(), event) == "no route (NO_ROUTE 312)"
-    with pytest.raises(ConnectionResetError):
-        broker_gone(Relay(), event)
-    first, second = spans.get_finished_spans()
+    refused = tracing.producer_span("customer_service", event)
+    interrupted = tracing.producer_span("customer_service", event)
+    taken = tracing.producer_span("customer_service", event)
+    tracing.end_producer_span(refused, "returned by the broker (NO_ROUTE 312): no queue is bound for it yet")
+    tracing.end_producer_span(interrupted, exc=ConnectionResetError("peer reset, owner 13800138000"))
+    tracing.end_producer_span(taken)
+    first, second, third = spans.get_finished_spans()
     assert first.kind == SpanKind.PRODUCER and first.status.status_code == StatusCode.ERROR
-    assert first.status.description == "no route"
+    assert first.name == "customer_service.service_request_created publish"
+    assert first.status.description == "returned by the broker"
     assert second.status.status_code == StatusCode.ERROR and second.attributes["error.type"] == "ConnectionResetError"
     assert "13800138000" not in repr(second.to_json())
+    assert third.status.status_code == StatusCode.UNSET and third.attributes["messaging.message.id"] == "evt_1"
+
+
+def test_a_producer_span_continues_the_trace_its_event_recorded_without_becoming_current(spans):
+    with tracing.in_span("customer_service", "customer_service.create_request", SpanKind.SERVER) as server:
+        event = {"source": "customer_service", "event_type": "service_request_created", "event_id": "evt_1",
+                 "traceparent": tracing.traceparent()}
+    producer = tracing.producer_span("customer_service", event)
+    assert tracing.current_trace_id() is None  # the relay's own context is untouched
+    headers = tracing.inject({}, producer)
+    tracing.end_producer_span(producer)
+    assert headers["traceparent"].split("-")[1] == f"{server.get_span_context().trace_id:032x}"
+    finished = {span.name: span for span in spans.get_finished_spans()}
+    assert finished["customer_service.service_request_created publish"].parent.span_id == \
+        server.get_span_context().span_id
 
 
 def test_an_unsampled_request_records_nothing_it_calls(spans):

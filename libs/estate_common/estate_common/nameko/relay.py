@@ -1,19 +1,29 @@
 """The relay: one greenthread per container that publishes outbox events off the request path.
 
 A worker hands over the pending events of a document it has just written and goes on as soon as
-an idle relay has sent them (the relay yields back while it waits for the confirm); the relay
-publishes them one by one with publisher confirms and ``mandatory`` set, then pulls
-off the document those the broker confirmed and did not return. A returned event (no queue is
-bound for its type yet) or an unconfirmed one (nack, timeout, lost connection) stays in the
-outbox with a warning, and the sweep hands it over again later. So an event is never lost, and
-may go out twice: consumers dedupe.
+an idle relay has sent them (the relay yields back while it waits for the confirm). The relay
+publishes with publisher confirms and ``mandatory`` set, then pulls off each document the
+events the broker confirmed and did not return. A returned event (no queue is bound for its
+type yet) or an unconfirmed one (nack, timeout, lost connection) stays in the outbox with a
+warning, and the sweep hands it over again later. So an event is never lost, and may go out
+twice: consumers dedupe.
+
+**Batches.** What the workers handed over while the relay waited for confirms goes out
+together: the relay publishes up to ``BATCH_EVENTS`` events, then reads their confirms as they
+come (the broker may confirm many with one ``basic.ack``). One confirm at a time, the relay
+kept up with about one event per confirm round trip (1.5 ms at the median, 10 ms at p90 under
+load): under 16 threads creating service requests (about 350 a second) events left
+customer-service 5 s after their write at the median, and the backlog grew for as long as the
+load lasted (issue 15). One at a time, as a create alone is, a batch is that one event.
 
 Why our own kombu producer and not nameko's ``Publisher``: with ``mandatory`` and confirms,
 py-amqp raises on ``basic.return`` while the matching ``basic.ack`` is still unread, and the
-pooled channel then pairs the next publish with that stale ack. Here the channel has a return
-handler, the broker sends the return before the ack, and any error drops the connection.
+pooled channel then pairs the next publish with that stale ack. Here the channel has its own
+return, ack and nack handlers (the broker sends a return before the ack of the same message),
+and any error drops the connection.
 """
 import logging
+import socket
 import time
 
 import eventlet
@@ -25,6 +35,7 @@ from .. import contracts, metrics, outbox_store, tracing
 log = logging.getLogger(__name__)
 
 _STOP = object()
+BATCH_EVENTS = 100  # at most, published before their confirms are read; bounds a batch's CPU burst
 
 
 def facet_headers(event):
@@ -45,7 +56,11 @@ class Relay:
         self._pending = set()  # event ids queued or being published: the sweep skips them
         self._paused = False
         self._connection = self._producer = None
-        self._returned = []
+        self._delivery_tag = 0
+        self._unconfirmed = {}  # delivery tag -> event id, published on this connection, not yet confirmed
+        self._returned = {}  # event id -> the broker's reason, until the event's confirm
+        self._settled = None  # event id -> None or why not, for the batch whose confirms are read
+        self._settled_at = {}  # event id -> when its confirm came (the publish-duration metric)
         self._thread = None
 
     # -- the workers' side ---------------------------------------------------------
@@ -106,82 +121,155 @@ class Relay:
 
     def _run(self):
         while True:
-            item = self._queue.get()
+            batch = self._next_batch()
             try:
-                if item is _STOP:
-                    return
                 while self._paused:
                     eventlet.sleep(0.01)
-                self._relay(*item)
+                work = [item for item in batch if item is not _STOP]
+                if work:
+                    self._relay(work)
             except Exception:  # the relay outlives any single failure
-                log.exception("outbox relay failed on a document; its events stay in the outbox")
+                log.exception("outbox relay failed on a batch; its events stay in the outbox")
             finally:
-                if item is not _STOP:
-                    self._pending.difference_update(e["event_id"] for e in item[-1])
-                self._queue.task_done()
+                for item in batch:
+                    if item is not _STOP:
+                        self._pending.difference_update(e["event_id"] for e in item[-1])
+                    self._queue.task_done()
+            if batch[-1] is _STOP:
+                return
 
-    def _relay(self, collection, estate_id, doc_id, events):
-        published = []
-        for event in events:
-            problem = self._publish(event)
-            if problem is None:
-                published.append(event["event_id"])
-            else:
-                log.warning("event %s (%s) stays in the outbox: %s; the sweep retries it",
-                            event["event_id"], event["event_type"], problem,
-                            extra={"event_type": event["event_type"]})
-        outbox_store.pull(collection, estate_id, doc_id, published)
+    def _next_batch(self):
+        """The next document handed over (waiting for one), with those queued behind it, up to
+        ``BATCH_EVENTS`` events; a stop ends a batch."""
+        batch = [self._queue.get()]
+        count = len(batch[0][-1]) if batch[0] is not _STOP else 0
+        while batch[-1] is not _STOP and count < BATCH_EVENTS and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+            count += len(batch[-1][-1]) if batch[-1] is not _STOP else 0
+        return batch
+
+    def _relay(self, items):
+        problems = self._publish([event for item in items for event in item[-1]])
+        for collection, estate_id, doc_id, events in items:
+            published = []
+            for event in events:
+                problem = problems[event["event_id"]]
+                if problem is None:
+                    published.append(event["event_id"])
+                else:
+                    log.warning("event %s (%s) stays in the outbox: %s; the sweep retries it",
+                                event["event_id"], event["event_type"], problem,
+                                extra={"event_type": event["event_type"]})
+            outbox_store.pull(collection, estate_id, doc_id, published)
 
     # -- publishing ----------------------------------------------------------------
-    @tracing.relay_publish
-    def _publish(self, event):
-        """None once the broker confirmed the event and routed it to a queue, else why not."""
+    def _publish(self, events):
+        """``{event id: None}`` for each event the broker confirmed and routed to a queue, else
+        ``{event id: why not}``; each event has its PRODUCER span and its metrics."""
         started = time.monotonic()
-        problem = self._publish_once(event)
-        if problem is None:
-            outcome = "confirmed"
-        else:
-            outcome = "returned" if problem.startswith("returned") else "unconfirmed"
-        metrics.EVENTS_PUBLISHED.labels(self.service, event["event_type"], outcome).inc()
-        metrics.PUBLISH_DURATION.labels(self.service).observe(time.monotonic() - started)
-        return problem
+        spans = {event["event_id"]: tracing.producer_span(self.service, event) for event in events}
+        error = None
+        try:
+            problems = self._publish_batch(events, spans)
+        except BaseException as raised:  # not ours (the greenthread killed): on the spans, then on up
+            error = raised
+            raise
+        finally:
+            for event in events:
+                problem = None if error else problems[event["event_id"]]
+                tracing.end_producer_span(spans[event["event_id"]], problem, error)
+        for event in events:
+            problem = problems[event["event_id"]]
+            outcome = ("confirmed" if problem is None
+                       else "returned" if problem.startswith("returned") else "unconfirmed")
+            metrics.EVENTS_PUBLISHED.labels(self.service, event["event_type"], outcome).inc()
+            metrics.PUBLISH_DURATION.labels(self.service).observe(self._settled_at.pop(event["event_id"], time.monotonic())
+                                                                  - started)
+        return problems
 
-    def _publish_once(self, event):
-        for attempt in (1, 2):  # a dropped idle connection is re-opened once
-            try:
-                self._connect()
-                del self._returned[:]
-                headers = {"nameko.request_id": event["request_id"]} if event.get("request_id") else {}
-                headers.update(facet_headers(event))
-                tracing.inject(headers)  # the publish span (tracing.relay_publish)
-                self._producer.publish(
-                    event, exchange=self.exchange, routing_key=event["event_type"], mandatory=True,
-                    serializer="json", delivery_mode=2, headers=headers, message_id=event["event_id"],
-                    confirm_timeout=self.confirm_timeout)
-            except Exception as exc:  # nack, timeout, connection: the state of the channel is unknown
-                self._disconnect()
-                if attempt == 2:
-                    return f"not confirmed ({type(exc).__name__}: {exc})"
+    def _publish_batch(self, events, spans):
+        """Publish ``events``, then read their confirms; what a failure left unconfirmed goes
+        out once more on a new connection (a dropped idle connection), then is given up."""
+        problems = self._settled = {}  # filled by the confirms, which py-amqp may read during a publish too
+        try:
+            for attempt in (1, 2):
+                unsettled = [event for event in events if event["event_id"] not in problems]
+                try:
+                    self._connect()
+                    self._send(unsettled, spans)
+                    self._await_confirms()
+                    return problems
+                except Exception as exc:  # the state of the channel is unknown
+                    self._disconnect()
+                    if attempt == 2:
+                        for event in events:
+                            problems.setdefault(event["event_id"], f"not confirmed ({type(exc).__name__}: {exc})")
+            return problems
+        finally:
+            self._settled = None
+
+    def _send(self, events, spans):
+        self._returned.clear()
+        for event in events:
+            headers = {"nameko.request_id": event["request_id"]} if event.get("request_id") else {}
+            headers.update(facet_headers(event))
+            tracing.inject(headers, spans[event["event_id"]])
+            self._producer.publish(
+                event, exchange=self.exchange, routing_key=event["event_type"], mandatory=True,
+                serializer="json", delivery_mode=2, headers=headers, message_id=event["event_id"])
+            self._delivery_tag += 1  # the broker numbers a confirm channel's publishes from 1
+            self._unconfirmed[self._delivery_tag] = event["event_id"]
+
+    def _await_confirms(self):
+        deadline = time.monotonic() + self.confirm_timeout
+        while self._unconfirmed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout(f"no confirm within {self.confirm_timeout:g} s")
+            self._connection.drain_events(timeout=remaining)
+
+    def _settle(self, delivery_tag, multiple, nacked=None):
+        """A confirm (``nacked``: why not, for a nack) of one publish, or of every publish up to
+        ``delivery_tag`` when ``multiple``; an event the broker returned first was not routed."""
+        tags = [tag for tag in self._unconfirmed if tag <= delivery_tag] if multiple else [delivery_tag]
+        now = time.monotonic()
+        for tag in tags:
+            event_id = self._unconfirmed.pop(tag, None)
+            if event_id is None or self._settled is None:
                 continue
-            if self._returned:
-                return f"returned by the broker ({self._returned[0]}): no queue is bound for it yet"
-            return None
+            returned = self._returned.pop(event_id, None)
+            if nacked is None and returned is not None:
+                self._settled[event_id] = f"returned by the broker ({returned}): no queue is bound for it yet"
+            else:
+                self._settled[event_id] = nacked
+            self._settled_at[event_id] = now
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple, "not confirmed (the broker nacked it)")
 
     def _on_return(self, exc, exchange, routing_key, message):
-        self._returned.append(str(exc))
+        self._returned[message.properties.get("message_id")] = str(exc)
 
     def _connect(self):
         if self._producer is not None:
             return
-        connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True})
+        connection = Connection(self.amqp_uri)
         channel = connection.channel()
         channel.events["basic_return"].add(self._on_return)
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        channel.confirm_select()
         self._connection = connection
         self._producer = Producer(channel, exchange=self.exchange)
+        self._delivery_tag = 0
         self.exchange(channel).declare()
 
     def _disconnect(self):
         connection, self._connection, self._producer = self._connection, None, None
+        self._unconfirmed.clear()
         if connection is not None:
             try:
                 connection.release()
