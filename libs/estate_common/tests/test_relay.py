@@ -1,6 +1,8 @@
 """The relay without a broker: what it cannot publish stays in the outbox, it never queues
 an event twice (the sweep may find an event the relay still holds), and what workers hand over
 while it waits for confirms goes out as one batch."""
+import contextlib
+
 import eventlet.event
 
 from estate_common.nameko.outbox import make_event
@@ -68,12 +70,24 @@ class ConfirmHeld:
         return {event["event_id"]: None for event in events}
 
 
-def test_send_now_lets_an_idle_relay_send_before_the_worker_answers():
+@contextlib.contextmanager
+def held_relay(confirmed=False):
+    """A started relay whose publishing ``ConfirmHeld`` records, waiting for work; its confirms
+    already given when ``confirmed``."""
     relay = Relay(UNREACHABLE, "archive.events")
     held = ConfirmHeld(relay)
+    if confirmed:
+        held.confirm.send()
     relay.start()
     try:
         eventlet.sleep(0)  # the relay waits for work
+        yield relay, held
+    finally:
+        relay.stop()
+
+
+def test_send_now_lets_an_idle_relay_send_before_the_worker_answers():
+    with held_relay() as (relay, held):
         (first_collection, first, first_event), (second_collection, second, second_event) = stored(), stored()
         assert relay.submit(first_collection, first, send_now=True) == 1
         assert held.sent == [first_event["event_id"]]  # out before the worker went on
@@ -83,32 +97,19 @@ def test_send_now_lets_an_idle_relay_send_before_the_worker_answers():
         relay.drain()
         assert held.sent == [first_event["event_id"], second_event["event_id"]]
         assert len(first_collection.updates) == len(second_collection.updates) == 1  # both pulled off
-    finally:
-        relay.stop()
 
 
 def test_without_send_now_the_relay_sends_once_the_worker_yields():
-    relay = Relay(UNREACHABLE, "archive.events")
-    held = ConfirmHeld(relay)
-    held.confirm.send()
-    relay.start()
-    try:
-        eventlet.sleep(0)
+    with held_relay(confirmed=True) as (relay, held):
         collection, doc, event = stored()
         assert relay.submit(collection, doc) == 1
         assert held.sent == []  # queued; the worker goes on (a sweep hands over many documents)
         eventlet.sleep(0)
         assert held.sent == [event["event_id"]]
-    finally:
-        relay.stop()
 
 
 def test_what_is_handed_over_during_a_confirm_goes_out_as_one_batch():
-    relay = Relay(UNREACHABLE, "archive.events")
-    held = ConfirmHeld(relay)
-    relay.start()
-    try:
-        eventlet.sleep(0)
+    with held_relay() as (relay, held):
         first = stored()
         relay.submit(first[0], first[1], send_now=True)  # out at once, its confirm awaited
         later = [stored() for _ in range(5)]
@@ -120,24 +121,15 @@ def test_what_is_handed_over_during_a_confirm_goes_out_as_one_batch():
         for collection, doc, event in [first, *later]:  # each document's own event pulled off it
             assert collection.updates == [({"_id": doc["_id"], "estate_id": "est_1"},
                                            {"$pull": {"_outbox": {"event_id": {"$in": [event["event_id"]]}}}})]
-    finally:
-        relay.stop()
 
 
 def test_a_batch_holds_at_most_batch_events(monkeypatch):
     monkeypatch.setattr(relay_module, "BATCH_EVENTS", 3)
-    relay = Relay(UNREACHABLE, "archive.events")
-    held = ConfirmHeld(relay)
-    held.confirm.send()
-    relay.start()
-    try:
-        eventlet.sleep(0)
+    with held_relay(confirmed=True) as (relay, held):
         for collection, doc, _ in [stored() for _ in range(7)]:
             relay.submit(collection, doc)  # queued: the relay runs once this greenthread yields
         relay.drain()
         assert [len(batch) for batch in held.batches] == [3, 3, 1]
-    finally:
-        relay.stop()
 
 
 def test_one_confirm_of_many_publishes_settles_each_by_its_own_outcome():
