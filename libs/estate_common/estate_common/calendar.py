@@ -199,6 +199,12 @@ def checked_day(text, field):
     raise InvalidInput(f"{field} is not a day of the calendar", [field_error(field, "is not a day of the calendar")])
 
 
+def checked_day_text(text, field):
+    """A YYYY-MM-DD as it is kept (``text`` itself), once ``checked_day`` found it a day of the
+    calendar."""
+    return checked_day(text, field).isoformat()
+
+
 def next_day(day):
     return (_date(day) + timedelta(days=1)).isoformat()
 

@@ -147,3 +147,10 @@ def test_a_day_the_calendar_has_not_or_not_written_yyyy_mm_dd_is_400_naming_the_
 
 def test_a_real_day_is_its_date():
     assert calendar.checked_day("2028-02-29", "data.date") == date(2028, 2, 29)
+
+
+def test_a_real_day_is_kept_as_written_and_a_false_one_is_400():
+    assert calendar.checked_day_text("2028-02-29", "data.installed_on") == "2028-02-29"
+    with pytest.raises(InvalidInput) as refused:
+        calendar.checked_day_text("2027-02-29", "data.installed_on")
+    assert refused.value.errors == [{"field": "data.installed_on", "message": "is not a day of the calendar"}]

@@ -24,6 +24,7 @@ import hashlib
 import secrets
 
 from estate_common import clock
+from estate_common.text import spaced
 from estate_common.errors import Conflict, InvalidInput, NotFound, field_error
 
 from . import domain
@@ -56,18 +57,14 @@ def tracking_hash(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _clean(text):
-    return " ".join((text or "").split())
-
-
 def address(data):
-    return {name: _clean(data[name]) for name in ("building", "unit", "room")}
+    return {name: spaced(data[name]) for name in ("building", "unit", "room")}
 
 
 def check(data):
     """What the contract cannot say: the texts are not just spaces (400 naming the field)."""
     errors = [field_error(f"data.{name}", "must not be blank")
-              for name in ("building", "unit", "room", "contact_phone", "description") if not _clean(data.get(name))]
+              for name in ("building", "unit", "room", "contact_phone", "description") if not spaced(data.get(name))]
     if errors:
         raise InvalidInput("fields are blank", errors)
 
@@ -80,7 +77,7 @@ def desk_data(data, household_id):
 def portal_part(data, household_id):
     return {
         "address": address(data),
-        "contact": {"name": _clean(data.get("contact_name")) or None, "phone": _clean(data["contact_phone"])},
+        "contact": {"name": spaced(data.get("contact_name")) or None, "phone": spaced(data["contact_phone"])},
         "matched": household_id is not None,
         "rating": None,
     }

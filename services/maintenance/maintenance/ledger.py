@@ -15,11 +15,6 @@ MAX_ORDERS_PER_RUN = 31
 LEDGER_FIELDS = ("code", "name", "system", "location", "installed_on")
 
 
-def calendar_date(value, field):
-    """A YYYY-MM-DD that names a real day (the contract checks the shape, not 02-31)."""
-    return calendar.checked_day(value, field).isoformat()
-
-
 def equipment_id(estate_id, code):
     """One piece of equipment per code and estate."""
     return ids.natural_id("eq", estate_id, code)
@@ -35,7 +30,8 @@ def new_equipment(estate_id, data, now, actor, custom=None):
         "name": data["name"].strip(),
         "system": data["system"],
         "location": data["location"].strip(),
-        "installed_on": calendar_date(data["installed_on"], "data.installed_on") if data.get("installed_on") else None,
+        "installed_on": (calendar.checked_day_text(data["installed_on"], "data.installed_on")
+                         if data.get("installed_on") else None),
         "records": [],
         "custom": dict(custom or {}),
         "created_at": stamp,
@@ -97,7 +93,7 @@ def in_list(equipment):
 
 def new_plan(plan_id, estate_id, data, now, actor, rules):
     """A plan's due dates are days of the estate's calendar: "today" is its local day."""
-    if calendar_date(data["next_due_on"], "data.next_due_on") < calendar.day_of(now, rules["timezone"]):
+    if calendar.checked_day_text(data["next_due_on"], "data.next_due_on") < calendar.day_of(now, rules["timezone"]):
         raise BusinessRuleViolation("a plan starts today or later",
                                     [field_error("data.next_due_on", "is in the past")])
     stamp = clock.to_iso(now)

@@ -274,7 +274,8 @@ def register_visitor(db, outbox, caller, estate_id, data):
 def record_shift_handover(db, outbox, caller, estate_id, data):
     """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
     now, rules = clock.now(), store.rules_for(db, estate_id)
-    day = roster.day(data["date"], "data.date") if data.get("date") else localtime.local_date(now, rules).isoformat()
+    day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
+           else localtime.local_date(now, rules).isoformat())
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
     _mark_worked(db, outbox, estate_id, roster_id, now, "data.from_guard")

@@ -23,6 +23,7 @@ Plain functions: no broker, no store.
 """
 
 from estate_common import calendar, clock, ids
+from estate_common.text import spaced
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
@@ -30,26 +31,16 @@ ACTIVE, CANCELLED = "active", "cancelled"
 CLEARED = {"cancelled_at": None, "cancelled_by": None, "cancel_reason": None}
 
 
-def _spaced(text):
-    """Spaces collapsed: how a guard's name and a reason are kept."""
-    return " ".join((text or "").split())
-
-
 def guard_key(name):
-    return _spaced(name).lower()
+    return spaced(name).lower()
 
 
 def assignment_id(estate_id, day, shift, guard):
     return ids.natural_id("duty", estate_id, day, shift, guard_key(guard))
 
 
-def day(text, field):
-    """A calendar day the pattern lets through but the calendar has not (2026-02-30) is 400."""
-    return calendar.checked_day(text, field).isoformat()
-
-
 def _not_passed(day_text, today):
-    if day(day_text, "data.date") < today.isoformat():
+    if calendar.checked_day_text(day_text, "data.date") < today.isoformat():
         raise BusinessRuleViolation("a day that has passed is not rostered",
                                     [field_error("data.date", "has passed")])
 
@@ -80,7 +71,7 @@ def new_assignment(estate_id, data, today, now, actor):
         "date": data["date"],
         "shift": data["shift"],
         "post": data["post"],
-        "guard": _spaced(data["guard"]),
+        "guard": spaced(data["guard"]),
         "guard_key": guard_key(data["guard"]),
         "status": ACTIVE,
         **CLEARED,
@@ -107,7 +98,7 @@ def reassign(stored, data, today, now, actor):
         same_or_conflict(stored, data)
         return None
     _not_passed(stored["date"], today)
-    return Change({"status": ACTIVE, "post": data["post"], "guard": _spaced(data["guard"]),
+    return Change({"status": ACTIVE, "post": data["post"], "guard": spaced(data["guard"]),
                    **CLEARED, "reassigned_at": clock.to_iso(now), "reassigned_by": actor})
 
 
@@ -124,7 +115,7 @@ def cancel(stored, reason, today, now, actor, worked):
         raise Conflict("a patrol round or a shift handover refers to this assignment: that shift was worked "
                        "as rostered")
     return Change({"status": CANCELLED, "cancelled_at": clock.to_iso(now), "cancelled_by": actor,
-                   "cancel_reason": _spaced(reason) or None})
+                   "cancel_reason": spaced(reason) or None})
 
 
 def worked(stored, now, field):
