@@ -1,6 +1,8 @@
 """The owner portal's pages against the fake gateway: no account, only the documented public
 routes, no token sent, the honeypot and the visitor's address passed on, field errors shown,
 the tracking page and its one rating, both languages."""
+import re
+
 from .conftest import csrf_of, problem
 
 CODE = "E1." + "a" * 32
@@ -42,6 +44,21 @@ def test_filing_posts_the_documented_body_without_a_token_and_opens_the_tracking
     [call] = [c for c in public_calls(fake, documented_routes) if c["method"] == "POST"]
     assert call["json"] == {k: v for k, v in FORM.items() if v}  # an empty optional field is left out
     assert call["headers"]["X-Forwarded-For"] == "203.0.113.7"
+
+
+def test_the_form_sends_its_own_idempotency_key_and_keeps_it_when_shown_again(client, fake):
+    """A double tap on one form sends one key twice (the service files once); a new form, a new key."""
+    def key_of(html):
+        return re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html).group(1)
+
+    first, second = (key_of(client.get("/portal/E1").get_data(as_text=True)) for _ in range(2))
+    assert first != second
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            lambda body, params: problem(400, "invalid input", "contact_phone", "invalid_input",
+                                         [{"field": "contact_phone", "message": "is a required property"}]))
+    refused = client.post("/portal/E1", data={**FORM, "idempotency_key": first, "csrf_token": csrf_of(client)})
+    assert key_of(refused.get_data(as_text=True)) == first  # the same form, corrected, is still the same filing
+    assert fake.calls[-1]["headers"]["Idempotency-Key"] == first
 
 
 def test_a_filled_honeypot_is_passed_on_for_the_gateway_to_refuse(client, fake):

@@ -8,6 +8,11 @@ body at ``PUBLIC_MAX_BODY_BYTES``, passes the path's parameters as they are (an 
 ``portal`` (no roles, no estates: the bus still only takes calls the gateway signed). Nothing
 is masked, because a public answer is built to hold no personal data.
 
+A filing (``idempotent``) takes an ``Idempotency-Key``: checked here (400), then handed to
+customer-service, which files once per key and rebuilds the same tracking code for a retry
+(``customer_service/portal.py``). The gateway keeps no record of the answer, unlike its other
+creates (``idempotency.py``): the answer holds the tracking code, which is kept nowhere.
+
 Limits, per ``PUBLIC_WINDOW_SECONDS`` (600), each a 429 with ``Retry-After``:
 - every public call from one address: ``PUBLIC_ADDRESS_MAX_CALLS`` (60);
 - filings and ratings (POST) from one address: ``PUBLIC_ADDRESS_MAX_WRITES`` (10);
@@ -19,7 +24,7 @@ from flask import current_app, g, jsonify, request
 
 from estate_common import config
 
-from . import limits, requests_in
+from . import idempotency, limits, requests_in
 
 CALLER = {"user": "portal", "roles": [], "estates": []}
 SETTINGS = {
@@ -76,8 +81,13 @@ def view(route):
         payload = dict(path)
         if route.body:
             payload["data"] = requests_in.json_body()
+        context = None
+        if route.idempotent and "Idempotency-Key" in request.headers:
+            idempotency.check_key(request.headers["Idempotency-Key"])
+            context = {"idempotency_key": request.headers["Idempotency-Key"]}
         state = current_app.extensions["estate_ops"]
-        answer = state.rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=CALLER)
+        answer = state.rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=CALLER,
+                                context=context)
         return jsonify(answer), route.status
 
     forward.__name__ = f"{route.service}__{route.rpc}"

@@ -54,6 +54,22 @@ def test_the_public_routes_need_no_token_and_call_the_service_as_the_portal(app,
     assert rpc.calls[1].payload == {"tracking_code": CODE}
 
 
+def test_a_filing_hands_its_idempotency_key_to_the_service_and_keeps_no_answer(app, contract):
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    assert contract.check(app, file(client, headers={"Idempotency-Key": "form-7f3a"}), 201) == FILED
+    assert contract.check(app, file(client, headers={"Idempotency-Key": "form-7f3a"}), 201) == FILED
+    assert [call.context for call in rpc.calls] == [{"idempotency_key": "form-7f3a"}] * 2  # the service files once
+    assert "Idempotent-Replayed" not in file(client, headers={"Idempotency-Key": "form-7f3a"}).headers
+    assert file(client, address="10.0.0.2").status_code == 201 and rpc.calls[-1].context is None  # no key: none passed
+
+
+def test_a_malformed_idempotency_key_on_a_filing_is_400_and_calls_nothing(app, contract):
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    body = contract.problem(file(client, headers={"Idempotency-Key": "k" * 129}), 400)
+    assert body["errors"][0]["field"] == "Idempotency-Key"
+    assert rpc.calls == []
+
+
 def test_a_service_404_passes_as_a_bare_404(app, contract):
     app.extensions["estate_ops"].rpc.answer("customer_service", "portal_file_request", NotFound("not found"))
     body = contract.problem(file(app.test_client(), estate="NOPE-1"), 404)

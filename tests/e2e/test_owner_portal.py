@@ -1,7 +1,8 @@
 """The owner portal through the gateway over HTTP, without an account: an owner files a repair
 by the estate's code and the flat's address, tracks it by its code while engineering does the
 work, rates it once (a second rating is a 409), and the rating counts in the KPIs; an address
-nobody lives at answers the same and waits for the desk to match it; bad input is a 400 naming
+nobody lives at answers the same and waits for the desk to match it; a filing sent again with
+its Idempotency-Key files once and shows the same tracking code; bad input is a 400 naming
 the field and writes nothing; an unknown estate is a bare 404; too many filings are a 429.
 
 This module's system has low public limits (PUBLIC_ADDRESS_MAX_WRITES), so that the last test
@@ -16,7 +17,7 @@ from .flows import eventually, new_estate, new_household, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-MAX_WRITES = 12
+MAX_WRITES = 16
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,19 @@ def test_an_unknown_address_answers_alike_and_the_desk_matches_it(api, site):
     ok(api.post(path(site, f"service-requests/{request['id']}/reply"), {"message": "the office opens at 8"},
                 site["agent"]))
     assert ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))["status"] == "replied"
+
+
+def test_a_filing_sent_again_with_its_key_files_once_and_shows_the_same_tracking_code(api, site):
+    key = {"Idempotency-Key": f"form-{time.time_ns()}"}
+    body = portal_body(kind="consultation", description="when is the water off?")
+    first = ok(api.post(f"/api/v1/public/estates/{site['code']}/requests", body, headers=key), 201)
+    again = ok(api.post(f"/api/v1/public/estates/{site['code']}/requests", body, headers=key), 201)
+    assert again["tracking_code"] == first["tracking_code"] and again["number"] == first["number"]
+    desk = api.get(path(site, "service-requests?kind=consultation&limit=200"), site["agent"]).json()["items"]
+    assert [r["number"] for r in desk].count(first["number"]) == 1
+    assert ok(api.get(f"/api/v1/public/requests/{first['tracking_code']}"))["number"] == first["number"]
+    other = api.post(f"/api/v1/public/estates/{site['code']}/requests", {**body, "room": "1202"}, headers=key)
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
 def test_bad_input_and_unknown_estates_write_nothing(api, site):

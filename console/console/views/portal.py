@@ -7,7 +7,9 @@ page (``/portal/track/<tracking code>``) shows the request's number and statuses
 work is done, takes a 1-5 rating once. The page is a client of the public API only, like the
 rest of the console: no token, the visitor's address passed on as ``X-Forwarded-For`` (counted
 by the gateway's rate limits when it trusts the console, ``TRUSTED_PROXIES``). The hidden
-``website`` field is the honeypot (the gateway refuses a filled one with 400).
+``website`` field is the honeypot (the gateway refuses a filled one with 400). The form carries
+an Idempotency-Key of its own (``form_key``), kept when it is shown again after a refusal: the
+same form sent twice (a double tap, a reload) files one request and shows the same tracking code.
 """
 from urllib.parse import quote
 
@@ -43,13 +45,15 @@ def file_request(estate_code):
     body = {name: value for name, value in values.items() if value}
     if request.form.get("website"):
         body["website"] = request.form["website"]  # the honeypot: the gateway refuses it
+    key = request.form.get("idempotency_key") or None  # one per form shown: a double tap files once
     try:
-        filed = _public_api().post(f"/api/v1/public/estates/{_code(estate_code)}/requests", body)
+        filed = _public_api().post(f"/api/v1/public/estates/{_code(estate_code)}/requests", body,
+                                   idempotency_key=key)
     except ApiProblem as problem:
         if problem.status == 404:
             return render_template("portal/unknown.html"), 404
         return render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
-                               problem=problem), problem.status
+                               problem=problem, key=key), problem.status
     return redirect(url_for("portal.track", tracking_code=filed["tracking_code"], filed=1))
 
 

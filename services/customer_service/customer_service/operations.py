@@ -104,13 +104,15 @@ def record_owner_contact(db, outbox, caller, estate_id, data):
 
 # -- the owner portal (no account: the gateway's public routes) -------------------------------
 
-def portal_create(db, outbox, estate_code, data):
+def portal_create(db, outbox, caller, estate_code, data):
     """A request filed on the portal: registered like the desk's, matched to its household by
-    building / unit / room when one is there. The same answer either way."""
+    building / unit / room when one is there. The same answer either way; once per
+    Idempotency-Key (``portal``'s docstring)."""
     estate_id = store.estate_id_by_code(db, estate_code)
     portal.check(data)
-    secret = portal.new_secret()
-    request_id = ids.new_id("sr")
+    key, digest = caller.idempotency_key, portal.filing_digest(data)
+    secret = portal.keyed_secret(estate_id, key) if key else portal.new_secret()
+    request_id = caller.created_id("sr", estate_id)
 
     def new():
         created, rules = clock.now(), store.rules_for(db, estate_id)
@@ -125,9 +127,11 @@ def portal_create(db, outbox, estate_code, data):
                                      created, rules, portal.ACTOR, earlier)
         request["portal"] = portal.portal_part(data, household_id)
         request["_tracking_hash"] = portal.tracking_hash(secret)  # the code itself is kept nowhere
+        request["_filing_digest"] = digest  # what a retry with the same key must send again
         return request, portal.created_events(request)
 
-    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new)
+    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new,
+                                found=lambda stored: portal.refiled(stored, digest, secret))
     return portal.filed_view(request, portal.tracking_code(estate_code, secret))
 
 

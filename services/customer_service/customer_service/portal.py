@@ -8,6 +8,13 @@ tracking view) and a tracking code. Plain functions: no broker, no store.
   request keeps only its SHA-256 (``_tracking_hash``, never shown), so a copy of the database gives
   nobody a way into the tracking view. The estate code in front lets the lookup go to one
   estate's requests (every query is led by ``estate_id``).
+- **Filed once per Idempotency-Key.** A filing sent with the header (the portal page sends one per
+  form it shows) gets its id from the key, and its secret from the key too: an HMAC of the
+  estate and the key under a key derived from the bus's signing key (``keyed_secret``). A
+  retry (a double tap, a timeout) finds the first request and rebuilds the same tracking code,
+  which is still kept nowhere; the answer shows the request's status now. The same key with
+  another filing is a 422 (``_filing_digest``); a first request whose code the service cannot
+  rebuild any more (the signing key changed since) is a 409.
 - **Matching.** The request is matched to the household at that building, unit and room
   (exactly as the household register spells them, spaces trimmed). An unmatched request is
   registered all the same, ``household_id: null`` and ``portal.matched: false``; the answer to
@@ -20,12 +27,15 @@ tracking view) and a tracking code. Plain functions: no broker, no store.
   in the satisfaction KPIs like a return visit's (``kpis``).
 """
 import base64
+import functools
 import hashlib
+import hmac
+import json
 import secrets
 
-from estate_common import clock
+from estate_common import bus_auth, clock
 from estate_common.text import spaced
-from estate_common.errors import Conflict, InvalidInput, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
 
 from . import domain
 from .domain import Change, history_entry
@@ -37,7 +47,38 @@ ACTOR = "portal"  # who the request's history names for what the filer did
 
 
 def new_secret():
-    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode().rstrip("=").lower()
+    return _secret_text(secrets.token_bytes(SECRET_BYTES))
+
+
+def keyed_secret(estate_id, idempotency_key):
+    """The secret of a filing sent with an Idempotency-Key: the same for every retry of it, and
+    nobody without the service's key can compute it from the key."""
+    mac = hmac.new(_keyed_secrets_key(), f"{estate_id}\x1f{idempotency_key}".encode(), hashlib.sha256)
+    return _secret_text(mac.digest()[:SECRET_BYTES])
+
+
+@functools.lru_cache(maxsize=1)
+def _keyed_secrets_key():
+    return hmac.new(bus_auth.load_key(), b"estate-ops portal tracking secrets", hashlib.sha256).digest()
+
+
+def _secret_text(raw):
+    return base64.b32encode(raw).decode().rstrip("=").lower()
+
+
+def filing_digest(data):
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def refiled(stored, digest, secret):
+    """The request a retry with the same Idempotency-Key finds: its own, with a tracking code the
+    service can show again."""
+    if stored.get("_filing_digest") != digest:
+        raise BusinessRuleViolation("Idempotency-Key was used before with another filing",
+                                    [field_error("Idempotency-Key", "was used with another body")])
+    if stored.get("_tracking_hash") != tracking_hash(secret):
+        raise Conflict("this filing was made, but its tracking code cannot be shown again")
+    return stored
 
 
 def tracking_code(estate_code, secret):

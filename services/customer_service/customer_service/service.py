@@ -80,7 +80,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     # -- the owner portal (the gateway's public routes: its signed caller is the portal) --------
     @rpc_method
     def portal_file_request(self, payload):
-        return operations.portal_create(self.db, self.outbox, payload["estate_code"], payload["data"])
+        return operations.portal_create(self.db, self.outbox, self.caller, payload["estate_code"], payload["data"])
 
     @rpc_method
     def portal_track_request(self, payload):

@@ -19,8 +19,8 @@ def frozen_clock():
     clock.freeze(START)
 
 
-def filed(desk, room="1201", kind="repair", **extra):
-    as_caller(desk, PORTAL)
+def filed(desk, room="1201", kind="repair", key=None, **extra):
+    as_caller(desk, PORTAL, idempotency_key=key)
     data = {"kind": kind, "building": "3", "unit": "1", "room": room, "contact_name": "陈先生",
             "contact_phone": "13800138000", "description": "kitchen tap leaks", **extra}
     return desk.portal_file_request({"estate_code": "HZ-01", "data": data})
@@ -60,6 +60,36 @@ def test_only_the_hash_of_the_tracking_code_is_kept(desk):
     doc = desk.db.service_requests.find_one({"estate_id": ESTATE})
     assert secret not in str(doc) and answer["tracking_code"] not in str(doc)
     assert "_tracking_hash" not in stored(desk, answer)
+
+
+def test_a_filing_sent_again_with_its_idempotency_key_answers_the_same_and_files_once(desk):
+    first = filed(desk, key="form-7f3a")
+    again = filed(desk, key="form-7f3a")
+    assert again == first  # the same number and tracking code, rebuilt: the code is still kept nowhere
+    assert len(list(desk.db.service_requests.find({"estate_id": ESTATE}))) == 1
+    assert len(desk.outbox.of_type("service_request_created")) == 1
+    doc = desk.db.service_requests.find_one({"estate_id": ESTATE})
+    assert first["tracking_code"].split(".", 1)[1] not in str(doc)
+    assert tracked(desk, first["tracking_code"])["number"] == first["number"]
+    other = filed(desk, key="form-8b21")  # another form: another request, another code
+    assert other["number"] != first["number"] and other["tracking_code"] != first["tracking_code"]
+    assert filed(desk)["number"] not in (first["number"], other["number"])  # no key: filed each time
+
+
+def test_the_same_idempotency_key_with_another_filing_is_422_and_writes_nothing(desk):
+    filed(desk, key="form-7f3a")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        filed(desk, key="form-7f3a", room="1202")
+    assert refused.value.errors[0]["field"] == "Idempotency-Key"
+    assert len(list(desk.db.service_requests.find({"estate_id": ESTATE}))) == 1
+
+
+def test_a_first_filing_whose_code_cannot_be_rebuilt_any_more_is_409(desk, monkeypatch):
+    filed(desk, key="form-7f3a")
+    from customer_service import portal
+    monkeypatch.setattr(portal, "_keyed_secrets_key", lambda: b"a signing key rotated since" * 2)
+    with pytest.raises(Conflict):
+        filed(desk, key="form-7f3a")
 
 
 def test_an_unmatched_request_answers_alike_and_waits_for_the_desk_to_match_it(desk):
