@@ -1,6 +1,6 @@
 """Custom fields per estate through the gateway: a manager defines them, the front desk fills
-them in on a household and a service request, the lists filter on them, a value of the wrong
-type is a 400 naming it, and an archived field keeps its values."""
+them in on a household and a service request and changes them later, the lists filter on them,
+a value of the wrong type is a 400 naming it, and an archived field keeps its values."""
 from .flows import eventually, new_estate, new_user
 
 PHONE = "13912345678"
@@ -63,6 +63,20 @@ def test_custom_fields_defined_filled_filtered_refused_and_archived(api, admin):
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "custom.mood"
     upset = api.get(f"{base}/service-requests?custom.mood=upset", agent).json()["items"]
     assert [r["id"] for r in upset] == [request.json()["id"]]
+
+    # values set after the creation: a household's edit (PATCH), a request's desk action (POST …/custom)
+    household_path = f"{base}/households/{with_pets.json()['id']}"
+    edited = api.call("PATCH", household_path, agent, json={"custom": {"parking_spaces": 3}})
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["custom"] == {"pets": True, "parking_spaces": 3}
+    bad_edit = api.call("PATCH", household_path, agent, json={"custom": {"parking_spaces": "abc"}})
+    assert bad_edit.status_code == 400 and bad_edit.json()["errors"][0]["field"] == "custom.parking_spaces"
+    calmed = api.post(f"{base}/service-requests/{request.json()['id']}/custom", {"custom": {"mood": "calm"}}, agent)
+    assert calmed.status_code == 200, calmed.text
+    assert calmed.json()["custom"] == {"mood": "calm"} and calmed.json()["history"][-1]["action"] == "custom_values_set"
+    assert api.get(f"{base}/service-requests?custom.mood=upset", agent).json()["items"] == []
+    parking = api.call("PATCH", household_path, agent, json={"custom": {"parking_spaces": 2}})
+    assert parking.status_code == 200  # back as it was, for what follows
 
     # archived: no new values, the stored ones stay and still filter
     archived = api.call("DELETE", f"{base}/custom-fields/household/pets", manager)

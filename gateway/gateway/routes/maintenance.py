@@ -38,6 +38,8 @@ ROUTES = [
           custom_filters=True),
     Route("GET", f"{ESTATE}/equipment/<equipment_id>", "maintenance", "get_equipment", READERS,
           id_param="equipment_id"),
+    Route("POST", f"{ESTATE}/equipment/<equipment_id>/custom", "maintenance", "set_equipment_custom",
+          policy.ENGINEERING, body=True, id_param="equipment_id"),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "add_equipment_record",
           policy.ENGINEERING, status=201, body=True, id_param="equipment_id", idempotent=True),
     Route("POST", f"{ESTATE}/maintenance-plans", "maintenance", "create_maintenance_plan", policy.ENGINEERING,

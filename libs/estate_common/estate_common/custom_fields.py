@@ -211,6 +211,12 @@ def check_values(definitions, values, *, creating=True, prefix="data.custom"):
     return checked
 
 
+def merged(current, values):
+    """A document's custom values after an edit (``values`` checked already, ``creating=False``):
+    the keys given take their new values, the others keep theirs."""
+    return {**(current or {}), **values}
+
+
 def value_from_text(definition, text):
     """A spreadsheet cell or a query string's text read by the field's type (None: it does not
     fit). Choices are matched as written."""

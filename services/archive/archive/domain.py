@@ -5,7 +5,7 @@ Plain functions: no broker, no store.
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from estate_common import archive_access, calendar, clock, ids
+from estate_common import archive_access, calendar, clock, custom_fields, ids
 from estate_common.errors import Conflict, Forbidden, InvalidInput, field_error
 
 # Which events become part of the permanent record, and what subject each is about.
@@ -152,6 +152,8 @@ def household_changes(household, data, now):
         owner = dict(household["owner"])
         owner.update({k: v.strip() for k, v in data["owner"].items()})
         wanted["owner"] = owner
+    if "custom" in data:  # checked already (operations.update_household)
+        wanted["custom"] = custom_fields.merged(household.get("custom"), data["custom"])
     changes = {k: v for k, v in wanted.items() if household.get(k) != v}
     if not changes:
         return {}

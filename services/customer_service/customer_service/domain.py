@@ -8,7 +8,7 @@ custody, tools), ``kpis``. Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock, transitions
+from estate_common import clock, custom_fields, transitions
 from estate_common.errors import Forbidden
 from estate_common.writes import Change  # noqa: F401  (what every step returns: fields, history, events)
 
@@ -97,6 +97,14 @@ def number_series(created):
 
 def history_entry(at, by, action, note=None, event_id=None):
     return {"at": at, "by": by, "action": action, "note": note, "event_id": event_id}
+
+
+def set_custom(request, values, now, actor):
+    """``POST …/service-requests/{id}/custom``: the given custom values over the request's, in
+    any status, with a history step naming the keys."""
+    at = clock.to_iso(now)
+    return Change({"custom": custom_fields.merged(request.get("custom"), values), "updated_at": at},
+                  [history_entry(at, actor, "custom_values_set", ", ".join(sorted(values)))])
 
 
 def overdue_entry(at):

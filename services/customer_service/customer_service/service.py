@@ -54,6 +54,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._act(payload, handling.reply)
 
     @rpc_method
+    def set_service_request_custom(self, payload):
+        return operations.set_request_custom(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                             payload["data"]["custom"])
+
+    @rpc_method
     def close_request(self, payload):
         return operations.close_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                         payload.get("data"))

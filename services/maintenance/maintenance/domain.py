@@ -6,7 +6,7 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import clock, ids, transitions
+from estate_common import clock, custom_fields, ids, transitions
 from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
 from . import costing
@@ -410,5 +410,5 @@ def set_custom(order, values, now, actor):
     ``estate_common.custom_fields.check_values``; required fields are not asked, as an order
     is never created through the API) over the ones the order has, in any status."""
     stamp = clock.to_iso(now)
-    return ({"custom": {**(order.get("custom") or {}), **values}, "updated_at": stamp},
+    return ({"custom": custom_fields.merged(order.get("custom"), values), "updated_at": stamp},
             history_entry(stamp, actor, "custom_values_set", ", ".join(sorted(values))))

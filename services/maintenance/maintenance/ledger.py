@@ -5,7 +5,7 @@ scheduled work order per due date. Plain functions: no broker, no store.
 """
 from datetime import date, timedelta
 
-from estate_common import calendar, clock, ids
+from estate_common import calendar, clock, custom_fields, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 # How many due dates of one plan a single scheduling run opens (a plan that was left
@@ -38,6 +38,12 @@ def new_equipment(estate_id, data, now, actor, custom=None):
         "updated_at": stamp,
         "created_by": actor,
     }
+
+
+def set_custom(equipment, values, now):
+    """``POST …/equipment/{id}/custom``: the given custom values (checked already, required ones
+    not asked) over the ones the equipment has."""
+    return {"custom": custom_fields.merged(equipment.get("custom"), values), "updated_at": clock.to_iso(now)}
 
 
 def same_equipment(existing, wanted):

@@ -258,6 +258,16 @@ def create_equipment(db, outbox, caller, estate_id, data):
     return public(ledger.same_equipment(stored, wanted))
 
 
+def set_equipment_custom(db, outbox, estate_id, equipment_id, values):
+    """Equipment's custom values after its registration: checked by type (a 400 names
+    ``custom.<key>`` and nothing is written), required fields not asked."""
+    store.get(db, "equipment", estate_id, equipment_id)  # another estate's is a 404, whatever the values
+    checked = custom_fields.check_values(store.custom_definitions(db, estate_id, "equipment"), values,
+                                         creating=False)
+    return public(store.change(db, outbox, "equipment", estate_id, equipment_id,
+                               lambda equipment: Change(ledger.set_custom(equipment, checked, clock.now()))))
+
+
 def list_equipment(db, estate_id, filters, limit, cursor):
     page = store.list_equipment(db, estate_id, filters, limit, cursor)
     return {**page, "items": [ledger.in_list(item) for item in page["items"]]}

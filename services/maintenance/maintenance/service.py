@@ -127,6 +127,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.create_equipment(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def set_equipment_custom(self, payload):
+        return operations.set_equipment_custom(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                               payload["data"]["custom"])
+
+    @rpc_method
     def list_equipment(self, payload):
         return operations.list_equipment(self.db, payload["estate_id"], payload.get("filters", {}),
                                          payload.get("limit"), payload.get("cursor"))

@@ -112,3 +112,20 @@ def test_the_household_import_reads_custom_columns_by_type(archive, estate_id):
     assert result["errors"] == [{"row": 3, "field": "custom.floors", "message": "must be a number"}]
     [household] = archive.list_households({"estate_id": estate_id})["items"]
     assert household["custom"] == {"pets": True, "floors": 2}
+
+
+def test_a_household_edit_sets_custom_values_and_keeps_the_others(archive, estate_id):
+    define(archive, estate_id, PETS)
+    define(archive, estate_id, dict(FLOORS, required=True))
+    made = archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, custom={"pets": True, "floors": 2})})
+    edited = archive.update_household({"estate_id": estate_id, "id": made["id"], "data": {"custom": {"floors": 3}}})
+    assert edited["custom"] == {"pets": True, "floors": 3} and edited["version"] == made["version"] + 1
+    assert archive.get_household({"estate_id": estate_id, "id": made["id"]})["custom"] == {"pets": True, "floors": 3}
+    announced = archive.outbox.of_type("household_updated")[-1]
+    assert "custom" not in announced["data"]  # custom values travel in no event
+    with pytest.raises(InvalidInput) as refused:
+        archive.update_household({"estate_id": estate_id, "id": made["id"],
+                                  "data": {"area_m2": 100, "custom": {"pets": "a cat"}}})
+    assert refused.value.errors[0]["field"] == "data.custom.pets"
+    kept = archive.get_household({"estate_id": estate_id, "id": made["id"]})
+    assert kept["area_m2"] == made["area_m2"] and kept["custom"]["pets"] is True  # nothing partial written

@@ -57,3 +57,18 @@ def test_the_service_keeps_only_the_fields_of_its_own_resource(defined):
     assert {(d["resource"], d["service"]) for d in listed} == {("service_request", "customer_service")}
     with pytest.raises(NotFound):
         as_caller(defined, MANAGER).archive_custom_field({"estate_id": ESTATE, "resource": "household", "key": "x"})
+
+
+def test_a_request_s_custom_values_are_set_after_its_registration_by_the_desk(defined):
+    made = defined.create_request({"estate_id": ESTATE, "data": dict(REQUEST, custom={"caller_mood": "upset"})})
+    set_ = defined.set_service_request_custom({"estate_id": ESTATE, "id": made["id"],
+                                               "data": {"custom": {"visits": 2}}})
+    assert set_["custom"] == {"caller_mood": "upset", "visits": 2}
+    assert set_["history"][-1]["action"] == "custom_values_set" and set_["history"][-1]["note"] == "visits"
+    with pytest.raises(InvalidInput) as refused:
+        defined.set_service_request_custom({"estate_id": ESTATE, "id": made["id"],
+                                            "data": {"custom": {"caller_mood": "angry"}}})
+    assert refused.value.errors[0]["field"] == "data.custom.caller_mood"
+    assert defined.get_request({"estate_id": ESTATE, "id": made["id"]})["custom"] == set_["custom"]
+    with pytest.raises(NotFound):
+        defined.set_service_request_custom({"estate_id": ESTATE, "id": "sr_nope", "data": {"custom": {"visits": 1}}})

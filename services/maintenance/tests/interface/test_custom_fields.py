@@ -36,6 +36,18 @@ def test_equipment_takes_custom_values_and_the_ledger_filters_on_them(engineerin
     assert engineering.db.equipment.count_documents({}) == 2
 
 
+def test_equipment_s_custom_values_are_set_after_its_registration(engineering):
+    made = engineering.create_equipment({"estate_id": ESTATE, "data": dict(PUMP, custom={"brand": "Grundfos"})})
+    set_ = engineering.set_equipment_custom({"estate_id": ESTATE, "id": made["id"],
+                                             "data": {"custom": {"warranty_until": "2029-06-30"}}})
+    assert set_["custom"] == {"brand": "Grundfos", "warranty_until": "2029-06-30"}
+    with pytest.raises(InvalidInput) as refused:
+        engineering.set_equipment_custom({"estate_id": ESTATE, "id": made["id"],
+                                          "data": {"custom": {"warranty_until": "2029-02-30"}}})
+    assert refused.value.errors[0]["field"] == "data.custom.warranty_until"
+    assert engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["custom"] == set_["custom"]
+
+
 def test_a_work_order_from_an_event_has_no_values_until_they_are_set(engineering):
     order = engineering.get_work_order({"estate_id": ESTATE, "id": open_repair(engineering)})
     assert order["custom"] == {}
