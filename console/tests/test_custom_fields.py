@@ -66,7 +66,7 @@ def test_a_refused_value_is_shown_next_to_its_input(client, fake):
     assert sent["json"]["custom"] == {"spaces": "many"}  # sent as typed: the API names it
 
 
-def test_a_request_is_registered_with_its_values_and_shows_them(client, fake, documented_routes):
+def test_a_request_is_registered_with_its_values_shows_them_and_changes_them(client, fake, documented_routes):
     sign_in(client, fake, roles=("agent",))
     definitions(fake, MOOD)
     page = client.get("/desk/requests/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -83,6 +83,12 @@ def test_a_request_is_registered_with_its_values_and_shows_them(client, fake, do
     assert sent["json"]["custom"] == {"mood": "upset"}
     detail = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Mood" in detail and "upset" in detail
+    assert "Save custom fields" in detail and '<option value="upset" selected>' in detail  # the edit form, filled
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/custom", dict(request, custom={"mood": "calm"}))
+    changed = client.post("/desk/requests/sr_1/custom", data={"csrf_token": csrf_of(client), "custom.mood": "calm"})
+    assert changed.status_code == 302 and changed.headers["Location"].endswith("/desk/requests/sr_1")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/sr_1/custom")]
+    assert sent["json"] == {"custom": {"mood": "calm"}}
     _only_documented(fake, documented_routes)
 
 

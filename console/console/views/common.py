@@ -140,6 +140,23 @@ def custom_fields(resource):
     return page.get("items", [])
 
 
+def custom_form(doc):
+    """A document's custom values as the ``custom.<key>`` inputs of an edit form show them."""
+    return {f"custom.{key}": ("true" if value is True else "false" if value is False else str(value))
+            for key, value in (doc.get("custom") or {}).items()}
+
+
+def save_custom(resource, path, back):
+    """An edit form's custom values of a ``resource`` sent to its ``POST …/<path>`` (the keys given
+    replace theirs), then back to its page, with the API's refusal shown there."""
+    values = custom_from_form(custom_fields(resource), request.form)
+    _, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), {"custom": values}), back)
+    if refused:
+        return refused
+    done("custom.saved")
+    return redirect(back)
+
+
 def custom_from_form(definitions, form):
     """The ``custom`` body of a form's ``custom.<key>`` inputs (live fields; empty ones left out).
     A number that does not read as one goes as typed: the API names ``custom.<key>``."""

@@ -94,9 +94,17 @@ def request_detail(request_id):
                            candidates=candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
-                           key=common.form_key(), custom_definitions=common.custom_fields("service_request")
-                           if item.get("custom") else [],
+                           key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
+                           form=common.custom_form(item),
                            household=household, problem=common.take_problem(), actions=_actions_shown(item))
+
+
+@bp.post("/requests/<request_id>/custom")
+@estate_needed
+def request_custom(request_id):
+    """The request's custom values after its registration: ``POST …/service-requests/{id}/custom``."""
+    return common.save_custom("service_request", f"service-requests/{request_id}/custom",
+                              url_for("desk.request_detail", request_id=request_id))
 
 
 @bp.post("/requests/<request_id>/<action>")

@@ -39,9 +39,7 @@ def board():
 def order_detail(order_id):
     order = g.api.get(g.api.estate(g.user.estate_id, f"work-orders/{order_id}"))
     return render_template("engineering/order.html", order=order, problem=common.take_problem(),
-                           custom_definitions=common.custom_fields("work_order"), form={
-                               f"custom.{key}": ("true" if value is True else "false" if value is False else str(value))
-                               for key, value in (order.get("custom") or {}).items()},
+                           custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
                            badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
                            if order.get("status") in ("pending", "assigned", "appointed") else None)
 
@@ -101,14 +99,8 @@ def _body(step, form):
 @estate_needed
 def order_custom(order_id):
     """The order's custom values (orders come from events with none): ``POST …/work-orders/{id}/custom``."""
-    back = url_for("engineering.order_detail", order_id=order_id)
-    values = common.custom_from_form(common.custom_fields("work_order"), request.form)
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"work-orders/{order_id}/custom"), {"custom": values}), back)
-    if refused:
-        return refused
-    common.done("custom.saved")
-    return redirect(back)
+    return common.save_custom("work_order", f"work-orders/{order_id}/custom",
+                              url_for("engineering.order_detail", order_id=order_id))
 
 
 @bp.get("/costs")
