@@ -153,3 +153,32 @@ def test_the_manager_defines_requires_and_archives_fields(client, fake, document
     assert [c["path"] for c in fake.calls if c["method"] == "DELETE"] == [
         f"/api/v1/estates/{ESTATE}/custom-fields/household/pets"]
     _only_documented(fake, documented_routes)
+
+
+def test_a_household_s_edit_shows_its_values_and_sends_the_changed_ones(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    definitions(fake, PETS, SPACES, OLD)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1/occupants",
+            {"household_id": "hh_1", "status": "occupied", "items": [], "status_history": []})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handovers", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/vacant-inspections", {"items": [], "next_cursor": None})
+    page = client.get("/households/hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="custom.spaces"' in page and '<option value="true" selected>' in page  # pets: yes, shown
+    assert 'name="custom.spaces" inputmode="decimal" value="" required' not in page  # not asked again on an edit
+    fake.on("PATCH", rf"/api/v1/estates/{ESTATE}/households/hh_1", dict(HOUSEHOLD, version=2))
+    answer = client.post("/households/hh_1/edit", data={"csrf_token": csrf_of(client), "version": "1",
+                                                        "area_m2": "89.37", "status": "occupied",
+                                                        "custom.pets": "false", "custom.spaces": "2"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "PATCH"]
+    assert sent["json"]["custom"] == {"pets": False, "spaces": 2}
+    fake.on("PATCH", rf"/api/v1/estates/{ESTATE}/households/hh_1", problem(
+        400, "Invalid input", "custom values are not valid", "invalid_input",
+        [{"field": "custom.spaces", "message": "must be a number"}]))
+    refused = client.post("/households/hh_1/edit", data={"csrf_token": csrf_of(client), "version": "1",
+                                                         "area_m2": "89.37", "status": "occupied",
+                                                         "custom.spaces": "two"}, headers={"Accept-Language": "en"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "must be a number" in html and 'value="two"' in html
+    _only_documented(fake, documented_routes)

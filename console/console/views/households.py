@@ -1,5 +1,5 @@
 """One household (front desk, archivists, managers): edit it (area, status, the owner's details,
-``PATCH`` with the version shown), its people (owner, tenants, family: add one, one leaves), the
+its custom values, ``PATCH`` with the version shown), its people (owner, tenants, family: add one, one leaves), the
 owner's transfer, status changes (move-in, renovation, move-out), the unit's takeover and handover
 (接管验收 / 交房: the checklist and its documents) and the inspections of a vacant unit.
 
@@ -57,6 +57,8 @@ def detail(household_id, problem=None, failed=""):
         statuses=STATUSES, relations=RELATIONS, arriving=ARRIVING, steps=STEPS, handover_kinds=HANDOVER_KINDS,
         check_rows=range(CHECK_ROWS), document_rows=range(DOCUMENT_ROWS), problem_rows=range(PROBLEM_ROWS),
         key=common.form_key(), form=request.form if failed else {}, failed=failed,
+        custom_definitions=common.custom_fields("household"),
+        custom_values_form=request.form if failed == "edit" else common.custom_form(household),
         field_errors=problem.field_errors if isinstance(problem, ApiProblem) else {},
         problem=problem or common.take_problem(), label_of=common.household_label(household))
 
@@ -97,6 +99,9 @@ def edit(household_id):
         body["owner"] = owner
     if form.get("version", "").isdigit():
         body["version"] = int(form["version"])
+    custom = common.custom_from_form(common.custom_fields("household"), form)
+    if custom:  # the keys given replace theirs (unchanged ones change nothing)
+        body["custom"] = custom
     return _send(household_id, "edit", lambda: g.api.patch(_path(household_id), body), "household.saved")
 
 
