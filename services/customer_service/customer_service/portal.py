@@ -34,8 +34,8 @@ import json
 import secrets
 
 from estate_common import bus_auth, clock
-from estate_common.text import spaced
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
+from estate_common.text import spaced
 
 from . import domain
 from .domain import Change, history_entry

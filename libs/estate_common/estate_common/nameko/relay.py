@@ -121,32 +121,33 @@ class Relay:
 
     def _run(self):
         while True:
-            batch = self._next_batch()
+            items, stopping = self._next_batch()
             try:
                 while self._paused:
                     eventlet.sleep(0.01)
-                work = [item for item in batch if item is not _STOP]
-                if work:
-                    self._relay(work)
+                if items:
+                    self._relay(items)
             except Exception:  # the relay outlives any single failure
                 log.exception("outbox relay failed on a batch; its events stay in the outbox")
             finally:
-                for item in batch:
-                    if item is not _STOP:
-                        self._pending.difference_update(e["event_id"] for e in item[-1])
+                for item in items:
+                    self._pending.difference_update(e["event_id"] for e in item[-1])
                     self._queue.task_done()
-            if batch[-1] is _STOP:
+            if stopping:
+                self._queue.task_done()
                 return
 
     def _next_batch(self):
-        """The next document handed over (waiting for one), with those queued behind it, up to
-        ``BATCH_EVENTS`` events; a stop ends a batch."""
-        batch = [self._queue.get()]
-        count = len(batch[0][-1]) if batch[0] is not _STOP else 0
-        while batch[-1] is not _STOP and count < BATCH_EVENTS and not self._queue.empty():
-            batch.append(self._queue.get_nowait())
-            count += len(batch[-1][-1]) if batch[-1] is not _STOP else 0
-        return batch
+        """``(documents, stopping)``: the next document handed over (waiting for one) with those
+        queued behind it, up to ``BATCH_EVENTS`` events, and whether a stop came among them."""
+        items, count, item = [], 0, self._queue.get()
+        while item is not _STOP:
+            items.append(item)
+            count += len(item[-1])
+            if count >= BATCH_EVENTS or self._queue.empty():
+                return items, False
+            item = self._queue.get_nowait()
+        return items, True
 
     def _relay(self, items):
         problems = self._publish([event for item in items for event in item[-1]])
@@ -183,8 +184,8 @@ class Relay:
             outcome = ("confirmed" if problem is None
                        else "returned" if problem.startswith("returned") else "unconfirmed")
             metrics.EVENTS_PUBLISHED.labels(self.service, event["event_type"], outcome).inc()
-            metrics.PUBLISH_DURATION.labels(self.service).observe(self._settled_at.pop(event["event_id"], time.monotonic())
-                                                                  - started)
+            confirmed_at = self._settled_at.pop(event["event_id"], time.monotonic())
+            metrics.PUBLISH_DURATION.labels(self.service).observe(confirmed_at - started)
         return problems
 
     def _publish_batch(self, events, spans):
