@@ -55,10 +55,15 @@ def current_request_id():
 def _skip_unused_record_fields():
     """A record's thread, process and task names are not in our lines: logging skips looking
     them up with these off. (cProfile put finding the current green thread at a sixth of a log
-    call; timed alone under eventlet, a line costs about 40 µs with them on or off.)"""
+    call; timed alone under eventlet, a line costs about 40 µs with them on or off.)
+
+    Nor is the caller's file, line and function: ``_srcfile = None`` is logging's own switch
+    for not walking the stack to find them (its comment says so). A line took 15 µs instead
+    of 21 µs with it, timed alone without eventlet; customer-service writes one per call."""
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     if hasattr(logging, "logAsyncioTasks"):
         logging.logAsyncioTasks = False
+    logging._srcfile = None
 
 
 class JsonFormatter(logging.Formatter):

@@ -256,17 +256,30 @@ def test_a_services_logging_config_writes_json_lines_without_looking_up_thread_o
     ConfigLoader.add_implicit_resolver("!env_var", IMPLICIT_ENV_VAR_MATCHER, None)
     config = yaml.load((SERVICES_DIR / service / "config.yml").read_text(), Loader=ConfigLoader)
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level, logging.logThreads, logging.logProcesses, logging.logMultiprocessing)
+    saved = (root.handlers[:], root.level, logging.logThreads, logging.logProcesses, logging.logMultiprocessing,
+             logging._srcfile)
     try:
         logging.logThreads = logging.logProcesses = logging.logMultiprocessing = True
+        logging._srcfile = logging.__file__
         logging.config.dictConfig(config["LOGGING"])
         (handler,) = root.handlers
         assert isinstance(handler.formatter, logs.JsonFormatter) and handler.stream is sys.stdout
         assert (logging.logThreads, logging.logProcesses, logging.logMultiprocessing) == (False, False, False)
-        record = logging.LogRecord("estate.worker", logging.INFO, __file__, 1, "worker done", None, None)
-        assert record.threadName is None and record.processName is None
+        assert logging._srcfile is None  # no stack walk for a caller's file and line
+        kept = []
+        keeper = logging.Handler()
+        keeper.emit = kept.append
+        worker_log = logging.getLogger("estate.worker.test")
+        worker_log.addHandler(keeper)
+        try:
+            worker_log.warning("worker done")
+        finally:
+            worker_log.removeHandler(keeper)
+        (record,) = kept
+        assert record.threadName is None and record.processName is None and record.lineno == 0
         line = json.loads(handler.formatter.format(record))
         assert line["service"] == service and line["message"] == "worker done"
     finally:
-        root.handlers[:], level, logging.logThreads, logging.logProcesses, logging.logMultiprocessing = saved
+        (root.handlers[:], level, logging.logThreads, logging.logProcesses, logging.logMultiprocessing,
+         logging._srcfile) = saved
         root.setLevel(level)
