@@ -137,6 +137,7 @@ _MESSAGES = {
                                 "Custom fields must not hold personal data (names, phone or ID numbers)."),
     "custom.title": ("自定义字段", "Custom fields"),
     "custom.save": ("保存自定义字段", "Save custom fields"),
+    "custom.edit": ("修改自定义字段", "Edit custom fields"),
     "menu.custom_fields": ("自定义字段", "Custom fields"),
     "custom.defined": ("已定义字段 {key}。", "Field {key} defined."),
     "custom.changed": ("字段 {key} 已更新。", "Field {key} changed."),

@@ -126,6 +126,55 @@ def test_the_equipment_ledger_shows_and_sends_its_values(client, fake, documente
     _only_documented(fake, documented_routes)
 
 
+def test_an_equipment_row_s_values_are_changed_in_the_ledger(client, fake, documented_routes):
+    sign_in(client, fake, roles=("technician",))
+    definitions(fake, BRAND, field("equipment", "warranty_until", "date", "保修期至", "Warranty until"))
+    pump = {"id": "eq_1", "estate_id": ESTATE, "code": "PUMP-1", "name": "Pump", "system": "water", "location": "B2",
+            "installed_on": None, "created_at": STAMP, "updated_at": STAMP, "custom": {"brand": "Grundfos"}}
+    fan = dict(pump, id="eq_2", code="FAN-1", name="Fan", custom={})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [pump, fan], "next_cursor": None})
+    page = client.get("/engineering/equipment?system=water", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert page.count("Edit custom fields") == 2  # one form per row, each filled with that row's values
+    assert 'id="cf-eq_1-brand" name="custom.brand" maxlength="500" value="Grundfos"' in page
+    assert 'id="cf-eq_2-brand" name="custom.brand" maxlength="500" value=""' in page
+    assert 'action="/engineering/equipment/eq_1/custom?system=water"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_1/custom",
+            dict(pump, custom={"brand": "Wilo", "warranty_until": "2030-06-30"}))
+    answer = client.post("/engineering/equipment/eq_1/custom?system=water", data={
+        "csrf_token": csrf_of(client), "custom.brand": "Wilo", "custom.warranty_until": "2030-06-30"},
+        headers={"Accept-Language": "en"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/engineering/equipment?system=water")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/eq_1/custom")]
+    assert sent["json"] == {"custom": {"brand": "Wilo", "warranty_until": "2030-06-30"}}
+    assert "Custom fields saved." in client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    _only_documented(fake, documented_routes)
+
+
+def test_a_refused_equipment_value_is_shown_on_the_ledger(client, fake):
+    sign_in(client, fake, roles=("technician",))
+    definitions(fake, field("equipment", "warranty_until", "date", "保修期至", "Warranty until"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_1/custom", problem(
+        400, "Invalid input", "custom values are not valid", "invalid_input",
+        [{"field": "custom.warranty_until", "message": "must be a date (YYYY-MM-DD)"}]))
+    answer = client.post("/engineering/equipment/eq_1/custom", data={"csrf_token": csrf_of(client),
+                                                                     "custom.warranty_until": "soon"})
+    assert answer.status_code == 302
+    page = client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "must be a date" in page
+
+
+def test_a_ledger_without_live_fields_offers_no_edit(client, fake):
+    sign_in(client, fake, roles=("technician",))
+    definitions(fake, field("equipment", "brand", "text", "品牌", "Brand", archived=True))
+    pump = {"id": "eq_1", "estate_id": ESTATE, "code": "PUMP-1", "name": "Pump", "system": "water", "location": "B2",
+            "installed_on": None, "created_at": STAMP, "updated_at": STAMP, "custom": {"brand": "Grundfos"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [pump], "next_cursor": None})
+    page = client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Grundfos" in page and "Edit custom fields" not in page
+
+
 def test_without_the_fields_list_the_forms_still_work(client, fake):
     sign_in(client, fake, roles=("manager",))  # the fake has no custom-fields route: a 404
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})

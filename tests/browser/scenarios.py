@@ -366,7 +366,41 @@ def inspection_with_finding(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"household_import": household_import, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def equipment_custom_values(browser, settings):
+    """A technician registers a pump with the estate's custom field "Brand" in the equipment ledger,
+    then corrects the brand on the pump's row: the ledger shows the new value."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, settings, settings["technician"], settings["staff_password"])
+    page.get_by_role("navigation").get_by_role("link", name="Equipment ledger").click()
+    code = "PUMP-" + uuid.uuid4().hex[:4].upper()
+    create = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    create.locator('input[name="code"]').fill(code)
+    create.locator('input[name="name"]').fill("Booster pump")
+    create.locator('select[name="system"]').select_option("water")
+    create.locator('input[name="location"]').fill("Pump room B2")
+    create.get_by_label("Brand").fill("Grundfos")
+    create.get_by_role("button", name="Create").click()
+    assert "Recorded" in page.locator(".notice").inner_text()
+    row = page.locator("tr", has_text=code)
+    assert row.count() == 1 and "Grundfos" in row.inner_text(), f"{code} is not in the ledger with its brand"
+
+    row.get_by_text("Edit custom fields").click()
+    brand = row.locator('input[name="custom.brand"]')
+    assert brand.input_value() == "Grundfos", "the row's form does not show the pump's value"
+    brand.fill("Wilo")
+    row.get_by_role("button", name="Save custom fields").click()
+    assert "Custom fields saved" in page.locator(".notice").inner_text()
+    row = page.locator("tr", has_text=code)
+    assert "Wilo" in row.inner_text() and "Grundfos" not in row.inner_text(), row.inner_text()
+    screenshot(page, settings, "equipment-custom-values")
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SCENARIOS = {"household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

@@ -84,3 +84,9 @@ def test_a_failed_reading_in_an_inspection_opens_a_work_order(api, settings):
         {"code": "door", "label": "Door locked", "kind": "pass_fail"},
         {"code": "pressure", "label": "Outlet pressure", "kind": "reading", "min": 0.3, "max": 0.6, "unit": "MPa"}]})
     run_scenario("inspection_with_finding", {**settings, "checklist_name": name})
+
+
+def test_a_technician_corrects_a_pump_s_custom_value_in_the_ledger(api, settings):
+    api.post(f"/api/v1/estates/{settings['estate_id']}/custom-fields", {
+        "resource": "equipment", "key": "brand", "label": {"zh": "品牌", "en": "Brand"}, "type": "text"})
+    run_scenario("equipment_custom_values", settings)

@@ -79,9 +79,11 @@ def _list_view(spec):
         filters = common.query(*(f.name for f in spec.filters))
         page = g.api.get(g.api.estate(g.user.estate_id, spec.path), limit=common.PAGE_SIZE,
                          cursor=request.args.get("cursor"), **filters)
+        definitions = common.custom_fields(spec.custom) if spec.custom else []
         return render_template("registers/register.html", spec=spec, items=page.get("items", []),
                                next_cursor=page.get("next_cursor"), filters=filters, households=_options(spec),
-                               custom_definitions=common.custom_fields(spec.custom) if spec.custom else [],
+                               custom_definitions=definitions, custom_form=common.custom_form,
+                               custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
                                key=common.form_key(), form=request.form,
                                problem=problem or common.take_problem()), 200 if problem is None else problem.status
     view.__name__ = spec.slug
@@ -156,6 +158,14 @@ def _form_view(spec):
     return view
 
 
+def _custom_view(spec):
+    def view(item_id):
+        back = url_for(f"registers.{spec.slug}", **common.query(*(f.name for f in spec.filters)))
+        return common.save_custom(spec.custom, f"{spec.path}/{item_id}/custom", back)
+    view.__name__ = f"custom_{spec.slug}"
+    return view
+
+
 for _spec in REGISTERS:
     _show = estate_needed(_list_view(_spec))
     bp.add_url_rule(f"/{_spec.area}/{_spec.slug}", endpoint=_spec.slug, view_func=_show, methods=["GET"])
@@ -165,6 +175,9 @@ for _spec in REGISTERS:
     if _spec.actions:
         bp.add_url_rule(f"/{_spec.area}/{_spec.slug}/<item_id>/<action>", endpoint=f"act_{_spec.slug}",
                         view_func=estate_needed(_action_view(_spec)), methods=["POST"])
+    if _spec.custom_edit:
+        bp.add_url_rule(f"/{_spec.area}/{_spec.slug}/<item_id>/custom", endpoint=f"custom_{_spec.slug}",
+                        view_func=estate_needed(_custom_view(_spec)), methods=["POST"])
     if _spec.forms:
         bp.add_url_rule(f"/{_spec.area}/{_spec.slug}/forms/<int:index>", endpoint=f"form_{_spec.slug}",
                         view_func=estate_needed(_form_view(_spec)), methods=["POST"])
