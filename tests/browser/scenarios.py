@@ -20,6 +20,17 @@ from playwright.sync_api import expect, sync_playwright
 STEP_TIMEOUT_MS = 15_000
 
 
+def open_page(browser, locale="en-GB", width=1280, height=900, **options):
+    """A page in a new context (``options``: Playwright's, e.g. ``is_mobile``) and the list of the
+    errors its console logs (a blocked script or style shows there, e.g. under the CSP)."""
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": height}, **options)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return page, errors
+
+
 def sign_in(page, settings, username, password):
     page.goto(settings["console"] + "/signin")
     page.get_by_label(re.compile("User name|用户名")).fill(username)
@@ -29,11 +40,7 @@ def sign_in(page, settings, username, password):
 
 def complaint_in_register(browser, settings):
     """The admin picks the estate, registers a complaint through the form and finds it in the register."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page, errors = open_page(browser)
     sign_in(page, settings, "admin", settings["admin_password"])
     page.get_by_role("link", name="Switch estate").click()
     page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
@@ -71,9 +78,7 @@ def complaint_in_register(browser, settings):
 
 def sign_in_out_and_language(browser, settings):
     """Chinese by default; a wrong password shows the gateway's message; the switch; signing out."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 800})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
+    page, _ = open_page(browser, locale="zh-CN", width=375, height=800)
     sign_in(page, settings, "admin", "wrong-password")
     assert page.locator(".problem").is_visible(), "a refused sign-in shows no problem"
     assert page.get_by_role("button", name="登录").is_visible()
@@ -92,9 +97,7 @@ def sign_in_out_and_language(browser, settings):
 def accounts_day(browser, settings):
     """The admin runs billing and watches its progress; a cashier takes a payment and opens the receipt;
     an agent does not see the cashier's or the manager's menu; the KPI dashboard draws its bars."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
+    page, _ = open_page(browser)
     sign_in(page, settings, "admin", settings["admin_password"])
     page.get_by_role("link", name="Switch estate").click()
     page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
@@ -150,10 +153,7 @@ def accounts_day(browser, settings):
 
 def technician_on_phone(browser, settings):
     """On a 375 px phone: my orders, start, quote, the occupant's consent, complete with the charge."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 812}, is_mobile=True,
-                                  has_touch=True)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
+    page, _ = open_page(browser, width=375, height=812, is_mobile=True, has_touch=True)
     sign_in(page, settings, settings["technician"], settings["staff_password"])
     menu = page.get_by_role("navigation").inner_text()
     assert "Work-order board" in menu and "Take a payment" not in menu and "Register a request" not in menu
@@ -190,9 +190,7 @@ def technician_on_phone(browser, settings):
 
 def guard_round(browser, settings):
     """A guard's round on a phone: check in at two of three checkpoints, finish, see the missed one."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 812}, is_mobile=True)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
+    page, _ = open_page(browser, width=375, height=812, is_mobile=True)
     sign_in(page, settings, settings["guard"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Patrol rounds").click()
     page.get_by_role("link", name="Night loop").first.click()
@@ -209,9 +207,7 @@ def guard_round(browser, settings):
 def admin_setup(browser, settings):
     """A new installation, in Chinese on a 1440 px desk: the admin creates an estate, picks it,
     registers a household and a front-desk user, all from the console."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
+    page, _ = open_page(browser, locale="zh-CN", width=1440, height=900)
     sign_in(page, settings, "admin", settings["admin_password"])
     menu = page.get_by_role("navigation")
     menu.get_by_role("link", name="小区", exact=True).click()
@@ -249,11 +245,7 @@ def admin_setup(browser, settings):
 def household_import(browser, settings):
     """The admin imports households from a CSV: the job's progress bar runs, then the page lists the
     row that was refused and why (the other rows are created)."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 800})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page, errors = open_page(browser, width=375, height=800)
     sign_in(page, settings, "admin", settings["admin_password"])
     page.get_by_role("link", name="Switch estate").click()
     page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
@@ -282,12 +274,7 @@ def household_import(browser, settings):
 def owner_portal(browser, settings):
     """An owner on a phone, no account: opens the estate's portal page, files a repair and lands on
     its tracking page (number, kind, status); the link opens again later; the desk sees it."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 812}, is_mobile=True,
-                                  has_touch=True)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page, errors = open_page(browser, width=375, height=812, is_mobile=True, has_touch=True)
     page.goto(settings["console"] + f"/portal/{settings['estate_code']}?building=3")
     assert page.get_by_label("Building").input_value() == "3", "the QR code's building is not filled in"
     assert page.get_by_label("Repair").is_checked()
@@ -311,9 +298,7 @@ def owner_portal(browser, settings):
     assert width <= 375, f"the tracking page is {width} px wide on a 375 px phone"
     assert not errors, f"the page logged errors: {errors}"
 
-    desk = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    desk.set_default_timeout(STEP_TIMEOUT_MS)
-    page = desk.new_page()
+    page, _ = open_page(browser)  # the desk, in a session of its own
     sign_in(page, settings, settings["agent"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Request register").click()
     row = page.locator("tr", has_text=number)
@@ -324,11 +309,7 @@ def inspection_with_finding(browser, settings):
     """A technician opens an inspection with the estate's checklist, passes one item and enters a
     reading above its maximum; the completed inspection shows the finding and the work order it
     opened, whose page opens from there."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page, errors = open_page(browser)
     sign_in(page, settings, settings["technician"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Inspection checklists").click()
     assert page.locator("td", has_text=settings["checklist_name"]).count() == 1, "the checklist is not listed"
@@ -369,11 +350,7 @@ def inspection_with_finding(browser, settings):
 def equipment_custom_values(browser, settings):
     """A technician registers a pump with the estate's custom field "Brand" in the equipment ledger,
     then corrects the brand on the pump's row: the ledger shows the new value."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page, errors = open_page(browser)
     sign_in(page, settings, settings["technician"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Equipment ledger").click()
     code = "PUMP-" + uuid.uuid4().hex[:4].upper()
