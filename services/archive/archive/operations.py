@@ -110,13 +110,14 @@ def update_household(db, outbox, estate_id, household_id, data):
     """Edit a household: area, status, the owner's details, custom values; a new version,
     ``household_updated`` (every read copy follows, the newer version winning; finance's next
     billing run bills the new area; custom values travel in no event)."""
-    if "custom" in data:  # checked by type, required ones not asked; a 400 writes nothing
-        store.get_household(db, estate_id, household_id)  # another estate's is a 404, whatever the values
-        data = {**data, "custom": custom_fields.check_values(store.custom_definitions(db, estate_id, "household"),
-                                                             data["custom"], creating=False)}
+    # custom values: checked by type once the household is found (another estate's is a 404
+    # whatever the values), required ones not asked; a 400 writes nothing
+    definitions = store.custom_definitions(db, estate_id, "household") if "custom" in data else None
 
     def decide(household):
-        changes = domain.household_changes(household, data, clock.now())
+        wanted = data if definitions is None else {
+            **data, "custom": custom_fields.check_values(definitions, data["custom"], creating=False)}
+        changes = domain.household_changes(household, wanted, clock.now())
         if not changes:
             return None
         return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])

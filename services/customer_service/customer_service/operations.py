@@ -195,13 +195,12 @@ def close_request(db, outbox, caller, estate_id, request_id, data):
 
 
 def set_request_custom(db, outbox, caller, estate_id, request_id, values):
-    """A request's custom values after its registration (a desk action): checked by type (a 400
-    names ``custom.<key>`` and nothing is written), required fields not asked."""
-    store.get(db, "service_requests", estate_id, request_id)  # another estate's is a 404, whatever the values
-    checked = custom_fields.check_values(store.custom_definitions(db, estate_id, "service_request"), values,
-                                         creating=False)
-    return act(db, outbox, caller, estate_id, request_id,
-               lambda request, _, now, caller_: domain.set_custom(request, checked, now, caller_.user), {})
+    """A request's custom values after its registration (a desk action): checked by type once the
+    request is found and matched (another estate's is a 404 whatever the values; a 400 names
+    ``custom.<key>`` and nothing is written), required fields not asked."""
+    definitions = store.custom_definitions(db, estate_id, "service_request")
+    return act(db, outbox, caller, estate_id, request_id, lambda request, _, now, caller_: domain.set_custom(
+        request, custom_fields.check_values(definitions, values, creating=False), now, caller_.user), {})
 
 
 def step(db, outbox, caller, collection, estate_id, doc_id, step_, data):

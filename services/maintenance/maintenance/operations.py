@@ -40,12 +40,12 @@ def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
 
 
 def set_custom(db, outbox, caller, estate_id, order_id, values):
-    """An order's custom values (orders come from events with none): checked by type, not for
-    the required ones; a 400 names ``custom.<key>`` and nothing is written."""
-    store.get(db, "work_orders", estate_id, order_id)  # another estate's order is a 404, whatever the values
-    checked = custom_fields.check_values(store.custom_definitions(db, estate_id, "work_order"), values,
-                                         creating=False)
-    return step(db, outbox, caller, estate_id, order_id, domain.set_custom, checked)
+    """An order's custom values (orders come from events with none): checked by type once the
+    order is found (another estate's is a 404 whatever the values), not for the required ones; a
+    400 names ``custom.<key>`` and nothing is written."""
+    definitions = store.custom_definitions(db, estate_id, "work_order")
+    return step(db, outbox, caller, estate_id, order_id, lambda order, now, actor: domain.set_custom(
+        order, custom_fields.check_values(definitions, values, creating=False), now, actor))
 
 
 def mark_emergency(db, outbox, caller, estate_id, order_id, category):
@@ -259,13 +259,12 @@ def create_equipment(db, outbox, caller, estate_id, data):
 
 
 def set_equipment_custom(db, outbox, estate_id, equipment_id, values):
-    """Equipment's custom values after its registration: checked by type (a 400 names
-    ``custom.<key>`` and nothing is written), required fields not asked."""
-    store.get(db, "equipment", estate_id, equipment_id)  # another estate's is a 404, whatever the values
-    checked = custom_fields.check_values(store.custom_definitions(db, estate_id, "equipment"), values,
-                                         creating=False)
-    return public(store.change(db, outbox, "equipment", estate_id, equipment_id,
-                               lambda equipment: Change(ledger.set_custom(equipment, checked, clock.now()))))
+    """Equipment's custom values after its registration: checked by type once the equipment is
+    found (another estate's is a 404 whatever the values; a 400 names ``custom.<key>`` and
+    nothing is written), required fields not asked."""
+    definitions = store.custom_definitions(db, estate_id, "equipment")
+    return public(store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: Change(
+        ledger.set_custom(equipment, custom_fields.check_values(definitions, values, creating=False), clock.now()))))
 
 
 def list_equipment(db, estate_id, filters, limit, cursor):

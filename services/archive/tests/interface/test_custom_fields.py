@@ -129,3 +129,5 @@ def test_a_household_edit_sets_custom_values_and_keeps_the_others(archive, estat
     assert refused.value.errors[0]["field"] == "data.custom.pets"
     kept = archive.get_household({"estate_id": estate_id, "id": made["id"]})
     assert kept["area_m2"] == made["area_m2"] and kept["custom"]["pets"] is True  # nothing partial written
+    with pytest.raises(NotFound):  # an id not in the estate says nothing about the values
+        archive.update_household({"estate_id": estate_id, "id": "hh_nope", "data": {"custom": {"pets": "a cat"}}})

@@ -72,3 +72,6 @@ def test_a_request_s_custom_values_are_set_after_its_registration_by_the_desk(de
     assert defined.get_request({"estate_id": ESTATE, "id": made["id"]})["custom"] == set_["custom"]
     with pytest.raises(NotFound):
         defined.set_service_request_custom({"estate_id": ESTATE, "id": "sr_nope", "data": {"custom": {"visits": 1}}})
+    with pytest.raises(NotFound):  # an id not in the estate says nothing about the values
+        defined.set_service_request_custom({"estate_id": ESTATE, "id": "sr_nope",
+                                            "data": {"custom": {"caller_mood": "angry"}}})

@@ -1,7 +1,7 @@
 """maintenance keeps the custom fields of work orders and equipment."""
 import pytest
 
-from estate_common.errors import InvalidInput
+from estate_common.errors import InvalidInput, NotFound
 from estate_common.testing import as_caller, worker
 from maintenance.service import MaintenanceService
 
@@ -46,6 +46,9 @@ def test_equipment_s_custom_values_are_set_after_its_registration(engineering):
                                           "data": {"custom": {"warranty_until": "2029-02-30"}}})
     assert refused.value.errors[0]["field"] == "data.custom.warranty_until"
     assert engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["custom"] == set_["custom"]
+    with pytest.raises(NotFound):  # an id not in the estate says nothing about the values
+        engineering.set_equipment_custom({"estate_id": ESTATE, "id": "eq_nope",
+                                          "data": {"custom": {"warranty_until": "2029-02-30"}}})
 
 
 def test_a_work_order_from_an_event_has_no_values_until_they_are_set(engineering):
@@ -56,6 +59,9 @@ def test_a_work_order_from_an_event_has_no_values_until_they_are_set(engineering
                                            "data": {"custom": {"floor_drain": "abc"}}})
     assert refused.value.errors[0]["field"] == "data.custom.floor_drain"
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order["id"]})["custom"] == {}
+    with pytest.raises(NotFound):  # an id not in the estate says nothing about the values
+        engineering.set_work_order_custom({"estate_id": ESTATE, "id": "wo_nope",
+                                           "data": {"custom": {"floor_drain": "abc"}}})
     set_ = engineering.set_work_order_custom({"estate_id": ESTATE, "id": order["id"],
                                               "data": {"custom": {"floor_drain": True}}})
     assert set_["custom"] == {"floor_drain": True}
