@@ -64,6 +64,8 @@ def test_a_refused_value_is_shown_next_to_its_input(client, fake):
     assert "must be a number" in page and 'value="many"' in page
     sent = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/households")][0]
     assert sent["json"]["custom"] == {"spaces": "many"}  # sent as typed: the API names it
+    # the fields were read once for the form's values and the page shown again
+    assert len([c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/custom-fields")]) == 1
 
 
 def test_a_request_is_registered_with_its_values_shows_them_and_changes_them(client, fake, documented_routes):

@@ -130,7 +130,15 @@ def session_estate_name():
 def custom_fields(resource):
     """The estate's custom fields of ``resource`` (``GET …/custom-fields?resource=``), live and
     archived (archived ones only label the values kept); [] when they cannot be read, so the
-    form still works without them."""
+    form still works without them. Read once per request: a refused edit reads the form's
+    fields, then shows the page again with them."""
+    read = g.setdefault("custom_fields", {})
+    if resource not in read:
+        read[resource] = _custom_fields(resource)
+    return read[resource]
+
+
+def _custom_fields(resource):
     try:
         page = g.api.get(g.api.estate(g.user.estate_id, "custom-fields"), resource=resource)
     except ApiProblem as problem:
