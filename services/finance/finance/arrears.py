@@ -10,6 +10,8 @@
 
 Plain functions: no broker, no store.
 """
+from datetime import timedelta
+
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.kpis import kpi
@@ -24,7 +26,12 @@ def age_days(due_at, now):
     return max(0, int((now - clock.parse_iso(due_at)).total_seconds() * 1000) // DAY_MS)
 
 
-NEVER = "9999-12-31T23:59:59.999Z"  # the next due moment when no unpaid bill is still to fall due
+def next_day_of_age(due_at, age):
+    """The moment a debt of ``age`` days (fallen due at ``due_at``) is a day older."""
+    return clock.to_iso(clock.parse_iso(due_at) + timedelta(milliseconds=(age + 1) * DAY_MS))
+
+
+NEVER = "9999-12-31T23:59:59.999Z"  # the next change when no unpaid bill is still to fall due and none is
 
 
 def overdue_by_household(bills, now):
@@ -33,8 +40,9 @@ def overdue_by_household(bills, now):
 
 
 def overdue_and_next_due(bills, now):
-    """``overdue_by_household`` of an estate's unpaid bills, and the moment the next of them
-    falls due (until then the answer stays the same; ``NEVER`` when none will), in one pass."""
+    """``overdue_by_household`` of an estate's unpaid bills, and the next moment that answer
+    changes by itself (until then it stays the same): a bill falls due, or a household's
+    ``age_days`` goes up a day; ``NEVER`` when neither will. In one pass."""
     stamp = clock.to_iso(now)
     found, next_due = {}, NEVER
     for bill in bills:  # every unpaid bill of an estate: kept to plain dict work
@@ -60,6 +68,7 @@ def overdue_and_next_due(bills, now):
         due = entry["oldest_due_at"]
         if due not in ages:
             ages[due] = age_days(due, now)
+            next_due = min(next_due, next_day_of_age(due, ages[due]))
         entry["age_days"] = ages[due]
     return found, next_due
 

@@ -5,11 +5,12 @@ Aggregating every unpaid bill of a big estate (10,000 households, a year of mont
 takes longer than a page may; the list changes only when a bill is written or falls due. So it
 is kept per estate with the bills' version it is at (``store.bills_state``: every write of a
 bill moves it in the store, naming the household, so every replica sees it) and the next
-moment an unpaid bill falls due. A page is cut from it while neither moved; when the version
-moved, the households named since are read again (their unpaid bills, by index); when it
-moved further than the store remembers, or for a billing run's batch (no household named), or
-once a bill fell due, or after ``MAX_AGE_SECONDS`` (a process that died between a bill's write
-and the version's move), it is computed again from every unpaid bill.
+moment it changes by itself (an unpaid bill falls due, or a debt's age in days goes up). A
+page is cut from it while neither moved; when the version moved, the households named since
+are read again (their unpaid bills, by index); when it moved further than the store
+remembers, or for a billing run's batch (no household named), or once that moment passed, or
+after ``MAX_AGE_SECONDS`` (a process that died between a bill's write and the version's move),
+it is computed again from every unpaid bill.
 """
 import threading
 import time
@@ -27,7 +28,7 @@ MAX_AGE_SECONDS = 300.0
 class _Kept:
     version: int
     computed_at: float      # time.monotonic() of the last full computation
-    valid_until: str        # the next moment an unpaid bill falls due
+    valid_until: str        # the next moment a bill falls due or an age in days goes up
     overdue: dict           # household_id -> its arrears entry
     entries: list           # the same entries, longest overdue first
 

@@ -707,6 +707,21 @@ def test_the_arrears_list_is_kept_and_brought_up_to_date_from_the_households_wri
     assert finance.list_arrears({"estate_id": ESTATE})["items"][0]["bills"] == 2
 
 
+def test_the_kept_arrears_list_shows_a_debt_a_day_older_as_soon_as_it_is(finance):
+    approved(finance)
+    run(finance)
+    [due_at] = {bill["due_at"] for bill in finance.db.bills.find({"estate_id": ESTATE})}
+
+    def ages():
+        return {a["age_days"] for a in finance.list_arrears({"estate_id": ESTATE})["items"]}
+    clock.freeze(clock.parse_iso(due_at) + timedelta(days=9, hours=23))
+    assert ages() == {9}
+    clock.freeze(clock.parse_iso(due_at) + timedelta(days=9, hours=23, minutes=59, seconds=59))
+    assert ages() == {9}  # the kept list, nothing written since
+    clock.freeze(clock.parse_iso(due_at) + timedelta(days=10))  # not 5 minutes later (MAX_AGE_SECONDS)
+    assert ages() == {10}
+
+
 def test_a_reminder_is_recorded_and_announced_and_needs_arrears(finance):
     approved(finance)
     run(finance)
