@@ -233,3 +233,49 @@ def test_a_household_s_edit_shows_its_values_and_sends_the_changed_ones(client, 
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "must be a number" in html and 'value="two"' in html
     _only_documented(fake, documented_routes)
+
+
+def test_a_pump_s_page_shows_its_history_and_its_forms_come_back_to_it(client, fake, documented_routes):
+    sign_in(client, fake, roles=("technician",))
+    definitions(fake, BRAND)
+    records = [{"id": "rec_1", "kind": "inspection", "result": "ok", "notes": "", "at": "2026-11-01T02:00:00Z",
+                "by": "tech", "work_order_id": None},
+               {"id": "rec_2", "kind": "repair", "result": "seal replaced", "notes": "leaked at the flange",
+                "at": "2026-11-20T02:00:00Z", "by": "tech", "work_order_id": "wo_7"}]
+    pump = {"id": "eq_1", "estate_id": ESTATE, "code": "PUMP-1", "name": "Booster pump", "system": "water",
+            "location": "B2", "installed_on": "2020-05-01", "created_at": STAMP, "updated_at": STAMP,
+            "custom": {"brand": "Grundfos"}, "records": records}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_1", pump)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [dict(pump, records=None, record_count=2)],
+                                                            "next_cursor": None})
+    ledger = client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/engineering/equipment/eq_1"' in ledger  # each row opens its page
+    page = client.get("/engineering/equipment/eq_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "PUMP-1" in page and "Booster pump" in page and "Water" in page and "2020-05-01" in page
+    assert page.index("seal replaced") < page.index(">ok<")  # newest first
+    assert 'href="/engineering/work-orders/wo_7"' in page and "leaked at the flange" in page
+    assert 'href="/engineering/maintenance-plans?equipment_id=eq_1"' in page
+    assert 'value="Grundfos"' in page and "Save custom fields" in page and "Add a record" in page
+
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_1/records",
+            (201, dict(records[0], id="rec_3", equipment_id="eq_1")))
+    added = client.post("/engineering/equipment/eq_1/records", data={
+        "csrf_token": csrf_of(client), "from": "detail", "kind": "maintenance", "result": "oiled"})
+    assert added.status_code == 302 and added.headers["Location"].endswith("/engineering/equipment/eq_1")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/records")]
+    assert sent["json"] == {"kind": "maintenance", "result": "oiled"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_1/custom", dict(pump, custom={"brand": "Wilo"}))
+    saved = client.post("/engineering/equipment/eq_1/custom", data={
+        "csrf_token": csrf_of(client), "from": "detail", "custom.brand": "Wilo"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/engineering/equipment/eq_1")
+    from_ledger = client.post("/engineering/equipment/eq_1/custom", data={  # the ledger's row form
+        "csrf_token": csrf_of(client), "custom.brand": "Wilo"})
+    assert from_ledger.headers["Location"].endswith("/engineering/equipment")
+    _only_documented(fake, documented_routes)
+
+
+def test_an_unknown_pump_s_page_is_the_api_s_404(client, fake):
+    sign_in(client, fake, roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_nope", problem(
+        404, "Not found", "no such equipment in this estate", "not_found"))
+    assert client.get("/engineering/equipment/eq_nope").status_code == 404

@@ -349,7 +349,8 @@ def inspection_with_finding(browser, settings):
 
 def equipment_custom_values(browser, settings):
     """A technician registers a pump with the estate's custom field "Brand" in the equipment ledger,
-    then corrects the brand on the pump's row: the ledger shows the new value."""
+    corrects the brand on the pump's row (the ledger shows the new value), then opens the pump's
+    page and records a maintenance there: the page shows it in the pump's history."""
     page, errors = open_page(browser)
     sign_in(page, settings, settings["technician"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Equipment ledger").click()
@@ -374,6 +375,18 @@ def equipment_custom_values(browser, settings):
     row = page.locator("tr", has_text=code)
     assert "Wilo" in row.inner_text() and "Grundfos" not in row.inner_text(), row.inner_text()
     screenshot(page, settings, "equipment-custom-values")
+
+    row.get_by_role("link", name="Open").click()
+    assert code in page.locator("h1").inner_text() and "Wilo" in page.locator("dl.facts").inner_text()
+    assert "Nothing here" in page.locator("table.records").inner_text()
+    record = page.locator("form.card", has=page.get_by_role("button", name="Add a record"))
+    record.locator('select[name="kind"]').select_option("maintenance")
+    record.locator('input[name="result"]').fill("bearings greased")
+    record.get_by_role("button", name="Add a record").click()
+    assert code in page.locator("h1").inner_text(), "the record's form did not come back to the pump's page"
+    history = page.locator("table.records").inner_text()
+    assert "Maintenance" in history and "bearings greased" in history, history
+    screenshot(page, settings, "equipment-page")
     assert not errors, f"the page logged errors: {errors}"
 
 

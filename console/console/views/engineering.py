@@ -5,6 +5,9 @@ from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
+from .register_specs import REGISTERS
+
+REGISTERS_BY_SLUG = {spec.slug: spec for spec in REGISTERS}
 
 bp = Blueprint("engineering", __name__, url_prefix="/engineering")
 
@@ -42,6 +45,19 @@ def order_detail(order_id):
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
                            badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
                            if order.get("status") in ("pending", "assigned", "appointed") else None)
+
+
+@bp.get("/equipment/<item_id>")
+@estate_needed
+def equipment_detail(item_id):
+    """One piece of equipment of the ledger with its whole history (newest first); its forms are
+    the ledger's (``registers``), which bring the technician back here."""
+    equipment = g.api.get(g.api.estate(g.user.estate_id, f"equipment/{item_id}"))
+    ledger = REGISTERS_BY_SLUG["equipment"]
+    return render_template("engineering/equipment.html", equipment=equipment, ledger=ledger,
+                           records=list(reversed(equipment.get("records") or [])),
+                           custom_definitions=common.custom_fields("equipment"), form=common.custom_form(equipment),
+                           problem=common.take_problem())
 
 
 @bp.post("/work-orders/<order_id>/<step>")

@@ -55,7 +55,8 @@ class Register:
     filters: tuple = ()
     actions: tuple = ()
     roles: frozenset = frozenset()
-    detail: str = ""  # endpoint of a row's own page (takes item_id), when it has one
+    detail: str = ""  # endpoint of a row's own page (takes item_id), when it has one; its forms
+    # post to the register's routes with ``from=detail`` and come back to it
     forms: tuple = ()
     custom: str = ""  # the resource whose custom fields (GET …/custom-fields) its rows and form carry
     custom_edit: bool = False  # its rows' values change through POST {path}/{item id}/custom
@@ -262,7 +263,8 @@ ENGINEERING = (
              actions=(A("records", "reg.add_record", (
                  F("kind", "reg.kind", "choice", True, ("inspection", "maintenance", "repair"), "record"),
                  F("result", "reg.result", required=True), NOTE)),),
-             roles=menu.ENGINEERING, custom="equipment", custom_edit=True),
+             roles=menu.ENGINEERING, custom="equipment", custom_edit=True,
+             detail="engineering.equipment_detail"),
     Register("engineering", "maintenance-plans", "menu.maintenance_plans", "maintenance-plans",
              (C("equipment_id", "reg.equipment_id"), C("kind", "reg.kind", "enum", "plan"),
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),

@@ -113,12 +113,20 @@ def _create_view(spec, show):
     return view
 
 
+def _back(spec, item_id):
+    """Where a row's form returns: the row's own page when it was sent from there, else the list
+    with its filters."""
+    if spec.detail and request.form.get("from") == "detail":
+        return url_for(spec.detail, item_id=item_id)
+    return url_for(f"registers.{spec.slug}", **common.query(*(f.name for f in spec.filters)))
+
+
 def _action_view(spec):
     actions = {action.name: action for action in spec.actions}
 
     def view(item_id, action):
         chosen = actions.get(action)
-        back = url_for(f"registers.{spec.slug}", **common.query(*(f.name for f in spec.filters)))
+        back = _back(spec, item_id)
         if chosen is None:
             return redirect(back)
         try:
@@ -160,8 +168,7 @@ def _form_view(spec):
 
 def _custom_view(spec):
     def view(item_id):
-        back = url_for(f"registers.{spec.slug}", **common.query(*(f.name for f in spec.filters)))
-        return common.save_custom(spec.custom, f"{spec.path}/{item_id}/custom", back)
+        return common.save_custom(spec.custom, f"{spec.path}/{item_id}/custom", _back(spec, item_id))
     view.__name__ = f"custom_{spec.slug}"
     return view
 
