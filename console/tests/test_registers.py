@@ -139,3 +139,15 @@ def test_engineering_decides_a_pending_renovation_review(client, fake, household
                                                                      "decision": "rejected",
                                                                      "notes": "load-bearing wall"})
     assert fake.calls[-1]["json"] == {"decision": "rejected", "notes": "load-bearing wall"}
+
+
+def test_a_plan_s_equipment_opens_the_equipment_s_page(client, fake, documented_routes):
+    sign_in(client, fake, roles=("technician",))
+    plan = {"id": "mp_1", "equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 30,
+            "next_due_on": "2026-12-15", "active": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-plans", {"items": [plan], "next_cursor": None})
+    page = client.get("/engineering/maintenance-plans?equipment_id=eq_1").get_data(as_text=True)
+    assert '<a href="/engineering/equipment/eq_1">eq_1</a>' in page
+    [listed] = [c for c in fake.calls if c["path"].endswith("/maintenance-plans")]
+    assert listed["params"]["equipment_id"] == "eq_1"
+    _only_documented(fake, documented_routes)

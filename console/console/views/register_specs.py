@@ -24,8 +24,8 @@ class Field:
 class Column:
     name: str
     label: str
-    kind: str = "text"  # text, when, money, enum, household, bool, list, count
-    group: str = ""
+    kind: str = "text"  # text, when, money, enum, household, bool, list, count, link
+    group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,8 @@ ENGINEERING = (
              roles=menu.ENGINEERING, custom="equipment", custom_edit=True,
              detail="engineering.equipment_detail"),
     Register("engineering", "maintenance-plans", "menu.maintenance_plans", "maintenance-plans",
-             (C("equipment_id", "reg.equipment_id"), C("kind", "reg.kind", "enum", "plan"),
+             (C("equipment_id", "reg.equipment_id", "link", "engineering.equipment_detail"),
+              C("kind", "reg.kind", "enum", "plan"),
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),
               C("active", "reg.active", "bool")),
              fields=(F("equipment_id", "reg.equipment_id", required=True),
