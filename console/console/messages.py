@@ -846,6 +846,8 @@ _MESSAGES = {
     "reg.installed_on": ("安装日期", "Installed on"),
     "reg.record_count": ("记录数", "Records"),
     "reg.add_record": ("记录巡检/保养", "Add a record"),
+    "reg.record_check": ("记录本月检查", "Record a check"),
+    "reg.add_plan": ("新增保养计划", "Add a preventive plan"),
     "reg.every_days": ("周期（天）", "Every (days)"),
     "reg.next_due_on": ("下次到期", "Next due"),
     "reg.active": ("启用", "Active"),

@@ -1,4 +1,6 @@
 """Register screens (a list, a form that adds to it, row actions) against the fake gateway."""
+import re
+
 import pytest
 
 from console.views.register_specs import REGISTERS
@@ -150,4 +152,42 @@ def test_a_plan_s_equipment_opens_the_equipment_s_page(client, fake, documented_
     assert '<a href="/engineering/equipment/eq_1">eq_1</a>' in page
     [listed] = [c for c in fake.calls if c["path"].endswith("/maintenance-plans")]
     assert listed["params"]["equipment_id"] == "eq_1"
+    _only_documented(fake, documented_routes)
+
+
+def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, documented_routes):
+    sign_in(client, fake, roles=("security",))
+    extinguisher = {"id": "fe_1", "code": "EXT-3F-01", "name": "Extinguisher 3F", "kind": "extinguisher",
+                    "location": "3F corridor"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [extinguisher], "next_cursor": None})
+    page = client.get("/security/fire-equipment?unchecked_in=2026-12",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Record a check" in page
+    assert 'action="/security/fire-equipment/fe_1/check?unchecked_in=2026-12"' in page
+    key = re.search(r'name="idempotency_key" value="([^"]+-fe_1-check)"', page).group(1)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fire-inspections", (201, {"id": "fi_1", "equipment_id": "fe_1"}))
+    answer = client.post("/security/fire-equipment/fe_1/check?unchecked_in=2026-12", data={
+        "csrf_token": csrf_of(client), "idempotency_key": key, "result": "defect", "notes": "pressure low"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/security/fire-equipment?unchecked_in=2026-12")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    assert sent["path"].endswith("/fire-inspections")  # into the checks, naming the row
+    assert sent["json"] == {"equipment_id": "fe_1", "result": "defect", "notes": "pressure low"}
+    assert sent["headers"]["Idempotency-Key"] == key  # a double tap records one check
+    _only_documented(fake, documented_routes)
+
+
+def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, documented_routes):
+    sign_in(client, fake, roles=("technician",))
+    pump = {"id": "eq_1", "code": "PUMP-1", "name": "Pump", "system": "water", "location": "B2",
+            "installed_on": None, "record_count": 0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [pump], "next_cursor": None})
+    page = client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Add a preventive plan" in page and 'action="/engineering/equipment/eq_1/plan"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-plans", (201, {"id": "mp_1"}))
+    client.post("/engineering/equipment/eq_1/plan", data={
+        "csrf_token": csrf_of(client), "kind": "periodic_maintenance", "every_days": "30", "next_due_on": "2027-01-05"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    assert sent["path"].endswith("/maintenance-plans")
+    assert sent["json"] == {"equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 30,
+                            "next_due_on": "2027-01-05"}
     _only_documented(fake, documented_routes)

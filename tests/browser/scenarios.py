@@ -204,6 +204,30 @@ def guard_round(browser, settings):
     screenshot(page, settings, "guard-round")
 
 
+def fire_checks(browser, settings):
+    """A guard on a phone lists the fire equipment not checked this month, records each one's
+    check from its row (one defect), and the list of the unchecked empties."""
+    page, errors = open_page(browser, width=375, height=812, is_mobile=True)
+    sign_in(page, settings, settings["guard"], settings["staff_password"])
+    page.get_by_role("navigation").get_by_role("link", name="Fire equipment").click()
+    page.locator('input[name="unchecked_in"]').fill(settings["period"])
+    page.get_by_role("button", name="Filter").click()
+    for code, result in ((settings["extinguishers"][0], "ok"), (settings["extinguishers"][1], "defect")):
+        row = page.locator("tr", has_text=code)
+        row.locator("summary", has_text="Record a check").click()
+        row.locator('select[name="result"]').select_option(result)
+        if result == "defect":
+            row.locator('textarea[name="notes"]').fill("pressure gauge in the red")
+        row.get_by_role("button", name="Record a check").click()
+        assert "Done" in page.locator(".notice").inner_text()
+        assert page.locator("tr", has_text=code).count() == 0, f"{code} is still listed as unchecked"
+    screenshot(page, settings, "fire-checks")
+    page.get_by_role("navigation").get_by_role("link", name="Fire checks").click()
+    checks = page.locator("table").inner_text()
+    assert settings["extinguishers"][1] in checks and "pressure gauge in the red" in checks, checks
+    assert not errors, f"the page logged errors: {errors}"
+
+
 def admin_setup(browser, settings):
     """A new installation, in Chinese on a 1440 px desk: the admin creates an estate, picks it,
     registers a household and a front-desk user, all from the console."""
@@ -387,10 +411,22 @@ def equipment_custom_values(browser, settings):
     history = page.locator("table.records").inner_text()
     assert "Maintenance" in history and "bearings greased" in history, history
     screenshot(page, settings, "equipment-page")
+
+    plan = page.locator("form.card", has=page.get_by_role("button", name="Add a preventive plan"))
+    plan.locator('select[name="kind"]').select_option("periodic_maintenance")
+    plan.locator('input[name="every_days"]').fill("30")
+    plan.locator('input[name="next_due_on"]').fill("2030-01-15")
+    plan.get_by_role("button", name="Add a preventive plan").click()
+    assert "Done" in page.locator(".notice").inner_text() and code in page.locator("h1").inner_text()
+    page.get_by_role("link", name="This equipment's preventive plans").click()
+    plans = page.locator("table").inner_text()
+    assert "2030-01-15" in plans and "30" in plans, plans
+    page.locator("table").get_by_role("link").first.click()  # the plan's equipment: back to its page
+    assert code in page.locator("h1").inner_text()
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+SCENARIOS = {"fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

@@ -57,7 +57,7 @@ def equipment_detail(item_id):
     return render_template("engineering/equipment.html", equipment=equipment, ledger=ledger,
                            records=list(reversed(equipment.get("records") or [])),
                            custom_definitions=common.custom_fields("equipment"), form=common.custom_form(equipment),
-                           problem=common.take_problem())
+                           key=common.form_key(), problem=common.take_problem())
 
 
 @bp.post("/work-orders/<order_id>/<step>")

@@ -34,6 +34,8 @@ class Action:
     label: str
     fields: tuple = ()
     when: tuple = ()  # statuses the button shows for; empty: always
+    into: str = ""  # instead of ``{path}/{item id}/{name}``: the collection it adds to, ...
+    id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,9 @@ SECURITY = (
                      F("location", "reg.location", required=True)),
              filters=(F("unchecked_in", "reg.unchecked_in", "month"),
                       F("kind", "reg.kind", "choice", choices=FIRE_KINDS, group="fire")),
+             actions=(A("check", "reg.record_check", (
+                 F("result", "reg.result", "choice", True, ("ok", "defect"), "fire"), NOTE),
+                 into="fire-inspections", id_field="equipment_id"),),
              roles=menu.SECURITY),
     Register("security", "fire-inspections", "menu.fire_inspections", "fire-inspections",
              (C("equipment_code", "reg.code"), C("period", "bill.period"), C("result", "reg.result", "enum", "fire"),
@@ -251,6 +256,9 @@ ARCHIVE = (
              roles=menu.ARCHIVES),
 )
 
+PLAN_FIELDS = (F("kind", "reg.kind", "choice", True, ("daily_inspection", "periodic_maintenance"), "plan"),
+               F("every_days", "reg.every_days", "int", True), F("next_due_on", "reg.next_due_on", "date", True))
+
 ENGINEERING = (
     Register("engineering", "equipment", "menu.equipment", "equipment",
              (C("code", "reg.code"), C("name", "reg.name"), C("system", "reg.system", "enum", "system"),
@@ -262,7 +270,8 @@ ENGINEERING = (
              filters=(F("system", "reg.system", "choice", choices=SYSTEMS, group="system"),),
              actions=(A("records", "reg.add_record", (
                  F("kind", "reg.kind", "choice", True, ("inspection", "maintenance", "repair"), "record"),
-                 F("result", "reg.result", required=True), NOTE)),),
+                 F("result", "reg.result", required=True), NOTE)),
+                 A("plan", "reg.add_plan", PLAN_FIELDS, into="maintenance-plans", id_field="equipment_id")),
              roles=menu.ENGINEERING, custom="equipment", custom_edit=True,
              detail="engineering.equipment_detail"),
     Register("engineering", "maintenance-plans", "menu.maintenance_plans", "maintenance-plans",
@@ -270,10 +279,7 @@ ENGINEERING = (
               C("kind", "reg.kind", "enum", "plan"),
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),
               C("active", "reg.active", "bool")),
-             fields=(F("equipment_id", "reg.equipment_id", required=True),
-                     F("kind", "reg.kind", "choice", True, ("daily_inspection", "periodic_maintenance"), "plan"),
-                     F("every_days", "reg.every_days", "int", True),
-                     F("next_due_on", "reg.next_due_on", "date", True)),
+             fields=(F("equipment_id", "reg.equipment_id", required=True), *PLAN_FIELDS),
              filters=(F("equipment_id", "reg.equipment_id"),), roles=menu.ENGINEERING),
 )
 

@@ -134,8 +134,11 @@ def _action_view(spec):
         except BadInput as bad:
             common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
             return redirect(back)
-        _, refused = common.act(lambda: g.api.post(
-            g.api.estate(g.user.estate_id, f"{spec.path}/{item_id}/{chosen.name}"), body), back)
+        if chosen.into:  # adds to another collection, naming the row
+            body[chosen.id_field] = item_id
+        path = chosen.into or f"{spec.path}/{item_id}/{chosen.name}"
+        _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
+                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
         if refused:
             return refused
         common.done("reg.done")
