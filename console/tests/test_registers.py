@@ -28,7 +28,7 @@ def test_every_register_lists_its_documented_collection_in_both_languages(client
                                                                           documented_routes):
     sign_in(client, fake, roles=("manager",))
     row = {"id": "x_1", "status": (spec.actions[0].when or ("open",))[0] if spec.actions else "open",
-           **{c.name: None for c in spec.columns}}
+           **{c.name: None for c in spec.columns if c.name != "id"}}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/{spec.path}", {"items": [row], "next_cursor": "c2"})
     for language in ("zh", "en"):
         answer = client.get(f"/{spec.area}/{spec.slug}", headers={"Accept-Language": language})
@@ -190,4 +190,21 @@ def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, docum
     assert sent["path"].endswith("/maintenance-plans")
     assert sent["json"] == {"equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 30,
                             "next_due_on": "2027-01-05"}
+    _only_documented(fake, documented_routes)
+
+
+def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, documented_routes):
+    sign_in(client, fake, roles=("archivist",))
+    plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-31"], "notes": ""}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans", {"items": [plan], "next_cursor": None})
+    page = client.get("/archive/check-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Record a check" in page and 'action="/archive/check-plans/acp_1/check"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/checks", (201, {"id": "ack_1"}))
+    client.post("/archive/check-plans/acp_1/check", data={
+        "csrf_token": csrf_of(client), "checked_at": "2026-12-31T10:00", "records_checked": "120",
+        "records_complete": "118"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    assert sent["path"].endswith("/archive/checks")
+    assert sent["json"] == {"plan_id": "acp_1", "checked_at": "2026-12-31T02:00:00Z", "records_checked": 120,
+                            "records_complete": 118}  # 10:00 in the display zone (UTC+8)
     _only_documented(fake, documented_routes)

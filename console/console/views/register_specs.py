@@ -218,6 +218,9 @@ SECURITY = (
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),), roles=menu.SECURITY),
 )
 
+CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True), F("records_checked", "reg.records_checked", "int", True),
+                F("records_complete", "reg.records_complete", "int", True), NOTE)
+
 ARCHIVE = (
     Register("archive", "borrow-requests", "menu.borrow_requests", "archive/borrow-requests",
              (C("subject_type", "reg.subject_type", "enum", "subject"), C("subject_id", "reg.subject_id"),
@@ -237,14 +240,14 @@ ARCHIVE = (
              (C("year", "reg.year"), C("planned_dates", "reg.planned_dates", "list"), C("notes", "reg.notes"),
               C("id", "reg.plan_id")),
              fields=(F("year", "reg.year", "int", True), F("planned_dates", "reg.planned_dates", "lines", True), NOTE),
-             filters=(F("year", "reg.year", "int"),), roles=menu.ARCHIVES),
+             filters=(F("year", "reg.year", "int"),),
+             actions=(A("check", "reg.record_archive_check", CHECK_FIELDS, into="archive/checks", id_field="plan_id"),),
+             roles=menu.ARCHIVES),
     Register("archive", "checks", "menu.checks", "archive/checks",
              (C("year", "reg.year"), C("checked_at", "reg.checked_at", "when"),
               C("records_checked", "reg.records_checked"), C("records_complete", "reg.records_complete"),
               C("notes", "reg.notes"), C("recorded_by", "reg.by")),
-             fields=(F("plan_id", "reg.plan_id", required=True), F("checked_at", "reg.checked_at", "moment", True),
-                     F("records_checked", "reg.records_checked", "int", True),
-                     F("records_complete", "reg.records_complete", "int", True), NOTE),
+             fields=(F("plan_id", "reg.plan_id", required=True), *CHECK_FIELDS),
              filters=(F("plan_id", "reg.plan_id"),), roles=menu.ARCHIVES),
     Register("archive", "change-log", "menu.change_log", "archive/change-log",
              (C("at", "reg.at", "when"), C("subject_type", "reg.subject_type", "enum", "subject"),
