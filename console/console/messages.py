@@ -522,7 +522,9 @@ _MESSAGES = {
     "archive.when": ("时间", "When"),
     "archive.event": ("事件", "Event"),
     "archive.actor": ("操作人", "By"),
-    "archive.hint": ("输入对象或房屋编号查询。", "Enter a subject or household id to search."),
+    "archive.hint": ("输入对象编号、房屋编号或房屋地址查询。", "Enter a subject id, a household id or a household's address to search."),
+    "archive.address": ("或按房屋地址", "Or by the household's address"),
+    "archive.no_household": ("没有这个地址的房屋。", "No household at that address."),
     # -- enum values ----------------------------------------------------------------------------
     "role.operator_admin": ("运营管理员", "Operator admin"),
     "role.manager": ("项目经理", "Manager"),

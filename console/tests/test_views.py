@@ -360,6 +360,27 @@ def test_the_archive_search_asks_only_with_a_filter(client, fake):
     assert "household_created" in page and fake.calls[-1]["params"]["household_id"] == "hh_1"
 
 
+def test_the_archive_search_finds_a_household_by_its_address(client, fake, documented_routes):
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [
+        {"id": "hh_12", "building": "3", "unit": "1", "room": "12"},
+        {"id": "hh_1202", "building": "3", "unit": "1", "room": "1202"}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "subject_type": "household", "subject_id": "hh_12", "event_type": "household_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin"}], "next_cursor": None})
+    page = client.get("/archive/records?building=3&unit=1&room=12",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "household_created" in page and 'value="12"' in page
+    [searched] = [c for c in fake.calls if c["path"].endswith("/archive/records")]
+    assert searched["params"]["household_id"] == "hh_12"  # the room exactly, not 1202 as well
+    missing = client.get("/archive/records?building=3&unit=2&room=12",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No household at that address." in missing
+    assert len([c for c in fake.calls if c["path"].endswith("/archive/records")]) == 1  # nothing asked
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_operator_sets_up_an_estate_its_households_and_users(client, fake):
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     with client.session_transaction() as session:
