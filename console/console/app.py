@@ -80,6 +80,7 @@ def _template_helpers():
         "label": i18n.label,
         "money": i18n.money,
         "when": i18n.when,
+        "plain": i18n.plain,
         "lang": i18n.language(),
         "languages": i18n.LANGUAGES,
         "csrf_token": security.csrf_token,

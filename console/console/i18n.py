@@ -84,6 +84,19 @@ def parse_time(value):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def plain(value):
+    """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return translate("common.yes" if value else "common.no")
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {plain(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(plain(item) for item in value)
+    return str(value)
+
+
 def when(value):
     """A timestamp in the display time zone: 2026-11-30 16:05 (zh) or 30 Nov 2026 16:05 (en)."""
     moment = parse_time(value)

@@ -13,6 +13,7 @@ FEE_SETTERS = MANAGEMENT | {"accountant"}
 ARCHIVES = MANAGEMENT | {"archivist"}
 ADMIN = frozenset({"operator_admin"})
 MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
+STAFF = FRONT_DESK | ENGINEERING | SECURITY | FINANCE | ARCHIVES  # anyone on the staff asks to view or borrow
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ SECTIONS = (
     )),
     Section("menu.archive", (
         Entry("archive.records", "menu.records", ARCHIVES),
-        Entry("registers.borrow-requests", "menu.borrow_requests", ARCHIVES),
+        Entry("registers.borrow-requests", "menu.borrow_requests", STAFF),
         Entry("registers.check-plans", "menu.check_plans", ARCHIVES),
         Entry("registers.checks", "menu.checks", ARCHIVES),
         Entry("registers.change-log", "menu.change_log", ARCHIVES),

@@ -54,11 +54,14 @@ def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_u
     _only_documented(fake, documented_routes)
 
 
-def test_a_borrow_request_is_approved_by_the_archivist(client, fake, documented_routes):
-    sign_in(client, fake, username="ann", roles=("archivist",))
+def test_a_borrow_request_is_approved_by_the_manager_not_the_archivist(client, fake, documented_routes):
     borrow = {"id": "br_1", "subject_type": "household", "subject_id": "hh_1", "kind": "borrow", "purpose": "audit",
               "requested_by": "bob", "status": "pending", "due_back": None, "overdue": False}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [borrow], "next_cursor": None})
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    page = client.get("/archive/borrow-requests").get_data(as_text=True)
+    assert "/archive/borrow-requests/br_1/approve" not in page  # the manager's to decide (DOMAIN: 档案借阅)
+    sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_1/approve", {**borrow, "status": "approved"})
     page = client.get("/archive/borrow-requests").get_data(as_text=True)
     assert "/archive/borrow-requests/br_1/approve" in page and "/archive/borrow-requests/br_1/return" not in page
@@ -118,3 +121,46 @@ def test_costs_against_the_budget_and_setting_the_budget(client, fake, documente
     answer = client.post("/engineering/budgets/2026-11", data={"csrf_token": csrf_of(client), "amount": "1"})
     assert "managers set budgets" in client.get(answer.location).get_data(as_text=True)
     _only_documented(fake, documented_routes)
+
+
+BORROWED = {"id": "br_2", "subject_type": "household", "subject_id": "hh_1", "record_id": None, "kind": "view",
+            "purpose": "insurance claim", "authority_inspection": False, "authority": None, "status": "approved",
+            "requested_by": "bob", "requested_at": "2026-11-30T01:00:00Z", "decided_by": "mia",
+            "decided_at": "2026-11-30T02:00:00Z", "due_back": "2026-12-07T02:00:00Z", "returned_at": None,
+            "overdue": False, "history": [{"at": "2026-11-30T01:00:00Z", "by": "bob", "action": "requested"},
+                                          {"at": "2026-11-30T02:00:00Z", "by": "mia", "action": "approved"}]}
+
+
+def test_anyone_on_the_staff_asks_and_reads_what_an_approved_borrowing_opens(client, fake, documented_routes):
+    sign_in(client, fake, username="bob", roles=("technician",))
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/archive/borrow-requests"' in home  # not only the archives' staff
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [BORROWED], "next_cursor": None})
+    listed = client.get("/archive/borrow-requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/archive/borrow-requests/br_2"' in listed and "/br_2/return" not in listed  # the archives' step
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2", BORROWED)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2/records", {"items": [
+        {"id": "ar_1", "estate_id": ESTATE, "subject_type": "household", "subject_id": "hh_1",
+         "event_type": "household_created", "source": "archive", "occurred_at": "2026-01-05T00:00:00Z",
+         "recorded_at": "2026-01-05T00:00:00Z", "actor": "admin", "data": {"building": "3", "room": "1202"}}],
+        "next_cursor": "c2"})
+    page = client.get("/archive/borrow-requests/br_2", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "insurance claim" in page and "The records it opens" in page and "household_created" in page
+    assert "<dt>room</dt><dd>1202</dd>" in page and "/archive/borrow-requests/br_2?cursor=c2" in page
+    assert "/br_2/approve" not in page and "/br_2/return" not in page
+    _only_documented(fake, documented_routes)
+
+
+def test_a_borrowing_not_open_to_the_user_says_why_and_the_archivist_marks_it_returned(client, fake):
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2", BORROWED)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2/records", problem(
+        403, "Forbidden", "only the one who asked reads what a borrowing opens", "forbidden"))
+    page = client.get("/archive/borrow-requests/br_2", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "only the one who asked" in page and "household_created" not in page
+    assert 'action="/archive/borrow-requests/br_2/return"' in page and 'name="from" value="detail"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2/return",
+            {**BORROWED, "status": "returned"})
+    answer = client.post("/archive/borrow-requests/br_2/return", data={"csrf_token": csrf_of(client),
+                                                                      "from": "detail", "note": "back"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/archive/borrow-requests/br_2")

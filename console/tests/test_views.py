@@ -509,3 +509,13 @@ def test_an_estate_of_more_than_one_page_of_households_is_searched_and_labelled_
     register = client.get("/desk/requests").get_data(as_text=True)
     assert "3-1-1208" in register
     assert any(c["path"].endswith("/households/hh_far") for c in fake.calls)
+
+
+def test_a_stored_value_reads_plainly(client):
+    from flask import g
+
+    from console import i18n
+    with client.application.test_request_context():
+        g.language = "en"
+        assert i18n.plain(False) == "No" and i18n.plain(None) == "—" and i18n.plain(3) == "3"
+        assert i18n.plain({"type": "service_request", "ids": ["a", "b"]}) == "type: service_request, ids: a, b"

@@ -426,7 +426,42 @@ def equipment_custom_values(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def borrowing(browser, settings):
+    """A technician asks to view a household's file; the manager approves it on the request's
+    page; the technician then reads the records it opens there (the household's repair)."""
+    tech, errors = open_page(browser)
+    sign_in(tech, settings, settings["technician"], settings["staff_password"])
+    tech.get_by_role("navigation").get_by_role("link", name="Borrow requests").click()
+    create = tech.locator("form.card", has=tech.get_by_role("button", name="Create"))
+    create.locator('input[name="subject_id"]').fill(settings["household_id"])
+    create.locator('select[name="kind"]').select_option("view")
+    purpose = "insurance claim " + uuid.uuid4().hex[:4]
+    create.locator('input[name="purpose"]').fill(purpose)
+    create.get_by_role("button", name="Create").click()
+    assert "Recorded" in tech.locator(".notice").inner_text()
+    tech.locator("tr", has_text=purpose).get_by_role("link", name="Open").click()
+    request_url = tech.url
+    assert "Pending" in tech.locator("h1").inner_text() and "Approve" not in tech.content()
+
+    manager, _ = open_page(browser)
+    sign_in(manager, settings, "admin", settings["admin_password"])
+    manager.get_by_role("link", name="Switch estate").click()
+    manager.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    manager.goto(request_url)
+    approve = manager.locator("form.card", has=manager.get_by_role("button", name="Approve"))
+    approve.locator('input[name="note"]').fill("for the claim")
+    approve.get_by_role("button", name="Approve").click()
+    assert "Approved" in manager.locator("h1").inner_text(), "the approval did not come back to the request"
+
+    tech.reload()
+    assert "Approved" in tech.locator("h1").inner_text()
+    opened = tech.locator("table.records").inner_text()
+    assert "service_request_created" in opened, opened
+    screenshot(tech, settings, "borrowing")
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SCENARIOS = {"borrowing": borrowing, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

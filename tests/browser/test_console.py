@@ -98,3 +98,13 @@ def test_a_guard_records_the_month_s_fire_checks_from_the_unchecked_list(api, se
         api.post(f"/api/v1/estates/{settings['estate_id']}/fire-equipment", {
             "code": code, "name": "Extinguisher", "kind": "extinguisher", "location": "3F corridor"})
     run_scenario("fire_checks", {**settings, "extinguishers": codes})
+
+
+def test_a_technician_borrows_a_household_s_file_once_the_manager_approves(api, settings):
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    request = api.post(f"{base}/service-requests", {"kind": "repair", "household_id": settings["household_id"],
+                                                    "channel": "phone", "description": "balcony drain blocked"},
+                       retry_422=True)
+    api.eventually(lambda: [r for r in api.get(f"{base}/archive/records?household_id={settings['household_id']}")[
+        "items"] if r["subject_id"] == request["id"]])
+    run_scenario("borrowing", settings)

@@ -5,6 +5,7 @@ from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
+from . import registers
 from .register_specs import REGISTERS
 
 REGISTERS_BY_SLUG = {spec.slug: spec for spec in REGISTERS}
@@ -55,6 +56,7 @@ def equipment_detail(item_id):
     equipment = g.api.get(g.api.estate(g.user.estate_id, f"equipment/{item_id}"))
     ledger = REGISTERS_BY_SLUG["equipment"]
     return render_template("engineering/equipment.html", equipment=equipment, ledger=ledger,
+                           actions=registers.offered(ledger.actions),
                            records=list(reversed(equipment.get("records") or [])),
                            custom_definitions=common.custom_fields("equipment"), form=common.custom_form(equipment),
                            key=common.form_key(), problem=common.take_problem())

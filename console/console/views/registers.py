@@ -84,6 +84,7 @@ def _list_view(spec):
                                next_cursor=page.get("next_cursor"), filters=filters, households=_options(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,
                                custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
+                               actions=offered(spec.actions),
                                key=common.form_key(), form=request.form,
                                problem=problem or common.take_problem()), 200 if problem is None else problem.status
     view.__name__ = spec.slug
@@ -111,6 +112,11 @@ def _create_view(spec, show):
         return redirect(url_for(f"registers.{spec.slug}"))
     view.__name__ = f"create_{spec.slug}"
     return view
+
+
+def offered(actions):
+    """The row actions the signed-in user is offered (an action's ``roles``, when it names some)."""
+    return [a for a in actions if not a.roles or set(a.roles) & set(g.user.roles)]
 
 
 def _back(spec, item_id):
