@@ -203,3 +203,31 @@ def test_the_owner_contact_kpis_are_on_the_dashboard_in_both_languages(client, f
     assert "Owners contacted this month" in en.get_data(as_text=True) and "45 / 60" in en.get_data(as_text=True)
     assert "业主月度联系率" in zh.get_data(as_text=True) and "经理走访（年内）" in zh.get_data(as_text=True)
     _only_documented(fake, documented_routes)
+
+
+def test_the_household_s_file_is_asked_for_from_its_page(client, fake, documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    _household(fake)
+    page = client.get("/households/hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Ask to view or borrow this household&#39;s file" in page
+    fake.on("POST", rf"{BASE}/archive/borrow-requests", (201, {"id": "br_9", "status": "pending"}))
+    answer = client.post("/households/hh_1/file", data={"csrf_token": csrf_of(client), "idempotency_key": "k-file",
+                                                        "kind": "view", "purpose": "resale valuation"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/archive/borrow-requests/br_9")
+    [sent] = _posts(fake, "/archive/borrow-requests")
+    assert sent["json"] == {"subject_id": "hh_1", "kind": "view", "purpose": "resale valuation"}
+    assert sent["headers"]["Idempotency-Key"] == "k-file"
+    _only_documented(fake, documented_routes)
+
+
+def test_a_refused_ask_for_the_file_is_shown_at_its_form(client, fake):
+    sign_in(client, fake, roles=("agent",))
+    _household(fake)
+    fake.on("POST", rf"{BASE}/archive/borrow-requests", problem(
+        400, "Invalid input", "the request is not valid", "invalid_input",
+        [{"field": "data.purpose", "message": "must not be empty"}]))
+    answer = client.post("/households/hh_1/file", data={"csrf_token": csrf_of(client), "kind": "borrow",
+                                                        "purpose": " "}, headers={"Accept-Language": "en"})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "must not be empty" in page and '<option value="borrow" selected>' in page

@@ -427,21 +427,21 @@ def equipment_custom_values(browser, settings):
 
 
 def borrowing(browser, settings):
-    """A technician asks to view a household's file; the manager approves it on the request's
-    page; the technician then reads the records it opens there (the household's repair)."""
+    """The front desk asks, from a household's page, to view its file; the manager approves it on
+    the request's page; the desk then reads the records it opens there (the household's repair)."""
     tech, errors = open_page(browser)
-    sign_in(tech, settings, settings["technician"], settings["staff_password"])
-    tech.get_by_role("navigation").get_by_role("link", name="Borrow requests").click()
-    create = tech.locator("form.card", has=tech.get_by_role("button", name="Create"))
-    create.locator('input[name="subject_id"]').fill(settings["household_id"])
-    create.locator('select[name="kind"]').select_option("view")
+    sign_in(tech, settings, settings["agent"], settings["staff_password"])
+    tech.get_by_role("navigation").get_by_role("link", name="Households", exact=True).click()
+    tech.get_by_role("link", name="3-1-1202").click()
+    ask = tech.locator("form#file")
+    ask.get_by_label("Kind").select_option("view")
     purpose = "insurance claim " + uuid.uuid4().hex[:4]
-    create.locator('input[name="purpose"]').fill(purpose)
-    create.get_by_role("button", name="Create").click()
-    assert "Recorded" in tech.locator(".notice").inner_text()
-    tech.locator("tr", has_text=purpose).get_by_role("link", name="Open").click()
+    ask.get_by_label("Purpose").fill(purpose)
+    ask.get_by_role("button", name="Ask to view or borrow this household's file").click()
+    assert "waits for the manager" in tech.locator(".notice").inner_text()
     request_url = tech.url
-    assert "Pending" in tech.locator("h1").inner_text() and "Approve" not in tech.content()
+    assert "Pending" in tech.locator("h1").inner_text() and purpose in tech.locator("dl.facts").inner_text()
+    assert "Approve" not in tech.content()
 
     manager, _ = open_page(browser)
     sign_in(manager, settings, "admin", settings["admin_password"])

@@ -100,7 +100,7 @@ def test_a_guard_records_the_month_s_fire_checks_from_the_unchecked_list(api, se
     run_scenario("fire_checks", {**settings, "extinguishers": codes})
 
 
-def test_a_technician_borrows_a_household_s_file_once_the_manager_approves(api, settings):
+def test_the_desk_reads_a_household_s_file_once_the_manager_approves_its_request(api, settings):
     base = f"/api/v1/estates/{settings['estate_id']}"
     request = api.post(f"{base}/service-requests", {"kind": "repair", "household_id": settings["household_id"],
                                                     "channel": "phone", "description": "balcony drain blocked"},

@@ -193,6 +193,24 @@ def record_handover(household_id):
                  "household.handover_recorded")
 
 
+@bp.post("/<household_id>/file")
+@estate_needed
+def ask_for_file(household_id):
+    """Ask to view or borrow the household's file (its archive records): a borrow request the
+    manager decides; its page, where the records open once approved, comes next."""
+    form = request.form
+    body = {"subject_id": household_id, "kind": form.get("kind", ""), "purpose": form.get("purpose", "").strip()}
+    try:
+        made = g.api.post(g.api.estate(g.user.estate_id, "archive/borrow-requests"), body,
+                          idempotency_key=_key(form))
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return detail(household_id, problem, "file"), problem.status
+    common.done("household.file_asked")
+    return redirect(url_for("archive.borrow_detail", item_id=made["id"]))
+
+
 @bp.post("/<household_id>/vacant-inspections")
 @estate_needed
 def record_vacant_inspection(household_id):
