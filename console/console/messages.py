@@ -849,6 +849,7 @@ _MESSAGES = {
     "reg.record_count": ("记录数", "Records"),
     "reg.add_record": ("记录巡检/保养", "Add a record"),
     "reg.record_check": ("记录本月检查", "Record a check"),
+    "reg.checks_of": ("检查记录", "Its checks"),
     "reg.record_archive_check": ("记录一次检查", "Record a check"),
     "reg.add_plan": ("新增保养计划", "Add a preventive plan"),
     "reg.every_days": ("周期（天）", "Every (days)"),

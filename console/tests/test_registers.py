@@ -208,3 +208,17 @@ def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, document
     assert sent["json"] == {"plan_id": "acp_1", "checked_at": "2026-12-31T02:00:00Z", "records_checked": 120,
                             "records_complete": 118}  # 10:00 in the display zone (UTC+8)
     _only_documented(fake, documented_routes)
+
+
+def test_an_extinguisher_s_row_links_to_its_checks(client, fake, documented_routes):
+    sign_in(client, fake, roles=("security",))
+    extinguisher = {"id": "fe_1", "code": "EXT-3F-01", "name": "Extinguisher 3F", "kind": "extinguisher",
+                    "location": "3F corridor"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [extinguisher], "next_cursor": None})
+    page = client.get("/security/fire-equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<a href="/security/fire-inspections?equipment_id=fe_1">Its checks</a>' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [], "next_cursor": None})
+    client.get("/security/fire-inspections?equipment_id=fe_1")
+    [listed] = [c for c in fake.calls if c["path"].endswith("/fire-inspections")]
+    assert listed["params"]["equipment_id"] == "fe_1"
+    _only_documented(fake, documented_routes)

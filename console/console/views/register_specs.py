@@ -40,6 +40,14 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A row's link to another screen's list, filtered on the row (an extinguisher's checks)."""
+    label: str
+    endpoint: str
+    param: str  # the query parameter that takes the row's id
+
+
+@dataclass(frozen=True)
 class Form:
     """A form of the screen that posts to another documented collection (the gate's entries and exits)."""
     path: str
@@ -63,6 +71,7 @@ class Register:
     forms: tuple = ()
     custom: str = ""  # the resource whose custom fields (GET …/custom-fields) its rows and form carry
     custom_edit: bool = False  # its rows' values change through POST {path}/{item id}/custom
+    links: tuple = ()  # Link: each row's links to other lists filtered on it
 
 
 F, C, A = Field, Column, Action
@@ -180,6 +189,7 @@ SECURITY = (
              actions=(A("check", "reg.record_check", (
                  F("result", "reg.result", "choice", True, ("ok", "defect"), "fire"), NOTE),
                  into="fire-inspections", id_field="equipment_id"),),
+             links=(Link("reg.checks_of", "registers.fire-inspections", "equipment_id"),),
              roles=menu.SECURITY),
     Register("security", "fire-inspections", "menu.fire_inspections", "fire-inspections",
              (C("equipment_code", "reg.code"), C("period", "bill.period"), C("result", "reg.result", "enum", "fire"),
@@ -187,7 +197,8 @@ SECURITY = (
              fields=(F("equipment_id", "reg.equipment_id", required=True),
                      F("result", "reg.result", "choice", True, ("ok", "defect"), "fire"), NOTE),
              filters=(F("period", "bill.period", "month"),
-                      F("result", "reg.result", "choice", choices=("ok", "defect"), group="fire")),
+                      F("result", "reg.result", "choice", choices=("ok", "defect"), group="fire"),
+                      F("equipment_id", "reg.equipment_id")),
              roles=menu.SECURITY),
     Register("security", "vehicle-passes", "menu.vehicle_passes", "vehicle-passes",
              (C("plate", "reg.plate"), C("kind", "reg.kind", "enum", "pass"), HOUSEHOLD,
