@@ -57,9 +57,13 @@ SECTIONS = (
         Entry("registers.incidents", "menu.incidents", SECURITY),
         Entry("registers.fire-equipment", "menu.fire_equipment", SECURITY),
         Entry("registers.fire-inspections", "menu.fire_inspections", SECURITY),
+        Entry("registers.fire-check-overdues", "menu.fire_check_overdues", SECURITY),
+        Entry("registers.fire-drills", "menu.fire_drills", SECURITY),
+        Entry("registers.fire-lane-checks", "menu.fire_lanes", SECURITY),
         Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY),
         Entry("registers.parking-sessions", "menu.gate", SECURITY),
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
+        Entry("registers.duty-roster", "menu.duty_roster", SECURITY),
     )),
     Section("menu.accounts", (
         Entry("accounts.bills", "menu.bills", FINANCE),

@@ -519,3 +519,13 @@ def test_a_stored_value_reads_plainly(client):
         g.language = "en"
         assert i18n.plain(False) == "No" and i18n.plain(None) == "—" and i18n.plain(3) == "3"
         assert i18n.plain({"type": "service_request", "ids": ["a", "b"]}) == "type: service_request, ids: a, b"
+
+
+def test_no_message_is_written_twice_in_the_catalogue():
+    """A key written twice in the literal would silently keep the second text only."""
+    import ast
+    import collections
+    source = (Path(__file__).resolve().parents[1] / "console" / "messages.py").read_text()
+    [catalogue] = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Dict) and len(node.keys) > 100]
+    counts = collections.Counter(key.value for key in catalogue.keys)
+    assert [key for key, count in counts.items() if count > 1] == []

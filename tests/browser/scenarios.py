@@ -461,7 +461,59 @@ def borrowing(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"borrowing": borrowing, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def security_registers(browser, settings):
+    """A guard records the month's fire drill, a blocked fire lane and its clearing, and puts a
+    colleague on tonight's gate, then cancels that (a mistake): each list shows what was done."""
+    page, errors = open_page(browser)
+    sign_in(page, settings, settings["guard"], settings["staff_password"])
+    menu = page.get_by_role("navigation")
+
+    menu.get_by_role("link", name="Fire drills").click()
+    add = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    add.locator('input[name="held_at"]').fill(settings["drill_at"])
+    scenario = "Kitchen fire, tower 3 " + uuid.uuid4().hex[:4]
+    add.locator('input[name="scenario"]').fill(scenario)
+    add.locator('input[name="location"]').fill("Tower 3 lobby")
+    add.locator('input[name="participants"]').fill("24")
+    add.locator('input[name="led_by"]').fill("Captain Zhou")
+    add.get_by_role("button", name="Create").click()
+    assert "Recorded" in page.locator(".notice").inner_text()
+    assert "24" in page.locator("tr", has_text=scenario).inner_text()
+
+    menu.get_by_role("link", name="Fire lanes").click()
+    lane = "North lane " + uuid.uuid4().hex[:4]
+    add = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    add.locator('input[name="lane"]').fill(lane)
+    add.locator('input[name="obstruction"]').fill("delivery van parked")
+    add.get_by_role("button", name="Create").click()
+    assert "Recorded" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:500]
+    row = page.locator("tr", has_text=lane)
+    assert "Obstructed" in row.inner_text()
+    row.locator("summary", has_text="Cleared").click()
+    row.locator('input[name="action"]').fill("driver moved the van")
+    row.get_by_role("button", name="Cleared").click()
+    assert "Cleared" in page.locator("tr", has_text=lane).locator("td").nth(1).inner_text()
+
+    menu.get_by_role("link", name="Duty roster").click()
+    add = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    add.locator('input[name="date"]').fill(settings["today"])
+    add.locator('select[name="shift"]').select_option("night")
+    add.locator('select[name="post"]').select_option("gate")
+    guard = "Wang " + uuid.uuid4().hex[:4]
+    add.locator('input[name="guard"]').fill(guard)
+    add.get_by_role("button", name="Create").click()
+    row = page.locator("tr", has_text=guard)
+    assert "Active" in row.inner_text() and "Gate" in row.inner_text()
+    row.locator("summary", has_text="Cancel").click()
+    row.locator('input[name="reason"]').fill("put on the wrong post")
+    row.get_by_role("button", name="Cancel").click()
+    row = page.locator("tr", has_text=guard)
+    assert "Cancelled" in row.inner_text() and "put on the wrong post" in row.inner_text()
+    screenshot(page, settings, "duty-roster")
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SCENARIOS = {"borrowing": borrowing, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

@@ -108,3 +108,10 @@ def test_the_desk_reads_a_household_s_file_once_the_manager_approves_its_request
     api.eventually(lambda: [r for r in api.get(f"{base}/archive/records?household_id={settings['household_id']}")[
         "items"] if r["subject_id"] == request["id"]])
     run_scenario("borrowing", settings)
+
+
+def test_a_guard_records_a_drill_a_blocked_lane_and_a_duty_assignment(settings):
+    # the estate's clock (Asia/Shanghai by default): a drill an hour ago, today's roster
+    local_now = datetime.now(timezone.utc) + timedelta(hours=8)
+    run_scenario("security_registers", {**settings, "today": local_now.strftime("%Y-%m-%d"),
+                                        "drill_at": (local_now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")})

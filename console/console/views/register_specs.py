@@ -84,6 +84,8 @@ INCIDENT_TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "
 FIRE_KINDS = ("extinguisher", "hydrant", "sprinkler", "smoke_detector", "alarm_panel", "fire_door", "emergency_light",
               "exit_sign", "fire_pump", "other")
 SHIFTS = ("day", "evening", "night")
+POSTS = ("gate", "patrol", "monitoring_room")
+LANE_STATUSES = ("clear", "obstructed", "cleared")
 SYSTEMS = ("water", "power", "heating", "ventilation", "elevator", "fire", "smart")
 NOTE = F("notes", "reg.notes", "textarea")
 
@@ -224,10 +226,41 @@ SECURITY = (
               C("from_guard", "reg.from_guard"), C("to_guard", "reg.to_guard"), C("notes", "reg.notes"),
               C("handed_over_at", "reg.handed_over_at", "when")),
              fields=(F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
-                     F("post", "reg.post", "choice", False, ("gate", "patrol", "monitoring_room"), "post"),
+                     F("post", "reg.post", "choice", False, POSTS, "post"),
                      F("from_guard", "reg.from_guard", required=True), F("to_guard", "reg.to_guard", required=True),
                      F("notes", "reg.notes", "textarea", True)),
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),), roles=menu.SECURITY),
+    Register("security", "fire-check-overdues", "menu.fire_check_overdues", "fire-check-overdues",
+             (C("equipment_code", "reg.code"), C("equipment_name", "reg.name"), C("location", "reg.location"),
+              C("period", "bill.period"), C("due_at", "reg.due_at", "when"), C("raised_at", "reg.raised_at", "when")),
+             filters=(F("period", "bill.period", "month"),), roles=menu.SECURITY),
+    Register("security", "fire-drills", "menu.fire_drills", "fire-drills",
+             (C("held_at", "reg.held_at", "when"), C("scenario", "reg.scenario"), C("location", "reg.location"),
+              C("participants", "reg.participants"), C("led_by", "reg.led_by"), C("notes", "reg.notes")),
+             fields=(F("held_at", "reg.held_at", "moment", True), F("scenario", "reg.scenario", required=True),
+                     F("location", "reg.location", required=True), F("participants", "reg.participants", "int", True),
+                     F("led_by", "reg.led_by", required=True), NOTE),
+             filters=(F("period", "bill.period", "month"),), roles=menu.SECURITY),
+    Register("security", "fire-lane-checks", "menu.fire_lanes", "fire-lane-checks",
+             (C("lane", "reg.lane"), STATUS, C("obstruction", "reg.obstruction"), C("checked_at", "reg.at", "when"),
+              C("checked_by", "reg.by"), C("action", "reg.lane_action"), C("cleared_at", "reg.cleared_at", "when")),
+             fields=(F("lane", "reg.lane", required=True), F("clear", "reg.lane_clear", "bool", True),
+                     F("obstruction", "reg.obstruction"), NOTE),
+             filters=(F("period", "bill.period", "month"),
+                      F("status", "reg.status", "choice", choices=LANE_STATUSES, group="status")),
+             actions=(A("clear", "reg.lane_cleared", (F("action", "reg.lane_action", required=True),),
+                        ("obstructed",)),),
+             roles=menu.SECURITY),
+    Register("security", "duty-roster", "menu.duty_roster", "duty-roster",
+             (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
+              C("guard", "reg.guard"), STATUS, C("cancel_reason", "reg.cancel_reason")),
+             fields=(F("date", "reg.date", "date", True), F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
+                     F("post", "reg.post", "choice", True, POSTS, "post"), F("guard", "reg.guard", required=True)),
+             filters=(F("date", "reg.date", "date"), F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),
+                      F("post", "reg.post", "choice", choices=POSTS, group="post"),
+                      F("status", "reg.status", "choice", choices=("active", "cancelled"), group="status")),
+             actions=(A("cancel", "reg.cancel_duty", (F("reason", "reg.cancel_reason"),), ("active",)),),
+             roles=menu.SECURITY),
 )
 
 CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True), F("records_checked", "reg.records_checked", "int", True),
