@@ -529,3 +529,45 @@ def test_no_message_is_written_twice_in_the_catalogue():
     [catalogue] = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Dict) and len(node.keys) > 100]
     counts = collections.Counter(key.value for key in catalogue.keys)
     assert [key for key, count in counts.items() if count > 1] == []
+
+
+def _order(fake, **more):
+    order = {"id": "wo_5", "estate_id": ESTATE, "number": "WO-5", "description": "leak", "priority": "normal",
+             "status": "assigned", "technician": "tech", "reported_at": "2026-11-30T00:00:00Z", "history": [],
+             "custom": {}, **more}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5", order)
+    return order
+
+
+def test_an_order_s_appointment_help_and_emergency_steps_post_their_documented_bodies(client, fake,
+                                                                                    documented_routes):
+    sign_in(client, fake, username="tech", roles=("technician",))
+    order = _order(fake)
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    for step in ("appoint", "request-help", "mark-emergency"):
+        assert f'action="/engineering/work-orders/wo_5/{step}"' in page
+    assert "/wo_5/reappoint" not in page  # not yet appointed
+    assert "/wo_5/cancel" not in page  # the manager's
+    for step in ("appoint", "request-help", "mark-emergency"):
+        fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/{step}", order)
+    client.post("/engineering/work-orders/wo_5/appoint", data={"csrf_token": csrf_of(client), "at": "2026-12-02T09:30"})
+    client.post("/engineering/work-orders/wo_5/request-help", data={"csrf_token": csrf_of(client),
+                                                                   "reason": "needs a second pair of hands"})
+    answer = client.post("/engineering/work-orders/wo_5/mark-emergency", data={"csrf_token": csrf_of(client),
+                                                                             "category": "flooding"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/engineering/work-orders/wo_5")
+    sent = {c["path"].rsplit("/", 1)[1]: c["json"] for c in fake.calls if c["method"] == "POST" and "/wo_5/" in c["path"]}
+    assert sent == {"appoint": {"at": "2026-12-02T01:30:00Z"},  # 09:30 in the display zone (UTC+8)
+                    "request-help": {"reason": "needs a second pair of hands"}, "mark-emergency": {"category": "flooding"}}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_the_manager_cancels_an_order_and_an_emergency_is_not_marked_again(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    _order(fake, status="appointed", priority="emergency")
+    page = client.get("/engineering/work-orders/wo_5").get_data(as_text=True)
+    assert "/wo_5/cancel" in page and "/wo_5/reappoint" in page and "/wo_5/mark-emergency" not in page
+    answer = client.post("/engineering/work-orders/wo_5/appoint", data={"csrf_token": csrf_of(client), "at": "soon"})
+    assert answer.status_code == 302  # a moment that does not read as one: shown, nothing sent
+    assert not [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/appoint")]

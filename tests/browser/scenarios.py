@@ -152,7 +152,8 @@ def accounts_day(browser, settings):
 
 
 def technician_on_phone(browser, settings):
-    """On a 375 px phone: my orders, start, quote, the occupant's consent, complete with the charge."""
+    """On a 375 px phone: my orders, an appointment with the occupant, start, quote, the occupant's
+    consent, complete with the charge."""
     page, _ = open_page(browser, width=375, height=812, is_mobile=True, has_touch=True)
     sign_in(page, settings, settings["technician"], settings["staff_password"])
     menu = page.get_by_role("navigation").inner_text()
@@ -160,6 +161,10 @@ def technician_on_phone(browser, settings):
     page.get_by_role("navigation").get_by_role("link", name="Work-order board").click()
     page.get_by_role("link", name="My orders").click()
     page.get_by_role("link", name=re.compile(re.escape(settings["order_number"]))).click()
+    assert "Cancel the order" not in page.content(), "a technician is offered the manager's cancel"
+    page.locator('input[name="at"]').first.fill(settings["appointment_at"])
+    page.get_by_role("button", name="Make an appointment").click()
+    assert "Appointed" in page.locator("h1").inner_text(), page.locator("main").inner_text()[:300]
     page.get_by_role("button", name="Start", exact=True).click()
     assert "In progress" in page.locator("h1").inner_text()
     page.get_by_label("Item 1").fill("Replace the valve")

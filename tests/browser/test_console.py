@@ -55,7 +55,9 @@ def test_a_technician_completes_a_charged_order_on_a_phone(api, settings):
                        retry_422=True)
     [order] = api.eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}")["items"])
     api.post(f"{base}/work-orders/{order['id']}/assign", {"technician": settings["technician"]})
-    run_scenario("technician_on_phone", {**settings, "order_number": order["number"]})
+    tomorrow = datetime.now(timezone.utc) + timedelta(hours=8 + 24)  # the display zone's clock (UTC+8)
+    run_scenario("technician_on_phone", {**settings, "order_number": order["number"],
+                                         "appointment_at": tomorrow.strftime("%Y-%m-%dT10:00")})
 
 
 def test_a_guards_round_with_a_missed_checkpoint(api, settings):

@@ -1,12 +1,14 @@
 """Engineering: the work-order board by status (emergencies first), "my orders", and each order's steps."""
+from dataclasses import dataclass
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, menu
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
 from . import registers
-from .register_specs import REGISTERS
+from .register_specs import REGISTERS, Field
 
 REGISTERS_BY_SLUG = {spec.slug: spec for spec in REGISTERS}
 
@@ -15,6 +17,32 @@ bp = Blueprint("engineering", __name__, url_prefix="/engineering")
 BOARD_COLUMNS = ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "needs_help", "completed")
 BOARD_SIZE = 200
 STEPS = ("assign", "start", "quote", "consent", "complete")
+EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
+REASON = Field("reason", "wo.reason", "textarea", True)
+
+
+@dataclass(frozen=True)
+class FieldStep:
+    """A step whose body is plain fields (read as a register's are: ``registers.body_of``), offered
+    while the order is in one of ``when`` (the API decides what is allowed) to ``roles`` (all when
+    empty): the appointment with the occupant, a new one, help, the emergency mark, cancelling."""
+    name: str
+    fields: tuple
+    when: tuple
+    roles: frozenset = frozenset()
+
+
+FIELD_STEPS = (
+    FieldStep("appoint", (Field("at", "wo.appointment", "moment", True),), ("assigned",)),
+    FieldStep("reappoint", (Field("at", "wo.appointment", "moment", True), REASON),
+              ("appointed", "in_progress", "quoted", "consented")),
+    FieldStep("request-help", (REASON,), ("assigned", "appointed", "in_progress", "quoted", "consented")),
+    FieldStep("mark-emergency", (Field("category", "wo.emergency_category", "choice", True, EMERGENCY_CATEGORIES,
+                                       "emergency"),),
+              ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "needs_help")),
+    FieldStep("cancel", (REASON,), ("pending", "assigned", "appointed", "needs_help"), menu.MANAGEMENT),
+)
+FIELD_STEPS_BY_NAME = {step.name: step for step in FIELD_STEPS}
 
 
 @bp.get("/work-orders")
@@ -42,7 +70,10 @@ def board():
 @estate_needed
 def order_detail(order_id):
     order = g.api.get(g.api.estate(g.user.estate_id, f"work-orders/{order_id}"))
-    return render_template("engineering/order.html", order=order, problem=common.take_problem(),
+    field_steps = [step for step in FIELD_STEPS if order.get("status") in step.when
+                   and not (step.name == "mark-emergency" and order.get("priority") == "emergency")
+                   and (not step.roles or set(step.roles) & set(g.user.roles))]
+    return render_template("engineering/order.html", order=order, problem=common.take_problem(), field_steps=field_steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
                            badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
                            if order.get("status") in ("pending", "assigned", "appointed") else None)
@@ -66,9 +97,16 @@ def equipment_detail(item_id):
 @estate_needed
 def order_step(order_id, step):
     back = url_for("engineering.order_detail", order_id=order_id)
-    if step not in STEPS:
+    if step not in STEPS and step not in FIELD_STEPS_BY_NAME:
         return redirect(back)
-    body = _body(step, request.form)
+    if step in FIELD_STEPS_BY_NAME:
+        try:
+            body = registers.body_of(FIELD_STEPS_BY_NAME[step].fields, request.form)
+        except registers.BadInput as bad:
+            common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+            return redirect(back)
+    else:
+        body = _body(step, request.form)
     if body is None:
         common.show_problem(common.ApiProblem(400, i18n.translate("error.amount")))
         return redirect(back)
