@@ -571,3 +571,44 @@ def test_the_manager_cancels_an_order_and_an_emergency_is_not_marked_again(clien
     answer = client.post("/engineering/work-orders/wo_5/appoint", data={"csrf_token": csrf_of(client), "at": "soon"})
     assert answer.status_code == 302  # a moment that does not read as one: shown, nothing sent
     assert not [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/appoint")]
+
+
+def _request(fake, **more):
+    item = {"id": "sr_5", "estate_id": ESTATE, "number": "SR-5", "kind": "consultation", "household_id": "hh_1",
+            "channel": "phone", "description": "parking rules?", "status": "replied", "due_at": None,
+            "created_at": "2026-11-30T00:00:00Z", "updated_at": "2026-11-30T00:00:00Z", "history": [], **more}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5", item)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", {
+        "id": "hh_1", "building": "3", "unit": "1", "room": "1202", "owner": {"name": "Li", "phone": "138****0000"}})
+    return item
+
+
+def test_a_replied_consultation_is_reopened_when_the_owner_comes_back(client, fake, documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    item = _request(fake)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_5/reopen"' in page and "Why the owner came back" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/reopen", dict(item, status="open"))
+    answer = client.post("/desk/requests/sr_5/reopen", data={"csrf_token": csrf_of(client),
+                                                            "text": "the answer did not cover visitors"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/reopen")]
+    assert sent["json"] == {"reason": "the answer did not cover visitors"}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_an_unreached_occupant_is_recorded_for_a_completed_repair(client, fake, documented_routes):
+    sign_in(client, fake, roles=("agent",))
+    item = _request(fake, kind="repair", status="completed", completed_at="2026-11-30T02:00:00Z",
+                    return_visit_attempts=[{"at": "2026-11-30T03:00:00Z", "by": "desk", "method": "phone"}])
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Occupant not reached" in page and "1 attempt(s) recorded so far." in page
+    assert "/desk/requests/sr_5/reopen" not in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/return-visit-attempts", item)
+    client.post("/desk/requests/sr_5/return-visit-attempts", data={"csrf_token": csrf_of(client), "method": "visit",
+                                                                   "note": "nobody home"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/return-visit-attempts")]
+    assert sent["json"] == {"method": "visit", "note": "nobody home"}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

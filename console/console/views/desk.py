@@ -18,7 +18,8 @@ CATEGORIES = ("water", "drainage", "power", "gas", "heating", "ventilation", "el
               "doors_windows", "walls_roof", "other")
 FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "household_id")
 # action -> (the body field the form fills, required)
-ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome"}
+ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason"}
+ATTEMPT_METHODS = ("phone", "visit", "message")
 
 
 @bp.get("/requests/new")
@@ -96,7 +97,8 @@ def request_detail(request_id):
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
                            form=common.custom_form(item),
-                           household=household, problem=common.take_problem(), actions=_actions_shown(item))
+                           household=household, problem=common.take_problem(), actions=_actions_shown(item),
+                           attempt_methods=ATTEMPT_METHODS)
 
 
 @bp.post("/requests/<request_id>/custom")
@@ -167,6 +169,24 @@ def return_visit(request_id):
     return redirect(back)
 
 
+@bp.post("/requests/<request_id>/return-visit-attempts")
+@estate_needed
+def return_visit_attempt(request_id):
+    """The occupant could not be reached for the repair's return visit (after the estate's number
+    of attempts the repair may close unvisited)."""
+    form = request.form
+    back = url_for("desk.request_detail", request_id=request_id)
+    body = {"method": form.get("method", "")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/return-visit-attempts"), body), back)
+    if refused:
+        return refused
+    common.done("desk.done_attempt")
+    return redirect(back)
+
+
 def _actions_shown(item):
     """The handling forms offered: the service decides what the state allows (an illegal step is a 409,
     shown as its problem), so the console only leaves out what never applies to the kind."""
@@ -174,6 +194,8 @@ def _actions_shown(item):
         return ()
     if item.get("kind") == "complaint":
         return ("verify", "escalate", "reply", "close")
+    if item.get("kind") == "consultation" and item.get("status") == "replied":
+        return ("reply", "close", "reopen")  # the owner came back: the answer did not settle it
     if item.get("kind") in ("consultation", "suggestion", "praise"):
         return ("reply", "close")
     return ()
