@@ -89,6 +89,7 @@ SECTIONS = (
     )),
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
+        Entry("manager.complaints", "menu.complaints", MANAGEMENT),
     )),
     Section("menu.setup", (
         Entry("admin.estates", "menu.estates", ADMIN),

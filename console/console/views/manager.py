@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Blueprint, g, render_template, request
 
 from .. import i18n
-from ..signin import signed_in
+from ..signin import estate_needed, signed_in
 from . import common
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -45,6 +45,27 @@ def dashboard():
     charts = charts_of(rows)
     return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts,
                            unavailable=answer.get("unavailable", []), estates=[r["name"] for r in rows])
+
+
+def this_quarter():
+    now = datetime.now(i18n.display_zone())
+    return f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+
+
+@bp.get("/complaints")
+@estate_needed
+def complaints():
+    """投诉分析: the estate's complaints of a quarter, a year or a month (counts by nature and by
+    the cause found, timeliness against the reply deadline, valid and escalated ones, repeat
+    complainants), and the closed complaints' results reported to the manager."""
+    period = request.args.get("period", "").strip()
+    if not PERIOD.match(period):
+        period = this_quarter()
+    estate = g.api.estate(g.user.estate_id)
+    report = g.api.get(f"{estate}/reports/complaints", period=period)
+    results = g.api.get(f"{estate}/reports/complaint-results", period=period)
+    return render_template("manager/complaints.html", period=period, report=report, results=results.get("items", []),
+                           households=common.household_labels())
 
 
 def charts_of(rows):
