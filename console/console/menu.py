@@ -90,6 +90,7 @@ SECTIONS = (
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
         Entry("manager.complaints", "menu.complaints", MANAGEMENT),
+        Entry("manager.rectifications", "menu.rectifications", MANAGEMENT),
     )),
     Section("menu.setup", (
         Entry("admin.estates", "menu.estates", ADMIN),

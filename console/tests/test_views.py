@@ -643,3 +643,54 @@ def test_the_complaint_analysis_is_the_managers(client, fake):
     sign_in(client, fake, roles=("agent",))
     home = client.get("/").get_data(as_text=True)
     assert 'href="/manager/complaints"' not in home
+
+
+PLAN = {"id": "rp_1", "estate_id": ESTATE, "period": "2026-Q4", "findings": "late-night renovation noise",
+        "actions": [{"n": 1, "description": "post the quiet hours", "owner": "desk", "due": "2026-12-10",
+                     "done_at": "2026-12-01T02:00:00Z", "done_by": "mia", "note": "posted"},
+                    {"n": 2, "description": "patrol at 22:00", "owner": "security", "due": "2026-12-20",
+                     "done_at": None, "done_by": None, "note": None}],
+        "status": "open", "closed_at": None, "created_at": "2026-11-30T00:00:00Z",
+        "updated_at": "2026-12-01T02:00:00Z", "created_by": "mia", "history": []}
+
+
+def test_the_manager_makes_a_rectification_plan_and_marks_its_actions_done(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", {"items": [PLAN], "next_cursor": None})
+    page = client.get("/manager/rectifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "late-night renovation noise" in page and "posted" in page
+    assert 'action="/manager/rectifications/rp_1/actions/2/done"' in page
+    assert "/rp_1/actions/1/done" not in page  # done already
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", (201, PLAN))
+    answer = client.post("/manager/rectifications", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-rect", "period": "2026-Q4",
+        "findings": "late-night renovation noise",
+        "action_description": ["post the quiet hours", "patrol at 22:00", ""],
+        "action_owner": ["desk", "security", ""], "action_due": ["2026-12-10", "2026-12-20", ""]})
+    assert answer.status_code == 302
+    [made] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/complaint-rectifications")]
+    assert made["json"] == {"period": "2026-Q4", "findings": "late-night renovation noise", "actions": [
+        {"description": "post the quiet hours", "owner": "desk", "due": "2026-12-10"},
+        {"description": "patrol at 22:00", "owner": "security", "due": "2026-12-20"}]}
+    assert made["headers"]["Idempotency-Key"] == "k-rect"
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/complaint-rectifications/rp_1/actions/2/done", PLAN)
+    client.post("/manager/rectifications/rp_1/actions/2/done", data={"csrf_token": csrf_of(client), "note": "nightly"})
+    [done] = [c for c in fake.calls if c["path"].endswith("/actions/2/done")]
+    assert done["json"] == {"note": "nightly"}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_refused_plan_comes_back_with_what_was_typed(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", problem(
+        400, "Invalid input", "the plan is not valid", "invalid_input",
+        [{"field": "period", "message": "must be a quarter, a year or a month"}]))
+    answer = client.post("/manager/rectifications", data={
+        "csrf_token": csrf_of(client), "period": "Q4", "findings": "noise",
+        "action_description": ["post the quiet hours"], "action_owner": ["desk"], "action_due": ["2026-12-10"]},
+        headers={"Accept-Language": "en"})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "must be a quarter" in page and 'value="Q4"' in page and 'value="post the quiet hours"' in page

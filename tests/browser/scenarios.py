@@ -518,7 +518,41 @@ def security_registers(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"borrowing": borrowing, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def complaint_analysis(browser, settings):
+    """The manager reads the quarter's complaint analysis (the complaint registered through the
+    API is counted, by its nature), records a rectification plan of one action and marks it
+    done: the plan closes."""
+    page, errors = open_page(browser)
+    sign_in(page, settings, "admin", settings["admin_password"])
+    page.get_by_role("link", name="Switch estate").click()
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    page.get_by_role("navigation").get_by_role("link", name="Complaint analysis").click()
+    page.locator('input[name="period"]').fill(settings["quarter"])
+    page.get_by_role("button", name="Filter").click()
+    facts = page.locator("dl.facts").inner_text()
+    assert re.search(r"Complaints\s+[1-9]", facts), facts
+    assert "Parking" in page.locator("main").inner_text()
+    screenshot(page, settings, "complaint-analysis")
+
+    page.get_by_role("navigation").get_by_role("link", name="Rectification plans").click()
+    findings = "Parking complaints at night " + uuid.uuid4().hex[:4]
+    form = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    form.locator('input[name="period"]').fill(settings["quarter"])
+    form.locator('textarea[name="findings"]').fill(findings)
+    form.locator("#a-desc-0").fill("Mark visitor bays")
+    form.locator("#a-owner-0").fill("security")
+    form.locator("#a-due-0").fill("2030-01-31")
+    form.get_by_role("button", name="Create").click()
+    assert "recorded" in page.locator(".notice").inner_text()
+    plan = page.locator("section.plan", has_text=findings)
+    assert "Open" in plan.locator("h2").inner_text()
+    plan.get_by_role("button", name="Done").click()
+    plan = page.locator("section.plan", has_text=findings)
+    assert "Closed" in plan.locator("h2").inner_text(), plan.inner_text()
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SCENARIOS = {"borrowing": borrowing, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

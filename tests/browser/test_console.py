@@ -117,3 +117,11 @@ def test_a_guard_records_a_drill_a_blocked_lane_and_a_duty_assignment(settings):
     local_now = datetime.now(timezone.utc) + timedelta(hours=8)
     run_scenario("security_registers", {**settings, "today": local_now.strftime("%Y-%m-%d"),
                                         "drill_at": (local_now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")})
+
+
+def test_the_manager_reads_the_complaint_analysis_and_closes_a_rectification_plan(api, settings):
+    api.post(f"/api/v1/estates/{settings['estate_id']}/service-requests", {
+        "kind": "complaint", "household_id": settings["household_id"], "channel": "phone",
+        "description": "cars in the visitor bays", "complainant": "Li Lei", "nature": "parking"}, retry_422=True)
+    local_now = datetime.now(timezone.utc) + timedelta(hours=8)  # the estate's clock (Asia/Shanghai)
+    run_scenario("complaint_analysis", {**settings, "quarter": f"{local_now.year}-Q{(local_now.month - 1) // 3 + 1}"})

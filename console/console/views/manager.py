@@ -5,9 +5,10 @@ numerator and denominator in the bar's <title>, which browsers show on hover."""
 import re
 from datetime import datetime
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import i18n
+from ..gateway_api import ApiProblem
 from ..signin import estate_needed, signed_in
 from . import common
 
@@ -66,6 +67,56 @@ def complaints():
     results = g.api.get(f"{estate}/reports/complaint-results", period=period)
     return render_template("manager/complaints.html", period=period, report=report, results=results.get("items", []),
                            households=common.household_labels())
+
+
+RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
+
+
+@bp.get("/rectifications")
+@estate_needed
+def rectifications(problem=None):
+    """整改计划: the plans made for recurring complaint causes, each action marked done in turn
+    (a plan closes with its last one), and a form for a new plan."""
+    filters = common.query("status", "period")
+    page = g.api.get(g.api.estate(g.user.estate_id, "complaint-rectifications"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("manager/rectifications.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters=filters, rows=range(RECTIFICATION_ROWS),
+                           period=this_quarter(), key=common.form_key(), form=request.form if problem else {},
+                           problem=problem or common.take_problem()), 200 if problem is None else problem.status
+
+
+@bp.post("/rectifications")
+@estate_needed
+def create_rectification():
+    form = request.form
+    actions = [{"description": text.strip(), "owner": owner.strip(), "due": due.strip()}
+               for text, owner, due in zip(form.getlist("action_description"), form.getlist("action_owner"),
+                                           form.getlist("action_due")) if text.strip()]
+    body = {"period": form.get("period", "").strip(), "findings": form.get("findings", "").strip(), "actions": actions}
+    try:
+        g.api.post(g.api.estate(g.user.estate_id, "complaint-rectifications"), body,
+                   idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return rectifications(problem)
+    common.done("rect.created")
+    return redirect(url_for("manager.rectifications"))
+
+
+@bp.post("/rectifications/<plan_id>/actions/<int:n>/done")
+@estate_needed
+def rectification_action_done(plan_id, n):
+    back = url_for("manager.rectifications", **common.query("status", "period"))
+    note = request.form.get("note", "").strip()
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"complaint-rectifications/{plan_id}/actions/{n}/done"),
+        {"note": note} if note else {}), back)
+    if refused:
+        return refused
+    common.done("rect.done")
+    return redirect(back)
 
 
 def charts_of(rows):
