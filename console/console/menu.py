@@ -54,6 +54,8 @@ SECTIONS = (
     )),
     Section("menu.security", (
         Entry("security.rounds", "menu.patrol", SECURITY),
+        Entry("registers.patrol-routes", "menu.patrol_routes", SECURITY),
+        Entry("registers.patrol-plans", "menu.patrol_plans", SECURITY),
         Entry("registers.incidents", "menu.incidents", SECURITY),
         Entry("registers.fire-equipment", "menu.fire_equipment", SECURITY),
         Entry("registers.fire-inspections", "menu.fire_inspections", SECURITY),

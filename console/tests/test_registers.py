@@ -222,3 +222,40 @@ def test_an_extinguisher_s_row_links_to_its_checks(client, fake, documented_rout
     [listed] = [c for c in fake.calls if c["path"].endswith("/fire-inspections")]
     assert listed["params"]["equipment_id"] == "fe_1"
     _only_documented(fake, documented_routes)
+
+
+def test_a_patrol_route_is_made_with_its_checkpoints_then_planned_and_walked_from_its_row(client, fake,
+                                                                                        documented_routes):
+    sign_in(client, fake, roles=("security",))
+    route = {"id": "prt_1", "name": "Night loop", "created_at": "2026-11-30T00:00:00Z",
+             "checkpoints": [{"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [route], "next_cursor": None})
+    page = client.get("/security/patrol-routes", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "A1 North gate · B2 Car park" in page and 'href="/security/patrol-plans?route_id=prt_1"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-routes", (201, route))
+    client.post("/security/patrol-routes", data={"csrf_token": csrf_of(client), "name": "Night loop",
+                                                 "checkpoints": "A1, North gate\nB2, Car park, 20\n"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-plans", (201, {"id": "pp_1"}))
+    client.post("/security/patrol-routes/prt_1/plan", data={"csrf_token": csrf_of(client), "shift": "night",
+                                                            "start_time": "22:00", "expected_minutes": "40",
+                                                            "rounds": "3", "interval_minutes": "120"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds", (201, {"id": "pr_1"}))
+    client.post("/security/patrol-routes/prt_1/round", data={"csrf_token": csrf_of(client), "guard": "wang"})
+    sent = {c["path"].rsplit("/", 1)[1]: c["json"] for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]}
+    assert sent == {
+        "patrol-routes": {"name": "Night loop", "checkpoints": [
+            {"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park", "offset_minutes": 20}]},
+        "patrol-plans": {"route_id": "prt_1", "shift": "night", "start_time": "22:00", "expected_minutes": 40,
+                         "rounds": 3, "interval_minutes": 120},
+        "patrol-rounds": {"route_id": "prt_1", "guard": "wang"}}
+    _only_documented(fake, documented_routes)
+
+
+def test_a_checkpoint_line_that_does_not_read_is_refused_before_the_api(client, fake):
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [], "next_cursor": None})
+    answer = client.post("/security/patrol-routes", data={"csrf_token": csrf_of(client), "name": "Loop",
+                                                          "checkpoints": "A1 North gate"},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 400 and "Write each line as: code, name" in answer.get_data(as_text=True)
+    assert not [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]

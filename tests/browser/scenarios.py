@@ -552,7 +552,41 @@ def complaint_analysis(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"borrowing": borrowing, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def patrol_setup(browser, settings):
+    """Security sets up a route with its checkpoints, plans its night rounds and starts one for a
+    guard, all from the routes' list; the round is then among the patrol rounds."""
+    page, errors = open_page(browser)
+    sign_in(page, settings, settings["guard"], settings["staff_password"])
+    menu = page.get_by_role("navigation")
+    menu.get_by_role("link", name="Patrol routes").click()
+    name = "Tower loop " + uuid.uuid4().hex[:4]
+    add = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    add.locator('input[name="name"]').fill(name)
+    add.locator('textarea[name="checkpoints"]').fill("T1, Tower 1 lobby\nT2, Tower 2 roof, 15")
+    add.get_by_role("button", name="Create").click()
+    assert "Recorded" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
+    row = page.locator("tr", has_text=name)
+    assert "T1 Tower 1 lobby · T2 Tower 2 roof" in row.inner_text()
+    row.locator("summary", has_text="Add a plan").click()
+    row.locator('select[name="shift"]').select_option("night")
+    row.locator('input[name="start_time"]').fill("22:00")
+    row.locator('input[name="expected_minutes"]').fill("30")
+    row.get_by_role("button", name="Add a plan").click()
+    assert "Done" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
+    row = page.locator("tr", has_text=name)
+    row.locator("summary", has_text="Start a round").click()
+    row.locator('input[name="guard"]').fill(settings["guard"])
+    row.get_by_role("button", name="Start a round").click()
+    assert "Done" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
+    page.locator("tr", has_text=name).get_by_role("link", name="Its plans").click()
+    assert "22:00" in page.locator("table").inner_text()
+    menu.get_by_role("link", name="Patrol rounds").click()
+    assert name in page.locator("main").inner_text()
+    screenshot(page, settings, "patrol-setup")
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SCENARIOS = {"borrowing": borrowing, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

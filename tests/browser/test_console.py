@@ -125,3 +125,7 @@ def test_the_manager_reads_the_complaint_analysis_and_closes_a_rectification_pla
         "description": "cars in the visitor bays", "complainant": "Li Lei", "nature": "parking"}, retry_422=True)
     local_now = datetime.now(timezone.utc) + timedelta(hours=8)  # the estate's clock (Asia/Shanghai)
     run_scenario("complaint_analysis", {**settings, "quarter": f"{local_now.year}-Q{(local_now.month - 1) // 3 + 1}"})
+
+
+def test_security_sets_up_a_route_plans_it_and_starts_a_round(settings):
+    run_scenario("patrol_setup", settings)

@@ -14,7 +14,7 @@ from .. import menu
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, int, bool, choice, household, moment, date, month, lines, money
+    kind: str = "text"  # text, textarea, int, bool, choice, household, moment, date, month, lines, money, checkpoints
     required: bool = False
     choices: tuple = ()
     group: str = ""  # label group of the choices / values
@@ -84,6 +84,9 @@ INCIDENT_TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "
 FIRE_KINDS = ("extinguisher", "hydrant", "sprinkler", "smoke_detector", "alarm_panel", "fire_door", "emergency_light",
               "exit_sign", "fire_pump", "other")
 SHIFTS = ("day", "evening", "night")
+PATROL_PLAN_FIELDS = (F("shift", "reg.shift", "choice", True, ("day", "evening", "night"), "shift"),
+                      F("start_time", "reg.start_time", required=True), F("expected_minutes", "reg.expected_minutes", "int", True),
+                      F("rounds", "reg.rounds", "int"), F("interval_minutes", "reg.interval_minutes", "int"))
 POSTS = ("gate", "patrol", "monitoring_room")
 LANE_STATUSES = ("clear", "obstructed", "cleared")
 SYSTEMS = ("water", "power", "heating", "ventilation", "elevator", "fire", "smart")
@@ -230,6 +233,19 @@ SECURITY = (
                      F("from_guard", "reg.from_guard", required=True), F("to_guard", "reg.to_guard", required=True),
                      F("notes", "reg.notes", "textarea", True)),
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),), roles=menu.SECURITY),
+    Register("security", "patrol-routes", "menu.patrol_routes", "patrol-routes",
+             (C("name", "reg.name"), C("checkpoints", "reg.checkpoints", "checkpoints"), C("created_at", "reg.at", "when")),
+             fields=(F("name", "reg.name", required=True), F("checkpoints", "reg.checkpoints", "checkpoints", True)),
+             actions=(A("plan", "reg.add_patrol_plan", PATROL_PLAN_FIELDS, into="patrol-plans", id_field="route_id"),
+                      A("round", "reg.start_round", (F("guard", "reg.guard", required=True),), into="patrol-rounds",
+                        id_field="route_id")),
+             links=(Link("reg.plans_of", "registers.patrol-plans", "route_id"),),
+             roles=menu.SECURITY),
+    Register("security", "patrol-plans", "menu.patrol_plans", "patrol-plans",
+             (C("route_id", "reg.route_id"), C("shift", "reg.shift", "enum", "shift"), C("start_time", "reg.start_time"),
+              C("expected_minutes", "reg.expected_minutes"), C("rounds", "reg.rounds"),
+              C("interval_minutes", "reg.interval_minutes")),
+             filters=(F("route_id", "reg.route_id"),), roles=menu.SECURITY),
     Register("security", "fire-check-overdues", "menu.fire_check_overdues", "fire-check-overdues",
              (C("equipment_code", "reg.code"), C("equipment_name", "reg.name"), C("location", "reg.location"),
               C("period", "bill.period"), C("due_at", "reg.due_at", "when"), C("raised_at", "reg.raised_at", "when")),

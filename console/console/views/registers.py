@@ -55,7 +55,28 @@ def _value(field, form):
         return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if field.kind == "lines":
         return [part.strip() for part in raw.replace(",", "\n").splitlines() if part.strip()]
+    if field.kind == "checkpoints":
+        return _checkpoints(field, raw)
     return raw
+
+
+def _checkpoints(field, raw):
+    """A patrol route's checkpoints, one a line: ``code, name`` and maybe the minutes after the
+    round's start by which it is due (``B2, Car park, 20``)."""
+    checkpoints = []
+    for line in (line.strip() for line in raw.splitlines()):
+        if not line:
+            continue
+        parts = [part.strip() for part in line.split(",")]
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise BadInput(field.name, "error.checkpoint_line")
+        checkpoint = {"code": parts[0], "name": parts[1]}
+        if len(parts) == 3 and parts[2]:
+            if not parts[2].isdigit():
+                raise BadInput(field.name, "error.checkpoint_line")
+            checkpoint["offset_minutes"] = int(parts[2])
+        checkpoints.append(checkpoint)
+    return checkpoints or None
 
 
 def body_of(fields, form):
