@@ -17,8 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import i18n, menu, security, signin
 from .gateway_api import ApiProblem
-from .views import (accounts, admin, archive, auth, common, desk, engineering, exports, finance_extra, home, households,
-                    incidents, inspections, manager, patrol, portal, registers, surveys, webhooks)
+from .views import (accounts, admin, archive, auth, common, desk, emergency_plans, engineering, exports, finance_extra,
+                    home, households, incidents, inspections, manager, patrol, portal, registers, surveys, webhooks)
 
 log = logging.getLogger("console")
 
@@ -55,7 +55,7 @@ def create_app(settings=None, http=None):
     app.register_error_handler(Exception, _unexpected)
     app.context_processor(_template_helpers)
     for module in (auth, home, desk, engineering, inspections, exports, households, accounts, manager, patrol, archive,
-                   admin, registers, incidents, surveys, portal, webhooks, finance_extra):
+                   admin, registers, incidents, emergency_plans, surveys, portal, webhooks, finance_extra):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")
@@ -81,6 +81,7 @@ def _template_helpers():
         "money": i18n.money,
         "when": i18n.when,
         "plain": i18n.plain,
+        "steps_text": emergency_plans.steps_text,
         "lang": i18n.language(),
         "languages": i18n.LANGUAGES,
         "csrf_token": security.csrf_token,

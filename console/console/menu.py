@@ -57,6 +57,7 @@ SECTIONS = (
         Entry("registers.patrol-routes", "menu.patrol_routes", SECURITY),
         Entry("registers.patrol-plans", "menu.patrol_plans", SECURITY),
         Entry("registers.incidents", "menu.incidents", SECURITY),
+        Entry("emergency_plans.plans", "menu.emergency_plans", SECURITY),
         Entry("registers.fire-equipment", "menu.fire_equipment", SECURITY),
         Entry("registers.fire-inspections", "menu.fire_inspections", SECURITY),
         Entry("registers.fire-check-overdues", "menu.fire_check_overdues", SECURITY),

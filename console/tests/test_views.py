@@ -694,3 +694,45 @@ def test_a_refused_plan_comes_back_with_what_was_typed(client, fake):
     assert answer.status_code == 400
     page = answer.get_data(as_text=True)
     assert "must be a quarter" in page and 'value="Q4"' in page and 'value="post the quiet hours"' in page
+
+
+FIRE_PLAN = {"type": "fire_alarm", "estate_id": ESTATE, "work_order": False, "source": "default", "version": 0,
+             "updated_at": None, "updated_by": None,
+             "steps": [{"step": "confirm", "title": "Confirm the alarm", "escalate_to": None},
+                       {"step": "call_119", "title": "Call the fire brigade", "escalate_to": "authorities"}]}
+
+
+def test_the_manager_changes_an_incident_type_s_emergency_plan(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [FIRE_PLAN]})
+    page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Fire alarm" in page and "the default" in page and "Escalate to the authorities" in page
+    assert "confirm, Confirm the alarm\ncall_119, Call the fire brigade, authorities</textarea>" in page
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/emergency-plans/fire_alarm", dict(FIRE_PLAN, source="estate", version=1))
+    answer = client.post("/security/emergency-plans/fire_alarm", data={
+        "csrf_token": csrf_of(client), "version": "0", "work_order": "on",
+        "steps": "confirm, Confirm the alarm\nevacuate, Evacuate the tower\ncall_119, Call the fire brigade, authorities\n"
+                 "tell_manager, Tell the manager, manager"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "PUT"]
+    assert sent["json"] == {"version": 0, "work_order": True, "steps": [
+        {"step": "confirm", "title": "Confirm the alarm"}, {"step": "evacuate", "title": "Evacuate the tower"},
+        {"step": "call_119", "title": "Call the fire brigade", "escalate_to": "authorities"},
+        {"step": "tell_manager", "title": "Tell the manager", "escalate_to": "manager"}]}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_plan_line_that_does_not_read_is_refused_and_a_guard_only_reads_the_plans(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [FIRE_PLAN]})
+    answer = client.post("/security/emergency-plans/fire_alarm", data={
+        "csrf_token": csrf_of(client), "version": "0", "steps": "confirm, Confirm, the police"},
+        headers={"Accept-Language": "en"})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "Write each line as: key, title" in page and "confirm, Confirm, the police</textarea>" in page
+    assert not [c for c in fake.calls if c["method"] == "PUT"]
+    sign_in(client, fake, username="wang", roles=("security",))
+    page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Fire alarm" in page and "Change the plan" not in page

@@ -586,7 +586,29 @@ def patrol_setup(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"borrowing": borrowing, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def emergency_plan(browser, settings):
+    """The manager (admin) adds a step to the estate's flooding plan and asks for a work order:
+    the plan is then the estate's own, with the new step."""
+    page, errors = open_page(browser)
+    sign_in(page, settings, "admin", settings["admin_password"])
+    page.get_by_role("link", name="Switch estate").click()
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    page.get_by_role("navigation").get_by_role("link", name="Emergency plans").click()
+    plan = page.locator("#plan-flooding")
+    assert "the default" in plan.locator("h2").inner_text()
+    plan.locator("summary", has_text="Change the plan").click()
+    steps = plan.locator('textarea[name="steps"]')
+    steps.fill(steps.input_value() + "\nsandbags, Lay sandbags at the car park ramp")
+    plan.locator('input[name="work_order"]').check()
+    plan.get_by_role("button", name="Save the plan").click()
+    assert "Plan saved" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
+    plan = page.locator("#plan-flooding")
+    assert "this estate's" in plan.locator("h2").inner_text()
+    assert "Lay sandbags at the car park ramp" in plan.inner_text() and "asks engineering" in plan.inner_text()
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SCENARIOS = {"borrowing": borrowing, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

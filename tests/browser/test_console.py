@@ -129,3 +129,7 @@ def test_the_manager_reads_the_complaint_analysis_and_closes_a_rectification_pla
 
 def test_security_sets_up_a_route_plans_it_and_starts_a_round(settings):
     run_scenario("patrol_setup", settings)
+
+
+def test_the_manager_adds_a_step_to_the_estate_s_flooding_plan(settings):
+    run_scenario("emergency_plan", settings)

@@ -43,6 +43,21 @@ def act(call, back):
     return result, None
 
 
+def comma_lines(text):
+    """Lines typed as ``first, second`` and maybe ``, third`` (a route's checkpoints, a plan's
+    steps): each line's parts, with ``None`` for a missing third; ValueError names the first
+    line that does not read so."""
+    rows = []
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        parts = [part.strip() for part in line.split(",")]
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise ValueError(line)
+        rows.append((parts[0], parts[1], parts[2] if len(parts) == 3 and parts[2] else None))
+    return rows
+
+
 def done(message_key, **values):
     flash(i18n.translate(message_key, **values))
 

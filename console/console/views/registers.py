@@ -63,19 +63,15 @@ def _value(field, form):
 def _checkpoints(field, raw):
     """A patrol route's checkpoints, one a line: ``code, name`` and maybe the minutes after the
     round's start by which it is due (``B2, Car park, 20``)."""
+    try:
+        rows = common.comma_lines(raw)
+    except ValueError:
+        raise BadInput(field.name, "error.checkpoint_line") from None
     checkpoints = []
-    for line in (line.strip() for line in raw.splitlines()):
-        if not line:
-            continue
-        parts = [part.strip() for part in line.split(",")]
-        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+    for code, name, minutes in rows:
+        if minutes is not None and not minutes.isdigit():
             raise BadInput(field.name, "error.checkpoint_line")
-        checkpoint = {"code": parts[0], "name": parts[1]}
-        if len(parts) == 3 and parts[2]:
-            if not parts[2].isdigit():
-                raise BadInput(field.name, "error.checkpoint_line")
-            checkpoint["offset_minutes"] = int(parts[2])
-        checkpoints.append(checkpoint)
+        checkpoints.append({"code": code, "name": name, **({"offset_minutes": int(minutes)} if minutes else {})})
     return checkpoints or None
 
 

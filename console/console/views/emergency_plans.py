@@ -1,0 +1,62 @@
+"""Security: the estate's emergency plans (应急预案), one per incident type: the steps an
+incident of that type goes through (which of them escalate, to the manager or the
+authorities) and whether it asks maintenance for an emergency work order. A type the estate
+has not set follows the default plan. Managers change a plan; the API keeps its versions."""
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from .. import i18n, menu
+from ..gateway_api import ApiProblem
+from ..signin import estate_needed
+from . import common
+
+bp = Blueprint("emergency_plans", __name__, url_prefix="/security/emergency-plans")
+
+ESCALATION_TARGETS = ("manager", "authorities")
+
+
+@bp.get("")
+@estate_needed
+def plans(problem=None, failed=None):
+    listed = g.api.get(g.api.estate(g.user.estate_id, "emergency-plans"))
+    return render_template("security/emergency_plans.html", plans=listed.get("items", []), failed=failed,
+                           can_edit=bool(set(g.user.roles) & menu.MANAGEMENT),  # the gateway's editors
+                           form=request.form if problem else {}, problem=problem or common.take_problem(),
+                           targets=ESCALATION_TARGETS), 200 if problem is None else problem.status
+
+
+@bp.post("/<incident_type>")
+@estate_needed
+def set_plan(incident_type):
+    """The plan's steps typed one a line: ``key, title`` and maybe who it escalates to."""
+    form = request.form
+    try:
+        steps = _steps(form.get("steps", ""))
+    except ValueError:
+        message = i18n.translate("error.plan_step_line")
+        return plans(ApiProblem(400, message, errors=[{"field": "steps", "message": message}]), incident_type)
+    body = {"steps": steps, "work_order": form.get("work_order") == "on"}
+    if form.get("version", "").isdigit():
+        body["version"] = int(form["version"])  # the version read: someone else's save first is a 409
+    try:
+        g.api.put(g.api.estate(g.user.estate_id, f"emergency-plans/{incident_type}"), body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return plans(problem, incident_type)
+    common.done("plan.saved")
+    return redirect(url_for("emergency_plans.plans"))
+
+
+def _steps(text):
+    steps = []
+    for key, title, target in common.comma_lines(text):
+        if target is not None and target not in ESCALATION_TARGETS:
+            raise ValueError(target)
+        steps.append({"step": key, "title": title, **({"escalate_to": target} if target else {})})
+    return steps
+
+
+def steps_text(plan):
+    """A plan's steps as the form shows them, one a line."""
+    return "\n".join(", ".join([step["step"], step["title"]] + ([step["escalate_to"]] if step.get("escalate_to") else []))
+                     for step in plan.get("steps", []))
