@@ -736,3 +736,29 @@ def test_a_plan_line_that_does_not_read_is_refused_and_a_guard_only_reads_the_pl
     sign_in(client, fake, username="wang", roles=("security",))
     page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Fire alarm" in page and "Change the plan" not in page
+
+
+def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, documented_routes):
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "subject_type": "household", "subject_id": "hh_1", "event_type": "household_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin", "data": {"room": "1202", "area_m2": 89.5},
+         "corrected_by": ["ar_7"]}], "next_cursor": None})
+    page = client.get("/archive/records?household_id=hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "corrected by ar_7" in page and "room: 1202\narea_m2: 89.5\n</textarea>" in page
+    assert 'action="/archive/records/ar_1/corrections?household_id=hh_1"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/records/ar_1/corrections", (201, {"id": "ar_8"}))
+    answer = client.post("/archive/records/ar_1/corrections?household_id=hh_1", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-ar_1", "reason": "area measured again",
+        "data": "room: 1202\narea_m2: 91.2\n"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/archive/records?household_id=hh_1")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/corrections")]
+    assert sent["json"] == {"reason": "area measured again", "data": {"room": "1202", "area_m2": "91.2"}}
+    assert sent["headers"]["Idempotency-Key"] == "k-ar_1"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/verify", {
+        "checked": 41, "first_mismatch": {"id": "ar_9", "seq": 12, "reason": "hash_mismatch"}, "unchained": 3})
+    checked = client.get("/archive/verify", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The chain breaks at record 12 (ar_9): its content does not give its hash (it was altered)." in checked
+    assert "3 records kept before the chain began were not checked." in checked
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

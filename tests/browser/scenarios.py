@@ -608,7 +608,34 @@ def emergency_plan(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"borrowing": borrowing, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+def archive_correction(browser, settings):
+    """The archives find a household's records by its address, correct one (the original stays,
+    marked as corrected) and verify the chain, which holds."""
+    page, errors = open_page(browser)
+    sign_in(page, settings, "admin", settings["admin_password"])
+    page.get_by_role("link", name="Switch estate").click()
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    page.get_by_role("navigation").get_by_role("link", name="Record search").click()
+    page.locator('input[name="building"]').fill("3")
+    page.locator('input[name="unit"]').fill("1")
+    page.locator('input[name="room"]').fill("1202")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("tr", has_text="service_request_created").first
+    assert row.count() == 1, page.locator("main").inner_text()[:500]
+    record_id = row.get_attribute("id").removeprefix("record-")
+    row.locator("summary", has_text="Content and correction").click()
+    row.locator('input[name="reason"]').fill("the channel was noted wrongly")
+    data = row.locator('textarea[name="data"]')
+    data.fill(data.input_value().replace("channel: phone", "channel: walk_in"))
+    row.get_by_role("button", name="Record the correction").click()
+    assert "Correction recorded" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
+    assert "corrected by" in page.locator(f"#record-{record_id}").inner_text()
+    page.get_by_role("link", name="Verify the archive's chain").click()
+    assert "The chain holds" in page.locator("main").inner_text(), page.locator("main").inner_text()[:400]
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SCENARIOS = {"borrowing": borrowing, "archive_correction": archive_correction, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "inspection_with_finding": inspection_with_finding}

@@ -133,3 +133,12 @@ def test_security_sets_up_a_route_plans_it_and_starts_a_round(settings):
 
 def test_the_manager_adds_a_step_to_the_estate_s_flooding_plan(settings):
     run_scenario("emergency_plan", settings)
+
+
+def test_the_archives_correct_a_household_s_record_found_by_its_address(api, settings):
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    request = api.post(f"{base}/service-requests", {"kind": "consultation", "household_id": settings["household_id"],
+                                                    "channel": "phone", "description": "bin day?"}, retry_422=True)
+    api.eventually(lambda: [r for r in api.get(f"{base}/archive/records?household_id={settings['household_id']}")[
+        "items"] if r["subject_id"] == request["id"]])
+    run_scenario("archive_correction", settings)

@@ -1,6 +1,6 @@
 """Archive: search the record of everything that happened to a household or a subject, and a
 borrow request's page (its decision, and the records it opens to the one who asked)."""
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
@@ -29,7 +29,9 @@ def records():
     page = g.api.get(g.api.estate(g.user.estate_id, "archive/records"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters) if filters and not not_found else {"items": []}
     return render_template("archive/records.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           filters=filters, address=address, not_found=not_found)
+                           filters=filters, address=address, not_found=not_found, key=common.form_key(),
+                           search={**address, **filters},  # a correction comes back to this search
+                           problem=common.take_problem())
 
 
 def _household_at(address):
@@ -37,6 +39,38 @@ def _household_at(address):
     matching = common.households_matching(address["building"], address["unit"], address["room"])
     exact = [h for h in matching if str(h.get("room", "")) == address["room"]]
     return exact[0] if len(exact) == 1 else None
+
+
+@bp.get("/verify")
+@estate_needed
+def verify():
+    """The hash chain of the estate's permanent record recomputed (tamper evidence): how many
+    records were checked and the first that does not hold, if any."""
+    result = g.api.get(g.api.estate(g.user.estate_id, "archive/verify"))
+    return render_template("archive/verify.html", result=result)
+
+
+@bp.post("/records/<record_id>/corrections")
+@estate_needed
+def correct(record_id):
+    """A correction: a new chained record pointing to this one, whose content is typed one
+    ``key: value`` a line (the original record is never changed)."""
+    form = request.form
+    back = url_for("archive.records", **common.query("subject_id", "household_id", "from", "to", "building", "unit",
+                                                     "room"))
+    data = {}
+    for line in form.get("data", "").splitlines():
+        key, sep, value = line.partition(":")
+        if key.strip():
+            data[key.strip()] = value.strip() if sep else ""
+    body = {"reason": form.get("reason", "").strip(), "data": data}
+    _, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"archive/records/{record_id}/corrections"), body,
+        idempotency_key=form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    common.done("archive.corrected")
+    return redirect(back)
 
 
 @bp.get("/borrow-requests/<item_id>")
