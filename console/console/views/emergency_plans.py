@@ -58,5 +58,7 @@ def _steps(text):
 
 def steps_text(plan):
     """A plan's steps as the form shows them, one a line."""
-    return "\n".join(", ".join([step["step"], step["title"]] + ([step["escalate_to"]] if step.get("escalate_to") else []))
-                     for step in plan.get("steps", []))
+    lines = []
+    for step in plan.get("steps", []):
+        lines.append(", ".join([step["step"], step["title"], *([step["escalate_to"]] if step.get("escalate_to") else [])]))
+    return "\n".join(lines)

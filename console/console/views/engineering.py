@@ -73,7 +73,8 @@ def order_detail(order_id):
     field_steps = [step for step in FIELD_STEPS if order.get("status") in step.when
                    and not (step.name == "mark-emergency" and order.get("priority") == "emergency")
                    and (not step.roles or set(step.roles) & set(g.user.roles))]
-    return render_template("engineering/order.html", order=order, problem=common.take_problem(), field_steps=field_steps,
+    return render_template("engineering/order.html", order=order, problem=common.take_problem(),
+                           field_steps=field_steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
                            badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
                            if order.get("status") in ("pending", "assigned", "appointed") else None)

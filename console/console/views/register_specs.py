@@ -85,7 +85,8 @@ FIRE_KINDS = ("extinguisher", "hydrant", "sprinkler", "smoke_detector", "alarm_p
               "exit_sign", "fire_pump", "other")
 SHIFTS = ("day", "evening", "night")
 PATROL_PLAN_FIELDS = (F("shift", "reg.shift", "choice", True, ("day", "evening", "night"), "shift"),
-                      F("start_time", "reg.start_time", required=True), F("expected_minutes", "reg.expected_minutes", "int", True),
+                      F("start_time", "reg.start_time", required=True),
+                      F("expected_minutes", "reg.expected_minutes", "int", True),
                       F("rounds", "reg.rounds", "int"), F("interval_minutes", "reg.interval_minutes", "int"))
 POSTS = ("gate", "patrol", "monitoring_room")
 LANE_STATUSES = ("clear", "obstructed", "cleared")
@@ -234,7 +235,8 @@ SECURITY = (
                      F("notes", "reg.notes", "textarea", True)),
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),), roles=menu.SECURITY),
     Register("security", "patrol-routes", "menu.patrol_routes", "patrol-routes",
-             (C("name", "reg.name"), C("checkpoints", "reg.checkpoints", "checkpoints"), C("created_at", "reg.at", "when")),
+             (C("name", "reg.name"), C("checkpoints", "reg.checkpoints", "checkpoints"),
+              C("created_at", "reg.at", "when")),
              fields=(F("name", "reg.name", required=True), F("checkpoints", "reg.checkpoints", "checkpoints", True)),
              actions=(A("plan", "reg.add_patrol_plan", PATROL_PLAN_FIELDS, into="patrol-plans", id_field="route_id"),
                       A("round", "reg.start_round", (F("guard", "reg.guard", required=True),), into="patrol-rounds",
@@ -242,7 +244,8 @@ SECURITY = (
              links=(Link("reg.plans_of", "registers.patrol-plans", "route_id"),),
              roles=menu.SECURITY),
     Register("security", "patrol-plans", "menu.patrol_plans", "patrol-plans",
-             (C("route_id", "reg.route_id"), C("shift", "reg.shift", "enum", "shift"), C("start_time", "reg.start_time"),
+             (C("route_id", "reg.route_id"), C("shift", "reg.shift", "enum", "shift"),
+              C("start_time", "reg.start_time"),
               C("expected_minutes", "reg.expected_minutes"), C("rounds", "reg.rounds"),
               C("interval_minutes", "reg.interval_minutes")),
              filters=(F("route_id", "reg.route_id"),), roles=menu.SECURITY),
@@ -279,7 +282,8 @@ SECURITY = (
              roles=menu.SECURITY),
 )
 
-CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True), F("records_checked", "reg.records_checked", "int", True),
+CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True),
+                F("records_checked", "reg.records_checked", "int", True),
                 F("records_complete", "reg.records_complete", "int", True), NOTE)
 
 ARCHIVE = (
