@@ -60,5 +60,6 @@ def steps_text(plan):
     """A plan's steps as the form shows them, one a line."""
     lines = []
     for step in plan.get("steps", []):
-        lines.append(", ".join([step["step"], step["title"], *([step["escalate_to"]] if step.get("escalate_to") else [])]))
+        target = [step["escalate_to"]] if step.get("escalate_to") else []
+        lines.append(", ".join([step["step"], step["title"], *target]))
     return "\n".join(lines)
