@@ -117,12 +117,8 @@ def payment_invoices(payment_id):
 @estate_needed
 def reverse_payment(payment_id):
     back = url_for("accounts.receipt", payment_id=payment_id)
-    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"payments/{payment_id}/reverse"),
-                                               {"reason": request.form.get("reason", "").strip()}), back)
-    if refused:
-        return refused
-    common.done("pay.reversed")
-    return redirect(back)
+    return common.post_and_back(f"payments/{payment_id}/reverse", {"reason": request.form.get("reason", "").strip()},
+                                back, "pay.reversed")
 
 
 CYCLES = ("monthly", "quarterly", "yearly", "per_charge")
@@ -310,11 +306,7 @@ def send_reminder():
     body = {"household_id": form.get("household_id", ""), "channel": form.get("channel", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "arrears/reminders"), body), back)
-    if refused:
-        return refused
-    common.done("arrears.reminded_now")
-    return redirect(back)
+    return common.post_and_back("arrears/reminders", body, back, "arrears.reminded_now")
 
 
 @bp.get("/reports")

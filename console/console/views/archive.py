@@ -1,6 +1,6 @@
 """Archive: search the record of everything that happened to a household or a subject, and a
 borrow request's page (its decision, and the records it opens to the one who asked)."""
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
@@ -64,13 +64,8 @@ def correct(record_id):
         if key.strip():
             data[key.strip()] = value.strip() if sep else ""
     body = {"reason": form.get("reason", "").strip(), "data": data}
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"archive/records/{record_id}/corrections"), body,
-        idempotency_key=form.get("idempotency_key") or None), back)
-    if refused:
-        return refused
-    common.done("archive.corrected")
-    return redirect(back)
+    return common.post_and_back(f"archive/records/{record_id}/corrections", body, back, "archive.corrected",
+                                idempotency_key=form.get("idempotency_key") or None)
 
 
 @bp.get("/borrow-requests/<item_id>")

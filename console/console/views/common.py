@@ -58,6 +58,17 @@ def comma_lines(text):
     return rows
 
 
+def post_and_back(path, body, back, done_key, idempotency_key=None):
+    """POST ``body`` to the estate's ``path``, then back to ``back``: with ``done_key``'s notice,
+    or with the API's refusal shown there (``act``)."""
+    _, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body, idempotency_key=idempotency_key),
+                     back)
+    if refused:
+        return refused
+    done(done_key)
+    return redirect(back)
+
+
 def done(message_key, **values):
     flash(i18n.translate(message_key, **values))
 

@@ -124,12 +124,7 @@ def request_action(request_id, action):
     if action == "close" and form.get("satisfaction", "").isdigit():
         body["satisfaction"] = int(form["satisfaction"])
     back = url_for("desk.request_detail", request_id=request_id)
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/{action}"), body), back)
-    if refused:
-        return refused
-    common.done(f"desk.done_{action}")
-    return redirect(back)
+    return common.post_and_back(f"service-requests/{request_id}/{action}", body, back, f"desk.done_{action}")
 
 
 @bp.post("/requests/<request_id>/household")
@@ -138,12 +133,7 @@ def match_household(request_id):
     """An unmatched owner-portal request gets its household (its repair then goes to engineering)."""
     back = url_for("desk.request_detail", request_id=request_id)
     body = {"household_id": request.form.get("household_id", "").strip()}
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/household"), body), back)
-    if refused:
-        return refused
-    common.done("desk.done_match")
-    return redirect(back)
+    return common.post_and_back(f"service-requests/{request_id}/household", body, back, "desk.done_match")
 
 
 @bp.post("/requests/<request_id>/return-visits")
@@ -160,13 +150,8 @@ def return_visit(request_id):
         if form.get("confirmed_by", "").strip():
             body["occupant_confirmation"] = {"method": form.get("confirmation_method") or "verbal",
                                              "name": form["confirmed_by"].strip()}
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/return-visits"), body,
-        idempotency_key=form.get("idempotency_key") or None), back)
-    if refused:
-        return refused
-    common.done("desk.done_visit")
-    return redirect(back)
+    return common.post_and_back(f"service-requests/{request_id}/return-visits", body, back, "desk.done_visit",
+                                idempotency_key=form.get("idempotency_key") or None)
 
 
 @bp.post("/requests/<request_id>/return-visit-attempts")
@@ -179,12 +164,7 @@ def return_visit_attempt(request_id):
     body = {"method": form.get("method", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"service-requests/{request_id}/return-visit-attempts"), body), back)
-    if refused:
-        return refused
-    common.done("desk.done_attempt")
-    return redirect(back)
+    return common.post_and_back(f"service-requests/{request_id}/return-visit-attempts", body, back, "desk.done_attempt")
 
 
 def _actions_shown(item):

@@ -111,12 +111,7 @@ def order_step(order_id, step):
     if body is None:
         common.show_problem(common.ApiProblem(400, i18n.translate("error.amount")))
         return redirect(back)
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"work-orders/{order_id}/{step}"), body), back)
-    if refused:
-        return refused
-    common.done(f"wo.done_{step}")
-    return redirect(back)
+    return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}")
 
 
 def _body(step, form):

@@ -223,12 +223,8 @@ def request_invoice(payment_id):
 def void_invoice(invoice_id):
     form = request.form
     back = form.get("back") if form.get("back", "").startswith("/accounts/") else url_for("finance.invoices")
-    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"invoices/{invoice_id}/void"),
-                                               {"reason": form.get("reason", "").strip()}), back)
-    if refused:
-        return refused
-    common.done("inv.voided")
-    return redirect(back)
+    return common.post_and_back(f"invoices/{invoice_id}/void", {"reason": form.get("reason", "").strip()}, back,
+                                "inv.voided")
 
 
 # -- the special maintenance fund ------------------------------------------------------------------

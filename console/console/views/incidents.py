@@ -1,6 +1,6 @@
 """Security: one incident with its plan's steps (what is done, what is still pending), recording a
 step and closing it. The plan, the pending steps and any escalation are the API's."""
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 
 from ..signin import estate_needed
 from . import common
@@ -25,12 +25,7 @@ def record_step(item_id):
     body = {"step": request.form.get("step", "")}
     if request.form.get("note", "").strip():
         body["note"] = request.form["note"].strip()
-    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/steps"), body),
-                            back)
-    if refused:
-        return refused
-    common.done("incident.step_recorded")
-    return redirect(back)
+    return common.post_and_back(f"incidents/{item_id}/steps", body, back, "incident.step_recorded")
 
 
 @bp.post("/<item_id>/close")
@@ -38,9 +33,4 @@ def record_step(item_id):
 def close(item_id):
     back = url_for("incidents.detail", item_id=item_id)
     body = {"summary": request.form["summary"].strip()} if request.form.get("summary", "").strip() else {}
-    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"), body),
-                            back)
-    if refused:
-        return refused
-    common.done("incident.closed")
-    return redirect(back)
+    return common.post_and_back(f"incidents/{item_id}/close", body, back, "incident.closed")

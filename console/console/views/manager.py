@@ -110,13 +110,8 @@ def create_rectification():
 def rectification_action_done(plan_id, n):
     back = url_for("manager.rectifications", **common.query("status", "period"))
     note = request.form.get("note", "").strip()
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"complaint-rectifications/{plan_id}/actions/{n}/done"),
-        {"note": note} if note else {}), back)
-    if refused:
-        return refused
-    common.done("rect.done")
-    return redirect(back)
+    return common.post_and_back(f"complaint-rectifications/{plan_id}/actions/{n}/done", {"note": note} if note else {},
+                                back, "rect.done")
 
 
 def charts_of(rows):

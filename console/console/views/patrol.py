@@ -1,5 +1,5 @@
 """Security: patrol rounds, a round on a phone (checkpoints in order, check-in, anomaly), finishing it."""
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 
 from ..signin import estate_needed
 from . import common
@@ -32,21 +32,11 @@ def check_in(round_id):
     anomaly = request.form.get("anomaly", "").strip()
     if anomaly:
         body["anomaly"] = {"description": anomaly}
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"patrol-rounds/{round_id}/check-ins"), body), back)
-    if refused:
-        return refused
-    common.done("patrol.checked_in")
-    return redirect(back)
+    return common.post_and_back(f"patrol-rounds/{round_id}/check-ins", body, back, "patrol.checked_in")
 
 
 @bp.post("/rounds/<round_id>/finish")
 @estate_needed
 def finish(round_id):
     back = url_for("security.round_detail", round_id=round_id)
-    _, refused = common.act(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"patrol-rounds/{round_id}/finish"), {}), back)
-    if refused:
-        return refused
-    common.done("patrol.finished")
-    return redirect(back)
+    return common.post_and_back(f"patrol-rounds/{round_id}/finish", {}, back, "patrol.finished")

@@ -160,12 +160,8 @@ def _action_view(spec):
         if chosen.into:  # adds to another collection, naming the row
             body[chosen.id_field] = item_id
         path = chosen.into or f"{spec.path}/{item_id}/{chosen.name}"
-        _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
-                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
-        if refused:
-            return refused
-        common.done("reg.done")
-        return redirect(back)
+        return common.post_and_back(path, body, back, "reg.done",
+                                    idempotency_key=request.form.get("idempotency_key") or None)
     view.__name__ = f"act_{spec.slug}"
     return view
 
@@ -181,13 +177,8 @@ def _form_view(spec):
         except BadInput as bad:
             common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
             return redirect(back)
-        _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, chosen.path), body,
-                                                   idempotency_key=request.form.get("idempotency_key") or None),
-                                back)
-        if refused:
-            return refused
-        common.done("reg.done")
-        return redirect(back)
+        return common.post_and_back(chosen.path, body, back, "reg.done",
+                                    idempotency_key=request.form.get("idempotency_key") or None)
     view.__name__ = f"form_{spec.slug}"
     return view
 

@@ -36,9 +36,5 @@ def answer(item_id):
     body = {"household_id": form.get("household_id", ""), "scores": scores}
     if form.get("comment", "").strip():
         body["comment"] = form["comment"].strip()
-    _, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, f"surveys/{item_id}/answers"), body,
-                                               idempotency_key=form.get("idempotency_key") or None), back)
-    if refused:
-        return refused
-    common.done("survey.answered")
-    return redirect(back)
+    return common.post_and_back(f"surveys/{item_id}/answers", body, back, "survey.answered",
+                                idempotency_key=form.get("idempotency_key") or None)

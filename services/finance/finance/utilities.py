@@ -24,7 +24,7 @@ from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
-from . import payments, periods
+from . import periods
 
 UTILITIES = ("water", "electricity")
 RECENT_MOVES = 500  # move ids an account keeps to recognise a repeated one
