@@ -229,15 +229,9 @@ def create_fee_standard():
         return fee_standards(wrong), 400
     if applies:
         body["applies_to"] = applies
-    try:
-        g.api.post(g.api.estate(g.user.estate_id, "fee-standards"), body,
-                   idempotency_key=form.get("idempotency_key") or None)
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
-        return fee_standards(problem), problem.status
-    common.done("fee.created")
-    return redirect(url_for("accounts.fee_standards"))
+    return common.post_or_show("fee-standards", body, lambda problem: (fee_standards(problem), problem.status),
+                               "fee.created", url_for("accounts.fee_standards"),
+                               idempotency_key=form.get("idempotency_key") or None)
 
 
 @bp.post("/fee-standards/<standard_id>/approve")

@@ -69,6 +69,20 @@ def post_and_back(path, body, back, done_key, idempotency_key=None):
     return redirect(back)
 
 
+def post_or_show(path, body, show, done_key, then, idempotency_key=None):
+    """POST ``body`` to the estate's ``path`` (a create): on a refusal (4xx) the form's page again
+    with the problem and what was typed (``show(problem)``), else ``then`` with ``done_key``'s
+    notice."""
+    try:
+        g.api.post(g.api.estate(g.user.estate_id, path), body, idempotency_key=idempotency_key)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return show(problem)
+    done(done_key)
+    return redirect(then)
+
+
 def done(message_key, **values):
     flash(i18n.translate(message_key, **values))
 

@@ -5,10 +5,9 @@ numerator and denominator in the bar's <title>, which browsers show on hover."""
 import re
 from datetime import datetime
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 
 from .. import i18n
-from ..gateway_api import ApiProblem
 from ..signin import estate_needed, signed_in
 from . import common
 
@@ -94,15 +93,8 @@ def create_rectification():
                for text, owner, due in zip(form.getlist("action_description"), form.getlist("action_owner"),
                                            form.getlist("action_due")) if text.strip()]
     body = {"period": form.get("period", "").strip(), "findings": form.get("findings", "").strip(), "actions": actions}
-    try:
-        g.api.post(g.api.estate(g.user.estate_id, "complaint-rectifications"), body,
-                   idempotency_key=form.get("idempotency_key") or None)
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
-        return rectifications(problem)
-    common.done("rect.created")
-    return redirect(url_for("manager.rectifications"))
+    return common.post_or_show("complaint-rectifications", body, rectifications, "rect.created",
+                               url_for("manager.rectifications"), idempotency_key=form.get("idempotency_key") or None)
 
 
 @bp.post("/rectifications/<plan_id>/actions/<int:n>/done")

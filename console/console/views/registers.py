@@ -118,15 +118,8 @@ def _create_view(spec, show):
         custom = common.custom_from_form(common.custom_fields(spec.custom), form) if spec.custom else {}
         if custom:
             body["custom"] = custom
-        try:
-            g.api.post(g.api.estate(g.user.estate_id, spec.path), body,
-                       idempotency_key=form.get("idempotency_key") or None)
-        except ApiProblem as problem:
-            if problem.status >= 500 or problem.status == 401:
-                raise
-            return show(problem)
-        common.done("reg.created")
-        return redirect(url_for(f"registers.{spec.slug}"))
+        return common.post_or_show(spec.path, body, show, "reg.created", url_for(f"registers.{spec.slug}"),
+                                   idempotency_key=form.get("idempotency_key") or None)
     view.__name__ = f"create_{spec.slug}"
     return view
 
