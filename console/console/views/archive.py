@@ -5,11 +5,11 @@ from flask import Blueprint, g, render_template, request, url_for
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common, registers
-from .register_specs import REGISTERS
+from .register_specs import BY_SLUG
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
-BORROW_REGISTER = next(spec for spec in REGISTERS if spec.slug == "borrow-requests")
+BORROW_REGISTER = BY_SLUG["borrow-requests"]
 
 
 @bp.get("/records")

@@ -198,11 +198,7 @@ def save_custom(resource, path, back):
     """An edit form's custom values of a ``resource`` sent to its ``POST …/<path>`` (the keys given
     replace theirs), then back to its page, with the API's refusal shown there."""
     values = custom_from_form(custom_fields(resource), request.form)
-    _, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), {"custom": values}), back)
-    if refused:
-        return refused
-    done("custom.saved")
-    return redirect(back)
+    return post_and_back(path, {"custom": values}, back, "custom.saved")
 
 
 def custom_from_form(definitions, form):

@@ -164,7 +164,8 @@ def return_visit_attempt(request_id):
     body = {"method": form.get("method", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    return common.post_and_back(f"service-requests/{request_id}/return-visit-attempts", body, back, "desk.done_attempt")
+    return common.post_and_back(f"service-requests/{request_id}/return-visit-attempts", body, back,
+                                "desk.done_attempt")
 
 
 def _actions_shown(item):

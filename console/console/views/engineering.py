@@ -8,9 +8,7 @@ from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
 from . import registers
-from .register_specs import REGISTERS, Field
-
-REGISTERS_BY_SLUG = {spec.slug: spec for spec in REGISTERS}
+from .register_specs import BY_SLUG, Field
 
 bp = Blueprint("engineering", __name__, url_prefix="/engineering")
 
@@ -86,7 +84,7 @@ def equipment_detail(item_id):
     """One piece of equipment of the ledger with its whole history (newest first); its forms are
     the ledger's (``registers``), which bring the technician back here."""
     equipment = g.api.get(g.api.estate(g.user.estate_id, f"equipment/{item_id}"))
-    ledger = REGISTERS_BY_SLUG["equipment"]
+    ledger = BY_SLUG["equipment"]
     return render_template("engineering/equipment.html", equipment=equipment, ledger=ledger,
                            actions=registers.offered(ledger.actions),
                            records=list(reversed(equipment.get("records") or [])),

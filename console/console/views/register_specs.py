@@ -382,3 +382,4 @@ ACCOUNTS = (
 )
 
 REGISTERS = FRONT_DESK + SECURITY + ARCHIVE + ENGINEERING + ACCOUNTS
+BY_SLUG = {spec.slug: spec for spec in REGISTERS}  # a row's own page finds its register's actions
