@@ -36,21 +36,21 @@ NEVER = "9999-12-31T23:59:59.999Z"  # the next change when no unpaid bill is sti
 
 def overdue_by_household(bills, now):
     """``{household_id: {overdue_cents, bills, oldest_due_at, age_days}}`` of bills past due."""
-    return overdue_and_next_due(bills, now)[0]
+    return overdue_and_next_change(bills, now)[0]
 
 
-def overdue_and_next_due(bills, now):
+def overdue_and_next_change(bills, now):
     """``overdue_by_household`` of an estate's unpaid bills, and the next moment that answer
     changes by itself (until then it stays the same): a bill falls due, or a household's
     ``age_days`` goes up a day; ``NEVER`` when neither will. In one pass."""
     stamp = clock.to_iso(now)
-    found, next_due = {}, NEVER
+    found, next_change = {}, NEVER
     for bill in bills:  # every unpaid bill of an estate: kept to plain dict work
         if bill["status"] == "paid":
             continue
         due = bill["due_at"]
         if due >= stamp:
-            next_due = min(next_due, due)
+            next_change = min(next_change, due)
             continue
         household_id = bill.get("household_id")
         if not household_id:
@@ -68,9 +68,9 @@ def overdue_and_next_due(bills, now):
         due = entry["oldest_due_at"]
         if due not in ages:
             ages[due] = age_days(due, now)
-            next_due = min(next_due, next_day_of_age(due, ages[due]))
+            next_change = min(next_change, next_day_of_age(due, ages[due]))
         entry["age_days"] = ages[due]
-    return found, next_due
+    return found, next_change
 
 
 def longest_overdue_first(entries):

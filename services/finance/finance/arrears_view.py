@@ -52,7 +52,7 @@ def longest_overdue_first(db, estate_id, now):
         kept = _updated(db, estate_id, kept, version, set(changed[-behind:]), now)
     else:
         computed_at = time.monotonic()
-        overdue, valid_until = arrears.overdue_and_next_due(store.unpaid_bills_of_estate(db, estate_id), now)
+        overdue, valid_until = arrears.overdue_and_next_change(store.unpaid_bills_of_estate(db, estate_id), now)
         kept = _Kept(version, computed_at, valid_until, overdue, arrears.longest_overdue_first(overdue.values()))
     with _lock:
         _kept.setdefault(db, {})[estate_id] = kept
@@ -62,7 +62,7 @@ def longest_overdue_first(db, estate_id, now):
 def _updated(db, estate_id, kept, version, households, now):
     overdue, valid_until = dict(kept.overdue), kept.valid_until
     for household_id in households:
-        found, upcoming = arrears.overdue_and_next_due(store.unpaid_bills(db, estate_id, household_id), now)
+        found, upcoming = arrears.overdue_and_next_change(store.unpaid_bills(db, estate_id, household_id), now)
         overdue.pop(household_id, None)
         overdue.update(found)
         valid_until = min(valid_until, upcoming)
