@@ -12,6 +12,15 @@ ROLE_OF_AREA = {"desk": "agent", "security": "security", "archive": "archivist",
                 "accounts": "accountant"}
 
 
+EXTINGUISHER = {"id": "fe_1", "code": "EXT-3F-01", "name": "Extinguisher 3F", "kind": "extinguisher",
+                "location": "3F corridor"}
+
+
+def _estate_posts(fake):
+    """The POSTs the console sent under an estate (not its sign-in)."""
+    return [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+
+
 def _only_documented(fake, documented_routes):
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes), \
@@ -157,9 +166,7 @@ def test_a_plan_s_equipment_opens_the_equipment_s_page(client, fake, documented_
 
 def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("security",))
-    extinguisher = {"id": "fe_1", "code": "EXT-3F-01", "name": "Extinguisher 3F", "kind": "extinguisher",
-                    "location": "3F corridor"}
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [extinguisher], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})
     page = client.get("/security/fire-equipment?unchecked_in=2026-12",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Record a check" in page
@@ -169,7 +176,7 @@ def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, docu
     answer = client.post("/security/fire-equipment/fe_1/check?unchecked_in=2026-12", data={
         "csrf_token": csrf_of(client), "idempotency_key": key, "result": "defect", "notes": "pressure low"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/security/fire-equipment?unchecked_in=2026-12")
-    [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    [sent] = _estate_posts(fake)
     assert sent["path"].endswith("/fire-inspections")  # into the checks, naming the row
     assert sent["json"] == {"equipment_id": "fe_1", "result": "defect", "notes": "pressure low"}
     assert sent["headers"]["Idempotency-Key"] == key  # a double tap records one check
@@ -186,7 +193,7 @@ def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, docum
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-plans", (201, {"id": "mp_1"}))
     client.post("/engineering/equipment/eq_1/plan", data={
         "csrf_token": csrf_of(client), "kind": "periodic_maintenance", "every_days": "30", "next_due_on": "2027-01-05"})
-    [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    [sent] = _estate_posts(fake)
     assert sent["path"].endswith("/maintenance-plans")
     assert sent["json"] == {"equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 30,
                             "next_due_on": "2027-01-05"}
@@ -203,7 +210,7 @@ def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, document
     client.post("/archive/check-plans/acp_1/check", data={
         "csrf_token": csrf_of(client), "checked_at": "2026-12-31T10:00", "records_checked": "120",
         "records_complete": "118"})
-    [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    [sent] = _estate_posts(fake)
     assert sent["path"].endswith("/archive/checks")
     assert sent["json"] == {"plan_id": "acp_1", "checked_at": "2026-12-31T02:00:00Z", "records_checked": 120,
                             "records_complete": 118}  # 10:00 in the display zone (UTC+8)
@@ -212,9 +219,7 @@ def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, document
 
 def test_an_extinguisher_s_row_links_to_its_checks(client, fake, documented_routes):
     sign_in(client, fake, roles=("security",))
-    extinguisher = {"id": "fe_1", "code": "EXT-3F-01", "name": "Extinguisher 3F", "kind": "extinguisher",
-                    "location": "3F corridor"}
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [extinguisher], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})
     page = client.get("/security/fire-equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<a href="/security/fire-inspections?equipment_id=fe_1">Its checks</a>' in page
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [], "next_cursor": None})
@@ -258,4 +263,4 @@ def test_a_checkpoint_line_that_does_not_read_is_refused_before_the_api(client, 
                                                           "checkpoints": "A1 North gate"},
                          headers={"Accept-Language": "en"})
     assert answer.status_code == 400 and "Write each line as: code, name" in answer.get_data(as_text=True)
-    assert not [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    assert not _estate_posts(fake)
