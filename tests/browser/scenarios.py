@@ -31,6 +31,12 @@ def open_page(browser, locale="en-GB", width=1280, height=900, **options):
     return page, errors
 
 
+def pick_estate(page, settings):
+    """An operator admin (all estates) picks the scenario's estate."""
+    page.get_by_role("link", name="Switch estate").click()
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+
+
 def sign_in(page, settings, username, password):
     page.goto(settings["console"] + "/signin")
     page.get_by_label(re.compile("User name|用户名")).fill(username)
@@ -42,8 +48,7 @@ def complaint_in_register(browser, settings):
     """The admin picks the estate, registers a complaint through the form and finds it in the register."""
     page, errors = open_page(browser)
     sign_in(page, settings, "admin", settings["admin_password"])
-    page.get_by_role("link", name="Switch estate").click()
-    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    pick_estate(page, settings)
     assert settings["estate_name"] in page.locator("header").inner_text()
 
     page.get_by_role("navigation").get_by_role("link", name="Register a request").click()
@@ -99,8 +104,7 @@ def accounts_day(browser, settings):
     an agent does not see the cashier's or the manager's menu; the KPI dashboard draws its bars."""
     page, _ = open_page(browser)
     sign_in(page, settings, "admin", settings["admin_password"])
-    page.get_by_role("link", name="Switch estate").click()
-    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    pick_estate(page, settings)
     page.get_by_role("navigation").get_by_role("link", name="Billing run").click()
     page.get_by_label("Period").fill(settings["period"])
     page.get_by_role("button", name="Start the billing run").click()
@@ -276,8 +280,7 @@ def household_import(browser, settings):
     row that was refused and why (the other rows are created)."""
     page, errors = open_page(browser, width=375, height=800)
     sign_in(page, settings, "admin", settings["admin_password"])
-    page.get_by_role("link", name="Switch estate").click()
-    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    pick_estate(page, settings)
     page.get_by_role("navigation").get_by_role("link", name="Import households").click()
     building = "I" + uuid.uuid4().hex[:4].upper()
     content = ("building,unit,room,area_m2,owner_name,owner_phone\n"
@@ -450,8 +453,7 @@ def borrowing(browser, settings):
 
     manager, _ = open_page(browser)
     sign_in(manager, settings, "admin", settings["admin_password"])
-    manager.get_by_role("link", name="Switch estate").click()
-    manager.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    pick_estate(manager, settings)
     manager.goto(request_url)
     approve = manager.locator("form.card", has=manager.get_by_role("button", name="Approve"))
     approve.locator('input[name="note"]').fill("for the claim")
@@ -524,8 +526,7 @@ def complaint_analysis(browser, settings):
     done: the plan closes."""
     page, errors = open_page(browser)
     sign_in(page, settings, "admin", settings["admin_password"])
-    page.get_by_role("link", name="Switch estate").click()
-    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    pick_estate(page, settings)
     page.get_by_role("navigation").get_by_role("link", name="Complaint analysis").click()
     page.locator('input[name="period"]').fill(settings["quarter"])
     page.get_by_role("button", name="Filter").click()
@@ -591,8 +592,7 @@ def emergency_plan(browser, settings):
     the plan is then the estate's own, with the new step."""
     page, errors = open_page(browser)
     sign_in(page, settings, "admin", settings["admin_password"])
-    page.get_by_role("link", name="Switch estate").click()
-    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    pick_estate(page, settings)
     page.get_by_role("navigation").get_by_role("link", name="Emergency plans").click()
     plan = page.locator("#plan-flooding")
     assert "the default" in plan.locator("h2").inner_text()
@@ -613,8 +613,7 @@ def archive_correction(browser, settings):
     marked as corrected) and verify the chain, which holds."""
     page, errors = open_page(browser)
     sign_in(page, settings, "admin", settings["admin_password"])
-    page.get_by_role("link", name="Switch estate").click()
-    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    pick_estate(page, settings)
     page.get_by_role("navigation").get_by_role("link", name="Record search").click()
     page.locator('input[name="building"]').fill("3")
     page.locator('input[name="unit"]').fill("1")
