@@ -10,6 +10,22 @@ pytestmark = pytest.mark.e2e
 STAFF_PASSWORD = "browser-staff-" + uuid.uuid4().hex[:8]
 
 
+def estate_now():
+    """Now on the test estates' clock (Asia/Shanghai, the default: UTC+8), which sets their
+    periods and days."""
+    return datetime.now(timezone.utc) + timedelta(hours=8)
+
+
+def recorded_request(api, settings, body):
+    """A service request of the scenario's household, once archive has recorded it."""
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    request = api.post(f"{base}/service-requests", {"household_id": settings["household_id"], "channel": "phone",
+                                                    **body}, retry_422=True)
+    api.eventually(lambda: [r for r in api.get(f"{base}/archive/records?household_id={settings['household_id']}")[
+        "items"] if r["subject_id"] == request["id"]])
+    return request
+
+
 @pytest.fixture(scope="module")
 def settings(system, api, chromium):
     code = "BR" + uuid.uuid4().hex[:6].upper()
@@ -20,7 +36,7 @@ def settings(system, api, chromium):
     # a second estate, so that the dashboard compares two
     api.post("/api/v1/estates", {"code": code + "B", "name": f"River Court {code}", "address": "2 Test Road"})
     # this month on the estates' default clock (Asia/Shanghai), for the billing run and the KPIs
-    period = (datetime.now(timezone.utc) + timedelta(hours=8)).strftime("%Y-%m")
+    period = estate_now().strftime("%Y-%m")
     standard = api.post(f"/api/v1/estates/{estate['id']}/fee-standards", {
         "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": period})
     api.post(f"/api/v1/estates/{estate['id']}/fee-standards/{standard['id']}/approve", {})
@@ -55,7 +71,7 @@ def test_a_technician_completes_a_charged_order_on_a_phone(api, settings):
                        retry_422=True)
     [order] = api.eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}")["items"])
     api.post(f"{base}/work-orders/{order['id']}/assign", {"technician": settings["technician"]})
-    tomorrow = datetime.now(timezone.utc) + timedelta(hours=8 + 24)  # the display zone's clock (UTC+8)
+    tomorrow = estate_now() + timedelta(hours=24)  # the display zone is the estate's
     run_scenario("technician_on_phone", {**settings, "order_number": order["number"],
                                          "appointment_at": tomorrow.strftime("%Y-%m-%dT10:00")})
 
@@ -103,18 +119,12 @@ def test_a_guard_records_the_month_s_fire_checks_from_the_unchecked_list(api, se
 
 
 def test_the_desk_reads_a_household_s_file_once_the_manager_approves_its_request(api, settings):
-    base = f"/api/v1/estates/{settings['estate_id']}"
-    request = api.post(f"{base}/service-requests", {"kind": "repair", "household_id": settings["household_id"],
-                                                    "channel": "phone", "description": "balcony drain blocked"},
-                       retry_422=True)
-    api.eventually(lambda: [r for r in api.get(f"{base}/archive/records?household_id={settings['household_id']}")[
-        "items"] if r["subject_id"] == request["id"]])
+    recorded_request(api, settings, {"kind": "repair", "description": "balcony drain blocked"})
     run_scenario("borrowing", settings)
 
 
 def test_a_guard_records_a_drill_a_blocked_lane_and_a_duty_assignment(settings):
-    # the estate's clock (Asia/Shanghai by default): a drill an hour ago, today's roster
-    local_now = datetime.now(timezone.utc) + timedelta(hours=8)
+    local_now = estate_now()  # a drill an hour ago, today's roster
     run_scenario("security_registers", {**settings, "today": local_now.strftime("%Y-%m-%d"),
                                         "drill_at": (local_now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")})
 
@@ -123,7 +133,7 @@ def test_the_manager_reads_the_complaint_analysis_and_closes_a_rectification_pla
     api.post(f"/api/v1/estates/{settings['estate_id']}/service-requests", {
         "kind": "complaint", "household_id": settings["household_id"], "channel": "phone",
         "description": "cars in the visitor bays", "complainant": "Li Lei", "nature": "parking"}, retry_422=True)
-    local_now = datetime.now(timezone.utc) + timedelta(hours=8)  # the estate's clock (Asia/Shanghai)
+    local_now = estate_now()
     run_scenario("complaint_analysis", {**settings, "quarter": f"{local_now.year}-Q{(local_now.month - 1) // 3 + 1}"})
 
 
@@ -136,9 +146,5 @@ def test_the_manager_adds_a_step_to_the_estate_s_flooding_plan(settings):
 
 
 def test_the_archives_correct_a_household_s_record_found_by_its_address(api, settings):
-    base = f"/api/v1/estates/{settings['estate_id']}"
-    request = api.post(f"{base}/service-requests", {"kind": "consultation", "household_id": settings["household_id"],
-                                                    "channel": "phone", "description": "bin day?"}, retry_422=True)
-    api.eventually(lambda: [r for r in api.get(f"{base}/archive/records?household_id={settings['household_id']}")[
-        "items"] if r["subject_id"] == request["id"]])
+    recorded_request(api, settings, {"kind": "consultation", "description": "bin day?"})
     run_scenario("archive_correction", settings)
