@@ -19,7 +19,7 @@ ESCALATION_TARGETS = ("manager", "authorities")
 def plans(problem=None, failed=None):
     listed = g.api.get(g.api.estate(g.user.estate_id, "emergency-plans"))
     return render_template("security/emergency_plans.html", plans=listed.get("items", []), failed=failed,
-                           can_edit=bool(set(g.user.roles) & menu.MANAGEMENT),  # the gateway's editors
+                           can_edit=common.has_role(menu.MANAGEMENT),  # the gateway's editors
                            form=request.form if problem else {}, problem=problem or common.take_problem(),
                            targets=ESCALATION_TARGETS), 200 if problem is None else problem.status
 

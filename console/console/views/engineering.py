@@ -70,7 +70,7 @@ def order_detail(order_id):
     order = g.api.get(g.api.estate(g.user.estate_id, f"work-orders/{order_id}"))
     field_steps = [step for step in FIELD_STEPS if order.get("status") in step.when
                    and not (step.name == "mark-emergency" and order.get("priority") == "emergency")
-                   and (not step.roles or set(step.roles) & set(g.user.roles))]
+                   and (not step.roles or common.has_role(step.roles))]
     return render_template("engineering/order.html", order=order, problem=common.take_problem(),
                            field_steps=field_steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),

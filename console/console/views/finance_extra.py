@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from .. import i18n
+from .. import i18n, menu
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -67,10 +67,6 @@ def _write(call, page):
 
 def _key(form):
     return form.get("idempotency_key") or None
-
-
-def _has_role(*roles):
-    return bool(set(g.user.roles or ()) & set(roles))
 
 
 # -- renovation deposits ---------------------------------------------------------------------------
@@ -239,7 +235,7 @@ def fund(problem=None, refused_id=None):
                            filters=filters, sources=FUND_SOURCES, statuses=FUND_STATUSES, methods=METHODS,
                            households=common.household_labels(), key=common.form_key(), use_key=common.form_key(),
                            form=request.form, refused_id=refused_id, problem=problem or common.take_problem(),
-                           deciders=_has_role("manager", "operator_admin"))
+                           deciders=common.has_role(menu.MANAGEMENT))
 
 
 @bp.post("/maintenance-fund/deposits")
@@ -329,7 +325,7 @@ def disclosure(problem=None):
     return render_template("finance/disclosure.html", period=period, expenses=expenses, report=report,
                            published=published, categories=OPERATING_CATEGORIES, key=common.form_key(),
                            form=request.form, public_link=_public_link(period) if published else None,
-                           publishers=_has_role("manager", "operator_admin"),
+                           publishers=common.has_role(menu.MANAGEMENT),
                            problem=problem or common.take_problem())
 
 

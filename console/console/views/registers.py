@@ -126,7 +126,7 @@ def _create_view(spec, show):
 
 def offered(actions):
     """The row actions the signed-in user is offered (an action's ``roles``, when it names some)."""
-    return [a for a in actions if not a.roles or set(a.roles) & set(g.user.roles)]
+    return [a for a in actions if not a.roles or common.has_role(a.roles)]
 
 
 def _back(spec, item_id):
