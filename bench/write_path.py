@@ -225,22 +225,20 @@ def all_recorded(gateway, request_ids, wait_seconds=60):
     return found
 
 
-def event_lags(gateway, request_ids, wait_seconds=60):
+def event_lags(records, request_ids):
     """ms from each request's ``service_request_created`` event (occurred_at) to archive's record
-    of it (recorded_at); waits for archive to have recorded them all."""
-    records = all_recorded(gateway, request_ids, wait_seconds)
+    of it (recorded_at); ``records``: ``all_recorded``."""
     return [(clock.parse_iso(records[request_id]["recorded_at"])
              - clock.parse_iso(records[request_id]["occurred_at"])).total_seconds() * 1000
             for request_id in request_ids]
 
 
-def recorded_throughput(gateway, rounds, created):
+def recorded_throughput(records, rounds, created):
     """Creates per second from 16 threads counted until archive recorded the event of the last
-    create of each round (``rounds``: ``[(started, indexes)]``, ``created``: ``{index: request
-    id}``). The throughput figure stops at the last answer; work a create leaves behind (its
-    event's publish, archive's record) may run after that, in the pause before the other side's
-    round, and this figure counts it."""
-    records = all_recorded(gateway, list(created.values()))
+    create of each round (``records``: ``all_recorded``; ``rounds``: ``[(started, indexes)]``,
+    ``created``: ``{index: request id}``). The throughput figure stops at the last answer; work a
+    create leaves behind (its event's publish, archive's record) may run after that, in the pause
+    before the other side's round, and this figure counts it."""
     seconds = 0.0
     for started, indexes in rounds:
         last = max(clock.parse_iso(records[created[index]]["recorded_at"]) for index in indexes)
@@ -320,9 +318,10 @@ def run_section(system_url, password, amqp_uri, signing_key, calls):
         kombu.close()
         client.close()
     rpc_row, create_row = rows["raw RPC round trip (health)"], rows["gateway POST service-request"]
-    lag_ms = event_lags(gateway, [created[index] for index in range(calls)])
+    records = all_recorded(gateway, list(created.values()))  # one pass over archive's records for both figures
+    lag_ms = event_lags(records, [created[index] for index in range(calls)])
     create_row["recorded_throughput_per_s"] = recorded_throughput(
-        gateway, create_rounds, {index: created[index] for _, indexes in create_rounds for index in indexes})
+        records, create_rounds, {index: created[index] for _, indexes in create_rounds for index in indexes})
     print(f"  {'creates until archive recorded them':<34} {create_row['recorded_throughput_per_s']:>9.1f} /s "
           f"({THREADS} threads; each round counted until its last event was recorded): "
           f"{create_row['recorded_throughput_per_s'] / rpc_row['throughput_per_s']:.3f} of raw RPC's (not a goal)",
