@@ -10,9 +10,6 @@ A record holds the first response, so it expires ``IDEMPOTENCY_RETENTION_SECONDS
 it was claimed (``estate_common.retention``); a retry later than that is a new request,
 which still makes no twin (the service derives the document's id from the key).
 """
-import hashlib
-import json
-
 from flask import jsonify, request
 
 from estate_common import clock, ids, retention
@@ -27,13 +24,6 @@ def check_key(key):
     if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
         raise InvalidInput("Idempotency-Key is not valid",
                            [field_error("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} printable characters")])
-
-
-_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps would build one per call
-
-
-def body_digest(body):
-    return hashlib.sha256(_DIGEST_ENCODER.encode(body).encode()).hexdigest()
 
 
 def claim(db, user, route, key, digest):
@@ -75,7 +65,7 @@ def once(db, caller, payload, status, call, shown=lambda body: body, first=lambd
     if key is None:
         return jsonify(first(call(None))), status
     check_key(key)
-    record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, body_digest(payload))
+    record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, ids.content_digest(payload))
     if replay:
         response = jsonify(shown(replay[1]))
         response.status_code = replay[0]

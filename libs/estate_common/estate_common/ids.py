@@ -30,3 +30,12 @@ def natural_id(prefix, *parts):
         key = '["' + '", "'.join(texts) + '"]'
     digest = hashlib.sha1(key.encode()).hexdigest()
     return f"{prefix}_{digest[:24]}"
+
+
+_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps would build one per call
+
+
+def content_digest(value):
+    """SHA-256 of a JSON value written with its keys sorted: what a retry with the same
+    Idempotency-Key must send again (the gateway's records, the portal's filings)."""
+    return hashlib.sha256(_DIGEST_ENCODER.encode(value).encode()).hexdigest()

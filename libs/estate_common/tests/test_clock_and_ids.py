@@ -154,3 +154,14 @@ def test_natural_id_stays_the_id_already_stored(parts):
 @given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), min_size=1, max_size=5))
 def test_natural_id_stays_the_id_already_stored_for_any_text(parts):
     assert ids.natural_id("x", *parts) == _id_as_first_written("x", *parts)
+
+
+def test_a_content_digest_ignores_key_order_and_keeps_the_digests_already_stored():
+    import hashlib
+    import json
+    body = {"room": "1202", "description": "漏水", "building": "3"}
+    assert ids.content_digest(body) == ids.content_digest(dict(reversed(list(body.items()))))
+    assert ids.content_digest(body) != ids.content_digest({**body, "room": "1203"})
+    # what the gateway's idempotency records and the portal's filings stored before it was shared
+    assert ids.content_digest(body) == hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -110,7 +110,7 @@ def portal_create(db, outbox, caller, estate_code, data):
     Idempotency-Key (``portal``'s docstring)."""
     estate_id = store.estate_id_by_code(db, estate_code)
     portal.check(data)
-    key, digest = caller.idempotency_key, portal.filing_digest(data)
+    key, digest = caller.idempotency_key, ids.content_digest(data)
     secret = portal.keyed_secret(estate_id, key) if key else portal.new_secret()
     request_id = caller.created_id("sr", estate_id)
 

@@ -30,7 +30,6 @@ import base64
 import functools
 import hashlib
 import hmac
-import json
 import secrets
 
 from estate_common import bus_auth, clock
@@ -64,10 +63,6 @@ def _keyed_secrets_key():
 
 def _secret_text(raw):
     return base64.b32encode(raw).decode().rstrip("=").lower()
-
-
-def filing_digest(data):
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def refiled(stored, digest, secret):
