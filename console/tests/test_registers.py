@@ -16,6 +16,10 @@ EXTINGUISHER = {"id": "fe_1", "code": "EXT-3F-01", "name": "Extinguisher 3F", "k
                 "location": "3F corridor"}
 
 
+PUMP = {"id": "eq_1", "code": "PUMP-1", "name": "Pump", "system": "water", "location": "B2", "installed_on": None,
+        "record_count": 0}
+
+
 def _estate_posts(fake):
     """The POSTs the console sent under an estate (not its sign-in)."""
     return [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
@@ -158,9 +162,12 @@ def test_a_plan_s_equipment_opens_the_equipment_s_page(client, fake, documented_
             "next_due_on": "2026-12-15", "active": True}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-plans", {"items": [plan], "next_cursor": None})
     page = client.get("/engineering/maintenance-plans?equipment_id=eq_1").get_data(as_text=True)
-    assert '<a href="/engineering/equipment/eq_1">eq_1</a>' in page
-    [listed] = [c for c in fake.calls if c["path"].endswith("/maintenance-plans")]
-    assert listed["params"]["equipment_id"] == "eq_1"
+    assert '<a href="/engineering/equipment/eq_1">eq_1</a>' in page  # the ledger did not answer: its id
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [PUMP], "next_cursor": None})
+    page = client.get("/engineering/maintenance-plans?equipment_id=eq_1").get_data(as_text=True)
+    assert '<a href="/engineering/equipment/eq_1">PUMP-1 · Pump</a>' in page
+    listed = [c for c in fake.calls if c["path"].endswith("/maintenance-plans")]
+    assert [c["params"]["equipment_id"] for c in listed] == ["eq_1", "eq_1"]
     _only_documented(fake, documented_routes)
 
 
@@ -185,9 +192,7 @@ def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, docu
 
 def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("technician",))
-    pump = {"id": "eq_1", "code": "PUMP-1", "name": "Pump", "system": "water", "location": "B2",
-            "installed_on": None, "record_count": 0}
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [pump], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [PUMP], "next_cursor": None})
     page = client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Add a preventive plan" in page and 'action="/engineering/equipment/eq_1/plan"' in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-plans", (201, {"id": "mp_1"}))
@@ -214,6 +219,38 @@ def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, document
     assert sent["path"].endswith("/archive/checks")
     assert sent["json"] == {"plan_id": "acp_1", "checked_at": "2026-12-31T02:00:00Z", "records_checked": 120,
                             "records_complete": 118}  # 10:00 in the display zone (UTC+8)
+    _only_documented(fake, documented_routes)
+
+
+def test_a_fire_check_names_its_extinguisher_from_a_list_not_by_a_typed_id(client, fake, documented_routes):
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [], "next_cursor": None})
+    page = client.get("/security/fire-inspections?equipment_id=fe_1",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # the filter, with the filtered extinguisher chosen, and the form's list
+    assert re.search(r'<select id="f-equipment_id" name="equipment_id" >\s*<option value="">All</option>\s*'
+                     r'<option value="fe_1" selected>EXT-3F-01 · Extinguisher 3F</option>', page)
+    assert re.search(r'<select id="n-equipment_id" name="equipment_id" required>\s*<option value="">—</option>\s*'
+                     r'<option value="fe_1" >EXT-3F-01 · Extinguisher 3F</option>', page)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fire-inspections", (201, {"id": "fi_1"}))
+    client.post("/security/fire-inspections", data={"csrf_token": csrf_of(client), "idempotency_key": "k1",
+                                                    "equipment_id": "fe_1", "result": "ok", "notes": ""})
+    [sent] = _estate_posts(fake)
+    assert sent["json"] == {"equipment_id": "fe_1", "result": "ok"}
+    _only_documented(fake, documented_routes)
+
+
+def test_a_list_too_long_to_offer_asks_for_the_id_and_names_what_it_knows(client, fake, documented_routes):
+    sign_in(client, fake, roles=("security",))
+    route = {"id": "pr_1", "name": "Night loop", "checkpoints": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [route], "next_cursor": "more"})
+    plan = {"id": "pp_1", "route_id": "pr_1", "shift": "night", "start_time": "22:00", "expected_minutes": 40}
+    other = {**plan, "id": "pp_2", "route_id": "pr_999"}  # a route past the first page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-plans", {"items": [plan, other], "next_cursor": None})
+    page = client.get("/security/patrol-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<input id="f-route_id" name="route_id" value="" placeholder="Too many to list: type the id"' in page
+    assert "<td>Night loop</td>" in page and "<td>pr_999</td>" in page
     _only_documented(fake, documented_routes)
 
 

@@ -150,6 +150,33 @@ def household_labels():
                            complete=not page.get("next_cursor"))
 
 
+class Picks(dict):
+    """id -> name of another register's rows (a ``register_specs.Source``), which a ``pick`` field
+    offers and a column shows for an id. ``complete``: every row is here, so the field can be a
+    list to choose from; else it asks for the id, as it did before (the names shown are those of
+    the first page)."""
+
+    NAME_CHARS = 40
+
+    def __init__(self, names, complete):
+        super().__init__(names)
+        self.complete = complete
+
+
+def pick_names(source):
+    """``Picks`` of ``source``'s rows (the API's largest page; empty when the API refuses)."""
+    try:
+        page = g.api.get(g.api.estate(g.user.estate_id, source.path), limit=HOUSEHOLD_SCAN_LIMIT)
+    except ApiProblem:
+        return Picks({}, complete=False)
+    names = {}
+    for row in page.get("items", []):
+        parts = [str(row[name]) for name in source.names if row.get(name) not in (None, "")]
+        name = " · ".join(parts)
+        names[row["id"]] = name if len(name) <= Picks.NAME_CHARS else name[:Picks.NAME_CHARS - 1] + "…"
+    return Picks(names, complete=not page.get("next_cursor"))
+
+
 def deadline_state(due_at, start_at=None, now=None):
     """How close a deadline is, for its badge: ``ok``, ``soon`` (amber), ``late`` (red) or None.
 

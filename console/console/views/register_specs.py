@@ -14,10 +14,10 @@ from .. import menu
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, int, bool, choice, household, moment, date, month, lines, money, checkpoints
+    kind: str = "text"  # text, textarea, int, bool, choice, household, pick, moment, date, month, lines, money, checkpoints
     required: bool = False
     choices: tuple = ()
-    group: str = ""  # label group of the choices / values
+    group: str = ""  # label group of the choices / values; a pick's source (PICK_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Column:
     label: str
     kind: str = "text"  # text, when, money, enum, household, bool, list, count, link
     group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
+    source: str = ""  # PICK_SOURCES: the value is that register's row id, shown by its name
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,22 @@ class Action:
     into: str = ""  # instead of ``{path}/{item id}/{name}``: the collection it adds to, ...
     id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
     roles: frozenset = frozenset()  # who is offered the button (empty: whoever sees the screen)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Another register whose rows a ``pick`` field offers by name (an extinguisher by its code
+    and name, not its id): the collection and the fields of a row that name it."""
+    path: str
+    names: tuple
+
+
+PICK_SOURCES = {
+    "fire-equipment": Source("fire-equipment", ("code", "name")),
+    "equipment": Source("equipment", ("code", "name")),
+    "patrol-routes": Source("patrol-routes", ("name",)),
+    "check-plans": Source("archive/check-plans", ("year", "notes")),
+}
 
 
 @dataclass(frozen=True)
@@ -200,11 +217,11 @@ SECURITY = (
     Register("security", "fire-inspections", "menu.fire_inspections", "fire-inspections",
              (C("equipment_code", "reg.code"), C("period", "bill.period"), C("result", "reg.result", "enum", "fire"),
               C("notes", "reg.notes"), C("inspected_at", "reg.inspected_at", "when"), C("inspected_by", "reg.by")),
-             fields=(F("equipment_id", "reg.equipment_id", required=True),
+             fields=(F("equipment_id", "reg.equipment", "pick", True, group="fire-equipment"),
                      F("result", "reg.result", "choice", True, ("ok", "defect"), "fire"), NOTE),
              filters=(F("period", "bill.period", "month"),
                       F("result", "reg.result", "choice", choices=("ok", "defect"), group="fire"),
-                      F("equipment_id", "reg.equipment_id")),
+                      F("equipment_id", "reg.equipment", "pick", group="fire-equipment")),
              roles=menu.SECURITY),
     Register("security", "vehicle-passes", "menu.vehicle_passes", "vehicle-passes",
              (C("plate", "reg.plate"), C("kind", "reg.kind", "enum", "pass"), HOUSEHOLD,
@@ -244,11 +261,11 @@ SECURITY = (
              links=(Link("reg.plans_of", "registers.patrol-plans", "route_id"),),
              roles=menu.SECURITY),
     Register("security", "patrol-plans", "menu.patrol_plans", "patrol-plans",
-             (C("route_id", "reg.route_id"), C("shift", "reg.shift", "enum", "shift"),
+             (C("route_id", "reg.route", source="patrol-routes"), C("shift", "reg.shift", "enum", "shift"),
               C("start_time", "reg.start_time"),
               C("expected_minutes", "reg.expected_minutes"), C("rounds", "reg.rounds"),
               C("interval_minutes", "reg.interval_minutes")),
-             filters=(F("route_id", "reg.route_id"),), roles=menu.SECURITY),
+             filters=(F("route_id", "reg.route", "pick", group="patrol-routes"),), roles=menu.SECURITY),
     Register("security", "fire-check-overdues", "menu.fire_check_overdues", "fire-check-overdues",
              (C("equipment_code", "reg.code"), C("equipment_name", "reg.name"), C("location", "reg.location"),
               C("period", "bill.period"), C("due_at", "reg.due_at", "when"), C("raised_at", "reg.raised_at", "when")),
@@ -312,8 +329,8 @@ ARCHIVE = (
              (C("year", "reg.year"), C("checked_at", "reg.checked_at", "when"),
               C("records_checked", "reg.records_checked"), C("records_complete", "reg.records_complete"),
               C("notes", "reg.notes"), C("recorded_by", "reg.by")),
-             fields=(F("plan_id", "reg.plan_id", required=True), *CHECK_FIELDS),
-             filters=(F("plan_id", "reg.plan_id"),), roles=menu.ARCHIVES),
+             fields=(F("plan_id", "reg.check_plan", "pick", True, group="check-plans"), *CHECK_FIELDS),
+             filters=(F("plan_id", "reg.check_plan", "pick", group="check-plans"),), roles=menu.ARCHIVES),
     Register("archive", "change-log", "menu.change_log", "archive/change-log",
              (C("at", "reg.at", "when"), C("subject_type", "reg.subject_type", "enum", "subject"),
               C("subject_id", "reg.subject_id"), C("action", "reg.action"), C("actor", "reg.by"),
@@ -343,12 +360,12 @@ ENGINEERING = (
              roles=menu.ENGINEERING, custom="equipment", custom_edit=True,
              detail="engineering.equipment_detail"),
     Register("engineering", "maintenance-plans", "menu.maintenance_plans", "maintenance-plans",
-             (C("equipment_id", "reg.equipment_id", "link", "engineering.equipment_detail"),
+             (C("equipment_id", "reg.equipment", "link", "engineering.equipment_detail", source="equipment"),
               C("kind", "reg.kind", "enum", "plan"),
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),
               C("active", "reg.active", "bool")),
-             fields=(F("equipment_id", "reg.equipment_id", required=True), *PLAN_FIELDS),
-             filters=(F("equipment_id", "reg.equipment_id"),), roles=menu.ENGINEERING),
+             fields=(F("equipment_id", "reg.equipment", "pick", True, group="equipment"), *PLAN_FIELDS),
+             filters=(F("equipment_id", "reg.equipment", "pick", group="equipment"),), roles=menu.ENGINEERING),
 )
 
 ENGINEERING += (

@@ -15,7 +15,7 @@ from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
-from .register_specs import REGISTERS
+from .register_specs import PICK_SOURCES, REGISTERS
 
 bp = Blueprint("registers", __name__)
 
@@ -91,6 +91,14 @@ def _options(spec):
     return common.household_labels() if uses or any(c.kind == "household" for c in spec.columns) else {}
 
 
+def _picks(spec):
+    """``{source: common.Picks}`` for the register's pick fields (form, filters, row actions) and
+    the columns a source names."""
+    fields = spec.fields + spec.filters + tuple(f for action in spec.actions for f in action.fields)
+    sources = {f.group for f in fields if f.kind == "pick"} | {c.source for c in spec.columns if c.source}
+    return {source: common.pick_names(PICK_SOURCES[source]) for source in sorted(sources)}
+
+
 def _list_view(spec):
     def view(problem=None):
         filters = common.query(*(f.name for f in spec.filters))
@@ -99,6 +107,7 @@ def _list_view(spec):
         definitions = common.custom_fields(spec.custom) if spec.custom else []
         return render_template("registers/register.html", spec=spec, items=page.get("items", []),
                                next_cursor=page.get("next_cursor"), filters=filters, households=_options(spec),
+                               picks=_picks(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,
                                custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
                                actions=offered(spec.actions),
