@@ -214,8 +214,9 @@ def guard_round(browser, settings):
 
 
 def fire_checks(browser, settings):
-    """A guard on a phone lists the fire equipment not checked this month, records each one's
-    check from its row (one defect), and the list of the unchecked empties."""
+    """A guard on a phone lists the fire equipment not checked this month, records two checks
+    from their rows (one defect), and the list no longer shows them; then records the third
+    from the fire checks' form, choosing the extinguisher by name, and filters on it."""
     page, errors = open_page(browser, width=375, height=812, is_mobile=True)
     sign_in(page, settings, settings["guard"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Fire equipment").click()
@@ -234,6 +235,17 @@ def fire_checks(browser, settings):
     page.get_by_role("navigation").get_by_role("link", name="Fire checks").click()
     checks = page.locator("table").inner_text()
     assert settings["extinguishers"][1] in checks and "pressure gauge in the red" in checks, checks
+    # the third from the checks' own form, chosen by its code and name (no id typed), then its checks alone
+    third = settings["extinguishers"][2]
+    form = page.locator("form.card").filter(has=page.locator("#n-equipment_id"))
+    form.locator('select[name="equipment_id"]').select_option(label=f"{third} · Extinguisher")
+    form.locator('select[name="result"]').select_option("ok")
+    form.get_by_role("button", name="Create").click()
+    assert "Recorded" in page.locator(".notice").inner_text()
+    page.locator('form.filters select[name="equipment_id"]').select_option(label=f"{third} · Extinguisher")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 1 and third in rows.inner_text(), page.locator("table").inner_text()
     assert not errors, f"the page logged errors: {errors}"
 
 

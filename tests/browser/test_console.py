@@ -111,7 +111,7 @@ def test_a_technician_corrects_a_pump_s_custom_value_in_the_ledger(api, settings
 
 
 def test_a_guard_records_the_month_s_fire_checks_from_the_unchecked_list(api, settings):
-    codes = ["EXT-" + uuid.uuid4().hex[:4].upper() for _ in range(2)]
+    codes = ["EXT-" + uuid.uuid4().hex[:4].upper() for _ in range(3)]
     for code in codes:
         api.post(f"/api/v1/estates/{settings['estate_id']}/fire-equipment", {
             "code": code, "name": "Extinguisher", "kind": "extinguisher", "location": "3F corridor"})
