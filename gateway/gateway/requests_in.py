@@ -1,4 +1,7 @@
 """Reading what the client sent: JSON bodies, paging and filters, request ids."""
+import io
+import json
+import math
 import re
 import uuid
 
@@ -20,18 +23,37 @@ CHUNK = 65536
 
 
 def refuse_oversized(max_bytes):
-    """Answer 413 before anything reads a body declared larger than the cap."""
+    """Answer 413 before anything reads a body larger than the cap.
+
+    A chunked body declares no length: it is read here, up to one byte past the cap, and
+    either refused or handed on whole (werkzeug would otherwise stop reading at the
+    cap without a word, and an import or a filing would go on with the part it read)."""
     length = request.content_length
+    if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        stream = request.environ["wsgi.input"]
+        body = _read_at_most(stream, max_bytes + 1)
+        if len(body) <= max_bytes:
+            request.environ["wsgi.input"] = io.BytesIO(body)
+            request.environ["wsgi.input_terminated"] = True  # werkzeug reads it to its end, not by a length
+            return
+        _read_at_most(stream, (DRAIN_FACTOR - 1) * max_bytes)  # the rest, within reason, for a clean answer
+        raise RequestEntityTooLarge(f"the body is larger than {max_bytes} bytes")
     if length is None or length <= max_bytes:
         return
     if length <= DRAIN_FACTOR * max_bytes:
-        stream, left = request.environ["wsgi.input"], length
-        while left > 0:
-            chunk = stream.read(min(CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
+        _read_at_most(request.environ["wsgi.input"], length)
     raise RequestEntityTooLarge(f"the body is larger than {max_bytes} bytes")
+
+
+def _read_at_most(stream, count):
+    parts, left = [], count
+    while left > 0:
+        chunk = stream.read(min(CHUNK, left))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
 
 
 def request_id():
@@ -39,13 +61,22 @@ def request_id():
     return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
+MAX_DEPTH = 32  # objects and arrays within each other; no documented body comes near
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def json_body():
-    """The body as a JSON object, or a 400/415 that says what is wrong with it."""
+    """The body as a JSON object, or a 400/415 that says what is wrong with it (not JSON, not
+    an object, ``NaN`` or ``Infinity`` where a number goes, nested deeper than ``MAX_DEPTH``)."""
     if not request.mimetype == "application/json":
         raise UnsupportedMediaType()
-    body = request.get_json(silent=True)
-    if body is None:
-        raise InvalidInput("the body is not valid JSON", [field_error("(body)", "is not valid JSON")])
+    try:
+        body = json.loads(request.get_data(cache=True), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # a UnicodeDecodeError is a ValueError
+        raise InvalidInput("the body is not valid JSON", [field_error("(body)", "is not valid JSON")]) from None
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", [field_error("(body)", "must be a JSON object")])
     return whole_numbers(body)
@@ -55,15 +86,21 @@ def json_body():
 _EXACT_FLOAT = 2 ** 53
 
 
-def whole_numbers(value):
+def whole_numbers(value, depth=0):
     """JSON Schema's ``integer`` admits ``5.0``, and so does the contract; the services count with
-    Python ints, so a whole-valued number goes on as an int (``5.0`` -> ``5``, ``89.5`` stays)."""
+    Python ints, so a whole-valued number goes on as an int (``5.0`` -> ``5``, ``89.5`` stays).
+    A value nested deeper than ``MAX_DEPTH`` is refused here (400), before any schema walks it."""
+    if isinstance(value, float) and not math.isfinite(value):  # 1e999: too large for a number here
+        raise InvalidInput("a number in the body is too large", [field_error("(body)", "has a number too large")])
     if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT:
         return int(value)
+    if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
+        raise InvalidInput(f"the body is nested deeper than {MAX_DEPTH} levels",
+                           [field_error("(body)", f"is nested deeper than {MAX_DEPTH} levels")])
     if isinstance(value, dict):
-        return {key: whole_numbers(item) for key, item in value.items()}
+        return {key: whole_numbers(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        return [whole_numbers(item) for item in value]
+        return [whole_numbers(item, depth + 1) for item in value]
     return value
 
 

@@ -1,4 +1,5 @@
 """Every error leaves as application/problem+json; X-Request-ID on every response."""
+import io
 import json
 import re
 
@@ -100,6 +101,54 @@ def test_token_request_over_the_cap_is_413(small_app, contract):
     app, _ = small_app
     response = app.test_client().post("/api/v1/auth/token", json={"username": "admin", "password": "p" * 2048})
     contract.problem(response, 413, "request_entity_too_large")
+
+
+def _chunked(client, path, data, headers, content_type="application/json"):
+    """A POST whose body declares no length (Transfer-Encoding: chunked), as curl sends a stream."""
+    return client.post(path, input_stream=io.BytesIO(data), content_type=content_type,
+                       headers={**headers, "Transfer-Encoding": "chunked"})
+
+
+def test_a_chunked_body_over_the_cap_is_413_and_goes_nowhere(small_app, contract):
+    """Werkzeug stops reading a body of no declared length at the cap without a word: an import
+    got 202 with the rows it had read, the rest cut off."""
+    app, admin = small_app
+    client = app.test_client()
+    rpc = app.extensions["estate_ops"].rpc
+    calls_before = len(rpc.calls)
+    big = json.dumps({**SR_BODY, "description": "x" * 2048}).encode()
+    contract.problem(_chunked(client, REQUESTS, big, bearer(admin)), 413, "request_entity_too_large")
+    csv = b"building,unit,room,area_m2,owner_name,owner_phone\n" + b"1,1,101,80,Li,13800000000\n" * 100
+    response = _chunked(client, "/api/v1/estates/A/households/import", csv, bearer(admin), "text/csv")
+    contract.problem(response, 413, "request_entity_too_large")
+    assert len(rpc.calls) == calls_before
+    # under the cap, a chunked body is read whole
+    response = _chunked(client, REQUESTS, json.dumps(SR_BODY).encode(), bearer(admin))
+    assert response.status_code == 201
+    assert rpc.calls[-1].payload["data"] == SR_BODY
+
+
+@pytest.mark.parametrize("text, why", [
+    ('{"area_m2": NaN}', "NaN"), ('{"area_m2": Infinity}', "Infinity"), ('{"area_m2": -Infinity}', "-Infinity"),
+    ('{"area_m2": 1e999}', "a number too large for a float"),
+    ('{"description": ' + "[" * 600 + "]" * 600 + "}", "nested 600 deep"),
+    ('{"description": ' + "[" * 5000 + "]" * 5000 + "}", "nested beyond the parser's recursion"),
+    ('{"a": {"b": ' + '{"c": ' * 40 + "1" + "}" * 40 + "}}", "objects nested 42 deep"),
+], ids=lambda value: value if len(value) < 40 else None)
+def test_json_that_python_reads_but_no_contract_can_is_a_400_not_a_500(client, contract, admin_token, rpc, text,
+                                                                        why):
+    """Python's parser takes NaN and Infinity, and 1e999 as an infinite float; a schema's
+    ``multipleOf`` then raised in the service (500). Deep nesting overflowed the stack (500)."""
+    response = client.post(REQUESTS, data=text, content_type="application/json", headers=bearer(admin_token))
+    contract.problem(response, 400, "invalid_input")
+    assert rpc.calls == [], why
+
+
+def test_the_public_portal_refuses_deep_json_with_a_400_too(client, contract, rpc):
+    text = '{"description": ' + "[" * 2000 + "]" * 2000 + "}"
+    response = client.post("/api/v1/public/estates/EA/requests", data=text, content_type="application/json")
+    contract.problem(response, 400, "invalid_input")
+    assert rpc.calls == []
 
 
 # -- query strings --------------------------------------------------------------
