@@ -7,14 +7,15 @@ asks every owner in parallel (only the owner when ``?resource=`` names one) and 
 answers together, as the KPIs do (``fanout.py``): a service that does not answer is named in
 ``unavailable`` instead of failing a form that needs only the others' fields.
 """
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import custom_fields, tracing
-from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
+from estate_common import custom_fields
+from estate_common.errors import InvalidInput, NotFound, field_error
 
 from . import requests_in
+from .parallel import Fanout
 from .access import authorize_route
 
 LIST = "/api/v1/estates/<estate_id>/custom-fields"
@@ -48,7 +49,7 @@ def _owner(resource, refuse):
 
 
 def register(app):
-    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="custom-fields")
+    fan = Fanout("custom-fields", len(set(custom_fields.RESOURCES.values())))
 
     @app.get(LIST)
     def list_custom_fields(estate_id):
@@ -57,19 +58,12 @@ def register(app):
         owners = sorted(set(custom_fields.RESOURCES.values())) if "resource" not in filters \
             else [custom_fields.RESOURCES[filters["resource"]]]
         payload = {"estate_id": estate_id, **({"filters": filters} if filters else {})}
-        futures = {service: pool.submit(tracing.carried(_rpc().call), service, "list_custom_fields", payload,
-                                        request_id=g.request_id, caller=caller)
-                   for service in owners}
-        items, unavailable = [], []
-        for service, future in futures.items():
-            try:
-                items.extend(future.result()["items"])
-            except DomainError as error:
-                if error.status < 500:
-                    raise
-                unavailable.append(service)
-        items.sort(key=lambda item: (item["resource"], item["key"]))
-        return jsonify({"items": items, "unavailable": sorted(unavailable)})
+        answers, unavailable = fan.ask_services({service: partial(_rpc().call, service, "list_custom_fields", payload,
+                                                                  request_id=g.request_id, caller=caller)
+                                                 for service in owners}, _rpc().timeout)
+        items = sorted((item for answer in answers.values() for item in answer["items"]),
+                       key=lambda item: (item["resource"], item["key"]))
+        return jsonify({"items": items, "unavailable": unavailable})
 
     @app.post(LIST)
     def create_custom_field(estate_id):

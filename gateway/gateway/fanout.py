@@ -12,14 +12,15 @@ ask; the job's kind says who may read it (``estate_common.job_scopes``): anyone 
 answered 404, whether the job exists or not.
 """
 import re
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import contracts, job_scopes, tracing
-from estate_common.errors import DomainError, InvalidInput, NotFound, field_error
+from estate_common import contracts, job_scopes
+from estate_common.errors import InvalidInput, NotFound, field_error
 
 from . import operator_kpis, requests_in, store
+from .parallel import Fanout
 from .access import authorize_route
 
 PERIOD = re.compile(r"(19[0-9]{2}|2[0-9]{3})(-(0[1-9]|1[0-2])|-Q[1-4])?")  # a month, quarter or year
@@ -47,26 +48,18 @@ def read_period():
     return period
 
 
-def collect_kpis(pool, caller, period, estate_ids):
+def collect_kpis(fan, caller, period, estate_ids):
     """``({estate_id: {kpi: value}}, [services that did not answer])``."""
     rpc = _state().rpc
     payload = {"period": period, "estate_ids": estate_ids}
-    futures = {service: pool.submit(tracing.carried(rpc.call), service, "kpis", payload, request_id=g.request_id,
-                                    caller=caller)
-               for service in kpi_services()}
+    answers, unavailable = fan.ask_services({service: partial(rpc.call, service, "kpis", payload,
+                                                              request_id=g.request_id, caller=caller)
+                                             for service in kpi_services()}, rpc.timeout)
     merged = {estate_id: {} for estate_id in estate_ids}
-    unavailable = []
-    for service, future in futures.items():
-        try:
-            answer = future.result()
-        except DomainError as error:
-            if error.status >= 500:
-                unavailable.append(service)
-                continue
-            raise
-        for estate_id, kpis in answer["estates"].items():
+    for service in sorted(answers):
+        for estate_id, kpis in answers[service]["estates"].items():
             merged.setdefault(estate_id, {}).update(kpis)
-    return merged, sorted(unavailable)
+    return merged, unavailable
 
 
 def _estates_in_scope(caller):
@@ -83,7 +76,7 @@ def _estates_in_scope(caller):
 
 
 def register(app):
-    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fanout")
+    fan = Fanout("kpis", len(kpi_services()))
 
     @app.get("/api/v1/estates/<estate_id>/kpis")
     def estate_kpis(estate_id):
@@ -91,7 +84,7 @@ def register(app):
         period = read_period()
         estate = _state().rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id,
                                     caller=caller)
-        merged, unavailable = collect_kpis(pool, caller, period, [estate_id])
+        merged, unavailable = collect_kpis(fan, caller, period, [estate_id])
         staff = store.staff_of_estates(_state().db, [estate_id])
         kpis = merged[estate_id] | operator_kpis.estate_turnover(staff, estate, period)
         return jsonify({"estate_id": estate_id, "period": period, "kpis": kpis, "unavailable": unavailable})
@@ -101,7 +94,7 @@ def register(app):
         caller = authorize_route()
         period = read_period()
         estates = _estates_in_scope(caller)
-        merged, unavailable = collect_kpis(pool, caller, period, [e["id"] for e in estates]) if estates else ({}, [])
+        merged, unavailable = collect_kpis(fan, caller, period, [e["id"] for e in estates]) if estates else ({}, [])
         staff = store.staff_of_estates(_state().db, [e["id"] for e in estates]) if estates else []
         rows = [{"estate_id": e["id"], "code": e["code"], "name": e["name"],
                  "kpis": merged.get(e["id"], {}) | operator_kpis.estate_turnover(staff, e, period)}

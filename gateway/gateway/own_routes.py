@@ -1,15 +1,16 @@
 """Routes the gateway answers itself: tokens, users, API keys, health and readiness.
 
 Who may call each is in ``policy.GATEWAY_ROUTES`` (``authorize_route`` reads it)."""
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import contracts, tracing
+from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
 from . import api_keys, idempotency, login_guard, policy, requests_in, store, users
 from .access import authorize_route
+from .parallel import Fanout
 
 READY_TIMEOUT_SECONDS = 2.0
 
@@ -28,7 +29,7 @@ def _valid(schema, body):
 def register(app, services):
     # One pool for the app's life: each of its threads keeps its broker connection (a pool per
     # request would open and drop a connection per service on every probe).
-    ready_pool = ThreadPoolExecutor(max_workers=len(services), thread_name_prefix="readyz")
+    ready = Fanout("readyz", len(services))
 
     @app.post("/api/v1/auth/token")
     def issue_token():
@@ -113,12 +114,12 @@ def register(app, services):
     def readyz():
         checks = {"gateway_store": _check(lambda: store.ping(_state().db))}
         rpc = _state().rpc
-        futures = {name: ready_pool.submit(tracing.carried(_check),  # the probe's unsampled trace
-                                           lambda n=name: rpc.call(n, "health", {}, timeout=READY_TIMEOUT_SECONDS))
-                   for name in services}
-        checks.update({name: future.result() for name, future in futures.items()})
-        ready = all(value == "ok" for value in checks.values())
-        return jsonify({"status": "ready" if ready else "unavailable", "checks": checks}), 200 if ready else 503
+        answers, errors = ready.ask({name: partial(rpc.call, name, "health", {}, timeout=READY_TIMEOUT_SECONDS)
+                                     for name in services}, READY_TIMEOUT_SECONDS)  # in the probe's unsampled trace
+        checks.update({name: "ok" for name in answers})
+        checks.update({name: _unavailable(error) for name, error in errors.items()})
+        all_ok = all(value == "ok" for value in checks.values())
+        return jsonify({"status": "ready" if all_ok else "unavailable", "checks": checks}), 200 if all_ok else 503
 
     def _check_estates_exist(caller, estate_ids):
         missing = []
@@ -165,4 +166,8 @@ def _check(probe):
         probe()
         return "ok"
     except Exception as error:  # readiness reports, it does not raise
-        return f"unavailable: {type(error).__name__}"
+        return _unavailable(error)
+
+
+def _unavailable(error):
+    return f"unavailable: {type(error).__name__}"

@@ -64,6 +64,8 @@ class FakeRpc:
     is then handled the same way).
     """
 
+    timeout = 5.0  # as the client's: the fan-outs wait this long for an answer
+
     def __init__(self):
         self.calls = []
         self.answers = {}

@@ -1,8 +1,11 @@
 """KPIs put side by side from every service that owns some, and jobs found by their id."""
+import threading
+import time
+
 import pytest
 from estate_common.errors import Forbidden, NotFound, ServiceUnavailable
 
-from gateway import fanout
+from gateway import fanout, parallel
 
 from .conftest import bearer
 
@@ -92,6 +95,25 @@ def test_a_service_that_does_not_answer_is_named_not_fatal(client, rpc, contract
                           client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(manager_a)), 200)
     assert body["unavailable"] == ["finance"]
     assert set(body["kpis"]) == {"return_visit_rate", "staff_turnover"}
+
+
+def test_a_service_that_never_answers_is_named_once_the_call_s_timeout_has_passed(client, rpc, contract, manager_a,
+                                                                                    kpi_services, monkeypatch):
+    """Before, the page waited for every answer however long it took (20 s with a paused service
+    and other pages' calls queued in the shared pool)."""
+    released = threading.Event()
+    rpc.answer("customer_service", "kpis", kpi_answers(TABLE))
+    rpc.answer("finance", "kpis", lambda call: released.wait(10) and kpi_answers(TABLE)(call))
+    monkeypatch.setattr(rpc, "timeout", 0.2)
+    try:
+        started = time.monotonic()
+        response = client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(manager_a))
+        waited = time.monotonic() - started
+    finally:
+        released.set()
+    body = contract.check(client.application, response, 200)
+    assert body["unavailable"] == ["finance"] and "return_visit_rate" in body["kpis"]
+    assert waited < 0.2 + parallel.REPLY_MARGIN_SECONDS + 0.5, waited
 
 
 @pytest.mark.parametrize("query", ["", "?period=2026-13", "?period=2026-1", "?period=202611", "?period=2026-11&x=1",

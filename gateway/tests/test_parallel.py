@@ -1,0 +1,45 @@
+"""Asking several services at once within one deadline (``gateway.parallel``)."""
+import threading
+import time
+
+import pytest
+from estate_common.errors import InvalidInput, ServiceUnavailable
+
+from gateway import parallel
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    """A pool of one thread (one gateway thread, one service): a second call queues."""
+    monkeypatch.setenv("GATEWAY_THREADS", "1")
+    return parallel.Fanout("test", 1)
+
+
+def test_a_call_queued_behind_a_silent_one_is_given_up_at_the_deadline_and_never_runs(one_thread):
+    released, ran = threading.Event(), []
+    started = time.monotonic()
+    answers, errors = one_thread.ask({"maintenance": lambda: released.wait(5),
+                                      "archive": lambda: ran.append("archive") or "ok"}, 0.1)
+    waited = time.monotonic() - started
+    released.set()
+    assert answers == {} and set(errors) == {"maintenance", "archive"}
+    assert all(isinstance(error, ServiceUnavailable) for error in errors.values())
+    assert waited < 0.1 + parallel.REPLY_MARGIN_SECONDS + 0.3, waited
+    time.sleep(0.2)  # the pool's thread is free again: the cancelled call did not run after all
+    assert ran == []
+
+
+def test_answers_and_errors_are_told_apart_and_only_a_service_s_failure_is_unavailable():
+    fan = parallel.Fanout("test", 3)
+
+    def down():
+        raise ServiceUnavailable("finance is not running")
+
+    answers, unavailable = fan.ask_services({"archive": lambda: {"items": []}, "finance": down}, 1.0)
+    assert answers == {"archive": {"items": []}} and unavailable == ["finance"]
+
+    def refused():
+        raise InvalidInput("period must be a month")
+
+    with pytest.raises(InvalidInput):  # the caller's mistake is the page's answer, not a missing part
+        fan.ask_services({"archive": refused, "finance": down}, 1.0)
