@@ -73,8 +73,19 @@ def register(app, services):
         caller = authorize_route()
         api_keys.refuse_keys(caller)
         body = _valid("PasswordChange", requests_in.json_body())
-        user = users.change_password(_state().db, _state().user_cache, caller["user"],
-                                     body["current_password"], body["new_password"])
+        # a wrong current password is a failed sign-in: a stolen token must not be a way to guess
+        # the password without the sign-in's limits (nor to run unbounded Argon2 hashes)
+        db, address = _state().db, request.remote_addr
+        username = _state().user_cache.get(caller["user"])["username"]
+        login_guard.check(db, username, address)
+        try:
+            with login_guard.hash_slot():
+                user = users.change_password(db, _state().user_cache, caller["user"],
+                                             body["current_password"], body["new_password"])
+        except users.WrongPassword:
+            login_guard.failed(db, username, address)
+            raise
+        login_guard.succeeded(db, username, address)
         return jsonify(_token_for(user))
 
     @app.patch("/api/v1/users/<user_id>")

@@ -119,12 +119,18 @@ def _deactivation(user, changes):
     return {}
 
 
+class WrongPassword(BusinessRuleViolation):
+    """The current password given for a change is not the user's (a guess, for the sign-in limits)."""
+
+    def __init__(self):
+        super().__init__("the current password is wrong", [field_error("current_password", "is wrong")])
+
+
 def change_password(db, cache, user_id, current_password, new_password):
     """The user's own password change; every token issued before it stops working."""
     user = store.find_user(db, user_id)
     if user is None or not passwords.verify(user["password_hash"], current_password):
-        raise BusinessRuleViolation("the current password is wrong",
-                                    [field_error("current_password", "is wrong")])
+        raise WrongPassword()
     if new_password == current_password:
         raise BusinessRuleViolation("the new password must differ from the current one",
                                     [field_error("new_password", "is the current password")])

@@ -6,6 +6,7 @@ import jwt
 import pytest
 
 from estate_common.errors import NotFound
+from gateway import login_guard
 from gateway.tokens import ISSUER
 
 from .conftest import ADMIN_PASSWORD, JWT_SECRET, USER_PASSWORD, bearer
@@ -194,6 +195,33 @@ def test_a_wrong_current_password_is_422_and_changes_nothing(app, client, contra
     response = change_password(client, token, "not-my-password", "a-new-password-of-mine")
     contract.problem(response, 422, "business_rule", fields=["current_password"], app=app)
     assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
+
+
+def test_guessing_the_current_password_meets_the_sign_in_s_limits(app, client, contract, user):
+    """A stolen token is no way round the sign-in's lock: each wrong current password is a
+    failed sign-in of the user from that address (40 guesses were all answered 422 before)."""
+    username, token = user()
+    for _ in range(login_guard.MAX_FAILURES):
+        contract.problem(change_password(client, token, "a-guess-of-the-thief", "a-new-password-of-mine"), 422,
+                         "business_rule", app=app)
+    response = change_password(client, token, USER_PASSWORD, "a-new-password-of-mine")  # the right one, too late
+    contract.problem(response, 429, app=app)
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD}).status_code == 429
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200  # nothing changed
+
+
+def test_a_password_change_waits_for_a_hashing_slot(app, client, contract, user, monkeypatch):
+    _, token = user()
+    monkeypatch.setattr(login_guard, "HASH_WAIT_SECONDS", 0.05)
+    taken = [login_guard._hash_slots.acquire() for _ in range(login_guard.MAX_CONCURRENT_HASHES)]
+    try:
+        response = change_password(client, token, USER_PASSWORD, "a-new-password-of-mine")
+    finally:
+        for _ in taken:
+            login_guard._hash_slots.release()
+    contract.problem(response, 429, app=app)
+    assert change_password(client, token, USER_PASSWORD, "a-new-password-of-mine").status_code == 200
 
 
 @pytest.mark.parametrize("body, field", [
