@@ -30,6 +30,10 @@ def _scrape():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
+# the label's values: any other method a client sends (any token at all) counts as "other"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def count(response, seconds):
     """Count one answered request (the app's after-request hook)."""
     rule = request.url_rule
@@ -37,8 +41,9 @@ def count(response, seconds):
     if route == "/metrics":
         return  # the scraper's own calls would only add noise
     status = response.status_code
-    metrics.HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
-    metrics.HTTP_DURATION.labels(route, request.method).observe(seconds)
+    method = request.method if request.method in METHODS else "other"
+    metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
+    metrics.HTTP_DURATION.labels(route, method).observe(seconds)
     if response.headers.get("Idempotent-Replayed") == "true":
         metrics.IDEMPOTENCY_REPLAYS.labels(route).inc()
     if status == 429:

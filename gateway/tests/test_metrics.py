@@ -46,6 +46,14 @@ def test_an_unknown_path_is_counted_as_unmatched(client):
     assert "abc123" not in text
 
 
+def test_a_method_nobody_documents_is_counted_as_other(client):
+    """A client chooses the method's token: as a label it would be user input, without bound."""
+    client.open("/api/v1/estates", method="XYZ13800138000")
+    text = scrape(client)
+    assert sample(text, "estate_gateway_http_requests_total", route="unmatched", method="other") >= 1
+    assert "XYZ13800138000" not in text
+
+
 def test_a_failed_sign_in_is_counted(client):
     before = sample(scrape(client), "estate_gateway_login_failures_total")
     response = client.post("/api/v1/auth/token", json={"username": "admin", "password": "not-the-password-1"})

@@ -88,7 +88,8 @@ class JsonFormatter(logging.Formatter):
         }
         for key in ("event_type", "event_id", "rpc", "status", "duration_ms", "method", "path"):
             if hasattr(record, key):
-                line[key] = getattr(record, key)
+                value = getattr(record, key)
+                line[key] = scrub(value) if isinstance(value, str) else value  # a path may hold a phone
         if record.exc_info:
             line["error"] = scrub(self.formatException(record.exc_info))
         return _LINE_ENCODER.encode(line)

@@ -200,6 +200,17 @@ def test_json_formatter_scrubs_arguments_and_tracebacks(capture):
     assert "11010519491231002X" not in second["error"]
 
 
+def test_json_formatter_scrubs_the_extra_keys_too(capture):
+    """The gateway logs each request's path: a client that puts a phone or an ID number in it
+    (``/owners/110101199003074258``) must not get it into the logs."""
+    logger, stream = capture
+    logger.info("request", extra={"method": "GET", "path": "/api/v1/owners/110101199003074258/households/13800138000",
+                                  "status": 404, "duration_ms": 1.5})
+    (line,) = _lines(stream)
+    assert line["path"] == "/api/v1/owners/[redacted]/households/[redacted]"
+    assert line["status"] == 404 and line["duration_ms"] == 1.5 and line["method"] == "GET"
+
+
 def test_json_formatter_writes_the_trace_id_within_a_trace(capture, monkeypatch):
     monkeypatch.delenv(tracing.ENDPOINT_VARIABLE, raising=False)  # no exporter: ids all the same
     tracing.use_exporter(None)
