@@ -10,6 +10,9 @@ A record holds the first response, so it expires ``IDEMPOTENCY_RETENTION_SECONDS
 it was claimed (``estate_common.retention``); a retry later than that is a new request,
 which still makes no twin (the service derives the document's id from the key).
 """
+import hashlib
+import hmac
+
 from flask import jsonify, request
 
 from estate_common import clock, ids, retention
@@ -24,6 +27,15 @@ def check_key(key):
     if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
         raise InvalidInput("Idempotency-Key is not valid",
                            [field_error("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} printable characters")])
+
+
+def with_secrets_keyed(body, secret, fields):
+    """``body`` as its digest should see it: each of ``fields`` (a password) replaced by its HMAC
+    under the server's ``secret``. A retry with the same password still matches, and the digest
+    kept for the retention is no way to test guesses of the password offline (a plain SHA-256 of a
+    body whose other fields are known would be)."""
+    return {name: hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+            if name in fields and isinstance(value, str) else value for name, value in body.items()}
 
 
 def claim(db, user, route, key, digest):
@@ -55,7 +67,8 @@ def release(db, record_id):
 
 
 def once(db, caller, payload, status, call, shown=lambda body: body, first=lambda body: body):
-    """Answer a create, once per ``Idempotency-Key`` when the client sent one.
+    """Answer a create, once per ``Idempotency-Key`` when the client sent one. ``payload`` is what
+    a retry must send again (its digest is kept; ``with_secrets_keyed`` for a body with a secret).
 
     ``call(context)`` does the work; ``context`` carries the key to the service. ``shown(body)``
     masks a replayed answer for the caller's roles of now (the stored one was masked for the

@@ -54,7 +54,8 @@ def register(app, services):
             user = users.create(_state().db, body["username"], body["password"], body["roles"], body["estate_ids"])
             return users.view(user)
 
-        return idempotency.once(_state().db, caller, body, 201, create)
+        return idempotency.once(_state().db, caller,
+                                idempotency.with_secrets_keyed(body, _state().tokens.secret, {"password"}), 201, create)
 
     @app.get("/api/v1/users")
     def list_users():

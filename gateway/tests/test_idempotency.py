@@ -3,6 +3,7 @@ import itertools
 
 import pytest
 
+from estate_common import ids
 from estate_common.errors import BusinessRuleViolation, ServiceUnavailable
 
 REQUESTS = "/api/v1/estates/A/service-requests"
@@ -206,3 +207,23 @@ def test_a_record_expires_after_the_retention_and_the_key_is_then_a_new_request(
     again = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert len(numbered.calls_to("customer_service", "create_request")) == 2
+
+
+def test_a_user_s_password_is_kept_in_no_digest_a_guess_could_be_tested_against(app, client, admin_token, unique):
+    """The record of a POST /users keeps a digest of the body: its password goes in keyed with
+    the server's secret, not as plain SHA-256 of a body whose other fields are known."""
+    key = unique("user-key")
+    body = {"username": unique("clerk"), "password": "a-long-password-of-hers", "roles": ["agent"],
+            "estate_ids": []}
+    first = client.post("/api/v1/users", json=body, headers=headers(admin_token, key))
+    assert first.status_code == 201, first.get_json()
+    db = app.extensions["estate_ops"].db
+    [record] = [r for r in db.idempotency.find({}) if r.get("state") == "done" and r.get("body", {}).get("id") ==
+                first.get_json()["id"]]
+    assert record["digest"] != ids.content_digest(body)
+    again = client.post("/api/v1/users", json=body, headers=headers(admin_token, key))
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    other = client.post("/api/v1/users", json={**body, "password": "another-long-password"},
+                        headers=headers(admin_token, key))
+    assert other.status_code == 422  # another body, though only its password differs
