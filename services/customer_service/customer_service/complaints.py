@@ -46,7 +46,7 @@ def verify(request, data, now, caller):
     if complaint["verified_at"]:
         raise Conflict("this complaint was verified already")
     at = clock.to_iso(now)
-    late = at > complaint["verify_due_at"]
+    late = at >= complaint["verify_due_at"]  # the due moment is the first of the next day
     verified = {**complaint, "verified_at": at, "verified_by": caller.user, "finding": data["finding"].strip(),
                 "verified_late": late, "cause": data.get("cause")}
     note = ("late: " if late else "") + verified["finding"]

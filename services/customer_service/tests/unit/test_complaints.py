@@ -65,6 +65,9 @@ def test_a_verification_the_same_day_is_on_time_and_a_later_one_is_marked_late()
     assert on_time.set["complaint"]["verified_by"] == "zhang"
     late = complaints.verify(complaint(), {"finding": "drilling confirmed"}, at("2026-11-23T16:00:01Z"), AGENT)
     assert late.set["complaint"]["verified_late"] is True and late.entries[0]["note"].startswith("late: ")
+    # midnight itself is the next day (verify_due_at is the first instant after the day)
+    midnight = complaints.verify(complaint(), {"finding": "drilling confirmed"}, at("2026-11-23T16:00:00Z"), AGENT)
+    assert midnight.set["complaint"]["verified_late"] is True
 
 
 def test_a_complaint_is_verified_once():
