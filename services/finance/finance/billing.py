@@ -13,7 +13,7 @@ Plain functions: no broker, no store.
 from datetime import timedelta
 from decimal import Decimal
 
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids
 from estate_common.money import to_cents
 
 from . import periods
@@ -42,8 +42,8 @@ def charge_bill_id(estate_id, service, charge_id):
 def due_at(period, issued, rules):
     """When a period's bill is due (see rules.py): end of the billing month or N days in, but
     never before ``late_bill_grace_days`` after it was issued."""
-    if rules["bill_due_days"]:
-        due = periods.period_start(period, rules) + timedelta(days=rules["bill_due_days"])
+    if rules["bill_due_days"]:  # N local days (a local midnight, whatever a DST change does to the hours)
+        due = calendar.day_end(periods.period_start(period, rules), rules["timezone"], days=rules["bill_due_days"])
     else:
         due = periods.period_end(period, rules) - timedelta(milliseconds=1)
     if due < issued:  # a catch-up bill, issued after its period's due moment

@@ -57,6 +57,16 @@ def test_an_estate_can_set_the_due_day_inside_the_period():
     assert billing.due_at("2026-12", NOW, rules) == "2026-12-10T16:00:00.000Z"  # 11 Dec 00:00 local
 
 
+def test_the_due_day_inside_the_period_is_a_local_midnight_across_a_dst_change():
+    """Berlin moves to summer time on 29 March 2026: 30 days of 24 h from 1 March 00:00 fell on
+    31 March at 01:00 local, not at midnight."""
+    berlin = effective({**RULES, "timezone": "Europe/Berlin"}, {"bill_due_days": 30})
+    assert billing.due_at("2026-03", datetime(2026, 3, 1, tzinfo=timezone.utc), berlin) == \
+        "2026-03-30T22:00:00.000Z"  # 31 March 00:00 in Berlin (UTC+2 by then)
+    assert billing.due_at("2026-10", datetime(2026, 10, 1, tzinfo=timezone.utc), berlin) == \
+        "2026-10-30T23:00:00.000Z"  # 31 October 00:00 in Berlin (UTC+1 again)
+
+
 def test_a_catch_up_bill_gets_its_grace_days_after_issue():
     assert billing.due_at("2026-08", NOW, RULES) == "2026-12-08T08:00:00.000Z"  # 15 days from now
     assert billing.due_at("2026-08", NOW, effective(RULES, {"late_bill_grace_days": 3})) == \
