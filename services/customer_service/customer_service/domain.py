@@ -8,7 +8,7 @@ custody, tools), ``kpis``. Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, transitions
+from estate_common import clock, custom_fields, numbering, transitions
 from estate_common.errors import Forbidden
 from estate_common.writes import Change  # noqa: F401  (what every step returns: fields, history, events)
 
@@ -86,13 +86,14 @@ def due_at(kind, created, rules):
     return clock.to_iso(created + delta) if delta else None
 
 
-def request_number(created, sequence):
-    """Per-estate sequential number (编号), e.g. SR-2026-000042; the series restarts each year."""
-    return f"{NUMBER_PREFIX}-{created.year}-{sequence:06d}"
+def request_number(created, tz, sequence):
+    """Per-estate sequential number (编号), e.g. SR-2026-000042; the series restarts each year of
+    the estate's calendar (``estate_common.numbering``)."""
+    return numbering.number(NUMBER_PREFIX, created, tz, sequence)
 
 
-def number_series(created):
-    return f"service_request:{created.year}"
+def number_series(created, tz):
+    return numbering.series("service_request", created, tz)
 
 
 def history_entry(at, by, action, note=None, event_id=None):

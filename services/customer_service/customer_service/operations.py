@@ -56,8 +56,8 @@ def create_request(db, outbox, caller, estate_id, data):
         if data["kind"] == "repair":
             earlier = store.similar_recent_repair(db, estate_id, data["household_id"], repairs.category_of(data),
                                                   repairs.repeat_window_start(created, rules))
-        sequence = store.next_number(db, estate_id, domain.number_series(created))
-        request = intake.new_request(request_id, estate_id, data, domain.request_number(created, sequence),
+        sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
+        request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, caller.user, earlier, custom)
         return request, [("service_request_created", domain.created_event_data(request))]
 
@@ -84,8 +84,8 @@ def _registered(db, estate_id, request_id, data, actor):
         created, rules = clock.now(), store.rules_for(db, estate_id)
         earlier = store.similar_recent_repair(db, estate_id, data["household_id"], repairs.category_of(data),
                                               repairs.repeat_window_start(created, rules))
-        sequence = store.next_number(db, estate_id, domain.number_series(created))
-        request = intake.new_request(request_id, estate_id, data, domain.request_number(created, sequence),
+        sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
+        request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, actor, earlier)
         return request, [("service_request_created", domain.created_event_data(request))]
     return new
@@ -122,8 +122,8 @@ def portal_create(db, outbox, caller, estate_code, data):
         if data["kind"] == "repair" and household_id is not None:
             earlier = store.similar_recent_repair(db, estate_id, household_id, repairs.category_of(desk_data),
                                                   repairs.repeat_window_start(created, rules))
-        sequence = store.next_number(db, estate_id, domain.number_series(created))
-        request = intake.new_request(request_id, estate_id, desk_data, domain.request_number(created, sequence),
+        sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
+        request = intake.new_request(request_id, estate_id, desk_data, domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, portal.ACTOR, earlier)
         request["portal"] = portal.portal_part(data, household_id)
         request["_tracking_hash"] = portal.tracking_hash(secret)  # the code itself is kept nowhere

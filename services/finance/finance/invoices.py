@@ -16,20 +16,19 @@
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock
+from estate_common import clock, numbering
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import periods
 
 INVOICE_PREFIX = "FP"
 
 
 def series(now, rules):
-    return f"invoice:{periods.local(now, rules).year}"
+    return numbering.series("invoice", now, rules["timezone"])
 
 
 def number(now, rules, sequence):
-    return f"{INVOICE_PREFIX}-{periods.local(now, rules).year}-{sequence:06d}"
+    return numbering.number(INVOICE_PREFIX, now, rules["timezone"], sequence)
 
 
 def check_request(payment, issued_on_payment, data):

@@ -20,7 +20,7 @@
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock
+from estate_common import clock, numbering
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import billing, periods
@@ -35,11 +35,11 @@ def journal_of(method):
 
 
 def receipt_series(now, rules):
-    return f"receipt:{periods.local(now, rules).year}"
+    return numbering.series("receipt", now, rules["timezone"])
 
 
 def receipt_number(now, rules, sequence):
-    return f"{RECEIPT_PREFIX}-{periods.local(now, rules).year}-{sequence:06d}"
+    return numbering.number(RECEIPT_PREFIX, now, rules["timezone"], sequence)
 
 
 def outstanding(bill):

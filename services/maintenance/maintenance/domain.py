@@ -6,7 +6,7 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, ids, transitions
+from estate_common import clock, custom_fields, ids, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
 from . import costing
@@ -57,19 +57,25 @@ def plan_source_key(plan_id, due_on):
     return f"{plan_id}:{due_on}"
 
 
-def number_series(created):
-    return f"work_order:{created.year}"
+def number_series(created, tz):
+    return numbering.series("work_order", created, tz)
 
 
-def order_number(created, sequence):
-    return f"{NUMBER_PREFIX}-{created.year}-{sequence:06d}"
+def order_number(created, tz, sequence):
+    """WO-2026-000042: a series per year of the estate's calendar (``estate_common.numbering``)."""
+    return numbering.number(NUMBER_PREFIX, created, tz, sequence)
 
 
-def response_due_at(reported_at, priority, rules):
-    """When the order must be started: the promised repair response, or the emergency response."""
+def response_due_at(reported_at, priority, rules, promised_at=None):
+    """When the order must be started: an emergency within the emergency response; else by the
+    time the owner was promised (``promised_at``: the service request's ``due_at``, from
+    customer_service's ``repair_response_hours``), or, for an order that came with no promise (a
+    follow-up, an inspection's finding), this service's ``repair_response_hours``."""
     reported = clock.parse_iso(reported_at)
     if priority == "emergency":
         return clock.to_iso(reported + timedelta(minutes=rules["emergency_response_minutes"]))
+    if promised_at:
+        return promised_at
     return clock.to_iso(reported + timedelta(hours=rules["repair_response_hours"]))
 
 
@@ -138,7 +144,7 @@ def from_service_request(event, number, created, rules):
         {"type": "service_request", "id": request["id"]}, created,
         request_id=request["id"], household_id=request["household_id"], description=request["description"],
         priority=priority, category=category, reported_at=reported_at,
-        response_due=response_due_at(reported_at, priority, rules),
+        response_due=response_due_at(reported_at, priority, rules, request.get("due_at")),
         actor=event.get("actor"), note=f"from service request {request['number']}", event_id=event["event_id"])
 
 

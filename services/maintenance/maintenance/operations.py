@@ -81,8 +81,9 @@ def open_order(db, outbox, order_id, estate_id, created, build):
     """Open the order ``order_id`` once: ``build(number, created)``; a source seen before finds
     its order (whose own outbox carries its event) and opens nothing, not even a number."""
     def new():
-        sequence = store.next_number(db, estate_id, domain.number_series(created))
-        order = build(domain.order_number(created, sequence), created)
+        tz = store.rules_for(db, estate_id)["timezone"]
+        sequence = store.next_number(db, estate_id, domain.number_series(created, tz))
+        order = build(domain.order_number(created, tz, sequence), created)
         return order, [("work_order_created", domain.created_event_data(order))]
 
     return _create(db, outbox, "work_orders", estate_id, order_id, new)

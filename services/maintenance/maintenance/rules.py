@@ -5,8 +5,10 @@ Each is a per-estate setting: an estate's overrides are stored in the
 (read and changed through ``GET/PUT …/settings/maintenance``).
 """
 DEFAULTS = {
-    # 报修响应: a repair is started (technician on site) within the time the owner was promised;
-    # mirrors customer_service's setting of the same name (DOMAIN.md, seeds: "规定时间内").
+    # 报修响应: a repair is started (technician on site) within the time the owner was promised
+    # (DOMAIN.md, seeds: "规定时间内"). An order from a service request keeps the request's promise
+    # (its due_at, from customer_service's setting of the same name); this one is for orders that
+    # come with none (a follow-up's, an inspection finding's).
     "repair_response_hours": 24,
     # 抢险: water mains, gas, power, flooding, elevator entrapment are top priority. DOMAIN.md
     # says "response time tracked" without a number: 30 minutes is this project's default.

@@ -4,7 +4,7 @@ and an incident ends with a written summary.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, transitions
+from estate_common import clock, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import emergency_plans
@@ -18,12 +18,13 @@ TRANSITIONS = {
 }
 
 
-def number_series(created):
-    return f"incident:{created.year}"
+def number_series(created, tz):
+    return numbering.series("incident", created, tz)
 
 
-def incident_number(created, sequence):
-    return f"{NUMBER_PREFIX}-{created.year}-{sequence:06d}"
+def incident_number(created, tz, sequence):
+    """A series per year of the estate's calendar (``estate_common.numbering``)."""
+    return numbering.number(NUMBER_PREFIX, created, tz, sequence)
 
 
 def new_incident(incident_id, estate_id, data, number, now, actor, plan=None):

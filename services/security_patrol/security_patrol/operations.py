@@ -169,7 +169,8 @@ def open_incident(db, outbox, caller, estate_id, data):
     def build(doc_id):
         now = clock.now()
         stored = store.find(db, "emergency_plans", estate_id, emergency_plans.plan_id(estate_id, data["type"]))
-        number = incidents.incident_number(now, store.next_number(db, estate_id, incidents.number_series(now)))
+        tz = store.rules_for(db, estate_id)["timezone"]
+        number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
         incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,
                                           emergency_plans.in_force(data["type"], stored))
         return incident, incidents.opening_events(incident)

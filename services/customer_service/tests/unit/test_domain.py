@@ -49,8 +49,17 @@ def test_every_default_has_a_maximum_it_respects():
 
 
 def test_numbers_are_per_year_and_zero_padded():
-    assert domain.request_number(CREATED, 42) == "SR-2026-000042"
-    assert domain.number_series(CREATED) == "service_request:2026"
+    assert domain.request_number(CREATED, "Asia/Shanghai", 42) == "SR-2026-000042"
+    assert domain.number_series(CREATED, "Asia/Shanghai") == "service_request:2026"
+
+
+def test_a_request_registered_after_midnight_on_new_year_s_day_is_numbered_in_the_new_year():
+    """16:30 UTC on 31 December is 00:30 on 1 January in Shanghai: the estate's new year (the
+    series had followed the UTC year, until 08:00 local)."""
+    new_year = datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)
+    assert domain.number_series(new_year, "Asia/Shanghai") == "service_request:2027"
+    assert domain.request_number(new_year, "Asia/Shanghai", 1) == "SR-2027-000001"
+    assert domain.number_series(new_year, "Europe/Berlin") == "service_request:2026"  # 17:30 there
 
 
 def test_a_new_request_is_open_with_its_registration_in_the_history():

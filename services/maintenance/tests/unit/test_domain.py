@@ -13,10 +13,10 @@ CREATED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 RULES = dict(DEFAULTS)
 
 
-def request_created(kind="repair", request_id="sr_1"):
+def request_created(kind="repair", request_id="sr_1", due_at=None):
     return event("customer_service", "service_request_created", "est_1", {
         "id": request_id, "number": "SR-2026-000007", "kind": kind, "household_id": "hh_1", "channel": "app",
-        "description": "no hot water", "due_at": None, "created_at": "2026-11-23T08:59:00.000Z"})
+        "description": "no hot water", "due_at": due_at, "created_at": "2026-11-23T08:59:00.000Z"})
 
 
 def an_order(status="pending", priority="normal", **fields):
@@ -46,7 +46,7 @@ def test_one_work_order_id_per_source():
 
 
 def test_an_order_from_a_request_keeps_its_source_and_starts_pending():
-    order = domain.from_service_request(request_created(), domain.order_number(CREATED, 3), CREATED, RULES)
+    order = domain.from_service_request(request_created(), domain.order_number(CREATED, "Asia/Shanghai", 3), CREATED, RULES)
     assert order["number"] == "WO-2026-000003" and order["status"] == "pending"
     assert order["source"] == {"type": "service_request", "id": "sr_1"} and order["request_id"] == "sr_1"
     assert order["history"][0]["note"] == "from service request SR-2026-000007"
@@ -57,6 +57,18 @@ def test_an_order_from_a_request_keeps_its_source_and_starts_pending():
 def test_the_promised_response_time_is_the_estates_setting():
     order = domain.from_service_request(request_created(), "WO-1", CREATED, {**RULES, "repair_response_hours": 4})
     assert order["response_due_at"] == "2026-11-23T12:59:00.000Z"
+
+
+def test_an_order_from_a_request_keeps_the_time_the_owner_was_promised():
+    """customer_service promised 4 h (its setting); maintenance's own 24 h had counted a start at
+    +10 h as on time, though the owner's promise was broken."""
+    promised = request_created(due_at="2026-11-23T12:59:00.000Z")
+    order = domain.from_service_request(promised, "WO-1", CREATED, RULES)  # RULES: 24 h here
+    assert order["response_due_at"] == "2026-11-23T12:59:00.000Z"
+    emergency = request_created(due_at="2026-11-23T12:59:00.000Z")
+    emergency["data"]["emergency"] = True  # an emergency keeps its own, shorter, response
+    assert domain.from_service_request(emergency, "WO-2", CREATED, RULES)["response_due_at"] == \
+        "2026-11-23T09:29:00.000Z"
 
 
 @pytest.mark.parametrize("data, expected", [

@@ -168,7 +168,9 @@ def test_opening_an_incident_starts_its_plan():
     opened = incident()
     assert opened["pending_steps"][0] == "verify_alarm" and opened["status"] == "open"
     assert opened["steps"] == [] and opened["escalations"] == []
-    assert incidents.incident_number(NOW, 42) == "INC-2026-000042"
+    assert incidents.incident_number(NOW, "Asia/Shanghai", 42) == "INC-2026-000042"
+    new_year = datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)  # 00:30 on 1 January in Shanghai
+    assert incidents.number_series(new_year, "Asia/Shanghai") == "incident:2027"
 
 
 def test_steps_are_recorded_and_escalate_as_the_plan_says():

@@ -1,0 +1,17 @@
+"""Per-estate yearly numbers (编号): ``SR-2027-000042``, one series per kind and year.
+
+The year is the estate's own, on its calendar (its timezone): a request registered at 00:30 on
+1 January in Shanghai, 16:30 UTC on 31 December, opens 2027's series, as the front desk's
+calendar says. Service requests, work orders, incidents, receipts and invoices are numbered
+here."""
+from . import calendar
+
+
+def series(kind, at, tz):
+    """The name of the counter ``at`` draws from: ``service_request:2027``."""
+    return f"{kind}:{calendar.local(at, tz).year}"
+
+
+def number(prefix, at, tz, sequence):
+    """``prefix-year-sequence``, the sequence on six digits: ``SR-2027-000042``."""
+    return f"{prefix}-{calendar.local(at, tz).year}-{sequence:06d}"
