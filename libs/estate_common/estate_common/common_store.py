@@ -116,6 +116,26 @@ def find_household_at(db, estate_id, building, unit, room):
 
 # -- events of a written document -----------------------------------------------------------
 
+# -- the prices of per-charge fees (copies of finance's approved standards: fee_prices.py) ------
+
+FEE_PRICES = "fee_prices"
+FEE_PRICES_INDEXES = [([("estate_id", 1), ("item", 1)], {})]
+
+
+def keep_fee_price(db, estate_id, standard_id, fields):
+    """A copy of an approved per-charge standard (the same event again writes the same)."""
+    db[FEE_PRICES].update_one({"_id": standard_id, "estate_id": estate_id},
+                              {"$set": {"estate_id": estate_id, **fields}}, upsert=True)
+
+
+def end_fee_price(db, estate_id, standard_id, valid_to):
+    db[FEE_PRICES].update_one({"_id": standard_id, "estate_id": estate_id}, {"$set": {"valid_to": valid_to}})
+
+
+def fee_prices(db, estate_id, items):
+    return list(store.scan(db[FEE_PRICES], {"estate_id": estate_id, "item": {"$in": list(items)}}))
+
+
 def announce(outbox, db, collection, doc):
     """Hand the pending events of ``doc``, just written to ``collection`` (a name), to the
     outbox, which publishes them and pulls them off the stored document."""

@@ -134,33 +134,10 @@ def fees(application, household, rules):
             for item, amount in amounts.items() if amount > 0]
 
 
-# finance's per-charge fee standards that price an application's fees, and the setting each replaces
+# finance's per-charge fee standards that price an application's fees, and the setting each
+# replaces (estate_common.fee_prices)
 PRICED_BY_STANDARD = {("renovation_management", "area"): "renovation_management_fee_cents_per_m2",
                       ("renovation_deposit", "fixed"): "renovation_deposit_cents"}
-
-
-def priced_rules(rules, standards, period):
-    """``rules`` with the renovation fees finance's approved per-charge standards set for
-    ``period`` (DOMAIN.md: "every fee comes from an approved fee standard"); a fee without a
-    standard in force keeps the estate's setting. The latest ``valid_from`` wins."""
-    priced = dict(rules)
-    in_force = sorted((s for s in standards if s["valid_from"] <= period and (s["valid_to"] or "9999-12") >= period),
-                      key=lambda s: (s["valid_from"], s["_id"]))
-    for standard in in_force:
-        setting = PRICED_BY_STANDARD.get((standard["item"], standard["basis"]))
-        if setting:
-            price = standard["unit_price_cents_per_m2"] if standard["basis"] == "area" else standard["amount_cents"]
-            priced[setting] = price
-    return priced
-
-
-def fee_price_copy(event_data):
-    """What customer service keeps of ``finance.fee_standard_approved`` (per-charge standards
-    of the fees it raises only; None for the others)."""
-    if event_data["cycle"] != "per_charge" or (event_data["item"], event_data["basis"]) not in PRICED_BY_STANDARD:
-        return None
-    return {key: event_data[key] for key in ("item", "basis", "amount_cents", "unit_price_cents_per_m2",
-                                             "valid_from", "valid_to")}
 
 
 def charge_event_data(application, charge):

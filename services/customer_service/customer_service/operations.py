@@ -6,7 +6,7 @@ the events in the same document write, a lost race decided again.
 """
 import logging
 
-from estate_common import calendar, clock, custom_fields, ids
+from estate_common import calendar, clock, custom_fields, fee_prices, ids
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -263,10 +263,8 @@ def work_order_completed(db, outbox, event):
 
 def renovation_reviewed(db, outbox, event):
     estate_id = event["estate_id"]
-    rules = store.rules_for(db, estate_id)
-    priced_items = {item for item, _ in applications.PRICED_BY_STANDARD}
-    rules = applications.priced_rules(rules, store.fee_prices(db, estate_id, priced_items),
-                                      calendar.period_of(clock.parse_iso(event["occurred_at"]), rules["timezone"]))
+    rules = fee_prices.rules_priced_at(db, estate_id, store.rules_for(db, estate_id),
+                                       clock.parse_iso(event["occurred_at"]), applications.PRICED_BY_STANDARD)
     follow(db, outbox, event, "applications", event["data"]["application_id"], lambda application, review: (
         applications.reviewed(application, review, store.household(db, estate_id, application["household_id"]),
                               rules)))
@@ -274,12 +272,7 @@ def renovation_reviewed(db, outbox, event):
 
 def fee_standard_approved(db, event):
     """Keep finance's per-charge price of a renovation fee; the standards it ended end."""
-    data = event["data"]
-    for ended in data["ended"]:
-        store.end_fee_price(db, event["estate_id"], ended["id"], ended["valid_to"])
-    copy = applications.fee_price_copy(data)
-    if copy:
-        store.keep_fee_price(db, event["estate_id"], data["id"], copy)
+    fee_prices.keep(db, event, applications.PRICED_BY_STANDARD)
 
 
 def bill_settled(db, outbox, event):

@@ -8,7 +8,8 @@ decided again on what the winner wrote.
 """
 from datetime import timedelta
 
-from estate_common import clock, closed_counts, custom_fields, custom_fields_store, export_store, jobs, replica, settings, store, writes
+from estate_common import (clock, closed_counts, common_store, custom_fields, custom_fields_store, export_store, jobs,
+                           replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
 
 from .rules import DEFAULTS
@@ -36,7 +37,7 @@ INDEXES = {
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
     "applications": [(PAGED, {})],
-    "fee_prices": [([("estate_id", 1), ("item", 1)], {})],  # copies of finance's per-charge standards
+    common_store.FEE_PRICES: common_store.FEE_PRICES_INDEXES,  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
     "owner_contacts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {})],
     **custom_fields_store.INDEXES,
@@ -262,20 +263,6 @@ def answers_between(db, estate_id, start, end):
     return list(db.survey_answers.find({"estate_id": estate_id, "answered_at": {"$gte": start, "$lt": end}}))
 
 
-# -- the prices of per-charge fees (copies of finance's approved standards) -------------------------
-
-def keep_fee_price(db, estate_id, standard_id, fields):
-    """A copy of an approved per-charge standard (the same event again writes the same)."""
-    db.fee_prices.update_one({"_id": standard_id, "estate_id": estate_id},
-                             {"$set": {"estate_id": estate_id, **fields}}, upsert=True)
-
-
-def end_fee_price(db, estate_id, standard_id, valid_to):
-    db.fee_prices.update_one({"_id": standard_id, "estate_id": estate_id}, {"$set": {"valid_to": valid_to}})
-
-
-def fee_prices(db, estate_id, items):
-    return list(store.scan(db.fee_prices, {"estate_id": estate_id, "item": {"$in": list(items)}}))
 # -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
 
 def estate_ids(db):

@@ -98,6 +98,12 @@ def minutes_between(start, end):
     return -(-seconds // 60)
 
 
+# finance's per-charge standard that prices a visitor's parking, and the setting it replaces
+# (estate_common.fee_prices): its amount is the price of a started hour; the daily cap and the
+# free minutes stay the estate's settings
+PRICED_BY_STANDARD = {("parking", "fixed"): "parking_cents_per_started_hour"}
+
+
 def parking_fee(minutes, rules):
     """Cents for a stay of ``minutes``: free up to the free minutes; otherwise every started hour
     from entry at the hourly rate, capped per started 24 hours."""

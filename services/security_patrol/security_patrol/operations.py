@@ -4,7 +4,7 @@ one write path (``estate_common.writes`` behind ``store.change``/``create``): a 
 the events in the same document write, a lost race decided again on what the winner wrote
 (two guards acting at once cannot both pass a check the other one changed).
 """
-from estate_common import calendar, clock
+from estate_common import calendar, clock, fee_prices
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate
 from estate_common.store import public
@@ -247,10 +247,16 @@ def record_vehicle_entry(db, caller, estate_id, data):
 NOT_INSIDE = "no vehicle with this plate is inside"
 
 
+def fee_standard_approved(db, event):
+    """Keep finance's per-charge price of a visitor's parking hour; the standards it ended end."""
+    fee_prices.keep(db, event, gate.PRICED_BY_STANDARD)
+
+
 def record_vehicle_exit(db, outbox, caller, estate_id, data):
     """The open session of the plate closed with its fee; a fee the household pays later is
     announced (``charge_raised``). A second exit at the same moment finds nobody inside."""
-    rules = store.rules_for(db, estate_id)
+    now = clock.now()
+    rules = fee_prices.rules_priced_at(db, estate_id, store.rules_for(db, estate_id), now, gate.PRICED_BY_STANDARD)
     session = store.open_session(db, estate_id, gate.plate(data["plate"]))
     if session is None:
         raise Conflict(NOT_INSIDE)
@@ -258,7 +264,7 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     def decide(session):
         if session["status"] != "open":
             raise Conflict(NOT_INSIDE)
-        changes = gate.close_session(session, data.get("paid_at_gate", False), clock.now(), caller.user, rules)
+        changes = gate.close_session(session, data.get("paid_at_gate", False), now, caller.user, rules)
         closed = session | changes
         announced = [("charge_raised", gate.charge_event_data(closed))] if closed["fee_cents"] else []
         return Change(changes, events=announced)

@@ -15,7 +15,9 @@ DEFAULTS = {
     "patrol_late_tolerance_minutes": 10,
     # 停车: a visit shorter than this is free (drop-offs, deliveries).
     "parking_free_minutes": 30,
-    # 停车费: cents per started hour (from entry) once the free minutes are exceeded.
+    # 停车费: cents per started hour (from entry) once the free minutes are exceeded, while finance
+    # has no approved per-charge parking standard in force: its amount is then the price
+    # (gate.PRICED_BY_STANDARD, estate_common.fee_prices).
     "parking_cents_per_started_hour": 500,
     # 停车费: at most this much per started 24 hours.
     "parking_daily_cap_cents": 3000,

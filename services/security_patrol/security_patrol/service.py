@@ -74,6 +74,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return operations.record_fire_inspection(self.db, self.outbox, self.caller, payload["estate_id"],
                                                 payload["data"])
 
+    @consumes("finance", "fee_standard_approved")
+    def on_fee_standard_approved(self, event):
+        """A visitor's parking is priced by finance's approved standard (estate_common.fee_prices)."""
+        operations.fee_standard_approved(self.db, event)
+
     @consumes("maintenance", "checklist_created")
     def copy_checklist(self, event):
         """A copy of engineering's checklist, so that a fire check may be recorded with it."""

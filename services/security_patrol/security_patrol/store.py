@@ -5,7 +5,7 @@ A round, an incident and a parking session each change through the one write pat
 on, so two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
-from estate_common import closed_counts, replica, settings, store, writes
+from estate_common import closed_counts, common_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from .rules import DEFAULTS
@@ -15,6 +15,7 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 INDEXES = {
     **replica.INDEXES,
     **closed_counts.INDEXES,
+    common_store.FEE_PRICES: common_store.FEE_PRICES_INDEXES,  # copies of finance's per-charge standards
     "patrol_routes": [(PAGED, {})],
     "patrol_plans": [(PAGED, {}), ([("estate_id", 1), ("route_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),

@@ -1,6 +1,10 @@
 """Renovation fees priced by finance's approved per-charge standards (copies), else the settings."""
+from estate_common import fee_prices
+
 from customer_service import applications
 from customer_service.rules import DEFAULTS
+
+PRICED = applications.PRICED_BY_STANDARD
 
 
 def standard(_id, item, basis, price, valid_from="2026-01", valid_to=None):
@@ -13,16 +17,16 @@ def test_a_standard_in_force_sets_the_price_the_latest_one_winning():
     standards = [standard("a", "renovation_deposit", "fixed", 90000, "2025-01", "2026-05"),
                  standard("b", "renovation_deposit", "fixed", 150000, "2026-06"),
                  standard("c", "renovation_management", "area", 300, "2027-01")]   # not in force yet
-    priced = applications.priced_rules(DEFAULTS, standards, "2026-11")
+    priced = fee_prices.priced_rules(DEFAULTS, standards, "2026-11", PRICED)
     assert priced["renovation_deposit_cents"] == 150000
     assert priced["renovation_management_fee_cents_per_m2"] == DEFAULTS["renovation_management_fee_cents_per_m2"]
-    assert applications.priced_rules(DEFAULTS, standards, "2026-03")["renovation_deposit_cents"] == 90000
+    assert fee_prices.priced_rules(DEFAULTS, standards, "2026-03", PRICED)["renovation_deposit_cents"] == 90000
 
 
 def test_only_the_per_charge_standards_of_the_fees_raised_here_are_kept():
     data = {"id": "fs_1", "item": "renovation_deposit", "name": "x", "basis": "fixed", "cycle": "per_charge",
             "amount_cents": 1, "unit_price_cents_per_m2": None, "valid_from": "2026-01", "valid_to": None,
             "ended": []}
-    assert applications.fee_price_copy(data)["amount_cents"] == 1
-    assert applications.fee_price_copy({**data, "cycle": "monthly"}) is None
-    assert applications.fee_price_copy({**data, "item": "parking"}) is None
+    assert fee_prices.copy_of(data, PRICED)["amount_cents"] == 1
+    assert fee_prices.copy_of({**data, "cycle": "monthly"}, PRICED) is None
+    assert fee_prices.copy_of({**data, "item": "parking"}, PRICED) is None

@@ -581,6 +581,30 @@ def test_a_visitor_pass_bills_the_household_and_entries_and_exits_must_alternate
     assert enter(patrol, "苏E55555")["pass_id"] is None
 
 
+def parking_standard(standard_id, cents_an_hour, valid_from, ended=()):
+    return event("finance", "fee_standard_approved", ESTATE, {
+        "id": standard_id, "item": "parking", "name": "临时停车", "basis": "fixed", "cycle": "per_charge",
+        "amount_cents": cents_an_hour, "unit_price_cents_per_m2": None, "valid_from": valid_from, "valid_to": None,
+        "ended": list(ended)})
+
+
+def test_a_visitor_s_parking_is_priced_by_finance_s_approved_standard(patrol):
+    """DOMAIN.md: fees come from approved standards. The setting (500 an hour) priced every stay,
+    whatever finance approved."""
+    patrol.on_fee_standard_approved(parking_standard("fs_1", 800, "2026-11"))
+    patrol.on_fee_standard_approved(parking_standard("fs_1", 800, "2026-11"))  # redelivered: the same copy
+    patrol.on_fee_standard_approved(parking_standard("fs_2", 1200, "2027-01", [{"id": "fs_1", "valid_to": "2026-12"}]))
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E66666", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-24T00:00:00Z"}})
+    enter(patrol, "苏E66666")
+    clock.advance(timedelta(hours=2))  # November: fs_1's price; fs_2 starts in January
+    leave(patrol, "苏E66666")
+    [charge] = patrol.outbox.of_type("charge_raised")
+    assert charge["data"]["amount_cents"] == 1600
+    assert patrol.db.fee_prices.count_documents({"estate_id": ESTATE}) == 2
+
+
 def test_passes_need_a_known_household(patrol):
     with pytest.raises(BusinessRuleViolation) as refused:
         patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A1", "kind": "resident",
