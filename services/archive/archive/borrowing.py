@@ -44,14 +44,18 @@ def _entry(at, by, action, note=None):
 
 
 def due_back(kind, decided, given, rules):
-    if given:
+    """The due back asked for, unless it has passed by the decision (a request approved days
+    later): then, as without one, the estate's days from the decision."""
+    if given and clock.parse_iso(given) > decided:
         return given
     days = rules["borrow_due_days"] if kind == "borrow" else rules["view_due_days"]
     return clock.to_iso(decided + timedelta(days=days))
 
 
-def new_request(request_id, estate_id, data, subject, now, actor, rules):
-    """``subject``: ``{"type", "id", "record_id"}`` as found in the archive."""
+def new_request(request_id, estate_id, data, subject, now, actor, roles, rules):
+    """``subject``: ``{"type", "id", "record_id"}`` as found in the archive. Only the archives'
+    keepers record an inspection by a higher authority (it opens the files without the
+    manager's approval: anyone else's claim of one would be a way round it)."""
     given_due = data.get("due_back")
     if given_due is not None:
         if clock.parse_iso(given_due) <= now:
@@ -59,6 +63,9 @@ def new_request(request_id, estate_id, data, subject, now, actor, rules):
                                         [field_error("data.due_back", "must be in the future")])
         given_due = clock.to_iso(clock.parse_iso(given_due))
     authority = bool(data.get("authority_inspection", False))
+    if authority and not archive_access.reads_everything(roles):
+        raise Forbidden("only the archives' keepers (the archivist, the manager) record an inspection by a "
+                        "higher authority; others ask for the manager's approval")
     if authority and not (data.get("authority") or "").strip():
         raise BusinessRuleViolation("an inspection by a higher authority names that authority",
                                     [field_error("data.authority", "is required for an authority inspection")])

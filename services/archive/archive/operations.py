@@ -349,7 +349,8 @@ def create_borrow_request(db, outbox, caller, estate_id, data):
     rules = store.rules_for(db, estate_id)
 
     def build(doc_id):
-        request = borrowing.new_request(doc_id, estate_id, data, subject, clock.now(), caller.user, rules)
+        request = borrowing.new_request(doc_id, estate_id, data, subject, clock.now(), caller.user, caller.roles,
+                                        rules)
         return request, [_archive_changed("borrow_request", request, borrowing.created_action(request), data)]
 
     request = create(db, outbox, caller, "borrow_requests", "borrow", estate_id, build)

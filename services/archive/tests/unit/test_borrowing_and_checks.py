@@ -11,9 +11,9 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 SUBJECT = {"type": "household", "id": "hh_1"}
 
 
-def request(kind="borrow", **extra):
+def request(kind="borrow", roles=("agent",), **extra):
     data = {"subject_id": "hh_1", "purpose": "ownership dispute", "kind": kind, **extra}
-    return borrowing.new_request("borrow_1", "est_1", data, SUBJECT, NOW, "zhang", DEFAULTS)
+    return borrowing.new_request("borrow_1", "est_1", data, SUBJECT, NOW, "zhang", list(roles), DEFAULTS)
 
 
 def apply(request_, changes_entry):
@@ -62,13 +62,30 @@ def test_a_requested_due_date_is_kept_and_must_be_in_the_future():
 
 
 def test_an_inspection_by_a_higher_authority_needs_no_approval():
-    inspection = request("view", authority_inspection=True, authority="District housing bureau")
+    inspection = request("view", roles=("archivist",), authority_inspection=True, authority="District housing bureau")
     assert inspection["status"] == "approved" and inspection["decided_by"] is None
     assert inspection["due_back"] == "2026-11-24T08:00:00.000Z"
     assert borrowing.created_action(inspection) == "borrow_authority_inspection"
     with pytest.raises(BusinessRuleViolation) as refused:
-        request(authority_inspection=True)
+        request(roles=("archivist",), authority_inspection=True)
     assert refused.value.errors[0]["field"] == "data.authority"
+
+
+@pytest.mark.parametrize("roles", [("security",), ("agent",), ("technician", "accountant")])
+def test_only_the_archives_keepers_record_an_authority_inspection(roles):
+    """Anyone on the staff could claim one and read the whole archive without the manager."""
+    with pytest.raises(Forbidden):
+        request(roles=roles, authority_inspection=True, authority="me")
+    assert request(roles=roles)["status"] == "pending"  # they ask, and the manager decides
+
+
+def test_an_approval_after_the_requested_due_back_gives_the_estate_s_days_from_then():
+    """Approved three days late, the borrowing was overdue the moment it opened."""
+    asked = request(due_back="2026-11-24T08:00:00Z")
+    late = NOW + timedelta(days=3)
+    approved = apply(asked, borrowing.decide(asked, "approve", None, late, "wang", DEFAULTS))
+    assert approved["due_back"] == "2026-12-03T08:00:00.000Z"  # 7 days from the approval
+    assert not borrowing.is_overdue(approved, late)
 
 
 def test_the_steps_of_a_borrowing_follow_its_state():
