@@ -40,10 +40,11 @@ def new_plan(estate_id, data, now, actor, rules):
     }
 
 
-def new_check(check_id, estate_id, plan, data, now, actor):
+def new_check(check_id, estate_id, plan, data, now, actor, rules):
+    """A check of the plan's year: the estate's year (its timezone), as the KPI counts it."""
     checked_at = clock.parse_iso(data["checked_at"])
     errors = []
-    if checked_at.year != plan["year"]:
+    if calendar.local(checked_at, rules["timezone"]).year != plan["year"]:
         errors.append(field_error("data.checked_at", f"is not in the plan's year {plan['year']}"))
     if checked_at > now:
         errors.append(field_error("data.checked_at", "is in the future"))

@@ -18,7 +18,7 @@ never in an event (``household_updated`` carries the status, not the people).
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids, transitions
+from estate_common import calendar, clock, ids, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 RESIDENTS = ("tenant", "family")  # who lives there; an owner's entry is ownership, changed by transfer
@@ -72,11 +72,12 @@ def _version(household, now):
     return {"version": household["version"] + 1, "updated_at": clock.to_iso(now)}
 
 
-def add_occupant(household, person_id, data, now, user):
+def add_occupant(household, person_id, data, now, user, tz):
     """``(changes, person)``: an owner (a co-owner: the household's ``owner`` stays its contact;
     a change of owner is a transfer), a tenant or a family member, ``from``/``to`` as given
     (either may be unknown; a ``to`` records a stay that ended). A tenant or family member who
-    lives there now makes a vacant unit occupied (a move-in, in the status history). The
+    lives there now makes a vacant unit occupied (a move-in, in the status history, dated its
+    ``from`` or else today in the estate's timezone ``tz``). The
     changes are {} when ``person_id`` is there already (a retried request)."""
     persons = people(household)
     found = next((p for p in persons if p["id"] == person_id), None)
@@ -91,7 +92,7 @@ def add_occupant(household, person_id, data, now, user):
     if person["relation"] in RESIDENTS and end is None and household["status"] == "vacant":
         changes |= {"status": "occupied", "renovating_from": None,
                     "status_history": (household.get("status_history") or []) + [
-                        {"step": "move_in", "date": start or clock.to_iso(now)[:10], "from": "vacant",
+                        {"step": "move_in", "date": start or calendar.local_date(now, tz).isoformat(), "from": "vacant",
                          "to": "occupied", "at": clock.to_iso(now), "by": user}]}
     return changes | _version(household, now), person
 

@@ -198,8 +198,9 @@ def list_occupants(db, estate_id, household_id, filters):
 
 def add_occupant(db, outbox, caller, estate_id, household_id, data):
     person_id = caller.created_id("occ", estate_id)
+    tz = store.rules_for(db, estate_id)["timezone"]
     _, person = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.add_occupant(
-        household, person_id, data, clock.now(), caller.user))
+        household, person_id, data, clock.now(), caller.user, tz))
     return person
 
 
@@ -426,7 +427,7 @@ def record_archive_check(db, outbox, caller, estate_id, data):
     plan = store.referenced(db, "check_plans", estate_id, data["plan_id"], "data.plan_id")
 
     def build(doc_id):
-        check = checks.new_check(doc_id, estate_id, plan, data, clock.now(), caller.user)
+        check = checks.new_check(doc_id, estate_id, plan, data, clock.now(), caller.user, store.rules_for(db, estate_id))
         return check, [_archive_changed("archive_check", check, "archive_check_recorded",
                                         ["checked_at", "records_checked", "records_complete"])]
 

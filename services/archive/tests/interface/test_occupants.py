@@ -1,9 +1,12 @@
 """A household's people (owner, tenants, family), its status (move-in, renovation, move-out) and
 vacant-unit inspections, through archive's entrypoints against the embedded store."""
+from datetime import datetime, timezone
+
 import pytest
 
 from archive import store
 from archive.service import ArchiveService
+from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 
@@ -84,6 +87,16 @@ def test_only_a_move_in_brings_people(archive, household):
         step(archive, household, "move_in", "2026-11-01", occupants=[{"relation": "owner", "name": "王五"}])
     assert refused.value.errors[0]["field"] == "data.occupants[0].relation"
     assert archive.get_household(ref(household))["version"] == 1
+
+
+def test_a_move_in_without_a_day_is_dated_today_in_the_estate(archive, household):
+    """07:00 on 1 March in Shanghai is still 28 February in UTC: the move-in was dated the 28th."""
+    clock.freeze(datetime(2026, 2, 28, 23, 0, tzinfo=timezone.utc))
+    try:
+        archive.add_occupant(ref(household, data={"relation": "tenant", "name": "王五"}))
+    finally:
+        clock.reset()
+    assert [(h["step"], h["date"]) for h in people(archive, household)["status_history"]] == [("move_in", "2026-03-01")]
 
 
 def test_tenants_come_and_leave_with_their_days_kept(archive, household):

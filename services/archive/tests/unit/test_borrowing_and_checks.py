@@ -9,6 +9,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, Inv
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 SUBJECT = {"type": "household", "id": "hh_1"}
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 
 
 def request(kind="borrow", roles=("agent",), **extra):
@@ -147,18 +148,24 @@ def test_planned_dates_are_real_days_of_the_plans_year():
 def check(records_checked=40, records_complete=38, checked_at="2026-11-20T02:00:00Z"):
     data = {"plan_id": "acp_1", "checked_at": checked_at, "records_checked": records_checked,
             "records_complete": records_complete}
-    return checks.new_check("acheck_1", "est_1", plan() | {"_id": "acp_1"}, data, NOW, "li")
+    return checks.new_check("acheck_1", "est_1", plan() | {"_id": "acp_1"}, data, NOW, "li", RULES)
 
 
 @pytest.mark.parametrize("change, field", [
     ({"records_complete": 41}, "data.records_complete"),
-    ({"checked_at": "2025-12-31T23:00:00Z"}, "data.checked_at"),
+    ({"checked_at": "2025-12-31T15:59:59Z"}, "data.checked_at"),  # 23:59:59 on 31 December 2025 in the estate
     ({"checked_at": "2026-11-24T00:00:00Z"}, "data.checked_at"),  # in the future
 ])
 def test_a_check_must_add_up(change, field):
     with pytest.raises(BusinessRuleViolation) as refused:
         check(**change)
     assert field in [e["field"] for e in refused.value.errors]
+
+
+def test_a_check_on_new_year_s_morning_is_of_the_estate_s_new_year():
+    """01:00 on 1 January 2026 in Shanghai is still 2025 in UTC: it was refused under the 2026
+    plan, and counted in 2026's year to date all the same."""
+    assert check(checked_at="2025-12-31T17:00:00Z")["year"] == 2026
 
 
 def test_archive_kpis_show_their_parts():

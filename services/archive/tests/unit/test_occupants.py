@@ -76,7 +76,8 @@ def test_a_household_keeps_at_most_its_bound_of_people():
          "to": "2026-01-02", "added_at": "2026-01-01T00:00:00.000Z", "added_by": None}
         for n in range(occupants.MAX_OCCUPANTS - 1)])
     with pytest.raises(BusinessRuleViolation):
-        occupants.add_occupant(full, "occ_more", {"relation": "tenant", "name": "y", "from": "2026-11-01"}, NOW, "zhou")
+        occupants.add_occupant(full, "occ_more", {"relation": "tenant", "name": "y", "from": "2026-11-01"}, NOW, "zhou",
+                               "Asia/Shanghai")
 
 
 def test_a_vacant_inspection_is_only_of_a_vacant_unit_and_numbers_its_problems():
