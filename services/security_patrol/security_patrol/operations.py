@@ -285,6 +285,7 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
            else localtime.local_date(now, rules).isoformat())
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
+    gate.new_handover("check", estate_id, data, now, caller.user)  # refused input writes nothing, not even the roster
     _mark_worked(db, outbox, estate_id, roster_id, now, "data.from_guard")
 
     def build(doc_id):

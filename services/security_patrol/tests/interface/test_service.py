@@ -302,6 +302,17 @@ def test_a_handover_made_in_the_shift_keeps_its_assignment_from_being_cancelled(
         cancel(patrol, qian["id"])
 
 
+def test_a_refused_handover_leaves_its_assignment_as_it_was(patrol):
+    """The roster was marked worked before the handover's own check refused it: the assignment
+    could then never be cancelled, with no handover to show for it."""
+    qian = assign(patrol, "Qian", "monitoring_room")
+    with pytest.raises(BusinessRuleViolation):
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "night", "from_guard": "Qian", "to_guard": "qian", "notes": "quiet", "post": "monitoring_room"}})
+    assert patrol.db.duty_roster.find_one({"_id": qian["id"]})["worked_at"] is None
+    assert cancel(patrol, qian["id"])["status"] == "cancelled"
+
+
 def test_an_assignment_stored_before_cancelling_existed_is_listed_as_active(patrol):
     old = assign(patrol, "Zhao", "patrol")
     patrol.db.duty_roster.update_one({"_id": old["id"]}, {"$unset": {
