@@ -63,8 +63,6 @@ CROSS_ESTATE_SWEEPS = {
         "(served by the partial outbox index, normally empty; see outbox_store)",
     ("libs/estate_common/estate_common/outbox_store.py", "pending_times"):
         "the metrics' sampler counts the unsent events of every estate (the same partial index)",
-    ("services/customer_service/customer_service/store.py", "newly_overdue"):
-        "the overdue sweep (OVERDUE_SWEEP_SECONDS) stamps requests past due in every estate",
     ("services/maintenance/maintenance/store.py", "estates_with_plans"):
         "the plan sweep (PLAN_SWEEP_SECONDS) asks which estates have active plans, then goes estate by estate",
     ("services/integrations/integrations/store.py", "subscribed_event_types"):

@@ -166,6 +166,8 @@ def test_a_complaint_past_its_reply_deadline_is_listed_and_stamped_by_the_sweep(
 
 
 def test_the_sweep_stamps_every_estate_and_only_what_is_overdue(desk):
+    desk.copy_estate(event("archive", "estate_created", "est_2", {
+        "id": "est_2", "estate_id": "est_2", "code": "SZ-02", "name": "Second", "address": "2 Road", "version": 1}))
     desk.copy_household(event("archive", "household_created", "est_2", {
         "id": "hh_9", "estate_id": "est_2", "building": "1", "unit": "1", "room": "101", "area_m2": 50,
         "status": "occupied", "version": 1}))
