@@ -5,6 +5,7 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 write, a lost race decided again on what the winner wrote.
 """
 from estate_common import calendar, clock, custom_fields
+from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
@@ -68,11 +69,22 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
             announced.append(("charge_raised", domain.charge_event_data(done)))
         return Change(changes, [entry], announced)
 
-    written = _change(db, outbox, "work_orders", estate_id, order_id, decide)
-    if written["equipment_id"]:
-        add_record(db, outbox, estate_id, written["equipment_id"], ledger.record_from_order(written),
-                   written["completed_at"])
+    try:
+        written = _change(db, outbox, "work_orders", estate_id, order_id, decide)
+    except Conflict:
+        # completed already: by this caller before a crash (or a lost race on the ledger) that left
+        # its equipment record unwritten? A retry writes it (once), then gets its 409 all the same.
+        stored = store.get(db, "work_orders", estate_id, order_id)
+        if stored["status"] == "completed":
+            _record_on_ledger(db, outbox, estate_id, stored)
+        raise
+    _record_on_ledger(db, outbox, estate_id, written)
     return public(written)
+
+
+def _record_on_ledger(db, outbox, estate_id, order):
+    if order["equipment_id"]:
+        add_record(db, outbox, estate_id, order["equipment_id"], ledger.record_from_order(order), order["completed_at"])
 
 
 # -- where work orders come from: one order per source -------------------------------------

@@ -464,6 +464,30 @@ def test_a_completed_repair_linked_to_equipment_adds_its_record(engineering):
     assert record["kind"] == "repair" and record["work_order_id"] == order_id
 
 
+def test_a_retried_completion_writes_the_record_a_crash_left_out_and_is_still_refused(engineering, monkeypatch):
+    """The order was written completed, then the process died before the equipment's record: a
+    retry got 409 and the record was never written."""
+    made = new_equipment(engineering)
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died here")
+    with monkeypatch.context() as patched:
+        patched.setattr(operations, "add_record", crash)
+        with pytest.raises(RuntimeError):
+            act(engineering, "complete_work_order", order_id, **completion(equipment_id=made["id"]))
+    assert engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["records"] == []
+    with pytest.raises(Conflict):
+        act(engineering, "complete_work_order", order_id, **completion(equipment_id=made["id"]))
+    [record] = engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["records"]
+    assert record["work_order_id"] == order_id
+    with pytest.raises(Conflict):  # once: a further retry adds nothing
+        act(engineering, "complete_work_order", order_id, **completion(equipment_id=made["id"]))
+    assert len(engineering.get_equipment({"estate_id": ESTATE, "id": made["id"]})["records"]) == 1
+
+
 def new_plan(service, equipment_id, **overrides):
     return service.create_maintenance_plan({"estate_id": ESTATE, "data": {
         "equipment_id": equipment_id, "kind": "daily_inspection", "every_days": 1,
