@@ -59,10 +59,15 @@ change, create, write = named.change, named.create, named.write
 
 # -- work orders --------------------------------------------------------------------
 
-def list_work_orders(db, estate_id, filters, limit, cursor):
+def work_order_query(db, estate_id, filters):
+    """The list's filters, plain and ``custom.<key>``, as a query of the estate (a list page and
+    an export select alike)."""
     query = {WORK_ORDER_FILTERS[name]: value for name, value in custom_fields.plain_filters(filters).items()}
-    query.update(_custom_query(db, estate_id, "work_order", filters))
-    return store.page(db.work_orders, {"estate_id": estate_id, **query}, limit, cursor)
+    return {"estate_id": estate_id, **query, **_custom_query(db, estate_id, "work_order", filters)}
+
+
+def list_work_orders(db, estate_id, filters, limit, cursor):
+    return store.page(db.work_orders, work_order_query(db, estate_id, filters), limit, cursor)
 
 
 def custom_definitions(db, estate_id, resource):
@@ -77,8 +82,7 @@ def _custom_query(db, estate_id, resource, filters):
     return custom_fields.filter_query(custom_definitions(db, estate_id, resource), filters)
 def export_work_orders(db, estate_id, filters):
     """Every work order the list's filters select, in the list's order (an export's pass)."""
-    query = {WORK_ORDER_FILTERS[name]: value for name, value in filters.items()}
-    return store.walk(db.work_orders, {"estate_id": estate_id, **query})
+    return store.walk(db.work_orders, work_order_query(db, estate_id, filters))
 
 
 def orders_reported_in(db, estate_id, start, end):

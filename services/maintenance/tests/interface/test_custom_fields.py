@@ -72,6 +72,19 @@ def test_a_work_order_from_an_event_has_no_values_until_they_are_set(engineering
         "items"] == []
 
 
+def test_an_export_takes_the_list_s_custom_filters(engineering):
+    """The export job looked each filter up among the plain ones and failed on custom.<key>."""
+    marked, other = open_repair(engineering), open_repair(engineering, "sr_other")
+    engineering.set_work_order_custom({"estate_id": ESTATE, "id": marked, "data": {"custom": {"floor_drain": True}}})
+    as_caller(engineering, MANAGER)
+    job = engineering.start_export({"estate_id": ESTATE, "data": {"resource": "work_orders", "format": "csv",
+                                                                  "filters": {"custom.floor_drain": "true"}}})
+    engineering.run_jobs()
+    done = engineering.get_job({"id": job["id"]})
+    assert done["status"] == "succeeded" and done["result"]["rows"] == 1, done
+    assert other != marked
+
+
 def test_both_resources_are_listed_by_the_one_service(engineering):
     listed = engineering.list_custom_fields({"estate_id": ESTATE})["items"]
     assert [(d["resource"], d["key"]) for d in listed] == [("equipment", "brand"), ("equipment", "warranty_until"),
