@@ -147,7 +147,10 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
             log.info("household %s is busy: its half-done payment is finished by its writer or the next sweep",
                      payment["household_id"])
     for move in store.pending_moves(db, before):
-        _finish_move(db, outbox, move)
+        try:
+            _finish_or_refuse(db, outbox, move)
+        except BusinessRuleViolation:  # refused and marked so: the sweep goes on with the others
+            log.warning("a usage left half-done was refused when finished: the balance fell meanwhile")
         finished += 1
     for entry in store.pending_fund_deposits(db, before):
         _finish_fund_deposit(db, outbox, entry)
@@ -479,7 +482,7 @@ def record_utility_usage(db, outbox, caller, estate_id, data):
         move_id = caller.created_id("use", estate_id)
     existing = store.find_move(db, estate_id, move_id)
     if existing is not None:
-        return public(_finish_move(db, outbox, utilities.same_move(existing, data)))
+        return public(_finish_or_refuse(db, outbox, utilities.same_move(existing, data)))
     store.known_household(db, estate_id, data["household_id"])
     rules, now = store.rules_for(db, estate_id), clock.now()
     move = utilities.usage(move_id, estate_id, data, now, rules, caller.user)
@@ -489,11 +492,18 @@ def record_utility_usage(db, outbox, caller, estate_id, data):
     utilities.account_change(account or utilities.new_account(estate_id, data["household_id"], data["utility"], now),
                              move, rules, lambda data: None)
     if not store.insert_move(db, move):
-        return public(_finish_move(db, outbox, utilities.same_move(store.find_move(db, estate_id, move_id), data)))
+        return public(_finish_or_refuse(db, outbox, utilities.same_move(store.find_move(db, estate_id, move_id), data)))
+    return public(_finish_or_refuse(db, outbox, move))
+
+
+def _finish_or_refuse(db, outbox, move):
+    """``_finish_move``, or, when the balance fell since the move was written (its finish is
+    refused, 422), the move marked ``refused`` so that nothing finishes it later; whoever finishes
+    it (the call, its retry, the timer's sweep) decides alike."""
     try:
-        return public(_finish_move(db, outbox, move))
+        return _finish_move(db, outbox, move)
     except BusinessRuleViolation:
-        store.post_move(db, estate_id, move_id, {"status": "refused"})  # the balance fell meanwhile
+        store.post_move(db, move["estate_id"], move["_id"], {"status": "refused"})
         raise
 
 

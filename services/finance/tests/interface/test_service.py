@@ -1026,6 +1026,31 @@ def test_a_top_up_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch
     assert finance.db.journal.count_documents({"kind": "utility_top_up"}) == 1
 
 
+def test_a_half_done_usage_the_balance_no_longer_covers_is_refused_and_the_sweep_goes_on(finance, monkeypatch):
+    """The sweep raised on it, every minute, and never reached the rest (a fund deposit here)."""
+    top_up(finance, 3000)
+    real_move, real_deposit = operations._finish_move, operations._finish_fund_deposit
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations, "_finish_move", crash)
+    with pytest.raises(RuntimeError):
+        use(finance, 2000, reading="m-1")  # written pending, then the process died
+    monkeypatch.setattr(operations, "_finish_move", real_move)
+    use(finance, 2000, reading="m-2")  # the balance is 1000 now: m-1 no longer fits
+    monkeypatch.setattr(operations, "_finish_fund_deposit", crash)
+    with pytest.raises(RuntimeError):
+        fund_in(finance, 5000, key="mf-x")
+    monkeypatch.setattr(operations, "_finish_fund_deposit", real_deposit)
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 2
+    moves = {m["reading_id"]: m["status"] for m in finance.db.utility_moves.find({"kind": "usage"})}
+    assert moves == {"m-1": "refused", "m-2": "posted"} and balance(finance) == 1000
+    assert [e["status"] for e in finance.db.fund_entries.find({})] == ["posted"]  # reached this time
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0  # nothing left behind
+
+
 def test_a_top_up_for_an_unknown_household_is_refused(finance):
     with pytest.raises(BusinessRuleViolation):
         top_up(finance, 100, household="hh_nope")
