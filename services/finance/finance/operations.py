@@ -124,7 +124,20 @@ def household(db, outbox, estate_id, household_id):
     with household_lock(db, estate_id, household_id):
         for payment in store.half_done_payments(db, estate_id, household_id):
             _finish(db, outbox, payment)
+        for payment in store.payments_with_prepaid_in_use(db, estate_id, household_id):
+            _finish_prepaid_use(db, outbox, payment)
         yield
+
+
+def _finish_prepaid_use(db, outbox, payment):
+    """Money of ``payment`` taken for a bill that a crash kept from the bill: each allocation
+    taken put on its bill, once (one already there is left; one the bill can no longer take goes
+    back to the payment), then the mark goes."""
+    taken = set(payment.get(store.PREPAID_IN_USE_IDS) or ())
+    for allocation in payment["allocations"]:
+        if allocation["id"] in taken:
+            _put_on_bill(db, outbox, payment["estate_id"], allocation)
+    store.prepaid_use_done(db, payment["estate_id"], payment["_id"])
 
 
 def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
@@ -145,6 +158,13 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
                     finished += 1
         except Conflict:
             log.info("household %s is busy: its half-done payment is finished by its writer or the next sweep",
+                     payment["household_id"])
+    for payment in store.payments_with_prepaid_in_use(db, before_iso=before):
+        try:
+            with household(db, outbox, payment["estate_id"], payment["household_id"]):  # finishes it
+                finished += 1
+        except Conflict:
+            log.info("household %s is busy: its prepaid money is put on its bill by its writer or the next sweep",
                      payment["household_id"])
     for move in store.pending_moves(db, before):
         try:
@@ -175,6 +195,15 @@ def _finish(db, outbox, payment):
 # -- applying money to bills ------------------------------------------------------------
 
 def _allocate(db, outbox, estate_id, allocation, new_payment_id=None):
+    """``_put_on_bill``; older money's payment loses its ``PREPAID_IN_USE`` mark once the bill
+    has the money (or the money went back)."""
+    outcome = _put_on_bill(db, outbox, estate_id, allocation, new_payment_id)
+    if allocation["payment_id"] != new_payment_id:
+        store.prepaid_use_done(db, estate_id, allocation["payment_id"])
+    return outcome
+
+
+def _put_on_bill(db, outbox, estate_id, allocation, new_payment_id=None):
     """Put one planned allocation on its bill, once: older money is first taken off its
     payment (once), then put on the bill (once); a bill paid in full announces ``bill_settled``
     in the same write. Returns ``"there"`` (written before: a repeated step), ``"applied"``,
@@ -189,7 +218,8 @@ def _allocate(db, outbox, estate_id, allocation, new_payment_id=None):
         if allocation["payment_id"] != new_payment_id:
             store.unuse_prepaid(db, estate_id, allocation)  # an earlier attempt may have taken it
         return "dropped"
-    if allocation["payment_id"] != new_payment_id and not store.use_prepaid(db, estate_id, allocation):
+    if allocation["payment_id"] != new_payment_id and not store.use_prepaid(db, estate_id, allocation,
+                                                                            clock.now_iso()):
         return "dropped"
     events = []
     if after["status"] == "paid":

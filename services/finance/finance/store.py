@@ -31,6 +31,7 @@ INDEXES = {
         ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("unapplied_cents", 1)], {}),
         ([("estate_id", 1), ("day", 1)], {}),
+        ([("estate_id", 1), ("_prepaid_in_use", 1)], {}),  # money being put on a bill (use_prepaid)
         ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
     ],
     "journal": [
@@ -388,18 +389,41 @@ def unpaid_by_household(db, estate_id, household_ids):
     return found
 
 
-def use_prepaid(db, estate_id, allocation):
+PREPAID_IN_USE = "_prepaid_in_use"  # when money of this payment was taken for a bill, until the bill has it
+PREPAID_IN_USE_IDS = "_prepaid_in_use_ids"  # the allocations taken
+
+
+def use_prepaid(db, estate_id, allocation, now_iso):
     """Record an allocation of a payment's unused money, once. True when it is recorded (now or
     by an earlier attempt), False when the money is gone. The payment's revision moves, so a
-    reversal decided on the payment as it was before refuses to write."""
+    reversal decided on the payment as it was before refuses to write. The payment is marked
+    ``PREPAID_IN_USE`` until the bill has the money (``prepaid_use_done``): a crash between the
+    two leaves the mark, and whoever next handles the household's money puts it on the bill."""
     answer = db.payments.update_one(
         {"_id": allocation["payment_id"], "estate_id": estate_id, "status": "posted",
          "unapplied_cents": {"$gte": allocation["amount_cents"]}, "allocations.id": {"$ne": allocation["id"]}},
-        {"$inc": {"unapplied_cents": -allocation["amount_cents"], "_rev": 1}, "$push": {"allocations": allocation}})
+        {"$inc": {"unapplied_cents": -allocation["amount_cents"], "_rev": 1},
+         "$push": {"allocations": allocation, PREPAID_IN_USE_IDS: allocation["id"]}, "$set": {PREPAID_IN_USE: now_iso}})
     if answer.modified_count == 1:
         return True
     return db.payments.count_documents({"_id": allocation["payment_id"], "estate_id": estate_id,
                                         "allocations.id": allocation["id"]}, limit=1) > 0
+
+
+def prepaid_use_done(db, estate_id, payment_id):
+    db.payments.update_one({"_id": payment_id, "estate_id": estate_id, PREPAID_IN_USE: {"$gt": ""}},
+                           {"$unset": {PREPAID_IN_USE: "", PREPAID_IN_USE_IDS: ""}})
+
+
+def payments_with_prepaid_in_use(db, estate_id=None, household_id=None, before_iso=None):
+    """Posted payments marked ``PREPAID_IN_USE`` (since before ``before_iso``, when given): of one
+    household, or of every estate finance knows (the timer; one indexed query per estate)."""
+    marked = {"$gt": "", **({"$lt": before_iso} if before_iso else {})}
+    if household_id:
+        queries = [{"estate_id": estate_id, "household_id": household_id, PREPAID_IN_USE: marked}]
+    else:
+        queries = [{"estate_id": estate["_id"], PREPAID_IN_USE: marked} for estate in store.scan(db.estates, {}, ())]
+    return [payment for query in queries for payment in store.scan(db.payments, query) if payment["status"] == "posted"]
 
 
 def unuse_prepaid(db, estate_id, allocation):

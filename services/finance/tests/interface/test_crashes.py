@@ -195,3 +195,56 @@ def test_a_retry_of_a_half_done_reversal_finishes_it_and_is_then_refused(monkeyp
     [reversed_] = finance.outbox.of_type("payment_reversed")
     assert sorted(b["amount_cents"] for b in reversed_["data"]["bills"]) == [8800, 21002]
     assert finance.db.journal.count_documents({"kind": "reversal"}) == 1
+
+
+def repair_charge(cents=5000, charge_id="ch_9"):
+    return event("maintenance", "charge_raised", ESTATE, {
+        "id": charge_id, "item": "repair", "amount_cents": cents, "description": "replaced a valve",
+        "household_id": "hh_1", "subject": {"type": "work_order", "id": "wo_9"}, "collected": False})
+
+
+def prepaid_money_taken_then_crash(monkeypatch):
+    """Every bill paid by a payment of 600.00 that left 91.96 prepaid; then a repair charge of
+    50.00, which the prepaid money settles: the process dies right after the money was taken off
+    the payment, before the bill has it (no plan of it was written anywhere)."""
+    finance = new_finance()
+    paid = pay(finance, 60000, "p-1")
+    assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 9196
+    original = finance_store.use_prepaid
+
+    def taken_then_dead(*args, **kwargs):
+        original(*args, **kwargs)
+        raise Crash("the process died after use_prepaid")
+    monkeypatch.setattr(finance_store, "use_prepaid", taken_then_dead)
+    monkeypatch.setattr(finance_store, "unlock_household", lambda db, lock: None)  # its lock stays taken
+    with pytest.raises(Crash):
+        finance.bill_repair_charge(repair_charge())
+    monkeypatch.undo()
+    assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 4196  # gone from the payment ...
+    [repair] = finance.db.bills.find({"item": "repair"})
+    assert repair["paid_cents"] == 0  # ... and not on the bill
+    return finance, paid
+
+
+def test_prepaid_money_a_crash_kept_from_its_bill_is_put_on_it_by_the_sweep(monkeypatch):
+    """Money lost before: the payment had less, the bill was unpaid, and no sweep looked."""
+    finance, paid = prepaid_money_taken_then_crash(monkeypatch)
+    finished_by_the_sweep(finance)
+    [repair] = finance.db.bills.find({"item": "repair"})
+    assert (repair["paid_cents"], repair["status"]) == (5000, "paid")
+    payment = finance.db.payments.find_one({"_id": paid["id"]})
+    assert payment["unapplied_cents"] == 4196 and "_prepaid_in_use" not in payment
+    assert [e["data"]["bill_id"] for e in finance.outbox.of_type("bill_settled")].count(repair["_id"]) == 1
+    finished_by_the_sweep(finance)  # nothing more to do: no second effect
+    assert finance.db.bills.find_one({"_id": repair["_id"]})["paid_cents"] == 5000
+    assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 4196
+
+
+def test_prepaid_money_a_crash_kept_from_its_bill_is_put_on_it_at_the_household_s_next_change(monkeypatch):
+    finance, paid = prepaid_money_taken_then_crash(monkeypatch)
+    clock.advance(timedelta(seconds=31))  # the dead writer's lock has expired; the sweep has not run
+    finance.bill_repair_charge(repair_charge())  # the charge's event, redelivered
+    finance.bill_repair_charge(repair_charge(500, "ch_10"))  # and another
+    bills = {b["amount_cents"]: b for b in finance.db.bills.find({"item": "repair"})}
+    assert (bills[5000]["paid_cents"], bills[500]["paid_cents"]) == (5000, 500)
+    assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 9196 - 5000 - 500
