@@ -360,6 +360,15 @@ EXPENSE = {"id": "ox_1", "estate_id": ESTATE, "period": "2026-10", "category": "
            "description": "保洁外包 October", "recorded_by": "acc", "created_at": "2026-11-02T00:00:00Z"}
 
 
+def test_a_cashier_reads_the_disclosure_and_is_offered_no_publishing(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", REPORT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="wang", roles=("cashier",))
+    page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
+    assert "¥12,500.00" in page and "/accounts/disclosure/2026-10/publish" not in page
+
+
 def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [EXPENSE], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", REPORT)
@@ -369,7 +378,7 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
     page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
     assert "保洁外包 October" in page and "¥12,500.00" in page and "¥-5,000.00" in page  # net: less than spent
     assert "物业服务费" in page and "¥9,000.00" in page and "3 张工单" in page and "本月尚未公示" in page
-    assert "/accounts/disclosure/2026-10/publish" not in page  # publishing is a manager's
+    assert "/accounts/disclosure/2026-10/publish" in page  # accounts publish it (DOMAIN.md's roles table)
     answer = client.post("/accounts/operating-expenses", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-exp", "period": "2026-10", "category": "cleaning",
         "amount": "12,500", "description": " 保洁外包 October "})

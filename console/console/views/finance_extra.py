@@ -325,7 +325,7 @@ def disclosure(problem=None):
     return render_template("finance/disclosure.html", period=period, expenses=expenses, report=report,
                            published=published, categories=OPERATING_CATEGORIES, key=common.form_key(),
                            form=request.form, public_link=_public_link(period) if published else None,
-                           publishers=common.has_role(menu.MANAGEMENT),
+                           publishers=common.has_role(menu.FEE_SETTERS),
                            problem=problem or common.take_problem())
 
 
