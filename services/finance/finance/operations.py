@@ -49,6 +49,7 @@ def create_standard(db, outbox, caller, estate_id, data):
 
 
 def approve_standard(db, outbox, caller, estate_id, standard_id):
+    store.finish_ends(db, estate_id)  # what a crash left of an earlier approval, first
     standard = store.get_standard(db, estate_id, standard_id)
     others = store.approved_standards(db, estate_id, standard["item"])
     # a cycle billed before the new standard's start may reach into it (a year at most)
@@ -80,6 +81,7 @@ def run_billing(db, outbox, job, progress):
     estate_id, period = job["estate_id"], job["params"]["period"]
     rules = store.rules_for(db, estate_id)
     now = clock.now()
+    store.finish_ends(db, estate_id)  # a standard superseded before a crash ends before it bills
     billed = [s for s in store.approved_standards(db, estate_id) if standards.bills_in(s, period)]
     households = list(store.households_for_billing(db, estate_id))
     pairs = list(billing.billed_pairs(billed, households, period))

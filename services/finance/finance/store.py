@@ -166,17 +166,34 @@ def last_billed_periods(db, estate_id, standards, since):
 
 
 def approve_standard(db, outbox, standard, changes, ended, events):
-    """End the older standards the approval supersedes, then approve (only a pending one), with
-    its ``events`` in that write."""
-    for other_id, other_changes in ended:
-        db.fee_standards.update_one({"_id": other_id, "estate_id": standard["estate_id"]}, {"$set": other_changes})
-    answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": standard["estate_id"],
-                                          "status": "pending"},
-                                         {"$set": changes, "$push": {"_outbox": {"$each": events}}})
+    """Approve (only a pending one) with its ``events`` and the ends of the older standards it
+    supersedes (``_ends``) in that one write, then end them. A crash in between leaves
+    ``_ends``, which ``finish_ends`` completes (the estate's next approval or billing run): the
+    older standards end even though the approval's event was announced already. (Ended first,
+    as before, a crash left them ended under a standard still pending, and the retried approval
+    found nothing to end and announced ``ended: []``.)"""
+    estate_id = standard["estate_id"]
+    answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": estate_id, "status": "pending"},
+                                         {"$set": {**changes, "_ends": [[other_id, other_changes]
+                                                                        for other_id, other_changes in ended]},
+                                          "$push": {"_outbox": {"$each": events}}})
     if answer.modified_count == 0:
         raise Conflict("the fee standard was approved meanwhile")
     announce(outbox, db, "fee_standards", {"_id": standard["_id"], "_outbox": events})
+    _end_superseded(db, estate_id, standard["_id"], ended)
     return {**standard, **changes}
+
+
+def finish_ends(db, estate_id):
+    """The ends of older standards that a crash left after an approval (``approve_standard``)."""
+    for standard in store.scan(db.fee_standards, {"estate_id": estate_id, "_ends": {"$exists": True}}):
+        _end_superseded(db, estate_id, standard["_id"], standard["_ends"])
+
+
+def _end_superseded(db, estate_id, standard_id, ended):
+    for other_id, other_changes in ended:
+        db.fee_standards.update_one({"_id": other_id, "estate_id": estate_id}, {"$set": other_changes})
+    db.fee_standards.update_one({"_id": standard_id, "estate_id": estate_id}, {"$unset": {"_ends": ""}})
 
 
 # -- bills ---------------------------------------------------------------------

@@ -248,3 +248,34 @@ def test_prepaid_money_a_crash_kept_from_its_bill_is_put_on_it_at_the_household_
     bills = {b["amount_cents"]: b for b in finance.db.bills.find({"item": "repair"})}
     assert (bills[5000]["paid_cents"], bills[500]["paid_cents"]) == (5000, 500)
     assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 9196 - 5000 - 500
+
+
+def test_an_approval_a_crash_stopped_before_the_older_standard_ended_ends_it_before_the_next_run(monkeypatch):
+    """The older standard was ended first, then the process died before the approval: it ended
+    under a standard still pending (no month could be billed), and the retried approval found
+    nothing to end and announced ``ended: []`` to the services that keep prices."""
+    finance = new_finance()  # property service at 2.35 / m² from 2026-10
+    [older] = [s for s in finance.db.fee_standards.find({"status": "approved"})]
+    as_caller(finance, ACCOUNTANT)
+    newer = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 250, "cycle": "monthly", "valid_from": "2026-12"}})
+
+    def dead(*args):
+        raise Crash("the process died after the approval's write")
+    monkeypatch.setattr(finance_store, "_end_superseded", dead)
+    as_caller(finance, MANAGER)
+    with pytest.raises(Crash):
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": newer["id"]})
+    monkeypatch.undo()
+    [announced] = [e for e in finance.outbox.of_type("fee_standard_approved") if e["data"]["id"] == newer["id"]]
+    assert announced["data"]["ended"] == [{"id": older["_id"], "valid_to": "2026-11"}]
+    assert finance.db.fee_standards.find_one({"_id": older["_id"]})["valid_to"] is None  # not ended yet
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    as_caller(finance, ACCOUNTANT)
+    finance.start_billing_run({"estate_id": ESTATE, "data": {"period": "2026-12"}})
+    finance.run_jobs()
+    ended = finance.db.fee_standards.find_one({"_id": older["_id"]})
+    assert (ended["valid_to"], ended["superseded_by"]) == ("2026-11", newer["id"])
+    assert "_ends" not in finance.db.fee_standards.find_one({"_id": newer["id"]})
+    [december] = finance.db.bills.find({"period": "2026-12", "item": "property_service"})
+    assert december["amount_cents"] == 22343  # 89.37 m² at 2.50, the newer price alone
