@@ -5,7 +5,7 @@ the events in the same document write, a lost race decided again on what the win
 (two guards acting at once cannot both pass a check the other one changed).
 """
 from estate_common import calendar, clock, fee_prices
-from estate_common.errors import Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import per_estate
 from estate_common.store import public
 from estate_common.writes import Change
@@ -58,6 +58,9 @@ def start_round(db, outbox, caller, estate_id, data):
         plans = store.all_of(db, "patrol_plans", estate_id, {"route_id": route["_id"]})
     now, rules = clock.now(), store.rules_for(db, estate_id)
     plan, slot = patrols.nearest_slot(plans, now, rules)
+    if plan is None and data.get("plan_id"):
+        raise BusinessRuleViolation("the plan has no round due now", [field_error(
+            "data.plan_id", "has no round due now: start at one of its times, or without naming the plan")])
     roster_id = None
     if plan is not None:  # the roster of the slot's day and the plan's shift puts the guard on patrol
         day = localtime.local_date(slot, rules).isoformat()

@@ -154,6 +154,19 @@ def test_the_late_tolerance_is_set_per_estate(patrol):
     assert check_in(patrol, round_, "A1")["check_ins"][0]["late"] is True
 
 
+def test_a_round_started_hours_before_its_plan_s_time_walks_no_slot(patrol):
+    """At noon the 22:00 slot was taken: checked in at once, the round counted on time for a
+    slot nobody walked."""
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    clock.freeze(clock.parse_iso("2026-11-23T04:00:00Z"))  # 12:00 in the estate
+    noon = start(patrol, route)
+    assert noon["plan_id"] is None and noon["scheduled_start"] == "2026-11-23T04:00:00.000Z"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, route, plan_id=plan["id"])
+    assert refused.value.errors[0]["field"] == "data.plan_id"
+
+
 def test_references_to_unknown_routes_and_plans_are_refused_by_name(patrol):
     route = make_route(patrol)
     other = patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "Other", "checkpoints": [
