@@ -86,8 +86,9 @@ def checklist_findings(checklist, data):
     return results, failures
 
 
-def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules, checklist=None):
-    """The check, and for a defect the request for its repair in the same write."""
+def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules, checklist=None, period=None):
+    """The check, and for a defect the request for its repair in the same write; ``period``: the
+    month it counts for (``period_checked``), else that of ``now``."""
     results, failures = checklist_findings(checklist, data) if checklist else (None, [])
     notes = "; ".join(part for part in ((data.get("notes") or "").strip(), *failures) if part)
     stamp = clock.to_iso(now)
@@ -96,7 +97,7 @@ def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules,
         "estate_id": estate_id,
         "equipment_id": equipment["_id"],
         "equipment_code": equipment["code"],
-        "period": localtime.period_of(now, rules),
+        "period": period or localtime.period_of(now, rules),
         "result": data["result"],
         "notes": notes[:2000],
         "inspected_at": stamp,
@@ -118,6 +119,22 @@ def defect_event_data(inspection, equipment):
 
 
 # -- the monthly deadline -----------------------------------------------------------------
+
+def previous_period(now, rules):
+    return calendar.add_months(localtime.period_of(now, rules), -1)
+
+
+def period_checked(now, rules, previous_checked):
+    """The month a check recorded at ``now`` counts for: the previous month while its grace days
+    run (``fire_check_grace_days``, before ``check_due_at``) and it has no check of the facility
+    (``previous_checked`` False), else the month of ``now``. (Filed under the month of ``now``,
+    a check in the grace days left the previous month unchecked: the grace only put off its
+    overdue notice.)"""
+    previous = previous_period(now, rules)
+    if not previous_checked and now < check_due_at(previous, rules):
+        return previous
+    return localtime.period_of(now, rules)
+
 
 def check_due_at(period, rules):
     """The deadline of a month's checks: the end of the local month plus the grace days."""

@@ -117,9 +117,11 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
     equipment = store.referenced(db, "fire_equipment", estate_id, data["equipment_id"], "data.equipment_id")
     checklist = fire.checklist_of(data, data.get("checklist_id") and store.referenced(
         db, "checklists", estate_id, data["checklist_id"], "data.checklist_id"))
-    rules = store.rules_for(db, estate_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    previous_checked = store.has_check(db, estate_id, equipment["_id"], fire.previous_period(now, rules))
+    period = fire.period_checked(now, rules, previous_checked)
     return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, lambda doc_id: fire.new_inspection(
-        doc_id, estate_id, equipment, data, clock.now(), caller.user, rules, checklist))
+        doc_id, estate_id, equipment, data, now, caller.user, rules, checklist, period))
 
 
 def copy_checklist(db, outbox, event):

@@ -117,6 +117,11 @@ def entries_of(db, estate_id, plate):
 
 # -- fire checks ------------------------------------------------------------------
 
+def has_check(db, estate_id, equipment_id, period):
+    return db.fire_inspections.count_documents(
+        {"estate_id": estate_id, "period": period, "equipment_id": equipment_id}, limit=1) > 0
+
+
 def checked_equipment_ids(db, estate_id, period):
     return {doc["equipment_id"] for doc in db.fire_inspections.find(
         {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}

@@ -418,6 +418,25 @@ def test_the_grace_days_are_the_estates_setting(patrol):
     assert patrol.sweep_fire_checks(clock.now()) == 1
 
 
+def test_a_check_within_the_grace_days_counts_for_the_month_it_was_due(patrol):
+    """A check on 2 December for a November without one was filed under December: November
+    stayed unchecked, and its overdue notice came all the same once the grace days ran out."""
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 3}})
+    as_caller(patrol, GUARD)
+    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
+    one, two = register(patrol, "FE-1"), register(patrol, "FE-2")
+    clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
+    inspect(patrol, two)  # FE-2 is checked in November
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))  # 10:00 on 2 December: November's grace runs
+    assert inspect(patrol, one)["period"] == "2026-11"  # November's, which had none
+    assert inspect(patrol, two)["period"] == "2026-12"  # November has its check: December's
+    assert inspect(patrol, one)["period"] == "2026-12"  # a second check of FE-1: December's
+    clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))  # November's deadline has passed
+    assert patrol.sweep_fire_checks(clock.now()) == 0  # nothing of November is unchecked
+    assert unchecked(patrol, "2026-11") == []
+
+
 def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
     drill = {"held_at": "2026-11-20T02:00:00Z", "scenario": "kitchen fire, evacuation of building 3",
              "location": "Building 3", "participants": 24, "led_by": " Zhao "}
