@@ -45,6 +45,9 @@ def refusal(address):
         ip = ip.ipv4_mapped
     if ip.version == 6 and ip in _NAT64:  # 64:ff9b::a9fe:a9fe reaches 169.254.169.254 through NAT64
         ip = ipaddress.ip_address(int(ip) & 0xFFFFFFFF)
+    if ip.version == 6 and (ip.sixtofour or ip.teredo):  # 2002:a9fe:a9fe:: and Teredo wrap an IPv4 too
+        wrapped = ip.sixtofour or ip.teredo[1]
+        return refusal(str(wrapped)) or "an IPv4 address tunnelled in IPv6 (6to4, Teredo)"
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:
