@@ -138,8 +138,13 @@ def test_bad_input_and_unknown_estates_write_nothing(api, site):
         assert field in [e["field"] for e in refused.json()["errors"]]
     unknown = api.post("/api/v1/public/estates/NO-SUCH-ESTATE/requests", portal_body())
     assert unknown.status_code == 404 and unknown.json()["detail"] == "not found"
-    assert api.get("/api/v1/public/requests/NO-SUCH-ESTATE." + "a" * 32).status_code == 404
-    assert api.get(f"/api/v1/public/requests/{site['code']}." + "a" * 32).status_code == 404
+    # an unknown code of a known estate answers as an unknown estate: nothing tells the estate exists
+    unknown_estate = api.get("/api/v1/public/requests/NO-SUCH-ESTATE." + "a" * 32)
+    unknown_code = api.get(f"/api/v1/public/requests/{site['code']}." + "a" * 32)
+    assert unknown_estate.status_code == unknown_code.status_code == 404
+    assert unknown_estate.json()["detail"] == unknown_code.json()["detail"] == "not found"
+    no_disclosure = api.get(f"/api/v1/public/estates/{site['code']}/disclosures/2026-01")
+    assert no_disclosure.status_code == 404 and no_disclosure.json()["detail"] == "not found"
     after = len(api.get(path(site, "service-requests?limit=200"), site["agent"]).json()["items"])
     assert after == before
 

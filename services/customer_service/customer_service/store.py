@@ -119,7 +119,7 @@ def by_tracking_hash(db, estate_id, digest):
     """The portal request whose tracking code hashes to ``digest``; 404 (saying nothing more)."""
     found = db.service_requests.find_one({"estate_id": estate_id, "_tracking_hash": digest}, {"_id": 1})
     if found is None:
-        raise NotFound("no such request")
+        raise NotFound("not found")  # as for an unknown estate code: nothing tells the code exists
     return found["_id"]
 
 

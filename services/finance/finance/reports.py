@@ -103,7 +103,7 @@ def publication(estate_id, period, report, current_period, now, actor, previous=
 def published_view(disclosure, estate_name):
     """What owners see: the figures, no household, person or staff name."""
     if disclosure is None:
-        raise NotFound("no disclosure is published for this estate and period")
+        raise NotFound("not found")  # as for an unknown estate code: nothing tells the code exists
     report = disclosure["report"]
     return {"estate_name": estate_name, "period": disclosure["period"], "version": disclosure["version"],
             "published_at": disclosure["published_at"], "income": report["income"],
