@@ -182,12 +182,17 @@ def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="ex
     """``docs`` as one sheet of an XLSX workbook into ``sink``. Rows written."""
     import openpyxl  # services only (requirements/services.in)
 
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def legal(values):  # a control character in a name (a paste) made openpyxl refuse the whole file
+        return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     sheet.append([escape(c.name) for c in columns])
     count = 0
     for doc in docs:
-        sheet.append(row(columns, doc, full, written))
+        sheet.append(legal(row(columns, doc, full, written)))
         count += 1
         if progress and count % PROGRESS_EVERY == 0:
             progress(count)

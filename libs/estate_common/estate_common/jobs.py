@@ -23,6 +23,7 @@ The document: ``_id`` = ``job_<service>_<ObjectId>`` and the shape of
 """
 import logging
 import time
+import traceback
 import uuid
 from datetime import timedelta
 
@@ -171,8 +172,12 @@ def run(db, job, runners):
         return
     except DomainError as error:
         _finish(db, job, "failed", error=error.detail)
-    except Exception:
-        log.exception("job %s failed", job["_id"])
+    except Exception as error:
+        # the error's type and its stack, not its message: a message may quote a row's content
+        # (a name, which the log's scrubbing of numbers does not catch)
+        log.error("job %s failed: %s; %s", job["_id"], type(error).__name__, " < ".join(
+            f"{frame.filename}:{frame.lineno} in {frame.name}"
+            for frame in reversed(traceback.extract_tb(error.__traceback__))))
         _finish(db, job, "failed", error="the job failed unexpectedly; the service log has the details")
     else:
         _finish(db, job, "succeeded", result=result)

@@ -72,6 +72,19 @@ def test_xlsx_keeps_numbers_as_numbers_and_escapes_text():
     assert rows[2][3] == 0 and rows[2][4] is None
 
 
+def test_xlsx_drops_the_control_characters_a_worksheet_cannot_hold():
+    """A name pasted with a control character made openpyxl refuse the whole file: every XLSX
+    export failed for the roles that see names in full."""
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    pasted = [{"_id": "hh_3", "owner": {"name": "欧阳\u0007小明", "phone": "13800138000"}, "amount_cents": 1,
+               "note": "a\x1bb"}]
+    assert exports.write_xlsx(COLUMNS, iter(pasted), {personal_data.OWNER_NAME}, sink) == 1
+    sink.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active
+    assert [list(r) for r in sheet.iter_rows(values_only=True)][1][1:2] == ["欧阳小明"]
+
+
 def test_a_file_is_cut_into_numbered_chunks():
     _, whole, sink = collect(exports.write_csv, [], size=16)
     assert sink.count == -(-len(whole) // 16)

@@ -1,4 +1,5 @@
 """Background jobs on the embedded store: create, claim, run, progress, stale re-queue."""
+import logging
 import uuid
 from datetime import timedelta
 
@@ -74,6 +75,22 @@ def test_a_failing_job_is_failed_with_a_message_and_no_details_of_a_crash(db):
     assert "13800138000" not in jobs.get(db, crashed["_id"])["error"]
     assert jobs.get(db, unknown["_id"])["error"] == "no runner for jobs of kind mystery"
     assert {jobs.get(db, j["_id"])["status"] for j in (refused, crashed, unknown)} == {"failed"}
+
+
+def test_a_crashed_job_logs_its_error_s_type_and_stack_not_its_message(db, caplog):
+    """A message may quote a row (a name, which the scrubbing of numbers does not catch):
+    openpyxl's refusal of a name held the name itself."""
+    crashed = new(db)
+
+    def runner(claimed, progress):
+        raise ValueError("欧阳小明 cannot be used in worksheets")
+
+    with caplog.at_level(logging.ERROR, logger="estate_common.jobs"):
+        jobs.run_pending(db, {"import": runner})
+    assert jobs.get(db, crashed["_id"])["status"] == "failed"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "ValueError" in logged and "in runner" in logged and "欧阳小明" not in logged
+    assert all(record.exc_info is None for record in caplog.records)
 
 
 def test_a_job_whose_worker_stopped_beating_is_queued_again_then_given_up(db, monkeypatch):
