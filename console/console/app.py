@@ -14,6 +14,7 @@ from datetime import timedelta
 import requests
 from flask import Flask, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import i18n, menu, security, signin
 from .gateway_api import ApiProblem
@@ -30,6 +31,9 @@ def _settings_from_env():
         "SESSION_COOKIE_SECURE": os.environ.get("CONSOLE_SECURE_COOKIES", "0") == "1",
         "DISPLAY_TIMEZONE": os.environ.get("CONSOLE_TIMEZONE", "Asia/Shanghai"),
         "PUBLIC_GATEWAY_URL": os.environ.get("PUBLIC_GATEWAY_URL", ""),
+        # proxies in front of the console whose X-Forwarded-For it trusts (the cluster's ingress: 1):
+        # the owner portal passes the visitor's address on to the gateway's per-address limits
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
     }
 
 
@@ -45,6 +49,8 @@ def create_app(settings=None, http=None):
         MAX_CONTENT_LENGTH=1_048_576,
     )
     app.config.update(settings or {})
+    if app.config["TRUSTED_PROXIES"]:  # else every portal visitor was the ingress's one address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     app.extensions["console_http"] = http or requests.Session()
 
     app.before_request(_choose_language)

@@ -3,7 +3,9 @@ routes, no token sent, the honeypot and the visitor's address passed on, field e
 the tracking page and its one rating, both languages."""
 import re
 
-from .conftest import csrf_of, problem
+from console.app import create_app
+
+from .conftest import GATEWAY, csrf_of, problem
 
 CODE = "E1." + "a" * 32
 TRACKED = {"number": "SR-2026-000007", "kind": "repair", "status": "completed",
@@ -44,6 +46,20 @@ def test_filing_posts_the_documented_body_without_a_token_and_opens_the_tracking
     [call] = [c for c in public_calls(fake, documented_routes) if c["method"] == "POST"]
     assert call["json"] == {k: v for k, v in FORM.items() if v}  # an empty optional field is left out
     assert call["headers"]["X-Forwarded-For"] == "203.0.113.7"
+
+
+def test_behind_the_ingress_each_visitor_is_named_to_the_gateway_by_their_own_address(fake):
+    """Without it every visitor was the ingress's address: ten filings by anyone blocked the
+    portal for everyone (the gateway's per-address limit)."""
+    behind = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True, "TRUSTED_PROXIES": 1},
+                        http=fake).test_client()
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
+    for visitor in ("198.51.100.11", "198.51.100.12"):
+        behind.post("/portal/E1", data={**FORM, "csrf_token": csrf_of(behind)},
+                    environ_base={"REMOTE_ADDR": "10.0.0.9"}, headers={"X-Forwarded-For": visitor})
+    sent = [c["headers"]["X-Forwarded-For"] for c in fake.calls if c["method"] == "POST" and "/public/" in c["path"]]
+    assert sent == ["198.51.100.11", "198.51.100.12"]
 
 
 def test_the_form_sends_its_own_idempotency_key_and_keeps_it_when_shown_again(client, fake):
