@@ -110,20 +110,30 @@ def fan_out(db, outbox, event):
 # -- the delivery worker (a timer): due deliveries out, off the event consumers' path ----------
 
 def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
-    """Take the due deliveries (oldest first), each claimed by a compare-and-set so that one
-    replica sends it, and attempt them ``PARALLEL`` at a time. The number attempted.
+    """Take the due deliveries (oldest first) and attempt them ``PARALLEL`` at a time, each
+    claimed by a compare-and-set (so that one replica sends it) only when a slot is free: its
+    lease then starts with its own attempt, which ``sender.attempt_seconds`` bounds below the
+    lease. (Claimed all at once, fifty slow attempts ten at a time outlived the lease of the
+    last ones, and another replica sent those again.) The number attempted.
     ``now`` (tests): the moment of the run and its attempts, instead of the clock's."""
-    at, now = now, now or clock.now()
-    claimed = []
-    for delivery in store.due_deliveries(db, clock.to_iso(now), BATCH):
-        taken = store.write(db, outbox, "deliveries", delivery, webhooks.claimed(delivery, now, LEASE_SECONDS))
-        if taken is not None:  # else another replica took it
-            claimed.append(taken)
+    attempted = []
+    lease = max(LEASE_SECONDS, 2 * sender.attempt_seconds(timeout_seconds()))
     pool = eventlet.GreenPool(PARALLEL)
-    for delivery in claimed:
-        pool.spawn_n(_attempt_safely, db, outbox, delivery, send, rand, at)
+    for delivery in store.due_deliveries(db, clock.to_iso(now or clock.now()), BATCH):
+        pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted)  # waits for a slot
     pool.waitall()
-    return len(claimed)
+    return len(attempted)
+
+
+def _claim_then_attempt(db, outbox, delivery, lease, send, rand, at, attempted):
+    try:
+        taken = store.write(db, outbox, "deliveries", delivery, webhooks.claimed(delivery, at or clock.now(), lease))
+    except Exception:  # the store's trouble: the delivery stays due, the next run takes it
+        log.exception("a webhook delivery could not be claimed", extra={"delivery_id": delivery["_id"]})
+        return
+    if taken is not None:  # else another replica took it
+        attempted.append(taken["_id"])
+        _attempt_safely(db, outbox, taken, send, rand, at)
 
 
 def _attempt_safely(db, outbox, delivery, send, rand, at):

@@ -7,6 +7,7 @@ that resolves to a public address at the check and a private one a moment later 
 rebinding) is never reached at the second.
 """
 import certifi
+import eventlet
 import urllib3
 
 from . import targets
@@ -14,9 +15,25 @@ from . import targets
 ANSWER_BYTES = 1024  # how much of the receiver's answer is read (and dropped)
 
 
+def attempt_seconds(timeout_seconds):
+    """The whole attempt's limit: a connect and a read's worth, and a second to spare.
+    urllib3's timeouts bound each socket operation, not the attempt: a receiver that sends a
+    byte now and then held an attempt for as long as it liked (30 s with a 2 s timeout)."""
+    return 2 * timeout_seconds + 1
+
+
 def send(url, body, headers, timeout_seconds, allow_private, resolve=None):
     """``(status_code, error)``: the receiver's status (None when none came), and why it failed
-    (a refused target, a timeout, a connection error), or None."""
+    (a refused target, a timeout, a connection error), or None; never longer than
+    ``attempt_seconds``."""
+    try:
+        with eventlet.Timeout(attempt_seconds(timeout_seconds)):
+            return _send(url, body, headers, timeout_seconds, allow_private, resolve)
+    except eventlet.Timeout:
+        return None, f"timed out after {attempt_seconds(timeout_seconds):g} s (the whole attempt)"
+
+
+def _send(url, body, headers, timeout_seconds, allow_private, resolve):
     try:
         target = targets.check(url, allow_private, resolve)
     except targets.Refused as refused:

@@ -2,6 +2,7 @@
 real HTTP receiver on 127.0.0.1 (WEBHOOK_ALLOW_PRIVATE=1) or a recorded fake sender."""
 import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -10,7 +11,7 @@ import pytest
 from estate_common import clock
 from estate_common.errors import Forbidden, InvalidInput, NotFound, Conflict
 from estate_common.testing import ADMIN, as_caller, event, staff, worker
-from integrations import operations, signing, store
+from integrations import operations, sender, signing, store
 from integrations.service import IntegrationsService
 
 ESTATE = "est_a"
@@ -340,3 +341,75 @@ def test_a_finished_delivery_expires_after_the_retention_and_a_redelivery_keeps_
     svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": done["_id"]})
     [again] = svc.db.deliveries.find({"webhook_id": hook["id"]})
     assert again["status"] == "pending" and again["expire_at"] is None
+
+
+class DripReceiver:
+    """A receiver that answers 200 and then its body a byte at a time, each byte sooner than the
+    read timeout: no single socket read ever times out."""
+
+    def __init__(self, interval=0.2, length=200):
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+                for _ in range(length):
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(interval)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_attempt_ends_at_its_limit_however_the_receiver_drips_its_answer():
+    """urllib3's timeouts bound each read: a receiver sending a byte every 1.5 s held an attempt
+    with a 2 s timeout for 30 s, and the delivery timer (and every estate's deliveries) with it."""
+    drip = DripReceiver()
+    try:
+        started = time.monotonic()
+        status, error = sender.send(drip.url, "{}", {}, 0.5, allow_private=True)
+        waited = time.monotonic() - started
+    finally:
+        drip.close()
+    assert status is None and "whole attempt" in error
+    assert waited < sender.attempt_seconds(0.5) + 1, waited
+
+
+def test_a_delivery_is_claimed_when_a_slot_frees_so_its_lease_starts_with_its_attempt(svc, private, monkeypatch):
+    """Claimed all at once, the last of fifty slow attempts started after its lease had run out,
+    and another replica sent it again."""
+    monkeypatch.setattr(operations, "PARALLEL", 1)
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]))
+    subscribe(svc, "http://127.0.0.1:9/in")
+    for n in (1, 2):
+        svc.on_maintenance__work_order_created(event("maintenance", "work_order_created", ESTATE,
+                                                     {**ORDER, "id": f"wo_{n}"}))
+    start = clock.now()
+    clock.freeze(start)
+    seen = []
+
+    def slow_send(url, body, headers, timeout_seconds, allow_private, resolve=None):
+        seen.append([d["next_attempt_at"] for d in svc.db.deliveries.find({})])
+        clock.advance(timedelta(seconds=50))  # each attempt takes 50 s
+        return 204, None
+
+    assert operations.deliver_due(svc.db, svc.outbox, send=slow_send) == 2
+    lease = timedelta(seconds=operations.LEASE_SECONDS)
+    first_attempt, second_attempt = seen
+    leased_first = clock.to_iso(start + lease)
+    assert first_attempt.count(leased_first) == 1  # one claimed, the other still due
+    assert not any(at and at > clock.to_iso(start) for at in first_attempt if at != leased_first)
+    assert clock.to_iso(start + timedelta(seconds=50) + lease) in second_attempt  # the other, when its turn came
