@@ -113,6 +113,15 @@ class Contracts:
         repairs, and a consultation costs maintenance and the broker nothing."""
         return self.documents.get(f"events/{source}/{event_type}.json", {}).get("x-routing-facet")
 
+    def personal_fields(self, source, event_type):
+        """``{field: kind}`` of the fields of an event's ``data`` its contract marks
+        ``x-personal-data`` (an occupant's name on a completed work order; kinds as in
+        ``personal_data``): webhooks leave them out, archive masks them for those without the
+        right. ``{}`` for an event without any, or a type with no contract."""
+        contract = self.documents.get(f"events/{source}/{event_type}.json") or {}
+        properties = ((contract.get("properties") or {}).get("data") or {}).get("properties") or {}
+        return {name: schema["x-personal-data"] for name, schema in properties.items() if "x-personal-data" in schema}
+
     def facet_keys(self, event):
         """The routing keys ``event`` is published with besides its type (RabbitMQ's ``BCC``
         header: routed as if published with each, and dropped before delivery)."""

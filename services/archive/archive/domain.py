@@ -5,7 +5,7 @@ Plain functions: no broker, no store.
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from estate_common import archive_access, calendar, clock, custom_fields, ids
+from estate_common import archive_access, calendar, clock, custom_fields, ids, personal_data
 from estate_common.errors import Conflict, Forbidden, InvalidInput, field_error
 
 # Which events become part of the permanent record, and what subject each is about.
@@ -333,6 +333,17 @@ def correction_record(record_id, original, data, now, actor, request_id):
         "reason": data["reason"].strip(),
         "data": data["data"],
     }
+
+
+def masked_record(record, personal, roles):
+    """``record`` with each field of its ``data`` in ``personal`` (``{field: kind}``, its event's
+    contract marks) masked unless one of ``roles`` sees that kind in full."""
+    hidden = {name: kind for name, kind in personal.items()
+              if name in (record.get("data") or {}) and not personal_data.sees_in_full(kind, roles)}
+    if not hidden:
+        return record
+    return record | {"data": record["data"] | {name: personal_data.masked(kind, record["data"][name])
+                                               for name, kind in hidden.items()}}
 
 
 def record_view(record, corrected_by):

@@ -5,7 +5,7 @@ events in the same document write, a lost race decided again on what the winner 
 """
 import logging
 
-from estate_common import calendar, clock, custom_fields, ids, jobs, logs
+from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -289,12 +289,18 @@ def list_records(db, caller, estate_id, filters, limit, cursor):
     through a borrowing (``borrowed_records``)."""
     search = domain.readable_search(domain.records_search(filters), caller.roles)
     page = store.records_found(db, estate_id, search, limit, cursor)
-    return _with_corrections(db, estate_id, page)
+    return _with_corrections(db, estate_id, page, caller.roles)
 
 
-def _with_corrections(db, estate_id, page):
+def _with_corrections(db, estate_id, page, roles):
+    """Each record as shown to ``roles``: with the records correcting it, and the personal data
+    its event's contract marks masked for a role without the right (an occupant's name on a
+    work order, read through a borrowing by security or accounts)."""
     corrected = store.corrections_of(db, estate_id, [record["id"] for record in page["items"]])
-    page["items"] = [domain.record_view(record, corrected.get(record["id"], [])) for record in page["items"]]
+    book = contracts.load()
+    page["items"] = [domain.masked_record(domain.record_view(record, corrected.get(record["id"], [])),
+                                          book.personal_fields(record.get("source"), record.get("event_type")), roles)
+                     for record in page["items"]]
     return page
 
 
@@ -364,7 +370,7 @@ def borrowed_records(db, caller, estate_id, request_id, limit, cursor):
     request = store.get(db, "borrow_requests", estate_id, request_id)
     borrowing.require_open_for(request, caller.user, caller.roles, clock.now())
     page = store.borrowed_records(db, estate_id, borrowing.borrowed_search(request), limit, cursor)
-    return _with_corrections(db, estate_id, page)
+    return _with_corrections(db, estate_id, page, caller.roles)
 
 
 def list_borrow_requests(db, estate_id, filters, limit, cursor):

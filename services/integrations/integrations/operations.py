@@ -101,7 +101,7 @@ def fan_out(db, outbox, event):
     (its id derives from the event and the subscription), so a redelivered event adds none."""
     qualified = webhooks.qualified(event["source"], event["event_type"])
     now = clock.now_iso()
-    personal = webhooks.personal_fields(contracts.load().documents[f"events/{event['source']}/{event['event_type']}.json"])
+    personal = frozenset(contracts.load().personal_fields(event["source"], event["event_type"]))
     for webhook in store.subscribers(db, event["estate_id"], qualified):
         doc = webhooks.new_delivery(event, webhook, now, personal)
         store.create(db, outbox, "deliveries", event["estate_id"], doc["_id"], lambda doc=doc: doc)

@@ -6,7 +6,7 @@
 - A delivery is one event for one subscription; its id derives from the event id and the
   subscription id, so an event that arrives twice is delivered once. Its body is the event's
   envelope as published on the bus, minus the trace context and any field its contract marks
-  ``x-personal-data`` (``personal_fields``).
+  ``x-personal-data`` (``estate_common.contracts``' ``personal_fields``).
 - An attempt that does not get a 2xx is retried with exponential backoff and jitter until
   ``webhook_retry_hours`` after the delivery's first attempt, then the delivery is ``failed``.
   A subscription whose attempts have failed without one success since ``failing_since`` for
@@ -111,13 +111,6 @@ def delivery_id(event_id, webhook_id):
     """The same for the same event and subscription: the delivery's ``_id`` and its
     ``X-Estate-Delivery`` header, on every retry and on a redelivery."""
     return ids.natural_id("dlv", event_id, webhook_id)
-
-
-def personal_fields(event_contract):
-    """The fields of an event's ``data`` its contract marks ``x-personal-data`` (an occupant's
-    name on a completed work order): they never leave the system in a delivery."""
-    properties = ((event_contract.get("properties") or {}).get("data") or {}).get("properties") or {}
-    return frozenset(name for name, schema in properties.items() if "x-personal-data" in schema)
 
 
 def body_of(event, personal=frozenset()):

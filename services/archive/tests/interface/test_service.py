@@ -530,6 +530,26 @@ def test_a_patrol_anomaly_is_recorded_but_is_not_a_closed_record(archive, estate
 
 # -- who reads which record: directly, or through a borrowing ---------------------------------
 
+def test_a_borrowed_record_shows_its_personal_data_as_the_borrower_s_role_may_see_it(archive, estate):
+    """Security borrowed a work order's record and read the occupant who signed it in full; that
+    name is masked for security everywhere else (and left out of webhooks)."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    as_role(archive, "zhao", "security", estate)
+    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": "wo_9", "purpose": "who signed for the pump repair", "kind": "view"}})
+    by_id = {"estate_id": estate["id"], "id": asked["id"]}
+    as_role(archive, MANAGER, "manager", estate)
+    archive.approve_borrow_request(by_id | {"data": {}})
+    as_role(archive, "zhao", "security", estate)
+    [order] = archive.list_borrowed_records(by_id)["items"]
+    assert order["data"]["signed_by"] == "C***" and order["data"]["material_cost_cents"] == 1200
+    as_role(archive, "li", "archivist", estate)  # the keepers read it in full
+    [kept] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "wo_9"}})["items"]
+    assert kept["data"]["signed_by"] == "Chen"
+
+
 def test_an_agent_reads_request_records_directly_and_a_payment_only_through_an_approved_borrowing(archive, estate):
     clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
     for handler, published in closed_events(estate["id"]):
