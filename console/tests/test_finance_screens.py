@@ -360,19 +360,23 @@ EXPENSE = {"id": "ox_1", "estate_id": ESTATE, "period": "2026-10", "category": "
            "description": "保洁外包 October", "recorded_by": "acc", "created_at": "2026-11-02T00:00:00Z"}
 
 
-def test_a_cashier_reads_the_disclosure_and_is_offered_no_publishing(client, fake):
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [], "next_cursor": None})
+def disclosure_answers(fake, expenses=()):
+    """The gateway's answers behind the disclosure page: the month's expenses, the report and no
+    publication yet."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": list(expenses), "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", REPORT)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [], "next_cursor": None})
+
+
+def test_a_cashier_reads_the_disclosure_and_is_offered_no_publishing(client, fake):
+    disclosure_answers(fake)
     sign_in(client, fake, username="wang", roles=("cashier",))
     page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
     assert "¥12,500.00" in page and "/accounts/disclosure/2026-10/publish" not in page
 
 
 def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake):
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [EXPENSE], "next_cursor": None})
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", REPORT)
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [], "next_cursor": None})
+    disclosure_answers(fake, [EXPENSE])
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses", (201, EXPENSE))
     sign_in(client, fake, username="acc", roles=("accountant",))
     page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
@@ -398,9 +402,7 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
 
 def test_a_manager_publishes_an_ended_month_and_gets_the_owners_link(client, fake, app):
     app.config["PUBLIC_GATEWAY_URL"] = "https://estate.example.com/"
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [], "next_cursor": None})
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", REPORT)
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [], "next_cursor": None})
+    disclosure_answers(fake)
     sign_in(client, fake, username="mia", roles=("manager",))
     page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
     assert "/accounts/disclosure/2026-10/publish" in page and "data-public-link" not in page

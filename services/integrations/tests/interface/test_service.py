@@ -43,7 +43,21 @@ def private(monkeypatch):
     monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
 
 
-class Receiver:
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread, answering with ``handler``'s ``do_POST``."""
+
+    def serve(self, handler):
+        handler.log_message = lambda *args: None
+        self.server = HTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Receiver(LocalServer):
     """An HTTP receiver on 127.0.0.1 that answers the statuses it is told, in turn, and keeps
     every request (headers and raw body)."""
 
@@ -62,16 +76,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture
@@ -343,7 +348,7 @@ def test_a_finished_delivery_expires_after_the_retention_and_a_redelivery_keeps_
     assert again["status"] == "pending" and again["expire_at"] is None
 
 
-class DripReceiver:
+class DripReceiver(LocalServer):
     """A receiver that answers 200 and then its body a byte at a time, each byte sooner than the
     read timeout: no single socket read ever times out."""
 
@@ -362,16 +367,7 @@ class DripReceiver:
                         return
                     time.sleep(interval)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
 
 
 def test_an_attempt_ends_at_its_limit_however_the_receiver_drips_its_answer():
