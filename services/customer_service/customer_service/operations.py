@@ -114,21 +114,16 @@ def portal_create(db, outbox, caller, estate_code, data):
     secret = portal.keyed_secret(estate_id, key) if key else portal.new_secret()
     request_id = caller.created_id("sr", estate_id)
 
-    def new():
+    def new():  # no household yet, whatever the address: the desk matches it (portal.py says why)
         created, rules = clock.now(), store.rules_for(db, estate_id)
-        household_id = store.household_at(db, estate_id, portal.address(data))
-        desk_data = portal.desk_data(data, household_id)
-        earlier = None
-        if data["kind"] == "repair" and household_id is not None:
-            earlier = store.similar_recent_repair(db, estate_id, household_id, repairs.category_of(desk_data),
-                                                  repairs.repeat_window_start(created, rules))
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
-        request = intake.new_request(request_id, estate_id, desk_data, domain.request_number(created, rules["timezone"], sequence),
-                                     created, rules, portal.ACTOR, earlier)
-        request["portal"] = portal.portal_part(data, household_id)
+        request = intake.new_request(request_id, estate_id, portal.desk_data(data),
+                                     domain.request_number(created, rules["timezone"], sequence),
+                                     created, rules, portal.ACTOR, None)
+        request["portal"] = portal.portal_part(data)
         request["_tracking_hash"] = portal.tracking_hash(secret)  # the code itself is kept nowhere
         request["_filing_digest"] = digest  # what a retry with the same key must send again
-        return request, portal.created_events(request)
+        return request, []  # announced when the desk matches it (portal.match)
 
     request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new,
                                 found=lambda stored: portal.refiled(stored, digest, secret))

@@ -15,13 +15,15 @@ tracking view) and a tracking code. Plain functions: no broker, no store.
   which is still kept nowhere; the answer shows the request's status now. The same key with
   another filing is a 422 (``_filing_digest``); a first request whose code the service cannot
   rebuild any more (the signing key changed since) is a 409.
-- **Matching.** The request is matched to the household at that building, unit and room
-  (exactly as the household register spells them, spaces trimmed). An unmatched request is
-  registered all the same, ``household_id: null`` and ``portal.matched: false``; the answer to
-  the filer is the same either way (nothing tells whether a household exists). Its
+- **Matching.** Every filing is registered with ``household_id: null`` and ``portal.matched:
+  false``, whatever the address it names; the desk matches it to the household (``match``; the
+  console offers the household at that building, unit and room). Its
   ``service_request_created`` (which maintenance and archive need with a household) is held
-  until the desk matches it (``match``): a repair then travels on exactly as a desk-registered
-  one. Until then every other desk step on it is refused (409).
+  until then: a repair then travels on exactly as a desk-registered one. Until then every other
+  desk step on it is refused (409). So nothing an anonymous filer can see tells whether a
+  household lives at an address (a filing for a real one used to be dispatched at once, and
+  its tracking view said so), and no anonymous filing opens a work order before the desk has
+  looked at it.
 - **Rating.** Once the work is done (a repair completed; another kind answered) the filer may
   rate it 1–5, once (409 before the work is done and for a second rating). The rating counts
   in the satisfaction KPIs like a return visit's (``kpis``).
@@ -105,29 +107,23 @@ def check(data):
         raise InvalidInput("fields are blank", errors)
 
 
-def desk_data(data, household_id):
-    """The request as the desk would register it (``intake.new_request``'s data)."""
-    return {"kind": data["kind"], "household_id": household_id, "channel": CHANNEL, "description": data["description"]}
+def desk_data(data):
+    """The request as the desk would register it (``intake.new_request``'s data), with no
+    household until the desk matches it."""
+    return {"kind": data["kind"], "household_id": None, "channel": CHANNEL, "description": data["description"]}
 
 
-def portal_part(data, household_id):
+def portal_part(data):
     return {
         "address": address(data),
         "contact": {"name": spaced(data.get("contact_name")) or None, "phone": spaced(data["contact_phone"])},
-        "matched": household_id is not None,
+        "matched": False,
         "rating": None,
     }
 
 
-def created_events(request):
-    """A matched request announces itself at once; an unmatched one when the desk matches it."""
-    if request["household_id"] is None:
-        return []
-    return [("service_request_created", domain.created_event_data(request))]
-
-
 def filed_view(request, code):
-    """What the filer is told: the same fields whether the request was matched or not."""
+    """What the filer is told: the same fields whatever the address."""
     return {"tracking_code": code, "number": request["number"], "status": request["status"]}
 
 

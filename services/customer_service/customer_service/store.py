@@ -74,10 +74,6 @@ def estate_id_by_code(db, code):
     return replica.public_estate_id(db, code)
 
 
-def household_at(db, estate_id, address):
-    return replica.household_id_at(db, estate_id, address["building"], address["unit"], address["room"])
-
-
 def household(db, estate_id, household_id):
     return replica.get(db, "household", estate_id, household_id)
 

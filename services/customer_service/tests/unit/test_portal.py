@@ -63,4 +63,5 @@ def test_only_an_unmatched_portal_request_is_matched_and_held_back_from_other_st
     portal.require_matched(request())
     with pytest.raises(Conflict):
         portal.match(request(), "hh_2", portal.clock.now(), "zhang")
-    assert portal.created_events(waiting) == []
+    assert portal.desk_data({"kind": "repair", "description": "leak"})["household_id"] is None  # the desk matches
+    assert portal.portal_part({"building": "3", "unit": "1", "room": "1201", "contact_phone": "138"})["matched"] is False
