@@ -54,6 +54,21 @@ def test_a_complainant_is_masked_for_a_technician_and_shown_to_the_desk(client, 
     assert seen["technician"]["complaint"] == {"complainant": "L* ***", "nature": "noise"}
 
 
+def test_who_confirmed_a_return_visit_is_masked_as_a_resident_for_engineering(client, rpc, accounts):
+    """The name was marked personal in words only: a technician read it in full on the request."""
+    visit = {"visited_at": "2026-11-25T02:00:00Z", "by": "zhang", "satisfaction": 5, "notes": "", "problem_found": False,
+             "on_time": True, "work_completed_at": None, "follow_up_id": None,
+             "occupant_confirmation": {"method": "name", "name": "郑十一"}}
+    request = {"id": "sr_1", "kind": "repair", "return_visits": [visit]}
+    rpc.answer("customer_service", "get_request", lambda call: {**request, "return_visits": [
+        {**visit, "occupant_confirmation": dict(visit["occupant_confirmation"])}]})
+    path = f"{ESTATE}/service-requests/sr_1"
+    seen = {role: client.get(path, headers={"Authorization": f"Bearer {token(accounts, role)}"}).get_json()
+            for role in ("agent", "technician")}
+    assert seen["agent"]["return_visits"][0]["occupant_confirmation"]["name"] == "郑十一"
+    assert seen["technician"]["return_visits"][0]["occupant_confirmation"] == {"method": "name", "name": "郑**"}
+
+
 def test_the_occupant_on_a_work_order_is_shown_to_its_technician_masked_elsewhere():
     order = {"id": "wo_1", "signed_by": "王小明", "consent": {"by": "王小明", "amount_cents": 100}}
     rule = next(r.path for r in ROUTES if r.rpc == "get_work_order")
