@@ -297,11 +297,18 @@ def _with_corrections(db, estate_id, page, roles):
     its event's contract marks masked for a role without the right (an occupant's name on a
     work order, read through a borrowing by security or accounts)."""
     corrected = store.corrections_of(db, estate_id, [record["id"] for record in page["items"]])
-    book = contracts.load()
     page["items"] = [domain.masked_record(domain.record_view(record, corrected.get(record["id"], [])),
-                                          book.personal_fields(record.get("source"), record.get("event_type")), roles)
+                                          _personal_fields(db, estate_id, record), roles)
                      for record in page["items"]]
     return page
+
+
+def _personal_fields(db, estate_id, record):
+    """The personal fields of a record's data: its event's marks; a correction's are those of the
+    record it corrects (it restates some of the same fields)."""
+    if record.get("event_type") == domain.CORRECTION and record.get("corrects"):
+        record = store.find(db, "records", estate_id, record["corrects"]) or record
+    return contracts.load().personal_fields(record.get("source"), record.get("event_type"))
 
 
 def correct_record(db, caller, estate_id, record_id, data):

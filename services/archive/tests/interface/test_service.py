@@ -548,6 +548,11 @@ def test_a_borrowed_record_shows_its_personal_data_as_the_borrower_s_role_may_se
     as_role(archive, "li", "archivist", estate)  # the keepers read it in full
     [kept] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "wo_9"}})["items"]
     assert kept["data"]["signed_by"] == "Chen"
+    archive.correct_record({"estate_id": estate["id"], "id": kept["id"],
+                            "data": {"reason": "signed by his wife", "data": {"signed_by": "Chen Mei"}}})
+    as_role(archive, "zhao", "security", estate)  # a correction restates the field: masked alike
+    shown = {r["event_type"]: r["data"]["signed_by"] for r in archive.list_borrowed_records(by_id)["items"]}
+    assert shown == {"work_order_completed": "C***", "record_corrected": "C*** ***"}
 
 
 def test_an_agent_reads_request_records_directly_and_a_payment_only_through_an_approved_borrowing(archive, estate):
