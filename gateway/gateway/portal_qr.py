@@ -38,6 +38,9 @@ def _building():
     if not building or len(request.args["building"]) > MAX_BUILDING:
         raise InvalidInput("building must be 1 to 20 characters",
                            [field_error("building", f"must be 1 to {MAX_BUILDING} characters, not blank")])
+    if not building.isprintable():  # a NUL in the SVG's title made the XML invalid
+        raise InvalidInput("building must be printable characters",
+                           [field_error("building", "must not hold control characters")])
     return building
 
 

@@ -133,6 +133,7 @@ def test_the_qr_code_points_at_the_portal_of_the_estate_and_building(app, accoun
     assert client.get("/api/v1/estates/A/portal-qr", headers=bearer(guard)).status_code == 403
     assert client.get("/api/v1/estates/B/portal-qr", headers=bearer(token)).status_code == 403
     assert client.get("/api/v1/estates/A/portal-qr?building=%20", headers=bearer(token)).status_code == 400
+    assert client.get("/api/v1/estates/A/portal-qr?building=%00", headers=bearer(token)).status_code == 400  # invalid XML
     assert client.get("/api/v1/estates/A/portal-qr?floor=3", headers=bearer(token)).status_code == 400
 
 
