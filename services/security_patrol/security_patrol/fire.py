@@ -88,7 +88,7 @@ def checklist_findings(checklist, data):
 
 def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules, checklist=None, period=None):
     """The check, and for a defect the request for its repair in the same write; ``period``: the
-    month it counts for (``period_checked``), else that of ``now``."""
+    month it counts for (a ``grace_period`` without a check), else that of ``now``."""
     results, failures = checklist_findings(checklist, data) if checklist else (None, [])
     notes = "; ".join(part for part in ((data.get("notes") or "").strip(), *failures) if part)
     stamp = clock.to_iso(now)
@@ -120,20 +120,13 @@ def defect_event_data(inspection, equipment):
 
 # -- the monthly deadline -----------------------------------------------------------------
 
-def previous_period(now, rules):
-    return calendar.add_months(localtime.period_of(now, rules), -1)
-
-
-def period_checked(now, rules, previous_checked):
-    """The month a check recorded at ``now`` counts for: the previous month while its grace days
-    run (``fire_check_grace_days``, before ``check_due_at``) and it has no check of the facility
-    (``previous_checked`` False), else the month of ``now``. (Filed under the month of ``now``,
-    a check in the grace days left the previous month unchecked: the grace only put off its
-    overdue notice.)"""
-    previous = previous_period(now, rules)
-    if not previous_checked and now < check_due_at(previous, rules):
-        return previous
-    return localtime.period_of(now, rules)
+def grace_period(now, rules):
+    """The previous month while its grace days run at ``now`` (``fire_check_grace_days``, before
+    its ``check_due_at``), else None. A check recorded then counts for that month when the
+    facility has none in it (``record_fire_inspection``); filed under the month of ``now``, it
+    left the previous month unchecked, and the grace only put off its overdue notice."""
+    previous = calendar.add_months(localtime.period_of(now, rules), -1)
+    return previous if now < check_due_at(previous, rules) else None
 
 
 def check_due_at(period, rules):

@@ -118,8 +118,8 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
     checklist = fire.checklist_of(data, data.get("checklist_id") and store.referenced(
         db, "checklists", estate_id, data["checklist_id"], "data.checklist_id"))
     rules, now = store.rules_for(db, estate_id), clock.now()
-    previous_checked = store.has_check(db, estate_id, equipment["_id"], fire.previous_period(now, rules))
-    period = fire.period_checked(now, rules, previous_checked)
+    grace = fire.grace_period(now, rules)  # the store is asked only then (never with no grace days)
+    period = grace if grace and not store.has_check(db, estate_id, equipment["_id"], grace) else None
     return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, lambda doc_id: fire.new_inspection(
         doc_id, estate_id, equipment, data, now, caller.user, rules, checklist, period))
 
