@@ -108,14 +108,6 @@ def find_estate_by_code(db, code):
     return db.estates.find_one({"code": code}, {"_id": 1, "estate_id": 1, "code": 1})
 
 
-def find_household_at(db, estate_id, building, unit, room):
-    """The copy of the household at this address of the estate (its address index), or None."""
-    return db.households.find_one({"estate_id": estate_id, "building": building, "unit": unit, "room": room},
-                                  {"_id": 1})
-
-
-# -- events of a written document -----------------------------------------------------------
-
 # -- the prices of per-charge fees (copies of finance's approved standards: fee_prices.py) ------
 
 FEE_PRICES = "fee_prices"

@@ -45,12 +45,6 @@ def public_estate_id(db, code):
     return estate_id
 
 
-def household_id_at(db, estate_id, building, unit, room):
-    """The id of the household at building / unit / room of the estate, or None."""
-    found = common_store.find_household_at(db, estate_id, building, unit, room)
-    return found["_id"] if found else None
-
-
 def estate_timezone(db, estate_id):
     """The estate's IANA timezone from its copy; Asia/Shanghai while no copy has arrived
     (see ``calendar.timezone_of``)."""
