@@ -359,16 +359,22 @@ def change_payment(db, outbox, estate_id, payment_id, decide):
 HALF_DONE = ("pending", "reversal_pending")
 
 
+def _found_by_household_or_estate(db, collection, query, estate_id=None, household_id=None):
+    """``query``'s documents of one household (``estate_id`` and ``household_id``), or of every
+    estate that finance knows (the timers: one indexed query per estate, no scan of the whole
+    collection)."""
+    if estate_id:
+        scopes = [{"estate_id": estate_id, "household_id": household_id}]
+    else:
+        scopes = [{"estate_id": estate["_id"]} for estate in store.scan(db.estates, {}, ())]
+    return [doc for scope in scopes for doc in store.scan(db[collection], {**scope, **query})]
+
+
 def half_done_payments(db, estate_id=None, household_id=None):
     """Payments and reversals whose writes stopped half-way (a crash), oldest first: of one
-    household, or of every estate that finance knows (the timer; one indexed query per estate,
-    no scan of every payment)."""
-    half_done = {"status": {"$in": list(HALF_DONE)}}
-    if estate_id:
-        queries = [{"estate_id": estate_id, "household_id": household_id, **half_done}]
-    else:
-        queries = [{"estate_id": estate["_id"], **half_done} for estate in store.scan(db.estates, {}, ())]
-    found = [payment for query in queries for payment in store.scan(db.payments, query)]
+    household, or of every estate that finance knows (the timer)."""
+    found = _found_by_household_or_estate(db, "payments", {"status": {"$in": list(HALF_DONE)}}, estate_id,
+                                          household_id)
     return sorted(found, key=lambda p: (p["created_at"], p["_id"]))
 
 
@@ -434,13 +440,10 @@ def prepaid_use_done(db, estate_id, payment_id):
 
 def payments_with_prepaid_in_use(db, estate_id=None, household_id=None, before_iso=None):
     """Posted payments marked ``PREPAID_IN_USE`` (since before ``before_iso``, when given): of one
-    household, or of every estate finance knows (the timer; one indexed query per estate)."""
+    household, or of every estate finance knows (the timer)."""
     marked = {"$gt": "", **({"$lt": before_iso} if before_iso else {})}
-    if household_id:
-        queries = [{"estate_id": estate_id, "household_id": household_id, PREPAID_IN_USE: marked}]
-    else:
-        queries = [{"estate_id": estate["_id"], PREPAID_IN_USE: marked} for estate in store.scan(db.estates, {}, ())]
-    return [payment for query in queries for payment in store.scan(db.payments, query) if payment["status"] == "posted"]
+    return _found_by_household_or_estate(db, "payments", {PREPAID_IN_USE: marked, "status": "posted"}, estate_id,
+                                         household_id)
 
 
 def unuse_prepaid(db, estate_id, allocation):
@@ -597,11 +600,7 @@ def list_moves(db, estate_id, filters, limit, cursor):
 
 def pending_moves(db, before_iso):
     """Top-ups and usages a crash left half-done, of every estate finance knows, created before ``before_iso``."""
-    found = []
-    for estate in store.scan(db.estates, {}, ()):
-        found += store.scan(db.utility_moves, {"estate_id": estate["_id"], "status": "pending",
-                                               "created_at": {"$lt": before_iso}})
-    return found
+    return _found_by_household_or_estate(db, "utility_moves", {"status": "pending", "created_at": {"$lt": before_iso}})
 
 
 def top_ups_of_period(db, estate_id, period):
@@ -673,11 +672,7 @@ def fund_entries_by_day(db, estate_id, days):
 
 
 def pending_fund_deposits(db, before_iso):
-    found = []
-    for estate in store.scan(db.estates, {}, ()):
-        found += store.scan(db.fund_entries, {"estate_id": estate["_id"], "status": "pending",
-                                              "created_at": {"$lt": before_iso}})
-    return found
+    return _found_by_household_or_estate(db, "fund_entries", {"status": "pending", "created_at": {"$lt": before_iso}})
 
 
 # -- operating costs and published disclosures ---------------------------------------------------
