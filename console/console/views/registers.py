@@ -84,18 +84,21 @@ def body_of(fields, form):
     return body
 
 
+def _fields(spec):
+    """Every input of the register's pages: its form's, its filters' and its row actions'."""
+    return spec.fields + spec.filters + tuple(f for action in spec.actions for f in action.fields)
+
+
 def _options(spec):
     """What the form's and the filters' household pickers offer (the first page of households)."""
-    uses = [f for f in spec.fields + spec.filters if f.kind == "household"]
-    uses += [f for action in spec.actions for f in action.fields if f.kind == "household"]
-    return common.household_labels() if uses or any(c.kind == "household" for c in spec.columns) else {}
+    wanted = any(f.kind == "household" for f in _fields(spec)) or any(c.kind == "household" for c in spec.columns)
+    return common.household_labels() if wanted else {}
 
 
 def _picks(spec):
     """``{source: common.Picks}`` for the register's pick fields (form, filters, row actions) and
     the columns a source names."""
-    fields = spec.fields + spec.filters + tuple(f for action in spec.actions for f in action.fields)
-    sources = {f.group for f in fields if f.kind == "pick"} | {c.source for c in spec.columns if c.source}
+    sources = {f.group for f in _fields(spec) if f.kind == "pick"} | {c.source for c in spec.columns if c.source}
     return {source: common.pick_names(PICK_SOURCES[source]) for source in sorted(sources)}
 
 
