@@ -10,7 +10,7 @@ from .. import i18n
 from ..gateway_api import ApiProblem
 
 PAGE_SIZE = 50
-HOUSEHOLD_SCAN_LIMIT = 200
+LARGEST_PAGE = 200  # the API's largest page (openapi's limit maximum): a scan of households, a pick list
 HOUSEHOLD_PAGES = 10  # the picker reads at most this many pages of one building
 
 
@@ -103,7 +103,7 @@ def households_matching(building="", unit="", room=""):
     items, cursor = [], None
     for _ in range(HOUSEHOLD_PAGES):
         page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
-                         limit=HOUSEHOLD_SCAN_LIMIT, cursor=cursor)
+                         limit=LARGEST_PAGE, cursor=cursor)
         items += [h for h in page.get("items", [])
                   if (not unit or str(h.get("unit", "")) == unit)
                   and (not room or str(h.get("room", "")).startswith(room))]
@@ -143,7 +143,7 @@ class HouseholdLabels(dict):
 
 def household_labels():
     try:
-        page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=HOUSEHOLD_SCAN_LIMIT)
+        page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=LARGEST_PAGE)
     except ApiProblem:
         return {}
     return HouseholdLabels({h["id"]: household_label(h) for h in page.get("items", [])}, g.user.estate_id,
@@ -166,7 +166,7 @@ class Picks(dict):
 def pick_names(source):
     """``Picks`` of ``source``'s rows (the API's largest page; empty when the API refuses)."""
     try:
-        page = g.api.get(g.api.estate(g.user.estate_id, source.path), limit=HOUSEHOLD_SCAN_LIMIT)
+        page = g.api.get(g.api.estate(g.user.estate_id, source.path), limit=LARGEST_PAGE)
     except ApiProblem:
         return Picks({}, complete=False)
     names = {}
