@@ -89,11 +89,11 @@ def _record_on_ledger(db, outbox, estate_id, order):
 
 # -- where work orders come from: one order per source -------------------------------------
 
-def open_order(db, outbox, order_id, estate_id, created, build):
-    """Open the order ``order_id`` once: ``build(number, created)``; a source seen before finds
-    its order (whose own outbox carries its event) and opens nothing, not even a number."""
+def open_order(db, outbox, order_id, estate_id, created, build, tz):
+    """Open the order ``order_id`` once: ``build(number, created)``, numbered in the year of the
+    estate's timezone ``tz``; a source seen before finds its order (whose own outbox carries its
+    event) and opens nothing, not even a number."""
     def new():
-        tz = store.rules_for(db, estate_id)["timezone"]
         sequence = store.next_number(db, estate_id, domain.number_series(created, tz))
         order = build(domain.order_number(created, tz, sequence), created)
         return order, [("work_order_created", domain.created_event_data(order))]
@@ -107,7 +107,8 @@ def open_from_service_request(db, outbox, event):
     estate_id = event["estate_id"]
     rules = store.rules_for(db, estate_id)
     open_order(db, outbox, domain.work_order_id(estate_id, "service_request", event["data"]["id"]), estate_id,
-               clock.now(), lambda number, created: domain.from_service_request(event, number, created, rules))
+               clock.now(), lambda number, created: domain.from_service_request(event, number, created, rules),
+               rules["timezone"])
 
 
 def open_from_follow_up(db, outbox, event):
@@ -117,7 +118,7 @@ def open_from_follow_up(db, outbox, event):
                          domain.work_order_id(estate_id, "service_request", follow_up["request_id"]))
     open_order(db, outbox, domain.work_order_id(estate_id, "return_visit", follow_up["id"]), estate_id, clock.now(),
                lambda number, created: domain.from_follow_up(event, number, created, rules,
-                                                             earlier and earlier["_id"]))
+                                                             earlier and earlier["_id"]), rules["timezone"])
 
 
 def _open_from(db, outbox, event, source, build):
@@ -126,7 +127,7 @@ def _open_from(db, outbox, event, source, build):
     estate_id = event["estate_id"]
     rules = store.rules_for(db, estate_id)
     open_order(db, outbox, domain.work_order_id(estate_id, source, event["data"]["id"]), estate_id,
-               clock.now(), lambda number, created: build(event, number, created, rules))
+               clock.now(), lambda number, created: build(event, number, created, rules), rules["timezone"])
 
 
 def open_from_patrol_anomaly(db, outbox, event):
@@ -148,13 +149,14 @@ def schedule_plans(db, outbox, now):
     dates were handled."""
     handled = 0
     for estate_id in store.estates_with_plans(db):
-        until = ledger.horizon(now, store.rules_for(db, estate_id))
+        rules = store.rules_for(db, estate_id)
+        until = ledger.horizon(now, rules)
         for plan in store.plans_due(db, estate_id, until):
-            handled += open_plan_orders(db, outbox, plan, now, until)
+            handled += open_plan_orders(db, outbox, plan, now, until, rules["timezone"])
     return handled
 
 
-def open_plan_orders(db, outbox, plan, now, until):
+def open_plan_orders(db, outbox, plan, now, until, tz):
     """The plan's orders due up to ``until`` (one per due date, by natural id), then the plan
     moved on past them: another scheduler that moved it first wins, and nothing opens twice."""
     equipment = store.find(db, "equipment", plan["estate_id"], plan["equipment_id"])
@@ -167,7 +169,8 @@ def open_plan_orders(db, outbox, plan, now, until):
         order_id = domain.work_order_id(plan["estate_id"], "maintenance_plan",
                                         domain.plan_source_key(plan["_id"], due_on))
         open_order(db, outbox, order_id, plan["estate_id"], now,
-                   lambda number, created, due_on=due_on: domain.from_plan(plan, equipment, due_on, number, created))
+                   lambda number, created, due_on=due_on: domain.from_plan(plan, equipment, due_on, number, created),
+                   tz)
     store.write(db, outbox, "maintenance_plans", plan, Change({
         "next_due_on": ledger.after(plan, dates[-1]), "last_work_order_id": order_id,
         "updated_at": clock.to_iso(now)}))
@@ -207,7 +210,7 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 
     plan_id = caller.created_id("plan", estate_id)
     plan = store.create(db, outbox, "maintenance_plans", estate_id, plan_id, new)
-    open_plan_orders(db, outbox, plan, now, ledger.horizon(now, rules))
+    open_plan_orders(db, outbox, plan, now, ledger.horizon(now, rules), rules["timezone"])
     return public(store.find(db, "maintenance_plans", estate_id, plan_id))
 
 
@@ -248,11 +251,12 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
         return Change(changes, [entry])
 
     inspection = store.change(db, outbox, "inspections", estate_id, inspection_id, decide)
+    tz = store.rules_for(db, estate_id)["timezone"]  # the numbers of the orders its findings open
     for finding in inspection["findings"]:
         description = checklists.describe_finding(inspection, finding)
         open_order(db, outbox, finding["work_order_id"], estate_id, clock.parse_iso(inspection["completed_at"]),
                    lambda number, created, finding=finding, description=description:
-                   domain.from_inspection_finding(inspection, finding, description, number, created))
+                   domain.from_inspection_finding(inspection, finding, description, number, created), tz)
     if inspection["equipment_id"] and store.find(db, "equipment", estate_id, inspection["equipment_id"]):
         add_record(db, outbox, estate_id, inspection["equipment_id"], checklists.equipment_record(inspection),
                    inspection["completed_at"])

@@ -527,7 +527,8 @@ def test_a_plan_order_that_ran_twice_concurrently_is_still_one(engineering):
     stale = store.find(engineering.db, "maintenance_plans", ESTATE, plan["id"])
     now = datetime(2026, 11, 29, 1, 0, tzinfo=timezone.utc)
     engineering.schedule_plans(now)
-    operations.open_plan_orders(engineering.db, engineering.outbox, stale, now, "2026-11-30")  # a second replica with an old reading
+    operations.open_plan_orders(engineering.db, engineering.outbox, stale, now, "2026-11-30",  # a second replica with
+                                "Asia/Shanghai")  # an old reading
     assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-30"]
     assert store.find(engineering.db, "maintenance_plans", ESTATE, plan["id"])["next_due_on"] == "2026-12-07"
 
