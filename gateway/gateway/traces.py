@@ -13,6 +13,10 @@ from estate_common import tracing
 
 SERVICE = "gateway"
 UNSAMPLED = {"/healthz", "/readyz", "/metrics"}
+# The request's (span, context token), kept in its WSGI environ: a request made while another runs
+# in the same thread (a test client's, from inside a fake service) shares the outer one's ``g``,
+# and kept there it would lose the outer span, whose context then stayed attached to the thread.
+OPENED = "estate_ops.trace_span"
 
 
 def register(app):
@@ -30,12 +34,12 @@ def _open():
         attributes["http.route"] = rule
     parent = tracing.extract({tracing.HEADER: request.headers.get(tracing.HEADER),  # none: a new trace
                               tracing.TRACESTATE: request.headers.get(tracing.TRACESTATE)})
-    g.trace_span = tracing.start(SERVICE, name, SpanKind.SERVER, parent=parent, attributes=attributes,
-                                 sampled=rule not in UNSAMPLED)
+    request.environ[OPENED] = tracing.start(SERVICE, name, SpanKind.SERVER, parent=parent, attributes=attributes,
+                                            sampled=rule not in UNSAMPLED)
 
 
 def _answered(response):
-    opened = g.get("trace_span")
+    opened = request.environ.get(OPENED)
     if opened is not None and opened[0].is_recording():
         span = opened[0]
         span.set_attribute("http.response.status_code", response.status_code)
@@ -47,6 +51,6 @@ def _answered(response):
 
 
 def _close(exc=None):
-    opened = g.pop("trace_span", None)
+    opened = request.environ.pop(OPENED, None)
     if opened is not None:
         tracing.finish(*opened, exc)

@@ -25,3 +25,18 @@ def test_a_request_without_a_traceparent_starts_a_trace_and_a_probe_none(client,
     (span,) = spans.get_finished_spans()
     assert span.name == "GET" and span.parent is None
     assert span.attributes["http.response.status_code"] == 404
+
+
+def test_a_request_made_inside_another_finishes_both_spans_and_leaves_no_trace_on_the_thread(
+        client, rpc, admin_token, spans):
+    """A test client's request from inside a fake service shares the outer request's ``g``: the
+    outer span was lost there, never finished, and its trace stayed on the thread for every
+    later log line."""
+    from opentelemetry import trace
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    rpc.answer("archive", "get_estate", lambda call: (client.get("/no/such/place", headers=auth),
+                                                      {"id": "est_nested"})[1])
+    assert client.get("/api/v1/estates/est_nested", headers=auth).status_code == 200
+    names = sorted(s.name for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER)
+    assert names == ["GET", "GET /api/v1/estates/<estate_id>"]
+    assert not trace.get_current_span().get_span_context().is_valid
