@@ -199,6 +199,20 @@ def checked_day(text, field):
     raise InvalidInput(f"{field} is not a day of the calendar", [field_error(field, "is not a day of the calendar")])
 
 
+def filter_bound(text, field, tz, after=False):
+    """A list filter's ``from`` or ``to`` as a stored timestamp (ISO text). A day (YYYY-MM-DD) is
+    the estate's local day, as every period is: its first instant, or with ``after`` the first
+    instant after it (a ``to`` day takes in the whole day, so it bounds from above exclusively).
+    A timestamp is itself. 400 naming ``field`` for text that is neither."""
+    if len(text) == 10:
+        day = checked_day(text, field)
+        return clock.to_iso(day_start(day + timedelta(days=1) if after else day, tz))
+    try:
+        return clock.to_iso(clock.parse_iso(text))
+    except ValueError:
+        raise InvalidInput(f"{field} is not a time", [field_error(field, "is not a valid date or time")]) from None
+
+
 def checked_day_text(text, field):
     """A YYYY-MM-DD as it is kept (``text`` itself), once ``checked_day`` found it a day of the
     calendar."""

@@ -2,7 +2,6 @@
 
 Plain functions: no broker, no store.
 """
-from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from estate_common import archive_access, calendar, clock, custom_fields, ids, personal_data
@@ -208,19 +207,17 @@ def record_from_event(subject_type, event, now):
     }
 
 
-def records_search(filters):
+def records_search(filters, tz):
     """What a records search asks the store for: subject, subject type and household, and the
     moments ``occurred_at`` lies between: ``occurred_from`` (inclusive), then ``occurred_before``
-    (exclusive) for a date ``to``, which includes its whole day (days are UTC days), or
-    ``occurred_until`` (inclusive) for a moment."""
+    (exclusive) for a day ``to``, which includes its whole day, or ``occurred_until`` (inclusive)
+    for a moment. A day is the estate's local day in ``tz`` (``calendar.filter_bound``)."""
     search = {k: filters[k] for k in ("subject_id", "subject_type", "household_id") if k in filters}
     if "from" in filters:
-        search["occurred_from"] = _moment(filters["from"], "filters.from")
+        search["occurred_from"] = calendar.filter_bound(filters["from"], "filters.from", tz)
     if "to" in filters:
-        if len(filters["to"]) == 10:
-            search["occurred_before"] = clock.to_iso(_day(filters["to"], "filters.to") + timedelta(days=1))
-        else:
-            search["occurred_until"] = _moment(filters["to"], "filters.to")
+        bound = "occurred_before" if len(filters["to"]) == 10 else "occurred_until"
+        search[bound] = calendar.filter_bound(filters["to"], "filters.to", tz, after=True)
     return search
 
 
@@ -234,19 +231,6 @@ def readable_search(search, roles):
         raise Forbidden(f"records of a {search['subject_type']} are read through an approved borrow request "
                         "(POST …/archive/borrow-requests)")
     return search | {"subject_types": types}
-
-
-def _day(text, field):
-    return datetime.combine(calendar.checked_day(text, field), time(), tzinfo=timezone.utc)
-
-
-def _moment(text, field):
-    if len(text) == 10:
-        return clock.to_iso(_day(text, field))
-    try:
-        return clock.to_iso(clock.parse_iso(text))
-    except ValueError:
-        raise InvalidInput(f"{field} is not a time", [field_error(field, "is not a valid time")]) from None
 
 
 def change_from_event(subject_type, event):

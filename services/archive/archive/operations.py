@@ -287,7 +287,7 @@ def record(db, event):
 def list_records(db, caller, estate_id, filters, limit, cursor):
     """The records the caller reads directly (estate_common.archive_access); the others only
     through a borrowing (``borrowed_records``)."""
-    search = domain.readable_search(domain.records_search(filters), caller.roles)
+    search = domain.readable_search(domain.records_search(filters, store.estate_timezone(db, estate_id)), caller.roles)
     page = store.records_found(db, estate_id, search, limit, cursor)
     return _with_corrections(db, estate_id, page, caller.roles)
 

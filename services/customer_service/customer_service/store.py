@@ -6,11 +6,9 @@ is written through ``estate_common.writes`` only if nobody wrote the document si
 read (compare-and-set), so two desks acting at once cannot both win; the loser's step is
 decided again on what the winner wrote.
 """
-from datetime import timedelta
-
-from estate_common import (clock, closed_counts, common_store, custom_fields, custom_fields_store, export_store, jobs,
-                           replica, settings, store, writes)
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
+from estate_common import (calendar, closed_counts, common_store, custom_fields, custom_fields_store, export_store,
+                           jobs, replica, settings, store, writes)
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 from .rules import DEFAULTS
 
@@ -127,32 +125,22 @@ def similar_recent_repair(db, estate_id, household_id, category, since):
     return earlier[0]["_id"] if earlier else None
 
 
-def _moment(filters, name, end_of_day):
-    """A date (YYYY-MM-DD, a UTC day) or a timestamp from a filter, as a stored timestamp."""
-    text = filters[name]
-    try:
-        if len(text) == 10:
-            day = clock.parse_iso(text + "T00:00:00Z")
-            return clock.to_iso(day + timedelta(days=1) if end_of_day else day)
-        return clock.to_iso(clock.parse_iso(text))
-    except ValueError:
-        raise InvalidInput(f"{name} is not a date", [field_error(f"filters.{name}", "is not a valid date or time")])
-
-
-def request_query(estate_id, filters, now):
+def request_query(estate_id, filters, now, tz):
     """The query of ``GET …/service-requests``: kind, status, household; created_at from/to
-    (a ``to`` date takes in that whole day); ``overdue``: past due_at without an answer (a
-    reply; for a repair, the completed work); ``return_visit_overdue``: completed repairs whose
-    return visit is past due; ``escalated``: complaints escalated to the manager."""
+    (a day is the estate's local day in ``tz``, and a ``to`` day takes in the whole day);
+    ``overdue``: past due_at without an answer (a reply; for a repair, the completed work);
+    ``return_visit_overdue``: completed repairs whose return visit is past due; ``escalated``:
+    complaints escalated to the manager."""
     query = {"estate_id": estate_id}
     for name in ("kind", "status", "household_id"):
         if name in filters:
             query[name] = filters[name]
     created = {}
     if "from" in filters:
-        created["$gte"] = _moment(filters, "from", end_of_day=False)
+        created["$gte"] = calendar.filter_bound(filters["from"], "filters.from", tz)
     if "to" in filters:
-        created["$lt" if len(filters["to"]) == 10 else "$lte"] = _moment(filters, "to", end_of_day=True)
+        created["$lt" if len(filters["to"]) == 10 else "$lte"] = calendar.filter_bound(filters["to"], "filters.to",
+                                                                                    tz, after=True)
     if created:
         query["created_at"] = created
     overdue = {"due_at": {"$lt": now}, "answered_at": None}
@@ -176,7 +164,7 @@ def request_query(estate_id, filters, now):
 def list_requests(db, estate_id, filters, now, limit, cursor):
     """A page of ``request_query``, also equal on the ``custom.<key>`` filters (read by the
     field's type: ``estate_common.custom_fields.filter_query``)."""
-    query = request_query(estate_id, custom_fields.plain_filters(filters), now)
+    query = _request_query_in_estate(db, estate_id, custom_fields.plain_filters(filters), now)
     if custom_fields.custom_filters(filters):
         query.update(custom_fields.filter_query(custom_definitions(db, estate_id, "service_request"), filters))
     return store.page(db.service_requests, query, limit, cursor)
@@ -189,7 +177,12 @@ def custom_definitions(db, estate_id, resource):
 
 def export_requests(db, estate_id, filters, now):
     """Every service request the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.service_requests, request_query(estate_id, filters, now))
+    return store.walk(db.service_requests, _request_query_in_estate(db, estate_id, filters, now))
+
+
+def _request_query_in_estate(db, estate_id, filters, now):
+    """``request_query`` on the estate's calendar (its timezone, from the estate's read copy)."""
+    return request_query(estate_id, filters, now, replica.estate_timezone(db, estate_id))
 
 
 OVERDUE_FIELDS = ("estate_id",)

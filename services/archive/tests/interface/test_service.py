@@ -6,7 +6,7 @@ import pytest
 
 from archive import domain
 from archive.service import ArchiveService
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import ADMIN, as_caller, event, staff, worker
 
@@ -357,9 +357,11 @@ def test_records_are_searched_by_household_kind_and_date(archive, estate):
 
     assert search(household_id="hh_1") == sorted([ids[0], ids[5]])
     assert search(subject_type="incident", subject_id="inc_9") == ["inc_9", "inc_9"]
-    # the test events all occurred "now": a window around today finds them, another day does not
-    today = clock.now_iso()[:10]
+    # the test events all occurred "now": today in the estate's calendar finds them, whatever the
+    # hour in UTC; another day does not
+    today = calendar.local_date(clock.now(), estate["timezone"]).isoformat()
     assert len(search(**{"from": today, "to": today})) == 6
+    assert search(to=(calendar.local_date(clock.now(), estate["timezone"]) - timedelta(days=1)).isoformat()) == []
     assert search(to="2020-01-01") == []
     with pytest.raises(InvalidInput):
         archive.list_records({"estate_id": estate["id"], "filters": {"from": "yesterday"}})

@@ -182,14 +182,21 @@ def test_archive_kpis_show_their_parts():
 # -- record searches -----------------------------------------------------------------
 
 def test_a_records_search_by_household_and_dates():
-    assert domain.records_search({"household_id": "hh_1", "from": "2026-11-01", "to": "2026-11-30"}) == {
+    assert domain.records_search({"household_id": "hh_1", "from": "2026-11-01", "to": "2026-11-30"}, "UTC") == {
         "household_id": "hh_1",
         "occurred_from": "2026-11-01T00:00:00.000Z", "occurred_before": "2026-12-01T00:00:00.000Z"}
-    assert domain.records_search({"to": "2026-11-30T12:00:00Z"}) == {
+    assert domain.records_search({"to": "2026-11-30T12:00:00Z"}, "Asia/Shanghai") == {
         "occurred_until": "2026-11-30T12:00:00.000Z"}
     with pytest.raises(InvalidInput) as refused:
-        domain.records_search({"from": "2026-13-01"})
+        domain.records_search({"from": "2026-13-01"}, "UTC")
     assert refused.value.errors[0]["field"] == "filters.from"
+
+
+def test_a_records_search_by_day_takes_the_estates_local_day():
+    """A Shanghai estate's 1 November runs from 16:00 UTC the day before: a record of 07:00 local
+    time on 1 November (23:00 UTC on 31 October) belongs to it."""
+    assert domain.records_search({"from": "2026-11-01", "to": "2026-11-01"}, "Asia/Shanghai") == {
+        "occurred_from": "2026-10-31T16:00:00.000Z", "occurred_before": "2026-11-01T16:00:00.000Z"}
 
 
 # -- who reads which record directly; the rest through a borrowing (estate_common.archive_access) --

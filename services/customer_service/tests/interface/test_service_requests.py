@@ -229,6 +229,20 @@ def test_the_register_filters_by_kind_status_household_dates_and_escalation(desk
         listed(desk, overdue="yes")
 
 
+def test_a_day_in_the_registers_filters_is_the_estates_local_day(desk):
+    """The estate is in Beijing: a request at 04:00 on 24 November there (20:00 UTC on the 23rd)
+    belongs to the 24th, and a request at 23:00 on the 24th (15:00 UTC) to the 24th too."""
+    clock.freeze(clock.parse_iso("2026-11-23T20:00:00Z"))
+    early = desk.create_request(new("consultation"))
+    clock.freeze(clock.parse_iso("2026-11-24T15:00:00Z"))
+    late = desk.create_request(new("consultation"))
+    clock.freeze(clock.parse_iso("2026-11-24T16:00:00Z"))  # 00:00 on the 25th in Beijing
+    next_day = desk.create_request(new("consultation"))
+    assert listed(desk, **{"from": "2026-11-24", "to": "2026-11-24"}) == [early["id"], late["id"]]
+    assert listed(desk, to="2026-11-23") == []
+    assert listed(desk, **{"from": "2026-11-25"}) == [next_day["id"]]
+
+
 # -- repairs: promises, repeats, completion, return visits ----------------------------------
 
 def completed(request, order_id="wo_1", priority="normal", at="2026-11-23T09:00:00.000Z", source=None):
