@@ -148,7 +148,8 @@ def _forwarding_view(route):
         payload.update(requests_in.query_payload(route))
 
         def shown(body):  # personal data masked by role (masking.py), a replay too
-            return masking.for_caller(route.method, route.path, route.status, body, caller["roles"])
+            return masking.for_caller(route.method, route.path, route.status, body, caller["roles"],
+                                      caller.get("user"))
 
         def call(context=None):
             return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,

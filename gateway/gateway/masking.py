@@ -20,12 +20,12 @@ MARK = "x-personal-data"
 EACH = None  # a path step into every element of an array
 
 
-def for_caller(method, rule, status, body, roles):
-    """``body`` (an answer of ``method rule`` with ``status``) with the personal data the
-    ``roles`` may not see masked; changed in place and returned."""
+def for_caller(method, rule, status, body, roles, user=None):
+    """``body`` (an answer of ``method rule`` with ``status``) with the personal data that
+    ``user`` with ``roles`` may not see masked; changed in place and returned."""
     for path, kind in plan(method, rule, status):
         if not personal_data.sees_in_full(kind, roles):
-            _mask(body, path, kind)
+            _mask(body, path, kind, lambda record, kind=kind: personal_data.sees_on_record(kind, roles, user, record))
     return body
 
 
@@ -55,17 +55,22 @@ def _walk(schema, path, found, depth=0):
             _walk(sub, path, found, depth + 1)
 
 
-def _mask(value, path, kind):
+def _mask(value, path, kind, spared, record=None):
+    """Mask ``kind`` at ``path`` below ``value`` unless ``spared(record)``, where ``record`` is the
+    nearest object on the way that names its user (``personal_data.owner_fields``): a work
+    order, for the occupant in its ``consent`` and its ``signed_by``."""
+    if isinstance(value, dict) and personal_data.owner_fields(kind) & value.keys():
+        record = value
     step, rest = path[0], path[1:]
     if step is EACH:
         if isinstance(value, list):
             for index, item in enumerate(value):
                 if rest:
-                    _mask(item, rest, kind)
-                else:
+                    _mask(item, rest, kind, spared, record)
+                elif not spared(record):
                     value[index] = personal_data.masked(kind, item)
     elif isinstance(value, dict) and step in value:
         if rest:
-            _mask(value[step], rest, kind)
-        else:
+            _mask(value[step], rest, kind, spared, record)
+        elif not spared(record):
             value[step] = personal_data.masked(kind, value[step])

@@ -70,11 +70,31 @@ def test_who_confirmed_a_return_visit_is_masked_as_a_resident_for_engineering(cl
 
 
 def test_the_occupant_on_a_work_order_is_shown_to_its_technician_masked_elsewhere():
-    order = {"id": "wo_1", "signed_by": "王小明", "consent": {"by": "王小明", "amount_cents": 100}}
+    """DOMAIN.md's technician sees the occupant of his own work orders: another technician, or
+    one reading a list of orders assigned to others, sees the surname only."""
+    order = {"id": "wo_1", "technician": "li", "signed_by": "王小明", "consent": {"by": "王小明", "amount_cents": 100}}
     rule = next(r.path for r in ROUTES if r.rpc == "get_work_order")
-    for roles, shown in ((["technician"], "王小明"), (["security"], "王**"), (["accountant"], "王**")):
-        body = masking.for_caller("GET", rule, 200, {**order, "consent": dict(order["consent"])}, roles)
-        assert body["signed_by"] == body["consent"]["by"] == shown
+    for roles, user, shown in ((["technician"], "li", "王小明"), (["technician"], "zhao", "王**"),
+                               (["technician"], None, "王**"), (["agent"], "zhao", "王小明"),
+                               (["security"], "li", "王**"), (["accountant"], "li", "王**")):
+        body = masking.for_caller("GET", rule, 200, {**order, "consent": dict(order["consent"])}, roles, user)
+        assert body["signed_by"] == body["consent"]["by"] == shown, (roles, user)
+    listing = next(r.path for r in ROUTES if r.rpc == "list_work_orders")
+    page = {"items": [{**order, "consent": dict(order["consent"])},
+                      {**order, "id": "wo_2", "technician": "zhao", "consent": dict(order["consent"])}],
+            "next_cursor": None}
+    masking.for_caller("GET", listing, 200, page, ["technician"], "li")
+    assert [(o["signed_by"], o["consent"]["by"]) for o in page["items"]] == [("王小明", "王小明"), ("王**", "王**")]
+
+
+def test_a_technician_sees_his_own_orders_occupant_through_the_gateway(client, rpc, accounts):
+    order = {"id": "wo_1", "technician": "mask-technician", "signed_by": "王小明", "consent": None}
+    rpc.answer("maintenance", "get_work_order", lambda call: dict(order))
+    own = accounts.user("mask-technician", ["technician"], ["A"])
+    other = accounts.user("mask-technician-2", ["technician"], ["A"])
+    seen = [client.get(f"{ESTATE}/work-orders/wo_1", headers={"Authorization": f"Bearer {t}"}).get_json()
+            for t in (own, other)]
+    assert [s["signed_by"] for s in seen] == ["王小明", "王**"]
 
 
 def test_every_kind_of_the_table_is_marked_somewhere_and_the_routes_that_carry_it_are_found():

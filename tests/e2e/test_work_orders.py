@@ -22,10 +22,11 @@ def site(api, admin):
     estate_id = new_estate(api, admin, name="Maple Court")["id"]
     _, agent = new_user(api, admin, ["agent"], [estate_id])
     technician_name, technician = new_user(api, admin, ["technician"], [estate_id])
+    _, other_technician = new_user(api, admin, ["technician"], [estate_id])
     _, manager = new_user(api, admin, ["manager"], [estate_id])
     household = new_household(api, agent, estate_id, room="702", area_m2=96.5, building="3")
     return {"estate": estate_id, "household": household["id"], "agent": agent, "technician": technician,
-            "technician_name": technician_name, "manager": manager}
+            "technician_name": technician_name, "other_technician": other_technician, "manager": manager}
 
 
 def repair_order(api, site):
@@ -82,6 +83,10 @@ def test_a_repair_from_the_desk_to_the_occupants_sign_off(api, site):
 
     again = api.get(f"/api/v1/estates/{site['estate']}/work-orders/{order['id']}", site["agent"]).json()
     assert again["status"] == "completed" and again["signed_by"] == "Li Lei"
+    # the occupant in full for the order's own technician (above), the surname for another one
+    elsewhere = api.get(f"/api/v1/estates/{site['estate']}/work-orders/{order['id']}", site["other_technician"]).json()
+    assert elsewhere["signed_by"] == elsewhere["consent"]["by"] == "L* ***"
+    assert shown["signed_by"] == shown["consent"]["by"] == "Li Lei"
 
 
 def test_bad_input_is_a_400_naming_the_field(api, site):

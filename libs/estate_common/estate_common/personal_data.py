@@ -13,8 +13,10 @@ Why these rows: the front desk and stewards contact owners and residents, the ar
 their files, the manager and the operator answer for all of it. Accounts need the owner's
 name on bills and receipts, not the phone. Engineering and security work on a unit, not a
 person: they get the building, unit and room and a masked name (the surname, enough to
-greet someone at the door); the technician sees in full only the occupant who signed his
-own work order. Security and the front desk register visitors, so they see them.
+greet someone at the door); the technician sees in full only the occupant who agreed to or
+signed off a work order assigned to him (``SEEN_ON_OWN_RECORD_BY``: the gateway applies it to
+the work orders it answers with; elsewhere, as in archive's records and in exports, that name
+is masked for him). Security and the front desk register visitors, so they see them.
 """
 OWNER_NAME = "owner_name"          # a household's owner (households)
 OWNER_PHONE = "owner_phone"
@@ -36,9 +38,15 @@ SEEN_IN_FULL_BY = {
     RESIDENT_NAME: _FRONT_DESK + ("archivist",),
     RESIDENT_PHONE: _FRONT_DESK + ("archivist",),
     RESIDENT_ID_NUMBER: _FRONT_DESK + ("archivist",),
-    OCCUPANT_NAME: _FRONT_DESK + ("archivist", "technician"),
+    OCCUPANT_NAME: _FRONT_DESK + ("archivist",),
     VISITOR_NAME: _FRONT_DESK + ("security",),
     VISITOR_PHONE: _FRONT_DESK + ("security",),
+}
+
+# A role that sees a kind in full only on its own record, and the field of the record that names
+# the user: the technician, on a work order assigned to him (its ``technician`` is a user name).
+SEEN_ON_OWN_RECORD_BY = {
+    OCCUPANT_NAME: {"technician": "technician"},
 }
 
 PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE, RESIDENT_PHONE})
@@ -47,6 +55,23 @@ NUMBERS = PHONES | {RESIDENT_ID_NUMBER}  # masked like a phone: the first three 
 
 def sees_in_full(kind, roles):
     return bool(set(SEEN_IN_FULL_BY.get(kind, ())) & set(roles or ()))
+
+
+def owner_fields(kind):
+    """The fields that name a record's user for ``kind`` (``SEEN_ON_OWN_RECORD_BY``)."""
+    return frozenset(SEEN_ON_OWN_RECORD_BY.get(kind, {}).values())
+
+
+def sees_on_record(kind, roles, user, record):
+    """Whether ``user`` with ``roles`` sees ``kind`` in full on ``record`` (an answer's object
+    holding the value, or the nearest one above it naming its user): by the table, or as the
+    user that the record names for one of the roles."""
+    if sees_in_full(kind, roles):
+        return True
+    if not user or not isinstance(record, dict):
+        return False
+    return any(role in (roles or ()) and record.get(field) == user
+               for role, field in SEEN_ON_OWN_RECORD_BY.get(kind, {}).items())
 
 
 def mask_phone(phone):

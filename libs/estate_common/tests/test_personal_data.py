@@ -13,7 +13,7 @@ EXPECTED = {
     pd.RESIDENT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist"},
     pd.RESIDENT_PHONE: {"operator_admin", "manager", "agent", "steward", "archivist"},
     pd.RESIDENT_ID_NUMBER: {"operator_admin", "manager", "agent", "steward", "archivist"},
-    pd.OCCUPANT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist", "technician"},
+    pd.OCCUPANT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist"},  # and his own: below
     pd.VISITOR_NAME: {"operator_admin", "manager", "agent", "steward", "security"},
     pd.VISITOR_PHONE: {"operator_admin", "manager", "agent", "steward", "security"},
 }
@@ -30,6 +30,16 @@ def test_one_role_with_the_right_is_enough_and_an_unknown_kind_is_masked_for_all
     assert not pd.sees_in_full(pd.OWNER_PHONE, [])
     assert not pd.sees_in_full("id_number", ROLES)
     assert set(pd.SEEN_IN_FULL_BY) == set(EXPECTED)
+
+
+def test_a_technician_sees_the_occupant_of_his_own_work_order_only():
+    order = {"id": "wo_1", "technician": "li"}
+    assert pd.sees_on_record(pd.OCCUPANT_NAME, ["technician"], "li", order)
+    assert not pd.sees_on_record(pd.OCCUPANT_NAME, ["technician"], "zhao", order)
+    assert not pd.sees_on_record(pd.OCCUPANT_NAME, ["technician"], None, {"technician": None})
+    assert not pd.sees_on_record(pd.OCCUPANT_NAME, ["security"], "li", order)  # not his role's to see
+    assert not pd.sees_on_record(pd.OWNER_PHONE, ["technician"], "li", order)  # nor another kind
+    assert pd.sees_on_record(pd.OCCUPANT_NAME, ["agent"], "zhao", order)  # the table still rules
 
 
 @pytest.mark.parametrize("kind, value, masked", [
