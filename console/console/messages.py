@@ -117,6 +117,12 @@ _MESSAGES = {
     "webhooks.delivery.pending": ("待推送", "pending"),
     "webhooks.delivery.delivered": ("已送达", "delivered"),
     "webhooks.delivery.failed": ("失败", "failed"),
+    "webhooks.rotate_secret": ("更换签名密钥", "New secret"),
+    "webhooks.old_secret_stops_now": ("旧密钥立即失效（已泄露）", "old secret stops now (it leaked)"),
+    "webhooks.secret_rotated_at": ("密钥更换于", "secret replaced"),
+    "webhooks.previous_signs_until": ("旧密钥在 {until} 之前仍同时签名：请在此之前把新密钥配置到接收方。",
+                                      "The old secret also signs until {until}: put the new one in the receiver "
+                                      "before then."),
     "webhooks.shown_once": ("请立即复制并妥善保存签名密钥：它只显示这一次，用于校验每次推送的签名。",
                             "Copy the signing secret now and keep it safe: it is shown this once; the receiver "
                             "checks every delivery's signature with it."),

@@ -84,3 +84,23 @@ def test_only_managers_and_the_operator_admin_see_the_webhooks_entry(app, fake):
         sign_in(client, fake, username="someone", roles=roles, estates=(ESTATE,))
         page = client.get("/", follow_redirects=True)
         assert page.status_code == 200 and ("/webhooks/" in page.get_data(as_text=True)) is shown
+
+
+def test_a_manager_rotates_a_secret_shown_once_with_the_old_ones_overlap_or_at_once(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", r"/api/v1/openapi.json", OPENAPI)
+    listed = {**WEBHOOK, "secret_rotated_at": None, "previous_secret_expires_at": None}
+    fake.on("GET", BASE, {"items": [listed], "next_cursor": None})
+    page = client.get("/webhooks/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "New secret" in page and "old secret stops now (it leaked)" in page
+    rotated = {**listed, "secret": SECRET, "secret_rotated_at": "2026-11-30T08:00:00.000Z",
+               "previous_secret_expires_at": "2026-12-01T08:00:00.000Z"}
+    fake.on("POST", BASE + "/whk_1/secret", rotated)
+    answer = client.post("/webhooks/whk_1/secret", data={"csrf_token": csrf_of(client)},
+                         headers={"Accept-Language": "en"})
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and SECRET in text and "The old secret also signs until" in text
+    assert answer.headers["Cache-Control"] == "no-store"
+    client.post("/webhooks/whk_1/secret", data={"csrf_token": csrf_of(client), "at_once": "true"})
+    assert [c["json"] for c in fake.calls if c["path"].endswith("/secret")] == [{}, {"keep_previous_hours": 0}]
+    _only_documented(fake, documented_routes)

@@ -67,7 +67,7 @@ class Receiver:
         expected = "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + body,
                                         hashlib.sha256).hexdigest()
         fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) < 300
-        return fresh and hmac.compare_digest(expected, signature)
+        return fresh and any(hmac.compare_digest(expected, given.strip()) for given in signature.split(","))
 
     def close(self):
         self.server.shutdown()
@@ -140,12 +140,33 @@ def test_a_failing_receiver_gets_each_event_once_signed_after_retries(system, ap
     assert receiver.accepted[1][0] == delivery["id"] and receiver.bad_signatures == 0
     assert api.get(f"{deliveries}?status=delivered", manager).json()["items"][0]["attempts"] == 4
 
+    # a new secret: the old one signs beside it, so the receiver still on the old one accepts;
+    # then on the new one it accepts too; a rotation that keeps nothing leaves the old one refused
+    secret_path = f"{base}/webhooks/{hook['id']}/secret"
+    assert api.post(secret_path, {}, agent).status_code == 403
+    rotated = api.post(secret_path, {}, manager)
+    assert rotated.status_code == 200, rotated.text
+    assert rotated.json()["secret"] != hook["secret"] and rotated.json()["previous_secret_expires_at"]
+    for secret, accepted in ((hook["secret"], 3), (rotated.json()["secret"], 4)):
+        receiver.secret = secret
+        assert api.post(f"{deliveries}/{delivery['id']}/redeliver", None, manager).status_code == 200
+        eventually(lambda accepted=accepted: len(receiver.accepted) == accepted, seconds=15)
+    assert len(receiver.requests[-1][0]["X-Estate-Signature"].split(", ")) == 2
+    leaked = api.post(secret_path, {"keep_previous_hours": 0}, manager)
+    assert leaked.status_code == 200 and leaked.json()["previous_secret_expires_at"] is None
+    assert api.post(f"{deliveries}/{delivery['id']}/redeliver", None, manager).status_code == 200
+    eventually(lambda: receiver.bad_signatures >= 1, seconds=15)  # signed by the new secret only
+    receiver.secret = leaked.json()["secret"]
+    eventually(lambda: len(receiver.accepted) == 5, seconds=30)  # its retry, on the receiver's new secret
+    assert len(receiver.requests[-1][0]["X-Estate-Signature"].split(", ")) == 1
+
     # switched off: a new household is not delivered; deleted: gone
     off = api.call("PATCH", f"{base}/webhooks/{hook['id']}", manager, json={"active": False})
     assert off.status_code == 200 and off.json()["disabled_reason"].startswith("switched off by")
+    requests_so_far = len(receiver.requests)
     api.post(f"{base}/households", {"building": "9", "unit": "1", "room": "302", "area_m2": 80.5,
                                     "owner": {"name": "王五", "phone": PHONE}}, manager)
     time.sleep(3)
-    assert len(receiver.requests) == 4 and len(api.get(deliveries, manager).json()["items"]) == 1
+    assert len(receiver.requests) == requests_so_far and len(api.get(deliveries, manager).json()["items"]) == 1
     assert api.call("DELETE", f"{base}/webhooks/{hook['id']}", manager).status_code == 200
     assert api.get(f"{base}/webhooks/{hook['id']}", manager).status_code == 404

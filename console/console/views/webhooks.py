@@ -1,5 +1,7 @@
 """An estate's webhooks (issue 13; manager, operator admin): the subscriptions, a new one with its
-secret shown once, switching one off or on, and a subscription's deliveries with redelivery.
+secret shown once, a new secret for one (shown once too; the old one signs beside it for a while,
+or stops at once if it leaked), switching one off or on, and a subscription's deliveries with
+redelivery.
 
 The event types offered are the API's own list (``WebhookEventType`` in the public OpenAPI
 document, ``GET /api/v1/openapi.json``), so the console never keeps a copy that could drift."""
@@ -52,6 +54,19 @@ def create():
                           for error in problem.errors]
         return index(problem), problem.status
     return index(created=created)
+
+
+@bp.post("/<webhook_id>/secret")
+@estate_needed
+def rotate_secret(webhook_id):
+    body = {"keep_previous_hours": 0} if request.form.get("at_once") == "true" else {}
+    try:
+        rotated = g.api.post(_path(f"/{webhook_id}/secret"), body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return index(problem), problem.status
+    return index(created=rotated)
 
 
 @bp.post("/<webhook_id>/active")

@@ -13,6 +13,9 @@ ROUTES = [
     Route("PATCH", WEBHOOK, "integrations", "update_webhook", policy.WEBHOOK_ADMINS, body=True,
           id_param="webhook_id"),
     Route("DELETE", WEBHOOK, "integrations", "delete_webhook", policy.WEBHOOK_ADMINS, id_param="webhook_id"),
+    # not idempotent either, for the same reason: a retry rotates again
+    Route("POST", f"{WEBHOOK}/secret", "integrations", "rotate_webhook_secret", policy.WEBHOOK_ADMINS,
+          body=True, id_param="webhook_id"),
     Route("GET", f"{WEBHOOK}/deliveries", "integrations", "list_deliveries", policy.WEBHOOK_ADMINS,
           paged=True, filters=("status",), id_param="webhook_id"),
     Route("POST", f"{WEBHOOK}/deliveries/<delivery_id>/redeliver", "integrations", "redeliver",

@@ -71,6 +71,17 @@ def update_webhook(db, outbox, caller, estate_id, webhook_id, data, resolve=None
     return webhooks.subscription_view(written)
 
 
+def rotate_webhook_secret(db, outbox, caller, estate_id, webhook_id, data):
+    """A new signing secret, shown in this answer only; the old one signs beside it for
+    ``keep_previous_hours``, by default the estate's ``webhook_secret_overlap_hours``."""
+    secret, now = signing.new_secret(), clock.now()
+    hours = data.get("keep_previous_hours", store.rules_for(db, estate_id)["webhook_secret_overlap_hours"])
+    sealed = sealing.seal(secret)
+    written = store.change(db, outbox, "webhooks", estate_id, webhook_id,
+                           lambda doc: webhooks.rotated(doc, sealed, now, hours, caller.user))
+    return webhooks.subscription_view(written, secret)
+
+
 def delete_webhook(db, estate_id, webhook_id):
     doc = store.get(db, "webhooks", estate_id, webhook_id)
     if not store.delete_webhook(db, estate_id, webhook_id):
@@ -154,13 +165,14 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
         moment = at or clock.now()
         return store.write(db, outbox, "deliveries", delivery, _kept_until_expiry(webhooks.given_up(why, moment), moment))
     try:
-        secret = sealing.open_sealed(subscription["secret_sealed"])
+        in_use = [sealing.open_sealed(sealed)
+                  for sealed in webhooks.sealed_secrets_in_use(subscription, at or clock.now())]
     except sealing.Unsealable:  # the key was changed without rotation: nothing can be signed
         log.error("a webhook's secret cannot be opened with WEBHOOK_SECRETS_KEY", extra={"webhook_id": subscription["_id"]})
         status_code, error = None, "the webhook's secret cannot be opened (WEBHOOK_SECRETS_KEY changed)"
     else:
         timestamp = int((at or clock.now()).timestamp())
-        headers = signing.headers(delivery["event_type"], delivery["_id"], timestamp, secret, delivery["body"])
+        headers = signing.headers(delivery["event_type"], delivery["_id"], timestamp, in_use, delivery["body"])
         started = time.monotonic()
         status_code, error = send(subscription["url"], delivery["body"], headers, timeout_seconds(), allow_private())
         metrics.WEBHOOK_ATTEMPT_DURATION.labels(SERVICE).observe(time.monotonic() - started)

@@ -14,6 +14,10 @@ DEFAULTS = {
     # first × 2^(n-1) seconds, at most max, less up to a half of it at random (jitter)
     "webhook_backoff_first_seconds": 30,
     "webhook_backoff_max_seconds": 3600,
+    # a rotated secret keeps signing beside the new one for this long, so that a receiver can
+    # switch to the new secret without refusing a delivery (our decision, README); a rotation
+    # may ask for less, down to none (a leaked secret: POST …/secret {keep_previous_hours: 0})
+    "webhook_secret_overlap_hours": 24,
 }
 
 MAXIMA = {
@@ -21,4 +25,5 @@ MAXIMA = {
     "webhook_disable_after_days": 90,
     "webhook_backoff_first_seconds": 3600,
     "webhook_backoff_max_seconds": 24 * 3600,
+    "webhook_secret_overlap_hours": 24 * 7,
 }

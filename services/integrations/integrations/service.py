@@ -68,6 +68,12 @@ class IntegrationsService(EstateSettings, ServiceBase):
         return updated
 
     @rpc_method
+    def rotate_webhook_secret(self, payload):
+        self._require_webhook_admin()
+        return operations.rotate_webhook_secret(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                                payload["data"])
+
+    @rpc_method
     def delete_webhook(self, payload):
         self._require_webhook_admin()
         return operations.delete_webhook(self.db, payload["estate_id"], payload["id"])

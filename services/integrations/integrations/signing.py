@@ -2,13 +2,16 @@
 
 ``X-Estate-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>``: the receiver
 recomputes it over the timestamp header and the raw body it received (README.md shows how), and
-refuses an old timestamp to stop replays.
+refuses an old timestamp to stop replays. While a rotated secret still signs (``webhooks.rotated``)
+the header holds one signature per secret, the newest first, separated by ", ": a receiver
+accepts a delivery when one of them is its own.
 """
 import hashlib
 import hmac
 import secrets
 
 SECRET_PREFIX = "whsec_"
+SEPARATOR = ", "
 
 
 def new_secret():
@@ -22,19 +25,25 @@ def signature(secret, timestamp, body):
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def signatures(secrets_in_use, timestamp, body):
+    """The ``X-Estate-Signature`` value: a signature by each secret in use, newest first."""
+    return SEPARATOR.join(signature(secret, timestamp, body) for secret in secrets_in_use)
+
+
 def verify(secret, timestamp, body, header):
-    """What a receiver does: constant-time comparison of the header with the signature."""
-    return hmac.compare_digest(signature(secret, timestamp, body), header or "")
+    """What a receiver does: its signature compared, in constant time, with each in the header."""
+    expected = signature(secret, timestamp, body)
+    return any(hmac.compare_digest(expected, given.strip()) for given in (header or "").split(","))
 
 
-def headers(event_type, delivery_id, timestamp, secret, body):
+def headers(event_type, delivery_id, timestamp, secrets_in_use, body):
     """The headers of one attempt: the event, the delivery (the same on every retry), the
-    time of this attempt and its signature."""
+    time of this attempt and its signatures (one per secret in use, newest first)."""
     return {
         "Content-Type": "application/json",
         "User-Agent": "estate-ops-webhooks/1",
         "X-Estate-Event": event_type,
         "X-Estate-Delivery": delivery_id,
         "X-Estate-Timestamp": str(timestamp),
-        "X-Estate-Signature": signature(secret, timestamp, body),
+        "X-Estate-Signature": signatures(secrets_in_use, timestamp, body),
     }

@@ -2,7 +2,9 @@
 
 - A subscription names an https URL (``targets``), the public event types it wants
   (``"<source>.<event_type>"``, e.g. ``maintenance.work_order_created``: the same event type can
-  come from several services, ``charge_raised``) and a secret (``signing``) shown once.
+  come from several services, ``charge_raised``) and a secret (``signing``) shown once. A new
+  secret (``rotated``) is shown once too; the one it replaces signs beside it for
+  ``webhook_secret_overlap_hours``, so that the receiver can switch without refusing a delivery.
 - A delivery is one event for one subscription; its id derives from the event id and the
   subscription id, so an event that arrives twice is delivered once. Its body is the event's
   envelope as published on the bus, minus the trace context and any field its contract marks
@@ -91,10 +93,34 @@ def patch(doc, data, actor, now_iso, known, allow_private, resolve):
     return Change(set={**changed, "updated_at": now_iso, "updated_by": actor})
 
 
+def rotated(doc, sealed_secret, now, keep_previous_hours, actor):
+    """The Change that gives a subscription a new secret (sealed already). The secret it had
+    goes on signing beside it for ``keep_previous_hours`` (none: it stops at once); one
+    rotated before and still signing stops at once (two secrets at most)."""
+    keep_previous = keep_previous_hours > 0
+    return Change(set={
+        "secret_sealed": sealed_secret,
+        "previous_secret_sealed": doc["secret_sealed"] if keep_previous else None,
+        "previous_secret_expires_at": (clock.to_iso(now + timedelta(hours=keep_previous_hours))
+                                       if keep_previous else None),
+        "secret_rotated_at": clock.to_iso(now), "updated_at": clock.to_iso(now), "updated_by": actor,
+    })
+
+
+def sealed_secrets_in_use(doc, now):
+    """The sealed secrets that sign an attempt at ``now``: the current one, then the one it
+    replaced while its overlap lasts."""
+    in_use = [doc["secret_sealed"]]
+    expires = doc.get("previous_secret_expires_at")
+    if doc.get("previous_secret_sealed") and expires and now < clock.parse_iso(expires):
+        in_use.append(doc["previous_secret_sealed"])
+    return in_use
+
+
 def subscription_view(doc, secret=None):
     view = {name: doc.get(name) for name in ("estate_id", "url", "events", "description", "active",
                                              "disabled_reason", "failing_since", "created_at", "created_by",
-                                             "updated_at")}
+                                             "updated_at", "secret_rotated_at", "previous_secret_expires_at")}
     view["id"] = doc["_id"] if "_id" in doc else doc["id"]
     if secret is not None:
         view["secret"] = secret

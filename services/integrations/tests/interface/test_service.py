@@ -230,6 +230,40 @@ def test_a_delivery_is_posted_signed_and_recorded(svc, receiver):
     assert run_due(svc) == 0 and len(rx.received) == 1
 
 
+def test_a_rotated_secret_signs_beside_the_new_one_for_its_overlap_then_stops(svc, receiver):
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    clock.freeze(clock.parse_iso("2026-11-30T08:00:00Z"))
+    rotated = svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+    assert rotated["secret"] != hook["secret"] and rotated["secret"].startswith("whsec_")
+    assert rotated["previous_secret_expires_at"] == "2026-12-01T08:00:00.000Z"  # the default 24 h
+    shown = svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    assert "secret" not in shown and shown["secret_rotated_at"] == "2026-11-30T08:00:00.000Z"
+    svc.on_maintenance__work_order_created(order_created())
+    assert run_due(svc, clock.parse_iso("2026-11-30T09:00:00Z")) == 1
+    svc.on_maintenance__work_order_created(order_created(id="wo_2"))
+    assert run_due(svc, clock.parse_iso("2026-12-01T08:00:01Z")) == 1
+    (during, body), (after, later_body) = rx.received
+    assert len(during["X-Estate-Signature"].split(", ")) == 2
+    for secret in (rotated["secret"], hook["secret"]):  # a receiver on either secret accepts it
+        assert signing.verify(secret, during["X-Estate-Timestamp"], body, during["X-Estate-Signature"])
+    assert signing.verify(rotated["secret"], after["X-Estate-Timestamp"], later_body, after["X-Estate-Signature"])
+    assert not signing.verify(hook["secret"], after["X-Estate-Timestamp"], later_body, after["X-Estate-Signature"])
+
+
+def test_a_leaked_secret_stops_signing_at_once_and_a_desk_cannot_rotate(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/a")
+    rotated = svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {"keep_previous_hours": 0}})
+    assert rotated["previous_secret_expires_at"] is None
+    doc = store.find(svc.db, "webhooks", ESTATE, hook["id"])
+    assert doc["previous_secret_sealed"] is None and hook["secret"] not in json.dumps(doc, default=str)
+    with pytest.raises(NotFound):
+        svc.rotate_webhook_secret({"estate_id": ESTATE, "id": "whk_none", "data": {}})
+    as_caller(svc, staff("amy", ["agent"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+
+
 def test_a_failing_receiver_is_retried_with_the_same_delivery_id_until_it_answers(svc, receiver):
     rx = receiver(500, 503, 200)
     hook = subscribe(svc, rx.url)

@@ -33,11 +33,37 @@ def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():
 
 
 def test_the_headers_name_event_delivery_time_and_signature():
-    headers = signing.headers("maintenance.work_order_created", "dlv_1", 1764489600, "whsec_k", "{}")
+    headers = signing.headers("maintenance.work_order_created", "dlv_1", 1764489600, ["whsec_k"], "{}")
     assert headers["X-Estate-Event"] == "maintenance.work_order_created"
     assert headers["X-Estate-Delivery"] == "dlv_1"
     assert headers["X-Estate-Timestamp"] == "1764489600"
     assert headers["X-Estate-Signature"] == signing.signature("whsec_k", 1764489600, "{}")
+
+
+def test_while_a_rotated_secret_signs_the_header_holds_both_signatures_newest_first():
+    headers = signing.headers("maintenance.work_order_created", "dlv_1", 1764489600, ["whsec_new", "whsec_old"], "{}")
+    new, old = (signing.signature(s, 1764489600, "{}") for s in ("whsec_new", "whsec_old"))
+    assert headers["X-Estate-Signature"] == f"{new}, {old}"
+    assert signing.verify("whsec_new", "1764489600", "{}", headers["X-Estate-Signature"])
+    assert signing.verify("whsec_old", "1764489600", "{}", headers["X-Estate-Signature"])
+    assert not signing.verify("whsec_other", "1764489600", "{}", headers["X-Estate-Signature"])
+    assert not signing.verify("whsec_new", "1764489600", "{}", f"{old}, ")
+
+
+def test_a_rotation_keeps_the_old_secret_signing_for_its_hours_then_only_the_new():
+    hook = {**WEBHOOK, "secret_sealed": "sealed-1"}
+    step = webhooks.rotated(hook, "sealed-2", NOW, 24, "mgr")
+    rotated = {**hook, **step.set}
+    assert rotated["previous_secret_expires_at"] == "2026-12-01T08:00:00.000Z"
+    assert rotated["secret_rotated_at"] == rotated["updated_at"] == "2026-11-30T08:00:00.000Z"
+    assert webhooks.sealed_secrets_in_use(rotated, NOW + timedelta(hours=23)) == ["sealed-2", "sealed-1"]
+    assert webhooks.sealed_secrets_in_use(rotated, NOW + timedelta(hours=24)) == ["sealed-2"]
+    again = {**rotated, **webhooks.rotated(rotated, "sealed-3", NOW + timedelta(hours=1), 24, "mgr").set}
+    assert webhooks.sealed_secrets_in_use(again, NOW + timedelta(hours=2)) == ["sealed-3", "sealed-2"]  # two at most
+    leaked = {**rotated, **webhooks.rotated(rotated, "sealed-3", NOW, 0, "mgr").set}
+    assert leaked["previous_secret_sealed"] is None and leaked["previous_secret_expires_at"] is None
+    assert webhooks.sealed_secrets_in_use(leaked, NOW) == ["sealed-3"]
+    assert webhooks.sealed_secrets_in_use(hook, NOW) == ["sealed-1"]  # never rotated
 
 
 def test_a_new_secret_is_random_and_shaped_as_documented():
