@@ -66,16 +66,14 @@ def allocate(bills, sources, at):
     on ``bills`` (in the order they are to be settled). Returns the allocations."""
     allocations = []
     left = {bill["_id"]: outstanding(bill) for bill in bills}
-    used = {source["_id"]: len(source.get("allocations", [])) for source in sources}
     bill_iter = iter(bills)
     bill = next(bill_iter, None)
     for source in sources:
         available = source["unapplied_cents"]
         while available > 0 and bill is not None:
             cents = min(available, left[bill["_id"]])
-            allocations.append({"id": f"{source['_id']}.{used[source['_id']]}", "payment_id": source["_id"],
+            allocations.append({"id": allocation_id(source, bill), "payment_id": source["_id"],
                                 "bill_id": bill["_id"], "amount_cents": cents, "at": at})
-            used[source["_id"]] += 1
             available -= cents
             left[bill["_id"]] -= cents
             if left[bill["_id"]] == 0:
@@ -83,6 +81,20 @@ def allocate(bills, sources, at):
         if bill is None:
             break
     return allocations
+
+
+def allocation_id(source, bill):
+    """An allocation's id, which its payment and its bill each record once (a repeated step
+    finds it there and has no second effect), so it must never name two different uses of
+    money. A plan spends a payment on a bill at most once: the id is the payment and the bill,
+    and for an older payment's prepaid money also the payment's revision when the plan read it
+    (``_rev``, moved by every use and every return of its money). A stale plan repeated gives
+    the same ids; a later plan never does. (Counting the payment's allocations did not hold:
+    an allocation given back shortened the list, and the next one took the id of one still
+    there, which its payment then took for done without paying.)"""
+    if "_rev" not in source:  # the new payment, not yet written: this is its one plan
+        return f"{source['_id']}.{bill['_id']}"
+    return f"{source['_id']}.r{source['_rev']}.{bill['_id']}"
 
 
 def new_payment(payment_id, estate_id, data, receipt, now, rules, cashier):

@@ -390,7 +390,8 @@ def export_payments(db, estate_id, filters):
 def prepaid_sources(db, estate_id, household_id):
     """The household's payments with money not yet used, oldest first."""
     found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
-                                     "unapplied_cents": {"$gt": 0}}, ("unapplied_cents", "allocations", "posted_at"))
+                                     "unapplied_cents": {"$gt": 0}},
+                       ("unapplied_cents", "allocations", "posted_at", "_rev"))
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 
@@ -398,7 +399,7 @@ def prepaid_by_household(db, estate_id):
     """Every household's payments with money not yet used, oldest first, in one walk."""
     found = {}
     for payment in store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
-                              ("household_id", "unapplied_cents", "allocations", "posted_at")):
+                              ("household_id", "unapplied_cents", "allocations", "posted_at", "_rev")):
         found.setdefault(payment["household_id"], []).append(payment)
     return {household: sorted(found_, key=lambda p: (p["posted_at"], p["_id"])) for household, found_ in found.items()}
 
@@ -429,8 +430,9 @@ def use_prepaid(db, estate_id, allocation, now_iso):
          "$push": {"allocations": allocation, PREPAID_IN_USE_IDS: allocation["id"]}, "$set": {PREPAID_IN_USE: now_iso}})
     if answer.modified_count == 1:
         return True
+    same = {k: allocation[k] for k in ("id", "bill_id", "amount_cents")}  # this very use, not another of its id
     return db.payments.count_documents({"_id": allocation["payment_id"], "estate_id": estate_id,
-                                        "allocations.id": allocation["id"]}, limit=1) > 0
+                                        "allocations": {"$elemMatch": same}}, limit=1) > 0
 
 
 def prepaid_use_done(db, estate_id, payment_id):

@@ -846,6 +846,39 @@ def test_a_stale_plan_for_prepaid_money_gives_the_money_back_to_its_payment(fina
     assert bill_of(finance, "hh_1")["paid_cents"] == 100
 
 
+def test_money_given_back_by_a_stale_plan_is_never_spent_twice(finance, monkeypatch):
+    """A stale plan spends a payment on two bills; the first is paid meanwhile, so only the
+    second use is written. The next use of that payment's money (a repair charge) must take
+    money off it: its allocation ids were the count of its allocations, so it took the id of
+    the one still there and was taken for done without paying (money created)."""
+    approved(finance)
+    prepaid = pay(finance, "hh_1", 50000)  # nothing billed yet: all of it prepaid
+    acting(finance, ACCOUNTANT)
+    for period in ("2026-10", "2026-11"):
+        finance.start_billing_run({"estate_id": ESTATE, "data": {"period": period}})
+    monkeypatch.setattr(operations, "apply_prepaid_everywhere", lambda *args: 0)
+    finance.run_jobs()  # the bills, without the prepaid step
+    monkeypatch.undo()
+    november, october = (billing.bill_id(ESTATE, "hh_1", "property_service", p) for p in ("2026-11", "2026-10"))
+    stale = [finance.db.bills.find_one({"_id": november}), finance.db.bills.find_one({"_id": october})]
+    finance.db.bills.update_one({"_id": november}, {"$set": {  # paid meanwhile by someone else
+        "paid_cents": 21002, "status": "paid", "allocations": [
+            {"id": "x.0", "payment_id": "x", "bill_id": november, "amount_cents": 21002, "at": "2026-11-23T01:00:00.000Z"}]}})
+    monkeypatch.setattr(operations.store, "unpaid_by_household", lambda db, estate_id, households: {
+        "hh_1": [dict(bill) for bill in stale]})
+    operations.apply_prepaid_everywhere(finance.db, finance.outbox, ESTATE)
+    monkeypatch.undo()
+    assert finance.get_payment({"estate_id": ESTATE, "id": prepaid["id"]})["unapplied_cents"] == 50000 - 21002
+    finance.bill_repair_charge(charge("maintenance", cents=8800))
+    repair = finance.db.bills.find_one({"_id": billing.charge_bill_id(ESTATE, "maintenance", "ch_1")})
+    assert repair["status"] == "paid"
+    shown = finance.get_payment({"estate_id": ESTATE, "id": prepaid["id"]})
+    on_bills = sum(a["amount_cents"] for bill in finance.db.bills.find({"estate_id": ESTATE, "household_id": "hh_1"})
+                   for a in bill.get("allocations", []) if a["payment_id"] == prepaid["id"])
+    assert shown["unapplied_cents"] == 50000 - 21002 - 8800 and on_bills + shown["unapplied_cents"] == 50000
+    assert len({a["id"] for a in shown["allocations"]}) == len(shown["allocations"]) == 2
+
+
 def test_the_bill_version_names_the_households_of_its_last_changes(finance):
     assert store.bills_state(finance.db, "est_other") == (0, [])
     for household in ("hh_a", None, "hh_b"):

@@ -219,8 +219,9 @@ BILLS = [bill("b_nov", "2026-11-30T15:59:59.999Z", 21002, period="2026-11"),
          bill("b_sep", "2026-09-30T15:59:59.999Z", 5000, period="2026-09")]
 
 
-def source(_id, cents, used=0):
-    return {"_id": _id, "unapplied_cents": cents, "allocations": [{}] * used}
+def source(_id, cents, rev=None):
+    """A payment with unused money: written already (its revision ``rev``), or the new one (None)."""
+    return {"_id": _id, "unapplied_cents": cents, **({} if rev is None else {"_rev": rev})}
 
 
 def test_money_settles_the_oldest_bills_first_and_a_part_payment_stays_open():
@@ -228,16 +229,17 @@ def test_money_settles_the_oldest_bills_first_and_a_part_payment_stays_open():
     assert [b["_id"] for b in ordered] == ["b_sep", "b_oct", "b_nov"]
     plan = payments.allocate(ordered, [source("pay_1", 30000)], "t")
     assert [(a["bill_id"], a["amount_cents"]) for a in plan] == [("b_sep", 5000), ("b_oct", 21000), ("b_nov", 4000)]
-    assert [a["id"] for a in plan] == ["pay_1.0", "pay_1.1", "pay_1.2"]
+    assert [a["id"] for a in plan] == ["pay_1.b_sep", "pay_1.b_oct", "pay_1.b_nov"]  # one use per bill
 
 
 def test_older_prepaid_money_is_used_before_the_new_payment():
     plan = payments.allocate(payments.bills_to_settle(BILLS),
-                             [source("pay_old", 6000, used=2), source("pay_new", 100000)], "t")
+                             [source("pay_old", 6000, rev=4), source("pay_new", 100000)], "t")
     assert [(a["payment_id"], a["bill_id"], a["amount_cents"]) for a in plan] == [
         ("pay_old", "b_sep", 5000), ("pay_old", "b_oct", 1000), ("pay_new", "b_oct", 20000),
         ("pay_new", "b_nov", 21002)]
-    assert plan[0]["id"] == "pay_old.2"  # numbering goes on after the payment's earlier allocations
+    # older money: its payment's revision when planned, which every use and return of it moves
+    assert [a["id"] for a in plan[:2]] == ["pay_old.r4.b_sep", "pay_old.r4.b_oct"]
     payment = payments.with_allocations({"_id": "pay_new", "amount_cents": 100000}, plan)
     assert payment["unapplied_cents"] == payment["prepaid_cents"] == 100000 - 41002
     assert payment["prepaid_used_cents"] == 6000
