@@ -863,7 +863,8 @@ def test_money_given_back_by_a_stale_plan_is_never_spent_twice(finance, monkeypa
     stale = [finance.db.bills.find_one({"_id": november}), finance.db.bills.find_one({"_id": october})]
     finance.db.bills.update_one({"_id": november}, {"$set": {  # paid meanwhile by someone else
         "paid_cents": 21002, "status": "paid", "allocations": [
-            {"id": "x.0", "payment_id": "x", "bill_id": november, "amount_cents": 21002, "at": "2026-11-23T01:00:00.000Z"}]}})
+            {"id": "x.0", "payment_id": "x", "bill_id": november, "amount_cents": 21002,
+             "at": "2026-11-23T01:00:00.000Z"}]}})
     monkeypatch.setattr(operations.store, "unpaid_by_household", lambda db, estate_id, households: {
         "hh_1": [dict(bill) for bill in stale]})
     operations.apply_prepaid_everywhere(finance.db, finance.outbox, ESTATE)
