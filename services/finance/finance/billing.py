@@ -17,6 +17,7 @@ from estate_common import calendar, clock, ids
 from estate_common.money import to_cents
 
 from . import periods
+from .rules import MAX_BILL_CENTS
 from .standards import CYCLE_MONTHS, applies
 
 def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):
@@ -84,6 +85,12 @@ def run_bills(estate_id, period, pairs, job_id, due, stamp):
             "settled_at": None,
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
         }
+
+
+def over_limit(bill):
+    """A bill above the business limit (``MAX_BILL_CENTS``): a run leaves it out and names it in
+    its result, where someone can see the household's area or the standard is wrong."""
+    return bill["amount_cents"] > MAX_BILL_CENTS
 
 
 def charge_bill(event, rules):

@@ -89,19 +89,23 @@ def run_billing(db, outbox, job, progress):
     bills = billing.run_bills(estate_id, period, pairs, job["_id"],
                               billing.due_at(period, now, rules), clock.to_iso(now))
     created = already = cents = 0
-    batch = []
+    batch, refused = [], []
     for bill in bills:
+        if billing.over_limit(bill):
+            refused.append({"household_id": bill["household_id"], "item": bill["item"],
+                            "amount_cents": bill["amount_cents"]})
+            continue
         batch.append(bill)
         if len(batch) == BILLING_BATCH:
             created, already, cents = _write_batch(db, batch, created, already, cents)
-            progress(created + already)
+            progress(created + already + len(refused))
             batch = []
     created, already, cents = _write_batch(db, batch, created, already, cents)
-    progress(created + already)
+    progress(created + already + len(refused))
     prepaid = apply_prepaid_everywhere(db, outbox, estate_id)
     return {"period": period, "households": len(households), "standards": [s["_id"] for s in billed],
             "bills_created": created, "already_billed": already, "billed_cents": cents,
-            "bills_settled_from_prepaid": prepaid}
+            "bills_settled_from_prepaid": prepaid, "over_limit": refused}
 
 
 def _write_batch(db, batch, created, already, cents):

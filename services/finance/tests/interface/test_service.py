@@ -324,6 +324,20 @@ def test_a_job_of_another_estate_is_not_found(finance):
         finance.get_job({"id": "job_finance_000000000000000000000000"})
 
 
+def test_a_bill_above_the_business_limit_is_left_out_of_the_run_and_named(finance):
+    """100,000 m² at 100 yuan a m² a month, billed yearly, is 1.2e10 cents, over the limit of
+    1,000,000 yuan (and at ten times the price over any bill the contracts show: written, it
+    broke every read of the household's bills)."""
+    finance.copy_household(household_copy("hh_big", 100000, room="999"))
+    approved(finance, cycle="yearly", unit_price_cents_per_m2=10000, valid_from="2026-01")
+    done = run(finance, "2026-01")
+    assert done["status"] == "succeeded" and done["result"]["bills_created"] == len(AREAS)
+    assert done["result"]["over_limit"] == [{"household_id": "hh_big", "item": "property_service",
+                                             "amount_cents": 12_000_000_000}]
+    assert all(bill["household_id"] != "hh_big" for bill in bills(finance))
+    assert done["progress"]["done"] == done["progress"]["total"]
+
+
 def test_a_billing_run_is_read_only_by_the_roles_its_kind_names(finance):
     """A guard (security) is told a billing run is not there, as for another estate's job."""
     approved(finance)
