@@ -27,7 +27,9 @@ def _scrape():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: werkzeug adds a charset to a text/* mimetype, and this one has
+    # one already; a parameter given twice is a Content-Type that Prometheus 3 cannot parse
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 # the label's values: any other method a client sends (any token at all) counts as "other"

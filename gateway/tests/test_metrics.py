@@ -27,6 +27,15 @@ def test_metrics_needs_no_token_and_is_not_counted_itself(client):
     assert 'route="/metrics"' not in scrape(client) and "estate_gateway_http_requests" in text
 
 
+def test_the_scrape_names_its_format_once_as_prometheus_parses_it(client):
+    """A charset given twice (werkzeug adds one to a text/* mimetype) is a Content-Type that Go's
+    mime.ParseMediaType, and so Prometheus 3, refuses."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+    answer = client.get("/metrics")
+    assert answer.headers["Content-Type"] == CONTENT_TYPE_LATEST
+    assert answer.headers["Content-Type"].count("charset") == 1
+
+
 def test_a_request_is_counted_under_its_route_template(client, admin_token):
     route = "/api/v1/estates/<estate_id>"
     labels = {"route": route, "method": "GET", "status": "200"}
