@@ -19,7 +19,10 @@ What a call guarantees (each point has a test in tests/test_rpc_client.py):
   to the caller's timeout. A request still queued when the caller gives up
   (the service is down, paused or saturated) is dropped by the broker: nameko
   never receives it, so the handler never runs after the gateway answered 503.
-  (A request delivered before its deadline runs; its late reply is dropped.)
+  A request the broker handed over before that, which the service then held
+  (it stalled with the request prefetched), carries its deadline
+  (``deadlines``): the service drops it once the deadline has passed. (A request
+  that starts before its deadline runs; its late reply is dropped.)
 - **At most one publish that the broker accepted.** The request is published
   with publisher confirms. Only a publish that failed (a connection error, a
   nack: the broker did not take it) is retried, once, on a new connection. A
@@ -42,7 +45,7 @@ import uuid
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from . import bus_auth, config, metrics, tracing
+from . import bus_auth, config, deadlines, metrics, tracing
 from .errors import ERROR_TYPES, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -239,6 +242,7 @@ class RpcClient:
         if caller:
             headers[f"nameko.{bus_auth.CONTEXT_KEY}"] = bus_auth.sign(self.signing_key, caller,
                                                                       f"{service}.{method}", timeout)
+        headers[deadlines.HEADER] = deadlines.deadline(timeout)
         deadline = time.monotonic() + timeout
         channel = self._publish(service, method, payload, headers, timeout)
         try:

@@ -11,7 +11,9 @@ import pytest
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
+from estate_common import deadlines
 from estate_common.errors import NotFound, ServiceUnavailable
+from estate_common.nameko.entrypoints import ReplyingRpc
 from estate_common.rpc_client import RemoteError, RpcClient
 
 pytestmark = pytest.mark.broker
@@ -65,6 +67,18 @@ class CountingService:
         CountingService.ran.append(payload["token"])
         eventlet.sleep(payload["seconds"])
         return payload["token"]
+
+
+class HeldService:
+    """Our services' entrypoint (``ReplyingRpc``), which drops a request past its deadline."""
+    name = "held"
+
+    ran = []
+
+    @ReplyingRpc.decorator
+    def work(self, token):
+        HeldService.ran.append(token)
+        return token
 
 
 @pytest.fixture
@@ -262,6 +276,37 @@ def test_a_request_that_expired_in_the_queue_never_runs(counting, container_fact
         assert CountingService.ran == ["warm", "after"]
     finally:
         client.close()
+
+
+def test_a_request_a_service_holds_past_its_deadline_is_dropped_not_run(container_factory, rabbit_config, amqp_uri,
+                                                                         monkeypatch):
+    """The broker drops only what is still queued: a service that stalled with a request
+    prefetched would run it after the caller's 503 (a payment posted 15 s later, found by
+    review). As if it had been held so long, the request reaches the service past its deadline
+    and its grace: it is not run, and its caller is answered 503 at its own timeout."""
+    HeldService.ran = []
+    container_factory(HeldService, rabbit_config).start()
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    try:
+        assert client.call("held", "work", "in time") == "in time"
+        held_for = deadlines.late_grace_seconds() + 10
+        monkeypatch.setattr(deadlines, "deadline", lambda timeout, now=None: time.time() + timeout - held_for)
+        with pytest.raises(ServiceUnavailable):
+            client.call("held", "work", "too late", timeout=1)
+        monkeypatch.undo()
+        assert client.call("held", "work", "again in time") == "again in time"
+        assert HeldService.ran == ["in time", "again in time"]
+    finally:
+        client.close()
+
+
+def test_a_deadline_counts_late_only_past_its_grace():
+    now = 1_800_000_000.0
+    grace = deadlines.late_grace_seconds()
+    assert deadlines.too_late({deadlines.HEADER: now - grace - 3}, now) == pytest.approx(3)
+    assert deadlines.too_late({deadlines.HEADER: now - grace + 0.5}, now) is None  # the hosts' clocks may differ
+    assert deadlines.too_late({deadlines.HEADER: now + 5}, now) is None
+    assert deadlines.too_late({}, now) is None and deadlines.too_late({deadlines.HEADER: "soon"}, now) is None
 
 
 def test_a_request_still_queued_within_its_timeout_runs(counting, container_factory, rabbit_config, amqp_uri):

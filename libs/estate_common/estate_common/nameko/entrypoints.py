@@ -48,7 +48,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import UnserializableValueError, serialize
 from nameko.rpc import Rpc, get_rpc_exchange
 
-from .. import contracts, logs, metrics
+from .. import contracts, deadlines, logs, metrics
 from ..errors import DomainError
 from . import dead_letters
 
@@ -128,7 +128,21 @@ class ReplyResponder:
 
 class ReplyingRpc(Rpc):
     """nameko's ``@rpc`` entrypoint with a lighter reply (``ReplyResponder``), surviving a
-    reply (or its ack) the broker cannot take."""
+    reply (or its ack) the broker cannot take, and never running a request whose caller has
+    surely given up (``estate_common.deadlines``): it is acked and dropped, unanswered."""
+
+    def handle_message(self, body, message):
+        late = deadlines.too_late(message.headers)
+        if late is not None:
+            metrics.RPC_HANDLED.labels(self.container.service_name, self.method_name, "expired").inc()
+            logs.set_request_id((message.headers or {}).get("nameko.request_id"))
+            log.warning("a call of %s.%s came %.1f s after its caller gave up: dropped, not run",
+                        self.container.service_name, self.method_name, late)
+            logs.set_request_id(None)
+            _settle(f"the expired call of {self.method_name}", self.rpc_consumer.queue_consumer.ack_message,
+                    message)
+            return
+        super().handle_message(body, message)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:
