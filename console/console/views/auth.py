@@ -3,15 +3,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from .. import signin
 from ..gateway_api import ApiProblem
+from . import common
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target):
     """Only a path on this console (no open redirect to another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    return common.local_path(target, url_for("home.index"))
 
 
 @bp.get("/signin")

@@ -1,6 +1,7 @@
 """What several screens share: forms that call the gateway and show its problems,
 pages of lists, the household picker, a fresh idempotency key per form."""
 import uuid
+from urllib.parse import urlsplit
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -12,6 +13,19 @@ from ..gateway_api import ApiProblem
 PAGE_SIZE = 50
 LARGEST_PAGE = 200  # the API's largest page (openapi's limit maximum): a scan of households, a pick list
 HOUSEHOLD_PAGES = 10  # the picker reads at most this many pages of one building
+
+
+def local_path(target, default):
+    """``target`` if it is a path on this console, else ``default``: where a form or a link may
+    send the user back to (never another site). Nothing with whitespace or a control character
+    (browsers drop a tab or a newline, so ``/\t/evil.example`` went to ``//evil.example``), no
+    scheme, no host, no backslash, and not ``//``."""
+    if not target or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
 
 
 def form_key():

@@ -21,7 +21,7 @@ PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")
 
 def _local(url):
     """Where to go back to on a refusal: a path of this console only (never another site)."""
-    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else url_for("home.index")
+    return common.local_path(url, url_for("home.index"))
 
 
 @bp.post("/")
