@@ -50,7 +50,9 @@ def create_app(settings=None, http=None):
     )
     app.config.update(settings or {})
     if app.config["TRUSTED_PROXIES"]:  # else every portal visitor was the ingress's one address
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+        # and the scheme the user reached the ingress by, so that a cookie set over HTTPS is Secure
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"])
     app.extensions["console_http"] = http or requests.Session()
 
     app.before_request(_choose_language)

@@ -62,6 +62,16 @@ def test_behind_the_ingress_each_visitor_is_named_to_the_gateway_by_their_own_ad
     assert sent == ["198.51.100.11", "198.51.100.12"]
 
 
+def test_behind_the_ingress_over_https_the_console_sets_its_cookies_secure(fake):
+    """The ingress ends TLS: the console saw http, so its language cookie was never Secure."""
+    behind = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True, "TRUSTED_PROXIES": 1,
+                         "SESSION_COOKIE_SECURE": True}, http=fake).test_client()
+    answer = behind.post("/language", data={"language": "en", "next": "/", "csrf_token": csrf_of(behind)},
+                         headers={"X-Forwarded-Proto": "https"})
+    cookies = answer.headers.getlist("Set-Cookie")
+    assert cookies and all("Secure" in cookie for cookie in cookies)
+
+
 def test_the_form_sends_its_own_idempotency_key_and_keeps_it_when_shown_again(client, fake):
     """A double tap on one form sends one key twice (the service files once); a new form, a new key."""
     def key_of(html):

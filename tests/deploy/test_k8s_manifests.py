@@ -294,6 +294,12 @@ def test_console_reaches_only_the_gateway_over_http(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_consoles_session_cookie_is_secure_and_its_proxy_trusted(overlay):
+    env = {e["name"]: e.get("value") for e in container(deployment(render(overlay), "console")).get("env", [])}
+    assert env["CONSOLE_SECURE_COOKIES"] == "1" and env["TRUSTED_PROXIES"] == "1"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_gateway_and_services_share_the_bus_signing_key_and_the_console_does_not(overlay):
     docs = render(overlay)
     for name in COMPONENTS:
