@@ -19,6 +19,7 @@ from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, NotFound, field_error
 
 from . import periods
+from .deposits import DEPOSIT_ITEM
 
 
 def expense_id(estate_id, work_order_id):
@@ -57,8 +58,13 @@ def operating_expense(expense_id, estate_id, data, current_period, now, actor):
 
 
 def disclosure(estate_id, period, bills, expenses, now, operating=()):
+    """The income and expense disclosure of a period (收支公示). A renovation deposit is not
+    income: it is the household's money, held and paid back (``deposits``), so its bills are
+    left out (they made a refunded deposit look like money the estate had)."""
     income = {}
     for bill in bills:
+        if bill["item"] == DEPOSIT_ITEM:
+            continue
         line = income.setdefault(bill["item"], {"billed_cents": 0, "received_cents": 0, "bills": 0})
         line["billed_cents"] += bill["amount_cents"]
         line["received_cents"] += bill["paid_cents"]

@@ -789,6 +789,8 @@ def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance)
     finance.tally_work_order_cost(completed)
     finance.tally_work_order_cost(completed)
     finance.bill_repair_charge(charge("maintenance", cents=8800))
+    # a renovation deposit, collected at the desk: the household's money, held, not income
+    finance.bill_renovation_charge(deposit_charge(cents=200000, collected=True))
     report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert report["income"]["by_item"] == {
         "property_service": {"billed_cents": 61070, "received_cents": 21002, "bills": 3},
