@@ -182,6 +182,11 @@ def _overlap_conflict(standard, other, billed_through):
                 f"start at {periods.add_months(cycle_end, 1)} or a later cycle's start")
     if billed_through is not None and billed_through >= standard["valid_from"]:
         return f"it has billed through {billed_through} already"
+    if standard.get("valid_to") and (not other.get("valid_to") or other["valid_to"] > standard["valid_to"]):
+        # ending it for good would leave its households with no standard after this one ends
+        return (f"it runs {'on' if not other.get('valid_to') else 'to ' + other['valid_to']} and this one ends at "
+                f"{standard['valid_to']}: from {periods.add_months(standard['valid_to'], 1)} nothing would bill; "
+                "approve this one without an end, or a standard of its own for the months after")
     return None
 
 

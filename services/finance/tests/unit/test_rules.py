@@ -132,6 +132,20 @@ def test_approving_over_a_standard_that_starts_as_late_or_later_is_a_conflict():
     assert ended == []  # no overlap, nothing to end
 
 
+def test_a_standard_with_an_end_cannot_end_one_that_runs_on_after_it():
+    """Approving 200 for 2026-12 only ended the open standard at 2026-11: from 2027-01 nothing
+    billed (a run was a 422). Ending the older one is fine when it would end by then anyway."""
+    december = standard(_id="fs_dec", status="pending", valid_from="2026-12", valid_to="2026-12")
+    with pytest.raises(Conflict) as refused:
+        standards.approval(december, [standard(_id="fs_old", valid_from="2025-01")], NOW, "manager")
+    assert "from 2027-01 nothing would bill" in refused.value.detail
+    with pytest.raises(Conflict):
+        standards.approval(december, [standard(_id="fs_old", valid_from="2025-01", valid_to="2027-06")], NOW, "m")
+    _, ended = standards.approval(december, [standard(_id="fs_old", valid_from="2025-01", valid_to="2026-12")],
+                                  NOW, "manager")
+    assert ended == [("fs_old", {"valid_to": "2026-11", "superseded_by": "fs_dec"})]
+
+
 def test_a_standard_cannot_end_an_older_one_inside_its_cycle_or_what_it_billed():
     quarterly = standard(_id="fs_q", cycle="quarterly", valid_from="2026-01")
     with pytest.raises(Conflict, match="runs to 2026-12; start at 2027-01"):   # the 2026-10 quarter
