@@ -787,3 +787,23 @@ def test_the_keda_component_scales_each_service_on_its_rpc_queue_and_cpu(overlay
     # KEDA makes the services' HPAs; the gateway and the console keep theirs
     assert set(objects(docs, "HorizontalPodAutoscaler")) == set(objects(plain, "HorizontalPodAutoscaler")) - set(
         SERVICES.values()) == {"gateway", "console"}
+
+
+def _mebibytes(quantity):
+    units = {"Ki": 1 / 1024, "Mi": 1, "Gi": 1024}
+    return float(quantity[:-2]) * units[quantity[-2:]]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_a_service_that_writes_exports_has_its_temporary_files_on_disk_with_room(overlay):
+    """An XLSX of 100,000 rows peaks near 100 MiB in the temp directory (openpyxl writes the
+    sheet's XML, then the zip): a 64 MiB in-memory /tmp made such an export fail (found by
+    review), and memory there counts against the container's limit."""
+    exporters = [SERVICES[p.parent.name] for p in REPO.glob("services/*/*/exports.py")]
+    assert len(exporters) >= 4
+    docs = render(overlay)
+    for name in exporters:
+        pod = deployment(docs, name)["spec"]["template"]["spec"]
+        [tmp] = [v for v in pod["volumes"] if v["name"] == "tmp"]
+        assert tmp["emptyDir"].get("medium") != "Memory", name
+        assert _mebibytes(tmp["emptyDir"]["sizeLimit"]) >= 512, name
