@@ -807,3 +807,39 @@ def test_a_service_that_writes_exports_has_its_temporary_files_on_disk_with_room
         [tmp] = [v for v in pod["volumes"] if v["name"] == "tmp"]
         assert tmp["emptyDir"].get("medium") != "Memory", name
         assert _mebibytes(tmp["emptyDir"]["sizeLimit"]) >= 512, name
+
+
+# --- the Prometheus Operator component (deploy/k8s/components/prometheus-operator) ------------
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_pod_monitor_scrapes_every_metrics_port_under_the_labels_the_alerts_select(overlay, tmp_path):
+    """The alerts and dashboards select job="estate-ops" and app_kubernetes_io_name, which the
+    pods' annotations alone gave no Prometheus (found by review): the PodMonitor sets both, on
+    each pod's metrics port (services) or HTTP port (the gateway), and leaves the console out."""
+    root = tmp_path / "k8s"
+    shutil.copytree(_k8s_copy(), root)
+    kustomization = root / "overlays" / overlay / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "\ncomponents:\n  - ../../components/prometheus-operator\n")
+    result = subprocess.run([_kubectl(), "kustomize", str(root / "overlays" / overlay)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    [monitor] = objects(docs, "PodMonitor").values()
+    alerts = (REPO / "deploy" / "observability" / "alerts.yaml").read_text()
+    assert 'job="estate-ops"' in alerts
+    selector = monitor["spec"]["selector"]["matchExpressions"]
+    for endpoint in monitor["spec"]["podMetricsEndpoints"]:
+        relabel = {r["targetLabel"]: r for r in endpoint["relabelings"]}
+        assert relabel["job"]["replacement"] == "estate-ops"
+        assert relabel["app_kubernetes_io_name"]["sourceLabels"] == ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+    scraped = {}
+    for name, dep in objects(docs, "Deployment").items():
+        labels = dep["spec"]["template"]["metadata"]["labels"]
+        selected = all((labels.get(e["key"]) in e["values"]) == (e["operator"] == "In") for e in selector)
+        ports = {p["name"] for p in container(dep)["ports"]}
+        annotations = dep["spec"]["template"]["metadata"].get("annotations", {})
+        wanted = annotations.get("prometheus.io/scrape") == "true"
+        assert selected == wanted, name
+        if selected:
+            scraped[name] = [e["port"] for e in monitor["spec"]["podMetricsEndpoints"] if e["port"] in ports]
+    assert scraped == {**{name: ["metrics"] for name in SERVICES.values()}, "gateway": ["http"]}
