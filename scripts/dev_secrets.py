@@ -28,6 +28,10 @@ DEFAULT_PATH = ROOT / "deploy" / "k8s" / "overlays" / "dev" / "secrets.env"
 # component (nameko name, or gateway) -> its name in the manifests
 K8S_NAMES = {c: c.replace("_", "-") for c in broker_users.USERS}
 DEFINITIONS_FILE = "rabbitmq-definitions.json"
+DEV_NAMESPACE = "estate-ops-dev"  # deploy/k8s/overlays/dev/kustomization.yaml's namespace
+# KEDA's RabbitMQ scaler runs in KEDA's own namespace: the short name "rabbitmq" names nothing
+# there, so the autoscaler's broker address is the Service's full name
+AUTOSCALER_HOST = f"rabbitmq.{DEV_NAMESPACE}.svc.cluster.local"
 ADMIN_FILE = "rabbitmq-admin.secrets.env"  # read by no manifest: the operator's own
 
 
@@ -66,8 +70,9 @@ def write(path, force=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     passwords = {c: secrets.token_urlsafe(24) for c in broker_users.USERS}  # and KEDA's autoscaler
     for component, password in passwords.items():
+        host = AUTOSCALER_HOST if component == broker_users.AUTOSCALER else "rabbitmq"
         _private(path.parent / amqp_file(component),
-                 _env_file({"AMQP_URI": broker_users.amqp_uri(component, password)}))
+                 _env_file({"AMQP_URI": broker_users.amqp_uri(component, password, host=host)}))
     admin = ("estate", secrets.token_urlsafe(24))  # for rabbitmqctl-less tools: scripts/dead_letters.py
     _private(path.parent / ADMIN_FILE, _env_file({"RABBITMQ_USER": admin[0], "RABBITMQ_PASSWORD": admin[1]}))
     document = broker_users.definitions(passwords, admin=admin)

@@ -843,3 +843,15 @@ def test_the_pod_monitor_scrapes_every_metrics_port_under_the_labels_the_alerts_
         if selected:
             scraped[name] = [e["port"] for e in monitor["spec"]["podMetricsEndpoints"] if e["port"] in ports]
     assert scraped == {**{name: ["metrics"] for name in SERVICES.values()}, "gateway": ["http"]}
+
+
+def test_the_dev_autoscalers_broker_address_resolves_from_kedas_namespace(tmp_path):
+    """KEDA's scaler runs in the keda namespace: "rabbitmq" named nothing there (found by
+    review). The dev overlay's autoscaler URI names the Service by its full name; the
+    components, in their own namespace, keep the short one."""
+    assert dev_secrets.write(tmp_path / "secrets.env")
+    overlay = yaml.safe_load((K8S / "overlays" / "dev" / "kustomization.yaml").read_text())
+    assert dev_secrets.DEV_NAMESPACE == overlay["namespace"]
+    uri = (tmp_path / dev_secrets.amqp_file("autoscaler")).read_text()
+    assert f"@rabbitmq.{overlay['namespace']}.svc.cluster.local:5672/" in uri
+    assert "@rabbitmq:5672/" in (tmp_path / dev_secrets.amqp_file("gateway")).read_text()
