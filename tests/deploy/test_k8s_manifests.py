@@ -289,7 +289,7 @@ def test_console_reaches_only_the_gateway_over_http(overlay):
     svc = objects(docs, "Service")["console"]
     assert svc["spec"]["selector"].items() <= dep["spec"]["template"]["metadata"]["labels"].items()
     policies = [p for p in docs if p["kind"] == "NetworkPolicy"
-                and p["spec"]["podSelector"]["matchLabels"].get("app.kubernetes.io/name") == "console"]
+                and (p["spec"]["podSelector"].get("matchLabels") or {}).get("app.kubernetes.io/name") == "console"]
     assert [port["port"] for policy in policies for rule in policy["spec"]["ingress"] for port in rule["ports"]] == [8081]
 
 
@@ -580,8 +580,7 @@ def test_every_pod_asks_to_be_scraped_on_a_port_it_serves_metrics_on(overlay, na
     assert env_value(ctr, "METRICS_HOST") == "0.0.0.0"  # else only the pod itself could scrape it
     # the services' NetworkPolicy lets the scrapers (and only them) reach that port
     policies = [p for p in docs if p["kind"] == "NetworkPolicy"
-                and p["spec"]["podSelector"]["matchLabels"].items()
-                <= dep["spec"]["template"]["metadata"]["labels"].items()]
+                and _selects(p["spec"]["podSelector"], dep["spec"]["template"]["metadata"]["labels"])]
     allowed = {(port_rule["port"]) for policy in policies for rule in policy["spec"].get("ingress", [])
                for port_rule in rule.get("ports", [])}
     assert allowed == {port}, f"{name}: ingress allowed on {allowed}"
@@ -628,8 +627,12 @@ def test_every_rendered_object_is_valid_against_the_kubernetes_schemas(overlay, 
 # --- network policies, evaluated ------------------------------------------------------
 
 def _selects(selector, labels):
-    assert not selector.get("matchExpressions"), "the evaluator below knows matchLabels only"
-    return (selector.get("matchLabels") or {}).items() <= labels.items()
+    def holds(expression):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", ())
+        return {"In": lambda: labels.get(key) in values, "NotIn": lambda: labels.get(key) not in values,
+                "Exists": lambda: key in labels, "DoesNotExist": lambda: key not in labels}[operator]()
+    return ((selector.get("matchLabels") or {}).items() <= labels.items()
+            and all(holds(e) for e in selector.get("matchExpressions") or ()))
 
 
 class Pod:
@@ -722,6 +725,11 @@ def test_network_policies_let_each_part_reach_only_what_it_needs(overlay):
             assert not _reaches(docs, pod, internet, 443), f"{name} reaches the internet"
         assert not _reaches(docs, pod, mongo, 5672) and not _reaches(docs, pod, stranger, 27017), name
         assert not _reaches(docs, pod, neighbour, 80), name
+    collector = Pod({"app.kubernetes.io/name": "opentelemetry-collector"}, "monitoring")
+    for name in (*SERVICES.values(), "gateway"):  # traces out once OTEL_EXPORTER_OTLP_ENDPOINT is set
+        assert _reaches(docs, pods[name], collector, 4318) and _reaches(docs, pods[name], collector, 4317), name
+        assert not _reaches(docs, pods[name], collector, 9090), name
+    assert not _reaches(docs, pods["console"], collector, 4318)
     for name in SERVICES.values():
         pod = pods[name]
         assert _reaches(docs, prometheus, pod, 9100), f"{name}: no scrape"
