@@ -143,6 +143,32 @@ def test_complaint_detail_offers_handling_and_shows_red_deadline_badges(client, 
     assert fake.calls[-1]["json"] == {"finding": "confirmed"}
 
 
+def test_complaint_detail_shows_the_complaint_recorded_in_full(client, fake):
+    """DOMAIN.md: a complaint is recorded in full (complainant, channel, reference, nature,
+    summary, outcome); the page showed only the nature (found by review)."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    handled = {**COMPLAINT, "status": "closed", "outcome": "the contractor moved the drilling", "valid": True,
+               "satisfaction": 4,
+               "complaint": {**COMPLAINT["complaint"], "summary": "drilling after 22:00 three nights",
+                             "escalated": True, "escalation_reason": "third time", "escalated_by": "alice",
+                             "escalated_at": "2020-01-02T00:00:00Z", "cause": "process"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", handled)
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    for shown in ("Mr Li", "L-1", "drilling after 22:00 three nights", "third time",
+                  "the contractor moved the drilling", "4/5", "Process"):
+        assert shown in page, shown
+
+
+def test_a_portal_request_without_a_household_says_so_not_none(client, fake):
+    sign_in(client, fake)
+    _desk_routes(fake)
+    unmatched = {**COMPLAINT, "kind": "repair", "complaint": None, "household_id": None, "channel": "portal"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", unmatched)
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "None" not in page and "no household yet" in page
+
+
 def test_an_unavailable_gateway_shows_a_retry_not_a_stack_trace(client, fake):
     sign_in(client, fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
