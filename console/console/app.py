@@ -16,7 +16,7 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import i18n, menu, security, signin
+from . import i18n, menu, permissions, security, signin
 from .gateway_api import ApiProblem
 from .views import (accounts, admin, archive, auth, common, desk, emergency_plans, engineering, exports, finance_extra,
                     home, households, incidents, inspections, manager, patrol, portal, registers, surveys, webhooks)
@@ -94,6 +94,7 @@ def _template_helpers():
         "languages": i18n.LANGUAGES,
         "csrf_token": security.csrf_token,
         "form_key": common.form_key,
+        "may": permissions.may,
         "user": user,
         "menu_sections": menu.for_roles(user.roles) if user else [],
         "estate_name": session.get("estate_name"),

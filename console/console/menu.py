@@ -11,6 +11,7 @@ FINANCE = MANAGEMENT | {"accountant", "cashier"}
 CASHIERS = MANAGEMENT | {"cashier"}
 FEE_SETTERS = MANAGEMENT | {"accountant"}
 ARCHIVES = MANAGEMENT | {"archivist"}
+COLLECTORS = FINANCE | {"agent", "steward"}  # the desk and the stewards chase arrears
 ADMIN = frozenset({"operator_admin"})
 MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 STAFF = FRONT_DESK | ENGINEERING | SECURITY | FINANCE | ARCHIVES  # anyone on the staff asks to view or borrow
@@ -50,6 +51,8 @@ SECTIONS = (
         Entry("inspections.index", "menu.inspections", ENGINEERING),
         Entry("inspections.checklists", "menu.checklists", ENGINEERING),
         Entry("registers.renovation-reviews", "menu.renovation_reviews", ENGINEERING),
+        # the joint acceptance of a move-in or a renovation (the managers find it at the desk)
+        Entry("registers.applications", "menu.applications", frozenset({"technician"})),
         Entry("engineering.costs", "menu.costs", ENGINEERING),
     )),
     Section("menu.security", (
@@ -67,11 +70,12 @@ SECTIONS = (
         Entry("registers.parking-sessions", "menu.gate", SECURITY),
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),
+        Entry("registers.visitors", "menu.visitors", frozenset({"security"})),  # the desk's too, above
     )),
     Section("menu.accounts", (
-        Entry("accounts.bills", "menu.bills", FINANCE),
+        Entry("accounts.bills", "menu.bills", COLLECTORS),
         Entry("registers.payments", "menu.payments", FINANCE),
-        Entry("accounts.arrears", "menu.arrears", FINANCE),
+        Entry("accounts.arrears", "menu.arrears", COLLECTORS),
         Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
         Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),

@@ -57,12 +57,21 @@ class FakeFile(FakeResponse):
                              "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
+def served_openapi():
+    """What the gateway serves at ``/api/v1/openapi.json`` (gateway/docs.py)."""
+    from gateway.docs import served_document
+    return served_document()
+
+
 class FakeGateway:
     """Stands in for requests.Session: ``on(method, path_regex, answer)``; ``calls`` lists what came."""
 
     def __init__(self):
         self.calls = []
         self.routes = []
+        # the gateway's own document, with the roles it lets call each operation (x-roles): the
+        # screens offer a user only what the gateway would let them send (console/permissions.py)
+        self.on("GET", r"/api/v1/openapi.json", served_openapi())
 
     def on(self, method, pattern, answer, status=200):
         self.routes.insert(0, (method, re.compile(pattern + "$"), answer, status))

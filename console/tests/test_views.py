@@ -187,10 +187,12 @@ def test_an_expired_token_sends_the_user_to_sign_in_again(client, fake):
 
 
 @pytest.mark.parametrize("roles, sees, hidden", [
-    (("agent",), {"desk.new_request", "desk.register"}, {"accounts.bills", "manager.dashboard", "engineering.board"}),
+    # the desk chases arrears (bills, arrears), but takes no payment
+    (("agent",), {"desk.new_request", "desk.register", "accounts.bills", "accounts.arrears"},
+     {"accounts.new_payment", "manager.dashboard", "engineering.board"}),
     (("technician",), {"engineering.board"}, {"desk.new_request", "accounts.new_payment", "manager.dashboard"}),
     (("cashier",), {"accounts.new_payment", "accounts.bills"}, {"accounts.billing_run", "desk.register"}),
-    (("security",), {"security.rounds"}, {"desk.register", "accounts.bills"}),
+    (("security",), {"security.rounds", "registers.visitors"}, {"desk.register", "accounts.bills"}),
     (("operator_admin",), {"desk.register", "accounts.billing_run", "manager.dashboard", "archive.records"}, set()),
 ])
 def test_each_role_sees_only_its_own_menu(client, fake, roles, sees, hidden):

@@ -1,9 +1,19 @@
 """The OpenAPI document (``contracts/openapi.yaml`` served as JSON) and a docs
-page (Swagger UI, served from the swagger-ui-bundle package, no CDN)."""
+page (Swagger UI, served from the swagger-ui-bundle package, no CDN).
+
+The served document names, on each operation, the roles the gateway lets call it
+(``x-roles``, from the policy table the gateway enforces: ``access.policy_table``), so
+that a client (the console; an integrator's own screens) can offer a user only what
+their roles may do without keeping a copy of the table that could drift."""
+import copy
+import functools
+
 from flask import jsonify, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from estate_common import contracts
+
+from .access import policy_table
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -26,10 +36,24 @@ PAGE = """<!doctype html>
 UNDOCUMENTED_ENDPOINTS = {"static", "docs_asset", "metrics"}
 
 
+ROLES_KEY = "x-roles"
+
+
+@functools.lru_cache(maxsize=1)
+def served_document():
+    """openapi.yaml with each protected operation's ``x-roles``."""
+    document = copy.deepcopy(contracts.load().openapi)
+    for (method, path), roles in policy_table().items():
+        operation = document["paths"].get(path, {}).get(method.lower())
+        if isinstance(operation, dict):
+            operation[ROLES_KEY] = sorted(roles)
+    return document
+
+
 def register(app):
     @app.get("/api/v1/openapi.json")
     def openapi_json():
-        return jsonify(contracts.load().openapi)
+        return jsonify(served_document())
 
     @app.get("/api/docs")
     def docs_page():

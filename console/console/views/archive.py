@@ -84,6 +84,6 @@ def borrow_detail(item_id):
                 raise
             closed = problem  # not the one who asked, returned or overdue: the API says which
     return render_template("archive/borrow.html", borrow=borrow, spec=BORROW_REGISTER,
-                           actions=registers.offered(BORROW_REGISTER.actions), closed=closed,
+                           actions=registers.offered(BORROW_REGISTER), closed=closed,
                            items=(page or {}).get("items"), next_cursor=(page or {}).get("next_cursor"),
                            problem=common.take_problem())

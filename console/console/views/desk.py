@@ -3,6 +3,7 @@ import base64
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from .. import permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -169,8 +170,14 @@ def return_visit_attempt(request_id):
 
 
 def _actions_shown(item):
-    """The handling forms offered: the service decides what the state allows (an illegal step is a 409,
-    shown as its problem), so the console only leaves out what never applies to the kind."""
+    """The handling forms offered to the user's roles (``permissions.may``): the service decides
+    what the state allows (an illegal step is a 409, shown as its problem), so the console only
+    leaves out what never applies to the kind, and what the user may not send."""
+    return tuple(action for action in _actions_of(item)
+                 if permissions.may("POST", f"service-requests/{{request_id}}/{action}"))
+
+
+def _actions_of(item):
     if item.get("status") == "closed":
         return ()
     if item.get("kind") == "complaint":

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n, menu
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -22,12 +22,12 @@ REASON = Field("reason", "wo.reason", "textarea", True)
 @dataclass(frozen=True)
 class FieldStep:
     """A step whose body is plain fields (read as a register's are: ``registers.body_of``), offered
-    while the order is in one of ``when`` (the API decides what is allowed) to ``roles`` (all when
-    empty): the appointment with the occupant, a new one, help, the emergency mark, cancelling."""
+    while the order is in one of ``when`` (the API decides what is allowed) to the roles the
+    gateway lets send it (``permissions.may``): the appointment with the occupant, a new one,
+    help, the emergency mark, cancelling."""
     name: str
     fields: tuple
     when: tuple
-    roles: frozenset = frozenset()
 
 
 FIELD_STEPS = (
@@ -38,7 +38,7 @@ FIELD_STEPS = (
     FieldStep("mark-emergency", (Field("category", "wo.emergency_category", "choice", True, EMERGENCY_CATEGORIES,
                                        "emergency"),),
               ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "needs_help")),
-    FieldStep("cancel", (REASON,), ("pending", "assigned", "appointed", "needs_help"), menu.MANAGEMENT),
+    FieldStep("cancel", (REASON,), ("pending", "assigned", "appointed", "needs_help")),
 )
 FIELD_STEPS_BY_NAME = {step.name: step for step in FIELD_STEPS}
 
@@ -70,7 +70,7 @@ def order_detail(order_id):
     order = g.api.get(g.api.estate(g.user.estate_id, f"work-orders/{order_id}"))
     field_steps = [step for step in FIELD_STEPS if order.get("status") in step.when
                    and not (step.name == "mark-emergency" and order.get("priority") == "emergency")
-                   and (not step.roles or common.has_role(step.roles))]
+                   and permissions.may("POST", f"work-orders/{{work_order_id}}/{step.name}")]
     return render_template("engineering/order.html", order=order, problem=common.take_problem(),
                            field_steps=field_steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
@@ -86,7 +86,7 @@ def equipment_detail(item_id):
     equipment = g.api.get(g.api.estate(g.user.estate_id, f"equipment/{item_id}"))
     ledger = BY_SLUG["equipment"]
     return render_template("engineering/equipment.html", equipment=equipment, ledger=ledger,
-                           actions=registers.offered(ledger.actions),
+                           actions=registers.offered(ledger),
                            records=list(reversed(equipment.get("records") or [])),
                            custom_definitions=common.custom_fields("equipment"), form=common.custom_form(equipment),
                            key=common.form_key(), problem=common.take_problem())

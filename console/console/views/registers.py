@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -113,7 +113,7 @@ def _list_view(spec):
                                picks=_picks(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,
                                custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
-                               actions=offered(spec.actions),
+                               actions=offered(spec),
                                key=common.form_key(), form=request.form,
                                problem=problem or common.take_problem()), 200 if problem is None else problem.status
     view.__name__ = spec.slug
@@ -136,9 +136,11 @@ def _create_view(spec, show):
     return view
 
 
-def offered(actions):
-    """The row actions the signed-in user is offered (an action's ``roles``, when it names some)."""
-    return [a for a in actions if not a.roles or common.has_role(a.roles)]
+def offered(spec):
+    """The row actions of a register the signed-in user is offered: those the gateway lets their
+    roles send (``permissions.may``), narrowed by an action's own ``roles`` when it names some."""
+    return [a for a in spec.actions if (not a.roles or common.has_role(a.roles))
+            and permissions.may("POST", a.into or f"{spec.path}/{{id}}/{a.name}")]
 
 
 def _back(spec, item_id):

@@ -7,6 +7,7 @@ The event types offered are the API's own list (``WebhookEventType`` in the publ
 document, ``GET /api/v1/openapi.json``), so the console never keeps a copy that could drift."""
 from flask import Blueprint, g, make_response, render_template, redirect, request, url_for
 
+from .. import permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -17,7 +18,7 @@ DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 
 def _event_types():
-    document = g.api.get("/api/v1/openapi.json")
+    document = permissions.document()
     return list(((document.get("components") or {}).get("schemas") or {}).get("WebhookEventType", {}).get("enum", []))
 
 

@@ -1,0 +1,62 @@
+"""What the signed-in user's roles may do, as the gateway says: the ``x-roles`` the gateway
+names on each operation of its OpenAPI document (``GET /api/v1/openapi.json``, from the policy
+table it enforces). A screen offers a form or a link only to a user who may send it, so the
+front desk is no longer offered the engineer's steps, each of them a 403; the console keeps no
+copy of the table that could drift.
+
+The document is read once per ``REFRESH_SECONDS`` per process. An operation it does not name,
+or a document the gateway could not give, is offered: the gateway decides in the end.
+"""
+import re
+import time
+
+from flask import current_app, g
+
+from .gateway_api import ApiProblem
+
+DOCUMENT = "/api/v1/openapi.json"
+REFRESH_SECONDS = 300
+ESTATE_PREFIX = "/api/v1/estates/{estate_id}/"
+
+
+def document():
+    """The gateway's OpenAPI document (``{}`` when it could not be read just now)."""
+    return _read()["document"]
+
+
+def _read():
+    cache = current_app.extensions.setdefault("console_openapi", {"at": None, "document": None, "roles": {}})
+    now = time.monotonic()
+    if cache["document"] is None or now - cache["at"] > REFRESH_SECONDS:
+        try:
+            fresh = g.api.get(DOCUMENT)
+        except ApiProblem:
+            return cache if cache["document"] is not None else {"document": {}, "roles": {}}
+        cache.update(document=fresh, at=now, roles=_roles_table(fresh))
+    return cache
+
+
+def _roles_table(fresh):
+    found = {}
+    for path, operations in (fresh.get("paths") or {}).items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "x-roles" in operation:
+                found[(method.upper(), _shape(path))] = frozenset(operation["x-roles"])
+    return found
+
+
+def _shape(path):
+    """A path with every parameter alike (``{}``): the console names a row's id as it likes."""
+    return re.sub(r"\{[^}/]*\}", "{}", path)
+
+
+def may(method, path, roles=None):
+    """Whether the user's ``roles`` (the signed-in user's by default) may call ``method path``:
+    an OpenAPI path, where one under an estate may leave out ``/api/v1/estates/{estate_id}/``,
+    and a parameter may have any name (``may("POST", "work-orders/{id}/assign")``)."""
+    full = path if path.startswith("/api/") else ESTATE_PREFIX + path
+    allowed = _read()["roles"].get((method.upper(), _shape(full)))
+    if allowed is None:
+        return True
+    user_roles = roles if roles is not None else (g.user.roles if getattr(g, "user", None) else ())
+    return bool(allowed & set(user_roles))

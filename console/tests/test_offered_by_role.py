@@ -1,0 +1,77 @@
+"""A screen offers a user only what the gateway lets their roles send: the roles come from the
+gateway's own OpenAPI document (x-roles, console/permissions.py). Before, the desk was offered
+every work-order step, a technician every complaint step, an accountant the cashier's day
+settlement and payments, an archivist a household's status change, each one a 403 (found by
+review)."""
+import re
+
+from .conftest import ESTATE, sign_in
+
+ORDER = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "assigned",
+         "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom", "quote": None, "consent": None}
+COMPLAINT = {"id": "sr_1", "estate_id": ESTATE, "number": "SR-1", "kind": "complaint", "household_id": "hh_1",
+             "channel": "phone", "description": "noise", "status": "open", "due_at": "2026-12-07T00:00:00Z",
+             "created_at": "2026-11-30T00:00:00Z", "history": [],
+             "complaint": {"complainant": "Li", "reference": None, "nature": "noise", "summary": None,
+                           "verify_due_at": "2026-11-30T15:59:59Z", "verified_at": None, "verified_by": None,
+                           "finding": None, "verified_late": None, "escalated": False, "escalated_at": None,
+                           "escalated_by": None, "escalation_reason": None}}
+
+
+def steps_on(page):
+    return set(re.findall(r'action="/engineering/work-orders/wo_1/([a-z-]+)"', page))
+
+
+def test_a_work_order_offers_each_role_the_steps_the_gateway_lets_it_send(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    sign_in(client, fake, username="amy", roles=("agent",))
+    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
+    sign_in(client, fake, username="tom", roles=("technician",))
+    technician = steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+    assert {"assign", "start", "quote", "consent", "complete", "appoint", "request-help"} <= technician
+    assert "cancel" not in technician  # the manager's
+    sign_in(client, fake, username="boss", roles=("manager",))
+    assert "cancel" in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+
+
+def test_a_complaint_offers_its_handling_to_the_desk_and_not_to_a_technician(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", COMPLAINT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", {"id": "hh_1", "building": "1", "unit": "1",
+                                                                   "room": "101", "owner": {"name": "Li"}})
+    sign_in(client, fake, username="amy", roles=("agent",))
+    desk = client.get("/desk/requests/sr_1").get_data(as_text=True)
+    assert all(f"/desk/requests/sr_1/{a}" in desk for a in ("verify", "escalate", "reply", "close"))
+    sign_in(client, fake, username="tom", roles=("technician",))
+    technician = client.get("/desk/requests/sr_1").get_data(as_text=True)
+    assert not any(f"/desk/requests/sr_1/{a}" in technician for a in ("verify", "escalate", "reply", "close"))
+
+
+def test_accounts_offer_payments_and_the_day_settlement_to_the_cashier_not_the_accountant(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
+        {"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "overdue_cents": 27000, "bills": 1,
+         "oldest_due_at": "2026-10-31T00:00:00Z", "age_days": 30, "last_reminder_at": None}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert "/accounts/payments/new" not in client.get("/accounts/arrears").get_data(as_text=True)
+    assert 'method="post" action="/accounts/settlements"' not in client.get("/accounts/settlements").get_data(
+        as_text=True)
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    assert "/accounts/payments/new" in client.get("/accounts/arrears").get_data(as_text=True)
+    assert 'method="post" action="/accounts/settlements"' in client.get("/accounts/settlements").get_data(
+        as_text=True)
+
+
+def test_engineering_offers_the_budget_and_new_checklists_to_the_manager_only(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {"period": "2026-11", "material_cost_cents": 0,
+                                                        "labour_cost_cents": 0, "charged_cents": 0,
+                                                        "completed_orders": 0, "budget_cents": None, "ratio": None,
+                                                        "actual_cents": 0, "remaining_cents": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/checklists", {"items": [], "next_cursor": None})
+    for roles, offered in ((("technician",), False), (("manager",), True)):
+        sign_in(client, fake, username="u", roles=roles)
+        answer = client.get("/engineering/costs?period=2026-11")
+        assert answer.status_code == 200, roles
+        costs = answer.get_data(as_text=True)
+        checklists = client.get("/engineering/checklists").get_data(as_text=True)
+        assert ('action="/engineering/budgets/2026-11"' in costs) is offered, roles
+        assert ('method="post" action="/engineering/checklists"' in checklists) is offered, roles
