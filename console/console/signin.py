@@ -10,7 +10,7 @@ from functools import wraps
 from flask import current_app, g, redirect, request, session, url_for
 
 from . import i18n, menu
-from .gateway_api import Gateway
+from .gateway_api import ApiProblem, Gateway
 
 
 @dataclass
@@ -20,9 +20,13 @@ class User:
     token: str
     estate_id: str | None
 
+    estates: tuple = ()  # the token's estates ("*": every one)
+
     @property
     def switches_estate(self):
-        return bool(set(self.roles) & menu.MANAGEMENT)
+        """Whether the user works in more than one estate: a manager over several, anyone whose
+        token names several (a steward of two estates), the operator admin."""
+        return bool(set(self.roles) & menu.MANAGEMENT) or "*" in self.estates or len(self.estates) > 1
 
 
 def claims_of(token):
@@ -42,7 +46,14 @@ def sign_in(username, token):
     session["roles"] = list(claims.get("roles") or [])
     session["expires"] = int(claims.get("exp") or time.time() + 3600)
     scope = claims.get("estates") or []
+    session["estates"] = list(scope)
     session["estate_id"] = scope[0] if scope and scope[0] != "*" else None
+    if session["estate_id"]:  # the header names it, wherever the user lands first (next=…)
+        try:
+            estate = gateway(token).get(f"/api/v1/estates/{session['estate_id']}")
+            session["estate_name"] = estate.get("name") or estate.get("code")
+        except ApiProblem:
+            session["estate_name"] = session["estate_id"]
 
 
 def sign_out():
@@ -53,7 +64,8 @@ def current_user():
     token = session.get("token")
     if not token or session.get("expires", 0) <= time.time():
         return None
-    return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"))
+    return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"),
+                tuple(session.get("estates") or ()))
 
 
 def gateway(token=None):

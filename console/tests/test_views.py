@@ -790,3 +790,23 @@ def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, do
     assert "3 records kept before the chain began were not checked." in checked
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_steward_of_two_estates_switches_between_them_and_sees_each_by_name(client, fake):
+    """Found by review: only management could switch, so a steward of two estates was held in
+    the first; and a user landing anywhere but home saw the estate's raw id in the header."""
+    fake.on("GET", r"/api/v1/estates/est_2", {"id": "est_2", "name": "East Garden", "code": "E-2"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}", {"id": ESTATE, "name": "West Lake", "code": "W-1"})
+    sign_in(client, fake, username="sue", roles=("steward",), estates=("est_2", ESTATE))
+    page = client.get("/").get_data(as_text=True)
+    assert "East Garden" in page and 'href="/estates' in page  # named, and a way to switch
+    answer = client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": ESTATE, "next": "/"})
+    assert answer.status_code == 302
+    assert "West Lake" in client.get("/").get_data(as_text=True)
+
+
+def test_an_agent_of_one_estate_is_not_offered_a_switch(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}", {"id": ESTATE, "name": "West Lake", "code": "W-1"})
+    sign_in(client, fake, username="amy", roles=("agent",))
+    page = client.get("/").get_data(as_text=True)
+    assert "West Lake" in page and 'href="/estates' not in page

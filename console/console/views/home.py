@@ -1,8 +1,7 @@
 """The start page, choosing the estate to work on, and the language switch."""
 from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 
-from .. import i18n, menu
-from ..gateway_api import ApiProblem
+from .. import i18n
 from ..signin import signed_in
 from .auth import _safe_next
 
@@ -13,17 +12,7 @@ LANGUAGE_COOKIE_SECONDS = 365 * 86400
 @bp.get("/")
 @signed_in
 def index():
-    if g.user.estate_id and not session.get("estate_name"):
-        _remember_estate(g.user.estate_id)
     return render_template("home.html")
-
-
-def _remember_estate(estate_id):
-    try:
-        estate = g.api.get(f"/api/v1/estates/{estate_id}")
-        session["estate_name"] = estate.get("name") or estate.get("code")
-    except ApiProblem:
-        session["estate_name"] = estate_id
 
 
 @bp.get("/estates")
@@ -42,7 +31,7 @@ def choose_estate():
     estate = g.api.get(f"/api/v1/estates/{estate_id}") if estate_id else None
     if not estate:
         return redirect(url_for("home.estates"))
-    if session.get("estate_id") and not set(g.user.roles) & menu.MANAGEMENT:
+    if session.get("estate_id") and not g.user.switches_estate:
         return redirect(url_for("home.index"))
     session["estate_id"] = estate["id"]
     session["estate_name"] = estate.get("name") or estate.get("code")
