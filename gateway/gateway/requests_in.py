@@ -70,8 +70,12 @@ def _refuse_constant(name):
 
 def json_body():
     """The body as a JSON object, or a 400/415 that says what is wrong with it (not JSON, not
-    an object, ``NaN`` or ``Infinity`` where a number goes, nested deeper than ``MAX_DEPTH``)."""
+    an object, ``NaN`` or ``Infinity`` where a number goes, nested deeper than ``MAX_DEPTH``).
+    No body at all is ``{}``: an action whose body is all optional (an approval) needs none, and
+    one that needs a field is a 400 naming it, not a 415 about a type nobody sent."""
     if not request.mimetype == "application/json":
+        if not request.get_data(cache=True) and not request.content_type:
+            return {}
         raise UnsupportedMediaType()
     try:
         body = json.loads(request.get_data(cache=True), parse_constant=_refuse_constant)

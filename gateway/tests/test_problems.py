@@ -72,6 +72,19 @@ def test_body_that_is_not_json_is_415(client, contract, admin_token, rpc, conten
     assert rpc.calls == []
 
 
+def test_no_body_at_all_is_an_empty_object_not_a_415(client, admin_token, rpc):
+    """API.md shows a borrowing approval's and a reversal's call without a body: with none they
+    got a 415 about a media type nobody sent (found by review). The body goes on as {}: the
+    service's contract names a field it needs (a reversal's reason: 400), and an approval of
+    all optional fields needs none."""
+    rpc.answer("archive", "approve_borrow_request", lambda call: None)
+    client.post("/api/v1/estates/A/archive/borrow-requests/brw_1/approve", headers=bearer(admin_token))
+    assert rpc.only_call("archive", "approve_borrow_request").payload["data"] == {}
+    with_a_type = client.post("/api/v1/estates/A/archive/borrow-requests/brw_1/approve", data="",
+                              content_type="text/plain", headers=bearer(admin_token))
+    assert with_a_type.status_code == 415  # a body announced as something else is still refused
+
+
 def test_json_with_a_charset_is_accepted(client, admin_token, rpc):
     response = client.post(REQUESTS, data=json.dumps(SR_BODY), content_type="application/json; charset=utf-8",
                            headers=bearer(admin_token))
