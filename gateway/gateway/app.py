@@ -19,6 +19,8 @@ from estate_common.rpc_client import RpcClient
 from . import (api_keys, custom_fields, docs, exports, exposition, fanout, idempotency, masking, own_routes, portal_qr,
                public, requests_in, store, traces, uploads, users)
 from .access import authorize
+from .known_estates import KnownEstates
+from .policy import ALL_ESTATES
 from .problems import from_domain_error, problem
 from .routes import PUBLIC_FORWARDED, ROUTES
 from .tokens import TokenIssuer
@@ -35,6 +37,7 @@ class State:
     tokens: TokenIssuer
     user_cache: users.UserCache
     key_cache: api_keys.KeyCache
+    estates: KnownEstates
 
 
 def state():
@@ -59,6 +62,7 @@ def create_app(settings=None):
         tokens=TokenIssuer(settings["jwt_secret"], settings["token_ttl_seconds"]),
         user_cache=users.UserCache(db, settings["user_cache_seconds"]),
         key_cache=api_keys.KeyCache(db, settings["user_cache_seconds"]),
+        estates=KnownEstates(),
     )
     traces.register(app)  # first: the request's span covers every other hook
     app.before_request(_begin)
@@ -157,7 +161,11 @@ def _forwarding_view(route):
 
         if route.idempotent:
             return idempotency.once(state().db, caller, payload, route.status, call, shown)
-        return jsonify(call()), route.status
+        answer = call()
+        if route.paged and route.estate_scoped and not answer.get("items") and ALL_ESTATES in caller["estates"]:
+            # nothing, for a caller who may name any id: of an estate that exists at all? (a typo is a 404)
+            state().estates.require(path["estate_id"], caller, state().rpc)
+        return jsonify(answer), route.status
 
     view.__name__ = f"{route.service}__{route.rpc}"
     return view

@@ -91,6 +91,8 @@ def _send(client, route, token, estate="A"):
 @pytest.mark.parametrize("role", policy.ROLES)
 def test_each_route_admits_exactly_its_roles(app, client, rpc, contract, role):
     token = _token(app, f"{role}-user", [role], ["A"])
+    with app.test_request_context():  # estate A exists: an all-estates caller's empty list asks no more
+        app.extensions["estate_ops"].estates.require("A", None, rpc)
     for route in ROUTES:
         before = len(rpc.calls)
         response = _send(client, route, token)
@@ -226,3 +228,23 @@ def test_the_route_table_is_what_the_app_serves(app):
         assert (route.path, route.method) in served, route
         assert app.view_functions[f"{route.service}__{route.rpc}"].__name__ == f"{route.service}__{route.rpc}"
 
+
+
+def test_an_empty_list_of_an_estate_that_does_not_exist_is_a_404_for_an_all_estates_caller(app, client, rpc,
+                                                                                           contract):
+    """Found by review: the operator admin (or an all-estates key) listing a mistyped estate id
+    got 200 and no items. Archive is asked once per estate, and only for an empty page; while
+    archive is down the empty page stands."""
+    from estate_common.errors import NotFound, ServiceUnavailable
+    token = _token(app, "admin-lists", ["operator_admin"], ["*"])
+    auth = {"Authorization": f"Bearer {token}"}
+    rpc.answer("customer_service", "list_requests", {"items": [], "next_cursor": None})
+    rpc.answer("archive", "get_estate", lambda call: (_ for _ in ()).throw(NotFound("no such estate"))
+               if call.payload["estate_id"] == "est_typo" else {"id": call.payload["estate_id"]})
+    missing = client.get("/api/v1/estates/est_typo/service-requests", headers=auth)
+    contract.problem(missing, 404, "not_found")
+    assert client.get("/api/v1/estates/est_real/service-requests", headers=auth).status_code == 200
+    assert client.get("/api/v1/estates/est_real/service-requests", headers=auth).status_code == 200
+    assert [c.payload["estate_id"] for c in rpc.calls_to("archive", "get_estate")] == ["est_typo", "est_real"]
+    rpc.answer("archive", "get_estate", ServiceUnavailable("archive did not answer"))
+    assert client.get("/api/v1/estates/est_other/service-requests", headers=auth).status_code == 200

@@ -147,6 +147,10 @@ def test_unknown_and_foreign_ids_are_refused(api, admin, desk):
     unknown_estate = api.post("/api/v1/users", {"username": "ghost" + uuid.uuid4().hex[:6], "password": STAFF_PASSWORD,
                                                 "roles": ["agent"], "estate_ids": ["est_nope"]}, admin)
     assert unknown_estate.status_code == 422 and unknown_estate.json()["errors"][0]["field"] == "estate_ids[0]"
+    # the operator admin may name any estate id: a list of one that does not exist is a 404, not nothing
+    for listed in ("service-requests", "households", "bills", "work-orders"):
+        assert api.get(f"/api/v1/estates/est_nope/{listed}", admin).status_code == 404, listed
+    assert api.get(f"/api/v1/estates/{other['id']}/service-requests", admin).json()["items"] == []
 
 
 def test_a_user_of_one_estate_cannot_touch_another(api, admin, desk):
