@@ -26,10 +26,16 @@ def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):
     return to_cents(exact)
 
 
-def amount_cents(standard, area_m2):
+def amount_cents(standard, area_m2, months=None):
+    """A bill of ``standard`` for ``months`` of its cycle (the whole cycle by default): by area,
+    area × price × months; a fixed amount, its share of the cycle's amount."""
+    cycle = CYCLE_MONTHS[standard["cycle"]]
+    months = cycle if months is None else months
     if standard["basis"] == "area":
-        return area_amount_cents(area_m2, standard["unit_price_cents_per_m2"], CYCLE_MONTHS[standard["cycle"]])
-    return standard["amount_cents"]
+        return area_amount_cents(area_m2, standard["unit_price_cents_per_m2"], months)
+    if months == cycle:
+        return standard["amount_cents"]
+    return to_cents(Decimal(standard["amount_cents"]) * months / cycle)
 
 
 def bill_id(estate_id, household_id, item, period):
@@ -53,24 +59,40 @@ def due_at(period, issued, rules):
 
 
 def billed_pairs(standards, households, period):
-    """``(household, standard)`` for each bill of the run: every standard billed in ``period``
-    on the households it applies to (``standards.applies``)."""
+    """``(household, standard, bill period, months)`` for each bill a run for ``period`` makes:
+    every standard whose cycle starts in ``period``, on the households it applies to
+    (``standards.applies``), for its whole cycle."""
     for household in households:
         for standard in standards:
             if applies(standard, household, period):
-                yield household, standard
+                yield household, standard, period, CYCLE_MONTHS[standard["cycle"]]
 
 
-def run_bills(estate_id, period, pairs, job_id, due, stamp):
-    """The bills a billing run writes for ``pairs`` (``billed_pairs``: each household read copy,
-    ``{_id, area_m2, status, …}``, with a standard billed in ``period`` that applies to it). A
-    generator: the run writes them in batches. Households of the same floor area cost the same:
-    each amount is computed once per run."""
+def joined_mid_cycle(standards, households, period):
+    """The bills a run for ``period`` makes in the middle of a quarterly or yearly cycle
+    (``standards``: each with the ``cycle_start`` of ``period``): a household handed over since
+    the cycle began (``occupied_from`` after its first month, by ``period``) was not billed at
+    its start; it owes the rest of the cycle from its first month. The bill is the cycle's own
+    (its period is the cycle's first month), so a later run in the cycle, or a household billed
+    at the start, makes none twice."""
+    for household in households:
+        joined = (household.get("occupied_from") or "")[:7]
+        for standard, start in standards:
+            if joined > start and applies(standard, household, period):
+                last = periods.add_months(start, CYCLE_MONTHS[standard["cycle"]] - 1)
+                yield household, standard, start, periods.months_between(joined, last) + 1
+
+
+def run_bills(estate_id, pairs, job_id, due, stamp):
+    """The bills a billing run writes for ``pairs`` (``billed_pairs``, ``joined_mid_cycle``: each
+    household read copy, ``{_id, area_m2, status, …}``, with a standard that applies to it, the
+    bill's period and the months it covers). A generator: the run writes them in batches.
+    Households of the same floor area cost the same: each amount is computed once per run."""
     amounts = {}
-    for household, standard in pairs:
-        key = (standard["_id"], household.get("area_m2"))
+    for household, standard, period, months in pairs:
+        key = (standard["_id"], household.get("area_m2"), months)
         if key not in amounts:
-            amounts[key] = amount_cents(standard, household.get("area_m2"))
+            amounts[key] = amount_cents(standard, household.get("area_m2"), months)
         yield {
             "_id": bill_id(estate_id, household["_id"], standard["item"], period),
             "estate_id": estate_id,

@@ -68,7 +68,7 @@ def start_billing_run(db, caller, estate_id, data):
     if period > periods.period_of(clock.now(), rules):
         raise BusinessRuleViolation("a period that has not begun cannot be billed",
                                     [field_error("data.period", "is in the future")])
-    if not any(standards.bills_in(s, period) for s in store.approved_standards(db, estate_id)):
+    if not any(standards.cycle_start(s, period) for s in store.approved_standards(db, estate_id)):
         raise BusinessRuleViolation("no approved fee standard bills this period",
                                     [field_error("data.period", "no approved fee standard bills it")])
     job_id = caller.created_id("job_finance", estate_id)
@@ -76,18 +76,23 @@ def start_billing_run(db, caller, estate_id, data):
 
 
 def run_billing(db, outbox, job, progress):
-    """A billing run: one bill per household and approved standard of the period, written in
-    unordered batches; a bill that exists is counted as already billed. Safe to repeat."""
+    """A billing run: one bill per household and approved standard of the period (and, in the
+    middle of a quarterly or yearly cycle, the rest of it for a household handed over since it
+    began: ``billing.joined_mid_cycle``), written in unordered batches; a bill that exists is
+    counted as already billed. Safe to repeat."""
     estate_id, period = job["estate_id"], job["params"]["period"]
     rules = store.rules_for(db, estate_id)
     now = clock.now()
     store.finish_ends(db, estate_id)  # a standard superseded before a crash ends before it bills
-    billed = [s for s in store.approved_standards(db, estate_id) if standards.bills_in(s, period)]
+    approved = store.approved_standards(db, estate_id)
+    billed = [s for s in approved if standards.bills_in(s, period)]
+    mid_cycle = [(s, standards.cycle_start(s, period)) for s in approved
+                 if standards.cycle_start(s, period) not in (None, period)]
     households = list(store.households_for_billing(db, estate_id))
-    pairs = list(billing.billed_pairs(billed, households, period))
+    pairs = [*billing.billed_pairs(billed, households, period),
+             *billing.joined_mid_cycle(mid_cycle, households, period)]
     progress(0, len(pairs))
-    bills = billing.run_bills(estate_id, period, pairs, job["_id"],
-                              billing.due_at(period, now, rules), clock.to_iso(now))
+    bills = billing.run_bills(estate_id, pairs, job["_id"], billing.due_at(period, now, rules), clock.to_iso(now))
     created = already = cents = 0
     batch, refused = [], []
     for bill in bills:
@@ -103,7 +108,8 @@ def run_billing(db, outbox, job, progress):
     created, already, cents = _write_batch(db, batch, created, already, cents)
     progress(created + already + len(refused))
     prepaid = apply_prepaid_everywhere(db, outbox, estate_id)
-    return {"period": period, "households": len(households), "standards": [s["_id"] for s in billed],
+    return {"period": period, "households": len(households),
+            "standards": [s["_id"] for s in billed] + [s["_id"] for s, _ in mid_cycle],
             "bills_created": created, "already_billed": already, "billed_cents": cents,
             "bills_settled_from_prepaid": prepaid, "over_limit": refused}
 

@@ -222,11 +222,19 @@ def approved_event_data(standard, ended):
         "id": standard["_id"], "ended": [{"id": other_id, "valid_to": changes["valid_to"]} for other_id, changes in ended]}
 
 
-def bills_in(standard, period):
-    """Whether a billing run for ``period`` bills this standard."""
+def cycle_start(standard, period):
+    """The first month of the approved periodic standard's cycle that ``period`` falls in (a
+    quarterly standard from 2026-01: 2026-11 is in the cycle of 2026-10); None outside its
+    validity, or for a standard not approved or billed per charge."""
     months = CYCLE_MONTHS.get(standard["cycle"])
     if standard["status"] != "approved" or months is None:
-        return False
+        return None
     if period < standard["valid_from"] or (standard["valid_to"] and period > standard["valid_to"]):
-        return False
-    return periods.months_between(standard["valid_from"], period) % months == 0
+        return None
+    return periods.add_months(standard["valid_from"],
+                              periods.months_between(standard["valid_from"], period) // months * months)
+
+
+def bills_in(standard, period):
+    """Whether a billing run for ``period`` bills this standard's cycle from its start."""
+    return cycle_start(standard, period) == period

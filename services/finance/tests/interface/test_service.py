@@ -338,6 +338,17 @@ def test_a_bill_above_the_business_limit_is_left_out_of_the_run_and_named(financ
     assert done["progress"]["done"] == done["progress"]["total"]
 
 
+def test_a_quarterly_standard_bills_a_household_handed_over_in_the_cycle_for_its_rest(finance):
+    finance.db.households.update_one({"_id": "hh_1"}, {"$set": {"occupied_from": "2026-11-05"}})
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    start = run(finance, "2026-10")
+    assert start["result"]["bills_created"] == 2  # hh_1 was not handed over yet
+    middle = run(finance, "2026-11")  # was a 422: no standard's cycle starts in November
+    assert middle["status"] == "succeeded" and middle["result"]["bills_created"] == 1
+    assert bill_of(finance, "hh_1", period="2026-10")["amount_cents"] == 42004  # Nov and Dec: 89.37 × 2.35 × 2
+    assert run(finance, "2026-11")["result"]["bills_created"] == 0  # once
+
+
 def test_a_billing_run_is_read_only_by_the_roles_its_kind_names(finance):
     """A guard (security) is told a billing run is not there, as for another estate's job."""
     approved(finance)

@@ -222,6 +222,27 @@ def test_which_standards_a_run_bills(kw, period, bills):
     assert standards.bills_in(standard(**kw), period) is bills
 
 
+def test_a_household_handed_over_mid_cycle_owes_the_rest_of_the_cycle_once():
+    """Found by review: a quarterly or yearly standard billed only at its cycle's start, where a
+    household handed over later in the cycle was not yet occupied, so its months went unbilled
+    until the next cycle."""
+    quarterly = standard(cycle="quarterly", valid_from="2026-10")
+    assert standards.cycle_start(quarterly, "2026-11") == "2026-10"
+    assert standards.cycle_start(quarterly, "2026-09") is None
+    homes = [{"_id": "hh_new", "area_m2": 89.37, "occupied_from": "2026-11-05"},
+             {"_id": "hh_old", "area_m2": 120.0, "occupied_from": "2025-03-01"},
+             {"_id": "hh_later", "area_m2": 50.5, "occupied_from": "2026-12-20"}]
+    [(home, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-11")
+    assert (home["_id"], period, months) == ("hh_new", "2026-10", 2)  # November and December, the cycle's bill
+    [bill] = billing.run_bills("est_1", [(home, quarterly, period, months)], "job_1", "due", "now")
+    assert bill["amount_cents"] == 42004 and bill["_id"] == billing.bill_id("est_1", "hh_new", "property_service",
+                                                                            "2026-10")  # 89.37 × 2.35 × 2
+    assert {h["_id"]: m for h, _, _, m in billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-12")} == {
+        "hh_new": 2, "hh_later": 1}
+    fixed = standard(cycle="yearly", basis="fixed", amount_cents=120000)
+    assert billing.amount_cents(fixed, None, 5) == 50000 and billing.amount_cents(fixed, None) == 120000
+
+
 # -- allocating money -------------------------------------------------------------------------
 
 def bill(_id, due, amount, paid=0, period="2026-10"):
