@@ -56,6 +56,13 @@ def sign_in(username, token):
             session["estate_name"] = session["estate_id"]
 
 
+def replace_token(token):
+    """A fresh token for the signed-in user (after their password change every older one stops
+    working), keeping the rest of the session (the estate chosen)."""
+    session["token"] = token
+    session["expires"] = int(claims_of(token).get("exp") or time.time() + 3600)
+
+
 def sign_out():
     session.clear()
 

@@ -810,3 +810,29 @@ def test_an_agent_of_one_estate_is_not_offered_a_switch(client, fake):
     sign_in(client, fake, username="amy", roles=("agent",))
     page = client.get("/").get_data(as_text=True)
     assert "West Lake" in page and 'href="/estates' not in page
+
+
+def test_a_user_changes_their_own_password_and_carries_on_with_the_fresh_token(client, fake, documented_routes):
+    """Found by review: the API let every staff role change their password, the console had no
+    way to. The old token stops working, so the console keeps the one the answer brings."""
+    from .conftest import token_for
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}", {"id": ESTATE, "name": "West Lake", "code": "W-1"})
+    sign_in(client, fake, username="amy", roles=("agent",))
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/account/password"' in page
+    fake.on("POST", r"/api/v1/users/me/password", problem(422, "the current password is wrong", code="unprocessable",
+                                                           errors=[{"field": "current_password",
+                                                                    "message": "is not your password"}]))
+    form = {"csrf_token": csrf_of(client), "current_password": "nope", "new_password": "a-new-passphrase-1",
+            "new_password_again": "a-new-passphrase-1"}
+    refused = client.post("/account/password", data=form)
+    assert refused.status_code == 422 and "is not your password" in refused.get_data(as_text=True)
+    differ = client.post("/account/password", data={**form, "new_password_again": "another-one-entirely"})
+    assert differ.status_code == 400 and fake.calls[-1]["path"] == "/api/v1/users/me/password"  # not sent again
+    fresh = token_for("amy", ("agent",), (ESTATE,))
+    fake.on("POST", r"/api/v1/users/me/password", {"access_token": fresh, "token_type": "Bearer", "expires_in": 3600})
+    changed = client.post("/account/password", data={**form, "current_password": "old-one"})
+    assert changed.status_code == 302
+    assert fake.calls[-1]["json"] == {"current_password": "old-one", "new_password": "a-new-passphrase-1"}
+    with client.session_transaction() as session:
+        assert session["token"] == fresh and session["estate_id"] == ESTATE

@@ -1,5 +1,6 @@
-"""Sign-in and sign-out: the gateway issues the token, the console keeps it in the session."""
-from flask import Blueprint, redirect, render_template, request, url_for
+"""Sign-in and sign-out, and one's own password: the gateway issues the token, the console keeps
+it in the session."""
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import signin
 from ..gateway_api import ApiProblem
@@ -39,3 +40,30 @@ def sign_in():
 def sign_out():
     signin.sign_out()
     return redirect(url_for("auth.sign_in_form"))
+
+
+@bp.get("/account/password")
+@signin.signed_in
+def password_form(problem=None):
+    return render_template("password.html", problem=problem), 200 if problem is None else problem.status
+
+
+@bp.post("/account/password")
+@signin.signed_in
+def change_password():
+    """``POST /api/v1/users/me/password``: every token issued before stops working, so the
+    console carries on with the fresh one it answers."""
+    body = {"current_password": request.form.get("current_password", ""),
+            "new_password": request.form.get("new_password", "")}
+    if body["new_password"] != request.form.get("new_password_again", ""):
+        return password_form(ApiProblem(400, "the new passwords differ", errors=[
+            {"field": "new_password_again", "message": "is not the same as the new password"}]))
+    try:
+        answer = g.api.post("/api/v1/users/me/password", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return password_form(problem)
+    signin.replace_token(answer["access_token"])
+    common.done("auth.password_changed")
+    return redirect(url_for("home.index"))
