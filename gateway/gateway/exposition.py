@@ -1,8 +1,10 @@
 """The gateway's metrics: ``GET /metrics`` and what every request adds to them.
 
-``/metrics`` needs no token, like ``/healthz``: keep it off the public ingress (the
-Kubernetes NetworkPolicy lets only the monitoring namespace reach the pods; ``make run``
-binds 127.0.0.1). Requests are counted by route *template* (``request.url_rule.rule``),
+``/metrics`` needs no token, like ``/healthz``, and is for a scraper that reaches the pod
+itself: a request that came through a proxy (``X-Forwarded-For`` or ``Forwarded``, which an
+ingress adds) is answered 404. The ingress shares the gateway's port with the API, so the
+NetworkPolicy alone, which lets the monitoring namespace and the ingress reach it, kept
+nothing off an Ingress that routes every path (found by review); ``make run`` binds 127.0.0.1. Requests are counted by route *template* (``request.url_rule.rule``),
 never by path, so ids never become labels; a path no route matches counts as ``unmatched``.
 
 Under gunicorn with several workers each worker holds its own values: ``gunicorn.conf.py``
@@ -11,6 +13,7 @@ then sets ``PROMETHEUS_MULTIPROC_DIR`` and ``/metrics`` adds up every worker's f
 from flask import Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess
+from werkzeug.exceptions import NotFound
 
 from estate_common import metrics
 
@@ -22,6 +25,8 @@ def register(app):
 
 
 def _scrape():
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        raise NotFound()  # through a proxy: from outside the cluster
     if metrics.multiprocess_dir():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

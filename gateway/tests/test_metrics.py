@@ -36,6 +36,15 @@ def test_the_scrape_names_its_format_once_as_prometheus_parses_it(client):
     assert answer.headers["Content-Type"].count("charset") == 1
 
 
+def test_a_scrape_that_came_through_a_proxy_is_a_404(client):
+    """The ingress reaches the gateway's port, which /metrics shares with the API: through it,
+    anyone could read every route's counts (found by review). Prometheus reaches the pod itself."""
+    for header in ({"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"}):
+        answer = client.get("/metrics", headers=header)
+        assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
+    assert client.get("/metrics").status_code == 200
+
+
 def test_a_request_is_counted_under_its_route_template(client, admin_token):
     route = "/api/v1/estates/<estate_id>"
     labels = {"route": route, "method": "GET", "status": "200"}
