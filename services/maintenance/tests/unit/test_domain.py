@@ -230,6 +230,13 @@ def test_a_free_job_completes_without_a_quote_and_records_its_costs():
     assert changes["materials"][0]["cost_cents"] == 2500
 
 
+def test_who_signed_stays_out_of_the_history_which_every_reader_sees():
+    """signed_by is masked by role (a technician sees it on his own orders only); the history's
+    note carried the name in full to every reader (found by review)."""
+    changes, entry = domain.complete(an_order("in_progress"), completion(signed_by="张三丰"), CREATED, RULES, "chen")
+    assert changes["signed_by"] == "张三丰" and "张三丰" not in str(entry)
+
+
 def test_a_charge_needs_consent_to_a_quote_that_covers_it():
     order = an_order("in_progress")
     with pytest.raises(BusinessRuleViolation) as refused:
