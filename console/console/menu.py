@@ -45,7 +45,9 @@ SECTIONS = (
         Entry("desk.portal_qr", "menu.portal_qr", FRONT_DESK),
     )),
     Section("menu.engineering", (
-        Entry("engineering.board", "menu.work_orders", ENGINEERING),
+        # the desk too: it records an occupant's consent to a quote (the order's other steps are
+        # offered by the gateway's roles)
+        Entry("engineering.board", "menu.work_orders", ENGINEERING | FRONT_DESK),
         Entry("registers.equipment", "menu.equipment", ENGINEERING),
         Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
         Entry("inspections.index", "menu.inspections", ENGINEERING),
@@ -66,7 +68,7 @@ SECTIONS = (
         Entry("registers.fire-check-overdues", "menu.fire_check_overdues", SECURITY),
         Entry("registers.fire-drills", "menu.fire_drills", SECURITY),
         Entry("registers.fire-lane-checks", "menu.fire_lanes", SECURITY),
-        Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY),
+        Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY | FRONT_DESK),  # residents' cars too
         Entry("registers.parking-sessions", "menu.gate", SECURITY),
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),

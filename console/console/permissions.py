@@ -16,6 +16,7 @@ from .gateway_api import ApiProblem
 
 DOCUMENT = "/api/v1/openapi.json"
 REFRESH_SECONDS = 300
+RETRY_SECONDS = 30
 ESTATE_PREFIX = "/api/v1/estates/{estate_id}/"
 
 
@@ -25,14 +26,22 @@ def document():
 
 
 def _read():
-    cache = current_app.extensions.setdefault("console_openapi", {"at": None, "document": None, "roles": {}})
+    """The cached document and its roles; read again after ``REFRESH_SECONDS``, or
+    ``RETRY_SECONDS`` after the gateway could not give it (not again at every ``may`` of a page)."""
+    cache = current_app.extensions.setdefault("console_openapi",
+                                              {"at": None, "document": None, "roles": {}, "failed": False})
     now = time.monotonic()
-    if cache["document"] is None or now - cache["at"] > REFRESH_SECONDS:
+    wait = RETRY_SECONDS if cache["failed"] else REFRESH_SECONDS
+    if cache["at"] is None or now - cache["at"] > wait:
+        cache["at"] = now
         try:
             fresh = g.api.get(DOCUMENT)
         except ApiProblem:
-            return cache if cache["document"] is not None else {"document": {}, "roles": {}}
-        cache.update(document=fresh, at=now, roles=_roles_table(fresh))
+            cache["failed"] = True
+        else:
+            cache.update(document=fresh, roles=_roles_table(fresh), failed=False)
+    if cache["document"] is None:
+        return {"document": {}, "roles": {}}
     return cache
 
 

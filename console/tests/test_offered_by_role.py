@@ -75,3 +75,38 @@ def test_engineering_offers_the_budget_and_new_checklists_to_the_manager_only(cl
         checklists = client.get("/engineering/checklists").get_data(as_text=True)
         assert ('action="/engineering/budgets/2026-11"' in costs) is offered, roles
         assert ('method="post" action="/engineering/checklists"' in checklists) is offered, roles
+
+
+def test_a_gateway_that_cannot_give_its_document_is_asked_once_and_everything_is_offered(client, fake):
+    """Found by review: while the document could not be read, every may() of a page asked again
+    (each up to the HTTP timeout when the gateway hangs). One attempt per RETRY_SECONDS; the
+    forms are offered meanwhile and the gateway still decides."""
+    from .conftest import problem
+    fake.on("GET", r"/api/v1/openapi.json", problem(503, "unavailable", code="unavailable"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    sign_in(client, fake, username="amy", roles=("agent",))
+    page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
+    client.get("/engineering/work-orders/wo_1")
+    assert len([c for c in fake.calls if c["path"] == "/api/v1/openapi.json"]) == 1
+    assert {"assign", "start", "consent"} <= steps_on(page)
+
+
+def test_custom_values_and_the_payments_export_are_offered_only_to_who_may_send_them(client, fake):
+    """Found by a scan of every screen against the gateway's roles: the desk, on a work order it
+    opens to record consent, was offered its custom values (maintenance's roles); a technician, on
+    the request behind an order, the request's; the desk, on bills, the payments export."""
+    from .test_custom_fields import definitions, field
+    definitions(fake, field("work_order", "floor", "text", "楼层", "Floor"),
+                field("service_request", "source", "text", "来源", "Source"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", COMPLAINT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="amy", roles=("agent",))
+    assert 'action="/engineering/work-orders/wo_1/custom"' not in client.get("/engineering/work-orders/wo_1").get_data(
+        as_text=True)
+    assert 'value="payments"' not in client.get("/accounts/bills").get_data(as_text=True)
+    assert 'action="/desk/requests/sr_1/custom"' in client.get("/desk/requests/sr_1").get_data(as_text=True)
+    sign_in(client, fake, username="tom", roles=("technician",))
+    assert 'action="/desk/requests/sr_1/custom"' not in client.get("/desk/requests/sr_1").get_data(as_text=True)
+    assert 'action="/engineering/work-orders/wo_1/custom"' in client.get("/engineering/work-orders/wo_1").get_data(
+        as_text=True)

@@ -231,7 +231,7 @@ SECURITY = (
                      F("household_id", "picker.household", "household"), F("valid_until", "reg.valid_until", "moment")),
              filters=(F("plate", "reg.plate"),
                       F("kind", "reg.kind", "choice", choices=("resident", "visitor"), group="pass")),
-             roles=menu.SECURITY),
+             roles=menu.SECURITY | menu.FRONT_DESK),
     Register("security", "parking-sessions", "menu.gate", "parking-sessions",
              (C("plate", "reg.plate"), C("pass_kind", "reg.kind", "enum", "pass"), STATUS,
               C("entered_at", "reg.entered_at", "when"), C("exited_at", "reg.exited_at", "when"),

@@ -206,7 +206,11 @@ def filter_bound(text, field, tz, after=False):
     A timestamp is itself. 400 naming ``field`` for text that is neither."""
     if len(text) == 10:
         day = checked_day(text, field)
-        return clock.to_iso(day_start(day + timedelta(days=1) if after else day, tz))
+        try:
+            return clock.to_iso(day_start(day + timedelta(days=1) if after else day, tz))
+        except (ValueError, OverflowError):  # 0001-01-01 in a zone east of UTC, 9999-12-31's day after
+            raise InvalidInput(f"{field} is outside the calendar",
+                               [field_error(field, "is a day the calendar cannot reach")]) from None
     try:
         return clock.to_iso(clock.parse_iso(text))
     except ValueError:

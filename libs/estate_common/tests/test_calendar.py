@@ -154,3 +154,17 @@ def test_a_real_day_is_kept_as_written_and_a_false_one_is_400():
     with pytest.raises(InvalidInput) as refused:
         calendar.checked_day_text("2027-02-29", "data.installed_on")
     assert refused.value.errors == [{"field": "data.installed_on", "message": "is not a day of the calendar"}]
+
+
+@pytest.mark.parametrize("text, after", [("0001-01-01", False), ("9999-12-31", True)])
+def test_a_filter_day_the_calendar_cannot_reach_is_a_400_naming_it(text, after):
+    """0001-01-01 starts before year 1 in UTC east of Greenwich; 9999-12-31 has no day after."""
+    with pytest.raises(InvalidInput) as refused:
+        calendar.filter_bound(text, "filters.from", "Asia/Shanghai", after=after)
+    assert refused.value.errors[0]["field"] == "filters.from"
+
+
+def test_a_filter_day_is_the_estates_local_day():
+    assert calendar.filter_bound("2026-11-01", "f", "Asia/Shanghai") == "2026-10-31T16:00:00.000Z"
+    assert calendar.filter_bound("2026-11-01", "f", "Asia/Shanghai", after=True) == "2026-11-01T16:00:00.000Z"
+    assert calendar.filter_bound("2026-11-01T03:00:00Z", "f", "Asia/Shanghai", after=True) == "2026-11-01T03:00:00.000Z"

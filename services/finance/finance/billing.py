@@ -72,14 +72,16 @@ def joined_mid_cycle(standards, households, period):
     """The bills a run for ``period`` makes in the middle of a quarterly or yearly cycle
     (``standards``: each with the ``cycle_start`` of ``period``): a household handed over since
     the cycle began (``occupied_from`` after its first month, by ``period``) was not billed at
-    its start; it owes the rest of the cycle from its first month. The bill is the cycle's own
+    its start; it owes the rest of the cycle from its first month (to the month it left, if it
+    has left already). The bill is the cycle's own
     (its period is the cycle's first month), so a later run in the cycle, or a household billed
     at the start, makes none twice."""
     for household in households:
-        joined = (household.get("occupied_from") or "")[:7]
+        joined, left = (household.get("occupied_from") or "")[:7], (household.get("occupied_to") or "")[:7]
         for standard, start in standards:
             if joined > start and applies(standard, household, period):
                 last = periods.add_months(start, CYCLE_MONTHS[standard["cycle"]] - 1)
+                last = min(last, left) if left else last  # not past the month the household left
                 yield household, standard, start, periods.months_between(joined, last) + 1
 
 

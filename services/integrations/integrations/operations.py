@@ -154,6 +154,21 @@ def _attempt_safely(db, outbox, delivery, send, rand, at):
         log.exception("a webhook delivery attempt failed to be recorded", extra={"delivery_id": delivery["_id"]})
 
 
+def _secrets_in_use(subscription, now):
+    """The opened secrets that sign an attempt: the current one (``Unsealable`` when no key opens
+    it), then the one it replaced while it still signs, if a key still opens it (the key it was
+    sealed under may have been retired since: the current secret signs alone then)."""
+    current, *previous = webhooks.sealed_secrets_in_use(subscription, now)
+    opened = [sealing.open_sealed(current)]
+    for sealed in previous:
+        try:
+            opened.append(sealing.open_sealed(sealed))
+        except sealing.Unsealable:
+            log.warning("a webhook's replaced secret cannot be opened: the new one signs alone",
+                        extra={"webhook_id": subscription["_id"]})
+    return opened
+
+
 def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None):
     """One attempt of a claimed delivery, recorded on it and on its subscription (as of the
     answer's moment, or ``at``)."""
@@ -165,8 +180,7 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
         moment = at or clock.now()
         return store.write(db, outbox, "deliveries", delivery, _kept_until_expiry(webhooks.given_up(why, moment), moment))
     try:
-        in_use = [sealing.open_sealed(sealed)
-                  for sealed in webhooks.sealed_secrets_in_use(subscription, at or clock.now())]
+        in_use = _secrets_in_use(subscription, at or clock.now())
     except sealing.Unsealable:  # the key was changed without rotation: nothing can be signed
         log.error("a webhook's secret cannot be opened with WEBHOOK_SECRETS_KEY", extra={"webhook_id": subscription["_id"]})
         status_code, error = None, "the webhook's secret cannot be opened (WEBHOOK_SECRETS_KEY changed)"

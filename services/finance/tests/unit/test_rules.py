@@ -239,6 +239,8 @@ def test_a_household_handed_over_mid_cycle_owes_the_rest_of_the_cycle_once():
                                                                             "2026-10")  # 89.37 × 2.35 × 2
     assert {h["_id"]: m for h, _, _, m in billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-12")} == {
         "hh_new": 2, "hh_later": 1}
+    left = [{"_id": "hh_brief", "area_m2": 89.37, "occupied_from": "2026-11-05", "occupied_to": "2026-11-20"}]
+    assert [m for *_, m in billing.joined_mid_cycle([(quarterly, "2026-10")], left, "2026-11")] == [1]  # not December
     fixed = standard(cycle="yearly", basis="fixed", amount_cents=120000)
     assert billing.amount_cents(fixed, None, 5) == 50000 and billing.amount_cents(fixed, None) == 120000
 

@@ -355,6 +355,25 @@ def test_redeliver_sends_a_failed_delivery_again_under_the_same_id(svc, receiver
         svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": "dlv_nothing"})
 
 
+def test_a_replaced_secret_no_key_opens_any_more_leaves_the_new_one_signing_alone(svc, receiver, monkeypatch):
+    """The operator rotates WEBHOOK_SECRETS_KEY (new key first), rotates a webhook's secret (sealed
+    under the new key) and retires the old key while the replaced secret still signs: every
+    delivery failed, though the current secret opened (found by review)."""
+    import os
+    old_key, new_key = os.environ["WEBHOOK_SECRETS_KEY"], "a-new-secrets-key-" + "k" * 24
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)  # sealed under the old key
+    monkeypatch.setenv("WEBHOOK_SECRETS_KEY", f"{new_key},{old_key}")
+    rotated = svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+    monkeypatch.setenv("WEBHOOK_SECRETS_KEY", new_key)  # the old key retired within the overlap
+    svc.on_maintenance__work_order_created(order_created())
+    run_due(svc)
+    [(headers, body)] = rx.received
+    assert headers["X-Estate-Signature"].count("sha256=") == 1
+    assert signing.verify(rotated["secret"], headers["X-Estate-Timestamp"], body, headers["X-Estate-Signature"])
+    assert deliveries(svc, hook)[0]["status"] == "delivered"
+
+
 def test_a_secret_no_key_opens_is_a_failed_attempt_not_a_stuck_delivery(svc, receiver, monkeypatch):
     rx = receiver(204)
     hook = subscribe(svc, rx.url)
