@@ -188,8 +188,9 @@ def test_an_expired_token_sends_the_user_to_sign_in_again(client, fake):
 
 @pytest.mark.parametrize("roles, sees, hidden", [
     # the desk chases arrears (bills, arrears), but takes no payment
-    (("agent",), {"desk.new_request", "desk.register", "accounts.bills", "accounts.arrears"},
-     {"accounts.new_payment", "manager.dashboard", "engineering.board"}),
+    # and reads the work orders, to record an occupant's consent
+    (("agent",), {"desk.new_request", "desk.register", "accounts.bills", "accounts.arrears", "engineering.board"},
+     {"accounts.new_payment", "manager.dashboard", "engineering.costs"}),
     (("technician",), {"engineering.board"}, {"desk.new_request", "accounts.new_payment", "manager.dashboard"}),
     (("cashier",), {"accounts.new_payment", "accounts.bills"}, {"accounts.billing_run", "desk.register"}),
     (("security",), {"security.rounds", "registers.visitors"}, {"desk.register", "accounts.bills"}),
