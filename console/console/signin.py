@@ -64,7 +64,16 @@ def replace_token(token):
 
 
 def sign_out():
+    """The session ends, and its token with it (``DELETE /api/v1/auth/token``): a copy of the
+    session cookie taken before no longer works. A gateway that cannot be reached leaves the
+    token to expire (``TOKEN_TTL_SECONDS``); the session is cleared either way."""
+    token = session.get("token")
     session.clear()
+    if token:
+        try:
+            gateway(token).call("DELETE", "/api/v1/auth/token")
+        except ApiProblem:
+            pass  # signed out already, or the gateway is down: nothing more the console can do
 
 
 def current_user():

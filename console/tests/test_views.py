@@ -837,3 +837,16 @@ def test_a_user_changes_their_own_password_and_carries_on_with_the_fresh_token(c
     assert fake.calls[-1]["json"] == {"current_password": "old-one", "new_password": "a-new-passphrase-1"}
     with client.session_transaction() as session:
         assert session["token"] == fresh and session["estate_id"] == ESTATE
+
+
+def test_signing_out_signs_the_token_out_at_the_gateway(client, fake, documented_routes):
+    """A copy of the session cookie, which holds the token, kept working after sign-out (found by
+    review): the console now asks the gateway to refuse that token from then on."""
+    token = sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("DELETE", r"/api/v1/auth/token", (204, None))
+    answer = client.post("/signout", data={"csrf_token": csrf_of(client)})
+    assert answer.status_code == 302
+    [signed_out] = [c for c in fake.calls if c["method"] == "DELETE"]
+    assert signed_out["path"] == "/api/v1/auth/token" and signed_out["headers"]["Authorization"] == f"Bearer {token}"
+    with client.session_transaction() as session:
+        assert "token" not in session

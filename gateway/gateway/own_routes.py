@@ -44,6 +44,15 @@ def register(app, services):
         login_guard.succeeded(db, body["username"], address)
         return jsonify(_token_for(user))
 
+    @app.delete("/api/v1/auth/token")
+    def sign_out():
+        """This token stops working (a console's sign-out); the user's other tokens go on."""
+        caller = authorize_route()
+        api_keys.refuse_keys(caller)
+        claims = _state().tokens.read(request.headers.get("Authorization"))
+        users.sign_out(_state().db, _state().user_cache, caller["user"], claims)
+        return "", 204
+
     @app.post("/api/v1/users")
     def create_user():
         caller = authorize_route()

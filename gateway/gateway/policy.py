@@ -73,6 +73,7 @@ GATEWAY_ROUTES = {
     ("PATCH", "/api/v1/users/<user_id>"): ADMIN,
     ("GET", "/api/v1/users/me"): STAFF,  # people only: an API key has no account
     ("POST", "/api/v1/users/me/password"): STAFF,
+    ("DELETE", "/api/v1/auth/token"): STAFF,  # signs this token out
     ("POST", "/api/v1/api-keys"): ADMIN,
     ("GET", "/api/v1/api-keys"): ADMIN,
     ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,

@@ -26,6 +26,9 @@ def view(user):
     return {k: user[k] for k in USER_FIELDS} | {"id": user.get("_id", user.get("id"))}
 
 
+REVOKED = "signed_out_tokens"  # {token id (jti): its expiry}: tokens of the user signed out one by one
+
+
 def credential_version(user):
     """Moves on with every password change or reset: tokens carrying an older one are refused."""
     return user.get("credential_version", 0)
@@ -140,14 +143,29 @@ def change_password(db, cache, user_id, current_password, new_password):
     return store.find_user(db, user_id)
 
 
+def sign_out(db, cache, user_id, claims):
+    """This one token stops working (``DELETE /api/v1/auth/token``: the console's sign-out), the
+    user's others go on. Its id is kept on the user's record, which every call reads anyway,
+    until the token would have expired (then dropped at the next sign-out)."""
+    now = clock.now().timestamp()
+    user = store.find_user(db, user_id) or {}
+    revoked = {jti: exp for jti, exp in (user.get(REVOKED) or {}).items() if exp > now}
+    revoked[claims["jti"]] = claims["exp"]
+    store.change_user(db, user_id, {REVOKED: revoked})
+    cache.forget(user_id)
+
+
 def caller(cache, claims):
     """The caller (``{user, roles, estates}``) of a token whose signature and expiry were
-    checked: only while its user exists, is active and has not changed credentials since."""
+    checked: only while its user exists, is active, has not changed credentials since and has
+    not signed this token out."""
     user = cache.get(claims["sub"])
     if user is None or not user["active"]:
         raise Unauthorized("the token is not valid")
     if claims.get("cv") != credential_version(user):
         raise Unauthorized("the token is not valid")
+    if claims.get("jti") in (user.get(REVOKED) or {}):
+        raise Unauthorized("the token was signed out")
     return {"user": user["_id"], "roles": list(user["roles"]), "estates": policy.estates_of(user)}
 
 

@@ -248,3 +248,20 @@ def test_the_admin_changes_its_own_password(make_app, make_accounts):
     token = make_accounts(app).admin
     assert change_password(client, token, ADMIN_PASSWORD, "the-admins-new-password").status_code == 200
     assert client.post("/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 401
+
+
+def test_signing_a_token_out_ends_that_token_only(app, client, contract, accounts, user):
+    """The console's sign-out: before, a copy of its session (which holds the token) kept working
+    after the user signed out, until the token expired (found by review)."""
+    username, token = user()
+    other = accounts.token(username, USER_PASSWORD)  # the same user on another device
+    answer = client.delete("/api/v1/auth/token", headers=bearer(token))
+    assert answer.status_code == 204 and answer.data == b""
+    contract.problem(client.get(PROTECTED, headers=bearer(token)), 401, "unauthorized", app=app)
+    assert client.get(PROTECTED, headers=bearer(other)).status_code == 200
+    again = accounts.token(username, USER_PASSWORD)
+    assert client.delete("/api/v1/auth/token", headers=bearer(other)).status_code == 204
+    assert client.get(PROTECTED, headers=bearer(again)).status_code == 200  # each one by itself
+    kept = app.extensions["estate_ops"].db.users.find_one({"_id": username})["signed_out_tokens"]
+    assert len(kept) == 2 and all(isinstance(exp, int) for exp in kept.values())
+    contract.problem(client.delete("/api/v1/auth/token"), 401, "unauthorized", app=app)

@@ -199,6 +199,10 @@ def test_tokens_are_required_and_checked(api, desk, admin):
     tampered = admin[:-3] + ("AAA" if not admin.endswith("AAA") else "BBB")
     assert api.get(path, tampered).status_code == 401
     assert api.post("/api/v1/auth/token", {"username": "admin", "password": "wrong"}).status_code == 401
+    # a token signed out is refused from then on; the user's other tokens go on
+    _, agent = new_user(api, admin, ["agent"], [desk["estate"]["id"]])
+    assert api.call("DELETE", "/api/v1/auth/token", agent).status_code == 204
+    assert api.get(path, agent).status_code == 401 and api.get(path, desk["agent"]).status_code == 200
 
 
 def test_request_ids_are_kept_and_passed_on(api, desk):
