@@ -75,15 +75,23 @@ def repairs_from_inspection(db, outbox, event):
     for problem in inspection["problems"]:
         data = intake.inspection_repair(inspection, problem)
         request_id = ids.natural_id("sr", estate_id, inspection["id"], problem["number"])
+        # the faults one inspection finds are new, each its own: none repeats another (uncategorised,
+        # the second was taken for a repeat of the first)
         _announced.create(db, outbox, "service_requests", estate_id, request_id,
-                          _registered(db, estate_id, request_id, data, inspection["inspector"]))
+                          _registered(db, estate_id, request_id, data, inspection["inspector"], repeats=False))
 
 
-def _registered(db, estate_id, request_id, data, actor):
+def _earlier_repair(db, estate_id, household_id, data, created, rules):
+    """The household's repair this one repeats (``repairs.repeat_window_start``), or None."""
+    return store.similar_recent_repair(db, estate_id, household_id, repairs.category_of(data),
+                                       repairs.repeat_window_start(created, rules))
+
+
+def _registered(db, estate_id, request_id, data, actor, repeats=True):
     def new():
         created, rules = clock.now(), store.rules_for(db, estate_id)
-        earlier = store.similar_recent_repair(db, estate_id, data["household_id"], repairs.category_of(data),
-                                              repairs.repeat_window_start(created, rules))
+        earlier = (_earlier_repair(db, estate_id, data["household_id"], data, created, rules)
+                   if repeats and data["kind"] == "repair" else None)
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, actor, earlier)
@@ -154,7 +162,10 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
 
     def decide(request):  # the request first: another estate's id is a 404, whatever the body names
         store.known_household(db, estate_id, data["household_id"])
-        return portal.match(request, data["household_id"], clock.now(), caller.user)
+        # a repair filed on the portal is judged a repeat once its household is known, as the desk's
+        earlier = (_earlier_repair(db, estate_id, data["household_id"], request, clock.parse_iso(request["created_at"]),
+                                   store.rules_for(db, estate_id)) if request["kind"] == "repair" else None)
+        return portal.match(request, data["household_id"], clock.now(), caller.user, earlier)
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 

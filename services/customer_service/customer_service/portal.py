@@ -138,15 +138,18 @@ def require_matched(request):
         raise Conflict("this portal request is not matched to a household yet: match it first")
 
 
-def match(request, household_id, now, user):
+def match(request, household_id, now, user, earlier_repair_id=None):
     """The desk names the household of an unmatched portal request; its
-    ``service_request_created`` leaves with this write (maintenance opens a repair's order)."""
+    ``service_request_created`` leaves with this write (maintenance opens a repair's order). A
+    repair that repeats the household's ``earlier_repair_id`` needs its return visit, as the
+    desk's would."""
     if not unmatched(request):
         raise Conflict("this request has its household already")
     at = clock.to_iso(now)
-    matched = {**request, "household_id": household_id}
+    repeat = {"repeat_of": earlier_repair_id, "return_visit_required": True} if earlier_repair_id else {}
+    matched = {**request, "household_id": household_id, **repeat}
     portal = {**request["portal"], "matched": True}
-    return Change({"household_id": household_id, "portal": portal, "updated_at": at},
+    return Change({"household_id": household_id, "portal": portal, "updated_at": at, **repeat},
                   [history_entry(at, user, "household_matched", household_id)],
                   [("service_request_created", domain.created_event_data(matched))])
 

@@ -59,6 +59,23 @@ def test_a_repair_is_registered_with_channel_portal_and_travels_once_the_desk_ma
     assert "13800138000" not in str(created[0])  # the contact never travels
 
 
+def test_a_portal_repair_matched_to_a_household_with_a_recent_one_is_a_repeat_owing_a_return_visit(desk):
+    """Found by review: a repair filed on the portal was never judged a repeat (it has no
+    household when filed), so it could close without the return visit a repeat always gets."""
+    as_caller(desk, AGENT)
+    first = desk.create_request({"estate_id": ESTATE, "data": {"kind": "repair", "household_id": "hh_1",
+                                                               "channel": "phone", "description": "kitchen leak"}})
+    request = stored(desk, filed(desk))
+    as_caller(desk, AGENT)
+    matched = desk.match_request_household({"estate_id": ESTATE, "id": request["id"],
+                                            "data": {"household_id": "hh_1"}})
+    assert matched["repeat_of"] == first["id"] and matched["return_visit_required"] is True
+    other = stored(desk, filed(desk, room="1202", key="k-2"))
+    as_caller(desk, AGENT)
+    alone = desk.match_request_household({"estate_id": ESTATE, "id": other["id"], "data": {"household_id": "hh_2"}})
+    assert alone["repeat_of"] is None and alone["return_visit_required"] is False
+
+
 def test_only_the_hash_of_the_tracking_code_is_kept(desk):
     answer = filed(desk)
     secret = answer["tracking_code"].split(".", 1)[1]

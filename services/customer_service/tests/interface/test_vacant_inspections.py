@@ -28,6 +28,9 @@ def test_each_problem_becomes_one_repair_request_announced_to_maintenance(desk):
     assert all(r["created_by"] == "zhou" and r["number"].startswith("SR-") for r in requests)
     created = desk.outbox.of_type("service_request_created")
     assert len(created) == 2 and {c["data"]["channel"] for c in created} == {"inspection"}
+    # two faults found on one visit: neither repeats the other (both uncategorised, the second was
+    # taken for a repeat of the first and owed a return visit; found by review)
+    assert [(r["repeat_of"], r["return_visit_required"]) for r in requests] == [(None, False), (None, False)]
 
 
 def test_an_inspection_without_problems_opens_nothing_and_another_one_opens_its_own(desk):
