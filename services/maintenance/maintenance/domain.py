@@ -226,14 +226,15 @@ def from_plan(plan, equipment, due_on, number, created):
     return order
 
 
-def from_inspection_finding(inspection, finding, description, number, created):
+def from_inspection_finding(inspection, finding, description, number, created, rules):
     """巡检发现问题: one order per failed item of an inspection (its id from both), on the
-    inspected equipment where there is one."""
+    inspected equipment where there is one, to be started within ``repair_response_hours`` of
+    the inspection (it had no deadline, so an ignored finding was never late)."""
     order = _new_order(
         finding["work_order_id"], inspection["estate_id"], number, {"type": "inspection", "id": inspection["_id"]},
         created, request_id=None, household_id=None, description=description, priority="normal",
         reported_at=inspection["completed_at"],
-        response_due=None, actor=inspection["completed_by"],
+        response_due=response_due_at(inspection["completed_at"], "normal", rules), actor=inspection["completed_by"],
         note=f"from inspection {inspection['_id']}, item {finding['code']}",
         inspection_id=inspection["_id"], inspection_item=finding["code"])
     order["equipment_id"] = inspection["equipment_id"]

@@ -251,12 +251,13 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
         return Change(changes, [entry])
 
     inspection = store.change(db, outbox, "inspections", estate_id, inspection_id, decide)
-    tz = store.rules_for(db, estate_id)["timezone"]  # the numbers of the orders its findings open
+    rules = store.rules_for(db, estate_id)  # the numbers and deadlines of the orders its findings open
     for finding in inspection["findings"]:
         description = checklists.describe_finding(inspection, finding)
         open_order(db, outbox, finding["work_order_id"], estate_id, clock.parse_iso(inspection["completed_at"]),
                    lambda number, created, finding=finding, description=description:
-                   domain.from_inspection_finding(inspection, finding, description, number, created), tz)
+                   domain.from_inspection_finding(inspection, finding, description, number, created, rules),
+                   rules["timezone"])
     if inspection["equipment_id"] and store.find(db, "equipment", estate_id, inspection["equipment_id"]):
         add_record(db, outbox, estate_id, inspection["equipment_id"], checklists.equipment_record(inspection),
                    inspection["completed_at"])

@@ -145,9 +145,11 @@ def estate_ids(db):
 
 
 def closed_counts(db, estate_id, start, end):
-    """Work orders completed or cancelled in ``[start, end)`` (a cancelled order changes no more:
-    its ``updated_at`` is when it was cancelled)."""
+    """Work orders completed or cancelled in ``[start, end)``: a cancelled order by its history's
+    cancel step (its ``updated_at`` moves with a later custom-field edit, which moved the order
+    into the month of the edit; archive keeps it in the month it was cancelled)."""
     window = {"$gte": start, "$lt": end}
     completed = db.work_orders.count_documents({"estate_id": estate_id, "completed_at": window})
-    cancelled = db.work_orders.count_documents({"estate_id": estate_id, "status": "cancelled", "updated_at": window})
+    cancelled = db.work_orders.count_documents({"estate_id": estate_id, "status": "cancelled",
+                                                "history": {"$elemMatch": {"action": "cancel", "at": window}}})
     return {"work_orders": completed + cancelled}

@@ -1,6 +1,6 @@
 """Inspection checklists and inspections: maintenance's entrypoints against the embedded store,
 without a broker, on a frozen clock."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -106,6 +106,9 @@ def test_each_failed_item_opens_exactly_one_order_even_when_the_completion_is_re
     assert [o["id"] for o in orders] == [f["work_order_id"] for f in done["findings"]]
     assert all(o["source"] == {"type": "inspection", "id": inspection["id"]} for o in orders)
     assert orders[0]["equipment_id"] == engineering.pump["id"]
+    # to be started within repair_response_hours (24) of the inspection: none, an ignored finding was never late
+    completed_at = clock.parse_iso(done["completed_at"])
+    assert {o["response_due_at"] for o in orders} == {clock.to_iso(completed_at + timedelta(hours=24))}
     assert "reading 0.2 MPa outside 0.3–0.6 MPa: gauge low" in orders[0]["description"]
     assert len(engineering.list_work_orders({"estate_id": ESTATE, "filters": {"source_type": "inspection"}})["items"]) == 2
     assert len(engineering.get_equipment({"estate_id": ESTATE, "id": engineering.pump["id"]})["records"]) == 1

@@ -750,3 +750,21 @@ def test_completed_and_cancelled_orders_are_counted_for_archive(engineering):
     assert engineering.count_closed_records(clock.now()) == 2
     counted = {e["data"]["period"]: e["data"]["counts"] for e in engineering.outbox.of_type("closed_records_counted")}
     assert counted[calendar.period_of(clock.now(), "Asia/Shanghai")] == {"work_orders": 1}
+
+
+def test_a_cancelled_order_edited_later_stays_counted_in_the_month_it_was_cancelled(engineering):
+    """Found by review: counted by updated_at, a custom value set a month later moved the closed
+    order into that month, where archive (which keeps it in its cancellation month) had no record."""
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    act(engineering, "cancel_work_order", order_id, reason="registered twice")
+    cancelled_in = calendar.period_of(clock.now(), "Asia/Shanghai")
+    engineering.create_custom_field({"estate_id": ESTATE, "data": {
+        "resource": "work_order", "key": "ref", "label": {"zh": "参考", "en": "Ref"}, "type": "text"}})
+    clock.advance(timedelta(days=40))
+    engineering.set_work_order_custom({"estate_id": ESTATE, "id": order_id, "data": {"custom": {"ref": "x"}}})
+    edited_in = calendar.period_of(clock.now(), "Asia/Shanghai")
+    assert edited_in != cancelled_in
+    months = {period: store.closed_counts(engineering.db, ESTATE, *calendar.month_bounds(period, "Asia/Shanghai"))
+              for period in (cancelled_in, edited_in)}
+    assert months == {cancelled_in: {"work_orders": 1}, edited_in: {"work_orders": 0}}
