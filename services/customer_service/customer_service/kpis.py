@@ -17,7 +17,7 @@ and denominator so that a manager can check it; no denominator: value None ("no 
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations
 - owner_contact_rate 业主月度联系率 and manager_visits_year_to_date: see owner_contacts.py
 """
-from estate_common import calendar
+from estate_common import calendar, clock
 from estate_common.kpis import kpi, period_bounds
 
 from . import owner_contacts, portal
@@ -83,10 +83,16 @@ def consultation_accuracy(requests, complained_about, start, end):
     return kpi(len(accurate), len(asked))
 
 
+def _months_of(period):
+    """The months (``YYYY-MM``) of a month, quarter or year."""
+    first, count = calendar.period_months(period)
+    return [calendar.add_months(first, i) for i in range(count)]
+
+
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
                 manager_visits=0):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
-    ``steward_contacts``: the household id of each steward contact in the period;
+    ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
     ``manager_visits``: the manager's visits in the year up to the period's end."""
     start, end = period_bounds(period, rules["timezone"])
     scores = _satisfaction_scores(requests, answers, start, end)
@@ -101,9 +107,10 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "owner_satisfaction": owner_satisfaction(scores),
         "average_satisfaction": average_satisfaction(scores),
         "consultation_accuracy": consultation_accuracy(requests, complained_about, start, end),
-        "owner_contact_rate": owner_contacts.owner_contact_rate(steward_contacts, households,
-                                                                rules["owner_contacts_per_month"],
-                                                                calendar.period_months(period)[1]),
+        "owner_contact_rate": owner_contacts.owner_contact_rate(
+            [(household, calendar.period_of(clock.parse_iso(at), rules["timezone"]))
+             for household, at in steward_contacts],
+            households, rules["owner_contacts_per_month"], _months_of(period)),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
             manager_visits, rules["manager_visits_per_year"]),
     }

@@ -49,13 +49,17 @@ def new_contact(contact_id, estate_id, data, now, user, roles):
     }
 
 
-def owner_contact_rate(steward_contacts, households, per_month, months=1):
-    """``steward_contacts``: the household ids of the period's steward contacts (one per contact);
-    a quarter or a year (``months``) asks for ``per_month`` contacts in each of its months."""
-    counts, wanted = Counter(steward_contacts), per_month * months
-    contacted = sum(1 for n in counts.values() if n >= wanted)
+def owner_contact_rate(steward_contacts, households, per_month, months):
+    """``steward_contacts``: ``(household id, local month)`` of each of the period's steward
+    contacts; ``months``: the period's months (one, or a quarter's or a year's). A household
+    counts when it had ``per_month`` contacts in each of them: the steward contacts every owner
+    once a month (DOMAIN.md), so three calls in January do not make a quarter (they did)."""
+    counts = Counter(steward_contacts)
+    contacted = sum(1 for household in {h for h, _ in counts}
+                    if all(counts[(household, month)] >= per_month for month in months))
+    each = "" if len(months) == 1 else " in each month"
     return kpi(contacted, households, target=1,
-               note=f"households with at least {wanted} steward contact(s) in the period / households")
+               note=f"households with at least {per_month} steward contact(s){each} of the period / households")
 
 
 def manager_visits_year_to_date(visits, per_year):

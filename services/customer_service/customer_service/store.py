@@ -213,10 +213,11 @@ def answers_of(db, estate_id, survey_id):
 # -- KPIs -------------------------------------------------------------------------
 
 def steward_contacts(db, estate_id, start, end):
-    """The household id of each steward contact within [start, end) (the contact KPI)."""
+    """``(household id, contacted_at)`` of each steward contact within [start, end) (the contact KPI)."""
     found = db.owner_contacts.find({"estate_id": estate_id, "kind": "steward_contact",
-                                    "contacted_at": {"$gte": start, "$lt": end}}, {"household_id": 1})
-    return [contact["household_id"] for contact in found]
+                                    "contacted_at": {"$gte": start, "$lt": end}},
+                                   {"household_id": 1, "contacted_at": 1})
+    return [(contact["household_id"], contact["contacted_at"]) for contact in found]
 
 
 def count_manager_visits(db, estate_id, start, end):

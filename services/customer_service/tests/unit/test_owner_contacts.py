@@ -36,18 +36,25 @@ def test_a_managers_visit_is_the_managers_and_in_person():
 
 
 def test_the_contact_rate_counts_households_with_enough_contacts_over_all_households():
-    assert owner_contacts.owner_contact_rate(["hh_1", "hh_1", "hh_2"], 4, 1) == {
+    november = [("hh_1", "2026-11"), ("hh_1", "2026-11"), ("hh_2", "2026-11")]
+    assert owner_contacts.owner_contact_rate(november, 4, 1, ["2026-11"]) == {
         "numerator": 2, "denominator": 4, "value": 0.5, "unit": "ratio", "target": 1,
-        "note": "households with at least 1 steward contact(s) in the period / households"}
-    assert owner_contacts.owner_contact_rate(["hh_1", "hh_1", "hh_2"], 4, 2)["numerator"] == 1
-    assert owner_contacts.owner_contact_rate([], 0, 1)["value"] is None  # no households: no data
-    # a quarter asks for a contact in each of its months: two contacts are not enough
-    assert owner_contacts.owner_contact_rate(["hh_1", "hh_1", "hh_2"], 4, 1, months=3)["numerator"] == 0
-    assert owner_contacts.owner_contact_rate(["hh_1"] * 3, 4, 1, months=3)["numerator"] == 1
+        "note": "households with at least 1 steward contact(s) of the period / households"}
+    assert owner_contacts.owner_contact_rate(november, 4, 2, ["2026-11"])["numerator"] == 1
+    assert owner_contacts.owner_contact_rate([], 0, 1, ["2026-11"])["value"] is None  # no households: no data
+
+
+def test_a_quarter_asks_for_the_contacts_in_each_of_its_months():
+    """Three calls in January made a household contacted for the whole quarter, though the
+    months' own figures said February and March had none (found by review)."""
+    quarter = ["2026-01", "2026-02", "2026-03"]
+    january_only = [("hh_1", "2026-01")] * 3
+    every_month = [("hh_2", month) for month in quarter]
+    assert owner_contacts.owner_contact_rate(january_only + every_month, 2, 1, quarter)["numerator"] == 1
 
 
 def test_the_desk_kpis_carry_the_contact_rate_and_the_managers_visits():
     found = kpis.estate_kpis("2026-11", [], [], 10, set(), dict(RULES, manager_visits_per_year=2),
-                             ["hh_1", "hh_2", "hh_3"], 1)
+                             [(h, "2026-11-10T02:00:00.000Z") for h in ("hh_1", "hh_2", "hh_3")], 1)
     assert (found["owner_contact_rate"]["numerator"], found["owner_contact_rate"]["denominator"]) == (3, 10)
     assert found["manager_visits_year_to_date"]["value"] == 0.5
