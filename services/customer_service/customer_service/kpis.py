@@ -50,11 +50,21 @@ def complaint_verification(requests, start, end):
     return kpi(len(in_time), len(registered))
 
 
+def completions(request):
+    """Every time a repair's work was completed: its first completion and each follow-up's. A
+    follow-up's completion replaces ``completed_at``; the first stays on the visit that found the
+    problem (its ``work_completed_at``), which is how a follow-up comes about."""
+    times = {v["work_completed_at"] for v in request.get("return_visits", []) if v.get("work_completed_at")}
+    return times | ({request["completed_at"]} if request.get("completed_at") else set())
+
+
 def return_visit_rate(requests, start, end, target):
-    completed = [r for r in _of(requests, "repair") if _within(r.get("completed_at"), start, end)]
-    visited = [r for r in completed
-               if any(v["work_completed_at"] == r["completed_at"] and v["on_time"] for v in r.get("return_visits", []))]
-    return kpi(len(visited), len(completed), target=target)
+    """Completions of repair work in the period, each in its own month (a follow-up completed the
+    month after no longer takes the first one out of its month), visited within the time."""
+    done = [(r, at) for r in _of(requests, "repair") for at in sorted(completions(r)) if _within(at, start, end)]
+    visited = [at for r, at in done
+               if any(v["work_completed_at"] == at and v["on_time"] for v in r.get("return_visits", []))]
+    return kpi(len(visited), len(done), target=target)
 
 
 def valid_complaint_rate(requests, households, start, end, target):

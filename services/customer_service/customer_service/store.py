@@ -230,7 +230,8 @@ def kpi_requests(db, estate_id, start, end):
     within = {"$gte": start, "$lt": end}
     return list(db.service_requests.find({"estate_id": estate_id, "$or": [
         {"created_at": within}, {"due_at": within}, {"completed_at": within}, {"closed_at": within},
-        {"return_visits.visited_at": within}, {"portal.rating.rated_at": within}]}))
+        {"return_visits.visited_at": within}, {"return_visits.work_completed_at": within},
+        {"portal.rating.rated_at": within}]}))
 
 
 def complaints_between(db, estate_id, start, end):

@@ -145,12 +145,24 @@ def test_the_return_visit_rate_counts_visits_within_three_days_of_the_completion
     requests = [repair(done, [visit("2026-11-11T00:00:00.000Z", done, True)]),
                 repair(done, [visit("2026-11-15T00:00:00.000Z", done, False, 3)]),
                 repair(done, []),
-                repair("2026-11-20T00:00:00.000Z", [visit("2026-11-11T00:00:00.000Z", done, True)]),  # older visit
+                # a follow-up completed on the 20th, not visited yet; its first completion (the 10th) was
+                repair("2026-11-20T00:00:00.000Z", [visit("2026-11-11T00:00:00.000Z", done, True)]),
                 repair("2026-10-20T00:00:00.000Z", [])]  # completed last month
     found = kpis.estate_kpis("2026-11", requests, [], 0, set(), RULES)
-    assert found["return_visit_rate"] == {"numerator": 1, "denominator": 4, "value": 0.25, "unit": "ratio",
+    assert found["return_visit_rate"] == {"numerator": 2, "denominator": 5, "value": 0.4, "unit": "ratio",
                                           "target": 1.0}
     assert found["valid_complaint_rate"]["value"] is None  # no households: no data
+
+
+def test_a_follow_up_completed_the_month_after_leaves_the_first_completion_in_its_month():
+    """Found by review: the follow-up's completion replaced completed_at, so November's repair,
+    visited on time on the 29th, left November's figure (0/0) for December's."""
+    first, follow_up = "2026-11-28T02:00:00.000Z", "2026-12-02T02:00:00.000Z"
+    request = repair(follow_up, [visit("2026-11-29T02:00:00.000Z", first, True, 2),
+                                 visit("2026-12-03T02:00:00.000Z", follow_up, True)])
+    rate = {period: kpis.estate_kpis(period, [request], [], 0, set(), RULES)["return_visit_rate"]
+            for period in ("2026-11", "2026-12")}
+    assert {p: (r["numerator"], r["denominator"]) for p, r in rate.items()} == {"2026-11": (1, 1), "2026-12": (1, 1)}
 
 
 def test_owner_satisfaction_counts_every_survey_score_and_return_visit():
