@@ -97,11 +97,6 @@ def post_or_show(path, body, show, done_key, then, idempotency_key=None):
     return redirect(then)
 
 
-def has_role(roles):
-    """Whether the signed-in user has one of ``roles`` (what a screen offers: the gateway decides)."""
-    return bool(set(g.user.roles or ()) & set(roles))
-
-
 def done(message_key, **values):
     flash(i18n.translate(message_key, **values))
 

@@ -4,7 +4,7 @@ authorities) and whether it asks maintenance for an emergency work order. A type
 has not set follows the default plan. Managers change a plan; the API keeps its versions."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n, menu
+from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -19,7 +19,6 @@ ESCALATION_TARGETS = ("manager", "authorities")
 def plans(problem=None, failed=None):
     listed = g.api.get(g.api.estate(g.user.estate_id, "emergency-plans"))
     return render_template("security/emergency_plans.html", plans=listed.get("items", []), failed=failed,
-                           can_edit=common.has_role(menu.MANAGEMENT),  # the gateway's editors
                            form=request.form if problem else {}, problem=problem or common.take_problem(),
                            targets=ESCALATION_TARGETS), 200 if problem is None else problem.status
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from .. import i18n, menu
+from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -234,8 +234,7 @@ def fund(problem=None, refused_id=None):
     return render_template("finance/fund.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters=filters, sources=FUND_SOURCES, statuses=FUND_STATUSES, methods=METHODS,
                            households=common.household_labels(), key=common.form_key(), use_key=common.form_key(),
-                           form=request.form, refused_id=refused_id, problem=problem or common.take_problem(),
-                           deciders=common.has_role(menu.MANAGEMENT))
+                           form=request.form, refused_id=refused_id, problem=problem or common.take_problem())
 
 
 @bp.post("/maintenance-fund/deposits")
@@ -325,7 +324,6 @@ def disclosure(problem=None):
     return render_template("finance/disclosure.html", period=period, expenses=expenses, report=report,
                            published=published, categories=OPERATING_CATEGORIES, key=common.form_key(),
                            form=request.form, public_link=_public_link(period) if published else None,
-                           publishers=common.has_role(menu.FEE_SETTERS),
                            problem=problem or common.take_problem())
 
 

@@ -37,7 +37,6 @@ class Action:
     when: tuple = ()  # statuses the button shows for; empty: always
     into: str = ""  # instead of ``{path}/{item id}/{name}``: the collection it adds to, ...
     id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
-    roles: frozenset = frozenset()  # who is offered the button (empty: whoever sees the screen)
 
 
 @dataclass(frozen=True)
@@ -314,9 +313,9 @@ ARCHIVE = (
                      F("authority_inspection", "reg.authority_inspection", "bool"), F("authority", "reg.authority")),
              filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected", "returned"),
                         group="status"), F("overdue", "reg.overdue", "choice", choices=("true",), group="flag")),
-             actions=(A("approve", "reg.approve", (F("note", "reg.notes"),), ("pending",), roles=menu.MANAGEMENT),
-                      A("reject", "reg.reject", (F("note", "reg.notes"),), ("pending",), roles=menu.MANAGEMENT),
-                      A("return", "reg.return", (F("note", "reg.notes"),), ("approved",), roles=menu.ARCHIVES)),
+             actions=(A("approve", "reg.approve", (F("note", "reg.notes"),), ("pending",)),
+                      A("reject", "reg.reject", (F("note", "reg.notes"),), ("pending",)),
+                      A("return", "reg.return", (F("note", "reg.notes"),), ("approved",))),
              roles=menu.STAFF, detail="archive.borrow_detail"),
     Register("archive", "check-plans", "menu.check_plans", "archive/check-plans",
              (C("year", "reg.year"), C("planned_dates", "reg.planned_dates", "list"), C("notes", "reg.notes"),
