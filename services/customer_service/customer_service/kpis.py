@@ -93,12 +93,6 @@ def consultation_accuracy(requests, complained_about, start, end):
     return kpi(len(accurate), len(asked))
 
 
-def _months_of(period):
-    """The months (``YYYY-MM``) of a month, quarter or year."""
-    first, count = calendar.period_months(period)
-    return [calendar.add_months(first, i) for i in range(count)]
-
-
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
                 manager_visits=0):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
@@ -120,7 +114,7 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "owner_contact_rate": owner_contacts.owner_contact_rate(
             [(household, calendar.period_of(clock.parse_iso(at), rules["timezone"]))
              for household, at in steward_contacts],
-            households, rules["owner_contacts_per_month"], _months_of(period)),
+            households, rules["owner_contacts_per_month"], calendar.months_of(period)),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
             manager_visits, rules["manager_visits_per_year"]),
     }
