@@ -73,9 +73,8 @@ def joined_mid_cycle(standards, households, period):
     (``standards``: each with the ``cycle_start`` of ``period``): a household handed over since
     the cycle began (``occupied_from`` after its first month, by ``period``) was not billed at
     its start; it owes the rest of the cycle from its first month (to the month it left, if it
-    has left already). The bill is the cycle's own
-    (its period is the cycle's first month), so a later run in the cycle, or a household billed
-    at the start, makes none twice."""
+    has left already). The bill is the cycle's own (its period is the cycle's first month), so a
+    later run in the cycle, or a household billed at the start, makes none twice."""
     for household in households:
         joined, left = (household.get("occupied_from") or "")[:7], (household.get("occupied_to") or "")[:7]
         for standard, start in standards:

@@ -84,10 +84,9 @@ def run_billing(db, outbox, job, progress):
     rules = store.rules_for(db, estate_id)
     now = clock.now()
     store.finish_ends(db, estate_id)  # a standard superseded before a crash ends before it bills
-    approved = store.approved_standards(db, estate_id)
-    billed = [s for s in approved if standards.bills_in(s, period)]
-    mid_cycle = [(s, standards.cycle_start(s, period)) for s in approved
-                 if standards.cycle_start(s, period) not in (None, period)]
+    starts = [(s, standards.cycle_start(s, period)) for s in store.approved_standards(db, estate_id)]
+    billed = [s for s, start in starts if start == period]
+    mid_cycle = [(s, start) for s, start in starts if start not in (None, period)]
     households = list(store.households_for_billing(db, estate_id))
     pairs = [*billing.billed_pairs(billed, households, period),
              *billing.joined_mid_cycle(mid_cycle, households, period)]
