@@ -66,8 +66,12 @@ def sees_on_record(kind, roles, user, record):
     """Whether ``user`` with ``roles`` sees ``kind`` in full on ``record`` (an answer's object
     holding the value, or the nearest one above it naming its user): by the table, or as the
     user that the record names for one of the roles."""
-    if sees_in_full(kind, roles):
-        return True
+    return sees_in_full(kind, roles) or owns(kind, roles, user, record)
+
+
+def owns(kind, roles, user, record):
+    """Whether ``record`` names ``user`` in the field ``SEEN_ON_OWN_RECORD_BY`` gives one of
+    ``roles`` for ``kind`` (the part of ``sees_on_record`` beyond the table)."""
     if not user or not isinstance(record, dict):
         return False
     return any(role in (roles or ()) and record.get(field) == user
