@@ -4,7 +4,8 @@
 itself: a request that came through a proxy (``X-Forwarded-For`` or ``Forwarded``, which an
 ingress adds) is answered 404. The ingress shares the gateway's port with the API, so the
 NetworkPolicy alone, which lets the monitoring namespace and the ingress reach it, kept
-nothing off an Ingress that routes every path (found by review); ``make run`` binds 127.0.0.1. Requests are counted by route *template* (``request.url_rule.rule``),
+nothing off an Ingress that routes every path (found by review); ``make run`` binds 127.0.0.1.
+Requests are counted by route *template* (``request.url_rule.rule``),
 never by path, so ids never become labels; a path no route matches counts as ``unmatched``.
 
 Under gunicorn with several workers each worker holds its own values: ``gunicorn.conf.py``

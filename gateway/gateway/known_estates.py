@@ -33,7 +33,7 @@ class KnownEstates:
                 return
         try:
             rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.get("request_id"),
-                          caller=caller)
+                     caller=caller)
         except NotFound:
             raise NotFound("no such estate") from None
         except ServiceUnavailable:

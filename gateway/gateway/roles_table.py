@@ -15,7 +15,8 @@ _SERVICE_ROWS = {"customer_service": "front desk (requests, visits, surveys, key
                  "security_patrol": "security (patrols, fire checks, incidents, vehicles, visitors)",
                  "archive": "archive (records, borrowing, checks, change log)",
                  "integrations": "webhooks (subscriptions, deliveries)"}
-ROWS = ("own account (`/users/me`, password, signing a token out)", "users and API keys", "estates and households", *_SERVICE_ROWS.values(),
+ROWS = ("own account (`/users/me`, password, signing a token out)", "users and API keys", "estates and households",
+        *_SERVICE_ROWS.values(),
         "estate settings (every service's)", "custom fields (definitions; values go with their resource)", "KPIs",
         "jobs (then by kind: `job_scopes.py`)", "exports (then by resource: `job_scopes.EXPORT_READERS`)")
 SETTINGS, CUSTOM_FIELDS, KPIS, JOBS, EXPORTS = ROWS[-5:]
