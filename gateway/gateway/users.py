@@ -107,7 +107,10 @@ def update(db, cache, actor, user_id, changes):
             errors.append(field_error("roles", "you cannot remove your own operator_admin role"))
         if errors:
             raise BusinessRuleViolation("an operator admin cannot lock themselves out", errors)
-    store.change_user(db, user_id, changes | _deactivation(user, changes))
+    leaving = changes.get("active") is False and user["active"]
+    # a deactivated account's tokens end for good: reactivation must not revive a token captured
+    # before, or a device left signed in (the user signs in again)
+    store.change_user(db, user_id, changes | _deactivation(user, changes), new_credentials=leaving)
     cache.forget(user_id)
     return store.find_user(db, user_id)
 

@@ -69,9 +69,11 @@ def test_a_deactivated_user_is_refused_on_the_next_call(app, client, contract, a
     assert contract.check(app, response, 200)["active"] is False
     contract.problem(client.get(PROTECTED, headers=bearer(token)), 401, "unauthorized", app=app)
     assert client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD}).status_code == 401
-    # and back
+    # and back: the user signs in again; the token from before the deactivation stays void
     assert patch_user(client, admin_token, username, {"active": True}).status_code == 200
-    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
+    contract.problem(client.get(PROTECTED, headers=bearer(token)), 401, "unauthorized", app=app)
+    fresh = client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD})
+    assert client.get(PROTECTED, headers=bearer(fresh.get_json()["access_token"])).status_code == 200
 
 
 def test_a_role_change_applies_on_the_next_call(client, rpc, admin_token, user):
