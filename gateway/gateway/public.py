@@ -24,9 +24,9 @@ from flask import current_app, g, jsonify, request
 
 from estate_common import config
 
-from . import idempotency, limits, requests_in
+from . import idempotency, limits, requests_in, users
 
-CALLER = {"user": "portal", "roles": [], "estates": []}
+CALLER = {"user": users.PORTAL_CALLER, "roles": [], "estates": []}
 SETTINGS = {
     "window_seconds": ("PUBLIC_WINDOW_SECONDS", 600),
     "address_max_calls": ("PUBLIC_ADDRESS_MAX_CALLS", 60),

@@ -34,7 +34,14 @@ def credential_version(user):
     return user.get("credential_version", 0)
 
 
+# the name the owner portal's anonymous callers carry on the bus (``public.CALLER``): an account of
+# that name would share their idempotency keys and their history entries
+PORTAL_CALLER = "portal"
+
+
 def create(db, username, password, roles, estate_ids):
+    if username == PORTAL_CALLER:
+        raise Conflict("this username is reserved", [{"field": "username", "message": "is reserved for the owner portal"}])
     user = {
         "_id": username,  # usernames are unique: the natural key
         "username": username,

@@ -71,6 +71,15 @@ def test_the_admin_username_cannot_be_taken_again(app, client, contract, admin_t
     contract.problem(response, 409, "conflict", fields=["username"], app=app)
 
 
+def test_no_account_may_take_the_owner_portals_name(app, client, contract, admin_token):
+    """The portal's anonymous filers carry the user name ``portal`` on the bus: an account of that
+    name would replay their idempotency keys (an owner's complaint, phone and all) and sign their
+    history entries."""
+    response = post_user(client, admin_token, new_user("portal", ["agent"], ["A"], "portal-password-9"))
+    contract.problem(response, 409, "conflict", fields=["username"], app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": "portal"}) is None
+
+
 @pytest.mark.parametrize("change, field", [
     ({"password": "short-pass1"}, "password"),          # 11 characters
     ({"password": ""}, "password"),
