@@ -176,6 +176,15 @@ def test_an_invoice_on_a_payment_is_numbered_and_voided(api, office):
     assert number.startswith("FP-") and issued.json()["status"] == "issued"
     assert api.post(f"{base}/payments/{payment}/invoices", {"buyer_name": "陈小明", "amount_cents": 5000},
                     accountant, headers=key).json()["number"] == number
+    # the same key on another payment's invoices is that payment's invoice, not the first one again
+    other = api.post(f"{base}/payments", {"household_id": household, "amount_cents": 6000, "method": "cash"},
+                     cashier).json()["id"]
+    second = api.post(f"{base}/payments/{other}/invoices", {"buyer_name": "陈小明", "amount_cents": 5000},
+                      accountant, headers=key)
+    assert second.status_code == 201 and second.json()["payment_id"] == other, second.text
+    assert second.json()["number"] != number
+    assert [i["payment_id"] for i in api.get(f"{base}/invoices?payment_id={other}", accountant).json()["items"]] \
+        == [other]
     over = api.post(f"{base}/payments/{payment}/invoices", {"buyer_name": "陈小明", "amount_cents": 3001}, accountant)
     assert over.status_code == 422
     assert api.post(f"{base}/payments/{payment}/invoices", {"buyer_name": " "}, accountant).status_code == 400

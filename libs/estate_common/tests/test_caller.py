@@ -78,6 +78,29 @@ def test_created_id_is_derived_from_the_idempotency_key():
     assert _with_key(other_user, "key-1").created_id("sr", "est_1") != first
 
 
+def test_created_id_names_the_record_the_call_acts_on():
+    """The same key on two payments' invoices (the gateway keeps a key per route) makes two
+    invoices: the second must not find the first under the key."""
+    on_first, on_second = _with_key(STEWARD, "key-1"), _with_key(STEWARD, "key-1")
+    on_first.target, on_second.target = "pay_1", "pay_2"
+    assert on_first.created_id("inv", "est_1") != on_second.created_id("inv", "est_1")
+    again = _with_key(STEWARD, "key-1")
+    again.target = "pay_1"
+    assert again.created_id("inv", "est_1") == on_first.created_id("inv", "est_1")
+
+
+def test_caller_context_takes_the_target_from_the_payloads_id():
+    auth = bus_auth.sign(KEY, STEWARD, "archive.correct_record", 5)
+    context = {"caller": STEWARD, "caller_auth": auth, "idempotency_key": "k"}
+    provider = _context_provider()
+    on_record = provider.get_dependency(_rpc_worker(context, "correct_record", {"estate_id": "est_1", "id": "rec_1"}))
+    assert on_record.target == "rec_1"
+    other = provider.get_dependency(_rpc_worker(context, "correct_record", {"estate_id": "est_1", "id": "rec_2"}))
+    assert on_record.created_id("rec", "est_1") != other.created_id("rec", "est_1")
+    plain = provider.get_dependency(_rpc_worker(context, "correct_record", {"estate_id": "est_1", "data": {}}))
+    assert plain.target is None
+
+
 def test_created_id_is_random_without_a_key():
     caller = Caller(STEWARD)
     made = {caller.created_id("sr", "est_1") for _ in range(20)}
@@ -97,10 +120,10 @@ def _context_provider():
     return provider
 
 
-def _rpc_worker(context_data, method="get_estate"):
+def _rpc_worker(context_data, method="get_estate", payload=None):
     entrypoint = Rpc.__new__(Rpc)  # only its class and method name matter here
     entrypoint.method_name = method
-    return SimpleNamespace(entrypoint=entrypoint, context_data=context_data)
+    return SimpleNamespace(entrypoint=entrypoint, context_data=context_data, args=(payload or {},))
 
 
 def test_caller_context_reads_a_signed_caller_and_idempotency_key():
@@ -130,7 +153,7 @@ def test_caller_context_refuses_an_unsigned_or_forged_caller_with_401(context_da
 
 
 def test_an_event_handler_has_no_caller_whatever_the_headers_claim():
-    worker = SimpleNamespace(entrypoint=object(), context_data={"caller": ADMIN})
+    worker = SimpleNamespace(entrypoint=object(), context_data={"caller": ADMIN}, args=({"data": {}},))
     caller = _context_provider().get_dependency(worker)
     assert not caller.known and caller.refusal is None
 

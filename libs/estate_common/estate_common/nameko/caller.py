@@ -24,13 +24,18 @@ class Caller:
         self.roles = list(data.get("roles") or [])
         self.estates = list(data.get("estates") or [])
         self.idempotency_key = None
+        self.target = None  # the record the call acts on (its payload's ``id``), if any
         self.refusal = None  # why the call's caller was not accepted (bus_auth), if it was not
 
     def created_id(self, prefix, estate_id):
         """The id of what this call creates: derived from the caller's Idempotency-Key when it
-        sent one, so that a retry after a timeout finds the first result instead of a twin."""
+        sent one, so that a retry after a timeout finds the first result instead of a twin. The
+        record the call acts on is part of it: the same key on another payment's invoices (the
+        gateway's record of the key is per route) makes that payment's invoice, not find the
+        first one's."""
         if self.idempotency_key:
-            return ids.natural_id(prefix, estate_id, self.user, self.idempotency_key)
+            return ids.natural_id(prefix, estate_id, self.user, self.idempotency_key,
+                                  *([self.target] if self.target else []))
         return ids.new_id(prefix)
 
     @property
@@ -79,4 +84,7 @@ class CallerContext(DependencyProvider):
         caller = Caller(data)
         caller.refusal = refusal
         caller.idempotency_key = context.get("idempotency_key")
+        payload = worker_ctx.args[0] if worker_ctx.args else None
+        if isinstance(payload, dict) and isinstance(payload.get("id"), str):
+            caller.target = payload["id"]
         return caller
