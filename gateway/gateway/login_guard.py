@@ -20,6 +20,12 @@ Guessing: failed sign-ins are counted three ways, each with its own threshold:
 A success clears the pair's count (not the address's nor the username's: a guesser
 could otherwise reset them by signing in to an account of its own).
 
+An attempt is reserved before its password is checked (``reserve``: a ``pending`` count on the
+pair's and the address's records, taken atomically) and counted as failed or released after:
+the failures and the attempts in flight together stay within each threshold, so guesses sent
+side by side are refused like guesses sent one after another (checked only against the
+failures already counted, 32 parallel guesses had 12 passwords checked).
+
 The address is the client's as ``request.remote_addr`` gives it: the app trusts
 ``X-Forwarded-For`` through ``TRUSTED_PROXIES`` proxies only (werkzeug ``ProxyFix``, set up
 in ``app.py``), so a client cannot choose its address by sending the header.
@@ -86,35 +92,73 @@ def _refuse(wait, why):
 def _counted(db, key, threshold, seconds):
     """The record when it has reached ``threshold`` failures within ``seconds``, else None."""
     record = store.find_login_failures(db, key)
-    if record and record["count"] >= threshold and _wait(record, seconds) > 0:
+    if record and record.get("last_at") and record.get("count", 0) >= threshold and _wait(record, seconds) > 0:
         return record
     return None
 
 
 def check(db, username, address):
     """Refuse the attempt while the pair or the address is locked out, or the username slowed."""
-    pair = store.find_login_failures(db, _pair_key(username, address))
-    if pair and pair["count"] >= MAX_FAILURES and _wait(pair, LOCK_SECONDS) > 0:
+    pair = store.find_login_failures(db, _pair_key(username, address)) or {}
+    if _live_count(pair) >= MAX_FAILURES:
         _refuse(_wait(pair, LOCK_SECONDS), "too many failed sign-ins")
     locked = _counted(db, _address_key(address), ADDRESS_MAX_FAILURES, LOCK_SECONDS)
     if locked:
         _refuse(_wait(locked, LOCK_SECONDS), "too many failed sign-ins from this address")
-    if pair:  # only an address that has failed for this username is slowed
+    if pair.get("count"):  # only an address that has failed for this username is slowed
         slowed = _counted(db, _username_key(username), USERNAME_MAX_FAILURES, USERNAME_INTERVAL_SECONDS)
         if slowed:
             _refuse(_wait(slowed, USERNAME_INTERVAL_SECONDS), "too many failed sign-ins for this username")
 
 
+def _expire_at():
+    # kept no longer than needed: a count older than a lock is started again anyway
+    return retention.expire_at(max(retention.LOGIN_RECORD_SECONDS, LOCK_SECONDS))
+
+
+def _reserved_keys(username, address):
+    return ((_pair_key(username, address), MAX_FAILURES), (_address_key(address), ADDRESS_MAX_FAILURES))
+
+
+def _live_count(record):
+    """The record's failures, 0 when its last one is older than a lock (they start again)."""
+    if not record.get("last_at") or _wait(record, LOCK_SECONDS) < 0:
+        return 0
+    return record.get("count", 0)
+
+
+def reserve(db, username, address):
+    """Before a password is checked: refused (429) while the pair or the address is locked out or
+    the username slowed (``check``), or when the failures and the attempts in flight would pass
+    a threshold with this one; else this attempt is in flight until ``failed``, ``succeeded`` or
+    ``released``."""
+    check(db, username, address)
+    taken = []
+    for key, threshold in _reserved_keys(username, address):
+        record = store.reserve_login_attempt(db, key, _expire_at())
+        taken.append(key)
+        if _live_count(record) + record["pending"] > threshold:
+            for held in taken:
+                store.release_login_attempt(db, held)
+            _refuse(LOCK_SECONDS, "too many sign-ins are being tried for this account or address")
+
+
+def released(db, username, address):
+    """The attempt ended without a verdict on its password (no hashing slot, an error)."""
+    for key, _ in _reserved_keys(username, address):
+        store.release_login_attempt(db, key)
+
+
 def failed(db, username, address):
     now = clock.now_iso()
-    # kept no longer than needed: a count older than a lock is started again anyway
-    expire_at = retention.expire_at(max(retention.LOGIN_RECORD_SECONDS, LOCK_SECONDS))
     for key in (_pair_key(username, address), _address_key(address), _username_key(username)):
         record = store.find_login_failures(db, key)
-        if record and _wait(record, LOCK_SECONDS) < 0:
+        if record and _live_count(record) == 0:
             store.forget_login_failures(db, key)  # the last failure is old: start counting again
-        store.count_login_failure(db, key, now, expire_at)
+        store.count_login_failure(db, key, now, _expire_at())
+    released(db, username, address)
 
 
 def succeeded(db, username, address):
     store.forget_login_failures(db, _pair_key(username, address))
+    released(db, username, address)

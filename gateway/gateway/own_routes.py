@@ -35,9 +35,13 @@ def register(app, services):
     def issue_token():
         body = _valid("TokenRequest", requests_in.json_body())
         db, address = _state().db, request.remote_addr
-        login_guard.check(db, body["username"], address)
-        with login_guard.hash_slot():
-            user = users.authenticate(db, body["username"], body["password"])
+        login_guard.reserve(db, body["username"], address)
+        try:
+            with login_guard.hash_slot():
+                user = users.authenticate(db, body["username"], body["password"])
+        except BaseException:
+            login_guard.released(db, body["username"], address)
+            raise
         if user is None:
             login_guard.failed(db, body["username"], address)
             raise Unauthorized("unknown username or wrong password")
@@ -87,13 +91,16 @@ def register(app, services):
         # the password without the sign-in's limits (nor to run unbounded Argon2 hashes)
         db, address = _state().db, request.remote_addr
         username = _state().user_cache.get(caller["user"])["username"]
-        login_guard.check(db, username, address)
+        login_guard.reserve(db, username, address)
         try:
             with login_guard.hash_slot():
                 user = users.change_password(db, _state().user_cache, caller["user"],
                                              body["current_password"], body["new_password"])
         except users.WrongPassword:
             login_guard.failed(db, username, address)
+            raise
+        except BaseException:
+            login_guard.released(db, username, address)
             raise
         login_guard.succeeded(db, username, address)
         return jsonify(_token_for(user))

@@ -118,7 +118,19 @@ def count_login_failure(db, key, at, expire_at):
 
 
 def forget_login_failures(db, key):
-    db.login_failures.delete_one({"_id": key})
+    """The count starts again (the attempts in flight, ``pending``, stay counted)."""
+    db.login_failures.update_one({"_id": key}, {"$set": {"count": 0}})
+
+
+def reserve_login_attempt(db, key, expire_at):
+    """One more attempt in flight under ``key``: the record with it, atomically."""
+    return db.login_failures.find_one_and_update({"_id": key}, {"$inc": {"pending": 1},
+                                                                "$set": {retention.FIELD: expire_at}},
+                                                 upsert=True, return_document=ReturnDocument.AFTER)
+
+
+def release_login_attempt(db, key):
+    db.login_failures.update_one({"_id": key}, {"$inc": {"pending": -1}})
 
 
 # -- calls per window (rate limits) -------------------------------------------------------

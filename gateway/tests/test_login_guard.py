@@ -166,6 +166,56 @@ def test_concurrent_random_sign_ins_hash_at_most_n_at_once_and_the_rest_get_429(
     assert statuses.count(401) >= login_guard.MAX_CONCURRENT_HASHES
 
 
+def _guess_side_by_side(app, monkeypatch, guesses, hash_wait):
+    """``guesses`` wrong passwords for admin from one address at once; (statuses, passwords
+    checked). Each check takes 0.2 s, so the guesses overlap."""
+    checked, lock = [0], threading.Lock()
+    real_verify = passwords.verify
+
+    def slow_verify(password_hash, password):
+        with lock:
+            checked[0] += 1
+        time.sleep(0.2)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify", slow_verify)
+    monkeypatch.setattr(login_guard, "HASH_WAIT_SECONDS", hash_wait)
+    start = threading.Barrier(guesses)
+
+    def guess(_):
+        start.wait()
+        return sign_in(app, "wrong-password-000").status_code
+
+    with ThreadPoolExecutor(max_workers=guesses) as pool:
+        statuses = list(pool.map(guess, range(guesses)))
+    return statuses, checked[0]
+
+
+def _in_flight(app, username="admin", address="10.0.0.1"):
+    db = app.extensions["estate_ops"].db
+    return [(db.login_failures.find_one({"_id": key}) or {}).get("pending", 0)
+            for key, _ in login_guard._reserved_keys(username, address)]
+
+
+def test_guesses_sent_side_by_side_check_no_more_passwords_than_one_after_another(fresh, monkeypatch):
+    """The failures counted and the attempts in flight stay within the limit together: 16
+    parallel guesses had 8 passwords checked when only the failures already counted were."""
+    statuses, checked = _guess_side_by_side(fresh, monkeypatch, 16, hash_wait=10)
+    assert checked <= login_guard.MAX_FAILURES, (checked, statuses)
+    assert statuses.count(401) == checked and statuses.count(429) == 16 - checked
+    assert _in_flight(fresh) == [0, 0]  # every reservation ended
+    assert sign_in(fresh, ADMIN_PASSWORD).status_code == 429  # and the pair is locked as usual
+
+
+def test_a_guess_refused_for_want_of_a_hashing_slot_gives_its_reservation_back(fresh, monkeypatch):
+    monkeypatch.setattr(login_guard, "MAX_CONCURRENT_HASHES", 1)
+    monkeypatch.setattr(login_guard, "_hash_slots", threading.BoundedSemaphore(1))
+    statuses, checked = _guess_side_by_side(fresh, monkeypatch, 3, hash_wait=0.01)
+    assert 429 in statuses and checked < 3
+    assert _in_flight(fresh) == [0, 0]
+    assert sign_in(fresh, ADMIN_PASSWORD).status_code == 200  # fewer failures than the limit: not locked
+
+
 def test_failed_sign_in_records_expire_once_no_lock_needs_them(fresh, monkeypatch):
     from estate_common import retention
     monkeypatch.setattr(retention, "LOGIN_RECORD_SECONDS", 60)  # shorter than a lock: the lock's time wins
