@@ -7,7 +7,7 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 from datetime import timedelta
 
 from estate_common import clock, custom_fields, ids, numbering, transitions
-from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, field_error
 
 from . import costing
 
@@ -43,6 +43,29 @@ TRANSITIONS = {
 
 def next_status(order, action):
     return transitions.next_status(TRANSITIONS, order["status"], action, "a work order")
+
+
+# Whose hands a step needs. A manager (or the operator admin) steps in on any order. A technician
+# takes an order no one holds (pending, or after help was asked for) for himself only, and works
+# only the orders assigned to him: another's order is not his to appoint, quote, complete or hand
+# back, and its occupant is not his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the
+# desk may take it), an emergency (anyone who sees one) and custom values are anyone's.
+OVERSEERS = frozenset({"manager", "operator_admin"})
+ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help"})
+
+
+def check_hands(order, action, roles, user, technician=None):
+    """Refuses (403) a step the caller's roles and the order's technician do not let him take."""
+    if OVERSEERS & set(roles):
+        return
+    holder = order.get("technician")
+    if action == "assign":
+        if technician != user:
+            raise Forbidden("a technician takes an order for himself; a manager assigns it to another")
+        if holder and holder != user:
+            raise Forbidden("the order is assigned to another technician")
+    elif action in ASSIGNEE_STEPS and holder != user:
+        raise Forbidden("only the technician the order is assigned to (or a manager) takes this step")
 
 
 # -- opening an order -----------------------------------------------------------

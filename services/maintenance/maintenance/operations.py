@@ -22,9 +22,12 @@ _change, _create = _announced.change, _announced.create
 # -- work orders: a caller's step ----------------------------------------------------------
 
 def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
-    """``action(order, *args, now, actor)`` → ``(changes, history entry)`` on the work order."""
+    """``action(order, *args, now, actor)`` → ``(changes, history entry)`` on the work order, when
+    the caller's hands may take it (``domain.check_hands``; ``action``'s name is the step's)."""
     def decide(order):
-        changes, entry = action(order, *args, now=clock.now(), actor=caller.user, **kwargs)
+        changes, entry = action(order, *args, now=clock.now(), actor=caller.user, **kwargs)  # the state's say first
+        domain.check_hands(order, action.__name__, caller.roles, caller.user,
+                           technician=args[0] if action is domain.assign else None)
         return Change(changes, [entry])
 
     return public(store.change(db, outbox, "work_orders", estate_id, order_id, decide))
@@ -61,6 +64,7 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
 
     def decide(order):
         changes, entry = domain.complete(order, data, clock.now(), rules, caller.user)
+        domain.check_hands(order, "complete", caller.roles, caller.user)
         if changes["equipment_id"]:
             store.referenced(db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id")
         done = {**order, **changes}

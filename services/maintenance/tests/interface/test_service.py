@@ -308,11 +308,43 @@ def test_a_job_that_cannot_be_finished_gets_help_then_a_new_assignment(engineeri
     assert helped["status"] == "needs_help" and helped["technician"] is None
     with pytest.raises(Conflict):
         act(engineering, "start_work_order", order_id)
+    as_caller(engineering, MANAGER)
     reassigned = act(engineering, "assign_work_order", order_id, technician="liu")
     assert reassigned["status"] == "assigned" and reassigned["technician"] == "liu"
+    as_caller(engineering, staff("liu", ["technician"], [ESTATE]))
     resumed = act(engineering, "start_work_order", order_id)
     assert resumed["started_at"] == helped["started_at"]  # the response was the first start
     assert [h["action"] for h in resumed["history"]][-3:] == ["request_help", "assign", "start"]
+
+
+def test_a_technician_works_only_the_orders_assigned_to_him(engineering):
+    """Another's order is not his to take over, appoint, start, quote, complete or hand back (its
+    occupant is shown to its own technician only); a manager steps in on any."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")  # he takes it for himself
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "quote_work_order", order_id, amount_cents=100, items=[{"name": "x", "amount_cents": 100}])
+    act(engineering, "consent_work_order", order_id, by="Li Lei")
+    as_caller(engineering, staff("liu", ["technician"], [ESTATE]))
+    for method, data in (("request_help", {"reason": "mine now"}),  # which would free it for him to take
+                         ("quote_work_order", {"amount_cents": 50, "items": [{"name": "x", "amount_cents": 50}]}),
+                         ("complete_work_order", completion()),
+                         ("reappoint_work_order", {"at": "2030-01-01T00:00:00.000Z", "reason": "later"})):
+        with pytest.raises(Forbidden):
+            act(engineering, method, order_id, **data)
+    unchanged = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    assert unchanged["status"] == "consented" and unchanged["technician"] == "chen"
+    act(engineering, "mark_emergency", order_id, category="flooding")  # anyone who sees one
+    as_caller(engineering, MANAGER)
+    act(engineering, "request_help", order_id, reason="chen is off sick")
+    assert act(engineering, "assign_work_order", order_id, technician="liu")["technician"] == "liu"
+
+
+def test_a_technician_may_not_assign_an_order_to_another(engineering):
+    order_id = open_repair(engineering)
+    with pytest.raises(Forbidden):
+        act(engineering, "assign_work_order", order_id, technician="liu")
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["status"] == "pending"
 
 
 def test_a_new_appointment_for_a_job_that_cannot_be_finished(engineering):
