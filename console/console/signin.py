@@ -85,10 +85,14 @@ def current_user():
 
 
 def gateway(token=None):
-    """The gateway client for this request, with the user's own token and language."""
+    """The gateway client for this request, with the user's own token and language, and the
+    visitor's address: the gateway counts failed sign-ins (and password checks) per address, and
+    without it every console user would share the console's own (five wrong passwords from one
+    visitor locked the account for everyone signing in through the console)."""
     user = current_user()
     return Gateway(current_app.config["GATEWAY_URL"], token or (user.token if user else None),
-                   i18n.language(), session=current_app.extensions["console_http"])
+                   i18n.language(), session=current_app.extensions["console_http"],
+                   forwarded_for=request.remote_addr)
 
 
 def signed_in(view):

@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 
 from console import i18n, menu
+from console.app import create_app
 from console.messages import CATALOGUES
 from console.views.common import deadline_state
 
-from .conftest import ESTATE, csrf_of, problem, sign_in
+from .conftest import ESTATE, GATEWAY, csrf_of, problem, sign_in, token_for
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "console" / "templates"
 COMPLAINT = {
@@ -51,6 +52,21 @@ def test_sign_in_keeps_the_token_server_side_and_every_call_carries_it(client, f
             f"undocumented route {call['method']} {call['path']}"
     cookie = client.get_cookie("console_session")
     assert cookie.http_only and cookie.same_site == "Strict"
+
+
+def test_behind_the_ingress_a_sign_in_names_the_visitor_to_the_gateway(fake):
+    """The gateway counts wrong passwords per username and address: named as the console's own
+    address, five wrong passwords from one visitor locked that account for everyone signing in
+    through the console."""
+    behind = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True, "TRUSTED_PROXIES": 1},
+                        http=fake).test_client()
+    fake.on("POST", r"/api/v1/auth/token", {"access_token": token_for("alice", ("agent",), (ESTATE,)),
+                                            "token_type": "Bearer", "expires_in": 3600})
+    for visitor in ("203.0.113.50", "198.51.100.7"):
+        behind.post("/signin", data={"username": "alice", "password": "pw", "csrf_token": csrf_of(behind)},
+                    environ_base={"REMOTE_ADDR": "10.0.0.9"}, headers={"X-Forwarded-For": visitor})
+    sent = [c["headers"].get("X-Forwarded-For") for c in fake.calls if c["path"] == "/api/v1/auth/token"]
+    assert sent == ["203.0.113.50", "198.51.100.7"]
 
 
 def test_a_page_without_a_session_asks_to_sign_in(client):
