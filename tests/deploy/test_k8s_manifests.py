@@ -300,6 +300,25 @@ def test_the_consoles_session_cookie_is_secure_and_its_proxy_trusted(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_public_addresses_reach_the_gateway_and_the_console(overlay):
+    """The gateway draws the owner portal's QR codes to PORTAL_BASE_URL and the console links a
+    published disclosure to PUBLIC_GATEWAY_URL: unset, both named 127.0.0.1 (or an empty host)
+    in production. Prod names HTTPS addresses of its own."""
+    docs = render(overlay)
+    config = objects(docs, "ConfigMap")
+    [data] = [doc["data"] for name, doc in config.items() if name.startswith("estate-ops-config")]
+    gateway = container(deployment(docs, "gateway"))
+    assert "PORTAL_BASE_URL" in env_sources(docs, overlay, gateway) and env_value(gateway, "PORTAL_BASE_URL") is None
+    console = container(deployment(docs, "console"))
+    [public] = [e for e in console["env"] if e["name"] == "PUBLIC_GATEWAY_URL"]
+    assert public["valueFrom"]["configMapKeyRef"]["key"] == "PUBLIC_GATEWAY_URL"
+    assert public["valueFrom"]["configMapKeyRef"]["name"] in config
+    if overlay == "prod":
+        for key in ("PORTAL_BASE_URL", "PUBLIC_GATEWAY_URL"):
+            assert data[key].startswith("https://") and "127.0.0.1" not in data[key], (key, data[key])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_gateway_and_services_share_the_bus_signing_key_and_the_console_does_not(overlay):
     docs = render(overlay)
     for name in COMPONENTS:
