@@ -1,8 +1,7 @@
 """gunicorn settings for the console: plain threads, no eventlet; it only waits on the gateway.
 
-Set CONSOLE_SECRET_KEY when running more than one worker or replica: the
-session cookie is signed with it (without it each process draws its own, and
-a user bounced between processes would be signed out).
+CONSOLE_SECRET_KEY is required (the app refuses to start without a strong one): the session
+cookie is signed with it, the same on every worker and replica.
 """
 import os
 

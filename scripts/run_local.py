@@ -142,6 +142,7 @@ def environment(overrides=None):
     env.setdefault("JWT_SECRET", secrets.token_urlsafe(48))  # tokens last as long as this run
     env.setdefault("BUS_SIGNING_KEY", secrets.token_urlsafe(48))  # gateway and services share it
     env.setdefault("WEBHOOK_SECRETS_KEY", secrets.token_urlsafe(32))  # integrations seals webhook secrets with it
+    env.setdefault("CONSOLE_SECRET_KEY", secrets.token_urlsafe(48))  # console sessions last as long as this run
     env.update(overrides or {})
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env

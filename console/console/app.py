@@ -8,7 +8,7 @@ gateway's address as owners reach it, for the public disclosure link; GATEWAY_UR
 """
 import logging
 import os
-import secrets
+import re
 from datetime import timedelta
 
 import requests
@@ -27,7 +27,7 @@ log = logging.getLogger("console")
 def _settings_from_env():
     return {
         "GATEWAY_URL": os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080"),
-        "SECRET_KEY": os.environ.get("CONSOLE_SECRET_KEY") or secrets.token_urlsafe(48),
+        "SECRET_KEY": os.environ.get("CONSOLE_SECRET_KEY", ""),
         "SESSION_COOKIE_SECURE": os.environ.get("CONSOLE_SECURE_COOKIES", "0") == "1",
         "DISPLAY_TIMEZONE": os.environ.get("CONSOLE_TIMEZONE", "Asia/Shanghai"),
         "PUBLIC_GATEWAY_URL": os.environ.get("PUBLIC_GATEWAY_URL", ""),
@@ -35,6 +35,30 @@ def _settings_from_env():
         # the owner portal passes the visitor's address on to the gateway's per-address limits
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
     }
+
+
+SECRET_KEY_MIN_CHARS = 32
+
+
+class InsecureSecret(RuntimeError):
+    """The console will not start with a session key anyone could know."""
+
+
+def _check_secret_key(value):
+    """Whoever knows CONSOLE_SECRET_KEY forges any user's session (it holds their gateway token).
+    The same rule as the gateway's for its secrets (``estate_common.secrets_policy``, which the
+    console, a client of the public API only, does not import): never defaulted, long, and not a
+    placeholder. A key drawn at random per process would also split the sessions of two workers."""
+    if not value:
+        problem = "is missing"
+    elif len(value) < SECRET_KEY_MIN_CHARS:
+        problem = f"must be at least {SECRET_KEY_MIN_CHARS} characters"
+    elif "changeme" in re.sub(r"[^a-z0-9]", "", value.lower()):
+        problem = "is a placeholder"
+    else:
+        return
+    raise InsecureSecret(f"CONSOLE_SECRET_KEY {problem}: use at least 32 random characters, e.g. "
+                         "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`")
 
 
 def create_app(settings=None, http=None):
@@ -49,6 +73,8 @@ def create_app(settings=None, http=None):
         MAX_CONTENT_LENGTH=1_048_576,
     )
     app.config.update(settings or {})
+    if "SECRET_KEY" not in (settings or {}):  # a test's own key apart: never defaulted, never weak
+        _check_secret_key(app.config["SECRET_KEY"])
     if app.config["TRUSTED_PROXIES"]:  # else every portal visitor was the ingress's one address
         # and the scheme the user reached the ingress by, so that a cookie set over HTTPS is Secure
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
