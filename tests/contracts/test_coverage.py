@@ -170,3 +170,18 @@ def test_every_settings_body_names_each_number_its_service_keeps():
         sys.path.insert(0, str(ROOT / "services" / service))
         rules = importlib.import_module(f"{service}.rules")
         assert set(schemas[schema]["properties"]) == set(rules.DEFAULTS), service
+        # and bounds each by what the service enforces: a contract-valid 100,000,000 days put a
+        # due date past the calendar's end and failed every billing run (found by review)
+        for name, field in schemas[schema]["properties"].items():
+            assert name in rules.MAXIMA, f"{service}.{name}: no maximum in rules.MAXIMA"
+            assert (field["minimum"], field["maximum"]) == (getattr(rules, "MINIMA", {}).get(name, 1),
+                                                            rules.MAXIMA[name]), f"{service}.{name}"
+
+
+def test_every_number_customer_service_keeps_has_a_maximum():
+    """customer_service's settings body is the generic one: its bounds are in rules.MAXIMA only."""
+    import importlib
+    import sys
+    sys.path.insert(0, str(ROOT / "services" / "customer_service"))
+    rules = importlib.import_module("customer_service.rules")
+    assert set(rules.DEFAULTS) == set(rules.MAXIMA)

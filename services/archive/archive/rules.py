@@ -14,5 +14,9 @@ DEFAULTS = {
     "view_due_days": 1,
 }
 
+# The highest value an estate may set (``estate_common.settings``): a borrowing due beyond the
+# calendar's end made every approval a 500.
+MAXIMA = {"min_checks_per_year": 365, "borrow_due_days": 365, "view_due_days": 30}
+
 # KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
 # estate_common.calendar), which store.rules_for adds to these numbers.

@@ -7,13 +7,13 @@ from estate_common.nameko import (EstateSettings, ExportsResources, HasCustomFie
 from estate_common.store import public
 
 from . import domain, exports, imports, operations, store
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA
 
 
 class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
-    settings_defaults = DEFAULTS
+    settings_defaults, settings_maxima = DEFAULTS, MAXIMA
     job_runners = {imports.JOB_KIND: "_import_households", **export_runners(exports.COLUMNS)}
     retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends
 

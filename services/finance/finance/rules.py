@@ -46,8 +46,13 @@ DEFAULTS = {
     "utility_overdraft_cents": 0,
 }
 
-# settings whose lowest value is not 1 (estate_common.settings)
-MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0}
+# settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
+# (the end of the billing month), so an estate may set it back
+MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0}
+# the highest value an estate may set: a due date beyond the calendar's end failed every billing
+# run (and every charge's delivery) of the estate
+MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 365,
+          "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

@@ -9,7 +9,7 @@ from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHous
 from estate_common.store import public
 
 from . import exports, operations, store
-from .rules import DEFAULTS, MINIMA
+from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the sweep looks for payments and reversals a crash left half-done (operations.py).
 HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
@@ -20,7 +20,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     name = "finance"
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
-    settings_defaults, settings_minima = DEFAULTS, MINIMA
+    settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
     job_runners = {operations.BILLING_RUN: "_run_billing", **export_runners(exports.COLUMNS)}
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --

@@ -20,5 +20,14 @@ DEFAULTS = {
     "plan_open_days_ahead": 1,
 }
 
+# The highest value an estate may set (``estate_common.settings``): a deadline a year or more away
+# is no deadline, and one past the calendar's end broke every order it was computed for.
+MAXIMA = {
+    "repair_response_hours": 720,
+    "emergency_response_minutes": 1440,
+    "labour_rate_cents_per_hour": 1_000_000,
+    "plan_open_days_ahead": 31,
+}
+
 # KPI and cost months are the estate's calendar months: its ``timezone`` (estate master data,
 # see estate_common.calendar), which store.rules_for adds to these numbers.

@@ -28,7 +28,13 @@ DEFAULTS = {
 }
 
 MINIMA = {"fire_check_grace_days": 0}
-MAXIMA = {"fire_check_grace_days": 27}  # the next month's deadline must stay later than this one's
+MAXIMA = {
+    "fire_check_grace_days": 27,  # the next month's deadline must stay later than this one's
+    "patrol_late_tolerance_minutes": 1440,
+    "parking_free_minutes": 1440,
+    "parking_cents_per_started_hour": 100_000,
+    "parking_daily_cap_cents": 1_000_000,
+}
 
 # Patrol plans give their start time ("HH:MM") on the estate's wall clock, and the same
 # local calendar decides which month a fire check or a round belongs to: the estate's

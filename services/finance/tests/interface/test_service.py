@@ -1299,3 +1299,27 @@ def test_the_payments_posted_are_counted_for_archive_when_the_count_changes(fina
     last = finance.outbox.of_type("closed_records_counted")[-1]
     assert (last["estate_id"], last["data"]["period"], last["data"]["counts"]) == (
         ESTATE, calendar.period_of(clock.now(), "Asia/Shanghai"), {"payments": 1})
+
+
+# -- settings' bounds ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["bill_due_days", "late_bill_grace_days", "charge_due_days"])
+def test_a_due_date_setting_past_a_year_is_refused_and_the_runs_go_on(finance, name):
+    """100,000,000 days passed the contract, put every due date past the calendar's end and
+    failed each billing run of the estate (and every charge's delivery)."""
+    acting(finance, MANAGER)
+    with pytest.raises(InvalidInput) as refused:
+        finance.update_settings({"estate_id": ESTATE, "data": {name: 100_000_000}})
+    assert refused.value.errors[0]["field"] == name
+    finance.update_settings({"estate_id": ESTATE, "data": {name: 365}})
+    approved(finance)
+    assert run(finance)["status"] == "succeeded"
+
+
+def test_the_bill_due_days_default_can_be_set_back(finance):
+    """The settings' own GET answers bill_due_days 0 (the end of the billing month): a PUT of it
+    back was a 400."""
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"bill_due_days": 10}})
+    values = finance.update_settings({"estate_id": ESTATE, "data": {"bill_due_days": 0}})["values"]
+    assert values["bill_due_days"] == 0
