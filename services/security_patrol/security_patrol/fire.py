@@ -129,6 +129,12 @@ def grace_period(now, rules):
     return previous if now < check_due_at(previous, rules) else None
 
 
+def in_ledger_during(equipment, period, rules):
+    """Whether the facility was in the ledger before the local month ``period`` ended: only then
+    does that month owe it a check (the store's ``unchecked_in`` list asks the same)."""
+    return clock.parse_iso(equipment["created_at"]) < localtime.month_window(period, rules)[1]
+
+
 def check_due_at(period, rules):
     """The deadline of a month's checks: the end of the local month plus the grace days."""
     return localtime.month_window(period, rules)[1] + timedelta(days=rules["fire_check_grace_days"])

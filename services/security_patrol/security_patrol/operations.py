@@ -119,6 +119,8 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
         db, "checklists", estate_id, data["checklist_id"], "data.checklist_id"))
     rules, now = store.rules_for(db, estate_id), clock.now()
     grace = fire.grace_period(now, rules)  # the store is asked only then (never with no grace days)
+    if grace and not fire.in_ledger_during(equipment, grace, rules):
+        grace = None  # registered this month: last month owed it nothing, this month's check it is
     period = grace if grace and not store.has_check(db, estate_id, equipment["_id"], grace) else None
     return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, lambda doc_id: fire.new_inspection(
         doc_id, estate_id, equipment, data, now, caller.user, rules, checklist, period))

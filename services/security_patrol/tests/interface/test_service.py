@@ -437,6 +437,18 @@ def test_a_check_within_the_grace_days_counts_for_the_month_it_was_due(patrol):
     assert unchecked(patrol, "2026-11") == []
 
 
+def test_a_facility_registered_within_the_grace_days_is_checked_for_its_own_month(patrol):
+    """Registered on 2 December and checked at once, its check was filed under November (which
+    owed it nothing): December showed it unchecked and would have raised its overdue notice."""
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 3}})
+    as_caller(patrol, GUARD)
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))  # 10:00 on 2 December: November's grace runs
+    new = register(patrol, "FE-NEW")
+    assert inspect(patrol, new)["period"] == "2026-12"
+    assert unchecked(patrol, "2026-12") == [] and unchecked(patrol, "2026-11") == []
+
+
 def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
     drill = {"held_at": "2026-11-20T02:00:00Z", "scenario": "kitchen fire, evacuation of building 3",
              "location": "Building 3", "participants": 24, "led_by": " Zhao "}
