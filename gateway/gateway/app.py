@@ -159,6 +159,12 @@ def _forwarding_view(route):
             return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
                                           caller=caller, context=context))
 
+        if (route.estate_scoped and not (route.paged or route.id_param) and ALL_ESTATES in caller["estates"]
+                and route.rpc != "get_estate"):
+            # a caller who may name any id: of an estate that exists at all? (a typo's settings or
+            # report answered 200 with the defaults, and a PUT stored them: found by review; a
+            # route naming a record gets the service's own 404)
+            state().estates.require(path["estate_id"], caller, state().rpc)
         if route.idempotent:
             return idempotency.once(state().db, caller, payload, route.status, call, shown)
         answer = call()

@@ -194,6 +194,19 @@ def test_operator_admin_reaches_every_estate_with_scope_star(client, rpc, admin_
     assert all(c.caller == {"user": "admin", "roles": ["operator_admin"], "estates": ["*"]} for c in rpc.calls)
 
 
+def test_settings_of_an_estate_that_does_not_exist_are_a_404_for_an_all_estates_caller(app, client, rpc, contract):
+    """Found by review: GET and PUT of a mistyped estate's settings answered 200 and stored them."""
+    from estate_common.errors import NotFound
+    auth = {"Authorization": f"Bearer {_token(app, 'admin-settings', ['operator_admin'], ['*'])}"}
+    rpc.answer("archive", "get_estate", lambda call: (_ for _ in ()).throw(NotFound("no such estate"))
+               if call.payload["estate_id"] == "est_typo" else {"id": call.payload["estate_id"]})
+    contract.problem(client.get("/api/v1/estates/est_typo/settings/finance", headers=auth), 404, "not_found")
+    put = client.put("/api/v1/estates/est_typo/settings/finance", json={"charge_due_days": 20}, headers=auth)
+    contract.problem(put, 404, "not_found")
+    assert rpc.calls_to("finance", "update_settings") == [] and rpc.calls_to("finance", "get_settings") == []
+    assert client.get("/api/v1/estates/est_real/settings/finance", headers=auth).status_code == 200
+
+
 def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     rpc.answer("archive", "create_estate", {"id": "est_1"})
     response = client.post("/api/v1/estates", json=SAMPLE_BODIES["create_estate"],
