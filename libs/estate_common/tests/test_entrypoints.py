@@ -169,3 +169,34 @@ def test_the_tolerant_view_still_checks_the_fields_it_knows():
     assert book.tolerant_errors(ref, event) == []
     event["data"]["version"] = "one"
     assert [e["field"] for e in book.tolerant_errors(ref, event)] == ["data.version"]
+
+
+def test_an_event_whose_body_cannot_be_decoded_is_dead_lettered_and_its_body_not_logged(
+        copier, dispatch, amqp_uri, caplog):
+    """kombu's default acked it: the event was lost but for a log line holding its raw body."""
+    from kombu import Exchange, Producer
+    good = estate_event("est_9")
+    with Connection(amqp_uri) as connection:
+        producer = Producer(connection.channel(), exchange=Exchange("archive.events", type="topic"))
+        producer.publish(b'{"event_id": "truncated", "phone": "13800138000"', routing_key="estate_created",
+                         content_type="application/json", content_encoding="utf-8", delivery_mode=2)
+        producer.publish(b"13800138000", routing_key="estate_created", content_type="text/plain",
+                         content_encoding="utf-8", delivery_mode=2)
+    with entrypoint_waiter(copier, "copy_estate", timeout=10):
+        dispatch("archive", "estate_created", good)
+    assert APPLIED == [good["event_id"]]
+    deadline = time.monotonic() + 20
+    while True:
+        with Connection(amqp_uri) as connection:
+            channel = connection.channel()
+            bodies = []
+            while (message := channel.basic_get("copier.dead-letters", no_ack=False)) is not None:
+                bodies.append((message.body, (message.properties.get("application_headers") or {})))
+        if len(bodies) >= 2 or time.monotonic() > deadline:
+            break
+        eventlet.sleep(0.2)
+    assert sorted(body if isinstance(body, str) else body.decode() for body, _ in bodies) == [
+        "13800138000", '{"event_id": "truncated", "phone": "13800138000"']
+    assert {headers["x-death"][0]["reason"] for _, headers in bodies} == {"rejected"}
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "could not be decoded" in logged and "13800138000" not in logged

@@ -46,7 +46,8 @@ from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_
                               LOGIN_METHOD_CONFIG_KEY)
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import UnserializableValueError, serialize
-from nameko.rpc import Rpc, get_rpc_exchange
+from nameko.messaging import QueueConsumer
+from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from .. import contracts, deadlines, logs, metrics
 from ..errors import DomainError
@@ -126,10 +127,36 @@ class ReplyResponder:
         return result, exc_info
 
 
+class DecodingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer (one per container, shared by the RPC and event entrypoints),
+    except for a message whose body cannot be decoded (broken JSON, a content type the service
+    does not accept): kombu's default acks it, so an event was lost without a trace but a log line
+    holding its raw body (personal data, perhaps). It is rejected without requeue instead, so an
+    event lands in its queue's dead-letter queue for an operator to look at (an RPC request, whose
+    queue has none, is dropped: its caller answers 503), and the log names only where it came from."""
+
+    def on_decode_error(self, message, exc):
+        info = message.delivery_info or {}
+        exchange, routing_key = info.get("exchange") or "", info.get("routing_key") or ""
+        log.error("a message from %r (%r) could not be decoded (%s, content type %r): rejected without "
+                  "requeue (an event is dead-lettered)", exchange, routing_key, type(exc).__name__,
+                  message.content_type)
+        if exchange.endswith(".events"):
+            metrics.EVENTS_DEAD_LETTERED.labels(self.container.service_name, exchange[:-len(".events")],
+                                                routing_key.split(".")[0]).inc()
+        _settle("an undecodable message", message.reject, False)
+
+
+class DecodingRpcConsumer(RpcConsumer):
+    queue_consumer = DecodingQueueConsumer()
+
+
 class ReplyingRpc(Rpc):
     """nameko's ``@rpc`` entrypoint with a lighter reply (``ReplyResponder``), surviving a
     reply (or its ack) the broker cannot take, and never running a request whose caller has
     surely given up (``estate_common.deadlines``): it is acked and dropped, unanswered."""
+
+    rpc_consumer = DecodingRpcConsumer()
 
     def handle_message(self, body, message):
         late = deadlines.too_late(message.headers)
@@ -196,6 +223,7 @@ class EventConsumer(EventHandler):
     a ``ContractBreach`` instead of requeueing it."""
 
     dead_letters = dead_letters.DeadLetters()
+    queue_consumer = DecodingQueueConsumer()  # the same shared one as the RPC entrypoints'
 
     def __init__(self, source_service, event_type, facet=None, **kwargs):
         super().__init__(source_service, event_type, **kwargs)
@@ -228,7 +256,7 @@ class EventConsumer(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is not None and issubclass(exc_info[0], ContractBreach):
             if message.channel.connection:  # else the broker has taken it back already
-                message.reject(requeue=False)
+                _settle(f"the event for {self.method_name}", message.reject, False)
             return
         _settle(f"the event for {self.method_name}", super().handle_message_processed, message, result, exc_info)
 
