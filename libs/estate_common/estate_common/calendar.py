@@ -92,6 +92,14 @@ def day_start(day, tz):
     return _utc(datetime.combine(_date(day), time(0), zone(tz)))
 
 
+def days_later(moment, days, tz):
+    """``moment`` ``days`` local days later: the same wall-clock time on the estate's calendar (a
+    7-day reply due at 10:00 stays due at 10:00 across a DST change, not at 11:00 or 09:00).
+    Python adds a timedelta to an aware datetime on its wall clock; the offset is then the new
+    day's."""
+    return _utc(local(moment, tz) + timedelta(days=days))
+
+
 def day_end(moment, tz, days=1):
     """The first instant (UTC) after the local day of ``moment``; ``days`` = 2: after the next
     day, and so on. Local midnights, so a day of 23 or 25 hours (DST) is counted as one day."""

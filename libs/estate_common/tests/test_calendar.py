@@ -1,5 +1,5 @@
 """The estate calendar from an IANA timezone: China (no DST), Berlin (DST), New York."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -168,3 +168,17 @@ def test_a_filter_day_is_the_estates_local_day():
     assert calendar.filter_bound("2026-11-01", "f", "Asia/Shanghai") == "2026-10-31T16:00:00.000Z"
     assert calendar.filter_bound("2026-11-01", "f", "Asia/Shanghai", after=True) == "2026-11-01T16:00:00.000Z"
     assert calendar.filter_bound("2026-11-01T03:00:00Z", "f", "Asia/Shanghai", after=True) == "2026-11-01T03:00:00.000Z"
+
+
+def test_n_local_days_later_keep_the_wall_clock_time_across_dst():
+    """A 7-day complaint reply registered at 10:00 PST on 5 March is due at 10:00 PDT on 12 March,
+    not at 11:00 (7 x 24 h); so is every 'N days' deadline (review of the rules, 2026-12-01)."""
+    registered = datetime(2026, 3, 5, 18, 0, tzinfo=timezone.utc)  # 10:00 in Los Angeles (PST)
+    assert calendar.days_later(registered, 7, "America/Los_Angeles") == datetime(2026, 3, 12, 17, 0,
+                                                                                 tzinfo=timezone.utc)
+    october_end = calendar.month_end("2026-10", "America/Los_Angeles")  # local midnight, PDT
+    assert calendar.local(calendar.days_later(october_end, 5, "America/Los_Angeles"),
+                          "America/Los_Angeles").strftime("%Y-%m-%d %H:%M") == "2026-11-06 00:00"
+    assert calendar.days_later(registered, -7, "America/Los_Angeles") == registered - timedelta(days=7)
+    shanghai = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # no DST: exactly N x 24 h
+    assert calendar.days_later(shanghai, 3, "Asia/Shanghai") == shanghai + timedelta(days=3)

@@ -5,9 +5,8 @@ exception for inspections by a higher authority, and tracking until returned.
 
 Plain functions: no broker, no store.
 """
-from datetime import timedelta
 
-from estate_common import archive_access, clock, transitions
+from estate_common import archive_access, calendar, clock, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 
 # Who may approve or reject: the service-center manager (and the operator admin above them).
@@ -49,7 +48,7 @@ def due_back(kind, decided, given, rules):
     if given and clock.parse_iso(given) > decided:
         return given
     days = rules["borrow_due_days"] if kind == "borrow" else rules["view_due_days"]
-    return clock.to_iso(decided + timedelta(days=days))
+    return clock.to_iso(calendar.days_later(decided, days, rules["timezone"]))
 
 
 def new_request(request_id, estate_id, data, subject, now, actor, roles, rules):

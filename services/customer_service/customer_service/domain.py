@@ -8,7 +8,7 @@ custody, tools), ``kpis``. Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, numbering, transitions
+from estate_common import calendar, clock, custom_fields, numbering, transitions
 from estate_common.errors import Forbidden
 from estate_common.writes import Change  # noqa: F401  (what every step returns: fields, history, events)
 
@@ -77,13 +77,11 @@ def require_desk(caller):
 
 def due_at(kind, created, rules):
     """When the request must be answered or acted on (None: nothing is owed, e.g. praise)."""
-    delta = {
-        "complaint": timedelta(days=rules["complaint_reply_days"]),
-        "repair": timedelta(hours=rules["repair_response_hours"]),
-        "consultation": timedelta(hours=rules["consultation_answer_hours"]),
-        "suggestion": timedelta(days=rules["suggestion_answer_days"]),
-    }.get(kind)
-    return clock.to_iso(created + delta) if delta else None
+    days = {"complaint": rules["complaint_reply_days"], "suggestion": rules["suggestion_answer_days"]}.get(kind)
+    if days is not None:  # local days: the same wall-clock time, whatever DST does to the hours
+        return clock.to_iso(calendar.days_later(created, days, rules["timezone"]))
+    hours = {"repair": rules["repair_response_hours"], "consultation": rules["consultation_answer_hours"]}.get(kind)
+    return clock.to_iso(created + timedelta(hours=hours)) if hours is not None else None
 
 
 def request_number(created, tz, sequence):

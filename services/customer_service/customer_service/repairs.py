@@ -12,7 +12,7 @@ with the reason after ``return_visit_attempts_before_close`` recorded attempts.
 """
 from datetime import timedelta
 
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .domain import Change, allows, due_at, history_entry, next_status
@@ -24,9 +24,14 @@ def category_of(data):
     return data.get("category") or DEFAULT_CATEGORY
 
 
+def return_visit_due_at(completed, rules):
+    """A completed repair's return visit is due ``return_visit_days`` local days after it."""
+    return clock.to_iso(calendar.days_later(completed, rules["return_visit_days"], rules["timezone"]))
+
+
 def repeat_window_start(created, rules):
     """An earlier repair of the same household and category registered after this is 'similar'."""
-    return clock.to_iso(created - timedelta(days=rules["repeat_repair_days"]))
+    return clock.to_iso(calendar.days_later(created, -rules["repeat_repair_days"], rules["timezone"]))
 
 
 def details(data, created, rules, earlier_repair_id):
@@ -83,7 +88,7 @@ def completion_update(request, completed_event, rules):
     changes = {
         "status": next_status(request, "complete"),
         "completed_at": clock.to_iso(completed),
-        "return_visit_due_at": clock.to_iso(completed + timedelta(days=rules["return_visit_days"])),
+        "return_visit_due_at": return_visit_due_at(completed, rules),
         "started_at": order["started_at"] or request.get("started_at"),
         "emergency": emergency,
         "return_visit_required": request["return_visit_required"] or emergency,

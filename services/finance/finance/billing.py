@@ -54,7 +54,7 @@ def due_at(period, issued, rules):
     else:
         due = periods.period_end(period, rules) - timedelta(milliseconds=1)
     if due < issued:  # a catch-up bill, issued after its period's due moment
-        due = issued + timedelta(days=rules["late_bill_grace_days"])
+        due = calendar.days_later(issued, rules["late_bill_grace_days"], rules["timezone"])
     return clock.to_iso(due)
 
 
@@ -129,7 +129,7 @@ def charge_bill(event, rules):
         "amount_cents": charge["amount_cents"],
         "paid_cents": 0,
         "status": "unpaid",
-        "due_at": clock.to_iso(raised + timedelta(days=rules["charge_due_days"])),
+        "due_at": clock.to_iso(calendar.days_later(raised, rules["charge_due_days"], rules["timezone"])),
         "created_at": event["occurred_at"],
         "settled_at": None,
         "description": charge["description"],

@@ -17,7 +17,6 @@ items go into the defect's notes, and the one work order per check follows as fo
 
 Plain functions: no broker, no store.
 """
-from datetime import timedelta
 
 from estate_common import calendar, clock, ids
 from estate_common.checklist_results import checked_results, failed, failure_text
@@ -137,7 +136,8 @@ def in_ledger_during(equipment, period, rules):
 
 def check_due_at(period, rules):
     """The deadline of a month's checks: the end of the local month plus the grace days."""
-    return localtime.month_window(period, rules)[1] + timedelta(days=rules["fire_check_grace_days"])
+    return calendar.days_later(localtime.month_window(period, rules)[1], rules["fire_check_grace_days"],
+                               rules["timezone"])
 
 
 def overdue_period(now, rules):

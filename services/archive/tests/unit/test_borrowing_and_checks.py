@@ -14,7 +14,7 @@ RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 
 def request(kind="borrow", roles=("agent",), **extra):
     data = {"subject_id": "hh_1", "purpose": "ownership dispute", "kind": kind, **extra}
-    return borrowing.new_request("borrow_1", "est_1", data, SUBJECT, NOW, "zhang", list(roles), DEFAULTS)
+    return borrowing.new_request("borrow_1", "est_1", data, SUBJECT, NOW, "zhang", list(roles), RULES)
 
 
 def apply(request_, changes_entry):
@@ -44,18 +44,18 @@ def test_a_request_names_a_subject_or_a_record(data):
 def test_a_request_waits_for_approval_and_is_due_back_by_kind():
     pending = request()
     assert pending["status"] == "pending" and pending["due_back"] is None
-    approved = apply(pending, borrowing.decide(pending, "approve", "ok", NOW + timedelta(hours=2), "wang", DEFAULTS))
+    approved = apply(pending, borrowing.decide(pending, "approve", "ok", NOW + timedelta(hours=2), "wang", RULES))
     assert approved["status"] == "approved" and approved["decided_by"] == "wang"
     assert approved["due_back"] == "2026-11-30T10:00:00.000Z"  # 7 days for a borrowing
     viewed = request("view")
-    viewed = apply(viewed, borrowing.decide(viewed, "approve", None, NOW, "wang", DEFAULTS))
+    viewed = apply(viewed, borrowing.decide(viewed, "approve", None, NOW, "wang", RULES))
     assert viewed["due_back"] == "2026-11-24T08:00:00.000Z"  # the next day for a viewing
     assert [h["action"] for h in approved["history"]] == ["requested", "approved"]
 
 
 def test_a_requested_due_date_is_kept_and_must_be_in_the_future():
     wanted = request(due_back="2026-12-01T00:00:00Z")
-    wanted = apply(wanted, borrowing.decide(wanted, "approve", None, NOW, "wang", DEFAULTS))
+    wanted = apply(wanted, borrowing.decide(wanted, "approve", None, NOW, "wang", RULES))
     assert wanted["due_back"] == "2026-12-01T00:00:00.000Z"
     with pytest.raises(BusinessRuleViolation) as refused:
         request(due_back="2026-11-23T07:00:00Z")
@@ -84,19 +84,19 @@ def test_an_approval_after_the_requested_due_back_gives_the_estate_s_days_from_t
     """Approved three days late, the borrowing was overdue the moment it opened."""
     asked = request(due_back="2026-11-24T08:00:00Z")
     late = NOW + timedelta(days=3)
-    approved = apply(asked, borrowing.decide(asked, "approve", None, late, "wang", DEFAULTS))
+    approved = apply(asked, borrowing.decide(asked, "approve", None, late, "wang", RULES))
     assert approved["due_back"] == "2026-12-03T08:00:00.000Z"  # 7 days from the approval
     assert not borrowing.is_overdue(approved, late)
 
 
 def test_the_steps_of_a_borrowing_follow_its_state():
-    rejected = apply(request(), borrowing.decide(request(), "reject", "not needed", NOW, "wang", DEFAULTS))
+    rejected = apply(request(), borrowing.decide(request(), "reject", "not needed", NOW, "wang", RULES))
     for action in ("approve", "reject"):
         with pytest.raises(Conflict):
-            borrowing.decide(rejected, action, None, NOW, "wang", DEFAULTS)
+            borrowing.decide(rejected, action, None, NOW, "wang", RULES)
     with pytest.raises(Conflict):
         borrowing.give_back(request(), None, NOW, "li")  # not approved yet
-    approved = apply(request(), borrowing.decide(request(), "approve", None, NOW, "wang", DEFAULTS))
+    approved = apply(request(), borrowing.decide(request(), "approve", None, NOW, "wang", RULES))
     returned = apply(approved, borrowing.give_back(approved, "complete", NOW + timedelta(days=3), "li"))
     assert returned["status"] == "returned" and returned["returned_at"] == "2026-11-26T08:00:00.000Z"
     with pytest.raises(Conflict):
@@ -104,7 +104,7 @@ def test_the_steps_of_a_borrowing_follow_its_state():
 
 
 def test_a_borrowing_is_overdue_only_while_out_past_its_due_date():
-    approved = apply(request(), borrowing.decide(request(), "approve", None, NOW, "wang", DEFAULTS))
+    approved = apply(request(), borrowing.decide(request(), "approve", None, NOW, "wang", RULES))
     assert borrowing.view(approved, NOW + timedelta(days=7))["overdue"] is False
     assert borrowing.view(approved, NOW + timedelta(days=7, seconds=1))["overdue"] is True
     returned = apply(approved, borrowing.give_back(approved, None, NOW + timedelta(days=9), "li"))
@@ -121,7 +121,7 @@ def test_the_list_filters_name_fields_and_overdue():
 
 # -- check plans and checks ----------------------------------------------------------
 
-def plan(dates=("2026-03-15", "2026-09-15"), rules=DEFAULTS, year=2026):
+def plan(dates=("2026-03-15", "2026-09-15"), rules=RULES, year=2026):
     return checks.new_plan("est_1", {"year": year, "planned_dates": list(dates)}, NOW, "li", rules)
 
 
@@ -132,7 +132,7 @@ def test_archives_are_planned_to_be_checked_at_least_twice_a_year():
             plan(too_few)
         assert refused.value.errors[0]["field"] == "data.planned_dates"
     with pytest.raises(BusinessRuleViolation):
-        plan(("2026-01-10", "2026-05-10", "2026-09-10"), rules=dict(DEFAULTS, min_checks_per_year=4))
+        plan(("2026-01-10", "2026-05-10", "2026-09-10"), rules=dict(RULES, min_checks_per_year=4))
 
 
 def test_planned_dates_are_real_days_of_the_plans_year():
@@ -170,13 +170,13 @@ def test_a_check_on_new_year_s_morning_is_of_the_estate_s_new_year():
 
 def test_archive_kpis_show_their_parts():
     found = [check(), check(10, 10)]
-    block = checks.kpis(found, 1, 12, DEFAULTS)
+    block = checks.kpis(found, 1, 12, RULES)
     manual = block["archive_check_completeness"]
     assert (manual["numerator"], manual["denominator"]) == (48, 50)
     assert block["archive_check_completeness"]["value"] == 0.96
     assert block["archive_checks_year_to_date"]["value"] == 0.5
     assert block["closed_records_received"]["value"] == 12
-    assert checks.kpis([], 0, 0, DEFAULTS)["archive_check_completeness"]["value"] is None
+    assert checks.kpis([], 0, 0, RULES)["archive_check_completeness"]["value"] is None
 
 
 # -- record searches -----------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_a_borrowing_opens_its_records_to_its_asker_while_approved_unreturned_an
     asked = request()
     with pytest.raises(Conflict):  # pending
         borrowing.require_open_for(asked, "zhang", ["agent"], NOW)
-    approved = apply(asked, borrowing.decide(asked, "approve", None, NOW, "wang", DEFAULTS))
+    approved = apply(asked, borrowing.decide(asked, "approve", None, NOW, "wang", RULES))
     borrowing.require_open_for(approved, "zhang", ["agent"], NOW + timedelta(days=1))
     borrowing.require_open_for(approved, "li", ["archivist"], NOW)  # a keeper
     with pytest.raises(Forbidden):
@@ -233,7 +233,7 @@ def test_a_borrowing_opens_its_records_to_its_asker_while_approved_unreturned_an
     returned = apply(approved, borrowing.give_back(approved, None, NOW, "li"))
     with pytest.raises(Conflict):
         borrowing.require_open_for(returned, "zhang", ["agent"], NOW)
-    rejected = apply(asked, borrowing.decide(asked, "reject", None, NOW, "wang", DEFAULTS))
+    rejected = apply(asked, borrowing.decide(asked, "reject", None, NOW, "wang", RULES))
     with pytest.raises(Conflict):
         borrowing.require_open_for(rejected, "zhang", ["agent"], NOW)
 
@@ -255,7 +255,7 @@ def test_completeness_is_present_over_reported_per_kind_beside_the_manual_checks
     present = checks.present_by_kind({"service_request_closed": 14, "patrol_round_finished": 6,
                                       "work_order_completed": 2, "work_order_cancelled": 1})
     assert present["work_orders"] == 3 and present["incidents"] == 0
-    block = checks.kpis([check()], 1, 0, DEFAULTS, present, reported)
+    block = checks.kpis([check()], 1, 0, RULES, present, reported)
     # 14 of 15 requests, 4 of 4 rounds (the 2 more cannot stand in for the missing incident), 0 of 1
     assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (18, 20)
     assert block["archive_completeness"]["value"] == 0.9

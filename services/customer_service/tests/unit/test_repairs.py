@@ -11,6 +11,8 @@ from estate_common.nameko.caller import Caller
 from estate_common.settings import effective
 from estate_common.testing import event, staff
 
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}  # as store.rules_for gives them
+
 AGENT = Caller(staff("zhang", ["agent"], ["est_1"]))
 CREATED = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
 
@@ -21,7 +23,7 @@ def at(text):
 
 def repair(repeat_of=None):
     data = {"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "leak", "category": "water"}
-    return intake.new_request("sr_1", "est_1", data, "SR-2026-000001", CREATED, DEFAULTS, "zhang", repeat_of)
+    return intake.new_request("sr_1", "est_1", data, "SR-2026-000001", CREATED, RULES, "zhang", repeat_of)
 
 
 def order_created(order_id="wo_1", source=("service_request", "sr_1"), priority="normal"):
@@ -49,7 +51,7 @@ def step(request, change):
 
 def completed_repair(**kwargs):
     request = step(repair(**kwargs), repairs.dispatch_update(repair(**kwargs), order_created()))
-    return step(request, repairs.completion_update(request, order_completed(), DEFAULTS))
+    return step(request, repairs.completion_update(request, order_completed(), RULES))
 
 
 def test_the_work_order_dispatches_its_request_once():
@@ -75,7 +77,7 @@ def test_completion_shows_the_time_and_a_return_visit_due_in_three_days():
 
 def test_the_return_visit_window_is_an_estate_setting():
     request = step(repair(), repairs.dispatch_update(repair(), order_created()))
-    rules = effective(DEFAULTS, {"return_visit_days": 1})
+    rules = effective(RULES, {"return_visit_days": 1})
     change = repairs.completion_update(request, order_completed(), rules)
     assert change.set["return_visit_due_at"] == "2026-11-25T10:00:00.000Z"
 
@@ -83,12 +85,12 @@ def test_the_return_visit_window_is_an_estate_setting():
 def test_a_redelivered_completion_changes_nothing():
     request = step(repair(), repairs.dispatch_update(repair(), order_created()))
     done = order_completed()
-    request = step(request, repairs.completion_update(request, done, DEFAULTS))
-    assert repairs.completion_update(request, done, DEFAULTS) is None
+    request = step(request, repairs.completion_update(request, done, RULES))
+    assert repairs.completion_update(request, done, RULES) is None
 
 
 def test_a_completion_before_the_creation_event_still_completes_the_request():
-    change = repairs.completion_update(repair(), order_completed(), DEFAULTS)
+    change = repairs.completion_update(repair(), order_completed(), RULES)
     assert change.set["status"] == "completed" and change.set["work_order_id"] == "wo_1"
     late_dispatch = repairs.dispatch_update(step(repair(), change), order_created())
     assert late_dispatch is None
@@ -96,25 +98,25 @@ def test_a_completion_before_the_creation_event_still_completes_the_request():
 
 def test_an_emergency_completion_requires_a_return_visit():
     request = step(repair(), repairs.dispatch_update(repair(), order_created()))
-    change = repairs.completion_update(request, order_completed(priority="emergency"), DEFAULTS)
+    change = repairs.completion_update(request, order_completed(priority="emergency"), RULES)
     assert change.set["emergency"] is True and change.set["return_visit_required"] is True
 
 
 def test_a_return_visit_only_follows_a_completed_repair():
     with pytest.raises(Conflict):
         repairs.return_visit(repair(), "rv_1", {"satisfaction": 5, "problem_found": False},
-                             at("2026-11-24T12:00:00Z"), DEFAULTS, "zhang")
+                             at("2026-11-24T12:00:00Z"), RULES, "zhang")
 
 
 def test_a_return_visit_within_three_days_is_on_time_and_a_later_one_is_not():
     change, visit = repairs.return_visit(completed_repair(), "rv_1", {"satisfaction": 4, "notes": " fine ",
                                                                       "problem_found": False},
-                                         at("2026-11-27T10:00:00Z"), DEFAULTS, "zhang")
+                                         at("2026-11-27T10:00:00Z"), RULES, "zhang")
     assert change.set["status"] == "visited" and change.events == []
     assert visit["on_time"] is True and visit["notes"] == "fine" and visit["follow_up_id"] is None
     assert visit["work_completed_at"] == "2026-11-24T10:00:00.000Z"
     _, late = repairs.return_visit(completed_repair(), "rv_2", {"satisfaction": 4, "problem_found": False},
-                                   at("2026-11-27T10:00:01Z"), DEFAULTS, "zhang")
+                                   at("2026-11-27T10:00:01Z"), RULES, "zhang")
     assert late["on_time"] is False
 
 
@@ -122,7 +124,7 @@ def test_a_problem_found_asks_maintenance_for_a_follow_up_within_24_hours():
     request = completed_repair()
     change, visit = repairs.return_visit(request, "rv_1", {"satisfaction": 2, "notes": "still dripping",
                                                            "problem_found": True},
-                                         at("2026-11-25T09:00:00Z"), DEFAULTS, "zhang")
+                                         at("2026-11-25T09:00:00Z"), RULES, "zhang")
     assert change.set["status"] == "follow_up"
     [follow_up] = change.set["follow_ups"]
     assert visit["follow_up_id"] == follow_up["id"]
@@ -137,7 +139,7 @@ def test_a_problem_found_asks_maintenance_for_a_follow_up_within_24_hours():
 
 
 def test_the_notice_deadline_is_an_estate_setting_and_a_repeat_gives_its_reason():
-    rules = effective(DEFAULTS, {"follow_up_notice_hours": 4})
+    rules = effective(RULES, {"follow_up_notice_hours": 4})
     change, _ = repairs.return_visit(completed_repair(repeat_of="sr_0"), "rv_1",
                                      {"satisfaction": 1, "problem_found": True}, at("2026-11-25T09:00:00Z"),
                                      rules, "zhang")
@@ -148,7 +150,7 @@ def test_the_notice_deadline_is_an_estate_setting_and_a_repeat_gives_its_reason(
 def test_the_follow_up_order_is_linked_and_its_completion_owes_a_new_return_visit():
     request = completed_repair()
     change, visit = repairs.return_visit(request, "rv_1", {"satisfaction": 2, "problem_found": True},
-                                         at("2026-11-25T09:00:00Z"), DEFAULTS, "zhang")
+                                         at("2026-11-25T09:00:00Z"), RULES, "zhang")
     request = step(request, change)
     follow_up_id = visit["follow_up_id"]
     created = order_created("wo_2", ("return_visit", follow_up_id))
@@ -157,7 +159,7 @@ def test_the_follow_up_order_is_linked_and_its_completion_owes_a_new_return_visi
     assert request["follow_ups"][0]["work_order_id"] == "wo_2"
     assert repairs.dispatch_update(request, created) is None
     done = order_completed("wo_2", ("return_visit", follow_up_id), completed="2026-11-26T15:00:00.000Z")
-    request = step(request, repairs.completion_update(request, done, DEFAULTS))
+    request = step(request, repairs.completion_update(request, done, RULES))
     assert request["status"] == "completed" and request["return_visit_due_at"] == "2026-11-29T15:00:00.000Z"
     assert request["follow_ups"][0]["completed_at"] == "2026-11-26T15:00:00.000Z"
     assert request["answered_at"] == "2026-11-24T10:00:00.000Z"  # the first completion answered the repair
@@ -168,7 +170,7 @@ def test_a_repeated_or_emergency_repair_is_not_closed_before_its_return_visit():
     with pytest.raises(Conflict):
         handling.close(required, {}, at("2026-11-25T09:00:00Z"), AGENT)
     change, _ = repairs.return_visit(required, "rv_1", {"satisfaction": 5, "problem_found": False},
-                                     at("2026-11-25T09:00:00Z"), DEFAULTS, "zhang")
+                                     at("2026-11-25T09:00:00Z"), RULES, "zhang")
     assert handling.close(step(required, change), {}, at("2026-11-25T10:00:00Z"), AGENT).set["status"] == "closed"
 
 
@@ -179,7 +181,7 @@ def test_an_ordinary_repair_is_closed_only_after_its_return_visit_or_an_unreacha
         handling.close(request, {}, at("2026-11-25T09:00:00Z"), AGENT)
     assert refused.value.errors[0]["field"] == "data.no_visit_reason"
     unreachable = {"no_visit_reason": "occupant_unreachable"}
-    for attempt in range(DEFAULTS["return_visit_attempts_before_close"]):
+    for attempt in range(RULES["return_visit_attempts_before_close"]):
         with pytest.raises(BusinessRuleViolation):  # not yet enough attempts
             handling.close(request, unreachable, at("2026-11-25T09:00:00Z"), AGENT)
         request = step(request, repairs.return_visit_attempt(request, {"method": "phone"},
@@ -189,7 +191,7 @@ def test_an_ordinary_repair_is_closed_only_after_its_return_visit_or_an_unreacha
     assert closed.set["status"] == "closed"
     assert closed.set["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
     assert "occupant unreachable after 3 attempts" in closed.entries[0]["note"]
-    fewer = dict(DEFAULTS, return_visit_attempts_before_close=1)  # a per-estate setting
+    fewer = dict(RULES, return_visit_attempts_before_close=1)  # a per-estate setting
     one = step(completed_repair(), repairs.return_visit_attempt(completed_repair(), {"method": "visit"},
                                                                 at("2026-11-24T09:00:00Z"), AGENT))
     assert handling.close(one, unreachable, at("2026-11-24T10:00:00Z"), AGENT, fewer).set["status"] == "closed"
