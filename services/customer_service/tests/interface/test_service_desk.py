@@ -362,7 +362,11 @@ def test_the_kpis_of_a_month_from_what_the_desk_did(desk):
                                              "target": 0.01, "note": "target: below"}
     assert found["owner_satisfaction"]["numerator"] == 2 and found["owner_satisfaction"]["denominator"] == 3
     assert found["consultation_accuracy"]["value"] == 0.0
-    # both complaints were due on 11-09; the first was replied to in time, the second not at all
+    # both complaints are due on 11-09: the first was replied to in time; the second, not replied
+    # yet, still has its days on 11-03 and is not counted until it is replied to or late
+    assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 1, "value": 1.0, "unit": "ratio"}
+    clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
+    found = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}
     december = desk.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert december["complaint_timeliness"]["value"] is None and december["return_visit_rate"]["value"] is None

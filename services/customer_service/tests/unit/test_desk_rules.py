@@ -131,6 +131,21 @@ def test_the_complaint_kpis():
                                              "target": 0.01, "note": "target: below"}
 
 
+def test_what_is_still_within_its_deadline_is_not_counted_yet():
+    """Found by review: seconds after a complaint was registered and a repair completed, the month
+    showed 0 % timeliness, verification and return visits, though nothing was late."""
+    now = "2026-11-20T02:00:00.000Z"
+    fresh = complaint("2026-11-20T01:00:00.000Z", "2026-11-27T01:00:00.000Z")
+    fresh["complaint"]["verify_due_at"] = "2026-11-20T16:00:00.000Z"
+    done = "2026-11-20T01:30:00.000Z"
+    found = kpis.estate_kpis("2026-11", [fresh, repair(done, [])], [], 10, set(), RULES, now=now)
+    for name in ("complaint_timeliness", "complaint_verification", "return_visit_rate"):
+        assert found[name]["denominator"] == 0 and found[name]["value"] is None, name
+    later = kpis.estate_kpis("2026-11", [fresh, repair(done, [])], [], 10, set(), RULES, now="2026-11-28T00:00:00.000Z")
+    for name in ("complaint_timeliness", "complaint_verification", "return_visit_rate"):
+        assert (later[name]["numerator"], later[name]["denominator"]) == (0, 1), name
+
+
 def repair(completed, visits):
     return {"_id": f"sr_{completed}", "kind": "repair", "created_at": "2026-10-01T00:00:00.000Z", "due_at": None,
             "completed_at": completed, "return_visits": visits}
