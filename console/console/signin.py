@@ -52,6 +52,7 @@ def sign_in(username, token):
         try:
             estate = gateway(token).get(f"/api/v1/estates/{session['estate_id']}")
             session["estate_name"] = estate.get("name") or estate.get("code")
+            session["estate_timezone"] = estate.get("timezone")
         except ApiProblem:
             session["estate_name"] = session["estate_id"]
 

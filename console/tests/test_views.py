@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import session
 
 from console import i18n, menu
 from console.app import create_app
@@ -67,6 +68,24 @@ def test_behind_the_ingress_a_sign_in_names_the_visitor_to_the_gateway(fake):
                     environ_base={"REMOTE_ADDR": "10.0.0.9"}, headers={"X-Forwarded-For": visitor})
     sent = [c["headers"].get("X-Forwarded-For") for c in fake.calls if c["path"] == "/api/v1/auth/token"]
     assert sent == ["203.0.113.50", "198.51.100.7"]
+
+
+def test_an_estates_times_are_shown_and_read_on_its_own_clock(client, fake):
+    """A Los Angeles estate's same-day verification (due at the end of its 1 December, 08:00 UTC)
+    showed 02 Dec 16:00, the console's Shanghai time; a typed appointment was read in Shanghai too."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}$", {"id": ESTATE, "name": "Pacific Court", "code": "LA-1",
+                                                  "timezone": "America/Los_Angeles"})
+    sign_in(client, fake)
+    la_complaint = {**COMPLAINT, "complaint": {**COMPLAINT["complaint"], "verify_due_at": "2026-12-02T08:00:00Z"}}
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", la_complaint)
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "02 Dec 2026 00:00" in page and "02 Dec 2026 16:00" not in page
+    with client.application.test_request_context():
+        session.update({"estate_id": ESTATE, "estate_timezone": "America/Los_Angeles"})
+        assert str(i18n.display_zone()) == "America/Los_Angeles"
+        session.clear()
+        assert str(i18n.display_zone()) == "Asia/Shanghai"
 
 
 def test_a_page_without_a_session_asks_to_sign_in(client):

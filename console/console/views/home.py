@@ -35,6 +35,7 @@ def choose_estate():
         return redirect(url_for("home.index"))
     session["estate_id"] = estate["id"]
     session["estate_name"] = estate.get("name") or estate.get("code")
+    session["estate_timezone"] = estate.get("timezone")  # its times are shown on its clock
     return redirect(_safe_next(request.form.get("next")))
 
 
