@@ -204,7 +204,7 @@ def test_settings_of_an_estate_that_does_not_exist_are_a_404_for_an_all_estates_
     put = client.put("/api/v1/estates/est_typo/settings/finance", json={"charge_due_days": 20}, headers=auth)
     contract.problem(put, 404, "not_found")
     assert rpc.calls_to("finance", "update_settings") == [] and rpc.calls_to("finance", "get_settings") == []
-    assert client.get("/api/v1/estates/est_real/settings/finance", headers=auth).status_code == 200
+    assert client.get("/api/v1/estates/est_settings/settings/finance", headers=auth).status_code == 200
 
 
 def test_operator_admin_creates_an_estate(client, rpc, admin_token):
