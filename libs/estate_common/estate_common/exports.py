@@ -184,8 +184,11 @@ def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="ex
 
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    def legal(values):  # a control character in a name (a paste) made openpyxl refuse the whole file
-        return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+    def legal(values):
+        # A control character in a name (a paste) made openpyxl refuse the whole file. Dropping it
+        # may uncover a formula ("\x01=HYPERLINK(...)" from the owner portal became a live one):
+        # what is left is escaped again.
+        return [escape(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v for v in values]
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])

