@@ -74,12 +74,16 @@ def get_household(db, estate_id, household_id):
 
 
 def list_households(db, estate_id, filters, limit, cursor):
-    """A page of households equal on ``building`` and on the ``custom.<key>`` filters (read by
-    the field's type: ``estate_common.custom_fields.filter_query``)."""
+    """A page of ``household_query``."""
+    return store.page(db.households, household_query(db, estate_id, filters), limit, cursor)
+
+
+def household_query(db, estate_id, filters):
+    """Households equal on ``building`` and on the ``custom.<key>`` filters (read by the field's
+    type: ``estate_common.custom_fields.filter_query``): the list's and the export's."""
     query = custom_fields.filter_query(custom_definitions(db, estate_id, "household"), filters) \
         if custom_fields.custom_filters(filters) else {}
-    return store.page(db.households, {"estate_id": estate_id, **custom_fields.plain_filters(filters), **query},
-                      limit, cursor)
+    return {"estate_id": estate_id, **custom_fields.plain_filters(filters), **query}
 
 
 def custom_definitions(db, estate_id, resource):
@@ -89,7 +93,7 @@ def custom_definitions(db, estate_id, resource):
 
 def export_households(db, estate_id, filters):
     """Every household the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.households, {"estate_id": estate_id, **filters})
+    return store.walk(db.households, household_query(db, estate_id, filters))
 
 
 def chain_record(db, record, attempts=100):

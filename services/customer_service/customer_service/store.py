@@ -162,12 +162,17 @@ def request_query(estate_id, filters, now, tz):
 
 
 def list_requests(db, estate_id, filters, now, limit, cursor):
-    """A page of ``request_query``, also equal on the ``custom.<key>`` filters (read by the
-    field's type: ``estate_common.custom_fields.filter_query``)."""
+    """A page of ``_listed_requests``."""
+    return store.page(db.service_requests, _listed_requests(db, estate_id, filters, now), limit, cursor)
+
+
+def _listed_requests(db, estate_id, filters, now):
+    """``request_query``, also equal on the ``custom.<key>`` filters (read by the field's type:
+    ``estate_common.custom_fields.filter_query``): the list's and the export's."""
     query = _request_query_in_estate(db, estate_id, custom_fields.plain_filters(filters), now)
     if custom_fields.custom_filters(filters):
         query.update(custom_fields.filter_query(custom_definitions(db, estate_id, "service_request"), filters))
-    return store.page(db.service_requests, query, limit, cursor)
+    return query
 
 
 def custom_definitions(db, estate_id, resource):
@@ -177,7 +182,7 @@ def custom_definitions(db, estate_id, resource):
 
 def export_requests(db, estate_id, filters, now):
     """Every service request the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.service_requests, _request_query_in_estate(db, estate_id, filters, now))
+    return store.walk(db.service_requests, _listed_requests(db, estate_id, filters, now))
 
 
 def _request_query_in_estate(db, estate_id, filters, now):

@@ -21,6 +21,14 @@ class HasCustomFields:
         if not set(self.caller.roles) & MANAGER_ROLES:
             raise Forbidden("only a manager or the operator admin defines an estate's custom fields")
 
+    def check_custom_filters(self, resource, estate_id, filters):
+        """An export's ``custom.<key>`` filters read as its list reads them (``ExportsResources``):
+        a key that is no field of the resource, or a value that does not fit, is a 400 when the
+        export starts, not a failed job."""
+        singular = resource.removesuffix("s")
+        if custom_fields.RESOURCES.get(singular) == self.name and custom_fields.custom_filters(filters):
+            custom_fields.filter_query(custom_fields_store.definitions(self.db, estate_id, [singular]), filters)
+
     def custom_keys(self, resource, estate_id):
         """An export's custom columns (``ExportsResources.custom_keys``): the estate's keys of the
         listed resource (``households`` → ``household``), archived ones too (their values stay)."""

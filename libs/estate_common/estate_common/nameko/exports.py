@@ -37,6 +37,9 @@ class ExportsResources(RunsJobs):
         ``HasCustomFields.custom_keys`` answers them)."""
         return ()
 
+    def check_custom_filters(self, resource, estate_id, filters):
+        """Nothing here; ``HasCustomFields`` reads the ``custom.<key>`` filters as the list does."""
+
     def columns(self, resource, estate_id):
         return list(self.export_columns[resource]) + exports.custom_columns(self.custom_keys(resource, estate_id))
 
@@ -68,6 +71,10 @@ class ExportsResources(RunsJobs):
         kind = exports.job_kind(resource)
         jobs.require_may_start(kind, self.caller)
         filters = self._export_filters(resource, data.get("filters") or {})
+        try:
+            self.check_custom_filters(resource, estate_id, filters)
+        except InvalidInput as refused:
+            raise InvalidInput(refused.detail, [dict(e, field=f"data.{e['field']}") for e in refused.errors]) from None
         columns = self.columns(resource, estate_id)
         params = {"resource": resource, "format": data["format"], "filters": filters,
                   "full": exports.full_kinds(columns, self.caller.roles)}

@@ -131,3 +131,18 @@ def test_a_household_edit_sets_custom_values_and_keeps_the_others(archive, estat
     assert kept["area_m2"] == made["area_m2"] and kept["custom"]["pets"] is True  # nothing partial written
     with pytest.raises(NotFound):  # an id not in the estate says nothing about the values
         archive.update_household({"estate_id": estate_id, "id": "hh_nope", "data": {"custom": {"pets": "a cat"}}})
+
+
+def test_an_export_selects_by_custom_fields_what_the_list_selects(archive, estate_id):
+    """Found by review: the export put the filter's text into the query (custom.floors "3" found
+    no household stored with 3), and an unknown key exported nothing instead of a 400."""
+    define(archive, estate_id, FLOORS)
+    three = archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, custom={"floors": 3})})
+    archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, room="1202", custom={"floors": 5})})
+    listed = archive.list_households({"estate_id": estate_id, "filters": {"custom.floors": "3"}})["items"]
+    exported = archive.export_documents("households", estate_id, {"custom.floors": "3"})
+    assert [h["id"] for h in listed] == [h["_id"] for h in exported] == [three["id"]]
+    with pytest.raises(InvalidInput) as refused:
+        archive.start_export({"estate_id": estate_id, "data": {"resource": "households", "format": "csv",
+                                                               "filters": {"custom.nosuch": "1"}}})
+    assert refused.value.errors[0]["field"] == "data.filters.custom.nosuch"

@@ -75,3 +75,13 @@ def test_a_request_s_custom_values_are_set_after_its_registration_by_the_desk(de
     with pytest.raises(NotFound):  # an id not in the estate says nothing about the values
         defined.set_service_request_custom({"estate_id": ESTATE, "id": "sr_nope",
                                             "data": {"custom": {"caller_mood": "angry"}}})
+
+
+def test_an_export_selects_by_custom_fields_what_the_register_selects(defined):
+    """Found by review: the export ignored custom.<key> filters and exported every request."""
+    made = defined.create_request({"estate_id": ESTATE, "data": dict(REQUEST, custom={"caller_mood": "upset"})})
+    defined.create_request({"estate_id": ESTATE, "data": dict(REQUEST, custom={"caller_mood": "calm"})})
+    filters = {"custom.caller_mood": "upset"}
+    listed = defined.list_requests({"estate_id": ESTATE, "filters": filters})["items"]
+    exported = list(defined.export_documents("service_requests", ESTATE, filters))
+    assert [r["id"] for r in listed] == [r["_id"] for r in exported] == [made["id"]]
