@@ -171,7 +171,8 @@ def run(db, job, runners):
         log.warning("job %s was taken over by another worker", job["_id"])
         return
     except DomainError as error:
-        _finish(db, job, "failed", error=error.detail)
+        # what a runner did before it failed, when it says (an import stopped part-way by a bad row)
+        _finish(db, job, "failed", result=getattr(error, "partial_result", None), error=error.detail)
     except Exception as error:
         # the error's type and its stack, not its message: a message may quote a row's content
         # (a name, which the log's scrubbing of numbers does not catch)

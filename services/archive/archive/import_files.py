@@ -150,7 +150,15 @@ def _encoding(content):
 
 def _csv_rows(content):
     text = io.TextIOWrapper(io.BytesIO(content), encoding=_encoding(content), newline="")
-    yield from csv.reader(text)
+    reader = csv.reader(text)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # a cell over csv's field size limit, a NUL byte...: the file's fault
+            raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
+        yield row
 
 
 def _xlsx_rows(content):

@@ -155,31 +155,42 @@ def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
     ``rows`` is consumed as it streams (``expected``: the count ``import_files.check``
     announced, for the progress bar; ``definitions``: the estate's custom fields of households).
     The import's result: counts, and the first rows that were refused with why (only the first
-    ``MAX_REPORTED_ERRORS`` are kept)."""
+    ``MAX_REPORTED_ERRORS`` are kept). A file found bad part-way fails the job with the counts
+    so far (``partial_result``, which ``jobs`` keeps as the failed job's result)."""
     created = existing = rejected = done = 0
     errors = []
     definitions = list(definitions)
     progress(0, expected)
-    for number, fields in rows:
-        body = household_body(fields)
-        problems = row_errors(number, body)
-        if not problems:
-            try:
-                custom = custom_values(definitions, fields)
-                household = domain.new_household(estate_id, body, now, custom)
-            except DomainError as error:
-                problems = _domain_errors(number, error)
-        if problems:
-            rejected += 1
-            if len(errors) < MAX_REPORTED_ERRORS:
-                errors.extend(problems)
-        elif save(household):
-            created += 1
-        else:
-            existing += 1
-        done += 1
-        if done % PROGRESS_EVERY == 0:
-            progress(done, max(done, expected or 0))
+
+    def counts():
+        return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
+                "errors": errors[:MAX_REPORTED_ERRORS]}
+
+    try:
+        for number, fields in rows:
+            body = household_body(fields)
+            problems = row_errors(number, body)
+            if not problems:
+                try:
+                    custom = custom_values(definitions, fields)
+                    household = domain.new_household(estate_id, body, now, custom)
+                except DomainError as error:
+                    problems = _domain_errors(number, error)
+            if problems:
+                rejected += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.extend(problems)
+            elif save(household):
+                created += 1
+            else:
+                existing += 1
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                progress(done, max(done, expected or 0))
+    except DomainError as stopped:
+        # the file turned out bad part-way (a row past the cap, an unreadable line): what was
+        # imported before stays (a second run finds it, "existing"), and the failed job says so
+        stopped.partial_result = counts()
+        raise
     progress(done, done)
-    return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
-            "errors": errors[:MAX_REPORTED_ERRORS]}
+    return counts()

@@ -114,6 +114,22 @@ def test_rows_past_the_cap_fail_the_job_while_reading(archive, monkeypatch):
     archive.run_jobs()
     failed = archive.get_job({"id": job["id"]})
     assert failed["status"] == "failed" and "at most 2 households" in failed["error"]
+    # the two read before the third stay, and the failed job says so (it said nothing: found by review)
+    assert {k: failed["result"][k] for k in ("rows", "created", "existing", "rejected")} == {
+        "rows": 2, "created": 2, "existing": 0, "rejected": 0}
+    assert len(archive.list_households({"estate_id": archive.estate_id})["items"]) == 2
+
+
+def test_a_csv_line_the_reader_cannot_take_fails_the_job_with_the_reason_and_what_was_done(archive):
+    """A cell over csv's field size limit escaped as an unexpected error ("the job failed
+    unexpectedly") after two households were created, and the job reported none of them."""
+    content = csv_bytes("1,2,301,89.37,Zhang San,13800138000", "1,2,302,60,Li Si,13900139000",
+                        '1,2,303,60,"' + "x" * 140_000 + '",13700137000')
+    job = start(archive, content)
+    archive.run_jobs()
+    failed = archive.get_job({"id": job["id"]})
+    assert failed["status"] == "failed" and "cannot be read at line" in failed["error"]
+    assert failed["result"]["created"] == 2 and failed["result"]["rows"] == 2
 
 
 def test_the_uploaded_file_is_kept_only_until_its_job_ends(archive):
