@@ -20,7 +20,6 @@ from . import (api_keys, custom_fields, docs, exports, exposition, fanout, idemp
                public, requests_in, store, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
-from .policy import ALL_ESTATES
 from .problems import from_domain_error, problem
 from .routes import PUBLIC_FORWARDED, ROUTES
 from .tokens import TokenIssuer
@@ -159,19 +158,9 @@ def _forwarding_view(route):
             return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
                                           caller=caller, context=context))
 
-        if (route.estate_scoped and not (route.paged or route.id_param) and ALL_ESTATES in caller["estates"]
-                and route.rpc != "get_estate"):
-            # a caller who may name any id: of an estate that exists at all? (a typo's settings or
-            # report answered 200 with the defaults, and a PUT stored them: found by review; a
-            # route naming a record gets the service's own 404)
-            state().estates.require(path["estate_id"], caller, state().rpc)
         if route.idempotent:
             return idempotency.once(state().db, caller, payload, route.status, call, shown)
-        answer = call()
-        if route.paged and route.estate_scoped and not answer.get("items") and ALL_ESTATES in caller["estates"]:
-            # nothing, for a caller who may name any id: of an estate that exists at all? (a typo is a 404)
-            state().estates.require(path["estate_id"], caller, state().rpc)
-        return jsonify(answer), route.status
+        return jsonify(call()), route.status
 
     view.__name__ = f"{route.service}__{route.rpc}"
     return view

@@ -1,14 +1,13 @@
-"""The estate a list names exists: a 404, not an empty list, for a mistyped estate id.
+"""The estate a call names exists: a 404 for a mistyped estate id, not an empty list or a stored typo.
 
 A user scoped to estates reaches only theirs (``access.authorize``); the operator admin and an
 all-estates API key reach any id, and a list of an estate that does not exist answered 200 with
-no items (found by review), so an integrator with a typo silently got nothing, and a typo's
-settings were stored. An empty page for such a caller is checked, and so is every call under an
-estate that names no record (settings, reports, creates: ``app._forwarding_view``; a route
-naming a record gets the service's own 404): the gateway asks archive, which owns
-the estates, once per estate per ``ttl_seconds`` per process; an estate that does not exist is
-never remembered, so one created a moment later is found. When archive does not answer, the
-empty page stands: this check must not make every service depend on archive.
+no items, a typo's settings, budgets and emergency plans were stored, and an export of it
+"succeeded" (found by reviews). ``access.authorize`` asks this for every call of such a caller
+that names an estate: the gateway asks archive, which owns the estates, once per estate per
+``ttl_seconds`` per process; an estate that does not exist is never remembered, so one created
+a moment later is found. When archive does not answer, the call goes on: this check must not
+make every service depend on archive.
 """
 import threading
 import time

@@ -90,6 +90,11 @@ class FakeRpc:
     def calls_to(self, service, method):
         return [c for c in self.calls if (c.service, c.method) == (service, method)]
 
+    def calls_except_estate_lookups(self):
+        """The calls but the gateway's own ``archive.get_estate`` asking whether an estate an
+        all-estates caller names exists (``known_estates``)."""
+        return [c for c in self.calls if (c.service, c.method) != ("archive", "get_estate")]
+
     def only_call(self, service, method):
         found = self.calls_to(service, method)
         assert len(found) == 1, f"expected one call to {service}.{method}, got {self.calls}"
