@@ -14,21 +14,29 @@ from .errors import InvalidInput, field_error
 INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
 
-def effective(defaults, overrides):
-    return {**defaults, **{k: v for k, v in (overrides or {}).items() if k in defaults}}
+def effective(defaults, overrides, maxima=None, minima=None):
+    """The defaults with the overrides that are within their bounds now: one stored before a
+    maximum was set (100,000,000 days, which failed every billing run) gives way to the default."""
+    return {**defaults, **{k: v for k, v in (overrides or {}).items()
+                           if k in defaults and _problem(k, v, maxima, minima) is None}}
+
+
+def _problem(name, value, maxima, minima):
+    """Why ``value`` cannot be the setting ``name``, or None."""
+    low, high = (minima or {}).get(name, 1), (maxima or {}).get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        return f"must be a whole number of at least {low}"
+    if high is not None and value > high:
+        return f"must be at most {high}"
+    return None
 
 
 def check_overrides(defaults, overrides, maxima=None, minima=None):
     errors = []
     for name, value in overrides.items():
-        low = (minima or {}).get(name, 1)
-        high = (maxima or {}).get(name)
-        if name not in defaults:
-            errors.append(field_error(name, "is not a setting of this service"))
-        elif isinstance(value, bool) or not isinstance(value, int) or value < low:
-            errors.append(field_error(name, f"must be a whole number of at least {low}"))
-        elif high is not None and value > high:
-            errors.append(field_error(name, f"must be at most {high}"))
+        problem = "is not a setting of this service" if name not in defaults else _problem(name, value, maxima, minima)
+        if problem:
+            errors.append(field_error(name, problem))
     if errors:
         raise InvalidInput("settings are not valid", errors)
 
@@ -37,14 +45,15 @@ def _stored(db, estate_id):
     return common_store.estate_settings(db, estate_id)
 
 
-def for_estate(db, defaults, estate_id):
-    """The numbers that apply in the estate: its overrides over the defaults."""
-    return effective(defaults, _stored(db, estate_id).get("values"))
+def for_estate(db, defaults, estate_id, maxima=None, minima=None):
+    """The numbers that apply in the estate: its overrides (within their bounds) over the defaults."""
+    return effective(defaults, _stored(db, estate_id).get("values"), maxima, minima)
 
 
-def view(db, defaults, estate_id):
+def view(db, defaults, estate_id, maxima=None, minima=None):
     stored = _stored(db, estate_id)
-    overrides = {k: v for k, v in (stored.get("values") or {}).items() if k in defaults}
+    overrides = {k: v for k, v in (stored.get("values") or {}).items()
+                 if k in defaults and _problem(k, v, maxima, minima) is None}
     return {"estate_id": estate_id, "values": effective(defaults, overrides), "overrides": overrides,
             "defaults": dict(defaults), "updated_at": stored.get("updated_at"),
             "updated_by": stored.get("updated_by")}

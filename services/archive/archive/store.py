@@ -4,7 +4,7 @@ from estate_common.store import DuplicateKey
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
 from . import chain
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 CHAIN = [("estate_id", 1), ("seq", 1)]
@@ -48,7 +48,7 @@ WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan"
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone`` (master data, not a
     setting: changed by editing the estate)."""
-    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": estate_timezone(db, estate_id)}
+    return settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA) | {"timezone": estate_timezone(db, estate_id)}
 
 
 def get_estate(db, estate_id):

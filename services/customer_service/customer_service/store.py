@@ -10,7 +10,7 @@ from estate_common import (calendar, closed_counts, common_store, custom_fields,
                            jobs, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -54,7 +54,8 @@ NAMES = {  # collection -> what the API calls one of its documents
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": replica.estate_timezone(db, estate_id)}
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA)
+    return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
 # -- read copies of master data ---------------------------------------------------

@@ -7,7 +7,7 @@ from estate_common import closed_counts, common_store, export_store, ids, jobs, 
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 DUPLICATE_KEY = 11000
@@ -73,7 +73,8 @@ announce = common_store.announce
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": replica.estate_timezone(db, estate_id)}
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA)
+    return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
 def next_number(db, estate_id, series):

@@ -1,7 +1,7 @@
 """integrations' repository: the only module of the service that touches its database."""
 from estate_common import retention, settings, store, writes
 
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 DUE = "deliveries_due"
@@ -26,7 +26,7 @@ change, create, write = named.change, named.create, named.write
 
 
 def rules_for(db, estate_id):
-    return settings.for_estate(db, DEFAULTS, estate_id)
+    return settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA)
 
 
 def list_webhooks(db, estate_id, filters, limit, cursor):

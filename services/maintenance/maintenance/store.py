@@ -1,7 +1,7 @@
 """maintenance's repository: the only module of the service that touches its database."""
 from estate_common import closed_counts, custom_fields, custom_fields_store, export_store, jobs, replica, settings, store, writes
 
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -47,7 +47,8 @@ def next_number(db, estate_id, series):
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": replica.estate_timezone(db, estate_id)}
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA)
+    return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
 # -- any collection: by id in an estate, referenced by a body, inserted once -------------

@@ -8,7 +8,7 @@ loser re-reads and gets the answer its state now gives.
 from estate_common import closed_counts, common_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from .rules import DEFAULTS
+from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -48,7 +48,8 @@ WHAT = {
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    return settings.for_estate(db, DEFAULTS, estate_id) | {"timezone": replica.estate_timezone(db, estate_id)}
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA)
+    return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
 def known_household(db, estate_id, household_id, field):

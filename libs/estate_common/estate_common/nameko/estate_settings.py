@@ -23,7 +23,8 @@ class EstateSettings:
     @rpc_method
     def get_settings(self, payload):
         self._require_manager()
-        return settings.view(self.db, self.settings_defaults, payload["estate_id"])
+        return settings.view(self.db, self.settings_defaults, payload["estate_id"], self.settings_maxima,
+                             self.settings_minima)
 
     @rpc_method
     def update_settings(self, payload):
@@ -31,4 +32,4 @@ class EstateSettings:
         estate_id, overrides = payload["estate_id"], payload["data"]
         settings.check_overrides(self.settings_defaults, overrides, self.settings_maxima, self.settings_minima)
         settings.replace(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
-        return settings.view(self.db, self.settings_defaults, estate_id)
+        return settings.view(self.db, self.settings_defaults, estate_id, self.settings_maxima, self.settings_minima)

@@ -1323,3 +1323,17 @@ def test_the_bill_due_days_default_can_be_set_back(finance):
     finance.update_settings({"estate_id": ESTATE, "data": {"bill_due_days": 10}})
     values = finance.update_settings({"estate_id": ESTATE, "data": {"bill_due_days": 0}})["values"]
     assert values["bill_due_days"] == 0
+
+
+def test_an_override_stored_before_its_maximum_gives_way_to_the_default(finance):
+    """Found by review: the maxima were checked on PUT only, so a value stored before them still
+    failed every billing run of the estate."""
+    from estate_common import settings
+    settings.replace(finance.db, ESTATE, {"bill_due_days": 100_000_000, "charge_due_days": 20}, clock.now_iso(),
+                     "before-the-maxima")
+    acting(finance, MANAGER)
+    shown = finance.get_settings({"estate_id": ESTATE})
+    assert shown["values"]["bill_due_days"] == 0 and shown["values"]["charge_due_days"] == 20
+    assert shown["overrides"] == {"charge_due_days": 20}
+    approved(finance)
+    assert run(finance)["status"] == "succeeded"
