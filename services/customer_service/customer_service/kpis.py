@@ -72,8 +72,13 @@ def return_visit_rate(requests, start, end, target, rules, now):
     def visits(r, at):
         return [v for v in r.get("return_visits", []) if v["work_completed_at"] == at]
 
+    def visit_due(r, at):  # the latest completion's as it was set then (the setting may have changed)
+        if at == r.get("completed_at") and r.get("return_visit_due_at"):
+            return r["return_visit_due_at"]
+        return repairs.return_visit_due_at(clock.parse_iso(at), rules)
+
     done = [(r, at) for r in _of(requests, "repair") for at in sorted(completions(r)) if _within(at, start, end)
-            and (visits(r, at) or repairs.return_visit_due_at(clock.parse_iso(at), rules) <= now)]
+            and (visits(r, at) or visit_due(r, at) <= now)]
     visited = [at for r, at in done if any(v["on_time"] for v in visits(r, at))]
     return kpi(len(visited), len(done), target=target)
 

@@ -146,6 +146,16 @@ def test_what_is_still_within_its_deadline_is_not_counted_yet():
         assert (later[name]["numerator"], later[name]["denominator"]) == (0, 1), name
 
 
+def test_a_completion_is_judged_by_the_visit_due_it_was_given():
+    """Found by review: the KPI recomputed the due time with today's return_visit_days, so a
+    completion already late was left out once the setting grew."""
+    done = "2026-11-01T02:00:00.000Z"
+    late = dict(repair(done, []), return_visit_due_at="2026-11-04T02:00:00.000Z")  # 3 days, as set then
+    rules = dict(RULES, return_visit_days=7)  # changed since
+    found = kpis.estate_kpis("2026-11", [late], [], 0, set(), rules, now="2026-11-06T00:00:00.000Z")
+    assert (found["return_visit_rate"]["numerator"], found["return_visit_rate"]["denominator"]) == (0, 1)
+
+
 def repair(completed, visits):
     return {"_id": f"sr_{completed}", "kind": "repair", "created_at": "2026-10-01T00:00:00.000Z", "due_at": None,
             "completed_at": completed, "return_visits": visits}
