@@ -41,7 +41,8 @@ PORTAL_CALLER = "portal"
 
 def create(db, username, password, roles, estate_ids):
     if username == PORTAL_CALLER:
-        raise Conflict("this username is reserved", [{"field": "username", "message": "is reserved for the owner portal"}])
+        raise Conflict("this username is reserved",
+                       [{"field": "username", "message": "is reserved for the owner portal"}])
     user = {
         "_id": username,  # usernames are unique: the natural key
         "username": username,
@@ -62,7 +63,7 @@ def authenticate(db, username, password):
     user = store.find_user(db, username)
     if not passwords.verify(user["password_hash"] if user else None, password):
         return None
-    if not user["active"]:
+    if not user["active"] or username == PORTAL_CALLER:  # an account stored before the name was reserved
         return None
     if passwords.needs_rehash(user["password_hash"]):
         store.change_user(db, username, {"password_hash": passwords.hash_password(password)})
@@ -114,10 +115,11 @@ def update(db, cache, actor, user_id, changes):
             errors.append(field_error("roles", "you cannot remove your own operator_admin role"))
         if errors:
             raise BusinessRuleViolation("an operator admin cannot lock themselves out", errors)
-    leaving = changes.get("active") is False and user["active"]
+    turning = "active" in changes and changes["active"] != user["active"]
     # a deactivated account's tokens end for good: reactivation must not revive a token captured
-    # before, or a device left signed in (the user signs in again)
-    store.change_user(db, user_id, changes | _deactivation(user, changes), new_credentials=leaving)
+    # before, or a device left signed in (the user signs in again); both ways, so an account
+    # deactivated before this rule is covered as well
+    store.change_user(db, user_id, changes | _deactivation(user, changes), new_credentials=turning)
     cache.forget(user_id)
     return store.find_user(db, user_id)
 
@@ -170,7 +172,7 @@ def caller(cache, claims):
     checked: only while its user exists, is active, has not changed credentials since and has
     not signed this token out."""
     user = cache.get(claims["sub"])
-    if user is None or not user["active"]:
+    if user is None or not user["active"] or user["_id"] == PORTAL_CALLER:  # one stored before the name was reserved
         raise Unauthorized("the token is not valid")
     if claims.get("cv") != credential_version(user):
         raise Unauthorized("the token is not valid")

@@ -267,3 +267,26 @@ def test_signing_a_token_out_ends_that_token_only(app, client, contract, account
     kept = app.extensions["estate_ops"].db.users.find_one({"_id": username})["signed_out_tokens"]
     assert len(kept) == 2 and all(isinstance(exp, int) for exp in kept.values())
     contract.problem(client.delete("/api/v1/auth/token"), 401, "unauthorized", app=app)
+
+
+def test_an_account_named_portal_stored_before_the_name_was_reserved_is_refused(app, client, contract):
+    """The owner portal's callers carry the name on the bus; an account created before it was
+    reserved neither signs in nor acts with a token it holds (found by review)."""
+    from gateway import passwords
+    db = app.extensions["estate_ops"].db
+    db.users.insert_one({"_id": "portal", "username": "portal", "password_hash": passwords.hash_password(USER_PASSWORD),
+                         "roles": ["agent"], "estate_ids": ["A"], "active": True, "credential_version": 0,
+                         "created_at": "2026-01-01T00:00:00.000Z"})
+    sign_in = client.post("/api/v1/auth/token", json={"username": "portal", "password": USER_PASSWORD})
+    contract.problem(sign_in, 401, "unauthorized", app=app)
+    token = signed({"sub": "portal", "roles": ["agent"], "estates": ["A"], "cv": 0})
+    contract.problem(client.get(PROTECTED, headers=bearer(token)), 401, "unauthorized", app=app)
+
+
+def test_reactivating_an_account_also_ends_the_tokens_it_had(app, client, admin_token, user):
+    """An account deactivated before deactivations moved the credentials on: its reactivation does."""
+    username, token = user()
+    app.extensions["estate_ops"].db.users.update_one({"_id": username}, {"$set": {"active": False}})  # the old way
+    app.extensions["estate_ops"].user_cache.forget(username)
+    assert patch_user(client, admin_token, username, {"active": True}).status_code == 200
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 401

@@ -80,6 +80,7 @@ def test_no_account_may_take_the_owner_portals_name(app, client, contract, admin
     assert app.extensions["estate_ops"].db.users.find_one({"_id": "portal"}) is None
 
 
+
 @pytest.mark.parametrize("change, field", [
     ({"password": "short-pass1"}, "password"),          # 11 characters
     ({"password": ""}, "password"),
