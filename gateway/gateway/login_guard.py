@@ -20,11 +20,12 @@ Guessing: failed sign-ins are counted three ways, each with its own threshold:
 A success clears the pair's count (not the address's nor the username's: a guesser
 could otherwise reset them by signing in to an account of its own).
 
-An attempt is reserved before its password is checked (``reserve``: a ``pending`` count on the
-pair's and the address's records, taken atomically) and counted as failed or released after:
+An attempt is reserved before its password is checked (``reserve``: an entry in ``in_flight`` on
+the pair's and the address's records, taken atomically) and counted as failed or released after:
 the failures and the attempts in flight together stay within each threshold, so guesses sent
 side by side are refused like guesses sent one after another (checked only against the
-failures already counted, 32 parallel guesses had 12 passwords checked).
+failures already counted, 32 parallel guesses had 12 passwords checked). An entry older than
+``IN_FLIGHT_SECONDS`` no longer counts: its worker died before giving it back.
 
 The address is the client's as ``request.remote_addr`` gives it: the app trusts
 ``X-Forwarded-For`` through ``TRUSTED_PROXIES`` proxies only (werkzeug ``ProxyFix``, set up
@@ -34,6 +35,7 @@ The counters live in the gateway's store, which every gateway worker shares when
 ``MONGO_URI`` is set (the embedded store is per process).
 """
 import threading
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -51,6 +53,8 @@ USERNAME_INTERVAL_SECONDS = config.env_int("LOGIN_USERNAME_INTERVAL_SECONDS", 5)
 MAX_CONCURRENT_HASHES = config.env_int("LOGIN_MAX_CONCURRENT_HASHES", 4)
 HASH_WAIT_SECONDS = config.env_float("LOGIN_HASH_WAIT_SECONDS", 0.5)
 BUSY_RETRY_SECONDS = 1
+# longer than any attempt takes (a slot's wait and an Argon2 check): older, its worker died
+IN_FLIGHT_SECONDS = 30
 
 _hash_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
 
@@ -127,38 +131,45 @@ def _live_count(record):
     return record.get("count", 0)
 
 
+def _in_flight(record, now):
+    since = clock.to_iso(now - timedelta(seconds=IN_FLIGHT_SECONDS))
+    return sum(1 for began in (record.get("in_flight") or {}).values() if began > since)
+
+
 def reserve(db, username, address):
     """Before a password is checked: refused (429) while the pair or the address is locked out or
     the username slowed (``check``), or when the failures and the attempts in flight would pass
-    a threshold with this one; else this attempt is in flight until ``failed``, ``succeeded`` or
-    ``released``."""
+    a threshold with this one; else the attempt's id, in flight until ``failed``, ``succeeded``
+    or ``released`` with it."""
     check(db, username, address)
+    attempt_id, now = uuid.uuid4().hex, clock.now()
     taken = []
     for key, threshold in _reserved_keys(username, address):
-        record = store.reserve_login_attempt(db, key, _expire_at())
+        record = store.reserve_login_attempt(db, key, attempt_id, clock.to_iso(now), _expire_at())
         taken.append(key)
-        if _live_count(record) + record["pending"] > threshold:
+        if _live_count(record) + _in_flight(record, now) > threshold:
             for held in taken:
-                store.release_login_attempt(db, held)
-            _refuse(LOCK_SECONDS, "too many sign-ins are being tried for this account or address")
+                store.release_login_attempt(db, held, attempt_id)
+            _refuse(BUSY_RETRY_SECONDS, "too many sign-ins are being tried for this account or address")
+    return attempt_id
 
 
-def released(db, username, address):
+def released(db, username, address, attempt_id):
     """The attempt ended without a verdict on its password (no hashing slot, an error)."""
     for key, _ in _reserved_keys(username, address):
-        store.release_login_attempt(db, key)
+        store.release_login_attempt(db, key, attempt_id)
 
 
-def failed(db, username, address):
+def failed(db, username, address, attempt_id):
     now = clock.now_iso()
     for key in (_pair_key(username, address), _address_key(address), _username_key(username)):
         record = store.find_login_failures(db, key)
         if record and _live_count(record) == 0:
             store.forget_login_failures(db, key)  # the last failure is old: start counting again
         store.count_login_failure(db, key, now, _expire_at())
-    released(db, username, address)
+    released(db, username, address, attempt_id)
 
 
-def succeeded(db, username, address):
+def succeeded(db, username, address, attempt_id):
     store.forget_login_failures(db, _pair_key(username, address))
-    released(db, username, address)
+    released(db, username, address, attempt_id)

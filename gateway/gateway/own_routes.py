@@ -35,17 +35,17 @@ def register(app, services):
     def issue_token():
         body = _valid("TokenRequest", requests_in.json_body())
         db, address = _state().db, request.remote_addr
-        login_guard.reserve(db, body["username"], address)
+        attempt = login_guard.reserve(db, body["username"], address)
         try:
             with login_guard.hash_slot():
                 user = users.authenticate(db, body["username"], body["password"])
         except BaseException:
-            login_guard.released(db, body["username"], address)
+            login_guard.released(db, body["username"], address, attempt)
             raise
         if user is None:
-            login_guard.failed(db, body["username"], address)
+            login_guard.failed(db, body["username"], address, attempt)
             raise Unauthorized("unknown username or wrong password")
-        login_guard.succeeded(db, body["username"], address)
+        login_guard.succeeded(db, body["username"], address, attempt)
         return jsonify(_token_for(user))
 
     @app.delete("/api/v1/auth/token")
@@ -91,18 +91,18 @@ def register(app, services):
         # the password without the sign-in's limits (nor to run unbounded Argon2 hashes)
         db, address = _state().db, request.remote_addr
         username = _state().user_cache.get(caller["user"])["username"]
-        login_guard.reserve(db, username, address)
+        attempt = login_guard.reserve(db, username, address)
         try:
             with login_guard.hash_slot():
                 user = users.change_password(db, _state().user_cache, caller["user"],
                                              body["current_password"], body["new_password"])
         except users.WrongPassword:
-            login_guard.failed(db, username, address)
+            login_guard.failed(db, username, address, attempt)
             raise
         except BaseException:
-            login_guard.released(db, username, address)
+            login_guard.released(db, username, address, attempt)
             raise
-        login_guard.succeeded(db, username, address)
+        login_guard.succeeded(db, username, address, attempt)
         return jsonify(_token_for(user))
 
     @app.patch("/api/v1/users/<user_id>")

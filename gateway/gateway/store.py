@@ -118,19 +118,20 @@ def count_login_failure(db, key, at, expire_at):
 
 
 def forget_login_failures(db, key):
-    """The count starts again (the attempts in flight, ``pending``, stay counted)."""
+    """The count starts again (the attempts in flight stay)."""
     db.login_failures.update_one({"_id": key}, {"$set": {"count": 0}})
 
 
-def reserve_login_attempt(db, key, expire_at):
-    """One more attempt in flight under ``key``: the record with it, atomically."""
-    return db.login_failures.find_one_and_update({"_id": key}, {"$inc": {"pending": 1},
-                                                                "$set": {retention.FIELD: expire_at}},
+def reserve_login_attempt(db, key, attempt_id, at, expire_at):
+    """One more attempt in flight under ``key`` (``in_flight.<attempt_id>``: when it began): the
+    record with it, atomically."""
+    return db.login_failures.find_one_and_update({"_id": key}, {"$set": {f"in_flight.{attempt_id}": at,
+                                                                         retention.FIELD: expire_at}},
                                                  upsert=True, return_document=ReturnDocument.AFTER)
 
 
-def release_login_attempt(db, key):
-    db.login_failures.update_one({"_id": key}, {"$inc": {"pending": -1}})
+def release_login_attempt(db, key, attempt_id):
+    db.login_failures.update_one({"_id": key}, {"$unset": {f"in_flight.{attempt_id}": ""}})
 
 
 # -- calls per window (rate limits) -------------------------------------------------------

@@ -193,7 +193,7 @@ def _guess_side_by_side(app, monkeypatch, guesses, hash_wait):
 
 def _in_flight(app, username="admin", address="10.0.0.1"):
     db = app.extensions["estate_ops"].db
-    return [(db.login_failures.find_one({"_id": key}) or {}).get("pending", 0)
+    return [len((db.login_failures.find_one({"_id": key}) or {}).get("in_flight") or {})
             for key, _ in login_guard._reserved_keys(username, address)]
 
 
@@ -214,6 +214,19 @@ def test_a_guess_refused_for_want_of_a_hashing_slot_gives_its_reservation_back(f
     assert 429 in statuses and checked < 3
     assert _in_flight(fresh) == [0, 0]
     assert sign_in(fresh, ADMIN_PASSWORD).status_code == 200  # fewer failures than the limit: not locked
+
+
+def test_an_attempt_a_dead_worker_never_gave_back_stops_counting(fresh):
+    """A worker killed between the reservation and its verdict left its attempt in flight: the
+    pair stayed one attempt short of its limit for as long as anyone kept trying."""
+    db = fresh.extensions["estate_ops"].db
+    for _ in range(login_guard.MAX_FAILURES):  # as many dead attempts as the limit allows
+        login_guard.reserve(db, "admin", "10.0.0.1")
+    assert _in_flight(fresh) == [login_guard.MAX_FAILURES] * 2
+    refused = sign_in(fresh, ADMIN_PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) <= 2
+    clock.advance(timedelta(seconds=login_guard.IN_FLIGHT_SECONDS + 1))
+    assert sign_in(fresh, ADMIN_PASSWORD).status_code == 200
 
 
 def test_failed_sign_in_records_expire_once_no_lock_needs_them(fresh, monkeypatch):
