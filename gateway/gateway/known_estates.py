@@ -26,6 +26,11 @@ class KnownEstates:
         self._until = {}  # estate id -> known until (time.monotonic())
         self._lock = threading.Lock()
 
+    def remember(self, estate_id):
+        """``estate_id`` exists (archive said so another way): not asked again for ``ttl_seconds``."""
+        with self._lock:
+            self._until[estate_id] = time.monotonic() + self.ttl_seconds
+
     def require(self, estate_id, caller, rpc):
         """``NotFound`` when archive says there is no such estate (asked through ``rpc`` as ``caller``)."""
         now = time.monotonic()

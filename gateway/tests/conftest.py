@@ -104,6 +104,10 @@ class FakeRpc:
 def build_app(**overrides):
     app = create_app(settings(**overrides))
     app.extensions["estate_ops"].rpc = FakeRpc()
+    known = app.extensions["estate_ops"].estates
+    known.ttl_seconds = 24 * 3600  # the tests' estates exist: no test's calls depend on which ran first
+    for estate_id in ("A", "B"):
+        known.remember(estate_id)
     return app
 
 
