@@ -255,6 +255,22 @@ def test_fields_marked_as_personal_data_are_left_out_of_the_body():
     assert sent["data"] == {"id": "wo_1"} and "张三" not in webhooks.body_of(event, personal)
 
 
+def test_phone_and_id_numbers_typed_into_free_text_are_redacted_and_ids_kept():
+    """Found by review: a portal filer's "call me at 13944445555, ID 110101199003071234" went out
+    verbatim in service_request_created, though the log lines redact it."""
+    hex_id = "sr_a13944445555b0f51fbe27829"  # eleven digits in a row inside an id
+    event = dict(EVENT, data={"id": hex_id, "household_id": "hh_13800138000", "number": "SR-2026-000042",
+                              "created_at": "2026-11-23T02:00:00.000Z",
+                              "description": "call me at 13944445555, ID 110101199003071234",
+                              "items": [{"name": "valve", "note": "ring 138-0013-8000"}]})
+    sent = json.loads(webhooks.body_of(event))["data"]
+    assert "13944445555" not in sent["description"] and "110101199003071234" not in sent["description"]
+    assert sent["description"].startswith("call me at [redacted]")
+    assert "138-0013-8000" not in sent["items"][0]["note"]
+    assert (sent["id"], sent["household_id"], sent["number"], sent["created_at"]) == (
+        hex_id, "hh_13800138000", "SR-2026-000042", "2026-11-23T02:00:00.000Z")
+
+
 def test_every_event_field_that_names_an_occupant_is_marked_personal():
     from estate_common import contracts
     book = contracts.load()
