@@ -35,6 +35,11 @@ _PERSONAL = [
 ]
 
 
+# the ``extra`` fields a line carries (any other is dropped): a webhook delivery's line said
+# nothing of which delivery or webhook it was about (found by review)
+LINE_FIELDS = ("event_type", "event_id", "rpc", "status", "duration_ms", "method", "path",
+               "delivery_id", "webhook_id", "status_code", "outcome")
+
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps with an option builds one per call
 
 
@@ -86,7 +91,7 @@ class JsonFormatter(logging.Formatter):
             "trace_id": tracing.current_trace_id(),
             "message": scrub(record.getMessage()),
         }
-        for key in ("event_type", "event_id", "rpc", "status", "duration_ms", "method", "path"):
+        for key in LINE_FIELDS:
             if hasattr(record, key):
                 value = getattr(record, key)
                 line[key] = scrub(value) if isinstance(value, str) else value  # a path may hold a phone

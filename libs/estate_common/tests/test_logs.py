@@ -178,6 +178,15 @@ def test_json_formatter_adds_the_extra_keys(capture):
     assert line["request_id"] is None
 
 
+def test_a_webhook_deliverys_line_names_the_delivery_and_the_webhook(capture):
+    logger, stream = capture
+    logger.info("webhook delivery attempted", extra={"delivery_id": "dlv_1", "webhook_id": "wh_1",
+                                                      "status_code": 500, "outcome": "retry"})
+    (line,) = _lines(stream)
+    assert (line["delivery_id"], line["webhook_id"], line["status_code"], line["outcome"]) == (
+        "dlv_1", "wh_1", 500, "retry")
+
+
 def test_json_formatter_request_id_of_the_record_wins(capture):
     logger, stream = capture
     logs.set_request_id("from-context")
