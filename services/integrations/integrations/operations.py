@@ -195,8 +195,11 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
                            _kept_until_expiry(webhooks.attempted(delivery, status_code, error, now, rules, rand), now))
     succeeded = webhooks.is_success(status_code)
     last = webhooks.describe_failure(status_code, error)
-    store.change(db, outbox, "webhooks", estate_id, subscription["_id"],
-                 lambda doc: webhooks.after_attempt(doc, succeeded, now, rules, last))
+    try:
+        store.change(db, outbox, "webhooks", estate_id, subscription["_id"],
+                     lambda doc: webhooks.after_attempt(doc, succeeded, now, rules, last))
+    except NotFound:
+        pass  # deleted while the attempt was on its way: the delivery is recorded, nothing else to keep
     outcome = recorded["status"] if recorded is not None else "lost"
     metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, {"pending": "retrying"}.get(outcome, outcome)).inc()
     log.info("webhook delivery attempted", extra={"delivery_id": delivery["_id"], "status_code": status_code,

@@ -462,3 +462,20 @@ def test_a_delivery_is_claimed_when_a_slot_frees_so_its_lease_starts_with_its_at
     assert first_attempt.count(leased_first) == 1  # one claimed, the other still due
     assert not any(at and at > clock.to_iso(start) for at in first_attempt if at != leased_first)
     assert clock.to_iso(start + timedelta(seconds=50) + lease) in second_attempt  # the other, when its turn came
+
+
+def test_a_webhook_deleted_while_its_attempt_is_on_the_way_records_the_attempt_quietly(svc, private, caplog):
+    """The subscription's own update then found no subscription: an ERROR with a traceback for an
+    ordinary race, and the attempt's metric and log line skipped (found by review)."""
+    caplog.set_level("INFO")
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    svc.on_maintenance__work_order_created(order_created())
+
+    def deleting(url, body, headers, timeout, allow):
+        svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+        return 204, None
+    assert operations.deliver_due(svc.db, svc.outbox, send=deleting) == 1
+    [delivery] = svc.db.deliveries.find({"webhook_id": hook["id"]})
+    assert delivery["status"] == "delivered"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any(r.getMessage() == "webhook delivery attempted" for r in caplog.records)
