@@ -17,6 +17,11 @@ SERVICE = "integrations"
 LEASE_SECONDS = 60  # a claimed delivery is not due again before this (its worker died: tried again)
 BATCH = 50  # due deliveries taken per run of the delivery timer
 PARALLEL = 10  # attempts in flight at once per process
+# attempts in one run for a webhook that is failing: a receiver that hangs holds two slots for
+# one attempt's time, not the whole batch (fifty of its deliveries held every estate's for about a
+# minute a run); a healthy one takes what is due
+PER_FAILING_WEBHOOK = 2
+LOOKED_AT = 10 * BATCH  # due deliveries read to fill a run fairly
 
 
 def allow_private():
@@ -130,7 +135,8 @@ def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
     attempted = []
     lease = max(LEASE_SECONDS, 2 * sender.attempt_seconds(timeout_seconds()))
     pool = eventlet.GreenPool(PARALLEL)
-    for delivery in store.due_deliveries(db, clock.to_iso(now or clock.now()), BATCH):
+    due = store.due_deliveries(db, clock.to_iso(now or clock.now()), LOOKED_AT)
+    for delivery in webhooks.fair_share(due, store.failing_webhook_ids(db, due), PER_FAILING_WEBHOOK, BATCH):
         pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted)  # waits for a slot
     pool.waitall()
     return len(attempted)

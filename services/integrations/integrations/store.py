@@ -53,6 +53,16 @@ def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
     return store.page(db.deliveries, {"estate_id": estate_id, "webhook_id": webhook_id, **filters}, limit, cursor)
 
 
+def failing_webhook_ids(db, deliveries):
+    """Which of the webhooks these deliveries go to are failing (``failing_since`` set)."""
+    estates = sorted({d["estate_id"] for d in deliveries})
+    webhook_ids = sorted({d["webhook_id"] for d in deliveries})
+    if not webhook_ids:
+        return set()
+    return {doc["_id"] for doc in db.webhooks.find({"estate_id": {"$in": estates}, "_id": {"$in": webhook_ids},
+                                                   "failing_since": {"$ne": None}}, {"_id": 1})}
+
+
 def due_deliveries(db, now_iso, limit):
     """Pending deliveries whose next attempt is due, oldest first, in every estate: the
     delivery worker's sweep (a timer; one indexed range read per run)."""

@@ -133,6 +133,20 @@ def wants(doc, source, event_type):
 
 # -- deliveries --------------------------------------------------------------------------------
 
+def fair_share(due, failing, per_failing, limit):
+    """``due`` (oldest first) with at most ``per_failing`` deliveries of each webhook in
+    ``failing``, at most ``limit`` in all: a failing receiver's backlog does not fill a run of the
+    delivery worker, while a healthy one's burst goes out at full speed."""
+    taken, chosen = {}, []
+    for delivery in due:
+        if delivery["webhook_id"] not in failing or taken.get(delivery["webhook_id"], 0) < per_failing:
+            taken[delivery["webhook_id"]] = taken.get(delivery["webhook_id"], 0) + 1
+            chosen.append(delivery)
+            if len(chosen) == limit:
+                break
+    return chosen
+
+
 def delivery_id(event_id, webhook_id):
     """The same for the same event and subscription: the delivery's ``_id`` and its
     ``X-Estate-Delivery`` header, on every retry and on a redelivery."""

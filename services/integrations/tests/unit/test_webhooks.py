@@ -276,3 +276,13 @@ def test_every_event_field_that_names_an_occupant_is_marked_personal():
     book = contracts.load()
     marked = {(source, event_type): book.personal_fields(source, event_type) for source, event_type in book.event_types()}
     assert marked[("maintenance", "work_order_completed")] == {"signed_by": "occupant_name"}
+
+
+def test_a_run_takes_a_fair_share_of_each_webhooks_deliveries():
+    """Fifty due deliveries of one hanging receiver filled a run, and every estate's waited."""
+    due = [{"_id": f"d{n}", "webhook_id": "slow"} for n in range(50)] + [{"_id": "a", "webhook_id": "ok"},
+                                                                         {"_id": "b", "webhook_id": "ok2"}]
+    chosen = webhooks.fair_share(due, {"slow"}, 2, 50)
+    assert [d["_id"] for d in chosen] == ["d0", "d1", "a", "b"]
+    assert len(webhooks.fair_share(due, set(), 2, 50)) == 50  # a healthy one's burst: all that fits
+    assert len(webhooks.fair_share([{"_id": n, "webhook_id": n} for n in range(80)], set(), 2, 50)) == 50
