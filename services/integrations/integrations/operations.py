@@ -95,8 +95,12 @@ def delete_webhook(db, estate_id, webhook_id):
 
 
 def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
-    store.get(db, "webhooks", estate_id, webhook_id)
+    """A webhook's deliveries; a deleted webhook's too, while they are kept (what became of the
+    pending ones: "the webhook was deleted"), so only an id with neither is a 404."""
     page = store.list_deliveries(db, estate_id, webhook_id, filters, limit, cursor)
+    if not page["items"] and store.find(db, "webhooks", estate_id, webhook_id) is None \
+            and not store.has_deliveries(db, estate_id, webhook_id):
+        raise NotFound("no such webhook in this estate")
     return dict(page, items=[webhooks.delivery_view(doc) for doc in page["items"]])
 
 

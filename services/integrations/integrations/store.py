@@ -63,6 +63,10 @@ def failing_webhook_ids(db, deliveries):
                                                    "failing_since": {"$ne": None}}, {"_id": 1})}
 
 
+def has_deliveries(db, estate_id, webhook_id):
+    return db.deliveries.find_one({"estate_id": estate_id, "webhook_id": webhook_id}, {"_id": 1}) is not None
+
+
 def due_deliveries(db, now_iso, limit):
     """Pending deliveries whose next attempt is due, oldest first, in every estate: the
     delivery worker's sweep (a timer; one indexed range read per run)."""

@@ -479,3 +479,16 @@ def test_a_webhook_deleted_while_its_attempt_is_on_the_way_records_the_attempt_q
     assert delivery["status"] == "delivered"
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert any(r.getMessage() == "webhook delivery attempted" for r in caplog.records)
+
+
+def test_a_deleted_webhooks_deliveries_stay_listed_while_they_are_kept(svc, private):
+    """The README says a deleted webhook's pending deliveries fail with "the webhook was deleted"
+    and stay listed under its id; the list answered 404 (found by review)."""
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    svc.on_maintenance__work_order_created(order_created())
+    svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert delivery["status"] == "failed" and "deleted" in delivery["last_error"]
+    with pytest.raises(NotFound):
+        svc.list_deliveries({"estate_id": ESTATE, "id": "wh_never", "filters": {}})
