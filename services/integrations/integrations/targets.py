@@ -58,13 +58,15 @@ def refusal(address):
         return "multicast"
     if ip.is_private or ip in _SHARED or ip.is_reserved or getattr(ip, "is_site_local", False):
         return "private"
-    if not ip.is_global:
+    if not ip.is_global or ip in _PROTOCOL_ASSIGNMENTS:
         return "not public"
     return None
 
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not global, not "private" in 3.11
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IETF protocol assignments (RFC 6890): not global, but Python 3.11 calls most of them so
+_PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
 
 
 def _literal(host):

@@ -27,6 +27,7 @@ def unresolvable(host, port, proto=0):
     ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("224.0.0.1", "multicast"), ("ff02::1", "multicast"),
     ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.1.2.3", "private"), ("::ffff:169.254.169.254", "link-local"),
     ("64:ff9b::a9fe:a9fe", "link-local"), ("198.18.0.1", "private"), ("240.0.0.1", "private"),
+    ("192.0.0.8", "not public"),  # IETF protocol assignments: Python 3.11 calls 192.0.0.8 global
     # 6to4 and Teredo wrap an IPv4 address: 169.254.169.254 and 127.0.0.1, or even a public one
     ("2002:a9fe:a9fe::", "link-local"), ("2002:7f00:1::", "loopback"),
     ("2002:808:808::", "an IPv4 address tunnelled in IPv6 (6to4, Teredo)"),
