@@ -5,16 +5,21 @@ The steps are in operations.py; the rules in webhooks.py (subscriptions, deliver
 targets.py (where a webhook may go), signing.py, sealing.py (secrets at rest), their numbers in
 rules.py; the HTTP attempt in sender.py; storage in store.py.
 """
+import logging
+
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from estate_common import config, contracts
 from estate_common.errors import Forbidden
 from estate_common.nameko import EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko.entrypoints import BROKER_LOST
 from estate_common.nameko.estate_settings import MANAGER_ROLES
 
 from . import bindings, operations, sealing, store
 from .rules import DEFAULTS, MAXIMA
+
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = config.env_float("WEBHOOK_POLL_SECONDS", 1.0)  # how often due deliveries are looked for
 
@@ -44,7 +49,7 @@ class IntegrationsService(EstateSettings, ServiceBase):
     def create_webhook(self, payload):
         self._require_webhook_admin()
         created = operations.create_webhook(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
-        self.event_bindings.want(created["events"])
+        self._bind(created["events"])
         return created
 
     @rpc_method
@@ -64,8 +69,18 @@ class IntegrationsService(EstateSettings, ServiceBase):
         updated = operations.update_webhook(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                             payload["data"])
         if updated["active"]:
-            self.event_bindings.want(updated["events"])
+            self._bind(updated["events"])
         return updated
+
+    def _bind(self, qualified_types):
+        """The queues of a subscription's types, bound now; when the broker cannot, the next
+        ``reconcile_bindings`` does. The subscription is written by then: failing the call would
+        lose the secret it answers once (and a retry would make a second subscription)."""
+        try:
+            self.event_bindings.want(qualified_types)
+        except BROKER_LOST as lost:
+            log.warning("the queues of a new subscription were not bound (%s): the next reconcile "
+                        "binds them", type(lost).__name__)
 
     @rpc_method
     def rotate_webhook_secret(self, payload):

@@ -492,3 +492,16 @@ def test_a_deleted_webhooks_deliveries_stay_listed_while_they_are_kept(svc, priv
     assert delivery["status"] == "failed" and "deleted" in delivery["last_error"]
     with pytest.raises(NotFound):
         svc.list_deliveries({"estate_id": ESTATE, "id": "wh_never", "filters": {}})
+
+
+def test_a_subscription_whose_queues_the_broker_cannot_bind_now_is_answered_with_its_secret(svc, private):
+    """Created, then the broker refused the binding: the call failed, the secret it shows once was
+    lost and a retry made a second subscription (found by review). The next reconcile binds."""
+    from kombu.exceptions import OperationalError
+
+    def broker_down(types):
+        raise OperationalError("the broker went away")
+    svc.event_bindings.want = broker_down
+    created = subscribe(svc, "http://127.0.0.1:9/hook")
+    assert created["secret"].startswith("whsec_")
+    assert [h["id"] for h in svc.list_webhooks({"estate_id": ESTATE})["items"]] == [created["id"]]
