@@ -98,6 +98,14 @@ def escape(value):
     return value
 
 
+def unescaped(value):
+    """A cell of an exported file read back (the household import takes its own export): the
+    ``'`` that ``escape`` put before a formula's first character taken off again."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def cell(value):
     """What a cell holds: text, a number or empty; lists and objects as their compact text."""
     if value is None or isinstance(value, (bool, int, float, str)):

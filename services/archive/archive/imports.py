@@ -16,7 +16,7 @@ import base64
 import binascii
 from decimal import Decimal, InvalidOperation
 
-from estate_common import contracts, custom_fields, job_scopes
+from estate_common import contracts, custom_fields, exports, job_scopes
 from estate_common.errors import DomainError, InvalidInput, field_error
 
 from . import domain, import_files
@@ -67,7 +67,8 @@ def read_rows(file_format, content):
     columns = _header_map(header)
     for number, row in enumerate(stream, start=2):
         if not import_files.blank(row):
-            yield number, {field: (row[index] if index < len(row) else "") for field, index in columns.items()}
+            yield number, {field: (exports.unescaped(row[index]) if index < len(row) else "")
+                           for field, index in columns.items()}
 
 
 def _area(value):
