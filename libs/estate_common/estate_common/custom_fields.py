@@ -24,7 +24,8 @@ The one place for their rules; plain functions, no broker, no store:
   (``filter_query``); an unknown key or a value that does not fit is a 400 naming
   ``custom.<key>``.
 - **Import and export**: ``value_from_text`` reads a spreadsheet cell by type (the household
-  import); ``export_columns`` / ``export_cells`` turn a document's values into export columns.
+  import); ``export_value`` writes one value as its cell, under the heading ``custom.<key>``
+  (``estate_common.exports.custom_columns``), which the import reads back.
 
 Policy: custom values are not for personal data (names, phone or ID numbers): they are not
 masked, they may be logged in field errors' places and show in every list. A definition's
@@ -289,23 +290,9 @@ def custom_filters(filters):
 
 # -- export ------------------------------------------------------------------------------
 
-def export_columns(definitions, language="en"):
-    """The export columns of a resource's custom fields, in key order: ``[(heading, key)]``.
-    The heading is ``custom.<key>`` followed by the label in ``language`` (``zh`` or ``en``),
-    e.g. ``custom.pets (Pets)``: the household import reads ``custom.<key>`` back from it.
-    Archived fields are included (their values are still on the documents)."""
-    lang = "zh" if language == "zh" else "en"
-    return [(f"custom.{d['key']} ({d['label'][lang]})", d["key"]) for d in sorted(definitions, key=lambda d: d["key"])]
-
-
-def export_cells(definitions, custom):
-    """A document's ``custom`` values as cells in ``export_columns`` order: text as it is,
-    numbers as written, dates ``YYYY-MM-DD``, booleans ``true``/``false``, a missing value ''."""
-    return [export_value((custom or {}).get(key)) for _, key in export_columns(definitions)]
-
-
 def export_value(value):
-    """One custom value as its cell: the text the household import reads back."""
+    """One custom value as its cell, the text the household import reads back: text as it is,
+    numbers as written, dates ``YYYY-MM-DD``, booleans ``true``/``false``, a missing value ''."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -314,8 +301,8 @@ def export_value(value):
 
 
 def import_key(heading):
-    """The key a spreadsheet column heading names (``custom.<key>``, optionally followed by a
-    label as ``export_columns`` writes it), or None."""
+    """The key a spreadsheet column heading names (``custom.<key>``, as exports write it,
+    optionally followed by a label a person added: ``custom.pets (Pets)``), or None."""
     text = str(heading or "").strip().lower()
     match = re.match(r"custom\.([a-z][a-z0-9_]{0,31})(\s|\(|$)", text)
     return match.group(1) if match else None
