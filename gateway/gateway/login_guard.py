@@ -27,7 +27,8 @@ side by side are refused like guesses sent one after another (checked only again
 failures already counted, 32 parallel guesses had 12 passwords checked). An entry older than
 ``IN_FLIGHT_SECONDS`` no longer counts: its worker died before giving it back.
 
-The address is the client's as ``request.remote_addr`` gives it: the app trusts
+The address is the client's as ``limits.client_address`` gives it (an IPv6 client's /64
+network, the block one host holds), from ``request.remote_addr``: the app trusts
 ``X-Forwarded-For`` through ``TRUSTED_PROXIES`` proxies only (werkzeug ``ProxyFix``, set up
 in ``app.py``), so a client cannot choose its address by sending the header.
 

@@ -8,7 +8,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import api_keys, idempotency, login_guard, policy, requests_in, store, users
+from . import api_keys, idempotency, limits, login_guard, policy, requests_in, store, users
 from .access import authorize_route
 from .parallel import Fanout
 
@@ -34,7 +34,7 @@ def register(app, services):
     @app.post("/api/v1/auth/token")
     def issue_token():
         body = _valid("TokenRequest", requests_in.json_body())
-        db, address = _state().db, request.remote_addr
+        db, address = _state().db, limits.client_address()
         attempt = login_guard.reserve(db, body["username"], address)
         try:
             with login_guard.hash_slot():
@@ -89,7 +89,7 @@ def register(app, services):
         body = _valid("PasswordChange", requests_in.json_body())
         # a wrong current password is a failed sign-in: a stolen token must not be a way to guess
         # the password without the sign-in's limits (nor to run unbounded Argon2 hashes)
-        db, address = _state().db, request.remote_addr
+        db, address = _state().db, limits.client_address()
         username = _state().user_cache.get(caller["user"])["username"]
         attempt = login_guard.reserve(db, username, address)
         try:

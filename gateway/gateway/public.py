@@ -18,7 +18,8 @@ Limits, per ``PUBLIC_WINDOW_SECONDS`` (600), each a 429 with ``Retry-After``:
 - filings and ratings (POST) from one address: ``PUBLIC_ADDRESS_MAX_WRITES`` (10);
 - filings and ratings for one estate (its code, or a tracking code's estate part), from all
   addresses: ``PUBLIC_ESTATE_MAX_WRITES`` (300).
-The address is ``request.remote_addr`` as the sign-in guard takes it (``TRUSTED_PROXIES``).
+The address is the client's as the sign-in guard takes it (``limits.client_address``: an IPv6
+client's /64; ``TRUSTED_PROXIES``).
 """
 from flask import current_app, g, jsonify, request
 
@@ -63,7 +64,7 @@ def estate_code_of(path):
 def count(path, write):
     """The call against the limits (429 past one of them)."""
     state, limit = current_app.extensions["estate_ops"], current_app.config["PUBLIC_LIMITS"]
-    window, address = limit["window_seconds"], request.remote_addr or "-"
+    window, address = limit["window_seconds"], limits.client_address()
     limits.within_window(state.db, "public-address", address, limit["address_max_calls"], window,
                          "too many calls from this address")
     if write:

@@ -229,6 +229,14 @@ def test_an_attempt_a_dead_worker_never_gave_back_stops_counting(fresh):
     assert sign_in(fresh, ADMIN_PASSWORD).status_code == 200
 
 
+def test_an_ipv6_client_is_counted_by_its_64_network(fresh):
+    """One host holds a whole /64: counted per address, it had 2^64 of them to spread its guesses."""
+    for n in range(login_guard.MAX_FAILURES):
+        assert sign_in(fresh, "wrong-password-000", address=f"2001:db8:1:2::{n + 1:x}").status_code == 401
+    assert sign_in(fresh, ADMIN_PASSWORD, address="2001:db8:1:2::abcd").status_code == 429
+    assert sign_in(fresh, ADMIN_PASSWORD, address="2001:db8:1:3::1").status_code == 200  # another /64
+
+
 def test_failed_sign_in_records_expire_once_no_lock_needs_them(fresh, monkeypatch):
     from estate_common import retention
     monkeypatch.setattr(retention, "LOGIN_RECORD_SECONDS", 60)  # shorter than a lock: the lock's time wins
