@@ -155,6 +155,25 @@ def reserve(db, username, address):
     return attempt_id
 
 
+@contextmanager
+def password_check(db, username, address, wrong_password):
+    """One password check under the limits, the one way sign-in and a password change take: the
+    attempt reserved (``reserve``, 429 when refused), the check run in a hashing slot
+    (``hash_slot``), then counted: ``wrong_password`` (an exception type the body raises for a
+    wrong password) is a failure, returning a success, any other error releases the attempt."""
+    attempt_id = reserve(db, username, address)
+    try:
+        with hash_slot():
+            yield
+    except wrong_password:
+        failed(db, username, address, attempt_id)
+        raise
+    except BaseException:
+        released(db, username, address, attempt_id)
+        raise
+    succeeded(db, username, address, attempt_id)
+
+
 def released(db, username, address, attempt_id):
     """The attempt ended without a verdict on its password (no hashing slot, an error)."""
     for key, _ in _reserved_keys(username, address):

@@ -35,17 +35,10 @@ def register(app, services):
     def issue_token():
         body = _valid("TokenRequest", requests_in.json_body())
         db, address = _state().db, limits.client_address()
-        attempt = login_guard.reserve(db, body["username"], address)
-        try:
-            with login_guard.hash_slot():
-                user = users.authenticate(db, body["username"], body["password"])
-        except BaseException:
-            login_guard.released(db, body["username"], address, attempt)
-            raise
-        if user is None:
-            login_guard.failed(db, body["username"], address, attempt)
-            raise Unauthorized("unknown username or wrong password")
-        login_guard.succeeded(db, body["username"], address, attempt)
+        with login_guard.password_check(db, body["username"], address, Unauthorized):
+            user = users.authenticate(db, body["username"], body["password"])
+            if user is None:
+                raise Unauthorized("unknown username or wrong password")
         return jsonify(_token_for(user))
 
     @app.delete("/api/v1/auth/token")
@@ -91,18 +84,9 @@ def register(app, services):
         # the password without the sign-in's limits (nor to run unbounded Argon2 hashes)
         db, address = _state().db, limits.client_address()
         username = _state().user_cache.get(caller["user"])["username"]
-        attempt = login_guard.reserve(db, username, address)
-        try:
-            with login_guard.hash_slot():
-                user = users.change_password(db, _state().user_cache, caller["user"],
-                                             body["current_password"], body["new_password"])
-        except users.WrongPassword:
-            login_guard.failed(db, username, address, attempt)
-            raise
-        except BaseException:
-            login_guard.released(db, username, address, attempt)
-            raise
-        login_guard.succeeded(db, username, address, attempt)
+        with login_guard.password_check(db, username, address, users.WrongPassword):
+            user = users.change_password(db, _state().user_cache, caller["user"],
+                                         body["current_password"], body["new_password"])
         return jsonify(_token_for(user))
 
     @app.patch("/api/v1/users/<user_id>")
