@@ -15,10 +15,14 @@ INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
 
 def effective(defaults, overrides, maxima=None, minima=None):
-    """The defaults with the overrides that are within their bounds now: one stored before a
-    maximum was set (100,000,000 days, which failed every billing run) gives way to the default."""
-    return {**defaults, **{k: v for k, v in (overrides or {}).items()
-                           if k in defaults and _problem(k, v, maxima, minima) is None}}
+    """The defaults with the overrides that apply (``_applying``)."""
+    return {**defaults, **_applying(defaults, overrides, maxima, minima)}
+
+
+def _applying(defaults, overrides, maxima, minima):
+    """The overrides of known settings within their bounds now: one stored before a maximum was
+    set (100,000,000 days, which failed every billing run) gives way to the default."""
+    return {k: v for k, v in (overrides or {}).items() if k in defaults and _problem(k, v, maxima, minima) is None}
 
 
 def _problem(name, value, maxima, minima):
@@ -52,9 +56,8 @@ def for_estate(db, defaults, estate_id, maxima=None, minima=None):
 
 def view(db, defaults, estate_id, maxima=None, minima=None):
     stored = _stored(db, estate_id)
-    overrides = {k: v for k, v in (stored.get("values") or {}).items()
-                 if k in defaults and _problem(k, v, maxima, minima) is None}
-    return {"estate_id": estate_id, "values": effective(defaults, overrides), "overrides": overrides,
+    overrides = _applying(defaults, stored.get("values"), maxima, minima)
+    return {"estate_id": estate_id, "values": {**defaults, **overrides}, "overrides": overrides,
             "defaults": dict(defaults), "updated_at": stored.get("updated_at"),
             "updated_by": stored.get("updated_by")}
 
