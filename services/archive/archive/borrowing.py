@@ -6,11 +6,11 @@ exception for inspections by a higher authority, and tracking until returned.
 Plain functions: no broker, no store.
 """
 
-from estate_common import archive_access, calendar, clock, transitions
+from estate_common import archive_access, calendar, clock, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 
 # Who may approve or reject: the service-center manager (and the operator admin above them).
-APPROVER_ROLES = frozenset({"manager", "operator_admin"})
+APPROVER_ROLES = roles.MANAGEMENT
 
 # status -> {action: next status}; an action not listed is refused (409).
 TRANSITIONS = {

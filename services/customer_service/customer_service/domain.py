@@ -8,7 +8,7 @@ custody, tools), ``kpis``. Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import calendar, clock, custom_fields, numbering, transitions
+from estate_common import calendar, clock, custom_fields, numbering, roles, transitions
 from estate_common.errors import Forbidden
 from estate_common.writes import Change  # noqa: F401  (what every step returns: fields, history, events)
 
@@ -18,7 +18,7 @@ KINDS = ("consultation", "repair", "complaint", "suggestion", "praise")
 # Who works the desk (route roles in the gateway say the same; the service checks again).
 DESK_ROLES = frozenset({"operator_admin", "manager", "agent", "steward"})
 # Who handles what the desk cannot: escalated (major) complaints, the estate's settings.
-MANAGER_ROLES = frozenset({"operator_admin", "manager"})
+MANAGER_ROLES = roles.MANAGEMENT
 
 # kind -> status -> {action: next status}. An action not listed is refused (409).
 TRANSITIONS = {

@@ -15,11 +15,11 @@ Plain functions: no broker, no store.
 """
 from collections import Counter
 
-from estate_common import clock
+from estate_common import clock, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.kpis import kpi
 
-MANAGERS = frozenset({"manager", "operator_admin"})
+MANAGERS = roles.MANAGEMENT
 
 
 def new_contact(contact_id, estate_id, data, now, user, roles):

@@ -12,12 +12,12 @@ reconciliation (月末对账).
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from estate_common import clock, ids, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 
 from . import payments, periods
 
-SETTLE_FOR_OTHERS = frozenset({"manager", "operator_admin"})
+SETTLE_FOR_OTHERS = roles.MANAGEMENT
 METHODS = tuple(payments.METHOD_JOURNAL)
 JOURNALS = ("cash", "bank")
 

@@ -6,7 +6,7 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, ids, numbering, transitions
+from estate_common import clock, custom_fields, ids, numbering, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, field_error
 
 from . import costing
@@ -50,13 +50,12 @@ def next_status(order, action):
 # only the orders assigned to him: another's order is not his to appoint, quote, complete or hand
 # back, and its occupant is not his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the
 # desk may take it), an emergency (anyone who sees one) and custom values are anyone's.
-OVERSEERS = frozenset({"manager", "operator_admin"})
 ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help"})
 
 
-def check_hands(order, action, roles, user, technician=None):
+def check_hands(order, action, caller_roles, user, technician=None):
     """Refuses (403) a step the caller's roles and the order's technician do not let him take."""
-    if OVERSEERS & set(roles):
+    if roles.MANAGEMENT & set(caller_roles):
         return
     holder = order.get("technician")
     if action == "assign":

@@ -13,13 +13,13 @@ such an incident asks maintenance for an emergency work order (抢险, ``emergen
 Flooding (the plan calls the maintenance emergency team) and an elevator entrapment (the lift
 is out of service until checked) do by default; the others do not.
 """
-from estate_common import clock, ids
+from estate_common import clock, ids, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 
 MANAGER = "manager"
 AUTHORITIES = "authorities"
 # Who sets an estate's plans: the service-center manager (and the operator).
-PLAN_EDITORS = frozenset({"operator_admin", "manager"})
+PLAN_EDITORS = roles.MANAGEMENT
 
 
 def _step(key, title, escalate_to=None):

@@ -7,12 +7,12 @@ owner for ``GET`` (``gateway/gateway/custom_fields.py``). Only a manager of the 
 operator admin defines, changes or archives (checked here as well as at the gateway); every
 staff role reads them (forms need them).
 """
-from .. import clock, custom_fields, custom_fields_store
+from .. import clock, custom_fields, custom_fields_store, roles
 from ..errors import Conflict, Forbidden, NotFound, field_error
 from ..writes import Change
 from .entrypoints import rpc_method
 
-MANAGER_ROLES = frozenset({"manager", "operator_admin"})
+MANAGER_ROLES = roles.MANAGEMENT
 
 
 class HasCustomFields:

@@ -4,11 +4,11 @@ A service mixes this in and names its ``rules.py`` tables; the gateway routes
 ``GET/PUT …/settings/<service>`` to it. Only a manager of the estate or the
 operator admin reads or changes them (checked here as well as at the gateway).
 """
-from .. import clock, settings
+from .. import clock, roles, settings
 from ..errors import Forbidden
 from .entrypoints import rpc_method
 
-MANAGER_ROLES = frozenset({"manager", "operator_admin"})
+MANAGER_ROLES = roles.MANAGEMENT
 
 
 class EstateSettings:
