@@ -30,9 +30,10 @@ setup: $(STAMP) $(ACTIONLINT)
 broker: setup
 	$(BIN)/python scripts/ensure_broker.py
 
-# Debian's Chromium for the console's browser tests (installed when missing and apt-get can run)
+# Debian's Chromium for the console's browser tests and promtool for the alert rules' tests
+# (installed when missing and apt-get can run)
 browser:
-	$(PYTHON) scripts/ensure_browser.py
+	$(PYTHON) scripts/ensure_test_tools.py
 
 run: broker
 	$(BIN)/python scripts/run_local.py

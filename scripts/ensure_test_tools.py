@@ -1,0 +1,46 @@
+"""Make sure the tests have the programs they drive that are not Python packages: Debian's
+Chromium (and a CJK font) for the browser tests, and ``promtool`` (Debian's ``prometheus``) for
+the alert rules' unit tests.
+
+``make test`` runs this first. Where one is missing and apt-get can run (as root), it installs
+the packages; otherwise it says loudly what is missing, and the tests that need it then fail
+with the same message (they never skip silently). Playwright drives this Chromium
+(``executable_path``); its own browser download is not used. Installing ``prometheus`` does not
+start a Prometheus server where the system's policy denies it (``policy-rc.d``, as in
+containers); only its ``promtool`` is used.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+CHROMIUM = os.environ.get("CONSOLE_BROWSER", "/usr/bin/chromium")
+# (what, the file it must leave, the packages that bring it, what tests need it)
+TOOLS = (
+    ("Chromium", CHROMIUM, ("chromium", "fonts-wqy-microhei"), "the browser tests"),  # the font: Chinese screenshots
+    ("promtool", shutil.which("promtool") or "/usr/bin/promtool", ("prometheus",), "the alert rules' unit tests"),
+)
+
+
+def missing():
+    return [tool for tool in TOOLS if not os.path.exists(tool[1])]
+
+
+def main():
+    wanted = missing()
+    if wanted and shutil.which("apt-get") and os.geteuid() == 0:
+        packages = [package for _, _, names, _ in wanted for package in names]
+        print(f"test tools: {', '.join(tool[0] for tool in wanted)} missing; installing {' '.join(packages)} "
+              f"with apt-get", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=False, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], check=False, env=env)
+    for what, path, packages, needed_by in missing():
+        print(f"\n*** {needed_by}: {what} ({path}) is missing and could not be installed "
+              f"(run 'apt-get install -y {' '.join(packages)}' as root); they will FAIL ***\n",
+              file=sys.stderr, flush=True)
+    return 0  # the tests themselves fail with this message; the rest of the suite still runs
+
+
+if __name__ == "__main__":
+    sys.exit(main())
