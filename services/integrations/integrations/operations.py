@@ -5,6 +5,7 @@ import random
 import time
 
 import eventlet
+from eventlet.queue import LightQueue
 
 from estate_common import clock, config, contracts, metrics, retention
 from estate_common.errors import NotFound
@@ -17,9 +18,9 @@ SERVICE = "integrations"
 LEASE_SECONDS = 60  # a claimed delivery is not due again before this (its worker died: tried again)
 BATCH = 50  # due deliveries taken per run of the delivery timer
 PARALLEL = 10  # attempts in flight at once per process
-# attempts in one run for a webhook that is failing: a receiver that hangs holds two slots for
-# one attempt's time, not the whole batch (fifty of its deliveries held every estate's for about a
-# minute a run); a healthy one takes what is due
+# deliveries taken into one run for a webhook that is failing (its backlog does not crowd out the
+# others' in the run's batch); within a run, webhooks.RunLanes holds back the rest of any webhook's
+# deliveries until one was delivered
 PER_FAILING_WEBHOOK = 2
 LOOKED_AT = 10 * BATCH  # due deliveries read to fill a run fairly
 
@@ -130,38 +131,56 @@ def fan_out(db, outbox, event):
 # -- the delivery worker (a timer): due deliveries out, off the event consumers' path ----------
 
 def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
-    """Take the due deliveries (oldest first) and attempt them ``PARALLEL`` at a time, each
-    claimed by a compare-and-set (so that one replica sends it) only when a slot is free: its
-    lease then starts with its own attempt, which ``sender.attempt_seconds`` bounds below the
-    lease. (Claimed all at once, fifty slow attempts ten at a time outlived the lease of the
-    last ones, and another replica sent those again.) The number attempted.
+    """Take the due deliveries (oldest first) and attempt them ``PARALLEL`` at a time, in the
+    order ``webhooks.RunLanes`` lets them start (a webhook's first, then the rest once it was
+    delivered). Each is claimed by a compare-and-set (so that one replica sends it) only when a
+    slot is free: its lease then starts with its own attempt, which ``sender.attempt_seconds``
+    bounds below the lease. (Claimed all at once, fifty slow attempts ten at a time outlived the
+    lease of the last ones, and another replica sent those again.) The number attempted.
     ``now`` (tests): the moment of the run and its attempts, instead of the clock's."""
     attempted = []
     lease = max(LEASE_SECONDS, 2 * sender.attempt_seconds(timeout_seconds()))
-    pool = eventlet.GreenPool(PARALLEL)
+    pool, ended = eventlet.GreenPool(PARALLEL), LightQueue()
     due = store.due_deliveries(db, clock.to_iso(now or clock.now()), LOOKED_AT)
-    for delivery in webhooks.fair_share(due, store.failing_webhook_ids(db, due), PER_FAILING_WEBHOOK, BATCH):
-        pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted)  # waits for a slot
-    pool.waitall()
-    return len(attempted)
+    lanes = webhooks.RunLanes(webhooks.fair_share(due, store.failing_webhook_ids(db, due), PER_FAILING_WEBHOOK, BATCH))
+    in_flight = 0
+    while True:
+        for delivery in lanes.startable():
+            pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted, ended)  # waits for a slot
+            in_flight += 1
+        if not in_flight:
+            return len(attempted)
+        lanes.ended(*ended.get())
+        in_flight -= 1
 
 
-def _claim_then_attempt(db, outbox, delivery, lease, send, rand, at, attempted):
+def _claim_then_attempt(db, outbox, delivery, lease, send, rand, at, attempted, ended):
+    """Claims and attempts ``delivery``; ``(delivery, outcome)`` goes to ``ended`` in every case."""
+    outcome = webhooks.NOT_TRIED
     try:
         taken = store.write(db, outbox, "deliveries", delivery, webhooks.claimed(delivery, at or clock.now(), lease))
+        if taken is not None:  # else another replica took it
+            attempted.append(taken["_id"])
+            outcome = _attempt_safely(db, outbox, taken, send, rand, at)
     except Exception:  # the store's trouble: the delivery stays due, the next run takes it
         log.exception("a webhook delivery could not be claimed", extra={"delivery_id": delivery["_id"]})
-        return
-    if taken is not None:  # else another replica took it
-        attempted.append(taken["_id"])
-        _attempt_safely(db, outbox, taken, send, rand, at)
+    finally:
+        ended.put((delivery, outcome))
 
 
 def _attempt_safely(db, outbox, delivery, send, rand, at):
+    """``attempt`` of a claimed delivery; how it ended (``webhooks.DELIVERED``, ``FAILED`` or
+    ``NOT_TRIED``: given up without an attempt, the webhook being gone or off)."""
     try:
-        attempt(db, outbox, delivery, send, rand, at)
+        recorded = attempt(db, outbox, delivery, send, rand, at)
     except Exception:  # one delivery's trouble must not stop the others; its lease runs out, it is retried
         log.exception("a webhook delivery attempt failed to be recorded", extra={"delivery_id": delivery["_id"]})
+        return webhooks.FAILED
+    if recorded is not None and recorded["status"] == "delivered":
+        return webhooks.DELIVERED
+    if recorded is not None and recorded.get("attempts", 0) <= delivery.get("attempts", 0):
+        return webhooks.NOT_TRIED
+    return webhooks.FAILED
 
 
 def _secrets_in_use(subscription, now):

@@ -147,6 +147,54 @@ def fair_share(due, failing, per_failing, limit):
     return chosen
 
 
+DELIVERED, FAILED, NOT_TRIED = "delivered", "failed", "not_tried"  # how one delivery of a run ended
+
+
+class RunLanes:
+    """Which of a delivery run's deliveries may start, as the run's attempts end.
+
+    A webhook's first delivery of the run goes alone, as a probe; the rest of its deliveries
+    follow (in parallel) only once one of them was delivered. After any attempt of it failed,
+    its remaining deliveries wait for the next run (still due, not claimed). So a receiver that
+    hangs, failing or not yet, holds one slot for one attempt's time, not the run: before,
+    fifty deliveries to a receiver that had not failed yet went out ten at a time and held every
+    estate's deliveries for about a minute (found by review). A healthy receiver's burst still
+    goes out at full speed after one round trip. A delivery that ended without an attempt (the
+    webhook is gone or off, another replica took it) proves nothing: the webhook's next delivery
+    goes as its probe.
+    """
+
+    def __init__(self, deliveries):
+        self._waiting = list(deliveries)  # oldest first
+        self._probing, self._proven, self._stopped = set(), set(), set()
+
+    def startable(self):
+        """The deliveries that may start now, oldest first (taken off the waiting list)."""
+        ready, still = [], []
+        for delivery in self._waiting:
+            webhook = delivery["webhook_id"]
+            if webhook in self._stopped:
+                continue  # left for the next run
+            if webhook in self._proven or webhook not in self._probing:
+                if webhook not in self._proven:
+                    self._probing.add(webhook)
+                ready.append(delivery)
+            else:
+                still.append(delivery)
+        self._waiting = still
+        return ready
+
+    def ended(self, delivery, outcome):
+        """``outcome``: ``DELIVERED``, ``FAILED`` (an attempt that did not deliver) or ``NOT_TRIED``."""
+        webhook = delivery["webhook_id"]
+        self._probing.discard(webhook)
+        if outcome == DELIVERED:
+            self._proven.add(webhook)
+        elif outcome == FAILED:
+            self._stopped.add(webhook)
+            self._proven.discard(webhook)
+
+
 def delivery_id(event_id, webhook_id):
     """The same for the same event and subscription: the delivery's ``_id`` and its
     ``X-Estate-Delivery`` header, on every retry and on a redelivery."""

@@ -505,3 +505,33 @@ def test_a_subscription_whose_queues_the_broker_cannot_bind_now_is_answered_with
     created = subscribe(svc, "http://127.0.0.1:9/hook")
     assert created["secret"].startswith("whsec_")
     assert [h["id"] for h in svc.list_webhooks({"estate_id": ESTATE})["items"]] == [created["id"]]
+
+
+def test_a_hanging_receiver_gets_one_attempt_a_run_and_the_other_webhooks_all_theirs(svc, private):
+    """Neither webhook has failed before: the hanging one's five deliveries went out with the
+    others' and held the run for their attempts' time (found by review)."""
+    hanging = subscribe(svc, "http://127.0.0.1:9/hanging")
+    healthy = subscribe(svc, "http://127.0.0.1:9/healthy")
+    for n in range(5):
+        svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}"))
+    sent = []
+
+    def send(url, body, headers, timeout, allow):
+        sent.append(url.rsplit("/", 1)[1])
+        return (None, "timed out after 11 s (the whole attempt)") if url.endswith("hanging") else (204, None)
+    assert operations.deliver_due(svc.db, svc.outbox, send=send) == 6
+    assert sent.count("hanging") == 1 and sent.count("healthy") == 5
+    assert [d["attempts"] for d in deliveries(svc, hanging)].count(0) == 4  # left due for the next run
+    assert {d["status"] for d in deliveries(svc, healthy)} == {"delivered"}
+
+
+def test_a_deleted_webhooks_deliveries_are_all_given_up_in_one_run(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    for n in range(3):
+        svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}"))
+    svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+
+    def send(*args):
+        raise AssertionError("nothing is sent for a deleted webhook")
+    operations.deliver_due(svc.db, svc.outbox, send=send)
+    assert {d["status"] for d in svc.db.deliveries.find({"webhook_id": hook["id"]})} == {"failed"}
