@@ -65,11 +65,12 @@ def cents_from_yuan(text):
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 
-def display_zone():
-    """The chosen estate's time zone (its deadlines and periods are on its clock: a Los Angeles
-    estate's same-day verification showed 16:00 the next day in Shanghai time), else the
-    console's ``CONSOLE_TIMEZONE``. Times typed into forms are read in the same zone."""
-    name = (session.get("estate_id") and session.get("estate_timezone")) or current_app.config["DISPLAY_TIMEZONE"]
+def display_zone(name=None):
+    """The zone ``name``, else the chosen estate's time zone (its deadlines and periods are on its
+    clock: a Los Angeles estate's same-day verification showed 16:00 the next day in Shanghai
+    time), else the console's ``CONSOLE_TIMEZONE``. Times typed into forms are read in the same
+    zone."""
+    name = name or (session.get("estate_id") and session.get("estate_timezone")) or current_app.config["DISPLAY_TIMEZONE"]
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -100,12 +101,13 @@ def plain(value):
     return str(value)
 
 
-def when(value):
-    """A timestamp in the display time zone: 2026-11-30 16:05 (zh) or 30 Nov 2026 16:05 (en)."""
+def when(value, zone=None):
+    """A timestamp in the display time zone (``display_zone(zone)``): 2026-11-30 16:05 (zh) or
+    30 Nov 2026 16:05 (en)."""
     moment = parse_time(value)
     if moment is None:
         return value or ""
-    local = moment.astimezone(display_zone())
+    local = moment.astimezone(display_zone(zone))
     if language() == "zh":
         return local.strftime("%Y-%m-%d %H:%M")
     return local.strftime("%d %b %Y %H:%M")

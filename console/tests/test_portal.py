@@ -13,7 +13,7 @@ TRACKED = {"number": "SR-2026-000007", "kind": "repair", "status": "completed",
            "history": [{"at": "2026-11-23T02:00:00.000Z", "status": "open"},
                        {"at": "2026-11-23T03:00:00.000Z", "status": "dispatched"},
                        {"at": "2026-11-23T09:00:00.000Z", "status": "completed"}],
-           "rateable": True, "satisfaction": None}
+           "rateable": True, "satisfaction": None, "timezone": "Asia/Shanghai"}
 FORM = {"kind": "repair", "building": "3", "unit": "1", "room": "1201", "contact_name": "",
         "contact_phone": "13800138000", "description": "kitchen tap leaks"}
 
@@ -185,3 +185,14 @@ def test_the_desk_prints_the_portal_qr_code_the_gateway_draws(client, fake, docu
     assert any(m == "GET" and p.match(call["path"]) for m, p in documented_routes)
     home = client.get("/")  # the menu offers it to the desk
     assert 'href="/desk/portal-qr"' in home.get_data(as_text=True)
+
+
+def test_the_tracking_page_shows_times_on_the_estates_clock_not_the_consoles(client, fake):
+    """The filer has no account and no chosen estate: the times came in the console's zone, so a
+    Los Angeles estate's 10:00 repair showed as 02:00 the next day (found by review)."""
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, "timezone": "America/Los_Angeles"})
+    html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "2026-11-22 18:00" in html and "2026-11-23 10:00" not in html  # 02:00 UTC
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
+    html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "2026-11-23 10:00" in html

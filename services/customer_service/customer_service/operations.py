@@ -146,14 +146,15 @@ def _tracked(db, tracking_code):
 
 def portal_track(db, tracking_code):
     estate_id, request_id = _tracked(db, tracking_code)
-    return portal.tracking_view(store.get(db, "service_requests", estate_id, request_id))
+    return portal.tracking_view(store.get(db, "service_requests", estate_id, request_id),
+                                store.rules_for(db, estate_id)["timezone"])
 
 
 def portal_rate(db, outbox, tracking_code, data):
     estate_id, request_id = _tracked(db, tracking_code)
     rated = _announced.change(db, outbox, "service_requests", estate_id, request_id,
                               lambda request: portal.rate(request, data["satisfaction"], clock.now()))
-    return portal.tracking_view(rated)
+    return portal.tracking_view(rated, store.rules_for(db, estate_id)["timezone"])
 
 
 def match_household(db, outbox, caller, estate_id, request_id, data):

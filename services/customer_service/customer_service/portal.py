@@ -215,7 +215,9 @@ def statuses(request):
     return steps
 
 
-def tracking_view(request):
+def tracking_view(request, timezone):
+    """``timezone``: the estate's, so that the portal page shows the times on the estate's clock
+    (the filer has no account, and no chosen estate to take it from)."""
     rating = (request.get("portal") or {}).get("rating")
     return {
         "number": request["number"],
@@ -226,4 +228,5 @@ def tracking_view(request):
         "history": statuses(request),
         "rateable": done(request) and rating is None,
         "satisfaction": rating["satisfaction"] if rating else None,
+        "timezone": timezone,
     }

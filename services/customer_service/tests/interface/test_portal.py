@@ -140,6 +140,12 @@ def test_tracking_shows_statuses_without_names_and_rating_comes_once_after_the_w
     view = tracked(desk, answer["tracking_code"])
     assert view["status"] == "open" and view["rateable"] is False
     assert [h["status"] for h in view["history"]] == ["open"]
+    assert view["timezone"] == "Asia/Shanghai"  # the estate's, for the page's times
+    estate = desk.db.estates.find_one({"_id": ESTATE})
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": estate["code"], "name": "West Lake", "address": "9 Lake Rd",
+        "timezone": "America/Los_Angeles", "version": 99}))
+    assert tracked(desk, answer["tracking_code"])["timezone"] == "America/Los_Angeles"
     assert "zhang" not in str(view) and "13800138000" not in str(view) and "陈" not in str(view)
     as_caller(desk, PORTAL)
     with pytest.raises(Conflict):  # before the work is done

@@ -35,9 +35,9 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
     complaint = request(kind="complaint", status="escalated", history=[
         entry("t1", "registered"), entry("t2", "escalated"), entry("t3", "verified")])
     assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
-    view = portal.tracking_view(complaint)
+    view = portal.tracking_view(complaint, "Asia/Shanghai")
     assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
-                         "satisfaction"}
+                         "satisfaction", "timezone"}
     assert "zhang" not in str(view)
 
 
