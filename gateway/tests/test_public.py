@@ -16,7 +16,7 @@ CODE = "HZ-01." + "a" * 32
 FILED = {"tracking_code": CODE, "number": "SR-2026-000001", "status": "open"}
 TRACKED = {"number": "SR-2026-000001", "kind": "repair", "status": "open", "created_at": "2026-11-23T02:00:00.000Z",
            "updated_at": "2026-11-23T02:00:00.000Z", "history": [{"at": "2026-11-23T02:00:00.000Z", "status": "open"}],
-           "rateable": False, "satisfaction": None}
+           "rateable": False, "satisfaction": None, "timezone": "Asia/Shanghai"}
 BODY = {"kind": "repair", "building": "3", "unit": "1", "room": "1201", "contact_phone": "13800138000",
         "description": "kitchen tap leaks"}
 LIMITS = {"window_seconds": 600, "address_max_calls": 8, "address_max_writes": 3, "estate_max_writes": 5,
