@@ -3,14 +3,13 @@
 Every route names the roles it admits; a route that names none admits none.
 """
 from estate_common import archive_access, job_scopes
+from estate_common.roles import FINANCE, FRONT_DESK, MANAGEMENT
 
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
          "security", "accountant", "cashier", "archivist")
 
 ADMIN = frozenset({"operator_admin"})
-MANAGEMENT = ADMIN | {"manager"}
 STAFF = frozenset(ROLES)
-FRONT_DESK = MANAGEMENT | {"agent", "steward"}
 MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 ENGINEERING = MANAGEMENT | {"technician"}
 SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
@@ -18,7 +17,6 @@ SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
 # archive filters the list by that table, the rest is read through an approved borrow request
 ARCHIVE_READERS = frozenset(archive_access.list_roles())
 ARCHIVES = MANAGEMENT | {"archivist"}
-FINANCE = MANAGEMENT | {"accountant", "cashier"}
 SECURITY = MANAGEMENT | {"security"}
 
 ALL_ESTATES = "*"

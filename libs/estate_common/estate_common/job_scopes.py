@@ -10,32 +10,31 @@ is answered 404, as one of another estate is: its existence is not revealed.
 A kind not in the table is started and read by nobody (deny by default). Role names as in
 DOMAIN.md "Who uses it" (``gateway.policy.ROLES``).
 """
+from .roles import FINANCE, FRONT_DESK, MANAGEMENT
+
 BILLING_RUN = "billing_run"
 HOUSEHOLD_IMPORT = "household_import"
 
-_MANAGEMENT = ("operator_admin", "manager")
-_FRONT_DESK = _MANAGEMENT + ("agent", "steward")
-_FINANCE = _MANAGEMENT + ("accountant", "cashier")
 
 # Exports (estate_common.exports): whoever may read a resource's list may export it and read
 # the export (its job and its file); the same roles as the list route, which
 # gateway/tests/test_export_scopes.py checks against the route table.
 EXPORT_READERS = {
-    "households": _FRONT_DESK + ("technician", "security", "accountant", "cashier", "archivist"),
-    "service_requests": _FRONT_DESK + ("technician",),
-    "work_orders": _FRONT_DESK + ("technician",),
-    "bills": _FINANCE + ("agent", "steward"),
-    "payments": _FINANCE,
-    "arrears": _FINANCE + ("agent", "steward"),
+    "households": FRONT_DESK | {"technician", "security", "accountant", "cashier", "archivist"},
+    "service_requests": FRONT_DESK | {"technician"},
+    "work_orders": FRONT_DESK | {"technician"},
+    "bills": FINANCE | {"agent", "steward"},
+    "payments": FINANCE,
+    "arrears": FINANCE | {"agent", "steward"},
 }
 
 JOB_SCOPES = {
     # finance: the accountant runs billing; the cashier follows it (both read the totals)
-    BILLING_RUN: {"start": _MANAGEMENT + ("accountant",),
-                  "read": _MANAGEMENT + ("accountant", "cashier")},
+    BILLING_RUN: {"start": MANAGEMENT | {"accountant"},
+                  "read": MANAGEMENT | {"accountant", "cashier"}},
     # archive: master-data editors import owner lists; the result names rows of owners' data
-    HOUSEHOLD_IMPORT: {"start": _MANAGEMENT + ("agent", "steward", "archivist"),
-                       "read": _MANAGEMENT + ("agent", "steward", "archivist")},
+    HOUSEHOLD_IMPORT: {"start": MANAGEMENT | {"agent", "steward", "archivist"},
+                       "read": MANAGEMENT | {"agent", "steward", "archivist"}},
     # exports: one kind per resource, started and read by the readers of the resource's list
     **{f"export_{resource}": {"start": roles, "read": roles} for resource, roles in EXPORT_READERS.items()},
 }

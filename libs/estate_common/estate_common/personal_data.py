@@ -18,6 +18,8 @@ signed off a work order assigned to him (``SEEN_ON_OWN_RECORD_BY``: the gateway 
 the work orders it answers with; elsewhere, as in archive's records and in exports, that name
 is masked for him). Security and the front desk register visitors, so they see them.
 """
+from .roles import FRONT_DESK
+
 OWNER_NAME = "owner_name"          # a household's owner (households)
 OWNER_PHONE = "owner_phone"
 RESIDENT_NAME = "resident_name"    # a complainant, a key or tool borrower, who left or collected an item,
@@ -29,18 +31,16 @@ OCCUPANT_NAME = "occupant_name"    # who agreed to a work order's quote or signe
 VISITOR_NAME = "visitor_name"
 VISITOR_PHONE = "visitor_phone"
 
-_MANAGEMENT = ("operator_admin", "manager")
-_FRONT_DESK = _MANAGEMENT + ("agent", "steward")
 
 SEEN_IN_FULL_BY = {
-    OWNER_NAME: _FRONT_DESK + ("archivist", "accountant", "cashier"),
-    OWNER_PHONE: _FRONT_DESK + ("archivist",),
-    RESIDENT_NAME: _FRONT_DESK + ("archivist",),
-    RESIDENT_PHONE: _FRONT_DESK + ("archivist",),
-    RESIDENT_ID_NUMBER: _FRONT_DESK + ("archivist",),
-    OCCUPANT_NAME: _FRONT_DESK + ("archivist",),
-    VISITOR_NAME: _FRONT_DESK + ("security",),
-    VISITOR_PHONE: _FRONT_DESK + ("security",),
+    OWNER_NAME: FRONT_DESK | {"archivist", "accountant", "cashier"},
+    OWNER_PHONE: FRONT_DESK | {"archivist"},
+    RESIDENT_NAME: FRONT_DESK | {"archivist"},
+    RESIDENT_PHONE: FRONT_DESK | {"archivist"},
+    RESIDENT_ID_NUMBER: FRONT_DESK | {"archivist"},
+    OCCUPANT_NAME: FRONT_DESK | {"archivist"},
+    VISITOR_NAME: FRONT_DESK | {"security"},
+    VISITOR_PHONE: FRONT_DESK | {"security"},
 }
 
 # A role that sees a kind in full only on its own record, and the field of the record that names

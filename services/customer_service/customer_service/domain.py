@@ -16,7 +16,7 @@ NUMBER_PREFIX = "SR"
 KINDS = ("consultation", "repair", "complaint", "suggestion", "praise")
 
 # Who works the desk (route roles in the gateway say the same; the service checks again).
-DESK_ROLES = frozenset({"operator_admin", "manager", "agent", "steward"})
+DESK_ROLES = roles.FRONT_DESK
 # Who handles what the desk cannot: escalated (major) complaints, the estate's settings.
 MANAGER_ROLES = roles.MANAGEMENT
 
