@@ -25,6 +25,12 @@ if workers > 1:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir  # read by the workers' prometheus_client
 
 
+def post_fork(server, worker):
+    """gunicorn's own error answers (an overlong request line...) as problem+json, like the app's."""
+    from gateway import server_errors
+    server_errors.install()
+
+
 def child_exit(server, worker):
     """A worker's live gauges go with it (the gateway's counters and histograms stay summed)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

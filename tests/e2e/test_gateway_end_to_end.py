@@ -8,8 +8,10 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlparse
 
 import pytest
+import requests
 
 from estate_common import calendar, clock
 
@@ -217,6 +219,19 @@ def test_docs_and_the_openapi_document_are_served(api):
     assert document["openapi"].startswith("3.1") and "/api/v1/estates/{estate_id}/service-requests" in document["paths"]
     page = api.get("/api/docs")
     assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
+
+
+def test_an_overlong_request_line_is_a_414_problem_not_gunicorns_html_page(api, desk):
+    """gunicorn answers it before the app sees the request: its HTML page broke every client
+    that reads errors as problem documents."""
+    path = f"/api/v1/estates/{desk['estate']['id']}/service-requests?q=" + "x" * 5000
+    answer = requests.get(api.base_url + path, headers={"Authorization": f"Bearer {desk['agent']}"}, timeout=10)
+    assert answer.status_code == 414
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    problem = answer.json()
+    assert (problem["status"], problem["code"], problem["title"]) == (414, "uri_too_long", "URI Too Long")
+    assert not api.book.http_response_errors("GET", urlparse(path).path, 414, "application/problem+json", problem)
+    assert api.get("/healthz").status_code == 200  # the worker goes on serving
 
 
 def test_logs_are_json_lines_with_request_ids_and_no_personal_data(api, system, desk):

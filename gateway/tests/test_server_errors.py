@@ -1,0 +1,24 @@
+"""gunicorn's own error answers as problem documents (gateway/server_errors.py)."""
+import json
+
+from gunicorn import util
+
+from gateway import server_errors
+
+
+def test_gunicorns_error_answer_is_a_problem_document_with_its_status_and_message():
+    raw = server_errors.response_bytes(431, "Request Header Fields Too Large", "Error parsing headers: 'limit'")
+    head, body = raw.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0] == "HTTP/1.1 431 Request Header Fields Too Large"
+    assert "Content-Type: application/problem+json" in lines and "Connection: close" in lines
+    assert f"Content-Length: {len(body)}" in lines
+    problem = json.loads(body)
+    assert problem["status"] == 431 and problem["code"] == "request_header_fields_too_large"
+    assert problem["detail"] == "Error parsing headers: 'limit'" and problem["request_id"] is None
+
+
+def test_install_replaces_gunicorns_html_writer(monkeypatch):
+    monkeypatch.setattr(util, "write_error", util.write_error)  # put back after the test
+    server_errors.install()
+    assert util.write_error is server_errors.write_error
