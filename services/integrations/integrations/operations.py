@@ -145,13 +145,18 @@ def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
     lanes = webhooks.RunLanes(webhooks.fair_share(due, store.failing_webhook_ids(db, due), PER_FAILING_WEBHOOK, BATCH))
     in_flight = 0
     while True:
-        for delivery in lanes.startable():
-            pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted, ended)  # waits for a slot
+        # only as many as there are free slots, chosen after every attempt that ended was taken in:
+        # a list spawned whole went on after its webhook had failed (found by review)
+        for delivery in lanes.startable(PARALLEL - in_flight):
+            pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted, ended)
             in_flight += 1
         if not in_flight:
             return len(attempted)
         lanes.ended(*ended.get())
         in_flight -= 1
+        while not ended.empty():
+            lanes.ended(*ended.get_nowait())
+            in_flight -= 1
 
 
 def _claim_then_attempt(db, outbox, delivery, lease, send, rand, at, attempted, ended):

@@ -168,14 +168,16 @@ class RunLanes:
         self._waiting = list(deliveries)  # oldest first
         self._probing, self._proven, self._stopped = set(), set(), set()
 
-    def startable(self):
-        """The deliveries that may start now, oldest first (taken off the waiting list)."""
+    def startable(self, limit):
+        """At most ``limit`` deliveries that may start now, oldest first (taken off the waiting
+        list). Ask only for as many as there are free slots: those handed out are no longer
+        held back when an attempt of their webhook fails meanwhile."""
         ready, still = [], []
         for delivery in self._waiting:
             webhook = delivery["webhook_id"]
             if webhook in self._stopped:
                 continue  # left for the next run
-            if webhook in self._proven or webhook not in self._probing:
+            if len(ready) < limit and (webhook in self._proven or webhook not in self._probing):
                 if webhook not in self._proven:
                     self._probing.add(webhook)
                 ready.append(delivery)

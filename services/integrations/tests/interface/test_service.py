@@ -535,3 +535,23 @@ def test_a_deleted_webhooks_deliveries_are_all_given_up_in_one_run(svc, private)
         raise AssertionError("nothing is sent for a deleted webhook")
     operations.deliver_due(svc.db, svc.outbox, send=send)
     assert {d["status"] for d in svc.db.deliveries.find({"webhook_id": hook["id"]})} == {"failed"}
+
+
+def test_a_receiver_that_answers_once_then_hangs_holds_the_run_for_at_most_its_slots(svc, private):
+    """Its first delivery went through, so the rest of its forty were handed out at once and
+    all were attempted though every one after the first failed (found by review)."""
+    import eventlet
+    hook = subscribe(svc, "http://127.0.0.1:9/flaky")
+    for n in range(40):
+        svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}"))
+    sent = []
+
+    def send(url, body, headers, timeout, allow):
+        sent.append(url)
+        if len(sent) == 1:
+            return 204, None
+        eventlet.sleep(0.05)
+        return None, "timed out after 11 s (the whole attempt)"
+    attempted = operations.deliver_due(svc.db, svc.outbox, send=send)
+    assert attempted == len(sent) <= 1 + operations.PARALLEL
+    assert [d["attempts"] for d in deliveries(svc, hook)].count(0) >= 40 - 1 - operations.PARALLEL

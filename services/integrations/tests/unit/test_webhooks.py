@@ -295,30 +295,41 @@ def _lane_ids(deliveries):
 def test_a_run_sends_a_webhooks_first_delivery_alone_and_the_rest_once_it_was_delivered():
     run = webhooks.RunLanes([{"_id": f"h{n}", "webhook_id": "hook"} for n in range(3)]
                             + [{"_id": "o1", "webhook_id": "other"}])
-    assert _lane_ids(run.startable()) == ["h0", "o1"]  # one probe per webhook
-    assert run.startable() == []  # nothing more until a probe ends
+    assert _lane_ids(run.startable(10)) == ["h0", "o1"]  # one probe per webhook
+    assert run.startable(10) == []  # nothing more until a probe ends
     run.ended({"_id": "h0", "webhook_id": "hook"}, webhooks.DELIVERED)
-    assert _lane_ids(run.startable()) == ["h1", "h2"]  # proven: the rest at once
+    assert _lane_ids(run.startable(10)) == ["h1", "h2"]  # proven: the rest at once
 
 
 def test_a_run_leaves_a_webhooks_deliveries_for_the_next_run_after_one_of_its_attempts_failed():
     """A receiver that hangs but has not failed before held every slot of a run for fifty
     attempts' time (found by review): now it holds one slot for one attempt's time."""
     run = webhooks.RunLanes([{"_id": f"h{n}", "webhook_id": "hanging"} for n in range(50)])
-    assert _lane_ids(run.startable()) == ["h0"]
+    assert _lane_ids(run.startable(10)) == ["h0"]
     run.ended({"_id": "h0", "webhook_id": "hanging"}, webhooks.FAILED)
-    assert run.startable() == []
+    assert run.startable(10) == []
     # a proven webhook that fails later stops too
     run = webhooks.RunLanes([{"_id": f"h{n}", "webhook_id": "w"} for n in range(5)])
-    run.startable()
+    run.startable(10)
     run.ended({"_id": "h0", "webhook_id": "w"}, webhooks.DELIVERED)
-    assert _lane_ids(run.startable()) == ["h1", "h2", "h3", "h4"]
+    assert _lane_ids(run.startable(10)) == ["h1", "h2", "h3", "h4"]
     run.ended({"_id": "h1", "webhook_id": "w"}, webhooks.FAILED)
-    assert run.startable() == []
+    assert run.startable(10) == []
 
 
 def test_a_delivery_that_ended_without_an_attempt_proves_nothing_and_its_webhooks_next_one_probes():
     run = webhooks.RunLanes([{"_id": f"h{n}", "webhook_id": "gone"} for n in range(3)])
-    assert _lane_ids(run.startable()) == ["h0"]
+    assert _lane_ids(run.startable(10)) == ["h0"]
     run.ended({"_id": "h0", "webhook_id": "gone"}, webhooks.NOT_TRIED)
-    assert _lane_ids(run.startable()) == ["h1"]
+    assert _lane_ids(run.startable(10)) == ["h1"]
+
+
+def test_a_run_hands_out_no_more_deliveries_than_it_is_asked_for():
+    run = webhooks.RunLanes([{"_id": f"h{n}", "webhook_id": "w"} for n in range(5)]
+                            + [{"_id": "o", "webhook_id": "other"}])
+    assert _lane_ids(run.startable(1)) == ["h0"]
+    assert _lane_ids(run.startable(5)) == ["o"]
+    run.ended({"_id": "h0", "webhook_id": "w"}, webhooks.DELIVERED)
+    assert _lane_ids(run.startable(2)) == ["h1", "h2"]
+    run.ended({"_id": "h1", "webhook_id": "w"}, webhooks.FAILED)
+    assert run.startable(10) == []  # h3 and h4 wait for the next run
