@@ -32,6 +32,26 @@ def natural_id(prefix, *parts):
     return f"{prefix}_{digest[:24]}"
 
 
+def natural_ids(prefix, before, after):
+    """``natural_id(prefix, *before, part, *after)`` as a function of ``part`` alone: the same ids,
+    for a loop that varies one part (a billing run: one bill id per household, the estate, item
+    and period the same), with the fixed parts' text built once. A part that JSON escapes takes
+    ``natural_id`` itself."""
+    before, after = [str(p) for p in before], [str(p) for p in after]
+    if _ESCAPED.search("".join(before + after)):
+        return lambda part: natural_id(prefix, *before, part, *after)
+    head = '["' + "".join(text + '", "' for text in before)
+    tail = "".join('", "' + text for text in after) + '"]'
+    start = prefix + "_"
+
+    def make(part):
+        text = part if part.__class__ is str else str(part)
+        if _ESCAPED.search(text):
+            return natural_id(prefix, *before, text, *after)
+        return start + hashlib.sha1((head + text + tail).encode()).hexdigest()[:24]
+    return make
+
+
 _DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps would build one per call
 
 

@@ -165,3 +165,15 @@ def test_a_content_digest_ignores_key_order_and_keeps_the_digests_already_stored
     # what the gateway's idempotency records and the portal's filings stored before it was shared
     assert ids.content_digest(body) == hashlib.sha256(
         json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("before, part, after", [
+    (("est_1",), "hh_0001", ("property_service", "2026-11")),
+    ((), "only", ()),
+    (("est_1", 7), 42, ("x",)),
+    (("est_1",), 'a "quoted" \\ part', ("item", "2026-11")),   # the varying part escaped
+    (('est "odd"',), "hh_1", ("item\n", "2026-11")),           # a fixed part escaped
+    (("业主",), "张三", ("物业费",)),
+])
+def test_natural_ids_makes_the_ids_natural_id_makes(before, part, after):
+    assert ids.natural_ids("bill", before, after)(part) == ids.natural_id("bill", *before, part, *after)

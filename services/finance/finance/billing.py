@@ -42,6 +42,12 @@ def bill_id(estate_id, household_id, item, period):
     return ids.natural_id("bill", estate_id, household_id, item, period)
 
 
+def bill_ids(estate_id, item, period):
+    """``bill_id`` as a function of the household alone, for a run's many bills of one item and
+    period (the same ids, in half the time: a tenth of a run's time went to them)."""
+    return ids.natural_ids("bill", (estate_id,), (item, period))
+
+
 def charge_bill_id(estate_id, service, charge_id):
     return ids.natural_id("bill", estate_id, "charge", service, charge_id)
 
@@ -89,13 +95,16 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
     household read copy, ``{_id, area_m2, status, …}``, with a standard that applies to it, the
     bill's period and the months it covers). A generator: the run writes them in batches.
     Households of the same floor area cost the same: each amount is computed once per run."""
-    amounts = {}
+    amounts, id_makers = {}, {}
     for household, standard, period, months in pairs:
         key = (standard["_id"], household.get("area_m2"), months)
         if key not in amounts:
             amounts[key] = amount_cents(standard, household.get("area_m2"), months)
+        series = (standard["item"], period)
+        if series not in id_makers:
+            id_makers[series] = bill_ids(estate_id, *series)
         yield {
-            "_id": bill_id(estate_id, household["_id"], standard["item"], period),
+            "_id": id_makers[series](household["_id"]),
             "estate_id": estate_id,
             "household_id": household["_id"],
             "item": standard["item"],

@@ -81,6 +81,16 @@ def test_a_bill_has_one_id_per_household_item_and_period():
                 billing.bill_id("est_1", "hh_1", "parking", "2026-11")}) == 4
 
 
+def test_a_runs_bills_get_the_ids_a_single_bill_gets():
+    """A repeated run, a charge's bill and a run must collide on the same _id, whatever makes it."""
+    households = [{"_id": f"hh_{n}", "area_m2": 80} for n in range(3)]
+    standard = {"_id": "fs_1", "item": "property_service", "basis": "area", "unit_price_cents_per_m2": 235,
+                "cycle": "monthly"}
+    bills = billing.run_bills("est_1", [(h, standard, "2026-11", 1) for h in households], "job_1", "due", "now")
+    assert [b["_id"] for b in bills] == [billing.bill_id("est_1", h["_id"], "property_service", "2026-11")
+                                        for h in households]
+
+
 # -- fee standards ------------------------------------------------------------------------
 
 def standard(item="property_service", status="approved", valid_from="2026-01", valid_to=None, cycle="monthly",
