@@ -94,7 +94,10 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
     """The bills a billing run writes for ``pairs`` (``billed_pairs``, ``joined_mid_cycle``: each
     household read copy, ``{_id, area_m2, status, …}``, with a standard that applies to it, the
     bill's period and the months it covers). A generator: the run writes them in batches.
-    Households of the same floor area cost the same: each amount is computed once per run."""
+    Households of the same floor area cost the same: each amount is computed once per run.
+    A bill that rounds to 0 cents (a tiny area at a low price) is settled as it is made: no
+    payment could ever settle it (nothing is outstanding), so it stayed unpaid for good and
+    counted in the arrears once due (found by review)."""
     amounts, id_makers = {}, {}
     for household, standard, period, months in pairs:
         key = (standard["_id"], household.get("area_m2"), months)
@@ -111,10 +114,10 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             "period": period,
             "amount_cents": amounts[key],
             "paid_cents": 0,
-            "status": "unpaid",
+            "status": "unpaid" if amounts[key] else "paid",
             "due_at": due,
             "created_at": stamp,
-            "settled_at": None,
+            "settled_at": None if amounts[key] else stamp,
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
         }
 

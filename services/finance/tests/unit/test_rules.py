@@ -81,6 +81,20 @@ def test_a_bill_has_one_id_per_household_item_and_period():
                 billing.bill_id("est_1", "hh_1", "parking", "2026-11")}) == 4
 
 
+def test_a_bill_that_rounds_to_nothing_is_settled_as_it_is_made():
+    """0.01 m² at 10 cents a m² is 0.1 cent, 0 half-up: left unpaid, no payment could settle it."""
+    standard = {"_id": "fs_1", "item": "property_service", "basis": "area", "unit_price_cents_per_m2": 10,
+                "cycle": "monthly"}
+    tiny, flat = {"_id": "hh_tiny", "area_m2": 0.01}, {"_id": "hh_flat", "area_m2": 80}
+    bills = {b["household_id"]: b for b in billing.run_bills("est_1", [(tiny, standard, "2026-11", 1),
+                                                                       (flat, standard, "2026-11", 1)],
+                                                            "job_1", "due", "2026-11-23T02:00:00.000Z")}
+    assert (bills["hh_tiny"]["amount_cents"], bills["hh_tiny"]["status"], bills["hh_tiny"]["settled_at"]) == (
+        0, "paid", "2026-11-23T02:00:00.000Z")
+    assert (bills["hh_flat"]["amount_cents"], bills["hh_flat"]["status"], bills["hh_flat"]["settled_at"]) == (
+        800, "unpaid", None)
+
+
 def test_a_runs_bills_get_the_ids_a_single_bill_gets():
     """A repeated run, a charge's bill and a run must collide on the same _id, whatever makes it."""
     households = [{"_id": f"hh_{n}", "area_m2": 80} for n in range(3)]
