@@ -86,6 +86,8 @@ def add_occupant(household, person_id, data, now, user, tz):
     start, end = data.get("from"), data.get("to")
     if start and end:
         _not_before(end, start, "data.to", "its from day")
+    _not_after_today(start, now, tz, "data.from")
+    _not_after_today(end, now, tz, "data.to")
     _room_for(persons, 1)
     person = new_person(person_id, data["relation"], data, start, now, user, to=end)
     changes = {"occupants": persons + [person]}
@@ -97,7 +99,7 @@ def add_occupant(household, person_id, data, now, user, tz):
     return changes | _version(household, now), person
 
 
-def end_stay(household, person_id, data, now):
+def end_stay(household, person_id, data, now, tz):
     """``(changes, person)``: ``person_id`` no longer lives there from ``data.to``."""
     persons = people(household)
     person = next((p for p in persons if p["id"] == person_id), None)
@@ -109,6 +111,7 @@ def end_stay(household, person_id, data, now):
     if person["to"] is not None:
         raise Conflict(f"this occupant left on {person['to']}", [field_error("occupant_id", "has left already")])
     _not_before(data["to"], person["from"], "data.to", "the day they moved in")
+    _not_after_today(data["to"], now, tz, "data.to")
     ended = person | {"to": data["to"]}
     return {"occupants": [ended if p["id"] == person_id else p for p in persons]} | _version(household, now), ended
 
@@ -118,7 +121,17 @@ def _not_before(day, earliest, field, what):
         raise BusinessRuleViolation(f"{day} is before {what} ({earliest})", [field_error(field, f"is before {what}")])
 
 
-def transfer_owner(household, person_id, data, now, user):
+def _not_after_today(day, now, tz, field):
+    """A change of who lives there is recorded when it happens (DOMAIN.md, archives: who, what,
+    when), not ahead: a transfer dated 2099 made the new owner the household's owner at once
+    while the old one stayed owner until 2099 (found by review). Today is the estate's."""
+    today = calendar.local_date(now, tz).isoformat()
+    if day and day > today:
+        raise BusinessRuleViolation(f"{day} is after today ({today} in the estate's timezone): a change is "
+                                    "recorded once it has happened", [field_error(field, "is in the future")])
+
+
+def transfer_owner(household, person_id, data, now, user, tz):
     """``(changes, new owner entry)``: the current owner's entry ends on ``data.date``, the new
     owner's begins that day, and the household's ``owner`` is the new one. A retried transfer
     (``person_id`` there already) changes nothing."""
@@ -130,6 +143,7 @@ def transfer_owner(household, person_id, data, now, user):
     owners = current(persons, ("owner",))
     for owner in owners:
         _not_before(on, owner["from"], "data.date", "the current owner's first day")
+    _not_after_today(on, now, tz, "data.date")
     _room_for(persons, 1)
     new_owner = new_person(person_id, "owner", data["owner"], on, now, user)
     ended = {owner["id"] for owner in owners}
@@ -138,7 +152,7 @@ def transfer_owner(household, person_id, data, now, user):
     return {"occupants": kept + [new_owner], "owner": shown} | _version(household, now), new_owner
 
 
-def change_status(household, data, now, user, person_ids):
+def change_status(household, data, now, user, person_ids, tz):
     """The changes of a move-in, a move-out or a renovation's start or end on ``data.date``:
     the new status, the people who move in (a move-in's ``occupants``, ids from ``person_ids``)
     or the stays a move-out ends, and an entry in the household's ``status_history``."""
@@ -150,6 +164,7 @@ def change_status(household, data, now, user, person_ids):
     history = household.get("status_history") or []
     if history:
         _not_before(on, history[-1]["date"], "data.date", "the household's last status change")
+    _not_after_today(on, now, tz, "data.date")
     if data.get("occupants") and step != "move_in":
         raise BusinessRuleViolation("only a move-in brings people", [field_error("data.occupants", "is for a move-in")])
     persons = people(household)
@@ -172,7 +187,7 @@ def change_status(household, data, now, user, person_ids):
     return changes | _version(household, now)
 
 
-def application_step(household, data, day, now, user):
+def application_step(household, data, day, now, user, tz):
     """The changes of a step the desk's application announced (``customer_service.
     household_step_requested``: a move-in or move-out approved, a renovation's works started or
     its acceptance passed) on the local ``day``, by the same table as the steward's; its
@@ -183,7 +198,7 @@ def application_step(household, data, day, now, user):
     if any(entry.get("application_id") == data["application_id"] and entry["step"] == data["step"]
            for entry in history):
         return None
-    changes = change_status(household, {"step": data["step"], "date": day}, now, user, None)
+    changes = change_status(household, {"step": data["step"], "date": day}, now, user, None, tz)
     changes["status_history"][-1]["application_id"] = data["application_id"]
     return changes
 

@@ -166,9 +166,10 @@ def household_step_requested(db, outbox, event):
     refused = {}
 
     def decide(household):
-        day = calendar.day_of(clock.parse_iso(data["at"]), calendar.timezone_of(store.get_estate(db, estate_id)))
+        tz = calendar.timezone_of(store.get_estate(db, estate_id))
+        day = calendar.day_of(clock.parse_iso(data["at"]), tz)
         try:
-            changes = occupants.application_step(household, data, day, clock.now(), event.get("actor"))
+            changes = occupants.application_step(household, data, day, clock.now(), event.get("actor"), tz)
         except (Conflict, BusinessRuleViolation) as error:
             refused["why"] = str(error)
             return None
@@ -205,23 +206,24 @@ def add_occupant(db, outbox, caller, estate_id, household_id, data):
 
 
 def end_stay(db, outbox, estate_id, household_id, occupant_id, data):
+    tz = store.estate_timezone(db, estate_id)
     _, person = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.end_stay(
-        household, occupant_id, data, clock.now()))
+        household, occupant_id, data, clock.now(), tz))
     return person
 
 
 def transfer_owner(db, outbox, caller, estate_id, household_id, data):
-    person_id = caller.created_id("occ", estate_id)
+    person_id, tz = caller.created_id("occ", estate_id), store.estate_timezone(db, estate_id)
     stored, _ = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.transfer_owner(
-        household, person_id, data, clock.now(), caller.user))
+        household, person_id, data, clock.now(), caller.user, tz))
     return domain.household_view(public(stored))
 
 
 def change_household_status(db, outbox, caller, estate_id, household_id, data):
     """A move-in, a move-out (退房) or a renovation's start or end (occupants.TRANSITIONS)."""
-    base = caller.created_id("occ", estate_id)
+    base, tz = caller.created_id("occ", estate_id), store.estate_timezone(db, estate_id)
     stored, _ = _household_step(db, outbox, estate_id, household_id, lambda household: (occupants.change_status(
-        household, data, clock.now(), caller.user, lambda index: ids.natural_id("occ", base, index)), None))
+        household, data, clock.now(), caller.user, lambda index: ids.natural_id("occ", base, index), tz), None))
     return domain.household_view(public(stored))
 
 

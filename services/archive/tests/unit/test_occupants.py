@@ -7,6 +7,7 @@ from archive import domain, occupants
 from estate_common.errors import BusinessRuleViolation, Conflict
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+TZ = "Asia/Shanghai"
 HOUSEHOLD = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
              "owner": {"name": "李四", "phone": "13912345678"}}
 
@@ -25,7 +26,7 @@ def ids(index):
     ("renovating", "move_in", "occupied"),
 ])
 def test_each_step_leads_where_the_table_says(status, step, after):
-    changes = occupants.change_status(household(status=status), {"step": step, "date": "2026-11-01"}, NOW, "zhou", ids)
+    changes = occupants.change_status(household(status=status), {"step": step, "date": "2026-11-01"}, NOW, "zhou", ids, TZ)
     assert changes["status"] == after and changes["version"] == 2
     assert changes["status_history"][-1] == {"step": step, "date": "2026-11-01", "from": status, "to": after,
                                              "at": "2026-11-23T08:30:00.000Z", "by": "zhou"}
@@ -35,30 +36,30 @@ def test_each_step_leads_where_the_table_says(status, step, after):
                                           ("occupied", "move_in"), ("renovating", "renovation_start")])
 def test_a_step_the_status_does_not_allow_is_a_conflict(status, step):
     with pytest.raises(Conflict):
-        occupants.change_status(household(status=status), {"step": step, "date": "2026-11-01"}, NOW, "zhou", ids)
+        occupants.change_status(household(status=status), {"step": step, "date": "2026-11-01"}, NOW, "zhou", ids, TZ)
 
 
 @pytest.mark.parametrize("began_from", ["vacant", "occupied"])
 def test_a_renovation_ends_in_the_status_it_began_from(began_from):
     started = household(status=began_from)
     started = started | occupants.change_status(started, {"step": "renovation_start", "date": "2026-11-01"},
-                                                NOW, "zhou", ids)
-    ended = occupants.change_status(started, {"step": "renovation_end", "date": "2026-11-10"}, NOW, "zhou", ids)
+                                                NOW, "zhou", ids, TZ)
+    ended = occupants.change_status(started, {"step": "renovation_end", "date": "2026-11-10"}, NOW, "zhou", ids, TZ)
     assert ended["status"] == began_from and ended["renovating_from"] is None
 
 
 def test_a_move_out_ends_every_residents_stay_but_not_the_ownership():
     moved_in = household()
     moved_in = moved_in | occupants.change_status(moved_in, {"step": "move_in", "date": "2026-11-01", "occupants": [
-        {"relation": "tenant", "name": "王五"}, {"relation": "family", "name": "王小五"}]}, NOW, "zhou", ids)
-    out = occupants.change_status(moved_in, {"step": "move_out", "date": "2026-11-30"}, NOW, "zhou", ids)
-    assert [(p["relation"], p["to"]) for p in out["occupants"]] == [("owner", None), ("tenant", "2026-11-30"),
-                                                                ("family", "2026-11-30")]
+        {"relation": "tenant", "name": "王五"}, {"relation": "family", "name": "王小五"}]}, NOW, "zhou", ids, TZ)
+    out = occupants.change_status(moved_in, {"step": "move_out", "date": "2026-11-23"}, NOW, "zhou", ids, TZ)
+    assert [(p["relation"], p["to"]) for p in out["occupants"]] == [("owner", None), ("tenant", "2026-11-23"),
+                                                                ("family", "2026-11-23")]
 
 
 def test_an_owner_transfer_ends_the_former_owners_entry_that_day():
     changes, new_owner = occupants.transfer_owner(household(), "occ_new", {
-        "owner": {"name": " 赵六 ", "phone": "13600002222"}, "date": "2026-11-20"}, NOW, "zhou")
+        "owner": {"name": " 赵六 ", "phone": "13600002222"}, "date": "2026-11-20"}, NOW, "zhou", TZ)
     former, kept = changes["occupants"]
     assert (former["name"], former["to"]) == ("李四", "2026-11-20")
     assert kept == new_owner and (new_owner["name"], new_owner["from"], new_owner["to"]) == ("赵六", "2026-11-20", None)
@@ -66,7 +67,7 @@ def test_an_owner_transfer_ends_the_former_owners_entry_that_day():
     later = household() | changes
     with pytest.raises(BusinessRuleViolation) as refused:
         occupants.transfer_owner(later, "occ_third", {"owner": {"name": "钱七", "phone": "13500003333"},
-                                                       "date": "2026-11-19"}, NOW, "zhou")
+                                                       "date": "2026-11-19"}, NOW, "zhou", TZ)
     assert refused.value.errors[0]["field"] == "data.date"
 
 
@@ -93,11 +94,36 @@ def test_a_vacant_inspection_is_only_of_a_vacant_unit_and_numbers_its_problems()
 
 def test_an_applications_step_names_it_and_is_applied_once():
     data = {"application_id": "app_1", "step": "renovation_start"}
-    changed = occupants.application_step(household(), data, "2026-11-02", NOW, "desk")
+    changed = occupants.application_step(household(), data, "2026-11-02", NOW, "desk", TZ)
     assert changed["status"] == "renovating" and changed["renovating_from"] == "vacant"
     assert changed["status_history"][-1] == {"step": "renovation_start", "date": "2026-11-02", "from": "vacant",
                                                   "to": "renovating", "at": "2026-11-23T08:30:00.000Z", "by": "desk",
                                                   "application_id": "app_1"}
-    assert occupants.application_step(household() | changed, data, "2026-11-03", NOW, "desk") is None
+    assert occupants.application_step(household() | changed, data, "2026-11-03", NOW, "desk", TZ) is None
     with pytest.raises(Conflict):  # the same table: a renovating unit does not start another renovation
-        occupants.application_step(household() | changed, dict(data, application_id="app_2"), "2026-11-03", NOW, None)
+        occupants.application_step(household() | changed, dict(data, application_id="app_2"), "2026-11-03", NOW, None, TZ)
+
+
+def test_changes_of_who_lives_there_are_recorded_once_they_have_happened_not_ahead():
+    """A transfer dated 2099 made the new owner the household's owner at once, while the former
+    one stayed owner until 2099 (found by review). Today is the estate's: 08:30 UTC on 23
+    November is the 23rd in Shanghai, and 00:30 on the 23rd in Los Angeles."""
+    owner = {"owner": {"name": "赵六", "phone": "13600002222"}}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        occupants.transfer_owner(household(), "occ_new", {**owner, "date": "2026-11-24"}, NOW, "zhou", TZ)
+    assert refused.value.errors == [{"field": "data.date", "message": "is in the future"}]
+    occupants.transfer_owner(household(), "occ_new", {**owner, "date": "2026-11-23"}, NOW, "zhou", TZ)
+    with pytest.raises(BusinessRuleViolation):
+        occupants.transfer_owner(household(), "occ_new", {**owner, "date": "2026-11-23"},
+                                 datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc), "zhou", "America/Los_Angeles")
+    with pytest.raises(BusinessRuleViolation):
+        occupants.change_status(household(), {"step": "move_in", "date": "2099-01-01"}, NOW, "zhou", ids, TZ)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        occupants.add_occupant(household(), "occ_t", {"relation": "tenant", "name": "y", "from": "2027-01-01"}, NOW,
+                               "zhou", TZ)
+    assert refused.value.errors[0]["field"] == "data.from"
+    lived = household() | occupants.add_occupant(household(), "occ_t", {"relation": "tenant", "name": "y",
+                                                                        "from": "2026-11-01"}, NOW, "zhou", TZ)[0]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        occupants.end_stay(lived, "occ_t", {"to": "2026-12-01"}, NOW, TZ)
+    assert refused.value.errors[0]["field"] == "data.to"
