@@ -24,12 +24,16 @@ def new_drill(drill_id, estate_id, data, now, actor, rules):
     if held > now:
         raise BusinessRuleViolation("a drill is recorded once it was held",
                                     [field_error("data.held_at", "is in the future")])
+    period = localtime.period_of(held, rules)
+    if period < "1900-01":  # 1900-01-01T03:00Z is still 1899 in Los Angeles: no month the contract has
+        raise BusinessRuleViolation("a drill's month is 1900 or later",
+                                    [field_error("data.held_at", "is before 1900 in the estate's timezone")])
     stamp = clock.to_iso(now)
     return {
         "_id": drill_id,
         "estate_id": estate_id,
         "held_at": clock.to_iso(held),
-        "period": localtime.period_of(held, rules),
+        "period": period,
         "scenario": data["scenario"].strip(),
         "location": data["location"].strip(),
         "participants": data["participants"],

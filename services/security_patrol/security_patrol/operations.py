@@ -288,8 +288,11 @@ def register_visitor(db, outbox, caller, estate_id, data):
 def record_shift_handover(db, outbox, caller, estate_id, data):
     """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
     now, rules = clock.now(), store.rules_for(db, estate_id)
-    day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
-           else localtime.local_date(now, rules).isoformat())
+    today = localtime.local_date(now, rules).isoformat()
+    day = calendar.checked_day_text(data["date"], "data.date") if data.get("date") else today
+    if day > today:  # a handover dated ahead marked its shift worked, and the roster could no longer cancel it
+        raise BusinessRuleViolation("a shift is handed over once it was worked",
+                                    [field_error("data.date", "is after today in the estate's timezone")])
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
     gate.new_handover("check", estate_id, data, now, caller.user)  # refused input writes nothing, not even the roster

@@ -315,6 +315,21 @@ def test_a_handover_made_in_the_shift_keeps_its_assignment_from_being_cancelled(
         cancel(patrol, qian["id"])
 
 
+def test_a_handover_is_not_recorded_ahead_of_its_shift(patrol):
+    """One dated six months ahead marked that day's assignment worked, and the roster could never
+    cancel it (found by review)."""
+    from security_patrol import localtime, store as patrol_store
+    today = localtime.local_date(clock.now(), patrol_store.rules_for(patrol.db, ESTATE))
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    later = assign(patrol, "Qian", "monitoring_room", date=tomorrow)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "night", "date": tomorrow, "from_guard": "Qian", "to_guard": "Sun", "notes": "quiet",
+            "post": "monitoring_room"}})
+    assert refused.value.errors[0]["field"] == "data.date"
+    assert cancel(patrol, later["id"])["status"] == "cancelled"
+
+
 def test_a_refused_handover_leaves_its_assignment_as_it_was(patrol):
     """The roster was marked worked before the handover's own check refused it: the assignment
     could then never be cancelled, with no handover to show for it."""

@@ -19,6 +19,16 @@ def test_a_drill_belongs_to_the_local_month_it_was_held_in_and_is_not_in_the_fut
         fire_safety.new_drill("d_2", "est_1", dict(DRILL, held_at="2026-11-30T17:00:01Z"), NOW, "zhao", RULES)
 
 
+def test_a_drill_whose_local_month_is_before_1900_is_refused_not_answered_against_the_contract():
+    """1900-01-01T03:00Z, a valid timestamp, is 1899-12-31 in Los Angeles: its month broke the answer."""
+    los_angeles = {**RULES, "timezone": "America/Los_Angeles"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        fire_safety.new_drill("d_3", "est_1", dict(DRILL, held_at="1900-01-01T03:00:00Z"), NOW, "zhao", los_angeles)
+    assert refused.value.errors[0]["field"] == "data.held_at"
+    assert fire_safety.new_drill("d_4", "est_1", dict(DRILL, held_at="1900-01-01T03:00:00Z"), NOW, "zhao",
+                                 RULES)["period"] == "1900-01"
+
+
 @pytest.mark.parametrize("clear, obstruction", [(False, None), (False, "  "), (True, "a bike")])
 def test_an_obstruction_is_named_exactly_when_the_lane_is_not_clear(clear, obstruction):
     data = {"lane": "North", "clear": clear, **({"obstruction": obstruction} if obstruction else {})}
