@@ -57,15 +57,14 @@ def start_round(db, outbox, caller, estate_id, data):
     else:
         plans = store.all_of(db, "patrol_plans", estate_id, {"route_id": route["_id"]})
     now, rules = clock.now(), store.rules_for(db, estate_id)
-    plan, slot = patrols.nearest_slot(plans, now, rules)
+    plan, slot, day = patrols.nearest_slot(plans, now, rules)
     if plan is None and data.get("plan_id"):
         raise BusinessRuleViolation("the plan has no round due now", [field_error(
             "data.plan_id", "has no round due now: start at one of its times, or without naming the plan")])
     roster_id = None
-    if plan is not None:  # the roster of the slot's day and the plan's shift puts the guard on patrol
-        day = localtime.local_date(slot, rules).isoformat()
-        roster_id = roster.rostered(store.roster_of(db, estate_id, day, plan["shift"]), data["guard"], "patrol",
-                                    "data.guard")
+    if plan is not None:  # the roster of the slot's plan day and the plan's shift puts the guard on patrol
+        on_duty = store.roster_of(db, estate_id, day.isoformat(), plan["shift"])
+        roster_id = roster.rostered(on_duty, data["guard"], "patrol", "data.guard")
         _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
     return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
         doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user) | {"roster_id": roster_id})

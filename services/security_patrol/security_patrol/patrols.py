@@ -94,23 +94,25 @@ def plan_slots(plan, day, rules):
 
 
 def nearest_slot(plans, now, rules):
-    """``(plan, slot)`` of the slot a round started at ``now`` walks: one whose window holds
+    """``(plan, slot, day)`` of the slot a round started at ``now`` walks (``day``: the plan's
+    local day that slot is of, the shift's day on the roster: a night shift's 01:00 round is the
+    day before's, found by review): one whose window holds
     ``now``, from the estate's late tolerance before the slot to the end of its expected walk
     and the tolerance (a night shift crosses midnight, so the day before and after count too),
     the nearest of several; ``(None, None)`` when none does: an unplanned round, due from when
-    it starts. (Any slot within a day was taken before: a round walked at noon counted on time
-    for the 22:00 slot, which nobody then walked.)"""
+    it starts, ``(None, None, None)``. (Any slot within a day was taken before: a round walked at
+    noon counted on time for the 22:00 slot, which nobody then walked.)"""
     today = localtime.local_date(now, rules)
     tolerance = timedelta(minutes=rules["patrol_late_tolerance_minutes"])
-    candidates = [(abs((slot - now).total_seconds()), slot, plan["_id"], plan)
+    candidates = [(abs((slot - now).total_seconds()), slot, plan["_id"], plan, day)
                   for plan in plans
                   for day in (today - timedelta(days=1), today, today + timedelta(days=1))
                   for slot in plan_slots(plan, day, rules)
                   if slot - tolerance <= now <= slot + timedelta(minutes=plan["expected_minutes"]) + tolerance]
     if not candidates:
-        return None, None
-    _, slot, _, plan = min(candidates, key=lambda c: c[:3])
-    return plan, slot
+        return None, None, None
+    _, slot, _, plan, day = min(candidates, key=lambda c: c[:3])
+    return plan, slot, day
 
 
 def due_offsets(route, plan):

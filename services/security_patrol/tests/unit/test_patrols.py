@@ -55,14 +55,22 @@ def test_plan_slots_are_on_the_estates_clock():
 def test_a_round_is_due_at_the_nearest_slot_even_across_midnight():
     nightly = plan(start_time="23:00")
     after_midnight = datetime(2026, 11, 23, 16, 10, tzinfo=UTC)  # 00:10 local on the 24th
-    chosen, slot = patrols.nearest_slot([nightly], after_midnight, RULES)
-    assert chosen is nightly and clock.to_iso(slot) == "2026-11-23T15:00:00.000Z"
+    chosen, slot, day = patrols.nearest_slot([nightly], after_midnight, RULES)
+    assert chosen is nightly and clock.to_iso(slot) == "2026-11-23T15:00:00.000Z" and day == date(2026, 11, 23)
     three = plan(rounds=3, interval_minutes=120)  # 22:00, 00:00 and 02:00, an hour's walk each
     assert clock.to_iso(patrols.nearest_slot([three], NOW + timedelta(minutes=112), RULES)[1]) == \
         "2026-11-23T16:00:00.000Z"  # 23:52: the midnight round, started within the tolerance
     assert clock.to_iso(patrols.nearest_slot([three], NOW + timedelta(minutes=65), RULES)[1]) == \
         "2026-11-23T14:00:00.000Z"  # 23:05: the 22:00 round, still within its walk and tolerance
-    assert patrols.nearest_slot([], NOW, RULES) == (None, None)
+    assert patrols.nearest_slot([], NOW, RULES) == (None, None, None)
+
+
+def test_a_night_rounds_slot_after_midnight_is_of_the_shift_that_began_the_day_before():
+    """Its roster is that day's night shift: the guard rostered for the night after was taken,
+    and his assignment marked worked before his shift (found by review)."""
+    three = plan(rounds=3, interval_minutes=120)  # 22:00, 00:00 and 02:00
+    _, slot, day = patrols.nearest_slot([three], NOW + timedelta(minutes=240), RULES)  # 02:00 on the 24th
+    assert clock.to_iso(slot) == "2026-11-23T18:00:00.000Z" and day == date(2026, 11, 23)
 
 
 @pytest.mark.parametrize("minutes", [95, -11, -600])
@@ -70,7 +78,7 @@ def test_a_round_started_outside_every_slot_s_window_walks_no_slot(minutes):
     """23:35 is between rounds; 21:49 is before the tolerance; at noon the 22:00 slot was taken
     before, and a round walked then counted on time for a slot nobody walked."""
     three = plan(rounds=3, interval_minutes=120)
-    assert patrols.nearest_slot([three], NOW + timedelta(minutes=minutes), RULES) == (None, None)
+    assert patrols.nearest_slot([three], NOW + timedelta(minutes=minutes), RULES) == (None, None, None)
 
 
 def test_checkpoints_are_due_at_their_offset_or_spread_over_the_expected_minutes():
