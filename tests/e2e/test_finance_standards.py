@@ -160,6 +160,16 @@ def test_prepaid_utilities_top_up_with_a_receipt_deduct_and_refuse_past_zero(api
     assert account["balance_cents"] == 500 and account["low_noticed"] is True  # below the 5000 default
     moves = api.get(f"{base}/utilities/moves?household_id={household}&kind=usage", accountant).json()["items"]
     assert [m["amount_cents"] for m in moves] == [5500]
+    # the top-up was used: it cannot be taken back; a new one can
+    reverse = f"{base}/utilities/top-ups/{topped.json()['id']}/reverse"
+    assert api.post(reverse, {"reason": "wrong household"}, cashier).status_code == 422
+    mistyped = api.post(f"{base}/utilities/top-ups", {**body, "amount_cents": 100000}, cashier,
+                        headers={"Idempotency-Key": "topup-typo-" + household}).json()
+    assert api.post(f"{base}/utilities/top-ups/{mistyped['id']}/reverse", {"reason": "x"}, accountant).status_code == 403
+    taken_back = api.post(f"{base}/utilities/top-ups/{mistyped['id']}/reverse", {"reason": "typed 1000 for 10"},
+                          cashier)
+    assert taken_back.status_code == 200, taken_back.text
+    assert (taken_back.json()["kind"], taken_back.json()["balance_after_cents"]) == ("top_up_reversal", 500)
 
 
 def test_an_invoice_on_a_payment_is_numbered_and_voided(api, office):

@@ -79,6 +79,12 @@ def utility_top_up_entry(move):
                  move["cashier"], move["day"], move["at"], move["receipt_number"], move["household_id"])
 
 
+def top_up_reversal_entry(move):
+    """A top-up taken back: money out of the journal it came into, under the top-up's receipt."""
+    return entry(move["estate_id"], "reversal", move["_id"], move["method"], "out", move["amount_cents"],
+                 move["cashier"], move["day"], move["at"], move["receipt_number"], move["household_id"])
+
+
 def first_open_day(day, closed_days):
     """Money collected at a source is never refused: a closed day passes it to the next."""
     while day in closed_days:

@@ -537,6 +537,33 @@ def record_utility_usage(db, outbox, caller, estate_id, data):
     return public(_finish_or_refuse(db, outbox, move))
 
 
+def reverse_top_up(db, outbox, caller, estate_id, move_id, data):
+    """A posted top-up taken back (``utilities.top_up_reversal``): refused (422) before anything is
+    written when the balance no longer holds it; asked again, the same reversal (finished if a
+    crash left it half-done)."""
+    top_up = _named_move(db, estate_id, move_id)
+    existing = store.find_move(db, estate_id, utilities.reversal_id(estate_id, move_id))
+    if existing is not None and existing["status"] != "refused":
+        return public(_finish_or_refuse(db, outbox, existing))
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
+    move = utilities.top_up_reversal(top_up, data, now, rules, caller.user)
+    account = store.utility_account(db, estate_id, utilities.account_id(estate_id, move["household_id"], move["utility"]))
+    utilities.account_change(account, move, rules, lambda data: None)  # refused (422) before anything is written
+    if existing is not None:
+        move = store.renew_refused_move(db, move)
+    elif not store.insert_move(db, move):  # a twin call wrote it first
+        move = store.find_move(db, estate_id, move["_id"])
+    return public(_finish_or_refuse(db, outbox, move))
+
+
+def _named_move(db, estate_id, move_id):
+    move = store.find_move(db, estate_id, move_id)
+    if move is None:
+        raise NotFound("no such utility top-up or usage in this estate")
+    return move
+
+
 def _finish_or_refuse(db, outbox, move):
     """``_finish_move``, or, when the balance fell since the move was written (its finish is
     refused, 422), the move marked ``refused`` so that nothing finishes it later; whoever finishes
@@ -570,6 +597,8 @@ def _finish_move(db, outbox, move):
                                            lambda current: utilities.account_change(current, move, rules, low))
     if move["kind"] == "top_up":
         store.insert_entry(db, journals.utility_top_up_entry(move))
+    elif move["kind"] == utilities.REVERSAL:
+        store.insert_entry(db, journals.top_up_reversal_entry(move))
     return store.post_move(db, estate_id, move["_id"], utilities.posting(move, utilities.applied(account, move)))
 
 

@@ -597,6 +597,14 @@ def post_move(db, estate_id, move_id, fields):
     return find_move(db, estate_id, move_id)
 
 
+def renew_refused_move(db, move):
+    """A refused move written again as ``move`` (``pending``): a reversal refused because the
+    balance fell meanwhile may be asked for again once it allows."""
+    fields = {key: value for key, value in move.items() if key != "_id"}
+    db.utility_moves.update_one({"_id": move["_id"], "estate_id": move["estate_id"], "status": "refused"}, {"$set": fields})
+    return find_move(db, move["estate_id"], move["_id"])
+
+
 def list_moves(db, estate_id, filters, limit, cursor):
     return store.page(db.utility_moves, {"estate_id": estate_id, **filters}, limit, cursor)
 

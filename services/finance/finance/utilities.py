@@ -13,7 +13,12 @@ desk and drawn down by metered usage.
 - **Low balance** (余额不足提醒): when a usage leaves the balance below
   ``utility_low_balance_cents`` (a per-estate setting), ``utility_balance_low`` is announced
   in the same write, once until a top-up lifts the balance to the threshold again.
-- Every move (top-up or usage) is idempotent: its id comes from the Idempotency-Key (or the
+- A **top-up reversal** (冲正) takes a posted top-up back (a mistyped amount, money handed back):
+  its own move, the balance down by the top-up's amount (refused, 422, when the balance has been
+  drawn below it, past the allowed overdraft), and a ``reversal`` journal entry out. A posted
+  entry is never edited, only reversed (DOMAIN.md, finance). One reversal per top-up: its id is
+  the top-up's (``reversal_id``).
+- Every move (top-up, usage or reversal) is idempotent: its id comes from the Idempotency-Key (or the
   reading id), the account remembers the ids of its recent moves, and a move is written in
   guarded steps (the move ``pending`` with its plan → the account → the journal entry → the
   move ``posted``), so a retry or the half-done sweep finishes it without a second effect.
@@ -27,6 +32,7 @@ from estate_common.writes import Change
 from . import periods
 
 UTILITIES = ("water", "electricity")
+REVERSAL = "top_up_reversal"
 RECENT_MOVES = 500  # move ids an account keeps to recognise a repeated one
 
 
@@ -36,6 +42,10 @@ def account_id(estate_id, household_id, utility):
 
 def usage_id(estate_id, household_id, utility, reading_id):
     return ids.natural_id("use", estate_id, household_id, utility, reading_id)
+
+
+def reversal_id(estate_id, top_up_id):
+    return ids.natural_id("utr", estate_id, top_up_id)
 
 
 def new_account(estate_id, household_id, utility, now):
@@ -65,6 +75,23 @@ def usage(move_id, estate_id, data, now, rules, actor):
             "balance_after_cents": None, "receipt": None}
 
 
+def top_up_reversal(top_up, data, now, rules, cashier):
+    """The reversal of ``top_up`` as first written (``pending``): only a posted top-up (a usage is
+    not money in; a pending one is still being written)."""
+    if top_up["kind"] != "top_up":
+        raise BusinessRuleViolation("only a top-up is reversed", [field_error("id", f"is a {top_up['kind']}")])
+    if top_up["status"] != "posted":
+        raise Conflict(f"the top-up is {top_up['status']}: only a posted one is reversed",
+                       [field_error("id", f"is {top_up['status']}")])
+    stamp = clock.to_iso(now)
+    return {"_id": reversal_id(top_up["estate_id"], top_up["_id"]), "estate_id": top_up["estate_id"],
+            "household_id": top_up["household_id"], "utility": top_up["utility"], "kind": REVERSAL,
+            "amount_cents": top_up["amount_cents"], "method": top_up["method"],
+            "receipt_number": top_up["receipt_number"], "reading_id": None, "cashier": cashier,
+            "day": periods.day_of(now, rules), "at": stamp, "created_at": stamp, "status": "pending",
+            "balance_after_cents": None, "receipt": None, "reverses": top_up["_id"], "reason": data["reason"].strip()}
+
+
 def applied(account, move):
     """The balance the move left, when it is on the account already (else None)."""
     for recent in account["recent_moves"]:
@@ -80,6 +107,11 @@ def account_change(account, move, rules, low_event):
         return None
     signed = move["amount_cents"] if move["kind"] == "top_up" else -move["amount_cents"]
     balance = account["balance_cents"] + signed
+    if move["kind"] == REVERSAL and balance < -rules["utility_overdraft_cents"]:
+        raise BusinessRuleViolation(
+            f"the {move['utility']} balance is {account['balance_cents']} cents: the top-up of "
+            f"{move['amount_cents']} has been used, taking it back would go below {-rules['utility_overdraft_cents']}",
+            [field_error("id", "has been drawn down by usage; it can no longer be reversed")])
     if move["kind"] == "usage" and balance < -rules["utility_overdraft_cents"]:
         raise BusinessRuleViolation(
             f"the {move['utility']} balance is {account['balance_cents']} cents: the usage would take it below "

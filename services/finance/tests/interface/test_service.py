@@ -1037,6 +1037,56 @@ def test_a_top_up_has_a_receipt_and_an_entry_and_is_made_once_per_key(finance):
     assert report["balanced"] and report["utility_top_ups"] == {"count": 1, "amount_cents": 10000}
 
 
+def reverse_top_up(finance, move_id, reason="typed 1000 yuan for 100"):
+    acting(finance, CASHIER)
+    return finance.reverse_utility_top_up({"estate_id": ESTATE, "id": move_id, "data": {"reason": reason}})
+
+
+def test_a_top_up_is_reversed_by_a_move_and_an_entry_of_its_own_and_the_books_still_balance(finance):
+    """A posted entry is never edited, only reversed (DOMAIN.md): a mistyped top-up had no way back."""
+    first = top_up(finance, 100000, key="tu-big")
+    reversal = reverse_top_up(finance, first["id"])
+    assert (reversal["kind"], reversal["status"], reversal["reverses"], reversal["amount_cents"]) == (
+        "top_up_reversal", "posted", first["id"], 100000)
+    assert reversal["balance_after_cents"] == 0 == balance(finance)
+    assert reverse_top_up(finance, first["id"], "asked twice")["id"] == reversal["id"]  # one reversal per top-up
+    assert balance(finance) == 0
+    out = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "reversal"}})["items"]
+    assert [(e["direction"], e["journal"], e["amount_cents"], e["receipt_number"]) for e in out] == [
+        ("out", "bank", 100000, first["receipt_number"])]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["reversals"] == {"count": 1, "amount_cents": 100000}
+    listed = finance.list_utility_moves({"estate_id": ESTATE, "filters": {"kind": "top_up_reversal"}})["items"]
+    assert [m["id"] for m in listed] == [reversal["id"]]
+
+
+def test_a_top_up_drawn_down_by_usage_or_a_usage_is_not_reversed_and_nothing_is_written(finance):
+    first = top_up(finance, 6000, key="tu-used")
+    used = use(finance, 2500, reading="m-used")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        reverse_top_up(finance, first["id"])
+    assert refused.value.errors[0]["field"] == "id"
+    with pytest.raises(BusinessRuleViolation):
+        reverse_top_up(finance, used["id"])
+    with pytest.raises(NotFound):
+        reverse_top_up(finance, "top_nosuch")
+    assert balance(finance) == 3500 and finance.db.utility_moves.count_documents({"kind": "top_up_reversal"}) == 0
+    acting(finance, MANAGER)  # once the overdraft allows it, it goes through
+    finance.update_settings({"estate_id": ESTATE, "data": {"utility_overdraft_cents": 2500}})
+    assert reverse_top_up(finance, first["id"])["balance_after_cents"] == -2500
+
+
+def test_a_reversal_refused_in_a_race_is_made_when_asked_again(finance):
+    """Its finish found the balance drawn down meanwhile and marked it refused; its id is the
+    top-up's, so without renewing it the top-up could never be reversed."""
+    from finance import utilities
+    first = top_up(finance, 3000, key="tu-race")
+    finance.db.utility_moves.insert_one({"_id": utilities.reversal_id(ESTATE, first["id"]), "estate_id": ESTATE,
+                                         "household_id": "hh_1", "utility": "electricity", "kind": "top_up_reversal",
+                                         "amount_cents": 3000, "status": "refused", "created_at": first["at"]})
+    assert reverse_top_up(finance, first["id"])["status"] == "posted" and balance(finance) == 0
+
+
 def test_usage_is_deducted_once_per_reading_and_never_below_zero_by_default(finance):
     top_up(finance, 6000)
     assert use(finance, 2500, reading="m-11")["balance_after_cents"] == 3500
