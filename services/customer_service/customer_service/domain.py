@@ -30,8 +30,9 @@ TRANSITIONS = {
         "closed": {},
     },
     "repair": {
-        "open": {"dispatch": "dispatched", "complete": "completed"},
-        "dispatched": {"complete": "completed"},
+        # cancel: maintenance cancelled the work order (a duplicate, the owner withdrew)
+        "open": {"dispatch": "dispatched", "complete": "completed", "cancel": "closed"},
+        "dispatched": {"complete": "completed", "cancel": "closed"},
         "completed": {"return_visit": "visited", "return_visit_with_problem": "follow_up", "close": "closed"},
         "visited": {"close": "closed"},
         "follow_up": {"dispatch": "dispatched", "complete": "completed"},

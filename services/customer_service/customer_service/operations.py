@@ -262,6 +262,11 @@ def work_order_created(db, outbox, event):
     follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.dispatch_update)
 
 
+def work_order_cancelled(db, outbox, event):
+    if event["data"]["request_id"]:  # an order from an inspection or a patrol has no request
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.cancellation_update)
+
+
 def work_order_completed(db, outbox, event):
     rules = store.rules_for(db, event["estate_id"])
     follow(db, outbox, event, "service_requests", event["data"]["request_id"],

@@ -15,7 +15,7 @@ from datetime import timedelta
 from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
-from .domain import Change, allows, due_at, history_entry, next_status
+from .domain import Change, allows, closed_event_data, due_at, history_entry, next_status
 
 DEFAULT_CATEGORY = "other"
 
@@ -74,6 +74,34 @@ def dispatch_update(request, work_order_event):
         changes.update(emergency=True, return_visit_required=True)
     return Change(changes, [history_entry(at, work_order_event.get("actor"), "dispatched", note,
                                           work_order_event["event_id"])])
+
+
+def _awaited_order(request):
+    """The work order the repair waits for: its open follow-up's, else its own (None: not known yet)."""
+    open_follow_ups = [f for f in request.get("follow_ups", []) if f.get("work_order_id") and not f.get("completed_at")]
+    return open_follow_ups[-1]["work_order_id"] if open_follow_ups else request.get("work_order_id")
+
+
+def cancellation_update(request, cancelled_event):
+    """Maintenance cancelled the work order a repair waits for (a duplicate, the owner withdrew):
+    the request is closed with the cancellation as its outcome. It had no way out of
+    ``dispatched`` and turned overdue for good (found by review). None when it changes nothing (a
+    redelivery, another order's cancellation, a request not waiting for work)."""
+    order = cancelled_event["data"]
+    if request["kind"] != "repair" or _seen(request, cancelled_event) or not allows(request, "cancel"):
+        return None
+    if _awaited_order(request) not in (None, order["id"]):
+        return None
+    at = clock.to_iso(clock.parse_iso(order["cancelled_at"]))
+    outcome = f"work order {order['number']} cancelled: {order['reason']}"
+    changes = {"status": next_status(request, "cancel"), "closed_at": at, "outcome": outcome, "updated_at": at}
+    if not request.get("work_order_id"):  # its created event may come after this one
+        changes["work_order_id"] = order["id"]
+    if request.get("answered_at") is None:
+        changes["answered_at"] = at
+    return Change(changes, [history_entry(at, cancelled_event.get("actor"), "closed", outcome,
+                                          cancelled_event["event_id"])],
+                  [("service_request_closed", closed_event_data(request, at))])
 
 
 def completion_update(request, completed_event, rules):

@@ -97,6 +97,43 @@ def test_the_work_order_marks_its_request_dispatched_once(desk):
     assert [step["action"] for step in shown["history"]] == ["registered", "dispatched"]
 
 
+def cancelled_order(request_id, order_id="wo_1", reason="a duplicate of WO-2026-000002"):
+    return event("maintenance", "work_order_cancelled", ESTATE, {
+        "id": order_id, "number": "WO-2026-000001", "request_id": request_id, "household_id": "hh_1",
+        "reason": reason, "cancelled_at": "2026-11-23T09:00:00.000Z"}, actor="mgr-li")
+
+
+def test_a_repair_whose_work_order_is_cancelled_is_closed_with_the_reason_once(desk):
+    """It stayed dispatched, with no action out of it, and turned overdue for good (found by review)."""
+    created = desk.create_request(new())
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": created["id"]},
+        "request_id": created["id"], "household_id": "hh_1", "priority": "normal", "status": "pending",
+        "created_at": "2026-11-23T08:31:00.000Z"}))
+    desk.on_work_order_cancelled(cancelled_order(created["id"], order_id="wo_other"))  # not its order
+    assert desk.get_request({"estate_id": ESTATE, "id": created["id"]})["status"] == "dispatched"
+    cancelled = cancelled_order(created["id"])
+    desk.on_work_order_cancelled(cancelled)
+    desk.on_work_order_cancelled(cancelled)  # redelivered
+    shown = desk.get_request({"estate_id": ESTATE, "id": created["id"]})
+    assert (shown["status"], shown["closed_at"], shown["answered_at"]) == (
+        "closed", "2026-11-23T09:00:00.000Z", "2026-11-23T09:00:00.000Z")
+    assert "cancelled: a duplicate of WO-2026-000002" in shown["outcome"]
+    assert [step["action"] for step in shown["history"]] == ["registered", "dispatched", "closed"]
+    assert [e["data"]["id"] for e in desk.outbox.of_type("service_request_closed")] == [created["id"]]
+
+
+def test_an_order_cancelled_before_its_created_event_arrived_closes_the_request_and_the_late_event_changes_nothing(desk):
+    created = desk.create_request(new())
+    desk.on_work_order_cancelled(cancelled_order(created["id"]))
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": created["id"]},
+        "request_id": created["id"], "household_id": "hh_1", "priority": "normal", "status": "pending",
+        "created_at": "2026-11-23T08:31:00.000Z"}))
+    assert desk.get_request({"estate_id": ESTATE, "id": created["id"]})["status"] == "closed"
+    desk.on_work_order_cancelled(cancelled_order(None))  # an inspection's order: no request
+
+
 def test_a_newer_household_copy_wins_and_an_older_one_is_ignored(desk):
     newer = event("archive", "household_created", ESTATE, {
         "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201",
