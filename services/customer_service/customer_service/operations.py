@@ -54,8 +54,7 @@ def create_request(db, outbox, caller, estate_id, data):
         created, rules = clock.now(), store.rules_for(db, estate_id)
         earlier = None
         if data["kind"] == "repair":
-            earlier = store.similar_recent_repair(db, estate_id, data["household_id"], repairs.category_of(data),
-                                                  repairs.repeat_window_start(created, rules))
+            earlier = _earlier_repair(db, estate_id, data["household_id"], data, created, rules)
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, caller.user, earlier, custom)
@@ -81,10 +80,11 @@ def repairs_from_inspection(db, outbox, event):
                           _registered(db, estate_id, request_id, data, inspection["inspector"], repeats=False))
 
 
-def _earlier_repair(db, estate_id, household_id, data, created, rules):
-    """The household's repair this one repeats (``repairs.repeat_window_start``), or None."""
+def _earlier_repair(db, estate_id, household_id, data, created, rules, judged_id=None):
+    """The household's repair registered before this one (``judged_id``, registered at
+    ``created``) that it repeats (``repairs.repeat_window_start``), or None."""
     return store.similar_recent_repair(db, estate_id, household_id, repairs.category_of(data),
-                                       repairs.repeat_window_start(created, rules))
+                                       repairs.repeat_window_start(created, rules), clock.to_iso(created), judged_id)
 
 
 def _registered(db, estate_id, request_id, data, actor, repeats=True):
@@ -165,7 +165,7 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
         store.known_household(db, estate_id, data["household_id"])
         # a repair filed on the portal is judged a repeat once its household is known, as the desk's
         earlier = (_earlier_repair(db, estate_id, data["household_id"], request, clock.parse_iso(request["created_at"]),
-                                   store.rules_for(db, estate_id)) if request["kind"] == "repair" else None)
+                                   store.rules_for(db, estate_id), request["_id"]) if request["kind"] == "repair" else None)
         return portal.match(request, data["household_id"], clock.now(), caller.user, earlier)
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)

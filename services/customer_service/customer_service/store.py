@@ -118,11 +118,15 @@ def by_tracking_hash(db, estate_id, digest):
     return found["_id"]
 
 
-def similar_recent_repair(db, estate_id, household_id, category, since):
-    """The latest repair of the household in the same category registered at or after ``since``."""
+def similar_recent_repair(db, estate_id, household_id, category, since, until, judged_id):
+    """The latest repair of the household in the same category registered from ``since`` to
+    ``until``, the registration of the repair judged (``judged_id``, itself left out): a portal
+    repair matched to its household later was taken for a repeat of one the desk registered after
+    it (found by review)."""
     earlier = list(db.service_requests.find(
         {"estate_id": estate_id, "household_id": household_id, "kind": "repair", "category": category,
-         "created_at": {"$gte": since}}, {"_id": 1}).sort([("created_at", -1), ("_id", -1)]).limit(1))
+         "created_at": {"$gte": since, "$lte": until}, "_id": {"$ne": judged_id}},
+        {"_id": 1}).sort([("created_at", -1), ("_id", -1)]).limit(1))
     return earlier[0]["_id"] if earlier else None
 
 

@@ -1,6 +1,8 @@
 """The owner portal through the entrypoints, on the embedded store: filing (matched and
 unmatched answer alike), tracking by code, the desk matching an unmatched request, the rating
 once after the work, and the KPIs counting it."""
+from datetime import timedelta
+
 import pytest
 
 from estate_common import clock
@@ -74,6 +76,20 @@ def test_a_portal_repair_matched_to_a_household_with_a_recent_one_is_a_repeat_ow
     as_caller(desk, AGENT)
     alone = desk.match_request_household({"estate_id": ESTATE, "id": other["id"], "data": {"household_id": "hh_2"}})
     assert alone["repeat_of"] is None and alone["return_visit_required"] is False
+
+
+def test_a_portal_repair_is_not_a_repeat_of_a_repair_registered_after_it(desk):
+    """Matched to its household later, it was taken for a repeat of the desk's repair of the day
+    after, and owed a return visit (found by review)."""
+    request = stored(desk, filed(desk))
+    clock.freeze(START + timedelta(days=1))
+    as_caller(desk, AGENT)
+    later = desk.create_request({"estate_id": ESTATE, "data": {"kind": "repair", "household_id": "hh_1",
+                                                               "channel": "phone", "description": "kitchen leak"}})
+    assert later["repeat_of"] is None
+    matched = desk.match_request_household({"estate_id": ESTATE, "id": request["id"],
+                                            "data": {"household_id": "hh_1"}})
+    assert matched["repeat_of"] is None and matched["return_visit_required"] is False
 
 
 def test_only_the_hash_of_the_tracking_code_is_kept(desk):
