@@ -131,7 +131,8 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "owner_contact_rate": owner_contacts.owner_contact_rate(
             [(household, calendar.period_of(clock.parse_iso(at), rules["timezone"]))
              for household, at in steward_contacts],
-            households, rules["owner_contacts_per_month"], calendar.months_of(period)),
+            households, rules["owner_contacts_per_month"], calendar.months_of(period),
+            calendar.period_of(clock.parse_iso(now), rules["timezone"])),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
             manager_visits, rules["manager_visits_per_year"]),
     }

@@ -37,11 +37,11 @@ def test_a_managers_visit_is_the_managers_and_in_person():
 
 def test_the_contact_rate_counts_households_with_enough_contacts_over_all_households():
     november = [("hh_1", "2026-11"), ("hh_1", "2026-11"), ("hh_2", "2026-11")]
-    assert owner_contacts.owner_contact_rate(november, 4, 1, ["2026-11"]) == {
+    assert owner_contacts.owner_contact_rate(november, 4, 1, ["2026-11"], "2026-12") == {
         "numerator": 2, "denominator": 4, "value": 0.5, "unit": "ratio", "target": 1,
         "note": "households with at least 1 steward contact(s) of the period / households"}
-    assert owner_contacts.owner_contact_rate(november, 4, 2, ["2026-11"])["numerator"] == 1
-    assert owner_contacts.owner_contact_rate([], 0, 1, ["2026-11"])["value"] is None  # no households: no data
+    assert owner_contacts.owner_contact_rate(november, 4, 2, ["2026-11"], "2026-12")["numerator"] == 1
+    assert owner_contacts.owner_contact_rate([], 0, 1, ["2026-11"], "2026-12")["value"] is None  # no households: no data
 
 
 def test_a_quarter_asks_for_the_contacts_in_each_of_its_months():
@@ -50,7 +50,22 @@ def test_a_quarter_asks_for_the_contacts_in_each_of_its_months():
     quarter = ["2026-01", "2026-02", "2026-03"]
     january_only = [("hh_1", "2026-01")] * 3
     every_month = [("hh_2", month) for month in quarter]
-    assert owner_contacts.owner_contact_rate(january_only + every_month, 2, 1, quarter)["numerator"] == 1
+    assert owner_contacts.owner_contact_rate(january_only + every_month, 2, 1, quarter, "2026-04")["numerator"] == 1
+
+
+def test_months_not_over_yet_do_not_count_against_a_household():
+    """On 2 December the quarter's figure was 0 for a household contacted in October and
+    November, since December had no contact yet (found by review)."""
+    quarter = ["2026-10", "2026-11", "2026-12"]
+    contacts = [("hh_1", "2026-10"), ("hh_1", "2026-11"), ("hh_2", "2026-10")]
+    rate = owner_contacts.owner_contact_rate(contacts, 3, 1, quarter, "2026-12")
+    assert (rate["numerator"], rate["denominator"]) == (1, 3)
+    # the month itself, on its 2nd day: only the households contacted already are decided
+    december = owner_contacts.owner_contact_rate([("hh_1", "2026-12")], 3, 1, ["2026-12"], "2026-12")
+    assert (december["numerator"], december["denominator"]) == (1, 1)
+    assert owner_contacts.owner_contact_rate([], 3, 1, ["2026-12"], "2026-12")["value"] is None
+    # a month that is over is due as before
+    assert owner_contacts.owner_contact_rate([], 3, 1, ["2026-11"], "2026-12")["denominator"] == 3
 
 
 def test_the_desk_kpis_carry_the_contact_rate_and_the_managers_visits():
