@@ -158,3 +158,15 @@ def test_a_complaints_same_day_follows_the_estates_timezone_in_its_copy(desk):
         assert second["complaint"]["verify_due_at"] == "2026-12-01T05:00:00.000Z"  # New York's midnight
     finally:
         clock.reset()
+
+
+@pytest.mark.parametrize("field", ["description", "summary", "complainant"])
+def test_a_request_of_nothing_but_spaces_is_refused_and_nothing_is_written(desk, field):
+    """A complaint of "   " was registered with an empty description (found by review)."""
+    body = new("complaint", **({field: "   "} if field != "description" else {}))
+    if field == "description":
+        body["data"]["description"] = "   "
+    with pytest.raises(InvalidInput) as refused:
+        desk.create_request(body)
+    assert refused.value.errors[0]["field"] == f"data.{field}"
+    assert desk.db.service_requests.count_documents({}) == 0
