@@ -195,3 +195,9 @@ def test_the_webhook_event_types_in_openapi_are_every_type_integrations_accepts(
     webhooks = importlib.import_module("integrations.webhooks")
     documented = BOOK.openapi["components"]["schemas"]["WebhookEventType"]["enum"]
     assert documented == webhooks.public_event_types(BOOK.event_types())
+
+
+def test_the_most_any_amount_holds_is_the_contracts_cents_maximum():
+    from estate_common import money
+    schemas = BOOK.openapi["components"]["schemas"]
+    assert schemas["Cents"]["maximum"] == money.MAX_CENTS == schemas["SignedCents"]["maximum"]

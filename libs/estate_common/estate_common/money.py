@@ -6,6 +6,19 @@ number of decimal places.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
+from .errors import BusinessRuleViolation, field_error
+
+# The most any amount or balance holds (1,000,000,000 yuan): the contract's ``Cents`` maximum
+# (tests/contracts checks the two agree). A balance that grew past it broke every answer naming it.
+MAX_CENTS = 100_000_000_000
+
+
+def refuse_above_maximum(balance, field, what):
+    """A 422 naming ``field`` when ``balance`` would be more than ``MAX_CENTS``."""
+    if balance > MAX_CENTS:
+        raise BusinessRuleViolation(f"{what} would hold {balance} cents, more than the {MAX_CENTS} any balance may",
+                                    [field_error(field, f"would take the balance above {MAX_CENTS} cents")])
+
 
 def _decimal(value):
     # str() first: Decimal(0.1) would carry the binary float's error into the rounding.

@@ -19,7 +19,7 @@ kept in a ledger of its own, apart from the estate's operating money.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from estate_common import clock, ids, money
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
@@ -80,6 +80,7 @@ def account_change(account, entry, now):
         raise BusinessRuleViolation(
             f"the fund holds {account['balance_cents']} cents: it cannot pay {entry['amount_cents']}",
             [field_error("id", "the use is more than the fund's balance")])
+    money.refuse_above_maximum(balance, "data.amount_cents", "the fund")
     recent = (account["recent_entries"] + [{"id": entry["_id"], "balance_after_cents": balance}])[-RECENT_ENTRIES:]
     return Change({"balance_cents": balance, "recent_entries": recent, "updated_at": clock.to_iso(now)})
 

@@ -508,10 +508,16 @@ def top_up_utility(db, outbox, caller, estate_id, data):
         store.known_household(db, estate_id, data["household_id"])
         rules, now = store.rules_for(db, estate_id), clock.now()
         _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
+        account = store.utility_account(db, estate_id, utilities.account_id(estate_id, data["household_id"],
+                                                                            data["utility"]))
+        # refused (422: past the most a balance holds) before anything is written or numbered
+        utilities.account_change(account or utilities.new_account(estate_id, data["household_id"], data["utility"], now),
+                                 utilities.top_up(move_id, estate_id, data, None, now, rules, caller.user), rules,
+                                 lambda data: None)
         number = payments.receipt_number(now, rules, store.next_number(db, estate_id, payments.receipt_series(now, rules)))
         store.insert_move(db, utilities.top_up(move_id, estate_id, data, number, now, rules, caller.user))
         existing = store.find_move(db, estate_id, move_id)
-    return public(_finish_move(db, outbox, existing))
+    return public(_finish_or_refuse(db, outbox, existing))
 
 
 def record_utility_usage(db, outbox, caller, estate_id, data):
@@ -650,20 +656,29 @@ def fund_deposit(db, outbox, caller, estate_id, data):
     if entry is None:
         if data.get("household_id"):
             store.known_household(db, estate_id, data["household_id"])
-        rules = store.rules_for(db, estate_id)
-        store.insert_fund_entry(db, maintenance_fund.deposit(entry_id, estate_id, data, clock.now(), rules,
-                                                             caller.user))
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        deposit = maintenance_fund.deposit(entry_id, estate_id, data, now, rules, caller.user)
+        account = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))
+        # refused (422: past the most a balance holds) before anything is written
+        maintenance_fund.account_change(account or maintenance_fund.new_account(estate_id, now), deposit, now)
+        store.insert_fund_entry(db, deposit)
         entry = store.find_fund_entry(db, estate_id, entry_id)
     return public(_finish_fund_deposit(db, outbox, entry))
 
 
 def _finish_fund_deposit(db, outbox, entry):
+    """The balance up and the entry posted; ``refused`` (422) when the balance would pass the most
+    it holds by then, so that no retry or sweep finishes it later."""
     if entry["status"] != "pending":
         return entry
     estate_id = entry["estate_id"]
     account = _fund_account(db, outbox, estate_id)
-    account = store.change_fund_account(db, outbox, estate_id, account["_id"],
-                                        lambda current: maintenance_fund.account_change(current, entry, clock.now()))
+    try:
+        account = store.change_fund_account(db, outbox, estate_id, account["_id"],
+                                            lambda current: maintenance_fund.account_change(current, entry, clock.now()))
+    except BusinessRuleViolation:
+        store.set_fund_entry(db, estate_id, entry["_id"], "pending", {"status": "refused"})
+        raise
     return store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
         "status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])})
 

@@ -25,7 +25,7 @@ desk and drawn down by metered usage.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from estate_common import clock, ids, money
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
@@ -112,6 +112,7 @@ def account_change(account, move, rules, low_event):
             f"the {move['utility']} balance is {account['balance_cents']} cents: the top-up of "
             f"{move['amount_cents']} has been used, taking it back would go below {-rules['utility_overdraft_cents']}",
             [field_error("id", "has been drawn down by usage; it can no longer be reversed")])
+    money.refuse_above_maximum(balance, "data.amount_cents", f"the {move['utility']} balance")
     if move["kind"] == "usage" and balance < -rules["utility_overdraft_cents"]:
         raise BusinessRuleViolation(
             f"the {move['utility']} balance is {account['balance_cents']} cents: the usage would take it below "

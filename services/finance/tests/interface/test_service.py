@@ -1087,6 +1087,17 @@ def test_a_reversal_refused_in_a_race_is_made_when_asked_again(finance):
     assert reverse_top_up(finance, first["id"])["status"] == "posted" and balance(finance) == 0
 
 
+def test_a_top_up_that_would_take_the_balance_past_the_most_any_amount_holds_is_refused(finance):
+    """Past the contract's Cents maximum, every answer naming the balance broke the contract."""
+    from estate_common import money
+    top_up(finance, 1000, key="tu-first")
+    finance.db.utility_accounts.update_one({}, {"$set": {"balance_cents": money.MAX_CENTS - 10}})  # years of top-ups
+    with pytest.raises(BusinessRuleViolation) as refused:
+        top_up(finance, 11, key="tu-over")
+    assert refused.value.errors[0]["field"] == "data.amount_cents" and balance(finance) == money.MAX_CENTS - 10
+    assert finance.db.utility_moves.count_documents({}) == 1  # nothing written, no receipt number used
+
+
 def test_usage_is_deducted_once_per_reading_and_never_below_zero_by_default(finance):
     top_up(finance, 6000)
     assert use(finance, 2500, reading="m-11")["balance_after_cents"] == 3500
@@ -1227,6 +1238,17 @@ def fund_use(finance, cents, key=None):
     acting(finance, ACCOUNTANT, key)
     return finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": cents,
                                                                    "purpose": "replace the lift's traction rope"}})
+
+
+def test_a_fund_deposit_past_the_most_any_amount_holds_is_refused_and_nothing_is_written(finance):
+    """A deposit of the documented maximum onto a fund holding 500000 cents was taken, and every
+    answer naming the fund's balance broke the contract from then on (found by review)."""
+    from estate_common import money
+    fund_in(finance, 500000, key="mf-some")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        fund_in(finance, money.MAX_CENTS, key="mf-max")
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    assert [e["amount_cents"] for e in finance.db.fund_entries.find({})] == [500000]
 
 
 def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(finance):
