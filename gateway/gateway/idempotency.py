@@ -12,6 +12,7 @@ which still makes no twin (the service derives the document's id from the key).
 """
 import hashlib
 import hmac
+import re
 
 from flask import jsonify, request
 
@@ -21,12 +22,16 @@ from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, 
 from . import store
 
 MAX_KEY_LENGTH = 128
+# printable ASCII, no space at either end: the contract's IdempotencyKey pattern (a Latin-1 'é'
+# passed str.isprintable, found by review)
+KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
 
 
 def check_key(key):
-    if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
+    if not (0 < len(key) <= MAX_KEY_LENGTH) or not KEY_PATTERN.fullmatch(key):
         raise InvalidInput("Idempotency-Key is not valid",
-                           [field_error("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} printable characters")])
+                           [field_error("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+                                                           "no space at either end")])
 
 
 def with_secrets_keyed(body, secret, fields):

@@ -33,6 +33,7 @@ def register(app, services):
 
     @app.post("/api/v1/auth/token")
     def issue_token():
+        requests_in.refuse_unknown_query()
         body = _valid("TokenRequest", requests_in.json_body())
         db, address = _state().db, limits.client_address()
         with login_guard.password_check(db, body["username"], address, Unauthorized):
@@ -46,6 +47,7 @@ def register(app, services):
         """This token stops working (a console's sign-out); the user's other tokens go on."""
         caller = authorize_route()
         api_keys.refuse_keys(caller)
+        requests_in.refuse_unknown_query()
         claims = _state().tokens.read(request.headers.get("Authorization"))
         users.sign_out(_state().db, _state().user_cache, caller["user"], claims)
         return "", 204
@@ -53,6 +55,7 @@ def register(app, services):
     @app.post("/api/v1/users")
     def create_user():
         caller = authorize_route()
+        requests_in.refuse_unknown_query()
         body = _valid("UserCreate", requests_in.json_body())
         _check_estates_exist(caller, body["estate_ids"])
 
@@ -73,12 +76,14 @@ def register(app, services):
     def own_account():
         caller = authorize_route()
         api_keys.refuse_keys(caller)
+        requests_in.refuse_unknown_query()
         return jsonify(users.view(_state().user_cache.get(caller["user"])))
 
     @app.post("/api/v1/users/me/password")
     def change_own_password():
         caller = authorize_route()
         api_keys.refuse_keys(caller)
+        requests_in.refuse_unknown_query()
         body = _valid("PasswordChange", requests_in.json_body())
         # a wrong current password is a failed sign-in: a stolen token must not be a way to guess
         # the password without the sign-in's limits (nor to run unbounded Argon2 hashes)
@@ -92,6 +97,7 @@ def register(app, services):
     @app.patch("/api/v1/users/<user_id>")
     def update_user(user_id):
         caller = authorize_route()
+        requests_in.refuse_unknown_query()
         body = _valid("UserUpdate", requests_in.json_body())
         if store.find_user(_state().db, user_id) is None:
             raise NotFound(f"no user {user_id!r}")
@@ -102,6 +108,7 @@ def register(app, services):
     @app.post("/api/v1/api-keys")
     def create_api_key():
         caller = authorize_route()
+        requests_in.refuse_unknown_query()
         body = _valid("ApiKeyCreate", requests_in.json_body())
         _check_estates_exist(caller, body["estate_ids"])
         return _create_key_once(caller, body)

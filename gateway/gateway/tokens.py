@@ -45,9 +45,10 @@ class TokenIssuer:
 
     def read(self, header):
         """The verified claims of the token in an ``Authorization`` header, or 401."""
-        if not header or not header.startswith("Bearer "):
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():  # the scheme's case is free (RFC 9110 11.1)
             raise Unauthorized("a Bearer token is required")
-        token = header[len("Bearer "):].strip()
+        token = token.strip()
         claims = self._verified.get(token)
         if claims is None:
             claims = self._verify(token)

@@ -135,6 +135,15 @@ def test_a_valid_token_is_accepted_and_becomes_the_caller(client, rpc):
         "user": "admin", "roles": ["operator_admin"], "estates": ["*"]}
 
 
+def test_the_bearer_scheme_is_read_in_any_case(client, rpc, contract):
+    """HTTP's auth schemes are case-insensitive: a client sending 'bearer' got a 401 (found by review)."""
+    token = login(client).get_json()["access_token"]
+    for scheme in ("bearer", "BEARER", "Bearer"):
+        assert client.get(PROTECTED, headers={"Authorization": f"{scheme} {token}"}).status_code == 200
+    for header in ("Basic abc", "Bearer", "Bearer ", token):
+        contract.problem(client.get(PROTECTED, headers={"Authorization": header}), 401)
+
+
 def _flip(char):
     return "A" if char != "A" else "B"
 

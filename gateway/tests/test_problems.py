@@ -202,6 +202,17 @@ def test_unknown_query_parameter_is_400_naming_it(client, contract, admin_token,
     assert rpc.calls == []
 
 
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/api/v1/users/me"), ("POST", "/api/v1/users"), ("POST", "/api/v1/users/me/password"),
+    ("PATCH", "/api/v1/users/u_1"), ("POST", "/api/v1/api-keys"), ("DELETE", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/token"),
+])
+def test_the_gateways_own_routes_refuse_unknown_query_parameters_too(client, contract, admin_token, method, path):
+    """Every other route did; /users/me?zzz=1 answered 200 (found by review)."""
+    response = client.open(f"{path}?zzz=1", method=method, headers=bearer(admin_token), json={})
+    contract.problem(response, 400, "invalid_input", fields=["zzz"])
+
+
 # -- errors raised behind the gateway --------------------------------------------
 
 def test_service_invalid_input_names_the_client_fields(client, contract, admin_token, rpc):

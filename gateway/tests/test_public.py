@@ -65,8 +65,11 @@ def test_a_filing_hands_its_idempotency_key_to_the_service_and_keeps_no_answer(a
 
 def test_a_malformed_idempotency_key_on_a_filing_is_400_and_calls_nothing(app, contract):
     client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
-    body = contract.problem(file(client, headers={"Idempotency-Key": "k" * 129}), 400)
-    assert body["errors"][0]["field"] == "Idempotency-Key"
+    for n, key in enumerate(("k" * 129, "café", " padded", "tab\tkey")):  # too long, not ASCII (found by review),
+        answer = file(client, headers={"Idempotency-Key": key.encode().decode("latin-1")},  # spaces, control
+                      address=f"10.0.9.{n}")
+        body = contract.problem(answer, 400)
+        assert body["errors"][0]["field"] == "Idempotency-Key"
     assert rpc.calls == []
 
 
