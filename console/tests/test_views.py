@@ -296,6 +296,31 @@ def test_take_a_payment_then_open_the_printable_receipt(client, fake):
     assert "data-print" in receipt
 
 
+def test_a_refused_payment_shows_its_form_again_as_typed_with_the_problem_beside_the_field(client, fake):
+    """A redirect back lost the method, the note and the ticked bills (found by review)."""
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    _desk_routes(fake)
+    bills = [{"id": f"bill_{n}", "household_id": "hh_1", "item": "property_service", "period": f"2026-1{n}",
+              "amount_cents": 27000, "paid_cents": 0, "due_at": "2026-11-30T00:00:00Z", "status": "unpaid"}
+             for n in (0, 1)]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": bills, "next_cursor": None})
+    typed = {"csrf_token": csrf_of(client), "household_id": "hh_1", "method": "wechat", "bill_id": "bill_1",
+             "note": "my note", "idempotency_key": "k9"}
+    page = client.post("/accounts/payments", data={**typed, "amount": "abc"}, headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and not [c for c in fake.calls if c["path"].endswith("/payments")]
+    assert 'value="wechat" selected' in html and 'value="my note"' in html and 'value="abc"' in html
+    assert 'value="bill_1" checked' in html and 'value="bill_0">' in html
+    assert 'class="field-error"' in html
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (422, {
+        "type": "x", "title": "Unprocessable", "status": 422, "code": "business_rule", "detail": "not unpaid",
+        "errors": [{"field": "bill_ids", "message": "is not an unpaid bill of this household"}]}))
+    page = client.post("/accounts/payments", data={**typed, "amount": "270"}, headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "is not an unpaid bill of this household" in html
+    assert 'value="270"' in html and 'value="bill_1" checked' in html
+
+
 def test_the_billing_run_page_follows_its_job(client, fake):
     sign_in(client, fake, roles=("accountant",))
     job = {"id": "job_billing_run_1", "estate_id": ESTATE, "kind": "billing_run", "status": "running",

@@ -39,37 +39,48 @@ def arrears():
 @bp.get("/payments/new")
 @estate_needed
 def new_payment():
+    return _payment_page(request.args.get("household_id", ""))
+
+
+def _payment_page(household_id, problem=None):
+    """The take-payment form; after a refusal, with what was typed (``request.form``) and the
+    problem beside its field (a redirect lost the method, the note and the ticked bills)."""
     search = common.query("building", "unit", "room")
     households = common.households_matching(**search) if search else []
-    household_id = request.args.get("household_id", "")
     unpaid = []
     if household_id:
         unpaid = g.api.get(g.api.estate(g.user.estate_id, "bills"), household_id=household_id, status="unpaid",
                            limit=200).get("items", [])
+    typed = request.form if problem else {}
     return render_template("accounts/new_payment.html", search=search, households=households,
                            household_id=household_id, unpaid=unpaid, methods=METHODS, key=common.form_key(),
-                           problem=common.take_problem())
+                           form=typed, ticked=set(typed.getlist("bill_id")) if typed else set(),
+                           problem=problem or common.take_problem())
 
 
 @bp.post("/payments")
 @estate_needed
 def create_payment():
     form = request.form
-    back = url_for("accounts.new_payment", household_id=form.get("household_id", ""))
+    household_id = form.get("household_id", "")
     amount = i18n.cents_from_yuan(form.get("amount"))
     if amount is None:
-        common.show_problem(ApiProblem(400, i18n.translate("error.amount")))
-        return redirect(back)
+        refused = ApiProblem(400, i18n.translate("error.amount"),
+                             errors=[{"field": "amount_cents", "message": i18n.translate("error.amount")}])
+        return _payment_page(household_id, refused), 400
     body = {"household_id": form.get("household_id", ""), "amount_cents": amount, "method": form.get("method", "")}
     bill_ids = form.getlist("bill_id")
     if bill_ids:
         body["bill_ids"] = bill_ids
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    payment, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
-                                                     idempotency_key=form.get("idempotency_key") or None), back)
-    if refused:
-        return refused
+    try:
+        payment = g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
+                             idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status in (401, 503) or problem.status >= 500:
+            raise
+        return _payment_page(household_id, problem), problem.status
     common.done("pay.taken", number=payment.get("receipt_number", ""))
     return redirect(url_for("accounts.receipt", payment_id=payment["id"]))
 
