@@ -113,6 +113,7 @@ def _template_helpers():
         "t": i18n.translate,
         "label": i18n.label,
         "money": i18n.money,
+        "error_text": i18n.error_text,
         "when": i18n.when,
         "plain": i18n.plain,
         "steps_text": emergency_plans.steps_text,

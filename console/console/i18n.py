@@ -1,5 +1,6 @@
 """Languages: the chosen one (cookie, else Accept-Language, else Chinese), its
 messages, and dates and money written the way its readers expect."""
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +41,36 @@ def label(group, value):
         return ""
     key = f"{group}.{value}"
     return translate(key) if key in CATALOGUES[language()] else str(value)
+
+
+# jsonschema's messages, as the gateway passes them in a problem's ``errors`` (the value first)
+_SCHEMA_MESSAGES = (
+    (re.compile(r"(?s).* is greater than the maximum of (?P<limit>-?[\d.]+)"), "error.schema_at_most"),
+    (re.compile(r"(?s).* is less than the minimum of (?P<limit>-?[\d.]+)"), "error.schema_at_least"),
+    (re.compile(r"(?s).* is not a multiple of (?P<limit>[\d.]+)"), "error.schema_decimals"),
+    (re.compile(r"(?s).* does not match .*"), "error.schema_form"),
+    (re.compile(r"(?s).* is too long"), "error.schema_too_long"),
+    (re.compile(r"(?s).* (is too short|should be non-empty)"), "error.schema_too_short"),
+    (re.compile(r"(?s).* is not one of .*"), "error.schema_choice"),
+    (re.compile(r"(?s).* is a required property|is required"), "error.schema_required"),
+    (re.compile(r"(?s).* is not of type .*"), "error.schema_type"),
+    (re.compile(r"is not an allowed field"), "error.schema_unknown"),
+)
+
+
+def error_text(field, message):
+    """A field's error as a person reads it, in their language: the gateway's input checks speak
+    jsonschema ("'abc' does not match '^\\+?[0-9]…'", "200000000 is greater than the maximum of
+    100000000", in English whatever the language, found by review); a limit of a ``*_cents`` field
+    is shown in yuan. Any other message (a business rule's) as it came."""
+    for pattern, key in _SCHEMA_MESSAGES:
+        found = pattern.fullmatch(message or "")
+        if found:
+            limit = found.groupdict().get("limit")
+            if limit is not None and "_cents" in str(field):
+                limit = money(int(Decimal(limit)))
+            return translate(key, limit=limit)
+    return message
 
 
 def money(cents):

@@ -90,6 +90,39 @@ def test_an_unknown_household_or_a_wrong_area_is_named_before_any_call(client, f
     assert not _posts(fake, "/fee-standards")
 
 
+def test_a_price_over_the_maximum_is_shown_by_the_price_in_yuan_and_in_the_chosen_language(client, fake):
+    """It read "amount_cents: 200000000 is greater than the maximum of 100000000" at the top of
+    the page, in English in a Chinese console, and nothing by the price (found by review)."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards",
+            problem(400, "Bad Request", "amount_cents: 200000000 is greater than the maximum of 100000000",
+                    code="invalid_input",
+                    errors=[{"field": "amount_cents", "message": "200000000 is greater than the maximum of 100000000"}]))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    answer = client.post("/accounts/fee-standards", data={"csrf_token": csrf_of(client), "item": "parking",
+                                                           "basis": "fixed", "price": "300", "cycle": "monthly"})
+    html = answer.get_data(as_text=True)  # (the fake checks what the console sends: the gateway's answer is staged)
+    assert answer.status_code == 400
+    assert 'class="field-error">不能大于 ¥1,000,000.00。' in html and "greater than the maximum" not in html.split(
+        'class="problem"')[1].split("</ul>")[0]
+
+
+def test_the_gateways_input_checks_read_as_sentences_in_the_chosen_language(app):
+    from console import i18n
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask import g
+        g.language = "en"
+        assert i18n.error_text("owner.phone", "'abc' does not match '^\\+?[0-9][0-9 -]{5,19}$'") == \
+            "Is not in the expected form."
+        assert i18n.error_text("area_m2", "90.123 is not a multiple of 0.01") == \
+            "Too many decimal places (in steps of 0.01)."
+        assert i18n.error_text("unit_price_cents_per_m2", "5000000 is greater than the maximum of 1000000") == \
+            "Must be at most ¥10,000.00."
+        assert i18n.error_text("bill_ids", "is not an unpaid bill of this household") == \
+            "is not an unpaid bill of this household"  # a rule's own words, as they came
+
+
 def test_the_apis_field_error_on_applies_to_is_shown_by_its_field(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [], "next_cursor": None})

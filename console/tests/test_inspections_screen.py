@@ -128,7 +128,7 @@ def test_a_refused_completion_names_the_item_and_a_bad_reading_is_caught_first(c
     answer = client.post("/engineering/inspections/insp_1/complete", data={
         "csrf_token": csrf_of(client), "reading.pressure": "0.5"}, headers={"Accept-Language": "en"})
     page = answer.get_data(as_text=True)
-    assert answer.status_code == 400 and '<p class="field-error">is required</p>' in page and 'value="0.5"' in page
+    assert answer.status_code == 400 and '<p class="field-error">Is required.</p>' in page and 'value="0.5"' in page
     [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
     assert sent["json"]["results"][0] == {"code": "noise", "passed": None}
     answer = client.post("/engineering/inspections/insp_1/complete", data={
