@@ -115,6 +115,7 @@ def _template_helpers():
         "money": i18n.money,
         "error_text": i18n.error_text,
         "when": i18n.when,
+        "note_text": i18n.note_text,
         "plain": i18n.plain,
         "steps_text": emergency_plans.steps_text,
         "lang": i18n.language(),

@@ -119,6 +119,20 @@ def parse_time(value):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+_NOTE_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
+_NOTE_CENTS = re.compile(r"\b(\d+) cents\b")
+
+
+def note_text(note):
+    """A history step's note as a person reads it: the services write its times in UTC and its
+    money in cents ("for 2026-12-05T18:30:00.000Z", "1245 cents"); they are shown on the display
+    zone's clock and in yuan, like the rest of the page (found by review)."""
+    if not note:
+        return note
+    shown = _NOTE_MOMENT.sub(lambda found: when(found.group(0)), str(note))
+    return _NOTE_CENTS.sub(lambda found: money(int(found.group(1))), shown)
+
+
 def plain(value):
     """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none."""
     if value is None:

@@ -110,3 +110,20 @@ def test_custom_values_and_the_payments_export_are_offered_only_to_who_may_send_
     assert 'action="/desk/requests/sr_1/custom"' not in client.get("/desk/requests/sr_1").get_data(as_text=True)
     assert 'action="/engineering/work-orders/wo_1/custom"' in client.get("/engineering/work-orders/wo_1").get_data(
         as_text=True)
+
+
+def test_a_work_orders_appointment_and_its_history_notes_show_local_times_and_yuan(client, fake):
+    """The history read "for 2026-12-05T18:30:00.000Z" and "1245 cents", and the appointment was
+    nowhere else on the page (found by review)."""
+    order = {**ORDER, "appointment": {"at": "2026-12-05T02:30:00.000Z", "reason": None,
+                                      "set_at": "2026-12-01T02:00:00.000Z", "by": "tom"},
+             "history": [{"at": "2026-12-01T02:00:00.000Z", "by": "tom", "action": "appointed",
+                          "note": "tom for 2026-12-05T02:30:00.000Z"},
+                         {"at": "2026-12-01T03:00:00.000Z", "by": "tom", "action": "quoted",
+                          "note": "version 1: 1245 cents"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    sign_in(client, fake, username="tom", roles=("technician",))
+    page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)  # the console's zone: Shanghai
+    assert "tom for 2026-12-05 10:30" in page and "version 1: ¥12.45" in page
+    assert "T02:30:00" not in page.replace('datetime="', "") and "cents" not in page
+    assert page.count("2026-12-05 10:30") == 2  # the appointment among the order's facts too
