@@ -98,6 +98,7 @@ def test_the_operator_makes_a_key_sees_it_once_and_revokes_it(client, fake, docu
     fake.on("GET", r"/api/v1/api-keys", {"items": [API_KEY], "next_cursor": None})
     page = client.get("/admin/api-keys", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "crm sync" in page and "never" in page and 'value="operator_admin"' not in page
+    assert "01 Nov 2026 08:00" in page and "2026-11-01T00:00" not in page  # on the display clock (found by review)
 
     fake.on("POST", r"/api/v1/api-keys", (201, {**API_KEY, "key": THE_KEY}))
     answer = client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "crm sync",
