@@ -12,6 +12,11 @@ from flask import current_app, g, redirect, request, session, url_for
 from . import i18n, menu
 from .gateway_api import ApiProblem, Gateway
 
+# How long the chosen estate's name and timezone are taken from the session before they are read
+# again: an estate whose timezone an admin changed was shown on the old clock for the whole
+# session, up to 8 hours (found by review).
+ESTATE_READ_SECONDS = 300
+
 
 @dataclass
 class User:
@@ -50,11 +55,29 @@ def sign_in(username, token):
     session["estate_id"] = scope[0] if scope and scope[0] != "*" else None
     if session["estate_id"]:  # the header names it, wherever the user lands first (next=…)
         try:
-            estate = gateway(token).get(f"/api/v1/estates/{session['estate_id']}")
-            session["estate_name"] = estate.get("name") or estate.get("code")
-            session["estate_timezone"] = estate.get("timezone")
+            remember_estate(gateway(token).get(f"/api/v1/estates/{session['estate_id']}"))
         except ApiProblem:
             session["estate_name"] = session["estate_id"]
+
+
+def remember_estate(estate):
+    """The chosen estate's name (the header) and timezone (its times are shown on its clock)."""
+    session["estate_name"] = estate.get("name") or estate.get("code")
+    session["estate_timezone"] = estate.get("timezone")
+    session["estate_read_at"] = time.time()
+
+
+def _refresh_estate(api):
+    """The chosen estate read again once ``ESTATE_READ_SECONDS`` have passed; kept as it was when
+    the gateway cannot say (a 401 still ends the session as on any call)."""
+    if not session.get("estate_id") or time.time() - session.get("estate_read_at", 0) < ESTATE_READ_SECONDS:
+        return
+    try:
+        remember_estate(api.get(f"/api/v1/estates/{session['estate_id']}"))
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        session["estate_read_at"] = time.time()  # not again on every page while the gateway refuses
 
 
 def replace_token(token):
@@ -106,6 +129,7 @@ def signed_in(view):
             return redirect(url_for("auth.sign_in_form", next=request.full_path))
         g.user = user
         g.api = gateway()
+        _refresh_estate(g.api)
         return view(*args, **kwargs)
     return wrapper
 

@@ -88,6 +88,27 @@ def test_an_estates_times_are_shown_and_read_on_its_own_clock(client, fake):
         assert str(i18n.display_zone()) == "Asia/Shanghai"
 
 
+def test_an_estates_timezone_changed_meanwhile_is_followed_within_minutes_not_at_the_next_sign_in(
+        client, fake):
+    """Read at sign-in only, a changed timezone left a signed-in desk on the old clock for up to
+    8 hours (found by review)."""
+    from console import signin
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}$", {"id": ESTATE, "name": "Pacific Court", "code": "LA-1",
+                                                  "timezone": "America/Los_Angeles"})
+    sign_in(client, fake)
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", COMPLAINT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}$", {"id": ESTATE, "name": "Pacific Court", "code": "LA-1",
+                                                  "timezone": "Europe/London"})
+    client.get("/desk/requests/sr_1")
+    with client.session_transaction() as kept:
+        assert kept["estate_timezone"] == "America/Los_Angeles"  # read a moment ago: not again yet
+        kept["estate_read_at"] -= signin.ESTATE_READ_SECONDS + 1
+    client.get("/desk/requests/sr_1")
+    with client.session_transaction() as kept:
+        assert kept["estate_timezone"] == "Europe/London"
+
+
 def test_a_page_without_a_session_asks_to_sign_in(client):
     answer = client.get("/desk/requests")
     assert answer.status_code == 302 and answer.location.startswith("/signin")

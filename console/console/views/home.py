@@ -1,7 +1,7 @@
 """The start page, choosing the estate to work on, and the language switch."""
 from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 
-from .. import i18n
+from .. import i18n, signin
 from ..signin import signed_in
 from .auth import _safe_next
 
@@ -34,8 +34,7 @@ def choose_estate():
     if session.get("estate_id") and not g.user.switches_estate:
         return redirect(url_for("home.index"))
     session["estate_id"] = estate["id"]
-    session["estate_name"] = estate.get("name") or estate.get("code")
-    session["estate_timezone"] = estate.get("timezone")  # its times are shown on its clock
+    signin.remember_estate(estate)
     return redirect(_safe_next(request.form.get("next")))
 
 
