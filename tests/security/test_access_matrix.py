@@ -201,6 +201,8 @@ class World:
                                          self._sample("POST", "/api/v1/estates/{estate_id}/duty-roster", swaps))["id"]
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
                                                            "method": "cash"})["id"]
+        ids["move_id"] = self.post(f"{base}/utilities/top-ups", {"household_id": household, "utility": "water",
+                                                                  "amount_cents": 1000, "method": "cash"})["id"]
         ids["request_id"] = self._register(base, household)
         ids["resource"], ids["key"] = "household", "matrix_note"  # a custom field of B's households
         self.post(f"{base}/custom-fields", {"resource": "household", "key": "matrix_note", "type": "text",
