@@ -457,6 +457,7 @@ _MESSAGES = {
     "util.kind": ("类型", "Kind"),
     "util_kind.top_up": ("充值", "Top-up"),
     "util_kind.usage": ("扣费", "Usage"),
+    "util_kind.top_up_reversal": ("充值冲正", "Top-up reversed"),
     "util_status.pending": ("处理中", "Pending"),
     "util_status.posted": ("已入账", "Posted"),
     "util_status.refused": ("被拒绝", "Refused"),

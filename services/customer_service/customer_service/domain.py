@@ -35,7 +35,7 @@ TRANSITIONS = {
         "dispatched": {"complete": "completed", "cancel": "closed"},
         "completed": {"return_visit": "visited", "return_visit_with_problem": "follow_up", "close": "closed"},
         "visited": {"close": "closed"},
-        "follow_up": {"dispatch": "dispatched", "complete": "completed"},
+        "follow_up": {"dispatch": "dispatched", "complete": "completed", "cancel": "closed"},
         "closed": {},
     },
     "consultation": {

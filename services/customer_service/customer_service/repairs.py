@@ -76,10 +76,16 @@ def dispatch_update(request, work_order_event):
                                           work_order_event["event_id"])])
 
 
+def _open_follow_up(request):
+    open_follow_ups = [f for f in request.get("follow_ups", []) if not f.get("completed_at")]
+    return open_follow_ups[-1] if open_follow_ups else None
+
+
 def _awaited_order(request):
-    """The work order the repair waits for: its open follow-up's, else its own (None: not known yet)."""
-    open_follow_ups = [f for f in request.get("follow_ups", []) if f.get("work_order_id") and not f.get("completed_at")]
-    return open_follow_ups[-1]["work_order_id"] if open_follow_ups else request.get("work_order_id")
+    """The work order the repair waits for: its open follow-up's, else its own (None: its created
+    event has not come yet; each event has its own queue, so either may come first)."""
+    follow_up = _open_follow_up(request)
+    return follow_up.get("work_order_id") if follow_up else request.get("work_order_id")
 
 
 def cancellation_update(request, cancelled_event):
@@ -95,7 +101,11 @@ def cancellation_update(request, cancelled_event):
     at = clock.to_iso(clock.parse_iso(order["cancelled_at"]))
     outcome = f"work order {order['number']} cancelled: {order['reason']}"
     changes = {"status": next_status(request, "cancel"), "closed_at": at, "outcome": outcome, "updated_at": at}
-    if not request.get("work_order_id"):  # its created event may come after this one
+    follow_up = _open_follow_up(request)
+    if follow_up and not follow_up.get("work_order_id"):  # its created event may come after this one
+        changes["follow_ups"] = [dict(f, work_order_id=order["id"]) if f is follow_up else f
+                                 for f in request["follow_ups"]]
+    elif not request.get("work_order_id"):
         changes["work_order_id"] = order["id"]
     if request.get("answered_at") is None:
         changes["answered_at"] = at

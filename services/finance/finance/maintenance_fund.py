@@ -80,7 +80,8 @@ def account_change(account, entry, now):
         raise BusinessRuleViolation(
             f"the fund holds {account['balance_cents']} cents: it cannot pay {entry['amount_cents']}",
             [field_error("id", "the use is more than the fund's balance")])
-    money.refuse_above_maximum(balance, "data.amount_cents", "the fund")
+    if entry["kind"] == "deposit":  # a use may still lower a balance above it (from before)
+        money.refuse_above_maximum(balance, "data.amount_cents", "the fund")
     recent = (account["recent_entries"] + [{"id": entry["_id"], "balance_after_cents": balance}])[-RECENT_ENTRIES:]
     return Change({"balance_cents": balance, "recent_entries": recent, "updated_at": clock.to_iso(now)})
 

@@ -573,7 +573,11 @@ def _named_move(db, estate_id, move_id):
 def _finish_or_refuse(db, outbox, move):
     """``_finish_move``, or, when the balance fell since the move was written (its finish is
     refused, 422), the move marked ``refused`` so that nothing finishes it later; whoever finishes
-    it (the call, its retry, the timer's sweep) decides alike."""
+    it (the call, its retry, the timer's sweep) decides alike. A retry of a refused move is
+    refused again, as the first call was answered (not a 201 carrying ``refused``)."""
+    if move["status"] == "refused":
+        raise BusinessRuleViolation("this move was refused: the balance did not allow it",
+                                    [field_error("data.amount_cents", "was refused when the move was made")])
     try:
         return _finish_move(db, outbox, move)
     except BusinessRuleViolation:
@@ -668,7 +672,10 @@ def fund_deposit(db, outbox, caller, estate_id, data):
 
 def _finish_fund_deposit(db, outbox, entry):
     """The balance up and the entry posted; ``refused`` (422) when the balance would pass the most
-    it holds by then, so that no retry or sweep finishes it later."""
+    it holds by then, so that no retry or sweep finishes it later (a retry is refused again)."""
+    if entry["status"] == "refused":
+        raise BusinessRuleViolation("this deposit was refused: the fund's balance did not allow it",
+                                    [field_error("data.amount_cents", "was refused when the deposit was made")])
     if entry["status"] != "pending":
         return entry
     estate_id = entry["estate_id"]

@@ -112,7 +112,8 @@ def account_change(account, move, rules, low_event):
             f"the {move['utility']} balance is {account['balance_cents']} cents: the top-up of "
             f"{move['amount_cents']} has been used, taking it back would go below {-rules['utility_overdraft_cents']}",
             [field_error("id", "has been drawn down by usage; it can no longer be reversed")])
-    money.refuse_above_maximum(balance, "data.amount_cents", f"the {move['utility']} balance")
+    if signed > 0:  # only money in is refused there: a balance above it (from before) may still go down
+        money.refuse_above_maximum(balance, "data.amount_cents", f"the {move['utility']} balance")
     if move["kind"] == "usage" and balance < -rules["utility_overdraft_cents"]:
         raise BusinessRuleViolation(
             f"the {move['utility']} balance is {account['balance_cents']} cents: the usage would take it below "
@@ -123,7 +124,7 @@ def account_change(account, move, rules, low_event):
     events = []
     if balance >= threshold:
         low_noticed = False
-    elif move["kind"] == "usage" and not low_noticed:
+    elif move["kind"] in ("usage", REVERSAL) and not low_noticed:
         low_noticed = True
         events.append(low_event({"id": account["_id"], "household_id": account["household_id"],
                                  "utility": account["utility"], "balance_cents": balance,

@@ -342,6 +342,21 @@ def test_a_return_visit_with_a_problem_asks_maintenance_for_a_follow_up_at_once(
     assert closed["status"] == "closed" and len(closed["return_visits"]) == 2
 
 
+def test_a_follow_up_order_cancelled_before_its_created_event_closes_the_repair_and_the_late_event_changes_nothing(desk):
+    """Each event has its own queue: the cancellation came first, was dropped, and the created
+    event then left the repair dispatched for good (found by review)."""
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(completed(repair))
+    recorded = visit(desk, repair, key="visit-c", satisfaction=2, notes="still dripping", problem_found=True)
+    desk.on_work_order_cancelled(event("maintenance", "work_order_cancelled", ESTATE, {
+        "id": "wo_2", "number": "WO-2026-000002", "request_id": repair["id"], "household_id": "hh_1",
+        "reason": "fixed by the owner", "cancelled_at": "2026-11-24T09:00:00.000Z"}))
+    closed = shown(desk, repair)
+    assert closed["status"] == "closed" and closed["follow_ups"][0]["work_order_id"] == "wo_2"
+    desk.on_work_order_created(created_order(repair, "wo_2", {"type": "return_visit", "id": recorded["follow_up_id"]}))
+    assert shown(desk, repair)["status"] == "closed"
+
+
 def test_an_emergency_repair_is_not_closed_before_its_return_visit(desk):
     repair = desk.create_request(new("repair"))
     desk.on_work_order_completed(completed(repair, priority="emergency"))

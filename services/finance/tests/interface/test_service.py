@@ -1076,6 +1076,33 @@ def test_a_top_up_drawn_down_by_usage_or_a_usage_is_not_reversed_and_nothing_is_
     assert reverse_top_up(finance, first["id"])["balance_after_cents"] == -2500
 
 
+def test_a_balance_above_the_maximum_from_before_may_still_go_down_and_a_refused_retry_is_refused_again(finance):
+    """Every usage, reversal and fund use was refused on such a balance, so it could never come
+    back under the contract's limit; a retry of a refused move answered 201 (found by review)."""
+    from estate_common import money
+    first = top_up(finance, 1000, key="tu-old")
+    finance.db.utility_accounts.update_one({}, {"$set": {"balance_cents": money.MAX_CENTS + 100}})
+    assert use(finance, 150, reading="m-over")["balance_after_cents"] == money.MAX_CENTS - 50
+    assert reverse_top_up(finance, first["id"])["balance_after_cents"] == money.MAX_CENTS - 1050
+    finance.db.utility_moves.update_one({"reading_id": "m-over"}, {"$set": {"status": "refused"}})
+    with pytest.raises(BusinessRuleViolation):
+        use(finance, 150, reading="m-over")  # the same reading again: refused as it was
+
+
+def test_a_reversal_that_leaves_the_balance_low_is_noticed(finance):
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"utility_low_balance_cents": 2000}})
+    top_up(finance, 3000, utility="water", key="tu-w1")
+    second = top_up(finance, 2000, utility="water", key="tu-w2")
+    reverse_top_up(finance, second["id"])  # 3000: not low
+    assert finance.outbox.of_type("utility_balance_low") == []
+    use(finance, 1500, utility="water", reading="w-low")  # 1500: low
+    assert len(finance.outbox.of_type("utility_balance_low")) == 1
+    third = top_up(finance, 1000, utility="water", key="tu-w3")  # 2500: lifted
+    reverse_top_up(finance, third["id"])  # 1500 again: low, noticed
+    assert len(finance.outbox.of_type("utility_balance_low")) == 2
+
+
 def test_a_reversal_refused_in_a_race_is_made_when_asked_again(finance):
     """Its finish found the balance drawn down meanwhile and marked it refused; its id is the
     top-up's, so without renewing it the top-up could never be reversed."""
