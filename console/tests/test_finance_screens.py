@@ -228,6 +228,32 @@ def test_prepaid_balances_flag_the_low_ones_and_a_top_up_opens_its_receipt(clien
     assert moves_read["params"]["household_id"] == "hh_1" and moves_read["params"]["kind"] == "top_up"
 
 
+def test_a_cashier_reverses_a_posted_top_up_once_and_a_refusal_is_shown(client, fake):
+    _households(fake)
+    reversal = {**TOP_UP, "id": "um_9", "kind": "top_up_reversal", "balance_after_cents": 1200, "receipt": None,
+                "reverses": "um_1", "reason": "typed 1000 for 100"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/accounts", {"items": [ACCOUNT], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [TOP_UP], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/top-ups/um_1/reverse", (200, reversal))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert "/utilities/top-ups/um_1/reverse" not in client.get("/accounts/utilities").get_data(as_text=True)
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    assert "/utilities/top-ups/um_1/reverse" in client.get("/accounts/utilities").get_data(as_text=True)
+    answer = client.post("/accounts/utilities/top-ups/um_1/reverse", data={"csrf_token": csrf_of(client),
+                                                                         "reason": " typed 1000 for 100 "})
+    assert answer.status_code == 302
+    assert _posts(fake, "/utilities/top-ups/um_1/reverse")[-1]["json"] == {"reason": "typed 1000 for 100"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [reversal, TOP_UP], "next_cursor": None})
+    page = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Top-up reversed" in page and "/utilities/top-ups/um_1/reverse" not in page  # once
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/top-ups/um_1/reverse",
+            problem(422, "rule", "the top-up has been used", code="business_rule",
+                    errors=[{"field": "id", "message": "has been drawn down by usage; it can no longer be reversed"}]))
+    refused = client.post("/accounts/utilities/top-ups/um_1/reverse", data={"csrf_token": csrf_of(client),
+                                                                          "reason": "again"})
+    assert refused.status_code == 422 and "drawn down by usage" in refused.get_data(as_text=True)
+
+
 def test_a_usage_reading_is_deducted_and_a_refusal_names_its_field(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/accounts", {"items": [ACCOUNT], "next_cursor": None})

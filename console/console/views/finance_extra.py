@@ -112,7 +112,8 @@ def utilities(problem=None):
     page = g.api.get(g.api.estate(g.user.estate_id, "utilities/accounts"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters)
     moves = g.api.get(g.api.estate(g.user.estate_id, "utilities/moves"), limit=20, **filters).get("items", [])
-    return render_template("finance/utilities.html", items=page.get("items", []),
+    reversed_ids = {m.get("reverses") for m in moves if m.get("kind") == "top_up_reversal"}
+    return render_template("finance/utilities.html", items=page.get("items", []), reversed_ids=reversed_ids,
                            next_cursor=page.get("next_cursor"), filters=filters, moves=moves, utilities=UTILITIES,
                            methods=METHODS, households=common.household_labels(), key=common.form_key(),
                            usage_key=common.form_key(), form=request.form, problem=problem or common.take_problem())
@@ -135,6 +136,19 @@ def top_up():
     common.done("pay.taken", number=move.get("receipt_number") or "")
     return redirect(url_for("finance.utility_receipt", move_id=move["id"], household_id=household_id,
                             utility=body["utility"]))
+
+
+@bp.post("/utilities/top-ups/<move_id>/reverse")
+@estate_needed
+def reverse_top_up(move_id):
+    """A posted top-up taken back (冲正), with the reason; 422 once usage drew the balance below it."""
+    reason = request.form.get("reason", "").strip()
+    move, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"utilities/top-ups/{move_id}/reverse"),
+                                              {"reason": reason}), utilities)
+    if refused:
+        return refused
+    common.done("util.reversed", number=move.get("receipt_number") or "")
+    return redirect(url_for("finance.utilities"))
 
 
 @bp.get("/utilities/receipts/<move_id>")
