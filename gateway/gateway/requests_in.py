@@ -88,6 +88,9 @@ def json_body():
 
 # Beyond this a float no longer holds every whole number exactly.
 _EXACT_FLOAT = 2 ** 53
+# What the stores keep: BSON's 8-byte integer (2**70 in a correction's data was a 500 from the
+# store, found by review).
+_STORED_INT = 2 ** 63 - 1
 
 
 def whole_numbers(value, depth=0):
@@ -98,14 +101,30 @@ def whole_numbers(value, depth=0):
         raise InvalidInput("a number in the body is too large", [field_error("(body)", "has a number too large")])
     if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT:
         return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _STORED_INT:
+        raise InvalidInput("a number in the body is too large", [field_error("(body)", "has a number too large")])
+    if isinstance(value, str) and not _encodable(value):  # a lone surrogate ("\ud800"): no UTF-8 holds it
+        raise InvalidInput("the body holds text that is not valid Unicode",
+                           [field_error("(body)", "holds a lone surrogate (\\ud800-\\udfff)")])
     if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
         raise InvalidInput(f"the body is nested deeper than {MAX_DEPTH} levels",
                            [field_error("(body)", f"is nested deeper than {MAX_DEPTH} levels")])
     if isinstance(value, dict):
+        if not all(_encodable(key) for key in value):
+            raise InvalidInput("the body holds text that is not valid Unicode",
+                               [field_error("(body)", "holds a lone surrogate (\\ud800-\\udfff)")])
         return {key: whole_numbers(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
         return [whole_numbers(item, depth + 1) for item in value]
     return value
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class UnsupportedMediaType(InvalidInput):

@@ -144,6 +144,9 @@ def test_a_chunked_body_over_the_cap_is_413_and_goes_nowhere(small_app, contract
 @pytest.mark.parametrize("text, why", [
     ('{"area_m2": NaN}', "NaN"), ('{"area_m2": Infinity}', "Infinity"), ('{"area_m2": -Infinity}', "-Infinity"),
     ('{"area_m2": 1e999}', "a number too large for a float"),
+    ('{"area_m2": 1180591620717411303424}', "an integer past the stores' 8 bytes (a 500 from the store)"),
+    ('{"description": "\\ud800"}', "a lone surrogate (a 500 from the idempotency digest)"),
+    ('{"\\udfff": "x"}', "a lone surrogate as a key"),
     ('{"description": ' + "[" * 600 + "]" * 600 + "}", "nested 600 deep"),
     ('{"description": ' + "[" * 5000 + "]" * 5000 + "}", "nested beyond the parser's recursion"),
     ('{"a": {"b": ' + '{"c": ' * 40 + "1" + "}" * 40 + "}}", "objects nested 42 deep"),
