@@ -149,6 +149,7 @@ def _forwarding_view(route):
         if route.body:
             payload["data"] = requests_in.json_body()
         payload.update(requests_in.query_payload(route))
+        facts = route.facts(state().db, payload.get("estate_id"), payload.get("data")) if route.facts else {}
 
         def shown(body):  # personal data masked by role (masking.py), a replay too
             return masking.for_caller(route.method, route.path, route.status, body, caller["roles"],
@@ -156,7 +157,7 @@ def _forwarding_view(route):
 
         def call(context=None):
             return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
-                                          caller=caller, context=context))
+                                          caller=caller, context={**facts, **(context or {})} or None))
 
         if route.idempotent:
             return idempotency.once(state().db, caller, payload, route.status, call, shown)

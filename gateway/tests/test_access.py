@@ -8,6 +8,7 @@ from estate_common.errors import Forbidden
 from gateway import access, policy
 from gateway.routes import ROUTES
 
+from .conftest import bearer
 from .samples import SAMPLE_BODIES, example_body
 
 PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/api/docs/assets/<path:filename>",
@@ -268,3 +269,24 @@ def test_an_empty_list_of_an_estate_that_does_not_exist_is_a_404_for_an_all_esta
     assert [c.payload["estate_id"] for c in rpc.calls_to("archive", "get_estate")] == ["est_typo", "est_real"]
     rpc.answer("archive", "get_estate", ServiceUnavailable("archive did not answer"))
     assert client.get("/api/v1/estates/est_other/service-requests", headers=auth).status_code == 200
+
+
+@pytest.mark.parametrize("technician, found", [("ghost-user", "not_a_technician"),
+                                                ("tech-of-b-only", "not_a_technician"),
+                                                ("agent-a", "not_a_technician"), ("former-tech", "not_a_technician"),
+                                                ("tech-a", "technician")])
+def test_the_gateway_tells_maintenance_whether_an_assignee_is_an_active_technician_of_the_estate(
+        client, accounts, rpc, technician, found):
+    """A manager assigned orders to names no account has, to another estate's technician and to
+    the desk, and nobody but a manager could then work the order (found by review): maintenance
+    refuses what the gateway found is not one (assignees.py)."""
+    accounts.user("tech-of-b-only", ["technician"], ["B"])
+    accounts.user("agent-a", ["agent"], ["A"])
+    accounts.user("former-tech", ["technician"], ["A"])
+    accounts.user("tech-a", ["technician"], ["A"])
+    client.patch("/api/v1/users/former-tech", headers=bearer(accounts.admin), json={"active": False})
+    manager = accounts.user("mgr-a", ["manager"], ["A"])
+    answer = client.post("/api/v1/estates/A/work-orders/wo_1/assign", headers=bearer(manager),
+                         json={"technician": technician})
+    assert answer.status_code == 200
+    assert rpc.only_call("maintenance", "assign_work_order").context == {"assignee": found}

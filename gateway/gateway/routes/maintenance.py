@@ -4,15 +4,16 @@ Work-order steps are engineering's (technician, manager, operator admin); the fr
 reads, and may also record the occupant's consent (taken by phone or at the desk).
 Budgets and settings are the manager's.
 """
-from .. import policy
+from .. import assignees, policy
 from . import ESTATE, Route
 
 READERS = policy.ENGINEERING | policy.FRONT_DESK
 ORDER = f"{ESTATE}/work-orders/<work_order_id>"
 
 
-def _step(action, rpc, roles=policy.ENGINEERING):
-    return Route("POST", f"{ORDER}/{action}", "maintenance", rpc, roles, body=True, id_param="work_order_id")
+def _step(action, rpc, roles=policy.ENGINEERING, facts=None):
+    return Route("POST", f"{ORDER}/{action}", "maintenance", rpc, roles, body=True, id_param="work_order_id",
+                 facts=facts)
 
 
 ROUTES = [
@@ -20,7 +21,7 @@ ROUTES = [
           paged=True, filters=("request_id", "status", "priority", "source_type", "equipment_id", "inspection_id"),
           custom_filters=True),
     Route("GET", ORDER, "maintenance", "get_work_order", READERS, id_param="work_order_id"),
-    _step("assign", "assign_work_order"),
+    _step("assign", "assign_work_order", facts=assignees.technician_fact),
     _step("appoint", "appoint_work_order"),
     _step("reappoint", "reappoint_work_order"),
     _step("start", "start_work_order"),

@@ -7,7 +7,7 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 from datetime import timedelta
 
 from estate_common import clock, custom_fields, ids, numbering, roles, transitions
-from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 
 from . import costing
 
@@ -276,10 +276,16 @@ def _step(order, action, now, actor, note=None, **changes):
     return changes, history_entry(stamp, actor, action, note)
 
 
-def assign(order, technician, now, actor):
-    """派工: to a technician (again after help was asked for)."""
-    return _step(order, "assign", now, actor, f"to {technician}", technician=technician,
-                 assigned_at=clock.to_iso(now))
+def assign(order, technician, assignee, now, actor):
+    """派工: to a technician (again after help was asked for). ``assignee``: what the gateway found
+    of the name in its accounts (``not_a_technician``: no active technician of this estate is so
+    called; None: not looked up, a call from within); the state's say comes first."""
+    changes, entry = _step(order, "assign", now, actor, f"to {technician}", technician=technician,
+                           assigned_at=clock.to_iso(now))
+    if assignee == "not_a_technician":
+        raise BusinessRuleViolation("a work order is assigned to a technician of its estate",
+                                    [field_error("data.technician", "is not an active technician of this estate")])
+    return changes, entry
 
 
 def _future(at, now):
@@ -319,6 +325,9 @@ def start(order, now, actor):
 def quote(order, amount_cents, items, now, actor):
     """收费项目: explained and priced before the work; a new quote replaces the last and needs
     a new consent."""
+    if not order.get("household_id"):  # a plan's, a patrol's or a finding's order is never charged
+        raise BusinessRuleViolation("only a household's own repair is quoted and charged",
+                                    [field_error("data.amount_cents", "this order has no household to charge")])
     if sum(item["amount_cents"] for item in items) != amount_cents:
         # a rule between valid fields (422), not a malformed one (400): the contract cannot say it
         raise BusinessRuleViolation("the items of a quote add up to its amount",
@@ -344,6 +353,11 @@ def request_help(order, reason, now, actor):
 
 
 def cancel(order, reason, now, actor):
+    """撤单: a manager's, for an order whose work has not started. A started one came back to
+    ``appointed`` by a new appointment and was cancelled with its work half done (found by review)."""
+    if order.get("started_at"):
+        raise Conflict("the work on this order has started: it is completed, not cancelled",
+                       [field_error("status", f"started at {order['started_at']}")])
     return _step(order, "cancel", now, actor, reason)
 
 

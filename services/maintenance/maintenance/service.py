@@ -42,7 +42,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def assign_work_order(self, payload):
-        return self._step(payload, domain.assign, payload["data"]["technician"])
+        return self._step(payload, domain.assign, payload["data"]["technician"], self.caller.assignee)
 
     @rpc_method
     def appoint_work_order(self, payload):

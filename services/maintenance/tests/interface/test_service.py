@@ -286,11 +286,11 @@ def test_a_step_that_loses_a_race_is_decided_again_on_what_the_winner_wrote(engi
     order_id = open_repair(engineering)
     decided_on = []
 
-    def assign_while_another_desk_writes(order, technician, now, actor):
+    def assign_while_another_desk_writes(order, technician, assignee, now, actor):
         decided_on.append(order.get("_rev"))
         if len(decided_on) == 1:  # another replica writes between this read and this write
             store.write(engineering.db, engineering.outbox, "work_orders", order, Change({"updated_at": "x"}))
-        return original(order, technician, now=now, actor=actor)
+        return original(order, technician, assignee, now=now, actor=actor)
 
     original = domain.assign
     monkeypatch.setattr(domain, "assign", assign_while_another_desk_writes)
@@ -800,3 +800,32 @@ def test_a_cancelled_order_edited_later_stays_counted_in_the_month_it_was_cancel
     months = {period: store.closed_counts(engineering.db, ESTATE, *calendar.month_bounds(period, "Asia/Shanghai"))
               for period in (cancelled_in, edited_in)}
     assert months == {cancelled_in: {"work_orders": 1}, edited_in: {"work_orders": 0}}
+
+
+def test_an_order_is_not_assigned_to_a_name_the_gateway_found_no_technician_of_the_estate_for(engineering):
+    """The gateway looks the name up in its accounts and says so in the call's context
+    (gateway/assignees.py); the order's own checks come first (another estate's is a 404)."""
+    order_id = open_repair(engineering)
+    engineering.caller.assignee = "not_a_technician"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "assign_work_order", order_id, technician="ghost-user")
+    assert refused.value.errors[0]["field"] == "data.technician"
+    assert store.get(engineering.db, "work_orders", ESTATE, order_id)["status"] == "pending"
+    with pytest.raises(NotFound):
+        engineering.assign_work_order({"estate_id": ESTATE, "id": "wo_of_another_estate",
+                                       "data": {"technician": "ghost-user"}})
+    engineering.caller.assignee = "technician"
+    assert act(engineering, "assign_work_order", order_id, technician="chen")["status"] == "assigned"
+
+
+def test_an_order_whose_work_started_is_not_cancelled_even_after_a_new_appointment(engineering):
+    """Reappointed, a started order was back at 'appointed', and a manager cancelled it with its
+    work half done (found by review)."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "reappoint_work_order", order_id, at=clock.to_iso(clock.now() + timedelta(days=1)),
+        reason="part missing")
+    with pytest.raises(Conflict):
+        engineering.cancel_work_order({"estate_id": ESTATE, "id": order_id, "data": {"reason": "dup"}})
+    assert store.get(engineering.db, "work_orders", ESTATE, order_id)["status"] == "appointed"

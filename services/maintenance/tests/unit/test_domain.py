@@ -165,7 +165,7 @@ def test_work_cannot_be_cancelled_once_started():
 # -- the steps --------------------------------------------------------------------------
 
 def test_each_step_writes_who_when_and_what_into_history():
-    changes, entry = domain.assign(an_order(), "chen", CREATED, "manager_wu")
+    changes, entry = domain.assign(an_order(), "chen", "technician", CREATED, "manager_wu")
     assert changes["status"] == "assigned" and changes["technician"] == "chen"
     assert entry == {"at": clock.to_iso(CREATED), "by": "manager_wu", "action": "assign", "note": "to chen",
                      "event_id": None}
@@ -307,3 +307,13 @@ def test_a_quarters_budget_is_its_months_budgets_or_none_when_one_is_missing():
     assert costing.period_budget([{"amount_cents": 100}, {"amount_cents": 250}]) == {"amount_cents": 350}
     assert costing.period_budget([{"amount_cents": 100}, None]) is None
     assert costing.period_budget([]) is None
+
+
+def test_an_order_without_a_household_is_not_quoted():
+    """A plan's order took a quote and a consent, then every charge on it was refused (found by review)."""
+    items = [{"name": "valve", "amount_cents": 1200}]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        domain.quote(an_order("in_progress", household_id=None), 1200, items, CREATED, "chen")
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    changes, _ = domain.quote(an_order("in_progress"), 1200, items, CREATED, "chen")
+    assert changes["quote"]["amount_cents"] == 1200

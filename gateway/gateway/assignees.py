@@ -1,0 +1,22 @@
+"""Who a work order may be assigned to: an active technician of the order's estate. The accounts
+are the gateway's, so the gateway looks the name up and tells maintenance what it found, in the
+call's context (``assignee``: ``technician`` or ``not_a_technician``); maintenance refuses the
+assignment (422) after its own checks, so an order of another estate is still a 404 first. A
+manager could assign an order to a name no account has, to another estate's technician or to the
+desk, and the order then stood with nobody able to work it but a manager (found by review)."""
+from . import store
+from .policy import ALL_ESTATES
+
+TECHNICIAN = "technician"
+
+
+def technician_fact(db, estate_id, body):
+    """The context maintenance's ``assign_work_order`` reads; none for a body the contract refuses
+    (the service's 400 follows)."""
+    name = body.get("technician") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return {}
+    user = store.find_user(db, name.strip())
+    found = bool(user and user.get("active", True) and TECHNICIAN in user.get("roles", ())
+                 and (estate_id in user.get("estate_ids", ()) or ALL_ESTATES in user.get("estate_ids", ())))
+    return {"assignee": TECHNICIAN if found else "not_a_technician"}
