@@ -459,6 +459,8 @@ _MESSAGES = {
     "util_kind.usage": ("扣费", "Usage"),
     "util_kind.top_up_reversal": ("充值冲正", "Top-up reversed"),
     "util.reverse": ("冲正", "Reverse"),
+    "reg.stop_plan": ("停止计划", "Stop the plan"),
+    "reg.reason": ("原因", "Reason"),
     "util.reverse_reason": ("原因", "Reason"),
     "util.reversed": ("充值 {number} 已冲正。", "Top-up {number} reversed."),
     "util_status.pending": ("处理中", "Pending"),

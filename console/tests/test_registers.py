@@ -301,3 +301,19 @@ def test_a_checkpoint_line_that_does_not_read_is_refused_before_the_api(client, 
                          headers={"Accept-Language": "en"})
     assert answer.status_code == 400 and "Write each line as: code, name" in answer.get_data(as_text=True)
     assert not _estate_posts(fake)
+
+
+def test_a_manager_stops_an_active_plan_with_a_reason_and_a_stopped_one_offers_nothing(client, fake):
+    active = {"id": "mp_1", "equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 7,
+              "next_due_on": "2026-12-15", "active": True}
+    stopped = {**active, "id": "mp_2", "active": False}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-plans", {"items": [active, stopped], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-plans/mp_1/stop", {**active, "active": False})
+    sign_in(client, fake, username="tom", roles=("technician",))
+    assert "/maintenance-plans/mp_1/stop" not in client.get("/engineering/maintenance-plans").get_data(as_text=True)
+    sign_in(client, fake, username="wu", roles=("manager",))
+    page = client.get("/engineering/maintenance-plans").get_data(as_text=True)
+    assert "/maintenance-plans/mp_1/stop" in page and "/maintenance-plans/mp_2/stop" not in page
+    client.post("/engineering/maintenance-plans/mp_1/stop", data={"csrf_token": csrf_of(client),
+                                                                 "reason": "made twice"})
+    assert fake.calls[-1]["json"] == {"reason": "made twice"}

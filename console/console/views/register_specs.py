@@ -34,7 +34,8 @@ class Action:
     name: str
     label: str
     fields: tuple = ()
-    when: tuple = ()  # statuses the button shows for; empty: always
+    when: tuple = ()  # values of the row's ``when_field`` the button shows for; empty: always
+    when_field: str = "status"
     into: str = ""  # instead of ``{path}/{item id}/{name}``: the collection it adds to, ...
     id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
 
@@ -364,7 +365,10 @@ ENGINEERING = (
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),
               C("active", "reg.active", "bool")),
              fields=(F("equipment_id", "reg.equipment", "pick", True, group="equipment"), *PLAN_FIELDS),
-             filters=(F("equipment_id", "reg.equipment", "pick", group="equipment"),), roles=menu.ENGINEERING),
+             filters=(F("equipment_id", "reg.equipment", "pick", group="equipment"),),
+             actions=(A("stop", "reg.stop_plan", (F("reason", "reg.reason", "textarea", True),), (True,),
+                        when_field="active"),),
+             roles=menu.ENGINEERING),
 )
 
 ENGINEERING += (

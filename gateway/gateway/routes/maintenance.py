@@ -45,6 +45,8 @@ ROUTES = [
           policy.ENGINEERING, status=201, body=True, id_param="equipment_id", idempotent=True),
     Route("POST", f"{ESTATE}/maintenance-plans", "maintenance", "create_maintenance_plan", policy.ENGINEERING,
           status=201, body=True, idempotent=True),
+    Route("POST", f"{ESTATE}/maintenance-plans/<plan_id>/stop", "maintenance", "stop_maintenance_plan",
+          policy.MANAGEMENT, body=True, id_param="plan_id"),
     Route("GET", f"{ESTATE}/maintenance-plans", "maintenance", "list_maintenance_plans", READERS,
           paged=True, filters=("equipment_id",)),
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from estate_common import calendar, clock, custom_fields, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.writes import Change
 
 # How many due dates of one plan a single scheduling run opens (a plan that was left
 # behind catches up over the next runs instead of blocking the timer).
@@ -118,6 +119,31 @@ def new_plan(plan_id, estate_id, data, now, actor, rules):
         "updated_at": stamp,
         "created_by": actor,
     }
+
+
+def same_plan(plan, data):
+    """An active plan of the same equipment, kind and interval: a second one doubled every
+    scheduled order (two keys for one plan, found by review)."""
+    return (plan.get("active") and plan["equipment_id"] == data["equipment_id"] and plan["kind"] == data["kind"]
+            and plan["every_days"] == data["every_days"])
+
+
+def refuse_twin(existing, data):
+    for plan in existing:
+        if same_plan(plan, data):
+            raise Conflict(f"plan {plan['_id']} already schedules this: stop it first to replace it",
+                           [field_error("data.equipment_id", f"has an active {data['kind']} plan every "
+                                                             f"{data['every_days']} days")])
+
+
+def stopped(plan, reason, now, actor):
+    """A plan stopped (a mistaken or replaced one): no further orders; those opened stay, each
+    completed or cancelled on its own. 409 when it was stopped already."""
+    if not plan.get("active"):
+        raise Conflict("the plan is stopped already", [field_error("id", "is stopped")])
+    stamp = clock.to_iso(now)
+    return Change(set={"active": False, "stopped_at": stamp, "stopped_by": actor, "stop_reason": reason.strip(),
+                       "updated_at": stamp})
 
 
 def horizon(now, rules):

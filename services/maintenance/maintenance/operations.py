@@ -207,6 +207,7 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 
     def new():
         store.referenced(db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
+        ledger.refuse_twin(store.active_plans_of(db, estate_id, data["equipment_id"]), data)
         if data.get("checklist_id"):
             checklists.plan_checklist(store.referenced(db, "checklists", estate_id, data["checklist_id"],
                                                        "data.checklist_id"))
@@ -216,6 +217,13 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
     plan = store.create(db, outbox, "maintenance_plans", estate_id, plan_id, new)
     open_plan_orders(db, outbox, plan, now, ledger.horizon(now, rules), rules["timezone"])
     return public(store.find(db, "maintenance_plans", estate_id, plan_id))
+
+
+def stop_maintenance_plan(db, outbox, caller, estate_id, plan_id, data):
+    """``ledger.stopped``: the scheduler opens nothing more for it."""
+    now = clock.now()
+    return public(store.change(db, outbox, "maintenance_plans", estate_id, plan_id,
+                               lambda plan: ledger.stopped(plan, data["reason"], now, caller.user)))
 
 
 # -- inspection checklists and inspections ----------------------------------------------------

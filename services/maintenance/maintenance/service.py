@@ -151,6 +151,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                                                   payload["data"])
 
     @rpc_method
+    def stop_maintenance_plan(self, payload):
+        return operations.stop_maintenance_plan(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                payload["id"], payload["data"])
+
+    @rpc_method
     def list_maintenance_plans(self, payload):
         return store.list_plans(self.db, payload["estate_id"], payload.get("filters", {}),
                                 payload.get("limit"), payload.get("cursor"))

@@ -108,6 +108,10 @@ def list_plans(db, estate_id, filters, limit, cursor):
     return store.page(db.maintenance_plans, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
+def active_plans_of(db, estate_id, equipment_id):
+    return list(db.maintenance_plans.find({"estate_id": estate_id, "equipment_id": equipment_id, "active": True}))
+
+
 def estates_with_plans(db):
     return sorted(db.maintenance_plans.distinct("estate_id", {"active": True}))
 

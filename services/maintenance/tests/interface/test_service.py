@@ -538,6 +538,26 @@ def test_a_plan_opens_the_orders_already_due(engineering):
     assert plan["next_due_on"] == "2026-11-25" and plan["last_work_order_id"] == plan_orders(engineering)[-1]["id"]
 
 
+def test_a_plan_made_twice_is_refused_and_a_stopped_plan_opens_nothing_more(engineering):
+    """Two keys for one plan doubled every scheduled order, and nothing could stop a plan
+    (found by review)."""
+    made = new_equipment(engineering)
+    plan = new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
+    with pytest.raises(Conflict) as refused:
+        new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-12-01")
+    assert refused.value.errors[0]["field"] == "data.equipment_id"
+    new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=30, next_due_on="2026-12-01")  # another
+    as_caller(engineering, staff("wu", ["manager"], [ESTATE]))
+    stopped = engineering.stop_maintenance_plan({"estate_id": ESTATE, "id": plan["id"],
+                                                 "data": {"reason": "replaced by a 30-day plan"}})
+    assert (stopped["active"], stopped["stop_reason"], stopped["stopped_by"]) == (False, "replaced by a 30-day plan", "wu")
+    with pytest.raises(Conflict):
+        engineering.stop_maintenance_plan({"estate_id": ESTATE, "id": plan["id"], "data": {"reason": "again"}})
+    engineering.schedule_plans(datetime(2026, 12, 20, 0, 0, tzinfo=timezone.utc))
+    assert {o["due_on"] for o in plan_orders(engineering)} == {"2026-12-01"}  # the other plan's only
+    new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-12-21")  # replaced
+
+
 def test_the_scheduler_opens_each_due_date_once_however_often_it_runs(engineering):
     made = new_equipment(engineering)
     new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
