@@ -168,23 +168,36 @@ def household_view(household):
     return {k: v for k, v in household.items() if k not in HOUSEHOLD_PEOPLE_FIELDS}
 
 
-def estate_event_data(estate):
+# what every edit writes besides its fields: not "what changed" in the change log
+BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})
+
+
+def changed_names(changes):
+    """The names of the fields an edit wrote (``changes``), for its event's ``changed``: the change
+    log listed every field of the copy, so an owner's new phone did not show as one (found by review)."""
+    return sorted(name for name in changes if not name.startswith("_") and name not in BOOKKEEPING)
+
+
+def estate_event_data(estate, changes=None):
     """The estate as other services copy it (``estate_created`` and ``estate_updated`` alike: the
-    whole estate at its version, so a copy is right whichever event arrives last)."""
+    whole estate at its version, so a copy is right whichever event arrives last); an edit's
+    ``changes`` name its ``changed`` fields."""
     keys = ("estate_id", "code", "name", "address", "version")
-    return {k: estate[k] for k in keys} | {"id": estate["_id"], "timezone": calendar.timezone_of(estate)}
+    data = {k: estate[k] for k in keys} | {"id": estate["_id"], "timezone": calendar.timezone_of(estate)}
+    return data if changes is None else data | {"changed": changed_names(changes)}
 
 
-def household_event_data(household):
+def household_event_data(household, changes=None):
     """What other services may copy: no names, no phone numbers (``household_created`` and
     ``household_updated`` alike: the whole copy at its version, so a copy is right whichever
     event arrives last)."""
     keys = ("estate_id", "building", "unit", "room", "area_m2", "status", "version")
     # the months the household is billed (finance/standards.applies): from its handover (交房,
     # handovers.occupancy); null until one is recorded, and occupied_to null (see handovers.py)
-    return {k: household[k] for k in keys} | {"id": household["_id"],
+    data = {k: household[k] for k in keys} | {"id": household["_id"],
                                               "occupied_from": household.get("occupied_from"),
                                               "occupied_to": household.get("occupied_to")}
+    return data if changes is None else data | {"changed": changed_names(changes)}
 
 
 
@@ -245,7 +258,8 @@ def change_from_event(subject_type, event):
         "at": event["occurred_at"],
         "created_at": event["occurred_at"],
         "request_id": event.get("request_id"),
-        "fields": sorted(event["data"]),
+        # an edit names what it wrote (``changed``); a creation wrote every field
+        "fields": sorted(event["data"]["changed"]) if "changed" in event["data"] else sorted(event["data"]),
     }
 
 

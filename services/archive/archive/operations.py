@@ -47,7 +47,7 @@ def update_estate(db, outbox, estate_id, data):
         changes = domain.estate_changes(estate, data, clock.now())
         if not changes:
             return None
-        return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes))])
+        return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes, changes))])
 
     return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
 
@@ -120,7 +120,7 @@ def update_household(db, outbox, estate_id, household_id, data):
         changes = domain.household_changes(household, wanted, clock.now())
         if not changes:
             return None
-        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
     return domain.household_view(public(_change(db, outbox, "households", estate_id, household_id, decide)))
 
@@ -148,7 +148,7 @@ def _household_step(db, outbox, estate_id, household_id, step):
         answers["answer"] = answer
         if not changes:
             return None
-        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
     stored = _change(db, outbox, "households", estate_id, household_id, decide)
     return stored, answers["answer"]
@@ -175,7 +175,7 @@ def household_step_requested(db, outbox, event):
             return None
         if changes is None:
             return None
-        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes))])
+        return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
     try:
         _change(db, outbox, "households", estate_id, data["household_id"], decide)
@@ -266,7 +266,7 @@ def record_handover(db, outbox, caller, estate_id, household_id, data):
         changes = handovers.occupancy(stored, handover, clock.now())
         if changes is None:
             return None
-        return Change(changes, events=[("household_updated", domain.household_event_data(stored | changes))])
+        return Change(changes, events=[("household_updated", domain.household_event_data(stored | changes, changes))])
 
     _change(db, outbox, "households", estate_id, handover["household_id"], decide)
     return public(handover)
