@@ -21,6 +21,7 @@ def apply(db, kind, event):
     whole document at its version, so created and updated events are applied alike)."""
     copy = dict(event["data"])
     doc_id = copy.pop("id")
+    copy.pop("changed", None)  # what the edit wrote (archive's change log): not part of the copy
     common_store.upsert_copy_if_newer(db, COLLECTIONS[kind], doc_id, copy, copy.get("version", 0))
 
 

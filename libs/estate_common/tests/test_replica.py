@@ -37,6 +37,14 @@ def test_apply_upserts_a_copy(db):
     assert db.estates.count_documents({}) == 1
 
 
+def test_an_edits_changed_names_are_not_kept_in_the_copy(db):
+    edited = household_event(2)
+    edited["data"]["changed"] = ["status"]
+    replica.apply(db, "household", edited)
+    assert "changed" not in db.households.find_one({"_id": "hh_1"})
+    assert edited["data"]["changed"] == ["status"]
+
+
 def test_apply_does_not_change_the_event(db):
     event = estate_event(1)
     replica.apply(db, "estate", event)
