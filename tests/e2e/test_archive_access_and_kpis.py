@@ -35,6 +35,8 @@ def test_an_agent_reads_request_records_directly_and_an_incident_only_through_an
     request = register(api, agent, estate["id"], household["id"]).json()
     incident = api.post(f"{base}/incidents", {"type": "flooding", "description": "water in the lobby",
                                               "location": "Lobby", "major": False}, estate["guard"]).json()
+    assert api.post(f"{base}/incidents/{incident['id']}/steps", {"step": "notify_manager"},
+                    estate["guard"]).status_code == 200  # the manager is told before it closes
     assert api.post(f"{base}/incidents/{incident['id']}/close", {"summary": "Mopped, pipe fixed."},
                     estate["guard"]).status_code == 200
     eventually(lambda: api.get(f"{base}/archive/records?subject_id={incident['id']}", manager).json()["items"])
@@ -99,6 +101,8 @@ def test_archive_completeness_is_what_the_archive_holds_of_what_the_services_cou
     before, _ = eventually(completeness)
     incident = api.post(f"{base}/incidents", {"type": "flooding", "description": "water in B1",
                                               "location": "B1", "major": False}, estate["guard"]).json()
+    assert api.post(f"{base}/incidents/{incident['id']}/steps", {"step": "notify_manager"},
+                    estate["guard"]).status_code == 200  # the manager is told before it closes
     assert api.post(f"{base}/incidents/{incident['id']}/close", {"summary": "Dried."},
                     estate["guard"]).status_code == 200
     after, manual = eventually(lambda: (lambda shown: shown if shown[0]["denominator"] > before["denominator"]

@@ -85,12 +85,21 @@ def record_step(incident, step_key, note, now, actor):
 
 
 def close(incident, summary, now):
-    """The changes that close an incident; a written summary is required (422 without)."""
+    """The changes that close an incident; a written summary is required (422 without), and the
+    plan's escalation to the manager must be recorded first (422): every plan has one (DOMAIN.md:
+    an incident "escalates to the manager … as the plan says"), and a major burglary was closed
+    with the manager never told (found by review). Other steps may stay undone (calling the police
+    to a false alarm): the closed event lists them (``steps_not_done``)."""
     require(incident, "close")
     text = (summary or "").strip()
     if not text:
         raise BusinessRuleViolation("an incident is closed with a written summary",
                                     [field_error("data.summary", "a written summary is required")])
+    to_manager = [s["step"] for s in incident["plan"]
+                  if s.get("escalate_to") == "manager" and s["step"] in incident["pending_steps"]]
+    if to_manager:
+        raise BusinessRuleViolation("the manager is told of every incident before it is closed",
+                                    [field_error("pending_steps", f"record the plan's step '{to_manager[0]}' first")])
     stamp = clock.to_iso(now)
     return {"status": "closed", "summary": text, "closed_at": stamp, "updated_at": stamp}
 

@@ -201,9 +201,18 @@ def test_an_incident_closes_only_with_a_written_summary(summary):
     assert refused.value.errors[0]["field"] == "data.summary"
 
 
+def test_an_incident_is_not_closed_before_the_manager_was_told_as_its_plan_says():
+    """A major burglary was closed at once, the manager's step never recorded (found by review)."""
+    opened = incident(major=True)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        incidents.close(opened, "nothing stolen", NOW)
+    assert refused.value.errors[0]["field"] == "pending_steps" and "notify_manager" in refused.value.errors[0]["message"]
+
+
 def test_a_closed_incident_takes_no_more_steps_and_reports_what_was_not_done():
     opened = incident(major=True)
     record(opened, "verify_alarm")
+    record(opened, "notify_manager")
     closed = opened | incidents.close(opened, " False alarm. ", NOW + timedelta(hours=1))
     assert closed["summary"] == "False alarm." and closed["status"] == "closed"
     with pytest.raises(Conflict):
@@ -211,4 +220,5 @@ def test_a_closed_incident_takes_no_more_steps_and_reports_what_was_not_done():
     with pytest.raises(Conflict):
         incidents.close(closed, "again", NOW)
     data = incidents.closed_event_data(closed)
-    assert data["steps_done"] == ["verify_alarm"] and "evacuate" in data["steps_not_done"] and data["major"] is True
+    assert data["steps_done"] == ["verify_alarm", "notify_manager"] and "evacuate" in data["steps_not_done"]
+    assert data["major"] is True
