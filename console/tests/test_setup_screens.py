@@ -45,6 +45,36 @@ def test_a_manager_sets_a_services_numbers_and_sees_refusals_next_to_their_field
     _only_documented(fake, documented_routes)
 
 
+def test_a_setting_in_cents_is_shown_and_typed_in_yuan(client, fake):
+    """The settings pages alone asked for cents ("Renovation deposit (cents)": 200000) while their
+    refusals spoke yuan (found by review)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    settings = {"estate_id": ESTATE, "values": {"labour_rate_cents_per_hour": 6000, "emergency_response_minutes": 30},
+                "overrides": {"labour_rate_cents_per_hour": 6000},
+                "defaults": {"labour_rate_cents_per_hour": 5000, "emergency_response_minutes": 30},
+                "updated_at": None, "updated_by": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/maintenance", settings)
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/maintenance", settings)
+    page = client.get("/admin/settings?service=maintenance", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Labour rate (¥ per hour)" in page and 'value="60.00"' in page and "¥50.00" in page
+    assert 'placeholder="30"' in page  # minutes stay minutes
+    answer = client.post("/admin/settings/maintenance", data={"csrf_token": csrf_of(client),
+                                                              "labour_rate_cents_per_hour": "75.5",
+                                                              "emergency_response_minutes": "20"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"labour_rate_cents_per_hour": 7550, "emergency_response_minutes": 20}
+    answer = client.post("/admin/settings/maintenance", data={"csrf_token": csrf_of(client),
+                                                              "labour_rate_cents_per_hour": "lots"})
+    assert answer.status_code == 400 and 'value="lots"' in answer.get_data(as_text=True)
+
+
+def test_every_setting_a_service_takes_is_named_in_both_languages(spec_settings_names):
+    from console.messages import CATALOGUES
+    for language, catalogue in CATALOGUES.items():
+        missing = sorted(name for name in spec_settings_names if f"setting.{name}" not in catalogue)
+        assert missing == [], (language, missing)
+
+
 def test_the_settings_menu_is_for_managers_only(client, fake):
     sign_in(client, fake, roles=("agent",))
     page = client.get("/").get_data(as_text=True)
@@ -139,3 +169,23 @@ def test_only_the_operator_admin_sees_the_api_keys_entry(app, fake):
         sign_in(client, fake, username="someone", roles=roles, estates=(ESTATE,))
         page = client.get("/", follow_redirects=True)
         assert page.status_code == 200 and ("/admin/api-keys" in page.get_data(as_text=True)) is shown
+
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spec_settings_names():
+    """Every number the services' settings bodies take (PUT …/settings/{service} in openapi.yaml)."""
+    spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "contracts" / "openapi.yaml").read_text())
+    schemas, names = spec["components"]["schemas"], set()
+    for path, item in spec["paths"].items():
+        if "/settings/" in path and "put" in item:
+            schema = item["put"]["requestBody"]["content"]["application/json"]["schema"]
+            if "$ref" in schema:
+                schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+            names |= set(schema.get("properties", {}))
+    assert len(names) > 20
+    return names

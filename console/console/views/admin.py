@@ -204,9 +204,21 @@ def settings(service=None, problem=None, typed=None):
     current = g.api.get(g.api.estate(g.user.estate_id, f"settings/{service}"))
     names = sorted(set(current.get("defaults") or {}) | set(current.get("values") or {}))
     overrides = current.get("overrides") or {}
-    typed = typed if typed is not None else {name: overrides.get(name, "") for name in names}
+    typed = typed if typed is not None else {name: _setting_shown(name, overrides.get(name, "")) for name in names}
     return render_template("admin/settings.html", service=service, services=SETTING_SERVICES, current=current,
                            names=names, typed=typed, problem=problem or common.take_problem())
+
+
+def _is_money(name):
+    """A setting in cents (``…_cents``, ``…_cents_per_m2``): shown and typed in yuan, like every
+    other amount on the console (the settings pages alone asked for cents, found by review)."""
+    return "_cents" in name
+
+
+def _setting_shown(name, value):
+    if value == "" or value is None or not _is_money(name):
+        return value
+    return f"{Decimal(int(value)) / 100:.2f}"
 
 
 @bp.post("/settings/<service>")
@@ -220,6 +232,13 @@ def save_settings(service):
     for name, value in typed.items():
         if value == "":
             continue  # blank: the estate takes the default
+        if _is_money(name):
+            cents = i18n.cents_from_yuan(value)
+            if cents is None:
+                errors.append({"field": name, "message": i18n.translate("error.amount")})
+            else:
+                body[name] = cents
+            continue
         try:
             body[name] = int(value)
         except ValueError:
