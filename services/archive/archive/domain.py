@@ -172,10 +172,17 @@ def household_view(household):
 BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})
 
 
+# stored fields an edit writes, by the public field they are part of (None: not a household's own
+# field in the event or the view: its people are their own records, logged through archive_changed)
+PUBLIC_NAME = {"status_history": "status", "renovating_from": "status", "occupants": None}
+
+
 def changed_names(changes):
-    """The names of the fields an edit wrote (``changes``), for its event's ``changed``: the change
-    log listed every field of the copy, so an owner's new phone did not show as one (found by review)."""
-    return sorted(name for name in changes if not name.startswith("_") and name not in BOOKKEEPING)
+    """The names of the public fields an edit wrote (``changes``), for its event's ``changed``:
+    the change log listed every field of the copy, so an owner's new phone did not show as one
+    (found by review). Storage keys are named by the field they belong to."""
+    names = {PUBLIC_NAME.get(name, name) for name in changes if not name.startswith("_") and name not in BOOKKEEPING}
+    return sorted(name for name in names if name)
 
 
 def estate_event_data(estate, changes=None):

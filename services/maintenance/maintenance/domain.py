@@ -279,7 +279,10 @@ def _step(order, action, now, actor, note=None, **changes):
 def assign(order, technician, assignee, now, actor):
     """派工: to a technician (again after help was asked for). ``assignee``: what the gateway found
     of the name in its accounts (``not_a_technician``: no active technician of this estate is so
-    called; None: not looked up, a call from within); the state's say comes first."""
+    called; None: not looked up, a call from within); the state's say comes first. The name is
+    kept as the gateway looked it up (trimmed): "chen " was kept as is, and chen could then work
+    none of the order's steps (found by review)."""
+    technician = technician.strip()
     changes, entry = _step(order, "assign", now, actor, f"to {technician}", technician=technician,
                            assigned_at=clock.to_iso(now))
     if assignee == "not_a_technician":

@@ -80,6 +80,11 @@ def test_an_edits_change_log_entry_names_the_fields_it_wrote_not_every_field_of_
     assert domain.change_from_event("household", edited)["fields"] == ["owner"]
 
 
+def test_changed_names_the_public_fields_not_the_storage_keys_or_the_people():
+    assert domain.changed_names({"status": "occupied", "status_history": [], "renovating_from": None,
+                                 "occupants": [], "version": 3, "_rev": 4}) == ["status"]
+
+
 def test_every_change_logged_record_is_a_recorded_event_and_every_kind_is_in_the_contract():
     from estate_common import contracts
     assert set(domain.ARCHIVE_CHANGES) <= set(domain.RECORDED_EVENTS)

@@ -317,3 +317,9 @@ def test_an_order_without_a_household_is_not_quoted():
     assert refused.value.errors[0]["field"] == "data.amount_cents"
     changes, _ = domain.quote(an_order("in_progress"), 1200, items, CREATED, "chen")
     assert changes["quote"]["amount_cents"] == 1200
+
+
+def test_an_assignee_is_kept_as_the_gateway_looked_it_up():
+    """"chen " was kept as sent, and chen could then work none of the order's steps (found by review)."""
+    changes, _ = domain.assign(an_order(), " chen ", "technician", CREATED, "manager_wu")
+    assert changes["technician"] == "chen"

@@ -209,6 +209,15 @@ def test_an_incident_is_not_closed_before_the_manager_was_told_as_its_plan_says(
     assert refused.value.errors[0]["field"] == "pending_steps" and "notify_manager" in refused.value.errors[0]["message"]
 
 
+def test_one_recorded_escalation_to_the_manager_is_enough_to_close():
+    """A plan with a second manager step (a final report) could otherwise never be closed."""
+    opened = incident(major=True)
+    opened["plan"].append({"step": "report_to_manager", "title": "Written report", "escalate_to": "manager"})
+    opened["pending_steps"].append("report_to_manager")
+    record(opened, "notify_manager")
+    assert incidents.close(opened, "handled", NOW)["status"] == "closed"
+
+
 def test_a_closed_incident_takes_no_more_steps_and_reports_what_was_not_done():
     opened = incident(major=True)
     record(opened, "verify_alarm")
