@@ -121,19 +121,18 @@ def new_plan(plan_id, estate_id, data, now, actor, rules):
     }
 
 
-def same_plan(plan, data):
-    """An active plan of the same equipment, kind and interval: a second one doubled every
-    scheduled order (two keys for one plan, found by review)."""
-    return (plan.get("active") and plan["equipment_id"] == data["equipment_id"] and plan["kind"] == data["kind"]
-            and plan["every_days"] == data["every_days"])
+def plan_slot_id(estate_id, plan):
+    """What one active plan at most schedules: its equipment, kind and interval. A second plan of
+    the same doubled every scheduled order (two keys for one plan, found by review)."""
+    return ids.natural_id("pslot", estate_id, plan["equipment_id"], plan["kind"], plan["every_days"])
 
 
-def refuse_twin(existing, data):
-    for plan in existing:
-        if same_plan(plan, data):
-            raise Conflict(f"plan {plan['_id']} already schedules this: stop it first to replace it",
-                           [field_error("data.equipment_id", f"has an active {data['kind']} plan every "
-                                                             f"{data['every_days']} days")])
+def refuse_twin(holder_id, plan_id, data):
+    """409 unless ``plan_id`` holds its slot (``store.claim_plan_slot``)."""
+    if holder_id != plan_id:
+        raise Conflict(f"plan {holder_id} already schedules this: stop it first to replace it",
+                       [field_error("data.equipment_id", f"has an active {data['kind']} plan every "
+                                                         f"{data['every_days']} days")])
 
 
 def stopped(plan, reason, now, actor):

@@ -4,6 +4,8 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 ``store.change``/``create``/``write``): a revision check, the events in the same document
 write, a lost race decided again on what the winner wrote.
 """
+from datetime import timedelta
+
 from estate_common import calendar, clock, custom_fields
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month, period_bounds
@@ -17,6 +19,9 @@ from . import checklists, costing, domain, events, indicators, ledger, renovatio
 # names this service announces; ``_create(..., actor=)``: who, when no caller is)
 _announced = store.named.announcing(events.announcer)
 _change, _create = _announced.change, _announced.create
+
+# a plan's slot claimed by a create that wrote no plan within this long is taken over (it died)
+SLOT_CLAIM_SECONDS = 60
 
 
 # -- work orders: a caller's step ----------------------------------------------------------
@@ -207,7 +212,10 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 
     def new():
         store.referenced(db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
-        ledger.refuse_twin(store.active_plans_of(db, estate_id, data["equipment_id"]), data)
+        slot = ledger.plan_slot_id(estate_id, data)
+        ledger.refuse_twin(store.claim_plan_slot(db, estate_id, slot, plan_id, clock.to_iso(now),
+                                                 clock.to_iso(now - timedelta(seconds=SLOT_CLAIM_SECONDS))),
+                           plan_id, data)
         if data.get("checklist_id"):
             checklists.plan_checklist(store.referenced(db, "checklists", estate_id, data["checklist_id"],
                                                        "data.checklist_id"))
@@ -220,10 +228,13 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 
 
 def stop_maintenance_plan(db, outbox, caller, estate_id, plan_id, data):
-    """``ledger.stopped``: the scheduler opens nothing more for it."""
+    """``ledger.stopped``: the scheduler opens nothing more for it, and its slot is free for a plan
+    that replaces it (a slot left by a crash here is taken over: the plan is inactive)."""
     now = clock.now()
-    return public(store.change(db, outbox, "maintenance_plans", estate_id, plan_id,
-                               lambda plan: ledger.stopped(plan, data["reason"], now, caller.user)))
+    stopped = store.change(db, outbox, "maintenance_plans", estate_id, plan_id,
+                           lambda plan: ledger.stopped(plan, data["reason"], now, caller.user))
+    store.release_plan_slot(db, estate_id, ledger.plan_slot_id(estate_id, stopped), plan_id)
+    return public(stopped)
 
 
 # -- inspection checklists and inspections ----------------------------------------------------

@@ -18,6 +18,8 @@ INDEXES = {
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
+    # one per equipment, kind and interval an active plan schedules (ledger.plan_slot_id)
+    "plan_slots": [([("estate_id", 1)], {})],
     "budgets": [([("estate_id", 1), ("period", 1)], {})],
     "checklists": [(PAGED, {}), ([("estate_id", 1), ("target", 1)], {})],
     "inspections": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {}),
@@ -108,8 +110,28 @@ def list_plans(db, estate_id, filters, limit, cursor):
     return store.page(db.maintenance_plans, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
-def active_plans_of(db, estate_id, equipment_id):
-    return list(db.maintenance_plans.find({"estate_id": estate_id, "equipment_id": equipment_id, "active": True}))
+def claim_plan_slot(db, estate_id, slot_id, plan_id, now_iso, stale_before_iso):
+    """The plan that holds ``slot_id`` once the claim is over: ``plan_id`` when it took the slot
+    (new, a retry of its own, or taken over from a plan that was stopped, or never written by a
+    create that died more than a moment ago), else the plan that holds it. The slot's insert is
+    what two concurrent creates race on: a check of the active plans alone let both through."""
+    if store.insert_new(db.plan_slots, {"_id": slot_id, "estate_id": estate_id, "plan_id": plan_id,
+                                        "claimed_at": now_iso}):
+        return plan_id
+    slot = db.plan_slots.find_one({"_id": slot_id, "estate_id": estate_id}) or {}
+    holder_id = slot.get("plan_id")
+    if holder_id in (None, plan_id):
+        return plan_id if holder_id else claim_plan_slot(db, estate_id, slot_id, plan_id, now_iso, stale_before_iso)
+    holder = db.maintenance_plans.find_one({"_id": holder_id, "estate_id": estate_id}, {"active": 1})
+    free = (holder is not None and not holder.get("active")) or (holder is None and slot["claimed_at"] < stale_before_iso)
+    if free and db.plan_slots.update_one({"_id": slot_id, "estate_id": estate_id, "plan_id": holder_id},
+                                         {"$set": {"plan_id": plan_id, "claimed_at": now_iso}}).modified_count:
+        return plan_id
+    return holder_id
+
+
+def release_plan_slot(db, estate_id, slot_id, plan_id):
+    db.plan_slots.delete_one({"_id": slot_id, "estate_id": estate_id, "plan_id": plan_id})
 
 
 def estates_with_plans(db):

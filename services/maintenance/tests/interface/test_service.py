@@ -558,6 +558,29 @@ def test_a_plan_made_twice_is_refused_and_a_stopped_plan_opens_nothing_more(engi
     new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-12-21")  # replaced
 
 
+def test_two_concurrent_creates_of_one_plan_make_one_and_a_dead_creates_slot_is_taken_over(engineering):
+    """The active plans were read, then a plan inserted: a create that ran between the two made a
+    twin, and every order was opened twice (found by review). The slot's insert decides."""
+    from maintenance import ledger
+    made = new_equipment(engineering)
+    data = {"equipment_id": made["id"], "kind": "periodic_maintenance", "every_days": 7}
+    slot = ledger.plan_slot_id(ESTATE, data)
+    now = clock.now()
+    # another create has claimed the slot and is about to write its plan
+    assert store.claim_plan_slot(engineering.db, ESTATE, slot, "plan_other", clock.to_iso(now),
+                                 clock.to_iso(now - timedelta(seconds=60))) == "plan_other"
+    with pytest.raises(Conflict):
+        new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
+    # it died: a minute later its slot is taken over
+    clock.freeze(now + timedelta(seconds=61))
+    try:
+        plan = new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
+    finally:
+        clock.freeze(now)
+    assert plan["active"] is True
+    assert engineering.db.plan_slots.find_one({"_id": slot})["plan_id"] == plan["id"]
+
+
 def test_the_scheduler_opens_each_due_date_once_however_often_it_runs(engineering):
     made = new_equipment(engineering)
     new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
