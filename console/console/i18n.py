@@ -47,6 +47,8 @@ def label(group, value):
 _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* is greater than the maximum of (?P<limit>-?[\d.]+)"), "error.schema_at_most"),
     (re.compile(r"(?s).* is less than the minimum of (?P<limit>-?[\d.]+)"), "error.schema_at_least"),
+    (re.compile(r"(?s).* is greater than or equal to the maximum of (?P<limit>-?[\d.]+)"), "error.schema_below"),
+    (re.compile(r"(?s).* is less than or equal to the minimum of (?P<limit>-?[\d.]+)"), "error.schema_above"),
     (re.compile(r"(?s).* is not a multiple of (?P<limit>[\d.]+)"), "error.schema_decimals"),
     (re.compile(r"(?s).* does not match .*"), "error.schema_form"),
     (re.compile(r"(?s).* is too long"), "error.schema_too_long"),

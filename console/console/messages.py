@@ -231,6 +231,8 @@ _MESSAGES = {
     # the gateway's input checks, read for a person (i18n.error_text)
     "error.schema_at_most": ("不能大于 {limit}。", "Must be at most {limit}."),
     "error.schema_at_least": ("不能小于 {limit}。", "Must be at least {limit}."),
+    "error.schema_below": ("须小于 {limit}。", "Must be less than {limit}."),
+    "error.schema_above": ("须大于 {limit}。", "Must be more than {limit}."),
     "error.schema_decimals": ("小数位过多（最小单位 {limit}）。", "Too many decimal places (in steps of {limit})."),
     "error.schema_form": ("格式不正确。", "Is not in the expected form."),
     "error.schema_too_long": ("内容过长。", "Is too long."),
@@ -460,6 +462,7 @@ _MESSAGES = {
     "util_kind.top_up_reversal": ("充值冲正", "Top-up reversed"),
     "util.reverse": ("冲正", "Reverse"),
     "reg.stop_plan": ("停止计划", "Stop the plan"),
+    "incident.manager_first": ("结案前须先记录“{step}”（上报经理）。", "Record “{step}” (the manager is told) before closing."),
     "reg.reason": ("原因", "Reason"),
     "util.reverse_reason": ("原因", "Reason"),
     "util.reversed": ("充值 {number} 已冲正。", "Top-up {number} reversed."),

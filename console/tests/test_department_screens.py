@@ -32,6 +32,32 @@ def test_an_incident_shows_its_plan_with_what_is_done_and_records_the_pending_st
     _only_documented(fake, documented_routes)
 
 
+def test_closing_before_the_manager_was_told_says_so_and_keeps_the_summary(client, fake):
+    """The refusal came back to an empty summary box, with no word that the manager's step was
+    needed (found by review)."""
+    plan = [*INCIDENT["plan"], {"step": "notify_manager", "title": "Report to the manager", "escalate_to": "manager"}]
+    open_incident = {**INCIDENT, "plan": plan, "pending_steps": ["pump", "notify_manager"]}
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", open_incident)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/close",
+            problem(422, "rule", "the manager is told of every incident before it is closed", code="business_rule",
+                    errors=[{"field": "pending_steps", "message": "record the plan's step 'notify_manager' first"}]))
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Record “Report to the manager” (the manager is told) before closing." in page
+    refused = client.post("/security/incidents/in_1/close", data={"csrf_token": csrf_of(client),
+                                                                  "summary": "false alarm"},
+                          headers={"Accept-Language": "en"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and ">false alarm</textarea>" in html and "notify_manager" in html
+
+
+def test_a_limit_a_value_must_pass_reads_as_a_sentence():
+    from console import app as console_app, i18n
+    app = console_app.create_app({"SECRET_KEY": "x" * 40, "GATEWAY_URL": "http://gw"})
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert i18n.error_text("area_m2", "-5 is less than or equal to the minimum of 0") == "须大于 0。"
+
+
 def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_unchecked(client, fake,
                                                                                           documented_routes):
     sign_in(client, fake, username="gus", roles=("security",))

@@ -1,7 +1,8 @@
 """Security: one incident with its plan's steps (what is done, what is still pending), recording a
 step and closing it. The plan, the pending steps and any escalation are the API's."""
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
 
@@ -10,12 +11,17 @@ bp = Blueprint("incidents", __name__, url_prefix="/security/incidents")
 
 @bp.get("/<item_id>")
 @estate_needed
-def detail(item_id):
+def detail(item_id, problem=None, summary=""):
     incident = g.api.get(g.api.estate(g.user.estate_id, f"incidents/{item_id}"))
     titles = {step.get("step"): step.get("title") for step in incident.get("plan", [])}
     done = {step.get("step") for step in incident.get("steps", [])}
+    # closing waits for the plan's escalation to the manager (the API's rule): say so by the form
+    told = any(e.get("to") == "manager" for e in incident.get("escalations", []))
+    manager_steps = [] if told else [titles.get(s.get("step"), s.get("step")) for s in incident.get("plan", [])
+                                     if s.get("escalate_to") == "manager"]
     return render_template("security/incident.html", incident=incident, titles=titles, done=done,
-                           pending=set(incident.get("pending_steps", [])), problem=common.take_problem())
+                           pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
+                           summary=summary, problem=problem or common.take_problem())
 
 
 @bp.post("/<item_id>/steps")
@@ -31,6 +37,12 @@ def record_step(item_id):
 @bp.post("/<item_id>/close")
 @estate_needed
 def close(item_id):
-    back = url_for("incidents.detail", item_id=item_id)
-    body = {"summary": request.form["summary"].strip()} if request.form.get("summary", "").strip() else {}
-    return common.post_and_back(f"incidents/{item_id}/close", body, back, "incident.closed")
+    summary = request.form.get("summary", "").strip()
+    try:
+        g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"), {"summary": summary} if summary else {})
+    except ApiProblem as problem:
+        if problem.status in (401, 503) or problem.status >= 500:
+            raise
+        return detail(item_id, problem, summary), problem.status  # the summary as typed (a redirect lost it)
+    common.done("incident.closed")
+    return redirect(url_for("incidents.detail", item_id=item_id))
