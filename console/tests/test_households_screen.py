@@ -116,12 +116,13 @@ def test_a_refused_step_is_shown_at_its_own_form(client, fake):
     fake.on("POST", rf"{HH}/status-changes", problem(422, "too early", "", "business_rule",
                                                      [{"field": "date", "message": "is before the last change"}]))
     answer = client.post("/households/hh_1/status-changes", data={"csrf_token": csrf_of(client), "step": "move_out",
-                                                                  "date": "2026-01-01"},
+                                                                  "date": "2026-01-01", "arriving_relation": "family"},
                          headers={"Accept-Language": "en"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and page.count("is before the last change") == 2  # the problem box and the field
     status_form = page.split('id="status-change"')[1].split("</form>")[0]
     assert "is before the last change" in status_form and 'value="2026-01-01"' in status_form
+    assert 'value="family" selected' in status_form  # as sent: it reset to tenant (found by review)
 
 
 def test_a_takeover_sends_its_checklist_and_documents(client, fake, documented_routes):

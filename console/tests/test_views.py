@@ -842,6 +842,10 @@ def test_a_plan_line_that_does_not_read_is_refused_and_a_guard_only_reads_the_pl
     assert answer.status_code == 400
     page = answer.get_data(as_text=True)
     assert "Write each line as: key, title" in page and "confirm, Confirm, the police</textarea>" in page
+    assert 'name="work_order" checked' not in page  # as sent (unticked), not as saved
+    answer = client.post("/security/emergency-plans/fire_alarm", data={
+        "csrf_token": csrf_of(client), "version": "0", "steps": "confirm, Confirm, the police", "work_order": "on"})
+    assert 'name="work_order" checked' in answer.get_data(as_text=True)  # ticked, though the saved plan is not
     assert not [c for c in fake.calls if c["method"] == "PUT"]
     sign_in(client, fake, username="wang", roles=("security",))
     page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
