@@ -219,6 +219,15 @@ _MESSAGES = {
     "custom.saved": ("自定义字段已保存。", "Custom fields saved."),
     # -- problems ----------------------------------------------------------------
     "error.title": ("出错了", "Something went wrong"),
+    # a problem's title by its code (the gateway's titles are English whatever the language)
+    "problem.invalid_input": ("输入有误", "Invalid input"),
+    "problem.business_rule": ("不符合业务规则", "Business rule violated"),
+    "problem.conflict": ("与当前状态冲突", "Conflict"),
+    "problem.not_found": ("找不到", "Not found"),
+    "problem.forbidden": ("无权操作", "Forbidden"),
+    "problem.gone": ("已不存在", "Gone"),
+    "problem.too_many_requests": ("请求过于频繁", "Too many requests"),
+    "problem.unsupported_media_type": ("不支持的内容类型", "Unsupported media type"),
     "error.request_id": ("请求编号", "Request id"),
     "error.retry": ("重试", "Try again"),
     "error.unavailable": ("系统暂时不可用，请稍后重试。", "The system is unavailable for a moment: please try again."),

@@ -190,3 +190,22 @@ def test_a_borrowing_not_open_to_the_user_says_why_and_the_archivist_marks_it_re
     answer = client.post("/archive/borrow-requests/br_2/return", data={"csrf_token": csrf_of(client),
                                                                       "from": "detail", "note": "back"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/archive/borrow-requests/br_2")
+
+
+def test_a_problems_title_is_in_the_chosen_language_shown_at_once_or_after_a_redirect(client, fake):
+    """The gateway's titles are English ("Business rule violated") whatever the console's language."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/steps",
+            problem(409, "Conflict", "step 'pump' is recorded already", code="conflict"))
+    client.post("/security/incidents/in_1/steps", data={"csrf_token": csrf_of(client), "step": "pump"})
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<strong>与当前状态冲突</strong>" in page  # kept across the redirect with its code
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/close",
+            problem(422, "Business rule violated", "no summary", code="business_rule"))
+    refused = client.post("/security/incidents/in_1/close", data={"csrf_token": csrf_of(client), "summary": "x"},
+                          headers={"Accept-Language": "zh"})
+    assert "<strong>不符合业务规则</strong>" in refused.get_data(as_text=True)
+    refused = client.post("/security/incidents/in_1/close", data={"csrf_token": csrf_of(client), "summary": "x"},
+                          headers={"Accept-Language": "en"})
+    assert "<strong>Business rule violated</strong>" in refused.get_data(as_text=True)

@@ -34,9 +34,10 @@ def form_key():
 
 
 def show_problem(problem):
-    """Keep a failed action's problem for the next page (title, detail, request id, field errors)."""
-    session["problem"] = {"status": problem.status, "title": problem.title, "detail": problem.detail,
-                          "request_id": problem.request_id, "errors": problem.errors}
+    """Keep a failed action's problem for the next page (title, its code, detail, request id, field
+    errors)."""
+    session["problem"] = {"status": problem.status, "title": problem.title, "code": problem.code,
+                          "detail": problem.detail, "request_id": problem.request_id, "errors": problem.errors}
 
 
 def take_problem():
