@@ -74,13 +74,11 @@ def create_payment():
         body["bill_ids"] = bill_ids
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    try:
-        payment = g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
-                             idempotency_key=form.get("idempotency_key") or None)
-    except ApiProblem as problem:
-        if problem.status in (401, 503) or problem.status >= 500:
-            raise
-        return _payment_page(household_id, problem), problem.status
+    payment, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
+                                                       idempotency_key=form.get("idempotency_key") or None),
+                                    lambda problem: _payment_page(household_id, problem))
+    if refused:
+        return refused
     common.done("pay.taken", number=payment.get("receipt_number", ""))
     return redirect(url_for("accounts.receipt", payment_id=payment["id"]))
 

@@ -19,12 +19,9 @@ ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "securit
 
 def _create(render, call, done_key, back, **values):
     """Run a create; a refusal re-renders the form with its problem and the fields as typed."""
-    try:
-        created = call()
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
-        return render(problem), problem.status
+    created, refused = common.write(call, render)
+    if refused:
+        return refused
     common.done(done_key, **{key: created.get(key, "") for key in values.get("fields", ())})
     return redirect(back)
 

@@ -58,6 +58,18 @@ def act(call, back):
     return result, None
 
 
+def write(call, page):
+    """A gateway write whose refusal (4xx) is shown on ``page(problem)`` with its status, the form
+    as typed: ``(result, None)`` or ``(None, (page, status))``. An expired session (401) and an
+    unavailable gateway (5xx) go to their own pages."""
+    try:
+        return call(), None
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return None, (page(problem), problem.status)
+
+
 def comma_lines(text):
     """Lines typed as ``first, second`` and maybe ``, third`` (a route's checkpoints, a plan's
     steps): each line's parts, with ``None`` for a missing third; ValueError names the first

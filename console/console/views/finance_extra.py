@@ -55,16 +55,6 @@ def _amount(form, field="amount"):
     return cents, None
 
 
-def _write(call, page):
-    """A gateway write whose refusal (4xx) is shown on ``page(problem)`` with its status; 401/5xx go on."""
-    try:
-        return call(), None
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
-        return None, (page(problem), problem.status)
-
-
 def _key(form):
     return form.get("idempotency_key") or None
 
@@ -95,7 +85,7 @@ def refund_deposit(deposit_id):
     body = {"method": form.get("method", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    deposit, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"deposits/{deposit_id}/refund"),
+    deposit, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"deposits/{deposit_id}/refund"),
                                                  body, idempotency_key=_key(form)), deposits)
     if refused:
         return refused
@@ -129,7 +119,7 @@ def top_up():
         return utilities(wrong or wrong_amount), 400
     body = {"household_id": household_id, "utility": form.get("utility", ""), "amount_cents": amount,
             "method": form.get("method", "")}
-    move, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "utilities/top-ups"), body,
+    move, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "utilities/top-ups"), body,
                                               idempotency_key=_key(form)), utilities)
     if refused:
         return refused
@@ -143,7 +133,7 @@ def top_up():
 def reverse_top_up(move_id):
     """A posted top-up taken back (冲正), with the reason; 422 once usage drew the balance below it."""
     reason = request.form.get("reason", "").strip()
-    move, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"utilities/top-ups/{move_id}/reverse"),
+    move, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"utilities/top-ups/{move_id}/reverse"),
                                               {"reason": reason}), utilities)
     if refused:
         return refused
@@ -185,7 +175,7 @@ def record_usage():
     body = {"household_id": household_id, "utility": form.get("utility", ""), "amount_cents": amount}
     if form.get("reading_id", "").strip():
         body["reading_id"] = form["reading_id"].strip()
-    move, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "utilities/usages"), body,
+    move, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "utilities/usages"), body,
                                               idempotency_key=_key(form)), utilities)
     if refused:
         return refused
@@ -265,7 +255,7 @@ def fund_deposit():
             return fund(wrong), 400
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    entry, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "maintenance-fund/deposits"), body,
+    entry, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "maintenance-fund/deposits"), body,
                                                idempotency_key=_key(form)), fund)
     if refused:
         return refused
@@ -284,7 +274,7 @@ def fund_use():
     for name in ("work_order_id", "note"):
         if form.get(name, "").strip():
             body[name] = form[name].strip()
-    _, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "maintenance-fund/uses"), body,
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "maintenance-fund/uses"), body,
                                            idempotency_key=_key(form)), fund)
     if refused:
         return refused
@@ -302,7 +292,7 @@ def decide_fund_use(entry_id, decision):
         body = {"reason": form.get("reason", "").strip()}
     else:
         raise ApiProblem(404, i18n.translate("error.http_404"))
-    _, refused = _write(lambda: g.api.post(
+    _, refused = common.write(lambda: g.api.post(
         g.api.estate(g.user.estate_id, f"maintenance-fund/uses/{entry_id}/{decision}"), body),
         lambda problem: fund(problem, refused_id=entry_id))
     if refused:
@@ -350,7 +340,7 @@ def record_expense():
         return disclosure(wrong), 400
     body = {"period": form.get("period", "").strip(), "category": form.get("category", ""), "amount_cents": amount,
             "description": form.get("description", "").strip()}
-    _, refused = _write(lambda: g.api.post(g.api.estate(g.user.estate_id, "operating-expenses"), body,
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "operating-expenses"), body,
                                            idempotency_key=_key(form)), disclosure)
     if refused:
         return refused
@@ -361,7 +351,7 @@ def record_expense():
 @bp.post("/disclosure/<period>/publish")
 @estate_needed
 def publish_disclosure(period):
-    published, refused = _write(lambda: g.api.post(
+    published, refused = common.write(lambda: g.api.post(
         g.api.estate(g.user.estate_id, f"reports/disclosure/{quote(period, safe='')}/publish"), {}),
         disclosure)
     if refused:

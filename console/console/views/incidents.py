@@ -2,7 +2,6 @@
 step and closing it. The plan, the pending steps and any escalation are the API's."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
 
@@ -38,11 +37,11 @@ def record_step(item_id):
 @estate_needed
 def close(item_id):
     summary = request.form.get("summary", "").strip()
-    try:
-        g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"), {"summary": summary} if summary else {})
-    except ApiProblem as problem:
-        if problem.status in (401, 503) or problem.status >= 500:
-            raise
-        return detail(item_id, problem, summary), problem.status  # the summary as typed (a redirect lost it)
+    _, refused = common.write(  # a refusal keeps the summary as typed (a redirect lost it)
+        lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"),
+                           {"summary": summary} if summary else {}),
+        lambda problem: detail(item_id, problem, summary))
+    if refused:
+        return refused
     common.done("incident.closed")
     return redirect(url_for("incidents.detail", item_id=item_id))
