@@ -83,6 +83,11 @@ def money(cents):
     return f"¥{amount:,.2f}"
 
 
+def yuan_text(cents):
+    """Cents as a form field shows them, for ``cents_from_yuan`` to read back: 1234 -> "12.34"."""
+    return f"{Decimal(int(cents)) / 100:.2f}"
+
+
 def cents_from_yuan(text):
     """What a cashier typed (``123.45``, ``¥1,200``) in cents, half-up; None when it is no amount."""
     cleaned = (text or "").strip().replace("¥", "").replace(",", "").replace("，", "")

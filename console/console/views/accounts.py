@@ -167,7 +167,7 @@ def _standard_as_form(standard, labels):
     area = standard.get("basis") == "area"
     price = standard.get("unit_price_cents_per_m2") if area else standard.get("amount_cents")
     return {"item": standard.get("item", ""), "name": standard.get("name") or "", "basis": standard.get("basis"),
-            "price": f"{price / 100:.2f}" if price is not None else "", "cycle": standard.get("cycle", ""),
+            "price": i18n.yuan_text(price) if price is not None else "", "cycle": standard.get("cycle", ""),
             "valid_from": "", "statuses": list(applies.get("statuses") or []),
             "min_area": _area_text(applies.get("min_area_m2")), "max_area": _area_text(applies.get("max_area_m2")),
             "households": "\n".join(labels.get(h) or h for h in applies.get("household_ids") or [])}

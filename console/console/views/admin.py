@@ -215,7 +215,7 @@ def _is_money(name):
 def _setting_shown(name, value):
     if value == "" or value is None or not _is_money(name):
         return value
-    return f"{Decimal(int(value)) / 100:.2f}"
+    return i18n.yuan_text(value)
 
 
 @bp.post("/settings/<service>")
