@@ -508,14 +508,10 @@ def top_up_utility(db, outbox, caller, estate_id, data):
         store.known_household(db, estate_id, data["household_id"])
         rules, now = store.rules_for(db, estate_id), clock.now()
         _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
-        account = store.utility_account(db, estate_id, utilities.account_id(estate_id, data["household_id"],
-                                                                            data["utility"]))
-        # refused (422: past the most a balance holds) before anything is written or numbered
-        utilities.account_change(account or utilities.new_account(estate_id, data["household_id"], data["utility"], now),
-                                 utilities.top_up(move_id, estate_id, data, None, now, rules, caller.user), rules,
-                                 lambda data: None)
+        move = utilities.top_up(move_id, estate_id, data, None, now, rules, caller.user)
+        _refuse_before_writing(db, move, rules, now)  # past the most a balance holds: before it is numbered too
         number = payments.receipt_number(now, rules, store.next_number(db, estate_id, payments.receipt_series(now, rules)))
-        store.insert_move(db, utilities.top_up(move_id, estate_id, data, number, now, rules, caller.user))
+        store.insert_move(db, move | {"receipt_number": number})
         existing = store.find_move(db, estate_id, move_id)
     return public(_finish_or_refuse(db, outbox, existing))
 
@@ -533,11 +529,7 @@ def record_utility_usage(db, outbox, caller, estate_id, data):
     store.known_household(db, estate_id, data["household_id"])
     rules, now = store.rules_for(db, estate_id), clock.now()
     move = utilities.usage(move_id, estate_id, data, now, rules, caller.user)
-    account = store.utility_account(db, estate_id, utilities.account_id(estate_id, data["household_id"],
-                                                                        data["utility"]))
-    # refused (422) before anything is written
-    utilities.account_change(account or utilities.new_account(estate_id, data["household_id"], data["utility"], now),
-                             move, rules, lambda data: None)
+    _refuse_before_writing(db, move, rules, now)
     if not store.insert_move(db, move):
         return public(_finish_or_refuse(db, outbox, utilities.same_move(store.find_move(db, estate_id, move_id), data)))
     return public(_finish_or_refuse(db, outbox, move))
@@ -554,13 +546,22 @@ def reverse_top_up(db, outbox, caller, estate_id, move_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
     move = utilities.top_up_reversal(top_up, data, now, rules, caller.user)
-    account = store.utility_account(db, estate_id, utilities.account_id(estate_id, move["household_id"], move["utility"]))
-    utilities.account_change(account, move, rules, lambda data: None)  # refused (422) before anything is written
+    _refuse_before_writing(db, move, rules, now)
     if existing is not None:
         move = store.renew_refused_move(db, move)
     elif not store.insert_move(db, move):  # a twin call wrote it first
         move = store.find_move(db, estate_id, move["_id"])
     return public(_finish_or_refuse(db, outbox, move))
+
+
+def _refuse_before_writing(db, move, rules, now):
+    """``utilities.account_change`` of ``move`` on its account as it is now: its refusal (422: past
+    the allowed overdraft, past the most a balance holds) comes before anything is written. The
+    move's own finish decides again (``_finish_or_refuse``): the balance may move meanwhile."""
+    estate_id, household_id, utility = move["estate_id"], move["household_id"], move["utility"]
+    account = store.utility_account(db, estate_id, utilities.account_id(estate_id, household_id, utility))
+    utilities.account_change(account or utilities.new_account(estate_id, household_id, utility, now), move, rules,
+                             lambda data: None)
 
 
 def _named_move(db, estate_id, move_id):
