@@ -212,14 +212,16 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 
     def new():
         store.referenced(db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
+        if data.get("checklist_id"):
+            checklists.plan_checklist(store.referenced(db, "checklists", estate_id, data["checklist_id"],
+                                                       "data.checklist_id"))
+        plan = ledger.new_plan(plan_id, estate_id, data, now, caller.user, rules)
+        # the slot last, once the plan is known good: a refused plan held it for a minute
         slot = ledger.plan_slot_id(estate_id, data)
         ledger.refuse_twin(store.claim_plan_slot(db, estate_id, slot, plan_id, clock.to_iso(now),
                                                  clock.to_iso(now - timedelta(seconds=SLOT_CLAIM_SECONDS))),
                            plan_id, data)
-        if data.get("checklist_id"):
-            checklists.plan_checklist(store.referenced(db, "checklists", estate_id, data["checklist_id"],
-                                                       "data.checklist_id"))
-        return ledger.new_plan(plan_id, estate_id, data, now, caller.user, rules)
+        return plan
 
     plan_id = caller.created_id("plan", estate_id)
     plan = store.create(db, outbox, "maintenance_plans", estate_id, plan_id, new)

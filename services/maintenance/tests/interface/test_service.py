@@ -872,3 +872,14 @@ def test_an_order_whose_work_started_is_not_cancelled_even_after_a_new_appointme
     with pytest.raises(Conflict):
         engineering.cancel_work_order({"estate_id": ESTATE, "id": order_id, "data": {"reason": "dup"}})
     assert store.get(engineering.db, "work_orders", ESTATE, order_id)["status"] == "appointed"
+
+
+def test_a_plan_refused_for_its_checklist_or_its_date_leaves_its_slot_free(engineering):
+    """The slot was claimed before the plan's own checks: a refused plan held it for a minute, and
+    the corrected plan (another key) was a 409."""
+    made = new_equipment(engineering)
+    with pytest.raises(BusinessRuleViolation):
+        new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2020-01-01")
+    assert engineering.db.plan_slots.count_documents({}) == 0
+    assert new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7,
+                    next_due_on="2026-11-30")["active"] is True
