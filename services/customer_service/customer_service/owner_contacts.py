@@ -69,7 +69,7 @@ def owner_contact_rate(steward_contacts, households, per_month, months, current_
     each = "" if len(months) == 1 else " in each month"
     note = f"households with at least {per_month} steward contact(s){each} of the period / households"
     if due:
-        return kpi(len(met), households, target=1, note=note + " (months not over yet left out)" * bool(running))
+        return kpi(len(met), households, target=1, note=note + (" (months not over yet left out)" if running else ""))
     return kpi(len(met), len(met), target=1, note=note + " contacted so far (the month is not over)")
 
 
