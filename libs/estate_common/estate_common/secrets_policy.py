@@ -33,6 +33,8 @@ PUBLISHED = frozenset({
     "estate-local-only",                                # docker-compose.yml default (RabbitMQ)
     "estate-dev-only",                                  # deploy/k8s/overlays/dev literal (RabbitMQ)
     "GX1n043OaUJYDUhE0nclZldV6ENGPIU5nney-sv8zP3jVYvz",  # deploy/k8s/overlays/dev literal (BUS_SIGNING_KEY)
+    "choose-a-long-one",                                # README's make run example (admin)
+    "a-new-long-password",                              # README's make admin-reset example (admin)
 })
 
 

@@ -113,6 +113,40 @@ def test_no_deployment_file_commits_a_secret_the_policy_would_accept():
             assert not re.search(rf"^\s*-\s*{name}=", text, re.MULTILINE), f"{path} commits {name}"
 
 
+SECRET_VARIABLES = ("ESTATE_ADMIN_PASSWORD", "JWT_SECRET", "BUS_SIGNING_KEY", "CONSOLE_SECRET_KEY",
+                    "WEBHOOK_SECRETS_KEY")
+
+
+def _documented_samples():
+    """Every quoted ``VAR='value'`` a Markdown file of the repository shows for a secret (a
+    reader copies the README's example as it is)."""
+    sample = re.compile(r"\b(" + "|".join(SECRET_VARIABLES) + r")=(?:'([^']*)'|\"([^\"]*)\")")
+    found = []
+    for path in REPO.rglob("*.md"):
+        if not {".venv", "node_modules"} & set(path.parts):
+            found += [(path.relative_to(REPO), name, single or double)
+                      for name, single, double in sample.findall(path.read_text())]
+    return found
+
+
+def test_no_documented_secret_sample_is_accepted():
+    """The README's ``ESTATE_ADMIN_PASSWORD='choose-a-long-one' make run`` passed every check:
+    a deployment that copied it ran with a password anyone with the README knows. A sample
+    is either computed where it is used (``"$(...)"``) or refused by the policy."""
+    samples = _documented_samples()
+    assert any(name == "ESTATE_ADMIN_PASSWORD" for _, name, _ in samples)  # the scan reads the README
+    for path, name, value in samples:
+        if not value.startswith("$"):
+            assert secrets_policy.weakness(value, secrets_policy.ADMIN_PASSWORD_MIN_CHARS), \
+                f"{path} shows {name}={value!r}, which the policy accepts: add it to PUBLISHED"
+
+
+def test_the_readme_samples_of_earlier_versions_are_refused():
+    for value in ("choose-a-long-one", "a-new-long-password"):
+        with pytest.raises(InsecureSecret, match="published"):
+            secrets_policy.check_admin_password(value)
+
+
 def test_a_service_refuses_to_start_with_guest_on_a_remote_broker(monkeypatch, capsys):
     from estate_common import serve
     monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@rabbitmq.example:5672/")
