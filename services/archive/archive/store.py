@@ -278,8 +278,8 @@ def kpi_facts(db, estate_id, start, end, year_start, closing_events):
     checks = db.archive_checks
     return {
         "checks_in_period": list(checks.find({"estate_id": estate_id, "checked_at": {"$gte": start, "$lt": end}})),
-        "checks_this_year": checks.count_documents({"estate_id": estate_id,
-                                                    "checked_at": {"$gte": year_start, "$lt": end}}),
+        "checks_this_year": [c["checked_at"] for c in checks.find(
+            {"estate_id": estate_id, "checked_at": {"$gte": year_start, "$lt": end}}, {"checked_at": 1})],
         "closed_records": db.records.count_documents({"estate_id": estate_id, "event_type": {"$in": closing_events},
                                                       "occurred_at": {"$gte": start, "$lt": end}}),
     }

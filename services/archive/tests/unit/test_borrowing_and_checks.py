@@ -170,13 +170,13 @@ def test_a_check_on_new_year_s_morning_is_of_the_estate_s_new_year():
 
 def test_archive_kpis_show_their_parts():
     found = [check(), check(10, 10)]
-    block = checks.kpis(found, 1, 12, RULES)
+    block = checks.kpis(found, ["2026-11-20T02:00:00Z"], 12, RULES)
     manual = block["archive_check_completeness"]
     assert (manual["numerator"], manual["denominator"]) == (48, 50)
     assert block["archive_check_completeness"]["value"] == 0.96
     assert block["archive_checks_year_to_date"]["value"] == 0.5
     assert block["closed_records_received"]["value"] == 12
-    assert checks.kpis([], 0, 0, RULES)["archive_check_completeness"]["value"] is None
+    assert checks.kpis([], [], 0, RULES)["archive_check_completeness"]["value"] is None
 
 
 # -- record searches -----------------------------------------------------------------
@@ -255,9 +255,19 @@ def test_completeness_is_present_over_reported_per_kind_beside_the_manual_checks
     present = checks.present_by_kind({"service_request_closed": 14, "patrol_round_finished": 6,
                                       "work_order_completed": 2, "work_order_cancelled": 1})
     assert present["work_orders"] == 3 and present["incidents"] == 0
-    block = checks.kpis([check()], 1, 0, RULES, present, reported)
+    block = checks.kpis([check()], ["2026-11-20T02:00:00Z"], 0, RULES, present, reported)
     # 14 of 15 requests, 4 of 4 rounds (the 2 more cannot stand in for the missing incident), 0 of 1
     assert (block["archive_completeness"]["numerator"], block["archive_completeness"]["denominator"]) == (18, 20)
     assert block["archive_completeness"]["value"] == 0.9
     assert block["archive_check_completeness"]["denominator"] == 40  # the manual check, beside it
     assert checks.completeness(present, {})["value"] is None  # nothing reported: no data, not 0 or 100 %
+
+
+def test_two_checks_on_one_day_are_one_towards_twice_a_year():
+    """Two checks recorded on 20 November (Shanghai: one at 01:00, one at 23:00) met "at least
+    twice a year" on their own; a day later, the second check counts."""
+    same_day = ["2026-11-19T17:00:00Z", "2026-11-20T15:00:00Z"]
+    assert checks.kpis([], same_day, 0, RULES)["archive_checks_year_to_date"]["numerator"] == 1
+    next_day = ["2026-11-19T17:00:00Z", "2026-11-20T16:00:00Z"]  # 00:00 on the 21st in Shanghai
+    block = checks.kpis([], next_day, 0, RULES)["archive_checks_year_to_date"]
+    assert (block["numerator"], block["denominator"], block["value"]) == (2, 2, 1.0)
