@@ -227,3 +227,19 @@ def test_a_user_s_password_is_kept_in_no_digest_a_guess_could_be_tested_against(
     other = client.post("/api/v1/users", json={**body, "password": "another-long-password"},
                         headers=headers(admin_token, key))
     assert other.status_code == 422  # another body, though only its password differs
+
+
+def test_a_payment_reversal_retried_with_its_key_answers_the_first_reversal(client, rpc, admin_token, unique):
+    """A reversal moves money: a retry with the key answered 409 "reversed already" (found by
+    review); API.md: the same key with the same body returns the first result. No body at all
+    is a reversal too (API.md documents the call without one)."""
+    key = unique("key")
+    rpc.answer("finance", "reverse_payment", {"id": "pay_1", "status": "reversed"})
+    path = "/api/v1/estates/A/payments/pay_1/reverse"
+    first = client.post(path, headers=headers(admin_token, key))
+    second = client.post(path, headers=headers(admin_token, key))
+    assert first.status_code == second.status_code == 200
+    assert second.get_json() == {"id": "pay_1", "status": "reversed"}
+    assert second.headers["Idempotent-Replayed"] == "true"
+    call = rpc.only_call("finance", "reverse_payment")
+    assert call.payload["data"] == {} and call.context == {"idempotency_key": key}

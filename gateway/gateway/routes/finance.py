@@ -25,7 +25,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/payments/<payment_id>", "finance", "get_payment", policy.FINANCE,
           id_param="payment_id"),
     Route("POST", f"{ESTATE}/payments/<payment_id>/reverse", "finance", "reverse_payment", policy.CASHIERS,
-          body=True, id_param="payment_id"),
+          body=True, id_param="payment_id", idempotent=True),
     Route("GET", f"{ESTATE}/deposits", "finance", "list_deposits", policy.FINANCE,
           paged=True, filters=("household_id", "application_id")),
     Route("GET", f"{ESTATE}/deposits/<deposit_id>", "finance", "get_deposit", policy.FINANCE,

@@ -362,7 +362,7 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
                 invoices.refuse_reversal(store.issued_invoices(db, estate_id, payment_id))
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
                        for a in current["allocations"]}
-            return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))
+            return Change(payments.reversal(current, charges, data.get("reason", ""), now, rules, caller.user))
 
         payment = _finish_reversal(db, outbox, store.change_payment(db, outbox, estate_id, payment_id, plan))
     return public(payment)

@@ -613,6 +613,19 @@ def test_a_reversal_is_a_reversing_entry_and_reopens_the_bills(finance):
     assert announced["data"]["bills"] == [{"bill_id": reopened["id"], "amount_cents": 21002, "charge": None}]
 
 
+def test_a_reversal_may_come_without_a_reason_as_api_md_documents_the_call(finance):
+    """API.md lists ``POST …/payments/{id}/reverse`` without a body: a client written from it
+    sent none and got a 400 for the missing reason."""
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000)
+    reversed_ = finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {}})
+    assert reversed_["status"] == "reversed" and reversed_["reversal"]["reason"] == ""
+    assert bill_of(finance, "hh_1")["status"] == "unpaid"
+    [announced] = finance.outbox.of_type("payment_reversed")
+    assert announced["data"]["reason"] == ""
+
+
 def test_reversing_a_payment_whose_prepaid_part_was_used_reopens_that_bill_too(finance):
     approved(finance, valid_from="2026-10")
     clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
