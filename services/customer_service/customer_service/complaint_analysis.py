@@ -11,6 +11,9 @@ belongs to the period it was registered in. Counted:
   (of which ``open_overdue`` are past it at the time of the report);
 - repeat complainants: households with at least ``repeat_complainant_complaints`` (2) complaints
   in the period, most first. A household, not a name: the complainant's name is personal data.
+  A portal complaint not matched to a household yet names none: it is nobody's repeat (two
+  owners filing on the portal were one "household null" that complained twice, a 500 once
+  such a count tied with a real household's).
 
 The result of a complaint the desk handled itself (never escalated) is reported to the manager
 (DOMAIN.md: "result reported back to the owner and the manager") by ``results``: the manager's
@@ -33,7 +36,7 @@ def timeliness(complaint):
 def report(period, complaints, rules, now):
     """``complaints``: the estate's complaints registered in the period (store.complaints_between)."""
     timely = Counter(timeliness(c) for c in complaints)
-    by_household = Counter(c["household_id"] for c in complaints)
+    by_household = Counter(c["household_id"] for c in complaints if c.get("household_id"))
     threshold = rules["repeat_complainant_complaints"]
     repeat = sorted(((h, n) for h, n in by_household.items() if n >= threshold), key=lambda hn: (-hn[1], hn[0]))
     return {

@@ -56,6 +56,27 @@ def test_a_quarter_counts_categories_causes_timeliness_and_repeat_complainants(d
     assert report(desk, "2026-Q3")["by_category"] == {"fees": 1}
 
 
+def portal_complaint(desk, room):
+    as_caller(desk, staff("portal", [], []))
+    return desk.portal_file_request({"estate_code": "HZ-01", "data": {
+        "kind": "complaint", "building": "9", "unit": "1", "room": room, "contact_phone": "13800000000",
+        "description": "dog barking"}})
+
+
+def test_portal_complaints_not_matched_to_a_household_are_nobodys_repeat(desk):
+    """Two owners filing on the portal, not matched yet, were one repeat complainant
+    ``household_id: null`` (which the contract does not allow), and a 500 once their count tied
+    with a real household's (found by review)."""
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    complaint(desk, "hh_1", "noise")
+    complaint(desk, "hh_1", "noise")
+    portal_complaint(desk, "101")
+    portal_complaint(desk, "202")
+    quarter = report(desk, "2026-Q4")
+    assert quarter["complaints"] == 4
+    assert quarter["repeat_complainants"]["households"] == [{"household_id": "hh_1", "complaints": 2}]
+
+
 def test_the_repeat_threshold_is_the_estates_setting(desk):
     clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
     complaint(desk, "hh_1", "noise")
