@@ -2,9 +2,10 @@
 
 - ``patrol_completion``: checkpoints checked on time ÷ checkpoints planned. Planned: every
   checkpoint of every plan slot in the month that should be over by now (slot + expected
-  minutes + tolerance), plus the checkpoints of rounds walked without a plan; a slot
-  nobody walked counts all its checkpoints as not checked; of two rounds for one slot,
-  the better counts.
+  minutes + tolerance); a slot nobody walked counts all its checkpoints as not checked; of
+  two rounds for one slot, the better counts. A round walked without a plan is not planned:
+  it counted on both sides, every checkpoint on time (it has no due time), so each extra
+  walk raised the figure while planned rounds went missing (found by review).
 - ``fire_check_completion``: fire facilities checked in the month ÷ facilities in the ledger
   (those registered before the month ended).
 - ``major_safety_incidents``: incidents marked major opened in the month (a count), and
@@ -36,7 +37,7 @@ def counted_slots(plan, start, end, now, rules):
 
 
 def patrol_completion(plans, routes, rounds, start, end, now, rules):
-    """``(checked on time, planned)`` checkpoints of the window."""
+    """``(checked on time, planned)`` checkpoints of the plans' slots in the window."""
     best = {}
     for round_ in rounds:
         if round_["plan_id"]:
@@ -48,12 +49,6 @@ def patrol_completion(plans, routes, rounds, start, end, now, rules):
         for slot in counted_slots(plan, start, end, now, rules):
             planned += size
             on_time += best.get((plan["_id"], clock.to_iso(slot)), 0)
-    for round_ in rounds:
-        started = clock.parse_iso(round_["started_at"])
-        if round_["plan_id"] is None and start <= started < end:
-            counts, _ = patrols.summary(round_)
-            planned += counts["planned"]
-            on_time += counts["on_time"]
     return on_time, planned
 
 

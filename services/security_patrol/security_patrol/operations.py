@@ -58,9 +58,12 @@ def start_round(db, outbox, caller, estate_id, data):
         plans = store.all_of(db, "patrol_plans", estate_id, {"route_id": route["_id"]})
     now, rules = clock.now(), store.rules_for(db, estate_id)
     plan, slot, day = patrols.nearest_slot(plans, now, rules)
-    if plan is None and data.get("plan_id"):
-        raise BusinessRuleViolation("the plan has no round due now", [field_error(
-            "data.plan_id", "has no round due now: start at one of its times, or without naming the plan")])
+    if plan is None and data.get("plan_id"):  # named after its window: that round, walked late
+        slot, day = patrols.latest_slot(plans[0], now, rules)
+        if slot is None or store.slot_walked(db, estate_id, plans[0]["_id"], clock.to_iso(slot)):
+            raise BusinessRuleViolation("the plan has no round due now, nor one missed in the past day", [field_error(
+                "data.plan_id", "has no round due now or left unwalked in the past day: start without naming the plan")])
+        plan = plans[0]
     roster_id = None
     if plan is not None:  # the roster of the slot's plan day and the plan's shift puts the guard on patrol
         on_duty = store.roster_of(db, estate_id, day.isoformat(), plan["shift"])

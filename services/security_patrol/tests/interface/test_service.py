@@ -167,6 +167,23 @@ def test_a_round_started_hours_before_its_plan_s_time_walks_no_slot(patrol):
     assert refused.value.errors[0]["field"] == "data.plan_id"
 
 
+def test_a_plan_named_after_its_window_walks_its_missed_round_late(patrol):
+    """The 22:00 round started at midnight, past its window: naming the plan was refused, and
+    walked without it the round had no due times, so nothing showed the late walk (found by
+    review). Named, it is that slot's round and its check-ins are late; the slot is then walked."""
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    clock.freeze(clock.parse_iso("2026-11-23T16:00:00Z"))  # 00:00 on the 24th in the estate
+    assert start(patrol, route)["plan_id"] is None  # not named: an unplanned round, as before
+    late = start(patrol, route, plan_id=plan["id"])
+    assert late["plan_id"] == plan["id"] and late["scheduled_start"] == "2026-11-23T14:00:00.000Z"
+    checked = check_in(patrol, late, "A1")
+    assert checked["check_ins"][-1]["late"] is True
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, route, plan_id=plan["id"])
+    assert refused.value.errors[0]["field"] == "data.plan_id"
+
+
 def test_references_to_unknown_routes_and_plans_are_refused_by_name(patrol):
     route = make_route(patrol)
     other = patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "Other", "checkpoints": [

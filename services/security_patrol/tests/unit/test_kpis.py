@@ -51,7 +51,16 @@ def test_patrol_completion_counts_every_planned_slot_including_the_ones_nobody_w
         walked(ADHOC_ROUTE, None, datetime(2026, 11, 2, 3, 0, tzinfo=UTC), [("P1", 5)]),
     ]
     now = datetime(2026, 11, 3, 0, 0, tzinfo=UTC)  # slots of Nov 1 and Nov 2 are over; Nov 2's was not walked
-    assert kpis.patrol_completion([PLAN], ROUTES, rounds, START, END, now, RULES) == (2 + 1, 3 + 3 + 2)
+    assert kpis.patrol_completion([PLAN], ROUTES, rounds, START, END, now, RULES) == (2, 3 + 3)
+
+
+def test_a_round_walked_without_a_plan_is_not_in_patrol_completion():
+    """It counted on both sides, each checkpoint on time (it has no due time): every extra walk
+    raised the figure while the planned rounds went missing (found by review)."""
+    now = datetime(2026, 11, 3, 0, 0, tzinfo=UTC)
+    adhoc = [walked(ADHOC_ROUTE, None, datetime(2026, 11, 2, 3, 0, tzinfo=UTC), [("P1", 5), ("P2", 9)])]
+    assert kpis.patrol_completion([PLAN], ROUTES, adhoc, START, END, now, RULES) == (0, 6)
+    assert kpis.patrol_completion([], ROUTES, adhoc, START, END, now, RULES) == (0, 0)
 
 
 def test_a_slot_still_under_way_or_before_the_plan_is_not_counted_yet():
