@@ -317,3 +317,21 @@ def test_a_manager_stops_an_active_plan_with_a_reason_and_a_stopped_one_offers_n
     client.post("/engineering/maintenance-plans/mp_1/stop", data={"csrf_token": csrf_of(client),
                                                                  "reason": "made twice"})
     assert fake.calls[-1]["json"] == {"reason": "made twice"}
+
+
+def test_a_manager_retires_a_fire_facility_and_a_retired_one_offers_no_check(client, fake):
+    active = {"id": "fe_1", "code": "FE-1", "name": "Extinguisher", "kind": "extinguisher", "location": "Lobby",
+              "created_at": "2026-10-01T02:00:00.000Z", "retired_at": None}
+    retired = {**active, "id": "fe_2", "code": "FE-2", "retired_at": "2026-11-05T02:00:00.000Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [active, retired], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fire-equipment/fe_1/retire",
+            {**active, "retired_at": "2026-12-02T02:00:00.000Z"})
+    sign_in(client, fake, username="zhao", roles=("security",))
+    page = client.get("/security/fire-equipment").get_data(as_text=True)
+    assert "/fire-equipment/fe_1/check" in page and "/fire-equipment/fe_2/check" not in page
+    assert "/retire" not in page  # a guard records checks; the manager retires
+    sign_in(client, fake, username="wu", roles=("manager",))
+    page = client.get("/security/fire-equipment").get_data(as_text=True)
+    assert "/fire-equipment/fe_1/retire" in page and "/fire-equipment/fe_2/retire" not in page
+    client.post("/security/fire-equipment/fe_1/retire", data={"csrf_token": csrf_of(client), "reason": "replaced"})
+    assert fake.calls[-1]["json"] == {"reason": "replaced"}

@@ -180,7 +180,7 @@ class World:
             "survey_id": "/surveys", "key_id": "/keys", "item_id": "/custody-items", "loan_id": "/tool-loans",
             "application_id": "/applications", "equipment_id": "/equipment", "incident_id": "/incidents",
             "borrow_id": "/archive/borrow-requests", "check_id": "/fire-lane-checks",
-            "plan_id": "/complaint-rectifications",
+            "plan_id": "/complaint-rectifications", "fire_equipment_id": "/fire-equipment",
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]

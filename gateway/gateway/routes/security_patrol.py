@@ -28,6 +28,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/fire-equipment", SP, "list_fire_equipment", policy.SECURITY, paged=True,
           filters=("kind", "unchecked_in")),
+    Route("POST", f"{ESTATE}/fire-equipment/<fire_equipment_id>/retire", SP, "retire_fire_equipment",
+          policy.MANAGEMENT, body=True, id_param="fire_equipment_id"),
     Route("POST", f"{ESTATE}/fire-inspections", SP, "record_fire_inspection", policy.SECURITY,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/fire-inspections", SP, "list_fire_inspections", policy.SECURITY, paged=True,

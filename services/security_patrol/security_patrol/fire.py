@@ -20,7 +20,8 @@ Plain functions: no broker, no store.
 
 from estate_common import calendar, clock, ids
 from estate_common.checklist_results import checked_results, failed, failure_text
-from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.writes import Change
 
 from . import localtime
 
@@ -129,9 +130,26 @@ def grace_period(now, rules):
 
 
 def in_ledger_during(equipment, period, rules):
-    """Whether the facility was in the ledger before the local month ``period`` ended: only then
-    does that month owe it a check (the store's ``unchecked_in`` list asks the same)."""
-    return clock.parse_iso(equipment["created_at"]) < localtime.month_window(period, rules)[1]
+    """Whether the local month ``period`` owes the facility a check: registered before the month
+    ended and not retired before then (the store's ``in_ledger`` filter asks the same)."""
+    month_end, retired_at = clock.to_iso(localtime.month_window(period, rules)[1]), equipment.get("retired_at")
+    return equipment["created_at"] < month_end and (retired_at is None or retired_at >= month_end)
+
+
+def retired(equipment, reason, now, actor):
+    """A facility taken out of the ledger (removed, replaced): from the month it is retired in,
+    no check is owed for it, nor counted in fire-check completion, nor noticed overdue; its
+    checks stay. Without this, a removed extinguisher was owed a check every month for ever.
+    409 when it is retired already."""
+    if equipment.get("retired_at"):
+        raise Conflict("the facility is retired already", [field_error("id", "is retired")])
+    return Change(set={"retired_at": clock.to_iso(now), "retired_by": actor, "retire_reason": reason.strip()})
+
+
+def refuse_retired(equipment):
+    if equipment.get("retired_at"):
+        raise Conflict("the facility is retired: it is checked no more",
+                       [field_error("data.equipment_id", "is retired")])
 
 
 def check_due_at(period, rules):

@@ -7,7 +7,8 @@
   it counted on both sides, every checkpoint on time (it has no due time), so each extra
   walk raised the figure while planned rounds went missing (found by review).
 - ``fire_check_completion``: fire facilities checked in the month ÷ facilities in the ledger
-  (those registered before the month ended).
+  (those registered before the month ended and not retired before then), summed over the
+  period's months that have begun: a month to come is no data, not 0 %.
 - ``major_safety_incidents``: incidents marked major opened in the month (a count), and
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
   estate (household copies).

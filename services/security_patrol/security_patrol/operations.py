@@ -113,10 +113,18 @@ def list_fire_equipment(db, estate_id, filters, limit, cursor):
     return store.list_fire_equipment(db, estate_id, filters, period, month_end, limit, cursor)
 
 
+def retire_fire_equipment(db, outbox, caller, estate_id, equipment_id, data):
+    """``fire.retired``: the ledger owes it no more checks."""
+    now = clock.now()
+    return public(_change(db, outbox, "fire_equipment", estate_id, equipment_id,
+                          lambda equipment: fire.retired(equipment, data["reason"], now, caller.user)))
+
+
 def record_fire_inspection(db, outbox, caller, estate_id, data):
     """A monthly check; with ``checklist_id`` (a copy of engineering's checklist) its results are
     checked against the items and a failed item makes the check a defect (``fire.py``)."""
     equipment = store.referenced(db, "fire_equipment", estate_id, data["equipment_id"], "data.equipment_id")
+    fire.refuse_retired(equipment)
     checklist = fire.checklist_of(data, data.get("checklist_id") and store.referenced(
         db, "checklists", estate_id, data["checklist_id"], "data.checklist_id"))
     rules, now = store.rules_for(db, estate_id), clock.now()
@@ -351,9 +359,12 @@ def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id):
         rules = store.rules_for(db, estate_id)
         start, end = localtime.period_window(period, rules)  # datetimes: for_estate counts hours in it
-        months = [(month, clock.to_iso(localtime.month_window(month, rules)[1]))
-                  for month in calendar.months_of(period)]
+        now = clock.now()
+        # the fire checks of the months begun by now: a month to come owes none yet (2027-01 was
+        # 0 of 2 checked on 2 December 2026, and a year's figure counted its months to come)
+        months = [(month, clock.to_iso(window[1])) for month in calendar.months_of(period)
+                  for window in [localtime.month_window(month, rules)] if window[0] <= now]
         facts = store.kpi_facts(db, estate_id, months, clock.to_iso(start), clock.to_iso(end))
-        return security_kpis.for_estate(facts, start, end, clock.now(), rules)
+        return security_kpis.for_estate(facts, start, end, now, rules)
     return per_estate(caller, period, estate_ids, estate_kpis)
 

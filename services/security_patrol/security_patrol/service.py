@@ -65,6 +65,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return operations.create_fire_equipment(self.db, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def retire_fire_equipment(self, payload):
+        return operations.retire_fire_equipment(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                payload["id"], payload["data"])
+
+    @rpc_method
     def list_fire_equipment(self, payload):
         return operations.list_fire_equipment(self.db, payload["estate_id"], payload.get("filters", {}),
                                              payload.get("limit"), payload.get("cursor"))

@@ -128,10 +128,17 @@ def checked_equipment_ids(db, estate_id, period):
         {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
 
 
-def _unchecked(db, estate_id, period, month_end, skip=()):
-    """The filter of facilities in the ledger before ``month_end`` without a check in ``period``
-    (nor among ``skip``)."""
+def in_ledger(month_end):
+    """The filter of facilities a month ending at ``month_end`` owes a check: registered before
+    it ended, not retired before then (``fire.in_ledger_during`` for one facility)."""
     return {"created_at": {"$lt": month_end},
+            "$or": [{"retired_at": None}, {"retired_at": {"$gte": month_end}}]}
+
+
+def _unchecked(db, estate_id, period, month_end, skip=()):
+    """The filter of facilities the month owes a check without one in ``period`` (nor among
+    ``skip``)."""
+    return {**in_ledger(month_end),
             "_id": {"$nin": sorted(checked_equipment_ids(db, estate_id, period) | set(skip))}}
 
 
@@ -171,10 +178,9 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso):
     and those of them checked that month, summed)."""
     fire_ledger = fire_checked = 0
     for month, month_end in months:
-        in_ledger = {"created_at": {"$lt": month_end}}
         checked = sorted(checked_equipment_ids(db, estate_id, month))
-        fire_ledger += db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger})
-        fire_checked += db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger,
+        fire_ledger += db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger(month_end)})
+        fire_checked += db.fire_equipment.count_documents({"estate_id": estate_id, **in_ledger(month_end),
                                                            "_id": {"$in": checked}})
     return {
         "plans": all_of(db, "patrol_plans", estate_id),
