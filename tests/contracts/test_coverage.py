@@ -196,6 +196,9 @@ def test_the_webhook_event_types_in_openapi_are_every_type_integrations_accepts(
     documented = BOOK.openapi["components"]["schemas"]["WebhookEventType"]["enum"]
     assert documented == webhooks.public_event_types(BOOK.event_types())
 
+    # and one subscription takes them all: maxItems stayed at 27 when they became 44 (found by review)
+    assert BOOK.openapi["components"]["schemas"]["WebhookEvents"]["maxItems"] == len(documented)
+
 
 def test_the_most_any_amount_holds_is_the_contracts_cents_maximum():
     from estate_common import money
