@@ -232,6 +232,9 @@ def acceptance(application, data, now, user):
     if missing:
         raise InvalidInput("the acceptance needs both sign-offs",
                            [field_error(f"data.{name}", "is required") for name in missing])
+    if data["customer_service_by"].strip().casefold() == data["maintenance_by"].strip().casefold():
+        raise BusinessRuleViolation("a joint acceptance is signed by two people, one of each department",
+                                    [field_error("data.maintenance_by", "is the customer-service signer too")])
     status = next_status(application["status"], "accept" if data["passed"] else "fail_acceptance")
     at = clock.to_iso(now)
     inspection = {"at": at, "recorded_by": user, "customer_service_by": data["customer_service_by"].strip(),
@@ -242,8 +245,9 @@ def acceptance(application, data, now, user):
         changes["accepted_at"] = at
     note = f"{'passed' if data['passed'] else 'failed'}: {inspection['customer_service_by']} (customer service), " \
            f"{inspection['maintenance_by']} (maintenance)"
+    deposit = any(c["item"] == "renovation_deposit" for c in application["charges"])
     events = [("renovation_accepted", {"application_id": application["_id"], "household_id": application["household_id"],
-                                       "accepted_at": at})] + household_step(application, status, at) \
-        if data["passed"] else []
+                                       "accepted_at": at, "kind": application["kind"], "deposit_charged": deposit})] \
+        + household_step(application, status, at) if data["passed"] else []
     return Change(changes, [history_entry(at, user, "accepted" if data["passed"] else "acceptance_failed", note)],
                   events)

@@ -439,8 +439,12 @@ def _deposit_charged(db, outbox, bill):
 
 
 def renovation_accepted(db, outbox, event):
-    """The joint acceptance passed: the application's deposit may be refunded (once per event)."""
+    """The joint acceptance passed: the application's deposit may be refunded (once per event).
+    An application charged no deposit (a move-in, a deposit of 0) has none to release: it made
+    a deposit without a bill, listed for ever (found by review)."""
     data = event["data"]
+    if data.get("deposit_charged") is False:
+        return
     deposit = _deposit(db, outbox, event["estate_id"], data["application_id"], data.get("household_id"))
     store.follow_deposit(db, outbox, event, deposit["_id"], deposits.accepted)
 

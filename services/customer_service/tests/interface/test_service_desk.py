@@ -184,12 +184,15 @@ def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     with pytest.raises(InvalidInput) as refused:
         act("record_acceptance", desk, application, customer_service_by="Zhang", passed=True)
     assert refused.value.errors[0]["field"] == "data.maintenance_by"
+    with pytest.raises(BusinessRuleViolation) as refused:  # joint: one signer of each department
+        act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by=" zhang", passed=True)
+    assert refused.value.errors[0]["field"] == "data.maintenance_by"
     accepted = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
                    passed=True)
     assert accepted["status"] == "accepted" and accepted["accepted_at"]
     [passed] = desk.outbox.of_type("renovation_accepted")  # only the passed inspection: finance refunds the deposit
     assert passed["data"] == {"application_id": application["id"], "household_id": application["household_id"],
-                              "accepted_at": accepted["accepted_at"]}
+                              "accepted_at": accepted["accepted_at"], "kind": "renovation", "deposit_charged": True}
     assert [h["action"] for h in accepted["history"]] == [
         "submitted", "review_requested", "approved", "fees_requested", "fee_paid", "fee_paid", "fees_paid",
         "works_started", "acceptance_failed", "accepted"]
@@ -273,6 +276,10 @@ def test_a_plain_move_in_needs_no_review_nor_fees(desk):
         "household_step_requested", "move_in", application["created_at"])
     assert act("start_works", desk, application)["status"] == "works_started"
     assert len(desk.outbox.published) == 1  # a move-in's works are no renovation: the status stays
+    accepted = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
+                   passed=True)
+    [passed] = desk.outbox.of_type("renovation_accepted")  # no deposit to refund: finance makes none
+    assert accepted["status"] == "accepted" and passed["data"]["deposit_charged"] is False
 
 
 def test_a_move_in_with_a_structural_change_moves_in_once_reviewed(desk):

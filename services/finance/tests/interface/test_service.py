@@ -984,6 +984,19 @@ def test_a_deposit_is_held_once_paid_and_refunded_once_after_the_joint_acceptanc
         finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "typo"}})
 
 
+def test_an_acceptance_of_works_charged_no_deposit_makes_no_deposit(finance):
+    """A move-in's works (or a renovation under a deposit of 0) charge no deposit: their
+    acceptance made one without a bill, listed for ever (found by review)."""
+    none = acceptance("app_3", "hh_2")
+    none["data"] |= {"kind": "move_in", "deposit_charged": False}
+    finance.release_renovation_deposit(none)
+    assert finance.list_deposits({"estate_id": ESTATE})["items"] == []
+    charged = acceptance("app_4", "hh_2")
+    charged["data"] |= {"kind": "renovation", "deposit_charged": True}
+    finance.release_renovation_deposit(charged)
+    assert [d["application_id"] for d in finance.list_deposits({"estate_id": ESTATE})["items"]] == ["app_4"]
+
+
 def test_an_acceptance_before_the_charge_arrives_is_kept_on_the_deposit(finance):
     finance.release_renovation_deposit(acceptance("app_2", "hh_2"))
     finance.bill_renovation_charge(deposit_charge("app_2", 150000, "hh_2"))
