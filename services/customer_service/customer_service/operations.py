@@ -31,10 +31,12 @@ _announced = store.named.announcing(_announce)
 
 def create(db, outbox, caller, collection, prefix, build, estate_id, data):
     """A register's document (survey, notice, key, custody item, tool loan): ``build(doc_id,
-    estate_id, data, now, user)``; a household it names must be known."""
+    estate_id, data, now, user)``; a household or a building it names must be known."""
     def new():
         if data.get("household_id"):
             store.known_household(db, estate_id, data["household_id"])
+        if (data.get("building") or "").strip():  # a notice to one building
+            store.known_building(db, estate_id, data["building"].strip())
         return build(doc_id, estate_id, data, clock.now(), caller.user)
 
     doc_id = caller.created_id(prefix, estate_id)

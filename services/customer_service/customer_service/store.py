@@ -77,6 +77,14 @@ def household(db, estate_id, household_id):
     return replica.get(db, "household", estate_id, household_id)
 
 
+def known_building(db, estate_id, building, field="data.building"):
+    """A building of the estate: one a household copy names (422 otherwise: a notice to a
+    building "99" the estate does not have was published, found by review)."""
+    if db.households.find_one({"estate_id": estate_id, "building": building}, {"_id": 1}) is None:
+        raise BusinessRuleViolation("building is not known in this estate",
+                                    [field_error(field, "no household of this estate is in this building")])
+
+
 def count_households(db, estate_id):
     return db.households.count_documents({"estate_id": estate_id})
 

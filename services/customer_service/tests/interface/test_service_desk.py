@@ -74,6 +74,10 @@ def test_notices_go_to_the_estate_or_a_building(desk):
     published = desk.outbox.of_type("notice_published")  # archive keeps every notice
     assert [(e["data"]["id"], e["data"]["building"], e["data"]["title"]) for e in published] == [
         (everyone["id"], None, "Fire drill"), (building["id"], "3", "Water cut")]
+    with pytest.raises(BusinessRuleViolation) as refused:  # the estate has no building 99 (found by review)
+        create("create_notice", desk, title="Lift service", body="Monday", building="99")
+    assert refused.value.errors[0]["field"] == "data.building"
+    assert len(desk.outbox.of_type("notice_published")) == 2
 
 
 def test_a_key_is_lent_returned_and_released_and_illegal_steps_conflict(desk):
