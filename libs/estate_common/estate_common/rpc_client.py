@@ -91,11 +91,12 @@ def _raise_remote(error):
 class _ThreadChannel:
     """One thread's connection, reply queue and in-flight call."""
 
-    def __init__(self, amqp_uri, owner, heartbeat):
+    def __init__(self, amqp_uri, owner, heartbeat, seconds=None):
+        """``seconds``: what the first call has left for connecting (its deadline's remainder)."""
         self.heartbeat = heartbeat
         self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS,
                                      transport_options={"confirm_publish": True})
-        self.connection.ensure_connection(max_retries=1)
+        self._connect(2 * CONNECT_TIMEOUT_SECONDS if seconds is None else seconds)
         self.exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)
         self.reply_key = str(uuid.uuid4())
         queue = Queue(
@@ -110,6 +111,20 @@ class _ThreadChannel:
         self._reply = None
         self._returned = False
 
+    def _connect(self, seconds):
+        """Connect, trying twice, all within ``seconds``: a broker that accepts connections and
+        never answers (wedged) made every call a 503 after 8 s, whatever its timeout (kombu's
+        retry waits 2 s between two attempts of ``connect_timeout`` each)."""
+        deadline = time.monotonic() + seconds
+        for attempt in (1, 2):
+            self.connection.connect_timeout = min(CONNECT_TIMEOUT_SECONDS, max(0.05, deadline - time.monotonic()))
+            try:
+                self.connection.ensure_connection(max_retries=0)
+                return
+            except Exception:
+                if attempt == 2 or deadline - time.monotonic() < 0.1:
+                    raise
+
     def _on_reply(self, body, message):
         if message.properties.get("correlation_id") == self._waiting_for:
             self._reply = body
@@ -119,8 +134,9 @@ class _ThreadChannel:
         if message.properties.get("correlation_id") == self._waiting_for:
             self._returned = True
 
-    def publish(self, service, method, payload, headers, timeout):
-        """Publish one request; returns its correlation id once the broker confirmed it.
+    def publish(self, service, method, payload, headers, timeout, confirm_seconds=None):
+        """Publish one request; returns its correlation id once the broker confirmed it (within
+        ``confirm_seconds``, by default ``timeout``).
 
         Raises ``PublishFailed`` when the broker did not take it, ``PublishUnconfirmed`` when
         its confirm did not come in time, ``ServiceUnavailable`` when no queue is bound to the
@@ -140,7 +156,7 @@ class _ThreadChannel:
                 serializer="json",
                 mandatory=True,
                 expiration=timeout,  # the broker drops it, unconsumed, once the caller has given up
-                confirm_timeout=timeout,
+                confirm_timeout=timeout if confirm_seconds is None else confirm_seconds,
                 retry=False,
             )
         except socket.timeout as exc:  # no confirm in time: perhaps queued, perhaps not
@@ -194,11 +210,13 @@ class RpcClient:
         self._all = {}  # channel -> the thread that owns it
         self._lock = threading.Lock()
 
-    def _channel(self):
+    def _channel(self, deadline=None):
+        """This thread's channel; a new one is connected within ``deadline`` (``time.monotonic()``)."""
         channel = getattr(self._local, "channel", None)
         if channel is None:
+            seconds = None if deadline is None else deadline - time.monotonic()
             try:
-                channel = _ThreadChannel(self.amqp_uri, self.owner, self.heartbeat)
+                channel = _ThreadChannel(self.amqp_uri, self.owner, self.heartbeat, seconds)
             except Exception as exc:  # kombu and amqp raise many kinds on connect
                 raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
             self._local.channel = channel
@@ -244,7 +262,7 @@ class RpcClient:
                                                                       f"{service}.{method}", timeout)
         headers[deadlines.HEADER] = deadlines.deadline(timeout)
         deadline = time.monotonic() + timeout
-        channel = self._publish(service, method, payload, headers, timeout)
+        channel = self._publish(service, method, payload, headers, timeout, deadline)
         try:
             reply = channel.wait(service, deadline, timeout)
         except ServiceUnavailable:
@@ -258,13 +276,16 @@ class RpcClient:
             _raise_remote(reply["error"])
         return reply.get("result")
 
-    def _publish(self, service, method, payload, headers, timeout):
+    def _publish(self, service, method, payload, headers, timeout, deadline):
         """Publish on this thread's channel; once more on a new connection if the broker did not
-        take the request. Returns the channel to wait on."""
+        take the request, all within ``deadline``. Returns the channel to wait on."""
         for attempt in (1, 2):
-            channel = self._channel()
+            channel = self._channel(deadline)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServiceUnavailable(f"message broker did not take the request to {service} within {timeout:g} s")
             try:
-                channel.publish(service, method, payload, headers, timeout)
+                channel.publish(service, method, payload, headers, timeout, remaining)
                 return channel
             except PublishUnconfirmed as unconfirmed:
                 self._drop()  # a reply may still come to its reply queue

@@ -254,6 +254,27 @@ def test_a_broker_that_refuses_is_service_unavailable():
     client.close()
 
 
+def test_a_broker_that_accepts_and_never_answers_is_service_unavailable_within_the_timeout():
+    """A wedged RabbitMQ takes connections and never speaks AMQP: every call was a 503 after
+    8 s (two connects of 3 s and kombu's 2 s pause), whatever the call's timeout (found by
+    review while the machine's broker was wedged). The call's timeout bounds the connect too."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(listener.accept()) for _ in range(8)], daemon=True).start()
+    client = RpcClient(f"amqp://guest:guest@127.0.0.1:{listener.getsockname()[1]}/", timeout=1.5, owner="test")
+    try:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable) as caught:
+            client.call("echo", "echo", {})
+        assert time.monotonic() - started < 1.5 + 0.5  # not 8
+        assert "broker" in caught.value.detail
+    finally:
+        client.close()
+        listener.close()
+
+
 # -- no work after the caller gave up ------------------------------------------------------------
 
 def test_a_request_that_expired_in_the_queue_never_runs(counting, container_factory, rabbit_config, amqp_uri):
