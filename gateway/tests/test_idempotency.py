@@ -243,3 +243,18 @@ def test_a_payment_reversal_retried_with_its_key_answers_the_first_reversal(clie
     assert second.headers["Idempotent-Replayed"] == "true"
     call = rpc.only_call("finance", "reverse_payment")
     assert call.payload["data"] == {} and call.context == {"idempotency_key": key}
+
+
+def test_a_work_order_sign_off_retried_with_its_key_answers_the_first(client, rpc, admin_token, unique):
+    """The sign-off raises the charge finance bills: a retry with the key answered 409 "completed
+    already" (found by review); API.md: the same key and body return the first result."""
+    key = unique("key")
+    rpc.answer("maintenance", "complete_work_order", {"id": "wo_1", "status": "completed"})
+    path, body = "/api/v1/estates/A/work-orders/wo_1/complete", {"materials": [], "charge_cents": 0,
+                                                                 "signed_by": "Chen"}
+    first = client.post(path, json=body, headers=headers(admin_token, key))
+    second = client.post(path, json=body, headers=headers(admin_token, key))
+    assert first.status_code == second.status_code == 200
+    assert second.get_json() == {"id": "wo_1", "status": "completed"}
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert len(rpc.calls_to("maintenance", "complete_work_order")) == 1
