@@ -2,11 +2,12 @@
 (a month ``YYYY-MM``, a quarter ``YYYY-Qn`` or a year ``YYYY``).
 
 A KPI shows its numerator and denominator so that a manager can check it; its value is
-null ("no data") when there is nothing to divide by, never 0 or 100 %.
+null ("no data") when there is nothing to divide by, never 0 or 100 %, and for a period that
+has not begun on the estate's calendar (``not_begun``).
 """
 from decimal import Decimal
 
-from . import calendar
+from . import calendar, clock
 from .money import round_half_up
 
 # KPI values are shown to four decimal places (a ratio of 0.9876 reads as 98.76 %).
@@ -29,6 +30,14 @@ def kpi(numerator, denominator, unit="ratio", target=None, note=None, scale=1):
     if note:
         shown["note"] = note
     return shown
+
+
+def not_begun(block):
+    """An estate's KPI block for a period that has not begun on its calendar: every KPI "no data"
+    (0 ÷ 0), its unit, target and note kept. Counted as usual, a month to come showed a
+    valid-complaint rate of 0 (target met) and 0 major incidents per 1,000 households."""
+    return {name: {**shown, "numerator": 0, "denominator": 0, "value": None} if "numerator" in shown else shown
+            for name, shown in block.items()}
 
 
 def month_bounds(period, tz):
@@ -61,5 +70,6 @@ def per_estate_month(caller, period, estate_ids, rules_for, estate_kpis):
     def one(estate_id):
         rules = rules_for(estate_id)
         start, end = period_bounds(period, rules["timezone"])  # the estate's calendar
-        return estate_kpis(estate_id, rules, start, end)
+        block = estate_kpis(estate_id, rules, start, end)
+        return not_begun(block) if start > clock.now_iso() else block
     return per_estate(caller, period, estate_ids, one)

@@ -68,3 +68,23 @@ def test_a_kpi_period_is_a_month_a_quarter_or_a_year_of_the_estates_calendar():
     assert calendar.months_of("2026") == [f"2026-{m:02d}" for m in range(1, 13)]
     assert period_bounds("2026-Q4", "Asia/Shanghai") == ("2026-09-30T16:00:00.000Z", "2026-12-31T16:00:00.000Z")
     assert period_bounds("2026", "UTC") == ("2026-01-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z")
+
+
+def test_a_period_not_begun_on_the_estates_calendar_is_no_data():
+    """December counted on 30 November showed a valid-complaint rate of 0 (target met): a period
+    to come has no data, each KPI's unit, target and note kept (found by review)."""
+    from estate_common import clock
+    block = {"valid_complaint_rate": kpi(0, 350, "ratio", target=0.01, note="valid complaints / households"),
+             "major_incidents": kpi(0, 1, "count")}
+
+    def answer(tz):
+        return per_estate_month(Caller({"e1"}), "2026-12", ["e1"], lambda e: {"timezone": tz},
+                                lambda e, r, start, end: block)["estates"]["e1"]
+    clock.freeze(clock.parse_iso("2026-11-30T15:59:00Z"))  # 23:59 on 30 November in Shanghai
+    waiting = answer("Asia/Shanghai")
+    assert waiting["valid_complaint_rate"] == {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio",
+                                               "target": 0.01, "note": "valid complaints / households"}
+    assert waiting["major_incidents"]["value"] is None
+    clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # December has begun there (the clock is reset after)
+    assert answer("Asia/Shanghai") == block
+    assert answer("America/Los_Angeles")["valid_complaint_rate"]["value"] is None  # not yet in LA

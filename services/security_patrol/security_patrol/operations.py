@@ -6,7 +6,7 @@ the events in the same document write, a lost race decided again on what the win
 """
 from estate_common import calendar, clock, fee_prices
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.kpis import per_estate
+from estate_common.kpis import not_begun, per_estate
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -365,6 +365,7 @@ def kpis(db, caller, period, estate_ids):
         months = [(month, clock.to_iso(window[1])) for month in calendar.months_of(period)
                   for window in [localtime.month_window(month, rules)] if window[0] <= now]
         facts = store.kpi_facts(db, estate_id, months, clock.to_iso(start), clock.to_iso(end))
-        return security_kpis.for_estate(facts, start, end, now, rules)
+        block = security_kpis.for_estate(facts, start, end, now, rules)
+        return not_begun(block) if start > now else block
     return per_estate(caller, period, estate_ids, estate_kpis)
 
