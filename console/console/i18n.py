@@ -88,9 +88,17 @@ def yuan_text(cents):
     return f"{Decimal(int(cents)) / 100:.2f}"
 
 
+# commas only as thousands groups: "42,50" (a decimal comma) was read as 4250 yuan, a hundredfold
+_GROUPED = re.compile(r"[-+]?\d{1,3}(?:[,，]\d{3})+(?:\.\d*)?")
+
+
 def cents_from_yuan(text):
-    """What a cashier typed (``123.45``, ``¥1,200``) in cents, half-up; None when it is no amount."""
-    cleaned = (text or "").strip().replace("¥", "").replace(",", "").replace("，", "")
+    """What a cashier typed (``123.45``, ``¥1,200``) in cents, half-up; None when it is no amount
+    (``42,50``: a comma that does not group thousands is refused, not dropped)."""
+    cleaned = (text or "").strip().replace("¥", "").replace("￥", "").strip()
+    if ("," in cleaned or "，" in cleaned) and not _GROUPED.fullmatch(cleaned):
+        return None
+    cleaned = cleaned.replace(",", "").replace("，", "")
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:

@@ -426,6 +426,10 @@ def test_money_and_amounts():
     assert i18n.cents_from_yuan("¥1,200.005") == 120001
     assert i18n.cents_from_yuan("12.3") == 1230
     assert i18n.cents_from_yuan("abc") is None and i18n.cents_from_yuan("nan") is None
+    # a decimal comma was dropped: "42,50" posted a payment of ¥4,250.00 (found by review)
+    assert i18n.cents_from_yuan("42,50") is None and i18n.cents_from_yuan("1,2345") is None
+    assert i18n.cents_from_yuan("1，200") == 120000 and i18n.cents_from_yuan("12,345,678.9") == 1234567890
+    assert i18n.cents_from_yuan("￥5") == 500
 
 
 def test_deadline_badges_turn_amber_then_red():
