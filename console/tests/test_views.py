@@ -866,12 +866,18 @@ def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, do
     assert "corrected by ar_7" in page and "room: 1202\narea_m2: 89.5\n</textarea>" in page
     assert 'action="/archive/records/ar_1/corrections?household_id=hh_1"' in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/records/ar_1/corrections", (201, {"id": "ar_8"}))
+    import html
+    import json
+    shown = re.search(r'name="original" value="([^"]*)"', page).group(1)
+    assert json.loads(html.unescape(shown)) == {"room": "1202", "area_m2": 89.5}
+    original = '{"room": "1202", "area_m2": 89.5}'
     answer = client.post("/archive/records/ar_1/corrections?household_id=hh_1", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-ar_1", "reason": "area measured again",
-        "data": "room: 1202\narea_m2: 91.2\n"})
+        "original": original, "data": "room: 1202\narea_m2: 91.2\n"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/archive/records?household_id=hh_1")
     [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/corrections")]
-    assert sent["json"] == {"reason": "area measured again", "data": {"room": "1202", "area_m2": "91.2"}}
+    # each value keeps its type: the area was sent as the text "91.2" (found by review)
+    assert sent["json"] == {"reason": "area measured again", "data": {"room": "1202", "area_m2": 91.2}}
     assert sent["headers"]["Idempotency-Key"] == "k-ar_1"
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/verify", {
         "checked": 41, "first_mismatch": {"id": "ar_9", "seq": 12, "reason": "hash_mismatch"}, "unchained": 3})
@@ -939,3 +945,15 @@ def test_signing_out_signs_the_token_out_at_the_gateway(client, fake, documented
     assert signed_out["path"] == "/api/v1/auth/token" and signed_out["headers"]["Authorization"] == f"Bearer {token}"
     with client.session_transaction() as session:
         assert "token" not in session
+
+
+def test_a_correction_keeps_the_types_of_the_values_it_does_not_touch():
+    """A payment's cents, a list and a yes/no went back as texts ("425000", "No") into the
+    permanent record (found by review); a value typed wrong for its type is refused by name."""
+    from console.views.archive import corrected_data, field_text
+    original = {"amount_cents": 425000, "bill_ids": ["bill_1"], "emergency": False, "method": "wechat", "note": None}
+    lines = "\n".join(f"{k}: {field_text(v)}" for k, v in original.items()).replace("wechat", "cash")
+    assert corrected_data(lines, original) == {**original, "method": "cash"}
+    assert corrected_data("room: 301\nadded: 12", {"room": "301"}) == {"room": "301", "added": "12"}
+    with pytest.raises(ValueError, match="amount_cents"):
+        corrected_data("amount_cents: 4,250", original)

@@ -1,7 +1,10 @@
 """Archive: search the record of everything that happened to a household or a subject, and a
 borrow request's page (its decision, and the records it opens to the one who asked)."""
-from flask import Blueprint, g, render_template, request, url_for
+import json
 
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common, registers
@@ -31,7 +34,7 @@ def records():
     return render_template("archive/records.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters=filters, address=address, not_found=not_found, key=common.form_key(),
                            search={**address, **filters},  # a correction comes back to this search
-                           problem=common.take_problem())
+                           problem=common.take_problem(), field_text=field_text)
 
 
 def _household_at(address):
@@ -50,6 +53,33 @@ def verify():
     return render_template("archive/verify.html", result=result)
 
 
+def field_text(value):
+    """A record's value as its correction form shows it: a text as it is, anything else (a number,
+    yes/no, a list, nothing) as JSON, so that ``corrected_data`` reads back the same value."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def corrected_data(text, original):
+    """The ``key: value`` lines of a correction as the record's data: a key whose original value
+    was not a text is read as JSON (ValueError naming the key when it does not read), the others
+    as text. Read back as text, ``425000`` became ``"425000"`` and ``false`` the language's "No"
+    in the permanent record (found by review)."""
+    data = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        key, value = key.strip(), value.strip() if sep else ""
+        if not key:
+            continue
+        if key in original and not isinstance(original[key], str):
+            try:
+                data[key] = json.loads(value)
+            except ValueError:
+                raise ValueError(key) from None
+        else:
+            data[key] = value
+    return data
+
+
 @bp.post("/records/<record_id>/corrections")
 @estate_needed
 def correct(record_id):
@@ -58,11 +88,12 @@ def correct(record_id):
     form = request.form
     back = url_for("archive.records", **common.query("subject_id", "household_id", "from", "to", "building", "unit",
                                                      "room"))
-    data = {}
-    for line in form.get("data", "").splitlines():
-        key, sep, value = line.partition(":")
-        if key.strip():
-            data[key.strip()] = value.strip() if sep else ""
+    try:
+        data = corrected_data(form.get("data", ""), json.loads(form.get("original") or "{}"))
+    except ValueError as bad:
+        message = i18n.translate("archive.not_json", key=str(bad))
+        common.show_problem(ApiProblem(400, message, errors=[{"field": "data", "message": message}]))
+        return redirect(back)
     body = {"reason": form.get("reason", "").strip(), "data": data}
     return common.post_and_back(f"archive/records/{record_id}/corrections", body, back, "archive.corrected",
                                 idempotency_key=form.get("idempotency_key") or None)
