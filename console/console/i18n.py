@@ -52,7 +52,8 @@ _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* is not a multiple of (?P<limit>[\d.]+)"), "error.schema_decimals"),
     (re.compile(r"(?s).* does not match .*"), "error.schema_form"),
     (re.compile(r"(?s).* is too long"), "error.schema_too_long"),
-    (re.compile(r"(?s).* (is too short|should be non-empty)"), "error.schema_too_short"),
+    (re.compile(r"(?s).* should be non-empty"), "error.schema_too_short"),
+    (re.compile(r"(?s).* is too short"), "error.schema_shorter"),  # "'short' is too short": not empty
     (re.compile(r"(?s).* is not one of .*"), "error.schema_choice"),
     (re.compile(r"(?s).* is a required property|is required"), "error.schema_required"),
     (re.compile(r"(?s).* is not of type .*"), "error.schema_type"),

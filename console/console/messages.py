@@ -471,6 +471,8 @@ _MESSAGES = {
     "util_kind.top_up_reversal": ("充值冲正", "Top-up reversed"),
     "util.reverse": ("冲正", "Reverse"),
     "reg.stop_plan": ("停止计划", "Stop the plan"),
+    "receipt.reversed_at": ("冲销时间", "Reversed"),
+    "error.schema_shorter": ("太短。", "Too short."),
     "archive.not_json": ("{key} 的值须按原样式填写（数字、true/false、null 或 JSON 列表）。",
                          "The value of {key} keeps its form: a number, true/false, null or a JSON list."),
     "reg.retire_facility": ("移出台帐", "Retire from the ledger"),

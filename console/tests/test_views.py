@@ -554,9 +554,13 @@ def test_a_completed_repair_takes_its_return_visit_and_a_payment_can_be_reversed
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/reverse",
             problem(409, "conflict", "the day is settled"))
     answer = client.post("/accounts/payments/pay_1/reverse", data={"csrf_token": csrf_of(client),
-                                                                   "reason": "wrong household"})
+                                                                   "reason": "wrong household",
+                                                                   "idempotency_key": "rev-1"})
     assert fake.calls[-1]["json"] == {"reason": "wrong household"}
+    assert fake.calls[-1]["headers"]["Idempotency-Key"] == "rev-1"  # a retry answers the first reversal
     assert answer.location.endswith("/accounts/payments/pay_1/receipt")
+    client.post("/accounts/payments/pay_1/reverse", data={"csrf_token": csrf_of(client), "reason": "  "})
+    assert fake.calls[-1]["json"] == {}  # the reason is optional: blank sends none (not a 400 for "")
 
 
 def test_an_accountant_sets_a_fee_standard_and_a_manager_approves_it(client, fake):
@@ -957,3 +961,14 @@ def test_a_correction_keeps_the_types_of_the_values_it_does_not_touch():
     assert corrected_data("room: 301\nadded: 12", {"room": "301"}) == {"room": "301", "added": "12"}
     with pytest.raises(ValueError, match="amount_cents"):
         corrected_data("amount_cents: 4,250", original)
+
+
+def test_a_value_too_short_is_not_called_empty(client):
+    """A password of 5 characters was refused as "must not be empty" (found by review)."""
+    from flask import g
+
+    from console import i18n
+    with client.application.test_request_context():
+        g.language = "en"
+        assert i18n.error_text("password", "'short' is too short") == "Too short."
+        assert i18n.error_text("reason", "'' should be non-empty") == "Must not be empty."

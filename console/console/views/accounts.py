@@ -107,7 +107,7 @@ def receipt(payment_id):
             pass
     return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
                            problem=common.take_problem(), invoices=payment_invoices(payment_id),
-                           invoice_key=common.form_key(),
+                           invoice_key=common.form_key(), reverse_key=common.form_key(),
                            household_label=common.household_label(household))
 
 
@@ -126,8 +126,9 @@ def payment_invoices(payment_id):
 @estate_needed
 def reverse_payment(payment_id):
     back = url_for("accounts.receipt", payment_id=payment_id)
-    return common.post_and_back(f"payments/{payment_id}/reverse", {"reason": request.form.get("reason", "").strip()},
-                                back, "pay.reversed")
+    reason = request.form.get("reason", "").strip()  # optional, as the API takes it
+    return common.post_and_back(f"payments/{payment_id}/reverse", {"reason": reason} if reason else {}, back,
+                                "pay.reversed", idempotency_key=request.form.get("idempotency_key") or None)
 
 
 CYCLES = ("monthly", "quarterly", "yearly", "per_charge")
