@@ -335,3 +335,14 @@ def test_a_manager_retires_a_fire_facility_and_a_retired_one_offers_no_check(cli
     assert "/fire-equipment/fe_1/retire" in page and "/fire-equipment/fe_2/retire" not in page
     client.post("/security/fire-equipment/fe_1/retire", data={"csrf_token": csrf_of(client), "reason": "replaced"})
     assert fake.calls[-1]["json"] == {"reason": "replaced"}
+
+
+def test_a_retired_fire_facility_is_not_offered_for_a_check(client, fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [
+        {"id": "fe_1", "code": "FE-1", "name": "Hose", "retired_at": None},
+        {"id": "fe_2", "code": "FE-2", "name": "Old extinguisher", "retired_at": "2026-11-05T02:00:00.000Z"}],
+        "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="zhao", roles=("security",))
+    page = client.get("/security/fire-inspections").get_data(as_text=True)
+    assert "FE-1 · Hose" in page and "FE-2" not in page

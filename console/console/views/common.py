@@ -193,6 +193,8 @@ def pick_names(source):
         return Picks({}, complete=False)
     names = {}
     for row in page.get("items", []):
+        if source.gone_when and row.get(source.gone_when):
+            continue  # a retired extinguisher was offered for a check the API then refused
         parts = [str(row[name]) for name in source.names if row.get(name) not in (None, "")]
         name = " · ".join(parts)
         names[row["id"]] = name if len(name) <= Picks.NAME_CHARS else name[:Picks.NAME_CHARS - 1] + "…"

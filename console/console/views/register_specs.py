@@ -46,10 +46,11 @@ class Source:
     and name, not its id): the collection and the fields of a row that name it."""
     path: str
     names: tuple
+    gone_when: str = ""  # a row with this field set is offered no more (a retired extinguisher)
 
 
 PICK_SOURCES = {
-    "fire-equipment": Source("fire-equipment", ("code", "name")),
+    "fire-equipment": Source("fire-equipment", ("code", "name"), gone_when="retired_at"),
     "equipment": Source("equipment", ("code", "name")),
     "patrol-routes": Source("patrol-routes", ("name",)),
     "check-plans": Source("archive/check-plans", ("year", "notes")),
