@@ -91,16 +91,22 @@ def totals(rows):
         if len(units) != 1:
             continue
         unit = units.pop()
+        if unit != "count":
+            # an estate with no data adds nothing: one without a budget still has costs, which
+            # the others' budgets then divided (cost control 2.0 for two estates at 1.0 and
+            # "no data"; found by review)
+            shown = [s for s in shown if s["denominator"]]
         numerator = _sum(s["numerator"] for s in shown)
         denominator = 1 if unit == "count" else _sum(s["denominator"] for s in shown)
         targets = {s.get("target") for s in shown}
         target = targets.pop() if len(targets) == 1 else None
         summed[name] = kpi(numerator, denominator, unit, target=target,
-                           note="operator-wide: the estates' numerators / their denominators",
+                           note="operator-wide: the estates' numerators / their denominators "
+                                "(estates with no data left out)",
                            scale=1000 if unit == "per_1000_households" else 1)
     return summed
 
 
 def _sum(values):
-    total = sum(Decimal(str(v)) for v in values)
+    total = sum((Decimal(str(v)) for v in values), Decimal(0))
     return int(total) if total == total.to_integral_value() else float(total)

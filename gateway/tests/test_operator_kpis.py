@@ -63,3 +63,14 @@ def test_totals_sum_the_estates_numerators_and_denominators_next_to_each_estate(
     assert (summed["major_safety_incidents"]["numerator"], summed["major_safety_incidents"]["value"]) == (3, 3.0)
     assert summed["per_k"]["value"] == 2.0
     assert "odd" not in summed  # the estates disagree on its unit
+
+
+def test_an_estate_with_no_data_adds_nothing_to_a_total():
+    """An estate without a budget still has costs: they were divided by the other estates'
+    budgets (cost control 2.0 for estates at 1.0 and "no data"; found by review)."""
+    rows = [{"kpis": {"cost_control": {"numerator": 10000, "denominator": 10000, "value": 1.0, "unit": "ratio"}}},
+            {"kpis": {"cost_control": {"numerator": 10000, "denominator": 0, "value": None, "unit": "ratio"}}}]
+    summed = operator_kpis.totals(rows)["cost_control"]
+    assert (summed["numerator"], summed["denominator"], summed["value"]) == (10000, 10000, 1.0)
+    alone = operator_kpis.totals(rows[1:])["cost_control"]
+    assert (alone["numerator"], alone["denominator"], alone["value"]) == (0, 0, None)
