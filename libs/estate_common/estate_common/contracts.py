@@ -122,6 +122,12 @@ class Contracts:
         properties = ((contract.get("properties") or {}).get("data") or {}).get("properties") or {}
         return {name: schema["x-personal-data"] for name, schema in properties.items() if "x-personal-data" in schema}
 
+    def data_fields(self, source, event_type):
+        """The names of the fields of an event's ``data`` its contract knows (empty for a type
+        with no contract)."""
+        contract = self.documents.get(f"events/{source}/{event_type}.json") or {}
+        return set(((contract.get("properties") or {}).get("data") or {}).get("properties") or {})
+
     def facet_keys(self, event):
         """The routing keys ``event`` is published with besides its type (RabbitMQ's ``BCC``
         header: routed as if published with each, and dropped before delivery)."""

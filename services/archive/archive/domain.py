@@ -315,6 +315,7 @@ def archive_changed_data(subject_type, doc, action, fields):
 # -- the hash chain: corrections and verify (chain.py holds the chain itself) ----------------
 
 CORRECTION = "record_corrected"
+MAX_CORRECTION_DEPTH = 100  # corrections of corrections followed back to the first record
 
 
 def correction_record(record_id, original, data, now, actor, request_id):

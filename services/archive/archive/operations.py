@@ -5,7 +5,7 @@ events in the same document write, a lost race decided again on what the winner 
 """
 import logging
 
-from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs
+from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate_month
 from estate_common.store import public
@@ -306,11 +306,22 @@ def _with_corrections(db, estate_id, page, roles):
 
 
 def _personal_fields(db, estate_id, record):
-    """The personal fields of a record's data: its event's marks; a correction's are those of the
-    record it corrects (it restates some of the same fields)."""
-    if record.get("event_type") == domain.CORRECTION and record.get("corrects"):
-        record = store.find(db, "records", estate_id, record["corrects"]) or record
-    return contracts.load().personal_fields(record.get("source"), record.get("event_type"))
+    """The personal fields of a record's data: its event's marks. A correction's are those of the
+    first record of its chain (a correction of a correction restates the same fields), and a
+    field that event's contract does not know is masked as a name (a correction's data is
+    free: a full name written into a correction of a correction, or into a field the event
+    never had, was shown to security through a borrowing; found by review)."""
+    book, first = contracts.load(), record
+    for _ in range(domain.MAX_CORRECTION_DEPTH):
+        if first.get("event_type") != domain.CORRECTION or not first.get("corrects"):
+            break
+        first = store.find(db, "records", estate_id, first["corrects"]) or {}
+    marks = book.personal_fields(first.get("source"), first.get("event_type"))
+    if record.get("event_type") == domain.CORRECTION:
+        known = book.data_fields(first.get("source"), first.get("event_type"))
+        marks = {**{name: personal_data.RESIDENT_NAME for name in record.get("data") or {} if name not in known},
+                 **marks}
+    return marks
 
 
 def correct_record(db, caller, estate_id, record_id, data):
