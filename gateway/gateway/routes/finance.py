@@ -35,7 +35,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/utilities/top-ups", "finance", "top_up_utility", policy.CASHIERS,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/utilities/top-ups/<move_id>/reverse", "finance", "reverse_utility_top_up",
-          policy.CASHIERS, body=True, id_param="move_id"),
+          policy.CASHIERS, body=True, id_param="move_id", idempotent=True),
     Route("POST", f"{ESTATE}/utilities/usages", "finance", "record_utility_usage", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/utilities/accounts", "finance", "list_utility_accounts", policy.FINANCE,

@@ -353,6 +353,11 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     journal entry, the allocations off the bills, and ``reversed`` with ``payment_reversed``
     in that last write; then the household's other prepaid money may settle what reopened."""
     payment = store.get_payment(db, estate_id, payment_id)
+    # the reversal a retry with the caller's Idempotency-Key asks for: a reply lost on its way
+    # made the retry a 409 "reversed already" (found by review)
+    key = caller.idempotency_key and caller.created_id("rvk", estate_id)
+    if key and payment["status"] == "reversed" and payment.get("_reversal_key") == key:
+        return public(payment)
     rules, now = store.rules_for(db, estate_id), clock.now()
     _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
     with household(db, outbox, estate_id, payment["household_id"]):
@@ -362,7 +367,8 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
                 invoices.refuse_reversal(store.issued_invoices(db, estate_id, payment_id))
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
                        for a in current["allocations"]}
-            return Change(payments.reversal(current, charges, data.get("reason", ""), now, rules, caller.user))
+            fields = payments.reversal(current, charges, data.get("reason", ""), now, rules, caller.user)
+            return Change({**fields, "_reversal_key": key} if key else fields)
 
         payment = _finish_reversal(db, outbox, store.change_payment(db, outbox, estate_id, payment_id, plan))
     return public(payment)

@@ -626,6 +626,22 @@ def test_a_reversal_may_come_without_a_reason_as_api_md_documents_the_call(finan
     assert announced["data"]["reason"] == ""
 
 
+def test_a_reversal_retried_with_its_key_answers_the_first_one(finance):
+    """The reply lost, the gateway's retry with the key reached the service and got 409
+    "reversed already" (found by review); another key is still refused."""
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000)
+    acting(finance, CASHIER, "rev-1")
+    first = finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}})
+    again = finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}})
+    assert again == first and "_reversal_key" not in again
+    assert finance.db.journal.count_documents({"kind": "reversal"}) == 1
+    acting(finance, CASHIER, "rev-2")
+    with pytest.raises(Conflict):
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {}})
+
+
 def test_reversing_a_payment_whose_prepaid_part_was_used_reopens_that_bill_too(finance):
     approved(finance, valid_from="2026-10")
     clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))

@@ -222,6 +222,22 @@ def test_the_completion_events_are_written_with_the_completion(engineering):
     assert [e["event_type"] for e in stored["_outbox"]] == ["work_order_completed"]  # the sweep will send it
 
 
+def test_a_sign_off_retried_with_its_key_answers_the_first_one(engineering):
+    """The reply lost, the gateway's retry with the key reached the service and got 409
+    "completed already" (found by review); without the key, or with another, it is a 409."""
+    order_id = open_repair(engineering)
+    for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {})):
+        act(engineering, method, order_id, **data)
+    as_caller(engineering, TECHNICIAN, idempotency_key="done-1")
+    first = act(engineering, "complete_work_order", order_id, **completion())
+    again = act(engineering, "complete_work_order", order_id, **completion())
+    assert again == first and "_completed_key" not in again
+    assert len(engineering.outbox.of_type("work_order_completed")) == 1
+    as_caller(engineering, TECHNICIAN, idempotency_key="done-2")
+    with pytest.raises(Conflict):
+        act(engineering, "complete_work_order", order_id, **completion())
+
+
 def test_a_charge_without_consent_is_refused_and_nothing_is_written(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")
