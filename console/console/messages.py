@@ -610,7 +610,7 @@ _MESSAGES = {
     "kpi.major_safety_incidents": ("重大安全事故", "Major safety incidents"),
     "kpi.major_incidents": ("重大事件", "Major incidents"),
     "kpi.major_safety_incidents_per_1000_households": ("重大安全事故（每千户）", "Major safety incidents per 1,000 households"),
-    "kpi.archive_checks_year_to_date": ("档案检查（年内）", "Archive checks this year"),
+    "kpi.archive_checks_year_to_date": ("档案检查日数（年内）", "Days with an archive check this year"),
     "kpi.archive_completeness": ("资料归档完整率", "Archive completeness"),
     "kpi.archive_check_completeness": ("档案检查完整率", "Archive completeness found by checks"),
     "kpi.staff_turnover": ("员工流失率", "Staff turnover"),
