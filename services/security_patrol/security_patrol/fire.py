@@ -146,10 +146,21 @@ def retired(equipment, reason, now, actor):
     return Change(set={"retired_at": clock.to_iso(now), "retired_by": actor, "retire_reason": reason.strip()})
 
 
-def refuse_retired(equipment):
+def retired_refusal(equipment):
+    """The 409 a check of a retired facility gets (None when it is in the ledger)."""
     if equipment.get("retired_at"):
-        raise Conflict("the facility is retired: it is checked no more",
-                       [field_error("data.equipment_id", "is retired")])
+        return Conflict("the facility is retired: it is checked no more",
+                        [field_error("data.equipment_id", "is retired")])
+    return None
+
+
+MAX_CODE_REUSES = 100  # facilities retired under one code, one after the other
+
+
+def successor_id(retired_facility):
+    """The id of the facility registered under a retired one's code: one per retirement."""
+    return ids.natural_id("fe", retired_facility["estate_id"], retired_facility["code"],
+                          retired_facility["retired_at"])
 
 
 def check_due_at(period, rules):

@@ -50,6 +50,10 @@ def create_patrol_plan(db, outbox, caller, estate_id, data):
 
 
 def start_round(db, outbox, caller, estate_id, data):
+    if caller.idempotency_key:  # a retry: the round its key made (a late one's slot is walked by now)
+        made = store.find(db, "patrol_rounds", estate_id, caller.created_id("pround", estate_id))
+        if made is not None:
+            return public(made)
     route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
     if data.get("plan_id"):
         plans = [store.referenced(db, "patrol_plans", estate_id, data["plan_id"], "data.plan_id")]
@@ -100,7 +104,14 @@ def finish_round(db, outbox, estate_id, round_id):
 # -- fire equipment --------------------------------------------------------------------------
 
 def create_fire_equipment(db, caller, estate_id, data):
+    """One facility in the ledger per code; a retired one leaves its code to its replacement
+    (retired for ever, it kept the code from the facility put in its place: found by review)."""
     equipment = fire.new_equipment(estate_id, data, clock.now(), caller.user)
+    for _ in range(fire.MAX_CODE_REUSES):
+        held = store.find(db, "fire_equipment", estate_id, equipment["_id"])
+        if held is None or not held.get("retired_at"):
+            break
+        equipment["_id"] = fire.successor_id(held)
     store.insert_unique(db, "fire_equipment", equipment,
                         f"fire equipment {equipment['code']} is in the ledger already", "data.code")
     return public(equipment)
@@ -124,7 +135,6 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
     """A monthly check; with ``checklist_id`` (a copy of engineering's checklist) its results are
     checked against the items and a failed item makes the check a defect (``fire.py``)."""
     equipment = store.referenced(db, "fire_equipment", estate_id, data["equipment_id"], "data.equipment_id")
-    fire.refuse_retired(equipment)
     checklist = fire.checklist_of(data, data.get("checklist_id") and store.referenced(
         db, "checklists", estate_id, data["checklist_id"], "data.checklist_id"))
     rules, now = store.rules_for(db, estate_id), clock.now()
@@ -132,8 +142,14 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
     if grace and not fire.in_ledger_during(equipment, grace, rules):
         grace = None  # registered this month: last month owed it nothing, this month's check it is
     period = grace if grace and not store.has_check(db, estate_id, equipment["_id"], grace) else None
-    return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, lambda doc_id: fire.new_inspection(
-        doc_id, estate_id, equipment, data, now, caller.user, rules, checklist, period))
+    # a retired facility's last month in the ledger may still take its check in the grace days
+    refused = None if period else fire.retired_refusal(equipment)
+
+    def build(doc_id):
+        if refused:  # checked only here: a retry of a check made before the retirement finds it
+            raise refused
+        return fire.new_inspection(doc_id, estate_id, equipment, data, now, caller.user, rules, checklist, period)
+    return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, build)
 
 
 def copy_checklist(db, outbox, event):

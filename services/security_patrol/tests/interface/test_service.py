@@ -156,7 +156,7 @@ def test_the_late_tolerance_is_set_per_estate(patrol):
 
 def test_a_round_started_hours_before_its_plan_s_time_walks_no_slot(patrol):
     """At noon the 22:00 slot was taken: checked in at once, the round counted on time for a
-    slot nobody walked."""
+    slot nobody walked. (Named, the plan has no slot yet: it was made after noon's clock.)"""
     route = make_route(patrol)
     plan = make_plan(patrol, route)
     clock.freeze(clock.parse_iso("2026-11-23T04:00:00Z"))  # 12:00 in the estate
@@ -182,6 +182,26 @@ def test_a_plan_named_after_its_window_walks_its_missed_round_late(patrol):
     with pytest.raises(BusinessRuleViolation) as refused:
         start(patrol, route, plan_id=plan["id"])
     assert refused.value.errors[0]["field"] == "data.plan_id"
+
+
+def test_a_late_round_retried_with_its_key_is_the_first_round(patrol):
+    """The retry met the slot its own first attempt had walked: a 422 (found by review)."""
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    clock.freeze(clock.parse_iso("2026-11-23T16:00:00Z"))
+    as_caller(patrol, GUARD, idempotency_key="late-1")
+    first = start(patrol, route, plan_id=plan["id"])
+    assert start(patrol, route, plan_id=plan["id"]) == first
+
+
+def test_a_plan_named_the_next_noon_walks_last_night_s_missed_round_late(patrol):
+    """Naming the plan outside its windows takes the slot that began last in the past day, if
+    nobody walked it: the 22:00 round at noon the next day is 14 hours late."""
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    clock.freeze(clock.parse_iso("2026-11-24T04:00:00Z"))  # 12:00 on the 24th in the estate
+    late = start(patrol, route, plan_id=plan["id"])
+    assert late["scheduled_start"] == "2026-11-23T14:00:00.000Z"
 
 
 def test_references_to_unknown_routes_and_plans_are_refused_by_name(patrol):
@@ -463,6 +483,29 @@ def test_a_retired_facility_is_owed_no_check_from_the_month_it_is_retired_in(pat
     assert (october["numerator"], october["denominator"]) == (1, 2)  # it was in the ledger then
     clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # November's checks are late: none for FE-2
     patrol.sweep_fire_checks(clock.now())  # FE-1 was checked
+    assert patrol.outbox.of_type("fire_check_overdue") == []
+
+
+def test_a_retired_facility_keeps_no_code_and_its_last_month_still_takes_its_check(patrol):
+    """Its code stayed taken for ever, so the replacement could not be registered; retired in
+    the grace days, its last month's check was refused and its overdue notice came all the same
+    (found by review)."""
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 3}})
+    clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
+    old = register(patrol, "FE-1")
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # in November's grace days
+    patrol.retire_fire_equipment({"estate_id": ESTATE, "id": old["id"], "data": {"reason": "replaced"}})
+    late = inspect(patrol, old)
+    assert late["period"] == "2026-11"
+    with pytest.raises(Conflict):
+        inspect(patrol, old)  # December owes it nothing: it is retired
+    new = register(patrol, "FE-1")
+    assert new["id"] != old["id"] and new["code"] == "FE-1"
+    with pytest.raises(Conflict):
+        register(patrol, "fe-1")  # one facility in the ledger per code
+    clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))
+    patrol.sweep_fire_checks(clock.now())
     assert patrol.outbox.of_type("fire_check_overdue") == []
 
 
