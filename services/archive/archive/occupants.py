@@ -86,8 +86,8 @@ def add_occupant(household, person_id, data, now, user, tz):
     start, end = data.get("from"), data.get("to")
     if start and end:
         _not_before(end, start, "data.to", "its from day")
-    _not_after_today(start, now, tz, "data.from")
-    _not_after_today(end, now, tz, "data.to")
+    not_after_today(start, now, tz, "data.from")
+    not_after_today(end, now, tz, "data.to")
     _room_for(persons, 1)
     person = new_person(person_id, data["relation"], data, start, now, user, to=end)
     changes = {"occupants": persons + [person]}
@@ -111,7 +111,7 @@ def end_stay(household, person_id, data, now, tz):
     if person["to"] is not None:
         raise Conflict(f"this occupant left on {person['to']}", [field_error("occupant_id", "has left already")])
     _not_before(data["to"], person["from"], "data.to", "the day they moved in")
-    _not_after_today(data["to"], now, tz, "data.to")
+    not_after_today(data["to"], now, tz, "data.to")
     ended = person | {"to": data["to"]}
     return {"occupants": [ended if p["id"] == person_id else p for p in persons]} | _version(household, now), ended
 
@@ -121,7 +121,7 @@ def _not_before(day, earliest, field, what):
         raise BusinessRuleViolation(f"{day} is before {what} ({earliest})", [field_error(field, f"is before {what}")])
 
 
-def _not_after_today(day, now, tz, field):
+def not_after_today(day, now, tz, field):
     """A change of who lives there is recorded when it happens (DOMAIN.md, archives: who, what,
     when), not ahead: a transfer dated 2099 made the new owner the household's owner at once
     while the old one stayed owner until 2099 (found by review). Today is the estate's."""
@@ -143,7 +143,7 @@ def transfer_owner(household, person_id, data, now, user, tz):
     owners = current(persons, ("owner",))
     for owner in owners:
         _not_before(on, owner["from"], "data.date", "the current owner's first day")
-    _not_after_today(on, now, tz, "data.date")
+    not_after_today(on, now, tz, "data.date")
     _room_for(persons, 1)
     new_owner = new_person(person_id, "owner", data["owner"], on, now, user)
     ended = {owner["id"] for owner in owners}
@@ -164,7 +164,7 @@ def change_status(household, data, now, user, person_ids, tz):
     history = household.get("status_history") or []
     if history:
         _not_before(on, history[-1]["date"], "data.date", "the household's last status change")
-    _not_after_today(on, now, tz, "data.date")
+    not_after_today(on, now, tz, "data.date")
     if data.get("occupants") and step != "move_in":
         raise BusinessRuleViolation("only a move-in brings people", [field_error("data.occupants", "is for a move-in")])
     persons = people(household)

@@ -291,3 +291,15 @@ def test_an_accepted_handover_dates_the_household_for_billing_once(archive, hous
         "2026-06-15", None, 2)
     shown = archive.get_household(ref(household))
     assert (shown["occupied_from"], shown["version"], given["date"]) == ("2026-06-15", 2, "2026-06-15")
+
+
+def test_a_handover_dated_after_today_is_refused(archive, household):
+    """交房 dated 2099 set occupied_from ahead and billing passed the unit by (found by review)."""
+    from estate_common import clock
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    handover(archive, household, "takeover", "2026-11-01", items=passed)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover(archive, household, "handover", "2099-06-02", items=passed, key="h9")
+    assert refused.value.errors[0]["field"] == "data.date"
+    assert archive.outbox.of_type("household_updated") == []
