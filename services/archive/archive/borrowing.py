@@ -51,6 +51,17 @@ def due_back(kind, decided, given, rules):
     return clock.to_iso(calendar.days_later(decided, days, rules["timezone"]))
 
 
+def _within_term(kind, given, now, rules):
+    """A due back asked for is at most the estate's term away (``borrow_due_days``,
+    ``view_due_days``): asked for 2099, a view opened every record of the estate for decades,
+    and the manager could only approve that date or reject (found by review)."""
+    days = rules["borrow_due_days"] if kind == "borrow" else rules["view_due_days"]
+    last = calendar.days_later(now, days, rules["timezone"])
+    if given > last:
+        raise BusinessRuleViolation(f"a {kind} is due back within the estate's {days} days",
+                                    [field_error("data.due_back", f"is after {clock.to_iso(last)}")])
+
+
 def new_request(request_id, estate_id, data, subject, now, actor, roles, rules):
     """``subject``: ``{"type", "id", "record_id"}`` as found in the archive. Only the archives'
     keepers record an inspection by a higher authority (it opens the files without the
@@ -60,6 +71,7 @@ def new_request(request_id, estate_id, data, subject, now, actor, roles, rules):
         if clock.parse_iso(given_due) <= now:
             raise BusinessRuleViolation("a borrowing is due back in the future",
                                         [field_error("data.due_back", "must be in the future")])
+        _within_term(data["kind"], clock.parse_iso(given_due), now, rules)
         given_due = clock.to_iso(clock.parse_iso(given_due))
     authority = bool(data.get("authority_inspection", False))
     if authority and not archive_access.reads_everything(roles):

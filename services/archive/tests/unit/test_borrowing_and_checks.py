@@ -54,12 +54,22 @@ def test_a_request_waits_for_approval_and_is_due_back_by_kind():
 
 
 def test_a_requested_due_date_is_kept_and_must_be_in_the_future():
-    wanted = request(due_back="2026-12-01T00:00:00Z")
+    wanted = request(due_back="2026-11-29T00:00:00Z")
     wanted = apply(wanted, borrowing.decide(wanted, "approve", None, NOW, "wang", RULES))
-    assert wanted["due_back"] == "2026-12-01T00:00:00.000Z"
+    assert wanted["due_back"] == "2026-11-29T00:00:00.000Z"
     with pytest.raises(BusinessRuleViolation) as refused:
         request(due_back="2026-11-23T07:00:00Z")
     assert refused.value.errors[0]["field"] == "data.due_back"
+
+
+def test_a_requested_due_date_is_within_the_estate_s_term():
+    """A view asked back for 2099 opened every record of the estate for decades (found by review)."""
+    assert request(due_back="2026-11-30T08:00:00Z")["requested_due_back"] == "2026-11-30T08:00:00.000Z"  # 7 days
+    for kind, due in (("borrow", "2026-11-30T08:00:01Z"), ("view", "2026-11-24T08:00:01Z"),
+                      ("view", "2099-01-01T00:00:00Z")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            request(kind, due_back=due)
+        assert refused.value.errors[0]["field"] == "data.due_back"
 
 
 def test_an_inspection_by_a_higher_authority_needs_no_approval():
