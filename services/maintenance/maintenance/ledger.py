@@ -127,6 +127,18 @@ def plan_slot_id(estate_id, plan):
     return ids.natural_id("pslot", estate_id, plan["equipment_id"], plan["kind"], plan["every_days"])
 
 
+def refuse_reopening(stopped_twins, data):
+    """A plan replacing a stopped one of the same equipment, kind and interval starts after the
+    dates that one opened (its ``next_due_on``): the orders have the plan's id in theirs, so the
+    replacement opened the same jobs again, one already done among them (found by review)."""
+    opened_until = max((plan["next_due_on"] for plan in stopped_twins), default=None)
+    if opened_until and data["next_due_on"] < opened_until:
+        raise BusinessRuleViolation(
+            f"a stopped plan of this equipment, kind and interval opened its orders up to {opened_until}: "
+            "the replacement starts then or later",
+            [field_error("data.next_due_on", f"is before {opened_until}")])
+
+
 def refuse_twin(holder_id, plan_id, data):
     """409 unless ``plan_id`` holds its slot (``store.claim_plan_slot``)."""
     if holder_id != plan_id:

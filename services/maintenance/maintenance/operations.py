@@ -223,6 +223,7 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
             checklists.plan_checklist(store.referenced(db, "checklists", estate_id, data["checklist_id"],
                                                        "data.checklist_id"))
         plan = ledger.new_plan(plan_id, estate_id, data, now, caller.user, rules)
+        ledger.refuse_reopening(store.stopped_twins(db, estate_id, data), data)
         # the slot last, once the plan is known good: a refused plan held it for a minute
         slot = ledger.plan_slot_id(estate_id, data)
         ledger.refuse_twin(store.claim_plan_slot(db, estate_id, slot, plan_id, clock.to_iso(now),

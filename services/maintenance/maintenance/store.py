@@ -130,6 +130,13 @@ def claim_plan_slot(db, estate_id, slot_id, plan_id, now_iso, stale_before_iso):
     return holder_id
 
 
+def stopped_twins(db, estate_id, data):
+    """The stopped plans of the same equipment, kind and interval as ``data``."""
+    return list(db.maintenance_plans.find({"estate_id": estate_id, "equipment_id": data["equipment_id"],
+                                           "kind": data["kind"], "every_days": data["every_days"],
+                                           "active": False}, {"next_due_on": 1}))
+
+
 def release_plan_slot(db, estate_id, slot_id, plan_id):
     db.plan_slots.delete_one({"_id": slot_id, "estate_id": estate_id, "plan_id": plan_id})
 

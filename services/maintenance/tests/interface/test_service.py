@@ -586,6 +586,21 @@ def test_a_plan_made_twice_is_refused_and_a_stopped_plan_opens_nothing_more(engi
     new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-12-21")  # replaced
 
 
+def test_a_replacement_starts_after_the_dates_the_stopped_plan_opened(engineering):
+    """Stopped and made again from today, the plan opened today's and tomorrow's jobs a second
+    time (the orders carry the plan's id; found by review)."""
+    made = new_equipment(engineering)
+    first = new_plan(engineering, made["id"], kind="daily_inspection", every_days=1, next_due_on="2026-11-23")
+    assert [o["due_on"] for o in plan_orders(engineering)] == ["2026-11-23", "2026-11-24"]
+    as_caller(engineering, staff("wu", ["manager"], [ESTATE]))
+    engineering.stop_maintenance_plan({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "replace"}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        new_plan(engineering, made["id"], kind="daily_inspection", every_days=1, next_due_on="2026-11-23")
+    assert refused.value.errors[0]["field"] == "data.next_due_on"
+    new_plan(engineering, made["id"], kind="daily_inspection", every_days=1, next_due_on="2026-11-25")
+    assert sorted(o["due_on"] for o in plan_orders(engineering)) == ["2026-11-23", "2026-11-24"]  # nothing again
+
+
 def test_two_concurrent_creates_of_one_plan_make_one_and_a_dead_creates_slot_is_taken_over(engineering):
     """The active plans were read, then a plan inserted: a create that ran between the two made a
     twin, and every order was opened twice (found by review). The slot's insert decides."""
