@@ -183,7 +183,8 @@ def test_staff_turnover_counts_deactivations_and_the_table_shows_operator_wide_t
         assert a["numerator"] == 1 and b["numerator"] == 0
         assert body["totals"]["staff_turnover"]["numerator"] == 1
         assert body["totals"]["collection_rate"] == {**kpi(151, 201), "value": 0.7512,
-                                                     "note": "operator-wide: the estates' numerators / their denominators"}
+                                                     "note": "operator-wide: the estates' numerators / their denominators "
+                                                             "(estates with no data left out)"}
     back = client.patch("/api/v1/users/turn-1", json={"active": True}, headers=bearer(admin_token))
     assert back.status_code == 200
     body = contract.check(client.application, client.get(f"/api/v1/kpis?period={period}",
