@@ -365,8 +365,9 @@ def test_the_kpi_dashboard_draws_svg_bars_with_numerator_and_denominator(client,
          "kpis": {"collection_rate": {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio"}}}]})
     page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<svg" in page and "Collection rate" in page
-    assert "<title>Sunny Gardens: 45 / 50</title>" in page and "90.0%" in page
-    assert "<title>River Court: 0 / 0</title>" in page and "no data" in page
+    # cents received / billed, shown as money (the hover read "45 / 50" for ¥0.45 of ¥0.50)
+    assert "<title>Sunny Gardens: ¥0.45 / ¥0.50</title>" in page and "90.0%" in page
+    assert "<title>River Court: ¥0.00 / ¥0.00</title>" in page and "no data" in page
     call = fake.calls[-1]
     assert call["path"] == "/api/v1/kpis" and call["params"] == {"period": "2026-11"}
 

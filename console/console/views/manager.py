@@ -122,8 +122,8 @@ def charts_of(rows):
             bars.append({
                 "estate": row["name"], "y": index * (BAR_HEIGHT + BAR_GAP), "width": width,
                 "text": _shown(value, unit),
-                "hover": i18n.translate("kpi.hover", estate=row["name"], numerator=_number(kpi.get("numerator")),
-                                        denominator=_number(kpi.get("denominator"))),
+                "hover": i18n.translate("kpi.hover", estate=row["name"], numerator=_number(kpi.get("numerator"), name),
+                                        denominator=_number(kpi.get("denominator"), name)),
                 "no_data": value is None,
             })
         charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
@@ -138,9 +138,16 @@ def _title(name):
     return name.replace("_", " ").capitalize() if title == name else title
 
 
-def _number(value):
+# KPIs whose numerator and denominator are cents (money received ÷ billed, cost ÷ budget): the
+# hover showed "0 / 100000" for a budget of ¥1,000 (found by review)
+MONEY_KPIS = frozenset({"collection_rate", "operating_cost_control"})
+
+
+def _number(value, name=None):
     if value is None:
         return "–"
+    if name in MONEY_KPIS:
+        return i18n.money(value)
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
