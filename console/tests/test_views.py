@@ -446,17 +446,20 @@ def test_a_guard_checks_in_with_an_anomaly_and_finishes_the_round(client, fake, 
     sign_in(client, fake, username="gus", roles=("security",))
     patrol_round = {"id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "open",
                     "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [
-                        {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:01:00Z"}],
+                        {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:31:00Z", "late": True,
+                         "anomaly": {"id": "an_1", "description": "lamp out", "emergency": False}}],
                     "checkpoints": [{"code": "A", "name": "Gate", "due_at": None},
                                     {"code": "B", "name": "Garage", "due_at": None}], "missed": None}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", patrol_round)
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/check-ins", (201, {}))
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/finish", patrol_round)
-    page = client.get("/security/rounds/pr_1").get_data(as_text=True)
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert page.count('name="checkpoint"') == 1  # the gate is done; only the garage is left
+    # the gate's check-in: its time, late, and the anomaly reported there (found by review)
+    assert "30 Nov 2026 22:31" in page and "Late" in page and "Anomaly reported: lamp out" in page
     client.post("/security/rounds/pr_1/check-ins", data={"csrf_token": csrf_of(client), "checkpoint": "B",
-                                                         "anomaly": "door forced"})
-    assert fake.calls[-1]["json"] == {"checkpoint": "B", "anomaly": {"description": "door forced"}}
+                                                         "anomaly": "door forced", "emergency": "on"})
+    assert fake.calls[-1]["json"] == {"checkpoint": "B", "anomaly": {"description": "door forced", "emergency": True}}
     client.post("/security/rounds/pr_1/finish", data={"csrf_token": csrf_of(client)})
     assert fake.calls[-1]["path"].endswith("/patrol-rounds/pr_1/finish")
     for call in fake.calls:

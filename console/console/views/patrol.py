@@ -19,7 +19,11 @@ def rounds():
 @estate_needed
 def round_detail(round_id):
     patrol_round = g.api.get(g.api.estate(g.user.estate_id, f"patrol-rounds/{round_id}"))
-    checked = {(check.get("checkpoint") or {}).get("code") for check in patrol_round.get("check_ins", [])}
+    # each checkpoint's check-ins: when, late or not, and the anomaly reported there (the page showed
+    # only "checked in", found by review)
+    checked = {}
+    for check in patrol_round.get("check_ins", []):
+        checked.setdefault((check.get("checkpoint") or {}).get("code"), []).append(check)
     return render_template("security/round.html", round=patrol_round, checked=checked,
                            problem=common.take_problem())
 
@@ -31,7 +35,7 @@ def check_in(round_id):
     body = {"checkpoint": request.form.get("checkpoint", "")}
     anomaly = request.form.get("anomaly", "").strip()
     if anomaly:
-        body["anomaly"] = {"description": anomaly}
+        body["anomaly"] = {"description": anomaly, "emergency": request.form.get("emergency") == "on"}
     return common.post_and_back(f"patrol-rounds/{round_id}/check-ins", body, back, "patrol.checked_in")
 
 
