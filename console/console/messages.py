@@ -635,6 +635,8 @@ _MESSAGES = {
     "patrol.finish": ("结束巡更", "Finish the round"),
     "patrol.finished": ("巡更已结束", "Round finished"),
     "patrol.missed": ("漏巡点", "Missed checkpoints"),
+    "wo.unit_cost_yuan": ("单价（元）", "Unit cost (yuan)"),
+    "wo.labour_minutes": ("人工（分钟）", "Labour (minutes)"),
     "patrol.late": ("迟到", "Late"),
     "patrol.anomaly_reported": ("报告异常", "Anomaly reported"),
     "patrol.emergency": ("紧急（抢险）", "Emergency"),

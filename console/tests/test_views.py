@@ -404,6 +404,13 @@ def test_completing_a_charged_work_order_sends_materials_charge_and_signature(cl
         "charge": "50.00", "signed_by": "Li Lei"})
     assert fake.calls[-1]["json"] == {"materials": [{"name": "valve", "qty": 1.0}], "charge_cents": 5000,
                                       "signed_by": "Li Lei"}
+    # the unit cost and the labour, which cost control counts (every order cost ¥0: found by review)
+    client.post("/engineering/work-orders/wo_1/complete", data={
+        "csrf_token": csrf_of(client), "material_name": ["valve", "tape"], "material_qty": ["2", "1"],
+        "material_unit_cost": ["12.50", ""], "labour_minutes": "45", "charge": "50.00", "signed_by": "Li Lei"})
+    assert fake.calls[-1]["json"] == {"materials": [{"name": "valve", "qty": 2.0, "unit_cost_cents": 1250},
+                                                    {"name": "tape", "qty": 1.0}], "labour_minutes": 45,
+                                      "charge_cents": 5000, "signed_by": "Li Lei"}
 
 
 def test_signing_out_forgets_the_token(client, fake):
