@@ -191,8 +191,9 @@ def test_complaint_detail_offers_handling_and_shows_red_deadline_badges(client, 
     sign_in(client, fake)
     _desk_routes(fake)
     page = client.get("/desk/requests/sr_1").get_data(as_text=True)
-    for action in ("verify", "escalate", "reply", "close"):
+    for action in ("verify", "escalate"):  # open: verified before it is answered or closed
         assert f"/desk/requests/sr_1/{action}" in page
+    assert "/desk/requests/sr_1/reply" not in page and "/desk/requests/sr_1/close" not in page
     assert page.count("badge-late") == 2  # the reply and the same-day verification are both past due
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/verify", COMPLAINT)
     client.post("/desk/requests/sr_1/verify", data={"csrf_token": csrf_of(client), "text": "confirmed"})
