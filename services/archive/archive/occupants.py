@@ -92,9 +92,13 @@ def add_occupant(household, person_id, data, now, user, tz):
     person = new_person(person_id, data["relation"], data, start, now, user, to=end)
     changes = {"occupants": persons + [person]}
     if person["relation"] in RESIDENTS and end is None and household["status"] == "vacant":
+        history = household.get("status_history") or []
+        moved_in = start or calendar.local_date(now, tz).isoformat()
+        if history:  # the move-in it makes follows the last change, as any step does (found by review)
+            _not_before(moved_in, history[-1]["date"], "data.from", "the household's last status change")
         changes |= {"status": "occupied", "renovating_from": None,
-                    "status_history": (household.get("status_history") or []) + [
-                        {"step": "move_in", "date": start or calendar.local_date(now, tz).isoformat(), "from": "vacant",
+                    "status_history": history + [
+                        {"step": "move_in", "date": moved_in, "from": "vacant",
                          "to": "occupied", "at": clock.to_iso(now), "by": user}]}
     return changes | _version(household, now), person
 
@@ -179,6 +183,9 @@ def change_status(household, data, now, user, person_ids, tz):
         persons = persons + [new_person(person_ids(index), person["relation"], person, on, now, user)
                              for index, person in enumerate(arriving)]
     if step == "move_out":  # 退房: every tenant and family member leaves that day
+        for person in persons:  # none of them arrived after it (a stay from the 25th to the 1st)
+            if person["relation"] in RESIDENTS and person["to"] is None and person.get("from"):
+                _not_before(on, person["from"], "data.date", "a resident's arrival")
         persons = [p | {"to": on} if p["relation"] in RESIDENTS and p["to"] is None else p for p in persons]
     changes["occupants"] = persons
     changes["renovating_from"] = status if step == "renovation_start" else None

@@ -303,3 +303,21 @@ def test_a_handover_dated_after_today_is_refused(archive, household):
         handover(archive, household, "handover", "2099-06-02", items=passed, key="h9")
     assert refused.value.errors[0]["field"] == "data.date"
     assert archive.outbox.of_type("household_updated") == []
+
+
+
+def test_a_household_s_dates_stay_in_order_whatever_adds_them(archive, household):
+    """A tenant added from a day before the last move-out wrote a move-in after it, dated before
+    it; a move-out before a tenant arrived made a stay from the 25th to the 1st (found by review)."""
+    from estate_common import clock
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    step(archive, household, "move_in", "2026-11-10")
+    step(archive, household, "move_out", "2026-11-20")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.add_occupant(ref(household, data={"relation": "tenant", "name": "王五", "from": "2026-11-01"}))
+    assert refused.value.errors[0]["field"] == "data.from"
+    archive.add_occupant(ref(household, data={"relation": "tenant", "name": "王五", "from": "2026-11-25"}))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        step(archive, household, "move_out", "2026-11-24")
+    assert refused.value.errors[0]["field"] == "data.date"
+    assert step(archive, household, "move_out", "2026-11-26")["status"] == "vacant"
