@@ -172,9 +172,10 @@ def household_view(household):
 BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})
 
 
-# stored fields an edit writes, by the public field they are part of (None: not a household's own
-# field in the event or the view: its people are their own records, logged through archive_changed)
-PUBLIC_NAME = {"status_history": "status", "renovating_from": "status", "occupants": None}
+# stored fields an edit writes, by the public field they are part of; its people are
+# ``occupants`` (their own resource, …/occupants): a tenant added or gone was logged with no field
+# at all (found by review)
+PUBLIC_NAME = {"status_history": "status", "renovating_from": "status"}
 
 
 def changed_names(changes):
