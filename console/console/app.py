@@ -117,6 +117,7 @@ def _template_helpers():
         "when": i18n.when,
         "note_text": i18n.note_text,
         "plain": i18n.plain,
+        "field_value": i18n.field_value,
         "steps_text": emergency_plans.steps_text,
         "lang": i18n.language(),
         "languages": i18n.LANGUAGES,

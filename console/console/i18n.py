@@ -162,6 +162,17 @@ def plain(value):
     return str(value)
 
 
+def field_value(name, value):
+    """A stored record's value as a person reads it, by its field's name: ``*_cents`` in yuan,
+    ``*_at`` on the estate's clock, the rest ``plain`` (archive records showed
+    ``due_at 2026-12-03T04:34:37.506Z`` and ``amount_cents 425000``, found by review)."""
+    if str(name).endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+        return money(value)
+    if str(name).endswith("_at") and isinstance(value, str) and parse_time(value) is not None:
+        return when(value)
+    return plain(value)
+
+
 def when(value, zone=None):
     """A timestamp in the display time zone (``display_zone(zone)``): 2026-11-30 16:05 (zh) or
     30 Nov 2026 16:05 (en)."""

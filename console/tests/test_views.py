@@ -984,3 +984,18 @@ def test_a_value_too_short_is_not_called_empty(client):
         g.language = "en"
         assert i18n.error_text("password", "'short' is too short") == "Too short."
         assert i18n.error_text("reason", "'' should be non-empty") == "Must not be empty."
+
+
+
+def test_a_record_s_values_read_in_yuan_and_on_the_estate_s_clock(client):
+    """Archive records showed ``due_at 2026-12-03T04:34:37.506Z`` and ``amount_cents 425000``
+    (found by review)."""
+    from flask import g
+
+    from console import i18n
+    with client.application.test_request_context():
+        g.language = "en"
+        assert i18n.field_value("amount_cents", 425000) == "¥4,250.00"
+        assert i18n.field_value("due_at", "2026-12-03T04:34:37.506Z") == "03 Dec 2026 12:34"  # Shanghai
+        assert i18n.field_value("emergency", False) == "No" and i18n.field_value("room", "301") == "301"
+        assert i18n.field_value("created_at", "not a time") == "not a time"
