@@ -999,3 +999,20 @@ def test_a_record_s_values_read_in_yuan_and_on_the_estate_s_clock(client):
         assert i18n.field_value("due_at", "2026-12-03T04:34:37.506Z") == "03 Dec 2026 12:34"  # Shanghai
         assert i18n.field_value("emergency", False) == "No" and i18n.field_value("room", "301") == "301"
         assert i18n.field_value("created_at", "not a time") == "not a time"
+
+
+def test_a_refused_reply_comes_back_as_typed(client, fake):
+    """A reply the API refused came back as an empty form: the typed answer was lost (found by
+    review)."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**COMPLAINT, "status": "verified"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/reply",
+            problem(422, "business rule violated", "the reply needs a finding", code="business_rule"))
+    answer = client.post("/desk/requests/sr_1/reply", data={"csrf_token": csrf_of(client),
+                                                            "text": "we moved the drilling", "valid": "true"})
+    assert answer.status_code == 302
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ">we moved the drilling</textarea>" in page and '<option value="true" selected>' in page
+    again = client.get("/desk/requests/sr_1").get_data(as_text=True)
+    assert "we moved the drilling" not in again  # once

@@ -44,6 +44,11 @@ def take_problem():
     return session.pop("problem", None)
 
 
+def take_typed():
+    """What a refused row action's form held (``post_and_back``'s ``typed``), once."""
+    return session.pop("typed", None)
+
+
 def act(call, back):
     """Run a gateway write; on a refusal (4xx) show its problem on ``back`` instead of an error page.
 
@@ -85,12 +90,15 @@ def comma_lines(text):
     return rows
 
 
-def post_and_back(path, body, back, done_key, idempotency_key=None):
+def post_and_back(path, body, back, done_key, idempotency_key=None, typed=None):
     """POST ``body`` to the estate's ``path``, then back to ``back``: with ``done_key``'s notice,
-    or with the API's refusal shown there (``act``)."""
+    or with the API's refusal shown there (``act``) and ``typed`` (what the form held) kept for
+    that page to show again (``take_typed``)."""
     _, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body, idempotency_key=idempotency_key),
                      back)
     if refused:
+        if typed is not None:
+            session["typed"] = typed
         return refused
     done(done_key)
     return redirect(back)
