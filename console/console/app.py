@@ -123,6 +123,7 @@ def _template_helpers():
         "languages": i18n.LANGUAGES,
         "csrf_token": security.csrf_token,
         "form_key": common.form_key,
+        "row_typed": common.row_typed,
         "may": permissions.may,
         "user": user,
         "menu_sections": menu.for_roles(user.roles) if user else [],

@@ -346,3 +346,19 @@ def test_a_retired_fire_facility_is_not_offered_for_a_check(client, fake):
     sign_in(client, fake, username="zhao", roles=("security",))
     page = client.get("/security/fire-inspections").get_data(as_text=True)
     assert "FE-1 · Hose" in page and "FE-2" not in page
+
+
+def test_a_refused_row_action_comes_back_as_typed_on_its_row(client, fake):
+    """A row action the API refused came back as an empty, closed form (found by review)."""
+    plans = [{"id": f"mp_{n}", "equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 7,
+              "next_due_on": "2026-12-15", "active": True} for n in (1, 2)]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-plans", {"items": plans, "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-plans/mp_1/stop",
+            problem(409, "conflict", "the plan is stopped already", code="conflict"))
+    sign_in(client, fake, username="wu", roles=("manager",))
+    client.post("/engineering/maintenance-plans/mp_1/stop", data={"csrf_token": csrf_of(client),
+                                                                  "reason": "made twice by mistake"})
+    page = client.get("/engineering/maintenance-plans").get_data(as_text=True)
+    assert page.count("made twice by mistake") == 1  # on mp_1's form only, opened
+    assert '<details class="row-action" open>' in page
+    assert "made twice by mistake" not in client.get("/engineering/maintenance-plans").get_data(as_text=True)

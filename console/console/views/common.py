@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, g, redirect, request, session
+from werkzeug.datastructures import MultiDict
 
 from .. import i18n
 from ..gateway_api import ApiProblem
@@ -45,8 +46,28 @@ def take_problem():
 
 
 def take_typed():
-    """What a refused row action's form held (``post_and_back``'s ``typed``), once."""
-    return session.pop("typed", None)
+    """What a refused row action's form held (``post_and_back``'s ``typed``): taken from the
+    session once a request, then kept for the rest of the page."""
+    if "typed" not in g:
+        g.typed = session.pop("typed", None)
+    return g.typed
+
+
+def row_typed(item_id, action):
+    """A register's row action form as it was typed, when that row's action was just refused
+    (``{field: [values]}`` as a MultiDict); empty otherwise. A refused action came back as an
+    empty form (found by review)."""
+    typed = take_typed()
+    if typed and typed.get("item") == item_id and typed.get("action") == action:
+        return MultiDict([(name, value) for name, values in typed.get("form", {}).items() for value in values])
+    return MultiDict()
+
+
+def typed_row(item_id, action):
+    """What ``row_typed`` gives back: the posted form of a row action, less its hidden fields."""
+    form = request.form
+    return {"item": item_id, "action": action,
+            "form": {name: form.getlist(name) for name in form if name not in ("csrf_token", "idempotency_key", "from")}}
 
 
 def act(call, back):

@@ -9,7 +9,7 @@ more: which action applies, deadlines and amounts are the API's.
 """
 from datetime import datetime, timezone
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
@@ -158,16 +158,18 @@ def _action_view(spec):
         back = _back(spec, item_id)
         if chosen is None:
             return redirect(back)
+        typed = common.typed_row(item_id, action)  # shown again if it is refused
         try:
             body = body_of(chosen.fields, request.form)
         except BadInput as bad:
             common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+            session["typed"] = typed
             return redirect(back)
         if chosen.into:  # adds to another collection, naming the row
             body[chosen.id_field] = item_id
         path = chosen.into or f"{spec.path}/{item_id}/{chosen.name}"
         return common.post_and_back(path, body, back, "reg.done",
-                                    idempotency_key=request.form.get("idempotency_key") or None)
+                                    idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
     view.__name__ = f"act_{spec.slug}"
     return view
 
