@@ -118,15 +118,18 @@ class Contracts:
         ``x-personal-data`` (an occupant's name on a completed work order; kinds as in
         ``personal_data``): webhooks leave them out, archive masks them for those without the
         right. ``{}`` for an event without any, or a type with no contract."""
-        contract = self.documents.get(f"events/{source}/{event_type}.json") or {}
-        properties = ((contract.get("properties") or {}).get("data") or {}).get("properties") or {}
-        return {name: schema["x-personal-data"] for name, schema in properties.items() if "x-personal-data" in schema}
+        return {name: schema["x-personal-data"] for name, schema in self._data_properties(source, event_type).items()
+                if "x-personal-data" in schema}
 
     def data_fields(self, source, event_type):
         """The names of the fields of an event's ``data`` its contract knows (empty for a type
         with no contract)."""
+        return set(self._data_properties(source, event_type))
+
+    def _data_properties(self, source, event_type):
+        """``{field: schema}`` of an event's ``data`` in its contract (``{}`` without one)."""
         contract = self.documents.get(f"events/{source}/{event_type}.json") or {}
-        return set(((contract.get("properties") or {}).get("data") or {}).get("properties") or {})
+        return ((contract.get("properties") or {}).get("data") or {}).get("properties") or {}
 
     def facet_keys(self, event):
         """The routing keys ``event`` is published with besides its type (RabbitMQ's ``BCC``

@@ -42,20 +42,24 @@ def _entry(at, by, action, note=None):
     return {"at": at, "by": by, "action": action, "note": note, "event_id": None}
 
 
+def _term_days(kind, rules):
+    """The estate's term of a borrowing or a view: the longest it runs."""
+    return rules["borrow_due_days"] if kind == "borrow" else rules["view_due_days"]
+
+
 def due_back(kind, decided, given, rules):
     """The due back asked for, unless it has passed by the decision (a request approved days
     later): then, as without one, the estate's days from the decision."""
     if given and clock.parse_iso(given) > decided:
         return given
-    days = rules["borrow_due_days"] if kind == "borrow" else rules["view_due_days"]
-    return clock.to_iso(calendar.days_later(decided, days, rules["timezone"]))
+    return clock.to_iso(calendar.days_later(decided, _term_days(kind, rules), rules["timezone"]))
 
 
 def _within_term(kind, given, now, rules):
-    """A due back asked for is at most the estate's term away (``borrow_due_days``,
-    ``view_due_days``): asked for 2099, a view opened every record of the estate for decades,
-    and the manager could only approve that date or reject (found by review)."""
-    days = rules["borrow_due_days"] if kind == "borrow" else rules["view_due_days"]
+    """A due back asked for is at most the estate's term away: asked for 2099, a view opened every
+    record of the estate for decades, and the manager could only approve that date or reject
+    (found by review)."""
+    days = _term_days(kind, rules)
     last = calendar.days_later(now, days, rules["timezone"])
     if given > last:
         raise BusinessRuleViolation(f"a {kind} is due back within the estate's {days} days",

@@ -182,8 +182,8 @@ def changed_names(changes):
     """The names of the public fields an edit wrote (``changes``), for its event's ``changed``:
     the change log listed every field of the copy, so an owner's new phone did not show as one
     (found by review). Storage keys are named by the field they belong to."""
-    names = {PUBLIC_NAME.get(name, name) for name in changes if not name.startswith("_") and name not in BOOKKEEPING}
-    return sorted(name for name in names if name)
+    return sorted({PUBLIC_NAME.get(name, name) for name in changes
+                   if not name.startswith("_") and name not in BOOKKEEPING})
 
 
 def estate_event_data(estate, changes=None):
