@@ -99,7 +99,7 @@ def test_the_rpc_client_counts_calls_by_service_method_and_outcome(client, monke
             return {"result": None, "error": {"exc_type": "NotFound", "exc_args": ["no such estate"]}}
 
     rpc = rpc_client.RpcClient("amqp://unused", timeout=1, heartbeat=0)
-    monkeypatch.setattr(rpc, "_channel", lambda deadline=None: Channel())
+    monkeypatch.setattr(rpc, "_channel", lambda deadline: Channel())
     before = sample(scrape(client), "estate_rpc_client_calls_total", service="archive", method="get_estate",
                     outcome="not_found")
     try:

@@ -91,12 +91,12 @@ def _raise_remote(error):
 class _ThreadChannel:
     """One thread's connection, reply queue and in-flight call."""
 
-    def __init__(self, amqp_uri, owner, heartbeat, seconds=None):
+    def __init__(self, amqp_uri, owner, heartbeat, seconds):
         """``seconds``: what the first call has left for connecting (its deadline's remainder)."""
         self.heartbeat = heartbeat
         self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS,
                                      transport_options={"confirm_publish": True})
-        self._connect(2 * CONNECT_TIMEOUT_SECONDS if seconds is None else seconds)
+        self._connect(seconds)
         self.exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)
         self.reply_key = str(uuid.uuid4())
         queue = Queue(
@@ -210,13 +210,12 @@ class RpcClient:
         self._all = {}  # channel -> the thread that owns it
         self._lock = threading.Lock()
 
-    def _channel(self, deadline=None):
+    def _channel(self, deadline):
         """This thread's channel; a new one is connected within ``deadline`` (``time.monotonic()``)."""
         channel = getattr(self._local, "channel", None)
         if channel is None:
-            seconds = None if deadline is None else deadline - time.monotonic()
             try:
-                channel = _ThreadChannel(self.amqp_uri, self.owner, self.heartbeat, seconds)
+                channel = _ThreadChannel(self.amqp_uri, self.owner, self.heartbeat, deadline - time.monotonic())
             except Exception as exc:  # kombu and amqp raise many kinds on connect
                 raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
             self._local.channel = channel

@@ -117,9 +117,10 @@ def nearest_slot(plans, now, rules):
 
 def latest_slot(plan, now, rules):
     """``(slot, day)``: the plan's slot that began last before ``now``, in the past day and not
-    before the plan was made, and the plan day it is of; ``(None, None)`` without one. A guard who names the plan after its window
-    walks that round late, and the round says so (it was refused, and walked without the plan
-    its checkpoints had no due time, so nothing showed the late walk)."""
+    before the plan was made, and the plan day it is of; ``(None, None)`` without one. A guard
+    who names the plan after its window walks that round late, and the round says so (it was
+    refused, and walked without the plan its checkpoints had no due time, so nothing showed the
+    late walk)."""
     today, created = localtime.local_date(now, rules), clock.parse_iso(plan["created_at"])
     began = [(slot, day) for day in (today - timedelta(days=2), today - timedelta(days=1), today)
              for slot in plan_slots(plan, day, rules) if max(now - timedelta(days=1), created) <= slot <= now]

@@ -82,6 +82,14 @@ def all_of(db, collection, estate_id, query=None):
     return list(db[collection].find({"estate_id": estate_id, **(query or {})}))
 
 
+# -- patrol rounds -------------------------------------------------------------
+
+def slot_walked(db, estate_id, plan_id, scheduled_start):
+    """Whether a round was started for the plan's slot at ``scheduled_start``."""
+    return db.patrol_rounds.find_one({"estate_id": estate_id, "scheduled_start": scheduled_start,
+                                      "plan_id": plan_id}, {"_id": 1}) is not None
+
+
 # -- emergency plans ------------------------------------------------------------
 
 def estate_plans(db, estate_id):
@@ -165,12 +173,6 @@ def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, 
 
 
 # -- KPIs -----------------------------------------------------------------------
-
-def slot_walked(db, estate_id, plan_id, scheduled_start):
-    """Whether a round was started for the plan's slot at ``scheduled_start``."""
-    return db.patrol_rounds.find_one({"estate_id": estate_id, "scheduled_start": scheduled_start,
-                                      "plan_id": plan_id}, {"_id": 1}) is not None
-
 
 def kpi_facts(db, estate_id, months, start_iso, end_iso):
     """What the security KPIs of one estate and period are computed from; ``months``: the period's
