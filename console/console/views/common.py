@@ -45,7 +45,7 @@ def take_problem():
     return session.pop("problem", None)
 
 
-def take_typed():
+def _take_typed():
     """What a refused row action's form held (``post_and_back``'s ``typed``): taken from the
     session once a request, then kept for the rest of the page."""
     if "typed" not in g:
@@ -54,16 +54,16 @@ def take_typed():
 
 
 def row_typed(item_id, action):
-    """A register's row action form as it was typed, when that row's action was just refused
-    (``{field: [values]}`` as a MultiDict); empty otherwise. A refused action came back as an
-    empty form (found by review)."""
-    typed = take_typed()
+    """A row action's form (a register's row, a request's step) as it was typed, when that action
+    was just refused (``{field: [values]}`` as a MultiDict); empty otherwise. A refused action
+    came back as an empty form (found by review)."""
+    typed = _take_typed()
     if typed and typed.get("item") == item_id and typed.get("action") == action:
         return MultiDict([(name, value) for name, values in typed.get("form", {}).items() for value in values])
     return MultiDict()
 
 
-def typed_row(item_id, action):
+def row_form_to_keep(item_id, action):
     """What ``row_typed`` gives back: the posted form of a row action, less its hidden fields."""
     form = request.form
     return {"item": item_id, "action": action,
@@ -77,11 +77,17 @@ def act(call, back):
     try:
         result = call()
     except ApiProblem as problem:
-        if problem.status in (401, 503) or problem.status >= 500:
+        if not _shown_on_the_page(problem):
             raise
         show_problem(problem)
         return None, redirect(back)
     return result, None
+
+
+def _shown_on_the_page(problem):
+    """A refusal (4xx) the page shows; an expired session (401) and an unavailable gateway (5xx)
+    go to their own pages."""
+    return problem.status != 401 and problem.status < 500
 
 
 def write(call, page):
@@ -91,7 +97,7 @@ def write(call, page):
     try:
         return call(), None
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not _shown_on_the_page(problem):
             raise
         return None, (page(problem), problem.status)
 
@@ -114,7 +120,7 @@ def comma_lines(text):
 def post_and_back(path, body, back, done_key, idempotency_key=None, typed=None):
     """POST ``body`` to the estate's ``path``, then back to ``back``: with ``done_key``'s notice,
     or with the API's refusal shown there (``act``) and ``typed`` (what the form held) kept for
-    that page to show again (``take_typed``)."""
+    that page to show again (``row_typed``)."""
     _, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body, idempotency_key=idempotency_key),
                      back)
     if refused:

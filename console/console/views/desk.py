@@ -93,7 +93,6 @@ def request_detail(request_id):
         address = item["portal"]["address"]
         candidates = common.households_matching(building=address["building"], unit=address["unit"])
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
-                           typed=common.take_typed(),
                            candidates=candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
@@ -127,9 +126,8 @@ def request_action(request_id, action):
         body["satisfaction"] = int(form["satisfaction"])
     back = url_for("desk.request_detail", request_id=request_id)
     # a refused reply or outcome comes back as typed (it was lost: found by review)
-    typed = {"action": action, "text": text, "valid": form.get("valid", ""), "satisfaction": form.get("satisfaction", "")}
     return common.post_and_back(f"service-requests/{request_id}/{action}", body, back, f"desk.done_{action}",
-                                typed=typed)
+                                typed=common.row_form_to_keep(request_id, action))
 
 
 @bp.post("/requests/<request_id>/household")

@@ -158,7 +158,7 @@ def _action_view(spec):
         back = _back(spec, item_id)
         if chosen is None:
             return redirect(back)
-        typed = common.typed_row(item_id, action)  # shown again if it is refused
+        typed = common.row_form_to_keep(item_id, action)  # shown again if it is refused
         try:
             body = body_of(chosen.fields, request.form)
         except BadInput as bad:
