@@ -97,12 +97,12 @@ def whole_numbers(value, depth=0):
     """JSON Schema's ``integer`` admits ``5.0``, and so does the contract; the services count with
     Python ints, so a whole-valued number goes on as an int (``5.0`` -> ``5``, ``89.5`` stays).
     A value nested deeper than ``MAX_DEPTH`` is refused here (400), before any schema walks it."""
-    if isinstance(value, float) and not math.isfinite(value):  # 1e999: too large for a number here
+    too_large = ((isinstance(value, float) and not math.isfinite(value))  # 1e999
+                 or (isinstance(value, int) and not isinstance(value, bool) and abs(value) > _STORED_INT))
+    if too_large:
         raise InvalidInput("a number in the body is too large", [field_error("(body)", "has a number too large")])
     if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT:
         return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _STORED_INT:
-        raise InvalidInput("a number in the body is too large", [field_error("(body)", "has a number too large")])
     if isinstance(value, str):
         _require_unicode(value)
     if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
