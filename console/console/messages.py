@@ -311,6 +311,7 @@ _MESSAGES = {
     "sr.action_reply": ("答复", "Reply"),
     "sr.action_close": ("结案", "Close"),
     "sr.action_reopen": ("重新打开", "Reopen"),
+    "sr.close_unvisited": ("业主联系不上（已记录 {count} 次联系）：不回访结案", "The occupant could not be reached ({count} attempts recorded): closed without the return visit"),
     "sr.text_reopen": ("业主再次来询的原因", "Why the owner came back"),
     "desk.done_reopen": ("已重新打开", "Reopened"),
     "sr.visit_attempt": ("回访未联系上", "Occupant not reached"),

@@ -3,7 +3,7 @@ import base64
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import permissions
+from .. import menu, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -21,6 +21,9 @@ FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit
 # action -> (the body field the form fills, required)
 ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason"}
 ATTEMPT_METHODS = ("phone", "visit", "message")
+# what a verification found caused the complaint (the quarterly analysis groups by it)
+CAUSES = ("staff_conduct", "service_standard", "process", "contractor", "facility_defect", "owner_misunderstanding",
+          "third_party", "other")
 
 
 @bp.get("/requests/new")
@@ -99,7 +102,7 @@ def request_detail(request_id):
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
                            form=common.custom_form(item),
                            household=household, problem=common.take_problem(), actions=_actions_shown(item),
-                           attempt_methods=ATTEMPT_METHODS)
+                           attempt_methods=ATTEMPT_METHODS, causes=CAUSES)
 
 
 @bp.post("/requests/<request_id>/custom")
@@ -124,6 +127,10 @@ def request_action(request_id, action):
         body["valid"] = form["valid"] == "true"
     if action == "close" and form.get("satisfaction", "").isdigit():
         body["satisfaction"] = int(form["satisfaction"])
+    if action == "verify" and form.get("cause") in CAUSES:
+        body["cause"] = form["cause"]
+    if action == "close" and form.get("no_visit_reason") == "occupant_unreachable":
+        body["no_visit_reason"] = "occupant_unreachable"
     back = url_for("desk.request_detail", request_id=request_id)
     # a refused reply or outcome comes back as typed (it was lost: found by review)
     return common.post_and_back(f"service-requests/{request_id}/{action}", body, back, f"desk.done_{action}",
@@ -181,18 +188,36 @@ def _actions_shown(item):
 
 # The steps each status of a request allows, as customer-service's table says (its
 # ``domain.TRANSITIONS``; an open complaint was offered "reply", which the API refused with a
-# 409 and the typed reply was lost: found by review). Repairs are worked elsewhere.
+# 409 and the typed reply was lost: found by review). A repair's work is done in engineering;
+# the desk closes it after its return visit (``visited``), or, still ``completed``, without the
+# visit once the occupant could not be reached (``_closable_unvisited``).
 _STEPS = {
     "complaint": {"open": ("verify", "escalate"), "verified": ("escalate", "reply"),
                   "escalated": ("verify", "reply"), "replied": ("escalate", "close")},
+    "repair": {"visited": ("close",), "completed": ("close",)},
     "consultation": {"open": ("reply", "close"), "replied": ("reopen", "close")},  # reopen: not settled
     "suggestion": {"open": ("reply", "close"), "replied": ("close",)},
     "praise": {"open": ("reply", "close"), "replied": ("close",)},
 }
+# customer-service's rule: an escalated complaint is answered and closed by management
+_MANAGER_ONLY_WHEN_ESCALATED = ("reply", "close")
 
 
 def _actions_of(item):
-    return _STEPS.get(item.get("kind"), {}).get(item.get("status"), ())
+    steps = _STEPS.get(item.get("kind"), {}).get(item.get("status"), ())
+    if (item.get("complaint") or {}).get("escalated") and not set(g.user.roles) & menu.MANAGEMENT:
+        steps = tuple(step for step in steps if step not in _MANAGER_ONLY_WHEN_ESCALATED)
+    if item.get("kind") == "repair" and item.get("status") == "completed" and not _closable_unvisited(item):
+        steps = tuple(step for step in steps if step != "close")
+    return steps
+
+
+def _closable_unvisited(item):
+    """A completed repair closes without its return visit only when it is not owed one for sure
+    (a repeated or emergency repair) and the occupant could not be reached since the work was
+    done; the service counts the attempts against the estate's number (a 422 with too few)."""
+    return not item.get("return_visit_required") and any(
+        attempt.get("work_completed_at") == item.get("completed_at") for attempt in item.get("return_visit_attempts") or [])
 
 
 def _badge(item):
