@@ -82,6 +82,18 @@ def test_the_edit_sends_the_version_seen_and_leaves_a_blank_owner_alone(client, 
     _only_documented(fake, documented_routes)
 
 
+def test_an_area_of_nan_or_infinity_is_refused_by_its_field_not_sent(client, fake):
+    """JSON cannot carry NaN or an infinity: sending one failed inside the console and read as
+    "gateway unavailable", the form lost (found by review)."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    for typed in ("NaN", "Infinity", "-inf", "sNaN"):
+        answer = client.post("/households/hh_1/edit", data={"csrf_token": csrf_of(client), "version": "3",
+                                                            "area_m2": typed, "status": "occupied"})
+        assert answer.status_code == 400, typed
+        assert _posts(fake, "/households/hh_1") == []
+
+
 def test_people_transfer_and_status_changes_post_their_documented_bodies(client, fake, documented_routes):
     sign_in(client, fake, roles=("steward",))
     _household(fake)

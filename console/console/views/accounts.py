@@ -1,7 +1,6 @@
 """Accounts: bills and arrears with filters, taking a payment, the printable receipt (and its invoices), the
 billing run, fee standards with whom they apply to. More finance screens: finance_extra.py."""
 import re
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
@@ -192,16 +191,12 @@ def _applies_to(form):
     if statuses:
         applies["statuses"] = statuses
     for name, key in (("min_area", "min_area_m2"), ("max_area", "max_area_m2")):
-        text = form.get(name, "").strip()
-        if not text:
-            continue
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
+            number = common.number_typed(form.get(name))
+        except ValueError:
             return None, _field_problem(f"applies_to.{key}", i18n.translate("fee.area_invalid"))
-        applies[key] = int(number) if number == number.to_integral_value() else float(number)
+        if number is not None:
+            applies[key] = number
     ids = []
     for token in re.split(r"[\s,，、;；]+", form.get("households", "").strip()):
         if not token:

@@ -2,7 +2,6 @@
 
 What a new installation needs first: after ``make run`` the admin creates an estate,
 its households and the staff's accounts here, then everyone works in their own menu."""
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
@@ -62,8 +61,10 @@ def households(problem=None):
 def create_household():
     form = request.form
     try:
-        area = float(Decimal(form.get("area_m2", "").strip()))
-    except (InvalidOperation, ValueError):
+        area = common.number_typed(form.get("area_m2"))
+        if area is None:
+            raise ValueError("blank")
+    except ValueError:
         return households(ApiProblem(400, i18n.translate("error.amount"),
                                      errors=[{"field": "area_m2", "message": i18n.translate("error.amount")}])), 400
     body = {"building": form.get("building", "").strip(), "unit": form.get("unit", "").strip(),

@@ -70,6 +70,22 @@ def row_form_to_keep(item_id, action):
             "form": {name: form.getlist(name) for name in form if name not in ("csrf_token", "idempotency_key", "from")}}
 
 
+def number_typed(text):
+    """A number as typed in a form (``12``, ``0.35``), an int when whole; None when blank;
+    ValueError when it is not a number, or is NaN or an infinity: JSON cannot carry those, so
+    sending one failed in the console and read as "gateway unavailable" (found by review)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
 def act(call, back):
     """Run a gateway write; on a refusal (4xx) show its problem on ``back`` instead of an error page.
 
@@ -306,10 +322,9 @@ def custom_from_form(definitions, form):
                 values[key] = text == "true"
         elif text and definition["type"] == "number":
             try:
-                number = Decimal(text)
-                values[key] = int(number) if number == number.to_integral_value() else float(number)
-            except InvalidOperation:
-                values[key] = text
+                values[key] = number_typed(text)
+            except ValueError:
+                values[key] = text  # the gateway names the field
         elif text:
             values[key] = text
     return values

@@ -139,7 +139,7 @@ def _body(step, form):
     for name, qty, cost in zip(form.getlist("material_name"), form.getlist("material_qty"), costs):
         if name.strip():
             try:
-                material = {"name": name.strip(), "qty": float(qty or 1)}
+                material = {"name": name.strip(), "qty": common.number_typed(qty) or 1}
             except ValueError:
                 return None
             if cost.strip():

@@ -6,7 +6,6 @@ owner's transfer, status changes (move-in, renovation, move-out), the unit's tak
 Each form posts to its documented route; a refusal re-renders the page with the problem's field
 errors next to that form's inputs and what was typed. Which step is allowed, the outcome of a
 checklist and the repair requests a vacant-unit inspection opens are the API's."""
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
@@ -90,8 +89,10 @@ def edit(household_id):
     form = request.form
     body = {"status": form.get("status", "")}
     try:
-        body["area_m2"] = float(Decimal(form.get("area_m2", "").strip()))
-    except (InvalidOperation, ValueError):
+        body["area_m2"] = common.number_typed(form.get("area_m2"))
+        if body["area_m2"] is None:
+            raise ValueError("blank")
+    except ValueError:
         return _bad(household_id, "edit", "area_m2", "error.amount")
     owner = {name: form.get(f"owner_{name}", "").strip() for name in ("name", "phone")
              if form.get(f"owner_{name}", "").strip()}

@@ -5,7 +5,6 @@ unit and the lowest / highest value that passes); engineering opens an inspectio
 equipment or a location with it, and completes it with a result per item. Which result fails,
 the findings and the work orders they open are the API's (``POST …/inspections/{id}/complete``):
 the console shows them, and the orders it opened (``GET …/work-orders?inspection_id=``)."""
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
@@ -32,20 +31,6 @@ def _refused(problem):
     if problem.status >= 500 or problem.status == 401:
         raise problem
     return problem
-
-
-def _number(text):
-    """A limit or a reading as typed (``12``, ``0.35``); None when blank; ValueError when not a number."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def _bad_number(field):
@@ -82,7 +67,7 @@ def _checklist_body(form):
         if kind == "reading":
             for name, values in (("min", lows), ("max", highs)):
                 try:
-                    value = _number(values[row] if row < len(values) else "")
+                    value = common.number_typed(values[row] if row < len(values) else "")
                 except ValueError:
                     raise _bad_number(f"items[{index}].{name}") from None
                 if value is not None:
@@ -167,7 +152,7 @@ def _results(inspection, form):
         result = {"code": code}
         if item.get("kind") == "reading":
             try:
-                result["reading"] = _number(form.get(f"reading.{code}"))
+                result["reading"] = common.number_typed(form.get(f"reading.{code}"))
             except ValueError:
                 raise _bad_number(f"results[{index}].reading") from None
         else:
