@@ -89,7 +89,8 @@ def top_up_reversal(top_up, data, now, rules, cashier):
             "amount_cents": top_up["amount_cents"], "method": top_up["method"],
             "receipt_number": top_up["receipt_number"], "reading_id": None, "cashier": cashier,
             "day": periods.day_of(now, rules), "at": stamp, "created_at": stamp, "status": "pending",
-            "balance_after_cents": None, "receipt": None, "reverses": top_up["_id"], "reason": data["reason"].strip()}
+            "balance_after_cents": None, "receipt": None, "reverses": top_up["_id"],
+            "reason": (data.get("reason") or "").strip() or None}  # optional, as for a payment (API.md sends no body)
 
 
 def applied(account, move):

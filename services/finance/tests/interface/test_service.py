@@ -1084,6 +1084,16 @@ def reverse_top_up(finance, move_id, reason="typed 1000 yuan for 100"):
     return finance.reverse_utility_top_up({"estate_id": ESTATE, "id": move_id, "data": {"reason": reason}})
 
 
+def test_a_top_up_is_reversed_without_a_reason_as_a_payment_is(finance):
+    """The reason is optional, as the contract says: without one the reversal was a 500 (KeyError;
+    found by review)."""
+    first = top_up(finance, 5000, key="tu-no-reason")
+    acting(finance, CASHIER)
+    reversal = finance.reverse_utility_top_up({"estate_id": ESTATE, "id": first["id"], "data": {}})
+    assert (reversal["status"], reversal["reason"]) == ("posted", None)
+    assert balance(finance) == 0
+
+
 def test_a_top_up_is_reversed_by_a_move_and_an_entry_of_its_own_and_the_books_still_balance(finance):
     """A posted entry is never edited, only reversed (DOMAIN.md): a mistyped top-up had no way back."""
     first = top_up(finance, 100000, key="tu-big")
