@@ -44,6 +44,9 @@ def household_lock(db, estate_id, household_id):
 
 def create_standard(db, outbox, caller, estate_id, data):
     standard_id = caller.created_id("fs", estate_id)
+    # the households it names are the estate's (another estate's ids were kept, and billed nobody)
+    for index, household_id in enumerate((data.get("applies_to") or {}).get("household_ids") or []):
+        store.known_household(db, estate_id, household_id, f"data.applies_to.household_ids[{index}]")
     return public(store.create(db, outbox, "fee_standards", estate_id, standard_id, lambda: standards.new_standard(
         standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id), caller.user)))
 

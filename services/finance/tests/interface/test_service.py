@@ -214,6 +214,18 @@ def test_a_fixed_parking_standard_bills_only_the_households_it_names(finance):
                                                                                               "hh_3": 15000}
 
 
+def test_a_standard_names_only_households_of_its_estate(finance):
+    """Another estate's household, or one that names nothing, was kept on the standard (and
+    billed nobody): found by review."""
+    for named in ("hh_far", "hh_nobody"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            finance.create_fee_standard({"estate_id": ESTATE, "data": {
+                "item": "parking", "amount_cents": 15000, "cycle": "monthly",
+                "applies_to": {"household_ids": ["hh_1", named]}}})
+        assert refused.value.errors[0]["field"] == "data.applies_to.household_ids[1]"
+    assert finance.list_fee_standards({"estate_id": ESTATE})["items"] == []
+
+
 def test_a_periodic_parking_standard_without_its_households_is_refused(finance):
     with pytest.raises(BusinessRuleViolation) as refused:
         finance.create_fee_standard({"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 15000,
