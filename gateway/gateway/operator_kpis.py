@@ -20,7 +20,7 @@ Plain functions: no Flask, no store.
 """
 from decimal import Decimal
 
-from estate_common import calendar
+from estate_common import calendar, clock
 from estate_common.kpis import kpi
 
 TURNOVER_NOTE = "staff accounts deactivated in the period / average staff accounts (at its start and end)"
@@ -48,9 +48,14 @@ def staff_turnover(users, start, end):
 
 
 def _turnover(accounts):
-    """The KPI of ``(user, start, end)``: each account over its own period bounds."""
+    """The KPI of ``(user, start, end)``: each account over its own period bounds. A period that
+    has not begun on an account's calendar counts nothing of it, so a month to come is "no data"
+    (0 ÷ 0), as every other KPI's (``estate_common.kpis.not_begun``), not a turnover of 0."""
     left = held = 0
+    now = clock.now_iso()
     for user, start, end in accounts:
+        if start > now:
+            continue
         left += 1 if user.get("deactivated_at") and start <= user["deactivated_at"] < end else 0
         held += _held(user, start) + _held(user, end)
     return kpi(left, float(Decimal(held) / 2), "ratio", note=TURNOVER_NOTE)

@@ -46,6 +46,21 @@ def test_each_account_is_counted_on_its_own_estates_calendar():
     assert (october["numerator"], october["denominator"]) == (1, 2.5)
 
 
+def test_a_period_not_begun_is_no_data_not_a_turnover_of_zero():
+    """Every KPI of a month to come is "no data"; turnover showed 0 of 3 (found by review)."""
+    from estate_common import clock
+    clock.freeze(clock.parse_iso("2026-12-02T06:00:00.000Z"))
+    try:
+        users = [user("2025-06-01T00:00:00.000Z") for _ in range(3)]
+        shanghai = {"id": "A", "timezone": "Asia/Shanghai"}
+        ahead = operator_kpis.estate_turnover(users, shanghai, "2027-01")["staff_turnover"]
+        assert (ahead["numerator"], ahead["denominator"], ahead["value"]) == (0, 0, None)
+        assert operator_kpis.operator_turnover(users, [shanghai], "2027-01")["value"] is None
+        assert operator_kpis.estate_turnover(users, shanghai, "2026-12")["staff_turnover"]["denominator"] == 3
+    finally:
+        clock.reset()
+
+
 def test_totals_sum_the_estates_numerators_and_denominators_next_to_each_estate():
     rows = [{"kpis": {"collection_rate": {"numerator": 150, "denominator": 200, "value": 0.75, "unit": "ratio",
                                           "target": 0.95},
