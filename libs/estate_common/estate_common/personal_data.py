@@ -96,8 +96,14 @@ def mask_name(name):
 
 
 def masked(kind, value):
-    """``value`` of ``kind`` as a caller without the right sees it (non-text values as they are:
-    a null stays null)."""
+    """``value`` of ``kind`` as a caller without the right sees it: every text in it masked, down
+    through objects and lists (an archive correction may write a whole person as one field:
+    ``{"name", "phone", "id_number"}`` was shown in full through a borrowing; found by review);
+    other values as they are (a null stays null)."""
+    if isinstance(value, dict):
+        return {name: masked(kind, item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [masked(kind, item) for item in value]
     if not isinstance(value, str):
         return value
     return mask_phone(value) if kind in NUMBERS else mask_name(value)

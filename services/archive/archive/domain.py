@@ -344,9 +344,14 @@ def correction_record(record_id, original, data, now, actor, request_id):
 
 def masked_record(record, personal, roles):
     """``record`` with each field of its ``data`` in ``personal`` (``{field: kind}``, its event's
-    contract marks) masked unless one of ``roles`` sees that kind in full."""
+    contract marks) masked unless one of ``roles`` sees that kind in full; and a correction's
+    ``reason``, free text the archivist wrote, masked as a resident's name for a role that does
+    not see those (it may name the person the correction is about: found by review)."""
     hidden = {name: kind for name, kind in personal.items()
               if name in (record.get("data") or {}) and not personal_data.sees_in_full(kind, roles)}
+    if record.get("event_type") == CORRECTION and record.get("reason") \
+            and not personal_data.sees_in_full(personal_data.RESIDENT_NAME, roles):
+        record = record | {"reason": personal_data.masked(personal_data.RESIDENT_NAME, record["reason"])}
     if not hidden:
         return record
     return record | {"data": record["data"] | {name: personal_data.masked(kind, record["data"][name])

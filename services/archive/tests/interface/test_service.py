@@ -568,6 +568,20 @@ def test_a_borrowed_record_shows_its_personal_data_as_the_borrower_s_role_may_se
     second = [r for r in archive.list_borrowed_records(by_id)["items"] if r.get("corrects") == first["id"]]
     assert [r["data"] for r in second] == [{"signed_by": "C*** *****", "witness": "W*** **",
                                             "material_cost_cents": 1300}]
+    # a person written as one object or a list, and the reason's free text, were shown in full
+    # (found by review)
+    as_role(archive, "li", "archivist", estate)
+    archive.correct_record({"estate_id": estate["id"], "id": first["id"], "data": {
+        "reason": "Chen Meili asked, 13900605678", "data": {
+            "occupant": {"name": "Chen Meili", "phone": "13900625678", "id_number": "110101199003070624"},
+            "witnesses": ["Wang Wu", "13900635678"]}}})
+    as_role(archive, "zhao", "security", estate)
+    third = [r for r in archive.list_borrowed_records(by_id)["items"]
+             if r.get("corrects") == first["id"] and "occupant" in r["data"]]
+    assert third[0]["data"] == {"occupant": {"name": "C*** *****", "phone": "1**********",
+                                             "id_number": "1*****************"},
+                                "witnesses": ["W*** **", "1**********"]}
+    assert "13900605678" not in third[0]["reason"] and "Meili" not in third[0]["reason"]
     as_role(archive, "li", "archivist", estate)  # the keepers still read it in full
     kept = [r for r in archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "wo_9"}})["items"]
             if r.get("corrects") == first["id"]]
