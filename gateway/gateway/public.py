@@ -21,6 +21,8 @@ Limits, per ``PUBLIC_WINDOW_SECONDS`` (600), each a 429 with ``Retry-After``:
 The address is the client's as the sign-in guard takes it (``limits.client_address``: an IPv6
 client's /64; ``TRUSTED_PROXIES``).
 """
+import re
+
 from flask import current_app, g, jsonify, request
 
 from estate_common import config
@@ -44,13 +46,27 @@ def settings_from_env():
 SECRET_PARAMS = ("tracking_code",)  # a path part that opens a request's tracking view
 
 
+# What of a path the log keeps: one of the system's ids (``estate_common.ids``: a prefix and 24 hex
+# digits), a lower-case word (a resource, a kind, a period, a file of the docs) or an estate code
+# as archive keeps it (upper-case). Anything else typed where an id goes (a name: found by review)
+# is logged as the part's name only.
+_LOGGED_PART = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*_[0-9a-f]{24}|[a-z0-9][a-z0-9._/-]{0,63}|[A-Z0-9][A-Z0-9-]{1,31}")
+_RULE_PART = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+
+
 def logged_path():
-    """The request's path for the log: a tracking code (a bearer secret) as its name only."""
-    path, args = request.path, request.view_args or {}
-    for name in SECRET_PARAMS:
-        if isinstance(args.get(name), str) and args[name]:
-            path = path.replace(args[name], f"<{name}>")
-    return path
+    """The request's path for the log: its route, with each path part that passes
+    ``_LOGGED_PART`` and is not a secret (a tracking code opens a request's tracking view) and
+    the others as ``<name>``. An unmatched path keeps its parts that passes, the others ``*``."""
+    rule, args = request.url_rule, request.view_args or {}
+    if rule is None:
+        return "/".join(part if not part or _LOGGED_PART.fullmatch(part) else "*" for part in request.path.split("/"))
+
+    def part(match):
+        name = match.group(1)
+        value = str(args.get(name, ""))
+        return value if name not in SECRET_PARAMS and _LOGGED_PART.fullmatch(value) else f"<{name}>"
+    return _RULE_PART.sub(part, rule.rule)
 
 
 def estate_code_of(path):

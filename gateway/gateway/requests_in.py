@@ -8,6 +8,7 @@ import uuid
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from estate_common import logs
 from estate_common.errors import InvalidInput, field_error
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -57,8 +58,11 @@ def _read_at_most(stream, count):
 
 
 def request_id():
+    """The caller's ``X-Request-ID`` when it is a plain id, else a fresh one. An id that reads as
+    a phone or an ID number is not taken: it goes into every log line, event and archive record
+    of the call (found by review)."""
     given = request.headers.get("X-Request-ID", "")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return given if _REQUEST_ID.fullmatch(given) and logs.scrub(given) == given else uuid.uuid4().hex
 
 
 MAX_DEPTH = 32  # objects and arrays within each other; no documented body comes near

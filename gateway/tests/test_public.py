@@ -159,3 +159,4 @@ def test_the_log_line_of_a_tracking_call_names_no_tracking_code(app, caplog):
     paths = [record.path for record in caplog.records if getattr(record, "path", None)]
     assert paths == ["/api/v1/public/requests/<tracking_code>"]
     assert CODE not in caplog.text
+
