@@ -29,7 +29,7 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "description": data["description"].strip(),
         "related_request_id": data.get("related_request_id"),
         "status": "open",
-        "due_at": due_at(data["kind"], created, rules),
+        "due_at": due_at(data["kind"], created, rules, data.get("emergency") is True),
         "answered_at": None,
         "overdue_at": None,
         "created_at": stamp,

@@ -42,7 +42,7 @@ def details(data, created, rules, earlier_repair_id):
     emergency = data.get("emergency") is True  # the desk's mark (抢险): maintenance opens an emergency order
     return {
         "category": category_of(data),
-        "promised_by": due_at("repair", created, rules),
+        "promised_by": due_at("repair", created, rules, emergency),
         "repeat_of": earlier_repair_id,
         "emergency": emergency,
         "return_visit_required": earlier_repair_id is not None or emergency,

@@ -18,6 +18,9 @@ DEFAULTS = {
     "complaint_verify_days": 1,
     # 报修: the owner is told the expected time limit (promised_by = due_at of a repair).
     "repair_response_hours": 24,
+    # 抢险: an emergency repair's response, promised to the owner (maintenance keeps the same
+    # number for the emergency work order's deadline: set both alike).
+    "emergency_response_minutes": 30,
     # 咨询: a consultation is answered the same day.
     "consultation_answer_hours": 24,
     # 建议: a suggestion gets an answer within a week.
@@ -54,6 +57,7 @@ MAXIMA = {
     "complaint_reply_days": 60,
     "complaint_verify_days": 7,
     "repair_response_hours": 720,
+    "emergency_response_minutes": 1440,
     "consultation_answer_hours": 720,
     "suggestion_answer_days": 60,
     "return_visit_days": 30,

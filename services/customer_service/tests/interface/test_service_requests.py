@@ -376,6 +376,19 @@ def test_an_emergency_registered_at_the_desk_travels_on_its_event(desk):
     assert refused.value.errors[0]["field"] == "data.emergency"
 
 
+def test_an_emergency_repair_is_promised_within_the_estate_s_emergency_minutes(desk):
+    """A gas leak's owner was promised 24 hours, the ordinary repair's time (found by review)."""
+    created = clock.now()
+    emergency = desk.create_request(new("repair", emergency=True))
+    assert emergency["promised_by"] == emergency["due_at"] == clock.to_iso(created + timedelta(minutes=30))
+    assert desk.create_request(new("repair", household="hh_2"))["promised_by"] == clock.to_iso(
+        created + timedelta(hours=24))
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"emergency_response_minutes": 45}})
+    later = desk.create_request(new("repair", emergency=True, household="hh_2"))
+    assert later["promised_by"] == clock.to_iso(created + timedelta(minutes=45))
+
+
 def test_overdue_return_visits_are_listed(desk):
     on_time = desk.create_request(new("repair"))
     forgotten = desk.create_request(new("repair", household="hh_2"))
