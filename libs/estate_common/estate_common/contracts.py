@@ -336,6 +336,24 @@ def _join(base, name):
     return f"{base}.{name}" if base else name
 
 
+def without_value(message, value):
+    """A contract message with the value it quotes taken out (jsonschema starts with its repr:
+    ``'abc' does not match '^…$'``); a message that still contains the value says only that
+    it is not valid. An answer names the field and the rule, never what was sent: a password
+    that was too short came back in the 400 (found by review), and an import job's rows are
+    owners' names and phones, kept and read later."""
+    if value is None or isinstance(value, (dict, list)) and not value:
+        return message
+    for shown in (repr(value), str(value)):
+        if message.startswith(shown):
+            message = "the value" + message[len(shown):]
+            break
+    text = str(value).strip()
+    if text and (text in message or repr(value) in message):
+        return "is not valid"
+    return message
+
+
 def _describe(error):
     if error.context:
         best = min(error.context, key=lambda e: (len(e.context), -len(e.absolute_path)))
@@ -350,7 +368,7 @@ def _describe(error):
         return [field_error(_join(where, name), "is not an allowed field") for name in extras]
     if error.validator == "not" and error.validator_value == {}:  # a field this variant does not take
         return [field_error(where or "(body)", "is not an allowed field here")]
-    message = error.message
+    message = without_value(error.message, error.instance)
     if len(message) > 200:
         message = message[:200] + "…"
     return [field_error(where or "(body)", message)]

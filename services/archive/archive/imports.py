@@ -100,31 +100,7 @@ def row_errors(number, body):
     The messages never repeat the value sent: the job's result is kept and read later, and
     a row's values are an owner's name and phone number."""
     found = contracts.load().errors("openapi.yaml#/components/schemas/HouseholdCreate", body)
-    return [{"row": number, "field": e["field"], "message": _without_value(e["message"], _value_at(body, e["field"]))}
-            for e in found]
-
-
-def _value_at(body, field):
-    value = body
-    for part in field.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _without_value(message, value):
-    """A contract message with the value it quotes taken out (jsonschema starts with its repr:
-    ``'abc' does not match '^…$'``); a message that still contains the value says only that
-    it is not valid."""
-    if value is None:
-        return message
-    for shown in (repr(value), str(value)):
-        if message.startswith(shown):
-            message = "the value" + message[len(shown):]
-            break
-    text = str(value).strip()
-    if text and (text in message or repr(value) in message):
-        return "is not valid"
-    return message
+    return [{"row": number, "field": e["field"], "message": e["message"]} for e in found]  # contracts.without_value
 
 
 def _domain_errors(number, error):

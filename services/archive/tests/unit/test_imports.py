@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from archive import imports
+from estate_common import contracts
 from estate_common.errors import InvalidInput
 
 HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
@@ -80,4 +81,4 @@ def test_rows_are_read_one_at_a_time():
     ("value Zhang San is wrong", "Zhang San", "is not valid"),
 ])
 def test_contract_messages_lose_the_value_they_quote(message, value, says):
-    assert imports._without_value(message, value) == says
+    assert contracts.without_value(message, value) == says
