@@ -92,8 +92,10 @@ def count(path, write):
 
 def view(route):
     def forward(**path):
-        count(path, write=route.method != "GET")
+        # an oversized body is refused (and read away) before the limits: answered 429 unread, it
+        # cost the client its connection (``requests_in.DRAIN_FLOOR``)
         requests_in.refuse_oversized(current_app.config["PUBLIC_LIMITS"]["max_body_bytes"])
+        count(path, write=route.method != "GET")
         requests_in.refuse_unknown_query()
         payload = dict(path)
         if route.body:

@@ -150,6 +150,31 @@ def test_bad_input_and_unknown_estates_write_nothing(api, site):
     assert after == before
 
 
+def test_an_oversized_filing_is_a_413_and_the_connection_serves_the_next_call(api, site):
+    """gunicorn reads at most 64 KiB of a body the app left unread, then closes the connection it
+    answered "keep-alive" on: the next call on it was dropped (found by review). One connection,
+    as a keep-alive client holds it; the pause lets a closing server close first."""
+    import http.client
+    import json
+    from urllib.parse import urlparse
+    address = urlparse(api.base_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        body = json.dumps(portal_body(description="x" * 200_000))
+        connection.request("POST", f"/api/v1/public/estates/{site['code']}/requests", body,
+                           {"Content-Type": "application/json"})
+        refused = connection.getresponse()
+        refused.read()
+        assert refused.status == 413
+        time.sleep(0.5)
+        connection.request("GET", f"/api/v1/public/requests/{site['code']}." + "a" * 32)
+        after = connection.getresponse()
+        after.read()
+        assert after.status == 404
+    finally:
+        connection.close()
+
+
 def test_too_many_filings_from_one_address_are_a_429_with_retry_after(api, site):
     answers = [file(api, site, portal_body(kind="praise")) for _ in range(MAX_WRITES + 1)]
     refused = [a for a in answers if a.status_code == 429]
