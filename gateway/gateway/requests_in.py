@@ -174,6 +174,9 @@ def query_payload(route):
                                [field_error("limit", "must be a whole number from 1 to 200")])
         payload["limit"] = int(text)
     if "cursor" in request.args:
+        if not request.args["cursor"]:  # the services' contracts refuse it; the gateway's own lists took it as none
+            raise InvalidInput("cursor is empty: leave it out for the first page",
+                               [field_error("cursor", "is not a position in this list")])
         payload["cursor"] = request.args["cursor"]
     filters = {name: request.args[name] for name in (*route.filters, *custom) if name in request.args}
     if filters:

@@ -249,3 +249,11 @@ def test_idempotency_key_on_create_user_replays_the_first_answer(client, admin_t
     assert again.status_code == 201, f"the retry answered {again.status_code}: {again.get_json()}"
     assert again.get_json() == first.get_json()
     assert again.headers.get("Idempotent-Replayed") == "true"
+
+
+def test_an_empty_cursor_is_refused_as_on_every_other_list(client, admin_token):
+    """The services' lists answer 400; the gateway's own (users, API keys) gave the first page."""
+    for path in ("/api/v1/users?cursor=", "/api/v1/api-keys?cursor="):
+        response = client.get(path, headers={"Authorization": f"Bearer {admin_token}"})
+        assert response.status_code == 400, path
+        assert response.get_json()["errors"][0]["field"] == "cursor"
