@@ -24,6 +24,8 @@ _MESSAGES = {
     "auth.password_rules": ("新密码至少 12 个字符。修改后，其他设备上的登录都会失效。",
                             "At least 12 characters. Once changed, your other sign-ins stop working."),
     "auth.password_changed": ("密码已修改。", "Your password is changed."),
+    "auth.passwords_differ": ("两次输入的新密码不一致。", "The new passwords differ."),
+    "auth.not_the_same": ("与新密码不一致", "is not the same as the new password"),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has ended: please sign in again."),
     "home.welcome": ("你好，{name}", "Hello, {name}"),
     "home.roles": ("角色", "Roles"),

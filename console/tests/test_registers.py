@@ -171,6 +171,14 @@ def test_a_plan_s_equipment_opens_the_equipment_s_page(client, fake, documented_
     _only_documented(fake, documented_routes)
 
 
+def test_a_thing_s_name_is_labelled_as_a_thing_s_not_a_person_s(client, fake):
+    """Facilities, equipment and routes were labelled 姓名, a person's name (found by review)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})
+    page = client.get("/security/fire-equipment", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "名称" in page and "姓名" not in page
+
+
 def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("security",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})

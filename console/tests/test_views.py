@@ -996,6 +996,10 @@ def test_a_user_changes_their_own_password_and_carries_on_with_the_fresh_token(c
     assert refused.status_code == 422 and "is not your password" in refused.get_data(as_text=True)
     differ = client.post("/account/password", data={**form, "new_password_again": "another-one-entirely"})
     assert differ.status_code == 400 and fake.calls[-1]["path"] == "/api/v1/users/me/password"  # not sent again
+    # on a Chinese page in Chinese (it was English whatever the language: found by review)
+    differ_zh = client.post("/account/password", data={**form, "new_password_again": "another-one-entirely"},
+                            headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "两次输入的新密码不一致" in differ_zh and "differ" not in differ_zh
     fresh = token_for("amy", ("agent",), (ESTATE,))
     fake.on("POST", r"/api/v1/users/me/password", {"access_token": fresh, "token_type": "Bearer", "expires_in": 3600})
     changed = client.post("/account/password", data={**form, "current_password": "old-one"})

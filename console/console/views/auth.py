@@ -2,7 +2,7 @@
 it in the session."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import signin
+from .. import i18n, signin
 from ..gateway_api import ApiProblem
 from . import common
 
@@ -56,8 +56,8 @@ def change_password():
     body = {"current_password": request.form.get("current_password", ""),
             "new_password": request.form.get("new_password", "")}
     if body["new_password"] != request.form.get("new_password_again", ""):
-        return password_form(ApiProblem(400, "the new passwords differ", errors=[
-            {"field": "new_password_again", "message": "is not the same as the new password"}]))
+        return password_form(ApiProblem(400, i18n.translate("auth.passwords_differ"), errors=[
+            {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}]))
     try:
         answer = g.api.post("/api/v1/users/me/password", body)
     except ApiProblem as problem:
