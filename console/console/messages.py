@@ -925,6 +925,7 @@ _MESSAGES = {
     "reg.lent_at": ("借出时间", "Lent"),
     "reg.due_back": ("应还时间", "Due back"),
     "reg.name": ("姓名", "Name"),
+    "reg.household_hint": ("楼栋-单元-房号，如 10-1-0103", "building-unit-room, e.g. 10-1-0103"),
     "reg.visiting": ("拜访住户", "Visiting"),
     "reg.plate": ("车牌", "Plate"),
     "reg.arrived_at": ("到访时间", "Arrived"),

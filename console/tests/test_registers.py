@@ -81,6 +81,26 @@ def test_a_key_is_registered_lent_and_a_refusal_shows_the_problem(client, fake, 
     _only_documented(fake, documented_routes)
 
 
+def test_in_an_estate_of_more_households_than_a_list_holds_one_is_named_by_its_address(client, fake):
+    """The picker offered the first 200 households only: the others could not be chosen at all
+    (found by review). Past one page the form takes the address as lists show it."""
+    sign_in(client, fake, roles=("agent",))
+    far = {"id": "hh_261", "building": "10-A", "unit": "1", "room": "0103"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": "c2"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/keys", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/keys", (201, {"id": "key_2"}))
+    page = client.get("/desk/keys").get_data(as_text=True)
+    assert 'list="' in page and '<option value="3-1-1202">' in page  # typed, with the first page to pick from
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [far, {**far, "id": "hh_262", "room": "01031"}],
+                                                             "next_cursor": None})
+    answer = client.post("/desk/keys", data={"csrf_token": csrf_of(client), "label": "spare",
+                                             "household_id": "10-A-1-0103"})
+    assert answer.status_code == 302
+    lookups = [c["params"].get("building") for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/households")]
+    assert "10-A" in lookups  # a building with a "-" of its own is found too
+    assert fake.calls[-1]["json"] == {"label": "spare", "household_id": "hh_261"}
+
+
 def test_field_errors_of_a_register_form_stay_next_to_their_fields(client, fake, households):
     sign_in(client, fake, roles=("agent",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})

@@ -186,6 +186,22 @@ def households_matching(building="", unit="", room=""):
     return items
 
 
+def household_typed(text):
+    """The household a form names: its id (chosen from the list) or, in an estate of more
+    households than one list holds, its address typed as lists show it (``building-unit-room``;
+    a household past the first 200 could not be chosen at all: found by review). The text as it
+    came when it names no one household (the API's 422 then names the field)."""
+    text = (text or "").strip()
+    parts = text.split("-")
+    for first in range(1, len(parts) - 1):  # a building, unit or room may hold a "-" itself
+        for second in range(first + 1, len(parts)):
+            building, unit, room = "-".join(parts[:first]), "-".join(parts[first:second]), "-".join(parts[second:])
+            found = [h for h in households_matching(building, unit, room) if str(h.get("room", "")) == room]
+            if len(found) == 1:
+                return found[0]["id"]
+    return text
+
+
 def household_label(household):
     if not household:
         return ""
@@ -202,6 +218,12 @@ class HouseholdLabels(dict):
     def __init__(self, labels, estate_id, complete):
         super().__init__(labels)
         self._estate_id, self._complete, self._left = estate_id, complete, self.LOOKUPS
+
+    @property
+    def complete(self):
+        """Every household of the estate is here: a form may offer them as a list to choose from;
+        else it takes the address typed (``household_typed``)."""
+        return self._complete
 
     def get(self, household_id, default=None):
         if household_id and household_id not in self and not self._complete and self._left > 0:

@@ -57,6 +57,8 @@ def _value(field, form):
         return [part.strip() for part in raw.replace(",", "\n").splitlines() if part.strip()]
     if field.kind == "checkpoints":
         return _checkpoints(field, raw)
+    if field.kind == "household":
+        return common.household_typed(raw)
     return raw
 
 
@@ -105,6 +107,9 @@ def _picks(spec):
 def _list_view(spec):
     def view(problem=None):
         filters = common.query(*(f.name for f in spec.filters))
+        for field in spec.filters:  # a household typed by its address
+            if field.kind == "household" and field.name in filters:
+                filters[field.name] = common.household_typed(filters[field.name])
         page = g.api.get(g.api.estate(g.user.estate_id, spec.path), limit=common.PAGE_SIZE,
                          cursor=request.args.get("cursor"), **filters)
         definitions = common.custom_fields(spec.custom) if spec.custom else []
