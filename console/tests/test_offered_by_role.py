@@ -23,15 +23,46 @@ def steps_on(page):
 
 
 def test_a_work_order_offers_each_role_the_steps_the_gateway_lets_it_send(client, fake):
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "quoted"})
     sign_in(client, fake, username="amy", roles=("agent",))
     assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    sign_in(client, fake, username="amy", roles=("agent",))
+    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == set()
     sign_in(client, fake, username="tom", roles=("technician",))
     technician = steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
-    assert {"assign", "start", "quote", "consent", "complete", "appoint", "request-help"} <= technician
+    assert {"assign", "start", "appoint", "request-help"} <= technician
     assert "cancel" not in technician  # the manager's
     sign_in(client, fake, username="boss", roles=("manager",))
     assert "cancel" in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+
+
+def test_a_work_order_offers_the_steps_its_status_allows(client, fake):
+    """A pending order was offered start, quote, consent and complete: each a 409 (found by review)."""
+    sign_in(client, fake, username="boss", roles=("manager",))
+    expected = {"pending": {"assign", "mark-emergency", "cancel"},
+                "in_progress": {"quote", "complete", "reappoint", "request-help", "mark-emergency"},
+                "quoted": {"quote", "consent", "complete", "reappoint", "request-help", "mark-emergency"},
+                "completed": set()}
+    for status, steps in expected.items():
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": status})
+        assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == steps, status
+
+
+def test_a_refused_sign_off_comes_back_as_typed(client, fake):
+    """A refused completion (the charge not consented: 422) lost every material, cost and the
+    signature (found by review)."""
+    from .conftest import csrf_of, problem
+    sign_in(client, fake, username="tom", roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "in_progress"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/complete",
+            problem(422, "unprocessable", "a charge needs the occupant's consent to a quote"))
+    answer = client.post("/engineering/work-orders/wo_1/complete", data={
+        "csrf_token": csrf_of(client), "material_name": ["水管接头", "生料带"], "material_qty": ["2", "1"],
+        "material_unit_cost": ["15.5", "3"], "labour_minutes": "45", "charge": "80.00", "signed_by": "张三"})
+    page = client.get(answer.location).get_data(as_text=True)
+    for kept in ('value="水管接头"', 'value="生料带"', 'value="15.5"', 'value="45"', 'value="80.00"', 'value="张三"'):
+        assert kept in page, kept
 
 
 def test_a_complaint_offers_its_handling_to_the_desk_and_not_to_a_technician(client, fake):
@@ -94,7 +125,7 @@ def test_a_gateway_that_cannot_give_its_document_is_asked_once_and_everything_is
     page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
     client.get("/engineering/work-orders/wo_1")
     assert len([c for c in fake.calls if c["path"] == "/api/v1/openapi.json"]) == 1
-    assert {"assign", "start", "consent"} <= steps_on(page)
+    assert {"assign", "start", "appoint", "cancel"} <= steps_on(page)  # every step its status allows
 
 
 def test_custom_values_and_the_payments_export_are_offered_only_to_who_may_send_them(client, fake):

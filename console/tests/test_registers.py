@@ -101,6 +101,20 @@ def test_in_an_estate_of_more_households_than_a_list_holds_one_is_named_by_its_a
     assert fake.calls[-1]["json"] == {"label": "spare", "household_id": "hh_261"}
 
 
+def test_an_application_offers_the_works_steps_its_status_allows(client, fake, households):
+    """Starting the works and the acceptance were offered on an application under review (found
+    by review)."""
+    sign_in(client, fake, roles=("agent",))
+    for status, offered in (("under_review", set()), ("approved", {"start-works"}), ("fees_paid", {"start-works"}),
+                            ("works_started", {"acceptance"})):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications", {"items": [
+            {"id": "ap_1", "kind": "renovation", "household_id": "hh_1", "status": status, "description": "wall"}],
+            "next_cursor": None})
+        page = client.get("/desk/applications").get_data(as_text=True)
+        shown = set(re.findall(r'action="/desk/applications/ap_1/([a-z-]+)"', page))
+        assert shown == offered, status
+
+
 def test_field_errors_of_a_register_form_stay_next_to_their_fields(client, fake, households):
     sign_in(client, fake, roles=("agent",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})

@@ -1,7 +1,7 @@
 """Engineering: the work-order board by status (emergencies first), "my orders", and each order's steps."""
 from dataclasses import dataclass
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
@@ -15,6 +15,15 @@ bp = Blueprint("engineering", __name__, url_prefix="/engineering")
 BOARD_COLUMNS = ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "needs_help", "completed")
 BOARD_SIZE = 200
 STEPS = ("assign", "start", "quote", "consent", "complete")
+# The statuses each step is taken from, as maintenance's table says (its ``domain.TRANSITIONS``):
+# a pending order was offered start, quote, consent and complete, each a 409 (found by review).
+STEP_STATUSES = {
+    "assign": ("pending", "assigned", "needs_help"),
+    "start": ("assigned", "appointed"),
+    "quote": ("in_progress", "quoted", "consented"),
+    "consent": ("quoted",),
+    "complete": ("in_progress", "quoted", "consented"),
+}
 EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
 REASON = Field("reason", "wo.reason", "textarea", True)
 
@@ -71,8 +80,10 @@ def order_detail(order_id):
     field_steps = [step for step in FIELD_STEPS if order.get("status") in step.when
                    and not (step.name == "mark-emergency" and order.get("priority") == "emergency")
                    and permissions.may("POST", f"work-orders/{{work_order_id}}/{step.name}")]
+    steps = [step for step in STEPS if order.get("status") in STEP_STATUSES[step]
+             and permissions.may("POST", f"work-orders/{{work_order_id}}/{step}")]
     return render_template("engineering/order.html", order=order, problem=common.take_problem(),
-                           field_steps=field_steps,
+                           field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
                            badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
                            if order.get("status") in ("pending", "assigned", "appointed") else None)
@@ -98,18 +109,23 @@ def order_step(order_id, step):
     back = url_for("engineering.order_detail", order_id=order_id)
     if step not in STEPS and step not in FIELD_STEPS_BY_NAME:
         return redirect(back)
+    # a refused step comes back as typed: a refused sign-off lost its materials, costs and
+    # signature (found by review)
+    typed = common.row_form_to_keep(order_id, step)
     if step in FIELD_STEPS_BY_NAME:
         try:
             body = registers.body_of(FIELD_STEPS_BY_NAME[step].fields, request.form)
         except registers.BadInput as bad:
             common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+            session["typed"] = typed
             return redirect(back)
     else:
         body = _body(step, request.form)
     if body is None:
         common.show_problem(common.ApiProblem(400, i18n.translate("error.amount")))
+        session["typed"] = typed
         return redirect(back)
-    return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}")
+    return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}", typed=typed)
 
 
 def _body(step, form):

@@ -183,11 +183,13 @@ FRONT_DESK = (
                       F("status", "reg.status", "choice", choices=(
                           "under_review", "approved", "rejected", "fees_requested", "fees_paid", "works_started",
                           "accepted"), group="status")),
-             actions=(A("start-works", "reg.start_works", (NOTE,)),
+             # each when its status allows (customer-service's ``applications.TRANSITIONS``): both
+             # were offered on an application under review, a 409 (found by review)
+             actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid")),
                       A("acceptance", "reg.acceptance", (
                           F("customer_service_by", "reg.customer_service_by", required=True),
                           F("maintenance_by", "reg.maintenance_by", required=True),
-                          F("passed", "reg.passed", "bool", True), NOTE))),
+                          F("passed", "reg.passed", "bool", True), NOTE), when=("works_started",))),
              roles=menu.FRONT_DESK),
 )
 
