@@ -562,6 +562,31 @@ def test_the_archive_search_finds_a_household_by_its_address(client, fake, docum
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_the_operator_sets_an_estate_s_timezone_when_making_it_and_after(client, fake):
+    """The timezone sets an estate's days, months and KPI periods; the console could not set it
+    (found by review)."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    lakeside = {"id": "est_9", "code": "SH-01", "name": "Lakeside", "address": "1 Lake Rd", "timezone": "Asia/Shanghai"}
+    fake.on("GET", r"/api/v1/estates", {"items": [lakeside], "next_cursor": None})
+    page = client.get("/admin/estates").get_data(as_text=True)
+    assert 'name="timezone"' in page and '<option value="America/New_York">' in page
+    assert 'action="/admin/estates/est_9/edit"' in page
+    fake.on("POST", r"/api/v1/estates", (201, lakeside))
+    client.post("/admin/estates", data={"csrf_token": csrf_of(client), "code": "SH-01", "name": "Lakeside",
+                                        "address": "1 Lake Rd", "timezone": "Asia/Shanghai"})
+    assert fake.calls[-1]["json"]["timezone"] == "Asia/Shanghai"
+    fake.on("PATCH", r"/api/v1/estates/est_9", {**lakeside, "timezone": "America/Los_Angeles"})
+    answer = client.post("/admin/estates/est_9/edit", data={"csrf_token": csrf_of(client), "name": "Lakeside",
+                                                            "address": "1 Lake Rd", "timezone": "America/Los_Angeles"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["method"] == "PATCH" and fake.calls[-1]["json"] == {
+        "name": "Lakeside", "address": "1 Lake Rd", "timezone": "America/Los_Angeles"}
+    fake.on("PATCH", r"/api/v1/estates/est_9", problem(400, "invalid input", "timezone", code="invalid_input",
+                                                      errors=[{"field": "timezone", "message": "is not one of"}]))
+    answer = client.post("/admin/estates/est_9/edit", data={"csrf_token": csrf_of(client), "timezone": "Mars/Base"})
+    assert 'value="Mars/Base"' in client.get(answer.location).get_data(as_text=True)  # kept as typed
+
+
 def test_the_operator_sets_up_an_estate_its_households_and_users(client, fake):
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     with client.session_transaction() as session:

@@ -3,9 +3,9 @@
 What a new installation needs first: after ``make run`` the admin creates an estate,
 its households and the staff's accounts here, then everyone works in their own menu."""
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 
-from .. import i18n
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed, signed_in
 from . import common
@@ -30,7 +30,14 @@ def _create(render, call, done_key, back, **values):
 def estates(problem=None):
     page = g.api.get("/api/v1/estates", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
     return render_template("admin/estates.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           filters={}, key=common.form_key(), form=request.form, problem=problem)
+                           filters={}, key=common.form_key(), form=request.form, problem=problem,
+                           timezones=_timezones())
+
+
+def _timezones():
+    """The timezones an estate may have, as the gateway's document names them (``Timezone``)."""
+    schema = ((permissions.document().get("components") or {}).get("schemas") or {}).get("Timezone") or {}
+    return schema.get("enum") or []
 
 
 @bp.post("/estates")
@@ -39,9 +46,27 @@ def create_estate():
     form = request.form
     body = {"code": form.get("code", "").strip(), "name": form.get("name", "").strip(),
             "address": form.get("address", "").strip()}
+    if form.get("timezone", "").strip():  # the estate's periods, deadlines and KPI months: its own clock
+        body["timezone"] = form["timezone"].strip()
     return _create(lambda problem: estates(problem),
                    lambda: g.api.post("/api/v1/estates", body, idempotency_key=form.get("idempotency_key") or None),
                    "admin.estate_created", url_for("admin.estates"), fields=("name",))
+
+
+@bp.post("/estates/<estate_id>/edit")
+@signed_in
+def edit_estate(estate_id):
+    """An estate's name, address and timezone (``PATCH /api/v1/estates/{id}``): the timezone could
+    be set only through the API (found by review)."""
+    form = request.form
+    body = {name: form[name].strip() for name in ("name", "address", "timezone") if form.get(name, "").strip()}
+    back = url_for("admin.estates")
+    saved, refused = common.act(lambda: g.api.patch(f"/api/v1/estates/{estate_id}", body), back)
+    if refused:
+        session["typed"] = common.row_form_to_keep(estate_id, "edit")
+        return refused
+    common.done("admin.estate_saved", name=saved.get("name", ""))
+    return redirect(back)
 
 
 @bp.get("/households")
