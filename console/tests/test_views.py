@@ -410,6 +410,15 @@ def test_the_billing_run_page_follows_its_job(client, fake):
     assert '<progress id="job-progress" max="10" value="3">' in page and "data-job=" in page
     state = client.get("/accounts/jobs/job_billing_run_1.json").get_json()
     assert state["done"] == 3 and state["total"] == 10 and state["status"] == "running"
+    assert "data-job-reload" in page  # the finished job's page shows its result
+    # its result in words and yuan, not the job's JSON in cents (found by review)
+    fake.on("GET", r"/api/v1/jobs/job_billing_run_1", {**job, "status": "succeeded", "progress": {"done": 4, "total": 4},
+                                                      "result": {"period": "2026-11", "households": 4,
+                                                                 "standards": ["fs_1"], "bills_created": 4,
+                                                                 "already_billed": 0, "billed_cents": 96917,
+                                                                 "bills_settled_from_prepaid": 0, "over_limit": []}})
+    done = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "¥969.17" in done and "新开账单" in done and "billed_cents" not in done and "data-job-reload" not in done
 
 
 def test_the_kpi_dashboard_draws_svg_bars_with_numerator_and_denominator(client, fake):
