@@ -35,12 +35,16 @@ def translate(key, **values):
     return text.format(**values) if values else text
 
 
-def label(group, value):
-    """An enum value's name (``status.open``, ``kind.complaint``...), or the value as it is."""
+def label(group, value, *more_groups):
+    """An enum value's name (``status.open``, ``kind.complaint``...) in the first of the groups
+    that names it, or the value as it is."""
     if value is None:
         return ""
-    key = f"{group}.{value}"
-    return translate(key) if key in CATALOGUES[language()] else str(value)
+    for each in (group, *more_groups):
+        key = f"{each}.{value}"
+        if key in CATALOGUES[language()]:
+            return translate(key)
+    return str(value)
 
 
 # jsonschema's messages, as the gateway passes them in a problem's ``errors`` (the value first)

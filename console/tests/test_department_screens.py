@@ -116,6 +116,17 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "¥270.00" in page and "Balanced." in page and "data-print" in page and 'media="print"' in page
     assert fake.calls[-1]["params"] == {"period": "2026-11"}
+    # every fact and fee item named in the page's language (field names showed: found by review)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026-11", "receipts": {"first_number": "R-1", "last_number": "R-9"},
+        "income": {"in_cents": 100, "out_cents": 0, "net_cents": 100, "entries": 1, "prepaid_cents": 0,
+                   "applied_to_bills_cents": 100, "by_item": [{"item": "parking", "amount_cents": 100}]},
+        "expenses": {"maintenance_material_cents": 5, "operating_by_category": {"parking": 3}}})
+    zh = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    for name in ("first_number", "in_cents", "net_cents", "entries", "applied_to_bills_cents", "prepaid_cents",
+                 "maintenance_material_cents", "operating_by_category", ">parking<"):
+        assert name not in zh, name
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
         {"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "overdue_cents": 27000, "bills": 1,
          "oldest_due_at": "2026-10-31T00:00:00Z", "age_days": 30, "last_reminder_at": None}], "next_cursor": None})
