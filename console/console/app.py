@@ -118,6 +118,7 @@ def _template_helpers():
         "note_text": i18n.note_text,
         "plain": i18n.plain,
         "field_value": i18n.field_value,
+        "field_name": i18n.field_name,
         "steps_text": emergency_plans.steps_text,
         "lang": i18n.language(),
         "languages": i18n.LANGUAGES,

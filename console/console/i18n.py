@@ -166,6 +166,16 @@ def plain(value):
     return str(value)
 
 
+# a record field whose values are one of these label groups' (kind repair read "kind repair")
+_VALUE_GROUPS = {"kind": "kind", "channel": "channel", "status": "status", "method": "method",
+                 "category": "category"}
+
+
+def field_name(name):
+    """A stored record's field as a person reads it (``field.<name>``), or its name."""
+    return label("field", name)
+
+
 def field_value(name, value):
     """A stored record's value as a person reads it, by its field's name: ``*_cents`` in yuan,
     ``*_at`` on the estate's clock, the rest ``plain`` (archive records showed
@@ -174,6 +184,8 @@ def field_value(name, value):
         return money(value)
     if str(name).endswith("_at") and isinstance(value, str) and parse_time(value) is not None:
         return when(value)
+    if name in _VALUE_GROUPS and isinstance(value, str):
+        return label(_VALUE_GROUPS[name], value)
     return plain(value)
 
 

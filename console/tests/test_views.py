@@ -546,8 +546,21 @@ def test_the_archive_search_asks_only_with_a_filter(client, fake):
     calls = len(fake.calls)
     client.get("/archive/records")
     assert len(fake.calls) == calls
-    page = client.get("/archive/records?household_id=hh_1").get_data(as_text=True)
-    assert "household_created" in page and fake.calls[-1]["params"]["household_id"] == "hh_1"
+    page = client.get("/archive/records?household_id=hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Household registered" in page and fake.calls[-1]["params"]["household_id"] == "hh_1"
+
+
+def test_an_archive_record_reads_in_the_page_s_language(client, fake):
+    """Event names, field names and values showed raw: "service_request_created", "kind repair"
+    (found by review)."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_2", "subject_type": "service_request", "subject_id": "sr_1", "event_type": "service_request_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "desk",
+         "data": {"kind": "repair", "channel": "phone", "description": "tap"}}], "next_cursor": None})
+    page = client.get("/archive/records?subject_id=sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "服务请求登记" in page and "<dt>类型</dt><dd>报修</dd>" in page and "<dt>受理渠道</dt><dd>电话</dd>" in page
+    assert "service_request_created" not in page
 
 
 def test_the_archive_search_finds_a_household_by_its_address(client, fake, documented_routes):
@@ -560,7 +573,7 @@ def test_the_archive_search_finds_a_household_by_its_address(client, fake, docum
          "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin"}], "next_cursor": None})
     page = client.get("/archive/records?building=3&unit=1&room=12",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "household_created" in page and 'value="12"' in page
+    assert "Household registered" in page and 'value="12"' in page
     [searched] = [c for c in fake.calls if c["path"].endswith("/archive/records")]
     assert searched["params"]["household_id"] == "hh_12"  # the room exactly, not 1202 as well
     missing = client.get("/archive/records?building=3&unit=2&room=12",
