@@ -4,10 +4,14 @@ error of the gateway, not gunicorn's HTML page.
 
 gunicorn 27 writes these through ``gunicorn.util.write_error`` (``Worker.handle_error``), with no
 setting to change its format; ``install`` replaces that function in the gunicorn process
-(``gunicorn.conf.py``), keeping gunicorn's status, reason and message. There is no request id:
-the request was never read.
+(``gunicorn.conf.py``), keeping gunicorn's status, reason and message. The request was never
+read, so a client's ``X-Request-ID`` cannot be taken: the answer carries a fresh one, in its
+header and its body, as every answer does (API.md; it had none: found by review), and the
+gateway's log names it with the status.
 """
 import json
+import logging
+import uuid
 
 from gunicorn import util
 
@@ -21,10 +25,13 @@ def response_bytes(status, reason, message):
     """The whole HTTP response gunicorn sends for ``status``: a problem document, then the
     connection is closed (gunicorn closes it after an error, as its own page said)."""
     code = CODES.get(status, str(status))
+    request_id = uuid.uuid4().hex
     body = json.dumps({"type": PROBLEM_BASE + code, "title": reason, "status": status, "detail": message,
-                       "code": code, "request_id": None}, ensure_ascii=True).encode()
+                       "code": code, "request_id": request_id}, ensure_ascii=True).encode()
     head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+            f"X-Request-ID: {request_id}\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    logging.getLogger("gateway").info("request refused before it was read", extra={
+        "status": status, "request_id": request_id})
     return head + body
 
 

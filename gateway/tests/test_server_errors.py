@@ -15,7 +15,9 @@ def test_gunicorns_error_answer_is_a_problem_document_with_its_status_and_messag
     assert f"Content-Length: {len(body)}" in lines
     problem = json.loads(body)
     assert problem["status"] == 431 and problem["code"] == "request_header_fields_too_large"
-    assert problem["detail"] == "Error parsing headers: 'limit'" and problem["request_id"] is None
+    assert problem["detail"] == "Error parsing headers: 'limit'"
+    # a request id of its own, in the header and the body, as every answer carries (it had none)
+    assert f"X-Request-ID: {problem['request_id']}" in lines and len(problem["request_id"]) == 32
 
 
 def test_install_replaces_gunicorns_html_writer(monkeypatch):

@@ -231,7 +231,15 @@ def test_an_overlong_request_line_is_a_414_problem_not_gunicorns_html_page(api, 
     problem = answer.json()
     assert (problem["status"], problem["code"], problem["title"]) == (414, "uri_too_long", "URI Too Long")
     assert not api.book.http_response_errors("GET", urlparse(path).path, 414, "application/problem+json", problem)
+    assert answer.headers["X-Request-ID"] == problem["request_id"]  # every answer has one (it had none)
     assert api.get("/healthz").status_code == 200  # the worker goes on serving
+    # headers too large: the same, and a status openapi declares (it did not)
+    short = f"/api/v1/estates/{desk['estate']['id']}/service-requests"
+    answer = requests.get(api.base_url + short, headers={"Authorization": f"Bearer {desk['agent']}",
+                                                         "X-Big": "b" * 9000}, timeout=10)
+    problem = answer.json()
+    assert answer.status_code == 431 and answer.headers["X-Request-ID"] == problem["request_id"]
+    assert not api.book.http_response_errors("GET", short, 431, "application/problem+json", problem)
 
 
 def test_logs_are_json_lines_with_request_ids_and_no_personal_data(api, system, desk):
