@@ -7,7 +7,7 @@ import time
 import eventlet
 from eventlet.queue import LightQueue
 
-from estate_common import clock, config, contracts, metrics, retention
+from estate_common import clock, config, contracts, logs, metrics, retention
 from estate_common.errors import NotFound
 
 from . import sealing, sender, signing, store, webhooks
@@ -207,6 +207,8 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
     """One attempt of a claimed delivery, recorded on it and on its subscription (as of the
     answer's moment, or ``at``)."""
     estate_id = delivery["estate_id"]
+    # the attempt's log lines carry the request that made the event (they had none: found by review)
+    logs.set_request_id(webhooks.request_id_of(delivery))
     subscription = store.find(db, "webhooks", estate_id, delivery["webhook_id"])
     if subscription is None or not subscription.get("active"):
         why = "the webhook was deleted" if subscription is None else "the webhook is switched off"

@@ -215,6 +215,15 @@ def body_of(event, personal=frozenset()):
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def request_id_of(delivery):
+    """The request id the delivery's event carries (None when it carries none)."""
+    try:
+        envelope = json.loads(delivery.get("body") or "{}")
+    except ValueError:
+        return None
+    return envelope.get("request_id") if isinstance(envelope, dict) else None
+
+
 def _redacted(value, key=""):
     """``value`` with phone and ID numbers redacted from its text; ids, numbers and times as
     they are (a hex id may hold eleven digits in a row)."""

@@ -301,6 +301,18 @@ def test_a_refused_connection_is_a_failed_attempt_with_its_reason(svc, private):
     assert delivery["last_status_code"] is None and delivery["last_error"].startswith("connection failed")
 
 
+def test_an_attempt_s_log_line_carries_the_request_that_made_its_event(svc, private, caplog):
+    """Every "webhook delivery attempted" line had no request id (found by review)."""
+    import logging
+    subscribe(svc, "http://127.0.0.1:9/closed")
+    svc.on_maintenance__work_order_created(order_created())  # its event's request id: "test-request"
+    with caplog.at_level(logging.INFO):
+        run_due(svc)
+    from estate_common import logs
+    attempted = [r for r in caplog.records if r.getMessage() == "webhook delivery attempted"]
+    assert attempted and logs.current_request_id() == "test-request"
+
+
 def test_the_target_is_checked_again_at_delivery_time(svc, receiver, monkeypatch):
     rx = receiver(204)
     hook = subscribe(svc, rx.url)
