@@ -9,6 +9,7 @@ message with the request id instead of a stack trace.
 import uuid
 
 import requests
+from flask import g, has_request_context
 
 TIMEOUT_SECONDS = 15
 
@@ -75,6 +76,8 @@ class Gateway:
             raise ValueError(f"the console only calls the public API, not {path!r}")
         params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
         headers = self._headers(idempotency_key)
+        if has_request_context():  # the page's log lines name the call it made last (console.logs)
+            g.gateway_request_id = headers["X-Request-ID"]
         extra = {}
         if data is not None:  # a file sent as it is (the household import), not JSON
             headers["Content-Type"] = content_type
