@@ -107,6 +107,13 @@ def test_a_household_import_sends_the_file_then_follows_the_job_to_its_rejected_
     page = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Rejected rows" in page and "is not a phone number" in page and "<td class=\"num\">4</td>" in page
     assert "data-job-reload" not in page
+    # a schema message reads as a person's, in the page's language (it showed the raw pattern)
+    fake.on("GET", r"/api/v1/jobs/job_import_1", {**running, "status": "succeeded", "progress": {"done": 3, "total": 3},
+                                                  "result": {"rows": 3, "created": 2, "existing": 0, "rejected": 1,
+                                                             "errors": [{"row": 4, "field": "owner.phone", "message":
+                                                                         "the value does not match '^\\+?[0-9]$'"}]}})
+    zh = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "does not match" not in zh and "^" not in zh.split("<tbody>")[-1].split("</tbody>")[0]
     calls = len(fake.calls)
     answer = client.post("/admin/households/import", data={
         "csrf_token": csrf_of(client), "file": (io.BytesIO(b"x"), "homes.pdf")}, content_type="multipart/form-data")
