@@ -24,9 +24,12 @@ _COUNTRY = r"(?:(?:\+|00)?86[ .\-]?|\((?:\+|00)?86\)[ .\-]?)"
 _PERSONAL = [
     # ID card: 6 region, 8 birth date, 3 sequence, a check digit or X; as 18 or 6-8-4 or 6-4-4-4
     re.compile(_BEFORE + r"[0-9]{6}([ .\-]?)[0-9]{4}\1?[0-9]{4}\1?[0-9]{3}[0-9Xx]" + _AFTER),
-    # mobile: 11 digits starting 1[3-9]; as 11, 3-4-4 or 4-3-4; maybe after the country code
-    re.compile(_BEFORE + _COUNTRY + r"?1[3-9](?:[0-9]{9}|[0-9](?P<a>[ .\-])[0-9]{4}(?P=a)?[0-9]{4}"
-               r"|[0-9]{2}(?P<b>[ .\-])[0-9]{3}(?P=b)[0-9]{4})" + _AFTER),
+    # first-generation ID card (15 digits): 6 region, a yymmdd birth date, 3 sequence
+    re.compile(_BEFORE + r"[1-8][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}" + _AFTER),
+    # mobile: 11 digits starting 1[3-9]; as 11, 3-4-4 or 4-3-4, each gap a space, dash, dot or
+    # slash of its own ("139-0077 5678" passed: found by review); maybe after the country code
+    re.compile(_BEFORE + _COUNTRY + r"?1[3-9](?:[0-9]{9}|[0-9][ .\-/][0-9]{4}[ .\-/]?[0-9]{4}"
+               r"|[0-9]{2}[ .\-/][0-9]{3}[ .\-/][0-9]{4})" + _AFTER),
     # landline: area code (0 and 2-3 digits, maybe in parentheses), then 7-8 digits
     re.compile(_BEFORE + r"(?:\(0[0-9]{2,3}\) ?|0[0-9]{2,3}([ .\-]?))[0-9]{3,4}[ .\-]?[0-9]{4}" + _AFTER),
     # landline dialled from abroad: +86, the area code without its 0, then 7-8 digits
@@ -43,9 +46,20 @@ LINE_FIELDS = ("event_type", "event_id", "rpc", "status", "duration_ms", "method
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps with an option builds one per call
 
 
+# full-width digits and signs, as a Chinese keyboard types them, read as their ASCII twins (one
+# character for one, so a match's place is the same in both): "１３９００７８５６７８" passed
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋（）－．／　", "0123456789+()-./ ")
+
+
 def scrub(text):
     for pattern in _PERSONAL:
-        text = pattern.sub("[redacted]", text)
+        read = text.translate(_FULL_WIDTH)
+        if read == text:
+            text = pattern.sub("[redacted]", text)
+            continue
+        found = [match.span() for match in pattern.finditer(read)]
+        for start, end in reversed(found):
+            text = text[:start] + "[redacted]" + text[end:]
     return text
 
 
