@@ -17,7 +17,7 @@ from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
 from . import (api_keys, custom_fields, docs, exports, exposition, fanout, idempotency, masking, own_routes, portal_qr,
-               public, requests_in, store, traces, uploads, users)
+               problems, public, requests_in, store, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
 from .problems import from_domain_error, problem
@@ -140,6 +140,7 @@ def _forwarding_view(route):
     def view(**path):
         caller = authorize(route.roles, path.get("estate_id") if route.estate_scoped else None)
         payload = {}
+        problems.name_path_fields(route.id_param, route.item_param)
         if route.estate_scoped:
             payload["estate_id"] = path["estate_id"]
         if route.id_param:

@@ -22,11 +22,20 @@ def problem(status, title, detail="", code=None, errors=None):
 
 
 def outside_field(field):
-    """A service names fields of its payload (``data.x``, ``filters.y``); the client sent ``x``, ``y``."""
+    """A service names fields of its payload (``data.x``, ``filters.y``, and ``id`` or ``item`` for
+    the route's path parameters); the client sent ``x``, ``y`` and ``household_id`` (a bad path
+    id was named ``id``: found by review)."""
     for prefix in ("data.", "filters."):
         if field.startswith(prefix):
             return field[len(prefix):]
-    return field
+    head, dot, rest = field.partition(".")
+    named = g.get("path_fields") or {}
+    return named[head] + dot + rest if named.get(head) else field
+
+
+def name_path_fields(id_param, item_param):
+    """The path parameters a forwarded route puts into its payload as ``id`` and ``item``."""
+    g.path_fields = {"id": id_param, "item": item_param}
 
 
 def from_domain_error(error):
@@ -35,4 +44,7 @@ def from_domain_error(error):
     detail = error.detail if isinstance(error.detail, str) else str(error.detail)
     for prefix in ("data.", "filters."):
         detail = detail.replace(prefix, "")
+    for inside, outside in (g.get("path_fields") or {}).items():
+        if outside and detail.startswith(f"{inside}:"):
+            detail = outside + detail[len(inside):]
     return problem(error.status, error.title, detail, error.code, errors)

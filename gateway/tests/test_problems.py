@@ -241,6 +241,17 @@ def test_service_invalid_filter_names_the_query_parameter(client, contract, admi
     assert body["detail"] == "kind: 'x' is not one of"
 
 
+def test_a_bad_path_id_is_named_by_its_path_parameter(client, contract, admin_token, rpc):
+    """The service checks the payload's ``id``; the client sent ``request_id`` in the path (the
+    400 named ``id``: found by review)."""
+    rpc.answer("customer_service", "get_request",
+               InvalidInput("id: the value does not match", [field_error("id", "the value does not match")]))
+    response = client.get(f"{REQUESTS}/a%20b", headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input")
+    assert [e["field"] for e in body["errors"]] == ["request_id"]
+    assert body["detail"].startswith("request_id:")
+
+
 @pytest.mark.parametrize("error, status, code", [
     (NotFound("no such household hh_1"), 404, "not_found"),
     (Conflict("the request is closed", [field_error("status", "is closed")]), 409, "conflict"),
