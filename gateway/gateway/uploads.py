@@ -20,17 +20,38 @@ FORMATS = {
     "text/csv": "csv",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
+EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx"}
+FILE_PART = "file"
+
+
+def _sent_file():
+    """``(format, bytes)`` of the file sent: the body itself (``text/csv`` or an XLSX type), or
+    the ``file`` part of a form upload (``multipart/form-data``, as a browser or ``curl -F``
+    sends one: API.md says "upload", and it was a 415; found by review), its format by the part's
+    type or else its name's extension. 415 for anything else."""
+    if request.mimetype == "multipart/form-data":
+        part = request.files.get(FILE_PART)
+        if part is None:
+            raise InvalidInput("the form has no file", [field_error(FILE_PART, "send the file as the form's file part")])
+        name = (part.filename or "").lower()
+        file_format = FORMATS.get(part.mimetype) or next(
+            (kind for extension, kind in EXTENSIONS.items() if name.endswith(extension)), None)
+        if file_format is None:
+            raise UnsupportedMediaType("the file part is neither a .csv file nor an .xlsx workbook")
+        return file_format, part.read()
+    file_format = FORMATS.get(request.mimetype)
+    if file_format is None:
+        raise UnsupportedMediaType("send the file as text/csv or as an .xlsx workbook "
+                                   "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), "
+                                   "or as the file part of a multipart/form-data upload")
+    return file_format, request.get_data()
 
 
 def register(app):
     @app.post("/api/v1/estates/<estate_id>/households/import")
     def import_households(estate_id):
         caller = authorize(job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT), estate_id)
-        file_format = FORMATS.get(request.mimetype)
-        if file_format is None:
-            raise UnsupportedMediaType("send the file as text/csv or as an .xlsx workbook "
-                                       "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)")
-        content = request.get_data()
+        file_format, content = _sent_file()
         if not content:
             raise InvalidInput("the file is empty", [field_error("(file)", "is empty")])
         payload = {"estate_id": estate_id,

@@ -29,6 +29,33 @@ def test_the_file_goes_to_archive_and_the_job_comes_back(client, rpc, contract, 
     assert sent.caller["user"] == "agent-a"
 
 
+@pytest.mark.parametrize("filename, part_type, file_format", [
+    ("homes.csv", "text/csv", "csv"), ("homes.xlsx", XLSX, "xlsx"),
+    ("HOMES.CSV", "application/octet-stream", "csv"),  # by its name when the part's type says nothing
+])
+def test_a_form_upload_s_file_part_is_taken(client, rpc, contract, agent_a_token, filename, part_type, file_format):
+    """API.md's "CSV or XLSX upload": a form upload (a browser's, ``curl -F file=@homes.csv``) was a
+    415 (found by review)."""
+    import io
+    rpc.answer("archive", "start_household_import", JOB)
+    response = client.post("/api/v1/estates/A/households/import", headers=bearer(agent_a_token),
+                           data={"file": (io.BytesIO(CSV), filename, part_type)}, content_type="multipart/form-data")
+    assert contract.check(client.application, response, 202) == JOB
+    sent = rpc.only_call("archive", "start_household_import")
+    assert sent.payload["data"] == {"format": file_format, "content_base64": base64.b64encode(CSV).decode()}
+
+
+def test_a_form_without_a_spreadsheet_file_part_is_refused(client, rpc, contract, agent_a_token):
+    import io
+    path = "/api/v1/estates/A/households/import"
+    no_file = client.post(path, headers=bearer(agent_a_token), data={"note": "x"}, content_type="multipart/form-data")
+    contract.problem(no_file, 400, fields=["file"], app=client.application)
+    pdf = client.post(path, headers=bearer(agent_a_token), data={"file": (io.BytesIO(b"%PDF"), "homes.pdf", "application/pdf")},
+                      content_type="multipart/form-data")
+    contract.problem(pdf, 415, app=client.application)
+    assert rpc.calls_to("archive", "start_household_import") == []
+
+
 def test_other_kinds_of_body_and_empty_files_are_refused(client, rpc, contract, agent_a_token):
     contract.problem(upload(client, agent_a_token, content_type="application/json"), 415, app=client.application)
     contract.problem(upload(client, agent_a_token, content_type="application/pdf"), 415, app=client.application)
