@@ -638,6 +638,7 @@ _MESSAGES = {
     "kpi.consultation_accuracy": ("咨询答复准确率", "Consultations answered right"),
     "kpi.owner_contact_rate": ("业主月度联系率", "Owners contacted this month"),
     "kpi.manager_visits_year_to_date": ("经理走访（年内）", "Manager's visits this year"),
+    "kpi.surveys_year_to_date": ("满意度调查（年内）", "Satisfaction surveys this year"),
     "kpi.operating_cost_control": ("运营成本控制", "Operating cost control"),
     "kpi.owner_satisfaction": ("业主满意率", "Owner satisfaction"),
     # -- security and archive ----------------------------------------------------------------
@@ -931,6 +932,7 @@ _MESSAGES = {
     "setting.borrow_due_days": ("借阅归还期限（天）", "Borrowing due back (days)"),
     "setting.view_due_days": ("查阅归还期限（天）", "Viewing due back (days)"),
     "setting.manager_visits_per_year": ("经理每年走访业主（次）", "Manager's owner visits a year"),
+    "setting.surveys_per_year": ("每年满意度调查（次）", "Satisfaction surveys a year"),
     "setting.owner_contacts_per_month": ("管家每月联系业主（次）", "Steward's owner contacts a month"),
     "setting.repeat_complainant_complaints": ("重复投诉判定（次）", "Repeat complainant (complaints)"),
     "setting.return_visit_attempts_before_close": ("回访未联系上可结案的尝试次数", "Return-visit attempts before closing unvisited"),

@@ -16,6 +16,8 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations
 - owner_contact_rate 业主月度联系率 and manager_visits_year_to_date: see owner_contacts.py
+- surveys_year_to_date 满意度调查: the surveys of the period's year recorded by its end ÷
+  ``surveys_per_year`` (DOMAIN.md: at least once a year per estate, per service line)
 
 What is still within its deadline at the time of asking (a complaint due later this month not yet
 replied, one registered today not yet verified, a completion whose return visit may still come)
@@ -110,10 +112,11 @@ def consultation_accuracy(requests, complained_about, start, end):
 
 
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
-                manager_visits=0, now=None):
+                manager_visits=0, now=None, surveys=0):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
     ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
-    ``manager_visits``: the manager's visits in the year up to the period's end."""
+    ``manager_visits``: the manager's visits in the year up to the period's end; ``surveys``: the
+    satisfaction surveys of the period's year recorded by its end."""
     start, end = period_bounds(period, rules["timezone"])
     now = now or clock.now_iso()
     scores = _satisfaction_scores(requests, answers, start, end)
@@ -135,4 +138,11 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
             calendar.period_of(clock.parse_iso(now), rules["timezone"])),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
             manager_visits, rules["manager_visits_per_year"]),
+        "surveys_year_to_date": surveys_year_to_date(surveys, rules["surveys_per_year"]),
     }
+
+
+def surveys_year_to_date(surveys, per_year):
+    """满意度调查 "at least once a year per estate, per service line" (DOMAIN.md): the year's surveys
+    so far against the estate's number a year (nothing flagged an estate without one)."""
+    return kpi(surveys, per_year, target=1, note=f"satisfaction surveys this year so far / {per_year} a year")

@@ -51,6 +51,9 @@ DEFAULTS = {
     # 经理走访: the manager visits 1–2 owners a year in person (DOMAIN.md): the visits a year
     # the KPI expects (the lower bound; an estate may ask for 2).
     "manager_visits_per_year": 1,
+    # 满意度调查: at least once a year per estate, per service line (DOMAIN.md): the surveys a year
+    # the KPI expects (each names the service lines it asks about).
+    "surveys_per_year": 1,
 }
 
 MAXIMA = {
@@ -71,6 +74,7 @@ MAXIMA = {
     "owner_contacts_per_month": 31,
     "return_visit_attempts_before_close": 20,
     "manager_visits_per_year": 365,
+    "surveys_per_year": 12,
 }
 
 # A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so

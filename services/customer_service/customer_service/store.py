@@ -238,6 +238,11 @@ def steward_contacts(db, estate_id, start, end):
     return [(contact["household_id"], contact["contacted_at"]) for contact in found]
 
 
+def count_surveys(db, estate_id, year, end):
+    """The surveys of ``year`` recorded before ``end`` (the survey KPI's year so far)."""
+    return db.surveys.count_documents({"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}})
+
+
 def count_manager_visits(db, estate_id, start, end):
     return db.owner_contacts.count_documents({"estate_id": estate_id, "kind": "manager_visit",
                                               "contacted_at": {"$gte": start, "$lt": end}})

@@ -51,6 +51,25 @@ def test_a_survey_collects_one_answer_per_household_and_tallies_the_lines(desk):
     assert listing("list_surveys", desk, year="2025") == []
 
 
+def test_the_year_s_surveys_count_against_the_estate_s_number_a_year(desk):
+    """DOMAIN.md: a satisfaction survey at least once a year; nothing flagged an estate without one."""
+    clock.freeze(clock.parse_iso("2026-06-10T02:00:00Z"))
+    try:
+        as_caller(desk, MANAGER)
+        before = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
+        assert (before["numerator"], before["denominator"], before["value"]) == (0, 1, 0.0)
+        create("create_survey", desk, title="2025 late", year=2025, service_lines=["power"])  # another year's
+        create("create_survey", desk, title="2026", year=2026, service_lines=["power", "water"])
+        as_caller(desk, MANAGER)
+        after = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
+        assert (after["numerator"], after["denominator"], after["value"]) == (1, 1, 1.0)
+        desk.update_settings({"estate_id": ESTATE, "data": {"surveys_per_year": 2}})
+        twice = desk.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
+        assert (twice["numerator"], twice["denominator"]) == (1, 2)
+    finally:
+        clock.reset()
+
+
 def test_a_survey_answer_names_a_known_household_and_the_survey_lines(desk):
     survey = create("create_survey", desk, title="t", year=2026, service_lines=["power"])
     with pytest.raises(BusinessRuleViolation):
