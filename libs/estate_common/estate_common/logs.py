@@ -52,14 +52,15 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９＋（）－．／　
 
 
 def scrub(text):
-    for pattern in _PERSONAL:
-        read = text.translate(_FULL_WIDTH)
-        if read == text:
+    read = text.translate(_FULL_WIDTH)  # once: scrub runs on every log line
+    if read == text:  # the common case
+        for pattern in _PERSONAL:
             text = pattern.sub("[redacted]", text)
-            continue
-        found = [match.span() for match in pattern.finditer(read)]
-        for start, end in reversed(found):
+        return text
+    for pattern in _PERSONAL:  # found in the text as read, redacted in both
+        for start, end in reversed([match.span() for match in pattern.finditer(read)]):
             text = text[:start] + "[redacted]" + text[end:]
+            read = read[:start] + "[redacted]" + read[end:]
     return text
 
 
