@@ -211,6 +211,11 @@ def test_a_thing_s_name_is_labelled_as_a_thing_s_not_a_person_s(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})
     page = client.get("/security/fire-equipment", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "名称" in page and "姓名" not in page
+    # and a notice's title stays a title (the change above relabelled it 名称 too)
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [], "next_cursor": None})
+    notices = client.get("/desk/notices", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "标题" in notices
 
 
 def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, documented_routes):
