@@ -54,6 +54,17 @@ def test_malformed_json_is_400(client, contract, admin_token, rpc, data):
     assert rpc.calls_except_estate_lookups() == []
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "gb18030"])
+def test_json_in_another_encoding_than_utf8_is_400(client, contract, admin_token, rpc, encoding):
+    """RFC 8259 §8.1: JSON between systems is UTF-8. json.loads of bytes guesses UTF-16 and
+    UTF-32 too, so such a body went through (found by review)."""
+    data = json.dumps({**SR_BODY, "description": "厨房水龙头漏水"}, ensure_ascii=False).encode(encoding)
+    response = client.post(REQUESTS, data=data, content_type="application/json", headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=["(body)"])
+    assert body["errors"] == [{"field": "(body)", "message": "is not valid JSON"}]
+    assert rpc.calls_except_estate_lookups() == []
+
+
 @pytest.mark.parametrize("data", ["[]", '[{"kind": "repair"}]', '"repair"', "3", "true"])
 def test_json_that_is_not_an_object_is_400(client, contract, admin_token, rpc, data):
     response = client.post(REQUESTS, data=data, content_type="application/json", headers=bearer(admin_token))
