@@ -199,8 +199,9 @@ _MESSAGES = {
     "common.no": ("否", "No"),
     "custom.legend": ("自定义字段", "Custom fields"),
     "custom.archived": ("已停用", "archived"),
-    "custom.no_personal_data": ("自定义字段不得填写个人信息（姓名、电话、证件号）。",
-                                "Custom fields must not hold personal data (names, phone or ID numbers)."),
+    "custom.no_personal_data": ("自定义字段不得填写个人信息（姓名、电话、证件号）；含电话或证件号的值会被拒绝。",
+                                "Custom fields must not hold personal data (names, phone or ID numbers); "
+                                "a value holding a phone or ID number is refused."),
     "custom.title": ("自定义字段", "Custom fields"),
     "custom.save": ("保存自定义字段", "Save custom fields"),
     "custom.edit": ("修改自定义字段", "Edit custom fields"),

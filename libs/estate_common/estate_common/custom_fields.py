@@ -30,12 +30,16 @@ The one place for their rules; plain functions, no broker, no store:
 Policy: custom values are not for personal data (names, phone or ID numbers): they are not
 masked, they may be logged in field errors' places and show in every list. A definition's
 label says what it holds; managers are told so in the console and in the API's description.
+What can be told from the value is refused (``check_values``): a text or a number that holds a
+phone or ID card number (what log lines redact, ``logs.scrub``) is a 400, so an estate that
+defines an "owner ID card" field cannot fill it (a review found nothing stopped one). A name
+cannot be told from other text; that part stays policy.
 """
 import math
 import re
 from datetime import date
 
-from . import clock, ids
+from . import clock, ids, logs
 from .errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 # which service owns the definitions and values of each resource
@@ -185,11 +189,23 @@ EXPECTED = {"text": f"must be a text of 1 to {MAX_TEXT} characters", "number": "
             "choice": "must be one of the field's choices"}
 
 
+PERSONAL_NUMBER = "must not hold a phone or ID number: custom fields are not for personal data"
+
+
+def _personal_number(value):
+    """A text, or a whole number (a phone typed into a number field), that holds a phone or ID
+    card number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return isinstance(value, str) and logs.holds_personal_number(value)
+
+
 def check_values(definitions, values, *, creating=True, prefix="data.custom"):
     """``values`` (``{key: value}``) checked against the resource's definitions (every one,
     archived too): the values to store. A 400 names every ``<prefix>.<key>`` that is wrong:
     unknown or archived keys, values not of their type, and on a create the required fields
-    left out. Nothing is stored unless all of them are right."""
+    left out, and values that hold a phone or ID number (``_personal_number``). Nothing is
+    stored unless all of them are right."""
     by_key = {d["key"]: d for d in definitions}
     errors, checked = [], {}
     for key, value in (values or {}).items():
@@ -201,6 +217,8 @@ def check_values(definitions, values, *, creating=True, prefix="data.custom"):
         stored = _fits(definition, value)
         if stored is None:
             errors.append(field_error(f"{prefix}.{key}", EXPECTED[definition["type"]]))
+        elif _personal_number(stored):
+            errors.append(field_error(f"{prefix}.{key}", PERSONAL_NUMBER))
         else:
             checked[key] = stored
     if creating:

@@ -64,6 +64,11 @@ def scrub(text):
     return text
 
 
+def holds_personal_number(text):
+    """Whether ``text`` holds something ``scrub`` would redact: a phone or ID card number."""
+    return scrub(text) != text
+
+
 def set_request_id(request_id):
     _context.request_id = request_id
 

@@ -63,6 +63,30 @@ def test_values_are_checked_by_type(key, good, bad):
     assert fields_named(error) == [f"data.custom.{key}"]
 
 
+@pytest.mark.parametrize("key, value", [
+    ("note", "13900775678"), ("note", "业主身份证 110105199003071234"), ("note", "call 139-0077 5678"),
+    ("note", "１３９００７７５６７８"), ("floor_count", 13900775678)])
+def test_a_value_holding_a_phone_or_id_number_is_refused_and_says_why(key, value):
+    """Custom values are not masked, so they must not hold personal data: a review defined an
+    "owner ID card" text field and filled it; nothing stopped it."""
+    with pytest.raises(InvalidInput) as error:
+        cf.check_values(FIELDS, {key: value})
+    assert error.value.errors == [{"field": f"data.custom.{key}", "message": cf.PERSONAL_NUMBER}]
+    assert str(value) not in str(error.value.errors)
+
+
+@pytest.mark.parametrize("key, value", [("note", "gate code 4711, bins on Tuesday"), ("note", "SR-2026-000123"),
+                                        ("floor_count", 1380013), ("floor_count", 2026.5)])
+def test_numbers_that_are_not_a_phone_or_id_number_stay_allowed(key, value):
+    assert cf.check_values(FIELDS, {key: value}) == {key: value}
+
+
+def test_a_spreadsheet_cell_holding_a_phone_is_refused_by_its_heading():
+    with pytest.raises(InvalidInput) as error:
+        cf.check_values(FIELDS, cf.values_from_cells(FIELDS, {"note": "13900775678"}), prefix="custom")
+    assert fields_named(error) == ["custom.note"]
+
+
 def test_unknown_keys_and_every_wrong_value_are_named_together():
     with pytest.raises(InvalidInput) as error:
         cf.check_values(FIELDS, {"floor_count": "abc", "nope": 1, "pets": True})

@@ -56,6 +56,24 @@ def test_a_value_of_the_wrong_type_is_a_400_naming_it_and_nothing_is_written(arc
     assert refused.value.errors[0]["field"] == "filters.custom.floors"
 
 
+def test_an_owner_id_card_field_cannot_be_filled_with_one(archive, estate_id):
+    """Custom values are not masked by role, so a field a manager defines for the owner's ID card
+    must not take one (found by review: nothing stopped it), on a create as on an edit."""
+    define(archive, estate_id, {"resource": "household", "key": "owner_id_card",
+                                "label": {"zh": "业主身份证", "en": "Owner ID card"}, "type": "text"})
+    with pytest.raises(InvalidInput) as refused:
+        archive.create_household({"estate_id": estate_id,
+                                  "data": dict(HOUSEHOLD, custom={"owner_id_card": "110105199003071234"})})
+    assert [e["field"] for e in refused.value.errors] == ["data.custom.owner_id_card"]
+    assert "110105199003071234" not in str(refused.value.errors)
+    assert archive.db.households.count_documents({}) == 0
+    made = archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, custom={"owner_id_card": "checked"})})
+    with pytest.raises(InvalidInput):
+        archive.update_household({"estate_id": estate_id, "id": made["id"],
+                                  "data": {"custom": {"owner_id_card": "ID 11010519900307123X"}}})
+    assert archive.get_household({"estate_id": estate_id, "id": made["id"]})["custom"] == {"owner_id_card": "checked"}
+
+
 def test_required_applies_to_creates_after_it_was_set(archive, estate_id):
     define(archive, estate_id, PETS)
     before = archive.create_household({"estate_id": estate_id, "data": HOUSEHOLD})
