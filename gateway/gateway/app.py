@@ -150,7 +150,7 @@ def _forwarding_view(route):
         if route.body:
             payload["data"] = requests_in.json_body()
         payload.update(requests_in.query_payload(route))
-        facts = route.facts(state().db, payload.get("estate_id"), payload.get("data")) if route.facts else {}
+        facts = route.facts(state().db, payload.get("estate_id"), payload.get("data"), caller) if route.facts else {}
 
         def shown(body):  # personal data masked by role (masking.py), a replay too
             return masking.for_caller(route.method, route.path, route.status, body, caller["roles"],

@@ -10,7 +10,7 @@ from .policy import ALL_ESTATES
 TECHNICIAN = "technician"
 
 
-def technician_fact(db, estate_id, body):
+def technician_fact(db, estate_id, body, caller=None):
     """The context maintenance's ``assign_work_order`` reads; none for a body the contract refuses
     (the service's 400 follows)."""
     name = body.get("technician") if isinstance(body, dict) else None

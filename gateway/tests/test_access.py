@@ -4,7 +4,7 @@ import re
 
 import pytest
 from estate_common import clock
-from estate_common.errors import Forbidden
+from estate_common.errors import Forbidden, NotFound, ServiceUnavailable
 from gateway import access, policy
 from gateway.routes import ROUTES
 
@@ -290,3 +290,39 @@ def test_the_gateway_tells_maintenance_whether_an_assignee_is_an_active_technici
                          json={"technician": technician})
     assert answer.status_code == 200
     assert rpc.only_call("maintenance", "assign_work_order").context == {"assignee": found}
+
+
+@pytest.mark.parametrize("maintenance_answers, found", [({"id": "wo_1"}, "found"),
+                                                         (NotFound("no such work order"), "not_found")])
+def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_estate(
+        client, accounts, rpc, maintenance_answers, found):
+    """A fund use named a work order of another estate, or of none, and finance kept it (found
+    by review): the gateway asks maintenance, as the caller, in the estate of the call
+    (references.py), and finance refuses what was not found."""
+    rpc.answer("maintenance", "get_work_order", maintenance_answers)
+    rpc.answer("finance", "request_fund_use", lambda call: {"id": "mfu_1"})
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    answer = client.post("/api/v1/estates/A/maintenance-fund/uses", headers=bearer(accountant),
+                         json={"amount_cents": 5000, "purpose": "lift rope", "work_order_id": "wo_1"})
+    assert answer.status_code == 201, answer.get_json()
+    asked = rpc.only_call("maintenance", "get_work_order")
+    assert asked.payload == {"estate_id": "A", "id": "wo_1"} and asked.caller["user"] == "acct-a"
+    assert rpc.only_call("finance", "request_fund_use").context == {"work_order": found}
+
+
+def test_a_fund_use_without_a_work_order_asks_maintenance_nothing(client, accounts, rpc):
+    rpc.answer("finance", "request_fund_use", lambda call: {"id": "mfu_1"})
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    client.post("/api/v1/estates/A/maintenance-fund/uses", headers=bearer(accountant),
+                json={"amount_cents": 5000, "purpose": "lift rope"})
+    assert rpc.calls_to("maintenance", "get_work_order") == []
+    assert rpc.only_call("finance", "request_fund_use").context is None
+
+
+def test_a_fund_use_naming_a_work_order_is_a_503_while_maintenance_does_not_answer(client, accounts, rpc, contract):
+    rpc.answer("maintenance", "get_work_order", ServiceUnavailable("maintenance did not answer"))
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    answer = client.post("/api/v1/estates/A/maintenance-fund/uses", headers=bearer(accountant),
+                         json={"amount_cents": 5000, "purpose": "lift rope", "work_order_id": "wo_1"})
+    contract.problem(answer, 503, "service_unavailable")
+    assert rpc.calls_to("finance", "request_fund_use") == []

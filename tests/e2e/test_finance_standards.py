@@ -225,6 +225,10 @@ def test_the_special_maintenance_fund_has_its_own_ledger_and_statement(api, offi
                         accountant).json()
     rope = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 120000, "purpose": "lift rope"},
                     accountant).json()
+    # a use names a work order of the estate or none: the gateway asks maintenance (references.py)
+    ghost = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope",
+                                                       "work_order_id": "wo_nonesuch"}, accountant)
+    assert ghost.status_code == 422 and [e["field"] for e in ghost.json()["errors"]] == ["work_order_id"]
     assert api.post(f"{base}/maintenance-fund/uses/{rope['id']}/approve", {}, accountant).status_code == 403
     assert api.post(f"{base}/maintenance-fund/uses/{too_much['id']}/approve", {}, manager).status_code == 422
     approved = api.post(f"{base}/maintenance-fund/uses/{rope['id']}/approve", {"consent_ref": "vote"}, manager)

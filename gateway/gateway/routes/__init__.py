@@ -33,7 +33,7 @@ class Route:
     custom_filters: bool = False  # takes ?custom.<key>=<value> (estate_common.custom_fields), passed as filters
     public: bool = False  # no account (PUBLIC_FORWARDED below): the owner portal's, see public.py
     # what only the gateway knows (its accounts), for the service to judge in its own order of
-    # checks: ``facts(db, estate_id, body)`` -> more context values of the call
+    # checks: ``facts(db, estate_id, body, caller)`` -> more context values of the call
     facts: object = None
     extra: dict = field(default_factory=dict)
 

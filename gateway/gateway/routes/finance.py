@@ -1,7 +1,7 @@
 """finance routes: fee standards, billing runs, bills, payments, journals, reports, arrears."""
 from estate_common import job_scopes
 
-from .. import policy
+from .. import policy, references
 from . import ESTATE, PUBLIC, Route
 
 ROUTES = [
@@ -52,7 +52,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/maintenance-fund/deposits", "finance", "fund_deposit", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/maintenance-fund/uses", "finance", "request_fund_use", policy.FEE_SETTERS,
-          status=201, body=True, idempotent=True),
+          status=201, body=True, idempotent=True, facts=references.work_order_fact),
     Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/approve", "finance", "approve_fund_use",
           policy.MANAGEMENT, body=True, id_param="entry_id"),
     Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/reject", "finance", "reject_fund_use",

@@ -57,6 +57,14 @@ def deposit(entry_id, estate_id, data, now, rules, actor):
     return _entry(entry_id, estate_id, "deposit", data, now, rules, actor)
 
 
+def check_work_order(data, found):
+    """A use names a work order of its estate, or none: ``found`` is what the gateway found of
+    it (``not_found``: another estate's, or no work order at all; None: nobody looked)."""
+    if data.get("work_order_id") and found == "not_found":
+        raise BusinessRuleViolation("the use names a work order this estate does not have",
+                                    [field_error("data.work_order_id", "is not a work order of this estate")])
+
+
 def use(entry_id, estate_id, data, now, rules, actor):
     return _entry(entry_id, estate_id, "use", data, now, rules, actor)
 

@@ -25,6 +25,7 @@ class Caller:
         self.estates = list(data.get("estates") or [])
         self.idempotency_key = None
         self.assignee = None  # what the gateway found of a named assignee (gateway/assignees.py), if it looked
+        self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
         self.target = None  # the record the call acts on (its payload's ``id``), if any
         self.refusal = None  # why the call's caller was not accepted (bus_auth), if it was not
 
@@ -86,6 +87,7 @@ class CallerContext(DependencyProvider):
         caller.refusal = refusal
         caller.idempotency_key = context.get("idempotency_key")
         caller.assignee = context.get("assignee")
+        caller.work_order = context.get("work_order")
         payload = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(payload, dict) and isinstance(payload.get("id"), str):
             caller.target = payload["id"]

@@ -1342,6 +1342,22 @@ def test_a_fund_deposit_past_the_most_any_amount_holds_is_refused_and_nothing_is
     assert [e["amount_cents"] for e in finance.db.fund_entries.find({})] == [500000]
 
 
+@pytest.mark.parametrize("found, written", [("found", True), (None, True), ("not_found", False)])
+def test_a_fund_use_names_a_work_order_of_its_estate_as_the_gateway_found(finance, found, written):
+    """A use named a work order of another estate, or of none, and finance kept it (found by
+    review): the gateway asks maintenance and tells finance (``caller.work_order``)."""
+    acting(finance, ACCOUNTANT, "use-wo")
+    finance.caller.work_order = found
+    body = {"estate_id": ESTATE, "data": {"amount_cents": 5000, "purpose": "lift rope", "work_order_id": "wo_1"}}
+    if written:
+        assert finance.request_fund_use(body)["work_order_id"] == "wo_1"
+    else:
+        with pytest.raises(BusinessRuleViolation) as refused:
+            finance.request_fund_use(body)
+        assert refused.value.errors[0]["field"] == "data.work_order_id"
+    assert finance.db.fund_entries.count_documents({}) == (1 if written else 0)
+
+
 def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(finance):
     first = fund_in(finance, 500000, key="mf-1")
     assert first["status"] == "posted" and first["balance_after_cents"] == 500000
