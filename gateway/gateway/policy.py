@@ -63,6 +63,7 @@ PUBLIC_ROUTES = frozenset({
     ("POST", "/api/v1/public/estates/<estate_code>/requests"), ("GET", "/api/v1/public/requests/<tracking_code>"),
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only
+    ("GET", "/portal/<estate_code>"),  # the owner portal's page: sent on to the console's (portal_qr.py)
 })
 
 GATEWAY_ROUTES = {

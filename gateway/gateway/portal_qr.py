@@ -1,4 +1,5 @@
-"""Printable QR codes of the owner portal: ``GET /api/v1/estates/{id}/portal-qr?building=``.
+"""Printable QR codes of the owner portal: ``GET /api/v1/estates/{id}/portal-qr?building=``;
+and ``GET /portal/{estate code}``, the page's address as API.md gives it, sent on to the page.
 
 The code holds ``PORTAL_BASE_URL/portal/<estate code>`` (and ``?building=`` for one building's
 notice board): the owner portal's page, served by the web console (``console/``), whose public
@@ -7,12 +8,12 @@ the estate must be in the caller's scope). Drawn by segno as SVG (prints sharp a
 """
 import io
 import re
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlparse
 
 import segno
 from flask import Response, current_app, g, request
 
-from estate_common.errors import InvalidInput, field_error
+from estate_common.errors import InvalidInput, NotFound, field_error
 
 from . import requests_in
 from .access import authorize_route
@@ -23,6 +24,9 @@ MAX_BUILDING = 20
 def portal_url(base_url, estate_code, building=None):
     url = f"{base_url.rstrip('/')}/portal/{quote(estate_code, safe='')}"
     return url + ("?" + urlencode({"building": building}) if building else "")
+
+
+ESTATE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,31}")  # openapi's EstateCode
 
 
 def svg(url, title):
@@ -48,7 +52,27 @@ def _building():
     return building
 
 
+def page_address(base_url, host, estate_code, building):
+    """Where ``GET /portal/<estate code>`` on the gateway sends an owner: the console's page
+    (``PORTAL_BASE_URL``). A 404 for a code no estate could have, and when the page's address is
+    the gateway's own (a deployment routing ``/portal`` to the console on the gateway's host
+    never sends it here; one that does would loop)."""
+    if not ESTATE_CODE.fullmatch(estate_code):
+        raise NotFound("no such estate")
+    if urlparse(base_url).netloc.lower() == host.lower():
+        raise NotFound("the owner portal's page is not served here")
+    return portal_url(base_url, estate_code, building)
+
+
 def register(app):
+    @app.get("/portal/<estate_code>")
+    def portal_page(estate_code):
+        """API.md gives the portal's page as ``GET /portal/{estate_code}``, but the page is the
+        console's: on the gateway's host it was a 404 (found by review). No account: the page
+        it leads to files through the public routes, with their limits."""
+        url = page_address(current_app.config["PORTAL_BASE_URL"], request.host, estate_code, _building())
+        return Response(status=302, headers={"Location": url})
+
     @app.get("/api/v1/estates/<estate_id>/portal-qr")
     def portal_qr(estate_id):
         caller = authorize_route(estate_id)

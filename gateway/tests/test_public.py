@@ -160,3 +160,25 @@ def test_the_log_line_of_a_tracking_call_names_no_tracking_code(app, caplog):
     assert paths == ["/api/v1/public/requests/<tracking_code>"]
     assert CODE not in caplog.text
 
+
+
+# -- the portal page's address as API.md gives it ----------------------------------------
+
+def test_the_portal_page_on_the_gateway_sends_an_owner_to_the_consoles_page(client, app, rpc):
+    """API.md: page ``GET /portal/{estate_code}``; the page is the console's, and on the
+    gateway's host it was a 404 (found by review)."""
+    answer = client.get("/portal/HZ-01?building=3")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == portal_qr.portal_url(app.config["PORTAL_BASE_URL"], "HZ-01", "3")
+    assert answer.headers["X-Request-ID"]
+    assert rpc.calls == []  # the page answers an unknown estate; nothing asked here
+
+
+@pytest.mark.parametrize("path", ["/portal/-x", "/portal/" + "A" * 40])
+def test_a_code_no_estate_could_have_is_a_404(client, contract, path):
+    contract.problem(client.get(path), 404, "not_found")
+
+
+def test_a_page_address_that_is_the_gateways_own_is_a_404_not_a_loop(client, app, contract):
+    app.config["PORTAL_BASE_URL"] = "http://localhost"  # the test client's host
+    contract.problem(client.get("/portal/HZ-01"), 404, "not_found")
