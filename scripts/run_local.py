@@ -144,6 +144,9 @@ def environment(overrides=None):
     env.setdefault("WEBHOOK_SECRETS_KEY", secrets.token_urlsafe(32))  # integrations seals webhook secrets with it
     env.setdefault("CONSOLE_SECRET_KEY", secrets.token_urlsafe(48))  # console sessions last as long as this run
     env.update(overrides or {})
+    # the owner portal's page is the console's: QR codes and the gateway's /portal/<code> lead
+    # there (with CONSOLE_PORT=18081 they led to 8081, where no console listened)
+    env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{env['CONSOLE_PORT']}")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
 

@@ -1,0 +1,19 @@
+"""``make run``'s environment (scripts/run_local.py): what it derives from what the user set."""
+from pathlib import Path
+
+from estate_common.testing import load_file
+
+run_local = load_file(Path(__file__).resolve().parents[2] / "scripts" / "run_local.py", "run_local_environment")
+
+
+def test_the_portal_qr_codes_lead_to_the_console_on_its_own_port(monkeypatch):
+    """With CONSOLE_PORT=18081 the QR codes (and the gateway's /portal/<code>) led to 8081, where
+    no console listened: PORTAL_BASE_URL follows the console's port unless it is set."""
+    monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    monkeypatch.delenv("CONSOLE_PORT", raising=False)
+    assert run_local.environment()["PORTAL_BASE_URL"] == "http://127.0.0.1:8081"
+    assert run_local.environment({"CONSOLE_PORT": "18081"})["PORTAL_BASE_URL"] == "http://127.0.0.1:18081"
+    monkeypatch.setenv("CONSOLE_PORT", "28081")
+    assert run_local.environment()["PORTAL_BASE_URL"] == "http://127.0.0.1:28081"
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://console.example.com")
+    assert run_local.environment({"CONSOLE_PORT": "18081"})["PORTAL_BASE_URL"] == "https://console.example.com"
