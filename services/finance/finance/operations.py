@@ -72,8 +72,12 @@ def start_billing_run(db, caller, estate_id, data):
         raise BusinessRuleViolation("a period that has not begun cannot be billed",
                                     [field_error("data.period", "is in the future")])
     if not any(standards.cycle_start(s, period) for s in store.approved_standards(db, estate_id)):
-        raise BusinessRuleViolation("no approved fee standard bills this period",
-                                    [field_error("data.period", "no approved fee standard bills it")])
+        # a standard created without valid_from starts in the month it is made: catch-up billing
+        # of an earlier month needs one that says so (API.md's minimal call leaves it out)
+        raise BusinessRuleViolation(
+            "no approved fee standard bills this period: a standard bills from its valid_from (the month it "
+            "was created when none was given) until its valid_to",
+            [field_error("data.period", "no approved fee standard bills it (valid_from is after it, or none is approved)")])
     job_id = caller.created_id("job_finance", estate_id)
     return jobs.public(jobs.create(db, job_id, estate_id, BILLING_RUN, {"period": period}, caller.user))
 
