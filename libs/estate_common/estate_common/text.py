@@ -1,7 +1,28 @@
 """How free text a person typed is kept."""
+import re
+import unicodedata
 
 
 def spaced(text):
     """Runs of spaces (tabs, new lines) as one space, none at either end; '' for None: how a
     name, an address part or a reason is kept and compared."""
     return " ".join((text or "").split())
+
+
+def address_part(text):
+    """A building, unit or room as kept and compared: ``spaced``, with full-width letters, digits
+    and signs (as a Chinese keyboard types them) read as their ASCII twins (Unicode NFKC). The
+    same flat typed ``３０１`` and ``301`` was two households (found by review)."""
+    return spaced(unicodedata.normalize("NFKC", text or ""))
+
+
+# digits grouped by thousands, maybe with decimals: "1,200" or "1,234.5"; not "89,5" (a decimal comma)
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+
+
+def number_text(text):
+    """A number typed in a cell, NFKC-read (full-width digits) with its thousands commas taken out;
+    any other comma is left, so the number is refused rather than read ten times too large
+    ("89,5" was read as 895 m², found by review)."""
+    read = unicodedata.normalize("NFKC", str(text)).strip()
+    return read.replace(",", "") if _GROUPED.fullmatch(read) else read

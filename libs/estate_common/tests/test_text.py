@@ -1,7 +1,7 @@
 """How typed text is kept: spaces collapsed, none at the ends."""
 import pytest
 
-from estate_common.text import spaced
+from estate_common.text import address_part, number_text, spaced
 
 
 @pytest.mark.parametrize("typed, kept", [
@@ -13,3 +13,16 @@ from estate_common.text import spaced
 ])
 def test_spaces_collapse_and_the_ends_are_trimmed(typed, kept):
     assert spaced(typed) == kept
+
+
+@pytest.mark.parametrize("typed, kept", [
+    ("３０１", "301"), ("Ａ座", "A座"), (" 10　栋 ", "10 栋"), ("1201", "1201"), ("", ""), (None, "")])
+def test_an_address_part_reads_full_width_characters_as_ascii(typed, kept):
+    assert address_part(typed) == kept
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("1,200", "1200"), ("1,234.5", "1234.5"), ("８９.５", "89.5"), (" 89.37 ", "89.37"),
+    ("89,5", "89,5"), ("1,20", "1,20"), ("12,0000", "12,0000")])
+def test_only_thousands_commas_are_taken_out_of_a_number(typed, read):
+    assert number_text(typed) == read

@@ -6,6 +6,9 @@ from decimal import Decimal
 
 from estate_common import archive_access, calendar, clock, custom_fields, ids, personal_data
 from estate_common.errors import Conflict, Forbidden, InvalidInput, field_error
+from estate_common.text import address_part
+
+from . import occupants
 
 # Which events become part of the permanent record, and what subject each is about.
 RECORDED_EVENTS = {
@@ -108,7 +111,7 @@ def area_in_hundredths(area_m2):
 def new_household(estate_id, data, now, custom=None):
     """``custom``: its custom values, checked already (``estate_common.custom_fields.check_values``)."""
     area = area_in_hundredths(data["area_m2"])
-    building, unit, room = (data[k].strip() for k in ("building", "unit", "room"))
+    building, unit, room = (address_part(data[k]) for k in ("building", "unit", "room"))
     stamp = clock.to_iso(now)
     return {
         # building/unit/room is unique within an estate: the natural key is the _id
@@ -151,6 +154,9 @@ def household_changes(household, data, now):
         owner = dict(household["owner"])
         owner.update({k: v.strip() for k, v in data["owner"].items()})
         wanted["owner"] = owner
+        people = occupants.owner_corrected(household, owner)  # the same person in …/occupants
+        if people is not None:
+            wanted["occupants"] = people
     if "custom" in data:  # checked already (operations.update_household)
         wanted["custom"] = custom_fields.merged(household.get("custom"), data["custom"])
     changes = {k: v for k, v in wanted.items() if household.get(k) != v}

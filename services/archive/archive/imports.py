@@ -17,6 +17,7 @@ import binascii
 from decimal import Decimal, InvalidOperation
 
 from estate_common import contracts, custom_fields, exports, job_scopes
+from estate_common.text import address_part, number_text
 from estate_common.errors import DomainError, InvalidInput, field_error
 
 from . import domain, import_files
@@ -73,24 +74,30 @@ def read_rows(file_format, content):
 
 def _area(value):
     try:
-        area = Decimal(str(value).strip().replace(",", ""))
+        area = Decimal(number_text(value))  # "1,200" is 1200; "89,5" is refused, not 895
     except InvalidOperation:
         return value  # the contract check names it
     return float(area) if area.is_finite() else value
 
 
+# the statuses as an owner list written in Chinese has them
+STATUS_TEXT = {"空置": "vacant", "已入住": "occupied", "入住": "occupied", "自住": "occupied", "出租": "occupied",
+               "装修": "renovating", "装修中": "renovating"}
+
+
 def household_body(fields):
     """The ``HouseholdCreate`` body a row stands for."""
     body = {
-        "building": str(fields["building"]).strip(),
-        "unit": str(fields["unit"]).strip(),
-        "room": str(fields["room"]).strip(),
+        "building": address_part(str(fields["building"])),
+        "unit": address_part(str(fields["unit"])),
+        "room": address_part(str(fields["room"])),
         "area_m2": _area(fields["area_m2"]),
-        "owner": {"name": str(fields["owner_name"]).strip(), "phone": str(fields["owner_phone"]).strip()},
+        # full-width digits read as ASCII: a phone typed on a Chinese keyboard was refused
+        "owner": {"name": str(fields["owner_name"]).strip(), "phone": address_part(str(fields["owner_phone"]))},
     }
     status = str(fields.get("status") or "").strip()
     if status:
-        body["status"] = status
+        body["status"] = STATUS_TEXT.get(status, status)
     return body
 
 

@@ -230,10 +230,10 @@ def change_household_status(db, outbox, caller, estate_id, household_id, data):
 def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
     """A steward's vacant-unit inspection (空置房巡检), once per Idempotency-Key; its problems
     go to customer service as repair requests (``vacant_inspection_recorded``)."""
-    household = store.get_household(db, estate_id, household_id)
+    household, tz = store.get_household(db, estate_id, household_id), store.estate_timezone(db, estate_id)
 
     def build(doc_id):
-        inspection = occupants.new_inspection(doc_id, household, data, clock.now(), caller.user)
+        inspection = occupants.new_inspection(doc_id, household, data, clock.now(), caller.user, tz)
         return inspection, [("vacant_inspection_recorded", occupants.inspection_event_data(inspection))]
 
     return public(create(db, outbox, caller, "vacant_inspections", "vinsp", estate_id, build))

@@ -1,6 +1,7 @@
 """archive's repository: the only module of the service that touches its database."""
 from estate_common import calendar, custom_fields, custom_fields_store, export_store, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
+from estate_common.text import address_part
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
 from . import chain
@@ -83,7 +84,10 @@ def household_query(db, estate_id, filters):
     type: ``estate_common.custom_fields.filter_query``): the list's and the export's."""
     query = custom_fields.filter_query(custom_definitions(db, estate_id, "household"), filters) \
         if custom_fields.custom_filters(filters) else {}
-    return {"estate_id": estate_id, **custom_fields.plain_filters(filters), **query}
+    plain = custom_fields.plain_filters(filters)
+    if isinstance(plain.get("building"), str):  # kept as ``domain.new_household`` keeps it
+        plain["building"] = address_part(plain["building"])
+    return {"estate_id": estate_id, **plain, **query}
 
 
 def custom_definitions(db, estate_id, resource):

@@ -36,7 +36,7 @@ import secrets
 
 from estate_common import bus_auth, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
-from estate_common.text import spaced
+from estate_common.text import address_part, spaced
 
 from . import domain
 from .domain import Change, history_entry
@@ -96,7 +96,7 @@ def tracking_hash(secret):
 
 
 def address(data):
-    return {name: spaced(data[name]) for name in ("building", "unit", "room")}
+    return {name: address_part(data[name]) for name in ("building", "unit", "room")}
 
 
 def check(data):

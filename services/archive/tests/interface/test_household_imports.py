@@ -8,7 +8,7 @@ import pytest
 
 from archive.service import ArchiveService
 from estate_common import job_scopes
-from estate_common.errors import Forbidden, InvalidInput, NotFound
+from estate_common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import ADMIN, as_caller, staff, worker
 
 HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
@@ -42,6 +42,44 @@ def start(archive, content, file_format="csv", caller=None):
     as_caller(archive, caller or staff("desk-1", ["agent"], [archive.estate_id]))
     return archive.start_household_import({"estate_id": archive.estate_id, "data": {
         "format": file_format, "content_base64": base64.b64encode(content).decode()}})
+
+
+def test_full_width_digits_are_read_as_the_same_flat_and_phone_and_a_decimal_comma_is_refused(archive):
+    """Typed on a Chinese keyboard, ``１,１,３０１`` was a second household beside 1-1-301, its
+    phone ``１３９…`` was refused, and an area of "89,5" was read as 895 m² (found by review)."""
+    archive.create_household({"estate_id": archive.estate_id, "data": {
+        "building": "1", "unit": "1", "room": "301", "area_m2": 89.5, "owner": {"name": "张三", "phone": "13912345678"}}})
+    content = csv_bytes("１,１,３０１,89.5,张三,13912345678",        # the same flat
+                        "１,１,３０２,８９.５,李四,１３９１２３４５６７９",  # full-width area and phone
+                        '1,1,303,"89,5",王五,13912345670',          # a decimal comma
+                        '1,1,304,"1,200",赵六,13912345671')         # a thousands comma
+    job = start(archive, content)
+    archive.run_jobs()
+    done = archive.get_job({"id": job["id"]})
+    assert {k: done["result"][k] for k in ("created", "existing", "rejected")} == {
+        "created": 2, "existing": 1, "rejected": 1}
+    assert [(e["row"], e["field"]) for e in done["result"]["errors"]] == [(4, "area_m2")]
+    rooms = {h["room"]: (h["area_m2"], h["owner"]["phone"]) for h in
+             archive.list_households({"estate_id": archive.estate_id, "filters": {"building": "１"}})["items"]}
+    assert rooms == {"301": (89.5, "13912345678"), "302": (89.5, "13912345679"), "304": (1200.0, "13912345671")}
+
+
+def test_a_flat_registered_with_full_width_digits_is_the_same_flat(archive):
+    body = {"building": "1", "unit": "1", "room": "301", "area_m2": 89.5, "owner": {"name": "张三", "phone": "13912345678"}}
+    made = archive.create_household({"estate_id": archive.estate_id, "data": body})
+    with pytest.raises(Conflict):
+        archive.create_household({"estate_id": archive.estate_id, "data": dict(body, building="１", room="３０１")})
+    assert archive.get_household({"estate_id": archive.estate_id, "id": made["id"]})["room"] == "301"
+
+
+def test_statuses_in_chinese_are_read(archive):
+    content = csv_bytes("1,1,401,80,张三,13912345678,空置", "1,1,402,80,李四,13912345679,已入住",
+                        "1,1,403,80,王五,13912345670,装修中", header=HEADER.strip() + ",状态\n")
+    start(archive, content)
+    archive.run_jobs()
+    statuses = {h["room"]: h["status"] for h in
+                archive.list_households({"estate_id": archive.estate_id, "filters": {}})["items"]}
+    assert statuses == {"401": "vacant", "402": "occupied", "403": "renovating"}
 
 
 def test_an_import_creates_each_household_once_and_reports_the_rows_it_refused(archive):

@@ -155,6 +155,29 @@ def test_an_owner_transfer_keeps_the_former_owner(archive, household):
     assert "赵六" not in str(update) and update["data"]["version"] == 2
 
 
+@pytest.mark.parametrize("before", ["tenant", "transfer"])
+def test_a_correction_of_the_owner_names_the_same_person_in_the_occupants(archive, household, before):
+    """A PATCH of the owner left the old name and phone in ``…/occupants`` once people were
+    stored there (a tenant added, an owner transfer): two current owners of one unit (found by
+    review)."""
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="b1")
+    if before == "tenant":
+        archive.add_occupant(ref(household, data={"relation": "tenant", "name": "王五", "from": "2026-11-01"}))
+    else:
+        archive.transfer_owner(ref(household, data={"owner": {"name": "赵六", "phone": "13600002222"},
+                                                    "date": "2026-11-20"}))
+    corrected = archive.update_household(ref(household, data={"owner": {"name": "赵大六", "phone": "13700002222"}}))
+    assert corrected["owner"] == {"name": "赵大六", "phone": "13700002222"}
+    owners = [(p["name"], p["phone"]) for p in people(archive, household, current="true")["items"]
+              if p["relation"] == "owner"]
+    assert owners == [("赵大六", "13700002222")]
+    tenants = [p["name"] for p in people(archive, household)["items"] if p["relation"] == "tenant"]
+    assert tenants == (["王五"] if before == "tenant" else [])
+    if before == "transfer":  # the former owner stays as they were
+        former = [p for p in people(archive, household)["items"] if p["relation"] == "owner" and p["to"]]
+        assert [(p["name"], p["phone"]) for p in former] == [("李四", "13912345678")]
+
+
 def test_a_vacant_unit_inspection_announces_its_problems_once(archive, household):
     as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="v1")
     body = ref(household, data={"inspected_on": "2026-11-20", "problems": [

@@ -83,13 +83,24 @@ def test_a_household_keeps_at_most_its_bound_of_people():
 
 def test_a_vacant_inspection_is_only_of_a_vacant_unit_and_numbers_its_problems():
     made = occupants.new_inspection("vinsp_1", household(), {"inspected_on": "2026-11-20", "problems": [
-        {"description": " damp ", "location": "bedroom"}, {"description": "tap"}]}, NOW, "zhou")
+        {"description": " damp ", "location": "bedroom"}, {"description": "tap"}]}, NOW, "zhou", TZ)
     assert [(p["number"], p["description"], p["location"]) for p in made["problems"]] == [
         (1, "damp", "bedroom"), (2, "tap", None)]
     assert occupants.inspection_event_data(made)["problems"][1] == {"number": 2, "description": "tap", "location": None}
     with pytest.raises(Conflict):
         occupants.new_inspection("vinsp_2", household(status="renovating"), {"inspected_on": "2026-11-20",
-                                                                            "problems": []}, NOW, "zhou")
+                                                                            "problems": []}, NOW, "zhou", TZ)
+
+
+def test_a_vacant_inspection_is_recorded_once_it_happened_on_the_estates_calendar():
+    """An inspection dated 2099 was recorded and opened repair requests (found by review)."""
+    # 08:30 UTC on 23 November is 16:30 in Shanghai: the 23rd is today there, the 24th is not
+    assert occupants.new_inspection("vinsp_3", household(), {"inspected_on": "2026-11-23", "problems": []},
+                                    NOW, "zhou", TZ)["inspected_on"] == "2026-11-23"
+    for day in ("2026-11-24", "2099-12-31"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            occupants.new_inspection("vinsp_4", household(), {"inspected_on": day, "problems": []}, NOW, "zhou", TZ)
+        assert refused.value.errors[0]["field"] == "data.inspected_on"
 
 
 def test_an_applications_step_names_it_and_is_applied_once():
