@@ -368,6 +368,14 @@ def test_an_order_marked_an_emergency_after_its_start_keeps_the_deadline_it_star
     assert marked["started_at"] <= marked["response_due_at"]
 
 
+def test_a_technician_takes_an_order_for_himself_with_his_name_as_typed(engineering):
+    """"chen " (a space typed after the name) was a 403 for chen himself: the hands were checked
+    on the name as sent, the order kept it trimmed (found by review)."""
+    order_id = open_repair(engineering)
+    taken = act(engineering, "assign_work_order", order_id, technician=" chen ")
+    assert taken["technician"] == "chen" and taken["status"] == "assigned"
+
+
 def test_a_technician_may_not_assign_an_order_to_another(engineering):
     order_id = open_repair(engineering)
     with pytest.raises(Forbidden):

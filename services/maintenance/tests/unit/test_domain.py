@@ -65,10 +65,17 @@ def test_an_order_from_a_request_keeps_the_time_the_owner_was_promised():
     promised = request_created(due_at="2026-11-23T12:59:00.000Z")
     order = domain.from_service_request(promised, "WO-1", CREATED, RULES)  # RULES: 24 h here
     assert order["response_due_at"] == "2026-11-23T12:59:00.000Z"
-    emergency = request_created(due_at="2026-11-23T12:59:00.000Z")
-    emergency["data"]["emergency"] = True  # an emergency keeps its own, shorter, response
+    # a repair filed as an emergency: customer service promised its emergency response (10 min
+    # there); maintenance's own (30 min in RULES) had judged the order by a time the owner never heard of
+    emergency = request_created(due_at="2026-11-23T09:09:00.000Z")
+    emergency["data"]["emergency"] = True
     assert domain.from_service_request(emergency, "WO-2", CREATED, RULES)["response_due_at"] == \
-        "2026-11-23T09:29:00.000Z"
+        "2026-11-23T09:09:00.000Z"
+    # only its category makes it an emergency: the owner was promised an ordinary repair's time,
+    # and the order is due within maintenance's emergency response, sooner
+    gas = request_created(due_at="2026-11-24T08:59:00.000Z")
+    gas["data"]["category"] = sorted(domain.EMERGENCY_CATEGORIES)[0]
+    assert domain.from_service_request(gas, "WO-3", CREATED, RULES)["response_due_at"] == "2026-11-23T09:29:00.000Z"
 
 
 @pytest.mark.parametrize("data, expected", [
@@ -317,6 +324,15 @@ def test_an_order_without_a_household_is_not_quoted():
     assert refused.value.errors[0]["field"] == "data.amount_cents"
     changes, _ = domain.quote(an_order("in_progress"), 1200, items, CREATED, "chen")
     assert changes["quote"]["amount_cents"] == 1200
+
+
+@pytest.mark.parametrize("status, household_id", [("completed", "hh_1"), ("pending", None)])
+def test_a_quote_its_state_forbids_is_a_conflict_before_any_rule_of_quotes(status, household_id):
+    """A completed order quoted with items that did not add up, and a pending order without a
+    household, were 422s: the state's say (409) comes first, as every other step's (found by review)."""
+    with pytest.raises(Conflict):
+        domain.quote(an_order(status, household_id=household_id), 5000, [{"name": "x", "amount_cents": 1}],
+                     CREATED, "chen")
 
 
 def test_an_assignee_is_kept_as_the_gateway_looked_it_up():
