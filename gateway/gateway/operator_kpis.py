@@ -96,13 +96,13 @@ def totals(rows):
         if len(units) != 1:
             continue
         unit = units.pop()
-        if unit != "count":
-            # an estate with no data adds nothing: one without a budget still has costs, which
-            # the others' budgets then divided (cost control 2.0 for two estates at 1.0 and
-            # "no data"; found by review)
-            shown = [s for s in shown if s["denominator"]]
+        # an estate with no data adds nothing: one without a budget still has costs, which the
+        # others' budgets then divided (cost control 2.0 for two estates at 1.0 and "no data");
+        # and a count of estates that all have none (a month to come) is no data too, not 0
+        # major incidents against a target of 0 (both found by review)
+        shown = [s for s in shown if s["denominator"]]
         numerator = _sum(s["numerator"] for s in shown)
-        denominator = 1 if unit == "count" else _sum(s["denominator"] for s in shown)
+        denominator = (1 if shown else 0) if unit == "count" else _sum(s["denominator"] for s in shown)
         targets = {s.get("target") for s in shown}
         target = targets.pop() if len(targets) == 1 else None
         summed[name] = kpi(numerator, denominator, unit, target=target,

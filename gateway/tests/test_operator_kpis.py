@@ -89,3 +89,15 @@ def test_an_estate_with_no_data_adds_nothing_to_a_total():
     assert (summed["numerator"], summed["denominator"], summed["value"]) == (10000, 10000, 1.0)
     alone = operator_kpis.totals(rows[1:])["cost_control"]
     assert (alone["numerator"], alone["denominator"], alone["value"]) == (0, 0, None)
+
+
+def test_a_count_of_estates_that_all_have_no_data_is_no_data():
+    """A month to come: each estate's count of major incidents was "no data", their total was 0
+    against a target of 0, met (found by review). An estate with data still counts."""
+    ahead = {"numerator": 0, "denominator": 0, "value": None, "unit": "count", "target": 0}
+    rows = [{"kpis": {"major_safety_incidents": dict(ahead)}}, {"kpis": {"major_safety_incidents": dict(ahead)}}]
+    total = operator_kpis.totals(rows)["major_safety_incidents"]
+    assert (total["numerator"], total["denominator"], total["value"]) == (0, 0, None)
+    counted = dict(ahead, numerator=2, denominator=1, value=2)
+    total = operator_kpis.totals(rows + [{"kpis": {"major_safety_incidents": counted}}])["major_safety_incidents"]
+    assert (total["numerator"], total["denominator"], total["value"]) == (2, 1, 2.0)
