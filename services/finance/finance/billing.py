@@ -173,4 +173,7 @@ def charge_of(bill):
 
 
 def oldest_first(bills):
-    return sorted(bills, key=lambda b: (b["due_at"], b["period"], b["created_at"], b["_id"]))
+    """By the period billed, then the due date: a catch-up bill of October is due after the run
+    that made it (its issue date plus the grace), later than December's bill, and a payment
+    settled December and left October open (found by review)."""
+    return sorted(bills, key=lambda b: (b["period"], b["due_at"], b["created_at"], b["_id"]))

@@ -1,7 +1,7 @@
 """Payments (收款) and receipts (收据): money received settles a household's bills.
 
-- The money settles the household's oldest unpaid bills first (by due date), or only the
-  bills the payer names; a bill may be paid in parts. What is left is the household's
+- The money settles the household's oldest unpaid bills first (by the period billed, then
+  the due date: ``billing.oldest_first``), or only the bills the payer names; a bill may be paid in parts. What is left is the household's
   prepaid balance (预收), kept on the payment as ``unapplied_cents`` and used later (see
   rules.py): the household's older unapplied money is used before the new money.
 - Each use of money on a bill is an allocation ``{id, payment_id, bill_id, amount_cents,

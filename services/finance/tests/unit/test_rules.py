@@ -293,6 +293,17 @@ def test_money_settles_the_oldest_bills_first_and_a_part_payment_stays_open():
     assert [a["id"] for a in plan] == ["pay_1.b_sep", "pay_1.b_oct", "pay_1.b_nov"]  # one use per bill
 
 
+def test_a_catch_up_bill_of_an_older_month_is_settled_before_a_newer_months_bill():
+    """A catch-up run for October made after December's run gave October's bill the later due
+    date (issue date plus the grace), and a payment settled December first (found by review)."""
+    december = bill("b_dec", "2026-12-31T15:59:59.999Z", 10000, period="2026-12")
+    october = bill("b_oct", "2027-01-01T09:29:14.227Z", 10000, period="2026-10")
+    ordered = payments.bills_to_settle([december, october])
+    assert [b["_id"] for b in ordered] == ["b_oct", "b_dec"]
+    plan = payments.allocate(ordered, [source("pay_1", 10000)], "t")
+    assert [(a["bill_id"], a["amount_cents"]) for a in plan] == [("b_oct", 10000)]
+
+
 def test_older_prepaid_money_is_used_before_the_new_payment():
     plan = payments.allocate(payments.bills_to_settle(BILLS),
                              [source("pay_old", 6000, rev=4), source("pay_new", 100000)], "t")
