@@ -389,6 +389,29 @@ def test_the_fund_takes_deposits_and_requested_uses_that_a_manager_decides(clien
                        data={"csrf_token": csrf_of(client)}).status_code == 404
 
 
+def test_a_refusal_shows_its_money_in_yuan_its_title_translated_and_its_fields_by_name(client, fake):
+    """"the fund holds 510000 cents: it cannot pay 600000" and "Business rule violated" in English
+    on a Chinese page, and refusals listed fields by code name (``entry_id``; found by review)."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [USE], "next_cursor": None})
+    sign_in(client, fake, username="mgr", roles=("manager",))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses/fe_2/approve", problem(
+        422, "Business rule violated", "the fund holds 510000 cents: it cannot pay 600000 cents", code="business_rule",
+        errors=[{"field": "entry_id", "message": "the use is more than the fund's balance"}]))
+    page = client.post("/accounts/maintenance-fund/uses/fe_2/approve",
+                       data={"csrf_token": csrf_of(client)}).get_data(as_text=True)
+    assert "不符合业务规则" in page and "Business rule violated" not in page
+    assert "the fund holds ¥5,100.00: it cannot pay ¥6,000.00" in page and "cents" not in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses", problem(
+        422, "Business rule violated", "", code="business_rule",
+        errors=[{"field": "data.work_order_id", "message": "is not a work order of this estate"},
+                {"field": "data.amount_cents", "message": "must be at most 10000 cents"}]))
+    page = client.post("/accounts/maintenance-fund/uses", data={
+        "csrf_token": csrf_of(client), "amount": "1", "purpose": "rope", "work_order_id": "wo_x"}).get_data(as_text=True)
+    assert "工单（系统编号）: is not a work order of this estate" in page
+    assert "金额（元）: must be at most ¥100.00" in page and "<code>data.amount_cents</code>" not in page
+
+
 def test_the_funds_monthly_statement(client, fake):
     _households(fake)
     statement = {"estate_id": ESTATE, "period": "2026-11", "opening_balance_cents": 100000,

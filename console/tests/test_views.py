@@ -173,6 +173,14 @@ def test_field_errors_are_shown_next_to_the_form(client, fake):
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400
     assert 'class="field-error">must not be empty' in page and "req-problem-42" in page
+    # the checker's words are read for a person beside the field too, not only in the list above
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests",
+            problem(400, "invalid input", "", code="invalid_input",
+                    errors=[{"field": "description", "message": "the value does not match '\\S'"},
+                            {"field": "household_id", "message": "the value does not match '^[A-Za-z0-9_.:-]+$'"}]))
+    page = client.post("/desk/requests", data={"csrf_token": csrf_of(client), "household_id": "hh_1", "kind": "complaint",
+                                               "channel": "phone", "description": " "}).get_data(as_text=True)
+    assert "does not match" not in page and page.count('class="field-error">格式不正确。') == 2
 
 
 def test_a_refused_action_shows_the_problem_and_its_request_id(client, fake):

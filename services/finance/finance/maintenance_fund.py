@@ -86,7 +86,7 @@ def account_change(account, entry, now):
     balance = account["balance_cents"] + signed
     if balance < 0:
         raise BusinessRuleViolation(
-            f"the fund holds {account['balance_cents']} cents: it cannot pay {entry['amount_cents']}",
+            f"the fund holds {account['balance_cents']} cents: it cannot pay {entry['amount_cents']} cents",
             [field_error("id", "the use is more than the fund's balance")])
     if entry["kind"] == "deposit":  # a use may still lower a balance above it (from before)
         money.refuse_above_maximum(balance, "data.amount_cents", "the fund")
