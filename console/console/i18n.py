@@ -206,16 +206,23 @@ def problem_detail(problem):
     return note_text(_part(problem, "detail"))
 
 
-def field_value(name, value):
-    """A stored record's value as a person reads it, by its field's name: ``*_cents`` in yuan,
-    ``*_at`` on the estate's clock, the rest ``plain`` (archive records showed
-    ``due_at 2026-12-03T04:34:37.506Z`` and ``amount_cents 425000``, found by review)."""
+# the same field of another subject reads from a group of its own: a work order's ``pending`` is
+# 待派工, not an application's 待审批 (found by review)
+_SUBJECT_GROUPS = {"work_order": {"status": "wo_status"}}
+
+
+def field_value(name, value, subject=None):
+    """A stored record's value as a person reads it, by its field's name (and the record's
+    ``subject`` type): ``*_cents`` in yuan, ``*_at`` on the estate's clock, the rest ``plain``
+    (archive records showed ``due_at 2026-12-03T04:34:37.506Z`` and ``amount_cents 425000``,
+    found by review)."""
     if str(name).endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
         return money(value)
     if str(name).endswith("_at") and isinstance(value, str) and parse_time(value) is not None:
         return when(value)
-    if name in _VALUE_GROUPS and isinstance(value, str):
-        return label(_VALUE_GROUPS[name], value)
+    group = _SUBJECT_GROUPS.get(subject, {}).get(name) or _VALUE_GROUPS.get(name)
+    if group and isinstance(value, str):
+        return label(group, value, *([_VALUE_GROUPS[name]] if name in _VALUE_GROUPS else []))
     return plain(value)
 
 

@@ -337,6 +337,10 @@ def test_an_invoice_beyond_the_payment_shows_the_problem_on_the_receipt(client, 
                                                                     "buyer_name": "Li Lei"})
     page = client.get(answer.location).get_data(as_text=True)
     assert "the invoices would exceed the payment" in page and "req-problem-42" in page
+    answer = client.post("/accounts/payments/pay_1/invoices", data={"csrf_token": csrf_of(client),
+                                                                    "buyer_name": "Li Lei Ltd", "amount": "999"})
+    page = client.get(answer.location).get_data(as_text=True)  # the form as typed (found by review)
+    assert 'name="amount" inputmode="decimal"' in page and 'value="999"' in page and 'value="Li Lei Ltd"' in page
     assert "/invoices/inv_1/void" not in page  # voiding is the accountant's or a manager's
 
 
@@ -410,6 +414,29 @@ def test_a_refusal_shows_its_money_in_yuan_its_title_translated_and_its_fields_b
         "csrf_token": csrf_of(client), "amount": "1", "purpose": "rope", "work_order_id": "wo_x"}).get_data(as_text=True)
     assert "工单（系统编号）: is not a work order of this estate" in page
     assert "金额（元）: must be at most ¥100.00" in page and "<code>data.amount_cents</code>" not in page
+
+
+def test_a_refused_fund_or_utility_form_comes_back_as_typed_in_the_form_that_was_sent(client, fake):
+    """The amount, method, note and reading id were lost on a refusal (found by review); the other
+    form of the page (it has an amount too) stays empty."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/.*", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    refused = problem(422, "rule refused", "no", code="business_rule")
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/deposits", refused)
+    page = client.post("/accounts/maintenance-fund/deposits", data={
+        "csrf_token": csrf_of(client), "source": "developer", "amount": "1234.50", "method": "bank",
+        "note": "Q4 top-up"}).get_data(as_text=True)
+    assert 'id="d-amount" name="amount" required inputmode="decimal" placeholder="0.00" value="1234.50"' in page
+    assert '<option value="bank" selected>' in page and 'value="Q4 top-up"' in page
+    assert 'id="u-amount" name="amount" required inputmode="decimal" placeholder="0.00" value=""' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/usages", refused)
+    page = client.post("/accounts/utilities/usages", data={
+        "csrf_token": csrf_of(client), "household": "3-1-1202", "utility": "water", "amount": "30",
+        "reading_id": "w-2026-11"}).get_data(as_text=True)
+    assert 'id="u-amount" name="amount" required inputmode="decimal" placeholder="0.00" value="30"' in page
+    assert 'value="w-2026-11"' in page and '<option value="water" selected>' in page
 
 
 def test_the_funds_monthly_statement(client, fake):

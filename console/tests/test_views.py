@@ -406,6 +406,17 @@ def test_a_refused_payment_shows_its_form_again_as_typed_with_the_problem_beside
     assert 'value="270"' in html and 'value="bill_1" checked' in html
 
 
+def test_a_refused_billing_run_keeps_its_period(client, fake):
+    """A catch-up period no standard covers was refused and the form came back empty (found by review)."""
+    sign_in(client, fake, roles=("accountant",))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/billing-runs", problem(
+        422, "rule refused", "no approved fee standard bills this period", code="business_rule",
+        errors=[{"field": "data.period", "message": "no approved fee standard bills it"}]))
+    answer = client.post("/accounts/billing-runs", data={"csrf_token": csrf_of(client), "period": "2026-09"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'value="2026-09"' in page and "no approved fee standard bills it" in page
+
+
 def test_the_billing_run_page_follows_its_job(client, fake):
     sign_in(client, fake, roles=("accountant",))
     job = {"id": "job_billing_run_1", "estate_id": ESTATE, "kind": "billing_run", "status": "running",
@@ -1113,6 +1124,10 @@ def test_a_record_s_values_read_in_yuan_and_on_the_estate_s_clock(client):
         assert i18n.field_value("due_at", "2026-12-03T04:34:37.506Z") == "03 Dec 2026 12:34"  # Shanghai
         assert i18n.field_value("emergency", False) == "No" and i18n.field_value("room", "301") == "301"
         assert i18n.field_value("created_at", "not a time") == "not a time"
+        g.language = "zh"  # a work order's pending is 待派工, an application's 待审批 (found by review)
+        assert i18n.field_value("status", "pending", "work_order") == "待派工"
+        assert i18n.field_value("status", "pending", "application") == "待审批"
+        assert i18n.field_value("status", "open", "work_order") == i18n.field_value("status", "open")
 
 
 def test_a_refused_reply_comes_back_as_typed(client, fake):

@@ -106,6 +106,7 @@ def receipt(payment_id):
             pass
     return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
                            problem=common.take_problem(), invoices=payment_invoices(payment_id),
+                           invoice_typed=common.row_typed(payment_id, "invoice"),
                            invoice_key=common.form_key(), reverse_key=common.form_key(),
                            household_label=common.household_label(household))
 
@@ -255,19 +256,19 @@ def approve_fee_standard(standard_id):
 
 @bp.get("/billing-runs")
 @estate_needed
-def billing_run():
-    return render_template("accounts/billing_run.html", key=common.form_key(), problem=common.take_problem(),
-                           job=None)
+def billing_run(problem=None):
+    return render_template("accounts/billing_run.html", key=common.form_key(),
+                           problem=problem or common.take_problem(), job=None, form=request.form)
 
 
 @bp.post("/billing-runs")
 @estate_needed
 def start_billing_run():
     form = request.form
-    back = url_for("accounts.billing_run")
-    job, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "billing-runs"),
-                                                 {"period": form.get("period", "").strip()},
-                                                 idempotency_key=form.get("idempotency_key") or None), back)
+    # refused, the form comes back with the period typed (a redirect lost it: found by review)
+    job, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "billing-runs"),
+                                                   {"period": form.get("period", "").strip()},
+                                                   idempotency_key=form.get("idempotency_key") or None), billing_run)
     if refused:
         return refused
     return redirect(url_for("accounts.billing_run_progress", job_id=job["id"]))
