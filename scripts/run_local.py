@@ -155,6 +155,22 @@ def _local_broker(amqp_uri):
     return secrets_policy.is_loopback(urlparse(amqp_uri).hostname or "")
 
 
+def old_queues_hold_events(amqp_uri):
+    """Whether an older estate-ops left classic event queues holding events on the local broker
+    (the services would stop on them; empty ones are deleted: ``upgrade_queues``). When
+    rabbitmqctl is not at hand or may not run (Debian's runs for root and rabbitmq only: a
+    developer's own account got a traceback and no system, found by review) it says so and
+    lets the system start."""
+    if not (_local_broker(amqp_uri) and shutil.which("rabbitmqctl")):
+        return False
+    try:
+        return bool(upgrade_queues.upgrade(amqp_uri))
+    except (subprocess.CalledProcessError, OSError) as failed:
+        print(f"estate-ops could not look for old classic event queues with rabbitmqctl ({failed}); "
+              f"starting anyway", file=sys.stderr)
+        return False
+
+
 def main():
     env = environment()
     env.setdefault("METRICS_PORT_BASE", "9100")  # services' metrics on 127.0.0.1:9101-9106
@@ -169,10 +185,8 @@ def main():
     except secrets_policy.InsecureSecret as refused:
         print(f"estate-ops will not start: {refused}", file=sys.stderr)
         return 2
-    if _local_broker(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI) and shutil.which("rabbitmqctl"):
-        # an older estate-ops left classic event queues here: the services would stop on them
-        if upgrade_queues.upgrade(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI):
-            return 1
+    if old_queues_hold_events(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI):
+        return 1
     system = System(env, with_console=True).start()
     stopping = []
 

@@ -17,3 +17,19 @@ def test_the_portal_qr_codes_lead_to_the_console_on_its_own_port(monkeypatch):
     assert run_local.environment()["PORTAL_BASE_URL"] == "http://127.0.0.1:28081"
     monkeypatch.setenv("PORTAL_BASE_URL", "https://console.example.com")
     assert run_local.environment({"CONSOLE_PORT": "18081"})["PORTAL_BASE_URL"] == "https://console.example.com"
+
+
+def test_a_rabbitmqctl_that_may_not_run_lets_the_system_start(monkeypatch, capsys):
+    """Debian's rabbitmqctl exits 1 for anyone but root and rabbitmq: ``make run`` as a developer's
+    own account ended in a traceback (found by review)."""
+    import subprocess
+
+    def refused(amqp_uri):
+        raise subprocess.CalledProcessError(1, ["rabbitmqctl", "list_queues"])
+    monkeypatch.setattr(run_local.shutil, "which", lambda name: "/usr/sbin/rabbitmqctl")
+    monkeypatch.setattr(run_local.upgrade_queues, "upgrade", refused)
+    assert run_local.old_queues_hold_events("amqp://guest:guest@127.0.0.1:5672/") is False
+    assert "starting anyway" in capsys.readouterr().err
+    monkeypatch.setattr(run_local.upgrade_queues, "upgrade", lambda amqp_uri: ["sr_events"])
+    assert run_local.old_queues_hold_events("amqp://guest:guest@127.0.0.1:5672/") is True
+    assert run_local.old_queues_hold_events("amqp://u:p@broker.example.com:5672/") is False  # not this machine's
