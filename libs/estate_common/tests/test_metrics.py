@@ -134,3 +134,23 @@ def test_every_metric_is_named_once_with_the_estate_prefix():
     names = [m.describe()[0].name for m in metrics.defined()]
     assert len(names) == len(set(names))
     assert all(name.startswith("estate_") for name in names)
+
+
+def test_a_kinds_job_progress_goes_once_none_of_its_jobs_runs():
+    """A billing run that ended showed its last sampled progress (30 %) on the dashboard until
+    the pod restarted (found by review)."""
+    from types import SimpleNamespace
+
+    from estate_common import clock, common_store
+    db = common_store.embedded_database("test_job_progress")
+    now = clock.now()
+    db[common_store.JOBS].insert_one({"_id": "j1", "kind": "billing_run", "status": "running",
+                                      "progress": {"done": 3, "total": 10}, "_heartbeat_at": clock.to_iso(now)})
+    sampler = SimpleNamespace(service_name="finance_progress_test", _seen_jobs=set(), _progress_kinds=set())
+    ServiceMetrics._sample_jobs(sampler, db, now)
+    progress = {"service": "finance_progress_test", "kind": "billing_run"}
+    assert REGISTRY.get_sample_value("estate_job_progress_ratio", progress) == 0.3
+    db[common_store.JOBS].update_one({"_id": "j1"}, {"$set": {"status": "succeeded"}})
+    ServiceMetrics._sample_jobs(sampler, db, now)
+    assert REGISTRY.get_sample_value("estate_job_progress_ratio", progress) is None
+    assert value("estate_jobs", service="finance_progress_test", kind="billing_run", status="running") == 0

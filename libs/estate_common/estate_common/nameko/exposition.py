@@ -55,6 +55,7 @@ class ServiceMetrics(DependencyProvider):
         self.service_cls = self.container.service_cls
         self.started = {}
         self._seen_jobs = set()
+        self._progress_kinds = set()  # the kinds whose progress is exposed (a job of them running)
 
     def start(self):
         port = config.env_int("METRICS_PORT", 0)
@@ -122,6 +123,11 @@ class ServiceMetrics(DependencyProvider):
         self._seen_jobs |= set(counts)
         for kind, ratio in slowest.items():
             metrics.JOB_PROGRESS.labels(self.service_name, kind).set(ratio)
+        for kind in self._progress_kinds - set(slowest):
+            # no job of the kind runs any more: its progress goes, not its last sample (a billing
+            # run that ended showed 30 % on the dashboard until the pod restarted; found by review)
+            metrics.JOB_PROGRESS.remove(self.service_name, kind)
+        self._progress_kinds = set(slowest)
         metrics.JOB_OLDEST_HEARTBEAT_AGE.labels(self.service_name).set(_age_seconds(oldest_beat, now))
 
     def _db(self):
