@@ -271,6 +271,8 @@ def test_environment_broker_store_and_distinct_databases(overlay):
         assert databases[name] == f"estate_{service}"
     assert databases["gateway"] == "estate_gateway"
     assert len(set(databases.values())) == len(databases)
+    # the console logs at the deployment's level too (dev's DEBUG did not reach it: found by review)
+    assert "LOG_LEVEL" in env_sources(docs, overlay, container(deployment(docs, "console")))
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
