@@ -77,3 +77,11 @@ def test_the_mongodb_job_runs_the_suite_on_mongo_7(workflow):
     assert _images(job)["mongo"] == "mongo:7"
     assert job["env"]["MONGO_URI"] == "mongodb://localhost:27017"
     assert job["env"]["ESTATE_TEST_STORE"] == "mongodb"
+
+
+@pytest.mark.parametrize("name", ["embedded", "mongodb"])
+def test_each_job_installs_rabbitmq_server_for_the_fault_test(workflow, name):
+    """The broker-restart test starts a node of its own; without rabbitmq-server on the runner it
+    skipped (it fails now), and both jobs went green with it unchecked (found by review)."""
+    runs = "\n".join(_runs(workflow["jobs"][name]))
+    assert "apt-get install" in runs and "rabbitmq-server" in runs and "policy-rc.d" in runs
