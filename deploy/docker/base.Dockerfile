@@ -16,11 +16,13 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 
 # Third-party dependencies first: this layer changes only with the lock file.
+# services.txt pins setuptools (hash-checked) too, and our own packages are built with it
+# (--no-build-isolation): with isolation pip fetched an unpinned setuptools from the index
 COPY requirements/services.txt requirements/services.txt
 RUN pip install --require-hashes -r requirements/services.txt
 
 COPY libs/estate_common libs/estate_common
-RUN pip install --no-deps ./libs/estate_common
+RUN pip install --no-deps --no-build-isolation ./libs/estate_common
 
 COPY contracts contracts
 

@@ -57,3 +57,17 @@ def test_pin_hashes_lists_every_file_of_the_release():
 def test_pin_hashes_refuses_a_release_the_index_does_not_have():
     with pytest.raises(SystemExit, match="Flask==9.9.9"):
         pin_hashes.with_hashes("Flask==9.9.9\n", fetch=lambda url: {"releases": {}})
+
+
+OWN_PACKAGE_INSTALLERS = [*INSTALLERS, *sorted(ROOT.glob("services/*/Dockerfile"))]
+
+
+@pytest.mark.parametrize("path", [p for p in OWN_PACKAGE_INSTALLERS if p.exists()], ids=lambda p: str(p.relative_to(ROOT)))
+def test_our_own_packages_are_built_without_isolation(path):
+    """With build isolation pip fetched ``setuptools>=64`` from the index, unpinned and unchecked,
+    for every image (found by review): our packages build with the setuptools already installed."""
+    own = [line for line in path.read_text().splitlines()
+           if re.search(r"pip install\b.*--no-deps", line) and "-r requirements" not in line]
+    assert own, f"{path} installs none of our packages"
+    for line in own:
+        assert "--no-build-isolation" in line, f"{path}: {line.strip()!r} builds with isolation"
