@@ -74,6 +74,12 @@ def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_u
                                                             "paid_at_gate": "on"})
     assert fake.calls[-1]["path"].endswith("/vehicle-exits")
     assert fake.calls[-1]["json"] == {"plate": "沪B1", "paid_at_gate": True}
+    # refused, the exit's form comes back with its plate; the entry's stays empty (found by review)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/vehicle-exits", problem(
+        422, "rule refused", "no vehicle with this plate is inside", code="business_rule"))
+    answer = client.post("/security/parking-sessions/forms/1", data={"csrf_token": csrf_of(client), "plate": "沪C777"})
+    again = client.get(answer.location).get_data(as_text=True)
+    assert again.count('value="沪C777"') == 1 and "no vehicle with this plate is inside" in again
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [], "next_cursor": None})
     client.get("/security/fire-equipment?unchecked_in=2026-11")
     assert fake.calls[-1]["params"]["unchecked_in"] == "2026-11"

@@ -1016,6 +1016,14 @@ def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, do
     # each value keeps its type: the area was sent as the text "91.2" (found by review)
     assert sent["json"] == {"reason": "area measured again", "data": {"room": "1202", "area_m2": 91.2}}
     assert sent["headers"]["Idempotency-Key"] == "k-ar_1"
+    # refused, the record's form opens again as typed, not refilled from the record (found by review)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/records/ar_1/corrections", problem(
+        400, "invalid input", "", code="invalid_input", errors=[{"field": "reason", "message": "is required"}]))
+    answer = client.post("/archive/records/ar_1/corrections?household_id=hh_1", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-ar_1b", "reason": "typo", "original": original,
+        "data": "room: 1203\narea_m2: 92\n"})
+    again = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "room: 1203\narea_m2: 92\n</textarea>" in again and 'value="typo"' in again and "<details open>" in again
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/verify", {
         "checked": 41, "first_mismatch": {"id": "ar_9", "seq": 12, "reason": "hash_mismatch"}, "unchained": 3})
     checked = client.get("/archive/verify", headers={"Accept-Language": "en"}).get_data(as_text=True)

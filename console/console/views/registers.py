@@ -185,13 +185,16 @@ def _form_view(spec):
         if not 0 <= index < len(spec.forms):
             return redirect(back)
         chosen = spec.forms[index]
+        # refused, the form comes back as typed (a vehicle's exit lost its plate: found by review)
+        typed = common.row_form_to_keep(f"form-{index}", "quick")
         try:
             body = body_of(chosen.fields, request.form)
         except BadInput as bad:
             common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+            session["typed"] = typed
             return redirect(back)
         return common.post_and_back(chosen.path, body, back, "reg.done",
-                                    idempotency_key=request.form.get("idempotency_key") or None)
+                                    idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
     view.__name__ = f"form_{spec.slug}"
     return view
 
