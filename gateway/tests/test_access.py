@@ -311,6 +311,17 @@ def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_
     assert rpc.only_call("finance", "request_fund_use").context == {"work_order": found}
 
 
+@pytest.mark.parametrize("work_order_id", ["wo 1/x", "w" * 65])
+def test_a_malformed_work_order_id_is_finances_400_naming_it(client, accounts, rpc, work_order_id):
+    """Sent on to maintenance's get_work_order, a malformed id was refused there, as ``id``, a field
+    the client never sent (found by review): the contract's 400 names work_order_id."""
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    client.post("/api/v1/estates/A/maintenance-fund/uses", headers=bearer(accountant),
+                json={"amount_cents": 5000, "purpose": "lift rope", "work_order_id": work_order_id})
+    assert rpc.calls_to("maintenance", "get_work_order") == []
+    assert rpc.only_call("finance", "request_fund_use").context is None
+
+
 def test_a_fund_use_without_a_work_order_asks_maintenance_nothing(client, accounts, rpc):
     rpc.answer("finance", "request_fund_use", lambda call: {"id": "mfu_1"})
     accountant = accounts.user("acct-a", ["accountant"], ["A"])

@@ -65,6 +65,14 @@ def test_json_in_another_encoding_than_utf8_is_400(client, contract, admin_token
     assert rpc.calls_except_estate_lookups() == []
 
 
+def test_a_utf8_body_with_a_byte_order_mark_is_read(client, admin_token, rpc):
+    """RFC 8259 §8.1 lets a parser ignore a leading BOM; some clients send one (PowerShell 5.1)."""
+    data = b"\xef\xbb\xbf" + json.dumps(SR_BODY).encode()
+    response = client.post(REQUESTS, data=data, content_type="application/json", headers=bearer(admin_token))
+    assert response.status_code == 201, response.get_json()
+    assert rpc.calls_except_estate_lookups()[-1].payload["data"]["description"] == SR_BODY["description"]
+
+
 @pytest.mark.parametrize("data", ["[]", '[{"kind": "repair"}]', '"repair"', "3", "true"])
 def test_json_that_is_not_an_object_is_400(client, contract, admin_token, rpc, data):
     response = client.post(REQUESTS, data=data, content_type="application/json", headers=bearer(admin_token))

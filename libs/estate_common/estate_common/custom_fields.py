@@ -195,6 +195,8 @@ PERSONAL_NUMBER = "must not hold a phone or ID number: custom fields are not for
 def _personal_number(value):
     """A text, or a whole number (a phone typed into a number field), that holds a phone or ID
     card number."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 13900775678.0 is the phone 13900775678
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     return isinstance(value, str) and logs.holds_personal_number(value)

@@ -65,7 +65,7 @@ def test_values_are_checked_by_type(key, good, bad):
 
 @pytest.mark.parametrize("key, value", [
     ("note", "13900775678"), ("note", "业主身份证 110105199003071234"), ("note", "call 139-0077 5678"),
-    ("note", "１３９００７７５６７８"), ("floor_count", 13900775678)])
+    ("note", "１３９００７７５６７８"), ("floor_count", 13900775678), ("floor_count", 13900775678.0)])
 def test_a_value_holding_a_phone_or_id_number_is_refused_and_says_why(key, value):
     """Custom values are not masked, so they must not hold personal data: a review defined an
     "owner ID card" text field and filled it; nothing stopped it."""

@@ -108,6 +108,19 @@ def area_in_hundredths(area_m2):
     return exact
 
 
+def household_id(estate_id, building, unit, room):
+    return ids.natural_id("hh", estate_id, building.upper(), unit.upper(), room.upper())
+
+
+def typed_household_id(estate_id, data):
+    """The id a household typed with full-width characters had before its address parts were
+    NFKC-read (``address_part``), when it differs from today's: such a household, stored then,
+    is the same flat (its create is a 409, its import row is counted as there)."""
+    typed = [str(data[k]).strip() for k in ("building", "unit", "room")]
+    read = [address_part(part) for part in typed]
+    return household_id(estate_id, *typed) if typed != read else None
+
+
 def new_household(estate_id, data, now, custom=None):
     """``custom``: its custom values, checked already (``estate_common.custom_fields.check_values``)."""
     area = area_in_hundredths(data["area_m2"])
@@ -115,7 +128,7 @@ def new_household(estate_id, data, now, custom=None):
     stamp = clock.to_iso(now)
     return {
         # building/unit/room is unique within an estate: the natural key is the _id
-        "_id": ids.natural_id("hh", estate_id, building.upper(), unit.upper(), room.upper()),
+        "_id": household_id(estate_id, building, unit, room),
         "estate_id": estate_id,
         "building": building,
         "unit": unit,

@@ -88,9 +88,10 @@ STATUS_TEXT = {"空置": "vacant", "已入住": "occupied", "入住": "occupied"
 def household_body(fields):
     """The ``HouseholdCreate`` body a row stands for."""
     body = {
-        "building": address_part(str(fields["building"])),
-        "unit": address_part(str(fields["unit"])),
-        "room": address_part(str(fields["room"])),
+        # as typed: ``domain.new_household`` reads them (and finds a flat stored before it did)
+        "building": str(fields["building"]).strip(),
+        "unit": str(fields["unit"]).strip(),
+        "room": str(fields["room"]).strip(),
         "area_m2": _area(fields["area_m2"]),
         # full-width digits read as ASCII: a phone typed on a Chinese keyboard was refused
         "owner": {"name": str(fields["owner_name"]).strip(), "phone": address_part(str(fields["owner_phone"]))},
@@ -135,7 +136,8 @@ def custom_values(definitions, fields):
 
 
 def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
-    """Register each row's household with ``save(household) -> bool`` (False: it was there);
+    """Register each row's household with ``save(household, typed id) -> bool`` (False: it was
+    there; the typed id: ``domain.typed_household_id``);
     ``rows`` is consumed as it streams (``expected``: the count ``import_files.check``
     announced, for the progress bar; ``definitions``: the estate's custom fields of households).
     The import's result: counts, and the first rows that were refused with why (only the first
@@ -164,7 +166,7 @@ def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
                 rejected += 1
                 if len(errors) < MAX_REPORTED_ERRORS:
                     errors.extend(problems)
-            elif save(household):
+            elif save(household, domain.typed_household_id(estate_id, body)):
                 created += 1
             else:
                 existing += 1

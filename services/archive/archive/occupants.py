@@ -60,12 +60,17 @@ def owner_corrected(household, owner):
     entry is the contact."""
     stored = household.get("occupants") or []
     before = household["owner"]
-    for index, person in enumerate(stored):
-        if (person["relation"] == "owner" and person["to"] is None and person["name"] == before["name"]
-                and person.get("phone") == before.get("phone")):
-            corrected = person | {key: owner[key] for key in ("name", "phone", "id_number") if key in owner}
-            return stored[:index] + [corrected] + stored[index + 1:]
-    return None
+    current_owners = [index for index, person in enumerate(stored)
+                      if person["relation"] == "owner" and person["to"] is None]
+    matching = [index for index in current_owners
+                if stored[index]["name"] == before["name"] and stored[index].get("phone") == before.get("phone")]
+    # a household corrected before this rule no longer matches its entry: its one current owner is it
+    chosen = matching or (current_owners if len(current_owners) == 1 else [])
+    if not chosen:
+        return None
+    index = chosen[0]
+    corrected = stored[index] | {key: owner[key] for key in ("name", "phone", "id_number") if key in owner}
+    return stored[:index] + [corrected] + stored[index + 1:]
 
 
 def current(persons, relations):

@@ -60,8 +60,14 @@ def list_estates(db, caller, limit, cursor):
 
 # -- households ----------------------------------------------------------------------------
 
-def _create_household(db, outbox, household, found, actor=None):
+def _create_household(db, outbox, household, found, actor=None, typed_id=None):
+    """``typed_id``: the flat's id as stored before address parts were NFKC-read, when it differs
+    (``domain.typed_household_id``): a household stored under it is this one."""
     estate_id = household["estate_id"]
+    if typed_id:
+        earlier = store.find_household(db, estate_id, typed_id)
+        if earlier is not None:
+            return found(earlier)
     return _create(db, outbox, "households", estate_id, household["_id"],
                    lambda: (household, [("household_created", domain.household_event_data(household))]),
                    found=found, actor=actor)
@@ -72,7 +78,8 @@ def create_household(db, outbox, estate_id, data):
     custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "household"), data.get("custom"))
     household = domain.new_household(estate_id, data, clock.now(), custom)  # its _id is its building, unit, room
     created = _create_household(db, outbox, household, _taken(
-        "this building, unit and room is registered already", "data.room", "is already registered"))
+        "this building, unit and room is registered already", "data.room", "is already registered"),
+        typed_id=domain.typed_household_id(estate_id, data))
     return domain.household_view(public(created))  # whole: who sees the owner in full is the gateway's (personal_data)
 
 
@@ -95,9 +102,9 @@ def import_households(db, outbox, job, progress):
     the rows are read as they are imported."""
     estate_id = job["estate_id"]
 
-    def save(household):
+    def save(household, typed_id=None):
         return _create_household(db, outbox, household, found=lambda stored: None,
-                                 actor=job["created_by"]) is not None
+                                 actor=job["created_by"], typed_id=typed_id) is not None
 
     content = imports.decode(job["_input"]["content_base64"])
     rows = imports.read_rows(job["params"]["format"], content)

@@ -70,6 +70,11 @@ def list_estates(db, estate_ids, limit, cursor):
     return store.page(db.estates, query, limit, cursor)
 
 
+def find_household(db, estate_id, household_id):
+    """The household, or None."""
+    return store.find_in_estate(db.households, estate_id, household_id)
+
+
 def get_household(db, estate_id, household_id):
     return store.get_in_estate(db.households, estate_id, household_id, "household")
 
@@ -86,7 +91,8 @@ def household_query(db, estate_id, filters):
         if custom_fields.custom_filters(filters) else {}
     plain = custom_fields.plain_filters(filters)
     if isinstance(plain.get("building"), str):  # kept as ``domain.new_household`` keeps it
-        plain["building"] = address_part(plain["building"])
+        # and as typed: a household stored before address parts were NFKC-read kept ``１０``
+        plain["building"] = {"$in": sorted({plain["building"], address_part(plain["building"])})}
     return {"estate_id": estate_id, **plain, **query}
 
 

@@ -6,6 +6,7 @@ security-patrol's register, which the front desk uses too.
 Names of people (a borrower) are personal data: stored for the desk, never logged.
 """
 from estate_common import clock, transitions
+from estate_common.text import address_part
 
 from .domain import Change, history_entry
 
@@ -44,7 +45,9 @@ def _base(doc_id, estate_id, now, user):
 def new_notice(notice_id, estate_id, data, now, user):
     """A notice to the whole estate (building None) or to one building; kept as published."""
     return {**_base(notice_id, estate_id, now, user), "title": data["title"].strip(), "body": data["body"].strip(),
-            "building": _text(data, "building"), "published_at": clock.to_iso(now), "published_by": user}
+            # the building as archive keeps it (full-width digits read as ASCII): the portal's filter finds it
+            "building": address_part(data["building"]) if (data.get("building") or "").strip() else _text(data, "building"),
+            "published_at": clock.to_iso(now), "published_by": user}
 
 
 def published_notice(notice_id, estate_id, data, now, user):

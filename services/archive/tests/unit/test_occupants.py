@@ -138,3 +138,13 @@ def test_changes_of_who_lives_there_are_recorded_once_they_have_happened_not_ahe
     with pytest.raises(BusinessRuleViolation) as refused:
         occupants.end_stay(lived, "occ_t", {"to": "2026-12-01"}, NOW, TZ)
     assert refused.value.errors[0]["field"] == "data.to"
+
+
+def test_an_owner_corrected_before_the_rule_is_still_corrected_as_the_one_current_owner():
+    """A household whose owner was corrected alone (before ``owner_corrected``) no longer matches
+    its stored entry by name and phone: later corrections never reached it (found by review)."""
+    stored = household()
+    stored["occupants"] = occupants.people(stored)  # the registered owner, stored
+    stored["owner"] = {"name": "李大四", "phone": "13900000001"}  # corrected alone, long ago
+    people = occupants.owner_corrected(stored, {"name": "李小四", "phone": "13900000002"})
+    assert [(p["name"], p["phone"]) for p in people if p["relation"] == "owner"] == [("李小四", "13900000002")]
