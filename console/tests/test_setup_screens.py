@@ -114,6 +114,8 @@ def test_a_household_import_sends_the_file_then_follows_the_job_to_its_rejected_
                                                                          "the value does not match '^\\+?[0-9]$'"}]}})
     zh = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "does not match" not in zh and "^" not in zh.split("<tbody>")[-1].split("</tbody>")[0]
+    # the row names the file's column, not the API's field (owner.phone: found by review)
+    assert "<td>电话</td>" in zh.split("<tbody>")[-1] and "owner.phone" not in zh.split("<tbody>")[-1]
     calls = len(fake.calls)
     answer = client.post("/admin/households/import", data={
         "csrf_token": csrf_of(client), "file": (io.BytesIO(b"x"), "homes.pdf")}, content_type="multipart/form-data")

@@ -475,14 +475,16 @@ def test_completing_a_charged_work_order_sends_materials_charge_and_signature(cl
     order = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "consented",
              "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom",
              "quote": {"version": 1, "amount_cents": 5000, "items": [{"name": "valve", "amount_cents": 5000}],
-                       "at": "2026-11-30T00:00:00Z", "by": "tom"}, "consent": {"by": "Li Lei"}}
+                       "at": "2026-11-30T00:00:00Z", "by": "tom"}, "consent": {"by": "Li Lei"}, "household_id": "hh_9"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [order], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_9", {"id": "hh_9", "building": "2", "unit": "2", "room": "502"})
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/complete", order)
     board = client.get("/engineering/work-orders?mine=1").get_data(as_text=True)
     assert "WO-1" in board
     detail = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
     assert 'value="50.00"' in detail  # the consented quote is the charge offered
+    assert "<dd>2-2-502</dd>" in detail  # the flat the job is in (the page did not say: found by review)
     client.post("/engineering/work-orders/wo_1/complete", data={
         "csrf_token": csrf_of(client), "material_name": ["valve", ""], "material_qty": ["1", ""],
         "charge": "50.00", "signed_by": "Li Lei"})

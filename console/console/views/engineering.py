@@ -77,12 +77,20 @@ def board():
 @estate_needed
 def order_detail(order_id):
     order = g.api.get(g.api.estate(g.user.estate_id, f"work-orders/{order_id}"))
+    household = None
+    if order.get("household_id"):  # the flat the job is in (the page did not say: found by review)
+        try:
+            household = g.api.get(g.api.estate(g.user.estate_id, f"households/{order['household_id']}"))
+        except ApiProblem as problem:
+            if problem.status == 401 or problem.status >= 500:
+                raise
     field_steps = [step for step in FIELD_STEPS if order.get("status") in step.when
                    and not (step.name == "mark-emergency" and order.get("priority") == "emergency")
                    and permissions.may("POST", f"work-orders/{{work_order_id}}/{step.name}")]
     steps = [step for step in STEPS if order.get("status") in STEP_STATUSES[step]
              and permissions.may("POST", f"work-orders/{{work_order_id}}/{step}")]
     return render_template("engineering/order.html", order=order, problem=common.take_problem(),
+                           household_label=common.household_label(household),
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
                            badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
