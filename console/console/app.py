@@ -116,6 +116,7 @@ def _template_helpers():
         "error_text": i18n.error_text,
         "when": i18n.when,
         "note_text": i18n.note_text,
+        "history_note": i18n.history_note,
         "plain": i18n.plain,
         "field_value": i18n.field_value,
         "field_name": i18n.field_name,

@@ -161,6 +161,26 @@ def test_a_work_orders_appointment_and_its_history_notes_show_local_times_and_yu
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
     sign_in(client, fake, username="tom", roles=("technician",))
     page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)  # the console's zone: Shanghai
-    assert "tom for 2026-12-05 10:30" in page and "version 1: ¥12.45" in page
+    assert "tom for 2026-12-05 10:30" in page and "第 1 版：¥12.45" in page  # in the page's language
     assert "2026-12-05T02:30" not in page and "cents" not in page
     assert page.count("2026-12-05 10:30") == 2  # the appointment among the order's facts too
+
+
+def test_history_notes_read_in_the_pages_language(client):
+    """"via walk_in", "to chen", "from service request SR-…" on Chinese pages (found by review);
+    a note nobody translated shows as written."""
+    from flask import g
+
+    from console import i18n
+    with client.application.test_request_context():
+        g.language = "zh"
+        assert i18n.history_note("via walk_in") == "受理渠道：" + i18n.label("channel", "walk_in")
+        assert i18n.history_note("to chen") == "派给 chen"
+        assert i18n.history_note("from service request SR-2026-000001") == "来自报事 SR-2026-000001"
+        assert i18n.history_note("work order WO-2026-000001 signed off (emergency)") == "工单 WO-2026-000001 已完工签字（抢险）"
+        assert i18n.history_note("to quote version 2") == "同意第 2 版报价"
+        assert i18n.history_note("satisfaction 5/5") == "满意度 5/5"
+        assert i18n.history_note("from patrol round pr_1, checkpoint A1") == "from patrol round pr_1, checkpoint A1"
+        g.language = "en"
+        assert i18n.history_note("via phone") == "via " + i18n.label("channel", "phone")
+        assert i18n.history_note("version 1: 1245 cents") == "version 1: ¥12.45"
