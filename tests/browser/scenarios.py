@@ -306,7 +306,7 @@ def household_import(browser, settings):
     expect(page.locator("progress#job-progress")).to_be_visible()
     expect(page.get_by_role("heading", name="Rejected rows")).to_be_visible(timeout=60_000)
     rejected = page.locator("table").last.inner_text()
-    assert "3" in rejected and "area" in rejected, f"the refused row is not listed: {rejected}"
+    assert "3" in rejected and "Area" in rejected, f"the refused row is not listed by its column: {rejected}"
     facts = page.locator("dl.facts").inner_text()
     assert re.search(r"Created\s+1", facts) and re.search(r"Rejected\s+1", facts), facts
     page.get_by_role("navigation").get_by_role("link", name="Households", exact=True).click()
