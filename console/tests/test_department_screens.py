@@ -189,7 +189,7 @@ def test_anyone_on_the_staff_asks_and_reads_what_an_approved_borrowing_opens(cli
         "next_cursor": "c2"})
     page = client.get("/archive/borrow-requests/br_2", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "insurance claim" in page and "The records it opens" in page and "Household registered" in page
-    assert "<dt>room</dt><dd>1202</dd>" in page and "/archive/borrow-requests/br_2?cursor=c2" in page
+    assert "<dt>Room</dt><dd>1202</dd>" in page and "/archive/borrow-requests/br_2?cursor=c2" in page
     assert "/br_2/approve" not in page and "/br_2/return" not in page
     _only_documented(fake, documented_routes)
 

@@ -409,3 +409,16 @@ def test_a_refused_row_action_comes_back_as_typed_on_its_row(client, fake):
     assert page.count("made twice by mistake") == 1  # on mp_1's form only, opened
     assert '<details class="row-action" open>' in page
     assert "made twice by mistake" not in client.get("/engineering/maintenance-plans").get_data(as_text=True)
+
+
+def test_the_change_log_names_its_events_and_fields_in_words(client, fake, households):
+    """Its action column showed ``household_created`` and its fields ``area_m2, building,
+    estate_id`` (found by review)."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
+        {"id": "cl_1", "at": "2026-11-30T00:00:00Z", "subject_type": "household", "subject_id": "hh_1",
+         "action": "household_created", "actor": "admin", "fields": ["area_m2", "building", "estate_id"]}],
+        "next_cursor": None})
+    page = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "household_created" not in page and "area_m2" not in page
+    assert "面积（㎡）, 楼栋, 小区（系统编号）" in page

@@ -339,8 +339,9 @@ ARCHIVE = (
              filters=(F("plan_id", "reg.check_plan", "pick", group="check-plans"),), roles=menu.ARCHIVES),
     Register("archive", "change-log", "menu.change_log", "archive/change-log",
              (C("at", "reg.at", "when"), C("subject_type", "reg.subject_type", "enum", "subject"),
-              C("subject_id", "reg.subject_id"), C("action", "reg.action"), C("actor", "reg.by"),
-              C("fields", "reg.fields", "list")),
+              # the change's event and the fields it wrote, in words (both showed codes: found by review)
+              C("subject_id", "reg.subject_id"), C("action", "reg.action", "enum", "event"), C("actor", "reg.by"),
+              C("fields", "reg.fields", "list", "field")),
              filters=(F("subject_type", "reg.subject_type", "choice", choices=(
                  "estate", "household", "service_request", "work_order", "patrol_round", "patrol_anomaly", "incident",
                  "payment", "arrears_reminder"), group="subject"), F("subject_id", "reg.subject_id")),
