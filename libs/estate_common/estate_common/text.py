@@ -16,6 +16,12 @@ def address_part(text):
     return spaced(unicodedata.normalize("NFKC", text or ""))
 
 
+def address_spellings(text):
+    """The spellings a stored address part typed as ``text`` may have: as ``address_part`` keeps
+    it, and as typed, for what was stored before address parts were NFKC-read (a query's ``$in``)."""
+    return sorted({text, address_part(text)})
+
+
 # digits grouped by thousands, maybe with decimals: "1,200" or "1,234.5"; not "89,5" (a decimal comma)
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 

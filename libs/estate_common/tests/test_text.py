@@ -1,7 +1,7 @@
 """How typed text is kept: spaces collapsed, none at the ends."""
 import pytest
 
-from estate_common.text import address_part, number_text, spaced
+from estate_common.text import address_part, address_spellings, number_text, spaced
 
 
 @pytest.mark.parametrize("typed, kept", [
@@ -26,3 +26,8 @@ def test_an_address_part_reads_full_width_characters_as_ascii(typed, kept):
     ("89,5", "89,5"), ("1,20", "1,20"), ("12,0000", "12,0000")])
 def test_only_thousands_commas_are_taken_out_of_a_number(typed, read):
     assert number_text(typed) == read
+
+
+def test_an_address_part_is_looked_up_as_kept_and_as_typed_before():
+    assert address_spellings("１０") == ["10", "１０"]
+    assert address_spellings("10") == ["10"]

@@ -1,7 +1,7 @@
 """archive's repository: the only module of the service that touches its database."""
 from estate_common import calendar, custom_fields, custom_fields_store, export_store, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
-from estate_common.text import address_part
+from estate_common.text import address_spellings
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
 from . import chain
@@ -90,9 +90,8 @@ def household_query(db, estate_id, filters):
     query = custom_fields.filter_query(custom_definitions(db, estate_id, "household"), filters) \
         if custom_fields.custom_filters(filters) else {}
     plain = custom_fields.plain_filters(filters)
-    if isinstance(plain.get("building"), str):  # kept as ``domain.new_household`` keeps it
-        # and as typed: a household stored before address parts were NFKC-read kept ``１０``
-        plain["building"] = {"$in": sorted({plain["building"], address_part(plain["building"])})}
+    if isinstance(plain.get("building"), str):  # as ``domain.new_household`` keeps it, or kept it before
+        plain["building"] = {"$in": address_spellings(plain["building"])}
     return {"estate_id": estate_id, **plain, **query}
 
 

@@ -44,9 +44,9 @@ def _base(doc_id, estate_id, now, user):
 
 def new_notice(notice_id, estate_id, data, now, user):
     """A notice to the whole estate (building None) or to one building; kept as published."""
+    building = _text(data, "building")  # as archive keeps it (full-width digits read as ASCII)
     return {**_base(notice_id, estate_id, now, user), "title": data["title"].strip(), "body": data["body"].strip(),
-            # the building as archive keeps it (full-width digits read as ASCII): the portal's filter finds it
-            "building": address_part(data["building"]) if (data.get("building") or "").strip() else _text(data, "building"),
+            "building": address_part(building) if building else building,
             "published_at": clock.to_iso(now), "published_by": user}
 
 

@@ -9,7 +9,7 @@ decided again on what the winner wrote.
 from estate_common import (calendar, closed_counts, common_store, custom_fields, custom_fields_store, export_store,
                            jobs, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.text import address_part
+from estate_common.text import address_spellings
 
 from .rules import DEFAULTS, MAXIMA
 
@@ -82,8 +82,8 @@ def known_building(db, estate_id, building, field="data.building"):
     """A building of the estate: one a household copy names (422 otherwise: a notice to a
     building "99" the estate does not have was published, found by review)."""
     # as archive keeps it (full-width digits read as ASCII), or as a copy made before it did
-    spellings = sorted({building, address_part(building)})
-    if db.households.find_one({"estate_id": estate_id, "building": {"$in": spellings}}, {"_id": 1}) is None:
+    if db.households.find_one({"estate_id": estate_id, "building": {"$in": address_spellings(building)}},
+                              {"_id": 1}) is None:
         raise BusinessRuleViolation("building is not known in this estate",
                                     [field_error(field, "no household of this estate is in this building")])
 
