@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode, urlparse
 import segno
 from flask import Response, current_app, g, request
 
+from estate_common import contracts
 from estate_common.errors import InvalidInput, NotFound, field_error
 
 from . import requests_in
@@ -26,7 +27,7 @@ def portal_url(base_url, estate_code, building=None):
     return url + ("?" + urlencode({"building": building}) if building else "")
 
 
-ESTATE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,31}")  # openapi's EstateCode
+ESTATE_CODE = "openapi.yaml#/components/schemas/EstateCode"
 
 
 def svg(url, title):
@@ -57,7 +58,7 @@ def page_address(base_url, host, estate_code, building):
     (``PORTAL_BASE_URL``). A 404 for a code no estate could have, and when the page's address is
     the gateway's own (a deployment routing ``/portal`` to the console on the gateway's host
     never sends it here; one that does would loop)."""
-    if not ESTATE_CODE.fullmatch(estate_code):
+    if not contracts.load().accepts(ESTATE_CODE, estate_code):
         raise NotFound("no such estate")
     if urlparse(base_url).netloc.lower() == host.lower():
         raise NotFound("the owner portal's page is not served here")

@@ -2,14 +2,13 @@
 tells the called service what it found, in the call's context (as ``assignees`` does for
 accounts). A maintenance-fund use named a work order of another estate, or of none, and finance
 kept it: finance keeps no copy of work orders before they complete (found by review)."""
-import re
-
 from flask import current_app, g
 
+from estate_common import contracts
 from estate_common.errors import NotFound
 
 FOUND, NOT_FOUND = "found", "not_found"
-ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # openapi's Id: another is the contract's 400, named as sent
+ID = "openapi.yaml#/components/schemas/Id"  # another is finance's contract's 400, named as sent
 
 
 def work_order_fact(db, estate_id, body, caller):
@@ -18,7 +17,7 @@ def work_order_fact(db, estate_id, body, caller):
     one, or one the contract refuses (the service's 400 follows). Maintenance not answering is
     the call's 503."""
     work_order_id = body.get("work_order_id") if isinstance(body, dict) else None
-    if not isinstance(work_order_id, str) or not ID.fullmatch(work_order_id):
+    if work_order_id is None or not contracts.load().accepts(ID, work_order_id):
         return {}
     rpc = current_app.extensions["estate_ops"].rpc
     try:
