@@ -93,11 +93,7 @@ def payment(item_id):
 @estate_needed
 def receipt(payment_id):
     payment = g.api.get(g.api.estate(g.user.estate_id, f"payments/{payment_id}"))
-    household = None
-    try:
-        household = g.api.get(g.api.estate(g.user.estate_id, f"households/{payment['household_id']}"))
-    except ApiProblem:
-        pass
+    household = common.household_or_none(payment["household_id"])
     bills = {}
     for line in (payment.get("receipt") or {}).get("bills", []):
         try:  # what each line paid for (item and period), for the payer to read

@@ -3,7 +3,7 @@
 What a new installation needs first: after ``make run`` the admin creates an estate,
 its households and the staff's accounts here, then everyone works in their own menu."""
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
@@ -63,7 +63,7 @@ def edit_estate(estate_id):
     back = url_for("admin.estates")
     saved, refused = common.act(lambda: g.api.patch(f"/api/v1/estates/{estate_id}", body), back)
     if refused:
-        session["typed"] = common.row_form_to_keep(estate_id, "edit")
+        common.keep_typed(estate_id, "edit")
         return refused
     common.done("admin.estate_saved", name=saved.get("name", ""))
     return redirect(back)

@@ -2,7 +2,7 @@
 borrow request's page (its decision, and the records it opens to the one who asked)."""
 import json
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import i18n
 from ..gateway_api import ApiProblem
@@ -93,7 +93,7 @@ def correct(record_id):
     except ValueError as bad:
         message = i18n.translate("archive.not_json", key=str(bad))
         common.show_problem(ApiProblem(400, message, errors=[{"field": "data", "message": message}]))
-        session["typed"] = common.row_form_to_keep(record_id, "correct")
+        common.keep_typed(record_id, "correct")
         return redirect(back)
     body = {"reason": form.get("reason", "").strip(), "data": data}
     # refused, the record's form opens again with the edited lines and the reason as typed

@@ -63,6 +63,20 @@ def row_typed(item_id, action):
     return MultiDict()
 
 
+def keep_typed(item_id, action):
+    """Keep the posted form of a refused row action for ``row_typed`` on the page it goes back to."""
+    session["typed"] = row_form_to_keep(item_id, action)
+
+
+def household_or_none(household_id):
+    """A household of the user's estate, for a page that names it; None when it cannot be read
+    (the page shows without it)."""
+    try:
+        return g.api.get(g.api.estate(g.user.estate_id, f"households/{household_id}"))
+    except ApiProblem:
+        return None
+
+
 def row_form_to_keep(item_id, action):
     """What ``row_typed`` gives back: the posted form of a row action, less its hidden fields."""
     form = request.form

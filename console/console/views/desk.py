@@ -88,10 +88,7 @@ def request_detail(request_id):
     item = g.api.get(g.api.estate(g.user.estate_id, f"service-requests/{request_id}"))
     household, candidates = None, []
     if item.get("household_id"):
-        try:
-            household = g.api.get(g.api.estate(g.user.estate_id, f"households/{item['household_id']}"))
-        except ApiProblem:
-            pass
+        household = common.household_or_none(item["household_id"])
     elif item.get("portal"):  # an owner-portal request nobody lives at as written: the desk matches it
         address = item["portal"]["address"]
         candidates = common.households_matching(building=address["building"], unit=address["unit"])

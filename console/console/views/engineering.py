@@ -77,13 +77,8 @@ def board():
 @estate_needed
 def order_detail(order_id):
     order = g.api.get(g.api.estate(g.user.estate_id, f"work-orders/{order_id}"))
-    household = None
-    if order.get("household_id"):  # the flat the job is in (the page did not say: found by review)
-        try:
-            household = g.api.get(g.api.estate(g.user.estate_id, f"households/{order['household_id']}"))
-        except ApiProblem as problem:
-            if problem.status == 401 or problem.status >= 500:
-                raise
+    # the flat the job is in (the page did not say: found by review)
+    household = common.household_or_none(order["household_id"]) if order.get("household_id") else None
     field_steps = [step for step in FIELD_STEPS if order.get("status") in step.when
                    and not (step.name == "mark-emergency" and order.get("priority") == "emergency")
                    and permissions.may("POST", f"work-orders/{{work_order_id}}/{step.name}")]

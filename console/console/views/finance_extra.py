@@ -155,11 +155,7 @@ def utility_receipt(move_id):
             break
     if move is None:
         raise ApiProblem(404, i18n.translate("error.http_404"))
-    household = None
-    try:
-        household = g.api.get(g.api.estate(g.user.estate_id, f"households/{move['household_id']}"))
-    except ApiProblem:
-        pass
+    household = common.household_or_none(move["household_id"])
     return render_template("finance/utility_receipt.html", move=move, household=household,
                            household_label=common.household_label(household))
 
@@ -213,7 +209,7 @@ def request_invoice(payment_id):
     invoice, refused = common.act(lambda: g.api.post(
         g.api.estate(g.user.estate_id, f"payments/{payment_id}/invoices"), body, idempotency_key=_key(form)), back)
     if refused:  # the receipt shows the form again as typed (its amount was lost: found by review)
-        session["typed"] = common.row_form_to_keep(payment_id, "invoice")
+        common.keep_typed(payment_id, "invoice")
         return refused
     common.done("inv.issued", number=invoice.get("number", ""))
     return redirect(back)
