@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g, request, session
 
+from . import refusals
 from .messages import CATALOGUES
 
 LANGUAGES = ("zh", "en")
@@ -77,7 +78,7 @@ def error_text(field, message):
             if limit is not None and "_cents" in str(field):
                 limit = money(int(Decimal(limit)))
             return translate(key, limit=limit)
-    return note_text(message)  # a business rule's words, its cents in yuan and its times on the estate's clock
+    return refusal_text(message)  # a business rule's words
 
 
 def money(cents):
@@ -240,9 +241,19 @@ def problem_title(problem):
 
 
 def problem_detail(problem):
-    """A refusal's detail as a person reads it: its cents in yuan, its times on the estate's clock
-    ("the fund holds 510000 cents" was shown as it came, found by review)."""
-    return note_text(_part(problem, "detail"))
+    """A refusal's detail as a person reads it (``refusal_text``)."""
+    return refusal_text(_part(problem, "detail"))
+
+
+def refusal_text(text):
+    """A service's refusal sentence (a detail, a field's message) in the page's language
+    (``refusals``: the services write English), its cents in yuan and its times on the estate's
+    clock ("the fund holds 510000 cents" was shown as it came, found by review)."""
+    if language() == "zh":
+        shown = refusals.chinese(text, label, money, note_text)
+        if shown is not None:
+            return shown
+    return note_text(text)
 
 
 # the same field of another subject reads from a group of its own: a work order's ``pending`` is

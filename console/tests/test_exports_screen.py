@@ -100,7 +100,7 @@ def test_an_expired_link_or_a_refused_export_shows_the_problem(client, fake):
                                             "filter.colour": "red", "back": "/accounts/bills"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts/bills")
     html = client.get("/accounts/bills").get_data(as_text=True)
-    assert "is not a filter of this list" in html and "req-problem-42" in html
+    assert "不是此列表的筛选条件" in html and "req-problem-42" in html
 
 
 def test_going_back_stays_on_the_console(client, fake):

@@ -149,7 +149,7 @@ def test_an_overlapping_approval_is_refused_on_its_row(client, fake):
     assert answer.status_code == 409
     row = page[page.index('id="fs-fs_2"'):]
     row = row[:row.index("</tr>")]
-    assert 'class="refused"' in row and "与已审批的收费标准重叠" in row and "overlaps the approved parking" in row
+    assert 'class="refused"' in row and "与已审批的收费标准重叠" in row and "与已审批的停车费收费标准 fs_1 重叠" in row
     assert "req-problem-42" in page
 
 
@@ -251,7 +251,7 @@ def test_a_cashier_reverses_a_posted_top_up_once_and_a_refusal_is_shown(client, 
                     errors=[{"field": "id", "message": "has been drawn down by usage; it can no longer be reversed"}]))
     refused = client.post("/accounts/utilities/top-ups/um_1/reverse", data={"csrf_token": csrf_of(client),
                                                                           "reason": "again"})
-    assert refused.status_code == 422 and "drawn down by usage" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "已被扣费使用，不能再冲正" in refused.get_data(as_text=True)
 
 
 def test_a_usage_reading_is_deducted_and_a_refusal_names_its_field(client, fake):
@@ -405,15 +405,15 @@ def test_a_refusal_shows_its_money_in_yuan_its_title_translated_and_its_fields_b
     page = client.post("/accounts/maintenance-fund/uses/fe_2/approve",
                        data={"csrf_token": csrf_of(client)}).get_data(as_text=True)
     assert "不符合业务规则" in page and "Business rule violated" not in page
-    assert "the fund holds ¥5,100.00: it cannot pay ¥6,000.00" in page and "cents" not in page
+    assert "维修资金余额为 ¥5,100.00，不足以支付 ¥6,000.00" in page and "cents" not in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses", problem(
         422, "Business rule violated", "", code="business_rule",
         errors=[{"field": "data.work_order_id", "message": "is not a work order of this estate"},
                 {"field": "data.amount_cents", "message": "must be at most 10000 cents"}]))
     page = client.post("/accounts/maintenance-fund/uses", data={
         "csrf_token": csrf_of(client), "amount": "1", "purpose": "rope", "work_order_id": "wo_x"}).get_data(as_text=True)
-    assert "工单（系统编号）: is not a work order of this estate" in page
-    assert "金额（元）: must be at most ¥100.00" in page and "<code>data.amount_cents</code>" not in page
+    assert "工单（系统编号）: 不是本小区的工单" in page
+    assert "金额（元）: must be at most ¥100.00" in page  # a sentence no service writes: as it came, in yuan and "<code>data.amount_cents</code>" not in page
 
 
 def test_a_refused_fund_or_utility_form_comes_back_as_typed_in_the_form_that_was_sent(client, fake):

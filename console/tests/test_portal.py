@@ -131,7 +131,7 @@ def test_a_second_rating_shows_the_gateways_409(client, fake):
             lambda body, params: problem(409, "Conflict", "this request has been rated already"))
     answer = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "2", "csrf_token": csrf_of(client)})
     html = answer.get_data(as_text=True)
-    assert answer.status_code == 409 and "rated already" in html and 'name="satisfaction"' not in html
+    assert answer.status_code == 409 and "该报事已评价过" in html and 'name="satisfaction"' not in html
 
 
 # -- the desk's side: an unmatched portal request is matched from its page ------------------------

@@ -168,7 +168,7 @@ def test_a_refused_key_shows_the_problem_next_to_its_field(client, fake):
     answer = client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "x", "roles": ["agent"],
                                                   "estate_ids": ["est_2"]})
     page = answer.get_data(as_text=True)
-    assert answer.status_code == 422 and '<p class="field-error">no such estate</p>' in page
+    assert answer.status_code == 422 and '<p class="field-error">小区不存在</p>' in page
     assert 'value="x"' in page
 
 

@@ -119,7 +119,7 @@ def test_a_wrong_password_shows_the_gateways_message(client, fake):
                                                    code="unauthorized"))
     answer = client.post("/signin", data={"username": "x", "password": "y", "csrf_token": csrf_of(client)})
     assert answer.status_code == 401
-    assert "unknown username or wrong password" in answer.get_data(as_text=True)
+    assert "用户名不存在或密码错误" in answer.get_data(as_text=True)
 
 
 def test_a_form_without_its_csrf_token_is_refused_before_any_gateway_call(client, fake):
@@ -172,7 +172,7 @@ def test_field_errors_are_shown_next_to_the_form(client, fake):
                                                  "kind": "complaint", "channel": "phone", "description": " "})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400
-    assert 'class="field-error">must not be empty' in page and "req-problem-42" in page
+    assert 'class="field-error">不能为空' in page and "req-problem-42" in page
     # the checker's words are read for a person beside the field too, not only in the list above
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests",
             problem(400, "invalid input", "", code="invalid_input",

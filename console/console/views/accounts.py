@@ -284,7 +284,7 @@ def job_state(job_id):
     try:
         job = g.api.get(f"/api/v1/jobs/{job_id}")
     except ApiProblem as problem:
-        return jsonify({"error": problem.title, "detail": problem.detail}), problem.status
+        return jsonify({"error": i18n.problem_title(problem), "detail": i18n.problem_detail(problem)}), problem.status
     progress = job.get("progress") or {}
     return jsonify({"status": job.get("status"), "done": progress.get("done", 0), "total": progress.get("total"),
                     "status_label": i18n.label("job", job.get("status")), "result": job.get("result"),

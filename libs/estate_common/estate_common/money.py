@@ -16,7 +16,7 @@ MAX_CENTS = 100_000_000_000
 def refuse_above_maximum(balance, field, what):
     """A 422 naming ``field`` when ``balance`` would be more than ``MAX_CENTS``."""
     if balance > MAX_CENTS:
-        raise BusinessRuleViolation(f"{what} would hold {balance} cents, more than the {MAX_CENTS} any balance may",
+        raise BusinessRuleViolation(f"{what} would hold {balance} cents, more than the {MAX_CENTS} cents any balance may",
                                     [field_error(field, f"would take the balance above {MAX_CENTS} cents")])
 
 

@@ -41,7 +41,7 @@ def check_request(payment, issued_on_payment, data):
     invoiced = sum(invoice["amount_cents"] for invoice in issued_on_payment)
     if invoiced + amount > payment["amount_cents"]:
         raise BusinessRuleViolation(
-            f"{invoiced} of the payment's {payment['amount_cents']} cents are invoiced already",
+            f"{invoiced} cents of the payment's {payment['amount_cents']} cents are invoiced already",
             [field_error("data.amount_cents", f"at most {payment['amount_cents'] - invoiced} cents are left")])
     return amount
 

@@ -111,14 +111,15 @@ def account_change(account, move, rules, low_event):
     if move["kind"] == REVERSAL and balance < -rules["utility_overdraft_cents"]:
         raise BusinessRuleViolation(
             f"the {move['utility']} balance is {account['balance_cents']} cents: the top-up of "
-            f"{move['amount_cents']} has been used, taking it back would go below {-rules['utility_overdraft_cents']}",
+            f"{move['amount_cents']} cents has been used, taking it back would go below "
+            f"{-rules['utility_overdraft_cents']} cents",
             [field_error("id", "has been drawn down by usage; it can no longer be reversed")])
     if signed > 0:  # only money in is refused there: a balance above it (from before) may still go down
         money.refuse_above_maximum(balance, "data.amount_cents", f"the {move['utility']} balance")
     if move["kind"] == "usage" and balance < -rules["utility_overdraft_cents"]:
         raise BusinessRuleViolation(
             f"the {move['utility']} balance is {account['balance_cents']} cents: the usage would take it below "
-            f"{-rules['utility_overdraft_cents']}",
+            f"{-rules['utility_overdraft_cents']} cents",
             [field_error("data.amount_cents", "is more than the balance allows; top up first")])
     threshold = rules["utility_low_balance_cents"]
     low_noticed = account["low_noticed"]

@@ -1,0 +1,926 @@
+"""Every refusal sentence the services and the gateway write (a problem's ``detail``, a field's
+message), as their source writes it, with its Chinese: see ``refusals.py`` for how a page reads
+them and ``console/tests/test_refusals.py`` for the check that keeps this in step with the sources.
+
+A new refusal in a service needs its line here (the test names the sentence and where it is
+written); ``{N}`` are the f-string's values in order, ``{N:group}`` one shown by its label.
+"""
+ZH = {
+    # -- gateway ---------------------------------------------------------------------
+    'your role may not do this':
+        '你的角色无权执行此操作',
+    'this estate is outside your scope':
+        '此小区不在你的权限范围内',
+    'send a Bearer token or an API key, not both':
+        'Bearer 令牌和 API 密钥只能发送其中一个，不能同时发送',
+    'no such API key':
+        'API 密钥不存在',
+    'an API key has no user account':
+        'API 密钥没有用户账号，不能执行此操作',
+    'the API key is not valid':
+        'API 密钥无效',
+    'no such custom field in this estate':
+        '本小区没有这个自定义字段',
+    'query parameters are not valid':
+        '查询参数无效',
+    'must be one of {0}':
+        '须为以下之一：{0}',
+    'period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY':
+        '期间须为月、季度或年：YYYY-MM、YYYY-Qn 或 YYYY',
+    'must be YYYY-MM, YYYY-Qn or YYYY':
+        '须为 YYYY-MM、YYYY-Qn 或 YYYY',
+    'Idempotency-Key is not valid':
+        'Idempotency-Key 无效',
+    'must be 1 to {0} printable ASCII characters, no space at either end':
+        '须为 1 至 {0} 个可打印 ASCII 字符，首尾不能有空格',
+    'Idempotency-Key was used before with another body':
+        '此 Idempotency-Key 之前已用于内容不同的请求',
+    'a request with this Idempotency-Key is still being processed':
+        '使用此 Idempotency-Key 的请求仍在处理中',
+    'no user {0}':
+        '用户 {0} 不存在',
+    'unknown estates':
+        '有小区不存在',
+    'unknown username or wrong password':
+        '用户名不存在或密码错误',
+    'building must be 1 to 20 characters':
+        '楼栋须为 1 至 20 个字符',
+    'must be 1 to {0} characters, not blank':
+        '须为 1 至 {0} 个字符，不能为空白',
+    'building must not hold control characters':
+        '楼栋不能包含控制字符',
+    'must not hold control characters':
+        '不能包含控制字符',
+    "the owner portal's page is not served here":
+        '业主门户页面不由此处提供',
+    'the body must be a JSON object':
+        '请求体须为 JSON 对象',
+    'must be a JSON object':
+        '须为 JSON 对象',
+    'a number in the body is too large':
+        '请求体中有数值过大',
+    'has a number too large':
+        '含有过大的数值',
+    'the body is nested deeper than {0} levels':
+        '请求体嵌套超过 {0} 层',
+    'is nested deeper than {0} levels':
+        '嵌套超过 {0} 层',
+    'the body holds text that is not valid Unicode':
+        '请求体含有无效的 Unicode 文本',
+    'holds a lone surrogate (\\ud800-\\udfff)':
+        '含有孤立的代理字符（\\ud800-\\udfff）',
+    'unknown query parameters':
+        '有未知的查询参数',
+    'is not a parameter {0}':
+        '不是可用的参数（{0}）',
+    'at most {0} custom filters':
+        '自定义字段筛选条件最多 {0} 个',
+    'one custom filter too many':
+        '超出自定义字段筛选条件的数量上限',
+    'limit must be a whole number from 1 to 200':
+        'limit 须为 1 至 200 的整数',
+    'must be a whole number from 1 to 200':
+        '须为 1 至 200 的整数',
+    'cursor is empty: leave it out for the first page':
+        'cursor 为空：查询第一页时请不要带此参数',
+    'is not a position in this list':
+        '不是此列表中的有效位置',
+    'the body is not valid JSON':
+        '请求体不是有效的 JSON',
+    'is not valid JSON':
+        '不是有效的 JSON',
+    'a Bearer token is required':
+        '需要 Bearer 令牌',
+    'the token has expired':
+        '令牌已过期',
+    'the token is not valid':
+        '令牌无效',
+    'the form has no file':
+        '表单中没有文件',
+    "send the file as the form's file part":
+        '请将文件作为表单的 file 部分发送',
+    'the file is empty':
+        '文件为空',
+    'is empty':
+        '为空',
+    'you cannot deactivate your own account':
+        '不能停用自己的账号',
+    'you cannot remove your own operator_admin role':
+        '不能移除自己的运营管理员（operator_admin）角色',
+    'an operator admin cannot lock themselves out':
+        '运营管理员不能把自己锁在系统之外',
+    'is wrong':
+        '不正确',
+    'the new password must differ from the current one':
+        '新密码须与当前密码不同',
+    'is the current password':
+        '与当前密码相同',
+    'the token was signed out':
+        '该令牌已退出登录',
+    'this username is reserved':
+        '此用户名为系统保留',
+    'this username is taken':
+        '此用户名已被使用',
+    'no such delivery of this webhook':
+        '此 Webhook 没有这条推送记录',
+    'no such webhook in this estate':
+        '本小区没有这个 Webhook',
+    "only a manager or the operator admin sets up an estate's webhooks":
+        '只有项目经理或运营管理员可以设置小区的 Webhook 推送',
+    'the delivery is pending: it is being tried already':
+        '该推送处于待推送状态，正在尝试推送',
+    'the webhook URL is not allowed':
+        '不允许使用此推送地址',
+    'unknown event types':
+        '有未知的事件类型',
+    'is not a public event type':
+        '不是公开的事件类型',
+    'an event type is named twice':
+        '有事件类型重复',
+    'must not repeat':
+        '不能重复',
+    # -- libs ------------------------------------------------------------------------
+    "the call's caller is not signed":
+        '本次调用未附调用方签名',
+    "the call's caller signature is malformed":
+        '调用方签名格式有误',
+    "the call's caller is signed for another method":
+        '调用方签名针对的是另一个接口方法',
+    "the call's caller signature does not match":
+        '调用方签名不匹配',
+    "the call's caller signature has expired":
+        '调用方签名已过期',
+    'the period is outside the calendar':
+        '期间超出日历范围',
+    'is a month the calendar cannot reach':
+        '超出日历可表示的月份范围',
+    '{0} is not a day of the calendar':
+        '{0} 不是日历上存在的日期',
+    'is not a day of the calendar':
+        '不是日历上存在的日期',
+    '{0} is outside the calendar':
+        '{0} 超出日历范围',
+    'is a day the calendar cannot reach':
+        '超出日历可表示的日期范围',
+    '{0} is not a time':
+        '{0} 不是有效的时间',
+    'is not a valid date or time':
+        '不是有效的日期或时间',
+    'the timezone is not known':
+        '无法识别该时区',
+    'must be an IANA timezone name, e.g. Asia/Shanghai':
+        '须为 IANA 时区名称，如 Asia/Shanghai',
+    'item {0} needs a reading':
+        '检查项 {0} 须填写读数',
+    'is required for reading item {0}':
+        '读数项 {0} 必填',
+    'item {0} is a reading':
+        '检查项 {0} 是读数项，不填是否合格',
+    'is not for reading item {0}':
+        '读数项 {0} 不填此项',
+    'item {0} needs passed':
+        '检查项 {0} 须填写是否合格',
+    'is required for pass/fail item {0}':
+        '合格/不合格项 {0} 必填',
+    'item {0} is pass/fail':
+        '检查项 {0} 是合格/不合格项，不填读数',
+    'is not for pass/fail item {0}':
+        '合格/不合格项 {0} 不填此项',
+    'no item {0} on this checklist':
+        '此检查表没有检查项 {0}',
+    'item {0} has two results':
+        '检查项 {0} 填了两条结果',
+    'no result for {0}':
+        '检查项 {0} 未填结果',
+    'no result for item {0}':
+        '检查项 {0} 未填结果',
+    '{0} is not in openapi.yaml':
+        '{0} 不在 openapi.yaml 中',
+    '{0} {1} does not declare {2} {3}':
+        '{0} {1} 未声明 {2} {3} 响应',
+    'is not an allowed field':
+        '不是允许的字段',
+    'is not an allowed field here':
+        '此处不允许填写该字段',
+    'this custom field is archived':
+        '此自定义字段已停用',
+    'is archived':
+        '已停用',
+    'must not be empty':
+        '不能为空',
+    'custom values are not valid':
+        '自定义字段的值有误',
+    'is not a custom field of this estate':
+        '不是本小区的自定义字段',
+    'custom filters are not valid':
+        '自定义字段筛选条件有误',
+    'a choice is empty':
+        '有选项为空',
+    'must not hold an empty choice':
+        '不能包含空选项',
+    'a choice is listed twice':
+        '有选项重复',
+    'must not list a choice twice':
+        '选项不能重复',
+    'key is not valid':
+        '键有误',
+    'must match ^[a-z][a-z0-9_]{{0,31}}$':
+        '须以小写字母开头，只含小写字母、数字和下划线，最多 32 位（^[a-z][a-z0-9_]{{0,31}}$）',
+    'resource is not valid':
+        '对象有误',
+    'is not a resource with custom fields':
+        '不是可设自定义字段的对象',
+    'a choice field needs its choices':
+        '选项字段须填写选项',
+    'is required for a choice field':
+        '选项字段必填',
+    'only a choice field has choices':
+        '只有选项字段才有选项',
+    'is for a choice field only':
+        '仅适用于选项字段',
+    'the {0} has {1} custom fields already':
+        '{0:custom_resource}已有 {1} 个自定义字段，已达上限',
+    'one too many':
+        '超出数量上限',
+    'your role may not start this kind of job':
+        '您的角色无权启动此类任务',
+    '{0} would hold {1} cents, more than the {2} cents any balance may':
+        '{0} 将达到 {1}，超过余额上限 {2}',
+    'would take the balance above {0} cents':
+        '将使余额超过上限 {0}',
+    'the call carries no caller':
+        '本次调用未携带调用方身份',
+    "estate is outside the caller's scope":
+        '该小区不在您的权限范围内',
+    "only a manager or the operator admin defines an estate's custom fields":
+        '只有项目经理或运营管理员可以定义小区的自定义字段',
+    '{0} keeps no custom fields of {1}':
+        '{0} 不保存{1:custom_resource}的自定义字段',
+    "only a manager or the operator admin sees and changes an estate's settings":
+        '只有项目经理或运营管理员可以查看和修改小区的服务设置',
+    'no such export':
+        '找不到该导出',
+    'your role may not read {0}':
+        '您的角色无权查看 {0}',
+    'the export is {0}, not ready to download':
+        '导出{0:job}，尚不能下载',
+    'this file holds personal data your role does not see in full':
+        '此文件含完整个人信息，您的角色无权查看',
+    'the download link has expired: export again':
+        '下载链接已过期，请重新导出',
+    'no such part of the file':
+        '文件中没有该分段',
+    'the file has expired: export again':
+        '文件已过期，请重新导出',
+    'this list takes no filters':
+        '此列表不支持筛选条件',
+    'is not a filter of this list':
+        '不是此列表的筛选条件',
+    '{0} does not export {1}':
+        '{0} 不提供 {1} 的导出',
+    'is not exported by {0}':
+        '{0} 不提供此项导出',
+    'no such job':
+        '找不到该任务',
+    '{0} is not running':
+        '{0} 服务未运行',
+    '{0} did not answer within {1} s':
+        '{0} 服务未在 {1} 秒内应答',
+    'message broker unreachable: {0}':
+        '无法连接消息中间件：{0}',
+    'message broker connection lost waiting for {0}: {1}':
+        '等待 {0} 应答时与消息中间件的连接中断：{1}',
+    'message broker did not take the request to {0} within {1} s':
+        '消息中间件未在 {1} 秒内接收发往 {0} 的请求',
+    'message broker did not confirm the request to {0}: {1}':
+        '消息中间件未确认发往 {0} 的请求：{1}',
+    'message broker connection failed: {0}':
+        '连接消息中间件失败：{0}',
+    'settings are not valid':
+        '设置有误',
+    'cursor is not valid':
+        '分页游标无效',
+    'is not a cursor this API gave out':
+        '不是本接口给出的游标',
+    'no such {0} in this estate':
+        '本小区找不到此 {0}',
+    "{0} that is {1} does not allow '{2}'":
+        "{0} 当前为 {1} 状态，不允许执行 '{2}'",
+    'the document kept changing while an event was applied; it will be redelivered':
+        '应用事件时记录一直在变化，该事件将重新投递',
+    'it kept changing while it was being written: read it again and retry':
+        '写入时记录一直在被修改，请重新读取后再试',
+    # -- customer-service ------------------------------------------------------------
+    'is move_out':
+        '为退房',
+    'the acceptance needs both sign-offs':
+        '竣工验收须客服和工程双方签字',
+    'is required':
+        '必填',
+    'a joint acceptance is signed by two people, one of each department':
+        '联合验收须由两人签字，客服、工程各一人',
+    'is the customer-service signer too':
+        '与客服验收人是同一人',
+    'a move-out (退房) has no works':
+        '退房不涉及施工',
+    'is not for a move-out':
+        '不适用于退房',
+    'the works cannot end before they start':
+        '施工结束日期不能早于开始日期',
+    'is before works_from':
+        '早于施工开始日期',
+    'this complaint was verified already':
+        '该投诉已核实过',
+    'an escalated complaint is answered and closed by a manager':
+        '已升级的投诉须由项目经理答复和结案',
+    'a complaint is verified before it is replied to':
+        '投诉须先核实，才能答复',
+    'only a manager or the operator admin may do this':
+        '仅项目经理或运营管理员可执行此操作',
+    'only the front desk handles service requests':
+        '报事仅由客服前台处理',
+    'only a complaint is judged valid or not':
+        '只有投诉需要判定是否有效',
+    'is only for complaints':
+        '仅适用于投诉',
+    'is only for a {0}':
+        '仅适用于{0:kind}',
+    'fields that do not belong to this kind of request':
+        '部分字段不适用于此类报事',
+    "a manager's visit is logged by the manager":
+        '经理走访须由经理本人登记',
+    'the manager visits owners in person':
+        '经理走访须上门拜访业主',
+    "must be visit for a manager's visit":
+        '经理走访须为“上门”',
+    'a contact is logged once it happened':
+        '联系须在发生后登记',
+    'must not be blank':
+        '不能为空',
+    'fields are blank':
+        '有必填项为空',
+    'this portal request is not matched to a household yet: match it first':
+        '该业主门户报事尚未关联房屋，请先关联房屋',
+    'this request has its household already':
+        '该报事已关联房屋',
+    'this request has been rated already':
+        '该报事已评价过',
+    'a request is rated once its work is done':
+        '报事处理完成后才能评价',
+    'Idempotency-Key was used before with another filing':
+        '该 Idempotency-Key 已用于另一次提交',
+    'was used with another body':
+        '已用于内容不同的另一次请求',
+    'this filing was made, but its tracking code cannot be shown again':
+        '该报事已提交，但其查询码无法再次显示',
+    'no such request':
+        '查无此报事',
+    'has not begun: a plan follows an analysed period':
+        '尚未开始：整改计划应针对已分析过的期间',
+    'is before today ({0})':
+        '早于今天（{0}）',
+    'the plan breaks a rule of rectification plans':
+        '整改计划不符合规则',
+    'this rectification plan is closed':
+        '该整改计划已关闭',
+    'this plan has no action {0}':
+        '该计划没有第 {0} 项整改措施',
+    'action {0} is done already':
+        '第 {0} 项整改措施已完成',
+    'the return visit does not check the charge':
+        '回访未核对收费',
+    'a confirmed charge records how the occupant confirmed it':
+        '确认收费时须记录住户的确认方式',
+    'only a repair is closed without its return visit':
+        '只有报修可不回访结案',
+    'is only for a repair':
+        '仅适用于报修',
+    'a repeated or emergency repair gets its return visit before it is closed':
+        '重复报修或紧急报修须回访后才能结案',
+    'a repair is closed after its return visit; if the occupant cannot be reached, record the attempts (…/return-visit-attempts) and close with no_visit_reason occupant_unreachable':
+        '报修须回访后结案；如联系不上住户，请先记录未联系上的情况（…/return-visit-attempts），再以 no_visit_reason occupant_unreachable（联系不上住户）结案',
+    'the return visit is pending':
+        '尚未回访',
+    'the occupant is unreachable after {0} attempts, not {1}':
+        '须联系住户未果 {0} 次才算联系不上，目前只有 {1} 次',
+    'needs {0} recorded attempts to reach the occupant':
+        '须已记录 {0} 次联系住户未果',
+    'a {0} that is {1} has no return visit pending':
+        '{1:status}的{0:kind}没有待进行的回访',
+    'the related request is not known in this estate':
+        '本小区没有该关联报事',
+    'no such service request in this estate':
+        '本小区没有该报事',
+    'not found':
+        '未找到',
+    'this household has answered this survey already':
+        '该房屋已填写过本次调查',
+    'household is not known in this estate':
+        '本小区没有该房屋',
+    'no such household in this estate':
+        '本小区没有该房屋',
+    'building is not known in this estate':
+        '本小区没有该楼栋',
+    'no household of this estate is in this building':
+        '本小区没有位于该楼栋的房屋',
+    'scores for service lines this survey does not ask about':
+        '部分评分所针对的服务项目不在本次调查中',
+    'is not a service line of this survey':
+        '不是本次调查的服务项目',
+    # -- maintenance -----------------------------------------------------------------
+    'this inspection is completed with other results':
+        '该巡检已按其他结果完成',
+    "differ from the completed inspection's":
+        '与已完成巡检的结果不一致',
+    'a plan schedules an equipment checklist':
+        '保养计划只能使用设备巡检表',
+    'is a location checklist':
+        '是部位巡检表',
+    'a pass/fail item has no limits':
+        '合格/不合格项不设上下限',
+    'min, max and unit are for reading items':
+        '下限、上限和单位仅用于读数项',
+    'min is above max':
+        '下限高于上限',
+    'is above max':
+        '高于上限',
+    'item code {0} is repeated':
+        '检查项编码 {0} 重复',
+    '{0} is repeated':
+        '{0} 重复',
+    'an equipment checklist is done on a piece of equipment':
+        '设备巡检表须针对一台设备进行',
+    'is required for an equipment checklist (and location is not)':
+        '设备巡检表须选择设备（不填部位）',
+    'a location checklist is done at a location':
+        '部位巡检表须在一个部位进行',
+    'is required for a location checklist (and equipment_id is not)':
+        '部位巡检表须填写部位（不选设备）',
+    'the amount is beyond what the system records':
+        '金额超出系统可记录的范围',
+    'adds up to more than {0} cents':
+        '合计超过 {0}',
+    'a work order is assigned to a technician of its estate':
+        '工单只能派给本小区的维修工',
+    'is not an active technician of this estate':
+        '不是本小区在岗的维修工',
+    'at is not a real moment':
+        '上门时间无效',
+    'is not a valid date and time':
+        '不是有效的日期时间',
+    'an appointment is made for a time to come':
+        '只能预约将来的时间',
+    'is not in the future':
+        '不是将来的时间',
+    "only a household's own repair is quoted and charged":
+        '只有住户自家的维修才报价收费',
+    'this order has no household to charge':
+        '该工单没有可收费的住户',
+    'the items of a quote add up to its amount':
+        '报价各项金额之和须等于报价金额',
+    'do not add up to amount_cents':
+        '各项之和不等于报价金额',
+    'the work on this order has started: it is completed, not cancelled':
+        '该工单已开始维修，只能完工，不能取消',
+    'started at {0}':
+        '已于 {0} 开始维修',
+    "only a household's own repair is charged":
+        '只有住户自家的维修才收费',
+    'the order has no household to bill':
+        '该工单没有可收费的住户',
+    "a charge needs the occupant's consent to a quote that covers it":
+        '收费须经住户同意报价，且不超过所同意的报价金额',
+    'is not covered by a quote the occupant consented to':
+        '超出住户已同意的报价金额',
+    'an emergency repair is completed with its incident summary':
+        '抢险维修完工时须填写事件摘要',
+    'is required for an emergency':
+        '抢险工单必填',
+    'the work order is linked to other equipment':
+        '该工单关联的是其他设备',
+    "differs from the order's equipment":
+        '与工单关联的设备不一致',
+    'a technician takes an order for himself; a manager assigns it to another':
+        '维修工只能给自己接单，派给他人须由项目经理操作',
+    'the order is assigned to another technician':
+        '该工单已派给其他维修工',
+    'only the technician the order is assigned to (or a manager) takes this step':
+        '只有接单的维修工（或项目经理）可执行此操作',
+    'a plan starts today or later':
+        '计划开始日期不能早于今天',
+    'is in the past':
+        '早于今天',
+    'a stopped plan of this equipment, kind and interval opened its orders up to {0}: the replacement starts then or later':
+        '该设备同类型、同周期的已停止计划已开单至 {0}：新计划须从该日或之后开始',
+    'plan {0} already schedules this: stop it first to replace it':
+        '计划 {0} 已安排此项保养：如需替换，请先停止该计划',
+    'has an active {0} plan every {1} days':
+        '已有每 {1} 天一次的{0:plan}计划在执行',
+    'the plan is stopped already':
+        '该计划已停止',
+    'is stopped':
+        '已停止',
+    'another piece of equipment has this code':
+        '已有其他设备使用此编码',
+    'is taken in this estate':
+        '在本小区已被使用',
+    'a review that is {0} cannot be decided again':
+        '该审核状态为{0:status}，不能再次审核',
+    'a rejection gives its reason':
+        '驳回须说明原因',
+    'is required to reject':
+        '驳回时必填',
+    # -- security-patrol -------------------------------------------------------------
+    "an estate's emergency plans are set by its manager":
+        '小区的应急预案由项目经理设定',
+    'appears twice in the plan':
+        '在预案中重复出现',
+    'no step escalates to the manager':
+        '没有上报项目经理的步骤',
+    'the plan breaks a rule of emergency plans':
+        '预案不符合应急预案的规则',
+    'the plan changed since version {0} was read (now {1})':
+        '读取版本 {0} 后预案已被修改（当前为版本 {1}）',
+    'is not the current version {0}':
+        '不是当前版本 {0}',
+    'the facility is retired already':
+        '该设施已移出台帐',
+    'is retired':
+        '已移出台帐',
+    'the facility is retired: it is checked no more':
+        '该设施已移出台帐，不再检查',
+    'results need the checklist they answer':
+        '填写检查结果须同时指定对应的巡检表',
+    'is required with results':
+        '填写检查结果时必填',
+    'a check with a checklist gives its results':
+        '按巡检表检查须填写检查结果',
+    'is required with checklist_id':
+        '指定巡检表时必填',
+    'a fire check uses an equipment checklist':
+        '消防检查须使用设备巡检表',
+    'a failed checklist item is a defect':
+        '有检查项不合格时，检查结果应为缺陷',
+    'is ok, but {0}':
+        '填的是正常，但{0}',
+    'a drill is recorded once it was held':
+        '消防演练须在举行后登记',
+    "a drill's month is 1900 or later":
+        '演练所属月份不能早于 1900 年',
+    "is before 1900 in the estate's timezone":
+        '按小区时区早于 1900 年',
+    'an obstructed fire lane is recorded with what blocks it':
+        '消防通道被占用时须登记占用物',
+    'is required when the lane is not clear':
+        '通道不畅通时必填',
+    'a clear fire lane has no obstruction':
+        '畅通的消防通道不填占用物',
+    'is only for a lane that is not clear':
+        '仅在通道不畅通时填写',
+    'this parking session is closed already':
+        '本次停车已结束',
+    "a vehicle without a household's pass pays its fee at the gate":
+        '没有住户通行证的车辆须在道闸处缴纳停车费',
+    '{0} cents are due at the gate':
+        '须在道闸处缴纳 {0}',
+    'a shift is handed over to another guard':
+        '交班须交给另一名保安',
+    'must differ from from_guard':
+        '不能与交班人相同',
+    "a resident's pass belongs to a household":
+        '业主车辆通行证须属于某一房屋',
+    'is required for a resident pass':
+        '业主车辆通行证必填',
+    'a pass must be valid for some time':
+        '通行证须有一定的有效期',
+    'the manager is told of every incident before it is closed':
+        '每起事件结束前都须上报项目经理',
+    "record the plan's step '{0}' first":
+        '请先记录预案步骤“{0}”',
+    "'{0}' is not a step of the {1} plan":
+        '“{0}”不是{1:incident}应急预案中的步骤',
+    "is not a step of this incident's plan":
+        '不是本事件应急预案中的步骤',
+    "step '{0}' is recorded already":
+        '步骤“{0}”已记录',
+    'an incident is closed with a written summary':
+        '结束事件须填写书面总结',
+    'a written summary is required':
+        '须填写书面总结',
+    'the plan was set by someone else at the same moment: read it again':
+        '他人同时设定了该预案，请重新读取',
+    'this vehicle is inside already (no exit since its last entry)':
+        '该车辆已在场内（上次入场后未出场）',
+    'a shift is handed over once it was worked':
+        '班次须在值完后交接',
+    "is after today in the estate's timezone":
+        '按小区时区晚于今天',
+    'the plan has no round due now, nor one missed in the past day':
+        '该计划当前没有应巡逻的轮次，过去一天内也没有漏巡的轮次',
+    'has no round due now or left unwalked in the past day: start without naming the plan':
+        '当前没有应巡逻的轮次，过去一天内也没有未巡的轮次：请不指定计划直接开始巡逻',
+    "checkpoint {0} is not on this round's route":
+        '巡更点 {0} 不在本轮巡逻的路线上',
+    'is not a checkpoint of this route':
+        '不是本路线的巡更点',
+    'appears twice on the route':
+        '在路线中重复出现',
+    'checkpoint codes must be unique on a route':
+        '同一路线上的巡更点编码不能重复',
+    'more than one round a shift needs the interval between rounds':
+        '每班巡逻多于一轮时须填写轮次间隔',
+    'is required when rounds > 1':
+        '轮次大于 1 时必填',
+    "a plan's rounds must start within one day":
+        '计划的各轮巡逻须在一天之内开始',
+    'rounds x interval exceeds a day':
+        '轮次 × 间隔超过一天',
+    'the plan is for another route':
+        '该计划属于另一条路线',
+    'is a plan of another route':
+        '是另一条路线的计划',
+    'the assignment of a day that has passed stays as it was':
+        '已过日期的排班不能更改',
+    'is the assignment of a day that has passed':
+        '是已过日期的排班',
+    'a patrol round or a shift handover refers to this assignment: that shift was worked as rostered':
+        '已有巡更或交接班记录关联此排班：该班次已按排班值勤',
+    "the duty roster's assignment of this guard was cancelled meanwhile":
+        '排班表中该保安的排班已被取消',
+    'is not on duty in the duty roster for this shift':
+        '排班表中本班次未安排该保安值班',
+    'the duty roster does not put this guard on {0} in this shift':
+        '排班表在本班次未安排该保安到岗（{0}）',
+    'is not on {0} in the duty roster for this shift':
+        '排班表在本班次未安排到岗（{0}）',
+    'a day that has passed is not rostered':
+        '已过的日期不能排班',
+    'has passed':
+        '已过',
+    '{0} is on the {1} post in that shift already':
+        '{0} 在该班次已排在{1:post}',
+    'holds another post in this shift':
+        '在本班次已排在其他岗位',
+    'is already taken':
+        '已被占用',
+    # -- finance ---------------------------------------------------------------------
+    'the household has nothing overdue':
+        '该房屋没有欠费',
+    'has no overdue bills':
+        '没有逾期未缴的账单',
+    'the deposit is {0} already':
+        '押金已是“{0:dep_status}”状态',
+    'the deposit is not held: its bill is not paid in full':
+        '押金尚未收取：押金账单未缴清',
+    'a deposit is refunded after the joint acceptance has passed':
+        '装修联合验收通过后才能退押金',
+    'the renovation has not passed its joint acceptance':
+        '该装修尚未通过联合验收',
+    "{0}'s journal of {1} is settled and closed":
+        '收银员 {0} 的 {1} 日记账已日结关闭',
+    'is settled: no more entries':
+        '已日结，不能再记账',
+    'the payment is {0}: only a posted payment is invoiced':
+        '该笔收款状态为“{0:payment_status}”：只有已入账的收款才能开具发票',
+    "{0} cents of the payment's {1} cents are invoiced already":
+        '该笔收款共 {1}，其中已开票 {0}',
+    'at most {0} cents are left':
+        '最多还可开票 {0}',
+    'the invoice is {0} already':
+        '发票已是“{0:inv_status}”状态',
+    'the payment has issued invoices ({0}): void them before reversing it':
+        '该笔收款已开具发票（{0}）：请先作废发票再冲销',
+    'has issued invoices':
+        '已开具发票',
+    'a cashier settles only their own day':
+        '收银员只能为本人办理日结',
+    'a day that has not begun cannot be settled':
+        '尚未到来的日期不能日结',
+    'only a use is approved or rejected':
+        '只有维修资金的使用申请才能批准或驳回',
+    'the use is {0} already':
+        '该使用申请已是“{0:fund_status}”状态',
+    "an owner's deposit names the household":
+        '业主缴存须指明房屋',
+    'is required when source is owner':
+        '来源为业主时必填',
+    'the use names a work order this estate does not have':
+        '使用申请填写的工单不属于本小区',
+    'is not a work order of this estate':
+        '不是本小区的工单',
+    'the fund holds {0} cents: it cannot pay {1} cents':
+        '维修资金余额为 {0}，不足以支付 {1}',
+    "the use is more than the fund's balance":
+        '使用金额超过维修资金余额',
+    'no such billing run in this estate':
+        '本小区没有该计费任务',
+    'the payment paid deposit {0}, which is refunded: it cannot be reversed':
+        '该笔收款缴付的押金 {0} 已退还：不能冲销',
+    'paid a refunded deposit':
+        '所缴押金已退还',
+    'no such utility top-up or usage in this estate':
+        '本小区没有该笔水电充值或扣费',
+    'this move was refused: the balance did not allow it':
+        '该笔充值或扣费已被拒绝：当时余额不允许',
+    'was refused when the move was made':
+        '办理时已被拒绝',
+    "this deposit was refused: the fund's balance did not allow it":
+        '该笔缴存已被拒绝：维修资金余额不允许',
+    'was refused when the deposit was made':
+        '缴存时已被拒绝',
+    'a period that has not begun cannot be billed':
+        '尚未开始的期间不能计费',
+    "the use's approval is half-done (its money is taken): approve it again to finish it":
+        '该使用申请的批准未完成（款项已扣除）：请再次批准以完成',
+    'the use was {0} meanwhile':
+        '该使用申请已被他人处理，现为“{0:fund_status}”',
+    'no approved fee standard bills this period: a standard bills from its valid_from (the month it was created when none was given) until its valid_to':
+        '没有在该期间计费的已审批收费标准：收费标准从起始期间（未填写时为创建当月）开始计费，至截止期间为止',
+    'no approved fee standard bills it (valid_from is after it, or none is approved)':
+        '没有在该期间计费的已审批收费标准（起始期间晚于该期间，或尚无已审批的标准）',
+    'the bill would be paid more than it asks':
+        '账单实缴将超过应缴金额',
+    'the payment is {0} already':
+        '该笔收款已是“{0:payment_status}”状态',
+    'is not an unpaid bill of this household':
+        '不是该房屋的未缴账单',
+    'a named bill cannot be paid':
+        '所选账单不能缴费',
+    'a period is published once it has ended':
+        '期间结束后才能公示',
+    'has not ended':
+        '尚未结束',
+    'a cost of a period that has not begun is not recorded':
+        '尚未开始的期间不能登记支出',
+    'the fee standard is {0} already':
+        '该收费标准已是“{0:fee_status}”状态',
+    'overlaps the approved {0} standard {1}: {2}':
+        '与已审批的{0:fee}收费标准 {1} 重叠：{2}',
+    'overlaps approved standard {0}':
+        '与已审批的收费标准 {0} 重叠',
+    'a price per m² needs a billing cycle (monthly, quarterly, yearly)':
+        '按面积（每 m²）计价须选择计费周期（按月、按季、按年）',
+    '{0} is billed by cycle, not per charge':
+        '{0:fee}须按周期计费，不能按次',
+    'must not be before valid_from':
+        '不能早于起始期间',
+    'a {0} standard ends at the end of a cycle (its bill covers {1} months)':
+        '{0:cycle}计费的收费标准须在周期末截止（每期账单覆盖 {1} 个月）',
+    'a periodic {0} fee is billed only to the households it names':
+        '按周期收取的{0:fee}只向指定的房屋收取，须列出房屋',
+    'must not be below min_area_m2':
+        '不能小于最小面积',
+    'the fee standard is not consistent':
+        '收费标准的设置前后矛盾',
+    'another payment of this household is being posted; try again in a moment':
+        '该房屋另有一笔收款正在入账，请稍后再试',
+    'the fee standard was approved meanwhile':
+        '该收费标准已被他人审批',
+    'the bill changed while the payment was being posted; try again':
+        '收款入账期间账单已变动，请重试',
+    "{0}'s day {1} is settled already":
+        '收银员 {0} 的 {1} 已日结',
+    'the period was published meanwhile: read it again':
+        '该期间已被他人公示：请刷新后再操作',
+    'the {0} balance is {1} cents: the top-up of {2} cents has been used, taking it back would go below {3} cents':
+        '{0:utility}余额为 {1}：这笔 {2} 的充值已被使用，冲正后余额将低于 {3}',
+    'has been drawn down by usage; it can no longer be reversed':
+        '已被扣费使用，不能再冲正',
+    'the {0} balance is {1} cents: the usage would take it below {2} cents':
+        '{0:utility}余额为 {1}：本次扣费后余额将低于 {2}',
+    'is more than the balance allows; top up first':
+        '超出余额允许的额度，请先充值',
+    'this reading was deducted already with other figures':
+        '该抄表已按不同的数据扣过费',
+    'was used by {0}':
+        '已被 {0} 使用',
+    'only a top-up is reversed':
+        '只有充值才能冲正',
+    'is a {0}':
+        '是{0:util_kind}记录',
+    'the top-up is {0}: only a posted one is reversed':
+        '该笔充值状态为“{0:util_status}”：只有已入账的充值才能冲正',
+    # -- archive ---------------------------------------------------------------------
+    'a borrowing opens its records to the one who asked for it':
+        '借阅的档案仅向申请人开放',
+    'a borrow request that is {0} opens no records':
+        '借阅申请{0:status}，不开放任何档案',
+    'is {0}, not approved':
+        '状态为{0:status}，未获批准',
+    'the borrowing is past its due back: return it and ask again':
+        '借阅已超过应还时间：请先归还，再重新申请',
+    'is past its due back':
+        '已超过应还时间',
+    'only the service-center manager approves viewing or borrowing archives':
+        '查阅、借阅档案只能由服务中心经理审批',
+    'name either subject_id or record_id':
+        '请填写对象编号或档案记录编号，二者只填其一',
+    'give either subject_id or record_id':
+        '对象编号与档案记录编号须填且只填一项',
+    "a {0} is due back within the estate's {1} days":
+        '{0:borrow}须在本小区规定的 {1} 天内归还',
+    'is after {0}':
+        '晚于{0}',
+    'a borrowing is due back in the future':
+        '应还时间须在将来',
+    'must be in the future':
+        '须是将来的时间',
+    "only the archives' keepers (the archivist, the manager) record an inspection by a higher authority; others ask for the manager's approval":
+        '只有档案保管人员（档案员、经理）可登记上级部门检查；其他人员请申请经理审批',
+    'an inspection by a higher authority names that authority':
+        '上级部门检查须注明检查机关',
+    'is required for an authority inspection':
+        '主管部门检查时必填',
+    'is not in {0}':
+        '不在 {0} 年内',
+    "planned checks fall in the plan's year":
+        '计划检查日期须在计划所属年度内',
+    'archives are checked at least {0} times a year':
+        '档案每年至少检查 {0} 次',
+    'needs at least {0} different dates':
+        '至少需要 {0} 个不同日期',
+    "is not in the plan's year {0}":
+        '不在计划年度 {0} 年内',
+    'is in the future':
+        '不能是将来的时间',
+    'cannot exceed records_checked':
+        '不能大于检查份数',
+    'the check does not add up':
+        '检查记录填写有误',
+    'area_m2 has more than two decimals':
+        '面积（㎡）超过两位小数',
+    'must have at most two decimals':
+        '最多保留两位小数',
+    'the household is at version {0}, not {1}':
+        '房屋资料已更新为第 {0} 版，而非第 {1} 版，请刷新后重试',
+    "is not the household's current version":
+        '不是房屋资料的当前版本',
+    'records of a {0} are read through an approved borrow request (POST …/archive/borrow-requests)':
+        '{0:subject}档案须通过已批准的借阅申请查阅（POST …/archive/borrow-requests）',
+    'to is before from':
+        '结束序号小于起始序号',
+    'must not be below from':
+        '不能小于起始序号',
+    '{0} is not a record number':
+        '{0} 不是有效的记录序号',
+    'must be a seq number from 1':
+        '须为从 1 开始的记录序号',
+    "the unit's {0} was accepted on {1}":
+        '该房屋的{0}已于 {1} 验收通过',
+    '{0} accepted already':
+        '{0:handover}已验收通过',
+    'a unit is handed to its owner only after an accepted takeover (接管验收)':
+        '房屋须在接管验收通过后才能交房给业主',
+    'the unit has no accepted takeover':
+        '该房屋尚无通过的接管验收',
+    'the handover cannot be before the takeover ({0})':
+        '交房日期不能早于接管验收日期（{0}）',
+    "is before the unit's takeover":
+        '早于该房屋的接管验收',
+    'the file cannot be imported: {0}':
+        '文件无法导入：{0}',
+    'the file is not valid base64':
+        '文件不是有效的 base64 编码',
+    'is not base64':
+        '不是 base64 编码',
+    'no such occupant of this household':
+        '该房屋没有此住户人员',
+    "an owner's entry ends by an owner transfer":
+        '业主的登记须通过业主过户结束',
+    'is an owner':
+        '是业主',
+    'this occupant left on {0}':
+        '该人员已于 {0} 迁出',
+    'has left already':
+        '已迁出',
+    '{0} is before {1} ({2})':
+        '{0} 早于{1}（{2}）',
+    'is before {0}':
+        '早于{0}',
+    "{0} is after today ({1} in the estate's timezone): a change is recorded once it has happened":
+        '{0} 晚于今天（按本小区时区为 {1}）：变更须在发生后登记',
+    'only a move-in brings people':
+        '只有入住时可登记入住人员',
+    'is for a move-in':
+        '仅用于入住',
+    'the owner changes by an owner transfer':
+        '业主变更须通过业主过户办理',
+    'must be tenant or family':
+        '须为租户或家属',
+    'only a vacant unit is inspected here; this one is {0}':
+        '此处只巡检空置房屋；该房屋当前为{0:household_status}',
+    'is {0}':
+        '当前为{0:household_status}',
+    'a household keeps at most {0} people':
+        '每户最多登记 {0} 人',
+    'too many people on this household':
+        '该房屋登记人员过多',
+    'the archive is too busy to record this now; try again':
+        '档案系统繁忙，暂时无法记录，请稍后重试',
+    'the archive holds nothing about this subject':
+        '档案中没有该对象的任何记录',
+    "is not in this estate's archive":
+        '不在本小区档案中',
+    'no such estate':
+        '小区不存在',
+}

@@ -1,0 +1,98 @@
+"""The services' refusals in the page's language.
+
+The services and the gateway write a refusal's ``detail`` and its fields' messages in English
+(the public API's language). ``refusal_catalogue.ZH`` holds each of those sentences as the
+source writes it, an f-string's values as ``{0}``, ``{1}``…, with its Chinese. A Chinese page
+shows the Chinese, the values put back in:
+
+- ``{N:group}``: an enum code named by the console's catalogue (``label``: ``wo_status``
+  shows ``pending`` as 待派工);
+- a value the English follows with `` cents``: in yuan (``¥12.34``);
+- any other value as ``note_text`` shows it (a UTC time on the estate's clock).
+
+A sentence the catalogue does not hold shows as it came. ``console/tests/test_refusals.py``
+reads the sources and fails on a sentence the catalogue lacks or one no source writes any more,
+so the two cannot drift apart.
+"""
+import re
+
+from .refusal_catalogue import ZH
+
+_PARTS = re.compile(r"(\{\{|\}\}|\{\d+\})")
+_SLOT = re.compile(r"\{\{|\}\}|\{(\d+)(?::([a-z_]+))?\}")
+_CENTS = " cents"
+
+
+def _unbrace(text):
+    return text.replace("{{", "{").replace("}}", "}")
+
+
+def _compiled(english):
+    """``(regex, {index of an amount})`` for a sentence with values."""
+    regex, amounts = "", set()
+    parts = _PARTS.split(english)
+    for position, part in enumerate(parts):
+        if part in ("{{", "}}"):
+            regex += re.escape(part[0])
+        elif _PARTS.fullmatch(part):
+            index = int(part[1:-1])
+            regex += f"(?P<v{index}>.+?)"
+            if position + 1 < len(parts) and parts[position + 1].startswith(_CENTS):
+                amounts.add(index)
+        else:
+            regex += re.escape(part)
+    return re.compile(regex, re.DOTALL), amounts
+
+
+def _index():
+    exact, templated = {}, []
+    for english, chinese in ZH.items():
+        if re.search(r"(?<!\{)\{\d+\}", english):
+            regex, amounts = _compiled(english)
+            templated.append((len(_PARTS.sub("", english)), regex, amounts, chinese))
+        else:
+            exact[_unbrace(english)] = chinese
+    # the most literal first: "the deposit is {0} already" before a sentence that is mostly values
+    templated.sort(key=lambda entry: -entry[0])
+    return exact, [entry[1:] for entry in templated]
+
+
+_EXACT, _TEMPLATED = _index()
+
+
+def chinese(text, label, money, note_text):
+    """``text`` (a refusal's detail or a field's message) in Chinese, or None when the catalogue
+    does not hold it. ``label``, ``money``, ``note_text``: i18n's, for the values."""
+    if not text:
+        return None
+    text = str(text)
+    if text in _EXACT:
+        return _unbrace(_EXACT[text])
+    for regex, amounts, template in _TEMPLATED:
+        found = regex.fullmatch(text)
+        values = found and _values(found, amounts, template, label, money, note_text)
+        if values is not None and found:
+            return _SLOT.sub(lambda slot: values.get(slot.group(0), slot.group(0)[0]), template)
+    return None
+
+
+def _values(found, amounts, template, label, money, note_text):
+    """``{slot as the Chinese writes it: value shown}``, or None when a slot that names a group
+    holds no code of it: "is {0:household_status}" is not "is a required property" (a sentence
+    that short matches many)."""
+    values = {}
+    for slot in _SLOT.finditer(template):
+        if slot.group(1) is None:
+            continue  # a doubled brace
+        index, group = int(slot.group(1)), slot.group(2)
+        raw = found.group(f"v{index}")
+        if index in amounts and re.fullmatch(r"-?\d+", raw):
+            values[slot.group(0)] = money(int(raw))
+        elif group:
+            shown = label(group, raw)
+            if shown == raw:
+                return None
+            values[slot.group(0)] = shown
+        else:
+            values[slot.group(0)] = note_text(raw)
+    return values
