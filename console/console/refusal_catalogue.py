@@ -923,4 +923,53 @@ ZH = {
         '不在本小区档案中',
     'no such estate':
         '小区不存在',
+    # -- passed on by helpers (a module's constant, a helper's argument) ------------------
+    'is archived: it takes no new values':
+        '已停用，不能再填写新值',
+    'must be a text of 1 to {0} characters':
+        '须为 1 到 {0} 个字符的文本',
+    'must be a number':
+        '须为数字',
+    'must be a date, YYYY-MM-DD':
+        '须为日期，格式 YYYY-MM-DD',
+    'must be true or false':
+        '须为“是”或“否”',
+    "must be one of the field's choices":
+        '须为该字段的选项之一',
+    'must not hold a phone or ID number: custom fields are not for personal data':
+        '不能填写电话或身份证号：自定义字段不用于存放个人信息',
+    'CSV must be UTF-8 or GB18030 text':
+        'CSV 文件须为 UTF-8 或 GB18030 编码的文本',
+    'the CSV cannot be read at line {0}':
+        'CSV 文件第 {0} 行无法读取',
+    'the workbook has no sheet':
+        '工作簿中没有工作表',
+    "the workbook's first sheet cannot be read":
+        '工作簿的第一个工作表无法读取',
+    'at most {0} households in one import':
+        '一次最多导入 {0} 户',
+    'the file is larger than {0} bytes uncompressed':
+        '文件解压后超过 {0} 字节',
+    'format must be one of {0}':
+        '格式须为以下之一：{0}',
+    'not an .xlsx workbook':
+        '不是 .xlsx 工作簿',
+    'not an .xlsx workbook (too many parts)':
+        '不是有效的 .xlsx 工作簿（组成部分过多）',
+    'a part of the workbook inflates more than {0} times':
+        '工作簿中有部分解压后膨胀超过 {0} 倍',
+    'the first row must name the columns; missing: {0}':
+        '第一行须为列名；缺少：{0}',
+    'an estate with code {0} exists':
+        '编码为 {0} 的小区已存在',
+    'the estate has a check plan for {0} already':
+        '本小区已有 {0} 年的档案检查计划',
+    'this building, unit and room is registered already':
+        '该楼栋、单元、房号已登记',
+    'fire equipment {0} is in the ledger already':
+        '消防设备 {0} 已在台账中',
+    'this vehicle entered just now':
+        '该车辆刚刚已登记入场',
+    'no vehicle with this plate is inside':
+        '场内没有该车牌的车辆',
 }

@@ -93,6 +93,6 @@ def _values(found, amounts, template, label, money, note_text):
             if shown == raw:
                 return None
             values[slot.group(0)] = shown
-        else:
-            values[slot.group(0)] = note_text(raw)
+        else:  # a value may be a sentence of its own: "the file cannot be imported: {0}"
+            values[slot.group(0)] = chinese(raw, label, money, note_text) or note_text(raw)
     return values

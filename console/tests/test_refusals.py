@@ -49,6 +49,9 @@ def test_a_sentence_is_shown_in_chinese_with_its_amounts_in_yuan_and_its_codes_b
         assert _shown("no such household in this estate") == "本小区没有该房屋"
         assert _shown("the fund holds 510000 cents: it cannot pay 620000 cents") == "维修资金余额为 ¥5,100.00，不足以支付 ¥6,200.00"
         assert _shown("the deposit is refunded already") == "押金已是“已退”状态"
+        # a value that is a sentence of its own reads in Chinese too
+        assert _shown("the file cannot be imported: not an .xlsx workbook") == ZH["the file cannot be imported: {0}"].replace(
+            "{0}", "不是 .xlsx 工作簿")
         # a slot that names a group takes only its codes: the sentence stays as written otherwise
         assert _shown("the deposit is somehow already") is None
         g.language = "en"  # an English page reads the sentence as the service wrote it
