@@ -115,6 +115,7 @@ def _template_helpers():
         "money": i18n.money,
         "error_text": i18n.error_text,
         "when": i18n.when,
+        "deadline": i18n.deadline,
         "note_text": i18n.note_text,
         "history_note": i18n.history_note,
         "plain": i18n.plain,

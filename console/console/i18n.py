@@ -283,6 +283,23 @@ def when(value, zone=None):
     if moment is None:
         return value or ""
     local = moment.astimezone(display_zone(zone))
+    return _clock_text(local, local.strftime("%H:%M"))
+
+
+def _clock_text(local, time_of_day):
     if language() == "zh":
-        return local.strftime("%Y-%m-%d %H:%M")
-    return local.strftime("%d %b %Y %H:%M")
+        return f"{local:%Y-%m-%d} {time_of_day}"
+    return f"{local:%d %b %Y} {time_of_day}"
+
+
+def deadline(value, zone=None):
+    """A deadline as ``when`` shows it, except one at the stroke of a local midnight: the end of
+    the day before, ``2026-12-02 24:00``. A complaint verified "the same day" is due at the
+    next day's 00:00, which read as a day later than the rule (found by review)."""
+    moment = parse_time(value)
+    if moment is None:
+        return value or ""
+    local = moment.astimezone(display_zone(zone))
+    if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+        return when(value, zone)
+    return _clock_text(local - timedelta(days=1), "24:00")

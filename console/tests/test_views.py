@@ -80,10 +80,14 @@ def test_an_estates_times_are_shown_and_read_on_its_own_clock(client, fake):
     _desk_routes(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", la_complaint)
     page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "02 Dec 2026 00:00" in page and "02 Dec 2026 16:00" not in page
+    # the end of its 1 December, as the rule says it ("02 Dec 2026 00:00" read as a day later: found by review)
+    assert "01 Dec 2026 24:00" in page and "02 Dec 2026 16:00" not in page and "02 Dec 2026 00:00" not in page
+    assert "2026-12-01 24:00" in client.get("/desk/requests/sr_1").get_data(as_text=True)
     with client.application.test_request_context():
         session.update({"estate_id": ESTATE, "estate_timezone": "America/Los_Angeles"})
         assert str(i18n.display_zone()) == "America/Los_Angeles"
+        assert i18n.deadline("2026-12-02T08:00:00Z") == "2026-12-01 24:00"  # Chinese, the default
+        assert i18n.deadline("2026-12-02T08:30:00Z") == i18n.when("2026-12-02T08:30:00Z") == "2026-12-02 00:30"
         session.clear()
         assert str(i18n.display_zone()) == "Asia/Shanghai"
 
