@@ -79,7 +79,7 @@ def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_u
         422, "rule refused", "no vehicle with this plate is inside", code="business_rule"))
     answer = client.post("/security/parking-sessions/forms/1", data={"csrf_token": csrf_of(client), "plate": "沪C777"})
     again = client.get(answer.location).get_data(as_text=True)
-    assert again.count('value="沪C777"') == 1 and "no vehicle with this plate is inside" in again
+    assert again.count('value="沪C777"') == 1 and "场内没有该车牌的车辆" in again
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [], "next_cursor": None})
     client.get("/security/fire-equipment?unchecked_in=2026-11")
     assert fake.calls[-1]["params"]["unchecked_in"] == "2026-11"

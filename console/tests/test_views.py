@@ -1006,7 +1006,8 @@ def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, do
          "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin", "data": {"room": "1202", "area_m2": 89.5},
          "corrected_by": ["ar_7"]}], "next_cursor": None})
     page = client.get("/archive/records?household_id=hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "corrected by ar_7" in page and "room: 1202\narea_m2: 89.5\n</textarea>" in page
+    assert "corrected by ar_7" in page and 'name="field.room" value="1202"' in page
+    assert 'name="field.area_m2" value="89.5"' in page
     assert 'action="/archive/records/ar_1/corrections?household_id=hh_1"' in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/records/ar_1/corrections", (201, {"id": "ar_8"}))
     import html
@@ -1016,7 +1017,7 @@ def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, do
     original = '{"room": "1202", "area_m2": 89.5}'
     answer = client.post("/archive/records/ar_1/corrections?household_id=hh_1", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-ar_1", "reason": "area measured again",
-        "original": original, "data": "room: 1202\narea_m2: 91.2\n"})
+        "original": original, "field.room": "1202", "field.area_m2": "91.2"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/archive/records?household_id=hh_1")
     [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/corrections")]
     # each value keeps its type: the area was sent as the text "91.2" (found by review)
@@ -1027,9 +1028,10 @@ def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, do
         400, "invalid input", "", code="invalid_input", errors=[{"field": "reason", "message": "is required"}]))
     answer = client.post("/archive/records/ar_1/corrections?household_id=hh_1", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-ar_1b", "reason": "typo", "original": original,
-        "data": "room: 1203\narea_m2: 92\n"})
+        "field.room": "1203", "field.area_m2": "92"})
     again = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "room: 1203\narea_m2: 92\n</textarea>" in again and 'value="typo"' in again and "<details open>" in again
+    assert 'name="field.room" value="1203"' in again and 'name="field.area_m2" value="92"' in again
+    assert 'value="typo"' in again and "<details open>" in again
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/verify", {
         "checked": 41, "first_mismatch": {"id": "ar_9", "seq": 12, "reason": "hash_mismatch"}, "unchained": 3})
     checked = client.get("/archive/verify", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -1102,16 +1104,23 @@ def test_signing_out_signs_the_token_out_at_the_gateway(client, fake, documented
         assert "token" not in session
 
 
-def test_a_correction_keeps_the_types_of_the_values_it_does_not_touch():
+def test_a_correction_keeps_the_types_of_the_values_it_does_not_touch(app):
     """A payment's cents, a list and a yes/no went back as texts ("425000", "No") into the
-    permanent record (found by review); a value typed wrong for its type is refused by name."""
-    from console.views.archive import corrected_data, field_text
-    original = {"amount_cents": 425000, "bill_ids": ["bill_1"], "emergency": False, "method": "wechat", "note": None}
-    lines = "\n".join(f"{k}: {field_text(v)}" for k, v in original.items()).replace("wechat", "cash")
-    assert corrected_data(lines, original) == {**original, "method": "cash"}
-    assert corrected_data("room: 301\nadded: 12", {"room": "301"}) == {"room": "301", "added": "12"}
-    with pytest.raises(ValueError, match="amount_cents"):
-        corrected_data("amount_cents: 4,250", original)
+    permanent record (found by review); a value typed wrong for its type is refused by name. The
+    form shows amounts in yuan and times on the estate's clock, and reads them back so."""
+    from console.views.archive import correction_text, corrected_data
+    original = {"amount_cents": 425000, "bill_ids": ["bill_1"], "emergency": False, "method": "wechat", "note": None,
+                "paid_at": "2026-12-01T16:30:00.000Z"}
+    with app.test_request_context():
+        shown = {f"field.{k}": correction_text(k, v) for k, v in original.items()}
+        assert shown["field.amount_cents"] == "4250.00" and shown["field.paid_at"] == "2026-12-02 00:30"  # Shanghai
+        assert corrected_data({**shown, "field.method": "cash"}, original) == {**original, "method": "cash"}
+        assert corrected_data({**shown, "field.amount_cents": "¥4,300.5", "field.paid_at": "2026-12-02 09:15"},
+                              original) == {**original, "amount_cents": 430050, "paid_at": "2026-12-02T01:15:00.000Z"}
+        assert corrected_data({"field.room": "301", "added": "floor: 3"}, {"room": "301"}) == {"room": "301", "floor": "3"}
+        for key, typed in (("amount_cents", "42,50"), ("paid_at", "yesterday"), ("emergency", "No")):
+            with pytest.raises(ValueError, match=key):
+                corrected_data({**shown, f"field.{key}": typed}, original)
 
 
 def test_a_value_too_short_is_not_called_empty(client):

@@ -638,8 +638,9 @@ def archive_correction(browser, settings):
     record_id = row.get_attribute("id").removeprefix("record-")
     row.locator("summary", has_text="Content and correction").click()
     row.locator('input[name="reason"]').fill("the channel was noted wrongly")
-    data = row.locator('textarea[name="data"]')
-    data.fill(data.input_value().replace("channel: phone", "channel: walk_in"))
+    channel = row.locator('input[name="field.channel"]')  # one labelled field per value of the record
+    assert channel.input_value() == "phone"
+    channel.fill("walk_in")
     row.get_by_role("button", name="Record the correction").click()
     assert "Correction recorded" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
     assert "corrected by" in page.locator(f"#record-{record_id}").inner_text()

@@ -1,6 +1,7 @@
 """Archive: search the record of everything that happened to a household or a subject, and a
 borrow request's page (its decision, and the records it opens to the one who asked)."""
 import json
+from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
@@ -34,7 +35,7 @@ def records():
     return render_template("archive/records.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters=filters, address=address, not_found=not_found, key=common.form_key(),
                            search={**address, **filters},  # a correction comes back to this search
-                           problem=common.take_problem(), field_text=field_text)
+                           problem=common.take_problem(), correction_text=correction_text)
 
 
 def _household_at(address):
@@ -53,46 +54,76 @@ def verify():
     return render_template("archive/verify.html", result=result)
 
 
-def field_text(value):
-    """A record's value as its correction form shows it: a text as it is, anything else (a number,
-    yes/no, a list, nothing) as JSON, so that ``corrected_data`` reads back the same value."""
+def correction_text(key, value):
+    """A record's value as its correction form shows it: an amount (``*_cents``) in yuan, a time
+    (``*_at``) on the estate's clock, a text as it is, anything else (a number, yes/no, a list,
+    nothing) as JSON. The form showed ``amount_cents: 425000`` and UTC times with the record's
+    field codes (found by review)."""
+    if key.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+        return i18n.yuan_text(value)
+    if key.endswith("_at") and isinstance(value, str) and i18n.parse_time(value) is not None:
+        local = i18n.parse_time(value).astimezone(i18n.display_zone())
+        return local.strftime("%Y-%m-%d %H:%M:%S" if local.second or local.microsecond else "%Y-%m-%d %H:%M")
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def corrected_data(text, original):
-    """The ``key: value`` lines of a correction as the record's data: a key whose original value
-    was not a text is read as JSON (ValueError naming the key when it does not read), the others
-    as text. Read back as text, ``425000`` became ``"425000"`` and ``false`` the language's "No"
-    in the permanent record (found by review)."""
+def _typed_value(key, text, original):
+    """What the form typed for ``key`` as the record keeps it: ValueError naming the key when it
+    does not read."""
+    if key.endswith("_cents") and isinstance(original, int) and not isinstance(original, bool):
+        cents = i18n.cents_from_yuan(text)
+        if cents is None:
+            raise ValueError(key)
+        return cents
+    if key.endswith("_at") and isinstance(original, str) and i18n.parse_time(original) is not None:
+        try:
+            local = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(key) from None
+        moment = (local.replace(tzinfo=i18n.display_zone()) if local.tzinfo is None else local).astimezone(timezone.utc)
+        milliseconds = f".{moment.microsecond // 1000:03d}" if "." in original else ""
+        return moment.strftime("%Y-%m-%dT%H:%M:%S") + milliseconds + "Z"
+    if isinstance(original, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(key) from None
+
+
+def corrected_data(form, original):
+    """A correction's content from its form: each field of the record (``field.<key>``), a value
+    left as shown kept exactly as the record has it, a changed one read the way it was shown
+    (``_typed_value``), and the ``key: value`` lines of ``added`` as new texts. Read back as text,
+    ``425000`` became ``"425000"`` and ``false`` the language's "No" in the permanent record
+    (found by review)."""
     data = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        key, value = key.strip(), value.strip() if sep else ""
-        if not key:
-            continue
-        if key in original and not isinstance(original[key], str):
-            try:
-                data[key] = json.loads(value)
-            except ValueError:
-                raise ValueError(key) from None
-        else:
+    for key, value in original.items():
+        text = form.get(f"field.{key}")
+        if text is None or text == correction_text(key, value):
             data[key] = value
+        else:
+            data[key] = _typed_value(key, text, value)
+    for line in (form.get("added") or "").splitlines():
+        key, sep, value = line.partition(":")
+        if key.strip() and key.strip() not in data:
+            data[key.strip()] = value.strip() if sep else ""
     return data
 
 
 @bp.post("/records/<record_id>/corrections")
 @estate_needed
 def correct(record_id):
-    """A correction: a new chained record pointing to this one, whose content is typed one
-    ``key: value`` a line (the original record is never changed)."""
+    """A correction: a new chained record pointing to this one, whose content is the form's fields
+    (``corrected_data``; the original record is never changed)."""
     form = request.form
     back = url_for("archive.records", **common.query("subject_id", "household_id", "from", "to", "building", "unit",
                                                      "room"))
     try:
-        data = corrected_data(form.get("data", ""), json.loads(form.get("original") or "{}"))
+        data = corrected_data(form, json.loads(form.get("original") or "{}"))
     except ValueError as bad:
-        message = i18n.translate("archive.not_json", key=str(bad))
-        common.show_problem(ApiProblem(400, message, errors=[{"field": "data", "message": message}]))
+        message = i18n.translate("archive.not_json", key=i18n.field_name(str(bad)))
+        common.show_problem(ApiProblem(400, message, errors=[{"field": f"data.{bad}", "message": message}]))
         common.keep_typed(record_id, "correct")
         return redirect(back)
     body = {"reason": form.get("reason", "").strip(), "data": data}
