@@ -1006,6 +1006,10 @@ _MESSAGES = {
     "import.row": ("行", "Row"),
     "import.field": ("字段", "Field"),
     "import.reason": ("原因", "Reason"),
+    "import.differing_rows": ("与已登记房屋不一致的行", "Rows that differ from the registered household"),
+    "import.differing_hint": ("这些房屋已登记，导入未作任何修改；如需更正，请在房屋页面修改。",
+                              "These flats are registered already and the import changed nothing: correct a household on its own page."),
+    "import.differing_fields": ("不一致的列", "Columns that differ"),
     # -- registers (lists with a form and row actions) ----------------------------------------------
     "menu.surveys": ("满意度调查", "Surveys"),
     "menu.notices": ("通知公告", "Notices"),

@@ -116,6 +116,13 @@ def test_a_household_import_sends_the_file_then_follows_the_job_to_its_rejected_
     assert "does not match" not in zh and "^" not in zh.split("<tbody>")[-1].split("</tbody>")[0]
     # the row names the file's column, not the API's field (owner.phone: found by review)
     assert "<td>电话</td>" in zh.split("<tbody>")[-1] and "owner.phone" not in zh.split("<tbody>")[-1]
+    # a row of a registered flat that says otherwise is named with its columns (it was only counted)
+    fake.on("GET", r"/api/v1/jobs/job_import_1", {**running, "status": "succeeded", "progress": {"done": 3, "total": 3},
+                                                  "result": {"rows": 3, "created": 2, "existing": 1, "rejected": 0,
+                                                             "errors": [], "differing": [
+                                                                 {"row": 3, "fields": ["area_m2", "owner.phone"]}]}})
+    zh = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "与已登记房屋不一致的行" in zh and '<td class="num">3</td><td>面积, 电话</td>' in zh
     calls = len(fake.calls)
     answer = client.post("/admin/households/import", data={
         "csrf_token": csrf_of(client), "file": (io.BytesIO(b"x"), "homes.pdf")}, content_type="multipart/form-data")

@@ -135,22 +135,39 @@ def custom_values(definitions, fields):
                                       prefix="custom")
 
 
+def differences(stored, household, body):
+    """The fields of an import's row (``body``, read as ``household``) that say otherwise than
+    the household registered at its address (the row changes nothing: the household is corrected
+    on its own page). Names only: the values are an owner's. A status the row leaves out says
+    nothing."""
+    fields = [name for name in ("area_m2", "status")
+              if name in body and stored.get(name) != household.get(name)]
+    for name in ("name", "phone"):
+        if (stored.get("owner") or {}).get(name) != household["owner"][name]:
+            fields.append(f"owner.{name}")
+    fields += [f"custom.{key}" for key, value in household.get("custom", {}).items()
+               if (stored.get("custom") or {}).get(key) != value]
+    return fields
+
+
 def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
-    """Register each row's household with ``save(household, typed id) -> bool`` (False: it was
-    there; the typed id: ``domain.typed_household_id``);
+    """Register each row's household with ``save(household, typed id)``: None when it made it,
+    else the household registered at its address (the typed id: ``domain.typed_household_id``);
     ``rows`` is consumed as it streams (``expected``: the count ``import_files.check``
     announced, for the progress bar; ``definitions``: the estate's custom fields of households).
-    The import's result: counts, and the first rows that were refused with why (only the first
-    ``MAX_REPORTED_ERRORS`` are kept). A file found bad part-way fails the job with the counts
+    The import's result: counts, the first rows that were refused with why, and the first rows
+    of a registered flat that say otherwise than its household (``differing``: row and fields;
+    they were counted "existing" with nothing to tell which, found by review); only the first
+    ``MAX_REPORTED_ERRORS`` of each are kept. A file found bad part-way fails the job with the counts
     so far (``partial_result``, which ``jobs`` keeps as the failed job's result)."""
     created = existing = rejected = done = 0
-    errors = []
+    errors, differing = [], []
     definitions = list(definitions)
     progress(0, expected)
 
     def counts():
         return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
-                "errors": errors[:MAX_REPORTED_ERRORS]}
+                "errors": errors[:MAX_REPORTED_ERRORS], "differing": differing[:MAX_REPORTED_ERRORS]}
 
     try:
         for number, fields in rows:
@@ -166,10 +183,15 @@ def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
                 rejected += 1
                 if len(errors) < MAX_REPORTED_ERRORS:
                     errors.extend(problems)
-            elif save(household, domain.typed_household_id(estate_id, body)):
-                created += 1
             else:
-                existing += 1
+                stored = save(household, domain.typed_household_id(estate_id, body))
+                if stored is None:
+                    created += 1
+                else:
+                    existing += 1
+                    fields = differences(stored, household, body)
+                    if fields and len(differing) < MAX_REPORTED_ERRORS:
+                        differing.append({"row": number, "fields": fields})
             done += 1
             if done % PROGRESS_EVERY == 0:
                 progress(done, max(done, expected or 0))

@@ -103,8 +103,9 @@ def import_households(db, outbox, job, progress):
     estate_id = job["estate_id"]
 
     def save(household, typed_id=None):
-        return _create_household(db, outbox, household, found=lambda stored: None,
-                                 actor=job["created_by"], typed_id=typed_id) is not None
+        existing = []
+        _create_household(db, outbox, household, found=existing.append, actor=job["created_by"], typed_id=typed_id)
+        return existing[0] if existing else None
 
     content = imports.decode(job["_input"]["content_base64"])
     rows = imports.read_rows(job["params"]["format"], content)

@@ -59,9 +59,33 @@ def test_full_width_digits_are_read_as_the_same_flat_and_phone_and_a_decimal_com
     assert {k: done["result"][k] for k in ("created", "existing", "rejected")} == {
         "created": 2, "existing": 1, "rejected": 1}
     assert [(e["row"], e["field"]) for e in done["result"]["errors"]] == [(4, "area_m2")]
+    assert done["result"]["differing"] == []  # the same flat, said the same way
     rooms = {h["room"]: (h["area_m2"], h["owner"]["phone"]) for h in
              archive.list_households({"estate_id": archive.estate_id, "filters": {"building": "１"}})["items"]}
     assert rooms == {"301": (89.5, "13912345678"), "302": (89.5, "13912345679"), "304": (1200.0, "13912345671")}
+
+
+def test_a_row_of_a_registered_flat_that_says_otherwise_is_named_and_changes_nothing(archive):
+    """Counted "existing" only, a row with another area or owner phone for a registered flat left
+    nothing to tell which row it was or what differed (found by review)."""
+    body = {"building": "2", "unit": "1", "room": "101", "area_m2": 90, "status": "occupied",
+            "owner": {"name": "张三", "phone": "13912345678"}}
+    archive.create_household({"estate_id": archive.estate_id, "data": body})
+    content = csv_bytes("2,1,101,90,张三,13912345678",   # as registered (no status: says nothing of it)
+                        "2,1,101,95.5,张三,13900000000",  # another area and phone
+                        "2,1,101,90,张三,13912345678")
+    job = start(archive, content)
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert (result["created"], result["existing"], result["rejected"]) == (0, 3, 0)
+    assert result["differing"] == [{"row": 3, "fields": ["area_m2", "owner.phone"]}]
+    assert "13900000000" not in str(result)  # names only: the values are an owner's
+    [stored] = archive.list_households({"estate_id": archive.estate_id, "filters": {"building": "2"}})["items"]
+    assert (stored["area_m2"], stored["owner"]["phone"], stored["status"]) == (90.0, "13912345678", "occupied")
+    with_status = start(archive, csv_bytes("2,1,101,90,张三,13912345678,vacant",
+                                           header="building,unit,room,area_m2,owner_name,owner_phone,status\n"))
+    archive.run_jobs()
+    assert archive.get_job({"id": with_status["id"]})["result"]["differing"] == [{"row": 2, "fields": ["status"]}]
 
 
 def test_a_flat_registered_with_full_width_digits_is_the_same_flat(archive):
