@@ -116,6 +116,7 @@ def _template_helpers():
         "error_text": i18n.error_text,
         "when": i18n.when,
         "deadline": i18n.deadline,
+        "step_title": i18n.step_title,
         "note_text": i18n.note_text,
         "history_note": i18n.history_note,
         "plain": i18n.plain,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g, request, session
 
-from . import refusals
+from . import plan_steps, refusals
 from .messages import CATALOGUES
 
 LANGUAGES = ("zh", "en")
@@ -171,7 +171,22 @@ _HISTORY_NOTES = tuple((re.compile(pattern), key) for pattern, key in (
     (r"to (?P<name>.+)", "note.assigned_to"),
     (r"signed off by the occupant", "note.occupant_signed"),
     (r"satisfaction (?P<score>\d)/5", "note.satisfaction"),
+    (r"engineering review by maintenance", "note.review_requested"),
+    (r"no structural change: no engineering review needed", "note.no_review"),
+    (r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid"),
+    (r"not answered by its due time", "note.overdue"),
+    (r"written notice to maintenance, due (?P<at>\S+)", "note.follow_up_notice"),
+    (r"occupant not reached by (?P<method>[a-z_]+) \(attempt (?P<count>\d+)\)", "note.not_reached"),
+    (r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of"),
+    (r"from patrol round (?P<round>\S+), checkpoint (?P<checkpoint>.+)", "note.from_round"),
+    (r"from fire check (?P<check>\S+)", "note.from_fire_check"),
+    (r"from incident (?P<incident>\S+)", "note.from_incident"),
+    (r"scheduled by plan (?P<plan>\S+)", "note.from_plan"),
+    (r"from inspection (?P<inspection>\S+), item (?P<item>.+)", "note.from_inspection"),
+    (r"resumed", "note.resumed"),
+    (r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
 ))
+_CHARGE = re.compile(r"([a-z_]+) (\d+) cents")
 
 
 def history_note(note):
@@ -184,6 +199,15 @@ def history_note(note):
             parts = {name: value or "" for name, value in found.groupdict().items()}
             if "channel" in parts:
                 parts["channel"] = label("channel", parts["channel"])
+            if "method" in parts:
+                parts["method"] = label("attempt", parts["method"])
+            if "item" in parts and "bill" in parts:
+                parts["item"] = label("fee", parts["item"])
+            if key == "note.follow_up_of":
+                parts["reason"] = label("follow_reason", parts["reason"])
+            if "charges" in parts:
+                parts["charges"] = ("、" if language() == "zh" else ", ").join(f"{label('fee', item)} {money(int(cents))}"
+                                            for item, cents in _CHARGE.findall(parts["charges"]))
             if "cents" in parts:
                 parts["cents"] = f"{parts['cents']} cents"
             if "emergency" in parts:
@@ -243,6 +267,14 @@ def problem_title(problem):
 def problem_detail(problem):
     """A refusal's detail as a person reads it (``refusal_text``)."""
     return refusal_text(_part(problem, "detail"))
+
+
+def step_title(title):
+    """An emergency plan step's title: a default one (``plan_steps``) in Chinese on a Chinese page,
+    any other as written (the default plans read in English whatever the language: found by review)."""
+    if language() == "zh":
+        return plan_steps.ZH.get(title, title)
+    return title
 
 
 def refusal_text(text):

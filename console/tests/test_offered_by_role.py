@@ -180,7 +180,18 @@ def test_history_notes_read_in_the_pages_language(client):
         assert i18n.history_note("work order WO-2026-000001 signed off (emergency)") == "工单 WO-2026-000001 已完工签字（抢险）"
         assert i18n.history_note("to quote version 2") == "同意第 2 版报价"
         assert i18n.history_note("satisfaction 5/5") == "满意度 5/5"
-        assert i18n.history_note("from patrol round pr_1, checkpoint A1") == "from patrol round pr_1, checkpoint A1"
+        # the less common notes too: a patrol's, an inspection's, an application's review (found by review)
+        assert i18n.history_note("from patrol round pr_1, checkpoint A1") == "来自巡更 pr_1，巡更点 A1"
+        assert i18n.history_note("from inspection in_1, item 3") == "来自巡检 in_1，检查项 3"
+        assert i18n.history_note("engineering review by maintenance") == "转工程部审核"
+        assert i18n.history_note("renovation_deposit (bill_9)") == "装修押金（账单 bill_9）".replace(
+            "装修押金", i18n.label("fee", "renovation_deposit"))
+        assert i18n.history_note("renovation_deposit 300000 cents, renovation_management 5000 cents") == (
+            f"应缴费用：{i18n.label('fee', 'renovation_deposit')} ¥3,000.00、{i18n.label('fee', 'renovation_management')} ¥50.00")
+        assert i18n.history_note("occupant not reached by phone (attempt 2)") == "第 2 次未联系上住户（电话）"
+        assert i18n.history_note("follow-up (repeated_repair) of service request SR-1") == "报事 SR-1 的回访跟进：重复报修"
+        assert i18n.history_note("a note the clerk typed") == "a note the clerk typed"
         g.language = "en"
+        assert i18n.history_note("occupant not reached by visit (attempt 1)") == "occupant not reached by Visit (attempt 1)"
         assert i18n.history_note("via phone") == "via " + i18n.label("channel", "phone")
         assert i18n.history_note("version 1: 1245 cents") == "version 1: ¥12.45"

@@ -2,6 +2,7 @@
 step and closing it. The plan, the pending steps and any escalation are the API's."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from .. import i18n
 from ..signin import estate_needed
 from . import common
 
@@ -12,7 +13,7 @@ bp = Blueprint("incidents", __name__, url_prefix="/security/incidents")
 @estate_needed
 def detail(item_id, problem=None, summary=""):
     incident = g.api.get(g.api.estate(g.user.estate_id, f"incidents/{item_id}"))
-    titles = {step.get("step"): step.get("title") for step in incident.get("plan", [])}
+    titles = {step.get("step"): i18n.step_title(step.get("title")) for step in incident.get("plan", [])}
     done = {step.get("step") for step in incident.get("steps", [])}
     # closing waits for the plan's escalation to the manager (the API's rule): say so by the form
     told = any(e.get("to") == "manager" for e in incident.get("escalations", []))
