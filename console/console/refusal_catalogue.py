@@ -139,6 +139,14 @@ ZH = {
         '有事件类型重复',
     'must not repeat':
         '不能重复',
+    'text in the body holds a control character':
+        '提交的文字中含有控制字符',
+    'holds a control character':
+        '含有控制字符',
+    'text in the body has no visible character':
+        '提交的文字中没有可见字符',
+    'has no visible character':
+        '没有可见字符',
     # -- libs ------------------------------------------------------------------------
     "the call's caller is not signed":
         '本次调用未附调用方签名',

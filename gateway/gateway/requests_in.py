@@ -3,6 +3,7 @@ import io
 import json
 import math
 import re
+import unicodedata
 import uuid
 
 from flask import request
@@ -109,10 +110,11 @@ _EXACT_FLOAT = 2 ** 53
 _STORED_INT = 2 ** 63 - 1
 
 
-def whole_numbers(value, depth=0):
+def whole_numbers(value, depth=0, path=""):
     """JSON Schema's ``integer`` admits ``5.0``, and so does the contract; the services count with
     Python ints, so a whole-valued number goes on as an int (``5.0`` -> ``5``, ``89.5`` stays).
-    A value nested deeper than ``MAX_DEPTH`` is refused here (400), before any schema walks it."""
+    A value nested deeper than ``MAX_DEPTH`` is refused here (400), before any schema walks it,
+    and so is a text no contract could say is wrong (``_require_text``), naming its field."""
     too_large = ((isinstance(value, float) and not math.isfinite(value))  # 1e999
                  or (isinstance(value, int) and not isinstance(value, bool) and abs(value) > _STORED_INT))
     if too_large:
@@ -120,17 +122,42 @@ def whole_numbers(value, depth=0):
     if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT:
         return int(value)
     if isinstance(value, str):
-        _require_unicode(value)
+        _require_text(value, path)
     if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
         raise InvalidInput(f"the body is nested deeper than {MAX_DEPTH} levels",
                            [field_error("(body)", f"is nested deeper than {MAX_DEPTH} levels")])
     if isinstance(value, dict):
         for key in value:
-            _require_unicode(key)
-        return {key: whole_numbers(item, depth + 1) for key, item in value.items()}
+            _require_text(key, path or "(body)")
+        return {key: whole_numbers(item, depth + 1, f"{path}.{key}" if path else key) for key, item in value.items()}
     if isinstance(value, list):
-        return [whole_numbers(item, depth + 1) for item in value]
+        return [whole_numbers(item, depth + 1, f"{path}[{index}]") for index, item in enumerate(value)]
     return value
+
+
+# C0 and C1 controls but tab, line feed and carriage return: no text of the API holds one (a
+# description with \x07 or \x1b[31m was kept, and every export dropped it)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _require_text(text, path):
+    """A 400 naming ``path`` for a text that holds a control character, or one made only of
+    invisible format characters and spaces (a zero-width space passed every "not blank" check:
+    ``\\S`` matches it). Found by review."""
+    _require_unicode(text)
+    if _CONTROL.search(text):
+        raise InvalidInput("text in the body holds a control character",
+                           [field_error(path or "(body)", "holds a control character")])
+    if text and not text.isascii() and _invisible(text):
+        raise InvalidInput("text in the body has no visible character",
+                           [field_error(path or "(body)", "has no visible character")])
+
+
+def _invisible(text):
+    """Only format characters (zero-width space, joiners, a byte-order mark) and spaces, and at
+    least one of the former: a text of spaces alone is each contract's to judge."""
+    categories = {unicodedata.category(character) for character in text}
+    return "Cf" in categories and categories <= {"Cf", "Zs", "Zl", "Zp", "Cc"}
 
 
 def _require_unicode(text):

@@ -179,6 +179,33 @@ def test_json_that_python_reads_but_no_contract_can_is_a_400_not_a_500(client, c
     assert rpc.calls == [], why
 
 
+@pytest.mark.parametrize("body, field, why", [
+    ({"description": "leak\x07"}, "description", "a bell"),
+    ({"description": "\x1b[31mred"}, "description", "a terminal escape"),
+    ({"description": "a\x00b"}, "description", "a NUL"),
+    ({"description": "\u0085"}, "description", "a C1 control"),
+    ({"description": "\u200b"}, "description", "a zero-width space: it passed \\S"),
+    ({"description": "\u200d \ufeff"}, "description", "a joiner, a space and a byte-order mark"),
+    ({"custom": {"colour": "\u2060"}}, "custom.colour", "a word joiner, nested"),
+    ({"items": ["ok", "x\x1f"]}, "items[1]", "in a list"),
+], ids=["bell", "escape", "nul", "c1", "zero-width", "joiner-bom", "nested", "list"])
+def test_text_with_a_control_character_or_nothing_visible_is_a_400_naming_its_field(
+        client, contract, admin_token, rpc, body, field, why):
+    """Control characters were kept (every export then dropped them), and a zero-width space
+    passed every "not blank" check (found by review)."""
+    response = client.post(REQUESTS, json={**SR_BODY, **body}, headers=bearer(admin_token))
+    problem = contract.problem(response, 400, "invalid_input", fields=[field])
+    assert [e["field"] for e in problem["errors"]] == [field], why
+    assert rpc.calls == []
+
+
+def test_tabs_line_breaks_and_a_joiner_inside_words_still_pass(client, admin_token, rpc):
+    body = {**SR_BODY, "description": "tap leaks\r\n\tunder the sink; 水龙头\u200d漏水 \u3000"}
+    response = client.post(REQUESTS, json=body, headers=bearer(admin_token))
+    assert response.status_code == 201
+    assert rpc.calls[-1].payload["data"]["description"] == body["description"]
+
+
 def test_the_public_portal_refuses_deep_json_with_a_400_too(client, contract, rpc):
     text = '{"description": ' + "[" * 2000 + "]" * 2000 + "}"
     response = client.post("/api/v1/public/estates/EA/requests", data=text, content_type="application/json")
