@@ -6,7 +6,7 @@ the events in the same document write, a lost race decided again on what the win
 """
 from estate_common import calendar, clock, fee_prices
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.kpis import not_begun, per_estate
+from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -372,16 +372,15 @@ def list_duty_roster(db, estate_id, filters, limit, cursor):
 # -- KPIs ------------------------------------------------------------------------------------
 
 def kpis(db, caller, period, estate_ids):
-    def estate_kpis(estate_id):
-        rules = store.rules_for(db, estate_id)
-        start, end = localtime.period_window(period, rules)  # datetimes: for_estate counts hours in it
+    """A period not begun on the estate's calendar is all "no data" (``per_estate_month``)."""
+    def estate_kpis(estate_id, rules, start_iso, end_iso):
+        start, end = clock.parse_iso(start_iso), clock.parse_iso(end_iso)  # datetimes: for_estate counts hours in it
         now = clock.now()
         # the fire checks of the months begun by now: a month to come owes none yet (2027-01 was
         # 0 of 2 checked on 2 December 2026, and a year's figure counted its months to come)
         months = [(month, clock.to_iso(window[1])) for month in calendar.months_of(period)
                   for window in [localtime.month_window(month, rules)] if window[0] <= now]
-        facts = store.kpi_facts(db, estate_id, months, clock.to_iso(start), clock.to_iso(end))
-        block = security_kpis.for_estate(facts, start, end, now, rules)
-        return not_begun(block) if start > now else block
-    return per_estate(caller, period, estate_ids, estate_kpis)
+        facts = store.kpi_facts(db, estate_id, months, start_iso, end_iso)
+        return security_kpis.for_estate(facts, start, end, now, rules)
+    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id), estate_kpis)
 
