@@ -10,7 +10,8 @@ is masked, because a public answer is built to hold no personal data.
 
 A filing (``idempotent``) takes an ``Idempotency-Key``: checked here (400), then handed to
 customer-service, which files once per key and rebuilds the same tracking code for a retry
-(``customer_service/portal.py``). The gateway keeps no record of the answer, unlike its other
+(``customer_service/portal.py``), and tells whether it did (``{result, replayed}``): a retry's
+answer carries ``Idempotent-Replayed: true``, as the gateway's other creates' do. The gateway keeps no record of the answer, unlike its other
 creates (``idempotency.py``): the answer holds the tracking code, which is kept nowhere.
 
 Limits, per ``PUBLIC_WINDOW_SECONDS`` (600), each a 429 with ``Retry-After``:
@@ -107,7 +108,13 @@ def view(route):
         state = current_app.extensions["estate_ops"]
         answer = state.rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=CALLER,
                                 context=context)
-        return jsonify(answer), route.status
+        if not route.idempotent:
+            return jsonify(answer), route.status
+        # the service found the first filing of a retry: said as the gateway's own replays say it
+        response = jsonify(answer["result"])
+        if answer["replayed"]:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response, route.status
 
     forward.__name__ = f"{route.service}__{route.rpc}"
     return forward

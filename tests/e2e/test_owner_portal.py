@@ -118,9 +118,11 @@ def test_an_unknown_address_answers_alike_and_the_desk_matches_it(api, site):
 def test_a_filing_sent_again_with_its_key_files_once_and_shows_the_same_tracking_code(api, site):
     key = {"Idempotency-Key": f"form-{time.time_ns()}"}
     body = portal_body(kind="consultation", description="when is the water off?")
-    first = ok(api.post(f"/api/v1/public/estates/{site['code']}/requests", body, headers=key), 201)
-    again = ok(api.post(f"/api/v1/public/estates/{site['code']}/requests", body, headers=key), 201)
+    first_answer = api.post(f"/api/v1/public/estates/{site['code']}/requests", body, headers=key)
+    again_answer = api.post(f"/api/v1/public/estates/{site['code']}/requests", body, headers=key)
+    first, again = ok(first_answer, 201), ok(again_answer, 201)
     assert again["tracking_code"] == first["tracking_code"] and again["number"] == first["number"]
+    assert "Idempotent-Replayed" not in first_answer.headers and again_answer.headers["Idempotent-Replayed"] == "true"
     desk = api.get(path(site, "service-requests?kind=consultation&limit=200"), site["agent"]).json()["items"]
     assert [r["number"] for r in desk].count(first["number"]) == 1
     assert ok(api.get(f"/api/v1/public/requests/{first['tracking_code']}"))["number"] == first["number"]

@@ -135,9 +135,14 @@ def portal_create(db, outbox, caller, estate_code, data):
         request["_filing_digest"] = digest  # what a retry with the same key must send again
         return request, []  # announced when the desk matches it (portal.match)
 
-    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new,
-                                found=lambda stored: portal.refiled(stored, digest, secret))
-    return portal.filed_view(request, portal.tracking_code(estate_code, secret))
+    replayed = []
+
+    def found(stored):  # a retry with the key: the gateway says so (Idempotent-Replayed)
+        replayed.append(True)
+        return portal.refiled(stored, digest, secret)
+
+    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new, found=found)
+    return {"result": portal.filed_view(request, portal.tracking_code(estate_code, secret)), "replayed": bool(replayed)}
 
 
 def _tracked(db, tracking_code):
