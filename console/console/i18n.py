@@ -63,6 +63,9 @@ _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* is a required property|is required"), "error.schema_required"),
     (re.compile(r"(?s).* is not of type .*"), "error.schema_type"),
     (re.compile(r"is not an allowed field"), "error.schema_unknown"),
+    # a oneOf that two branches fit: two fields sent where one of them goes (subject_id and record_id)
+    (re.compile(r"(?s).* is valid under each of .*"), "error.schema_one_of"),
+    (re.compile(r"(?s).* is not valid under any of the given schemas"), "error.schema_none_of"),
 )
 
 

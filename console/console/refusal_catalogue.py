@@ -72,7 +72,7 @@ ZH = {
     'unknown query parameters':
         '有未知的查询参数',
     'is not a parameter {0}':
-        '不是可用的参数（{0}）',
+        '不是{0}支持的查询参数',
     'at most {0} custom filters':
         '自定义字段筛选条件最多 {0} 个',
     'one custom filter too many':
@@ -116,7 +116,7 @@ ZH = {
     'is the current password':
         '与当前密码相同',
     'the token was signed out':
-        '该令牌已退出登录',
+        '已退出登录，该令牌已失效',
     'this username is reserved':
         '此用户名为系统保留',
     'this username is taken':
@@ -181,7 +181,7 @@ ZH = {
     'item {0} needs a reading':
         '检查项 {0} 须填写读数',
     'is required for reading item {0}':
-        '读数项 {0} 必填',
+        '读数项 {0} 须填写读数',
     'item {0} is a reading':
         '检查项 {0} 是读数项，不填是否合格',
     'is not for reading item {0}':
@@ -189,7 +189,7 @@ ZH = {
     'item {0} needs passed':
         '检查项 {0} 须填写是否合格',
     'is required for pass/fail item {0}':
-        '合格/不合格项 {0} 必填',
+        '合格/不合格项 {0} 须填写是否合格',
     'item {0} is pass/fail':
         '检查项 {0} 是合格/不合格项，不填读数',
     'is not for pass/fail item {0}':
@@ -251,15 +251,15 @@ ZH = {
     'one too many':
         '超出数量上限',
     'your role may not start this kind of job':
-        '您的角色无权启动此类任务',
+        '你的角色无权启动此类任务',
     '{0} would hold {1} cents, more than the {2} cents any balance may':
-        '{0} 将达到 {1}，超过余额上限 {2}',
+        '{0}将达到 {1}，超过系统上限 {2}',
     'would take the balance above {0} cents':
         '将使余额超过上限 {0}',
     'the call carries no caller':
         '本次调用未携带调用方身份',
     "estate is outside the caller's scope":
-        '该小区不在您的权限范围内',
+        '该小区不在你的权限范围内',
     "only a manager or the operator admin defines an estate's custom fields":
         '只有项目经理或运营管理员可以定义小区的自定义字段',
     '{0} keeps no custom fields of {1}':
@@ -269,11 +269,11 @@ ZH = {
     'no such export':
         '找不到该导出',
     'your role may not read {0}':
-        '您的角色无权查看 {0}',
+        '你的角色无权查看 {0}',
     'the export is {0}, not ready to download':
-        '导出{0:job}，尚不能下载',
+        '导出任务状态为“{0:job}”，不能下载',
     'this file holds personal data your role does not see in full':
-        '此文件含完整个人信息，您的角色无权查看',
+        '此文件含完整个人信息，你的角色无权查看',
     'the download link has expired: export again':
         '下载链接已过期，请重新导出',
     'no such part of the file':
@@ -311,9 +311,9 @@ ZH = {
     'is not a cursor this API gave out':
         '不是本接口给出的游标',
     'no such {0} in this estate':
-        '本小区找不到此 {0}',
+        '本小区找不到该{0}',
     "{0} that is {1} does not allow '{2}'":
-        "{0} 当前为 {1} 状态，不允许执行 '{2}'",
+        '{0}当前为“{1}”，不能执行此操作{2:-}',
     'the document kept changing while an event was applied; it will be redelivered':
         '应用事件时记录一直在变化，该事件将重新投递',
     'it kept changing while it was being written: read it again and retry':
@@ -368,9 +368,9 @@ ZH = {
     'fields are blank':
         '有必填项为空',
     'this portal request is not matched to a household yet: match it first':
-        '该业主门户报事尚未关联房屋，请先关联房屋',
+        '该业主门户报事尚未匹配房屋，请先匹配房屋',
     'this request has its household already':
-        '该报事已关联房屋',
+        '该报事已匹配房屋',
     'this request has been rated already':
         '该报事已评价过',
     'a request is rated once its work is done':
@@ -406,7 +406,7 @@ ZH = {
     'a repeated or emergency repair gets its return visit before it is closed':
         '重复报修或紧急报修须回访后才能结案',
     'a repair is closed after its return visit; if the occupant cannot be reached, record the attempts (…/return-visit-attempts) and close with no_visit_reason occupant_unreachable':
-        '报修须回访后结案；如联系不上住户，请先记录未联系上的情况（…/return-visit-attempts），再以 no_visit_reason occupant_unreachable（联系不上住户）结案',
+        '报修须回访后才能结案；如联系不上住户，请先登记“回访未联系上”，达到规定次数后选择“不回访结案”',
     'the return visit is pending':
         '尚未回访',
     'the occupant is unreachable after {0} attempts, not {1}':
@@ -481,7 +481,7 @@ ZH = {
     'is not in the future':
         '不是将来的时间',
     "only a household's own repair is quoted and charged":
-        '只有住户自家的维修才报价收费',
+        '只有关联住户的维修工单才能报价收费',
     'this order has no household to charge':
         '该工单没有可收费的住户',
     'the items of a quote add up to its amount':
@@ -544,7 +544,7 @@ ZH = {
     'appears twice in the plan':
         '在预案中重复出现',
     'no step escalates to the manager':
-        '没有上报项目经理的步骤',
+        '预案中须至少有一个上报项目经理的步骤',
     'the plan breaks a rule of emergency plans':
         '预案不符合应急预案的规则',
     'the plan changed since version {0} was read (now {1})':
@@ -552,11 +552,11 @@ ZH = {
     'is not the current version {0}':
         '不是当前版本 {0}',
     'the facility is retired already':
-        '该设施已移出台帐',
+        '该设施已移出台账',
     'is retired':
-        '已移出台帐',
+        '已移出台账',
     'the facility is retired: it is checked no more':
-        '该设施已移出台帐，不再检查',
+        '该设施已移出台账，不再检查',
     'results need the checklist they answer':
         '填写检查结果须同时指定对应的巡检表',
     'is required with results':
@@ -600,7 +600,7 @@ ZH = {
     'is required for a resident pass':
         '业主车辆通行证必填',
     'a pass must be valid for some time':
-        '通行证须有一定的有效期',
+        '通行证的有效期须晚于当前时间',
     'the manager is told of every incident before it is closed':
         '每起事件结束前都须上报项目经理',
     "record the plan's step '{0}' first":
@@ -658,9 +658,9 @@ ZH = {
     'is not on duty in the duty roster for this shift':
         '排班表中本班次未安排该保安值班',
     'the duty roster does not put this guard on {0} in this shift':
-        '排班表在本班次未安排该保安到岗（{0}）',
+        '排班表中本班次未安排该保安{0}',
     'is not on {0} in the duty roster for this shift':
-        '排班表在本班次未安排到岗（{0}）',
+        '本班次排班表中未安排{0}',
     'a day that has passed is not rostered':
         '已过的日期不能排班',
     'has passed':
@@ -799,7 +799,7 @@ ZH = {
     'is more than the balance allows; top up first':
         '超出余额允许的额度，请先充值',
     'this reading was deducted already with other figures':
-        '该抄表已按不同的数据扣过费',
+        '该抄表编号已按不同金额扣过费',
     'was used by {0}':
         '已被 {0} 使用',
     'only a top-up is reversed':
@@ -820,23 +820,23 @@ ZH = {
     'is past its due back':
         '已超过应还时间',
     'only the service-center manager approves viewing or borrowing archives':
-        '查阅、借阅档案只能由服务中心经理审批',
+        '查阅、借阅档案须由项目经理审批',
     'name either subject_id or record_id':
         '请填写对象编号或档案记录编号，二者只填其一',
     'give either subject_id or record_id':
         '对象编号与档案记录编号须填且只填一项',
     "a {0} is due back within the estate's {1} days":
-        '{0:borrow}须在本小区规定的 {1} 天内归还',
+        '{0:borrow}的档案须在本小区规定的 {1} 天内归还',
     'is after {0}':
-        '晚于{0}',
+        '不能晚于 {0}',
     'a borrowing is due back in the future':
         '应还时间须在将来',
     'must be in the future':
         '须是将来的时间',
     "only the archives' keepers (the archivist, the manager) record an inspection by a higher authority; others ask for the manager's approval":
-        '只有档案保管人员（档案员、经理）可登记上级部门检查；其他人员请申请经理审批',
+        '只有档案保管人员（档案员、项目经理）可登记主管部门检查；其他人员请申请项目经理审批',
     'an inspection by a higher authority names that authority':
-        '上级部门检查须注明检查机关',
+        '主管部门检查须填写检查机关',
     'is required for an authority inspection':
         '主管部门检查时必填',
     'is not in {0}':
@@ -860,7 +860,7 @@ ZH = {
     'must have at most two decimals':
         '最多保留两位小数',
     'the household is at version {0}, not {1}':
-        '房屋资料已更新为第 {0} 版，而非第 {1} 版，请刷新后重试',
+        '房屋资料当前为第 {0} 版（你提交的是第 {1} 版），已被他人修改，请刷新后重试',
     "is not the household's current version":
         '不是房屋资料的当前版本',
     'records of a {0} are read through an approved borrow request (POST …/archive/borrow-requests)':
@@ -874,9 +874,9 @@ ZH = {
     'must be a seq number from 1':
         '须为从 1 开始的记录序号',
     "the unit's {0} was accepted on {1}":
-        '该房屋的{0}已于 {1} 验收通过',
+        '该房屋已于 {1} 办理{0}',
     '{0} accepted already':
-        '{0:handover}已验收通过',
+        '该房屋已办理过{0:handover}，不能重复登记',
     'a unit is handed to its owner only after an accepted takeover (接管验收)':
         '房屋须在接管验收通过后才能交房给业主',
     'the unit has no accepted takeover':
@@ -918,7 +918,7 @@ ZH = {
     'only a vacant unit is inspected here; this one is {0}':
         '此处只巡检空置房屋；该房屋当前为{0:household_status}',
     'is {0}':
-        '当前为{0:household_status}',
+        '当前为“{0:household_status|payment_status|util_status}”',
     'a household keeps at most {0} people':
         '每户最多登记 {0} 人',
     'too many people on this household':
@@ -931,6 +931,48 @@ ZH = {
         '不在本小区档案中',
     'no such estate':
         '小区不存在',
+    'the file part is neither a .csv file nor an .xlsx workbook':
+        '上传的文件既不是 .csv 文件，也不是 .xlsx 工作簿',
+    'send the file as text/csv or as an .xlsx workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or as the file part of a multipart/form-data upload':
+        '请以 CSV 文件或 .xlsx 工作簿上传',
+    'the current password is wrong':
+        '当前密码不正确',
+    'is not valid':
+        '无效',
+    'the {0} has a custom field {1} already (archived)':
+        '{0:custom_resource}已有自定义字段 {1}（已停用）',
+    'the {0} has a custom field {1} already':
+        '{0:custom_resource}已有自定义字段 {1}',
+    'is not a setting of this service':
+        '不是本服务的设置项',
+    'must be a whole number of at least {0}':
+        '须为不小于 {0} 的整数',
+    'must be at most {0}':
+        '不能大于 {0}',
+    'has a plan already':
+        '已有检查计划',
+    'is already registered':
+        '已登记',
+    'must be https (plain http only to 127.0.0.1 with WEBHOOK_ALLOW_PRIVATE=1)':
+        '须为 https 地址（仅在 WEBHOOK_ALLOW_PRIVATE=1 时允许 http://127.0.0.1）',
+    'must be https':
+        '须为 https 地址',
+    'does not resolve':
+        '域名无法解析',
+    'resolves to a {0} address; only public addresses are allowed':
+        '解析到{0}地址；只允许公网地址',
+    'must be a URL of at most {0} characters':
+        '须为不超过 {0} 个字符的网址',
+    'must not contain spaces or control characters':
+        '不能包含空格或控制字符',
+    'is not a valid URL':
+        '不是有效的网址',
+    'must not carry a user name or password':
+        '不能包含用户名或密码',
+    'must not have a fragment':
+        '不能包含 # 片段',
+    'must name a host':
+        '须包含主机名',
     # -- passed on by helpers (a module's constant, a helper's argument) ------------------
     'is archived: it takes no new values':
         '已停用，不能再填写新值',
@@ -975,9 +1017,62 @@ ZH = {
     'this building, unit and room is registered already':
         '该楼栋、单元、房号已登记',
     'fire equipment {0} is in the ledger already':
-        '消防设备 {0} 已在台账中',
+        '消防设施 {0} 已在台账中',
     'this vehicle entered just now':
         '该车辆刚刚已登记入场',
     'no vehicle with this plate is inside':
         '场内没有该车牌的车辆',
+}
+
+
+# The words a service puts into a sentence at run time (what a 404 is about, a state, a post):
+# a value of a sentence shown on a Chinese page reads from here when it is one of these, so
+# "no such {0} in this estate" reads 本小区找不到该消防设施, not …fire equipment.
+# ``console/tests/test_refusals.py`` checks the services' nouns and states are all here.
+FRAGMENTS = {
+    # what a document is called (the services' NAMES / WHAT by collection)
+    "service request": "报事", "survey": "满意度调查", "notice": "通知公告", "key": "钥匙",
+    "custody item": "代管物品", "tool loan": "工具借用", "application": "申请", "rectification plan": "整改计划",
+    "owner contact": "业主走访记录", "fee standard": "收费标准", "bill": "账单", "payment": "收款",
+    "journal entry": "日记账分录", "settlement": "日结", "reminder": "催缴通知", "expense": "支出", "deposit": "押金",
+    "utility account": "水电账户", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
+    "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
+    "published disclosure": "公示", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
+    "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
+    "overdue fire check": "逾期消防检查", "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练",
+    "duty assignment": "排班", "fire-lane check": "消防通道检查", "vehicle pass": "车辆通行证", "parking session": "停车记录",
+    "visitor": "访客", "shift handover": "交接班记录", "checklist": "检查表", "work order": "工单", "equipment": "设备",
+    "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",
+    "borrow request": "借阅申请", "archive check plan": "档案检查计划", "archive check": "档案检查",
+    "archive record": "档案记录", "estate": "小区", "household": "房屋", "vacant-unit inspection": "空置房巡查",
+    "takeover or handover": "接管验收或交房", "custom field": "自定义字段", "document": "记录",
+    "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
+    # what a state machine refuses for (``transitions.next_status``'s subject)
+    "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",
+    "a key": "钥匙", "a custody item": "代管物品", "a tool loan": "工具借用", "an application": "申请",
+    "a fire-lane check": "消防通道检查", "a round": "巡更", "an incident": "突发事件", "a work order": "工单",
+    "a borrow request": "借阅申请", "a household": "房屋",
+    # a state as that refusal writes it (its underscores as spaces)
+    "accepted": "已验收", "appointed": "已预约", "approved": "已批准", "assigned": "已派工", "cancelled": "已取消",
+    "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
+    "consented": "已同意报价", "dispatched": "已派单", "escalated": "已升级", "fees paid": "已缴费",
+    "fees requested": "待缴费", "finished": "已结束", "follow up": "跟进中", "held": "已收存", "in custody": "代管中",
+    "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "obstructed": "有占用", "occupied": "已入住",
+    "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",
+    "released": "已发放", "renovating": "装修中", "replied": "已答复", "returned": "已归还", "under review": "审核中",
+    "vacant": "空置", "verified": "已核实", "visited": "已回访", "works started": "已开工",
+    # the days a date may not come before (archive's occupants)
+    "a resident's arrival": "住户入住日期", "its from day": "开始日期", "the current owner's first day": "现业主的起始日期",
+    "the day they moved in": "入住日期", "the household's last status change": "房屋上次状态变更日期",
+    # balances (a top-up past the most any balance holds)
+    "the fund": "维修资金", "the water balance": "水费余额", "the electricity balance": "电费余额",
+    # a guard's place in a shift (security-patrol's roster)
+    "the gate post": "在门岗值守", "the patrol post": "在巡逻岗值守", "the monitoring_room post": "在监控室值守",
+    "duty": "值班",
+    # where a query parameter was not taken (the gateway)
+    "here": "此处", "of this list": "此列表", "of this call": "此接口", "of a download": "下载", "of a job": "任务查询",
+    "of this report": "此报表",
+    # why a webhook's address is refused (integrations' targets)
+    "loopback": "本机回环", "link-local": "链路本地", "unspecified": "未指定", "multicast": "组播", "private": "内网",
+    "an IPv4 address tunnelled in IPv6 (6to4, Teredo)": "经 IPv6 隧道（6to4、Teredo）封装的 IPv4",
 }

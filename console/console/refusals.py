@@ -6,7 +6,10 @@ source writes it, an f-string's values as ``{0}``, ``{1}``…, with its Chinese.
 shows the Chinese, the values put back in:
 
 - ``{N:group}``: an enum code named by the console's catalogue (``label``: ``wo_status``
-  shows ``pending`` as 待派工);
+  shows ``pending`` as 待派工; ``{N:a|b}``: the first group that names it); ``{N:-}``: a value
+  the Chinese leaves out;
+- a word the service put in at run time (``FRAGMENTS``: what a 404 is about, a state): its
+  Chinese;
 - a value the English follows with `` cents``: in yuan (``¥12.34``);
 - any other value as ``note_text`` shows it (a UTC time on the estate's clock).
 
@@ -16,10 +19,10 @@ so the two cannot drift apart.
 """
 import re
 
-from .refusal_catalogue import ZH
+from .refusal_catalogue import FRAGMENTS, ZH
 
 _PARTS = re.compile(r"(\{\{|\}\}|\{\d+\})")
-_SLOT = re.compile(r"\{\{|\}\}|\{(\d+)(?::([a-z_]+))?\}")
+_SLOT = re.compile(r"\{\{|\}\}|\{(\d+)(?::([a-z_]+(?:\|[a-z_]+)*|-))?\}")
 _CENTS = " cents"
 
 
@@ -88,11 +91,13 @@ def _values(found, amounts, template, label, money, note_text):
         raw = found.group(f"v{index}")
         if index in amounts and re.fullmatch(r"-?\d+", raw):
             values[slot.group(0)] = money(int(raw))
-        elif group:
-            shown = label(group, raw)
-            if shown == raw:
+        elif group == "-":
+            values[slot.group(0)] = ""  # not shown: the page says it otherwise (the action a state refused)
+        elif group:  # the first of its groups that names the code ("is {0}": a household's or a payment's)
+            shown = next((label(each, raw) for each in group.split("|") if label(each, raw) != raw), None)
+            if shown is None:
                 return None
             values[slot.group(0)] = shown
-        else:  # a value may be a sentence of its own: "the file cannot be imported: {0}"
-            values[slot.group(0)] = chinese(raw, label, money, note_text) or note_text(raw)
+        else:  # a word the service put in (FRAGMENTS), or a sentence of its own: "the file cannot be imported: {0}"
+            values[slot.group(0)] = FRAGMENTS.get(raw) or chinese(raw, label, money, note_text) or note_text(raw)
     return values

@@ -74,7 +74,7 @@ def test_a_refused_url_is_shown_next_to_its_field(client, fake):
     answer = client.post("/webhooks/", data={"csrf_token": csrf_of(client), "url": "https://127.0.0.1/x",
                                              "events": ["finance.payment_posted"]})
     page = answer.get_data(as_text=True)
-    assert answer.status_code == 400 and "only public addresses are allowed</p>" in page
+    assert answer.status_code == 400 and "解析到本机回环地址；只允许公网地址</p>" in page
     assert 'value="https://127.0.0.1/x"' in page
 
 

@@ -10,7 +10,8 @@ is masked, because a public answer is built to hold no personal data.
 
 A filing (``idempotent``) takes an ``Idempotency-Key``: checked here (400), then handed to
 customer-service, which files once per key and rebuilds the same tracking code for a retry
-(``customer_service/portal.py``), and tells whether it did (``{result, replayed}``): a retry's
+(``customer_service/portal.py``), and tells whether it did (``{result, replayed}``, asked for
+with ``replay_flag``, so that either side may be the older during a rolling deploy): a retry's
 answer carries ``Idempotent-Replayed: true``, as the gateway's other creates' do. The gateway keeps no record of the answer, unlike its other
 creates (``idempotency.py``): the answer holds the tracking code, which is kept nowhere.
 
@@ -104,12 +105,12 @@ def view(route):
         context = None
         if route.idempotent and "Idempotency-Key" in request.headers:
             idempotency.check_key(request.headers["Idempotency-Key"])
-            context = {"idempotency_key": request.headers["Idempotency-Key"]}
+            context = {"idempotency_key": request.headers["Idempotency-Key"], "replay_flag": True}
         state = current_app.extensions["estate_ops"]
         answer = state.rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=CALLER,
                                 context=context)
-        if not route.idempotent:
-            return jsonify(answer), route.status
+        if not (context and set(answer) == {"result", "replayed"}):
+            return jsonify(answer), route.status  # no key, or a service from before replay_flag
         # the service found the first filing of a retry: said as the gateway's own replays say it
         response = jsonify(answer["result"])
         if answer["replayed"]:

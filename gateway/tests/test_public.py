@@ -28,7 +28,7 @@ def app():
     clock.freeze(clock.parse_iso("2026-11-23T02:00:10Z"))  # 10 s into a window
     app = build_app(public_limits=dict(LIMITS))
     fake = app.extensions["estate_ops"].rpc
-    fake.answer("customer_service", "portal_file_request", {"result": FILED, "replayed": False})
+    fake.answer("customer_service", "portal_file_request", FILED)  # no Idempotency-Key: no replay_flag
     fake.answer("customer_service", "portal_track_request", TRACKED)
     fake.answer("customer_service", "portal_rate_request", {**TRACKED, "satisfaction": 5})
     yield app
@@ -56,6 +56,7 @@ def test_the_public_routes_need_no_token_and_call_the_service_as_the_portal(app,
 
 def test_a_filing_hands_its_idempotency_key_to_the_service_and_keeps_no_answer(app, contract):
     client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    rpc.answer("customer_service", "portal_file_request", {"result": FILED, "replayed": False})
     first = file(client, headers={"Idempotency-Key": "form-7f3a"})
     assert contract.check(app, first, 201) == FILED and "Idempotent-Replayed" not in first.headers
     # the service found the first filing: the retry says so, as the gateway's own replays do
@@ -63,7 +64,11 @@ def test_a_filing_hands_its_idempotency_key_to_the_service_and_keeps_no_answer(a
     rpc.answer("customer_service", "portal_file_request", {"result": FILED, "replayed": True})
     again = file(client, headers={"Idempotency-Key": "form-7f3a"})
     assert contract.check(app, again, 201) == FILED and again.headers["Idempotent-Replayed"] == "true"
-    assert [call.context for call in rpc.calls] == [{"idempotency_key": "form-7f3a"}] * 2  # the service files once
+    assert [call.context for call in rpc.calls] == [{"idempotency_key": "form-7f3a", "replay_flag": True}] * 2
+    # a customer-service from before replay_flag (a rolling deploy) answers the filing alone
+    rpc.answer("customer_service", "portal_file_request", FILED)
+    older = file(client, headers={"Idempotency-Key": "form-7f3a"})
+    assert contract.check(app, older, 201) == FILED and "Idempotent-Replayed" not in older.headers
     assert file(client, address="10.0.0.2").status_code == 201 and rpc.calls[-1].context is None  # no key: none passed
 
 

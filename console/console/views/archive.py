@@ -67,19 +67,26 @@ def correction_text(key, value):
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+class Unreadable(ValueError):
+    """A correction's field that does not read: ``key`` and the message that says why."""
+
+    def __init__(self, key, message_key="archive.not_json"):
+        super().__init__(key)
+        self.key, self.message_key = key, message_key
+
+
 def _typed_value(key, text, original):
-    """What the form typed for ``key`` as the record keeps it: ValueError naming the key when it
-    does not read."""
+    """What the form typed for ``key`` as the record keeps it: ``Unreadable`` when it does not read."""
     if key.endswith("_cents") and isinstance(original, int) and not isinstance(original, bool):
         cents = i18n.cents_from_yuan(text)
         if cents is None:
-            raise ValueError(key)
+            raise Unreadable(key)
         return cents
     if key.endswith("_at") and isinstance(original, str) and i18n.parse_time(original) is not None:
         try:
             local = datetime.fromisoformat(text.strip())
         except ValueError:
-            raise ValueError(key) from None
+            raise Unreadable(key) from None
         moment = (local.replace(tzinfo=i18n.display_zone()) if local.tzinfo is None else local).astimezone(timezone.utc)
         milliseconds = f".{moment.microsecond // 1000:03d}" if "." in original else ""
         return moment.strftime("%Y-%m-%dT%H:%M:%S") + milliseconds + "Z"
@@ -88,26 +95,35 @@ def _typed_value(key, text, original):
     try:
         return json.loads(text)
     except ValueError:
-        raise ValueError(key) from None
+        raise Unreadable(key) from None
 
 
 def corrected_data(form, original):
     """A correction's content from its form: each field of the record (``field.<key>``), a value
     left as shown kept exactly as the record has it, a changed one read the way it was shown
-    (``_typed_value``), and the ``key: value`` lines of ``added`` as new texts. Read back as text,
-    ``425000`` became ``"425000"`` and ``false`` the language's "No" in the permanent record
-    (found by review)."""
+    (``_typed_value``), one ticked ``remove.<key>`` left out, and the ``key: value`` lines of
+    ``added`` as new texts (a key the record has is ``Unreadable``: it is changed above). Read
+    back as text, ``425000`` became ``"425000"`` and ``false`` the language's "No" in the
+    permanent record (found by review). A browser sends a text box's line breaks as CRLF: a
+    text is compared and kept with LF, as the record has it."""
     data = {}
     for key, value in original.items():
+        if form.get(f"remove.{key}"):
+            continue
         text = form.get(f"field.{key}")
+        if text is not None and isinstance(value, str):
+            text = text.replace("\r\n", "\n")
         if text is None or text == correction_text(key, value):
             data[key] = value
         else:
             data[key] = _typed_value(key, text, value)
     for line in (form.get("added") or "").splitlines():
         key, sep, value = line.partition(":")
-        if key.strip() and key.strip() not in data:
-            data[key.strip()] = value.strip() if sep else ""
+        key = key.strip()
+        if key in original:
+            raise Unreadable(key, "archive.added_exists")
+        if key:
+            data[key] = value.strip() if sep else ""
     return data
 
 
@@ -121,9 +137,9 @@ def correct(record_id):
                                                      "room"))
     try:
         data = corrected_data(form, json.loads(form.get("original") or "{}"))
-    except ValueError as bad:
-        message = i18n.translate("archive.not_json", key=i18n.field_name(str(bad)))
-        common.show_problem(ApiProblem(400, message, errors=[{"field": f"data.{bad}", "message": message}]))
+    except Unreadable as bad:
+        message = i18n.translate(bad.message_key, key=i18n.field_name(bad.key))
+        common.show_problem(ApiProblem(400, message, errors=[{"field": f"data.{bad.key}", "message": message}]))
         common.keep_typed(record_id, "correct")
         return redirect(back)
     body = {"reason": form.get("reason", "").strip(), "data": data}

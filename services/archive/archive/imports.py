@@ -14,6 +14,7 @@ Plain functions: no broker, no store.
 """
 import base64
 import binascii
+import re
 from decimal import Decimal, InvalidOperation
 
 from estate_common import contracts, custom_fields, exports, job_scopes
@@ -142,12 +143,18 @@ def differences(stored, household, body):
     nothing."""
     fields = [name for name in ("area_m2", "status")
               if name in body and stored.get(name) != household.get(name)]
-    for name in ("name", "phone"):
-        if (stored.get("owner") or {}).get(name) != household["owner"][name]:
-            fields.append(f"owner.{name}")
+    owner = stored.get("owner") or {}
+    if owner.get("name") != household["owner"]["name"]:
+        fields.append("owner.name")
+    if _dialled(owner.get("phone")) != _dialled(household["owner"]["phone"]):  # 139-1234-5678 is 13912345678
+        fields.append("owner.phone")
     fields += [f"custom.{key}" for key, value in household.get("custom", {}).items()
                if (stored.get("custom") or {}).get(key) != value]
     return fields
+
+
+def _dialled(phone):
+    return re.sub(r"[^0-9+]", "", str(phone or ""))
 
 
 def run(estate_id, rows, now, save, progress, expected=None, definitions=()):

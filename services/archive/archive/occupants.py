@@ -184,7 +184,7 @@ def change_status(household, data, now, user, person_ids, tz):
     or the stays a move-out ends, and an entry in the household's ``status_history``."""
     step, on = data["step"], data["date"]
     status = household["status"]
-    target = transitions.next_status(TRANSITIONS, status, step, f"a household that is {status}")
+    target = transitions.next_status(TRANSITIONS, status, step, "a household")
     if target == RETURN:
         target = household.get("renovating_from") or "vacant"
     history = household.get("status_history") or []

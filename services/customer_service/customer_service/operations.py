@@ -142,7 +142,8 @@ def portal_create(db, outbox, caller, estate_code, data):
         return portal.refiled(stored, digest, secret)
 
     request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new, found=found)
-    return {"result": portal.filed_view(request, portal.tracking_code(estate_code, secret)), "replayed": bool(replayed)}
+    filed = portal.filed_view(request, portal.tracking_code(estate_code, secret))
+    return {"result": filed, "replayed": bool(replayed)} if caller.replay_flag else filed
 
 
 def _tracked(db, tracking_code):

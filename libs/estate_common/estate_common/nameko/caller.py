@@ -26,6 +26,9 @@ class Caller:
         self.idempotency_key = None
         self.assignee = None  # what the gateway found of a named assignee (gateway/assignees.py), if it looked
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
+        # the caller reads ``{result, replayed}`` where a call may find its first write (the portal's
+        # filing); a caller from before that reads the result alone (a rolling deploy mixes them)
+        self.replay_flag = False
         self.target = None  # the record the call acts on (its payload's ``id``), if any
         self.refusal = None  # why the call's caller was not accepted (bus_auth), if it was not
 
@@ -88,6 +91,7 @@ class CallerContext(DependencyProvider):
         caller.idempotency_key = context.get("idempotency_key")
         caller.assignee = context.get("assignee")
         caller.work_order = context.get("work_order")
+        caller.replay_flag = context.get("replay_flag") is True
         payload = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(payload, dict) and isinstance(payload.get("id"), str):
             caller.target = payload["id"]

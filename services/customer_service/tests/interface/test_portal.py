@@ -21,9 +21,11 @@ def frozen_clock():
     clock.freeze(START)
 
 
-def filing(desk, room="1201", kind="repair", key=None, **extra):
-    """The service's whole answer: ``{result, replayed}``."""
+def filing(desk, room="1201", kind="repair", key=None, replay_flag=True, **extra):
+    """The service's whole answer: ``{result, replayed}`` as the gateway asks for it (its
+    ``replay_flag``), the filing alone for a caller that does not."""
     as_caller(desk, PORTAL, idempotency_key=key)
+    desk.caller.replay_flag = replay_flag
     data = {"kind": kind, "building": "3", "unit": "1", "room": room, "contact_name": "陈先生",
             "contact_phone": "13800138000", "description": "kitchen tap leaks", **extra}
     return desk.portal_file_request({"estate_code": "HZ-01", "data": data})
@@ -112,6 +114,8 @@ def test_a_filing_sent_again_with_its_idempotency_key_answers_the_same_and_files
     # the same number and tracking code, rebuilt (the code is still kept nowhere), and said to be
     # the first filing's, for the gateway's Idempotent-Replayed (it was answered as a new one)
     assert again["result"] == first["result"] and (first["replayed"], again["replayed"]) == (False, True)
+    # a gateway from before the flag (a rolling deploy) gets the filing alone, as it reads it
+    assert filing(desk, key="form-7f3a", replay_flag=False) == first["result"]
     first = first["result"]
     assert len(list(desk.db.service_requests.find({"estate_id": ESTATE}))) == 1
     doc = desk.db.service_requests.find_one({"estate_id": ESTATE})
