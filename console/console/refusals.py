@@ -19,7 +19,11 @@ so the two cannot drift apart.
 """
 import re
 
+from . import plan_steps
 from .refusal_catalogue import FRAGMENTS, ZH
+
+# a default emergency plan's step, named by its title ("record the plan's step '…' first")
+_WORDS = {**FRAGMENTS, **plan_steps.ZH}
 
 _PARTS = re.compile(r"(\{\{|\}\}|\{\d+\})")
 _SLOT = re.compile(r"\{\{|\}\}|\{(\d+)(?::([a-z_]+(?:\|[a-z_]+)*|-))?\}")
@@ -99,5 +103,5 @@ def _values(found, amounts, template, label, money, note_text):
                 return None
             values[slot.group(0)] = shown
         else:  # a word the service put in (FRAGMENTS), or a sentence of its own: "the file cannot be imported: {0}"
-            values[slot.group(0)] = FRAGMENTS.get(raw) or chinese(raw, label, money, note_text) or note_text(raw)
+            values[slot.group(0)] = _WORDS.get(raw) or chinese(raw, label, money, note_text) or note_text(raw)
     return values

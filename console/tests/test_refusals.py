@@ -102,6 +102,7 @@ def test_a_sentence_is_shown_in_chinese_with_its_amounts_in_yuan_and_its_codes_b
         assert _shown("no such fire equipment in this estate") == "本小区找不到该消防设施"
         assert _shown("is reversed") == "当前为“已冲销”" and _shown("is occupied") == "当前为“已入住”"
         assert _shown("2026-10-01 is before the day they moved in (2026-11-01)") == "2026-10-01 早于入住日期（2026-11-01）"
+        assert "报告服务中心经理" in _shown("record the plan's step 'Report to the service-center manager' first")
         # a value that is a sentence of its own reads in Chinese too
         assert _shown("the file cannot be imported: not an .xlsx workbook") == ZH["the file cannot be imported: {0}"].replace(
             "{0}", "不是 .xlsx 工作簿")

@@ -74,7 +74,7 @@ def record_step(incident, step_key, note, now, actor):
         raise BusinessRuleViolation(f"'{step_key}' is not a step of the {incident['type']} plan",
                                     [field_error("data.step", "is not a step of this incident's plan")])
     if step_key not in incident["pending_steps"]:
-        raise Conflict(f"step '{step_key}' is recorded already")
+        raise Conflict(f"step '{planned['title']}' is recorded already")  # by its title, as the plan shows it
     stamp = clock.to_iso(now)
     entry = {"step": step_key, "title": planned["title"], "note": (note or "").strip(), "at": stamp, "by": actor}
     escalation = None
@@ -95,7 +95,7 @@ def close(incident, summary, now):
     if not text:
         raise BusinessRuleViolation("an incident is closed with a written summary",
                                     [field_error("data.summary", "a written summary is required")])
-    to_manager = [s["step"] for s in incident["plan"] if s.get("escalate_to") == "manager"]
+    to_manager = [s["title"] for s in incident["plan"] if s.get("escalate_to") == "manager"]
     told = any(e["to"] == "manager" for e in incident.get("escalations", []))
     if to_manager and not told:  # one of the plan's manager steps: a plan may have a second (a report)
         raise BusinessRuleViolation("the manager is told of every incident before it is closed",
