@@ -30,18 +30,19 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Producer, Queue
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
 import run_local  # noqa: E402
+from proc_cpu import broker_pid, cpu_of, tree  # noqa: E402
 
 from estate_common.rpc_client import RpcClient  # noqa: E402
 from estate_common.vhosts import fresh_vhost  # noqa: E402
 
 THREADS = 16
 CALLS = 4000
-TICK = os.sysconf("SC_CLK_TCK")
 BIN = Path(sys.executable).parent
 BARE_APP = textwrap.dedent('''
     from flask import Flask, jsonify, request
@@ -53,32 +54,17 @@ BARE_APP = textwrap.dedent('''
 ''')
 
 
-def cpu_seconds(pids):
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / TICK
-
-
-def tree(pid):
-    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
-    return [pid] + [p for child in children for p in tree(int(child))]
-
-
 def broker_pids():
-    return [int(p) for p in subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()]
+    pid = broker_pid()
+    return [pid] if pid else []
 
 
 def per_call_ms(pids, run, calls):
     """ms of CPU per call of ``run(calls)`` over ``pids`` (with a pause for trailing work)."""
-    before = cpu_seconds(pids)
+    before = cpu_of(pids)
     run(calls)
     time.sleep(1.0)
-    return 1000 * (cpu_seconds(pids) - before) / calls
+    return 1000 * (cpu_of(pids) - before) / calls
 
 
 def raw_rpc(amqp_uri, signing_key, service_pid):

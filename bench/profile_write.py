@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "gateway"))
 import run_local  # noqa: E402
 import write_path  # noqa: E402
+from proc_cpu import broker_pid, children, cpu_of  # noqa: E402
 
 from estate_common.rpc_client import RpcClient  # noqa: E402
 from estate_common.topology import SERVICES  # noqa: E402
 from estate_common.vhosts import fresh_vhost  # noqa: E402
 
-TICKS = os.sysconf("SC_CLK_TCK")
 # PROFILE_SERVICES=customer_service,archive: also cProfile those services, each into
 # $PROFILE_DIR/<service>.prof (default /tmp/perf), printed at the end
 PROFILED = [name for name in os.environ.get("PROFILE_SERVICES", "").split(",") if name]
@@ -47,39 +47,6 @@ def _spawn_profiled(spawn):
 
 
 run_local.System._spawn = _spawn_profiled(run_local.System._spawn)
-
-
-def cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-def children(pid):
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int(Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
-
-
-def broker_pid():
-    """The RabbitMQ node's pid (its CPU is part of every call), or None when it is not local."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if "beam.smp" in Path(entry, "cmdline").read_text():
-                    return int(entry.name)
-            except OSError:
-                pass
-    return None
-
-
-def cpu_of(pids):
-    return sum(cpu_seconds(pid) for pid in pids) if isinstance(pids, list) else cpu_seconds(pids)
 
 
 def per_call(pids, operation, count):
