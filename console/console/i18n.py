@@ -159,9 +159,10 @@ def note_text(note):
 
 # a history step's note as the services write it (in English, with codes), read for the page's
 # language: "via walk_in", "to chen", "version 1: 3500 cents" on Chinese pages (found by review).
-# One pattern per note the desk and engineering read every day; any other note shows as written.
-_HISTORY_NOTES = tuple((re.compile(pattern), key) for pattern, key in (
-    (r"via (?P<channel>[a-z_]+)", "note.via"),
+# One pattern per note the desk and engineering read every day, and the label group of each of its
+# parts that is a code (``label``); any other note shows as written.
+_HISTORY_NOTES = tuple((re.compile(entry[0]), entry[1], entry[2] if len(entry) > 2 else {}) for entry in (
+    (r"via (?P<channel>[a-z_]+)", "note.via", {"channel": "channel"}),
     (r"from service request (?P<number>\S+)", "note.from_request"),
     (r"follow-up work order (?P<number>\S+)", "note.follow_up_order"),
     (r"work order (?P<number>\S+) signed off(?P<emergency> \(emergency\))?", "note.order_signed_off"),
@@ -176,11 +177,13 @@ _HISTORY_NOTES = tuple((re.compile(pattern), key) for pattern, key in (
     (r"satisfaction (?P<score>\d)/5", "note.satisfaction"),
     (r"engineering review by maintenance", "note.review_requested"),
     (r"no structural change: no engineering review needed", "note.no_review"),
-    (r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid"),
+    (r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
     (r"not answered by its due time", "note.overdue"),
     (r"written notice to maintenance, due (?P<at>\S+)", "note.follow_up_notice"),
-    (r"occupant not reached by (?P<method>[a-z_]+) \(attempt (?P<count>\d+)\)", "note.not_reached"),
-    (r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of"),
+    (r"occupant not reached by (?P<method>[a-z_]+) \(attempt (?P<count>\d+)\)", "note.not_reached",
+     {"method": "attempt"}),
+    (r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of",
+     {"reason": "follow_reason"}),
     (r"from patrol round (?P<round>\S+), checkpoint (?P<checkpoint>.+)", "note.from_round"),
     (r"from fire check (?P<check>\S+)", "note.from_fire_check"),
     (r"from incident (?P<incident>\S+)", "note.from_incident"),
@@ -196,18 +199,11 @@ def history_note(note):
     """A history step's note in the page's language (``_HISTORY_NOTES``), then ``note_text``
     (its times on the display zone's clock, its cents in yuan)."""
     text = str(note or "")
-    for pattern, key in _HISTORY_NOTES:
+    for pattern, key, groups in _HISTORY_NOTES:
         found = pattern.fullmatch(text)
         if found:
             parts = {name: value or "" for name, value in found.groupdict().items()}
-            if "channel" in parts:
-                parts["channel"] = label("channel", parts["channel"])
-            if "method" in parts:
-                parts["method"] = label("attempt", parts["method"])
-            if "item" in parts and "bill" in parts:
-                parts["item"] = label("fee", parts["item"])
-            if key == "note.follow_up_of":
-                parts["reason"] = label("follow_reason", parts["reason"])
+            parts.update({name: label(group, parts[name]) for name, group in groups.items()})
             if "charges" in parts:
                 parts["charges"] = ("、" if language() == "zh" else ", ").join(f"{label('fee', item)} {money(int(cents))}"
                                             for item, cents in _CHARGE.findall(parts["charges"]))
@@ -336,5 +332,5 @@ def deadline(value, zone=None):
         return value or ""
     local = moment.astimezone(display_zone(zone))
     if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
-        return when(value, zone)
+        return _clock_text(local, local.strftime("%H:%M"))
     return _clock_text(local - timedelta(days=1), "24:00")

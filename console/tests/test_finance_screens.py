@@ -413,7 +413,7 @@ def test_a_refusal_shows_its_money_in_yuan_its_title_translated_and_its_fields_b
     page = client.post("/accounts/maintenance-fund/uses", data={
         "csrf_token": csrf_of(client), "amount": "1", "purpose": "rope", "work_order_id": "wo_x"}).get_data(as_text=True)
     assert "工单（系统编号）: 不是本小区的工单" in page
-    assert "金额（元）: 不能大于 ¥100.00" in page  # its amount in yuan and "<code>data.amount_cents</code>" not in page
+    assert "金额（元）: 不能大于 ¥100.00" in page and "<code>data.amount_cents</code>" not in page  # in yuan
 
 
 def test_a_refused_fund_or_utility_form_comes_back_as_typed_in_the_form_that_was_sent(client, fake):
