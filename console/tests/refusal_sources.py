@@ -67,10 +67,12 @@ class Module:
                           for target in node.targets if isinstance(target, ast.Name)}
         self.functions = {node.name: node for node in ast.walk(self.tree)
                           if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        # each node's outermost function (ast.walk meets it first): a closure's sentences are its
+        # outer function's names and parameters (``_taken(message, field, note)`` raises in ``refuse``)
         self.enclosing = {}
         for function in self.functions.values():
             for node in ast.walk(function):
-                self.enclosing.setdefault(node, function)  # the innermost: ast.walk goes outside in
+                self.enclosing.setdefault(node, function)
 
     def refusal_classes(self):
         return {node.name for node in ast.walk(self.tree) if isinstance(node, ast.ClassDef)

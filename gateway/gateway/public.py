@@ -12,8 +12,9 @@ A filing (``idempotent``) takes an ``Idempotency-Key``: checked here (400), then
 customer-service, which files once per key and rebuilds the same tracking code for a retry
 (``customer_service/portal.py``), and tells whether it did (``{result, replayed}``, asked for
 with ``replay_flag``, so that either side may be the older during a rolling deploy): a retry's
-answer carries ``Idempotent-Replayed: true``, as the gateway's other creates' do. The gateway keeps no record of the answer, unlike its other
-creates (``idempotency.py``): the answer holds the tracking code, which is kept nowhere.
+answer carries ``Idempotent-Replayed: true``, as the gateway's other creates' do. The gateway
+keeps no record of the answer, unlike its other creates (``idempotency.py``): the answer holds
+the tracking code, which is kept nowhere.
 
 Limits, per ``PUBLIC_WINDOW_SECONDS`` (600), each a 429 with ``Retry-After``:
 - every public call from one address: ``PUBLIC_ADDRESS_MAX_CALLS`` (60);

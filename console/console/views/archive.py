@@ -61,8 +61,9 @@ def correction_text(key, value):
     field codes (found by review)."""
     if key.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
         return i18n.yuan_text(value)
-    if key.endswith("_at") and isinstance(value, str) and i18n.parse_time(value) is not None:
-        local = i18n.parse_time(value).astimezone(i18n.display_zone())
+    moment = i18n.parse_time(value) if key.endswith("_at") and isinstance(value, str) else None
+    if moment is not None:
+        local = moment.astimezone(i18n.display_zone())
         return local.strftime("%Y-%m-%d %H:%M:%S" if local.second or local.microsecond else "%Y-%m-%d %H:%M")
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
