@@ -134,6 +134,44 @@ def test_scrub_leaves_order_numbers_amounts_and_timestamps_alone(text):
     assert logs.scrub(text) == text
 
 
+def _fewest_digits(parsed):
+    """The fewest ASCII digits any match of a parsed pattern holds (``re._parser``'s tree): a
+    class counts only if it holds nothing but digits, a group reference as none."""
+    from re import _constants as c
+    digits = set(map(ord, "0123456789"))
+    total = 0
+    for op, arg in parsed:
+        if op is c.LITERAL:
+            total += arg in digits
+        elif op is c.IN:
+            total += all((kind is c.LITERAL and value in digits)
+                         or (kind is c.RANGE and set(range(value[0], value[1] + 1)) <= digits)
+                         for kind, value in arg)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            total += arg[0] * _fewest_digits(arg[2])
+        elif op is c.SUBPATTERN:
+            total += _fewest_digits(arg[3])
+        elif op is c.BRANCH:
+            total += min(_fewest_digits(branch) for branch in arg[1])
+        elif op in (c.ATOMIC_GROUP,):
+            total += _fewest_digits(arg)
+    return total
+
+
+def test_no_personal_number_has_fewer_digits_than_scrub_looks_for():
+    """``scrub`` returns text with fewer than ``FEWEST_DIGITS`` digits unsearched: each pattern
+    must need at least that many, read off the patterns themselves."""
+    from re import _parser
+    fewest = [_fewest_digits(_parser.parse(pattern.pattern)) for pattern in logs._PERSONAL]
+    assert min(fewest) == logs.FEWEST_DIGITS, fewest
+
+
+def test_a_landline_of_the_fewest_digits_is_still_masked():
+    assert logs.scrub("desk 010 123 4567") == "desk [redacted]"
+    assert logs.scrub("desk ０１０ １２３ ４５６７") == "desk [redacted]"
+    assert logs.scrub("desk 010 123 456") == "desk 010 123 456"  # nine: no personal number
+
+
 @pytest.fixture
 def capture():
     stream = io.StringIO()
