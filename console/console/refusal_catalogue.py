@@ -1025,6 +1025,21 @@ ZH = {
 }
 
 
+# What a helper composes into a refusal rather than raising one, read as a value's own sentence:
+# ``checklist_results.failure_text`` names a failed item in "is ok, but {0}" (a fire check filed
+# as ok). Its label, code, reading with its unit and a note are the inspector's own words, shown as
+# they came. ``console/tests/test_refusals.py`` renders every form of it against these.
+COMPOSED = {
+    '{0} ({1}) failed': '{0}（{1}）不合格',
+    '{0} ({1}) failed: {2}': '{0}（{1}）不合格：{2}',
+    '{0} ({1}) reading {2} outside {3}–{4}': '{0}（{1}）读数 {2}，不在 {3}–{4} 之内',
+    '{0} ({1}) reading {2} outside {3}–{4}: {5}': '{0}（{1}）读数 {2}，不在 {3}–{4} 之内：{5}',
+    '{0} ({1}) reading {2} below {3}': '{0}（{1}）读数 {2}，低于 {3}',
+    '{0} ({1}) reading {2} below {3}: {4}': '{0}（{1}）读数 {2}，低于 {3}：{4}',
+    '{0} ({1}) reading {2} above {3}': '{0}（{1}）读数 {2}，高于 {3}',
+    '{0} ({1}) reading {2} above {3}: {4}': '{0}（{1}）读数 {2}，高于 {3}：{4}',
+}
+
 # The words a service puts into a sentence at run time (what a 404 is about, a state, a post):
 # a value of a sentence shown on a Chinese page reads from here when it is one of these, so
 # "no such {0} in this estate" reads 本小区找不到该消防设施, not …fire equipment.

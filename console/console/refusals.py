@@ -9,7 +9,7 @@ shows the Chinese, the values put back in:
   shows ``pending`` as 待派工; ``{N:a|b}``: the first group that names it); ``{N:-}``: a value
   the Chinese leaves out;
 - a word the service put in at run time (``FRAGMENTS``: what a 404 is about, a state): its
-  Chinese;
+  Chinese; a sentence a helper composed (``COMPOSED``: a failed inspection item): its Chinese;
 - a value the English follows with `` cents``: in yuan (``¥12.34``);
 - any other value as ``note_text`` shows it (a UTC time on the estate's clock).
 
@@ -20,7 +20,7 @@ so the two cannot drift apart.
 import re
 
 from . import plan_steps
-from .refusal_catalogue import FRAGMENTS, ZH
+from .refusal_catalogue import COMPOSED, FRAGMENTS, ZH
 
 # a default emergency plan's step, named by its title ("record the plan's step '…' first")
 _WORDS = {**FRAGMENTS, **plan_steps.ZH}
@@ -53,7 +53,7 @@ def _compiled(english):
 
 def _index():
     exact, templated = {}, []
-    for english, chinese in ZH.items():
+    for english, chinese in {**ZH, **COMPOSED}.items():
         if re.search(r"(?<!\{)\{\d+\}", english):
             regex, amounts = _compiled(english)
             templated.append((len(_PARTS.sub("", english)), regex, amounts, chinese))

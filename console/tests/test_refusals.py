@@ -9,7 +9,7 @@ from flask import g
 
 from console import i18n, refusals
 from console.messages import CATALOGUES
-from console.refusal_catalogue import FRAGMENTS, ZH
+from console.refusal_catalogue import COMPOSED, FRAGMENTS, ZH
 
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .refusal_sources import ROOT, sentences, unread
@@ -126,3 +126,33 @@ def test_a_refusal_reads_in_chinese_on_a_chinese_page_and_as_written_on_an_engli
     assert "nothing overdue" not in chinese and "unpaid bill of this household" not in chinese
     english = client.post("/accounts/payments", data=typed, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "the household has nothing overdue" in english and "is not an unpaid bill of this household" in english
+
+
+def _failure_texts():
+    """Every form ``checklist_results.failure_text`` writes: a pass/fail item, and a reading
+    outside both limits, below a minimum or above a maximum, with a unit or none; each with a
+    note and without."""
+    from estate_common.checklist_results import failure_text
+    items = [{"code": "P2", "label": "有无异响", "kind": "pass_fail", "min": None, "max": None, "unit": ""}]
+    items += [{"code": "P1", "label": "出口压力", "kind": "reading", "min": low, "max": high, "unit": unit}
+              for low, high in ((0.3, 0.6), (0.3, None), (None, 0.6)) for unit in ("MPa", "")]
+    for item in items:
+        for note in ("", "阀门漏水 3 处"):
+            result = {"code": item["code"], "passed": False if item["kind"] == "pass_fail" else None,
+                      "reading": 0.2 if item["min"] is not None else 0.9, "note": note}
+            yield item, note, failure_text(item, result)
+
+
+def test_a_failed_inspection_item_inside_a_refusal_reads_in_chinese():
+    """A fire check filed as ok with a failed item was refused as "填的是正常，但出口压力 (P1) reading
+    0.2 MPa outside 0.3–0.6 MPa" (found by review): the item's own words stay, the rest is Chinese."""
+    matched = set()
+    for item, note, text in _failure_texts():
+        shown = _shown(f"is ok, but {text}")
+        assert shown and shown.startswith("填的是正常，但" + item["label"] + "（" + item["code"] + "）"), (text, shown)
+        assert not re.search(r"\b(reading|outside|below|above|failed)\b", shown), shown
+        assert note in shown
+        if item["kind"] == "reading":
+            assert f"{0.2 if item['min'] is not None else 0.9:g}" in shown and item["unit"] in shown
+        matched |= {english for english in COMPOSED if refusals._compiled(english)[0].fullmatch(text)}
+    assert matched == set(COMPOSED), set(COMPOSED) - matched  # no form that failure_text no longer writes
