@@ -14,7 +14,11 @@ A declared index keeps, for a prefix of its fields that a query fixes by equalit
 (``estate_id`` first), a hash map from the prefix's values to the ids having them; the map
 of a prefix is built the first time a query can use it and maintained by every write from
 then on (unique indexes keep theirs from the start: they check every write). A query
-without such an equality walks the collection once.
+without such an equality walks the collection once. A sorted page of a big bucket (``find``
+with ``sort`` ascending and ending on ``_id``, and ``limit``: ``store.page``) walks that bucket
+in the sort's order, kept beside the hash map from its first such page on
+(``_Index.ordered_bucket``), from the first place the query's bounds allow, and stops at the
+page's end: an estate's first page of 120,000 bills is not a sort of 120,000 bills.
 
 TTL indexes (``expireAfterSeconds`` on one field) expire as MongoDB's do: a document whose
 field holds a date (or dates: the earliest counts) older than now minus the seconds is
@@ -31,6 +35,7 @@ pure computation that never yields to another green thread (so green threads nev
 it), and the store stays safe for real threads too (the gateway's gthread workers, a tpool).
 """
 import _thread
+import bisect
 import functools
 import heapq
 import itertools
@@ -60,6 +65,7 @@ __all__ = ["EmbeddedClient", "EmbeddedDatabase", "EmbeddedCollection", "Embedded
 
 
 TTL_SWEEP_SECONDS = 60  # MongoDB's TTL monitor runs once a minute
+ORDERED_FROM = 256  # documents in a bucket from which a sorted page walks it in order (_in_order)
 
 
 class NotSupported(NotImplementedError):
@@ -696,6 +702,70 @@ def _plain_key(spec):
     return key
 
 
+_BOUNDING = (str, int, float)  # bounds compared as stored: a date may come aware or naive
+
+
+def _remove_sorted(entries, entry):
+    at = bisect.bisect_left(entries, entry)
+    if at < len(entries) and entries[at] == entry:
+        del entries[at]
+
+
+def _ordered_spec(spec):
+    """``spec`` as an ordered bucket's key, or None: ascending on every field and last on
+    ``_id``, so that every document has a sort key of its own (``store.page``'s order)."""
+    if len(spec) < 2 or spec[-1][0] != "_id" or any(order != 1 for _, order in spec):
+        return None
+    return tuple(spec)
+
+
+class _Above:
+    """Sorts after every value: ``(bracket, v, _ABOVE)`` is the least key past all keys
+    beginning ``(bracket, v)``, the bound of ``$gt: v``."""
+
+    def __lt__(self, other):
+        return False
+
+    def __gt__(self, other):
+        return other is not self
+
+
+_ABOVE = _Above()
+
+
+def _lower_bound(query, fields):
+    """The least sort key (a prefix of ``_plain_key`` over ``fields``) of any match of
+    ``query``, read from its conditions: the top level's, each ``$and`` member's (the greatest
+    holds) and an ``$or`` each of whose branches has one (the least holds). Where an ordered
+    walk may begin: a page after a cursor ``{$or: [{created_at: {$gt: c}}, {created_at: c,
+    _id: {$gt: i}}]}`` begins at ``(c, i)``, past the estate's other bills of that moment.
+    None: no bound. A value of another type than the bound's is no match (MongoDB compares
+    within a type's bracket)."""
+    bounds = [bound for part in query.get("$and", ()) if (bound := _lower_bound(part, fields)) is not None]
+    if "$or" in query:
+        branches = [_lower_bound(part, fields) for part in query["$or"]]
+        if branches and None not in branches:
+            bounds.append(min(branches))
+    key = ()
+    for field in fields:
+        condition = query.get(field, _MISSING)
+        if type(condition) is dict and condition and all(name.startswith("$") for name in condition):
+            if type(condition.get("$eq")) in _BOUNDING:
+                key += (_PLAIN_BRACKETS[type(condition["$eq"])], condition["$eq"])
+                continue
+            ranges = [(_PLAIN_BRACKETS[type(condition[name])], condition[name], *extra)
+                      for name, extra in (("$gte", ()), ("$gt", (_ABOVE,)))
+                      if type(condition.get(name)) in _BOUNDING]
+            key += max(ranges) if ranges else ()
+            break
+        if type(condition) not in _BOUNDING:
+            break
+        key += (_PLAIN_BRACKETS[type(condition)], condition)
+    if key:
+        bounds.append(key)
+    return max(bounds) if bounds else None
+
+
 def _sorted(docs, spec, limit=0):
     """``docs`` in the order of ``spec``; with ``limit``, only the first ``limit`` (a heap
     of ``limit`` while walking, not a sort of every match)."""
@@ -1026,6 +1096,8 @@ class _Index:
         self.partial = compile_query(partial) if partial else None
         self.options = options
         self.maps = {}
+        # {(prefix size, sort spec): {bucket key: [sort key] in order, or None}}: ordered_bucket
+        self.ordered = {}
         self.presence_fields = _presence_fields(options, self.fields)
 
     def holds_all_matches(self, query, fixed):
@@ -1078,6 +1150,8 @@ class _Index:
         for size, buckets in self.maps.items():
             for key in self.keys(doc, size):
                 buckets.setdefault(key, {})[_hash_key(doc["_id"])] = None
+        if self.ordered:
+            self._reorder(doc, bisect.insort)
 
     def discard(self, doc):
         for size, buckets in self.maps.items():
@@ -1087,6 +1161,35 @@ class _Index:
                     bucket.pop(_hash_key(doc["_id"]), None)
                     if not bucket:
                         del buckets[key]
+        if self.ordered:
+            self._reorder(doc, _remove_sorted)
+
+    def ordered_bucket(self, size, spec, key, docs):
+        """The sort keys (``_plain_key(spec)``, the last part the ``_id``) of the documents in
+        bucket ``key`` of the first ``size`` fields, in order; built at its first use and kept by
+        every write from then on. None when a document there sorts by a value that is not plain
+        (an array, a document): such a bucket is sorted at each query, as before."""
+        views = self.ordered.setdefault((size, spec), {})
+        if key not in views:
+            sort_key = _plain_key(spec)
+            try:
+                views[key] = sorted(sort_key(docs[doc_id]) for doc_id in self.maps[size].get(key, ()))
+            except _NotPlain:
+                views[key] = None
+        return views[key]
+
+    def _reorder(self, doc, change):
+        """``change`` (insort or ``_remove_sorted``) ``doc``'s sort key in the ordered buckets
+        that hold it."""
+        for (size, spec), views in self.ordered.items():
+            for key in self.keys(doc, size):
+                entries = views.get(key)
+                if entries is None:
+                    continue  # not built, or not plain
+                try:
+                    change(entries, _plain_key(spec)(doc))
+                except _NotPlain:
+                    views[key] = None
 
     def build(self, size, docs):
         buckets = {}
@@ -1244,6 +1347,31 @@ class EmbeddedCollection:
             if all(key is not None for key in keys):
                 found = {key: self._docs[key] for key in keys if key in self._docs}
                 return [found[key] for key in sorted(found, key=self._order.__getitem__)]
+        best, best_size = self._best_index(query, fixed)
+        if best is None:
+            partial = self._partial_holding(query, fixed)
+            if partial is None:
+                return list(self._docs.values())
+            if 0 not in partial.maps:  # prefix 0: one bucket, every document the index holds
+                partial.build(0, self._docs.values())
+            ids = list(partial.maps[0].get((), ()))
+            ids.sort(key=self._order.__getitem__)
+            return [self._docs[doc_id] for doc_id in ids]
+        key = self._bucket_key(best, best_size, fixed)
+        bucket = best.maps[best_size].get(key)
+        if not bucket:
+            return []
+        ids = list(bucket)
+        if len(ids) > 1:
+            ids.sort(key=self._order.__getitem__)
+        if settled is not None:
+            settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
+                           if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
+        return [self._docs[doc_id] for doc_id in ids]
+
+    def _best_index(self, query, fixed):
+        """``(index, size)``: the declared index whose longest prefix of ``size`` fields the query
+        fixes by equality, or ``(None, 0)``."""
         best, best_size = None, 0
         for index in self._indexes.values():
             if (index.partial is not None or index.sparse) and not index.holds_all_matches(query, fixed):
@@ -1255,28 +1383,46 @@ class EmbeddedCollection:
                 size += 1
             if size > best_size:
                 best, best_size = index, size
-        if best is None:
-            partial = self._partial_holding(query, fixed)
-            if partial is None:
-                return list(self._docs.values())
-            if 0 not in partial.maps:  # prefix 0: one bucket, every document the index holds
-                partial.build(0, self._docs.values())
-            ids = list(partial.maps[0].get((), ()))
-            ids.sort(key=self._order.__getitem__)
-            return [self._docs[doc_id] for doc_id in ids]
-        if best_size not in best.maps:
-            best.build(best_size, self._docs.values())
-        key = tuple(_hash_key(_operand(fixed[field])) for field in best.fields[:best_size])
-        bucket = best.maps[best_size].get(key)
-        if not bucket:
-            return []
-        ids = list(bucket)
-        if len(ids) > 1:
-            ids.sort(key=self._order.__getitem__)
-        if settled is not None:
-            settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
-                           if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
-        return [self._docs[doc_id] for doc_id in ids]
+        return best, best_size
+
+    def _bucket_key(self, index, size, fixed):
+        """The key of ``fixed``'s bucket in ``index``'s map of ``size`` fields (built if new)."""
+        if size not in index.maps:
+            index.build(size, self._docs.values())
+        return tuple(_hash_key(_operand(fixed[field])) for field in index.fields[:size])
+
+    def _in_order(self, query, spec, limit):
+        """The first ``limit`` matches of ``query`` in the order of ``spec``, walked from an index
+        bucket kept in that order (``_Index.ordered_bucket``) from the query's lower bound on the
+        first sort field, or None when no such bucket serves the query (one under
+        ``ORDERED_FROM`` documents is sorted as before: cheap, and it keeps no second list)."""
+        ordered = _ordered_spec(spec)
+        if ordered is None or not query or not limit:
+            return None
+        with self._lock:
+            if self._ttl:
+                self._expire()
+            fixed = equalities(query)
+            if "_id" in fixed:
+                return None
+            best, size = self._best_index(query, fixed)
+            if best is None:
+                return None
+            key = self._bucket_key(best, size, fixed)
+            if len(best.maps[size].get(key, ())) < ORDERED_FROM:
+                return None
+            entries = best.ordered_bucket(size, ordered, key, self._docs)
+            if entries is None:
+                return None
+            bound = _lower_bound(query, [field for field, _ in spec])
+            test, found = compile_query(query), []
+            for entry in itertools.islice(entries, bisect.bisect_left(entries, bound) if bound else 0, None):
+                doc = self._docs[_hash_key(entry[-1])]
+                if test(doc):
+                    found.append(doc)
+                    if len(found) == limit:
+                        break
+            return found
 
     def _partial_holding(self, query, fixed):
         """A partial (or sparse) index holding every document ``query`` can match
@@ -1685,9 +1831,13 @@ class EmbeddedCursor:
         return self
 
     def _walk(self):
-        docs = self._collection._matching(self._filter)
-        if self._sort:
-            docs = iter(_sorted(docs, self._sort, limit=self._skip + self._limit if self._limit else 0))
+        end = self._skip + self._limit if self._limit else 0
+        docs = self._collection._in_order(self._filter, self._sort, end) if self._sort and end else None
+        if docs is None:
+            docs = self._collection._matching(self._filter)
+            if self._sort:
+                docs = _sorted(docs, self._sort, limit=end)
+        docs = iter(docs)
         docs = itertools.islice(docs, self._skip, self._skip + self._limit if self._limit else None)
         aware = self._collection._aware
         for doc in docs:
