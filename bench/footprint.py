@@ -25,7 +25,7 @@ IDLE_GOAL_BYTES = 1 * GIB
 GROWTH_GOAL = 0.10
 
 
-def _descendants(pids):
+def descendants(pids):
     children = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -56,7 +56,7 @@ def _rss(pid):
 
 def system_rss(system):
     """Bytes: the sum of RSS of every process of ``system`` and their children."""
-    return sum(_rss(pid) for pid in _descendants(p.pid for p in system.processes if p.poll() is None))
+    return sum(_rss(pid) for pid in descendants(p.pid for p in system.processes if p.poll() is None))
 
 
 def idle(system, quiet_seconds=5):

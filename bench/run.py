@@ -10,7 +10,7 @@ big,soak,export``; all by default):
   store insert, throughput from 16 threads, event lag against raw kombu
   (``bench/write_path.py``);
 - footprint: the whole system's RSS when idle (``bench/footprint.py``);
-- import: the household import of 2,000 and 10,000 rows (``bench/household_import.py``);
+- import: the household import of 2,000 and 10,000 rows, then 2,000 again (``bench/household_import.py``);
 - big: one estate of 10,000 households and 120,000 bills (``bench/big_estate.py``, a system of
   its own);
 - soak: mixed traffic for ``BENCH_SOAK_SECONDS`` and the RSS growth after warm-up;
@@ -84,7 +84,7 @@ def main():
                     timed("footprint", lambda: footprint.idle(system))
                 gateway = write_path.Gateway(system.url, password)
                 if "import" in chosen:
-                    timed("household_import", lambda: household_import.run_section(gateway))
+                    timed("household_import", lambda: household_import.run_section(system, gateway))
                 if "soak" in chosen:
                     timed("soak", lambda: footprint.soak(system, gateway))
     if "big" in chosen:
