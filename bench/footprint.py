@@ -20,28 +20,11 @@ import threading
 import time
 from pathlib import Path
 
+import proc_cpu  # bench/, beside this file
+
 GIB = 1024 ** 3
 IDLE_GOAL_BYTES = 1 * GIB
 GROWTH_GOAL = 0.10
-
-
-def descendants(pids):
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), list(pids)
-    while todo:
-        pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo.extend(children.get(pid, ()))
-    return found
 
 
 def _rss(pid):
@@ -54,9 +37,14 @@ def _rss(pid):
     return 0
 
 
+def system_pids(system):
+    """Every process of ``system`` still running, and their children."""
+    return proc_cpu.descendants([p.pid for p in system.processes if p.poll() is None])
+
+
 def system_rss(system):
     """Bytes: the sum of RSS of every process of ``system`` and their children."""
-    return sum(_rss(pid) for pid in descendants(p.pid for p in system.processes if p.poll() is None))
+    return sum(_rss(pid) for pid in system_pids(system))
 
 
 def idle(system, quiet_seconds=5):

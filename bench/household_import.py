@@ -28,7 +28,7 @@ def settle(system):
     """Wait (at most ``SETTLE_SECONDS``) until the system's processes are quiet for a second."""
     deadline = time.monotonic() + SETTLE_SECONDS
     while time.monotonic() < deadline:
-        pids = list(footprint.descendants(p.pid for p in system.processes if p.poll() is None))
+        pids = footprint.system_pids(system)
         before = proc_cpu.cpu_of(pids)
         time.sleep(1.0)
         if proc_cpu.cpu_of(pids) - before < QUIET_CPU:

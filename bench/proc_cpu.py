@@ -1,5 +1,6 @@
 """CPU time of local processes from ``/proc`` (the bench's scripts that count a call's CPU in every
-process it crosses: ``profile_write.py``, ``floor.py``)."""
+process it crosses: ``profile_write.py``, ``floor.py``), and the processes below a process
+(``footprint.py``'s memory, ``household_import.py``'s quiet system)."""
 from pathlib import Path
 import os
 
@@ -26,21 +27,40 @@ def cpu_of(pids):
     return total
 
 
-def children(pid):
-    found = []
+def _parents():
+    """``{pid: its parent's pid}`` of every process now."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if int(_stat(entry.name)[1]) == pid:
-                    found.append(int(entry.name))
-            except OSError:
+                parents[int(entry.name)] = int(_stat(entry.name)[1])
+            except (OSError, IndexError, ValueError):
                 pass
+    return parents
+
+
+def children(pid):
+    return [child for child, parent in _parents().items() if parent == pid]
+
+
+def descendants(pids):
+    """``pids`` and all their descendants (a gunicorn master and its workers), from one pass over
+    ``/proc``."""
+    below = {}
+    for child, parent in _parents().items():
+        below.setdefault(parent, []).append(child)
+    found, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.append(pid)
+            todo.extend(below.get(pid, ()))
     return found
 
 
 def tree(pid):
-    """``pid`` and all its descendants (a gunicorn master and its workers)."""
-    return [pid] + [each for child in children(pid) for each in tree(child)]
+    """``pid`` and all its descendants."""
+    return descendants([pid])
 
 
 def broker_pid():
