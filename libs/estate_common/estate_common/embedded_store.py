@@ -1147,22 +1147,24 @@ class _Index:
     # A bucket holds the documents' ``_hash_key(_id)``, the keys of the collection's documents
     # and insertion order: a raw number, date or ObjectId ``_id`` found no document there.
     def add(self, doc):
+        keyed = {size: self.keys(doc, size) for size in self.maps}
         for size, buckets in self.maps.items():
-            for key in self.keys(doc, size):
+            for key in keyed[size]:
                 buckets.setdefault(key, {})[_hash_key(doc["_id"])] = None
         if self.ordered:
-            self._reorder(doc, bisect.insort)
+            self._reorder(doc, keyed, bisect.insort)
 
     def discard(self, doc):
+        keyed = {size: self.keys(doc, size) for size in self.maps}
         for size, buckets in self.maps.items():
-            for key in self.keys(doc, size):
+            for key in keyed[size]:
                 bucket = buckets.get(key)
                 if bucket is not None:
                     bucket.pop(_hash_key(doc["_id"]), None)
                     if not bucket:
                         del buckets[key]
         if self.ordered:
-            self._reorder(doc, _remove_sorted)
+            self._reorder(doc, keyed, _remove_sorted)
 
     def ordered_bucket(self, size, spec, key, docs):
         """The sort keys (``_plain_key(spec)``, the last part the ``_id``) of the documents in
@@ -1178,11 +1180,12 @@ class _Index:
                 views[key] = None
         return views[key]
 
-    def _reorder(self, doc, change):
+    def _reorder(self, doc, keyed, change):
         """``change`` (insort or ``_remove_sorted``) ``doc``'s sort key in the ordered buckets
-        that hold it."""
+        that hold it; ``keyed``: its bucket keys by prefix size, as ``add``/``discard`` found them
+        (an ordered bucket's size always has its map: ``ordered_bucket`` reads it)."""
         for (size, spec), views in self.ordered.items():
-            for key in self.keys(doc, size):
+            for key in keyed[size]:
                 entries = views.get(key)
                 if entries is None:
                     continue  # not built, or not plain
