@@ -1,8 +1,9 @@
-"""Password hashing with Argon2id (argon2-cffi defaults, RFC 9106 low-memory profile)."""
-from argon2 import PasswordHasher
+"""Password hashing with Argon2id, RFC 9106's low-memory profile (t=3, 64 MiB, p=4)."""
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+PARAMETERS = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PARAMETERS)
 # Verified against when the user does not exist, so that a wrong username takes as long as a wrong password.
 _DECOY = _hasher.hash("estate-ops decoy password")
 
@@ -19,4 +20,5 @@ def verify(password_hash, password):
 
 
 def needs_rehash(password_hash):
+    """A hash made with other parameters than ours (older, weaker) is replaced at the next sign-in."""
     return _hasher.check_needs_rehash(password_hash)

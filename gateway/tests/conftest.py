@@ -2,8 +2,11 @@
 accounts and tokens, and contract checks of what the gateway answers.
 
 Each ``create_app`` call gets its own embedded store, so every test
-module builds one app (``app``, module scope: argon2 is slow) and every test
-gets a fresh ``FakeRpc`` installed in it (``rpc``).
+module builds one app (``app``, module scope) and every test gets a fresh
+``FakeRpc`` installed in it (``rpc``). Passwords are hashed with Argon2id at
+its cheapest here (``cheap_password_hashes``): the tests sign in some 330
+times, and RFC 9106's 64 MiB profile costs 90-250 ms a hash on 2 cores.
+test_passwords.py checks the real parameters and the rehash of a weaker hash.
 """
 import copy
 import re
@@ -161,6 +164,18 @@ class Accounts:
 
 
 # -- fixtures ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Argon2id at t=1, 64 KiB, p=1 for every test: the same code path, none of the cost.
+    The decoy (an unknown user's verify) keeps the real parameters it was made with."""
+    from argon2 import PasswordHasher
+
+    from gateway import passwords
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+        yield
+
 
 @pytest.fixture(scope="session")
 def make_app():

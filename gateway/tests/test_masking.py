@@ -14,17 +14,6 @@ ALL_ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "sec
              "archivist")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cheap_hashes():
-    """Nine accounts are signed in here: the masks are tested, not Argon2's 64 MiB."""
-    from argon2 import PasswordHasher
-
-    from gateway import passwords
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-        yield
-
-
 def token(accounts, role):
     return accounts.user(f"mask-{role.replace('_', '-')}", [role], ["A"])
 
