@@ -13,8 +13,9 @@ household, a retry, or the ``finish_half_done`` timer completes (see payments.py
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
+from itertools import islice
 
-from estate_common import calendar, clock, job_scopes, jobs
+from estate_common import calendar, clock, collector, job_scopes, jobs
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate
@@ -94,25 +95,28 @@ def run_billing(db, outbox, job, progress):
     starts = [(s, standards.cycle_start(s, period)) for s in store.approved_standards(db, estate_id)]
     billed = [s for s, start in starts if start == period]
     mid_cycle = [(s, start) for s, start in starts if start not in (None, period)]
-    households = list(store.households_for_billing(db, estate_id))
-    pairs = [*billing.billed_pairs(billed, households, period),
-             *billing.joined_mid_cycle(mid_cycle, households, period)]
+    with collector.paused():  # one copy and one pair per household: see collector.py
+        households = list(store.households_for_billing(db, estate_id))
+        pairs = [*billing.billed_pairs(billed, households, period),
+                 *billing.joined_mid_cycle(mid_cycle, households, period)]
     progress(0, len(pairs))
     bills = billing.run_bills(estate_id, pairs, job["_id"], billing.due_at(period, now, rules), clock.to_iso(now))
     created = already = cents = 0
-    batch, refused = [], []
-    for bill in bills:
-        if billing.over_limit(bill):
-            refused.append({"household_id": bill["household_id"], "item": bill["item"],
-                            "amount_cents": bill["amount_cents"]})
-            continue
-        batch.append(bill)
-        if len(batch) == BILLING_BATCH:
-            created, already, cents = _write_batch(db, batch, created, already, cents)
-            progress(created + already + len(refused))
+    refused = []
+    while True:
+        with collector.paused():  # a batch's bills are acyclic dicts: see collector.py
+            made = list(islice(bills, BILLING_BATCH))
+            if not made:
+                break
             batch = []
-    created, already, cents = _write_batch(db, batch, created, already, cents)
-    progress(created + already + len(refused))
+            for bill in made:
+                if billing.over_limit(bill):
+                    refused.append({"household_id": bill["household_id"], "item": bill["item"],
+                                    "amount_cents": bill["amount_cents"]})
+                else:
+                    batch.append(bill)
+            created, already, cents = _write_batch(db, batch, created, already, cents)
+        progress(created + already + len(refused))
     prepaid = apply_prepaid_everywhere(db, outbox, estate_id)
     return {"period": period, "households": len(households),
             "standards": [s["_id"] for s in billed] + [s["_id"] for s, _ in mid_cycle],

@@ -1,5 +1,6 @@
 """finance's entrypoints against the embedded store, without a broker: fee standards, billing
 runs as jobs, charges from other services, payments, reversals, journals, arrears, reports."""
+import gc
 from datetime import timedelta
 
 import eventlet
@@ -187,6 +188,29 @@ def test_two_runs_at_once_still_write_one_bill_per_household(finance, monkeypatc
     assert sum(r["already_billed"] for r in results) == 2503
     assert batches[:4] == [claimed[0]["_id"], claimed[1]["_id"]] * 2  # they really ran side by side
     assert finance.db.bills.count_documents({}) == 2503
+
+
+def test_a_run_reads_and_writes_with_the_cyclic_collector_paused_and_leaves_it_on(finance, monkeypatch):
+    """collector.py: the household copies and each batch of bills (acyclic dicts) are made and
+    written without the collector's full walks of the process."""
+    approved(finance)
+    seen = []
+    reads, writes = operations.store.households_for_billing, operations.store.insert_bills
+
+    def read(db, estate_id):
+        seen.append(("read", gc.isenabled()))
+        return reads(db, estate_id)
+
+    def write(db, batch):
+        seen.append(("write", gc.isenabled()))
+        return writes(db, batch)
+
+    monkeypatch.setattr(operations.store, "households_for_billing", read)
+    monkeypatch.setattr(operations.store, "insert_bills", write)
+    assert gc.isenabled()
+    assert run(finance)["result"]["bills_created"] == 3
+    assert seen == [("read", False), ("write", False)]
+    assert gc.isenabled()
 
 
 def test_a_past_period_can_be_billed_and_is_due_after_its_grace_days(finance):
