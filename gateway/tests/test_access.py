@@ -230,6 +230,8 @@ def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     ("/api/v1/estates?limit=2&cursor=c1", {"limit": 2, "cursor": "c1"}),
     ("/api/v1/estates/A", {"estate_id": "A"}),
     ("/api/v1/estates/A/households?building=B1", {"estate_id": "A", "filters": {"building": "B1"}}),
+    ("/api/v1/estates/A/households?building=B1&unit=2&room=1801",
+     {"estate_id": "A", "filters": {"building": "B1", "unit": "2", "room": "1801"}}),
     ("/api/v1/estates/A/service-requests/sr_7", {"estate_id": "A", "id": "sr_7"}),
     ("/api/v1/estates/A/work-orders?request_id=sr_7&status=pending",
      {"estate_id": "A", "filters": {"request_id": "sr_7", "status": "pending"}}),

@@ -184,12 +184,14 @@ def query(*names):
     return {name: request.args.get(name, "").strip() for name in names if request.args.get(name, "").strip()}
 
 
-def households_matching(building="", unit="", room=""):
-    """The household picker: the API filters by building; unit and room narrow what it returns.
-    A building of more than one page is read on, up to HOUSEHOLD_PAGES pages."""
+def households_matching(building="", unit="", room="", exact_room=False):
+    """The household picker: the API filters by building and unit, and by room with
+    ``exact_room``; else a room typed is the start of one ("18": 1801, 1802 …), narrowed here.
+    More than one page is read on, up to HOUSEHOLD_PAGES pages."""
     items, cursor = [], None
     for _ in range(HOUSEHOLD_PAGES):
         page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
+                         unit=unit or None, room=(room or None) if exact_room else None,
                          limit=LARGEST_PAGE, cursor=cursor)
         items += [h for h in page.get("items", [])
                   if (not unit or str(h.get("unit", "")) == unit)
@@ -210,7 +212,8 @@ def household_typed(text):
     for first in range(1, len(parts) - 1):  # a building, unit or room may hold a "-" itself
         for second in range(first + 1, len(parts)):
             building, unit, room = "-".join(parts[:first]), "-".join(parts[first:second]), "-".join(parts[second:])
-            found = [h for h in households_matching(building, unit, room) if str(h.get("room", "")) == room]
+            found = [h for h in households_matching(building, unit, room, exact_room=True)
+                     if str(h.get("room", "")) == room]
             if len(found) == 1:
                 return found[0]["id"]
     return text

@@ -84,14 +84,19 @@ def list_households(db, estate_id, filters, limit, cursor):
     return store.page(db.households, household_query(db, estate_id, filters), limit, cursor)
 
 
+ADDRESS_PARTS = ("building", "unit", "room")
+
+
 def household_query(db, estate_id, filters):
-    """Households equal on ``building`` and on the ``custom.<key>`` filters (read by the field's
-    type: ``estate_common.custom_fields.filter_query``): the list's and the export's."""
+    """Households equal on the address parts given (``building``, ``unit``, ``room``: the index
+    led by ``estate_id`` that holds all three) and on the ``custom.<key>`` filters (read by the
+    field's type: ``estate_common.custom_fields.filter_query``): the list's and the export's."""
     query = custom_fields.filter_query(custom_definitions(db, estate_id, "household"), filters) \
         if custom_fields.custom_filters(filters) else {}
     plain = custom_fields.plain_filters(filters)
-    if isinstance(plain.get("building"), str):  # as ``domain.new_household`` keeps it, or kept it before
-        plain["building"] = {"$in": address_spellings(plain["building"])}
+    for part in ADDRESS_PARTS:
+        if isinstance(plain.get(part), str):  # as ``domain.new_household`` keeps it, or kept it before
+            plain[part] = {"$in": address_spellings(plain[part])}
     return {"estate_id": estate_id, **plain, **query}
 
 

@@ -221,6 +221,23 @@ def test_households_page_by_cursor(archive, estate):
     assert sorted(rooms) == ["0", "1", "2", "3", "4"] and third["next_cursor"] is None
 
 
+def test_households_are_found_by_their_address_parts(archive, estate):
+    """The front desk finds the household at 3-2-1801 without reading the building page by page."""
+    for unit, room in (("1", "1801"), ("2", "1801"), ("2", "1802"), ("2", "180")):
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, unit=unit, room=room)})
+    archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building="4", unit="2", room="1801")})
+
+    def found(**filters):
+        page = archive.list_households({"estate_id": estate["id"], "filters": filters})
+        return sorted(f"{h['building']}-{h['unit']}-{h['room']}" for h in page["items"])
+
+    assert found(building="3", unit="2", room="1801") == ["3-2-1801"]
+    assert found(building="３", unit="２", room="１８０１") == ["3-2-1801"]  # typed full-width, as stored half-width
+    assert found(unit="2") == ["3-2-180", "3-2-1801", "3-2-1802", "4-2-1801"]
+    assert found(room="1801") == ["3-1-1801", "3-2-1801", "4-2-1801"]  # equal, not a prefix: 180 stays out
+    assert found(building="3", unit="9") == []
+
+
 def _request_created(estate_id):
     return event("customer_service", "service_request_created", estate_id, {
         "id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": "hh_1",
