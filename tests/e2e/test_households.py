@@ -199,3 +199,17 @@ def test_a_repair_closes_after_its_return_visit_or_when_the_occupant_stays_unrea
     assert done.status_code == 200, done.text
     assert done.json()["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
     assert api.post(f"{unreachable}/return-visit-attempts", {"method": "phone"}, agent).status_code == 409
+
+
+def test_the_desk_finds_a_household_by_building_unit_and_room(api, office):
+    base, archivist = office["base"], office["staff"]["archivist"]
+    wanted = new_household(api, archivist, office["estate"], building="12", room="1801")
+    new_household(api, archivist, office["estate"], building="12", room="1802")
+    new_household(api, archivist, office["estate"], building="14", room="1801")
+    found = api.get(f"{base}/households?building=１２&unit=1&room=1801", archivist)
+    assert found.status_code == 200, found.text
+    assert [h["id"] for h in found.json()["items"]] == [wanted["id"]]
+    rooms = api.get(f"{base}/households?room=1801&limit=200", archivist).json()["items"]
+    assert {h["building"] for h in rooms} >= {"12", "14"} and {h["room"] for h in rooms} == {"1801"}
+    refused = api.get(f"{base}/households?unit=", archivist)
+    assert refused.status_code == 400, refused.text
