@@ -201,7 +201,7 @@ def _applies_to(form):
         found = LABEL.match(token)
         if found:
             building, unit, room = found.groups()
-            matches = [h for h in common.households_matching(building, unit, room, exact_room=True) if str(h.get("room")) == room]
+            matches = common.households_at(building, unit, room)
             if len(matches) != 1:
                 return None, _field_problem("applies_to.household_ids",
                                             i18n.translate("fee.household_unknown", household=token))

@@ -40,9 +40,7 @@ def records():
 
 def _household_at(address):
     """The household at exactly this building, unit and room, or None."""
-    matching = common.households_matching(address["building"], address["unit"], address["room"],
-                                          exact_room=True)
-    exact = [h for h in matching if str(h.get("room", "")) == address["room"]]
+    exact = common.households_at(address["building"], address["unit"], address["room"])
     return exact[0] if len(exact) == 1 else None
 
 

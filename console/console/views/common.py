@@ -202,6 +202,13 @@ def households_matching(building="", unit="", room="", exact_room=False):
     return items
 
 
+def households_at(building, unit, room):
+    """The households at exactly this building, unit and room (one, when it is registered):
+    the API filters by all three; the room is compared as typed, as the picker shows it."""
+    return [h for h in households_matching(building, unit, room, exact_room=True)
+            if str(h.get("room", "")) == room]
+
+
 def household_typed(text):
     """The household a form names: its id (chosen from the list) or, in an estate of more
     households than one list holds, its address typed as lists show it (``building-unit-room``;
@@ -212,8 +219,7 @@ def household_typed(text):
     for first in range(1, len(parts) - 1):  # a building, unit or room may hold a "-" itself
         for second in range(first + 1, len(parts)):
             building, unit, room = "-".join(parts[:first]), "-".join(parts[first:second]), "-".join(parts[second:])
-            found = [h for h in households_matching(building, unit, room, exact_room=True)
-                     if str(h.get("room", "")) == room]
+            found = households_at(building, unit, room)
             if len(found) == 1:
                 return found[0]["id"]
     return text

@@ -42,7 +42,7 @@ def household_id_of(text, field="household_id"):
             return text, None
         return None, _field_problem(field, i18n.translate("fin.household_needed"))
     building, unit, room = found.groups()
-    matches = [h for h in common.households_matching(building, unit, room, exact_room=True) if str(h.get("room")) == room]
+    matches = common.households_at(building, unit, room)
     if len(matches) != 1:
         return None, _field_problem(field, i18n.translate("fee.household_unknown", household=text))
     return matches[0]["id"], None
