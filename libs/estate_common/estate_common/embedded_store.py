@@ -711,6 +711,10 @@ def _remove_sorted(entries, entry):
         del entries[at]
 
 
+# an ordered bucket's sort key, made once per spec (a tuple): its upkeep runs on every write
+_ordered_key = functools.lru_cache(maxsize=None)(_plain_key)
+
+
 def _ordered_spec(spec):
     """``spec`` as an ordered bucket's key, or None: ascending on every field and last on
     ``_id``, so that every document has a sort key of its own (``store.page``'s order)."""
@@ -1173,7 +1177,7 @@ class _Index:
         (an array, a document): such a bucket is sorted at each query, as before."""
         views = self.ordered.setdefault((size, spec), {})
         if key not in views:
-            sort_key = _plain_key(spec)
+            sort_key = _ordered_key(spec)
             try:
                 views[key] = sorted(sort_key(docs[doc_id]) for doc_id in self.maps[size].get(key, ()))
             except _NotPlain:
@@ -1185,12 +1189,13 @@ class _Index:
         that hold it; ``keyed``: its bucket keys by prefix size, as ``add``/``discard`` found them
         (an ordered bucket's size always has its map: ``ordered_bucket`` reads it)."""
         for (size, spec), views in self.ordered.items():
+            sort_key = _ordered_key(spec)
             for key in keyed[size]:
                 entries = views.get(key)
                 if entries is None:
                     continue  # not built, or not plain
                 try:
-                    change(entries, _plain_key(spec)(doc))
+                    change(entries, sort_key(doc))
                 except _NotPlain:
                     views[key] = None
 
