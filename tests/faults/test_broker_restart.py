@@ -147,7 +147,17 @@ def test_requests_streamed_through_a_broker_restart_end_with_one_order_and_one_r
             return None
         return Counter(o["request_id"] for o in orders), Counter(r["subject_id"] for r in records)
 
-    orders, records = eventually(lambda: (c := counts()) and all(c[0][r] and c[1][r] for r in answered) and c,
-                                 seconds=30, interval=0.5)
+    def missing(found):
+        """What is still missing, by kind (a service that answers 503 is named as such)."""
+        if found is None:
+            return "work-orders or archive records still answer 503"
+        return {kind: [r for r in answered if not counter[r]] for kind, counter in zip(("work orders", "records"), found)}
+
+    try:
+        orders, records = eventually(lambda: (c := counts()) and all(c[0][r] and c[1][r] for r in answered) and c,
+                                     seconds=30, interval=0.5)
+    except AssertionError:
+        raise AssertionError(f"{len(answered)} requests answered, 30 s after the restart still missing: "
+                             f"{missing(counts())}") from None
     assert {r: orders[r] for r in answered} == dict.fromkeys(answered, 1), "work orders per request"
     assert {r: records[r] for r in answered} == dict.fromkeys(answered, 1), "archive records per request"

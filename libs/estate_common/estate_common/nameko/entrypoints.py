@@ -35,7 +35,7 @@ import sys
 import time
 
 import eventlet
-from amqp.exceptions import AMQPError, NotFound
+from amqp.exceptions import AMQPError, NotFound, RecoverableConnectionError
 from kombu import Queue
 from kombu.exceptions import OperationalError
 import kombu.serialization
@@ -129,11 +129,46 @@ class ReplyResponder:
 
 class DecodingQueueConsumer(QueueConsumer):
     """nameko's queue consumer (one per container, shared by the RPC and event entrypoints),
-    except for a message whose body cannot be decoded (broken JSON, a content type the service
-    does not accept): kombu's default acks it, so an event was lost without a trace but a log line
+    with two changes.
+
+    **A message whose body cannot be decoded** (broken JSON, a content type the service does not
+    accept): kombu's default acks it, so an event was lost without a trace but a log line
     holding its raw body (personal data, perhaps). It is rejected without requeue instead, so an
     event lands in its queue's dead-letter queue for an operator to look at (an RPC request, whose
-    queue has none, is dropped: its caller answers 503), and the log names only where it came from."""
+    queue has none, is dropped: its caller answers 503), and the log names only where it came from.
+
+    **A connection another greenthread found dead.** A worker's ack that fails (the broker went
+    away) marks py-amqp's transport as not connected before this consumer's greenthread reads
+    the broker's close. kombu's ``Connection.connection`` then opens a new connection on the next
+    ``drain_events`` or heartbeat check, silently: no channel, no consumer, and the loop drains
+    it for good. The service took no message (RPC or event) until it was restarted, while its
+    liveness probe passed (found by tests/faults/test_broker_restart.py: maintenance deaf after
+    a broker restart; reproduced by acks failing during ``rabbitmqctl stop_app``). Each turn of
+    the loop therefore checks that it still drains the connection its consumers were set up on,
+    and otherwise raises a connection error, so kombu's loop sets up connection, channel and
+    consumers again as after any lost connection."""
+
+    _consuming_on = None  # (kombu connection, the py-amqp connection the consumers were set up on)
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self._consuming_on = (connection, connection._connection)
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def on_iteration(self):
+        self._check_connection()
+        super().on_iteration()
+
+    def _check_connection(self):
+        if self._consuming_on is None:
+            return
+        connection, consumed_on = self._consuming_on
+        if connection._connection is consumed_on and consumed_on.connected:
+            return
+        self._consuming_on = None
+        if connection._connection is not consumed_on:
+            consumed_on.collect()  # kombu dropped it without closing it: close its socket here
+        raise RecoverableConnectionError("the connection the consumers were set up on is gone (a worker's "
+                                         "ack found it dead): setting them up again")
 
     def on_decode_error(self, message, exc):
         info = message.delivery_info or {}
