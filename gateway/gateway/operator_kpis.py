@@ -20,8 +20,8 @@ Plain functions: no Flask, no store.
 """
 from decimal import Decimal
 
-from estate_common import calendar, clock
-from estate_common.kpis import kpi
+from estate_common import calendar
+from estate_common.kpis import begun, kpi
 
 TURNOVER_NOTE = "staff accounts deactivated in the period / average staff accounts (at its start and end)"
 
@@ -52,9 +52,8 @@ def _turnover(accounts):
     has not begun on an account's calendar counts nothing of it, so a month to come is "no data"
     (0 ÷ 0), as every other KPI's (``estate_common.kpis.not_begun``), not a turnover of 0."""
     left = held = 0
-    now = clock.now_iso()
     for user, start, end in accounts:
-        if start > now:
+        if not begun(start):
             continue
         left += 1 if user.get("deactivated_at") and start <= user["deactivated_at"] < end else 0
         held += _held(user, start) + _held(user, end)

@@ -32,6 +32,12 @@ def kpi(numerator, denominator, unit="ratio", target=None, note=None, scale=1):
     return shown
 
 
+def begun(start):
+    """Whether a period that starts at ``start`` (an ISO string, on the estate's calendar) has
+    begun: the KPIs of one to come are "no data" (``not_begun``), not counts of nothing."""
+    return start <= clock.now_iso()
+
+
 def not_begun(block):
     """An estate's KPI block for a period that has not begun on its calendar: every KPI "no data"
     (0 ÷ 0), its unit, target and note kept. Counted as usual, a month to come showed a
@@ -71,5 +77,5 @@ def per_estate_month(caller, period, estate_ids, rules_for, estate_kpis):
         rules = rules_for(estate_id)
         start, end = period_bounds(period, rules["timezone"])  # the estate's calendar
         block = estate_kpis(estate_id, rules, start, end)
-        return not_begun(block) if start > clock.now_iso() else block
+        return block if begun(start) else not_begun(block)
     return per_estate(caller, period, estate_ids, one)
