@@ -119,6 +119,7 @@ def _template_helpers():
         "step_title": i18n.step_title,
         "note_text": i18n.note_text,
         "history_note": i18n.history_note,
+        "described": i18n.described,
         "plain": i18n.plain,
         "field_value": i18n.field_value,
         "field_name": i18n.field_name,

@@ -216,6 +216,53 @@ def history_note(note):
     return note_text(text)
 
 
+# A description a service composed for what it opened itself, in English with codes, as
+# ``maintenance.domain`` (work orders, by ``source.type``) and ``customer_service.intake`` (the
+# repair request of a vacant-unit inspection's problem, channel ``inspection``) write it. Only
+# the form of the item's own source is tried, so a description someone typed is never read as
+# one; a composed one that does not match (cut at 2,000 characters) shows as written.
+# tests/contracts/test_composed_descriptions.py composes each with the services' own functions.
+_DESCRIPTIONS = {source: (re.compile(pattern, re.DOTALL), key) for source, pattern, key in (
+    ("fire_inspection", r"fire equipment (?P<name>.+) \((?P<code>[^()]*)\) at (?P<location>.+?): defect found in "
+                        r"the (?P<period>\d{4}-\d{2}) check(?:: (?P<notes>.*))?", "described.fire_defect"),
+    ("incident", r"incident (?P<number>\S+) \((?P<type>[a-z_]+)\) at (?P<location>.+?): (?P<description>.*)",
+     "described.incident"),
+    ("maintenance_plan", r"(?P<kind>daily inspection|periodic maintenance) of (?P<name>.+) \((?P<code>[^()]*)\), "
+                         r"due (?P<due>\d{4}-\d{2}-\d{2})", "described.plan"),
+    ("patrol_anomaly", r"(?P<name>.+) \((?P<code>[^()]*)\): (?P<description>.*)", "described.patrol_anomaly"),
+    ("inspection", r"(?P<checklist>.+?) at (?:equipment (?P<equipment>\S+)|(?P<location>.+?)): (?P<failure>.*)",
+     "described.inspection"),
+    ("vacant_inspection", r"vacant-unit inspection (?P<date>\d{4}-\d{2}-\d{2}), problem (?P<number>\d+)"
+                          r"(?: \((?P<location>[^()]*)\))?: (?P<description>.*)", "described.vacant_problem"),
+)}
+
+
+def described(item):
+    """A work order's or service request's ``description`` in the page's language where a service
+    composed it (``_DESCRIPTIONS``): on a Chinese page a fire check's defect read "fire equipment
+    消火栓 (XF-01) at 地下车库: defect found in the 2026-11 check" on the engineering board."""
+    text = str(item.get("description") or "")
+    source = (item.get("source") or {}).get("type") if "source" in item else (
+        "vacant_inspection" if item.get("channel") == "inspection" else None)
+    form = _DESCRIPTIONS.get(source)
+    found = form and language() == "zh" and form[0].fullmatch(text)
+    if not found:
+        return text
+    parts = {name: value or "" for name, value in found.groupdict().items()}
+    if "type" in parts:
+        parts["type"] = label("incident", parts["type"])
+    if "kind" in parts:
+        parts["kind"] = label("plan", parts["kind"].replace(" ", "_"))
+    if "failure" in parts:
+        parts["failure"] = refusal_text(parts["failure"])  # a failed item (refusal_catalogue.COMPOSED)
+        parts["where"] = translate("described.equipment", code=parts["equipment"]) if parts["equipment"] else parts["location"]
+    if source == "fire_inspection" and parts["notes"]:
+        parts["notes"] = f"：{parts['notes']}"
+    if source == "vacant_inspection" and parts["location"]:
+        parts["location"] = f"（{parts['location']}）"
+    return translate(form[1], **parts)
+
+
 def plain(value):
     """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none."""
     if value is None:

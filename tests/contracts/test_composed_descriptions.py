@@ -1,0 +1,84 @@
+"""The descriptions the services compose for what they open themselves read in Chinese on the
+console's Chinese pages (``console.i18n.described``), composed here by the services' own code, so
+a service that rewords one fails this test instead of leaving English on the engineering board.
+
+The console reads them as text (it is a client of the public API only): this test is the one
+place that holds both sides."""
+import re
+from datetime import datetime, timezone
+
+import pytest
+from flask import g
+
+from console import i18n
+from console.app import create_app
+from customer_service import intake
+from estate_common.testing import event
+from maintenance import checklists, domain
+from maintenance.rules import DEFAULTS
+
+CREATED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+# a word of one of the composed forms: none may be left on a Chinese page (names and notes are Chinese here)
+ENGLISH = re.compile(r"\b(fire|equipment|defect|found|check|incident|at|due|of|daily|periodic|maintenance|"
+                     r"inspection|vacant|unit|problem|reading|outside|below|above|failed)\b")
+
+
+def fire_defect(notes):
+    return domain.from_fire_defect(event("security_patrol", "fire_defect_reported", "est_1", {
+        "id": "fchk_1", "equipment_id": "fe_1", "equipment_code": "XF-01", "equipment_name": "消火栓1",
+        "kind": "hydrant", "location": "地下车库B2", "notes": notes, "period": "2026-11",
+        "inspected_at": "2026-11-23T02:00:00.000Z"}), "WO-1", CREATED, RULES)
+
+
+def incident():
+    return domain.from_incident(event("security_patrol", "emergency_repair_requested", "est_1", {
+        "id": "inc_1", "number": "INC-2026-000001", "type": "flooding", "description": "车库进水",
+        "location": "B2 车库", "opened_at": "2026-11-23T02:00:00.000Z"}), "WO-2", CREATED, RULES)
+
+
+def anomaly():
+    return domain.from_patrol_anomaly(event("security_patrol", "anomaly_reported", "est_1", {
+        "id": "an_1", "round_id": "round_1", "checkpoint": {"code": "CP-3", "name": "泵房"},
+        "description": "地面有水", "reported_at": "2026-11-23T02:00:00.000Z", "emergency": False}),
+        "WO-3", CREATED, RULES)
+
+
+def plan(kind):
+    return domain.from_plan({"_id": "plan_1", "estate_id": "est_1", "kind": kind, "equipment_id": "eq_1"},
+                            {"name": "生活水泵", "code": "PUMP-1"}, "2026-12-01", "WO-4", CREATED)
+
+
+READING = {"kind": "reading", "label": "出口压力", "code": "P1", "unit": "MPa", "min": 0.3, "max": 0.6,
+           "reading": 0.2, "note": "有异响"}
+
+
+def finding(item, location=None):
+    inspection = {"location": location, "equipment_code": None if location else "PUMP-1", "checklist_name": "水泵周检"}
+    return {"source": {"type": "inspection"}, "description": checklists.describe_finding(inspection, item)}
+
+
+def vacant_problem(location):
+    return intake.inspection_repair({"inspected_on": "2026-11-20", "household_id": "hh_1"},
+                                    {"number": 1, "location": location, "description": "天花板渗水"})
+
+
+@pytest.mark.parametrize("composed", [
+    lambda: fire_defect("无水压"), lambda: fire_defect(""), incident, anomaly,
+    lambda: plan("daily_inspection"), lambda: plan("periodic_maintenance"),
+    lambda: finding(READING), lambda: finding({**READING, "min": None, "note": None}, "1号楼"),
+    lambda: finding({"kind": "check", "label": "通道畅通", "code": "C1"}, "1号楼"),
+    lambda: vacant_problem("卧室") | {"channel": "inspection"},
+    lambda: vacant_problem(None) | {"channel": "inspection"},
+], ids=["fire defect with notes", "fire defect", "incident", "patrol anomaly", "daily inspection",
+        "periodic maintenance", "inspection reading, equipment", "inspection reading above, place",
+        "inspection check, place", "vacant problem with place", "vacant problem"])
+def test_a_composed_description_reads_in_chinese(composed):
+    item = composed()
+    app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
+    with app.test_request_context():
+        g.language = "zh"
+        shown = i18n.described(item)
+        g.language = "en"
+        assert i18n.described(item) == item["description"]
+    assert shown != item["description"] and not ENGLISH.search(shown), (item["description"], shown)
