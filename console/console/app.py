@@ -120,6 +120,8 @@ def _template_helpers():
         "note_text": i18n.note_text,
         "history_note": i18n.history_note,
         "described": i18n.described,
+        "record_result": i18n.record_result,
+        "record_notes": i18n.record_notes,
         "plain": i18n.plain,
         "field_value": i18n.field_value,
         "field_name": i18n.field_name,

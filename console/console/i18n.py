@@ -263,6 +263,41 @@ def described(item):
     return translate(form[1], **parts)
 
 
+# What maintenance writes on an equipment's ledger itself (``maintenance.ledger``,
+# ``maintenance.checklists``): an order's completion, an inspection's findings and checklist, and
+# as a plan's order's notes its composed description (composed by the services' own code in
+# tests/contracts/test_composed_descriptions.py too).
+_RECORD_RESULTS = tuple((re.compile(pattern), key) for pattern, key in (
+    (r"completed \((?P<number>\S+)\)", "record_text.completed"),
+    (r"(?P<count>\d+) finding\(s\)", "record_text.findings"),
+    (r"passed", "record_text.passed"),
+))
+_RECORD_CHECKLIST = re.compile(r"checklist (?P<name>.+)", re.DOTALL)
+
+
+def record_result(record):
+    """An equipment record's ``result`` in the page's language where maintenance wrote it."""
+    text = str(record.get("result") or "")
+    if language() == "zh":
+        for pattern, key in _RECORD_RESULTS:
+            found = pattern.fullmatch(text)
+            if found:
+                return translate(key, **found.groupdict())
+    return text
+
+
+def record_notes(record):
+    """An equipment record's ``notes`` in the page's language where maintenance wrote them: an
+    inspection's checklist, a plan's order's description (``described``)."""
+    text = str(record.get("notes") or "")
+    if language() != "zh":
+        return text
+    if record.get("work_order_id"):  # an order's completion: its summary, else its description
+        return described({"source": {"type": "maintenance_plan"}, "description": text})
+    found = record.get("kind") == "inspection" and _RECORD_CHECKLIST.fullmatch(text)
+    return translate("record_text.checklist", name=found.group("name")) if found else text
+
+
 def plain(value):
     """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none."""
     if value is None:

@@ -63,3 +63,23 @@ def test_the_engineering_board_and_an_order_show_it_in_chinese(client, fake):
     assert FORMS[0][2] in board and "defect found" not in board
     page = client.get("/engineering/work-orders/wo_9", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert FORMS[0][2] in page and "defect found" not in page
+
+
+def test_what_maintenance_writes_on_an_equipment_ledger_reads_in_chinese(app, client, fake):
+    records = [
+        {"kind": "inspection", "result": "2 finding(s)", "notes": "checklist 水泵周检", "work_order_id": None},
+        {"kind": "inspection", "result": "passed", "notes": "checklist 水泵周检", "work_order_id": None},
+        {"kind": "maintenance", "result": "completed (WO-4)", "notes": "periodic maintenance of 生活水泵 (PUMP-1), "
+         "due 2026-12-01", "work_order_id": "wo_4"},
+        {"kind": "repair", "result": "completed (WO-5)", "notes": "换了密封圈", "work_order_id": "wo_5"},
+        {"kind": "repair", "result": "更换轴承", "notes": "checklist 手写的备注", "work_order_id": None},  # typed by hand
+    ]
+    with app.test_request_context():
+        g.language = "zh"
+        assert [(i18n.record_result(r), i18n.record_notes(r)) for r in records] == [
+            ("发现 2 项问题", "检查表 水泵周检"), ("合格", "检查表 水泵周检"),
+            ("完工（WO-4）", "定期保养：生活水泵（PUMP-1），2026-12-01 到期"), ("完工（WO-5）", "换了密封圈"),
+            ("更换轴承", "checklist 手写的备注")]
+        g.language = "en"
+        assert [(i18n.record_result(r), i18n.record_notes(r)) for r in records] == [
+            (r["result"], r["notes"]) for r in records]

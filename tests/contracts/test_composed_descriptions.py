@@ -1,6 +1,7 @@
-"""The descriptions the services compose for what they open themselves read in Chinese on the
-console's Chinese pages (``console.i18n.described``), composed here by the services' own code, so
-a service that rewords one fails this test instead of leaving English on the engineering board.
+"""The descriptions the services compose for what they open themselves, and what maintenance writes
+on an equipment's ledger, read in Chinese on the console's Chinese pages (``console.i18n.described``,
+``record_result``, ``record_notes``), composed here by the services' own code, so a service that
+rewords one fails this test instead of leaving English on the engineering board.
 
 The console reads them as text (it is a client of the public API only): this test is the one
 place that holds both sides."""
@@ -14,14 +15,14 @@ from console import i18n
 from console.app import create_app
 from customer_service import intake
 from estate_common.testing import event
-from maintenance import checklists, domain
+from maintenance import checklists, domain, ledger
 from maintenance.rules import DEFAULTS
 
 CREATED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 # a word of one of the composed forms: none may be left on a Chinese page (names and notes are Chinese here)
 ENGLISH = re.compile(r"\b(fire|equipment|defect|found|check|incident|at|due|of|daily|periodic|maintenance|"
-                     r"inspection|vacant|unit|problem|reading|outside|below|above|failed)\b")
+                     r"inspection|vacant|unit|problem|reading|outside|below|above|failed|finding|passed|checklist|completed)\b")
 
 
 def fire_defect(notes):
@@ -82,3 +83,24 @@ def test_a_composed_description_reads_in_chinese(composed):
         g.language = "en"
         assert i18n.described(item) == item["description"]
     assert shown != item["description"] and not ENGLISH.search(shown), (item["description"], shown)
+
+
+def completed(order):
+    return order | {"completed_at": "2026-12-01T08:00:00.000Z", "technician": "chen", "summary": None}
+
+
+@pytest.mark.parametrize("composed", [
+    (lambda: checklists.equipment_record({"_id": "insp_1", "findings": [{"code": "P1"}], "checklist_name": "水泵周检",
+                                          "completed_at": "2026-11-23T02:00:00.000Z", "completed_by": "chen"})),
+    (lambda: checklists.equipment_record({"_id": "insp_2", "findings": [], "checklist_name": "水泵周检",
+                                          "completed_at": "2026-11-23T02:00:00.000Z", "completed_by": "chen"})),
+    lambda: ledger.record_from_order(completed(plan("periodic_maintenance"))),
+], ids=["inspection with a finding", "inspection passed", "a plan's order completed"])
+def test_what_maintenance_writes_on_an_equipment_ledger_reads_in_chinese(composed):
+    record = composed()
+    app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
+    with app.test_request_context():
+        g.language = "zh"
+        shown = i18n.record_result(record), i18n.record_notes(record)
+    for text, written in zip(shown, (record["result"], record["notes"])):
+        assert text != written and not ENGLISH.search(text), (written, text)
