@@ -577,7 +577,7 @@ def test_the_archive_search_asks_only_with_a_filter(client, fake):
 
 def test_an_archive_record_reads_in_the_page_s_language(client, fake):
     """Event names, field names and values showed raw: "service_request_created", "kind repair"
-    (found by review)."""
+    (found by review); so did the kind of its subject ("service_request")."""
     sign_in(client, fake, username="ann", roles=("archivist",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
         {"id": "ar_2", "subject_type": "service_request", "subject_id": "sr_1", "event_type": "service_request_created",
@@ -586,6 +586,7 @@ def test_an_archive_record_reads_in_the_page_s_language(client, fake):
     page = client.get("/archive/records?subject_id=sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "服务请求登记" in page and "<dt>类型</dt><dd>报修</dd>" in page and "<dt>受理渠道</dt><dd>电话</dd>" in page
     assert "service_request_created" not in page
+    assert "<td>报事 <code>sr_1</code></td>" in page  # its subject's kind too, as a borrowing shows it
 
 
 def test_the_archive_search_finds_a_household_by_its_address(client, fake, documented_routes):
