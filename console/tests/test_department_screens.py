@@ -191,6 +191,7 @@ def test_anyone_on_the_staff_asks_and_reads_what_an_approved_borrowing_opens(cli
     assert "insurance claim" in page and "The records it opens" in page and "Household registered" in page
     assert "<dt>Room</dt><dd>1202</dd>" in page and "/archive/borrow-requests/br_2?cursor=c2" in page
     assert "/br_2/approve" not in page and "/br_2/return" not in page
+    assert "<td>Household <code>hh_1</code></td>" in page  # a record's subject by its kind's name
     _only_documented(fake, documented_routes)
 
 
