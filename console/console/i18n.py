@@ -218,7 +218,8 @@ def history_note(note):
 
 # A description a service composed for what it opened itself, in English with codes, as
 # ``maintenance.domain`` (work orders, by ``source.type``) and ``customer_service.intake`` (the
-# repair request of a vacant-unit inspection's problem, channel ``inspection``) write it. Only
+# repair request of a vacant-unit inspection's problem, channel ``inspection``; a return visit's
+# follow-up, which maintenance opens as written) write it. Only
 # the form of the item's own source is tried, so a description someone typed is never read as
 # one; a composed one that does not match (cut at 2,000 characters) shows as written.
 # tests/contracts/test_composed_descriptions.py composes each with the services' own functions.
@@ -232,6 +233,8 @@ _DESCRIPTIONS = {source: (re.compile(pattern, re.DOTALL), key) for source, patte
     ("patrol_anomaly", r"(?P<name>.+) \((?P<code>[^()]*)\): (?P<description>.*)", "described.patrol_anomaly"),
     ("inspection", r"(?P<checklist>.+?) at (?:equipment (?P<equipment>\S+)|(?P<location>.+?)): (?P<failure>.*)",
      "described.inspection"),
+    ("return_visit", r"Problem found on the return visit of (?P<number>\S+)(?:: (?P<notes>.*))?",
+     "described.return_visit"),
     ("vacant_inspection", r"vacant-unit inspection (?P<date>\d{4}-\d{2}-\d{2}), problem (?P<number>\d+)"
                           r"(?: \((?P<location>[^()]*)\))?: (?P<description>.*)", "described.vacant_problem"),
 )}
@@ -256,7 +259,7 @@ def described(item):
     if "failure" in parts:
         parts["failure"] = refusal_text(parts["failure"])  # a failed item (refusal_catalogue.COMPOSED)
         parts["where"] = translate("described.equipment", code=parts["equipment"]) if parts["equipment"] else parts["location"]
-    if source == "fire_inspection" and parts["notes"]:
+    if source in ("fire_inspection", "return_visit") and parts["notes"]:
         parts["notes"] = f"：{parts['notes']}"
     if source == "vacant_inspection" and parts["location"]:
         parts["location"] = f"（{parts['location']}）"

@@ -908,6 +908,7 @@ _MESSAGES = {
     "described.patrol_anomaly": ("巡更点 {name}（{code}）：{description}", "{name} ({code}): {description}"),
     "described.inspection": ("{checklist}（{where}）：{failure}", "{checklist} at {where}: {failure}"),
     "described.equipment": ("设备 {code}", "equipment {code}"),
+    "described.return_visit": ("{number} 回访发现问题{notes}", "Problem found on the return visit of {number}{notes}"),
     "described.vacant_problem": ("空置房巡查 {date}，问题 {number}{location}：{description}",
                                  "vacant-unit inspection {date}, problem {number}{location}: {description}"),
     # what maintenance writes on an equipment's ledger (i18n.record_result, i18n.record_notes)

@@ -1,7 +1,7 @@
 """What a service composed as the description of an order or a request it opened itself (a fire
-check's defect, an incident, a plan, a patrol's anomaly, an inspection's failed item, a vacant-unit
-inspection's problem) reads in the page's language (``i18n.described``); what someone typed does not
-change. tests/contracts/test_composed_descriptions.py composes each with the services' own code."""
+check's defect, an incident, a plan, a patrol's anomaly, an inspection's failed item, a return
+visit's problem, a vacant-unit inspection's problem) reads in the page's language
+(``i18n.described``); what someone typed does not change. tests/contracts/test_composed_descriptions.py composes each with the services' own code."""
 from flask import g
 
 from console import i18n
@@ -21,6 +21,9 @@ FORMS = [
     ({"type": "inspection"}, "水泵周检 at equipment PUMP-1: 出口压力 (P1) reading 0.2 MPa outside 0.3–0.6 MPa: 有异响",
      "水泵周检（设备 PUMP-1）：出口压力（P1）读数 0.2 MPa，不在 0.3–0.6 MPa 之内：有异响"),
     ({"type": "inspection"}, "消防通道巡检 at 1号楼: 通道畅通 (C1) failed", "消防通道巡检（1号楼）：通道畅通（C1）不合格"),
+    ({"type": "return_visit"}, "Problem found on the return visit of SR-2026-000001: 厨房仍漏水",
+     "SR-2026-000001 回访发现问题：厨房仍漏水"),
+    ({"type": "return_visit"}, "Problem found on the return visit of SR-2026-000001", "SR-2026-000001 回访发现问题"),
 ]
 
 

@@ -13,7 +13,7 @@ from flask import g
 
 from console import i18n
 from console.app import create_app
-from customer_service import intake
+from customer_service import intake, repairs
 from estate_common.testing import event
 from maintenance import checklists, domain, ledger
 from maintenance.rules import DEFAULTS
@@ -22,7 +22,7 @@ CREATED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 # a word of one of the composed forms: none may be left on a Chinese page (names and notes are Chinese here)
 ENGLISH = re.compile(r"\b(fire|equipment|defect|found|check|incident|at|due|of|daily|periodic|maintenance|"
-                     r"inspection|vacant|unit|problem|reading|outside|below|above|failed|finding|passed|checklist|completed)\b")
+                     r"inspection|vacant|unit|problem|return|visit|reading|outside|below|above|failed|finding|passed|checklist|completed)\b")
 
 
 def fire_defect(notes):
@@ -59,6 +59,13 @@ def finding(item, location=None):
     return {"source": {"type": "inspection"}, "description": checklists.describe_finding(inspection, item)}
 
 
+def return_visit_follow_up(notes):
+    request = {"_id": "sr_1", "number": "SR-2026-000001", "household_id": "hh_1"}
+    follow_up = {"id": "fu_1", "reason": "return_visit_problem", "notice_due_at": "2026-11-24T09:00:00.000Z"}
+    data = repairs.follow_up_event_data(request, {"id": "rv_1", "notes": notes}, follow_up)
+    return domain.from_follow_up(event("customer_service", "follow_up_requested", "est_1", data), "WO-5", CREATED, RULES)
+
+
 def vacant_problem(location):
     return intake.inspection_repair({"inspected_on": "2026-11-20", "household_id": "hh_1"},
                                     {"number": 1, "location": location, "description": "天花板渗水"})
@@ -69,11 +76,12 @@ def vacant_problem(location):
     lambda: plan("daily_inspection"), lambda: plan("periodic_maintenance"),
     lambda: finding(READING), lambda: finding({**READING, "min": None, "note": None}, "1号楼"),
     lambda: finding({"kind": "check", "label": "通道畅通", "code": "C1"}, "1号楼"),
+    lambda: return_visit_follow_up("厨房仍漏水"), lambda: return_visit_follow_up(None),
     lambda: vacant_problem("卧室") | {"channel": "inspection"},
     lambda: vacant_problem(None) | {"channel": "inspection"},
 ], ids=["fire defect with notes", "fire defect", "incident", "patrol anomaly", "daily inspection",
         "periodic maintenance", "inspection reading, equipment", "inspection reading above, place",
-        "inspection check, place", "vacant problem with place", "vacant problem"])
+        "inspection check, place", "return visit's problem with notes", "return visit's problem", "vacant problem with place", "vacant problem"])
 def test_a_composed_description_reads_in_chinese(composed):
     item = composed()
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
