@@ -122,6 +122,7 @@ def _template_helpers():
         "described": i18n.described,
         "record_result": i18n.record_result,
         "record_notes": i18n.record_notes,
+        "disabled_reason": i18n.disabled_reason,
         "plain": i18n.plain,
         "field_value": i18n.field_value,
         "field_name": i18n.field_name,

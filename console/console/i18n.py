@@ -301,6 +301,29 @@ def record_notes(record):
     return translate("record_text.checklist", name=found.group("name")) if found else text
 
 
+# Why integrations switched a webhook off, as ``integrations.webhooks`` writes it: by a person, or
+# after ``webhook_disable_after_days`` of failed deliveries (the last error is the receiver's or
+# the network's own text and stays as written). Composed by integrations' own code in
+# tests/contracts/test_composed_descriptions.py.
+_DISABLED_REASONS = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
+    (r"switched off by (?P<actor>.+)", "webhooks.reason.switched_off"),
+    (r"every delivery failed for (?P<days>\d+) days in a row \(since (?P<since>\S+); last: (?P<error>.*)\)",
+     "webhooks.reason.failing"),
+))
+
+
+def disabled_reason(subscription):
+    """A webhook's ``disabled_reason`` in the page's language, its time on the display clock."""
+    text = str(subscription.get("disabled_reason") or "")
+    for pattern, key in _DISABLED_REASONS:
+        found = pattern.fullmatch(text)
+        if found:
+            parts = found.groupdict()
+            if "since" in parts:
+                parts["since"] = when(parts["since"])
+            return translate(key, **parts)
+    return text
+
 def plain(value):
     """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none."""
     if value is None:

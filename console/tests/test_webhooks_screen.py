@@ -104,3 +104,20 @@ def test_a_manager_rotates_a_secret_shown_once_with_the_old_ones_overlap_or_at_o
     client.post("/webhooks/whk_1/secret", data={"csrf_token": csrf_of(client), "at_once": "true"})
     assert [c["json"] for c in fake.calls if c["path"].endswith("/secret")] == [{}, {"keep_previous_hours": 0}]
     _only_documented(fake, documented_routes)
+
+
+def test_why_a_webhook_is_off_reads_in_the_pages_language_with_its_time_on_the_estates_clock(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", r"/api/v1/openapi.json", OPENAPI)
+    failing = {**WEBHOOK, "id": "whk_2", "active": False, "disabled_reason":
+               "every delivery failed for 3 days in a row (since 2026-11-26T16:30:00.000Z; last: HTTP 503)"}
+    by_hand = {**WEBHOOK, "id": "whk_3", "active": False, "disabled_reason": "switched off by mia"}
+    typed = {**WEBHOOK, "id": "whk_4", "active": False, "disabled_reason": "every delivery failed for 3 days"}
+    fake.on("GET", BASE, {"items": [failing, by_hand, typed], "next_cursor": None})
+    page = client.get("/webhooks/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "自 2026-11-27 00:30 起连续 3 天推送全部失败，已自动停用（最近一次：HTTP 503）" in page
+    assert "由 mia 停用" in page
+    assert "every delivery failed for 3 days<" in page  # not in the form integrations writes: as written
+    page = client.get("/webhooks/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "every delivery failed for 3 days in a row (since 27 Nov 2026 00:30; last: HTTP 503)" in page
+    assert "switched off by mia" in page

@@ -1,7 +1,8 @@
-"""The descriptions the services compose for what they open themselves, and what maintenance writes
-on an equipment's ledger, read in Chinese on the console's Chinese pages (``console.i18n.described``,
-``record_result``, ``record_notes``), composed here by the services' own code, so a service that
-rewords one fails this test instead of leaving English on the engineering board.
+"""The descriptions the services compose for what they open themselves, what maintenance writes
+on an equipment's ledger, and why integrations switched a webhook off, read in Chinese on the
+console's Chinese pages (``console.i18n.described``, ``record_result``, ``record_notes``,
+``disabled_reason``), composed here by the services' own code, so a service that rewords one
+fails this test instead of leaving English on the engineering board.
 
 The console reads them as text (it is a client of the public API only): this test is the one
 place that holds both sides."""
@@ -15,6 +16,7 @@ from console import i18n
 from console.app import create_app
 from customer_service import intake, repairs
 from estate_common.testing import event
+from integrations import webhooks
 from maintenance import checklists, domain, ledger
 from maintenance.rules import DEFAULTS
 
@@ -112,3 +114,18 @@ def test_what_maintenance_writes_on_an_equipment_ledger_reads_in_chinese(compose
         shown = i18n.record_result(record), i18n.record_notes(record)
     for text, written in zip(shown, (record["result"], record["notes"])):
         assert text != written and not ENGLISH.search(text), (written, text)
+
+
+@pytest.mark.parametrize("switched_off", [
+    lambda: webhooks.after_attempt({"active": True, "failing_since": "2026-11-20T00:00:00.000Z"}, False, CREATED,
+                                   {"webhook_disable_after_days": 3}, "HTTP 503"),
+    lambda: webhooks.patch({"active": True}, {"active": False}, "mia", "2026-11-23T09:00:00.000Z", None, False, None),
+], ids=["after days of failed deliveries", "by a person"])
+def test_why_integrations_switched_a_webhook_off_reads_in_chinese(switched_off):
+    reason = switched_off().set["disabled_reason"]
+    app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
+    with app.test_request_context():
+        g.language = "zh"
+        shown = i18n.disabled_reason({"disabled_reason": reason})
+    assert shown != reason and not re.search(r"\b(switched|off|by|every|delivery|failed|days|since|last)\b", shown), (
+        reason, shown)
