@@ -213,6 +213,7 @@ def follow_up_event_data(request, visit, follow_up):
     return {
         "id": follow_up["id"],
         "request_id": request["_id"],
+        "request_number": request["number"],
         "household_id": request["household_id"],
         "description": description[:2000],
         "reason": follow_up["reason"],

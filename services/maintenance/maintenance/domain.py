@@ -186,7 +186,8 @@ def from_follow_up(event, number, created, rules, earlier_order_id=None):
         request_id=follow_up["request_id"], household_id=follow_up["household_id"],
         description=follow_up["description"], priority="normal", reported_at=reported_at,
         response_due=response_due_at(reported_at, "normal", rules),
-        actor=event.get("actor"), note=f"follow-up ({follow_up['reason']}) of service request {follow_up['request_id']}",
+        actor=event.get("actor"), note=f"follow-up ({follow_up['reason']}) of service request "
+                                       f"{follow_up.get('request_number') or follow_up['request_id']}",
         event_id=event["event_id"], notice_due_at=follow_up["notice_due_at"], follows_work_order_id=earlier_order_id)
 
 

@@ -133,6 +133,7 @@ def test_a_problem_found_asks_maintenance_for_a_follow_up_within_24_hours():
     [(kind, data)] = change.events
     assert kind == "follow_up_requested"
     assert data["request_id"] == "sr_1" and data["id"] == follow_up["id"]
+    assert data["request_number"] == "SR-2026-000001"  # for the order's history, in place of the id
     assert data["description"] == "Problem found on the return visit of SR-2026-000001: still dripping"
     event("customer_service", "follow_up_requested", "est_1", data)  # fits its contract
     assert [e["action"] for e in change.entries] == ["return_visit", "follow_up_requested"]

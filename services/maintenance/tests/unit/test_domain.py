@@ -103,6 +103,18 @@ def test_a_follow_up_order_is_linked_to_the_same_request():
     assert order["_id"] == domain.work_order_id("est_1", "return_visit", "fu_1")
     assert order["source"] == {"type": "return_visit", "id": "fu_1"} and order["request_id"] == "sr_1"
     assert order["follows_work_order_id"] == "wo_earlier" and order["notice_due_at"] == "2026-11-24T09:00:00.000Z"
+    # an event from a customer-service before request_number: the id, as the history named it then
+    assert order["history"][0]["note"] == "follow-up (return_visit_problem) of service request sr_1"
+
+
+def test_a_follow_up_orders_history_names_its_request_by_number():
+    """The note named the request by its id ("报事 sr_3f9a2c 的回访跟进" on the console; found by
+    review)."""
+    follow_up = event("customer_service", "follow_up_requested", "est_1", {
+        "id": "fu_1", "request_id": "sr_1", "request_number": "SR-2026-000001", "household_id": "hh_1",
+        "description": "still dripping", "reason": "repeated_repair", "notice_due_at": "2026-11-24T09:00:00.000Z"})
+    order = domain.from_follow_up(follow_up, "WO-2", CREATED, RULES)
+    assert order["history"][0]["note"] == "follow-up (repeated_repair) of service request SR-2026-000001"
 
 
 @pytest.mark.parametrize("emergency, priority", [(True, "emergency"), (False, "normal")])
