@@ -159,58 +159,79 @@ def note_text(note):
 
 # a history step's note as the services write it (in English, with codes), read for the page's
 # language: "via walk_in", "to chen", "version 1: 3500 cents" on Chinese pages (found by review).
-# One pattern per note the desk and engineering read every day, and the label group of each of its
-# parts that is a code (``label``); any other note shows as written.
-_HISTORY_NOTES = tuple((re.compile(entry[0]), entry[1], entry[2] if len(entry) > 2 else {}) for entry in (
-    (r"via (?P<channel>[a-z_]+)", "note.via", {"channel": "channel"}),
-    (r"from service request (?P<number>\S+)", "note.from_request"),
-    (r"follow-up work order (?P<number>\S+)", "note.follow_up_order"),
-    (r"work order (?P<number>\S+) signed off(?P<emergency> \(emergency\))?", "note.order_signed_off"),
-    (r"work order (?P<number>\S+) cancelled: (?P<reason>.*)", "note.order_cancelled"),
-    (r"work order (?P<number>\S+)", "note.order"),
-    (r"to quote version (?P<version>\d+)", "note.consent"),
-    (r"version (?P<version>\d+): (?P<cents>\d+) cents", "note.quote"),
-    (r"for (?P<at>\S+): (?P<reason>.*)", "note.appointment_because"),
-    (r"for (?P<at>\S+)", "note.appointment"),
-    (r"to (?P<name>.+)", "note.assigned_to"),
-    (r"signed off by the occupant", "note.occupant_signed"),
-    (r"satisfaction (?P<score>\d)/5", "note.satisfaction"),
-    (r"engineering review by maintenance", "note.review_requested"),
-    (r"no structural change: no engineering review needed", "note.no_review"),
-    (r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
-    (r"not answered by its due time", "note.overdue"),
-    (r"written notice to maintenance, due (?P<at>\S+)", "note.follow_up_notice"),
-    (r"occupant not reached by (?P<method>[a-z_]+) \(attempt (?P<count>\d+)\)", "note.not_reached",
+# Each form is tried only on the steps (``action``) that write it, so a note someone typed (a
+# help request's "to be checked tomorrow") is never read as one ("派给 be checked tomorrow",
+# found by review); the label group of each of its parts that is a code (``label``). Any other
+# note shows as written. Customer-service's and maintenance's steps share some action names
+# (``closed``, ``created``): a form is written by one of them only.
+_HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOTALL), entry[2],
+                        entry[3] if len(entry) > 3 else {}) for entry in (
+    # a service request's steps (customer_service)
+    ("registered", r"via (?P<channel>[a-z_]+)", "note.via", {"channel": "channel"}),
+    ("dispatched", r"follow-up work order (?P<number>\S+)", "note.follow_up_order"),
+    ("dispatched", r"work order (?P<number>\S+)", "note.order"),
+    ("completed", r"work order (?P<number>\S+) signed off(?P<emergency> \(emergency\))?", "note.order_signed_off"),
+    ("closed", r"work order (?P<number>\S+) cancelled: (?P<reason>.*)", "note.order_cancelled"),
+    ("closed", r"(?:(?P<outcome>.*); )?without a return visit: occupant unreachable after (?P<count>\d+) attempts",
+     "note.closed_unreachable"),
+    ("rated", r"satisfaction (?P<score>\d)/5", "note.satisfaction"),
+    ("return_visit", r"satisfaction (?P<score>\d)/5(?P<problem>; problem found)?(?:; charge (?P<charge>disputed|not checked))?",
+     "note.return_visit"),
+    ("overdue", r"not answered by its due time", "note.overdue"),
+    ("follow_up_requested", r"written notice to maintenance, due (?P<at>\S+)", "note.follow_up_notice"),
+    ("return_visit_attempt", r"occupant not reached by (?P<method>[a-z_]+) \(attempt (?P<count>\d+)\)", "note.not_reached",
      {"method": "attempt"}),
-    (r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of",
+    ("verified", r"late: (?P<finding>.*)", "note.verified_late"),
+    # a renovation application's steps (customer_service)
+    ("review_requested", r"engineering review by maintenance", "note.review_requested"),
+    ("approved", r"no structural change: no engineering review needed", "note.no_review"),
+    ("fee_paid", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
+    ("fees_requested", r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
+    # a work order's steps (maintenance)
+    ("created", r"from service request (?P<number>\S+)", "note.from_request"),
+    ("created", r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of",
      {"reason": "follow_reason"}),
-    (r"from patrol round (?P<round>\S+), checkpoint (?P<checkpoint>.+)", "note.from_round"),
-    (r"from fire check (?P<check>\S+)", "note.from_fire_check"),
-    (r"from incident (?P<incident>\S+)", "note.from_incident"),
-    (r"scheduled by plan (?P<plan>\S+)", "note.from_plan"),
-    (r"from inspection (?P<inspection>\S+), item (?P<item>.+)", "note.from_inspection"),
-    (r"resumed", "note.resumed"),
-    (r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
+    ("created", r"from patrol round (?P<round>\S+), checkpoint (?P<checkpoint>.+)", "note.from_round"),
+    ("created", r"from fire check (?P<check>\S+)", "note.from_fire_check"),
+    ("created", r"from incident (?P<incident>\S+)", "note.from_incident"),
+    ("created", r"scheduled by plan (?P<plan>\S+)", "note.from_plan"),
+    ("created", r"from inspection (?P<inspection>\S+), item (?P<item>.+)", "note.from_inspection"),
+    ("assign", r"to (?P<name>.+)", "note.assigned_to"),
+    ("appoint", r"for (?P<at>\S+)", "note.appointment"),
+    ("reappoint", r"for (?P<at>\S+): (?P<reason>.*)", "note.appointment_because"),
+    ("start", r"resumed", "note.resumed"),
+    ("quote", r"version (?P<version>\d+): (?P<cents>\d+) cents", "note.quote"),
+    ("consent", r"to quote version (?P<version>\d+)", "note.consent"),
+    ("complete", r"signed off by the occupant", "note.occupant_signed"),
+    ("mark_emergency", r"(?P<category>[a-z_]+)", "note.emergency_category", {"category": "emergency"}),
+    # a borrowing's steps (archive)
+    ("requested", r"(?P<kind>view|borrow)", "note.borrow_kind", {"kind": "borrow"}),
+    ("approved", r"inspection by a higher authority: no approval needed", "note.authority"),
 ))
 _CHARGE = re.compile(r"([a-z_]+) (\d+) cents")
+_NOTE_PARTS = {  # a form's optional parts, each a message of its own when present
+    "emergency": lambda value: translate("note.emergency") if value else "",
+    "problem": lambda value: translate("note.problem_found") if value else "",
+    "charge": lambda value: translate(f"note.charge_{value.replace(' ', '_')}") if value else "",
+    "outcome": lambda value: translate("note.outcome", outcome=value) if value else "",
+}
 
 
-def history_note(note):
-    """A history step's note in the page's language (``_HISTORY_NOTES``), then ``note_text``
-    (its times on the display zone's clock, its cents in yuan)."""
+def history_note(note, action):
+    """A history step's note in the page's language (``_HISTORY_NOTES``, the forms of its
+    ``action``), then ``note_text`` (its times on the display zone's clock, its cents in yuan)."""
     text = str(note or "")
-    for pattern, key, groups in _HISTORY_NOTES:
-        found = pattern.fullmatch(text)
+    for actions, pattern, key, groups in _HISTORY_NOTES:
+        found = action in actions and pattern.fullmatch(text)
         if found:
             parts = {name: value or "" for name, value in found.groupdict().items()}
             parts.update({name: label(group, parts[name]) for name, group in groups.items()})
+            parts.update({name: shown(parts[name]) for name, shown in _NOTE_PARTS.items() if name in parts})
             if "charges" in parts:
                 parts["charges"] = ("、" if language() == "zh" else ", ").join(f"{label('fee', item)} {money(int(cents))}"
                                             for item, cents in _CHARGE.findall(parts["charges"]))
             if "cents" in parts:
                 parts["cents"] = f"{parts['cents']} cents"
-            if "emergency" in parts:
-                parts["emergency"] = translate("note.emergency") if parts["emergency"] else ""
             text = translate(key, **parts)
             break
     return note_text(text)

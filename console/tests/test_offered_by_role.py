@@ -154,14 +154,14 @@ def test_a_work_orders_appointment_and_its_history_notes_show_local_times_and_yu
     nowhere else on the page (found by review)."""
     order = {**ORDER, "appointment": {"at": "2026-12-05T02:30:00.000Z", "reason": None,
                                       "set_at": "2026-12-01T02:00:00.000Z", "by": "tom"},
-             "history": [{"at": "2026-12-01T02:00:00.000Z", "by": "tom", "action": "appointed",
-                          "note": "tom for 2026-12-05T02:30:00.000Z"},
-                         {"at": "2026-12-01T03:00:00.000Z", "by": "tom", "action": "quoted",
+             "history": [{"at": "2026-12-01T02:00:00.000Z", "by": "tom", "action": "appoint",
+                          "note": "for 2026-12-05T02:30:00.000Z"},
+                         {"at": "2026-12-01T03:00:00.000Z", "by": "tom", "action": "quote",
                           "note": "version 1: 1245 cents"}]}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
     sign_in(client, fake, username="tom", roles=("technician",))
     page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)  # the console's zone: Shanghai
-    assert "tom for 2026-12-05 10:30" in page and "第 1 版：¥12.45" in page  # in the page's language
+    assert "预约 2026-12-05 10:30" in page and "第 1 版：¥12.45" in page  # in the page's language
     assert "2026-12-05T02:30" not in page and "cents" not in page
     assert page.count("2026-12-05 10:30") == 2  # the appointment among the order's facts too
 
@@ -172,26 +172,62 @@ def test_history_notes_read_in_the_pages_language(client):
     from flask import g
 
     from console import i18n
+    note = i18n.history_note
     with client.application.test_request_context():
         g.language = "zh"
-        assert i18n.history_note("via walk_in") == "受理渠道：" + i18n.label("channel", "walk_in")
-        assert i18n.history_note("to chen") == "派给 chen"
-        assert i18n.history_note("from service request SR-2026-000001") == "来自报事 SR-2026-000001"
-        assert i18n.history_note("work order WO-2026-000001 signed off (emergency)") == "工单 WO-2026-000001 已完工签字（抢险）"
-        assert i18n.history_note("to quote version 2") == "同意第 2 版报价"
-        assert i18n.history_note("satisfaction 5/5") == "满意度 5/5"
+        assert note("via walk_in", "registered") == "受理渠道：" + i18n.label("channel", "walk_in")
+        assert note("to chen", "assign") == "派给 chen"
+        assert note("from service request SR-2026-000001", "created") == "来自报事 SR-2026-000001"
+        assert note("work order WO-2026-000001 signed off (emergency)", "completed") == "工单 WO-2026-000001 已完工签字（抢险）"
+        assert note("to quote version 2", "consent") == "同意第 2 版报价"
+        assert note("satisfaction 5/5", "rated") == "满意度 5/5"
         # the less common notes too: a patrol's, an inspection's, an application's review (found by review)
-        assert i18n.history_note("from patrol round pr_1, checkpoint A1") == "来自巡更 pr_1，巡更点 A1"
-        assert i18n.history_note("from inspection in_1, item 3") == "来自巡检 in_1，检查项 3"
-        assert i18n.history_note("engineering review by maintenance") == "转工程部审核"
-        assert i18n.history_note("renovation_deposit (bill_9)") == "装修押金（账单 bill_9）".replace(
+        assert note("from patrol round pr_1, checkpoint A1", "created") == "来自巡更 pr_1，巡更点 A1"
+        assert note("from inspection in_1, item 3", "created") == "来自巡检 in_1，检查项 3"
+        assert note("engineering review by maintenance", "review_requested") == "转工程部审核"
+        assert note("renovation_deposit (bill_9)", "fee_paid") == "装修押金（账单 bill_9）".replace(
             "装修押金", i18n.label("fee", "renovation_deposit"))
-        assert i18n.history_note("renovation_deposit 300000 cents, renovation_management 5000 cents") == (
+        assert note("renovation_deposit 300000 cents, renovation_management 5000 cents", "fees_requested") == (
             f"应缴费用：{i18n.label('fee', 'renovation_deposit')} ¥3,000.00、{i18n.label('fee', 'renovation_management')} ¥50.00")
-        assert i18n.history_note("occupant not reached by phone (attempt 2)") == "第 2 次未联系上住户（电话）"
-        assert i18n.history_note("follow-up (repeated_repair) of service request SR-1") == "报事 SR-1 的回访跟进：重复报修"
-        assert i18n.history_note("a note the clerk typed") == "a note the clerk typed"
+        assert note("occupant not reached by phone (attempt 2)", "return_visit_attempt") == "第 2 次未联系上住户（电话）"
+        assert note("follow-up (repeated_repair) of service request SR-1", "created") == "报事 SR-1 的回访跟进：重复报修"
+        assert note("a note the clerk typed", "replied") == "a note the clerk typed"
         g.language = "en"
-        assert i18n.history_note("occupant not reached by visit (attempt 1)") == "occupant not reached by Visit (attempt 1)"
-        assert i18n.history_note("via phone") == "via " + i18n.label("channel", "phone")
-        assert i18n.history_note("version 1: 1245 cents") == "version 1: ¥12.45"
+        assert note("occupant not reached by visit (attempt 1)", "return_visit_attempt") == (
+            "occupant not reached by Visit (attempt 1)")
+        assert note("via phone", "registered") == "via " + i18n.label("channel", "phone")
+        assert note("version 1: 1245 cents", "quote") == "version 1: ¥12.45"
+
+
+def test_a_typed_note_is_not_read_as_a_composed_one_and_the_richer_forms_read_too(client):
+    """A help request's "to be checked tomorrow" read "派给 be checked tomorrow" on a Chinese page,
+    and a return visit's "satisfaction 2/5; problem found", a close without a visit, a late
+    verification, an emergency's category and a borrowing's kind were shown in English (found by
+    review)."""
+    from flask import g
+
+    from console import i18n
+    note = i18n.history_note
+    with client.application.test_request_context():
+        g.language = "zh"
+        for typed, action in (("to be checked tomorrow", "request_help"), ("for the record: 已通知", "cancel"),
+                              ("via the back door", "replied"), ("gas", "cancel"), ("view", "returned")):
+            assert note(typed, action) == typed
+        assert note("satisfaction 2/5; problem found; charge disputed", "return_visit") == (
+            "满意度 2/5；发现问题；住户对收费有异议")
+        assert note("satisfaction 4/5; charge not checked", "return_visit") == "满意度 4/5；未与住户核对收费"
+        assert note("satisfaction 5/5", "return_visit") == "满意度 5/5"
+        assert note("已修好; without a return visit: occupant unreachable after 3 attempts", "closed") == (
+            "已修好；未回访结案：3 次未联系上住户")
+        assert note("without a return visit: occupant unreachable after 3 attempts", "closed") == (
+            "未回访结案：3 次未联系上住户")
+        assert note("work order WO-12 cancelled: 业主取消", "closed") == "工单 WO-12 已取消：业主取消"
+        assert note("late: 物业未及时清运", "verified") == "逾期核实：物业未及时清运"
+        assert note("gas", "mark_emergency") == i18n.label("emergency", "gas") == "燃气泄漏"
+        assert note("view", "requested") == i18n.label("borrow", "view")
+        assert note("inspection by a higher authority: no approval needed", "approved") == "上级部门检查，无需审批"
+        g.language = "en"
+        assert note("satisfaction 2/5; problem found; charge disputed", "return_visit") == (
+            "satisfaction 2/5; problem found; charge disputed")
+        assert note("已修好; without a return visit: occupant unreachable after 3 attempts", "closed") == (
+            "已修好; without a return visit: occupant unreachable after 3 attempts")

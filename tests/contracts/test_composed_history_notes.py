@@ -1,0 +1,127 @@
+"""The notes the services write on a history's steps (a request's, a work order's, a borrowing's)
+read in Chinese on the console's Chinese pages (``console.i18n.history_note``, which tries only
+the forms of a step's ``action``), composed here by the services' own domain code, so a service
+that renames a step or rewords its note fails this test instead of leaving English on the desk's
+or engineering's pages.
+
+The console reads them as text (it is a client of the public API only): this test is the one
+place that holds both sides."""
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from flask import g
+
+from archive import borrowing
+from archive.rules import DEFAULTS as ARCHIVE_DEFAULTS
+from console import i18n
+from console.app import create_app
+from customer_service import complaints, handling, intake, repairs
+from customer_service.rules import DEFAULTS as DESK_DEFAULTS
+from estate_common.nameko.caller import Caller
+from estate_common.testing import event, staff
+from maintenance import domain
+from maintenance.rules import DEFAULTS as ENGINEERING_DEFAULTS
+
+NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+AGENT = Caller(staff("zhang", ["agent"], ["est_1"]))
+# a word of the services' composed notes: none may be left on a Chinese page (typed parts are
+# Chinese), nor an internal id where a person reads a number
+ENGLISH = re.compile(r"\b(via|from|service|request|work|order|signed|off|cancelled|satisfaction|problem|found|"
+                     r"charge|disputed|checked|without|return|visit|occupant|unreachable|attempts?|reached|"
+                     r"written|notice|maintenance|due|late|for|to|quote|version|cents|resumed|follow-up|"
+                     r"inspection|authority|approval|needed|by|of|[a-z]+_[a-z_]+)\b")
+
+
+def at(minutes):
+    return NOW + timedelta(minutes=minutes)
+
+
+def step(doc, change):
+    """A customer-service Change applied as its store would."""
+    return {**doc, **change.set, "history": doc["history"] + change.entries}
+
+
+def desk_entries():
+    rules = {**DESK_DEFAULTS, "timezone": "Asia/Shanghai"}
+    data = {"kind": "repair", "household_id": "hh_1", "channel": "walk_in", "description": "厨房漏水",
+            "category": "water"}
+    request = intake.new_request("sr_1", "est_1", data, "SR-2026-000001", NOW, rules, "zhang")
+    def completed(priority):
+        order = {"id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": "sr_1"},
+                 "request_id": "sr_1", "household_id": "hh_1", "priority": priority}
+        done = step(request, repairs.dispatch_update(request, event("maintenance", "work_order_created", "est_1", {
+            **order, "status": "pending", "created_at": "2026-11-23T08:31:00.000Z"})))
+        return step(done, repairs.completion_update(done, event("maintenance", "work_order_completed", "est_1", {
+            **order, "reported_at": "2026-11-23T08:30:00.000Z", "started_at": "2026-11-23T09:00:00.000Z",
+            "completed_at": "2026-11-23T10:00:00.000Z", "charge_cents": 5000, "material_cost_cents": 1200,
+            "labour_cost_cents": 5000, "signed_by": "owner"}), rules))
+
+    emergency, request = completed("emergency"), completed("normal")
+    attempt = step(request, repairs.return_visit_attempt(request, {"method": "phone"}, at(200), AGENT))
+    visited, _ = repairs.return_visit(request, "rv_1", {"satisfaction": 2, "problem_found": True,
+                                                       "charge_confirmed": False, "notes": "仍漏水"}, at(300), rules, "zhang")
+    unreachable = dict(rules, return_visit_attempts_before_close=1)
+    closed = handling.close(attempt, {"outcome": "已修好", "no_visit_reason": "occupant_unreachable"}, at(400),
+                            AGENT, unreachable)
+    cancelled = repairs.cancellation_update(
+        intake.new_request("sr_2", "est_1", {**data, "description": "门锁坏"}, "SR-2026-000002", NOW, rules, "zhang"),
+        event("maintenance", "work_order_cancelled", "est_1", domain.cancelled_event_data(
+            {"_id": "wo_2", "number": "WO-2026-000002", "request_id": "sr_2", "household_id": "hh_1"}, " 业主取消 ",
+            "2026-11-23T09:00:00.000Z")))
+    complaint = intake.new_request("sr_3", "est_1", {"kind": "complaint", "household_id": "hh_1", "channel": "phone",
+                                                     "description": "噪音", "nature": "noise"},
+                                   "SR-2026-000003", NOW, rules, "zhang")
+    verified = complaints.verify(complaint, {"finding": "装修噪音属实"}, at(3 * 24 * 60), AGENT)
+    return (emergency["history"] + request["history"][-1:] + attempt["history"][-1:] + visited.entries + closed.entries
+            + cancelled.entries + verified.entries)
+
+
+def engineering_entries():
+    rules = {**ENGINEERING_DEFAULTS, "timezone": "Asia/Shanghai"}
+    created = event("customer_service", "service_request_created", "est_1", {
+        "id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": "hh_1", "channel": "phone",
+        "description": "厨房漏水", "due_at": "2026-11-24T08:30:00.000Z", "created_at": "2026-11-23T08:30:00.000Z",
+        "emergency": False})
+    order = domain.from_service_request(created, "WO-2026-000001", NOW, rules)
+    entries = list(order["history"])
+    for make in (lambda o: domain.assign(o, "陈师傅", None, at(1), "mia"),
+                 lambda o: domain.appoint(o, "2026-11-24T02:00:00.000Z", at(2), "chen"),
+                 lambda o: domain.start(o, at(3), "chen"),
+                 lambda o: domain.reappoint(o, "2026-11-25T02:00:00.000Z", "缺配件", at(4), "chen"),
+                 lambda o: domain.start(o, at(5), "chen"),
+                 lambda o: domain.quote(o, 5000, [{"name": "阀门", "amount_cents": 5000}], at(6), "chen"),
+                 lambda o: domain.consent(o, "业主", at(7), "chen"),
+                 lambda o: domain.mark_emergency(o, "water_mains", at(8), rules, "mia"),
+                 lambda o: domain.complete(o, {"charge_cents": 5000, "signed_by": "业主", "summary": "已更换阀门"},
+                                           at(9), rules, "chen")):
+        changes, entry = make(order)
+        order = {**order, **changes, "history": order["history"] + [entry]}
+        entries.append(entry)
+    follow_up = repairs.follow_up_event_data({"_id": "sr_1", "number": "SR-2026-000001", "household_id": "hh_1"},
+                                             {"id": "rv_1", "notes": "仍漏水"},
+                                             {"id": "fu_1", "reason": "return_visit_problem",
+                                              "notice_due_at": "2026-11-24T09:00:00.000Z"})
+    entries += domain.from_follow_up(event("customer_service", "follow_up_requested", "est_1", follow_up),
+                                     "WO-2026-000002", NOW, rules)["history"]
+    return entries
+
+
+def archive_entries():
+    rules = {**ARCHIVE_DEFAULTS, "timezone": "Asia/Shanghai"}
+    subject = {"type": "household", "id": "hh_1", "record_id": None}
+    data = {"kind": "view", "purpose": "核对产权", "authority_inspection": True, "authority": "区住建局"}
+    return borrowing.new_request("br_1", "est_1", data, subject, NOW, "wang", ["archivist"], rules)["history"]
+
+
+@pytest.mark.parametrize("composed", [desk_entries, engineering_entries, archive_entries],
+                         ids=["a request's steps", "a work order's steps", "a borrowing's steps"])
+def test_a_composed_history_note_reads_in_chinese(composed):
+    entries = [entry for entry in composed() if entry["note"]]
+    app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
+    with app.test_request_context():
+        g.language = "zh"
+        shown = [(entry["action"], entry["note"], i18n.history_note(entry["note"], entry["action"])) for entry in entries]
+    left = [each for each in shown if ENGLISH.search(each[2]) or re.search(r"\b(sr|wo|hh)_", each[2])]  # ids too
+    assert not left, left
+    assert shown and all(text != note for _, note, text in shown), shown
