@@ -123,6 +123,7 @@ def _template_helpers():
         "record_result": i18n.record_result,
         "record_notes": i18n.record_notes,
         "disabled_reason": i18n.disabled_reason,
+        "why_failed": i18n.why_failed,
         "plain": i18n.plain,
         "field_value": i18n.field_value,
         "field_name": i18n.field_name,

@@ -323,8 +323,8 @@ def record_notes(record):
 
 
 # Why integrations switched a webhook off, as ``integrations.webhooks`` writes it: by a person, or
-# after ``webhook_disable_after_days`` of failed deliveries (the last error is the receiver's or
-# the network's own text and stays as written). Composed by integrations' own code in
+# after ``webhook_disable_after_days`` of failed deliveries (its last error read as
+# ``why_failed``). Composed by integrations' own code in
 # tests/contracts/test_composed_descriptions.py.
 _DISABLED_REASONS = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
     (r"switched off by (?P<actor>.+)", "webhooks.reason.switched_off"),
@@ -342,8 +342,42 @@ def disabled_reason(subscription):
             parts = found.groupdict()
             if "since" in parts:
                 parts["since"] = when(parts["since"])
+            if "error" in parts:
+                parts["error"] = why_failed(parts["error"])
             return translate(key, **parts)
     return text
+
+# Why a background job or a webhook's delivery failed, as ``estate_common.jobs`` and
+# ``integrations`` (``sender``, ``operations``) write it; a job's refusal (an import's "the file
+# cannot be imported: …") is a refusal sentence (``refusal_text``). Each form is checked against
+# its source by tests/contracts/test_composed_descriptions.py.
+_FAILURES = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
+    (r"its worker stopped (?P<count>\d+) times without finishing \(a file too large or malformed for it\?\); "
+     r"it is not tried again", "failure.worker_stopped"),
+    (r"the job failed unexpectedly; the service log has the details", "failure.unexpected"),
+    (r"timed out after (?P<seconds>[\d.]+) s \(the whole attempt\)", "failure.attempt_timed_out"),
+    (r"timed out after (?P<seconds>[\d.]+) s", "failure.timed_out"),
+    (r"target refused: the URL (?P<why>.*)", "failure.target_refused"),
+    (r"connection failed \((?P<kind>\w+)\)", "failure.connection"),
+    (r"TLS failed \(certificate or handshake\)", "failure.tls"),
+    (r"the webhook was deleted", "failure.webhook_deleted"),
+    (r"the webhook is switched off", "failure.webhook_off"),
+    (r"the webhook's secret cannot be opened \(WEBHOOK_SECRETS_KEY changed\)", "failure.secret_unsealable"),
+))
+
+
+def why_failed(text):
+    """Why a job or a webhook's delivery failed (``_FAILURES``, else a refusal: ``refusal_text``)
+    in the page's language; a receiver's own words stay as written."""
+    text = str(text or "")
+    for pattern, key in _FAILURES:
+        found = pattern.fullmatch(text)
+        if found:
+            parts = found.groupdict()
+            if "why" in parts:
+                parts["why"] = refusal_text(parts["why"])  # targets.Refused's, a refusal sentence
+            return translate(key, **parts)
+    return refusal_text(text)
 
 def plain(value):
     """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none."""

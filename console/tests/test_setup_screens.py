@@ -205,3 +205,21 @@ def spec_settings_names():
             names |= set(schema.get("properties", {}))
     assert len(names) > 20
     return names
+
+
+def test_why_an_import_failed_reads_in_the_pages_language(client, fake):
+    """A failed job's error showed as the service wrote it, in English on a Chinese page."""
+    sign_in(client, fake, roles=("agent",))
+    failed = {"id": "job_import_2", "estate_id": ESTATE, "kind": "household_import", "status": "failed",
+              "progress": {"done": 0, "total": None}, "result": None, "created_at": "2026-11-30T00:00:00Z",
+              "error": "its worker stopped 3 times without finishing (a file too large or malformed for it?); "
+                       "it is not tried again"}
+    fake.on("GET", r"/api/v1/jobs/job_import_2", failed)
+    zh = client.get("/admin/households/import/job_import_2", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "处理进程 3 次中断未完成（文件过大或格式有误？），不再重试" in zh and "worker" not in zh
+    refused = "the file cannot be imported: it is not a CSV or XLSX file"  # a refusal sentence (refusal_catalogue)
+    fake.on("GET", r"/api/v1/jobs/job_import_2", {**failed, "error": refused})
+    zh = client.get("/admin/households/import/job_import_2", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "文件无法导入" in zh and "cannot be imported" not in zh
+    en = client.get("/admin/households/import/job_import_2", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert refused in en

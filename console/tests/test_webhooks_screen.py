@@ -121,3 +121,22 @@ def test_why_a_webhook_is_off_reads_in_the_pages_language_with_its_time_on_the_e
     page = client.get("/webhooks/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "every delivery failed for 3 days in a row (since 27 Nov 2026 00:30; last: HTTP 503)" in page
     assert "switched off by mia" in page
+
+
+def test_why_a_delivery_failed_reads_in_the_pages_language_and_a_receivers_words_as_written(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", BASE + "/whk_1", WEBHOOK)
+    tried = {**DELIVERY, "last_error": "connection failed (NewConnectionError)", "recent_attempts": [
+        {"at": "2026-11-29T23:00:00.000Z", "status_code": None, "error": "timed out after 5 s (the whole attempt)"},
+        {"at": "2026-11-29T23:30:00.000Z", "status_code": None,
+         "error": "target refused: the URL resolves to a private address; only public addresses are allowed"},
+        {"at": "2026-11-30T00:00:00.000Z", "status_code": None, "error": "TLS failed (certificate or handshake)"}]}
+    fake.on("GET", BASE + "/whk_1/deliveries", {"items": [tried], "next_cursor": None})
+    zh = client.get("/webhooks/whk_1/deliveries", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    for chinese in ("连接失败（NewConnectionError）", "5 秒内未完成（整次推送）", "推送地址被拒绝：解析到内网地址；只允许公网地址",
+                    "TLS 失败（证书或握手）"):
+        assert chinese in zh, chinese
+    assert "timed out" not in zh and "target refused" not in zh
+    fake.on("GET", BASE + "/whk_1/deliveries", {"items": [{**tried, "last_error": "the server said no"}],
+                                                "next_cursor": None})
+    assert "the server said no" in client.get("/webhooks/whk_1/deliveries").get_data(as_text=True)

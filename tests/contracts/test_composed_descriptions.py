@@ -1,13 +1,14 @@
 """The descriptions the services compose for what they open themselves, what maintenance writes
-on an equipment's ledger, and why integrations switched a webhook off, read in Chinese on the
-console's Chinese pages (``console.i18n.described``, ``record_result``, ``record_notes``,
-``disabled_reason``), composed here by the services' own code, so a service that rewords one
+on an equipment's ledger, why integrations switched a webhook off and why a job or a delivery
+failed, read in Chinese on the console's Chinese pages (``console.i18n.described``,
+``record_result``, ``record_notes``, ``disabled_reason``, ``why_failed``), composed here by the services' own code, so a service that rewords one
 fails this test instead of leaving English on the engineering board.
 
 The console reads them as text (it is a client of the public API only): this test is the one
 place that holds both sides."""
 import re
-from datetime import datetime, timezone
+import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask import g
@@ -15,8 +16,9 @@ from flask import g
 from console import i18n
 from console.app import create_app
 from customer_service import intake, repairs
+from estate_common import clock, jobs, store
 from estate_common.testing import event
-from integrations import webhooks
+from integrations import operations, sender, webhooks
 from maintenance import checklists, domain, ledger
 from maintenance.rules import DEFAULTS
 
@@ -129,3 +131,43 @@ def test_why_integrations_switched_a_webhook_off_reads_in_chinese(switched_off):
         shown = i18n.disabled_reason({"disabled_reason": reason})
     assert shown != reason and not re.search(r"\b(switched|off|by|every|delivery|failed|days|since|last)\b", shown), (
         reason, shown)
+
+
+def job_failures(monkeypatch):
+    """What ``estate_common.jobs`` writes as a job's error when its runner crashed, and when its
+    worker stopped beating too often."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    db = store.connect(f"test_failures_{uuid.uuid4().hex[:8]}")
+    store.ensure_indexes(db, jobs.INDEXES)
+    crashed = jobs.create(db, jobs.new_id("archive"), "est_1", "import", {}, "desk")
+
+    def runner(job, progress):
+        raise ValueError("a bug")
+
+    jobs.run_pending(db, {"import": runner})
+    monkeypatch.setattr(jobs, "MAX_ATTEMPTS", 1)
+    stopped = jobs.create(db, jobs.new_id("archive"), "est_1", "import", {}, "desk")
+    jobs.claim(db)
+    clock.advance(timedelta(seconds=jobs.STALE_SECONDS + 1))
+    jobs.requeue_stale(db)
+    return [jobs.get(db, job["_id"])["error"] for job in (crashed, stopped)]
+
+
+def delivery_failures():
+    """What ``integrations`` writes as a delivery's error: a refused target, a subscription gone."""
+    refused = sender.send("http://crm.example.com/hooks", "{}", {}, 5, False, resolve=lambda *a, **k: [])[1]
+    private = sender.send("https://crm.example.com/hooks", "{}", {}, 5, False,
+                          resolve=lambda *a, **k: [(2, 1, 6, "", ("10.0.0.7", 443))])[1]
+    given_up = [webhooks.given_up(why, CREATED).set["last_error"] for why in operations.GIVEN_UP.values()]
+    return [refused, private, *given_up]
+
+
+def test_why_a_job_or_a_delivery_failed_reads_in_chinese(monkeypatch):
+    written = job_failures(monkeypatch) + delivery_failures()
+    app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
+    with app.test_request_context():
+        g.language = "zh"
+        shown = [(text, i18n.why_failed(text)) for text in written]
+    left = [each for each in shown if each[0] == each[1] or re.search(
+        r"\b(job|worker|failed|unexpectedly|target|refused|must|webhook|deleted|switched|off)\b", each[1])]
+    assert len(shown) == 6 and not left, left

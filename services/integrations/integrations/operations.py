@@ -23,6 +23,8 @@ PARALLEL = 10  # attempts in flight at once per process
 # deliveries until one was delivered
 PER_FAILING_WEBHOOK = 2
 LOOKED_AT = 10 * BATCH  # due deliveries read to fill a run fairly
+# why a due delivery is given up without an attempt (its last_error)
+GIVEN_UP = {"deleted": "the webhook was deleted", "switched_off": "the webhook is switched off"}
 
 
 def allow_private():
@@ -211,7 +213,7 @@ def attempt(db, outbox, delivery, send=sender.send, rand=random.random, at=None)
     logs.set_request_id(webhooks.request_id_of(delivery))
     subscription = store.find(db, "webhooks", estate_id, delivery["webhook_id"])
     if subscription is None or not subscription.get("active"):
-        why = "the webhook was deleted" if subscription is None else "the webhook is switched off"
+        why = GIVEN_UP["deleted" if subscription is None else "switched_off"]
         metrics.WEBHOOK_ATTEMPTS.labels(SERVICE, "given_up").inc()
         moment = at or clock.now()
         return store.write(db, outbox, "deliveries", delivery, _kept_until_expiry(webhooks.given_up(why, moment), moment))
