@@ -261,6 +261,12 @@ _DESCRIPTIONS = {source: (re.compile(pattern, re.DOTALL), key) for source, patte
 )}
 
 
+# A work order opened for a service request copies the request's description: the one of a
+# vacant-unit inspection's problem reads as its request does (the order does not carry the
+# request's channel; a typed description in that English form would read the same in Chinese).
+_DESCRIPTIONS["service_request"] = _DESCRIPTIONS["vacant_inspection"]
+
+
 def described(item):
     """A work order's or service request's ``description`` in the page's language where a service
     composed it (``_DESCRIPTIONS``): on a Chinese page a fire check's defect read "fire equipment
@@ -282,7 +288,7 @@ def described(item):
         parts["where"] = translate("described.equipment", code=parts["equipment"]) if parts["equipment"] else parts["location"]
     if source in ("fire_inspection", "return_visit") and parts["notes"]:
         parts["notes"] = f"：{parts['notes']}"
-    if source == "vacant_inspection" and parts["location"]:
+    if form[1] == "described.vacant_problem" and parts["location"]:
         parts["location"] = f"（{parts['location']}）"
     return translate(form[1], **parts)
 

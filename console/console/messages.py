@@ -748,6 +748,7 @@ _MESSAGES = {
     "channel.fax": ("传真", "Fax"),
     "channel.app": ("App", "App"),
     "channel.portal": ("业主门户", "Owner portal"),
+    "channel.inspection": ("空置房巡查", "Vacant-unit inspection"),
     "sr.portal_address": ("报事地址", "Address given"),
     "sr.portal_unmatched": ("未匹配房屋", "No household matched"),
     "sr.portal_contact": ("联系方式", "Contact"),

@@ -24,6 +24,9 @@ FORMS = [
     ({"type": "return_visit"}, "Problem found on the return visit of SR-2026-000001: 厨房仍漏水",
      "SR-2026-000001 回访发现问题：厨房仍漏水"),
     ({"type": "return_visit"}, "Problem found on the return visit of SR-2026-000001", "SR-2026-000001 回访发现问题"),
+    # a work order of a vacant-unit inspection's repair request copies the request's description
+    ({"type": "service_request"}, "vacant-unit inspection 2026-11-20, problem 1 (卧室): 天花板渗水",
+     "空置房巡查 2026-11-20，问题 1（卧室）：天花板渗水"),
 ]
 
 

@@ -15,7 +15,9 @@ from flask import g
 
 from console import i18n
 from console.app import create_app
+from customer_service import domain as desk_domain
 from customer_service import intake, repairs
+from customer_service.rules import DEFAULTS as DESK_DEFAULTS
 from estate_common import clock, jobs, store
 from estate_common.testing import event
 from integrations import operations, sender, webhooks
@@ -75,6 +77,14 @@ def vacant_problem(location):
                                     {"number": 1, "location": location, "description": "天花板渗水"})
 
 
+def vacant_problem_order():
+    """The work order maintenance opens for a vacant-unit inspection's repair request."""
+    request = intake.new_request("sr_1", "est_1", vacant_problem("卧室"), "SR-2026-000001", CREATED,
+                                 {**DESK_DEFAULTS, "timezone": "Asia/Shanghai"}, "zhang")
+    created = event("customer_service", "service_request_created", "est_1", desk_domain.created_event_data(request))
+    return domain.from_service_request(created, "WO-6", CREATED, RULES)
+
+
 @pytest.mark.parametrize("composed", [
     lambda: fire_defect("无水压"), lambda: fire_defect(""), incident, anomaly,
     lambda: plan("daily_inspection"), lambda: plan("periodic_maintenance"),
@@ -82,10 +92,11 @@ def vacant_problem(location):
     lambda: finding({"kind": "check", "label": "通道畅通", "code": "C1"}, "1号楼"),
     lambda: return_visit_follow_up("厨房仍漏水"), lambda: return_visit_follow_up(None),
     lambda: vacant_problem("卧室") | {"channel": "inspection"},
-    lambda: vacant_problem(None) | {"channel": "inspection"},
+    lambda: vacant_problem(None) | {"channel": "inspection"}, vacant_problem_order,
 ], ids=["fire defect with notes", "fire defect", "incident", "patrol anomaly", "daily inspection",
         "periodic maintenance", "inspection reading, equipment", "inspection reading above, place",
-        "inspection check, place", "return visit's problem with notes", "return visit's problem", "vacant problem with place", "vacant problem"])
+        "inspection check, place", "return visit's problem with notes", "return visit's problem",
+        "vacant problem with place", "vacant problem", "vacant problem's work order"])
 def test_a_composed_description_reads_in_chinese(composed):
     item = composed()
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
