@@ -265,6 +265,8 @@ _DESCRIPTIONS = {source: (re.compile(pattern, re.DOTALL), key) for source, patte
 # vacant-unit inspection's problem reads as its request does (the order does not carry the
 # request's channel; a typed description in that English form would read the same in Chinese).
 _DESCRIPTIONS["service_request"] = _DESCRIPTIONS["vacant_inspection"]
+_DESCRIPTIONS["inspection_at_equipment"] = (
+    re.compile(r"(?P<checklist>.+?) at equipment (?P<equipment>\S+): (?P<failure>.*)", re.DOTALL), "described.inspection")
 
 
 def described(item):
@@ -303,6 +305,10 @@ _RECORD_RESULTS = tuple((re.compile(pattern), key) for pattern, key in (
     (r"passed", "record_text.passed"),
 ))
 _RECORD_CHECKLIST = re.compile(r"checklist (?P<name>.+)", re.DOTALL)
+# the orders whose completion reaches an equipment's ledger with their composed description (the
+# record does not carry the order's source): a plan's, and an inspection's failed item at a piece
+# of equipment ("… at equipment PUMP-1: …"; the place form is too loose to try on a typed summary)
+_LEDGER_ORDER_FORMS = ("maintenance_plan", "inspection_at_equipment")
 
 
 def record_result(record):
@@ -323,7 +329,11 @@ def record_notes(record):
     if language() != "zh":
         return text
     if record.get("work_order_id"):  # an order's completion: its summary, else its description
-        return described({"source": {"type": "maintenance_plan"}, "description": text})
+        for source in _LEDGER_ORDER_FORMS:
+            shown = described({"source": {"type": source}, "description": text})
+            if shown != text:
+                return shown
+        return text
     found = record.get("kind") == "inspection" and _RECORD_CHECKLIST.fullmatch(text)
     return translate("record_text.checklist", name=found.group("name")) if found else text
 

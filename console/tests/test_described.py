@@ -79,13 +79,18 @@ def test_what_maintenance_writes_on_an_equipment_ledger_reads_in_chinese(app, cl
          "due 2026-12-01", "work_order_id": "wo_4"},
         {"kind": "repair", "result": "completed (WO-5)", "notes": "换了密封圈", "work_order_id": "wo_5"},
         {"kind": "repair", "result": "更换轴承", "notes": "checklist 手写的备注", "work_order_id": None},  # typed by hand
+        {"kind": "repair", "result": "completed (WO-6)", "notes": "水泵周检 at equipment PUMP-1: 出口压力 (P1) reading "
+         "0.2 MPa outside 0.3–0.6 MPa", "work_order_id": "wo_6"},  # an inspection finding's order, no summary
+        {"kind": "repair", "result": "completed (WO-7)", "notes": "Fixed at site: seal replaced", "work_order_id": "wo_7"},
     ]
     with app.test_request_context():
         g.language = "zh"
         assert [(i18n.record_result(r), i18n.record_notes(r)) for r in records] == [
             ("发现 2 项问题", "检查表 水泵周检"), ("合格", "检查表 水泵周检"),
             ("完工（WO-4）", "定期保养：生活水泵（PUMP-1），2026-12-01 到期"), ("完工（WO-5）", "换了密封圈"),
-            ("更换轴承", "checklist 手写的备注")]
+            ("更换轴承", "checklist 手写的备注"),
+            ("完工（WO-6）", "水泵周检（设备 PUMP-1）：出口压力（P1）读数 0.2 MPa，不在 0.3–0.6 MPa 之内"),
+            ("完工（WO-7）", "Fixed at site: seal replaced")]  # a typed summary is never read as a place
         g.language = "en"
         assert [(i18n.record_result(r), i18n.record_notes(r)) for r in records] == [
             (r["result"], r["notes"]) for r in records]

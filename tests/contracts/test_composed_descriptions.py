@@ -108,6 +108,16 @@ def test_a_composed_description_reads_in_chinese(composed):
     assert shown != item["description"] and not ENGLISH.search(shown), (item["description"], shown)
 
 
+def finding_order():
+    """The order of an inspection's failed item at a piece of equipment."""
+    inspection = {"_id": "insp_1", "estate_id": "est_1", "location": None, "equipment_id": "eq_1",
+                  "equipment_code": "PUMP-1", "checklist_name": "水泵周检", "completed_at": "2026-11-23T02:00:00.000Z",
+                  "completed_by": "chen"}
+    item = {**READING, "work_order_id": "wo_7"}
+    return domain.from_inspection_finding(inspection, item, checklists.describe_finding(inspection, item), "WO-7",
+                                          CREATED, RULES)
+
+
 def completed(order):
     return order | {"completed_at": "2026-12-01T08:00:00.000Z", "technician": "chen", "summary": None}
 
@@ -118,7 +128,9 @@ def completed(order):
     (lambda: checklists.equipment_record({"_id": "insp_2", "findings": [], "checklist_name": "水泵周检",
                                           "completed_at": "2026-11-23T02:00:00.000Z", "completed_by": "chen"})),
     lambda: ledger.record_from_order(completed(plan("periodic_maintenance"))),
-], ids=["inspection with a finding", "inspection passed", "a plan's order completed"])
+    lambda: ledger.record_from_order(completed(finding_order())),
+], ids=["inspection with a finding", "inspection passed", "a plan's order completed",
+        "an inspection finding's order completed"])
 def test_what_maintenance_writes_on_an_equipment_ledger_reads_in_chinese(composed):
     record = composed()
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
