@@ -122,6 +122,7 @@ def _template_helpers():
         "described": i18n.described,
         "record_result": i18n.record_result,
         "record_notes": i18n.record_notes,
+        "check_notes": i18n.check_notes,
         "disabled_reason": i18n.disabled_reason,
         "why_failed": i18n.why_failed,
         "plain": i18n.plain,

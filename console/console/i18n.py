@@ -261,6 +261,16 @@ _DESCRIPTIONS = {source: (re.compile(pattern, re.DOTALL), key) for source, patte
 )}
 
 
+def check_notes(text):
+    """A fire check's ``notes`` in the page's language: what was typed, then each failed item of
+    its checklist as ``security_patrol.fire`` adds it ("…; 出口压力 (P1) reading 0.2 MPa below 0.3
+    MPa"), a composed sentence (``refusal_text``, ``refusal_catalogue.COMPOSED``)."""
+    text = str(text or "")
+    if language() != "zh" or not text:
+        return text
+    return "；".join(refusal_text(part) for part in text.split("; "))
+
+
 # A work order opened for a service request copies the request's description: the one of a
 # vacant-unit inspection's problem reads as its request does (the order does not carry the
 # request's channel; a typed description in that English form would read the same in Chinese).
@@ -289,7 +299,7 @@ def described(item):
         parts["failure"] = refusal_text(parts["failure"])  # a failed item (refusal_catalogue.COMPOSED)
         parts["where"] = translate("described.equipment", code=parts["equipment"]) if parts["equipment"] else parts["location"]
     if source in ("fire_inspection", "return_visit") and parts["notes"]:
-        parts["notes"] = f"：{parts['notes']}"
+        parts["notes"] = f"：{check_notes(parts['notes']) if source == 'fire_inspection' else parts['notes']}"
     if form[1] == "described.vacant_problem" and parts["location"]:
         parts["location"] = f"（{parts['location']}）"
     return translate(form[1], **parts)

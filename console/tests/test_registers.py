@@ -422,3 +422,18 @@ def test_the_change_log_names_its_events_and_fields_in_words(client, fake, house
     page = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "household_created" not in page and "area_m2" not in page
     assert "面积（㎡）, 楼栋, 小区（系统编号）" in page
+
+
+def test_a_fire_checks_failed_checklist_items_read_in_the_pages_language(client, fake):
+    """security-patrol adds each failed item to a check's notes in English (an API client's check
+    with a checklist): they showed as written on the Chinese register (found by review)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})
+    check = {"id": "fi_1", "estate_id": ESTATE, "equipment_id": "fe_1", "equipment_code": "EXT-3F-01",
+             "period": "2026-11", "result": "defect", "inspected_at": "2026-11-30T02:00:00Z", "inspected_by": "li",
+             "notes": "压力不足; 出口压力 (P1) reading 0.2 MPa below 0.3 MPa; 箱门完好 (C1) failed"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [check], "next_cursor": None})
+    zh = client.get("/security/fire-inspections", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "压力不足；出口压力（P1）读数 0.2 MPa，低于 0.3 MPa；箱门完好（C1）不合格" in zh
+    en = client.get("/security/fire-inspections", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "压力不足; 出口压力 (P1) reading 0.2 MPa below 0.3 MPa; 箱门完好 (C1) failed" in en

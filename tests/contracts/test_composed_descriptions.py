@@ -23,6 +23,8 @@ from estate_common.testing import event
 from integrations import operations, sender, webhooks
 from maintenance import checklists, domain, ledger
 from maintenance.rules import DEFAULTS
+from security_patrol import fire
+from security_patrol.rules import DEFAULTS as PATROL_DEFAULTS
 
 CREATED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
@@ -85,15 +87,30 @@ def vacant_problem_order():
     return domain.from_service_request(created, "WO-6", CREATED, RULES)
 
 
+def checked_fire_defect():
+    """A fire check recorded with a checklist whose items failed: security-patrol adds each failed
+    item to the notes, and maintenance's order carries them."""
+    checklist = {"_id": "cl_1", "target": "equipment", "items": [
+        {"code": "P1", "label": "出口压力", "kind": "reading", "unit": "MPa", "min": 0.3, "max": None},
+        {"code": "C1", "label": "箱门完好", "kind": "pass_fail", "unit": None, "min": None, "max": None}]}
+    equipment = {"_id": "fe_1", "code": "XF-01", "name": "消火栓1", "kind": "hydrant", "location": "地下车库B2"}
+    data = {"result": "defect", "notes": "无水压", "results": [{"code": "P1", "reading": 0.2},
+                                                              {"code": "C1", "passed": False}]}
+    inspection, [(_, defect)] = fire.new_inspection("fchk_1", "est_1", equipment, data, CREATED, "li",
+                                                    {**PATROL_DEFAULTS, "timezone": "Asia/Shanghai"}, checklist)
+    return domain.from_fire_defect(event("security_patrol", "fire_defect_reported", "est_1", defect), "WO-8",
+                                   CREATED, RULES)
+
+
 @pytest.mark.parametrize("composed", [
-    lambda: fire_defect("无水压"), lambda: fire_defect(""), incident, anomaly,
+    lambda: fire_defect("无水压"), checked_fire_defect, lambda: fire_defect(""), incident, anomaly,
     lambda: plan("daily_inspection"), lambda: plan("periodic_maintenance"),
     lambda: finding(READING), lambda: finding({**READING, "min": None, "note": None}, "1号楼"),
     lambda: finding({"kind": "check", "label": "通道畅通", "code": "C1"}, "1号楼"),
     lambda: return_visit_follow_up("厨房仍漏水"), lambda: return_visit_follow_up(None),
     lambda: vacant_problem("卧室") | {"channel": "inspection"},
     lambda: vacant_problem(None) | {"channel": "inspection"}, vacant_problem_order,
-], ids=["fire defect with notes", "fire defect", "incident", "patrol anomaly", "daily inspection",
+], ids=["fire defect with notes", "fire defect with failed checklist items", "fire defect", "incident", "patrol anomaly", "daily inspection",
         "periodic maintenance", "inspection reading, equipment", "inspection reading above, place",
         "inspection check, place", "return visit's problem with notes", "return visit's problem",
         "vacant problem with place", "vacant problem", "vacant problem's work order"])

@@ -24,7 +24,7 @@ class Field:
 class Column:
     name: str
     label: str
-    kind: str = "text"  # text, when, money, enum, household, bool, list, count, link
+    kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes
     group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
     source: str = ""  # PICK_SOURCES: the value is that register's row id, shown by its name
 
@@ -222,7 +222,8 @@ SECURITY = (
              roles=menu.SECURITY),
     Register("security", "fire-inspections", "menu.fire_inspections", "fire-inspections",
              (C("equipment_code", "reg.code"), C("period", "bill.period"), C("result", "reg.result", "enum", "fire"),
-              C("notes", "reg.notes"), C("inspected_at", "reg.inspected_at", "when"), C("inspected_by", "reg.by")),
+              C("notes", "reg.notes", "check_notes"), C("inspected_at", "reg.inspected_at", "when"),
+              C("inspected_by", "reg.by")),
              fields=(F("equipment_id", "reg.equipment", "pick", True, group="fire-equipment"),
                      F("result", "reg.result", "choice", True, ("ok", "defect"), "fire"), NOTE),
              filters=(F("period", "bill.period", "month"),
