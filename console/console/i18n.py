@@ -411,8 +411,8 @@ def plain(value):
         return "—"
     if isinstance(value, bool):
         return translate("common.yes" if value else "common.no")
-    if isinstance(value, dict):
-        return ", ".join(f"{key}: {plain(item)}" for key, item in value.items())
+    if isinstance(value, dict):  # its fields as a record's are (an equipment record inside an archive record)
+        return ", ".join(f"{field_name(key)}: {field_value(key, item)}" for key, item in value.items())
     if isinstance(value, list):
         return ", ".join(plain(item) for item in value)
     return str(value)
@@ -488,11 +488,13 @@ def field_value(name, value, subject=None):
     found by review)."""
     if str(name).endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
         return money(value)
-    if str(name).endswith("_at") and isinstance(value, str) and parse_time(value) is not None:
+    if (str(name).endswith("_at") or name == "at") and isinstance(value, str) and parse_time(value) is not None:
         return when(value)
     group = _SUBJECT_GROUPS.get(subject, {}).get(name) or _VALUE_GROUPS.get(name)
     if group and isinstance(value, str):
         return label(group, value, *([_VALUE_GROUPS[name]] if name in _VALUE_GROUPS else []))
+    if name == "result" and isinstance(value, str):  # what maintenance writes on a ledger ("completed (WO-4)")
+        return record_result({"result": value})
     return plain(value)
 
 

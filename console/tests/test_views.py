@@ -1162,6 +1162,12 @@ def test_a_record_s_values_read_in_yuan_and_on_the_estate_s_clock(client):
         assert i18n.field_value("status", "pending", "work_order") == "待派工"
         assert i18n.field_value("status", "pending", "application") == "待审批"
         assert i18n.field_value("status", "open", "work_order") == i18n.field_value("status", "open")
+        # a record inside a record (an equipment's ledger line): its fields named, its time and result read
+        line = {"kind": "repair", "result": "completed (WO-4)", "at": "2026-11-02T03:00:00Z", "by": "chen"}
+        assert i18n.field_value("record", line) == (
+            f"{i18n.field_name('kind')}: {i18n.label('kind', 'repair')}, {i18n.field_name('result')}: 完工（WO-4）, "
+            f"{i18n.field_name('at')}: 2026-11-02 11:00, {i18n.field_name('by')}: chen")
+        assert "completed" not in i18n.field_value("record", line) and "T03:00" not in i18n.field_value("record", line)
 
 
 def test_a_refused_reply_comes_back_as_typed(client, fake):
