@@ -268,7 +268,9 @@ def check_notes(text):
     text = str(text or "")
     if language() != "zh" or not text:
         return text
-    return "；".join(refusal_text(part) for part in text.split("; "))
+    parts = text.split("; ")
+    shown = [refusal_text(part) for part in parts]
+    return "；".join(shown) if shown != parts else text  # typed notes alone stay as typed
 
 
 # A work order opened for a service request copies the request's description: the one of a
@@ -405,16 +407,17 @@ def why_failed(text):
             return translate(key, **parts)
     return refusal_text(text)
 
-def plain(value):
-    """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none."""
+def plain(value, within=None):
+    """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none;
+    an object's fields read as those of a record of the kind ``within`` (its field's name)."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return translate("common.yes" if value else "common.no")
     if isinstance(value, dict):  # its fields as a record's are (an equipment record inside an archive record)
-        return ", ".join(f"{field_name(key)}: {field_value(key, item)}" for key, item in value.items())
+        return ", ".join(f"{field_name(key)}: {field_value(key, item, within)}" for key, item in value.items())
     if isinstance(value, list):
-        return ", ".join(plain(item) for item in value)
+        return ", ".join(plain(item, within) for item in value)
     return str(value)
 
 
@@ -478,7 +481,8 @@ def refusal_text(text):
 
 # the same field of another subject reads from a group of its own: a work order's ``pending`` is
 # 待派工, not an application's 待审批 (found by review)
-_SUBJECT_GROUPS = {"work_order": {"status": "wo_status"}}
+_SUBJECT_GROUPS = {"work_order": {"status": "wo_status"},
+                   "record": {"kind": "record"}}  # an equipment's ledger line (equipment_record_added)
 
 
 def field_value(name, value, subject=None):
@@ -495,7 +499,7 @@ def field_value(name, value, subject=None):
         return label(group, value, *([_VALUE_GROUPS[name]] if name in _VALUE_GROUPS else []))
     if name == "result" and isinstance(value, str):  # what maintenance writes on a ledger ("completed (WO-4)")
         return record_result({"result": value})
-    return plain(value)
+    return plain(value, name)
 
 
 def when(value, zone=None):

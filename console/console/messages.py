@@ -748,7 +748,7 @@ _MESSAGES = {
     "channel.fax": ("传真", "Fax"),
     "channel.app": ("App", "App"),
     "channel.portal": ("业主门户", "Owner portal"),
-    "channel.inspection": ("空置房巡查", "Vacant-unit inspection"),
+    "channel.inspection": ("空置房巡检", "Vacant-unit inspection"),
     "sr.portal_address": ("报事地址", "Address given"),
     "sr.portal_unmatched": ("未匹配房屋", "No household matched"),
     "sr.portal_contact": ("联系方式", "Contact"),
@@ -940,7 +940,7 @@ _MESSAGES = {
     "described.inspection": ("{checklist}（{where}）：{failure}", "{checklist} at {where}: {failure}"),
     "described.equipment": ("设备 {code}", "equipment {code}"),
     "described.return_visit": ("{number} 回访发现问题{notes}", "Problem found on the return visit of {number}{notes}"),
-    "described.vacant_problem": ("空置房巡查 {date}，问题 {number}{location}：{description}",
+    "described.vacant_problem": ("空置房巡检 {date}，问题 {number}{location}：{description}",
                                  "vacant-unit inspection {date}, problem {number}{location}: {description}"),
     # what maintenance writes on an equipment's ledger (i18n.record_result, i18n.record_notes)
     "record_text.completed": ("完工（{number}）", "completed ({number})"),

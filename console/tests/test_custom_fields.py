@@ -94,18 +94,21 @@ def test_a_request_is_registered_with_its_values_shows_them_and_changes_them(cli
     _only_documented(fake, documented_routes)
 
 
-def test_the_history_names_the_fields_a_step_set_by_their_labels(client, fake):
-    """The step's note holds the fields' keys ("floor_drain, mood"): shown as such (found by review)."""
+def test_the_history_names_the_fields_a_step_set_by_their_labels_and_the_flat_matched(client, fake):
+    """The step's note holds the fields' keys ("floor_drain, mood"), a match's the household's id:
+    shown as such (found by review)."""
     sign_in(client, fake, roles=("agent",))
     definitions(fake, MOOD, field("service_request", "callback", "bool", "需回电", "Call back"))
     request = {"id": "sr_1", "estate_id": ESTATE, "number": "SR-1", "kind": "consultation", "household_id": "hh_1",
                "channel": "phone", "description": "dogs?", "status": "open", "due_at": None, "created_at": STAMP,
                "updated_at": STAMP, "custom": {"mood": "upset", "callback": True}, "history": [
-                   {"at": STAMP, "by": "zhang", "action": "custom_values_set", "note": "callback, gone_field, mood"}]}
+                   {"at": STAMP, "by": "zhang", "action": "custom_values_set", "note": "callback, gone_field, mood"},
+                   {"at": STAMP, "by": "zhang", "action": "household_matched", "note": "hh_1"}]}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", request)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)
     zh = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert '<span class="muted">需回电、gone_field、情绪</span>' in zh  # a field since deleted: its key
+    assert '<span class="muted">5-1-1801</span>' in zh  # the flat a portal request was matched to, not its id
     en = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<span class="muted">Call back, gone_field, Mood</span>' in en
 

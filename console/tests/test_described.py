@@ -26,7 +26,7 @@ FORMS = [
     ({"type": "return_visit"}, "Problem found on the return visit of SR-2026-000001", "SR-2026-000001 回访发现问题"),
     # a work order of a vacant-unit inspection's repair request copies the request's description
     ({"type": "service_request"}, "vacant-unit inspection 2026-11-20, problem 1 (卧室): 天花板渗水",
-     "空置房巡查 2026-11-20，问题 1（卧室）：天花板渗水"),
+     "空置房巡检 2026-11-20，问题 1（卧室）：天花板渗水"),
 ]
 
 
@@ -40,9 +40,9 @@ def test_each_composed_form_reads_in_chinese(app):
     for source, english, chinese in FORMS:
         assert _zh(app, {"source": source, "description": english}) == chinese, english
     request = {"channel": "inspection", "description": "vacant-unit inspection 2026-11-20, problem 1 (卧室): 天花板渗水"}
-    assert _zh(app, request) == "空置房巡查 2026-11-20，问题 1（卧室）：天花板渗水"
+    assert _zh(app, request) == "空置房巡检 2026-11-20，问题 1（卧室）：天花板渗水"
     assert _zh(app, {"channel": "inspection", "description": "vacant-unit inspection 2026-11-20, problem 2: 水龙头滴水"}) == (
-        "空置房巡查 2026-11-20，问题 2：水龙头滴水")
+        "空置房巡检 2026-11-20，问题 2：水龙头滴水")
 
 
 def test_an_english_page_a_typed_description_and_a_cut_one_show_as_written(app):

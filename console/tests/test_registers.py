@@ -437,3 +437,7 @@ def test_a_fire_checks_failed_checklist_items_read_in_the_pages_language(client,
     assert "压力不足；出口压力（P1）读数 0.2 MPa，低于 0.3 MPa；箱门完好（C1）不合格" in zh
     en = client.get("/security/fire-inspections", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "压力不足; 出口压力 (P1) reading 0.2 MPa below 0.3 MPa; 箱门完好 (C1) failed" in en
+    typed = {**check, "id": "fi_2", "notes": "pressure low; see photo"}  # typed alone: as typed
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [typed], "next_cursor": None})
+    zh = client.get("/security/fire-inspections", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "pressure low; see photo" in zh

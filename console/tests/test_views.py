@@ -1165,9 +1165,10 @@ def test_a_record_s_values_read_in_yuan_and_on_the_estate_s_clock(client):
         # a record inside a record (an equipment's ledger line): its fields named, its time and result read
         line = {"kind": "repair", "result": "completed (WO-4)", "at": "2026-11-02T03:00:00Z", "by": "chen"}
         assert i18n.field_value("record", line) == (
-            f"{i18n.field_name('kind')}: {i18n.label('kind', 'repair')}, {i18n.field_name('result')}: 完工（WO-4）, "
+            f"{i18n.field_name('kind')}: 维修, {i18n.field_name('result')}: 完工（WO-4）, "
             f"{i18n.field_name('at')}: 2026-11-02 11:00, {i18n.field_name('by')}: chen")
         assert "completed" not in i18n.field_value("record", line) and "T03:00" not in i18n.field_value("record", line)
+        assert i18n.field_value("record", {"kind": "inspection"}) == f"{i18n.field_name('kind')}: 巡检"  # not 报修's group
 
 
 def test_a_refused_reply_comes_back_as_typed(client, fake):

@@ -16,7 +16,8 @@ from archive import borrowing
 from archive.rules import DEFAULTS as ARCHIVE_DEFAULTS
 from console import i18n
 from console.app import create_app
-from customer_service import complaints, handling, intake, repairs
+from customer_service import complaints, handling, intake, portal, repairs
+from customer_service import domain as desk_domain
 from customer_service.rules import DEFAULTS as DESK_DEFAULTS
 from estate_common.nameko.caller import Caller
 from estate_common.testing import event, staff
@@ -73,7 +74,9 @@ def desk_entries():
                                                      "description": "噪音", "nature": "noise"},
                                    "SR-2026-000003", NOW, rules, "zhang")
     verified = complaints.verify(complaint, {"finding": "装修噪音属实"}, at(3 * 24 * 60), AGENT)
-    return (emergency["history"] + request["history"][-1:] + attempt["history"][-1:] + visited.entries + closed.entries
+    rated = portal.rate({**request, "portal": {"rating": None}}, 4, at(500))
+    return (emergency["history"] + request["history"][-1:] + rated.entries + [desk_domain.overdue_entry(at(600))]
+            + attempt["history"][-1:] + visited.entries + closed.entries
             + cancelled.entries + verified.entries)
 
 
@@ -104,7 +107,32 @@ def engineering_entries():
                                               "notice_due_at": "2026-11-24T09:00:00.000Z"})
     entries += domain.from_follow_up(event("customer_service", "follow_up_requested", "est_1", follow_up),
                                      "WO-2026-000002", NOW, rules)["history"]
-    return entries
+    return entries + opened_by_other_services(rules)
+
+
+def opened_by_other_services(rules):
+    """The first step of the orders maintenance opens from a patrol, a fire check, an incident, a
+    plan and an inspection."""
+    anomaly = event("security_patrol", "anomaly_reported", "est_1", {
+        "id": "an_1", "round_id": "round_1", "checkpoint": {"code": "CP-3", "name": "泵房"},
+        "description": "地面有水", "reported_at": "2026-11-23T02:00:00.000Z", "emergency": False})
+    defect = event("security_patrol", "fire_defect_reported", "est_1", {
+        "id": "fchk_1", "equipment_id": "fe_1", "equipment_code": "XF-01", "equipment_name": "消火栓1",
+        "kind": "hydrant", "location": "地下车库B2", "notes": "无水压", "period": "2026-11",
+        "inspected_at": "2026-11-23T02:00:00.000Z"})
+    incident = event("security_patrol", "emergency_repair_requested", "est_1", {
+        "id": "inc_1", "number": "INC-2026-000001", "type": "flooding", "description": "车库进水",
+        "location": "B2 车库", "opened_at": "2026-11-23T02:00:00.000Z"})
+    inspection = {"_id": "insp_1", "estate_id": "est_1", "location": "1号楼", "equipment_id": None,
+                  "equipment_code": None, "checklist_name": "消防通道巡检", "completed_at": "2026-11-23T02:00:00.000Z",
+                  "completed_by": "chen"}
+    orders = [domain.from_patrol_anomaly(anomaly, "WO-3", NOW, rules), domain.from_fire_defect(defect, "WO-4", NOW, rules),
+              domain.from_incident(incident, "WO-5", NOW, rules),
+              domain.from_plan({"_id": "plan_1", "estate_id": "est_1", "kind": "daily_inspection", "equipment_id": "eq_1"},
+                               {"name": "生活水泵", "code": "PUMP-1"}, "2026-12-01", "WO-6", NOW),
+              domain.from_inspection_finding(inspection, {"code": "C1", "work_order_id": "wo_7"}, "消防通道巡检：通道堵塞",
+                                             "WO-7", NOW, rules)]
+    return [order["history"][0] for order in orders]
 
 
 def archive_entries():
