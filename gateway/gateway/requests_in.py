@@ -3,13 +3,13 @@ import io
 import json
 import math
 import re
-import unicodedata
 import uuid
 
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from estate_common import logs
+from estate_common import text as texts
 from estate_common.errors import InvalidInput, field_error
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -135,29 +135,17 @@ def whole_numbers(value, depth=0, path=""):
     return value
 
 
-# C0 and C1 controls but tab, line feed and carriage return: no text of the API holds one (a
-# description with \x07 or \x1b[31m was kept, and every export dropped it)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
 def _require_text(text, path):
     """A 400 naming ``path`` for a text that holds a control character, or one made only of
-    invisible format characters and spaces (a zero-width space passed every "not blank" check:
-    ``\\S`` matches it). Found by review."""
+    invisible format characters and spaces (``estate_common.text``: the import of a file reads
+    its cells by the same rules). Found by review."""
     _require_unicode(text)
-    if _CONTROL.search(text):
+    if texts.holds_control(text):
         raise InvalidInput("text in the body holds a control character",
                            [field_error(path or "(body)", "holds a control character")])
-    if text and not text.isascii() and _invisible(text):
+    if texts.invisible(text):
         raise InvalidInput("text in the body has no visible character",
                            [field_error(path or "(body)", "has no visible character")])
-
-
-def _invisible(text):
-    """Only format characters (zero-width space, joiners, a byte-order mark) and spaces, and at
-    least one of the former: a text of spaces alone is each contract's to judge."""
-    categories = {unicodedata.category(character) for character in text}
-    return "Cf" in categories and categories <= {"Cf", "Zs", "Zl", "Zp", "Cc"}
 
 
 def _require_unicode(text):

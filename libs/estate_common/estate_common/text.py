@@ -32,3 +32,23 @@ def number_text(text):
     ("89,5" was read as 895 m², found by review)."""
     read = unicodedata.normalize("NFKC", str(text)).strip()
     return read.replace(",", "") if _GROUPED.fullmatch(read) else read
+
+
+# C0 and C1 controls but tab, line feed and carriage return: no text of the API holds one (a
+# description with \x07 or \x1b[31m was kept, and every export dropped it)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def holds_control(text):
+    """Whether ``text`` holds a control character no text of the API may hold."""
+    return _CONTROL.search(text) is not None
+
+
+def invisible(text):
+    """Only format characters (zero-width space, joiners, a byte-order mark) and spaces, and at
+    least one of the former: a text of spaces alone is each contract's to judge (a zero-width
+    space passed every "not blank" check: ``\\S`` matches it)."""
+    if not text or text.isascii():
+        return False
+    categories = {unicodedata.category(character) for character in text}
+    return "Cf" in categories and categories <= {"Cf", "Zs", "Zl", "Zp", "Cc"}

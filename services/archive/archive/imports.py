@@ -18,7 +18,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from estate_common import contracts, custom_fields, exports, job_scopes
-from estate_common.text import address_part, number_text
+from estate_common.text import address_part, holds_control, invisible, number_text
 from estate_common.errors import DomainError, InvalidInput, field_error
 
 from . import domain, import_files
@@ -103,13 +103,31 @@ def household_body(fields):
     return body
 
 
-def row_errors(number, body):
-    """What is wrong with a row, as ``[{row, field, message}]`` (empty when it is fine).
+def row_errors(number, body, fields=None):
+    """What is wrong with a row, as ``[{row, field, message}]`` (empty when it is fine): its
+    ``HouseholdCreate`` body against the contract, and each text of the body and of its custom
+    cells (``fields``) by the rules the gateway holds a JSON body's text to (a name of control
+    characters or of zero-width spaces alone was imported that the API refuses).
 
     The messages never repeat the value sent: the job's result is kept and read later, and
     a row's values are an owner's name and phone number."""
     found = contracts.load().errors("openapi.yaml#/components/schemas/HouseholdCreate", body)
+    found += _text_errors(body) + _text_errors({name: value for name, value in (fields or {}).items()
+                                                if name.startswith("custom.")})
     return [{"row": number, "field": e["field"], "message": e["message"]} for e in found]  # contracts.without_value
+
+
+def _text_errors(values, prefix=""):
+    found = []
+    for name, value in values.items():
+        field = f"{prefix}{name}"
+        if isinstance(value, dict):
+            found += _text_errors(value, f"{field}.")
+        elif isinstance(value, str) and holds_control(value):
+            found.append({"field": field, "message": "holds a control character"})
+        elif isinstance(value, str) and invisible(value):
+            found.append({"field": field, "message": "has no visible character"})
+    return found
 
 
 def _domain_errors(number, error):
@@ -179,7 +197,7 @@ def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
     try:
         for number, fields in rows:
             body = household_body(fields)
-            problems = row_errors(number, body)
+            problems = row_errors(number, body, fields)
             if not problems:
                 try:
                     custom = custom_values(definitions, fields)

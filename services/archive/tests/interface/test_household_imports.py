@@ -308,3 +308,23 @@ def test_the_owner_lists_an_older_version_kept_are_dropped_when_archive_starts(m
     provider.setup()
     assert "import_files" not in db.list_collection_names() and db.households.count_documents({}) == 1
     provider.setup()  # the next start: nothing left to drop
+
+
+def test_a_cell_of_control_characters_or_invisible_ones_alone_is_refused_as_the_api_refuses_it(archive):
+    """The import kept a name of \\x07 and \\x1b[31m, one of zero-width spaces alone, a room with
+    \\x7f and a name with a C1 control, all of which ``POST …/households`` refuses (found by a
+    bad-input probe)."""
+    content = csv_bytes("2,1,201,80,Bad\x07Name\x1b[31m,13800138000",
+                        "2,1,202,80,\u200b\u200b,13800138001",
+                        "2,1,203\x7f,80,王五,13800138002",
+                        "2,1,204,80,n\x85x,13800138003",
+                        "2,1,205,80,赵\u200b六,13800138004")  # a zero-width space inside a name: kept
+    job = start(archive, content)
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert (result["created"], result["rejected"]) == (1, 4), result
+    assert sorted((e["row"], e["field"], e["message"]) for e in result["errors"]) == [
+        (2, "owner.name", "holds a control character"), (3, "owner.name", "has no visible character"),
+        (4, "room", "holds a control character"), (5, "owner.name", "holds a control character")]
+    [kept] = archive.list_households({"estate_id": archive.estate_id, "filters": {"building": "2"}})["items"]
+    assert kept["room"] == "205"
