@@ -141,3 +141,19 @@ def test_a_billing_run_for_a_future_period_or_by_a_cashier_is_refused(api, offic
     assert api.post(f"{base}/billing-runs", {"period": "2026-11"}, token(office, "cashier")).status_code == 403
     assert api.get(f"{base}/billing-runs/job_finance_000000000000000000000000",
                    token(office, "accountant")).status_code == 404
+
+
+@pytest.mark.parametrize("period", ["２０２６-01", "2026-11%0A", "1899-12", "3000-01"])
+def test_a_period_no_calendar_month_of_the_api_is_a_problem_and_publishes_nothing(api, office, period):
+    """Full-width digits, a final line feed and years outside 1900-2999 reached finance as periods:
+    the reports answered 200 echoing them, and a disclosure of 1899-12 was published (found by a
+    bad-input probe)."""
+    base, accountant = office["base"], token(office, "accountant")
+    for path in (f"reports/reconciliation?period={period}", f"reports/disclosure?period={period}",
+                 f"maintenance-fund/statement?period={period}", f"bills?period={period}"):
+        answer = api.get(f"{base}/{path}", accountant)
+        assert answer.status_code == 400, (path, answer.status_code, answer.text)
+        assert answer.headers["Content-Type"].startswith("application/problem+json")
+    published = api.post(f"{base}/reports/disclosure/{period}/publish", {}, accountant)
+    assert published.status_code in (400, 404), published.text  # 404: a path no route matches
+    assert api.get(f"{base}/disclosures", accountant).json()["items"] == []

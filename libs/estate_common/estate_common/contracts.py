@@ -49,7 +49,27 @@ def _multiple_of(validator, divisor, instance, schema):
         yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
 
 
-Validator = validators.extend(Draft202012Validator, {"multipleOf": _multiple_of})
+def _ascii_digits(pattern):
+    """``\\d`` as JSON Schema (ECMA-262) reads it, an ASCII digit: Python's matches any script's
+    ("２０２６-11" was a period; found by a bad-input probe). Both validators read patterns so."""
+    return pattern.replace("\\d", "[0-9]")
+
+
+@functools.lru_cache(maxsize=None)
+def _ecma(pattern):
+    """``pattern`` as JSON Schema reads it where Python's ``re`` reads it otherwise: ``\\d`` (above)
+    and a closing ``$``, the end of the text (Python's also matches before a final line feed:
+    "2026-11\\n" passed jsonschema's check while fastjsonschema, which reads ``$`` so, refused
+    it). The contracts write ``$`` only as a closing anchor."""
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", _ascii_digits(pattern)))
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+Validator = validators.extend(Draft202012Validator, {"multipleOf": _multiple_of, "pattern": _pattern})
 
 
 def contracts_dir():
@@ -318,6 +338,8 @@ def _compilable(node):
             continue
         if key in ("enum", "const", "default", "examples", "example"):  # values, not schemas
             out[key] = value
+        elif key == "pattern" and isinstance(value, str):
+            out[key] = _ascii_digits(value)
         elif key in _SCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: _compilable(schema) for name, schema in value.items()}
         else:

@@ -400,3 +400,21 @@ def test_openapi_yaml_reads_the_same_with_the_fast_loader_as_with_pure_python():
     assert contracts._YAML_LOADER is yaml.CSafeLoader  # the wheels carry libyaml: start-up depends on it
     text = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
     assert contracts._load(ROOT / "openapi.yaml") == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+@pytest.mark.parametrize("value", ["2026-11\n", "２０２６-11", "2026-1１", "1899-12", "3000-01"])
+def test_a_pattern_is_read_as_json_schema_reads_it_by_both_validators(value):
+    """Python's ``$`` matched before a final line feed and its ``\\d`` any script's digit:
+    ``GET …/reports/reconciliation?period=２０２６-01`` reached finance and ``2026-11\\n`` came back
+    in the report, and a disclosure of 1899-12 was published (found by a bad-input probe)."""
+    loaded = contracts.load()
+    for ref in ("common.json#/$defs/period", "openapi.yaml#/components/schemas/Period",
+                "rpc/finance/reconciliation_report.json#/input"):
+        instance = {"estate_id": "est_1", "filters": {"period": value}} if ref.startswith("rpc/") else value
+        assert not loaded.accepts(ref, instance) and loaded.errors(ref, instance), (ref, value)
+    with pytest.raises(InvalidInput):
+        loaded.check_rpc_input("finance", "publish_disclosure", {"estate_id": "est_1", "id": value})
+    assert loaded.errors("common.json#/$defs/period", "2026-11") == []
+    loaded.check_rpc_input("finance", "publish_disclosure", {"estate_id": "est_1", "id": "2026-11"})
+    assert loaded.errors("common.json#/$defs/timestamp", "2026-11-30T08:00:00Z") == []
+    assert loaded.errors("common.json#/$defs/timestamp", "２026-11-30T08:00:00Z") != []
