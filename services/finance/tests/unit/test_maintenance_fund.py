@@ -60,3 +60,13 @@ def test_the_statement_opens_with_what_came_before_and_counts_only_what_moved_th
     assert (shown["opening_balance_cents"], shown["deposits_cents"], shown["uses_cents"],
             shown["closing_balance_cents"]) == (4000, 2000, 500, 5500)
     assert [(line["entry_id"], line["balance_cents"]) for line in shown["lines"]] == [("d1", 6000), ("u1", 5500)]
+
+
+def test_a_use_is_on_the_statement_when_it_was_approved_not_when_it_was_requested():
+    """Requested at 09:00, paid for by a deposit at 10:00 and approved at 11:00 of the same day:
+    the statement listed the use first, its balance below nothing."""
+    requested = use("u1", 800, "2026-11-10") | {"created_at": "2026-11-10T01:00:00.000Z",
+                                                 "decided_at": "2026-11-10T03:00:00.000Z"}
+    paid = deposit("d1", 1000, "2026-11-10") | {"created_at": "2026-11-10T02:00:00.000Z"}
+    shown = fund.statement("est_1", "2026-11", [], [requested, paid], NOW)
+    assert [(line["entry_id"], line["balance_cents"]) for line in shown["lines"]] == [("d1", 1000), ("u1", 200)]
