@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, NotFound
 from finance import reports
 
@@ -18,6 +19,17 @@ def test_every_operating_cost_is_in_the_expenses_and_the_net():
     assert report["expenses"]["operating_by_category"] == {"cleaning": 500, "staff": 12500}
     assert report["expenses"]["operating_cents"] == 13000 and report["expenses"]["total_cents"] == 17200
     assert report["net_received_cents"] == 21002 - 17200
+
+
+def test_totals_past_one_amounts_bound_are_within_the_reports_contract():
+    """Two costs of the largest amount made totals the contract's Cents refused: the report broke
+    its contract (found by a bad-input probe). A total is a TotalCents."""
+    largest = 100_000_000_000
+    costs = [{"category": "cleaning", "amount_cents": largest}] * 2
+    bills = [{"item": "property_service", "amount_cents": largest, "paid_cents": largest}] * 3
+    report = reports.disclosure("est_1", "2026-10", bills, WORK_ORDERS, NOW, costs)
+    assert report["expenses"]["operating_cents"] == 2 * largest
+    assert contracts.load().errors("rpc/finance/disclosure_report.json#/output", report) == []
 
 
 def test_a_cost_of_a_period_that_has_not_begun_is_refused():
