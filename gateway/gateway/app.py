@@ -48,6 +48,7 @@ def create_app(settings=None):
     secrets_policy.check_gateway(settings)  # refuses to start with a guessable secret
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
+    app.config["BODY_TIMEOUT"] = settings.get("body_timeout_seconds", 10.0)
     app.config["PUBLIC_LIMITS"] = settings["public_limits"]
     app.config["PORTAL_BASE_URL"] = settings["portal_base_url"]
     app.json.sort_keys = False
@@ -93,6 +94,7 @@ def _settings_from_env():
         "amqp_uri": config.amqp_uri(),
         "rpc_timeout": config.rpc_timeout(),
         "max_body_bytes": config.env_int("MAX_BODY_BYTES", 1_048_576),
+        "body_timeout_seconds": config.env_float("GATEWAY_BODY_TIMEOUT", 10.0),
         "trusted_proxies": config.env_int("TRUSTED_PROXIES", 0),
         "public_limits": public.settings_from_env(),
         "portal_base_url": config.env("PORTAL_BASE_URL", "http://127.0.0.1:8081"),
@@ -117,7 +119,8 @@ def _begin():
     g.request_id = requests_in.request_id()
     g.started = time.monotonic()
     logs.set_request_id(g.request_id)
-    requests_in.refuse_oversized(current_app.config["MAX_CONTENT_LENGTH"])
+    requests_in.take_body(public.body_cap(current_app.view_functions.get(request.endpoint)),
+                          current_app.config["BODY_TIMEOUT"])
 
 
 def _finish(response):

@@ -93,11 +93,18 @@ def count(path, write):
                              window, "too many requests filed for this estate")
 
 
+def body_cap(view_function):
+    """The body cap of a request to ``view_function``: the public routes' own, smaller one."""
+    if getattr(view_function, "public", False):
+        return current_app.config["PUBLIC_LIMITS"]["max_body_bytes"]
+    return current_app.config["MAX_CONTENT_LENGTH"]
+
+
 def view(route):
     def forward(**path):
-        # an oversized body is refused (and read away) before the limits: answered 429 unread, it
-        # cost the client its connection (``requests_in.DRAIN_FLOOR``)
-        requests_in.refuse_oversized(current_app.config["PUBLIC_LIMITS"]["max_body_bytes"])
+        # an oversized body was refused (and read away) before the limits, with the public cap
+        # (``body_cap``): answered 429 unread, it cost the client its connection
+        # (``requests_in.DRAIN_FLOOR``)
         count(path, write=route.method != "GET")
         requests_in.refuse_unknown_query()
         payload = dict(path)
@@ -119,4 +126,5 @@ def view(route):
         return response, route.status
 
     forward.__name__ = f"{route.service}__{route.rpc}"
+    forward.public = True
     return forward

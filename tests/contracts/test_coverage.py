@@ -125,6 +125,15 @@ def test_every_openapi_operation_declares_its_errors_and_every_ref_resolves():
                     BOOK.validator(ref).is_valid({})  # resolves every $ref on the way
 
 
+def test_every_operation_that_reads_a_body_documents_its_408():
+    """A body that stops coming is a 408 (``requests_in.take_body``) wherever a body is read,
+    that is wherever one can be too large (413)."""
+    for path, item in BOOK.openapi["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "413" in operation.get("responses", {}):
+                assert "408" in operation["responses"], (path, method)
+
+
 def test_every_operation_under_an_estate_documents_its_404():
     """An estate id that names no estate is a 404 (a list's included: gateway/known_estates.py),
     so every operation under one says so; eight lists did not, and the fuzzer's unknown estates

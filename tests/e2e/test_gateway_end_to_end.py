@@ -5,6 +5,7 @@ starts them), since the last test stops a service; each test makes its own estat
 tests do not depend on one another.
 """
 import json
+import socket
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from estate_common import calendar, clock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
+from .conftest import BODY_TIMEOUT_SECONDS
 from .flows import PHONE, STAFF_PASSWORD, eventually, new_estate, new_household, new_user, register
 
 
@@ -240,6 +242,34 @@ def test_an_overlong_request_line_is_a_414_problem_not_gunicorns_html_page(api, 
     problem = answer.json()
     assert answer.status_code == 431 and answer.headers["X-Request-ID"] == problem["request_id"]
     assert not api.book.http_response_errors("GET", short, 431, "application/problem+json", problem)
+
+
+def test_a_body_that_stops_coming_is_a_408_and_frees_the_gateway(api, desk):
+    """A body shorter than its Content-Length held a gunicorn thread for ever: twenty such
+    connections and /healthz went unanswered (found by a bad-input probe)."""
+    host, port = urlparse(api.base_url).hostname, urlparse(api.base_url).port
+    head = (f"POST /api/v1/estates/{desk['estate']['id']}/service-requests HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {desk['agent']}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 500\r\n\r\n{\"kind\":").encode()
+    stalled = []
+    for _ in range(20):  # more than the gateway's threads
+        client = socket.create_connection((host, port), timeout=BODY_TIMEOUT_SECONDS * 5)
+        client.sendall(head)
+        stalled.append(client)
+    try:
+        started = time.monotonic()
+        assert requests.get(api.base_url + "/healthz", timeout=BODY_TIMEOUT_SECONDS * 5).status_code == 200
+        assert time.monotonic() - started < BODY_TIMEOUT_SECONDS * 3
+        answer = stalled[0].recv(65536).decode()
+        assert answer.startswith("HTTP/1.1 408") and "application/problem+json" in answer, answer
+        problem = json.loads(answer.split("\r\n\r\n", 1)[1])
+        assert (problem["status"], problem["code"]) == (408, "request_timeout")
+        path = f"/api/v1/estates/{desk['estate']['id']}/service-requests"
+        assert not api.book.http_response_errors("POST", path, 408, "application/problem+json", problem)
+    finally:
+        for client in stalled:
+            client.close()
+    assert api.get("/healthz").status_code == 200
 
 
 def test_logs_are_json_lines_with_request_ids_and_no_personal_data(api, system, desk):
