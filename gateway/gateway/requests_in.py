@@ -45,6 +45,9 @@ def take_body(max_bytes, timeout_seconds):
         if isinstance(stopped, ClientDisconnected) and not isinstance(stopped.__context__, TimeoutError):
             raise
         raise RequestTimeout(f"the body stopped coming: nothing for {timeout_seconds:g} s") from None
+    finally:
+        if client is not None:  # the answer is written without it (a slow reader of an export)
+            client.settimeout(None)
 
 
 def refuse_oversized(max_bytes):
