@@ -132,7 +132,8 @@ def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(api, desk, c
 
 @pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=500", "limit"),
                                           ("cursor=%21%21", "cursor"), ("kind=gossip", "kind"),
-                                          ("sort=-created_at", "sort")])
+                                          ("sort=-created_at", "sort"),
+                                          ("from=2026-12-01&to=2026-01-01", "to")])
 def test_bad_paging_and_filters_are_refused(api, desk, query, field):
     answer = api.get(f"/api/v1/estates/{desk['estate']['id']}/service-requests?{query}", desk["agent"])
     assert answer.status_code == 400

@@ -225,6 +225,20 @@ def filter_bound(text, field, tz, after=False):
         raise InvalidInput(f"{field} is not a time", [field_error(field, "is not a valid date or time")]) from None
 
 
+def filter_window(filters, tz):
+    """A list's ``from`` and ``to`` filters as stored timestamps: ``(lower, upper, upper_inclusive)``,
+    each bound None when not given. ``from`` is inclusive; a ``to`` day bounds exclusively at the
+    first instant after it (``filter_bound``), a ``to`` moment inclusively. A ``to`` before the
+    ``from`` is a 400, as ``GET …/archive/verify`` answers it (the lists answered an empty page;
+    found by a bad-input probe)."""
+    lower = filter_bound(filters["from"], "filters.from", tz) if "from" in filters else None
+    upper = filter_bound(filters["to"], "filters.to", tz, after=True) if "to" in filters else None
+    inclusive = "to" in filters and len(filters["to"]) != 10
+    if lower is not None and upper is not None and (upper < lower or (upper == lower and not inclusive)):
+        raise InvalidInput("to is before from", [field_error("filters.to", "must not be below from")])
+    return lower, upper, inclusive
+
+
 def checked_day_text(text, field):
     """A YYYY-MM-DD as it is kept (``text`` itself), once ``checked_day`` found it a day of the
     calendar."""

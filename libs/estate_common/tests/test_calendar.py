@@ -182,3 +182,20 @@ def test_n_local_days_later_keep_the_wall_clock_time_across_dst():
     assert calendar.days_later(registered, -7, "America/Los_Angeles") == registered - timedelta(days=7)
     shanghai = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # no DST: exactly N x 24 h
     assert calendar.days_later(shanghai, 3, "Asia/Shanghai") == shanghai + timedelta(days=3)
+
+
+def test_a_lists_window_has_its_bounds_and_refuses_a_to_before_its_from():
+    """``?from=2026-12-01&to=2026-01-01`` answered an empty page on the requests and archive lists
+    where ``…/archive/verify`` answers 400 (found by a bad-input probe)."""
+    tz = "Asia/Shanghai"
+    assert calendar.filter_window({}, tz) == (None, None, False)
+    assert calendar.filter_window({"from": "2026-11-01", "to": "2026-11-01"}, tz) == (
+        "2026-10-31T16:00:00.000Z", "2026-11-01T16:00:00.000Z", False)  # one whole local day
+    assert calendar.filter_window({"to": "2026-11-01T08:00:00Z"}, tz) == (None, "2026-11-01T08:00:00.000Z", True)
+    moment = "2026-11-01T08:00:00Z"
+    assert calendar.filter_window({"from": moment, "to": moment}, tz)[2] is True  # one instant
+    for reversed_window in ({"from": "2026-12-01", "to": "2026-01-01"}, {"from": "2026-11-02", "to": "2026-11-01"},
+                            {"from": "2026-11-01T08:00:01Z", "to": moment}):
+        with pytest.raises(InvalidInput) as refused:
+            calendar.filter_window(reversed_window, tz)
+        assert refused.value.errors == [{"field": "filters.to", "message": "must not be below from"}]

@@ -251,13 +251,14 @@ def records_search(filters, tz):
     """What a records search asks the store for: subject, subject type and household, and the
     moments ``occurred_at`` lies between: ``occurred_from`` (inclusive), then ``occurred_before``
     (exclusive) for a day ``to``, which includes its whole day, or ``occurred_until`` (inclusive)
-    for a moment. A day is the estate's local day in ``tz`` (``calendar.filter_bound``)."""
+    for a moment. A day is the estate's local day in ``tz`` (``calendar.filter_window``: a ``to``
+    before the ``from`` is a 400)."""
     search = {k: filters[k] for k in ("subject_id", "subject_type", "household_id") if k in filters}
-    if "from" in filters:
-        search["occurred_from"] = calendar.filter_bound(filters["from"], "filters.from", tz)
-    if "to" in filters:
-        bound = "occurred_before" if len(filters["to"]) == 10 else "occurred_until"
-        search[bound] = calendar.filter_bound(filters["to"], "filters.to", tz, after=True)
+    lower, upper, inclusive = calendar.filter_window(filters, tz)
+    if lower is not None:
+        search["occurred_from"] = lower
+    if upper is not None:
+        search["occurred_until" if inclusive else "occurred_before"] = upper
     return search
 
 

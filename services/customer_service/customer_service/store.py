@@ -151,12 +151,11 @@ def request_query(estate_id, filters, now, tz):
     for name in ("kind", "status", "household_id"):
         if name in filters:
             query[name] = filters[name]
-    created = {}
-    if "from" in filters:
-        created["$gte"] = calendar.filter_bound(filters["from"], "filters.from", tz)
-    if "to" in filters:
-        created["$lt" if len(filters["to"]) == 10 else "$lte"] = calendar.filter_bound(filters["to"], "filters.to",
-                                                                                    tz, after=True)
+    created, (lower, upper, inclusive) = {}, calendar.filter_window(filters, tz)
+    if lower is not None:
+        created["$gte"] = lower
+    if upper is not None:
+        created["$lte" if inclusive else "$lt"] = upper
     if created:
         query["created_at"] = created
     overdue = {"due_at": {"$lt": now}, "answered_at": None}
