@@ -6,12 +6,16 @@ success becomes ``ApiProblem`` (from its problem+json), and a gateway that
 cannot be reached becomes a 503 problem, so every screen can show a readable
 message with the request id instead of a stack trace.
 """
+import re
 import uuid
 
 import requests
 from flask import g, has_request_context
 
 TIMEOUT_SECONDS = 15
+# the public API's Idempotency-Key (openapi.yaml, parameters/IdempotencyKey)
+IDEMPOTENCY_KEY_MAX = 128
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,%d}[\x21-\x7e])?" % (IDEMPOTENCY_KEY_MAX - 2))
 
 
 class ApiProblem(Exception):
@@ -65,7 +69,14 @@ class Gateway:
         if self.forwarded_for:
             headers["X-Forwarded-For"] = self.forwarded_for
         if idempotent:
-            # one key per console submission: a retried form post cannot create twice
+            # one key per console submission: a retried form post cannot create twice. The key
+            # comes back from the form: one the gateway would refuse is refused here as it would
+            # be (a 20,000-character or non-ASCII one was a 500, one of spaces a 503 "gateway
+            # unavailable": requests cannot send such a header; found by a probe)
+            if not _IDEMPOTENCY_KEY.fullmatch(idempotent):
+                raise ApiProblem(400, "Bad Request", "Idempotency-Key is not valid", "invalid_input", errors=[
+                    {"field": "Idempotency-Key",
+                     "message": f"must be 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters, no space at either end"}])
             headers["Idempotency-Key"] = idempotent
         return headers
 

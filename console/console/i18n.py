@@ -114,7 +114,10 @@ def cents_from_yuan(text):
         return None
     if not amount.is_finite():
         return None
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    try:
+        return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than a decimal holds ("1e400" was a 500; found by a probe)
+        return None
 
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")

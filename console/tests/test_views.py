@@ -528,6 +528,25 @@ def test_money_and_amounts():
     assert i18n.cents_from_yuan("42,50") is None and i18n.cents_from_yuan("1,2345") is None
     assert i18n.cents_from_yuan("1，200") == 120000 and i18n.cents_from_yuan("12,345,678.9") == 1234567890
     assert i18n.cents_from_yuan("￥5") == 500
+    assert i18n.cents_from_yuan("1e400") is None  # more digits than a decimal holds: it was a 500 (a probe)
+
+
+def test_a_forms_idempotency_key_the_gateway_would_refuse_is_refused_without_a_call():
+    """The key comes back from the form's hidden field: a 20,000-character or non-ASCII one was a
+    500 (requests cannot send it), one of spaces a 503 "gateway unavailable" (found by a probe)."""
+    from console.gateway_api import ApiProblem, Gateway
+
+    class Unreachable:
+        def request(self, *args, **kwargs):
+            raise AssertionError("no call may leave with such a key")
+
+    api = Gateway("http://gateway.invalid", token="t", session=Unreachable())
+    for key in ("长" * 20000, "  ", " key", "k" * 129, "key\n", "ключ"):
+        with pytest.raises(ApiProblem) as refused:
+            api.post("/api/v1/estates/est_1/service-requests", {}, idempotency_key=key)
+        assert refused.value.status == 400 and refused.value.field_errors == {
+            "Idempotency-Key": "must be 1 to 128 printable ASCII characters, no space at either end"}
+    assert api._headers("a b-1")["Idempotency-Key"] == "a b-1" and "Idempotency-Key" not in api._headers("")
 
 
 def test_deadline_badges_turn_amber_then_red():
