@@ -155,7 +155,7 @@ def _http_error(error):
     if error.code == 400 and error.description == "csrf":
         message = i18n.translate("error.csrf")
     else:
-        message = i18n.translate(f"error.http_{error.code}") if error.code in (404, 405) else error.name
+        message = i18n.translate(f"error.http_{error.code}") if error.code in (404, 405, 413) else error.name
     problem = ApiProblem(error.code, message)
     return render_template("problem.html", problem=problem, local=True), error.code
 

@@ -83,8 +83,7 @@ class Gateway:
     def call(self, method, path, json=None, params=None, idempotency_key=None, data=None, content_type=None,
              raw=False):
         """The answer's JSON (``raw``: its bytes, e.g. an SVG), or ``ApiProblem``."""
-        if not path.startswith("/api/v1/"):
-            raise ValueError(f"the console only calls the public API, not {path!r}")
+        _require_plain_path(path)
         params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
         headers = self._headers(idempotency_key)
         if has_request_context():  # the page's log lines name the call it made last (console.logs)
@@ -97,7 +96,7 @@ class Gateway:
             response = self.session.request(method, self.base_url + path, json=json, params=params or None,
                                             headers=headers, timeout=TIMEOUT_SECONDS, **extra)
         except requests.RequestException:
-            raise ApiProblem(503, "gateway unavailable", "the gateway did not answer", "unavailable") from None
+            raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None  # the page says it (problem.unavailable)
         if response.status_code >= 400:
             raise ApiProblem.from_response(response)
         if raw:
@@ -112,15 +111,14 @@ class Gateway:
     def stream(self, path):
         """A GET whose answer is passed on as it arrives (an export's file): the open response,
         for ``iter_content``; close it when done. A refusal is ``ApiProblem`` as for ``call``."""
-        if not path.startswith("/api/v1/"):
-            raise ValueError(f"the console only calls the public API, not {path!r}")
+        _require_plain_path(path)
         headers = self._headers(None)
         headers["Accept"] = "*/*"
         try:
             response = self.session.request("GET", self.base_url + path, headers=headers, timeout=TIMEOUT_SECONDS,
                                             stream=True)
         except requests.RequestException:
-            raise ApiProblem(503, "gateway unavailable", "the gateway did not answer", "unavailable") from None
+            raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None  # the page says it (problem.unavailable)
         if response.status_code >= 400:
             try:
                 raise ApiProblem.from_response(response)
@@ -149,6 +147,18 @@ class Gateway:
     def estate(self, estate_id, rest=""):
         """The path of an estate-scoped resource: ``/api/v1/estates/{id}/{rest}``."""
         return f"/api/v1/estates/{requests.utils.quote(estate_id, safe='')}" + (f"/{rest}" if rest else "")
+
+
+# a path segment as the API names things (ids, numbers, codes, periods, keys); "..", "?" or "#"
+# taken from a console URL's id moved up a level, added a query or cut the path (found by a probe)
+_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*")
+
+
+def _require_plain_path(path):
+    if not path.startswith("/api/v1/"):
+        raise ValueError(f"the console only calls the public API, not {path!r}")
+    if not all(_SEGMENT.fullmatch(part) for part in path[len("/api/v1/"):].split("/")):
+        raise ApiProblem(404, "Not Found", "", "not_found")  # no such thing: an id of that shape names none
 
 
 def _accept_language(language):

@@ -60,6 +60,7 @@ _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* should be non-empty"), "error.schema_too_short"),
     (re.compile(r"(?s).* is too short"), "error.schema_shorter"),  # "'short' is too short": not empty
     (re.compile(r"(?s).* is not one of .*"), "error.schema_choice"),
+    (re.compile(r"(?s).* has non-unique elements"), "error.schema_unique"),  # a list sent twice the same
     (re.compile(r"(?s).* is a required property|is required"), "error.schema_required"),
     (re.compile(r"(?s).* is not of type .*"), "error.schema_type"),
     (re.compile(r"is not an allowed field"), "error.schema_unknown"),

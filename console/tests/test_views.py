@@ -1162,6 +1162,8 @@ def test_a_value_too_short_is_not_called_empty(client):
         g.language = "en"
         assert i18n.error_text("password", "'short' is too short") == "Too short."
         assert i18n.error_text("reason", "'' should be non-empty") == "Must not be empty."
+        # a list holding a value twice (found by a console probe: English on Chinese pages too)
+        assert i18n.error_text("events", "the value has non-unique elements") == "Holds the same value twice."
 
 
 
@@ -1205,3 +1207,31 @@ def test_a_refused_reply_comes_back_as_typed(client, fake):
     assert ">we moved the drilling</textarea>" in page and '<option value="true" selected>' in page
     again = client.get("/desk/requests/sr_1").get_data(as_text=True)
     assert "we moved the drilling" not in again  # once
+
+
+def test_the_consoles_own_too_large_answer_reads_in_the_pages_language(client, fake):
+    """A form post over the console's cap showed werkzeug's "Request Entity Too Large" on a
+    Chinese page (found by a console probe)."""
+    sign_in(client, fake)
+    client.application.config["MAX_CONTENT_LENGTH"] = 1024
+    answer = client.post("/desk/requests", data={"description": "x" * 4096}, headers={"Accept-Language": "zh"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 413 and "提交的内容过大。" in page and "Request Entity Too Large" not in page
+
+
+def test_an_id_from_a_console_url_that_is_no_plain_segment_names_nothing_at_the_gateway():
+    """``/households/%2e%2e`` called the gateway one level up, ``x%23y`` cut the path and ``x%3Fy``
+    added a query (found by a console probe): such an id is a 404 without a call."""
+    from console.gateway_api import ApiProblem, Gateway
+
+    class Unreachable:
+        def request(self, *args, **kwargs):
+            raise AssertionError("no call may leave with such a path")
+
+    api = Gateway("http://gateway.invalid", token="t", session=Unreachable())
+    for household_id in ("..", ".", "x#y", "x?y=1", "a/b", "%2e%2e", ""):
+        with pytest.raises(ApiProblem) as refused:
+            api.get(api.estate("est_1", f"households/{household_id}"))
+        assert refused.value.status == 404, household_id
+    with pytest.raises(ApiProblem):
+        api.get(api.estate("..", "households"))
