@@ -341,6 +341,12 @@ def test_an_invoice_beyond_the_payment_shows_the_problem_on_the_receipt(client, 
                                                                     "buyer_name": "Li Lei Ltd", "amount": "999"})
     page = client.get(answer.location).get_data(as_text=True)  # the form as typed (found by review)
     assert 'name="amount" inputmode="decimal"' in page and 'value="999"' in page and 'value="Li Lei Ltd"' in page
+    # an amount the console cannot read keeps what was typed too (it came back empty: a probe)
+    answer = client.post("/accounts/payments/pay_1/invoices", data={
+        "csrf_token": csrf_of(client), "buyer_name": "某某科技有限公司", "buyer_tax_id": "91110000MA01ABCD12",
+        "amount": "12,5"})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert 'value="某某科技有限公司"' in page and 'value="91110000MA01ABCD12"' in page and 'value="12,5"' in page
     assert "/invoices/inv_1/void" not in page  # voiding is the accountant's or a manager's
 
 

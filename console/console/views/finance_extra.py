@@ -202,8 +202,9 @@ def request_invoice(payment_id):
         body["buyer_tax_id"] = form["buyer_tax_id"].strip()
     if form.get("amount", "").strip():
         amount, wrong = _amount(form)
-        if wrong:
+        if wrong:  # as the API's refusals below: the form again as typed (it came back empty: a probe)
             common.show_problem(wrong)
+            common.keep_typed(payment_id, "invoice")
             return redirect(back)
         body["amount_cents"] = amount
     invoice, refused = common.act(lambda: g.api.post(
