@@ -397,6 +397,15 @@ def test_the_fund_takes_deposits_and_requested_uses_that_a_manager_decides(clien
     assert answer.status_code == 302 and _posts(fake, "/uses/fe_2/reject")[-1]["json"] == {"reason": "no vote yet"}
     assert client.post("/accounts/maintenance-fund/uses/fe_2/delete",
                        data={"csrf_token": csrf_of(client)}).status_code == 404
+    # an input check's refusal beside the row: its errors read, not its detail in the checker's words
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses/fe_2/reject", problem(
+        400, "Invalid input", "reason: the value should be non-empty; reason: the value does not match '\\S'",
+        code="invalid_input", errors=[{"field": "reason", "message": "the value should be non-empty"}]))
+    answer = client.post("/accounts/maintenance-fund/uses/fe_2/reject", data={"csrf_token": csrf_of(client),
+                                                                            "reason": "x"},
+                         headers={"Accept-Language": "zh"})
+    page = answer.get_data(as_text=True)
+    assert "输入有误" in page and "should be non-empty" not in page and "does not match" not in page, page[-3000:]
 
 
 def test_a_refusal_shows_its_money_in_yuan_its_title_translated_and_its_fields_by_name(client, fake):
