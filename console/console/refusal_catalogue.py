@@ -9,6 +9,14 @@ ZH = {
     # -- gateway ---------------------------------------------------------------------
     'your role may not do this':
         '你的角色无权执行此操作',
+    '{0}: try again later':  # a rate limit's (gateway/limits.py): {0} is one of the FRAGMENTS below
+        '{0}，请稍后再试',
+    'too many sign-ins at once: try again in a moment':
+        '同时登录的人太多，请稍后再试',
+    'the body stopped coming: nothing for {0} s':
+        '提交中断：{0} 秒内没有收到后续内容',
+    'the body is larger than {0} bytes':
+        '提交的内容超过 {0} 字节',
     'this estate is outside your scope':
         '此小区不在你的权限范围内',
     'send a Bearer token or an API key, not both':
@@ -1040,11 +1048,31 @@ COMPOSED = {
     '{0} ({1}) reading {2} above {3}: {4}': '{0}（{1}）读数 {2}，高于 {3}：{4}',
 }
 
+# Why an approved fee standard cannot be ended by a new one (``finance.standards._overlap_conflict``),
+# the value of "overlaps the approved {0} standard {1}: {2}": a sentence of its own, read as the
+# refusal's value (``console/tests/test_refusals.py`` composes each with finance's code).
+REASONS = {
+    'it covers {0} onwards already': '它已覆盖 {0} 起的期间',
+    'it applies to other households (applies_to): end it for all or none':
+        '它适用的房屋不同（applies_to）：须对全部房屋一并终止，或都不终止',
+    "its {0} cycle runs to {1}; start at {2} or a later cycle's start":
+        '它的{0:cycle}周期到 {1} 为止；请从 {2} 或之后某个周期的开始起算',
+    'it has billed through {0} already': '它已出账至 {0}',
+}
+
 # The words a service puts into a sentence at run time (what a 404 is about, a state, a post):
 # a value of a sentence shown on a Chinese page reads from here when it is one of these, so
 # "no such {0} in this estate" reads 本小区找不到该消防设施, not …fire equipment.
 # ``console/tests/test_refusals.py`` checks the services' nouns and states are all here.
 FRAGMENTS = {
+    # why a rate limit refused ("{0}: try again later"; gateway/public.py, login_guard.py)
+    "too many calls from this address": "此地址的访问次数过多",
+    "too many requests filed from this address": "此地址提交的报事过多",
+    "too many requests filed for this estate": "此小区收到的报事过多",
+    "too many failed sign-ins": "登录失败次数过多",
+    "too many failed sign-ins from this address": "此地址登录失败次数过多",
+    "too many failed sign-ins for this username": "此用户名登录失败次数过多",
+    "too many sign-ins are being tried for this account or address": "此账号或地址正在进行的登录过多",
     # what a document is called (the services' NAMES / WHAT by collection)
     "service request": "报事", "survey": "满意度调查", "notice": "通知公告", "key": "钥匙",
     "custody item": "代管物品", "tool loan": "工具借用", "application": "申请", "rectification plan": "整改计划",

@@ -20,7 +20,7 @@ so the two cannot drift apart.
 import re
 
 from . import plan_steps
-from .refusal_catalogue import COMPOSED, FRAGMENTS, ZH
+from .refusal_catalogue import COMPOSED, FRAGMENTS, REASONS, ZH
 
 # a default emergency plan's step, named by its title ("record the plan's step '…' first")
 _WORDS = {**FRAGMENTS, **plan_steps.ZH}
@@ -53,7 +53,7 @@ def _compiled(english):
 
 def _index():
     exact, templated = {}, []
-    for english, chinese in {**ZH, **COMPOSED}.items():
+    for english, chinese in {**ZH, **COMPOSED, **REASONS}.items():
         if re.search(r"(?<!\{)\{\d+\}", english):
             regex, amounts = _compiled(english)
             templated.append((len(_PARTS.sub("", english)), regex, amounts, chinese))

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("services", "libs", "gateway")
 REFUSALS = {"InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Gone",
             "BusinessRuleViolation", "ServiceUnavailable",
+            "TooManyRequests", "RequestEntityTooLarge", "RequestTimeout",  # werkzeug's, as the gateway raises them
             "Refused"}  # integrations/targets.py: why a webhook URL is refused, a field's message
 MAX_SENTENCES = 64  # of one argument: a conditional in a concatenation multiplies them
 

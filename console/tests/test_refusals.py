@@ -156,3 +156,14 @@ def test_a_failed_inspection_item_inside_a_refusal_reads_in_chinese():
             assert f"{0.2 if item['min'] is not None else 0.9:g}" in shown and item["unit"] in shown
         matched |= {english for english in COMPOSED if refusals._compiled(english)[0].fullmatch(text)}
     assert matched == set(COMPOSED), set(COMPOSED) - matched  # no form that failure_text no longer writes
+
+
+def test_a_rate_limits_refusal_reads_in_chinese(app):
+    """The owner portal showed "too many requests filed from this address: try again later" (a probe)."""
+    with app.test_request_context():
+        g.language = "zh"
+        for why in ("too many calls from this address", "too many requests filed from this address",
+                    "too many requests filed for this estate", "too many failed sign-ins"):
+            shown = _shown(f"{why}: try again later")
+            assert shown and shown.endswith("，请稍后再试") and "too many" not in shown, shown
+        assert _shown("the body is larger than 16384 bytes") == "提交的内容超过 16384 字节"

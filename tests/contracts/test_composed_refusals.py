@@ -1,0 +1,41 @@
+"""Refusal sentences finance composes from parts, read in Chinese on the console's pages
+(``console.refusals``, ``refusal_catalogue.REASONS``), composed here by finance's own code, so a
+reworded reason fails this test instead of leaving English inside a Chinese sentence.
+
+The console reads them as text (it is a client of the public API only): this test is the one
+place that holds both sides."""
+import re
+
+from flask import g
+
+from console import i18n, refusals
+from console.app import create_app
+from finance import standards
+
+
+def _shown(text):
+    return refusals.chinese(text, i18n.label, i18n.money, lambda value: value)
+
+
+def _overlap_reasons():
+    """Each reason finance gives for an approved standard a new one cannot end."""
+    new = {"valid_from": "2026-11", "valid_to": None, "applies_to": None}
+    old = {"valid_from": "2026-01", "valid_to": None, "applies_to": None, "cycle": "monthly", "item": "property_service",
+           "_id": "fs_1"}
+    yield standards._overlap_conflict(new, {**old, "valid_from": "2026-12"}, None)  # covers onwards already
+    yield standards._overlap_conflict(new, {**old, "applies_to": {"household_ids": ["hh_1"]}}, None)
+    yield standards._overlap_conflict(new, {**old, "cycle": "quarterly"}, None)  # mid-cycle
+    yield standards._overlap_conflict(new, old, "2026-11")  # billed through already
+
+
+def test_why_a_fee_standard_cannot_end_another_reads_in_chinese():
+    """"与已审批的物业服务费收费标准 fs_… 重叠：it applies to other households (applies_to): end it for
+    all or none" on the fee standards page (found by a console probe)."""
+    reasons = list(_overlap_reasons())
+    assert all(reasons) and len(set(reasons)) == 4
+    app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
+    with app.test_request_context():
+        g.language = "zh"
+        for reason in reasons:
+            shown = _shown(f"overlaps the approved property_service standard fs_1: {reason}")
+            assert shown and not re.search(r"\b(it|covers|applies|cycle|runs|start|billed|through)\b", shown), shown
