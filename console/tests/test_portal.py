@@ -196,3 +196,17 @@ def test_the_tracking_page_shows_times_on_the_estates_clock_not_the_consoles(cli
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
     html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "2026-11-23 10:00" in html
+
+
+def test_a_tracking_code_of_no_requests_shape_is_the_portals_not_found_page(client, fake):
+    """A malformed code showed the owner the staff's error page ("出错了 (400) tracking_code: 格式不正确";
+    found by a console probe)."""
+    malformed = problem(400, "invalid input", "tracking_code", "invalid_input",
+                        [{"field": "tracking_code", "message": "the value does not match '^…$'"}])
+    fake.on("GET", r"/api/v1/public/requests/bad-code", malformed)
+    answer = client.get("/portal/track/bad-code")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and "没有找到" in html and "出错了" not in html
+    fake.on("POST", r"/api/v1/public/requests/bad-code/rating", malformed)
+    rated = client.post("/portal/track/bad-code/rating", data={"satisfaction": "4", "csrf_token": csrf_of(client)})
+    assert rated.status_code == 404 and "没有找到" in rated.get_data(as_text=True)
