@@ -304,8 +304,8 @@ def described(item):
     if "failure" in parts:
         parts["failure"] = refusal_text(parts["failure"])  # a failed item (refusal_catalogue.COMPOSED)
         parts["where"] = translate("described.equipment", code=parts["equipment"]) if parts["equipment"] else parts["location"]
-    if source in ("fire_inspection", "return_visit") and parts["notes"]:
-        parts["notes"] = f"：{check_notes(parts['notes']) if source == 'fire_inspection' else parts['notes']}"
+    if parts.get("notes"):  # a fire check's (its failed items too) or a return visit's, after its colon
+        parts["notes"] = "：" + (check_notes(parts["notes"]) if source == "fire_inspection" else parts["notes"])
     if form[1] == "described.vacant_problem" and parts["location"]:
         parts["location"] = f"（{parts['location']}）"
     return translate(form[1], **parts)
@@ -315,11 +315,26 @@ def described(item):
 # ``maintenance.checklists``): an order's completion, an inspection's findings and checklist, and
 # as a plan's order's notes its composed description (composed by the services' own code in
 # tests/contracts/test_composed_descriptions.py too).
-_RECORD_RESULTS = tuple((re.compile(pattern), key) for pattern, key in (
+def _forms(*pairs):
+    """A table of forms a service writes: ``(pattern, message key)`` pairs, each read whole
+    (``_read_form``)."""
+    return tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in pairs)
+
+
+def _read_form(forms, text):
+    """``(message key, parts)`` of the first of ``forms`` that ``text`` is, or None."""
+    for pattern, key in forms:
+        found = pattern.fullmatch(text)
+        if found:
+            return key, found.groupdict()
+    return None
+
+
+_RECORD_RESULTS = _forms(
     (r"completed \((?P<number>\S+)\)", "record_text.completed"),
     (r"(?P<count>\d+) finding\(s\)", "record_text.findings"),
     (r"passed", "record_text.passed"),
-))
+)
 _RECORD_CHECKLIST = re.compile(r"checklist (?P<name>.+)", re.DOTALL)
 # the orders whose completion reaches an equipment's ledger with their composed description (the
 # record does not carry the order's source): a plan's, and an inspection's failed item at a piece
@@ -330,12 +345,8 @@ _LEDGER_ORDER_FORMS = ("maintenance_plan", "inspection_at_equipment")
 def record_result(record):
     """An equipment record's ``result`` in the page's language where maintenance wrote it."""
     text = str(record.get("result") or "")
-    if language() == "zh":
-        for pattern, key in _RECORD_RESULTS:
-            found = pattern.fullmatch(text)
-            if found:
-                return translate(key, **found.groupdict())
-    return text
+    read = language() == "zh" and _read_form(_RECORD_RESULTS, text)
+    return translate(read[0], **read[1]) if read else text
 
 
 def record_notes(record):
@@ -358,32 +369,32 @@ def record_notes(record):
 # after ``webhook_disable_after_days`` of failed deliveries (its last error read as
 # ``why_failed``). Composed by integrations' own code in
 # tests/contracts/test_composed_descriptions.py.
-_DISABLED_REASONS = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
+_DISABLED_REASONS = _forms(
     (r"switched off by (?P<actor>.+)", "webhooks.reason.switched_off"),
     (r"every delivery failed for (?P<days>\d+) days in a row \(since (?P<since>\S+); last: (?P<error>.*)\)",
      "webhooks.reason.failing"),
-))
+)
 
 
 def disabled_reason(subscription):
     """A webhook's ``disabled_reason`` in the page's language, its time on the display clock."""
     text = str(subscription.get("disabled_reason") or "")
-    for pattern, key in _DISABLED_REASONS:
-        found = pattern.fullmatch(text)
-        if found:
-            parts = found.groupdict()
-            if "since" in parts:
-                parts["since"] = when(parts["since"])
-            if "error" in parts:
-                parts["error"] = why_failed(parts["error"])
-            return translate(key, **parts)
-    return text
+    read = _read_form(_DISABLED_REASONS, text)
+    if not read:
+        return text
+    key, parts = read
+    if "since" in parts:
+        parts["since"] = when(parts["since"])
+    if "error" in parts:
+        parts["error"] = why_failed(parts["error"])
+    return translate(key, **parts)
+
 
 # Why a background job or a webhook's delivery failed, as ``estate_common.jobs`` and
 # ``integrations`` (``sender``, ``operations``) write it; a job's refusal (an import's "the file
 # cannot be imported: …") is a refusal sentence (``refusal_text``). Each form is checked against
 # its source by tests/contracts/test_composed_descriptions.py.
-_FAILURES = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
+_FAILURES = _forms(
     (r"its worker stopped (?P<count>\d+) times without finishing \(a file too large or malformed for it\?\); "
      r"it is not tried again", "failure.worker_stopped"),
     (r"the job failed unexpectedly; the service log has the details", "failure.unexpected"),
@@ -395,21 +406,21 @@ _FAILURES = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
     (r"the webhook was deleted", "failure.webhook_deleted"),
     (r"the webhook is switched off", "failure.webhook_off"),
     (r"the webhook's secret cannot be opened \(WEBHOOK_SECRETS_KEY changed\)", "failure.secret_unsealable"),
-))
+)
 
 
 def why_failed(text):
     """Why a job or a webhook's delivery failed (``_FAILURES``, else a refusal: ``refusal_text``)
     in the page's language; a receiver's own words stay as written."""
     text = str(text or "")
-    for pattern, key in _FAILURES:
-        found = pattern.fullmatch(text)
-        if found:
-            parts = found.groupdict()
-            if "why" in parts:
-                parts["why"] = refusal_text(parts["why"])  # targets.Refused's, a refusal sentence
-            return translate(key, **parts)
-    return refusal_text(text)
+    read = _read_form(_FAILURES, text)
+    if not read:
+        return refusal_text(text)
+    key, parts = read
+    if "why" in parts:
+        parts["why"] = refusal_text(parts["why"])  # targets.Refused's, a refusal sentence
+    return translate(key, **parts)
+
 
 def plain(value, within=None):
     """A stored value as a person reads it: yes/no, lists and objects spelled out, nothing for none;

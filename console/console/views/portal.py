@@ -59,26 +59,21 @@ def file_request(estate_code):
 
 @bp.get("/track/<tracking_code>")
 def track(tracking_code):
-    try:
-        tracked = _tracked(tracking_code)
-    except _Unknown:
+    tracked = _tracked(tracking_code)
+    if tracked is None:
         return render_template("portal/unknown.html"), 404
     return render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
                            filed=request.args.get("filed") == "1")
 
 
-class _Unknown(Exception):
-    """No request goes by this tracking code."""
-
-
 def _tracked(tracking_code):
-    """The request a tracking code names; a code of no request's shape names none either (the
-    gateway's 400 showed the owner the staff's error page; found by a console probe)."""
+    """The request a tracking code names, or None: a code of no request's shape names none either
+    (the gateway's 400 showed the owner the staff's error page; found by a console probe)."""
     try:
         return _public_api().get(f"/api/v1/public/requests/{_code(tracking_code)}")
     except ApiProblem as problem:
         if problem.status in (400, 404):
-            raise _Unknown from None
+            return None
         raise
 
 
@@ -89,9 +84,8 @@ def rate(tracking_code):
         _public_api().post(f"/api/v1/public/requests/{_code(tracking_code)}/rating",
                            {"satisfaction": int(score) if score.isdigit() else score})
     except ApiProblem as problem:
-        try:
-            tracked = _tracked(tracking_code)
-        except _Unknown:
+        tracked = _tracked(tracking_code)
+        if tracked is None:
             return render_template("portal/unknown.html"), 404
         return render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
                                problem=problem), problem.status
