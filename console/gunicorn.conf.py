@@ -9,6 +9,11 @@ bind = f"{os.environ.get('CONSOLE_HOST', '127.0.0.1')}:{os.environ.get('CONSOLE_
 worker_class = "gthread"
 workers = int(os.environ.get("CONSOLE_WORKERS", "1"))
 threads = int(os.environ.get("CONSOLE_THREADS", "8"))
+# The session cookie holds the gateway's token, which names every estate of its user: about 15 KB
+# in pieces for 500 estates (console/session_cookies.py, whose BUDGET this covers), where
+# gunicorn's default refused a Cookie header of more than 8,190 bytes. An ingress in front must
+# allow header lines as long (deploy/k8s/README.md).
+limit_request_field_size = 65536
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

@@ -14,6 +14,11 @@ bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_
 worker_class = "gthread"
 workers = int(os.environ.get("GATEWAY_WORKERS", "1"))
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
+# A token names every estate of its user (up to 500, ``UserCreate.estate_ids``): about 21 KB in
+# its Authorization header, where gunicorn's default refused any field of more than 8,190 bytes
+# (a manager of 250 estates signed in, and every call answered 431). An ingress in front must
+# allow header lines as long (deploy/k8s/README.md).
+limit_request_field_size = 32768
 
 # Metrics with several workers: prometheus_client's multiprocess mode. Each worker writes its
 # values to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. The directory must be

@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import i18n, menu, permissions, security, signin
 from .gateway_api import ApiProblem
+from .session_cookies import PiecedCookieSessionInterface
 from .views import (accounts, admin, archive, auth, common, desk, emergency_plans, engineering, exports, finance_extra,
                     home, households, incidents, inspections, manager, patrol, portal, registers, surveys, webhooks)
 
@@ -80,6 +81,7 @@ def create_app(settings=None, http=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
     app.extensions["console_http"] = http or requests.Session()
+    app.session_interface = PiecedCookieSessionInterface()  # a large scope's token is more than one cookie holds
 
     app.before_request(_choose_language)
     app.before_request(security.check_csrf)

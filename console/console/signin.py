@@ -51,7 +51,6 @@ def sign_in(username, token):
     session["roles"] = list(claims.get("roles") or [])
     session["expires"] = int(claims.get("exp") or time.time() + 3600)
     scope = claims.get("estates") or []
-    session["estates"] = list(scope)
     session["estate_id"] = scope[0] if scope and scope[0] != "*" else None
     if session["estate_id"]:  # the header names it, wherever the user lands first (next=…)
         try:
@@ -104,8 +103,9 @@ def current_user():
     token = session.get("token")
     if not token or session.get("expires", 0) <= time.time():
         return None
+    # the estates from the token itself: a copy in the session doubled the cookie of a large scope
     return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"),
-                tuple(session.get("estates") or ()))
+                tuple(claims_of(token).get("estates") or ()))
 
 
 def gateway(token=None):
