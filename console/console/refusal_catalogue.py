@@ -1058,6 +1058,12 @@ REASONS = {
     "its {0} cycle runs to {1}; start at {2} or a later cycle's start":
         '它的{0:cycle}周期到 {1} 为止；请从 {2} 或之后某个周期的开始起算',
     'it has billed through {0} already': '它已出账至 {0}',
+    'it runs on and this one ends at {0}: from {1} nothing would bill; approve this one without an end, '
+    'or a standard of its own for the months after':
+        '它没有截止期间，而本标准到 {0} 截止：{1} 起将无标准出账；请审批不设截止的本标准，或为之后的月份另立标准',
+    'it runs to {0} and this one ends at {1}: from {2} nothing would bill; approve this one without an end, '
+    'or a standard of its own for the months after':
+        '它到 {0} 截止，而本标准到 {1} 截止：{2} 起将无标准出账；请审批不设截止的本标准，或为之后的月份另立标准',
 }
 
 # The words a service puts into a sentence at run time (what a 404 is about, a state, a post):

@@ -26,16 +26,19 @@ def _overlap_reasons():
     yield standards._overlap_conflict(new, {**old, "applies_to": {"household_ids": ["hh_1"]}}, None)
     yield standards._overlap_conflict(new, {**old, "cycle": "quarterly"}, None)  # mid-cycle
     yield standards._overlap_conflict(new, old, "2026-11")  # billed through already
+    ending = {**new, "valid_to": "2026-12"}  # the new one ends: the old one would have left nothing after it
+    yield standards._overlap_conflict(ending, old, None)  # the old one runs on
+    yield standards._overlap_conflict(ending, {**old, "valid_to": "2027-06"}, None)  # it runs to a later month
 
 
 def test_why_a_fee_standard_cannot_end_another_reads_in_chinese():
     """"与已审批的物业服务费收费标准 fs_… 重叠：it applies to other households (applies_to): end it for
     all or none" on the fee standards page (found by a console probe)."""
     reasons = list(_overlap_reasons())
-    assert all(reasons) and len(set(reasons)) == 4
+    assert all(reasons) and len(set(reasons)) == 6
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
     with app.test_request_context():
         g.language = "zh"
         for reason in reasons:
             shown = _shown(f"overlaps the approved property_service standard fs_1: {reason}")
-            assert shown and not re.search(r"\b(it|covers|applies|cycle|runs|start|billed|through)\b", shown), shown
+            assert shown and not re.search(r"\b(it|covers|applies|cycle|runs|start|billed|through|ends|nothing|approve)\b", shown), shown

@@ -184,9 +184,12 @@ def _overlap_conflict(standard, other, billed_through):
         return f"it has billed through {billed_through} already"
     if standard.get("valid_to") and (not other.get("valid_to") or other["valid_to"] > standard["valid_to"]):
         # ending it for good would leave its households with no standard after this one ends
-        return (f"it runs {'on' if not other.get('valid_to') else 'to ' + other['valid_to']} and this one ends at "
-                f"{standard['valid_to']}: from {periods.add_months(standard['valid_to'], 1)} nothing would bill; "
-                "approve this one without an end, or a standard of its own for the months after")
+        after = periods.add_months(standard["valid_to"], 1)
+        if not other.get("valid_to"):  # two sentences, each whole: a page in another language reads either
+            return (f"it runs on and this one ends at {standard['valid_to']}: from {after} nothing would bill; "
+                    "approve this one without an end, or a standard of its own for the months after")
+        return (f"it runs to {other['valid_to']} and this one ends at {standard['valid_to']}: from {after} nothing "
+                "would bill; approve this one without an end, or a standard of its own for the months after")
     return None
 
 
