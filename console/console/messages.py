@@ -988,6 +988,7 @@ _MESSAGES = {
     "field.consent_ref": ("业主同意依据", "Owners' consent"),
     "field.method": ("支付方式", "Method"),
     "field.signed_by": ("签字人", "Signed by"),
+    "field.quote_version": ("报价版本", "Quote version"),
     "field.technician": ("维修人员", "Technician"),
     "field.reason": ("原因", "Reason"),
     "field.summary": ("摘要", "Summary"),

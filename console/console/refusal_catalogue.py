@@ -504,6 +504,10 @@ ZH = {
         '只有住户自家的维修才收费',
     'the order has no household to bill':
         '该工单没有可收费的住户',
+    'the quote changed: version {0} replaced the one the occupant agreed to; show them the current quote':
+        '报价已变更：第 {0} 版已取代住户同意的那一版，请向住户出示当前报价',
+    'version {0} is current':
+        '当前为第 {0} 版',
     "a charge needs the occupant's consent to a quote that covers it":
         '收费须经住户同意报价，且不超过所同意的报价金额',
     'is not covered by a quote the occupant consented to':

@@ -232,3 +232,30 @@ def test_a_typed_note_is_not_read_as_a_composed_one_and_the_richer_forms_read_to
             "satisfaction 2/5; problem found; charge disputed")
         assert note("已修好; without a return visit: occupant unreachable after 3 attempts", "closed") == (
             "已修好; without a return visit: occupant unreachable after 3 attempts")
+
+
+def test_a_consent_names_the_quote_the_page_showed(client, fake):
+    """A re-quote between showing the quote and recording the consent made the consent carry the
+    new amount (found by a concurrency probe): the form sends the version it showed, and the
+    gateway's 409 comes back with what was typed."""
+    from .conftest import csrf_of, problem
+    sign_in(client, fake, username="amy", roles=("agent",))
+    quoted = {**ORDER, "status": "quoted", "household_id": "hh_1",
+              "quote": {"version": 3, "amount_cents": 5000, "items": [{"name": "valve", "amount_cents": 5000}],
+                        "at": "2026-11-30T01:00:00Z", "by": "tom"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", quoted)
+    page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
+    assert 'name="quote_version" value="3"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/consent",
+            problem(409, "conflict", "the quote changed: version 4 replaced the one the occupant agreed to; "
+                    "show them the current quote",
+                    errors=[{"field": "data.quote_version", "message": "version 4 is current"}]))
+    answer = client.post("/engineering/work-orders/wo_1/consent",
+                         data={"csrf_token": csrf_of(client), "by": "张三", "quote_version": "3"})
+    assert fake.calls[-1]["json"] == {"by": "张三", "quote_version": 3}
+    shown = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "报价已变更：第 4 版已取代住户同意的那一版" in shown and 'value="张三"' in shown
+    assert "报价版本: 当前为第 4 版" in shown
+    client.post("/engineering/work-orders/wo_1/consent",
+                data={"csrf_token": csrf_of(client), "by": "张三", "quote_version": "³"})  # tampered: not sent
+    assert fake.calls[-1]["json"] == {"by": "张三"}

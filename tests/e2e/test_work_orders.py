@@ -89,6 +89,23 @@ def test_a_repair_from_the_desk_to_the_occupants_sign_off(api, site):
     assert shown["signed_by"] == shown["consent"]["by"] == "Li Lei"
 
 
+def test_a_consent_to_a_quote_since_replaced_is_a_409_and_bills_nothing(api, site):
+    """Quote 1 shown to the occupant, a re-quote meanwhile: the consent to 1 carried the new
+    amount, and the charge was billed (found by a concurrency probe, 5 times in 10)."""
+    order = repair_order(api, site)
+    step(api, site, order, "assign", {"technician": site["technician_name"]}, site["manager"])
+    step(api, site, order, "start", {})
+    step(api, site, order, "quote", {"amount_cents": 100, "items": [{"name": "seal", "amount_cents": 100}]})
+    step(api, site, order, "quote", {"amount_cents": 90000, "items": [{"name": "new pipe", "amount_cents": 90000}]})
+    refused = step(api, site, order, "consent", {"by": "Zhang", "quote_version": 1}, site["agent"])
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "quote_version"
+    charged = step(api, site, order, "complete", {"materials": [], "charge_cents": 90000, "signed_by": "Zhang",
+                                                  "labour_minutes": 30})
+    assert charged.status_code == 422  # no consent to the 900.00: nothing to bill
+    agreed = step(api, site, order, "consent", {"by": "Zhang", "quote_version": 2}, site["agent"])
+    assert agreed.status_code == 200 and agreed.json()["consent"]["amount_cents"] == 90000
+
+
 def test_bad_input_is_a_400_naming_the_field(api, site):
     order = repair_order(api, site)
     answer = step(api, site, order, "assign", {"technician": ""})

@@ -137,8 +137,9 @@ def _body(step, form):
         return {"technician": form.get("technician", "").strip()}
     if step == "start":
         return {}
-    if step == "consent":
-        return {"by": form.get("by", "").strip()}
+    if step == "consent":  # to the quote the page showed: a re-quote since is refused, not agreed to
+        version = form.get("quote_version", "")
+        return {"by": form.get("by", "").strip(), **({"quote_version": int(version)} if version.isascii() and version.isdigit() else {})}
     if step == "quote":
         names = form.getlist("item_name")
         amounts = [i18n.cents_from_yuan(value) for value in form.getlist("item_amount")]

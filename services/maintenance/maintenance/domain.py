@@ -350,10 +350,17 @@ def quote(order, amount_cents, items, now, actor):
                  consent=None)
 
 
-def consent(order, by, now, actor):
-    """The occupant agrees to the quote (争得住户同意后方可实施维修)."""
+def consent(order, by, now, actor, quote_version=None):
+    """The occupant agrees to the quote (争得住户同意后方可实施维修): the one they were shown
+    (``quote_version``). A re-quote between showing a quote and recording the consent made the
+    consent carry the new amount, which the occupant never saw, and it was then billed (found by a
+    concurrency probe: a write that lost its race ran this step again on the new quote)."""
     next_status(order, "consent")  # only a quoted order has a quote to agree to
     given = order["quote"]
+    if quote_version is not None and quote_version != given["version"]:
+        raise Conflict(f"the quote changed: version {given['version']} replaced the one the occupant agreed to; "
+                       "show them the current quote",
+                       [field_error("data.quote_version", f"version {given['version']} is current")])
     return _step(order, "consent", now, actor, f"to quote version {given['version']}",
                  consent={"by": by, "at": clock.to_iso(now), "recorded_by": actor,
                           "quote_version": given["version"], "amount_cents": given["amount_cents"]})

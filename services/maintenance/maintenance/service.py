@@ -62,7 +62,8 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def consent_work_order(self, payload):
-        return self._step(payload, domain.consent, payload["data"]["by"])
+        return self._step(payload, domain.consent, payload["data"]["by"],
+                          quote_version=payload["data"].get("quote_version"))
 
     @rpc_method
     def request_help(self, payload):
@@ -88,8 +89,9 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.complete_work_order(self.db, self.outbox, self.caller, payload["estate_id"],
                                               payload["id"], payload["data"])
 
-    def _step(self, payload, step, *args):
-        return operations.step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"], step, *args)
+    def _step(self, payload, step, *args, **kwargs):
+        return operations.step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"], step, *args,
+                               **kwargs)
 
     # -- where work orders come from ---------------------------------------------------
     @consumes("customer_service", "service_request_created", facet=domain.WORK_ORDER_KIND)

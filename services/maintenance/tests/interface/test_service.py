@@ -405,6 +405,22 @@ def test_consent_survives_a_new_appointment_but_not_a_new_quote(engineering):
     assert act(engineering, "complete_work_order", order_id, **completion(charge_cents=900))["charge_cents"] == 900
 
 
+def test_a_consent_to_a_replaced_quote_is_refused_and_writes_nothing(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "quote_work_order", order_id, amount_cents=100, items=[{"name": "seal", "amount_cents": 100}])
+    act(engineering, "quote_work_order", order_id, amount_cents=90000, items=[{"name": "pipe", "amount_cents": 90000}])
+    with pytest.raises(Conflict):
+        act(engineering, "consent_work_order", order_id, by="Zhang", quote_version=1)
+    order = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    assert order["status"] == "quoted" and order["consent"] is None
+    with pytest.raises(BusinessRuleViolation):
+        act(engineering, "complete_work_order", order_id, **completion(charge_cents=90000))
+    consented = act(engineering, "consent_work_order", order_id, by="Zhang", quote_version=2)
+    assert consented["consent"]["amount_cents"] == 90000
+
+
 def test_the_front_desk_may_record_the_occupants_consent(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")

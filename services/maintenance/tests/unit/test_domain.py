@@ -236,6 +236,21 @@ def test_a_quote_must_add_up_and_a_new_quote_needs_a_new_consent():
     assert domain.consented_charge_limit(requoted) == 0
 
 
+def test_a_consent_is_to_the_quote_the_occupant_was_shown():
+    """A re-quote between showing a quote and recording the consent made the consent carry the new
+    amount, which was then billed (found by a concurrency probe)."""
+    order = an_order("in_progress")
+    first = apply(order, domain.quote(order, 100, [{"name": "seal", "amount_cents": 100}], CREATED, "chen"))
+    requoted = apply(first, domain.quote(first, 90000, [{"name": "new pipe", "amount_cents": 90000}], CREATED, "chen"))
+    with pytest.raises(Conflict) as refused:
+        domain.consent(requoted, "Zhang", CREATED, "amy", quote_version=1)
+    assert refused.value.errors == [{"field": "data.quote_version", "message": "version 2 is current"}]
+    agreed = apply(requoted, domain.consent(requoted, "Zhang", CREATED, "amy", quote_version=2))
+    assert agreed["consent"]["quote_version"] == 2 and domain.consented_charge_limit(agreed) == 90000
+    unnamed = apply(requoted, domain.consent(requoted, "Zhang", CREATED, "amy"))  # an older client: the current one
+    assert unnamed["consent"]["amount_cents"] == 90000
+
+
 def completion(**overrides):
     return {"materials": [{"name": "valve", "qty": 2, "unit_cost_cents": 1250}], "charge_cents": 0,
             "signed_by": "Li Lei", "labour_minutes": 90, **overrides}
