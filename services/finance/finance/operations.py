@@ -11,6 +11,7 @@ in between leaves it ``pending``/``reversal_pending``, which the next writer of 
 household, a retry, or the ``finish_half_done`` timer completes (see payments.py).
 """
 import logging
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from itertools import islice
@@ -23,7 +24,8 @@ from estate_common.store import decode_cursor, encode_cursor, public
 
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
                reports, standards, store, utilities)
-from .rules import BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_SECONDS
+from .rules import (BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS, HOUSEHOLD_LOCK_SECONDS,
+                    HOUSEHOLD_LOCK_WAIT_SECONDS)
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +34,27 @@ BILLING_RUN = job_scopes.BILLING_RUN
 
 @contextmanager
 def household_lock(db, estate_id, household_id):
-    now = clock.now()
-    lock = store.lock_household(db, estate_id, household_id, clock.to_iso(now),
-                                clock.to_iso(now + timedelta(seconds=HOUSEHOLD_LOCK_SECONDS)))
+    lock = _take_household_lock(db, estate_id, household_id)
     try:
         yield
     finally:
         store.unlock_household(db, lock)
+
+
+def _take_household_lock(db, estate_id, household_id):
+    """The household's lock, waited for a moment while another writer holds it
+    (``HOUSEHOLD_LOCK_WAIT_SECONDS``); Conflict (409: try again) after that. The wait sleeps a
+    green thread: the service's other calls go on meanwhile."""
+    gives_up_at = time.monotonic() + HOUSEHOLD_LOCK_WAIT_SECONDS
+    while True:
+        now = clock.now()
+        try:
+            return store.lock_household(db, estate_id, household_id, clock.to_iso(now),
+                                        clock.to_iso(now + timedelta(seconds=HOUSEHOLD_LOCK_SECONDS)))
+        except Conflict:
+            if time.monotonic() >= gives_up_at:
+                raise
+            time.sleep(HOUSEHOLD_LOCK_RETRY_SECONDS)
 
 
 # -- fee standards -----------------------------------------------------------------
