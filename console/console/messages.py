@@ -943,11 +943,13 @@ _MESSAGES = {
     "note.follow_up_notice": ("已书面通知工程部，限 {at} 前处理", "written notice to maintenance, due {at}"),
     "note.not_reached": ("第 {count} 次未联系上住户（{method}）", "occupant not reached by {method} (attempt {count})"),
     "note.follow_up_of": ("报事 {number} 的回访跟进：{reason}", "follow-up ({reason}) of service request {number}"),
-    "note.from_round": ("来自巡更 {round}，巡更点 {checkpoint}", "from patrol round {round}, checkpoint {checkpoint}"),
-    "note.from_fire_check": ("来自消防检查 {check}", "from fire check {check}"),
+    # the id of a round, a check, a plan or an inspection is not shown: nobody reads one (they have
+    # no number), and the order's own fields name the checkpoint, the equipment and the item
+    "note.from_round": ("来自巡更，巡更点 {checkpoint}", "from a patrol round, checkpoint {checkpoint}"),
+    "note.from_fire_check": ("来自月度消防检查", "from a monthly fire check"),
     "note.from_incident": ("来自突发事件 {incident}", "from incident {incident}"),
-    "note.from_plan": ("按计划 {plan} 生成", "scheduled by plan {plan}"),
-    "note.from_inspection": ("来自巡检 {inspection}，检查项 {item}", "from inspection {inspection}, item {item}"),
+    "note.from_plan": ("按保养计划生成", "scheduled by a maintenance plan"),
+    "note.from_inspection": ("来自巡检，检查项 {item}", "from an inspection, item {item}"),
     # descriptions the services compose for what they open themselves (i18n.described)
     "described.fire_defect": ("消防设施 {name}（{code}，{location}）：{period} 月度检查发现缺陷{notes}",
                               "fire equipment {name} ({code}) at {location}: defect found in the {period} check{notes}"),

@@ -182,8 +182,11 @@ def test_history_notes_read_in_the_pages_language(client):
         assert note("to quote version 2", "consent") == "同意第 2 版报价"
         assert note("satisfaction 5/5", "rated") == "满意度 5/5"
         # the less common notes too: a patrol's, an inspection's, an application's review (found by review)
-        assert note("from patrol round pr_1, checkpoint A1", "created") == "来自巡更 pr_1，巡更点 A1"
-        assert note("from inspection in_1, item 3", "created") == "来自巡检 in_1，检查项 3"
+        # no internal id on the page (nobody reads "pr_65a1…"): the checkpoint and the item name the place
+        assert note("from patrol round pr_1, checkpoint A1", "created") == "来自巡更，巡更点 A1"
+        assert note("from inspection in_1, item 3", "created") == "来自巡检，检查项 3"
+        assert note("from fire check fchk_65a1", "created") == "来自月度消防检查"
+        assert note("scheduled by plan plan_9", "created") == "按保养计划生成"
         assert note("engineering review by maintenance", "review_requested") == "转工程部审核"
         assert note("renovation_deposit (bill_9)", "fee_paid") == "装修押金（账单 bill_9）".replace(
             "装修押金", i18n.label("fee", "renovation_deposit"))
