@@ -1235,3 +1235,32 @@ def test_an_id_from_a_console_url_that_is_no_plain_segment_names_nothing_at_the_
         assert refused.value.status == 404, household_id
     with pytest.raises(ApiProblem):
         api.get(api.estate("..", "households"))
+
+
+def test_a_manager_of_many_estates_finds_one_by_part_of_its_name(client, fake):
+    """Choosing among hundreds of estates was paging through 200 buttons at a time."""
+    sign_in(client, fake, username="region", roles=("manager",), estates=(ESTATE, "est_2"))
+    fake.on("GET", r"/api/v1/estates", lambda body, params: {
+        "items": [{"id": "est_2", "code": "E2", "name": "River Court"}] if params.get("q") == "river" else [],
+        "next_cursor": "c2" if params.get("q") == "river" else None})
+    page = client.get("/estates?q=%20river%20&next=/desk/requests").get_data(as_text=True)
+    assert fake.calls[-1]["params"]["q"] == "river" and "River Court" in page
+    assert 'value="river"' in page and "q=river" in page  # kept in the box and on the next page's link
+    assert "没有找到匹配的小区" in client.get("/estates?q=nowhere", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    client.get("/estates")
+    assert "q" not in fake.calls[-1]["params"]
+
+
+def test_switching_estate_from_a_records_page_goes_home_not_to_that_record(client, fake):
+    """The switch link comes back to the page it was followed from: from a request's page, the
+    request of the estate just left, a "not found" in the new one (found by a browser test)."""
+    sign_in(client, fake, username="region", roles=("manager",), estates=(ESTATE, "est_2"))
+    chosen = client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": "est_2",
+                                            "next": "/desk/requests/sr_1?x=1"})
+    assert chosen.location == "/"
+    back = client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": ESTATE,
+                                         "next": "/desk/requests?status=open"})
+    assert back.location == "/desk/requests?status=open"  # a list: the same list in the new estate
+    same = client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": ESTATE,
+                                         "next": "/desk/requests/sr_1"})
+    assert same.location == "/desk/requests/sr_1"  # the estate it was in: the page itself

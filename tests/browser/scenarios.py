@@ -673,6 +673,14 @@ def regional_manager(browser, settings):
     page.locator("#text-verify").fill(finding.replace("\v", "\n"))
     form.locator("button[type=submit]").click()
     assert page.locator(".notice").is_visible(), page.locator("main").inner_text()[:300]
+    # another of the 500 estates, found by part of its name rather than paging
+    page.get_by_role("link", name="切换小区").click()
+    page.get_by_label("小区编号或名称").fill("region 498")
+    page.get_by_role("button", name="查找").click()
+    choices = page.locator("ul.choices button")
+    assert choices.count() == 1, page.locator("main").inner_text()[:300]
+    choices.first.click()
+    assert "Region 498" in page.locator("header").inner_text()
     assert not errors, f"the page logged errors: {errors}"
 
 

@@ -186,6 +186,11 @@ def test_a_manager_of_as_many_estates_as_an_account_may_have_works_in_each(api, 
         if not cursor:
             break
     assert sorted(listed) == sorted(estates)
+    # one of them found by part of its name, without paging (any case); within the caller's scope
+    found = api.get("/api/v1/estates?q=REGION%20ESTATE%20499", token).json()["items"]
+    assert [estate["id"] for estate in found] == [estates[499]]
+    assert api.get("/api/v1/estates?q=Harbour", token).json()["items"] == []  # the others' estates
+    assert api.get("/api/v1/estates?q=%20", token).status_code == 400
     household = new_household(api, token, estates[-1])  # the last one it names, written to
     assert api.get(f"/api/v1/estates/{estates[-1]}/households/{household['id']}", token).status_code == 200
     assert api.get("/api/v1/users/me", token).json()["username"] == username

@@ -1,5 +1,8 @@
 """The start page, choosing the estate to work on, and the language switch."""
-from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 from .. import i18n, signin
 from ..signin import signed_in
@@ -18,9 +21,12 @@ def index():
 @bp.get("/estates")
 @signed_in
 def estates():
-    page = g.api.get("/api/v1/estates", limit=200, cursor=request.args.get("cursor"))
+    """The estates to choose from, 200 a page; ``q`` finds one by part of its code or name (an
+    operator of hundreds paged through them)."""
+    q = request.args.get("q", "").strip()[:100]
+    page = g.api.get("/api/v1/estates", limit=200, cursor=request.args.get("cursor"), q=q or None)
     return render_template("estates.html", estates=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           next=request.args.get("next", ""))
+                           next=request.args.get("next", ""), q=q)
 
 
 @bp.post("/estates")
@@ -33,9 +39,21 @@ def choose_estate():
         return redirect(url_for("home.estates"))
     if session.get("estate_id") and not g.user.switches_estate:
         return redirect(url_for("home.index"))
+    before = session.get("estate_id")
     session["estate_id"] = estate["id"]
     signin.remember_estate(estate)
-    return redirect(_safe_next(request.form.get("next")))
+    target = _safe_next(request.form.get("next"))
+    return redirect(target if before in (None, estate["id"]) else _page_in_any_estate(target))
+
+
+def _page_in_any_estate(target):
+    """``target`` when it is a page of no one record (a list, a form), else the start page: back to
+    a request or an order of the estate left, a switch from its page ended on "not found"."""
+    try:
+        _, args = current_app.url_map.bind("console").match(urlsplit(target).path, method="GET")
+    except HTTPException:
+        return url_for("home.index")
+    return url_for("home.index") if args else target
 
 
 @bp.post("/language")

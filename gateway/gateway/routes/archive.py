@@ -8,7 +8,7 @@ HOUSEHOLD = f"{ESTATE}/households/<household_id>"
 ROUTES = [
     Route("POST", "/api/v1/estates", "archive", "create_estate", policy.ADMIN,
           status=201, body=True, idempotent=True),
-    Route("GET", "/api/v1/estates", "archive", "list_estates", policy.STAFF, paged=True),
+    Route("GET", "/api/v1/estates", "archive", "list_estates", policy.STAFF, paged=True, filters=("q",)),
     Route("GET", ESTATE, "archive", "get_estate", policy.STAFF),
     Route("PATCH", ESTATE, "archive", "update_estate", policy.ADMIN, body=True),
     Route("POST", f"{ESTATE}/households", "archive", "create_household", policy.MASTER_DATA_EDITORS,

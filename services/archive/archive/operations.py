@@ -52,8 +52,8 @@ def update_estate(db, outbox, estate_id, data):
     return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
 
 
-def list_estates(db, caller, limit, cursor):
-    page = store.list_estates(db, caller.estate_scope(), limit, cursor)
+def list_estates(db, caller, filters, limit, cursor):
+    page = store.list_estates(db, caller.estate_scope(), filters.get("q"), limit, cursor)
     page["items"] = [domain.estate_view(estate) for estate in page["items"]]
     return page
 

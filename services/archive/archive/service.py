@@ -34,7 +34,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @rpc_method
     def list_estates(self, payload):
-        return operations.list_estates(self.db, self.caller, payload.get("limit"), payload.get("cursor"))
+        return operations.list_estates(self.db, self.caller, payload.get("filters") or {}, payload.get("limit"),
+                                       payload.get("cursor"))
 
     @rpc_method
     def get_estate(self, payload):

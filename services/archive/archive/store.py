@@ -1,4 +1,6 @@
 """archive's repository: the only module of the service that touches its database."""
+import re
+
 from estate_common import calendar, custom_fields, custom_fields_store, export_store, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
 from estate_common.text import address_spellings
@@ -64,9 +66,14 @@ def estate_timezone(db, estate_id):
     return calendar.timezone_of(db.estates.find_one({"_id": estate_id, "estate_id": estate_id}))
 
 
-def list_estates(db, estate_ids, limit, cursor):
-    """A page of the estates ``estate_ids`` names (None: every estate)."""
+def list_estates(db, estate_ids, text, limit, cursor):
+    """A page of the estates ``estate_ids`` names (None: every estate), those whose code or name
+    holds ``text`` (any case) when it is given. The registry has one document per estate: a
+    search scans it (a few thousand at most), as the operator's estate list walks it anyway."""
     query = {} if estate_ids is None else {"estate_id": {"$in": list(estate_ids)}}
+    if text:
+        holds = {"$regex": re.escape(text.strip()), "$options": "i"}
+        query = {**query, "$or": [{"code": holds}, {"name": holds}]}
     return store.page(db.estates, query, limit, cursor)
 
 

@@ -211,6 +211,23 @@ def test_estates_are_listed_within_the_callers_scope(archive, estate):
     assert [e["id"] for e in archive.list_estates({})["items"]] == [other["id"]]
 
 
+def test_an_estate_is_found_by_part_of_its_code_or_name_within_the_callers_scope(archive, estate):
+    """An operator of hundreds of estates picked one by paging through 200 at a time."""
+    sunny = archive.create_estate({"data": dict(ESTATE, code="SH-SUNNY-07", name="阳光花园七期")})
+    river = archive.create_estate({"data": dict(ESTATE, code="HZ-09", name="River Court (A.1)")})
+
+    def found(q):
+        return sorted(e["code"] for e in archive.list_estates({"filters": {"q": q}})["items"])
+    assert found("sunny") == ["SH-SUNNY-07"]  # any case
+    assert found("阳光") == ["SH-SUNNY-07"]
+    assert found("court (a.1)") == ["HZ-09"]  # read as text, not a pattern
+    assert found("a.1") == ["HZ-09"] and found("a?1") == []
+    assert found("nowhere") == []
+    as_caller(archive, staff("zhao", ["manager"], [river["id"]]))
+    assert found("阳光") == [] and found("court") == ["HZ-09"]  # within the caller's scope
+    assert sunny["id"] not in [e["id"] for e in archive.list_estates({"filters": {"q": "7"}})["items"]]
+
+
 def test_households_page_by_cursor(archive, estate):
     for room in range(5):
         archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room=str(room))})
