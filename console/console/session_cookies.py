@@ -10,11 +10,14 @@ Flask keeps the session in one signed cookie, and a browser drops a cookie of mo
   (``views.common.row_typed``): 1,200 Chinese characters lost the text and the refusal.
 
 So the signed value is cut into pieces of ``PIECE`` characters, ``console_session`` then
-``console_session_1``, ``_2``…, and read back joined. The signature covers the whole value: a
-piece left over from a larger session, or one that is missing, reads as no session at all.
+``console_session_1``, ``_2``…, the first one saying how many there are (``3~…``), and read back
+joined. Pieces beyond that count are left over from a larger session and not read: two tabs
+writing sessions of different sizes left the browser with a shorter one's pieces and a longer
+one's last pieces, which joined into no session at all (found by review). The signature covers
+the whole value: a piece missing or from another session reads as no session (sign in again).
 
-What typed text is kept has a bound (``BUDGET``): beyond it the form is not kept (the refusal
-still is), so that no input makes a cookie header larger than the console reads
+What is kept for one page has a bound (``BUDGET``): beyond it a refused form's typed text is left
+out, then the refusal, so that no input makes a cookie header larger than the console reads
 (``console/gunicorn.conf.py``'s ``limit_request_field_size``, which the ingress must allow too).
 """
 import logging
@@ -27,7 +30,10 @@ log = logging.getLogger(__name__)
 
 PIECE = 3800  # characters of the signed value in one cookie: a browser keeps 4096 bytes of name, value and attributes
 BUDGET = 48 * 1024  # the largest signed value, in all pieces: a 500-estate token is about 21 KB of it
-KEPT_FOR_A_PAGE = ("typed",)  # what may be left out beyond the budget: a refused form as it was typed
+# what may be left out beyond the budget, in this order: a refused form as it was typed, its refusal
+KEPT_FOR_A_PAGE = ("typed", "problem")
+MOST_PIECES = BUDGET // PIECE + 1
+COUNTED = "~"  # between the first piece's count and its part of the value (the value never holds one)
 
 
 def piece_names(name, count):
@@ -41,14 +47,11 @@ class PiecedCookieSessionInterface(SecureCookieSessionInterface):
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        pieces = []
-        for name in piece_names(self.get_cookie_name(app), BUDGET // PIECE + 1):
-            piece = request.cookies.get(name)
-            if not piece:
-                break
-            pieces.append(piece)
-        if not pieces:
+        names = piece_names(self.get_cookie_name(app), MOST_PIECES)
+        count, _, first = request.cookies.get(names[0], "").partition(COUNTED)
+        if not (count.isascii() and count.isdigit() and 0 < int(count) <= MOST_PIECES and first):
             return self.session_class()
+        pieces = [first] + [request.cookies.get(name, "") for name in names[1:int(count)]]
         try:
             return self.session_class(serializer.loads("".join(pieces),
                                                        max_age=int(app.permanent_session_lifetime.total_seconds())))
@@ -66,18 +69,26 @@ class PiecedCookieSessionInterface(SecureCookieSessionInterface):
         if not self.should_set_cookie(app, session):
             return
         value = self._signed(app, session)
-        self._set(app, response, [value[start:start + PIECE] for start in range(0, len(value), PIECE)],
-                  expires=self.get_expiration_time(app, session))
+        pieces = [value[start:start + PIECE] for start in range(0, len(value), PIECE)]
+        pieces[0] = f"{len(pieces)}{COUNTED}{pieces[0]}"
+        self._set(app, response, pieces, expires=self.get_expiration_time(app, session))
         response.vary.add("Cookie")
 
     def _signed(self, app, session):
         serializer = self.get_signing_serializer(app)
-        value = serializer.dumps(dict(session))
+        kept = dict(session)
+        value = serializer.dumps(kept)
+        for key in KEPT_FOR_A_PAGE:
+            if len(value) <= BUDGET:
+                break
+            if key in kept:
+                log.warning("the session is %d characters, more than the %d a browser is sent back with: "
+                            "%s left out", len(value), BUDGET, key)
+                del kept[key]
+                value = serializer.dumps(kept)
         if len(value) > BUDGET:
-            left_out = [key for key in KEPT_FOR_A_PAGE if key in session]
-            log.warning("the session is %d characters, more than the %d a browser is sent back with: %s left out",
-                        len(value), BUDGET, ", ".join(left_out) or "nothing could be")
-            value = serializer.dumps({key: item for key, item in session.items() if key not in left_out})
+            log.error("the session is %d characters with nothing left to leave out: the user will sign in again",
+                      len(value))
         return value
 
     def _set(self, app, response, pieces, expires=None):

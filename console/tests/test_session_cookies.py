@@ -133,3 +133,50 @@ def test_the_console_reads_a_cookie_header_of_the_whole_budget():
     pieces = session_cookies.BUDGET // session_cookies.PIECE + 1
     header = session_cookies.BUDGET + pieces * len("; console_session_00=") + 1024
     assert header <= settings.limit_request_field_size
+
+
+def _cookies_of(client):
+    return {cookie.key: cookie.value for cookie in client._cookies.values()}
+
+
+def _as_the_browser_keeps(client, answer):
+    """``answer``'s cookies set into (or deleted from) ``client``'s jar: the one browser both tabs share."""
+    for header in set_cookies(answer):
+        name, _, rest = header.partition("=")
+        if "Expires=Thu, 01 Jan 1970" in header:
+            client.delete_cookie(name)
+        else:
+            client.set_cookie(name, rest.split(";")[0])
+
+
+def test_two_tabs_writing_sessions_of_different_sizes_leave_one_that_reads(client, fake):
+    """Tab A's refused long text wrote more pieces; tab B, whose request carried the earlier and
+    fewer pieces, then wrote its own without deleting A's last ones: joined, they were no session
+    at all, and the user was signed out (found by review)."""
+    sign_in(client, fake, username="region", roles=("manager",), estates=estate_ids(500))
+    _desk_routes(fake)
+    tab_b = client.application.test_client()
+    for name, value in _cookies_of(client).items():
+        tab_b.set_cookie(name, value)
+    before = len(session_pieces(client))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/verify",
+            problem(409, "conflict", "the complaint was verified already"))
+    client.post("/desk/requests/sr_1/verify", data={"csrf_token": csrf_of(client), "text": long_chinese_text(2000)})
+    assert len(session_pieces(client)) > before  # tab A: more pieces
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/escalate",
+            problem(409, "conflict", "escalated already"))
+    answer = tab_b.post("/desk/requests/sr_1/escalate", data={"csrf_token": csrf_of(tab_b), "text": "short"})
+    _as_the_browser_keeps(client, answer)  # tab B's answer, into the shared browser
+    assert len(session_pieces(client)) > before  # A's last pieces are still there
+    page = client.get("/desk/requests/sr_1")
+    assert page.status_code == 200 and "escalated already" in page.get_data(as_text=True)
+
+
+def test_a_session_over_the_budget_without_its_typed_form_leaves_out_the_refusal_too(app, caplog):
+    interface = session_cookies.PiecedCookieSessionInterface()
+    with app.test_request_context():
+        session = interface.session_class({"token": "t", "problem": {"detail": long_chinese_text(30_000)},
+                                           "typed": {"form": {"text": [long_chinese_text(30_000, seed=3)]}}})
+        value = interface._signed(app, session)
+    assert len(value) <= session_cookies.BUDGET
+    assert "typed left out" in caplog.text and "problem left out" in caplog.text

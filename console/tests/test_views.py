@@ -1264,3 +1264,6 @@ def test_switching_estate_from_a_records_page_goes_home_not_to_that_record(clien
     same = client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": ESTATE,
                                          "next": "/desk/requests/sr_1"})
     assert same.location == "/desk/requests/sr_1"  # the estate it was in: the page itself
+    form = client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": "est_2",
+                                         "next": "/accounts/payments/new?household_id=hh_1&building=3&cursor=c9"})
+    assert form.location == "/accounts/payments/new?building=3"  # not the old estate's household

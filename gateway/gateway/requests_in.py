@@ -219,6 +219,8 @@ def query_payload(route):
                                [field_error("cursor", "is not a position in this list")])
         payload["cursor"] = request.args["cursor"]
     filters = {name: request.args[name] for name in (*route.filters, *custom) if name in request.args}
+    for name, value in filters.items():  # as text in a body: a NUL in a search broke MongoDB's $regex (review)
+        _require_text(value, name)
     if filters:
         payload["filters"] = filters
     return payload

@@ -189,7 +189,9 @@ def test_a_manager_of_as_many_estates_as_an_account_may_have_works_in_each(api, 
     # one of them found by part of its name, without paging (any case); within the caller's scope
     found = api.get("/api/v1/estates?q=REGION%20ESTATE%20499", token).json()["items"]
     assert [estate["id"] for estate in found] == [estates[499]]
-    assert api.get("/api/v1/estates?q=Harbour", token).json()["items"] == []  # the others' estates
+    new_estate(api, admin, name="Harbour View")  # not one of its estates
+    assert api.get("/api/v1/estates?q=Harbour", admin).json()["items"]
+    assert api.get("/api/v1/estates?q=Harbour", token).json()["items"] == []  # within its scope
     assert api.get("/api/v1/estates?q=%20", token).status_code == 400
     household = new_household(api, token, estates[-1])  # the last one it names, written to
     assert api.get(f"/api/v1/estates/{estates[-1]}/households/{household['id']}", token).status_code == 200

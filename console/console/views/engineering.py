@@ -139,7 +139,7 @@ def _body(step, form):
         return {}
     if step == "consent":  # to the quote the page showed: a re-quote since is refused, not agreed to
         version = form.get("quote_version", "")
-        return {"by": form.get("by", "").strip(), **({"quote_version": int(version)} if version.isascii() and version.isdigit() else {})}
+        return {"by": form.get("by", "").strip(), **({"quote_version": int(version)} if version.isascii() and version.isdigit() and len(version) < 10 else {})}
     if step == "quote":
         names = form.getlist("item_name")
         amounts = [i18n.cents_from_yuan(value) for value in form.getlist("item_amount")]

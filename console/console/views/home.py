@@ -1,5 +1,5 @@
 """The start page, choosing the estate to work on, and the language switch."""
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
@@ -47,13 +47,20 @@ def choose_estate():
 
 
 def _page_in_any_estate(target):
-    """``target`` when it is a page of no one record (a list, a form), else the start page: back to
-    a request or an order of the estate left, a switch from its page ended on "not found"."""
+    """``target`` as a page of the estate switched to: the start page for a page of one record (back
+    to a request or an order of the estate left, a switch from its page ended on "not found"), and
+    a list or a form without what names a record of the old estate (``…?household_id=``, the take-
+    a-payment form) or a place in its list (``cursor``)."""
+    parts = urlsplit(target)
     try:
-        _, args = current_app.url_map.bind("console").match(urlsplit(target).path, method="GET")
+        _, args = current_app.url_map.bind("console").match(parts.path, method="GET")
     except HTTPException:
         return url_for("home.index")
-    return url_for("home.index") if args else target
+    if args:
+        return url_for("home.index")
+    kept = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not name.endswith("_id") and name != "cursor"]
+    return parts.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 @bp.post("/language")

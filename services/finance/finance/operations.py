@@ -11,6 +11,7 @@ in between leaves it ``pending``/``reversal_pending``, which the next writer of 
 household, a retry, or the ``finish_half_done`` timer completes (see payments.py).
 """
 import logging
+import random
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -43,8 +44,11 @@ def household_lock(db, estate_id, household_id):
 
 def _take_household_lock(db, estate_id, household_id):
     """The household's lock, waited for a moment while another writer holds it
-    (``HOUSEHOLD_LOCK_WAIT_SECONDS``); Conflict (409: try again) after that. The wait sleeps a
-    green thread: the service's other calls go on meanwhile."""
+    (``HOUSEHOLD_LOCK_WAIT_SECONDS``; a payment, a reversal, a deposit's refund, an invoice, the
+    half-done sweep alike); Conflict (409: try again) after that. The wait sleeps a green thread:
+    the service's other calls go on, while not all of its workers (``max_workers``) wait. The
+    looks are spread a little (jitter), so that writers queued on one household do not retry in
+    step."""
     gives_up_at = time.monotonic() + HOUSEHOLD_LOCK_WAIT_SECONDS
     while True:
         now = clock.now()
@@ -54,7 +58,7 @@ def _take_household_lock(db, estate_id, household_id):
         except Conflict:
             if time.monotonic() >= gives_up_at:
                 raise
-            time.sleep(HOUSEHOLD_LOCK_RETRY_SECONDS)
+            time.sleep(HOUSEHOLD_LOCK_RETRY_SECONDS * (0.5 + random.random()))
 
 
 # -- fee standards -----------------------------------------------------------------
@@ -181,7 +185,8 @@ def _finish_prepaid_use(db, outbox, payment):
 def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
     """The timer's sweep: every payment or reversal stopped half-way for longer than
     ``grace_seconds`` (its writer died) is finished, as its own writer would have. A household
-    busy with a live writer is left to that writer (or the next sweep). The number finished."""
+    busy with a live writer (for longer than the lock's wait, a second) is left to that writer or
+    the next sweep. The number finished."""
     before = clock.to_iso(clock.now() - timedelta(seconds=grace_seconds))
     finished, seen = 0, set()
     for payment in store.half_done_payments(db):
