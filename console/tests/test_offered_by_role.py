@@ -262,3 +262,20 @@ def test_a_consent_names_the_quote_the_page_showed(client, fake):
     client.post("/engineering/work-orders/wo_1/consent",
                 data={"csrf_token": csrf_of(client), "by": "张三", "quote_version": "³"})  # tampered: not sent
     assert fake.calls[-1]["json"] == {"by": "张三"}
+
+
+def test_a_finding_typed_as_late_reads_as_typed_on_a_complaint_verified_in_time(client, fake):
+    """The history's "late: …" form (a late verification's note) read a finding typed as
+    "late: the van came at 23:00" as a late verification."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", {"id": "hh_1", "building": "1", "unit": "1",
+                                                                   "room": "101", "owner": {"name": "Li"}})
+    for late, shown in ((False, "late: the van came at 23:00"), (True, "逾期核实：the van came at 23:00")):
+        note = "late: the van came at 23:00"  # typed so (in time), or written so for a late one
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {
+            **COMPLAINT, "status": "verified",
+            "complaint": {**COMPLAINT["complaint"], "verified_at": "2026-11-30T02:00:00Z", "verified_late": late,
+                          "finding": "x"},
+            "history": [{"at": "2026-11-30T02:00:00Z", "by": "amy", "action": "verified", "note": note}]})
+        page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        assert shown in page and ("逾期核实" in page) is late, late
