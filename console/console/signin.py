@@ -25,13 +25,21 @@ class User:
     token: str
     estate_id: str | None
 
-    estates: tuple = ()  # the token's estates ("*": every one)
+    @property
+    def estates(self):
+        """The token's estates ("*": every one), read from the token when asked: a copy in the
+        session doubled a large scope's cookie, and decoding 500 estates on every page that
+        never asks was work for nothing."""
+        return tuple(claims_of(self.token).get("estates") or ())
 
     @property
     def switches_estate(self):
         """Whether the user works in more than one estate: a manager over several, anyone whose
         token names several (a steward of two estates), the operator admin."""
-        return bool(set(self.roles) & menu.MANAGEMENT) or "*" in self.estates or len(self.estates) > 1
+        if set(self.roles) & menu.MANAGEMENT:
+            return True
+        estates = self.estates
+        return "*" in estates or len(estates) > 1
 
 
 def claims_of(token):
@@ -103,9 +111,7 @@ def current_user():
     token = session.get("token")
     if not token or session.get("expires", 0) <= time.time():
         return None
-    # the estates from the token itself: a copy in the session doubled the cookie of a large scope
-    return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"),
-                tuple(claims_of(token).get("estates") or ()))
+    return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"))
 
 
 def gateway(token=None):
