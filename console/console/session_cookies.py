@@ -49,7 +49,9 @@ class PiecedCookieSessionInterface(SecureCookieSessionInterface):
             return None
         names = piece_names(self.get_cookie_name(app), MOST_PIECES)
         count, _, first = request.cookies.get(names[0], "").partition(COUNTED)
-        if not (count.isascii() and count.isdigit() and 0 < int(count) <= MOST_PIECES and first):
+        # a count of thousands of digits is no session, not a 500 (int() refuses over 4,300)
+        if not (count.isascii() and count.isdigit() and len(count) <= len(str(MOST_PIECES))
+                and 0 < int(count) <= MOST_PIECES and first):
             return self.session_class()
         pieces = [first] + [request.cookies.get(name, "") for name in names[1:int(count)]]
         try:

@@ -4,6 +4,7 @@ import hashlib
 import random
 from pathlib import Path
 
+import pytest
 from estate_common.testing import load_file
 
 from .conftest import ESTATE, csrf_of, problem, sign_in, token_for
@@ -180,3 +181,13 @@ def test_a_session_over_the_budget_without_its_typed_form_leaves_out_the_refusal
         value = interface._signed(app, session)
     assert len(value) <= session_cookies.BUDGET
     assert "typed left out" in caplog.text and "problem left out" in caplog.text
+
+
+@pytest.mark.filterwarnings("ignore:The 'console_session' cookie is too large")  # the tampered one, on purpose
+def test_a_first_piece_of_a_tampered_count_is_no_session(client, fake):
+    sign_in(client, fake, username="region", roles=("manager",), estates=estate_ids(500))
+    value = client.get_cookie("console_session").value
+    for count in ("9" * 5000, "²", "0", "99", ""):
+        client.set_cookie("console_session", count + value[value.index("~"):])
+        answer = client.get("/desk/requests")
+        assert answer.status_code == 302 and "/signin" in answer.location, count[:5]

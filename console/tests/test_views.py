@@ -1267,3 +1267,35 @@ def test_switching_estate_from_a_records_page_goes_home_not_to_that_record(clien
     form = client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": "est_2",
                                          "next": "/accounts/payments/new?household_id=hh_1&building=3&cursor=c9"})
     assert form.location == "/accounts/payments/new?building=3"  # not the old estate's household
+
+
+@pytest.mark.parametrize("typed", ["²", "9" * 5000], ids=["superscript", "5000-digits"])
+def test_a_whole_number_field_of_odd_digits_is_no_number_not_a_500(client, fake, typed):
+    """``"²".isdigit()`` is true and ``int("²")`` fails, and int() refuses more than 4,300 digits:
+    a satisfaction, a labour time or a version carried so was a 500 (found by review)."""
+    sign_in(client, fake, roles=("manager",))
+    _desk_routes(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/close", COMPLAINT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/return-visits", (201, {}))
+    answer = client.post("/desk/requests/sr_1/close", data={"csrf_token": csrf_of(client), "text": "done",
+                                                            "satisfaction": typed})
+    assert answer.status_code == 302 and "satisfaction" not in fake.calls[-1]["json"]
+    answer = client.post("/desk/requests/sr_1/return-visits", data={"csrf_token": csrf_of(client),
+                                                                   "satisfaction": typed})
+    assert answer.status_code == 302 and fake.calls[-1]["json"]["satisfaction"] == 0
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {
+        "id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "in_progress",
+        "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "alice", "quote": None, "consent": None})
+    before = len(fake.calls)
+    answer = client.post("/engineering/work-orders/wo_1/complete", data={
+        "csrf_token": csrf_of(client), "labour_minutes": typed, "charge": "0", "signed_by": "Li"})
+    assert answer.status_code == 302
+    assert not [c for c in fake.calls[before:] if c["method"] == "POST"]  # refused by the console: error.amount
+
+
+def test_a_whole_number_is_ascii_digits_of_a_bounded_length():
+    from console.views.common import WHOLE_NUMBER_DIGITS, whole_number
+    assert whole_number("12") == 12 and whole_number("007") == 7
+    for text in (None, "", " 1", "1.0", "-1", "²", "١٢", "9" * (WHOLE_NUMBER_DIGITS + 1)):
+        assert whole_number(text) is None, text
+    assert whole_number("1234567890", digits=9) is None

@@ -84,6 +84,21 @@ def row_form_to_keep(item_id, action):
             "form": {name: form.getlist(name) for name in form if name not in ("csrf_token", "idempotency_key", "from")}}
 
 
+# more digits than any count, version or minutes the API takes; int() refuses a text of over
+# 4,300 (a form field tampered to 5,000 digits was a 500)
+WHOLE_NUMBER_DIGITS = 18
+
+
+def whole_number(text, digits=WHOLE_NUMBER_DIGITS):
+    """A whole number as a form carries it (``"12"``: a count, a score, a version read), or None
+    when it is not one. ASCII digits only: ``"²".isdigit()`` is true and ``int("²")`` fails, and
+    a superscript or a tampered field of thousands of digits was a 500 on six forms."""
+    text = text or ""
+    if text.isascii() and text.isdigit() and len(text) <= digits:
+        return int(text)
+    return None
+
+
 def number_typed(text):
     """A number as typed in a form (``12``, ``0.35``), an int when whole; None when blank;
     ValueError when it is not a number, or is NaN or an infinity: JSON cannot carry those, so

@@ -122,8 +122,9 @@ def request_action(request_id, action):
         body[ACTIONS[action]] = text
     if form.get("valid") in ("true", "false") and action in ("reply", "close"):
         body["valid"] = form["valid"] == "true"
-    if action == "close" and form.get("satisfaction", "").isdigit():
-        body["satisfaction"] = int(form["satisfaction"])
+    satisfaction = common.whole_number(form.get("satisfaction"))
+    if action == "close" and satisfaction is not None:
+        body["satisfaction"] = satisfaction
     if action == "verify" and form.get("cause") in CAUSES:
         body["cause"] = form["cause"]
     if action == "close" and form.get("no_visit_reason") == "occupant_unreachable":
@@ -148,7 +149,8 @@ def match_household(request_id):
 def return_visit(request_id):
     form = request.form
     back = url_for("desk.request_detail", request_id=request_id)
-    body = {"satisfaction": int(form["satisfaction"]) if form.get("satisfaction", "").isdigit() else 0,
+    satisfaction = common.whole_number(form.get("satisfaction"))
+    body = {"satisfaction": 0 if satisfaction is None else satisfaction,
             "problem_found": form.get("problem_found") == "on"}
     if form.get("notes", "").strip():
         body["notes"] = form["notes"].strip()

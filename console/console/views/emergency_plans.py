@@ -34,8 +34,9 @@ def set_plan(incident_type):
         message = i18n.translate("error.plan_step_line")
         return plans(ApiProblem(400, message, errors=[{"field": "steps", "message": message}]), incident_type)
     body = {"steps": steps, "work_order": form.get("work_order") == "on"}
-    if form.get("version", "").isdigit():
-        body["version"] = int(form["version"])  # the version read: someone else's save first is a 409
+    version = common.whole_number(form.get("version"))
+    if version is not None:
+        body["version"] = version  # the version read: someone else's save first is a 409
     try:
         g.api.put(g.api.estate(g.user.estate_id, f"emergency-plans/{incident_type}"), body)
     except ApiProblem as problem:

@@ -138,8 +138,8 @@ def _body(step, form):
     if step == "start":
         return {}
     if step == "consent":  # to the quote the page showed: a re-quote since is refused, not agreed to
-        version = form.get("quote_version", "")
-        return {"by": form.get("by", "").strip(), **({"quote_version": int(version)} if version.isascii() and version.isdigit() and len(version) < 10 else {})}
+        version = common.whole_number(form.get("quote_version"), digits=9)
+        return {"by": form.get("by", "").strip(), **({} if version is None else {"quote_version": version})}
     if step == "quote":
         names = form.getlist("item_name")
         amounts = [i18n.cents_from_yuan(value) for value in form.getlist("item_amount")]
@@ -170,9 +170,10 @@ def _body(step, form):
     body = {"materials": materials, "charge_cents": charge, "signed_by": form.get("signed_by", "").strip()}
     labour = form.get("labour_minutes", "").strip()
     if labour:
-        if not labour.isdigit():
+        minutes = common.whole_number(labour)
+        if minutes is None:
             return None
-        body["labour_minutes"] = int(labour)
+        body["labour_minutes"] = minutes
     if form.get("summary", "").strip():
         body["summary"] = form["summary"].strip()
     return body

@@ -98,8 +98,9 @@ def edit(household_id):
              if form.get(f"owner_{name}", "").strip()}
     if owner:  # blank: the owner's details stay (a masked phone is never sent back)
         body["owner"] = owner
-    if form.get("version", "").isdigit():
-        body["version"] = int(form["version"])
+    version = common.whole_number(form.get("version"))
+    if version is not None:
+        body["version"] = version
     custom = common.custom_from_form(common.custom_fields("household"), form)
     if custom:  # the keys given replace theirs (unchanged ones change nothing)
         body["custom"] = custom
@@ -183,9 +184,10 @@ def record_handover(household_id):
             if reference.strip():
                 document["reference"] = reference.strip()
             if copies.strip():
-                if not copies.strip().isdigit():
+                count = common.whole_number(copies.strip())
+                if count is None:
                     return _bad(household_id, "handover", f"documents[{len(documents)}].copies", "error.whole_number")
-                document["copies"] = int(copies)
+                document["copies"] = count
             documents.append(document)
     if documents:
         body["documents"] = documents

@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from .. import i18n
 from ..gateway_api import ApiProblem, Gateway
+from . import common
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -80,9 +81,10 @@ def _tracked(tracking_code):
 @bp.post("/track/<tracking_code>/rating")
 def rate(tracking_code):
     score = request.form.get("satisfaction", "")
+    number = common.whole_number(score)  # else sent as typed: the API names what is wrong
     try:
         _public_api().post(f"/api/v1/public/requests/{_code(tracking_code)}/rating",
-                           {"satisfaction": int(score) if score.isdigit() else score})
+                           {"satisfaction": score if number is None else number})
     except ApiProblem as problem:
         tracked = _tracked(tracking_code)
         if tracked is None:

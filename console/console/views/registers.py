@@ -71,9 +71,10 @@ def _checkpoints(field, raw):
         raise BadInput(field.name, "error.checkpoint_line") from None
     checkpoints = []
     for code, name, minutes in rows:
-        if minutes is not None and not minutes.isdigit():
+        offset = common.whole_number(minutes)
+        if minutes is not None and offset is None:
             raise BadInput(field.name, "error.checkpoint_line")
-        checkpoints.append({"code": code, "name": name, **({"offset_minutes": int(minutes)} if minutes else {})})
+        checkpoints.append({"code": code, "name": name, **({"offset_minutes": offset} if minutes else {})})
     return checkpoints or None
 
 
