@@ -14,6 +14,7 @@ threads = int(os.environ.get("CONSOLE_THREADS", "8"))
 # gunicorn's default refused a Cookie header of more than 8,190 bytes. An ingress in front must
 # allow header lines as long (deploy/k8s/README.md).
 limit_request_field_size = 65536
+control_socket_disable = True  # as the gateway's gunicorn.conf.py says: nothing uses it
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

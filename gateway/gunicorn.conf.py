@@ -19,6 +19,11 @@ threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 # (a manager of 250 estates signed in, and every call answered 431). An ingress in front must
 # allow header lines as long (deploy/k8s/README.md).
 limit_request_field_size = 32768
+# gunicorn 25.1+ opens a control socket for ``gunicornc`` (change the workers, reload, stop) under
+# $XDG_RUNTIME_DIR or $HOME/.gunicorn: nothing here uses it, every gunicorn of the same user on a
+# machine shared the one path (the gateway's and the console's, every test system's), and in the
+# image (HOME=/nonexistent, a read-only root) it logged an ERROR at every start.
+control_socket_disable = True
 
 # Metrics with several workers: prometheus_client's multiprocess mode. Each worker writes its
 # values to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. The directory must be

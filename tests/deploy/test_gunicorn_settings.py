@@ -1,0 +1,32 @@
+"""The gateway's and the console's gunicorn settings are ones gunicorn knows (it ignores a name it
+does not know, so a misspelt setting would pass unseen) and open no control socket: gunicorn 25.1+
+opens one for ``gunicornc`` under $HOME/.gunicorn, shared by every gunicorn of a user on a machine,
+and logged an ERROR at each start in the image (HOME=/nonexistent on a read-only root)."""
+from pathlib import Path
+
+import pytest
+from gunicorn.config import Config
+
+from estate_common.testing import load_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def applied(component):
+    """gunicorn's own Config with the component's settings file applied, as gunicorn applies it."""
+    module = load_file(ROOT / component / "gunicorn.conf.py", f"{component}_gunicorn_settings")
+    config = Config()
+    for name, value in vars(module).items():
+        if name in config.settings:
+            config.set(name, value)
+    return config
+
+
+@pytest.mark.parametrize("component", ["gateway", "console"])
+def test_no_control_socket_is_opened(component):
+    assert applied(component).control_socket_disable is True
+
+
+@pytest.mark.parametrize("component", ["gateway", "console"])
+def test_the_header_limits_are_settings_gunicorn_reads(component):
+    assert applied(component).limit_request_field_size > 8190  # gunicorn's default
