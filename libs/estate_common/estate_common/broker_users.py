@@ -8,9 +8,9 @@ only. The names below are nameko 2.14's and ours:
   exchange with ``<service>.*``), replies on ``nameko-rpc`` to the caller's reply key (a
   UUID), publishes its events to ``<service>.events`` (the outbox relay), consumes its
   event queues ``evt-<source>-<type>--<service>.<method>`` (bound to any service's
-  ``<source>.events``) and owns its dead letters ``<service>.dead-letters``; its
-  readiness probe (``estate_common.probe``) calls its own ``health`` over a reply queue
-  ``rpc.reply-probe-<uuid>``;
+  ``<source>.events``) and owns its dead letters ``<service>.dead-letters`` (its probes read
+  files in its pod: ``estate_common.probe``; they called its ``health`` over the broker until
+  2026-12, with the user's own rights to do so, which went with them);
 - the gateway publishes calls to ``nameko-rpc`` and consumes its reply queues
   ``rpc.reply-gateway-<uuid>``;
 - the autoscaler (KEDA's rabbitmq scaler, ``deploy/k8s/components/keda``) only reads queue
@@ -22,7 +22,7 @@ queue) and *read* (consume from a queue, bind from an exchange) against a regex 
 user and vhost, and, on a topic exchange, the routing key of a publish (write) or a
 binding (read) against topic permissions. On ``nameko-rpc`` these say that a service may
 bind only its own ``<service>.*`` (so it cannot bind a queue that steals another
-service's calls) and publish only replies and its own probe's ``health`` call; the
+service's calls) and publish only replies; the
 gateway publishes calls to the services only and binds only reply keys.
 
 What a service's user can still do: declare (and so delete) the shared exchanges that
@@ -83,13 +83,12 @@ def permissions(component):
     if component not in topology.SERVICES:
         raise ValueError(f"unknown component {component!r}; have {COMPONENTS}")
     s = re.escape(component)
-    queues = (rf"rpc-{s}", rf"evt-{_NAME}-{_NAME}--{s}\.{_NAME}", rf"{s}\.dead-letters",
-              rf"rpc\.reply-probe-{_UUID}")
+    queues = (rf"rpc-{s}", rf"evt-{_NAME}-{_NAME}--{s}\.{_NAME}", rf"{s}\.dead-letters")
     exchanges_declared = (re.escape(RPC_EXCHANGE), rf"{_SERVICES}\.events", rf"{s}\.dead-letters")
     return {
         # nameko declares the exchanges it binds to, the source's event exchange included
         "configure": _any_of(*queues, *exchanges_declared),
-        # publish: replies and the probe's call (nameko-rpc), its events, its dead letters
+        # publish: replies (nameko-rpc), its events, its dead letters
         # (a queue's x-dead-letter-exchange needs write on it); bind: its own queues
         "write": _any_of(*queues, re.escape(RPC_EXCHANGE), rf"{s}\.events", rf"{s}\.dead-letters"),
         # consume its own queues; bind them from nameko-rpc, any service's events, its dead letters
@@ -105,8 +104,8 @@ def topic_permissions(component):
         write, read = _any_of(rf"{_SERVICES}\.{_NAME}"), _any_of(_UUID)
     else:
         s = re.escape(component)
-        write = _any_of(_UUID, rf"{s}\.health")  # replies to callers; the probe's own call
-        read = _any_of(rf"{s}\.\*", _UUID)  # its RPC queue's binding; the probe's reply queue
+        write = _any_of(_UUID)  # replies to callers
+        read = _any_of(rf"{s}\.\*")  # its RPC queue's binding
     return [{"exchange": RPC_EXCHANGE, "write": write, "read": read}]
 
 

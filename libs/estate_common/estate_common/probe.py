@@ -1,10 +1,21 @@
-"""Container probes for the nameko services (they serve no HTTP).
+"""Container probes for the nameko services (they serve no HTTP), answered by this pod alone.
 
-``python -m estate_common.probe alive SERVICE``: the heartbeat timer has
-written within three intervals (the process and its event loop are alive).
-``python -m estate_common.probe ready SERVICE``: this process is alive and the
-service answers its ``health`` RPC over the broker within the timeout (broker,
-service and store). Any replica may answer the RPC, hence the heartbeat too.
+The service's heartbeat timer (``ServiceBase.heartbeat``, every ``HEARTBEAT_SECONDS``) judges
+its own process with ``verdict`` and leaves two files for the probes to read:
+
+- ``python -m estate_common.probe alive SERVICE``: ``<tmp>/estate-ops-<service>.alive`` was
+  written within three intervals: the event loop turns, and the queue consumer's loop is
+  connecting to the broker or turned within ``CONSUMER_STUCK_SECONDS``. A broker that is down
+  does not make a pod dead (a restart would not bring it back); a consumer stuck does.
+- ``python -m estate_common.probe ready SERVICE``: alive, and ``<tmp>/estate-ops-<service>.ready``
+  was written within three intervals: this pod's consumer takes messages on a live connection
+  and its store answers a ping.
+
+Until 2026-12, readiness sent the ``health`` RPC over the broker, which any replica could
+answer: a pod whose consumer took nothing stayed ready, every pod of a service turned unready
+at once when its queue was 5 s behind, and each probe started a broker connection (found by a
+deploy review). ``serve.py`` removes both files before the service starts: a container
+restarted in the same pod would find its predecessor's.
 """
 import os
 import sys
@@ -14,33 +25,55 @@ import time
 from . import config
 
 HEARTBEAT_SECONDS = config.env_float("HEARTBEAT_SECONDS", 5.0)
+# A consuming loop turns at least once a second (kombu drains with a one-second timeout, and
+# once per message); one that has not for this long is stuck. Generous: the loop also waits
+# while every worker is busy, and a restart loses the work in hand.
+CONSUMER_STUCK_SECONDS = config.env_float("CONSUMER_STUCK_SECONDS", 60.0)
 
 
 def heartbeat_path(service):
     return os.path.join(tempfile.gettempdir(), f"estate-ops-{service}.alive")
 
 
-def alive(service):
+def ready_path(service):
+    return os.path.join(tempfile.gettempdir(), f"estate-ops-{service}.ready")
+
+
+def verdict(phase, since_turn):
+    """``(alive, taking_messages)`` of a service whose queue consumer is in ``phase`` (starting,
+    connecting or consuming) and whose loop last turned ``since_turn`` seconds ago."""
+    if phase != "consuming":
+        return True, False
+    stuck = since_turn > CONSUMER_STUCK_SECONDS
+    return not stuck, not stuck
+
+
+def touch(path):
+    with open(path, "w") as handle:
+        handle.write(str(time.time()))
+
+
+def remove(path):
     try:
-        age = time.time() - os.path.getmtime(heartbeat_path(service))
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def _fresh(path):
+    try:
+        age = time.time() - os.path.getmtime(path)
     except OSError:
         return False
     return age < 3 * HEARTBEAT_SECONDS + 5
 
 
-def ready(service, timeout=None):
-    if not alive(service):
-        return False
-    from . import tracing
-    from .rpc_client import RpcClient  # kombu only where it is needed: liveness runs often
-    client = RpcClient(owner="probe", timeout=timeout or config.rpc_timeout())
-    try:
-        with tracing.untraced():  # a probe every few seconds would bury the traces worth reading
-            return client.call(service, "health", {}).get("status") == "ok"
-    except Exception:
-        return False
-    finally:
-        client.close()
+def alive(service):
+    return _fresh(heartbeat_path(service))
+
+
+def ready(service):
+    return alive(service) and _fresh(ready_path(service))
 
 
 def main(argv):

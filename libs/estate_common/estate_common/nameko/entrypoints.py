@@ -29,6 +29,7 @@ unknown ones ignored (a newer producer may add some). An event that breaks its
 contract all the same is rejected without requeue, so it is dead-lettered at
 once: redelivering it cannot help, and an operator can look at it.
 """
+import contextlib
 import functools
 import logging
 import sys
@@ -127,9 +128,21 @@ class ReplyResponder:
         return result, exc_info
 
 
+CONSUMERS = {}  # service name -> its container's DecodingQueueConsumer (one per container)
+
+
+def consumer_state(service_name):
+    """``(phase, seconds since the consumer's loop last turned)`` for the service's heartbeat
+    (``estate_common.probe.verdict``); a consumer not yet set up is starting."""
+    consumer = CONSUMERS.get(service_name)
+    if consumer is None or consumer.last_turn is None:
+        return "starting", 0.0
+    return consumer.phase, time.monotonic() - consumer.last_turn
+
+
 class DecodingQueueConsumer(QueueConsumer):
     """nameko's queue consumer (one per container, shared by the RPC and event entrypoints),
-    with two changes.
+    with three changes.
 
     **A message whose body cannot be decoded** (broken JSON, a content type the service does not
     accept): kombu's default acks it, so an event was lost without a trace but a log line
@@ -146,15 +159,35 @@ class DecodingQueueConsumer(QueueConsumer):
     a broker restart; reproduced by acks failing during ``rabbitmqctl stop_app``). Each turn of
     the loop therefore checks that it still drains the connection its consumers were set up on,
     and otherwise raises a connection error, so kombu's loop sets up connection, channel and
-    consumers again as after any lost connection."""
+    consumers again as after any lost connection.
+
+    **What its loop is doing**, for the heartbeat (``consumer_state``, ``estate_common.probe``):
+    connecting, or consuming and when it last turned (at least once a second: kombu drains with a
+    one-second timeout). A loop that stopped turning left the pod alive to its probes, which
+    checked only the heartbeat timer, and ready as long as any replica answered ``health``."""
 
     _consuming_on = None  # (kombu connection, the py-amqp connection the consumers were set up on)
+    # what the heartbeat reads (``consumer_state``): starting, connecting (to the broker, however
+    # long it takes) or consuming, and when the loop last turned
+    phase, last_turn = "starting", None
+
+    def setup(self):
+        super().setup()
+        CONSUMERS[self.container.service_name] = self
+
+    @contextlib.contextmanager
+    def establish_connection(self):
+        self.phase = "connecting"
+        with super().establish_connection() as connection:
+            yield connection
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         self._consuming_on = (connection, connection._connection)
+        self.phase, self.last_turn = "consuming", time.monotonic()
         super().on_consume_ready(connection, channel, consumers, **kwargs)
 
     def on_iteration(self):
+        self.last_turn = time.monotonic()
         self._check_connection()
         super().on_iteration()
 
