@@ -90,6 +90,12 @@ class FakeRpc:
             raise answer
         return copy.deepcopy(answer)
 
+    broker_down = None  # an exception ``reachable`` raises
+
+    def reachable(self, timeout):
+        if self.broker_down is not None:
+            raise self.broker_down
+
     def calls_to(self, service, method):
         return [c for c in self.calls if (c.service, c.method) == (service, method)]
 

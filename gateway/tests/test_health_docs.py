@@ -59,6 +59,34 @@ def test_readyz_when_the_store_is_down(app, client, contract, rpc, monkeypatch):
     assert all(body["checks"][name] == "ok" for name in SERVICES)
 
 
+def test_readyz_of_the_gateway_alone_asks_no_service(app, client, contract, rpc):
+    for name in SERVICES:  # every service down: the gateway itself still serves (a 503 per call)
+        rpc.answer(name, "health", ServiceUnavailable(f"{name} is not running"))
+    body = contract.check(app, client.get("/readyz?scope=gateway"), 200)
+    assert body == {"status": "ready", "checks": {"gateway_store": "ok", "broker": "ok"}}
+    assert rpc.calls == []
+    assert contract.check(app, client.get("/readyz?scope=all"), 503)["status"] == "unavailable"
+
+
+def test_readyz_of_the_gateway_alone_without_its_broker_or_store(app, client, contract, rpc, monkeypatch):
+    rpc.broker_down = ServiceUnavailable("message broker unreachable: OSError")
+    body = contract.check(app, client.get("/readyz?scope=gateway"), 503)
+    assert body["checks"] == {"gateway_store": "ok", "broker": "unavailable: ServiceUnavailable"}
+    rpc.broker_down = None
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("store down")
+    monkeypatch.setattr(app.extensions["estate_ops"].db, "command", broken)
+    body = contract.check(app, client.get("/readyz?scope=gateway"), 503)
+    assert body["checks"] == {"gateway_store": "unavailable: ConnectionError", "broker": "ok"}
+
+
+def test_readyz_of_an_unknown_scope_is_a_400(app, client, contract, rpc):
+    body = contract.check(app, client.get("/readyz?scope=everything"), 400)
+    assert body["errors"][0]["field"] == "scope"
+    assert rpc.calls == []
+
+
 def test_openapi_json_is_the_contract(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200

@@ -211,7 +211,9 @@ def test_gateway_probes_and_service_reach_port_8080(overlay):
     def resolve(port):
         return ports.get(port, port) if isinstance(port, str) else port
 
-    assert ctr["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert ctr["readinessProbe"]["httpGet"]["path"] == "/readyz?scope=gateway"  # its own store and broker, no service
+    # but no traffic before every service answered once (their event queues exist from then on)
+    assert ctr["startupProbe"]["httpGet"]["path"] == "/readyz"
     assert ctr["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert resolve(ctr["readinessProbe"]["httpGet"]["port"]) == 8080
     assert resolve(ctr["livenessProbe"]["httpGet"]["port"]) == 8080

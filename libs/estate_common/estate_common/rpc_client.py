@@ -237,6 +237,15 @@ class RpcClient:
             with self._lock:
                 self._all.pop(channel, None)
 
+    def reachable(self, timeout):
+        """Raises ``ServiceUnavailable`` unless this thread's connection to the broker is up, or a
+        new one is made within ``timeout`` seconds: the gateway's readiness of its own
+        (``GET /readyz?scope=gateway``), which asks no service."""
+        channel = getattr(self._local, "channel", None)
+        if channel is not None and not channel.connection.connected:
+            self._drop()
+        self._channel(time.monotonic() + timeout)
+
     @tracing.rpc_client_call
     def call(self, service, method, payload, request_id=None, caller=None, timeout=None, context=None):
         """``context``: more values for the service's context data (``nameko.<key>`` headers)."""
