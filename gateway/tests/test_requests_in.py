@@ -24,3 +24,23 @@ def test_a_whole_float_in_a_body_reaches_the_service_as_an_int(client, rpc, admi
     assert answer.status_code == 200, answer.get_json()
     data = rpc.only_call("customer_service", "update_settings").payload["data"]
     assert data == {"complaint_reply_days": 5} and type(data["complaint_reply_days"]) is int
+
+
+def test_a_fraction_its_float_rounds_away_is_no_whole_number(client, rpc, admin_token, contract, app):
+    """99.999999999999999999 reads as the float 100.0: a payment of it was taken as 100 cents (found
+    by a money probe). What was written decides: a fraction is not an integer, however fine."""
+    for written in ("4.99999999999999999999", "5.00000000000000000001", "99999.9999999999999999999"):
+        answer = client.put("/api/v1/estates/A/settings/customer-service",
+                            data='{"complaint_reply_days": %s}' % written, content_type="application/json",
+                            headers=bearer(admin_token))
+        body = contract.check(app, answer, 400)
+        assert body["errors"][0]["field"] == "complaint_reply_days", (written, body)
+    assert rpc.calls_to("customer_service", "update_settings") == []
+    # written whole, with a point or an exponent, it is the whole number it says
+    for written in ("5.000", "0.5e1"):
+        answer = client.put("/api/v1/estates/A/settings/customer-service",
+                            data='{"complaint_reply_days": %s}' % written, content_type="application/json",
+                            headers=bearer(admin_token))
+        assert answer.status_code == 200, (written, answer.get_json())
+    assert [call.payload["data"] for call in rpc.calls_to("customer_service", "update_settings")] == [
+        {"complaint_reply_days": 5}, {"complaint_reply_days": 5}]
