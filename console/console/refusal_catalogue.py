@@ -69,6 +69,12 @@ ZH = {
         '请求体中有数值过大',
     'has a number too large':
         '含有过大的数值',
+    'a number in the body has more decimals than a number holds':
+        '请求体中有数值的小数位数超出可表示的范围',
+    'has more decimals than a number holds: a whole number has none, an amount in cents is whole':
+        '小数位数超出可表示的范围：整数不带小数，以分计的金额须为整数',
+    'unknown scope':  # GET /readyz?scope= (an operator's, not a page's)
+        '未知的检查范围',
     'the body is nested deeper than {0} levels':
         '请求体嵌套超过 {0} 层',
     'is nested deeper than {0} levels':

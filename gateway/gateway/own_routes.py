@@ -138,7 +138,7 @@ def register(app, services):
         whole API and console with it (found by a deploy review)."""
         scope = request.args.get("scope", "all")
         if scope not in READY_SCOPES:
-            raise InvalidInput("unknown scope", [field_error("scope", f"is one of {', '.join(READY_SCOPES)}")])
+            raise InvalidInput("unknown scope", [field_error("scope", f"must be one of {', '.join(READY_SCOPES)}")])
         checks = {"gateway_store": _check(lambda: store.ping(_state().db))}
         rpc = _state().rpc
         if scope == "gateway":
