@@ -270,6 +270,10 @@ ZH = {
         '{0}将达到 {1}，超过系统上限 {2}',
     'would take the balance above {0} cents':
         '将使余额超过上限 {0}',
+    '{0} is billed as one bill, which holds at most {1} cents':  # {0}: a quote, a charge (FRAGMENTS)
+        '{0}将开成一张账单，一张账单最多 {1}',
+    'is more than the {0} cents one bill holds':
+        '超过一张账单的上限 {0}',
     'the call carries no caller':
         '本次调用未携带调用方身份',
     "estate is outside the caller's scope":
@@ -1125,6 +1129,8 @@ FRAGMENTS = {
     "the day they moved in": "入住日期", "the household's last status change": "房屋上次状态变更日期",
     # balances (a top-up past the most any balance holds)
     "the fund": "维修资金", "the water balance": "水费余额", "the electricity balance": "电费余额",
+    # what becomes one bill (money.refuse_above_one_bill)
+    "a quote": "报价", "a charge": "收费",
     # a guard's place in a shift (security-patrol's roster)
     "the gate post": "在门岗值守", "the patrol post": "在巡逻岗值守", "the monitoring_room post": "在监控室值守",
     "duty": "值班",

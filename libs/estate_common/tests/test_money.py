@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from estate_common import money
+from estate_common.errors import BusinessRuleViolation
 from estate_common.money import round_half_up, to_cents
 
 
@@ -25,3 +27,14 @@ def test_round_half_up_to_places():
     assert round_half_up(Decimal("4.125"), 2) == Decimal("4.13")
     assert round_half_up(Decimal("4.5")) == Decimal(5)
     assert round_half_up(2.675, 2) == Decimal("2.68")  # a float is read as its shortest text
+
+
+def test_one_bill_holds_what_the_contract_says_a_quote_may_become():
+    """maintenance refuses a quote above it, finance's runs leave a bill above it out; the
+    contract tells integrators the same number."""
+    from estate_common import contracts
+    described = contracts.load().openapi["components"]["schemas"]["WorkOrderQuote"]["properties"]["amount_cents"]
+    assert f"at most {money.MAX_BILL_CENTS} cents" in described["description"]
+    money.refuse_above_one_bill(money.MAX_BILL_CENTS, "data.amount_cents", "a quote")
+    with pytest.raises(BusinessRuleViolation):
+        money.refuse_above_one_bill(money.MAX_BILL_CENTS + 1, "data.amount_cents", "a quote")

@@ -6,7 +6,7 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, ids, numbering, roles, transitions
+from estate_common import clock, custom_fields, ids, money, numbering, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 
 from . import costing
@@ -343,6 +343,7 @@ def quote(order, amount_cents, items, now, actor):
         # a rule between valid fields (422), not a malformed one (400): the contract cannot say it
         raise BusinessRuleViolation("the items of a quote add up to its amount",
                            [field_error("data.items", "do not add up to amount_cents")])
+    money.refuse_above_one_bill(amount_cents, "data.amount_cents", "a quote")
     version = (order.get("quote") or {}).get("version", 0) + 1
     return _step(order, "quote", now, actor, f"version {version}: {amount_cents} cents",
                  quote={"version": version, "amount_cents": amount_cents, "items": items,
@@ -414,6 +415,7 @@ def complete(order, data, now, rules, actor):
         raise BusinessRuleViolation(
             "a charge needs the occupant's consent to a quote that covers it",
             [field_error("data.charge_cents", "is not covered by a quote the occupant consented to")])
+    money.refuse_above_one_bill(charge, "data.charge_cents", "a charge")  # a quote older than the rule
     summary = (data.get("summary") or "").strip()
     if order["priority"] == "emergency" and not summary:
         raise BusinessRuleViolation("an emergency repair is completed with its incident summary",

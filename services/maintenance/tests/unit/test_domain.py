@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from estate_common import clock
+from estate_common import clock, money
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 from estate_common.testing import event
 from maintenance import domain
@@ -234,6 +234,26 @@ def test_a_quote_must_add_up_and_a_new_quote_needs_a_new_consent():
     requoted = apply(consented, domain.quote(consented, 8000, [{"name": "pump", "amount_cents": 8000}], CREATED, "chen"))
     assert requoted["quote"]["version"] == 2 and requoted["consent"] is None
     assert domain.consented_charge_limit(requoted) == 0
+
+
+def test_a_quote_or_a_charge_more_than_one_bill_holds_is_refused():
+    """A repair's charge becomes one bill in finance, which holds at most 1,000,000 yuan: a quote of
+    1,000,000,000 yuan was consented, completed and billed (found by a money probe)."""
+    order = an_order("in_progress")
+    at_most = domain.quote(order, money.MAX_BILL_CENTS, [{"name": "lift", "amount_cents": money.MAX_BILL_CENTS}],
+                           CREATED, "chen")
+    assert at_most[0]["quote"]["amount_cents"] == 100_000_000
+    over = money.MAX_BILL_CENTS + 1
+    with pytest.raises(BusinessRuleViolation) as refused:
+        domain.quote(order, over, [{"name": "lift", "amount_cents": over}], CREATED, "chen")
+    assert refused.value.errors == [{"field": "data.amount_cents",
+                                     "message": "is more than the 100000000 cents one bill holds"}]
+    # a quote stored before the rule is not charged beyond it either
+    older = an_order("consented", quote={"version": 1, "amount_cents": over},
+                     consent={"quote_version": 1, "amount_cents": over})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        domain.complete(older, completion(charge_cents=over), CREATED, RULES, "chen")
+    assert refused.value.errors[0]["field"] == "data.charge_cents"
 
 
 def test_a_consent_is_to_the_quote_the_occupant_was_shown():
