@@ -157,3 +157,12 @@ def test_a_period_no_calendar_month_of_the_api_is_a_problem_and_publishes_nothin
     published = api.post(f"{base}/reports/disclosure/{period}/publish", {}, accountant)
     assert published.status_code in (400, 404), published.text  # 404: a path no route matches
     assert api.get(f"{base}/disclosures", accountant).json()["items"] == []
+
+
+def test_a_report_without_its_period_names_the_period(api, office):
+    """It said "filters: is required", a name the client never sends (found by a money probe)."""
+    base, accountant = office["base"], token(office, "accountant")
+    for path in ("reports/reconciliation", "reports/disclosure", "maintenance-fund/statement"):
+        answer = api.get(f"{base}/{path}", accountant)
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["errors"] == [{"field": "period", "message": "is required"}], (path, answer.json())
