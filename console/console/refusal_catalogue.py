@@ -341,6 +341,10 @@ ZH = {
         '为退房',
     'the acceptance needs both sign-offs':
         '竣工验收须客服和工程双方签字',
+    'one of {0} is required':  # a contract's choice of one field (contracts._one_of_fields): a fee standard's price
+        '须填写其中一项：{0}',
+    'only one of {0} may be sent':
+        '只能填写其中一项：{0}',
     'is required':
         '必填',
     'a joint acceptance is signed by two people, one of each department':

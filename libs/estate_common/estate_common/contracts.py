@@ -376,7 +376,26 @@ def without_value(message, value):
     return message
 
 
+def _one_of_fields(error):
+    """The fields of a ``oneOf`` whose branches each only require one field (a fee standard's
+    price per m² or its fixed amount), else None."""
+    branches = error.validator_value if error.validator == "oneOf" else None
+    if not branches or not isinstance(error.instance, dict):
+        return None
+    if not all(set(branch) == {"required"} and len(branch["required"]) == 1 for branch in branches):
+        return None
+    return [branch["required"][0] for branch in branches]
+
+
 def _describe(error):
+    alternatives = _one_of_fields(error)
+    if alternatives:  # jsonschema's own words were the first branch's, or the schema itself
+        where = _path(error.absolute_path)
+        names = ", ".join(alternatives[:-1]) + " and " + alternatives[-1]
+        sent = [name for name in alternatives if name in error.instance]
+        if not sent:
+            return [field_error(_join(where, name), f"one of {names} is required") for name in alternatives]
+        return [field_error(_join(where, name), f"only one of {names} may be sent") for name in sent]
     if error.context:
         best = min(error.context, key=lambda e: (len(e.context), -len(e.absolute_path)))
         return _describe(best)

@@ -418,3 +418,20 @@ def test_a_pattern_is_read_as_json_schema_reads_it_by_both_validators(value):
     loaded.check_rpc_input("finance", "publish_disclosure", {"estate_id": "est_1", "id": "2026-11"})
     assert loaded.errors("common.json#/$defs/timestamp", "2026-11-30T08:00:00Z") == []
     assert loaded.errors("common.json#/$defs/timestamp", "２026-11-30T08:00:00Z") != []
+
+
+def test_a_choice_of_one_field_names_the_choice_when_none_or_both_are_sent():
+    """A fee standard prices by m² or by a fixed amount: without either the refusal named only the
+    first, with both it quoted the schema ("valid under each of {'required': …}"; found by a money
+    probe)."""
+    document = contracts.load()
+    ref = "openapi.yaml#/components/schemas/FeeStandardCreate"
+    base = {"item": "property_service", "cycle": "monthly"}
+    choice = "unit_price_cents_per_m2 and amount_cents"
+    assert document.errors(ref, base) == [
+        {"field": "amount_cents", "message": f"one of {choice} is required"},
+        {"field": "unit_price_cents_per_m2", "message": f"one of {choice} is required"}]
+    both = document.errors(ref, {**base, "unit_price_cents_per_m2": 235, "amount_cents": 5000})
+    assert both == [{"field": "amount_cents", "message": f"only one of {choice} may be sent"},
+                    {"field": "unit_price_cents_per_m2", "message": f"only one of {choice} may be sent"}]
+    assert document.errors(ref, {**base, "amount_cents": 5000}) == []
