@@ -425,6 +425,8 @@ def test_prod_images_are_pinned_and_dev_uses_compose_tags():
             name = dep["metadata"]["name"]
             assert image.split("@")[0].rsplit(":", 1)[0].endswith(f"estate-ops/{name}")
             if overlay == "prod":
+                # never a bare name Docker Hub would answer: a placeholder registry until CI sets it
+                assert image.startswith("registry.invalid/estate-ops/"), image
                 tag = re.search(r":([^/:@]+)(@|$)", image)
                 assert "@sha256:" in image or (tag and tag.group(1) != "latest"), (
                     f"prod image {image!r} is not pinned"
