@@ -302,6 +302,18 @@ def test_the_consoles_session_cookie_is_secure_and_its_proxy_trusted(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_process_with_a_store_must_run_on_mongodb(overlay):
+    """A blank MONGO_URI in the Secret ran each replica on an in-memory store of its own, losing
+    everything at a restart with every probe passing: ESTATE_STORE=mongodb makes it a refusal to
+    start (estate_common.secrets_policy.check_store; found by a deploy review)."""
+    docs = render(overlay)
+    [data] = [doc["data"] for name, doc in objects(docs, "ConfigMap").items() if name.startswith("estate-ops-config")]
+    assert data["ESTATE_STORE"] == "mongodb"
+    for name in (*SERVICES.values(), "gateway"):
+        assert "ESTATE_STORE" in env_sources(docs, overlay, container(deployment(docs, name))), name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_public_addresses_reach_the_gateway_and_the_console(overlay):
     """The gateway draws the owner portal's QR codes to PORTAL_BASE_URL and the console links a
     published disclosure to PUBLIC_GATEWAY_URL: unset, both named 127.0.0.1 (or an empty host)
@@ -479,6 +491,7 @@ def test_compose_declares_every_part_with_a_healthcheck():
         assert svc["build"]["dockerfile"] == f"services/{service}/Dockerfile"
         assert svc["healthcheck"]["test"] == ["CMD", "python", "-m", "estate_common.probe", "ready", service]
         assert {"AMQP_URI", "MONGO_URI"} <= set(svc["environment"])
+        assert svc["environment"]["ESTATE_STORE"] == "mongodb"  # an empty MONGO_URI refused at start
         for dependency in ("rabbitmq", "mongo"):
             assert svc["depends_on"][dependency]["condition"] == "service_healthy"
 

@@ -11,8 +11,11 @@ Checked by the gateway (``gateway.app.create_app``) and by every service before
 nameko starts (``estate_common.serve``).
 """
 import ipaddress
+import os
 import re
 from urllib.parse import unquote, urlsplit
+
+from . import config
 
 JWT_SECRET_MIN_BYTES = 32
 ADMIN_PASSWORD_MIN_CHARS = 12
@@ -105,13 +108,28 @@ def check_amqp_uri(uri):
         _refuse("AMQP_URI", f"password {reason}", "give the broker user a password of its own")
 
 
+def check_store():
+    """``ESTATE_STORE=mongodb`` (compose and the Kubernetes ConfigMap set it) says this process
+    must run on MongoDB: an empty ``MONGO_URI`` is then refused. A blank value in the Secret
+    (an empty line of an env file) ran every replica on an embedded store of its own, which
+    keeps nothing across a restart, while every probe passed (found by a deploy review)."""
+    required = (os.environ.get("ESTATE_STORE") or "").strip()
+    if required not in ("", "mongodb"):
+        _refuse("ESTATE_STORE", "is not mongodb", "set it to mongodb, or leave it unset to let MONGO_URI decide")
+    if required == "mongodb" and not config.mongo_uri().strip():
+        _refuse("MONGO_URI", "is empty while ESTATE_STORE=mongodb",
+                "set it to the MongoDB URI (the Secret's MONGO_URI key), or unset ESTATE_STORE to run in memory")
+
+
 def check_gateway(settings):
     """Every secret the gateway reads (``settings`` as ``gateway.app`` builds them)."""
     check_jwt_secret(settings.get("jwt_secret"))
     check_admin_password(settings.get("admin_password"))
     check_amqp_uri(settings.get("amqp_uri"))
+    check_store()
 
 
 def check_service(amqp_uri):
-    """The secrets a nameko service reads: its broker credentials."""
+    """The secrets a nameko service reads: its broker credentials and its store's."""
     check_amqp_uri(amqp_uri)
+    check_store()

@@ -154,3 +154,36 @@ def test_a_service_refuses_to_start_with_guest_on_a_remote_broker(monkeypatch, c
     assert serve.main() == 2
     err = capsys.readouterr().err
     assert "refusing to start" in err and "AMQP_URI" in err
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_service_required_to_run_on_mongodb_refuses_an_empty_mongo_uri(monkeypatch, capsys, blank):
+    """A blank MONGO_URI in the Secret ran every replica on an embedded store of its own, which
+    keeps nothing across a restart, while every probe passed (found by a deploy review)."""
+    from estate_common import serve
+    monkeypatch.setenv("ESTATE_STORE", "mongodb")
+    monkeypatch.setenv("MONGO_URI", blank)
+    monkeypatch.setattr("sys.argv", ["serve", "--config", "config.yml", "x:Y"])
+    assert serve.main() == 2
+    err = capsys.readouterr().err
+    assert "refusing to start" in err and "MONGO_URI is empty while ESTATE_STORE=mongodb" in err
+
+
+def test_the_store_a_process_must_run_on(monkeypatch):
+    monkeypatch.setenv("ESTATE_STORE", "mongodb")
+    monkeypatch.setenv("MONGO_URI", "mongodb://mongo:27017/")
+    secrets_policy.check_store()  # required and given
+    monkeypatch.delenv("ESTATE_STORE")
+    monkeypatch.setenv("MONGO_URI", "")
+    secrets_policy.check_store()  # make run, the tests: in memory
+    monkeypatch.setenv("ESTATE_STORE", "mongo")
+    with pytest.raises(InsecureSecret, match="ESTATE_STORE is not mongodb"):
+        secrets_policy.check_store()
+
+
+def test_the_gateway_required_to_run_on_mongodb_refuses_an_empty_mongo_uri(monkeypatch):
+    monkeypatch.setenv("ESTATE_STORE", "mongodb")
+    monkeypatch.setenv("MONGO_URI", "")
+    with pytest.raises(InsecureSecret, match="MONGO_URI is empty"):
+        secrets_policy.check_gateway({"jwt_secret": "x" * 48, "admin_password": "a-long-enough-password-1",
+                                      "amqp_uri": "amqp://guest:guest@127.0.0.1:5672/"})
