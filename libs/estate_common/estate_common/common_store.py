@@ -64,6 +64,14 @@ def active_jobs(db):
                               {"kind": 1, "status": 1, "progress": 1, "_heartbeat_at": 1}))
 
 
+def hand_back_job(db, job_id, claim):
+    """Queue again a job this worker holds, its attempt not counted (a service stopping); False
+    when another worker holds it now."""
+    answer = db[JOBS].update_one({"_id": job_id, "_claim": claim, "status": "running"},
+                                 {"$set": {"status": "queued", "_claim": None}, "$inc": {"_attempts": -1}})
+    return answer.modified_count == 1
+
+
 def finish_job(db, job_id, claim, changes):
     """Record the end of a run, unless another worker holds the job now."""
     db[JOBS].update_one({"_id": job_id, "_claim": claim}, {"$set": changes})

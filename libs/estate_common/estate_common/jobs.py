@@ -13,6 +13,12 @@
   runner must be safe to re-run (e.g. billing: one bill per natural key). A job that kills
   its worker (a file that exhausts memory) is thus tried ``JOB_MAX_ATTEMPTS`` times, never
   more, and then failed with a reason: it is not handed to every replica in turn forever.
+- A service that is stopping (a rollout, a scale-down, a node drain: SIGTERM) hands its
+  running job back at the runner's next progress report: queued again, the attempt not
+  counted, for another replica (or this one, restarted) to run from the start. Killed at the
+  end of its grace period instead, the job waited ``JOB_STALE_SECONDS`` to be queued again,
+  and three rollouts during one long billing run failed it as if its file were bad (found by
+  a deploy review). ``stop(service)`` says so; the jobs timer calls it first thing on stop.
 - A job's input (``input``: an uploaded file) is kept on the job as ``_input`` and dropped
   when the job ends, succeeded or failed; a finished job expires ``JOB_RETENTION_SECONDS``
   after it ended (``estate_common.retention``: a TTL index on ``expire_at``).
@@ -52,6 +58,27 @@ PUBLIC_FIELDS = ("estate_id", "kind", "status", "progress", "result", "error", "
 
 class ClaimLost(Exception):
     """The job was taken from this worker (re-queued as stale and claimed again): stop."""
+
+
+class Stopping(Exception):
+    """The service is stopping: the job goes back to the queue (``stop``)."""
+
+
+_STOPPING = set()  # services of this process that are stopping (one container each)
+
+
+def stop(service):
+    """From now on ``service``'s runners hand their jobs back and no job is claimed."""
+    _STOPPING.add(service)
+
+
+def started(service):
+    """``service`` runs jobs (again: a container started anew in the same process, as tests do)."""
+    _STOPPING.discard(service)
+
+
+def _service_of(job):
+    return job["_id"][len("job_"):].rsplit("_", 1)[0]  # job_<service>_<ObjectId>
 
 
 def new_id(service):
@@ -111,10 +138,13 @@ class Progress:
     def __init__(self, db, job):
         self.db = db
         self.job_id = job["_id"]
+        self.service = _service_of(job)
         self.claim = job["_claim"]
         self.total = job["progress"].get("total")
 
     def __call__(self, done, total=None):
+        if self.service in _STOPPING:
+            raise Stopping(self.job_id)
         if total is not None:
             self.total = total
         if not common_store.record_job_progress(self.db, self.job_id, self.claim,
@@ -152,6 +182,8 @@ def run_pending(db, runners, max_jobs=None):
     requeue_stale(db)
     ran = 0
     while max_jobs is None or ran < max_jobs:
+        if _STOPPING:  # this process's service is stopping: leave the queue to the others
+            break
         job = claim(db)
         if job is None:
             break
@@ -170,6 +202,11 @@ def run(db, job, runners):
     except ClaimLost:
         log.warning("job %s was taken over by another worker", job["_id"])
         return
+    except Stopping:
+        handed_back = common_store.hand_back_job(db, job["_id"], job["_claim"])
+        log.warning("job %s %s: the service is stopping", job["_id"],
+                    "is queued again" if handed_back else "was taken over meanwhile")
+        return
     except DomainError as error:
         # what a runner did before it failed, when it says (an import stopped part-way by a bad row)
         _finish(db, job, "failed", result=getattr(error, "partial_result", None), error=error.detail)
@@ -185,8 +222,7 @@ def run(db, job, runners):
 
 
 def _finish(db, job, status, result=None, error=None):
-    service = job["_id"][len("job_"):].rsplit("_", 1)[0]  # job_<service>_<ObjectId>
-    metrics.JOBS_FINISHED.labels(service, job["kind"], status).inc()
+    metrics.JOBS_FINISHED.labels(_service_of(job), job["kind"], status).inc()
     common_store.finish_job(db, job["_id"], job["_claim"], _ended(status, result, error))
 
 

@@ -159,6 +159,36 @@ def test_a_worker_whose_job_was_taken_over_stops_without_touching_it(db):
     assert current["status"] == "running" and current["_claim"] == second["_claim"]
 
 
+def test_a_service_that_is_stopping_hands_its_job_back_uncounted_and_claims_no_other(db):
+    """Killed at the end of a pod's grace period, a long job waited JOB_STALE_SECONDS to be queued
+    again, and each kill counted as an attempt: three rollouts during one billing run failed it as
+    if its file were bad (found by a deploy review)."""
+    job, other = new(db), new(db)
+    reports = []
+
+    def runner(claimed, progress):
+        progress(1, 10)
+        reports.append(1)
+        jobs.stop("finance")  # SIGTERM: the jobs timer's stop
+        progress(2)
+        reports.append(2)  # never reached: the job goes back at this report
+        return {"done": True}
+
+    try:
+        assert jobs.run_pending(db, {"import": runner}) == 1  # and not the other one
+        handed_back = jobs.get(db, job["_id"])
+        assert reports == [1]
+        assert handed_back["status"] == "queued" and handed_back["_claim"] is None
+        assert handed_back["_attempts"] == 0 and handed_back["finished_at"] is None
+        assert jobs.get(db, other["_id"])["status"] == "queued"
+        assert jobs.run_pending(db, {"import": runner}) == 0  # still stopping: nothing claimed
+    finally:
+        jobs.started("finance")
+    assert jobs.run_pending(db, {"import": lambda claimed, progress: {"ok": 1}}) == 2  # a new start runs both
+    assert jobs.get(db, job["_id"])["status"] == "succeeded"
+    assert jobs.get(db, job["_id"])["_attempts"] == 1
+
+
 # -- who may read and start a job (estate_common.job_scopes) -----------------------------
 
 def _caller(roles, estates=("est_1",)):
