@@ -18,7 +18,7 @@
   counted, for another replica (or this one, restarted) to run from the start. Killed at the
   end of its grace period instead, the job waited ``JOB_STALE_SECONDS`` to be queued again,
   and three rollouts during one long billing run failed it as if its file were bad (found by
-  a deploy review). ``stop(service)`` says so; the jobs timer calls it first thing on stop.
+  a deploy review). ``estate_common.stopping`` says so, from the jobs timer's stop.
 - A job's input (``input``: an uploaded file) is kept on the job as ``_input`` and dropped
   when the job ends, succeeded or failed; a finished job expires ``JOB_RETENTION_SECONDS``
   after it ended (``estate_common.retention``: a TTL index on ``expire_at``).
@@ -35,7 +35,7 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from . import clock, common_store, config, job_scopes, metrics, retention
+from . import clock, common_store, config, job_scopes, metrics, retention, stopping
 from .errors import DomainError, Forbidden
 
 log = logging.getLogger(__name__)
@@ -61,20 +61,7 @@ class ClaimLost(Exception):
 
 
 class Stopping(Exception):
-    """The service is stopping: the job goes back to the queue (``stop``)."""
-
-
-_STOPPING = set()  # services of this process that are stopping (one container each)
-
-
-def stop(service):
-    """From now on ``service``'s runners hand their jobs back and no job is claimed."""
-    _STOPPING.add(service)
-
-
-def started(service):
-    """``service`` runs jobs (again: a container started anew in the same process, as tests do)."""
-    _STOPPING.discard(service)
+    """The service is stopping (``estate_common.stopping``): the job goes back to the queue."""
 
 
 def _service_of(job):
@@ -143,7 +130,7 @@ class Progress:
         self.total = job["progress"].get("total")
 
     def __call__(self, done, total=None):
-        if self.service in _STOPPING:
+        if stopping.is_stopping(self.service):
             raise Stopping(self.job_id)
         if total is not None:
             self.total = total
@@ -175,14 +162,15 @@ def requeue_stale(db):
     return changed
 
 
-def run_pending(db, runners, max_jobs=None):
-    """Re-queue stale jobs, then claim and run queued ones until none is left (or ``max_jobs``).
+def run_pending(db, runners, max_jobs=None, service=None):
+    """Re-queue stale jobs, then claim and run queued ones until none is left (or ``max_jobs``),
+    or ``service`` is stopping.
 
     ``runners``: ``{kind: runner(job, progress) -> result dict}``."""
     requeue_stale(db)
     ran = 0
     while max_jobs is None or ran < max_jobs:
-        if _STOPPING:  # this process's service is stopping: leave the queue to the others
+        if service is not None and stopping.is_stopping(service):  # leave the queue to the others
             break
         job = claim(db)
         if job is None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock, contracts, job_scopes, jobs, store
+from estate_common import clock, contracts, job_scopes, jobs, stopping, store
 from estate_common.errors import BusinessRuleViolation, Forbidden
 from estate_common.nameko.caller import Caller
 
@@ -169,22 +169,22 @@ def test_a_service_that_is_stopping_hands_its_job_back_uncounted_and_claims_no_o
     def runner(claimed, progress):
         progress(1, 10)
         reports.append(1)
-        jobs.stop("finance")  # SIGTERM: the jobs timer's stop
+        stopping.stop("finance")  # SIGTERM: the jobs timer's stop
         progress(2)
         reports.append(2)  # never reached: the job goes back at this report
         return {"done": True}
 
     try:
-        assert jobs.run_pending(db, {"import": runner}) == 1  # and not the other one
+        assert jobs.run_pending(db, {"import": runner}, service="finance") == 1  # and not the other one
         handed_back = jobs.get(db, job["_id"])
         assert reports == [1]
         assert handed_back["status"] == "queued" and handed_back["_claim"] is None
         assert handed_back["_attempts"] == 0 and handed_back["finished_at"] is None
         assert jobs.get(db, other["_id"])["status"] == "queued"
-        assert jobs.run_pending(db, {"import": runner}) == 0  # still stopping: nothing claimed
+        assert jobs.run_pending(db, {"import": runner}, service="finance") == 0  # still stopping: nothing claimed
     finally:
-        jobs.started("finance")
-    assert jobs.run_pending(db, {"import": lambda claimed, progress: {"ok": 1}}) == 2  # a new start runs both
+        stopping.started("finance")
+    assert jobs.run_pending(db, {"import": lambda claimed, progress: {"ok": 1}}, service="finance") == 2
     assert jobs.get(db, job["_id"])["status"] == "succeeded"
     assert jobs.get(db, job["_id"])["_attempts"] == 1
 

@@ -132,14 +132,17 @@ def fan_out(db, outbox, event):
 
 # -- the delivery worker (a timer): due deliveries out, off the event consumers' path ----------
 
-def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
+def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random, stopping=lambda: False):
     """Take the due deliveries (oldest first) and attempt them ``PARALLEL`` at a time, in the
     order ``webhooks.RunLanes`` lets them start (a webhook's first, then the rest once it was
     delivered). Each is claimed by a compare-and-set (so that one replica sends it) only when a
     slot is free: its lease then starts with its own attempt, which ``sender.attempt_seconds``
     bounds below the lease. (Claimed all at once, fifty slow attempts ten at a time outlived the
     lease of the last ones, and another replica sent those again.) The number attempted.
-    ``now`` (tests): the moment of the run and its attempts, instead of the clock's."""
+    ``now`` (tests): the moment of the run and its attempts, instead of the clock's. Once
+    ``stopping()`` (the service stopping) no delivery starts: those under way end, the rest stay
+    due for another replica (a round of fifty slow attempts outlived the pod's grace period,
+    and what was killed mid-send went again after its lease; found by a deploy review)."""
     attempted = []
     lease = max(LEASE_SECONDS, 2 * sender.attempt_seconds(timeout_seconds()))
     pool, ended = eventlet.GreenPool(PARALLEL), LightQueue()
@@ -149,7 +152,7 @@ def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random):
     while True:
         # only as many as there are free slots, chosen after every attempt that ended was taken in:
         # a list spawned whole went on after its webhook had failed (found by review)
-        for delivery in lanes.startable(PARALLEL - in_flight):
+        for delivery in ([] if stopping() else lanes.startable(PARALLEL - in_flight)):
             pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted, ended)
             in_flight += 1
         if not in_flight:

@@ -10,11 +10,12 @@ import logging
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from estate_common import config, contracts
+from estate_common import config, contracts, stopping
 from estate_common.errors import Forbidden
 from estate_common.nameko import EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.nameko.entrypoints import BROKER_LOST
 from estate_common.nameko.estate_settings import MANAGER_ROLES
+from estate_common.nameko.timers import graceful_timer
 
 from . import bindings, operations, sealing, store
 from .rules import DEFAULTS, MAXIMA
@@ -104,10 +105,10 @@ class IntegrationsService(EstateSettings, ServiceBase):
         self._require_webhook_admin()
         return operations.redeliver(self.db, self.outbox, payload["estate_id"], payload["id"], payload["item"])
 
-    @timer(interval=POLL_SECONDS)
+    @graceful_timer(interval=POLL_SECONDS)
     def deliver_due(self):
         """The delivery worker: due deliveries out over HTTP, never on an event consumer's path."""
-        operations.deliver_due(self.db, self.outbox)
+        operations.deliver_due(self.db, self.outbox, stopping=lambda: stopping.is_stopping(self.name))
 
     @timer(interval=bindings.reconcile_seconds(), eager=True)
     def reconcile_bindings(self):

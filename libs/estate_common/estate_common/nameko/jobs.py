@@ -5,25 +5,10 @@ A service mixes this in and names, per job kind, the method that does the work
 a progress handle and returns the job's result. Each kind names the roles that may start
 and read it in ``estate_common.job_scopes``. See ``estate_common.jobs``.
 """
-from nameko.timer import Timer
-
 from .. import jobs
 from ..errors import NotFound
 from .entrypoints import rpc_method
-
-
-class JobTimer(Timer):
-    """nameko's timer, which on stop first tells the running job to hand itself back
-    (``jobs.stop``): nameko waits for a running worker without limit, and a long job outlived
-    the pod's grace period and was killed."""
-
-    def start(self):
-        jobs.started(self.container.service_name)
-        super().start()
-
-    def stop(self):
-        jobs.stop(self.container.service_name)
-        super().stop()
+from .timers import graceful_timer
 
 
 class RunsJobs:
@@ -36,6 +21,7 @@ class RunsJobs:
             raise NotFound("no such job")  # another estate's job, or a kind the caller's roles may not read
         return jobs.public(job)
 
-    @JobTimer.decorator(interval=jobs.POLL_SECONDS)
+    @graceful_timer(interval=jobs.POLL_SECONDS)  # a stopping service hands its running job back
     def run_jobs(self):
-        jobs.run_pending(self.db, {kind: getattr(self, name) for kind, name in self.job_runners.items()})
+        jobs.run_pending(self.db, {kind: getattr(self, name) for kind, name in self.job_runners.items()},
+                         service=self.name)

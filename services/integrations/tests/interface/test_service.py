@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import eventlet
 import pytest
 
 from estate_common import clock
@@ -535,6 +536,26 @@ def test_a_hanging_receiver_gets_one_attempt_a_run_and_the_other_webhooks_all_th
     assert sent.count("hanging") == 1 and sent.count("healthy") == 5
     assert [d["attempts"] for d in deliveries(svc, hanging)].count(0) == 4  # left due for the next run
     assert {d["status"] for d in deliveries(svc, healthy)} == {"delivered"}
+
+
+def test_a_service_that_is_stopping_starts_no_delivery_and_ends_those_under_way(svc, private):
+    """A round of fifty slow attempts outlived the pod's grace period, and a delivery killed mid-send
+    went again after its lease (found by a deploy review): once stopping, none starts."""
+    first, second = subscribe(svc, "http://127.0.0.1:9/first"), subscribe(svc, "http://127.0.0.1:9/second")
+    for n in range(3):
+        svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}"))
+    sent, stop = [], []
+
+    def send(url, body, headers, timeout, allow):
+        sent.append(url)
+        stop.append(True)  # SIGTERM arrives during the first attempts
+        eventlet.sleep(0.05)  # the other webhook's first attempt starts meanwhile
+        return 204, None
+    assert operations.deliver_due(svc.db, svc.outbox, send=send, stopping=lambda: bool(stop)) == 2
+    assert len(sent) == 2  # each webhook's first, under way, ended; the other four stay due
+    for hook in (first, second):
+        assert sorted(d["status"] for d in deliveries(svc, hook)).count("delivered") == 1
+    assert operations.deliver_due(svc.db, svc.outbox, send=send) == 4  # the next replica's run
 
 
 def test_a_deleted_webhooks_deliveries_are_all_given_up_in_one_run(svc, private):
