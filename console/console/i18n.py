@@ -174,6 +174,7 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("registered", r"via (?P<channel>[a-z_]+)", "note.via", {"channel": "channel"}),
     ("dispatched", r"follow-up work order (?P<number>\S+)", "note.follow_up_order"),
     ("dispatched", r"work order (?P<number>\S+)", "note.order"),
+    ("started", r"work order (?P<number>\S+) started on site", "note.order_started"),
     ("completed", r"work order (?P<number>\S+) signed off(?P<emergency> \(emergency\))?", "note.order_signed_off"),
     ("closed", r"work order (?P<number>\S+) cancelled: (?P<reason>.*)", "note.order_cancelled"),
     ("closed", r"(?:(?P<outcome>.*); )?without a return visit: occupant unreachable after (?P<count>\d+) attempts",

@@ -42,7 +42,11 @@ def test_a_charged_repair_from_the_call_to_the_follow_up(api, site):
     step = lambda action, body, token=site["technician"]: api.post(  # noqa: E731
         path(site, f"work-orders/{order['id']}/{action}"), body, token)
     ok(step("assign", {"technician": site["technician_name"]}))
-    ok(step("start", {}))
+    on_site = ok(step("start", {}))
+    # customer service learned of the start: the repair is answered (its promised response time)
+    answered = eventually(lambda: (lambda r: r if r["answered_at"] else None)(
+        api.get(path(site, f"service-requests/{request['id']}"), site["agent"]).json()))
+    assert answered["answered_at"] == answered["started_at"] == on_site["started_at"]
     ok(step("quote", {"amount_cents": 12000, "items": [{"name": "seal the pipe joint", "amount_cents": 8000},
                                                         {"name": "ceiling patch", "amount_cents": 4000}]}))
     refused = step("complete", {"materials": [{"name": "sealant", "qty": 1}], "charge_cents": 12000,

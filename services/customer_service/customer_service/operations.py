@@ -270,6 +270,11 @@ def work_order_created(db, outbox, event):
     follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.dispatch_update)
 
 
+def work_order_started(db, outbox, event):
+    if event["data"]["request_id"]:  # an order from an inspection or a patrol has no request
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.start_update)
+
+
 def work_order_cancelled(db, outbox, event):
     if event["data"]["request_id"]:  # an order from an inspection or a patrol has no request
         follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.cancellation_update)

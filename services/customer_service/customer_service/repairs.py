@@ -88,6 +88,24 @@ def _awaited_order(request):
     return follow_up.get("work_order_id") if follow_up else request.get("work_order_id")
 
 
+def start_update(request, started_event):
+    """Maintenance started the repair's own work order on site: the request is answered then, as
+    its promised response time (``due_at``) is the time to the first start, which the repair
+    response KPI counts too. Until 2026-12 only the completed work answered it, and a repair
+    started on time but finished the next day was stamped overdue (found by a domain probe).
+    None when it changes nothing (a redelivery, a follow-up's order, a request answered already)."""
+    order = started_event["data"]
+    if request["kind"] != "repair" or _seen(request, started_event) or order["source"]["type"] != "service_request":
+        return None
+    if request.get("work_order_id") not in (None, order["id"]):
+        return None
+    changes = {"started_at": request.get("started_at") or order["started_at"], "updated_at": started_event["occurred_at"]}
+    if request.get("answered_at") is None:
+        changes["answered_at"] = order["started_at"]
+    return Change(changes, [history_entry(order["started_at"], started_event.get("actor"), "started",
+                                          f"work order {order['number']} started on site", started_event["event_id"])])
+
+
 def cancellation_update(request, cancelled_event):
     """Maintenance cancelled the work order a repair waits for (a duplicate, the owner withdrew):
     the request is closed with the cancellation as its outcome. It had no way out of

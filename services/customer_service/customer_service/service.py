@@ -110,6 +110,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_work_order_created(self, event):
         operations.work_order_created(self.db, self.outbox, event)
 
+    @consumes("maintenance", "work_order_started")
+    def on_work_order_started(self, event):
+        operations.work_order_started(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_cancelled")
     def on_work_order_cancelled(self, event):
         operations.work_order_cancelled(self.db, self.outbox, event)

@@ -452,6 +452,12 @@ def completed_event_data(order):
     }
 
 
+def started_event_data(order):
+    """``work_order_started``, on an order's first start: the response time ends here."""
+    keys = ("number", "source", "request_id", "household_id", "priority", "started_at", "response_minutes")
+    return {k: order[k] for k in keys} | {"id": order["_id"]}
+
+
 def cancelled_event_data(order, reason, cancelled_at):
     """``work_order_cancelled``: archive keeps a cancelled order as a closed one."""
     return {"id": order["_id"], "number": order["number"], "request_id": order["request_id"],

@@ -39,6 +39,20 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
     return public(store.change(db, outbox, "work_orders", estate_id, order_id, decide))
 
 
+def start_work_order(db, outbox, caller, estate_id, order_id):
+    """On site; the first start is announced (``work_order_started``): customer service answers
+    the repair with it, whose promised response time it was. Until 2026-12 nothing told it, and
+    a repair started on time but finished later was stamped overdue (found by a domain probe)."""
+    def decide(order):
+        changes, entry = domain.start(order, now=clock.now(), actor=caller.user)
+        domain.check_hands(order, "start", caller.roles, caller.user)
+        first = not order.get("started_at")
+        return Change(changes, [entry], [("work_order_started", domain.started_event_data({**order, **changes}))]
+                      if first else [])
+
+    return public(_change(db, outbox, "work_orders", estate_id, order_id, decide))
+
+
 def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
     """Cancelled with its reason, announced (``work_order_cancelled``): archive keeps it."""
     def decide(order):

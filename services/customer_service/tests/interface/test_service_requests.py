@@ -205,6 +205,39 @@ def test_a_repair_not_completed_by_its_promised_time_is_overdue(desk):
     assert listed(desk, overdue="true") == []
 
 
+def started(request, order_id="wo_1", at="2026-11-23T20:00:00.000Z", source_type="service_request"):
+    source = {"type": source_type, "id": request["id"] if source_type == "service_request" else "rv_1"}
+    return event("maintenance", "work_order_started", ESTATE, {
+        "id": order_id, "number": "WO-2026-000001", "source": source, "request_id": request["id"],
+        "household_id": request["household_id"], "priority": "normal", "started_at": at, "response_minutes": 1080})
+
+
+def test_a_repair_started_by_its_promised_time_is_answered_and_never_overdue(desk):
+    """Its promised time is the response time, to the first start on site (the KPI counts the
+    same): a repair started in time and finished the next day was stamped overdue, its event
+    archived and sent to webhooks (found by a domain probe)."""
+    repair = desk.create_request(new("repair", category="water"))
+    desk.on_work_order_created(created_order(repair, "wo_1", {"type": "service_request", "id": repair["id"]}))
+    clock.advance(timedelta(hours=18))
+    on_site = started(repair)
+    desk.on_work_order_started(on_site)
+    desk.on_work_order_started(on_site)  # a redelivery changes nothing
+    clock.advance(timedelta(hours=7))  # past its promised time, not finished
+    assert listed(desk, overdue="true") == []
+    desk.mark_overdue()
+    answered = shown(desk, repair)
+    assert answered["overdue_at"] is None and desk.outbox.of_type("service_request_overdue") == []
+    assert answered["answered_at"] == answered["started_at"] == "2026-11-23T20:00:00.000Z"
+    assert answered["status"] == "dispatched"  # the work goes on: completion closes it as before
+    assert [s["action"] for s in answered["history"]] == ["registered", "dispatched", "started"]
+    # another order's start (a follow-up's, or one the request does not wait for) answers nothing
+    late = desk.create_request(new("repair", household="hh_2"))
+    desk.on_work_order_created(created_order(late, "wo_7", {"type": "service_request", "id": late["id"]}))
+    desk.on_work_order_started(started(late, order_id="wo_8"))
+    desk.on_work_order_started(started(late, order_id="wo_7", source_type="return_visit"))
+    assert shown(desk, late)["answered_at"] is None
+
+
 # -- lists ----------------------------------------------------------------------------
 
 def test_the_register_filters_by_kind_status_household_dates_and_escalation(desk):

@@ -200,6 +200,12 @@ def test_a_chargeable_repair_from_dispatch_to_sign_off(engineering):
         ("consent", "chen"), ("complete", "chen")]
     [completed] = engineering.outbox.of_type("work_order_completed")
     [charge] = engineering.outbox.of_type("charge_raised")
+    # the first start is announced: customer service answers the repair with it (its promised
+    # response time); a repair started on time but finished later was stamped overdue
+    [on_site] = engineering.outbox.of_type("work_order_started")
+    assert on_site["data"] == {"id": order_id, "number": done["number"], "source": {"type": "service_request", "id": "sr_1"},
+                               "request_id": "sr_1", "household_id": done["household_id"], "priority": "normal",
+                               "started_at": done["started_at"], "response_minutes": 181}
     assert completed["data"]["reported_at"] == clock.to_iso(REPORTED)
     assert completed["data"]["started_at"] == done["started_at"] and completed["data"]["charge_cents"] == 4500
     assert charge["data"] == {"id": order_id, "item": "repair", "amount_cents": 4500,
@@ -331,6 +337,7 @@ def test_a_job_that_cannot_be_finished_gets_help_then_a_new_assignment(engineeri
     resumed = act(engineering, "start_work_order", order_id)
     assert resumed["started_at"] == helped["started_at"]  # the response was the first start
     assert [h["action"] for h in resumed["history"]][-3:] == ["request_help", "assign", "start"]
+    assert len(engineering.outbox.of_type("work_order_started")) == 1  # the second start announces nothing
 
 
 def test_a_technician_works_only_the_orders_assigned_to_him(engineering):
