@@ -16,11 +16,23 @@ from estate_common.kpis import kpi
 from . import domain
 
 
+def _cancelled_at(order):
+    return next((step["at"] for step in reversed(order.get("history", [])) if step["action"] == "cancel"),
+                order.get("updated_at"))
+
+
 def _timeliness(orders, now_iso):
+    """A cancelled order (never started: ``domain.cancel``) counts when it was cancelled after its
+    response time had run out: that response was missed. Left out, cancelling a late order
+    erased the miss from the KPI (found by a domain probe). One cancelled in time (a duplicate,
+    the owner withdrew) is not counted."""
     on_time = judged = 0
     for order in orders:
         due = order.get("response_due_at")
-        if order["status"] == "cancelled" or due is None:
+        if due is None:
+            continue
+        if order["status"] == "cancelled":
+            judged += _cancelled_at(order) > due
             continue
         started = order.get("started_at")
         if started is None and due > now_iso:

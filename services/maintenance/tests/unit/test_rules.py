@@ -158,9 +158,10 @@ def test_a_review_is_decided_once_and_a_rejection_gives_its_reason():
 # -- KPIs ------------------------------------------------------------------------------------
 
 def order(source="service_request", priority="normal", due="2026-11-02T08:00:00.000Z", started=None,
-          status="in_progress"):
+          status="in_progress", cancelled=None):
+    history = [{"at": cancelled, "by": "boss", "action": "cancel", "note": "duplicate", "event_id": None}] if cancelled else []
     return {"source": {"type": source, "id": "x"}, "priority": priority, "response_due_at": due,
-            "started_at": started, "status": status}
+            "started_at": started, "status": status, "history": history, "updated_at": cancelled}
 
 
 def test_repair_response_timeliness_counts_repairs_started_in_time():
@@ -173,10 +174,19 @@ def test_repair_response_timeliness_counts_repairs_started_in_time():
         order(due="2026-11-11T00:00:00.000Z"),                         # not started, still in time: not counted
         order(source="return_visit", started="2026-11-02T07:00:00.000Z"),  # a follow-up repair counts
         order(source="patrol_anomaly", started="2026-11-02T07:00:00.000Z"),  # not an owner's repair
-        order(status="cancelled"),                                     # cancelled: not counted
+        order(status="cancelled", cancelled="2026-11-02T07:59:00.000Z"),  # cancelled in time: not counted
     ]
     shown = indicators.response_timeliness(orders, now)["repair_response_timeliness"]
     assert (shown["numerator"], shown["denominator"], shown["value"], shown["unit"]) == (3, 5, 0.6, "ratio")
+
+
+def test_a_late_order_cancelled_after_its_response_time_still_counts_as_missed():
+    """Cancelling it erased the miss: 0/1 became "no data" (found by a domain probe)."""
+    now = "2026-11-10T00:00:00.000Z"
+    late_then_cancelled = order(priority="emergency", status="cancelled", cancelled="2026-11-02T08:00:01.000Z")
+    for name in ("repair_response_timeliness", "emergency_response_timeliness"):
+        shown = indicators.response_timeliness([late_then_cancelled], now)[name]
+        assert (shown["numerator"], shown["denominator"]) == (0, 1), name
 
 
 def test_emergency_response_timeliness_counts_emergencies_of_any_source():
