@@ -528,6 +528,7 @@ _MESSAGES = {
     "archive.remove_field": ("删除此字段", "Remove this field"),
     "reg.retire_facility": ("移出台账", "Retire from the ledger"),
     "reg.retired_at": ("移出台账时间", "Retired"),
+    "reg.stopped_at": ("停止时间", "Stopped"),
     "incident.manager_first": ("结案前须先记录“{step}”（上报经理）。", "Record “{step}” (the manager is told) before closing."),
     "reg.reason": ("原因", "Reason"),
     "util.reverse_reason": ("原因", "Reason"),

@@ -384,6 +384,22 @@ def test_a_manager_retires_a_fire_facility_and_a_retired_one_offers_no_check(cli
     assert fake.calls[-1]["json"] == {"reason": "replaced"}
 
 
+def test_a_patrol_plan_is_stopped_from_its_register_and_a_stopped_one_offers_no_stop(client, fake):
+    """A plan could not be stopped: a wrong one counted as missed every day for good."""
+    plan = {"id": "pplan_1", "estate_id": ESTATE, "route_id": "proute_1", "shift": "night", "start_time": "22:00",
+            "expected_minutes": 60, "rounds": 1, "interval_minutes": None, "created_at": "2026-11-01T02:00:00.000Z",
+            "stopped_at": None}
+    stopped = {**plan, "id": "pplan_2", "stopped_at": "2026-11-20T02:00:00.000Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-plans", {"items": [plan, stopped], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-plans/pplan_1/stop", {**plan, "stopped_at": "2026-12-02T02:00:00.000Z"})
+    sign_in(client, fake, username="zhao", roles=("security",))
+    page = client.get("/security/patrol-plans").get_data(as_text=True)
+    assert "/patrol-plans/pplan_1/stop" in page and "/patrol-plans/pplan_2/stop" not in page
+    client.post("/security/patrol-plans/pplan_1/stop", data={"csrf_token": csrf_of(client), "reason": "moved to 23:00"})
+    assert fake.calls[-1]["json"] == {"reason": "moved to 23:00"}
+
+
 def test_a_retired_fire_facility_is_not_offered_for_a_check(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [
         {"id": "fe_1", "code": "FE-1", "name": "Hose", "retired_at": None},

@@ -184,3 +184,18 @@ def test_the_archive_is_a_hash_chain_that_verify_checks_and_corrections_extend(a
                   if r["id"] == record["id"]]
     assert original["corrected_by"] == [made.json()["id"]] and original["hash"] == record["hash"]
     assert api.get(f"{base}/archive/verify", archivist).json()["first_mismatch"] is None
+
+
+def test_a_patrol_plan_made_wrong_is_stopped_once(api, estate):
+    """A plan could not be stopped: a wrong one counted as missed every day for good (found by a
+    domain probe)."""
+    base, guard = estate["base"], estate["guard"]
+    route = api.post(f"{base}/patrol-routes", {"name": "Stopped loop", "checkpoints": [
+        {"code": "S1", "name": "Side gate"}]}, guard).json()
+    plan = api.post(f"{base}/patrol-plans", {"route_id": route["id"], "shift": "night", "start_time": "22:00",
+                                             "expected_minutes": 30}, guard).json()
+    stopped = api.post(f"{base}/patrol-plans/{plan['id']}/stop", {"reason": "made twice"}, guard)
+    assert stopped.status_code == 200, stopped.text
+    assert stopped.json()["stopped_at"] and stopped.json()["stop_reason"] == "made twice"
+    assert api.post(f"{base}/patrol-plans/{plan['id']}/stop", {"reason": "again"}, guard).status_code == 409
+    assert api.post(f"{base}/patrol-plans/{plan['id']}/stop", {}, guard).status_code == 400

@@ -14,6 +14,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/patrol-plans", SP, "list_patrol_plans", policy.SECURITY, paged=True,
           filters=("route_id",)),
+    Route("POST", f"{ESTATE}/patrol-plans/<plan_id>/stop", SP, "stop_patrol_plan", policy.SECURITY,
+          body=True, id_param="plan_id"),
     Route("POST", f"{ESTATE}/patrol-rounds", SP, "start_round", policy.SECURITY,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/patrol-rounds", SP, "list_rounds", policy.SECURITY, paged=True,

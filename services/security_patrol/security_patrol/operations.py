@@ -49,6 +49,11 @@ def create_patrol_plan(db, outbox, caller, estate_id, data):
         doc_id, estate_id, route, data, clock.now(), caller.user))
 
 
+def stop_patrol_plan(db, outbox, caller, estate_id, plan_id, data):
+    return public(_change(db, outbox, "patrol_plans", estate_id, plan_id, lambda plan: Change(
+        patrols.stop_plan(plan, data["reason"], clock.now(), caller.user))))
+
+
 def start_round(db, outbox, caller, estate_id, data):
     if caller.idempotency_key:  # a retry: the round its key made (a late one's slot is walked by now)
         made = store.find(db, "patrol_rounds", estate_id, caller.created_id("pround", estate_id))

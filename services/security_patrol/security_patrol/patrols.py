@@ -14,7 +14,7 @@ Plain functions: no broker, no store.
 from datetime import timedelta
 
 from estate_common import clock, ids, transitions
-from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import localtime
 
@@ -87,10 +87,25 @@ def plan_of_route(plan, route):
 
 
 def plan_slots(plan, day, rules):
-    """The UTC start times of a plan's rounds on the local ``day``."""
+    """The UTC start times of a plan's rounds on the local ``day``; a stopped plan has none from
+    the moment it was stopped (nothing is due, counted or matched to it after that)."""
     first = localtime.at_local(day, plan["start_time"], rules)
     step = timedelta(minutes=plan["interval_minutes"] or 0)
-    return [first + step * k for k in range(plan["rounds"])]
+    slots = [first + step * k for k in range(plan["rounds"])]
+    if plan.get("stopped_at"):
+        stopped = clock.parse_iso(plan["stopped_at"])
+        slots = [slot for slot in slots if slot < stopped]
+    return slots
+
+
+def stop_plan(plan, reason, now, actor):
+    """A plan made by mistake, or one the estate no longer walks: its slots end now (409 when it
+    is stopped already). A plan could not be stopped, so a wrong one counted as missed in the
+    patrol completion KPI every day for good (found by a domain probe); replace one by stopping
+    it and making another."""
+    if plan.get("stopped_at"):
+        raise Conflict("the plan is stopped already", [field_error("id", "is stopped")])  # as maintenance's
+    return {"stopped_at": clock.to_iso(now), "stopped_by": actor, "stop_reason": reason.strip()}
 
 
 def nearest_slot(plans, now, rules):

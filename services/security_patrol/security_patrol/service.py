@@ -37,6 +37,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
     def list_patrol_plans(self, payload):
         return self._list("patrol_plans", payload)
 
+    @rpc_method
+    def stop_patrol_plan(self, payload):
+        return operations.stop_patrol_plan(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                           payload["data"])
+
     # -- patrol rounds --------------------------------------------------------------
     @rpc_method
     def start_round(self, payload):

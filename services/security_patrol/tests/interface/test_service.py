@@ -138,6 +138,16 @@ def test_a_check_in_that_loses_a_race_to_the_finish_is_decided_again_and_refused
     assert patrol.outbox.of_type("anomaly_reported") == []
 
 
+def test_a_patrol_plan_is_stopped_once_and_says_when_and_why(patrol):
+    plan = make_plan(patrol, make_route(patrol))
+    stopped = patrol.stop_patrol_plan({"estate_id": ESTATE, "id": plan["id"], "data": {"reason": "made twice"}})
+    assert stopped["stopped_at"] and stopped["stop_reason"] == "made twice" and stopped["stopped_by"]
+    with pytest.raises(Conflict):
+        patrol.stop_patrol_plan({"estate_id": ESTATE, "id": plan["id"], "data": {"reason": "again"}})
+    [listed] = patrol.list_patrol_plans({"estate_id": ESTATE})["items"]
+    assert listed["stopped_at"] == stopped["stopped_at"]
+
+
 def test_a_round_without_a_plan_is_due_by_the_routes_offsets(patrol):
     round_ = start(patrol, make_route(patrol, offsets=True))
     assert round_["plan_id"] is None and round_["scheduled_start"] == "2026-11-23T13:55:00.000Z"

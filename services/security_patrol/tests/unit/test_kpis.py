@@ -1,7 +1,10 @@
 """Security KPIs from their facts, without broker or store."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from estate_common import clock
+from estate_common.errors import Conflict
 from security_patrol import kpis, localtime, patrols
 from security_patrol.rules import DEFAULTS
 
@@ -82,3 +85,18 @@ def test_the_estate_block_has_every_security_kpi():
     assert block["major_safety_incidents_per_1000_households"]["value"] == 4.0
     no_households = kpis.for_estate(dict(facts, households=0), START, END, END, RULES)
     assert no_households["major_safety_incidents_per_1000_households"]["value"] is None
+
+
+def test_a_stopped_plan_counts_no_slot_from_its_stop_on_and_no_round_is_matched_to_it():
+    """A plan could not be stopped: a wrong one counted as missed every day for good (found by a
+    domain probe)."""
+    now = datetime(2026, 11, 10, 0, 0, tzinfo=UTC)
+    assert kpis.patrol_completion([PLAN], ROUTES, [], START, END, now, RULES) == (0, 9 * 3)
+    stopped = {**PLAN, **patrols.stop_plan(PLAN, " moved to 23:00 ", datetime(2026, 11, 3, 0, 0, tzinfo=UTC), "boss")}
+    assert stopped["stop_reason"] == "moved to 23:00" and stopped["stopped_by"] == "boss"
+    assert kpis.patrol_completion([stopped], ROUTES, [], START, END, now, RULES) == (0, 2 * 3)  # Nov 1 and 2 only
+    at_its_old_slot = datetime(2026, 11, 5, 14, 5, tzinfo=UTC)
+    assert patrols.nearest_slot([PLAN], at_its_old_slot, RULES)[0] is PLAN
+    assert patrols.nearest_slot([stopped], at_its_old_slot, RULES) == (None, None, None)
+    with pytest.raises(Conflict):
+        patrols.stop_plan(stopped, "again", now, "boss")
