@@ -8,6 +8,11 @@ which ``store.rules_for`` puts into ``rules``). The calendar itself is
 from estate_common import calendar
 
 
+def local(moment, rules):
+    """``moment`` on the estate's wall clock (an aware datetime)."""
+    return calendar.local(moment, rules["timezone"])
+
+
 def local_date(moment, rules):
     return calendar.local_date(moment, rules["timezone"])
 

@@ -320,7 +320,9 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
     now, rules = clock.now(), store.rules_for(db, estate_id)
     today = localtime.local_date(now, rules).isoformat()
-    day = calendar.checked_day_text(data["date"], "data.date") if data.get("date") else today
+    # no date: the shift being handed over now (a night's in the morning after it began)
+    day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
+           else roster.shift_day(data["shift"], localtime.local(now, rules)))
     if day > today:  # a handover dated ahead marked its shift worked, and the roster could no longer cancel it
         raise BusinessRuleViolation("a shift is handed over once it was worked",
                                     [field_error("data.date", "is after today in the estate's timezone")])

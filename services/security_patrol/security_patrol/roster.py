@@ -13,7 +13,8 @@ checks nothing, so an estate that keeps no roster works as before.
 An assignment made by mistake is cancelled, not deleted (``cancel``): it stays listed, with
 who cancelled it, when and why, and counts no more for the rounds and handovers of its shift.
 It cannot be cancelled once a round or a handover refers to it (409: that shift was worked),
-nor for a day that has passed (422). A round or handover marks the assignment it refers to
+nor for a day that has passed (422; a night shift's day passes once the morning after it has
+too: ``shift_over``). A round or handover marks the assignment it refers to
 (``worked``, ``worked_at``) before it is recorded, so that a cancel and a round at the same
 moment meet on the assignment's revision: one of them wins, the other gets its 409 or 422.
 The same guard may be put on a post of that shift again afterwards, any post: assigning a
@@ -21,6 +22,7 @@ cancelled guard again (the same natural id) makes the assignment active again (`
 
 Plain functions: no broker, no store.
 """
+from datetime import date, timedelta
 
 from estate_common import calendar, clock, ids
 from estate_common.text import spaced
@@ -39,8 +41,30 @@ def assignment_id(estate_id, day, shift, guard):
     return ids.natural_id("duty", estate_id, day, shift, guard_key(guard))
 
 
-def _not_passed(day_text, today):
-    if calendar.checked_day_text(day_text, "data.date") < today.isoformat():
+# Before this local hour, a night shift handed over with no date is the night that began the day
+# before (the guard hands over at 07:00 on the 4th the night of the 3rd).
+NIGHT_HANDOVER_BEFORE_HOUR = 12
+
+
+def shift_over(day_text, shift, today):
+    """Whether the ``shift`` of the day ``day_text`` is over by the local day ``today``: a night
+    shift runs into the next morning, so it is over only once the day after it has passed too.
+    A night's roster could not be corrected after midnight, so a guard replacing the rostered
+    one could not record the rest of the night's rounds (found by a domain probe)."""
+    day = date.fromisoformat(calendar.checked_day_text(day_text, "data.date"))
+    last = day + timedelta(days=1) if shift == "night" else day
+    return last < today
+
+
+def shift_day(shift, local_now):
+    """The day of the ``shift`` a guard works at ``local_now`` (the estate's wall clock)."""
+    if shift == "night" and local_now.hour < NIGHT_HANDOVER_BEFORE_HOUR:
+        return (local_now.date() - timedelta(days=1)).isoformat()
+    return local_now.date().isoformat()
+
+
+def _not_passed(day_text, shift, today):
+    if shift_over(day_text, shift, today):
         raise BusinessRuleViolation("a day that has passed is not rostered",
                                     [field_error("data.date", "has passed")])
 
@@ -63,7 +87,7 @@ def status_filter(filters):
 
 
 def new_assignment(estate_id, data, today, now, actor):
-    _not_passed(data["date"], today)
+    _not_passed(data["date"], data["shift"], today)
     stamp = clock.to_iso(now)
     return {
         "_id": assignment_id(estate_id, data["date"], data["shift"], data["guard"]),
@@ -97,7 +121,7 @@ def reassign(stored, data, today, now, actor):
     if status(stored) != CANCELLED:
         same_or_conflict(stored, data)
         return None
-    _not_passed(stored["date"], today)
+    _not_passed(stored["date"], stored["shift"], today)
     return Change({"status": ACTIVE, "post": data["post"], "guard": spaced(data["guard"]),
                    **CLEARED, "reassigned_at": clock.to_iso(now), "reassigned_by": actor})
 
@@ -108,7 +132,7 @@ def cancel(stored, reason, today, now, actor, worked):
     recorded before rounds marked their assignment)."""
     if status(stored) == CANCELLED:
         return None
-    if stored["date"] < today.isoformat():
+    if shift_over(stored["date"], stored["shift"], today):
         raise BusinessRuleViolation("the assignment of a day that has passed stays as it was",
                                     [field_error("id", "is the assignment of a day that has passed")])
     if stored.get("worked_at") or worked():

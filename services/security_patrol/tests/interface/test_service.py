@@ -276,8 +276,9 @@ def test_a_guard_holds_one_post_a_shift_and_past_days_are_not_rostered(patrol):
     assert refused.value.errors[0]["field"] == "data.guard"
     assert assign(patrol, "Zhao", "gate", shift="day", date="2026-11-24")["post"] == "gate"
     with pytest.raises(BusinessRuleViolation) as refused:
-        assign(patrol, "Qian", "gate", date="2026-11-22")
+        assign(patrol, "Qian", "gate", date="2026-11-22", shift="day")
     assert refused.value.errors[0]["field"] == "data.date"
+    assert assign(patrol, "Qian", "gate", date="2026-11-22")["date"] == "2026-11-22"  # last night's: still on
     with pytest.raises(InvalidInput):
         assign(patrol, "Qian", "gate", date="2026-02-30")
     night = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"date": "2026-11-23", "shift": "night"}})

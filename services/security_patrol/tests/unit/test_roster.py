@@ -24,9 +24,25 @@ def test_one_assignment_per_guard_day_and_shift_however_the_name_is_typed():
 
 def test_a_past_or_impossible_day_is_refused():
     with pytest.raises(BusinessRuleViolation):
-        assignment(day="2026-11-22")
+        assignment(day="2026-11-22", shift="day")
+    with pytest.raises(BusinessRuleViolation):
+        assignment(day="2026-11-21")  # that night ended on the morning of the 22nd
     with pytest.raises(InvalidInput):
         assignment(day="2026-11-31")
+
+
+def test_last_nights_shift_is_still_rostered_and_cancelled_the_morning_after():
+    """A night shift runs into the next morning: after midnight its roster could not be corrected,
+    so a guard replacing the rostered one could not record the rest of the night's rounds (found
+    by a domain probe)."""
+    last_night = assignment(guard="Li", day="2026-11-22")
+    assert last_night["date"] == "2026-11-22"
+    assert roster.cancel(assignment(day="2026-11-22"), "off sick", TODAY, NOW, "wu", never_worked).set["status"] == \
+        "cancelled"
+    # a night handover with no date, in the morning, is of the night that began the day before
+    assert roster.shift_day("night", datetime(2026, 11, 23, 7, 0)) == "2026-11-22"
+    assert roster.shift_day("night", datetime(2026, 11, 23, 23, 0)) == "2026-11-23"
+    assert roster.shift_day("day", datetime(2026, 11, 23, 7, 0)) == "2026-11-23"
 
 
 def test_a_shift_with_a_roster_admits_only_the_guards_on_it_at_the_post_asked():
@@ -60,7 +76,7 @@ def test_a_worked_or_past_assignment_is_not_cancelled():
     with pytest.raises(Conflict, match="refers to this assignment"):
         roster.cancel(marked, None, TODAY, NOW, "wu", never_worked)
     with pytest.raises(BusinessRuleViolation) as refused:
-        roster.cancel(assignment(), None, date(2026, 11, 24), NOW, "wu", never_worked)
+        roster.cancel(assignment(), None, date(2026, 11, 25), NOW, "wu", never_worked)  # that night ended on the 24th
     assert refused.value.errors[0]["field"] == "id"
 
 
@@ -95,7 +111,7 @@ def test_a_cancelled_guard_is_put_back_at_the_post_asked_for():
     with pytest.raises(Conflict):  # put back at another post by someone else first
         roster.reassign(active, {"post": "patrol", "guard": "Zhao"}, TODAY, NOW, "li")
     with pytest.raises(BusinessRuleViolation):
-        roster.reassign(cancelled, {"post": "gate", "guard": "Zhao"}, date(2026, 11, 24), NOW, "li")
+        roster.reassign(cancelled, {"post": "gate", "guard": "Zhao"}, date(2026, 11, 25), NOW, "li")
 
 
 def test_the_list_shows_an_old_assignment_as_active_and_its_active_filter_finds_it():
