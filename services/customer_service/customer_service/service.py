@@ -5,9 +5,10 @@ from nameko.timer import timer
 from estate_common import clock, config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
+from estate_common.errors import NotFound
 from estate_common.store import public
 
-from . import applications, complaints, exports, front_desk, handling, operations, repairs, store, surveys
+from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys
 from .rules import DEFAULTS, MAXIMA
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
@@ -34,12 +35,21 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_requests(self, payload):
-        return store.list_requests(self.db, payload["estate_id"], payload.get("filters", {}), clock.now_iso(),
+        filters, kinds = payload.get("filters", {}), domain.kinds_read_by(self.caller)
+        if kinds is not None:
+            if filters.get("kind", kinds[0]) not in kinds:
+                return {"items": [], "next_cursor": None}
+            filters = {**filters, "kind": kinds[0]}
+        return store.list_requests(self.db, payload["estate_id"], filters, clock.now_iso(),
                                    payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_request(self, payload):
-        return public(store.get(self.db, "service_requests", payload["estate_id"], payload["id"]))
+        request = store.get(self.db, "service_requests", payload["estate_id"], payload["id"])
+        kinds = domain.kinds_read_by(self.caller)
+        if kinds is not None and request["kind"] not in kinds:
+            raise NotFound(f"no such {store.NAMES['service_requests']} in this estate")  # as one that is not there
+        return public(request)
 
     @rpc_method
     def verify_request(self, payload):

@@ -7,7 +7,7 @@ import pytest
 from customer_service import complaints, store
 from customer_service.domain import Change
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
@@ -93,7 +93,24 @@ def test_a_technician_does_not_handle_requests(desk):
         act(desk, "verify", created, finding="x")
     with pytest.raises(Forbidden):
         desk.create_request(new())
-    assert shown(desk, created)["status"] == "open"  # but reads it
+    with pytest.raises(NotFound):  # nor reads it: only the repairs his work orders come from
+        shown(desk, created)
+
+
+def test_a_technician_reads_only_repairs(desk):
+    """Technicians read every complaint (some about staff conduct) and consultation, whose
+    descriptions hold what owners typed, a phone number among it (found by a domain probe)."""
+    complaint = desk.create_request(new())
+    repair = desk.create_request(new("repair"))
+    as_caller(desk, TECHNICIAN)
+    assert shown(desk, repair)["kind"] == "repair"
+    with pytest.raises(NotFound) as hidden:
+        shown(desk, complaint)
+    assert hidden.value.detail == "no such service request in this estate"  # as one that is not there
+    assert listed(desk) == [repair["id"]]
+    assert listed(desk, kind="complaint") == [] and listed(desk, kind="repair") == [repair["id"]]
+    as_caller(desk, AGENT)
+    assert set(listed(desk)) == {complaint["id"], repair["id"]}
 
 
 def test_a_verification_after_the_local_day_is_marked_late(desk):
