@@ -4,19 +4,26 @@ nameko stops a container by stopping its entrypoints, then waits for every runni
 without limit; a pod is killed at the end of its grace period. Long work that runs from a timer
 (a job, a round of webhook deliveries) asks ``is_stopping`` between its steps and ends early,
 leaving what is left for another replica: ``estate_common.nameko.timers.GracefulTimer`` says so
-first thing on stop. Plain functions: no nameko here.
+while it waits for its worker on stop. Plain functions: no nameko here.
 """
-_STOPPING = set()  # one container per service per process; tests start several in turn
+_STOPPING = {}  # service -> how many of its timers are waiting for their work to end
 
 
 def stop(service):
-    _STOPPING.add(service)
+    """A timer of ``service`` is stopping: its work from now on ends early."""
+    _STOPPING[service] = _STOPPING.get(service, 0) + 1
 
 
-def started(service):
-    """``service`` runs (again: a container started anew in the same process, as tests do)."""
-    _STOPPING.discard(service)
+def stopped(service):
+    """That timer has stopped. Once none is stopping, the service is not stopping any more: in a
+    test process a container of the same name may run again (a flag left set made every later
+    billing run of the suite's finance tests claim nothing)."""
+    left = _STOPPING.get(service, 0) - 1
+    if left > 0:
+        _STOPPING[service] = left
+    else:
+        _STOPPING.pop(service, None)
 
 
 def is_stopping(service):
-    return service in _STOPPING
+    return _STOPPING.get(service, 0) > 0

@@ -183,7 +183,7 @@ def test_a_service_that_is_stopping_hands_its_job_back_uncounted_and_claims_no_o
         assert jobs.get(db, other["_id"])["status"] == "queued"
         assert jobs.run_pending(db, {"import": runner}, service="finance") == 0  # still stopping: nothing claimed
     finally:
-        stopping.started("finance")
+        stopping.stopped("finance")
     assert jobs.run_pending(db, {"import": lambda claimed, progress: {"ok": 1}}, service="finance") == 2
     assert jobs.get(db, job["_id"])["status"] == "succeeded"
     assert jobs.get(db, job["_id"])["_attempts"] == 1

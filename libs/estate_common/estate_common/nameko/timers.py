@@ -9,13 +9,12 @@ class GracefulTimer(Timer):
     waits for a running worker without limit, and a job or a round of deliveries outlived the
     pod's grace period and was killed in the middle."""
 
-    def start(self):
-        stopping.started(self.container.service_name)
-        super().start()
-
     def stop(self):
         stopping.stop(self.container.service_name)
-        super().stop()
+        try:
+            super().stop()  # waits for the running worker, which now ends early
+        finally:
+            stopping.stopped(self.container.service_name)
 
 
 graceful_timer = GracefulTimer.decorator
