@@ -115,22 +115,24 @@ class Archive(ServiceBase):
     name = "archive"
 
 
-@pytest.mark.broker
-def test_a_running_service_is_ready_and_one_not_running_is_not(container_factory, rabbit_config,
-                                                                tmpdir_for_heartbeats):
+@pytest.fixture
+def running_archive(container_factory, rabbit_config, tmpdir_for_heartbeats):
+    """The container of ``Archive``, started, once its first heartbeat said it is ready."""
     container = container_factory(Archive, rabbit_config)
     container.start()
     eventually(lambda: probe.main(["probe", "ready", "archive"]) == 0, seconds=10)
+    return container
+
+
+@pytest.mark.broker
+def test_a_running_service_is_ready_and_one_not_running_is_not(running_archive):
     assert probe.main(["probe", "alive", "archive"]) == 0
     assert probe.main(["probe", "ready", "finance"]) == 1
 
 
 @pytest.mark.broker
-def test_a_consumer_whose_loop_stopped_turning_makes_its_pod_neither_alive_nor_ready(
-        container_factory, rabbit_config, tmpdir_for_heartbeats, monkeypatch):
-    container = container_factory(Archive, rabbit_config)
-    container.start()
-    eventually(lambda: probe.ready("archive"), seconds=10)
+def test_a_consumer_whose_loop_stopped_turning_makes_its_pod_neither_alive_nor_ready(running_archive, monkeypatch):
+    container = running_archive
     consumer = CONSUMERS["archive"]
     stuck = eventlet.event.Event()
     consumer.on_iteration = stuck.wait  # the loop's next turn never ends
@@ -154,11 +156,8 @@ def test_a_consumer_whose_loop_stopped_turning_makes_its_pod_neither_alive_nor_r
 
 
 @pytest.mark.broker
-def test_a_store_that_does_not_answer_makes_the_pod_alive_and_not_ready(
-        container_factory, rabbit_config, tmpdir_for_heartbeats, monkeypatch):
-    container = container_factory(Archive, rabbit_config)
-    container.start()
-    eventually(lambda: probe.ready("archive"), seconds=10)
+def test_a_store_that_does_not_answer_makes_the_pod_alive_and_not_ready(running_archive, monkeypatch):
+    container = running_archive
 
     def no_answer(db):
         raise TimeoutError("no server")
