@@ -542,6 +542,8 @@ ZH = {
         '只有接单的维修工（或项目经理）可执行此操作',
     'a plan starts today or later':
         '计划开始日期不能早于今天',
+    'a tool is lent until a time to come':
+        '工具归还时间须晚于现在',
     'is in the past':
         '早于今天',
     'a stopped plan of this equipment, kind and interval opened its orders up to {0}: the replacement starts then or later':

@@ -137,6 +137,15 @@ def test_tool_loans_are_registered(desk):
         act("return_tool", desk, {"id": "tl_nowhere"})
 
 
+def test_a_tool_is_due_back_at_a_time_to_come(desk):
+    """A due-back time already past was taken, and kept as typed (found by a domain probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        create("lend_tool", desk, key="drill-1", tool="drill", borrower="1201", due_back_at="2026-11-23T01:59:59Z")
+    assert refused.value.errors == [{"field": "data.due_back_at", "message": "is not in the future"}]
+    loan = create("lend_tool", desk, key="drill-2", tool="drill", borrower="1201", due_back_at="2026-11-23T10:00:00Z")
+    assert loan["due_back_at"] == "2026-11-23T10:00:00.000Z"
+
+
 # -- move-in and renovation applications ---------------------------------------------
 
 def reviewed(application, decision="approved"):
