@@ -22,7 +22,6 @@ delivery limit and dead letters, a broker restart) ask for quorum queues themsel
 import eventlet
 from amqp.exceptions import AMQPError, NotFound
 from kombu import Connection, Exchange, Queue
-from kombu.common import ignore_errors
 from kombu.exceptions import OperationalError
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import SharedExtension
@@ -89,17 +88,14 @@ def declare(amqp_uri, service, attempts=10):
             eventlet.sleep(min(0.5 * attempt, 2.0))
 
 
-def depth(connection, service):
+def depth(amqp_uri, service):
     """How many messages wait in the dead-letter queue of ``service`` (a passive declare; 0 for a
-    service without event handlers, which has none). ``connection``: the caller's, kept open
-    between samples (a connection each sample was a TLS handshake each 15 s per pod)."""
-    channel = connection.channel()  # a channel each time: a passive declare that misses closes it
-    try:
-        return queue(service)(channel).queue_declare(passive=True).message_count
-    except NotFound:
-        return 0
-    finally:
-        ignore_errors(connection, channel.close)
+    service without event handlers, which has none)."""
+    with Connection(amqp_uri, connect_timeout=5) as connection:
+        try:
+            return queue(service)(connection.default_channel).queue_declare(passive=True).message_count
+        except NotFound:
+            return 0
 
 
 class DeadLetters(SharedExtension):

@@ -15,7 +15,6 @@ import logging
 import time
 
 import eventlet
-from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
@@ -57,12 +56,6 @@ class ServiceMetrics(DependencyProvider):
         self.started = {}
         self._seen_jobs = set()
         self._progress_kinds = set()  # the kinds whose progress is exposed (a job of them running)
-        self._broker = None  # the sampler's connection, for the dead-letter depth: kept between samples
-
-    def stop(self):
-        if self._broker is not None:
-            self._broker.release()
-            self._broker = None
 
     def start(self):
         port = config.env_int("METRICS_PORT", 0)
@@ -102,14 +95,8 @@ class ServiceMetrics(DependencyProvider):
             self._sample_outbox(db, now)
             if getattr(self.service_cls, "job_runners", None):
                 self._sample_jobs(db, now)
-        if self._broker is None:
-            self._broker = Connection(self.container.config[AMQP_URI_CONFIG_KEY], connect_timeout=5)
-        try:
-            metrics.DEAD_LETTERS.labels(self.service_name).set(dead_letters.depth(self._broker, self.service_name))
-        except Exception:
-            self._broker.release()  # a broken connection: the next sample opens a new one
-            self._broker = None
-            raise
+        metrics.DEAD_LETTERS.labels(self.service_name).set(
+            dead_letters.depth(self.container.config[AMQP_URI_CONFIG_KEY], self.service_name))
 
     def _sample_outbox(self, db, now):
         times = [t for name in outbox_store.collections(self.service_cls)
