@@ -142,8 +142,12 @@ def _number(text):
     lost the fraction it was written with."""
     value = float(text)
     if value.is_integer():
-        written = Decimal(text)
-        if written != written.to_integral_value():
+        try:
+            written = Decimal(text)
+            whole = written == written.to_integral_value()
+        except ArithmeticError:  # an exponent beyond Decimal's (1e-99999999999999999999999999): a 500 (review)
+            whole = False
+        if not whole:
             return _FractionLost(value)
     return value
 

@@ -29,7 +29,8 @@ def test_a_whole_float_in_a_body_reaches_the_service_as_an_int(client, rpc, admi
 def test_a_fraction_its_float_rounds_away_is_no_whole_number(client, rpc, admin_token, contract, app):
     """99.999999999999999999 reads as the float 100.0: a payment of it was taken as 100 cents (found
     by a money probe). What was written decides: a fraction is not an integer, however fine."""
-    for written in ("4.99999999999999999999", "5.00000000000000000001", "99999.9999999999999999999"):
+    for written in ("4.99999999999999999999", "5.00000000000000000001", "99999.9999999999999999999",
+                    "1e-99999999999999999999999999"):  # an exponent beyond Decimal's was a 500
         answer = client.put("/api/v1/estates/A/settings/customer-service",
                             data='{"complaint_reply_days": %s}' % written, content_type="application/json",
                             headers=bearer(admin_token))

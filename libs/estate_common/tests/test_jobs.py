@@ -189,6 +189,21 @@ def test_a_service_that_is_stopping_hands_its_job_back_uncounted_and_claims_no_o
     assert jobs.get(db, job["_id"])["_attempts"] == 1
 
 
+def test_a_job_whose_work_is_all_done_ends_even_when_its_service_is_stopping(db):
+    job = new(db)
+
+    def runner(claimed, progress):
+        progress(0, 3)
+        stopping.stop("finance")
+        progress(3)  # the last report: the work is done
+        return {"imported": 3}
+    try:
+        assert jobs.run_pending(db, {"import": runner}) == 1
+    finally:
+        stopping.stopped("finance")
+    assert jobs.get(db, job["_id"])["status"] == "succeeded"
+
+
 # -- who may read and start a job (estate_common.job_scopes) -----------------------------
 
 def _caller(roles, estates=("est_1",)):

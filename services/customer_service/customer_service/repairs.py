@@ -100,8 +100,8 @@ def start_update(request, started_event):
     if request.get("work_order_id") not in (None, order["id"]):
         return None
     changes = {"started_at": request.get("started_at") or order["started_at"], "updated_at": started_event["occurred_at"]}
-    if request.get("answered_at") is None:
-        changes["answered_at"] = order["started_at"]
+    # the earlier answer: the completion's event may have come first (each event has its queue)
+    changes["answered_at"] = min(filter(None, (request.get("answered_at"), order["started_at"])))
     return Change(changes, [history_entry(order["started_at"], started_event.get("actor"), "started",
                                           f"work order {order['number']} started on site", started_event["event_id"])])
 
