@@ -542,6 +542,8 @@ ZH = {
         '只有接单的维修工（或项目经理）可执行此操作',
     'a plan starts today or later':
         '计划开始日期不能早于今天',
+    'a technician reads the repairs only':
+        '维修工只能查看报修',
     'a tool is lent until a time to come':
         '工具归还时间须晚于现在',
     'is in the past':

@@ -84,6 +84,18 @@ def kinds_read_by(caller):
     return None if set(caller.roles) & DESK_ROLES else ("repair",)
 
 
+def readable_filters(caller, filters):
+    """``filters`` of a list or an export narrowed to the kinds ``caller`` reads; None when they
+    ask for a kind the caller does not read (nothing to show). An export held every kind for a
+    technician (found by review)."""
+    kinds = kinds_read_by(caller)
+    if kinds is None:
+        return filters
+    if filters.get("kind", kinds[0]) not in kinds:
+        return None
+    return {**filters, "kind": kinds[0]}
+
+
 def due_at(kind, created, rules, emergency=False):
     """When the request must be answered or acted on (None: nothing is owed, e.g. praise). An
     emergency repair (抢险) is owed its response within minutes, not the day a repair is

@@ -5,7 +5,7 @@ from nameko.timer import timer
 from estate_common import clock, config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
-from estate_common.errors import NotFound
+from estate_common.errors import Forbidden, NotFound
 from estate_common.store import public
 
 from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys
@@ -28,6 +28,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def export_documents(self, resource, estate_id, filters):
         return store.export_requests(self.db, estate_id, filters, clock.now_iso())
 
+    def export_scope(self, resource, filters):
+        scoped = domain.readable_filters(self.caller, filters)
+        if scoped is None:
+            raise Forbidden("a technician reads the repairs only")
+        return scoped
+
     # -- service requests (服务请求) ----------------------------------------------
     @rpc_method
     def create_request(self, payload):
@@ -35,11 +41,9 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_requests(self, payload):
-        filters, kinds = payload.get("filters", {}), domain.kinds_read_by(self.caller)
-        if kinds is not None:
-            if filters.get("kind", kinds[0]) not in kinds:
-                return {"items": [], "next_cursor": None}
-            filters = {**filters, "kind": kinds[0]}
+        filters = domain.readable_filters(self.caller, payload.get("filters", {}))
+        if filters is None:
+            return {"items": [], "next_cursor": None}
         return store.list_requests(self.db, payload["estate_id"], filters, clock.now_iso(),
                                    payload.get("limit"), payload.get("cursor"))
 

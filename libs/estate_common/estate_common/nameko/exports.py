@@ -40,6 +40,11 @@ class ExportsResources(RunsJobs):
     def check_custom_filters(self, resource, estate_id, filters):
         """Nothing here; ``HasCustomFields`` reads the ``custom.<key>`` filters as the list does."""
 
+    def export_scope(self, resource, filters):
+        """The filters an export of ``resource`` by this caller runs with: what its list would
+        show the caller (a service that shows some callers less narrows them here)."""
+        return filters
+
     def columns(self, resource, estate_id):
         return list(self.export_columns[resource]) + exports.custom_columns(self.custom_keys(resource, estate_id))
 
@@ -75,6 +80,7 @@ class ExportsResources(RunsJobs):
             self.check_custom_filters(resource, estate_id, filters)
         except InvalidInput as refused:
             raise InvalidInput(refused.detail, [dict(e, field=f"data.{e['field']}") for e in refused.errors]) from None
+        filters = self.export_scope(resource, filters)
         columns = self.columns(resource, estate_id)
         params = {"resource": resource, "format": data["format"], "filters": filters,
                   "full": exports.full_kinds(columns, self.caller.roles)}

@@ -113,6 +113,24 @@ def test_a_technician_reads_only_repairs(desk):
     assert set(listed(desk)) == {complaint["id"], repair["id"]}
 
 
+def test_a_technicians_export_of_requests_holds_the_repairs_only(desk):
+    """An export held every kind for a technician, descriptions and all (found by review)."""
+    desk.create_request(new())
+    desk.create_request(new("repair"))
+    as_caller(desk, TECHNICIAN)
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
+    assert job["params"]["filters"] == {"kind": "repair"}
+    desk.run_jobs()
+    assert desk.get_job({"id": job["id"]})["result"]["rows"] == 1
+    with pytest.raises(Forbidden):
+        desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
+                                                         "filters": {"kind": "complaint"}}})
+    as_caller(desk, AGENT)
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
+    desk.run_jobs()
+    assert desk.get_job({"id": job["id"]})["result"]["rows"] == 2
+
+
 def test_a_verification_after_the_local_day_is_marked_late(desk):
     created = desk.create_request(new())
     clock.advance(timedelta(hours=14, seconds=1))  # 00:00:01 the next day in Beijing
