@@ -212,8 +212,8 @@ def test_gateway_probes_and_service_reach_port_8080(overlay):
         return ports.get(port, port) if isinstance(port, str) else port
 
     assert ctr["readinessProbe"]["httpGet"]["path"] == "/readyz?scope=gateway"  # its own store and broker, no service
-    # but no traffic before every service answered once (their event queues exist from then on)
-    assert ctr["startupProbe"]["httpGet"]["path"] == "/readyz"
+    # and so does its startup: asking every service kept new pods from starting while one was down
+    assert ctr["startupProbe"]["httpGet"]["path"] == "/readyz?scope=gateway"
     assert ctr["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert resolve(ctr["readinessProbe"]["httpGet"]["port"]) == 8080
     assert resolve(ctr["livenessProbe"]["httpGet"]["port"]) == 8080

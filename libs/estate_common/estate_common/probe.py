@@ -14,8 +14,8 @@ its own process with ``verdict`` and leaves two files for the probes to read:
 Until 2026-12, readiness sent the ``health`` RPC over the broker, which any replica could
 answer: a pod whose consumer took nothing stayed ready, every pod of a service turned unready
 at once when its queue was 5 s behind, and each probe started a broker connection (found by a
-deploy review). ``serve.py`` removes both files before the service starts: a container
-restarted in the same pod would find its predecessor's.
+deploy review). ``ServiceBase``'s ``ProbeFiles`` removes both files as the container is set up:
+a container restarted in the same pod would find its predecessor's.
 """
 import os
 import sys
@@ -26,8 +26,10 @@ from . import config
 
 HEARTBEAT_SECONDS = config.env_float("HEARTBEAT_SECONDS", 5.0)
 # A consuming loop turns at least once a second (kombu drains with a one-second timeout, and
-# once per message); one that has not for this long is stuck. Generous: the loop also waits
-# while every worker is busy, and a restart loses the work in hand.
+# once per message); one that has not for this long is stuck. Generous: a restart loses the work
+# in hand. (The heartbeat timer itself needs a free worker: with all MAX_WORKERS busy for more
+# than three heartbeats, both files go stale though the consumer turns, as the timer alone
+# made liveness do before.)
 CONSUMER_STUCK_SECONDS = config.env_float("CONSUMER_STUCK_SECONDS", 60.0)
 
 

@@ -238,13 +238,18 @@ class RpcClient:
                 self._all.pop(channel, None)
 
     def reachable(self, timeout):
-        """Raises ``ServiceUnavailable`` unless this thread's connection to the broker is up, or a
-        new one is made within ``timeout`` seconds: the gateway's readiness of its own
-        (``GET /readyz?scope=gateway``), which asks no service."""
-        channel = getattr(self._local, "channel", None)
-        if channel is not None and not channel.connection.connected:
-            self._drop()
-        self._channel(time.monotonic() + timeout)
+        """Raises ``ServiceUnavailable`` unless the broker takes a new connection within
+        ``timeout`` seconds: the gateway's readiness of its own (``GET /readyz?scope=gateway``),
+        which asks no service. A new one: py-amqp takes a connection the network cut for a
+        connected one until it reads from it, so a thread's own connection passed after the
+        broker had gone (found by review)."""
+        connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=min(timeout, CONNECT_TIMEOUT_SECONDS))
+        try:
+            connection.ensure_connection(max_retries=0)
+        except Exception as exc:  # kombu and amqp raise many kinds on connect
+            raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
+        finally:
+            connection.release()
 
     @tracing.rpc_client_call
     def call(self, service, method, payload, request_id=None, caller=None, timeout=None, context=None):

@@ -458,3 +458,23 @@ def test_a_connection_idle_past_its_heartbeats_is_rebuilt_before_the_publish(cou
         assert CountingService.ran == ["warm", "after idling"]
     finally:
         client.close()
+
+
+def test_reachable_asks_the_broker_for_a_new_connection_each_time(amqp_uri):
+    """The gateway's own readiness: a thread's held connection passed after the network had cut
+    it (py-amqp sees it as connected until it reads), so each check opens and closes one."""
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    try:
+        client.reachable(2)  # the broker is up
+    finally:
+        client.close()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    nowhere = urlparse(amqp_uri)._replace(netloc=f"guest:guest@127.0.0.1:{port}").geturl()
+    client = RpcClient(nowhere, timeout=5, owner="test")
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable):
+        client.reachable(1)
+    assert time.monotonic() - started < 3
