@@ -133,16 +133,24 @@ def register(app, services):
     @app.get("/readyz")
     def readyz():
         """Every service by default (API.md). ``?scope=gateway``: this gateway's own store and
-        broker connection only, the Kubernetes readiness probe's: with every service asked, one
-        service down or 2 s behind took every gateway pod out of its Service at once, and the
-        whole API and console with it (found by a deploy review)."""
+        broker, and that every service has started on this broker once (its queues exist), without
+        asking any: the Kubernetes probes'. With every service asked, one service down or 2 s
+        behind took every gateway pod out of its Service at once, and the whole API and console
+        with it (found by a deploy review)."""
         scope = request.args.get("scope", "all")
         if scope not in READY_SCOPES:
             raise InvalidInput("unknown scope", [field_error("scope", f"must be one of {', '.join(READY_SCOPES)}")])
         checks = {"gateway_store": _check(lambda: store.ping(_state().db))}
         rpc = _state().rpc
         if scope == "gateway":
-            checks["broker"] = _check(lambda: rpc.reachable(READY_TIMEOUT_SECONDS))
+            try:
+                unstarted = rpc.never_started(services, READY_TIMEOUT_SECONDS)
+                checks["broker"] = "ok"
+                # a service never started on this broker has no event queues yet: an event made now
+                # would never reach it (the startup probe waits for them, as plain /readyz did)
+                checks["services_started"] = "ok" if not unstarted else "never started: " + ", ".join(unstarted)
+            except Exception as error:  # readiness reports, it does not raise
+                checks["broker"] = _unavailable(error)
         else:
             answers, errors = ready.ask({name: partial(rpc.call, name, "health", {}, timeout=READY_TIMEOUT_SECONDS)
                                          for name in services}, READY_TIMEOUT_SECONDS)  # in the probe's unsampled trace

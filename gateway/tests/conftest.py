@@ -90,11 +90,13 @@ class FakeRpc:
             raise answer
         return copy.deepcopy(answer)
 
-    broker_down = None  # an exception ``reachable`` raises
+    broker_down = None  # an exception ``never_started`` raises
+    unstarted = ()  # the services ``never_started`` names
 
-    def reachable(self, timeout):
+    def never_started(self, services, timeout):
         if self.broker_down is not None:
             raise self.broker_down
+        return [name for name in services if name in self.unstarted]
 
     def calls_to(self, service, method):
         return [c for c in self.calls if (c.service, c.method) == (service, method)]

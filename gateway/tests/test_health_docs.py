@@ -63,7 +63,7 @@ def test_readyz_of_the_gateway_alone_asks_no_service(app, client, contract, rpc)
     for name in SERVICES:  # every service down: the gateway itself still serves (a 503 per call)
         rpc.answer(name, "health", ServiceUnavailable(f"{name} is not running"))
     body = contract.check(app, client.get("/readyz?scope=gateway"), 200)
-    assert body == {"status": "ready", "checks": {"gateway_store": "ok", "broker": "ok"}}
+    assert body == {"status": "ready", "checks": {"gateway_store": "ok", "broker": "ok", "services_started": "ok"}}
     assert rpc.calls == []
     assert contract.check(app, client.get("/readyz?scope=all"), 503)["status"] == "unavailable"
 
@@ -73,12 +73,17 @@ def test_readyz_of_the_gateway_alone_without_its_broker_or_store(app, client, co
     body = contract.check(app, client.get("/readyz?scope=gateway"), 503)
     assert body["checks"] == {"gateway_store": "ok", "broker": "unavailable: ServiceUnavailable"}
     rpc.broker_down = None
+    # a service never started on this broker has no event queues yet: not ready to take traffic
+    rpc.unstarted = ("finance",)
+    body = contract.check(app, client.get("/readyz?scope=gateway"), 503)
+    assert body["checks"]["services_started"] == "never started: finance"
+    rpc.unstarted = ()
 
     def broken(*args, **kwargs):
         raise ConnectionError("store down")
     monkeypatch.setattr(app.extensions["estate_ops"].db, "command", broken)
     body = contract.check(app, client.get("/readyz?scope=gateway"), 503)
-    assert body["checks"] == {"gateway_store": "unavailable: ConnectionError", "broker": "ok"}
+    assert body["checks"] == {"gateway_store": "unavailable: ConnectionError", "broker": "ok", "services_started": "ok"}
 
 
 def test_readyz_of_an_unknown_scope_is_a_400(app, client, contract, rpc):

@@ -124,6 +124,10 @@ def test_a_repair_request_crosses_three_services_each_under_its_own_user(system,
                                          admin).json()["items"])
     assert records
 
+    # the gateway's own probe, with the gateway's user: a new connection and passive declares of
+    # every service's RPC queue, which need no permission
+    own = api.get("/readyz?scope=gateway")
+    assert own.status_code == 200 and set(own.json()["checks"].values()) == {"ok"}, own.text
     assert "ACCESS_REFUSED" not in system.log_path.read_text(), "a component lacks a permission it needs"
 
     # and now what each user must not do

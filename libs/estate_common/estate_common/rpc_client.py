@@ -43,7 +43,9 @@ import threading
 import time
 import uuid
 
+from amqp.exceptions import NotFound as QueueNotFound
 from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu.common import ignore_errors
 
 from . import bus_auth, config, deadlines, metrics, tracing
 from .errors import ERROR_TYPES, ServiceUnavailable
@@ -237,15 +239,30 @@ class RpcClient:
             with self._lock:
                 self._all.pop(channel, None)
 
-    def reachable(self, timeout):
-        """Raises ``ServiceUnavailable`` unless the broker takes a new connection within
-        ``timeout`` seconds: the gateway's readiness of its own (``GET /readyz?scope=gateway``),
-        which asks no service. A new one: py-amqp takes a connection the network cut for a
-        connected one until it reads from it, so a thread's own connection passed after the
-        broker had gone (found by review)."""
+    def never_started(self, services, timeout):
+        """The ``services`` whose RPC queue (``rpc-<service>``) the broker does not have: none of
+        them has started on this broker yet, so neither have their event queues, and an event
+        published now would never reach them. Raises ``ServiceUnavailable`` unless the broker
+        takes a new connection within ``timeout`` seconds. The gateway's readiness of its own
+        (``GET /readyz?scope=gateway``), which asks no service: a service that is down but has
+        started once keeps its durable queues. A new connection each time: py-amqp takes one
+        the network cut for a connected one until it reads from it, so a thread's own connection
+        passed after the broker had gone (found by review). Passive declares need no permission."""
         connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=min(timeout, CONNECT_TIMEOUT_SECONDS))
         try:
             connection.ensure_connection(max_retries=0)
+            missing = []
+            for service in services:
+                channel = connection.channel()  # a passive declare that misses closes its channel
+                try:
+                    channel.queue_declare(f"rpc-{service}", passive=True)
+                except QueueNotFound:
+                    missing.append(service)
+                finally:
+                    ignore_errors(connection, channel.close)
+            return missing
+        except ServiceUnavailable:
+            raise
         except Exception as exc:  # kombu and amqp raise many kinds on connect
             raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
         finally:

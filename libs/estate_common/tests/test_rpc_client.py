@@ -460,12 +460,14 @@ def test_a_connection_idle_past_its_heartbeats_is_rebuilt_before_the_publish(cou
         client.close()
 
 
-def test_reachable_asks_the_broker_for_a_new_connection_each_time(amqp_uri):
-    """The gateway's own readiness: a thread's held connection passed after the network had cut
-    it (py-amqp sees it as connected until it reads), so each check opens and closes one."""
+def test_never_started_names_the_services_without_a_queue_on_this_broker(echo, amqp_uri):
+    """The gateway's own readiness: a service that started once keeps its durable queues; one
+    never started has none, and an event made now would never reach it. A new connection each
+    time: a thread's held one passed after the network had cut it (py-amqp sees it as connected
+    until it reads)."""
     client = RpcClient(amqp_uri, timeout=5, owner="test")
     try:
-        client.reachable(2)  # the broker is up
+        assert client.never_started(["echo", "nobody_here"], 2) == ["nobody_here"]
     finally:
         client.close()
     closed = socket.socket()
@@ -476,5 +478,5 @@ def test_reachable_asks_the_broker_for_a_new_connection_each_time(amqp_uri):
     client = RpcClient(nowhere, timeout=5, owner="test")
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable):
-        client.reachable(1)
+        client.never_started(["echo"], 1)
     assert time.monotonic() - started < 3
