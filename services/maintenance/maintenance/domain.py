@@ -452,10 +452,15 @@ def completed_event_data(order):
     }
 
 
-def started_event_data(order):
-    """``work_order_started``, on an order's first start: the response time ends here."""
+def started_events(order, changes):
+    """The first start is announced (``work_order_started``): customer service answers the repair
+    with it, whose promised response time it was. Until 2026-12 nothing told it, and a repair
+    started on time but finished later was stamped overdue (found by a domain probe)."""
+    if order.get("started_at"):
+        return []
+    started = {**order, **changes}
     keys = ("number", "source", "request_id", "household_id", "priority", "started_at", "response_minutes")
-    return {k: order[k] for k in keys} | {"id": order["_id"]}
+    return [("work_order_started", {k: started[k] for k in keys} | {"id": started["_id"]})]
 
 
 def cancelled_event_data(order, reason, cancelled_at):

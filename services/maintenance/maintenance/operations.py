@@ -26,29 +26,16 @@ SLOT_CLAIM_SECONDS = 60
 
 # -- work orders: a caller's step ----------------------------------------------------------
 
-def step(db, outbox, caller, estate_id, order_id, action, *args, **kwargs):
+def step(db, outbox, caller, estate_id, order_id, action, *args, announce=None, **kwargs):
     """``action(order, *args, now, actor)`` → ``(changes, history entry)`` on the work order, when
-    the caller's hands may take it (``domain.check_hands``; ``action``'s name is the step's)."""
+    the caller's hands may take it (``domain.check_hands``; ``action``'s name is the step's);
+    ``announce(order, changes)``: the step's events, ``[(event_type, data)]``, when it has any."""
     def decide(order):
         changes, entry = action(order, *args, now=clock.now(), actor=caller.user, **kwargs)  # the state's say first
         # the name as the step keeps it (trimmed): "chen " taking an order for himself was a 403
         domain.check_hands(order, action.__name__, caller.roles, caller.user,
                            technician=changes["technician"] if action is domain.assign else None)
-        return Change(changes, [entry])
-
-    return public(store.change(db, outbox, "work_orders", estate_id, order_id, decide))
-
-
-def start_work_order(db, outbox, caller, estate_id, order_id):
-    """On site; the first start is announced (``work_order_started``): customer service answers
-    the repair with it, whose promised response time it was. Until 2026-12 nothing told it, and
-    a repair started on time but finished later was stamped overdue (found by a domain probe)."""
-    def decide(order):
-        changes, entry = domain.start(order, now=clock.now(), actor=caller.user)
-        domain.check_hands(order, "start", caller.roles, caller.user)
-        first = not order.get("started_at")
-        return Change(changes, [entry], [("work_order_started", domain.started_event_data({**order, **changes}))]
-                      if first else [])
+        return Change(changes, [entry], announce(order, changes) if announce else [])
 
     return public(_change(db, outbox, "work_orders", estate_id, order_id, decide))
 

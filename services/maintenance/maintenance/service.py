@@ -54,7 +54,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def start_work_order(self, payload):
-        return operations.start_work_order(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"])
+        return self._step(payload, domain.start, announce=domain.started_events)
 
     @rpc_method
     def quote_work_order(self, payload):
