@@ -261,8 +261,6 @@ class RpcClient:
                 finally:
                     ignore_errors(connection, channel.close)
             return missing
-        except ServiceUnavailable:
-            raise
         except Exception as exc:  # kombu and amqp raise many kinds on connect
             raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
         finally:
