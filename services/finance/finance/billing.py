@@ -14,10 +14,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from estate_common import calendar, clock, ids
-from estate_common.money import to_cents
+from estate_common.money import MAX_BILL_CENTS, to_cents
 
 from . import periods
-from .rules import MAX_BILL_CENTS
 from .standards import CYCLE_MONTHS, applies
 
 def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):

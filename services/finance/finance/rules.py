@@ -31,7 +31,6 @@ Decisions (DOMAIN.md leaves them open):
 - **Collection rate (收缴率)** of a period: cents paid on the period's property-service bills
   ÷ cents billed on them, as of the time of asking.
 """
-from estate_common import money
 
 DEFAULTS = {
     # 0: due by the end of the billing month; N: N days after the period starts.
@@ -69,8 +68,8 @@ HOUSEHOLD_LOCK_RETRY_SECONDS = 0.01
 # The bills of a billing run are written in batches of this many documents.
 BILLING_BATCH = 1000
 
-# Absurd amounts are refused by the contracts (400); these are the business limits (422).
-MAX_BILL_CENTS = money.MAX_BILL_CENTS  # 1,000,000 yuan on one bill: the sources of charges keep it too
+# Absurd amounts are refused by the contracts (400); the business limit of one bill (422),
+# 1,000,000 yuan, is estate_common.money.MAX_BILL_CENTS: the sources of charges keep it too.
 
 # A payment or reversal still pending after this long has lost its writer (a crash): the
 # half-done sweep finishes it. Longer than HOUSEHOLD_LOCK_SECONDS, so the dead writer's lock
