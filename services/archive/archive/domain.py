@@ -221,7 +221,8 @@ def household_event_data(household, changes=None):
     keys = ("estate_id", "building", "unit", "room", "area_m2", "status", "version")
     # the months the household is billed (finance/standards.applies): from its handover (交房,
     # handovers.occupancy); null until one is recorded, and occupied_to null (see handovers.py)
-    data = {k: household[k] for k in keys} | {"id": household["_id"],
+    # created_at: months before it was registered owe no owner contact (customer-service's KPIs)
+    data = {k: household[k] for k in keys} | {"id": household["_id"], "created_at": household["created_at"],
                                               "occupied_from": household.get("occupied_from"),
                                               "occupied_to": household.get("occupied_to")}
     return data if changes is None else data | {"changed": changed_names(changes)}

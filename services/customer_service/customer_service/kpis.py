@@ -86,8 +86,11 @@ def return_visit_rate(requests, start, end, target, rules, now):
 
 
 def valid_complaint_rate(requests, households, start, end, target):
+    """Over the households registered by the period's end (``households``: read copies; one
+    without its registration time counts, as a copy made before copies carried it)."""
     valid = [r for r in _of(requests, "complaint") if _within(r["created_at"], start, end) and r.get("valid")]
-    return kpi(len(valid), households, target=target, note="target: below")
+    registered = [h for h in households if (h.get("created_at") or "") < end]
+    return kpi(len(valid), len(registered), target=target, note="target: below")
 
 
 def _satisfaction_scores(requests, answers, start, end):
@@ -114,7 +117,7 @@ def consultation_accuracy(requests, complained_about, start, end):
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
                 manager_visits=0, now=None, surveys=0):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
-    ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
+    ``households``: the estate's household copies (``store.kpi_households``); ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
     ``manager_visits``: the manager's visits in the year up to the period's end; ``surveys``: the
     satisfaction surveys of the period's year recorded by its end."""
     start, end = period_bounds(period, rules["timezone"])
@@ -134,7 +137,8 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "owner_contact_rate": owner_contacts.owner_contact_rate(
             [(household, calendar.period_of(clock.parse_iso(at), rules["timezone"]))
              for household, at in steward_contacts],
-            households, rules["owner_contacts_per_month"], calendar.months_of(period),
+            {h["_id"]: owner_contacts.owed_from(h, rules["timezone"]) for h in households},
+            rules["owner_contacts_per_month"], calendar.months_of(period),
             calendar.period_of(clock.parse_iso(now), rules["timezone"])),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
             manager_visits, rules["manager_visits_per_year"]),

@@ -368,7 +368,7 @@ def kpis(db, caller, period, estate_ids):
         year_start = clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
         return desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
-            store.answers_between(db, estate_id, start, end), store.count_households(db, estate_id),
+            store.answers_between(db, estate_id, start, end), store.kpi_households(db, estate_id),
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
             surveys=store.count_surveys(db, estate_id, period[:4], end))

@@ -15,7 +15,7 @@ Plain functions: no broker, no store.
 """
 from collections import Counter
 
-from estate_common import clock, roles
+from estate_common import calendar, clock, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.kpis import kpi
 
@@ -52,26 +52,46 @@ def new_contact(contact_id, estate_id, data, now, user, roles):
 def owner_contact_rate(steward_contacts, households, per_month, months, current_month):
     """``steward_contacts``: ``(household id, local month)`` of each of the period's steward
     contacts; ``months``: the period's months (one, or a quarter's or a year's); ``households``:
-    how many the estate has. A household counts when it had ``per_month`` contacts in each of
-    them: the steward contacts every owner once a month (DOMAIN.md), so three calls in January do
-    not make a quarter (they did).
+    ``{household id: the first month it has an owner to contact}`` (``owed_from``). A household
+    counts when it had ``per_month`` contacts in each of the months it was owed them: the steward
+    contacts every owner once a month (DOMAIN.md), so three calls in January do not make a
+    quarter (they did).
 
     A month not over yet (``current_month`` and after) is not due: it does not count against a
     household (on 2 December, a quarter's figure was 0 for households contacted in October and
     November, found by review). While no month of the period is over, the figure is the progress
     so far: the households contacted already ÷ all of them, its note saying the month is not over.
     (It counted the contacted households alone, contacted ÷ contacted: 100 % with one household
-    of two contacted; found by a domain probe.)"""
+    of two contacted; found by a domain probe.)
+
+    A month before a household was registered, or before its owner took the unit over (交房),
+    is not owed: an estate taken on in November read 0 % for its October and for its whole year,
+    for good, and every household added later dragged its year down the same way."""
     counts = Counter(steward_contacts)
     due = [month for month in months if month < current_month]
-    running = [month for month in months if month == current_month]
-    met = {household for household, _ in counts
-           if all(counts[(household, month)] >= per_month for month in due or running)}
+    judged = due or [month for month in months if month == current_month]
+    owed = {household: [month for month in judged if first is None or month >= first]
+            for household, first in households.items()}
+    owed = {household: owed_months for household, owed_months in owed.items() if owed_months}
+    met = [household for household, owed_months in owed.items()
+           if all(counts[(household, month)] >= per_month for month in owed_months)]
     each = "" if len(months) == 1 else " in each month"
     note = f"households with at least {per_month} steward contact(s){each} of the period / households"
     if due:
-        return kpi(len(met), households, target=1, note=note + (" (months not over yet left out)" if running else ""))
-    return kpi(len(met), households, target=1, note=note + ", contacted so far (the month is not over)")
+        later = " (months not over yet left out)" if current_month in months else ""
+        return kpi(len(met), len(owed), target=1, note=note + later)
+    return kpi(len(met), len(owed), target=1, note=note + ", contacted so far (the month is not over)")
+
+
+def owed_from(household, timezone):
+    """The first local month in which ``household`` (a read copy) has an owner to contact: the
+    month it was registered, or its handover's (交房, ``occupied_from``) when later; None for a
+    copy made before copies carried their registration, with no handover recorded (owed every
+    month, as before)."""
+    registered = household.get("created_at")
+    months = [calendar.period_of(clock.parse_iso(registered), timezone)] if registered else []
+    months += [household["occupied_from"][:7]] if household.get("occupied_from") else []
+    return max(months) if months else None
 
 
 def manager_visits_year_to_date(visits, per_year):

@@ -88,8 +88,10 @@ def known_building(db, estate_id, building, field="data.building"):
                                     [field_error(field, "no household of this estate is in this building")])
 
 
-def count_households(db, estate_id):
-    return db.households.count_documents({"estate_id": estate_id})
+def kpi_households(db, estate_id):
+    """The estate's household copies as the KPIs read them: when each was registered and handed
+    over (``owner_contacts.owed_from``)."""
+    return list(db.households.find({"estate_id": estate_id}, {"created_at": 1, "occupied_from": 1}))
 
 
 # -- any document -----------------------------------------------------------------

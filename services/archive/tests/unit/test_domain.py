@@ -72,7 +72,8 @@ def test_a_change_log_entry_says_who_what_and_when_without_values():
 def test_an_edits_change_log_entry_names_the_fields_it_wrote_not_every_field_of_the_copy():
     """An owner's new phone was logged as [area_m2, building, …, version], without 'owner' (found by review)."""
     household = {"_id": "hh_1", "estate_id": "est_1", "building": "3", "unit": "1", "room": "1201",
-                 "area_m2": 89.37, "status": "vacant", "version": 2}
+                 "area_m2": 89.37, "status": "vacant", "version": 2,
+                 "created_at": "2026-11-02T02:00:00.000Z"}
     changes = {"owner": {"name": "李四", "phone": "13811112222"}, "version": 2, "updated_at": "t", "_rev": 3}
     data = domain.household_event_data(household, changes)
     assert data["changed"] == ["owner"] and "13811112222" not in str(data)

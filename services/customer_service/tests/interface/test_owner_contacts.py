@@ -3,7 +3,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput
-from estate_common.testing import as_caller, staff
+from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
 STEWARD = staff("zhou", ["steward"], [ESTATE])
@@ -39,6 +39,23 @@ def test_contacts_are_logged_once_and_make_the_months_contact_rate(desk):
     desk.update_settings({"estate_id": ESTATE, "data": {"owner_contacts_per_month": 2}})
     found = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert found["owner_contact_rate"]["numerator"] == 1  # hh_1 was contacted twice in November
+
+
+def test_a_household_registered_later_owes_no_contact_for_the_months_before(desk):
+    """Its copy's ``created_at`` (archive's registration time, carried by ``household_created``)
+    and its handover day set the months it owes; the two copies made without them owe every one."""
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_3", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1203", "area_m2": 70.0,
+        "status": "occupied", "version": 1, "created_at": "2026-11-10T02:00:00.000Z", "occupied_from": None}))
+    log(desk, STEWARD, household_id="hh_3", contacted_at="2026-11-20T02:00:00Z")
+    as_caller(desk, MANAGER)
+    october = desk.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert october["owner_contact_rate"]["denominator"] == 2 and october["valid_complaint_rate"]["denominator"] == 2
+    november = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (november["owner_contact_rate"]["numerator"], november["owner_contact_rate"]["denominator"]) == (1, 3)
+    year = desk.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (year["owner_contact_rate"]["numerator"], year["owner_contact_rate"]["denominator"]) == (1, 3)
 
 
 def test_bad_or_forbidden_contacts_are_refused_and_nothing_is_logged(desk):

@@ -10,6 +10,11 @@ from estate_common.errors import Conflict, InvalidInput
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 
+
+def copies(count):
+    """``count`` household copies, as ``store.kpi_households`` reads them."""
+    return [{"_id": f"hh_{n}"} for n in range(1, count + 1)]
+
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
 
 
@@ -123,7 +128,7 @@ def test_the_complaint_kpis():
         complaint("2026-11-28T00:00:00.000Z", "2026-12-05T00:00:00.000Z"),  # due next month
         complaint("2026-10-28T00:00:00.000Z", "2026-11-04T00:00:00.000Z"),  # due this month, never replied
     ]
-    found = kpis.estate_kpis("2026-11", requests, [], 150, set(), RULES)
+    found = kpis.estate_kpis("2026-11", requests, [], copies(150), set(), RULES)
     assert found["complaint_timeliness"] == {"numerator": 1, "denominator": 3, "value": 0.3333, "unit": "ratio"}
     assert found["complaint_satisfaction"]["numerator"] == 1 and found["complaint_satisfaction"]["denominator"] == 2
     assert found["complaint_verification"]["numerator"] == 1 and found["complaint_verification"]["denominator"] == 3
@@ -138,10 +143,10 @@ def test_what_is_still_within_its_deadline_is_not_counted_yet():
     fresh = complaint("2026-11-20T01:00:00.000Z", "2026-11-27T01:00:00.000Z")
     fresh["complaint"]["verify_due_at"] = "2026-11-20T16:00:00.000Z"
     done = "2026-11-20T01:30:00.000Z"
-    found = kpis.estate_kpis("2026-11", [fresh, repair(done, [])], [], 10, set(), RULES, now=now)
+    found = kpis.estate_kpis("2026-11", [fresh, repair(done, [])], [], copies(10), set(), RULES, now=now)
     for name in ("complaint_timeliness", "complaint_verification", "return_visit_rate"):
         assert found[name]["denominator"] == 0 and found[name]["value"] is None, name
-    later = kpis.estate_kpis("2026-11", [fresh, repair(done, [])], [], 10, set(), RULES, now="2026-11-28T00:00:00.000Z")
+    later = kpis.estate_kpis("2026-11", [fresh, repair(done, [])], [], copies(10), set(), RULES, now="2026-11-28T00:00:00.000Z")
     for name in ("complaint_timeliness", "complaint_verification", "return_visit_rate"):
         assert (later[name]["numerator"], later[name]["denominator"]) == (0, 1), name
 
@@ -152,7 +157,7 @@ def test_a_completion_is_judged_by_the_visit_due_it_was_given():
     done = "2026-11-01T02:00:00.000Z"
     late = dict(repair(done, []), return_visit_due_at="2026-11-04T02:00:00.000Z")  # 3 days, as set then
     rules = dict(RULES, return_visit_days=7)  # changed since
-    found = kpis.estate_kpis("2026-11", [late], [], 0, set(), rules, now="2026-11-06T00:00:00.000Z")
+    found = kpis.estate_kpis("2026-11", [late], [], copies(0), set(), rules, now="2026-11-06T00:00:00.000Z")
     assert (found["return_visit_rate"]["numerator"], found["return_visit_rate"]["denominator"]) == (0, 1)
 
 
@@ -173,7 +178,7 @@ def test_the_return_visit_rate_counts_visits_within_three_days_of_the_completion
                 # a follow-up completed on the 20th, not visited yet; its first completion (the 10th) was
                 repair("2026-11-20T00:00:00.000Z", [visit("2026-11-11T00:00:00.000Z", done, True)]),
                 repair("2026-10-20T00:00:00.000Z", [])]  # completed last month
-    found = kpis.estate_kpis("2026-11", requests, [], 0, set(), RULES)
+    found = kpis.estate_kpis("2026-11", requests, [], copies(0), set(), RULES)
     assert found["return_visit_rate"] == {"numerator": 2, "denominator": 5, "value": 0.4, "unit": "ratio",
                                           "target": 1.0}
     assert found["valid_complaint_rate"]["value"] is None  # no households: no data
@@ -185,7 +190,7 @@ def test_a_follow_up_completed_the_month_after_leaves_the_first_completion_in_it
     first, follow_up = "2026-11-28T02:00:00.000Z", "2026-12-02T02:00:00.000Z"
     request = repair(follow_up, [visit("2026-11-29T02:00:00.000Z", first, True, 2),
                                  visit("2026-12-03T02:00:00.000Z", follow_up, True)])
-    rate = {period: kpis.estate_kpis(period, [request], [], 0, set(), RULES)["return_visit_rate"]
+    rate = {period: kpis.estate_kpis(period, [request], [], copies(0), set(), RULES)["return_visit_rate"]
             for period in ("2026-11", "2026-12")}
     assert {p: (r["numerator"], r["denominator"]) for p, r in rate.items()} == {"2026-11": (1, 1), "2026-12": (1, 1)}
 
@@ -196,7 +201,7 @@ def test_owner_satisfaction_counts_every_survey_score_and_return_visit():
                               visit("2026-10-11T00:00:00.000Z", done, True, 1)])]  # last month: not counted
     answers = [{"answered_at": "2026-11-02T00:00:00.000Z", "scores": {"power": 4, "water": 2}},
                {"answered_at": "2026-12-02T00:00:00.000Z", "scores": {"power": 1}}]
-    found = kpis.estate_kpis("2026-11", requests, answers, 0, set(), RULES)
+    found = kpis.estate_kpis("2026-11", requests, answers, copies(0), set(), RULES)
     assert found["owner_satisfaction"] == {"numerator": 2, "denominator": 3, "value": 0.6667, "unit": "ratio"}
     assert found["average_satisfaction"] == {"numerator": 11, "denominator": 3, "value": 3.6667, "unit": "score"}
 
@@ -206,11 +211,11 @@ def test_consultation_accuracy_counts_neither_reopened_nor_complained_about():
         return {"_id": name, "kind": "consultation", "created_at": "2026-11-05T00:00:00.000Z", "due_at": None,
                 "reopen_count": reopened}
     requests = [consultation("c1"), consultation("c2", reopened=1), consultation("c3"), consultation("c4")]
-    found = kpis.estate_kpis("2026-11", requests, [], 0, {"c3"}, RULES)
+    found = kpis.estate_kpis("2026-11", requests, [], copies(0), {"c3"}, RULES)
     assert found["consultation_accuracy"]["numerator"] == 2 and found["consultation_accuracy"]["denominator"] == 4
 
 
 def test_kpi_targets_are_estate_settings():
     rules = {**RULES, "return_visit_rate_target_percent": 95, "valid_complaint_rate_target_percent": 2}
-    found = kpis.estate_kpis("2026-11", [], [], 10, set(), rules)
+    found = kpis.estate_kpis("2026-11", [], [], copies(10), set(), rules)
     assert found["return_visit_rate"]["target"] == 0.95 and found["valid_complaint_rate"]["target"] == 0.02

@@ -9,6 +9,17 @@ from estate_common.errors import BusinessRuleViolation, Forbidden
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+
+
+def households(count):
+    """``count`` households owed a contact in every month (copies older than their registration)."""
+    return {f"hh_{n}": None for n in range(1, count + 1)}
+
+
+def copies(count, **fields):
+    return [{"_id": f"hh_{n}", **fields} for n in range(1, count + 1)]
+
+
 CONTACT = {"household_id": "hh_1", "kind": "steward_contact", "channel": "phone",
            "contacted_at": "2026-11-20T02:00:00Z", "summary": " lift noise "}
 
@@ -37,11 +48,11 @@ def test_a_managers_visit_is_the_managers_and_in_person():
 
 def test_the_contact_rate_counts_households_with_enough_contacts_over_all_households():
     november = [("hh_1", "2026-11"), ("hh_1", "2026-11"), ("hh_2", "2026-11")]
-    assert owner_contacts.owner_contact_rate(november, 4, 1, ["2026-11"], "2026-12") == {
+    assert owner_contacts.owner_contact_rate(november, households(4), 1, ["2026-11"], "2026-12") == {
         "numerator": 2, "denominator": 4, "value": 0.5, "unit": "ratio", "target": 1,
         "note": "households with at least 1 steward contact(s) of the period / households"}
-    assert owner_contacts.owner_contact_rate(november, 4, 2, ["2026-11"], "2026-12")["numerator"] == 1
-    assert owner_contacts.owner_contact_rate([], 0, 1, ["2026-11"], "2026-12")["value"] is None  # no households: no data
+    assert owner_contacts.owner_contact_rate(november, households(4), 2, ["2026-11"], "2026-12")["numerator"] == 1
+    assert owner_contacts.owner_contact_rate([], households(0), 1, ["2026-11"], "2026-12")["value"] is None  # no households: no data
 
 
 def test_a_quarter_asks_for_the_contacts_in_each_of_its_months():
@@ -50,7 +61,7 @@ def test_a_quarter_asks_for_the_contacts_in_each_of_its_months():
     quarter = ["2026-01", "2026-02", "2026-03"]
     january_only = [("hh_1", "2026-01")] * 3
     every_month = [("hh_2", month) for month in quarter]
-    assert owner_contacts.owner_contact_rate(january_only + every_month, 2, 1, quarter, "2026-04")["numerator"] == 1
+    assert owner_contacts.owner_contact_rate(january_only + every_month, households(2), 1, quarter, "2026-04")["numerator"] == 1
 
 
 def test_months_not_over_yet_do_not_count_against_a_household():
@@ -58,19 +69,58 @@ def test_months_not_over_yet_do_not_count_against_a_household():
     November, since December had no contact yet (found by review)."""
     quarter = ["2026-10", "2026-11", "2026-12"]
     contacts = [("hh_1", "2026-10"), ("hh_1", "2026-11"), ("hh_2", "2026-10")]
-    rate = owner_contacts.owner_contact_rate(contacts, 3, 1, quarter, "2026-12")
+    rate = owner_contacts.owner_contact_rate(contacts, households(3), 1, quarter, "2026-12")
     assert (rate["numerator"], rate["denominator"]) == (1, 3)
     # the month itself, on its 2nd day: the progress so far, not 100 % for the one household
     # contacted (contacted ÷ contacted; found by a domain probe)
-    december = owner_contacts.owner_contact_rate([("hh_1", "2026-12")], 3, 1, ["2026-12"], "2026-12")
+    december = owner_contacts.owner_contact_rate([("hh_1", "2026-12")], households(3), 1, ["2026-12"], "2026-12")
     assert (december["numerator"], december["denominator"]) == (1, 3) and "not over" in december["note"]
-    assert owner_contacts.owner_contact_rate([], 3, 1, ["2026-12"], "2026-12")["value"] == 0
+    assert owner_contacts.owner_contact_rate([], households(3), 1, ["2026-12"], "2026-12")["value"] == 0
     # a month that is over is due as before
-    assert owner_contacts.owner_contact_rate([], 3, 1, ["2026-11"], "2026-12")["denominator"] == 3
+    assert owner_contacts.owner_contact_rate([], households(3), 1, ["2026-11"], "2026-12")["denominator"] == 3
 
 
 def test_the_desk_kpis_carry_the_contact_rate_and_the_managers_visits():
-    found = kpis.estate_kpis("2026-11", [], [], 10, set(), dict(RULES, manager_visits_per_year=2),
+    found = kpis.estate_kpis("2026-11", [], [], copies(10), set(), dict(RULES, manager_visits_per_year=2),
                              [(h, "2026-11-10T02:00:00.000Z") for h in ("hh_1", "hh_2", "hh_3")], 1)
     assert (found["owner_contact_rate"]["numerator"], found["owner_contact_rate"]["denominator"]) == (3, 10)
     assert found["manager_visits_year_to_date"]["value"] == 0.5
+
+
+def test_months_before_a_household_was_registered_or_handed_over_are_not_owed():
+    """An estate taken on in November read 0 % for October and for its whole year, for good,
+    and every household added later dragged its year down the same way (found by a domain
+    probe)."""
+    year = [f"2026-{month:02d}" for month in range(1, 13)]
+    taken_on = {"hh_1": "2026-11", "hh_2": "2026-11", "hh_3": "2026-12"}
+    contacted = [("hh_1", "2026-11"), ("hh_2", "2026-11")]
+    october = owner_contacts.owner_contact_rate([], taken_on, 1, ["2026-10"], "2026-12")
+    assert (october["numerator"], october["denominator"], october["value"]) == (0, 0, None)  # no data, not 0 %
+    # on 3 December: November is the year's one month over; hh_3 came in December and owes nothing yet
+    so_far = owner_contacts.owner_contact_rate(contacted, taken_on, 1, year, "2026-12")
+    assert (so_far["numerator"], so_far["denominator"]) == (2, 2)
+    # in January: hh_3 owed December alone, hh_1 November and December
+    after = owner_contacts.owner_contact_rate(contacted + [("hh_1", "2026-12"), ("hh_3", "2026-12")],
+                                              taken_on, 1, year, "2027-01")
+    assert (after["numerator"], after["denominator"]) == (2, 3)
+
+
+def test_a_household_is_owed_contacts_from_its_registration_or_its_handover_whichever_is_later():
+    tz = "Asia/Shanghai"
+    # registered at 17:00 UTC on 31 October: 1 November in Shanghai
+    assert owner_contacts.owed_from({"_id": "hh_1", "created_at": "2026-10-31T17:00:00.000Z"}, tz) == "2026-11"
+    handed_over = {"_id": "hh_1", "created_at": "2026-03-02T02:00:00.000Z", "occupied_from": "2026-09-15"}
+    assert owner_contacts.owed_from(handed_over, tz) == "2026-09"
+    # a handover recorded before the estate was taken on (an earlier developer's) changes nothing
+    assert owner_contacts.owed_from(dict(handed_over, occupied_from="2019-05-01"), tz) == "2026-03"
+    assert owner_contacts.owed_from({"_id": "hh_1"}, tz) is None  # a copy older than the registration field
+
+
+def test_the_desk_kpis_count_households_registered_by_the_periods_end():
+    households = copies(2, created_at="2026-11-05T02:00:00.000Z") + [{"_id": "hh_3", "created_at": "2026-12-02T02:00:00.000Z"}]
+    october = kpis.estate_kpis("2026-10", [], [], households[:2], set(), RULES, now="2026-12-03T00:00:00.000Z")
+    assert october["owner_contact_rate"]["value"] is None and october["valid_complaint_rate"]["denominator"] == 0
+    november = kpis.estate_kpis("2026-11", [], [], households, set(), RULES, [("hh_1", "2026-11-10T02:00:00.000Z")],
+                                now="2026-12-03T00:00:00.000Z")
+    assert (november["owner_contact_rate"]["numerator"], november["owner_contact_rate"]["denominator"]) == (1, 2)
+    assert november["valid_complaint_rate"]["denominator"] == 2
