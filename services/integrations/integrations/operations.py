@@ -5,7 +5,7 @@ import random
 import time
 
 import eventlet
-from eventlet.queue import LightQueue
+from eventlet.queue import Empty, LightQueue
 
 from estate_common import clock, config, contracts, logs, metrics, retention
 from estate_common.errors import NotFound
@@ -23,6 +23,8 @@ PARALLEL = 10  # attempts in flight at once per process
 # deliveries until one was delivered
 PER_FAILING_WEBHOOK = 2
 LOOKED_AT = 10 * BATCH  # due deliveries read to fill a run fairly
+# how often due deliveries are looked for: the timer between runs, and a run while an attempt is slow
+POLL_SECONDS = config.env_float("WEBHOOK_POLL_SECONDS", 1.0)
 # why a due delivery is given up without an attempt (its last_error)
 GIVEN_UP = {"deleted": "the webhook was deleted", "switched_off": "the webhook is switched off"}
 
@@ -132,36 +134,55 @@ def fan_out(db, outbox, event):
 
 # -- the delivery worker (a timer): due deliveries out, off the event consumers' path ----------
 
-def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random, stopping=lambda: False):
+def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random, stopping=lambda: False,
+                poll_seconds=None):
     """Take the due deliveries (oldest first) and attempt them ``PARALLEL`` at a time, in the
     order ``webhooks.RunLanes`` lets them start (a webhook's first, then the rest once it was
     delivered). Each is claimed by a compare-and-set (so that one replica sends it) only when a
     slot is free: its lease then starts with its own attempt, which ``sender.attempt_seconds``
     bounds below the lease. (Claimed all at once, fifty slow attempts ten at a time outlived the
     lease of the last ones, and another replica sent those again.) The number attempted.
+
+    While an attempt is under way, what falls due is looked for again every ``poll_seconds``
+    (``POLL_SECONDS``) and goes out beside it: the run lasts until nothing is in flight. (A run
+    took what was due when it began and ended with its slowest attempt, so one estate's receiver
+    that hung for the attempt's timeout held every other estate's deliveries, and every retry,
+    for as long: 4.7 s a delivery instead of 0.5, retries 15 s apart with a 1 s backoff; found by
+    an integrator's probe.)
+
     ``now`` (tests): the moment of the run and its attempts, instead of the clock's. Once
     ``stopping()`` (the service stopping) no delivery starts: those under way end, the rest stay
     due for another replica (a round of fifty slow attempts outlived the pod's grace period,
     and what was killed mid-send went again after its lease; found by a deploy review)."""
-    attempted = []
+    attempted, in_flight = [], {}
     lease = max(LEASE_SECONDS, 2 * sender.attempt_seconds(timeout_seconds()))
     pool, ended = eventlet.GreenPool(PARALLEL), LightQueue()
-    due = store.due_deliveries(db, clock.to_iso(now or clock.now()), LOOKED_AT)
-    lanes = webhooks.RunLanes(webhooks.fair_share(due, store.failing_webhook_ids(db, due), PER_FAILING_WEBHOOK, BATCH))
-    in_flight = 0
+
+    def fair_due():  # the due deliveries not under way, a failing webhook's backlog kept to its share
+        due = [d for d in store.due_deliveries(db, clock.to_iso(now or clock.now()), LOOKED_AT)
+               if d["_id"] not in in_flight]
+        return webhooks.fair_share(due, store.failing_webhook_ids(db, due), PER_FAILING_WEBHOOK, BATCH)
+
+    lanes = webhooks.RunLanes(fair_due())
     while True:
         # only as many as there are free slots, chosen after every attempt that ended was taken in:
         # a list spawned whole went on after its webhook had failed (found by review)
-        for delivery in ([] if stopping() else lanes.startable(PARALLEL - in_flight)):
+        for delivery in ([] if stopping() else lanes.startable(PARALLEL - len(in_flight))):
+            in_flight[delivery["_id"]] = delivery
             pool.spawn_n(_claim_then_attempt, db, outbox, delivery, lease, send, rand, now, attempted, ended)
-            in_flight += 1
         if not in_flight:
             return len(attempted)
-        lanes.ended(*ended.get())
-        in_flight -= 1
+        try:
+            finished = [ended.get(timeout=POLL_SECONDS if poll_seconds is None else poll_seconds)]
+        except Empty:
+            if not stopping():
+                lanes.refill(fair_due())
+            continue
         while not ended.empty():
-            lanes.ended(*ended.get_nowait())
-            in_flight -= 1
+            finished.append(ended.get_nowait())
+        for delivery, outcome in finished:
+            del in_flight[delivery["_id"]]
+            lanes.ended(delivery, outcome)
 
 
 def _claim_then_attempt(db, outbox, delivery, lease, send, rand, at, attempted, ended):

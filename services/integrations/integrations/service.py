@@ -10,7 +10,7 @@ import logging
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from estate_common import config, contracts, stopping
+from estate_common import contracts, stopping
 from estate_common.errors import Forbidden
 from estate_common.nameko import EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.nameko.entrypoints import BROKER_LOST
@@ -22,7 +22,6 @@ from .rules import DEFAULTS, MAXIMA
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = config.env_float("WEBHOOK_POLL_SECONDS", 1.0)  # how often due deliveries are looked for
 
 
 class WebhookKeys(DependencyProvider):
@@ -105,7 +104,7 @@ class IntegrationsService(EstateSettings, ServiceBase):
         self._require_webhook_admin()
         return operations.redeliver(self.db, self.outbox, payload["estate_id"], payload["id"], payload["item"])
 
-    @graceful_timer(interval=POLL_SECONDS)
+    @graceful_timer(interval=operations.POLL_SECONDS)
     def deliver_due(self):
         """The delivery worker: due deliveries out over HTTP, never on an event consumer's path."""
         operations.deliver_due(self.db, self.outbox, stopping=lambda: stopping.is_stopping(self.name))

@@ -186,6 +186,14 @@ class RunLanes:
         self._waiting = still
         return ready
 
+    def refill(self, deliveries):
+        """What is due now, read again while attempts are under way (none of them among
+        ``deliveries``): it waits in place of what was waiting. A webhook whose attempt failed
+        earlier in the run gets a new probe, as in a run of its own; one whose probe is still
+        under way still waits for it."""
+        self._waiting = list(deliveries)
+        self._stopped.clear()
+
     def ended(self, delivery, outcome):
         """``outcome``: ``DELIVERED``, ``FAILED`` (an attempt that did not deliver) or ``NOT_TRIED``."""
         webhook = delivery["webhook_id"]

@@ -538,6 +538,35 @@ def test_a_hanging_receiver_gets_one_attempt_a_run_and_the_other_webhooks_all_th
     assert {d["status"] for d in deliveries(svc, healthy)} == {"delivered"}
 
 
+def test_what_falls_due_while_an_attempt_hangs_goes_out_beside_it_not_after_it(svc, private):
+    """One estate's receiver hanging for the attempt's timeout held every other estate's
+    deliveries, and every retry, until the run's slowest attempt ended (4.7 s a delivery instead
+    of 0.5; found by an integrator's probe)."""
+    hanging = subscribe(svc, "http://127.0.0.1:9/hanging")
+    svc.on_maintenance__work_order_created(order_created(id="wo_first"))
+    healthy = subscribe(svc, "http://127.0.0.1:9/healthy")
+    sent, released = [], eventlet.event.Event()
+
+    def send(url, body, headers, timeout, allow):
+        sent.append(url.rsplit("/", 1)[1])
+        if url.endswith("hanging"):
+            released.wait()  # hangs until the other estate's delivery went out
+            return None, "timed out after 11 s (the whole attempt)"
+        released.send()
+        return 204, None
+
+    def meanwhile():  # an event for the healthy webhook arrives while the hanging attempt is under way
+        eventlet.sleep(0.05)
+        svc.on_maintenance__work_order_created(order_created(id="wo_later"))
+    eventlet.spawn_n(meanwhile)
+    with eventlet.Timeout(5):
+        assert operations.deliver_due(svc.db, svc.outbox, send=send, poll_seconds=0.02) == 2
+    assert sent == ["hanging", "healthy"]  # before, the run waited on the hanging attempt: a deadlock here
+    assert [d["status"] for d in deliveries(svc, healthy)] == ["delivered"]
+    # the hanging webhook's second delivery waited for its probe, which failed: due for the next run
+    assert sorted(d["attempts"] for d in deliveries(svc, hanging)) == [0, 1]
+
+
 def test_a_service_that_is_stopping_starts_no_delivery_and_ends_those_under_way(svc, private):
     """A round of fifty slow attempts outlived the pod's grace period, and a delivery killed mid-send
     went again after its lease (found by a deploy review): once stopping, none starts."""

@@ -333,3 +333,16 @@ def test_a_run_hands_out_no_more_deliveries_than_it_is_asked_for():
     assert _lane_ids(run.startable(2)) == ["h1", "h2"]
     run.ended({"_id": "h1", "webhook_id": "w"}, webhooks.FAILED)
     assert run.startable(10) == []  # h3 and h4 wait for the next run
+
+
+def test_what_is_due_again_while_attempts_are_under_way_waits_in_place_of_what_waited():
+    """The run reads what is due while a slow attempt is under way (``deliver_due``): a webhook
+    stopped by a failure gets a new probe, one whose probe is still under way waits for it."""
+    run = webhooks.RunLanes([{"_id": "s0", "webhook_id": "slow"}, {"_id": "f0", "webhook_id": "failing"},
+                             {"_id": "f1", "webhook_id": "failing"}])
+    assert _lane_ids(run.startable(10)) == ["s0", "f0"]
+    run.ended({"_id": "f0", "webhook_id": "failing"}, webhooks.FAILED)
+    assert run.startable(10) == []  # f1 held back, s0 still under way
+    run.refill([{"_id": "s1", "webhook_id": "slow"}, {"_id": "f1", "webhook_id": "failing"},
+                {"_id": "n0", "webhook_id": "new"}])
+    assert _lane_ids(run.startable(10)) == ["f1", "n0"]  # s1 waits for s0, its webhook's probe
