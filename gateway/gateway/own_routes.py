@@ -152,8 +152,10 @@ def register(app, services):
             except Exception as error:  # readiness reports, it does not raise
                 checks["broker"] = _unavailable(error)
         else:
-            answers, errors = ready.ask({name: partial(rpc.call, name, "health", {}, timeout=READY_TIMEOUT_SECONDS)
-                                         for name in services}, READY_TIMEOUT_SECONDS)  # in the probe's unsampled trace
+            # in the probe's unsampled trace, under its request id (the services' lines had none)
+            answers, errors = ready.ask({name: partial(rpc.call, name, "health", {}, request_id=g.request_id,
+                                                       timeout=READY_TIMEOUT_SECONDS)
+                                         for name in services}, READY_TIMEOUT_SECONDS)
             checks.update({name: "ok" for name in answers})
             checks.update({name: _unavailable(error) for name, error in errors.items()})
         all_ok = all(value == "ok" for value in checks.values())

@@ -15,7 +15,7 @@ def test_healthz_needs_no_token(app, client, contract, rpc):
 
 
 def test_readyz_when_everything_answers(app, client, contract, rpc):
-    response = client.get("/readyz")
+    response = client.get("/readyz", headers={"X-Request-ID": "probe-readyz-1"})
     body = contract.check(app, response, 200)
     assert body == {"status": "ready", "checks": {"gateway_store": "ok", **{name: "ok" for name in SERVICES}}}
     assert sorted(c.service for c in rpc.calls) == sorted(SERVICES)
@@ -23,6 +23,7 @@ def test_readyz_when_everything_answers(app, client, contract, rpc):
         assert call.method == "health"
         assert call.payload == {}
         assert call.timeout == 2.0  # readiness never waits the full RPC timeout
+        assert call.request_id == "probe-readyz-1"  # the services' lines had none (found by a probe)
 
 
 @pytest.mark.parametrize("down", SERVICES)

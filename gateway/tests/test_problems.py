@@ -348,7 +348,8 @@ def test_unexpected_exception_is_500_without_its_message(client, contract, admin
 
 # -- X-Request-ID ---------------------------------------------------------------
 
-@pytest.mark.parametrize("given", ["req-123", "a", "A.b_c:d-9", "x" * 128])
+@pytest.mark.parametrize("given", ["req-123", "a", "A.b_c:d-9", "x" * 128, "550e8400-e29b-41d4-a716-446655440000",
+                                   "0af7651916cd43dd8448eb211c80319c"])
 def test_valid_request_id_is_echoed_and_passed_on(client, contract, admin_token, rpc, given):
     rpc.answer("customer_service", "create_request", NotFound("no such household"))
     response = client.post(REQUESTS, json=SR_BODY, headers={**bearer(admin_token), "X-Request-ID": given})
@@ -367,7 +368,10 @@ def test_request_id_on_a_successful_call(client, admin_token, rpc):
 
 # a phone or an ID number as the id would go into every log line, event and record of the call
 @pytest.mark.parametrize("given", ["x" * 129, "y" * 300, "has spaces", "semi;colon", "slash/es", "ünïcode", "",
-                                   "13999975678", "req-13999975678", "110101199003071234"])
+                                   "13999975678", "req-13999975678", "110101199003071234",
+                                   # as the probe of 2026-12 wrote them: they went into the logs, an
+                                   # archive record and a webhook body
+                                   "139_1234_5678", "139:1234:5678", "1391234-5678", "139--1234--5678"])
 def test_invalid_request_id_is_replaced(client, admin_token, rpc, given):
     response = client.get(REQUESTS, headers={**bearer(admin_token), "X-Request-ID": given})
     assert response.status_code == 200

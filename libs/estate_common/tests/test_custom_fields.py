@@ -65,7 +65,10 @@ def test_values_are_checked_by_type(key, good, bad):
 
 @pytest.mark.parametrize("key, value", [
     ("note", "13900775678"), ("note", "业主身份证 110105199003071234"), ("note", "call 139-0077 5678"),
-    ("note", "１３９００７７５６７８"), ("floor_count", 13900775678), ("floor_count", 13900775678.0)])
+    ("note", "１３９００７７５６７８"), ("floor_count", 13900775678), ("floor_count", 13900775678.0),
+    # as a word processor writes them: a PATCH with these was a 200, and every role read them
+    # (found by a probe, 2026-12)
+    ("note", "owner phone 139–1234–5678"), ("note", "139\u00a01234\u00a05678"), ("note", "ID 110105 1949 1231 002 X")])
 def test_a_value_holding_a_phone_or_id_number_is_refused_and_says_why(key, value):
     """Custom values are not masked, so they must not hold personal data: a review defined an
     "owner ID card" text field and filled it; nothing stopped it."""

@@ -10,7 +10,7 @@ import pytest
 
 from opentelemetry.trace import SpanKind
 
-from estate_common import clock, logs, tracing
+from estate_common import clock, logs, personal_numbers, tracing
 
 
 @pytest.mark.parametrize("text, personal", [
@@ -96,6 +96,22 @@ MUST_BE_MASKED = [
     ("(0755)1234567", "1234567"),
     ("0755 123 4567", "0755 123 4567"),
     ("+86 21 1234 5678", "1234 5678"),
+    # as a word processor or a careless hand writes them (found by a probe, 2026-12)
+    ("139–1234–5678", "139–1234–5678"),  # en dashes
+    ("139—1234—5678", "139—1234—5678"),  # em dashes
+    ("139\u00a01234\u00a05678", "139\u00a01234\u00a05678"),  # no-break spaces
+    ("139\u202f1234\u202f5678", "139\u202f1234\u202f5678"),  # narrow no-break spaces
+    ("139  1234  5678", "139  1234  5678"),
+    ("139 - 1234 - 5678", "139 - 1234 - 5678"),
+    ("139--1234--5678", "139--1234--5678"),
+    ("139_1234_5678", "139_1234_5678"),
+    ("139:1234:5678", "139:1234:5678"),
+    ("1391234-5678", "1391234-5678"),
+    ("13912-345678", "13912-345678"),
+    ("139·1234·5678", "139·1234·5678"),
+    ("110105 1949 1231 002 X", "110105 1949 1231 002 X"),
+    ("11010519491231002Ｘ", "11010519491231002Ｘ"),
+    ("0571–8888–1234", "0571–8888–1234"),
 ]
 
 
@@ -126,6 +142,14 @@ MUST_NOT_BE_MASKED = [
     "version 1.38.0013.8",
     "number 12345678901",
     "duration 13800.5 ms",
+    # the system's ids, trace ids and request ids: a delivery id was logged as
+    # dlv_f96c35dc9bdb[redacted]eb (found by a probe)
+    "delivery dlv_f96c35dc9bdb0925279956eb failed",
+    "job job_finance_0571888812345678abcdef01 queued",
+    "trace 4bf92f3577b34da6a3ce929d0e0e4736",
+    "request 550e8400-e29b-41d4-a716-446655440000",
+    "rooms 1201 1202 1203 1204",
+    "at 2026-11-23 13:09:40 and 2026-11-24 08:00:00",
 ]
 
 
@@ -162,8 +186,8 @@ def test_no_personal_number_has_fewer_digits_than_scrub_looks_for():
     """``scrub`` returns text with fewer than ``FEWEST_DIGITS`` digits unsearched: each pattern
     must need at least that many, read off the patterns themselves."""
     from re import _parser
-    fewest = [_fewest_digits(_parser.parse(pattern.pattern)) for pattern in logs._PERSONAL]
-    assert min(fewest) == logs.FEWEST_DIGITS, fewest
+    fewest = [_fewest_digits(_parser.parse(pattern.pattern)) for pattern in personal_numbers._NUMBERS]
+    assert min(fewest) == personal_numbers.FEWEST_DIGITS, fewest
 
 
 def test_a_landline_of_the_fewest_digits_is_still_masked():

@@ -267,6 +267,9 @@ def test_phone_and_id_numbers_typed_into_free_text_are_redacted_and_ids_kept():
     assert "13944445555" not in sent["description"] and "110101199003071234" not in sent["description"]
     assert sent["description"].startswith("call me at [redacted]")
     assert "138-0013-8000" not in sent["items"][0]["note"]
+    # an en dash, no-break spaces: they went out verbatim (found by a probe, 2026-12)
+    typed = dict(EVENT, data=dict(event["data"], description="ring 139–1234–5678 or 139\u00a01234\u00a05678"))
+    assert json.loads(webhooks.body_of(typed))["data"]["description"] == "ring [redacted] or [redacted]"
     assert (sent["id"], sent["household_id"], sent["number"], sent["created_at"]) == (
         hex_id, "hh_13800138000", "SR-2026-000042", "2026-11-23T02:00:00.000Z")
 
