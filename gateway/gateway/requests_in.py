@@ -106,9 +106,27 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not a JSON number")
 
 
+class _KeyTwice(ValueError):
+    pass
+
+
+def _object_once_per_key(pairs):
+    """A JSON object whose every key is given once. Python's json keeps the last of a key given
+    twice, so ``{"amount_cents": 100, "amount_cents": 5}`` was a payment of 5 cents, whichever of
+    the two the sender meant (found by an integrator's probe); RFC 8259 leaves such an object's
+    meaning to the reader."""
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _KeyTwice(twice)
+    return body
+
+
 def json_body():
     """The body as a JSON object, or a 400/415 that says what is wrong with it (not JSON in
-    UTF-8, not an object, ``NaN`` or ``Infinity`` where a number goes, nested deeper than ``MAX_DEPTH``).
+    UTF-8, not an object, ``NaN`` or ``Infinity`` where a number goes, nested deeper than ``MAX_DEPTH``,
+    a key given twice in one object).
     No body at all is ``{}``: an action whose body is all optional (an approval) needs none, and
     one that needs a field is a 400 naming it, not a 415 about a type nobody sent."""
     if not request.mimetype == "application/json":
@@ -120,7 +138,10 @@ def json_body():
         # json.loads of bytes would also take UTF-16 and UTF-32 (a UTF-16 body was accepted,
         # found by review)
         body = json.loads(request.get_data(cache=True).decode("utf-8-sig"), parse_constant=_refuse_constant,
-                          parse_float=_number)
+                          parse_float=_number, object_pairs_hook=_object_once_per_key)
+    except _KeyTwice as twice:
+        raise InvalidInput("a key is given twice in one object of the body",
+                           [field_error(str(twice)[:200], "is given twice in one object")]) from None
     except (ValueError, RecursionError):  # a UnicodeDecodeError is a ValueError
         raise InvalidInput("the body is not valid JSON", [field_error("(body)", "is not valid JSON")]) from None
     if not isinstance(body, dict):

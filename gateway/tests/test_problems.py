@@ -65,6 +65,19 @@ def test_json_in_another_encoding_than_utf8_is_400(client, contract, admin_token
     assert rpc.calls_except_estate_lookups() == []
 
 
+@pytest.mark.parametrize("data, field", [
+    ('{"household_id": "hh_1", "amount_cents": 100, "method": "cash", "amount_cents": 5}', "amount_cents"),
+    ('{"household_id": "hh_1", "amount_cents": 100, "method": "cash", "meta": {"a": 1, "a": 2}}', "a")])
+def test_a_key_given_twice_in_one_object_is_400_naming_it(client, contract, admin_token, rpc, data, field):
+    """Python's json kept the last: a payment of 100 cents sent with a second amount_cents of 5
+    was a payment of 5 (found by an integrator's probe)."""
+    response = client.post("/api/v1/estates/est_1/payments", data=data, content_type="application/json",
+                           headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=[field])
+    assert body["errors"] == [{"field": field, "message": "is given twice in one object"}]
+    assert rpc.calls_except_estate_lookups() == []
+
+
 def test_a_utf8_body_with_a_byte_order_mark_is_read(client, admin_token, rpc):
     """RFC 8259 §8.1 lets a parser ignore a leading BOM; some clients send one (PowerShell 5.1)."""
     data = b"\xef\xbb\xbf" + json.dumps(SR_BODY).encode()
