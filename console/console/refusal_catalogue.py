@@ -103,6 +103,14 @@ ZH = {
         '请求体不是有效的 JSON',
     'is not valid JSON':
         '不是有效的 JSON',
+    'a key is given twice in one object of the body':
+        '请求体的同一对象中有重复的键',
+    'is given twice in one object':
+        '在同一对象中出现了两次',
+    'a query parameter is given more than once':
+        '有查询参数重复出现',
+    'is given more than once: one value each':
+        '重复出现：每个参数只能给一个值',
     'a Bearer token is required':
         '需要 Bearer 令牌',
     'the token has expired':

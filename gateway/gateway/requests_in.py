@@ -242,11 +242,17 @@ class UnsupportedMediaType(InvalidInput):
 
 
 def refuse_unknown_query(allowed=(), where="here"):
-    """A 400 naming each query parameter not in ``allowed`` ("is not a parameter <where>")."""
+    """A 400 naming each query parameter not in ``allowed`` ("is not a parameter <where>"), and
+    each given more than once: the first was taken without a word, so ``?building=1&building=2``
+    listed building 1 alone to a client that meant both (found by an integrator's probe)."""
     unknown = sorted(set(request.args) - set(allowed))
     if unknown:
         raise InvalidInput("unknown query parameters",
                            [field_error(name, f"is not a parameter {where}") for name in unknown])
+    twice = sorted(name for name in request.args if len(request.args.getlist(name)) > 1)
+    if twice:
+        raise InvalidInput("a query parameter is given more than once",
+                           [field_error(name, "is given more than once: one value each") for name in twice])
 
 
 def query_payload(route):

@@ -78,6 +78,17 @@ def test_a_key_given_twice_in_one_object_is_400_naming_it(client, contract, admi
     assert rpc.calls_except_estate_lookups() == []
 
 
+def test_a_query_parameter_given_twice_is_400_naming_it(client, contract, admin_token, rpc):
+    """The first was taken without a word: ``?kind=repair&kind=complaint`` listed repairs alone
+    to a client that meant both (found by an integrator's probe)."""
+    response = client.get(REQUESTS + "?kind=repair&kind=complaint&limit=5", headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input", fields=["kind"])
+    assert body["errors"] == [{"field": "kind", "message": "is given more than once: one value each"}]
+    assert rpc.calls_except_estate_lookups() == []
+    response = client.get("/api/v1/kpis?period=2026-11&period=2026-10", headers=bearer(admin_token))
+    contract.problem(response, 400, "invalid_input", fields=["period"])
+
+
 def test_a_utf8_body_with_a_byte_order_mark_is_read(client, admin_token, rpc):
     """RFC 8259 §8.1 lets a parser ignore a leading BOM; some clients send one (PowerShell 5.1)."""
     data = b"\xef\xbb\xbf" + json.dumps(SR_BODY).encode()
