@@ -820,6 +820,8 @@ ZH = {
         '收费标准的设置前后矛盾',
     'another payment of this household is being posted; try again in a moment':
         '该房屋另有一笔收款正在入账，请稍后再试',
+    'another entry of this cashier\'s day is being written; try again in a moment':
+        '该收银员当日的另一笔流水正在记账，请稍后重试',
     'the fee standard was approved meanwhile':
         '该收费标准已被他人审批',
     'the bill changed while the payment was being posted; try again':

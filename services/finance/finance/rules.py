@@ -65,6 +65,12 @@ HOUSEHOLD_LOCK_SECONDS = 30
 HOUSEHOLD_LOCK_WAIT_SECONDS = 1.0
 HOUSEHOLD_LOCK_RETRY_SECONDS = 0.01
 
+# How long a writer of a cashier's journal entry (and a settlement of the day) waits for another
+# (``operations.journal_day``): the cashier's entries are written one at a time, a few
+# milliseconds each, and an integrator posting many payments at once as one cashier queues here.
+# With the household's wait after it, still under the gateway's RPC timeout.
+JOURNAL_DAY_LOCK_WAIT_SECONDS = 3.0
+
 # The bills of a billing run are written in batches of this many documents.
 BILLING_BATCH = 1000
 

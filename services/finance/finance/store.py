@@ -115,7 +115,17 @@ def household_addresses(db, estate_id, household_ids):
 def lock_household(db, estate_id, household_id, now_iso, expires_iso):
     """Take the household's lock (an insert on a natural ``_id``; an expired lock is taken
     over). Returns the lock's ``(_id, token, estate_id)``; Conflict when another writer holds it."""
-    lock_id = ids.natural_id("lock", estate_id, household_id)
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, household_id), now_iso, expires_iso,
+                 "another payment of this household is being posted; try again in a moment")
+
+
+def lock_journal_day(db, estate_id, cashier, day, now_iso, expires_iso):
+    """Take the lock of ``cashier``'s journal of ``day`` (as ``lock_household``)."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "journal", cashier, day), now_iso, expires_iso,
+                 "another entry of this cashier's day is being written; try again in a moment")
+
+
+def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
     token = ids.new_id("tok")
     try:
         db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
@@ -125,10 +135,14 @@ def lock_household(db, estate_id, household_id, now_iso, expires_iso):
                                     {"$set": {"token": token, "expires_at": expires_iso}})
         if taken.modified_count:
             return lock_id, token, estate_id
-    raise Conflict("another payment of this household is being posted; try again in a moment")
+    raise Conflict(busy)
 
 
 def unlock_household(db, lock):
+    unlock(db, lock)
+
+
+def unlock(db, lock):
     lock_id, token, estate_id = lock
     db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
 

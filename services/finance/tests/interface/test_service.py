@@ -737,6 +737,29 @@ def test_a_settlement_totals_the_day_and_closes_it_for_that_cashier(finance):
     assert pay(finance, "hh_3", 100)["day"] == "2026-11-24"
 
 
+def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_refused(finance, monkeypatch):
+    """A settlement read the day's entries while a payment's entry was still to be written: the
+    payment was answered 201 on a day then closed and counted nowhere (1 to 7 of 23 payments, 5
+    rounds in 32; a concurrency probe). Now the settlement waits for the entry under way."""
+    approved(finance)
+    run(finance)
+    insert_entry = operations.store.insert_entry
+
+    def slowly(db, entry):
+        eventlet.sleep(0.05)  # the payment's allocations and events before it
+        return insert_entry(db, entry)
+    monkeypatch.setattr(operations.store, "insert_entry", slowly)
+    paying = eventlet.spawn(pay, finance, "hh_1", 21002, "cash")
+    eventlet.sleep(0.01)  # the payment has begun
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert paying.wait()["status"] == "posted"
+    booked = list(finance.db.journal.find({"estate_id": ESTATE, "cashier": "wang", "day": "2026-11-23"}))
+    assert (settled["entries"], settled["in_cents"]) == (len(booked), sum(e["amount_cents"] for e in booked)) == (1, 21002)
+    with pytest.raises(BusinessRuleViolation):
+        pay(finance, "hh_2", 100)  # and the day is closed after it
+
+
 def test_a_cashier_cannot_settle_someone_elses_day_nor_a_future_one(finance):
     acting(finance, CASHIER)
     with pytest.raises(Forbidden):
