@@ -820,6 +820,10 @@ ZH = {
         '收费标准的设置前后矛盾',
     'another payment of this household is being posted; try again in a moment':
         '该房屋另有一笔收款正在入账，请稍后再试',
+    'the password was changed meanwhile by another request: this one was not set':
+        '密码已被另一个请求修改，本次修改未生效',
+    'is no longer the current password':
+        '已不是当前密码',
     'another entry of this cashier\'s day is being written; try again in a moment':
         '该收银员当日的另一笔流水正在记账，请稍后重试',
     'the fee standard was approved meanwhile':

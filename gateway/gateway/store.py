@@ -41,12 +41,14 @@ def find_user(db, username):
     return db.users.find_one({"_id": username})
 
 
-def change_user(db, username, changes, new_credentials=False):
-    """``new_credentials``: also move the user's ``credential_version`` on (older tokens stop working)."""
+def change_user(db, username, changes, new_credentials=False, only_if=None):
+    """``new_credentials``: also move the user's ``credential_version`` on (older tokens stop
+    working). ``only_if``: fields the stored user must still hold, else nothing is written.
+    Whether the user was changed."""
     update = {"$set": changes}
     if new_credentials:
         update["$inc"] = {"credential_version": 1}
-    db.users.update_one({"_id": username}, update)
+    return db.users.update_one({"_id": username, **(only_if or {})}, update).matched_count == 1
 
 
 def staff_of_estates(db, estate_ids):

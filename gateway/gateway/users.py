@@ -149,9 +149,15 @@ def change_password(db, cache, user_id, current_password, new_password):
     if new_password == current_password:
         raise BusinessRuleViolation("the new password must differ from the current one",
                                     [field_error("new_password", "is the current password")])
-    store.change_user(db, user_id, {"password_hash": passwords.hash_password(new_password)},
-                      new_credentials=True)
+    # only over the password just checked: four changes sent at once with the same current
+    # password were each answered 200, and only the last one's new password signed in (found by a
+    # concurrency probe; the hash's slowness widened the gap)
+    changed = store.change_user(db, user_id, {"password_hash": passwords.hash_password(new_password)},
+                                new_credentials=True, only_if={"password_hash": user["password_hash"]})
     cache.forget(user_id)
+    if not changed:
+        raise Conflict("the password was changed meanwhile by another request: this one was not set",
+                       [field_error("current_password", "is no longer the current password")])
     return store.find_user(db, user_id)
 
 

@@ -238,6 +238,26 @@ def test_bad_password_change_is_400(app, client, contract, user, body, field):
     contract.problem(response, 400, "invalid_input", fields=[field], app=app)
 
 
+def test_a_change_that_another_change_overtook_is_a_409_and_sets_nothing(app, client, contract, user, monkeypatch):
+    """Four changes sent at once with the same current password were each answered 200, and only
+    the last one's new password signed in (found by a concurrency probe): the other request's
+    change lands while this one hashes its new password."""
+    from gateway import users
+    username, token = user()
+    db, hash_password = app.extensions["estate_ops"].db, users.passwords.hash_password
+
+    def overtaken(password):
+        db.users.update_one({"_id": username}, {"$set": {"password_hash": hash_password("the-other-requests-one")}})
+        return hash_password(password)
+    monkeypatch.setattr(users.passwords, "hash_password", overtaken)
+    response = change_password(client, token, USER_PASSWORD, "a-new-password-of-mine")
+    contract.problem(response, 409, "conflict", fields=["current_password"], app=app)
+    monkeypatch.setattr(users.passwords, "hash_password", hash_password)
+    signs_in = [client.post("/api/v1/auth/token", json={"username": username, "password": password}).status_code
+                for password in ("the-other-requests-one", "a-new-password-of-mine")]
+    assert signs_in == [200, 401]
+
+
 def test_the_new_password_must_differ(app, client, contract, user):
     _, token = user()
     response = change_password(client, token, USER_PASSWORD, USER_PASSWORD)
