@@ -373,7 +373,8 @@ def test_unexpected_exception_is_500_without_its_message(client, contract, admin
 # -- X-Request-ID ---------------------------------------------------------------
 
 @pytest.mark.parametrize("given", ["req-123", "a", "A.b_c:d-9", "x" * 128, "550e8400-e29b-41d4-a716-446655440000",
-                                   "0af7651916cd43dd8448eb211c80319c"])
+                                   "0af7651916cd43dd8448eb211c80319c", "1732345678901-12345", "20261123-083000-0001",
+                                   "job.20261123.083000.1234"])
 def test_valid_request_id_is_echoed_and_passed_on(client, contract, admin_token, rpc, given):
     rpc.answer("customer_service", "create_request", NotFound("no such household"))
     response = client.post(REQUESTS, json=SR_BODY, headers={**bearer(admin_token), "X-Request-ID": given})

@@ -1,25 +1,26 @@
-"""Phone and ID card numbers in free text, however people write them.
+"""Phone and ID card numbers in free text, as people write them.
 
 The one place that says what a personal number looks like for the services and the gateway: log
 lines redact them (``logs.scrub``), webhook bodies redact them in free text, and a request id or
 a custom field's value that holds one is refused. (The console ships without the shared library
 and keeps a smaller rule of its own for the few lines it writes: ``console/console/logs.py``.)
 
-How a number is found: the text is read with every dash, space and full-width character a
-keyboard or a word processor makes as its ASCII twin (one character for one, so a match's place
-is the same in the text as written). Runs of digits joined by short gaps (spaces, dashes, dots,
-slashes, underscores, colons, parentheses, a plus) are the candidates, and a number is one or
-more whole groups of a run whose digits, put together, are a mobile, an ID card or a landline
-number. Whole groups: a number inside a longer run of digits (an order number, an amount) is
-not one. Each group holds three digits or more (a country code and the area code after it may
-hold two), so an amount like ``138001380.00`` is not a mobile. Tokens of 16 hex digits or more
-with a letter among them (the system's ids, trace ids, digests) and UUIDs are not read: a
-delivery id was logged as ``dlv_f96c35dc9bdb[redacted]eb`` (found by a probe).
+A number is found in the text as read: every dash, space and full-width character a keyboard or
+a word processor makes is read as its ASCII twin (one character for one, so a match's place is
+the same in the text as written). Its digits come in the groups people write (a mobile 3-4-4,
+4-3-4, 3-8, 7-4 or 5-6; an ID card 18, 6-8-4, 6-4-4-4 or 4-4-4-4-2, its X maybe apart), each gap
+one or two spaces or a separator (``- . / _ :``, or ``--``) maybe between spaces. A number must
+not be part of a longer run of digits (an order number, an amount, a timestamp): hence the
+look-arounds, which also refuse a digit one dash or dot away (a space then a digit may follow:
+"138 0013 8000 3 times"). The system's ids (24, 32, 40 or 64 hex digits, UUIDs) are not read:
+a delivery id was logged as ``dlv_f96c35dc9bdb[redacted]eb``.
 
-Until 2026-12 the patterns allowed one space, dash, dot or slash between the usual groups only:
+Until 2026-12 the gaps were one space, dash, dot or slash between the usual groups only:
 ``139–1234–5678`` (an en dash), ``139 1234 5678`` with no-break spaces, ``139_1234_5678`` or
 ``1391234-5678`` went into the logs, a request id, webhook bodies and custom fields as typed
-(found by a probe).
+(found by a probe). A first version that took any grouping of digits redacted IP addresses,
+business hours and timestamps, and refused them in custom fields (found by review): the
+groupings stay the ones people write.
 """
 import re
 
@@ -28,70 +29,41 @@ import re
 _READ_AS = str.maketrans({
     **{chr(0xFF10 + n): str(n) for n in range(10)},
     "＋": "+", "（": "(", "）": ")", "－": "-", "．": ".", "／": "/", "：": ":", "＿": "_", "Ｘ": "X", "ｘ": "x",
-    "·": ".",
-    **{space: " " for space in "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
+    "·": ".", "\u00ad": "-",
+    **{space: " " for space in "\t\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f"
+                               "\u205f\u3000\ufeff"},
     **{dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"},
 })
 
-_GAP = r"[ \-./_:()+]{1,3}"
-_RUN = re.compile(r"[0-9]+(?:" + _GAP + r"[0-9]+)*")
-_GROUP = re.compile(r"[0-9]+")
-_CHECK_X = re.compile(r"[ \-./_:]{0,3}[Xx](?![0-9A-Za-z])")  # an ID card's last character, maybe apart
-_NOT_READ = re.compile(r"(?<![0-9A-Za-z])(?:(?=[0-9a-f]*[a-f])[0-9a-f]{16,}"
-                       r"|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})(?![0-9A-Za-z])")
-
-_COUNTRY = ("86", "0086")
-# the digits of a number put together, each kind on its own
-_NUMBERS = [
-    re.compile(r"(?:0086|86)?1[3-9][0-9]{9}"),  # mobile, maybe after the country code
-    re.compile(r"[0-9]{17}[0-9Xx]"),  # ID card: 6 region, 8 birth date, 3 sequence, a check digit or X
-    re.compile(r"[1-8][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}"),  # first-generation ID
-    re.compile(r"0[0-9]{2,3}[0-9]{7,8}"),  # landline: area code, then 7-8 digits
-    re.compile(r"(?:0086|86)[1-9][0-9]{1,2}[0-9]{7,8}"),  # landline dialled from abroad
+_BEFORE = r"(?<![0-9])(?<![0-9][.\-])"
+_AFTER = r"(?![0-9]|[.\-][0-9])"
+_GAP = r"(?:[ \t]{1,2}|[ \t]?(?:--|[-./_:])[ \t]?)"
+_COUNTRY = r"(?:(?:\+|00)?86[ .\-]?|\((?:\+|00)?86\)[ .\-]?)"
+_PATTERNS = [
+    # ID card: 6 region, 8 birth date, 3 sequence, a check digit or X; as 18, 6-8-4, 6-4-4-4 (the
+    # X maybe apart) or 4-4-4-4-2
+    re.compile(_BEFORE + r"(?:[0-9]{17}(?:[0-9Xx]|G[Xx])|[0-9]{6}G[0-9]{8}G[0-9]{3}G?[0-9Xx]"
+               r"|[0-9]{6}G[0-9]{4}G[0-9]{4}G[0-9]{3}G?[0-9Xx]|[0-9]{4}G[0-9]{4}G[0-9]{4}G[0-9]{4}G[0-9][0-9Xx])"
+               .replace("G", _GAP) + _AFTER),
+    # first-generation ID card (15 digits): 6 region, a yymmdd birth date, 3 sequence
+    re.compile(_BEFORE + r"[1-8][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}" + _AFTER),
+    # mobile: 11 digits starting 1[3-9]; as 11, 3-4-4, 3-8, 4-3-4, 7-4 or 5-6; maybe after the country code
+    re.compile(_BEFORE + _COUNTRY + r"?1[3-9](?:[0-9]{9}|[0-9]G[0-9]{4}G?[0-9]{4}|[0-9]{2}G[0-9]{3}G[0-9]{4}"
+               r"|[0-9]{5}G[0-9]{4}|[0-9]{3}G[0-9]{6})".replace("G", _GAP) + _AFTER),
+    # landline: area code (0 and 2-3 digits, maybe in parentheses), then 7-8 digits
+    re.compile(_BEFORE + r"(?:\(0[0-9]{2,3}\) ?|0[0-9]{2,3}([ .\-]?))[0-9]{3,4}[ .\-]?[0-9]{4}" + _AFTER),
+    # landline dialled from abroad: +86, the area code without its 0, then 7-8 digits
+    re.compile(r"(?:(?:\+|00)86[ .\-]?|\((?:\+|00)?86\) ?)\(?[1-9][0-9]{1,2}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{4}"
+               + _AFTER),
 ]
-# the fewest digits of any of them (a landline: 0, two of area code, seven): text with fewer is
-# returned unsearched, as most of what a log line holds is ("worker done", an RPC's name)
+# the system's ids, trace ids and digests, and UUIDs: hex with a letter among it, read as nothing
+_NOT_READ = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                       r"|(?=[0-9a-f]*[a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32}|[0-9a-f]{24}))(?![0-9A-Za-z])")
+
+# the fewest digits any of them matches: a landline, 0 and two digits of area code then 3 + 4 (ID
+# cards have 15 or 18, mobiles 11). Text with fewer is returned as it is, unsearched: most of a
+# log line's parts ("worker done", an RPC's name, a status) hold no digit.
 FEWEST_DIGITS = 10
-_MOST_GROUPS = 5  # "+86 21 1234 5678", "110105 1949 1231 002"
-
-
-def _is_number(digits):
-    return any(pattern.fullmatch(digits) for pattern in _NUMBERS)
-
-
-def _groups_fit(groups):
-    """Three digits or more a group; two only for a country code and the area code after it."""
-    for n, (start, end, text) in enumerate(groups):
-        if len(text) >= 3:
-            continue
-        if len(text) == 2 and ((n == 0 and text == "86") or (n == 1 and groups[0][2] in _COUNTRY)):
-            continue
-        return False
-    return True
-
-
-def _numbers_in_run(read, run):
-    """``(start, end)`` of each number among the whole groups of ``run`` (a match of ``_RUN``)."""
-    groups = [(run.start() + g.start(), run.start() + g.end(), g.group()) for g in _GROUP.finditer(run.group())]
-    check_x = _CHECK_X.match(read, run.end())
-    found, first = [], 0
-    while first < len(groups):
-        for last in range(min(len(groups), first + _MOST_GROUPS) - 1, first - 1, -1):
-            chosen = groups[first:last + 1]
-            if not _groups_fit(chosen):
-                continue
-            digits = "".join(text for _, _, text in chosen)
-            if last == len(groups) - 1 and check_x and _is_number(digits + check_x.group()[-1]):
-                found.append((chosen[0][0], check_x.end()))
-                break
-            if _is_number(digits):
-                found.append((chosen[0][0], chosen[-1][1]))
-                break
-        else:
-            first += 1
-            continue
-        first = last + 1
-    return found
 
 
 def find(text):
@@ -100,13 +72,17 @@ def find(text):
     if sum(map(read.count, "0123456789")) < FEWEST_DIGITS:
         return []
     read = _NOT_READ.sub(lambda token: "#" * len(token.group()), read)
-    return [span for run in _RUN.finditer(read) for span in _numbers_in_run(read, run)]
+    spans = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(read):
+            spans.append(match.span())
+            read = read[:match.start()] + "#" * (match.end() - match.start()) + read[match.end():]
+    return sorted(spans)
 
 
 def redact(text, mark="[redacted]"):
     """``text`` with each personal number replaced by ``mark``."""
-    spans = find(text)
-    for start, end in reversed(spans):
+    for start, end in reversed(find(text)):
         text = text[:start] + mark + text[end:]
     return text
 

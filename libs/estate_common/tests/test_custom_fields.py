@@ -79,6 +79,9 @@ def test_a_value_holding_a_phone_or_id_number_is_refused_and_says_why(key, value
 
 
 @pytest.mark.parametrize("key, value", [("note", "gate code 4711, bins on Tuesday"), ("note", "SR-2026-000123"),
+                                        # refused by a first version of the wider gaps (found by review)
+                                        ("note", "open 0800-1200 1300-1800"), ("note", "device 192.168.139.201:10080"),
+                                        ("note", "HT-20261123-0001-000001"), ("note", "001 002 003 004"),
                                         ("floor_count", 1380013), ("floor_count", 2026.5)])
 def test_numbers_that_are_not_a_phone_or_id_number_stay_allowed(key, value):
     assert cf.check_values(FIELDS, {key: value}) == {key: value}

@@ -112,6 +112,10 @@ MUST_BE_MASKED = [
     ("110105 1949 1231 002 X", "110105 1949 1231 002 X"),
     ("11010519491231002Ｘ", "11010519491231002Ｘ"),
     ("0571–8888–1234", "0571–8888–1234"),
+    ("138\t0013\t8000", "138\t0013\t8000"),
+    ("138\u200b0013\u200b8000", "138\u200b0013\u200b8000"),
+    ("138 -- 0013 -- 8000", "138 -- 0013 -- 8000"),
+    ("1101 0519 4912 3100 2X", "1101 0519 4912 3100 2X"),
 ]
 
 
@@ -150,6 +154,24 @@ MUST_NOT_BE_MASKED = [
     "request 550e8400-e29b-41d4-a716-446655440000",
     "rooms 1201 1202 1203 1204",
     "at 2026-11-23 13:09:40 and 2026-11-24 08:00:00",
+    # what a first version of the wider gaps took for numbers (found by review)
+    "connect to 10.20.146.172:18080 refused",
+    "http://172.16.150.200:30000/hook",
+    "device 192.168.139.201:10080",
+    "request 1732345678901-12345",
+    "request 1732345678-12345678",
+    "request 20261123-083000-0001",
+    "job.20261123.083000.1234",
+    "86123456789",
+    "stamp 20261111-003049-427653",
+    "open 0800-1200 1300-1800",
+    "contract HT-20261123-0001-000001",
+    "150000 20000",
+    "15000 200 300",
+    "001 002 003 004",
+    "amount 13800.5",
+    "8612345678901",
+    "id 8620261123001",
 ]
 
 
@@ -186,7 +208,7 @@ def test_no_personal_number_has_fewer_digits_than_scrub_looks_for():
     """``scrub`` returns text with fewer than ``FEWEST_DIGITS`` digits unsearched: each pattern
     must need at least that many, read off the patterns themselves."""
     from re import _parser
-    fewest = [_fewest_digits(_parser.parse(pattern.pattern)) for pattern in personal_numbers._NUMBERS]
+    fewest = [_fewest_digits(_parser.parse(pattern.pattern)) for pattern in personal_numbers._PATTERNS]
     assert min(fewest) == personal_numbers.FEWEST_DIGITS, fewest
 
 

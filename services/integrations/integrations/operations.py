@@ -163,8 +163,12 @@ def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random, stop
                if d["_id"] not in in_flight]
         return webhooks.fair_share(due, store.failing_webhook_ids(db, due), PER_FAILING_WEBHOOK, BATCH)
 
-    lanes = webhooks.RunLanes(fair_due())
+    poll = POLL_SECONDS if poll_seconds is None else poll_seconds
+    lanes, looked = webhooks.RunLanes(fair_due()), time.monotonic()
     while True:
+        if in_flight and not stopping() and time.monotonic() - looked >= poll:
+            _refill(lanes, fair_due)
+            looked = time.monotonic()
         # only as many as there are free slots, chosen after every attempt that ended was taken in:
         # a list spawned whole went on after its webhook had failed (found by review)
         for delivery in ([] if stopping() else lanes.startable(PARALLEL - len(in_flight))):
@@ -173,16 +177,24 @@ def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random, stop
         if not in_flight:
             return len(attempted)
         try:
-            finished = [ended.get(timeout=POLL_SECONDS if poll_seconds is None else poll_seconds)]
+            finished = [ended.get(timeout=max(0.0, looked + poll - time.monotonic()))]
         except Empty:
-            if not stopping():
-                lanes.refill(fair_due())
             continue
         while not ended.empty():
             finished.append(ended.get_nowait())
         for delivery, outcome in finished:
             del in_flight[delivery["_id"]]
             lanes.ended(delivery, outcome)
+
+
+def _refill(lanes, fair_due):
+    """What is due now into the run's lanes; when the store does not answer, the run goes on with
+    what it has (an error here left the attempts under way running outside any run, past
+    ``PARALLEL`` and past a stopping service's wait; found by review)."""
+    try:
+        lanes.refill(fair_due())
+    except Exception:  # the store's trouble: the next look, or the next run, reads again
+        log.exception("the due webhook deliveries could not be read again during a run")
 
 
 def _claim_then_attempt(db, outbox, delivery, lease, send, rand, at, attempted, ended):

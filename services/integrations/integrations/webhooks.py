@@ -188,11 +188,14 @@ class RunLanes:
 
     def refill(self, deliveries):
         """What is due now, read again while attempts are under way (none of them among
-        ``deliveries``): it waits in place of what was waiting. A webhook whose attempt failed
-        earlier in the run gets a new probe, as in a run of its own; one whose probe is still
-        under way still waits for it."""
+        ``deliveries``): it waits in place of what was waiting. Every webhook is judged afresh,
+        as in a run of its own: one whose attempt failed gets a new probe, and so does one proven
+        earlier, since a run now lasts as long as attempts are under way (a receiver proven
+        minutes before that began to hang got nine attempts at once; found by review). One whose
+        probe is still under way still waits for it."""
         self._waiting = list(deliveries)
         self._stopped.clear()
+        self._proven.clear()
 
     def ended(self, delivery, outcome):
         """``outcome``: ``DELIVERED``, ``FAILED`` (an attempt that did not deliver) or ``NOT_TRIED``."""

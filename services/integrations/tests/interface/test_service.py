@@ -567,6 +567,30 @@ def test_what_falls_due_while_an_attempt_hangs_goes_out_beside_it_not_after_it(s
     assert sorted(d["attempts"] for d in deliveries(svc, hanging)) == [0, 1]
 
 
+def test_a_store_that_does_not_answer_a_runs_second_look_leaves_the_attempts_under_way_in_the_run(
+        svc, private, monkeypatch):
+    """The error left the run while an attempt went on outside it, past PARALLEL and past a
+    stopping service's wait (found by review)."""
+    subscribe(svc, "http://127.0.0.1:9/slow")
+    svc.on_maintenance__work_order_created(order_created())
+    due_deliveries, looks = store.due_deliveries, []
+
+    def failing_after_the_first(*args):
+        looks.append(True)
+        if len(looks) > 1:
+            raise OSError("the primary stepped down")
+        return due_deliveries(*args)
+    monkeypatch.setattr(store, "due_deliveries", failing_after_the_first)
+    ended = []
+
+    def send(url, body, headers, timeout, allow):
+        eventlet.sleep(0.1)
+        ended.append(url)
+        return 204, None
+    assert operations.deliver_due(svc.db, svc.outbox, send=send, poll_seconds=0.02) == 1
+    assert ended and len(looks) > 1  # the attempt ended inside the run, which looked again meanwhile
+
+
 def test_a_service_that_is_stopping_starts_no_delivery_and_ends_those_under_way(svc, private):
     """A round of fifty slow attempts outlived the pod's grace period, and a delivery killed mid-send
     went again after its lease (found by a deploy review): once stopping, none starts."""

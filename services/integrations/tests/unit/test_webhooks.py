@@ -349,3 +349,7 @@ def test_what_is_due_again_while_attempts_are_under_way_waits_in_place_of_what_w
     run.refill([{"_id": "s1", "webhook_id": "slow"}, {"_id": "f1", "webhook_id": "failing"},
                 {"_id": "n0", "webhook_id": "new"}])
     assert _lane_ids(run.startable(10)) == ["f1", "n0"]  # s1 waits for s0, its webhook's probe
+    # a webhook proven earlier in the run is probed again: it may have begun to hang since (review)
+    run.ended({"_id": "n0", "webhook_id": "new"}, webhooks.DELIVERED)
+    run.refill([{"_id": f"n{n}", "webhook_id": "new"} for n in range(1, 5)])
+    assert _lane_ids(run.startable(10)) == ["n1"]
