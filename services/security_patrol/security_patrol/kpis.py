@@ -11,7 +11,7 @@
   period's months that have begun: a month to come is no data, not 0 %.
 - ``major_safety_incidents``: incidents marked major opened in the month (a count), and
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
-  estate (household copies).
+  estate registered by the period's end (household copies; ``store.kpi_facts``).
 
 Plain functions: no broker, no store.
 """

@@ -195,7 +195,11 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso):
         "fire_checked": fire_checked,
         "major_incidents": db.incidents.count_documents(
             {"estate_id": estate_id, "major": True, "opened_at": {"$gte": start_iso, "$lt": end_iso}}),
-        "households": db.households.count_documents({"estate_id": estate_id}),
+        # registered by the period's end (a copy made before copies carried it counts): a period
+        # before the estate was taken on had every household of today's (as customer-service's
+        # KPIs count them, owner_contacts.owed_from)
+        "households": db.households.count_documents(
+            {"estate_id": estate_id, "$or": [{"created_at": {"$lt": end_iso}}, {"created_at": None}]}),
     }
 
 

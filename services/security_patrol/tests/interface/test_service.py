@@ -833,6 +833,12 @@ def test_kpis_of_an_estate_for_a_month(patrol):
     december = patrol.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
     # December has not begun: no data, not 0 of 2 (found by review)
     assert december["fire_check_completion"]["value"] is None and december["fire_check_completion"]["denominator"] == 0
+    # a household registered in December is not among November's (its copy carries created_at)
+    patrol.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_later", "estate_id": ESTATE, "building": "9", "unit": "1", "room": "101", "area_m2": 80.0,
+        "status": "occupied", "version": 1, "created_at": "2026-12-01T02:00:00.000Z"}))
+    again = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert again["major_safety_incidents_per_1000_households"]["value"] == 500.0
     assert december["major_safety_incidents"]["value"] is None  # nor 0 incidents: no data
     quarter = patrol.kpis({"period": "2026-Q4", "estate_ids": [ESTATE]})["estates"][ESTATE]
     # fire checks are monthly: Nov (1 of 2); October had no facilities yet, December is to come
