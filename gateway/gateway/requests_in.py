@@ -106,21 +106,24 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not a JSON number")
 
 
-class _KeyTwice(ValueError):
-    pass
+class _KeyGivenTwice(dict):
+    """A JSON object in which ``twice`` was given more than once: ``whole_numbers`` refuses it,
+    naming the key by its path."""
+    twice = None
 
 
 def _object_once_per_key(pairs):
-    """A JSON object whose every key is given once. Python's json keeps the last of a key given
-    twice, so ``{"amount_cents": 100, "amount_cents": 5}`` was a payment of 5 cents, whichever of
-    the two the sender meant (found by an integrator's probe); RFC 8259 leaves such an object's
-    meaning to the reader."""
+    """A JSON object, marked when a key is given twice in it. Python's json keeps the last of a
+    key given twice, so ``{"amount_cents": 100, "amount_cents": 5}`` was a payment of 5 cents,
+    whichever of the two the sender meant (found by an integrator's probe); RFC 8259 leaves such
+    an object's meaning to the reader."""
     body = dict(pairs)
-    if len(body) != len(pairs):
-        seen = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise _KeyTwice(twice)
-    return body
+    if len(body) == len(pairs):
+        return body
+    seen = set()
+    marked = _KeyGivenTwice(body)
+    marked.twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+    return marked
 
 
 def json_body():
@@ -139,9 +142,6 @@ def json_body():
         # found by review)
         body = json.loads(request.get_data(cache=True).decode("utf-8-sig"), parse_constant=_refuse_constant,
                           parse_float=_number, object_pairs_hook=_object_once_per_key)
-    except _KeyTwice as twice:
-        raise InvalidInput("a key is given twice in one object of the body",
-                           [field_error(str(twice)[:200], "is given twice in one object")]) from None
     except (ValueError, RecursionError):  # a UnicodeDecodeError is a ValueError
         raise InvalidInput("the body is not valid JSON", [field_error("(body)", "is not valid JSON")]) from None
     if not isinstance(body, dict):
@@ -201,6 +201,11 @@ def whole_numbers(value, depth=0, path=""):
         raise InvalidInput(f"the body is nested deeper than {MAX_DEPTH} levels",
                            [field_error("(body)", f"is nested deeper than {MAX_DEPTH} levels")])
     if isinstance(value, dict):
+        if isinstance(value, _KeyGivenTwice):
+            _require_text(value.twice, path or "(body)")
+            raise InvalidInput("a key is given twice in one object of the body",
+                               [field_error(f"{path}.{value.twice}" if path else value.twice,
+                                            "is given twice in one object")])
         for key in value:
             _require_text(key, path or "(body)")
         return {key: whole_numbers(item, depth + 1, f"{path}.{key}" if path else key) for key, item in value.items()}

@@ -67,7 +67,8 @@ def test_json_in_another_encoding_than_utf8_is_400(client, contract, admin_token
 
 @pytest.mark.parametrize("data, field", [
     ('{"household_id": "hh_1", "amount_cents": 100, "method": "cash", "amount_cents": 5}', "amount_cents"),
-    ('{"household_id": "hh_1", "amount_cents": 100, "method": "cash", "meta": {"a": 1, "a": 2}}', "a")])
+    ('{"household_id": "hh_1", "amount_cents": 100, "method": "cash", "meta": {"a": 1, "a": 2}}', "meta.a"),
+    ('{"household_id": "hh_1", "items": [{"n": 1}, {"n": 1, "n": 2}]}', "items[1].n")])
 def test_a_key_given_twice_in_one_object_is_400_naming_it(client, contract, admin_token, rpc, data, field):
     """Python's json kept the last: a payment of 100 cents sent with a second amount_cents of 5
     was a payment of 5 (found by an integrator's probe)."""
