@@ -1,7 +1,8 @@
 """Container probes for the nameko services (they serve no HTTP), answered by this pod alone.
 
-The service's heartbeat timer (``ServiceBase.heartbeat``, every ``HEARTBEAT_SECONDS``) judges
-its own process with ``verdict`` and leaves two files for the probes to read:
+The service's heartbeat (``nameko.base.Heartbeat``, a green thread of the container's own, every
+``HEARTBEAT_SECONDS``; not a timer, whose runs need a free worker) judges its own process with
+``verdict`` and leaves two files for the probes to read:
 
 - ``python -m estate_common.probe alive SERVICE``: ``<tmp>/estate-ops-<service>.alive`` was
   written within three intervals: the event loop turns, and the queue consumer's loop is
@@ -14,7 +15,7 @@ its own process with ``verdict`` and leaves two files for the probes to read:
 Until 2026-12, readiness sent the ``health`` RPC over the broker, which any replica could
 answer: a pod whose consumer took nothing stayed ready, every pod of a service turned unready
 at once when its queue was 5 s behind, and each probe started a broker connection (found by a
-deploy review). ``ServiceBase``'s ``ProbeFiles`` removes both files as the container is set up:
+deploy review). ``Heartbeat`` removes both files as the container is set up:
 a container restarted in the same pod would find its predecessor's.
 """
 import os
@@ -27,9 +28,7 @@ from . import config
 HEARTBEAT_SECONDS = config.env_float("HEARTBEAT_SECONDS", 5.0)
 # A consuming loop turns at least once a second (kombu drains with a one-second timeout, and
 # once per message); one that has not for this long is stuck. Generous: a restart loses the work
-# in hand. (The heartbeat timer itself needs a free worker: with all MAX_WORKERS busy for more
-# than three heartbeats, both files go stale though the consumer turns, as the timer alone
-# made liveness do before.)
+# in hand.
 CONSUMER_STUCK_SECONDS = config.env_float("CONSUMER_STUCK_SECONDS", 60.0)
 
 

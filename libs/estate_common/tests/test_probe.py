@@ -5,11 +5,11 @@ import time
 
 import eventlet
 import pytest
-from nameko.testing.services import entrypoint_hook
+from nameko.testing.utils import get_extension
 
 from estate_common import probe
 from estate_common.nameko import ServiceBase
-from estate_common.nameko.base import ProbeFiles
+from estate_common.nameko.base import Heartbeat
 from estate_common.nameko.entrypoints import CONSUMERS
 
 
@@ -140,8 +140,7 @@ def test_a_consumer_whose_loop_stopped_turning_makes_its_pod_neither_alive_nor_r
         monkeypatch.setattr(probe, "CONSUMER_STUCK_SECONDS", 1.5)
         eventlet.sleep(3)
         probe.remove(probe.heartbeat_path("archive"))
-        with entrypoint_hook(container, "heartbeat") as heartbeat:
-            heartbeat()
+        get_extension(container, Heartbeat).beat()
         assert probe.main(["probe", "alive", "archive"]) == 1
         assert probe.main(["probe", "ready", "archive"]) == 1
         assert not os.path.exists(probe.ready_path("archive"))
@@ -150,8 +149,7 @@ def test_a_consumer_whose_loop_stopped_turning_makes_its_pod_neither_alive_nor_r
         del consumer.on_iteration
     # turning again, it is alive and ready again at the next heartbeat
     eventually(lambda: consumer.last_turn is not None and time.monotonic() - consumer.last_turn < 1.5, seconds=5)
-    with entrypoint_hook(container, "heartbeat") as heartbeat:
-        heartbeat()
+    get_extension(container, Heartbeat).beat()
     assert probe.ready("archive") is True
 
 
@@ -162,8 +160,7 @@ def test_a_store_that_does_not_answer_makes_the_pod_alive_and_not_ready(running_
     def no_answer(db):
         raise TimeoutError("no server")
     monkeypatch.setattr("estate_common.store.ping", no_answer)
-    with entrypoint_hook(container, "heartbeat") as heartbeat:
-        heartbeat()
+    get_extension(container, Heartbeat).beat()
     assert probe.alive("archive") is True
     assert probe.ready("archive") is False
 
@@ -175,5 +172,29 @@ def test_a_restarted_container_does_not_find_its_predecessors_heartbeat(containe
     _ready_file("archive")
     container = container_factory(Archive, rabbit_config)
     # what the container's start does first, before the first heartbeat
-    next(ext for ext in container.dependencies if isinstance(ext, ProbeFiles)).setup()
+    get_extension(container, Heartbeat).setup()
     assert probe.alive("archive") is False and probe.ready("archive") is False
+
+
+@pytest.mark.broker
+def test_the_heartbeat_beats_while_every_worker_is_busy(container_factory, rabbit_config, tmpdir_for_heartbeats,
+                                                         monkeypatch):
+    """A timer's run needs a free worker: with every worker busy the files went stale though the
+    consumer turned, and the pod was restarted for being busy. The heartbeat is a thread of its own."""
+    from estate_common.nameko import base
+    from estate_common.nameko.outbox import Outbox
+    monkeypatch.setattr(base, "HEARTBEAT_SECONDS", 0.1)
+    released = eventlet.event.Event()
+    monkeypatch.setattr(Outbox, "sweep", lambda self, db: released.wait())  # a worker that does not end
+    container = container_factory(Archive, dict(rabbit_config, max_workers=1))
+    container.start()
+    eventually(lambda: probe.ready("archive"), seconds=10)
+    sweep = next(e for e in container.entrypoints if e.method_name == "relay_outbox")
+    container.spawn_worker(sweep, (), {})  # the only worker, busy
+    try:
+        assert container._worker_pool.free() == 0
+        probe.remove(probe.heartbeat_path("archive"))
+        probe.remove(probe.ready_path("archive"))
+        eventually(lambda: probe.ready("archive"), seconds=2)
+    finally:
+        released.send()

@@ -1,10 +1,11 @@
 """What every service has: its database, caller, outbox, request log, metrics, traces, health and relay."""
 import logging
 
+import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from .. import clock, config, probe, store
+from .. import clock, config, metrics, probe, store
 from ..probe import HEARTBEAT_SECONDS
 from .caller import CallerContext
 from .database import Database
@@ -17,15 +18,72 @@ from .tracing import WorkerSpans
 log = logging.getLogger(__name__)
 
 
-class ProbeFiles(DependencyProvider):
-    """Removes the probes' files as the container is set up, before the first heartbeat: a
-    container restarted in the same pod (after a crash or an OOM kill) found its predecessor's
-    heartbeat, passed the startup probe at once and lost its two minutes to start (found by a
-    deploy review)."""
+class Heartbeat(DependencyProvider):
+    """The pod's probes (``estate_common.probe``): every ``HEARTBEAT_SECONDS`` a green thread of
+    the container's own writes the alive file while the event loop turns and the queue consumer
+    is connecting or turning, and the ready file while it takes messages and the store answers.
+
+    A thread of its own, not a timer: a timer's run needs a free worker, so with all
+    ``MAX_WORKERS`` busy for three heartbeats (a store that answers slowly, long handlers) both
+    files went stale though the consumer turned, and the pod was restarted for being busy. The
+    alive file is written before the store is asked, so a store that hangs makes the pod unready,
+    never dead.
+
+    As the container is set up, the files a predecessor left are removed: a container restarted in
+    the same pod (after a crash or an OOM kill) found its predecessor's heartbeat, passed the
+    startup probe at once and lost its two minutes to start (found by a deploy review)."""
 
     def setup(self):
+        self._running = False
         for path in (probe.heartbeat_path(self.container.service_name), probe.ready_path(self.container.service_name)):
             probe.remove(path)
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._beat_on, identifier="heartbeat")
+
+    def stop(self):
+        self._running = False
+
+    def kill(self):
+        self._running = False
+
+    def _beat_on(self):
+        while self._running:
+            self.beat()
+            eventlet.sleep(HEARTBEAT_SECONDS)
+
+    def beat(self):
+        """One heartbeat: the files as the consumer and the store are now."""
+        name = self.container.service_name
+        try:
+            self._judge(name)
+            metrics.TIMER_RUNS.labels(name, "heartbeat", "ok").inc()
+        except Exception:  # a full disk, say: said, and the next beat tries again
+            log.exception("the heartbeat could not write the probes' files")
+            metrics.TIMER_RUNS.labels(name, "heartbeat", "error").inc()
+
+    def _judge(self, name):
+        alive, taking_messages = probe.verdict(*consumer_state(name))
+        if not alive:
+            log.error("the queue consumer has not turned for over %d s: the liveness probe fails",
+                      probe.CONSUMER_STUCK_SECONDS)
+            probe.remove(probe.ready_path(name))
+            return
+        probe.touch(probe.heartbeat_path(name))
+        if taking_messages and self._store_answers():
+            probe.touch(probe.ready_path(name))
+        else:
+            probe.remove(probe.ready_path(name))
+
+    def _store_answers(self):
+        database = next(dep for dep in self.container.dependencies if isinstance(dep, Database))
+        try:
+            store.ping(database.db)
+            return True
+        except Exception as error:  # any failure of the store's client: not ready, and said why
+            log.warning("the store did not answer its ping (%s): the readiness probe fails", type(error).__name__)
+            return False
 
 
 class ServiceBase:
@@ -44,7 +102,7 @@ class ServiceBase:
     request_log = RequestLog()
     service_metrics = ServiceMetrics()  # METRICS_PORT: see exposition.py
     worker_spans = WorkerSpans()  # traces: see estate_common.tracing
-    probe_files = ProbeFiles()
+    heartbeat = Heartbeat()  # the pod's probes: see Heartbeat
 
     @rpc_method(public=True)
     def health(self, payload):
@@ -59,28 +117,3 @@ class ServiceBase:
     @timer(interval=SWEEP_SECONDS)
     def relay_outbox(self):
         self.outbox.sweep(self.db)
-
-    @timer(interval=HEARTBEAT_SECONDS, eager=True)
-    def heartbeat(self):
-        """The pod's probes (``estate_common.probe``): alive while the event loop turns and the
-        queue consumer is connecting or turning; ready while it takes messages and the store
-        answers."""
-        alive, taking_messages = probe.verdict(*consumer_state(self.name))
-        if not alive:
-            log.error("the queue consumer has not turned for over %d s: the liveness probe fails",
-                      probe.CONSUMER_STUCK_SECONDS)
-            probe.remove(probe.ready_path(self.name))
-            return
-        probe.touch(probe.heartbeat_path(self.name))
-        if taking_messages and self._store_answers():
-            probe.touch(probe.ready_path(self.name))
-        else:
-            probe.remove(probe.ready_path(self.name))
-
-    def _store_answers(self):
-        try:
-            store.ping(self.db)
-            return True
-        except Exception as error:  # any failure of the store's client: not ready, and said why
-            log.warning("the store did not answer its ping (%s): the readiness probe fails", type(error).__name__)
-            return False
