@@ -67,6 +67,18 @@ def journal_day(db, estate_id, cashier, day):
         store.unlock(db, lock)
 
 
+@contextmanager
+def open_journal_day(db, estate_id, cashier, day):
+    """``journal_day``, refused (422) when the day is settled already."""
+    with journal_day(db, estate_id, cashier, day):
+        journals.refuse_closed_day(_settled(db, estate_id, cashier, day), cashier, day)
+        yield
+
+
+def _settled(db, estate_id, cashier, day):
+    return store.is_settled(db, estate_id, journals.settlement_id(estate_id, cashier, day))
+
+
 def _waited_for(take, wait_seconds):
     """``take(now, expires)``, tried again while it is a Conflict (another writer holds the lock)
     for ``wait_seconds``. The wait sleeps a green thread: the service's other calls go on, while
@@ -360,9 +372,8 @@ def post_payment(db, outbox, caller, estate_id, data):
     household_id = data["household_id"]
     store.known_household(db, estate_id, household_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
-    with journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
+    with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
             household(db, outbox, estate_id, household_id):
-        _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
         existing = store.find_payment(db, estate_id, payment_id)
         if existing:
             return public(existing)
@@ -414,10 +425,8 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     if key and payment["status"] == "reversed" and payment.get("_reversal_key") == key:
         return public(payment)
     rules, now = store.rules_for(db, estate_id), clock.now()
-    with journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
+    with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
             household(db, outbox, estate_id, payment["household_id"]):
-        _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
-
         def plan(current):
             _refuse_refunded_deposits(db, estate_id, current)
             if current["status"] == "posted":
@@ -460,11 +469,6 @@ def _refuse_refunded_deposits(db, estate_id, payment):
                            [field_error("id", "paid a refunded deposit")])
 
 
-def _refuse_closed_day(db, estate_id, cashier, day):
-    journals.refuse_closed_day(store.is_settled(db, estate_id, journals.settlement_id(estate_id, cashier, day)),
-                               cashier, day)
-
-
 # -- charges raised by other services, and expenses --------------------------------------------
 
 def take_charge(db, outbox, event):
@@ -494,7 +498,7 @@ def _book_collected(db, bill, cashier, day):
     while True:
         day = journals.first_open_day(day, store.settled_days(db, bill["estate_id"], cashier))
         with journal_day(db, bill["estate_id"], cashier, day):
-            if not store.is_settled(db, bill["estate_id"], journals.settlement_id(bill["estate_id"], cashier, day)):
+            if not _settled(db, bill["estate_id"], cashier, day):
                 store.insert_entry(db, journals.collected_entry(bill, cashier, day))  # once, also on a redelivery
                 return
 
@@ -544,7 +548,7 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
     if refund is None or (refund["status"] == "refunded" and refund["id"] != refund_id):
         day = periods.day_of(now, rules)
         with journal_day(db, estate_id, caller.user, day):
-            closed = store.is_settled(db, estate_id, journals.settlement_id(estate_id, caller.user, day))
+            closed = _settled(db, estate_id, caller.user, day)
 
             def plan(current):
                 if current.get("refund") and current["refund"]["id"] == refund_id:
@@ -585,8 +589,7 @@ def top_up_utility(db, outbox, caller, estate_id, data):
     if existing is None:
         store.known_household(db, estate_id, data["household_id"])
         rules, now = store.rules_for(db, estate_id), clock.now()
-        with journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
-            _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
+        with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
             move = utilities.top_up(move_id, estate_id, data, None, now, rules, caller.user)
             _refuse_before_writing(db, move, rules, now)  # past the most a balance holds: before it is numbered too
             number = payments.receipt_number(now, rules,
@@ -624,8 +627,7 @@ def reverse_top_up(db, outbox, caller, estate_id, move_id, data):
     if existing is not None and existing["status"] != "refused":
         return public(_finish_or_refuse(db, outbox, existing))
     rules, now = store.rules_for(db, estate_id), clock.now()
-    with journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
-        _refuse_closed_day(db, estate_id, caller.user, periods.day_of(now, rules))
+    with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
         move = utilities.top_up_reversal(top_up, data, now, rules, caller.user)
         _refuse_before_writing(db, move, rules, now)
         if existing is not None:
