@@ -117,7 +117,8 @@ def consultation_accuracy(requests, complained_about, start, end):
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
                 manager_visits=0, now=None, surveys=0):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
-    ``households``: the estate's household copies (``store.kpi_households``); ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
+    ``households``: the estate's household copies (``store.kpi_households``);
+    ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
     ``manager_visits``: the manager's visits in the year up to the period's end; ``surveys``: the
     satisfaction surveys of the period's year recorded by its end."""
     start, end = period_bounds(period, rules["timezone"])

@@ -70,9 +70,8 @@ def owner_contact_rate(steward_contacts, households, per_month, months, current_
     counts = Counter(steward_contacts)
     due = [month for month in months if month < current_month]
     judged = due or [month for month in months if month == current_month]
-    owed = {household: [month for month in judged if first is None or month >= first]
-            for household, first in households.items()}
-    owed = {household: owed_months for household, owed_months in owed.items() if owed_months}
+    owed = {household: owed_months for household, first in households.items()
+            if (owed_months := [month for month in judged if first is None or month >= first])}
     met = [household for household, owed_months in owed.items()
            if all(counts[(household, month)] >= per_month for month in owed_months)]
     each = "" if len(months) == 1 else " in each month"

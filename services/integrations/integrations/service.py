@@ -23,7 +23,6 @@ from .rules import DEFAULTS, MAXIMA
 log = logging.getLogger(__name__)
 
 
-
 class WebhookKeys(DependencyProvider):
     """Refuses to start the service without a usable ``WEBHOOK_SECRETS_KEY`` (sealing.py)."""
 

@@ -35,6 +35,7 @@ class Heartbeat(DependencyProvider):
 
     def setup(self):
         self._running = False
+        self._database = next(dep for dep in self.container.dependencies if isinstance(dep, Database))
         for path in (probe.heartbeat_path(self.container.service_name), probe.ready_path(self.container.service_name)):
             probe.remove(path)
 
@@ -77,9 +78,8 @@ class Heartbeat(DependencyProvider):
             probe.remove(probe.ready_path(name))
 
     def _store_answers(self):
-        database = next(dep for dep in self.container.dependencies if isinstance(dep, Database))
         try:
-            store.ping(database.db)
+            store.ping(self._database.db)
             return True
         except Exception as error:  # any failure of the store's client: not ready, and said why
             log.warning("the store did not answer its ping (%s): the readiness probe fails", type(error).__name__)
