@@ -819,14 +819,33 @@ def record_expense(db, event):
 
 # -- journals and settlements -------------------------------------------------------------------
 
-def settle_day(db, caller, estate_id, data):
+def settle_day(db, outbox, caller, estate_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     journals.check_settlement(data, periods.day_of(now, rules), caller.user, caller.roles)
     with journal_day(db, estate_id, data["cashier"], data["date"]):  # no entry of the day is under way
+        _finish_day(db, outbox, estate_id, data["cashier"], data["date"])
         entries = store.entries_of_day(db, estate_id, data["cashier"], data["date"])
         settlement = journals.settlement(estate_id, data, entries, now, caller.user)
         store.insert_settlement(db, settlement)
     return public(settlement)
+
+
+def _finish_day(db, outbox, estate_id, cashier, day):
+    """What a crash left half-done on the day, finished as its writer would have, so that its
+    settlement counts it: finished after the settlement (by the sweep, a retry, the household's
+    next payment), its entry landed on a day closed without it. A household busy with a live
+    writer makes the settlement a 409 (try again)."""
+    half_done = store.half_done_of_day(db, estate_id, cashier, day)
+    for payment in half_done["payments"]:
+        with household(db, outbox, estate_id, payment["household_id"]):  # finishes the household's half-done
+            pass
+    for move in half_done["moves"]:
+        try:
+            _finish_or_refuse(db, outbox, move)
+        except BusinessRuleViolation:  # refused and marked so: no entry
+            pass
+    for deposit in half_done["deposits"]:
+        _finish_refund(db, outbox, deposit)
 
 
 def reconciliation_report(db, estate_id, period):

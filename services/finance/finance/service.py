@@ -183,7 +183,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
 
     @rpc_method
     def settle_day(self, payload):
-        return operations.settle_day(self.db, self.caller, payload["estate_id"], payload["data"])
+        return operations.settle_day(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
     def list_settlements(self, payload):

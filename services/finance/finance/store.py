@@ -393,6 +393,23 @@ def half_done_payments(db, estate_id=None, household_id=None):
     return sorted(found, key=lambda p: (p["created_at"], p["_id"]))
 
 
+def half_done_of_day(db, estate_id, cashier, day):
+    """What a crash left half-done with an entry still to come on ``cashier``'s journal of ``day``:
+    payments, reversals, top-ups and their reversals, and deposit refunds (its settlement finishes
+    them before it counts)."""
+    scope = {"estate_id": estate_id}
+    return {
+        "payments": sorted(store.scan(db.payments, {**scope, "day": day, "status": "pending", "cashier": cashier}),
+                           key=lambda p: (p["created_at"], p["_id"]))
+        + sorted(store.scan(db.payments, {**scope, "status": "reversal_pending", "reversal.by": cashier,
+                                          "reversal.day": day}), key=lambda p: (p["reversal"]["at"], p["_id"])),
+        "moves": list(store.scan(db.utility_moves, {**scope, "status": "pending", "cashier": cashier, "day": day,
+                                                    "kind": {"$in": ["top_up", "top_up_reversal"]}})),
+        "deposits": list(store.scan(db.deposits, {**scope, "refund.status": "pending", "refund.by": cashier,
+                                                  "refund.day": day})),
+    }
+
+
 def list_payments(db, estate_id, filters, limit, cursor):
     return store.page(db.payments, {"estate_id": estate_id, **filters}, limit, cursor)
 

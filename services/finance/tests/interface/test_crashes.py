@@ -197,6 +197,27 @@ def test_a_retry_of_a_half_done_reversal_finishes_it_and_is_then_refused(monkeyp
     assert finance.db.journal.count_documents({"kind": "reversal"}) == 1
 
 
+@pytest.mark.parametrize("scenario, crash_after", [(payment_scenario, 1), (payment_scenario, 4),
+                                                   (reversal_scenario, 1), (reversal_scenario, 3)])
+def test_a_settlement_finishes_what_a_crash_left_half_done_on_its_day_and_counts_it(scenario, crash_after,
+                                                                                      monkeypatch):
+    """Finished after the settlement (the sweep, a retry), its entry landed on a day closed without it."""
+    finance, operation = scenario()
+    writes_counted(monkeypatch, crash_after)
+    with pytest.raises(Crash):
+        operation()
+    monkeypatch.undo()
+    clock.advance(timedelta(seconds=31))  # the dead writer's locks have expired; the sweep has not run
+    as_caller(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert finance.db.payments.count_documents({"status": {"$in": ["pending", "reversal_pending"]}}) == 0
+    booked = list(finance.db.journal.find({"estate_id": ESTATE, "cashier": "wang", "day": "2026-11-23"}))
+    assert len(booked) == 2  # the scenario's first payment, and the operation's payment or reversal
+    assert (settled["entries"], settled["net_cents"]) == (
+        len(booked), sum(e["amount_cents"] * (1 if e["direction"] == "in" else -1) for e in booked))
+    assert finance.finish_half_done() is None and list(finance.db.journal.find({"day": "2026-11-23"})) == booked
+
+
 def repair_charge(cents=5000, charge_id="ch_9"):
     return event("maintenance", "charge_raised", ESTATE, {
         "id": charge_id, "item": "repair", "amount_cents": cents, "description": "replaced a valve",

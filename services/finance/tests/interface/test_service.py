@@ -760,6 +760,30 @@ def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_
         pay(finance, "hh_2", 100)  # and the day is closed after it
 
 
+def test_a_settlement_finishes_a_refund_and_a_top_up_a_crash_left_half_done_and_counts_them(finance, monkeypatch):
+    """A refund is finished only by a later refund call: one a crash stopped before its entry, then
+    finished after its day's settlement, put money out on a day closed without it."""
+    finance.bill_renovation_charge(deposit_charge(cents=200000))
+    pay(finance, "hh_1", 200000, method="wechat")
+    finance.release_renovation_deposit(acceptance())
+    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    insert_entry = operations.store.insert_entry
+
+    def dies_before_writing_it(db, entry):
+        raise RuntimeError("the process died")
+    monkeypatch.setattr(operations.store, "insert_entry", dies_before_writing_it)
+    for half_done in (lambda: refund(finance, deposit["id"], method="cash"), lambda: top_up(finance, 5000)):
+        with pytest.raises(RuntimeError):
+            half_done()
+    monkeypatch.setattr(operations.store, "insert_entry", insert_entry)
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    kinds = sorted(e["kind"] for e in finance.db.journal.find({"cashier": "wang", "day": "2026-11-23"}))
+    assert kinds == ["deposit_refund", "payment", "utility_top_up"]
+    assert (settled["entries"], settled["net_cents"]) == (3, 200000 - 200000 + 5000)
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refunded"
+
+
 def test_a_cashier_cannot_settle_someone_elses_day_nor_a_future_one(finance):
     acting(finance, CASHIER)
     with pytest.raises(Forbidden):
