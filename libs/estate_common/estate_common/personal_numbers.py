@@ -15,6 +15,9 @@ look-arounds, which also refuse a digit one dash or dot away (a space then a dig
 "138 0013 8000 3 times"). The system's ids (24, 32, 40 or 64 hex digits, UUIDs) are not read:
 a delivery id was logged as ``dlv_f96c35dc9bdb[redacted]eb``.
 
+Numbers in Chinese numerals (一三九一二三四五六七八) and a landline written ``+86 (0)21 ...`` went
+through until session 27 (found by a probe of personal data, left open then).
+
 Until 2026-12 the gaps were one space, dash, dot or slash between the usual groups only:
 ``139–1234–5678`` (an en dash), ``139 1234 5678`` with no-break spaces, ``139_1234_5678`` or
 ``1391234-5678`` went into the logs, a request id, webhook bodies and custom fields as typed
@@ -30,6 +33,10 @@ _READ_AS = str.maketrans({
     **{chr(0xFF10 + n): str(n) for n in range(10)},
     "＋": "+", "（": "(", "）": ")", "－": "-", "．": ".", "／": "/", "：": ":", "＿": "_", "Ｘ": "X", "ｘ": "x",
     "·": ".", "\u00ad": "-",
+    # a number read out or typed in Chinese numerals (幺 is 1 as said on a phone): no run of eleven
+    # of them is ordinary text (a date, 二〇二六年十一月, is four, then 十)
+    **{numeral: str(n) for n, numerals in enumerate(("〇零", "一幺", "二", "三", "四", "五", "六", "七", "八", "九"))
+       for numeral in numerals},
     **{space: " " for space in "\t\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f"
                                "\u205f\u3000\ufeff"},
     **{dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"},
@@ -52,9 +59,10 @@ _PATTERNS = [
                r"|[0-9]{5}G[0-9]{4}|[0-9]{3}G[0-9]{6})".replace("G", _GAP) + _AFTER),
     # landline: area code (0 and 2-3 digits, maybe in parentheses), then 7-8 digits
     re.compile(_BEFORE + r"(?:\(0[0-9]{2,3}\) ?|0[0-9]{2,3}([ .\-]?))[0-9]{3,4}[ .\-]?[0-9]{4}" + _AFTER),
-    # landline dialled from abroad: +86, the area code without its 0, then 7-8 digits
-    re.compile(r"(?:(?:\+|00)86[ .\-]?|\((?:\+|00)?86\) ?)\(?[1-9][0-9]{1,2}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{4}"
-               + _AFTER),
+    # landline dialled from abroad: +86, the area code without its 0 (or with it in parentheses, as
+    # +86 (0)21 written for callers from both sides), then 7-8 digits
+    re.compile(r"(?:(?:\+|00)86[ .\-]?|\((?:\+|00)?86\) ?)(?:\(0\) ?)?\(?[1-9][0-9]{1,2}\)?[ .\-]?[0-9]{3,4}"
+               r"[ .\-]?[0-9]{4}" + _AFTER),
 ]
 # the system's ids, trace ids and digests, and UUIDs: hex with a letter among it, read as nothing
 _NOT_READ = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

@@ -116,7 +116,16 @@ MUST_BE_MASKED = [
     ("138\u200b0013\u200b8000", "138\u200b0013\u200b8000"),
     ("138 -- 0013 -- 8000", "138 -- 0013 -- 8000"),
     ("1101 0519 4912 3100 2X", "1101 0519 4912 3100 2X"),
+    # in Chinese numerals, and a landline for callers at home and abroad (left open by a probe)
+    ("一三九一二三四五六七八", "一三九一二三四五六七八"),
+    ("幺三九 幺二三四 五六七八", "幺三九 幺二三四 五六七八"),
+    ("一三八〇〇一三八〇〇〇", "一三八〇〇一三八〇〇〇"),
+    ("+86 (0)21 6123 4567", "6123 4567"),
+    ("+86(0)755-1234-5678", "1234-5678"),
 ]
+
+
+CHINESE_NUMERALS = "〇零一幺二三四五六七八九"
 
 
 @pytest.mark.parametrize("written, digits", MUST_BE_MASKED)
@@ -126,7 +135,8 @@ def test_scrub_masks_personal_numbers_in_every_written_form(written, digits, aro
     scrubbed = logs.scrub(text)
     assert "[redacted]" in scrubbed, scrubbed
     assert digits not in scrubbed, scrubbed
-    assert "".join(c for c in digits if c.isdigit())[-4:] not in scrubbed.replace("3 times", ""), scrubbed
+    assert "".join(c for c in digits if c.isdigit() or c in CHINESE_NUMERALS)[-4:] not in \
+        scrubbed.replace("3 times", ""), scrubbed
     before = around.split("{}")[0]
     assert scrubbed.startswith(before)
 
@@ -172,6 +182,9 @@ MUST_NOT_BE_MASKED = [
     "amount 13800.5",
     "8612345678901",
     "id 8620261123001",
+    "二〇二六年十一月二十三日",
+    "一二三四五六七八九十",
+    "三号楼二单元一〇二室",
 ]
 
 
