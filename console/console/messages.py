@@ -1085,6 +1085,7 @@ _MESSAGES = {
     "setting.parking_free_minutes": ("免费停车（分钟）", "Free parking (minutes)"),
     "setting.parking_cents_per_started_hour": ("停车费（元/小时）", "Parking (¥ per started hour)"),
     "setting.parking_daily_cap_cents": ("停车费日封顶（元）", "Parking daily cap (¥)"),
+    "setting.incident_recorded_within_hours": ("突发事件可补录时限（小时）", "Incidents recorded afterwards within (hours)"),
     "setting.min_checks_per_year": ("每年最少检查次数", "Checks a year (at least)"),
     "setting.borrow_due_days": ("借阅归还期限（天）", "Borrowing due back (days)"),
     "setting.view_due_days": ("查阅归还期限（天）", "Viewing due back (days)"),

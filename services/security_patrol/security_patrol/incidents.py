@@ -4,6 +4,8 @@ and an incident ends with a written summary.
 
 Plain functions: no broker, no store.
 """
+from datetime import timedelta
+
 from estate_common import clock, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
@@ -27,8 +29,32 @@ def incident_number(created, tz, sequence):
     return numbering.number(NUMBER_PREFIX, created, tz, sequence)
 
 
-def new_incident(incident_id, estate_id, data, number, now, actor, plan=None):
-    """The incident with a copy of the plan it runs (the estate's, or the default)."""
+# a device's clock a little ahead of ours: "it happened now" is not refused as the future
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def occurred_at(data, now, rules):
+    """When the incident happened: ``data["occurred_at"]`` (recorded afterwards, at most
+    ``incident_recorded_within_hours`` later), else now. It was always the moment of recording,
+    so an incident written up the morning after counted in the wrong day, or month, of the KPI
+    (found by a probe of the console). 422 for a time to come or one too long ago."""
+    given = data.get("occurred_at")
+    if not given:
+        return clock.to_iso(now)
+    at = clock.parse_iso(given)
+    if at > now + CLOCK_SKEW:
+        raise BusinessRuleViolation("an incident cannot have happened in the future",
+                                    [field_error("data.occurred_at", "is in the future")])
+    hours = rules["incident_recorded_within_hours"]
+    if at < now - timedelta(hours=hours) - CLOCK_SKEW:
+        raise BusinessRuleViolation(f"an incident is recorded within {hours} hours of happening",
+                                    [field_error("data.occurred_at", f"is more than {hours} hours ago")])
+    return clock.to_iso(min(at, now))
+
+
+def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, happened=None):
+    """The incident with a copy of the plan it runs (the estate's, or the default); ``happened``:
+    when it happened (``occurred_at``), now when not given."""
     plan = plan or emergency_plans.default_plan(data["type"])
     stamp = clock.to_iso(now)
     return {
@@ -46,6 +72,7 @@ def new_incident(incident_id, estate_id, data, number, now, actor, plan=None):
         "steps": [],
         "escalations": [],
         "summary": None,
+        "occurred_at": happened or stamp,
         "opened_at": stamp,
         "opened_by": actor,
         "closed_at": None,
@@ -117,6 +144,7 @@ def closed_event_data(incident):
         "type": incident["type"],
         "major": incident["major"],
         "location": incident["location"],
+        "occurred_at": incident.get("occurred_at", incident["opened_at"]),
         "opened_at": incident["opened_at"],
         "closed_at": incident["closed_at"],
         "summary": incident["summary"],

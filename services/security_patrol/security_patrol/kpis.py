@@ -9,7 +9,8 @@
 - ``fire_check_completion``: fire facilities checked in the month ÷ facilities in the ledger
   (those registered before the month ended and not retired before then), summed over the
   period's months that have begun: a month to come is no data, not 0 %.
-- ``major_safety_incidents``: incidents marked major opened in the month (a count), and
+- ``major_safety_incidents``: incidents marked major that happened in the month (``occurred_at``:
+  one written up the morning after counts in its night's month; a count), and
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
   estate registered by the period's end (household copies; ``store.kpi_facts``).
 
@@ -64,7 +65,7 @@ def for_estate(facts, start, end, now, rules):
                                      note="fire facilities checked in their month / fire facilities "
                                           "(summed over the period's months)"),
         "major_safety_incidents": kpi(major, 1, "count", target=0,
-                                      note="incidents marked major opened in the period"),
+                                      note="incidents marked major that happened in the period"),
         "major_safety_incidents_per_1000_households": kpi(
             major, facts["households"], "per_1000_households", scale=1000,
             note="value = major incidents / households x 1000"),

@@ -207,10 +207,12 @@ def open_incident(db, outbox, caller, estate_id, data):
     def build(doc_id):
         now = clock.now()
         stored = store.find(db, "emergency_plans", estate_id, emergency_plans.plan_id(estate_id, data["type"]))
-        tz = store.rules_for(db, estate_id)["timezone"]
+        rules = store.rules_for(db, estate_id)
+        happened = incidents.occurred_at(data, now, rules)  # refused before it is numbered
+        tz = rules["timezone"]
         number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
         incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,
-                                          emergency_plans.in_force(data["type"], stored))
+                                          emergency_plans.in_force(data["type"], stored), happened)
         return incident, incidents.opening_events(incident)
 
     return create(db, outbox, caller, "incidents", "inc", estate_id, build)

@@ -25,11 +25,16 @@ DEFAULTS = {
     # is due by the end of that local month; one not recorded this many days after it raises
     # fire_check_overdue, once per facility and month (0: the next day is late).
     "fire_check_grace_days": 0,
+    # 突发事件: an incident may be recorded after it happened (the guard deals with it first), up
+    # to this many hours later; its occurred_at places it in its month's KPI. 72 h covers a
+    # weekend. 0: recorded as it happens only.
+    "incident_recorded_within_hours": 72,
 }
 
-MINIMA = {"fire_check_grace_days": 0}
+MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0}
 MAXIMA = {
     "fire_check_grace_days": 27,  # the next month's deadline must stay later than this one's
+    "incident_recorded_within_hours": 720,
     "patrol_late_tolerance_minutes": 1440,
     "parking_free_minutes": 1440,
     "parking_cents_per_started_hour": 100_000,

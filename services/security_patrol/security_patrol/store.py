@@ -23,7 +23,7 @@ INDEXES = {
     "fire_equipment": [(PAGED, {})],
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
-    "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {})],
+    "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {}), ([("estate_id", 1), ("occurred_at", 1)], {})],
     "emergency_plans": [(PAGED, {})],
     "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
@@ -193,8 +193,10 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso):
         ]}),
         "fire_ledger": fire_ledger,
         "fire_checked": fire_checked,
-        "major_incidents": db.incidents.count_documents(
-            {"estate_id": estate_id, "major": True, "opened_at": {"$gte": start_iso, "$lt": end_iso}}),
+        # by when they happened; one opened before incidents carried occurred_at, by its opening
+        "major_incidents": db.incidents.count_documents({"estate_id": estate_id, "major": True, "$or": [
+            {"occurred_at": {"$gte": start_iso, "$lt": end_iso}},
+            {"occurred_at": {"$exists": False}, "opened_at": {"$gte": start_iso, "$lt": end_iso}}]}),
         # registered by the period's end (a copy made before copies carried it counts): a period
         # before the estate was taken on had every household of today's (as customer-service's
         # KPIs count them, owner_contacts.owed_from)

@@ -851,6 +851,24 @@ def test_kpis_of_an_estate_for_a_month(patrol):
     assert (quarter["fire_check_completion"]["numerator"], quarter["fire_check_completion"]["denominator"]) == (1, 4)
 
 
+def test_an_incident_written_up_the_morning_after_counts_in_the_month_it_happened(patrol):
+    """It counted when it was recorded: the night of 30 November was December's (found by a probe)."""
+    clock.freeze(clock.parse_iso("2026-12-01T01:00:00Z"))  # 09:00 on 1 December in the estate
+    late = open_incident(patrol, major=True, occurred_at="2026-11-30T15:30:00Z")  # 23:30 on the 30th
+    assert (late["occurred_at"], late["opened_at"]) == ("2026-11-30T15:30:00.000Z", "2026-12-01T01:00:00.000Z")
+    kpis = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert kpis["major_safety_incidents"]["numerator"] == 1
+    december = patrol.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert december["major_safety_incidents"]["numerator"] == 0
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"incident_recorded_within_hours": 6}})
+    as_caller(patrol, GUARD)
+    with pytest.raises(BusinessRuleViolation):  # 9.5 hours on: past this estate's 6
+        open_incident(patrol, occurred_at="2026-11-30T15:30:00Z")
+    assert len(patrol.list_incidents({"estate_id": ESTATE})["items"]) == 1  # nothing written, nor numbered
+    assert open_incident(patrol)["number"] == "INC-2026-000002"
+
+
 def test_kpis_are_only_for_the_callers_estates(patrol):
     with pytest.raises(Forbidden):
         patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})

@@ -173,6 +173,32 @@ def test_opening_an_incident_starts_its_plan():
     assert incidents.number_series(new_year, "Asia/Shanghai") == "incident:2027"
 
 
+@pytest.mark.parametrize("given, at", [
+    (None, "2026-11-23T08:00:00.000Z"),                      # recorded as it happens
+    ("2026-11-22T23:30:00Z", "2026-11-22T23:30:00.000Z"),    # written up the morning after
+    ("2026-11-20T08:00:00Z", "2026-11-20T08:00:00.000Z"),    # 72 hours: the most
+    ("2026-11-23T08:01:30Z", "2026-11-23T08:00:00.000Z"),    # a device a little ahead: now
+])
+def test_an_incident_happened_when_it_is_said_to_within_the_estates_hours(given, at):
+    happened = incidents.occurred_at({"occurred_at": given}, NOW, DEFAULTS)
+    assert happened == at
+    data = {"type": "fire_alarm", "description": "smoke", "location": "B2"}
+    opened = incidents.new_incident("inc_1", "est_1", data, "INC-2026-000001", NOW, "zhao", happened=happened)
+    assert (opened["occurred_at"], opened["opened_at"]) == (at, "2026-11-23T08:00:00.000Z")
+    assert incidents.closed_event_data({**opened, "closed_at": at})["occurred_at"] == at
+
+
+@pytest.mark.parametrize("given, hours, why", [
+    ("2026-11-23T08:03:00Z", 72, "is in the future"),
+    ("2026-11-20T07:57:00Z", 72, "is more than 72 hours ago"),
+    ("2026-11-23T07:00:00Z", 0, "is more than 0 hours ago"),
+])
+def test_an_incident_from_the_future_or_too_long_ago_is_refused(given, hours, why):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        incidents.occurred_at({"occurred_at": given}, NOW, {**DEFAULTS, "incident_recorded_within_hours": hours})
+    assert refused.value.errors == [{"field": "data.occurred_at", "message": why}]
+
+
 def test_steps_are_recorded_and_escalate_as_the_plan_says():
     opened = incident()
     assert record(opened, "verify_alarm")[1] is None
