@@ -66,17 +66,23 @@ def _within_term(kind, given, now, rules):
                                     [field_error("data.due_back", f"is after {clock.to_iso(last)}")])
 
 
+def asked_due_back(kind, given, now, rules):
+    """A due back asked for (by the requester, or the approving manager), normalised; None when
+    none is. 422 when it has passed or is past the estate's term."""
+    if given is None:
+        return None
+    if clock.parse_iso(given) <= now:
+        raise BusinessRuleViolation("a borrowing is due back in the future",
+                                    [field_error("data.due_back", "must be in the future")])
+    _within_term(kind, clock.parse_iso(given), now, rules)
+    return clock.to_iso(clock.parse_iso(given))
+
+
 def new_request(request_id, estate_id, data, subject, now, actor, roles, rules):
     """``subject``: ``{"type", "id", "record_id"}`` as found in the archive. Only the archives'
     keepers record an inspection by a higher authority (it opens the files without the
     manager's approval: anyone else's claim of one would be a way round it)."""
-    given_due = data.get("due_back")
-    if given_due is not None:
-        if clock.parse_iso(given_due) <= now:
-            raise BusinessRuleViolation("a borrowing is due back in the future",
-                                        [field_error("data.due_back", "must be in the future")])
-        _within_term(data["kind"], clock.parse_iso(given_due), now, rules)
-        given_due = clock.to_iso(clock.parse_iso(given_due))
+    given_due = asked_due_back(data["kind"], data.get("due_back"), now, rules)
     authority = bool(data.get("authority_inspection", False))
     if authority and not archive_access.reads_everything(roles):
         raise Forbidden("only the archives' keepers (the archivist, the manager) record an inspection by a "
@@ -119,13 +125,17 @@ def created_action(request):
     return "borrow_authority_inspection" if request["authority_inspection"] else "borrow_requested"
 
 
-def decide(request, action, note, now, actor, rules):
-    """The changes and history entry of ``approve`` or ``reject``."""
+def decide(request, action, note, now, actor, rules, given_due=None):
+    """The changes and history entry of ``approve`` or ``reject``. An approving manager may set
+    the due back (``given_due``, within the estate's term): one who wrote "back within 3 days"
+    in the note approved the requester's date, or the estate's 7 days (found by a probe of the
+    console)."""
     status = next_status(request, action)
     stamp = clock.to_iso(now)
     changes = {"status": status, "decided_by": actor, "decided_at": stamp, "updated_at": stamp}
     if status == "approved":
-        changes["due_back"] = due_back(request["kind"], now, request["requested_due_back"], rules)
+        given_due = asked_due_back(request["kind"], given_due, now, rules)
+        changes["due_back"] = given_due or due_back(request["kind"], now, request["requested_due_back"], rules)
     return changes, _entry(stamp, actor, status, (note or "").strip() or None)
 
 

@@ -415,12 +415,13 @@ def get_borrow_request(db, estate_id, request_id):
     return borrowing.view(public(store.get(db, "borrow_requests", estate_id, request_id)), clock.now())
 
 
-def decide_borrow_request(db, outbox, caller, estate_id, request_id, decision, note):
-    """``decision`` ``approve`` or ``reject``, by an approver."""
+def decide_borrow_request(db, outbox, caller, estate_id, request_id, decision, data):
+    """``decision`` ``approve`` or ``reject``, by an approver; ``data``: its ``note``, and for an
+    approval maybe the ``due_back``."""
     borrowing.require_approver(caller.roles)
     action = {"approve": "approved", "reject": "rejected"}[decision]
     return borrow_step(db, outbox, estate_id, request_id, action, lambda request, rules: borrowing.decide(
-        request, decision, note, clock.now(), caller.user, rules))
+        request, decision, data.get("note"), clock.now(), caller.user, rules, data.get("due_back")))
 
 
 def return_borrow_request(db, outbox, caller, estate_id, request_id, note):

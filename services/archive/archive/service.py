@@ -287,12 +287,12 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     @rpc_method
     def approve_borrow_request(self, payload):
         return operations.decide_borrow_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
-                                                "approve", payload["data"].get("note"))
+                                                "approve", payload["data"])
 
     @rpc_method
     def reject_borrow_request(self, payload):
         return operations.decide_borrow_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
-                                                "reject", payload["data"].get("note"))
+                                                "reject", payload["data"])
 
     @rpc_method
     def return_borrow_request(self, payload):

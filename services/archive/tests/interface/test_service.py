@@ -476,6 +476,21 @@ def test_an_inspection_by_a_higher_authority_is_approved_at_once(archive, estate
     assert logged["action"] == "borrow_authority_inspection"
 
 
+def test_the_approving_manager_sets_the_due_back(archive, estate):
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    as_role(archive, AGENT, "agent", estate)
+    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": household["id"], "purpose": "ownership dispute", "kind": "borrow"}})
+    as_role(archive, MANAGER, "manager", estate)
+    with pytest.raises(BusinessRuleViolation):  # past the estate's 7 days
+        archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"],
+                                        "data": {"due_back": "2026-12-01T08:00:00Z"}})
+    approved = archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {
+        "note": "3日内归还", "due_back": "2026-11-26T10:00:00Z"}})
+    assert (approved["status"], approved["due_back"]) == ("approved", "2026-11-26T10:00:00.000Z")
+
+
 def test_a_borrowing_is_of_something_the_archive_holds(archive, estate):
     with pytest.raises(BusinessRuleViolation) as refused:
         archive.create_borrow_request({"estate_id": estate["id"], "data": {

@@ -99,6 +99,20 @@ def test_an_approval_after_the_requested_due_back_gives_the_estate_s_days_from_t
     assert not borrowing.is_overdue(approved, late)
 
 
+def test_the_approving_manager_sets_the_due_back_within_the_estate_s_term():
+    """A manager who wrote "back within 3 days" in the note approved the estate's 7 (found by a probe)."""
+    asked = request(due_back="2026-11-30T00:00:00Z")
+    approved = apply(asked, borrowing.decide(asked, "approve", "3日内归还", NOW, "wang", RULES,
+                                             "2026-11-26T10:00:00+00:00"))
+    assert approved["due_back"] == "2026-11-26T10:00:00.000Z"  # the manager's, over the requester's
+    for due in ("2026-11-23T07:00:00Z", "2026-11-30T08:00:01Z"):  # passed; past the 7 days
+        with pytest.raises(BusinessRuleViolation) as refused:
+            borrowing.decide(asked, "approve", None, NOW, "wang", RULES, due)
+        assert refused.value.errors[0]["field"] == "data.due_back"
+    rejected = apply(asked, borrowing.decide(asked, "reject", "no", NOW, "wang", RULES))
+    assert rejected["due_back"] is None
+
+
 def test_the_steps_of_a_borrowing_follow_its_state():
     rejected = apply(request(), borrowing.decide(request(), "reject", "not needed", NOW, "wang", RULES))
     for action in ("approve", "reject"):
