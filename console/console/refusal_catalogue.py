@@ -895,6 +895,12 @@ ZH = {
         '不在计划年度 {0} 年内',
     'is in the future':
         '不能是将来的时间',
+    'an incident cannot have happened in the future':
+        '突发事件的发生时间不能是将来',
+    'an incident is recorded within {0} hours of happening':
+        '突发事件须在发生后 {0} 小时内登记',
+    'is more than {0} hours ago':
+        '已超过 {0} 小时',
     'cannot exceed records_checked':
         '不能大于检查份数',
     'the check does not add up':
@@ -1130,7 +1136,7 @@ FRAGMENTS = {
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",
     "borrow request": "借阅申请", "archive check plan": "档案检查计划", "archive check": "档案检查",
     "archive record": "档案记录", "estate": "小区", "household": "房屋", "vacant-unit inspection": "空置房巡检",
-    "takeover or handover": "接管验收或交房", "custom field": "自定义字段", "document": "记录",
+    "takeover or handover": "接管验收或交房", "restatement": "重发副本", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
     # what a state machine refuses for (``transitions.next_status``'s subject)
     "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",

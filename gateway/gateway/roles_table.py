@@ -40,7 +40,8 @@ def area(method, path):
         return SETTINGS
     if "/custom-fields" in rest:
         return CUSTOM_FIELDS
-    if rest == "estates" or rest.startswith("estates/{estate_id}/households") or rest == "estates/{estate_id}":
+    if rest == "estates" or rest.startswith(("estates/{estate_id}/households", "estates/{estate_id}/restatements")) \
+            or rest == "estates/{estate_id}":
         return ROWS[2]
     if rest.endswith("/portal-qr"):  # the owner portal's QR codes: the front desk's (a gateway route)
         return _SERVICE_ROWS["customer_service"]

@@ -11,6 +11,9 @@ ROUTES = [
     Route("GET", "/api/v1/estates", "archive", "list_estates", policy.STAFF, paged=True, filters=("q",)),
     Route("GET", ESTATE, "archive", "get_estate", policy.STAFF),
     Route("PATCH", ESTATE, "archive", "update_estate", policy.ADMIN, body=True),
+    # the estate and its households sent again to every service's read copies (archive/restatements.py)
+    Route("POST", f"{ESTATE}/restatements", "archive", "restate_copies", policy.ADMIN, body=True,
+          idempotent=True),
     Route("POST", f"{ESTATE}/households", "archive", "create_household", policy.MASTER_DATA_EDITORS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/households", "archive", "list_households", policy.STAFF,

@@ -19,10 +19,21 @@ INDEXES = {
 def apply(db, kind, event):
     """Upsert the copy carried by an archive ``<kind>_created|_updated`` event (each carries the
     whole document at its version, so created and updated events are applied alike)."""
-    copy = dict(event["data"])
+    _write(db, kind, event["data"])
+
+
+def restate(db, kind, data):
+    """A copy archive sent again (``estate_restated``, an item of ``households_restated``): written
+    at the same version too, so that a copy made before events carried a field gets it (a
+    household's ``created_at``); never over a newer one."""
+    _write(db, kind, data, or_same=True)
+
+
+def _write(db, kind, data, or_same=False):
+    copy = dict(data)
     doc_id = copy.pop("id")
     copy.pop("changed", None)  # what the edit wrote (archive's change log): not part of the copy
-    common_store.upsert_copy_if_newer(db, COLLECTIONS[kind], doc_id, copy, copy.get("version", 0))
+    common_store.upsert_copy_if_newer(db, COLLECTIONS[kind], doc_id, copy, copy.get("version", 0), or_same=or_same)
 
 
 def get(db, kind, estate_id, doc_id):

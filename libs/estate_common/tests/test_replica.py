@@ -147,3 +147,17 @@ def test_a_public_estate_code_resolves_through_the_copies(db):
     assert replica.estate_id_by_code(db, "GC-01") == "est_1"
     assert replica.estate_id_by_code(db, "gc-01") == "est_1"  # codes are upper-cased by archive: any case reads
     assert replica.estate_id_by_code(db, "GC-02") is None and replica.estate_id_by_code(db, {"$ne": 1}) is None
+
+
+def test_a_restated_copy_fills_what_a_copy_of_its_version_lacks_and_never_goes_back(db):
+    """Sent again on request (archive's restatements): a copy made before events carried
+    ``created_at`` gets it at the same version; an older restatement changes nothing."""
+    replica.apply(db, "household", household_event(2, status="occupied"))
+    restated = dict(household_event(2, status="occupied")["data"], created_at="2026-10-01T02:00:00.000Z")
+    replica.restate(db, "household", restated)
+    assert db.households.find_one({"_id": "hh_1"})["created_at"] == "2026-10-01T02:00:00.000Z"
+    replica.restate(db, "household", dict(household_event(1, status="vacant")["data"]))
+    copy = db.households.find_one({"_id": "hh_1"})
+    assert (copy["status"], copy["version"]) == ("occupied", 2)
+    replica.restate(db, "estate", estate_event(1)["data"])  # a copy lost altogether is written
+    assert db.estates.find_one({"_id": "est_1"})["version"] == 1

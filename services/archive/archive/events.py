@@ -15,6 +15,10 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("household_created", estate_id, data, actor=actor)
     if event_type == "household_updated":  # every service updates its copy (finance bills the new area)
         return outbox.event("household_updated", estate_id, data, actor=actor)
+    if event_type == "estate_restated":  # sent again on request: services fill what their copies lack
+        return outbox.event("estate_restated", estate_id, data, actor=actor)
+    if event_type == "households_restated":  # the same, for a batch of households
+        return outbox.event("households_restated", estate_id, data, actor=actor)
     if event_type == "vacant_inspection_recorded":  # customer service opens a repair per problem
         return outbox.event("vacant_inspection_recorded", estate_id, data, actor=actor)
     if event_type == "archive_changed":  # archive's own change log

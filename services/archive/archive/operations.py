@@ -11,7 +11,8 @@ from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants, store
+from . import (borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants,
+               restatements, store)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,24 @@ def update_estate(db, outbox, estate_id, data):
         return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes, changes))])
 
     return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
+
+
+def restate_copies(db, outbox, caller, estate_id):
+    """The estate and every household of it sent again to the services' read copies
+    (``restatements``). A retry with the caller's Idempotency-Key sends nothing again."""
+    estate = store.get_estate(db, estate_id)
+    restatement_id = caller.created_id("rst", estate_id)
+    now = clock.now_iso()
+    batches = list(restatements.batches(store.households_of(db, estate_id)))
+
+    def send(part, event_type, data):
+        doc = restatements.document(restatement_id, estate_id, part, now, caller.user)
+        _create(db, outbox, "restatements", estate_id, doc["_id"], lambda: (doc, [(event_type, data)]))
+
+    send(0, "estate_restated", restatements.estate_data(estate))
+    for number, batch in enumerate(batches, start=1):
+        send(number, "households_restated", restatements.households_data(batch, number, len(batches)))
+    return {"estate_id": estate_id, "households": sum(len(batch) for batch in batches), "batches": len(batches)}
 
 
 def list_estates(db, caller, filters, limit, cursor):

@@ -121,6 +121,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.correct_record(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
 
     @rpc_method
+    def restate_copies(self, payload):
+        return operations.restate_copies(self.db, self.outbox, self.caller, payload["estate_id"])
+
+    @rpc_method
     def verify_archive(self, payload):
         return operations.verify_chain(self.db, payload["estate_id"], payload.get("filters", {}))
 

@@ -37,6 +37,8 @@ INDEXES = {
     "handovers": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("outcome", 1)], {}),
                   ([("estate_id", 1), ("_requested_as", 1)], {})],
     "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {})],
+    # the batches of an estate's copies sent again (restatements.py): each carries its event out
+    "restatements": [([("estate_id", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
     **custom_fields_store.INDEXES,
@@ -45,7 +47,8 @@ INDEXES = {
 
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
         "records": "archive record", "estates": "estate", "households": "household",
-        "vacant_inspections": "vacant-unit inspection", "handovers": "takeover or handover"}
+        "vacant_inspections": "vacant-unit inspection", "handovers": "takeover or handover",
+        "restatements": "restatement"}
 
 
 def rules_for(db, estate_id):
@@ -110,6 +113,11 @@ def household_query(db, estate_id, filters):
 def custom_definitions(db, estate_id, resource):
     """The estate's custom-field definitions of ``resource`` (archived ones too)."""
     return custom_fields_store.definitions(db, estate_id, [resource])
+
+
+def households_of(db, estate_id):
+    """Every household of the estate, in the list's order (what a restatement sends)."""
+    return store.walk(db.households, {"estate_id": estate_id})
 
 
 def export_households(db, estate_id, filters):

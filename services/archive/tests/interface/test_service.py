@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from archive import domain
+from archive import domain, restatements
 from archive.service import ArchiveService
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
@@ -30,6 +30,26 @@ def test_creating_an_estate_publishes_it(archive, estate):
     [published] = archive.outbox.of_type("estate_created")
     assert published["data"]["id"] == estate["id"] and published["estate_id"] == estate["id"]
     assert archive.db.estates.find_one({"_id": estate["id"]})["_outbox"] == []
+
+
+def test_a_restatement_sends_the_estate_and_its_households_in_batches_once_per_key(archive, estate, monkeypatch):
+    monkeypatch.setattr(restatements, "BATCH", 2)
+    for room in ("1201", "1202", "1203"):
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room=room)})
+    as_caller(archive, ADMIN, idempotency_key="restate-1")
+    sent = archive.restate_copies({"estate_id": estate["id"], "data": {}})
+    assert sent == {"estate_id": estate["id"], "households": 3, "batches": 2}
+    [restated_estate] = archive.outbox.of_type("estate_restated")
+    assert restated_estate["data"]["id"] == estate["id"] and restated_estate["data"]["timezone"] == "Asia/Shanghai"
+    batches = archive.outbox.of_type("households_restated")
+    assert [(b["data"]["batch"], b["data"]["batches"], len(b["data"]["households"])) for b in batches] == [
+        (1, 2, 2), (2, 2, 1)]
+    rooms = sorted(h["room"] for b in batches for h in b["data"]["households"])
+    assert rooms == ["1201", "1202", "1203"] and all("owner" not in h for b in batches for h in b["data"]["households"])
+    archive.restate_copies({"estate_id": estate["id"], "data": {}})  # a retry with the key
+    assert len(archive.outbox.of_type("households_restated")) == 2 and len(archive.outbox.of_type("estate_restated")) == 1
+    with pytest.raises(NotFound):
+        archive.restate_copies({"estate_id": "est_nope", "data": {}})
 
 
 def test_an_estate_code_is_unique(archive, estate):
