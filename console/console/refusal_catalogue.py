@@ -997,6 +997,14 @@ ZH = {
         '不是本服务的设置项',
     'must be a whole number of at least {0}':
         '须为不小于 {0} 的整数',
+    'must not be more than {0} ({1})':
+        '不能大于 {0}（{1}）',
+    'must not be less than {0} ({1})':
+        '不能小于 {0}（{1}）',
+    'settings do not agree with each other':
+        '设置之间相互矛盾',
+    'a PUT replaces what is there: send the whole body, an empty object for none':
+        '整体替换：请提交完整内容（不设置时提交空对象 {}）',
     'must be at most {0}':
         '不能大于 {0}',
     'has a plan already':

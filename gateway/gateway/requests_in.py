@@ -131,9 +131,15 @@ def json_body():
     UTF-8, not an object, ``NaN`` or ``Infinity`` where a number goes, nested deeper than ``MAX_DEPTH``,
     a key given twice in one object).
     No body at all is ``{}``: an action whose body is all optional (an approval) needs none, and
-    one that needs a field is a 400 naming it, not a 415 about a type nobody sent."""
+    one that needs a field is a 400 naming it, not a 415 about a type nobody sent; but a PUT
+    (a replacement) without one is a 400."""
     if not request.mimetype == "application/json":
         if not request.get_data(cache=True) and not request.content_type:
+            if request.method == "PUT":
+                # a PUT replaces what is there: none at all was {} and wiped an estate's settings
+                # with a 200 (found by a settings probe); {} says so on purpose
+                raise InvalidInput("a PUT replaces what is there: send the whole body, an empty object for none",
+                                   [field_error("(body)", "is required")])
             return {}
         raise UnsupportedMediaType()
     try:

@@ -33,7 +33,6 @@ SAMPLE_BODIES = {
     "open_inspection": {"checklist_id": "ckl_1", "equipment_id": "eq_1"},
     "complete_inspection": {"results": [{"code": "P1", "reading": 0.45}, {"code": "P2", "passed": True}]},
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
-    "update_settings": {"repair_response_hours": 12},
     # security_patrol
     "create_patrol_route": {"name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}]},
     "create_patrol_plan": {"route_id": "proute_1", "shift": "night", "start_time": "22:00", "expected_minutes": 60},

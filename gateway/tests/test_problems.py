@@ -129,6 +129,19 @@ def test_no_body_at_all_is_an_empty_object_not_a_415(client, admin_token, rpc):
     assert with_a_type.status_code == 415  # a body announced as something else is still refused
 
 
+def test_a_put_without_a_body_is_refused_not_taken_for_an_empty_one(client, contract, admin_token, rpc):
+    """A PUT replaces: with no body it was {} and wiped all of an estate's settings, answered 200
+    (found by a settings probe). {} sent on purpose still restores the defaults."""
+    for service in ("finance", "customer-service"):
+        response = client.put(f"/api/v1/estates/A/settings/{service}", headers=bearer(admin_token))
+        body = contract.problem(response, 400, "invalid_input")
+        assert body["errors"] == [{"field": "(body)", "message": "is required"}]
+    assert rpc.calls == []
+    rpc.answer("finance", "update_settings", lambda call: None)
+    client.put("/api/v1/estates/A/settings/finance", json={}, headers=bearer(admin_token))
+    assert rpc.only_call("finance", "update_settings").payload["data"] == {}
+
+
 def test_json_with_a_charset_is_accepted(client, admin_token, rpc):
     response = client.post(REQUESTS, data=json.dumps(SR_BODY), content_type="application/json; charset=utf-8",
                            headers=bearer(admin_token))

@@ -1,6 +1,7 @@
 """Every RPC method, event and route has its contract in contracts/, and every
 contract has its counterpart in the code: a contract change is a reviewed diff."""
 import importlib
+import json
 import inspect
 import re
 from pathlib import Path
@@ -250,3 +251,22 @@ def test_every_text_a_request_body_sends_must_hold_more_than_spaces():
             for media in body.get("content", {}).values():
                 found += _texts_without_content_check(media["schema"], method, seen)
     assert found == []
+
+
+@pytest.mark.parametrize("service, body, field", [
+    ("finance", {"charge_due_days": 0}, "data.charge_due_days"),
+    ("security_patrol", {"timezone": "UTC"}, "data.timezone"),
+    ("archive", {"borrow_due_days": -1}, "data.borrow_due_days"),
+    ("integrations", {"webhook_nope": 5}, "data.webhook_nope"),
+])
+def test_each_service_s_settings_are_checked_against_its_own_schema(service, body, field):
+    """finance's, security-patrol's, archive's and integrations' settings went through a generic
+    schema (any name, minimum 0): 0 passed the contract to be refused by finance's own "at least
+    1", and a name that is no setting was "not of type integer" (found by a settings probe). The
+    PUT's openapi schema and the RPC's input are one."""
+    errors = BOOK.errors(f"rpc/{service}/update_settings.json#/input", {"estate_id": "est_1", "data": body})
+    assert [e["field"] for e in errors] == [field], errors
+    put = BOOK.openapi["paths"][f"/api/v1/estates/{{estate_id}}/settings/{service.replace('_', '-')}"]["put"]
+    body_ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    rpc = json.loads((ROOT / "contracts" / "rpc" / service / "update_settings.json").read_text())
+    assert rpc["input"]["properties"]["data"]["$ref"] == f"../../openapi.yaml{body_ref}"

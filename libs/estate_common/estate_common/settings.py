@@ -35,7 +35,12 @@ def _problem(name, value, maxima, minima):
     return None
 
 
-def check_overrides(defaults, overrides, maxima=None, minima=None):
+def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=()):
+    """400 naming each override that is no setting or is out of its bounds; then each pair of
+    ``ordered`` (``(lower, upper)``: the first may not exceed the second, as they apply with the
+    defaults) that the overrides break, named by the one overridden (the lower when both are).
+    A verify deadline after the reply deadline, or a first webhook backoff longer than the
+    longest, was accepted and one of them silently meant nothing (found by a settings probe)."""
     errors = []
     for name, value in overrides.items():
         problem = "is not a setting of this service" if name not in defaults else _problem(name, value, maxima, minima)
@@ -43,6 +48,16 @@ def check_overrides(defaults, overrides, maxima=None, minima=None):
             errors.append(field_error(name, problem))
     if errors:
         raise InvalidInput("settings are not valid", errors)
+    applying = {**defaults, **overrides}
+    for lower, upper in ordered:
+        if lower in overrides or upper in overrides:
+            if applying[lower] > applying[upper]:
+                if lower in overrides:
+                    errors.append(field_error(lower, f"must not be more than {upper} ({applying[upper]})"))
+                else:
+                    errors.append(field_error(upper, f"must not be less than {lower} ({applying[lower]})"))
+    if errors:
+        raise InvalidInput("settings do not agree with each other", errors)
 
 
 def _stored(db, estate_id):

@@ -63,3 +63,18 @@ def test_an_estates_overrides_are_stored_shown_and_replaced_with_their_history()
     assert settings.for_estate(db, DEFAULTS, "est_1") == {**DEFAULTS, "return_visit_days": 2}
     assert settings.for_estate(db, DEFAULTS, "est_2") == DEFAULTS
     assert [h["by"] for h in db.settings.find_one({"_id": "est_1"})["history"]] == ["wang", "li"]
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"verify_days": 8}, "verify_days", "must not be more than reply_days (7)"),
+    ({"reply_days": 0 + 1, "other": 3}, "reply_days", "must not be less than verify_days (2)"),
+    ({"verify_days": 9, "reply_days": 8}, "verify_days", "must not be more than reply_days (8)"),
+])
+def test_settings_that_contradict_each_other_are_refused_by_the_one_overridden(overrides, field, message):
+    """A verify deadline after the reply deadline was accepted (found by a settings probe)."""
+    defaults = {"verify_days": 2, "reply_days": 7, "other": 1}
+    with pytest.raises(InvalidInput) as refused:
+        settings.check_overrides(defaults, overrides, ordered=(("verify_days", "reply_days"),))
+    assert refused.value.errors == [{"field": field, "message": message}]
+    settings.check_overrides(defaults, {"verify_days": 7}, ordered=(("verify_days", "reply_days"),))  # equal is fine
+    settings.check_overrides(defaults, {"other": 9}, ordered=(("verify_days", "reply_days"),))

@@ -49,10 +49,13 @@ def _term_days(kind, rules):
 
 def due_back(kind, decided, given, rules):
     """The due back asked for, unless it has passed by the decision (a request approved days
-    later): then, as without one, the estate's days from the decision."""
-    if given and clock.parse_iso(given) > decided:
+    later): then, as without one, the estate's days from the decision. Never past the term in
+    force at the decision: a date asked for under a longer term was approved past the shorter
+    one set since (found by a settings probe)."""
+    term_end = calendar.days_later(decided, _term_days(kind, rules), rules["timezone"])
+    if given and decided < clock.parse_iso(given) <= term_end:
         return given
-    return clock.to_iso(calendar.days_later(decided, _term_days(kind, rules), rules["timezone"]))
+    return clock.to_iso(term_end)
 
 
 def _within_term(kind, given, now, rules):

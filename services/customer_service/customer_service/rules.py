@@ -77,6 +77,10 @@ MAXIMA = {
     "surveys_per_year": 12,
 }
 
+# (lower, upper): the first may not be more than the second, as they apply (a complaint verified
+# after its reply is due)
+ORDERED = (("complaint_verify_days", "complaint_reply_days"),)
+
 # A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so
 # that the owner-satisfaction KPIs of different estates can be compared side by side.
 SATISFIED_SCORE = 4

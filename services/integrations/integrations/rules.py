@@ -27,3 +27,6 @@ MAXIMA = {
     "webhook_backoff_max_seconds": 24 * 3600,
     "webhook_secret_overlap_hours": 24 * 7,
 }
+
+# (lower, upper): the first backoff may not be longer than the longest (it meant nothing)
+ORDERED = (("webhook_backoff_first_seconds", "webhook_backoff_max_seconds"),)

@@ -18,7 +18,7 @@ from estate_common.nameko.estate_settings import MANAGER_ROLES
 from estate_common.nameko.timers import graceful_timer
 
 from . import bindings, operations, sealing, store
-from .rules import DEFAULTS, MAXIMA
+from .rules import DEFAULTS, MAXIMA, ORDERED
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class IntegrationsService(EstateSettings, ServiceBase):
     indexes = store.INDEXES
     outbox_collections = ()  # integrations announces no event
     settings_defaults = DEFAULTS
-    settings_maxima = MAXIMA
+    settings_maxima, settings_ordered = MAXIMA, ORDERED
     webhook_keys = WebhookKeys()
     event_bindings = bindings.EventBindings()  # which event types the broker routes here
 

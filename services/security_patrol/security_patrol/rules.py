@@ -41,6 +41,9 @@ MAXIMA = {
     "parking_daily_cap_cents": 1_000_000,
 }
 
+# (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap)
+ORDERED = (("parking_cents_per_started_hour", "parking_daily_cap_cents"),)
+
 # Patrol plans give their start time ("HH:MM") on the estate's wall clock, and the same
 # local calendar decides which month a fire check or a round belongs to: the estate's
 # ``timezone`` (estate master data, see estate_common.calendar), which store.rules_for adds

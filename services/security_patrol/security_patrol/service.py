@@ -8,7 +8,7 @@ from estate_common.nameko import CountsClosedRecords, CopiesEstates, CopiesHouse
 from estate_common.store import public
 
 from . import gate, operations, store
-from .rules import DEFAULTS, MAXIMA, MINIMA
+from .rules import DEFAULTS, MAXIMA, MINIMA, ORDERED
 
 # How often the fire-check sweep looks for facilities past their monthly deadline (seconds).
 FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
@@ -18,7 +18,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
     name = "security_patrol"
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
-    settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
+    settings_defaults, settings_minima, settings_maxima, settings_ordered = DEFAULTS, MINIMA, MAXIMA, ORDERED
 
     # -- patrol routes and plans ----------------------------------------------------
     @rpc_method

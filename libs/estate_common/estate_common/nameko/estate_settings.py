@@ -15,6 +15,7 @@ class EstateSettings:
     settings_defaults = {}
     settings_maxima = {}
     settings_minima = {}
+    settings_ordered = ()  # (lower, upper) pairs: the first may not exceed the second (rules.ORDERED)
 
     def _require_manager(self):
         if not set(self.caller.roles) & MANAGER_ROLES:
@@ -30,6 +31,7 @@ class EstateSettings:
     def update_settings(self, payload):
         self._require_manager()
         estate_id, overrides = payload["estate_id"], payload["data"]
-        settings.check_overrides(self.settings_defaults, overrides, self.settings_maxima, self.settings_minima)
+        settings.check_overrides(self.settings_defaults, overrides, self.settings_maxima, self.settings_minima,
+                                 self.settings_ordered)
         settings.replace(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
         return settings.view(self.db, self.settings_defaults, estate_id, self.settings_maxima, self.settings_minima)

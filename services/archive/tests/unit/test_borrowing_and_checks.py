@@ -113,6 +113,14 @@ def test_the_approving_manager_sets_the_due_back_within_the_estate_s_term():
     assert rejected["due_back"] is None
 
 
+def test_an_approval_keeps_to_the_term_in_force_then():
+    """Asked for 5 days under a term of 7, approved after the term became 2: due in 2."""
+    asked = request(due_back="2026-11-28T08:00:00Z")
+    shorter = {**RULES, "borrow_due_days": 2}
+    approved = apply(asked, borrowing.decide(asked, "approve", None, NOW, "wang", shorter))
+    assert approved["due_back"] == "2026-11-25T08:00:00.000Z"
+
+
 def test_the_steps_of_a_borrowing_follow_its_state():
     rejected = apply(request(), borrowing.decide(request(), "reject", "not needed", NOW, "wang", RULES))
     for action in ("approve", "reject"):
