@@ -85,6 +85,19 @@ def error_text(field, message):
     return refusal_text(message)  # a business rule's words
 
 
+def area(value):
+    """An area as typed and read: 75 (not 75.0), 120.5; nothing for none."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return str(number.quantize(Decimal(1))) if number == number.to_integral_value() else f"{number.normalize():f}"
+
+
 def money(cents):
     """¥ and two decimals, grouped by thousands: ¥1,234.50."""
     if cents is None:
@@ -439,7 +452,24 @@ def plain(value, within=None):
 
 # a record field whose values are one of these label groups' (kind repair read "kind repair")
 _VALUE_GROUPS = {"kind": "kind", "channel": "channel", "status": "status", "method": "method",
-                 "category": "category"}
+                 "category": "category", "priority": "priority",
+                 # a source's type (``source: {type: service_request, id}``), a change's subject and action
+                 "type": "subject", "subject_type": "subject", "action": "event"}
+_CHANGE_VERBS = ("created", "updated", "cancelled", "reversed", "recorded", "closed", "approved", "rejected")
+
+
+def change_action(action):
+    """A change-log entry's ``action`` in words: an event's name (``event.<action>``), else
+    ``<subject type>_<verb>`` (``work_order_cancelled``) as the subject's and the verb's; else as it is."""
+    if not action:
+        return ""
+    if f"event.{action}" in CATALOGUES[language()]:
+        return translate(f"event.{action}")
+    subject, _, verb = str(action).rpartition("_")
+    if verb in _CHANGE_VERBS and f"subject.{subject}" in CATALOGUES[language()]:
+        joiner = "" if language() == "zh" else " "
+        return f"{translate('subject.' + subject)}{joiner}{translate('change.' + verb)}"
+    return str(action)
 
 
 def field_name(name):
@@ -512,7 +542,8 @@ def field_value(name, value, subject=None):
         return when(value)
     group = _SUBJECT_GROUPS.get(subject, {}).get(name) or _VALUE_GROUPS.get(name)
     if group and isinstance(value, str):
-        return label(group, value, *([_VALUE_GROUPS[name]] if name in _VALUE_GROUPS else []))
+        return label(group, value, *([_VALUE_GROUPS[name]] if name in _VALUE_GROUPS else []),
+                     *(("incident",) if name == "type" else ()))  # an incident's own type
     if name == "result" and isinstance(value, str):  # what maintenance writes on a ledger ("completed (WO-4)")
         return record_result({"result": value})
     return plain(value, name)

@@ -240,7 +240,8 @@ def test_a_cashier_reverses_a_posted_top_up_once_and_a_refusal_is_shown(client, 
     sign_in(client, fake, username="carol", roles=("cashier",))
     assert "/utilities/top-ups/um_1/reverse" in client.get("/accounts/utilities").get_data(as_text=True)
     answer = client.post("/accounts/utilities/top-ups/um_1/reverse", data={"csrf_token": csrf_of(client),
-                                                                         "reason": " typed 1000 for 100 "})
+                                                                         "reason": " typed 1000 for 100 ",
+                                                                         "confirm": "yes"})
     assert answer.status_code == 302
     assert _posts(fake, "/utilities/top-ups/um_1/reverse")[-1]["json"] == {"reason": "typed 1000 for 100"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [reversal, TOP_UP], "next_cursor": None})
@@ -250,7 +251,7 @@ def test_a_cashier_reverses_a_posted_top_up_once_and_a_refusal_is_shown(client, 
             problem(422, "rule", "the top-up has been used", code="business_rule",
                     errors=[{"field": "id", "message": "has been drawn down by usage; it can no longer be reversed"}]))
     refused = client.post("/accounts/utilities/top-ups/um_1/reverse", data={"csrf_token": csrf_of(client),
-                                                                          "reason": "again"})
+                                                                          "reason": "again", "confirm": "yes"})
     assert refused.status_code == 422 and "已被扣费使用，不能再冲正" in refused.get_data(as_text=True)
 
 
@@ -317,12 +318,12 @@ def test_an_invoice_is_requested_on_a_receipt_listed_and_voided(client, fake):
     assert [c for c in fake.calls if c["path"].endswith("/invoices")][-1]["params"]["status"] == "issued"
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/invoices/inv_1/void", {**INVOICE, "status": "voided"})
     answer = client.post("/accounts/invoices/inv_1/void", data={"csrf_token": csrf_of(client),
-                                                                "reason": "wrong title",
+                                                                "reason": "wrong title", "confirm": "yes",
                                                                 "back": "/accounts/invoices"})
     assert answer.location.endswith("/accounts/invoices")
     assert _posts(fake, "/invoices/inv_1/void")[-1]["json"] == {"reason": "wrong title"}
     answer = client.post("/accounts/invoices/inv_1/void", data={"csrf_token": csrf_of(client), "reason": "x",
-                                                                "back": "https://elsewhere.example/"})
+                                                                "confirm": "yes", "back": "https://elsewhere.example/"})
     assert answer.location.endswith("/accounts/invoices")  # only back to a console page
 
 

@@ -161,7 +161,8 @@ def test_the_operator_makes_a_key_sees_it_once_and_revokes_it(client, fake, docu
 
     fake.on("DELETE", r"/api/v1/api-keys/ak_0123456789abcdef", {**API_KEY, "revoked": True,
                                                                  "revoked_at": "2026-11-02T00:00:00.000Z"})
-    answer = client.post("/admin/api-keys/ak_0123456789abcdef/revoke", data={"csrf_token": csrf_of(client)})
+    answer = client.post("/admin/api-keys/ak_0123456789abcdef/revoke", data={"csrf_token": csrf_of(client),
+                                                                             "confirm": "yes"})
     assert answer.status_code == 302
     assert [c["method"] for c in fake.calls if c["path"] == "/api/v1/api-keys/ak_0123456789abcdef"] == ["DELETE"]
     _only_documented(fake, documented_routes)

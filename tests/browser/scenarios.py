@@ -210,6 +210,12 @@ def guard_round(browser, settings):
     pump = page.locator("li", has_text="Pump room")
     pump.get_by_label("Anomaly (optional)").fill("water on the floor")
     pump.get_by_role("button", name="Check in").click()
+    # finishing is for good: the box says how many checkpoints will be recorded missed
+    page.get_by_role("button", name="Finish the round").click()  # refused without the box (the browser asks)
+    assert "Finished" not in page.locator("h1").inner_text()
+    confirm = page.locator("label.confirm")
+    assert "1 checkpoint(s) not checked in will be recorded missed" in confirm.inner_text(), confirm.inner_text()
+    confirm.locator('input[name="confirm"]').check()
     page.get_by_role("button", name="Finish the round").click()
     assert "Car park" in page.locator(".problem").inner_text(), "the missed checkpoint is not shown"
     screenshot(page, settings, "guard-round")
@@ -595,6 +601,9 @@ def patrol_setup(browser, settings):
     row.locator('input[name="guard"]').fill(settings["guard"])
     row.get_by_role("button", name="Start a round").click()
     assert "Done" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
+    # the round started opens, where the guard checks in
+    assert name in page.locator("h1").inner_text() and page.locator("li", has_text="Tower 1 lobby").count() == 1
+    menu.get_by_role("link", name="Patrol routes").click()
     page.locator("tr", has_text=name).get_by_role("link", name="Its plans").click()
     assert "22:00" in page.locator("table").inner_text()
     menu.get_by_role("link", name="Patrol rounds").click()

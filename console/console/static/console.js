@@ -25,7 +25,8 @@
       button.addEventListener("click", function () { window.print(); });
     });
 
-    var job = document.querySelector("[data-job]");
+    // a job that had ended when the page was made is shown by the page itself (its result labelled)
+    var job = document.querySelector("[data-job][data-job-reload]");
     if (job) { pollJob(job); }
   });
 
@@ -33,7 +34,6 @@
     var bar = panel.querySelector("progress");
     var status = panel.querySelector("[data-job-status]");
     var count = panel.querySelector("[data-job-count]");
-    var result = panel.querySelector("[data-job-result]");
     var tick = function () {
       fetch(panel.getAttribute("data-job"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (response) { return response.json(); })
@@ -45,10 +45,10 @@
           status.textContent = job.status_label;
           count.textContent = job.done + " / " + (total === null ? "?" : total);
           if (job.status === "succeeded" || job.status === "failed") {
-            if (job.result) { result.hidden = false; result.textContent = JSON.stringify(job.result, null, 1); }
             if (job.status === "succeeded") { bar.value = bar.max; }
-            // pages that list what the job found (rejected import rows) show it server-side
-            if (panel.hasAttribute("data-job-reload")) { window.location.reload(); }
+            // the page shows the result server-side, labelled (the raw JSON was shown here, in
+            // cents and English keys: found by a probe), and what the job found (rejected import rows)
+            window.location.reload();
             return;
           }
           window.setTimeout(tick, 1000);

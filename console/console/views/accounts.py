@@ -122,7 +122,17 @@ def payment_invoices(payment_id):
 @estate_needed
 def reverse_payment(payment_id):
     back = url_for("accounts.receipt", payment_id=payment_id)
-    reason = request.form.get("reason", "").strip()  # optional, as the API takes it
+    # the API takes a reversal without a reason; the console asks for one, and for the box that
+    # says it cannot be undone (a reversal was one click: found by a probe)
+    reason = request.form.get("reason", "").strip()
+    typed = common.row_form_to_keep(payment_id, "reverse")
+    if not reason:
+        message = i18n.translate("pay.reason_needed")
+        common.show_problem(ApiProblem(400, message, errors=[{"field": "reason", "message": message}]))
+        common.keep_typed(payment_id, "reverse")
+        return redirect(back)
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back, typed)
     return common.post_and_back(f"payments/{payment_id}/reverse", {"reason": reason} if reason else {}, back,
                                 "pay.reversed", idempotency_key=request.form.get("idempotency_key") or None)
 

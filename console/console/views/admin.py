@@ -148,8 +148,10 @@ def user(user_id, problem=None):
                       "roles": request.form.getlist("roles"), "estate_ids": request.form.getlist("estate_ids"),
                       "active": bool(request.form.get("active"))}
     estates_page = g.api.get("/api/v1/estates", limit=200)
+    # active when the page was first shown: unticking it asks for the box (also after a refusal)
+    was_active = bool(found.get("active")) if found else bool(request.form.get("was_active"))
     return render_template("admin/user.html", user=shown, roles=ROLES, estates=estates_page.get("items", []),
-                           problem=problem)
+                           was_active=was_active, problem=problem)
 
 
 @bp.post("/users/<user_id>")
@@ -157,6 +159,9 @@ def user(user_id, problem=None):
 def update_user(user_id):
     form = request.form
     body = {"roles": form.getlist("roles"), "estate_ids": form.getlist("estate_ids"), "active": bool(form.get("active"))}
+    if form.get("was_active") and not body["active"] and not common.confirmed():
+        # deactivating ends every sign-in of theirs at once: only with the box ticked
+        return user(user_id, common.unconfirmed_problem()), 400
     try:
         g.api.patch(f"/api/v1/users/{user_id}", body)
     except ApiProblem as problem:
@@ -205,6 +210,8 @@ def create_api_key():
 @bp.post("/api-keys/<key_id>/revoke")
 @signed_in
 def revoke_api_key(key_id):
+    if not common.confirmed():  # whatever uses the key stops at once; a revoked key never works again
+        return common.refuse_unconfirmed(url_for("admin.api_keys"))
     revoked, refused = common.act(lambda: g.api.delete(f"/api/v1/api-keys/{key_id}"), url_for("admin.api_keys"))
     if refused:
         return refused

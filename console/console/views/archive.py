@@ -35,7 +35,15 @@ def records():
     return render_template("archive/records.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters=filters, address=address, not_found=not_found, key=common.form_key(),
                            search={**address, **filters},  # a correction comes back to this search
-                           problem=common.take_problem(), correction_text=correction_text)
+                           problem=common.take_problem(), correction_text=correction_text,
+                           record_subject=record_subject, household_shown=_household_shown(filters, address))
+
+
+def _household_shown(filters, address):
+    """The household searched for, as building-unit-room (its own records name it by its id)."""
+    if len(address) == 3:
+        return {filters.get("household_id"): "-".join((address["building"], address["unit"], address["room"]))}
+    return {}
 
 
 def _household_at(address):
@@ -150,6 +158,34 @@ def correct(record_id):
                                 typed=common.row_form_to_keep(record_id, "correct"))
 
 
+# where a subject's number is read (one call), for a page that names one subject by its id
+_SUBJECT_NUMBERS = {"service_request": ("service-requests", "number"), "work_order": ("work-orders", "number"),
+                    "incident": ("incidents", "number"), "payment": ("payments", "receipt_number")}
+
+
+def subject_label(subject_type, subject_id):
+    """A subject as people know it: a household by its building-unit-room, a request or an order by
+    its number (SR-…, WO-…), a payment by its receipt (RC-…); its id when it cannot be read."""
+    if not subject_id:
+        return ""
+    if subject_type == "household":
+        return common.household_label(common.household_or_none(subject_id)) or subject_id
+    if subject_type in _SUBJECT_NUMBERS:
+        collection, field = _SUBJECT_NUMBERS[subject_type]
+        return common.number_of(f"{collection}/{subject_id}", field) or subject_id
+    return subject_id
+
+
+def record_subject(record):
+    """A permanent record's subject as people know it, from what the record itself carries (its
+    ``number``, a payment's ``receipt_number``); else its id."""
+    data = record.get("data") or {}
+    for field in ("number", "receipt_number"):
+        if isinstance(data.get(field), str) and data[field]:
+            return data[field]
+    return record.get("subject_id") or ""
+
+
 @bp.get("/borrow-requests/<item_id>")
 @estate_needed
 def borrow_detail(item_id):
@@ -166,6 +202,8 @@ def borrow_detail(item_id):
                 raise
             closed = problem  # not the one who asked, returned or overdue: the API says which
     return render_template("archive/borrow.html", borrow=borrow, spec=BORROW_REGISTER,
+                           subject_shown=subject_label(borrow.get("subject_type"), borrow.get("subject_id")),
                            actions=registers.offered(BORROW_REGISTER), closed=closed,
                            items=(page or {}).get("items"), next_cursor=(page or {}).get("next_cursor"),
+                           record_subject=record_subject,
                            problem=common.take_problem())

@@ -68,6 +68,17 @@ def keep_typed(item_id, action):
     session["typed"] = row_form_to_keep(item_id, action)
 
 
+def number_of(path, field="number"):
+    """The ``number`` (WO-2026-000001, SR-…) of one other document the page names by its id, read
+    with one call (``path`` under the estate); None when it cannot be read (the page shows the id)."""
+    try:
+        return g.api.get(g.api.estate(g.user.estate_id, path)).get(field)
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return None
+
+
 def household_or_none(household_id):
     """A household of the user's estate, for a page that names it; None when it cannot be read
     (the page shows without it)."""
@@ -147,12 +158,55 @@ def write(call, page):
         return None, (page(problem), problem.status)
 
 
-def comma_lines(text):
+CONFIRM_FIELD = "confirm"
+
+
+def confirmed(form=None):
+    """The form's confirmation box was ticked (``_confirm.html``): an irreversible action (a
+    payment reversed, a cashier's day settled, a round finished with checkpoints missed, a
+    complaint closed, an API key revoked...) is taken only once the person has read what it does.
+    It works without JavaScript: the box is a required checkbox, checked here again."""
+    return (form if form is not None else request.form).get(CONFIRM_FIELD) == "yes"
+
+
+def unconfirmed_problem():
+    """The refusal of an irreversible action sent without its box ticked (nothing was sent)."""
+    message = i18n.translate("confirm.needed")
+    return ApiProblem(400, i18n.translate("confirm.title"), message, code="not_confirmed",
+                      errors=[{"field": CONFIRM_FIELD, "message": message}])
+
+
+def refuse_unconfirmed(back, typed=None):
+    """Back to ``back`` with ``unconfirmed_problem`` shown there (and the form as typed)."""
+    show_problem(unconfirmed_problem())
+    if typed is not None:
+        session["typed"] = typed
+    return redirect(back)
+
+
+# full-width punctuation a Chinese keyboard types, read as its ASCII twin (a route's checkpoints
+# typed ``E1，东门岗，0`` were refused); 、 (the enumeration comma) separates as a comma does
+_FULL_WIDTH = str.maketrans({"，": ",", "、": ",", "：": ":", "；": ";", "\u3000": " ",
+                             **{chr(0xFF10 + n): str(n) for n in range(10)}})
+
+
+def ascii_punctuation(line):
+    """A line with its full-width commas, colons, spaces and digits as ASCII; a line that already
+    has an ASCII comma keeps its full-width commas (a name may hold one: ``E1, 东门岗，北侧, 5``)."""
+    line = line or ""
+    if "," in line:
+        return line.translate({k: v for k, v in _FULL_WIDTH.items() if chr(k) not in "，、"})
+    return line.translate(_FULL_WIDTH)
+
+
+def comma_lines(text, full_width=False):
     """Lines typed as ``first, second`` and maybe ``, third`` (a route's checkpoints, a plan's
     steps): each line's parts, with ``None`` for a missing third; ValueError names the first
-    line that does not read so."""
+    line that does not read so. ``full_width``: ``E1，东门岗，0`` reads as ``E1, 东门岗, 0``
+    (``ascii_punctuation``)."""
     rows = []
     for line in (line.strip() for line in text.splitlines()):
+        line = ascii_punctuation(line).strip() if full_width else line
         if not line:
             continue
         parts = [part.strip() for part in line.split(",")]

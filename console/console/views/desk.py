@@ -3,7 +3,7 @@ import base64
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import menu, permissions
+from .. import i18n, menu, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -92,7 +92,10 @@ def request_detail(request_id):
     elif item.get("portal"):  # an owner-portal request nobody lives at as written: the desk matches it
         address = item["portal"]["address"]
         candidates = common.households_matching(building=address["building"], unit=address["unit"])
+    # its work order by number (WO-…), not its id: one call
+    order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
+                           order_number=order_number,
                            candidates=candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
@@ -130,6 +133,8 @@ def request_action(request_id, action):
     if action == "close" and form.get("no_visit_reason") == "occupant_unreachable":
         body["no_visit_reason"] = "occupant_unreachable"
     back = url_for("desk.request_detail", request_id=request_id)
+    if action == "close" and not common.confirmed():  # closed is for good: no reply, no change after it
+        return common.refuse_unconfirmed(back, common.row_form_to_keep(request_id, action))
     # a refused reply or outcome comes back as typed (it was lost: found by review)
     return common.post_and_back(f"service-requests/{request_id}/{action}", body, back, f"desk.done_{action}",
                                 typed=common.row_form_to_keep(request_id, action))
@@ -150,8 +155,17 @@ def return_visit(request_id):
     form = request.form
     back = url_for("desk.request_detail", request_id=request_id)
     satisfaction = common.whole_number(form.get("satisfaction"))
-    body = {"satisfaction": 0 if satisfaction is None else satisfaction,
-            "problem_found": form.get("problem_found") == "on"}
+    # each answer chosen by the person who made the call: none is assumed (a form that preselected
+    # 5 and "confirmed" recorded 5/5 on a hurried save: found by a probe)
+    missing = [name for name, given in (("satisfaction", satisfaction is not None),
+                                        ("charge_confirmed", not form.get("charge_asked")
+                                         or form.get("charge_confirmed") in ("true", "false"))) if not given]
+    if missing:
+        message = i18n.translate("error.choose_one")
+        common.show_problem(ApiProblem(400, message, errors=[{"field": name, "message": message} for name in missing]))
+        common.keep_typed(request_id, "visit")
+        return redirect(back)
+    body = {"satisfaction": satisfaction, "problem_found": form.get("problem_found") == "on"}
     if form.get("notes", "").strip():
         body["notes"] = form["notes"].strip()
     if form.get("charge_confirmed") in ("true", "false"):  # asked when the work carried a charge

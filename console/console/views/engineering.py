@@ -73,6 +73,9 @@ def board():
                            problem=common.take_problem())
 
 
+MATERIAL_ROWS = 5  # the completion form's material lines (it had 2: a job of three parts could not be entered)
+
+
 @bp.get("/work-orders/<order_id>")
 @estate_needed
 def order_detail(order_id):
@@ -84,8 +87,11 @@ def order_detail(order_id):
                    and permissions.may("POST", f"work-orders/{{work_order_id}}/{step.name}")]
     steps = [step for step in STEPS if order.get("status") in STEP_STATUSES[step]
              and permissions.may("POST", f"work-orders/{{work_order_id}}/{step}")]
+    # the request it came from by its number, not its id (one call)
+    request_number = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
     return render_template("engineering/order.html", order=order, problem=common.take_problem(),
-                           household_label=common.household_label(household),
+                           household_label=common.household_label(household), request_number=request_number,
+                           material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
                            badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))

@@ -133,6 +133,8 @@ def top_up():
 def reverse_top_up(move_id):
     """A posted top-up taken back (冲正), with the reason; 422 once usage drew the balance below it."""
     reason = request.form.get("reason", "").strip()
+    if not common.confirmed():  # a top-up taken back is for good
+        return common.refuse_unconfirmed(url_for("finance.utilities"))
     move, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"utilities/top-ups/{move_id}/reverse"),
                                               {"reason": reason}), utilities)
     if refused:
@@ -221,6 +223,9 @@ def request_invoice(payment_id):
 def void_invoice(invoice_id):
     form = request.form
     back = form.get("back") if form.get("back", "").startswith("/accounts/") else url_for("finance.invoices")
+    back = common.local_path(back, url_for("finance.invoices"))
+    if not common.confirmed():  # a voided invoice stays void
+        return common.refuse_unconfirmed(back)
     return common.post_and_back(f"invoices/{invoice_id}/void", {"reason": form.get("reason", "").strip()}, back,
                                 "inv.voided")
 

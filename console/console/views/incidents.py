@@ -38,6 +38,8 @@ def record_step(item_id):
 @estate_needed
 def close(item_id):
     summary = request.form.get("summary", "").strip()
+    if not common.confirmed():  # no step is recorded on a closed incident
+        return detail(item_id, common.unconfirmed_problem(), summary), 400
     _, refused = common.write(  # a refusal keeps the summary as typed (a redirect lost it)
         lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"),
                            {"summary": summary} if summary else {}),

@@ -24,7 +24,8 @@ def round_detail(round_id):
     checked = {}
     for check in patrol_round.get("check_ins", []):
         checked.setdefault((check.get("checkpoint") or {}).get("code"), []).append(check)
-    return render_template("security/round.html", round=patrol_round, checked=checked,
+    unchecked = sum(1 for checkpoint in patrol_round.get("checkpoints", []) if checkpoint.get("code") not in checked)
+    return render_template("security/round.html", round=patrol_round, checked=checked, unchecked=unchecked,
                            problem=common.take_problem())
 
 
@@ -43,4 +44,6 @@ def check_in(round_id):
 @estate_needed
 def finish(round_id):
     back = url_for("security.round_detail", round_id=round_id)
+    if not common.confirmed():  # the checkpoints not checked in are recorded missed, for good
+        return common.refuse_unconfirmed(back)
     return common.post_and_back(f"patrol-rounds/{round_id}/finish", {}, back, "patrol.finished")

@@ -14,7 +14,8 @@ from .. import menu
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, int, bool, choice, household, pick, moment, date, month, lines, money, checkpoints
+    kind: str = "text"  # text, textarea, int, bool, choice, household, pick, moment, date, month, lines, money, checkpoints,
+    # confirm (a box an irreversible step asks to be ticked, its label saying what it does; never sent)
     required: bool = False
     choices: tuple = ()
     group: str = ""  # label group of the choices / values; a pick's source (PICK_SOURCES)
@@ -24,7 +25,9 @@ class Field:
 class Column:
     name: str
     label: str
-    kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes
+    kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes,
+    # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
+    # subject (a subject id: a household's by its building-unit-room), action (a change's, in words)
     group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
     source: str = ""  # PICK_SOURCES: the value is that register's row id, shown by its name
 
@@ -38,6 +41,8 @@ class Action:
     when_field: str = "status"
     into: str = ""  # instead of ``{path}/{item id}/{name}``: the collection it adds to, ...
     id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
+    opens: str = ""  # the endpoint (taking ``item_id``... as ``opens_param``) of what it made, shown next
+    opens_param: str = "item_id"
 
 
 @dataclass(frozen=True)
@@ -264,7 +269,7 @@ SECURITY = (
              fields=(F("name", "admin.name", required=True), F("checkpoints", "reg.checkpoints", "checkpoints", True)),
              actions=(A("plan", "reg.add_patrol_plan", PATROL_PLAN_FIELDS, into="patrol-plans", id_field="route_id"),
                       A("round", "reg.start_round", (F("guard", "reg.guard", required=True),), into="patrol-rounds",
-                        id_field="route_id")),
+                        id_field="route_id", opens="security.round_detail", opens_param="round_id")),
              links=(Link("reg.plans_of", "registers.patrol-plans", "route_id"),),
              roles=menu.SECURITY),
     Register("security", "patrol-plans", "menu.patrol_plans", "patrol-plans",
@@ -316,7 +321,7 @@ CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True),
 
 ARCHIVE = (
     Register("archive", "borrow-requests", "menu.borrow_requests", "archive/borrow-requests",
-             (C("subject_type", "reg.subject_type", "enum", "subject"), C("subject_id", "reg.subject_id"),
+             (C("subject_type", "reg.subject_type", "enum", "subject"), C("subject_id", "reg.subject_id", "subject"),
               C("kind", "reg.kind", "enum", "borrow"), C("purpose", "reg.purpose"), C("requested_by", "reg.by"),
               STATUS, C("due_back", "reg.due_back", "when"), C("overdue", "reg.overdue", "bool")),
              fields=(F("subject_id", "reg.subject_id"), F("record_id", "reg.record_id"),
@@ -345,7 +350,7 @@ ARCHIVE = (
     Register("archive", "change-log", "menu.change_log", "archive/change-log",
              (C("at", "reg.at", "when"), C("subject_type", "reg.subject_type", "enum", "subject"),
               # the change's event and the fields it wrote, in words (both showed codes: found by review)
-              C("subject_id", "reg.subject_id"), C("action", "reg.action", "enum", "event"), C("actor", "reg.by"),
+              C("subject_id", "reg.subject_id"), C("action", "reg.action", "action"), C("actor", "reg.by"),
               C("fields", "reg.fields", "list", "field")),
              filters=(F("subject_type", "reg.subject_type", "choice", choices=(
                  "estate", "household", "service_request", "work_order", "patrol_round", "patrol_anomaly", "incident",
@@ -408,8 +413,13 @@ ACCOUNTS = (
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",
              (C("date", "reg.day"), C("cashier", "reg.cashier"), C("in_cents", "reg.in", "money"),
               C("out_cents", "reg.out", "money"), C("net_cents", "reg.net", "money"),
+              # the day's money by payment method, and by journal: the cash one is the cash to hand over
+              C("by_method", "settle.by_method", "totals", "method"),
+              C("by_journal", "settle.by_journal", "totals", "journal"),
               C("closed_at", "reg.closed_at", "when"), C("closed_by", "reg.by")),
-             fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", required=True)),
+             # a settled day takes no more payments of that cashier: asked before it is closed
+             fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", required=True),
+                     F("confirm", "settle.confirm", "confirm", True)),
              filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE),
 )
 

@@ -21,14 +21,18 @@ bp = Blueprint("registers", __name__)
 
 
 class BadInput(Exception):
-    def __init__(self, field, message_key):
+    def __init__(self, field, message_key, **values):
         super().__init__(field)
         self.field = field
-        self.message = i18n.translate(message_key)
+        self.message = i18n.translate(message_key, **values)
 
 
 def _value(field, form):
     """The typed value of ``field`` as the API's body takes it; ``None`` when left blank."""
+    if field.kind == "confirm":  # an irreversible step's box: checked, never sent (common.confirmed)
+        if not common.confirmed(form):
+            raise BadInput(field.name, "confirm.needed")
+        return None
     if field.kind == "bool":
         return form.get(field.name) == "on" if field.required or form.get(field.name) == "on" else None
     if field.kind == "multi":
@@ -64,16 +68,21 @@ def _value(field, form):
 
 def _checkpoints(field, raw):
     """A patrol route's checkpoints, one a line: ``code, name`` and maybe the minutes after the
-    round's start by which it is due (``B2, Car park, 20``)."""
-    try:
-        rows = common.comma_lines(raw)
-    except ValueError:
-        raise BadInput(field.name, "error.checkpoint_line") from None
+    round's start by which it is due (``B2, Car park, 20``). Full-width commas, colons and spaces
+    (``E1，东门岗，0``) and the enumeration comma read as their ASCII twins; a line that does not
+    read is named in the refusal."""
     checkpoints = []
-    for code, name, minutes in rows:
+    for line in (line.strip() for line in raw.splitlines()):
+        if not line:
+            continue
+        try:
+            rows = common.comma_lines(line, full_width=True)
+        except ValueError:
+            raise BadInput(field.name, "error.checkpoint_line", line=line) from None
+        code, name, minutes = rows[0]
         offset = common.whole_number(minutes)
         if minutes is not None and offset is None:
-            raise BadInput(field.name, "error.checkpoint_line")
+            raise BadInput(field.name, "error.checkpoint_line", line=line)
         checkpoints.append({"code": code, "name": name, **({"offset_minutes": offset} if minutes else {})})
     return checkpoints or None
 
@@ -94,7 +103,8 @@ def _fields(spec):
 
 def _options(spec):
     """What the form's and the filters' household pickers offer (the first page of households)."""
-    wanted = any(f.kind == "household" for f in _fields(spec)) or any(c.kind == "household" for c in spec.columns)
+    wanted = any(f.kind == "household" for f in _fields(spec)) or any(c.kind in ("household", "subject")
+                                                                      for c in spec.columns)
     return common.household_labels() if wanted else {}
 
 
@@ -174,6 +184,15 @@ def _action_view(spec):
         if chosen.into:  # adds to another collection, naming the row
             body[chosen.id_field] = item_id
         path = chosen.into or f"{spec.path}/{item_id}/{chosen.name}"
+        if chosen.opens:  # what it made is shown next (a round started: the guard checks in there)
+            made, refused = common.act(lambda: g.api.post(
+                g.api.estate(g.user.estate_id, path), body,
+                idempotency_key=request.form.get("idempotency_key") or None), back)
+            if refused:
+                session["typed"] = typed
+                return refused
+            common.done("reg.done")
+            return redirect(url_for(chosen.opens, **{chosen.opens_param: made["id"]}))
         return common.post_and_back(path, body, back, "reg.done",
                                     idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
     view.__name__ = f"act_{spec.slug}"
