@@ -102,6 +102,10 @@ def test_a_borrow_request_is_approved_by_the_manager_not_the_archivist(client, f
     assert answer.status_code == 302
     assert fake.calls[-1]["path"].endswith("/archive/borrow-requests/br_1/approve")
     assert fake.calls[-1]["json"] == {"note": "ok"}
+    # the manager may set the due back ("back within 3 days" was only a note: found by a probe)
+    client.post("/archive/borrow-requests/br_1/approve", data={"csrf_token": csrf_of(client), "note": "3日内归还",
+                                                               "due_back": "2026-11-26T18:00"})
+    assert fake.calls[-1]["json"] == {"note": "3日内归还", "due_back": "2026-11-26T10:00:00Z"}
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/check-plans", (201, {"id": "cp_1"}))
     client.post("/archive/check-plans", data={"csrf_token": csrf_of(client), "year": "2027",
                                               "planned_dates": "2027-03-01\n2027-09-01"})

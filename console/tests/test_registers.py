@@ -457,3 +457,19 @@ def test_a_fire_checks_failed_checklist_items_read_in_the_pages_language(client,
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [typed], "next_cursor": None})
     zh = client.get("/security/fire-inspections", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "pressure low; see photo" in zh
+
+
+def test_an_incident_written_up_afterwards_sends_when_it_happened(client, fake):
+    """The guard deals with it first: the KPI counts it in the month it happened (security-patrol)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents", (201, {"id": "inc_1"}))
+    form = client.get("/security/incidents").get_data(as_text=True)
+    assert 'name="occurred_at"' in form and "事后补录" in form
+    client.post("/security/incidents", data={"csrf_token": csrf_of(client), "type": "burglary", "location": "B2",
+                                             "description": "bike stolen", "occurred_at": "2026-11-30T23:30"})
+    assert fake.calls[-1]["json"] == {"type": "burglary", "location": "B2", "description": "bike stolen",
+                                      "occurred_at": "2026-11-30T15:30:00Z"}
+    client.post("/security/incidents", data={"csrf_token": csrf_of(client), "type": "burglary", "location": "B2",
+                                             "description": "bike stolen"})
+    assert "occurred_at" not in fake.calls[-1]["json"]  # as it happens: the API's now
