@@ -1637,6 +1637,9 @@ _MESSAGES = {
     "admin.deactivate_confirm": ("取消“启用”将停用 {username}：其所有登录立即失效。停用时请勾选此框。",
                                  "Unticking Active deactivates {username}: every sign-in of theirs ends at once. Tick this box to deactivate."),
     "inv.void_confirm": ("作废后发票 {number} 不能恢复。", "Once voided, invoice {number} cannot be restored."),
+    "dep.refund_confirm": ("退还押金 {amount} 后，款项付出，不能撤回。", "Once {amount} is paid back, it cannot be undone."),
+    "disc.publish_confirm": ("公示后业主即可看到，不能撤回（可再发布新版本）。",
+                             "Once published, owners see it; it cannot be withdrawn (a new version may follow)."),
     "util.reverse_confirm": ("冲正后此笔充值作废，不能撤回。", "Once reversed, this top-up is void; this cannot be undone."),
     "incident.close_confirm": ("关闭后不能再记录处置步骤。", "Once closed, no more steps can be recorded."),
     # -- a settlement's money by payment method and by journal ---------------------------------------

@@ -172,8 +172,13 @@ def test_deposits_list_their_status_and_a_cashier_refunds_one_after_acceptance(c
     assert "/deposits/dep_1/refund" in page and "/deposits/dep_2/refund" not in page  # held: not yet accepted
     only_held = client.get("/accounts/deposits?status=held").get_data(as_text=True)
     assert "/deposits/dep_1/refund" not in only_held and 'id="dep-dep_2"' in only_held
+    unticked = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
+                                                                    "note": "", "idempotency_key": "k-dep"})
+    assert unticked.status_code == 302 and _posts(fake, "/deposits/dep_1/refund") == []  # money out asks first
+    assert "请先勾选确认框" in client.get(unticked.location).get_data(as_text=True)
     answer = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
-                                                                  "note": "", "idempotency_key": "k-dep"})
+                                                                  "note": "", "idempotency_key": "k-dep",
+                                                                  "confirm": "yes"})
     assert answer.status_code == 302 and answer.location.endswith("/accounts/deposits")
     post = _posts(fake, "/deposits/dep_1/refund")[-1]
     assert post["json"] == {"method": "cash"} and post["headers"]["Idempotency-Key"] == "k-dep"
@@ -186,7 +191,8 @@ def test_a_refused_refund_is_shown_on_the_deposits_row(client, fake):
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund",
             problem(422, "rule refused", "the cashier's day 2026-11-30 is settled", code="rule"))
     sign_in(client, fake, username="carol", roles=("cashier",))
-    answer = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash"})
+    answer = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
+                                                                  "confirm": "yes"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and 'class="refused"' in page and "is settled" in page
     assert "req-problem-42" in page
@@ -535,7 +541,7 @@ def test_a_manager_publishes_an_ended_month_and_gets_the_owners_link(client, fak
                  "published_at": "2026-11-30T04:00:00Z", "published_by": "mia", "created_at": "2026-11-30T04:00:00Z"}
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/reports/disclosure/2026-10/publish", published)
     answer = client.post("/accounts/disclosure/2026-10/publish", data={"csrf_token": csrf_of(client),
-                                                                      "period": "2026-10"})
+                                                                      "period": "2026-10", "confirm": "yes"})
     assert answer.location.endswith("/accounts/disclosure?period=2026-10")
     assert _posts(fake, "/reports/disclosure/2026-10/publish")[-1]["json"] == {}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [published], "next_cursor": None})
@@ -546,7 +552,7 @@ def test_a_manager_publishes_an_ended_month_and_gets_the_owners_link(client, fak
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/reports/disclosure/2026-11/publish",
             problem(422, "rule refused", "2026-11 has not ended", code="rule"))
     answer = client.post("/accounts/disclosure/2026-11/publish", data={"csrf_token": csrf_of(client),
-                                                                      "period": "2026-11"})
+                                                                      "period": "2026-11", "confirm": "yes"})
     assert answer.status_code == 422 and "2026-11 has not ended" in answer.get_data(as_text=True)
 
 

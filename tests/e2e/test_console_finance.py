@@ -142,10 +142,10 @@ def test_expenses_a_published_disclosure_and_the_owners_link(office):
     assert "保洁外包" in page and "¥2,500.00" in page and "data-public-link" not in page
     manager, manager_csrf = console_as(office, "manager")
     early = manager.post(f"/accounts/disclosure/{office['period']}/publish",
-                         data={"csrf_token": manager_csrf, "period": office["period"]})
+                         data={"csrf_token": manager_csrf, "period": office["period"], "confirm": "yes"})
     assert early.status_code == 422
     published = manager.post(f"/accounts/disclosure/{last}/publish", data={"csrf_token": manager_csrf,
-                                                                           "period": last})
+                                                                           "period": last, "confirm": "yes"})
     assert published.status_code == 302
     page = manager.get(published.location).get_data(as_text=True)
     link = re.search(r'href="([^"]+)" data-public-link', page).group(1)

@@ -82,6 +82,8 @@ def deposits(problem=None):
 @estate_needed
 def refund_deposit(deposit_id):
     form = request.form
+    if not common.confirmed():  # money paid out is not taken back
+        return common.refuse_unconfirmed(url_for("finance.deposits"))
     body = {"method": form.get("method", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
@@ -354,6 +356,8 @@ def record_expense():
 @bp.post("/disclosure/<period>/publish")
 @estate_needed
 def publish_disclosure(period):
+    if not common.confirmed():  # what owners were shown stays published
+        return common.refuse_unconfirmed(url_for("finance.disclosure", period=period))
     published, refused = common.write(lambda: g.api.post(
         g.api.estate(g.user.estate_id, f"reports/disclosure/{quote(period, safe='')}/publish"), {}),
         disclosure)
