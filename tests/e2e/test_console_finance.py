@@ -109,7 +109,7 @@ def test_an_invoice_on_a_payment_from_its_receipt_and_voided_from_the_list(offic
     assert number.group(0) in listed
     invoice_id = re.search(r"/accounts/invoices/([^/]+)/void", listed).group(1)
     voided = accountant.post(f"/accounts/invoices/{invoice_id}/void", data={"csrf_token": csrf,
-                                                                          "reason": "wrong title"})
+                                                                          "reason": "wrong title", "confirm": "yes"})
     assert voided.status_code == 302
     assert "wrong title" in accountant.get("/accounts/invoices?status=voided").get_data(as_text=True)
 
