@@ -1304,3 +1304,19 @@ def test_a_whole_number_is_ascii_digits_of_a_bounded_length():
     for text in (None, "", " 1", "1.0", "-1", "²", "١٢", "9" * (WHOLE_NUMBER_DIGITS + 1)):
         assert whole_number(text) is None, text
     assert whole_number("1234567890", digits=9) is None
+
+
+def test_a_dispatcher_picks_the_technician_from_the_estate_s_list(client, fake):
+    """The name was typed, a typo a 422 (found by a probe of daily work); without the list the
+    name is typed as before."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    order = {"id": "wo_7", "number": "WO-7", "description": "leak", "priority": "normal", "status": "pending",
+             "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_7", order)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "chen"}, {"username": "wu"}]})
+    page = client.get("/engineering/work-orders/wo_7").get_data(as_text=True)
+    assert '<select id="technician" name="technician" required>' in page
+    assert '<option value="chen">chen</option>' in page and '<option value="wu">wu</option>' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", problem(503, "unavailable", "down", code="unavailable"))
+    page = client.get("/engineering/work-orders/wo_7").get_data(as_text=True)
+    assert '<input id="technician" name="technician" required' in page

@@ -16,7 +16,7 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, custom_fields, docs, exports, exposition, fanout, idempotency, masking, own_routes, portal_qr,
+from . import (api_keys, assignees, custom_fields, docs, exports, exposition, fanout, idempotency, masking, own_routes, portal_qr,
                problems, public, requests_in, store, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
@@ -75,6 +75,7 @@ def create_app(settings=None):
     custom_fields.register(app)
     uploads.register(app)
     portal_qr.register(app)
+    assignees.register(app)
     exports.register(app)
     for route in ROUTES + PUBLIC_FORWARDED:
         app.add_url_rule(route.path, endpoint=f"{route.service}__{route.rpc}",

@@ -4,7 +4,9 @@ call's context (``assignee``: ``technician`` or ``not_a_technician``); maintenan
 assignment (422) after its own checks, so an order of another estate is still a 404 first. A
 manager could assign an order to a name no account has, to another estate's technician or to the
 desk, and the order then stood with nobody able to work it but a manager (found by review)."""
-from . import store
+from flask import current_app, jsonify
+
+from . import requests_in, store
 from .policy import ALL_ESTATES
 
 TECHNICIAN = "technician"
@@ -20,3 +22,16 @@ def technician_fact(db, estate_id, body, caller=None):
     found = bool(user and user.get("active", True) and TECHNICIAN in user.get("roles", ())
                  and (estate_id in user.get("estate_ids", ()) or ALL_ESTATES in user.get("estate_ids", ())))
     return {"assignee": TECHNICIAN if found else "not_a_technician"}
+
+
+def register(app):
+    from .access import authorize_route  # access reads the routes, which read this module
+
+    @app.get("/api/v1/estates/<estate_id>/technicians")
+    def technicians(estate_id):
+        """Whom an order of the estate may be assigned to, for a dispatcher to pick: the console
+        had them type a username (found by a probe of daily work)."""
+        authorize_route(estate_id)
+        requests_in.refuse_unknown_query()
+        names = store.active_technicians(current_app.extensions["estate_ops"].db, (estate_id, ALL_ESTATES))
+        return jsonify({"items": [{"username": name} for name in names]})

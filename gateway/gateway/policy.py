@@ -89,6 +89,7 @@ GATEWAY_ROUTES = {
     ("DELETE", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
     # printable QR codes of the owner portal: whoever puts up the estate's notices
     ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
+    ("GET", "/api/v1/estates/<estate_id>/technicians"): ENGINEERING,  # whom an order may be assigned to
     # exports: then the resource decides (job_scopes.EXPORT_READERS: the roles of its list route)
     ("POST", "/api/v1/estates/<estate_id>/exports"): frozenset().union(*job_scopes.EXPORT_READERS.values()),
     ("GET", "/api/v1/estates/<estate_id>/exports/<job_id>/file"): frozenset().union(*job_scopes.EXPORT_READERS.values()),

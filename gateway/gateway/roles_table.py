@@ -45,6 +45,8 @@ def area(method, path):
         return ROWS[2]
     if rest.endswith("/portal-qr"):  # the owner portal's QR codes: the front desk's (a gateway route)
         return _SERVICE_ROWS["customer_service"]
+    if rest.endswith("/technicians"):  # whom a work order may be assigned to (a gateway route)
+        return _SERVICE_ROWS["maintenance"]
     service = _service_of.get((method, path))
     return _SERVICE_ROWS[service]
 

@@ -61,6 +61,14 @@ def page_users(db, limit, cursor):
     return store.page(db.users, {}, limit, cursor)
 
 
+def active_technicians(db, estate_ids):
+    """Active accounts with the technician role reaching one of ``estate_ids`` (an estate's id,
+    or ``*`` for every estate), by username; users are the operator's (no estate to lead by)."""
+    found = db.users.find({"roles": "technician", "active": {"$ne": False}, "estate_ids": {"$in": list(estate_ids)}},
+                          {"_id": 1})
+    return sorted(user["_id"] for user in found)
+
+
 # -- API keys ---------------------------------------------------------------------
 
 def insert_api_key(db, key):

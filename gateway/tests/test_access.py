@@ -295,6 +295,24 @@ def test_the_gateway_tells_maintenance_whether_an_assignee_is_an_active_technici
     assert rpc.only_call("maintenance", "assign_work_order").context == {"assignee": found}
 
 
+def test_a_dispatcher_lists_whom_an_order_may_be_assigned_to(app, client, accounts, contract):
+    """The console had them type a username (found by a probe of daily work): the same accounts
+    the assignment accepts (assignees.technician_fact), none of another estate, none switched off."""
+    accounts.user("list-tech-b", ["technician"], ["B"])
+    accounts.user("list-agent-a", ["agent"], ["A"])
+    accounts.user("list-former", ["technician"], ["A"])
+    accounts.user("list-tech-a", ["technician"], ["A"])
+    client.patch("/api/v1/users/list-former", headers=bearer(accounts.admin), json={"active": False})
+    manager = accounts.user("list-mgr-a", ["manager"], ["A"])
+    answer = client.get("/api/v1/estates/A/technicians", headers=bearer(manager))
+    names = [item["username"] for item in contract.check(app, answer, 200)["items"]]
+    assert "list-tech-a" in names and names == sorted(names)
+    assert not {"list-tech-b", "list-agent-a", "list-former"} & set(names)
+    assert client.get("/api/v1/estates/B/technicians", headers=bearer(manager)).status_code == 403
+    assert client.get("/api/v1/estates/A/technicians", headers=bearer(accounts.user(
+        "list-guard-a", ["security"], ["A"]))).status_code == 403
+
+
 @pytest.mark.parametrize("maintenance_answers, found", [({"id": "wo_1"}, "found"),
                                                          (NotFound("no such work order"), "not_found")])
 def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_estate(

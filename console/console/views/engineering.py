@@ -76,6 +76,17 @@ def board():
 MATERIAL_ROWS = 5  # the completion form's material lines (it had 2: a job of three parts could not be entered)
 
 
+def _technicians():
+    """The estate's technicians to pick from (one call); [] when they cannot be read, and the
+    name is typed as before. They were typed, a typo a 422 (found by a probe of daily work)."""
+    try:
+        return [item["username"] for item in g.api.get(g.api.estate(g.user.estate_id, "technicians"))["items"]]
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return []
+
+
 @bp.get("/work-orders/<order_id>")
 @estate_needed
 def order_detail(order_id):
@@ -90,6 +101,7 @@ def order_detail(order_id):
     # the request it came from by its number, not its id (one call)
     request_number = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
     return render_template("engineering/order.html", order=order, problem=common.take_problem(),
+                           technicians=_technicians() if "assign" in steps else [],
                            household_label=common.household_label(household), request_number=request_number,
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
