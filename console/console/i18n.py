@@ -49,6 +49,9 @@ def label(group, value, *more_groups):
 
 
 # jsonschema's messages, as the gateway passes them in a problem's ``errors`` (the value first)
+# settings that contradict each other (estate_common.settings.check_overrides)
+_ORDERED_SETTINGS = re.compile(r"must not be (?P<way>more|less) than (?P<other>[a-z0-9_]+) \((?P<value>-?\d+)\)")
+
 _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* is greater than the maximum of (?P<limit>-?[\d.]+)"), "error.schema_at_most"),
     (re.compile(r"(?s).* is less than the minimum of (?P<limit>-?[\d.]+)"), "error.schema_at_least"),
@@ -75,6 +78,11 @@ def error_text(field, message):
     jsonschema ("'abc' does not match '^\\+?[0-9]…'", "200000000 is greater than the maximum of
     100000000", in English whatever the language, found by review); a limit of a ``*_cents`` field
     is shown in yuan. Any other message (a business rule's) as it came."""
+    ordered = _ORDERED_SETTINGS.fullmatch(message or "")
+    if ordered:  # another setting named by its label, an amount in yuan (not "parking_daily_cap_cents (3000)")
+        other, value = ordered.group("other"), int(ordered.group("value"))
+        return translate(f"error.setting_{ordered.group('way')}_than", name=label("setting", other),
+                         value=money(value) if "_cents" in other else value)
     for pattern, key in _SCHEMA_MESSAGES:
         found = pattern.fullmatch(message or "")
         if found:

@@ -1622,6 +1622,8 @@ _MESSAGES = {
     "reg.summary": ("摘要", "Summary"),
     # -- irreversible steps asked to be confirmed (a box that says what will happen) ----------------
     "confirm.title": ("请确认", "Please confirm"),
+    "error.setting_more_than": ("不能大于「{name}」（{value}）", "must not be more than “{name}” ({value})"),
+    "error.setting_less_than": ("不能小于「{name}」（{value}）", "must not be less than “{name}” ({value})"),
     "confirm.needed": ("这一步做了不能撤回：请先勾选确认框。", "This cannot be undone: tick the confirmation box first."),
     "field.confirm": ("确认", "Confirmation"),
     "pay.reverse_confirm": ("冲销后，此笔收款（{number}，{amount}）作废，收据随之作废，不能撤回。",

@@ -1320,3 +1320,20 @@ def test_a_dispatcher_picks_the_technician_from_the_estate_s_list(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", problem(503, "unavailable", "down", code="unavailable"))
     page = client.get("/engineering/work-orders/wo_7").get_data(as_text=True)
     assert '<input id="technician" name="technician" required' in page
+
+
+def test_settings_that_contradict_each_other_name_the_other_by_its_label_and_its_money_in_yuan(client, fake):
+    """The manager read 不能大于 parking_daily_cap_cents（3000）: a code, and ¥30.00 as 3000 (found by review)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", {
+        "estate_id": ESTATE, "values": {"parking_cents_per_started_hour": 500, "parking_daily_cap_cents": 3000},
+        "overrides": {}, "defaults": {"parking_cents_per_started_hour": 500, "parking_daily_cap_cents": 3000},
+        "updated_at": None, "updated_by": None})
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", problem(
+        400, "invalid input", "settings do not agree with each other", code="invalid_input", errors=[
+            {"field": "parking_cents_per_started_hour", "message": "must not be more than parking_daily_cap_cents (3000)"}]))
+    page = client.post("/admin/settings/security-patrol", data={"csrf_token": csrf_of(client),
+                                                               "parking_cents_per_started_hour": "50"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert '<p class="field-error">不能大于「停车费日封顶（元）」（¥30.00）</p>' in text, text[-2000:]
