@@ -439,12 +439,17 @@ def feed_change_log(archive):
         archive.log_archive_change(published)
 
 
-def test_a_borrowing_needs_the_managers_approval_and_is_tracked_until_returned(archive, estate):
+def borrowing_asked(archive, estate):
+    """At 08:00Z on 23 Nov, the agent asks to borrow a household's file (a dispute)."""
     clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
     household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
     as_role(archive, AGENT, "agent", estate)
-    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+    return archive.create_borrow_request({"estate_id": estate["id"], "data": {
         "subject_id": household["id"], "purpose": "ownership dispute", "kind": "borrow"}})
+
+
+def test_a_borrowing_needs_the_managers_approval_and_is_tracked_until_returned(archive, estate):
+    asked = borrowing_asked(archive, estate)
     assert asked["status"] == "pending" and asked["subject_type"] == "household" and asked["overdue"] is False
     with pytest.raises(Forbidden):
         archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
@@ -497,11 +502,7 @@ def test_an_inspection_by_a_higher_authority_is_approved_at_once(archive, estate
 
 
 def test_the_approving_manager_sets_the_due_back(archive, estate):
-    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
-    household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
-    as_role(archive, AGENT, "agent", estate)
-    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
-        "subject_id": household["id"], "purpose": "ownership dispute", "kind": "borrow"}})
+    asked = borrowing_asked(archive, estate)
     as_role(archive, MANAGER, "manager", estate)
     with pytest.raises(BusinessRuleViolation):  # past the estate's 7 days
         archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"],

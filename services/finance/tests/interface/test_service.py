@@ -763,15 +763,8 @@ def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_
 def test_a_settlement_finishes_a_refund_and_a_top_up_a_crash_left_half_done_and_counts_them(finance, monkeypatch):
     """A refund is finished only by a later refund call: one a crash stopped before its entry, then
     finished after its day's settlement, put money out on a day closed without it."""
-    finance.bill_renovation_charge(deposit_charge(cents=200000))
-    pay(finance, "hh_1", 200000, method="wechat")
-    finance.release_renovation_deposit(acceptance())
-    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
-    insert_entry = operations.store.insert_entry
-
-    def dies_before_writing_it(db, entry):
-        raise RuntimeError("the process died")
-    monkeypatch.setattr(operations.store, "insert_entry", dies_before_writing_it)
+    deposit = refundable_deposit(finance, method="wechat")
+    insert_entry = entries_not_written(monkeypatch)
     for half_done in (lambda: refund(finance, deposit["id"], method="cash"), lambda: top_up(finance, 5000)):
         with pytest.raises(RuntimeError):
             half_done()
@@ -1118,17 +1111,29 @@ def test_an_acceptance_before_the_charge_arrives_is_kept_on_the_deposit(finance)
     assert deposit["status"] == "refundable" and deposit["bill_id"]
 
 
-def test_a_refund_stopped_half_way_is_finished_by_its_retry(finance, monkeypatch):
+def refundable_deposit(finance, method="cash"):
+    """The renovation deposit of hh_1 (2,000.00), paid and released by the joint acceptance."""
     finance.bill_renovation_charge(deposit_charge())
-    pay(finance, "hh_1", 200000)
+    pay(finance, "hh_1", 200000, method=method)
     finance.release_renovation_deposit(acceptance())
     [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    return deposit
+
+
+def entries_not_written(monkeypatch):
+    """The process dies as it writes a journal entry; the real write, to put back."""
     real = operations.store.insert_entry
 
     def crash(db, entry):
         raise RuntimeError("the process died")
 
     monkeypatch.setattr(operations.store, "insert_entry", crash)
+    return real
+
+
+def test_a_refund_stopped_half_way_is_finished_by_its_retry(finance, monkeypatch):
+    deposit = refundable_deposit(finance)
+    real = entries_not_written(monkeypatch)
     with pytest.raises(RuntimeError):
         refund(finance, deposit["id"], key="rf-1")
     assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refund_pending"
