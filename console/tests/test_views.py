@@ -1330,10 +1330,10 @@ def test_settings_that_contradict_each_other_name_the_other_by_its_label_and_its
         "overrides": {}, "defaults": {"parking_cents_per_started_hour": 500, "parking_daily_cap_cents": 3000},
         "updated_at": None, "updated_by": None})
     fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", problem(
-        400, "invalid input", "settings do not agree with each other", code="invalid_input", errors=[
+        422, "rule refused", "settings do not agree with each other", code="rule", errors=[
             {"field": "parking_cents_per_started_hour", "message": "must not be more than parking_daily_cap_cents (3000)"}]))
     page = client.post("/admin/settings/security-patrol", data={"csrf_token": csrf_of(client),
                                                                "parking_cents_per_started_hour": "50"})
     text = page.get_data(as_text=True)
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert '<p class="field-error">不能大于「停车费日封顶（元）」（¥30.00）</p>' in text, text[-2000:]

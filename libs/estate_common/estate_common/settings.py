@@ -9,7 +9,7 @@ names with whole values between their minimum (1 unless ``MINIMA`` says
 otherwise) and their maximum (``MAXIMA``, where given) are accepted.
 """
 from . import common_store
-from .errors import InvalidInput, field_error
+from .errors import BusinessRuleViolation, InvalidInput, field_error
 
 INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
@@ -56,8 +56,8 @@ def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=()):
                     errors.append(field_error(lower, f"must not be more than {upper} ({applying[upper]})"))
                 else:
                     errors.append(field_error(upper, f"must not be less than {lower} ({applying[lower]})"))
-    if errors:
-        raise InvalidInput("settings do not agree with each other", errors)
+    if errors:  # each is valid alone (the contract's 400s): together they break a rule (422)
+        raise BusinessRuleViolation("settings do not agree with each other", errors)
 
 
 def _stored(db, estate_id):

@@ -3,7 +3,7 @@ import pytest
 
 from estate_common import settings
 from estate_common.embedded_store import EmbeddedClient
-from estate_common.errors import InvalidInput
+from estate_common.errors import BusinessRuleViolation, InvalidInput
 
 DEFAULTS = {"repair_due_hours": 24, "return_visit_days": 3, "max_open": 10}
 
@@ -73,7 +73,7 @@ def test_an_estates_overrides_are_stored_shown_and_replaced_with_their_history()
 def test_settings_that_contradict_each_other_are_refused_by_the_one_overridden(overrides, field, message):
     """A verify deadline after the reply deadline was accepted (found by a settings probe)."""
     defaults = {"verify_days": 2, "reply_days": 7, "other": 1}
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(BusinessRuleViolation) as refused:  # each valid alone: a rule between them (422)
         settings.check_overrides(defaults, overrides, ordered=(("verify_days", "reply_days"),))
     assert refused.value.errors == [{"field": field, "message": message}]
     settings.check_overrides(defaults, {"verify_days": 7}, ordered=(("verify_days", "reply_days"),))  # equal is fine
