@@ -18,10 +18,14 @@ def technician_fact(db, estate_id, body, caller=None):
     name = body.get("technician") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name.strip():
         return {}
-    user = store.find_user(db, name.strip())
-    found = bool(user and user.get("active", True) and TECHNICIAN in user.get("roles", ())
-                 and (estate_id in user.get("estate_ids", ()) or ALL_ESTATES in user.get("estate_ids", ())))
-    return {"assignee": TECHNICIAN if found else "not_a_technician"}
+    return {"assignee": TECHNICIAN if assignable(store.find_user(db, name.strip()), estate_id) else "not_a_technician"}
+
+
+def assignable(user, estate_id):
+    """Whether ``user`` (an account, or None) may be given the estate's work orders: an active
+    technician of the estate, or of every estate."""
+    return bool(user and user.get("active", True) and TECHNICIAN in user.get("roles", ())
+                and (estate_id in user.get("estate_ids", ()) or ALL_ESTATES in user.get("estate_ids", ())))
 
 
 def register(app):
@@ -33,5 +37,5 @@ def register(app):
         had them type a username (found by a probe of daily work)."""
         authorize_route(estate_id)
         requests_in.refuse_unknown_query()
-        names = store.active_technicians(current_app.extensions["estate_ops"].db, (estate_id, ALL_ESTATES))
-        return jsonify({"items": [{"username": name} for name in names]})
+        users = store.users_with_role(current_app.extensions["estate_ops"].db, TECHNICIAN)
+        return jsonify({"items": [{"username": user["_id"]} for user in users if assignable(user, estate_id)]})

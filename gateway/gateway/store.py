@@ -61,12 +61,9 @@ def page_users(db, limit, cursor):
     return store.page(db.users, {}, limit, cursor)
 
 
-def active_technicians(db, estate_ids):
-    """Active accounts with the technician role reaching one of ``estate_ids`` (an estate's id,
-    or ``*`` for every estate), by username; users are the operator's (no estate to lead by)."""
-    found = db.users.find({"roles": "technician", "active": {"$ne": False}, "estate_ids": {"$in": list(estate_ids)}},
-                          {"_id": 1})
-    return sorted(user["_id"] for user in found)
+def users_with_role(db, role):
+    """The accounts that have ``role``, by username (users are the operator's: no estate leads)."""
+    return sorted(db.users.find({"roles": role}, {"roles": 1, "estate_ids": 1, "active": 1}), key=lambda u: u["_id"])
 
 
 # -- API keys ---------------------------------------------------------------------

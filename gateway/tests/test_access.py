@@ -274,6 +274,16 @@ def test_an_empty_list_of_an_estate_that_does_not_exist_is_a_404_for_an_all_esta
     assert client.get("/api/v1/estates/est_other/service-requests", headers=auth).status_code == 200
 
 
+def would_be_assignees(client, accounts):
+    """Estate A's technician, B's, A's agent and a technician of A switched off; A's manager (returned)."""
+    accounts.user("tech-of-b-only", ["technician"], ["B"])
+    accounts.user("agent-a", ["agent"], ["A"])
+    accounts.user("former-tech", ["technician"], ["A"])
+    accounts.user("tech-a", ["technician"], ["A"])
+    client.patch("/api/v1/users/former-tech", headers=bearer(accounts.admin), json={"active": False})
+    return accounts.user("mgr-a", ["manager"], ["A"])
+
+
 @pytest.mark.parametrize("technician, found", [("ghost-user", "not_a_technician"),
                                                 ("tech-of-b-only", "not_a_technician"),
                                                 ("agent-a", "not_a_technician"), ("former-tech", "not_a_technician"),
@@ -283,12 +293,7 @@ def test_the_gateway_tells_maintenance_whether_an_assignee_is_an_active_technici
     """A manager assigned orders to names no account has, to another estate's technician and to
     the desk, and nobody but a manager could then work the order (found by review): maintenance
     refuses what the gateway found is not one (assignees.py)."""
-    accounts.user("tech-of-b-only", ["technician"], ["B"])
-    accounts.user("agent-a", ["agent"], ["A"])
-    accounts.user("former-tech", ["technician"], ["A"])
-    accounts.user("tech-a", ["technician"], ["A"])
-    client.patch("/api/v1/users/former-tech", headers=bearer(accounts.admin), json={"active": False})
-    manager = accounts.user("mgr-a", ["manager"], ["A"])
+    manager = would_be_assignees(client, accounts)
     answer = client.post("/api/v1/estates/A/work-orders/wo_1/assign", headers=bearer(manager),
                          json={"technician": technician})
     assert answer.status_code == 200
@@ -297,17 +302,12 @@ def test_the_gateway_tells_maintenance_whether_an_assignee_is_an_active_technici
 
 def test_a_dispatcher_lists_whom_an_order_may_be_assigned_to(app, client, accounts, contract):
     """The console had them type a username (found by a probe of daily work): the same accounts
-    the assignment accepts (assignees.technician_fact), none of another estate, none switched off."""
-    accounts.user("list-tech-b", ["technician"], ["B"])
-    accounts.user("list-agent-a", ["agent"], ["A"])
-    accounts.user("list-former", ["technician"], ["A"])
-    accounts.user("list-tech-a", ["technician"], ["A"])
-    client.patch("/api/v1/users/list-former", headers=bearer(accounts.admin), json={"active": False})
-    manager = accounts.user("list-mgr-a", ["manager"], ["A"])
+    the assignment accepts (assignees.assignable), none of another estate, none switched off."""
+    manager = would_be_assignees(client, accounts)
     answer = client.get("/api/v1/estates/A/technicians", headers=bearer(manager))
     names = [item["username"] for item in contract.check(app, answer, 200)["items"]]
-    assert "list-tech-a" in names and names == sorted(names)
-    assert not {"list-tech-b", "list-agent-a", "list-former"} & set(names)
+    assert "tech-a" in names and names == sorted(names)
+    assert not {"tech-of-b-only", "agent-a", "former-tech"} & set(names)
     assert client.get("/api/v1/estates/B/technicians", headers=bearer(manager)).status_code == 403
     assert client.get("/api/v1/estates/A/technicians", headers=bearer(accounts.user(
         "list-guard-a", ["security"], ["A"]))).status_code == 403
