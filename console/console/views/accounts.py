@@ -109,13 +109,7 @@ def receipt(payment_id):
 
 def payment_invoices(payment_id):
     """The payment's invoices (发票, requested and voided on its receipt page); [] when they cannot be read."""
-    try:
-        return g.api.get(g.api.estate(g.user.estate_id, "invoices"), payment_id=payment_id,
-                         limit=common.PAGE_SIZE).get("items", [])
-    except ApiProblem as problem:
-        if problem.status == 401:
-            raise
-        return []
+    return (common.optional_read("invoices", payment_id=payment_id, limit=common.PAGE_SIZE) or {}).get("items", [])
 
 
 @bp.post("/payments/<payment_id>/reverse")

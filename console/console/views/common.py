@@ -68,15 +68,21 @@ def keep_typed(item_id, action):
     session["typed"] = row_form_to_keep(item_id, action)
 
 
-def number_of(path, field="number"):
-    """The ``number`` (WO-2026-000001, SR-…) of one other document the page names by its id, read
-    with one call (``path`` under the estate); None when it cannot be read (the page shows the id)."""
+def optional_read(path, **params):
+    """One read under the estate for a page that shows without it: None when it cannot be read
+    (a 401 still signs the user out)."""
     try:
-        return g.api.get(g.api.estate(g.user.estate_id, path)).get(field)
+        return g.api.get(g.api.estate(g.user.estate_id, path), **params)
     except ApiProblem as problem:
         if problem.status == 401:
             raise
         return None
+
+
+def number_of(path, field="number"):
+    """The ``number`` (WO-2026-000001, SR-…) of one other document the page names by its id, read
+    with one call (``path`` under the estate); None when it cannot be read (the page shows the id)."""
+    return (optional_read(path) or {}).get(field)
 
 
 def household_or_none(household_id):
