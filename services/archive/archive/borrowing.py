@@ -74,11 +74,12 @@ def asked_due_back(kind, given, now, rules):
     none is. 422 when it has passed or is past the estate's term."""
     if given is None:
         return None
-    if clock.parse_iso(given) <= now:
+    due = clock.parse_iso(given)
+    if due <= now:
         raise BusinessRuleViolation("a borrowing is due back in the future",
                                     [field_error("data.due_back", "must be in the future")])
-    _within_term(kind, clock.parse_iso(given), now, rules)
-    return clock.to_iso(clock.parse_iso(given))
+    _within_term(kind, due, now, rules)
+    return clock.to_iso(due)
 
 
 def new_request(request_id, estate_id, data, subject, now, actor, roles, rules):

@@ -59,13 +59,13 @@ def restate_copies(db, outbox, caller, estate_id):
     estate = store.get_estate(db, estate_id)
     restatement_id = caller.created_id("rst", estate_id)
     now = clock.now_iso()
-    batches = list(restatements.batches(store.households_of(db, estate_id)))
+    batches = list(restatements.batches(store.export_households(db, estate_id, {})))  # every one, in order
 
     def send(part, event_type, data):
         doc = restatements.document(restatement_id, estate_id, part, now, caller.user)
         _create(db, outbox, "restatements", estate_id, doc["_id"], lambda: (doc, [(event_type, data)]))
 
-    send(0, "estate_restated", restatements.estate_data(estate))
+    send(0, "estate_restated", domain.estate_event_data(estate))
     for number, batch in enumerate(batches, start=1):
         send(number, "households_restated", restatements.households_data(batch, number, len(batches)))
     return {"estate_id": estate_id, "households": sum(len(batch) for batch in batches), "batches": len(batches)}

@@ -16,7 +16,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import ids
 
-from .domain import estate_event_data, household_event_data
+from .domain import household_event_data
 
 BATCH = 200  # households per event: one event of 200 is ~60 KB
 
@@ -37,10 +37,6 @@ def document(restatement_id, estate_id, part, now_iso, actor):
     """The document that carries one event of a restatement out (part 0: the estate's)."""
     return {"_id": ids.natural_id("rst", restatement_id, str(part)), "estate_id": estate_id,
             "restatement_id": restatement_id, "part": part, "by": actor, "created_at": now_iso}
-
-
-def estate_data(estate):
-    return estate_event_data(estate)
 
 
 def households_data(batch, number, count):

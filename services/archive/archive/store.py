@@ -115,11 +115,6 @@ def custom_definitions(db, estate_id, resource):
     return custom_fields_store.definitions(db, estate_id, [resource])
 
 
-def households_of(db, estate_id):
-    """Every household of the estate, in the list's order (what a restatement sends)."""
-    return store.walk(db.households, {"estate_id": estate_id})
-
-
 def export_households(db, estate_id, filters):
     """Every household the list's filters select, in the list's order (an export's pass)."""
     return store.walk(db.households, household_query(db, estate_id, filters))

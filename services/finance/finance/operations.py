@@ -39,7 +39,7 @@ def household_lock(db, estate_id, household_id):
     try:
         yield
     finally:
-        store.unlock_household(db, lock)
+        store.unlock(db, lock)
 
 
 def _take_household_lock(db, estate_id, household_id):

@@ -138,11 +138,8 @@ def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
     raise Conflict(busy)
 
 
-def unlock_household(db, lock):
-    unlock(db, lock)
-
-
 def unlock(db, lock):
+    """Give back a lock taken by ``lock_household`` or ``lock_journal_day`` (if it is still ours)."""
     lock_id, token, estate_id = lock
     db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
 
@@ -398,11 +395,10 @@ def half_done_of_day(db, estate_id, cashier, day):
     payments, reversals, top-ups and their reversals, and deposit refunds (its settlement finishes
     them before it counts)."""
     scope = {"estate_id": estate_id}
-    return {
-        "payments": sorted(store.scan(db.payments, {**scope, "day": day, "status": "pending", "cashier": cashier}),
-                           key=lambda p: (p["created_at"], p["_id"]))
-        + sorted(store.scan(db.payments, {**scope, "status": "reversal_pending", "reversal.by": cashier,
-                                          "reversal.day": day}), key=lambda p: (p["reversal"]["at"], p["_id"])),
+    return {  # a household's are finished in their order by its lock's holder (operations.household)
+        "payments": list(store.scan(db.payments, {**scope, "day": day, "status": "pending", "cashier": cashier}))
+        + list(store.scan(db.payments, {**scope, "status": "reversal_pending", "reversal.by": cashier,
+                                        "reversal.day": day})),
         "moves": list(store.scan(db.utility_moves, {**scope, "status": "pending", "cashier": cashier, "day": day,
                                                     "kind": {"$in": ["top_up", "top_up_reversal"]}})),
         "deposits": list(store.scan(db.deposits, {**scope, "refund.status": "pending", "refund.by": cashier,

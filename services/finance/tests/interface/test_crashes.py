@@ -44,7 +44,7 @@ def writes_counted(monkeypatch, crash_after=None):
             return result
         monkeypatch.setattr(module, name, wrapped)
     if crash_after:
-        monkeypatch.setattr(finance_store, "unlock_household", lambda db, lock: None)
+        monkeypatch.setattr(finance_store, "unlock", lambda db, lock: None)
     return done
 
 
@@ -237,7 +237,7 @@ def prepaid_money_taken_then_crash(monkeypatch):
         original(*args, **kwargs)
         raise Crash("the process died after use_prepaid")
     monkeypatch.setattr(finance_store, "use_prepaid", taken_then_dead)
-    monkeypatch.setattr(finance_store, "unlock_household", lambda db, lock: None)  # its lock stays taken
+    monkeypatch.setattr(finance_store, "unlock", lambda db, lock: None)  # its lock stays taken
     with pytest.raises(Crash):
         finance.bill_repair_charge(repair_charge())
     monkeypatch.undo()

@@ -625,7 +625,7 @@ def test_a_second_writer_waits_a_moment_for_the_first_to_finish(finance):
     approved(finance)
     run(finance)
     held = operations._take_household_lock(finance.db, ESTATE, "hh_1")
-    eventlet.spawn_after(0.05, operations.store.unlock_household, finance.db, held)
+    eventlet.spawn_after(0.05, operations.store.unlock, finance.db, held)
     started = time.monotonic()
     assert pay(finance, "hh_1", 100)["status"] == "posted"
     assert 0.04 < time.monotonic() - started < HOUSEHOLD_LOCK_WAIT_SECONDS
