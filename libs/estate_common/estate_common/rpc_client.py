@@ -24,10 +24,14 @@ What a call guarantees (each point has a test in tests/test_rpc_client.py):
   (``deadlines``): the service drops it once the deadline has passed. (A request
   that starts before its deadline runs; its late reply is dropped.)
 - **At most one publish that the broker accepted.** The request is published
-  with publisher confirms. Only a publish that failed (a connection error, a
-  nack: the broker did not take it) is retried, once, on a new connection. A
-  confirm that does not come in time, or a connection lost while waiting for
-  the reply, is a 503 and never a second publish: the work may be running.
+  with publisher confirms. Only a publish the broker cannot have taken is
+  retried, once, on a new connection: the connection was found broken before
+  the request was written (frames already waiting are read first, so a close
+  the broker sent while the thread was idle counts), the write itself failed,
+  or the broker nacked it. Once the request went out whole, a connection lost
+  before its confirm, a confirm that does not come in time, or a connection
+  lost while waiting for the reply is a 503 and never a second publish: the
+  broker may have taken it and the work may be running.
 - **Dead connections are found before a publish.** Heartbeats are on
   (``RPC_HEARTBEAT_SECONDS``, 30 by default; 0 turns them off). The thread
   that owns a connection checks them at each call and while it waits, so a
@@ -43,7 +47,7 @@ import threading
 import time
 import uuid
 
-from amqp.exceptions import NotFound as QueueNotFound
+from amqp.exceptions import MessageNacked, NotFound as QueueNotFound
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 from kombu.common import ignore_errors
 
@@ -56,6 +60,7 @@ RPC_EXCHANGE = "nameko-rpc"
 REPLY_QUEUE_TTL_MS = 300_000
 CONNECT_TIMEOUT_SECONDS = 3
 HEARTBEAT_RATE = 2  # heartbeat ticks per heartbeat interval while a call waits
+PENDING_FRAMES_READ = 100  # frames read before a publish, at most (heartbeats, stray replies, a close)
 
 
 def heartbeat_seconds():
@@ -144,11 +149,21 @@ class _ThreadChannel:
         its confirm did not come in time, ``ServiceUnavailable`` when no queue is bound to the
         method's key (the broker returned it).
         """
-        correlation_id = str(uuid.uuid4())
-        self._waiting_for, self._reply, self._returned = correlation_id, None, False
         try:
+            self._read_pending()
             # Sends a heartbeat when one is due; raises on a connection the broker stopped answering.
             self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
+        except Exception as exc:  # nothing of this request was sent
+            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        correlation_id = str(uuid.uuid4())
+        self._waiting_for, self._reply, self._returned = correlation_id, None, False
+        amqp_connection = self.connection.connection
+        written_before = amqp_connection.bytes_sent
+        # py-amqp counts a frame (with its header and body) once it is written whole; a channel's
+        # first publish writes confirm.select before it. Unknown (a py-amqp without the flag):
+        # count one, so a doubt is taken as "it went out" (a 503, never a second publish).
+        frames = 1 if getattr(self.producer.channel, "_confirm_selected", True) else 2
+        try:
             self.producer.publish(
                 {"args": [payload], "kwargs": {}},
                 routing_key=f"{service}.{method}",
@@ -163,11 +178,27 @@ class _ThreadChannel:
             )
         except socket.timeout as exc:  # no confirm in time: perhaps queued, perhaps not
             raise PublishUnconfirmed(f"no confirm within {timeout:g} s") from exc
-        except Exception as exc:  # a connection error or a nack: the broker did not take it
+        except MessageNacked as exc:  # the broker said it did not take it
             raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:
+            if amqp_connection.bytes_sent - written_before >= frames:  # it went out: perhaps taken
+                raise PublishUnconfirmed(f"connection lost after the request went out "
+                                         f"({type(exc).__name__})") from exc
+            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc  # the write failed: not taken
         if self._returned:  # a basic.return comes before the confirm
             raise ServiceUnavailable(f"{service} is not running")
         return correlation_id
+
+    def _read_pending(self):
+        """Read the frames that came while this thread was not reading (heartbeats, a stray
+        reply, the broker's close of an idle connection), without waiting: a close found here
+        comes before the request is written, so publishing it on a new connection is safe.
+        Raises when the connection is gone."""
+        for _ in range(PENDING_FRAMES_READ):
+            try:
+                self.connection.connection.blocking_read(timeout=0)
+            except socket.timeout:
+                return
 
     def wait(self, service, deadline, timeout):
         """The reply to the request just published; ``ServiceUnavailable`` at the deadline

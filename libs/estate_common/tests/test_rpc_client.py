@@ -412,6 +412,38 @@ def test_a_connection_lost_while_waiting_is_a_503_and_never_a_second_publish(cou
         client.close()
 
 
+def test_a_connection_lost_after_the_request_went_out_and_before_its_confirm_is_a_503_and_one_publish(
+        counting, amqp_uri):
+    """The window the test above falls into when the request is confirmed late: the request was
+    written whole, so the broker may have taken it (here it did); the client once took any error
+    before the confirm for "not taken" and published it again, running the work twice."""
+    client = RpcClient(amqp_uri, timeout=5, owner="test")
+    try:
+        client.call("counting", "work", "warm")
+        channel = client._local.channel
+        publishing = channel.producer.channel
+        wait_for_confirm = publishing.wait
+
+        def lost_then_wait(*args, **kwargs):  # the request is in the socket's buffer, on its way
+            channel.connection.connection.sock.shutdown(socket.SHUT_RDWR)
+            return wait_for_confirm(*args, **kwargs)
+
+        publishing.wait = lost_then_wait
+        with pytest.raises(ServiceUnavailable) as lost:
+            client.call("counting", "work", "once")
+        assert "connection lost" in lost.value.detail
+        assert client._local.channel is None, "the broken channel is kept"
+
+        deadline = time.monotonic() + 5
+        while "once" not in CountingService.ran and time.monotonic() < deadline:
+            eventlet.sleep(0.05)
+        eventlet.sleep(0.5)  # a second publish would have run it again by now
+        assert CountingService.ran == ["warm", "once"]
+        assert client.call("counting", "work", "next") == "next"  # a new connection for the next call
+    finally:
+        client.close()
+
+
 def test_a_call_that_timed_out_leaves_no_channel_behind(echo, amqp_uri):
     client = RpcClient(amqp_uri, timeout=0.3, owner="test")
     try:
