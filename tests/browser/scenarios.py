@@ -75,7 +75,7 @@ def complaint_in_register(browser, settings):
     page.get_by_label("Kind").select_option("complaint")
     page.get_by_role("button", name="Filter").click()
     row = page.locator("tr", has_text=number)
-    assert row.count() == 1, f"{number} is not in the register"
+    expect(row, f"{number} is not in the register").to_have_count(1)  # waits for the filtered page
     assert description in row.inner_text() and "3-1-1202" in row.inner_text()
     screenshot(page, settings, "register")
     assert not errors, f"browser console errors (CSP?): {errors}"
@@ -85,8 +85,8 @@ def sign_in_out_and_language(browser, settings):
     """Chinese by default; a wrong password shows the gateway's message; the switch; signing out."""
     page, _ = open_page(browser, locale="zh-CN", width=375, height=800)
     sign_in(page, settings, "admin", "wrong-password")
-    assert page.locator(".problem").is_visible(), "a refused sign-in shows no problem"
-    assert page.get_by_role("button", name="登录").is_visible()
+    expect(page.locator(".problem"), "a refused sign-in shows no problem").to_be_visible()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
     sign_in(page, settings, "admin", settings["admin_password"])
     assert "退出" in page.locator("header").inner_text()
     screenshot(page, settings, "phone-home-zh")
@@ -94,7 +94,7 @@ def sign_in_out_and_language(browser, settings):
         page.select_option("#language", "en")  # console.js submits the switch; a cookie remembers it
     assert "Sign out" in page.locator("header").inner_text()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("button", name="Sign in").is_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.goto(settings["console"] + "/desk/requests")
     assert "/signin" in page.url, "a signed-out browser still reaches a page"
 
@@ -121,7 +121,7 @@ def accounts_day(browser, settings):
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=re.compile("3-1-1202")).click()
     bill = page.locator("label.choice", has_text=settings["period"])
-    assert bill.count() == 1, "the household's new bill is not offered"
+    expect(bill, "the household's new bill is not offered").to_have_count(1)
     amount = re.search(r"¥([0-9,]+\.[0-9]{2})", bill.inner_text()).group(1).replace(",", "")
     bill.locator("input").check()
     page.get_by_label("Amount received (¥)").fill(amount)
@@ -143,7 +143,8 @@ def accounts_day(browser, settings):
     assert "Register a request" in menu
     assert "Take a payment" not in menu and "KPI dashboard" not in menu and "Billing run" not in menu
     page.goto(settings["console"] + "/manager/kpis")  # typed by hand: the gateway says no, readably
-    assert page.locator(".problem").is_visible() and "403" in page.locator("h1").inner_text()
+    expect(page.locator(".problem")).to_be_visible()
+    assert "403" in page.locator("h1").inner_text()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, settings, "admin", settings["admin_password"])
@@ -151,7 +152,7 @@ def accounts_day(browser, settings):
     page.get_by_label("Period").fill(settings["period"])
     page.get_by_role("button", name="Filter").click()
     chart = page.locator("figure.chart", has_text="Collection rate")
-    assert chart.count() == 1, "no collection-rate chart"
+    expect(chart, "no collection-rate chart").to_have_count(1)
     assert chart.locator("svg title").count() >= 2, "the dashboard does not compare the estates"
     assert " / " in chart.locator("svg title").first.text_content()
     screenshot(page, settings, "dashboard")
@@ -180,7 +181,7 @@ def technician_on_phone(browser, settings):
     page.get_by_label("Signed by").fill("Li Lei")
     page.locator("#charge").fill("68.00")
     page.get_by_role("button", name="Complete", exact=True).click()  # refused: no consent yet
-    assert page.locator(".problem").is_visible(), "a charge without consent was not refused"
+    expect(page.locator(".problem"), "a charge without consent was not refused").to_be_visible()
     page.get_by_label("Agreed by").fill("Li Lei")
     page.get_by_role("button", name="Occupant's consent", exact=True).click()
     assert "Consented" in page.locator("h1").inner_text()
@@ -253,7 +254,8 @@ def fire_checks(browser, settings):
     page.locator('form.filters select[name="equipment_id"]').select_option(label=f"{third} · Extinguisher")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 1 and third in rows.inner_text(), page.locator("table").inner_text()
+    expect(rows, "the filter by equipment").to_have_count(1)
+    assert third in rows.inner_text(), page.locator("table").inner_text()
     assert not errors, f"the page logged errors: {errors}"
 
 
@@ -282,7 +284,7 @@ def admin_setup(browser, settings):
     page.get_by_label("业主").fill("张三")
     page.get_by_label("电话").fill("not a phone")
     page.get_by_role("button", name="创建").click()
-    assert page.locator(".field-error").count() >= 1, "the gateway's field error is not next to its field"
+    expect(page.locator(".field-error").first, "the gateway's field error is not next to its field").to_be_visible()
     page.get_by_label("电话").fill("13800138000")
     page.get_by_role("button", name="创建").click()
     assert "已登记房屋 1-2-301" in page.locator(".notice").inner_text()
@@ -320,7 +322,7 @@ def household_import(browser, settings):
     page.get_by_role("navigation").get_by_role("link", name="Households", exact=True).click()
     page.get_by_label("Building").first.fill(building)
     page.get_by_role("button", name="Filter").click()
-    assert page.locator("td", has_text=f"{building}-1-101").count() == 1, "the good row was not created"
+    expect(page.locator("td", has_text=f"{building}-1-101"), "the good row was not created").to_have_count(1)
     assert not errors, f"the page logged errors: {errors}"
     screenshot(page, settings, "household-import")
 
@@ -356,7 +358,8 @@ def owner_portal(browser, settings):
     sign_in(page, settings, settings["agent"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Request register").click()
     row = page.locator("tr", has_text=number)
-    assert row.count() == 1 and description in row.inner_text(), f"{number} is not in the desk's register"
+    expect(row, f"{number} is not in the desk's register").to_have_count(1)
+    assert description in row.inner_text()
 
 
 def inspection_with_finding(browser, settings):
@@ -366,7 +369,7 @@ def inspection_with_finding(browser, settings):
     page, errors = open_page(browser)
     sign_in(page, settings, settings["technician"], settings["staff_password"])
     page.get_by_role("navigation").get_by_role("link", name="Inspection checklists").click()
-    assert page.locator("td", has_text=settings["checklist_name"]).count() == 1, "the checklist is not listed"
+    expect(page.locator("td", has_text=settings["checklist_name"]), "the checklist is not listed").to_have_count(1)
     page.get_by_role("navigation").get_by_role("link", name="Inspections", exact=True).click()
     page.get_by_label("Inspection checklists").select_option(label=f"{settings['checklist_name']} (Location)")
     page.get_by_label("Location (location checklist)").fill("Pump room B2")
@@ -645,7 +648,7 @@ def archive_correction(browser, settings):
     page.locator('input[name="room"]').fill("1202")
     page.get_by_role("button", name="Filter").click()
     row = page.locator("tr", has_text="Service request registered").first
-    assert row.count() == 1, page.locator("main").inner_text()[:500]
+    expect(row, "the archive record of the request").to_have_count(1)
     record_id = row.get_attribute("id").removeprefix("record-")
     row.locator("summary", has_text="Content and correction").click()
     row.locator('input[name="reason"]').fill("the channel was noted wrongly")
@@ -678,18 +681,18 @@ def regional_manager(browser, settings):
     finding = settings["long_finding"]
     form.locator("#text-verify").fill(finding)
     form.locator("button[type=submit]").click()
-    assert page.locator(".problem").is_visible(), page.locator("main").inner_text()[:300]
+    expect(page.locator(".problem"), "the finding with a vertical tab was not refused").to_be_visible()
     assert "控制字符" in page.locator(".problem").inner_text(), page.locator(".problem").inner_text()
     assert page.locator("#text-verify").input_value() == finding, "the typed finding did not come back"
     page.locator("#text-verify").fill(finding.replace("\v", "\n"))
     form.locator("button[type=submit]").click()
-    assert page.locator(".notice").is_visible(), page.locator("main").inner_text()[:300]
+    expect(page.locator(".notice"), "the finding with its line breaks was not saved").to_be_visible()
     # another of the 500 estates, found by part of its name rather than paging
     page.get_by_role("link", name="切换小区").click()
     page.get_by_label("小区编号或名称").fill("region 498")
     page.get_by_role("button", name="查找").click()
     choices = page.locator("ul.choices button")
-    assert choices.count() == 1, page.locator("main").inner_text()[:300]
+    expect(choices, "the estate found by its region").to_have_count(1)
     choices.first.click()
     assert "Region 498" in page.locator("header").inner_text()
     assert not errors, f"the page logged errors: {errors}"
