@@ -16,6 +16,8 @@ JOBS = {
     job_scopes.HOUSEHOLD_IMPORT: {"id": "job_archive_65a1", "service": "archive", "params": {"rows": 2},
                                   "result": {"rows": 2, "rejected": 1,
                                              "errors": [{"row": 3, "field": "owner.phone", "message": "x"}]}},
+    job_scopes.RESTATEMENT: {"id": "job_archive_65a2", "service": "archive", "params": {},
+                             "result": {"estate_id": "A", "households": 3, "batches": 1}},
     # exports: one kind per resource, of the service that owns it
     **{exports.job_kind(resource): {"id": f"job_{service}_65a1", "service": service,
                                     "params": {"resource": resource, "format": "csv", "filters": {}, "full": []},

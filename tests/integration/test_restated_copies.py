@@ -31,8 +31,14 @@ def test_a_service_that_lost_its_copies_gets_them_again_from_a_restatement(syste
     with pytest.raises(BusinessRuleViolation):
         rpc("customer_service", "create_request", request)
 
-    sent = rpc("archive", "restate_copies", {"estate_id": estate_id, "data": {}})
-    assert sent == {"estate_id": estate_id, "households": 3, "batches": 1}
+    job = rpc("archive", "start_restatement", {"estate_id": estate_id, "data": {}})
+
+    def finished():
+        state = rpc("archive", "get_job", {"id": job["id"]})
+        return state if state["status"] in ("succeeded", "failed") else None
+
+    done = eventually(finished)
+    assert done["result"] == {"estate_id": estate_id, "households": 3, "batches": 1}
     eventually(lambda: all(db.households.count_documents({"estate_id": estate_id}) == 3
                            and db.estates.count_documents({"_id": estate_id}) == 1 for db in dbs.values()))
     copy = dbs["customer_service"].households.find_one({"_id": households[0]["id"]})

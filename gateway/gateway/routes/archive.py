@@ -1,4 +1,6 @@
 """archive routes: master data, the permanent record, the change log, borrowing and checks."""
+from estate_common import job_scopes
+
 from .. import policy
 from . import ESTATE, Route
 
@@ -11,9 +13,10 @@ ROUTES = [
     Route("GET", "/api/v1/estates", "archive", "list_estates", policy.STAFF, paged=True, filters=("q",)),
     Route("GET", ESTATE, "archive", "get_estate", policy.STAFF),
     Route("PATCH", ESTATE, "archive", "update_estate", policy.ADMIN, body=True),
-    # the estate and its households sent again to every service's read copies (archive/restatements.py)
-    Route("POST", f"{ESTATE}/restatements", "archive", "restate_copies", policy.ADMIN, body=True,
-          idempotent=True),
+    # the estate and its households sent again to every service's read copies, by a job
+    # (archive/restatements.py)
+    Route("POST", f"{ESTATE}/restatements", "archive", "start_restatement",
+          job_scopes.starters(job_scopes.RESTATEMENT), status=202, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/households", "archive", "create_household", policy.MASTER_DATA_EDITORS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/households", "archive", "list_households", policy.STAFF,

@@ -14,6 +14,7 @@ from .roles import FINANCE, FRONT_DESK, MANAGEMENT
 
 BILLING_RUN = "billing_run"
 HOUSEHOLD_IMPORT = "household_import"
+RESTATEMENT = "restatement"
 
 
 # Exports (estate_common.exports): whoever may read a resource's list may export it and read
@@ -35,6 +36,8 @@ JOB_SCOPES = {
     # archive: master-data editors import owner lists; the result names rows of owners' data
     HOUSEHOLD_IMPORT: {"start": MANAGEMENT | {"agent", "steward", "archivist"},
                        "read": MANAGEMENT | {"agent", "steward", "archivist"}},
+    # archive: the operator's admin sends an estate's copies again (archive/restatements.py)
+    RESTATEMENT: {"start": {"operator_admin"}, "read": {"operator_admin"}},
     # exports: one kind per resource, started and read by the readers of the resource's list
     **{f"export_{resource}": {"start": roles, "read": roles} for resource, roles in EXPORT_READERS.items()},
 }

@@ -53,22 +53,37 @@ def update_estate(db, outbox, estate_id, data):
     return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
 
 
-def restate_copies(db, outbox, caller, estate_id):
-    """The estate and every household of it sent again to the services' read copies
-    (``restatements``). A retry with the caller's Idempotency-Key sends nothing again."""
+def start_restatement(db, caller, estate_id):
+    """The estate and every household of it sent again to the services' read copies, by a job
+    (``restatements``). A retry with the caller's Idempotency-Key answers the same job."""
+    jobs.require_may_start(restatements.JOB_KIND, caller)
+    store.get_estate(db, estate_id)
+    job = jobs.create(db, caller.created_id("job_archive", estate_id), estate_id, restatements.JOB_KIND, {},
+                      caller.user)
+    return jobs.public(job)
+
+
+def restate_copies(db, outbox, job, progress):
+    """The job's work: the estate's event, then its households in batches, each sent once."""
+    estate_id, restatement_id = job["estate_id"], job["_id"]
     estate = store.get_estate(db, estate_id)
-    restatement_id = caller.created_id("rst", estate_id)
     now = clock.now_iso()
     batches = list(restatements.batches(store.export_households(db, estate_id, {})))  # every one, in order
+    households = sum(len(batch) for batch in batches)
 
     def send(part, event_type, data):
-        doc = restatements.document(restatement_id, estate_id, part, now, caller.user)
+        doc = restatements.document(restatement_id, estate_id, part, now, job["created_by"])
         _create(db, outbox, "restatements", estate_id, doc["_id"], lambda: (doc, [(event_type, data)]))
 
-    send(0, "estate_restated", domain.estate_event_data(estate))
+    send(restatements.ESTATE_PART, "estate_restated", domain.estate_event_data(estate))
+    done = 0
+    progress(done, households)
     for number, batch in enumerate(batches, start=1):
-        send(number, "households_restated", restatements.households_data(batch, number, len(batches)))
-    return {"estate_id": estate_id, "households": sum(len(batch) for batch in batches), "batches": len(batches)}
+        send(restatements.part_key(batch), "households_restated",
+             restatements.households_data(batch, number, len(batches)))
+        done += len(batch)
+        progress(done, households)
+    return {"estate_id": estate_id, "households": households, "batches": len(batches)}
 
 
 def list_estates(db, caller, filters, limit, cursor):

@@ -6,7 +6,7 @@ from estate_common.nameko import (EstateSettings, ExportsResources, HasCustomFie
                                   rpc_method)
 from estate_common.store import public
 
-from . import domain, exports, imports, operations, store
+from . import domain, exports, imports, operations, restatements, store
 from .rules import DEFAULTS, MAXIMA
 
 
@@ -14,7 +14,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     name = "archive"
     indexes = store.INDEXES
     settings_defaults, settings_maxima = DEFAULTS, MAXIMA
-    job_runners = {imports.JOB_KIND: "_import_households", **export_runners(exports.COLUMNS)}
+    job_runners = {imports.JOB_KIND: "_import_households", restatements.JOB_KIND: "_restate_copies",
+                   **export_runners(exports.COLUMNS)}
     retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
@@ -121,8 +122,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.correct_record(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
 
     @rpc_method
-    def restate_copies(self, payload):
-        return operations.restate_copies(self.db, self.outbox, self.caller, payload["estate_id"])
+    def start_restatement(self, payload):
+        return operations.start_restatement(self.db, self.caller, payload["estate_id"])
 
     @rpc_method
     def verify_archive(self, payload):
@@ -135,6 +136,9 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     def _import_households(self, job, progress):
         return operations.import_households(self.db, self.outbox, job, progress)
+
+    def _restate_copies(self, job, progress):
+        return operations.restate_copies(self.db, self.outbox, job, progress)
 
     @consumes("customer_service", "service_request_created")
     def record_service_request(self, event):
