@@ -83,6 +83,15 @@ _MESSAGES = {
     "admin.timezone_hint": ("小区的日、月、年（期限、账期、指标）按此时区计算；不填为 Asia/Shanghai。",
                             "The estate's days, months and years (deadlines, billing periods, KPIs) follow this timezone; blank: Asia/Shanghai."),
     "admin.edit_estate": ("修改", "Edit"),
+    "admin.restate": ("重发房屋副本", "Send copies again"),
+    "admin.restate_hint": ("某个服务的数据恢复或重启后，前台登记时提示“房屋未知”，可将本小区及其全部房屋重新发给各服务；可重复执行，不会覆盖较新的数据。",
+                           "After a service's data was restored or restarted and the desk is told a household "
+                           "is not known: send this estate and all its households to every service again. "
+                           "Safe to repeat; newer data is never overwritten."),
+    "admin.restate_start": ("重新发送", "Send again"),
+    "admin.restatement": ("重发房屋副本：{name}", "Copies sent again: {name}"),
+    "admin.restated_households": ("已发送房屋", "Households sent"),
+    "admin.restated_batches": ("批次", "Batches"),
     "admin.estate_saved": ("已保存小区 {name}", "Estate {name} saved"),
     "admin.new_household": ("登记房屋", "New household"),
     "admin.new_user": ("新建用户", "New user"),

@@ -655,6 +655,38 @@ def test_the_operator_sets_an_estate_s_timezone_when_making_it_and_after(client,
     assert 'value="Mars/Base"' in client.get(answer.location).get_data(as_text=True)  # kept as typed
 
 
+def test_the_operator_sends_an_estate_s_copies_again_and_follows_the_job(client, fake, documented_routes):
+    """After a service's store was restored, the desk is told a household "is not known": the
+    restatement could be sent only with curl."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    lakeside = {"id": "est_9", "code": "SH-01", "name": "Lakeside", "address": "1 Lake Rd", "timezone": "Asia/Shanghai"}
+    fake.on("GET", r"/api/v1/estates", {"items": [lakeside], "next_cursor": None})
+    page = client.get("/admin/estates", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/admin/estates/est_9/restatements"' in page and "Send copies again" in page
+    job = {"id": "job_archive_rst1", "estate_id": "est_9", "kind": "restatement", "status": "queued",
+           "progress": {"done": 0, "total": None}, "result": None, "created_at": "2026-12-03T00:00:00Z"}
+    fake.on("POST", r"/api/v1/estates/est_9/restatements", (202, job))
+    answer = client.post("/admin/estates/est_9/restatements", data={"csrf_token": csrf_of(client),
+                                                                    "idempotency_key": "k1-est_9"})
+    assert answer.status_code == 302 and answer.location.endswith("/admin/estates/est_9/restatements/job_archive_rst1")
+    sent = [c for c in fake.calls if c["method"] == "POST"][-1]
+    assert sent["json"] == {} and sent["headers"]["Idempotency-Key"] == "k1-est_9"
+    fake.on("GET", r"/api/v1/estates/est_9", lakeside)
+    fake.on("GET", r"/api/v1/jobs/job_archive_rst1", {**job, "status": "succeeded", "progress": {"done": 3, "total": 3},
+                                                      "result": {"estate_id": "est_9", "households": 3, "batches": 1}})
+    page = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "重发房屋副本：Lakeside" in page and "<dt>已发送房屋</dt><dd>3</dd>" in page
+    fake.on("POST", r"/api/v1/estates/est_9/restatements", problem(403, "forbidden", "not yours", code="forbidden"))
+    refused = client.post("/admin/estates/est_9/restatements", data={"csrf_token": csrf_of(client)})
+    assert refused.status_code == 302 and refused.location.endswith("/admin/estates")
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+    manager = client.application.test_client()
+    sign_in(manager, fake, username="mia", roles=("manager",))
+    assert "Send copies again" not in manager.get("/admin/estates", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+
+
 def test_the_operator_sets_up_an_estate_its_households_and_users(client, fake):
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     with client.session_transaction() as session:

@@ -69,6 +69,28 @@ def edit_estate(estate_id):
     return redirect(back)
 
 
+@bp.post("/estates/<estate_id>/restatements")
+@signed_in
+def restate_estate(estate_id):
+    """The estate and its households sent again to every service's copies (a job): what the
+    admin does after a service's store was restored or restarted, when the desk is told a
+    household "is not known" (README "Read copies sent again")."""
+    job, refused = common.act(lambda: g.api.post(f"/api/v1/estates/{estate_id}/restatements", {},
+                                                 idempotency_key=request.form.get("idempotency_key") or None),
+                              url_for("admin.estates"))
+    if refused:
+        return refused
+    return redirect(url_for("admin.restatement", estate_id=estate_id, job_id=job["id"]))
+
+
+@bp.get("/estates/<estate_id>/restatements/<job_id>")
+@signed_in
+def restatement(estate_id, job_id):
+    estate = g.api.get(f"/api/v1/estates/{estate_id}")
+    job = g.api.get(f"/api/v1/jobs/{job_id}")
+    return render_template("admin/restatement.html", estate=estate, job=job)
+
+
 @bp.get("/households")
 @estate_needed
 def households(problem=None):
