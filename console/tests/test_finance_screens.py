@@ -172,10 +172,14 @@ def test_deposits_list_their_status_and_a_cashier_refunds_one_after_acceptance(c
     assert "/deposits/dep_1/refund" in page and "/deposits/dep_2/refund" not in page  # held: not yet accepted
     only_held = client.get("/accounts/deposits?status=held").get_data(as_text=True)
     assert "/deposits/dep_1/refund" not in only_held and 'id="dep-dep_2"' in only_held
-    unticked = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
-                                                                    "note": "", "idempotency_key": "k-dep"})
+    unticked = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client),
+                                                                    "method": "transfer", "note": "to ICBC 6222",
+                                                                    "idempotency_key": "k-dep"})
     assert unticked.status_code == 302 and _posts(fake, "/deposits/dep_1/refund") == []  # money out asks first
-    assert "请先勾选确认框" in client.get(unticked.location).get_data(as_text=True)
+    back = client.get(unticked.location).get_data(as_text=True)
+    assert "请先勾选确认框" in back
+    # what was typed comes back, to tick the box and send (the method and note were lost)
+    assert '<option value="transfer" selected>' in back and 'value="to ICBC 6222"' in back
     answer = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
                                                                   "note": "", "idempotency_key": "k-dep",
                                                                   "confirm": "yes"})

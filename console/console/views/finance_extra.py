@@ -82,8 +82,8 @@ def deposits(problem=None):
 @estate_needed
 def refund_deposit(deposit_id):
     form = request.form
-    if not common.confirmed():  # money paid out is not taken back
-        return common.refuse_unconfirmed(url_for("finance.deposits"))
+    if not common.confirmed():  # money paid out is not taken back; the method and note come back as typed
+        return common.refuse_unconfirmed(url_for("finance.deposits"), common.row_form_to_keep(deposit_id, "refund"))
     body = {"method": form.get("method", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
