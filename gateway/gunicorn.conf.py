@@ -11,7 +11,8 @@ import tempfile
 from gunicorn import glogging
 
 bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_PORT', '8080')}"
-worker_class = "gthread"
+# gunicorn's gthread with a limit on the wait for a request's line and headers (gateway/worker.py)
+worker_class = "gateway.worker.GatewayWorker"
 workers = int(os.environ.get("GATEWAY_WORKERS", "1"))
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 # A token names every estate of its user (up to 500, ``UserCreate.estate_ids``): about 21 KB in

@@ -17,7 +17,7 @@ from gunicorn import util
 
 from .problems import PROBLEM_BASE
 
-CODES = {400: "bad_request", 403: "forbidden", 414: "uri_too_long", 417: "expectation_failed",
+CODES = {400: "bad_request", 403: "forbidden", 408: "request_timeout", 414: "uri_too_long", 417: "expectation_failed",
          431: "request_header_fields_too_large", 500: "internal", 501: "not_implemented"}
 
 

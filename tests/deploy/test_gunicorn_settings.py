@@ -30,3 +30,12 @@ def test_no_control_socket_is_opened(component):
 @pytest.mark.parametrize("component", ["gateway", "console"])
 def test_the_header_limits_are_settings_gunicorn_reads(component):
     assert applied(component).limit_request_field_size > 8190  # gunicorn's default
+
+
+def test_the_gateway_runs_gunicorns_threads_with_a_limit_on_a_request_head():
+    """gthread (plain threads, no eventlet: gunicorn 27 has no eventlet worker), with the wait for a
+    request's line and headers limited (gateway/worker.py)."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from gateway.worker import GatewayWorker
+    assert applied("gateway").worker_class is GatewayWorker and issubclass(GatewayWorker, ThreadWorker)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "e2e-admin-password-" + uuid.uuid4().hex[:8]
 RPC_TIMEOUT_SECONDS = 2
 BODY_TIMEOUT_SECONDS = 2  # the gateway's wait for a body's next bytes (10 s by default)
+HEADER_TIMEOUT_SECONDS = 2  # and for a request's line and headers (10 s by default)
 
 
 run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_run_local")
@@ -29,6 +30,7 @@ def start_system(amqp_uri, tmp_path_factory, **settings):
                  "WEBHOOK_ALLOW_PRIVATE": "1",  # as make run: webhooks to local receivers
                  "CLOSED_COUNT_SECONDS": "2",  # the services count what they closed for archive
                  "GATEWAY_BODY_TIMEOUT": str(BODY_TIMEOUT_SECONDS),
+                 "GATEWAY_HEADER_TIMEOUT": str(HEADER_TIMEOUT_SECONDS),
                  **settings}
     with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
         running.rpc_timeout = RPC_TIMEOUT_SECONDS

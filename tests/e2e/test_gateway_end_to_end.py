@@ -18,7 +18,7 @@ from estate_common import calendar, clock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-from .conftest import BODY_TIMEOUT_SECONDS
+from .conftest import BODY_TIMEOUT_SECONDS, HEADER_TIMEOUT_SECONDS
 from .flows import PHONE, STAFF_PASSWORD, eventually, new_estate, new_household, new_user, register
 
 
@@ -270,6 +270,41 @@ def test_an_overlong_request_line_is_a_414_problem_not_gunicorns_html_page(api, 
     problem = answer.json()
     assert answer.status_code == 431 and answer.headers["X-Request-ID"] == problem["request_id"]
     assert not api.book.http_response_errors("GET", short, 431, "application/problem+json", problem)
+
+
+def test_a_request_head_that_stops_coming_is_a_408_and_frees_the_gateway(api):
+    """gunicorn reads a request's line and headers before the app, with no limit: a client that
+    sent part of them and stopped held a thread for as long as it stayed connected, and sixteen
+    such connections left every other caller unanswered (gateway/worker.py)."""
+    host, port = urlparse(api.base_url).hostname, urlparse(api.base_url).port
+    stalled = []
+    for number in range(20):  # more than the gateway's threads
+        client = socket.create_connection((host, port), timeout=HEADER_TIMEOUT_SECONDS * 5)
+        # half of them stop in the request line, half in the headers
+        client.sendall(b"GET /healthz HT" if number % 2 else f"GET /healthz HTTP/1.1\r\nHost: {host}\r\nX-A".encode())
+        stalled.append(client)
+    try:
+        started = time.monotonic()
+        assert requests.get(api.base_url + "/healthz", timeout=HEADER_TIMEOUT_SECONDS * 5).status_code == 200
+        assert time.monotonic() - started < HEADER_TIMEOUT_SECONDS * 3
+        for client in stalled[:2]:
+            answer = b""
+            while chunk := client.recv(65536):  # then the gateway closes the connection
+                answer += chunk
+            head, body = answer.decode().split("\r\n\r\n", 1)
+            assert head.startswith("HTTP/1.1 408") and "application/problem+json" in head, head
+            problem = json.loads(body)
+            assert (problem["status"], problem["code"]) == (408, "request_timeout")
+            assert f"X-Request-ID: {problem['request_id']}" in head
+    finally:
+        for client in stalled:
+            client.close()
+    # a request that keeps coming, slowly, is answered: the limit is on each wait, not the whole
+    with socket.create_connection((host, port), timeout=HEADER_TIMEOUT_SECONDS * 5) as client:
+        for piece in (b"GET /healthz HTTP/1.1\r\n", f"Host: {host}\r\n".encode(), b"Connection: close\r\n\r\n"):
+            client.sendall(piece)
+            time.sleep(HEADER_TIMEOUT_SECONDS / 2)
+        assert client.recv(65536).startswith(b"HTTP/1.1 200")
 
 
 def test_a_body_that_stops_coming_is_a_408_and_frees_the_gateway(api, desk):
