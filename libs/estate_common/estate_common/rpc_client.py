@@ -61,6 +61,7 @@ REPLY_QUEUE_TTL_MS = 300_000
 CONNECT_TIMEOUT_SECONDS = 3
 HEARTBEAT_RATE = 2  # heartbeat ticks per heartbeat interval while a call waits
 PENDING_FRAMES_READ = 100  # frames read before a publish, at most (heartbeats, stray replies, a close)
+CLOSE_WAIT_SECONDS = 2  # for the broker's answer to the client's close, all its connections together
 
 
 def heartbeat_seconds():
@@ -93,6 +94,27 @@ def _raise_remote(error):
         errors = args[1] if len(args) > 1 and isinstance(args[1], list) else []
         raise cls(detail, errors)
     raise RemoteError(exc_type, error.get("value"))
+
+
+def _close(connection, wait_seconds=0.0):
+    """Close a kombu ``connection``. The broker may take ``wait_seconds`` to answer the close (a
+    clean close); past them, or with none given, the socket is just closed (the broker drops the
+    connection and its reply queue all the same). py-amqp waits for that answer with no limit,
+    and a broker blocked by a resource alarm or frozen never gives it: a call that had timed out
+    gave its 503 25-40 s late, the moment the broker answered again, and every gateway thread
+    waited with it (found by a fault probe)."""
+    if wait_seconds > 0:
+        try:
+            if connection.connected:
+                connection.connection.sock.settimeout(wait_seconds)
+                connection.release()
+                return
+        except Exception:  # no answer in time, or a connection already broken
+            pass
+    try:
+        connection.collect()  # no close handshake: the socket is closed
+    except Exception:  # closing a broken connection may fail; nothing to do
+        pass
 
 
 class _ThreadChannel:
@@ -221,11 +243,8 @@ class _ThreadChannel:
             self._waiting_for = None
         return self._reply
 
-    def close(self):
-        try:
-            self.connection.release()
-        except Exception:  # closing a broken connection may fail; nothing to do
-            pass
+    def close(self, wait_seconds=0.0):
+        _close(self.connection, wait_seconds)
 
 
 class RpcClient:
@@ -280,8 +299,12 @@ class RpcClient:
         the network cut for a connected one until it reads from it, so a thread's own connection
         passed after the broker had gone (found by review). Passive declares need no permission."""
         connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=min(timeout, CONNECT_TIMEOUT_SECONDS))
+        deadline = time.monotonic() + timeout
         try:
             connection.ensure_connection(max_retries=0)
+            # a broker that took the connection and then stopped answering: each declare waits
+            # at most what is left of ``timeout`` (py-amqp would wait for ever)
+            connection.connection.sock.settimeout(max(0.05, deadline - time.monotonic()))
             missing = []
             for service in services:
                 channel = connection.channel()  # a passive declare that misses closes its channel
@@ -295,7 +318,7 @@ class RpcClient:
         except Exception as exc:  # kombu and amqp raise many kinds on connect
             raise ServiceUnavailable(f"message broker unreachable: {type(exc).__name__}") from exc
         finally:
-            connection.release()
+            _close(connection, wait_seconds=max(0.0, deadline - time.monotonic()))
 
     @tracing.rpc_client_call
     def call(self, service, method, payload, request_id=None, caller=None, timeout=None, context=None):
@@ -357,7 +380,9 @@ class RpcClient:
                 log.info("publish to %s.%s failed (%s): reconnecting", service, method, failed)
 
     def close(self):
+        """Close every thread's connection, cleanly when the broker answers in time."""
         with self._lock:
             channels, self._all = list(self._all), {}
+        deadline = time.monotonic() + CLOSE_WAIT_SECONDS
         for channel in channels:
-            channel.close()
+            channel.close(wait_seconds=deadline - time.monotonic())

@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 from estate_common import deadlines
 from estate_common.errors import NotFound, ServiceUnavailable
 from estate_common.nameko.entrypoints import ReplyingRpc
-from estate_common.rpc_client import RemoteError, RpcClient
+from estate_common.rpc_client import CLOSE_WAIT_SECONDS, RemoteError, RpcClient
 
 pytestmark = pytest.mark.broker
 
@@ -273,6 +273,79 @@ def test_a_broker_that_accepts_and_never_answers_is_service_unavailable_within_t
     finally:
         client.close()
         listener.close()
+
+
+class FreezingProxy:
+    """A TCP proxy to the broker that can stop forwarding, both ways, as a broker does that is
+    blocked by a resource alarm or frozen: connections stay open and nothing comes back."""
+
+    def __init__(self, amqp_uri):
+        self.target = urlparse(amqp_uri)
+        self.frozen = threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        port = self.listener.getsockname()[1]
+        self.uri = self.target._replace(netloc=f"{self.target.username}:{self.target.password}@127.0.0.1:{port}").geturl()
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            broker = socket.create_connection((self.target.hostname, self.target.port))
+            self.sockets += [client, broker]
+            for source, sink in ((client, broker), (broker, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        try:
+            while True:
+                while self.frozen.is_set():
+                    eventlet.sleep(0.02)
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            end.close()
+
+    def close(self):
+        self.frozen.clear()
+        self.listener.close()
+        for end in self.sockets:
+            end.close()
+
+
+def test_a_broker_that_stops_answering_during_a_call_is_a_503_within_the_timeout_and_no_hang(echo, amqp_uri):
+    """No confirm, no reply, and no answer to the client's close either: py-amqp waited for that
+    answer with no limit, so the 503 came when the broker answered again (25-40 s late under a
+    memory alarm) or never, and every gateway thread waited with it (found by a fault probe)."""
+    proxy = FreezingProxy(amqp_uri)
+    client = RpcClient(proxy.uri, timeout=1, owner="test")
+    try:
+        assert client.call("echo", "echo", {"warm": True}, timeout=5)["payload"] == {"warm": True}
+        proxy.frozen.set()
+        for _ in range(2):  # before its confirm, then on a new connection that gets no answer at all
+            started = time.monotonic()
+            with pytest.raises(ServiceUnavailable):
+                client.call("echo", "echo", {"frozen": True})
+            assert time.monotonic() - started < 1 + 1
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            client.never_started(["echo"], timeout=1)  # the gateway's readiness asks it too
+        assert time.monotonic() - started < 1 + 1
+    finally:
+        proxy.frozen.clear()
+        started = time.monotonic()
+        client.close()
+        assert time.monotonic() - started < CLOSE_WAIT_SECONDS + 1
+        proxy.close()
 
 
 # -- no work after the caller gave up ------------------------------------------------------------
