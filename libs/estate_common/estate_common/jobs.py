@@ -72,6 +72,15 @@ def new_id(service):
     return f"job_{service}_{ObjectId()}"
 
 
+def created_id(caller, service, estate_id, kind):
+    """A new job's id, from the caller's Idempotency-Key when one was sent (a retry answers the
+    same job) and the job's kind: one key sent to two routes that start jobs of one service (a
+    household import and a restatement, a billing run and an export) is two requests, as the
+    gateway keeps a key per route, and the second was answered the first one's job, its own
+    never started (found by review)."""
+    return caller.created_id(f"job_{service}", estate_id, kind)
+
+
 def create(db, job_id, estate_id, kind, params, created_by, input=None):
     """A queued job; a job with this id already there (a retried create) is answered instead.
     ``input``: what the runner works on and no reader sees (an uploaded file), dropped at the end."""

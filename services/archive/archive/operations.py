@@ -58,8 +58,8 @@ def start_restatement(db, caller, estate_id):
     (``restatements``). A retry with the caller's Idempotency-Key answers the same job."""
     jobs.require_may_start(restatements.JOB_KIND, caller)
     store.get_estate(db, estate_id)
-    job = jobs.create(db, caller.created_id("job_archive", estate_id), estate_id, restatements.JOB_KIND, {},
-                      caller.user)
+    job = jobs.create(db, jobs.created_id(caller, "archive", estate_id, restatements.JOB_KIND), estate_id,
+                      restatements.JOB_KIND, {}, caller.user)
     return jobs.public(job)
 
 
@@ -125,7 +125,7 @@ def start_household_import(db, caller, estate_id, data):
     jobs.require_may_start(imports.JOB_KIND, caller)
     store.get_estate(db, estate_id)
     rows = import_files.check(data["format"], imports.decode(data["content_base64"]))
-    job_id = caller.created_id("job_archive", estate_id)
+    job_id = jobs.created_id(caller, "archive", estate_id, imports.JOB_KIND)
     job = jobs.create(db, job_id, estate_id, imports.JOB_KIND, {"format": data["format"], "rows": rows},
                       caller.user, input={"content_base64": data["content_base64"]})
     return jobs.public(job)

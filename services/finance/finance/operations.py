@@ -133,7 +133,7 @@ def start_billing_run(db, caller, estate_id, data):
             "no approved fee standard bills this period: a standard bills from its valid_from (the month it "
             "was created when none was given) until its valid_to",
             [field_error("data.period", "no approved fee standard bills it (valid_from is after it, or none is approved)")])
-    job_id = caller.created_id("job_finance", estate_id)
+    job_id = jobs.created_id(caller, "finance", estate_id, BILLING_RUN)
     return jobs.public(jobs.create(db, job_id, estate_id, BILLING_RUN, {"period": period}, caller.user))
 
 

@@ -32,14 +32,15 @@ class Caller:
         self.target = None  # the record the call acts on (its payload's ``id``), if any
         self.refusal = None  # why the call's caller was not accepted (bus_auth), if it was not
 
-    def created_id(self, prefix, estate_id):
+    def created_id(self, prefix, estate_id, *kind):
         """The id of what this call creates: derived from the caller's Idempotency-Key when it
         sent one, so that a retry after a timeout finds the first result instead of a twin. The
         record the call acts on is part of it: the same key on another payment's invoices (the
         gateway's record of the key is per route) makes that payment's invoice, not find the
-        first one's."""
+        first one's. ``kind``: what tells apart two routes that create under one ``prefix``
+        (``jobs.created_id``)."""
         if self.idempotency_key:
-            return ids.natural_id(prefix, estate_id, self.user, self.idempotency_key,
+            return ids.natural_id(prefix, estate_id, self.user, self.idempotency_key, *kind,
                                   *([self.target] if self.target else []))
         return ids.new_id(prefix)
 

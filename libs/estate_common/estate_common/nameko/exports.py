@@ -84,7 +84,7 @@ class ExportsResources(RunsJobs):
         columns = self.columns(resource, estate_id)
         params = {"resource": resource, "format": data["format"], "filters": filters,
                   "full": exports.full_kinds(columns, self.caller.roles)}
-        job = jobs.create(self.db, self.caller.created_id(f"job_{self.name}", estate_id), estate_id, kind, params,
+        job = jobs.create(self.db, jobs.created_id(self.caller, self.name, estate_id, kind), estate_id, kind, params,
                           self.caller.user)
         return jobs.public(job)
 
