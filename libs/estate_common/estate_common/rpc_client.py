@@ -24,7 +24,8 @@ What a call guarantees (each point has a test in tests/test_rpc_client.py):
   (``deadlines``): the service drops it once the deadline has passed. (A request
   that starts before its deadline runs; its late reply is dropped.)
 - **At most one publish that the broker accepted.** The request is published
-  with publisher confirms. Only a publish the broker cannot have taken is
+  with publisher confirms (the channel is put in confirm mode once, so a
+  request is one write). Only a publish the broker cannot have taken is
   retried, once, on a new connection: the connection was found broken before
   the request was written (frames already waiting are read first, so a close
   the broker sent while the thread was idle counts), the write itself failed,
@@ -32,22 +33,29 @@ What a call guarantees (each point has a test in tests/test_rpc_client.py):
   before its confirm, a confirm that does not come in time, or a connection
   lost while waiting for the reply is a 503 and never a second publish: the
   broker may have taken it and the work may be running.
+- **A 503 within the timeout.** The confirm and the reply are waited for one
+  frame at a time against the call's deadline, and a connection given up is
+  closed without waiting for the broker's answer (a broker blocked by a
+  resource alarm, or frozen, gives none).
 - **Dead connections are found before a publish.** Heartbeats are on
   (``RPC_HEARTBEAT_SECONDS``, 30 by default; 0 turns them off). The thread
   that owns a connection checks them at each call and while it waits, so a
   connection the broker stopped answering fails the check and is rebuilt
-  before the request goes out, instead of swallowing it until the timeout.
+  before the request goes out, instead of swallowing it until the timeout. A
+  connection idle past two heartbeats (it sent none meanwhile, so the broker
+  has dropped it, perhaps unheard behind a network cut) is rebuilt too.
 - **A late reply is never taken for another call's.** A channel whose call timed
   out is closed (its exclusive reply queue goes with it) and the thread's next
   call builds a new one.
 """
 import logging
+import select
 import socket
 import threading
 import time
 import uuid
 
-from amqp.exceptions import MessageNacked, NotFound as QueueNotFound
+from amqp.exceptions import NotFound as QueueNotFound
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 from kombu.common import ignore_errors
 
@@ -61,6 +69,7 @@ REPLY_QUEUE_TTL_MS = 300_000
 CONNECT_TIMEOUT_SECONDS = 3
 HEARTBEAT_RATE = 2  # heartbeat ticks per heartbeat interval while a call waits
 PENDING_FRAMES_READ = 100  # frames read before a publish, at most (heartbeats, stray replies, a close)
+PENDING_FRAME_SECONDS = 0.5  # for the rest of a frame that had begun to come before a publish
 CLOSE_WAIT_SECONDS = 2  # for the broker's answer to the client's close, all its connections together
 
 
@@ -123,8 +132,11 @@ class _ThreadChannel:
     def __init__(self, amqp_uri, owner, heartbeat, seconds):
         """``seconds``: what the first call has left for connecting (its deadline's remainder)."""
         self.heartbeat = heartbeat
-        self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                     transport_options={"confirm_publish": True})
+        # No ``confirm_publish``: kombu would then wait for each confirm itself, with a timeout
+        # that starts over at every frame (a broker's heartbeats kept a 3 s call waiting 12 s)
+        # and a first publish that also writes confirm.select (a close answered during it was
+        # counted as the request gone out). Confirm mode is set here, once; ``_confirm`` waits.
+        self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS)
         self._connect(seconds)
         self.exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)
         self.reply_key = str(uuid.uuid4())
@@ -133,12 +145,19 @@ class _ThreadChannel:
             exclusive=True, auto_delete=True, queue_arguments={"x-expires": REPLY_QUEUE_TTL_MS},
         )
         self.producer = Producer(self.connection.channel(), exchange=self.exchange, on_return=self._on_return)
+        publishing = self.producer.channel
+        publishing.confirm_select()
+        publishing.events["basic_ack"].add(self._on_ack)
+        publishing.events["basic_nack"].add(self._on_nack)
+        self._published = 0  # in confirm mode the broker numbers a channel's publishes from 1
         self.consumer = Consumer(self.connection.channel(), [queue], callbacks=[self._on_reply],
                                  accept=["json"], no_ack=True)
         self.consumer.consume()
         self._waiting_for = None
         self._reply = None
         self._returned = False
+        self._confirmed = None
+        self._used_at = time.monotonic()
 
     def _connect(self, seconds):
         """Connect, trying twice, all within ``seconds``: a broker that accepts connections and
@@ -163,30 +182,31 @@ class _ThreadChannel:
         if message.properties.get("correlation_id") == self._waiting_for:
             self._returned = True
 
-    def publish(self, service, method, payload, headers, timeout, confirm_seconds=None):
-        """Publish one request; returns its correlation id once the broker confirmed it (within
-        ``confirm_seconds``, by default ``timeout``).
+    def _on_ack(self, delivery_tag, multiple):
+        if delivery_tag == self._published or (multiple and delivery_tag >= self._published):
+            self._confirmed = True
 
-        Raises ``PublishFailed`` when the broker did not take it, ``PublishUnconfirmed`` when
-        its confirm did not come in time, ``ServiceUnavailable`` when no queue is bound to the
-        method's key (the broker returned it).
+    def _on_nack(self, delivery_tag, multiple):
+        if delivery_tag == self._published or (multiple and delivery_tag >= self._published):
+            self._confirmed = False
+
+    def publish(self, service, method, payload, headers, timeout, deadline):
+        """Publish one request and wait for its confirm, both by ``deadline`` (``time.monotonic()``);
+        returns its correlation id.
+
+        Raises ``PublishFailed`` when the broker cannot have taken it (found broken before the
+        write, the write failed, a nack), ``PublishUnconfirmed`` when it went out and no confirm
+        came (in time, or before the connection was lost), ``ServiceUnavailable`` when no queue
+        is bound to the method's key (the broker returned it).
         """
         try:
-            self._read_pending()
-            # Sends a heartbeat when one is due; raises on a connection the broker stopped answering.
-            self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
+            self._check_alive()
         except Exception as exc:  # nothing of this request was sent
             raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
         correlation_id = str(uuid.uuid4())
-        self._waiting_for, self._reply, self._returned = correlation_id, None, False
-        amqp_connection = self.connection.connection
-        written_before = amqp_connection.bytes_sent
-        # py-amqp counts a frame (with its header and body) once it is written whole; a channel's
-        # first publish writes confirm.select before it. Unknown (a py-amqp without the flag):
-        # count one, so a doubt is taken as "it went out" (a 503, never a second publish).
-        frames = 1 if getattr(self.producer.channel, "_confirm_selected", True) else 2
+        self._waiting_for, self._reply, self._returned, self._confirmed = correlation_id, None, False, None
         try:
-            self.producer.publish(
+            self.producer.publish(  # one write, method, header and body: a failed one queued nothing
                 {"args": [payload], "kwargs": {}},
                 routing_key=f"{service}.{method}",
                 reply_to=self.reply_key,
@@ -195,56 +215,86 @@ class _ThreadChannel:
                 serializer="json",
                 mandatory=True,
                 expiration=timeout,  # the broker drops it, unconsumed, once the caller has given up
-                confirm_timeout=timeout if confirm_seconds is None else confirm_seconds,
                 retry=False,
             )
-        except socket.timeout as exc:  # no confirm in time: perhaps queued, perhaps not
-            raise PublishUnconfirmed(f"no confirm within {timeout:g} s") from exc
-        except MessageNacked as exc:  # the broker said it did not take it
-            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
         except Exception as exc:
-            if amqp_connection.bytes_sent - written_before >= frames:  # it went out: perhaps taken
-                raise PublishUnconfirmed(f"connection lost after the request went out "
-                                         f"({type(exc).__name__})") from exc
-            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc  # the write failed: not taken
+            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        self._published += 1
+        self._used_at = time.monotonic()
+        try:  # it went out whole: from here the broker may have it
+            self._read_until(lambda: self._confirmed is not None, deadline)
+        except ServiceUnavailable as exc:
+            raise PublishUnconfirmed(f"no confirm within {timeout:g} s") from exc
+        except Exception as exc:
+            raise PublishUnconfirmed(f"connection lost after the request went out ({type(exc).__name__})") from exc
+        if not self._confirmed:
+            raise PublishFailed("the broker nacked it")
         if self._returned:  # a basic.return comes before the confirm
             raise ServiceUnavailable(f"{service} is not running")
         return correlation_id
 
-    def _read_pending(self):
-        """Read the frames that came while this thread was not reading (heartbeats, a stray
-        reply, the broker's close of an idle connection), without waiting: a close found here
-        comes before the request is written, so publishing it on a new connection is safe.
-        Raises when the connection is gone."""
+    def _check_alive(self):
+        """Raise unless the connection may take a request: frames that came while the thread was
+        not reading are read first (heartbeats, a stray reply, the broker's close of an idle
+        connection), without waiting, so a close found here comes before anything was written.
+        A thread idle past two heartbeats sent none meanwhile: the broker has dropped its
+        connection or will, perhaps where no close can reach the client (a network cut), so it
+        is not used."""
+        if self.heartbeat and time.monotonic() - self._used_at > 2 * self.heartbeat:
+            raise ConnectionError(f"idle for over {2 * self.heartbeat:g} s without heartbeats")
+        amqp_connection = self.connection.connection
         for _ in range(PENDING_FRAMES_READ):
-            try:
-                self.connection.connection.blocking_read(timeout=0)
+            if not _readable(amqp_connection.sock):
+                break
+            try:  # a frame has begun: its rest is a moment away, or the connection is broken
+                amqp_connection.blocking_read(timeout=PENDING_FRAME_SECONDS)
             except socket.timeout:
-                return
+                break
+        # Sends a heartbeat when one is due; raises on a connection the broker stopped answering.
+        self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
+
+    def _read_until(self, done, deadline):
+        """Read frames until ``done()`` is true; ``ServiceUnavailable`` at ``deadline``. One frame
+        at a time: py-amqp's own waits start their timeout over after every frame (a heartbeat),
+        so they could wait past the deadline and miss our own heartbeat ticks (the broker then
+        drops the connection)."""
+        tick = self.heartbeat / HEARTBEAT_RATE if self.heartbeat else None
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServiceUnavailable("deadline passed")
+            try:
+                self.connection.connection.blocking_read(timeout=min(remaining, tick) if tick else remaining)
+            except socket.timeout:
+                pass
+            self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
 
     def wait(self, service, deadline, timeout):
         """The reply to the request just published; ``ServiceUnavailable`` at the deadline
         (``time.monotonic()``; ``timeout`` is the caller's, for the message)."""
-        tick = self.heartbeat / HEARTBEAT_RATE if self.heartbeat else None
         try:
-            while self._reply is None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ServiceUnavailable(f"{service} did not answer within {timeout:g} s")
-                try:
-                    # One frame at a time: py-amqp's drain_events starts its timeout over after every
-                    # heartbeat frame, so with heartbeats on it could wait past the deadline and miss
-                    # our own heartbeat ticks (the broker then drops the connection).
-                    self.connection.connection.blocking_read(timeout=min(remaining, tick) if tick else remaining)
-                except socket.timeout:
-                    pass
-                self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
+            self._read_until(lambda: self._reply is not None, deadline)
+        except ServiceUnavailable:
+            raise ServiceUnavailable(f"{service} did not answer within {timeout:g} s") from None
         finally:
             self._waiting_for = None
+            self._used_at = time.monotonic()
         return self._reply
 
     def close(self, wait_seconds=0.0):
         _close(self.connection, wait_seconds)
+
+
+def _readable(sock):
+    """Whether ``sock`` has bytes (or its end) waiting, without waiting. poll where there is one
+    (select's descriptors stop at 1,024, and a gateway process holds more); eventlet takes poll
+    away and makes select green."""
+    poll = getattr(select, "poll", None)
+    if poll is None:
+        return bool(select.select([sock], [], [], 0)[0])
+    poller = poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class RpcClient:
@@ -367,7 +417,7 @@ class RpcClient:
             if remaining <= 0:
                 raise ServiceUnavailable(f"message broker did not take the request to {service} within {timeout:g} s")
             try:
-                channel.publish(service, method, payload, headers, timeout, remaining)
+                channel.publish(service, method, payload, headers, timeout, deadline)
                 return channel
             except PublishUnconfirmed as unconfirmed:
                 self._drop()  # a reply may still come to its reply queue

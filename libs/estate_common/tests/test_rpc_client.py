@@ -276,12 +276,17 @@ def test_a_broker_that_accepts_and_never_answers_is_service_unavailable_within_t
 
 
 class FreezingProxy:
-    """A TCP proxy to the broker that can stop forwarding, both ways, as a broker does that is
-    blocked by a resource alarm or frozen: connections stay open and nothing comes back."""
+    """A TCP proxy to the broker that can stop forwarding, as a broker does that is blocked by a
+    resource alarm or frozen, or a network that cut the connections it had: they stay open and
+    nothing comes through. ``frozen``: every connection, both ways; ``freeze_up``: the client's
+    bytes to the broker only (the broker's heartbeats still come); ``freeze_existing``: the
+    connections open now, both ways (new ones pass)."""
 
     def __init__(self, amqp_uri):
         self.target = urlparse(amqp_uri)
         self.frozen = threading.Event()
+        self.frozen_up = threading.Event()
+        self.cut = set()
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(16)
@@ -298,25 +303,33 @@ class FreezingProxy:
                 return
             broker = socket.create_connection((self.target.hostname, self.target.port))
             self.sockets += [client, broker]
-            for source, sink in ((client, broker), (broker, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+            for source, sink, up in ((client, broker, True), (broker, client, False)):
+                threading.Thread(target=self._pipe, args=(source, sink, up), daemon=True).start()
 
-    def _pipe(self, source, sink):
+    def freeze_existing(self):
+        self.cut.update(self.sockets)
+
+    def _held(self, source, up):
+        return self.frozen.is_set() or (up and self.frozen_up.is_set()) or source in self.cut
+
+    def _pipe(self, source, sink, up):
         try:
             while True:
-                while self.frozen.is_set():
-                    eventlet.sleep(0.02)
                 data = source.recv(65536)
                 if not data:
                     break
+                while self._held(source, up):  # what came in while frozen is held, not passed
+                    eventlet.sleep(0.02)
                 sink.sendall(data)
-        except OSError:
+        except Exception:  # closed under it (eventlet's IOClosed, OSError): the proxy is done
             pass
         for end in (source, sink):
             end.close()
 
     def close(self):
         self.frozen.clear()
+        self.frozen_up.clear()
+        self.cut.clear()
         self.listener.close()
         for end in self.sockets:
             end.close()
@@ -345,6 +358,45 @@ def test_a_broker_that_stops_answering_during_a_call_is_a_503_within_the_timeout
         started = time.monotonic()
         client.close()
         assert time.monotonic() - started < CLOSE_WAIT_SECONDS + 1
+        proxy.close()
+
+
+def test_the_wait_for_a_confirm_ends_at_the_deadline_while_the_broker_s_heartbeats_come(echo, amqp_uri):
+    """The request does not reach the broker (nor does anything else the client sends) while the
+    broker's heartbeats still come: kombu's confirm wait started its timeout over at every frame,
+    so a call of 3 s gave its 503 after 12 (found by review)."""
+    proxy = FreezingProxy(amqp_uri)
+    client = RpcClient(proxy.uri, timeout=1.5, owner="test", heartbeat=2)
+    try:
+        client.call("echo", "echo", {"warm": True}, timeout=5)
+        proxy.frozen_up.set()
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable) as caught:
+            client.call("echo", "echo", {"unheard": True})
+        assert time.monotonic() - started < 1.5 + 0.7
+        assert "did not confirm" in caught.value.detail
+    finally:
+        client.close()
+        proxy.close()
+
+
+def test_a_connection_cut_unheard_while_its_thread_was_idle_is_not_used(echo, amqp_uri):
+    """A network cut while the thread was idle: no close reaches the client, and the heartbeats it
+    read before the cut made the check pass, so the request went into a dead connection and the
+    call was a 503 at its timeout. Idle past two heartbeats (none sent meanwhile, so the broker has
+    dropped it), a connection is rebuilt before the publish (found by review)."""
+    proxy = FreezingProxy(amqp_uri)
+    client = RpcClient(proxy.uri, timeout=2, owner="test", heartbeat=1)
+    try:
+        client.call("echo", "echo", {"warm": True}, timeout=5)
+        first = client._local.channel
+        eventlet.sleep(0.8)  # a heartbeat of the broker's waits in the socket
+        proxy.freeze_existing()
+        eventlet.sleep(1.5)
+        assert client.call("echo", "echo", {"after the cut": True})["payload"] == {"after the cut": True}
+        assert client._local.channel is not first
+    finally:
+        client.close()
         proxy.close()
 
 
@@ -494,14 +546,14 @@ def test_a_connection_lost_after_the_request_went_out_and_before_its_confirm_is_
     try:
         client.call("counting", "work", "warm")
         channel = client._local.channel
-        publishing = channel.producer.channel
-        wait_for_confirm = publishing.wait
+        write = channel.producer.publish
 
-        def lost_then_wait(*args, **kwargs):  # the request is in the socket's buffer, on its way
+        def write_then_lose(*args, **kwargs):  # the request is in the socket's buffer, on its way
+            written = write(*args, **kwargs)
             channel.connection.connection.sock.shutdown(socket.SHUT_RDWR)
-            return wait_for_confirm(*args, **kwargs)
+            return written
 
-        publishing.wait = lost_then_wait
+        channel.producer.publish = write_then_lose
         with pytest.raises(ServiceUnavailable) as lost:
             client.call("counting", "work", "once")
         assert "connection lost" in lost.value.detail
