@@ -75,7 +75,7 @@ def complaint_in_register(browser, settings):
     page.get_by_label("Kind").select_option("complaint")
     page.get_by_role("button", name="Filter").click()
     row = page.locator("tr", has_text=number)
-    expect(row, f"{number} is not in the register").to_have_count(1)  # waits for the filtered page
+    expect(row, f"{number} is not in the register").to_have_count(1)  # retried while the page loads
     assert description in row.inner_text() and "3-1-1202" in row.inner_text()
     screenshot(page, settings, "register")
     assert not errors, f"browser console errors (CSP?): {errors}"
