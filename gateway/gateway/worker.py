@@ -5,11 +5,25 @@ gunicorn reads them in a worker thread before the app sees anything, with no tim
 that sent part of a request line and stopped held that thread for as long as it kept the
 connection open, and ``GATEWAY_THREADS`` such connections left every other caller unanswered
 (README: where an ingress buffers requests this cannot reach the gateway; under ``make run``,
-docker-compose or a bare Service it can). Each wait for the head's next bytes now lasts at most
+docker-compose or a bare Service it can). A request's line and headers must now all come within
 ``GATEWAY_HEADER_TIMEOUT`` seconds (10 by default, as nginx's ``client_header_timeout`` is such
 a limit); then the client is answered 408 as a problem document (``server_errors``) and the
 connection closed. The body has its own limit (``requests_in.take_body``).
+
+A connection closed after its answer (a 408, ``Connection: close``, one of gunicorn's own
+errors) lingers until the client closes its side, so the answer is not cut by a reset: gunicorn
+waited for that, up to 2 s each, on the worker's main loop, which accepts and dispatches every
+connection, so a client that did not close stopped the whole worker for 2 s, one after another
+(the 408s of 20 stalled connections came 2 s apart). ``Closer`` lingers for them all on a thread
+of its own.
 """
+import os
+import queue
+import selectors
+import socket
+import threading
+import time
+
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -22,28 +36,53 @@ def header_timeout():
     return config.env_float("GATEWAY_HEADER_TIMEOUT", 10.0)
 
 
+class _HeadReads:
+    """The socket as the parser reads it: while a head is being read (``deadline`` set), each
+    read waits at most what is left until the deadline; otherwise reads are the socket's."""
+
+    def __init__(self, sock):
+        self.sock, self.deadline = sock, None
+
+    def recv(self, size):
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the request's head took too long")
+            self.sock.settimeout(remaining)
+        return self.sock.recv(size)
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
 class HeadDeadline:
-    """A connection's request parser whose read of each request's head may wait at most
-    ``seconds`` for the next bytes; everything else is the parser's."""
+    """A connection's request parser that reads each request's head (line and headers) within
+    ``seconds`` of starting it, however its bytes come: a limit on each wait alone let a client
+    that sent a byte every few seconds hold a thread for as long as it liked (found by a probe);
+    everything else is the parser's."""
 
     def __init__(self, parser, sock, seconds):
         self.parser, self.sock, self.seconds = parser, sock, seconds
+        self.reads = _HeadReads(sock)
+        parser.unreader.sock = self.reads  # gunicorn's SocketUnreader reads ``sock.recv``
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        self.sock.settimeout(self.seconds)
+        self.reads.deadline = time.monotonic() + self.seconds
         try:
             request = next(self.parser)
         except TimeoutError:
             try:  # response_bytes logs the answer with its request id
                 util.write_nonblock(self.sock, server_errors.response_bytes(
-                    408, "Request Timeout", f"the request's line or headers stopped coming: nothing for "
+                    408, "Request Timeout", f"the request's line and headers did not all come within "
                                             f"{self.seconds:g} s"))
             except OSError:  # the client has gone meanwhile
                 pass
             raise StopIteration from None  # gunicorn closes the connection
+        finally:
+            self.reads.deadline = None
         self.sock.settimeout(None)  # the body's own limit is the app's (requests_in.take_body)
         return request
 
@@ -53,7 +92,81 @@ class HeadDeadline:
         return getattr(self.parser, name)
 
 
+class Closer:
+    """Closes connections the way gunicorn's ``util.close_graceful`` does (FIN after the answer,
+    then what the client still sends is read and dropped until it closes, ``LINGER_SECONDS`` or
+    ``MAX_DRAIN`` bytes at most, then the socket closed) for many at once, on one thread."""
+
+    LINGER_SECONDS = 2.0
+    MAX_DRAIN = 65536
+
+    def __init__(self):
+        self._added = queue.SimpleQueue()
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_write, False)
+        threading.Thread(target=self._run, name="closer", daemon=True).start()
+
+    def close(self, sock):
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            sock.setblocking(False)
+        except OSError:  # gone already
+            util.close(sock)
+            return
+        self._added.put(sock)
+        try:
+            os.write(self._wake_write, b"x")
+        except BlockingIOError:  # woken already
+            pass
+
+    def _run(self):
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_read, selectors.EVENT_READ)
+        lingering = {}  # socket -> [deadline, bytes drained]
+        while True:
+            now = time.monotonic()
+            wait = min((deadline for deadline, _ in lingering.values()), default=now + 60) - now
+            for key, _ in selector.select(max(0.0, wait)):
+                if key.fileobj == self._wake_read:
+                    os.read(self._wake_read, 4096)
+                    continue
+                sock = key.fileobj
+                try:
+                    data = sock.recv(4096)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                lingering[sock][1] += len(data)
+                if not data or lingering[sock][1] >= self.MAX_DRAIN:
+                    self._done(selector, lingering, sock)
+            while not self._added.empty():
+                sock = self._added.get()
+                try:
+                    selector.register(sock, selectors.EVENT_READ)
+                except (OSError, ValueError):
+                    util.close(sock)
+                    continue
+                lingering[sock] = [time.monotonic() + self.LINGER_SECONDS, 0]
+            now = time.monotonic()
+            for sock in [sock for sock, (deadline, _) in lingering.items() if deadline <= now]:
+                self._done(selector, lingering, sock)
+
+    @staticmethod
+    def _done(selector, lingering, sock):
+        del lingering[sock]
+        try:
+            selector.unregister(sock)
+        except (KeyError, ValueError):
+            pass
+        util.close(sock)
+
+
 class GatewayWorker(ThreadWorker):
+    def init_process(self):
+        self.closer = Closer()
+        super().init_process()
+
     def handle(self, conn):
         if not getattr(conn, "head_deadline", False):  # once per connection (kept alive: many requests)
             conn.head_deadline = True
@@ -64,5 +177,11 @@ class GatewayWorker(ThreadWorker):
                 if conn.parser is not None and not conn.is_http2 and not isinstance(conn.parser, HeadDeadline):
                     conn.parser = HeadDeadline(conn.parser, conn.sock, seconds)
 
-            conn.init = init_with_deadline
+            def close(graceful=False):  # called on the main loop: lingering is the closer's
+                if graceful:
+                    self.closer.close(conn.sock)
+                else:
+                    util.close(conn.sock)
+
+            conn.init, conn.close = init_with_deadline, close
         return super().handle(conn)
