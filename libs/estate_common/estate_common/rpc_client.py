@@ -36,7 +36,10 @@ What a call guarantees (each point has a test in tests/test_rpc_client.py):
 - **A 503 within the timeout.** The confirm and the reply are waited for one
   frame at a time against the call's deadline, and a connection given up is
   closed without waiting for the broker's answer (a broker blocked by a
-  resource alarm, or frozen, gives none).
+  resource alarm, or frozen, gives none). While RabbitMQ says it takes no
+  publishes (``connection.blocked``: a memory or disk alarm) a call is a 503 at
+  once: waiting out the timeout held every gateway thread, and ``/healthz``
+  waited behind them (found by a fault probe).
 - **Dead connections are found before a publish.** Heartbeats are on
   (``RPC_HEARTBEAT_SECONDS``, 30 by default; 0 turns them off). The thread
   that owns a connection checks them at each call and while it waits, so a
@@ -136,7 +139,11 @@ class _ThreadChannel:
         # that starts over at every frame (a broker's heartbeats kept a 3 s call waiting 12 s)
         # and a first publish that also writes confirm.select (a close answered during it was
         # counted as the request gone out). Confirm mode is set here, once; ``_confirm`` waits.
-        self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        # RabbitMQ says when it stops taking publishes (a memory or disk alarm): connection.blocked
+        self._blocked = False
+        self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                     transport_options={"on_blocked": self._on_blocked,
+                                                        "on_unblocked": self._on_unblocked})
         self._connect(seconds)
         self.exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)
         self.reply_key = str(uuid.uuid4())
@@ -182,6 +189,12 @@ class _ThreadChannel:
         if message.properties.get("correlation_id") == self._waiting_for:
             self._returned = True
 
+    def _on_blocked(self, reason):
+        self._blocked = True
+
+    def _on_unblocked(self):
+        self._blocked = False
+
     def _on_ack(self, delivery_tag, multiple):
         if delivery_tag == self._published or (multiple and delivery_tag >= self._published):
             self._confirmed = True
@@ -203,6 +216,9 @@ class _ThreadChannel:
             self._check_alive()
         except Exception as exc:  # nothing of this request was sent
             raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        if self._blocked:  # it would wait unread until the deadline, and every thread with it
+            raise ServiceUnavailable("message broker takes no requests for now (a resource alarm: "
+                                     "memory or disk)")
         correlation_id = str(uuid.uuid4())
         self._waiting_for, self._reply, self._returned, self._confirmed = correlation_id, None, False, None
         try:
@@ -222,11 +238,13 @@ class _ThreadChannel:
         self._published += 1
         self._used_at = time.monotonic()
         try:  # it went out whole: from here the broker may have it
-            self._read_until(lambda: self._confirmed is not None, deadline)
+            self._read_until(lambda: self._confirmed is not None or self._blocked, deadline)
         except ServiceUnavailable as exc:
             raise PublishUnconfirmed(f"no confirm within {timeout:g} s") from exc
         except Exception as exc:
             raise PublishUnconfirmed(f"connection lost after the request went out ({type(exc).__name__})") from exc
+        if self._confirmed is None:  # blocked: it reads the request once the alarm is over, or never
+            raise PublishUnconfirmed("the broker stopped taking requests (a resource alarm: memory or disk)")
         if not self._confirmed:
             raise PublishFailed("the broker nacked it")
         if self._returned:  # a basic.return comes before the confirm
