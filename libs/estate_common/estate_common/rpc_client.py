@@ -258,9 +258,10 @@ class _ThreadChannel:
         A thread idle past two heartbeats sent none meanwhile: the broker has dropped its
         connection or will, perhaps where no close can reach the client (a network cut), so it
         is not used."""
-        if self.heartbeat and time.monotonic() - self._used_at > 2 * self.heartbeat:
-            raise ConnectionError(f"idle for over {2 * self.heartbeat:g} s without heartbeats")
         amqp_connection = self.connection.connection
+        agreed = amqp_connection.heartbeat  # the broker's when it asked for less than ours
+        if agreed and time.monotonic() - self._used_at > 2 * agreed:
+            raise ConnectionError(f"idle for over {2 * agreed:g} s without heartbeats")
         for _ in range(PENDING_FRAMES_READ):
             if not _readable(amqp_connection.sock):
                 break
