@@ -330,6 +330,8 @@ ZH = {
         '消息中间件未确认发往 {0} 的请求：{1}',
     'message broker connection failed: {0}':
         '连接消息中间件失败：{0}',
+    'message broker takes no requests for now (a resource alarm: memory or disk)':
+        '消息中间件暂不接收请求（内存或磁盘告警）',
     'settings are not valid':
         '设置有误',
     'cursor is not valid':

@@ -93,6 +93,10 @@ class PublishFailed(Exception):
     """The broker did not accept the request: nothing was queued, publishing again is safe."""
 
 
+class _DeadlinePassed(Exception):
+    """What was waited for did not come by the call's deadline (each caller says what it was)."""
+
+
 class PublishUnconfirmed(Exception):
     """No confirm in time: the broker may have queued the request, publishing again is not safe."""
 
@@ -239,7 +243,7 @@ class _ThreadChannel:
         self._used_at = time.monotonic()
         try:  # it went out whole: from here the broker may have it
             self._read_until(lambda: self._confirmed is not None or self._blocked, deadline)
-        except ServiceUnavailable as exc:
+        except _DeadlinePassed as exc:
             raise PublishUnconfirmed(f"no confirm within {timeout:g} s") from exc
         except Exception as exc:
             raise PublishUnconfirmed(f"connection lost after the request went out ({type(exc).__name__})") from exc
@@ -273,7 +277,7 @@ class _ThreadChannel:
         self.connection.heartbeat_check(rate=HEARTBEAT_RATE)
 
     def _read_until(self, done, deadline):
-        """Read frames until ``done()`` is true; ``ServiceUnavailable`` at ``deadline``. One frame
+        """Read frames until ``done()`` is true; ``_DeadlinePassed`` at ``deadline``. One frame
         at a time: py-amqp's own waits start their timeout over after every frame (a heartbeat),
         so they could wait past the deadline and miss our own heartbeat ticks (the broker then
         drops the connection)."""
@@ -281,7 +285,7 @@ class _ThreadChannel:
         while not done():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ServiceUnavailable("deadline passed")
+                raise _DeadlinePassed()
             try:
                 self.connection.connection.blocking_read(timeout=min(remaining, tick) if tick else remaining)
             except socket.timeout:
@@ -293,7 +297,7 @@ class _ThreadChannel:
         (``time.monotonic()``; ``timeout`` is the caller's, for the message)."""
         try:
             self._read_until(lambda: self._reply is not None, deadline)
-        except ServiceUnavailable:
+        except _DeadlinePassed:
             raise ServiceUnavailable(f"{service} did not answer within {timeout:g} s") from None
         finally:
             self._waiting_for = None
