@@ -139,16 +139,29 @@ class _ThreadChannel:
     def __init__(self, amqp_uri, owner, heartbeat, seconds):
         """``seconds``: what the first call has left for connecting (its deadline's remainder)."""
         self.heartbeat = heartbeat
+        deadline = time.monotonic() + seconds
         # No ``confirm_publish``: kombu would then wait for each confirm itself, with a timeout
         # that starts over at every frame (a broker's heartbeats kept a 3 s call waiting 12 s)
         # and a first publish that also writes confirm.select (a close answered during it was
-        # counted as the request gone out). Confirm mode is set here, once; ``_confirm`` waits.
+        # counted as the request gone out). Confirm mode is set here, once; ``publish`` waits.
         # RabbitMQ says when it stops taking publishes (a memory or disk alarm): connection.blocked
         self._blocked = False
         self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=CONNECT_TIMEOUT_SECONDS,
                                      transport_options={"on_blocked": self._on_blocked,
                                                         "on_unblocked": self._on_unblocked})
         self._connect(seconds)
+        try:
+            # py-amqp leaves the socket with no timeout: the set-up's answers (the channels, the
+            # reply queue, confirm mode) wait at most what the call has left, not for ever, when
+            # the broker stops answering right after the handshake (found by review)
+            self.connection.connection.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            self._set_up(owner)
+            self.connection.connection.sock.settimeout(None)
+        except Exception:
+            _close(self.connection)  # not left open until garbage collection
+            raise
+
+    def _set_up(self, owner):
         self.exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)
         self.reply_key = str(uuid.uuid4())
         queue = Queue(
@@ -220,6 +233,10 @@ class _ThreadChannel:
             self._check_alive()
         except Exception as exc:  # nothing of this request was sent
             raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        # in use: not idle (heartbeats were just checked; a blocked connection stays, for the
+        # broker reads nothing from it until the alarm is over, and was thrown away every two
+        # heartbeats, a request published into the alarm each time: found by review)
+        self._used_at = time.monotonic()
         if self._blocked:  # it would wait unread until the deadline, and every thread with it
             raise ServiceUnavailable("message broker takes no requests for now (a resource alarm: "
                                      "memory or disk)")

@@ -11,7 +11,7 @@ import pytest
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from estate_common import deadlines
+from estate_common import deadlines, rpc_client
 from estate_common.errors import NotFound, ServiceUnavailable
 from estate_common.nameko.entrypoints import ReplyingRpc
 from estate_common.rpc_client import CLOSE_WAIT_SECONDS, RemoteError, RpcClient
@@ -398,6 +398,52 @@ def test_a_connection_cut_unheard_while_its_thread_was_idle_is_not_used(echo, am
     finally:
         client.close()
         proxy.close()
+
+
+def test_a_broker_that_stops_answering_while_a_channel_is_set_up_is_a_503_within_the_timeout(
+        echo, amqp_uri, monkeypatch):
+    """py-amqp leaves the socket with no timeout after its handshake: the set-up's answers (the
+    channels, the reply queue, confirm mode) were waited for with no limit (found by review)."""
+    proxy = FreezingProxy(amqp_uri)
+    connect = rpc_client._ThreadChannel._connect
+
+    def connect_then_freeze(channel, seconds):
+        connect(channel, seconds)
+        proxy.frozen.set()
+
+    monkeypatch.setattr(rpc_client._ThreadChannel, "_connect", connect_then_freeze)
+    client = RpcClient(proxy.uri, timeout=1.5, owner="test")
+    try:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable) as caught:
+            client.call("echo", "echo", {"never": True})
+        assert time.monotonic() - started < 1.5 + 0.7
+        assert "broker unreachable" in caught.value.detail
+    finally:
+        client.close()
+        proxy.close()
+
+
+def test_a_blocked_connection_is_kept_and_nothing_is_published_while_it_is_blocked(counting, amqp_uri):
+    """While the broker says it takes no publishes, calls are 503s on the same connection: it was
+    thrown away every two heartbeats as idle, and the call published on a new one, into the alarm
+    (found by review)."""
+    client = RpcClient(amqp_uri, timeout=5, owner="test", heartbeat=1)
+    try:
+        client.call("counting", "work", "warm")
+        channel = client._local.channel
+        channel._blocked = True  # as connection.blocked sets it (tests/faults/test_broker_alarm.py: a real alarm)
+        until = time.monotonic() + 3  # three heartbeats
+        while time.monotonic() < until:
+            with pytest.raises(ServiceUnavailable, match="resource alarm"):
+                client.call("counting", "work", "in the alarm")
+            assert client._local.channel is channel
+            eventlet.sleep(0.3)
+        channel._blocked = False  # connection.unblocked
+        assert client.call("counting", "work", "after") == "after"
+        assert CountingService.ran == ["warm", "after"]
+    finally:
+        client.close()
 
 
 # -- no work after the caller gave up ------------------------------------------------------------
