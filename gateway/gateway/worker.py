@@ -17,6 +17,7 @@ connection, so a client that did not close stopped the whole worker for 2 s, one
 (the 408s of 20 stalled connections came 2 s apart). ``Closer`` lingers for them all on a thread
 of its own.
 """
+import logging
 import os
 import queue
 import selectors
@@ -30,6 +31,8 @@ from gunicorn.workers.gthread import ThreadWorker
 from estate_common import config
 
 from . import server_errors
+
+log = logging.getLogger("gateway")
 
 
 def header_timeout():
@@ -104,6 +107,8 @@ class Closer:
         self._added = queue.SimpleQueue()
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_write, False)
+        self._open = 0  # handed over and not closed yet
+        self._count = threading.Lock()
         threading.Thread(target=self._run, name="closer", daemon=True).start()
 
     def close(self, sock):
@@ -113,59 +118,80 @@ class Closer:
         except OSError:  # gone already
             util.close(sock)
             return
+        with self._count:
+            self._open += 1
         self._added.put(sock)
         try:
             os.write(self._wake_write, b"x")
         except BlockingIOError:  # woken already
             pass
 
+    def wait(self, seconds):
+        """Until every socket handed over is closed, ``seconds`` at most (a worker that stops)."""
+        deadline = time.monotonic() + seconds
+        while self._open and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def _run(self):
         selector = selectors.DefaultSelector()
         selector.register(self._wake_read, selectors.EVENT_READ)
         lingering = {}  # socket -> [deadline, bytes drained]
         while True:
-            now = time.monotonic()
-            wait = min((deadline for deadline, _ in lingering.values()), default=now + 60) - now
-            for key, _ in selector.select(max(0.0, wait)):
-                if key.fileobj == self._wake_read:
-                    os.read(self._wake_read, 4096)
-                    continue
-                sock = key.fileobj
-                try:
-                    data = sock.recv(4096)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    data = b""
-                lingering[sock][1] += len(data)
-                if not data or lingering[sock][1] >= self.MAX_DRAIN:
+            try:
+                self._turn(selector, lingering)
+            except Exception:  # never the end of the thread: every later close would leak its socket
+                log.exception("closing connections")
+                for sock in list(lingering):
                     self._done(selector, lingering, sock)
-            while not self._added.empty():
-                sock = self._added.get()
-                try:
-                    selector.register(sock, selectors.EVENT_READ)
-                except (OSError, ValueError):
-                    util.close(sock)
-                    continue
-                lingering[sock] = [time.monotonic() + self.LINGER_SECONDS, 0]
-            now = time.monotonic()
-            for sock in [sock for sock, (deadline, _) in lingering.items() if deadline <= now]:
-                self._done(selector, lingering, sock)
 
-    @staticmethod
-    def _done(selector, lingering, sock):
+    def _turn(self, selector, lingering):
+        """Read what the lingering sockets sent, take the new ones, close those done or due."""
+        now = time.monotonic()
+        wait = min((deadline for deadline, _ in lingering.values()), default=now + 60) - now
+        for key, _ in selector.select(max(0.0, wait)):
+            if key.fileobj == self._wake_read:
+                os.read(self._wake_read, 4096)
+                continue
+            sock = key.fileobj
+            try:
+                data = sock.recv(4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            lingering[sock][1] += len(data)
+            if not data or lingering[sock][1] >= self.MAX_DRAIN:
+                self._done(selector, lingering, sock)
+        while not self._added.empty():
+            sock = self._added.get()
+            lingering[sock] = [time.monotonic() + self.LINGER_SECONDS, 0]
+            try:
+                selector.register(sock, selectors.EVENT_READ)
+            except (KeyError, OSError, ValueError):
+                self._done(selector, lingering, sock)
+        now = time.monotonic()
+        for sock in [sock for sock, (deadline, _) in lingering.items() if deadline <= now]:
+            self._done(selector, lingering, sock)
+
+    def _done(self, selector, lingering, sock):
         del lingering[sock]
         try:
             selector.unregister(sock)
         except (KeyError, ValueError):
             pass
         util.close(sock)
+        with self._count:
+            self._open -= 1
 
 
 class GatewayWorker(ThreadWorker):
     def init_process(self):
         self.closer = Closer()
         super().init_process()
+
+    def run(self):
+        super().run()
+        self.closer.wait(Closer.LINGER_SECONDS)  # as gunicorn's own close would have, before the exit
 
     def handle(self, conn):
         if not getattr(conn, "head_deadline", False):  # once per connection (kept alive: many requests)
