@@ -275,6 +275,15 @@ def test_a_broker_that_accepts_and_never_answers_is_service_unavailable_within_t
         listener.close()
 
 
+def refused_within(seconds, call):
+    """The ServiceUnavailable that ``call()`` raises, within ``seconds``."""
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as caught:
+        call()
+    assert time.monotonic() - started < seconds
+    return caught.value
+
+
 class FreezingProxy:
     """A TCP proxy to the broker that can stop forwarding, as a broker does that is blocked by a
     resource alarm or frozen, or a network that cut the connections it had: they stay open and
@@ -335,57 +344,50 @@ class FreezingProxy:
             end.close()
 
 
-def test_a_broker_that_stops_answering_during_a_call_is_a_503_within_the_timeout_and_no_hang(echo, amqp_uri):
+@pytest.fixture
+def proxy(amqp_uri):
+    frozen = FreezingProxy(amqp_uri)
+    yield frozen
+    frozen.close()
+
+
+def test_a_broker_that_stops_answering_during_a_call_is_a_503_within_the_timeout_and_no_hang(echo, proxy):
     """No confirm, no reply, and no answer to the client's close either: py-amqp waited for that
     answer with no limit, so the 503 came when the broker answered again (25-40 s late under a
     memory alarm) or never, and every gateway thread waited with it (found by a fault probe)."""
-    proxy = FreezingProxy(amqp_uri)
     client = RpcClient(proxy.uri, timeout=1, owner="test")
     try:
         assert client.call("echo", "echo", {"warm": True}, timeout=5)["payload"] == {"warm": True}
         proxy.frozen.set()
         for _ in range(2):  # before its confirm, then on a new connection that gets no answer at all
-            started = time.monotonic()
-            with pytest.raises(ServiceUnavailable):
-                client.call("echo", "echo", {"frozen": True})
-            assert time.monotonic() - started < 1 + 1
-        started = time.monotonic()
-        with pytest.raises(ServiceUnavailable):
-            client.never_started(["echo"], timeout=1)  # the gateway's readiness asks it too
-        assert time.monotonic() - started < 1 + 1
+            refused_within(1 + 1, lambda: client.call("echo", "echo", {"frozen": True}))
+        refused_within(1 + 1, lambda: client.never_started(["echo"], timeout=1))  # the gateway's readiness
     finally:
         proxy.frozen.clear()
         started = time.monotonic()
         client.close()
         assert time.monotonic() - started < CLOSE_WAIT_SECONDS + 1
-        proxy.close()
 
 
-def test_the_wait_for_a_confirm_ends_at_the_deadline_while_the_broker_s_heartbeats_come(echo, amqp_uri):
+def test_the_wait_for_a_confirm_ends_at_the_deadline_while_the_broker_s_heartbeats_come(echo, proxy):
     """The request does not reach the broker (nor does anything else the client sends) while the
     broker's heartbeats still come: kombu's confirm wait started its timeout over at every frame,
     so a call of 3 s gave its 503 after 12 (found by review)."""
-    proxy = FreezingProxy(amqp_uri)
     client = RpcClient(proxy.uri, timeout=1.5, owner="test", heartbeat=2)
     try:
         client.call("echo", "echo", {"warm": True}, timeout=5)
         proxy.frozen_up.set()
-        started = time.monotonic()
-        with pytest.raises(ServiceUnavailable) as caught:
-            client.call("echo", "echo", {"unheard": True})
-        assert time.monotonic() - started < 1.5 + 0.7
-        assert "did not confirm" in caught.value.detail
+        refused = refused_within(1.5 + 0.7, lambda: client.call("echo", "echo", {"unheard": True}))
+        assert "did not confirm" in refused.detail
     finally:
         client.close()
-        proxy.close()
 
 
-def test_a_connection_cut_unheard_while_its_thread_was_idle_is_not_used(echo, amqp_uri):
+def test_a_connection_cut_unheard_while_its_thread_was_idle_is_not_used(echo, proxy):
     """A network cut while the thread was idle: no close reaches the client, and the heartbeats it
     read before the cut made the check pass, so the request went into a dead connection and the
     call was a 503 at its timeout. Idle past two heartbeats (none sent meanwhile, so the broker has
     dropped it), a connection is rebuilt before the publish (found by review)."""
-    proxy = FreezingProxy(amqp_uri)
     client = RpcClient(proxy.uri, timeout=2, owner="test", heartbeat=1)
     try:
         client.call("echo", "echo", {"warm": True}, timeout=5)
@@ -397,14 +399,12 @@ def test_a_connection_cut_unheard_while_its_thread_was_idle_is_not_used(echo, am
         assert client._local.channel is not first
     finally:
         client.close()
-        proxy.close()
 
 
 def test_a_broker_that_stops_answering_while_a_channel_is_set_up_is_a_503_within_the_timeout(
-        echo, amqp_uri, monkeypatch):
+        echo, proxy, monkeypatch):
     """py-amqp leaves the socket with no timeout after its handshake: the set-up's answers (the
     channels, the reply queue, confirm mode) were waited for with no limit (found by review)."""
-    proxy = FreezingProxy(amqp_uri)
     connect = rpc_client._ThreadChannel._connect
 
     def connect_then_freeze(channel, seconds):
@@ -414,14 +414,10 @@ def test_a_broker_that_stops_answering_while_a_channel_is_set_up_is_a_503_within
     monkeypatch.setattr(rpc_client._ThreadChannel, "_connect", connect_then_freeze)
     client = RpcClient(proxy.uri, timeout=1.5, owner="test")
     try:
-        started = time.monotonic()
-        with pytest.raises(ServiceUnavailable) as caught:
-            client.call("echo", "echo", {"never": True})
-        assert time.monotonic() - started < 1.5 + 0.7
-        assert "broker unreachable" in caught.value.detail
+        refused = refused_within(1.5 + 0.7, lambda: client.call("echo", "echo", {"never": True}))
+        assert "broker unreachable" in refused.detail
     finally:
         client.close()
-        proxy.close()
 
 
 def test_a_blocked_connection_is_kept_and_nothing_is_published_while_it_is_blocked(counting, amqp_uri):
