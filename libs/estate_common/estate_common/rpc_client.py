@@ -133,6 +133,13 @@ def _close(connection, wait_seconds=0.0):
         pass
 
 
+def _answers_by(connection, deadline):
+    """Make the broker's answers on ``connection`` wait at most until ``deadline``
+    (``time.monotonic()``): py-amqp leaves the socket with no timeout after its handshake, and
+    waits for an answer for ever when the broker stops answering there."""
+    connection.connection.sock.settimeout(max(0.05, deadline - time.monotonic()))
+
+
 class _ThreadChannel:
     """One thread's connection, reply queue and in-flight call."""
 
@@ -151,10 +158,10 @@ class _ThreadChannel:
                                                         "on_unblocked": self._on_unblocked})
         self._connect(seconds)
         try:
-            # py-amqp leaves the socket with no timeout: the set-up's answers (the channels, the
-            # reply queue, confirm mode) wait at most what the call has left, not for ever, when
-            # the broker stops answering right after the handshake (found by review)
-            self.connection.connection.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            # the set-up's answers (the channels, the reply queue, confirm mode) wait at most what
+            # the call has left, when the broker stops answering right after the handshake (found
+            # by review)
+            _answers_by(self.connection, deadline)
             self._set_up(owner)
             self.connection.connection.sock.settimeout(None)
         except Exception:
@@ -257,7 +264,6 @@ class _ThreadChannel:
         except Exception as exc:
             raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
         self._published += 1
-        self._used_at = time.monotonic()
         try:  # it went out whole: from here the broker may have it
             self._read_until(lambda: self._confirmed is not None or self._blocked, deadline)
         except _DeadlinePassed as exc:
@@ -392,9 +398,7 @@ class RpcClient:
         deadline = time.monotonic() + timeout
         try:
             connection.ensure_connection(max_retries=0)
-            # a broker that took the connection and then stopped answering: each declare waits
-            # at most what is left of ``timeout`` (py-amqp would wait for ever)
-            connection.connection.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            _answers_by(connection, deadline)  # a broker that took the connection, then went silent
             missing = []
             for service in services:
                 channel = connection.channel()  # a passive declare that misses closes its channel
