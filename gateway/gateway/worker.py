@@ -187,6 +187,7 @@ class Closer:
 class GatewayWorker(ThreadWorker):
     def init_process(self):
         self.closer = Closer()
+        self.head_seconds = header_timeout()  # once per worker, not per connection
         super().init_process()
 
     def run(self):
@@ -196,7 +197,7 @@ class GatewayWorker(ThreadWorker):
     def handle(self, conn):
         if not getattr(conn, "head_deadline", False):  # once per connection (kept alive: many requests)
             conn.head_deadline = True
-            init, seconds = conn.init, header_timeout()
+            init, seconds = conn.init, self.head_seconds
 
             def init_with_deadline():
                 init()
