@@ -6,7 +6,8 @@ cookie is signed with it, the same on every worker and replica.
 import os
 
 bind = f"{os.environ.get('CONSOLE_HOST', '127.0.0.1')}:{os.environ.get('CONSOLE_PORT', '8081')}"
-worker_class = "gthread"
+# gunicorn's gthread with limits on the waits for a request's head and body (console/worker.py)
+worker_class = "console.worker.ConsoleWorker"
 workers = int(os.environ.get("CONSOLE_WORKERS", "1"))
 threads = int(os.environ.get("CONSOLE_THREADS", "8"))
 # The session cookie holds the gateway's token, which names every estate of its user: about 15 KB

@@ -11,7 +11,7 @@ import tempfile
 from gunicorn import glogging
 
 bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_PORT', '8080')}"
-# gunicorn's gthread with a limit on the wait for a request's line and headers (gateway/worker.py)
+# gunicorn's gthread with a limit on the wait for a request's line and headers (gateway/worker.py, estate_common/http_worker.py)
 worker_class = "gateway.worker.GatewayWorker"
 workers = int(os.environ.get("GATEWAY_WORKERS", "1"))
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))

@@ -34,8 +34,19 @@ def test_the_header_limits_are_settings_gunicorn_reads(component):
 
 def test_the_gateway_runs_gunicorns_threads_with_a_limit_on_a_request_head():
     """gthread (plain threads, no eventlet: gunicorn 27 has no eventlet worker), with the wait for a
-    request's line and headers limited (gateway/worker.py)."""
+    request's line and headers limited (gateway/worker.py on estate_common/http_worker.py)."""
     from gunicorn.workers.gthread import ThreadWorker
 
     from gateway.worker import GatewayWorker
     assert applied("gateway").worker_class is GatewayWorker and issubclass(GatewayWorker, ThreadWorker)
+
+
+def test_the_console_runs_the_same_worker_with_a_limit_on_a_form_body_too():
+    """The console had plain gthread: a stalled head or form held one of its threads for as long as
+    the client stayed connected (console/worker.py)."""
+    from estate_common.http_worker import BoundedReadsWorker
+
+    from console.worker import ConsoleWorker
+    assert applied("console").worker_class is ConsoleWorker and issubclass(ConsoleWorker, BoundedReadsWorker)
+    assert ConsoleWorker.head_timeout_env == "CONSOLE_HEADER_TIMEOUT"
+    assert ConsoleWorker.body_timeout_env == "CONSOLE_BODY_TIMEOUT"

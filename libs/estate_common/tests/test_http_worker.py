@@ -1,11 +1,11 @@
-"""The gateway worker's closer (gateway/worker.py): gunicorn waited for each client to close its
+"""The closer of the gateway's and the console's worker (estate_common/http_worker.py): gunicorn waited for each client to close its
 side of a closed connection, 2 s, on the loop that serves every connection; the closer lingers
 for them all on a thread of its own. (The head's limit is tested end to end:
 tests/e2e/test_gateway_end_to_end.py.)"""
 import socket
 import time
 
-from gateway.worker import Closer
+from estate_common.http_worker import Closer
 
 
 def test_a_closed_connection_lingers_off_the_caller_until_the_client_closes():
