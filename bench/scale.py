@@ -16,7 +16,7 @@ seeded alike and touched by no earlier measurement, so only the number of estate
 
 Goal: each p50 at 1,000 estates within 20 % of its p50 at 10 (a request's cost does not
 grow with the number of estates: every query is led by ``estate_id``,
-``tests/architecture/test_estate_led_queries.py``). Prints each figure next to its goal and
+``tests/architecture/test_estate_led_stores.py``). Prints each figure next to its goal and
 the store it ran on, and writes ``bench/results/<time>-scale.json``.
 
 The machine's own speed moves between the two measurements, minutes apart on a shared machine:
