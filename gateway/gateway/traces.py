@@ -1,15 +1,22 @@
 """The gateway's span of an HTTP request: the root of the request's trace (``estate_common.tracing``).
 
-It continues a client's W3C ``traceparent`` header when there is one. Named by route
-*template* (``POST /api/v1/estates/<estate_id>/service-requests``), as the metrics are; it
-carries the request id and the status, never the query or the body. Every RPC the request
-makes is a child of it (``rpc_client``). Probes and scrapes (``/healthz``, ``/readyz``,
-``/metrics``) are never sampled, nor are the health calls ``/readyz`` makes.
+A client's W3C ``traceparent`` header is named by a link, not continued: the gateway is the edge,
+and a client whose header was continued chose the trace id that every log line of the request
+carries (another request's, to mix the two) and had its request recorded whatever the sampling
+ratio (flag ``01``: found by a probe). Where only a trusted edge sends the header (a mesh, a proxy
+of the operator's), ``GATEWAY_CONTINUE_CLIENT_TRACES=1`` continues it. Named by route *template*
+(``POST /api/v1/estates/<estate_id>/service-requests``), as the metrics are, and by a method the
+metrics count (``exposition.METHODS``; any other token is ``HTTP``, as OpenTelemetry's
+conventions say); it carries the request id and the status, never the query or the body. Every
+RPC the request makes is a child of it (``rpc_client``). Probes and scrapes (``/healthz``,
+``/readyz``, ``/metrics``) are never sampled, nor are the health calls ``/readyz`` makes.
 """
-from flask import g, request
+from flask import current_app, g, request
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from estate_common import tracing
+from estate_common import config, tracing
+
+from .exposition import METHODS
 
 SERVICE = "gateway"
 UNSAMPLED = {"/healthz", "/readyz", "/metrics"}
@@ -19,8 +26,11 @@ UNSAMPLED = {"/healthz", "/readyz", "/metrics"}
 OPENED = "estate_ops.trace_span"
 
 
-def register(app):
+def register(app, continue_client_traces=None):
     """Call before any other ``before_request`` hook, so that the span covers them all."""
+    if continue_client_traces is None:
+        continue_client_traces = config.env("GATEWAY_CONTINUE_CLIENT_TRACES", "0") == "1"
+    app.config["CONTINUE_CLIENT_TRACES"] = continue_client_traces
     app.before_request(_open)
     app.after_request(_answered)
     app.teardown_request(_close)
@@ -28,14 +38,22 @@ def register(app):
 
 def _open():
     rule = request.url_rule.rule if request.url_rule is not None else None
-    name = f"{request.method} {rule}" if rule else request.method
-    attributes = {"http.request.method": request.method}
+    if request.method in METHODS:
+        method, attributes = request.method, {"http.request.method": request.method}
+    else:  # any token at all: it names no span and no attribute of its own
+        method, attributes = "HTTP", {"http.request.method": "_OTHER"}
+    name = f"{method} {rule}" if rule else method
     if rule:
         attributes["http.route"] = rule
-    parent = tracing.extract({tracing.HEADER: request.headers.get(tracing.HEADER),  # none: a new trace
+    client = tracing.extract({tracing.HEADER: request.headers.get(tracing.HEADER),  # none: a new trace
                               tracing.TRACESTATE: request.headers.get(tracing.TRACESTATE)})
+    if current_app.config.get("CONTINUE_CLIENT_TRACES"):
+        parent, links = client, None
+    else:
+        linked = tracing.span_context(client)
+        parent, links = tracing.new_trace(), [linked] if linked.is_valid else None
     request.environ[OPENED] = tracing.start(SERVICE, name, SpanKind.SERVER, parent=parent, attributes=attributes,
-                                            sampled=rule not in UNSAMPLED)
+                                            sampled=rule not in UNSAMPLED, links=links)
 
 
 def _answered(response):

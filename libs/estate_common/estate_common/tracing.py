@@ -150,14 +150,16 @@ def carried(fn):
 
 # -- spans ---------------------------------------------------------------------------
 
-def start(service, name, kind, parent=None, attributes=None, sampled=True):
+def start(service, name, kind, parent=None, attributes=None, sampled=True, links=None):
     """Start a span and make it current; returns ``(span, token)`` for ``finish``.
 
     ``parent``: a context from ``extract``; None continues the current one. ``sampled=False``:
     a trace that is never recorded, nor is anything it calls (probes and scrapes: a health
-    call every few seconds would bury the traces worth reading)."""
+    call every few seconds would bury the traces worth reading). ``links``: span contexts the
+    span names without being their child (a client's, at the gateway)."""
     if sampled and exporting():
-        span = tracer(service).start_span(name, context=parent, kind=kind, attributes=attributes)
+        span = tracer(service).start_span(name, context=parent, kind=kind, attributes=attributes,
+                                          links=[trace.Link(link) for link in links or ()])
     else:
         span = _unrecorded(parent if sampled else otel_context.Context())
     token = otel_context.attach(trace.set_span_in_context(span, parent))
@@ -181,6 +183,16 @@ def in_span(service, name, kind, **options):
 def untraced():
     """Run the block in a trace that is never sampled, nor anything it calls (a probe)."""
     return in_span("untraced", "untraced", SpanKind.INTERNAL, sampled=False)
+
+
+def new_trace():
+    """A context with no span: a span started in it begins a trace of its own."""
+    return otel_context.Context()
+
+
+def span_context(context):
+    """The span context a context from ``extract`` names (invalid for an empty one)."""
+    return trace.get_current_span(context).get_span_context()
 
 
 def _unrecorded(parent):
