@@ -7,7 +7,8 @@ setting to change its format; ``install`` replaces that function in the gunicorn
 (``gunicorn.conf.py``), keeping gunicorn's status, reason and message. The request was never
 read, so a client's ``X-Request-ID`` cannot be taken: the answer carries a fresh one, in its
 header and its body, as every answer does (API.md; it had none: found by review), and the
-gateway's log names it with the status.
+gateway's log names it with the status. It is counted as every answer is, under the route
+``unread`` (no metric saw a flood of malformed requests: found by a probe).
 """
 import json
 import logging
@@ -15,7 +16,11 @@ import uuid
 
 from gunicorn import util
 
+from estate_common import metrics
+
 from .problems import PROBLEM_BASE
+
+UNREAD = "unread"  # the route label of a request gunicorn answered before it was read
 
 CODES = {400: "bad_request", 403: "forbidden", 408: "request_timeout", 414: "uri_too_long", 417: "expectation_failed",
          431: "request_header_fields_too_large", 500: "internal", 501: "not_implemented"}
@@ -32,6 +37,7 @@ def response_bytes(status, reason, message):
             f"X-Request-ID: {request_id}\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")
     logging.getLogger("gateway").info("request refused before it was read", extra={
         "status": status, "request_id": request_id})
+    metrics.HTTP_REQUESTS.labels(UNREAD, "other", str(status)).inc()
     return head + body
 
 

@@ -775,7 +775,7 @@ def test_network_policies_let_each_part_reach_only_what_it_needs(overlay):
         assert not _reaches(docs, pod, neighbour, 80), name
     collector = Pod({"app.kubernetes.io/name": "opentelemetry-collector"}, "monitoring")
     for name in (*SERVICES.values(), "gateway"):  # traces out once OTEL_EXPORTER_OTLP_ENDPOINT is set
-        assert _reaches(docs, pods[name], collector, 4318) and _reaches(docs, pods[name], collector, 4317), name
+        assert _reaches(docs, pods[name], collector, 4318) and not _reaches(docs, pods[name], collector, 4317), name
         assert not _reaches(docs, pods[name], collector, 9090), name
     assert not _reaches(docs, pods["console"], collector, 4318)
     for name in SERVICES.values():

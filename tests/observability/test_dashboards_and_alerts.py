@@ -90,6 +90,16 @@ def test_a_dashboard_is_valid_and_queries_only_metrics_that_exist(path):
         assert services == {path.stem.replace("-", "_")}  # a service's board shows that service only
 
 
+@pytest.mark.parametrize("path", [p for p in DASHBOARDS if p.stem != "gateway"], ids=lambda p: p.stem)
+def test_a_board_shows_jobs_only_for_a_service_that_runs_them(path):
+    """Security-patrol's board had job panels that never had data: it runs no jobs (no ``job_runners``)."""
+    service = path.stem.replace("-", "_")
+    module = topology.SERVICES[service].split(":")[0].replace(".", "/")
+    runs_jobs = "job_runners =" in (ROOT / "services" / service / f"{module}.py").read_text()
+    job_queries = [expr for expr in dashboard_queries(path) if "estate_job" in expr]
+    assert bool(job_queries) == runs_jobs, (service, runs_jobs, job_queries)
+
+
 def test_the_alert_rules_are_valid_and_cover_what_operators_need():
     rules = alert_rules()
     names = [rule["alert"] for rule in rules]

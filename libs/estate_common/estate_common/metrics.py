@@ -43,7 +43,7 @@ RATE_LIMITED = Counter(
 # -- RPC calls made (estate_common.rpc_client: the gateway, scripts, benches) -------
 RPC_CLIENT_CALLS = Counter(
     "estate_rpc_client_calls", "RPC calls made, by service, method and outcome "
-    "(ok, a domain error's code, unavailable, error)", ["service", "method", "outcome"])
+    "(ok, a domain error's code, service_unavailable, error)", ["service", "method", "outcome"])
 RPC_CLIENT_DURATION = Histogram(
     "estate_rpc_client_call_duration_seconds", "Round trip of an RPC call as the caller sees it",
     ["service", "method"], buckets=LATENCY_BUCKETS)
