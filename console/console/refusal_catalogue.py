@@ -718,6 +718,18 @@ ZH = {
         '没有逾期未缴的账单',
     'the deposit is {0} already':
         '押金已是“{0:dep_status}”状态',
+    'the deposit is not held: its application was withdrawn before it was paid':
+        '押金未收取：其申请在缴费前已撤回',
+    'an approved move-in or move-out has moved the household already (archive): it is not withdrawn':
+        '已批准的入住或退房已变更房屋状态（档案），不能撤回',
+    'is approved':
+        '已批准',
+    'is paid':
+        '已缴',
+    'a fee of the application is paid: the cashier reverses its payment first (the fee is then owed again), then it is withdrawn':
+        '该申请有费用已缴：请收费员先冲正该笔收款（费用恢复为待缴），再撤回申请',
+    'the bill kept changing while its charge was withdrawn; it will be redelivered':
+        '撤回费用时账单一直在变化，稍后将重新处理',
     'the deposit is not held: its bill is not paid in full':
         '押金尚未收取：押金账单未缴清',
     'a deposit is refunded after the joint acceptance has passed':

@@ -103,10 +103,11 @@ def test_in_an_estate_of_more_households_than_a_list_holds_one_is_named_by_its_a
 
 def test_an_application_offers_the_works_steps_its_status_allows(client, fake, households):
     """Starting the works and the acceptance were offered on an application under review (found
-    by review)."""
+    by review); a withdrawal (撤回) is offered until the works or a paid fee (fees_paid)."""
     sign_in(client, fake, roles=("agent",))
-    for status, offered in (("under_review", set()), ("approved", {"start-works"}), ("fees_paid", {"start-works"}),
-                            ("works_started", {"acceptance"})):
+    for status, offered in (("under_review", {"withdraw"}), ("approved", {"start-works", "withdraw"}),
+                            ("fees_requested", {"withdraw"}), ("fees_paid", {"start-works"}),
+                            ("works_started", {"acceptance"}), ("withdrawn", set())):
         fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications", {"items": [
             {"id": "ap_1", "kind": "renovation", "household_id": "hh_1", "status": status, "description": "wall"}],
             "next_cursor": None})

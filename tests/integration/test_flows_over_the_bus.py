@@ -87,3 +87,44 @@ def test_a_service_that_was_down_catches_up_on_what_was_published_meanwhile(
     orders = eventually(lambda: rpc("maintenance", "list_work_orders",
                                     {"estate_id": estate_id, "filters": {"request_id": request["id"]}})["items"])
     assert len(orders) == 1
+
+
+def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_deposit(system, rpc, eventually):
+    """撤回: the desk withdraws one application under engineering review and one whose fees are
+    requested; maintenance closes the first's review, finance cancels the second's two bills (no
+    longer owed: in no arrears) and shows its deposit withdrawn, with nothing to refund."""
+    estate_id, household_id = estate_with_household(rpc, eventually, "BJ-WD")
+
+    def apply():
+        try:
+            return rpc("customer_service", "create_application", {"estate_id": estate_id, "data": {
+                "kind": "renovation", "household_id": household_id, "structural_change": False,
+                "description": "new kitchen"}})
+        except BusinessRuleViolation:
+            return None  # the household copy has not arrived yet
+    under_review, billed = eventually(apply), eventually(apply)
+    reviews = {"estate_id": estate_id}
+    eventually(lambda: len(rpc("maintenance", "list_renovation_reviews", reviews)["items"]) == 2)
+    review_of = {r["application_id"]: r["id"] for r in rpc("maintenance", "list_renovation_reviews", reviews)["items"]}
+    rpc("maintenance", "decide_renovation_review", {"estate_id": estate_id, "id": review_of[billed["id"]],
+                                                    "data": {"decision": "approved", "notes": "no walls moved"}})
+    bills = {"estate_id": estate_id, "filters": {"household_id": household_id}}
+    eventually(lambda: len(rpc("finance", "list_bills", bills)["items"]) == 2)
+    eventually(lambda: rpc("finance", "list_deposits", {"estate_id": estate_id})["items"])
+
+    first = rpc("customer_service", "withdraw_application", {"estate_id": estate_id, "id": under_review["id"],
+                                                             "data": {"reason": "the owner sold the flat"}})
+    assert first["status"] == "withdrawn" and first["withdrawal"]["reason"] == "the owner sold the flat"
+    second = rpc("customer_service", "withdraw_application", {"estate_id": estate_id, "id": billed["id"],
+                                                              "data": {"reason": "made twice by mistake"}})
+    assert [c["status"] for c in second["charges"]] == ["withdrawn", "withdrawn"]
+
+    closed = eventually(lambda: (lambda r: r if r["status"] == "withdrawn" else None)(
+        rpc("maintenance", "get_renovation_review", {"estate_id": estate_id, "id": review_of[under_review["id"]]})))
+    assert closed["decision"] is None
+    cancelled = eventually(lambda: (lambda items: items if {b["status"] for b in items} == {"cancelled"} else None)(
+        rpc("finance", "list_bills", bills)["items"]))
+    assert {b["cancel_reason"] for b in cancelled} == {"made twice by mistake"}
+    [deposit] = rpc("finance", "list_deposits", {"estate_id": estate_id})["items"]
+    assert deposit["status"] == "withdrawn"
+    assert not rpc("finance", "list_bills", {"estate_id": estate_id, "filters": {"status": "unpaid"}})["items"]

@@ -187,14 +187,17 @@ FRONT_DESK = (
              filters=(F("kind", "reg.kind", "choice", choices=("move_in", "renovation", "move_out"), group="application"),
                       F("status", "reg.status", "choice", choices=(
                           "under_review", "approved", "rejected", "fees_requested", "fees_paid", "works_started",
-                          "accepted"), group="status")),
+                          "accepted", "withdrawn"), group="status")),
              # each when its status allows (customer-service's ``applications.TRANSITIONS``): both
              # were offered on an application under review, a 409 (found by review)
              actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid")),
                       A("acceptance", "reg.acceptance", (
                           F("customer_service_by", "reg.customer_service_by", required=True),
                           F("maintenance_by", "reg.maintenance_by", required=True),
-                          F("passed", "reg.passed", "bool", True), NOTE), when=("works_started",))),
+                          F("passed", "reg.passed", "bool", True), NOTE), when=("works_started",)),
+                      # before the works and any fee paid (a paid fee: the service's 409 says what to do)
+                      A("withdraw", "reg.withdraw", (F("reason", "reg.withdraw_reason", "textarea", True),),
+                        when=("under_review", "approved", "fees_requested"))),
              roles=menu.FRONT_DESK),
 )
 

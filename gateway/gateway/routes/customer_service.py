@@ -91,6 +91,7 @@ ROUTES = [
     desk_action(f"{ESTATE}/applications/<application_id>/start-works", "start_works", "application_id"),
     desk_action(f"{ESTATE}/applications/<application_id>/acceptance", "record_acceptance", "application_id",
                 roles=DESK | policy.ENGINEERING),
+    desk_action(f"{ESTATE}/applications/<application_id>/withdraw", "withdraw_application", "application_id"),
 ]
 
 # -- the owner portal: no account, rate limited (gateway/public.py; policy.PUBLIC_ROUTES) -------------

@@ -21,6 +21,10 @@ def build(outbox, estate_id, event_type, data):
         return outbox.event("renovation_review_requested", estate_id, data)
     if event_type == "charge_raised":  # finance bills the renovation fees
         return outbox.event("charge_raised", estate_id, data)
+    if event_type == "application_withdrawn":  # maintenance closes the pending review
+        return outbox.event("application_withdrawn", estate_id, data)
+    if event_type == "charge_withdrawn":  # finance cancels the fee's bill
+        return outbox.event("charge_withdrawn", estate_id, data)
     if event_type == "renovation_accepted":  # finance may refund the renovation deposit
         return outbox.event("renovation_accepted", estate_id, data)
     if event_type == "household_step_requested":  # archive moves the household's status

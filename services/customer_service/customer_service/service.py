@@ -258,6 +258,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def record_acceptance(self, payload):
         return self._step(payload, "applications", applications.acceptance)
 
+    @rpc_method
+    def withdraw_application(self, payload):
+        return self._step(payload, "applications", applications.withdrawal)
+
     # -- the complaint analysis (投诉分析) ------------------------------------------------------
     @rpc_method
     def complaint_report(self, payload):

@@ -5,6 +5,12 @@
   running twice at once writes each bill once (the store refuses the second ``_id``).
 - One bill per charge raised by another service: ``natural_id("bill", estate, "charge",
   source service, charge id)``, however often the event is delivered.
+- A charge withdrawn at its source (``charge_withdrawn``: its application was withdrawn)
+  cancels its bill while nothing is paid on it (``cancelled``): no longer owed, in no arrears,
+  payment or collection rate, still listed. A bill with money on it is kept as it is: the
+  cashier reverses that payment, and the source withdraws the charge again once it hears of it.
+  A withdrawal that arrives before its charge makes the bill cancelled at once, so the charge,
+  arriving later, is a duplicate.
 - Amounts are exact: area × unit price × months in ``Decimal``, rounded half-up to a cent
   once (89.37 m² × 235 cents = 21001.95 → 21002 cents).
 
@@ -154,6 +160,21 @@ def charge_bill(event, rules):
         bill["allocations"] = [{"id": f"{bill['_id']}.collected", "payment_id": None,
                                 "amount_cents": charge["amount_cents"], "at": event["occurred_at"]}]
     return bill
+
+
+def cancellation(bill, event):
+    """The changes that cancel ``bill`` for the withdrawn charge of ``event``; None when there is
+    nothing to cancel: cancelled already, or money is on it (kept for the cashier to reverse)."""
+    if bill["status"] == "cancelled" or bill["paid_cents"]:
+        return None
+    return {"status": "cancelled", "cancelled_at": event["occurred_at"],
+            "cancel_reason": event["data"]["reason"], "cancelled_by": event.get("actor")}
+
+
+def cancelled_charge_bill(event, rules):
+    """The bill of a charge withdrawn before its ``charge_raised`` arrived: cancelled from the start."""
+    bill = charge_bill(event, rules)
+    return bill | cancellation(bill, event)
 
 
 def settled_event_data(bill, settled_at):

@@ -9,7 +9,8 @@ the joint acceptance (竣工联合验收).
   makes it unheld again, until it is paid again); a deposit is shown with the status it has
   now (``status_of``): ``awaiting_payment``, ``held``, ``refundable`` (held and accepted),
   ``refund_pending`` (a crash stopped the refund half-way: the next refund call finishes it),
-  ``refunded``.
+  ``refunded``; ``withdrawn`` when its application was withdrawn before it was paid (its bill
+  cancelled: nothing is held, nothing to refund).
 - **Refund** (退押金): only a held deposit (409 otherwise), only after the joint acceptance
   has passed (422 otherwise), once (a second refund is 409; the same Idempotency-Key finds
   the first). Its own journal entry, money out (``kind: deposit_refund``, natural id per
@@ -72,6 +73,8 @@ def status_of(deposit, bill):
     refund = deposit.get("refund")
     if refund:
         return "refunded" if refund["status"] == "refunded" else "refund_pending"
+    if bill is not None and bill["status"] == "cancelled":
+        return "withdrawn"
     if bill is None or bill["status"] != "paid":
         return "awaiting_payment"
     return "refundable" if deposit["accepted_at"] else "held"
@@ -88,6 +91,8 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed):
         raise Conflict(f"the deposit is {status_of(deposit, bill)} already")
     if status_of(deposit, bill) == "awaiting_payment":
         raise Conflict("the deposit is not held: its bill is not paid in full")
+    if status_of(deposit, bill) == "withdrawn":
+        raise Conflict("the deposit is not held: its application was withdrawn before it was paid")
     if not deposit["accepted_at"]:
         raise BusinessRuleViolation("a deposit is refunded after the joint acceptance has passed",
                                     [field_error("id", "the renovation has not passed its joint acceptance")])

@@ -492,6 +492,32 @@ def take_charge(db, outbox, event):
         apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
 
 
+def withdraw_charge(db, outbox, event):
+    """A charge withdrawn at its source: its bill cancelled while nothing is paid on it
+    (``billing.cancellation``), once however often it is delivered; made cancelled when the
+    charge has not arrived yet. A bill with money on it is left for the cashier to reverse."""
+    rules = store.rules_for(db, event["estate_id"])
+    bill_id = billing.charge_bill_id(event["estate_id"], event["source"], event["data"]["id"])
+    for _ in range(3):
+        bill = store.find_bill(db, event["estate_id"], bill_id)
+        if bill is None:
+            bill = billing.cancelled_charge_bill(event, rules)
+            if store.insert_bill(db, bill):
+                if deposits.application_of(bill):
+                    _deposit_charged(db, outbox, bill)  # listed, withdrawn
+                return
+            continue  # the charge arrived meanwhile: cancel its bill
+        changes = billing.cancellation(bill, event)
+        if changes is None:
+            if bill["paid_cents"] and bill["status"] != "cancelled":
+                log.warning("a withdrawn charge's bill has money on it: kept for the cashier to reverse",
+                            extra={"estate_id": bill["estate_id"], "bill_id": bill["_id"]})
+            return
+        if store.cancel_bill(db, bill, changes):
+            return
+    raise Conflict("the bill kept changing while its charge was withdrawn; it will be redelivered")
+
+
 def _book_collected(db, bill, cashier, day):
     """Money collected at a source is never refused: on the cashier's first day from ``day`` that
     is still open, decided under that day's lock (a settlement under way closes it first)."""

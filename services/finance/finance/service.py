@@ -247,6 +247,10 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def bill_renovation_charge(self, event):
         operations.take_charge(self.db, self.outbox, event)
 
+    @consumes("customer_service", "charge_withdrawn")
+    def cancel_renovation_charge(self, event):
+        operations.withdraw_charge(self.db, self.outbox, event)
+
     @consumes("customer_service", "renovation_accepted")
     def release_renovation_deposit(self, event):
         operations.renovation_accepted(self.db, self.outbox, event)

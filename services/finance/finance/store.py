@@ -300,8 +300,11 @@ def overdue_bills(db, estate_id, now_iso, household_id=None):
     return store.scan(db.bills, query, ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
 
 
+NOT_CANCELLED = {"$ne": "cancelled"}  # a cancelled bill is owed by no one: no collection rate counts it
+
+
 def bills_of_period(db, estate_id, period, item=None):
-    query = {"estate_id": estate_id, "period": period}
+    query = {"estate_id": estate_id, "period": period, "status": NOT_CANCELLED}
     if item:
         query["item"] = item
     return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents"))
@@ -309,8 +312,8 @@ def bills_of_period(db, estate_id, period, item=None):
 
 def bills_of_months(db, estate_id, periods, item):
     """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item."""
-    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item},
-                      ("item", "amount_cents", "paid_cents"))
+    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item,
+                                 "status": NOT_CANCELLED}, ("item", "amount_cents", "paid_cents"))
 
 
 def bills_allocated_between(db, estate_id, start_iso, end_iso):
@@ -326,13 +329,22 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
     if outbox_events:
         update["$push"]["_outbox"] = {"$each": outbox_events}
     answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "paid_cents": bill["paid_cents"],
-                                  "allocations.id": {"$ne": allocation["id"]}}, update)
+                                  "status": {"$ne": "cancelled"}, "allocations.id": {"$ne": allocation["id"]}},
+                                 update)
     bills_changed(db, bill["estate_id"], bill["household_id"])
     if answer.matched_count:
         return True
     if not db.bills.count_documents({"_id": bill["_id"], "estate_id": bill["estate_id"], "allocations.id": allocation["id"]}):
         raise Conflict("the bill changed while the payment was being posted; try again")
     return False
+
+
+def cancel_bill(db, bill, changes):
+    """Cancel a bill on which nothing is paid; False when a payment reached it meanwhile."""
+    answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "status": "unpaid",
+                                  "paid_cents": 0}, {"$set": changes})
+    bills_changed(db, bill["estate_id"], bill["household_id"])
+    return answer.modified_count == 1
 
 
 def remove_allocation(db, estate_id, bill_id, allocation, household_id=None):

@@ -394,6 +394,13 @@ def queue_renovation_review(db, outbox, event):
                  lambda: renovation.from_request(event, clock.now()))
 
 
+def close_withdrawn_review(db, outbox, event):
+    """Once, however often it is delivered (the history keeps the event's id). An application
+    withdrawn before its review request arrived has no review here: nothing to close."""
+    _announced.follow(db, outbox, "renovation_reviews", event,
+                      renovation.review_id(event["estate_id"], event["data"]["id"]), renovation.withdrawn)
+
+
 def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):
     def decide(review):
         changes, entry = renovation.decide(review, data["decision"], data["notes"], clock.now(), caller.user)

@@ -4,18 +4,21 @@ Seeds (001, 第七条 装修管理 (2)): "住户装修申请表中涉及装修�
 同意后方可继续办理装修手续" — the engineering department (工程管理部) reviews, and without its
 approval there is no renovation. The seeds name no further sign-off, so any engineering role
 (technician, manager, operator admin) decides, structural changes included; a rejection
-gives its reason.
+gives its reason. An application withdrawn (撤回) while its review is pending closes the review
+(``withdrawn``): nothing is left to decide.
 
 Plain functions: no broker, no store.
 """
 from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.writes import Change
 
 # status -> {decision: next status}: a review is decided once.
 TRANSITIONS = {
     "pending": {"approved": "approved", "rejected": "rejected"},
     "approved": {},
     "rejected": {},
+    "withdrawn": {},
 }
 
 
@@ -60,6 +63,17 @@ def decide(review, decision, notes, now, actor):
     changes = {"status": allowed[decision], "decision": decision, "notes": notes, "reviewer": actor,
                "reviewed_at": stamp, "updated_at": stamp}
     return changes, {"at": stamp, "by": actor, "action": decision, "note": notes or None, "event_id": None}
+
+
+def withdrawn(review, event):
+    """Customer service withdrew the application: a pending review is closed (a Change); one
+    decided already is left as it is (None), its decision reached a withdrawn application."""
+    if review["status"] != "pending":
+        return None
+    at, data = event["occurred_at"], event["data"]
+    return Change({"status": "withdrawn", "updated_at": at},
+                  [{"at": at, "by": event.get("actor"), "action": "withdrawn",
+                    "note": f"the application was withdrawn: {data['reason']}"[:2000], "event_id": event["event_id"]}])
 
 
 def reviewed_event_data(review):

@@ -213,6 +213,10 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def queue_renovation_review(self, event):
         operations.queue_renovation_review(self.db, self.outbox, event)
 
+    @consumes("customer_service", "application_withdrawn")
+    def close_withdrawn_review(self, event):
+        operations.close_withdrawn_review(self.db, self.outbox, event)
+
     @rpc_method
     def list_renovation_reviews(self, payload):
         return store.list_reviews(self.db, payload["estate_id"], payload.get("filters", {}),

@@ -159,6 +159,82 @@ def test_joint_acceptance_needs_both_sign_offs_and_a_pass():
                                 NOW, "zhang")
 
 
+def withdrawn_changes(application, reason="the owner gave it up"):
+    return applications.withdrawal(application, {"reason": f"  {reason} "}, NOW, "zhang")
+
+
+def test_an_application_under_review_is_withdrawn_and_its_review_closed():
+    application, _ = apply()
+    change = withdrawn_changes(application)
+    withdrawn = step(application, change)
+    assert withdrawn["status"] == "withdrawn" and withdrawn["charges"] == []
+    assert withdrawn["withdrawal"] == {"at": "2026-11-23T08:30:00.000Z", "by": "zhang", "reason": "the owner gave it up"}
+    assert withdrawn["history"][-1]["action"] == "withdrawn"
+    [(kind, data)] = change.events
+    assert (kind, data) == ("application_withdrawn", {"id": "app_1", "household_id": "hh_1", "kind": "renovation",
+                                                      "reason": "the owner gave it up", "review_pending": True})
+    event("customer_service", kind, "est_1", data)  # fits its contract
+    # engineering's decision, on its way meanwhile, moves it no more
+    assert applications.reviewed(withdrawn, reviewed(), HOUSEHOLD, DEFAULTS) is None
+    with pytest.raises(Conflict):
+        withdrawn_changes(withdrawn)  # once
+    with pytest.raises(Conflict):
+        applications.start_works(withdrawn, {}, NOW, "zhang")
+
+
+def test_a_renovation_with_its_fees_requested_is_withdrawn_with_each_fee():
+    application = approved_application()
+    assert application["status"] == "fees_requested"
+    change = withdrawn_changes(application)
+    withdrawn = step(application, change)
+    assert [c["status"] for c in withdrawn["charges"]] == ["withdrawn", "withdrawn"]
+    kinds = [kind for kind, _ in change.events]
+    assert kinds == ["application_withdrawn", "charge_withdrawn", "charge_withdrawn"]
+    assert change.events[0][1]["review_pending"] is False
+    for (kind, data), charge in zip(change.events[1:], application["charges"]):
+        # the charge as it was raised, so that finance can cancel a bill it has not made yet
+        assert data == applications.charge_event_data(application, charge) | {"reason": "the owner gave it up"}
+        event("customer_service", kind, "est_1", data)  # fits its contract
+
+
+def test_a_paid_fee_started_works_or_an_approved_move_in_are_not_withdrawn():
+    application = approved_application()
+    management, _ = application["charges"]
+    one_paid = step(application, applications.settled(application, settled(management["id"], "bill_1")))
+    with pytest.raises(Conflict) as refused:
+        withdrawn_changes(one_paid)
+    assert refused.value.errors == [{"field": "charges[0]", "message": "is paid"}]
+    move_in, _ = apply("move_in")
+    assert move_in["status"] == "approved"
+    with pytest.raises(Conflict):  # archive has moved the household in
+        withdrawn_changes(move_in)
+    structural, _ = apply("move_in", structural_change=True)
+    assert withdrawn_changes(structural).set["status"] == "withdrawn"  # still under review: nothing moved
+
+
+def reversed_payment(charge, bill_id="bill_1"):
+    return event("finance", "payment_reversed", "est_1", {
+        "id": "pay_1", "receipt_number": "R-2026-000001", "household_id": "hh_1", "amount_cents": 100,
+        "method": "cash", "reason": "refunded at the window", "reversed_at": "2026-11-26T09:00:00.000Z",
+        "bills": [{"bill_id": bill_id, "amount_cents": 100, "charge": {
+            "service": "customer_service", "id": charge["id"],
+            "subject": {"type": "renovation_application", "id": "app_1"}}}]})
+
+
+def test_a_fee_paid_on_the_withdrawals_way_is_kept_and_withdrawn_again_once_its_payment_is_reversed():
+    application = approved_application()
+    management, _ = application["charges"]
+    withdrawn = step(application, withdrawn_changes(application))
+    paid_late = step(withdrawn, applications.settled(withdrawn, settled(management["id"], "bill_1")))
+    assert paid_late["status"] == "withdrawn" and paid_late["charges"][0]["status"] == "paid"  # the cashier's to reverse
+    change = applications.fees_reopened(paid_late, reversed_payment(management))
+    again = step(paid_late, change)
+    assert again["status"] == "withdrawn" and again["charges"][0]["status"] == "withdrawn"
+    [(kind, data)] = change.events
+    assert kind == "charge_withdrawn" and data["id"] == management["id"]  # finance cancels the bill now unpaid
+    assert data["reason"] == "the owner gave it up"
+
+
 def test_every_status_has_its_row():
     table = applications.TRANSITIONS
     assert all(target in table for row in table.values() for target in row.values())

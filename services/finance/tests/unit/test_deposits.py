@@ -38,6 +38,7 @@ def test_only_a_renovation_deposit_charge_is_a_deposit():
     (deposit(), deposit_bill(), "refundable"),
     (deposit(refund={"status": "pending"}), deposit_bill(), "refund_pending"),
     (deposit(refund={"status": "refunded"}), deposit_bill(), "refunded"),
+    (deposit(accepted=False), deposit_bill(status="cancelled", paid=0), "withdrawn"),
 ])
 def test_the_status_of_a_deposit_is_what_its_bill_and_acceptance_say(made, bill, status):
     assert deposits.status_of(made, bill) == status
@@ -47,6 +48,9 @@ def test_a_refund_needs_a_held_deposit_a_passed_acceptance_and_an_open_day():
     with pytest.raises(Conflict):
         deposits.refund_plan(deposit(), deposit_bill(status="unpaid", paid=0), "r1", {"method": "cash"}, NOW, RULES,
                              "wang", False)
+    with pytest.raises(Conflict):  # its application was withdrawn before it was paid: nothing is held
+        deposits.refund_plan(deposit(), deposit_bill(status="cancelled", paid=0), "r1", {"method": "cash"}, NOW,
+                             RULES, "wang", False)
     with pytest.raises(BusinessRuleViolation):
         deposits.refund_plan(deposit(accepted=False), deposit_bill(), "r1", {"method": "cash"}, NOW, RULES, "wang",
                              False)

@@ -285,6 +285,27 @@ def source(_id, cents, rev=None):
     return {"_id": _id, "unapplied_cents": cents, **({} if rev is None else {"_rev": rev})}
 
 
+def charge_data(**extra):
+    return {"id": "chg_1", "item": "renovation_deposit", "amount_cents": 200000, "description": "Renovation deposit",
+            "household_id": "hh_1", "subject": {"type": "renovation_application", "id": "app_1"}, "collected": False,
+            **extra}
+
+
+def test_a_withdrawn_charge_cancels_its_bill_while_nothing_is_paid_on_it():
+    rules = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+    raised = event("customer_service", "charge_raised", "est_1", charge_data())
+    withdrawn = event("customer_service", "charge_withdrawn", "est_1", charge_data(reason="the owner gave it up"))
+    bill = billing.charge_bill(raised, rules)
+    changes = billing.cancellation(bill, withdrawn)
+    assert changes == {"status": "cancelled", "cancelled_at": withdrawn["occurred_at"],
+                       "cancel_reason": "the owner gave it up", "cancelled_by": withdrawn.get("actor")}
+    assert billing.cancellation(bill | changes, withdrawn) is None  # redelivered
+    assert billing.cancellation(bill | {"paid_cents": 1}, withdrawn) is None  # money on it: the cashier's
+    # a withdrawal ahead of its charge makes the same bill (the same id), cancelled from the start
+    early = billing.cancelled_charge_bill(withdrawn, rules)
+    assert early["_id"] == bill["_id"] and early["status"] == "cancelled" and early["amount_cents"] == 200000
+
+
 def test_money_settles_the_oldest_bills_first_and_a_part_payment_stays_open():
     ordered = payments.bills_to_settle(BILLS)
     assert [b["_id"] for b in ordered] == ["b_sep", "b_oct", "b_nov"]

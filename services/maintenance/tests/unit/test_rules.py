@@ -155,6 +155,24 @@ def test_a_review_is_decided_once_and_a_rejection_gives_its_reason():
     assert shown["application_id"] == "app_1" and shown["decision"] == "approved"
 
 
+def withdrawn_event(reason="the owner gave it up"):
+    return event("customer_service", "application_withdrawn", "est_1", {
+        "id": "app_1", "household_id": "hh_1", "kind": "renovation", "reason": reason, "review_pending": True})
+
+
+def test_a_withdrawn_application_closes_its_pending_review_and_leaves_a_decided_one():
+    pending = review()
+    withdrawal = withdrawn_event()
+    change = renovation.withdrawn(pending, withdrawal)
+    closed = {**pending, **change.set}
+    assert closed["status"] == "withdrawn" and change.entries[0]["event_id"] == withdrawal["event_id"]
+    assert "the owner gave it up" in change.entries[0]["note"]
+    with pytest.raises(Conflict):  # nothing is left to decide
+        renovation.decide(closed, "approved", "", NOW, "chen")
+    decided = {**pending, **renovation.decide(pending, "approved", "", NOW, "chen")[0]}
+    assert renovation.withdrawn(decided, withdrawal) is None
+
+
 # -- KPIs ------------------------------------------------------------------------------------
 
 def order(source="service_request", priority="normal", due="2026-11-02T08:00:00.000Z", started=None,
