@@ -187,7 +187,12 @@ def main():
         return 2
     if old_queues_hold_events(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI):
         return 1
-    system = System(env, with_console=True).start()
+    # the console is the owners' way in: the gateway takes the visitor's address from its
+    # X-Forwarded-For, else every visitor shared the console's address and its portal limits (10
+    # filings per window for everyone: found by a probe). The gateway's port is on 127.0.0.1:
+    # a caller there names its own address, as under docker-compose (README).
+    gateway_env = {"TRUSTED_PROXIES": env.get("TRUSTED_PROXIES") or "1"}
+    system = System(env, with_console=True, component_env={"gateway": gateway_env}).start()
     stopping = []
 
     def stop(signum, frame):

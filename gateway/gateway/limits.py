@@ -41,10 +41,17 @@ def too_many(wait_seconds, why):
 
 def within_window(db, scope, subject, limit, window_seconds, why):
     """Count one call of ``subject`` (an address, an estate code) under ``scope`` in the window
-    of ``window_seconds`` that holds now; refuse it (429) when the count passes ``limit``."""
+    of ``window_seconds`` that holds now; refuse it (429) when the count passes ``limit``. The
+    count's key, for ``give_back``."""
     now = clock.now().timestamp()
     window = int(now // window_seconds)
     key = ids.natural_id("limit", scope, subject, window)
     count = store.count_call(db, key, retention.expire_at(window_seconds * 2))
     if count > limit:
         too_many((window + 1) * window_seconds - now, why)
+    return key
+
+
+def give_back(db, key):
+    """A counted call that was refused and wrote nothing leaves the count (``within_window``'s key)."""
+    store.uncount_call(db, key)

@@ -20,15 +20,21 @@ Limits, per ``PUBLIC_WINDOW_SECONDS`` (600), each a 429 with ``Retry-After``:
 - every public call from one address: ``PUBLIC_ADDRESS_MAX_CALLS`` (60);
 - filings and ratings (POST) from one address: ``PUBLIC_ADDRESS_MAX_WRITES`` (10);
 - filings and ratings for one estate (its code, or a tracking code's estate part), from all
-  addresses: ``PUBLIC_ESTATE_MAX_WRITES`` (300).
+  addresses: ``PUBLIC_ESTATE_MAX_WRITES`` (300). A write refused (4xx: a bad body, an unknown
+  code, a rating twice) is given back to the estate's count: refusals write nothing, and
+  counted they let anyone close an estate's portal to its owners for the window without
+  filing anything (found by a probe). The address's counts keep them (an address's tries are
+  what its limits bound).
 The address is the client's as the sign-in guard takes it (``limits.client_address``: an IPv6
 client's /64; ``TRUSTED_PROXIES``).
 """
 import re
 
 from flask import current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from estate_common import config
+from estate_common.errors import DomainError
 
 from . import idempotency, limits, requests_in, users
 
@@ -81,16 +87,24 @@ def estate_code_of(path):
 
 
 def count(path, write):
-    """The call against the limits (429 past one of them)."""
+    """The call against the limits (429 past one of them); the estate's count of a write, to give
+    back if the write is refused (None for a read)."""
     state, limit = current_app.extensions["estate_ops"], current_app.config["PUBLIC_LIMITS"]
     window, address = limit["window_seconds"], limits.client_address()
     limits.within_window(state.db, "public-address", address, limit["address_max_calls"], window,
                          "too many calls from this address")
-    if write:
-        limits.within_window(state.db, "public-address-writes", address, limit["address_max_writes"], window,
-                             "too many requests filed from this address")
-        limits.within_window(state.db, "public-estate-writes", estate_code_of(path), limit["estate_max_writes"],
-                             window, "too many requests filed for this estate")
+    if not write:
+        return None
+    limits.within_window(state.db, "public-address-writes", address, limit["address_max_writes"], window,
+                         "too many requests filed from this address")
+    return limits.within_window(state.db, "public-estate-writes", estate_code_of(path), limit["estate_max_writes"],
+                                window, "too many requests filed for this estate")
+
+
+def _refused(error):
+    """Whether ``error`` answers 4xx: the request was refused and wrote nothing."""
+    status = getattr(error, "status", None) if isinstance(error, DomainError) else getattr(error, "code", None)
+    return isinstance(status, int) and 400 <= status < 500
 
 
 def body_cap(view_function):
@@ -105,26 +119,37 @@ def view(route):
         # an oversized body was refused (and read away) before the limits, with the public cap
         # (``body_cap``): answered 429 unread, it cost the client its connection
         # (``requests_in.DRAIN_FLOOR``)
-        count(path, write=route.method != "GET")
-        requests_in.refuse_unknown_query()
-        payload = dict(path)
-        if route.body:
-            payload["data"] = requests_in.json_body()
-        context = None
-        if route.idempotent and "Idempotency-Key" in request.headers:
-            idempotency.check_key(request.headers["Idempotency-Key"])
-            context = {"idempotency_key": request.headers["Idempotency-Key"], "replay_flag": True}
-        state = current_app.extensions["estate_ops"]
-        answer = state.rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=CALLER,
-                                context=context)
-        if not (context and set(answer) == {"result", "replayed"}):
-            return jsonify(answer), route.status  # no key, or a service from before replay_flag
-        # the service found the first filing of a retry: said as the gateway's own replays say it
-        response = jsonify(answer["result"])
-        if answer["replayed"]:
-            response.headers["Idempotent-Replayed"] = "true"
-        return response, route.status
+        estate_count = count(path, write=route.method != "GET")
+        try:
+            return _forward(route, path)
+        except (DomainError, HTTPException) as refused:
+            if estate_count is not None and _refused(refused):
+                limits.give_back(current_app.extensions["estate_ops"].db, estate_count)
+            raise
 
     forward.__name__ = f"{route.service}__{route.rpc}"
     forward.public = True
     return forward
+
+
+def _forward(route, path):
+    """The call itself: the query and body checked, the key handed on, the service's answer."""
+    requests_in.refuse_unknown_query()
+    payload = dict(path)
+    if route.body:
+        payload["data"] = requests_in.json_body()
+    context = None
+    if route.idempotent and "Idempotency-Key" in request.headers:
+        idempotency.check_key(request.headers["Idempotency-Key"])
+        context = {"idempotency_key": request.headers["Idempotency-Key"], "replay_flag": True}
+    state = current_app.extensions["estate_ops"]
+    answer = state.rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=CALLER,
+                            context=context)
+    if not (context and set(answer) == {"result", "replayed"}):
+        return jsonify(answer), route.status  # no key, or a service from before replay_flag
+    # the service found the first filing of a retry: said as the gateway's own replays say it
+    response = jsonify(answer["result"])
+    if answer["replayed"]:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, route.status
+

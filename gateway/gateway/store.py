@@ -149,3 +149,8 @@ def count_call(db, key, expire_at):
                                                                "$set": {retention.FIELD: expire_at}},
                                                 upsert=True, return_document=ReturnDocument.AFTER)
     return record["count"]
+
+
+def uncount_call(db, key):
+    """One call under ``key`` given back (it was refused and wrote nothing)."""
+    db.rate_limits.update_one({"_id": key}, {"$inc": {"count": -1}})

@@ -115,6 +115,27 @@ def test_every_call_from_one_address_counts_and_the_estate_has_its_own_limit(app
                                  environ_base={"REMOTE_ADDR": "10.1.0.100"}), 429)
 
 
+def test_refused_writes_do_not_use_up_the_estates_allowance(app, contract):
+    """Bad bodies and ratings under made-up codes counted against the estate: from a few dozen
+    addresses anyone closed an estate's portal to its owners for the window without filing
+    anything (found by a probe). Each address's own counts keep them."""
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    rpc.answer("customer_service", "portal_rate_request", lambda call: (_ for _ in ()).throw(NotFound("not found")))
+    for n in range(LIMITS["estate_max_writes"] * 3):
+        address = f"10.2.{n}.1"
+        contract.problem(client.post("/api/v1/public/estates/HZ-01/requests", data="x",
+                                     content_type="application/json", environ_base={"REMOTE_ADDR": address}), 400)
+        contract.problem(client.post(f"/api/v1/public/requests/{CODE}/rating", json={"satisfaction": 5},
+                                     environ_base={"REMOTE_ADDR": address}), 404)
+    # an owner's filings still go through, up to the estate's allowance
+    answers = [file(client, address=f"10.3.0.{n}").status_code for n in range(LIMITS["estate_max_writes"] + 1)]
+    assert answers == [201] * LIMITS["estate_max_writes"] + [429]
+    # while an address's refused writes still count against it
+    for _ in range(LIMITS["address_max_writes"]):
+        file(client, address="10.4.0.1", body={"kind": "repair"})
+    contract.problem(file(client, address="10.4.0.1"), 429)
+
+
 def test_a_body_over_the_public_cap_is_a_413_and_unknown_query_parameters_a_400(app, contract):
     client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
     big = {**BODY, "description": "x" * LIMITS["max_body_bytes"]}
