@@ -226,7 +226,10 @@ def test_json_that_python_reads_but_no_contract_can_is_a_400_not_a_500(client, c
     ({"description": "\u200d \ufeff"}, "description", "a joiner, a space and a byte-order mark"),
     ({"custom": {"colour": "\u2060"}}, "custom.colour", "a word joiner, nested"),
     ({"items": ["ok", "x\x1f"]}, "items[1]", "in a list"),
-], ids=["bell", "escape", "nul", "c1", "zero-width", "joiner-bom", "nested", "list"])
+    # drew the phone after a contact name backwards on the desk's page (found by a probe)
+    ({"contact_name": "evil\u202e", "contact_phone": "13900139000"}, "contact_name", "a right-to-left override"),
+    ({"description": "a \u2067b"}, "description", "a right-to-left isolate"),
+], ids=["bell", "escape", "nul", "c1", "zero-width", "joiner-bom", "nested", "list", "bidi-override", "bidi-isolate"])
 def test_text_with_a_control_character_or_nothing_visible_is_a_400_naming_its_field(
         client, contract, admin_token, rpc, body, field, why):
     """Control characters were kept (every export then dropped them), and a zero-width space

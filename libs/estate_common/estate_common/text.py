@@ -35,8 +35,11 @@ def number_text(text):
 
 
 # C0 and C1 controls but tab, line feed and carriage return: no text of the API holds one (a
-# description with \x07 or \x1b[31m was kept, and every export dropped it)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# description with \x07 or \x1b[31m was kept, and every export dropped it). Also the
+# bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069): a portal filer's
+# contact name ending in U+202E drew the phone after it backwards on the desk's page, so that
+# staff would ring a number the filer chose to look like another (found by a probe).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def holds_control(text):
