@@ -21,7 +21,7 @@ _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,%d}[\x21-\x7e])?" % 
 class ApiProblem(Exception):
     """A problem+json answer (or an unreachable gateway, as a 503)."""
 
-    def __init__(self, status, title, detail="", code="", request_id=None, errors=None):
+    def __init__(self, status, title, detail="", code="", request_id=None, errors=None, retry_after=None):
         super().__init__(f"{status} {title}: {detail}")
         self.status = status
         self.title = title
@@ -29,6 +29,7 @@ class ApiProblem(Exception):
         self.code = code
         self.request_id = request_id
         self.errors = errors or []
+        self.retry_after = retry_after  # a 429's or 503's Retry-After, passed on to the browser
 
     @property
     def field_errors(self):
@@ -46,7 +47,8 @@ class ApiProblem(Exception):
             body = {}
         return cls(status=response.status_code, title=body.get("title") or response.reason or "error",
                    detail=body.get("detail") or "", code=body.get("code") or "",
-                   request_id=body.get("request_id") or request_id, errors=body.get("errors"))
+                   request_id=body.get("request_id") or request_id, errors=body.get("errors"),
+                   retry_after=response.headers.get("Retry-After"))
 
 
 class Gateway:

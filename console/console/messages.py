@@ -760,6 +760,7 @@ _MESSAGES = {
     "portal.send_rating": ("提交评价", "Send the rating"),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
     "portal.not_found": ("没有找到。", "Not found."),
+    "portal.try_later": ("服务中心暂时无法处理，请稍后再试。", "The service centre cannot take this just now: please try again in a little while."),
     "kind.consultation": ("咨询", "Consultation"),
     "kind.repair": ("报修", "Repair"),
     "kind.complaint": ("投诉", "Complaint"),

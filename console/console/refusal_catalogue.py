@@ -724,10 +724,6 @@ ZH = {
         '已批准的入住或退房已变更房屋状态（档案），不能撤回',
     'is approved':
         '已批准',
-    'is paid':
-        '已缴',
-    'a fee of the application is paid: the cashier reverses its payment first (the fee is then owed again), then it is withdrawn':
-        '该申请有费用已缴：请收费员先冲正该笔收款（费用恢复为待缴），再撤回申请',
     'the bill kept changing while its charge was withdrawn; it will be redelivered':
         '撤回费用时账单一直在变化，稍后将重新处理',
     'the deposit is not held: its bill is not paid in full':

@@ -210,3 +210,26 @@ def test_a_tracking_code_of_no_requests_shape_is_the_portals_not_found_page(clie
     fake.on("POST", r"/api/v1/public/requests/bad-code/rating", malformed)
     rated = client.post("/portal/track/bad-code/rating", data={"satisfaction": "4", "csrf_token": csrf_of(client)})
     assert rated.status_code == 404 and "没有找到" in rated.get_data(as_text=True)
+
+
+def test_a_gateway_that_refuses_for_now_shows_the_portals_own_page_with_its_retry_after(client, fake):
+    """A 429 (or a 503) on the tracking page and on a rating showed the owner the staff console's
+    error page, with its staff links and no Retry-After (found by a probe)."""
+    from .conftest import FakeResponse
+
+    def busy(body, params):
+        answer = FakeResponse(429, {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+                                    "detail": "too many calls from this address: try again later",
+                                    "code": "too_many_requests", "request_id": "req-busy-1"})
+        answer.headers["Retry-After"] = "458"
+        return answer
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", busy)
+    fake.on("POST", r"/api/v1/public/requests/E1\.a+/rating", busy)
+    fake.on("POST", r"/api/v1/public/estates/E1/requests", busy)
+    for answer in (client.get(f"/portal/track/{CODE}"),
+                   client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "4", "csrf_token": csrf_of(client)}),
+                   client.post("/portal/E1", data={**FORM, "csrf_token": csrf_of(client)})):
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 429 and answer.headers["Retry-After"] == "458"
+        assert 'class="portal"' in html and "出错了" not in html and 'href="/"' not in html
+        assert "req-busy-1" in html

@@ -91,8 +91,9 @@ def test_a_service_that_was_down_catches_up_on_what_was_published_meanwhile(
 
 def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_deposit(system, rpc, eventually):
     """撤回: the desk withdraws one application under engineering review and one whose fees are
-    requested; maintenance closes the first's review, finance cancels the second's two bills (no
-    longer owed: in no arrears) and shows its deposit withdrawn, with nothing to refund."""
+    requested, one of them paid; maintenance closes the first's review, finance cancels the
+    second's two bills (no longer owed: in no arrears), shows its deposit withdrawn and gives the
+    paid fee's money back to its payment (the household's prepaid credit)."""
     estate_id, household_id = estate_with_household(rpc, eventually, "BJ-WD")
 
     def apply():
@@ -112,6 +113,11 @@ def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_depo
     eventually(lambda: len(rpc("finance", "list_bills", bills)["items"]) == 2)
     eventually(lambda: rpc("finance", "list_deposits", {"estate_id": estate_id})["items"])
 
+    management = next(b for b in rpc("finance", "list_bills", bills)["items"] if b["item"] == "renovation_management")
+    payment = rpc("finance", "create_payment", {"estate_id": estate_id, "data": {
+        "household_id": household_id, "amount_cents": management["amount_cents"], "method": "cash",
+        "bill_ids": [management["id"]]}})
+
     first = rpc("customer_service", "withdraw_application", {"estate_id": estate_id, "id": under_review["id"],
                                                              "data": {"reason": "the owner sold the flat"}})
     assert first["status"] == "withdrawn" and first["withdrawal"]["reason"] == "the owner sold the flat"
@@ -128,3 +134,6 @@ def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_depo
     [deposit] = rpc("finance", "list_deposits", {"estate_id": estate_id})["items"]
     assert deposit["status"] == "withdrawn"
     assert not rpc("finance", "list_bills", {"estate_id": estate_id, "filters": {"status": "unpaid"}})["items"]
+    # the paid management fee's money is the household's prepaid credit again
+    shown = rpc("finance", "get_payment", {"estate_id": estate_id, "id": payment["id"]})
+    assert shown["unapplied_cents"] == management["amount_cents"]

@@ -53,14 +53,29 @@ def file_request(estate_code):
     except ApiProblem as problem:
         if problem.status == 404:
             return render_template("portal/unknown.html"), 404
-        return render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
-                               problem=problem, key=key), problem.status
+        return _answer(render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
+                                       problem=problem, key=key), problem)
     return redirect(url_for("portal.track", tracking_code=filed["tracking_code"], filed=1))
+
+
+def _answer(page, problem):
+    """A refused call's page, with its status and the gateway's Retry-After (a 429, a 503)."""
+    headers = {"Retry-After": problem.retry_after} if problem.retry_after else {}
+    return page, problem.status, headers
+
+
+def _busy(problem):
+    """The portal's own page for a gateway that refuses for now (a rate limit, a service down):
+    the staff console's error page, with its staff links, was what an owner saw (found by a probe)."""
+    return _answer(render_template("portal/busy.html", problem=problem), problem)
 
 
 @bp.get("/track/<tracking_code>")
 def track(tracking_code):
-    tracked = _tracked(tracking_code)
+    try:
+        tracked = _tracked(tracking_code)
+    except ApiProblem as problem:
+        return _busy(problem)
     if tracked is None:
         return render_template("portal/unknown.html"), 404
     return render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
@@ -86,9 +101,14 @@ def rate(tracking_code):
         _public_api().post(f"/api/v1/public/requests/{_code(tracking_code)}/rating",
                            {"satisfaction": score if number is None else number})
     except ApiProblem as problem:
-        tracked = _tracked(tracking_code)
+        if problem.status not in (400, 404, 409, 422):  # refused for now: the rating was not looked at
+            return _busy(problem)
+        try:
+            tracked = _tracked(tracking_code)
+        except ApiProblem as busy:
+            return _busy(busy)
         if tracked is None:
             return render_template("portal/unknown.html"), 404
-        return render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
-                               problem=problem), problem.status
+        return _answer(render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
+                                       problem=problem), problem)
     return redirect(url_for("portal.track", tracking_code=tracking_code))

@@ -43,6 +43,13 @@ class Action:
     id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
     opens: str = ""  # the endpoint (taking ``item_id``... as ``opens_param``) of what it made, shown next
     opens_param: str = "item_id"
+    never: tuple = ()  # (field, value, statuses): not shown for a row with that value in those statuses
+
+    def shown_for(self, item):
+        """Whether the row's state allows the step (the service would refuse it: a 409)."""
+        return ((not self.when or item.get(self.when_field) in self.when)
+                and not any(item.get(field) == value and item.get(self.when_field) in states
+                            for field, value, states in self.never))
 
 
 @dataclass(frozen=True)
@@ -195,9 +202,10 @@ FRONT_DESK = (
                           F("customer_service_by", "reg.customer_service_by", required=True),
                           F("maintenance_by", "reg.maintenance_by", required=True),
                           F("passed", "reg.passed", "bool", True), NOTE), when=("works_started",)),
-                      # before the works and any fee paid (a paid fee: the service's 409 says what to do)
+                      # before the works; an approved move-in or move-out has moved its household
                       A("withdraw", "reg.withdraw", (F("reason", "reg.withdraw_reason", "textarea", True),),
-                        when=("under_review", "approved", "fees_requested"))),
+                        when=("under_review", "approved", "fees_requested", "fees_paid"),
+                        never=(("kind", "move_in", ("approved",)), ("kind", "move_out", ("approved",))))),
              roles=menu.FRONT_DESK),
 )
 

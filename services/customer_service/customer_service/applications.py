@@ -8,14 +8,13 @@ requested again) → works started → joint acceptance inspection by
 customer service and maintenance (both sign; a failed inspection is recorded and the
 works go on until one passes).
 
-An application is withdrawn (撤回: the owner gave it up, or it was made by mistake) before
-its works start and before any of its fees is paid (``withdrawal``): a pending engineering
-review is closed (``application_withdrawn``, maintenance) and each requested fee withdrawn
-(``charge_withdrawn``: finance cancels its bill, and with it the deposit asked for). A paid fee
-is the cashier's first: reversing its payment makes it owed again, then the application can be
-withdrawn. An approved move-in has moved its household in (archive) and is not withdrawn. A fee
-paid while the withdrawal was on its way is kept on the application as paid, for the cashier to
-reverse; its reversal withdraws it again.
+An application is withdrawn (撤回: the owner gave it up, or it was made by mistake) before its
+works start (``withdrawal``): a pending engineering review is closed (``application_withdrawn``,
+maintenance) and each fee withdrawn, paid or not (``charge_withdrawn``: finance cancels its
+bill, gives the money on it back to its payments as the household's prepaid credit, and shows
+the deposit withdrawn). A fee paid while the withdrawal was on its way stays withdrawn here
+(finance gives that money back too). An approved move-in or move-out has moved its household
+(archive) and is not withdrawn.
 
 A move-out (退房) is approved at once (no works, no review, no fees here). The household's
 status is archive's (one transition table, ``archive/occupants.py``): each step of an
@@ -37,7 +36,7 @@ TRANSITIONS = {
     "under_review": {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"},
     "approved": {"request_fees": "fees_requested", "start_works": "works_started", "withdraw": "withdrawn"},
     "fees_requested": {"settle_fees": "fees_paid", "withdraw": "withdrawn"},
-    "fees_paid": {"start_works": "works_started", "reopen_fees": "fees_requested"},
+    "fees_paid": {"start_works": "works_started", "reopen_fees": "fees_requested", "withdraw": "withdrawn"},
     "works_started": {"accept": "accepted", "fail_acceptance": "works_started"},
     "accepted": {},
     "rejected": {},
@@ -187,7 +186,7 @@ def settled(application, settled_event):
     data = settled_event["data"]
     charge_id = data["charge"]["id"]
     charge = next((c for c in application["charges"] if c["id"] == charge_id), None)
-    if charge is None or charge["status"] == "paid":
+    if charge is None or charge["status"] in ("paid", "withdrawn"):  # withdrawn: finance gives the money back
         return None
     at, actor, event_id = settled_event["occurred_at"], settled_event.get("actor"), settled_event["event_id"]
     charges = [dict(c, status="paid", bill_id=data["bill_id"], paid_at=data["settled_at"]) if c["id"] == charge_id
@@ -218,36 +217,27 @@ def fees_reopened(application, reversed_event):
         return None
     data, event_id = reversed_event["data"], reversed_event["event_id"]
     at, actor = reversed_event["occurred_at"], reversed_event.get("actor")
-    withdrawn = application["status"] == "withdrawn"  # paid on the withdrawal's way: withdrawn again
-    again = "withdrawn" if withdrawn else "requested"
-    charges = [dict(c, status=again, paid_at=None) if c in hit else c for c in application["charges"]]
+    charges = [dict(c, status="requested", paid_at=None) if c in hit else c for c in application["charges"]]
     changes = {"charges": charges, "updated_at": at}
     note = f"payment {data['receipt_number']} reversed: " + ", ".join(f"{c['item']} ({c['bill_id']})" for c in hit)
     entries = [history_entry(at, actor, "fees_reopened", note[:2000], event_id)]
     if application["status"] == "fees_paid":
         changes["status"] = next_status("fees_paid", "reopen_fees")
-    events = [("charge_withdrawn", charge_withdrawn_data(application, c, application["withdrawal"]["reason"]))
-              for c in hit] if withdrawn else []
-    return Change(changes, entries, events)
+    return Change(changes, entries)
 
 
 def withdrawal(application, data, now, user):
-    """撤回: the application is given up before its works start and before any fee is paid
-    (409 otherwise); its pending review is closed and its requested fees withdrawn."""
+    """撤回: the application is given up before its works start (409 after); its pending review
+    is closed and its fees withdrawn, paid or not (finance gives paid money back)."""
     reason = data["reason"].strip()  # the contract's Text: not blank
     if application["kind"] in ("move_in", "move_out") and application["status"] == "approved":
         raise Conflict("an approved move-in or move-out has moved the household already (archive): it is not "
                        "withdrawn", [field_error("status", "is approved")])
-    paid = [number for number, c in enumerate(application["charges"]) if c["status"] == "paid"]
-    if paid:
-        raise Conflict("a fee of the application is paid: the cashier reverses its payment first (the fee is then "
-                       "owed again), then it is withdrawn", [field_error(f"charges[{number}]", "is paid") for number in paid])
     status = next_status(application["status"], "withdraw")
     at = clock.to_iso(now)
     charges = [dict(c, status="withdrawn") for c in application["charges"]]
-    events = [("application_withdrawn", {"id": application["_id"], "household_id": application["household_id"],
-                                         "kind": application["kind"], "reason": reason,
-                                         "review_pending": application["status"] == "under_review"})]
+    events = [("application_withdrawn", review_event_data(application) | {
+        "reason": reason, "review_pending": application["status"] == "under_review"})]
     events += [("charge_withdrawn", charge_withdrawn_data(application, c, reason)) for c in application["charges"]]
     return Change({"status": status, "charges": charges, "withdrawal": {"at": at, "by": user, "reason": reason},
                    "updated_at": at},
@@ -255,8 +245,8 @@ def withdrawal(application, data, now, user):
 
 
 def charge_withdrawn_data(application, charge, reason):
-    """The charge as it was raised, and why it is withdrawn: finance cancels its bill, or makes it
-    cancelled when the raise has not reached it yet."""
+    """The charge as it was raised, and why it is withdrawn: finance cancels its bill (giving the
+    money on it back), or makes it cancelled when the raise has not reached it yet."""
     return charge_event_data(application, charge) | {"reason": reason}
 
 

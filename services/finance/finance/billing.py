@@ -6,10 +6,12 @@
 - One bill per charge raised by another service: ``natural_id("bill", estate, "charge",
   source service, charge id)``, however often the event is delivered.
 - A charge withdrawn at its source (``charge_withdrawn``: its application was withdrawn)
-  cancels its bill while nothing is paid on it (``cancelled``): no longer owed, in no arrears,
-  payment or collection rate, still listed. A bill with money on it is kept as it is: the
-  cashier reverses that payment, and the source withdraws the charge again once it hears of it.
-  A withdrawal that arrives before its charge makes the bill cancelled at once, so the charge,
+  cancels its bill (``cancellation``): no longer owed, in no arrears, payment or collection
+  rate, still listed. Money already on it goes back to the payments it came from, as their
+  unused money (``released``): the household's prepaid credit, which settles its other bills as
+  any prepaid money does (a cash refund is that payment's reversal). Waiting for the cashier to
+  reverse a payment instead left the bill owed, reminded and payable (found by review). A
+  withdrawal that arrives before its charge makes the bill cancelled at once, so the charge,
   arriving later, is a duplicate.
 - Amounts are exact: area × unit price × months in ``Decimal``, rounded half-up to a cent
   once (89.37 m² × 235 cents = 21001.95 → 21002 cents).
@@ -163,12 +165,13 @@ def charge_bill(event, rules):
 
 
 def cancellation(bill, event):
-    """The changes that cancel ``bill`` for the withdrawn charge of ``event``; None when there is
-    nothing to cancel: cancelled already, or money is on it (kept for the cashier to reverse)."""
-    if bill["status"] == "cancelled" or bill["paid_cents"]:
+    """The changes that cancel ``bill`` for the withdrawn charge of ``event``, its allocations
+    ``released`` to go back to their payments; None when it is cancelled already."""
+    if bill["status"] == "cancelled":
         return None
-    return {"status": "cancelled", "cancelled_at": event["occurred_at"],
-            "cancel_reason": event["data"]["reason"], "cancelled_by": event.get("actor")}
+    return {"status": "cancelled", "cancelled_at": event["occurred_at"], "cancel_reason": event["data"]["reason"],
+            "cancelled_by": event.get("actor"), "paid_cents": 0, "settled_at": None, "allocations": [],
+            "released": list(bill["allocations"])}
 
 
 def cancelled_charge_bill(event, rules):

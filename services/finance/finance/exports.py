@@ -5,7 +5,7 @@ from estate_common.exports import field
 BILLS = [
     field("id", "_id"), field("household_id"), field("item"), field("period"), field("amount_cents"),
     field("paid_cents"), field("status"), field("due_at"), field("settled_at"), field("description"),
-    field("source", "source.kind"), field("created_at"),
+    field("source", "source.kind"), field("created_at"), field("cancelled_at"), field("cancel_reason"),
 ]
 
 PAYMENTS = [

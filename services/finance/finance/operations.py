@@ -493,9 +493,9 @@ def take_charge(db, outbox, event):
 
 
 def withdraw_charge(db, outbox, event):
-    """A charge withdrawn at its source: its bill cancelled while nothing is paid on it
-    (``billing.cancellation``), once however often it is delivered; made cancelled when the
-    charge has not arrived yet. A bill with money on it is left for the cashier to reverse."""
+    """A charge withdrawn at its source: its bill cancelled (``billing.cancellation``), once
+    however often it is delivered, and the money on it given back to its payments; made
+    cancelled when the charge has not arrived yet."""
     rules = store.rules_for(db, event["estate_id"])
     bill_id = billing.charge_bill_id(event["estate_id"], event["source"], event["data"]["id"])
     for _ in range(3):
@@ -508,14 +508,24 @@ def withdraw_charge(db, outbox, event):
                 return
             continue  # the charge arrived meanwhile: cancel its bill
         changes = billing.cancellation(bill, event)
-        if changes is None:
-            if bill["paid_cents"] and bill["status"] != "cancelled":
-                log.warning("a withdrawn charge's bill has money on it: kept for the cashier to reverse",
-                            extra={"estate_id": bill["estate_id"], "bill_id": bill["_id"]})
+        if changes is None:  # cancelled already: a redelivery finishes what a crash left
+            _give_back(db, outbox, bill)
             return
         if store.cancel_bill(db, bill, changes):
+            _give_back(db, outbox, bill | changes)
             return
     raise Conflict("the bill kept changing while its charge was withdrawn; it will be redelivered")
+
+
+def _give_back(db, outbox, bill):
+    """The money a cancelled bill had goes back to its payments as unused money, each allocation
+    once (the payment's own record of it is the guard), then settles the household's other bills
+    as prepaid money does."""
+    released = [allocation for allocation in bill.get("released") or [] if allocation.get("payment_id")]
+    for allocation in released:
+        store.unuse_prepaid(db, bill["estate_id"], allocation)
+    if released and bill["household_id"]:
+        apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
 
 
 def _book_collected(db, bill, cashier, day):

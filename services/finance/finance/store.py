@@ -340,9 +340,9 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
 
 
 def cancel_bill(db, bill, changes):
-    """Cancel a bill on which nothing is paid; False when a payment reached it meanwhile."""
-    answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "status": "unpaid",
-                                  "paid_cents": 0}, {"$set": changes})
+    """Cancel a bill as it was read; False when money reached it or left it meanwhile."""
+    answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "status": bill["status"],
+                                  "paid_cents": bill["paid_cents"]}, {"$set": changes})
     bills_changed(db, bill["estate_id"], bill["household_id"])
     return answer.modified_count == 1
 

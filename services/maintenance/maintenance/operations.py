@@ -396,9 +396,14 @@ def queue_renovation_review(db, outbox, event):
 
 def close_withdrawn_review(db, outbox, event):
     """Once, however often it is delivered (the history keeps the event's id). An application
-    withdrawn before its review request arrived has no review here: nothing to close."""
-    _announced.follow(db, outbox, "renovation_reviews", event,
-                      renovation.review_id(event["estate_id"], event["data"]["id"]), renovation.withdrawn)
+    withdrawn before its review request arrived gets its review closed from the start."""
+    estate_id = event["estate_id"]
+    review_id = renovation.review_id(estate_id, event["data"]["id"])
+    if _announced.follow(db, outbox, "renovation_reviews", event, review_id, renovation.withdrawn) is None:
+        store.create(db, outbox, "renovation_reviews", estate_id, review_id,
+                     lambda: renovation.withdrawn_before_request(event, clock.now()))
+        # the request may have made it first, pending, in the meantime: closed now (once: the history)
+        _announced.follow(db, outbox, "renovation_reviews", event, review_id, renovation.withdrawn)
 
 
 def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):

@@ -65,6 +65,16 @@ def decide(review, decision, notes, now, actor):
     return changes, {"at": stamp, "by": actor, "action": decision, "note": notes or None, "event_id": None}
 
 
+def withdrawn_before_request(event, created):
+    """The review of an application withdrawn before its review request arrived (the two come on
+    queues of their own, in either order after a backlog): closed from the start, so that the
+    request, arriving later, finds it and opens none that engineers could still decide (found by
+    review)."""
+    review = from_request(event, created)
+    change = withdrawn(review, event)
+    return {**review, **change.set, "history": change.entries}
+
+
 def withdrawn(review, event):
     """Customer service withdrew the application: a pending review is closed (a Change); one
     decided already is left as it is (None), its decision reached a withdrawn application."""

@@ -172,6 +172,7 @@ def test_an_application_under_review_is_withdrawn_and_its_review_closed():
     assert withdrawn["history"][-1]["action"] == "withdrawn"
     [(kind, data)] = change.events
     assert (kind, data) == ("application_withdrawn", {"id": "app_1", "household_id": "hh_1", "kind": "renovation",
+                                                      "structural_change": False, "description": "new kitchen",
                                                       "reason": "the owner gave it up", "review_pending": True})
     event("customer_service", kind, "est_1", data)  # fits its contract
     # engineering's decision, on its way meanwhile, moves it no more
@@ -197,13 +198,18 @@ def test_a_renovation_with_its_fees_requested_is_withdrawn_with_each_fee():
         event("customer_service", kind, "est_1", data)  # fits its contract
 
 
-def test_a_paid_fee_started_works_or_an_approved_move_in_are_not_withdrawn():
+def test_a_paid_fee_is_withdrawn_too_but_started_works_or_an_approved_move_in_are_not():
     application = approved_application()
-    management, _ = application["charges"]
+    management, deposit = application["charges"]
     one_paid = step(application, applications.settled(application, settled(management["id"], "bill_1")))
-    with pytest.raises(Conflict) as refused:
-        withdrawn_changes(one_paid)
-    assert refused.value.errors == [{"field": "charges[0]", "message": "is paid"}]
+    change = withdrawn_changes(one_paid)  # finance gives the paid money back (the household's prepaid credit)
+    assert [c["status"] for c in step(one_paid, change)["charges"]] == ["withdrawn", "withdrawn"]
+    assert [data["id"] for kind, data in change.events if kind == "charge_withdrawn"] == [management["id"], deposit["id"]]
+    both_paid = step(one_paid, applications.settled(one_paid, settled(deposit["id"], "bill_2")))
+    assert both_paid["status"] == "fees_paid" and withdrawn_changes(both_paid).set["status"] == "withdrawn"
+    started = step(both_paid, applications.start_works(both_paid, {}, NOW, "zhang"))
+    with pytest.raises(Conflict):
+        withdrawn_changes(started)
     move_in, _ = apply("move_in")
     assert move_in["status"] == "approved"
     with pytest.raises(Conflict):  # archive has moved the household in
@@ -212,27 +218,11 @@ def test_a_paid_fee_started_works_or_an_approved_move_in_are_not_withdrawn():
     assert withdrawn_changes(structural).set["status"] == "withdrawn"  # still under review: nothing moved
 
 
-def reversed_payment(charge, bill_id="bill_1"):
-    return event("finance", "payment_reversed", "est_1", {
-        "id": "pay_1", "receipt_number": "R-2026-000001", "household_id": "hh_1", "amount_cents": 100,
-        "method": "cash", "reason": "refunded at the window", "reversed_at": "2026-11-26T09:00:00.000Z",
-        "bills": [{"bill_id": bill_id, "amount_cents": 100, "charge": {
-            "service": "customer_service", "id": charge["id"],
-            "subject": {"type": "renovation_application", "id": "app_1"}}}]})
-
-
-def test_a_fee_paid_on_the_withdrawals_way_is_kept_and_withdrawn_again_once_its_payment_is_reversed():
+def test_a_fee_paid_on_the_withdrawals_way_stays_withdrawn():
     application = approved_application()
     management, _ = application["charges"]
     withdrawn = step(application, withdrawn_changes(application))
-    paid_late = step(withdrawn, applications.settled(withdrawn, settled(management["id"], "bill_1")))
-    assert paid_late["status"] == "withdrawn" and paid_late["charges"][0]["status"] == "paid"  # the cashier's to reverse
-    change = applications.fees_reopened(paid_late, reversed_payment(management))
-    again = step(paid_late, change)
-    assert again["status"] == "withdrawn" and again["charges"][0]["status"] == "withdrawn"
-    [(kind, data)] = change.events
-    assert kind == "charge_withdrawn" and data["id"] == management["id"]  # finance cancels the bill now unpaid
-    assert data["reason"] == "the owner gave it up"
+    assert applications.settled(withdrawn, settled(management["id"], "bill_1")) is None  # finance gives it back
 
 
 def test_every_status_has_its_row():

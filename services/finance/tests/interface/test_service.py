@@ -1606,3 +1606,44 @@ def test_an_override_stored_before_its_maximum_gives_way_to_the_default(finance)
     assert shown["overrides"] == {"charge_due_days": 20}
     approved(finance)
     assert run(finance)["status"] == "succeeded"
+
+
+def deposit_withdrawn(application="app_1", cents=200000, household="hh_1"):
+    return event("customer_service", "charge_withdrawn", ESTATE, {
+        "id": f"chg_{application}", "item": "renovation_deposit", "amount_cents": cents,
+        "description": "Renovation deposit", "household_id": household,
+        "subject": {"type": "renovation_application", "id": application}, "collected": False,
+        "reason": "the owner gave the renovation up"})
+
+
+def test_a_withdrawn_charge_cancels_its_bill_and_gives_the_money_on_it_back_as_prepaid(finance):
+    """A bill with money on it was kept for the cashier to reverse: the rest stayed owed, reminded
+    and payable, and reversing the payment had the household's other prepaid money pay it again
+    (found by review). Now the bill is cancelled and its money is the payment's unused money."""
+    finance.bill_renovation_charge(deposit_charge())
+    part = pay(finance, "hh_1", 50000)  # a part of the deposit
+    [bill] = bills(finance)
+    assert (bill["status"], bill["paid_cents"]) == ("unpaid", 50000)
+    withdrawal = deposit_withdrawn()
+    finance.cancel_renovation_charge(withdrawal)
+    finance.cancel_renovation_charge(withdrawal)  # redelivered: given back once
+    [bill] = bills(finance)
+    assert (bill["status"], bill["paid_cents"], bill["cancel_reason"]) == ("cancelled", 0, "the owner gave the renovation up")
+    assert [a["amount_cents"] for a in bill["released"]] == [50000] and bill["allocations"] == []
+    shown = finance.get_payment({"estate_id": ESTATE, "id": part["id"]})
+    assert shown["unapplied_cents"] == 50000  # the household's prepaid credit
+    assert bills(finance, status="unpaid") == []
+    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    assert deposit["status"] == "withdrawn"
+    # the credit settles the household's next bill, as prepaid money does
+    finance.bill_repair_charge(charge("maintenance", cents=8800))
+    assert {b["item"]: b["status"] for b in bills(finance)} == {"renovation_deposit": "cancelled", "repair": "paid"}
+    assert finance.get_payment({"estate_id": ESTATE, "id": part["id"]})["unapplied_cents"] == 50000 - 8800
+
+
+def test_a_withdrawal_ahead_of_its_charge_makes_the_bill_cancelled_and_the_charge_a_duplicate(finance):
+    finance.cancel_renovation_charge(deposit_withdrawn())
+    finance.bill_renovation_charge(deposit_charge())
+    [bill] = bills(finance)
+    assert bill["status"] == "cancelled" and bill["paid_cents"] == 0
+    assert pay(finance, "hh_1", 1000)["unapplied_cents"] == 1000  # nothing owed for it

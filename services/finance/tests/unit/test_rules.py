@@ -291,16 +291,22 @@ def charge_data(**extra):
             **extra}
 
 
-def test_a_withdrawn_charge_cancels_its_bill_while_nothing_is_paid_on_it():
+def test_a_withdrawn_charge_cancels_its_bill_and_releases_the_money_on_it():
     rules = {**DEFAULTS, "timezone": "Asia/Shanghai"}
     raised = event("customer_service", "charge_raised", "est_1", charge_data())
     withdrawn = event("customer_service", "charge_withdrawn", "est_1", charge_data(reason="the owner gave it up"))
     bill = billing.charge_bill(raised, rules)
     changes = billing.cancellation(bill, withdrawn)
     assert changes == {"status": "cancelled", "cancelled_at": withdrawn["occurred_at"],
-                       "cancel_reason": "the owner gave it up", "cancelled_by": withdrawn.get("actor")}
+                       "cancel_reason": "the owner gave it up", "cancelled_by": withdrawn.get("actor"),
+                       "paid_cents": 0, "settled_at": None, "allocations": [], "released": []}
     assert billing.cancellation(bill | changes, withdrawn) is None  # redelivered
-    assert billing.cancellation(bill | {"paid_cents": 1}, withdrawn) is None  # money on it: the cashier's
+    # a part payment on it: no longer owed, and the money goes back to its payment (waiting for the
+    # cashier to reverse it left the rest owed, reminded and payable: found by review)
+    paid = {"id": "al_1", "payment_id": "pay_1", "bill_id": bill["_id"], "amount_cents": 100, "at": "2026-11-25T00:00:00.000Z"}
+    part_paid = bill | {"paid_cents": 100, "allocations": [paid]}
+    released = billing.cancellation(part_paid, withdrawn)
+    assert (released["paid_cents"], released["allocations"], released["released"]) == (0, [], [paid])
     # a withdrawal ahead of its charge makes the same bill (the same id), cancelled from the start
     early = billing.cancelled_charge_bill(withdrawn, rules)
     assert early["_id"] == bill["_id"] and early["status"] == "cancelled" and early["amount_cents"] == 200000

@@ -823,6 +823,30 @@ def test_a_rejection_gives_its_reason(engineering):
     assert engineering.outbox.of_type("renovation_reviewed") == []
 
 
+def application_withdrawn(application_id="app_1"):
+    return event("customer_service", "application_withdrawn", ESTATE, {
+        "id": application_id, "household_id": "hh_1", "kind": "renovation", "structural_change": True,
+        "description": "remove the wall between kitchen and living room", "reason": "the owner gave it up",
+        "review_pending": True})
+
+
+@pytest.mark.parametrize("withdrawal_first", [False, True], ids=["request-first", "withdrawal-first"])
+def test_a_withdrawn_application_leaves_no_review_to_decide_whatever_comes_first(engineering, withdrawal_first):
+    """The two events come on queues of their own: after a backlog the withdrawal may come first,
+    and the request then opened a pending review of a withdrawn application (found by review)."""
+    arrivals = [renovation_requested(), application_withdrawn()]
+    for sent in (arrivals[::-1] if withdrawal_first else arrivals) * 2:  # each delivered twice
+        handle = engineering.close_withdrawn_review if sent["event_type"] == "application_withdrawn" \
+            else engineering.queue_renovation_review
+        handle(sent)
+    [review] = engineering.list_renovation_reviews({"estate_id": ESTATE})["items"]
+    assert review["status"] == "withdrawn" and review["decision"] is None
+    assert [entry["action"] for entry in review["history"]].count("withdrawn") == 1
+    with pytest.raises(Conflict):
+        engineering.decide_renovation_review({"estate_id": ESTATE, "id": review["id"],
+                                              "data": {"decision": "approved", "notes": ""}})
+
+
 # -- settings -----------------------------------------------------------------------------------
 
 def test_settings_show_defaults_and_the_estates_overrides(engineering):

@@ -157,7 +157,8 @@ def test_a_review_is_decided_once_and_a_rejection_gives_its_reason():
 
 def withdrawn_event(reason="the owner gave it up"):
     return event("customer_service", "application_withdrawn", "est_1", {
-        "id": "app_1", "household_id": "hh_1", "kind": "renovation", "reason": reason, "review_pending": True})
+        "id": "app_1", "household_id": "hh_1", "kind": "renovation", "structural_change": True,
+        "description": "move the kitchen wall", "reason": reason, "review_pending": True})
 
 
 def test_a_withdrawn_application_closes_its_pending_review_and_leaves_a_decided_one():
@@ -171,6 +172,16 @@ def test_a_withdrawn_application_closes_its_pending_review_and_leaves_a_decided_
         renovation.decide(closed, "approved", "", NOW, "chen")
     decided = {**pending, **renovation.decide(pending, "approved", "", NOW, "chen")[0]}
     assert renovation.withdrawn(decided, withdrawal) is None
+
+
+def test_a_withdrawal_ahead_of_its_review_request_makes_the_review_closed():
+    """The two events come on queues of their own: a backlog delivered the request after the
+    withdrawal, and engineers had a pending review of a withdrawn application (found by review)."""
+    withdrawal = withdrawn_event()
+    closed = renovation.withdrawn_before_request(withdrawal, NOW)
+    assert closed["_id"] == review()["_id"] and closed["status"] == "withdrawn"
+    assert [entry["event_id"] for entry in closed["history"]] == [withdrawal["event_id"]]
+    assert renovation.withdrawn(closed, withdrawal) is None
 
 
 # -- KPIs ------------------------------------------------------------------------------------
