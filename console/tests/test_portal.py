@@ -233,3 +233,11 @@ def test_a_gateway_that_refuses_for_now_shows_the_portals_own_page_with_its_retr
         assert answer.status_code == 429 and answer.headers["Retry-After"] == "458"
         assert 'class="portal"' in html and "出错了" not in html and 'href="/"' not in html
         assert "req-busy-1" in html
+
+
+def test_an_estate_code_of_no_estates_shape_is_the_portals_not_found_page(client, fake):
+    """The owner saw "estate_code: 格式不正确" on a form where no field holds the code (found by a probe)."""
+    fake.on("POST", r"/api/v1/public/estates/A_B/requests", problem(
+        400, "invalid input", "estate_code", "invalid_input", [{"field": "estate_code", "message": "does not match"}]))
+    answer = client.post("/portal/A_B", data={**FORM, "csrf_token": csrf_of(client)})
+    assert answer.status_code == 404 and "没有找到" in answer.get_data(as_text=True)

@@ -51,7 +51,9 @@ def file_request(estate_code):
         filed = _public_api().post(f"/api/v1/public/estates/{_code(estate_code)}/requests", body,
                                    idempotency_key=key)
     except ApiProblem as problem:
-        if problem.status == 404:
+        # a code of no estate's shape (a mistyped link) is as unknown as one no estate has: the
+        # owner cannot fix it on the form (a 400 "estate_code" there; found by a probe)
+        if problem.status == 404 or "estate_code" in problem.field_errors:
             return render_template("portal/unknown.html"), 404
         return _answer(render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
                                        problem=problem, key=key), problem)

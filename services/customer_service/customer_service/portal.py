@@ -84,11 +84,13 @@ def tracking_code(estate_code, secret):
 
 
 def split_tracking_code(code):
-    """``(estate code, secret)``; a code of the wrong shape is a 404 like an unknown one."""
+    """``(estate code, secret)``; a code of the wrong shape is a 404 like an unknown one. The
+    secret is read in any case, as the estate code is: it is lower-case base32, and a code copied
+    by hand from a print-out or a message in capitals was refused (found by a probe)."""
     estate_code, _, secret = (code or "").partition(SEPARATOR)
     if not estate_code or len(secret) != 32:
         raise NotFound("no such request")
-    return estate_code, secret
+    return estate_code, secret.lower()
 
 
 def tracking_hash(secret):
@@ -219,13 +221,16 @@ def tracking_view(request, timezone):
     """``timezone``: the estate's, so that the portal page shows the times on the estate's clock
     (the filer has no account, and no chosen estate to take it from)."""
     rating = (request.get("portal") or {}).get("rating")
+    steps = statuses(request)
     return {
         "number": request["number"],
         "kind": request["kind"],
         "status": request["status"],
         "created_at": request["created_at"],
-        "updated_at": request["updated_at"],
-        "history": statuses(request),
+        # the last change of status: the document's own moved with the desk's work the filer is
+        # not shown (matching a household told whether one lives at the address: found by a probe)
+        "updated_at": steps[-1]["at"],
+        "history": steps,
         "rateable": done(request) and rating is None,
         "satisfaction": rating["satisfaction"] if rating else None,
         "timezone": timezone,

@@ -203,6 +203,22 @@ def test_tracking_shows_statuses_without_names_and_rating_comes_once_after_the_w
     assert (satisfaction["numerator"], satisfaction["denominator"]) == (0, 1)  # a 2 counts, unsatisfied
 
 
+def test_a_tracking_code_is_read_in_any_case_and_its_times_move_only_with_its_statuses(desk):
+    """A code copied by hand in capitals was refused; and the view's updated_at moved when the desk
+    matched a household, telling an anonymous filer that one lives at the address (found by a
+    probe)."""
+    answer = filed(desk, room="9999", kind="complaint")  # no household there: the desk matches one
+    estate_part, _, secret = answer["tracking_code"].partition(".")
+    assert tracked(desk, f"{estate_part.lower()}.{secret.upper()}")["number"] == answer["number"]
+    before = tracked(desk, answer["tracking_code"])
+    clock.freeze(clock.now() + timedelta(minutes=5))
+    as_caller(desk, AGENT)
+    desk.match_request_household({"estate_id": ESTATE, "id": stored(desk, answer)["id"],
+                                  "data": {"household_id": "hh_2"}})
+    after = tracked(desk, answer["tracking_code"])
+    assert after == before and after["updated_at"] == after["history"][-1]["at"]
+
+
 def test_unknown_estate_codes_and_tracking_codes_are_404s_that_say_nothing(desk):
     with pytest.raises(NotFound) as unknown:
         filed_to(desk, "NOPE-1")
