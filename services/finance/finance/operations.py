@@ -202,6 +202,8 @@ def household(db, outbox, estate_id, household_id):
             _finish(db, outbox, payment)
         for payment in store.payments_with_prepaid_in_use(db, estate_id, household_id):
             _finish_prepaid_use(db, outbox, payment)
+        for bill in store.bills_giving_back(db, estate_id, household_id):
+            _give_back(db, outbox, bill)
         yield
 
 
@@ -495,37 +497,65 @@ def take_charge(db, outbox, event):
 def withdraw_charge(db, outbox, event):
     """A charge withdrawn at its source: its bill cancelled (``billing.cancellation``), once
     however often it is delivered, and the money on it given back to its payments; made
-    cancelled when the charge has not arrived yet."""
+    cancelled when the charge has not arrived yet. Under the household's lock, as every change of
+    its money is: a reversal and another payment's prepaid money landing on the bill between its
+    read and its cancel lost that money (found by review); the lock also finishes a give-back a
+    crash left (``household``)."""
     rules = store.rules_for(db, event["estate_id"])
     bill_id = billing.charge_bill_id(event["estate_id"], event["source"], event["data"]["id"])
-    for _ in range(3):
-        bill = store.find_bill(db, event["estate_id"], bill_id)
-        if bill is None:
-            bill = billing.cancelled_charge_bill(event, rules)
-            if store.insert_bill(db, bill):
-                if deposits.application_of(bill):
-                    _deposit_charged(db, outbox, bill)  # listed, withdrawn
-                return
-            continue  # the charge arrived meanwhile: cancel its bill
+    bill = store.find_bill(db, event["estate_id"], bill_id)
+    if bill is None:
+        bill = billing.cancelled_charge_bill(event, rules)
+        if store.insert_bill(db, bill):
+            if deposits.application_of(bill):
+                _deposit_charged(db, outbox, bill)  # listed, withdrawn
+            return
+        bill = store.find_bill(db, event["estate_id"], bill_id)  # the charge arrived meanwhile
+    if bill["status"] == "cancelled" and not bill.get(store.GIVING_BACK):
+        return  # a redelivery
+    kept = _kept_on_withdrawal(db, bill)
+    if kept:
+        log.warning("a withdrawn charge's bill is kept: %s", kept, extra={"estate_id": bill["estate_id"],
+                                                                           "bill_id": bill["_id"]})
+        return
+    if not bill["household_id"]:  # no household: no payment can have reached it
         changes = billing.cancellation(bill, event)
-        if changes is None:  # cancelled already: a redelivery finishes what a crash left
-            _give_back(db, outbox, bill)
-            return
-        if store.cancel_bill(db, bill, changes):
-            _give_back(db, outbox, bill | changes)
-            return
+        if changes:
+            store.cancel_bill(db, bill, changes)
+        return
+    with household(db, outbox, bill["estate_id"], bill["household_id"]):  # finishes a give-back a crash left
+        for _ in range(3):
+            bill = store.find_bill(db, event["estate_id"], bill_id)
+            changes = billing.cancellation(bill, event)
+            if changes is None:
+                return
+            if store.cancel_bill(db, bill, changes):
+                _give_back(db, outbox, bill | changes)
+                return
     raise Conflict("the bill kept changing while its charge was withdrawn; it will be redelivered")
 
 
+def _kept_on_withdrawal(db, bill):
+    """Why a withdrawn charge's bill cannot be cancelled, or None. Its money went where no payment
+    takes it back: cash collected at the source (in the cashier's journal, not on a payment), or
+    a deposit paid back already (customer service withdraws nothing whose works started; this
+    keeps the money from being given twice all the same: found by review)."""
+    if any(allocation["payment_id"] is None for allocation in bill["allocations"]):
+        return "its money was collected at its source"
+    application = deposits.application_of(bill)
+    deposit = application and store.find_deposit(db, bill["estate_id"], deposits.deposit_id(bill["estate_id"],
+                                                                                            application))
+    return "its deposit was refunded" if deposit and deposit.get("refund") else None
+
+
 def _give_back(db, outbox, bill):
-    """The money a cancelled bill had goes back to its payments as unused money, each allocation
-    once (the payment's own record of it is the guard), then settles the household's other bills
-    as prepaid money does."""
-    released = [allocation for allocation in bill.get("released") or [] if allocation.get("payment_id")]
-    for allocation in released:
-        store.unuse_prepaid(db, bill["estate_id"], allocation)
-    if released and bill["household_id"]:
-        apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
+    """The money a cancelled bill had goes back to its payments (``store.release_to_payment``),
+    each allocation once, then settles the household's other bills as prepaid money does. The
+    caller holds the household's lock."""
+    for allocation in bill.get("released") or []:
+        store.release_to_payment(db, bill["estate_id"], allocation)
+    store.give_back_done(db, bill)
+    apply_prepaid(db, outbox, bill["estate_id"], bill["household_id"])
 
 
 def _book_collected(db, bill, cashier, day):

@@ -339,12 +339,41 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
     return False
 
 
+GIVING_BACK = "_giving_back"  # on a cancelled bill until the money it had is back on its payments
+
+
 def cancel_bill(db, bill, changes):
-    """Cancel a bill as it was read; False when money reached it or left it meanwhile."""
+    """Cancel a bill as it was read, its allocations the very ones read (another payment's money
+    put on it meanwhile would have been wiped with the list); False when its money changed. The
+    bill is marked ``GIVING_BACK`` while it has money to give back (``give_back_done``)."""
+    marked = {**changes, GIVING_BACK: True} if changes.get("released") else changes
     answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "status": bill["status"],
-                                  "paid_cents": bill["paid_cents"]}, {"$set": changes})
+                                  "paid_cents": bill["paid_cents"], "allocations": bill["allocations"]},
+                                 {"$set": marked})
     bills_changed(db, bill["estate_id"], bill["household_id"])
     return answer.modified_count == 1
+
+
+def give_back_done(db, bill):
+    db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"]}, {"$unset": {GIVING_BACK: ""}})
+
+
+def bills_giving_back(db, estate_id, household_id):
+    """Cancelled bills whose money a crash kept from going back to its payments."""
+    return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id, "status": "cancelled",
+                                      GIVING_BACK: True}))
+
+
+def release_to_payment(db, estate_id, allocation):
+    """Money a cancelled bill had goes back to its payment, once (the allocation on the payment is
+    the guard): unused money of a posted payment; a reversed payment refunded it whole already,
+    so there the allocation only leaves its record (no money that is not there)."""
+    pull = {"$pull": {"allocations": {"id": allocation["id"]}}}
+    guard = {"_id": allocation["payment_id"], "estate_id": estate_id, "allocations.id": allocation["id"]}
+    back = db.payments.update_one({**guard, "status": "posted"},
+                                  {**pull, "$inc": {"unapplied_cents": allocation["amount_cents"], "_rev": 1}})
+    if not back.matched_count:
+        db.payments.update_one(guard, {**pull, "$inc": {"_rev": 1}})
 
 
 def remove_allocation(db, estate_id, bill_id, allocation, household_id=None):

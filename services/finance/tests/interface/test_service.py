@@ -1647,3 +1647,46 @@ def test_a_withdrawal_ahead_of_its_charge_makes_the_bill_cancelled_and_the_charg
     [bill] = bills(finance)
     assert bill["status"] == "cancelled" and bill["paid_cents"] == 0
     assert pay(finance, "hh_1", 1000)["unapplied_cents"] == 1000  # nothing owed for it
+
+
+def test_a_give_back_a_crash_stopped_is_finished_by_the_households_next_change(finance, monkeypatch):
+    """The bill is cancelled in one write and its money goes back to its payments after: a crash
+    between the two left the payment holding money for a bill that no longer takes it."""
+    finance.bill_renovation_charge(deposit_charge())
+    part = pay(finance, "hh_1", 50000)
+    real = store.release_to_payment
+    monkeypatch.setattr(store, "release_to_payment", lambda *a: (_ for _ in ()).throw(RuntimeError("crash")))
+    with pytest.raises(RuntimeError):
+        finance.cancel_renovation_charge(deposit_withdrawn())
+    [bill] = bills(finance)
+    assert bill["status"] == "cancelled"
+    assert finance.get_payment({"estate_id": ESTATE, "id": part["id"]})["unapplied_cents"] == 0  # not back yet
+    monkeypatch.setattr(store, "release_to_payment", real)
+    pay(finance, "hh_1", 100)  # any change of the household's money finishes it first
+    assert finance.get_payment({"estate_id": ESTATE, "id": part["id"]})["unapplied_cents"] == 50000
+    finance.cancel_renovation_charge(deposit_withdrawn())  # the redelivery finds it done: nothing twice
+    assert finance.get_payment({"estate_id": ESTATE, "id": part["id"]})["unapplied_cents"] == 50000
+
+
+def test_a_withdrawn_charge_leaves_a_reversed_payment_without_money_it_does_not_have(finance):
+    """A reversal refunded the payment whole: the money it had on the cancelled bill is not its
+    unused money any more (a reversed payment showed 50,000 of prepaid money: found by review)."""
+    finance.bill_renovation_charge(deposit_charge())
+    part = pay(finance, "hh_1", 50000)
+    allocation = finance.get_payment({"estate_id": ESTATE, "id": part["id"]})["allocations"][0]
+    finance.db.payments.update_one({"_id": part["id"]}, {"$set": {"status": "reversed", "unapplied_cents": 0}})
+    store.release_to_payment(finance.db, ESTATE, allocation)
+    shown = finance.get_payment({"estate_id": ESTATE, "id": part["id"]})
+    assert shown["unapplied_cents"] == 0 and shown["allocations"] == []
+
+
+def test_a_refunded_deposits_bill_is_kept_when_its_charge_is_withdrawn(finance):
+    finance.bill_renovation_charge(deposit_charge())
+    payment = pay(finance, "hh_1", 200000)
+    finance.release_renovation_deposit(acceptance())
+    [deposit] = finance.list_deposits({"estate_id": ESTATE})["items"]
+    refund(finance, deposit["id"])
+    finance.cancel_renovation_charge(deposit_withdrawn())  # its money was paid back: not given twice
+    [bill] = bills(finance)
+    assert bill["status"] == "paid"
+    assert finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})["unapplied_cents"] == 0
