@@ -59,6 +59,7 @@ _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* is less than or equal to the minimum of (?P<limit>-?[\d.]+)"), "error.schema_above"),
     (re.compile(r"(?s).* is not a multiple of (?P<limit>[\d.]+)"), "error.schema_decimals"),
     (re.compile(r"(?s).* does not match .*"), "error.schema_form"),
+    (re.compile(r"(?s).* must not be blank"), "error.schema_too_short"),
     (re.compile(r"(?s).* is too long"), "error.schema_too_long"),
     (re.compile(r"(?s).* should be non-empty"), "error.schema_too_short"),
     (re.compile(r"(?s).* is too short"), "error.schema_shorter"),  # "'short' is too short": not empty

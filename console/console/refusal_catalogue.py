@@ -718,8 +718,8 @@ ZH = {
         '没有逾期未缴的账单',
     'the deposit is {0} already':
         '押金已是“{0:dep_status}”状态',
-    'the deposit is not held: its application was withdrawn before it was paid':
-        '押金未收取：其申请在缴费前已撤回',
+    "the deposit is not held: its application was withdrawn, and money paid on it went back to its payments as the household's prepaid credit":
+        '押金未在收：其申请已撤回，已缴款项已转为该户预存款',
     'an approved move-in or move-out has moved the household already (archive): it is not withdrawn':
         '已批准的入住或退房已变更房屋状态（档案），不能撤回',
     'is approved':
@@ -1169,7 +1169,7 @@ FRAGMENTS = {
     "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "obstructed": "有占用", "occupied": "已入住",
     "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",
     "released": "已发放", "renovating": "装修中", "replied": "已答复", "returned": "已归还", "under review": "审核中",
-    "vacant": "空置", "verified": "已核实", "visited": "已回访", "works started": "已开工",
+    "vacant": "空置", "verified": "已核实", "visited": "已回访", "works started": "已开工", "withdrawn": "已撤回",
     # the days a date may not come before (archive's occupants)
     "a resident's arrival": "住户入住日期", "its from day": "开始日期", "the current owner's first day": "现业主的起始日期",
     "the day they moved in": "入住日期", "the household's last status change": "房屋上次状态变更日期",

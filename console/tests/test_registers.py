@@ -119,6 +119,29 @@ def test_an_application_offers_the_works_steps_its_status_allows(client, fake, h
         assert shown == offered, (kind, status)
 
 
+def test_an_applications_page_shows_why_who_and_when_it_was_withdrawn_and_its_fees(client, fake, households):
+    """The register showed only 已撤回: nobody could see why, by whom or what became of the fees
+    (found by a probe)."""
+    sign_in(client, fake, roles=("agent",))
+    withdrawn = {"id": "ap_1", "kind": "renovation", "household_id": "hh_1", "status": "withdrawn",
+                 "description": "new kitchen", "structural_change": False, "works_from": None, "works_to": None,
+                 "charges": [{"id": "c1", "item": "renovation_deposit", "amount_cents": 200000, "status": "withdrawn",
+                              "description": "Renovation deposit", "bill_id": "bl_1", "paid_at": None}],
+                 "withdrawal": {"at": "2026-11-23T02:00:00.000Z", "by": "zhang", "reason": "业主放弃装修"},
+                 "history": [{"at": "2026-11-23T02:00:00.000Z", "by": "zhang", "action": "withdrawn",
+                              "note": "业主放弃装修", "event_id": None}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/ap_1", withdrawn)
+    page = client.get("/desk/applications/ap_1")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "业主放弃装修" in html and "zhang" in html
+    assert "装修押金" in html and "已撤回" in html and "预存" in html
+    assert 'action="/desk/applications/ap_1/withdraw"' not in html  # withdrawn: nothing more to do
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/ap_1",
+            {**withdrawn, "status": "fees_requested", "withdrawal": None, "history": []})
+    html = client.get("/desk/applications/ap_1").get_data(as_text=True)
+    assert 'action="/desk/applications/ap_1/withdraw"' in html
+
+
 def test_field_errors_of_a_register_form_stay_next_to_their_fields(client, fake, households):
     sign_in(client, fake, roles=("agent",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})

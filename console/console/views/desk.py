@@ -82,6 +82,20 @@ def register():
                            problem=common.take_problem())
 
 
+@bp.get("/applications/<item_id>")
+@estate_needed
+def application_detail(item_id):
+    """A move-in, renovation or move-out application: its fees, its withdrawal (why, by whom, when)
+    and its history, with the steps its state allows (the register's actions). The register
+    showed only its status: nobody could see why an application was withdrawn (found by a probe)."""
+    from . import registers
+    from .register_specs import BY_SLUG
+    spec = BY_SLUG["applications"]
+    item = g.api.get(g.api.estate(g.user.estate_id, f"applications/{item_id}"))
+    return render_template("desk/application.html", item=item, spec=spec, actions=registers.offered(spec),
+                           household=common.household_or_none(item["household_id"]), problem=common.take_problem())
+
+
 @bp.get("/requests/<request_id>")
 @estate_needed
 def request_detail(request_id):

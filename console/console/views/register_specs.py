@@ -197,7 +197,8 @@ FRONT_DESK = (
                           "accepted", "withdrawn"), group="status")),
              # each when its status allows (customer-service's ``applications.TRANSITIONS``): both
              # were offered on an application under review, a 409 (found by review)
-             actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid")),
+             actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid"),
+                        never=(("kind", "move_out", ("approved",)),)),  # a move-out has no works (409)
                       A("acceptance", "reg.acceptance", (
                           F("customer_service_by", "reg.customer_service_by", required=True),
                           F("maintenance_by", "reg.maintenance_by", required=True),
@@ -206,7 +207,7 @@ FRONT_DESK = (
                       A("withdraw", "reg.withdraw", (F("reason", "reg.withdraw_reason", "textarea", True),),
                         when=("under_review", "approved", "fees_requested", "fees_paid"),
                         never=(("kind", "move_in", ("approved",)), ("kind", "move_out", ("approved",))))),
-             roles=menu.FRONT_DESK),
+             roles=menu.FRONT_DESK, detail="desk.application_detail"),
 )
 
 SECURITY = (
@@ -408,7 +409,7 @@ ENGINEERING += (
              (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
               C("structural_change", "reg.structural_change", "bool"), STATUS,
               C("requested_at", "reg.requested_at", "when"), C("reviewer", "reg.by")),
-             filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected"),
+             filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected", "withdrawn"),
                         group="status"),),
              actions=(A("decide", "reg.decide", (
                  F("decision", "reg.decision", "choice", True, ("approved", "rejected"), "status"),

@@ -64,9 +64,15 @@ def _ecma(pattern):
     return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", _ascii_digits(pattern)))
 
 
+NOT_BLANK = "\\S"  # the contracts' "not blank" (``Text``, ``ShortText``...): said in words
+
+
 def _pattern(validator, pattern, instance, schema):
     if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        if pattern == NOT_BLANK:  # "does not match '\\S'" told an integrator nothing (found by a probe)
+            yield ValidationError(f"{instance!r} must not be blank")
+        else:
+            yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 Validator = validators.extend(Draft202012Validator, {"multipleOf": _multiple_of, "pattern": _pattern})

@@ -9,8 +9,9 @@ the joint acceptance (竣工联合验收).
   makes it unheld again, until it is paid again); a deposit is shown with the status it has
   now (``status_of``): ``awaiting_payment``, ``held``, ``refundable`` (held and accepted),
   ``refund_pending`` (a crash stopped the refund half-way: the next refund call finishes it),
-  ``refunded``; ``withdrawn`` when its application was withdrawn before it was paid (its bill
-  cancelled: nothing is held, nothing to refund).
+  ``refunded``; ``withdrawn`` when its application was withdrawn (its bill cancelled: nothing is
+  held; money paid on it went back to its payments as the household's prepaid credit, where a
+  cash refund is that payment's reversal).
 - **Refund** (退押金): only a held deposit (409 otherwise), only after the joint acceptance
   has passed (422 otherwise), once (a second refund is 409; the same Idempotency-Key finds
   the first). Its own journal entry, money out (``kind: deposit_refund``, natural id per
@@ -92,7 +93,8 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed):
     if status_of(deposit, bill) == "awaiting_payment":
         raise Conflict("the deposit is not held: its bill is not paid in full")
     if status_of(deposit, bill) == "withdrawn":
-        raise Conflict("the deposit is not held: its application was withdrawn before it was paid")
+        raise Conflict("the deposit is not held: its application was withdrawn, and money paid on it went back "
+                       "to its payments as the household's prepaid credit")
     if not deposit["accepted_at"]:
         raise BusinessRuleViolation("a deposit is refunded after the joint acceptance has passed",
                                     [field_error("id", "the renovation has not passed its joint acceptance")])
