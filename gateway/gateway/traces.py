@@ -26,11 +26,9 @@ UNSAMPLED = {"/healthz", "/readyz", "/metrics"}
 OPENED = "estate_ops.trace_span"
 
 
-def register(app, continue_client_traces=None):
+def register(app):
     """Call before any other ``before_request`` hook, so that the span covers them all."""
-    if continue_client_traces is None:
-        continue_client_traces = config.env("GATEWAY_CONTINUE_CLIENT_TRACES", "0") == "1"
-    app.config["CONTINUE_CLIENT_TRACES"] = continue_client_traces
+    app.config["CONTINUE_CLIENT_TRACES"] = config.env("GATEWAY_CONTINUE_CLIENT_TRACES", "0") == "1"
     app.before_request(_open)
     app.after_request(_answered)
     app.teardown_request(_close)

@@ -551,8 +551,12 @@ def _kept_on_withdrawal(db, bill):
 def _give_back(db, outbox, bill):
     """The money a cancelled bill had goes back to its payments (``store.release_to_payment``),
     each allocation once, then settles the household's other bills as prepaid money does. The
-    caller holds the household's lock."""
-    for allocation in bill.get("released") or []:
+    caller holds the household's lock. A bill with nothing paid on it has nothing to give back
+    (and no ``GIVING_BACK`` mark: ``store.cancel_bill``)."""
+    released = bill.get("released") or []
+    if not released:
+        return
+    for allocation in released:
         store.release_to_payment(db, bill["estate_id"], allocation)
     store.give_back_done(db, bill)
     apply_prepaid(db, outbox, bill["estate_id"], bill["household_id"])

@@ -300,7 +300,7 @@ def overdue_bills(db, estate_id, now_iso, household_id=None):
     return store.scan(db.bills, query, ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
 
 
-NOT_CANCELLED = {"$ne": "cancelled"}  # a cancelled bill is owed by no one: no collection rate counts it
+NOT_CANCELLED = {"$ne": "cancelled"}  # a cancelled bill is owed by no one: no payment lands on it, no collection rate counts it
 
 
 def bills_of_period(db, estate_id, period, item=None):
@@ -329,7 +329,7 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
     if outbox_events:
         update["$push"]["_outbox"] = {"$each": outbox_events}
     answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "paid_cents": bill["paid_cents"],
-                                  "status": {"$ne": "cancelled"}, "allocations.id": {"$ne": allocation["id"]}},
+                                  "status": NOT_CANCELLED, "allocations.id": {"$ne": allocation["id"]}},
                                  update)
     bills_changed(db, bill["estate_id"], bill["household_id"])
     if answer.matched_count:
