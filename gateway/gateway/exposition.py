@@ -22,6 +22,7 @@ TOKEN_ROUTE = "/api/v1/auth/token"
 
 
 def register(app):
+    metrics.register_gateway_only()
     app.add_url_rule("/metrics", endpoint="metrics", view_func=_scrape, methods=["GET"])
 
 

@@ -15,7 +15,7 @@ writes its values to files there and ``/metrics`` adds them up. Gauges say how
 """
 import os
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
 from .errors import DomainError
@@ -35,8 +35,10 @@ HTTP_DURATION = Histogram(
 IDEMPOTENCY_REPLAYS = Counter(
     "estate_gateway_idempotency_replays", "Creates answered from a stored response (a repeated Idempotency-Key)",
     ["route"])
+# Unlabelled, so it would show (always 0) in every process that imports this module: it is
+# declared with no registry and the gateway registers it (``register_gateway_only``).
 LOGIN_FAILURES = Counter(
-    "estate_gateway_login_failures", "Sign-ins refused for a wrong user name or password")
+    "estate_gateway_login_failures", "Sign-ins refused for a wrong user name or password", registry=None)
 RATE_LIMITED = Counter(
     "estate_gateway_rate_limited", "Requests answered 429 Too Many Requests, by route template", ["route"])
 
@@ -111,6 +113,15 @@ WEBHOOK_ATTEMPTS = Counter(
 WEBHOOK_ATTEMPT_DURATION = Histogram(
     "estate_webhook_attempt_duration_seconds", "Time one webhook delivery attempt took (the receiver's answer)",
     ["service"], buckets=LATENCY_BUCKETS)
+
+def register_gateway_only():
+    """Expose the gateway's unlabelled metrics in this process (the gateway's app calls it; once
+    is enough, however many apps a test makes)."""
+    try:
+        REGISTRY.register(LOGIN_FAILURES)
+    except ValueError:  # registered already
+        pass
+
 
 # the exposed sample names of each metric type (prometheus_client adds suffixes)
 _SUFFIXES = {"counter": ("_total", "_created"), "gauge": ("",),

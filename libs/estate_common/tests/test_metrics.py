@@ -1,6 +1,8 @@
 """Metrics of a service: RPC calls and events counted by their decorators, publishes by the relay,
 timer runs and the sampled gauges, and the exposition on METRICS_PORT under eventlet."""
 import socket
+import subprocess
+import sys
 import urllib.request
 
 import eventlet
@@ -128,6 +130,19 @@ def test_a_service_serves_its_metrics_on_metrics_port(container_factory, rabbit_
     assert 'estate_timer_runs_total{outcome="ok",service="archive",timer="heartbeat"}' in text
     assert 'estate_dead_letter_messages{service="archive"} 0.0' in text
     assert 'estate_outbox_pending_events{service="archive"} 0.0' in text
+
+
+def test_a_service_does_not_expose_the_gateways_unlabelled_counter():
+    """Every service imports these metrics: an unlabelled gateway counter showed a sign-in
+    failure count, always 0, on every service's exposition."""
+    shown = subprocess.run([sys.executable, "-c", "import estate_common.nameko.exposition, prometheus_client; "
+                            "print(prometheus_client.generate_latest().decode())"],
+                           check=True, capture_output=True, text=True).stdout
+    assert "estate_rpc_handled" in shown
+    assert "estate_gateway_login_failures" not in shown
+    metrics.register_gateway_only()
+    metrics.register_gateway_only()  # a second app in the same process
+    assert REGISTRY.get_sample_value("estate_gateway_login_failures_total") is not None
 
 
 def test_every_metric_is_named_once_with_the_estate_prefix():
