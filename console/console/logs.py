@@ -1,22 +1,22 @@
 """The console's log lines: JSON, one a line, as every other process of the system writes them
 (its lines were gunicorn's plain text, with no request id: found by review).
 
-The console is a client of the public API and shares no code with the services, so this is its
-own small formatter: the moment, level, logger, message and the request id of the gateway
-answer the page last had (``X-Request-ID``, which the gateway's and the services' lines carry
-too). Phones and ID numbers in a message are redacted, as the services' lines redact them.
+The console is a client of the public API and shares no code with the services' logging (theirs
+carries trace ids and runs under eventlet), so this is its own small formatter: the moment, level,
+logger, message and the request id of the gateway answer the page last had (``X-Request-ID``,
+which the gateway's and the services' lines carry too). Phones and ID numbers in a message are
+redacted by the same rule as the services' lines (``estate_common.personal_numbers``, plain
+``re``): the console's own pattern let landlines, +86 numbers and spaced ID numbers through.
 """
 import json
 import logging
-import re
 from datetime import datetime, timezone
 
-# an 11-digit mobile number or an 18-digit (or 15-digit) ID number, however it is spaced
-_PERSONAL = re.compile(r"(?<!\d)(?:1[3-9]\d(?:[ -]?\d){8}|\d{17}[\dXx]|\d{15})(?!\d)")
+from estate_common import personal_numbers
 
 
 def scrub(text):
-    return _PERSONAL.sub("[redacted]", text)
+    return personal_numbers.redact(text)
 
 
 class JsonFormatter(logging.Formatter):
