@@ -749,6 +749,8 @@ _MESSAGES = {
     "portal.contact_phone": ("联系电话", "Phone"),
     "portal.description": ("情况说明", "What happened?"),
     "portal.submit": ("提交", "Send"),
+    "portal.hidden_field_filled": ("未提交：浏览器自动填写了一个应留空的隐藏项。该项已清空，请再提交一次。",
+                                   "Not sent: your browser filled in a hidden field that must stay empty. It is empty now: please send the form again."),
     "portal.filed": ("已提交，服务中心会尽快联系你。", "Sent: the service centre will contact you."),
     "portal.keep_link": ("请保存本页链接，可随时查看进度。", "Keep this page's link to follow your request."),
     "portal.request": ("报事", "Request"),

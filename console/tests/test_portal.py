@@ -91,9 +91,15 @@ def test_a_filled_honeypot_is_passed_on_for_the_gateway_to_refuse(client, fake):
     fake.on("POST", r"/api/v1/public/estates/E1/requests",
             lambda body, params: problem(400, "invalid input", "website", "invalid_input",
                                          [{"field": "website", "message": "must be empty"}]))
-    answer = client.post("/portal/E1", data={**FORM, "website": "spam", "csrf_token": csrf_of(client)})
+    answer = client.post("/portal/E1", data={**FORM, "website": "spam", "csrf_token": csrf_of(client)},
+                         headers={"Accept-Language": "zh-CN"})
     assert answer.status_code == 400
     assert fake.calls[-1]["json"]["website"] == "spam"
+    # a browser's autofill does this too: the owner is told in words and gets the form back, typed
+    # as it was and with the hidden field empty (the refusal named 'website', a field nobody sees)
+    html = answer.get_data(as_text=True)
+    assert "浏览器自动填写了一个应留空的隐藏项" in html and "website:" not in html
+    assert "kitchen tap leaks" in html and 'name="website" tabindex="-1" autocomplete="off">' in html
 
 
 def test_field_errors_are_shown_next_to_their_field_and_an_unknown_estate_is_a_bare_404(client, fake):

@@ -55,6 +55,11 @@ def file_request(estate_code):
         # owner cannot fix it on the form (a 400 "estate_code" there; found by a probe)
         if problem.status == 404 or "estate_code" in problem.field_errors:
             return render_template("portal/unknown.html"), 404
+        if "website" in problem.field_errors:
+            # the honeypot, filled by a browser's autofill (a person cannot see it): the refusal
+            # named a field the owner cannot find, in English; the form comes back without it
+            return render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
+                                   notice=i18n.translate("portal.hidden_field_filled"), key=key), problem.status
         return _answer(render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
                                        problem=problem, key=key), problem)
     return redirect(url_for("portal.track", tracking_code=filed["tracking_code"], filed=1))
