@@ -219,8 +219,9 @@ def _finish_prepaid_use(db, outbox, payment):
 
 
 def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
-    """The timer's sweep: every payment or reversal stopped half-way for longer than
-    ``grace_seconds`` (its writer died) is finished, as its own writer would have. A household
+    """The timer's sweep: every payment, reversal, top-up or usage, fund deposit and deposit
+    refund stopped half-way for longer than ``grace_seconds`` (its writer died) is finished, as
+    its own writer would have. A household
     busy with a live writer (for longer than the lock's wait, a second) is left to that writer or
     the next sweep. The number finished."""
     before = clock.to_iso(clock.now() - timedelta(seconds=grace_seconds))
@@ -254,8 +255,12 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
     for entry in store.pending_fund_deposits(db, before):
         _finish_fund_deposit(db, outbox, entry)
         finished += 1
+    for deposit in store.pending_refunds(db, before):  # else only a later refund call or its day's settlement
+        _finish_refund(db, outbox, deposit)
+        finished += 1
     if finished:
-        log.warning("finished %d payments, reversals, top-ups or usages left half-done", finished)
+        log.warning("finished %d payments, reversals, top-ups, usages, fund deposits or deposit refunds left "
+                    "half-done", finished)
     return finished
 
 

@@ -42,7 +42,8 @@ INDEXES = {
     "settlements": [(PAGED, {}), ([("estate_id", 1), ("date", 1)], {})],
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
-    "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
+                 ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
     "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
                       ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
@@ -748,6 +749,13 @@ def list_fund_entries(db, estate_id, filters, limit, cursor):
 def fund_entries_by_day(db, estate_id, days):
     """Entries that count on a day in the range ``days`` (a query on ``day``)."""
     return list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": days}))
+
+
+def pending_refunds(db, before_iso):
+    """Deposit refunds a crash left half-done (``refund.status`` pending), of every estate finance
+    knows, begun before ``before_iso``."""
+    return [deposit for deposit in _found_by_household_or_estate(db, "deposits", {"refund.status": "pending"})
+            if deposit["refund"]["at"] < before_iso]
 
 
 def pending_fund_deposits(db, before_iso):

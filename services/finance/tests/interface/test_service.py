@@ -761,7 +761,7 @@ def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_
 
 
 def test_a_settlement_finishes_a_refund_and_a_top_up_a_crash_left_half_done_and_counts_them(finance, monkeypatch):
-    """A refund is finished only by a later refund call: one a crash stopped before its entry, then
+    """A refund was once finished only by a later refund call: one a crash stopped before its entry, then
     finished after its day's settlement, put money out on a day closed without it."""
     deposit = refundable_deposit(finance, method="wechat")
     insert_entry = entries_not_written(monkeypatch)
@@ -1327,6 +1327,24 @@ def test_a_top_up_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch
     [move] = finance.list_utility_moves({"estate_id": ESTATE})["items"]
     assert move["status"] == "posted" and move["balance_after_cents"] == 7000 and balance(finance) == 7000
     assert finance.db.journal.count_documents({"kind": "utility_top_up"}) == 1
+
+
+def test_a_refund_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
+    """Only a later refund call or its day's settlement finished it: a cashier who did neither
+    left the deposit pending, the money out of the journal and no deposit_refunded, for good."""
+    deposit = refundable_deposit(finance)
+    insert_entry = entries_not_written(monkeypatch)
+    with pytest.raises(RuntimeError):
+        refund(finance, deposit["id"], key="rf-9")
+    monkeypatch.setattr(operations.store, "insert_entry", insert_entry)
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["refund"]["status"] == "pending"
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0  # its writer may still be at it
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refunded"
+    assert finance.db.journal.count_documents({"kind": "deposit_refund"}) == 1
+    assert [e["event_type"] for e in finance.outbox.published].count("deposit_refunded") == 1
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0
 
 
 def test_a_half_done_usage_the_balance_no_longer_covers_is_refused_and_the_sweep_goes_on(finance, monkeypatch):
