@@ -1,6 +1,7 @@
 // The console's only script (CSP: script-src 'self'). Everything works without it;
 // it submits the language switch on change, shows the fields of the chosen request
-// kind, opens the print dialog for a receipt and moves a job's progress bar.
+// kind, narrows a long list of checkboxes as one types, opens the print dialog for a
+// receipt and moves a job's progress bar.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -20,6 +21,18 @@
       kind.addEventListener("change", showKind);
       showKind();
     }
+
+    // a long list of checkboxes (a user's estates among a thousand): narrowed as one types;
+    // hidden boxes keep their state and are sent with the form
+    document.querySelectorAll("input[data-filter-choices]").forEach(function (box) {
+      var labels = box.parentNode.querySelectorAll(".choice-list label");
+      box.addEventListener("input", function () {
+        var wanted = box.value.trim().toLowerCase();
+        labels.forEach(function (label) {
+          label.hidden = wanted !== "" && label.textContent.toLowerCase().indexOf(wanted) < 0;
+        });
+      });
+    });
 
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });

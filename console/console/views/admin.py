@@ -16,6 +16,32 @@ ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "securit
          "archivist")
 
 
+ESTATE_PAGES = 50  # pages of 200 (10,000 estates): every estate of an operator's portfolio
+
+
+def _all_estates():
+    """Every estate, page by page. A form that offers estates must offer all of them: offered the
+    first 200, saving a user took away every estate after them, and no key or user could be given
+    one (found by a probe at 1,000 estates)."""
+    estates, cursor = [], None
+    for _ in range(ESTATE_PAGES):
+        page = g.api.get("/api/v1/estates", limit=200, cursor=cursor)
+        estates.extend(page.get("items", []))
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return estates
+
+
+def _estate_choices(estates, chosen):
+    """The estates a form offers, those ``chosen`` first (a scope of a few among a thousand is
+    seen at once), each group by code; and the chosen ids the form does not offer (an estate
+    made after the list was read), which it sends back unchanged."""
+    chosen = set(chosen or ())
+    offered = sorted(estates, key=lambda e: (e["id"] not in chosen, e.get("code") or "", e["id"]))
+    return {"estates": offered, "chosen": chosen, "kept": sorted(chosen - {e["id"] for e in estates})}
+
+
 def _create(render, call, done_key, back, **values):
     """Run a create; a refusal re-renders the form with its problem and the fields as typed."""
     created, refused = common.write(call, render)
@@ -28,10 +54,11 @@ def _create(render, call, done_key, back, **values):
 @bp.get("/estates")
 @signed_in
 def estates(problem=None):
-    page = g.api.get("/api/v1/estates", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
+    q = request.args.get("q", "").strip()[:100]  # 1,000 estates are 20 pages: found by code or name
+    page = g.api.get("/api/v1/estates", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"), q=q or None)
     return render_template("admin/estates.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           filters={}, key=common.form_key(), form=request.form, problem=problem,
-                           timezones=_timezones())
+                           filters={"q": q} if q else {}, q=q, key=common.form_key(), form=request.form,
+                           problem=problem, timezones=_timezones())
 
 
 def _timezones():
@@ -130,10 +157,11 @@ def create_household():
 @signed_in
 def users(problem=None):
     page = g.api.get("/api/v1/users", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
-    estates_page = g.api.get("/api/v1/estates", limit=200)
+    estates = _all_estates()
     return render_template("admin/users.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           filters={}, roles=ROLES, estates=estates_page.get("items", []), key=common.form_key(),
-                           form=request.form, problem=problem)
+                           filters={}, roles=ROLES, names={e["id"]: e["name"] for e in estates},
+                           choices=_estate_choices(estates, request.form.getlist("estate_ids")),
+                           key=common.form_key(), form=request.form, problem=problem)
 
 
 @bp.post("/users")
@@ -169,10 +197,11 @@ def user(user_id, problem=None):
     shown = found or {"id": user_id, "username": request.form.get("username", ""),
                       "roles": request.form.getlist("roles"), "estate_ids": request.form.getlist("estate_ids"),
                       "active": bool(request.form.get("active"))}
-    estates_page = g.api.get("/api/v1/estates", limit=200)
     # active when the page was first shown: unticking it asks for the box (also after a refusal)
     was_active = bool(found.get("active")) if found else bool(request.form.get("was_active"))
-    return render_template("admin/user.html", user=shown, roles=ROLES, estates=estates_page.get("items", []),
+    # not ``user``: base.html's header names the signed-in user by that name (it named this one)
+    return render_template("admin/user.html", edited=shown, roles=ROLES,
+                           choices=_estate_choices(_all_estates(), shown["estate_ids"]),
                            was_active=was_active, problem=problem)
 
 
@@ -204,11 +233,13 @@ KEY_ROLES = tuple(role for role in ROLES if role != "operator_admin")  # a key n
 @signed_in
 def api_keys(problem=None, created=None):
     page = g.api.get("/api/v1/api-keys", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
-    estates_page = g.api.get("/api/v1/estates", limit=200)
+    estates = _all_estates()
+    form = request.form if created is None else {}
     response = make_response(render_template(
         "admin/api_keys.html", items=page.get("items", []), next_cursor=page.get("next_cursor"), filters={},
-        roles=KEY_ROLES, estates=estates_page.get("items", []), key=common.form_key(),
-        form=request.form if created is None else {}, problem=problem, created=created))
+        roles=KEY_ROLES, names={e["id"]: e["name"] for e in estates},
+        choices=_estate_choices(estates, form.getlist("estate_ids") if form else ()), key=common.form_key(),
+        form=form, problem=problem, created=created))
     if created is not None:
         response.headers["Cache-Control"] = "no-store"
     return response

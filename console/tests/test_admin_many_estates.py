@@ -1,0 +1,85 @@
+"""The operator's set-up screens at a thousand estates (found by a probe): every estate offered
+on a user's or an API key's form, a save that keeps every estate of a user, scopes shown short,
+the estates page searched, and the header naming the signed-in user on another user's page."""
+import re
+
+from .conftest import csrf_of, sign_in
+
+ESTATES = [{"id": f"est_{n:04d}", "code": f"E{n:04d}", "name": f"Estate {n:04d}"} for n in range(1, 451)]
+
+
+def estate_pages(body, params):
+    """``GET /api/v1/estates`` as the gateway pages it: 200 at most, a cursor to the next."""
+    start = int(params.get("cursor") or 0)
+    limit = int(params.get("limit") or 50)
+    found = [e for e in ESTATES if (params.get("q") or "").lower() in (e["code"] + e["name"]).lower()]
+    more = start + limit < len(found)
+    return {"items": found[start:start + limit], "next_cursor": str(start + limit) if more else None}
+
+
+def as_admin(client, fake, user):
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates", estate_pages)
+    fake.on("GET", r"/api/v1/users", {"items": [user], "next_cursor": None})
+
+
+def test_saving_a_user_keeps_every_estate_of_theirs_beyond_the_first_200(client, fake):
+    """Offered the first 200 estates, a save sent only the ticked among them: a manager of
+    estates 150-249 came back with 50, one of estates 300-449 with none."""
+    scope = [e["id"] for e in ESTATES[149:249]] + [e["id"] for e in ESTATES[299:449]]
+    mgr = {"id": "u9", "username": "mgr", "roles": ["manager"], "estate_ids": scope, "active": True}
+    as_admin(client, fake, mgr)
+    page = client.get("/admin/users/u9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    ticked = re.findall(r'name="estate_ids" value="(est_\d+)" checked', page)
+    assert sorted(ticked) == sorted(scope)
+    assert len(re.findall(r'name="estate_ids" value="est_\d+"', page)) == len(ESTATES)  # all offered
+    assert page.index('value="est_0150"') < page.index('value="est_0001"')  # the scope first
+    assert "(250 / 450)" in page and "data-filter-choices" in page
+    fake.on("PATCH", r"/api/v1/users/u9", mgr)
+    answer = client.post("/admin/users/u9", data={"csrf_token": csrf_of(client), "username": "mgr",
+                                                   "roles": ["manager"], "estate_ids": ticked, "active": "1",
+                                                   "was_active": "1"})
+    assert answer.status_code == 302
+    assert sorted(fake.calls[-1]["json"]["estate_ids"]) == sorted(scope)
+
+
+def test_an_estate_of_a_users_scope_the_list_lacks_is_sent_back_as_it_was(client, fake):
+    mgr = {"id": "u9", "username": "mgr", "roles": ["manager"], "estate_ids": ["est_0001", "est_new"],
+           "active": True}
+    as_admin(client, fake, mgr)
+    page = client.get("/admin/users/u9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<input type="hidden" name="estate_ids" value="est_new">' in page
+    assert "1 more estates, not in the list above, are kept as they are." in page
+
+
+def test_another_users_page_names_the_signed_in_user_in_its_header(client, fake):
+    mgr = {"id": "u9", "username": "mgr500", "roles": ["manager"], "estate_ids": ["est_0001"], "active": True}
+    as_admin(client, fake, mgr)
+    page = client.get("/admin/users/u9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    header = page[page.index("<header"):page.index("</header>")]
+    assert "admin" in header and "mgr500" not in header
+    assert "Edit user: mgr500" in page
+
+
+def test_a_new_user_or_key_may_be_given_any_estate_and_scopes_are_shown_short(client, fake):
+    mgr = {"id": "u9", "username": "mgr", "roles": ["manager"], "estate_ids": [e["id"] for e in ESTATES[400:]],
+           "active": True}
+    as_admin(client, fake, mgr)
+    fake.on("GET", r"/api/v1/api-keys", {"items": [{"id": "k1", "name": "bi", "roles": ["manager"],
+                                                    "estate_ids": [e["id"] for e in ESTATES], "status": "active"}],
+                                         "next_cursor": None})
+    for path in ("/admin/users", "/admin/api-keys"):
+        page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert 'value="est_0450"' in page, path  # the last estate can be chosen
+        assert "est_04" not in re.sub(r'value="est_\d+"', "", page), path  # names, not ids, in the cells
+    users = client.get("/admin/users", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Estate 0401, Estate 0402, Estate 0403, Estate 0404, Estate 0405 and 45 more" in users
+
+
+def test_the_estates_page_is_searched(client, fake):
+    as_admin(client, fake, {"id": "u1", "username": "admin", "roles": ["operator_admin"], "estate_ids": [],
+                            "active": True})
+    page = client.get("/admin/estates?q=E0377", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"] == "/api/v1/estates" and c["params"].get("q")]
+    assert asked["params"]["q"] == "E0377"
+    assert "Estate 0377" in page and "Estate 0001" not in page
