@@ -60,6 +60,10 @@ _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* is not a multiple of (?P<limit>[\d.]+)"), "error.schema_decimals"),
     (re.compile(r"(?s).* does not match .*"), "error.schema_form"),
     (re.compile(r"(?s).* must not be blank"), "error.schema_too_short"),
+    (re.compile(r"(?s)(?:.* )?is too long: at most (?P<limit>\d+) items"), "error.schema_too_many"),
+    (re.compile(r"(?s)(?:.* )?is too long: at most (?P<limit>\d+) characters"), "error.schema_longer_than"),
+    (re.compile(r"(?s)(?:.* )?is too short: at least (?P<limit>\d+) items"), "error.schema_too_few"),
+    (re.compile(r"(?s)(?:.* )?is too short: at least (?P<limit>\d+) characters"), "error.schema_shorter_than"),
     (re.compile(r"(?s).* is too long"), "error.schema_too_long"),
     (re.compile(r"(?s).* should be non-empty"), "error.schema_too_short"),
     (re.compile(r"(?s).* is too short"), "error.schema_shorter"),  # "'short' is too short": not empty

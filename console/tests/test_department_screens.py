@@ -57,6 +57,8 @@ def test_a_limit_a_value_must_pass_reads_as_a_sentence():
     app = console_app.create_app({"SECRET_KEY": "x" * 40, "GATEWAY_URL": "http://gw"})
     with app.test_request_context(headers={"Accept-Language": "zh"}):
         assert i18n.error_text("area_m2", "-5 is less than or equal to the minimum of 0") == "须大于 0。"
+        assert i18n.error_text("estate_ids", "is too long: at most 500 items") == "最多可选 500 项。"
+        assert i18n.error_text("password", "is too short: at least 12 characters") == "太短：至少 12 个字符。"
 
 
 def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_unchecked(client, fake,
