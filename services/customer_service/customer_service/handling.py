@@ -5,7 +5,7 @@ from estate_common import clock
 from estate_common.errors import InvalidInput, field_error
 
 from . import complaints, repairs
-from .domain import Change, closed_event_data, history_entry, next_status
+from .domain import Change, closed_event_data, due_at, history_entry, next_status
 from .rules import DEFAULTS
 
 
@@ -55,10 +55,14 @@ def close(request, data, now, caller, rules=DEFAULTS):
                   [("service_request_closed", closed_event_data(request, at))])
 
 
-def reopen(request, data, now, caller):
+def reopen(request, data, now, caller, rules=DEFAULTS):
     """The owner comes back: the consultation's answer did not settle it (counts against the
-    consultation-accuracy KPI)."""
+    consultation-accuracy KPI). It owes a new answer, by a new deadline of
+    ``consultation_answer_hours`` from now, and is overdue again past it: it kept its first
+    answer and deadline, and sat open for good, never overdue (found by a probe). The first
+    answer stays in the history and ``replied_at``."""
     status = next_status(request, "reopen")
     at = clock.to_iso(now)
-    return Change({"status": status, "reopen_count": request.get("reopen_count", 0) + 1, "updated_at": at},
+    return Change({"status": status, "reopen_count": request.get("reopen_count", 0) + 1, "updated_at": at,
+                   "due_at": due_at(request["kind"], now, rules), "answered_at": None, "overdue_at": None},
                   [history_entry(at, caller.user, "reopened", data["reason"].strip())])

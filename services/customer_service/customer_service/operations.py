@@ -209,6 +209,13 @@ def close_request(db, outbox, caller, estate_id, request_id, data):
                lambda request, data_, now, caller_: handling.close(request, data_, now, caller_, rules), data)
 
 
+def reopen_request(db, outbox, caller, estate_id, request_id, data):
+    """A consultation reopened (handling.reopen), owed a new answer by the estate's deadline."""
+    rules = store.rules_for(db, estate_id)
+    return act(db, outbox, caller, estate_id, request_id,
+               lambda request, data_, now, caller_: handling.reopen(request, data_, now, caller_, rules), data)
+
+
 def set_request_custom(db, outbox, caller, estate_id, request_id, values):
     """A request's custom values after its registration (a desk action): checked by type once the
     request is found and matched (another estate's is a 404 whatever the values; a 400 names

@@ -84,7 +84,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def reopen_request(self, payload):
-        return self._act(payload, handling.reopen)
+        return operations.reopen_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                         payload.get("data"))
 
     @rpc_method
     def record_return_visit(self, payload):

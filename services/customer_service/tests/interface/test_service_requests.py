@@ -498,6 +498,24 @@ def test_a_consultation_is_answered_reopened_and_closed(desk):
     assert act(desk, "close", consultation)["outcome"] == "7 in winter"
 
 
+def test_a_reopened_consultation_owes_a_new_answer_by_a_new_deadline(desk):
+    """It kept its first answer and deadline: open for ten days, never overdue (found by a probe)."""
+    consultation = desk.create_request(new("consultation"))
+    act(desk, "reply", consultation, message="9 to 5")
+    clock.advance(timedelta(hours=2))
+    reopened = act(desk, "reopen", consultation, reason="wrong hours")
+    assert reopened["answered_at"] is None and reopened["replied_at"] == clock.to_iso(START)
+    assert reopened["due_at"] == clock.to_iso(clock.now() + timedelta(hours=24))  # consultation_answer_hours
+    assert consultation["id"] not in listed(desk, overdue="true")
+    clock.advance(timedelta(days=10))
+    desk.mark_overdue()
+    assert consultation["id"] in listed(desk, overdue="true")
+    assert shown(desk, consultation)["overdue_at"] == clock.now_iso()
+    act(desk, "reply", consultation, message="9 to 6")
+    assert shown(desk, consultation)["answered_at"] == clock.now_iso()
+    assert consultation["id"] not in listed(desk, overdue="true")
+
+
 def test_fields_of_another_kind_are_refused(desk):
     with pytest.raises(InvalidInput) as refused:
         desk.create_request(new("repair", complainant="Mr Chen"))

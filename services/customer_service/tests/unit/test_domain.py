@@ -176,6 +176,7 @@ def test_a_consultation_answered_on_the_spot_is_closed_at_once():
 def test_a_reopened_consultation_is_counted():
     replied = dict(new("consultation"), status="replied")
     change = handling.reopen(replied, {"reason": "the owner called back"}, NOW, AGENT)
-    assert change.set == {"status": "open", "reopen_count": 1, "updated_at": "2026-11-24T09:00:00.000Z"}
+    assert change.set == {"status": "open", "reopen_count": 1, "updated_at": "2026-11-24T09:00:00.000Z",
+                          "due_at": "2026-11-25T09:00:00.000Z", "answered_at": None, "overdue_at": None}
     with pytest.raises(Conflict):
         handling.reopen(dict(replied, status="closed"), {"reason": "too late"}, NOW, AGENT)
