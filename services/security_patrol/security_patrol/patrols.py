@@ -16,7 +16,7 @@ from datetime import timedelta
 from estate_common import clock, ids, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import localtime
+from . import localtime, roster
 
 # status -> {action: next status}; an action not listed is refused (409).
 TRANSITIONS = {
@@ -87,8 +87,14 @@ def plan_of_route(plan, route):
 
 
 def plan_slots(plan, day, rules):
-    """The UTC start times of a plan's rounds on the local ``day``; a stopped plan has none from
-    the moment it was stopped (nothing is due, counted or matched to it after that)."""
+    """The UTC start times of a plan's rounds of the local ``day`` (the shift's day on the roster);
+    a stopped plan has none from the moment it was stopped (nothing is due, counted or matched to
+    it after that). A night plan that starts in the small hours (before
+    ``roster.NIGHT_HANDOVER_BEFORE_HOUR``) walks them on the morning after its day, as the night's
+    handover is made then: its 02:00 round of the 23rd's night was the 24th's, so the guard of the
+    23rd's night was refused and the next night's guard taken (found by a probe)."""
+    if plan["shift"] == "night" and int(plan["start_time"][:2]) < roster.NIGHT_HANDOVER_BEFORE_HOUR:
+        day = day + timedelta(days=1)
     first = localtime.at_local(day, plan["start_time"], rules)
     step = timedelta(minutes=plan["interval_minutes"] or 0)
     slots = [first + step * k for k in range(plan["rounds"])]

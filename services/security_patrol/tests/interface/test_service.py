@@ -285,6 +285,25 @@ def test_a_guard_holds_one_post_a_shift_and_past_days_are_not_rostered(patrol):
     assert [(a["guard"], a["post"]) for a in night["items"]] == [("Zhao", "patrol")]
 
 
+def test_a_night_plan_starting_after_midnight_is_walked_by_that_nights_guard(patrol):
+    """Its 02:00 round on the 24th was the 24th's night's: the 23rd's guard was refused and the
+    next night's taken, while a handover then was the 23rd's night (found by a probe)."""
+    route = make_route(patrol)
+    plan = patrol.create_patrol_plan({"estate_id": ESTATE, "data": {
+        "route_id": route["id"], "shift": "night", "start_time": "02:00", "expected_minutes": 30}})
+    tonight = assign(patrol, "Zhao", "patrol")
+    assign(patrol, "Qian", "patrol", date="2026-11-24")
+    clock.freeze(clock.parse_iso("2026-11-23T18:00:00Z"))  # 02:00 on the 24th in the estate
+    with pytest.raises(BusinessRuleViolation):
+        start(patrol, route, guard="Qian")  # the next night's guard is off duty now
+    walked = start(patrol, route)
+    assert (walked["plan_id"], walked["scheduled_start"], walked["roster_id"]) == (
+        plan["id"], "2026-11-23T18:00:00.000Z", tonight["id"])
+    handover = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "night", "from_guard": "Zhao", "to_guard": "Sun", "notes": "quiet"}})
+    assert handover["date"] == "2026-11-23" and handover["roster_id"] == tonight["id"]
+
+
 def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     route = make_route(patrol)
     make_plan(patrol, route)
