@@ -26,6 +26,10 @@ from estate_common.writes import Change
 from . import localtime
 
 MONTHS_LOOKED_BACK = 2  # with at most 27 grace days, the latest month past its deadline is one of these
+# and the sweep looks at two months before that one too: a sweep that did not run for a month
+# or two (an outage) still raises every month's notices (it raised the latest month's only, and
+# an earlier month's unchecked facilities were never told: found by a probe)
+MONTHS_CAUGHT_UP = 3
 
 
 def equipment_code(text):
@@ -177,6 +181,15 @@ def overdue_period(now, rules):
         if check_due_at(period, rules) <= now:
             return period
     return None
+
+
+def overdue_periods(now, rules):
+    """The months whose notices the sweep raises at ``now``: the latest past its deadline and the
+    ``MONTHS_CAUGHT_UP - 1`` before it, oldest first (each notice once: its natural id)."""
+    latest = overdue_period(now, rules)
+    if latest is None:
+        return []
+    return [calendar.add_months(latest, -back) for back in range(MONTHS_CAUGHT_UP - 1, -1, -1)]
 
 
 def overdue_id(estate_id, equipment_id, period):

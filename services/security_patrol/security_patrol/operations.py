@@ -164,21 +164,20 @@ def copy_checklist(db, outbox, event):
 
 
 def raise_overdue_fire_checks(db, outbox, now):
-    """Every facility of every estate not checked in the latest month past its deadline gets
-    its ``fire_check_overdue`` notice, once (natural ``_id``). Returns how many were new."""
+    """Every facility of every estate not checked in a month past its deadline gets its
+    ``fire_check_overdue`` notice, once (natural ``_id``): the latest such month and those
+    before it a missed sweep may have left (``fire.overdue_periods``). Returns how many were new."""
     raised = 0
     for estate_id in store.estate_ids(db):
         rules = store.rules_for(db, estate_id)
-        period = fire.overdue_period(now, rules)
-        if period is None:
-            continue
-        month_end = localtime.iso_window(period, rules)[1]
-        for equipment in store.unchecked_without_notice(db, estate_id, period, month_end):
-            notice_id = fire.overdue_id(estate_id, equipment["_id"], period)
-            written = _create(db, outbox, "fire_check_overdues", estate_id, notice_id,
-                              lambda: fire.new_overdue(estate_id, equipment, period, now, rules),
-                              found=lambda stored: None)
-            raised += written is not None
+        for period in fire.overdue_periods(now, rules):
+            month_end = localtime.iso_window(period, rules)[1]
+            for equipment in store.unchecked_without_notice(db, estate_id, period, month_end):
+                notice_id = fire.overdue_id(estate_id, equipment["_id"], period)
+                written = _create(db, outbox, "fire_check_overdues", estate_id, notice_id,
+                                  lambda: fire.new_overdue(estate_id, equipment, period, now, rules),
+                                  found=lambda stored: None)
+                raised += written is not None
     return raised
 
 

@@ -512,8 +512,9 @@ def test_a_retired_facility_is_owed_no_check_from_the_month_it_is_retired_in(pat
     october = patrol.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE]["fire_check_completion"]
     assert (october["numerator"], october["denominator"]) == (1, 2)  # it was in the ledger then
     clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # November's checks are late: none for FE-2
-    patrol.sweep_fire_checks(clock.now())  # FE-1 was checked
-    assert patrol.outbox.of_type("fire_check_overdue") == []
+    patrol.sweep_fire_checks(clock.now())  # FE-1 was checked in November (not in October: told)
+    raised = [(e["data"]["equipment_code"], e["data"]["period"]) for e in patrol.outbox.of_type("fire_check_overdue")]
+    assert raised == [("FE-1", "2026-10")]
 
 
 def test_a_retired_facility_keeps_no_code_and_its_last_month_still_takes_its_check(patrol):
@@ -537,6 +538,16 @@ def test_a_retired_facility_keeps_no_code_and_its_last_month_still_takes_its_che
     clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))
     patrol.sweep_fire_checks(clock.now())
     assert patrol.outbox.of_type("fire_check_overdue") == []
+
+
+def test_a_sweep_that_did_not_run_for_months_raises_each_months_notices(patrol):
+    """After a month without a sweep only the latest month's notice came: November's unchecked
+    facility was never told (found by a probe)."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    register(patrol, "EXT-1")
+    assert patrol.sweep_fire_checks(clock.parse_iso("2027-01-02T02:00:00Z")) == 2
+    assert sorted(e["data"]["period"] for e in patrol.outbox.of_type("fire_check_overdue")) == ["2026-11", "2026-12"]
+    assert patrol.sweep_fire_checks(clock.parse_iso("2027-01-02T03:00:00Z")) == 0
 
 
 def test_the_grace_days_are_the_estates_setting(patrol):
@@ -567,7 +578,9 @@ def test_a_check_within_the_grace_days_counts_for_the_month_it_was_due(patrol):
     assert inspect(patrol, two)["period"] == "2026-12"  # November has its check: December's
     assert inspect(patrol, one)["period"] == "2026-12"  # a second check of FE-1: December's
     clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))  # November's deadline has passed
-    assert patrol.sweep_fire_checks(clock.now()) == 0  # nothing of November is unchecked
+    patrol.sweep_fire_checks(clock.now())
+    raised = [e["data"]["period"] for e in patrol.outbox.of_type("fire_check_overdue")]
+    assert raised == ["2026-10", "2026-10"]  # nothing of November is unchecked (October had no checks)
     assert unchecked(patrol, "2026-11") == []
 
 
