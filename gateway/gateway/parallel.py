@@ -28,23 +28,17 @@ class Fanout:
         self._pool = ThreadPoolExecutor(max_workers=config.env_int("GATEWAY_THREADS", 16) * services,
                                         thread_name_prefix=name)
 
+    def submit(self, call):
+        """``call`` run in the pool within the request's trace: its future."""
+        return self._pool.submit(tracing.carried(call))
+
     def ask(self, calls, call_timeout):
         """``(answers, errors)``: ``{name: what calls[name]() returned}`` and ``{name: the
         exception it raised}``, each call run in the pool within the request's trace; a call not
         answered ``call_timeout`` (+ the margin) seconds after this began is a
         ``ServiceUnavailable`` in ``errors``."""
         deadline = time.monotonic() + call_timeout + REPLY_MARGIN_SECONDS
-        futures = {name: self._pool.submit(tracing.carried(call)) for name, call in calls.items()}
-        answers, errors = {}, {}
-        for name, future in futures.items():
-            try:
-                answers[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except FutureTimeout:
-                future.cancel()  # not started yet: it never will be
-                errors[name] = ServiceUnavailable(f"{name} did not answer within {call_timeout:g} s")
-            except Exception as error:  # the call's own: the caller decides what it means
-                errors[name] = error
-        return answers, errors
+        return wait({name: self.submit(call) for name, call in calls.items()}, deadline, call_timeout)
 
     def ask_services(self, calls, call_timeout):
         """``(answers, [services that did not answer])`` for ``calls`` (``{service: function}``):
@@ -55,3 +49,20 @@ class Fanout:
             if not isinstance(error, DomainError) or error.status < 500:
                 raise error
         return answers, sorted(errors)
+
+
+def wait(futures, deadline, call_timeout, cancel=True):
+    """``(answers, errors)`` of ``futures`` (``{name: future}``) by ``deadline`` (monotonic); one
+    not done by then is a ``ServiceUnavailable``, and cancelled if it has not started (unless
+    ``cancel`` is false: another request waits for it too)."""
+    answers, errors = {}, {}
+    for name, future in futures.items():
+        try:
+            answers[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            if cancel:
+                future.cancel()  # not started yet: it never will be
+            errors[name] = ServiceUnavailable(f"{name} did not answer within {call_timeout:g} s")
+        except Exception as error:  # the call's own: the caller decides what it means
+            errors[name] = error
+    return answers, errors

@@ -206,6 +206,7 @@ def app():
 def rpc(app):
     fake = FakeRpc()
     app.extensions["estate_ops"].rpc = fake
+    app.extensions["kpi_cache"].clear()  # figures kept from another test's services
     return fake
 
 

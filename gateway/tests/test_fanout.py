@@ -190,3 +190,88 @@ def test_staff_turnover_counts_deactivations_and_the_table_shows_operator_wide_t
     body = contract.check(client.application, client.get(f"/api/v1/kpis?period={period}",
                                                           headers=bearer(admin_token)), 200)
     assert body["totals"]["staff_turnover"]["numerator"] == 0  # back again: never left
+
+
+# -- the view of every estate at a thousand estates (kpi_cache) ----------------------------------
+
+def many_estates(rpc, count):
+    ids = [f"E{n:04d}" for n in range(count)]
+    rpc.answer("archive", "list_estates", {"items": [
+        {"id": e, "estate_id": e, "code": e, "name": f"Estate {e}", "address": "1",
+         "created_at": "2026-01-01T00:00:00.000Z", "version": 1} for e in ids], "next_cursor": None})
+    return ids
+
+
+def counting_kpis(rpc, services, calls, hold=None):
+    """Every service's ``kpis``: one KPI per estate; each call's estate ids kept in ``calls``."""
+    def answer(call):
+        calls.append((call.service, tuple(call.payload["estate_ids"])))
+        if hold is not None:
+            hold.wait(5)
+        return {"period": call.payload["period"],
+                "estates": {e: {f"{call.service}_kpi": kpi(1, 2)} for e in call.payload["estate_ids"]}}
+    for service in services:
+        rpc.answer(service, "kpis", answer)
+
+
+def test_many_estates_are_asked_in_parts_and_their_figures_kept_a_minute(client, rpc, contract, admin_token,
+                                                                         kpi_services):
+    """At 1,000 estates one call per service ran past the RPC timeout as soon as a few pages were
+    asked at once (found by a probe): parts of 100 are asked at once, and the figures kept."""
+    ids = many_estates(rpc, 250)
+    calls = []
+    counting_kpis(rpc, kpi_services, calls)
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)),
+                          200)
+    assert len(body["estates"]) == 250 and body["unavailable"] == []
+    assert body["estates"][249]["kpis"]["finance_kpi"] == kpi(1, 2)
+    assert sorted((service, len(part)) for service, part in calls) == sorted(
+        (service, size) for service in kpi_services for size in (100, 100, 50))
+    assert sorted(e for service, part in calls if service == "finance" for e in part) == ids
+    first_as_of = body["as_of"]
+    again = client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)).get_json()
+    assert len(calls) == 6 and again["estates"] == body["estates"] and again["as_of"] == first_as_of  # kept
+    client.get("/api/v1/kpis?period=2026-10", headers=bearer(admin_token))
+    assert len(calls) == 12  # another period is asked
+
+
+def test_pages_asked_at_once_make_one_set_of_calls(client, rpc, admin_token, kpi_services):
+    many_estates(rpc, 150)
+    calls, hold = [], threading.Event()
+    counting_kpis(rpc, kpi_services, calls, hold)
+    pages = []
+
+    def page():
+        pages.append(client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)).get_json())
+    readers = [threading.Thread(target=page) for _ in range(5)]
+    for reader in readers:
+        reader.start()
+    time.sleep(0.3)  # every page is waiting for the same calls
+    hold.set()
+    for reader in readers:
+        reader.join(10)
+    assert len(pages) == 5 and all(len(p["estates"]) == 150 and p["unavailable"] == [] for p in pages)
+    assert len(calls) == 2 * len(kpi_services)  # two parts per service, once
+
+
+def test_a_part_a_service_does_not_answer_names_it_and_is_asked_again(client, rpc, contract, admin_token,
+                                                                     kpi_services):
+    ids = many_estates(rpc, 150)
+    calls = []
+    counting_kpis(rpc, ["customer_service"], calls)
+
+    def finance(call):
+        if ids[120] in call.payload["estate_ids"]:
+            raise ServiceUnavailable("finance did not answer within 2 s")
+        return {"period": "2026-11", "estates": {e: {"collection_rate": kpi(1, 1)} for e in call.payload["estate_ids"]}}
+    rpc.answer("finance", "kpis", finance)
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)),
+                          200)
+    assert body["unavailable"] == ["finance"]
+    rows = {row["estate_id"]: row["kpis"] for row in body["estates"]}
+    assert "collection_rate" in rows[ids[0]] and "collection_rate" not in rows[ids[120]]
+    assert "customer_service_kpi" in rows[ids[120]]
+    rpc.answer("finance", "kpis", kpi_answers({"finance": {}}))
+    again = client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)).get_json()
+    assert again["unavailable"] == []  # the part not kept is asked again; the rest is kept
+    assert [c for c in calls if c[0] == "customer_service"] == calls  # customer service asked once: kept

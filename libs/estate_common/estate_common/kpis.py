@@ -5,6 +5,7 @@ A KPI shows its numerator and denominator so that a manager can check it; its va
 null ("no data") when there is nothing to divide by, never 0 or 100 %, and for a period that
 has not begun on the estate's calendar (``not_begun``).
 """
+import time
 from decimal import Decimal
 
 from . import calendar, clock
@@ -55,11 +56,17 @@ def month_bounds(period, tz):
 def per_estate(caller, period, estate_ids, estate_kpis):
     """A service's KPI answer: ``{"period", "estates": {estate_id: estate_kpis(estate_id)}}``.
 
-    Each estate is checked against the caller's estates (403) before anything of it is read."""
+    Each estate is checked against the caller's estates (403) before anything of it is read.
+
+    Between estates the worker lets the service's other calls run (``time.sleep(0)``: under
+    eventlet, a switch of green threads). On the embedded store reading is no I/O, so a hundred
+    estates' figures held every other call of the service, a household's page among them, for
+    a second or more (found by a probe at 1,000 estates)."""
     estates = {}
     for estate_id in estate_ids:
         caller.require_estate(estate_id)
         estates[estate_id] = estate_kpis(estate_id)
+        time.sleep(0)
     return {"period": period, "estates": estates}
 
 
