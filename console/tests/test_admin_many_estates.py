@@ -83,3 +83,41 @@ def test_the_estates_page_is_searched(client, fake):
     [asked] = [c for c in fake.calls if c["path"] == "/api/v1/estates" and c["params"].get("q")]
     assert asked["params"]["q"] == "E0377"
     assert "Estate 0377" in page and "Estate 0001" not in page
+
+
+def kpi_table(count):
+    """The view of every estate: collection rates 0.01 .. count/100 (one estate no data), valid
+    complaint rates the other way round."""
+    rows = []
+    for n in range(1, count + 1):
+        rate = None if n == 7 else round(n / (count + 1), 4)
+        rows.append({"estate_id": f"est_{n:04d}", "code": f"E{n:04d}", "name": f"Estate {n:04d}", "kpis": {
+            "collection_rate": {"numerator": n, "denominator": count + 1, "value": rate, "unit": "ratio"},
+            "valid_complaint_rate": {"numerator": n, "denominator": 100, "value": n / 100, "unit": "ratio"}}})
+    totals = {"collection_rate": {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"},
+              "valid_complaint_rate": {"numerator": 1, "denominator": 100, "value": 0.01, "unit": "ratio"}}
+    return {"period": "2026-11", "unavailable": [], "estates": rows, "totals": totals,
+            "as_of": "2026-11-23T02:00:00.000Z"}
+
+
+def bars(page, chart):
+    """The estates of a chart's bars, in order."""
+    start = page.index(f'aria-label="{chart}"')
+    return re.findall(r"<title>([^<:]+):", page[start:page.index("</svg>", start)])
+
+
+def test_the_dashboard_of_many_estates_shows_each_kpis_weakest_and_finds_any(client, fake):
+    """At 1,000 estates it was 24 charts of 1,000 bars: 10 MB and 200,000 px tall (a probe)."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/kpis", kpi_table(300))
+    page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert bars(page, "Collection rate")[:3] == ["Estate 0001", "Estate 0002", "Estate 0003"]
+    assert len(bars(page, "Collection rate")) == 13 and bars(page, "Collection rate")[-1] == "Operator-wide"
+    assert "Estate 0007" not in bars(page, "Collection rate")  # no data: after the weakest
+    assert bars(page, "Valid complaint rate")[0] == "Estate 0300"  # the higher the worse
+    assert "its 12 weakest estates (of 300)" in page and "all=1" in page and len(page) < 200_000
+    assert "Figures computed at" in page
+    found = client.get("/manager/kpis?period=2026-11&q=e0250", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert bars(found, "Collection rate") == ["Estate 0250", "Operator-wide"]
+    every = client.get("/manager/kpis?period=2026-11&all=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert len(bars(every, "Collection rate")) == 301

@@ -19,6 +19,14 @@ BAR_WIDTH = 190
 BAR_HEIGHT = 18
 BAR_GAP = 6
 LABEL_WIDTH = 110
+# Past this many estates a chart shows the weakest this many (the lowest values: those that need
+# a look) and the operator-wide bar; ``?all=1`` shows every estate, ``?q=`` finds some by name or
+# code. At 1,000 estates the page was 24 charts of 1,000 bars: 10 MB, 200,000 px tall (a probe).
+CHART_ESTATES = 12
+# the KPIs where a higher value is the worse one: their weakest estates are the highest
+LOWER_IS_BETTER = frozenset({"valid_complaint_rate", "major_safety_incidents", "major_incidents",
+                             "major_safety_incidents_per_1000_households", "staff_turnover",
+                             "operating_cost_control"})
 
 
 def this_month():
@@ -32,6 +40,9 @@ def dashboard():
     if not PERIOD.match(period):
         period = this_month()
     scope = request.args.get("scope", "all")
+    q = request.args.get("q", "").strip()[:100]
+    show_all = request.args.get("all") == "1"
+    operator_wide, count, as_of = None, 1, None
     if scope == "estate" and g.user.estate_id:
         answer = g.api.get(g.api.estate(g.user.estate_id, "kpis"), period=period)
         rows = [{"name": common.session_estate_name(), "kpis": answer.get("kpis", {})}]
@@ -39,12 +50,21 @@ def dashboard():
         scope = "all"
         answer = g.api.get("/api/v1/kpis", period=period)
         rows = [{"name": row.get("name") or row.get("code"), "kpis": row.get("kpis", {})}
-                for row in answer.get("estates", [])]
-        if answer.get("totals") and len(rows) > 1:  # the operator-wide rate, next to the estates
-            rows.append({"name": i18n.translate("kpi.operator_wide"), "kpis": answer["totals"]})
-    charts = charts_of(rows)
-    return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts,
-                           unavailable=answer.get("unavailable", []), estates=[r["name"] for r in rows])
+                for row in answer.get("estates", []) if _found(row, q)]
+        count, as_of = len(answer.get("estates", [])), answer.get("as_of")
+        if answer.get("totals") and count > 1:  # the operator-wide rate, next to the estates
+            operator_wide = {"name": i18n.translate("kpi.operator_wide"), "kpis": answer["totals"]}
+    limit = None if show_all or len(rows) <= CHART_ESTATES else CHART_ESTATES
+    charts = charts_of(rows, limit, operator_wide)
+    return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
+                           show_all=show_all, limit=limit, shown_count=len(rows), count=count, as_of=as_of,
+                           unavailable=answer.get("unavailable", []))
+
+
+def _found(row, q):
+    """Whether a row of the view of every estate is one ``q`` asks for (its name or code holds it)."""
+    wanted = q.casefold()
+    return not wanted or any(wanted in (row.get(key) or "").casefold() for key in ("name", "code"))
 
 
 def this_quarter():
@@ -106,16 +126,23 @@ def rectification_action_done(plan_id, n):
                                 back, "rect.done")
 
 
-def charts_of(rows):
-    """One chart per KPI: a bar per estate, scaled to 100 % (ratios) or to the largest value."""
-    names = sorted({name for row in rows for name in row["kpis"]})
+def charts_of(rows, limit=None, operator_wide=None):
+    """One chart per KPI: a bar per estate, scaled to 100 % (ratios) or to the largest value;
+    with ``limit``, the ``limit`` weakest estates (the lowest values, or the highest of a KPI in
+    ``LOWER_IS_BETTER``; no data after them), in that order; ``operator_wide`` (a row) last."""
+    everyone = rows + ([operator_wide] if operator_wide else [])
+    names = sorted({name for row in everyone for name in row["kpis"]})
     charts = []
     for name in names:
         bars = []
-        values = [row["kpis"].get(name, {}).get("value") for row in rows]
-        unit = next((row["kpis"][name].get("unit") for row in rows if name in row["kpis"]), "ratio")
+        shown = rows
+        if limit is not None:
+            shown = sorted(rows, key=lambda row: _weakest_first(name, row["kpis"].get(name, {}).get("value")))[:limit]
+        shown = shown + ([operator_wide] if operator_wide else [])
+        values = [row["kpis"].get(name, {}).get("value") for row in shown]
+        unit = next((row["kpis"][name].get("unit") for row in everyone if name in row["kpis"]), "ratio")
         top = 1.0 if unit == "ratio" else max([v for v in values if v is not None] or [0]) or 1.0
-        for index, row in enumerate(rows):
+        for index, row in enumerate(shown):
             kpi = row["kpis"].get(name) or {}
             value = kpi.get("value")
             width = 0 if value is None else max(1, round(BAR_WIDTH * min(value / top, 1.0)))
@@ -127,9 +154,16 @@ def charts_of(rows):
                 "no_data": value is None,
             })
         charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
-                       "height": len(rows) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
+                       "height": len(shown) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
                        "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH})
     return charts
+
+
+def _weakest_first(name, value):
+    """The sort key of an estate's value of the KPI ``name``: the weakest first, no data last."""
+    if value is None:
+        return (True, 0)
+    return (False, -value if name in LOWER_IS_BETTER else value)
 
 
 def _title(name):
