@@ -57,6 +57,16 @@ def drop_retired(db, names):
         db.drop_collection(name)
 
 
+def drop_retired_indexes(db, retired):
+    """Drop indexes an older version made and this one replaced (``{collection: [index name]}``;
+    a no-op once gone): every write would keep them up for nothing."""
+    for collection, names in retired.items():
+        present = db[collection].index_information()
+        for name in names:
+            if name in present:
+                db[collection].drop_index(name)
+
+
 def public(doc):
     """A stored document as the outside sees it: ``_id`` → ``id``, internals dropped."""
     if doc is None:

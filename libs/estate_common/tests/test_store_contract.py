@@ -149,6 +149,17 @@ def test_indexes_are_declared_once_and_listed(db):
     assert info["by_estate"]["key"] == [("estate_id", 1), ("created_at", 1)]
 
 
+def test_an_index_a_newer_version_replaced_is_dropped_once(db):
+    """A retired index (``retired_indexes`` of a service) is dropped at start-up; a start-up
+    after that, or on a database that never had it, changes nothing."""
+    store.ensure_indexes(db, {"requests": [([("estate_id", 1), ("due_at", 1), ("answered_at", 1)], {}),
+                                           ([("estate_id", 1), ("answered_at", 1), ("due_at", 1)], {})]})
+    retired = {"requests": ["estate_id_1_due_at_1_answered_at_1"], "never_made": ["estate_id_1_x_1"]}
+    store.drop_retired_indexes(db, retired)
+    store.drop_retired_indexes(db, retired)
+    assert set(db.requests.index_information()) == {"_id_", "estate_id_1_answered_at_1_due_at_1"}
+
+
 def test_a_ttl_index_removes_documents_whose_date_has_passed(db, request):
     """``expireAfterSeconds`` on a date field (retention of jobs, idempotency and login records).
     MongoDB's own monitor removes them within a minute of server time, which the suite cannot

@@ -18,7 +18,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
                       CountsClosedRecords, ServiceBase):
     name = "customer_service"
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
-    indexes = store.INDEXES
+    indexes, retired_indexes = store.INDEXES, store.RETIRED_INDEXES
     settings_defaults, settings_maxima, settings_ordered = DEFAULTS, MAXIMA, ORDERED
     job_runners = export_runners(exports.COLUMNS)
 
