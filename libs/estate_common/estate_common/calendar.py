@@ -87,6 +87,21 @@ def at_local(day, hh_mm, tz):
     return _utc(datetime.combine(_date(day), time(hours, minutes), zone(tz)))
 
 
+def wall_clock_series(day, hh_mm, step, count, tz):
+    """The UTC instants of ``count`` wall-clock times ``step`` apart from ``hh_mm`` on the local
+    ``day``: what a printed schedule says (22:00, 23:00, ... 03:00 is 03:00 on the night the clocks
+    go back, not 02:00 a second time). A time the clock skips is read as ``at_local`` reads it;
+    one it would then give twice is given once."""
+    hours, minutes = (int(part) for part in hh_mm.split(":"))
+    first = datetime.combine(_date(day), time(hours, minutes), zone(tz))
+    series = []
+    for k in range(count):
+        instant = _utc(first + step * k)  # aware + timedelta: wall-clock arithmetic in the zone
+        if instant not in series:
+            series.append(instant)
+    return series
+
+
 def day_start(day, tz):
     """The first instant (UTC) of the local ``day`` (a date or ``YYYY-MM-DD``)."""
     return _utc(datetime.combine(_date(day), time(0), zone(tz)))

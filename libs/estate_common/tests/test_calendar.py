@@ -199,3 +199,19 @@ def test_a_lists_window_has_its_bounds_and_refuses_a_to_before_its_from():
         with pytest.raises(InvalidInput) as refused:
             calendar.filter_window(reversed_window, tz)
         assert refused.value.errors == [{"field": "filters.to", "message": "must not be below from"}]
+
+
+def test_a_wall_clock_series_follows_the_clock_across_a_dst_change():
+    """A patrol plan's hourly rounds from 22:00: the night Berlin's clocks go back (25 October
+    2026, 03:00 CEST -> 02:00 CET) the sixth is 03:00 CET, as the printed schedule says, not 02:00
+    CET (found by a probe); the night they go forward 02:00 does not exist and is given once."""
+    hourly = timedelta(hours=1)
+    back = calendar.wall_clock_series("2026-10-24", "22:00", hourly, 6, "Europe/Berlin")
+    assert [t.strftime("%H:%M") for t in back] == ["20:00", "21:00", "22:00", "23:00", "00:00", "02:00"]
+    assert [calendar.local(t, "Europe/Berlin").strftime("%H:%M") for t in back] == [
+        "22:00", "23:00", "00:00", "01:00", "02:00", "03:00"]
+    forward = calendar.wall_clock_series("2026-03-28", "23:00", hourly, 5, "Europe/Berlin")
+    assert [calendar.local(t, "Europe/Berlin").strftime("%H:%M") for t in forward] == [
+        "23:00", "00:00", "01:00", "03:00"]  # 02:00 is read as 03:00, given once
+    assert calendar.wall_clock_series("2026-11-23", "22:00", hourly, 3, "Asia/Shanghai")[0].isoformat() == \
+        "2026-11-23T14:00:00+00:00"

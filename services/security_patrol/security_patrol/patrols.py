@@ -13,7 +13,7 @@ Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock, ids, transitions
+from estate_common import calendar, clock, ids, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import localtime, roster
@@ -95,9 +95,10 @@ def plan_slots(plan, day, rules):
     23rd's night was refused and the next night's guard taken (found by a probe)."""
     if plan["shift"] == "night" and int(plan["start_time"][:2]) < roster.NIGHT_HANDOVER_BEFORE_HOUR:
         day = day + timedelta(days=1)
-    first = localtime.at_local(day, plan["start_time"], rules)
-    step = timedelta(minutes=plan["interval_minutes"] or 0)
-    slots = [first + step * k for k in range(plan["rounds"])]
+    # on the wall clock, as the guards' schedule: the night the clocks go back, the hourly rounds
+    # from 22:00 were 22:00 ... 02:00 and 02:00 again, and the 03:00 round an hour late (a probe)
+    slots = calendar.wall_clock_series(day, plan["start_time"], timedelta(minutes=plan["interval_minutes"] or 0),
+                                       plan["rounds"], rules["timezone"])
     if plan.get("stopped_at"):
         stopped = clock.parse_iso(plan["stopped_at"])
         slots = [slot for slot in slots if slot < stopped]

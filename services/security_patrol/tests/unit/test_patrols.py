@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from estate_common import clock
+from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict
 from security_patrol import patrols
 from security_patrol.rules import DEFAULTS
@@ -50,6 +50,15 @@ def test_plan_slots_are_on_the_estates_clock():
     # a plan at 22:00 in Berlin: 21:00 UTC in winter, 20:00 UTC in summer
     assert patrols.plan_slots(plan(), date(2026, 11, 23), dict(RULES, timezone="Europe/Berlin"))[0].hour == 21
     assert patrols.plan_slots(plan(), date(2026, 7, 23), dict(RULES, timezone="Europe/Berlin"))[0].hour == 20
+
+
+def test_the_rounds_follow_the_wall_clock_the_night_the_clocks_go_back():
+    """Spaced in elapsed time, the hourly rounds from 22:00 were 22:00 ... 02:00, 02:00 again: a
+    guard walking the 03:00 of the schedule was an hour late (found by a probe)."""
+    berlin = dict(RULES, timezone="Europe/Berlin")
+    slots = patrols.plan_slots(plan(rounds=6, interval_minutes=60), date(2026, 10, 24), berlin)
+    assert [s.astimezone(calendar.zone("Europe/Berlin")).strftime("%H:%M") for s in slots] == [
+        "22:00", "23:00", "00:00", "01:00", "02:00", "03:00"]
 
 
 def test_a_round_is_due_at_the_nearest_slot_even_across_midnight():
