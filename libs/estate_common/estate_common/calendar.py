@@ -138,8 +138,11 @@ def month_end(period, tz):
     return month_start(add_months(period, 1), tz)
 
 
+@lru_cache(maxsize=4096)
 def month_window(period, tz):
-    """``(start, end)`` UTC datetimes of the local month: ``[start, end)``."""
+    """``(start, end)`` UTC datetimes of the local month: ``[start, end)``. Kept (a pure function
+    of its arguments, its answer immutable): a year's KPIs at 1,000 estates asked it 12,000 times,
+    a third of the security service's time (found by profiling)."""
     return month_start(period, tz), month_end(period, tz)
 
 
