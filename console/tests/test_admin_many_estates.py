@@ -112,12 +112,12 @@ def test_the_dashboard_of_many_estates_shows_each_kpis_weakest_and_finds_any(cli
     fake.on("GET", r"/api/v1/kpis", kpi_table(300))
     page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert bars(page, "Collection rate")[:3] == ["Estate 0001", "Estate 0002", "Estate 0003"]
-    assert len(bars(page, "Collection rate")) == 13 and bars(page, "Collection rate")[-1] == "Operator-wide"
+    assert len(bars(page, "Collection rate")) == 13 and bars(page, "Collection rate")[-1] == "Total, every estate in scope"
     assert "Estate 0007" not in bars(page, "Collection rate")  # no data: after the weakest
     assert bars(page, "Valid complaint rate")[0] == "Estate 0300"  # the higher the worse
     assert "its 12 weakest estates (of 300)" in page and "all=1" in page and len(page) < 200_000
     assert "Figures computed at" in page
     found = client.get("/manager/kpis?period=2026-11&q=e0250", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert bars(found, "Collection rate") == ["Estate 0250", "Operator-wide"]
+    assert bars(found, "Collection rate") == ["Estate 0250", "Total, every estate in scope"]
     every = client.get("/manager/kpis?period=2026-11&all=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert len(bars(every, "Collection rate")) == 301

@@ -471,7 +471,7 @@ def test_the_kpi_dashboard_shows_the_operator_wide_rate_next_to_the_estates_for_
          "kpis": {"staff_turnover": {"numerator": 0, "denominator": 2.5, "value": 0.0, "unit": "ratio"}}}],
         "totals": {"staff_turnover": turnover}})
     page = client.get("/manager/kpis?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Staff turnover" in page and "<title>Operator-wide: 1 / 4.50</title>" in page
+    assert "Staff turnover" in page and "<title>Total, every estate in scope: 1 / 4.50</title>" in page
     assert fake.calls[-1]["params"] == {"period": "2026-Q4"}
 
 

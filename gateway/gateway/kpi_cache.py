@@ -21,6 +21,7 @@ afresh.
 
 Per gateway process (its threads share it); nothing of it is kept elsewhere.
 """
+import logging
 import threading
 import time
 
@@ -28,6 +29,8 @@ from estate_common import clock, config
 from estate_common.errors import DomainError
 
 from .parallel import REPLY_MARGIN_SECONDS, wait
+
+log = logging.getLogger(__name__)
 
 KEEP_SECONDS = config.env_float("KPI_CACHE_SECONDS", 60.0)
 ESTATES_PER_CALL = max(1, config.env_int("KPI_ESTATES_PER_CALL", 100))
@@ -66,6 +69,8 @@ class KpiCache:
         for error in errors.values():
             if not isinstance(error, DomainError) or error.status < 500:
                 raise error
+        for (service, part), error in sorted(errors.items()):
+            log.warning("KPIs of %d estates left out: %s (%s)", len(part), service, error)
         for (_, _part), (at, figures) in sorted(answers.items()):
             for estate_id, kpis in figures.items():
                 merged.setdefault(estate_id, {}).update(kpis)
