@@ -1341,6 +1341,8 @@ _MESSAGES = {
     "reg.approve": ("批准", "Approve"),
     "reg.reject": ("驳回", "Reject"),
     "reg.planned_dates": ("计划日期", "Planned dates"),
+    "reg.checks_recorded": ("已做检查", "Checks made"),
+    "reg.missed_dates": ("未按期检查的日期", "Dates missed"),
     "reg.plan_id": ("计划编号", "Plan id"),
     "reg.checked_at": ("检查时间", "Checked at"),
     "reg.records_checked": ("检查份数", "Records checked"),

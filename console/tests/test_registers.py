@@ -281,10 +281,12 @@ def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, docum
 
 def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("archivist",))
-    plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-31"], "notes": ""}
+    plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-31"], "notes": "",
+            "checks_recorded": 0, "missed_dates": ["2026-06-30"]}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans", {"items": [plan], "next_cursor": None})
     page = client.get("/archive/check-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Record a check" in page and 'action="/archive/check-plans/acp_1/check"' in page
+    assert "Dates missed" in page and "Checks made" in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/checks", (201, {"id": "ack_1"}))
     client.post("/archive/check-plans/acp_1/check", data={
         "csrf_token": csrf_of(client), "checked_at": "2026-12-31T10:00", "records_checked": "120",

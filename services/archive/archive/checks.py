@@ -40,6 +40,20 @@ def new_plan(estate_id, data, now, actor, rules):
     }
 
 
+def plan_view(plan, checked_at, now, rules):
+    """The plan with how far it is kept: ``checks_recorded`` (the plan's checks) and
+    ``missed_dates``, each planned date that has passed (the estate's day) with fewer checks
+    made by its end than the dates planned up to it: the k-th date promises k checks by then.
+    A plan showed its dates only, so a date that passed without a check was flagged nowhere
+    (found by a probe). ``checked_at``: the plan's checks' moments (ISO)."""
+    tz = rules["timezone"]
+    days = sorted(calendar.local_date(clock.parse_iso(at), tz).isoformat() for at in checked_at)
+    today = calendar.local_date(now, tz).isoformat()
+    missed = [day for k, day in enumerate(plan["planned_dates"], start=1)
+              if day < today and sum(1 for checked in days if checked <= day) < k]
+    return {**plan, "checks_recorded": len(days), "missed_dates": missed}
+
+
 def new_check(check_id, estate_id, plan, data, now, actor, rules):
     """A check of the plan's year: the estate's year (its timezone), as the KPI counts it."""
     checked_at = clock.parse_iso(data["checked_at"])

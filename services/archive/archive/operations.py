@@ -486,12 +486,18 @@ def create_check_plan(db, outbox, caller, estate_id, data):
     created = _create(db, outbox, "check_plans", estate_id, plan["_id"], lambda: (plan, [created_event]),
                       found=_taken(f"the estate has a check plan for {plan['year']} already", "data.year",
                                    "has a plan already"))
-    return public(created)
+    return _plan_view(db, estate_id, public(created))
 
 
 def list_check_plans(db, estate_id, filters, limit, cursor):
     filters = {k: int(v) if k == "year" else v for k, v in filters.items()}
-    return store.page(db, "check_plans", estate_id, filters, limit, cursor)
+    page = store.page(db, "check_plans", estate_id, filters, limit, cursor)
+    return dict(page, items=[_plan_view(db, estate_id, plan) for plan in page["items"]])
+
+
+def _plan_view(db, estate_id, plan):
+    return checks.plan_view(plan, store.checks_of_plan(db, estate_id, plan["id"]), clock.now(),
+                            store.rules_for(db, estate_id))
 
 
 def record_archive_check(db, outbox, caller, estate_id, data):

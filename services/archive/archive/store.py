@@ -31,7 +31,8 @@ INDEXES = {
     "change_log": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {})],
     "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
     "check_plans": [(PAGED, {})],
-    "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {})],
+    "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {}),
+                       ([("estate_id", 1), ("plan_id", 1)], {})],  # a plan's checks (checks.plan_view)
     # the services' counts of what they closed, per month (estate_common.closed_counts)
     "closed_reports": [([("estate_id", 1), ("period", 1)], {})],
     "handovers": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("outcome", 1)], {}),
@@ -296,6 +297,12 @@ def closed_present(db, estate_id, start, end, event_types):
     return {event_type: db.records.count_documents({"estate_id": estate_id, "event_type": event_type,
                                                     "occurred_at": window})
             for event_type in event_types}
+
+
+def checks_of_plan(db, estate_id, plan_id):
+    """The moments of a check plan's checks (ISO)."""
+    return [c["checked_at"] for c in db.archive_checks.find({"estate_id": estate_id, "plan_id": plan_id},
+                                                             {"checked_at": 1})]
 
 
 def kpi_facts(db, estate_id, start, end, year_start, closing_events):

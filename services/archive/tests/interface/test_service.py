@@ -629,6 +629,30 @@ def test_archive_checks_are_planned_twice_a_year_and_give_the_completeness(archi
     assert {c["actor"] for c in logged} == {"li"}
 
 
+def test_a_planned_check_date_that_passes_without_its_check_is_shown_missed(archive, estate):
+    """A plan showed its dates only: a date that passed without a check was flagged nowhere (a
+    probe). The k-th date promises k checks by its end, on the estate's days."""
+    clock.freeze(clock.parse_iso("2026-03-01T02:00:00Z"))
+    as_role(archive, "li", "archivist", estate)
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2026, "planned_dates": ["2026-01-15", "2026-06-30", "2026-11-30"]}})
+    assert (plan["checks_recorded"], plan["missed_dates"]) == (0, ["2026-01-15"])  # made late: January passed
+
+    def shown():
+        [listed] = archive.list_check_plans({"estate_id": estate["id"], "filters": {}})["items"]
+        return listed["checks_recorded"], listed["missed_dates"]
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2026-02-27T02:00:00Z", "records_checked": 10, "records_complete": 10}})
+    assert shown() == (1, ["2026-01-15"])  # done late: January's date was still missed
+    clock.freeze(clock.parse_iso("2026-06-30T15:59:00Z"))  # 23:59 on 30 June in the estate: still due today
+    assert shown() == (1, ["2026-01-15"])
+    clock.freeze(clock.parse_iso("2026-06-30T16:00:00Z"))  # 1 July began: the second check was due
+    assert shown() == (1, ["2026-01-15", "2026-06-30"])
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2026-06-30T15:00:00Z", "records_checked": 5, "records_complete": 5}})
+    assert shown() == (2, ["2026-01-15"])  # 23:00 on 30 June: on its day
+
+
 def test_personal_data_never_reaches_the_logs(archive, estate, caplog):
     caplog.set_level(logging.DEBUG)
     archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
