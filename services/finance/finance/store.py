@@ -427,8 +427,10 @@ def _found_by_household_or_estate(db, collection, query, estate_id=None, househo
 def half_done_payments(db, estate_id=None, household_id=None):
     """Payments and reversals whose writes stopped half-way (a crash), oldest first: of one
     household, or of every estate that finance knows (the timer)."""
-    found = _found_by_household_or_estate(db, "payments", {"status": {"$in": list(HALF_DONE)}}, estate_id,
-                                          household_id)
+    # one equality a status: the embedded store serves an index's equalities only, and "$in" had
+    # the timer walk every payment of every estate each 30 s (43 ms at 20,000 payments; a probe)
+    found = [payment for status in HALF_DONE
+             for payment in _found_by_household_or_estate(db, "payments", {"status": status}, estate_id, household_id)]
     return sorted(found, key=lambda p: (p["created_at"], p["_id"]))
 
 
