@@ -11,8 +11,9 @@ list was a 503; found by a probe). So, per service and period:
   caller's scope decide which estates are shown);
 - the estates not kept are asked in calls of ``KPI_ESTATES_PER_CALL`` (100) estates, each within
   the RPC timeout, all at once (the service's workers and replicas share them);
-- a call under way for the same service, period and estates is waited for, not made again: ten
-  identical pages make one set of calls.
+- an estate whose call is under way (another page's, whatever its scope) is waited for, not
+  asked again: ten pages at once make one set of calls, and an admin's and a manager's pages
+  share the estates they have in common. Only this caller's estates are taken from an answer.
 
 A service that did not answer a part of the estates is named in ``unavailable`` and its figures
 of those estates are left out, as a service that answers nothing. The view's ``as_of`` is when
@@ -41,39 +42,48 @@ class KpiCache:
         self._fan = fan
         self._keep = keep_seconds
         self._per_call = per_call
-        self._kept = {}  # (service, period, estate_id) -> (monotonic when computed, as ISO, figures)
-        self._asking = {}  # (service, period, estate ids of the call) -> its future
-        self._lock = threading.Lock()
+        self._kept = {}  # (service, period, estate_id) -> (monotonic when asked, as ISO, figures)
+        self._under_way = {}  # (service, period, estate_id) -> (the call's estate ids, its future)
+        # reentrant: a call that ended before its done-callback was added runs it at once, in the
+        # thread that holds the lock while it adds calls
+        self._lock = threading.RLock()
 
     def collect(self, ask, services, period, estate_ids, call_timeout):
         """``(merged, unavailable, as_of)``: ``{estate_id: {kpi: value}}`` of ``estate_ids`` from
         every one of ``services``, the services that did not answer (some or all of the estates),
         and when the oldest figures shown were computed. ``ask(service, estate_ids)`` makes one
-        call (the service's ``kpis``); a 4xx it raises is raised."""
+        call (the service's ``kpis``); a 4xx a call of this request raises is raised."""
         deadline = time.monotonic() + call_timeout + REPLY_MARGIN_SECONDS
         merged = {estate_id: {} for estate_id in estate_ids}
-        computed, futures = [], {}
+        computed, futures, own = [], {}, set()
         for service in services:
-            missing = []
-            for estate_id in estate_ids:
-                kept = self._fresh((service, period, estate_id))
-                if kept is None:
-                    missing.append(estate_id)
-                else:
-                    merged[estate_id].update(kept[2])
-                    computed.append(kept[1])
-            for start in range(0, len(missing), self._per_call):
-                part = tuple(missing[start:start + self._per_call])
-                futures[(service, part)] = self._asked(service, period, part, ask)
+            with self._lock:  # what is kept, what is under way and the new calls: one view
+                missing = []
+                for estate_id in estate_ids:
+                    key = (service, period, estate_id)
+                    kept = self._fresh(key)
+                    if kept is not None:
+                        merged[estate_id].update(kept[2])
+                        computed.append(kept[1])
+                    elif key in self._under_way:  # another page's call (of any scope) asks it now
+                        part, future = self._under_way[key]
+                        futures[(service, part)] = future
+                    else:
+                        missing.append(estate_id)
+                for first in range(0, len(missing), self._per_call):
+                    part = tuple(missing[first:first + self._per_call])
+                    futures[(service, part)] = self._ask_locked(service, period, part, ask)
+                    own.add((service, part))
         answers, errors = wait(futures, deadline, call_timeout, cancel=False)
-        for error in errors.values():
-            if not isinstance(error, DomainError) or error.status < 500:
-                raise error
+        for name, error in errors.items():
+            if name in own and (not isinstance(error, DomainError) or error.status < 500):
+                raise error  # this request's own refusal; another page's is that page's
         for (service, part), error in sorted(errors.items()):
             log.warning("KPIs of %d estates left out: %s (%s)", len(part), service, error)
         for (_, _part), (at, figures) in sorted(answers.items()):
             for estate_id, kpis in figures.items():
-                merged.setdefault(estate_id, {}).update(kpis)
+                if estate_id in merged:  # another page's call holds estates this caller may not see
+                    merged[estate_id].update(kpis)
             computed.append(at)
         return merged, sorted({service for service, _ in errors}), min(computed, default=clock.now_iso())
 
@@ -88,15 +98,12 @@ class KpiCache:
             return None
         return kept
 
-    def _asked(self, service, period, part, ask):
-        """The future of the call for ``part``: the one under way, or a new one."""
-        key = (service, period, part)
-        with self._lock:
-            future = self._asking.get(key)
-            if future is None:
-                future = self._fan.submit(lambda: self._call(ask, service, period, part))
-                self._asking[key] = future
-                future.add_done_callback(lambda _done: self._forget(key))
+    def _ask_locked(self, service, period, part, ask):
+        """A new call for ``part``, named under way for each of its estates until it ends."""
+        future = self._fan.submit(lambda: self._call(ask, service, period, part))
+        for estate_id in part:
+            self._under_way[(service, period, estate_id)] = (part, future)
+        future.add_done_callback(lambda _done: self._forget(service, period, part, future))
         return future
 
     def _call(self, ask, service, period, part):
@@ -111,9 +118,12 @@ class KpiCache:
                     self._kept[(service, period, estate_id)] = (started, at, kpis)
         return at, figures
 
-    def _forget(self, key):
+    def _forget(self, service, period, part, future):
         with self._lock:
-            self._asking.pop(key, None)
+            for estate_id in part:
+                key = (service, period, estate_id)
+                if self._under_way.get(key, (None, None))[1] is future:
+                    del self._under_way[key]
 
     def _drop_stale(self):
         now = time.monotonic()

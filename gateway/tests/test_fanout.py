@@ -275,3 +275,54 @@ def test_a_part_a_service_does_not_answer_names_it_and_is_asked_again(client, rp
     again = client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)).get_json()
     assert again["unavailable"] == []  # the part not kept is asked again; the rest is kept
     assert [c for c in calls if c[0] == "customer_service"] == calls  # customer service asked once: kept
+
+
+def test_an_admins_and_a_managers_pages_share_the_estates_they_have_in_common(client, rpc, admin_token,
+                                                                            accounts, kpi_services):
+    """Calls were shared only when two pages' estate lists were equal (found by a re-probe); a
+    caller is shown only its own estates from another page's call."""
+    ids = many_estates(rpc, 120)
+    manager = accounts.user("manager-120", ["manager"], ids[:60])
+    calls, hold = [], threading.Event()
+    counting_kpis(rpc, kpi_services, calls, hold)
+    pages = {}
+
+    def page(name, token):
+        pages[name] = client.get("/api/v1/kpis?period=2026-11", headers=bearer(token)).get_json()
+    admin = threading.Thread(target=page, args=("admin", admin_token))
+    admin.start()
+    time.sleep(0.3)  # the admin's calls are under way
+    rpc.answer("archive", "list_estates", {"items": [
+        {"id": e, "estate_id": e, "code": e, "name": f"Estate {e}", "address": "1",
+         "created_at": "2026-01-01T00:00:00.000Z", "version": 1} for e in ids[:60]], "next_cursor": None})
+    mine = threading.Thread(target=page, args=("manager", manager))
+    mine.start()
+    time.sleep(0.3)
+    hold.set()
+    admin.join(10)
+    mine.join(10)
+    assert len(pages["admin"]["estates"]) == 120 and len(pages["manager"]["estates"]) == 60
+    assert pages["manager"]["unavailable"] == [] and "finance_kpi" in pages["manager"]["estates"][59]["kpis"]
+    assert len(calls) == 2 * len(kpi_services)  # the admin's two parts a service, nothing more
+    assert {row["estate_id"] for row in pages["manager"]["estates"]} == set(ids[:60])
+
+
+def test_a_call_that_fails_at_once_does_not_hold_the_view(client, rpc, contract, admin_token, kpi_services,
+                                                        app, monkeypatch):
+    """With nothing kept, a call that raised before its callback was added ran the callback in the
+    thread holding the view's lock."""
+    monkeypatch.setattr(app.extensions["kpi_cache"], "_keep", 0)
+    many_estates(rpc, 30)
+    for service in kpi_services:
+        rpc.answer(service, "kpis", ServiceUnavailable(f"{service} did not answer within 2 s"))
+    answers = []
+
+    def pages():
+        for _ in range(3):
+            answers.append(client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)))
+    reader = threading.Thread(target=pages, daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "the view hung"
+    for response in answers:
+        assert contract.check(client.application, response, 200)["unavailable"] == sorted(kpi_services)
