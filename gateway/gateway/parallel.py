@@ -12,6 +12,8 @@ archive (healthy) waited 9.6 s behind them. So:
 - the answers are awaited until one deadline: the call's own timeout, from when the request
   asked, and a little more for a reply on its way. A call still queued then is cancelled, and
   its service counts as not answering (``ServiceUnavailable``, a 503 where the route needs it).
+  The KPI view's calls are not cancelled (``kpi_cache``): another page may be waiting for one,
+  and its answer is kept for the next; each ends within its own RPC timeout.
 """
 import time
 from concurrent.futures import ThreadPoolExecutor

@@ -17,7 +17,7 @@ import re
 
 import pymongo
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from . import config
 from .embedded_store import EmbeddedClient
@@ -64,7 +64,10 @@ def drop_retired_indexes(db, retired):
         present = db[collection].index_information()
         for name in names:
             if name in present:
-                db[collection].drop_index(name)
+                try:
+                    db[collection].drop_index(name)
+                except OperationFailure:  # another replica starting at the same time dropped it
+                    pass
 
 
 def public(doc):

@@ -403,3 +403,19 @@ def test_a_projection_of_top_level_fields_hands_out_copies(db):
     found["tags"].append("b")
     found["owner"]["name"] = "y"
     assert db.things.find_one({"_id": "t1"}, {"tags": 1, "owner": 1}) == {"_id": "t1", "tags": ["a"], "owner": {"name": "x"}}
+
+
+def test_a_retired_index_another_replica_dropped_meanwhile_is_no_failure(monkeypatch):
+    """Two replicas starting at once both saw the index; the second one's drop failed with
+    IndexNotFound and its start-up with it (found by review)."""
+    from pymongo.errors import OperationFailure
+    from estate_common.embedded_store import EmbeddedClient
+    db = EmbeddedClient()["replicas"]
+    collection = type(db.requests)
+    seen = {"_id_": {}, "estate_id_1_due_at_1": {}}
+    monkeypatch.setattr(collection, "index_information", lambda self: seen)
+
+    def dropped_by_the_other(self, name):
+        raise OperationFailure(f"index not found with name [{name}]", 27)
+    monkeypatch.setattr(collection, "drop_index", dropped_by_the_other)
+    store.drop_retired_indexes(db, {"requests": ["estate_id_1_due_at_1"]})  # no exception

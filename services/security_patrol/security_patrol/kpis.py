@@ -28,7 +28,8 @@ def counted_slots(plan, start, end, now, rules):
     """The slots of ``plan`` in [start, end) that are over by ``now`` and not older than the plan."""
     created = clock.parse_iso(plan["created_at"])
     over_after = timedelta(minutes=plan["expected_minutes"] + rules["patrol_late_tolerance_minutes"])
-    day, last = localtime.local_date(start, rules) - timedelta(days=1), localtime.local_date(end, rules)
+    # from two days before: a night plan's slots may lie up to two days after its day (plan_slots)
+    day, last = localtime.local_date(start, rules) - timedelta(days=2), localtime.local_date(end, rules)
     slots = []
     while day <= last:
         for slot in patrols.plan_slots(plan, day, rules):

@@ -128,7 +128,9 @@ def nearest_slot(plans, now, rules):
     tolerance = timedelta(minutes=rules["patrol_late_tolerance_minutes"])
     candidates = [(abs((slot - now).total_seconds()), slot, plan["_id"], plan, day)
                   for plan in plans
-                  for day in (today - timedelta(days=1), today, today + timedelta(days=1))
+                  # two days back: a night plan of the small hours walks the morning after its day,
+                  # and one starting late in the morning runs past the second midnight (a review)
+                  for day in (today - timedelta(days=2), today - timedelta(days=1), today, today + timedelta(days=1))
                   for slot in plan_slots(plan, day, rules)
                   if slot - tolerance <= now <= slot + timedelta(minutes=plan["expected_minutes"]) + tolerance]
     if not candidates:

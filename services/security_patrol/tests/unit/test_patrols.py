@@ -61,6 +61,16 @@ def test_the_rounds_follow_the_wall_clock_the_night_the_clocks_go_back():
         "22:00", "23:00", "00:00", "01:00", "02:00", "03:00"]
 
 
+def test_a_night_plan_of_the_late_morning_finds_its_slots_past_the_second_midnight():
+    """Its day is the night before, so its last rounds fall two days after it: nearest_slot looked
+    one day back only and called them unplanned (found by review)."""
+    late = plan(start_time="11:00", rounds=14, interval_minutes=60)
+    last = patrols.plan_slots(late, date(2026, 11, 20), RULES)[-1]
+    assert clock.to_iso(last) == "2026-11-21T16:00:00.000Z"  # 00:00 on the 22nd in the estate
+    found, slot, day = patrols.nearest_slot([late], last + timedelta(minutes=5), RULES)
+    assert (found["_id"], slot, day) == (late["_id"], last, date(2026, 11, 20))
+
+
 def test_a_round_is_due_at_the_nearest_slot_even_across_midnight():
     nightly = plan(start_time="23:00")
     after_midnight = datetime(2026, 11, 23, 16, 10, tzinfo=UTC)  # 00:10 local on the 24th
