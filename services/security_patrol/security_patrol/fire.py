@@ -134,10 +134,27 @@ def grace_period(now, rules):
 
 
 def in_ledger_during(equipment, period, rules):
-    """Whether the local month ``period`` owes the facility a check: registered before the month
-    ended and not retired before then (the store's ``in_ledger`` filter asks the same)."""
-    month_end, retired_at = clock.to_iso(localtime.month_window(period, rules)[1]), equipment.get("retired_at")
+    """Whether the local month ``period`` owes the facility a check (``owed_by``)."""
+    return owed_by(equipment, clock.to_iso(localtime.month_window(period, rules)[1]))
+
+
+def owed_by(equipment, month_end):
+    """Whether a month ending at ``month_end`` (ISO) owes the facility a check: registered before
+    the month ended and not retired before then (the store's ``in_ledger`` filter asks the same)."""
+    retired_at = equipment.get("retired_at")
     return equipment["created_at"] < month_end and (retired_at is None or retired_at >= month_end)
+
+
+def completion(ledger, months, checked):
+    """The fire-check completion's counts over ``months`` (``(month, its end ISO)``), each month's
+    facilities owed a check then and those of them checked in it, summed: ``ledger``, every
+    facility of the estate; ``checked``, the ids checked per month."""
+    owed = made = 0
+    for month, month_end in months:
+        due = [equipment["_id"] for equipment in ledger if owed_by(equipment, month_end)]
+        owed += len(due)
+        made += sum(1 for equipment_id in due if equipment_id in checked.get(month, ()))
+    return {"fire_ledger": owed, "fire_checked": made}
 
 
 def retired(equipment, reason, now, actor):

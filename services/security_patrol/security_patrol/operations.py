@@ -389,6 +389,7 @@ def kpis(db, caller, period, estate_ids):
         months = [(month, clock.to_iso(window[1])) for month in calendar.months_of(period)
                   for window in [localtime.month_window(month, rules)] if window[0] <= now]
         facts = store.kpi_facts(db, estate_id, months, start_iso, end_iso)
+        facts |= fire.completion(facts["fire_equipment"], months, facts["fire_checked_by_month"])
         return security_kpis.for_estate(facts, start, end, now, rules)
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id), estate_kpis)
 
