@@ -202,18 +202,12 @@ def act(db, outbox, caller, estate_id, request_id, step, data):
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 
 
-def close_request(db, outbox, caller, estate_id, request_id, data):
-    """结案 (handling.close) with the estate's numbers (a repair's attempts before closing unvisited)."""
+def act_by_rules(db, outbox, caller, estate_id, request_id, step, data):
+    """``act`` with a step that also takes the estate's numbers: ``step(request, data, now,
+    caller, rules)``."""
     rules = store.rules_for(db, estate_id)
     return act(db, outbox, caller, estate_id, request_id,
-               lambda request, data_, now, caller_: handling.close(request, data_, now, caller_, rules), data)
-
-
-def reopen_request(db, outbox, caller, estate_id, request_id, data):
-    """A consultation reopened (handling.reopen), owed a new answer by the estate's deadline."""
-    rules = store.rules_for(db, estate_id)
-    return act(db, outbox, caller, estate_id, request_id,
-               lambda request, data_, now, caller_: handling.reopen(request, data_, now, caller_, rules), data)
+               lambda request, data_, now, caller_: step(request, data_, now, caller_, rules), data)
 
 
 def set_request_custom(db, outbox, caller, estate_id, request_id, values):
