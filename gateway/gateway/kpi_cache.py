@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 KEEP_SECONDS = config.env_float("KPI_CACHE_SECONDS", 60.0)
 ESTATES_PER_CALL = max(1, config.env_int("KPI_ESTATES_PER_CALL", 100))
+MOST_KEPT = 100_000  # figures kept at most (one an estate, service and period): past it the stale go first
 
 
 class KpiCache:
@@ -112,7 +113,7 @@ class KpiCache:
         figures = ask(service, list(part))["estates"]
         if self._keep > 0:
             with self._lock:
-                if len(self._kept) > 100_000:  # a bound on what is kept: the stale first
+                if len(self._kept) > MOST_KEPT:
                     self._drop_stale()
                 for estate_id, kpis in figures.items():
                     self._kept[(service, period, estate_id)] = (started, at, kpis)
@@ -129,5 +130,5 @@ class KpiCache:
         now = time.monotonic()
         for key in [key for key, (at, _, _) in self._kept.items() if now - at >= self._keep]:
             del self._kept[key]
-        if len(self._kept) > 100_000:
+        if len(self._kept) > MOST_KEPT:
             self._kept.clear()

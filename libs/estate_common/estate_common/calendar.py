@@ -83,8 +83,13 @@ def at_local(day, hh_mm, tz):
     ``YYYY-MM-DD``). A time that the clock skips (spring forward) is read with the offset
     before the change, i.e. as that much later after the change; a time that occurs twice
     (fall back) is its first occurrence."""
+    return _utc(_wall_clock(day, hh_mm, tz))
+
+
+def _wall_clock(day, hh_mm, tz):
+    """``hh_mm`` on the local ``day`` as an aware datetime in the zone ``tz``."""
     hours, minutes = (int(part) for part in hh_mm.split(":"))
-    return _utc(datetime.combine(_date(day), time(hours, minutes), zone(tz)))
+    return datetime.combine(_date(day), time(hours, minutes), zone(tz))
 
 
 def wall_clock_series(day, hh_mm, step, count, tz):
@@ -92,8 +97,7 @@ def wall_clock_series(day, hh_mm, step, count, tz):
     ``day``: what a printed schedule says (22:00, 23:00, ... 03:00 is 03:00 on the night the clocks
     go back, not 02:00 a second time). A time the clock skips is read as ``at_local`` reads it;
     one it would then give twice is given once."""
-    hours, minutes = (int(part) for part in hh_mm.split(":"))
-    first = datetime.combine(_date(day), time(hours, minutes), zone(tz))
+    first = _wall_clock(day, hh_mm, tz)
     series = []
     for k in range(count):
         instant = _utc(first + step * k)  # aware + timedelta: wall-clock arithmetic in the zone
