@@ -698,6 +698,7 @@ _MESSAGES = {
     "kpi.owner_contact_rate": ("业主月度联系率", "Owners contacted this month"),
     "kpi.manager_visits_year_to_date": ("经理走访（年内）", "Manager's visits this year"),
     "kpi.surveys_year_to_date": ("满意度调查（年内）", "Satisfaction surveys this year"),
+    "kpi.survey_lines_year_to_date": ("已调查的服务项目（年内）", "Service lines surveyed this year"),
     "kpi.operating_cost_control": ("运营成本控制", "Operating cost control"),
     "kpi.owner_satisfaction": ("业主满意率", "Owner satisfaction"),
     # -- security and archive ----------------------------------------------------------------
@@ -1084,6 +1085,7 @@ _MESSAGES = {
     "settings.updated": ("{by} 于 {at} 修改", "changed {at} by {by}"),
     "settings.default": ("默认", "default"),
     "settings.applies": ("当前生效", "in force"),
+    "settings.none_is_default": ("都不勾选则使用默认值", "Tick none to use the default"),
     "settings.save": ("保存设置", "Save settings"),
     "settings.saved": ("设置已保存。", "Settings saved."),
     "error.whole_number": ("请输入整数。", "Enter a whole number."),
@@ -1125,6 +1127,7 @@ _MESSAGES = {
     "setting.view_due_days": ("查阅归还期限（天）", "Viewing due back (days)"),
     "setting.manager_visits_per_year": ("经理每年走访业主（次）", "Manager's owner visits a year"),
     "setting.surveys_per_year": ("每年满意度调查（次）", "Satisfaction surveys a year"),
+    "setting.surveyed_service_lines": ("须年度调查的服务项目", "Service lines surveyed each year"),
     "setting.owner_contacts_per_month": ("管家每月联系业主（次）", "Steward's owner contacts a month"),
     "setting.repeat_complainant_complaints": ("重复投诉判定（次）", "Repeat complainant (complaints)"),
     "setting.return_visit_attempts_before_close": ("回访未联系上可结案的尝试次数", "Return-visit attempts before closing unvisited"),

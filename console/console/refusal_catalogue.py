@@ -1017,6 +1017,12 @@ ZH = {
         '整体替换：请提交完整内容（不设置时提交空对象 {}）',
     'must be at most {0}':
         '不能大于 {0}',
+    'must be a list of at least one of: {0}':
+        '须从以下选项中选择至少一项：{0}',
+    'may hold only: {0} (not {1})':
+        '只能包含：{0}（不能包含 {1}）',
+    'must name each choice once':
+        '每个选项只能选择一次',
     'has a plan already':
         '已有检查计划',
     'is already registered':

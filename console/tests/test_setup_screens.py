@@ -68,6 +68,38 @@ def test_a_setting_in_cents_is_shown_and_typed_in_yuan(client, fake):
     assert answer.status_code == 400 and 'value="lots"' in answer.get_data(as_text=True)
 
 
+def test_a_list_valued_setting_is_ticked_from_its_choices(client, fake, documented_routes):
+    """The service lines an estate surveys each year: boxes from the API's ``choices``; none
+    ticked sends nothing, and the estate takes the default."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    lines = ["power", "water", "elevator", "fire_security", "cleaning"]
+    settings = {"estate_id": ESTATE, "values": {"surveyed_service_lines": ["power", "elevator"], "surveys_per_year": 1},
+                "overrides": {"surveyed_service_lines": ["power", "elevator"]},
+                "defaults": {"surveyed_service_lines": ["power", "water", "fire_security", "cleaning"],
+                             "surveys_per_year": 1},
+                "choices": {"surveyed_service_lines": lines}, "updated_at": None, "updated_by": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/customer-service", settings)
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/customer-service", settings)
+    page = client.get("/admin/settings?service=customer-service").get_data(as_text=True)
+    assert "须年度调查的服务项目" in page and page.count('name="surveyed_service_lines"') == len(lines)
+    assert 'value="elevator" checked' in page and 'value="water" checked' not in page
+    assert "消防安全" in page  # each line by its name, not its code
+    form = {"csrf_token": csrf_of(client), "listed_settings": "surveyed_service_lines", "surveys_per_year": "2"}
+    answer = client.post("/admin/settings/customer-service",
+                         data={**form, "surveyed_service_lines": ["water", "elevator"]})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"surveyed_service_lines": ["water", "elevator"], "surveys_per_year": 2}
+    client.post("/admin/settings/customer-service", data=form)
+    assert fake.calls[-1]["json"] == {"surveys_per_year": 2}
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/customer-service",
+            problem(400, "invalid input", "bad line", code="invalid_input",
+                    errors=[{"field": "data.surveyed_service_lines", "message": "must name each choice once"}]))
+    answer = client.post("/admin/settings/customer-service", data={**form, "surveyed_service_lines": ["water"]})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and 'value="water" checked' in page and 'value="elevator" checked' not in page
+    _only_documented(fake, documented_routes)
+
+
 def test_every_setting_a_service_takes_is_named_in_both_languages(spec_settings_names):
     from console.messages import CATALOGUES
     for language, catalogue in CATALOGUES.items():

@@ -289,7 +289,8 @@ def settings(service=None, problem=None, typed=None):
     overrides = current.get("overrides") or {}
     typed = typed if typed is not None else {name: _setting_shown(name, overrides.get(name, "")) for name in names}
     return render_template("admin/settings.html", service=service, services=SETTING_SERVICES, current=current,
-                           names=names, typed=typed, problem=problem or common.take_problem())
+                           names=names, typed=typed, choices=current.get("choices") or {},
+                           problem=problem or common.take_problem())
 
 
 def _is_money(name):
@@ -309,10 +310,17 @@ def _setting_shown(name, value):
 def save_settings(service):
     if service not in SETTING_SERVICES:
         return redirect(url_for("admin.settings"))
+    # a list-valued setting (the API's ``choices``) comes as its ticked boxes; none ticked, the default
+    listed = set(request.form.get("listed_settings", "").split())
     typed = {name: value.strip() for name, value in request.form.items()
-             if name not in ("csrf_token", "idempotency_key")}
+             if name not in ("csrf_token", "idempotency_key", "listed_settings") and name not in listed}
+    typed |= {name: request.form.getlist(name) for name in listed}
     body, errors = {}, []
     for name, value in typed.items():
+        if name in listed:
+            if value:
+                body[name] = value
+            continue
         if value == "":
             continue  # blank: the estate takes the default
         if _is_money(name):

@@ -6,7 +6,9 @@ and may be overridden for one estate (``GET/PUT …/settings/<service>``, see
 An estate's overrides live in the service's ``settings`` collection, one document
 per estate (``_id`` = the estate id) with a history of every change. Only known
 names with whole values between their minimum (1 unless ``MINIMA`` says
-otherwise) and their maximum (``MAXIMA``, where given) are accepted.
+otherwise) and their maximum (``MAXIMA``, where given) are accepted. A setting
+named in ``CHOICES`` is a list instead: one or more of its choices, each once
+(an estate's own service lines, for example).
 """
 from . import common_store
 from .errors import BusinessRuleViolation, InvalidInput, field_error
@@ -14,19 +16,22 @@ from .errors import BusinessRuleViolation, InvalidInput, field_error
 INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
 
-def effective(defaults, overrides, maxima=None, minima=None):
+def effective(defaults, overrides, maxima=None, minima=None, choices=None):
     """The defaults with the overrides that apply (``_applying``)."""
-    return {**defaults, **_applying(defaults, overrides, maxima, minima)}
+    return {**defaults, **_applying(defaults, overrides, maxima, minima, choices)}
 
 
-def _applying(defaults, overrides, maxima, minima):
+def _applying(defaults, overrides, maxima, minima, choices):
     """The overrides of known settings within their bounds now: one stored before a maximum was
     set (100,000,000 days, which failed every billing run) gives way to the default."""
-    return {k: v for k, v in (overrides or {}).items() if k in defaults and _problem(k, v, maxima, minima) is None}
+    return {k: v for k, v in (overrides or {}).items()
+            if k in defaults and _problem(k, v, maxima, minima, choices) is None}
 
 
-def _problem(name, value, maxima, minima):
+def _problem(name, value, maxima, minima, choices=None):
     """Why ``value`` cannot be the setting ``name``, or None."""
+    if name in (choices or {}):
+        return _list_problem(value, choices[name])
     low, high = (minima or {}).get(name, 1), (maxima or {}).get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         return f"must be a whole number of at least {low}"
@@ -35,7 +40,18 @@ def _problem(name, value, maxima, minima):
     return None
 
 
-def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=()):
+def _list_problem(value, allowed):
+    if not isinstance(value, list) or not value:
+        return f"must be a list of at least one of: {', '.join(allowed)}"
+    unknown = [v for v in value if v not in allowed]
+    if unknown:
+        return f"may hold only: {', '.join(allowed)} (not {', '.join(map(str, unknown))})"
+    if len(set(value)) != len(value):
+        return "must name each choice once"
+    return None
+
+
+def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=(), choices=None):
     """400 naming each override that is no setting or is out of its bounds; then each pair of
     ``ordered`` (``(lower, upper)``: the first may not exceed the second, as they apply with the
     defaults) that the overrides break, named by the one overridden (the lower when both are).
@@ -43,7 +59,8 @@ def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=()):
     longest, was accepted and one of them silently meant nothing (found by a settings probe)."""
     errors = []
     for name, value in overrides.items():
-        problem = "is not a setting of this service" if name not in defaults else _problem(name, value, maxima, minima)
+        problem = ("is not a setting of this service" if name not in defaults
+                   else _problem(name, value, maxima, minima, choices))
         if problem:
             errors.append(field_error(name, problem))
     if errors:
@@ -64,17 +81,22 @@ def _stored(db, estate_id):
     return common_store.estate_settings(db, estate_id)
 
 
-def for_estate(db, defaults, estate_id, maxima=None, minima=None):
+def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None):
     """The numbers that apply in the estate: its overrides (within their bounds) over the defaults."""
-    return effective(defaults, _stored(db, estate_id).get("values"), maxima, minima)
+    return effective(defaults, _stored(db, estate_id).get("values"), maxima, minima, choices)
 
 
-def view(db, defaults, estate_id, maxima=None, minima=None):
+def view(db, defaults, estate_id, maxima=None, minima=None, choices=None):
+    """What applies, the overrides and the defaults; ``choices`` of the list-valued settings, where
+    the service has any, so that a client can offer them."""
     stored = _stored(db, estate_id)
-    overrides = _applying(defaults, stored.get("values"), maxima, minima)
-    return {"estate_id": estate_id, "values": {**defaults, **overrides}, "overrides": overrides,
-            "defaults": dict(defaults), "updated_at": stored.get("updated_at"),
-            "updated_by": stored.get("updated_by")}
+    overrides = _applying(defaults, stored.get("values"), maxima, minima, choices)
+    shown = {"estate_id": estate_id, "values": {**defaults, **overrides}, "overrides": overrides,
+             "defaults": dict(defaults), "updated_at": stored.get("updated_at"),
+             "updated_by": stored.get("updated_by")}
+    if choices:
+        shown["choices"] = {name: list(allowed) for name, allowed in choices.items()}
+    return shown
 
 
 def replace(db, estate_id, overrides, stamp, actor):

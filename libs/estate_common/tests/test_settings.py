@@ -78,3 +78,33 @@ def test_settings_that_contradict_each_other_are_refused_by_the_one_overridden(o
     assert refused.value.errors == [{"field": field, "message": message}]
     settings.check_overrides(defaults, {"verify_days": 7}, ordered=(("verify_days", "reply_days"),))  # equal is fine
     settings.check_overrides(defaults, {"other": 9}, ordered=(("verify_days", "reply_days"),))
+
+
+LINES = {"lines": ("power", "water", "cleaning")}
+
+
+@pytest.mark.parametrize("value, problem", [
+    ([], "must be a list of at least one of: power, water, cleaning"),
+    ("power", "must be a list of at least one of: power, water, cleaning"),
+    (["power", "lifts"], "may hold only: power, water, cleaning (not lifts)"),
+    (["water", "water"], "must name each choice once"),
+])
+def test_a_list_valued_setting_holds_one_or_more_of_its_choices_each_once(value, problem):
+    defaults = {"lines": ["power", "water"], "days": 3}
+    with pytest.raises(InvalidInput) as refused:
+        settings.check_overrides(defaults, {"lines": value}, choices=LINES)
+    assert [(e["field"], e["message"]) for e in refused.value.errors] == [("lines", problem)]
+    settings.check_overrides(defaults, {"lines": ["cleaning"], "days": 4}, choices=LINES)
+
+
+def test_a_list_valued_setting_applies_and_its_choices_are_shown():
+    db = EmbeddedClient(tz_aware=True).db
+    defaults = {"lines": ["power", "water"], "days": 3}
+    settings.replace(db, "est_1", {"lines": ["cleaning", "power"]}, "2026-01-01T00:00:00Z", "wang")
+    assert settings.for_estate(db, defaults, "est_1", choices=LINES)["lines"] == ["cleaning", "power"]
+    shown = settings.view(db, defaults, "est_1", choices=LINES)
+    assert shown["choices"] == {"lines": ["power", "water", "cleaning"]}
+    assert "choices" not in settings.view(db, {"days": 3}, "est_1")
+    # one stored before a choice was withdrawn gives way to the default, as an out-of-bounds number does
+    settings.replace(db, "est_2", {"lines": ["power", "gone"]}, "2026-01-01T00:00:00Z", "wang")
+    assert settings.for_estate(db, defaults, "est_2", choices=LINES)["lines"] == ["power", "water"]

@@ -18,6 +18,8 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - owner_contact_rate 业主月度联系率 and manager_visits_year_to_date: see owner_contacts.py
 - surveys_year_to_date 满意度调查: the surveys of the period's year recorded by its end ÷
   ``surveys_per_year`` (DOMAIN.md: at least once a year per estate, per service line)
+- survey_lines_year_to_date: the estate's ``surveyed_service_lines`` that the year's surveys so far
+  asked about ``surveys_per_year`` times ÷ those lines; the note names the lines still owed
 
 What is still within its deadline at the time of asking (a complaint due later this month not yet
 replied, one registered today not yet verified, a completion whose return visit may still come)
@@ -115,12 +117,12 @@ def consultation_accuracy(requests, complained_about, start, end):
 
 
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
-                manager_visits=0, now=None, surveys=0):
+                manager_visits=0, now=None, surveys=()):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
     ``households``: the estate's household copies (``store.kpi_households``);
     ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
     ``manager_visits``: the manager's visits in the year up to the period's end; ``surveys``: the
-    satisfaction surveys of the period's year recorded by its end."""
+    service lines of each satisfaction survey of the period's year recorded by its end."""
     start, end = period_bounds(period, rules["timezone"])
     now = now or clock.now_iso()
     scores = _satisfaction_scores(requests, answers, start, end)
@@ -143,7 +145,9 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
             calendar.period_of(clock.parse_iso(now), rules["timezone"])),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
             manager_visits, rules["manager_visits_per_year"]),
-        "surveys_year_to_date": surveys_year_to_date(surveys, rules["surveys_per_year"]),
+        "surveys_year_to_date": surveys_year_to_date(len(surveys), rules["surveys_per_year"]),
+        "survey_lines_year_to_date": survey_lines_year_to_date(surveys, rules["surveyed_service_lines"],
+                                                               rules["surveys_per_year"]),
     }
 
 
@@ -151,3 +155,14 @@ def surveys_year_to_date(surveys, per_year):
     """满意度调查 "at least once a year per estate, per service line" (DOMAIN.md): the year's surveys
     so far against the estate's number a year (nothing flagged an estate without one)."""
     return kpi(surveys, per_year, target=1, note=f"satisfaction surveys this year so far / {per_year} a year")
+
+
+def survey_lines_year_to_date(surveys, lines, per_year):
+    """满意度调查 "per service line" (DOMAIN.md): of the lines the estate surveys, those the year's
+    surveys so far asked about ``per_year`` times. A survey of power alone counted as the year's
+    survey while water, fire safety and cleaning went unasked."""
+    asked = {line: sum(1 for survey in surveys if line in survey) for line in lines}
+    owed = [line for line in lines if asked[line] < per_year]
+    note = f"service lines surveyed {per_year} time(s) this year so far / lines the estate surveys"
+    return kpi(len(lines) - len(owed), len(lines), target=1,
+               note=note + (f"; still owed: {', '.join(owed)}" if owed else ""))

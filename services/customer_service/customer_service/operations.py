@@ -372,7 +372,7 @@ def kpis(db, caller, period, estate_ids):
             store.answers_between(db, estate_id, start, end), store.kpi_households(db, estate_id),
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
-            surveys=store.count_surveys(db, estate_id, period[:4], end))
+            surveys=store.surveys_of_year(db, estate_id, period[:4], end))
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
                             estate_kpis)
 

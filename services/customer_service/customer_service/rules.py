@@ -54,7 +54,18 @@ DEFAULTS = {
     # 满意度调查: at least once a year per estate, per service line (DOMAIN.md): the surveys a year
     # the KPI expects (each names the service lines it asks about).
     "surveys_per_year": 1,
+    # 满意度调查 … per service line (power, water, fire/security, cleaning, …: DOMAIN.md): the lines
+    # each of which the year's surveys must ask about, surveys_per_year times (the KPI
+    # survey_lines_year_to_date). An estate with lifts or heating adds them.
+    "surveyed_service_lines": ["power", "water", "fire_security", "cleaning"],
 }
+
+# The service lines a survey may ask about (the contract's ServiceLine).
+SERVICE_LINES = ("power", "water", "heating", "elevator", "fire_security", "cleaning", "greening", "parking",
+                 "repairs", "front_desk", "community_activities")
+
+# List-valued settings and what each may hold (estate_common.settings).
+CHOICES = {"surveyed_service_lines": SERVICE_LINES}
 
 MAXIMA = {
     "complaint_reply_days": 60,

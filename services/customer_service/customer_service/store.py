@@ -11,7 +11,7 @@ from estate_common import (calendar, closed_counts, common_store, custom_fields,
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.text import address_spellings
 
-from .rules import DEFAULTS, MAXIMA
+from .rules import CHOICES, DEFAULTS, MAXIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -57,7 +57,7 @@ NAMES = {  # collection -> what the API calls one of its documents
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA)
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, choices=CHOICES)
     return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
@@ -247,9 +247,11 @@ def steward_contacts(db, estate_id, start, end):
     return [(contact["household_id"], contact["contacted_at"]) for contact in found]
 
 
-def count_surveys(db, estate_id, year, end):
-    """The surveys of ``year`` recorded before ``end`` (the survey KPI's year so far)."""
-    return db.surveys.count_documents({"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}})
+def surveys_of_year(db, estate_id, year, end):
+    """The service lines of each survey of ``year`` recorded before ``end`` (the survey KPIs' year
+    so far)."""
+    return [s["service_lines"] for s in db.surveys.find(
+        {"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}}, {"service_lines": 1})]
 
 
 def count_manager_visits(db, estate_id, start, end):

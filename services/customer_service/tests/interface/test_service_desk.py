@@ -70,6 +70,42 @@ def test_the_year_s_surveys_count_against_the_estate_s_number_a_year(desk):
         clock.reset()
 
 
+def test_each_service_line_the_estate_surveys_is_owed_its_survey_of_the_year(desk):
+    """DOMAIN.md: a survey once a year *per service line*. A survey of power alone met the year's
+    survey while water, fire safety and cleaning went unasked."""
+    clock.freeze(clock.parse_iso("2026-06-10T02:00:00Z"))
+    try:
+        as_caller(desk, MANAGER)
+        create("create_survey", desk, title="power", year=2026, service_lines=["power"])
+        as_caller(desk, MANAGER)
+        lines = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["survey_lines_year_to_date"]
+        assert (lines["numerator"], lines["denominator"]) == (1, 4)  # power of power, water, fire_security, cleaning
+        assert lines["note"].endswith("still owed: water, fire_security, cleaning")
+        shown = desk.update_settings({"estate_id": ESTATE, "data": {"surveyed_service_lines": ["power", "elevator"]}})
+        assert shown["values"]["surveyed_service_lines"] == ["power", "elevator"]
+        assert "elevator" in shown["choices"]["surveyed_service_lines"]
+        create("create_survey", desk, title="lifts", year=2026, service_lines=["elevator", "water"])
+        as_caller(desk, MANAGER)
+        lines = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["survey_lines_year_to_date"]
+        assert (lines["numerator"], lines["denominator"], lines["value"]) == (2, 2, 1.0)
+        assert "still owed" not in lines["note"]
+        desk.update_settings({"estate_id": ESTATE, "data": {"surveyed_service_lines": ["power", "elevator"],
+                                                           "surveys_per_year": 2}})
+        twice = desk.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]["survey_lines_year_to_date"]
+        assert (twice["numerator"], twice["denominator"]) == (0, 2)
+    finally:
+        clock.reset()
+
+
+@pytest.mark.parametrize("lines", [[], ["power", "power"], ["power", "lifts"], "power", [1]])
+def test_the_surveyed_service_lines_are_one_or_more_known_lines_each_once(desk, lines):
+    as_caller(desk, MANAGER)
+    with pytest.raises(InvalidInput) as refused:
+        desk.update_settings({"estate_id": ESTATE, "data": {"surveyed_service_lines": lines}})
+    assert {e["field"].split(".")[1].split("[")[0] for e in refused.value.errors} == {"surveyed_service_lines"}
+    assert desk.get_settings({"estate_id": ESTATE})["overrides"] == {}
+
+
 def test_a_survey_answer_names_a_known_household_and_the_survey_lines(desk):
     survey = create("create_survey", desk, title="t", year=2026, service_lines=["power"])
     with pytest.raises(BusinessRuleViolation):

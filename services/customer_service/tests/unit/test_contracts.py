@@ -2,7 +2,7 @@
 with its maximum, and the example bodies shown in the API docs are valid requests."""
 import pytest
 
-from customer_service.rules import DEFAULTS, MAXIMA
+from customer_service.rules import CHOICES, DEFAULTS, MAXIMA, SERVICE_LINES
 from estate_common import contracts
 from gateway.routes import customer_service as routes
 
@@ -19,8 +19,16 @@ def test_the_settings_schema_is_rules_py():
     properties = SCHEMAS["CustomerServiceSettingValues"]["properties"]
     assert set(properties) == set(DEFAULTS)
     for name, spec in properties.items():
+        if name in CHOICES:
+            assert (spec["type"], spec["minItems"], spec["uniqueItems"], spec["default"]) == (
+                "array", 1, True, DEFAULTS[name]), name
+            continue
         expected = (1, MAXIMA[name], DEFAULTS[name])
         assert (spec["minimum"], spec["maximum"], spec["default"]) == expected, name
+
+
+def test_the_service_lines_are_the_contract_s():
+    assert list(SERVICE_LINES) == SCHEMAS["ServiceLine"]["enum"]
 
 
 @pytest.mark.parametrize("route", [r for r in routes.ROUTES if r.body], ids=lambda r: f"{r.method} {r.path}")

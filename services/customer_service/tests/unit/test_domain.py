@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from customer_service import domain, handling, intake
-from customer_service.rules import DEFAULTS, MAXIMA
+from customer_service.rules import CHOICES, DEFAULTS, MAXIMA
 from estate_common.errors import Conflict, Forbidden, InvalidInput
 from estate_common.nameko.caller import Caller
 from estate_common.settings import effective
@@ -43,9 +43,10 @@ def test_an_estate_can_shorten_the_complaint_deadline():
     assert "unknown_setting" not in rules
 
 
-def test_every_default_has_a_maximum_it_respects():
-    assert set(MAXIMA) == set(DEFAULTS)
-    assert all(0 < DEFAULTS[name] <= MAXIMA[name] for name in DEFAULTS)
+def test_every_default_has_a_maximum_it_respects_or_is_a_list_of_its_choices():
+    assert set(MAXIMA) | set(CHOICES) == set(DEFAULTS) and not set(MAXIMA) & set(CHOICES)
+    assert all(0 < DEFAULTS[name] <= MAXIMA[name] for name in MAXIMA)
+    assert all(DEFAULTS[name] and set(DEFAULTS[name]) <= set(CHOICES[name]) for name in CHOICES)
 
 
 def test_numbers_are_per_year_and_zero_padded():
