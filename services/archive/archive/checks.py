@@ -3,6 +3,7 @@ year, and the completeness each check finds (资料归档完整率).
 
 Plain functions: no broker, no store.
 """
+from datetime import date, timedelta
 
 from estate_common import calendar, closed_counts, clock, ids
 from estate_common.kpis import kpi
@@ -79,6 +80,27 @@ def new_check(check_id, estate_id, plan, data, now, actor, rules):
         "recorded_by": actor,
         "created_at": stamp,
     }
+
+
+def plan_due_at(year, rules):
+    """When the year's plan is due: ``check_plan_due_days`` into the estate's year (its calendar)."""
+    return calendar.day_start(date(year, 1, 1) + timedelta(days=rules["check_plan_due_days"]), rules["timezone"])
+
+
+def plan_on_time(year, made_at, now, rules):
+    """档案检查计划 "made at the start of each year" (DOMAIN.md): 1 ÷ 1 when the year's plan was made
+    by its deadline (``plan_due_at``), 0 ÷ 1 when it was made later or is missing past it, "no
+    data" while it is not yet due and not yet made. Nothing asked for the year's plan before."""
+    due = plan_due_at(year, rules)
+    due_day = (calendar.local(due, rules["timezone"]) - timedelta(days=1)).date().isoformat()
+    if made_at is not None:
+        made_day = calendar.local(clock.parse_iso(made_at), rules["timezone"]).date().isoformat()
+        on_time = clock.parse_iso(made_at) < due
+        return kpi(int(on_time), 1, target=1, note=f"the {year} archive check plan, made {made_day}"
+                   + ("" if on_time else f", after its deadline {due_day}"))
+    if now < due:
+        return kpi(0, 0, target=1, note=f"the {year} archive check plan is not made yet: due by {due_day}")
+    return kpi(0, 1, target=1, note=f"no {year} archive check plan: it was due by {due_day}")
 
 
 def year_start(period, rules):

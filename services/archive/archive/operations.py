@@ -521,10 +521,12 @@ def keep_closed_report(db, event):
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
         facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),
-                                sorted(domain.CLOSING_EVENTS))
+                                sorted(domain.CLOSING_EVENTS), checks.plan_id(estate_id, int(period[:4])))
         present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
         reported = checks.reported_by_kind(store.closed_reported(db, estate_id, calendar.months_of(period)))
         return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
-                           present, reported)
+                           present, reported) | {
+            "archive_check_plan_on_time": checks.plan_on_time(int(period[:4]), facts["plan_made_at"],
+                                                              clock.now(), rules)}
     return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
                             estate_kpis)

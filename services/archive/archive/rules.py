@@ -7,6 +7,10 @@ DEFAULTS = {
     # 档案检查: "每年初制订档案检查计划,定期检查,每年检查次数不少于两次" (seeds/001):
     # a check plan made at the start of the year, at least two checks a year.
     "min_checks_per_year": 2,
+    # 档案检查计划: "每年初制订" (seeds/001), made at the start of the year: the days into the
+    # estate's year by which the year's plan is made (chosen: 31, within January), the KPI
+    # archive_check_plan_on_time.
+    "check_plan_due_days": 31,
     # 借阅: borrowings are tracked until returned (DOMAIN.md); the sources set no term.
     # A borrowed file is due back after this many days unless the request names a date.
     "borrow_due_days": 7,
@@ -16,7 +20,7 @@ DEFAULTS = {
 
 # The highest value an estate may set (``estate_common.settings``): a borrowing due beyond the
 # calendar's end made every approval a 500.
-MAXIMA = {"min_checks_per_year": 365, "borrow_due_days": 365, "view_due_days": 30}
+MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365, "borrow_due_days": 365, "view_due_days": 30}
 
 # KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
 # estate_common.calendar), which store.rules_for adds to these numbers.

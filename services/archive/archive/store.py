@@ -305,9 +305,11 @@ def checks_of_plan(db, estate_id, plan_id):
                                                              {"checked_at": 1})]
 
 
-def kpi_facts(db, estate_id, start, end, year_start, closing_events):
+def kpi_facts(db, estate_id, start, end, year_start, closing_events, plan_id):
     checks = db.archive_checks
+    plan = db.check_plans.find_one({"_id": plan_id, "estate_id": estate_id}, {"created_at": 1})
     return {
+        "plan_made_at": plan["created_at"] if plan else None,
         "checks_in_period": list(checks.find({"estate_id": estate_id, "checked_at": {"$gte": start, "$lt": end}})),
         "checks_this_year": [c["checked_at"] for c in checks.find(
             {"estate_id": estate_id, "checked_at": {"$gte": year_start, "$lt": end}}, {"checked_at": 1})],

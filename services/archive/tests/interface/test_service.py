@@ -653,6 +653,34 @@ def test_a_planned_check_date_that_passes_without_its_check_is_shown_missed(arch
     assert shown() == (2, ["2026-01-15"])  # 23:00 on 30 June: on its day
 
 
+def test_the_year_s_check_plan_is_asked_for_at_the_start_of_the_year(archive, estate):
+    """DOMAIN.md: an archive check plan is made at the start of each year; nothing asked for it."""
+    as_role(archive, MANAGER, "manager", estate)
+
+    def plan_kpi(period):
+        shown = archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+        return shown["archive_check_plan_on_time"]
+    clock.freeze(clock.parse_iso("2027-01-10T02:00:00Z"))
+    due = plan_kpi("2027-01")
+    assert (due["numerator"], due["denominator"]) == (0, 0) and due["note"].endswith("due by 2027-01-31")
+    clock.freeze(clock.parse_iso("2027-01-31T16:00:00Z"))  # 1 February began in the estate (UTC+8)
+    missing = plan_kpi("2027-01")
+    assert (missing["numerator"], missing["denominator"], missing["value"]) == (0, 1, 0.0)
+    assert missing["note"] == "no 2027 archive check plan: it was due by 2027-01-31"
+    as_role(archive, "li", "archivist", estate)
+    archive.create_check_plan({"estate_id": estate["id"], "data": {"year": 2027,
+                                                                   "planned_dates": ["2027-06-01", "2027-11-20"]}})
+    as_role(archive, MANAGER, "manager", estate)
+    late = plan_kpi("2027-02")
+    assert (late["numerator"], late["denominator"]) == (0, 1) and late["note"].endswith("after its deadline 2027-01-31")
+    archive.update_settings({"estate_id": estate["id"], "data": {"check_plan_due_days": 60}})
+    on_time = plan_kpi("2027")
+    assert (on_time["numerator"], on_time["denominator"]) == (1, 1)
+    assert on_time["note"] == "the 2027 archive check plan, made 2027-02-01"
+    earlier = plan_kpi("2026-12")  # another year's plan: 2026 has none, long past due
+    assert (earlier["numerator"], earlier["denominator"]) == (0, 1)
+
+
 def test_personal_data_never_reaches_the_logs(archive, estate, caplog):
     caplog.set_level(logging.DEBUG)
     archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
