@@ -78,11 +78,15 @@ def period_bounds(period, tz):
 
 def per_estate_month(caller, period, estate_ids, rules_for, estate_kpis):
     """``per_estate`` over the estate's calendar month, quarter or year: ``estate_kpis(estate_id,
-    rules, start, end)`` gets the estate's rules (``rules_for(estate_id)``, with its ``timezone``)
-    and the ``[start, end)`` of ``period`` as ISO strings (``period_bounds``)."""
+    rules, start, end)`` gets the estate's rules (``rules_for(estate_id, as_of)``, with its
+    ``timezone``): those in force at the period's end once it is over, so that a past period's
+    targets do not follow the settings changed since; and the ``[start, end)`` of ``period`` as
+    ISO strings (``period_bounds``)."""
     def one(estate_id):
         rules = rules_for(estate_id)
         start, end = period_bounds(period, rules["timezone"])  # the estate's calendar
+        if end <= clock.now_iso():
+            rules = rules_for(estate_id, end)
         block = estate_kpis(estate_id, rules, start, end)
         return block if begun(start) else not_begun(block)
     return per_estate(caller, period, estate_ids, one)

@@ -81,9 +81,20 @@ def _stored(db, estate_id):
     return common_store.estate_settings(db, estate_id)
 
 
-def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None):
-    """The numbers that apply in the estate: its overrides (within their bounds) over the defaults."""
-    return effective(defaults, _stored(db, estate_id).get("values"), maxima, minima, choices)
+def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, as_of=None):
+    """The numbers that apply in the estate: its overrides (within their bounds) over the defaults;
+    with ``as_of`` (ISO), the overrides in force then, from the settings' history."""
+    return effective(defaults, _in_force(_stored(db, estate_id), as_of), maxima, minima, choices)
+
+
+def _in_force(stored, as_of):
+    """The overrides in force at ``as_of`` (now when None): the last change made by then. A past
+    period's KPIs took the targets and yearly numbers set since (one estate asking two surveys
+    a year from now on turned last year's 1 ÷ 1 into 1 ÷ 2)."""
+    if as_of is None:
+        return stored.get("values")
+    made = [change for change in stored.get("history") or () if change["at"] <= as_of]
+    return max(made, key=lambda change: change["at"])["values"] if made else {}
 
 
 def view(db, defaults, estate_id, maxima=None, minima=None, choices=None):

@@ -55,9 +55,29 @@ def test_per_estate_checks_each_estate_before_reading_it():
 
 def test_per_estate_month_hands_the_rules_and_the_estates_calendar_month():
     rules = {"timezone": "Asia/Shanghai"}
-    answer = per_estate_month(Caller({"e1"}), "2026-11", ["e1"], lambda e: rules,
+    answer = per_estate_month(Caller({"e1"}), "2026-11", ["e1"], lambda e, as_of=None: rules,
                               lambda e, r, start, end: {"bounds": (start, end), "rules": r})
     assert answer["estates"]["e1"] == {"bounds": month_bounds("2026-11", "Asia/Shanghai"), "rules": rules}
+
+
+def test_a_period_over_takes_the_rules_in_force_at_its_end():
+    """A past period's targets followed the settings changed since (from the left list)."""
+    from estate_common import clock
+    asked = []
+
+    def rules_for(estate_id, as_of=None):
+        asked.append(as_of)
+        return {"timezone": "UTC", "target": 1 if as_of else 2}
+    clock.freeze(clock.parse_iso("2026-12-15T00:00:00Z"))
+    try:
+        def target(period):
+            asked.clear()
+            return per_estate_month(Caller({"e1"}), period, ["e1"], rules_for,
+                                    lambda e, r, start, end: {"target": r["target"]})["estates"]["e1"]["target"]
+        assert target("2026-11") == 1 and asked == [None, "2026-12-01T00:00:00.000Z"]
+        assert target("2026-12") == 2 and asked == [None]  # not over: today's
+    finally:
+        clock.reset()
 
 
 def test_a_kpi_period_is_a_month_a_quarter_or_a_year_of_the_estates_calendar():

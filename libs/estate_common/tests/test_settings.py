@@ -108,3 +108,16 @@ def test_a_list_valued_setting_applies_and_its_choices_are_shown():
     # one stored before a choice was withdrawn gives way to the default, as an out-of-bounds number does
     settings.replace(db, "est_2", {"lines": ["power", "gone"]}, "2026-01-01T00:00:00Z", "wang")
     assert settings.for_estate(db, defaults, "est_2", choices=LINES)["lines"] == ["power", "water"]
+
+
+def test_the_overrides_in_force_at_a_moment_come_from_the_history():
+    db = EmbeddedClient(tz_aware=True).db
+    settings.replace(db, "est_1", {"max_open": 4}, "2026-03-01T00:00:00.000Z", "wang")
+    settings.replace(db, "est_1", {"max_open": 6, "return_visit_days": 2}, "2026-06-01T00:00:00.000Z", "li")
+    at = lambda moment: settings.for_estate(db, DEFAULTS, "est_1", as_of=moment)  # noqa: E731
+    assert at("2026-02-28T23:59:59.999Z") == DEFAULTS  # before any change
+    assert at("2026-03-01T00:00:00.000Z") == {**DEFAULTS, "max_open": 4}
+    assert at("2026-05-31T00:00:00.000Z") == {**DEFAULTS, "max_open": 4}
+    assert at("2026-07-01T00:00:00.000Z") == {**DEFAULTS, "max_open": 6, "return_visit_days": 2}
+    assert settings.for_estate(db, DEFAULTS, "est_1") == at("2026-07-01T00:00:00.000Z")
+    assert settings.for_estate(db, DEFAULTS, "est_2", as_of="2026-07-01T00:00:00.000Z") == DEFAULTS

@@ -4,6 +4,7 @@ path (``estate_common.writes`` behind ``store.change``/``create``): a revision c
 events in the same document write, a lost race decided again on what the winner wrote.
 """
 import logging
+from functools import partial
 
 from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
@@ -528,5 +529,5 @@ def kpis(db, caller, period, estate_ids):
                            present, reported) | {
             "archive_check_plan_on_time": checks.plan_on_time(int(period[:4]), facts["plan_made_at"],
                                                               clock.now(), rules)}
-    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+    return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)

@@ -52,10 +52,10 @@ WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan"
         "restatements": "restatement"}
 
 
-def rules_for(db, estate_id):
+def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone`` (master data, not a
     setting: changed by editing the estate)."""
-    return settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA) | {"timezone": estate_timezone(db, estate_id)}
+    return settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, as_of=as_of) | {"timezone": estate_timezone(db, estate_id)}
 
 
 def get_estate(db, estate_id):

@@ -5,6 +5,7 @@ with the rule modules (``intake``, ``complaints``, ``handling``, ``repairs``,
 the events in the same document write, a lost race decided again.
 """
 import logging
+from functools import partial
 
 from estate_common import calendar, clock, custom_fields, fee_prices, ids
 from estate_common.errors import Conflict
@@ -373,6 +374,6 @@ def kpis(db, caller, period, estate_ids):
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
             surveys=store.surveys_of_year(db, estate_id, period[:4], end))
-    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+    return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
 

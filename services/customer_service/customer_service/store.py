@@ -54,10 +54,10 @@ NAMES = {  # collection -> what the API calls one of its documents
 
 # -- settings ---------------------------------------------------------------------
 
-def rules_for(db, estate_id):
+def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, choices=CHOICES)
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, choices=CHOICES, as_of=as_of)
     return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 

@@ -5,6 +5,7 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 write, a lost race decided again on what the winner wrote.
 """
 from datetime import timedelta
+from functools import partial
 
 from estate_common import calendar, clock, custom_fields
 from estate_common.errors import Conflict
@@ -380,7 +381,7 @@ def kpis(db, caller, period, estate_ids):
         reported = store.orders_reported_in(db, estate_id, start, end)
         return {**indicators.response_timeliness(reported, now_iso),
                 **indicators.cost_control(cost_summary(db, estate_id, period))}
-    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id),
+    return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
 
 

@@ -4,6 +4,8 @@ one write path (``estate_common.writes`` behind ``store.change``/``create``): a 
 the events in the same document write, a lost race decided again on what the winner wrote
 (two guards acting at once cannot both pass a check the other one changed).
 """
+from functools import partial
+
 from estate_common import calendar, clock, fee_prices
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import per_estate_month
@@ -391,5 +393,5 @@ def kpis(db, caller, period, estate_ids):
         facts = store.kpi_facts(db, estate_id, months, start_iso, end_iso)
         facts |= fire.completion(facts["fire_equipment"], months, facts["fire_checked_by_month"])
         return security_kpis.for_estate(facts, start, end, now, rules)
-    return per_estate_month(caller, period, estate_ids, lambda estate_id: store.rules_for(db, estate_id), estate_kpis)
+    return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db), estate_kpis)
 

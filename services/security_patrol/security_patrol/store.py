@@ -45,10 +45,10 @@ WHAT = {
     "shift_handovers": "shift handover", "checklists": "checklist",
 }
 
-def rules_for(db, estate_id):
+def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA)
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of)
     return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 

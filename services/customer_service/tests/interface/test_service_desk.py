@@ -97,6 +97,23 @@ def test_each_service_line_the_estate_surveys_is_owed_its_survey_of_the_year(des
         clock.reset()
 
 
+def test_a_past_year_s_kpis_keep_the_settings_in_force_at_its_end(desk):
+    """A KPI is computed when read: asking two surveys a year from 2027 turned 2026's 1 ÷ 1 into
+    1 ÷ 2, and a target raised today failed every month before it."""
+    clock.freeze(clock.parse_iso("2026-06-10T02:00:00Z"))
+    try:
+        create("create_survey", desk, title="2026", year=2026, service_lines=["power", "water"])
+        clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+        as_caller(desk, MANAGER)
+        desk.update_settings({"estate_id": ESTATE, "data": {"surveys_per_year": 2}})
+        shown = desk.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
+        assert (shown["numerator"], shown["denominator"]) == (1, 1)  # 2026 was asked one
+        now = desk.kpis({"period": "2027-01", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
+        assert now["denominator"] == 2
+    finally:
+        clock.reset()
+
+
 @pytest.mark.parametrize("lines", [[], ["power", "power"], ["power", "lifts"], "power", [1]])
 def test_the_surveyed_service_lines_are_one_or_more_known_lines_each_once(desk, lines):
     as_caller(desk, MANAGER)
