@@ -162,13 +162,19 @@ def register(app, services):
         return jsonify({"status": "ready" if all_ok else "unavailable", "checks": checks}), 200 if all_ok else 503
 
     def _check_estates_exist(caller, estate_ids):
-        missing = []
-        for index, estate_id in enumerate(estate_ids):
-            try:
-                _state().rpc.call("archive", "get_estate", {"estate_id": estate_id},
-                                  request_id=g.request_id, caller=caller)
-            except NotFound:
-                missing.append(field_error(f"estate_ids[{index}]", "no such estate"))
+        """422 naming each of ``estate_ids`` archive does not know: asked in one list (and its
+        pages), where a call per estate took 1.1 s for a 500-estate manager."""
+        known, cursor, wanted = set(), None, sorted(set(estate_ids))
+        while wanted:
+            page = _state().rpc.call("archive", "list_estates",
+                                     {"filters": {"ids": wanted}, "limit": 200, **({"cursor": cursor} if cursor else {})},
+                                     request_id=g.request_id, caller=caller)
+            known.update(estate["id"] for estate in page["items"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        missing = [field_error(f"estate_ids[{index}]", "no such estate")
+                   for index, estate_id in enumerate(estate_ids) if estate_id not in known]
         if missing:
             raise BusinessRuleViolation("unknown estates", missing)
 

@@ -32,9 +32,9 @@ def test_admin_creates_a_user(app, client, rpc, contract, admin_token, unique):
     assert set(body) == {"id", "username", "roles", "estate_ids", "active", "created_at"}
     text = response.get_data(as_text=True)
     assert "password" not in text and "$argon2" not in text and USER_PASSWORD not in text
-    # every estate was checked with the archive, as the admin, under this request's id
-    calls = rpc.calls_to("archive", "get_estate")
-    assert [c.payload for c in calls] == [{"estate_id": "A"}, {"estate_id": "B"}]
+    # the estates were checked with the archive in one call, as the admin, under this request's id
+    calls = rpc.calls_to("archive", "list_estates")
+    assert [c.payload for c in calls] == [{"filters": {"ids": ["A", "B"]}, "limit": 200}]
     assert all(c.caller["user"] == "admin" and c.request_id == response.headers["X-Request-ID"] for c in calls)
 
 

@@ -88,7 +88,7 @@ def restate_copies(db, outbox, job, progress):
 
 
 def list_estates(db, caller, filters, limit, cursor):
-    page = store.list_estates(db, caller.estate_scope(), filters.get("q"), limit, cursor)
+    page = store.list_estates(db, caller.estate_scope(), filters.get("q"), limit, cursor, filters.get("ids"))
     page["items"] = [domain.estate_view(estate) for estate in page["items"]]
     return page
 

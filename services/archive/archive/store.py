@@ -70,10 +70,13 @@ def estate_timezone(db, estate_id):
     return calendar.timezone_of(db.estates.find_one({"_id": estate_id, "estate_id": estate_id}))
 
 
-def list_estates(db, estate_ids, text, limit, cursor):
-    """A page of the estates ``estate_ids`` names (None: every estate), those whose code or name
-    holds ``text`` (any case) when it is given. The registry has one document per estate: a
-    search scans it (a few thousand at most), as the operator's estate list walks it anyway."""
+def list_estates(db, estate_ids, text, limit, cursor, among=None):
+    """A page of the estates ``estate_ids`` names (None: every estate), those among ``among`` when
+    it is given, and those whose code or name holds ``text`` (any case) when it is given. The
+    registry has one document per estate: a search scans it (a few thousand at most), as the
+    operator's estate list walks it anyway."""
+    if among is not None:
+        estate_ids = [e for e in among if estate_ids is None or e in set(estate_ids)]
     query = {} if estate_ids is None else {"estate_id": {"$in": list(estate_ids)}}
     if text:
         holds = {"$regex": re.escape(text.strip()), "$options": "i"}

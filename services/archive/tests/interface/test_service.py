@@ -297,6 +297,19 @@ def test_an_estate_is_found_by_part_of_its_code_or_name_within_the_callers_scope
     assert sunny["id"] not in [e["id"] for e in archive.list_estates({"filters": {"q": "7"}})["items"]]
 
 
+def test_estates_are_listed_among_the_ids_named_within_the_callers_scope(archive, estate):
+    """The gateway checks a user's or key's estates exist with one list (a call per estate took
+    1.1 s for 500)."""
+    other = archive.create_estate({"data": dict(ESTATE, code="HZ-02")})
+
+    def among(ids):
+        return sorted(e["id"] for e in archive.list_estates({"filters": {"ids": ids}})["items"])
+    assert among([estate["id"], "est_ghost", other["id"]]) == sorted([estate["id"], other["id"]])
+    assert among(["est_ghost"]) == [] and among([]) == []
+    as_caller(archive, staff("zhao", ["manager"], [other["id"]]))
+    assert among([estate["id"], other["id"]]) == [other["id"]]
+
+
 def test_households_page_by_cursor(archive, estate):
     for room in range(5):
         archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room=str(room))})
