@@ -189,12 +189,15 @@ def test_every_settings_body_names_each_number_its_service_keeps():
 
 
 def test_every_number_customer_service_keeps_has_a_maximum():
-    """customer_service's settings body is the generic one: its bounds are in rules.MAXIMA only."""
+    """customer_service's settings body is the generic one: its bounds are in rules.MAXIMA only;
+    a list-valued setting has its choices (rules.CHOICES) instead."""
     import importlib
     import sys
     sys.path.insert(0, str(ROOT / "services" / "customer_service"))
     rules = importlib.import_module("customer_service.rules")
-    assert set(rules.DEFAULTS) == set(rules.MAXIMA)
+    numbers = {name for name, value in rules.DEFAULTS.items() if not isinstance(value, list)}
+    assert numbers == set(rules.MAXIMA)
+    assert set(rules.DEFAULTS) - numbers == set(rules.CHOICES)
 
 
 def test_the_webhook_event_types_in_openapi_are_every_type_integrations_accepts():
