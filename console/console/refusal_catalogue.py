@@ -1023,6 +1023,10 @@ ZH = {
         '只能包含：{0}（不能包含 {1}）',
     'must name each choice once':
         '每个选项只能选择一次',
+    'the quote was revised (version {0} is current): name the version the occupant agreed to':
+        '报价已修改（当前为第 {0} 版）：请注明住户同意的报价版本',
+    'is required once a quote was revised':
+        '报价修改后必须注明版本',
     'has a plan already':
         '已有检查计划',
     'is already registered':

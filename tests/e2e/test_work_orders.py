@@ -99,6 +99,8 @@ def test_a_consent_to_a_quote_since_replaced_is_a_409_and_bills_nothing(api, sit
     step(api, site, order, "quote", {"amount_cents": 90000, "items": [{"name": "new pipe", "amount_cents": 90000}]})
     refused = step(api, site, order, "consent", {"by": "Zhang", "quote_version": 1}, site["agent"])
     assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "quote_version"
+    unnamed = step(api, site, order, "consent", {"by": "Zhang"}, site["agent"])  # which quote did they see?
+    assert unnamed.status_code == 422 and unnamed.json()["errors"][0]["field"] == "quote_version"
     charged = step(api, site, order, "complete", {"materials": [], "charge_cents": 90000, "signed_by": "Zhang",
                                                   "labour_minutes": 30})
     assert charged.status_code == 422  # no consent to the 900.00: nothing to bill

@@ -358,6 +358,12 @@ def consent(order, by, now, actor, quote_version=None):
     concurrency probe: a write that lost its race ran this step again on the new quote)."""
     next_status(order, "consent")  # only a quoted order has a quote to agree to
     given = order["quote"]
+    if quote_version is None and given["version"] > 1:
+        # a consent naming no version took whichever quote was current: after a re-quote, maybe
+        # not the one the occupant was shown. The first quote has nothing it could be mistaken for.
+        raise BusinessRuleViolation(f"the quote was revised (version {given['version']} is current): name the "
+                                    "version the occupant agreed to",
+                                    [field_error("data.quote_version", "is required once a quote was revised")])
     if quote_version is not None and quote_version != given["version"]:
         raise Conflict(f"the quote changed: version {given['version']} replaced the one the occupant agreed to; "
                        "show them the current quote",

@@ -267,8 +267,11 @@ def test_a_consent_is_to_the_quote_the_occupant_was_shown():
     assert refused.value.errors == [{"field": "data.quote_version", "message": "version 2 is current"}]
     agreed = apply(requoted, domain.consent(requoted, "Zhang", CREATED, "amy", quote_version=2))
     assert agreed["consent"]["quote_version"] == 2 and domain.consented_charge_limit(agreed) == 90000
-    unnamed = apply(requoted, domain.consent(requoted, "Zhang", CREATED, "amy"))  # an older client: the current one
-    assert unnamed["consent"]["amount_cents"] == 90000
+    with pytest.raises(BusinessRuleViolation) as refused:  # naming none after a re-quote: which one was shown?
+        domain.consent(requoted, "Zhang", CREATED, "amy")
+    assert refused.value.errors == [{"field": "data.quote_version", "message": "is required once a quote was revised"}]
+    unnamed = apply(first, domain.consent(first, "Zhang", CREATED, "amy"))  # the first quote: nothing to mistake
+    assert unnamed["consent"]["amount_cents"] == 100 and unnamed["consent"]["quote_version"] == 1
 
 
 def completion(**overrides):
