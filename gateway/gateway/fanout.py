@@ -12,6 +12,7 @@ Jobs: a job id starts with ``job_<service>_``, which says whom to ask. Every sta
 ask; the job's kind says who may read it (``estate_common.job_scopes``): anyone else is
 answered 404, whether the job exists or not.
 """
+import logging
 import re
 from functools import partial
 
@@ -27,6 +28,8 @@ from .access import authorize_route
 
 PERIOD = re.compile(r"(19[0-9]{2}|2[0-9]{3})(-(0[1-9]|1[0-2])|-Q[1-4])?")  # a month, quarter or year
 MAX_ESTATES_PAGES = 100  # 100 pages of 200: far beyond any operator's portfolio
+
+log = logging.getLogger(__name__)
 
 
 def _state():
@@ -76,7 +79,8 @@ def collect_all_kpis(cache, caller, period, estate_ids):
 
 
 def _estates_in_scope(caller):
-    """Every estate the caller may see, as archive lists them."""
+    """Every estate the caller may see, as archive lists them, up to ``MAX_ESTATES_PAGES`` pages
+    (the rest is left out, with a warning in the log)."""
     rpc, estates, cursor = _state().rpc, [], None
     for _ in range(MAX_ESTATES_PAGES):
         page = rpc.call("archive", "list_estates", {"limit": 200, **({"cursor": cursor} if cursor else {})},
@@ -85,6 +89,9 @@ def _estates_in_scope(caller):
         cursor = page["next_cursor"]
         if not cursor:
             break
+    else:
+        if cursor:
+            log.warning("the KPI view of every estate shows the first %d estates only", len(estates))
     return estates
 
 

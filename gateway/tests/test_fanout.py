@@ -76,6 +76,20 @@ def test_all_estates_side_by_side_for_the_admin(client, rpc, contract, admin_tok
     assert rpc.only_call("finance", "kpis").payload["estate_ids"] == ["A", "B"]
 
 
+def test_the_view_of_every_estate_stops_at_its_pages_and_says_so_in_the_log(client, rpc, contract, admin_token,
+                                                                              kpi_services, monkeypatch, caplog):
+    from gateway import fanout
+    monkeypatch.setattr(fanout, "MAX_ESTATES_PAGES", 2)
+    rpc.answer("archive", "list_estates", lambda call: {"items": [
+        {"id": f"E{len(rpc.calls)}", "estate_id": f"E{len(rpc.calls)}", "code": "C", "name": "N", "address": "1",
+         "created_at": "2026-01-01T00:00:00.000Z", "version": 1}], "next_cursor": "2026-01-01T00:00:00.000Z~E"})
+    for service in kpi_services:
+        rpc.answer(service, "kpis", lambda call: {"period": "2026-10", "estates": {e: {} for e in call.payload["estate_ids"]}})
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-10", headers=bearer(admin_token)), 200)
+    assert len(body["estates"]) == 2 and len(rpc.calls_to("archive", "list_estates")) == 2
+    assert "shows the first 2 estates only" in caplog.text
+
+
 def test_a_manager_gets_the_estates_archive_lists_for_them(client, rpc, contract, manager_a, kpi_services):
     """The estate list comes from archive with the manager as caller: archive scopes it."""
     rpc.answer("archive", "list_estates", {"items": [
