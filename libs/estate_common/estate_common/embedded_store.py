@@ -1379,18 +1379,23 @@ class EmbeddedCollection:
 
     def _best_index(self, query, fixed):
         """``(index, size)``: the declared index whose longest prefix of ``size`` fields the query
-        fixes by equality, or ``(None, 0)``."""
-        best, best_size = None, 0
+        fixes by equality, or ``(None, 0)``; of two as long, a partial or sparse one, which holds
+        a part of the documents only (finance's prepaid timer walked the estate's posted payments
+        through the other, or not, by the order the indexes were declared in)."""
+        best, best_size, best_partial = None, 0, False
+        if not query:
+            return best, best_size  # nothing fixed: every document
         for index in self._indexes.values():
-            if (index.partial is not None or index.sparse) and not index.holds_all_matches(query, fixed):
+            partial = index.partial is not None or index.sparse
+            if partial and not index.holds_all_matches(query, fixed):
                 continue  # such an index does not hold every document the query can match
             size = 0
             for field in index.fields:
                 if field not in fixed or _hash_key(_operand(fixed[field])) is None:
                     break
                 size += 1
-            if size > best_size:
-                best, best_size = index, size
+            if size > best_size or (size == best_size and size and partial and not best_partial):
+                best, best_size, best_partial = index, size, partial
         return best, best_size
 
     def _bucket_key(self, index, size, fixed):

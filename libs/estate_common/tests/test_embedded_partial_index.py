@@ -80,3 +80,24 @@ def test_an_equality_on_the_partial_field_is_a_lookup_in_that_index(chain):
 def test_a_query_a_missing_seq_can_match_still_sees_every_record(chain):
     assert chain.records.count_documents({"estate_id": "est_1", "seq": None}) == 500
     assert chain.records.count_documents({"estate_id": "est_1", "seq": {"$exists": True, "$lt": 11}}) == 5
+
+
+@pytest.mark.parametrize("partial_first", [True, False])
+def test_of_two_indexes_with_as_long_a_prefix_the_partial_one_is_walked(partial_first):
+    """Finance's prepaid timer walked the estate's 20,000 posted payments through the
+    ``(estate_id, status, created_at)`` index or the few marked ones through its partial
+    ``(estate_id, status, _prepaid_in_use)``, by the order the two were declared in."""
+    db = embedded_store.EmbeddedClient()["partial_tie"]
+    whole = ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})
+    marked = ([("estate_id", 1), ("status", 1), ("_in_use", 1)],
+              {"partialFilterExpression": {"_in_use": {"$exists": True}}})
+    for keys, options in ((marked, whole) if partial_first else (whole, marked)):
+        db.payments.create_index(keys, **options)
+    db.payments.insert_many([{"_id": f"p{i}", "estate_id": "est_1", "status": "posted", "created_at": str(i),
+                              **({"_in_use": "2026"} if i == 7 else {})} for i in range(300)])
+    query = {"estate_id": "est_1", "status": "posted", "_in_use": {"$exists": True, "$gt": ""}}
+    with db.payments._lock:
+        assert [doc["_id"] for doc in db.payments._candidates(query)] == ["p7"]
+    assert [doc["_id"] for doc in db.payments.find(query)] == ["p7"]
+    # a query the partial index cannot answer still walks the whole one
+    assert db.payments.count_documents({"estate_id": "est_1", "status": "posted"}) == 300

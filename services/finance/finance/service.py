@@ -19,7 +19,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                      ServiceBase):
     name = "finance"
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
-    indexes = store.INDEXES
+    indexes, retired_indexes = store.INDEXES, store.RETIRED_INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
     job_runners = {operations.BILLING_RUN: "_run_billing", **export_runners(exports.COLUMNS)}
 

