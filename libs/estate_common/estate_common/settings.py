@@ -18,7 +18,12 @@ INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
 def effective(defaults, overrides, maxima=None, minima=None, choices=None):
     """The defaults with the overrides that apply (``_applying``)."""
-    return {**defaults, **_applying(defaults, overrides, maxima, minima, choices)}
+    return _copied({**defaults, **_applying(defaults, overrides, maxima, minima, choices)})
+
+
+def _copied(values):
+    """Lists copied: a caller changing its list must not change the rule's default for all."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
 def _applying(defaults, overrides, maxima, minima, choices):
@@ -88,13 +93,19 @@ def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, 
 
 
 def _in_force(stored, as_of):
-    """The overrides in force at ``as_of`` (now when None): the last change made by then. A past
-    period's KPIs took the targets and yearly numbers set since (one estate asking two surveys
-    a year from now on turned last year's 1 ÷ 1 into 1 ÷ 2)."""
+    """The overrides in force at ``as_of`` (now when None; the end of a period, which is not in
+    it): the last change made before then, in the order the changes were made. A past period's
+    KPIs took the targets and yearly numbers set since (one estate asking two surveys a year from
+    now on turned last year's 1 ÷ 1 into 1 ÷ 2). A document without a history (none is written
+    so, but a restored or hand-made one may be) keeps its values from when they were set."""
     if as_of is None:
         return stored.get("values")
-    made = [change for change in stored.get("history") or () if change["at"] <= as_of]
-    return max(made, key=lambda change: change["at"])["values"] if made else {}
+    history = stored.get("history")
+    if not history:
+        set_at = stored.get("updated_at")
+        return stored.get("values") if set_at is None or set_at < as_of else {}
+    made = [change for change in history if change["at"] < as_of]
+    return made[-1]["values"] if made else {}
 
 
 def view(db, defaults, estate_id, maxima=None, minima=None, choices=None):
@@ -102,8 +113,8 @@ def view(db, defaults, estate_id, maxima=None, minima=None, choices=None):
     the service has any, so that a client can offer them."""
     stored = _stored(db, estate_id)
     overrides = _applying(defaults, stored.get("values"), maxima, minima, choices)
-    shown = {"estate_id": estate_id, "values": {**defaults, **overrides}, "overrides": overrides,
-             "defaults": dict(defaults), "updated_at": stored.get("updated_at"),
+    shown = {"estate_id": estate_id, "values": _copied({**defaults, **overrides}), "overrides": overrides,
+             "defaults": _copied(defaults), "updated_at": stored.get("updated_at"),
              "updated_by": stored.get("updated_by")}
     if choices:
         shown["choices"] = {name: list(allowed) for name, allowed in choices.items()}

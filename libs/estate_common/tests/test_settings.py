@@ -116,8 +116,22 @@ def test_the_overrides_in_force_at_a_moment_come_from_the_history():
     settings.replace(db, "est_1", {"max_open": 6, "return_visit_days": 2}, "2026-06-01T00:00:00.000Z", "li")
     at = lambda moment: settings.for_estate(db, DEFAULTS, "est_1", as_of=moment)  # noqa: E731
     assert at("2026-02-28T23:59:59.999Z") == DEFAULTS  # before any change
-    assert at("2026-03-01T00:00:00.000Z") == {**DEFAULTS, "max_open": 4}
+    # a period ending at the change's moment closed before it
+    assert at("2026-03-01T00:00:00.000Z") == DEFAULTS
+    assert at("2026-03-01T00:00:00.001Z") == {**DEFAULTS, "max_open": 4}
     assert at("2026-05-31T00:00:00.000Z") == {**DEFAULTS, "max_open": 4}
     assert at("2026-07-01T00:00:00.000Z") == {**DEFAULTS, "max_open": 6, "return_visit_days": 2}
     assert settings.for_estate(db, DEFAULTS, "est_1") == at("2026-07-01T00:00:00.000Z")
     assert settings.for_estate(db, DEFAULTS, "est_2", as_of="2026-07-01T00:00:00.000Z") == DEFAULTS
+
+
+def test_a_change_made_twice_at_one_moment_takes_the_later_and_a_document_without_history_its_values():
+    db = EmbeddedClient(tz_aware=True).db
+    settings.replace(db, "est_1", {"max_open": 4}, "2026-03-01T00:00:00.000Z", "wang")
+    settings.replace(db, "est_1", {"max_open": 5}, "2026-03-01T00:00:00.000Z", "li")
+    assert settings.for_estate(db, DEFAULTS, "est_1", as_of="2026-04-01T00:00:00.000Z")["max_open"] == 5
+    # restored from an older backup: values and when they were set, no history
+    db.settings.insert_one({"_id": "est_3", "estate_id": "est_3", "values": {"max_open": 7},
+                            "updated_at": "2026-03-01T00:00:00.000Z"})
+    assert settings.for_estate(db, DEFAULTS, "est_3", as_of="2026-04-01T00:00:00.000Z")["max_open"] == 7
+    assert settings.for_estate(db, DEFAULTS, "est_3", as_of="2026-02-01T00:00:00.000Z") == DEFAULTS

@@ -87,18 +87,21 @@ def plan_due_at(year, rules):
     return calendar.day_start(date(year, 1, 1) + timedelta(days=rules["check_plan_due_days"]), rules["timezone"])
 
 
-def plan_on_time(year, made_at, now, rules):
+def plan_on_time(year, made_at, period_end, now, rules):
     """档案检查计划 "made at the start of each year" (DOMAIN.md): 1 ÷ 1 when the year's plan was made
     by its deadline (``plan_due_at``), 0 ÷ 1 when it was made later or is missing past it, "no
-    data" while it is not yet due and not yet made. Nothing asked for the year's plan before."""
+    data" while it is not yet due and not yet made. As it stood at the period's end (not in it)
+    or now, the earlier: a past month keeps its figure, and a plan made after it is not in it.
+    Nothing asked for the year's plan before."""
     due = plan_due_at(year, rules)
     due_day = (calendar.local(due, rules["timezone"]) - timedelta(days=1)).date().isoformat()
-    if made_at is not None:
+    as_of = min(period_end, now)
+    if made_at is not None and clock.parse_iso(made_at) < period_end:
         made_day = calendar.local(clock.parse_iso(made_at), rules["timezone"]).date().isoformat()
         on_time = clock.parse_iso(made_at) < due
         return kpi(int(on_time), 1, target=1, note=f"the {year} archive check plan, made {made_day}"
                    + ("" if on_time else f", after its deadline {due_day}"))
-    if now < due:
+    if as_of < due:
         return kpi(0, 0, target=1, note=f"the {year} archive check plan is not made yet: due by {due_day}")
     return kpi(0, 1, target=1, note=f"no {year} archive check plan: it was due by {due_day}")
 

@@ -527,7 +527,7 @@ def kpis(db, caller, period, estate_ids):
         reported = checks.reported_by_kind(store.closed_reported(db, estate_id, calendar.months_of(period)))
         return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
                            present, reported) | {
-            "archive_check_plan_on_time": checks.plan_on_time(int(period[:4]), facts["plan_made_at"],
-                                                              clock.now(), rules)}
+            "archive_check_plan_on_time": checks.plan_on_time(
+                int(period[:4]), facts["plan_made_at"], clock.parse_iso(end), clock.now(), rules)}
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)

@@ -686,6 +686,7 @@ def test_the_year_s_check_plan_is_asked_for_at_the_start_of_the_year(archive, es
     as_role(archive, MANAGER, "manager", estate)
     late = plan_kpi("2027-02")
     assert (late["numerator"], late["denominator"]) == (0, 1) and late["note"].endswith("after its deadline 2027-01-31")
+    assert plan_kpi("2027-01") == missing  # January is over: a plan made after it is not in it
     archive.update_settings({"estate_id": estate["id"], "data": {"check_plan_due_days": 60}})
     on_time = plan_kpi("2027")
     assert (on_time["numerator"], on_time["denominator"]) == (1, 1)
