@@ -237,3 +237,35 @@ def test_a_problems_title_is_in_the_chosen_language_shown_at_once_or_after_a_red
                                                                                "confirm": "yes"},
                           headers={"Accept-Language": "en"})
     assert "<strong>Business rule violated</strong>" in refused.get_data(as_text=True)
+
+
+ORDER = {"id": "wo_7", "estate_id": ESTATE, "number": "WO-2026-000042", "source": {"type": "service_request", "id": "sr_1"},
+         "description": "leak", "priority": "normal", "status": "completed", "reported_at": "2026-01-05T01:00:00Z",
+         "created_at": "2026-01-05T01:00:00Z", "updated_at": "2026-01-06T01:00:00Z", "history": [], "custom": {}}
+
+
+def test_an_order_an_occupant_quotes_is_found_by_its_number(client, fake, documented_routes):
+    """The board shows the latest orders only: an older one was found by no one (domain audit)."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+            lambda body, params: {"items": [ORDER] if params.get("number") == "wo-2026-42" else [], "next_cursor": None})
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="number"' in board and "Find an order by its number" in board
+    found = client.get("/engineering/work-orders?number=+wo-2026-42+")
+    assert found.status_code == 302 and found.headers["Location"].endswith("/engineering/work-orders/wo_7")
+    assert fake.calls[-1]["params"]["number"] == "wo-2026-42"  # the API reads it as typed
+    missing = client.get("/engineering/work-orders?number=WO-2026-9", headers={"Accept-Language": "en"})
+    assert missing.status_code == 200
+    assert "No work order of this estate has the number WO-2026-9." in missing.get_data(as_text=True)
+    _only_documented(fake, documented_routes)
+
+
+def test_the_desk_register_filters_by_the_number_typed(client, fake, documented_routes):
+    sign_in(client, fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [], "next_cursor": None})
+    page = client.get("/desk/requests?number=sr-2026-7&kind=", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    [listed] = [call for call in fake.calls if call["path"].endswith("/service-requests")]
+    assert listed["params"]["number"] == "sr-2026-7" and "kind" not in listed["params"]
+    assert 'id="f-number" name="number" value="sr-2026-7"' in page
+    _only_documented(fake, documented_routes)

@@ -55,6 +55,15 @@ def test_a_repair_typed_at_the_gateway_reaches_maintenance_and_the_archive(api, 
                                          agent).json()["items"])
     assert records[0]["subject_type"] == "service_request" and records[0]["data"]["number"] == request["number"]
 
+    # found by their numbers as an owner quotes them (lower case, no leading zeros)
+    prefix, year, sequence = request["number"].split("-")
+    found = api.get(f"/api/v1/estates/{estate_id}/service-requests?number={prefix.lower()}-{year}-{int(sequence)}", agent)
+    assert [item["id"] for item in found.json()["items"]] == [request["id"]]
+    by_number = api.get(f"/api/v1/estates/{estate_id}/work-orders?number={orders[0]['number'].lower()}", agent)
+    assert [item["id"] for item in by_number.json()["items"]] == [orders[0]["id"]]
+    refused = api.get(f"/api/v1/estates/{estate_id}/service-requests?number=42", agent)
+    assert refused.status_code == 400 and refused.headers["Content-Type"] == "application/problem+json"
+
 
 def test_concurrent_creates_get_unique_consecutive_numbers(api, admin):
     estate = new_estate(api, admin)

@@ -7,7 +7,7 @@ read (compare-and-set), so two desks acting at once cannot both win; the loser's
 decided again on what the winner wrote.
 """
 from estate_common import (calendar, closed_counts, common_store, custom_fields, custom_fields_store, export_store,
-                           jobs, replica, settings, store, writes)
+                           jobs, numbering, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.text import address_spellings
 
@@ -146,7 +146,8 @@ def similar_recent_repair(db, estate_id, household_id, category, since, until, j
 
 
 def request_query(estate_id, filters, now, tz):
-    """The query of ``GET …/service-requests``: kind, status, household; created_at from/to
+    """The query of ``GET …/service-requests``: kind, status, household, number (as typed:
+    ``numbering.canonical``); created_at from/to
     (a day is the estate's local day in ``tz``, and a ``to`` day takes in the whole day);
     ``overdue``: past due_at without an answer (a reply; for a repair, the completed work);
     ``return_visit_overdue``: completed repairs whose return visit is past due; ``escalated``:
@@ -155,6 +156,8 @@ def request_query(estate_id, filters, now, tz):
     for name in ("kind", "status", "household_id"):
         if name in filters:
             query[name] = filters[name]
+    if "number" in filters:
+        query["number"] = numbering.canonical(filters["number"])
     created, (lower, upper, inclusive) = {}, calendar.filter_window(filters, tz)
     if lower is not None:
         created["$gte"] = lower

@@ -1,5 +1,6 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import closed_counts, custom_fields, custom_fields_store, export_store, jobs, replica, settings, store, writes
+from estate_common import (closed_counts, custom_fields, custom_fields_store, export_store, jobs, numbering, replica,
+                           settings, store, writes)
 
 from .rules import DEFAULTS, MAXIMA
 
@@ -15,6 +16,7 @@ INDEXES = {
         ([("estate_id", 1), ("reported_at", 1)], {}),
         ([("estate_id", 1), ("completed_at", 1)], {}),
         ([("estate_id", 1), ("inspection_id", 1)], {}),
+        ([("estate_id", 1), ("number", 1)], {}),  # the list's number filter (as typed)
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
@@ -38,7 +40,7 @@ WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plan
 # list filters as the API names them -> the stored field
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
                       "equipment_id": "equipment_id", "source_type": "source.type",
-                      "inspection_id": "inspection_id"}
+                      "inspection_id": "inspection_id", "number": "number"}
 
 def next_number(db, estate_id, series):
     return store.next_number(db, estate_id, series)
@@ -66,6 +68,8 @@ def work_order_query(db, estate_id, filters):
     """The list's filters, plain and ``custom.<key>``, as a query of the estate (a list page and
     an export select alike)."""
     query = {WORK_ORDER_FILTERS[name]: value for name, value in custom_fields.plain_filters(filters).items()}
+    if "number" in query:
+        query["number"] = numbering.canonical(query["number"])
     return {"estate_id": estate_id, **query, **_custom_query(db, estate_id, "work_order", filters)}
 
 

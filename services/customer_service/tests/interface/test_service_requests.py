@@ -303,6 +303,20 @@ def test_the_register_filters_by_kind_status_household_dates_and_escalation(desk
         listed(desk, overdue="yes")
 
 
+def test_the_register_finds_a_request_by_its_number_as_the_owner_quotes_it(desk):
+    """DOMAIN.md: a request's number is there so that it can be traced and searched."""
+    first, second = desk.create_request(new("complaint")), desk.create_request(new("repair"))
+    assert second["number"].endswith("-000002")
+    year = second["number"].split("-")[1]
+    assert listed(desk, number=second["number"]) == [second["id"]]
+    assert listed(desk, number=f"sr-{year}-2") == [second["id"]]
+    assert listed(desk, number=f"SR-{year}-1", kind="complaint") == [first["id"]]
+    assert listed(desk, number=f"WO-{year}-1") == []  # another series' number
+    with pytest.raises(InvalidInput) as refused:
+        listed(desk, number="42")
+    assert refused.value.errors[0]["field"] == "filters.number"
+
+
 def test_a_day_in_the_registers_filters_is_the_estates_local_day(desk):
     """The estate is in Beijing: a request at 04:00 on 24 November there (20:00 UTC on the 23rd)
     belongs to the 24th, and a request at 23:00 on the 24th (15:00 UTC) to the 24th too."""

@@ -99,6 +99,16 @@ def test_orders_are_numbered_per_estate(engineering):
     assert sorted(o["number"] for o in orders(engineering)) == ["WO-2026-000001", "WO-2026-000002"]
 
 
+def test_an_order_is_found_by_its_number_as_typed(engineering):
+    engineering.open_from_service_request(request_created(request_id="sr_1"))
+    engineering.open_from_service_request(request_created(request_id="sr_2"))
+    engineering.open_from_service_request(request_created(request_id="sr_9", estate="est_2"))
+    assert [o["source"]["id"] for o in orders(engineering, number="wo-2026-2")] == ["sr_2"]
+    assert orders(engineering, number="WO-2026-000003") == []  # est_2's first order is number 1 there
+    with pytest.raises(InvalidInput):
+        orders(engineering, number="WO 2026")
+
+
 def test_an_order_is_found_only_in_its_estate(engineering):
     order_id = open_repair(engineering)
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["source"]["id"] == "sr_1"
