@@ -202,6 +202,8 @@ _MESSAGES = {
     "complaints.open": ("未答复", "Not replied"),
     "complaints.open_overdue": ("其中已逾期", "of which overdue"),
     "complaints.valid": ("有效投诉", "Valid"),
+    "complaints.not_judged": ("另有 {count} 件已结案投诉未判定是否有效（按无效计）",
+                              "{count} closed without a judgement (counted as not valid)"),
     "complaints.escalated": ("已升级", "Escalated"),
     "complaints.repeat": ("重复投诉户（{threshold} 次及以上）", "Repeat complainants ({threshold} or more)"),
     "complaints.results": ("已结案投诉的处理结果", "Results of the closed complaints"),

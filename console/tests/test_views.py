@@ -934,7 +934,7 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", {
         "period": "2026-Q4", "complaints": 7, "by_category": {"noise": 4, "parking": 3},
         "by_cause": {"third_party": 2}, "timeliness": {"on_time": 5, "late": 1, "open": 1, "open_overdue": 1},
-        "valid": 4, "escalated": 1, "repeat_complainants": {"threshold": 3, "households": [
+        "valid": 4, "not_judged": 2, "escalated": 1, "repeat_complainants": {"threshold": 3, "households": [
             {"household_id": "hh_1", "complaints": 3}]}})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": [
         {"id": "sr_9", "number": "SR-2026-000009", "household_id": "hh_1", "created_at": "2026-10-02T00:00:00Z",
@@ -943,6 +943,7 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     page = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Complaint analysis · 2026-Q4" in page and "Noise" in page and "Third party" in page
     assert "On time 5 · Late 1 · Not replied 1 (of which overdue 1)" in page
+    assert "2 closed without a judgement (counted as not valid)" in page
     assert "Repeat complainants (3 or more)" in page and ">3-1-1202</a>" in page
     assert 'href="/desk/requests/sr_9">SR-2026-000009</a>' in page and "hours agreed" in page
     assert [c["params"]["period"] for c in fake.calls if "/reports/" in c["path"]] == ["2026-Q4", "2026-Q4"]

@@ -33,6 +33,12 @@ def timeliness(complaint):
     return "open"
 
 
+def closed_not_judged(complaints):
+    """Closed without the desk's judgement whether they were justified (``valid``, optional on
+    the reply and the close): the valid-complaint rate counts them as not valid."""
+    return sum(1 for c in complaints if c.get("closed_at") and c.get("valid") is None)
+
+
 def report(period, complaints, rules, now):
     """``complaints``: the estate's complaints registered in the period (store.complaints_between)."""
     timely = Counter(timeliness(c) for c in complaints)
@@ -49,6 +55,7 @@ def report(period, complaints, rules, now):
             "open_overdue": sum(1 for c in complaints if not c.get("replied_at") and c["due_at"] < now),
         },
         "valid": sum(1 for c in complaints if c.get("valid")),
+        "not_judged": closed_not_judged(complaints),
         "escalated": sum(1 for c in complaints if (c["complaint"] or {}).get("escalated")),
         "repeat_complainants": {
             "threshold": threshold,

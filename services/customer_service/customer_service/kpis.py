@@ -29,7 +29,7 @@ the current month showed 0 % seconds after a complaint was registered (found by 
 from estate_common import calendar, clock
 from estate_common.kpis import kpi, period_bounds
 
-from . import owner_contacts, portal, repairs
+from . import complaint_analysis, owner_contacts, portal, repairs
 from .rules import SATISFIED_SCORE
 
 
@@ -89,10 +89,15 @@ def return_visit_rate(requests, start, end, target, rules, now):
 
 def valid_complaint_rate(requests, households, start, end, target):
     """Over the households registered by the period's end (``households``: read copies; one
-    without its registration time counts, as a copy made before copies carried it)."""
-    valid = [r for r in _of(requests, "complaint") if _within(r["created_at"], start, end) and r.get("valid")]
+    without its registration time counts, as a copy made before copies carried it). The note
+    counts the period's complaints closed without a judgement: they read as not valid, and the
+    target below 1 % was met by not judging (found by a domain audit)."""
+    registered_in = [r for r in _of(requests, "complaint") if _within(r["created_at"], start, end)]
+    valid = [r for r in registered_in if r.get("valid")]
+    not_judged = complaint_analysis.closed_not_judged(registered_in)
     registered = [h for h in households if (h.get("created_at") or "") < end]
-    return kpi(len(valid), len(registered), target=target, note="target: below")
+    note = "target: below" + (f"; {not_judged} closed complaint(s) not judged valid or not" if not_judged else "")
+    return kpi(len(valid), len(registered), target=target, note=note)
 
 
 def _satisfaction_scores(requests, answers, start, end):

@@ -126,3 +126,19 @@ def test_the_result_of_a_complaint_the_desk_closed_itself_is_reported_to_the_man
     as_caller(desk, AGENT)
     with pytest.raises(Forbidden):
         desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026"}})
+
+
+def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(desk):
+    """DOMAIN.md's valid-complaint rate is complaints judged valid ÷ households: one closed with
+    no judgement read as not valid, and the target (below 1 %) was met by not judging."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    judged, unjudged, still_open = (complaint(desk, "hh_1", "noise") for _ in range(3))
+    for request, validity in ((judged, {"valid": False}), (unjudged, {})):
+        act(desk, "verify", request, finding="confirmed")
+        act(desk, "reply", request, message="done")
+        act(desk, "close", request, **validity)
+    assert report(desk, "2026-11")["not_judged"] == 1
+    as_caller(desk, MANAGER)
+    shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
+    assert shown["numerator"] == 0
+    assert shown["note"] == "target: below; 1 closed complaint(s) not judged valid or not"
