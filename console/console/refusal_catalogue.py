@@ -655,6 +655,12 @@ ZH = {
         '结束事件须填写书面总结',
     'a written summary is required':
         '须填写书面总结',
+    "whether an incident is major is corrected by the estate's manager":
+        '事件是否重大由项目经理更正',
+    'a correction of whether an incident is major says why':
+        '更正事件是否重大须说明原因',
+    'a reason is required':
+        '须填写原因',
     'the plan was set by someone else at the same moment: read it again':
         '他人同时设定了该预案，请重新读取',
     'this vehicle is inside already (no exit since its last entry)':

@@ -269,3 +269,25 @@ def test_the_desk_register_filters_by_the_number_typed(client, fake, documented_
     assert listed["params"]["number"] == "sr-2026-7" and "kind" not in listed["params"]
     assert 'id="f-number" name="number" value="sr-2026-7"' in page
     _only_documented(fake, documented_routes)
+
+
+def test_the_manager_corrects_whether_an_incident_is_major_and_a_guard_is_not_offered_it(client, fake, documented_routes):
+    corrected = {**INCIDENT, "status": "closed", "major": True, "reclassifications": [
+        {"major": True, "was": False, "reason": "two flats flooded", "at": "2026-11-30T03:00:00Z", "by": "mia"}]}
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)
+    guard_page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/reclassify" not in guard_page  # the gateway lets only the management correct it
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/security/incidents/in_1/reclassify"' in page and "Mark it major" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/reclassify", corrected)
+    answer = client.post("/security/incidents/in_1/reclassify", data={
+        "csrf_token": csrf_of(client), "major": "true", "reason": " two flats flooded "})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"major": True, "reason": "two flats flooded"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", corrected)
+    shown = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "已更正事件是否重大。" in shown  # flashed by the post, in its (default) language
+    assert "made major · two flats flooded · mia" in shown and "Mark it not major" in shown
+    _only_documented(fake, documented_routes)

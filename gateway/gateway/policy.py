@@ -38,6 +38,7 @@ COLLECTORS = FINANCE | {"steward", "agent"}
 # an estate's own emergency plans are the manager's (DOMAIN.md: the manager handles what
 # escalates, so the manager decides how it escalates).
 EMERGENCY_PLAN_EDITORS = MANAGEMENT
+INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
 
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the
 # manager handles major complaints and sees the KPIs; the desk registers, the manager analyses).

@@ -131,6 +131,17 @@ def test_an_incident_closes_with_a_summary_and_reaches_the_archive(api, estate):
         api.get(f"{base}/archive/records?subject_type=incident&subject_id={incident['id']}",
                 estate["manager"]).json()["items"]))
     assert {r["event_type"] for r in kept} == {"incident_escalated", "incident_closed"}
+
+    # the review finds it was no major incident: the manager corrects the guard's call, the guard may not
+    correction = {"major": False, "reason": "a blocked drain, nobody hurt"}
+    assert api.post(f"{path}/reclassify", correction, guard).status_code == 403
+    corrected = api.post(f"{path}/reclassify", correction, estate["manager"])
+    assert corrected.status_code == 200 and corrected.json()["major"] is False, corrected.text
+    assert api.get(f"{base}/incidents?major=true", estate["manager"]).json()["items"] == []
+    kept = eventually(lambda: (lambda items: items if len(items) == 3 else None)(
+        api.get(f"{base}/archive/records?subject_type=incident&subject_id={incident['id']}",
+                estate["manager"]).json()["items"]))
+    assert sorted(r["event_type"] for r in kept) == ["incident_closed", "incident_escalated", "incident_reclassified"]
     assert incident["work_order"] is True  # the flooding plan calls for engineering: one emergency order
     [order] = eventually(lambda: api.get(f"{base}/work-orders?source_type=incident", estate["manager"]).json()["items"])
     assert order["source"]["id"] == incident["id"] and order["priority"] == "emergency"

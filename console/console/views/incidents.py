@@ -2,7 +2,7 @@
 step and closing it. The plan, the pending steps and any escalation are the API's."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, permissions
 from ..signin import estate_needed
 from . import common
 
@@ -21,6 +21,7 @@ def detail(item_id, problem=None, summary=""):
                                      if s.get("escalate_to") == "manager"]
     return render_template("security/incident.html", incident=incident, titles=titles, done=done,
                            pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
+                           may_reclassify=permissions.may("POST", "incidents/{incident_id}/reclassify"),
                            summary=summary, problem=problem or common.take_problem())
 
 
@@ -32,6 +33,15 @@ def record_step(item_id):
     if request.form.get("note", "").strip():
         body["note"] = request.form["note"].strip()
     return common.post_and_back(f"incidents/{item_id}/steps", body, back, "incident.step_recorded")
+
+
+@bp.post("/<item_id>/reclassify")
+@estate_needed
+def reclassify(item_id):
+    """The manager's correction of the guard's call whether the incident is major, with why."""
+    body = {"major": request.form.get("major") == "true", "reason": request.form.get("reason", "").strip()}
+    return common.post_and_back(f"incidents/{item_id}/reclassify", body, url_for("incidents.detail", item_id=item_id),
+                                "incident.reclassified")
 
 
 @bp.post("/<item_id>/close")

@@ -21,6 +21,7 @@ RECORDED_EVENTS = {
     ("security_patrol", "patrol_round_finished"): "patrol_round",
     ("security_patrol", "anomaly_reported"): "patrol_anomaly",
     ("security_patrol", "incident_escalated"): "incident",
+    ("security_patrol", "incident_reclassified"): "incident",
     ("security_patrol", "incident_closed"): "incident",
     ("finance", "payment_posted"): "payment",
     ("finance", "payment_reversed"): "payment",  # kept beside the payment's posting

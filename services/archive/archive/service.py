@@ -168,6 +168,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_incident_escalation(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "incident_reclassified")
+    def record_incident_reclassification(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "incident_closed")
     def record_closed_incident(self, event):
         self._record(event)

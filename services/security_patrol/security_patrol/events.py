@@ -13,6 +13,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("patrol_round_finished", estate_id, data, actor=actor)
     if event_type == "incident_escalated":  # archive keeps the escalation
         return outbox.event("incident_escalated", estate_id, data, actor=actor)
+    if event_type == "incident_reclassified":  # archive keeps the manager's correction of "major"
+        return outbox.event("incident_reclassified", estate_id, data, actor=actor)
     if event_type == "incident_closed":  # archive keeps the closed incident
         return outbox.event("incident_closed", estate_id, data, actor=actor)
     if event_type == "charge_raised":  # finance bills a parking fee the household pays later

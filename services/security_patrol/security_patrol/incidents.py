@@ -6,8 +6,8 @@ Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock, numbering, transitions
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common import clock, numbering, roles, transitions
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 
 from . import emergency_plans
 
@@ -18,6 +18,9 @@ TRANSITIONS = {
     "open": {"step": "open", "close": "closed"},
     "closed": {},
 }
+
+# who may correct whether an incident was major (the guard's call when opening it)
+CLASSIFIERS = roles.MANAGEMENT
 
 
 def number_series(created, tz):
@@ -129,6 +132,30 @@ def close(incident, summary, now):
                                     [field_error("pending_steps", f"record the plan's step '{to_manager[0]}' first")])
     stamp = clock.to_iso(now)
     return {"status": "closed", "summary": text, "closed_at": stamp, "updated_at": stamp}
+
+
+def reclassify(incident, major, reason, now, caller):
+    """The manager's correction of whether the incident is major (重大), open or closed: the guard
+    who opened it made the call on the spot, and a wrong one stood for good, counted (or not) in
+    the major-incident KPIs (found by a domain audit). ``(changes, entry)``; ``(None, None)`` when
+    it is marked so already. Archive keeps each correction (``incident_reclassified``)."""
+    if not set(caller.roles) & CLASSIFIERS:
+        raise Forbidden("whether an incident is major is corrected by the estate's manager")
+    text = (reason or "").strip()
+    if not text:
+        raise BusinessRuleViolation("a correction of whether an incident is major says why",
+                                    [field_error("data.reason", "a reason is required")])
+    if incident["major"] == major:
+        return None, None
+    stamp = clock.to_iso(now)
+    entry = {"major": major, "was": incident["major"], "reason": text, "at": stamp, "by": caller.user}
+    return {"major": major, "updated_at": stamp}, entry
+
+
+def reclassified_event_data(incident, entry):
+    return {"id": incident["_id"], "number": incident["number"], "type": incident["type"],
+            "major": entry["major"], "was": entry["was"], "reason": entry["reason"],
+            "occurred_at": incident.get("occurred_at", incident["opened_at"]), "reclassified_at": entry["at"]}
 
 
 def escalated_event_data(incident, escalation):

@@ -232,6 +232,17 @@ def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
     return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
 
 
+def reclassify_incident(db, outbox, caller, estate_id, incident_id, data):
+    def decide(incident):
+        changes, entry = incidents.reclassify(incident, data["major"], data.get("reason"), clock.now(), caller)
+        if changes is None:
+            return None  # marked so already: nothing written, nothing announced
+        announced = [("incident_reclassified", incidents.reclassified_event_data(incident, entry))]
+        return Change(changes, events=announced, push={"reclassifications": [entry]})
+
+    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+
+
 def close_incident(db, outbox, estate_id, incident_id, data):
     def decide(incident):
         changes = incidents.close(incident, data.get("summary"), clock.now())

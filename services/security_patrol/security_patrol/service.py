@@ -143,11 +143,16 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_incidents(self, payload):
-        return self._list("incidents", payload)
+        return self._list("incidents", payload, {"major": lambda text: text == "true"})
 
     @rpc_method
     def record_incident_step(self, payload):
         return operations.record_incident_step(self.db, self.outbox, self.caller, payload["estate_id"],
+                                              payload["id"], payload["data"])
+
+    @rpc_method
+    def reclassify_incident(self, payload):
+        return operations.reclassify_incident(self.db, self.outbox, self.caller, payload["estate_id"],
                                               payload["id"], payload["data"])
 
     @rpc_method

@@ -404,6 +404,10 @@ def closed_events(estate_id):
         ("record_payment", event("finance", "payment_posted", estate_id, {
             "id": "pay_9", "receipt_number": "RC-2026-000009", "household_id": "hh_1", "amount_cents": 26811,
             "method": "wechat", "bill_ids": ["bill_1"], "prepaid_cents": 0, "posted_at": "2026-11-22T02:00:00.000Z"})),
+        ("record_incident_reclassification", event("security_patrol", "incident_reclassified", estate_id, {
+            "id": "inc_9", "number": "INC-2026-000009", "type": "flooding", "major": True, "was": False,
+            "reason": "two flats flooded", "occurred_at": "2026-11-21T00:50:00.000Z",
+            "reclassified_at": "2026-11-22T01:00:00.000Z"})),
     ]
 
 
@@ -413,7 +417,7 @@ def test_closed_work_of_every_service_is_recorded_once(archive, estate):
         getattr(archive, handler)(published)  # redelivered
     records = archive.list_records({"estate_id": estate["id"], "limit": 50})["items"]
     assert sorted(r["subject_type"] for r in records) == [
-        "incident", "incident", "patrol_round", "payment", "service_request", "work_order"]
+        "incident", "incident", "incident", "patrol_round", "payment", "service_request", "work_order"]
     payment = next(r for r in records if r["subject_type"] == "payment")
     assert payment["household_id"] == "hh_1" and payment["data"]["receipt_number"] == "RC-2026-000009"
 
@@ -473,11 +477,11 @@ def test_records_are_searched_by_household_kind_and_date(archive, estate):
                                                                      "filters": filters})["items"])
 
     assert search(household_id="hh_1") == sorted([ids[0], ids[5]])
-    assert search(subject_type="incident", subject_id="inc_9") == ["inc_9", "inc_9"]
+    assert search(subject_type="incident", subject_id="inc_9") == ["inc_9", "inc_9", "inc_9"]
     # the test events all occurred "now": today in the estate's calendar finds them, whatever the
     # hour in UTC; another day does not
     today = calendar.local_date(clock.now(), estate["timezone"]).isoformat()
-    assert len(search(**{"from": today, "to": today})) == 6
+    assert len(search(**{"from": today, "to": today})) == 7
     assert search(to=(calendar.local_date(clock.now(), estate["timezone"]) - timedelta(days=1)).isoformat()) == []
     assert search(to="2020-01-01") == []
     with pytest.raises(InvalidInput):

@@ -716,6 +716,46 @@ def test_an_incident_runs_its_plan_escalates_and_closes_with_a_summary(patrol):
     assert patrol.get_incident({"estate_id": ESTATE, "id": incident["id"]}) == closed
 
 
+def reclassify(patrol, incident, major, reason="the review found two flats flooded"):
+    return patrol.reclassify_incident({"estate_id": ESTATE, "id": incident["id"],
+                                       "data": {"major": major, "reason": reason}})
+
+
+def major_count(patrol):
+    as_caller(patrol, MANAGER)
+    return patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["major_safety_incidents"]["numerator"]
+
+
+def test_the_manager_corrects_whether_an_incident_is_major_and_the_kpi_follows(patrol):
+    """The guard's call when opening stood for good, counted (or not) in the major-incident KPIs
+    (found by a domain audit): the manager corrects it, open or closed, with the reason."""
+    as_caller(patrol, GUARD)
+    incident = open_incident(patrol)
+    with pytest.raises(Forbidden):
+        reclassify(patrol, incident, True)  # not the guard's to correct
+    assert major_count(patrol) == 0
+    corrected = reclassify(patrol, incident, True)
+    assert corrected["major"] is True and major_count(patrol) == 1
+    assert corrected["reclassifications"] == [{"major": True, "was": False, "reason": "the review found two flats flooded",
+                                               "at": clock.now_iso(), "by": "wu"}]
+    [announced] = patrol.outbox.of_type("incident_reclassified")
+    assert (announced["data"]["major"], announced["data"]["was"], announced["data"]["id"]) == (True, False, incident["id"])
+    assert reclassify(patrol, incident, True) == corrected  # marked so already: nothing written or announced
+    assert len(patrol.outbox.of_type("incident_reclassified")) == 1
+    assert [i["id"] for i in patrol.list_incidents({"estate_id": ESTATE, "filters": {"major": "true"}})["items"]] == [incident["id"]]
+    assert patrol.list_incidents({"estate_id": ESTATE, "filters": {"major": "false"}})["items"] == []
+
+    step(patrol, incident, "notify_manager")
+    patrol.close_incident({"estate_id": ESTATE, "id": incident["id"], "data": {"summary": "Released."}})
+    clock.advance(timedelta(days=1))
+    reopened_review = reclassify(patrol, incident, False, reason="the lift was stuck 5 minutes, nobody hurt")
+    assert reopened_review["status"] == "closed" and reopened_review["major"] is False
+    assert [r["was"] for r in reopened_review["reclassifications"]] == [False, True] and major_count(patrol) == 0
+    with pytest.raises(InvalidInput) as refused:
+        reclassify(patrol, incident, True, reason=" ")
+    assert refused.value.errors[0]["field"] == "data.reason"
+
+
 def test_incident_numbers_run_on_and_a_plan_step_is_recorded_once(patrol):
     first, second = open_incident(patrol), open_incident(patrol, type="flooding")
     assert second["number"] == "INC-2026-000002" and second["plan"][0]["step"] == "stop_water"
