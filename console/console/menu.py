@@ -61,6 +61,7 @@ SECTIONS = (
         Entry("security.rounds", "menu.patrol", SECURITY),
         Entry("registers.patrol-routes", "menu.patrol_routes", SECURITY),
         Entry("registers.patrol-plans", "menu.patrol_plans", SECURITY),
+        Entry("security.missed_rounds", "menu.missed_rounds", SECURITY),
         Entry("registers.incidents", "menu.incidents", SECURITY),
         Entry("emergency_plans.plans", "menu.emergency_plans", SECURITY),
         Entry("registers.fire-equipment", "menu.fire_equipment", SECURITY),

@@ -291,3 +291,24 @@ def test_the_manager_corrects_whether_an_incident_is_major_and_a_guard_is_not_of
     assert "已更正事件是否重大。" in shown  # flashed by the post, in its (default) language
     assert "made major · two flats flooded · mia" in shown and "Mark it not major" in shown
     _only_documented(fake, documented_routes)
+
+
+def test_the_supervisor_sees_the_month_s_planned_rounds_not_walked_through(client, fake, documented_routes):
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"period": "2026-11", "more": 3, "items": [
+        {"plan_id": "pplan_1", "route_id": "proute_1", "route_name": "Night loop", "shift": "night",
+         "scheduled_start": "2026-11-24T14:00:00.000Z", "over_at": "2026-11-24T15:10:00.000Z", "checkpoints": 3,
+         "round_id": None, "why": "not_walked"},
+        {"plan_id": "pplan_1", "route_id": "proute_1", "route_name": "Night loop", "shift": "night",
+         "scheduled_start": "2026-11-25T14:00:00.000Z", "over_at": "2026-11-25T15:10:00.000Z", "checkpoints": 3,
+         "round_id": "pround_7", "why": "not_finished"}]})
+    page = client.get("/security/missed-rounds?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Missed rounds · 2026-11" in page and page.count("Night loop") == 2
+    assert "Not walked" in page and 'href="/security/rounds/pround_7">Started, never finished</a>' in page
+    assert "3 more not listed." in page
+    assert fake.calls[-1]["params"]["period"] == "2026-11"
+    client.get("/security/missed-rounds?period=nonsense")  # a period that is none: this month's
+    assert fake.calls[-1]["params"]["period"] != "nonsense"
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/security/missed-rounds"' in home
+    _only_documented(fake, documented_routes)

@@ -210,3 +210,15 @@ def test_a_patrol_plan_made_wrong_is_stopped_once(api, estate):
     assert stopped.json()["stopped_at"] and stopped.json()["stop_reason"] == "made twice"
     assert api.post(f"{base}/patrol-plans/{plan['id']}/stop", {"reason": "again"}, guard).status_code == 409
     assert api.post(f"{base}/patrol-plans/{plan['id']}/stop", {}, guard).status_code == 400
+
+
+def test_the_month_s_missed_rounds_are_asked_of_the_gateway(api, estate):
+    """The wiring of the list (its rule is security patrol's, tested with the clock moved there):
+    a month on the estate's calendar is asked for, anything else is a 400 problem."""
+    base, guard = estate["base"], estate["guard"]
+    month = api.get(f"{base}/patrol-missed-rounds?period=2026-11", guard)
+    assert month.status_code == 200, month.text
+    assert month.json()["period"] == "2026-11" and isinstance(month.json()["items"], list)
+    for wrong in ("", "?period=2026-Q4", "?period=2026-13"):
+        refused = api.get(f"{base}/patrol-missed-rounds{wrong}", guard)
+        assert refused.status_code == 400 and refused.headers["Content-Type"] == "application/problem+json", wrong

@@ -1,4 +1,7 @@
-"""Security: patrol rounds, a round on a phone (checkpoints in order, check-in, anomaly), finishing it."""
+"""Security: patrol rounds, a round on a phone (checkpoints in order, check-in, anomaly), finishing it;
+the month's planned rounds not walked through."""
+import re
+
 from flask import Blueprint, g, render_template, request, url_for
 
 from ..signin import estate_needed
@@ -13,6 +16,22 @@ def rounds():
     page = g.api.get(g.api.estate(g.user.estate_id, "patrol-rounds"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), status=request.args.get("status") or None)
     return render_template("security/rounds.html", items=page.get("items", []), next_cursor=page.get("next_cursor"))
+
+
+MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")
+
+
+@bp.get("/missed-rounds")
+@estate_needed
+def missed_rounds():
+    """The supervisor's list of the month's plan slots nobody walked, or left unfinished."""
+    from .manager import this_month
+    period = request.args.get("period", "").strip()
+    if not MONTH.match(period):
+        period = this_month()
+    found = g.api.get(g.api.estate(g.user.estate_id, "patrol-missed-rounds"), period=period)
+    return render_template("security/missed_rounds.html", period=period, items=found.get("items", []),
+                           more=found.get("more", 0))
 
 
 @bp.get("/rounds/<round_id>")

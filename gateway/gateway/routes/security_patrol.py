@@ -36,6 +36,7 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/fire-inspections", SP, "list_fire_inspections", policy.SECURITY, paged=True,
           filters=("equipment_id", "period", "result")),
+    Route("GET", f"{ESTATE}/patrol-missed-rounds", SP, "missed_rounds", policy.SECURITY, filters=("period",)),
     Route("GET", f"{ESTATE}/fire-check-overdues", SP, "list_fire_check_overdues", policy.SECURITY, paged=True,
           filters=("period", "equipment_id")),
     # drills and fire lanes (消防演练, 消防通道)

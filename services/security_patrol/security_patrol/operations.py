@@ -12,7 +12,8 @@ from estate_common.kpis import per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import emergency_plans, events, fire, fire_safety, roster, gate, incidents, kpis as security_kpis, localtime, patrols, store
+from . import (emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
+               patrols, roster, store)
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -391,6 +392,15 @@ def list_duty_roster(db, estate_id, filters, limit, cursor):
 
 
 # -- KPIs ------------------------------------------------------------------------------------
+
+def missed_rounds(db, estate_id, period):
+    """The planned rounds of the estate's month ``period`` not walked through (``patrol_gaps``)."""
+    rules = store.rules_for(db, estate_id)
+    start, end = localtime.month_window(period, rules)
+    facts = store.patrol_facts(db, estate_id, clock.to_iso(start), clock.to_iso(end))
+    found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], start, end, clock.now(), rules)
+    return {"period": period, **found}
+
 
 def kpis(db, caller, period, estate_ids):
     """A period not begun on the estate's calendar is all "no data" (``per_estate_month``)."""

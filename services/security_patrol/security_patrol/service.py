@@ -121,6 +121,10 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
                                           payload["data"])
 
     @rpc_method
+    def missed_rounds(self, payload):
+        return operations.missed_rounds(self.db, payload["estate_id"], payload["filters"]["period"])
+
+    @rpc_method
     def list_fire_check_overdues(self, payload):
         return self._list("fire_check_overdues", payload)
 

@@ -174,6 +174,19 @@ def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, 
 
 # -- KPIs -----------------------------------------------------------------------
 
+def patrol_facts(db, estate_id, start_iso, end_iso):
+    """The estate's patrol plans, its routes by id and the rounds of ``[start, end)`` (scheduled
+    or started in it): what patrol completion and the missed rounds are read from."""
+    return {
+        "plans": all_of(db, "patrol_plans", estate_id),
+        "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
+        "rounds": all_of(db, "patrol_rounds", estate_id, {"$or": [
+            {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
+            {"started_at": {"$gte": start_iso, "$lt": end_iso}},
+        ]}),
+    }
+
+
 def kpi_facts(db, estate_id, months, start_iso, end_iso):
     """What the security KPIs of one estate and period are computed from; ``months``: the period's
     ``(month, end of month)`` (fire checks are monthly: the ledger and each month's checks)."""
@@ -182,13 +195,7 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso):
     # estates took the service past the RPC timeout as soon as two were asked at once (a probe)
     ledger = list(db.fire_equipment.find({"estate_id": estate_id}, {"created_at": 1, "retired_at": 1})) \
         if months else []
-    return {
-        "plans": all_of(db, "patrol_plans", estate_id),
-        "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
-        "rounds": all_of(db, "patrol_rounds", estate_id, {"$or": [
-            {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
-            {"started_at": {"$gte": start_iso, "$lt": end_iso}},
-        ]}),
+    return patrol_facts(db, estate_id, start_iso, end_iso) | {
         "fire_equipment": ledger,
         "fire_checked_by_month": {month: checked_equipment_ids(db, estate_id, month) for month, _ in months}
         if ledger else {},

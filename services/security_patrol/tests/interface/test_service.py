@@ -880,6 +880,36 @@ def test_shift_handovers_are_logged(patrol):
     assert entry["to_guard"] == "qian" and entry["recorded_by"] == "zhao"
 
 
+def test_planned_rounds_not_walked_through_are_listed_for_the_supervisor(patrol):
+    """DOMAIN.md: a missed or late checkpoint is an exception. A slot nobody walked, or a round
+    never finished, showed nowhere but inside the patrol-completion KPI (found by a domain audit)."""
+    route = make_route(patrol)
+    make_plan(patrol, route)  # created 13:55Z on 23 Nov: a slot at 14:00Z (22:00 in the estate) each day
+    walked = start(patrol, route)
+    for code in ("A1", "B2", "C3"):
+        check_in(patrol, walked, code)
+    patrol.finish_round({"estate_id": ESTATE, "id": walked["id"], "data": {}})
+    clock.freeze(clock.parse_iso("2026-11-25T14:00:00Z"))
+    left_open = start(patrol, route)
+    check_in(patrol, left_open, "A1")
+    clock.freeze(clock.parse_iso("2026-11-26T15:10:00Z"))  # the 26th's slot is over: 60 minutes and 10 of tolerance
+
+    found = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert found["period"] == "2026-11" and found["more"] == 0
+    assert [(item["scheduled_start"], item["why"], item["round_id"]) for item in found["items"]] == [
+        ("2026-11-24T14:00:00.000Z", "not_walked", None),
+        ("2026-11-25T14:00:00.000Z", "not_finished", left_open["id"]),
+        ("2026-11-26T14:00:00.000Z", "not_walked", None)]
+    first = found["items"][0]
+    assert (first["route_name"], first["shift"], first["checkpoints"], first["over_at"]) == (
+        "Night loop", "night", 3, "2026-11-24T15:10:00.000Z")
+    clock.freeze(clock.parse_iso("2026-11-26T15:09:00Z"))  # a minute before: still within its tolerance
+    assert len(patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]) == 2
+    assert patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"] == []
+    with pytest.raises(InvalidInput):
+        patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})
+
+
 # -- KPIs ---------------------------------------------------------------------------
 
 def test_kpis_of_an_estate_for_a_month(patrol):
