@@ -1370,3 +1370,32 @@ def test_settings_that_contradict_each_other_name_the_other_by_its_label_and_its
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     assert '<p class="field-error">不能大于「停车费日封顶（元）」（¥30.00）</p>' in text, text[-2000:]
+
+
+def test_a_recurring_cause_without_a_plan_leads_to_one_that_names_it(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", {
+        "period": "2026-Q4", "complaints": 5, "by_category": {"noise": 5}, "by_cause": {"contractor": 3, "process": 2},
+        "timeliness": {"on_time": 5, "late": 0, "open": 0, "open_overdue": 0}, "valid": 1, "not_judged": 0,
+        "escalated": 0, "repeat_complainants": {"threshold": 2, "households": []},
+        "recurring_causes": {"threshold": 2, "causes": [{"cause": "contractor", "complaints": 3, "plan_ids": []},
+                                                        {"cause": "process", "complaints": 2, "plan_ids": ["rp_1"]}]}})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": []})
+    page = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Recurring causes (2 or more)" in page and "1 rectification plan(s)" in page
+    assert 'href="/manager/rectifications?cause=contractor">No rectification plan: make one</a>' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", {"items": [{**PLAN, "causes": ["process"]}],
+                                                                           "next_cursor": None})
+    form = client.get("/manager/rectifications?cause=contractor", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<input type="checkbox" name="causes" value="contractor" checked>' in form
+    assert '<input type="checkbox" name="causes" value="process" >' in form
+    assert "Complaint causes it answers: Process" in form
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", (201, PLAN))
+    client.post("/manager/rectifications", data={
+        "csrf_token": csrf_of(client), "period": "2026-Q4", "findings": "the contractor's night work",
+        "causes": ["contractor"], "action_description": ["daytime only"], "action_owner": ["manager"],
+        "action_due": ["2026-12-20"]})
+    assert fake.calls[-1]["json"]["causes"] == ["contractor"]
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

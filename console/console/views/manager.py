@@ -99,7 +99,8 @@ def rectifications(problem=None):
     filters = common.query("status", "period")
     page = g.api.get(g.api.estate(g.user.estate_id, "complaint-rectifications"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters)
-    return render_template("manager/rectifications.html", items=page.get("items", []),
+    from .desk import CAUSES
+    return render_template("manager/rectifications.html", items=page.get("items", []), causes=CAUSES,
                            next_cursor=page.get("next_cursor"), filters=filters, rows=range(RECTIFICATION_ROWS),
                            period=this_quarter(), key=common.form_key(), form=request.form if problem else {},
                            problem=problem or common.take_problem()), 200 if problem is None else problem.status
@@ -113,6 +114,8 @@ def create_rectification():
                for text, owner, due in zip(form.getlist("action_description"), form.getlist("action_owner"),
                                            form.getlist("action_due")) if text.strip()]
     body = {"period": form.get("period", "").strip(), "findings": form.get("findings", "").strip(), "actions": actions}
+    if form.getlist("causes"):  # the recurring causes it answers (the complaint analysis shows them)
+        body["causes"] = form.getlist("causes")
     return common.post_or_show("complaint-rectifications", body, rectifications, "rect.created",
                                url_for("manager.rectifications"), idempotency_key=form.get("idempotency_key") or None)
 

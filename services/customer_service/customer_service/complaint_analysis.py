@@ -39,8 +39,24 @@ def closed_not_judged(complaints):
     return sum(1 for c in complaints if c.get("closed_at") and c.get("valid") is None)
 
 
-def report(period, complaints, rules, now):
-    """``complaints``: the estate's complaints registered in the period (store.complaints_between)."""
+def recurring_causes(complaints, plans, threshold):
+    """The causes found behind at least ``threshold`` of ``complaints``, most first, each with the
+    rectification plans that name it (``plans``: the estate's plans naming any cause, open or of
+    the period): a recurring cause with none is the analysis's finding still unanswered. The
+    analysis counted causes but nothing said which recurred or whether a plan answered it (found by
+    a domain audit)."""
+    counted = Counter((c["complaint"] or {}).get("cause") for c in complaints)
+    recurring = sorted(((cause, n) for cause, n in counted.items() if cause and n >= threshold),
+                       key=lambda cn: (-cn[1], cn[0]))
+    return {"threshold": threshold,
+            "causes": [{"cause": cause, "complaints": n,
+                        "plan_ids": sorted(p["_id"] for p in plans if cause in (p.get("causes") or ()))}
+                       for cause, n in recurring]}
+
+
+def report(period, complaints, rules, now, plans=()):
+    """``complaints``: the estate's complaints registered in the period (store.complaints_between);
+    ``plans``: its rectification plans naming a cause, open or of the period."""
     timely = Counter(timeliness(c) for c in complaints)
     by_household = Counter(c["household_id"] for c in complaints if c.get("household_id"))
     threshold = rules["repeat_complainant_complaints"]
@@ -61,6 +77,7 @@ def report(period, complaints, rules, now):
             "threshold": threshold,
             "households": [{"household_id": h, "complaints": n} for h, n in repeat],
         },
+        "recurring_causes": recurring_causes(complaints, plans, rules["recurring_cause_complaints"]),
     }
 
 

@@ -342,7 +342,7 @@ def complaint_report(db, caller, estate_id, period):
     rules = store.rules_for(db, estate_id)
     start, end = calendar.period_bounds(period, rules["timezone"])
     return complaint_analysis.report(period, store.complaints_between(db, estate_id, start, end), rules,
-                                     clock.now_iso())
+                                     clock.now_iso(), store.plans_naming_causes(db, estate_id, period))
 
 
 def complaint_results(db, caller, estate_id, period):

@@ -42,6 +42,9 @@ DEFAULTS = {
     # 投诉分析: a household with at least this many complaints in the analysed period is a
     # repeat complainant (chosen: 2).
     "repeat_complainant_complaints": 2,
+    # 投诉分析: "recurring causes get a rectification plan" (DOMAIN.md): a cause found behind at
+    # least this many complaints of the analysed period is recurring (chosen: 3).
+    "recurring_cause_complaints": 3,
     # 业主联系: the steward contacts each owner once a month (DOMAIN.md; seeds 003:
     # 保持每月与业主有效联系一次): contacts a month that count a household as contacted.
     "owner_contacts_per_month": 1,
@@ -82,6 +85,7 @@ MAXIMA = {
     "return_visit_rate_target_percent": 100,
     "valid_complaint_rate_target_percent": 100,
     "repeat_complainant_complaints": 50,
+    "recurring_cause_complaints": 1000,
     "owner_contacts_per_month": 31,
     "return_visit_attempts_before_close": 20,
     "manager_visits_per_year": 365,

@@ -277,6 +277,14 @@ def complaints_between(db, estate_id, start, end):
                                           "created_at": {"$gte": start, "$lt": end}}))
 
 
+def plans_naming_causes(db, estate_id, period):
+    """The estate's rectification plans that name a complaint cause and are open or analyse
+    ``period`` (the analysis matches them to its recurring causes); plans are few per estate."""
+    return list(db.rectification_plans.find(
+        {"estate_id": estate_id, "causes.0": {"$exists": True}, "$or": [{"status": "open"}, {"period": period}]},
+        {"causes": 1}))
+
+
 def unescalated_complaints_closed_between(db, estate_id, start, end):
     """The estate's complaints closed within [start, end) that were never escalated, by closing time."""
     return list(db.service_requests.find({"estate_id": estate_id, "kind": "complaint",

@@ -142,3 +142,25 @@ def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(
     shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
     assert shown["numerator"] == 0
     assert shown["note"] == "target: below; 1 closed complaint(s) not judged valid or not"
+
+
+def test_a_recurring_cause_is_named_with_the_rectification_plans_that_answer_it(desk):
+    """DOMAIN.md: recurring causes get a rectification plan. The analysis counted causes; nothing
+    said which recurred or whether a plan answered it (found by a domain audit)."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    for nature in ("noise", "noise", "parking"):
+        act(desk, "verify", complaint(desk, "hh_1", nature), finding="confirmed", cause="contractor")
+    act(desk, "verify", complaint(desk, "hh_2", "fees"), finding="confirmed", cause="process")
+    first = report(desk, "2026-11")["recurring_causes"]
+    assert first == {"threshold": 3, "causes": [{"cause": "contractor", "complaints": 3, "plan_ids": []}]}
+
+    as_caller(desk, MANAGER)
+    plan = desk.create_rectification({"estate_id": ESTATE, "data": {
+        "period": "2026-11", "findings": "the cleaning contractor's night work", "causes": ["contractor"],
+        "actions": [{"description": "move the work to daytime", "owner": "manager", "due": "2026-11-30"}]}})
+    assert plan["causes"] == ["contractor"]
+    answered = report(desk, "2026-11")["recurring_causes"]["causes"]
+    assert answered == [{"cause": "contractor", "complaints": 3, "plan_ids": [plan["id"]]}]
+    desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints": 1}})
+    causes = report(desk, "2026-11")["recurring_causes"]["causes"]
+    assert [(c["cause"], c["plan_ids"]) for c in causes] == [("contractor", [plan["id"]]), ("process", [])]
