@@ -381,6 +381,8 @@ ZH = {
         '报事仅由客服前台处理',
     'only a complaint is judged valid or not':
         '只有投诉需要判定是否有效',
+    'is not a complaint':
+        '不是投诉',
     'is only for complaints':
         '仅适用于投诉',
     'is only for a {0}':

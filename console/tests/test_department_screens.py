@@ -257,6 +257,10 @@ def test_an_order_an_occupant_quotes_is_found_by_its_number(client, fake, docume
     missing = client.get("/engineering/work-orders?number=WO-2026-9", headers={"Accept-Language": "en"})
     assert missing.status_code == 200
     assert "No work order of this estate has the number WO-2026-9." in missing.get_data(as_text=True)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: problem(
+        400, "invalid input", "number", code="invalid_input") if "number" in params else {"items": [], "next_cursor": None})
+    typed = client.get("/engineering/work-orders?number=WO+2026", headers={"Accept-Language": "en"})
+    assert typed.status_code == 200 and "No work order of this estate has the number WO 2026." in typed.get_data(as_text=True)
     _only_documented(fake, documented_routes)
 
 

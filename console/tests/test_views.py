@@ -1399,3 +1399,20 @@ def test_a_recurring_cause_without_a_plan_leads_to_one_that_names_it(client, fak
     assert fake.calls[-1]["json"]["causes"] == ["contractor"]
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_the_manager_judges_a_complaint_closed_without_a_judgement(client, fake, documented_routes):
+    closed = {**COMPLAINT, "status": "closed", "valid": None, "closed_at": "2020-01-05T00:00:00Z"}
+    sign_in(client, fake, roles=("agent",))
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", closed)
+    desk_page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Not judged at the close (counted as not valid)" in desk_page and "/judge" not in desk_page
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_1/judge"' in page and "Judge it valid" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/judge", {**closed, "valid": True})
+    answer = client.post("/desk/requests/sr_1/judge", data={"csrf_token": csrf_of(client), "valid": "true"})
+    assert answer.status_code == 302 and fake.calls[-1]["json"] == {"valid": True}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

@@ -116,7 +116,17 @@ def request_detail(request_id):
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
                            form=common.custom_form(item),
                            household=household, problem=common.take_problem(), actions=_actions_shown(item),
-                           attempt_methods=ATTEMPT_METHODS, causes=CAUSES)
+                           attempt_methods=ATTEMPT_METHODS, causes=CAUSES,
+                           may_judge=item.get("kind") == "complaint"
+                           and permissions.may("POST", "service-requests/{request_id}/judge"))
+
+
+@bp.post("/requests/<request_id>/judge")
+@estate_needed
+def judge(request_id):
+    """The manager's judgement whether a complaint was justified, closed or not."""
+    return common.post_and_back(f"service-requests/{request_id}/judge", {"valid": request.form.get("valid") == "true"},
+                                url_for("desk.request_detail", request_id=request_id), "sr.judged")
 
 
 @bp.post("/requests/<request_id>/custom")

@@ -82,7 +82,12 @@ def _order_numbered(number):
     """The order with the number as typed (the API reads ``wo-2026-42`` as WO-2026-000042), or
     None: the board shows the latest orders only, and an older one an occupant quotes could be
     found by no one (found by a domain audit)."""
-    items = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), number=number, limit=1).get("items", [])
+    try:
+        items = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), number=number, limit=1).get("items", [])
+    except ApiProblem as problem:
+        if problem.status != 400:  # no number's form (typed into the address): none has it
+            raise
+        return None
     return items[0] if items else None
 
 

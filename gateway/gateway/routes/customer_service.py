@@ -37,6 +37,7 @@ ROUTES = [
     desk_action(f"{SR_ID}/escalate", "escalate_request", "request_id"),
     desk_action(f"{SR_ID}/reply", "reply_request", "request_id"),
     desk_action(f"{SR_ID}/close", "close_request", "request_id"),
+    desk_action(f"{SR_ID}/judge", "judge_request", "request_id", roles=policy.COMPLAINT_ANALYSTS),
     desk_action(f"{SR_ID}/return-visit-attempts", "record_return_visit_attempt", "request_id"),
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
     desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),

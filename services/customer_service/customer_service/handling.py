@@ -2,10 +2,10 @@
 answer did not settle the matter). Complaint- and repair-specific guards come from their modules.
 """
 from estate_common import clock
-from estate_common.errors import InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
 from . import complaints, repairs
-from .domain import Change, closed_event_data, due_at, history_entry, next_status
+from .domain import Change, closed_event_data, due_at, history_entry, next_status, require_manager
 from .rules import DEFAULTS
 
 
@@ -17,6 +17,22 @@ def _validity(request, data):
         raise InvalidInput("only a complaint is judged valid or not",
                            [field_error("data.valid", "is only for complaints")])
     return {"valid": data["valid"]}
+
+
+def judge(request, data, now, caller):
+    """The manager's judgement whether a complaint was justified (有效投诉), in any state: one
+    closed with none counted as not valid in the valid-complaint rate and could never be judged
+    after (a closed request takes no step; found by review), and a judgement is corrected so too.
+    None when it is judged so already."""
+    require_manager(caller)
+    if request["kind"] != "complaint":
+        raise BusinessRuleViolation("only a complaint is judged valid or not",
+                                    [field_error("kind", "is not a complaint")])
+    if request.get("valid") == data["valid"]:
+        return None
+    at = clock.to_iso(now)
+    return Change({"valid": data["valid"], "updated_at": at},
+                  [history_entry(at, caller.user, "judged", "valid" if data["valid"] else "not valid")])
 
 
 def reply(request, data, now, caller):

@@ -73,6 +73,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
                                              payload["data"]["custom"])
 
     @rpc_method
+    def judge_request(self, payload):
+        return self._act(payload, handling.judge)
+
+    @rpc_method
     def close_request(self, payload):
         # 结案 with the estate's numbers (a repair's attempts before closing unvisited)
         return self._act_by_rules(payload, handling.close)

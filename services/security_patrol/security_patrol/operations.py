@@ -397,6 +397,8 @@ def missed_rounds(db, estate_id, period):
     """The planned rounds of the estate's month ``period`` not walked through (``patrol_gaps``)."""
     rules = store.rules_for(db, estate_id)
     start, end = localtime.month_window(period, rules)
+    if end <= clock.now():  # a month that is over: its tolerance and timezone then, as its KPI
+        rules = store.rules_for(db, estate_id, clock.to_iso(end))
     facts = store.patrol_facts(db, estate_id, clock.to_iso(start), clock.to_iso(end))
     found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], start, end, clock.now(), rules)
     return {"period": period, **found}

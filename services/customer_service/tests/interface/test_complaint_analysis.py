@@ -5,7 +5,7 @@ import pytest
 
 from customer_service import complaint_analysis
 from estate_common import clock
-from estate_common.errors import Forbidden, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput
 from estate_common.testing import as_caller, staff
 
 ESTATE = "est_1"
@@ -142,6 +142,26 @@ def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(
     shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
     assert shown["numerator"] == 0
     assert shown["note"] == "target: below; 1 closed complaint(s) not judged valid or not"
+
+    # closed, it takes no step but the manager's judgement (the desk's close left it unjudged)
+    as_caller(desk, AGENT)
+    with pytest.raises(Forbidden):
+        act(desk, "judge", unjudged, valid=True)
+    as_caller(desk, MANAGER)
+    judged_late = act(desk, "judge", unjudged, valid=True)
+    assert judged_late["valid"] is True and judged_late["status"] == "closed"
+    assert judged_late["history"][-1]["action"] == "judged" and judged_late["history"][-1]["by"] == "wang"
+    assert act(desk, "judge", unjudged, valid=True) == judged_late  # judged so already: nothing written
+    assert report(desk, "2026-11")["not_judged"] == 0
+    as_caller(desk, MANAGER)
+    shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
+    assert (shown["numerator"], shown["note"]) == (1, "target: below")
+    as_caller(desk, AGENT)
+    repair = desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "tap"}})
+    as_caller(desk, MANAGER)
+    with pytest.raises(BusinessRuleViolation):
+        act(desk, "judge", repair, valid=False)
 
 
 def test_a_recurring_cause_is_named_with_the_rectification_plans_that_answer_it(desk):

@@ -734,6 +734,7 @@ def test_the_manager_corrects_whether_an_incident_is_major_and_the_kpi_follows(p
     with pytest.raises(Forbidden):
         reclassify(patrol, incident, True)  # not the guard's to correct
     assert major_count(patrol) == 0
+    as_caller(patrol, MANAGER)
     corrected = reclassify(patrol, incident, True)
     assert corrected["major"] is True and major_count(patrol) == 1
     assert corrected["reclassifications"] == [{"major": True, "was": False, "reason": "the review found two flats flooded",
@@ -908,6 +909,12 @@ def test_planned_rounds_not_walked_through_are_listed_for_the_supervisor(patrol)
     assert patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"] == []
     with pytest.raises(InvalidInput):
         patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})
+    # November is over: a tolerance set in December does not rewrite it (as its KPI, found by review)
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    as_caller(patrol, MANAGER)
+    patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_late_tolerance_minutes": 120}})
+    november = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert november[0]["over_at"] == "2026-11-24T15:10:00.000Z"
 
 
 # -- KPIs ---------------------------------------------------------------------------
