@@ -254,6 +254,18 @@ def done(message_key, **values):
     flash(i18n.translate(message_key, **values))
 
 
+def this_month():
+    """The month now on the console's display clock, YYYY-MM."""
+    return datetime.now(i18n.display_zone()).strftime("%Y-%m")
+
+
+def period_asked(pattern, default):
+    """The ``period`` query parameter when ``pattern`` takes it, else ``default()`` (this month,
+    this quarter): a page asked with none, or with one of no period's form."""
+    period = request.args.get("period", "").strip()
+    return period if pattern.match(period) else default()
+
+
 def query(*names):
     """The listed query parameters that were given (for filters kept across pages)."""
     return {name: request.args.get(name, "").strip() for name in names if request.args.get(name, "").strip()}

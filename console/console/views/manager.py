@@ -29,16 +29,10 @@ LOWER_IS_BETTER = frozenset({"valid_complaint_rate", "major_safety_incidents", "
                              "operating_cost_control"})
 
 
-def this_month():
-    return datetime.now(i18n.display_zone()).strftime("%Y-%m")
-
-
 @bp.get("/kpis")
 @signed_in
 def dashboard():
-    period = request.args.get("period", "").strip()
-    if not PERIOD.match(period):
-        period = this_month()
+    period = common.period_asked(PERIOD, common.this_month)
     scope = request.args.get("scope", "all")
     q = request.args.get("q", "").strip()[:100]
     show_all = request.args.get("all") == "1"
@@ -78,9 +72,7 @@ def complaints():
     """投诉分析: the estate's complaints of a quarter, a year or a month (counts by nature and by
     the cause found, timeliness against the reply deadline, valid and escalated ones, repeat
     complainants), and the closed complaints' results reported to the manager."""
-    period = request.args.get("period", "").strip()
-    if not PERIOD.match(period):
-        period = this_quarter()
+    period = common.period_asked(PERIOD, this_quarter)
     estate = g.api.estate(g.user.estate_id)
     report = g.api.get(f"{estate}/reports/complaints", period=period)
     results = g.api.get(f"{estate}/reports/complaint-results", period=period)

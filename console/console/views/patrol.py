@@ -25,10 +25,7 @@ MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")
 @estate_needed
 def missed_rounds():
     """The supervisor's list of the month's plan slots nobody walked, or left unfinished."""
-    from .manager import this_month
-    period = request.args.get("period", "").strip()
-    if not MONTH.match(period):
-        period = this_month()
+    period = common.period_asked(MONTH, common.this_month)
     found = g.api.get(g.api.estate(g.user.estate_id, "patrol-missed-rounds"), period=period)
     return render_template("security/missed_rounds.html", period=period, items=found.get("items", []),
                            more=found.get("more", 0))
