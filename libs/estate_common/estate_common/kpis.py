@@ -83,10 +83,19 @@ def per_estate_month(caller, period, estate_ids, rules_for, estate_kpis):
     targets do not follow the settings changed since; and the ``[start, end)`` of ``period`` as
     ISO strings (``period_bounds``)."""
     def one(estate_id):
-        rules = rules_for(estate_id)
-        start, end = period_bounds(period, rules["timezone"])  # the estate's calendar
-        if end <= clock.now_iso():
-            rules = rules_for(estate_id, end)
+        rules, start, end = rules_of_period(rules_for, estate_id, period)
         block = estate_kpis(estate_id, rules, start, end)
         return block if begun(start) else not_begun(block)
     return per_estate(caller, period, estate_ids, one)
+
+
+def rules_of_period(rules_for, estate_id, period):
+    """``(rules, start, end)``: the ``[start, end)`` of ``period`` on the estate's calendar (ISO
+    strings, ``period_bounds``) and the estate's rules (``rules_for(estate_id, as_of)``) in force
+    at its end once it is over, now while it is not: a past period's figures do not follow the
+    settings changed since. Every figure of a period asks here (the KPIs, the missed rounds)."""
+    rules = rules_for(estate_id)
+    start, end = period_bounds(period, rules["timezone"])  # the estate's calendar
+    if end <= clock.now_iso():
+        rules = rules_for(estate_id, end)
+    return rules, start, end

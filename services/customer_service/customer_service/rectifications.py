@@ -3,9 +3,9 @@
 
 A plan names the analysed ``period`` (month, quarter or year), its ``findings``, the complaint
 ``causes`` it answers (optional; the analysis shows a recurring cause with no plan naming it) and
-its numbered ``actions`` (description, owner, due date). An action is marked done once (409 again); the plan
-is ``closed`` when its last action is done, and a closed plan takes no more steps (409).
-Rules (422): a plan analyses a period that has begun; an action is not due before the day it
+its numbered ``actions`` (description, owner, due date). An action is marked done once (409
+again); the plan is ``closed`` when its last action is done, and a closed plan takes no more
+steps (409). Rules (422): a plan analyses a period that has begun; an action is not due before the day it
 is planned (the estate's local day).
 """
 from estate_common import calendar, clock
@@ -33,8 +33,8 @@ def new_plan(plan_id, estate_id, data, now, user, tz):
                 "done_at": None, "done_by": None, "note": None}
                for n, a in enumerate(data["actions"], start=1)]
     return {"_id": plan_id, "estate_id": estate_id, "period": data["period"], "findings": data["findings"].strip(),
-            "causes": list(data.get("causes") or []), "actions": actions, "status": "open", "closed_at": None, "created_at": at, "updated_at": at,
-            "created_by": user, "history": [history_entry(at, user, "recorded")], "_rev": 0}
+            "causes": list(data.get("causes") or []), "actions": actions, "status": "open", "closed_at": None,
+            "created_at": at, "updated_at": at, "created_by": user, "history": [history_entry(at, user, "recorded")], "_rev": 0}
 
 
 def action_done(plan, n, data, now, user):

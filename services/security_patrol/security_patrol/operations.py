@@ -8,7 +8,7 @@ from functools import partial
 
 from estate_common import calendar, clock, fee_prices
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.kpis import per_estate_month
+from estate_common.kpis import per_estate_month, rules_of_period
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -395,12 +395,10 @@ def list_duty_roster(db, estate_id, filters, limit, cursor):
 
 def missed_rounds(db, estate_id, period):
     """The planned rounds of the estate's month ``period`` not walked through (``patrol_gaps``)."""
-    rules = store.rules_for(db, estate_id)
-    start, end = localtime.month_window(period, rules)
-    if end <= clock.now():  # a month that is over: its tolerance and timezone then, as its KPI
-        rules = store.rules_for(db, estate_id, clock.to_iso(end))
-    facts = store.patrol_facts(db, estate_id, clock.to_iso(start), clock.to_iso(end))
-    found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], start, end, clock.now(), rules)
+    rules, start_iso, end_iso = rules_of_period(partial(store.rules_for, db), estate_id, period)
+    facts = store.patrol_facts(db, estate_id, start_iso, end_iso)
+    found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], clock.parse_iso(start_iso),
+                                      clock.parse_iso(end_iso), clock.now(), rules)
     return {"period": period, **found}
 
 
