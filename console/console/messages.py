@@ -895,6 +895,7 @@ _MESSAGES = {
     "event.equipment_registered": ("设备建档", "Equipment registered"),
     "event.equipment_record_added": ("设备履历记录", "Equipment record added"),
     "event.patrol_round_finished": ("巡逻完成", "Patrol round finished"),
+    "event.patrol_round_missed": ("巡逻漏巡", "Patrol round missed"),
     "event.anomaly_reported": ("巡逻异常", "Anomaly reported"),
     "event.incident_escalated": ("事件升级", "Incident escalated"),
     "event.incident_closed": ("事件关闭", "Incident closed"),

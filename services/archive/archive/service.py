@@ -208,6 +208,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_overdue_fire_check(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "patrol_round_missed")
+    def record_missed_patrol_round(self, event):
+        self._record(event)
+
     @consumes("maintenance", "work_order_cancelled")
     def record_cancelled_work_order(self, event):
         self._record(event)

@@ -23,6 +23,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("fire_defect_reported", estate_id, data, actor=actor)
     if event_type == "fire_check_overdue":  # archive keeps it: a facility missed its monthly check
         return outbox.event("fire_check_overdue", estate_id, data, actor=actor)
+    if event_type == "patrol_round_missed":  # archive keeps it: a planned round nobody walked through
+        return outbox.event("patrol_round_missed", estate_id, data, actor=actor)
     if event_type == "emergency_repair_requested":  # maintenance opens one emergency order per incident
         return outbox.event("emergency_repair_requested", estate_id, data, actor=actor)
     if event_type == "shift_handover_recorded":  # archive keeps the handover document

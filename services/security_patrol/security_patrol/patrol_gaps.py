@@ -4,11 +4,16 @@ started and never finished. A finished round's missed and late checkpoints are o
 (``summary``); these slots had none to show, and were noticed only inside the patrol-completion
 KPI (found by a domain audit).
 
+Each such slot is also announced once, soon after it is over (``patrol_round_missed``, a notice
+with a natural id): the supervisor and the systems subscribed by webhook learn of it the same
+night, not when the month's list is read. The sweep looks back ``NOTICE_LOOKBACK``, so a service
+down for less than that still raises what it missed.
+
 Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock
+from estate_common import clock, ids
 
 from .kpis import counted_slots
 
@@ -16,11 +21,21 @@ from .kpis import counted_slots
 # rest is counted in ``more``
 MOST_LISTED = 1000
 
+# how far back the notices' sweep looks for slots over without a notice: a day and a night
+# plan's longest slot (plans of many hours) fit, and a sweep missed for a day still catches up
+NOTICE_LOOKBACK = timedelta(days=2)
+
 
 def missed_rounds(plans, routes, rounds, start, end, now, rules):
     """``{"items": [...], "more": n}``: the slots in [start, end) over by ``now`` (slot, expected
     minutes and the late tolerance) with no round, or with rounds none of which finished; oldest
     first."""
+    items = all_missed(plans, routes, rounds, start, end, now, rules)
+    return {"items": items[:MOST_LISTED], "more": max(0, len(items) - MOST_LISTED)}
+
+
+def all_missed(plans, routes, rounds, start, end, now, rules):
+    """Every item ``missed_rounds`` lists, with no limit (the sweep raises each, however many)."""
     walked = {}
     for round_ in rounds:
         if round_.get("plan_id"):
@@ -43,4 +58,18 @@ def missed_rounds(plans, routes, rounds, start, end, now, rules):
                 "why": "not_finished" if its_rounds else "not_walked",
             })
     items.sort(key=lambda item: (item["scheduled_start"], item["plan_id"]))
-    return {"items": items[:MOST_LISTED], "more": max(0, len(items) - MOST_LISTED)}
+    return items
+
+
+def notice_id(estate_id, plan_id, scheduled_start):
+    """One notice per plan slot, whichever sweep raises it."""
+    return ids.natural_id("pmr", estate_id, plan_id, scheduled_start)
+
+
+def new_notice(estate_id, missed, now):
+    """The notice of one missed slot (an item of ``missed_rounds``), with its event."""
+    stamp = clock.to_iso(now)
+    notice = {"_id": notice_id(estate_id, missed["plan_id"], missed["scheduled_start"]), "estate_id": estate_id,
+              **missed, "raised_at": stamp, "created_at": stamp}
+    data = {"id": notice["_id"], **missed, "raised_at": stamp}
+    return notice, [("patrol_round_missed", data)]

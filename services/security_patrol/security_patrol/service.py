@@ -12,6 +12,9 @@ from .rules import DEFAULTS, MAXIMA, MINIMA, ORDERED
 
 # How often the fire-check sweep looks for facilities past their monthly deadline (seconds).
 FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
+# How often the missed-rounds sweep looks for planned slots over and not walked through (seconds):
+# a notice leaves at most this long after its slot's tolerance ran out.
+MISSED_ROUND_SWEEP_SECONDS = config.env_float("MISSED_ROUND_SWEEP_SECONDS", 300.0)
 
 
 class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, CountsClosedRecords, ServiceBase):
@@ -123,6 +126,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
     @rpc_method
     def missed_rounds(self, payload):
         return operations.missed_rounds(self.db, payload["estate_id"], payload["filters"]["period"])
+
+    @timer(interval=MISSED_ROUND_SWEEP_SECONDS)
+    def raise_missed_round_notices(self):
+        self.sweep_missed_rounds(clock.now())
+
+    def sweep_missed_rounds(self, now):
+        """The timer's work, callable with any ``now``: how many notices were new."""
+        return operations.raise_missed_round_notices(self.db, self.outbox, now)
 
     @rpc_method
     def list_fire_check_overdues(self, payload):

@@ -23,6 +23,8 @@ INDEXES = {
     "fire_equipment": [(PAGED, {})],
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    # patrol_round_missed notices, one per plan slot (patrol_gaps.notice_id)
+    "missed_round_notices": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {}), ([("estate_id", 1), ("occurred_at", 1)], {})],
     "emergency_plans": [(PAGED, {})],
     "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -39,7 +41,8 @@ INDEXES = {
 WHAT = {
     "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
     "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
-    "fire_check_overdues": "overdue fire check", "incidents": "incident", "emergency_plans": "emergency plan",
+    "fire_check_overdues": "overdue fire check", "missed_round_notices": "missed patrol round",
+    "incidents": "incident", "emergency_plans": "emergency plan",
     "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover", "checklists": "checklist",
@@ -177,8 +180,23 @@ def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, 
 def patrol_facts(db, estate_id, start_iso, end_iso):
     """The estate's patrol plans, its routes by id and the rounds of ``[start, end)`` (scheduled
     or started in it): what patrol completion and the missed rounds are read from."""
+    return _with_rounds(db, estate_id, all_of(db, "patrol_plans", estate_id), start_iso, end_iso)
+
+
+def unnoticed_missed_facts(db, estate_id, start_iso, end_iso):
+    """``patrol_facts`` of the window with the ids of the notices raised for it (``noticed``), or
+    None when no plan was in force in it: most estates' sweep reads nothing more."""
+    plans = all_of(db, "patrol_plans", estate_id, {"$or": [{"stopped_at": None}, {"stopped_at": {"$gt": start_iso}}]})
+    if not plans:
+        return None
+    noticed = {doc["_id"] for doc in db.missed_round_notices.find(
+        {"estate_id": estate_id, "scheduled_start": {"$gte": start_iso}}, {"_id": 1})}
+    return _with_rounds(db, estate_id, plans, start_iso, end_iso) | {"noticed": noticed}
+
+
+def _with_rounds(db, estate_id, plans, start_iso, end_iso):
     return {
-        "plans": all_of(db, "patrol_plans", estate_id),
+        "plans": plans,
         "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
         "rounds": all_of(db, "patrol_rounds", estate_id, {"$or": [
             {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},

@@ -408,6 +408,10 @@ def closed_events(estate_id):
             "id": "inc_9", "number": "INC-2026-000009", "type": "flooding", "major": True, "was": False,
             "reason": "two flats flooded", "occurred_at": "2026-11-21T00:50:00.000Z",
             "reclassified_at": "2026-11-22T01:00:00.000Z"})),
+        ("record_missed_patrol_round", event("security_patrol", "patrol_round_missed", estate_id, {
+            "id": "pmr_9", "plan_id": "pplan_1", "route_id": "proute_1", "route_name": "Night loop",
+            "shift": "night", "scheduled_start": "2026-11-21T14:00:00.000Z", "over_at": "2026-11-21T15:10:00.000Z",
+            "checkpoints": 3, "round_id": None, "why": "not_walked", "raised_at": "2026-11-21T15:12:00.000Z"})),
     ]
 
 
@@ -417,7 +421,7 @@ def test_closed_work_of_every_service_is_recorded_once(archive, estate):
         getattr(archive, handler)(published)  # redelivered
     records = archive.list_records({"estate_id": estate["id"], "limit": 50})["items"]
     assert sorted(r["subject_type"] for r in records) == [
-        "incident", "incident", "incident", "patrol_round", "payment", "service_request", "work_order"]
+        "incident", "incident", "incident", "patrol_round", "patrol_round", "payment", "service_request", "work_order"]
     payment = next(r for r in records if r["subject_type"] == "payment")
     assert payment["household_id"] == "hh_1" and payment["data"]["receipt_number"] == "RC-2026-000009"
 
@@ -481,7 +485,9 @@ def test_records_are_searched_by_household_kind_and_date(archive, estate):
     # the test events all occurred "now": today in the estate's calendar finds them, whatever the
     # hour in UTC; another day does not
     today = calendar.local_date(clock.now(), estate["timezone"]).isoformat()
-    assert len(search(**{"from": today, "to": today})) == 7
+    assert len(search(**{"from": today, "to": today})) == 8
+    # a slot nobody walked is kept beside the rounds walked (patrol_round_missed)
+    assert search(subject_type="patrol_round") == ["pmr_9", "pround_9"]
     assert search(to=(calendar.local_date(clock.now(), estate["timezone"]) - timedelta(days=1)).isoformat()) == []
     assert search(to="2020-01-01") == []
     with pytest.raises(InvalidInput):

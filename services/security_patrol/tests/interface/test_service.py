@@ -917,6 +917,53 @@ def test_planned_rounds_not_walked_through_are_listed_for_the_supervisor(patrol)
     assert november[0]["over_at"] == "2026-11-24T15:10:00.000Z"
 
 
+def test_a_slot_over_and_not_walked_through_is_announced_once_soon_after(patrol):
+    """The month's list is read when asked; the sweep tells the supervisor (and webhooks, and
+    archive) the same night, once per slot: a missed round is an exception (DOMAIN.md)."""
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)  # a slot at 14:00Z each day from the 23rd, over at 15:10Z
+    walked = start(patrol, route)
+    for code in ("A1", "B2", "C3"):
+        check_in(patrol, walked, code)
+    patrol.finish_round({"estate_id": ESTATE, "id": walked["id"], "data": {}})
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-23T15:10:00Z")) == 0  # walked through
+
+    clock.freeze(clock.parse_iso("2026-11-24T14:05:00Z"))
+    left_open = start(patrol, route)
+    check_in(patrol, left_open, "A1")
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-24T15:09:00Z")) == 0  # within its tolerance
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-24T15:10:00Z")) == 1
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-24T15:15:00Z")) == 0  # once per slot
+    [raised] = patrol.outbox.of_type("patrol_round_missed")
+    assert raised["estate_id"] == ESTATE
+    assert {k: raised["data"][k] for k in ("plan_id", "scheduled_start", "over_at", "why", "round_id",
+                                          "route_name", "checkpoints", "raised_at")} == {
+        "plan_id": plan["id"], "scheduled_start": "2026-11-24T14:00:00.000Z", "over_at": "2026-11-24T15:10:00.000Z",
+        "why": "not_finished", "round_id": left_open["id"], "route_name": "Night loop", "checkpoints": 3,
+        "raised_at": "2026-11-24T15:10:00.000Z"}
+
+    # the service was down two nights: the next sweep raises both, oldest first, and no more
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-26T16:00:00Z")) == 2
+    assert [(e["data"]["scheduled_start"], e["data"]["why"])
+            for e in patrol.outbox.of_type("patrol_round_missed")[1:]] == [
+        ("2026-11-25T14:00:00.000Z", "not_walked"), ("2026-11-26T14:00:00.000Z", "not_walked")]
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-26T16:05:00Z")) == 0
+    # the notices are the slots the month's list shows
+    clock.freeze(clock.parse_iso("2026-11-26T16:05:00Z"))
+    listed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert [item["scheduled_start"] for item in listed] == [
+        e["data"]["scheduled_start"] for e in patrol.outbox.of_type("patrol_round_missed")]
+
+
+def test_a_stopped_plan_raises_no_missed_round(patrol):
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    as_caller(patrol, MANAGER)
+    patrol.stop_patrol_plan({"estate_id": ESTATE, "id": plan["id"], "data": {"reason": "route closed for works"}})
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-25T16:00:00Z")) == 0
+    assert patrol.outbox.of_type("patrol_round_missed") == []
+
+
 # -- KPIs ---------------------------------------------------------------------------
 
 def test_kpis_of_an_estate_for_a_month(patrol):
