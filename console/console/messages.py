@@ -680,6 +680,7 @@ _MESSAGES = {
     "kpi.this_estate": ("当前小区", "This estate"),
     "kpi.hover": ("{estate}：{numerator} / {denominator}", "{estate}: {numerator} / {denominator}"),
     "kpi.no_data": ("无数据", "no data"),
+    "kpi.target": ("目标 {how} {target}", "target {how} {target}"),
     "kpi.none": ("本期没有指标。", "No KPI for this period."),
     "kpi.weakest": ("每个指标只显示表现最弱的 {shown} 个小区（共 {count} 个）和范围内全部小区的合计；可按名称或编号查找小区。",
                     "Each KPI shows its {shown} weakest estates (of {count}) and the total of every estate in scope; find an estate by name or code."),
