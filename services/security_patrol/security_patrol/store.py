@@ -24,7 +24,7 @@ INDEXES = {
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     # patrol_round_missed notices, one per plan slot (patrol_gaps.notice_id)
-    "missed_round_notices": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {})],
+    "missed_round_notices": [(PAGED, {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {}), ([("estate_id", 1), ("occurred_at", 1)], {})],
     "emergency_plans": [(PAGED, {})],
     "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -180,29 +180,36 @@ def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, 
 def patrol_facts(db, estate_id, start_iso, end_iso):
     """The estate's patrol plans, its routes by id and the rounds of ``[start, end)`` (scheduled
     or started in it): what patrol completion and the missed rounds are read from."""
-    return _with_rounds(db, estate_id, all_of(db, "patrol_plans", estate_id), start_iso, end_iso)
-
-
-def unnoticed_missed_facts(db, estate_id, start_iso, end_iso):
-    """``patrol_facts`` of the window with the ids of the notices raised for it (``noticed``), or
-    None when no plan was in force in it: most estates' sweep reads nothing more."""
-    plans = all_of(db, "patrol_plans", estate_id, {"$or": [{"stopped_at": None}, {"stopped_at": {"$gt": start_iso}}]})
-    if not plans:
-        return None
-    noticed = {doc["_id"] for doc in db.missed_round_notices.find(
-        {"estate_id": estate_id, "scheduled_start": {"$gte": start_iso}}, {"_id": 1})}
-    return _with_rounds(db, estate_id, plans, start_iso, end_iso) | {"noticed": noticed}
-
-
-def _with_rounds(db, estate_id, plans, start_iso, end_iso):
     return {
-        "plans": plans,
+        "plans": all_of(db, "patrol_plans", estate_id),
         "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
         "rounds": all_of(db, "patrol_rounds", estate_id, {"$or": [
             {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
             {"started_at": {"$gte": start_iso, "$lt": end_iso}},
         ]}),
     }
+
+
+def plans_in_force_since(db, estate_id, since_iso):
+    """The estate's patrol plans not stopped before ``since_iso``."""
+    return all_of(db, "patrol_plans", estate_id, {"$or": [{"stopped_at": None}, {"stopped_at": {"$gt": since_iso}}]})
+
+
+def noticed_among(db, estate_id, notice_ids):
+    """Which of ``notice_ids`` the missed-round sweep has raised already (found by id)."""
+    return {doc["_id"] for doc in db.missed_round_notices.find(
+        {"estate_id": estate_id, "_id": {"$in": list(notice_ids)}}, {"_id": 1})}
+
+
+def rounds_of_slots(db, estate_id, slot_starts):
+    """The rounds scheduled at each of ``slot_starts`` (one exact read each)."""
+    return [round_ for start in slot_starts
+            for round_ in db.patrol_rounds.find({"estate_id": estate_id, "scheduled_start": start})]
+
+
+def routes_by_id(db, estate_id, route_ids):
+    return {route["_id"]: route for route in db.patrol_routes.find({"estate_id": estate_id,
+                                                                     "_id": {"$in": list(route_ids)}})}
 
 
 def kpi_facts(db, estate_id, months, start_iso, end_iso):

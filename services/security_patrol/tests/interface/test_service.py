@@ -955,13 +955,18 @@ def test_a_slot_over_and_not_walked_through_is_announced_once_soon_after(patrol)
         e["data"]["scheduled_start"] for e in patrol.outbox.of_type("patrol_round_missed")]
 
 
-def test_a_stopped_plan_raises_no_missed_round(patrol):
+def test_a_plan_stopped_mid_window_is_announced_up_to_its_stop_only(patrol):
     route = make_route(patrol)
-    plan = make_plan(patrol, route)
+    plan = make_plan(patrol, route)  # slots at 14:00Z from the 23rd
+    clock.freeze(clock.parse_iso("2026-11-24T20:00:00Z"))
     as_caller(patrol, MANAGER)
     patrol.stop_patrol_plan({"estate_id": ESTATE, "id": plan["id"], "data": {"reason": "route closed for works"}})
-    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-25T16:00:00Z")) == 0
-    assert patrol.outbox.of_type("patrol_round_missed") == []
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-25T16:00:00Z")) == 1
+    # the 23rd's was over more than two days before; the 25th's came after the stop
+    assert [e["data"]["scheduled_start"] for e in patrol.outbox.of_type("patrol_round_missed")] == [
+        "2026-11-24T14:00:00.000Z"]
+    # a plan stopped long ago is not read at all, and raises nothing
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-12-20T16:00:00Z")) == 0
 
 
 # -- KPIs ---------------------------------------------------------------------------

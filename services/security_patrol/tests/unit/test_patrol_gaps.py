@@ -1,7 +1,7 @@
 """The missed patrol rounds and their notices, without broker or store."""
 from datetime import datetime, timedelta, timezone
 
-from security_patrol import patrol_gaps, patrols
+from security_patrol import kpis, patrol_gaps, patrols
 from security_patrol.rules import DEFAULTS
 
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
@@ -14,21 +14,42 @@ HALF_HOURLY = patrols.new_plan("pplan_1", "est_1", ROUTE, {
     datetime(2026, 10, 1, tzinfo=UTC), "chen")
 
 
-def test_the_list_stops_at_its_limit_and_the_sweep_sees_every_slot():
+def test_the_list_stops_at_its_limit_and_the_sweep_does_not():
     """A month of half-hourly rounds nobody walked is 1,440 slots: the list shows 1,000 and counts
-    the rest; the sweep must not stop there, or the slots past the first 1,000 were never raised."""
+    the rest; the sweep's items have no limit, or the slots past the first 1,000 were never raised."""
     start, end = datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC)
     now = end + timedelta(hours=1)
     listed = patrol_gaps.missed_rounds([HALF_HOURLY], {"proute_1": ROUTE}, [], start, end, now, RULES)
-    every = patrol_gaps.all_missed([HALF_HOURLY], {"proute_1": ROUTE}, [], start, end, now, RULES)
+    slots = [(HALF_HOURLY, slot) for slot in kpis.counted_slots(HALF_HOURLY, start, end, now, RULES)]
+    every = patrol_gaps.missed_of(slots, {"proute_1": ROUTE}, [], RULES)
     assert (len(listed["items"]), listed["more"], len(every)) == (1000, 440, 1440)
     assert every[:1000] == listed["items"]
 
 
+def test_the_sweep_takes_the_slots_over_in_the_last_two_days_however_long_they_last():
+    now = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    gone = patrol_gaps.slots_gone_over([HALF_HOURLY], now, RULES)
+    assert len(gone) == 96  # two days of half-hourly slots
+    assert min(slot for _, slot in gone) + timedelta(minutes=30) > now - timedelta(days=2)
+    assert max(slot for _, slot in gone) + timedelta(minutes=30) <= now
+    # a day-long round with a day's tolerance is over two days after it began: counted from its
+    # start, the sweep's window held it for an instant only, and a 5-minute timer missed it
+    rules = {**RULES, "patrol_late_tolerance_minutes": 1440}
+    long = patrols.new_plan("pplan_2", "est_1", ROUTE, {"shift": "day", "start_time": "08:00", "expected_minutes": 1440},
+                            datetime(2026, 10, 1, tzinfo=UTC), "chen")
+    slot = datetime(2026, 11, 22, 0, tzinfo=UTC)  # 22 Nov 08:00 in the estate, over on the 24th at 00:00Z
+    assert (long, slot) not in patrol_gaps.slots_gone_over([long], slot + timedelta(days=1, hours=23), rules)
+    assert (long, slot) in patrol_gaps.slots_gone_over([long], slot + timedelta(days=2, minutes=5), rules)
+    assert (long, slot) in patrol_gaps.slots_gone_over([long], slot + timedelta(days=3, hours=23), rules)
+    assert (long, slot) not in patrol_gaps.slots_gone_over([long], slot + timedelta(days=4), rules)
+    assert patrol_gaps.plans_read_since(now) == now - timedelta(days=4)
+
+
 def test_one_notice_per_plan_and_slot_with_its_event():
-    start = datetime(2026, 11, 23, 16, tzinfo=UTC)  # midnight in the estate
-    now = start + timedelta(minutes=31)  # the 00:00 slot is over (20 + 10 minutes of tolerance)
-    [missed] = patrol_gaps.all_missed([HALF_HOURLY], {"proute_1": ROUTE}, [], start, now, now, RULES)
+    now = datetime(2026, 11, 23, 16, 31, tzinfo=UTC)  # the 00:00 slot is over (20 + 10 minutes of tolerance)
+    slots = [(plan, slot) for plan, slot in patrol_gaps.slots_gone_over([HALF_HOURLY], now, RULES)
+             if slot == datetime(2026, 11, 23, 16, tzinfo=UTC)]
+    [missed] = patrol_gaps.missed_of(slots, {"proute_1": ROUTE}, [], RULES)
     notice, [(event_type, data)] = patrol_gaps.new_notice("est_1", missed, now)
     assert notice["_id"] == patrol_gaps.notice_id("est_1", "pplan_1", "2026-11-23T16:00:00.000Z") == data["id"]
     assert patrol_gaps.notice_id("est_2", "pplan_1", "2026-11-23T16:00:00.000Z") != notice["_id"]
