@@ -474,12 +474,20 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": {
         "survey_lines_year_to_date": lines, "valid_complaint_rate": valid, "major_safety_incidents": incidents,
         "collection_rate": {"numerator": 9, "denominator": 10, "value": 0.9, "unit": "ratio"}}})
+    cost = {"numerator": 90, "denominator": 100, "value": 0.9, "unit": "ratio", "target": 1}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": {
+        "survey_lines_year_to_date": lines, "valid_complaint_rate": valid, "major_safety_incidents": incidents,
+        "operating_cost_control": cost,
+        "collection_rate": {"numerator": 9, "denominator": 10, "value": 0.9, "unit": "ratio"}}})
     en = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "target ≥ 100.0%" in en and "target &lt; 1.0%" in en and "target = 0" in en
-    assert "still owed: cleaning" in en  # one estate: its note under the chart
-    assert en.count("target ") == 3  # the collection rate has none from its service
+    assert "target ≤ 100.0%" in en  # cost control: the budget itself meets it
+    assert "service lines surveyed this year; still owed: cleaning" in en  # one estate: its note under the chart
+    assert en.count("<span class=\"muted\">· target ") == 4  # the collection rate has none from its service
+    # in Chinese, what is still owed (the definition the title already gives is left out)
     zh = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "目标 ≥ 100.0%" in zh
+    assert "目标 ≥ 100.0%" in zh and "尚未调查：保洁" in zh and "service lines surveyed" not in zh
+    assert "target: below" not in zh
 
     # many estates: a note that differs by estate is on each estate's bar, not under the chart
     owed = {**lines, "note": "service lines surveyed this year; still owed: power"}
@@ -487,8 +495,37 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
         {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"survey_lines_year_to_date": lines}},
         {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"survey_lines_year_to_date": owed}}]})
     page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "<title>River Court: 3 / 4 (service lines surveyed this year; still owed: power)</title>" in page
+    assert ("<title>River Court: 3 / 4 · target ≥ 100.0% · service lines surveyed this year; still owed: power"
+            "</title>") in page
     assert 'class="muted kpi-note"' not in page
+
+    # targets that differ by estate (each estate's setting) are on the bars, not over the chart
+    strict = {**valid, "target": 0.005}
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"valid_complaint_rate": valid}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"valid_complaint_rate": strict}}]})
+    page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<title>River Court：1 / 125 · 目标 &lt; 0.5%</title>" in page
+    assert "<title>Sunny Gardens：1 / 125 · 目标 &lt; 1.0%</title>" in page
+    assert "<span class=\"muted\">· 目标" not in page
+
+
+@pytest.mark.parametrize("note, shown", [
+    ("target: below; 2 closed complaint(s) not judged valid or not", "2 件已关闭的投诉未判定是否有效"),
+    ("no 2026 archive check plan: it was due by 2026-01-31", "2026 年档案检查计划未制订：应于 2026-01-31 前制订"),
+    ("the 2027 archive check plan is not made yet: due by 2027-01-31", "2027 年档案检查计划尚未制订：截止 2027-01-31"),
+    ("the 2026 archive check plan, made 2026-03-02, after its deadline 2026-01-31",
+     "2026 年档案检查计划于 2026-03-02 制订，晚于截止日 2026-01-31"),
+    ("service lines surveyed 1 time(s) this year so far / lines the estate surveys; still owed: power, fire_security",
+     "尚未调查：供电、消防安全"),
+])
+def test_what_a_kpi_s_note_says_is_owed_reads_in_chinese(client, fake, note, shown):
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": {
+        "archive_check_plan_on_time": {"numerator": 0, "denominator": 1, "value": 0.0, "unit": "ratio", "target": 1,
+                                       "note": note}}})
+    zh = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert f'<p class="muted kpi-note">{shown}</p>' in zh
 
 
 def test_the_kpi_dashboard_shows_the_operator_wide_rate_next_to_the_estates_for_a_quarter(client, fake):

@@ -27,6 +27,9 @@ CHART_ESTATES = 12
 LOWER_IS_BETTER = frozenset({"valid_complaint_rate", "major_safety_incidents", "major_incidents",
                              "major_safety_incidents_per_1000_households", "staff_turnover",
                              "operating_cost_control"})
+# of those, the ones whose target is a bound not to reach (DOMAIN.md: valid complaints "< 1 %"); the
+# others' target is met at it (cost control: at most the budget)
+STRICTLY_BELOW = frozenset({"valid_complaint_rate"})
 
 
 @bp.get("/kpis")
@@ -146,7 +149,8 @@ def charts_of(rows, limit=None, operator_wide=None):
             bars.append({
                 "estate": row["name"], "y": index * (BAR_HEIGHT + BAR_GAP), "width": width,
                 "text": _shown(value, unit),
-                "hover": f"{hover} ({kpi['note']})" if kpi.get("note") else hover,
+                "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note")))
+                                    if part),
                 "no_data": value is None,
             })
         charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
@@ -157,23 +161,61 @@ def charts_of(rows, limit=None, operator_wide=None):
 
 
 def _target(name, rows, unit):
-    """The KPI's target as the chart says it ("≥ 95.0%", "< 1.0%", "0"), or None when the services
-    give none. The figures came without it: a manager could not tell a 0.8 % valid-complaint rate
-    (met: below 1 %) from a 0.8 return-visit rate (missed)."""
-    target = next((row["kpis"][name]["target"] for row in rows if "target" in row["kpis"].get(name, {})), None)
+    """The KPI's target as the chart says it ("≥ 95.0%", "≤ 100.0%", "< 1.0%", "= 0") when every
+    estate shown has the same one (return-visit and valid-complaint targets are each estate's
+    settings), else None: each bar's hover then says its own. The figures came without it: a
+    manager could not tell a 0.8 % valid-complaint rate (met: below 1 %) from a missed one."""
+    targets = {_target_text(name, row["kpis"][name], unit) for row in rows if name in row["kpis"]}
+    return targets.pop() if len(targets) == 1 else None
+
+
+def _target_text(name, kpi, unit):
+    target = kpi.get("target")
     if target is None:
         return None
-    if name in LOWER_IS_BETTER:
-        return i18n.translate("kpi.target", target=_shown(target, unit) if target else "0", how="<" if target else "=")
-    return i18n.translate("kpi.target", target=_shown(target, unit), how="≥")
+    if name in STRICTLY_BELOW:
+        how = "<"
+    elif name in LOWER_IS_BETTER:
+        how = "≤" if target else "="
+    else:
+        how = "≥"
+    return i18n.translate("kpi.target", target=_shown(target, unit) if target else "0", how=how)
 
 
 def _common_note(name, rows):
     """The services' note of the KPI (what it counts, and for one estate what is still owed: the
     survey's lines, the unjudged complaints) when every estate shown has the same one: one estate's
     page, or a definition. Notes that differ by estate are on each bar's hover."""
-    notes = {row["kpis"][name].get("note") for row in rows if name in row["kpis"]}
+    notes = {_note(row["kpis"][name].get("note")) for row in rows if name in row["kpis"]}
     return notes.pop() if len(notes) == 1 else None
+
+
+# What a KPI's note (English, from its service) says that a manager must act on, in Chinese: the
+# rest of a note defines the figure, which the chart's title and numerator / denominator already
+# say. An English page shows the note as it is; a Chinese one the parts below it holds, or nothing.
+_NOTE_PARTS = (
+    (re.compile(r"still owed: (?P<lines>[a-z_, ]+)$"), "kpi.note.lines_owed"),
+    (re.compile(r"(?P<n>\d+) closed complaint\(s\) not judged valid or not"), "kpi.note.not_judged"),
+    (re.compile(r"^no (?P<year>\d{4}) archive check plan: it was due by (?P<day>\S+)$"), "kpi.note.plan_missing"),
+    (re.compile(r"^the (?P<year>\d{4}) archive check plan is not made yet: due by (?P<day>\S+)$"), "kpi.note.plan_due"),
+    (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),
+     "kpi.note.plan_late"),
+)
+
+
+def _note(note):
+    """A KPI's note in the page's language (``_NOTE_PARTS``), or None."""
+    if not note or i18n.language() != "zh":
+        return note or None
+    parts = []
+    for pattern, key in _NOTE_PARTS:
+        found = pattern.search(note)
+        if found:
+            values = found.groupdict()
+            if "lines" in values:
+                values["lines"] = "、".join(i18n.label("line", line.strip()) for line in values["lines"].split(","))
+            parts.append(i18n.translate(key, **values))
+    return "；".join(parts) or None
 
 
 def _weakest_first(name, value):
