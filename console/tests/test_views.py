@@ -1011,6 +1011,15 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     assert "Complaint analysis · 2026-Q4" in page and "Noise" in page and "Third party" in page
     assert "On time 5 · Late 1 · Not replied 1 (of which overdue 1)" in page
     assert "2 closed without a judgement (counted as not valid)" in page
+    # which ones: the register lists them for the manager to judge (the analysis gave a count)
+    link = "/desk/requests?kind=complaint&amp;status=closed&amp;judged=false"
+    assert f'<a href="{link}">Judge them</a>' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [], "next_cursor": None})
+    register = client.get(link.replace("&amp;", "&"), headers={"Accept-Language": "en"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/service-requests")]
+    assert {k: asked["params"][k] for k in ("kind", "status", "judged")} == {
+        "kind": "complaint", "status": "closed", "judged": "false"}
+    assert 'name="judged" value="false" checked' in register
     assert "Repeat complainants (3 or more)" in page and ">3-1-1202</a>" in page
     assert 'href="/desk/requests/sr_9">SR-2026-000009</a>' in page and "hours agreed" in page
     assert [c["params"]["period"] for c in fake.calls if "/reports/" in c["path"]] == ["2026-Q4", "2026-Q4"]

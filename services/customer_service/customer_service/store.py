@@ -151,7 +151,8 @@ def request_query(estate_id, filters, now, tz):
     (a day is the estate's local day in ``tz``, and a ``to`` day takes in the whole day);
     ``overdue``: past due_at without an answer (a reply; for a repair, the completed work);
     ``return_visit_overdue``: completed repairs whose return visit is past due; ``escalated``:
-    complaints escalated to the manager."""
+    complaints escalated to the manager; ``judged``: complaints judged valid or not (``true``), or
+    not yet (``false``: with ``status=closed``, those the valid-complaint rate counts as not valid)."""
     query = {"estate_id": estate_id}
     for name in ("kind", "status", "household_id"):
         if name in filters:
@@ -178,6 +179,8 @@ def request_query(estate_id, filters, now, tz):
     if "escalated" in filters:
         conditions.append({"complaint.escalated": True} if filters["escalated"] == "true"
                           else {"complaint.escalated": {"$ne": True}})
+    if "judged" in filters:
+        conditions.append({"kind": "complaint", "valid": {"$ne": None} if filters["judged"] == "true" else None})
     if conditions:
         query["$and"] = conditions
     return query

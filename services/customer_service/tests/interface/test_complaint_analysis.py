@@ -138,6 +138,12 @@ def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(
         act(desk, "reply", request, message="done")
         act(desk, "close", request, **validity)
     assert report(desk, "2026-11")["not_judged"] == 1
+    # and which: the list finds them for the manager (the analysis gave a count only)
+    def listed(**filters):
+        return [r["id"] for r in desk.list_requests({"estate_id": ESTATE, "filters": filters})["items"]]
+    assert listed(status="closed", judged="false") == [unjudged["id"]]
+    assert listed(judged="true") == [judged["id"]]
+    assert sorted(listed(judged="false")) == sorted([unjudged["id"], still_open["id"]])
     as_caller(desk, MANAGER)
     shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
     assert shown["numerator"] == 0
@@ -153,6 +159,7 @@ def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(
     assert judged_late["history"][-1]["action"] == "judged" and judged_late["history"][-1]["by"] == "wang"
     assert act(desk, "judge", unjudged, valid=True) == judged_late  # judged so already: nothing written
     assert report(desk, "2026-11")["not_judged"] == 0
+    assert listed(status="closed", judged="false") == []
     as_caller(desk, MANAGER)
     shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
     assert (shown["numerator"], shown["note"]) == (1, "target: below")
@@ -162,6 +169,7 @@ def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(
     as_caller(desk, MANAGER)
     with pytest.raises(BusinessRuleViolation):
         act(desk, "judge", repair, valid=False)
+    assert repair["id"] not in listed(judged="false")  # only a complaint is judged, or waits for it
 
 
 def test_a_recurring_cause_is_named_with_the_rectification_plans_that_answer_it(desk):
