@@ -482,7 +482,8 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
     en = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "target ≥ 100.0%" in en and "target &lt; 1.0%" in en and "target = 0" in en
     assert "target ≤ 100.0%" in en  # cost control: the budget itself meets it
-    assert "service lines surveyed this year; still owed: cleaning" in en  # one estate: its note under the chart
+    assert '<p class="muted kpi-note">still owed: Cleaning</p>' in en  # one estate: its note under the chart
+    assert "target: below" not in en  # a note that only restates the target is left out
     assert en.count("<span class=\"muted\">· target ") == 4  # the collection rate has none from its service
     # in Chinese, what is still owed (the definition the title already gives is left out)
     zh = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "zh"}).get_data(as_text=True)
@@ -495,8 +496,7 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
         {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"survey_lines_year_to_date": lines}},
         {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"survey_lines_year_to_date": owed}}]})
     page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert ("<title>River Court: 3 / 4 · target ≥ 100.0% · service lines surveyed this year; still owed: power"
-            "</title>") in page
+    assert "<title>River Court: 3 / 4 · target ≥ 100.0% · still owed: Power</title>" in page
     assert 'class="muted kpi-note"' not in page
 
     # targets that differ by estate (each estate's setting) are on the bars, not over the chart
@@ -508,6 +508,15 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
     assert "<title>River Court：1 / 125 · 目标 &lt; 0.5%</title>" in page
     assert "<title>Sunny Gardens：1 / 125 · 目标 &lt; 1.0%</title>" in page
     assert "<span class=\"muted\">· 目标" not in page
+
+    # the operator-wide totals carry no target of their own: the estates' common one still shows
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"patrol_completion": lines}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"patrol_completion": owed}}],
+        "totals": {"patrol_completion": {"numerator": 6, "denominator": 8, "value": 0.75, "unit": "ratio",
+                                         "target": None}}})
+    page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<span class=\"muted\">· target ≥ 100.0%</span>" in page
 
 
 @pytest.mark.parametrize("note, shown", [
@@ -1012,7 +1021,7 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     assert "On time 5 · Late 1 · Not replied 1 (of which overdue 1)" in page
     assert "2 closed without a judgement (counted as not valid)" in page
     # which ones: the register lists them for the manager to judge (the analysis gave a count)
-    link = "/desk/requests?kind=complaint&amp;status=closed&amp;judged=false"
+    link = "/desk/requests?kind=complaint&amp;status=closed&amp;judged=false&amp;from=2026-10-01&amp;to=2026-12-31"
     assert f'<a href="{link}">Judge them</a>' in page
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [], "next_cursor": None})
     register = client.get(link.replace("&amp;", "&"), headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -1492,3 +1501,13 @@ def test_the_manager_judges_a_complaint_closed_without_a_judgement(client, fake,
     assert answer.status_code == 302 and fake.calls[-1]["json"] == {"valid": True}
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+@pytest.mark.parametrize("period, days", [
+    ("2026-11", ("2026-11-01", "2026-11-30")), ("2028-02", ("2028-02-01", "2028-02-29")),
+    ("2026-Q4", ("2026-10-01", "2026-12-31")), ("2026-Q1", ("2026-01-01", "2026-03-31")),
+    ("2026", ("2026-01-01", "2026-12-31")), ("2026-12", ("2026-12-01", "2026-12-31")),
+])
+def test_a_period_s_first_and_last_day(period, days):
+    from console.views import common
+    assert common.period_days(period) == days

@@ -2,7 +2,7 @@
 pages of lists, the household picker, a fresh idempotency key per form."""
 import uuid
 from urllib.parse import urlsplit
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, g, redirect, request, session
@@ -264,6 +264,21 @@ def period_asked(pattern, default):
     this quarter): a page asked with none, or with one of no period's form."""
     period = request.args.get("period", "").strip()
     return period if pattern.match(period) else default()
+
+
+def period_days(period):
+    """``(first day, last day)`` of a period YYYY, YYYY-Qn or YYYY-MM as YYYY-MM-DD: a list's
+    ``from`` and ``to``, which the API reads as whole days on the estate's calendar, as it reads
+    the period of a report."""
+    year, rest = int(period[:4]), period[5:]
+    if rest.startswith("Q"):
+        first, last = 3 * int(rest[1]) - 2, 3 * int(rest[1])
+    elif rest:
+        first = last = int(rest)
+    else:
+        first, last = 1, 12
+    after = datetime(year + (last == 12), last % 12 + 1, 1)
+    return f"{year:04d}-{first:02d}-01", (after - timedelta(days=1)).strftime("%Y-%m-%d")
 
 
 def query(*names):

@@ -79,8 +79,9 @@ def complaints():
     estate = g.api.estate(g.user.estate_id)
     report = g.api.get(f"{estate}/reports/complaints", period=period)
     results = g.api.get(f"{estate}/reports/complaint-results", period=period)
+    first, last = common.period_days(period)  # the unjudged of the period the analysis counted
     return render_template("manager/complaints.html", period=period, report=report, results=results.get("items", []),
-                           households=common.household_labels())
+                           households=common.household_labels(), first_day=first, last_day=last)
 
 
 RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
@@ -154,7 +155,7 @@ def charts_of(rows, limit=None, operator_wide=None):
                 "no_data": value is None,
             })
         charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
-                       "target": _target(name, everyone, unit), "note": _common_note(name, rows),
+                       "target": _target(name, rows, unit), "note": _common_note(name, rows),
                        "height": len(shown) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
                        "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH})
     return charts
@@ -190,9 +191,9 @@ def _common_note(name, rows):
     return notes.pop() if len(notes) == 1 else None
 
 
-# What a KPI's note (English, from its service) says that a manager must act on, in Chinese: the
-# rest of a note defines the figure, which the chart's title and numerator / denominator already
-# say. An English page shows the note as it is; a Chinese one the parts below it holds, or nothing.
+# What a KPI's note (English, from its service) says that a manager must act on, in the page's
+# language: the rest of a note defines the figure, which the chart's title and numerator /
+# denominator already say (an English page shows a note with none of these parts as it is).
 _NOTE_PARTS = (
     (re.compile(r"still owed: (?P<lines>[a-z_, ]+)$"), "kpi.note.lines_owed"),
     (re.compile(r"(?P<n>\d+) closed complaint\(s\) not judged valid or not"), "kpi.note.not_judged"),
@@ -204,18 +205,23 @@ _NOTE_PARTS = (
 
 
 def _note(note):
-    """A KPI's note in the page's language (``_NOTE_PARTS``), or None."""
-    if not note or i18n.language() != "zh":
-        return note or None
+    """A KPI's note in the page's language: what ``_NOTE_PARTS`` finds in it (in English too: the
+    service lines by their names), else, on an English page, the note as it is unless it only
+    restates the target ("target: below"); None when nothing is left."""
+    if not note:
+        return None
     parts = []
     for pattern, key in _NOTE_PARTS:
         found = pattern.search(note)
         if found:
             values = found.groupdict()
             if "lines" in values:
-                values["lines"] = "、".join(i18n.label("line", line.strip()) for line in values["lines"].split(","))
+                values["lines"] = ("、" if i18n.language() == "zh" else ", ").join(
+                    i18n.label("line", line.strip()) for line in values["lines"].split(","))
             parts.append(i18n.translate(key, **values))
-    return "；".join(parts) or None
+    if parts:
+        return ("；" if i18n.language() == "zh" else "; ").join(parts)
+    return note if i18n.language() != "zh" and not note.startswith("target:") else None
 
 
 def _weakest_first(name, value):

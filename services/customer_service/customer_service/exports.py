@@ -9,7 +9,7 @@ SERVICE_REQUESTS = [
     field("category"), field("emergency"), field("description"), field("due_at"), field("answered_at"),
     field("overdue_at"), field("closed_at"), field("outcome"), field("satisfaction"), field("reopen_count"),
     field("work_order_id"), field("complainant", "complaint.complainant", personal_data.RESIDENT_NAME),
-    field("escalated", "complaint.escalated"), field("created_at"),
+    field("escalated", "complaint.escalated"), field("valid"), field("created_at"),
 ]
 
 COLUMNS = {"service_requests": SERVICE_REQUESTS}

@@ -144,6 +144,13 @@ def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(
     assert listed(status="closed", judged="false") == [unjudged["id"]]
     assert listed(judged="true") == [judged["id"]]
     assert sorted(listed(judged="false")) == sorted([unjudged["id"], still_open["id"]])
+    # an export of them says how each was judged (it had no column for it: found by a probe)
+    from customer_service.exports import SERVICE_REQUESTS
+    from estate_common import exports
+    heads = [column.name for column in SERVICE_REQUESTS]
+    [row] = [exports.row(SERVICE_REQUESTS, doc, []) for doc in desk.export_documents("service_requests", ESTATE,
+                                                                                     {"judged": "true"})]
+    assert row[heads.index("id")] == judged["id"] and row[heads.index("valid")] is False  # CSV: False
     as_caller(desk, MANAGER)
     shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
     assert shown["numerator"] == 0
