@@ -401,6 +401,8 @@ def missed_rounds(db, estate_id, period):
     facts = store.patrol_facts(db, estate_id, start_iso, end_iso)
     found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], clock.parse_iso(start_iso),
                                       clock.parse_iso(end_iso), clock.now(), rules)
+    for item in found["items"]:  # the id its patrol_round_missed carries (and archive's record)
+        item["notice_id"] = patrol_gaps.notice_id(estate_id, item["plan_id"], item["scheduled_start"])
     return {"period": period, **found}
 
 

@@ -951,8 +951,8 @@ def test_a_slot_over_and_not_walked_through_is_announced_once_soon_after(patrol)
     # the notices are the slots the month's list shows
     clock.freeze(clock.parse_iso("2026-11-26T16:05:00Z"))
     listed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
-    assert [item["scheduled_start"] for item in listed] == [
-        e["data"]["scheduled_start"] for e in patrol.outbox.of_type("patrol_round_missed")]
+    assert [(item["scheduled_start"], item["notice_id"]) for item in listed] == [
+        (e["data"]["scheduled_start"], e["data"]["id"]) for e in patrol.outbox.of_type("patrol_round_missed")]
 
 
 def test_a_plan_stopped_mid_window_is_announced_up_to_its_stop_only(patrol):
