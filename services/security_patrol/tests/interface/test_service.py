@@ -682,6 +682,19 @@ def test_an_estate_sets_its_own_plan_and_later_incidents_run_it(patrol):
     assert len(patrol.outbox.of_type("emergency_repair_requested")) == 1  # only the one opened before
 
 
+def test_every_step_a_plan_may_hold_can_be_recorded(patrol):
+    """A plan's step keys allowed digits (call_110) and an incident's step did not: the call to
+    the police was saved in the plan and refused at every incident (found by a probe)."""
+    as_caller(patrol, MANAGER)
+    set_plan(patrol, kind="public_disorder", steps=[
+        {"step": "call_110", "title": "Call the police", "escalate_to": "authorities"},
+        {"step": "notify_manager", "title": "Call the manager", "escalate_to": "manager"}])
+    as_caller(patrol, GUARD)
+    incident = open_incident(patrol, type="public_disorder")
+    called = step(patrol, incident, "call_110")
+    assert called["escalations"][0]["to"] == "authorities" and "call_110" not in called["pending_steps"]
+
+
 def test_a_plan_without_the_manager_or_with_a_step_twice_is_refused(patrol):
     as_caller(patrol, MANAGER)
     with pytest.raises(BusinessRuleViolation) as refused:
