@@ -9,14 +9,30 @@ from .domain import Change, closed_event_data, due_at, history_entry, next_statu
 from .rules import DEFAULTS
 
 
-def _validity(request, data):
-    """``valid``: the desk's judgement whether a complaint was justified (有效投诉), for the KPI."""
+def _validity(request, data, caller):
+    """``valid``: the desk's judgement whether a complaint was justified (有效投诉), for the KPI.
+    Once the manager has judged it (``judge``), only management changes it: an agent's reply or
+    close with another ``valid`` overturned the manager's call with nothing in the history, and
+    moved the valid-complaint rate (found by a probe)."""
     if "valid" not in data:
         return {}
     if request["kind"] != "complaint":
         raise InvalidInput("only a complaint is judged valid or not",
                            [field_error("data.valid", "is only for complaints")])
+    if data["valid"] != request.get("valid") and _judged_by_manager(request):
+        require_manager(caller)
     return {"valid": data["valid"]}
+
+
+def _judged_by_manager(request):
+    return any(entry.get("action") == "judged" for entry in request.get("history") or ())
+
+
+def _judgement_changed(request, changes, at, caller):
+    """The history entry of a ``valid`` that a reply or a close changed from an earlier one."""
+    if "valid" in changes and request.get("valid") is not None and changes["valid"] != request["valid"]:
+        return [history_entry(at, caller.user, "judged", "valid" if changes["valid"] else "not valid")]
+    return []
 
 
 def judge(request, data, now, caller):
@@ -41,12 +57,13 @@ def reply(request, data, now, caller):
     complaints.require_verified(request)
     at = clock.to_iso(now)
     message = data["message"].strip()
-    changes = {"status": status, "reply": message, "updated_at": at, **_validity(request, data)}
+    changes = {"status": status, "reply": message, "updated_at": at, **_validity(request, data, caller)}
     if request.get("replied_at") is None:
         changes["replied_at"] = at  # the first reply is what the deadline measures
     if request.get("answered_at") is None:
         changes["answered_at"] = at
-    return Change(changes, [history_entry(at, caller.user, "replied", message)])
+    return Change(changes, [history_entry(at, caller.user, "replied", message),
+                            *_judgement_changed(request, changes, at, caller)])
 
 
 def close(request, data, now, caller, rules=DEFAULTS):
@@ -58,7 +75,7 @@ def close(request, data, now, caller, rules=DEFAULTS):
     at = clock.to_iso(now)
     outcome = (data.get("outcome") or "").strip() or request.get("reply")
     changes = {"status": status, "closed_at": at, "outcome": outcome, "updated_at": at,
-               **_validity(request, data), **without_visit}
+               **_validity(request, data, caller), **without_visit}
     if "satisfaction" in data:
         changes["satisfaction"] = data["satisfaction"]
     if request.get("answered_at") is None:
@@ -67,7 +84,8 @@ def close(request, data, now, caller, rules=DEFAULTS):
     if without_visit:
         note = "; ".join(filter(None, [note, f"without a return visit: occupant unreachable after "
                                              f"{without_visit['closed_without_visit']['attempts']} attempts"]))
-    return Change(changes, [history_entry(at, caller.user, "closed", note)],
+    return Change(changes, [history_entry(at, caller.user, "closed", note),
+                            *_judgement_changed(request, changes, at, caller)],
                   [("service_request_closed", closed_event_data(request, at))])
 
 

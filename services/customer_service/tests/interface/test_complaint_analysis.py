@@ -179,6 +179,39 @@ def test_complaints_closed_without_a_judgement_are_counted_and_named_on_the_kpi(
     assert repair["id"] not in listed(judged="false")  # only a complaint is judged, or waits for it
 
 
+def test_the_manager_s_judgement_is_not_overturned_by_the_desk(desk):
+    """An agent replied and closed with valid: true after the manager judged the complaint not
+    valid: the judgement changed with nothing in the history and the valid-complaint rate moved
+    (found by a probe)."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    request = complaint(desk, "hh_1", "noise")
+    act(desk, "verify", request, finding="confirmed")
+    as_caller(desk, MANAGER)
+    act(desk, "judge", request, valid=False)
+    as_caller(desk, AGENT)
+    with pytest.raises(Forbidden):
+        act(desk, "reply", request, message="apologised", valid=True)
+    replied = act(desk, "reply", request, message="apologised", valid=False)  # as judged: fine
+    assert replied["valid"] is False
+    with pytest.raises(Forbidden):
+        act(desk, "close", request, valid=True)
+    assert desk.get_request({"estate_id": ESTATE, "id": request["id"]})["status"] == "replied"
+    # the management changes it on the close too, and the history says so
+    as_caller(desk, MANAGER)
+    closed = act(desk, "close", request, valid=True)
+    assert closed["valid"] is True
+    assert [(h["action"], h.get("note")) for h in closed["history"][-2:]] == [("closed", "apologised"),
+                                                                             ("judged", "valid")]
+
+    # a judgement the desk made itself (on the reply) it may still correct on the close
+    as_caller(desk, AGENT)
+    other = complaint(desk, "hh_2", "noise")
+    act(desk, "verify", other, finding="confirmed")
+    act(desk, "reply", other, message="fixed", valid=True)
+    corrected = act(desk, "close", other, valid=False)
+    assert corrected["valid"] is False and corrected["history"][-1]["action"] == "judged"
+
+
 def test_a_recurring_cause_is_named_with_the_rectification_plans_that_answer_it(desk):
     """DOMAIN.md: recurring causes get a rectification plan. The analysis counted causes; nothing
     said which recurred or whether a plan answered it (found by a domain audit)."""
