@@ -52,6 +52,18 @@ def test_closing_before_the_manager_was_told_says_so_and_keeps_the_summary(clien
     assert refused.status_code == 422 and ">false alarm</textarea>" in html and "notify_manager" in html
 
 
+def test_whom_a_step_escalates_to_reads_in_the_page_s_language(client, fake):
+    """The plan's "authorities" showed as the code on the incident page ("上报: authorities"),
+    while the plans page said 有关部门 (found by a probe)."""
+    plan = [*INCIDENT["plan"], {"step": "call_110", "title": "Call the police", "escalate_to": "authorities"}]
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "plan": plan})
+    zh = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "有关部门" in zh and "authorities" not in zh
+    en = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "the authorities" in en
+
+
 def test_a_limit_a_value_must_pass_reads_as_a_sentence():
     from console import app as console_app, i18n
     app = console_app.create_app({"SECRET_KEY": "x" * 40, "GATEWAY_URL": "http://gw"})
