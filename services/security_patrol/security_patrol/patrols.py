@@ -123,7 +123,9 @@ def nearest_slot(plans, now, rules):
     and the tolerance (a night shift crosses midnight, so the day before and after count too),
     the nearest of several; ``(None, None)`` when none does: an unplanned round, due from when
     it starts, ``(None, None, None)``. (Any slot within a day was taken before: a round walked at
-    noon counted on time for the 22:00 slot, which nobody then walked.)"""
+    noon counted on time for the 22:00 slot, which nobody then walked.) A slot before the plan was
+    made is none of its slots, as for patrol completion (``kpis.counted_slots``) and
+    ``latest_slot``: a round walked for it counted nowhere (found by a probe)."""
     today = localtime.local_date(now, rules)
     tolerance = timedelta(minutes=rules["patrol_late_tolerance_minutes"])
     candidates = [(abs((slot - now).total_seconds()), slot, plan["_id"], plan, day)
@@ -132,7 +134,8 @@ def nearest_slot(plans, now, rules):
                   # and one starting late in the morning runs past the second midnight (a review)
                   for day in (today - timedelta(days=2), today - timedelta(days=1), today, today + timedelta(days=1))
                   for slot in plan_slots(plan, day, rules)
-                  if slot - tolerance <= now <= slot + timedelta(minutes=plan["expected_minutes"]) + tolerance]
+                  if slot - tolerance <= now <= slot + timedelta(minutes=plan["expected_minutes"]) + tolerance
+                  and slot >= clock.parse_iso(plan["created_at"])]
     if not candidates:
         return None, None, None
     _, slot, _, plan, day = min(candidates, key=lambda c: c[:3])

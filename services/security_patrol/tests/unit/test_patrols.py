@@ -84,6 +84,18 @@ def test_a_round_is_due_at_the_nearest_slot_even_across_midnight():
     assert patrols.nearest_slot([], NOW, RULES) == (None, None, None)
 
 
+def test_a_slot_before_the_plan_was_made_is_not_walked_for_it():
+    """A plan made at 22:08 for 22:00: a round started then took the 22:00 slot, which patrol
+    completion does not count (the plan did not exist), so its checkpoints counted nowhere (found
+    by a probe). The round is walked without the plan, and the next night's slot is the plan's."""
+    made_late = patrols.new_plan("pplan_2", "est_1", route(), {"shift": "night", "start_time": "22:00",
+                                                                "expected_minutes": 60},
+                                 NOW + timedelta(minutes=8), "chen")
+    assert patrols.nearest_slot([made_late], NOW + timedelta(minutes=9), RULES) == (None, None, None)
+    chosen, slot, _ = patrols.nearest_slot([made_late], NOW + timedelta(days=1, minutes=9), RULES)
+    assert chosen is made_late and slot == NOW + timedelta(days=1)
+
+
 def test_a_night_rounds_slot_after_midnight_is_of_the_shift_that_began_the_day_before():
     """Its roster is that day's night shift: the guard rostered for the night after was taken,
     and his assignment marked worked before his shift (found by review)."""
