@@ -27,7 +27,7 @@ from . import localtime, patrols
 def counted_slots(plan, start, end, now, rules):
     """The slots of ``plan`` in [start, end) that are over by ``now`` and not older than the plan."""
     created = clock.parse_iso(plan["created_at"])
-    over_after = timedelta(minutes=plan["expected_minutes"] + rules["patrol_late_tolerance_minutes"])
+    over_after = patrols.over_after(plan, rules)
     # from two days before: a night plan's slots may lie up to two days after its day (plan_slots)
     day, last = localtime.local_date(start, rules) - timedelta(days=2), localtime.local_date(end, rules)
     slots = []

@@ -421,18 +421,17 @@ def raise_missed_round_notices(db, outbox, now):
             continue
         rules = store.rules_for(db, estate_id)
         slots = patrol_gaps.slots_gone_over(plans, now, rules)
-        if not slots:
-            continue
-        noticed = store.noticed_among(db, estate_id, [
-            patrol_gaps.notice_id(estate_id, plan["_id"], clock.to_iso(slot)) for plan, slot in slots])
-        slots = [(plan, slot) for plan, slot in slots
-                 if patrol_gaps.notice_id(estate_id, plan["_id"], clock.to_iso(slot)) not in noticed]
+        # each slot's notice id, made once: (plan id, slot start) -> id
+        ids = {(plan["_id"], clock.to_iso(slot)): patrol_gaps.notice_id(estate_id, plan["_id"], clock.to_iso(slot))
+               for plan, slot in slots}
+        noticed = store.noticed_among(db, estate_id, ids.values()) if ids else set()
+        slots = [(plan, slot) for plan, slot in slots if ids[(plan["_id"], clock.to_iso(slot))] not in noticed]
         if not slots:
             continue
         rounds = store.rounds_of_slots(db, estate_id, sorted({clock.to_iso(slot) for _, slot in slots}))
         routes = store.routes_by_id(db, estate_id, sorted({plan["route_id"] for plan, _ in slots}))
         for missed in patrol_gaps.missed_of(slots, routes, rounds, rules):
-            notice_id = patrol_gaps.notice_id(estate_id, missed["plan_id"], missed["scheduled_start"])
+            notice_id = ids[(missed["plan_id"], missed["scheduled_start"])]
             written = _create(db, outbox, "missed_round_notices", estate_id, notice_id,
                               lambda: patrol_gaps.new_notice(estate_id, missed, now), found=lambda stored: None)
             raised += written is not None

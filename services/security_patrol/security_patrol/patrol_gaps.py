@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from estate_common import clock, ids
 
+from . import patrols
 from .kpis import counted_slots
 from .rules import MAXIMA
 
@@ -46,7 +47,7 @@ def slots_gone_over(plans, now, rules):
     since = now - NOTICE_LOOKBACK
     found = []
     for plan in plans:
-        over_after = _over_after(plan, rules)
+        over_after = patrols.over_after(plan, rules)
         for slot in counted_slots(plan, since - over_after, now, now, rules):
             if slot + over_after > since:
                 found.append((plan, slot))
@@ -75,17 +76,13 @@ def missed_of(slots, routes, rounds, rules):
         items.append({
             "plan_id": plan["_id"], "route_id": plan["route_id"], "route_name": route.get("name"),
             "shift": plan["shift"], "scheduled_start": scheduled,
-            "over_at": clock.to_iso(slot + _over_after(plan, rules)),
+            "over_at": clock.to_iso(slot + patrols.over_after(plan, rules)),
             "checkpoints": len(route.get("checkpoints") or ()),
             "round_id": its_rounds[0]["_id"] if its_rounds else None,
             "why": "not_finished" if its_rounds else "not_walked",
         })
     items.sort(key=lambda item: (item["scheduled_start"], item["plan_id"]))
     return items
-
-
-def _over_after(plan, rules):
-    return timedelta(minutes=plan["expected_minutes"] + rules["patrol_late_tolerance_minutes"])
 
 
 def notice_id(estate_id, plan_id, scheduled_start):

@@ -134,12 +134,18 @@ def nearest_slot(plans, now, rules):
                   # and one starting late in the morning runs past the second midnight (a review)
                   for day in (today - timedelta(days=2), today - timedelta(days=1), today, today + timedelta(days=1))
                   for slot in plan_slots(plan, day, rules)
-                  if slot - tolerance <= now <= slot + timedelta(minutes=plan["expected_minutes"]) + tolerance
+                  if slot - tolerance <= now <= slot + over_after(plan, rules)
                   and slot >= clock.parse_iso(plan["created_at"])]
     if not candidates:
         return None, None, None
     _, slot, _, plan, day = min(candidates, key=lambda c: c[:3])
     return plan, slot, day
+
+
+def over_after(plan, rules):
+    """How long after its start a plan's slot is over: its expected walk and the late tolerance
+    (patrol completion counts it then, the missed rounds list it, a round may still take it)."""
+    return timedelta(minutes=plan["expected_minutes"] + rules["patrol_late_tolerance_minutes"])
 
 
 def latest_slot(plan, now, rules):
