@@ -19,12 +19,14 @@ def _validity(request, data, caller):
     if request["kind"] != "complaint":
         raise InvalidInput("only a complaint is judged valid or not",
                            [field_error("data.valid", "is only for complaints")])
-    if data["valid"] != request.get("valid") and _judged_by_manager(request):
+    if data["valid"] != request.get("valid") and _judgement_recorded(request):
         require_manager(caller)
     return {"valid": data["valid"]}
 
 
-def _judged_by_manager(request):
+def _judgement_recorded(request):
+    """Whether the history holds a ``judged`` step: the manager's ``judge``, or a judgement a reply
+    or a close changed (the desk's only on its close, after which it takes no step on a complaint)."""
     return any(entry.get("action") == "judged" for entry in request.get("history") or ())
 
 
