@@ -675,6 +675,12 @@ ZH = {
         '该计划当前没有应巡逻的轮次，过去一天内也没有漏巡的轮次',
     'has no round due now or left unwalked in the past day: start without naming the plan':
         '当前没有应巡逻的轮次，过去一天内也没有未巡的轮次：请不指定计划直接开始巡逻',
+    "the plan's round due now is walked already":
+        '该计划当前应巡逻的轮次已有人在巡',
+    'its round due at {0} is walked already: check in on that round':
+        '其 {0} 的轮次已有人在巡：请在该轮次上打卡',
+    'another round took this slot at the same moment; start again':
+        '另一轮巡逻同时占用了这一轮次，请重新开始',
     "checkpoint {0} is not on this round's route":
         '巡更点 {0} 不在本轮巡逻的路线上',
     'is not a checkpoint of this route':

@@ -3,7 +3,8 @@
 - ``patrol_completion``: checkpoints checked on time ÷ checkpoints planned. Planned: every
   checkpoint of every plan slot in the month that should be over by now (slot + expected
   minutes + tolerance); a slot nobody walked counts all its checkpoints as not checked; of
-  two rounds for one slot, the better counts. A round walked without a plan is not planned:
+  two rounds for one slot (walked before a slot had one round, ``patrols.nearest_slot``), the
+  better counts. A round walked without a plan is not planned:
   it counted on both sides, every checkpoint on time (it has no due time), so each extra
   walk raised the figure while planned rounds went missing (found by review).
 - ``fire_check_completion``: fire facilities checked in the month ÷ facilities in the ledger

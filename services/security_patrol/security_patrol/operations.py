@@ -59,6 +59,10 @@ def stop_patrol_plan(db, outbox, caller, estate_id, plan_id, data):
 
 
 def start_round(db, outbox, caller, estate_id, data):
+    """A round of the route, walking the nearest slot of its plans (or of the plan named) that
+    no round walks yet (``patrols.nearest_slot``); a plan named after its window, its latest
+    slot of the past day, late. Two guards starting the same slot at once: the store's
+    one-round-per-slot index lets one in, and the other is decided again on what it wrote."""
     if caller.idempotency_key:  # a retry: the round its key made (a late one's slot is walked by now)
         made = store.find(db, "patrol_rounds", estate_id, caller.created_id("pround", estate_id))
         if made is not None:
@@ -69,14 +73,21 @@ def start_round(db, outbox, caller, estate_id, data):
         patrols.plan_of_route(plans[0], route)
     else:
         plans = store.all_of(db, "patrol_plans", estate_id, {"route_id": route["_id"]})
+    for _ in range(2):
+        started = _start_round(db, outbox, caller, estate_id, data, route, plans)
+        if started is not None:
+            return started
+    raise Conflict("another round took this slot at the same moment; start again")
+
+
+def _start_round(db, outbox, caller, estate_id, data, route, plans):
+    """The round, or None when another round took its slot between the read and the write."""
     now, rules = clock.now(), store.rules_for(db, estate_id)
-    plan, slot, day = patrols.nearest_slot(plans, now, rules)
-    if plan is None and data.get("plan_id"):  # named after its window: that round, walked late
-        slot, day = patrols.latest_slot(plans[0], now, rules)
-        if slot is None or store.slot_walked(db, estate_id, plans[0]["_id"], clock.to_iso(slot)):
-            raise BusinessRuleViolation("the plan has no round due now, nor one missed in the past day", [field_error(
-                "data.plan_id", "has no round due now or left unwalked in the past day: start without naming the plan")])
-        plan = plans[0]
+    window = patrols.window_slots(plans, now, rules)
+    taken = patrols.walked(store.rounds_of_slots(db, estate_id, {clock.to_iso(slot) for _, slot, _ in window}))
+    plan, slot, day = patrols.nearest_slot(plans, now, rules, taken)
+    if plan is None and data.get("plan_id"):
+        plan, slot, day = _named_plan_slot(db, estate_id, plans[0], window, now, rules)
     roster_id = None
     if plan is not None:  # the roster of the slot's plan day and the plan's shift puts the guard on patrol
         on_duty = store.roster_of(db, estate_id, day.isoformat(), plan["shift"])
@@ -84,6 +95,20 @@ def start_round(db, outbox, caller, estate_id, data):
         _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
     return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
         doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user) | {"roster_id": roster_id})
+
+
+def _named_plan_slot(db, estate_id, plan, window, now, rules):
+    """The named plan's slot when its slot due now is walked already (a 422 naming the round
+    that walks it), or past its window: its slot that began last in the past day, walked late."""
+    if window:
+        _, slot, _ = window[0]
+        raise BusinessRuleViolation("the plan's round due now is walked already", [field_error(
+            "data.plan_id", f"its round due at {localtime.local(slot, rules):%H:%M} is walked already: check in on that round")])
+    slot, day = patrols.latest_slot(plan, now, rules)
+    if slot is None or store.slot_walked(db, estate_id, plan["_id"], clock.to_iso(slot)):
+        raise BusinessRuleViolation("the plan has no round due now, nor one missed in the past day", [field_error(
+            "data.plan_id", "has no round due now or left unwalked in the past day: start without naming the plan")])
+    return plan, slot, day
 
 
 def check_in(db, outbox, caller, estate_id, round_id, data):

@@ -115,17 +115,16 @@ def stop_plan(plan, reason, now, actor):
     return {"stopped_at": clock.to_iso(now), "stopped_by": actor, "stop_reason": reason.strip()}
 
 
-def nearest_slot(plans, now, rules):
-    """``(plan, slot, day)`` of the slot a round started at ``now`` walks (``day``: the plan's
-    local day that slot is of, the shift's day on the roster: a night shift's 01:00 round is the
-    day before's, found by review): one whose window holds
-    ``now``, from the estate's late tolerance before the slot to the end of its expected walk
-    and the tolerance (a night shift crosses midnight, so the day before and after count too),
-    the nearest of several; ``(None, None)`` when none does: an unplanned round, due from when
-    it starts, ``(None, None, None)``. (Any slot within a day was taken before: a round walked at
-    noon counted on time for the 22:00 slot, which nobody then walked.) A slot before the plan was
-    made is none of its slots, as for patrol completion (``kpis.counted_slots``) and
-    ``latest_slot``: a round walked for it counted nowhere (found by a probe)."""
+def window_slots(plans, now, rules):
+    """``[(plan, slot, day)]``: the slots of ``plans`` whose window holds ``now``, nearest first
+    (``day``: the plan's local day that slot is of, the shift's day on the roster: a night
+    shift's 01:00 round is the day before's, found by review). A slot's window runs from the
+    estate's late tolerance before it to the end of its expected walk and the tolerance (a night
+    shift crosses midnight, so the day before and after count too). (Any slot within a day was
+    taken before: a round walked at noon counted on time for the 22:00 slot, which nobody then
+    walked.) A slot before the plan was made is none of its slots, as for patrol completion
+    (``kpis.counted_slots``) and ``latest_slot``: a round walked for it counted nowhere (found by
+    a probe)."""
     today = localtime.local_date(now, rules)
     tolerance = timedelta(minutes=rules["patrol_late_tolerance_minutes"])
     candidates = [(abs((slot - now).total_seconds()), slot, plan["_id"], plan, day)
@@ -136,10 +135,29 @@ def nearest_slot(plans, now, rules):
                   for slot in plan_slots(plan, day, rules)
                   if slot - tolerance <= now <= slot + over_after(plan, rules)
                   and slot >= clock.parse_iso(plan["created_at"])]
-    if not candidates:
-        return None, None, None
-    _, slot, _, plan, day = min(candidates, key=lambda c: c[:3])
-    return plan, slot, day
+    return [(plan, slot, day) for _, slot, _, plan, day in sorted(candidates, key=lambda c: c[:3])]
+
+
+def nearest_slot(plans, now, rules, taken=frozenset()):
+    """``(plan, slot, day)`` of the slot a round started at ``now`` walks: the nearest of
+    ``window_slots`` that no round walks yet (``taken``: their ``slot_key``s, ``walked``); ``(None, None, None)``
+    when there is none: an unplanned round, due from when it starts. A slot has one round: a
+    second guard on the route walked the same slot, both rounds were open at once and nothing
+    closed either (found by a probe)."""
+    return next(((plan, slot, day) for plan, slot, day in window_slots(plans, now, rules)
+                 if slot_key(plan["_id"], clock.to_iso(slot)) not in taken), (None, None, None))
+
+
+def slot_key(plan_id, scheduled_start):
+    """What makes a plan's slot one: the plan and when the slot starts (its rounds'
+    ``scheduled_start``), the key of the store's one-round-per-slot index."""
+    return f"{plan_id}@{scheduled_start}"
+
+
+def walked(rounds):
+    """The ``slot_key``s of the plan slots ``rounds`` walk (rounds from before the key was kept
+    included)."""
+    return {slot_key(round_["plan_id"], round_["scheduled_start"]) for round_ in rounds if round_.get("plan_id")}
 
 
 def over_after(plan, rules):
@@ -184,7 +202,9 @@ def new_round(round_id, estate_id, route, plan, slot, guard, now, actor):
         for cp, offset in zip(route["checkpoints"], due_offsets(route, plan))
     ]
     stamp = clock.to_iso(now)
-    return {
+    # a planned round holds its slot (the store's unique index: a second round of it is refused)
+    holds = {"_slot": slot_key(plan["_id"], clock.to_iso(slot))} if plan is not None else {}
+    return holds | {
         "_id": round_id,
         "estate_id": estate_id,
         "route_id": route["_id"],

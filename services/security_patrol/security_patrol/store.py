@@ -19,7 +19,10 @@ INDEXES = {
     "patrol_routes": [(PAGED, {})],
     "patrol_plans": [(PAGED, {}), ([("estate_id", 1), ("route_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
-                      ([("estate_id", 1), ("status", 1)], {}), ([("estate_id", 1), ("roster_id", 1)], {})],
+                      ([("estate_id", 1), ("status", 1)], {}), ([("estate_id", 1), ("roster_id", 1)], {}),
+                      # one round per plan slot (``patrols.slot_key``); rounds from before it have no key
+                      ([("estate_id", 1), ("_slot", 1)],
+                       {"unique": True, "partialFilterExpression": {"_slot": {"$exists": True}}})],
     "fire_equipment": [(PAGED, {})],
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],

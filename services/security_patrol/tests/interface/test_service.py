@@ -194,6 +194,45 @@ def test_a_plan_named_after_its_window_walks_its_missed_round_late(patrol):
     assert refused.value.errors[0]["field"] == "data.plan_id"
 
 
+def test_a_slot_has_one_round_a_second_guard_walks_without_the_plan(patrol):
+    """Two guards starting the 22:00 round both took its slot, and both rounds stayed open
+    with nothing to close either (found by a probe)."""
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    first = start(patrol, route, plan_id=plan["id"])
+    assert (first["plan_id"], first["scheduled_start"]) == (plan["id"], "2026-11-23T14:00:00.000Z")
+    second = start(patrol, route, guard="Qian")
+    assert second["plan_id"] is None and second["scheduled_start"] == T0.replace("Z", ".000Z")
+    with pytest.raises(BusinessRuleViolation) as refused:  # named, the plan's slot due now is taken
+        start(patrol, route, plan_id=plan["id"])
+    assert refused.value.errors[0] == {"field": "data.plan_id",
+                                       "message": "its round due at 22:00 is walked already: check in on that round"}
+    patrol.finish_round({"estate_id": ESTATE, "id": first["id"], "data": {}})
+    assert start(patrol, route)["plan_id"] is None  # finished, the slot is still walked
+    clock.advance(timedelta(days=1))
+    assert start(patrol, route)["plan_id"] == plan["id"]  # the next night's slot is free
+
+
+def test_two_guards_starting_one_slot_at_once_get_one_planned_round(patrol, monkeypatch):
+    """Both read the slot as free: the store's one-round-per-slot index lets the first in, and
+    the second, decided again on what the first wrote, walks without the plan."""
+    from security_patrol import store
+    route = make_route(patrol)
+    plan = make_plan(patrol, route)
+    read = store.rounds_of_slots
+    calls = []
+
+    def late_to_see(db, estate_id, starts):  # each guard's first read comes before the other's write
+        calls.append(starts)
+        return read(db, estate_id, starts) if len(calls) == 3 else []
+
+    monkeypatch.setattr(store, "rounds_of_slots", late_to_see)
+    first = start(patrol, route)
+    second = start(patrol, route, guard="Qian")
+    assert first["plan_id"] == plan["id"] and second["plan_id"] is None and len(calls) == 3
+    assert patrol.db.patrol_rounds.count_documents({"estate_id": ESTATE, "plan_id": plan["id"]}) == 1
+
+
 def test_a_late_round_retried_with_its_key_is_the_first_round(patrol):
     """The retry met the slot its own first attempt had walked: a 422 (found by review)."""
     route = make_route(patrol)
@@ -308,7 +347,8 @@ def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     route = make_route(patrol)
     make_plan(patrol, route)
     free = start(patrol, route)  # no roster for the night yet: nothing is checked
-    assert free["roster_id"] is None
+    assert free["roster_id"] is None and free["plan_id"] is not None
+    make_plan(patrol, route)  # a second plan's 22:00 slot, for the rounds below (one round a slot)
     on_patrol = assign(patrol, "Zhao", "patrol")
     assign(patrol, "Qian", "monitoring_room")
     with pytest.raises(BusinessRuleViolation) as refused:

@@ -84,6 +84,27 @@ def test_a_round_is_due_at_the_nearest_slot_even_across_midnight():
     assert patrols.nearest_slot([], NOW, RULES) == (None, None, None)
 
 
+def test_a_slot_a_round_walks_already_is_passed_over_for_the_next_nearest():
+    """One round a slot: a second guard starting the route took the same slot, and both rounds
+    stayed open with nothing to close either (found by a probe)."""
+    three = plan(rounds=3, interval_minutes=60)  # 22:00, 23:00, 00:00, an hour's walk each
+    at = NOW + timedelta(minutes=55)  # 22:55: in the windows of the 22:00 and the 23:00 slots
+    assert clock.to_iso(patrols.nearest_slot([three], at, RULES)[1]) == "2026-11-23T15:00:00.000Z"
+    taken = patrols.walked([{"plan_id": three["_id"], "scheduled_start": "2026-11-23T15:00:00.000Z"},
+                            {"plan_id": None, "scheduled_start": "2026-11-23T14:00:00.000Z"}])  # unplanned
+    assert taken == {patrols.slot_key(three["_id"], "2026-11-23T15:00:00.000Z")}
+    assert clock.to_iso(patrols.nearest_slot([three], at, RULES, taken)[1]) == "2026-11-23T14:00:00.000Z"
+    taken |= {patrols.slot_key(three["_id"], "2026-11-23T14:00:00.000Z")}
+    assert patrols.nearest_slot([three], at, RULES, taken) == (None, None, None)  # walked without the plan
+
+
+def test_a_planned_round_holds_its_slot_and_an_unplanned_one_holds_none():
+    nightly = plan()
+    planned = patrols.new_round("pround_1", "est_1", route(), nightly, NOW, "Zhao", NOW, "zhao")
+    assert planned["_slot"] == patrols.slot_key(nightly["_id"], planned["scheduled_start"])
+    assert "_slot" not in patrols.new_round("pround_2", "est_1", route(), None, None, "Zhao", NOW, "zhao")
+
+
 def test_a_slot_before_the_plan_was_made_is_not_walked_for_it():
     """A plan made at 22:08 for 22:00: a round started then took the 22:00 slot, which patrol
     completion does not count (the plan did not exist), so its checkpoints counted nowhere (found
