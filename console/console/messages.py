@@ -727,6 +727,8 @@ _MESSAGES = {
     # -- security and archive ----------------------------------------------------------------
     "patrol.route": ("路线", "Route"),
     "patrol.guard": ("巡更人员", "Guard"),
+    "patrol.plan": ("巡逻计划", "Plan"),
+    "patrol.plan_named": ("{start} 起 {rounds} 轮，每轮 {minutes} 分钟", "{rounds} × {minutes} min from {start}"),
     "patrol.start": ("计划开始", "Scheduled"),
     "patrol.checkpoints": ("巡逻点数", "Checkpoints"),
     "patrol.not_walked": ("未巡逻", "Not walked"),

@@ -317,14 +317,27 @@ def test_the_supervisor_sees_the_month_s_planned_rounds_not_walked_through(clien
          "round_id": None, "why": "not_walked"},
         {"plan_id": "pplan_1", "route_id": "proute_1", "route_name": "Night loop", "shift": "night",
          "scheduled_start": "2026-11-25T14:00:00.000Z", "over_at": "2026-11-25T15:10:00.000Z", "checkpoints": 3,
-         "round_id": "pround_7", "why": "not_finished"}]})
+         "round_id": "pround_7", "why": "not_finished"},
+        {"plan_id": "pplan_2", "route_id": "proute_1", "route_name": "Night loop", "shift": "night",
+         "scheduled_start": "2026-11-25T14:00:00.000Z", "over_at": "2026-11-25T14:40:00.000Z", "checkpoints": 3,
+         "round_id": None, "why": "not_walked"}]})
+    # two plans of the route at 22:00 showed as identical rows: each row names its plan
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-plans", {"next_cursor": None, "items": [
+        {"id": "pplan_1", "route_id": "proute_1", "shift": "night", "start_time": "22:00", "expected_minutes": 60,
+         "rounds": 1, "interval_minutes": None, "stopped_at": None},
+        {"id": "pplan_2", "route_id": "proute_1", "shift": "night", "start_time": "22:00", "expected_minutes": 30,
+         "rounds": 3, "interval_minutes": 120, "stopped_at": None}]})
     page = client.get("/security/missed-rounds?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Missed rounds · 2026-11" in page and page.count("Night loop") == 2
+    assert "Missed rounds · 2026-11" in page and page.count("Night loop") == 3
+    assert page.count("1 × 60 min from 22:00") == 2 and page.count("3 × 30 min from 22:00") == 1
+    assert page.count('href="/security/patrol-plans?route_id=proute_1"') == 3  # the route's plans
+    zh = client.get("/security/missed-rounds?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "22:00 起 3 轮，每轮 30 分钟" in zh
     assert "Not walked" in page and 'href="/security/rounds/pround_7">Started, never finished</a>' in page
     assert "3 more not listed." in page
-    assert fake.calls[-1]["params"]["period"] == "2026-11"
+    assert fake.calls[-2]["params"]["period"] == "2026-11"
     client.get("/security/missed-rounds?period=nonsense")  # a period that is none: this month's
-    assert fake.calls[-1]["params"]["period"] != "nonsense"
+    assert fake.calls[-2]["params"]["period"] != "nonsense"  # (the last call reads the plans)
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'href="/security/missed-rounds"' in home
     _only_documented(fake, documented_routes)

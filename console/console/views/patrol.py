@@ -4,6 +4,7 @@ import re
 
 from flask import Blueprint, g, render_template, request, url_for
 
+from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
 
@@ -27,8 +28,20 @@ def missed_rounds():
     """The supervisor's list of the month's plan slots nobody walked, or left unfinished."""
     period = common.period_asked(MONTH, common.this_month)
     found = g.api.get(g.api.estate(g.user.estate_id, "patrol-missed-rounds"), period=period)
-    return render_template("security/missed_rounds.html", period=period, items=found.get("items", []),
-                           more=found.get("more", 0))
+    items = found.get("items", [])
+    return render_template("security/missed_rounds.html", period=period, items=items, more=found.get("more", 0),
+                           plans=_plans() if items else {})
+
+
+def _plans():
+    """The estate's patrol plans by id, for the plan each missed slot is of: two plans of a route
+    at the same hour showed as identical rows (a probe). Empty when the API refuses (the id is
+    shown then)."""
+    try:
+        page = g.api.get(g.api.estate(g.user.estate_id, "patrol-plans"), limit=common.LARGEST_PAGE)
+    except ApiProblem:
+        return {}
+    return {plan["id"]: plan for plan in page.get("items", [])}
 
 
 @bp.get("/rounds/<round_id>")
