@@ -276,6 +276,36 @@ def test_an_order_an_occupant_quotes_is_found_by_its_number(client, fake, docume
     _only_documented(fake, documented_routes)
 
 
+def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, fake, documented_routes):
+    """One list of 200 held the estate's oldest orders, completed ones too: past 200 orders a new
+    emergency was on no column (found by a probe). Each open status is read on its own."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+
+    def orders(body, params):
+        status = params.get("status")
+        if status == "pending":  # more than a page waiting
+            return {"items": [{**ORDER, "id": f"wo_p{i}", "number": f"WO-2026-{i:06d}", "status": "pending",
+                               "priority": "emergency" if i == 199 else "normal"} for i in range(200)],
+                    "next_cursor": "2026-01-05T01:00:00Z~wo_p199"}
+        if status == "in_progress":
+            return {"items": [{**ORDER, "id": "wo_mine", "number": "WO-2026-000900", "status": "in_progress",
+                               "technician": "tom"}], "next_cursor": None}
+        return {"items": [], "next_cursor": None}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    asked = [call["params"] for call in fake.calls if call["path"].endswith("/work-orders")]
+    assert [p["status"] for p in asked] == ["pending", "assigned", "appointed", "in_progress", "quoted",
+                                            "consented", "needs_help"]
+    assert all(p["limit"] == 200 for p in asked)
+    assert board.index("WO-2026-000199") < board.index("WO-2026-000000")  # the emergency first
+    assert "WO-2026-000900" in board and board.count("there are more") == 1
+    assert "a completed or cancelled order is found by its number" in board
+    mine = client.get("/engineering/work-orders?mine=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "WO-2026-000900" in mine and "WO-2026-000199" not in mine
+    _only_documented(fake, documented_routes)
+
+
 def test_the_desk_register_filters_by_the_number_typed(client, fake, documented_routes):
     sign_in(client, fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
