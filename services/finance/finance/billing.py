@@ -81,20 +81,41 @@ def billed_pairs(standards, households, period):
                 yield household, standard, period, CYCLE_MONTHS[standard["cycle"]]
 
 
-def joined_mid_cycle(standards, households, period):
+def joined_mid_cycle(standards, households, period, tz):
     """The bills a run for ``period`` makes in the middle of a quarterly or yearly cycle
-    (``standards``: each with the ``cycle_start`` of ``period``): a household handed over since
-    the cycle began (``occupied_from`` after its first month, by ``period``) was not billed at
-    its start; it owes the rest of the cycle from its first month (to the month it left, if it
-    has left already). The bill is the cycle's own (its period is the cycle's first month), so a
-    later run in the cycle, or a household billed at the start, makes none twice."""
+    (``standards``: each with the ``cycle_start`` of ``period``; ``tz``: the estate's timezone,
+    whose months a registration falls in): a household that joined the estate since the cycle
+    began was not billed at its start; it owes the rest of the cycle from the month it joined
+    (``owed_from``; to the month it left, if it has left already). The bill is the cycle's own
+    (its period is the cycle's first month), so a later run in the cycle, or a household billed
+    at the start, makes none twice."""
     for household in households:
-        joined, left = (household.get("occupied_from") or "")[:7], (household.get("occupied_to") or "")[:7]
+        occupied, left = (household.get("occupied_from") or "")[:7], (household.get("occupied_to") or "")[:7]
+        registered = calendar.period_of(clock.parse_iso(household["created_at"]), tz) \
+            if household.get("created_at") else ""
         for standard, start in standards:
-            if joined > start and applies(standard, household, period):
+            first = owed_from(occupied, registered, start)
+            if first and applies(standard, household, period):
                 last = periods.add_months(start, CYCLE_MONTHS[standard["cycle"]] - 1)
                 last = min(last, left) if left else last  # not past the month the household left
-                yield household, standard, start, periods.months_between(joined, last) + 1
+                if first <= last:
+                    yield household, standard, start, periods.months_between(first, last) + 1
+
+
+def owed_from(occupied, registered, start):
+    """The month from which a household owes the cycle beginning ``start`` when a run in the
+    cycle's middle bills it, or "" when the run at its start billed it (or could have):
+    handed over after the cycle's first month (``occupied``), from then; registered in the
+    estate during the cycle (``registered``), which the run at its start could not see, from
+    its handover if one is recorded (the cycle's first month at the earliest), else from the
+    month it was registered. Only a handover counted before: a household registered in the
+    cycle's second month with no handover recorded was billed by no run in the cycle, until
+    someone ran its first month again (found by a probe)."""
+    if occupied > start:
+        return occupied
+    if registered >= start:
+        return max(occupied, start) if occupied else registered
+    return ""
 
 
 def run_bills(estate_id, pairs, job_id, due, stamp):

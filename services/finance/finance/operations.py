@@ -139,8 +139,8 @@ def start_billing_run(db, caller, estate_id, data):
 
 def run_billing(db, outbox, job, progress):
     """A billing run: one bill per household and approved standard of the period (and, in the
-    middle of a quarterly or yearly cycle, the rest of it for a household handed over since it
-    began: ``billing.joined_mid_cycle``), written in unordered batches; a bill that exists is
+    middle of a quarterly or yearly cycle, the rest of it for a household handed over or
+    registered since it began: ``billing.joined_mid_cycle``), written in unordered batches; a bill that exists is
     counted as already billed. Safe to repeat."""
     estate_id, period = job["estate_id"], job["params"]["period"]
     rules = store.rules_for(db, estate_id)
@@ -152,7 +152,7 @@ def run_billing(db, outbox, job, progress):
     with collector.paused():  # one copy and one pair per household: see collector.py
         households = list(store.households_for_billing(db, estate_id))
         pairs = [*billing.billed_pairs(billed, households, period),
-                 *billing.joined_mid_cycle(mid_cycle, households, period)]
+                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"])]
     progress(0, len(pairs))
     bills = billing.run_bills(estate_id, pairs, job["_id"], billing.due_at(period, now, rules), clock.to_iso(now))
     created = already = cents = 0

@@ -100,7 +100,7 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
 
 # what a billing run reads of a household copy (``standards.applies``); archive's events may
 # not carry all of them yet: an absent field does not exclude the household
-BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to")
+BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to", "created_at")
 
 
 def households_for_billing(db, estate_id):

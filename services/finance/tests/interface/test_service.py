@@ -387,6 +387,27 @@ def test_a_quarterly_standard_bills_a_household_handed_over_in_the_cycle_for_its
     assert run(finance, "2026-11")["result"]["bills_created"] == 0  # once
 
 
+def test_a_quarterly_standard_bills_a_household_registered_in_the_cycle_for_its_rest(finance):
+    """Registered in December with no handover recorded, a household was billed by no run of the
+    quarter (only a handover counted), until someone ran October again, which billed it the
+    whole quarter (found by a probe)."""
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    assert run(finance, "2026-10")["result"]["bills_created"] == 3
+    late = household_copy("hh_dec", 40.0, room="109")
+    late["data"]["created_at"] = "2026-11-30T17:00:00.000Z"  # 01:00 on December 1st in the estate (UTC+8)
+    finance.copy_household(late)
+    moved_in = household_copy("hh_old", 60.0, room="110")  # lived here long before, entered in November
+    moved_in["data"] |= {"created_at": "2026-11-10T02:00:00.000Z", "occupied_from": "2024-05-01"}
+    finance.copy_household(moved_in)
+    clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))
+    december = run(finance, "2026-12")
+    assert december["status"] == "succeeded" and december["result"]["bills_created"] == 2
+    assert bill_of(finance, "hh_dec", period="2026-10")["amount_cents"] == 9400  # December only: 40 × 2.35
+    assert bill_of(finance, "hh_old", period="2026-10")["amount_cents"] == 42300  # the quarter: 60 × 2.35 × 3
+    again = run(finance, "2026-12")["result"]
+    assert (again["bills_created"], again["already_billed"]) == (0, 2)  # once
+
+
 def test_a_billing_run_is_read_only_by_the_roles_its_kind_names(finance):
     """A guard (security) is told a billing run is not there, as for another estate's job."""
     approved(finance)

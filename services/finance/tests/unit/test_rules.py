@@ -256,17 +256,40 @@ def test_a_household_handed_over_mid_cycle_owes_the_rest_of_the_cycle_once():
     homes = [{"_id": "hh_new", "area_m2": 89.37, "occupied_from": "2026-11-05"},
              {"_id": "hh_old", "area_m2": 120.0, "occupied_from": "2025-03-01"},
              {"_id": "hh_later", "area_m2": 50.5, "occupied_from": "2026-12-20"}]
-    [(home, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-11")
+    [(home, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-11", "Asia/Shanghai")
     assert (home["_id"], period, months) == ("hh_new", "2026-10", 2)  # November and December, the cycle's bill
     [bill] = billing.run_bills("est_1", [(home, quarterly, period, months)], "job_1", "due", "now")
     assert bill["amount_cents"] == 42004 and bill["_id"] == billing.bill_id("est_1", "hh_new", "property_service",
                                                                             "2026-10")  # 89.37 × 2.35 × 2
-    assert {h["_id"]: m for h, _, _, m in billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-12")} == {
+    assert {h["_id"]: m for h, _, _, m in billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-12", "Asia/Shanghai")} == {
         "hh_new": 2, "hh_later": 1}
     left = [{"_id": "hh_brief", "area_m2": 89.37, "occupied_from": "2026-11-05", "occupied_to": "2026-11-20"}]
-    assert [m for *_, m in billing.joined_mid_cycle([(quarterly, "2026-10")], left, "2026-11")] == [1]  # not December
+    assert [m for *_, m in billing.joined_mid_cycle([(quarterly, "2026-10")], left, "2026-11", "Asia/Shanghai")] == [1]  # not December
     fixed = standard(cycle="yearly", basis="fixed", amount_cents=120000)
     assert billing.amount_cents(fixed, None, 5) == 50000 and billing.amount_cents(fixed, None) == 120000
+
+
+@pytest.mark.parametrize("occupied, registered, owed", [
+    ("2026-11", "2025-01", "2026-11"),  # handed over after the cycle's first month
+    ("2026-10", "2025-01", ""),         # handed over in its first month: the run at its start billed it
+    ("", "2025-01", ""),                # known before the cycle: billed at its start
+    ("", "2026-12", "2026-12"),         # registered in the cycle, no handover: from its registration
+    ("", "2026-10", "2026-10"),         # registered in the first month, maybe after its run
+    ("2024-05", "2026-11", "2026-10"),  # lived there before, registered late: the whole cycle
+    ("2026-11", "2026-12", "2026-11"),  # handed over before it was registered: from the handover
+    ("", "", ""),                       # a copy from before registrations were sent: as before
+])
+def test_a_household_owes_a_cycle_from_the_month_it_joined(occupied, registered, owed):
+    assert billing.owed_from(occupied, registered, "2026-10") == owed
+
+
+def test_a_household_registered_mid_cycle_is_billed_from_the_local_month_of_its_registration():
+    quarterly = standard(cycle="quarterly", valid_from="2026-10")
+    home = {"_id": "hh_new", "area_m2": 40.0, "created_at": "2026-11-30T17:00:00.000Z"}  # Dec 1st, 01:00 local
+    [(_, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-12", "Asia/Shanghai")
+    assert (period, months) == ("2026-10", 1)
+    [(_, _, _, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-12", "Europe/London")
+    assert months == 2  # still November there
 
 
 # -- allocating money -------------------------------------------------------------------------
