@@ -832,6 +832,8 @@ ZH = {
         '按面积（每 m²）计价须选择计费周期（按月、按季、按年）',
     '{0} is billed by cycle, not per charge':
         '{0:fee}须按周期计费，不能按次',
+    '{0} is a one-off charge: its standard is per charge':
+        '{0:fee}为一次性收费，其标准须按次',
     'must not be before valid_from':
         '不能早于起始期间',
     'a {0} standard ends at the end of a cycle (its bill covers {1} months)':

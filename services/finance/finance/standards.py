@@ -6,7 +6,8 @@ cycle). ``cycle``: ``monthly``, ``quarterly``, ``yearly`` are billed by billing 
 quarterly or yearly standard bills every 3 or 12 months counted from its ``valid_from``,
 the area price times the months of the cycle); ``per_charge`` standards are the published
 price of a one-off charge (renovation management fee, per m² or fixed, and deposit, a repair,
-a parking session) that another service raises: runs do not bill them; their approval is
+a parking session) that another service raises: runs do not bill them (the first three are
+charges only: ``CHARGE_ONLY_ITEMS``); their approval is
 announced (``fee_standard_approved``) so that the service raising the charge uses that price.
 
 A standard is created ``pending`` and bills only once ``approved`` (by a manager or the
@@ -47,6 +48,9 @@ PERIODIC_ITEMS = {"property_service"}
 LISTED_ITEMS = {"parking"}
 # one-off charges priced per m² of the household's floor area (装修管理费)
 AREA_CHARGE_ITEMS = {"renovation_management"}
+# one-off charges only, which another service raises: a monthly renovation deposit billed every
+# household, and no deposit was held to refund (found by a probe)
+CHARGE_ONLY_ITEMS = {"renovation_management", "renovation_deposit", "repair"}
 STATUSES = ("vacant", "occupied", "renovating")
 
 
@@ -59,6 +63,8 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
         errors.append(field_error("data.cycle", "a price per m² needs a billing cycle (monthly, quarterly, yearly)"))
     if data["item"] in PERIODIC_ITEMS and data["cycle"] == PER_CHARGE:
         errors.append(field_error("data.cycle", f"{data['item']} is billed by cycle, not per charge"))
+    if data["item"] in CHARGE_ONLY_ITEMS and data["cycle"] != PER_CHARGE:
+        errors.append(field_error("data.cycle", f"{data['item']} is a one-off charge: its standard is per charge"))
     if valid_to is not None and valid_to < valid_from:
         errors.append(field_error("data.valid_to", "must not be before valid_from"))
     months = CYCLE_MONTHS.get(data["cycle"])

@@ -110,6 +110,10 @@ def test_a_standard_is_created_pending_and_bills_only_once_approved(finance):
     ({"item": "water", "amount_cents": 100, "cycle": "monthly"}, InvalidInput),
     ({"item": "parking", "amount_cents": 100, "cycle": "monthly", "valid_from": "2026-13"}, InvalidInput),
     ({"item": "parking", "unit_price_cents_per_m2": 10, "cycle": "per_charge"}, BusinessRuleViolation),
+    # one-off charges only: a monthly renovation deposit billed every household (a probe)
+    ({"item": "renovation_deposit", "unit_price_cents_per_m2": 5, "cycle": "monthly"}, BusinessRuleViolation),
+    ({"item": "renovation_management", "amount_cents": 1000, "cycle": "yearly"}, BusinessRuleViolation),
+    ({"item": "repair", "amount_cents": 1000, "cycle": "quarterly"}, BusinessRuleViolation),
 ])
 def test_bad_standards_are_refused_and_nothing_is_written(finance, data, error):
     with pytest.raises(error):
@@ -268,12 +272,12 @@ def test_a_run_bills_only_the_households_a_standard_applies_to_by_status_and_are
         "status": "vacant", "version": 1}))
     approved(finance, applies_to={"statuses": ["occupied", "renovating"]})
     approved(finance, unit_price_cents_per_m2=100, applies_to={"statuses": ["vacant"]})  # 空置房: a lower rate
-    approved(finance, item="renovation_management", unit_price_cents_per_m2=None, amount_cents=5000,
-             applies_to={"min_area_m2": 80, "max_area_m2": 100})
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=5000,
+             applies_to={"household_ids": ["hh_1", "hh_2", "hh_3", "hh_empty"], "min_area_m2": 80, "max_area_m2": 100})
     run(finance)
     service = {b["household_id"]: b["amount_cents"] for b in bills(finance, item="property_service")}
     assert service == {"hh_1": 21002, "hh_2": 28200, "hh_3": 11868, "hh_empty": 10000}
-    assert {b["household_id"] for b in bills(finance, item="renovation_management")} == {"hh_1", "hh_empty"}
+    assert {b["household_id"] for b in bills(finance, item="parking")} == {"hh_1", "hh_empty"}
 
 
 def test_a_run_honours_the_occupancy_dates_of_a_household_copy(finance):
