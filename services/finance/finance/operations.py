@@ -953,11 +953,14 @@ def record_operating_expense(db, caller, estate_id, data):
 
 
 def publish_disclosure(db, caller, estate_id, period):
-    """The period's report as it is now, published (a snapshot, the next version)."""
+    """The period's report as it is now, published (a snapshot, the next version; the one
+    published already when nothing in it changed)."""
     rules, now = store.rules_for(db, estate_id), clock.now()
     previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
     disclosure = reports.publication(estate_id, period, disclosure_report(db, estate_id, period),
                                      periods.period_of(now, rules), now, caller.user, previous)
+    if disclosure is previous:
+        return public(previous)
     return public(store.publish_disclosure(db, disclosure, previous))
 
 

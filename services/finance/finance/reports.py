@@ -95,15 +95,25 @@ def disclosure_id(estate_id, period):
 
 
 def publication(estate_id, period, report, current_period, now, actor, previous=None):
-    """The published snapshot of a period's report (only once the period has ended)."""
+    """The published snapshot of a period's report (only once the period has ended); the
+    version published already when its figures are the same (``same_figures``)."""
     if period >= current_period:
         raise BusinessRuleViolation("a period is published once it has ended",
                                     [field_error("period", "has not ended")])
+    if previous and same_figures(previous["report"], report):
+        return previous
     stamp = clock.to_iso(now)
     version = previous["version"] + 1 if previous else 1
     return {"_id": disclosure_id(estate_id, period), "estate_id": estate_id, "period": period, "version": version,
             "report": report, "published_at": stamp, "published_by": actor,
             "created_at": previous["created_at"] if previous else stamp}
+
+
+def same_figures(published, report):
+    """Whether ``report`` says what ``published`` did (when each was made aside): publishing
+    it again made a new version, which owners read as a correction, of the same figures (a
+    probe)."""
+    return {**published, "generated_at": None} == {**report, "generated_at": None}
 
 
 def published_view(disclosure, estate_name):

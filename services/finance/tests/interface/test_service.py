@@ -1574,6 +1574,8 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
         finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})
     published = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
     assert published["version"] == 1 and published["published_by"] == "boss"
+    clock.advance(timedelta(minutes=5))  # published again with nothing changed: no correction (a probe)
+    assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"}) == published
     acting(finance, ACCOUNTANT)
     finance.record_operating_expense({"estate_id": ESTATE, "data": {"period": "2026-10", "category": "greening",
                                                                     "amount_cents": 5000, "description": "plants"}})

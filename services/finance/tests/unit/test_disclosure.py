@@ -1,5 +1,5 @@
 """The income and expense disclosure without broker or store: every operating cost, publishing."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -45,7 +45,10 @@ def test_a_period_is_published_once_it_has_ended_as_the_next_version():
     with pytest.raises(BusinessRuleViolation):
         reports.publication("est_1", "2026-11", report, "2026-11", NOW, "boss")
     first = reports.publication("est_1", "2026-10", report, "2026-11", NOW, "boss")
-    again = reports.publication("est_1", "2026-10", report, "2026-11", NOW, "boss", first)
+    later = reports.disclosure("est_1", "2026-10", BILLS, WORK_ORDERS, NOW + timedelta(hours=1))
+    assert reports.publication("est_1", "2026-10", later, "2026-11", NOW, "boss", first) is first  # the same figures
+    corrected = reports.disclosure("est_1", "2026-10", BILLS, WORK_ORDERS[:-1], NOW + timedelta(hours=1))
+    again = reports.publication("est_1", "2026-10", corrected, "2026-11", NOW, "boss", first)
     assert (first["version"], again["version"], again["_id"]) == (1, 2, first["_id"])
 
 
