@@ -1088,6 +1088,8 @@ ZH = {
         'CSV 文件第 {0} 行无法读取',
     'the workbook has no sheet':
         '工作簿中没有工作表',
+    "the workbook's first sheet is empty: the households are read from the first sheet":
+        '工作簿的第一个工作表为空：住户从第一个工作表读取',
     "the workbook's first sheet cannot be read":
         '工作簿的第一个工作表无法读取',
     'at most {0} households in one import':

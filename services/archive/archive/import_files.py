@@ -92,6 +92,10 @@ def _check_xlsx(content):
         for entry in entries:
             if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
                 raise bad_file(f"a part of the workbook inflates more than {MAX_RATIO} times")
+        names = {entry.filename for entry in entries}
+        if "[Content_Types].xml" not in names or not any(name.endswith("workbook.xml") for name in names):
+            # a zip of anything else was taken (202) and failed in its job (found by a probe)
+            raise bad_file("not an .xlsx workbook")
         sheets = sorted((e for e in entries if _WORKSHEET.match(e.filename)), key=lambda e: e.filename)
         declared = [_declared_rows(archive, sheet) for sheet in sheets]
     if any(rows is not None and rows - 1 > MAX_ROWS for rows in declared):
@@ -171,13 +175,17 @@ def _xlsx_rows(content):
         if not book.worksheets:
             raise bad_file("the workbook has no sheet")
         rows = book.worksheets[0].iter_rows(values_only=True)
+        read = False
         while True:
             try:
                 row = next(rows)
             except StopIteration:
+                if not read and len(book.worksheets) > 1:  # it said "the file is empty" (a probe)
+                    raise bad_file("the workbook's first sheet is empty: the households are read from the first sheet")
                 return
             except Exception:  # a malformed sheet, or expat refusing an entity bomb (billion laughs)
                 raise bad_file("the workbook's first sheet cannot be read") from None
+            read = True
             yield ["" if value is None else value for value in row]
     finally:
         book.close()

@@ -97,6 +97,33 @@ def test_files_that_are_not_what_they_say_are_refused(file_format, content, says
     assert says in refused(file_format, content)
 
 
+def zipped(**parts):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name.replace("__", "/"), text)
+    return out.getvalue()
+
+
+def test_a_zip_that_is_no_workbook_is_refused_at_once():
+    """It was taken (202) and failed in its job, where openapi promises a 400 (found by a probe)."""
+    assert refused("xlsx", zipped(hello__txt="hello")).endswith(": not an .xlsx workbook")
+    assert import_files.check("xlsx", workbook([["building"], ["3"]])) == 1  # a workbook still passes
+
+
+def test_a_workbook_whose_first_sheet_is_empty_says_where_the_households_are_read():
+    """Its households on the second sheet, it said "the file is empty" (found by a probe)."""
+    book = openpyxl.Workbook()
+    book.create_sheet("owners").append(["building", "unit"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(InvalidInput) as error:
+        list(import_files.rows("xlsx", out.getvalue()))
+    assert error.value.errors[0]["message"] == ("the workbook's first sheet is empty: the households are read "
+                                                "from the first sheet")
+    assert list(import_files.rows("xlsx", workbook([]))) == []  # one empty sheet: an empty file, as before
+
+
 def test_gb18030_is_told_from_utf8_without_a_second_copy():
     content = "楼栋,单元\n3,1\n".encode("gb18030")
     assert list(import_files.rows("csv", content)) == [["楼栋", "单元"], ["3", "1"]]
