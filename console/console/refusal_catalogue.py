@@ -340,7 +340,7 @@ ZH = {
         '不是本接口给出的游标',
     'no such {0} in this estate':
         '本小区找不到该{0}',
-    "{0} that is {1} does not allow '{2}'":
+    "{0} whose status is '{1}' does not allow '{2}'":
         '{0}当前为“{1}”，不能执行此操作{2:-}',
     'the document kept changing while an event was applied; it will be redelivered':
         '应用事件时记录一直在变化，该事件将重新投递',

@@ -57,7 +57,7 @@ def _module_dicts(pattern, name):
 
 def test_every_word_a_service_puts_into_a_refusal_has_its_chinese():
     """What a 404 is about (each store's NAMES or WHAT) and every state a state machine refuses in
-    ("a work order that is in progress does not allow 'close'") read in Chinese: they showed as
+    ("a work order whose status is 'in progress' does not allow 'close'") read in Chinese: they showed as
     English inside the Chinese sentence (found by review)."""
     import ast
     nouns = {value.value for name in ("NAMES", "WHAT") for _, table in _module_dicts("services/*/*/store.py", name)
@@ -100,7 +100,7 @@ def test_a_sentence_is_shown_in_chinese_with_its_amounts_in_yuan_and_its_codes_b
         assert _shown("the fund holds 510000 cents: it cannot pay 620000 cents") == "维修资金余额为 ¥5,100.00，不足以支付 ¥6,200.00"
         assert _shown("the deposit is refunded already") == "押金已是“已退”状态"
         # a state machine's refusal: its subject and state in words, the action left to the page
-        assert _shown("a work order that is in progress does not allow 'quote'") == "工单当前为“处理中”，不能执行此操作"
+        assert _shown("a work order whose status is 'in progress' does not allow 'quote'") == "工单当前为“处理中”，不能执行此操作"
         assert _shown("no such fire equipment in this estate") == "本小区找不到该消防设施"
         assert _shown("is reversed") == "当前为“已冲销”" and _shown("is occupied") == "当前为“已入住”"
         assert _shown("2026-10-01 is before the day they moved in (2026-11-01)") == "2026-10-01 早于入住日期（2026-11-01）"

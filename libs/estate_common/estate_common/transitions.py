@@ -7,5 +7,6 @@ def next_status(table, status, action, what):
     """The status ``action`` leads to from ``status``; ``what`` names the resource ("a round")."""
     allowed = table.get(status, {})
     if action not in allowed:
-        raise Conflict(f"{what} that is {status.replace('_', ' ')} does not allow '{action}'")
+        # "whose status is": "a work order that is needs help" did not read (found by a probe)
+        raise Conflict(f"{what} whose status is '{status.replace('_', ' ')}' does not allow '{action}'")
     return allowed[action]

@@ -16,4 +16,4 @@ def test_an_allowed_action_gives_the_next_status():
 def test_an_action_the_state_forbids_is_a_conflict_that_says_why(status, action):
     with pytest.raises(Conflict) as refused:
         next_status(TABLE, status, action, "a key")
-    assert refused.value.detail == f"a key that is {status.replace('_', ' ')} does not allow '{action}'"
+    assert refused.value.detail == f"a key whose status is '{status.replace('_', ' ')}' does not allow '{action}'"

@@ -288,8 +288,12 @@ def assign(order, technician, assignee, now, actor):
     of the name in its accounts (``not_a_technician``: no active technician of this estate is so
     called; None: not looked up, a call from within); the state's say comes first. The name is
     kept as the gateway looked it up (trimmed): "chen " was kept as is, and chen could then work
-    none of the order's steps (found by review)."""
+    none of the order's steps (found by review). The same assignment again is no step (entry
+    None)."""
     technician = technician.strip()
+    if order["status"] == "assigned" and order.get("technician") == technician:
+        # the same assignment again (a second click): nothing changes, no second history entry (a probe)
+        return {"technician": technician}, None
     changes, entry = _step(order, "assign", now, actor, f"to {technician}", technician=technician,
                            assigned_at=clock.to_iso(now))
     if assignee == "not_a_technician":

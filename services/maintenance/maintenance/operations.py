@@ -36,6 +36,8 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, announce=None, 
         # the name as the step keeps it (trimmed): "chen " taking an order for himself was a 403
         domain.check_hands(order, action.__name__, caller.roles, caller.user,
                            technician=changes["technician"] if action is domain.assign else None)
+        if entry is None:
+            return None  # nothing to change: the order as it is
         return Change(changes, [entry], announce(order, changes) if announce else [])
 
     return public(_change(db, outbox, "work_orders", estate_id, order_id, decide))

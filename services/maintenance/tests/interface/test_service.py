@@ -394,6 +394,21 @@ def test_a_technician_takes_an_order_for_himself_with_his_name_as_typed(engineer
     assert taken["technician"] == "chen" and taken["status"] == "assigned"
 
 
+def test_the_same_assignment_again_changes_nothing_and_another_reassigns(engineering):
+    """Assigned to chen twice, the history said so twice (found by a probe)."""
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    first = act(engineering, "assign_work_order", order_id, technician="chen")
+    later(5)
+    again = act(engineering, "assign_work_order", order_id, technician=" chen")
+    assert again["history"] == first["history"] and again["assigned_at"] == first["assigned_at"]
+    moved = act(engineering, "assign_work_order", order_id, technician="liu")  # another: a new assignment
+    assert moved["technician"] == "liu" and [h["action"] for h in moved["history"]].count("assign") == 2
+    as_caller(engineering, staff("wu", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):  # the hands are checked first, however the order stands
+        act(engineering, "assign_work_order", order_id, technician="liu")
+
+
 def test_a_technician_may_not_assign_an_order_to_another(engineering):
     order_id = open_repair(engineering)
     with pytest.raises(Forbidden):
