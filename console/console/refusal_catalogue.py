@@ -326,6 +326,8 @@ ZH = {
         '等待 {0} 应答时与消息中间件的连接中断：{1}',
     'message broker did not take the request to {0} within {1} s':
         '消息中间件未在 {1} 秒内接收发往 {0} 的请求',
+    '{0}: it may have been carried out: send it again with the same Idempotency-Key':
+        '{0}：操作可能已经完成，请用同一个 Idempotency-Key 重新提交',
     'message broker did not confirm the request to {0}: {1}':
         '消息中间件未确认发往 {0} 的请求：{1}',
     'message broker connection failed: {0}':

@@ -1,5 +1,7 @@
 """Every error leaves the gateway as application/problem+json (RFC 9457)."""
-from flask import g, jsonify
+from flask import g, jsonify, request
+
+from estate_common.errors import ServiceUnavailable
 
 PROBLEM_BASE = "https://estate-ops.invalid/problems/"
 
@@ -47,4 +49,13 @@ def from_domain_error(error):
     for inside, outside in (g.get("path_fields") or {}).items():
         if outside and detail.startswith(f"{inside}:"):
             detail = outside + detail[len(inside):]
+    if error.status == 503 and request.method not in SAFE_METHODS:
+        detail = ServiceUnavailable(
+            f"{detail}: it may have been carried out: send it again with the same Idempotency-Key").detail
     return problem(error.status, error.title, detail, error.code, errors)
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# (a 503 on a write tells the client how to retry it safely: the request can be on its way, or
+# done with its answer lost; "did not confirm the request" read as if nothing had happened, and
+# a retry without a key made a duplicate: a probe)

@@ -368,12 +368,19 @@ def test_domain_errors_map_to_their_status(app, client, contract, admin_token, r
     response = client.post(REQUESTS, json=SR_BODY, headers=bearer(admin_token))
     body = contract.problem(response, status, code, app=app)
     assert body["title"] == type(error).title
-    assert body["detail"] == error.detail
+    assert body["detail"] == error.detail + (": it may have been carried out: send it again with the same "
+                                             "Idempotency-Key" if status == 503 else "")
     if error.errors:
         assert body["errors"] == [{"field": e["field"].removeprefix("data."), "message": e["message"]}
                                   for e in error.errors]
     else:
         assert "errors" not in body
+
+
+def test_a_read_the_services_did_not_answer_is_not_told_to_retry_with_a_key(app, client, contract, admin_token, rpc):
+    rpc.answer("customer_service", "list_requests", ServiceUnavailable("customer_service did not answer within 5 s"))
+    body = contract.problem(client.get(REQUESTS, headers=bearer(admin_token)), 503, "service_unavailable", app=app)
+    assert body["detail"] == "customer_service did not answer within 5 s"
 
 
 @pytest.mark.parametrize("error", [RuntimeError("boom"), KeyError("boom"), RemoteError("ValueError", "boom"),
