@@ -766,6 +766,10 @@ ZH = {
         '已开具发票',
     'a cashier settles only their own day':
         '收银员只能为本人办理日结',
+    "nobody of this name has an entry in this estate's journals":
+        '本小区的日记账中没有此人的记录',
+    'has recorded nothing in this estate: check the name':
+        '在本小区没有任何记录：请核对姓名',
     'a day that has not begun cannot be settled':
         '尚未到来的日期不能日结',
     'only a use is approved or rejected':

@@ -110,6 +110,14 @@ def check_settlement(data, today, caller_user, caller_roles):
                                     [field_error("data.date", "is in the future")])
 
 
+def unknown_cashier():
+    """A manager settling a day for a name with no entry in the estate's journals: a typo made an
+    empty settlement while the cashier's real day stayed open (found by a probe). A cashier's
+    own day, even an empty first one, is settled."""
+    return BusinessRuleViolation("nobody of this name has an entry in this estate's journals", [field_error(
+        "data.cashier", "has recorded nothing in this estate: check the name")])
+
+
 def totals(entries):
     """Sums of entries: in, out and net cents and the count, per method and per journal."""
     def blank():

@@ -900,6 +900,8 @@ def settle_day(db, outbox, caller, estate_id, data):
     with journal_day(db, estate_id, data["cashier"], data["date"]):  # no entry of the day is under way
         _finish_day(db, outbox, estate_id, data["cashier"], data["date"])
         entries = store.entries_of_day(db, estate_id, data["cashier"], data["date"])
+        if not entries and data["cashier"] != caller.user and not store.has_entries(db, estate_id, data["cashier"]):
+            raise journals.unknown_cashier()
         settlement = journals.settlement(estate_id, data, entries, now, caller.user)
         store.insert_settlement(db, settlement)
     return public(settlement)

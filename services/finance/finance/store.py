@@ -554,6 +554,11 @@ def insert_entry(db, entry):
     return _named.insert(db, "journal", entry)
 
 
+def has_entries(db, estate_id, cashier):
+    """Whether ``cashier`` has any entry in the estate's journals."""
+    return db.journal.find_one({"estate_id": estate_id, "cashier": cashier}, {"_id": 1}) is not None
+
+
 def entries_of_day(db, estate_id, cashier, day):
     return list(store.scan(db.journal, {"estate_id": estate_id, "cashier": cashier, "day": day}))
 

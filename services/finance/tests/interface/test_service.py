@@ -498,12 +498,16 @@ def test_a_charge_collected_at_the_gate_is_paid_with_a_cash_entry_once(finance):
 
 
 def test_money_collected_after_the_guards_day_was_closed_goes_to_the_next_day(finance):
+    clock.freeze(NOW - timedelta(days=1))
+    finance.bill_parking_charge(charge("security_patrol", item="parking", cents=300, household=None, collected=True,
+                                       actor="guard1", charge_id="pk_yesterday"))  # the gate's guard of yesterday
+    clock.freeze(NOW)
     acting(finance, MANAGER)
     finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "guard1"}})
     finance.bill_parking_charge(charge("security_patrol", item="parking", cents=500, household=None, collected=True,
                                        actor="guard1"))
-    [entry] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {}})["items"]
-    assert entry["day"] == "2026-11-24"
+    assert [e["day"] for e in finance.list_journal_entries({"estate_id": ESTATE, "filters": {}})["items"]] == [
+        "2026-11-22", "2026-11-24"]
 
 
 # -- payments -------------------------------------------------------------------------
@@ -809,8 +813,18 @@ def test_a_cashier_cannot_settle_someone_elses_day_nor_a_future_one(finance):
     with pytest.raises(BusinessRuleViolation):
         finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})
     acting(finance, MANAGER)
-    assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "zhao"}})["entries"] == 0
+    with pytest.raises(BusinessRuleViolation) as refused:  # a typo settled an empty day (found by a probe)
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "zaho"}})
+    assert refused.value.errors[0]["field"] == "data.cashier"
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 100, cashier=OTHER_CASHIER)
+    clock.advance(timedelta(days=1))
+    acting(finance, MANAGER)  # a day zhao took nothing: a cashier the journals know
+    assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "zhao"}})["entries"] == 0
     assert [s["cashier"] for s in finance.list_settlements({"estate_id": ESTATE, "filters": {}})["items"]] == ["zhao"]
+    acting(finance, CASHIER)  # a cashier's own empty day, before any entry of theirs
+    assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})["entries"] == 0
 
 
 def test_the_monthly_reconciliation_balances_journals_against_receipts(finance):
