@@ -497,6 +497,10 @@ _MESSAGES = {
     "cycle.per_charge": ("按次", "Per charge"),
     "fee_status.pending": ("待审批", "Awaiting approval"),
     "fee_status.approved": ("已审批", "Approved"),
+    "fee_status.rejected": ("已驳回", "Rejected"),
+    "fee.reject": ("驳回", "Reject"),
+    "fee.reject_reason": ("驳回原因", "Why it is rejected"),
+    "fee.rejected": ("已驳回该收费标准", "Fee standard rejected"),
     # -- finance screens added with the finance API (fee applicability, deposits, utilities, invoices,
     #    the special maintenance fund, operating expenses and the published disclosure) --
     "fee.applies_to": ("适用范围", "Applies to"),

@@ -858,6 +858,8 @@ ZH = {
         '已不是当前密码',
     'another entry of this cashier\'s day is being written; try again in a moment':
         '该收银员当日的另一笔流水正在记账，请稍后重试',
+    'the fee standard was decided meanwhile':
+        '该收费标准已被他人同时处理，请刷新后查看',
     'the fee standard was approved meanwhile':
         '该收费标准已被他人审批',
     'the bill changed while the payment was being posted; try again':

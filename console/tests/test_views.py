@@ -855,6 +855,28 @@ def test_an_accountant_sets_a_fee_standard_and_a_manager_approves_it(client, fak
     assert fake.calls[-1]["path"].endswith("/fee-standards/fs_1/approve") and fake.calls[-1]["json"] == {}
 
 
+def test_a_pending_standard_is_rejected_with_its_reason_and_shows_why(client, fake):
+    """One refused as overlapping stayed pending for good (found by a probe)."""
+    standard = {"id": "fs_1", "item": "property_service", "name": "Standard", "basis": "area",
+                "unit_price_cents_per_m2": 250, "amount_cents": None, "cycle": "monthly", "valid_from": "2026-11",
+                "valid_to": None, "status": "pending", "approved_at": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [standard], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards/fs_1/reject",
+            {**standard, "status": "rejected", "rejected_by": "acc", "reject_reason": "wrong price"})
+    sign_in(client, fake, username="acc", roles=("accountant",))  # the accountant withdraws their own
+    page = client.get("/accounts/fee-standards", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/fee-standards/fs_1/reject" in page and "Why it is rejected" in page
+    answer = client.post("/accounts/fee-standards/fs_1/reject", data={"csrf_token": csrf_of(client),
+                                                                       "reason": " wrong price "})
+    assert answer.status_code == 302 and fake.calls[-1]["json"] == {"reason": "wrong price"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [
+        {**standard, "status": "rejected", "rejected_by": "acc", "reject_reason": "wrong price"}], "next_cursor": None})
+    shown = client.get("/accounts/fee-standards", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已驳回" in shown and "wrong price · acc" in shown and "/fee-standards/fs_1/reject" not in shown
+    sign_in(client, fake, username="mia", roles=("manager",))  # nothing left to approve
+    assert "/fee-standards/fs_1/approve" not in client.get("/accounts/fee-standards").get_data(as_text=True)
+
+
 def test_the_operator_changes_a_users_roles_and_deactivates_them(client, fake):
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     li = {"id": "u1", "username": "li.agent", "roles": ["agent"], "estate_ids": [ESTATE], "active": True}

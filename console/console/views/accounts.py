@@ -240,6 +240,16 @@ def create_fee_standard():
                                idempotency_key=form.get("idempotency_key") or None)
 
 
+@bp.post("/fee-standards/<standard_id>/reject")
+@estate_needed
+def reject_fee_standard(standard_id):
+    """A pending standard turned down or withdrawn, with the reason: one refused as overlapping
+    stayed pending for good, still approvable (a probe)."""
+    return common.post_and_back(f"fee-standards/{standard_id}/reject",
+                                {"reason": request.form.get("reason", "").strip()},
+                                url_for("accounts.fee_standards"), "fee.rejected")
+
+
 @bp.post("/fee-standards/<standard_id>/approve")
 @estate_needed
 def approve_fee_standard(standard_id):

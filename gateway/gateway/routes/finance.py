@@ -11,6 +11,9 @@ ROUTES = [
           paged=True, filters=("item", "status")),
     Route("POST", f"{ESTATE}/fee-standards/<standard_id>/approve", "finance", "approve_fee_standard",
           policy.MANAGEMENT, id_param="standard_id"),
+    # a pending standard turned down by a manager, or withdrawn by the accountant who proposed it
+    Route("POST", f"{ESTATE}/fee-standards/<standard_id>/reject", "finance", "reject_fee_standard",
+          policy.FEE_SETTERS, body=True, id_param="standard_id"),
     Route("POST", f"{ESTATE}/billing-runs", "finance", "start_billing_run", job_scopes.starters(job_scopes.BILLING_RUN),
           status=202, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/billing-runs/<run_id>", "finance", "get_billing_run",

@@ -117,6 +117,12 @@ def approve_standard(db, outbox, caller, estate_id, standard_id):
     return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 
 
+def reject_standard(db, caller, estate_id, standard_id, data):
+    standard = store.get_standard(db, estate_id, standard_id)
+    changes = standards.rejection(standard, data["reason"], clock.now(), caller.user)
+    return public(store.reject_standard(db, standard, changes))
+
+
 # -- billing runs (background jobs) ------------------------------------------------------
 
 def start_billing_run(db, caller, estate_id, data):

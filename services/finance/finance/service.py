@@ -43,6 +43,10 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def approve_fee_standard(self, payload):
         return operations.approve_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"])
 
+    @rpc_method
+    def reject_fee_standard(self, payload):
+        return operations.reject_standard(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
+
     # -- billing runs (background jobs) ------------------------------------------
     @rpc_method
     def start_billing_run(self, payload):

@@ -223,6 +223,16 @@ def applies(standard, household, period):
     return True
 
 
+def rejection(standard, reason, now, actor):
+    """A pending standard turned down (by a manager) or withdrawn (by its accountant): it never
+    bills and cannot be approved. A standard refused as overlapping stayed pending for good,
+    listed and still approvable by mistake later (found by a probe)."""
+    if standard["status"] != "pending":
+        raise Conflict(f"the fee standard is {standard['status']} already")
+    return {"status": "rejected", "rejected_at": clock.to_iso(now), "rejected_by": actor,
+            "reject_reason": reason.strip()}
+
+
 def approved_event_data(standard, ended):
     """``finance.fee_standard_approved``: the price now in force from ``valid_from`` (services that
     raise per-charge fees keep a copy), and the standards it ended (their new ``valid_to``)."""

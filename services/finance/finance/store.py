@@ -203,6 +203,15 @@ def approve_standard(db, outbox, standard, changes, ended, events):
     return {**standard, **changes}
 
 
+def reject_standard(db, standard, changes):
+    """Rejected only while pending: an approval at the same moment wins or loses whole."""
+    answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": standard["estate_id"],
+                                          "status": "pending"}, {"$set": changes})
+    if answer.modified_count == 0:
+        raise Conflict("the fee standard was decided meanwhile")
+    return {**standard, **changes}
+
+
 def finish_ends(db, estate_id):
     """The ends of older standards that a crash left after an approval (``approve_standard``)."""
     for standard in store.scan(db.fee_standards, {"estate_id": estate_id, "_ends": {"$exists": True}}):

@@ -121,6 +121,31 @@ def test_bad_standards_are_refused_and_nothing_is_written(finance, data, error):
     assert finance.db.fee_standards.count_documents({}) == 0
 
 
+def test_a_pending_standard_is_rejected_with_its_reason_and_never_bills(finance):
+    """One refused as overlapping stayed pending for good, listed and approvable later by
+    mistake (found by a probe)."""
+    proposed = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 999, "cycle": "monthly", "valid_from": "2026-11"}})
+    withdrawn = finance.reject_fee_standard({"estate_id": ESTATE, "id": proposed["id"],
+                                             "data": {"reason": " typed the wrong price "}})
+    assert (withdrawn["status"], withdrawn["rejected_by"], withdrawn["reject_reason"]) == ("rejected", "acc",
+                                                                                          "typed the wrong price")
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict):
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": proposed["id"]})
+    with pytest.raises(Conflict):  # decided once
+        finance.reject_fee_standard({"estate_id": ESTATE, "id": proposed["id"], "data": {"reason": "again"}})
+    in_force = approved(finance)
+    with pytest.raises(Conflict):  # an approved one is not rejected: a new standard ends it
+        finance.reject_fee_standard({"estate_id": ESTATE, "id": in_force["id"], "data": {"reason": "no"}})
+    listed = finance.list_fee_standards({"estate_id": ESTATE, "filters": {"status": "rejected"}})["items"]
+    assert [s["id"] for s in listed] == [proposed["id"]]
+    run(finance)
+    assert sorted(b["amount_cents"] for b in bills(finance)) == [11868, 21002, 28200]  # the approved price only
+    with pytest.raises(InvalidInput):  # a reason is required
+        finance.reject_fee_standard({"estate_id": ESTATE, "id": in_force["id"], "data": {"reason": " "}})
+
+
 def test_a_retried_create_with_the_same_key_finds_the_first_standard(finance):
     acting(finance, ACCOUNTANT, "std-1")
     body = {"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 30000, "cycle": "monthly",

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
 from estate_common.settings import effective
 from estate_common.testing import event
@@ -229,6 +230,17 @@ def test_which_households_a_standard_applies_to(scope, household, period, applie
 def test_a_standard_is_approved_once():
     with pytest.raises(Conflict):
         standards.approval(standard(status="approved"), [], NOW, "manager")
+
+
+def test_only_a_pending_standard_is_rejected():
+    pending = standard(status="pending")
+    changes = standards.rejection(pending, " wrong price ", NOW, "boss")
+    assert changes == {"status": "rejected", "rejected_at": clock.to_iso(NOW), "rejected_by": "boss",
+                       "reject_reason": "wrong price"}
+    with pytest.raises(Conflict):
+        standards.rejection(pending | changes, "again", NOW, "boss")
+    with pytest.raises(Conflict):
+        standards.rejection(pending | {"status": "approved"}, "no", NOW, "boss")
 
 
 @pytest.mark.parametrize("kw, period, bills", [
