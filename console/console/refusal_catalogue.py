@@ -167,6 +167,10 @@ ZH = {
         '含有控制字符',
     'text in the body has no visible character':
         '提交的文字中没有可见字符',
+    'a query parameter holds a control character':
+        '查询参数中含有控制字符',
+    'a query parameter has no visible character':
+        '查询参数中没有可见字符',
     'has no visible character':
         '没有可见字符',
     # -- libs ------------------------------------------------------------------------

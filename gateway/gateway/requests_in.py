@@ -220,16 +220,19 @@ def whole_numbers(value, depth=0, path=""):
     return value
 
 
-def _require_text(text, path):
+def _require_text(text, path, in_query=False):
     """A 400 naming ``path`` for a text that holds a control character, or one made only of
     invisible format characters and spaces (``estate_common.text``: the import of a file reads
-    its cells by the same rules). Found by review."""
+    its cells by the same rules). Found by review. ``in_query``: a query parameter's, which
+    was said to be "text in the body" (a probe)."""
     _require_unicode(text)
     if texts.holds_control(text):
-        raise InvalidInput("text in the body holds a control character",
+        raise InvalidInput("a query parameter holds a control character" if in_query
+                           else "text in the body holds a control character",
                            [field_error(path or "(body)", "holds a control character")])
     if texts.invisible(text):
-        raise InvalidInput("text in the body has no visible character",
+        raise InvalidInput("a query parameter has no visible character" if in_query
+                           else "text in the body has no visible character",
                            [field_error(path or "(body)", "has no visible character")])
 
 
@@ -289,7 +292,7 @@ def query_payload(route):
         payload["cursor"] = request.args["cursor"]
     filters = {name: request.args[name] for name in (*route.filters, *custom) if name in request.args}
     for name, value in filters.items():  # as text in a body: a NUL in a search broke MongoDB's $regex (review)
-        _require_text(value, name)
+        _require_text(value, name, in_query=True)
     if filters or _filters_required(getattr(route, "service", None), getattr(route, "rpc", None)):
         # an empty one where the method requires it: a report's required period left out was
         # refused as "filters: is required", naming no parameter the client can send; now as

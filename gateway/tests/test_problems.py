@@ -256,6 +256,15 @@ def test_the_public_portal_refuses_deep_json_with_a_400_too(client, contract, rp
 
 # -- query strings --------------------------------------------------------------
 
+@pytest.mark.parametrize("value, says", [("%00", "a query parameter holds a control character"),
+                                         ("%E2%80%8B", "a query parameter has no visible character")])
+def test_a_query_parameter_with_a_control_character_is_named_as_one(client, contract, admin_token, rpc, value, says):
+    """It was said to be "text in the body" (found by a probe)."""
+    response = client.get(f"{REQUESTS}?status={value}", headers=bearer(admin_token))
+    problem = contract.problem(response, 400, "invalid_input", fields=["status"])
+    assert problem["detail"] == says and rpc.calls == []
+
+
 @pytest.mark.parametrize("limit", ["0", "abc", "201", "-1", "1.5", "", " 5", "1e2", "0x10"])
 def test_bad_limit_is_400_naming_limit(client, contract, admin_token, rpc, limit):
     response = client.get(REQUESTS, query_string={"limit": limit}, headers=bearer(admin_token))
