@@ -675,6 +675,8 @@ ZH = {
         '该车辆已在场内（上次入场后未出场）',
     'a shift is handed over once it was worked':
         '班次须在值完后交接',
+    'equipment is registered once it is installed':
+        '设备须安装后登记',
     "is after today in the estate's timezone":
         '按小区时区晚于今天',
     'the plan has no round due now, nor one missed in the past day':

@@ -21,9 +21,16 @@ def equipment_id(estate_id, code):
     return ids.natural_id("eq", estate_id, code)
 
 
-def new_equipment(estate_id, data, now, actor, custom=None):
-    """``custom``: its custom values, checked already (``estate_common.custom_fields.check_values``)."""
+def new_equipment(estate_id, data, now, actor, custom=None, tz=None):
+    """``custom``: its custom values, checked already (``estate_common.custom_fields.check_values``);
+    ``tz``: the estate's timezone, whose today an installation day may not be after (a ledger
+    entry of equipment installed in 2099 was taken: a probe)."""
     stamp = clock.to_iso(now)
+    installed_on = calendar.checked_day_text(data["installed_on"], "data.installed_on") \
+        if data.get("installed_on") else None
+    if installed_on and tz and installed_on > calendar.day_of(now, tz):
+        raise BusinessRuleViolation("equipment is registered once it is installed", [field_error(
+            "data.installed_on", "is after today in the estate's timezone")])
     return {
         "_id": equipment_id(estate_id, data["code"]),
         "estate_id": estate_id,
@@ -31,8 +38,7 @@ def new_equipment(estate_id, data, now, actor, custom=None):
         "name": data["name"].strip(),
         "system": data["system"],
         "location": data["location"].strip(),
-        "installed_on": (calendar.checked_day_text(data["installed_on"], "data.installed_on")
-                         if data.get("installed_on") else None),
+        "installed_on": installed_on,
         "records": [],
         "custom": dict(custom or {}),
         "created_at": stamp,

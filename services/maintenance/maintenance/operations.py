@@ -308,7 +308,8 @@ def create_equipment(db, outbox, caller, estate_id, data):
     """One piece of equipment per code: the same create again finds it, another content with the
     same code is refused."""
     custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "equipment"), data.get("custom"))
-    wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user, custom)
+    wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user, custom,
+                                  store.rules_for(db, estate_id)["timezone"])
     stored = _create(db, outbox, "equipment", estate_id, wanted["_id"],
                      lambda: (wanted, [("equipment_registered", ledger.registered_event_data(wanted))]))
     return public(ledger.same_equipment(stored, wanted))

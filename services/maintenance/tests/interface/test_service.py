@@ -544,6 +544,15 @@ def test_equipment_is_one_per_code_and_a_resend_finds_it(engineering):
     assert engineering.list_equipment({"estate_id": ESTATE, "filters": {"system": "elevator"}})["items"] == []
 
 
+def test_equipment_installed_after_today_in_the_estate_is_refused(engineering):
+    """A ledger entry of equipment installed in 2099 was taken (found by a probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        new_equipment(engineering, code="LIFT-9", installed_on="2099-01-01")
+    assert refused.value.errors == [{"field": "data.installed_on", "message": "is after today in the estate's timezone"}]
+    today = calendar.day_of(clock.now(), "Asia/Shanghai")
+    assert new_equipment(engineering, code="LIFT-1", installed_on=today)["installed_on"] == today
+
+
 def test_every_inspection_maintenance_and_repair_is_on_the_record(engineering):
     made = new_equipment(engineering)
     for kind in ("inspection", "maintenance", "repair"):
