@@ -1175,6 +1175,7 @@ _MESSAGES = {
     "setting.repeat_complainant_complaints": ("重复投诉判定（次）", "Repeat complainant (complaints)"),
     "setting.recurring_cause_complaints": ("反复出现的投诉原因（件）", "Recurring complaint cause (complaints)"),
     "setting.return_visit_attempts_before_close": ("回访未联系上可结案的尝试次数", "Return-visit attempts before closing unvisited"),
+    "setting.return_visit_attempt_gap_minutes": ("两次回访尝试至少间隔（分钟）", "Minutes between counted return-visit attempts"),
     "setting.utility_low_balance_cents": ("水电余额提醒线（元）", "Utility low-balance notice (¥)"),
     "setting.utility_overdraft_cents": ("水电可透支额（元）", "Utility overdraft allowed (¥)"),
     "setting.fire_check_grace_days": ("消防月检宽限（天）", "Fire check grace (days)"),

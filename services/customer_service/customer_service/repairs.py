@@ -261,17 +261,30 @@ def require_closable(request, data, rules):
         raise Conflict("a repair is closed after its return visit; if the occupant cannot be reached, record "
                        "the attempts (…/return-visit-attempts) and close with no_visit_reason occupant_unreachable",
                        [field_error("data.no_visit_reason", "the return visit is pending")])
-    attempts = attempts_since_completion(request)
+    gap = rules["return_visit_attempt_gap_minutes"]
+    attempts = spaced(attempts_since_completion(request), gap)
     needed = rules["return_visit_attempts_before_close"]
     if len(attempts) < needed:
         raise BusinessRuleViolation(f"the occupant is unreachable after {needed} attempts, not {len(attempts)}",
                                     [field_error("data.no_visit_reason",
-                                                 f"needs {needed} recorded attempts to reach the occupant")])
+                                                 f"needs {needed} recorded attempts to reach the occupant, each "
+                                                 f"at least {gap} minutes after the one before")])
     return {"closed_without_visit": {"reason": reason, "attempts": len(attempts)}}
 
 
 def attempts_since_completion(request):
     return [a for a in request.get("return_visit_attempts", []) if a["work_completed_at"] == request["completed_at"]]
+
+
+def spaced(attempts, gap_minutes):
+    """The attempts that count towards closing unvisited: the first, and each later one at least
+    ``gap_minutes`` after the last one counted (the rest stay recorded)."""
+    counted = []
+    for attempt in attempts:
+        if not counted or clock.parse_iso(attempt["at"]) - clock.parse_iso(counted[-1]["at"]) \
+                >= timedelta(minutes=gap_minutes):
+            counted.append(attempt)
+    return counted
 
 
 def return_visit_attempt(request, data, now, caller):

@@ -198,6 +198,16 @@ def test_an_ordinary_repair_is_closed_only_after_its_return_visit_or_an_unreacha
     assert handling.close(one, unreachable, at("2026-11-24T10:00:00Z"), AGENT, fewer).set["status"] == "closed"
 
 
+def test_only_attempts_spaced_by_the_estates_gap_count_towards_closing_unvisited():
+    """Three calls in one second met the rule (found by a probe)."""
+    stamps = ["2026-11-24T09:00:00Z", "2026-11-24T09:00:01Z", "2026-11-24T09:59:00Z", "2026-11-24T10:00:00Z",
+              "2026-11-24T10:30:00Z", "2026-11-25T08:00:00Z"]
+    attempts = [{"at": stamp} for stamp in stamps]
+    assert [a["at"] for a in repairs.spaced(attempts, 60)] == [stamps[0], stamps[3], stamps[5]]
+    assert repairs.spaced(attempts, 1) == [attempts[0], attempts[2], attempts[3], attempts[4], attempts[5]]
+    assert repairs.spaced([], 60) == []
+
+
 def test_attempts_are_only_for_a_pending_visit_and_count_since_the_last_completion():
     with pytest.raises(Conflict):
         repairs.return_visit_attempt(repair(), {"method": "phone"}, at("2026-11-24T09:00:00Z"), AGENT)
