@@ -88,9 +88,13 @@ def _start_round(db, outbox, caller, estate_id, data, route, plans):
     plan, slot, day = patrols.nearest_slot(plans, now, rules, taken)
     if plan is None and data.get("plan_id"):
         plan, slot, day = _named_plan_slot(db, estate_id, plans[0], window, now, rules)
+    # the roster of the slot's plan day and the plan's shift puts the guard on patrol; a round
+    # walked beside a slot another round took is of that shift too (an off-roster guard walked
+    # one unchecked once the slot was taken: found by review)
+    shift_of = (plan, day) if plan is not None else (window[0][0], window[0][2]) if window else (None, None)
     roster_id = None
-    if plan is not None:  # the roster of the slot's plan day and the plan's shift puts the guard on patrol
-        on_duty = store.roster_of(db, estate_id, day.isoformat(), plan["shift"])
+    if shift_of[0] is not None:
+        on_duty = store.roster_of(db, estate_id, shift_of[1].isoformat(), shift_of[0]["shift"])
         roster_id = roster.rostered(on_duty, data["guard"], "patrol", "data.guard")
         _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
     return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(

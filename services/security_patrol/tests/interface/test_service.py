@@ -228,8 +228,11 @@ def test_two_guards_starting_one_slot_at_once_get_one_planned_round(patrol, monk
 
     monkeypatch.setattr(store, "rounds_of_slots", late_to_see)
     first = start(patrol, route)
+    on_patrol = assign(patrol, "Qian", "patrol")
     second = start(patrol, route, guard="Qian")
     assert first["plan_id"] == plan["id"] and second["plan_id"] is None and len(calls) == 3
+    # the loser's round keeps the assignment it marked worked (it pointed nowhere: a review)
+    assert second["roster_id"] == on_patrol["id"]
     assert patrol.db.patrol_rounds.count_documents({"estate_id": ESTATE, "plan_id": plan["id"]}) == 1
 
 
@@ -348,13 +351,13 @@ def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     make_plan(patrol, route)
     free = start(patrol, route)  # no roster for the night yet: nothing is checked
     assert free["roster_id"] is None and free["plan_id"] is not None
-    make_plan(patrol, route)  # a second plan's 22:00 slot, for the rounds below (one round a slot)
     on_patrol = assign(patrol, "Zhao", "patrol")
     assign(patrol, "Qian", "monitoring_room")
     with pytest.raises(BusinessRuleViolation) as refused:
         start(patrol, route, guard="Qian")  # on duty, but in the monitoring room
     assert refused.value.errors[0]["field"] == "data.guard"
-    assert start(patrol, route)["roster_id"] == on_patrol["id"]
+    beside = start(patrol, route)  # the slot is taken: walked without the plan, still the shift's (a review)
+    assert (beside["plan_id"], beside["roster_id"]) == (None, on_patrol["id"])
 
     def handover(from_guard, **extra):
         return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
