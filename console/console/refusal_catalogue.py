@@ -864,6 +864,8 @@ ZH = {
         '已不是当前密码',
     'another entry of this cashier\'s day is being written; try again in a moment':
         '该收银员当日的另一笔流水正在记账，请稍后重试',
+    'an accountant withdraws only a fee standard they proposed':
+        '会计只能撤回自己提出的收费标准',
     'the fee standard was decided meanwhile':
         '该收费标准已被他人同时处理，请刷新后查看',
     'the fee standard was approved meanwhile':

@@ -119,6 +119,7 @@ def approve_standard(db, outbox, caller, estate_id, standard_id):
 
 def reject_standard(db, caller, estate_id, standard_id, data):
     standard = store.get_standard(db, estate_id, standard_id)
+    standards.require_may_reject(standard, caller.user, caller.roles)
     changes = standards.rejection(standard, data["reason"], clock.now(), caller.user)
     return public(store.reject_standard(db, standard, changes))
 

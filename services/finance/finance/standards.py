@@ -37,7 +37,8 @@ the household copy, when archive sends them; absent, no bound.
 Plain functions: no broker, no store.
 """
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.roles import MANAGEMENT
 
 from . import periods
 
@@ -221,6 +222,13 @@ def applies(standard, household, period):
         if scope.get("max_area_m2") is not None and area > scope["max_area_m2"]:
             return False
     return True
+
+
+def require_may_reject(standard, user, roles):
+    """Management turns any pending standard down (as it approves); anyone else withdraws only
+    one they proposed (any accountant could reject another's: found by review)."""
+    if not MANAGEMENT.intersection(roles) and standard.get("created_by") != user:
+        raise Forbidden("an accountant withdraws only a fee standard they proposed")
 
 
 def rejection(standard, reason, now, actor):

@@ -133,13 +133,21 @@ def test_a_pending_standard_is_rejected_with_its_reason_and_never_bills(finance)
     acting(finance, MANAGER)
     with pytest.raises(Conflict):
         finance.approve_fee_standard({"estate_id": ESTATE, "id": proposed["id"]})
+    by_manager = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "parking", "amount_cents": 30000, "cycle": "per_charge"}})
+    acting(finance, staff("qian", ["accountant"], [ESTATE]))  # another's: not theirs to withdraw (a review)
+    with pytest.raises(Forbidden):
+        finance.reject_fee_standard({"estate_id": ESTATE, "id": by_manager["id"], "data": {"reason": "mine now"}})
+    acting(finance, MANAGER)  # the manager turns anyone's down
+    assert finance.reject_fee_standard({"estate_id": ESTATE, "id": by_manager["id"],
+                                        "data": {"reason": "not now"}})["status"] == "rejected"
     with pytest.raises(Conflict):  # decided once
         finance.reject_fee_standard({"estate_id": ESTATE, "id": proposed["id"], "data": {"reason": "again"}})
     in_force = approved(finance)
     with pytest.raises(Conflict):  # an approved one is not rejected: a new standard ends it
         finance.reject_fee_standard({"estate_id": ESTATE, "id": in_force["id"], "data": {"reason": "no"}})
     listed = finance.list_fee_standards({"estate_id": ESTATE, "filters": {"status": "rejected"}})["items"]
-    assert [s["id"] for s in listed] == [proposed["id"]]
+    assert [s["id"] for s in listed] == [proposed["id"], by_manager["id"]]
     run(finance)
     assert sorted(b["amount_cents"] for b in bills(finance)) == [11868, 21002, 28200]  # the approved price only
     with pytest.raises(InvalidInput):  # a reason is required
