@@ -106,15 +106,17 @@ def owed_from(occupied, registered, start):
     """The month from which a household owes the cycle beginning ``start`` when a run in the
     cycle's middle bills it, or "" when the run at its start billed it (or could have):
     handed over after the cycle's first month (``occupied``), from then; registered in the
-    estate during the cycle (``registered``), which the run at its start could not see, from
-    its handover if one is recorded (the cycle's first month at the earliest), else from the
-    month it was registered. Only a handover counted before: a household registered in the
-    cycle's second month with no handover recorded was billed by no run in the cycle, until
-    someone ran its first month again (found by a probe)."""
+    estate during the cycle (``registered``), which the run at its start could not see, as that
+    run would bill it now: the whole cycle. (A registration is not when a household began to
+    owe: an estate taken over mid-cycle registers every household then, and bills the months
+    before by catch-up runs; billed from its registration month, the cycle's bill depended on
+    which run came first: found by review.) Only a handover counted before: a household
+    registered in the cycle's second month with no handover recorded was billed by no run in
+    the cycle, until someone ran its first month again (found by a probe)."""
     if occupied > start:
         return occupied
     if registered >= start:
-        return max(occupied, start) if occupied else registered
+        return start
     return ""
 
 

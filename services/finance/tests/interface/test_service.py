@@ -439,7 +439,7 @@ def test_a_quarterly_standard_bills_a_household_registered_in_the_cycle_for_its_
     clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))
     december = run(finance, "2026-12")
     assert december["status"] == "succeeded" and december["result"]["bills_created"] == 2
-    assert bill_of(finance, "hh_dec", period="2026-10")["amount_cents"] == 9400  # December only: 40 × 2.35
+    assert bill_of(finance, "hh_dec", period="2026-10")["amount_cents"] == 28200  # the quarter, as October's run: 40 × 2.35 × 3
     assert bill_of(finance, "hh_old", period="2026-10")["amount_cents"] == 42300  # the quarter: 60 × 2.35 × 3
     again = run(finance, "2026-12")["result"]
     assert (again["bills_created"], again["already_billed"]) == (0, 2)  # once

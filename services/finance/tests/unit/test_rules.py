@@ -285,23 +285,30 @@ def test_a_household_handed_over_mid_cycle_owes_the_rest_of_the_cycle_once():
     ("2026-11", "2025-01", "2026-11"),  # handed over after the cycle's first month
     ("2026-10", "2025-01", ""),         # handed over in its first month: the run at its start billed it
     ("", "2025-01", ""),                # known before the cycle: billed at its start
-    ("", "2026-12", "2026-12"),         # registered in the cycle, no handover: from its registration
+    ("", "2026-12", "2026-10"),         # registered in the cycle, no handover: the whole cycle, as its start's run
     ("", "2026-10", "2026-10"),         # registered in the first month, maybe after its run
     ("2024-05", "2026-11", "2026-10"),  # lived there before, registered late: the whole cycle
-    ("2026-11", "2026-12", "2026-11"),  # handed over before it was registered: from the handover
+    ("2026-11", "2026-12", "2026-11"),  # handed over in the cycle, registered later: from the handover
     ("", "", ""),                       # a copy from before registrations were sent: as before
 ])
 def test_a_household_owes_a_cycle_from_the_month_it_joined(occupied, registered, owed):
     assert billing.owed_from(occupied, registered, "2026-10") == owed
 
 
-def test_a_household_registered_mid_cycle_is_billed_from_the_local_month_of_its_registration():
+def test_a_household_registered_mid_cycle_is_billed_the_cycle_whichever_run_comes_first():
+    """Billed from its registration month by a run in the cycle's middle, and the whole cycle by
+    the cycle's first month run again: the bill was the first run's (found by review)."""
     quarterly = standard(cycle="quarterly", valid_from="2026-10")
     home = {"_id": "hh_new", "area_m2": 40.0, "created_at": "2026-11-30T17:00:00.000Z"}  # Dec 1st, 01:00 local
     [(_, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-12", "Asia/Shanghai")
-    assert (period, months) == ("2026-10", 1)
-    [(_, _, _, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-12", "Europe/London")
-    assert months == 2  # still November there
+    assert (period, months) == ("2026-10", 3)
+    [(_, _, start_period, start_months)] = billing.billed_pairs([quarterly], [home], "2026-10")
+    assert (start_period, start_months) == (period, months)
+    at_the_start = home | {"created_at": "2026-09-30T17:00:00.000Z"}  # October 1st, 01:00 in Shanghai
+    assert len(list(billing.joined_mid_cycle([(quarterly, "2026-10")], [at_the_start], "2026-12",
+                                             "Asia/Shanghai"))) == 1  # maybe after October's run
+    assert list(billing.joined_mid_cycle([(quarterly, "2026-10")], [at_the_start], "2026-12",
+                                         "America/Los_Angeles")) == []  # September there: October's run saw it
 
 
 # -- allocating money -------------------------------------------------------------------------
