@@ -332,6 +332,8 @@ ZH = {
         '消息中间件未在 {1} 秒内接收发往 {0} 的请求',
     '{0}: it may have been carried out: send it again with the same Idempotency-Key':
         '{0}：操作可能已经完成，请用同一个 Idempotency-Key 重新提交',
+    '{0}: it may have been carried out: check before sending it again':
+        '{0}：操作可能已经完成，请先核对再重新提交',
     'message broker did not confirm the request to {0}: {1}':
         '消息中间件未确认发往 {0} 的请求：{1}',
     'message broker connection failed: {0}':

@@ -49,13 +49,21 @@ def from_domain_error(error):
     for inside, outside in (g.get("path_fields") or {}).items():
         if outside and detail.startswith(f"{inside}:"):
             detail = outside + detail[len(inside):]
-    if error.status == 503 and request.method not in SAFE_METHODS:
-        detail = ServiceUnavailable(
-            f"{detail}: it may have been carried out: send it again with the same Idempotency-Key").detail
+    if getattr(error, "maybe_done", False) and request.method not in SAFE_METHODS:
+        detail = _maybe_done(detail)
     return problem(error.status, error.title, detail, error.code, errors)
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-# (a 503 on a write tells the client how to retry it safely: the request can be on its way, or
-# done with its answer lost; "did not confirm the request" read as if nothing had happened, and
-# a retry without a key made a duplicate: a probe)
+
+
+def _maybe_done(detail):
+    """A write whose request may have reached its service (``ServiceUnavailable.maybe_done``):
+    "did not confirm the request" read as if nothing had happened, and a retry without a key
+    made a duplicate (a probe). Sent again with its key, a route that keeps keys answers the
+    first outcome (``g.keyed``, set by ``app``); any other write is checked first (sent again,
+    a step taken already is a 409, a record may be made twice: a review)."""
+    if g.get("keyed"):
+        return ServiceUnavailable(
+            f"{detail}: it may have been carried out: send it again with the same Idempotency-Key").detail
+    return ServiceUnavailable(f"{detail}: it may have been carried out: check before sending it again").detail

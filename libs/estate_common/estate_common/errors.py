@@ -64,6 +64,9 @@ class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
     title = "Service unavailable"
+    # the request may have reached the service (a timeout, no confirm, a connection lost after it
+    # went out): the gateway tells a write's client so (``rpc_client.maybe_done``)
+    maybe_done = False
 
 
 class ContractViolation(DomainError):

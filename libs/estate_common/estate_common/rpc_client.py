@@ -67,6 +67,13 @@ from .errors import ERROR_TYPES, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
+
+def maybe_done(error):
+    """``error`` (a 503) marked as one whose request may have reached the service: it went out
+    whole before the timeout, the missing confirm or the lost connection."""
+    error.maybe_done = True
+    return error
+
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_QUEUE_TTL_MS = 300_000
 CONNECT_TIMEOUT_SECONDS = 3
@@ -321,7 +328,7 @@ class _ThreadChannel:
         try:
             self._read_until(lambda: self._reply is not None, deadline)
         except _DeadlinePassed:
-            raise ServiceUnavailable(f"{service} did not answer within {timeout:g} s") from None
+            raise maybe_done(ServiceUnavailable(f"{service} did not answer within {timeout:g} s")) from None
         finally:
             self._waiting_for = None
             self._used_at = time.monotonic()
@@ -446,8 +453,8 @@ class RpcClient:
             raise
         except Exception as exc:  # the connection broke after the broker took the request: no retry
             self._drop()
-            raise ServiceUnavailable(f"message broker connection lost waiting for {service}: "
-                                     f"{type(exc).__name__}") from exc
+            raise maybe_done(ServiceUnavailable(f"message broker connection lost waiting for {service}: "
+                                                f"{type(exc).__name__}")) from exc
         if reply.get("error"):
             _raise_remote(reply["error"])
         return reply.get("result")
@@ -465,8 +472,8 @@ class RpcClient:
                 return channel
             except PublishUnconfirmed as unconfirmed:
                 self._drop()  # a reply may still come to its reply queue
-                raise ServiceUnavailable(f"message broker did not confirm the request to {service}: "
-                                         f"{unconfirmed}") from unconfirmed
+                raise maybe_done(ServiceUnavailable(f"message broker did not confirm the request to {service}: "
+                                                    f"{unconfirmed}")) from unconfirmed
             except PublishFailed as failed:
                 self._drop()
                 if attempt == 2:
