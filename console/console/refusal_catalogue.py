@@ -673,6 +673,10 @@ ZH = {
         '须填写原因',
     'the plan was set by someone else at the same moment: read it again':
         '他人同时设定了该预案，请重新读取',
+    'a plate has at least 2 letters or digits besides spaces, dots and hyphens':
+        '车牌除空格、点和连字符外至少须有 2 个字母或数字',
+    'has fewer than 2 letters or digits':
+        '字母或数字少于 2 个',
     'this vehicle is inside already (no exit since its last entry)':
         '该车辆已在场内（上次入场后未出场）',
     'a shift is handed over once it was worked':

@@ -13,17 +13,24 @@ gate, never logged and never put in an event.
 Plain functions: no broker, no store.
 """
 import re
+import unicodedata
 
 from estate_common import clock, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 MINUTES_A_DAY = 24 * 60
 _PLATE_NOISE = re.compile(r"[\s·.\-]")
 
 
-def plate(text):
-    """沪A·12345, "沪a 12345" and 沪A-12345 are one plate."""
-    return _PLATE_NOISE.sub("", text).upper()
+def plate(text, field="data.plate"):
+    """沪A·12345, "沪a 12345", 沪A-12345 and 沪Ａ１２３４５ (typed full-width) are one plate. What
+    is left without the spaces, dots and hyphens is at least 2 characters: "..." was kept as an
+    empty plate, and every such vehicle then shared one parking session (found by a probe)."""
+    kept = _PLATE_NOISE.sub("", unicodedata.normalize("NFKC", text)).upper()
+    if len(kept) < 2:
+        raise InvalidInput("a plate has at least 2 letters or digits besides spaces, dots and hyphens",
+                           [field_error(field, "has fewer than 2 letters or digits")])
+    return kept
 
 
 # -- passes -------------------------------------------------------------------
@@ -158,7 +165,7 @@ def new_visitor(visitor_id, estate_id, data, now, actor):
     }
     for optional in ("phone", "plate"):
         if data.get(optional):
-            visitor[optional] = plate(data[optional]) if optional == "plate" else data[optional].strip()
+            visitor[optional] = plate(data[optional], "data.plate") if optional == "plate" else data[optional].strip()
     return visitor
 
 

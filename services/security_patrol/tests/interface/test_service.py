@@ -834,6 +834,19 @@ def leave(patrol, plate, **extra):
     return patrol.record_vehicle_exit({"estate_id": ESTATE, "data": {"plate": plate, **extra}})
 
 
+def test_a_plate_of_noise_alone_is_refused_and_nothing_is_written(patrol):
+    """"..." was an empty plate: a pass, a visitor and a session shared it (found by a probe)."""
+    for write in (lambda: enter(patrol, "..."),
+                  lambda: patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "- -", "kind": "visitor"}}),
+                  lambda: patrol.register_visitor({"estate_id": ESTATE, "data": {
+                      "name": "Li Si", "visiting_household_id": "hh_1201", "purpose": "visit", "plate": ".."}})):
+        with pytest.raises(InvalidInput) as refused:
+            write()
+        assert refused.value.errors[0]["field"] == "data.plate"
+    assert [patrol.db[c].count_documents({}) for c in ("parking_sessions", "vehicle_passes", "visitors")] == [0, 0, 0]
+    assert enter(patrol, "沪Ａ１２３４５")["plate"] == "沪A12345"  # typed full-width: the same plate
+
+
 def test_a_resident_with_a_pass_parks_without_a_charge(patrol):
     patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A 12345", "kind": "resident",
                                                               "household_id": "hh_1201"}})

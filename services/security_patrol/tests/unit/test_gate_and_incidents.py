@@ -4,16 +4,25 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from estate_common import contracts
-from estate_common.errors import BusinessRuleViolation, Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 from security_patrol import emergency_plans, gate, incidents
 from security_patrol.rules import DEFAULTS
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("given", ["沪A12345", "沪a 12345", "沪A·12345", "沪A-123.45"])
+@pytest.mark.parametrize("given", ["沪A12345", "沪a 12345", "沪A·12345", "沪A-123.45",
+                                   "沪Ａ１２３４５", "沪ａ　１２３４５"])  # full-width, as a Chinese keyboard types them
 def test_plates_are_one_however_they_are_typed(given):
     assert gate.plate(given) == "沪A12345"
+
+
+@pytest.mark.parametrize("given", ["...", "  ", "·· ", "A.", "- Ａ"])
+def test_a_plate_of_fewer_than_two_letters_or_digits_is_refused(given):
+    """"..." was kept as an empty plate, and every such vehicle shared one session (a probe)."""
+    with pytest.raises(InvalidInput) as refused:
+        gate.plate(given, "data.plate")
+    assert refused.value.errors == [{"field": "data.plate", "message": "has fewer than 2 letters or digits"}]
 
 
 @pytest.mark.parametrize("minutes, cents", [
