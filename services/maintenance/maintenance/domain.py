@@ -292,14 +292,20 @@ def assign(order, technician, assignee, now, actor):
     None)."""
     technician = technician.strip()
     if order["status"] == "assigned" and order.get("technician") == technician:
-        # the same assignment again (a second click): nothing changes, no second history entry (a probe)
+        # the same assignment again (a second click): nothing changes, no second history entry (a
+        # probe), unless the technician may no longer be given it (a review)
+        _require_assignable(assignee)
         return {"technician": technician}, None
     changes, entry = _step(order, "assign", now, actor, f"to {technician}", technician=technician,
                            assigned_at=clock.to_iso(now))
+    _require_assignable(assignee)
+    return changes, entry
+
+
+def _require_assignable(assignee):
     if assignee == "not_a_technician":
         raise BusinessRuleViolation("a work order is assigned to a technician of its estate",
                                     [field_error("data.technician", "is not an active technician of this estate")])
-    return changes, entry
 
 
 def _future(at, now):

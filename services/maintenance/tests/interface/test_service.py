@@ -992,6 +992,9 @@ def test_an_order_is_not_assigned_to_a_name_the_gateway_found_no_technician_of_t
                                        "data": {"technician": "ghost-user"}})
     engineering.caller.assignee = "technician"
     assert act(engineering, "assign_work_order", order_id, technician="chen")["status"] == "assigned"
+    engineering.caller.assignee = "not_a_technician"  # chen deactivated since: the same assignment again
+    with pytest.raises(BusinessRuleViolation):       # is refused, not a quiet 200 (a review)
+        act(engineering, "assign_work_order", order_id, technician="chen")
 
 
 def test_an_order_whose_work_started_is_not_cancelled_even_after_a_new_appointment(engineering):
