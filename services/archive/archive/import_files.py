@@ -165,6 +165,19 @@ def _csv_rows(content):
         yield row
 
 
+def _another_sheet_has_rows(book):
+    """Whether a sheet after the first holds a cell with a value (an empty workbook of three
+    empty sheets, as older Excel makes, is an empty file: a review)."""
+    for sheet in book.worksheets[1:]:
+        try:
+            for row in sheet.iter_rows(values_only=True):
+                if any(value not in (None, "") for value in row):
+                    return True
+        except Exception:  # a malformed later sheet: the first one was empty all the same
+            continue
+    return False
+
+
 def _xlsx_rows(content):
     import openpyxl  # only imports need it
     try:
@@ -180,7 +193,7 @@ def _xlsx_rows(content):
             try:
                 row = next(rows)
             except StopIteration:
-                if not read and len(book.worksheets) > 1:  # it said "the file is empty" (a probe)
+                if not read and _another_sheet_has_rows(book):  # it said "the file is empty" (a probe)
                     raise bad_file("the workbook's first sheet is empty: the households are read from the first sheet")
                 return
             except Exception:  # a malformed sheet, or expat refusing an entity bomb (billion laughs)

@@ -122,6 +122,12 @@ def test_a_workbook_whose_first_sheet_is_empty_says_where_the_households_are_rea
     assert error.value.errors[0]["message"] == ("the workbook's first sheet is empty: the households are read "
                                                 "from the first sheet")
     assert list(import_files.rows("xlsx", workbook([]))) == []  # one empty sheet: an empty file, as before
+    three_empty = openpyxl.Workbook()
+    three_empty.create_sheet("Sheet2")
+    three_empty.create_sheet("Sheet3")
+    out = io.BytesIO()
+    three_empty.save(out)
+    assert list(import_files.rows("xlsx", out.getvalue())) == []  # every sheet empty: an empty file (a review)
 
 
 def test_gb18030_is_told_from_utf8_without_a_second_copy():
