@@ -361,6 +361,7 @@ def test_the_supervisor_sees_the_month_s_planned_rounds_not_walked_through(clien
     assert "Missed rounds · 2026-11" in page and page.count("Night loop") == 3
     assert page.count("1 × 60 min from 22:00") == 2 and page.count("3 × 30 min from 22:00") == 1
     assert page.count('href="/security/patrol-plans?route_id=proute_1"') == 3  # the route's plans
+    assert fake.calls[-1]["params"]["route_id"] == "proute_1"  # read by route (an estate's first 200 only: a review)
     zh = client.get("/security/missed-rounds?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "22:00 起 3 轮，每轮 30 分钟" in zh
     assert "Not walked" in page and 'href="/security/rounds/pround_7">Started, never finished</a>' in page

@@ -30,18 +30,23 @@ def missed_rounds():
     found = g.api.get(g.api.estate(g.user.estate_id, "patrol-missed-rounds"), period=period)
     items = found.get("items", [])
     return render_template("security/missed_rounds.html", period=period, items=items, more=found.get("more", 0),
-                           plans=_plans() if items else {})
+                           plans=_plans_of({item["route_id"] for item in items}))
 
 
-def _plans():
-    """The estate's patrol plans by id, for the plan each missed slot is of: two plans of a route
-    at the same hour showed as identical rows (a probe). Empty when the API refuses (the id is
-    shown then)."""
-    try:
-        page = g.api.get(g.api.estate(g.user.estate_id, "patrol-plans"), limit=common.LARGEST_PAGE)
-    except ApiProblem:
-        return {}
-    return {plan["id"]: plan for plan in page.get("items", [])}
+def _plans_of(route_ids):
+    """The plans of the listed slots' routes by id, for the plan each missed slot is of: two
+    plans of a route at the same hour showed as identical rows (a probe). Read route by route
+    (an estate's first 200 plans left the others' rows with their ids: a review); a route the
+    API refuses is left out (the id is shown then)."""
+    plans = {}
+    for route_id in sorted(route_ids):
+        try:
+            page = g.api.get(g.api.estate(g.user.estate_id, "patrol-plans"), route_id=route_id,
+                             limit=common.LARGEST_PAGE)
+        except ApiProblem:
+            continue
+        plans.update((plan["id"], plan) for plan in page.get("items", []))
+    return plans
 
 
 @bp.get("/rounds/<round_id>")
