@@ -283,6 +283,9 @@ def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, 
 
     def orders(body, params):
         status = params.get("status")
+        if status == "pending" and params.get("priority") == "emergency":  # one past the first 200 too
+            return {"items": [{**ORDER, "id": "wo_new", "number": "WO-2026-000950", "status": "pending",
+                               "priority": "emergency"}], "next_cursor": None}
         if status == "pending":  # more than a page waiting
             return {"items": [{**ORDER, "id": f"wo_p{i}", "number": f"WO-2026-{i:06d}", "status": "pending",
                                "priority": "emergency" if i == 199 else "normal"} for i in range(200)],
@@ -295,10 +298,12 @@ def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, 
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
     board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
     asked = [call["params"] for call in fake.calls if call["path"].endswith("/work-orders")]
-    assert [p["status"] for p in asked] == ["pending", "assigned", "appointed", "in_progress", "quoted",
-                                            "consented", "needs_help"]
+    assert [(p["status"], p.get("priority")) for p in asked] == [
+        ("pending", None), ("pending", "emergency"), ("assigned", None), ("appointed", None), ("in_progress", None),
+        ("quoted", None), ("consented", None), ("needs_help", None)]
     assert all(p["limit"] == 200 for p in asked)
     assert board.index("WO-2026-000199") < board.index("WO-2026-000000")  # the emergency first
+    assert board.index("WO-2026-000950") < board.index("WO-2026-000000")  # one past the first 200 too (a review)
     assert "WO-2026-000900" in board and board.count("there are more") == 1
     assert "a completed or cancelled order is found by its number" in board
     mine = client.get("/engineering/work-orders?mine=1", headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -64,11 +64,18 @@ def board():
         if found:
             return redirect(url_for("engineering.order_detail", order_id=found["id"]))
     mine = request.args.get("mine") == "1"
+    priority = request.args.get("priority") or None
     columns, more = {}, []
     for status in BOARD_COLUMNS:
         page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
-                         priority=request.args.get("priority") or None)
+                         priority=priority)
         orders = [order for order in page.get("items", []) if order.get("status") == status]
+        if page.get("next_cursor") and priority is None:
+            # a full column still shows its emergencies, however new (they fell off it: a review)
+            shown = {order["id"] for order in orders}
+            urgent = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
+                               priority="emergency").get("items", [])
+            orders += [order for order in urgent if order.get("status") == status and order["id"] not in shown]
         if mine:
             orders = [order for order in orders if order.get("technician") == g.user.username]
         # emergencies first, then the soonest response deadline
