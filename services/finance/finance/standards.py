@@ -158,6 +158,10 @@ def approval(standard, approved_of_item, now, actor, last_billed=None):
     the same item in the estate; ``last_billed``: ``{standard_id: latest period it billed}``."""
     if standard["status"] != "pending":
         raise Conflict(f"the fee standard is {standard['status']} already")
+    if standard["item"] in CHARGE_ONLY_ITEMS and standard["cycle"] != PER_CHARGE:
+        # one made before they were refused at creation (a review): it is rejected instead
+        raise BusinessRuleViolation("the fee standard is not consistent", [field_error(
+            "id", f"{standard['item']} is a one-off charge: its standard is per charge")])
     last_billed = last_billed or {}
     ended = []
     for other in approved_of_item:

@@ -232,6 +232,15 @@ def test_a_standard_is_approved_once():
         standards.approval(standard(status="approved"), [], NOW, "manager")
 
 
+def test_a_periodic_standard_of_a_one_off_charge_made_before_the_rule_is_not_approved():
+    """Refused at creation now; one made before stayed approvable (a review)."""
+    deposit = standard(item="renovation_deposit", status="pending", cycle="monthly")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        standards.approval(deposit, [], NOW, "boss")
+    assert refused.value.errors[0]["field"] == "id"
+    assert standards.approval(deposit | {"cycle": "per_charge"}, [], NOW, "boss")[0]["status"] == "approved"
+
+
 def test_only_a_pending_standard_is_rejected():
     pending = standard(status="pending")
     changes = standards.rejection(pending, " wrong price ", NOW, "boss")
