@@ -376,7 +376,7 @@ def without_value(message, value):
         if message.startswith(shown):
             message = "the value" + message[len(shown):]
             break
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not message.startswith(str(value)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         # a number's rule may name the number itself ("less than or equal to the minimum of
         # 0" for a quantity of 0, which read "is not valid": a probe); a number is no personal datum
         return message

@@ -143,6 +143,19 @@ def test_a_size_limit_is_said_with_its_number():
     assert errors == [{"field": "password", "message": "is too long: at most 256 characters"}]
 
 
+def test_a_number_s_refusal_names_its_rule_even_when_the_bound_is_the_number():
+    """A material's quantity of 0 read "is not valid": the message held the value (0 is also the
+    bound), and a message holding the value was withheld (found by a probe). A number is no
+    personal datum; a text that holds what was sent still is."""
+    ref = "rpc/maintenance/complete_work_order.json#/input"
+    body = {"estate_id": "est_1", "id": "wo_1", "data": {"materials": [{"name": "valve", "qty": 0}],
+                                                         "charge_cents": 0, "signed_by": "Li"}}
+    said = {e["field"]: e["message"] for e in BOOK.errors(ref, body)}
+    assert said["data.materials[0].qty"] == "the value is less than or equal to the minimum of 0"
+    phone = _household(owner={"name": "Wang", "phone": "not a phone!"})
+    assert "not a phone" not in BOOK.errors("rpc/archive/create_household.json#/input", phone)[0]["message"]
+
+
 def test_errors_list_each_missing_required_field_once():
     errors = BOOK.errors("rpc/archive/create_household.json#/input", {"estate_id": "est_1", "data": {"unit": "2"}})
     fields = _fields(errors)
