@@ -195,9 +195,19 @@ def test_a_repair_closes_after_its_return_visit_or_when_the_occupant_stays_unrea
         tried = api.post(f"{unreachable}/return-visit-attempts", {"method": "phone", "note": "no answer"}, agent)
         assert tried.status_code == 200 and len(tried.json()["return_visit_attempts"]) == attempt + 1
     assert api.post(f"{unreachable}/return-visit-attempts", {"method": "fax"}, agent).status_code == 400
-    done = api.post(f"{unreachable}/close", reason, agent)
+    # three calls within seconds count as one (return_visit_attempt_gap_minutes, 60: a probe)
+    quick = api.post(f"{unreachable}/close", reason, agent)
+    assert quick.status_code == 422 and "at least 60 minutes after the one before" in quick.json()["errors"][0]["message"]
+    settings = f"{base}/settings/customer-service"
+    manager = new_user(api, admin, ["manager"], [office["estate"]])[1]
+    assert api.call("PUT", settings, manager, json={"return_visit_attempts_before_close": 1}).status_code == 200
+    try:
+        done = api.post(f"{unreachable}/close", reason, agent)
+    finally:
+        api.call("PUT", settings, manager, json={})
     assert done.status_code == 200, done.text
-    assert done.json()["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
+    assert done.json()["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 1}
+    assert len(done.json()["return_visit_attempts"]) == 3  # each recorded
     assert api.post(f"{unreachable}/return-visit-attempts", {"method": "phone"}, agent).status_code == 409
 
 
