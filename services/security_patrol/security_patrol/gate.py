@@ -165,7 +165,7 @@ def new_visitor(visitor_id, estate_id, data, now, actor):
     }
     for optional in ("phone", "plate"):
         if data.get(optional):
-            visitor[optional] = plate(data[optional], "data.plate") if optional == "plate" else data[optional].strip()
+            visitor[optional] = plate(data[optional]) if optional == "plate" else data[optional].strip()
     return visitor
 
 

@@ -85,16 +85,18 @@ def _start_round(db, outbox, caller, estate_id, data, route, plans):
     now, rules = clock.now(), store.rules_for(db, estate_id)
     window = patrols.window_slots(plans, now, rules)
     taken = patrols.walked(store.rounds_of_slots(db, estate_id, {clock.to_iso(slot) for _, slot, _ in window}))
-    plan, slot, day = patrols.nearest_slot(plans, now, rules, taken)
+    plan, slot, day = patrols.first_free(window, taken)
     if plan is None and data.get("plan_id"):
         plan, slot, day = _named_plan_slot(db, estate_id, plans[0], window, now, rules)
     # the roster of the slot's plan day and the plan's shift puts the guard on patrol; a round
     # walked beside a slot another round took is of that shift too (an off-roster guard walked
     # one unchecked once the slot was taken: found by review)
-    shift_of = (plan, day) if plan is not None else (window[0][0], window[0][2]) if window else (None, None)
+    shift_plan, shift_day = plan, day
+    if plan is None and window:
+        shift_plan, _, shift_day = window[0]
     roster_id = None
-    if shift_of[0] is not None:
-        on_duty = store.roster_of(db, estate_id, shift_of[1].isoformat(), shift_of[0]["shift"])
+    if shift_plan is not None:
+        on_duty = store.roster_of(db, estate_id, shift_day.isoformat(), shift_plan["shift"])
         roster_id = roster.rostered(on_duty, data["guard"], "patrol", "data.guard")
         _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
     return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(

@@ -140,11 +140,17 @@ def window_slots(plans, now, rules):
 
 def nearest_slot(plans, now, rules, taken=frozenset()):
     """``(plan, slot, day)`` of the slot a round started at ``now`` walks: the nearest of
-    ``window_slots`` that no round walks yet (``taken``: their ``slot_key``s, ``walked``); ``(None, None, None)``
-    when there is none: an unplanned round, due from when it starts. A slot has one round: a
-    second guard on the route walked the same slot, both rounds were open at once and nothing
-    closed either (found by a probe)."""
-    return next(((plan, slot, day) for plan, slot, day in window_slots(plans, now, rules)
+    ``window_slots`` that no round walks yet (``first_free``)."""
+    return first_free(window_slots(plans, now, rules), taken)
+
+
+def first_free(window, taken):
+    """The first ``(plan, slot, day)`` of ``window`` (``window_slots``) that no round walks yet
+    (``taken``: their ``slot_key``s, ``walked``); ``(None, None, None)`` when there is none: an
+    unplanned round, due from when it starts. A slot has one round: a second guard on the route
+    walked the same slot, both rounds were open at once and nothing closed either (found by a
+    probe)."""
+    return next(((plan, slot, day) for plan, slot, day in window
                  if slot_key(plan["_id"], clock.to_iso(slot)) not in taken), (None, None, None))
 
 
