@@ -64,7 +64,7 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
         errors.append(field_error("data.cycle", "a price per m² needs a billing cycle (monthly, quarterly, yearly)"))
     if data["item"] in PERIODIC_ITEMS and data["cycle"] == PER_CHARGE:
         errors.append(field_error("data.cycle", f"{data['item']} is billed by cycle, not per charge"))
-    if data["item"] in CHARGE_ONLY_ITEMS and data["cycle"] != PER_CHARGE:
+    if _periodic_one_off(data):
         errors.append(field_error("data.cycle", f"{data['item']} is a one-off charge: its standard is per charge"))
     if valid_to is not None and valid_to < valid_from:
         errors.append(field_error("data.valid_to", "must not be before valid_from"))
@@ -158,7 +158,7 @@ def approval(standard, approved_of_item, now, actor, last_billed=None):
     the same item in the estate; ``last_billed``: ``{standard_id: latest period it billed}``."""
     if standard["status"] != "pending":
         raise Conflict(f"the fee standard is {standard['status']} already")
-    if standard["item"] in CHARGE_ONLY_ITEMS and standard["cycle"] != PER_CHARGE:
+    if _periodic_one_off(standard):
         # one made before they were refused at creation (a review): it is rejected instead
         raise BusinessRuleViolation("the fee standard is not consistent", [field_error(
             "id", f"{standard['item']} is a one-off charge: its standard is per charge")])
@@ -226,6 +226,11 @@ def applies(standard, household, period):
         if scope.get("max_area_m2") is not None and area > scope["max_area_m2"]:
             return False
     return True
+
+
+def _periodic_one_off(standard):
+    """A standard with a billing cycle for an item that is a one-off charge only."""
+    return standard["item"] in CHARGE_ONLY_ITEMS and standard["cycle"] != PER_CHARGE
 
 
 def require_may_reject(standard, user, roles):
