@@ -74,6 +74,7 @@ def maybe_done(error):
     error.maybe_done = True
     return error
 
+
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_QUEUE_TTL_MS = 300_000
 CONNECT_TIMEOUT_SECONDS = 3
