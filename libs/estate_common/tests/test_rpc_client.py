@@ -4,10 +4,12 @@ import socket
 import subprocess
 import threading
 import time
+from unittest import mock
 from urllib.parse import urlparse
 
 import eventlet
 import pytest
+from kombu import Producer
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
@@ -582,30 +584,40 @@ def test_a_connection_lost_while_waiting_is_a_503_and_never_a_second_publish(cou
 def test_a_connection_lost_after_the_request_went_out_and_before_its_confirm_is_a_503_and_one_publish(
         counting, amqp_uri):
     """The window the test above falls into when the request is confirmed late: the request was
-    written whole, so the broker may have taken it (here it did); the client once took any error
-    before the confirm for "not taken" and published it again, running the work twice."""
+    written whole, so the broker may have taken it; the client once took any error before the
+    confirm for "not taken" and published it again, running the work twice. Whether the broker
+    routes a publish whose connection closes right behind it is the broker's race (under the
+    suite's load it sometimes does not), so what is counted is the client's publishes."""
     client = RpcClient(amqp_uri, timeout=5, owner="test")
     try:
         client.call("counting", "work", "warm")
         channel = client._local.channel
-        write = channel.producer.publish
+        published = []
+        real_publish = Producer.publish
+
+        def counted(producer, body, *args, **kwargs):  # every channel's, a new one's too
+            if kwargs.get("routing_key") == "counting.work":  # not the service's replies
+                published.append(body["args"])
+            return real_publish(producer, body, *args, **kwargs)
 
         def write_then_lose(*args, **kwargs):  # the request is in the socket's buffer, on its way
-            written = write(*args, **kwargs)
+            written = counted(channel.producer, *args, **kwargs)
             channel.connection.connection.sock.shutdown(socket.SHUT_RDWR)
             return written
 
         channel.producer.publish = write_then_lose
-        with pytest.raises(ServiceUnavailable) as lost:
-            client.call("counting", "work", "once")
-        assert "connection lost" in lost.value.detail
-        assert client._local.channel is None, "the broken channel is kept"
+        with mock.patch.object(Producer, "publish", counted):
+            with pytest.raises(ServiceUnavailable) as lost:
+                client.call("counting", "work", "once")
+            assert "connection lost" in lost.value.detail
+            assert client._local.channel is None, "the broken channel is kept"
+            eventlet.sleep(0.5)  # a retry, had there been one, would have gone out by now
+        assert published == [["once"]], published
 
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 2
         while "once" not in CountingService.ran and time.monotonic() < deadline:
             eventlet.sleep(0.05)
-        eventlet.sleep(0.5)  # a second publish would have run it again by now
-        assert CountingService.ran == ["warm", "once"]
+        assert CountingService.ran in (["warm"], ["warm", "once"])
         assert client.call("counting", "work", "next") == "next"  # a new connection for the next call
     finally:
         client.close()
