@@ -47,6 +47,23 @@ def not_begun(block):
             for name, shown in block.items()}
 
 
+def before_the_estate(block, names, since, end, timezone):
+    """An estate's KPI block with the obligations ``names`` (a plan due by a date, checks or
+    surveys owed a year) "no data" when the period ended before the estate was registered
+    (``since``, its ``created_at``; None for a copy from before estates carried it) and nothing
+    was recorded towards them: nobody could have met them. A probe read 0 of 1 plans and 0 of 2
+    archive checks for 2025 of an estate made in December 2026, which also dragged the
+    operator's totals down. What was recorded for such a period (an estate taken over mid-year
+    enters the checks done before) keeps its figure, and so do the other KPIs: a catch-up billing
+    run bills months before the estate was registered, and their collection is real."""
+    if since is None or end > since:
+        return block
+    day = calendar.local(clock.parse_iso(since), timezone).date().isoformat()
+    return block | {name: {**block[name], "numerator": 0, "denominator": 0, "value": None,
+                           "note": f"the estate was registered on {day}, after this period"}
+                    for name in names if name in block and not block[name]["numerator"]}
+
+
 def month_bounds(period, tz):
     """``[start, end)`` of the month ``YYYY-MM`` as ISO strings (which sort as text), on the
     calendar of the IANA timezone ``tz`` (the estate's: see ``estate_common.calendar``)."""

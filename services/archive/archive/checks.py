@@ -82,18 +82,23 @@ def new_check(check_id, estate_id, plan, data, now, actor, rules):
     }
 
 
-def plan_due_at(year, rules):
-    """When the year's plan is due: ``check_plan_due_days`` into the estate's year (its calendar)."""
-    return calendar.day_start(date(year, 1, 1) + timedelta(days=rules["check_plan_due_days"]), rules["timezone"])
+def plan_due_at(year, rules, since=None):
+    """When the year's plan is due: ``check_plan_due_days`` into the estate's year (its calendar),
+    or into its registration (``since``, its ``created_at``) for an estate registered during that
+    year: one registered in December had missed January's deadline before it existed."""
+    start = date(year, 1, 1)
+    if since is not None:
+        start = max(start, calendar.local_date(clock.parse_iso(since), rules["timezone"]))
+    return calendar.day_start(start + timedelta(days=rules["check_plan_due_days"]), rules["timezone"])
 
 
-def plan_on_time(year, made_at, period_end, now, rules):
+def plan_on_time(year, made_at, period_end, now, rules, since=None):
     """档案检查计划 "made at the start of each year" (DOMAIN.md): 1 ÷ 1 when the year's plan was made
     by its deadline (``plan_due_at``), 0 ÷ 1 when it was made later or is missing past it, "no
     data" while it is not yet due and not yet made. As it stood at the period's end (not in it)
     or now, the earlier: a past month keeps its figure, and a plan made after it is not in it.
     Nothing asked for the year's plan before."""
-    due = plan_due_at(year, rules)
+    due = plan_due_at(year, rules, since)
     due_day = (calendar.local(due, rules["timezone"]) - timedelta(days=1)).date().isoformat()
     as_of = min(period_end, now)
     if made_at is not None and clock.parse_iso(made_at) < period_end:
@@ -104,6 +109,11 @@ def plan_on_time(year, made_at, period_end, now, rules):
     if as_of < due:
         return kpi(0, 0, target=1, note=f"the {year} archive check plan is not made yet: due by {due_day}")
     return kpi(0, 1, target=1, note=f"no {year} archive check plan: it was due by {due_day}")
+
+
+# What an estate owes by a date or a count a year: "no data" for a period that ended before it was
+# registered (estate_common.kpis.before_the_estate)
+OBLIGATIONS = ("archive_check_plan_on_time", "archive_checks_year_to_date")
 
 
 def year_start(period, rules):

@@ -211,7 +211,8 @@ def estate_event_data(estate, changes=None):
     """The estate as other services copy it (``estate_created`` and ``estate_updated`` alike: the
     whole estate at its version, so a copy is right whichever event arrives last); an edit's
     ``changes`` name its ``changed`` fields."""
-    keys = ("estate_id", "code", "name", "address", "version")
+    keys = ("estate_id", "code", "name", "address", "version", "created_at")
+    # created_at: a period that ended before it owes no yearly plan, check or survey (KPIs)
     data = {k: estate[k] for k in keys} | {"id": estate["_id"], "timezone": calendar.timezone_of(estate)}
     return data if changes is None else data | {"changed": changed_names(changes)}
 

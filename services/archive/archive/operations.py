@@ -8,7 +8,7 @@ from functools import partial
 
 from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.kpis import per_estate_month
+from estate_common.kpis import before_the_estate, per_estate_month
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -525,9 +525,11 @@ def kpis(db, caller, period, estate_ids):
                                 sorted(domain.CLOSING_EVENTS), checks.plan_id(estate_id, int(period[:4])))
         present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
         reported = checks.reported_by_kind(store.closed_reported(db, estate_id, calendar.months_of(period)))
-        return checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
-                           present, reported) | {
+        since = store.estate_since(db, estate_id)
+        block = checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
+                            present, reported) | {
             "archive_check_plan_on_time": checks.plan_on_time(
-                int(period[:4]), facts["plan_made_at"], clock.parse_iso(end), clock.now(), rules)}
+                int(period[:4]), facts["plan_made_at"], clock.parse_iso(end), clock.now(), rules, since)}
+        return before_the_estate(block, checks.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)

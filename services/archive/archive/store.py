@@ -65,6 +65,12 @@ def get_estate(db, estate_id):
     return estate
 
 
+def estate_since(db, estate_id):
+    """When the estate was registered (its ``created_at``), None when archive has no such estate."""
+    estate = db.estates.find_one({"_id": estate_id, "estate_id": estate_id}, {"created_at": 1})
+    return estate and estate.get("created_at")
+
+
 def estate_timezone(db, estate_id):
     """The estate's timezone (archive owns the estate; see estate_common.calendar)."""
     return calendar.timezone_of(db.estates.find_one({"_id": estate_id, "estate_id": estate_id}))

@@ -121,6 +121,11 @@ def consultation_accuracy(requests, complained_about, start, end):
     return kpi(len(accurate), len(asked))
 
 
+# What an estate owes a year: "no data" for a period that ended before it was registered
+# (estate_common.kpis.before_the_estate); the owner contacts count from each household's registration
+OBLIGATIONS = ("manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date")
+
+
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
                 manager_visits=0, now=None, surveys=()):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);

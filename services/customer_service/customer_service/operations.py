@@ -9,7 +9,7 @@ from functools import partial
 
 from estate_common import calendar, clock, custom_fields, fee_prices, ids
 from estate_common.errors import Conflict
-from estate_common.kpis import per_estate_month
+from estate_common.kpis import before_the_estate, per_estate_month
 from estate_common.store import public
 
 from . import (applications, complaint_analysis, domain, events, handling, intake, owner_contacts, portal,
@@ -368,12 +368,14 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
         year_start = clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
-        return desk_kpis.estate_kpis(
+        block = desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.kpi_households(db, estate_id),
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
             surveys=store.surveys_of_year(db, estate_id, period[:4], end))
+        return before_the_estate(block, desk_kpis.OBLIGATIONS, store.estate_since(db, estate_id), end,
+                                 rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
 

@@ -63,6 +63,13 @@ def rules_for(db, estate_id, as_of=None):
 
 # -- read copies of master data ---------------------------------------------------
 
+def estate_since(db, estate_id):
+    """When the estate was registered (its copy's ``created_at``); None for a copy from before
+    estate events carried it, until archive restates the estate."""
+    estate = replica.get(db, "estate", estate_id, estate_id)
+    return estate and estate.get("created_at")
+
+
 def known_household(db, estate_id, household_id, field="data.household_id"):
     household = replica.get(db, "household", estate_id, household_id)
     if household is None:

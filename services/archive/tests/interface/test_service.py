@@ -23,7 +23,13 @@ def archive():
 
 @pytest.fixture
 def estate(archive):
-    return archive.create_estate({"data": ESTATE})
+    """Registered before the dates the tests freeze the clock at (the periods after it owe a
+    yearly plan and checks)."""
+    clock.freeze(clock.parse_iso("2025-06-01T02:00:00Z"))
+    try:
+        return archive.create_estate({"data": ESTATE})
+    finally:
+        clock.reset()
 
 
 def test_creating_an_estate_publishes_it(archive, estate):
@@ -136,7 +142,8 @@ def test_an_estates_timezone_is_edited_in_a_new_version_announced_once(archive, 
     [published] = archive.outbox.of_type("estate_updated")
     assert published["data"] == {"id": estate["id"], "estate_id": estate["id"], "code": "HZ-01",
                                  "name": ESTATE["name"], "address": ESTATE["address"],
-                                 "timezone": "America/New_York", "version": 2, "changed": ["timezone"]}
+                                 "timezone": "America/New_York", "version": 2, "changed": ["timezone"],
+                                 "created_at": estate["created_at"]}
     again = archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "America/New_York"}})
     assert again["version"] == 2 and len(archive.outbox.of_type("estate_updated")) == 1  # nothing changed
     with pytest.raises(InvalidInput) as refused:
@@ -703,6 +710,40 @@ def test_the_year_s_check_plan_is_asked_for_at_the_start_of_the_year(archive, es
     assert on_time["note"] == "the 2027 archive check plan, made 2027-02-01"
     earlier = plan_kpi("2026-12")  # another year's plan: 2026 has none, long past due
     assert (earlier["numerator"], earlier["denominator"]) == (0, 1)
+
+
+def test_an_estate_registered_during_a_year_owes_that_year_s_plan_from_its_registration(archive):
+    """A probe read "no 2026 archive check plan: it was due by 2026-01-31" and 0 of 2 checks for
+    2025 of an estate registered in December 2026."""
+    clock.freeze(clock.parse_iso("2026-03-10T02:00:00Z"))
+    estate = archive.create_estate({"data": ESTATE})
+    [published] = archive.outbox.of_type("estate_created")
+    assert published["data"]["created_at"] == estate["created_at"]
+    as_role(archive, MANAGER, "manager", estate)
+
+    def shown(period):
+        return archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    before = shown("2025")
+    for name in ("archive_check_plan_on_time", "archive_checks_year_to_date"):
+        assert (before[name]["numerator"], before[name]["denominator"], before[name]["value"]) == (0, 0, None)
+        assert before[name]["note"] == "the estate was registered on 2026-03-10, after this period"
+    assert shown("2026-02")["archive_check_plan_on_time"]["value"] is None
+    plan = shown("2026-03")["archive_check_plan_on_time"]
+    assert (plan["numerator"], plan["denominator"]) == (0, 0)
+    assert plan["note"] == "the 2026 archive check plan is not made yet: due by 2026-04-09"
+    clock.freeze(clock.parse_iso("2026-05-01T02:00:00Z"))
+    missed = shown("2026-04")["archive_check_plan_on_time"]
+    assert (missed["numerator"], missed["denominator"]) == (0, 1)
+    assert missed["note"] == "no 2026 archive check plan: it was due by 2026-04-09"
+
+    as_role(archive, "li", "archivist", estate)  # the checks done before the takeover, entered late
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2025, "planned_dates": ["2025-06-01", "2025-11-20"]}})
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2025-06-01T02:00:00Z", "records_checked": 10, "records_complete": 10}})
+    as_role(archive, MANAGER, "manager", estate)
+    entered = shown("2025")["archive_checks_year_to_date"]
+    assert (entered["numerator"], entered["denominator"]) == (1, 2)
 
 
 def test_personal_data_never_reaches_the_logs(archive, estate, caplog):

@@ -114,6 +114,25 @@ def test_a_past_year_s_kpis_keep_the_settings_in_force_at_its_end(desk):
         clock.reset()
 
 
+def test_a_year_that_ended_before_the_estate_was_registered_owes_no_survey_or_visit(desk):
+    """A probe read 0 of 1 surveys and 0 of 1 manager visits for 2025 of an estate registered in
+    December 2026: obligations nobody could have met, and they dragged the operator's totals."""
+    clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))
+    try:
+        desk.copy_estate(event("archive", "estate_created", ESTATE, {
+            "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+            "version": 2, "timezone": "Asia/Shanghai", "created_at": "2026-12-03T17:00:00.000Z"}))  # 4 December there
+        as_caller(desk, MANAGER)
+        old = desk.kpis({"period": "2025", "estate_ids": [ESTATE]})["estates"][ESTATE]
+        for name in ("surveys_year_to_date", "survey_lines_year_to_date", "manager_visits_year_to_date"):
+            assert (old[name]["numerator"], old[name]["denominator"], old[name]["value"]) == (0, 0, None), name
+            assert old[name]["note"] == "the estate was registered on 2026-12-04, after this period"
+        this_year = desk.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
+        assert (this_year["numerator"], this_year["denominator"]) == (0, 1)  # December is the estate's
+    finally:
+        clock.reset()
+
+
 @pytest.mark.parametrize("lines", [[], ["power", "power"], ["power", "lifts"], "power", [1]])
 def test_the_surveyed_service_lines_are_one_or_more_known_lines_each_once(desk, lines):
     as_caller(desk, MANAGER)
