@@ -696,6 +696,7 @@ _MESSAGES = {
     "kpi.note.plan_due": ("{year} 年档案检查计划尚未制订：截止 {day}", "the {year} archive check plan is not made yet: due by {day}"),
     "kpi.note.plan_late": ("{year} 年档案检查计划于 {made} 制订，晚于截止日 {day}",
                            "the {year} archive check plan, made {made}, after its deadline {day}"),
+    "kpi.note.before_the_estate": ("小区于 {day} 登记，晚于本期", "the estate was registered on {day}, after this period"),
     "kpi.none": ("本期没有指标。", "No KPI for this period."),
     "kpi.weakest": ("每个指标只显示表现最弱的 {shown} 个小区（共 {count} 个）和范围内全部小区的合计；可按名称或编号查找小区。",
                     "Each KPI shows its {shown} weakest estates (of {count}) and the total of every estate in scope; find an estate by name or code."),

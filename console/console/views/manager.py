@@ -201,6 +201,7 @@ _NOTE_PARTS = (
     (re.compile(r"^the (?P<year>\d{4}) archive check plan is not made yet: due by (?P<day>\S+)$"), "kpi.note.plan_due"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),
      "kpi.note.plan_late"),
+    (re.compile(r"^the estate was registered on (?P<day>\S+), after this period$"), "kpi.note.before_the_estate"),
 )
 
 
