@@ -1226,6 +1226,7 @@ _MESSAGES = {
     "reg.lent_to": ("借给", "Lent to"),
     "reg.purpose": ("事由", "Purpose"),
     "reg.return": ("归还", "Return"),
+    "reg.return_notes": ("归还备注", "Noted on return"),
     "reg.release": ("退还业主", "Release"),
     "reg.description": ("描述", "Description"),
     "reg.deposited_by": ("寄存人", "Deposited by"),

@@ -132,6 +132,9 @@ def new_tool_loan(loan_id, estate_id, data, now, user):
 
 
 def return_tool(loan, data, now, user):
+    """The tool comes back; the desk's note of its state is kept (it was taken and dropped: a
+    probe's "drill bit missing" was stored nowhere)."""
     status = next_status(TOOL_LOAN_TRANSITIONS, "tool loan", loan["status"], "return")
     at = clock.to_iso(now)
-    return Change({"status": status, "returned_at": at, "returned_to": user, "updated_at": at}, [])
+    return Change({"status": status, "returned_at": at, "returned_to": user,
+                   "return_notes": _text(data, "notes") or None, "updated_at": at}, [])

@@ -202,7 +202,9 @@ def test_an_item_in_custody_is_signed_off_once(desk):
 def test_tool_loans_are_registered(desk):
     loan = create("lend_tool", desk, key="ladder-1", tool="ladder", borrower="owner of 1201")
     assert create("lend_tool", desk, key="ladder-1", tool="ladder", borrower="owner of 1201") == loan
-    assert act("return_tool", desk, loan)["status"] == "returned"
+    returned = act("return_tool", desk, loan, notes=" drill bit missing ")
+    assert (returned["status"], returned["return_notes"]) == ("returned", "drill bit missing")
+    assert desk.list_tool_loans({"estate_id": ESTATE, "filters": {}})["items"][0]["return_notes"] == "drill bit missing"
     with pytest.raises(Conflict):
         act("return_tool", desk, loan)
     with pytest.raises(NotFound):
