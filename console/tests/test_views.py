@@ -239,7 +239,18 @@ def test_an_escalated_complaint_is_answered_by_management_only(client, fake):
         fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", escalated)
         page = client.get("/desk/requests/sr_1").get_data(as_text=True)
         assert ("/desk/requests/sr_1/reply" in page) is offered, roles
-        assert "/desk/requests/sr_1/verify" in page  # a further finding is anyone's at the desk
+        assert "/desk/requests/sr_1/verify" not in page  # verified once (a second is a 409)
+
+
+def test_a_complaint_escalated_before_its_verification_is_verified_before_it_is_replied_to(client, fake):
+    """Escalated before it was verified, the manager was offered the reply, which customer-service
+    refuses (409: "a complaint is verified before it is replied to"), and not the verification."""
+    escalated = {**COMPLAINT, "status": "escalated", "complaint": {**COMPLAINT["complaint"], "escalated": True}}
+    sign_in(client, fake, roles=("manager",))
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", escalated)
+    page = client.get("/desk/requests/sr_1").get_data(as_text=True)
+    assert "/desk/requests/sr_1/verify" in page and "/desk/requests/sr_1/reply" not in page
 
 
 def test_a_repair_is_closed_after_its_visit_or_unvisited_after_attempts(client, fake):

@@ -245,6 +245,11 @@ def _actions_of(item):
     steps = _STEPS.get(item.get("kind"), {}).get(item.get("status"), ())
     if (item.get("complaint") or {}).get("escalated") and not set(g.user.roles) & menu.MANAGEMENT:
         steps = tuple(step for step in steps if step not in _MANAGER_ONLY_WHEN_ESCALATED)
+    if item.get("kind") == "complaint" and item.get("status") == "escalated":
+        # escalated before or after its verification: a complaint is verified once, and verified
+        # before it is replied to (both forms were offered, and one always met a 409)
+        verified = bool((item.get("complaint") or {}).get("verified_at"))
+        steps = tuple(step for step in steps if step != ("verify" if verified else "reply"))
     if item.get("kind") == "repair" and item.get("status") == "completed" and not _closable_unvisited(item):
         steps = tuple(step for step in steps if step != "close")
     return steps
