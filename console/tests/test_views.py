@@ -242,6 +242,20 @@ def test_an_escalated_complaint_is_answered_by_management_only(client, fake):
         assert "/desk/requests/sr_1/verify" not in page  # verified once (a second is a 409)
 
 
+def test_a_number_the_register_cannot_search_shows_the_register_with_the_refusal(client, fake):
+    """A number not typed in full ("5") was a bare error page, with no register and no filter to
+    correct it (a probe)."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", problem(
+        400, "Invalid input", "number: is not valid", "invalid_input",
+        [{"field": "number", "message": "does not match '^[A-Za-z]{2}-[0-9]{4}-[0-9]{1,12}$'"}]))
+    page = client.get("/desk/requests?number=5", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'name="number"' in text and "req-problem-42" in text
+
+
 def test_a_complaint_escalated_before_its_verification_is_verified_before_it_is_replied_to(client, fake):
     """Escalated before it was verified, the manager was offered the reply, which customer-service
     refuses (409: "a complaint is verified before it is replied to"), and not the verification."""
