@@ -261,10 +261,18 @@ def steward_contacts(db, estate_id, start, end):
 
 
 def surveys_of_year(db, estate_id, year, end):
-    """The service lines of each survey of ``year`` recorded before ``end`` (the survey KPIs' year
-    so far)."""
-    return [s["service_lines"] for s in db.surveys.find(
-        {"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}}, {"service_lines": 1})]
+    """The service lines of each survey of ``year`` that some household's answer scored before
+    ``end`` (the survey KPIs' year so far), for the surveys with such an answer: a survey made and
+    never put to anyone met "once a year per service line" (found by a probe)."""
+    asked = {s["_id"]: s["service_lines"] for s in db.surveys.find(
+        {"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}}, {"service_lines": 1})}
+    scored = {}
+    if asked:
+        for answer in db.survey_answers.find({"estate_id": estate_id, "survey_id": {"$in": sorted(asked)},
+                                              "answered_at": {"$lt": end}}, {"survey_id": 1, "scores": 1}):
+            scored.setdefault(answer["survey_id"], set()).update(answer["scores"])
+    return [[line for line in lines if line in scored[survey_id]]
+            for survey_id, lines in asked.items() if survey_id in scored]
 
 
 def count_manager_visits(db, estate_id, start, end):

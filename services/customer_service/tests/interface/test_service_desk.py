@@ -33,6 +33,13 @@ def listing(method, desk, **filters):
 
 # -- surveys ------------------------------------------------------------------------
 
+def surveyed(desk, title, year, lines, scored=None):
+    """A survey some household answered, scoring ``scored`` (all its lines by default)."""
+    survey = create("create_survey", desk, title=title, year=year, service_lines=lines)
+    act("answer_survey", desk, survey, household_id="hh_1", scores={line: 4 for line in scored or lines})
+    return survey
+
+
 def test_a_survey_collects_one_answer_per_household_and_tallies_the_lines(desk):
     survey = create("create_survey", desk, title="2026 owner satisfaction", year=2026,
                     service_lines=["power", "water", "fire_security"])
@@ -58,8 +65,12 @@ def test_the_year_s_surveys_count_against_the_estate_s_number_a_year(desk):
         as_caller(desk, MANAGER)
         before = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
         assert (before["numerator"], before["denominator"], before["value"]) == (0, 1, 0.0)
-        create("create_survey", desk, title="2025 late", year=2025, service_lines=["power"])  # another year's
-        create("create_survey", desk, title="2026", year=2026, service_lines=["power", "water"])
+        surveyed(desk, "2025 late", 2025, ["power"])  # another year's
+        unasked = create("create_survey", desk, title="2026", year=2026, service_lines=["power", "water"])
+        as_caller(desk, MANAGER)
+        made = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
+        assert made["numerator"] == 0  # made, put to nobody yet
+        act("answer_survey", desk, unasked, household_id="hh_2", scores={"water": 2})
         as_caller(desk, MANAGER)
         after = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["surveys_year_to_date"]
         assert (after["numerator"], after["denominator"], after["value"]) == (1, 1, 1.0)
@@ -76,7 +87,7 @@ def test_each_service_line_the_estate_surveys_is_owed_its_survey_of_the_year(des
     clock.freeze(clock.parse_iso("2026-06-10T02:00:00Z"))
     try:
         as_caller(desk, MANAGER)
-        create("create_survey", desk, title="power", year=2026, service_lines=["power"])
+        surveyed(desk, "power", 2026, ["power"])
         as_caller(desk, MANAGER)
         lines = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["survey_lines_year_to_date"]
         assert (lines["numerator"], lines["denominator"]) == (1, 4)  # power of power, water, fire_security, cleaning
@@ -84,7 +95,11 @@ def test_each_service_line_the_estate_surveys_is_owed_its_survey_of_the_year(des
         shown = desk.update_settings({"estate_id": ESTATE, "data": {"surveyed_service_lines": ["power", "elevator"]}})
         assert shown["values"]["surveyed_service_lines"] == ["power", "elevator"]
         assert "elevator" in shown["choices"]["surveyed_service_lines"]
-        create("create_survey", desk, title="lifts", year=2026, service_lines=["elevator", "water"])
+        lifts = surveyed(desk, "lifts", 2026, ["elevator", "water"], scored=["water"])
+        as_caller(desk, MANAGER)
+        lines = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["survey_lines_year_to_date"]
+        assert lines["numerator"] == 1 and lines["note"].endswith("still owed: elevator")  # asked, never scored
+        act("answer_survey", desk, lifts, household_id="hh_2", scores={"elevator": 5})
         as_caller(desk, MANAGER)
         lines = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]["survey_lines_year_to_date"]
         assert (lines["numerator"], lines["denominator"], lines["value"]) == (2, 2, 1.0)
@@ -102,7 +117,7 @@ def test_a_past_year_s_kpis_keep_the_settings_in_force_at_its_end(desk):
     1 ÷ 2, and a target raised today failed every month before it."""
     clock.freeze(clock.parse_iso("2026-06-10T02:00:00Z"))
     try:
-        create("create_survey", desk, title="2026", year=2026, service_lines=["power", "water"])
+        surveyed(desk, "2026", 2026, ["power", "water"])
         clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
         as_caller(desk, MANAGER)
         desk.update_settings({"estate_id": ESTATE, "data": {"surveys_per_year": 2}})
