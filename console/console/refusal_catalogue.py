@@ -103,6 +103,13 @@ ZH = {
         '请求体不是有效的 JSON',
     'is not valid JSON':
         '不是有效的 JSON',
+    # a contract's enum (estate_common/contracts.py _not_one_of): {0} are the contract's values
+    'the value is not one of the allowed values (did you mean {0}?)':
+        '不是允许的取值（是否应为 {0}？）',
+    'the value is not one of the {0} allowed values (the contract lists them)':
+        '不是 {0} 个允许取值之一（见接口契约）',
+    'the value is not one of {0}':
+        '不是以下取值之一：{0}',
     'a key is given twice in one object of the body':
         '请求体的同一对象中有重复的键',
     'is given twice in one object':

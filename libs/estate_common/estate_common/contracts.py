@@ -404,6 +404,23 @@ _SIZE_LIMITS = {"maxItems": "is too long: at most {} items", "maxLength": "is to
                 "minItems": "is too short: at least {} items", "minLength": "is too short: at least {} characters"}
 
 
+ENUM_LISTED = 60  # an enum of more values (the IANA timezones) is named by its count
+
+
+def _not_one_of(allowed, value):
+    """An enum's refusal with its values, which are the contract's, not the caller's: a webhook's
+    ``payment_reversed`` read "is not valid", its name being part of the list it quoted
+    (``without_value``), and the list was cut at 200 characters. A value that is one allowed
+    value without its ``<source>.`` is named with it."""
+    shown = [str(choice) for choice in allowed]
+    near = [choice for choice in shown if isinstance(value, str) and value and choice.endswith("." + value)]
+    if len(near) == 1:
+        return f"the value is not one of the allowed values (did you mean {near[0]}?)"
+    if len(shown) > ENUM_LISTED:
+        return f"the value is not one of the {len(shown)} allowed values (the contract lists them)"
+    return "the value is not one of " + ", ".join(shown)
+
+
 def _describe(error):
     alternatives = _one_of_fields(error)
     if alternatives:  # jsonschema's own words were the first branch's, or the schema itself
@@ -430,6 +447,8 @@ def _describe(error):
     if error.validator in _SIZE_LIMITS and isinstance(limit, int) and limit > (0 if error.validator.startswith("max")
                                                                                 else 1):
         return [field_error(where or "(body)", _SIZE_LIMITS[error.validator].format(limit))]
+    if error.validator == "enum" and isinstance(limit, list):
+        return [field_error(where or "(body)", _not_one_of(limit, error.instance))]
     message = without_value(error.message, error.instance)
     if len(message) > 200:
         message = message[:200] + "…"

@@ -156,6 +156,25 @@ def test_a_number_s_refusal_names_its_rule_even_when_the_bound_is_the_number():
     assert "not a phone" not in BOOK.errors("rpc/archive/create_household.json#/input", phone)[0]["message"]
 
 
+def test_an_enum_s_refusal_lists_its_values_and_names_the_one_a_short_name_means():
+    """A webhook's event ``payment_reversed`` (API.md's name) read "is not valid": the value is part
+    of ``finance.payment_reversed`` in the list the message quoted, and a message holding the value
+    was withheld; the list was cut at 200 characters besides (found by a probe)."""
+    ref = "rpc/integrations/create_webhook.json#/input"
+    body = {"estate_id": "est_1", "data": {"url": "https://example.com/hook", "events": ["payment_reversed"]}}
+    [error] = BOOK.errors(ref, body)
+    assert error == {"field": "data.events[0]",
+                     "message": "the value is not one of the allowed values (did you mean finance.payment_reversed?)"}
+    [error] = BOOK.errors(ref, {**body, "data": {**body["data"], "events": ["nothing.at_all"]}})
+    assert error["message"].startswith("the value is not one of archive.archive_changed, ")
+    assert "finance.payment_reversed" in error["message"] and not error["message"].endswith("…")
+    [error] = BOOK.errors("rpc/customer_service/create_request.json#/input",
+                          {"estate_id": "est_1", "data": {"kind": "wish", "household_id": "hh_1", "channel": "phone",
+                                                          "description": "x"}})
+    assert error == {"field": "data.kind",
+                     "message": "the value is not one of consultation, repair, complaint, suggestion, praise"}
+
+
 def test_errors_list_each_missing_required_field_once():
     errors = BOOK.errors("rpc/archive/create_household.json#/input", {"estate_id": "est_1", "data": {"unit": "2"}})
     fields = _fields(errors)
