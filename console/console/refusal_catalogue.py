@@ -99,6 +99,8 @@ ZH = {
         'cursor 为空：查询第一页时请不要带此参数',
     'is not a position in this list':
         '不是此列表中的有效位置',
+    'send the body without a Content-Encoding: none is accepted':
+        '请求体请勿压缩或编码（不接受 Content-Encoding）',
     'the body is not valid JSON':
         '请求体不是有效的 JSON',
     'is not valid JSON':

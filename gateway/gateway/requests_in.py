@@ -142,6 +142,10 @@ def json_body():
                                    [field_error("(body)", "is required")])
             return {}
         raise UnsupportedMediaType()
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        # a gzip body was read as JSON and refused as "not valid JSON" (a probe): no coding is
+        # taken (a compressed body's size is not what the body limit saw), and it is said so
+        raise UnsupportedMediaType("send the body without a Content-Encoding: none is accepted")
     try:
         # decoded as UTF-8 here (a leading byte-order mark ignored, as RFC 8259 §8.1 allows):
         # json.loads of bytes would also take UTF-16 and UTF-32 (a UTF-16 body was accepted,

@@ -1,4 +1,5 @@
 """Every error leaves as application/problem+json; X-Request-ID on every response."""
+import gzip
 import io
 import json
 import re
@@ -114,6 +115,18 @@ def test_body_that_is_not_json_is_415(client, contract, admin_token, rpc, conten
     body = contract.problem(response, 415, "unsupported_media_type")
     assert body["title"] == "Unsupported media type"
     assert rpc.calls == []
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "br"])
+def test_a_compressed_body_is_415_saying_so(client, contract, admin_token, rpc, coding):
+    """A gzip body was refused as "not valid JSON", which sent its sender looking at the JSON."""
+    response = client.post(REQUESTS, data=gzip.compress(json.dumps(SR_BODY).encode()), content_type="application/json",
+                           headers={**bearer(admin_token), "Content-Encoding": coding})
+    body = contract.problem(response, 415, "unsupported_media_type")
+    assert body["detail"] == "send the body without a Content-Encoding: none is accepted"
+    assert rpc.calls_except_estate_lookups() == []
+    plain = client.post(REQUESTS, json=SR_BODY, headers={**bearer(admin_token), "Content-Encoding": "identity"})
+    assert plain.status_code != 415
 
 
 def test_no_body_at_all_is_an_empty_object_not_a_415(client, admin_token, rpc):
