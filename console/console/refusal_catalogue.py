@@ -382,6 +382,14 @@ ZH = {
         '退房不涉及施工',
     'is not for a move-out':
         '不适用于退房',
+    'the works start today or later':
+        '施工开始日期不能早于今天',
+    'is before today':
+        '早于今天',
+    'the household has this kind of application under way already: {0}':
+        '该房屋已有同类申请正在办理：{0}',
+    'has one under way':
+        '已有申请正在办理',
     'the works cannot end before they start':
         '施工结束日期不能早于开始日期',
     'is before works_from':

@@ -72,7 +72,12 @@ def needs_review(data):
     return data["kind"] == "renovation" or (data["kind"] == "move_in" and data["structural_change"])
 
 
-def check(data):
+def check(data, today=None):
+    """The rules of an application's own fields; ``today``: the estate's local date (ISO), before
+    which no works start (a renovation from 2020-01-01 was taken: a probe)."""
+    if today and data.get("works_from") and data["works_from"] < today:
+        raise BusinessRuleViolation("the works start today or later",
+                                    [field_error("data.works_from", "is before today")])
     if data.get("kind") == "move_out" and (data["structural_change"] or data.get("works_from") or data.get("works_to")):
         raise BusinessRuleViolation("a move-out (退房) has no works",
                                     [field_error("data.structural_change" if data["structural_change"]
@@ -83,6 +88,23 @@ def check(data):
         # a rule between two valid dates (422), not a malformed field (400): the contract cannot say it
         raise BusinessRuleViolation("the works cannot end before they start",
                            [field_error("data.works_to", "is before works_from")])
+
+
+def under_way(application):
+    """Whether an application is still under way: a renovation until it is accepted, rejected or
+    withdrawn; a move-in or move-out while under review (approved, it has moved its household)."""
+    if application["status"] in ("accepted", "rejected", "withdrawn"):
+        return False
+    return application["kind"] == "renovation" or application["status"] == "under_review"
+
+
+def refuse_a_second(open_ids):
+    """409 when the household has an application of the kind under way (``open_ids``): two
+    renovations under review at once were both taken, and each would have been billed its fees
+    (a probe)."""
+    if open_ids:
+        raise Conflict(f"the household has this kind of application under way already: {open_ids[0]}",
+                       [field_error("data.household_id", "has one under way")])
 
 
 def new_application(application_id, estate_id, data, now, user):

@@ -182,9 +182,12 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
 
 def create_application(db, outbox, caller, estate_id, data):
     def new():
-        applications.check(data)
+        now = clock.now()
+        applications.check(data, calendar.day_of(now, store.rules_for(db, estate_id)["timezone"]))
         store.known_household(db, estate_id, data["household_id"])
-        return applications.new_application(application_id, estate_id, data, clock.now(), caller.user)
+        applications.refuse_a_second([a["_id"] for a in store.applications_of(db, estate_id, data["household_id"],
+                                                                           data["kind"]) if applications.under_way(a)])
+        return applications.new_application(application_id, estate_id, data, now, caller.user)
 
     application_id = caller.created_id("app", estate_id)
     return public(_announced.create(db, outbox, "applications", estate_id, application_id, new))

@@ -37,7 +37,7 @@ INDEXES = {
     "keys": [(PAGED, {})],
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
-    "applications": [(PAGED, {})],
+    "applications": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1)], {})],
     common_store.FEE_PRICES: common_store.FEE_PRICES_INDEXES,  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
     "owner_contacts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {})],
@@ -258,6 +258,12 @@ def steward_contacts(db, estate_id, start, end):
                                     "contacted_at": {"$gte": start, "$lt": end}},
                                    {"household_id": 1, "contacted_at": 1})
     return [(contact["household_id"], contact["contacted_at"]) for contact in found]
+
+
+def applications_of(db, estate_id, household_id, kind):
+    """A household's applications of one kind (a few in its life), with their status."""
+    return list(db.applications.find({"estate_id": estate_id, "household_id": household_id, "kind": kind},
+                                     {"kind": 1, "status": 1}))
 
 
 def surveys_of_year(db, estate_id, year, end):

@@ -277,6 +277,31 @@ def test_renovation_fees_are_priced_by_finances_approved_standards(desk):
         ("renovation_management", 26811), ("renovation_deposit", 150000)]   # 89.37 m² x 3.00 CNY = 268.11
 
 
+def test_a_household_has_one_renovation_under_way_and_its_works_start_today_or_later(desk):
+    """Two renovations of one household under review at once were both taken, each to be billed
+    its fees, and one from 2020-01-01 was taken (a probe)."""
+    first = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=True,
+                   description="open the kitchen wall", works_from="2026-12-01")
+    with pytest.raises(Conflict) as refused:
+        create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+               description="new floor")
+    assert refused.value.errors[0]["field"] == "data.household_id" and first["id"] in refused.value.detail
+    assert create("create_application", desk, kind="renovation", household_id="hh_2", structural_change=False,
+                  description="new floor")["status"] == "under_review"  # another household's
+    moved_in = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                      description="keys handed over")  # another kind
+    assert moved_in["status"] == "approved"
+    act("withdraw_application", desk, first, reason="the owner gave it up")
+    again = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                   description="new floor after all")
+    assert again["status"] == "under_review"
+    with pytest.raises(BusinessRuleViolation) as past:
+        create("create_application", desk, kind="renovation", household_id="hh_2", structural_change=False,
+               description="x", works_from="2026-11-22")  # the clock: 23 November in the estate
+    assert past.value.errors[0]["field"] == "data.works_from"
+    assert desk.db.applications.count_documents({}) == 4
+
+
 def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=True,
                          description="open the kitchen wall", works_from="2026-12-01", works_to="2027-01-31")
