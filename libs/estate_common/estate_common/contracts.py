@@ -68,6 +68,8 @@ NOT_BLANK = "\\S"  # the contracts' "not blank" (``Text``, ``ShortText``...): sa
 
 
 def _pattern(validator, pattern, instance, schema):
+    if pattern == NOT_BLANK and instance == "" and schema.get("minLength", 0) >= 1:
+        return  # minLength says it ("should be non-empty"): a field was refused twice for one thing
     if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
         if pattern == NOT_BLANK:  # "does not match '\\S'" told an integrator nothing (found by a probe)
             yield ValidationError(f"{instance!r} must not be blank")

@@ -175,6 +175,17 @@ def test_an_enum_s_refusal_lists_its_values_and_names_the_one_a_short_name_means
                      "message": "the value is not one of consultation, repair, complaint, suggestion, praise"}
 
 
+def test_an_empty_text_is_refused_once_and_a_blank_one_as_blank():
+    """An import row's empty owner name read "should be non-empty" and "must not be blank" (a probe)."""
+    household = _household(owner={"name": "", "phone": "13800138000"})
+    said = [e for e in BOOK.errors("rpc/archive/create_household.json#/input", household)
+            if e["field"] == "data.owner.name"]
+    assert said == [{"field": "data.owner.name", "message": "the value should be non-empty"}]
+    blank = _household(owner={"name": "   ", "phone": "13800138000"})
+    assert [e["message"] for e in BOOK.errors("rpc/archive/create_household.json#/input", blank)] == \
+        ["the value must not be blank"]
+
+
 def test_errors_list_each_missing_required_field_once():
     errors = BOOK.errors("rpc/archive/create_household.json#/input", {"estate_id": "est_1", "data": {"unit": "2"}})
     fields = _fields(errors)
