@@ -74,7 +74,7 @@ SERVICE_LINES = ("power", "water", "heating", "elevator", "fire_security", "clea
 CHOICES = {"surveyed_service_lines": SERVICE_LINES}
 
 MAXIMA = {
-    "complaint_reply_days": 60,
+    "complaint_reply_days": 7,  # "within 7 days at most" (DOMAIN.md): an estate may promise sooner, not later
     "complaint_verify_days": 7,
     "repair_response_hours": 720,
     "emergency_response_minutes": 1440,
