@@ -6,9 +6,10 @@ and may be overridden for one estate (``GET/PUT …/settings/<service>``, see
 An estate's overrides live in the service's ``settings`` collection, one document
 per estate (``_id`` = the estate id) with a history of every change. Only known
 names with whole values between their minimum (1 unless ``MINIMA`` says
-otherwise) and their maximum (``MAXIMA``, where given) are accepted. A setting
-named in ``CHOICES`` is a list instead: one or more of its choices, each once
-(an estate's own service lines, for example).
+otherwise) and their maximum (``MAXIMA``, where given) are accepted; a number named
+in ``ALLOWED`` is one of the values listed there as well (a cycle of months that divides
+the year, for example). A setting named in ``CHOICES`` is a list instead: one or more of
+its choices, each once (an estate's own service lines, for example).
 """
 from . import common_store
 from .errors import BusinessRuleViolation, InvalidInput, field_error
@@ -16,9 +17,9 @@ from .errors import BusinessRuleViolation, InvalidInput, field_error
 INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
 
-def effective(defaults, overrides, maxima=None, minima=None, choices=None):
+def effective(defaults, overrides, maxima=None, minima=None, choices=None, allowed=None):
     """The defaults with the overrides that apply (``_applying``)."""
-    return _copied({**defaults, **_applying(defaults, overrides, maxima, minima, choices)})
+    return _copied({**defaults, **_applying(defaults, overrides, maxima, minima, choices, allowed)})
 
 
 def _copied(values):
@@ -26,15 +27,16 @@ def _copied(values):
     return {k: list(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
-def _applying(defaults, overrides, maxima, minima, choices):
+def _applying(defaults, overrides, maxima, minima, choices, allowed=None):
     """The overrides of known settings within their bounds now: one stored before a maximum was
     set (100,000,000 days, which failed every billing run) gives way to the default."""
     return {k: v for k, v in (overrides or {}).items()
-            if k in defaults and _problem(k, v, maxima, minima, choices) is None}
+            if k in defaults and _problem(k, v, maxima, minima, choices, allowed) is None}
 
 
-def _problem(name, value, maxima, minima, choices=None):
-    """Why ``value`` cannot be the setting ``name``, or None."""
+def _problem(name, value, maxima, minima, choices=None, allowed=None):
+    """Why ``value`` cannot be the setting ``name``, or None; ``allowed``: the numbers that
+    may take only some values between their bounds, and those values."""
     if name in (choices or {}):
         return _list_problem(value, choices[name])
     low, high = (minima or {}).get(name, 1), (maxima or {}).get(name)
@@ -42,6 +44,8 @@ def _problem(name, value, maxima, minima, choices=None):
         return f"must be a whole number of at least {low}"
     if high is not None and value > high:
         return f"must be at most {high}"
+    if name in (allowed or {}) and value not in allowed[name]:
+        return f"must be one of {', '.join(map(str, allowed[name]))}"
     return None
 
 
@@ -56,7 +60,7 @@ def _list_problem(value, allowed):
     return None
 
 
-def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=(), choices=None):
+def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=(), choices=None, allowed=None):
     """400 naming each override that is no setting or is out of its bounds; then each pair of
     ``ordered`` (``(lower, upper)``: the first may not exceed the second, as they apply with the
     defaults) that the overrides break, named by the one overridden (the lower when both are).
@@ -65,7 +69,7 @@ def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=(), c
     errors = []
     for name, value in overrides.items():
         problem = ("is not a setting of this service" if name not in defaults
-                   else _problem(name, value, maxima, minima, choices))
+                   else _problem(name, value, maxima, minima, choices, allowed))
         if problem:
             errors.append(field_error(name, problem))
     if errors:
@@ -86,10 +90,10 @@ def _stored(db, estate_id):
     return common_store.estate_settings(db, estate_id)
 
 
-def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, as_of=None):
+def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, as_of=None, allowed=None):
     """The numbers that apply in the estate: its overrides (within their bounds) over the defaults;
     with ``as_of`` (ISO), the overrides in force then, from the settings' history."""
-    return effective(defaults, _in_force(_stored(db, estate_id), as_of), maxima, minima, choices)
+    return effective(defaults, _in_force(_stored(db, estate_id), as_of), maxima, minima, choices, allowed)
 
 
 def _in_force(stored, as_of):
@@ -108,11 +112,11 @@ def _in_force(stored, as_of):
     return made[-1]["values"] if made else {}
 
 
-def view(db, defaults, estate_id, maxima=None, minima=None, choices=None):
+def view(db, defaults, estate_id, maxima=None, minima=None, choices=None, allowed=None):
     """What applies, the overrides and the defaults; ``choices`` of the list-valued settings, where
     the service has any, so that a client can offer them."""
     stored = _stored(db, estate_id)
-    overrides = _applying(defaults, stored.get("values"), maxima, minima, choices)
+    overrides = _applying(defaults, stored.get("values"), maxima, minima, choices, allowed)
     shown = {"estate_id": estate_id, "values": _copied({**defaults, **overrides}), "overrides": overrides,
              "defaults": _copied(defaults), "updated_at": stored.get("updated_at"),
              "updated_by": stored.get("updated_by")}

@@ -110,6 +110,24 @@ def test_a_list_valued_setting_applies_and_its_choices_are_shown():
     assert settings.for_estate(db, defaults, "est_2", choices=LINES)["lines"] == ["power", "water"]
 
 
+def test_a_number_named_in_allowed_takes_one_of_its_values_only():
+    """A cycle of months must divide the year: 5 is between its bounds and still no cycle."""
+    defaults, allowed = {"cycle_months": 1, "days": 3}, {"cycle_months": (1, 2, 3, 4, 6, 12)}
+    bounds = {"cycle_months": 12}
+    settings.check_overrides(defaults, {"cycle_months": 3, "days": 5}, bounds, allowed=allowed)
+    for value in (5, 7, 13):
+        with pytest.raises(InvalidInput) as refused:
+            settings.check_overrides(defaults, {"cycle_months": value}, bounds, allowed=allowed)
+        [error] = refused.value.errors
+        assert error["field"] == "cycle_months"
+        assert error["message"] == ("must be at most 12" if value > 12 else "must be one of 1, 2, 3, 4, 6, 12")
+    # one stored before (or by hand) gives way to the default, as an out-of-bounds number does
+    db = EmbeddedClient(tz_aware=True).db
+    settings.replace(db, "est_1", {"cycle_months": 5, "days": 4}, "2026-01-01T00:00:00Z", "wang")
+    assert settings.for_estate(db, defaults, "est_1", bounds, allowed=allowed) == {"cycle_months": 1, "days": 4}
+    assert settings.view(db, defaults, "est_1", bounds, allowed=allowed)["overrides"] == {"days": 4}
+
+
 def test_the_overrides_in_force_at_a_moment_come_from_the_history():
     db = EmbeddedClient(tz_aware=True).db
     settings.replace(db, "est_1", {"max_open": 4}, "2026-03-01T00:00:00.000Z", "wang")

@@ -17,6 +17,7 @@ class EstateSettings:
     settings_minima = {}
     settings_ordered = ()  # (lower, upper) pairs: the first may not exceed the second (rules.ORDERED)
     settings_choices = {}  # list-valued settings and what each may hold (rules.CHOICES)
+    settings_allowed = {}  # numbers that take only some values between their bounds, and those (rules.ALLOWED)
 
     def _require_manager(self):
         if not set(self.caller.roles) & MANAGER_ROLES:
@@ -26,14 +27,14 @@ class EstateSettings:
     def get_settings(self, payload):
         self._require_manager()
         return settings.view(self.db, self.settings_defaults, payload["estate_id"], self.settings_maxima,
-                             self.settings_minima, self.settings_choices)
+                             self.settings_minima, self.settings_choices, self.settings_allowed)
 
     @rpc_method
     def update_settings(self, payload):
         self._require_manager()
         estate_id, overrides = payload["estate_id"], payload["data"]
         settings.check_overrides(self.settings_defaults, overrides, self.settings_maxima, self.settings_minima,
-                                 self.settings_ordered, self.settings_choices)
+                                 self.settings_ordered, self.settings_choices, self.settings_allowed)
         settings.replace(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
         return settings.view(self.db, self.settings_defaults, estate_id, self.settings_maxima, self.settings_minima,
-                             self.settings_choices)
+                             self.settings_choices, self.settings_allowed)
