@@ -1,11 +1,17 @@
-"""Fire equipment (消防设施、器材): the ledger (管理台帐) and the monthly checks.
+"""Fire equipment (消防设施、器材): the ledger (管理台帐) and its checks, once a cycle.
 
 Every fire facility is checked every month (每月组织秩序维护员对消防设施、器材检查,
-并填写消防设施、器材检查记录表); a facility without a check in a month is
-unchecked for that month; the share checked is a KPI. A month's check is due by the end
-of that local month plus ``fire_check_grace_days``; a facility that was in the ledger
-then and has no check of the month is overdue (``fire_check_overdue``, once per facility
-and month: the notice's ``_id`` follows from both). A check that finds a defect asks
+并填写消防设施、器材检查记录表): the default of ``fire_check_interval_months``, the
+estate's cycle of checks (1, 2, 3, 4, 6 or 12 months, aligned to the estate's calendar year:
+3 is Jan-Mar, Apr-Jun, ...; a cycle is named by its first month, ``cycle_of``). A facility
+owes one check a cycle, and a check recorded in any month of the cycle counts for it; each
+check keeps the local month it was recorded in (``period``), so checks recorded before the
+setting existed stay valid. A facility without a check in its cycle is unchecked for it; the
+share checked is a KPI. A cycle's checks are due by the end of its last local month plus
+``fire_check_grace_days``; a facility that was in the ledger then and has no check in the
+cycle is overdue (``fire_check_overdue``, once per facility and cycle: the notice's ``_id``
+follows from both, the cycle named by its first month, so that monthly checks keep the ids
+and events they always had). A check that finds a defect asks
 maintenance for a work order (``fire_defect_reported``, keyed by the check's id, so a
 redelivered event or a retried check opens no second order).
 
@@ -25,11 +31,11 @@ from estate_common.writes import Change
 
 from . import localtime
 
-MONTHS_LOOKED_BACK = 2  # with at most 27 grace days, the latest month past its deadline is one of these
-# and the sweep looks at two months before that one too: a sweep that did not run for a month
-# or two (an outage) still raises every month's notices (it raised the latest month's only, and
+CYCLES_LOOKED_BACK = 2  # with at most 27 grace days, the latest cycle past its deadline is one of these
+# and the sweep looks at two cycles before that one too: a sweep that did not run for a month
+# or two (an outage) still raises every cycle's notices (it raised the latest month's only, and
 # an earlier month's unchecked facilities were never told: found by a probe)
-MONTHS_CAUGHT_UP = 3
+CYCLES_CAUGHT_UP = 3
 
 
 def equipment_code(text):
@@ -92,7 +98,8 @@ def checklist_findings(checklist, data):
 
 def new_inspection(inspection_id, estate_id, equipment, data, now, actor, rules, checklist=None, period=None):
     """The check, and for a defect the request for its repair in the same write; ``period``: the
-    month it counts for (a ``grace_period`` without a check), else that of ``now``."""
+    month it is filed under (a ``grace_period`` without a check), else the local month of ``now``:
+    a month of the cycle it counts for."""
     results, failures = checklist_findings(checklist, data) if checklist else (None, [])
     notes = "; ".join(part for part in ((data.get("notes") or "").strip(), *failures) if part)
     stamp = clock.to_iso(now)
@@ -122,38 +129,83 @@ def defect_event_data(inspection, equipment):
             "notes": inspection["notes"], "period": inspection["period"], "inspected_at": inspection["inspected_at"]}
 
 
-# -- the monthly deadline -----------------------------------------------------------------
+# -- the cycle of checks and its deadline ---------------------------------------------------
+
+def cycle_of(period, rules):
+    """The first month (``YYYY-MM``) of the cycle the local month ``period`` is in: cycles of
+    ``fire_check_interval_months`` months from January (3: Jan, Apr, Jul, Oct); with monthly
+    checks, ``period`` itself."""
+    year, month = calendar.parse_period(period)
+    size = rules["fire_check_interval_months"]
+    return f"{year:04d}-{(month - 1) // size * size + 1:02d}"
+
+
+def cycle_months(period, rules):
+    """The local months of the cycle ``period`` is in, in order."""
+    first = cycle_of(period, rules)
+    return [calendar.add_months(first, n) for n in range(rules["fire_check_interval_months"])]
+
+
+def cycle_so_far(period, rules):
+    """The months of the cycle ``period`` is in up to ``period``: those whose checks count for
+    that month's figure (``kpi_cycles``) and its list of what is unchecked."""
+    return [month for month in cycle_months(period, rules) if month <= period]
+
+
+def cycle_end(period, rules):
+    """The end (UTC) of the cycle ``period`` is in: the end of its last local month."""
+    return localtime.month_window(cycle_months(period, rules)[-1], rules)[1]
+
 
 def grace_period(now, rules):
-    """The previous month while its grace days run at ``now`` (``fire_check_grace_days``, before
-    its ``check_due_at``), else None. A check recorded then counts for that month when the
-    facility has none in it (``record_fire_inspection``); filed under the month of ``now``, it
-    left the previous month unchecked, and the grace only put off its overdue notice."""
-    previous = calendar.add_months(localtime.period_of(now, rules), -1)
+    """The last month of the previous cycle while that cycle's grace days run at ``now``
+    (``fire_check_grace_days``, before its ``check_due_at``), else None. A check recorded then
+    is filed under that month, counting for that cycle, when the facility has none in it
+    (``record_fire_inspection``); filed under the month of ``now``, it left the previous cycle
+    unchecked, and the grace only put off its overdue notice."""
+    previous = calendar.add_months(cycle_of(localtime.period_of(now, rules), rules), -1)
     return previous if now < check_due_at(previous, rules) else None
 
 
 def in_ledger_during(equipment, period, rules):
-    """Whether the local month ``period`` owes the facility a check (``owed_by``)."""
-    return owed_by(equipment, clock.to_iso(localtime.month_window(period, rules)[1]))
+    """Whether the cycle of the local month ``period`` owes the facility a check (``owed_by``
+    its end)."""
+    return owed_by(equipment, clock.to_iso(cycle_end(period, rules)))
 
 
 def owed_by(equipment, month_end):
-    """Whether a month ending at ``month_end`` (ISO) owes the facility a check: registered before
-    the month ended and not retired before then (the store's ``in_ledger`` filter asks the same)."""
+    """Whether a month (or cycle) ending at ``month_end`` (ISO) owes the facility a check:
+    registered before it ended and not retired before then (the store's ``in_ledger`` filter
+    asks the same)."""
     retired_at = equipment.get("retired_at")
     return equipment["created_at"] < month_end and (retired_at is None or retired_at >= month_end)
 
 
-def completion(ledger, months, checked):
-    """The fire-check completion's counts over ``months`` (``(month, its end ISO)``), each month's
-    facilities owed a check then and those of them checked in it, summed: ``ledger``, every
-    facility of the estate; ``checked``, the ids checked per month."""
+def kpi_cycles(months, period_end, rules):
+    """What fire-check completion counts over a KPI period: ``months``, its local months begun
+    by now, in order; ``period_end``, its end (UTC). One ``(months checked, owed_by ISO)`` per
+    cycle the months touch: the cycle's months from its first up to the period's (a check of the
+    quarter made in January counts for February's figure, one of March does not), and the
+    earlier of the cycle's end and the period's end (the ledger then owes the checks). With
+    monthly checks, each month of the period with its own end."""
+    touched = {}
+    for month in months:
+        touched.setdefault(cycle_of(month, rules), []).append(month)
+    return [(cycle_so_far(in_period[-1], rules), clock.to_iso(min(cycle_end(first, rules), period_end)))
+            for first, in_period in touched.items()]
+
+
+def completion(ledger, cycles, checked):
+    """The fire-check completion's counts over ``cycles`` (``kpi_cycles``: each cycle's months
+    and when the facilities owed its checks are read), each cycle's facilities owed a check
+    then and those of them checked in one of its months, summed: ``ledger``, every facility of
+    the estate; ``checked``, the ids checked per month."""
     owed = made = 0
-    for month, month_end in months:
-        due = [equipment["_id"] for equipment in ledger if owed_by(equipment, month_end)]
+    for months, owed_at in cycles:
+        due = [equipment["_id"] for equipment in ledger if owed_by(equipment, owed_at)]
+        made_in = set().union(*(checked.get(month, ()) for month in months))
         owed += len(due)
-        made += sum(1 for equipment_id in due if equipment_id in checked.get(month, ()))
+        made += sum(1 for equipment_id in due if equipment_id in made_in)
     return {"fire_ledger": owed, "fire_checked": made}
 
 
@@ -185,28 +237,30 @@ def successor_id(retired_facility):
 
 
 def check_due_at(period, rules):
-    """The deadline of a month's checks: the end of the local month plus the grace days."""
-    return calendar.days_later(localtime.month_window(period, rules)[1], rules["fire_check_grace_days"],
-                               rules["timezone"])
+    """The deadline of the checks of the cycle the local month ``period`` is in: the end of its
+    last local month plus the grace days (monthly: the end of the month plus the grace days)."""
+    return calendar.days_later(cycle_end(period, rules), rules["fire_check_grace_days"], rules["timezone"])
 
 
 def overdue_period(now, rules):
-    """The latest month whose checks are past their deadline at ``now``."""
-    period = localtime.period_of(now, rules)
-    for _ in range(MONTHS_LOOKED_BACK):
-        period = calendar.add_months(period, -1)
-        if check_due_at(period, rules) <= now:
-            return period
+    """The latest cycle (its first month) whose checks are past their deadline at ``now``."""
+    cycle = cycle_of(localtime.period_of(now, rules), rules)
+    for _ in range(CYCLES_LOOKED_BACK):
+        cycle = cycle_of(calendar.add_months(cycle, -1), rules)
+        if check_due_at(cycle, rules) <= now:
+            return cycle
     return None
 
 
 def overdue_periods(now, rules):
-    """The months whose notices the sweep raises at ``now``: the latest past its deadline and the
-    ``MONTHS_CAUGHT_UP - 1`` before it, oldest first (each notice once: its natural id)."""
+    """The cycles (first months) whose notices the sweep raises at ``now``: the latest past its
+    deadline and the ``CYCLES_CAUGHT_UP - 1`` before it, oldest first (each notice once: its
+    natural id)."""
     latest = overdue_period(now, rules)
     if latest is None:
         return []
-    return [calendar.add_months(latest, -back) for back in range(MONTHS_CAUGHT_UP - 1, -1, -1)]
+    size = rules["fire_check_interval_months"]
+    return [calendar.add_months(latest, -back * size) for back in range(CYCLES_CAUGHT_UP - 1, -1, -1)]
 
 
 def overdue_id(estate_id, equipment_id, period):
@@ -214,7 +268,9 @@ def overdue_id(estate_id, equipment_id, period):
 
 
 def new_overdue(estate_id, equipment, period, now, rules):
-    """The notice of one facility not checked in ``period``, with its event."""
+    """The notice of one facility not checked in the cycle ``period`` (its first month), with its
+    event; a cycle longer than a month says how long (``interval_months``: monthly notices are
+    as they always were)."""
     stamp = clock.to_iso(now)
     notice = {
         "_id": overdue_id(estate_id, equipment["_id"], period),
@@ -228,7 +284,10 @@ def new_overdue(estate_id, equipment, period, now, rules):
         "raised_at": stamp,
         "created_at": stamp,
     }
+    if rules["fire_check_interval_months"] != 1:
+        notice["interval_months"] = rules["fire_check_interval_months"]
     data = {"id": notice["_id"], **{k: notice[k] for k in (
-        "equipment_id", "equipment_code", "equipment_name", "location", "period", "due_at", "raised_at")}}
+        "equipment_id", "equipment_code", "equipment_name", "location", "period", "due_at", "raised_at",
+        "interval_months") if k in notice}}
     return notice, [("fire_check_overdue", data)]
 

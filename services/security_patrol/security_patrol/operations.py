@@ -158,10 +158,17 @@ def create_fire_equipment(db, caller, estate_id, data):
 
 
 def list_fire_equipment(db, estate_id, filters, limit, cursor):
+    """With ``unchecked_in`` a month: the facilities in the ledger at its end without a check in
+    its cycle up to it (``fire.cycle_months``; monthly checks: in the month), as the month's KPI
+    counts them."""
     filters = dict(filters)
     period = filters.pop("unchecked_in", None)
-    month_end = period and localtime.iso_window(period, store.rules_for(db, estate_id))[1]
-    return store.list_fire_equipment(db, estate_id, filters, period, month_end, limit, cursor)
+    months = month_end = None
+    if period:
+        rules = store.rules_for(db, estate_id)
+        months = fire.cycle_so_far(period, rules)
+        month_end = localtime.iso_window(period, rules)[1]
+    return store.list_fire_equipment(db, estate_id, filters, months, month_end, limit, cursor)
 
 
 def retire_fire_equipment(db, outbox, caller, estate_id, equipment_id, data):
@@ -172,17 +179,21 @@ def retire_fire_equipment(db, outbox, caller, estate_id, equipment_id, data):
 
 
 def record_fire_inspection(db, outbox, caller, estate_id, data):
-    """A monthly check; with ``checklist_id`` (a copy of engineering's checklist) its results are
-    checked against the items and a failed item makes the check a defect (``fire.py``)."""
+    """A check of the cycle (``fire_check_interval_months``), filed under the local month it is
+    recorded in, or in the previous cycle's grace days under that cycle's last month when the
+    facility has no check in that cycle; with ``checklist_id`` (a copy of engineering's
+    checklist) its results are checked against the items and a failed item makes the check a
+    defect (``fire.py``)."""
     equipment = store.referenced(db, "fire_equipment", estate_id, data["equipment_id"], "data.equipment_id")
     checklist = fire.checklist_of(data, data.get("checklist_id") and store.referenced(
         db, "checklists", estate_id, data["checklist_id"], "data.checklist_id"))
     rules, now = store.rules_for(db, estate_id), clock.now()
     grace = fire.grace_period(now, rules)  # the store is asked only then (never with no grace days)
     if grace and not fire.in_ledger_during(equipment, grace, rules):
-        grace = None  # registered this month: last month owed it nothing, this month's check it is
-    period = grace if grace and not store.has_check(db, estate_id, equipment["_id"], grace) else None
-    # a retired facility's last month in the ledger may still take its check in the grace days
+        grace = None  # registered this cycle: the last one owed it nothing, this cycle's check it is
+    period = grace if grace and not store.has_check(db, estate_id, equipment["_id"],
+                                                    fire.cycle_months(grace, rules)) else None
+    # a retired facility's last cycle in the ledger may still take its check in the grace days
     refused = None if period else fire.retired_refusal(equipment)
 
     def build(doc_id):
@@ -199,22 +210,37 @@ def copy_checklist(db, outbox, event):
 
 
 def raise_overdue_fire_checks(db, outbox, now):
-    """Every facility of every estate not checked in a month past its deadline gets its
-    ``fire_check_overdue`` notice, once (natural ``_id``): the latest such month and those
-    before it a missed sweep may have left (``fire.overdue_periods``). Returns how many were new."""
+    """Every facility of every estate not checked in a cycle past its deadline gets its
+    ``fire_check_overdue`` notice, once (natural ``_id``): the latest such cycle and those
+    before it a missed sweep may have left (``fire.overdue_periods``). Returns how many were new.
+
+    The cycles are those of the estate's ``fire_check_interval_months`` now, each noticed only
+    when that setting was in force at its deadline too: a change applies from then on, and a
+    cycle that fell due under another setting was the sweep's business then (an estate gone
+    monthly in February owes no notice for a January it was to check by the end of March)."""
     raised = 0
     for estate_id in store.estate_ids(db):
         time.sleep(0)  # between estates, the service's calls run (the embedded store does no I/O)
         rules = store.rules_for(db, estate_id)
         for period in fire.overdue_periods(now, rules):
-            month_end = localtime.iso_window(period, rules)[1]
-            for equipment in store.unchecked_without_notice(db, estate_id, period, month_end):
+            if _fell_due_under_another_cycle(db, estate_id, period, rules):
+                continue
+            cycle_end = clock.to_iso(fire.cycle_end(period, rules))
+            months = fire.cycle_months(period, rules)
+            for equipment in store.unchecked_without_notice(db, estate_id, period, months, cycle_end):
                 notice_id = fire.overdue_id(estate_id, equipment["_id"], period)
                 written = _create(db, outbox, "fire_check_overdues", estate_id, notice_id,
                                   lambda: fire.new_overdue(estate_id, equipment, period, now, rules),
                                   found=lambda stored: None)
                 raised += written is not None
     return raised
+
+
+def _fell_due_under_another_cycle(db, estate_id, period, rules):
+    """Whether the estate's cycle of fire checks was another at the deadline of the cycle
+    ``period`` (as ``rules`` have it now): the rules in force then (``store.rules_for`` ``as_of``)."""
+    then = store.rules_for(db, estate_id, clock.to_iso(fire.check_due_at(period, rules)))
+    return then["fire_check_interval_months"] != rules["fire_check_interval_months"]
 
 
 # -- drills and fire lanes -------------------------------------------------------------------
@@ -475,11 +501,13 @@ def kpis(db, caller, period, estate_ids):
         start, end = clock.parse_iso(start_iso), clock.parse_iso(end_iso)  # datetimes: for_estate counts hours in it
         now = clock.now()
         # the fire checks of the months begun by now: a month to come owes none yet (2027-01 was
-        # 0 of 2 checked on 2 December 2026, and a year's figure counted its months to come)
-        months = [(month, clock.to_iso(window[1])) for month in calendar.months_of(period)
-                  for window in [localtime.month_window(month, rules)] if window[0] <= now]
-        facts = store.kpi_facts(db, estate_id, months, start_iso, end_iso)
-        facts |= fire.completion(facts["fire_equipment"], months, facts["fire_checked_by_month"])
+        # 0 of 2 checked on 2 December 2026, and a year's figure counted its months to come), by
+        # the cycles those months touch (``fire.kpi_cycles``; monthly checks: month by month)
+        months = [month for month in calendar.months_of(period) if localtime.month_window(month, rules)[0] <= now]
+        cycles = fire.kpi_cycles(months, end, rules)
+        facts = store.kpi_facts(db, estate_id, sorted({m for checked, _ in cycles for m in checked}),
+                                start_iso, end_iso)
+        facts |= fire.completion(facts["fire_equipment"], cycles, facts["fire_checked_by_month"])
         return security_kpis.for_estate(facts, start, end, now, rules)
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db), estate_kpis)
 

@@ -4,7 +4,8 @@ Each is a per-estate setting: an estate's overrides are stored in the
 ``settings`` collection and merged over these by ``estate_common.settings``.
 The source documents (seeds/) ask for patrols by shift with check-ins at each
 checkpoint ("a missed or late checkpoint is an exception"), monthly fire
-checks (每月组织秩序维护员对消防设施、器材检查), parking fees collected for the
+checks (每月组织秩序维护员对消防设施、器材检查: the default of the estate's cycle of fire
+checks, ``fire_check_interval_months``), parking fees collected for the
 estate (停车费), but give no minutes or prices: the values below are this
 project's defaults, to be set per estate.
 """
@@ -21,9 +22,12 @@ DEFAULTS = {
     "parking_cents_per_started_hour": 500,
     # 停车费: at most this much per started 24 hours.
     "parking_daily_cap_cents": 3000,
-    # 消防: every fire facility is checked monthly (DOMAIN.md "checked monthly"): a month's check
-    # is due by the end of that local month; one not recorded this many days after it raises
-    # fire_check_overdue, once per facility and month (0: the next day is late).
+    # 消防: every fire facility is checked once a cycle of this many months (DOMAIN.md "checked
+    # monthly": 1). The cycles are aligned to the estate's calendar year (3: Jan-Mar, Apr-Jun, ...),
+    # so the value divides 12 (ALLOWED); a check recorded in any month of a cycle counts for it.
+    "fire_check_interval_months": 1,
+    # 消防: a cycle's checks are due by the end of its last local month; one not recorded this many
+    # days after it raises fire_check_overdue, once per facility and cycle (0: the next day is late).
     "fire_check_grace_days": 0,
     # 突发事件: an incident may be recorded after it happened (the guard deals with it first), up
     # to this many hours later; its occurred_at places it in its month's KPI. 72 h covers a
@@ -33,7 +37,10 @@ DEFAULTS = {
 
 MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0}
 MAXIMA = {
-    "fire_check_grace_days": 27,  # the next month's deadline must stay later than this one's
+    # the grace ends within the first month of the next cycle (February has 28 days), before that
+    # cycle's own deadline whatever the interval: only one cycle at a time is in its grace days
+    "fire_check_grace_days": 27,
+    "fire_check_interval_months": 12,
     "incident_recorded_within_hours": 720,
     "patrol_late_tolerance_minutes": 1440,
     "parking_free_minutes": 1440,
@@ -44,7 +51,11 @@ MAXIMA = {
 # (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap)
 ORDERED = (("parking_cents_per_started_hour", "parking_daily_cap_cents"),)
 
+# numbers that take only some values between their bounds: a cycle of fire checks divides the
+# year (5 months would leave a cycle across two years); any other is a 400 naming the setting
+ALLOWED = {"fire_check_interval_months": (1, 2, 3, 4, 6, 12)}
+
 # Patrol plans give their start time ("HH:MM") on the estate's wall clock, and the same
-# local calendar decides which month a fire check or a round belongs to: the estate's
+# local calendar decides which month (and cycle) a fire check or a round belongs to: the estate's
 # ``timezone`` (estate master data, see estate_common.calendar), which store.rules_for adds
 # to these numbers. Timestamps are UTC.

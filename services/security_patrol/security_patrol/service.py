@@ -8,9 +8,9 @@ from estate_common.nameko import CountsClosedRecords, CopiesEstates, CopiesHouse
 from estate_common.store import public
 
 from . import gate, operations, store
-from .rules import DEFAULTS, MAXIMA, MINIMA, ORDERED
+from .rules import ALLOWED, DEFAULTS, MAXIMA, MINIMA, ORDERED
 
-# How often the fire-check sweep looks for facilities past their monthly deadline (seconds).
+# How often the fire-check sweep looks for facilities past their cycle's deadline (seconds).
 FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
 # How often the missed-rounds sweep looks for planned slots over and not walked through (seconds):
 # a notice leaves at most this long after its slot's tolerance ran out.
@@ -22,6 +22,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
     settings_defaults, settings_minima, settings_maxima, settings_ordered = DEFAULTS, MINIMA, MAXIMA, ORDERED
+    settings_allowed = ALLOWED
 
     # -- patrol routes and plans ----------------------------------------------------
     @rpc_method

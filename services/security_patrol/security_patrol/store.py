@@ -8,7 +8,7 @@ loser re-reads and gets the answer its state now gives.
 from estate_common import closed_counts, common_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from .rules import DEFAULTS, MAXIMA, MINIMA
+from .rules import ALLOWED, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -54,7 +54,8 @@ WHAT = {
 def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of)
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of,
+                                  allowed=ALLOWED)
     return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 
@@ -132,37 +133,46 @@ def entries_of(db, estate_id, plate):
 
 # -- fire checks ------------------------------------------------------------------
 
-def has_check(db, estate_id, equipment_id, period):
+def _in_months(months):
+    """The checks filed under one of ``months`` (a cycle's: ``fire.cycle_months``)."""
+    months = list(months)
+    return months[0] if len(months) == 1 else {"$in": months}
+
+
+def has_check(db, estate_id, equipment_id, months):
+    """Whether the facility has a check filed under one of ``months``."""
     return db.fire_inspections.count_documents(
-        {"estate_id": estate_id, "period": period, "equipment_id": equipment_id}, limit=1) > 0
+        {"estate_id": estate_id, "period": _in_months(months), "equipment_id": equipment_id}, limit=1) > 0
 
 
-def checked_equipment_ids(db, estate_id, period):
+def checked_equipment_ids(db, estate_id, months):
+    """The facilities with a check filed under one of ``months``."""
     return {doc["equipment_id"] for doc in db.fire_inspections.find(
-        {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
+        {"estate_id": estate_id, "period": _in_months(months)}, {"equipment_id": 1})}
 
 
 def in_ledger(month_end):
-    """The filter of facilities a month ending at ``month_end`` owes a check: registered before
-    it ended, not retired before then (``fire.in_ledger_during`` for one facility)."""
+    """The filter of facilities a month (or cycle) ending at ``month_end`` owes a check:
+    registered before it ended, not retired before then (``fire.owed_by`` for one facility)."""
     return {"created_at": {"$lt": month_end},
             "$or": [{"retired_at": None}, {"retired_at": {"$gte": month_end}}]}
 
 
-def _unchecked(db, estate_id, period, month_end, skip=()):
-    """The filter of facilities the month owes a check without one in ``period`` (nor among
-    ``skip``)."""
-    return {**in_ledger(month_end),
-            "_id": {"$nin": sorted(checked_equipment_ids(db, estate_id, period) | set(skip))}}
+def _unchecked(db, estate_id, months, owed_at, skip=()):
+    """The filter of facilities in the ledger at ``owed_at`` without a check in any of ``months``
+    (nor among ``skip``)."""
+    return {**in_ledger(owed_at),
+            "_id": {"$nin": sorted(checked_equipment_ids(db, estate_id, months) | set(skip))}}
 
 
-def unchecked_without_notice(db, estate_id, period, month_end):
-    """Facilities not checked in ``period`` that have no overdue notice for it yet (what the
-    sweep still has to raise: once raised, a facility is not read again every sweep)."""
+def unchecked_without_notice(db, estate_id, cycle, months, cycle_end):
+    """Facilities in the ledger at the end of the cycle ``cycle`` (its first month) not checked in
+    any of its ``months`` that have no overdue notice for it yet (what the sweep still has to
+    raise: once raised, a facility is not read again every sweep)."""
     noticed = {doc["equipment_id"] for doc in db.fire_check_overdues.find(
-        {"estate_id": estate_id, "period": period}, {"equipment_id": 1})}
+        {"estate_id": estate_id, "period": cycle}, {"equipment_id": 1})}
     return list(db.fire_equipment.find({"estate_id": estate_id,
-                                        **_unchecked(db, estate_id, period, month_end, noticed)}))
+                                        **_unchecked(db, estate_id, months, cycle_end, noticed)}))
 
 
 def estate_ids(db):
@@ -170,11 +180,12 @@ def estate_ids(db):
     return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
 
 
-def list_fire_equipment(db, estate_id, filters, unchecked_in, month_end, limit, cursor):
-    """The ledger; with ``unchecked_in`` a month, what was in the ledger then and not checked in it."""
+def list_fire_equipment(db, estate_id, filters, unchecked_months, month_end, limit, cursor):
+    """The ledger; with ``unchecked_months`` (the months of a cycle up to the one asked about),
+    what was in the ledger at ``month_end`` and has no check in any of them."""
     query = dict(filters)
-    if unchecked_in:
-        query.update(_unchecked(db, estate_id, unchecked_in, month_end))
+    if unchecked_months:
+        query.update(_unchecked(db, estate_id, unchecked_months, month_end))
     return page(db, "fire_equipment", estate_id, query, limit, cursor)
 
 
@@ -216,8 +227,9 @@ def routes_by_id(db, estate_id, route_ids):
 
 
 def kpi_facts(db, estate_id, months, start_iso, end_iso):
-    """What the security KPIs of one estate and period are computed from; ``months``: the period's
-    ``(month, end of month)`` (fire checks are monthly: the ledger and each month's checks)."""
+    """What the security KPIs of one estate and period are computed from; ``months``: the months
+    whose fire checks count (``fire.kpi_cycles``: the cycles' months the period touches, which
+    may begin before it): the ledger and each month's checks."""
     # the ledger read once (a facility and its dates) and each month's checks (``fire.completion``
     # counts them): a year was 36 queries an estate, and the cross-estate view of a year at 1,000
     # estates took the service past the RPC timeout as soon as two were asked at once (a probe)
@@ -225,7 +237,7 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso):
         if months else []
     return patrol_facts(db, estate_id, start_iso, end_iso) | {
         "fire_equipment": ledger,
-        "fire_checked_by_month": {month: checked_equipment_ids(db, estate_id, month) for month, _ in months}
+        "fire_checked_by_month": {month: checked_equipment_ids(db, estate_id, [month]) for month in months}
         if ledger else {},
         # by when they happened; one opened before incidents carried occurred_at, by its opening
         "major_incidents": db.incidents.count_documents({"estate_id": estate_id, "major": True, "$or": [
