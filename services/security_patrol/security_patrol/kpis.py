@@ -7,9 +7,14 @@
   better counts. A round walked without a plan is not planned:
   it counted on both sides, every checkpoint on time (it has no due time), so each extra
   walk raised the figure while planned rounds went missing (found by review).
-- ``fire_check_completion``: fire facilities checked in the month ÷ facilities in the ledger
-  (those registered before the month ended and not retired before then), summed over the
-  period's months that have begun: a month to come is no data, not 0 %.
+- ``fire_check_completion``: fire facilities checked in their cycle ÷ facilities owed a check
+  (``fire_check_interval_months``; monthly by default: checked in the month ÷ facilities in the
+  ledger, those registered before the month ended and not retired before then), summed over the
+  cycles the period's months that have begun touch (``fire.kpi_cycles``): each cycle owes a
+  check of the facilities in the ledger at the earlier of its end and the period's end, and
+  counts the checks of its months up to the period's end (a quarter's check made in January
+  counts for February; a quarter's figure owes each facility once). A month to come is no
+  data, not 0 %.
 - ``major_safety_incidents``: incidents marked major that happened in the month (``occurred_at``:
   one written up the morning after counts in its night's month; a count), and
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
@@ -56,6 +61,14 @@ def patrol_completion(plans, routes, rounds, start, end, now, rules):
     return on_time, planned
 
 
+def fire_check_note(interval_months):
+    """What fire-check completion counts: by month (the default), or by the estate's cycle."""
+    if interval_months == 1:
+        return "fire facilities checked in their month / fire facilities (summed over the period's months)"
+    return (f"fire facilities checked in their {interval_months}-month cycle so far / fire facilities "
+            "(summed over the cycles the period touches)")
+
+
 def for_estate(facts, start, end, now, rules):
     """The KPI block of one estate from ``facts`` (see ``store.kpi_facts``)."""
     patrol = patrol_completion(facts["plans"], facts["routes"], facts["rounds"], start, end, now, rules)
@@ -64,8 +77,7 @@ def for_estate(facts, start, end, now, rules):
         "patrol_completion": kpi(*patrol, "ratio", target=1,
                                  note="checkpoints checked on time / checkpoints planned"),
         "fire_check_completion": kpi(facts["fire_checked"], facts["fire_ledger"], "ratio", target=1,
-                                     note="fire facilities checked in their month / fire facilities "
-                                          "(summed over the period's months)"),
+                                     note=fire_check_note(rules["fire_check_interval_months"])),
         "major_safety_incidents": kpi(major, 1, "count", target=0,
                                       note="incidents marked major that happened in the period"),
         "major_safety_incidents_per_1000_households": kpi(

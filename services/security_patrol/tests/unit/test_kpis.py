@@ -100,3 +100,9 @@ def test_a_stopped_plan_counts_no_slot_from_its_stop_on_and_no_round_is_matched_
     assert patrols.nearest_slot([stopped], at_its_old_slot, RULES) == (None, None, None)
     with pytest.raises(Conflict):
         patrols.stop_plan(stopped, "again", now, "boss")
+
+
+def test_the_fire_check_note_says_the_estates_cycle_and_monthly_reads_as_before():
+    assert kpis.fire_check_note(1) == ("fire facilities checked in their month / fire facilities "
+                                       "(summed over the period's months)")
+    assert "3-month cycle" in kpis.fire_check_note(3)
