@@ -10,9 +10,12 @@ finished job's result names the file and when its download link expires. The gat
 (``read_export``), checking at each download that the caller's roles may read the resource
 and see the personal data the file holds in full.
 
-- **Formula injection.** A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
-  carriage return is written with a leading ``'`` (:func:`escape`), so a spreadsheet shows it
-  as text instead of running it. Numbers stay numbers.
+- **Formula injection.** In a CSV, a text cell that starts with ``=``, ``+``, ``-``, ``@``, a
+  tab or a carriage return is written with a leading ``'`` (:func:`escape`), so a spreadsheet
+  shows it as text instead of running it: a CSV cell has no type, the spreadsheet guesses one.
+  An XLSX cell has a type: text is written as a string cell (``inlineStr``, never a formula),
+  which no spreadsheet evaluates, so it is written as it is (a ``'`` there would be data: an
+  owner's phone ``+8613800000000`` read ``'+8613800000000``). Numbers stay numbers in both.
 - **Personal data** follows the API's masking (``estate_common.personal_data``): a column
   holding a kind of personal data (``Column.personal``) is masked unless one of the roles of
   who started the export sees that kind in full (``params.full``). The job's result names the
@@ -91,8 +94,9 @@ def custom_columns(keys):
 
 
 def escape(value):
-    """A cell value safe from formula injection: text starting with ``= + - @``, a tab or a
-    carriage return gets a leading ``'``; numbers, booleans and None as they are."""
+    """A CSV cell value safe from formula injection: text starting with ``= + - @``, a tab or a
+    carriage return gets a leading ``'``; numbers, booleans and None as they are. CSV only: an
+    XLSX string cell is never run (``write_xlsx``), where the ``'`` would be part of the text."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -100,19 +104,21 @@ def escape(value):
 
 def unescaped(value):
     """A cell of an exported file read back (the household import takes its own export): the
-    ``'`` that ``escape`` put before a formula's first character taken off again."""
+    ``'`` that ``escape`` put before a formula's first character taken off again (a CSV's, or an
+    XLSX written before its text cells were typed as strings)."""
     if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
 
 
 def cell(value):
-    """What a cell holds: text, a number or empty; lists and objects as their compact text."""
+    """What a cell holds: text, a number or empty; lists and objects as their compact text.
+    Not escaped: each format keeps text from running its own way (``write_csv``, ``write_xlsx``)."""
     if value is None or isinstance(value, (bool, int, float, str)):
-        return escape(value)
+        return value
     if isinstance(value, (list, tuple)):
-        return escape("; ".join(str(v) for v in value))
-    return escape(str(value))
+        return "; ".join(str(v) for v in value)
+    return str(value)
 
 
 def full_kinds(columns, roles):
@@ -174,7 +180,7 @@ def write_csv(columns, docs, full, sink, progress=None, written=None):
     writer.writerow([escape(c.name) for c in columns])
     count = 0
     for doc in docs:
-        writer.writerow(["" if v is None else v for v in row(columns, doc, full, written)])
+        writer.writerow(["" if v is None else escape(v) for v in row(columns, doc, full, written)])
         count += 1
         if text.tell() >= CHUNK_BYTES:
             sink.write(text.getvalue().encode("utf-8"))
@@ -187,23 +193,32 @@ def write_csv(columns, docs, full, sink, progress=None, written=None):
 
 
 def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export"):
-    """``docs`` as one sheet of an XLSX workbook into ``sink``. Rows written."""
+    """``docs`` as one sheet of an XLSX workbook into ``sink``. Rows written.
+
+    Text goes in as string cells, as it is (no ``'``): openpyxl would make a formula of text
+    starting with ``=`` (and an error cell of ``#N/A``), so the cell's type is set, not guessed."""
     import openpyxl  # services only (requirements/services.in)
 
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    def legal(values):
-        # A control character in a name (a paste) made openpyxl refuse the whole file. Dropping it
-        # may uncover a formula ("\x01=HYPERLINK(...)" from the owner portal became a live one):
-        # what is left is escaped again.
-        return [escape(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v for v in values]
+    def cells(values):
+        return [text(value) if isinstance(value, str) else value for value in values]
+
+    def text(value):
+        # A control character in a name (a paste) made openpyxl refuse the whole file: dropped.
+        # What is left may start with "=" ("\x01=HYPERLINK(...)" from the owner portal): still
+        # a string cell, never a formula.
+        written_as = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+        written_as.data_type = "s"
+        return written_as
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
-    sheet.append([escape(c.name) for c in columns])
+    sheet.append(cells(c.name for c in columns))
     count = 0
     for doc in docs:
-        sheet.append(legal(row(columns, doc, full, written)))
+        sheet.append(cells(row(columns, doc, full, written)))
         count += 1
         if progress and count % PROGRESS_EVERY == 0:
             progress(count)

