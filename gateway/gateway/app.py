@@ -165,8 +165,7 @@ def _forwarding_view(route):
                                           caller=caller, context={**facts, **(context or {})} or None))
 
         if route.idempotent:
-            g.keyed = bool(request.headers.get("Idempotency-Key"))  # a 503's advice (problems.py)
-            return idempotency.once(state().db, caller, payload, route.status, call, shown)
+            return idempotency.once(state().db, caller, payload, route.status, call, shown, route.shown_once)
         return jsonify(call()), route.status
 
     view.__name__ = f"{route.service}__{route.rpc}"

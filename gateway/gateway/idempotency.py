@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
 from estate_common import clock, ids, retention
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
@@ -71,17 +71,20 @@ def release(db, record_id):
     store.release_idempotency_record(db, record_id)
 
 
-def once(db, caller, payload, status, call, shown=lambda body: body, first=lambda body: body):
+def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=()):
     """Answer a create, once per ``Idempotency-Key`` when the client sent one. ``payload`` is what
     a retry must send again (its digest is kept; ``with_secrets_keyed`` for a body with a secret).
 
     ``call(context)`` does the work; ``context`` carries the key to the service. ``shown(body)``
     masks a replayed answer for the caller's roles of now (the stored one was masked for the
-    roles the first call had). ``first(body)`` is the first answer, which may add to what is
-    kept (an API key's secret: shown once, never stored)."""
+    roles the first call had). ``shown_once``: the fields of the first answer that the record
+    does not keep, a secret shown once (an API key's ``key``, a webhook's signing ``secret``):
+    kept, it would sit in the store in clear for the retention and be shown to every replay.
+    A replay answers without them; a client that lost the first answer makes a new secret."""
     key = request.headers.get("Idempotency-Key")
+    g.keyed = bool(key)  # a 503's advice: send it again with the key (problems.py)
     if key is None:
-        return jsonify(first(call(None))), status
+        return jsonify(call(None)), status
     check_key(key)
     record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, ids.content_digest(payload))
     if replay:
@@ -94,5 +97,6 @@ def once(db, caller, payload, status, call, shown=lambda body: body, first=lambd
     except Exception:
         release(db, record_id)
         raise
-    complete(db, record_id, status, result)
-    return jsonify(first(result)), status
+    complete(db, record_id, status,
+             {name: value for name, value in result.items() if name not in shown_once} if shown_once else result)
+    return jsonify(result), status

@@ -180,17 +180,14 @@ def register(app, services):
 
 
 def _create_key_once(caller, body):
-    """Idempotency-Key as on every create, except that the record keeps the answer without the
-    key (it would otherwise sit in the store in clear): a replay answers the key's record, and
-    a client that lost the first answer revokes that key and makes another."""
-    made = {}
-
+    """Idempotency-Key as on every create; the key is shown once (``idempotency.once``): a replay
+    answers the key's record, and a client that lost the first answer revokes that key and makes
+    another."""
     def create(context):
-        record, made["key"] = api_keys.create(_state().db, caller["user"], body["name"], body["roles"],
-                                              body["estate_ids"])
-        return api_keys.view(record)
+        record, key = api_keys.create(_state().db, caller["user"], body["name"], body["roles"], body["estate_ids"])
+        return {**api_keys.view(record), "key": key}
 
-    return idempotency.once(_state().db, caller, body, 201, create, first=lambda shown: {**shown, "key": made["key"]})
+    return idempotency.once(_state().db, caller, body, 201, create, shown_once=("key",))
 
 
 def _token_for(user):

@@ -61,7 +61,7 @@ def _maybe_done(detail):
     """A write whose request may have reached its service (``ServiceUnavailable.maybe_done``):
     "did not confirm the request" read as if nothing had happened, and a retry without a key
     made a duplicate (a probe). Sent again with its key, a route that keeps keys answers the
-    first outcome (``g.keyed``, set by ``app``); any other write is checked first (sent again,
+    first outcome (``g.keyed``, set by ``idempotency.once``); any other write is checked first (sent again,
     a step taken already is a 409, a record may be made twice: a review)."""
     if g.get("keyed"):
         return ServiceUnavailable(

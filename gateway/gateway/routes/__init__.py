@@ -30,6 +30,7 @@ class Route:
     id_param: str = None
     item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
     idempotent: bool = False
+    shown_once: tuple = ()  # fields of the answer its Idempotency-Key record never keeps (idempotency.once)
     custom_filters: bool = False  # takes ?custom.<key>=<value> (estate_common.custom_fields), passed as filters
     public: bool = False  # no account (PUBLIC_FORWARDED below): the owner portal's, see public.py
     # what only the gateway knows (its accounts), for the service to judge in its own order of
