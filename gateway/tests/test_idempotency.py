@@ -258,3 +258,50 @@ def test_a_work_order_sign_off_retried_with_its_key_answers_the_first(client, rp
     assert second.get_json() == {"id": "wo_1", "status": "completed"}
     assert second.headers["Idempotent-Replayed"] == "true"
     assert len(rpc.calls_to("maintenance", "complete_work_order")) == 1
+
+
+WEBHOOKS = "/api/v1/estates/A/webhooks"
+HOOK_BODY = {"url": "https://hooks.example.com/estate", "events": ["maintenance.work_order_created"]}
+SECRET = "whsec_" + "s" * 43
+
+
+def hook(n, secret=SECRET):
+    return {"id": f"whk_{n}", "estate_id": "A", "url": HOOK_BODY["url"], "events": HOOK_BODY["events"],
+            "description": None, "active": True, "disabled_reason": None, "failing_since": None,
+            "created_at": "2026-11-30T08:00:00.000Z", "created_by": "admin", "updated_at": "2026-11-30T08:00:00.000Z",
+            "secret_rotated_at": None, "previous_secret_expires_at": None, "secret": secret}
+
+
+@pytest.mark.parametrize("path, method, body, status", [
+    (WEBHOOKS, "create_webhook", HOOK_BODY, 201),
+    (f"{WEBHOOKS}/whk_1/secret", "rotate_webhook_secret", {}, 200),
+], ids=["subscribe", "rotate"])
+def test_a_webhook_secret_is_shown_once_and_a_replay_answers_without_it(app, client, contract, rpc, admin_token,
+                                                                        unique, path, method, body, status):
+    """Found by a probe: the same key and body subscribed twice (every event then delivered twice).
+    The secret is kept in no record (as an API key's, ``shown_once``): a replay answers without it."""
+    counter = itertools.count(1)
+    rpc.answer("integrations", method, lambda call: hook(next(counter)))
+    key = unique("hook")
+    first = client.post(path, json=body, headers=headers(admin_token, key))
+    shown = contract.check(app, first, status)
+    replay = client.post(path, json=body, headers=headers(admin_token, key))
+    replayed = contract.check(app, replay, status)
+    assert shown["secret"] == SECRET and replay.headers["Idempotent-Replayed"] == "true"
+    assert replayed == {k: v for k, v in shown.items() if k != "secret"}
+    assert rpc.only_call("integrations", method).context == {"idempotency_key": key}
+    assert SECRET not in str(list(app.extensions["estate_ops"].db.idempotency.find({})))
+    other = client.post(path, json={**body, "description": "another"} if body else {"keep_previous_hours": 0},
+                        headers=headers(admin_token, key))
+    contract.problem(other, 422, fields=["Idempotency-Key"], app=app)
+    without_key = client.post(path, json=body, headers={"Authorization": f"Bearer {admin_token}"})
+    assert contract.check(app, without_key, status)["secret"] == SECRET  # no key, no record: shown
+
+
+@pytest.mark.parametrize("path, body", [(WEBHOOKS, HOOK_BODY), (f"{WEBHOOKS}/whk_1/secret", {})],
+                         ids=["subscribe", "rotate"])
+def test_an_invalid_key_is_a_400_on_these_creates_too(app, client, contract, rpc, admin_token, path, body):
+    response = client.post(path, json=body, headers=headers(admin_token, "bad key é"))
+    contract.problem(response, 400, "invalid_input", fields=["Idempotency-Key"], app=app)
+    assert [c for c in rpc.calls if c.method != "get_estate"] == []
+

@@ -4,18 +4,22 @@ from . import ESTATE, Route
 
 WEBHOOKS = f"{ESTATE}/webhooks"
 WEBHOOK = f"{WEBHOOKS}/<webhook_id>"
+SECRET = ("secret",)  # a subscription's signing secret, in the answer of the call that made it only
 
 ROUTES = [
-    # not idempotent by Idempotency-Key: a replay would have to keep the secret it showed
-    Route("POST", WEBHOOKS, "integrations", "create_webhook", policy.WEBHOOK_ADMINS, status=201, body=True),
+    # the signing secret is shown once: a replay of the Idempotency-Key answers the subscription
+    # without it (the record does not keep it); a client that lost it rotates the secret
+    Route("POST", WEBHOOKS, "integrations", "create_webhook", policy.WEBHOOK_ADMINS, status=201, body=True,
+          idempotent=True, shown_once=SECRET),
     Route("GET", WEBHOOKS, "integrations", "list_webhooks", policy.WEBHOOK_ADMINS, paged=True),
     Route("GET", WEBHOOK, "integrations", "get_webhook", policy.WEBHOOK_ADMINS, id_param="webhook_id"),
     Route("PATCH", WEBHOOK, "integrations", "update_webhook", policy.WEBHOOK_ADMINS, body=True,
           id_param="webhook_id"),
     Route("DELETE", WEBHOOK, "integrations", "delete_webhook", policy.WEBHOOK_ADMINS, id_param="webhook_id"),
-    # not idempotent either, for the same reason: a retry rotates again
+    # the same: a retry with the key rotates no second time (which would stop the secret the
+    # receiver still has at once) and answers without the new secret; lost, rotate again
     Route("POST", f"{WEBHOOK}/secret", "integrations", "rotate_webhook_secret", policy.WEBHOOK_ADMINS,
-          body=True, id_param="webhook_id"),
+          body=True, id_param="webhook_id", idempotent=True, shown_once=SECRET),
     Route("GET", f"{WEBHOOK}/deliveries", "integrations", "list_deliveries", policy.WEBHOOK_ADMINS,
           paged=True, filters=("status",), id_param="webhook_id"),
     Route("POST", f"{WEBHOOK}/deliveries/<delivery_id>/redeliver", "integrations", "redeliver",

@@ -58,11 +58,14 @@ def event_types():
 # -- subscriptions ----------------------------------------------------------------------------
 
 def create_webhook(db, outbox, caller, estate_id, data, resolve=None):
+    """Its id derives from the caller's Idempotency-Key, if any: a retry after a lost answer
+    finds the first subscription (answered without a secret: its own was shown once, if ever)."""
     secret = signing.new_secret()
-    doc = webhooks.new_subscription(estate_id, data, sealing.seal(secret), caller.user, clock.now_iso(),
-                                    set(event_types()), allow_private(), resolve)
+    sealed = sealing.seal(secret)
+    doc = webhooks.new_subscription(caller.created_id("whk", estate_id), estate_id, data, sealed, caller.user,
+                                    clock.now_iso(), set(event_types()), allow_private(), resolve)
     written = store.create(db, outbox, "webhooks", estate_id, doc["_id"], lambda: doc)
-    return webhooks.subscription_view(written, secret)
+    return webhooks.answer_with_secret(written, secret, sealed)
 
 
 def list_webhooks(db, estate_id, filters, limit, cursor):
@@ -87,9 +90,13 @@ def rotate_webhook_secret(db, outbox, caller, estate_id, webhook_id, data):
     secret, now = signing.new_secret(), clock.now()
     hours = data.get("keep_previous_hours", store.rules_for(db, estate_id)["webhook_secret_overlap_hours"])
     sealed = sealing.seal(secret)
+    # a retry with the caller's Idempotency-Key (its answer lost) rotates no second time: that
+    # would stop at once the secret the receiver still has
+    key = caller.idempotency_key and caller.created_id("rot", estate_id)
     written = store.change(db, outbox, "webhooks", estate_id, webhook_id,
-                           lambda doc: webhooks.rotated(doc, sealed, now, hours, caller.user))
-    return webhooks.subscription_view(written, secret)
+                           lambda doc: None if key and doc.get("_rotation_key") == key
+                           else webhooks.rotated(doc, sealed, now, hours, caller.user, key))
+    return webhooks.answer_with_secret(written, secret, sealed)
 
 
 def delete_webhook(db, estate_id, webhook_id):

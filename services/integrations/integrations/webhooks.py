@@ -59,12 +59,12 @@ def checked_events(events, known):
     return sorted(events)
 
 
-def new_subscription(estate_id, data, sealed_secret, actor, now_iso, known, allow_private, resolve):
+def new_subscription(webhook_id, estate_id, data, sealed_secret, actor, now_iso, known, allow_private, resolve):
     """The subscription document (its secret sealed already), every field checked first."""
     url = checked_url(data["url"], allow_private, resolve)
     events = checked_events(data["events"], known)
     return {
-        "_id": ids.new_id("whk"), "estate_id": estate_id, "url": url, "events": events,
+        "_id": webhook_id, "estate_id": estate_id, "url": url, "events": events,
         "description": data.get("description"), "active": True, "disabled_reason": None,
         "failing_since": None, "secret_sealed": sealed_secret,
         "created_at": now_iso, "created_by": actor, "updated_at": now_iso, "updated_by": actor,
@@ -93,10 +93,12 @@ def patch(doc, data, actor, now_iso, known, allow_private, resolve):
     return Change(set={**changed, "updated_at": now_iso, "updated_by": actor})
 
 
-def rotated(doc, sealed_secret, now, keep_previous_hours, actor):
+def rotated(doc, sealed_secret, now, keep_previous_hours, actor, key=None):
     """The Change that gives a subscription a new secret (sealed already). The secret it had
     goes on signing beside it for ``keep_previous_hours`` (none: it stops at once); one
-    rotated before and still signing stops at once (two secrets at most)."""
+    rotated before and still signing stops at once (two secrets at most). ``key``: what the
+    caller's Idempotency-Key derives (``Caller.created_id``), kept so that its retry finds
+    this rotation (``_rotation_key``)."""
     keep_previous = keep_previous_hours > 0
     return Change(set={
         "secret_sealed": sealed_secret,
@@ -104,6 +106,7 @@ def rotated(doc, sealed_secret, now, keep_previous_hours, actor):
         "previous_secret_expires_at": (clock.to_iso(now + timedelta(hours=keep_previous_hours))
                                        if keep_previous else None),
         "secret_rotated_at": clock.to_iso(now), "updated_at": clock.to_iso(now), "updated_by": actor,
+        "_rotation_key": key,
     })
 
 
@@ -115,6 +118,13 @@ def sealed_secrets_in_use(doc, now):
     if doc.get("previous_secret_sealed") and expires and now < clock.parse_iso(expires):
         in_use.append(doc["previous_secret_sealed"])
     return in_use
+
+
+def answer_with_secret(written, secret, sealed):
+    """The answer of a call that made a secret: the subscription as written, with ``secret`` only
+    when it is the one written (``sealed``). A retry that found the first write (the same
+    Idempotency-Key) made a secret that signs nothing: shown, it would be taken for the real one."""
+    return subscription_view(written, secret if written.get("secret_sealed") == sealed else None)
 
 
 def subscription_view(doc, secret=None):

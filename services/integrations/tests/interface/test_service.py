@@ -121,6 +121,39 @@ def test_a_manager_subscribes_and_sees_the_secret_once(svc, private):
     assert [w["id"] for w in svc.list_webhooks({"estate_id": ESTATE})["items"]] == [created["id"]]
 
 
+def test_a_subscription_retried_with_its_key_is_the_first_one_answered_without_a_secret(svc, private):
+    """Found by a probe: the same Idempotency-Key made a second subscription (every event was then
+    delivered twice). The gateway replays its record; a retry that reaches the service (the first
+    answer lost in a timeout) finds the first write, and shows no secret: the one it made signs nothing."""
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="hook-1")
+    first = subscribe(svc, "http://127.0.0.1:9/hook")
+    again = subscribe(svc, "http://127.0.0.1:9/hook")
+    assert again["id"] == first["id"] and "secret" not in again and first["secret"].startswith("whsec_")
+    assert again == {k: v for k, v in first.items() if k != "secret"}
+    assert svc.db.webhooks.count_documents({"estate_id": ESTATE}) == 1
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="hook-2")
+    assert subscribe(svc, "http://127.0.0.1:9/hook")["id"] != first["id"]  # another key, another subscription
+
+
+def test_a_rotation_retried_with_its_key_rotates_no_second_time(svc, receiver):
+    """A second rotation would stop the secret the receiver still has at once (two secrets at most)."""
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="rotate-1")
+    svc.caller.target = hook["id"]  # as the caller of a real call has it (its payload's id)
+    rotated = svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+    again = svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+    assert "secret" not in again and again == {k: v for k, v in rotated.items() if k != "secret"}
+    svc.on_maintenance__work_order_created(order_created())
+    assert run_due(svc) == 1
+    [(headers, body)] = rx.received
+    for secret in (rotated["secret"], hook["secret"]):  # the first secret signs on beside the new one
+        assert signing.verify(secret, headers["X-Estate-Timestamp"], body, headers["X-Estate-Signature"])
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="rotate-2")
+    svc.caller.target = hook["id"]
+    assert svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})["secret"] != rotated["secret"]
+
+
 @pytest.mark.parametrize("url", ["https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data/",
                                  "https://localhost:8443/x", "https://[::1]/", "http://hooks.example.com/",
                                  "https://10.0.0.8/"])

@@ -219,8 +219,8 @@ def public_resolver(host, port, proto=0):
 
 def test_unknown_or_repeated_event_types_are_refused_naming_the_item():
     with pytest.raises(InvalidInput) as refused:
-        webhooks.new_subscription("est_1", {"url": "https://h.example.com/", "events": ["finance.payment_posted",
-                                                                                         "nope.nothing"]},
+        webhooks.new_subscription("whk_1", "est_1", {"url": "https://h.example.com/",
+                                                     "events": ["finance.payment_posted", "nope.nothing"]},
                                   "sealed", "amy", clock.to_iso(NOW), KNOWN, False, public_resolver)
     assert refused.value.errors[0]["field"] == "data.events.1"
     with pytest.raises(InvalidInput):
@@ -229,7 +229,8 @@ def test_unknown_or_repeated_event_types_are_refused_naming_the_item():
 
 def test_a_private_url_is_a_400_naming_data_url():
     with pytest.raises(InvalidInput) as refused:
-        webhooks.new_subscription("est_1", {"url": "https://169.254.169.254/", "events": ["finance.payment_posted"]},
+        webhooks.new_subscription("whk_1", "est_1",
+                                  {"url": "https://169.254.169.254/", "events": ["finance.payment_posted"]},
                                   "sealed", "amy", clock.to_iso(NOW), KNOWN, False, public_resolver)
     assert refused.value.errors[0]["field"] == "data.url"
 
