@@ -5,7 +5,8 @@ service_request: customer_service; work_order, equipment: maintenance). ``POST``
 owner of the body's ``resource``, ``PATCH``/``DELETE`` to the owner of the path's; ``GET``
 asks every owner in parallel (only the owner when ``?resource=`` names one) and puts the
 answers together, as the KPIs do (``fanout.py``): a service that does not answer is named in
-``unavailable`` instead of failing a form that needs only the others' fields.
+``unavailable`` instead of failing a form that needs only the others' fields. ``POST`` takes an
+``Idempotency-Key`` as every create does (``idempotency.once``).
 """
 from functools import partial
 
@@ -14,7 +15,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import custom_fields
 from estate_common.errors import InvalidInput, NotFound, field_error
 
-from . import requests_in
+from . import idempotency, requests_in
 from .parallel import Fanout
 from .access import authorize_route
 
@@ -77,9 +78,13 @@ def register(app):
 
         owner = _owner(body.get("resource"), refuse)
         _rpc().call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id, caller=caller)
-        answer = _rpc().call(owner, "create_custom_field", {"estate_id": estate_id, "data": body},
-                             request_id=g.request_id, caller=caller)
-        return jsonify(answer), 201
+
+        def create(context):
+            return _rpc().call(owner, "create_custom_field", {"estate_id": estate_id, "data": body},
+                               request_id=g.request_id, caller=caller, context=context)
+
+        # without the key's record a retry whose first answer was lost got 409 "already" (a probe)
+        return idempotency.once(current_app.extensions["estate_ops"].db, caller, body, 201, create)
 
     @app.patch(ONE)
     def update_custom_field(estate_id, resource, key):

@@ -298,10 +298,30 @@ def test_a_webhook_secret_is_shown_once_and_a_replay_answers_without_it(app, cli
     assert contract.check(app, without_key, status)["secret"] == SECRET  # no key, no record: shown
 
 
-@pytest.mark.parametrize("path, body", [(WEBHOOKS, HOOK_BODY), (f"{WEBHOOKS}/whk_1/secret", {})],
-                         ids=["subscribe", "rotate"])
+@pytest.mark.parametrize("path, body", [(WEBHOOKS, HOOK_BODY), (f"{WEBHOOKS}/whk_1/secret", {}),
+                                        ("/api/v1/estates/A/custom-fields",
+                                         {"resource": "household", "key": "pets", "label": {"zh": "宠物", "en": "Pets"},
+                                          "type": "bool"})],
+                         ids=["subscribe", "rotate", "custom-field"])
 def test_an_invalid_key_is_a_400_on_these_creates_too(app, client, contract, rpc, admin_token, path, body):
     response = client.post(path, json=body, headers=headers(admin_token, "bad key é"))
     contract.problem(response, 400, "invalid_input", fields=["Idempotency-Key"], app=app)
     assert [c for c in rpc.calls if c.method != "get_estate"] == []
 
+
+def test_a_custom_field_retried_with_its_key_answers_the_first_not_a_409(app, client, contract, rpc, admin_token,
+                                                                         unique):
+    """Found by a probe: the retry got 409 "already" instead of the first result."""
+    body = {"resource": "household", "key": "pets", "label": {"zh": "宠物", "en": "Pets"}, "type": "bool"}
+    rpc.answer("archive", "create_custom_field", {
+        "id": "cf_pets", "estate_id": "A", "service": "archive", "resource": "household", "key": "pets",
+        "label": body["label"], "type": "bool", "required": False, "archived": False,
+        "created_at": "2026-11-30T08:00:00Z", "updated_at": "2026-11-30T08:00:00Z"})
+    key = unique("field")
+    path = "/api/v1/estates/A/custom-fields"
+    first = contract.check(app, client.post(path, json=body, headers=headers(admin_token, key)), 201)
+    replay = client.post(path, json=body, headers=headers(admin_token, key))
+    assert contract.check(app, replay, 201) == first and replay.headers["Idempotent-Replayed"] == "true"
+    assert rpc.only_call("archive", "create_custom_field").context == {"idempotency_key": key}
+    other = client.post(path, json={**body, "required": True}, headers=headers(admin_token, key))
+    contract.problem(other, 422, fields=["Idempotency-Key"], app=app)

@@ -46,9 +46,17 @@ class HasCustomFields:
         self._custom_manager()
         estate_id, data = payload["estate_id"], payload["data"]
         self._own_resource(data["resource"])
-        live = [d for d in custom_fields_store.definitions(self.db, estate_id, [data["resource"]])
-                if not d.get("archived")]
+        defined = custom_fields_store.definitions(self.db, estate_id, [data["resource"]])
+        # A retry with the caller's Idempotency-Key whose first answer was lost (a timeout): the
+        # definition it made, not a 409 "already" (the id is the field's own, not the key's)
+        key = self.caller.idempotency_key and self.caller.created_id("cfk", estate_id)
+        made = next((d for d in defined if key and d.get("_created_key") == key), None)
+        if made is not None:
+            return custom_fields.definition_view(made)
+        live = [d for d in defined if not d.get("archived")]
         definition = custom_fields.new_definition(estate_id, data, clock.now(), self.caller.user, len(live))
+        if key:
+            definition["_created_key"] = key
 
         def taken(stored):
             raise Conflict(f"the {data['resource']} has a custom field {data['key']} already"

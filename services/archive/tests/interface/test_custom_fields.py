@@ -164,3 +164,18 @@ def test_an_export_selects_by_custom_fields_what_the_list_selects(archive, estat
         archive.start_export({"estate_id": estate_id, "data": {"resource": "households", "format": "csv",
                                                                "filters": {"custom.nosuch": "1"}}})
     assert refused.value.errors[0]["field"] == "data.filters.custom.nosuch"
+
+
+def test_a_definition_retried_with_its_key_answers_the_first_not_a_409(archive, estate_id):
+    """Found by a probe: the retry of a create whose answer was lost got 409 "already". The gateway
+    replays its record; a retry that reaches the service (a timeout) finds what its key made."""
+    as_caller(archive, staff("mgr", ["manager"], [estate_id]), idempotency_key="define-pets")
+    first = define(archive, estate_id, PETS)
+    assert define(archive, estate_id, PETS) == first
+    assert "_created_key" not in first
+    as_caller(archive, staff("mgr", ["manager"], [estate_id]), idempotency_key="another-key")
+    with pytest.raises(Conflict):  # the same field by another request is still taken
+        define(archive, estate_id, PETS)
+    as_caller(archive, staff("mgr", ["manager"], [estate_id]))
+    with pytest.raises(Conflict):
+        define(archive, estate_id, PETS)
