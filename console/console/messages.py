@@ -1804,6 +1804,7 @@ _MESSAGES = {
     "event.renovation_review_requested": ("申请装修审核", "Renovation review requested"),
     "event.renovation_reviewed": ("装修审核", "Renovation reviewed"),
     "event.work_order_started": ("工单开工", "Work order started"),
+    "event.work_order_assigned": ("工单派工", "Work order assigned"),
     "change.created": ("创建", "created"),
     "change.updated": ("变更", "changed"),
     "change.cancelled": ("取消", "cancelled"),

@@ -302,6 +302,16 @@ def assign(order, technician, assignee, now, actor):
     return changes, entry
 
 
+def assigned_events(order, changes):
+    """Each assignment, a reassignment too, is announced (``work_order_assigned``, naming the
+    technician): customer service lets him read the repair request the order comes from, and no
+    other (every technician read every repair: found by a probe). The same assignment again is no
+    step, so ``operations.step`` asks for no events then: a second click announces nothing."""
+    assigned = {**order, **changes}
+    keys = ("number", "source", "request_id", "household_id", "technician", "assigned_at")
+    return [("work_order_assigned", {k: assigned[k] for k in keys} | {"id": assigned["_id"]})]
+
+
 def _require_assignable(assignee):
     if assignee == "not_a_technician":
         raise BusinessRuleViolation("a work order is assigned to a technician of its estate",

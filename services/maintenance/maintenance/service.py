@@ -42,7 +42,8 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def assign_work_order(self, payload):
-        return self._step(payload, domain.assign, payload["data"]["technician"], self.caller.assignee)
+        return self._step(payload, domain.assign, payload["data"]["technician"], self.caller.assignee,
+                          announce=domain.assigned_events)
 
     @rpc_method
     def appoint_work_order(self, payload):

@@ -351,6 +351,33 @@ def test_a_job_that_cannot_be_finished_gets_help_then_a_new_assignment(engineeri
     assert len(engineering.outbox.of_type("work_order_started")) == 1  # the second start announces nothing
 
 
+def test_each_assignment_is_announced_once_with_its_technician(engineering):
+    """Customer service lets a technician read only the repairs his orders come from: it learns
+    who from ``work_order_assigned`` (every technician read every repair: found by a probe). The
+    same assignment again is no step and announces nothing; a reassignment announces the new one."""
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    assigned = act(engineering, "assign_work_order", order_id, technician="chen ")
+    again = act(engineering, "assign_work_order", order_id, technician="chen")  # a second click
+    assert again["history"] == assigned["history"]
+    [announced] = engineering.outbox.of_type("work_order_assigned")
+    assert announced["actor"] == "wu" and announced["estate_id"] == ESTATE
+    assert announced["data"] == {"id": order_id, "number": assigned["number"],
+                                 "source": {"type": "service_request", "id": "sr_1"}, "request_id": "sr_1",
+                                 "household_id": "hh_1", "technician": "chen", "assigned_at": assigned["assigned_at"]}
+    later(30)
+    reassigned = act(engineering, "assign_work_order", order_id, technician="liu")
+    assert [e["data"]["technician"] for e in engineering.outbox.of_type("work_order_assigned")] == ["chen", "liu"]
+    assert engineering.outbox.of_type("work_order_assigned")[1]["data"]["assigned_at"] == reassigned["assigned_at"]
+    # an order from a patrol has no request: announced all the same, customer service ignores it
+    engineering.open_from_patrol_anomaly(anomaly("an_9", emergency=False))
+    [patrol] = orders(engineering, source_type="patrol_anomaly")
+    act(engineering, "assign_work_order", patrol["id"], technician="chen")
+    last = engineering.outbox.of_type("work_order_assigned")[-1]["data"]
+    assert last["id"] == patrol["id"] and last["request_id"] is None and last["household_id"] is None
+    assert engineering.db.work_orders.find_one({"_id": order_id})["_outbox"] == []  # relayed with the write
+
+
 def test_a_technician_works_only_the_orders_assigned_to_him(engineering):
     """Another's order is not his to take over, appoint, start, quote, complete or hand back (its
     occupant is shown to its own technician only); a manager steps in on any."""
