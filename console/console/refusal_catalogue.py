@@ -309,6 +309,8 @@ ZH = {
         '找不到该导出',
     'your role may not read {0}':
         '你的角色无权查看 {0}',
+    'this export holds {0} you do not read':
+        '此导出包含你无权查看的 {0}',
     'the export is {0}, not ready to download':
         '导出任务状态为“{0:job}”，不能下载',
     'this file holds personal data your role does not see in full':

@@ -100,7 +100,8 @@ class ExportsResources(RunsJobs):
     @rpc_method
     def read_export(self, payload):
         """Chunk ``n`` of a finished export's file, checked at each read: the export is of this
-        estate (404), the caller's roles may read its resource (403) and see in full the
+        estate (404), the caller's roles may read its resource (403), the caller reads all its
+        filters select (``export_scope`` leaves them as they are: 403) and sees in full the
         personal data it holds in full (403), it is finished (409) and its link has not
         expired (410)."""
         estate_id, job_id, n = payload["estate_id"], payload["id"], payload["n"]
@@ -110,6 +111,10 @@ class ExportsResources(RunsJobs):
             raise NotFound("no such export")
         if not job_scopes.may_read(job["kind"], self.caller.roles):
             raise Forbidden(f"your role may not read {resource.replace('_', ' ')}")
+        if self.export_scope(resource, job["params"]["filters"]) != job["params"]["filters"]:
+            # a file made for a caller who reads more (the desk's, another technician's) holds what
+            # this one does not read: a technician downloaded the desk's export of every repair
+            raise Forbidden(f"this export holds {resource.replace('_', ' ')} you do not read")
         if job["status"] != "succeeded":
             raise Conflict(f"the export is {job['status']}, not ready to download")
         result = job["result"]
