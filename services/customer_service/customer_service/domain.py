@@ -76,6 +76,11 @@ def require_desk(caller):
         raise Forbidden("only the front desk handles service requests")
 
 
+# The filter (internal: no route takes it) that narrows a technician's reading to the repairs his
+# work orders come from: the requests whose ``_technicians`` hold his name (store.request_query).
+TECHNICIAN_FILTER = "_technician"
+
+
 def kinds_read_by(caller):
     """The kinds of request ``caller`` reads: None for every kind (the front desk, the stewards,
     management). A technician reads the repairs his work orders come from, not the complaints
@@ -85,15 +90,20 @@ def kinds_read_by(caller):
 
 
 def readable_filters(caller, filters):
-    """``filters`` of a list or an export narrowed to the kinds ``caller`` reads; None when they
-    ask for a kind the caller does not read (nothing to show). An export held every kind for a
-    technician (found by review)."""
+    """``filters`` of a list, an export or a read by id narrowed to what ``caller`` reads, the one
+    place of the rule; None when they ask for a kind the caller does not read (nothing to show).
+    A caller with no desk reading (a technician) reads the repairs only, and of those only the
+    ones one of his work orders comes from (``TECHNICIAN_FILTER``: maintenance's
+    ``work_order_assigned`` named him, ``repairs.technician_update``). Any technician read every
+    repair, the owner's description and all (found by a probe); an export held every kind for a
+    technician (found by review). A repair assigned before that event existed names no
+    technician: only the desk reads it here (its technician still reads his work order)."""
     kinds = kinds_read_by(caller)
     if kinds is None:
         return filters
     if filters.get("kind", kinds[0]) not in kinds:
         return None
-    return {**filters, "kind": kinds[0]}
+    return {**filters, "kind": kinds[0], TECHNICIAN_FILTER: caller.user}
 
 
 def due_at(kind, created, rules, emergency=False):

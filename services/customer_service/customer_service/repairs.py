@@ -53,6 +53,21 @@ def _seen(request, event):
     return any(step.get("event_id") == event["event_id"] for step in request["history"])
 
 
+def technician_update(request, assigned_event):
+    """Maintenance assigned (or reassigned) one of the repair's work orders: its technician reads
+    the request from then on (``domain.readable_filters``). The names are a set, ``_technicians``
+    (internal: never in the request's view, nor in its history, which every reader sees), to which
+    a name is added once: a redelivered event, or a second order given to the same technician,
+    changes nothing (None). Nobody is taken out: a technician whose order was reassigned (he asked
+    for help, or a manager gave it to another) keeps reading the repair he worked on, as he still
+    reads that order's history in maintenance."""
+    technician = assigned_event["data"]["technician"]
+    technicians = request.get("_technicians") or []
+    if request["kind"] != "repair" or technician in technicians:
+        return None
+    return Change({"_technicians": sorted({*technicians, technician})})
+
+
 def dispatch_update(request, work_order_event):
     """The change a new work order makes to its request, or None if it changes nothing."""
     order = work_order_event["data"]

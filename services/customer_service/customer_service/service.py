@@ -5,7 +5,7 @@ from nameko.timer import timer
 from estate_common import clock, config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
-from estate_common.errors import Forbidden, NotFound
+from estate_common.errors import Forbidden
 from estate_common.store import public
 
 from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys
@@ -49,11 +49,9 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def get_request(self, payload):
-        request = store.get(self.db, "service_requests", payload["estate_id"], payload["id"])
-        kinds = domain.kinds_read_by(self.caller)
-        if kinds is not None and request["kind"] not in kinds:
-            raise NotFound(f"no such {store.NAMES['service_requests']} in this estate")  # as one that is not there
-        return public(request)
+        # the list's rule on one request: one the caller does not read is a 404, as one not there
+        return public(store.readable_request(self.db, payload["estate_id"], payload["id"],
+                                             domain.readable_filters(self.caller, {})))
 
     @rpc_method
     def verify_request(self, payload):
@@ -127,6 +125,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     @consumes("maintenance", "work_order_created")
     def on_work_order_created(self, event):
         operations.work_order_created(self.db, self.outbox, event)
+
+    @consumes("maintenance", "work_order_assigned")
+    def on_work_order_assigned(self, event):
+        """The technician of one of a repair's orders reads that repair (``domain.readable_filters``)."""
+        operations.work_order_assigned(self.db, self.outbox, event)
 
     @consumes("maintenance", "work_order_started")
     def on_work_order_started(self, event):

@@ -11,6 +11,7 @@ from estate_common import (calendar, closed_counts, common_store, custom_fields,
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.text import address_spellings
 
+from .domain import TECHNICIAN_FILTER
 from .rules import CHOICES, DEFAULTS, MAXIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -27,6 +28,8 @@ INDEXES = {
         # deadline (a range): led by the deadline, each sweep walked every request of the past
         ([("estate_id", 1), ("answered_at", 1), ("overdue_at", 1), ("due_at", 1)], {}),
         ([("estate_id", 1), ("_tracking_hash", 1)], {}),  # the owner portal's tracking view
+        # a technician's list and export: the repairs his work orders come from, in the list's order
+        ([("estate_id", 1), ("_technicians", 1), ("created_at", 1), ("_id", 1)], {}),
     ],
     **settings.INDEXES,
     **jobs.INDEXES,
@@ -159,11 +162,15 @@ def request_query(estate_id, filters, now, tz):
     ``overdue``: past due_at without an answer (a reply; for a repair, the completed work);
     ``return_visit_overdue``: completed repairs whose return visit is past due; ``escalated``:
     complaints escalated to the manager; ``judged``: complaints judged valid or not (``true``), or
-    not yet (``false``: with ``status=closed``, those the valid-complaint rate counts as not valid)."""
+    not yet (``false``: with ``status=closed``, those the valid-complaint rate counts as not valid);
+    ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
+    requests whose ``_technicians`` hold the name."""
     query = {"estate_id": estate_id}
     for name in ("kind", "status", "household_id"):
         if name in filters:
             query[name] = filters[name]
+    if TECHNICIAN_FILTER in filters:
+        query["_technicians"] = filters[TECHNICIAN_FILTER]  # an array holding the name
     if "number" in filters:
         query["number"] = numbering.canonical(filters["number"])
     created, (lower, upper, inclusive) = {}, calendar.filter_window(filters, tz)
@@ -191,6 +198,17 @@ def request_query(estate_id, filters, now, tz):
     if conditions:
         query["$and"] = conditions
     return query
+
+
+def readable_request(db, estate_id, request_id, filters):
+    """The request ``request_id`` when ``filters`` (what the caller reads:
+    ``domain.readable_filters``, the list's rule) select it; otherwise a 404, as for one that is not
+    there (a technician's view of a complaint, or of a repair none of his orders come from)."""
+    found = None if filters is None else db.service_requests.find_one(
+        {**request_query(estate_id, filters, None, None), "_id": request_id})  # no dates: no clock, no calendar
+    if found is None:
+        raise NotFound(f"no such {NAMES['service_requests']} in this estate")
+    return found
 
 
 def list_requests(db, estate_id, filters, now, limit, cursor):

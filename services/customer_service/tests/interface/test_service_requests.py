@@ -1,5 +1,6 @@
 """Service requests through the entrypoints, on the embedded store: the complaint cycle, time
 limits with a controlled clock, repairs and return visits fed by maintenance's events."""
+import base64
 from datetime import timedelta
 
 import pytest
@@ -97,38 +98,124 @@ def test_a_technician_does_not_handle_requests(desk):
         shown(desk, created)
 
 
-def test_a_technician_reads_only_repairs(desk):
-    """Technicians read every complaint (some about staff conduct) and consultation, whose
-    descriptions hold what owners typed, a phone number among it (found by a domain probe)."""
+def assigned(request, technician, order_id="wo_1", source_type="service_request"):
+    """maintenance's ``work_order_assigned`` of an order of ``request`` (an order from a patrol: no request)."""
+    ours = source_type in ("service_request", "return_visit")
+    source = {"type": source_type, "id": request["id"] if source_type == "service_request" else f"src_{order_id}"}
+    return event("maintenance", "work_order_assigned", ESTATE, {
+        "id": order_id, "number": "WO-2026-000001", "source": source, "request_id": request["id"] if ours else None,
+        "household_id": request["household_id"] if ours else None, "technician": technician,
+        "assigned_at": clock.now_iso()}, actor="wu")
+
+
+OTHER_TECHNICIAN = staff("chen", ["technician"], [ESTATE])
+
+
+def test_a_technician_reads_only_the_repairs_his_work_orders_come_from(desk):
+    """Any technician listed every repair of the estate and read one he never worked on, the
+    owner's description (a phone number in it) and all (found by a probe); before that, every
+    complaint (some about staff conduct) and consultation (found by a domain probe)."""
     complaint = desk.create_request(new())
     repair = desk.create_request(new("repair"))
+    others = desk.create_request(new("repair", household="hh_2"))
+    desk.on_work_order_assigned(assigned(repair, "li"))
+    desk.on_work_order_assigned(assigned(others, "chen", order_id="wo_2"))
     as_caller(desk, TECHNICIAN)
     assert shown(desk, repair)["kind"] == "repair"
-    with pytest.raises(NotFound) as hidden:
-        shown(desk, complaint)
-    assert hidden.value.detail == "no such service request in this estate"  # as one that is not there
+    for hidden_request in (complaint, others):
+        with pytest.raises(NotFound) as hidden:
+            shown(desk, hidden_request)
+        assert hidden.value.detail == "no such service request in this estate"  # as one that is not there
     assert listed(desk) == [repair["id"]]
     assert listed(desk, kind="complaint") == [] and listed(desk, kind="repair") == [repair["id"]]
+    assert listed(desk, household_id="hh_2") == []
+    as_caller(desk, staff("zhao", ["technician"], [ESTATE]))  # no work orders: nothing
+    assert listed(desk) == []
+    with pytest.raises(NotFound):
+        shown(desk, repair)
+    as_caller(desk, OTHER_TECHNICIAN)
+    assert listed(desk) == [others["id"]]
+    assert "_technicians" not in shown(desk, others)  # kept inside: the view names nobody
+    as_caller(desk, AGENT)  # the desk reads every request, assigned or not
+    assert set(listed(desk)) == {complaint["id"], repair["id"], others["id"]}
+    assert shown(desk, repair)["id"] == repair["id"] and "_technicians" not in shown(desk, repair)
+
+
+def test_the_technicians_of_a_repair_are_added_once_and_kept(desk):
+    """A redelivered ``work_order_assigned`` has no second effect; a reassignment adds the new
+    technician and the one the order was taken from keeps reading the repair he worked on; an
+    order that comes from no request (a patrol's) changes nothing."""
+    repair = desk.create_request(new("repair"))
+    first = assigned(repair, "li")
+    desk.on_work_order_assigned(first)
+    stored = desk.db.service_requests.find_one({"_id": repair["id"]})
+    assert stored["_technicians"] == ["li"]
+    desk.on_work_order_assigned(first)  # redelivered
+    desk.on_work_order_assigned(assigned(repair, "li", order_id="wo_9", source_type="return_visit"))
+    again = desk.db.service_requests.find_one({"_id": repair["id"]})
+    assert again["_technicians"] == ["li"] and again["_rev"] == stored["_rev"]
+    assert again["history"] == stored["history"] == desk.db.service_requests.find_one(
+        {"_id": repair["id"]})["history"]  # no entry: the history is every reader's, the names stay inside
+    desk.on_work_order_assigned(assigned(repair, "chen"))  # reassigned
+    assert desk.db.service_requests.find_one({"_id": repair["id"]})["_technicians"] == ["chen", "li"]
+    for technician in (TECHNICIAN, OTHER_TECHNICIAN):
+        as_caller(desk, technician)
+        assert listed(desk) == [repair["id"]] and shown(desk, repair)["id"] == repair["id"]
     as_caller(desk, AGENT)
-    assert set(listed(desk)) == {complaint["id"], repair["id"]}
+    before = desk.db.service_requests.find_one({"_id": repair["id"]})
+    desk.on_work_order_assigned(assigned(repair, "zhao", order_id="wo_5", source_type="patrol_anomaly"))
+    assert desk.db.service_requests.find_one({"_id": repair["id"]}) == before
+    assert desk.outbox.of_type("work_order_assigned") == []  # customer service announces nothing of it
 
 
-def test_a_technicians_export_of_requests_holds_the_repairs_only(desk):
-    """An export held every kind for a technician, descriptions and all (found by review)."""
+def test_a_repair_assigned_before_the_event_existed_is_read_by_the_desk_only(desk):
+    """A request whose orders were assigned before maintenance announced assignments has no
+    ``_technicians``: its technician no longer reads it here (he reads his work order in
+    maintenance); the desk does."""
+    repair = desk.create_request(new("repair"))
+    as_caller(desk, TECHNICIAN)
+    assert listed(desk) == []
+    with pytest.raises(NotFound):
+        shown(desk, repair)
+    as_caller(desk, AGENT)
+    assert listed(desk) == [repair["id"]]
+
+
+def test_a_technicians_export_of_requests_holds_his_repairs_only(desk):
+    """An export held every kind for a technician, descriptions and all (found by review), then
+    every repair of the estate (found by a probe); nor does he read the desk's export."""
     desk.create_request(new())
-    desk.create_request(new("repair"))
+    repair = desk.create_request(new("repair"))
+    desk.create_request(new("repair", household="hh_2"))
+    desk.on_work_order_assigned(assigned(repair, "li"))
+    as_caller(desk, AGENT)
+    everything = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
+    desk.run_jobs()
+    assert desk.get_job({"id": everything["id"]})["result"]["rows"] == 3
+    assert desk.read_export({"estate_id": ESTATE, "id": everything["id"], "n": 0})["n"] == 0
     as_caller(desk, TECHNICIAN)
     job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
-    assert job["params"]["filters"] == {"kind": "repair"}
+    assert job["params"]["filters"] == {"kind": "repair", "_technician": "li"}
     desk.run_jobs()
     assert desk.get_job({"id": job["id"]})["result"]["rows"] == 1
+    assert repair["number"] in _export_text(desk, job)
     with pytest.raises(Forbidden):
         desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
                                                          "filters": {"kind": "complaint"}}})
-    as_caller(desk, AGENT)
+    with pytest.raises(Forbidden):  # the desk's file holds what he does not read
+        desk.read_export({"estate_id": ESTATE, "id": everything["id"], "n": 0})
+    as_caller(desk, OTHER_TECHNICIAN)  # nor another technician's file
+    with pytest.raises(Forbidden):
+        desk.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
     job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
     desk.run_jobs()
-    assert desk.get_job({"id": job["id"]})["result"]["rows"] == 2
+    assert desk.get_job({"id": job["id"]})["result"]["rows"] == 0
+    as_caller(desk, AGENT)  # the desk reads a technician's file: it reads all it holds
+    assert _export_text(desk, job).count("\n") == 1  # the heading only
+
+
+def _export_text(desk, job):
+    return base64.b64decode(desk.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})["data_base64"]).decode()
 
 
 def test_a_verification_after_the_local_day_is_marked_late(desk):
