@@ -57,7 +57,7 @@ def test_service_requests_as_csv_for_the_desk_and_not_for_security(api, site):
     assert job["result"]["rows"] == 1
     link = job["result"]["download"]
     assert link == f"{site['base']}/exports/{job['id']}/file"
-    downloaded = api.get(link, site["technician"])  # technicians read the desk's requests too
+    downloaded = api.get(link, site["manager"])  # management reads every request the desk does
     assert downloaded.status_code == 200, downloaded.text
     assert downloaded.headers["Content-Type"].startswith("text/csv")
     assert downloaded.content.startswith(b"\xef\xbb\xbf")
@@ -65,6 +65,12 @@ def test_service_requests_as_csv_for_the_desk_and_not_for_security(api, site):
     assert row["kind"] == "repair" and row["description"] == "'=HYPERLINK(\"http://evil\")"
     assert api.get(link, site["security"]).status_code == 403
     assert api.get(link, site["accountant"]).status_code == 403
+    # a technician reads only the repairs his work orders come from: not the desk's file of them all,
+    # and his own export holds none of them (none of their orders is his)
+    assert api.get(link, site["technician"]).status_code == 403
+    own = export(api, site, site["technician"], {"resource": "service_requests", "format": "csv"})
+    assert own["result"]["rows"] == 0
+    assert api.get(own["result"]["download"], site["technician"]).status_code == 200
 
 
 def test_bills_as_xlsx_for_finance_and_an_expired_link_refused(api, site):

@@ -65,8 +65,9 @@ def test_a_repair_filed_tracked_done_and_rated_once(api, site):
         site["agent"])))
     assert request["channel"] == "portal" and request["household_id"] == site["household"]
     assert request["portal"]["contact"]["phone"] == "13800138000"  # the desk sees the contact in full
-    tech_view = api.get(path(site, f"service-requests/{request['id']}"), site["technician"]).json()
-    assert tech_view["portal"]["contact"]["phone"] == "138****8000"  # engineering does not
+    # a technician reads the repairs his work orders come from only: none is his yet
+    unassigned = api.get(path(site, f"service-requests/{request['id']}"), site["technician"])
+    assert unassigned.status_code == 404, unassigned.text
 
     tracked = ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))
     assert tracked["number"] == answer["number"] and tracked["rateable"] is False
@@ -79,6 +80,12 @@ def test_a_repair_filed_tracked_done_and_rated_once(api, site):
     step = lambda action, body: ok(api.post(path(site, f"work-orders/{order['id']}/{action}"),  # noqa: E731
                                             body, site["technician"]))
     step("assign", {"technician": site["technician_name"]})
+    # the order is his: he reads its request (work_order_assigned reached customer service)
+    tech_view = eventually(lambda: (lambda r: r.json() if r.status_code == 200 else None)(
+        api.get(path(site, f"service-requests/{request['id']}"), site["technician"])))
+    assert tech_view["portal"]["contact"]["phone"] == "138****8000"  # the contact masked: engineering
+    mine = api.get(path(site, "service-requests"), site["technician"]).json()["items"]
+    assert [r["id"] for r in mine] == [request["id"]]
     step("start", {})
     step("complete", {"materials": [], "charge_cents": 0, "signed_by": "Chen"})
 
