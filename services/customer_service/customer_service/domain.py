@@ -101,8 +101,8 @@ def readable_filters(caller, filters):
     kinds = kinds_read_by(caller)
     if kinds is None:
         return filters
-    if filters.get("kind", kinds[0]) not in kinds:
-        return None
+    if filters.get("kind", kinds[0]) not in kinds or not caller.user:
+        return None  # no name, no repair of his: a missing name would match every unassigned repair
     return {**filters, "kind": kinds[0], TECHNICIAN_FILTER: caller.user}
 
 

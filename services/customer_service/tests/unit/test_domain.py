@@ -181,3 +181,14 @@ def test_a_reopened_consultation_is_counted():
                           "due_at": "2026-11-25T09:00:00.000Z", "answered_at": None, "overdue_at": None}
     with pytest.raises(Conflict):
         handling.reopen(dict(replied, status="closed"), {"reason": "too late"}, NOW, AGENT)
+
+
+def test_a_technician_reads_the_repairs_that_name_him_and_a_caller_without_a_name_none():
+    """A caller without a name reads none: ``_technicians: None`` would match every repair no
+    technician was named on."""
+    desk = Caller(staff("zhang", ["agent"], ["est_1"]))
+    assert domain.readable_filters(desk, {"status": "open"}) == {"status": "open"}
+    assert domain.readable_filters(TECHNICIAN, {"status": "open"}) == {
+        "status": "open", "kind": "repair", domain.TECHNICIAN_FILTER: "li"}
+    assert domain.readable_filters(TECHNICIAN, {"kind": "complaint"}) is None
+    assert domain.readable_filters(Caller(staff(None, ["technician"], ["est_1"])), {}) is None
