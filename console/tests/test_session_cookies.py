@@ -81,8 +81,12 @@ def test_a_piece_missing_or_from_another_session_is_no_session(client, fake):
     assert answer.status_code == 302 and "/signin" in answer.location
     sign_in(client, fake, username="region", roles=("manager",), estates=estate_ids(500))
     other = client.application.test_client()
-    sign_in(other, fake, username="region", roles=("manager",), estates=estate_ids(500))
-    client.set_cookie("console_session_1", other.get_cookie("console_session_1").value)
+    # the same user's other session: its estates in another order, so that its pieces differ (two
+    # sign-ins in one second with the same estates made the same token, and the same pieces)
+    sign_in(other, fake, username="region", roles=("manager",), estates=[ESTATE, *estate_ids(500)[:0:-1]])
+    foreign = other.get_cookie("console_session_1").value
+    assert foreign != client.get_cookie("console_session_1").value
+    client.set_cookie("console_session_1", foreign)
     answer = client.get("/desk/requests")
     assert answer.status_code == 302 and "/signin" in answer.location
 
