@@ -692,10 +692,6 @@ ZH = {
         '须填写原因',
     'the plan was set by someone else at the same moment: read it again':
         '他人同时设定了该预案，请重新读取',
-    'a plate holds letters and digits only, besides spaces, dots and hyphens':
-        '车牌只能包含字母和数字（空格、点和连字符除外）',
-    'holds a character that is not a letter or a digit':
-        '含有字母和数字以外的字符',
     'a plate has at least 2 letters or digits besides spaces, dots and hyphens':
         '车牌除空格、点和连字符外至少须有 2 个字母或数字',
     'has fewer than 2 letters or digits':
