@@ -183,16 +183,14 @@ def owed_by(equipment, month_end):
 
 def kpi_cycles(months, period_end, rules):
     """What fire-check completion counts over a KPI period: ``months``, its local months begun
-    by now, in order; ``period_end``, its end (UTC). One ``(months checked, owed_by ISO)`` per
-    cycle the months touch: the cycle's months from its first up to the period's (a check of the
-    quarter made in January counts for February's figure, one of March does not), and the
-    earlier of the cycle's end and the period's end (the ledger then owes the checks). With
-    monthly checks, each month of the period with its own end."""
-    touched = {}
-    for month in months:
-        touched.setdefault(cycle_of(month, rules), []).append(month)
-    return [(cycle_so_far(in_period[-1], rules), clock.to_iso(min(cycle_end(first, rules), period_end)))
-            for first, in_period in touched.items()]
+    by now, in order; ``period_end``, its end (UTC). One ``(the cycle's months, owed_by ISO)``
+    per cycle whose last month is one of ``months``: a cycle is counted in the period that holds
+    the month its checks are due by, the ledger read at the earlier of the cycle's end and the
+    period's. A month before its cycle's last owes nothing of its own: counted there, a
+    quarterly estate's January read 0 of every facility for good when the quarter's checks were
+    made in February (found by review). With monthly checks, each month with its own end."""
+    return [(cycle_months(month, rules), clock.to_iso(min(cycle_end(month, rules), period_end)))
+            for month in months if cycle_months(month, rules)[-1] == month]
 
 
 def completion(ledger, cycles, checked):
@@ -263,8 +261,14 @@ def overdue_periods(now, rules):
     return [calendar.add_months(latest, -back * size) for back in range(CYCLES_CAUGHT_UP - 1, -1, -1)]
 
 
-def overdue_id(estate_id, equipment_id, period):
-    return ids.natural_id("fco", estate_id, equipment_id, period)
+def overdue_id(estate_id, equipment_id, period, interval_months=1):
+    """One notice per facility and cycle: a cycle longer than a month is keyed by its length
+    too, since a quarter and its first month share a first month (an estate gone from monthly
+    to quarterly checks raised no notice for a quarter whose January had one: found by review);
+    a month's id is as it always was."""
+    if interval_months == 1:
+        return ids.natural_id("fco", estate_id, equipment_id, period)
+    return ids.natural_id("fco", estate_id, equipment_id, period, f"{interval_months}m")
 
 
 def new_overdue(estate_id, equipment, period, now, rules):
@@ -273,7 +277,7 @@ def new_overdue(estate_id, equipment, period, now, rules):
     as they always were)."""
     stamp = clock.to_iso(now)
     notice = {
-        "_id": overdue_id(estate_id, equipment["_id"], period),
+        "_id": overdue_id(estate_id, equipment["_id"], period, rules["fire_check_interval_months"]),
         "estate_id": estate_id,
         "equipment_id": equipment["_id"],
         "equipment_code": equipment["code"],

@@ -228,7 +228,7 @@ def raise_overdue_fire_checks(db, outbox, now):
             cycle_end = clock.to_iso(fire.cycle_end(period, rules))
             months = fire.cycle_months(period, rules)
             for equipment in store.unchecked_without_notice(db, estate_id, period, months, cycle_end):
-                notice_id = fire.overdue_id(estate_id, equipment["_id"], period)
+                notice_id = fire.overdue_id(estate_id, equipment["_id"], period, len(months))
                 written = _create(db, outbox, "fire_check_overdues", estate_id, notice_id,
                                   lambda: fire.new_overdue(estate_id, equipment, period, now, rules),
                                   found=lambda stored: None)

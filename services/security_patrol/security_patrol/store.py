@@ -168,9 +168,12 @@ def _unchecked(db, estate_id, months, owed_at, skip=()):
 def unchecked_without_notice(db, estate_id, cycle, months, cycle_end):
     """Facilities in the ledger at the end of the cycle ``cycle`` (its first month) not checked in
     any of its ``months`` that have no overdue notice for it yet (what the sweep still has to
-    raise: once raised, a facility is not read again every sweep)."""
+    raise: once raised, a facility is not read again every sweep). A notice is of a cycle of
+    that length (a month's has no ``interval_months``: null matches it)."""
+    length = len(months)
     noticed = {doc["equipment_id"] for doc in db.fire_check_overdues.find(
-        {"estate_id": estate_id, "period": cycle}, {"equipment_id": 1})}
+        {"estate_id": estate_id, "period": cycle, "interval_months": None if length == 1 else length},
+        {"equipment_id": 1})}
     return list(db.fire_equipment.find({"estate_id": estate_id,
                                         **_unchecked(db, estate_id, months, cycle_end, noticed)}))
 

@@ -139,7 +139,8 @@ def test_a_quarter_owes_a_check_of_what_is_in_the_ledger_at_its_end():
 
 def test_an_overdue_quarter_is_keyed_by_its_first_month_and_says_how_long_it_is():
     notice, [(_, data)] = fire.new_overdue("est_1", EQUIPMENT, "2027-01", utc(2027, 4, 1), QUARTERLY)
-    assert notice["_id"] == fire.overdue_id("est_1", "fe_1", "2027-01") == data["id"]
+    assert notice["_id"] == fire.overdue_id("est_1", "fe_1", "2027-01", 3) == data["id"]
+    assert notice["_id"] != fire.overdue_id("est_1", "fe_1", "2027-01")  # January's own, when it was monthly
     assert (data["period"], data["interval_months"], data["due_at"]) == ("2027-01", 3, "2027-03-31T16:00:00.000Z")
     monthly, [(_, data)] = fire.new_overdue("est_1", EQUIPMENT, "2027-01", utc(2027, 2, 1), RULES)
     assert "interval_months" not in monthly and "interval_months" not in data  # as it always was
@@ -150,23 +151,21 @@ LEDGER = [{"_id": "fe_1", "created_at": "2026-01-01T00:00:00.000Z"},
           {"_id": "fe_3", "created_at": "2027-02-10T02:00:00.000Z"}]  # registered in February
 
 
-def test_the_kpi_of_a_month_inside_a_quarter_counts_the_quarters_checks_so_far():
+def test_a_quarter_is_counted_in_the_month_its_checks_are_due_by():
+    """A month before its cycle's last owes nothing of its own: January read 0 of every facility
+    for good when the quarter's checks were made in February (found by review)."""
     checked = {"2027-01": {"fe_1"}, "2027-02": {"fe_3"}, "2027-03": {"fe_2"}}
     end = lambda month: fire.cycle_end(month, RULES)  # noqa: E731  the end of the month
-    january = fire.kpi_cycles(["2027-01"], end("2027-01"), QUARTERLY)
-    assert january == [(["2027-01"], "2027-01-31T16:00:00.000Z")]
-    assert fire.completion(LEDGER, january, checked) == {"fire_ledger": 2, "fire_checked": 1}
-    february = fire.kpi_cycles(["2027-02"], end("2027-02"), QUARTERLY)
-    assert february == [(["2027-01", "2027-02"], "2027-02-28T16:00:00.000Z")]  # January's check counts
-    assert fire.completion(LEDGER, february, checked) == {"fire_ledger": 3, "fire_checked": 2}
+    for month in ("2027-01", "2027-02"):
+        assert fire.kpi_cycles([month], end(month), QUARTERLY) == []
+        assert fire.completion(LEDGER, [], checked) == {"fire_ledger": 0, "fire_checked": 0}
     march = fire.kpi_cycles(["2027-03"], end("2027-03"), QUARTERLY)
+    assert march == [(["2027-01", "2027-02", "2027-03"], "2027-03-31T16:00:00.000Z")]  # January's check counts
     assert fire.completion(LEDGER, march, checked) == {"fire_ledger": 3, "fire_checked": 3}
     quarter = fire.kpi_cycles(calendar.months_of("2027-Q1"), end("2027-03"), QUARTERLY)
-    assert quarter == [(["2027-01", "2027-02", "2027-03"], "2027-03-31T16:00:00.000Z")]  # one cycle, owed once
-    assert fire.completion(LEDGER, quarter, checked) == {"fire_ledger": 3, "fire_checked": 3}
-    # the quarter while February runs: its months begun so far, the ledger at the quarter's end
-    so_far = fire.kpi_cycles(["2027-01", "2027-02"], end("2027-03"), QUARTERLY)
-    assert fire.completion(LEDGER, so_far, {"2027-01": {"fe_1"}}) == {"fire_ledger": 3, "fire_checked": 1}
+    assert quarter == march  # one cycle, owed once
+    # the quarter while February runs: its checks are not due yet
+    assert fire.kpi_cycles(["2027-01", "2027-02"], end("2027-03"), QUARTERLY) == []
 
 
 def test_monthly_checks_give_the_kpi_month_by_month_as_before():
@@ -179,9 +178,11 @@ def test_monthly_checks_give_the_kpi_month_by_month_as_before():
     assert fire.completion(LEDGER, cycles, checked) == {"fire_ledger": 8, "fire_checked": 4}
 
 
-def test_a_cycle_that_outlasts_the_kpi_period_is_owed_at_the_periods_end():
+def test_a_cycle_that_outlasts_the_kpi_period_is_counted_in_the_period_of_its_last_month():
     two_monthly = {**RULES, "fire_check_interval_months": 2}
     cycles = fire.kpi_cycles(calendar.months_of("2027-Q1"), fire.cycle_end("2027-03", RULES), two_monthly)
-    # Jan-Feb whole; Mar-Apr up to March, owed by the end of March
-    assert cycles == [(["2027-01", "2027-02"], "2027-02-28T16:00:00.000Z"),
-                      (["2027-03"], "2027-03-31T16:00:00.000Z")]
+    assert cycles == [(["2027-01", "2027-02"], "2027-02-28T16:00:00.000Z")]  # March-April: the second quarter's
+    second = fire.kpi_cycles(calendar.months_of("2027-Q2"), fire.cycle_end("2027-06", RULES), two_monthly)
+    assert [months for months, _ in second] == [["2027-03", "2027-04"], ["2027-05", "2027-06"]]
+
+
