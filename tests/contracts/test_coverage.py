@@ -186,6 +186,9 @@ def test_every_settings_body_names_each_number_its_service_keeps():
             assert name in rules.MAXIMA, f"{service}.{name}: no maximum in rules.MAXIMA"
             assert (field["minimum"], field["maximum"]) == (getattr(rules, "MINIMA", {}).get(name, 1),
                                                             rules.MAXIMA[name]), f"{service}.{name}"
+            # and a number that takes only some values (the fire-check cycle) lists the same ones
+            assert field.get("enum") == (list(getattr(rules, "ALLOWED", {})[name])
+                                         if name in getattr(rules, "ALLOWED", {}) else None), f"{service}.{name}"
 
 
 def test_every_number_customer_service_keeps_has_a_maximum():

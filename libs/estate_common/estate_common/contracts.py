@@ -414,7 +414,7 @@ def _not_one_of(allowed, value):
     ``payment_reversed`` read "is not valid", its name being part of the list it quoted
     (``without_value``), and the list was cut at 200 characters. A value that is one allowed
     value without its ``<source>.`` is named with it."""
-    shown = [str(choice) for choice in allowed]
+    shown = [choice if isinstance(choice, str) else json.dumps(choice) for choice in allowed]  # null, not None
     near = [choice for choice in shown if isinstance(value, str) and value and choice.endswith("." + value)]
     if len(near) == 1:
         return f"the value is not one of the allowed values (did you mean {near[0]}?)"

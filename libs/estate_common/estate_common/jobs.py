@@ -124,8 +124,14 @@ def require_may_start(kind, caller):
 
 
 def public(job):
-    """The job as ``common.json#/$defs/job`` shows it."""
-    return {"id": job["_id"], **{name: job.get(name) for name in PUBLIC_FIELDS}}
+    """The job as ``common.json#/$defs/job`` shows it; a filter a service added for itself
+    (``_``-named: a technician's ``_technician``) is not shown in its ``params``."""
+    shown = {"id": job["_id"], **{name: job.get(name) for name in PUBLIC_FIELDS}}
+    filters = (shown.get("params") or {}).get("filters")
+    if isinstance(filters, dict) and any(name.startswith("_") for name in filters):
+        shown["params"] = {**shown["params"], "filters": {name: value for name, value in filters.items()
+                                                          if not name.startswith("_")}}
+    return shown
 
 
 class Progress:

@@ -93,7 +93,7 @@ def check(data, today=None):
 def under_way(application):
     """Whether an application is still under way: a renovation until it is accepted, rejected or
     withdrawn; a move-in or move-out while under review (approved, it has moved its household)."""
-    if application["status"] in ("accepted", "rejected", "withdrawn"):
+    if not TRANSITIONS[application["status"]]:  # accepted, rejected, withdrawn: nothing follows
         return False
     return application["kind"] == "renovation" or application["status"] == "under_review"
 
