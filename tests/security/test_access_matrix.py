@@ -168,6 +168,9 @@ class World:
                                                  "events": ["archive.household_created"]})["id"]
         household = self.post(f"{base}/households", {"building": "5", "unit": "1", "room": "1801", "area_m2": 89.37,
                                                      "owner": {"name": "陈小明", "phone": flows.PHONE}})["id"]
+        # made here, early, so that customer-service has its copy when its renovation is filed below
+        neighbour = self.post(f"{base}/households", {"building": "5", "unit": "1", "room": "1802", "area_m2": 90.5,
+                                                     "owner": {"name": "陈小红", "phone": flows.PHONE}})["id"]
         ids = {"estate_id": b, "household_id": household, "period": PERIOD, "incident_type": "flooding",
                "n": "1"}  # a rectification plan's first action
         ids["run_id"] = ids["job_id"] = self._billing_run(b)
@@ -191,7 +194,8 @@ class World:
         ids["inspection_id"] = self.post(f"{base}/inspections",
                                          self._sample("POST", "/api/v1/estates/{estate_id}/inspections", swaps))["id"]
         renovation = self._sample("POST", "/api/v1/estates/{estate_id}/applications", swaps)
-        self.post(f"{base}/applications", {**renovation, "structural_change": True})  # engineering reviews it
+        # engineering reviews it; the neighbour's (a household has one renovation under way)
+        self.post(f"{base}/applications", {**renovation, "household_id": neighbour, "structural_change": True})
         route = self.post(f"{base}/patrol-routes", self._sample("POST", "/api/v1/estates/{estate_id}/patrol-routes",
                                                                  swaps))["id"]
         swaps["proute_1"] = route
