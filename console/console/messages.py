@@ -1113,6 +1113,7 @@ _MESSAGES = {
     "action.fee_paid": ("费用已缴", "Fee paid"),
     "action.fees_paid": ("费用已缴清", "Fees paid"),
     "action.fees_reopened": ("费用重新待缴", "Fees due again"),
+    "action.household_step_refused": ("房屋状态变更被拒绝", "Household step refused by the archive"),
     "action.withdrawn": ("已撤回", "Withdrawn"),
     "action.action_done": ("已办理", "Done"),
     "action.lent": ("已借出", "Lent"),

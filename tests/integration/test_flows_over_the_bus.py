@@ -141,3 +141,25 @@ def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_depo
     # the paid management fee's money is the household's prepaid credit again
     shown = rpc("finance", "get_payment", {"estate_id": estate_id, "id": payment["id"]})
     assert shown["unapplied_cents"] == management["amount_cents"]
+
+
+def test_a_move_in_archive_refuses_shows_on_the_desks_application(system, rpc, eventually):
+    """The second move-in of a household: the desk approves it at once, archive's status table
+    refuses it (occupied already), and the application shows the refusal over the bus."""
+    estate_id, household_id = estate_with_household(rpc, eventually, "BJ-MI")
+
+    def move_in():
+        try:
+            return rpc("customer_service", "create_application", {"estate_id": estate_id, "data": {
+                "kind": "move_in", "household_id": household_id, "structural_change": False,
+                "description": "keys handed over"}})
+        except BusinessRuleViolation:
+            return None  # the household copy has not arrived yet
+    eventually(move_in)
+    eventually(lambda: rpc("archive", "get_household", {"estate_id": estate_id, "id": household_id})["status"]
+               == "occupied")
+    second = move_in()
+    assert second["status"] == "approved"
+    shown = eventually(lambda: rpc("customer_service", "get_application", {"estate_id": estate_id, "id": second["id"]})
+                       .get("household_step_refused"))
+    assert shown["step"] == "move_in"

@@ -232,6 +232,20 @@ def application_step(household, data, day, now, user, tz):
     return changes
 
 
+def step_refusal(estate_id, data, reason, now):
+    """What archive tells the desk of an application's step its table refused (a move-in of an
+    occupied unit): the desk's application said "approved" while the household stayed as it was,
+    and only archive's log knew (found by a probe). One per application and step (natural
+    ``_id``): a redelivered request tells nothing twice."""
+    stamp = clock.to_iso(now)
+    refusal = {"_id": ids.natural_id("hsr", estate_id, data["application_id"], data["step"]),
+               "estate_id": estate_id, "application_id": data["application_id"],
+               "household_id": data["household_id"], "step": data["step"], "reason": reason[:500],
+               "refused_at": stamp, "created_at": stamp}
+    event = {k: refusal[k] for k in ("application_id", "household_id", "step", "reason", "refused_at")}
+    return refusal, [("household_step_refused", {"id": refusal["_id"], **event})]
+
+
 # -- vacant-unit inspections (空置房巡检) --------------------------------------------------
 
 def new_inspection(inspection_id, household, data, now, user, tz):

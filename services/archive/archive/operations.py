@@ -202,8 +202,10 @@ def household_step_requested(db, outbox, event):
     the step applied once by ``occupants.application_step`` on the local day of ``at``, with
     ``household_updated`` (finance's copy bills by the status). A step the table refuses (a
     move-in of an occupied unit, a day before the last change, an unknown household) changes
-    nothing and is logged as a warning; the event is acknowledged, not dead-lettered (a retry
-    would be refused the same way: the steward corrects the status with ``…/status-changes``).
+    nothing, is logged as a warning and told to the desk (``household_step_refused``, once per
+    application and step: ``occupants.step_refusal``); the event is acknowledged, not
+    dead-lettered (a retry would be refused the same way: the steward corrects the status with
+    ``…/status-changes``).
     A lost race is not a refusal: it raises, and the event is redelivered."""
     data, estate_id = event["data"], event["estate_id"]
     refused = {}
@@ -229,6 +231,9 @@ def household_step_requested(db, outbox, event):
                     extra={"event_id": event["event_id"], "estate_id": estate_id,
                            "household_id": data["household_id"], "application_id": data["application_id"],
                            "step": data["step"], "reason": refused["why"]})
+        refusal = occupants.step_refusal(estate_id, data, refused["why"], clock.now())
+        _create(db, outbox, "step_refusals", estate_id, refusal[0]["_id"], lambda: refusal,
+                found=lambda stored: None)  # told once
 
 
 def list_occupants(db, estate_id, household_id, filters):

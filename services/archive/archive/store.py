@@ -40,6 +40,8 @@ INDEXES = {
     "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {})],
     # the batches of an estate's copies sent again (restatements.py): each carries its event out
     "restatements": [([("estate_id", 1)], {})],
+    # an application's household step the status table refused, told to the desk once
+    "step_refusals": [([("estate_id", 1), ("application_id", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,
     **custom_fields_store.INDEXES,
@@ -49,7 +51,7 @@ INDEXES = {
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
         "records": "archive record", "estates": "estate", "households": "household",
         "vacant_inspections": "vacant-unit inspection", "handovers": "takeover or handover",
-        "restatements": "restatement"}
+        "restatements": "restatement", "step_refusals": "refused household step"}
 
 
 def rules_for(db, estate_id, as_of=None):

@@ -202,6 +202,19 @@ def reviewed(application, review_event, household, rules):
     return Change({"status": status, "review": review, "charges": charges, "updated_at": at}, entries, events)
 
 
+def step_refused(application, refused_event):
+    """Archive refused the household step this application asked for (a move-in of an occupied
+    unit): the application keeps its status, which the desk decided, and shows the refusal
+    (``household_step_refused``, and a history entry) so that the steward corrects the
+    household's status, which archive keeps. The desk's record said "approved" while nothing
+    had moved, and only archive's log knew (found by a probe)."""
+    data, at = refused_event["data"], refused_event["occurred_at"]
+    refusal = {k: data[k] for k in ("step", "reason", "refused_at")}
+    return Change({"household_step_refused": refusal, "updated_at": at},
+                  [history_entry(at, refused_event.get("actor"), "household_step_refused",
+                                 f"{data['step']}: {data['reason']}"[:2000], refused_event["event_id"])])
+
+
 def settled(application, settled_event):
     """Finance settled the bill of one of the charges; when all are paid: fees_paid.
     None when it changes nothing (a redelivery, a charge paid already)."""

@@ -305,6 +305,12 @@ def renovation_reviewed(db, outbox, event):
                               rules)))
 
 
+def household_step_refused(db, outbox, event):
+    """``applications.step_refused``, once per event (``follow``)."""
+    follow(db, outbox, event, "applications", event["data"]["application_id"],
+           lambda application, refused: applications.step_refused(application, refused))
+
+
 def fee_standard_approved(db, event):
     """Keep finance's per-charge price of a renovation fee; the standards it ended end."""
     fee_prices.keep(db, event, applications.PRICED_BY_STANDARD)

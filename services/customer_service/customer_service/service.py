@@ -147,6 +147,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_renovation_reviewed(self, event):
         operations.renovation_reviewed(self.db, self.outbox, event)
 
+    @consumes("archive", "household_step_refused")
+    def on_household_step_refused(self, event):
+        operations.household_step_refused(self.db, self.outbox, event)
+
     @consumes("finance", "fee_standard_approved")
     def on_fee_standard_approved(self, event):
         operations.fee_standard_approved(self.db, event)

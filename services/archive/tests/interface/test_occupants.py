@@ -286,6 +286,13 @@ def test_a_step_the_table_refuses_is_logged_and_changes_nothing(archive, househo
                                                               ("app_x", "move_in")]
     assert people(archive, household)["status"] == "occupied"
     assert len(archive.outbox.of_type("household_updated")) == 1
+    # and each refusal is told to the desk, once (a second request for the same step tells nothing)
+    application_step(archive, household, "app_m2", "move_in", "2026-11-23T03:00:00Z")
+    told = archive.outbox.of_type("household_step_refused")
+    assert [(t["data"]["application_id"], t["data"]["step"]) for t in told] == [
+        ("app_m2", "move_in"), ("app_r1", "renovation_start"), ("app_x", "move_in")]
+    assert told[0]["data"]["reason"] and told[0]["data"]["household_id"] == household["id"]
+    assert "13912345678" not in str(told)
 
 
 def test_of_two_accepts_decided_at_once_the_second_loses(archive, household, monkeypatch):

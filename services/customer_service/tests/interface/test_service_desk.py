@@ -431,6 +431,26 @@ def test_a_plain_move_in_needs_no_review_nor_fees(desk):
     assert accepted["status"] == "accepted" and passed["data"]["deposit_charged"] is False
 
 
+def test_a_step_archive_refused_shows_on_the_application_once(desk):
+    """A move-in of an occupied unit said "approved" at the desk while archive refused to move the
+    household, which only archive's log knew (a probe)."""
+    application = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                         description="moving in on Saturday")
+    refused = event("archive", "household_step_refused", ESTATE, {
+        "id": "hsr_1", "application_id": application["id"], "household_id": "hh_1", "step": "move_in",
+        "reason": "a move_in is not a step from occupied", "refused_at": clock.now_iso()})
+    desk.on_household_step_refused(refused)
+    desk.on_household_step_refused(refused)  # redelivered
+    seen = shown(desk, application)
+    assert seen["status"] == "approved"  # the desk's decision stands; the household did not move
+    assert seen["household_step_refused"] == {"step": "move_in", "reason": "a move_in is not a step from occupied",
+                                              "refused_at": clock.now_iso()}
+    assert [h["action"] for h in seen["history"]].count("household_step_refused") == 1
+    desk.on_household_step_refused(event("archive", "household_step_refused", ESTATE, {
+        "id": "hsr_2", "application_id": "app_elsewhere", "household_id": "hh_1", "step": "move_in",
+        "reason": "x", "refused_at": clock.now_iso()}))  # not an application here: nothing
+
+
 def test_a_move_in_with_a_structural_change_moves_in_once_reviewed(desk):
     application = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=True,
                          description="a wall moved before moving in")
