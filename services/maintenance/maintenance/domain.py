@@ -296,8 +296,10 @@ def assign(order, technician, assignee, now, actor):
         # probe), unless the technician may no longer be given it (a review)
         _require_assignable(assignee)
         return {"technician": technician}, None
+    # _assignment_announced_at: its work_order_assigned goes out with it (assigned_events), so
+    # operations.announce_earlier_assignments leaves it alone
     changes, entry = _step(order, "assign", now, actor, f"to {technician}", technician=technician,
-                           assigned_at=clock.to_iso(now))
+                           assigned_at=clock.to_iso(now), _assignment_announced_at=clock.to_iso(now))
     _require_assignable(assignee)
     return changes, entry
 

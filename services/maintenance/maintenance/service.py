@@ -119,6 +119,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def open_scheduled_work_orders(self):
         self.schedule_plans(clock.now())
 
+    @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
+    def announce_assignments_made_before(self):
+        """``operations.announce_earlier_assignments``: once per estate, then a registry read."""
+        operations.announce_earlier_assignments(self.db, self.outbox, clock.now())
+
     def schedule_plans(self, now):
         """Open the orders of every plan due up to each estate's horizon (the timer's work,
         callable with any ``now``). Returns how many due dates were handled."""

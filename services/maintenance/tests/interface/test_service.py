@@ -378,6 +378,27 @@ def test_each_assignment_is_announced_once_with_its_technician(engineering):
     assert engineering.db.work_orders.find_one({"_id": order_id})["_outbox"] == []  # relayed with the write
 
 
+def test_orders_assigned_before_assignments_were_announced_are_announced_once(engineering):
+    """Their technicians lost the repairs they were working on at the desk, which learns who may
+    read a repair from work_order_assigned only (found by review): each estate's earlier
+    assignments are announced once; one announced with its assignment is not announced again."""
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 1, "timezone": "Asia/Shanghai"}))
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    act(engineering, "assign_work_order", order_id, technician="chen")  # announced with its assignment
+    old_id = open_repair(engineering, request_id="sr_2")
+    engineering.db.work_orders.update_one({"_id": old_id}, {"$set": {"technician": "liu", "status": "assigned"}})
+    before = len(engineering.outbox.of_type("work_order_assigned"))
+    assert engineering.announce_assignments_made_before() is None
+    announced = engineering.outbox.of_type("work_order_assigned")[before:]
+    assert [(e["data"]["id"], e["data"]["technician"], e["data"]["request_id"]) for e in announced] == [
+        (old_id, "liu", "sr_2")]
+    engineering.announce_assignments_made_before()  # the estate is done: nothing again
+    assert len(engineering.outbox.of_type("work_order_assigned")) == before + 1
+
+
 def test_a_technician_works_only_the_orders_assigned_to_him(engineering):
     """Another's order is not his to take over, appoint, start, quote, complete or hand back (its
     occupant is shown to its own technician only); a manager steps in on any."""
