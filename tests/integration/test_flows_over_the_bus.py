@@ -18,6 +18,17 @@ def estate_with_household(rpc, eventually, code="BJ-01"):
     return estate["id"], household["id"]
 
 
+def file_application(rpc, eventually, estate_id, household_id, kind, description):
+    """File an application as soon as customer-service holds its copy of the household."""
+    def attempt():
+        try:
+            return rpc("customer_service", "create_application", {"estate_id": estate_id, "data": {
+                "kind": kind, "household_id": household_id, "structural_change": False, "description": description}})
+        except BusinessRuleViolation:
+            return None  # the household copy has not arrived yet
+    return eventually(attempt)
+
+
 def register_repair(rpc, eventually, estate_id, household_id):
     """Register a repair as soon as customer-service holds its copy of the household."""
     def attempt():
@@ -98,16 +109,8 @@ def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_depo
     neighbour = rpc("archive", "create_household", {"estate_id": estate_id, "data": {  # one renovation under way each
         "building": "7", "unit": "2", "room": "603", "area_m2": 98.0, "owner": OWNER}})["id"]
 
-    def apply(household):
-        def attempt():
-            try:
-                return rpc("customer_service", "create_application", {"estate_id": estate_id, "data": {
-                    "kind": "renovation", "household_id": household, "structural_change": False,
-                    "description": "new kitchen"}})
-            except BusinessRuleViolation:
-                return None  # the household copy has not arrived yet
-        return attempt
-    under_review, billed = eventually(apply(neighbour)), eventually(apply(household_id))
+    under_review, billed = (file_application(rpc, eventually, estate_id, household, "renovation", "new kitchen")
+                            for household in (neighbour, household_id))
     reviews = {"estate_id": estate_id}
     eventually(lambda: len(rpc("maintenance", "list_renovation_reviews", reviews)["items"]) == 2)
     review_of = {r["application_id"]: r["id"] for r in rpc("maintenance", "list_renovation_reviews", reviews)["items"]}
@@ -148,17 +151,10 @@ def test_a_move_in_archive_refuses_shows_on_the_desks_application(system, rpc, e
     refuses it (occupied already), and the application shows the refusal over the bus."""
     estate_id, household_id = estate_with_household(rpc, eventually, "BJ-MI")
 
-    def move_in():
-        try:
-            return rpc("customer_service", "create_application", {"estate_id": estate_id, "data": {
-                "kind": "move_in", "household_id": household_id, "structural_change": False,
-                "description": "keys handed over"}})
-        except BusinessRuleViolation:
-            return None  # the household copy has not arrived yet
-    eventually(move_in)
+    file_application(rpc, eventually, estate_id, household_id, "move_in", "keys handed over")
     eventually(lambda: rpc("archive", "get_household", {"estate_id": estate_id, "id": household_id})["status"]
                == "occupied")
-    second = move_in()
+    second = file_application(rpc, eventually, estate_id, household_id, "move_in", "keys handed over again")
     assert second["status"] == "approved"
     shown = eventually(lambda: rpc("customer_service", "get_application", {"estate_id": estate_id, "id": second["id"]})
                        .get("household_step_refused"))
