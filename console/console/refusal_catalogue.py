@@ -101,6 +101,10 @@ ZH = {
         '不是此列表中的有效位置',
     'send the body without a Content-Encoding: none is accepted':
         '请求体请勿压缩或编码（不接受 Content-Encoding）',
+    'a password holds at least 5 different characters':
+        '密码至少包含 5 个不同的字符',
+    'has fewer than 5 different characters':
+        '不同的字符少于 5 个',
     'the body is not valid JSON':
         '请求体不是有效的 JSON',
     'is not valid JSON':

@@ -8,7 +8,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import api_keys, idempotency, limits, login_guard, policy, requests_in, store, users
+from . import api_keys, idempotency, limits, login_guard, passwords, policy, requests_in, store, users
 from .access import authorize_route
 from .parallel import Fanout
 
@@ -58,6 +58,7 @@ def register(app, services):
         caller = authorize_route()
         requests_in.refuse_unknown_query()
         body = _valid("UserCreate", requests_in.json_body())
+        passwords.refuse_weak(body["password"], "password")
         _check_estates_exist(caller, body["estate_ids"])
 
         def create(context):

@@ -2,6 +2,8 @@
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from estate_common.errors import InvalidInput, field_error
+
 PARAMETERS = profiles.RFC_9106_LOW_MEMORY
 _hasher = PasswordHasher.from_parameters(PARAMETERS)
 # Verified against when the user does not exist, so that a wrong username takes as long as a wrong password.
@@ -22,3 +24,15 @@ def verify(password_hash, password):
 def needs_rehash(password_hash):
     """A hash made with other parameters than ours (older, weaker) is replaced at the next sign-in."""
     return _hasher.check_needs_rehash(password_hash)
+
+
+# different characters a chosen password holds at least (its length, 12, is the contract's): an
+# account was made with "aaaaaaaaaaaa" (found by a probe), which a guess finds at once
+MIN_DISTINCT = 5
+
+
+def refuse_weak(password, field):
+    """400 naming ``field`` when a password set through the API repeats too few characters."""
+    if len(set(password)) < MIN_DISTINCT:
+        raise InvalidInput("a password holds at least 5 different characters",
+                           [field_error(field, "has fewer than 5 different characters")])

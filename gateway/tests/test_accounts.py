@@ -199,6 +199,13 @@ def test_a_wrong_current_password_is_422_and_changes_nothing(app, client, contra
     assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
 
 
+def test_a_new_password_of_too_few_different_characters_is_400_and_changes_nothing(app, client, contract, user):
+    username, token = user()
+    response = change_password(client, token, USER_PASSWORD, "zzzzzzzzzzzzzz")
+    contract.problem(response, 400, "invalid_input", fields=["new_password"], app=app)
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200  # tokens stand: nothing changed
+
+
 def test_guessing_the_current_password_meets_the_sign_in_s_limits(app, client, contract, user):
     """A stolen token is no way round the sign-in's lock: each wrong current password is a
     failed sign-in of the user from that address (40 guesses were all answered 422 before)."""

@@ -123,6 +123,17 @@ def test_missing_user_field_is_400(app, client, contract, admin_token, unique, m
     contract.problem(post_user(client, admin_token, body), 400, "invalid_input", fields=[missing], app=app)
 
 
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "abababababab", "1212343412123434"])
+def test_a_password_of_fewer_than_five_different_characters_is_refused(app, client, contract, admin_token, unique,
+                                                                       password):
+    """An account was made with "aaaaaaaaaaaa" (a probe): twelve characters, found at once."""
+    body = new_user(unique("weak"), password=password)
+    response = post_user(client, admin_token, body)
+    problem = contract.problem(response, 400, "invalid_input", fields=["password"], app=app)
+    assert problem["errors"][0]["message"] == "has fewer than 5 different characters"
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": body["username"]}) is None
+
+
 def test_a_password_of_exactly_twelve_characters_is_enough(client, admin_token, unique):
     response = post_user(client, admin_token, new_user(unique("min"), password="twelve-chars"))
     assert response.status_code == 201
