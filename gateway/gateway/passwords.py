@@ -2,7 +2,7 @@
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from estate_common.errors import InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, field_error
 
 PARAMETERS = profiles.RFC_9106_LOW_MEMORY
 _hasher = PasswordHasher.from_parameters(PARAMETERS)
@@ -32,7 +32,8 @@ MIN_DISTINCT = 5
 
 
 def refuse_weak(password, field):
-    """400 naming ``field`` when a password set through the API repeats too few characters."""
+    """422 naming ``field`` when a password set through the API repeats too few characters (a
+    rule beyond the contract's length, as "must differ from the current one" is)."""
     if len(set(password)) < MIN_DISTINCT:
-        raise InvalidInput("a password holds at least 5 different characters",
+        raise BusinessRuleViolation("a password holds at least 5 different characters",
                            [field_error(field, "has fewer than 5 different characters")])

@@ -199,10 +199,10 @@ def test_a_wrong_current_password_is_422_and_changes_nothing(app, client, contra
     assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
 
 
-def test_a_new_password_of_too_few_different_characters_is_400_and_changes_nothing(app, client, contract, user):
+def test_a_new_password_of_too_few_different_characters_is_422_and_changes_nothing(app, client, contract, user):
     username, token = user()
     response = change_password(client, token, USER_PASSWORD, "zzzzzzzzzzzzzz")
-    contract.problem(response, 400, "invalid_input", fields=["new_password"], app=app)
+    contract.problem(response, 422, "business_rule", fields=["new_password"], app=app)
     assert client.get(PROTECTED, headers=bearer(token)).status_code == 200  # tokens stand: nothing changed
 
 

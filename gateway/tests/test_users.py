@@ -129,7 +129,7 @@ def test_a_password_of_fewer_than_five_different_characters_is_refused(app, clie
     """An account was made with "aaaaaaaaaaaa" (a probe): twelve characters, found at once."""
     body = new_user(unique("weak"), password=password)
     response = post_user(client, admin_token, body)
-    problem = contract.problem(response, 400, "invalid_input", fields=["password"], app=app)
+    problem = contract.problem(response, 422, "business_rule", fields=["password"], app=app)
     assert problem["errors"][0]["message"] == "has fewer than 5 different characters"
     assert app.extensions["estate_ops"].db.users.find_one({"_id": body["username"]}) is None
 
