@@ -58,7 +58,7 @@ def before_the_estate(block, names, since, end, timezone):
     run bills months before the estate was registered, and their collection is real."""
     if since is None or end > since:
         return block
-    day = calendar.local(clock.parse_iso(since), timezone).date().isoformat()
+    day = calendar.day_of(clock.parse_iso(since), timezone)
     return block | {name: {**block[name], "numerator": 0, "denominator": 0, "value": None,
                            "note": f"the estate was registered on {day}, after this period"}
                     for name in names if name in block and not block[name]["numerator"]}

@@ -96,8 +96,9 @@ def readable_filters(caller, filters):
     ones one of his work orders comes from (``TECHNICIAN_FILTER``: maintenance's
     ``work_order_assigned`` named him, ``repairs.technician_update``). Any technician read every
     repair, the owner's description and all (found by a probe); an export held every kind for a
-    technician (found by review). A repair assigned before that event existed names no
-    technician: only the desk reads it here (its technician still reads his work order)."""
+    technician (found by review). A repair assigned before that event existed names its
+    technician once maintenance has announced its earlier assignments
+    (``announce_earlier_assignments``, as it starts); until then only the desk reads it here."""
     kinds = kinds_read_by(caller)
     if kinds is None:
         return filters

@@ -147,8 +147,8 @@ def cycle_months(period, rules):
 
 
 def cycle_so_far(period, rules):
-    """The months of the cycle ``period`` is in up to ``period``: those whose checks count for
-    that month's figure (``kpi_cycles``) and its list of what is unchecked."""
+    """The months of the cycle ``period`` is in up to ``period``: those whose checks take a
+    facility off that month's list of what is unchecked (``?unchecked_in=``)."""
     return [month for month in cycle_months(period, rules) if month <= period]
 
 
@@ -181,16 +181,16 @@ def owed_by(equipment, month_end):
     return equipment["created_at"] < month_end and (retired_at is None or retired_at >= month_end)
 
 
-def kpi_cycles(months, period_end, rules):
+def kpi_cycles(months, rules):
     """What fire-check completion counts over a KPI period: ``months``, its local months begun
-    by now, in order; ``period_end``, its end (UTC). One ``(the cycle's months, owed_by ISO)``
-    per cycle whose last month is one of ``months``: a cycle is counted in the period that holds
-    the month its checks are due by, the ledger read at the earlier of the cycle's end and the
-    period's. A month before its cycle's last owes nothing of its own: counted there, a
-    quarterly estate's January read 0 of every facility for good when the quarter's checks were
-    made in February (found by review). With monthly checks, each month with its own end."""
-    return [(cycle_months(month, rules), clock.to_iso(min(cycle_end(month, rules), period_end)))
-            for month in months if cycle_months(month, rules)[-1] == month]
+    by now, in order. One ``(the cycle's months, owed_by ISO)`` per cycle whose last month is one
+    of ``months``: a cycle is counted in the period that holds the month its checks are due by,
+    the ledger read at the cycle's end (within the period, as that month is). A month before its
+    cycle's last owes nothing of its own: counted there, a quarterly estate's January read 0 of
+    every facility for good when the quarter's checks were made in February (found by review).
+    With monthly checks, each month with its own end."""
+    return [(cycle, clock.to_iso(cycle_end(month, rules)))
+            for month in months for cycle in [cycle_months(month, rules)] if cycle[-1] == month]
 
 
 def completion(ledger, cycles, checked):

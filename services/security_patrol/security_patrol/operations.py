@@ -504,7 +504,7 @@ def kpis(db, caller, period, estate_ids):
         # 0 of 2 checked on 2 December 2026, and a year's figure counted its months to come), by
         # the cycles those months touch (``fire.kpi_cycles``; monthly checks: month by month)
         months = [month for month in calendar.months_of(period) if localtime.month_window(month, rules)[0] <= now]
-        cycles = fire.kpi_cycles(months, end, rules)
+        cycles = fire.kpi_cycles(months, rules)
         facts = store.kpi_facts(db, estate_id, sorted({m for checked, _ in cycles for m in checked}),
                                 start_iso, end_iso)
         facts |= fire.completion(facts["fire_equipment"], cycles, facts["fire_checked_by_month"])

@@ -155,22 +155,21 @@ def test_a_quarter_is_counted_in_the_month_its_checks_are_due_by():
     """A month before its cycle's last owes nothing of its own: January read 0 of every facility
     for good when the quarter's checks were made in February (found by review)."""
     checked = {"2027-01": {"fe_1"}, "2027-02": {"fe_3"}, "2027-03": {"fe_2"}}
-    end = lambda month: fire.cycle_end(month, RULES)  # noqa: E731  the end of the month
     for month in ("2027-01", "2027-02"):
-        assert fire.kpi_cycles([month], end(month), QUARTERLY) == []
+        assert fire.kpi_cycles([month], QUARTERLY) == []
         assert fire.completion(LEDGER, [], checked) == {"fire_ledger": 0, "fire_checked": 0}
-    march = fire.kpi_cycles(["2027-03"], end("2027-03"), QUARTERLY)
+    march = fire.kpi_cycles(["2027-03"], QUARTERLY)
     assert march == [(["2027-01", "2027-02", "2027-03"], "2027-03-31T16:00:00.000Z")]  # January's check counts
     assert fire.completion(LEDGER, march, checked) == {"fire_ledger": 3, "fire_checked": 3}
-    quarter = fire.kpi_cycles(calendar.months_of("2027-Q1"), end("2027-03"), QUARTERLY)
+    quarter = fire.kpi_cycles(calendar.months_of("2027-Q1"), QUARTERLY)
     assert quarter == march  # one cycle, owed once
     # the quarter while February runs: its checks are not due yet
-    assert fire.kpi_cycles(["2027-01", "2027-02"], end("2027-03"), QUARTERLY) == []
+    assert fire.kpi_cycles(["2027-01", "2027-02"], QUARTERLY) == []
 
 
 def test_monthly_checks_give_the_kpi_month_by_month_as_before():
     checked = {"2027-01": {"fe_1"}, "2027-02": {"fe_1", "fe_3"}, "2027-03": {"fe_2"}}
-    cycles = fire.kpi_cycles(calendar.months_of("2027-Q1"), fire.cycle_end("2027-03", RULES), RULES)
+    cycles = fire.kpi_cycles(calendar.months_of("2027-Q1"), RULES)
     assert [months for months, _ in cycles] == [["2027-01"], ["2027-02"], ["2027-03"]]
     assert [owed for _, owed in cycles] == ["2027-01-31T16:00:00.000Z", "2027-02-28T16:00:00.000Z",
                                             "2027-03-31T16:00:00.000Z"]
@@ -180,9 +179,9 @@ def test_monthly_checks_give_the_kpi_month_by_month_as_before():
 
 def test_a_cycle_that_outlasts_the_kpi_period_is_counted_in_the_period_of_its_last_month():
     two_monthly = {**RULES, "fire_check_interval_months": 2}
-    cycles = fire.kpi_cycles(calendar.months_of("2027-Q1"), fire.cycle_end("2027-03", RULES), two_monthly)
+    cycles = fire.kpi_cycles(calendar.months_of("2027-Q1"), two_monthly)
     assert cycles == [(["2027-01", "2027-02"], "2027-02-28T16:00:00.000Z")]  # March-April: the second quarter's
-    second = fire.kpi_cycles(calendar.months_of("2027-Q2"), fire.cycle_end("2027-06", RULES), two_monthly)
+    second = fire.kpi_cycles(calendar.months_of("2027-Q2"), two_monthly)
     assert [months for months, _ in second] == [["2027-03", "2027-04"], ["2027-05", "2027-06"]]
 
 
