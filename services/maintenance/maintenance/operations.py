@@ -109,6 +109,26 @@ def _record_on_ledger(db, outbox, estate_id, order):
         add_record(db, outbox, estate_id, order["equipment_id"], ledger.record_from_order(order), order["completed_at"])
 
 
+def announce_earlier_assignments(db, outbox, now):
+    """Once per estate: ``work_order_assigned`` for each order assigned before assignments were
+    announced. customer-service lets a technician read only the repairs his orders come from,
+    and knew of no assignment made before: their technicians lost the repairs they were working
+    on (found by review). Each order is marked as it is announced, and the estate's copy once
+    its orders are, so a later sweep reads nothing more of it; an order announced twice (two
+    replicas at once) changes nothing at the desk, which keeps a set of technicians. Returns how
+    many."""
+    announced = 0
+    for estate_id in store.estates_to_announce_assignments(db):
+        for order in store.assigned_orders(db, estate_id):
+            _change(db, outbox, "work_orders", estate_id, order["_id"], lambda current: Change(
+                {"_assignment_announced_at": clock.to_iso(now)}, [], domain.assigned_events(
+                    current, {"assigned_at": current.get("assigned_at") or current["updated_at"]})))
+            announced += 1
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        store.mark_assignments_announced(db, estate_id)
+    return announced
+
+
 # -- where work orders come from: one order per source -------------------------------------
 
 def open_order(db, outbox, order_id, estate_id, created, build, tz):
@@ -165,25 +185,6 @@ def open_from_incident(db, outbox, event):
 
 
 # -- preventive plans ------------------------------------------------------------------------
-
-def announce_earlier_assignments(db, outbox, now):
-    """Once per estate: ``work_order_assigned`` for each order assigned before assignments were
-    announced. customer-service lets a technician read only the repairs his orders come from,
-    and knew of no assignment made before: their technicians lost the repairs they were working
-    on (found by review). The estate's copy is marked when its orders are announced, so a later
-    sweep reads nothing more of it; an order announced twice (a crash between, two replicas)
-    changes nothing at the desk, which keeps a set of technicians. Returns how many."""
-    announced = 0
-    for estate_id in store.estates_to_announce_assignments(db):
-        for order in store.assigned_orders(db, estate_id):
-            _change(db, outbox, "work_orders", estate_id, order["_id"], lambda current: Change(
-                {"_assignment_announced_at": clock.to_iso(now)}, [], domain.assigned_events(
-                    current, {"assigned_at": current.get("assigned_at") or current["updated_at"]})))
-            announced += 1
-            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
-        store.mark_assignments_announced(db, estate_id)
-    return announced
-
 
 def schedule_plans(db, outbox, now):
     """Open the orders of every plan due up to each estate's horizon. Returns how many due

@@ -101,6 +101,24 @@ def orders_completed_in(db, estate_id, start, end):
                                      "completed_at": {"$gte": start, "$lt": end}}))
 
 
+def estates_to_announce_assignments(db):
+    """The estates whose orders assigned before ``work_order_assigned`` existed are not announced
+    yet (the registry: ``operations.announce_earlier_assignments`` marks each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({"_assignments_announced": None}, {"estate_id": 1}))
+
+
+def assigned_orders(db, estate_id):
+    """The estate's orders with a technician that come from a request, whose assignment was not
+    announced (made before ``work_order_assigned`` existed)."""
+    return list(db.work_orders.find({"estate_id": estate_id, "technician": {"$nin": [None]},
+                                     "request_id": {"$nin": [None]}, "_assignment_announced_at": None},
+                                    {"_id": 1}))
+
+
+def mark_assignments_announced(db, estate_id):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_assignments_announced": True}})
+
+
 # -- equipment ledger -----------------------------------------------------------------
 
 def list_equipment(db, estate_id, filters, limit, cursor):
@@ -176,24 +194,6 @@ def list_reviews(db, estate_id, filters, limit, cursor):
 
 
 # -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
-
-def estates_to_announce_assignments(db):
-    """The estates whose orders assigned before ``work_order_assigned`` existed are not announced
-    yet (the registry: ``operations.announce_earlier_assignments`` marks each)."""
-    return sorted(doc["estate_id"] for doc in db.estates.find({"_assignments_announced": None}, {"estate_id": 1}))
-
-
-def assigned_orders(db, estate_id):
-    """The estate's orders with a technician that come from a request, whose assignment was not
-    announced (made before ``work_order_assigned`` existed)."""
-    return list(db.work_orders.find({"estate_id": estate_id, "technician": {"$nin": [None]},
-                                     "request_id": {"$nin": [None]}, "_assignment_announced_at": None},
-                                    {"_id": 1}))
-
-
-def mark_assignments_announced(db, estate_id):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_assignments_announced": True}})
-
 
 def estate_ids(db):
     """Every estate this service holds a copy of (the registry: the closed-count timer visits each)."""
