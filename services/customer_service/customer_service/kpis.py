@@ -19,7 +19,8 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - surveys_year_to_date 满意度调查: the surveys of the period's year answered by its end ÷
   ``surveys_per_year`` (DOMAIN.md: at least once a year per estate, per service line)
 - survey_lines_year_to_date: the estate's ``surveyed_service_lines`` that the year's surveys so far
-  asked about and got a score for (``store.surveys_of_year``) ``surveys_per_year`` times ÷ those lines; the note names the lines still owed
+  asked about and got a score for (``store.surveys_of_year``) ``surveys_per_year`` times ÷ those
+  lines; the note names the lines still owed
 
 What is still within its deadline at the time of asking (a complaint due later this month not yet
 replied, one registered today not yet verified, a completion whose return visit may still come)
