@@ -1228,7 +1228,8 @@ FRAGMENTS = {
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",
     "borrow request": "借阅申请", "archive check plan": "档案检查计划", "archive check": "档案检查",
     "archive record": "档案记录", "estate": "小区", "household": "房屋", "vacant-unit inspection": "空置房巡检",
-    "takeover or handover": "接管验收或交房", "restatement": "重发副本", "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
+    "takeover or handover": "接管验收或交房", "restatement": "重发副本",
+    "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
     # what a state machine refuses for (``transitions.next_status``'s subject)
     "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",

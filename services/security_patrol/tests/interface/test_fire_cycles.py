@@ -141,7 +141,8 @@ def test_a_quarter_whose_first_month_had_its_monthly_notice_has_its_own(patrol):
     clock.freeze(clock.parse_iso("2027-04-03T02:00:00Z"))
     assert patrol.sweep_fire_checks(clock.now()) == 3  # the first quarter, unchecked too
     assert patrol.sweep_fire_checks(clock.now()) == 0
-    notices = [(e["data"]["period"], e["data"].get("interval_months")) for e in patrol.outbox.of_type("fire_check_overdue")]
+    notices = [(e["data"]["period"], e["data"].get("interval_months"))
+               for e in patrol.outbox.of_type("fire_check_overdue")]
     assert sorted(set(notices), key=str) == [("2027-01", 3), ("2027-01", None)]
 
 
