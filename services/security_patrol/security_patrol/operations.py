@@ -159,8 +159,8 @@ def create_fire_equipment(db, caller, estate_id, data):
 
 def list_fire_equipment(db, estate_id, filters, limit, cursor):
     """With ``unchecked_in`` a month: the facilities in the ledger at its end without a check in
-    its cycle up to it (``fire.cycle_months``; monthly checks: in the month), as the month's KPI
-    counts them."""
+    its cycle up to it (``fire.cycle_so_far``; monthly checks: in the month). The KPI counts a
+    cycle in its last month only (``fire.kpi_cycles``): this list says what is left to check."""
     filters = dict(filters)
     period = filters.pop("unchecked_in", None)
     months = month_end = None
