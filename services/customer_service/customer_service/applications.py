@@ -98,6 +98,16 @@ def under_way(application):
     return application["kind"] == "renovation" or application["status"] == "under_review"
 
 
+def marked(application, change):
+    """``change`` with the application's ``_under_way`` mark following the status it leaves. The
+    store holds one marked application of a kind per household (a unique index), so that two
+    filed at the same moment, each reading none under way, cannot both be taken. Applications
+    from before the mark have none and are refused by the read alone."""
+    if change is not None and "_under_way" in application and "status" in change.set:
+        change.set["_under_way"] = under_way(application | change.set)
+    return change
+
+
 def refuse_a_second(open_ids):
     """409 when the household has an application of the kind under way (``open_ids``): two
     renovations under review at once were both taken, and each would have been billed its fees
@@ -135,6 +145,7 @@ def new_application(application_id, estate_id, data, now, user):
                     else history_entry(at, user, "approved", "no structural change: no engineering review needed")],
         "_rev": 0,
     }
+    application["_under_way"] = under_way(application)
     events = ([("renovation_review_requested", review_event_data(application))] if review
               else household_step(application, "approved", at))
     return application, events

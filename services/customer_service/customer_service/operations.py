@@ -190,7 +190,11 @@ def create_application(db, outbox, caller, estate_id, data):
         return applications.new_application(application_id, estate_id, data, now, caller.user)
 
     application_id = caller.created_id("app", estate_id)
-    return public(_announced.create(db, outbox, "applications", estate_id, application_id, new))
+    for _ in range(2):  # another taken between the read and the write: decided again on it (409)
+        created = _announced.create(db, outbox, "applications", estate_id, application_id, new)
+        if created is not None:
+            return public(created)
+    raise Conflict("another application of this kind was filed for the household at the same moment")
 
 
 # -- a caller's step on a document ---------------------------------------------------------
@@ -230,7 +234,14 @@ def step(db, outbox, caller, collection, estate_id, doc_id, step_, data):
 
 
 def step_on(db, outbox, collection, estate_id, doc_id, decide):
-    return public(_announced.change(db, outbox, collection, estate_id, doc_id, decide))
+    return public(_announced.change(db, outbox, collection, estate_id, doc_id, _marking(collection, decide)))
+
+
+def _marking(collection, decide):
+    """An application's steps keep its under-way mark (``applications.marked``)."""
+    if collection != "applications":
+        return decide
+    return lambda doc, *event: applications.marked(doc, decide(doc, *event))
 
 
 def record_return_visit(db, outbox, caller, estate_id, request_id, data):
@@ -268,7 +279,7 @@ def mark_overdue(db, outbox):
 
 def follow(db, outbox, event, collection, doc_id, decide):
     """Apply what an event means to one of our documents, once (redeliveries change nothing)."""
-    _announced.follow(db, outbox, collection, event, doc_id, decide)
+    _announced.follow(db, outbox, collection, event, doc_id, _marking(collection, decide))
 
 
 def work_order_created(db, outbox, event):

@@ -40,7 +40,14 @@ INDEXES = {
     "keys": [(PAGED, {})],
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {})],
-    "applications": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1)], {})],
+    "applications": [
+        (PAGED, {}),
+        ([("estate_id", 1), ("household_id", 1), ("kind", 1)], {}),
+        # one application of a kind under way per household, two filed at once included
+        # (``applications.marked``)
+        ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("_under_way", 1)],
+         {"unique": True, "partialFilterExpression": {"_under_way": True}}),
+    ],
     common_store.FEE_PRICES: common_store.FEE_PRICES_INDEXES,  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
     "owner_contacts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {})],

@@ -302,6 +302,56 @@ def test_a_household_has_one_renovation_under_way_and_its_works_start_today_or_l
     assert desk.db.applications.count_documents({}) == 4
 
 
+def test_two_renovations_filed_at_the_same_moment_are_one_taken_and_one_refused(desk, monkeypatch):
+    """Both desks read no renovation under way: the store's index lets the first in, and the
+    second, decided again on what the first wrote, is the 409 (both had been taken)."""
+    from customer_service import store
+    read = store.applications_of
+    calls = []
+
+    def late_to_see(db, estate_id, household_id, kind):  # each desk reads before the other writes
+        calls.append(kind)
+        return read(db, estate_id, household_id, kind) if len(calls) == 3 else []
+
+    monkeypatch.setattr(store, "applications_of", late_to_see)
+    first = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                   description="new floor")
+    with pytest.raises(Conflict) as refused:
+        create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+               description="new floor")
+    assert first["id"] in refused.value.detail and len(calls) == 3
+    assert desk.db.applications.count_documents({"household_id": "hh_1"}) == 1
+
+
+@pytest.mark.parametrize("ending", ["withdrawn", "rejected", "accepted"])
+def test_an_application_that_ended_makes_room_for_the_next_of_its_kind(desk, monkeypatch, ending):
+    """The under-way mark follows the status, so the index refuses no renovation after one ended
+    however it ended, and a move-in approved at once holds no mark."""
+    first = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                   description="new floor")
+    if ending == "withdrawn":
+        act("withdraw_application", desk, first, reason="the owner gave it up")
+    elif ending == "rejected":
+        desk.on_renovation_reviewed(reviewed(first, "rejected"))
+    else:
+        desk.on_renovation_reviewed(reviewed(first))
+        for charge in shown(desk, first)["charges"]:
+            desk.on_bill_settled(settled(first, charge, f"bill_{charge['item']}"))
+        act("start_works", desk, first)
+        act("record_acceptance", desk, first, customer_service_by="Zhang", maintenance_by="Li", passed=True)
+    assert shown(desk, first)["status"] == ending
+    from customer_service import store
+    monkeypatch.setattr(store, "applications_of", lambda *_: [])  # the index alone decides
+    again = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                   description="new floor after all")
+    assert again["status"] == "under_review"
+    marks = {a["_id"]: a["_under_way"] for a in desk.db.applications.find({})}
+    assert marks == {first["id"]: False, again["id"]: True}
+    moved_in = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                      description="keys handed over")
+    assert moved_in["status"] == "approved" and desk.db.applications.find_one({"_id": moved_in["id"]})["_under_way"] is False
+
+
 def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=True,
                          description="open the kitchen wall", works_from="2026-12-01", works_to="2027-01-31")
