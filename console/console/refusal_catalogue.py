@@ -718,6 +718,8 @@ ZH = {
         '其 {0} 的轮次已有人在巡：请在该轮次上打卡',
     'another round took this slot at the same moment; start again':
         '另一轮巡逻同时占用了这一轮次，请重新开始',
+    'the visitor left already, at {0}':
+        '该访客已于 {0} 离开',
     'another application of this kind was filed for the household at the same moment':
         '该户同时提交了另一份同类申请',
     "checkpoint {0} is not on this round's route":

@@ -49,6 +49,7 @@ SAMPLE_BODIES = {
     "record_vehicle_entry": {"plate": "沪A12345"},
     "record_vehicle_exit": {"plate": "沪A12345"},
     "register_visitor": {"name": "Wang Wu", "visiting_household_id": "hh_1", "purpose": "family visit"},
+    "record_visitor_departure": {"notes": "left by the east gate"},
     "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
     # archive
     "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},
@@ -77,7 +78,7 @@ SAMPLE_FILTERS = {
     "visiting_household_id": "hh_1", "shift": "night", "from": "2026-11-01", "to": "2026-11-30T23:59:59Z",
     "overdue": "true", "plan_id": "acp_1", "year": "2026", "item": "property_service", "journal": "cash",
     "day": "2026-11-23", "cashier": "cashier-a", "date": "2026-11-23",
-    "inspection_id": "insp_1", "checklist_id": "ckl_1", "target": "equipment",
+    "inspection_id": "insp_1", "checklist_id": "ckl_1", "target": "equipment", "on_site": "true",
 }
 WORK_ORDER_FILTERS = {"status": "pending"}  # work orders have their own statuses
 RPC_FILTERS = {

@@ -166,11 +166,14 @@ FRONT_DESK = (
              actions=(A("return", "reg.return", (NOTE,), ("out",)),), roles=menu.FRONT_DESK),
     Register("desk", "visitors", "menu.visitors", "visitors",
              (C("name", "reg.name"), C("phone", "admin.phone"), C("visiting_household_id", "reg.visiting", "household"),
-              C("purpose", "reg.purpose"), C("plate", "reg.plate"), C("arrived_at", "reg.arrived_at", "when")),
+              C("purpose", "reg.purpose"), C("plate", "reg.plate"), C("arrived_at", "reg.arrived_at", "when"),
+              C("departed_at", "reg.departed_at", "when")),
              fields=(F("name", "reg.name", required=True), F("phone", "admin.phone"),
                      F("visiting_household_id", "reg.visiting", "household", True),
                      F("purpose", "reg.purpose", required=True), F("plate", "reg.plate")),
-             filters=(F("visiting_household_id", "reg.visiting", "household"),), roles=menu.FRONT_DESK),
+             filters=(F("visiting_household_id", "reg.visiting", "household"),
+                      F("on_site", "reg.on_site", "choice", choices=("true",), group="flag")),
+             actions=(A("departure", "reg.departure", (NOTE,), (None,), "departed_at"),), roles=menu.FRONT_DESK),
     # the steward's monthly contact with each owner (每月联系) and the manager's visits (经理走访);
     # the KPI owner_contact_rate is on the KPI dashboard with the others
     Register("desk", "owner-contacts", "menu.owner_contacts", "owner-contacts",

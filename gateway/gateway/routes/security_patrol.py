@@ -77,7 +77,10 @@ ROUTES = [
     Route("GET", f"{ESTATE}/parking-sessions", SP, "list_parking_sessions", policy.SECURITY, paged=True,
           filters=("status", "plate")),
     Route("POST", f"{ESTATE}/visitors", SP, "register_visitor", GATE, status=201, body=True, idempotent=True),
-    Route("GET", f"{ESTATE}/visitors", SP, "list_visitors", GATE, paged=True, filters=("visiting_household_id",)),
+    Route("POST", f"{ESTATE}/visitors/<visitor_id>/departure", SP, "record_visitor_departure", GATE,
+          body=True, id_param="visitor_id"),
+    Route("GET", f"{ESTATE}/visitors", SP, "list_visitors", GATE, paged=True,
+          filters=("visiting_household_id", "on_site")),
     # the duty roster (排班): guards on posts by shift
     Route("POST", f"{ESTATE}/duty-roster", SP, "assign_duty", policy.SECURITY, status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/duty-roster/<assignment_id>/cancel", SP, "cancel_duty", policy.SECURITY,

@@ -161,12 +161,32 @@ def new_visitor(visitor_id, estate_id, data, now, actor):
         "purpose": data["purpose"].strip(),
         "arrived_at": stamp,
         "registered_by": actor,
+        "departed_at": None,
+        "departed_by": None,
         "created_at": stamp,
     }
     for optional in ("phone", "plate"):
         if data.get(optional):
             visitor[optional] = plate(data[optional]) if optional == "plate" else data[optional].strip()
     return visitor
+
+
+def departure(visitor, data, now, actor):
+    """离开: the visitor left the estate (the gate's night check reads who has not: ``on_site``).
+    409 once he left, naming when."""
+    if visitor.get("departed_at"):
+        raise Conflict(f"the visitor left already, at {visitor['departed_at']}")
+    changes = {"departed_at": clock.to_iso(now), "departed_by": actor}
+    notes = (data.get("notes") or "").strip()
+    if notes:
+        changes["departure_notes"] = notes
+    return changes
+
+
+# the list's ``on_site`` filter: still in the estate (no departure yet), or gone. A visitor
+# registered before departures were recorded has no ``departed_at``: whether he left is not
+# known, and he is listed under neither (the night check would read months of visitors).
+ON_SITE = {"true": {"departed_at": {"$exists": True, "$eq": None}}, "false": {"departed_at": {"$ne": None}}}
 
 
 def new_handover(handover_id, estate_id, data, now, actor):

@@ -390,6 +390,18 @@ def register_visitor(db, outbox, caller, estate_id, data):
         doc_id, estate_id, data, clock.now(), caller.user))
 
 
+def record_visitor_departure(db, outbox, caller, estate_id, visitor_id, data):
+    return public(_change(db, outbox, "visitors", estate_id, visitor_id, lambda visitor: Change(
+        gate.departure(visitor, data, clock.now(), caller.user))))
+
+
+def list_visitors(db, estate_id, filters, limit, cursor):
+    """``on_site``: who is still in the estate (``gate.ON_SITE``)."""
+    filters = dict(filters)
+    on_site = filters.pop("on_site", None)
+    return store.page(db, "visitors", estate_id, filters | gate.ON_SITE.get(on_site, {}), limit, cursor)
+
+
 def record_shift_handover(db, outbox, caller, estate_id, data):
     """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
     now, rules = clock.now(), store.rules_for(db, estate_id)

@@ -211,8 +211,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return operations.register_visitor(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def record_visitor_departure(self, payload):
+        return operations.record_visitor_departure(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                   payload["id"], payload.get("data") or {})
+
+    @rpc_method
     def list_visitors(self, payload):
-        return self._list("visitors", payload)
+        return operations.list_visitors(self.db, payload["estate_id"], payload.get("filters", {}),
+                                        payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def assign_duty(self, payload):

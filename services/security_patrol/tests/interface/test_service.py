@@ -940,6 +940,33 @@ def test_visitors_are_registered_for_known_households_and_never_logged(patrol, c
     assert "13712345678" not in str(patrol.outbox.published)
 
 
+def test_a_visitor_leaves_once_and_the_gate_lists_who_is_still_on_site(patrol):
+    """离开: the night check reads who has not left; a second departure is a 409 naming when."""
+    visitor = {"name": "孙小梅", "visiting_household_id": "hh_1201", "purpose": "delivery"}
+    staying, leaving = (patrol.register_visitor({"estate_id": ESTATE, "data": visitor}) for _ in range(2))
+    assert staying["departed_at"] is None and staying["departed_by"] is None
+
+    def on_site(value):
+        return [v["id"] for v in patrol.list_visitors({"estate_id": ESTATE, "filters": {"on_site": value}})["items"]]
+
+    assert sorted(on_site("true")) == sorted([staying["id"], leaving["id"]]) and on_site("false") == []
+    clock.advance(timedelta(hours=2))
+    left = patrol.record_visitor_departure({"estate_id": ESTATE, "id": leaving["id"],
+                                            "data": {"notes": " by the east gate "}})
+    assert left["departed_at"] == clock.now_iso() and left["departed_by"] == "zhao"
+    assert left["departure_notes"] == "by the east gate"
+    assert on_site("true") == [staying["id"]] and on_site("false") == [leaving["id"]]
+    with pytest.raises(Conflict) as again:
+        patrol.record_visitor_departure({"estate_id": ESTATE, "id": leaving["id"], "data": {}})
+    assert left["departed_at"] in again.value.detail
+    with pytest.raises(NotFound):
+        patrol.record_visitor_departure({"estate_id": ESTATE, "id": "visitor_unknown", "data": {}})
+    # registered before departures were recorded: whether he left is not known
+    patrol.db.visitors.update_one({"_id": staying["id"]}, {"$unset": {"departed_at": "", "departed_by": ""}})
+    assert on_site("true") == [] and on_site("false") == [leaving["id"]]
+    assert len(patrol.list_visitors({"estate_id": ESTATE})["items"]) == 2
+
+
 def test_shift_handovers_are_logged(patrol):
     patrol.record_shift_handover({"estate_id": ESTATE, "data": {
         "shift": "night", "post": "gate", "from_guard": "zhao", "to_guard": "qian", "notes": "barrier 2 sticks"}})
