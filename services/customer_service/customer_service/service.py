@@ -191,7 +191,9 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_notices(self, payload):
-        return self._list(payload, "notices")
+        return operations.page(self.db, "notices", payload["estate_id"],
+                               store.notice_filters(payload.get("filters") or {}), payload.get("limit"),
+                               payload.get("cursor"))
 
     # -- owner contacts: the steward's monthly contact, the manager's visits ------------------
     @rpc_method

@@ -9,7 +9,7 @@ decided again on what the winner wrote.
 from estate_common import (calendar, closed_counts, common_store, custom_fields, custom_fields_store, export_store,
                            jobs, numbering, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.text import address_spellings
+from estate_common.text import address_part, address_spellings
 
 from .domain import TECHNICIAN_FILTER
 from .rules import CHOICES, DEFAULTS, MAXIMA
@@ -128,6 +128,15 @@ def page(db, collection, estate_id, filters, limit, cursor):
 def list_filters(filters):
     """Query-string filters as stored values (they arrive as text: ``year=2026``)."""
     return {name: int(value) if name == "year" else value for name, value in filters.items()}
+
+
+def notice_filters(filters):
+    """``building``: the notices that building's residents see, its own and the estate's (a
+    building's list left out the estate-wide notices: a probe), typed as notices keep it."""
+    filters = dict(filters)
+    if filters.get("building"):
+        filters["building"] = {"$in": [address_part(filters["building"].strip()), None]}
+    return filters
 
 
 # -- service requests -------------------------------------------------------------
