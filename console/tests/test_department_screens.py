@@ -120,6 +120,14 @@ def test_a_borrow_request_is_approved_by_the_manager_not_the_archivist(client, f
     client.post("/archive/borrow-requests/br_1/approve", data={"csrf_token": csrf_of(client), "note": "3日内归还",
                                                                "due_back": "2026-11-26T18:00"})
     assert fake.calls[-1]["json"] == {"note": "3日内归还", "due_back": "2026-11-26T10:00:00Z"}
+    # the manager's own request is someone else's to approve (the API's 403); he may withdraw it
+    own = {**borrow, "requested_by": "mia"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [own], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_1", own)
+    for page in (client.get("/archive/borrow-requests"), client.get("/archive/borrow-requests/br_1")):
+        shown = page.get_data(as_text=True)
+        assert "/archive/borrow-requests/br_1/approve" not in shown
+        assert "/archive/borrow-requests/br_1/reject" in shown
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/check-plans", (201, {"id": "cp_1"}))
     client.post("/archive/check-plans", data={"csrf_token": csrf_of(client), "year": "2027",
                                               "planned_dates": "2027-03-01\n2027-09-01"})

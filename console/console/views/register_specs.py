@@ -44,10 +44,13 @@ class Action:
     opens: str = ""  # the endpoint (taking ``item_id``... as ``opens_param``) of what it made, shown next
     opens_param: str = "item_id"
     never: tuple = ()  # (field, value, statuses): not shown for a row with that value in those statuses
+    not_by: str = ""  # a field of the row naming the user who may not take the step (his own request)
 
-    def shown_for(self, item):
-        """Whether the row's state allows the step (the service would refuse it: a 409)."""
+    def shown_for(self, item, user=""):
+        """Whether the row's state allows the step (the service would refuse it: a 409), and the
+        user may take it on this row (a 403 for his own request)."""
         return ((not self.when or item.get(self.when_field) in self.when)
+                and not (self.not_by and user and item.get(self.not_by) == user)
                 and not any(item.get(field) == value and item.get(self.when_field) in states
                             for field, value, states in self.never))
 
@@ -350,7 +353,7 @@ ARCHIVE = (
                         group="status"), F("overdue", "reg.overdue", "choice", choices=("true",), group="flag")),
              # the approving manager may set the due back (within the estate's term; archive.borrowing)
              actions=(A("approve", "reg.approve", (F("note", "reg.notes"), F("due_back", "reg.due_back", "moment")),
-                        ("pending",)),
+                        ("pending",), not_by="requested_by"),
                       A("reject", "reg.reject", (F("note", "reg.notes"),), ("pending",)),
                       A("return", "reg.return", (F("note", "reg.notes"),), ("approved",))),
              roles=menu.STAFF, detail="archive.borrow_detail"),

@@ -21,6 +21,12 @@ TRANSITIONS = {
 }
 
 
+# the approval is someone else's: a manager who asked to borrow approved his own request, and
+# "needs the manager's approval" meant nothing (he may still withdraw it by rejecting it)
+SELF_APPROVAL = ("a borrowing is approved by someone other than the one who asked for it: another manager "
+                 "or the operator admin")
+
+
 def require_approver(roles):
     if not APPROVER_ROLES.intersection(roles):
         raise Forbidden("only the service-center manager approves viewing or borrowing archives")
@@ -135,6 +141,8 @@ def decide(request, action, note, now, actor, rules, given_due=None):
     in the note approved the requester's date, or the estate's 7 days (found by a probe of the
     console)."""
     status = next_status(request, action)
+    if status == "approved" and request["requested_by"] == actor:
+        raise Forbidden(SELF_APPROVAL)
     stamp = clock.to_iso(now)
     changes = {"status": status, "decided_by": actor, "decided_at": stamp, "updated_at": stamp}
     if status == "approved":

@@ -53,6 +53,16 @@ def test_a_request_waits_for_approval_and_is_due_back_by_kind():
     assert [h["action"] for h in approved["history"]] == ["requested", "approved"]
 
 
+def test_a_manager_s_own_request_is_approved_by_someone_else_and_may_be_withdrawn_by_him():
+    """"Needs the manager's approval" meant nothing when the manager asked (found by a probe)."""
+    own = request(roles=("manager",))  # asked by zhang
+    with pytest.raises(Forbidden) as refused:
+        borrowing.decide(own, "approve", "ok", NOW, "zhang", RULES)
+    assert "someone other than the one who asked" in refused.value.detail
+    assert apply(own, borrowing.decide(own, "approve", "ok", NOW, "wang", RULES))["status"] == "approved"
+    assert apply(own, borrowing.decide(own, "reject", "not needed", NOW, "zhang", RULES))["status"] == "rejected"
+
+
 def test_a_requested_due_date_is_kept_and_must_be_in_the_future():
     wanted = request(due_back="2026-11-29T00:00:00Z")
     wanted = apply(wanted, borrowing.decide(wanted, "approve", None, NOW, "wang", RULES))
