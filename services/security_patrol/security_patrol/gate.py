@@ -183,12 +183,6 @@ def departure(visitor, data, now, actor):
     return changes
 
 
-# the list's ``on_site`` filter: still in the estate (no departure yet), or gone. A visitor
-# registered before departures were recorded has no ``departed_at``: whether he left is not
-# known, and he is listed under neither (the night check would read months of visitors).
-ON_SITE = {"true": {"departed_at": {"$exists": True, "$eq": None}}, "false": {"departed_at": {"$ne": None}}}
-
-
 def new_handover(handover_id, estate_id, data, now, actor):
     if data["from_guard"].strip().lower() == data["to_guard"].strip().lower():
         raise BusinessRuleViolation("a shift is handed over to another guard",

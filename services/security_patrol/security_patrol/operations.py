@@ -396,10 +396,10 @@ def record_visitor_departure(db, outbox, caller, estate_id, visitor_id, data):
 
 
 def list_visitors(db, estate_id, filters, limit, cursor):
-    """``on_site``: who is still in the estate (``gate.ON_SITE``)."""
+    """``on_site``: who is still in the estate, or who left (``store.visitors_page``)."""
     filters = dict(filters)
     on_site = filters.pop("on_site", None)
-    return store.page(db, "visitors", estate_id, filters | gate.ON_SITE.get(on_site, {}), limit, cursor)
+    return store.visitors_page(db, estate_id, filters, {"true": True, "false": False}.get(on_site), limit, cursor)
 
 
 def record_shift_handover(db, outbox, caller, estate_id, data):

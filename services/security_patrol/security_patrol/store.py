@@ -35,7 +35,8 @@ INDEXES = {
     "fire_lane_checks": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
-    "visitors": [(PAGED, {})],
+    # the gate's night check: who has not left (``visitors_page``), in the list's order
+    "visitors": [(PAGED, {}), ([("estate_id", 1), ("departed_at", 1), ("created_at", 1), ("_id", 1)], {})],
     "shift_handovers": [(PAGED, {}), ([("estate_id", 1), ("roster_id", 1)], {})],
     "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
     **settings.INDEXES,
@@ -83,6 +84,16 @@ def insert_unique(db, collection, doc, message, field):
 
 def page(db, collection, estate_id, query, limit, cursor):
     return store.page(db[collection], {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def visitors_page(db, estate_id, filters, on_site, limit, cursor):
+    """A page of visitors; ``on_site`` True: still in the estate (no departure yet), False: gone,
+    None: either. A visitor registered before departures were recorded has no ``departed_at``:
+    whether he left is not known, and he is listed under neither (the night check would read
+    months of visitors)."""
+    if on_site is not None:
+        filters = filters | {"departed_at": {"$exists": True, "$eq": None} if on_site else {"$ne": None}}
+    return page(db, "visitors", estate_id, filters, limit, cursor)
 
 
 def all_of(db, collection, estate_id, query=None):
