@@ -3,6 +3,8 @@ routes, no token sent, the honeypot and the visitor's address passed on, field e
 the tracking page and its one rating, both languages."""
 import re
 
+import pytest
+
 from console.app import create_app
 
 from .conftest import GATEWAY, csrf_of, problem
@@ -26,14 +28,38 @@ def public_calls(fake, documented_routes):
     return fake.calls
 
 
-def test_the_form_is_phone_first_prefills_the_building_and_hides_the_honeypot(client, fake):
+ESTATE = {"code": "E1", "name": "绿城花园"}
+
+
+@pytest.fixture(autouse=True)
+def estate_e1(fake):
+    """E1 is an estate's code: its form is shown under its name."""
+    fake.on("GET", r"/api/v1/public/estates/E1", ESTATE)
+
+
+def last_post(fake):
+    return [call for call in fake.calls if call["method"] == "POST"][-1]
+
+
+def test_the_form_is_phone_first_prefills_the_building_and_hides_the_honeypot(client, fake, documented_routes):
     page = client.get("/portal/E1?building=3", headers={"Accept-Language": "zh-CN"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'name="viewport"' in html
     assert "业主自助报事" in html and 'value="3"' in html and 'name="website"' in html and 'class="hp"' in html
-    assert fake.calls == []  # nothing asked of the gateway to show the form
+    assert "绿城花园" in html  # the owner sees where the request goes
+    assert [c["path"] for c in public_calls(fake, documented_routes)] == ["/api/v1/public/estates/E1"]
     english = client.get("/portal/E1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Owner service portal" in english and "Phone" in english
+
+
+def test_a_link_of_no_estate_is_the_not_found_page_before_any_form(client, fake):
+    """The form was shown for a mistyped code, and only filing it met "unknown" (a probe)."""
+    for code in ("NOPE", "A_B"):  # no estate's, and of no estate's shape (the gateway's 404 and 400)
+        fake.on("GET", r"/api/v1/public/estates/A_B", problem(
+            400, "invalid input", "estate_code", "invalid_input", [{"field": "estate_code", "message": "does not match"}]))
+        page = client.get(f"/portal/{code}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 404 and "没有找到" in html and 'name="description"' not in html
 
 
 def test_filing_posts_the_documented_body_without_a_token_and_opens_the_tracking_page(client, fake,
@@ -84,7 +110,7 @@ def test_the_form_sends_its_own_idempotency_key_and_keeps_it_when_shown_again(cl
                                          [{"field": "contact_phone", "message": "is a required property"}]))
     refused = client.post("/portal/E1", data={**FORM, "idempotency_key": first, "csrf_token": csrf_of(client)})
     assert key_of(refused.get_data(as_text=True)) == first  # the same form, corrected, is still the same filing
-    assert fake.calls[-1]["headers"]["Idempotency-Key"] == first
+    assert last_post(fake)["headers"]["Idempotency-Key"] == first
 
 
 def test_a_filled_honeypot_is_passed_on_for_the_gateway_to_refuse(client, fake):
@@ -94,7 +120,7 @@ def test_a_filled_honeypot_is_passed_on_for_the_gateway_to_refuse(client, fake):
     answer = client.post("/portal/E1", data={**FORM, "website": "spam", "csrf_token": csrf_of(client)},
                          headers={"Accept-Language": "zh-CN"})
     assert answer.status_code == 400
-    assert fake.calls[-1]["json"]["website"] == "spam"
+    assert last_post(fake)["json"]["website"] == "spam"
     # a browser's autofill does this too: the owner is told in words and gets the form back, typed
     # as it was and with the hidden field empty (the refusal named 'website', a field nobody sees)
     html = answer.get_data(as_text=True)

@@ -61,7 +61,8 @@ PUBLIC_ROUTES = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>"), ("POST", "/api/v1/auth/token"),
     # the owner portal (routes/customer_service.py, public=True): rate limited, see public.py
-    ("POST", "/api/v1/public/estates/<estate_code>/requests"), ("GET", "/api/v1/public/requests/<tracking_code>"),
+    ("GET", "/api/v1/public/estates/<estate_code>"), ("POST", "/api/v1/public/estates/<estate_code>/requests"),
+    ("GET", "/api/v1/public/requests/<tracking_code>"),
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only
     ("GET", "/portal/<estate_code>"),  # the owner portal's page: sent on to the console's (portal_qr.py)

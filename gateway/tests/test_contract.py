@@ -14,6 +14,7 @@ OPENAPI = from_yaml.openapi
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.json", "get"),
                      ("/api/docs", "get"), ("/api/v1/auth/token", "post"),
+                     ("/api/v1/public/estates/{estate_code}", "get"),  # the portal form's heading
                      ("/api/v1/public/estates/{estate_code}/requests", "post"),
                      ("/api/v1/public/requests/{tracking_code}", "get"),
                      ("/api/v1/public/requests/{tracking_code}/rating", "post"),

@@ -36,8 +36,34 @@ def _code(text):
 
 @bp.get("/<estate_code>")
 def form(estate_code):
+    """The form under the estate's name; a link of no estate is the not-found page at once (the
+    form was shown, and only filing it met "unknown": found by a probe)."""
+    try:
+        estate = _estate(estate_code)
+    except ApiProblem as problem:
+        return _busy(problem)
+    if estate is None:
+        return render_template("portal/unknown.html"), 404
     values = {"kind": "repair", "building": request.args.get("building", "")[:20]}
-    return render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS)
+    return render_template("portal/form.html", estate_code=estate_code, estate=estate, values=values, kinds=KINDS)
+
+
+def _estate(estate_code):
+    """The estate a link names (``{code, name}``), or None: a code of no estate's shape names none."""
+    try:
+        return _public_api().get(f"/api/v1/public/estates/{_code(estate_code)}")
+    except ApiProblem as problem:
+        if problem.status in (400, 404):
+            return None
+        raise
+
+
+def _estate_shown(estate_code):
+    """The estate above a form shown again after a refusal; None (no name) when it cannot be read now."""
+    try:
+        return _estate(estate_code)
+    except ApiProblem:
+        return None
 
 
 @bp.post("/<estate_code>")
@@ -58,10 +84,11 @@ def file_request(estate_code):
         if "website" in problem.field_errors:
             # the honeypot, filled by a browser's autofill (a person cannot see it): the refusal
             # named a field the owner cannot find, in English; the form comes back without it
-            return render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
-                                   notice=i18n.translate("portal.hidden_field_filled"), key=key), problem.status
-        return _answer(render_template("portal/form.html", estate_code=estate_code, values=values, kinds=KINDS,
-                                       problem=problem, key=key), problem)
+            return render_template("portal/form.html", estate_code=estate_code, estate=_estate_shown(estate_code),
+                                   values=values, kinds=KINDS, notice=i18n.translate("portal.hidden_field_filled"),
+                                   key=key), problem.status
+        return _answer(render_template("portal/form.html", estate_code=estate_code, estate=_estate_shown(estate_code),
+                                       values=values, kinds=KINDS, problem=problem, key=key), problem)
     return redirect(url_for("portal.track", tracking_code=filed["tracking_code"], filed=1))
 
 

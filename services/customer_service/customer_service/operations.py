@@ -153,6 +153,10 @@ def _tracked(db, tracking_code):
     return estate_id, store.by_tracking_hash(db, estate_id, portal.tracking_hash(secret))
 
 
+def portal_estate(db, estate_code):
+    return portal.estate_view(store.estate(db, store.estate_id_by_code(db, estate_code)))
+
+
 def portal_track(db, tracking_code):
     estate_id, request_id = _tracked(db, tracking_code)
     return portal.tracking_view(store.get(db, "service_requests", estate_id, request_id),

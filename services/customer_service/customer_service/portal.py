@@ -217,6 +217,12 @@ def statuses(request):
     return steps
 
 
+def estate_view(estate):
+    """The estate a portal link names, as its form shows it: its name, so that an owner sees
+    where the request goes (a mistyped link showed the form, and filing met "unknown estate")."""
+    return {"code": estate["code"], "name": estate["name"]}
+
+
 def tracking_view(request, timezone):
     """``timezone``: the estate's, so that the portal page shows the times on the estate's clock
     (the filer has no account, and no chosen estate to take it from)."""

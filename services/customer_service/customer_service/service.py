@@ -104,6 +104,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.portal_create(self.db, self.outbox, self.caller, payload["estate_code"], payload["data"])
 
     @rpc_method
+    def portal_estate(self, payload):
+        return operations.portal_estate(self.db, payload["estate_code"])
+
+    @rpc_method
     def portal_track_request(self, payload):
         return operations.portal_track(self.db, payload["tracking_code"])
 

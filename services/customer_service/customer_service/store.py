@@ -80,6 +80,10 @@ def estate_since(db, estate_id):
     return estate and estate.get("created_at")
 
 
+def estate(db, estate_id):
+    return replica.get(db, "estate", estate_id, estate_id)
+
+
 def known_household(db, estate_id, household_id, field="data.household_id"):
     household = replica.get(db, "household", estate_id, household_id)
     if household is None:

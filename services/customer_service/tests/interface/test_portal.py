@@ -219,9 +219,19 @@ def test_a_tracking_code_is_read_in_any_case_and_its_times_move_only_with_its_st
     assert after == before and after["updated_at"] == after["history"][-1]["at"]
 
 
+def test_the_form_shows_the_estate_its_link_names_by_name_in_any_case(desk):
+    as_caller(desk, PORTAL)
+    estate = desk.portal_estate({"estate_code": "hz-01"})
+    assert estate["code"] == "HZ-01" and estate["name"] and set(estate) == {"code", "name"}
+
+
 def test_unknown_estate_codes_and_tracking_codes_are_404s_that_say_nothing(desk):
     with pytest.raises(NotFound) as unknown:
         filed_to(desk, "NOPE-1")
+    assert unknown.value.detail == "not found"
+    as_caller(desk, PORTAL)
+    with pytest.raises(NotFound) as unknown:
+        desk.portal_estate({"estate_code": "NOPE-1"})
     assert unknown.value.detail == "not found"
     with pytest.raises(NotFound):
         tracked(desk, "HZ-01." + "a" * 32)
