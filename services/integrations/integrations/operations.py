@@ -3,6 +3,7 @@
 import logging
 import random
 import time
+from datetime import timedelta
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
@@ -100,9 +101,16 @@ def rotate_webhook_secret(db, outbox, caller, estate_id, webhook_id, data):
 
 
 def delete_webhook(db, estate_id, webhook_id):
+    """Its pending deliveries are given up at their next attempt ("the webhook was deleted"):
+    that attempt is brought forward to now, so that its list says so within a poll, not after a
+    backoff of hours (found by a probe). Those due within a lease are left as they are: one of
+    them may be on its way, and its attempt is recorded as it ends."""
     doc = store.get(db, "webhooks", estate_id, webhook_id)
     if not store.delete_webhook(db, estate_id, webhook_id):
         raise NotFound("no such webhook in this estate")
+    now = clock.now()
+    store.bring_forward_pending(db, estate_id, webhook_id, clock.to_iso(now),
+                                clock.to_iso(now + timedelta(seconds=LEASE_SECONDS)))
     return webhooks.subscription_view(doc)
 
 

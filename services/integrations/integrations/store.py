@@ -49,6 +49,12 @@ def delete_webhook(db, estate_id, webhook_id):
     return db.webhooks.delete_one({"_id": webhook_id, "estate_id": estate_id}).deleted_count == 1
 
 
+def bring_forward_pending(db, estate_id, webhook_id, now_iso, after_iso):
+    """The webhook's pending deliveries due after ``after_iso`` made due at ``now_iso``."""
+    db.deliveries.update_many({"estate_id": estate_id, "webhook_id": webhook_id, "status": "pending",
+                               "next_attempt_at": {"$gt": after_iso}}, {"$set": {"next_attempt_at": now_iso}})
+
+
 def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
     return store.page(db.deliveries, {"estate_id": estate_id, "webhook_id": webhook_id, **filters}, limit, cursor)
 

@@ -644,6 +644,27 @@ def test_a_service_that_is_stopping_starts_no_delivery_and_ends_those_under_way(
     assert operations.deliver_due(svc.db, svc.outbox, send=send) == 4  # the next replica's run
 
 
+def test_a_deleted_webhooks_delivery_backing_off_for_hours_is_given_up_at_the_next_run(svc, private):
+    """Its list said "pending" until the backoff ended, hours later (found by a probe); one due
+    within a lease is left as it is, since its attempt may be on its way."""
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    for n in range(2):
+        svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}"))
+    later, soon = (clock.to_iso(clock.now() + ahead) for ahead in (timedelta(hours=3), timedelta(seconds=30)))
+    backing_off, on_its_way = sorted(d["_id"] for d in svc.db.deliveries.find({"webhook_id": hook["id"]}))
+    svc.db.deliveries.update_one({"_id": backing_off}, {"$set": {"next_attempt_at": later, "attempts": 5}})
+    svc.db.deliveries.update_one({"_id": on_its_way}, {"$set": {"next_attempt_at": soon}})
+    svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    assert svc.db.deliveries.find_one({"_id": on_its_way})["next_attempt_at"] == soon
+
+    def send(*args):
+        raise AssertionError("nothing is sent for a deleted webhook")
+    operations.deliver_due(svc.db, svc.outbox, send=send)
+    given_up = svc.db.deliveries.find_one({"_id": backing_off})
+    assert given_up["status"] == "failed" and given_up["last_error"] == "the webhook was deleted"
+    assert svc.db.deliveries.find_one({"_id": on_its_way})["status"] == "pending"
+
+
 def test_a_deleted_webhooks_deliveries_are_all_given_up_in_one_run(svc, private):
     hook = subscribe(svc, "http://127.0.0.1:9/hook")
     for n in range(3):
