@@ -1032,7 +1032,7 @@ _MESSAGES = {
     "note.from_plan": ("按保养计划生成", "scheduled by a maintenance plan"),
     "note.from_inspection": ("来自巡检，检查项 {item}", "from an inspection, item {item}"),
     # descriptions the services compose for what they open themselves (i18n.described)
-    "described.fire_defect": ("消防设施 {name}（{code}，{location}）：{period} 月度检查发现缺陷{notes}",
+    "described.fire_defect": ("消防设施 {name}（{code}，{location}）：{period} 检查发现缺陷{notes}",
                               "fire equipment {name} ({code}) at {location}: defect found in the {period} check{notes}"),
     "described.incident": ("突发事件 {number}（{type}），{location}：{description}",
                            "incident {number} ({type}) at {location}: {description}"),
@@ -1324,6 +1324,7 @@ _MESSAGES = {
     "reg.expected_minutes": ("预计用时（分钟）", "Takes (minutes)"),
     "reg.rounds": ("每班次数", "Rounds a shift"),
     "reg.interval_minutes": ("间隔（分钟）", "Every (minutes)"),
+    "reg.fire_cycle_months": ("检查周期（月，空为每月）", "Cycle (months; blank: monthly)"),
     "menu.fire_drills": ("消防演练", "Fire drills"),
     "menu.fire_lanes": ("消防通道", "Fire lanes"),
     "menu.duty_roster": ("排班", "Duty roster"),

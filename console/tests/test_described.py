@@ -10,9 +10,9 @@ from .conftest import ESTATE, sign_in
 
 FORMS = [
     ({"type": "fire_inspection"}, "fire equipment 消火栓1 (XF-01) at 地下车库B2: defect found in the 2026-11 check: 无水压",
-     "消防设施 消火栓1（XF-01，地下车库B2）：2026-11 月度检查发现缺陷：无水压"),
+     "消防设施 消火栓1（XF-01，地下车库B2）：2026-11 检查发现缺陷：无水压"),
     ({"type": "fire_inspection"}, "fire equipment 灭火器 (MH-3) at 3号楼大堂: defect found in the 2026-11 check",
-     "消防设施 灭火器（MH-3，3号楼大堂）：2026-11 月度检查发现缺陷"),
+     "消防设施 灭火器（MH-3，3号楼大堂）：2026-11 检查发现缺陷"),
     ({"type": "incident"}, "incident INC-2026-000001 (flooding) at B2 车库: 进水",
      "突发事件 INC-2026-000001（水浸），B2 车库：进水"),
     ({"type": "maintenance_plan"}, "periodic maintenance of 生活水泵 (PUMP-1), due 2026-12-01",

@@ -28,7 +28,7 @@ RECORDED_EVENTS = {
     ("finance", "reminder_sent"): "arrears_reminder",
     ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
     ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
-    ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its monthly check
+    ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its check of the cycle
     ("security_patrol", "patrol_round_missed"): "patrol_round",  # a planned round nobody walked through
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
     ("maintenance", "work_order_cancelled"): "work_order",
