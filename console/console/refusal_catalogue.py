@@ -105,6 +105,14 @@ ZH = {
         '密码至少包含 5 个不同的字符',
     'has fewer than 5 different characters':
         '不同的字符少于 5 个',
+    'the password is among the first a guess tries: choose another':
+        '该密码属于最先被猜到的一类，请另选',
+    'holds the username':
+        '含有用户名',
+    'is a common word or a run of the keyboard with digits or symbols around it':
+        '是常见单词或键盘上的连续按键，只在前后加了数字或符号',
+    'is a run of digits':
+        '是连续的数字',
     'the body is not valid JSON':
         '请求体不是有效的 JSON',
     'is not valid JSON':

@@ -58,7 +58,7 @@ def register(app, services):
         caller = authorize_route()
         requests_in.refuse_unknown_query()
         body = _valid("UserCreate", requests_in.json_body())
-        passwords.refuse_weak(body["password"], "password")
+        passwords.refuse_weak(body["password"], "password", body["username"])
         _check_estates_exist(caller, body["estate_ids"])
 
         def create(context):

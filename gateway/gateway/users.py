@@ -149,7 +149,7 @@ def change_password(db, cache, user_id, current_password, new_password):
     if new_password == current_password:
         raise BusinessRuleViolation("the new password must differ from the current one",
                                     [field_error("new_password", "is the current password")])
-    passwords.refuse_weak(new_password, "new_password")
+    passwords.refuse_weak(new_password, "new_password", user_id)
     # only over the password just checked: four changes sent at once with the same current
     # password were each answered 200, and only the last one's new password signed in (found by a
     # concurrency probe; the hash's slowness widened the gap)

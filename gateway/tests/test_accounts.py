@@ -206,6 +206,14 @@ def test_a_new_password_of_too_few_different_characters_is_422_and_changes_nothi
     assert client.get(PROTECTED, headers=bearer(token)).status_code == 200  # tokens stand: nothing changed
 
 
+def test_a_new_password_a_guess_tries_first_is_422_and_changes_nothing(app, client, contract, user):
+    username, token = user()
+    response = change_password(client, token, USER_PASSWORD, "qwerty-123456")
+    problem = contract.problem(response, 422, "business_rule", fields=["new_password"], app=app)
+    assert "a guess tries" in problem["detail"]
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
+
+
 def test_guessing_the_current_password_meets_the_sign_in_s_limits(app, client, contract, user):
     """A stolen token is no way round the sign-in's lock: each wrong current password is a
     failed sign-in of the user from that address (40 guesses were all answered 422 before)."""
@@ -275,7 +283,7 @@ def test_the_admin_changes_its_own_password(make_app, make_accounts):
     app = make_app()
     client = app.test_client()
     token = make_accounts(app).admin
-    assert change_password(client, token, ADMIN_PASSWORD, "the-admins-new-password").status_code == 200
+    assert change_password(client, token, ADMIN_PASSWORD, "the-boss-new-passphrase").status_code == 200
     assert client.post("/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 401
 
 

@@ -75,7 +75,7 @@ def test_no_account_may_take_the_owner_portals_name(app, client, contract, admin
     """The portal's anonymous filers carry the user name ``portal`` on the bus: an account of that
     name would replay their idempotency keys (an owner's complaint, phone and all) and sign their
     history entries."""
-    response = post_user(client, admin_token, new_user("portal", ["agent"], ["A"], "portal-password-9"))
+    response = post_user(client, admin_token, new_user("portal", ["agent"], ["A"], "desk-keeper-2026"))
     contract.problem(response, 409, "conflict", fields=["username"], app=app)
     assert app.extensions["estate_ops"].db.users.find_one({"_id": "portal"}) is None
 
@@ -131,6 +131,22 @@ def test_a_password_of_fewer_than_five_different_characters_is_refused(app, clie
     response = post_user(client, admin_token, body)
     problem = contract.problem(response, 422, "business_rule", fields=["password"], app=app)
     assert problem["errors"][0]["message"] == "has fewer than 5 different characters"
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": body["username"]}) is None
+
+
+@pytest.mark.parametrize("password, why", [
+    ("password1234", "a common word"), ("P@ssw0rd-2026", "a common word"), ("qwerty123456", "a common word"),
+    ("woaini131452", "a common word"), ("1q2w3e4r5t6y", "a run of the keyboard"),
+    ("abcdefghijkl", "a run of the keyboard"), ("123456789012", "a run of digits"),
+    ("{username}-2026", "holds the username")])
+def test_a_password_a_guess_tries_first_is_refused(app, client, contract, admin_token, unique, password, why):
+    """"password1234" passed the length and the five different characters (NIST SP 800-63B:
+    dictionary words, sequences, the account's own name)."""
+    body = new_user(unique("guess"))
+    body["password"] = password.format(username=body["username"])
+    problem = contract.problem(post_user(client, admin_token, body), 422, "business_rule", fields=["password"],
+                               app=app)
+    assert why in problem["errors"][0]["message"] and "a guess tries" in problem["detail"]
     assert app.extensions["estate_ops"].db.users.find_one({"_id": body["username"]}) is None
 
 
