@@ -879,6 +879,12 @@ def test_an_accountant_sets_a_fee_standard_and_a_manager_approves_it(client, fak
     assert "/fee-standards/fs_1/approve" in client.get("/accounts/fee-standards").get_data(as_text=True)
     client.post("/accounts/fee-standards/fs_1/approve", data={"csrf_token": csrf_of(client)})
     assert fake.calls[-1]["path"].endswith("/fee-standards/fs_1/approve") and fake.calls[-1]["json"] == {}
+    # a manager's own proposal is another's to approve (the API's 403); the operator admin's is his
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [{**standard, "created_by": "mia"}],
+                                                                 "next_cursor": None})
+    assert "/fee-standards/fs_1/approve" not in client.get("/accounts/fee-standards").get_data(as_text=True)
+    sign_in(client, fake, username="mia", roles=("operator_admin",))
+    assert "/fee-standards/fs_1/approve" in client.get("/accounts/fee-standards").get_data(as_text=True)
 
 
 def test_a_pending_standard_is_rejected_with_its_reason_and_shows_why(client, fake):

@@ -233,6 +233,15 @@ def _periodic_one_off(standard):
     return standard["item"] in CHARGE_ONLY_ITEMS and standard["cycle"] != PER_CHARGE
 
 
+def require_may_approve(standard, user, roles):
+    """A standard is approved by someone other than the one who proposed it: a manager approved
+    his own prices, and "approved standards only" meant nothing (found by a probe). The operator
+    admin, above the estates' managers, approves his own (an estate's standards at its takeover)."""
+    if standard.get("created_by") == user and "operator_admin" not in roles:
+        raise Forbidden("a fee standard is approved by someone other than the one who proposed it: another "
+                        "manager or the operator admin")
+
+
 def require_may_reject(standard, user, roles):
     """Management turns any pending standard down (as it approves); anyone else withdraws only
     one they proposed (any accountant could reject another's: found by review)."""

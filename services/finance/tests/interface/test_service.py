@@ -154,6 +154,25 @@ def test_a_pending_standard_is_rejected_with_its_reason_and_never_bills(finance)
         finance.reject_fee_standard({"estate_id": ESTATE, "id": in_force["id"], "data": {"reason": " "}})
 
 
+def test_a_standard_is_approved_by_someone_other_than_the_one_who_proposed_it(finance):
+    """A manager approved his own prices, and "approved standards only" meant nothing (a probe);
+    the operator admin approves his own (an estate's standards at its takeover)."""
+    acting(finance, MANAGER)
+    own = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "parking", "amount_cents": 30000, "cycle": "per_charge"}})
+    with pytest.raises(Forbidden) as refused:
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": own["id"]})
+    assert "someone other than the one who proposed it" in refused.value.detail
+    assert finance.db.fee_standards.find_one({"_id": own["id"]})["status"] == "pending"
+    acting(finance, staff("zhou", ["manager"], [ESTATE]))
+    assert finance.approve_fee_standard({"estate_id": ESTATE, "id": own["id"]})["approved_by"] == "zhou"
+    admin = staff("admin", ["operator_admin"], ["*"])
+    acting(finance, admin)
+    by_admin = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "renovation_deposit", "amount_cents": 200000, "cycle": "per_charge"}})
+    assert finance.approve_fee_standard({"estate_id": ESTATE, "id": by_admin["id"]})["status"] == "approved"
+
+
 def test_a_retried_create_with_the_same_key_finds_the_first_standard(finance):
     acting(finance, ACCOUNTANT, "std-1")
     body = {"estate_id": ESTATE, "data": {"item": "parking", "amount_cents": 30000, "cycle": "monthly",
