@@ -1,5 +1,8 @@
 """Role groups the services share (role names as in DOMAIN.md "Who uses it"; the gateway's own
-table of who may call which route is ``gateway.policy``)."""
+table of who may call which route is ``gateway.policy``), and the four-eyes rule of approvals."""
+from .errors import Forbidden
+
+OPERATOR_ADMIN = "operator_admin"
 
 # the service center's manager and the operator admin above every estate: they decide, approve and
 # step in where a department's own staff may not (settings, custom fields, another's work order...)
@@ -11,3 +14,12 @@ FRONT_DESK = MANAGEMENT | {"agent", "steward"}
 
 # accounts (财务): the accountant and the cashier, with management
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
+
+
+def require_another_approver(proposed_by, user, roles, refusal):
+    """Four eyes: what someone proposed is approved by someone else (403 ``refusal``): a manager
+    approved his own fee standards, fund uses and borrowings, and "needs approval" meant nothing
+    (found by a probe). The operator admin, above the estates' managers, approves his own (an
+    estate's set-up at its takeover, with no one above him)."""
+    if proposed_by is not None and proposed_by == user and OPERATOR_ADMIN not in roles:
+        raise Forbidden(refusal)

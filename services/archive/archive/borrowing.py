@@ -21,8 +21,8 @@ TRANSITIONS = {
 }
 
 
-# the approval is someone else's: a manager who asked to borrow approved his own request, and
-# "needs the manager's approval" meant nothing (he may still withdraw it by rejecting it)
+# four eyes: a manager who asked to borrow approved his own request (he may still withdraw it by
+# rejecting it)
 SELF_APPROVAL = ("a borrowing is approved by someone other than the one who asked for it: another manager "
                  "or the operator admin")
 
@@ -135,14 +135,15 @@ def created_action(request):
     return "borrow_authority_inspection" if request["authority_inspection"] else "borrow_requested"
 
 
-def decide(request, action, note, now, actor, rules, given_due=None):
-    """The changes and history entry of ``approve`` or ``reject``. An approving manager may set
+def decide(request, action, note, now, actor, rules, given_due=None, actor_roles=()):
+    """The changes and history entry of ``approve`` or ``reject``, an approval not by the one who
+    asked (four eyes, ``roles.require_another_approver``). An approving manager may set
     the due back (``given_due``, within the estate's term): one who wrote "back within 3 days"
     in the note approved the requester's date, or the estate's 7 days (found by a probe of the
     console)."""
     status = next_status(request, action)
-    if status == "approved" and request["requested_by"] == actor:
-        raise Forbidden(SELF_APPROVAL)
+    if status == "approved":
+        roles.require_another_approver(request["requested_by"], actor, actor_roles, SELF_APPROVAL)
     stamp = clock.to_iso(now)
     changes = {"status": status, "decided_by": actor, "decided_at": stamp, "updated_at": stamp}
     if status == "approved":

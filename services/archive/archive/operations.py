@@ -461,7 +461,7 @@ def decide_borrow_request(db, outbox, caller, estate_id, request_id, decision, d
     borrowing.require_approver(caller.roles)
     action = {"approve": "approved", "reject": "rejected"}[decision]
     return borrow_step(db, outbox, estate_id, request_id, action, lambda request, rules: borrowing.decide(
-        request, decision, data.get("note"), clock.now(), caller.user, rules, data.get("due_back")))
+        request, decision, data.get("note"), clock.now(), caller.user, rules, data.get("due_back"), caller.roles))
 
 
 def return_borrow_request(db, outbox, caller, estate_id, request_id, note):

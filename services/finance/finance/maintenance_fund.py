@@ -7,8 +7,8 @@ kept in a ledger of its own, apart from the estate's operating money.
 - **Deposits** (缴存): money in, from an owner's household, the developer or interest
   (``source``); posted at once; idempotent (Idempotency-Key).
 - **Uses** (使用): a repair of shared parts (``purpose``, optionally the work order) is
-  ``requested``, then ``approved`` by a manager or the operator admin (the seeds: "协助 ...
-  专项维修资金的筹集、使用与管理"; the owners' consent behind it is referenced in
+  ``requested``, then ``approved`` by a manager or the operator admin, not the one who asked
+  (the seeds: "协助 ... 专项维修资金的筹集、使用与管理"; the owners' consent behind it is referenced in
   ``consent_ref``) or ``rejected`` with a reason. Only approval takes the money, and never
   more than the balance (422): the fund is not overdrawn. Decided once (409 again).
 - **Statement** (对账单) of a month: the opening balance, the month's deposits and approved
@@ -19,7 +19,7 @@ kept in a ledger of its own, apart from the estate's operating money.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids, money
+from estate_common import clock, ids, money, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
@@ -94,12 +94,17 @@ def account_change(account, entry, now):
     return Change({"balance_cents": balance, "recent_entries": recent, "updated_at": clock.to_iso(now)})
 
 
-def decision(entry, decision_, data, now, rules, actor):
-    """The fields of a decided use (approval moves the balance first: see operations)."""
+def decision(entry, decision_, data, now, rules, actor, actor_roles=()):
+    """The fields of a decided use (approval moves the balance first: see operations); approved
+    by someone other than the one who asked for it (four eyes: the owners' money)."""
     if entry["kind"] != "use":
         raise Conflict("only a use is approved or rejected")
     if entry["status"] != "requested":
         raise Conflict(f"the use is {entry['status']} already")
+    if decision_ == "approve":
+        roles.require_another_approver(entry.get("requested_by"), actor, actor_roles, "a use of the fund is approved "
+                                       "by someone other than the one who asked for it: another manager or the "
+                                       "operator admin")
     fields = {"decided_by": actor, "decided_at": clock.to_iso(now)}
     if decision_ == "approve":
         return fields | {"status": "approved", "day": periods.day_of(now, rules),

@@ -875,7 +875,7 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     An approval stopped between its two writes is finished by approving again."""
     entry = store.get_fund_entry(db, estate_id, entry_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
-    fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user)
+    fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
     account = _fund_account(db, outbox, estate_id)
     if decision == "approve":
         account = store.change_fund_account(db, outbox, estate_id, account["_id"],

@@ -38,7 +38,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
-from estate_common.roles import MANAGEMENT
+from estate_common.roles import MANAGEMENT, require_another_approver
 
 from . import periods
 
@@ -234,12 +234,9 @@ def _periodic_one_off(standard):
 
 
 def require_may_approve(standard, user, roles):
-    """A standard is approved by someone other than the one who proposed it: a manager approved
-    his own prices, and "approved standards only" meant nothing (found by a probe). The operator
-    admin, above the estates' managers, approves his own (an estate's standards at its takeover)."""
-    if standard.get("created_by") == user and "operator_admin" not in roles:
-        raise Forbidden("a fee standard is approved by someone other than the one who proposed it: another "
-                        "manager or the operator admin")
+    """Four eyes (``roles.require_another_approver``): not the one who proposed it."""
+    require_another_approver(standard.get("created_by"), user, roles, "a fee standard is approved by someone other "
+                             "than the one who proposed it: another manager or the operator admin")
 
 
 def require_may_reject(standard, user, roles):

@@ -61,6 +61,10 @@ def test_a_manager_s_own_request_is_approved_by_someone_else_and_may_be_withdraw
     assert "someone other than the one who asked" in refused.value.detail
     assert apply(own, borrowing.decide(own, "approve", "ok", NOW, "wang", RULES))["status"] == "approved"
     assert apply(own, borrowing.decide(own, "reject", "not needed", NOW, "zhang", RULES))["status"] == "rejected"
+    # the operator admin, with no one above him, approves his own
+    admins = request(roles=("operator_admin",))
+    assert apply(admins, borrowing.decide(admins, "approve", None, NOW, "zhang", RULES,
+                                          actor_roles=["operator_admin"]))["status"] == "approved"
 
 
 def test_a_requested_due_date_is_kept_and_must_be_in_the_future():

@@ -1590,6 +1590,18 @@ def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(financ
     assert (december["opening_balance_cents"], december["closing_balance_cents"]) == (480000, 510000)
 
 
+def test_a_use_of_the_fund_is_approved_by_someone_other_than_the_one_who_asked(finance):
+    """The owners' money: a manager approved the use he had asked for (a probe's kind of finding)."""
+    fund_in(finance, 100000)
+    acting(finance, MANAGER)
+    asked = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 5000, "purpose": "lift rope"}})
+    with pytest.raises(Forbidden) as refused:
+        finance.approve_fund_use({"estate_id": ESTATE, "id": asked["id"], "data": {}})
+    assert "someone other than the one who asked" in refused.value.detail
+    acting(finance, staff("zhou", ["manager"], [ESTATE]))
+    assert finance.approve_fund_use({"estate_id": ESTATE, "id": asked["id"], "data": {}})["balance_after_cents"] == 95000
+
+
 def test_an_approval_stopped_half_way_is_finished_by_approving_again(finance, monkeypatch):
     fund_in(finance, 1000)
     use_ = fund_use(finance, 800)
