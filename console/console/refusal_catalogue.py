@@ -728,6 +728,8 @@ ZH = {
         '另一轮巡逻同时占用了这一轮次，请重新开始',
     'the visitor left already, at {0}':
         '该访客已于 {0} 离开',
+    "archive refused this application's household step: withdraw it":
+        '档案拒绝了本申请的房屋状态变更：请撤回本申请',
     'a borrowing is approved by someone other than the one who asked for it: another manager or the operator admin':
         '借阅须由申请人以外的人批准：另一位经理或运营管理员',
     'a fee standard is approved by someone other than the one who proposed it: another manager or the operator admin':

@@ -105,14 +105,18 @@ def test_an_application_offers_the_works_steps_its_status_allows(client, fake, h
     """Starting the works and the acceptance were offered on an application under review (found
     by review); a withdrawal (撤回) is offered until the works or a paid fee (fees_paid)."""
     sign_in(client, fake, roles=("agent",))
-    for kind, status, offered in (
+    for kind, status, offered, *rest in (
             ("renovation", "under_review", {"withdraw"}), ("renovation", "approved", {"start-works", "withdraw"}),
             ("renovation", "fees_requested", {"withdraw"}), ("renovation", "fees_paid", {"start-works", "withdraw"}),
             ("renovation", "works_started", {"acceptance"}), ("renovation", "withdrawn", set()),
             # an approved move-in has moved its household (archive): withdrawing it is a 409
-            ("move_in", "under_review", {"withdraw"}), ("move_in", "approved", {"start-works"})):
+            ("move_in", "under_review", {"withdraw"}), ("move_in", "approved", {"start-works"}),
+            # unless archive refused to move it: then withdrawn, not worked on (a probe)
+            ("move_in", "approved", {"withdraw"}, True)):
+        refused = {"household_step_refused": {"step": "move_in", "reason": "occupied",
+                                              "refused_at": "2026-11-23T02:00:00.000Z"}} if rest else {}
         fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications", {"items": [
-            {"id": "ap_1", "kind": kind, "household_id": "hh_1", "status": status, "description": "wall"}],
+            {"id": "ap_1", "kind": kind, "household_id": "hh_1", "status": status, "description": "wall", **refused}],
             "next_cursor": None})
         page = client.get("/desk/applications").get_data(as_text=True)
         shown = set(re.findall(r'action="/desk/applications/ap_1/([a-z-]+)"', page))

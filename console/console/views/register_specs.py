@@ -44,6 +44,8 @@ class Action:
     opens: str = ""  # the endpoint (taking ``item_id``... as ``opens_param``) of what it made, shown next
     opens_param: str = "item_id"
     never: tuple = ()  # (field, value, statuses): not shown for a row with that value in those statuses
+    unless: str = ""  # a field of the row that, set, lifts ``never``
+    hidden_by: str = ""  # a field of the row that, set, hides the step
     # a field of the row naming the user who may not take the step: his own request is another's to
     # approve, save the operator admin's (estate_common.roles.require_another_approver)
     not_by: str = ""
@@ -53,8 +55,10 @@ class Action:
         user may take it on this row (a 403 for his own request)."""
         return ((not self.when or item.get(self.when_field) in self.when)
                 and not (self.not_by and user and item.get(self.not_by) == user and "operator_admin" not in roles)
-                and not any(item.get(field) == value and item.get(self.when_field) in states
-                            for field, value, states in self.never))
+                and not (self.hidden_by and item.get(self.hidden_by))
+                and (bool(self.unless and item.get(self.unless))
+                     or not any(item.get(field) == value and item.get(self.when_field) in states
+                                for field, value, states in self.never)))
 
 
 @dataclass(frozen=True)
@@ -207,15 +211,18 @@ FRONT_DESK = (
              # each when its status allows (customer-service's ``applications.TRANSITIONS``): both
              # were offered on an application under review, a 409 (found by review)
              actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid"),
-                        never=(("kind", "move_out", ("approved",)),)),  # a move-out has no works (409)
+                        never=(("kind", "move_out", ("approved",)),),  # a move-out has no works (409)
+                        hidden_by="household_step_refused"),  # the household did not move: withdrawn, not worked
                       A("acceptance", "reg.acceptance", (
                           F("customer_service_by", "reg.customer_service_by", required=True),
                           F("maintenance_by", "reg.maintenance_by", required=True),
                           F("passed", "reg.passed", "bool", True), NOTE), when=("works_started",)),
-                      # before the works; an approved move-in or move-out has moved its household
+                      # before the works; an approved move-in or move-out has moved its household, unless
+                      # archive refused to move it
                       A("withdraw", "reg.withdraw", (F("reason", "reg.withdraw_reason", "textarea", True),),
                         when=("under_review", "approved", "fees_requested", "fees_paid"),
-                        never=(("kind", "move_in", ("approved",)), ("kind", "move_out", ("approved",))))),
+                        never=(("kind", "move_in", ("approved",)), ("kind", "move_out", ("approved",))),
+                        unless="household_step_refused")),
              roles=menu.FRONT_DESK, detail="desk.application_detail"),
 )
 

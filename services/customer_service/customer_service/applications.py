@@ -14,12 +14,13 @@ maintenance) and each fee withdrawn, paid or not (``charge_withdrawn``: finance 
 bill, gives the money on it back to its payments as the household's prepaid credit, and shows
 the deposit withdrawn). A fee paid while the withdrawal was on its way stays withdrawn here
 (finance gives that money back too). An approved move-in or move-out has moved its household
-(archive) and is not withdrawn.
+(archive) and is not withdrawn, unless archive refused to move it (``household_step_refused``):
+then it is withdrawn, and nothing else (its works, its acceptance) is taken.
 
 A move-out (退房) is approved at once (no works, no review, no fees here). The household's
 status is archive's (one transition table, ``archive/occupants.py``): each step of an
 application that moves it is announced as ``household_step_requested`` (``STEPS``) and archive
-applies it once (its refusal is archive's to log, never the desk's to undo).
+applies it once; its refusal comes back as ``household_step_refused`` on the application.
 """
 from decimal import Decimal
 
@@ -57,6 +58,20 @@ def household_step(application, status, at):
         return []
     return [("household_step_requested", {"application_id": application["_id"], "household_id":
                                           application["household_id"], "step": step, "at": at})]
+
+
+def step_refused_on_approval(application):
+    """Whether archive refused the household step this application's approval asked for (a
+    move-in of an occupied unit, a second move-in filed at the same moment): the household did not
+    move, so the application is withdrawn rather than worked on. A probe found one "approved" for
+    good: withdrawing it met "it has moved the household already", and its works could start."""
+    refused, step = application.get("household_step_refused"), STEPS.get((application["kind"], "approved"))
+    return bool(refused and step and refused["step"] == step)
+
+
+def _refuse_after_a_refused_step(application):
+    if step_refused_on_approval(application):
+        raise Conflict("archive refused this application's household step: withdraw it")
 
 
 def next_status(status, action):
@@ -276,7 +291,8 @@ def withdrawal(application, data, now, user):
     """撤回: the application is given up before its works start (409 after); its pending review
     is closed and its fees withdrawn, paid or not (finance gives paid money back)."""
     reason = data["reason"].strip()  # the contract's Text: not blank
-    if application["kind"] in ("move_in", "move_out") and application["status"] == "approved":
+    if application["kind"] in ("move_in", "move_out") and application["status"] == "approved" \
+            and not step_refused_on_approval(application):
         raise Conflict("an approved move-in or move-out has moved the household already (archive): it is not "
                        "withdrawn", [field_error("status", "is approved")])
     status = next_status(application["status"], "withdraw")
@@ -299,6 +315,7 @@ def charge_withdrawn_data(application, charge, reason):
 def start_works(application, data, now, user):
     if application["kind"] == "move_out":
         raise Conflict("a move-out (退房) has no works", [field_error("kind", "is move_out")])
+    _refuse_after_a_refused_step(application)
     status = next_status(application["status"], "start_works")
     at = clock.to_iso(now)
     return Change({"status": status, "works_started_at": at, "updated_at": at},
@@ -315,6 +332,7 @@ def acceptance(application, data, now, user):
     if data["customer_service_by"].strip().casefold() == data["maintenance_by"].strip().casefold():
         raise BusinessRuleViolation("a joint acceptance is signed by two people, one of each department",
                                     [field_error("data.maintenance_by", "is the customer-service signer too")])
+    _refuse_after_a_refused_step(application)
     status = next_status(application["status"], "accept" if data["passed"] else "fail_acceptance")
     at = clock.to_iso(now)
     inspection = {"at": at, "recorded_by": user, "customer_service_by": data["customer_service_by"].strip(),

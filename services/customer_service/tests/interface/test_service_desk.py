@@ -503,6 +503,28 @@ def test_a_step_archive_refused_shows_on_the_application_once(desk):
         "reason": "x", "refused_at": clock.now_iso()}))  # not an application here: nothing
 
 
+def test_a_move_in_archive_refused_is_withdrawn_and_takes_no_works(desk):
+    """It stayed "approved" for good: withdrawing it met "it has moved the household already", and
+    its works started and were accepted (a probe)."""
+    moved = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                   description="keys handed over")
+    with pytest.raises(Conflict):  # it moved the household: not withdrawn
+        act("withdraw_application", desk, moved, reason="by mistake")
+    act("start_works", desk, moved)  # a move-in's fitting-out, as before
+    not_moved = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=False,
+                       description="keys handed over")
+    desk.on_household_step_refused(event("archive", "household_step_refused", ESTATE, {
+        "id": "hsr_3", "application_id": not_moved["id"], "household_id": "hh_2", "step": "move_in",
+        "reason": "a household whose status is 'occupied' does not allow 'move_in'", "refused_at": clock.now_iso()}))
+    for step, data in (("start_works", {}), ("record_acceptance", {"customer_service_by": "Zhang",
+                                                                     "maintenance_by": "Li", "passed": True})):
+        with pytest.raises(Conflict) as refused:
+            act(step, desk, not_moved, **data)
+        assert "withdraw it" in refused.value.detail
+    withdrawn = act("withdraw_application", desk, not_moved, reason="the unit is occupied")
+    assert withdrawn["status"] == "withdrawn"
+
+
 def test_a_move_in_with_a_structural_change_moves_in_once_reviewed(desk):
     application = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=True,
                          description="a wall moved before moving in")
