@@ -218,6 +218,10 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("approved", r"no structural change: no engineering review needed", "note.no_review"),
     ("fee_paid", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
     ("fees_requested", r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
+    # archive's refusal of the household step, its sentence as a refusal (a probe read it in English)
+    ("household_step_refused", r"(?P<step>[a-z_]+): (?P<refusal>.*)", "note.step_refused", {"step": "step"}),
+    ("accepted acceptance_failed",
+     r"(?P<outcome_word>passed|failed): (?P<cs>.+) \(customer service\), (?P<mt>.+) \(maintenance\)", "note.acceptance"),
     # a work order's steps (maintenance)
     ("created", r"from service request (?P<number>\S+)", "note.from_request"),
     ("created", r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of",
@@ -245,6 +249,8 @@ _NOTE_PARTS = {  # a form's optional parts, each a message of its own when prese
     "problem": lambda value: translate("note.problem_found") if value else "",
     "charge": lambda value: translate(f"note.charge_{value.replace(' ', '_')}") if value else "",
     "outcome": lambda value: translate("note.outcome", outcome=value) if value else "",
+    "refusal": lambda value: refusal_text(value),
+    "outcome_word": lambda value: translate(f"note.{value}"),
 }
 
 

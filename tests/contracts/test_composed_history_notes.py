@@ -12,14 +12,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from flask import g
 
-from archive import borrowing
+from archive import borrowing, occupants
 from archive.rules import DEFAULTS as ARCHIVE_DEFAULTS
 from console import i18n
 from console.app import create_app
-from customer_service import complaints, handling, intake, portal, repairs
+from customer_service import applications, complaints, handling, intake, portal, repairs
 from customer_service import domain as desk_domain
 from customer_service.rules import DEFAULTS as DESK_DEFAULTS
 from estate_common.nameko.caller import Caller
+from estate_common.errors import Conflict
 from estate_common.testing import event, staff
 from maintenance import domain
 from maintenance.rules import DEFAULTS as ENGINEERING_DEFAULTS
@@ -142,8 +143,29 @@ def archive_entries():
     return borrowing.new_request("br_1", "est_1", data, subject, NOW, "wang", ["archivist"], rules)["history"]
 
 
-@pytest.mark.parametrize("composed", [desk_entries, engineering_entries, archive_entries],
-                         ids=["a request's steps", "a work order's steps", "a borrowing's steps"])
+def application_entries():
+    """A move-in archive refused (its sentence as archive writes it) and a renovation's joint
+    acceptance, failed then passed."""
+    data = {"kind": "move_in", "household_id": "hh_1", "structural_change": False, "description": "入住"}
+    move_in, _ = applications.new_application("app_1", "est_1", data, NOW, "zhang")
+    occupied = {"_id": "hh_1", "estate_id": "est_1", "status": "occupied", "status_history": []}
+    with pytest.raises(Conflict) as refused:
+        occupants.application_step(occupied, {"application_id": "app_1", "step": "move_in"}, "2026-11-23", NOW,
+                                   "zhang", "Asia/Shanghai")
+    move_in = step(move_in, applications.step_refused(move_in, event("archive", "household_step_refused", "est_1", {
+        "id": "hsr_1", "application_id": "app_1", "household_id": "hh_1", "step": "move_in",
+        "reason": refused.value.detail,
+        "refused_at": "2026-11-23T08:31:00.000Z"})))
+    renovation = {**move_in, "kind": "renovation", "status": "works_started", "charges": [], "history": []}
+    for passed in (False, True):
+        renovation = step(renovation, applications.acceptance(renovation, {
+            "customer_service_by": "张三", "maintenance_by": "李四", "passed": passed}, NOW, "zhang"))
+    return move_in["history"] + renovation["history"]
+
+
+@pytest.mark.parametrize("composed", [desk_entries, engineering_entries, archive_entries, application_entries],
+                         ids=["a request's steps", "a work order's steps", "a borrowing's steps",
+                              "an application's steps"])
 def test_a_composed_history_note_reads_in_chinese(composed):
     entries = [entry for entry in composed() if entry["note"]]
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})

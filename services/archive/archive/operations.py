@@ -216,7 +216,7 @@ def household_step_requested(db, outbox, event):
         try:
             changes = occupants.application_step(household, data, day, clock.now(), event.get("actor"), tz)
         except (Conflict, BusinessRuleViolation) as error:
-            refused["why"] = str(error)
+            refused["why"] = error.detail  # the sentence, not the exception's tuple (a probe read it raw)
             return None
         if changes is None:
             return None
@@ -225,7 +225,7 @@ def household_step_requested(db, outbox, event):
     try:
         _change(db, outbox, "households", estate_id, data["household_id"], decide)
     except NotFound as error:
-        refused["why"] = str(error)
+        refused["why"] = error.detail
     if refused:
         log.warning("a household step from an application was refused",
                     extra={"event_id": event["event_id"], "estate_id": estate_id,
