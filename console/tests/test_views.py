@@ -676,9 +676,15 @@ def test_a_guard_checks_in_with_an_anomaly_and_finishes_the_round(client, fake, 
     assert page.count('name="checkpoint"') == 1  # the gate is done; only the garage is left
     # the gate's check-in: its time, late, and the anomaly reported there (found by review)
     assert "30 Nov 2026 22:31" in page and "Late" in page and "Anomaly reported: lamp out" in page
-    client.post("/security/rounds/pr_1/check-ins", data={"csrf_token": csrf_of(client), "checkpoint": "B",
-                                                         "anomaly": "door forced", "emergency": "on"})
-    assert fake.calls[-1]["json"] == {"checkpoint": "B", "anomaly": {"description": "door forced", "emergency": True}}
+    # the form's own key: a double tap made two check-ins and two work orders (found by a probe)
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
+    for _ in range(2):
+        client.post("/security/rounds/pr_1/check-ins", data={"csrf_token": csrf_of(client), "checkpoint": "B",
+                                                             "anomaly": "door forced", "emergency": "on",
+                                                             "idempotency_key": key})
+        assert fake.calls[-1]["json"] == {"checkpoint": "B", "anomaly": {"description": "door forced",
+                                                                         "emergency": True}}
+        assert fake.calls[-1]["headers"]["Idempotency-Key"] == key
     client.post("/security/rounds/pr_1/finish", data={"csrf_token": csrf_of(client), "confirm": "yes"})
     assert fake.calls[-1]["path"].endswith("/patrol-rounds/pr_1/finish")
     for call in fake.calls:

@@ -66,12 +66,15 @@ def round_detail(round_id):
 @bp.post("/rounds/<round_id>/check-ins")
 @estate_needed
 def check_in(round_id):
+    """Once per form shown (its ``idempotency_key``): a double tap on a patchy connection made two
+    check-ins and two work orders for one anomaly (found by a probe)."""
     back = url_for("security.round_detail", round_id=round_id)
     body = {"checkpoint": request.form.get("checkpoint", "")}
     anomaly = request.form.get("anomaly", "").strip()
     if anomaly:
         body["anomaly"] = {"description": anomaly, "emergency": request.form.get("emergency") == "on"}
-    return common.post_and_back(f"patrol-rounds/{round_id}/check-ins", body, back, "patrol.checked_in")
+    return common.post_and_back(f"patrol-rounds/{round_id}/check-ins", body, back, "patrol.checked_in",
+                                idempotency_key=request.form.get("idempotency_key") or None)
 
 
 @bp.post("/rounds/<round_id>/finish")
