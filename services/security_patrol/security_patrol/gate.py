@@ -16,20 +16,27 @@ import re
 import unicodedata
 
 from estate_common import clock, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 MINUTES_A_DAY = 24 * 60
 _PLATE_NOISE = re.compile(r"[\s·.\-]")
 
 
+def plate_key(text):
+    """沪A·12345, "沪a 12345", 沪A-12345 and 沪Ａ１２３４５ (typed full-width) are one plate: what
+    a plate is kept and looked up as (a list's filter takes any text: one of no plate finds none)."""
+    return _PLATE_NOISE.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
 def plate(text, field="data.plate"):
-    """沪A·12345, "沪a 12345", 沪A-12345 and 沪Ａ１２３４５ (typed full-width) are one plate. What
-    is left without the spaces, dots and hyphens is at least 2 characters: "..." was kept as an
-    empty plate, and every such vehicle then shared one parking session (found by a probe)."""
-    kept = _PLATE_NOISE.sub("", unicodedata.normalize("NFKC", text)).upper()
-    if len(kept) < 2:
-        raise InvalidInput("a plate has at least 2 letters or digits besides spaces, dots and hyphens",
-                           [field_error(field, "has fewer than 2 letters or digits")])
+    """A plate written (a pass, an entry, an exit, a visitor's car), as ``plate_key`` keeps it,
+    holding at least 2 letters or digits (any script's): "..." was kept as an empty plate, and
+    every such vehicle then shared one parking session, and "🚗🚗" or "##" opened sessions and
+    passes (found by probes). A 422: the contract's pattern cannot say "letters" in every script."""
+    kept = plate_key(text)
+    if sum(1 for character in kept if character.isalnum()) < 2:
+        raise BusinessRuleViolation("a plate has at least 2 letters or digits besides spaces, dots and hyphens",
+                                    [field_error(field, "has fewer than 2 letters or digits")])
     return kept
 
 

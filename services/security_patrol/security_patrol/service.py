@@ -192,7 +192,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_vehicle_passes(self, payload):
-        return self._list("vehicle_passes", payload, normalise={"plate": gate.plate})
+        return self._list("vehicle_passes", payload, normalise={"plate": gate.plate_key})
 
     @rpc_method
     def record_vehicle_entry(self, payload):
@@ -204,7 +204,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_parking_sessions(self, payload):
-        return self._list("parking_sessions", payload, normalise={"plate": gate.plate})
+        return self._list("parking_sessions", payload, normalise={"plate": gate.plate_key})
 
     @rpc_method
     def register_visitor(self, payload):

@@ -840,7 +840,7 @@ def test_a_plate_of_noise_alone_is_refused_and_nothing_is_written(patrol):
                   lambda: patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "- -", "kind": "visitor"}}),
                   lambda: patrol.register_visitor({"estate_id": ESTATE, "data": {
                       "name": "Li Si", "visiting_household_id": "hh_1201", "purpose": "visit", "plate": ".."}})):
-        with pytest.raises(InvalidInput) as refused:
+        with pytest.raises(BusinessRuleViolation) as refused:
             write()
         assert refused.value.errors[0]["field"] == "data.plate"
     assert [patrol.db[c].count_documents({}) for c in ("parking_sessions", "vehicle_passes", "visitors")] == [0, 0, 0]

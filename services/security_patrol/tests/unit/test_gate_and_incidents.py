@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from estate_common import contracts
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict
 from security_patrol import emergency_plans, gate, incidents
 from security_patrol.rules import DEFAULTS
 
@@ -17,10 +17,15 @@ def test_plates_are_one_however_they_are_typed(given):
     assert gate.plate(given) == "沪A12345"
 
 
-@pytest.mark.parametrize("given", ["...", "  ", "·· ", "A.", "- Ａ"])
+def test_a_list_filter_finds_a_plate_however_typed_and_refuses_none():
+    assert gate.plate_key("沪a·12345") == "沪A12345" and gate.plate_key("##") == "##"
+
+
+@pytest.mark.parametrize("given", ["...", "  ", "·· ", "A.", "- Ａ", "🚗🚗", "##", "!!", "__", "A#"])
 def test_a_plate_of_fewer_than_two_letters_or_digits_is_refused(given):
-    """"..." was kept as an empty plate, and every such vehicle shared one session (a probe)."""
-    with pytest.raises(InvalidInput) as refused:
+    """"..." was kept as an empty plate, and every such vehicle shared one session; "🚗🚗" and "##"
+    opened sessions and passes (probes)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
         gate.plate(given, "data.plate")
     assert refused.value.errors == [{"field": "data.plate", "message": "has fewer than 2 letters or digits"}]
 
