@@ -138,8 +138,9 @@ def notice_filters(filters):
     """``building``: the notices that building's residents see, its own and the estate's (a
     building's list left out the estate-wide notices: a probe), typed as notices keep it."""
     filters = dict(filters)
-    if filters.get("building"):
-        filters["building"] = {"$in": [address_part(filters["building"].strip()), None]}
+    building = filters.pop("building", "").strip()  # blank: no building asked (it found none: a probe)
+    if building:
+        filters["building"] = {"$in": [address_part(building), None]}
     return filters
 
 

@@ -189,6 +189,7 @@ def test_notices_go_to_the_estate_or_a_building(desk):
     wide = create("create_notice", desk, title="Lift service", body="Monday", building="３")
     assert wide["building"] == "3" and wide["id"] in listing("list_notices", desk, building="３")
     assert listing("list_notices", desk, building="1") == [everyone["id"]]
+    assert len(listing("list_notices", desk, building=" ")) == 3  # blank: every notice
 
 
 def test_a_key_is_lent_returned_and_released_and_illegal_steps_conflict(desk):
