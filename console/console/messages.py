@@ -1251,6 +1251,7 @@ _MESSAGES = {
     "reg.plate": ("车牌", "Plate"),
     "reg.arrived_at": ("到访时间", "Arrived"),
     "reg.departed_at": ("离开时间", "Left"),
+    "sr.filed_room": ("报事所填房号", "the room filed"),
     "reg.departure_notes": ("离开备注", "Noted on leaving"),
     "reg.equipment_name": ("设施名称", "Equipment"),
     "parking_status.open": ("在场", "Inside"),

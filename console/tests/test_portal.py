@@ -185,8 +185,17 @@ def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, 
             {**unmatched, "household_id": "hh_1", "portal": {**unmatched["portal"], "matched": True}})
     page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "3-1-9999" in page and "No household matched" in page and "13800138000" in page
-    assert 'value="hh_1"' in page  # the building's households offered
+    assert 'value="hh_1" required>' in page  # the building's households offered; none is the room filed
     assert not any(c["path"].endswith("/households/None") for c in fake.calls)
+    # the room the owner wrote comes first and is chosen: none was, and a misclick matched a
+    # neighbour for good (a probe)
+    neighbour = {**household, "id": "hh_0", "room": "1101"}
+    filed = {**household, "id": "hh_2", "room": "9999"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [neighbour, filed], "next_cursor": None})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'value="hh_2" required checked>' in page and 'value="hh_0" required>' in page
+    assert page.index('value="hh_2"') < page.index('value="hh_0"') and "the room filed" in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [household], "next_cursor": None})
     answer = client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "csrf_token": csrf_of(client)})
     assert answer.status_code == 302
     posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/household")]

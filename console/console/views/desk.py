@@ -109,17 +109,22 @@ def application_detail(item_id):
 @estate_needed
 def request_detail(request_id):
     item = g.api.get(g.api.estate(g.user.estate_id, f"service-requests/{request_id}"))
-    household, candidates = None, []
+    household, candidates, filed_id = None, [], None
     if item.get("household_id"):
         household = common.household_or_none(item["household_id"])
     elif item.get("portal"):  # an owner-portal request nobody lives at as written: the desk matches it
         address = item["portal"]["address"]
         candidates = common.households_matching(building=address["building"], unit=address["unit"])
+        # the room the owner wrote first and chosen (none was, and one misclick sent a repair to a
+        # neighbour for good: found by a probe)
+        filed = str(address.get("room") or "").strip().casefold()
+        candidates = sorted(candidates, key=lambda household: str(household.get("room") or "").casefold() != filed)
+        filed_id = next((h["id"] for h in candidates if str(h.get("room") or "").casefold() == filed), None)
     # its work order by number (WO-…), not its id: one call
     order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
                            order_number=order_number,
-                           candidates=candidates,
+                           candidates=candidates, filed_id=filed_id,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
