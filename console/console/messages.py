@@ -1251,6 +1251,8 @@ _MESSAGES = {
     "reg.plate": ("车牌", "Plate"),
     "reg.arrived_at": ("到访时间", "Arrived"),
     "reg.departed_at": ("离开时间", "Left"),
+    "reg.revoke_pass": ("注销通行证", "Revoke"),
+    "reg.revoke_reason": ("注销原因", "Why it was revoked"),
     "sr.filed_room": ("报事所填房号", "the room filed"),
     "reg.departure_notes": ("离开备注", "Noted on leaving"),
     "reg.equipment_name": ("设施名称", "Equipment"),

@@ -728,6 +728,8 @@ ZH = {
         '另一轮巡逻同时占用了这一轮次，请重新开始',
     'the visitor left already, at {0}':
         '该访客已于 {0} 离开',
+    'the pass is no longer valid: nothing to revoke':
+        '该通行证已失效，无需注销',
     "archive refused this application's household step: withdraw it":
         '档案拒绝了本申请的房屋状态变更：请撤回本申请',
     'a borrowing is approved by someone other than the one who asked for it: another manager or the operator admin':

@@ -46,6 +46,7 @@ SAMPLE_BODIES = {
     "record_incident_step": {"step": "verify_alarm"},
     "close_incident": {"summary": "a false alarm: burnt toast"},
     "create_vehicle_pass": {"plate": "沪A12345", "kind": "resident", "household_id": "hh_1"},
+    "revoke_vehicle_pass": {"reason": "the owner moved out"},
     "record_vehicle_entry": {"plate": "沪A12345"},
     "record_vehicle_exit": {"plate": "沪A12345"},
     "register_visitor": {"name": "Wang Wu", "visiting_household_id": "hh_1", "purpose": "family visit"},

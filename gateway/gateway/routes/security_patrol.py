@@ -70,6 +70,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/vehicle-passes", SP, "list_vehicle_passes", GATE, paged=True,
           filters=("plate", "kind")),
+    Route("POST", f"{ESTATE}/vehicle-passes/<pass_id>/revoke", SP, "revoke_vehicle_pass", GATE,
+          body=True, id_param="pass_id"),
     Route("POST", f"{ESTATE}/vehicle-entries", SP, "record_vehicle_entry", policy.SECURITY,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/vehicle-exits", SP, "record_vehicle_exit", policy.SECURITY,

@@ -63,6 +63,17 @@ def new_pass(pass_id, estate_id, data, now, actor):
     }
 
 
+def revocation(vehicle_pass, reason, now, actor):
+    """A pass ended before its time (made by mistake, an owner who moved out): valid until now,
+    with who ended it and why. A resident's pass without an end parked free for good, with no way
+    to stop it (found by a probe). A vehicle inside keeps the pass it entered with. 409 for a pass
+    no longer valid."""
+    if not is_valid(vehicle_pass, now):
+        raise Conflict("the pass is no longer valid: nothing to revoke")
+    stamp = clock.to_iso(now)
+    return {"valid_until": stamp, "revoked_at": stamp, "revoked_by": actor, "revoke_reason": reason.strip()}
+
+
 def is_valid(vehicle_pass, moment):
     until = vehicle_pass.get("valid_until")
     return until is None or clock.parse_iso(until) > moment

@@ -344,6 +344,11 @@ def create_vehicle_pass(db, outbox, caller, estate_id, data):
         doc_id, estate_id, data, clock.now(), caller.user))
 
 
+def revoke_vehicle_pass(db, outbox, caller, estate_id, pass_id, data):
+    return public(_change(db, outbox, "vehicle_passes", estate_id, pass_id, lambda vehicle_pass: Change(
+        gate.revocation(vehicle_pass, data["reason"], clock.now(), caller.user))))
+
+
 def record_vehicle_entry(db, caller, estate_id, data):
     plate = gate.plate(data["plate"])
     if store.open_session(db, estate_id, plate):

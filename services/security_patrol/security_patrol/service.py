@@ -195,6 +195,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return self._list("vehicle_passes", payload, normalise={"plate": gate.plate_key})
 
     @rpc_method
+    def revoke_vehicle_pass(self, payload):
+        return operations.revoke_vehicle_pass(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                              payload["data"])
+
+    @rpc_method
     def record_vehicle_entry(self, payload):
         return operations.record_vehicle_entry(self.db, self.caller, payload["estate_id"], payload["data"])
 

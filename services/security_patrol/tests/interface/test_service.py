@@ -858,6 +858,26 @@ def test_a_resident_with_a_pass_parks_without_a_charge(patrol):
     assert patrol.outbox.of_type("charge_raised") == []
 
 
+def test_a_revoked_pass_parks_free_no_more_and_is_revoked_once(patrol):
+    """A resident's pass without an end parked free for good, with no way to stop it (a probe)."""
+    made = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A 12345", "kind": "resident",
+                                                                     "household_id": "hh_1201"}})
+    inside = enter(patrol, "沪A12345")  # entered with the pass: it keeps it
+    clock.advance(timedelta(minutes=5))
+    revoked = patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": made["id"],
+                                          "data": {"reason": " the owner moved out "}})
+    assert revoked["valid_until"] == revoked["revoked_at"] == clock.now_iso()
+    assert (revoked["revoked_by"], revoked["revoke_reason"]) == ("zhao", "the owner moved out")
+    with pytest.raises(Conflict):
+        patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "again"}})
+    assert leave(patrol, "沪A12345")["fee_cents"] == 0 and inside["pass_kind"] == "resident"
+    clock.advance(timedelta(minutes=1))
+    again = enter(patrol, "沪A12345")
+    assert again["pass_kind"] is None  # a visitor now: the gate's fees apply
+    with pytest.raises(NotFound):
+        patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": "vpass_unknown", "data": {"reason": "x"}})
+
+
 def test_a_visitor_pays_at_the_gate_and_the_fee_goes_to_finance(patrol):
     enter(patrol, "浙B 99999")
     clock.advance(timedelta(minutes=75))
