@@ -813,6 +813,7 @@ _MESSAGES = {
     "portal.score_2": ("2 不满意", "2 dissatisfied"),
     "portal.score_1": ("1 非常不满意", "1 very dissatisfied"),
     "portal.send_rating": ("提交评价", "Send the rating"),
+    "portal.reply": ("服务中心的答复", "The service center's reply"),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
     "portal.not_found": ("没有找到。", "Not found."),
     "portal.try_later": ("服务中心暂时无法处理，请稍后再试。", "The service centre cannot take this just now: please try again in a little while."),

@@ -155,6 +155,10 @@ def test_the_tracking_page_shows_statuses_and_takes_one_rating(client, fake, doc
     rated = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "4", "csrf_token": csrf_of(client)})
     assert rated.status_code == 302
     assert [c for c in public_calls(fake, documented_routes) if c["method"] == "POST"][0]["json"] == {"satisfaction": 4}
+    assert "reply" not in html.lower()  # none sent yet
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, "reply": "the plumber comes on Friday"})
+    shown = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "服务中心的答复" in shown and "the plumber comes on Friday" in shown
 
 
 def test_a_second_rating_shows_the_gateways_409(client, fake):

@@ -239,5 +239,8 @@ def tracking_view(request, timezone):
         "history": steps,
         "rateable": done(request) and rating is None,
         "satisfaction": rating["satisfaction"] if rating else None,
+        # the desk's answer to the filer, as last sent: the page showed "replied" and asked for a
+        # rating of a reply it never showed (DOMAIN: the result is reported back to the owner; a probe)
+        "reply": request.get("reply"),
         "timezone": timezone,
     }

@@ -219,6 +219,21 @@ def test_a_tracking_code_is_read_in_any_case_and_its_times_move_only_with_its_st
     assert after == before and after["updated_at"] == after["history"][-1]["at"]
 
 
+def test_the_filer_reads_the_desks_reply_to_a_portal_complaint(desk):
+    """The page said "replied" and asked for a rating of a reply it never showed (a probe; DOMAIN:
+    the result is reported back to the owner)."""
+    answer = filed(desk, kind="complaint")
+    assert tracked(desk, answer["tracking_code"])["reply"] is None
+    as_caller(desk, AGENT)
+    request_id = stored(desk, answer)["id"]
+    desk.match_request_household({"estate_id": ESTATE, "id": request_id, "data": {"household_id": "hh_1"}})
+    desk.verify_request({"estate_id": ESTATE, "id": request_id, "data": {"finding": "confirmed"}})
+    desk.reply_request({"estate_id": ESTATE, "id": request_id,
+                        "data": {"message": "the plumber comes on Friday morning"}})
+    view = tracked(desk, answer["tracking_code"])
+    assert view["status"] == "replied" and view["reply"] == "the plumber comes on Friday morning"
+
+
 def test_the_form_shows_the_estate_its_link_names_by_name_in_any_case(desk):
     as_caller(desk, PORTAL)
     estate = desk.portal_estate({"estate_code": "hz-01"})
