@@ -38,24 +38,37 @@ def _code(text):
 def form(estate_code):
     """The form under the estate's name; a link of no estate is the not-found page at once (the
     form was shown, and only filing it met "unknown": found by a probe)."""
+    values = {"kind": "repair", "building": request.args.get("building", "")[:20]}
+    return _page_of(lambda: _estate(estate_code), lambda estate: render_template(
+        "portal/form.html", estate_code=estate_code, estate=estate, values=values, kinds=KINDS))
+
+
+def _page_of(find, show):
+    """``show(found)``; the portal's not-found page when ``find()`` finds nothing, its busy page
+    when the gateway refuses for now."""
     try:
-        estate = _estate(estate_code)
+        found = find()
     except ApiProblem as problem:
         return _busy(problem)
-    if estate is None:
+    if found is None:
         return render_template("portal/unknown.html"), 404
-    values = {"kind": "repair", "building": request.args.get("building", "")[:20]}
-    return render_template("portal/form.html", estate_code=estate_code, estate=estate, values=values, kinds=KINDS)
+    return show(found)
 
 
-def _estate(estate_code):
-    """The estate a link names (``{code, name}``), or None: a code of no estate's shape names none."""
+def _named(path):
+    """What a public path names, or None: a code of no estate's or request's shape names none
+    either (the gateway's 400 showed the owner the staff's error page; found by a console probe)."""
     try:
-        return _public_api().get(f"/api/v1/public/estates/{_code(estate_code)}")
+        return _public_api().get(path)
     except ApiProblem as problem:
         if problem.status in (400, 404):
             return None
         raise
+
+
+def _estate(estate_code):
+    """The estate a link names (``{code, name}``), or None."""
+    return _named(f"/api/v1/public/estates/{_code(estate_code)}")
 
 
 def _estate_shown(estate_code):
@@ -106,25 +119,13 @@ def _busy(problem):
 
 @bp.get("/track/<tracking_code>")
 def track(tracking_code):
-    try:
-        tracked = _tracked(tracking_code)
-    except ApiProblem as problem:
-        return _busy(problem)
-    if tracked is None:
-        return render_template("portal/unknown.html"), 404
-    return render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
-                           filed=request.args.get("filed") == "1")
+    return _page_of(lambda: _tracked(tracking_code), lambda tracked: render_template(
+        "portal/track.html", tracked=tracked, tracking_code=tracking_code, filed=request.args.get("filed") == "1"))
 
 
 def _tracked(tracking_code):
-    """The request a tracking code names, or None: a code of no request's shape names none either
-    (the gateway's 400 showed the owner the staff's error page; found by a console probe)."""
-    try:
-        return _public_api().get(f"/api/v1/public/requests/{_code(tracking_code)}")
-    except ApiProblem as problem:
-        if problem.status in (400, 404):
-            return None
-        raise
+    """The request a tracking code names, or None."""
+    return _named(f"/api/v1/public/requests/{_code(tracking_code)}")
 
 
 @bp.post("/track/<tracking_code>/rating")
