@@ -47,6 +47,17 @@ def _kept_until_expiry(step, now):
     return step
 
 
+def lease_seconds():
+    """How long a claimed delivery is not due again: twice an attempt's longest, at least
+    ``LEASE_SECONDS``."""
+    return max(LEASE_SECONDS, 2 * sender.attempt_seconds(timeout_seconds()))
+
+
+# what a replica's clock may be ahead of another's: a delivery due within a lease and this is
+# left alone by a deletion, since it may be on its way
+CLOCK_MARGIN_SECONDS = 30
+
+
 def timeout_seconds():
     return config.env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
 
@@ -103,14 +114,14 @@ def rotate_webhook_secret(db, outbox, caller, estate_id, webhook_id, data):
 def delete_webhook(db, estate_id, webhook_id):
     """Its pending deliveries are given up at their next attempt ("the webhook was deleted"):
     that attempt is brought forward to now, so that its list says so within a poll, not after a
-    backoff of hours (found by a probe). Those due within a lease are left as they are: one of
-    them may be on its way, and its attempt is recorded as it ends."""
+    backoff of hours (found by a probe). Those due within a lease (and a margin for clocks) are
+    left as they are: one of them may be on its way, and its attempt is recorded as it ends."""
     doc = store.get(db, "webhooks", estate_id, webhook_id)
     if not store.delete_webhook(db, estate_id, webhook_id):
         raise NotFound("no such webhook in this estate")
     now = clock.now()
     store.bring_forward_pending(db, estate_id, webhook_id, clock.to_iso(now),
-                                clock.to_iso(now + timedelta(seconds=LEASE_SECONDS)))
+                                clock.to_iso(now + timedelta(seconds=lease_seconds() + CLOCK_MARGIN_SECONDS)))
     return webhooks.subscription_view(doc)
 
 
@@ -170,7 +181,7 @@ def deliver_due(db, outbox, now=None, send=sender.send, rand=random.random, stop
     due for another replica (a round of fifty slow attempts outlived the pod's grace period,
     and what was killed mid-send went again after its lease; found by a deploy review)."""
     attempted, in_flight = [], {}
-    lease = max(LEASE_SECONDS, 2 * sender.attempt_seconds(timeout_seconds()))
+    lease = lease_seconds()
     pool, ended = eventlet.GreenPool(PARALLEL), LightQueue()
 
     def fair_due():  # the due deliveries not under way, a failing webhook's backlog kept to its share

@@ -12,7 +12,7 @@ import pytest
 from estate_common import clock
 from estate_common.errors import Forbidden, InvalidInput, NotFound, Conflict
 from estate_common.testing import ADMIN, as_caller, event, staff, worker
-from integrations import operations, sender, signing, store
+from integrations import operations, sender, signing, store, webhooks
 from integrations.service import IntegrationsService
 
 ESTATE = "est_a"
@@ -644,18 +644,23 @@ def test_a_service_that_is_stopping_starts_no_delivery_and_ends_those_under_way(
     assert operations.deliver_due(svc.db, svc.outbox, send=send) == 4  # the next replica's run
 
 
-def test_a_deleted_webhooks_delivery_backing_off_for_hours_is_given_up_at_the_next_run(svc, private):
-    """Its list said "pending" until the backoff ended, hours later (found by a probe); one due
-    within a lease is left as it is, since its attempt may be on its way."""
+def test_a_deleted_webhooks_delivery_backing_off_for_hours_is_given_up_at_the_next_run(svc, private, monkeypatch):
+    """Its list said "pending" until the backoff ended, hours later (found by a probe); one a
+    worker claimed is left as it is, since its attempt may be on its way: with a long attempt
+    timeout its lease is longer than LEASE_SECONDS (found by review)."""
+    monkeypatch.setenv("WEBHOOK_TIMEOUT_SECONDS", "40")
+    assert operations.lease_seconds() > operations.LEASE_SECONDS
     hook = subscribe(svc, "http://127.0.0.1:9/hook")
     for n in range(2):
         svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}"))
-    later, soon = (clock.to_iso(clock.now() + ahead) for ahead in (timedelta(hours=3), timedelta(seconds=30)))
     backing_off, on_its_way = sorted(d["_id"] for d in svc.db.deliveries.find({"webhook_id": hook["id"]}))
-    svc.db.deliveries.update_one({"_id": backing_off}, {"$set": {"next_attempt_at": later, "attempts": 5}})
-    svc.db.deliveries.update_one({"_id": on_its_way}, {"$set": {"next_attempt_at": soon}})
+    svc.db.deliveries.update_one({"_id": backing_off}, {"$set": {
+        "next_attempt_at": clock.to_iso(clock.now() + timedelta(hours=3)), "attempts": 5}})
+    claimed = store.write(svc.db, svc.outbox, "deliveries", svc.db.deliveries.find_one({"_id": on_its_way}),
+                          webhooks.claimed(svc.db.deliveries.find_one({"_id": on_its_way}), clock.now(),
+                                           operations.lease_seconds()))
     svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
-    assert svc.db.deliveries.find_one({"_id": on_its_way})["next_attempt_at"] == soon
+    assert svc.db.deliveries.find_one({"_id": on_its_way})["next_attempt_at"] == claimed["next_attempt_at"]
 
     def send(*args):
         raise AssertionError("nothing is sent for a deleted webhook")
