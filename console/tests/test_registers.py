@@ -112,7 +112,8 @@ def test_an_application_offers_the_works_steps_its_status_allows(client, fake, h
             # an approved move-in has moved its household (archive): withdrawing it is a 409
             ("move_in", "under_review", {"withdraw"}), ("move_in", "approved", {"start-works"}),
             # unless archive refused to move it: then withdrawn, not worked on (a probe)
-            ("move_in", "approved", {"withdraw"}, True)):
+            ("move_in", "approved", {"withdraw"}, True), ("move_in", "works_started", {"acceptance", "withdraw"}, True),
+            ("move_in", "works_started", {"acceptance"})):
         refused = {"household_step_refused": {"step": "move_in", "reason": "occupied",
                                               "refused_at": "2026-11-23T02:00:00.000Z"}} if rest else {}
         fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications", {"items": [

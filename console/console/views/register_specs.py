@@ -220,8 +220,9 @@ FRONT_DESK = (
                       # before the works; an approved move-in or move-out has moved its household, unless
                       # archive refused to move it
                       A("withdraw", "reg.withdraw", (F("reason", "reg.withdraw_reason", "textarea", True),),
-                        when=("under_review", "approved", "fees_requested", "fees_paid"),
-                        never=(("kind", "move_in", ("approved",)), ("kind", "move_out", ("approved",))),
+                        when=("under_review", "approved", "fees_requested", "fees_paid", "works_started"),
+                        never=(("kind", "move_in", ("approved",)), ("kind", "move_out", ("approved",)),
+                               ("status", "works_started", ("works_started",))),
                         unless="household_step_refused")),
              roles=menu.FRONT_DESK, detail="desk.application_detail"),
 )

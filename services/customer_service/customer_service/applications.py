@@ -15,7 +15,8 @@ bill, gives the money on it back to its payments as the household's prepaid cred
 the deposit withdrawn). A fee paid while the withdrawal was on its way stays withdrawn here
 (finance gives that money back too). An approved move-in or move-out has moved its household
 (archive) and is not withdrawn, unless archive refused to move it (``household_step_refused``):
-then it is withdrawn, and nothing else (its works, its acceptance) is taken.
+then it may be withdrawn, even once its works started, and nothing else (its works, its
+acceptance) is taken.
 
 A move-out (退房) is approved at once (no works, no review, no fees here). The household's
 status is archive's (one transition table, ``archive/occupants.py``): each step of an
@@ -291,11 +292,14 @@ def withdrawal(application, data, now, user):
     """撤回: the application is given up before its works start (409 after); its pending review
     is closed and its fees withdrawn, paid or not (finance gives paid money back)."""
     reason = data["reason"].strip()  # the contract's Text: not blank
-    if application["kind"] in ("move_in", "move_out") and application["status"] == "approved" \
-            and not step_refused_on_approval(application):
+    refused_step = step_refused_on_approval(application)
+    if application["kind"] in ("move_in", "move_out") and application["status"] == "approved" and not refused_step:
         raise Conflict("an approved move-in or move-out has moved the household already (archive): it is not "
                        "withdrawn", [field_error("status", "is approved")])
-    status = next_status(application["status"], "withdraw")
+    # archive's refusal may come after the works started (a backlog): the household did not move,
+    # and the move-in is withdrawn from there too (nothing else could move it: found by review)
+    status = "withdrawn" if refused_step and application["status"] == "works_started" \
+        else next_status(application["status"], "withdraw")
     at = clock.to_iso(now)
     charges = [dict(c, status="withdrawn") for c in application["charges"]]
     events = [("application_withdrawn", review_event_data(application) | {

@@ -524,6 +524,14 @@ def test_a_move_in_archive_refused_is_withdrawn_and_takes_no_works(desk):
         assert "withdraw it" in refused.value.detail
     withdrawn = act("withdraw_application", desk, not_moved, reason="the unit is occupied")
     assert withdrawn["status"] == "withdrawn"
+    # archive's refusal after the works started (a backlog): withdrawn from there too (a review)
+    late = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=False,
+                  description="keys handed over")
+    act("start_works", desk, late)
+    desk.on_household_step_refused(event("archive", "household_step_refused", ESTATE, {
+        "id": "hsr_4", "application_id": late["id"], "household_id": "hh_2", "step": "move_in",
+        "reason": "a household whose status is 'occupied' does not allow 'move_in'", "refused_at": clock.now_iso()}))
+    assert act("withdraw_application", desk, late, reason="the unit is occupied")["status"] == "withdrawn"
 
 
 def test_a_move_in_with_a_structural_change_moves_in_once_reviewed(desk):
