@@ -109,10 +109,10 @@ ZH = {
         '该密码属于最先被猜到的一类，请另选',
     'holds the username':
         '含有用户名',
-    'is a common word or a run of the keyboard with digits or symbols around it':
-        '是常见单词或键盘上的连续按键，只在前后加了数字或符号',
-    'is a run of digits':
-        '是连续的数字',
+    'is a common word or a run of the keyboard with only a few digits or symbols around it':
+        '是常见单词或键盘上的连续按键，前后只加了少量数字或符号',
+    'is a run of the keyboard, the alphabet or the digits':
+        '是键盘、字母表或数字上的连续字符',
     'the body is not valid JSON':
         '请求体不是有效的 JSON',
     'is not valid JSON':

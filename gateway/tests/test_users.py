@@ -137,7 +137,8 @@ def test_a_password_of_fewer_than_five_different_characters_is_refused(app, clie
 @pytest.mark.parametrize("password, why", [
     ("password1234", "a common word"), ("P@ssw0rd-2026", "a common word"), ("qwerty123456", "a common word"),
     ("woaini131452", "a common word"), ("1q2w3e4r5t6y", "a run of the keyboard"),
-    ("abcdefghijkl", "a run of the keyboard"), ("123456789012", "a run of digits"),
+    ("abcdefghijkl", "a run of the keyboard"), ("123456789012", "a run of the keyboard, the alphabet or the digits"),
+    ("p@$$word2026!", "a common word"), ("!@#$%^&*()_+", "a run of the keyboard"),
     ("{username}-2026", "holds the username")])
 def test_a_password_a_guess_tries_first_is_refused(app, client, contract, admin_token, unique, password, why):
     """"password1234" passed the length and the five different characters (NIST SP 800-63B:
@@ -148,6 +149,12 @@ def test_a_password_a_guess_tries_first_is_refused(app, client, contract, admin_
                                app=app)
     assert why in problem["errors"][0]["message"] and "a guess tries" in problem["detail"]
     assert app.extensions["estate_ops"].db.users.find_one({"_id": body["username"]}) is None
+
+
+@pytest.mark.parametrize("password", ["abc-92837465", "83920174-dfg", "wo8391027465", "Tr0ub4dor&3xx"])
+def test_a_word_among_many_random_digits_is_not_refused(client, admin_token, unique, password):
+    """Only the letters were judged, however random the digits (found by review)."""
+    assert post_user(client, admin_token, new_user(unique("strong"), password=password)).status_code == 201
 
 
 def test_a_password_of_exactly_twelve_characters_is_enough(client, admin_token, unique):

@@ -16,6 +16,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from . import config
+from .guessable import guessable
 
 JWT_SECRET_MIN_BYTES = 32
 ADMIN_PASSWORD_MIN_CHARS = 12
@@ -76,7 +77,9 @@ def check_jwt_secret(value):
 
 
 def check_admin_password(value):
-    reason = weakness(value, ADMIN_PASSWORD_MIN_CHARS)
+    """As ``weakness``, and none of what a guess tries first (``guessable``: "P@ssw0rd-2026" started
+    the operator admin while the API refused it to everyone else; found by review)."""
+    reason = weakness(value, ADMIN_PASSWORD_MIN_CHARS) or guessable(value)
     if reason:
         _refuse("ESTATE_ADMIN_PASSWORD", reason,
                 "it is the first password of the operator admin 'admin'; choose 12 characters or more")

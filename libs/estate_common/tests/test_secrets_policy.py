@@ -49,6 +49,9 @@ def test_a_good_jwt_secret_passes():
     ("Pass-Word", "at least 12"),
     ("--password--", "placeholder"),
     ("dev-only-admin-password", "published"),
+    # what a guess tries first, as the API refuses it to everyone else (found by review)
+    ("P@ssw0rd-2026", "a common word"),
+    ("qwertyuiop12", "a run of the keyboard"),
 ])
 def test_a_bad_admin_password_is_refused(value, reason):
     with pytest.raises(InsecureSecret, match=f"ESTATE_ADMIN_PASSWORD .*{reason}"):
