@@ -142,6 +142,7 @@ def _template_helpers():
         "form_key": common.form_key,
         "row_typed": common.row_typed,
         "may": permissions.may,
+        "approves": permissions.approves,
         "user": user,
         "menu_sections": menu.for_roles(user.roles) if user else [],
         "estate_name": session.get("estate_name"),

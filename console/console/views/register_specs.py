@@ -7,7 +7,7 @@ Labels are message keys; ``group`` names the label group of an enum's values.
 """
 from dataclasses import dataclass
 
-from .. import menu
+from .. import menu, permissions
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,15 @@ class Action:
     never: tuple = ()  # (field, value, statuses): not shown for a row with that value in those statuses
     unless: str = ""  # a field of the row that, set, lifts ``never``
     hidden_by: str = ""  # a field of the row that, set, hides the step
-    # a field of the row naming the user who may not take the step: his own request is another's to
-    # approve, save the operator admin's (estate_common.roles.require_another_approver)
+    # a field of the row naming who proposed what the step approves: another approves it
+    # (``permissions.approves``)
     not_by: str = ""
 
     def shown_for(self, item, user="", roles=()):
         """Whether the row's state allows the step (the service would refuse it: a 409), and the
         user may take it on this row (a 403 for his own request)."""
         return ((not self.when or item.get(self.when_field) in self.when)
-                and not (self.not_by and user and item.get(self.not_by) == user and "operator_admin" not in roles)
+                and not (self.not_by and not permissions.approves(item.get(self.not_by), user, roles))
                 and not (self.hidden_by and item.get(self.hidden_by))
                 and (bool(self.unless and item.get(self.unless))
                      or not any(item.get(field) == value and item.get(self.when_field) in states

@@ -109,11 +109,10 @@ def create_standard(db, outbox, caller, estate_id, data):
 def approve_standard(db, outbox, caller, estate_id, standard_id):
     store.finish_ends(db, estate_id)  # what a crash left of an earlier approval, first
     standard = store.get_standard(db, estate_id, standard_id)
-    standards.require_may_approve(standard, caller.user, caller.roles)
     others = store.approved_standards(db, estate_id, standard["item"])
     # a cycle billed before the new standard's start may reach into it (a year at most)
     last_billed = store.last_billed_periods(db, estate_id, others, periods.add_months(standard["valid_from"], -11))
-    changes, ended = standards.approval(standard, others, clock.now(), caller.user, last_billed)
+    changes, ended = standards.approval(standard, others, clock.now(), caller.user, last_billed, caller.roles)
     announced = outbox.event("fee_standard_approved", estate_id, standards.approved_event_data(standard, ended))
     return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 

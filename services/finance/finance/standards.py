@@ -152,12 +152,14 @@ def covered_through(standard, last_billed):
     return periods.add_months(last_billed, CYCLE_MONTHS[standard["cycle"]] - 1)
 
 
-def approval(standard, approved_of_item, now, actor, last_billed=None):
+def approval(standard, approved_of_item, now, actor, last_billed=None, actor_roles=()):
     """The approval of ``standard``: its changes and the older standards it ends, as
     ``(changes, [(older_id, older_changes)])``. ``approved_of_item``: the approved standards of
-    the same item in the estate; ``last_billed``: ``{standard_id: latest period it billed}``."""
+    the same item in the estate; ``last_billed``: ``{standard_id: latest period it billed}``.
+    Four eyes: not by the one who proposed it (``require_may_approve``)."""
     if standard["status"] != "pending":
         raise Conflict(f"the fee standard is {standard['status']} already")
+    require_may_approve(standard, actor, actor_roles)
     if _periodic_one_off(standard):
         # one made before they were refused at creation (a review): it is rejected instead
         raise BusinessRuleViolation("the fee standard is not consistent", [field_error(
