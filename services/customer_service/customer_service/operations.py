@@ -366,6 +366,11 @@ def page(db, collection, estate_id, filters, limit, cursor):
     return store.page(db, collection, estate_id, store.list_filters(filters or {}), limit, cursor)
 
 
+def list_notices(db, estate_id, filters, limit, cursor):
+    """``building``: what that building's residents see (``store.notice_filters``)."""
+    return store.page(db, "notices", estate_id, store.notice_filters(filters), limit, cursor)
+
+
 def complaint_report(db, caller, estate_id, period):
     domain.require_manager(caller)
     rules = store.rules_for(db, estate_id)

@@ -195,9 +195,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_notices(self, payload):
-        return operations.page(self.db, "notices", payload["estate_id"],
-                               store.notice_filters(payload.get("filters") or {}), payload.get("limit"),
-                               payload.get("cursor"))
+        return operations.list_notices(self.db, payload["estate_id"], payload.get("filters") or {},
+                                       payload.get("limit"), payload.get("cursor"))
 
     # -- owner contacts: the steward's monthly contact, the manager's visits ------------------
     @rpc_method

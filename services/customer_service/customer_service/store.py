@@ -9,7 +9,7 @@ decided again on what the winner wrote.
 from estate_common import (calendar, closed_counts, common_store, custom_fields, custom_fields_store, export_store,
                            jobs, numbering, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.text import address_part, address_spellings
+from estate_common.text import address_spellings
 
 from .domain import TECHNICIAN_FILTER
 from .rules import CHOICES, DEFAULTS, MAXIMA
@@ -139,8 +139,8 @@ def notice_filters(filters):
     building's list left out the estate-wide notices: a probe), typed as notices keep it."""
     filters = dict(filters)
     building = filters.pop("building", "").strip()  # blank: no building asked (it found none: a probe)
-    if building:
-        filters["building"] = {"$in": [address_part(building), None]}
+    if building:  # as typed too: a notice stored before buildings were NFKC-read (review)
+        filters["building"] = {"$in": address_spellings(building) + [None]}
     return filters
 
 
