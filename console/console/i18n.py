@@ -221,7 +221,8 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     # archive's refusal of the household step, its sentence as a refusal (a probe read it in English)
     ("household_step_refused", r"(?P<step>[a-z_]+): (?P<refusal>.*)", "note.step_refused", {"step": "step"}),
     ("accepted acceptance_failed",
-     r"(?P<outcome_word>passed|failed): (?P<cs>.+) \(customer service\), (?P<mt>.+) \(maintenance\)", "note.acceptance"),
+     r"(?P<outcome_word>passed|failed): (?P<cs>.+) \(customer service\), (?P<mt>.+) \(maintenance\)",
+     "note.acceptance"),
     # a work order's steps (maintenance)
     ("created", r"from service request (?P<number>\S+)", "note.from_request"),
     ("created", r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of",

@@ -736,7 +736,8 @@ ZH = {
         '借阅须由申请人以外的人批准：另一位经理或运营管理员',
     'a fee standard is approved by someone other than the one who proposed it: another manager or the operator admin':
         '收费标准须由提出人以外的人批准：另一位经理或运营管理员',
-    'a use of the fund is approved by someone other than the one who asked for it: another manager or the operator admin':
+    'a use of the fund is approved by someone other than the one who asked for it: '
+    'another manager or the operator admin':
         '维修资金的使用须由申请人以外的人批准：另一位经理或运营管理员',
     'another application of this kind was filed for the household at the same moment':
         '该户同时提交了另一份同类申请',

@@ -55,8 +55,8 @@ def test_the_form_is_phone_first_prefills_the_building_and_hides_the_honeypot(cl
 def test_a_link_of_no_estate_is_the_not_found_page_before_any_form(client, fake):
     """The form was shown for a mistyped code, and only filing it met "unknown" (a probe)."""
     for code in ("NOPE", "A_B"):  # no estate's, and of no estate's shape (the gateway's 404 and 400)
-        fake.on("GET", r"/api/v1/public/estates/A_B", problem(
-            400, "invalid input", "estate_code", "invalid_input", [{"field": "estate_code", "message": "does not match"}]))
+        fake.on("GET", r"/api/v1/public/estates/A_B", problem(400, "invalid input", "estate_code", "invalid_input", [
+            {"field": "estate_code", "message": "does not match"}]))
         page = client.get(f"/portal/{code}")
         html = page.get_data(as_text=True)
         assert page.status_code == 404 and "没有找到" in html and 'name="description"' not in html

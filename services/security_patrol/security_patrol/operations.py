@@ -374,7 +374,8 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     announced (``charge_raised``). A second exit at the same moment finds nobody inside."""
     now = clock.now()
     rules = fee_prices.rules_priced_at(db, estate_id, store.rules_for(db, estate_id), now, gate.PRICED_BY_STANDARD)
-    session = store.open_session(db, estate_id, gate.plate(data["plate"]))
+    # looked up as kept, unrefused: a session opened before plates needed letters or digits leaves too
+    session = store.open_session(db, estate_id, gate.plate_key(data["plate"]))
     if session is None:
         raise Conflict(NOT_INSIDE)
 

@@ -352,7 +352,8 @@ def test_an_application_that_ended_makes_room_for_the_next_of_its_kind(desk, mon
     assert marks == {first["id"]: False, again["id"]: True}
     moved_in = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
                       description="keys handed over")
-    assert moved_in["status"] == "approved" and desk.db.applications.find_one({"_id": moved_in["id"]})["_under_way"] is False
+    assert moved_in["status"] == "approved"
+    assert desk.db.applications.find_one({"_id": moved_in["id"]})["_under_way"] is False
 
 
 def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):

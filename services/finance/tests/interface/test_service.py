@@ -1599,7 +1599,8 @@ def test_a_use_of_the_fund_is_approved_by_someone_other_than_the_one_who_asked(f
         finance.approve_fund_use({"estate_id": ESTATE, "id": asked["id"], "data": {}})
     assert "someone other than the one who asked" in refused.value.detail
     acting(finance, staff("zhou", ["manager"], [ESTATE]))
-    assert finance.approve_fund_use({"estate_id": ESTATE, "id": asked["id"], "data": {}})["balance_after_cents"] == 95000
+    approved_use = finance.approve_fund_use({"estate_id": ESTATE, "id": asked["id"], "data": {}})
+    assert approved_use["balance_after_cents"] == 95000
 
 
 def test_an_approval_stopped_half_way_is_finished_by_approving_again(finance, monkeypatch):
