@@ -184,6 +184,7 @@ class World:
             "application_id": "/applications", "equipment_id": "/equipment", "incident_id": "/incidents",
             "borrow_id": "/archive/borrow-requests", "check_id": "/fire-lane-checks",
             "plan_id": "/complaint-rectifications", "fire_equipment_id": "/fire-equipment",
+            "pass_id": "/vehicle-passes", "visitor_id": "/visitors",
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]
@@ -371,6 +372,8 @@ def test_the_public_routes_are_public_in_the_policy_and_answer_without_a_token(w
     assert filed.status_code == 201, filed.text
     tracking = filed.json()["tracking_code"]
     answers = {
+        ("GET", "/api/v1/public/estates/{estate_code}"): send(api, "GET", f"/api/v1/public/estates/{code}",
+                                                              None).status_code,
         ("POST", "/api/v1/public/estates/{estate_code}/requests"): filed.status_code,
         ("GET", "/api/v1/public/requests/{tracking_code}"):
             send(api, "GET", f"/api/v1/public/requests/{tracking}", None).status_code,
@@ -380,7 +383,7 @@ def test_the_public_routes_are_public_in_the_policy_and_answer_without_a_token(w
             send(api, "GET", f"/api/v1/public/estates/{code}/disclosures/2026-10", None).status_code,
     }
     assert set(answers) == set(PUBLIC_OPERATIONS)
-    assert list(answers.values()) == [201, 200, 409, 404]
+    assert list(answers.values()) == [200, 201, 200, 409, 404]
     # a staff token changes nothing on them, and another estate's code is just not found
     assert send(api, "GET", f"/api/v1/public/requests/{tracking}", world.role_tokens["agent"]).status_code == 200
     assert send(api, "GET", "/api/v1/public/requests/NO-SUCH-1." + "a" * 32, None).status_code == 404
