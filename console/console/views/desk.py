@@ -118,8 +118,9 @@ def request_detail(request_id):
         # the room the owner wrote first and chosen (none was, and one misclick sent a repair to a
         # neighbour for good: found by a probe)
         filed = str(address.get("room") or "").strip().casefold()
-        candidates = sorted(candidates, key=lambda household: str(household.get("room") or "").casefold() != filed)
-        filed_id = next((h["id"] for h in candidates if str(h.get("room") or "").casefold() == filed), None)
+        at_filed = [h for h in candidates if str(h.get("room") or "").casefold() == filed]
+        candidates = at_filed + [h for h in candidates if h not in at_filed]
+        filed_id = at_filed[0]["id"] if at_filed else None
     # its work order by number (WO-…), not its id: one call
     order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),

@@ -156,10 +156,11 @@ def approval(standard, approved_of_item, now, actor, last_billed=None, actor_rol
     """The approval of ``standard``: its changes and the older standards it ends, as
     ``(changes, [(older_id, older_changes)])``. ``approved_of_item``: the approved standards of
     the same item in the estate; ``last_billed``: ``{standard_id: latest period it billed}``.
-    Four eyes: not by the one who proposed it (``require_may_approve``)."""
+    Four eyes: not by the one who proposed it (``require_another_approver``)."""
     if standard["status"] != "pending":
         raise Conflict(f"the fee standard is {standard['status']} already")
-    require_may_approve(standard, actor, actor_roles)
+    require_another_approver(standard.get("created_by"), actor, actor_roles, "a fee standard is approved by someone "
+                             "other than the one who proposed it: another manager or the operator admin")
     if _periodic_one_off(standard):
         # one made before they were refused at creation (a review): it is rejected instead
         raise BusinessRuleViolation("the fee standard is not consistent", [field_error(
@@ -233,12 +234,6 @@ def applies(standard, household, period):
 def _periodic_one_off(standard):
     """A standard with a billing cycle for an item that is a one-off charge only."""
     return standard["item"] in CHARGE_ONLY_ITEMS and standard["cycle"] != PER_CHARGE
-
-
-def require_may_approve(standard, user, roles):
-    """Four eyes (``roles.require_another_approver``): not the one who proposed it."""
-    require_another_approver(standard.get("created_by"), user, roles, "a fee standard is approved by someone other "
-                             "than the one who proposed it: another manager or the operator admin")
 
 
 def require_may_reject(standard, user, roles):
