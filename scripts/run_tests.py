@@ -14,6 +14,9 @@ pytest-xdist cannot offer: its workers' I/O threads do not survive eventlet's pa
 
 Arguments are passed to every pytest process. With ``ESTATE_TEST_SERIAL=1``, or with
 arguments that name test paths, it is one plain pytest run.
+
+The last lines name every test that failed, whichever process ran it: a CI log that keeps only
+its end (the first side's output scrolls far above) still says what to look at.
 """
 import configparser
 import os
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,8 +59,27 @@ def names_paths(args):
     return any(not a.startswith("-") and (ROOT / a.split("::")[0]).exists() for a in args)
 
 
-def pytest(args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, **kwargs)
+def pytest(args, report=None, **kwargs):
+    """pytest on ``args``; with ``report``, a JUnit XML file it writes its outcomes to."""
+    extra = [f"--junitxml={report}"] if report else []
+    return subprocess.Popen([sys.executable, "-m", "pytest", *args, *extra], cwd=ROOT, **kwargs)
+
+
+def failures(report):
+    """["module::test: the failure's first line"] of a pytest JUnit XML report; [] when it has none
+    (or pytest wrote none: its exit code tells)."""
+    try:
+        root = ElementTree.parse(report).getroot()
+    except (OSError, ElementTree.ParseError):
+        return []
+    found = []
+    for case in root.iter("testcase"):
+        for outcome in case:
+            if outcome.tag in ("failure", "error"):
+                message = (outcome.get("message") or "").strip().splitlines()
+                where = "::".join(part for part in (case.get("classname"), case.get("name")) if part)
+                found.append(f"{where} ({outcome.tag}): {message[0][:200] if message else ''}")
+    return found
 
 
 def main(args):
@@ -65,23 +88,31 @@ def main(args):
     side_by_side, after = plan(args)
     started = time.monotonic()
     (first_name, first_args), (live_name, live_args) = side_by_side
-    # one side writes to a file (shown when it ends), the other to the terminal as it goes
-    with tempfile.TemporaryFile("w+b") as kept:
-        first = pytest(first_args, stdout=kept, stderr=subprocess.STDOUT)
-        print(f"== {live_name}: pytest {' '.join(live_args)}\n   ({first_name} runs beside it: "
-              f"pytest {' '.join(first_args)})", flush=True)
-        codes = {live_name: pytest(live_args).wait()}
-        codes[first_name] = first.wait()
-        kept.seek(0)
-        print(f"\n== {first_name}: pytest {' '.join(first_args)}", flush=True)
-        sys.stdout.buffer.write(kept.read())
-        sys.stdout.flush()
-    for name, after_args in after:
-        print(f"\n== {name}: pytest {' '.join(after_args)}", flush=True)
-        codes[name] = pytest(after_args).wait()
+    with tempfile.TemporaryDirectory(prefix="estate-tests-") as reports:
+        report = {name: Path(reports) / f"{name}.xml" for name, _ in side_by_side + after}
+        # one side writes to a file (shown when it ends), the other to the terminal as it goes
+        with tempfile.TemporaryFile("w+b") as kept:
+            first = pytest(first_args, report[first_name], stdout=kept, stderr=subprocess.STDOUT)
+            print(f"== {live_name}: pytest {' '.join(live_args)}\n   ({first_name} runs beside it: "
+                  f"pytest {' '.join(first_args)})", flush=True)
+            codes = {live_name: pytest(live_args, report[live_name]).wait()}
+            codes[first_name] = first.wait()
+            kept.seek(0)
+            print(f"\n== {first_name}: pytest {' '.join(first_args)}", flush=True)
+            sys.stdout.buffer.write(kept.read())
+            sys.stdout.flush()
+        for name, after_args in after:
+            print(f"\n== {name}: pytest {' '.join(after_args)}", flush=True)
+            codes[name] = pytest(after_args, report[name]).wait()
+        failed = {name: failures(report[name]) for name, code in codes.items() if code}
     minutes, seconds = divmod(round(time.monotonic() - started), 60)
     summary = ", ".join(f"{name} {'passed' if code == 0 else f'FAILED ({code})'}" for name, code in codes.items())
     print(f"\n== the whole suite in {minutes} min {seconds} s: {summary}", flush=True)
+    for name, lines in failed.items():
+        print(f"   {name} failed:" if lines else f"   {name}: pytest exited {codes[name]} with no failed test reported",
+              flush=True)
+        for line in lines:
+            print(f"     {line}", flush=True)
     return 0 if not any(codes.values()) else 1
 
 

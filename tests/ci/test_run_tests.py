@@ -1,6 +1,8 @@
 """scripts/run_tests.py (``make test``): its pytest processes together run every test path of
 pytest.ini once: none twice (pytest collects a path it is given even when told to ignore it),
 none left out."""
+import os
+import subprocess
 from pathlib import Path
 
 from estate_common.testing import load_file
@@ -36,3 +38,23 @@ def test_every_test_path_runs_in_exactly_one_process():
 
 def test_arguments_that_name_paths_run_as_one_plain_pytest():
     assert run_tests.names_paths(["tests/ci", "-x"]) and not run_tests.names_paths(["-x", "-k", "login"])
+
+
+def test_the_failed_tests_are_named_from_pytest_s_own_report(tmp_path):
+    (tmp_path / "test_sample.py").write_text(
+        "import pytest\n"
+        "def test_passes():\n    assert True\n"
+        "def test_fails():\n    assert 1 == 2, 'one is not two'\n"
+        "@pytest.fixture\ndef broken():\n    raise RuntimeError('no fixture')\n"
+        "def test_errs(broken):\n    pass\n")
+    report = tmp_path / "report.xml"
+    quick = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # nameko's, hypothesis'...: not needed here
+    process = run_tests.pytest([str(tmp_path / "test_sample.py"), "-q", "-p", "no:cacheprovider",
+                                f"--rootdir={tmp_path}", "-c", "/dev/null"], report, env=quick,
+                               stdout=subprocess.DEVNULL)
+    assert process.wait() == 1
+    named = run_tests.failures(report)
+    assert len(named) == 2, named
+    assert named[0].startswith("test_sample::test_fails (failure): AssertionError: one is not two"), named
+    assert named[1].startswith("test_sample::test_errs (error): ") and "no fixture" in named[1], named
+    assert run_tests.failures(tmp_path / "absent.xml") == []
