@@ -67,18 +67,20 @@ def test_heads_and_bodies_that_stop_coming_free_the_consoles_threads(console_url
         client.sendall(b"POST /signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                        b"Content-Length: 500\r\n\r\nusername=ad")
         bodies.append(client)
-    # each stalled connection holds a thread for the limit, THREADS at a time, then /healthz's turn
+    # each stalled connection holds a thread for the limit, THREADS at a time, then /healthz's turn;
+    # the bounds below allow as much again for a loaded machine: a thread never let go would hold
+    # until the clients close, at the end (and /healthz's own timeout would fail first)
     held = WAIT_SECONDS * len(heads + bodies) / THREADS
     try:
         started = time.monotonic()
         assert requests.get(console_url + "/healthz", timeout=held * 3).status_code == 200
-        assert time.monotonic() - started < held + 2.5
+        assert time.monotonic() - started < held * 2
         for client in heads:
             assert answer_of(client).startswith(b"HTTP/1.1 408"), "a stalled head is answered 408"
         for client in bodies:  # the client is taken as gone: its thread is let go, the connection closed
             answer = answer_of(client)
             assert not answer or answer.startswith(b"HTTP/1.1 4"), answer[:200]
-        assert time.monotonic() - started < held + 3
+        assert time.monotonic() - started < held * 2 + 1
     finally:
         for client in heads + bodies:
             client.close()

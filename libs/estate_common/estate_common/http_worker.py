@@ -107,6 +107,9 @@ class Closer:
 
     LINGER_SECONDS = 2.0
     MAX_DRAIN = 65536
+    # after a turn that failed: a fault that stays (a selector broken for good) would otherwise
+    # spin a core and write its traceback thousands of times a second
+    PAUSE_AFTER_ERROR_SECONDS = 0.5
 
     def __init__(self):
         self._added = queue.SimpleQueue()
@@ -138,9 +141,8 @@ class Closer:
             time.sleep(0.05)
 
     def _run(self):
-        selector = selectors.DefaultSelector()
-        selector.register(self._wake_read, selectors.EVENT_READ)
         lingering = {}  # socket -> [deadline, bytes drained]
+        selector = self._selector()
         while True:
             try:
                 self._turn(selector, lingering)
@@ -148,6 +150,14 @@ class Closer:
                 log.exception("closing connections")
                 for sock in list(lingering):
                     self._done(selector, lingering, sock)
+                time.sleep(self.PAUSE_AFTER_ERROR_SECONDS)
+                selector.close()
+                selector = self._selector()  # the sockets handed over meanwhile wait in the queue
+
+    def _selector(self):
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_read, selectors.EVENT_READ)
+        return selector
 
     def _turn(self, selector, lingering):
         """Read what the lingering sockets sent, take the new ones, close those done or due."""
