@@ -507,3 +507,18 @@ def test_an_incident_written_up_afterwards_sends_when_it_happened(client, fake):
     client.post("/security/incidents", data={"csrf_token": csrf_of(client), "type": "burglary", "location": "B2",
                                              "description": "bike stolen"})
     assert "occurred_at" not in fake.calls[-1]["json"]  # as it happens: the API's now
+
+
+def test_revoking_is_offered_on_a_pass_still_valid_only(client, fake, households):
+    """An expired pass offered 注销通行证, and revoking it met the API's 409 (found by review)."""
+    sign_in(client, fake, roles=("security",))
+    past, future = "2020-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z"
+    passes = [{"id": "vp_open", "valid_until": None}, {"id": "vp_future", "valid_until": future},
+              {"id": "vp_expired", "valid_until": past},
+              {"id": "vp_revoked", "valid_until": past, "revoked_at": past, "revoke_reason": "moved out"}]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/vehicle-passes", {"items": [
+        {"estate_id": ESTATE, "plate": "沪A12345", "kind": "resident", "household_id": "hh_1",
+         "created_at": past, **one} for one in passes], "next_cursor": None})
+    page = client.get("/security/vehicle-passes").get_data(as_text=True)
+    offered = set(re.findall(r'action="/security/vehicle-passes/(vp_[a-z]+)/revoke"', page))
+    assert offered == {"vp_open", "vp_future"}

@@ -6,6 +6,7 @@ button is shown (the row's status as the API reports it): the API still decides 
 Labels are message keys; ``group`` names the label group of an enum's values.
 """
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from .. import menu, permissions
 
@@ -46,6 +47,7 @@ class Action:
     never: tuple = ()  # (field, value, statuses): not shown for a row with that value in those statuses
     unless: str = ""  # a field of the row that, set, lifts ``never``
     hidden_by: str = ""  # a field of the row that, set, hides the step
+    ended_at: str = ""  # a moment of the row that, once past, hides the step (an expired pass)
     # a field of the row naming who proposed what the step approves: another approves it
     # (``permissions.approves``)
     not_by: str = ""
@@ -56,9 +58,20 @@ class Action:
         return ((not self.when or item.get(self.when_field) in self.when)
                 and not (self.not_by and not permissions.approves(item.get(self.not_by), user, roles))
                 and not (self.hidden_by and item.get(self.hidden_by))
+                and not (self.ended_at and _past(item.get(self.ended_at)))
                 and (bool(self.unless and item.get(self.unless))
                      or not any(item.get(field) == value and item.get(self.when_field) in states
                                 for field, value, states in self.never)))
+
+
+def _past(moment):
+    """Whether an API timestamp (ISO 8601, UTC) has passed; no moment never passes."""
+    if not moment:
+        return False
+    try:
+        return datetime.fromisoformat(moment) <= datetime.now(timezone.utc)
+    except ValueError:  # not a moment: the service decides
+        return False
 
 
 @dataclass(frozen=True)
@@ -276,7 +289,7 @@ SECURITY = (
                       F("kind", "reg.kind", "choice", choices=("resident", "visitor"), group="pass")),
              # a pass made by mistake, an owner who moved out: it ends now (one past its time is a 409)
              actions=(A("revoke", "reg.revoke_pass", (F("reason", "reg.revoke_reason", "textarea", True),), (None,),
-                        "revoked_at"),),
+                        "revoked_at", ended_at="valid_until"),),
              roles=menu.SECURITY | menu.FRONT_DESK),
     Register("security", "parking-sessions", "menu.gate", "parking-sessions",
              (C("plate", "reg.plate"), C("pass_kind", "reg.kind", "enum", "pass"),
