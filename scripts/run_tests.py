@@ -66,8 +66,8 @@ def pytest(args, report=None, **kwargs):
 
 
 def failures(report):
-    """["module::test: the failure's first line"] of a pytest JUnit XML report; [] when it has none
-    (or pytest wrote none: its exit code tells)."""
+    """["module::test (failure or error): its message's first line"] of a pytest JUnit XML
+    report; [] when it has none (or pytest wrote none: its exit code tells)."""
     try:
         root = ElementTree.parse(report).getroot()
     except (OSError, ElementTree.ParseError):

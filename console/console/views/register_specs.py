@@ -70,7 +70,7 @@ def _past(moment):
         return False
     try:
         return datetime.fromisoformat(moment) <= datetime.now(timezone.utc)
-    except ValueError:  # not a moment: the service decides
+    except (ValueError, TypeError):  # not a moment, or one without its zone: the service decides
         return False
 
 
