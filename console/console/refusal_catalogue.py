@@ -585,8 +585,8 @@ ZH = {
         '该工单关联的是其他设备',
     "differs from the order's equipment":
         '与工单关联的设备不一致',
-    'a technician takes an order for himself; a manager assigns it to another':
-        '维修工只能给自己接单，派给他人须由项目经理操作',
+    'a technician takes an order for himself; the desk or a manager assigns it to another':
+        '维修工只能给自己接单，派给他人须由客服或项目经理操作',
     'the order is assigned to another technician':
         '该工单已派给其他维修工',
     'only the technician the order is assigned to (or a manager) takes this step':

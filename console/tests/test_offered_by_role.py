@@ -27,7 +27,12 @@ def test_a_work_order_offers_each_role_the_steps_the_gateway_lets_it_send(client
     sign_in(client, fake, username="amy", roles=("agent",))
     assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}, {"username": "ann"}]})
     sign_in(client, fake, username="amy", roles=("agent",))
+    page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
+    assert steps_on(page) == {"assign"}  # the desk dispatches (派单), to a technician it picks; no more
+    assert ">ann<" in page or 'value="ann"' in page
+    sign_in(client, fake, username="sue", roles=("steward",))
     assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == set()
     sign_in(client, fake, username="tom", roles=("technician",))
     technician = steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))

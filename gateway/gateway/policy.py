@@ -3,7 +3,7 @@
 Every route names the roles it admits; a route that names none admits none.
 """
 from estate_common import archive_access, job_scopes
-from estate_common.roles import FINANCE, FRONT_DESK, MANAGEMENT
+from estate_common.roles import DISPATCHERS, FINANCE, FRONT_DESK, MANAGEMENT
 
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
          "security", "accountant", "cashier", "archivist")
@@ -12,6 +12,8 @@ ADMIN = frozenset({"operator_admin"})
 STAFF = frozenset(ROLES)
 MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 ENGINEERING = MANAGEMENT | {"technician"}
+# who assigns a work order (a technician to himself, a dispatcher to anyone) and lists whom to
+WORK_ORDER_ASSIGNERS = ENGINEERING | DISPATCHERS
 SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
 # who lists archive records: those that read some type directly (estate_common.archive_access);
 # archive filters the list by that table, the rest is read through an approved borrow request
@@ -91,7 +93,7 @@ GATEWAY_ROUTES = {
     ("DELETE", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"): CUSTOM_FIELD_EDITORS,
     # printable QR codes of the owner portal: whoever puts up the estate's notices
     ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
-    ("GET", "/api/v1/estates/<estate_id>/technicians"): ENGINEERING,  # whom an order may be assigned to
+    ("GET", "/api/v1/estates/<estate_id>/technicians"): WORK_ORDER_ASSIGNERS,  # whom an order may be assigned to
     # exports: then the resource decides (job_scopes.EXPORT_READERS: the roles of its list route)
     ("POST", "/api/v1/estates/<estate_id>/exports"): frozenset().union(*job_scopes.EXPORT_READERS.values()),
     ("GET", "/api/v1/estates/<estate_id>/exports/<job_id>/file"): frozenset().union(*job_scopes.EXPORT_READERS.values()),

@@ -1,7 +1,8 @@
 """maintenance routes: work orders, the equipment ledger and plans, costs, renovation reviews.
 
 Work-order steps are engineering's (technician, manager, operator admin); the front desk
-reads, and may also record the occupant's consent (taken by phone or at the desk).
+reads, dispatches (assigns an order to a technician: DOMAIN.md's "dispatcher") and may also
+record the occupant's consent (taken by phone or at the desk).
 Budgets and settings are the manager's.
 """
 from .. import assignees, policy
@@ -22,7 +23,7 @@ ROUTES = [
                                   "number"),
           custom_filters=True),
     Route("GET", ORDER, "maintenance", "get_work_order", READERS, id_param="work_order_id"),
-    _step("assign", "assign_work_order", facts=assignees.technician_fact),
+    _step("assign", "assign_work_order", policy.WORK_ORDER_ASSIGNERS, facts=assignees.technician_fact),
     _step("appoint", "appoint_work_order"),
     _step("reappoint", "reappoint_work_order"),
     _step("start", "start_work_order"),

@@ -12,6 +12,11 @@ MANAGEMENT = frozenset({"operator_admin", "manager"})
 # their files
 FRONT_DESK = MANAGEMENT | {"agent", "steward"}
 
+# who dispatches work orders (派单) to any technician: the front desk agent (客服), "the
+# dispatcher" of DOMAIN.md (the seeds: 受理报修…登记、派单、跟踪), with management; a technician
+# takes one for himself only
+DISPATCHERS = MANAGEMENT | {"agent"}
+
 # accounts (财务): the accountant and the cashier, with management
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 

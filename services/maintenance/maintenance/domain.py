@@ -45,7 +45,9 @@ def next_status(order, action):
     return transitions.next_status(TRANSITIONS, order["status"], action, "a work order")
 
 
-# Whose hands a step needs. A manager (or the operator admin) steps in on any order. A technician
+# Whose hands a step needs. A manager (or the operator admin) steps in on any order. The front
+# desk dispatches (roles.DISPATCHERS): it assigns an order to any technician, or to another one
+# (the steps after are the technician's). A technician
 # takes an order no one holds (pending, or after help was asked for) for himself only, and works
 # only the orders assigned to him: another's order is not his to appoint, quote, complete or hand
 # back, and its occupant is not his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the
@@ -59,8 +61,10 @@ def check_hands(order, action, caller_roles, user, technician=None):
         return
     holder = order.get("technician")
     if action == "assign":
+        if roles.DISPATCHERS & set(caller_roles):  # the front desk dispatches to any technician
+            return
         if technician != user:
-            raise Forbidden("a technician takes an order for himself; a manager assigns it to another")
+            raise Forbidden("a technician takes an order for himself; the desk or a manager assigns it to another")
         if holder and holder != user:
             raise Forbidden("the order is assigned to another technician")
     elif action in ASSIGNEE_STEPS and holder != user:

@@ -512,6 +512,21 @@ def test_the_front_desk_may_record_the_occupants_consent(engineering):
     assert consented["consent"]["recorded_by"] == "zhang" and consented["consent"]["by"] == "Li Lei"
 
 
+def test_the_front_desk_dispatches_an_order_to_a_technician_and_the_steps_after_are_his(engineering):
+    """The desk is "the dispatcher" (DOMAIN.md; the seeds: 客服…登记、派单、跟踪), yet only a
+    technician taking it for himself or a manager could assign an order (403 for the desk)."""
+    order_id = open_repair(engineering)
+    as_caller(engineering, AGENT)
+    assert act(engineering, "assign_work_order", order_id, technician="chen")["technician"] == "chen"
+    assert act(engineering, "assign_work_order", order_id, technician="liu")["technician"] == "liu"  # re-dispatched
+    for method, data in (("start_work_order", {}), ("request_help", {"reason": "not mine"}),
+                         ("appoint_work_order", {"at": "2030-01-01T00:00:00.000Z"})):
+        with pytest.raises(Forbidden):
+            act(engineering, method, order_id, **data)
+    as_caller(engineering, staff("liu", ["technician"], [ESTATE]))
+    assert act(engineering, "start_work_order", order_id)["status"] == "in_progress"
+
+
 def test_a_quote_that_does_not_add_up_is_refused_by_rule(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")
