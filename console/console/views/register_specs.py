@@ -8,7 +8,7 @@ Labels are message keys; ``group`` names the label group of an enum's values.
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .. import menu, permissions
+from .. import i18n, menu, permissions
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,9 @@ class Action:
 
 
 def _past(moment):
-    """Whether an API timestamp (ISO 8601, UTC) has passed; no moment never passes."""
-    if not moment:
-        return False
-    try:
-        return datetime.fromisoformat(moment) <= datetime.now(timezone.utc)
-    except (ValueError, TypeError):  # not a moment, or one without its zone: the service decides
-        return False
+    """Whether an API timestamp has passed; no moment (or not one) never passes: the service decides."""
+    at = i18n.parse_time(moment)
+    return at is not None and at <= datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,11 @@ def next_status(order, action):
 
 # Whose hands a step needs. A manager (or the operator admin) steps in on any order. The front
 # desk dispatches (roles.DISPATCHERS): it assigns an order to any technician, or to another one
-# (the steps after are the technician's). A technician
-# takes an order no one holds (pending, or after help was asked for) for himself only, and works
-# only the orders assigned to him: another's order is not his to appoint, quote, complete or hand
-# back, and its occupant is not his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the
-# desk may take it), an emergency (anyone who sees one) and custom values are anyone's.
+# (the steps after are the technician's). A technician takes an order no one holds (pending, or
+# after help was asked for) for himself only, and works only the orders assigned to him:
+# another's order is not his to appoint, quote, complete or hand back, and its occupant is not
+# his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the desk may take it), an emergency
+# (anyone who sees one) and custom values are anyone's.
 ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help"})
 
 
