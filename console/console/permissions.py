@@ -12,8 +12,6 @@ import time
 
 from flask import current_app, g
 
-from estate_common.roles import may_approve
-
 from .gateway_api import ApiProblem
 
 DOCUMENT = "/api/v1/openapi.json"
@@ -74,9 +72,11 @@ def may(method, path, roles=None):
 
 
 def approves(proposed_by, user=None, roles=None):
-    """Four eyes, the services' own rule (``estate_common.roles.may_approve``): a step the API
-    would refuse with a 403 is not offered. The signed-in user by default; none: offered."""
+    """Four eyes, as the services hold it (``estate_common.roles.require_another_approver``): what
+    someone proposed is approved by someone else, save by the operator admin. The signed-in user
+    by default; a step the API would refuse with a 403 is not offered. Restated, not imported:
+    the console's image takes two modules of estate_common only (console/Dockerfile)."""
     if user is None:
         signed_in = getattr(g, "user", None)
         user, roles = (signed_in.username, signed_in.roles) if signed_in else ("", ())
-    return not user or may_approve(proposed_by, user, roles or ())
+    return not (user and proposed_by == user and "operator_admin" not in (roles or ()))

@@ -21,15 +21,10 @@ DISPATCHERS = MANAGEMENT | {"agent"}
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 
 
-def may_approve(proposed_by, user, roles):
-    """Four eyes: what someone proposed is approved by someone else: a manager approved his own
-    fee standards, fund uses and borrowings, and "needs approval" meant nothing (found by a
-    probe). The operator admin, above the estates' managers, approves his own (an estate's set-up
-    at its takeover, with no one above him). The console asks it too, to offer only what passes."""
-    return proposed_by is None or proposed_by != user or OPERATOR_ADMIN in roles
-
-
 def require_another_approver(proposed_by, user, roles, refusal):
-    """403 ``refusal`` unless ``user`` ``may_approve`` what ``proposed_by`` proposed."""
-    if not may_approve(proposed_by, user, roles):
+    """Four eyes: what someone proposed is approved by someone else (403 ``refusal``): a manager
+    approved his own fee standards, fund uses and borrowings, and "needs approval" meant nothing
+    (found by a probe). The operator admin, above the estates' managers, approves his own (an
+    estate's set-up at its takeover, with no one above him)."""
+    if proposed_by is not None and proposed_by == user and OPERATOR_ADMIN not in roles:
         raise Forbidden(refusal)
