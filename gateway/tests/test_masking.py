@@ -58,6 +58,33 @@ def test_who_confirmed_a_return_visit_is_masked_as_a_resident_for_engineering(cl
     assert seen["technician"]["return_visits"][0]["occupant_confirmation"] == {"method": "name", "name": "郑**"}
 
 
+def test_a_number_typed_into_a_repair_is_masked_for_engineering_and_its_words_kept(client, rpc, accounts):
+    """Owners type their numbers into what they report: a technician read them in full in the
+    repair his order came from and in the order (a probe, session 36)."""
+    said = "厨房漏水, 请联系 138 0013 8000"
+    request = {"id": "sr_1", "kind": "repair", "description": said, "reply": None,
+               "outcome": "修好了, 业主13900139000确认", "return_visits": [{"visited_at": "2026-11-25T02:00:00Z", "notes": "回电 13900139000"}]}
+    order = {"id": "wo_1", "technician": "mask-technician", "description": said, "summary": None}
+    rpc.answer("customer_service", "get_request", lambda call: {
+        **request, "return_visits": [dict(v) for v in request["return_visits"]]})
+    rpc.answer("maintenance", "get_work_order", lambda call: dict(order))
+    rpc.answer("maintenance", "list_work_orders", lambda call: {"items": [dict(order)], "next_cursor": None})
+    seen = {}
+    for role in ("agent", "technician"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        seen[role] = (client.get(f"{ESTATE}/service-requests/sr_1", headers=auth).get_json(),
+                      client.get(f"{ESTATE}/work-orders/wo_1", headers=auth).get_json(),
+                      client.get(f"{ESTATE}/work-orders", headers=auth).get_json())
+    repair, one, listed = seen["agent"]
+    assert repair["description"] == one["description"] == listed["items"][0]["description"] == said
+    assert repair["outcome"] == "修好了, 业主13900139000确认"
+    repair, one, listed = seen["technician"]
+    assert repair["description"] == one["description"] == listed["items"][0]["description"] \
+        == "厨房漏水, 请联系 138******8000"
+    assert repair["outcome"] == "修好了, 业主139****9000确认"
+    assert repair["return_visits"][0]["notes"] == "回电 139****9000" and repair["reply"] is None
+
+
 def test_the_occupant_on_a_work_order_is_shown_to_its_technician_masked_elsewhere():
     """DOMAIN.md's technician sees the occupant of his own work orders: another technician, or
     one reading a list of orders assigned to others, sees the surname only."""
@@ -99,6 +126,9 @@ def test_every_kind_of_the_table_is_marked_somewhere_and_the_routes_that_carry_i
                                                           "list_custody_items", "list_tool_loans"}
     assert {rpc for rpc, _ in found["visitor_phone"]} >= {"register_visitor", "list_visitors"}
     assert ("list_work_orders", ("items", each, "consent", "by")) in found["occupant_name"]
+    assert {("get_request", ("description",)), ("list_requests", ("items", each, "description")),
+            ("get_work_order", ("description",)), ("list_work_orders", ("items", each, "description")),
+            ("get_request", ("return_visits", each, "notes"))} <= found["numbers_in_text"]
 
 
 def _response_schemas(openapi):

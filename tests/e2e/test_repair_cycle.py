@@ -92,6 +92,23 @@ def test_a_charged_repair_from_the_call_to_the_follow_up(api, site):
                                site["archivist"]).json()["items"])
 
 
+def test_a_number_the_owner_gave_in_the_repair_is_masked_for_its_technician(api, site):
+    """The repair's words reach the technician through both services; the owner's number in them
+    only the desk reads in full."""
+    said = "kitchen tap leaks, call 13800138000 after 5pm"
+    request = register(api, site["agent"], site["estate"], site["household"], description=said).json()
+    [order] = eventually(lambda: api.get(path(site, f"work-orders?request_id={request['id']}"),
+                                         site["technician"]).json()["items"])
+    assert order["description"] == "kitchen tap leaks, call 138****8000 after 5pm"
+    ok(api.post(path(site, f"work-orders/{order['id']}/assign"), {"technician": site["technician_name"]},
+                site["technician"]))
+    repair = eventually(lambda: (lambda r: r if r.get("description") else None)(
+        api.get(path(site, f"service-requests/{request['id']}"), site["technician"]).json()))
+    assert repair["description"] == "kitchen tap leaks, call 138****8000 after 5pm"
+    assert ok(api.get(path(site, f"service-requests/{request['id']}"), site["agent"]))["description"] == said
+    assert ok(api.get(path(site, f"work-orders/{order['id']}"), site["agent"]))["description"] == said
+
+
 def test_the_estates_kpis_come_from_every_service(api, site):
     kpis = ok(api.get(path(site, "kpis?period=" + clock.now_iso()[:7]), site["manager"]))
     assert kpis["unavailable"] == []

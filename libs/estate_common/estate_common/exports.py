@@ -20,7 +20,8 @@ and see the personal data the file holds in full.
   holding a kind of personal data (``Column.personal``) is masked unless one of the roles of
   who started the export sees that kind in full (``params.full``). The job's result names the
   kinds the file holds in full (``personal_data_in_full``: a column written in full with at
-  least one value); a download by roles that do not see one of those in full is refused.
+  least one value its mask would change); a download by roles that do not see one of those in
+  full is refused.
 - **CSV** is UTF-8 with a byte order mark (Excel reads it as UTF-8), RFC 4180 quoting, CRLF.
   **XLSX** is written by openpyxl's ``write_only`` workbook (rows streamed to a temporary file,
   not kept as cells in memory).
@@ -128,15 +129,17 @@ def full_kinds(columns, roles):
 
 def row(columns, doc, full, written=None):
     """The cells of ``doc``: personal data masked unless its kind is in ``full``; the kinds
-    actually written in full (a value, not an empty cell) are added to ``written``."""
+    actually written in full (a value its mask changes: not an empty cell, nor a description
+    without a number) are added to ``written``."""
     values = []
     for column in columns:
         value = column.value(doc)
         if column.personal:
             if column.personal not in full:
                 value = personal_data.masked(column.personal, value)
-            elif written is not None and value not in (None, ""):
-                written.add(column.personal)
+            elif written is not None and personal_data.masked(column.personal, value) != value:
+                written.add(column.personal)  # a value its mask changes: not an empty cell, nor a text
+                                              # with no number in it
         values.append(cell(value))
     return values
 

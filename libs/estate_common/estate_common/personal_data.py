@@ -17,7 +17,16 @@ greet someone at the door); the technician sees in full only the occupant who ag
 signed off a work order assigned to him (``SEEN_ON_OWN_RECORD_BY``: the gateway applies it to
 the work orders it answers with; elsewhere, as in archive's records and in exports, that name
 is masked for him). Security and the front desk register visitors, so they see them.
+
+Free text is not a field of one person, yet owners type their numbers into it ("漏水, 请联系
+13800138000"): ``NUMBERS_IN_TEXT`` marks a text written for or by a household (a request's
+description, reply and outcome, a work order's description, a return visit's notes). Whoever
+does not see residents' phones in full gets the text with each phone or ID card number in it
+masked as a phone is (``personal_numbers`` finds them); the words stay, so the technician still
+reads what is broken. Until 2026-12 a technician read the number in full in the repair his
+order came from and in the order itself (left open by session 36's probe).
 """
+from . import personal_numbers
 from .roles import FRONT_DESK
 
 OWNER_NAME = "owner_name"          # a household's owner (households)
@@ -30,6 +39,7 @@ RESIDENT_ID_NUMBER = "resident_id_number"  # a household's owner, tenant or fami
 OCCUPANT_NAME = "occupant_name"    # who agreed to a work order's quote or signed it off
 VISITOR_NAME = "visitor_name"
 VISITOR_PHONE = "visitor_phone"
+NUMBERS_IN_TEXT = "numbers_in_text"  # phone and ID card numbers in free text about a household
 
 
 SEEN_IN_FULL_BY = {
@@ -41,6 +51,7 @@ SEEN_IN_FULL_BY = {
     OCCUPANT_NAME: FRONT_DESK | {"archivist"},
     VISITOR_NAME: FRONT_DESK | {"security"},
     VISITOR_PHONE: FRONT_DESK | {"security"},
+    NUMBERS_IN_TEXT: FRONT_DESK | {"archivist"},  # as a resident's phone
 }
 
 # A role that sees a kind in full only on its own record, and the field of the record that names
@@ -95,6 +106,14 @@ def mask_name(name):
     return text[0] + "".join(" " if c.isspace() else "*" for c in text[1:])
 
 
+def mask_numbers_in(text):
+    """``text`` with each phone or ID card number in it masked as a phone is (``请联系13800138000``
+    → ``请联系138****8000``), every other character as written."""
+    for start, end in reversed(personal_numbers.find(text)):
+        text = text[:start] + mask_phone(text[start:end]) + text[end:]
+    return text
+
+
 def masked(kind, value):
     """``value`` of ``kind`` as a caller without the right sees it: every text in it masked, down
     through objects and lists (an archive correction may write a whole person as one field:
@@ -106,4 +125,6 @@ def masked(kind, value):
         return [masked(kind, item) for item in value]
     if not isinstance(value, str):
         return value
+    if kind == NUMBERS_IN_TEXT:
+        return mask_numbers_in(value)
     return mask_phone(value) if kind in NUMBERS else mask_name(value)

@@ -181,3 +181,19 @@ def test_the_kinds_written_in_full_are_those_with_a_value_shown_in_full():
     assert written == set()  # nothing personal in the file: any reader of the list may download it
     exports.row(COLUMNS, DOCS[0], [personal_data.OWNER_NAME], written)
     assert written == {personal_data.OWNER_NAME}  # the phone was masked
+
+
+def test_a_description_counts_as_written_in_full_only_where_a_number_was_kept():
+    """A repair's description is free text: the file of a desk that exported descriptions with no
+    number in them holds nothing its readers could not see, so a technician may download it."""
+    text = personal_data.NUMBERS_IN_TEXT
+    columns = [field("id", "_id"), field("description", personal=text)]
+    written = set()
+    assert exports.row(columns, {"_id": "sr_1", "description": "tap in 3-201 drips"}, [text], written)[1] \
+        == "tap in 3-201 drips"
+    assert written == set()
+    full = exports.row(columns, {"_id": "sr_2", "description": "漏水, 请联系13800138000"}, [text], written)
+    assert full[1] == "漏水, 请联系13800138000" and written == {text}
+    assert exports.row(columns, {"_id": "sr_2", "description": "漏水, 请联系13800138000"}, [])[1] \
+        == "漏水, 请联系138****8000"
+    assert exports.full_kinds(columns, ["technician"]) == [] and exports.full_kinds(columns, ["agent"]) == [text]

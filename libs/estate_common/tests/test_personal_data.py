@@ -16,6 +16,7 @@ EXPECTED = {
     pd.OCCUPANT_NAME: {"operator_admin", "manager", "agent", "steward", "archivist"},  # and his own: below
     pd.VISITOR_NAME: {"operator_admin", "manager", "agent", "steward", "security"},
     pd.VISITOR_PHONE: {"operator_admin", "manager", "agent", "steward", "security"},
+    pd.NUMBERS_IN_TEXT: {"operator_admin", "manager", "agent", "steward", "archivist"},
 }
 
 
@@ -53,6 +54,12 @@ def test_a_technician_sees_the_occupant_of_his_own_work_order_only():
     (pd.RESIDENT_NAME, "Zhang San", "Z**** ***"),
     (pd.OCCUPANT_NAME, "李", "*"),
     (pd.RESIDENT_NAME, None, None),
+    # a text keeps its words, each phone or ID card number in it masked as a phone
+    (pd.NUMBERS_IN_TEXT, "厨房漏水, 请联系13800138000, 下午在家", "厨房漏水, 请联系138****8000, 下午在家"),
+    (pd.NUMBERS_IN_TEXT, "call 138 0013 8000, ID 11010519491231002X", "call 138******8000, ID 110***********002X"),
+    (pd.NUMBERS_IN_TEXT, "tap in 3-201 drips since 2026-12-01, order 12345", "tap in 3-201 drips since 2026-12-01, order 12345"),
+    (pd.NUMBERS_IN_TEXT, "", ""),
+    (pd.NUMBERS_IN_TEXT, None, None),
 ])
 def test_masks_keep_only_what_tells_people_apart(kind, value, masked):
     assert pd.masked(kind, value) == masked
