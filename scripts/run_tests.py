@@ -16,7 +16,9 @@ Arguments are passed to every pytest process. With ``ESTATE_TEST_SERIAL=1``, or 
 arguments that name test paths, it is one plain pytest run.
 
 The last lines name every test that failed, whichever process ran it: a CI log that keeps only
-its end (the first side's output scrolls far above) still says what to look at.
+its end (the first side's output scrolls far above) still says what to look at. Each process
+writes its JUnit XML to ``build/test-reports/<name>.xml`` (:data:`REPORTS`, emptied first), which
+stays for a look after the run and which the hosted workflow keeps as an artifact.
 """
 import configparser
 import os
@@ -33,6 +35,7 @@ SYSTEM = ["tests/e2e", "tests/browser", "tests/security", "tests/fuzz", "tests/i
 # side's systems run, stalled RabbitMQ 3.10 here (connections not answered for a minute, then a
 # vhost deletion that never ended), reproduced in six runs out of six; alone it passes.
 LAST = ["tests/deploy/test_broker_users.py", "tests/faults"]
+REPORTS = ROOT / "build" / "test-reports"
 
 
 def testpaths():
@@ -82,29 +85,37 @@ def failures(report):
     return found
 
 
+def fresh_reports(names, directory=REPORTS):
+    """{name: the path of its JUnit XML report}, in ``directory`` emptied of an earlier run's: a
+    process that writes none (it could not start) leaves no old report to be read as its."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.xml"):
+        old.unlink()
+    return {name: directory / f"{name}.xml" for name in names}
+
+
 def main(args):
     if os.environ.get("ESTATE_TEST_SERIAL") == "1" or names_paths(args):
         return pytest(args).wait()
     side_by_side, after = plan(args)
     started = time.monotonic()
     (first_name, first_args), (live_name, live_args) = side_by_side
-    with tempfile.TemporaryDirectory(prefix="estate-tests-") as reports:
-        report = {name: Path(reports) / f"{name}.xml" for name, _ in side_by_side + after}
-        # one side writes to a file (shown when it ends), the other to the terminal as it goes
-        with tempfile.TemporaryFile("w+b") as kept:
-            first = pytest(first_args, report[first_name], stdout=kept, stderr=subprocess.STDOUT)
-            print(f"== {live_name}: pytest {' '.join(live_args)}\n   ({first_name} runs beside it: "
-                  f"pytest {' '.join(first_args)})", flush=True)
-            codes = {live_name: pytest(live_args, report[live_name]).wait()}
-            codes[first_name] = first.wait()
-            kept.seek(0)
-            print(f"\n== {first_name}: pytest {' '.join(first_args)}", flush=True)
-            sys.stdout.buffer.write(kept.read())
-            sys.stdout.flush()
-        for name, after_args in after:
-            print(f"\n== {name}: pytest {' '.join(after_args)}", flush=True)
-            codes[name] = pytest(after_args, report[name]).wait()
-        failed = {name: failures(report[name]) for name, code in codes.items() if code}
+    report = fresh_reports([name for name, _ in side_by_side + after])
+    # one side writes to a file (shown when it ends), the other to the terminal as it goes
+    with tempfile.TemporaryFile("w+b") as kept:
+        first = pytest(first_args, report[first_name], stdout=kept, stderr=subprocess.STDOUT)
+        print(f"== {live_name}: pytest {' '.join(live_args)}\n   ({first_name} runs beside it: "
+              f"pytest {' '.join(first_args)})", flush=True)
+        codes = {live_name: pytest(live_args, report[live_name]).wait()}
+        codes[first_name] = first.wait()
+        kept.seek(0)
+        print(f"\n== {first_name}: pytest {' '.join(first_args)}", flush=True)
+        sys.stdout.buffer.write(kept.read())
+        sys.stdout.flush()
+    for name, after_args in after:
+        print(f"\n== {name}: pytest {' '.join(after_args)}", flush=True)
+        codes[name] = pytest(after_args, report[name]).wait()
+    failed = {name: failures(report[name]) for name, code in codes.items() if code}
     minutes, seconds = divmod(round(time.monotonic() - started), 60)
     summary = ", ".join(f"{name} {'passed' if code == 0 else f'FAILED ({code})'}" for name, code in codes.items())
     print(f"\n== the whole suite in {minutes} min {seconds} s: {summary}", flush=True)

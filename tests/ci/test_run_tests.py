@@ -58,3 +58,15 @@ def test_the_failed_tests_are_named_from_pytest_s_own_report(tmp_path):
     assert named[0].startswith("test_sample::test_fails (failure): AssertionError: one is not two"), named
     assert named[1].startswith("test_sample::test_errs (error): ") and "no fixture" in named[1], named
     assert run_tests.failures(tmp_path / "absent.xml") == []
+
+
+def test_each_process_gets_a_report_path_in_a_directory_emptied_of_the_last_run(tmp_path):
+    reports = tmp_path / "test-reports"
+    reports.mkdir()
+    (reports / "rest.xml").write_text("<testsuites/>")  # an earlier run's: never read as this run's
+    (reports / "notes.txt").write_text("kept")
+    paths = run_tests.fresh_reports(["system", "rest"], reports)
+    assert paths == {"system": reports / "system.xml", "rest": reports / "rest.xml"}
+    assert not (reports / "rest.xml").exists() and (reports / "notes.txt").read_text() == "kept"
+    assert run_tests.failures(paths["rest"]) == []
+    assert run_tests.REPORTS == ROOT / "build" / "test-reports"
