@@ -156,10 +156,11 @@ class Named(store.Collections):
             return announce
         return self.announcer(outbox, estate_id) if actor is None else self.announcer(outbox, estate_id, actor)
 
-    def change(self, db, outbox, collection, estate_id, doc_id, decide, announce=None):
-        """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent."""
+    def change(self, db, outbox, collection, estate_id, doc_id, decide, announce=None, actor=None):
+        """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent.
+        ``actor``: who, for the announcer, when no caller is (a step another service announced)."""
         return change(self.collection(db, collection), estate_id, doc_id, decide, outbox,
-                      what=self.names[collection], announce=self._announce(outbox, estate_id, announce))
+                      what=self.names[collection], announce=self._announce(outbox, estate_id, announce, actor))
 
     def follow(self, db, outbox, collection, event, doc_id, decide, announce=None):
         """What ``event`` means to our document ``doc_id``, applied once per event."""

@@ -222,8 +222,8 @@ def household_step_requested(db, outbox, event):
             return None
         return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
-    try:
-        _change(db, outbox, "households", estate_id, data["household_id"], decide)
+    try:  # its change is logged as the one who took the step (the change log said nobody: a probe)
+        _change(db, outbox, "households", estate_id, data["household_id"], decide, actor=event.get("actor"))
     except NotFound as error:
         refused["why"] = error.detail
     if refused:

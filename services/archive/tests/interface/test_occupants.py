@@ -269,6 +269,9 @@ def test_an_applications_steps_move_the_status_once_each_by_the_same_table(archi
     updates = archive.outbox.of_type("household_updated")
     assert [(u["data"]["status"], u["data"]["version"]) for u in updates] == [
         ("renovating", 2), ("vacant", 3), ("occupied", 4)]
+    # each names who took the step on the desk's application: the change log's "who" is the
+    # event's actor (domain.change_from_event), which named nobody (a probe)
+    assert [u["actor"] for u in updates] == ["tester"] * 3
     application_step(archive, household, "app_o1", "move_out", "2026-11-30T03:00:00Z")
     assert people(archive, household)["status"] == "vacant"
 
