@@ -6,6 +6,8 @@ manager could assign an order to a name no account has, to another estate's tech
 desk, and the order then stood with nobody able to work it but a manager (found by review)."""
 from flask import current_app, jsonify
 
+from estate_common.roles import DISPATCHERS
+
 from . import requests_in, store
 from .policy import ALL_ESTATES
 
@@ -33,9 +35,14 @@ def register(app):
 
     @app.get("/api/v1/estates/<estate_id>/technicians")
     def technicians(estate_id):
-        """Whom an order of the estate may be assigned to, for a dispatcher to pick: the console
-        had them type a username (found by a probe of daily work)."""
-        authorize_route(estate_id)
+        """Whom the caller may assign an order of the estate to, to pick from: the console had
+        them type a username (found by a probe of daily work). A dispatcher gets every technician;
+        a technician, who takes an order for himself only, himself (the console offered him his
+        colleagues, and the assignment was a 403: a probe)."""
+        caller = authorize_route(estate_id)
         requests_in.refuse_unknown_query()
-        users = store.users_with_role(current_app.extensions["estate_ops"].db, TECHNICIAN)
-        return jsonify({"items": [{"username": user["_id"]} for user in users if assignable(user, estate_id)]})
+        users = [user for user in store.users_with_role(current_app.extensions["estate_ops"].db, TECHNICIAN)
+                 if assignable(user, estate_id)]
+        if not DISPATCHERS & set(caller["roles"]):
+            users = [user for user in users if user["_id"] == caller.get("user")]
+        return jsonify({"items": [{"username": user["_id"]} for user in users]})

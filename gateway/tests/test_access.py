@@ -314,6 +314,19 @@ def test_a_dispatcher_lists_whom_an_order_may_be_assigned_to(app, client, accoun
         "list-guard-a", ["security"], ["A"]))).status_code == 403
 
 
+def test_a_technician_lists_himself_alone_for_he_takes_orders_for_himself(app, client, accounts, contract):
+    """The console offered a technician his colleagues to assign, and the assignment was a 403 (a
+    probe): the list is whom the caller may assign to."""
+    manager = would_be_assignees(client, accounts)
+    technician = accounts.user("tech-a2", ["technician"], ["A"])
+    agent = accounts.user("desk-a", ["agent"], ["A"])
+    listed = {who: [item["username"] for item in contract.check(app, client.get(
+        "/api/v1/estates/A/technicians", headers=bearer(token)), 200)["items"]]
+              for who, token in (("manager", manager), ("agent", agent), ("technician", technician))}
+    assert listed["manager"] == listed["agent"] and {"tech-a", "tech-a2"} <= set(listed["agent"])
+    assert listed["technician"] == ["tech-a2"]
+
+
 @pytest.mark.parametrize("maintenance_answers, found", [({"id": "wo_1"}, "found"),
                                                          (NotFound("no such work order"), "not_found")])
 def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_estate(
