@@ -1709,6 +1709,7 @@ _MESSAGES = {
     "household.vacant_inspections": ("空置房巡检", "Vacant-unit inspections"),
     "household.in_order": ("完好", "in order"),
     "household.new_vacant": ("登记空置房巡检", "Record an inspection of the vacant unit"),
+    "household.vacant_only": ("空置房巡检仅针对空置状态的房屋。", "A unit is inspected here while it stands vacant."),
     "household.inspected_on": ("巡检日期", "Inspected on"),
     "household.problem": ("问题", "Problem"),
     "household.vacant_hint": ("每个问题生成一张报修单；完好则不填问题。", "Each problem opens a repair request; none when the unit is in order."),

@@ -177,6 +177,18 @@ def test_a_vacant_unit_inspection_sends_its_problems(client, fake, documented_ro
     _only_documented(fake, documented_routes)
 
 
+def test_the_vacant_unit_inspection_is_offered_on_a_vacant_unit_only(client, fake):
+    """The API refuses an inspection of an occupied unit (409); the form was offered on one (a probe)."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    occupied = client.get("/households/hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="vacant-form"' not in occupied and "A unit is inspected here while it stands vacant." in occupied
+    assert "damp ceiling" in occupied  # the earlier inspections still show
+    fake.on("GET", HH, dict(HOUSEHOLD, status="vacant"))
+    vacant = client.get("/households/hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="vacant-form"' in vacant and "while it stands vacant" not in vacant
+
+
 def test_a_role_that_cannot_read_handovers_still_gets_the_page(client, fake):
     sign_in(client, fake, roles=("agent",))
     _household(fake)
