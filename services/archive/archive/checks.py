@@ -65,6 +65,8 @@ def new_check(check_id, estate_id, plan, data, now, actor, rules):
         errors.append(field_error("data.checked_at", "is in the future"))
     if data["records_complete"] > data["records_checked"]:
         errors.append(field_error("data.records_complete", "cannot exceed records_checked"))
+    if data["records_checked"] < 1:  # a check of nothing counted as one of the year's checks (a probe)
+        errors.append(field_error("data.records_checked", "is 0: a check looks at one record at least"))
     if errors:
         raise BusinessRuleViolation("the check does not add up", errors)
     stamp = clock.to_iso(now)

@@ -201,6 +201,7 @@ def check(records_checked=40, records_complete=38, checked_at="2026-11-20T02:00:
     ({"records_complete": 41}, "data.records_complete"),
     ({"checked_at": "2025-12-31T15:59:59Z"}, "data.checked_at"),  # 23:59:59 on 31 December 2025 in the estate
     ({"checked_at": "2026-11-24T00:00:00Z"}, "data.checked_at"),  # in the future
+    ({"records_checked": 0, "records_complete": 0}, "data.records_checked"),  # counted as a check (a probe)
 ])
 def test_a_check_must_add_up(change, field):
     with pytest.raises(BusinessRuleViolation) as refused:
