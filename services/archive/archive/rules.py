@@ -21,6 +21,9 @@ DEFAULTS = {
 # The highest value an estate may set (``estate_common.settings``): a borrowing due beyond the
 # calendar's end made every approval a 500.
 MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365, "borrow_due_days": 365, "view_due_days": 30}
+# The lowest: "at least twice a year" (DOMAIN.md; 每年检查次数不少于两次): an estate may check more
+# often, not less (one set 1 and was counted complete on one check: a probe).
+MINIMA = {"min_checks_per_year": 2}
 
 # KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
 # estate_common.calendar), which store.rules_for adds to these numbers.

@@ -7,13 +7,13 @@ from estate_common.nameko import (EstateSettings, ExportsResources, HasCustomFie
 from estate_common.store import public
 
 from . import domain, exports, imports, operations, restatements, store
-from .rules import DEFAULTS, MAXIMA
+from .rules import DEFAULTS, MAXIMA, MINIMA
 
 
 class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
     name = "archive"
     indexes = store.INDEXES
-    settings_defaults, settings_maxima = DEFAULTS, MAXIMA
+    settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
     job_runners = {imports.JOB_KIND: "_import_households", restatements.JOB_KIND: "_restate_copies",
                    **export_runners(exports.COLUMNS)}
     retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends

@@ -80,8 +80,8 @@ MAXIMA = {
     "emergency_response_minutes": 1440,
     "consultation_answer_hours": 720,
     "suggestion_answer_days": 60,
-    "return_visit_days": 30,
-    "follow_up_notice_hours": 168,
+    "return_visit_days": 3,  # "within 3 days" (DOMAIN.md), the KPI compared across estates: sooner, not later
+    "follow_up_notice_hours": 24,  # "within 24 hours" (DOMAIN.md): quicker, not slower
     "repeat_repair_days": 365,
     "renovation_management_fee_cents_per_m2": 100_000,
     "renovation_deposit_cents": 100_000_000,

@@ -3,9 +3,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from archive import borrowing, checks, domain
+from archive import borrowing, checks, domain, rules
 from archive.rules import DEFAULTS
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
+from estate_common.settings import check_overrides, effective
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 SUBJECT = {"type": "household", "id": "hh_1"}
@@ -189,6 +190,16 @@ def test_planned_dates_are_real_days_of_the_plans_year():
         plan(("2026-02-30", "2026-09-15"))
     assert refused.value.errors[0]["field"] == "data.planned_dates[0]"
     assert plan()["_id"] == checks.plan_id("est_1", 2026) != checks.plan_id("est_1", 2027)
+
+
+def test_an_estate_checks_its_archives_twice_a_year_or_more_never_less():
+    """DOMAIN.md: at least twice a year. An estate set 1 and a year of one check counted complete
+    (a probe)."""
+    check_overrides(rules.DEFAULTS, {"min_checks_per_year": 4}, rules.MAXIMA, rules.MINIMA)
+    with pytest.raises(InvalidInput) as refused:
+        check_overrides(rules.DEFAULTS, {"min_checks_per_year": 1}, rules.MAXIMA, rules.MINIMA)
+    assert refused.value.errors[0]["field"] == "min_checks_per_year"
+    assert effective(rules.DEFAULTS, {"min_checks_per_year": 1}, rules.MAXIMA, rules.MINIMA)["min_checks_per_year"] == 2
 
 
 def check(records_checked=40, records_complete=38, checked_at="2026-11-20T02:00:00Z"):

@@ -8,7 +8,7 @@ from customer_service import domain, handling, intake
 from customer_service.rules import CHOICES, DEFAULTS, MAXIMA
 from estate_common.errors import Conflict, Forbidden, InvalidInput
 from estate_common.nameko.caller import Caller
-from estate_common.settings import effective
+from estate_common.settings import check_overrides, effective
 from estate_common.testing import staff
 
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
@@ -47,6 +47,19 @@ def test_every_default_has_a_maximum_it_respects_or_is_a_list_of_its_choices():
     assert set(MAXIMA) | set(CHOICES) == set(DEFAULTS) and not set(MAXIMA) & set(CHOICES)
     assert all(0 < DEFAULTS[name] <= MAXIMA[name] for name in MAXIMA)
     assert all(DEFAULTS[name] and set(DEFAULTS[name]) <= set(CHOICES[name]) for name in CHOICES)
+
+
+@pytest.mark.parametrize("name, most", [("complaint_reply_days", 7), ("return_visit_days", 3),
+                                        ("follow_up_notice_hours", 24)])
+def test_an_estate_may_be_quicker_than_domain_md_s_deadlines_not_slower(name, most):
+    """"Within 7 days at most", "within 3 days", "within 24 hours": an estate set a 30-day return
+    visit, and its return-visit rate was compared with the others' 3 days (a probe)."""
+    check_overrides(DEFAULTS, {name: most}, MAXIMA)
+    check_overrides(DEFAULTS, {name: 1}, MAXIMA)
+    with pytest.raises(InvalidInput) as refused:
+        check_overrides(DEFAULTS, {name: most + 1}, MAXIMA)
+    assert refused.value.errors[0]["field"] == name
+    assert effective(DEFAULTS, {name: most + 1}, MAXIMA)[name] == DEFAULTS[name]  # one stored before: the default
 
 
 def test_numbers_are_per_year_and_zero_padded():
