@@ -202,8 +202,13 @@ def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, 
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [household], "next_cursor": None})
     answer = client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "csrf_token": csrf_of(client)})
     assert answer.status_code == 302
+    # a repair is classified as it is matched (the portal asks no category; an unclassified repair
+    # repeats nothing): the form offers the categories, and sends one chosen
+    assert 'name="category"' in page and '<option value="water">' in page
+    client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "category": "water",
+                                                       "csrf_token": csrf_of(client)})
     posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/household")]
-    assert [c["json"] for c in posted] == [{"household_id": "hh_1"}]
+    assert [c["json"] for c in posted] == [{"household_id": "hh_1"}, {"household_id": "hh_1", "category": "water"}]
     for call in fake.calls:
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
 

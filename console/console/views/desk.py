@@ -125,7 +125,7 @@ def request_detail(request_id):
     order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
                            order_number=order_number,
-                           candidates=candidates, filed_id=filed_id,
+                           candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
@@ -182,9 +182,12 @@ def request_action(request_id, action):
 @bp.post("/requests/<request_id>/household")
 @estate_needed
 def match_household(request_id):
-    """An unmatched owner-portal request gets its household (its repair then goes to engineering)."""
+    """An unmatched owner-portal request gets its household, and a repair its category, which the
+    portal does not ask (its repair then goes to engineering)."""
     back = url_for("desk.request_detail", request_id=request_id)
     body = {"household_id": request.form.get("household_id", "").strip()}
+    if request.form.get("category"):
+        body["category"] = request.form["category"]
     return common.post_and_back(f"service-requests/{request_id}/household", body, back, "desk.done_match")
 
 

@@ -85,7 +85,10 @@ def repairs_from_inspection(db, outbox, event):
 
 def _earlier_repair(db, estate_id, household_id, data, created, rules, judged_id=None):
     """The household's repair registered before this one (``judged_id``, registered at
-    ``created``) that it repeats (``repairs.repeat_window_start``), or None."""
+    ``created``) that it repeats (``repairs.repeat_window_start``), or None (always for an
+    unclassified one: ``repairs.judged_for_repeats``)."""
+    if not repairs.judged_for_repeats(data):
+        return None
     return store.similar_recent_repair(db, estate_id, household_id, repairs.category_of(data),
                                        repairs.repeat_window_start(created, rules), clock.to_iso(created), judged_id)
 
@@ -176,10 +179,12 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
 
     def decide(request):  # the request first: another estate's id is a 404, whatever the body names
         store.known_household(db, estate_id, data["household_id"])
-        # a repair filed on the portal is judged a repeat once its household is known, as the desk's
-        earlier = (_earlier_repair(db, estate_id, data["household_id"], request, clock.parse_iso(request["created_at"]),
+        # a repair filed on the portal is judged a repeat once its household and category are
+        # known, as the desk's
+        judged = portal.classified(request, data.get("category"))
+        earlier = (_earlier_repair(db, estate_id, data["household_id"], judged, clock.parse_iso(request["created_at"]),
                                    store.rules_for(db, estate_id), request["_id"]) if request["kind"] == "repair" else None)
-        return portal.match(request, data["household_id"], clock.now(), caller.user, earlier)
+        return portal.match(request, data["household_id"], clock.now(), caller.user, earlier, data.get("category"))
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 

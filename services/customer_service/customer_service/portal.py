@@ -17,7 +17,8 @@ tracking view) and a tracking code. Plain functions: no broker, no store.
   rebuild any more (the signing key changed since) is a 409.
 - **Matching.** Every filing is registered with ``household_id: null`` and ``portal.matched:
   false``, whatever the address it names; the desk matches it to the household (``match``; the
-  console offers the household at that building, unit and room). Its
+  console offers the household at that building, unit and room) and classifies a repair (its
+  ``category``: the portal asks none, and an unclassified repair repeats nothing). Its
   ``service_request_created`` (which maintenance and archive need with a household) is held
   until then: a repair then travels on exactly as a desk-registered one. Until then every other
   desk step on it is refused (409). So nothing an anonymous filer can see tells whether a
@@ -140,18 +141,30 @@ def require_matched(request):
         raise Conflict("this portal request is not matched to a household yet: match it first")
 
 
-def match(request, household_id, now, user, earlier_repair_id=None):
-    """The desk names the household of an unmatched portal request; its
-    ``service_request_created`` leaves with this write (maintenance opens a repair's order). A
-    repair that repeats the household's ``earlier_repair_id`` needs its return visit, as the
-    desk's would."""
+def classified(request, category):
+    """The request as the desk classifies it on matching: a repair takes ``category`` (the portal
+    asks none, so every portal repair was ``other``); another kind has none (422)."""
+    if category is None:
+        return request
+    if request["kind"] != "repair":
+        raise BusinessRuleViolation("only a repair has a category",
+                                    [field_error("data.category", f"is for a repair, not a {request['kind']}")])
+    return {**request, "category": category}
+
+
+def match(request, household_id, now, user, earlier_repair_id=None, category=None):
+    """The desk names the household of an unmatched portal request, and a repair's ``category``
+    maybe; its ``service_request_created`` leaves with this write (maintenance opens a repair's
+    order). A repair that repeats the household's ``earlier_repair_id`` needs its return visit,
+    as the desk's would."""
     if not unmatched(request):
         raise Conflict("this request has its household already")
     at = clock.to_iso(now)
     repeat = {"repeat_of": earlier_repair_id, "return_visit_required": True} if earlier_repair_id else {}
-    matched = {**request, "household_id": household_id, **repeat}
+    named = {"category": category} if category is not None else {}
+    matched = {**classified(request, category), "household_id": household_id, **repeat}
     portal = {**request["portal"], "matched": True}
-    return Change({"household_id": household_id, "portal": portal, "updated_at": at, **repeat},
+    return Change({"household_id": household_id, "portal": portal, "updated_at": at, **named, **repeat},
                   [history_entry(at, user, "household_matched", household_id)],
                   [("service_request_created", domain.created_event_data(matched))])
 

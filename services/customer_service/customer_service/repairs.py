@@ -6,7 +6,8 @@ maintenance opens the work order (``work_order_created``: dispatched) and comple
 records the owner's satisfaction; a problem found asks maintenance for a follow-up work
 order at once (``follow_up_requested``, the written notice, due within 24 hours), linked
 to the same request. Repeated repairs (same household and category within
-``repeat_repair_days``) and emergency repairs always get a return visit before they close;
+``repeat_repair_days``; an unclassified one, ``other``, repeats nothing: ``judged_for_repeats``)
+and emergency repairs always get a return visit before they close;
 any other repair closes after its return visit too, or, when the occupant cannot be reached,
 with the reason after ``return_visit_attempts_before_close`` recorded attempts.
 """
@@ -22,6 +23,14 @@ DEFAULT_CATEGORY = "other"
 
 def category_of(data):
     return data.get("category") or DEFAULT_CATEGORY
+
+
+def judged_for_repeats(data):
+    """Whether a repair is compared with the household's earlier ones: only when it names what it
+    is about. Two unclassified repairs (``other``: every repair filed on the owner portal, which
+    asks no category) say nothing of the same problem; a door lock was taken for a repeat of a
+    flooded basement and held open for a return visit it did not need (a probe)."""
+    return category_of(data) != DEFAULT_CATEGORY
 
 
 def return_visit_due_at(completed, rules):

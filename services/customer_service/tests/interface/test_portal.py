@@ -73,16 +73,41 @@ def test_a_portal_repair_matched_to_a_household_with_a_recent_one_is_a_repeat_ow
     household when filed), so it could close without the return visit a repeat always gets."""
     as_caller(desk, AGENT)
     first = desk.create_request({"estate_id": ESTATE, "data": {"kind": "repair", "household_id": "hh_1",
-                                                               "channel": "phone", "description": "kitchen leak"}})
+                                                               "channel": "phone", "description": "kitchen leak",
+                                                               "category": "water"}})
+    request = stored(desk, filed(desk))
+    as_caller(desk, AGENT)
+    matched = desk.match_request_household({"estate_id": ESTATE, "id": request["id"],
+                                            "data": {"household_id": "hh_1", "category": "water"}})
+    assert matched["repeat_of"] == first["id"] and matched["return_visit_required"] is True
+    assert matched["category"] == "water"
+    other = stored(desk, filed(desk, room="1202", key="k-2"))
+    as_caller(desk, AGENT)
+    alone = desk.match_request_household({"estate_id": ESTATE, "id": other["id"],
+                                          "data": {"household_id": "hh_2", "category": "water"}})
+    assert alone["repeat_of"] is None and alone["return_visit_required"] is False
+
+
+def test_a_portal_repair_left_unclassified_repeats_nothing_and_only_a_repair_is_classified(desk):
+    """The portal asks no category, so every repair filed there was ``other``, and any two of a
+    household within the window were taken for a repeat owing a return visit: a door lock for a
+    flooded basement (a probe)."""
+    as_caller(desk, AGENT)
+    desk.create_request({"estate_id": ESTATE, "data": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
+                                                       "description": "basement flooded"}})
     request = stored(desk, filed(desk))
     as_caller(desk, AGENT)
     matched = desk.match_request_household({"estate_id": ESTATE, "id": request["id"],
                                             "data": {"household_id": "hh_1"}})
-    assert matched["repeat_of"] == first["id"] and matched["return_visit_required"] is True
-    other = stored(desk, filed(desk, room="1202", key="k-2"))
+    assert matched["repeat_of"] is None and matched["return_visit_required"] is False
+    assert matched["category"] == "other"
+    complaint = stored(desk, filed(desk, kind="complaint", room="1202", key="k-3"))
     as_caller(desk, AGENT)
-    alone = desk.match_request_household({"estate_id": ESTATE, "id": other["id"], "data": {"household_id": "hh_2"}})
-    assert alone["repeat_of"] is None and alone["return_visit_required"] is False
+    with pytest.raises(BusinessRuleViolation) as refused:
+        desk.match_request_household({"estate_id": ESTATE, "id": complaint["id"],
+                                      "data": {"household_id": "hh_2", "category": "water"}})
+    assert refused.value.errors[0]["field"] == "data.category"
+    assert stored(desk, complaint)["household_id"] is None  # nothing written
 
 
 def test_a_portal_repair_is_not_a_repeat_of_a_repair_registered_after_it(desk):

@@ -457,9 +457,12 @@ def test_a_similar_repair_within_the_window_is_a_repeat_and_needs_a_return_visit
 def test_the_repeat_window_is_an_estate_setting(desk):
     as_caller(desk, MANAGER)
     desk.update_settings({"estate_id": ESTATE, "data": {"repeat_repair_days": 90}})
-    first = desk.create_request(new("repair"))
+    first = desk.create_request(new("repair", category="drainage"))
     clock.advance(timedelta(days=60))
-    assert desk.create_request(new("repair"))["repeat_of"] == first["id"]  # uncategorised: both "other"
+    assert desk.create_request(new("repair", category="drainage"))["repeat_of"] == first["id"]
+    # an unclassified repair ("other") repeats nothing, however near (repairs.judged_for_repeats)
+    desk.create_request(new("repair"))
+    assert desk.create_request(new("repair"))["repeat_of"] is None
 
 
 def test_completion_marks_the_request_once_and_owes_a_return_visit_in_three_days(desk):
