@@ -476,8 +476,14 @@ ZH = {
         '只有报修可不回访结案',
     'is only for a repair':
         '仅适用于报修',
-    'a repeated or emergency repair gets its return visit before it is closed':
-        '重复报修或紧急报修须回访后才能结案',
+    'only a repair has a category':
+        '只有报修有类别',
+    'is for a repair only':
+        '仅适用于报修',
+    'is 0: a check looks at one record at least':
+        '为 0：一次检查至少检查一份档案',
+    'a repeated or emergency repair gets its return visit before it is closed; if the occupant cannot be reached, a manager closes it after the recorded attempts':
+        '重复报修或紧急报修须回访后才能结案；如联系不上住户，由经理在登记规定次数的未联系上记录后结案',
     'a repair is closed after its return visit; if the occupant cannot be reached, record the attempts (…/return-visit-attempts) and close with no_visit_reason occupant_unreachable':
         '报修须回访后才能结案；如联系不上住户，请先登记“回访未联系上”，达到规定次数后选择“不回访结案”',
     'the return visit is pending':

@@ -293,6 +293,21 @@ def test_a_repair_is_closed_after_its_visit_or_unvisited_after_attempts(client, 
     assert fake.calls[-1]["json"] == {"no_visit_reason": "occupant_unreachable"}
 
 
+def test_a_manager_is_offered_to_close_an_owed_visit_when_the_occupant_cannot_be_reached(client, fake):
+    """A repeated or emergency repair owes its visit: the desk may not close it unvisited, and it
+    stayed open for good when nobody answered (a probe); a manager decides after the attempts."""
+    sign_in(client, fake, roles=("manager",))
+    _desk_routes(fake)
+    attempt = {"at": "2020-01-04T00:00:00Z", "by": "alice", "method": "phone", "note": None,
+               "work_completed_at": "2020-01-03T00:00:00Z"}
+    owed = {**COMPLAINT, "kind": "repair", "complaint": None, "completed_at": "2020-01-03T00:00:00Z",
+            "return_visit_due_at": "2020-01-06T00:00:00Z", "status": "completed", "return_visit_required": True}
+    for fields, offered in (({}, False), ({"return_visit_attempts": [attempt]}, True)):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**owed, **fields})
+        page = client.get("/desk/requests/sr_1").get_data(as_text=True)
+        assert ("/desk/requests/sr_1/close" in page) is offered and ('name="no_visit_reason"' in page) is offered
+
+
 def test_complaint_detail_shows_the_complaint_recorded_in_full(client, fake):
     """DOMAIN.md: a complaint is recorded in full (complainant, channel, reference, nature,
     summary, outcome); the page showed only the nature (found by review)."""

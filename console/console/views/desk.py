@@ -4,6 +4,7 @@ import base64
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import i18n, menu, permissions
+from ..menu import MANAGEMENT
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -273,11 +274,14 @@ def _actions_of(item):
 
 
 def _closable_unvisited(item):
-    """A completed repair closes without its return visit only when it is not owed one for sure
-    (a repeated or emergency repair) and the occupant could not be reached since the work was
-    done; the service counts the attempts against the estate's number (a 422 with too few)."""
-    return not item.get("return_visit_required") and any(
-        attempt.get("work_completed_at") == item.get("completed_at") for attempt in item.get("return_visit_attempts") or [])
+    """A completed repair closes without its return visit when the occupant could not be reached
+    since the work was done; one owed a visit for sure (a repeated or emergency repair) is then
+    closed by a manager only (the service's 409 for the desk). The service counts the attempts
+    against the estate's number (a 422 with too few)."""
+    if item.get("return_visit_required") and not MANAGEMENT & set(g.user.roles):
+        return False
+    return any(attempt.get("work_completed_at") == item.get("completed_at")
+               for attempt in item.get("return_visit_attempts") or [])
 
 
 def _badge(item):

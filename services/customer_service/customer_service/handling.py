@@ -73,7 +73,7 @@ def close(request, data, now, caller, rules=DEFAULTS):
     A repair closes after its return visit, or with a recorded reason (``repairs.require_closable``)."""
     complaints.require_handler(request, caller)
     status = next_status(request, "close")
-    without_visit = repairs.require_closable(request, data, rules)
+    without_visit = repairs.require_closable(request, data, rules, caller.roles)
     at = clock.to_iso(now)
     outcome = (data.get("outcome") or "").strip() or request.get("reply")
     changes = {"status": status, "closed_at": at, "outcome": outcome, "updated_at": at,

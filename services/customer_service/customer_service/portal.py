@@ -148,7 +148,7 @@ def classified(request, category):
         return request
     if request["kind"] != "repair":
         raise BusinessRuleViolation("only a repair has a category",
-                                    [field_error("data.category", f"is for a repair, not a {request['kind']}")])
+                                    [field_error("data.category", "is for a repair only")])
     return {**request, "category": category}
 
 

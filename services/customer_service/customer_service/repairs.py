@@ -14,6 +14,7 @@ with the reason after ``return_visit_attempts_before_close`` recorded attempts.
 from datetime import timedelta
 
 from estate_common import calendar, clock, ids
+from estate_common.roles import MANAGEMENT
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from .domain import Change, allows, closed_event_data, due_at, history_entry, next_status
@@ -266,21 +267,24 @@ def follow_up_event_data(request, visit, follow_up):
 NO_VISIT_REASONS = ("occupant_unreachable",)
 
 
-def require_closable(request, data, rules):
+def require_closable(request, data, rules, roles=()):
     """DOMAIN.md: a return visit after every repair. A completed repair still owing its visit
     (status ``completed``) is closed only with ``no_visit_reason`` ``occupant_unreachable`` after
     ``return_visit_attempts_before_close`` attempts to reach the occupant since the work was
     completed (422 with fewer); without a reason it is a 409 (the visit is pending). A repeated
-    or emergency repair always gets its visit (409 whatever the reason). Returns the fields the
-    close records (``closed_without_visit``), or {}."""
+    or emergency repair always gets its visit: the desk may not close it without one (409
+    whatever the reason); when its occupant cannot be reached, a manager decides, after the same
+    attempts (it stayed open for good, with nobody able to close it: a probe). Returns the
+    fields the close records (``closed_without_visit``), or {}."""
     reason = data.get("no_visit_reason")
     if reason is not None and request["kind"] != "repair":
         raise InvalidInput("only a repair is closed without its return visit",
                            [field_error("data.no_visit_reason", "is only for a repair")])
     if request["kind"] != "repair" or request["status"] != "completed":
         return {}
-    if request.get("return_visit_required"):
-        raise Conflict("a repeated or emergency repair gets its return visit before it is closed")
+    if request.get("return_visit_required") and (reason is None or not MANAGEMENT & set(roles)):
+        raise Conflict("a repeated or emergency repair gets its return visit before it is closed; if the "
+                       "occupant cannot be reached, a manager closes it after the recorded attempts")
     if reason is None:
         raise Conflict("a repair is closed after its return visit; if the occupant cannot be reached, record "
                        "the attempts (…/return-visit-attempts) and close with no_visit_reason occupant_unreachable",

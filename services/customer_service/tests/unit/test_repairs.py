@@ -175,6 +175,26 @@ def test_a_repeated_or_emergency_repair_is_not_closed_before_its_return_visit():
     assert handling.close(step(required, change), {}, at("2026-11-25T10:00:00Z"), AGENT).set["status"] == "closed"
 
 
+def test_a_manager_closes_an_owed_visit_the_occupant_cannot_be_reached_for_after_the_attempts():
+    """A repeated or emergency repair whose occupant never answered stayed open for good (a
+    probe): the desk still may not close it unvisited; a manager may, after the same attempts."""
+    unreachable = {"no_visit_reason": "occupant_unreachable"}
+    manager = Caller(staff("wang", ["manager"], ["est_1"]))
+    request = completed_repair(repeat_of="sr_0")
+    with pytest.raises(BusinessRuleViolation):  # no attempt yet
+        handling.close(request, unreachable, at("2026-11-25T09:00:00Z"), manager)
+    for attempt in range(RULES["return_visit_attempts_before_close"]):
+        request = step(request, repairs.return_visit_attempt(request, {"method": "phone"},
+                                                             at(f"2026-11-2{4 + attempt}T09:00:00Z"), AGENT))
+    with pytest.raises(Conflict) as refused:
+        handling.close(request, unreachable, at("2026-11-27T09:00:00Z"), AGENT)
+    assert "a manager closes it" in refused.value.detail
+    with pytest.raises(Conflict):  # the manager too gives the reason
+        handling.close(request, {}, at("2026-11-27T09:00:00Z"), manager)
+    closed = handling.close(request, unreachable, at("2026-11-27T09:00:00Z"), manager)
+    assert closed.set["closed_without_visit"] == {"reason": "occupant_unreachable", "attempts": 3}
+
+
 def test_an_ordinary_repair_is_closed_only_after_its_return_visit_or_an_unreachable_occupant():
     """DOMAIN.md: a return visit after every repair (the contradiction of issue 14 resolved)."""
     request = completed_repair()
