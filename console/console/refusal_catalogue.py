@@ -476,6 +476,18 @@ ZH = {
         '只有报修可不回访结案',
     'is only for a repair':
         '仅适用于报修',
+    'a closed request keeps its household':
+        '已结案的报事不可更正房屋',
+    'the work on this repair has started at the household it names: it keeps it':
+        '该报修已在所登记的房屋开工，不可更正房屋',
+    'the request names this household already':
+        '该报事登记的已是此房屋',
+    "is the request's household":
+        '即为该报事的房屋',
+    'a corrected household is given with the reason':
+        '更正房屋须注明原因',
+    'is required to correct the household':
+        '更正房屋时必填',
     'only a repair has a category':
         '只有报修有类别',
     'is for a repair only':

@@ -213,6 +213,43 @@ def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, 
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
 
 
+def test_the_desk_corrects_a_household_named_wrongly_with_the_reason(client, fake, documented_routes):
+    """A portal request matched to the neighbour could not be matched again (session 36): an open
+    request whose work has not started offers the correction, found by the household search."""
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake)
+    matched = {"id": "sr_9", "estate_id": ESTATE, "number": "SR-2026-000009", "kind": "repair",
+               "household_id": "hh_0", "channel": "portal", "description": "tap leaks", "status": "dispatched",
+               "due_at": "2026-11-24T02:00:00.000Z", "created_at": "2026-11-23T02:00:00.000Z",
+               "updated_at": "2026-11-23T02:00:00.000Z", "history": [], "started_at": None,
+               "portal": {"address": {"building": "3", "unit": "1", "room": "1201"},
+                          "contact": {"name": None, "phone": "13800138000"}, "matched": True, "rating": None}}
+    neighbour = {"id": "hh_0", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1101",
+                 "owner": {"name": "王五", "phone": "13900000001"}}
+    right = {**neighbour, "id": "hh_2", "room": "1201", "owner": {"name": "陈小明", "phone": "13900000000"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", matched)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_0", neighbour)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [neighbour, right], "next_cursor": None})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Correct the household" in page and 'id="correct-form"' not in page  # search first
+    page = client.get("/desk/requests/sr_9?building=3&unit=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="correct-form"' in page and 'value="hh_2" required checked>' in page
+    assert 'value="hh_0"' not in page.split('id="correct-form"')[1]  # not the household it names
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9/household", {**matched, "household_id": "hh_2"})
+    answer = client.post("/desk/requests/sr_9/household", data={
+        "household_id": "hh_2", "reason": " the owner called: 1201 ", "csrf_token": csrf_of(client)})
+    assert answer.status_code == 302
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/household")]
+    assert posted[-1]["json"] == {"household_id": "hh_2", "reason": "the owner called: 1201"}
+    # not once the work started, nor on a closed request
+    for changed in ({"started_at": "2026-11-23T05:00:00.000Z", "status": "in_progress"}, {"status": "closed"}):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", {**matched, **changed})
+        page = client.get("/desk/requests/sr_9?building=3", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "Correct the household" not in page, changed
+    for call in fake.calls:
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+
+
 def test_the_desk_prints_the_portal_qr_code_the_gateway_draws(client, fake, documented_routes):
     import base64
     from .conftest import ESTATE, sign_in

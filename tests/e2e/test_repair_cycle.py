@@ -109,6 +109,40 @@ def test_a_number_the_owner_gave_in_the_repair_is_masked_for_its_technician(api,
     assert ok(api.get(path(site, f"work-orders/{order['id']}"), site["agent"]))["description"] == said
 
 
+def test_a_repair_registered_at_the_wrong_flat_is_corrected_and_billed_to_the_right_one(api, site):
+    """The desk picked the neighbour's flat: corrected before the work starts, the work order moves
+    over the bus (maintenance), the charge is billed to the right household (finance), and the
+    correction stays in the permanent record (archive)."""
+    right = new_household(api, site["agent"], site["estate"], room="2203")
+    request = register(api, site["agent"], site["estate"], site["household"], description="balcony drain blocked").json()
+    [order] = eventually(lambda: api.get(path(site, f"work-orders?request_id={request['id']}"),
+                                         site["technician"]).json()["items"])
+    assert order["household_id"] == site["household"]
+    eventually(lambda: api.get(path(site, f"households/{right['id']}"), site["agent"]).status_code == 200)
+    corrected = ok(api.post(path(site, f"service-requests/{request['id']}/household"),
+                            {"household_id": right["id"], "reason": "the owner lives in 2203"}, site["agent"]))
+    assert corrected["household_id"] == right["id"]
+    eventually(lambda: api.get(path(site, f"work-orders/{order['id']}"), site["technician"]).json()["household_id"]
+               == right["id"])
+    step = lambda action, body, token=site["technician"]: ok(api.post(  # noqa: E731
+        path(site, f"work-orders/{order['id']}/{action}"), body, token))
+    step("assign", {"technician": site["technician_name"]})
+    step("start", {})
+    step("quote", {"amount_cents": 3000, "items": [{"name": "clear the drain", "amount_cents": 3000}]})
+    step("consent", {"by": "owner Sun"}, site["agent"])
+    step("complete", {"materials": [], "charge_cents": 3000, "signed_by": "owner Sun"})
+    bills = eventually(lambda: [b for b in api.get(path(site, f"bills?household_id={right['id']}"),
+                                                   site["cashier"]).json()["items"] if b["item"] == "repair"])
+    assert [b["amount_cents"] for b in bills] == [3000]
+    # once the work started (customer service learned it) the request keeps its household
+    eventually(lambda: api.get(path(site, f"service-requests/{request['id']}"), site["agent"]).json()["started_at"])
+    refused = api.post(path(site, f"service-requests/{request['id']}/household"),
+                       {"household_id": site["household"], "reason": "back again"}, site["agent"])
+    assert refused.status_code == 409, refused.text
+    eventually(lambda: any(r["event_type"] == "service_request_household_corrected" for r in api.get(
+        path(site, f"archive/records?subject_id={request['id']}"), site["archivist"]).json()["items"]))
+
+
 def test_the_estates_kpis_come_from_every_service(api, site):
     kpis = ok(api.get(path(site, "kpis?period=" + clock.now_iso()[:7]), site["manager"]))
     assert kpis["unavailable"] == []

@@ -122,11 +122,16 @@ def request_detail(request_id):
         at_filed = [h for h in candidates if str(h.get("room") or "").casefold() == filed]
         candidates = at_filed + [h for h in candidates if h not in at_filed]
         filed_id = at_filed[0]["id"] if at_filed else None
+    # the household named wrongly, corrected: the households found by the search on this page
+    fix_search = common.query("building", "unit", "room") if _correctable(item) else {}
+    fix_candidates = [h for h in common.households_matching(**fix_search) if h["id"] != item.get("household_id")] \
+        if fix_search else []
     # its work order by number (WO-…), not its id: one call
     order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
                            order_number=order_number,
                            candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
+                           correctable=_correctable(item), fix_search=fix_search, fix_candidates=fix_candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
@@ -180,16 +185,26 @@ def request_action(request_id, action):
                                 typed=common.row_form_to_keep(request_id, action))
 
 
+def _correctable(item):
+    """Whether the page offers to correct the request's household: it names one, is open, and no
+    work on it started (the API's 409s otherwise)."""
+    return bool(item.get("household_id") and item.get("status") != "closed" and not item.get("started_at")
+                and permissions.may("POST", "service-requests/{request_id}/household"))
+
+
 @bp.post("/requests/<request_id>/household")
 @estate_needed
 def match_household(request_id):
     """An unmatched owner-portal request gets its household, and a repair its category, which the
-    portal does not ask (its repair then goes to engineering)."""
+    portal does not ask (its repair then goes to engineering); a household named wrongly is
+    corrected, with the reason."""
     back = url_for("desk.request_detail", request_id=request_id)
     body = {"household_id": request.form.get("household_id", "").strip()}
-    if request.form.get("category"):
-        body["category"] = request.form["category"]
-    return common.post_and_back(f"service-requests/{request_id}/household", body, back, "desk.done_match")
+    for name in ("category", "reason"):
+        if request.form.get(name, "").strip():
+            body[name] = request.form[name].strip()
+    done = "desk.done_correct" if "reason" in request.form else "desk.done_match"
+    return common.post_and_back(f"service-requests/{request_id}/household", body, back, done)
 
 
 @bp.post("/requests/<request_id>/return-visits")

@@ -16,6 +16,7 @@ RECORDED_EVENTS = {
     ("customer_service", "service_request_overdue"): "service_request",
     ("customer_service", "complaint_escalated"): "service_request",
     ("customer_service", "service_request_closed"): "service_request",
+    ("customer_service", "service_request_household_corrected"): "service_request",  # the desk's mistake, mended
     ("maintenance", "work_order_created"): "work_order",
     ("maintenance", "work_order_completed"): "work_order",
     ("security_patrol", "patrol_round_finished"): "patrol_round",

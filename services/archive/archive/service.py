@@ -148,6 +148,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_closed_service_request(self, event):
         self._record(event)
 
+    @consumes("customer_service", "service_request_household_corrected")
+    def record_household_correction(self, event):
+        self._record(event)
+
     @consumes("maintenance", "work_order_created")
     def record_work_order(self, event):
         self._record(event)

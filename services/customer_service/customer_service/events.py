@@ -29,6 +29,8 @@ def build(outbox, estate_id, event_type, data):
         return outbox.event("renovation_accepted", estate_id, data)
     if event_type == "household_step_requested":  # archive moves the household's status
         return outbox.event("household_step_requested", estate_id, data)
+    if event_type == "service_request_household_corrected":  # maintenance moves the orders, archive keeps it
+        return outbox.event("service_request_household_corrected", estate_id, data)
     if event_type == "notice_published":  # archive keeps every notice
         return outbox.event("notice_published", estate_id, data)
     raise ValueError(f"customer service does not announce {event_type}")

@@ -12,8 +12,8 @@ from estate_common.errors import Conflict
 from estate_common.kpis import before_the_estate, per_estate_month
 from estate_common.store import public
 
-from . import (applications, complaint_analysis, domain, events, handling, intake, owner_contacts, portal,
-               rectifications, repairs, store, surveys)
+from . import (applications, complaint_analysis, domain, events, handling, household_correction, intake,
+               owner_contacts, portal, rectifications, repairs, store, surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -174,16 +174,18 @@ def portal_rate(db, outbox, tracking_code, data):
 
 
 def match_household(db, outbox, caller, estate_id, request_id, data):
-    """The desk names the household of an unmatched portal request (it must be known)."""
+    """The desk names the household of an unmatched portal request, or corrects the one a request
+    names (``household_correction``); the household must be known."""
     domain.require_desk(caller)
 
     def decide(request):  # the request first: another estate's id is a 404, whatever the body names
         store.known_household(db, estate_id, data["household_id"])
-        # a repair filed on the portal is judged a repeat once its household and category are
-        # known, as the desk's
+        # a repair is judged a repeat once its household and category are known, as the desk's
         judged = portal.classified(request, data.get("category"))
         earlier = (_earlier_repair(db, estate_id, data["household_id"], judged, clock.parse_iso(request["created_at"]),
                                    store.rules_for(db, estate_id), request["_id"]) if request["kind"] == "repair" else None)
+        if not portal.unmatched(request):
+            return household_correction.correct(request, data, clock.now(), caller.user, earlier)
         return portal.match(request, data["household_id"], clock.now(), caller.user, earlier, data.get("category"))
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from estate_common import clock, custom_fields, ids, money, numbering, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
+from estate_common.writes import Change
 
 from . import costing
 
@@ -152,6 +153,24 @@ WORK_ORDER_KIND = "repair"
 
 def wants_work_order(request_event):
     return request_event["data"]["kind"] == WORK_ORDER_KIND
+
+
+def household_corrected(order, event):
+    """The desk corrected the household of the request this order comes from
+    (``service_request_household_corrected``): an order not done yet moves to it, so its charge is
+    billed to the household the work is for (the neighbour's, matched by mistake, would have been
+    billed). A done order keeps the household it was done for; a correction older than the last
+    one applied (``_household_corrected_at``: delivered out of order) changes nothing."""
+    data = event["data"]
+    if order["status"] in ("completed", "cancelled") or order.get("household_id") == data["household_id"]:
+        return None
+    if (order.get("_household_corrected_at") or "") >= data["corrected_at"]:
+        return None
+    stamp = clock.to_iso(clock.now())
+    return Change({"household_id": data["household_id"], "_household_corrected_at": data["corrected_at"],
+                   "updated_at": stamp},
+                  [history_entry(stamp, event.get("actor"), "household_corrected",
+                                 f"{order.get('household_id')} → {data['household_id']}", event["event_id"])])
 
 
 def emergency_of(data):

@@ -153,6 +153,14 @@ def open_from_service_request(db, outbox, event):
                rules["timezone"])
 
 
+def household_corrected(db, outbox, event):
+    """The desk corrected a repair's household: each of its orders not done moves to it, once
+    (``domain.household_corrected``)."""
+    estate_id = event["estate_id"]
+    for order_id in store.orders_of_request(db, estate_id, event["data"]["id"]):
+        _announced.follow(db, outbox, "work_orders", event, order_id, domain.household_corrected)
+
+
 def open_from_follow_up(db, outbox, event):
     estate_id, follow_up = event["estate_id"], event["data"]
     rules = store.rules_for(db, estate_id)

@@ -99,6 +99,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def open_from_service_request(self, event):
         operations.open_from_service_request(self.db, self.outbox, event)
 
+    @consumes("customer_service", "service_request_household_corrected", facet=domain.WORK_ORDER_KIND)
+    def move_to_corrected_household(self, event):
+        """The desk named the repair's household wrongly: its orders not done go to the right one."""
+        operations.household_corrected(self.db, self.outbox, event)
+
     @consumes("customer_service", "follow_up_requested")
     def open_from_follow_up(self, event):
         operations.open_from_follow_up(self.db, self.outbox, event)

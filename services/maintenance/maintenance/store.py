@@ -101,6 +101,11 @@ def orders_completed_in(db, estate_id, start, end):
                                      "completed_at": {"$gte": start, "$lt": end}}))
 
 
+def orders_of_request(db, estate_id, request_id):
+    """The ids of the work orders a service request opened (its first and its follow-ups)."""
+    return [doc["_id"] for doc in db.work_orders.find({"estate_id": estate_id, "request_id": request_id}, {"_id": 1})]
+
+
 def estates_to_announce_assignments(db):
     """The estates whose orders assigned before ``work_order_assigned`` existed are not announced
     yet (the registry: ``operations.announce_earlier_assignments`` marks each)."""

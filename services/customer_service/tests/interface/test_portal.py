@@ -184,8 +184,74 @@ def test_an_address_with_no_household_answers_alike_and_waits_for_the_desk_to_ma
     announced = desk.outbox.of_type("service_request_created")
     assert [e["data"]["id"] for e in announced][-1] == request["id"]
     assert announced[-1]["data"]["household_id"] == "hh_2"
-    with pytest.raises(Conflict):
+    # matched, it is corrected only with a reason (household_correction), and announced once more
+    # as a correction, never as a second registration
+    with pytest.raises(BusinessRuleViolation) as refused:
         desk.match_request_household({"estate_id": ESTATE, "id": request["id"], "data": {"household_id": "hh_1"}})
+    assert refused.value.errors[0]["field"] == "data.reason"
+    assert len(desk.outbox.of_type("service_request_created")) == len(announced)
+
+
+# -- a household named wrongly, corrected (household_correction) ----------------------------------
+
+def correct(desk, request, household_id, reason="the desk picked the neighbour's flat", **extra):
+    as_caller(desk, AGENT)
+    return desk.match_request_household({"estate_id": ESTATE, "id": request["id"],
+                                         "data": {"household_id": household_id, "reason": reason, **extra}})
+
+
+def test_a_household_matched_by_mistake_is_corrected_with_its_reason_and_announced(desk):
+    """A portal request matched to the neighbour could not be matched again: its work order went to
+    maintenance with the neighbour's flat (left open by session 36)."""
+    request = stored(desk, filed(desk))
+    as_caller(desk, AGENT)
+    desk.match_request_household({"estate_id": ESTATE, "id": request["id"], "data": {"household_id": "hh_2"}})
+    fixed = correct(desk, request, "hh_1", reason="  owner called: it is 1201, not 1202 ", category="water")
+    assert fixed["household_id"] == "hh_1" and fixed["category"] == "water" and fixed["portal"]["matched"] is True
+    assert fixed["history"][-1]["action"] == "household_corrected"
+    assert fixed["history"][-1]["note"] == "hh_2 → hh_1: owner called: it is 1201, not 1202"
+    [told] = desk.outbox.of_type("service_request_household_corrected")
+    assert told["data"] == {"id": request["id"], "number": request["number"], "kind": "repair",
+                            "household_id": "hh_1", "previous_household_id": "hh_2",
+                            "reason": "owner called: it is 1201, not 1202", "corrected_at": fixed["updated_at"]}
+    assert told["actor"] == "zhang"
+    for data, field in (({"household_id": "hh_1", "reason": "again"}, "data.household_id"),  # its household already
+                        ({"household_id": "hh_2", "reason": "   "}, "data.reason"),
+                        ({"household_id": "hh_9", "reason": "x"}, "data.household_id")):  # no such household
+        with pytest.raises(BusinessRuleViolation) as refused:
+            desk.match_request_household({"estate_id": ESTATE, "id": request["id"], "data": data})
+        assert refused.value.errors[0]["field"] == field, data
+    assert len(desk.outbox.of_type("service_request_household_corrected")) == 1
+
+
+def test_a_repair_is_judged_again_at_its_new_household_and_kept_once_work_started_or_closed(desk):
+    as_caller(desk, AGENT)
+    earlier = desk.create_request({"estate_id": ESTATE, "data": {"kind": "repair", "household_id": "hh_1",
+                                                                 "channel": "phone", "description": "tap drips",
+                                                                 "category": "water"}})
+    repair = desk.create_request({"estate_id": ESTATE, "data": {"kind": "repair", "household_id": "hh_2",
+                                                               "channel": "phone", "description": "tap drips again",
+                                                               "category": "water"}})
+    assert repair["repeat_of"] is None
+    moved = correct(desk, repair, "hh_1")
+    assert moved["repeat_of"] == earlier["id"] and moved["return_visit_required"] is True
+    back = correct(desk, repair, "hh_2", reason="it was 1202 after all")
+    assert back["repeat_of"] is None and back["return_visit_required"] is False
+    desk.on_work_order_started(event("maintenance", "work_order_started", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": repair["id"]},
+        "request_id": repair["id"], "household_id": "hh_2", "priority": "normal",
+        "started_at": "2026-11-23T03:00:00.000Z", "response_minutes": 30}))
+    with pytest.raises(Conflict):  # the technician has been to the flat named
+        correct(desk, repair, "hh_1")
+    complaint = desk.create_request({"estate_id": ESTATE, "data": {"kind": "complaint", "household_id": "hh_2",
+                                                                   "channel": "phone", "description": "noise"}})
+    assert correct(desk, complaint, "hh_1")["household_id"] == "hh_1"  # any kind, while open
+    as_caller(desk, AGENT)
+    asked = desk.create_request({"estate_id": ESTATE, "data": {"kind": "consultation", "household_id": "hh_2",
+                                                               "channel": "phone", "description": "opening hours?"}})
+    desk.close_request({"estate_id": ESTATE, "id": asked["id"], "data": {"outcome": "told 8-18"}})
+    with pytest.raises(Conflict):
+        correct(desk, asked, "hh_1")
 
 
 def test_tracking_shows_statuses_without_names_and_rating_comes_once_after_the_work(desk):

@@ -187,6 +187,40 @@ def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engin
     assert created["data"]["request_id"] is None and created["data"]["priority"] == "emergency"
 
 
+def household_corrected(request_id="sr_1", household_id="hh_2", previous="hh_1", at="2026-11-23T09:05:00.000Z"):
+    return event("customer_service", "service_request_household_corrected", ESTATE, {
+        "id": request_id, "number": "SR-2026-000001", "kind": "repair", "household_id": household_id,
+        "previous_household_id": previous, "reason": "the neighbour's flat was picked", "corrected_at": at},
+        actor="zhang")
+
+
+def test_a_repairs_corrected_household_moves_its_orders_not_done_once_and_in_order(engineering):
+    """A portal request matched to the neighbour kept the neighbour's flat on its order, and its
+    charge would have been billed to him (session 36's probe)."""
+    order_id = open_repair(engineering)
+    corrected = household_corrected()
+    engineering.move_to_corrected_household(corrected)
+    engineering.move_to_corrected_household(corrected)  # redelivered
+    moved = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    assert moved["household_id"] == "hh_2" and "_household_corrected_at" not in moved
+    assert [(h["action"], h["by"], h["note"]) for h in moved["history"] if h["action"] == "household_corrected"] \
+        == [("household_corrected", "zhang", "hh_1 → hh_2")]
+    # an older correction delivered after it changes nothing
+    engineering.move_to_corrected_household(household_corrected(household_id="hh_3", at="2026-11-23T09:04:00.000Z"))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["household_id"] == "hh_2"
+    # a done order keeps the household it was done for
+    as_caller(engineering, TECHNICIAN)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "complete_work_order", order_id, **completion())
+    engineering.move_to_corrected_household(household_corrected(household_id="hh_4", at="2026-11-23T09:06:00.000Z"))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["household_id"] == "hh_2"
+    # another estate's request of the same id is not ours
+    engineering.move_to_corrected_household(event("customer_service", "service_request_household_corrected", "est_2", {
+        **corrected["data"], "corrected_at": "2026-11-23T09:07:00.000Z"}))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["household_id"] == "hh_2"
+
+
 # -- the lifecycle ----------------------------------------------------------------------------
 
 def test_a_chargeable_repair_from_dispatch_to_sign_off(engineering):
