@@ -31,11 +31,14 @@ def copy_of(event_data, priced_by):
 
 def priced_rules(rules, prices, period, priced_by):
     """``rules`` with each setting of ``priced_by`` set to the price of the standard in force in
-    ``period`` (``YYYY-MM``), where there is one; ``prices``: the kept copies."""
+    ``period`` (``YYYY-MM``), where there is one; ``prices``: the kept copies. Of an item's
+    standards in force the latest priced it alone: a fixed one and a per-m² one of the same fee
+    are not both its price."""
     priced = dict(rules)
     in_force = sorted((p for p in prices if p["valid_from"] <= period and (p["valid_to"] or "9999-12") >= period),
                       key=lambda p: (p["valid_from"], p["_id"]))
-    for price in in_force:
+    latest = {price["item"]: price for price in in_force}  # sorted: the latest of each item is kept
+    for price in latest.values():
         setting = priced_by.get((price["item"], price["basis"]))
         if setting:
             priced[setting] = price["unit_price_cents_per_m2"] if price["basis"] == "area" else price["amount_cents"]

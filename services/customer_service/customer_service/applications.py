@@ -174,17 +174,20 @@ def review_event_data(application):
 
 def fees(application, household, rules):
     """The charges an approved renovation owes: management fee = floor area × fee per m²
-    (rounded half up to the cent), and the fixed deposit. A move-in owes none here."""
+    (rounded half up to the cent), or the fixed amount of a fixed standard in force
+    (``FIXED_MANAGEMENT_FEE``), and the fixed deposit. A move-in owes none here."""
     if application["kind"] != "renovation":
         return []
     area = Decimal(str(household["area_m2"])) if household else Decimal(0)
     per_m2 = Decimal(rules["renovation_management_fee_cents_per_m2"])
+    fixed = rules.get(FIXED_MANAGEMENT_FEE)
     amounts = {
-        "renovation_management": to_cents(area * per_m2),
+        "renovation_management": to_cents(area * per_m2) if fixed is None else fixed,
         "renovation_deposit": rules["renovation_deposit_cents"],
     }
     descriptions = {
-        "renovation_management": f"Renovation management fee: {area} m² × {per_m2 / 100:.2f} CNY/m²",
+        "renovation_management": f"Renovation management fee: {area} m² × {per_m2 / 100:.2f} CNY/m²"
+        if fixed is None else f"Renovation management fee: {Decimal(fixed) / 100:.2f} CNY (fixed)",
         "renovation_deposit": "Renovation deposit",
     }
     return [{"id": ids.natural_id("chg", application["estate_id"], application["_id"], item), "item": item,
@@ -195,7 +198,12 @@ def fees(application, household, rules):
 
 # finance's per-charge fee standards that price an application's fees, and the setting each
 # replaces (estate_common.fee_prices)
+# A fixed management fee (one amount an application, whatever its area) has no setting of its own:
+# a fixed standard in force puts its amount under this key, and it is charged instead of the per-m²
+# price. Finance approved one, and the desk went on charging area × the setting (a probe).
+FIXED_MANAGEMENT_FEE = "renovation_management_fee_fixed_cents"
 PRICED_BY_STANDARD = {("renovation_management", "area"): "renovation_management_fee_cents_per_m2",
+                      ("renovation_management", "fixed"): FIXED_MANAGEMENT_FEE,
                       ("renovation_deposit", "fixed"): "renovation_deposit_cents"}
 
 

@@ -30,3 +30,22 @@ def test_only_the_per_charge_standards_of_the_fees_raised_here_are_kept():
     assert fee_prices.copy_of(data, PRICED)["amount_cents"] == 1
     assert fee_prices.copy_of({**data, "cycle": "monthly"}, PRICED) is None
     assert fee_prices.copy_of({**data, "item": "parking"}, PRICED) is None
+
+
+def test_a_fixed_management_fee_standard_is_charged_whatever_the_area():
+    """Finance approved a fixed 500.00 yuan management fee, and the desk went on charging area × its
+    per-m² setting (a probe)."""
+    standards = [standard("a", "renovation_management", "area", 300, "2025-01", "2026-05"),
+                 standard("b", "renovation_management", "fixed", 50000, "2026-06")]
+    application = {"_id": "app_1", "estate_id": "est_1", "kind": "renovation"}
+    fixed = fee_prices.priced_rules(DEFAULTS, standards, "2026-11", PRICED)
+    charged = {c["item"]: c for c in applications.fees(application, {"area_m2": 89.37}, fixed)}
+    assert charged["renovation_management"]["amount_cents"] == 50000
+    assert charged["renovation_management"]["description"] == "Renovation management fee: 500.00 CNY (fixed)"
+    by_area = fee_prices.priced_rules(DEFAULTS, standards, "2026-03", PRICED)
+    charged = {c["item"]: c for c in applications.fees(application, {"area_m2": 89.37}, by_area)}
+    assert charged["renovation_management"]["amount_cents"] == 26811  # 89.37 × 3.00, half up
+    # the latest standard of the fee prices it alone, a fixed one after a per-m² one or before
+    later_area = standards + [standard("c", "renovation_management", "area", 400, "2026-09")]
+    priced = fee_prices.priced_rules(DEFAULTS, later_area, "2026-11", PRICED)
+    assert applications.fees(application, {"area_m2": 100}, priced)[0]["amount_cents"] == 40000
