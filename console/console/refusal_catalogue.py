@@ -476,6 +476,10 @@ ZH = {
         '只有报修可不回访结案',
     'is only for a repair':
         '仅适用于报修',
+    "the route's plan {0} starts a round at {1} already: stop it first to replace it":
+        '该路线的计划 {0} 已在 {1} 开始一轮巡逻：如需替换，请先停用该计划',
+    'a round of plan {0} starts at {1}':
+        '计划 {0} 有一轮巡逻在 {1} 开始',
     'a closed request keeps its household':
         '已结案的报事不可更正房屋',
     'the work on this repair has started at the household it names: it keeps it':

@@ -49,8 +49,13 @@ def create_patrol_route(db, outbox, caller, estate_id, data):
 
 def create_patrol_plan(db, outbox, caller, estate_id, data):
     route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
-    return create(db, outbox, caller, "patrol_plans", "pplan", estate_id, lambda doc_id: patrols.new_plan(
-        doc_id, estate_id, route, data, clock.now(), caller.user))
+
+    def new(doc_id):
+        plan = patrols.new_plan(doc_id, estate_id, route, data, clock.now(), caller.user)
+        patrols.refuse_a_second_round_at_the_same_time(plan, store.active_plans_of_route(db, estate_id, route["_id"]))
+        return plan
+
+    return create(db, outbox, caller, "patrol_plans", "pplan", estate_id, new)
 
 
 def stop_patrol_plan(db, outbox, caller, estate_id, plan_id, data):

@@ -100,6 +100,11 @@ def all_of(db, collection, estate_id, query=None):
     return list(db[collection].find({"estate_id": estate_id, **(query or {})}))
 
 
+def active_plans_of_route(db, estate_id, route_id):
+    """The route's plans not stopped."""
+    return all_of(db, "patrol_plans", estate_id, {"route_id": route_id, "stopped_at": None})
+
+
 # -- patrol rounds -------------------------------------------------------------
 
 def slot_walked(db, estate_id, plan_id, scheduled_start):

@@ -286,6 +286,33 @@ def test_bad_plans_are_refused_naming_the_field(patrol, bad, field):
     assert patrol.db.patrol_plans.count_documents({}) == 0
 
 
+def test_a_plan_made_twice_is_refused_and_one_at_another_time_or_after_a_stop_is_not(patrol):
+    """The same plan sent twice invented a missed round every day and halved patrol completion (a
+    probe): a second plan of the route starting a round at a minute the first starts one is 409."""
+    route = make_route(patrol)
+    first = make_plan(patrol, route)  # 22:00
+
+    def plan(**data):
+        return patrol.create_patrol_plan({"estate_id": ESTATE, "data": {
+            "route_id": route["id"], "shift": "night", "start_time": "22:00", "expected_minutes": 60, **data}})
+
+    with pytest.raises(Conflict) as refused:
+        plan()
+    assert refused.value.errors[0]["field"] == "data.start_time" and first["id"] in refused.value.detail
+    with pytest.raises(Conflict):  # its third round (20:00, 21:00, 22:00) is the first plan's
+        plan(start_time="20:00", rounds=3, interval_minutes=60)
+    with pytest.raises(Conflict):  # another shift's label, the same round
+        plan(shift="evening")
+    assert plan(start_time="22:30")["start_time"] == "22:30"  # half an hour apart: another round
+    assert plan(start_time="20:00", rounds=2, interval_minutes=60)["rounds"] == 2  # 20:00 and 21:00
+    other = patrol.create_patrol_route({"estate_id": ESTATE, "data": {
+        "name": "Garden loop", "checkpoints": [{"code": "G1", "name": "Pond"}]}})
+    assert make_plan(patrol, other)["route_id"] == other["id"]  # another route
+    patrol.stop_patrol_plan({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "replaced"}})
+    assert plan()["start_time"] == "22:00"  # the stopped one's time is free again
+    assert patrol.db.patrol_plans.count_documents({}) == 5
+
+
 def test_rounds_of_another_estate_are_out_of_reach(patrol):
     round_ = start(patrol, make_route(patrol))
     as_caller(patrol, staff("qian", ["security"], ["est_2"]))
