@@ -480,6 +480,10 @@ ZH = {
         '该路线的计划 {0} 已在 {1} 开始一轮巡逻：如需替换，请先停用该计划',
     'a round of plan {0} starts at {1}':
         '计划 {0} 有一轮巡逻在 {1} 开始',
+    'the plate has a valid resident pass already ({0}): revoke it first':
+        '该车牌已有有效的业主车辆通行证（{0}）：请先注销',
+    'has a valid resident pass':
+        '已有有效的业主车辆通行证',
     'a closed request keeps its household':
         '已结案的报事不可更正房屋',
     'the work on this repair has started at the household it names: it keeps it':

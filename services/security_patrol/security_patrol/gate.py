@@ -79,6 +79,18 @@ def is_valid(vehicle_pass, moment):
     return until is None or clock.parse_iso(until) > moment
 
 
+def refuse_a_second_resident_pass(new_pass, passes, moment):
+    """A plate holds one valid resident pass (409 for another, until it is revoked or ends): two
+    households' passes on one plate sent its parking, free or billed, to whichever was made last
+    (a probe). A visitor pass beside it is fine: the resident one counts at the gate."""
+    if new_pass["kind"] != "resident":
+        return
+    held = [p for p in passes if p["kind"] == "resident" and is_valid(p, moment)]
+    if held:
+        raise Conflict(f"the plate has a valid resident pass already ({held[0]['_id']}): revoke it first",
+                       [field_error("data.plate", "has a valid resident pass")])
+
+
 def best_pass(passes, moment):
     """The pass that counts at the gate: a valid resident pass before a visitor pass, newest first."""
     valid = [p for p in passes if is_valid(p, moment)]

@@ -345,8 +345,14 @@ def set_emergency_plan(db, outbox, caller, estate_id, incident_type, data):
 def create_vehicle_pass(db, outbox, caller, estate_id, data):
     if data.get("household_id"):
         store.known_household(db, estate_id, data["household_id"], "data.household_id")
-    return create(db, outbox, caller, "vehicle_passes", "vpass", estate_id, lambda doc_id: gate.new_pass(
-        doc_id, estate_id, data, clock.now(), caller.user))
+
+    def new(doc_id):
+        now = clock.now()
+        made = gate.new_pass(doc_id, estate_id, data, now, caller.user)
+        gate.refuse_a_second_resident_pass(made, store.passes_of(db, estate_id, made["plate"]), now)
+        return made
+
+    return create(db, outbox, caller, "vehicle_passes", "vpass", estate_id, new)
 
 
 def revoke_vehicle_pass(db, outbox, caller, estate_id, pass_id, data):

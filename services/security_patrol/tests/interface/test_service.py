@@ -909,6 +909,24 @@ def test_a_revoked_pass_parks_free_no_more_and_is_revoked_once(patrol):
         patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": "vpass_unknown", "data": {"reason": "x"}})
 
 
+def test_a_plate_holds_one_valid_resident_pass_until_it_is_revoked(patrol):
+    """Two households' passes on one plate sent its parking to whichever was made last (a probe)."""
+    def resident(household, plate="沪A 12345"):
+        return patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": plate, "kind": "resident",
+                                                                         "household_id": household}})
+
+    made = resident("hh_1201")
+    for plate in ("沪A12345", "沪a-12345"):  # the same plate however typed
+        with pytest.raises(Conflict) as refused:
+            resident("hh_1202", plate)
+        assert refused.value.errors[0]["field"] == "data.plate" and made["id"] in refused.value.detail
+    visitor = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A12345", "kind": "visitor"}})
+    assert visitor["kind"] == "visitor"  # beside it: the resident pass counts at the gate
+    patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "sold the car"}})
+    assert resident("hh_1202")["household_id"] == "hh_1202"
+    assert enter(patrol, "沪A12345")["household_id"] == "hh_1202"
+
+
 def test_a_visitor_pays_at_the_gate_and_the_fee_goes_to_finance(patrol):
     enter(patrol, "浙B 99999")
     clock.advance(timedelta(minutes=75))
