@@ -143,6 +143,7 @@ def _template_helpers():
         "row_typed": common.row_typed,
         "may": permissions.may,
         "approves": permissions.approves,
+        "withdraws": permissions.withdraws,
         "user": user,
         "menu_sections": menu.for_roles(user.roles) if user else [],
         "estate_name": session.get("estate_name"),

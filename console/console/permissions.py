@@ -80,3 +80,14 @@ def approves(proposed_by, user=None, roles=None):
         signed_in = getattr(g, "user", None)
         user, roles = (signed_in.username, signed_in.roles) if signed_in else ("", ())
     return not (user and proposed_by == user and "operator_admin" not in (roles or ()))
+
+
+def withdraws(proposed_by, user=None, roles=None):
+    """Whether the signed-in user (by default) may turn down a pending proposal: management any
+    (as it approves), anyone else only one they proposed, as finance holds it for fee standards
+    (``finance.standards.require_may_reject``: the accountant was offered to reject another's,
+    and met the 403, a probe). Restated, not imported, as ``approves``."""
+    if user is None:
+        signed_in = getattr(g, "user", None)
+        user, roles = (signed_in.username, signed_in.roles) if signed_in else ("", ())
+    return bool({"operator_admin", "manager"} & set(roles or ())) or bool(user and proposed_by == user)

@@ -45,6 +45,20 @@ PENDING = {**STANDARD, "id": "fs_2", "status": "pending", "approved_at": None, "
            "applies_to": None}
 
 
+def test_an_accountant_is_offered_to_withdraw_his_own_pending_standard_only(client, fake):
+    """The accountant saw a reject form on another's (a manager's) proposal, and the API said 403 (a
+    probe); a manager turns any down."""
+    _households(fake)
+    mine, theirs = {**PENDING, "id": "fs_3", "created_by": "acc"}, {**PENDING, "id": "fs_4", "created_by": "mgr"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [mine, theirs], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/fee-standards").get_data(as_text=True)
+    assert "/fee-standards/fs_3/reject" in page and "/fee-standards/fs_4/reject" not in page
+    sign_in(client, fake, username="boss", roles=("manager",))
+    page = client.get("/accounts/fee-standards").get_data(as_text=True)
+    assert "/fee-standards/fs_3/reject" in page and "/fee-standards/fs_4/reject" in page
+
+
 def _households(fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD, OTHER], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)
