@@ -912,6 +912,7 @@ _MESSAGES = {
     # archive's records: what each event recorded is (they showed as event names: found by review)
     "event.service_request_created": ("服务请求登记", "Service request registered"),
     "event.service_request_closed": ("服务请求结案", "Service request closed"),
+    "event.service_request_household_corrected": ("报事房屋已更正", "Request's household corrected"),
     "event.service_request_overdue": ("服务请求超时", "Service request overdue"),
     "event.complaint_escalated": ("投诉升级", "Complaint escalated"),
     "event.notice_published": ("通知发布", "Notice published"),
@@ -1110,6 +1111,7 @@ _MESSAGES = {
     "action.overdue": ("已超时", "Overdue"),
     "action.household_matched": ("已匹配房屋", "Household matched"),
     "action.household_corrected": ("已更正房屋", "Household corrected"),
+    "action.household_correction_not_applied": ("房屋更正未生效（已开工）", "Household correction not applied (work started)"),
     "action.custom_values_set": ("自定义字段已更新", "Custom fields set"),
     "action.submitted": ("已提交", "Submitted"),
     "action.review_requested": ("已提交审核", "Review asked for"),

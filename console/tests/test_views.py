@@ -912,7 +912,7 @@ def test_a_pending_standard_is_rejected_with_its_reason_and_shows_why(client, fa
     """One refused as overlapping stayed pending for good (found by a probe)."""
     standard = {"id": "fs_1", "item": "property_service", "name": "Standard", "basis": "area",
                 "unit_price_cents_per_m2": 250, "amount_cents": None, "cycle": "monthly", "valid_from": "2026-11",
-                "valid_to": None, "status": "pending", "approved_at": None}
+                "valid_to": None, "status": "pending", "approved_at": None, "created_by": "acc"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [standard], "next_cursor": None})
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards/fs_1/reject",
             {**standard, "status": "rejected", "rejected_by": "acc", "reject_reason": "wrong price"})

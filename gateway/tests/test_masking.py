@@ -63,10 +63,13 @@ def test_a_number_typed_into_a_repair_is_masked_for_engineering_and_its_words_ke
     repair his order came from and in the order (a probe, session 36)."""
     said = "厨房漏水, 请联系 138 0013 8000"
     request = {"id": "sr_1", "kind": "repair", "description": said, "reply": None,
+               "history": [{"at": "2026-11-25T02:00:00Z", "by": "zhang", "action": "replied",
+                            "note": "told him, call 13900139000"}],
                "outcome": "修好了, 业主13900139000确认", "return_visits": [{"visited_at": "2026-11-25T02:00:00Z", "notes": "回电 13900139000"}]}
     order = {"id": "wo_1", "technician": "mask-technician", "description": said, "summary": None}
     rpc.answer("customer_service", "get_request", lambda call: {
-        **request, "return_visits": [dict(v) for v in request["return_visits"]]})
+        **request, "return_visits": [dict(v) for v in request["return_visits"]],
+        "history": [dict(h) for h in request["history"]]})
     rpc.answer("maintenance", "get_work_order", lambda call: dict(order))
     rpc.answer("maintenance", "list_work_orders", lambda call: {"items": [dict(order)], "next_cursor": None})
     seen = {}
@@ -83,6 +86,8 @@ def test_a_number_typed_into_a_repair_is_masked_for_engineering_and_its_words_ke
         == "厨房漏水, 请联系 138******8000"
     assert repair["outcome"] == "修好了, 业主139****9000确认"
     assert repair["return_visits"][0]["notes"] == "回电 139****9000" and repair["reply"] is None
+    assert repair["history"][0]["note"] == "told him, call 139****9000"  # a reply's words are kept in the history
+    assert seen["agent"][0]["history"][0]["note"] == "told him, call 13900139000"
 
 
 def test_the_occupant_on_a_work_order_is_shown_to_its_technician_masked_elsewhere():

@@ -155,22 +155,30 @@ def wants_work_order(request_event):
     return request_event["data"]["kind"] == WORK_ORDER_KIND
 
 
-def household_corrected(order, event):
-    """The desk corrected the household of the request this order comes from
-    (``service_request_household_corrected``): an order not done yet moves to it, so its charge is
-    billed to the household the work is for (the neighbour's, matched by mistake, would have been
-    billed). A done order keeps the household it was done for; a correction older than the last
-    one applied (``_household_corrected_at``: delivered out of order) changes nothing."""
-    data = event["data"]
-    if order["status"] in ("completed", "cancelled") or order.get("household_id") == data["household_id"]:
-        return None
-    if (order.get("_household_corrected_at") or "") >= data["corrected_at"]:
+def household_corrected(order, correction, event):
+    """The desk corrected the household of the request this order comes from (``correction``:
+    ``{household_id, corrected_at}``, from ``service_request_household_corrected`` or kept from
+    it): an order not started moves to it, so its charge is billed to the household the work is
+    for (the neighbour's, matched by mistake, would have been billed). A correction older than the
+    last one applied (``_household_corrected_at``: delivered out of order) changes nothing; a done
+    order keeps the household it was done for; a started one too (the technician is at that flat:
+    the desk's correction met the start on the way), and its history says so."""
+    corrected_at = correction["corrected_at"]
+    if (order.get("_household_corrected_at") or "") >= corrected_at or order["status"] in ("completed", "cancelled"):
         return None
     stamp = clock.to_iso(clock.now())
-    return Change({"household_id": data["household_id"], "_household_corrected_at": data["corrected_at"],
-                   "updated_at": stamp},
-                  [history_entry(stamp, event.get("actor"), "household_corrected",
-                                 f"{order.get('household_id')} → {data['household_id']}", event["event_id"])])
+    seen = {"_household_corrected_at": corrected_at, "updated_at": stamp}
+    by = event.get("actor") if event else None
+    event_id = event["event_id"] if event else None
+    if order.get("started_at"):
+        return Change(seen, [history_entry(stamp, by, "household_correction_not_applied",
+                                           f"{correction['household_id']}: the work had started at "
+                                           f"{order.get('household_id')}", event_id)])
+    if order.get("household_id") == correction["household_id"]:
+        return Change(seen, [])
+    return Change({**seen, "household_id": correction["household_id"]},
+                  [history_entry(stamp, by, "household_corrected",
+                                 f"{order.get('household_id')} → {correction['household_id']}", event_id)])
 
 
 def emergency_of(data):
@@ -183,8 +191,13 @@ def emergency_of(data):
     return "normal", None
 
 
-def from_service_request(event, number, created, rules):
+def from_service_request(event, number, created, rules, correction=None):
+    """A repair's order; ``correction``: its household as the desk corrected it, kept by
+    maintenance from a ``service_request_household_corrected`` that came before the request did
+    (each event type has its queue)."""
     request = event["data"]
+    if correction:
+        request = {**request, "household_id": correction["household_id"]}
     priority, category = emergency_of(request)
     reported_at = request["created_at"]
     # the owner's promise is the request's due_at, unless only its category makes it an
@@ -196,7 +209,8 @@ def from_service_request(event, number, created, rules):
         request_id=request["id"], household_id=request["household_id"], description=request["description"],
         priority=priority, category=category, reported_at=reported_at,
         response_due=response_due_at(reported_at, priority, rules, promised),
-        actor=event.get("actor"), note=f"from service request {request['number']}", event_id=event["event_id"])
+        actor=event.get("actor"), note=f"from service request {request['number']}", event_id=event["event_id"],
+        **({"_household_corrected_at": correction["corrected_at"]} if correction else {}))
 
 
 def from_follow_up(event, number, created, rules, earlier_order_id=None):

@@ -148,17 +148,29 @@ def open_from_service_request(db, outbox, event):
         return
     estate_id = event["estate_id"]
     rules = store.rules_for(db, estate_id)
-    open_order(db, outbox, domain.work_order_id(estate_id, "service_request", event["data"]["id"]), estate_id,
-               clock.now(), lambda number, created: domain.from_service_request(event, number, created, rules),
+    request_id = event["data"]["id"]
+    order_id = domain.work_order_id(estate_id, "service_request", request_id)
+    correction = store.household_correction(db, estate_id, request_id)  # one that came first
+    open_order(db, outbox, order_id, estate_id, clock.now(),
+               lambda number, created: domain.from_service_request(event, number, created, rules, correction),
                rules["timezone"])
+    # one kept while the order was being opened (the correction's consumer keeps it, then looks for
+    # orders; this one opens the order, then looks again): either side sees the other
+    late = store.household_correction(db, estate_id, request_id)
+    if late and late != correction:
+        _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.household_corrected(order, late, None))
 
 
 def household_corrected(db, outbox, event):
-    """The desk corrected a repair's household: each of its orders not done moves to it, once
+    """The desk corrected a repair's household: kept (the latest one), so that an order the
+    request opens later takes it (its ``service_request_created`` may come after: each event type
+    has its queue), and each of its orders not started moves to it, once
     (``domain.household_corrected``)."""
-    estate_id = event["estate_id"]
-    for order_id in store.orders_of_request(db, estate_id, event["data"]["id"]):
-        _announced.follow(db, outbox, "work_orders", event, order_id, domain.household_corrected)
+    estate_id, data = event["estate_id"], event["data"]
+    store.keep_household_correction(db, estate_id, data)
+    for order_id in store.orders_of_request(db, estate_id, data["id"]):
+        _announced.follow(db, outbox, "work_orders", event, order_id,
+                          lambda order, event: domain.household_corrected(order, data, event))
 
 
 def open_from_follow_up(db, outbox, event):

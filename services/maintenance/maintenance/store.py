@@ -1,6 +1,6 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import (closed_counts, custom_fields, custom_fields_store, export_store, jobs, numbering, replica,
-                           settings, store, writes)
+from estate_common import (closed_counts, custom_fields, custom_fields_store, export_store, ids, jobs, numbering,
+                           replica, settings, store, writes)
 
 from .rules import DEFAULTS, MAXIMA
 
@@ -27,6 +27,8 @@ INDEXES = {
     "inspections": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {}),
                     ([("estate_id", 1), ("equipment_id", 1)], {}), ([("estate_id", 1), ("checklist_id", 1)], {})],
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
+    # the latest household correction of each repair (natural id): an order opened after it takes it
+    "request_households": [([("estate_id", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
     **jobs.INDEXES,
@@ -99,6 +101,25 @@ def orders_reported_in(db, estate_id, start, end):
 def orders_completed_in(db, estate_id, start, end):
     return list(db.work_orders.find({"estate_id": estate_id, "status": "completed",
                                      "completed_at": {"$gte": start, "$lt": end}}))
+
+
+def keep_household_correction(db, estate_id, data):
+    """The repair's household as the desk corrected it at ``corrected_at``, unless a later
+    correction is kept (one delivered out of order changes nothing)."""
+    doc_id = ids.natural_id("rqhh", estate_id, data["id"])
+    try:
+        db.request_households.update_one(
+            {"_id": doc_id, "estate_id": estate_id, "corrected_at": {"$lt": data["corrected_at"]}},
+            {"$set": {"estate_id": estate_id, "request_id": data["id"], "household_id": data["household_id"],
+                      "corrected_at": data["corrected_at"]}}, upsert=True)
+    except store.DuplicateKey:
+        pass  # a later one is kept: the upsert's insert collided with it
+
+
+def household_correction(db, estate_id, request_id):
+    """The latest household correction of the repair, or None."""
+    return db.request_households.find_one({"_id": ids.natural_id("rqhh", estate_id, request_id),
+                                           "estate_id": estate_id})
 
 
 def orders_of_request(db, estate_id, request_id):

@@ -194,31 +194,75 @@ def household_corrected(request_id="sr_1", household_id="hh_2", previous="hh_1",
         actor="zhang")
 
 
-def test_a_repairs_corrected_household_moves_its_orders_not_done_once_and_in_order(engineering):
+def corrected_order(engineering, order_id):
+    return engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+
+
+def test_a_repairs_corrected_household_moves_its_orders_not_started_once_and_in_order(engineering):
     """A portal request matched to the neighbour kept the neighbour's flat on its order, and its
     charge would have been billed to him (session 36's probe)."""
     order_id = open_repair(engineering)
     corrected = household_corrected()
     engineering.move_to_corrected_household(corrected)
     engineering.move_to_corrected_household(corrected)  # redelivered
-    moved = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    moved = corrected_order(engineering, order_id)
     assert moved["household_id"] == "hh_2" and "_household_corrected_at" not in moved
     assert [(h["action"], h["by"], h["note"]) for h in moved["history"] if h["action"] == "household_corrected"] \
         == [("household_corrected", "zhang", "hh_1 → hh_2")]
     # an older correction delivered after it changes nothing
     engineering.move_to_corrected_household(household_corrected(household_id="hh_3", at="2026-11-23T09:04:00.000Z"))
-    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["household_id"] == "hh_2"
-    # a done order keeps the household it was done for
-    as_caller(engineering, TECHNICIAN)
-    act(engineering, "assign_work_order", order_id, technician="chen")
-    act(engineering, "start_work_order", order_id)
-    act(engineering, "complete_work_order", order_id, **completion())
-    engineering.move_to_corrected_household(household_corrected(household_id="hh_4", at="2026-11-23T09:06:00.000Z"))
-    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["household_id"] == "hh_2"
+    assert corrected_order(engineering, order_id)["household_id"] == "hh_2"
     # another estate's request of the same id is not ours
     engineering.move_to_corrected_household(event("customer_service", "service_request_household_corrected", "est_2", {
         **corrected["data"], "corrected_at": "2026-11-23T09:07:00.000Z"}))
-    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["household_id"] == "hh_2"
+    assert corrected_order(engineering, order_id)["household_id"] == "hh_2"
+    # a started order keeps the flat the technician is at, and says so; a done one too
+    as_caller(engineering, TECHNICIAN)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    engineering.move_to_corrected_household(household_corrected(household_id="hh_4", at="2026-11-23T09:06:00.000Z"))
+    started = corrected_order(engineering, order_id)
+    assert started["household_id"] == "hh_2"
+    assert started["history"][-1]["action"] == "household_correction_not_applied"
+    act(engineering, "complete_work_order", order_id, **completion())
+    engineering.move_to_corrected_household(household_corrected(household_id="hh_5", at="2026-11-23T09:08:00.000Z"))
+    assert corrected_order(engineering, order_id)["household_id"] == "hh_2"
+
+
+def test_corrections_out_of_order_leave_the_latest_and_one_before_the_order_is_taken_by_it(engineering):
+    """Found by review: back to the first household (hh_1 → hh_2 → hh_1) delivered newest first
+    left no mark, and the older one then moved the order to hh_2; a correction consumed before
+    the request's own event (each type has its queue) was lost."""
+    order_id = open_repair(engineering)
+    engineering.move_to_corrected_household(household_corrected(household_id="hh_1", previous="hh_2",
+                                                                 at="2026-11-23T09:06:00.000Z"))
+    engineering.move_to_corrected_household(household_corrected(household_id="hh_2", previous="hh_1",
+                                                                 at="2026-11-23T09:05:00.000Z"))
+    assert corrected_order(engineering, order_id)["household_id"] == "hh_1"
+    engineering.move_to_corrected_household(household_corrected(request_id="sr_7", household_id="hh_9"))
+    created = request_created(request_id="sr_7")
+    engineering.open_from_service_request(created)
+    engineering.open_from_service_request(created)  # redelivered
+    [order] = orders(engineering, request_id="sr_7")
+    assert order["household_id"] == "hh_9" and [h["action"] for h in order["history"]] == ["created"]
+    assert engineering.outbox.of_type("work_order_created")[-1]["data"]["household_id"] == "hh_9"
+
+
+def test_a_correction_kept_while_the_order_is_opened_is_applied_by_the_opener(engineering, monkeypatch):
+    """The two consumers run at once: the correction's keeps it and finds no order yet; the
+    opener read no correction before it built the order, and looks again after."""
+    kept = household_corrected(request_id="sr_8", household_id="hh_6")["data"]
+    real_open = operations.open_order
+
+    def open_while_corrected(*args, **kwargs):
+        answer = real_open(*args, **kwargs)
+        store.keep_household_correction(engineering.db, ESTATE, kept)
+        return answer
+
+    monkeypatch.setattr(operations, "open_order", open_while_corrected)
+    engineering.open_from_service_request(request_created(request_id="sr_8"))
+    [order] = orders(engineering, request_id="sr_8")
+    assert order["household_id"] == "hh_6" and order["history"][-1]["action"] == "household_corrected"
 
 
 # -- the lifecycle ----------------------------------------------------------------------------
