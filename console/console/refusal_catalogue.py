@@ -412,8 +412,6 @@ ZH = {
         '该投诉已核实过',
     'an escalated complaint is answered and closed by a manager':
         '已升级的投诉须由项目经理答复和结案',
-    'a complaint is verified before it is replied to':
-        '投诉须先核实，才能答复',
     'only a manager or the operator admin may do this':
         '仅项目经理或运营管理员可执行此操作',
     'only the front desk handles service requests':

@@ -257,8 +257,9 @@ def test_a_number_the_register_cannot_search_shows_the_register_with_the_refusal
 
 
 def test_a_complaint_escalated_before_its_verification_is_verified_before_it_is_replied_to(client, fake):
-    """Escalated before it was verified, the manager was offered the reply, which customer-service
-    refuses (409: "a complaint is verified before it is replied to"), and not the verification."""
+    """Escalated before it was verified, the manager was offered the reply and not the
+    verification: the console asks for the verification first, with its finding and cause (the
+    quarterly analysis reads them); the API would take the reply and record it as the verification."""
     escalated = {**COMPLAINT, "status": "escalated", "complaint": {**COMPLAINT["complaint"], "escalated": True}}
     sign_in(client, fake, roles=("manager",))
     _desk_routes(fake)

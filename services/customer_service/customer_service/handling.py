@@ -54,17 +54,24 @@ def judge(request, data, now, caller):
 
 
 def reply(request, data, now, caller):
+    """The reply to the owner; a complaint not verified yet is verified by it
+    (``complaints.verified_with_the_reply``)."""
     complaints.require_handler(request, caller)
-    status = next_status(request, "reply")
-    complaints.require_verified(request)
-    at = clock.to_iso(now)
     message = data["message"].strip()
+    verification = []
+    if complaints.unverified(request) and request["status"] in ("open", "escalated"):
+        request, entry = complaints.verified_with_the_reply(request, message, now, caller)
+        verification = [entry]
+    status = next_status(request, "reply")
+    at = clock.to_iso(now)
     changes = {"status": status, "reply": message, "updated_at": at, **_validity(request, data, caller)}
+    if verification:
+        changes["complaint"] = request["complaint"]
     if request.get("replied_at") is None:
         changes["replied_at"] = at  # the first reply is what the deadline measures
     if request.get("answered_at") is None:
         changes["answered_at"] = at
-    return Change(changes, [history_entry(at, caller.user, "replied", message),
+    return Change(changes, [*verification, history_entry(at, caller.user, "replied", message),
                             *_judgement_changed(request, changes, at, caller)])
 
 

@@ -78,10 +78,23 @@ def test_a_complaint_is_verified_once():
         complaints.verify(dict(escalated, **verified.set), {"finding": "again"}, at("2026-11-23T10:00:00Z"), MANAGER)
 
 
-def test_a_complaint_is_verified_before_it_is_replied_to():
+def test_a_reply_to_a_complaint_not_verified_yet_verifies_it_then_late_after_its_day():
+    """API.md's steps are escalate, reply, close: a client following it met a 409 at every reply
+    once the verify step came (an integrator's probe). The reply verifies it, on time or late."""
     escalated = dict(complaint(), status="escalated")
-    with pytest.raises(Conflict):
-        handling.reply(escalated, {"message": "sorry"}, at("2026-11-24T09:00:00Z"), MANAGER)
+    replied = handling.reply(escalated, {"message": " the lift was serviced "}, at("2026-11-24T09:00:00Z"), MANAGER)
+    assert replied.set["status"] == "replied" and replied.set["reply"] == "the lift was serviced"
+    assert {k: replied.set["complaint"][k] for k in ("verified_at", "verified_by", "finding", "verified_late")} == {
+        "verified_at": "2026-11-24T09:00:00.000Z", "verified_by": "wang", "finding": "the lift was serviced",
+        "verified_late": True}  # registered the 23rd: due that day
+    assert [(e["action"], e["note"]) for e in replied.entries][:2] == [
+        ("verified", "late: with the reply"), ("replied", "the lift was serviced")]
+    same_day = handling.reply(complaint(), {"message": "fixed"}, at("2026-11-23T09:00:00Z"), AGENT)
+    assert same_day.set["status"] == "replied" and same_day.set["complaint"]["verified_late"] is False
+    verified = dict(complaint(), **complaints.verify(complaint(), {"finding": "confirmed"},
+                                                     at("2026-11-23T09:00:00Z"), AGENT).set)
+    once = handling.reply(verified, {"message": "fixed"}, at("2026-11-23T10:00:00Z"), AGENT)
+    assert "complaint" not in once.set and [e["action"] for e in once.entries] == ["replied"]
 
 
 def test_an_escalated_complaint_is_answered_and_closed_by_a_manager():
