@@ -189,6 +189,18 @@ def test_the_vacant_unit_inspection_is_offered_on_a_vacant_unit_only(client, fak
     assert 'id="vacant-form"' in vacant and "while it stands vacant" not in vacant
 
 
+def test_the_page_offers_each_form_to_the_roles_its_route_admits(client, fake):
+    """A technician, a guard and the cashier were offered the edit, new people, leaving and the
+    owner transfer, and met the API's 403 (a probe): the forms follow the routes' x-roles."""
+    forms = ('id="edit"', 'id="occupant"', 'id="transfer"', "/occupants/oc_2/leave", 'id="status-change"')
+    for roles, offered in ((("steward",), True), (("technician",), False), (("security",), False),
+                           (("cashier",), False)):
+        sign_in(client, fake, roles=roles)
+        _household(fake)
+        page = client.get("/households/hh_1").get_data(as_text=True)
+        assert [form in page for form in forms] == [offered] * len(forms), roles
+
+
 def test_a_role_that_cannot_read_handovers_still_gets_the_page(client, fake):
     sign_in(client, fake, roles=("agent",))
     _household(fake)
