@@ -39,6 +39,14 @@ def test_a_reversal_needs_its_reason_and_the_box_ticked(client, fake):
     client.post("/accounts/payments/pay_1/reverse", data={"csrf_token": csrf_of(client), "reason": "wrong household",
                                                           "confirm": "yes", "idempotency_key": "k-rev"})
     assert _posts(fake, "/reverse")[-1]["json"] == {"reason": "wrong household"}
+    # refused by the API (the day is settled): the page comes back with the reason typed (it came
+    # back empty: a probe)
+    from .conftest import problem
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/reverse",
+            problem(409, "the day is settled", "the cashier's day is settled: nothing of it is reversed", "conflict"))
+    refused = client.post("/accounts/payments/pay_1/reverse", data={
+        "csrf_token": csrf_of(client), "reason": "收错户", "confirm": "yes", "idempotency_key": "k-rev-2"})
+    assert 'value="收错户"' in client.get(refused.location).get_data(as_text=True)
 
 
 def test_a_cashier_s_day_is_settled_only_with_the_box_ticked(client, fake):

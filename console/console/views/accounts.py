@@ -127,8 +127,10 @@ def reverse_payment(payment_id):
         return redirect(back)
     if not common.confirmed():
         return common.refuse_unconfirmed(back, typed)
+    # a refusal (a settled day) comes back with the reason typed (it came back empty: a probe)
     return common.post_and_back(f"payments/{payment_id}/reverse", {"reason": reason} if reason else {}, back,
-                                "pay.reversed", idempotency_key=request.form.get("idempotency_key") or None)
+                                "pay.reversed", idempotency_key=request.form.get("idempotency_key") or None,
+                                typed=typed)
 
 
 CYCLES = ("monthly", "quarterly", "yearly", "per_charge")
