@@ -647,6 +647,7 @@ _MESSAGES = {
     "disc.not_published": ("本月尚未公示。", "This month is not published yet."),
     "disc.publish_hint": ("公示的是当前报表的快照；月份结束后才能公示，更正后可再次公示（新版本）。",
                           "Publishing keeps a snapshot of the report as it is now; only an ended month, and a correction is published again as a new version."),
+    "disc.after_month": ("月份结束后方可公示。", "A month is published once it is over."),
     "disc.publish": ("公示", "Publish"),
     "disc.publish_again": ("重新公示（更正）", "Publish again (a correction)"),
     "disc.published": ("已公示（第 {version} 版）", "Published (version {version})"),

@@ -549,6 +549,30 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
     assert answer.status_code == 422 and 'class="field-error">the period has not begun' in answer.get_data(as_text=True)
 
 
+def test_a_month_not_over_on_the_estate_s_clock_is_not_offered_for_publishing(client, fake):
+    """The API refuses a month that has not ended (422), and the form was offered for the current
+    one (a probe): the page says when it can be published instead."""
+    from datetime import datetime, timezone
+    from console.views import common
+    now = datetime.now(timezone.utc)
+    this_month = f"{now.year:04d}-{now.month:02d}"
+    disclosure_answers(fake)
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get(f"/accounts/disclosure?period={this_month}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert f"/accounts/disclosure/{this_month}/publish" not in text and "published once it is over" in text
+    # the estate's clock: 1 December 02:00 in Shanghai is still November in UTC, November is over there
+    moment = datetime(2026, 11, 30, 18, 0, tzinfo=timezone.utc)
+    with client.application.test_request_context():
+        from flask import session
+        session["estate_timezone"] = "Asia/Shanghai"
+        assert common.period_over("2026-11", moment) and not common.period_over("2026-12", moment)
+        session["estate_timezone"] = "UTC"
+        assert not common.period_over("2026-11", moment)
+        session["estate_timezone"] = "Nowhere/Atlantis"  # unknown: UTC
+        assert not common.period_over("2026-11", moment)
+
+
 def test_a_manager_publishes_an_ended_month_and_gets_the_owners_link(client, fake, app):
     app.config["PUBLIC_GATEWAY_URL"] = "https://estate.example.com/"
     disclosure_answers(fake)

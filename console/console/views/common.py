@@ -4,6 +4,7 @@ import uuid
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import flash, g, redirect, request, session
 from werkzeug.datastructures import MultiDict
@@ -413,6 +414,18 @@ def deadline_state(due_at, start_at=None, now=None):
     start = i18n.parse_time(start_at)
     window = (due - start).total_seconds() if start and start < due else 86400 * 4
     return "soon" if (due - now).total_seconds() <= window / 4 else "ok"
+
+
+def period_over(period, now=None):
+    """Whether the month ``period`` (``YYYY-MM``) has ended on the signed-in estate's clock (its
+    timezone, read at sign-in; UTC when unknown): a month's disclosure is published once it is
+    over (the API's 422 met the form offered for the current month: a probe)."""
+    try:
+        zone = ZoneInfo(session.get("estate_timezone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone.utc
+    local = (now or datetime.now(timezone.utc)).astimezone(zone)
+    return period < f"{local.year:04d}-{local.month:02d}"
 
 
 def session_estate_name():

@@ -331,7 +331,8 @@ def disclosure(problem=None):
         published = g.api.get(g.api.estate(g.user.estate_id, "disclosures"), period=period,
                               limit=common.PAGE_SIZE).get("items", [])
     return render_template("finance/disclosure.html", period=period, expenses=expenses, report=report,
-                           published=published, categories=OPERATING_CATEGORIES, key=common.form_key(),
+                           published=published, period_over=PERIOD.match(period) and common.period_over(period),
+                           categories=OPERATING_CATEGORIES, key=common.form_key(),
                            form=request.form, public_link=_public_link(period) if published else None,
                            problem=problem or common.take_problem())
 
