@@ -337,6 +337,13 @@ def test_an_invoice_is_requested_on_a_receipt_listed_and_voided(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [INVOICE], "next_cursor": None})
     receipt = client.get(answer.location).get_data(as_text=True)
     assert "已开具发票 FP-2026-000007" in receipt and "/invoices/inv_1/void" in receipt
+    # invoiced in full: no more invoices are offered (the form met the API's 422: a probe); a
+    # part of it, or one voided, leaves the rest to invoice
+    assert "/accounts/payments/pay_1/invoices" not in receipt
+    for left in ({**INVOICE, "amount_cents": 10000}, {**INVOICE, "status": "voided"}):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [left], "next_cursor": None})
+        assert "/accounts/payments/pay_1/invoices" in client.get(answer.location).get_data(as_text=True)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [INVOICE], "next_cursor": None})
     listed = client.get("/accounts/invoices?status=issued").get_data(as_text=True)
     assert "FP-2026-000007" in listed and "RC-2026-000001" in listed and "3-1-1202" in listed
     assert [c for c in fake.calls if c["path"].endswith("/invoices")][-1]["params"]["status"] == "issued"
@@ -354,7 +361,8 @@ def test_an_invoice_is_requested_on_a_receipt_listed_and_voided(client, fake):
 def test_an_invoice_beyond_the_payment_shows_the_problem_on_the_receipt(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", PAYMENT)
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [INVOICE], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [{**INVOICE, "amount_cents": 20000}],
+                                                            "next_cursor": None})  # ¥70.00 left to invoice
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/invoices",
             problem(422, "rule refused", "the invoices would exceed the payment", code="rule"))
     sign_in(client, fake, username="carol", roles=("cashier",))
