@@ -55,10 +55,12 @@ def test_a_cashier_s_day_is_settled_only_with_the_box_ticked(client, fake):
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/journals/settlements", (201, {}))
     page = client.get("/accounts/settlements").get_data(as_text=True)
     assert "日结后，该收银员当日不能再收款" in page and 'name="confirm" value="yes" required' in page
+    assert 'name="cashier" value="carol" required' in page  # her own day: she typed her username (a probe)
     refused = client.post("/accounts/settlements", data={"csrf_token": csrf_of(client), "date": "2026-11-30",
-                                                         "cashier": "carol"})
+                                                         "cashier": "dora"})
     assert refused.status_code == 400 and not _posts(fake, "/settlements")
-    assert "请先勾选确认框" in refused.get_data(as_text=True)
+    shown = refused.get_data(as_text=True)
+    assert "请先勾选确认框" in shown and 'name="cashier" value="dora" required' in shown  # as typed
     client.post("/accounts/settlements", data={"csrf_token": csrf_of(client), "date": "2026-11-30",
                                                "cashier": "carol", "confirm": "yes"})
     assert _posts(fake, "/settlements")[-1]["json"] == {"date": "2026-11-30", "cashier": "carol"}  # never sent

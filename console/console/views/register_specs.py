@@ -16,6 +16,7 @@ class Field:
     name: str
     label: str
     kind: str = "text"  # text, textarea, int, bool, choice, household, pick, moment, date, month, lines, money, checkpoints,
+    # user (a username, the signed-in user's by default),
     # confirm (a box an irreversible step asks to be ticked, its label saying what it does; never sent)
     required: bool = False
     choices: tuple = ()
@@ -312,7 +313,7 @@ SECURITY = (
               C("created_at", "reg.at", "when")),
              fields=(F("name", "admin.name", required=True), F("checkpoints", "reg.checkpoints", "checkpoints", True)),
              actions=(A("plan", "reg.add_patrol_plan", PATROL_PLAN_FIELDS, into="patrol-plans", id_field="route_id"),
-                      A("round", "reg.start_round", (F("guard", "reg.guard", required=True),), into="patrol-rounds",
+                      A("round", "reg.start_round", (F("guard", "reg.guard", "user", True),), into="patrol-rounds",
                         id_field="route_id", opens="security.round_detail", opens_param="round_id")),
              links=(Link("reg.plans_of", "registers.patrol-plans", "route_id"),),
              roles=menu.SECURITY),
@@ -466,7 +467,7 @@ ACCOUNTS = (
               C("by_journal", "settle.by_journal", "totals", "journal"),
               C("closed_at", "reg.closed_at", "when"), C("closed_by", "reg.by")),
              # a settled day takes no more payments of that cashier: asked before it is closed
-             fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", required=True),
+             fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", "user", True),
                      F("confirm", "settle.confirm", "confirm", True)),
              filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE),
 )
