@@ -212,10 +212,14 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("follow_up_requested", r"written notice to maintenance, due (?P<at>\S+)", "note.follow_up_notice"),
     ("return_visit_attempt", r"occupant not reached by (?P<method>[a-z_]+) \(attempt (?P<count>\d+)\)", "note.not_reached",
      {"method": "attempt"}),
+    ("verified", r"late: with the reply", "note.verified_with_reply_late"),
+    ("verified", r"with the reply", "note.verified_with_reply"),
     ("verified", r"late: (?P<finding>.*)", "note.verified_late"),
     # a renovation application's steps (customer_service)
     ("review_requested", r"engineering review by maintenance", "note.review_requested"),
     ("approved", r"no structural change: no engineering review needed", "note.no_review"),
+    # engineering's decision, its reviewer's words (it read "by p_technician:" on Chinese pages: a probe)
+    ("approved rejected", r"by (?P<who>[^:\n]+): (?P<notes>.*)", "note.reviewed_by"),
     ("fee_paid", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
     ("fees_requested", r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
     # archive's refusal of the household step, its sentence as a refusal (a probe read it in English)

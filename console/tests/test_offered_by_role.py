@@ -200,6 +200,12 @@ def test_history_notes_read_in_the_pages_language(client):
         assert note("occupant not reached by phone (attempt 2)", "return_visit_attempt") == "第 2 次未联系上住户（电话）"
         assert note("follow-up (repeated_repair) of service request SR-1", "created") == "报事 SR-1 的回访跟进：重复报修"
         assert note("a note the clerk typed", "replied") == "a note the clerk typed"
+        # engineering's review, and a complaint verified by its reply (a probe read them in English)
+        assert note("by p_technician: 非承重墙，可以施工", "approved") == "审核人 p_technician：非承重墙，可以施工"
+        assert note("by chen: load-bearing wall", "rejected") == "审核人 chen：load-bearing wall"
+        assert note("late: with the reply", "verified") == "逾期，随答复核实"
+        assert note("with the reply", "verified") == "随答复核实"
+        assert note("late: the lift was noisy", "verified") == "逾期核实：the lift was noisy"
         g.language = "en"
         assert note("occupant not reached by visit (attempt 1)", "return_visit_attempt") == (
             "occupant not reached by Visit (attempt 1)")
