@@ -160,6 +160,14 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
     for name in ("first_number", "in_cents", "net_cents", "entries", "applied_to_bills_cents", "prepaid_cents",
                  "maintenance_material_cents", "operating_by_category", ">parking<"):
         assert name not in zh, name
+    # a period the API refuses comes back above the form, as typed (an error page lost the form: a probe)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", problem(
+        400, "Invalid input", "period: is not a month", code="invalid_input",
+        errors=[{"field": "period", "message": "is not a month"}]))
+    refused = client.get("/accounts/reports?period=2026-13&report=reconciliation", headers={"Accept-Language": "en"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'value="2026-13"' in text and 'id="report"' in text
+    assert "is not a month" in text
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
         {"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "overdue_cents": 27000, "bills": 1,
          "oldest_due_at": "2026-10-31T00:00:00Z", "age_days": 30, "last_reminder_at": None}], "next_cursor": None})
