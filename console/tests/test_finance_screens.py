@@ -305,6 +305,18 @@ def test_a_usage_reading_is_deducted_and_a_refusal_names_its_field(client, fake)
     answer = client.post("/accounts/utilities/usages", data={"csrf_token": csrf_of(client), "household": "",
                                                             "utility": "water", "amount": "1"})
     assert answer.status_code == 400 and len(_posts(fake, "/utilities/usages")) == 2
+    # a usage beyond what the balance allows: its refusal under the usage's amount, not the top-up's (a
+    # probe, as a manager, who has both forms)
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/usages",
+            problem(422, "rule refused", "beyond the balance", code="rule",
+                    errors=[{"field": "amount_cents", "message": "is beyond what the balance allows"}]))
+    page = client.post("/accounts/utilities/usages", data={
+        "csrf_token": csrf_of(client), "household": "hh_1", "utility": "electricity", "amount": "500"}).get_data(
+        as_text=True)
+    usage_form = page.split('id="u-amount"')[1]
+    assert "is beyond what the balance allows" in usage_form.split("</div>")[0]
+    assert "is beyond what the balance allows" not in page.split('id="t-amount"')[1].split("</div>")[0]
 
 
 PAYMENT = {"id": "pay_1", "household_id": "hh_1", "amount_cents": 27000, "method": "wechat",
