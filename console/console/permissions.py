@@ -13,6 +13,7 @@ import time
 from flask import current_app, g
 
 from .gateway_api import ApiProblem
+from .menu import MANAGEMENT
 
 DOCUMENT = "/api/v1/openapi.json"
 REFRESH_SECONDS = 300
@@ -76,10 +77,8 @@ def approves(proposed_by, user=None, roles=None):
     someone proposed is approved by someone else, save by the operator admin. The signed-in user
     by default; a step the API would refuse with a 403 is not offered. Restated, not imported:
     the console's image takes two modules of estate_common only (console/Dockerfile)."""
-    if user is None:
-        signed_in = getattr(g, "user", None)
-        user, roles = (signed_in.username, signed_in.roles) if signed_in else ("", ())
-    return not (user and proposed_by == user and "operator_admin" not in (roles or ()))
+    user, roles = _who(user, roles)
+    return not (user and proposed_by == user and "operator_admin" not in roles)
 
 
 def withdraws(proposed_by, user=None, roles=None):
@@ -87,7 +86,14 @@ def withdraws(proposed_by, user=None, roles=None):
     (as it approves), anyone else only one they proposed, as finance holds it for fee standards
     (``finance.standards.require_may_reject``: the accountant was offered to reject another's,
     and met the 403, a probe). Restated, not imported, as ``approves``."""
+    user, roles = _who(user, roles)
+    return bool(MANAGEMENT & set(roles)) or bool(user and proposed_by == user)
+
+
+def _who(user, roles):
+    """``(user, roles)`` as given, or the signed-in user's when no user is given (none signed in:
+    no one, no role)."""
     if user is None:
         signed_in = getattr(g, "user", None)
         user, roles = (signed_in.username, signed_in.roles) if signed_in else ("", ())
-    return bool({"operator_admin", "manager"} & set(roles or ())) or bool(user and proposed_by == user)
+    return user, roles or ()

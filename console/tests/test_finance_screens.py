@@ -585,6 +585,7 @@ def test_a_month_not_over_on_the_estate_s_clock_is_not_offered_for_publishing(cl
     moment = datetime(2026, 11, 30, 18, 0, tzinfo=timezone.utc)
     with client.application.test_request_context():
         from flask import session
+        session["estate_id"] = ESTATE
         session["estate_timezone"] = "Asia/Shanghai"
         assert common.period_over("2026-11", moment) and not common.period_over("2026-12", moment)
         session["estate_timezone"] = "UTC"

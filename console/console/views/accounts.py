@@ -327,13 +327,13 @@ def reports():
     """The month's reconciliation and disclosure reports, as the API computes them, to print."""
     period = request.args.get("period", "").strip()
     kind = request.args.get("report") if request.args.get("report") in ("reconciliation", "disclosure") else None
-    report, problem = None, None
-    if period and kind:
-        try:
-            report = g.api.get(g.api.estate(g.user.estate_id, f"reports/{kind}"), period=period)
-        except ApiProblem as refused:  # a period the API refuses: shown above the form, as typed (an
-            if refused.status >= 500 or refused.status in (401, 403):  # error page lost the form: a probe)
-                raise
-            problem = refused
-    return render_template("accounts/reports.html", period=period, kind=kind, report=report,
-                           problem=problem), (problem.status if problem else 200)
+    def page(report=None, problem=None):
+        return render_template("accounts/reports.html", period=period, kind=kind, report=report, problem=problem)
+
+    if not (period and kind):
+        return page()
+    # a period the API refuses: shown above the form, as typed (an error page lost the form: a probe)
+    report, refused = common.write(
+        lambda: g.api.get(g.api.estate(g.user.estate_id, f"reports/{kind}"), period=period),
+        lambda problem: page(problem=problem))
+    return refused or page(report)

@@ -4,7 +4,6 @@ import uuid
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import flash, g, redirect, request, session
 from werkzeug.datastructures import MultiDict
@@ -154,8 +153,9 @@ def _shown_on_the_page(problem):
 
 
 def write(call, page):
-    """A gateway write whose refusal (4xx) is shown on ``page(problem)`` with its status, the form
-    as typed: ``(result, None)`` or ``(None, (page, status))``. An expired session (401) and an
+    """A gateway write (or a read a form asked for) whose refusal (4xx) is shown on
+    ``page(problem)`` with its status, the form as typed: ``(result, None)`` or
+    ``(None, (page, status))``. An expired session (401) and an
     unavailable gateway (5xx) go to their own pages."""
     try:
         return call(), None
@@ -255,9 +255,9 @@ def done(message_key, **values):
     flash(i18n.translate(message_key, **values))
 
 
-def this_month():
-    """The month now on the console's display clock, YYYY-MM."""
-    return datetime.now(i18n.display_zone()).strftime("%Y-%m")
+def this_month(now=None):
+    """The month now (or at ``now``) on the console's display clock, YYYY-MM."""
+    return (now or datetime.now(timezone.utc)).astimezone(i18n.display_zone()).strftime("%Y-%m")
 
 
 def period_asked(pattern, default):
@@ -417,15 +417,10 @@ def deadline_state(due_at, start_at=None, now=None):
 
 
 def period_over(period, now=None):
-    """Whether the month ``period`` (``YYYY-MM``) has ended on the signed-in estate's clock (its
-    timezone, read at sign-in; UTC when unknown): a month's disclosure is published once it is
-    over (the API's 422 met the form offered for the current month: a probe)."""
-    try:
-        zone = ZoneInfo(session.get("estate_timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = timezone.utc
-    local = (now or datetime.now(timezone.utc)).astimezone(zone)
-    return period < f"{local.year:04d}-{local.month:02d}"
+    """Whether the month ``period`` (``YYYY-MM``) has ended on the chosen estate's clock
+    (``this_month``): a month's disclosure is published once it is over (the API's 422 met the
+    form offered for the current month: a probe)."""
+    return period < this_month(now)
 
 
 def session_estate_name():

@@ -123,7 +123,8 @@ def request_detail(request_id):
         candidates = at_filed + [h for h in candidates if h not in at_filed]
         filed_id = at_filed[0]["id"] if at_filed else None
     # the household named wrongly, corrected: the households found by the search on this page
-    fix_search = common.query("building", "unit", "room") if _correctable(item) else {}
+    correctable = _correctable(item)
+    fix_search = common.query("building", "unit", "room") if correctable else {}
     fix_candidates = [h for h in common.households_matching(**fix_search) if h["id"] != item.get("household_id")] \
         if fix_search else []
     # its work order by number (WO-…), not its id: one call
@@ -131,7 +132,7 @@ def request_detail(request_id):
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
                            order_number=order_number,
                            candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
-                           correctable=_correctable(item), fix_search=fix_search, fix_candidates=fix_candidates,
+                           correctable=correctable, fix_search=fix_search, fix_candidates=fix_candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
