@@ -95,13 +95,15 @@ def replace_estate_settings(db, estate_id, values, stamp, actor):
 
 # -- read copies of master data ---------------------------------------------------------
 
-def upsert_copy_if_newer(db, collection, doc_id, fields, version, or_same=False):
+def upsert_copy_if_newer(db, collection, doc_id, fields, version, or_same=False, key="version"):
     """Write the copy unless the stored one has this ``version`` or a newer one (``or_same``: a
-    newer one only; a restatement fills what an older copy of the same version lacks)."""
+    newer one only; a restatement fills what an older copy of the same version lacks). ``key``:
+    the field that orders the copies (a correction's ``corrected_at``: maintenance's copy of the
+    latest household correction of a repair)."""
     older = {"$lte" if or_same else "$lt": version}
     try:
         db[collection].update_one(
-            {"_id": doc_id, "estate_id": fields["estate_id"], "$or": [{"version": older}, {"version": {"$exists": False}}]},
+            {"_id": doc_id, "estate_id": fields["estate_id"], "$or": [{key: older}, {key: {"$exists": False}}]},
             {"$set": fields},
             upsert=True,
         )

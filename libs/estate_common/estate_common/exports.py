@@ -137,7 +137,8 @@ def row(columns, doc, full, written=None):
         if column.personal:
             if column.personal not in full:
                 value = personal_data.masked(column.personal, value)
-            elif written is not None and personal_data.masked(column.personal, value) != value:
+            elif (written is not None and column.personal not in written  # once known, not searched again
+                  and personal_data.masked(column.personal, value) != value):
                 written.add(column.personal)  # a value its mask changes: not an empty cell, nor a text
                                               # with no number in it
         values.append(cell(value))

@@ -15,7 +15,7 @@ correction in the permanent record. Plain functions: no broker, no store.
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import portal
+from . import portal, repairs
 from .domain import Change, history_entry
 
 EVENT = "service_request_household_corrected"
@@ -43,8 +43,7 @@ def correct(request, data, now, user, earlier_repair_id=None):
     if data.get("category") is not None:
         changes["category"] = data["category"]
     if request["kind"] == "repair":
-        changes["repeat_of"] = earlier_repair_id
-        changes["return_visit_required"] = earlier_repair_id is not None or bool(request.get("emergency"))
+        changes.update(repairs.repeat_fields(earlier_repair_id, bool(request.get("emergency"))))
     note = f"{request['household_id']} → {household_id}: {reason}"
     return Change(changes, [history_entry(at, user, "household_corrected", note)],
                   [(EVENT, event_data(corrected, request["household_id"], reason, at))])

@@ -39,7 +39,7 @@ from estate_common import bus_auth, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
 from estate_common.text import address_part, spaced
 
-from . import domain
+from . import domain, repairs
 from .domain import Change, history_entry
 
 CHANNEL = "portal"
@@ -160,7 +160,8 @@ def match(request, household_id, now, user, earlier_repair_id=None, category=Non
     if not unmatched(request):
         raise Conflict("this request has its household already")
     at = clock.to_iso(now)
-    repeat = {"repeat_of": earlier_repair_id, "return_visit_required": True} if earlier_repair_id else {}
+    repeat = repairs.repeat_fields(earlier_repair_id, bool(request.get("emergency"))) if request["kind"] == "repair" \
+        else {}
     named = {"category": category} if category is not None else {}
     matched = {**classified(request, category), "household_id": household_id, **repeat}
     portal = {**request["portal"], "matched": True}

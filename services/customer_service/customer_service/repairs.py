@@ -53,10 +53,16 @@ def details(data, created, rules, earlier_repair_id):
     return {
         "category": category_of(data),
         "promised_by": due_at("repair", created, rules, emergency),
-        "repeat_of": earlier_repair_id,
         "emergency": emergency,
-        "return_visit_required": earlier_repair_id is not None or emergency,
+        **repeat_fields(earlier_repair_id, emergency),
     }
+
+
+def repeat_fields(earlier_repair_id, emergency):
+    """A repair's ``repeat_of`` (the household's earlier repair it repeats, or None) and whether it
+    owes its return visit: a repeat or an emergency always does. Judged when it is registered, and
+    again when the desk names its household (matched on the portal, or corrected)."""
+    return {"repeat_of": earlier_repair_id, "return_visit_required": earlier_repair_id is not None or emergency}
 
 
 def _seen(request, event):

@@ -1,6 +1,6 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import (closed_counts, custom_fields, custom_fields_store, export_store, ids, jobs, numbering,
-                           replica, settings, store, writes)
+from estate_common import (closed_counts, common_store, custom_fields, custom_fields_store, export_store, ids, jobs,
+                           numbering, replica, settings, store, writes)
 
 from .rules import DEFAULTS, MAXIMA
 
@@ -106,20 +106,19 @@ def orders_completed_in(db, estate_id, start, end):
 def keep_household_correction(db, estate_id, data):
     """The repair's household as the desk corrected it at ``corrected_at``, unless a later
     correction is kept (one delivered out of order changes nothing)."""
-    doc_id = ids.natural_id("rqhh", estate_id, data["id"])
-    try:
-        db.request_households.update_one(
-            {"_id": doc_id, "estate_id": estate_id, "corrected_at": {"$lt": data["corrected_at"]}},
-            {"$set": {"estate_id": estate_id, "request_id": data["id"], "household_id": data["household_id"],
-                      "corrected_at": data["corrected_at"]}}, upsert=True)
-    except store.DuplicateKey:
-        pass  # a later one is kept: the upsert's insert collided with it
+    fields = {"estate_id": estate_id, "request_id": data["id"], "household_id": data["household_id"],
+              "corrected_at": data["corrected_at"]}
+    common_store.upsert_copy_if_newer(db, "request_households", _correction_id(estate_id, data["id"]), fields,
+                                      data["corrected_at"], key="corrected_at")
 
 
 def household_correction(db, estate_id, request_id):
     """The latest household correction of the repair, or None."""
-    return db.request_households.find_one({"_id": ids.natural_id("rqhh", estate_id, request_id),
-                                           "estate_id": estate_id})
+    return db.request_households.find_one({"_id": _correction_id(estate_id, request_id), "estate_id": estate_id})
+
+
+def _correction_id(estate_id, request_id):
+    return ids.natural_id("rqhh", estate_id, request_id)
 
 
 def orders_of_request(db, estate_id, request_id):
