@@ -24,6 +24,9 @@ _MESSAGES = {
     "auth.password_rules": ("新密码至少 12 个字符。修改后，其他设备上的登录都会失效。",
                             "At least 12 characters. Once changed, your other sign-ins stop working."),
     "auth.password_changed": ("密码已修改。", "Your password is changed."),
+    "auth.reset_by_admin": ("管理员已重置您的密码。请先设置一个只有您知道的新密码：“当前密码”填管理员告知的密码。",
+                            "An administrator reset your password. Choose one only you know first: the current "
+                            "password is the one the administrator gave you."),
     "auth.passwords_differ": ("两次输入的新密码不一致。", "The new passwords differ."),
     "auth.not_the_same": ("与新密码不一致", "is not the same as the new password"),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has ended: please sign in again."),
@@ -110,6 +113,15 @@ _MESSAGES = {
     "admin.user_created": ("已创建用户 {username}", "User {username} created"),
     "admin.user_updated": ("已更新用户 {username}", "User {username} updated"),
     "admin.edit_user": ("修改用户", "Edit user"),
+    "admin.reset_password": ("重置密码", "Reset password"),
+    "admin.reset_password_hint": ("用于忘记密码的用户：其所有登录立即失效，登录失败的锁定解除；"
+                                  "下次登录时须先改成自己的密码。请当面或通过电话告知新密码。",
+                                  "For a user who forgot theirs: every sign-in of theirs ends at once and a "
+                                  "lock-out is lifted; at their next sign-in they must first choose their own. "
+                                  "Give them the new password in person or by phone."),
+    "admin.password_reset": ("已重置 {username} 的密码", "Password of {username} reset"),
+    "admin.own_password": ("自己的密码请在“修改密码”中凭当前密码修改。",
+                           "Change your own password under “Change password”, with your current one."),
     "menu.api_keys": ("API 密钥", "API keys"),
     "api_keys.intro": ("供对接系统使用：密钥以 X-API-Key 发送，权限与同角色、同小区的用户相同。",
                        "For integrators' programs: the key is sent as X-API-Key and may do what a user with "

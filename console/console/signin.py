@@ -51,10 +51,12 @@ def claims_of(token):
         return {}
 
 
-def sign_in(username, token):
+def sign_in(username, token, password_change_required=False):
     claims = claims_of(token)
     session.clear()
     session["token"] = token
+    if password_change_required:  # an admin reset it: the gateway admits only the change
+        session[MUST_CHANGE_PASSWORD] = True
     session["username"] = username
     session["roles"] = list(claims.get("roles") or [])
     session["expires"] = int(claims.get("exp") or time.time() + 3600)
@@ -65,6 +67,19 @@ def sign_in(username, token):
             remember_estate(gateway(token).get(f"/api/v1/estates/{session['estate_id']}"))
         except ApiProblem:
             session["estate_name"] = session["estate_id"]
+
+
+MUST_CHANGE_PASSWORD = "must_change_password"
+# what such a user may open: the change itself (the gateway refuses everything else with 403)
+WHILE_PASSWORD_CHANGE_REQUIRED = frozenset({"auth.password_form", "auth.change_password"})
+
+
+def must_change_password():
+    return bool(session.get(MUST_CHANGE_PASSWORD))
+
+
+def password_changed():
+    session.pop(MUST_CHANGE_PASSWORD, None)
 
 
 def remember_estate(estate):
@@ -135,6 +150,10 @@ def signed_in(view):
             return redirect(url_for("auth.sign_in_form", next=request.full_path))
         g.user = user
         g.api = gateway()
+        if must_change_password():
+            if request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:
+                return redirect(url_for("auth.password_form"))
+            return view(*args, **kwargs)
         _refresh_estate(g.api)
         return view(*args, **kwargs)
     return wrapper

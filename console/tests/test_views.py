@@ -1587,3 +1587,51 @@ def test_the_manager_judges_a_complaint_closed_without_a_judgement(client, fake,
 def test_a_period_s_first_and_last_day(period, days):
     from console.views import common
     assert common.period_days(period) == days
+
+
+def test_the_operator_resets_a_forgotten_password_and_the_user_must_choose_their_own(client, fake,
+                                                                                     documented_routes):
+    """A user who forgot the password had no way back in but a new account."""
+    from .conftest import token_for
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    li = {"id": "li.agent", "username": "li.agent", "roles": ["agent"], "estate_ids": [ESTATE], "active": True}
+    fake.on("GET", r"/api/v1/users", {"items": [li], "next_cursor": None})
+    fake.on("GET", r"/api/v1/estates", {"items": [{"id": ESTATE, "name": "Lakeside"}], "next_cursor": None})
+    page = client.get("/admin/users/li.agent", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/admin/users/li.agent/password"' in page
+    form = {"csrf_token": csrf_of(client), "username": "li.agent", "new_password": "temporary-pass-2026",
+            "new_password_again": "temporary-pass-2027"}
+    differ = client.post("/admin/users/li.agent/password", data=form, headers={"Accept-Language": "zh"})
+    assert differ.status_code == 400 and "两次输入的新密码不一致" in differ.get_data(as_text=True)
+    assert not any(c["path"].endswith("/password") for c in fake.calls)
+    fake.on("POST", r"/api/v1/users/li.agent/password", {**li, "password_change_required": True})
+    done = client.post("/admin/users/li.agent/password", data={**form, "new_password_again": "temporary-pass-2026"},
+                       headers={"Accept-Language": "en"})
+    assert done.status_code == 302 and fake.calls[-1]["json"] == {"new_password": "temporary-pass-2026"}
+    assert "Password of li.agent reset" in client.get(done.location, headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    # the admin's own page offers the change with the current password instead
+    fake.on("GET", r"/api/v1/users", {"items": [{**li, "id": "admin", "username": "admin"}], "next_cursor": None})
+    own = client.get("/admin/users/admin").get_data(as_text=True)
+    assert "/admin/users/admin/password" not in own and 'href="/account/password"' in own
+
+    # li signs in with it: the console asks for their own first, whatever page they aim at
+    client.post("/signout", data={"csrf_token": csrf_of(client)})
+    fake.on("POST", r"/api/v1/auth/token", {"access_token": token_for("li.agent", ("agent",), (ESTATE,)),
+                                            "token_type": "Bearer", "expires_in": 3600,
+                                            "password_change_required": True})
+    signed = client.post("/signin", data={"username": "li.agent", "password": "temporary-pass-2026",
+                                          "csrf_token": csrf_of(client), "next": "/desk/requests"})
+    assert signed.status_code == 302 and signed.location.endswith("/account/password")
+    assert client.get("/desk/requests").location.endswith("/account/password")
+    asked = client.get("/account/password", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "管理员已重置您的密码" in asked
+    fresh = token_for("li.agent", ("agent",), (ESTATE,))
+    fake.on("POST", r"/api/v1/users/me/password", {"access_token": fresh, "token_type": "Bearer", "expires_in": 3600})
+    changed = client.post("/account/password", data={"csrf_token": csrf_of(client),
+                                                       "current_password": "temporary-pass-2026",
+                                                       "new_password": "only-li-knows-this",
+                                                       "new_password_again": "only-li-knows-this"})
+    assert changed.status_code == 302
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [], "next_cursor": None})
+    assert client.get("/desk/requests").status_code == 200

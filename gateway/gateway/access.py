@@ -41,7 +41,10 @@ def _caller(state):
         if authorization is not None:
             raise Unauthorized("send a Bearer token or an API key, not both")
         return api_keys.caller(state.key_cache, key)
-    return users.caller(state.user_cache, state.tokens.read(authorization))
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    method = "GET" if request.method == "HEAD" else request.method
+    allowed = (method, rule) in policy.WHILE_PASSWORD_CHANGE_REQUIRED
+    return users.caller(state.user_cache, state.tokens.read(authorization), password_change_allowed=allowed)
 
 
 def openapi_path(rule):

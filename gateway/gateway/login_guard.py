@@ -182,12 +182,20 @@ def released(db, username, address, attempt_id):
 
 def failed(db, username, address, attempt_id):
     now = clock.now_iso()
-    for key in (_pair_key(username, address), _address_key(address), _username_key(username)):
+    for key, about in ((_pair_key(username, address), username), (_address_key(address), None),
+                       (_username_key(username), username)):
         record = store.find_login_failures(db, key)
         if record and _live_count(record) == 0:
             store.forget_login_failures(db, key)  # the last failure is old: start counting again
-        store.count_login_failure(db, key, now, _expire_at())
+        store.count_login_failure(db, key, now, _expire_at(), username=about)
     released(db, username, address, attempt_id)
+
+
+def forgive(db, username):
+    """An operator admin reset the user's password: the user's failed sign-ins no longer lock
+    them out or slow them, from any address (their own guesses at the old one locked them out).
+    An address's own count stays: it may have guessed at others."""
+    store.forget_login_failures_of(db, username)
 
 
 def succeeded(db, username, address, attempt_id):

@@ -107,6 +107,17 @@ def register(app, services):
         user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
         return jsonify(users.view(user))
 
+    @app.post("/api/v1/users/<user_id>/password")
+    def reset_password(user_id):
+        caller = authorize_route()
+        requests_in.refuse_unknown_query()
+        body = _valid("PasswordReset", requests_in.json_body())
+        db = _state().db
+        with login_guard.hash_slot():
+            user = users.reset_password(db, _state().user_cache, caller["user"], user_id, body["new_password"])
+        login_guard.forgive(db, user_id)
+        return jsonify(users.view(user))
+
     @app.post("/api/v1/api-keys")
     def create_api_key():
         caller = authorize_route()
@@ -194,7 +205,10 @@ def _create_key_once(caller, body):
 def _token_for(user):
     issuer = _state().tokens
     token = issuer.issue(user["username"], user["roles"], policy.estates_of(user), users.credential_version(user))
-    return {"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_seconds}
+    issued = {"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_seconds}
+    if users.must_change_password(user):
+        issued["password_change_required"] = True
+    return issued
 
 
 class _PagedOnly:

@@ -70,10 +70,17 @@ PUBLIC_ROUTES = frozenset({
     ("GET", "/portal/<estate_code>"),  # the owner portal's page: sent on to the console's (portal_qr.py)
 })
 
+# what a user whose password an operator admin reset may still do until they change it
+# (``users.must_change_password``): every other route answers 403 ``password_change_required``
+WHILE_PASSWORD_CHANGE_REQUIRED = frozenset({
+    ("GET", "/api/v1/users/me"), ("POST", "/api/v1/users/me/password"), ("DELETE", "/api/v1/auth/token"),
+})
+
 GATEWAY_ROUTES = {
     ("POST", "/api/v1/users"): ADMIN,
     ("GET", "/api/v1/users"): ADMIN,
     ("PATCH", "/api/v1/users/<user_id>"): ADMIN,
+    ("POST", "/api/v1/users/<user_id>/password"): ADMIN,  # another user's, reset (one who forgot theirs)
     ("GET", "/api/v1/users/me"): STAFF,  # people only: an API key has no account
     ("POST", "/api/v1/users/me/password"): STAFF,
     ("DELETE", "/api/v1/auth/token"): STAFF,  # signs this token out

@@ -15,7 +15,7 @@ INDEXES = {
     "users": [([("estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
     "api_keys": [([("created_at", 1), ("_id", 1)], {})],
     "idempotency": [([("created_at", 1)], {}), retention.TTL_INDEX],  # records expire (retention.py)
-    "login_failures": [([("last_at", 1)], {}), retention.TTL_INDEX],
+    "login_failures": [([("last_at", 1)], {}), ([("username", 1)], {"sparse": True}), retention.TTL_INDEX],
     "rate_limits": [retention.TTL_INDEX],
 }
 
@@ -119,14 +119,21 @@ def find_login_failures(db, key):
     return db.login_failures.find_one({"_id": key})
 
 
-def count_login_failure(db, key, at, expire_at):
-    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1},
-                                                "$set": {"last_at": at, retention.FIELD: expire_at}}, upsert=True)
+def count_login_failure(db, key, at, expire_at, username=None):
+    """``username``: the account the count is about (none for an address's), so that
+    ``forget_login_failures_of`` finds it."""
+    fields = {"last_at": at, retention.FIELD: expire_at} | ({"username": username} if username else {})
+    db.login_failures.update_one({"_id": key}, {"$inc": {"count": 1}, "$set": fields}, upsert=True)
 
 
 def forget_login_failures(db, key):
     """The count starts again (the attempts in flight stay)."""
     db.login_failures.update_one({"_id": key}, {"$set": {"count": 0}})
+
+
+def forget_login_failures_of(db, username):
+    """Every count about ``username`` starts again, from whichever address (an admin's reset)."""
+    db.login_failures.update_many({"username": username}, {"$set": {"count": 0}})
 
 
 def reserve_login_attempt(db, key, attempt_id, at, expire_at):

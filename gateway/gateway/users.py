@@ -12,7 +12,7 @@ extra store round trip in the common case; across replicas, a change takes
 effect within that many seconds. API keys (``api_keys``) are checked the same way.
 """
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Unauthorized, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, Unauthorized, field_error
 
 from . import passwords, policy, store
 from .record_cache import RecordCache
@@ -23,7 +23,24 @@ ADMIN = "admin"
 
 def view(user):
     """A user as the API shows it (never the password hash); takes a stored or a paged document."""
-    return {k: user[k] for k in USER_FIELDS} | {"id": user.get("_id", user.get("id"))}
+    return {k: user[k] for k in USER_FIELDS} | {"id": user.get("_id", user.get("id")),
+                                                "password_change_required": must_change_password(user)}
+
+
+def must_change_password(user):
+    """Set by an operator admin's reset (``reset_password``), cleared by the user's own change:
+    until then the account may only read itself, change its password and sign out
+    (``policy.WHILE_PASSWORD_CHANGE_REQUIRED``), since the admin knows the password it signs in with."""
+    return bool(user.get("password_change_required"))
+
+
+class PasswordChangeRequired(Forbidden):
+    code = "password_change_required"
+    title = "Password change required"
+
+    def __init__(self):
+        super().__init__("an operator admin reset your password: change it (POST /api/v1/users/me/password) "
+                         "before anything else")
 
 
 REVOKED = "signed_out_tokens"  # {token id (jti): its expiry}: tokens of the user signed out one by one
@@ -89,7 +106,7 @@ def reset_admin(db, password):
     if store.find_user(db, ADMIN) is None:
         create(db, ADMIN, password, ["operator_admin"], [])
         return True
-    store.change_user(db, ADMIN, {"active": True, "roles": ["operator_admin"],
+    store.change_user(db, ADMIN, {"active": True, "roles": ["operator_admin"], "password_change_required": False,
                                   "password_hash": passwords.hash_password(password)},
                       new_credentials=True)
     return False
@@ -153,12 +170,31 @@ def change_password(db, cache, user_id, current_password, new_password):
     # only over the password just checked: four changes sent at once with the same current
     # password were each answered 200, and only the last one's new password signed in (found by a
     # concurrency probe; the hash's slowness widened the gap)
-    changed = store.change_user(db, user_id, {"password_hash": passwords.hash_password(new_password)},
+    changed = store.change_user(db, user_id, {"password_hash": passwords.hash_password(new_password),
+                                              "password_change_required": False},
                                 new_credentials=True, only_if={"password_hash": user["password_hash"]})
     cache.forget(user_id)
     if not changed:
         raise Conflict("the password was changed meanwhile by another request: this one was not set",
                        [field_error("current_password", "is no longer the current password")])
+    return store.find_user(db, user_id)
+
+
+def reset_password(db, cache, actor, user_id, new_password):
+    """An operator admin sets another user's password (one who forgot theirs): every token of the
+    user stops working, and the user must change it at their next sign-in (``must_change_password``).
+    Not one's own: that change needs the current password (``change_password``), so that a
+    stolen admin token cannot take the admin's account over."""
+    user = store.find_user(db, user_id)
+    if user is None or user_id == PORTAL_CALLER:
+        raise NotFound(f"no user {user_id!r}")
+    if user_id == actor:
+        raise BusinessRuleViolation("change your own password with your current one (POST /api/v1/users/me/password)",
+                                    [field_error("new_password", "is your own: change it with your current password")])
+    passwords.refuse_weak(new_password, "new_password", user_id)
+    store.change_user(db, user_id, {"password_hash": passwords.hash_password(new_password),
+                                    "password_change_required": True}, new_credentials=True)
+    cache.forget(user_id)
     return store.find_user(db, user_id)
 
 
@@ -174,10 +210,11 @@ def sign_out(db, cache, user_id, claims):
     cache.forget(user_id)
 
 
-def caller(cache, claims):
+def caller(cache, claims, password_change_allowed=False):
     """The caller (``{user, roles, estates}``) of a token whose signature and expiry were
     checked: only while its user exists, is active, has not changed credentials since and has
-    not signed this token out."""
+    not signed this token out. A user whose password an admin reset is refused (403) unless
+    ``password_change_allowed`` (a route left open to them)."""
     user = cache.get(claims["sub"])
     if user is None or not user["active"] or user["_id"] == PORTAL_CALLER:  # one stored before the name was reserved
         raise Unauthorized("the token is not valid")
@@ -185,6 +222,8 @@ def caller(cache, claims):
         raise Unauthorized("the token is not valid")
     if claims.get("jti") in (user.get(REVOKED) or {}):
         raise Unauthorized("the token was signed out")
+    if must_change_password(user) and not password_change_allowed:
+        raise PasswordChangeRequired()
     return {"user": user["_id"], "roles": list(user["roles"]), "estates": policy.estates_of(user)}
 
 

@@ -130,7 +130,7 @@ def test_me_shows_the_callers_own_account(app, client, contract, user):
     username, token = user(roles=("steward", "agent"), estates=("A", "B"))
     body = contract.check(app, client.get("/api/v1/users/me", headers=bearer(token)), 200)
     assert body["id"] == username and body["roles"] == ["steward", "agent"] and body["estate_ids"] == ["A", "B"]
-    assert "password" not in str(body)
+    assert not {"password", "password_hash"} & set(body) and "argon2" not in str(body)
 
 
 def test_me_needs_a_token(app, client, contract):
@@ -325,3 +325,84 @@ def test_reactivating_an_account_also_ends_the_tokens_it_had(app, client, admin_
     app.extensions["estate_ops"].user_cache.forget(username)
     assert patch_user(client, admin_token, username, {"active": True}).status_code == 200
     assert client.get(PROTECTED, headers=bearer(token)).status_code == 401
+
+
+# -- POST /api/v1/users/{id}/password: an operator admin resets a forgotten password ---------------
+
+TEMPORARY = "a-temporary-one-from-admin"
+
+
+def reset_password(client, token, user_id, new):
+    return client.post(f"/api/v1/users/{user_id}/password", headers=bearer(token), json={"new_password": new})
+
+
+def test_a_reset_password_signs_in_and_must_be_changed_before_anything_else(app, client, contract, admin_token,
+                                                                             user):
+    username, old_token = user()
+    body = contract.check(app, reset_password(client, admin_token, username, TEMPORARY), 200)
+    assert body["id"] == username and body["password_change_required"] is True
+    contract.problem(client.get(PROTECTED, headers=bearer(old_token)), 401, "unauthorized", app=app)
+    assert client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD}).status_code == 401
+
+    issued = contract.check(app, client.post("/api/v1/auth/token",
+                                             json={"username": username, "password": TEMPORARY}), 200)
+    assert issued["password_change_required"] is True
+    temporary = issued["access_token"]
+    # the admin knows this password: it opens the account itself, nothing else
+    problem = contract.problem(client.get(PROTECTED, headers=bearer(temporary)), 403, "password_change_required",
+                               app=app)
+    assert "/api/v1/users/me/password" in problem["detail"]
+    me = contract.check(app, client.get("/api/v1/users/me", headers=bearer(temporary)), 200)
+    assert me["password_change_required"] is True
+
+    fresh = contract.check(app, change_password(client, temporary, TEMPORARY, "now-one-only-i-know"), 200)
+    assert "password_change_required" not in fresh
+    assert client.get(PROTECTED, headers=bearer(fresh["access_token"])).status_code == 200
+    assert contract.check(app, client.get("/api/v1/users/me", headers=bearer(fresh["access_token"])),
+                          200)["password_change_required"] is False
+
+
+def test_a_reset_ends_the_users_lock_out(app, client, contract, admin_token, user):
+    """The user who forgot the password has usually guessed at it until locked out."""
+    username, _ = user()
+    for _ in range(login_guard.MAX_FAILURES):
+        client.post("/api/v1/auth/token", json={"username": username, "password": "is-it-this-one"})
+    locked = client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD})
+    contract.problem(locked, 429, app=app)
+    contract.check(app, reset_password(client, admin_token, username, TEMPORARY), 200)
+    assert client.post("/api/v1/auth/token", json={"username": username, "password": TEMPORARY}).status_code == 200
+
+
+def test_an_admin_changes_its_own_password_with_the_current_one_not_by_a_reset(app, client, contract, admin_token):
+    contract.problem(reset_password(client, admin_token, "admin", TEMPORARY), 422, "business_rule",
+                     fields=["new_password"], app=app)
+    assert client.post("/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 200
+
+
+def test_a_reset_refuses_a_weak_password_and_an_unknown_user(app, client, contract, admin_token, user):
+    username, token = user()
+    contract.problem(reset_password(client, admin_token, username, "123456789012"), 422, "business_rule",
+                     fields=["new_password"], app=app)
+    assert client.get(PROTECTED, headers=bearer(token)).status_code == 200  # nothing changed
+    contract.problem(reset_password(client, admin_token, "nobody-here", TEMPORARY), 404, "not_found", app=app)
+    contract.problem(client.post(f"/api/v1/users/{username}/password", headers=bearer(admin_token), json={}),
+                     400, "invalid_input", fields=["new_password"], app=app)
+
+
+@pytest.mark.parametrize("role", ["manager", "agent", "accountant"])
+def test_only_the_operator_admin_resets_passwords(app, client, contract, user, role):
+    victim, victim_token = user()
+    _, token = user(roles=(role,))
+    contract.problem(reset_password(client, token, victim, TEMPORARY), 403, "forbidden", app=app)
+    assert client.get(PROTECTED, headers=bearer(victim_token)).status_code == 200
+
+
+def test_make_admin_reset_clears_a_required_change(make_app, make_accounts):
+    from gateway import users
+    app = make_app()
+    accounts = make_accounts(app)
+    db = app.extensions["estate_ops"].db
+    db.users.update_one({"_id": "admin"}, {"$set": {"password_change_required": True}})
+    users.reset_admin(db, ADMIN_PASSWORD)
+    assert users.must_change_password(db.users.find_one({"_id": "admin"})) is False
+    assert accounts.token("admin", ADMIN_PASSWORD)

@@ -29,9 +29,10 @@ def test_admin_creates_a_user(app, client, rpc, contract, admin_token, unique):
     assert body["roles"] == ["agent", "steward"]
     assert body["estate_ids"] == ["A", "B"]
     assert body["active"] is True
-    assert set(body) == {"id", "username", "roles", "estate_ids", "active", "created_at"}
+    assert set(body) == {"id", "username", "roles", "estate_ids", "active", "created_at", "password_change_required"}
+    assert body["password_change_required"] is False
     text = response.get_data(as_text=True)
-    assert "password" not in text and "$argon2" not in text and USER_PASSWORD not in text
+    assert '"password"' not in text and "password_hash" not in text and "$argon2" not in text and USER_PASSWORD not in text
     # the estates were checked with the archive in one call, as the admin, under this request's id
     calls = rpc.calls_to("archive", "list_estates")
     assert [c.payload for c in calls] == [{"filters": {"ids": ["A", "B"]}, "limit": 200}]
@@ -218,10 +219,11 @@ def test_list_users_shows_every_user_without_secrets(paged_app, contract):
     body = contract.check(app, response, 200)
     assert sorted(u["username"] for u in body["items"]) == ["admin", "bob-agent", "carol-tech"]
     assert body["next_cursor"] is None
-    assert "password" not in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert '"password"' not in text and "password_hash" not in text and "$argon2" not in text
     admin_view = next(u for u in body["items"] if u["username"] == "admin")
     assert admin_view == {"username": "admin", "roles": ["operator_admin"], "estate_ids": [], "active": True,
-                          "created_at": admin_view["created_at"], "id": "admin"}
+                          "created_at": admin_view["created_at"], "id": "admin", "password_change_required": False}
 
 
 def test_list_users_pages_with_a_cursor(paged_app, contract):

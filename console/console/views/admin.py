@@ -205,6 +205,25 @@ def user(user_id, problem=None):
                            was_active=was_active, problem=problem)
 
 
+@bp.post("/users/<user_id>/password")
+@signed_in
+def reset_password(user_id):
+    """``POST /api/v1/users/{id}/password``: for a user who forgot theirs; they choose their own at
+    their next sign-in (the gateway admits nothing else until then)."""
+    form = request.form
+    if form.get("new_password", "") != form.get("new_password_again", ""):
+        return user(user_id, ApiProblem(400, i18n.translate("auth.passwords_differ"), errors=[
+            {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}])), 400
+    try:
+        g.api.post(f"/api/v1/users/{user_id}/password", {"new_password": form.get("new_password", "")})
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return user(user_id, problem), problem.status
+    common.done("admin.password_reset", username=form.get("username", user_id))
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
 @bp.post("/users/<user_id>")
 @signed_in
 def update_user(user_id):

@@ -32,7 +32,9 @@ def sign_in():
             raise
         return render_template("signin.html", next=request.form.get("next", ""), problem=problem,
                                username=username), problem.status
-    signin.sign_in(username, answer["access_token"])
+    signin.sign_in(username, answer["access_token"], answer.get("password_change_required", False))
+    if signin.must_change_password():
+        return redirect(url_for("auth.password_form"))
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -45,7 +47,8 @@ def sign_out():
 @bp.get("/account/password")
 @signin.signed_in
 def password_form(problem=None):
-    return render_template("password.html", problem=problem), 200 if problem is None else problem.status
+    return (render_template("password.html", problem=problem, reset_by_admin=signin.must_change_password()),
+            200 if problem is None else problem.status)
 
 
 @bp.post("/account/password")
@@ -65,5 +68,6 @@ def change_password():
             raise
         return password_form(problem)
     signin.replace_token(answer["access_token"])
+    signin.password_changed()
     common.done("auth.password_changed")
     return redirect(url_for("home.index"))
