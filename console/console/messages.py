@@ -637,7 +637,7 @@ _MESSAGES = {
     "fund.request_use": ("申请使用", "Request a use"),
     "fund.use_hint": ("批准前不动用资金；余额不足时不能批准。",
                       "No money moves until it is approved; a use beyond the balance is refused."),
-    "fund.work_order": ("工单编号（选填）", "Work order (optional)"),
+    "fund.work_order": ("工单编号（选填）", "Work order number (optional)"),
     "fund.purpose": ("用途", "Purpose"),
     "fund.requested": ("已提交使用申请，待经理批准", "Use requested: a manager approves it"),
     "fund.opening": ("期初余额", "Opening balance"),

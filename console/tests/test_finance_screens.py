@@ -396,7 +396,8 @@ def test_an_invoice_beyond_the_payment_shows_the_problem_on_the_receipt(client, 
 
 
 USE = {"id": "fe_2", "estate_id": ESTATE, "kind": "use", "amount_cents": 120000, "household_id": None, "source": None,
-       "method": None, "purpose": "lift traction rope", "work_order_id": "wo_1", "consent_ref": None, "note": None,
+       "method": None, "purpose": "lift traction rope", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
+       "consent_ref": None, "note": None,
        "status": "requested", "requested_by": "acc", "decided_by": None, "decided_at": None, "reject_reason": None,
        "day": None, "balance_after_cents": None, "created_at": "2026-11-29T00:00:00Z"}
 FUND_DEPOSIT = {**USE, "id": "fe_1", "kind": "deposit", "amount_cents": 500000, "household_id": "hh_1",
@@ -413,6 +414,7 @@ def test_the_fund_takes_deposits_and_requested_uses_that_a_manager_decides(clien
     sign_in(client, fake, username="acc", roles=("accountant",))
     page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
     assert "待批准" in page and "lift traction rope" in page and "−¥1,200.00" in page and "3-1-1202" in page
+    assert "WO-2026-000007" in page and "wo_1" not in page  # the order's number, as printed on it
     assert "/uses/fe_2/approve" not in page  # deciding is a manager's
     client.post("/accounts/maintenance-fund/deposits", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-fund", "source": "owner", "household": "3-1-1202",
@@ -422,11 +424,11 @@ def test_the_fund_takes_deposits_and_requested_uses_that_a_manager_decides(clien
     assert post["headers"]["Idempotency-Key"] == "k-fund"
     answer = client.post("/accounts/maintenance-fund/uses", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-use", "amount": "1200", "purpose": "lift traction rope",
-        "work_order_id": "wo_1"})
+        "work_order_id": "WO-2026-7"})
     assert "status=requested" in answer.location
     assert _posts(fake, "/maintenance-fund/uses")[-1]["json"] == {"amount_cents": 120000,
                                                                   "purpose": "lift traction rope",
-                                                                  "work_order_id": "wo_1"}
+                                                                  "work_order_id": "WO-2026-7"}
     sign_in(client, fake, username="mia", roles=("manager",))
     page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
     assert "/uses/fe_2/approve" in page and "/uses/fe_2/reject" in page

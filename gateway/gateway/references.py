@@ -9,20 +9,31 @@ from estate_common.errors import NotFound
 
 FOUND, NOT_FOUND = "found", "not_found"
 ID = "openapi.yaml#/components/schemas/Id"  # another is finance's contract's 400, named as sent
+NUMBER = "openapi.yaml#/components/schemas/RecordNumber"
 
 
 def work_order_fact(db, estate_id, body, caller):
-    """``{"work_order": found | not_found}`` for the ``work_order_id`` of ``body`` in
-    ``estate_id`` (maintenance's ``get_work_order``, as the caller); none for a body without
-    one, or one the contract refuses (the service's 400 follows). Maintenance not answering is
-    the call's 503."""
-    work_order_id = body.get("work_order_id") if isinstance(body, dict) else None
-    if work_order_id is None or not contracts.load().accepts(ID, work_order_id):
+    """What maintenance knows of the work order ``body`` names (``work_order_id``: its id, or its
+    number as printed on the order, WO-2026-000042, which is what an accountant has: they may not
+    read work orders) in ``estate_id``, asked as the caller: ``{"work_order": not_found}``, or
+    ``found`` with its ``work_order_id`` and ``work_order_number``. None for a body without one,
+    or one the contract refuses (the service's 400 follows). Maintenance not answering is the
+    call's 503."""
+    named = body.get("work_order_id") if isinstance(body, dict) else None
+    if named is None or not contracts.load().accepts(ID, named):
         return {}
     rpc = current_app.extensions["estate_ops"].rpc
-    try:
-        rpc.call("maintenance", "get_work_order", {"estate_id": estate_id, "id": work_order_id},
-                 request_id=g.request_id, caller=caller)
-    except NotFound:
+    if contracts.load().accepts(NUMBER, named):  # ids never take this shape (wo_…)
+        page = rpc.call("maintenance", "list_work_orders",
+                        {"estate_id": estate_id, "filters": {"number": named}, "limit": 1},
+                        request_id=g.request_id, caller=caller)
+        order = page["items"][0] if page["items"] else None
+    else:
+        try:
+            order = rpc.call("maintenance", "get_work_order", {"estate_id": estate_id, "id": named},
+                             request_id=g.request_id, caller=caller)
+        except NotFound:
+            order = None
+    if order is None:
         return {"work_order": NOT_FOUND}
-    return {"work_order": FOUND}
+    return {"work_order": FOUND, "work_order_id": order["id"], "work_order_number": order.get("number")}

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .flows import eventually, new_estate, new_household, new_user
+from .flows import eventually, new_estate, new_household, new_user, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -18,7 +18,7 @@ def office(api, admin):
                   for room, area in (("101", 89.37), ("102", 120), ("103", 60))]
     staff = {role: new_user(api, admin, [role], [estate["id"]])
              for role in ("accountant", "manager", "cashier")}
-    return {"estate": estate, "households": households, "staff": staff,
+    return {"estate": estate, "households": households, "staff": staff, "admin": admin,
             "base": f"/api/v1/estates/{estate['id']}",
             "period": time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))}  # this month, estate time
 
@@ -229,6 +229,19 @@ def test_the_special_maintenance_fund_has_its_own_ledger_and_statement(api, offi
     ghost = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope",
                                                        "work_order_id": "wo_nonesuch"}, accountant)
     assert ghost.status_code == 422 and [e["field"] for e in ghost.json()["errors"]] == ["work_order_id"]
+    # an accountant may not read work orders: they name one by the number printed on it
+    desk = new_user(api, office["admin"], ["agent"], [office["estate"]["id"]])[1]
+    request = register(api, desk, office["estate"]["id"], household, description="lift rope frayed").json()
+    [order] = eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}", manager).json()["items"])
+    assert api.get(f"{base}/work-orders", accountant).status_code == 403
+    typed = order["number"].lower().replace("-0000", "-")  # as a person types it
+    by_number = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope",
+                                                           "work_order_id": typed}, accountant)
+    assert by_number.status_code == 201, by_number.text
+    assert (by_number.json()["work_order_id"], by_number.json()["work_order_number"]) == (order["id"], order["number"])
+    other = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope",
+                                                       "work_order_id": "WO-1999-000001"}, accountant)
+    assert other.status_code == 422 and [e["field"] for e in other.json()["errors"]] == ["work_order_id"]
     assert api.post(f"{base}/maintenance-fund/uses/{rope['id']}/approve", {}, accountant).status_code == 403
     assert api.post(f"{base}/maintenance-fund/uses/{too_much['id']}/approve", {}, manager).status_code == 422
     approved = api.post(f"{base}/maintenance-fund/uses/{rope['id']}/approve", {"consent_ref": "vote"}, manager)

@@ -43,6 +43,7 @@ def _entry(entry_id, estate_id, kind, data, now, rules, actor):
     return {"_id": entry_id, "estate_id": estate_id, "kind": kind, "amount_cents": int(data["amount_cents"]),
             "household_id": data.get("household_id"), "source": data.get("source"), "method": data.get("method"),
             "purpose": (data.get("purpose") or "").strip() or None, "work_order_id": data.get("work_order_id"),
+            "work_order_number": data.get("work_order_number"),
             "consent_ref": None, "note": (data.get("note") or "").strip() or None,
             "status": "pending" if kind == "deposit" else "requested", "requested_by": actor,
             "decided_by": None, "decided_at": None, "reject_reason": None,
@@ -63,6 +64,14 @@ def check_work_order(data, found):
     if data.get("work_order_id") and found == "not_found":
         raise BusinessRuleViolation("the use names a work order this estate does not have",
                                     [field_error("data.work_order_id", "is not a work order of this estate")])
+
+
+def with_work_order(data, found):
+    """The use's work order as maintenance knows it (``found``: its ``work_order_id`` and
+    ``work_order_number``): one named by its number is kept by its id, and shown by its number."""
+    if not data.get("work_order_id") or not found.get("work_order_id"):
+        return data
+    return data | {"work_order_id": found["work_order_id"], "work_order_number": found.get("work_order_number")}
 
 
 def use(entry_id, estate_id, data, now, rules, actor):
@@ -141,7 +150,8 @@ def statement(estate_id, period, before, during, now):
         running += signed(e)
         lines.append({"entry_id": e["_id"], "day": e["day"], "kind": e["kind"], "amount_cents": e["amount_cents"],
                       "household_id": e["household_id"], "source": e["source"], "purpose": e["purpose"],
-                      "work_order_id": e["work_order_id"], "balance_cents": running})
+                      "work_order_id": e["work_order_id"], "work_order_number": e.get("work_order_number"),
+                      "balance_cents": running})
     return {"estate_id": estate_id, "period": period, "opening_balance_cents": opening,
             "deposits_cents": deposits, "uses_cents": uses, "closing_balance_cents": opening + deposits - uses,
             "lines": lines, "generated_at": clock.to_iso(now)}

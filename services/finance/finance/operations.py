@@ -858,8 +858,10 @@ def _finish_fund_deposit(db, outbox, entry):
 
 def fund_use(db, caller, estate_id, data):
     """A use of the fund, requested (no money moves until it is approved). The work order it
-    names must be one of the estate's: the gateway asked maintenance (``caller.work_order``)."""
+    names, by id or number, must be one of the estate's: the gateway asked maintenance
+    (``caller.work_order``), and says its id and number (``caller.work_order_ref``)."""
     maintenance_fund.check_work_order(data, caller.work_order)
+    data = maintenance_fund.with_work_order(data, caller.work_order_ref)
     entry_id = caller.created_id("mfu", estate_id)
     entry = store.find_fund_entry(db, estate_id, entry_id)
     if entry is None:

@@ -26,6 +26,7 @@ class Caller:
         self.idempotency_key = None
         self.assignee = None  # what the gateway found of a named assignee (gateway/assignees.py), if it looked
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
+        self.work_order_ref = {}  # then its ``work_order_id`` and ``work_order_number``, when found
         # the caller reads ``{result, replayed}`` where a call may find its first write (the portal's
         # filing); a caller from before that reads the result alone (a rolling deploy mixes them)
         self.replay_flag = False
@@ -92,6 +93,8 @@ class CallerContext(DependencyProvider):
         caller.idempotency_key = context.get("idempotency_key")
         caller.assignee = context.get("assignee")
         caller.work_order = context.get("work_order")
+        caller.work_order_ref = {key: context[key] for key in ("work_order_id", "work_order_number")
+                                 if isinstance(context.get(key), str)}
         caller.replay_flag = context.get("replay_flag") is True
         payload = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(payload, dict) and isinstance(payload.get("id"), str):

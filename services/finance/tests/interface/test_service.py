@@ -1557,6 +1557,18 @@ def test_a_fund_use_names_a_work_order_of_its_estate_as_the_gateway_found(financ
     assert finance.db.fund_entries.count_documents({}) == (1 if written else 0)
 
 
+def test_a_fund_use_named_by_its_work_orders_number_keeps_the_id_and_shows_the_number(finance):
+    """The gateway found the order by the number the accountant typed (``caller.work_order_ref``)."""
+    acting(finance, ACCOUNTANT, "use-wo-number")
+    finance.caller.work_order = "found"
+    finance.caller.work_order_ref = {"work_order_id": "wo_7", "work_order_number": "WO-2026-000007"}
+    body = {"estate_id": ESTATE, "data": {"amount_cents": 5000, "purpose": "lift rope", "work_order_id": "wo-2026-7"}}
+    use = finance.request_fund_use(body)
+    assert (use["work_order_id"], use["work_order_number"]) == ("wo_7", "WO-2026-000007")
+    [listed] = finance.list_fund_entries({"estate_id": ESTATE, "filters": {}})["items"]
+    assert listed["work_order_number"] == "WO-2026-000007"
+
+
 def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(finance):
     first = fund_in(finance, 500000, key="mf-1")
     assert first["status"] == "posted" and first["balance_after_cents"] == 500000
