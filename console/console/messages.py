@@ -1191,6 +1191,7 @@ _MESSAGES = {
     "setting.plan_open_days_ahead": ("计划工单提前开单（天）", "Plan orders open ahead (days)"),
     "setting.bill_due_days": ("账单到期（天，0=月底）", "Bill due (days, 0 = month end)"),
     "setting.late_bill_grace_days": ("补开账单宽限（天）", "Late bill grace (days)"),
+    "setting.catch_up_months": ("可补录的月数（账单、运营成本、公示）", "Months that may be caught up (billing, costs, disclosure)"),
     "setting.charge_due_days": ("代收费用到期（天）", "Charge due (days)"),
     "setting.patrol_late_tolerance_minutes": ("巡更迟到容差（分钟）", "Patrol lateness tolerance (minutes)"),
     "setting.parking_free_minutes": ("免费停车（分钟）", "Free parking (minutes)"),

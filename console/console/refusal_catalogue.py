@@ -158,6 +158,10 @@ ZH = {
         '新密码须与当前密码不同',
     'is the current password':
         '与当前密码相同',
+    'a period before {0} is outside the estate\'s catch-up window (catch_up_months: {1})':
+        '早于 {0} 的账期超出本小区可补录的范围（catch_up_months：{1}）',
+    'is before {0}, the earliest period the estate may still catch up':
+        '早于 {0}，即本小区仍可补录的最早账期',
     'change your own password with your current one (POST /api/v1/users/me/password)':
         '请凭当前密码修改自己的密码（POST /api/v1/users/me/password）',
     'is your own: change it with your current password':

@@ -133,6 +133,7 @@ def start_billing_run(db, caller, estate_id, data):
     if period > periods.period_of(clock.now(), rules):
         raise BusinessRuleViolation("a period that has not begun cannot be billed",
                                     [field_error("data.period", "is in the future")])
+    periods.refuse_before_catch_up(period, clock.now(), rules)
     if not any(standards.cycle_start(s, period) for s in store.approved_standards(db, estate_id)):
         # a standard created without valid_from starts in the month it is made: catch-up billing
         # of an earlier month needs one that says so (API.md's minimal call leaves it out)
@@ -958,6 +959,7 @@ def record_operating_expense(db, caller, estate_id, data):
     if found:
         return public(found)
     rules, now = store.rules_for(db, estate_id), clock.now()
+    periods.refuse_before_catch_up(data["period"], now, rules)
     expense = reports.operating_expense(expense_id, estate_id, data, periods.period_of(now, rules), now, caller.user)
     store.insert_operating_expense(db, expense)
     return public(store.find_operating_expense(db, estate_id, expense_id))
@@ -967,6 +969,7 @@ def publish_disclosure(db, caller, estate_id, period):
     """The period's report as it is now, published (a snapshot, the next version; the one
     published already when nothing in it changed)."""
     rules, now = store.rules_for(db, estate_id), clock.now()
+    periods.refuse_before_catch_up(period, now, rules, field="period")
     previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
     disclosure = reports.publication(estate_id, period, disclosure_report(db, estate_id, period),
                                      periods.period_of(now, rules), now, caller.user, previous)

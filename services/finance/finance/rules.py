@@ -44,15 +44,19 @@ DEFAULTS = {
     "utility_low_balance_cents": 5000,
     # how far below zero a prepaid utility balance may go (0: never negative; MINIMA allows 0)
     "utility_overdraft_cents": 0,
+    # how many months before the current one a billing run, an operating cost or a disclosure may
+    # name (``periods.refuse_before_catch_up``): a year typed as 1900 billed every household for
+    # January 1900, and that bill took their next payment (a probe). 0: the current month only.
+    "catch_up_months": 12,
 }
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
 # (the end of the billing month), so an estate may set it back
-MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0}
+MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0, "catch_up_months": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
 # run (and every charge's delivery) of the estate
 MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 365,
-          "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000}
+          "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000, "catch_up_months": 120}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

@@ -286,6 +286,32 @@ def test_a_future_period_or_a_period_without_standards_is_refused(finance):
     assert finance.db.jobs.count_documents({}) == 0
 
 
+def test_a_period_before_the_estates_catch_up_window_is_not_billed_costed_nor_published(finance):
+    """A year typed as 1900 billed every household for January 1900; being the oldest, that bill
+    took their next payment, and its disclosure was published to owners (a probe)."""
+    approved(finance, valid_from="2024-01")
+    for period in ("1900-01", "2025-10"):  # now is 2026-11: twelve months back is 2025-11
+        acting(finance, ACCOUNTANT)
+        with pytest.raises(BusinessRuleViolation) as refused:
+            finance.start_billing_run({"estate_id": ESTATE, "data": {"period": period}})
+        assert refused.value.errors == [{"field": "data.period", "message":
+                                         "is before 2025-11, the earliest period the estate may still catch up"}]
+        with pytest.raises(BusinessRuleViolation):
+            finance.record_operating_expense({"estate_id": ESTATE, "data": {
+                "period": period, "category": "staff", "amount_cents": 1, "description": "a typo"}})
+        acting(finance, MANAGER)
+        with pytest.raises(BusinessRuleViolation) as refused:
+            finance.publish_disclosure({"estate_id": ESTATE, "id": period})
+        assert refused.value.errors[0]["field"] == "period"
+    assert finance.db.jobs.count_documents({}) == 0 and finance.db.operating_expenses.count_documents({}) == 0
+    acting(finance, ACCOUNTANT)
+    assert run(finance, "2025-11")["result"]["bills_created"] == 3  # the window's first month still is
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"catch_up_months": 24}})  # an estate catching up more
+    acting(finance, ACCOUNTANT)
+    assert run(finance, "2025-10")["result"]["bills_created"] == 3
+
+
 def test_a_fixed_parking_standard_bills_only_the_households_it_names(finance):
     approved(finance)
     approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
