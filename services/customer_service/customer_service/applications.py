@@ -25,7 +25,7 @@ applies it once; its refusal comes back as ``household_step_refused`` on the app
 """
 from decimal import Decimal
 
-from estate_common import clock, ids, transitions
+from estate_common import clock, ids, money, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.money import to_cents
 
@@ -194,6 +194,20 @@ def fees(application, household, rules):
              "amount_cents": amount, "description": descriptions[item], "status": "requested",
              "bill_id": None, "paid_at": None}
             for item, amount in amounts.items() if amount > 0]
+
+
+FEE_NAMES = {"renovation_management": "the renovation management fee", "renovation_deposit": "the renovation deposit"}
+
+
+def refuse_fees_beyond_one_bill(data, household, rules):
+    """422 at filing for a renovation whose fees, as priced now, one bill could not hold
+    (``money.MAX_BILL_CENTS``): the desk can still check the household's area or the price. A
+    household of 100,000 m² was billed 10^10 cents at the approval, a bill no payment could
+    settle (a probe)."""
+    if data.get("kind") != "renovation":
+        return
+    for charge in fees({"kind": "renovation", "estate_id": "", "_id": ""}, household, rules):
+        money.refuse_above_one_bill(charge["amount_cents"], "data.household_id", FEE_NAMES[charge["item"]])
 
 
 # finance's per-charge fee standards that price an application's fees, and the setting each

@@ -194,8 +194,11 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
 def create_application(db, outbox, caller, estate_id, data):
     def new():
         now = clock.now()
-        applications.check(data, calendar.day_of(now, store.rules_for(db, estate_id)["timezone"]))
-        store.known_household(db, estate_id, data["household_id"])
+        rules = store.rules_for(db, estate_id)
+        applications.check(data, calendar.day_of(now, rules["timezone"]))
+        household = store.known_household(db, estate_id, data["household_id"])
+        applications.refuse_fees_beyond_one_bill(data, household, fee_prices.rules_priced_at(
+            db, estate_id, rules, now, applications.PRICED_BY_STANDARD))
         applications.refuse_a_second([a["_id"] for a in store.applications_of(db, estate_id, data["household_id"],
                                                                            data["kind"]) if applications.under_way(a)])
         return applications.new_application(application_id, estate_id, data, now, caller.user)

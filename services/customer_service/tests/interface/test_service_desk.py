@@ -280,6 +280,27 @@ def test_renovation_fees_are_priced_by_finances_approved_standards(desk):
         ("renovation_management", 26811), ("renovation_deposit", 150000)]   # 89.37 m² x 3.00 CNY = 268.11
 
 
+def test_a_renovation_whose_fee_one_bill_could_not_hold_is_refused_at_filing(desk):
+    """A household of 100,000 m² was billed 10^10 cents at its approval, a bill no payment could
+    settle (a probe): the desk hears it at filing, while the area or the price can be checked."""
+    from estate_common import money
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_big", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "9999",
+        "area_m2": 100000, "status": "occupied", "version": 1}))
+    desk.on_fee_standard_approved(fee_standard("fs_mgmt", "renovation_management", "area", 1001))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        create("create_application", desk, kind="renovation", household_id="hh_big", structural_change=False,
+               description="new floor")
+    assert refused.value.errors == [{"field": "data.household_id",
+                                     "message": f"is more than the {money.MAX_BILL_CENTS} cents one bill holds"}]
+    assert "the renovation management fee" in refused.value.detail
+    assert desk.db.applications.count_documents({}) == 0
+    assert create("create_application", desk, kind="move_in", household_id="hh_big", structural_change=False,
+                  description="keys handed over")["status"] == "approved"  # a move-in owes no fee here
+    assert create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                  description="new floor")["status"] == "under_review"
+
+
 def test_a_household_has_one_renovation_under_way_and_its_works_start_today_or_later(desk):
     """Two renovations of one household under review at once were both taken, each to be billed
     its fees, and one from 2020-01-01 was taken (a probe)."""
