@@ -158,6 +158,10 @@ ZH = {
         '新密码须与当前密码不同',
     'is the current password':
         '与当前密码相同',
+    'a month\'s budget is more than 0 (a month without a budget has none set)':
+        '月度预算须大于 0（不设预算的月份无需录入）',
+    'is 0':
+        '为 0',
     'a period before {0} is outside the estate\'s catch-up window (catch_up_months: {1})':
         '早于 {0} 的账期超出本小区可补录的范围（catch_up_months：{1}）',
     'is before {0}, the earliest period the estate may still catch up':

@@ -51,7 +51,12 @@ def budget_id(estate_id, period):
 
 
 def new_budget(estate_id, period, amount_cents, now, actor, existing=None):
-    """The budget of an estate and month; setting it again keeps the earlier amounts in history."""
+    """The budget of an estate and month; setting it again keeps the earlier amounts in history.
+    Never 0: cost control divides by it, and a month budgeted at 0 read as a month without a
+    budget ("no data"), hiding whatever was spent (a probe)."""
+    if amount_cents <= 0:
+        raise BusinessRuleViolation("a month's budget is more than 0 (a month without a budget has none set)",
+                                    [field_error("data.amount_cents", "is 0")])
     stamp = clock.to_iso(now)
     history = list((existing or {}).get("history", []))
     history.append({"at": stamp, "by": actor, "action": "set" if existing is None else "changed",

@@ -60,6 +60,15 @@ def test_a_months_cost_against_its_budget():
     assert without["budget_cents"] is None and without["ratio"] is None and without["remaining_cents"] is None
 
 
+def test_a_budget_of_0_is_refused_since_cost_control_would_read_no_data():
+    import pytest
+    from estate_common.errors import BusinessRuleViolation
+    with pytest.raises(BusinessRuleViolation) as refused:
+        costing.new_budget("est_1", "2026-11", 0, NOW, "wu")
+    assert refused.value.errors == [{"field": "data.amount_cents", "message": "is 0"}]
+    assert costing.new_budget("est_1", "2026-11", 1, NOW, "wu")["amount_cents"] == 1
+
+
 def test_a_budget_set_again_keeps_its_history():
     first = costing.new_budget("est_1", "2026-11", 8000, NOW, "wu")
     second = costing.new_budget("est_1", "2026-11", 9000, NOW, "wu", first)
