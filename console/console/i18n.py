@@ -507,9 +507,10 @@ _FIELD_STEP = re.compile(r"\[\d+\]$")
 def error_field(path):
     """A refused field as a person reads it: ``data.amount_cents`` is 金额（元）, ``results[1].reading``
     names its reading; one nobody named yet stays as the API says it (found by review: every
-    refusal listed the code names)."""
+    refusal listed the code names). A refused setting (``PUT …/settings/{service}``) reads as its
+    settings page names it (``setting.<name>``)."""
     name = _FIELD_STEP.sub("", str(path or "").removeprefix("data.").rsplit(".", 1)[-1])
-    shown = field_name(name)
+    shown = label("field", name, "setting")
     return str(path) if shown == name else shown
 
 
