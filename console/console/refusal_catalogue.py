@@ -1178,10 +1178,10 @@ ZH = {
         '已停用，不能再填写新值',
     'must be a text of 1 to {0} characters':
         '须为 1 到 {0} 个字符的文本',
-    'must be a number':
-        '须为数字',
-    'must be a date, YYYY-MM-DD':
-        '须为日期，格式 YYYY-MM-DD',
+    'must be a number from -{0} to {1}':
+        '须为 -{0} 至 {1} 之间的数字',
+    'must be a date, YYYY-MM-DD, from 1900 to 2999':
+        '须为 1900 至 2999 年间的日期，格式 YYYY-MM-DD',
     'must be true or false':
         '须为“是”或“否”',
     "must be one of the field's choices":

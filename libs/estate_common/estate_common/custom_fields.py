@@ -15,7 +15,7 @@ The one place for their rules; plain functions, no broker, no store:
   and is no longer required, but the values stored stay on their documents, are still shown
   and can still be filtered on.
 - **Values** ``custom: {key: value}`` on a create: each key must be a live definition of the
-  resource and the value of its type (``text``: a string; ``number``: a JSON number;
+  resource and the value of its type (``text``: a string; ``number``: a JSON number within ±10^15;
   ``date``: ``YYYY-MM-DD``; ``bool``: true/false; ``choice``: one of ``choices``). Anything
   else is a 400 naming ``data.custom.<key>`` (the gateway shows ``custom.<key>``), and
   nothing is written. ``required`` applies to creates made after it was set: documents made
@@ -52,7 +52,10 @@ RESOURCES = {
 TYPES = ("text", "number", "date", "bool", "choice")
 KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
 FILTER = re.compile(r"custom\.([a-z][a-z0-9_]{0,31})")
-DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# the years and the size of number the contracts' own fields take (openapi.yaml ``Day``: 1900-2999;
+# amounts up to 10^11 cents): a custom date took 0001-01-01 and 9999-12-31, a number 1e308 (a probe)
+DAY = re.compile(r"(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}")
+MAX_NUMBER = 10 ** 15
 MAX_TEXT = 500
 MAX_CHOICES = 50
 MAX_FIELDS = 50  # live definitions per estate and resource
@@ -164,7 +167,7 @@ def _fits(definition, value):
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
-        return value if math.isfinite(value) else None
+        return value if math.isfinite(value) and abs(value) <= MAX_NUMBER else None
     if kind == "bool":
         return value if isinstance(value, bool) else None
     if kind == "date":
@@ -184,8 +187,9 @@ def _is_day(text):
     return True
 
 
-EXPECTED = {"text": f"must be a text of 1 to {MAX_TEXT} characters", "number": "must be a number",
-            "date": "must be a date, YYYY-MM-DD", "bool": "must be true or false",
+EXPECTED = {"text": f"must be a text of 1 to {MAX_TEXT} characters",
+            "number": f"must be a number from -{MAX_NUMBER} to {MAX_NUMBER}",
+            "date": "must be a date, YYYY-MM-DD, from 1900 to 2999", "bool": "must be true or false",
             "choice": "must be one of the field's choices"}
 
 
@@ -248,7 +252,7 @@ def value_from_text(definition, text):
             number = float(text.replace(",", ""))
         except ValueError:
             return None
-        if not math.isfinite(number):
+        if not math.isfinite(number) or abs(number) > MAX_NUMBER:
             return None
         return int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
     if kind == "bool":

@@ -55,7 +55,10 @@ def test_too_many_live_fields_is_a_conflict():
 
 @pytest.mark.parametrize("key, good, bad", [
     ("pets", True, "yes"), ("floor_count", 3.5, "abc"), ("floor_count", 12, True),
-    ("moved_in", "2026-02-28", "2026-02-30"), ("note", "quiet", 5), ("colour", "red", "green")])
+    ("moved_in", "2026-02-28", "2026-02-30"), ("note", "quiet", 5), ("colour", "red", "green"),
+    # the contracts' own bounds: a custom date took 0001-01-01 and 9999-12-31, a number 1e308 (a probe)
+    ("moved_in", "1900-01-01", "0001-01-01"), ("moved_in", "2999-12-31", "9999-12-31"),
+    ("floor_count", 10 ** 15, 1e308), ("floor_count", -10 ** 15, -10 ** 15 - 1)])
 def test_values_are_checked_by_type(key, good, bad):
     assert cf.check_values(FIELDS, {key: good}) == {key: good}
     with pytest.raises(InvalidInput) as error:
