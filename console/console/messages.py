@@ -183,6 +183,9 @@ _MESSAGES = {
     "webhooks.delivery.delivered": ("已送达", "delivered"),
     "webhooks.delivery.failed": ("失败", "failed"),
     "webhooks.rotate_secret": ("更换签名密钥", "New secret"),
+    "webhooks.done_already": ("该操作已经完成（表单被再次提交）：签名密钥只在第一次显示。若未保存，请再次更换签名密钥。",
+                              "This was done already (the form was sent again): the secret was shown the first "
+                              "time only. If it was not kept, replace the secret again."),
     "webhooks.old_secret_stops_now": ("旧密钥立即失效（已泄露）", "old secret stops now (it leaked)"),
     "webhooks.secret_rotated_at": ("密钥更换于", "secret replaced"),
     "webhooks.previous_signs_until": ("旧密钥在 {until} 之前仍同时签名：请在此之前把新密钥配置到接收方。",

@@ -140,3 +140,27 @@ def test_why_a_delivery_failed_reads_in_the_pages_language_and_a_receivers_words
     fake.on("GET", BASE + "/whk_1/deliveries", {"items": [{**tried, "last_error": "the server said no"}],
                                                 "next_cursor": None})
     assert "the server said no" in client.get("/webhooks/whk_1/deliveries").get_data(as_text=True)
+
+
+def test_a_create_or_rotation_sent_twice_is_made_once_and_says_the_secret_was_shown_before(client, fake):
+    """The forms had no Idempotency-Key and their answer page is the POST's: a reload made a
+    twin subscription (every event twice) or a second rotation, which stopped at once the secret
+    the receiver held (a probe)."""
+    import re
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", r"/api/v1/openapi.json", OPENAPI)
+    fake.on("GET", BASE, {"items": [WEBHOOK], "next_cursor": None})
+    page = client.get("/webhooks/").get_data(as_text=True)
+    [create_key] = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', page)
+    [rotate_key] = re.findall(r'name="idempotency_key" value="([0-9a-f]{32}-whk_1)"', page)
+    form = {"csrf_token": csrf_of(client), "url": "https://crm.example.com/hooks",
+            "events": ["maintenance.work_order_created"], "idempotency_key": create_key}
+    fake.on("POST", BASE, (201, {**WEBHOOK, "secret": SECRET}))
+    assert SECRET in client.post("/webhooks/", data=form).get_data(as_text=True)
+    fake.on("POST", BASE, (201, WEBHOOK))  # the gateway's replay: the subscription, no secret
+    again = client.post("/webhooks/", data=form, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This was done already" in again and SECRET not in again
+    fake.on("POST", BASE + "/whk_1/secret", {**WEBHOOK, "secret": SECRET})
+    client.post("/webhooks/whk_1/secret", data={"csrf_token": csrf_of(client), "idempotency_key": rotate_key})
+    sent = [c for c in fake.calls if c["method"] == "POST" and "/webhooks" in c["path"]]
+    assert [c["headers"].get("Idempotency-Key") for c in sent] == [create_key, create_key, rotate_key]

@@ -33,6 +33,7 @@ def index(problem=None, created=None):
     response = make_response(render_template(
         "webhooks/index.html", items=page.get("items", []), next_cursor=page.get("next_cursor"), filters={},
         event_types=_event_types(), form=request.form if created is None else {}, created=created,
+        key=common.form_key(),
         problem=problem or common.take_problem()))
     if created is not None:  # the secret is in this page: never cached
         response.headers["Cache-Control"] = "no-store"
@@ -47,7 +48,9 @@ def create():
     if form.get("description", "").strip():
         body["description"] = form.get("description", "").strip()
     try:
-        created = g.api.post(_path(), body)
+        # sent again (a reload of the answer page, a double click), the key makes one subscription:
+        # two made every event arrive twice under two delivery ids (a probe)
+        created = g.api.post(_path(), body, idempotency_key=form.get("idempotency_key") or None)
     except ApiProblem as problem:
         if problem.status >= 500 or problem.status == 401:
             raise
@@ -62,7 +65,9 @@ def create():
 def rotate_secret(webhook_id):
     body = {"keep_previous_hours": 0} if request.form.get("at_once") == "true" else {}
     try:
-        rotated = g.api.post(_path(f"/{webhook_id}/secret"), body)
+        # the same: a second rotation would stop at once the secret the receiver still has (a probe)
+        rotated = g.api.post(_path(f"/{webhook_id}/secret"), body,
+                             idempotency_key=request.form.get("idempotency_key") or None)
     except ApiProblem as problem:
         if problem.status >= 500 or problem.status == 401:
             raise
