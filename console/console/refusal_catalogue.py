@@ -158,6 +158,8 @@ ZH = {
         '新密码须与当前密码不同',
     'is the current password':
         '与当前密码相同',
+    'the webhook is switched off: switch it on to redeliver':
+        '该 Webhook 已停用：请先启用再重新推送',
     'a month\'s budget is more than 0 (a month without a budget has none set)':
         '月度预算须大于 0（不设预算的月份无需录入）',
     'is 0':

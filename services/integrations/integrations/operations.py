@@ -136,12 +136,12 @@ def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
 
 
 def redeliver(db, outbox, estate_id, webhook_id, delivery_id):
-    store.get(db, "webhooks", estate_id, webhook_id)
+    webhook = store.get(db, "webhooks", estate_id, webhook_id)
     if (store.find(db, "deliveries", estate_id, delivery_id) or {}).get("webhook_id") != webhook_id:
         raise NotFound("no such delivery of this webhook")
     now = clock.now_iso()
     written = store.change(db, outbox, "deliveries", estate_id, delivery_id,
-                           lambda doc: webhooks.redeliver(doc, now))
+                           lambda doc: webhooks.redeliver(doc, now, webhook))
     return webhooks.delivery_view(written)
 
 

@@ -317,10 +317,14 @@ def given_up(reason, now):
                        "last_error": reason})
 
 
-def redeliver(delivery, now_iso):
-    """A new round of attempts under the same delivery id, with a fresh retry window."""
+def redeliver(delivery, now_iso, subscription):
+    """A new round of attempts under the same delivery id, with a fresh retry window; not while
+    the subscription is switched off (409): the round would fail at once and erase a delivery
+    that had succeeded, and integrators reconciling on ``failed`` saw a false failure (a probe)."""
     if delivery["status"] == "pending":
         raise Conflict("the delivery is pending: it is being tried already")
+    if not subscription.get("active"):
+        raise Conflict("the webhook is switched off: switch it on to redeliver")
     return Change(set={"status": "pending", "next_attempt_at": now_iso, "window_started_at": None,
                        "delivered_at": None, "failed_at": None, "expire_at": None})
 

@@ -184,10 +184,19 @@ def test_the_body_is_the_envelope_without_the_trace_context():
 def test_a_redelivery_starts_a_new_window_and_a_pending_one_is_refused():
     delivery = dict(webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW)), status="failed",
                     window_started_at=clock.to_iso(NOW))
-    step = webhooks.redeliver(delivery, "2026-12-01T00:00:00.000Z").set
+    step = webhooks.redeliver(delivery, "2026-12-01T00:00:00.000Z", {"active": True}).set
     assert step["status"] == "pending" and step["window_started_at"] is None
     with pytest.raises(Conflict):
-        webhooks.redeliver(dict(delivery, status="pending"), "2026-12-01T00:00:00.000Z")
+        webhooks.redeliver(dict(delivery, status="pending"), "2026-12-01T00:00:00.000Z", {"active": True})
+
+
+def test_a_switched_off_subscription_redelivers_nothing():
+    """The round failed at once and erased a delivery that had succeeded (a probe)."""
+    delivered = dict(webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW)), status="delivered",
+                     delivered_at=clock.to_iso(NOW))
+    with pytest.raises(Conflict) as refused:
+        webhooks.redeliver(delivered, "2026-12-01T00:00:00.000Z", {"active": False})
+    assert "switched off" in refused.value.detail
 
 
 # -- a failing subscription is switched off ------------------------------------------------
