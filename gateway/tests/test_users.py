@@ -140,12 +140,14 @@ def test_a_password_of_fewer_than_five_different_characters_is_refused(app, clie
     ("woaini131452", "a common word"), ("1q2w3e4r5t6y", "a run of the keyboard"),
     ("abcdefghijkl", "a run of the keyboard"), ("123456789012", "a run of the keyboard, the alphabet or the digits"),
     ("p@$$word2026!", "a common word"), ("!@#$%^&*()_+", "a run of the keyboard"),
-    ("{username}-2026", "holds the username")])
+    ("{username}-2026", "holds the username"),
+    ("{bare}12345", "holds the username")])  # zhang.san chose zhangsan12345 (a probe)
 def test_a_password_a_guess_tries_first_is_refused(app, client, contract, admin_token, unique, password, why):
     """"password1234" passed the length and the five different characters (NIST SP 800-63B:
     dictionary words, sequences, the account's own name)."""
-    body = new_user(unique("guess"))
-    body["password"] = password.format(username=body["username"])
+    body = new_user(unique("guess.name"))
+    body["password"] = password.format(username=body["username"],
+                                       bare="".join(c for c in body["username"] if c.isalnum()))
     problem = contract.problem(post_user(client, admin_token, body), 422, "business_rule", fields=["password"],
                                app=app)
     assert why in problem["errors"][0]["message"] and "a guess tries" in problem["detail"]

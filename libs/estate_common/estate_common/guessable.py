@@ -41,7 +41,9 @@ def _weak_digits(digits):
 def guessable(password, username=""):
     """Why ``password`` is among a guess's first tries (a field note), or None."""
     lowered = password.lower()
-    if len(username) >= 3 and username.lower() in lowered:
+    # also as typed without its dots, dashes and underscores: "zhang.san" chose "zhangsan12345" (a probe)
+    bare_name, bare_password = re.sub(r"[^a-z0-9]", "", username.lower()), re.sub(r"[^a-z0-9]", "", lowered)
+    if (len(username) >= 3 and username.lower() in lowered) or (len(bare_name) >= 3 and bare_name in bare_password):
         return "holds the username"
     if _along_a_sequence(re.sub(r"[^a-z0-9]", "", lowered)) or _along_a_sequence(lowered):
         return "is a run of the keyboard, the alphabet or the digits"
