@@ -158,6 +158,10 @@ ZH = {
         '新密码须与当前密码不同',
     'is the current password':
         '与当前密码相同',
+    'an operator admin sees every estate: give none':
+        '运营管理员可查看所有小区：无需指定小区',
+    'must be empty for an operator admin':
+        '运营管理员不指定小区',
     'the webhook is switched off: switch it on to redeliver':
         '该 Webhook 已停用：请先启用再重新推送',
     'a month\'s budget is more than 0 (a month without a budget has none set)':

@@ -56,7 +56,17 @@ def credential_version(user):
 PORTAL_CALLER = "portal"
 
 
+def refuse_estates_of_an_operator_admin(roles, estate_ids):
+    """422 for an operator admin given estates: one sees every estate (``policy.estates_of``), so
+    the estates were stored and shown ("运营管理员 · Lakeside") but granted nothing less, and an
+    admin made as a regional one read every estate and could deactivate ``admin`` (a probe)."""
+    if "operator_admin" in roles and estate_ids:
+        raise BusinessRuleViolation("an operator admin sees every estate: give none",
+                                    [field_error("estate_ids", "must be empty for an operator admin")])
+
+
 def create(db, username, password, roles, estate_ids):
+    refuse_estates_of_an_operator_admin(roles, estate_ids)
     if username == PORTAL_CALLER:
         raise Conflict("this username is reserved",
                        [{"field": "username", "message": "is reserved for the owner portal"}])
@@ -132,6 +142,9 @@ def update(db, cache, actor, user_id, changes):
             errors.append(field_error("roles", "you cannot remove your own operator_admin role"))
         if errors:
             raise BusinessRuleViolation("an operator admin cannot lock themselves out", errors)
+    if "roles" in changes or "estate_ids" in changes:
+        refuse_estates_of_an_operator_admin(changes.get("roles", user["roles"]),
+                                            changes.get("estate_ids", user["estate_ids"]))
     turning = "active" in changes and changes["active"] != user["active"]
     # a deactivated account's tokens end for good: reactivation must not revive a token captured
     # before, or a device left signed in (the user signs in again); both ways, so an account

@@ -79,9 +79,9 @@ def test_a_deactivated_user_is_refused_on_the_next_call(app, client, contract, a
 def test_a_role_change_applies_on_the_next_call(client, rpc, admin_token, user):
     username, token = user(roles=("agent",), estates=("A",))
     assert client.get(ADMIN_ONLY, headers=bearer(token)).status_code == 403
-    assert patch_user(client, admin_token, username, {"roles": ["operator_admin"]}).status_code == 200
+    assert patch_user(client, admin_token, username, {"roles": ["operator_admin"], "estate_ids": []}).status_code == 200
     assert client.get(ADMIN_ONLY, headers=bearer(token)).status_code == 200
-    assert patch_user(client, admin_token, username, {"roles": ["technician"]}).status_code == 200
+    assert patch_user(client, admin_token, username, {"roles": ["technician"], "estate_ids": ["A"]}).status_code == 200
     assert client.get(ADMIN_ONLY, headers=bearer(token)).status_code == 403
 
 

@@ -55,6 +55,22 @@ def test_an_operator_admin_needs_no_estates(client, rpc, admin_token, unique):
     assert rpc.calls == []
 
 
+def test_an_operator_admin_given_estates_is_refused_since_they_see_every_one(app, client, contract, admin_token,
+                                                                           unique):
+    """Made as a regional admin, with SH-01 stored and shown, the account read every estate and
+    could deactivate admin (a probe)."""
+    username = unique("regional")
+    refused = post_user(client, admin_token, new_user(username, ["operator_admin"], ["A"]))
+    contract.problem(refused, 422, "business_rule", fields=["estate_ids"], app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username}) is None
+    assert post_user(client, admin_token, new_user(username, ["manager"], ["A"])).status_code == 201
+    promoted = client.patch(f"/api/v1/users/{username}", json={"roles": ["operator_admin"]}, headers=bearer(admin_token))
+    contract.problem(promoted, 422, "business_rule", fields=["estate_ids"], app=app)
+    promoted = client.patch(f"/api/v1/users/{username}", json={"roles": ["operator_admin"], "estate_ids": []},
+                            headers=bearer(admin_token))
+    assert promoted.status_code == 200 and promoted.get_json()["estate_ids"] == []
+
+
 def test_duplicate_username_is_409(app, client, contract, admin_token, unique):
     username = unique("dup")
     assert post_user(client, admin_token, new_user(username)).status_code == 201
