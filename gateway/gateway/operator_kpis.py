@@ -2,14 +2,14 @@
 
 Staff turnover (员工流失率, DOMAIN.md): staff accounts deactivated in the period ÷ average staff
 accounts, "where staff are managed here": staff accounts are the gateway's users
-(``gateway.users``), so the gateway computes it. An estate's staff are the users that name it
-in their ``estate_ids`` (operator admins name none: they are the company's, not an estate's).
-The average is (accounts held at the period's start + accounts held at its end) ÷ 2; an account
-is held at a moment when it was created before it and not deactivated by then. A deactivation
-is the moment ``active`` went from true to false (``deactivated_at``); an account made active
-again counts as never having left. The operator-wide rate counts each account once, whatever
-number of estates it names, over the period on the calendar of its estate (of the first, by id,
-of several it names): the estates of one operator may lie in different timezones.
+(``gateway.users``), so the gateway computes it. An estate's staff at a moment are the accounts
+that named it then, as staff (operator admins are the company's, not an estate's): what each
+account held and when is ``gateway.memberships``. The average is (accounts held at the period's
+start + accounts held at its end) ÷ 2. A departure is a deactivation (``active`` from true to
+false) of an account holding the estate; an account made active again counts as never having
+left, a move to another estate is no departure. The operator-wide rate counts each account once,
+whatever number of estates it held, over the period on the calendar of its estate (of the
+first, by id, of several): the estates of one operator may lie in different timezones.
 
 Totals (``GET /api/v1/kpis``): beside each estate's row, every KPI operator-wide: the sum of the
 estates' numerators over the sum of their denominators (so each estate weighs by its size, and
@@ -23,62 +23,55 @@ from decimal import Decimal
 from estate_common import calendar
 from estate_common.kpis import begun, kpi
 
+from . import memberships
+
 TURNOVER_NOTE = "staff accounts deactivated in the period / average staff accounts (at its start and end)"
 
 
-def _staff(user):
-    """A staff account: operator admins are the company's, not an estate's."""
-    return "operator_admin" not in (user.get("roles") or [])
-
-
 def staff_of(users, estate_id):
-    """The estate's staff accounts among ``users``."""
-    return [user for user in users if estate_id in (user.get("estate_ids") or []) and _staff(user)]
+    """The accounts among ``users`` that were ever the estate's staff (``memberships``)."""
+    return [user for user in users if memberships.ever_staff_of(user, estate_id)]
 
 
-def _held(user, moment):
-    left = user.get("deactivated_at")
-    return user["created_at"] < moment and (left is None or left >= moment)
-
-
-def staff_turnover(users, start, end):
-    """The turnover KPI of ``users`` (one estate's staff, or all in scope) over ``[start, end)``
-    (ISO strings)."""
-    return _turnover((user, start, end) for user in users)
+def staff_turnover(users, start, end, estates=None):
+    """The turnover KPI of ``users`` over ``[start, end)`` (ISO strings), as staff of ``estates``
+    (a set of ids; None: of any estate)."""
+    return _turnover((user, start, end, estates) for user in users)
 
 
 def _turnover(accounts):
-    """The KPI of ``(user, start, end)``: each account over its own period bounds. A period that
-    has not begun on an account's calendar counts nothing of it, so a month to come is "no data"
-    (0 ÷ 0), as every other KPI's (``estate_common.kpis.not_begun``), not a turnover of 0."""
-    left = held = 0
-    for user, start, end in accounts:
+    """The KPI of ``(user, start, end, estates)``: each account over its own period bounds. A period
+    that has not begun on an account's calendar counts nothing of it, so a month to come is "no
+    data" (0 ÷ 0), as every other KPI's (``estate_common.kpis.not_begun``), not a turnover of 0."""
+    gone = held = 0
+    for user, start, end, estates in accounts:
         if not begun(start):
             continue
-        left += 1 if user.get("deactivated_at") and start <= user["deactivated_at"] < end else 0
-        held += _held(user, start) + _held(user, end)
-    return kpi(left, float(Decimal(held) / 2), "ratio", note=TURNOVER_NOTE)
+        gone += memberships.left(user, start, end, estates)
+        held += memberships.held(user, start, estates) + memberships.held(user, end, estates)
+    return kpi(gone, float(Decimal(held) / 2), "ratio", note=TURNOVER_NOTE)
 
 
 def estate_turnover(users, estate, period):
     """``{"staff_turnover": kpi}`` of one estate (``estate``: as archive shows it, with its timezone)."""
     start, end = calendar.period_bounds(period, calendar.timezone_of(estate))
-    return {"staff_turnover": staff_turnover(staff_of(users, estate["id"]), start, end)}
+    return {"staff_turnover": staff_turnover(staff_of(users, estate["id"]), start, end, {estate["id"]})}
 
 
 def operator_turnover(users, estates, period):
     """Turnover of every staff account of ``estates``, each account once, over the period on its
-    estate's calendar (the first by id of several it names)."""
+    estate's calendar (the first by id of those it ever held)."""
     if not estates:
         return kpi(0, 0, "ratio", note=TURNOVER_NOTE)
     zones = {estate["id"]: calendar.timezone_of(estate) for estate in estates}
     bounds = {zone: calendar.period_bounds(period, zone) for zone in set(zones.values())}
+    scope = set(zones)
 
     def accounts():
         for user in users:
-            mine = sorted(zones.keys() & set(user.get("estate_ids") or []))
-            if mine and _staff(user):
-                yield (user, *bounds[zones[mine[0]]])
+            mine = sorted(scope & set(memberships.ever_estates(memberships.spans(user))))
+            if mine:
+                yield (user, *bounds[zones[mine[0]]], scope)
 
     return _turnover(accounts())
 

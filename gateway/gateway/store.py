@@ -12,7 +12,7 @@ from pymongo import ReturnDocument
 from estate_common import retention, store
 
 INDEXES = {
-    "users": [([("estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
+    "users": [([("estate_ids", 1)], {}), ([("ever_estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
     "api_keys": [([("created_at", 1), ("_id", 1)], {})],
     "idempotency": [([("created_at", 1)], {}), retention.TTL_INDEX],  # records expire (retention.py)
     "login_failures": [([("last_at", 1)], {}), ([("username", 1)], {"sparse": True}), retention.TTL_INDEX],
@@ -52,9 +52,11 @@ def change_user(db, username, changes, new_credentials=False, only_if=None):
 
 
 def staff_of_estates(db, estate_ids):
-    """The staff accounts naming any of ``estate_ids`` (the fields staff turnover needs)."""
-    fields = {"estate_ids": 1, "roles": 1, "created_at": 1, "deactivated_at": 1, "active": 1}
-    return list(db.users.find({"estate_ids": {"$in": list(estate_ids)}}, fields))
+    """The accounts that named any of ``estate_ids``, now or before (``ever_estate_ids``; an account
+    from before that was kept names them in ``estate_ids``), with the fields staff turnover needs."""
+    fields = {"estate_ids": 1, "roles": 1, "created_at": 1, "deactivated_at": 1, "active": 1, "memberships": 1}
+    wanted = {"$in": list(estate_ids)}
+    return list(db.users.find({"$or": [{"estate_ids": wanted}, {"ever_estate_ids": wanted}]}, fields))
 
 
 def page_users(db, limit, cursor):

@@ -14,7 +14,7 @@ effect within that many seconds. API keys (``api_keys``) are checked the same wa
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, Unauthorized, field_error
 
-from . import passwords, policy, store
+from . import memberships, passwords, policy, store
 from .record_cache import RecordCache
 
 USER_FIELDS = ("username", "roles", "estate_ids", "active", "created_at")
@@ -70,6 +70,8 @@ def create(db, username, password, roles, estate_ids):
     if username == PORTAL_CALLER:
         raise Conflict("this username is reserved",
                        [{"field": "username", "message": "is reserved for the owner portal"}])
+    created_at = clock.now_iso()
+    spans = memberships.first(estate_ids, roles, created_at)
     user = {
         "_id": username,  # usernames are unique: the natural key
         "username": username,
@@ -78,7 +80,9 @@ def create(db, username, password, roles, estate_ids):
         "estate_ids": estate_ids,
         "active": True,
         "credential_version": 0,
-        "created_at": clock.now_iso(),
+        "created_at": created_at,
+        "memberships": spans,
+        "ever_estate_ids": memberships.ever_estates(spans),
     }
     if not store.insert_user(db, user):
         raise Conflict("this username is taken", [{"field": "username", "message": "is already taken"}])
@@ -149,7 +153,9 @@ def update(db, cache, actor, user_id, changes):
     # a deactivated account's tokens end for good: reactivation must not revive a token captured
     # before, or a device left signed in (the user signs in again); both ways, so an account
     # deactivated before this rule is covered as well
-    store.change_user(db, user_id, changes | _deactivation(user, changes), new_credentials=turning)
+    spans = memberships.after(user, changes, clock.now_iso())
+    held = {"memberships": spans, "ever_estate_ids": memberships.ever_estates(spans)}
+    store.change_user(db, user_id, changes | _deactivation(user, changes) | held, new_credentials=turning)
     cache.forget(user_id)
     return store.find_user(db, user_id)
 

@@ -204,6 +204,15 @@ def test_staff_turnover_counts_deactivations_and_the_table_shows_operator_wide_t
     body = contract.check(client.application, client.get(f"/api/v1/kpis?period={period}",
                                                           headers=bearer(admin_token)), 200)
     assert body["totals"]["staff_turnover"]["numerator"] == 0  # back again: never left
+    # offboarded with its estates cleared in the same change: still a departure of A's (a probe)
+    assert client.patch("/api/v1/users/turn-2", json={"active": False, "estate_ids": []},
+                        headers=bearer(admin_token)).status_code == 200
+    # moved from A to B: a departure of nobody's
+    assert client.patch("/api/v1/users/turn-3", json={"estate_ids": ["B"]}, headers=bearer(admin_token)).status_code == 200
+    body = contract.check(client.application, client.get(f"/api/v1/kpis?period={period}",
+                                                          headers=bearer(admin_token)), 200)
+    a, b = (row["kpis"]["staff_turnover"] for row in body["estates"])
+    assert (a["numerator"], b["numerator"], body["totals"]["staff_turnover"]["numerator"]) == (1, 0, 1)
 
 
 # -- the view of every estate at a thousand estates (kpi_cache) ----------------------------------

@@ -101,3 +101,48 @@ def test_a_count_of_estates_that_all_have_no_data_is_no_data():
     counted = dict(ahead, numerator=2, denominator=1, value=2)
     total = operator_kpis.totals(rows + [{"kpis": {"major_safety_incidents": counted}}])["major_safety_incidents"]
     assert (total["numerator"], total["denominator"], total["value"]) == (2, 1, 2.0)
+
+
+def test_a_leaver_a_move_and_a_promotion_are_counted_where_and_when_they_happened():
+    """Turnover read each account's estates and roles as they are now: a leaver whose estates were
+    cleared with the deactivation was counted nowhere, a move to another estate halved the old
+    estate's staff (200 % turnover) and rewrote its past months, as did a promotion (a probe)."""
+    from gateway import memberships
+    joined = "2026-06-01T00:00:00.000Z"
+
+    def account(estates=("BJ",)):
+        return {"created_at": joined, "estate_ids": list(estates), "roles": ["security"], "active": True,
+                "memberships": memberships.first(estates, ["security"], joined)}
+
+    def change(user, changes, at):
+        spans = memberships.after(user, changes, at)
+        return {**user, **changes, "memberships": spans}
+
+    a = change(account(), {"active": False}, "2026-11-10T00:00:00.000Z")
+    b = change(account(), {"active": False, "estate_ids": []}, "2026-11-11T00:00:00.000Z")  # offboarded
+    c = change(account(), {"estate_ids": ["SH"]}, "2026-11-12T00:00:00.000Z")  # moved
+    d = change(account(), {"roles": ["operator_admin"], "estate_ids": []}, "2026-11-13T00:00:00.000Z")  # promoted
+    users = [a, b, c, d]
+    estates = [{"id": "BJ", "timezone": "Asia/Shanghai"}, {"id": "SH", "timezone": "Asia/Shanghai"}]
+    assert [len(operator_kpis.staff_of(users, e["id"])) for e in estates] == [4, 1]
+    bj = operator_kpis.estate_turnover(users, estates[0], "2026-11")["staff_turnover"]
+    assert (bj["numerator"], bj["denominator"]) == (2, 2.0)  # a and b left; 4 at the start, none at the end
+    sh = operator_kpis.estate_turnover(users, estates[1], "2026-11")["staff_turnover"]
+    assert (sh["numerator"], sh["denominator"]) == (0, 0.5)  # c arrived: no departure
+    everyone = operator_kpis.operator_turnover(users, estates, "2026-11")
+    assert (everyone["numerator"], everyone["denominator"]) == (2, 2.5)  # 4 at the start, c at the end
+    october = operator_kpis.estate_turnover(users, estates[0], "2026-10")["staff_turnover"]
+    assert (october["numerator"], october["denominator"]) == (0, 4.0)  # a closed month stays as it was
+
+
+def test_an_account_made_active_again_counts_as_never_having_left():
+    from gateway import memberships
+    joined = "2026-06-01T00:00:00.000Z"
+    user = {"created_at": joined, "estate_ids": ["A"], "roles": ["agent"], "active": True,
+            "memberships": memberships.first(["A"], ["agent"], joined)}
+    spans = memberships.after(user, {"active": False}, "2026-11-10T00:00:00.000Z")
+    back = {**user, "active": False, "memberships": spans}
+    spans = memberships.after(back, {"active": True}, "2026-11-20T00:00:00.000Z")
+    assert spans == memberships.first(["A"], ["agent"], joined)
+    shown = operator_kpis.staff_turnover([{**user, "memberships": spans}], *NOV)
+    assert (shown["numerator"], shown["denominator"]) == (0, 1.0)
