@@ -3,7 +3,8 @@
 Each is a per-estate setting: an estate's overrides are stored in the
 ``settings`` collection and merged over these by ``estate_common.settings``
 (read and changed with ``GET/PUT …/settings/customer-service``). Values are
-whole numbers above 0; ``MAXIMA`` keeps them sensible.
+whole numbers from 1 (or their ``MINIMA``) to their ``MAXIMA``. Where DOMAIN.md states a
+limit, the bound is that limit: an estate may be stricter, not looser.
 
 Numbers that DOMAIN.md does not give are marked "(chosen)": they are the
 project's defaults, to be set per estate.
@@ -75,7 +76,7 @@ CHOICES = {"surveyed_service_lines": SERVICE_LINES}
 
 MAXIMA = {
     "complaint_reply_days": 7,  # "within 7 days at most" (DOMAIN.md): an estate may promise sooner, not later
-    "complaint_verify_days": 7,
+    "complaint_verify_days": 1,  # "investigate and verify the same day" (DOMAIN.md): not the day after
     "repair_response_hours": 720,
     "emergency_response_minutes": 1440,
     "consultation_answer_hours": 720,
@@ -86,7 +87,7 @@ MAXIMA = {
     "renovation_management_fee_cents_per_m2": 100_000,
     "renovation_deposit_cents": 100_000_000,
     "return_visit_rate_target_percent": 100,
-    "valid_complaint_rate_target_percent": 100,
+    "valid_complaint_rate_target_percent": 1,  # "< 1 %" (DOMAIN.md): the rate is to stay below it, so lower, not higher
     "repeat_complainant_complaints": 50,
     "recurring_cause_complaints": 1000,
     "owner_contacts_per_month": 31,
@@ -96,8 +97,12 @@ MAXIMA = {
     "surveys_per_year": 12,
 }
 
+# The lowest value an estate may set where it is not 1: "return-visit rate 100 %" (DOMAIN.md), a
+# target an estate may raise no further and may not lower (a probe set 1 %)
+MINIMA = {"return_visit_rate_target_percent": 100}
+
 # (lower, upper): the first may not be more than the second, as they apply (a complaint verified
-# after its reply is due)
+# after its reply is due; the bounds keep it now, the verification being the same day)
 ORDERED = (("complaint_verify_days", "complaint_reply_days"),)
 
 # A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so

@@ -9,7 +9,7 @@ from estate_common.errors import Forbidden
 from estate_common.store import public
 
 from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys
-from .rules import CHOICES, DEFAULTS, MAXIMA, ORDERED
+from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA, ORDERED
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 
@@ -19,7 +19,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     name = "customer_service"
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes, retired_indexes = store.INDEXES, store.RETIRED_INDEXES
-    settings_defaults, settings_maxima, settings_ordered, settings_choices = DEFAULTS, MAXIMA, ORDERED, CHOICES
+    settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
+    settings_ordered, settings_choices = ORDERED, CHOICES
     job_runners = export_runners(exports.COLUMNS)
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --

@@ -608,6 +608,27 @@ def test_a_manager_reads_and_changes_the_estates_settings(desk):
         desk.get_settings({"estate_id": ESTATE})
 
 
+def test_an_estate_may_be_stricter_than_domain_md_not_looser(desk):
+    """A probe set the return-visit rate's target to 1 %, the valid-complaint rate's to 100 % and
+    a complaint's verification to a week: each is refused naming it, and one stored before the
+    bound applies as DOMAIN.md's number."""
+    as_caller(desk, MANAGER)
+    for name, looser in (("return_visit_rate_target_percent", 1), ("valid_complaint_rate_target_percent", 100),
+                         ("complaint_verify_days", 7)):
+        with pytest.raises(InvalidInput) as refused:
+            desk.update_settings({"estate_id": ESTATE, "data": {name: looser}})
+        assert [e["field"] for e in refused.value.errors] == [f"data.{name}"], name
+    assert desk.get_settings({"estate_id": ESTATE})["overrides"] == {}
+    desk.db.settings.insert_one({"_id": ESTATE, "estate_id": ESTATE, "values": {
+        "return_visit_rate_target_percent": 1, "valid_complaint_rate_target_percent": 100, "complaint_verify_days": 7}})
+    shown = desk.get_settings({"estate_id": ESTATE})
+    assert shown["overrides"] == {} and (shown["values"]["return_visit_rate_target_percent"],
+                                         shown["values"]["valid_complaint_rate_target_percent"],
+                                         shown["values"]["complaint_verify_days"]) == (100, 1, 1)
+    found = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (found["return_visit_rate"]["target"], found["valid_complaint_rate"]["target"]) == (1.0, 0.01)
+
+
 # -- KPIs -----------------------------------------------------------------------------
 
 def test_the_kpis_of_a_month_from_what_the_desk_did(desk):

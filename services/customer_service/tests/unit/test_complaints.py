@@ -8,7 +8,6 @@ from customer_service import complaints, handling, intake
 from customer_service.rules import DEFAULTS
 from estate_common.errors import Conflict, Forbidden
 from estate_common.nameko.caller import Caller
-from estate_common.settings import effective
 from estate_common.testing import staff
 
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
@@ -39,9 +38,9 @@ def test_verification_is_due_by_the_end_of_the_local_day(created, due):
     assert complaints.verify_due_at(at(created), RULES) == due
 
 
-def test_the_verification_day_is_a_setting_and_the_local_day_is_the_estates_timezone():
-    rules = effective(RULES, {"complaint_verify_days": 2}) | {"timezone": "Europe/Berlin"}
-    assert complaints.verify_due_at(at("2026-11-23T08:30:00Z"), rules) == "2026-11-24T23:00:00.000Z"
+def test_the_verification_day_is_the_estates_local_day():
+    rules = RULES | {"timezone": "Europe/Berlin"}
+    assert complaints.verify_due_at(at("2026-11-23T08:30:00Z"), rules) == "2026-11-23T23:00:00.000Z"
 
 
 def test_the_same_instant_is_due_at_the_end_of_a_different_day_in_new_york_and_shanghai():

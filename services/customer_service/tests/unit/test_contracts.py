@@ -2,7 +2,7 @@
 with its maximum, and the example bodies shown in the API docs are valid requests."""
 import pytest
 
-from customer_service.rules import CHOICES, DEFAULTS, MAXIMA, SERVICE_LINES
+from customer_service.rules import CHOICES, DEFAULTS, MAXIMA, MINIMA, SERVICE_LINES
 from estate_common import contracts
 from gateway.routes import customer_service as routes
 
@@ -23,7 +23,7 @@ def test_the_settings_schema_is_rules_py():
             assert (spec["type"], spec["minItems"], spec["uniqueItems"], spec["default"]) == (
                 "array", 1, True, DEFAULTS[name]), name
             continue
-        expected = (1, MAXIMA[name], DEFAULTS[name])
+        expected = (MINIMA.get(name, 1), MAXIMA[name], DEFAULTS[name])
         assert (spec["minimum"], spec["maximum"], spec["default"]) == expected, name
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from customer_service import domain, handling, intake
-from customer_service.rules import CHOICES, DEFAULTS, MAXIMA
+from customer_service.rules import CHOICES, DEFAULTS, MAXIMA, MINIMA
 from estate_common.errors import Conflict, Forbidden, InvalidInput
 from estate_common.nameko.caller import Caller
 from estate_common.settings import check_overrides, effective
@@ -45,21 +45,38 @@ def test_an_estate_can_shorten_the_complaint_deadline():
 
 def test_every_default_has_a_maximum_it_respects_or_is_a_list_of_its_choices():
     assert set(MAXIMA) | set(CHOICES) == set(DEFAULTS) and not set(MAXIMA) & set(CHOICES)
-    assert all(0 < DEFAULTS[name] <= MAXIMA[name] for name in MAXIMA)
+    assert all(MINIMA.get(name, 1) <= DEFAULTS[name] <= MAXIMA[name] for name in MAXIMA)
     assert all(DEFAULTS[name] and set(DEFAULTS[name]) <= set(CHOICES[name]) for name in CHOICES)
 
 
 @pytest.mark.parametrize("name, most", [("complaint_reply_days", 7), ("return_visit_days", 3),
-                                        ("follow_up_notice_hours", 24)])
+                                        ("follow_up_notice_hours", 24), ("complaint_verify_days", 1)])
 def test_an_estate_may_be_quicker_than_domain_md_s_deadlines_not_slower(name, most):
-    """"Within 7 days at most", "within 3 days", "within 24 hours": an estate set a 30-day return
-    visit, and its return-visit rate was compared with the others' 3 days (a probe)."""
+    """"Within 7 days at most", "within 3 days", "within 24 hours", "verify the same day": an
+    estate set a 30-day return visit, and its return-visit rate was compared with the others' 3
+    days (a probe)."""
     check_overrides(DEFAULTS, {name: most}, MAXIMA)
     check_overrides(DEFAULTS, {name: 1}, MAXIMA)
     with pytest.raises(InvalidInput) as refused:
         check_overrides(DEFAULTS, {name: most + 1}, MAXIMA)
     assert refused.value.errors[0]["field"] == name
     assert effective(DEFAULTS, {name: most + 1}, MAXIMA)[name] == DEFAULTS[name]  # one stored before: the default
+
+
+@pytest.mark.parametrize("name, target, looser, problem", [
+    ("return_visit_rate_target_percent", 100, 99, "must be a whole number of at least 100"),
+    ("valid_complaint_rate_target_percent", 1, 2, "must be at most 1"),
+])
+def test_the_kpi_targets_are_domain_md_s_an_estate_may_not_lower_them(name, target, looser, problem):
+    """Return-visit rate 100 %, valid-complaint rate below 1 % (DOMAIN.md): an estate set 1 % and
+    100 %, and any figure met them (a probe). A whole percent can be no stricter than these."""
+    assert DEFAULTS[name] == target
+    check_overrides(DEFAULTS, {name: target}, MAXIMA, MINIMA)
+    with pytest.raises(InvalidInput) as refused:
+        check_overrides(DEFAULTS, {name: looser}, MAXIMA, MINIMA)
+    assert [(e["field"], e["message"]) for e in refused.value.errors] == [(name, problem)]
+    for stored in (looser, 1, 100):  # one stored before the bound: the target
+        assert effective(DEFAULTS, {name: stored}, MAXIMA, MINIMA)[name] == target
 
 
 def test_numbers_are_per_year_and_zero_padded():
