@@ -262,7 +262,7 @@ def test_every_text_a_request_body_sends_must_hold_more_than_spaces():
 @pytest.mark.parametrize("service, body, field", [
     ("finance", {"charge_due_days": 0}, "data.charge_due_days"),
     ("security_patrol", {"timezone": "UTC"}, "data.timezone"),
-    ("security_patrol", {"fire_check_interval_months": 5}, "data.fire_check_interval_months"),  # divides no year
+    ("security_patrol", {"fire_check_interval_months": 5}, "data.fire_check_interval_months"),  # less than monthly
     ("archive", {"borrow_due_days": -1}, "data.borrow_due_days"),
     ("integrations", {"webhook_nope": 5}, "data.webhook_nope"),
 ])

@@ -1,14 +1,15 @@
 """Fire equipment (消防设施、器材): the ledger (管理台帐) and its checks, once a cycle.
 
 Every fire facility is checked every month (每月组织秩序维护员对消防设施、器材检查,
-并填写消防设施、器材检查记录表): the default of ``fire_check_interval_months``, the
-estate's cycle of checks (1, 2, 3, 4, 6 or 12 months, aligned to the estate's calendar year:
-3 is Jan-Mar, Apr-Jun, ...; a cycle is named by its first month, ``cycle_of``). A facility
+并填写消防设施、器材检查记录表): ``fire_check_interval_months``, the estate's cycle of checks,
+is 1 and an estate may set no more (rules.MAXIMA). The functions below read a cycle of any
+months that divide the year, aligned to the estate's calendar year (3 would be Jan-Mar,
+Apr-Jun, ...; a cycle is named by its first month, ``cycle_of``). A facility
 owes one check a cycle, and a check recorded in any month of the cycle counts for it; each
 check keeps the local month it was recorded in (``period``), so checks recorded before the
 setting existed stay valid. A facility without a check in its cycle is unchecked for it; the
 share checked is a KPI. A cycle's checks are due by the end of its last local month plus
-``fire_check_grace_days``; a facility that was in the ledger then and has no check in the
+``fire_check_grace_days`` (0, and no more); a facility that was in the ledger then and has no check in the
 cycle is overdue (``fire_check_overdue``, once per facility and cycle: the notice's ``_id``
 follows from both, the cycle named by its first month, so that monthly checks keep the ids
 and events they always had). A check that finds a defect asks
@@ -31,7 +32,7 @@ from estate_common.writes import Change
 
 from . import localtime
 
-CYCLES_LOOKED_BACK = 2  # with at most 27 grace days, the latest cycle past its deadline is one of these
+CYCLES_LOOKED_BACK = 2  # with under 28 grace days (none allowed now), the latest cycle past its deadline is one of these
 # and the sweep looks at two cycles before that one too: a sweep that did not run for a month
 # or two (an outage) still raises every cycle's notices (it raised the latest month's only, and
 # an earlier month's unchecked facilities were never told: found by a probe)

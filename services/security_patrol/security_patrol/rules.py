@@ -23,11 +23,15 @@ DEFAULTS = {
     # 停车费: at most this much per started 24 hours.
     "parking_daily_cap_cents": 3000,
     # 消防: every fire facility is checked once a cycle of this many months (DOMAIN.md "checked
-    # monthly": 1). The cycles are aligned to the estate's calendar year (3: Jan-Mar, Apr-Jun, ...),
-    # so the value divides 12 (ALLOWED); a check recorded in any month of a cycle counts for it.
+    # monthly": 1, also its maximum: no cycle is shorter than a month, and an estate may not make
+    # it longer). fire.py reads cycles aligned to the estate's calendar year (3: Jan-Mar, ...),
+    # where a check recorded in any month of a cycle counts for it.
     "fire_check_interval_months": 1,
     # 消防: a cycle's checks are due by the end of its last local month; one not recorded this many
     # days after it raises fire_check_overdue, once per facility and cycle (0: the next day is late).
+    # A check made in these days counts for the cycle before (fire.grace_period), so any grace lets
+    # one visit on the 1st of every other month stand for two months' checks: DOMAIN.md's monthly
+    # check allows none (MAXIMA 0).
     "fire_check_grace_days": 0,
     # 突发事件: an incident may be recorded after it happened (the guard deals with it first), up
     # to this many hours later; its occurred_at places it in its month's KPI. 72 h covers a
@@ -37,10 +41,11 @@ DEFAULTS = {
 
 MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0}
 MAXIMA = {
-    # the grace ends within the first month of the next cycle (February has 28 days), before that
-    # cycle's own deadline whatever the interval: only one cycle at a time is in its grace days
-    "fire_check_grace_days": 27,
-    "fire_check_interval_months": 12,
+    # "every fire facility is checked monthly" (DOMAIN.md): an estate may not check less often nor
+    # count a check made after the month for it (a probe set a yearly cycle and 27 grace days).
+    # An override stored before these bounds applies as the default.
+    "fire_check_grace_days": 0,
+    "fire_check_interval_months": 1,
     "incident_recorded_within_hours": 720,
     "patrol_late_tolerance_minutes": 1440,
     "parking_free_minutes": 1440,
@@ -51,9 +56,9 @@ MAXIMA = {
 # (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap)
 ORDERED = (("parking_cents_per_started_hour", "parking_daily_cap_cents"),)
 
-# numbers that take only some values between their bounds: a cycle of fire checks divides the
-# year (5 months would leave a cycle across two years); any other is a 400 naming the setting
-ALLOWED = {"fire_check_interval_months": (1, 2, 3, 4, 6, 12)}
+# numbers that take only some values between their bounds: none now (the cycle of fire checks,
+# which had to divide the year, is a month at most); any other is a 400 naming the setting
+ALLOWED = {}
 
 # Patrol plans give their start time ("HH:MM") on the estate's wall clock, and the same
 # local calendar decides which month (and cycle) a fire check or a round belongs to: the estate's

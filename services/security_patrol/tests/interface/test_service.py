@@ -587,27 +587,24 @@ def test_a_retired_facility_is_owed_no_check_from_the_month_it_is_retired_in(pat
     assert raised == [("FE-1", "2026-10")]
 
 
-def test_a_retired_facility_keeps_no_code_and_its_last_month_still_takes_its_check(patrol):
-    """Its code stayed taken for ever, so the replacement could not be registered; retired in
-    the grace days, its last month's check was refused and its overdue notice came all the same
-    (found by review)."""
+def test_a_retired_facility_keeps_no_code(patrol):
+    """Its code stayed taken for ever, so the replacement could not be registered (found by
+    review)."""
     as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
-    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 3}})
     clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
     old = register(patrol, "FE-1")
-    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # in November's grace days
+    inspect(patrol, old)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
     patrol.retire_fire_equipment({"estate_id": ESTATE, "id": old["id"], "data": {"reason": "replaced"}})
-    late = inspect(patrol, old)
-    assert late["period"] == "2026-11"
     with pytest.raises(Conflict):
         inspect(patrol, old)  # December owes it nothing: it is retired
     new = register(patrol, "FE-1")
     assert new["id"] != old["id"] and new["code"] == "FE-1"
     with pytest.raises(Conflict):
         register(patrol, "fe-1")  # one facility in the ledger per code
-    clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))
+    clock.freeze(clock.parse_iso("2026-12-31T16:00:00Z"))  # December's checks are late
     patrol.sweep_fire_checks(clock.now())
-    assert patrol.outbox.of_type("fire_check_overdue") == []
+    assert [e["data"]["equipment_id"] for e in patrol.outbox.of_type("fire_check_overdue")] == [new["id"]]
 
 
 def test_a_sweep_that_did_not_run_for_months_raises_each_months_notices(patrol):
@@ -618,52 +615,6 @@ def test_a_sweep_that_did_not_run_for_months_raises_each_months_notices(patrol):
     assert patrol.sweep_fire_checks(clock.parse_iso("2027-01-02T02:00:00Z")) == 2
     assert sorted(e["data"]["period"] for e in patrol.outbox.of_type("fire_check_overdue")) == ["2026-11", "2026-12"]
     assert patrol.sweep_fire_checks(clock.parse_iso("2027-01-02T03:00:00Z")) == 0
-
-
-def test_the_grace_days_are_the_estates_setting(patrol):
-    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
-    with pytest.raises(InvalidInput):
-        patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 28}})
-    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 5}})
-    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
-    register(patrol, "FE-1")
-    clock.freeze(clock.parse_iso("2026-11-05T15:59:00Z"))
-    assert patrol.sweep_fire_checks(clock.now()) == 0
-    clock.freeze(clock.parse_iso("2026-11-05T16:00:00Z"))
-    assert patrol.sweep_fire_checks(clock.now()) == 1
-
-
-def test_a_check_within_the_grace_days_counts_for_the_month_it_was_due(patrol):
-    """A check on 2 December for a November without one was filed under December: November
-    stayed unchecked, and its overdue notice came all the same once the grace days ran out."""
-    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
-    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 3}})
-    as_caller(patrol, GUARD)
-    clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
-    one, two = register(patrol, "FE-1"), register(patrol, "FE-2")
-    clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
-    inspect(patrol, two)  # FE-2 is checked in November
-    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))  # 10:00 on 2 December: November's grace runs
-    assert inspect(patrol, one)["period"] == "2026-11"  # November's, which had none
-    assert inspect(patrol, two)["period"] == "2026-12"  # November has its check: December's
-    assert inspect(patrol, one)["period"] == "2026-12"  # a second check of FE-1: December's
-    clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))  # November's deadline has passed
-    patrol.sweep_fire_checks(clock.now())
-    raised = [e["data"]["period"] for e in patrol.outbox.of_type("fire_check_overdue")]
-    assert raised == ["2026-10", "2026-10"]  # nothing of November is unchecked (October had no checks)
-    assert unchecked(patrol, "2026-11") == []
-
-
-def test_a_facility_registered_within_the_grace_days_is_checked_for_its_own_month(patrol):
-    """Registered on 2 December and checked at once, its check was filed under November (which
-    owed it nothing): December showed it unchecked and would have raised its overdue notice."""
-    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
-    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_check_grace_days": 3}})
-    as_caller(patrol, GUARD)
-    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))  # 10:00 on 2 December: November's grace runs
-    new = register(patrol, "FE-NEW")
-    assert inspect(patrol, new)["period"] == "2026-12"
-    assert unchecked(patrol, "2026-12") == [] and unchecked(patrol, "2026-11") == []
 
 
 def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
