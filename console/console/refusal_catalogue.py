@@ -801,6 +801,18 @@ ZH = {
         '计划的各轮巡逻须在一天之内开始',
     'rounds x interval exceeds a day':
         '轮次 × 间隔超过一天',
+    'a checkpoint of the route falls due after the round is expected to end':
+        '路线上有巡更点的到点时间晚于本轮巡逻的预计结束时间',
+    "is less than checkpoint {0}'s offset ({1} minutes)":
+        '小于巡更点 {0} 的到点偏移（{1} 分钟）',
+    'a round may not start before the one before it is expected to end':
+        '一轮巡逻不能在上一轮预计结束之前开始',
+    "is less than a round's expected minutes ({0})":
+        '小于每轮巡逻的预计时长（{0} 分钟）',
+    "the day's last round would end after the next day's first round starts":
+        '当天最后一轮巡逻将在次日第一轮开始之后才结束',
+    "the rounds from the first's start to the last's end exceed a day":
+        '从第一轮开始到最后一轮结束超过一天',
     'the plan is for another route':
         '该计划属于另一条路线',
     'is a plan of another route':

@@ -64,6 +64,7 @@ def new_plan(plan_id, estate_id, route, data, now, actor):
     if interval and (rounds - 1) * interval >= MINUTES_A_DAY:
         raise BusinessRuleViolation("a plan's rounds must start within one day",
                                     [field_error("data.interval_minutes", "rounds x interval exceeds a day")])
+    refuse_timings_that_cannot_hold(route, rounds, interval, data["expected_minutes"])
     stamp = clock.to_iso(now)
     return {
         "_id": plan_id,
@@ -77,6 +78,29 @@ def new_plan(plan_id, estate_id, route, data, now, actor):
         "created_at": stamp,
         "created_by": actor,
     }
+
+
+def refuse_timings_that_cannot_hold(route, rounds, interval, expected):
+    """422 for a plan whose times cannot be kept: a checkpoint of its route due after the round is
+    expected to end (an offset of 1440 minutes on an hour's round was never late, and patrol
+    completion read too high), or a round starting before the one before it is expected to end,
+    that day's or, for the day's last, the next day's first (five rounds a minute apart on an
+    hour's walk were accepted; found by a probe). Routes are never changed, so a plan's
+    checkpoints stay as they were checked here."""
+    latest = max(route["checkpoints"], key=lambda checkpoint: checkpoint.get("offset_minutes", 0))
+    if latest.get("offset_minutes", 0) > expected:
+        raise BusinessRuleViolation(
+            "a checkpoint of the route falls due after the round is expected to end",
+            [field_error("data.expected_minutes", f"is less than checkpoint {latest['code']}'s offset "
+                                                  f"({latest['offset_minutes']} minutes)")])
+    if rounds > 1 and interval < expected:
+        raise BusinessRuleViolation("a round may not start before the one before it is expected to end",
+                                    [field_error("data.interval_minutes",
+                                                 f"is less than a round's expected minutes ({expected})")])
+    if (rounds - 1) * (interval or 0) + expected > MINUTES_A_DAY:
+        raise BusinessRuleViolation("the day's last round would end after the next day's first round starts",
+                                    [field_error("data.expected_minutes",
+                                                 "the rounds from the first's start to the last's end exceed a day")])
 
 
 def round_minutes(plan):

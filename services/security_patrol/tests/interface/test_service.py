@@ -286,6 +286,29 @@ def test_bad_plans_are_refused_naming_the_field(patrol, bad, field):
     assert patrol.db.patrol_plans.count_documents({}) == 0
 
 
+@pytest.mark.parametrize("offset, timing, field", [
+    (1440, {}, "data.expected_minutes"),  # due a day after the hour's round began: never late
+    (None, {"rounds": 5, "interval_minutes": 1}, "data.interval_minutes"),  # four rounds walked at once
+    (None, {"start_time": "00:00", "rounds": 3, "interval_minutes": 600, "expected_minutes": 600},
+     "data.expected_minutes"),  # the last round still walking at the next day's first
+])
+def test_a_plan_whose_timings_cannot_hold_is_a_422_naming_the_field(patrol, offset, timing, field):
+    """Contract-valid plans a probe made (201): a checkpoint that could never be late, rounds
+    overlapping. Patrol completion counted them on time."""
+    checkpoint = {"code": "A1", "name": "North gate"} | ({"offset_minutes": offset} if offset else {})
+    route = patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "Loop", "checkpoints": [checkpoint]}})
+    data = {"route_id": route["id"], "shift": "night", "start_time": "22:00", "expected_minutes": 60, **timing}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.create_patrol_plan({"estate_id": ESTATE, "data": data})
+    assert [e["field"] for e in refused.value.errors] == [field]
+    assert patrol.db.patrol_plans.count_documents({}) == 0
+    if offset:
+        data["expected_minutes"] = offset
+    else:
+        data["interval_minutes"] = data["expected_minutes"] = 240  # back to back, within the day
+    assert patrol.create_patrol_plan({"estate_id": ESTATE, "data": data})["route_id"] == route["id"]
+
+
 def test_a_plan_made_twice_is_refused_and_one_at_another_time_or_after_a_stop_is_not(patrol):
     """The same plan sent twice invented a missed round every day and halved patrol completion (a
     probe): a second plan of the route starting a round at a minute the first starts one is 409."""

@@ -21,9 +21,9 @@ def route(data=ROUTE_DATA):
     return patrols.new_route("proute_1", "est_1", data, NOW, "chen")
 
 
-def plan(**changes):
+def plan(on=None, **changes):
     data = {"shift": "night", "start_time": "22:00", "expected_minutes": 60, **changes}
-    return patrols.new_plan("pplan_1", "est_1", route(), data, NOW - timedelta(days=30), "chen")
+    return patrols.new_plan("pplan_1", "est_1", on or route(), data, NOW - timedelta(days=30), "chen")
 
 
 def test_checkpoint_codes_are_normalised_and_unique_on_a_route():
@@ -41,6 +41,48 @@ def test_more_rounds_need_an_interval_that_fits_in_a_day():
     with pytest.raises(BusinessRuleViolation):
         plan(rounds=4, interval_minutes=480)  # 3 x 480 = a whole day
     assert plan(rounds=3, interval_minutes=480)["rounds"] == 3
+
+
+def test_a_checkpoint_falls_due_within_the_round():
+    """An offset of 1440 minutes on an hour's round: the checkpoint fell due a day after the round
+    began, was never late, and patrol completion read too high (a probe)."""
+    far = route({"name": "x", "checkpoints": [{"code": "A", "name": "a", "offset_minutes": 10},
+                                               {"code": "B", "name": "b", "offset_minutes": 1440},
+                                               {"code": "C", "name": "c"}]})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(far)
+    assert [(e["field"], e["message"]) for e in refused.value.errors] == [
+        ("data.expected_minutes", "is less than checkpoint B's offset (1440 minutes)")]
+    assert plan(far, expected_minutes=1440)["expected_minutes"] == 1440  # due as the round ends: may be late
+    near = route({"name": "y", "checkpoints": [{"code": "A", "name": "a", "offset_minutes": 60}]})
+    assert plan(near)["expected_minutes"] == 60
+    with pytest.raises(BusinessRuleViolation):
+        plan(near, expected_minutes=59)
+
+
+def test_a_round_starts_once_the_one_before_is_expected_to_end():
+    """Five rounds a minute apart on an hour's walk were accepted: four of them ran at once (a
+    probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(rounds=5, interval_minutes=1)
+    assert [(e["field"], e["message"]) for e in refused.value.errors] == [
+        ("data.interval_minutes", "is less than a round's expected minutes (60)")]
+    with pytest.raises(BusinessRuleViolation):
+        plan(rounds=2, interval_minutes=59)
+    assert plan(rounds=5, interval_minutes=60)["rounds"] == 5  # each starts as the one before ends
+    assert plan(expected_minutes=600)["rounds"] == 1  # one round: no other to overlap that day
+
+
+def test_the_day_s_last_round_ends_before_the_next_day_s_first_begins():
+    """Every day repeats the plan: three rounds of ten hours, ten hours apart, had the last one
+    (20:00 after a 00:00 start) walking until 06:00, six hours into the next day's first."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(start_time="00:00", rounds=3, interval_minutes=600, expected_minutes=600)
+    assert [(e["field"], e["message"]) for e in refused.value.errors] == [
+        ("data.expected_minutes", "the rounds from the first's start to the last's end exceed a day")]
+    assert plan(start_time="00:00", rounds=3, interval_minutes=480, expected_minutes=480)["rounds"] == 3
+    assert plan(start_time="00:00", rounds=48, interval_minutes=30, expected_minutes=30)["rounds"] == 48
+    assert plan(expected_minutes=1440)["expected_minutes"] == 1440  # one round a day, the whole day
 
 
 def test_plan_slots_are_on_the_estates_clock():
