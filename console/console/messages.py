@@ -982,6 +982,7 @@ _MESSAGES = {
     "field.new_password": ("新密码", "New password"),
     "field.username": ("用户名", "User name"),
     "field.roles": ("角色", "Roles"),
+    "field.role": ("角色", "Role"),
     "field.estate_ids": ("小区", "Estates"),
     "field.events": ("事件类型", "Event types"),
     "field.bill_ids": ("账单", "Bills"),

@@ -158,6 +158,10 @@ ZH = {
         '新密码须与当前密码不同',
     'is the current password':
         '与当前密码相同',
+    'role is not a role':
+        '角色不存在',
+    'active is true or false':
+        '启用状态须为 true 或 false',
     'an operator admin sees every estate: give none':
         '运营管理员可查看所有小区：无需指定小区',
     'must be empty for an operator admin':

@@ -21,6 +21,7 @@ def as_admin(client, fake, user):
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     fake.on("GET", r"/api/v1/estates", estate_pages)
     fake.on("GET", r"/api/v1/users", {"items": [user], "next_cursor": None})
+    fake.on("GET", r"/api/v1/users/u9", user)
 
 
 def test_saving_a_user_keeps_every_estate_of_theirs_beyond_the_first_200(client, fake):

@@ -935,6 +935,7 @@ def test_the_operator_changes_a_users_roles_and_deactivates_them(client, fake):
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     li = {"id": "u1", "username": "li.agent", "roles": ["agent"], "estate_ids": [ESTATE], "active": True}
     fake.on("GET", r"/api/v1/users", {"items": [li], "next_cursor": None})
+    fake.on("GET", r"/api/v1/users/u1", li)
     fake.on("GET", r"/api/v1/estates", {"items": [{"id": ESTATE, "name": "Lakeside"}], "next_cursor": None})
     page = client.get("/admin/users/u1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Edit user: li.agent" in page and 'value="agent" checked' in page
@@ -1595,7 +1596,7 @@ def test_the_operator_resets_a_forgotten_password_and_the_user_must_choose_their
     from .conftest import token_for
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     li = {"id": "li.agent", "username": "li.agent", "roles": ["agent"], "estate_ids": [ESTATE], "active": True}
-    fake.on("GET", r"/api/v1/users", {"items": [li], "next_cursor": None})
+    fake.on("GET", r"/api/v1/users/li.agent", li)
     fake.on("GET", r"/api/v1/estates", {"items": [{"id": ESTATE, "name": "Lakeside"}], "next_cursor": None})
     page = client.get("/admin/users/li.agent", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'action="/admin/users/li.agent/password"' in page
@@ -1611,7 +1612,7 @@ def test_the_operator_resets_a_forgotten_password_and_the_user_must_choose_their
     assert "Password of li.agent reset" in client.get(done.location, headers={"Accept-Language": "en"}).get_data(
         as_text=True)
     # the admin's own page offers the change with the current password instead
-    fake.on("GET", r"/api/v1/users", {"items": [{**li, "id": "admin", "username": "admin"}], "next_cursor": None})
+    fake.on("GET", r"/api/v1/users/admin", {**li, "id": "admin", "username": "admin"})
     own = client.get("/admin/users/admin").get_data(as_text=True)
     assert "/admin/users/admin/password" not in own and 'href="/account/password"' in own
 

@@ -71,8 +71,18 @@ def register(app, services):
     @app.get("/api/v1/users")
     def list_users():
         authorize_route()
-        paging = requests_in.query_payload(_PAGED_ONLY)
-        return jsonify(users.list_users(_state().db, paging.get("limit"), paging.get("cursor")))
+        paging = requests_in.query_payload(_USER_LIST)
+        return jsonify(users.list_users(_state().db, paging.get("limit"), paging.get("cursor"),
+                                        users.list_filters(paging.get("filters", {}))))
+
+    @app.get("/api/v1/users/<user_id>")
+    def get_user(user_id):
+        authorize_route()
+        requests_in.refuse_unknown_query()
+        found = store.find_user(_state().db, user_id)
+        if found is None or user_id == users.PORTAL_CALLER:
+            raise NotFound(f"no user {user_id!r}")
+        return jsonify(users.view(found))
 
     @app.get("/api/v1/users/me")
     def own_account():
@@ -217,6 +227,13 @@ class _PagedOnly:
 
 
 _PAGED_ONLY = _PagedOnly()
+
+
+class _UserList(_PagedOnly):
+    filters = users.LIST_FILTERS
+
+
+_USER_LIST = _UserList()
 
 
 def _check(probe):

@@ -79,6 +79,7 @@ WHILE_PASSWORD_CHANGE_REQUIRED = frozenset({
 GATEWAY_ROUTES = {
     ("POST", "/api/v1/users"): ADMIN,
     ("GET", "/api/v1/users"): ADMIN,
+    ("GET", "/api/v1/users/<user_id>"): ADMIN,
     ("PATCH", "/api/v1/users/<user_id>"): ADMIN,
     ("POST", "/api/v1/users/<user_id>/password"): ADMIN,  # another user's, reset (one who forgot theirs)
     ("GET", "/api/v1/users/me"): STAFF,  # people only: an API key has no account

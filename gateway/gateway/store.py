@@ -59,8 +59,8 @@ def staff_of_estates(db, estate_ids):
     return list(db.users.find({"$or": [{"estate_ids": wanted}, {"ever_estate_ids": wanted}]}, fields))
 
 
-def page_users(db, limit, cursor):
-    return store.page(db.users, {}, limit, cursor)
+def page_users(db, limit, cursor, query=None):
+    return store.page(db.users, query or {}, limit, cursor)
 
 
 def users_with_role(db, role):

@@ -12,7 +12,8 @@ extra store round trip in the common case; across replicas, a change takes
 effect within that many seconds. API keys (``api_keys``) are checked the same way.
 """
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, Unauthorized, field_error
+from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
+                                  field_error)
 
 from . import memberships, passwords, policy, store
 from .record_cache import RecordCache
@@ -126,8 +127,28 @@ def reset_admin(db, password):
     return False
 
 
-def list_users(db, limit, cursor):
-    page = store.page_users(db, limit, cursor)
+LIST_FILTERS = ("role", "estate_id", "active")  # an operator of many estates finds one among thousands
+
+
+def list_filters(filters):
+    """The list's query (``role``, ``estate_id``, ``active``) from its parameters; 400 for a value
+    none could match."""
+    query = {}
+    if "role" in filters:
+        if filters["role"] not in policy.ROLES:
+            raise InvalidInput("role is not a role", [field_error("role", f"must be one of {', '.join(policy.ROLES)}")])
+        query["roles"] = filters["role"]
+    if "estate_id" in filters:
+        query["estate_ids"] = filters["estate_id"]
+    if "active" in filters:
+        if filters["active"] not in ("true", "false"):
+            raise InvalidInput("active is true or false", [field_error("active", "must be true or false")])
+        query["active"] = filters["active"] == "true"
+    return query
+
+
+def list_users(db, limit, cursor, query=None):
+    page = store.page_users(db, limit, cursor, query or {})
     page["items"] = [view(item) for item in page["items"]]
     return page
 

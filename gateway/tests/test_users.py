@@ -285,7 +285,8 @@ def test_bad_cursor_is_400(paged_app, contract, cursor):
 
 
 @pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=201", "limit"),
-                                          ("limit=-1", "limit"), ("role=agent", "role")])
+                                          ("limit=-1", "limit"), ("role=janitor", "role"),
+                                          ("colour=red", "colour")])
 def test_bad_list_users_query_is_400(paged_app, contract, query, field):
     app, admin = paged_app
     response = app.test_client().get(f"/api/v1/users?{query}", headers=bearer(admin))
@@ -311,3 +312,28 @@ def test_an_empty_cursor_is_refused_as_on_every_other_list(client, admin_token):
         response = client.get(path, headers={"Authorization": f"Bearer {admin_token}"})
         assert response.status_code == 400, path
         assert response.get_json()["errors"][0]["field"] == "cursor"
+
+
+def test_an_operator_finds_a_user_by_id_and_lists_them_by_role_estate_and_state(app, client, contract, admin_token,
+                                                                                  unique):
+    """The console found a user by scanning ten pages of 200: from the 2,001st on, a user could not
+    be opened, changed or deactivated (a probe)."""
+    guard, clerk = unique("find-guard"), unique("find-clerk")
+    assert post_user(client, admin_token, new_user(guard, ["security"], ["B"])).status_code == 201
+    assert post_user(client, admin_token, new_user(clerk, ["agent"], ["A"])).status_code == 201
+    one = contract.check(app, client.get(f"/api/v1/users/{guard}", headers=bearer(admin_token)), 200)
+    assert one["username"] == guard and one["roles"] == ["security"]
+    contract.problem(client.get("/api/v1/users/nobody-at-all", headers=bearer(admin_token)), 404, "not_found", app=app)
+
+    def listed(query):
+        body = contract.check(app, client.get(f"/api/v1/users?{query}&limit=200", headers=bearer(admin_token)), 200)
+        return {u["username"] for u in body["items"]}
+
+    assert guard in listed("role=security") and clerk not in listed("role=security")
+    assert clerk in listed("estate_id=A") and guard not in listed("estate_id=A")
+    client.patch(f"/api/v1/users/{clerk}", json={"active": False}, headers=bearer(admin_token))
+    assert clerk in listed("active=false") and clerk not in listed("active=true") and guard in listed("active=true")
+    assert listed("role=agent&active=false&estate_id=A") == {clerk}
+    for query, field in (("role=janitor", "role"), ("active=yes", "active"), ("colour=red", "colour")):
+        contract.problem(client.get(f"/api/v1/users?{query}", headers=bearer(admin_token)), 400, "invalid_input",
+                         fields=[field], app=app)

@@ -156,10 +156,14 @@ def create_household():
 @bp.get("/users")
 @signed_in
 def users(problem=None):
-    page = g.api.get("/api/v1/users", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
+    # an operator of many estates finds one among thousands by role, estate and state
+    filters = {name: request.args[name] for name in ("role", "estate_id", "active")
+               if request.args.get(name) and (name != "role" or request.args[name] in ROLES)
+               and (name != "active" or request.args[name] in ("true", "false"))}
+    page = g.api.get("/api/v1/users", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"), **filters)
     estates = _all_estates()
     return render_template("admin/users.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           filters={}, roles=ROLES, names={e["id"]: e["name"] for e in estates},
+                           filters=filters, estates=estates, roles=ROLES, names={e["id"]: e["name"] for e in estates},
                            choices=_estate_choices(estates, request.form.getlist("estate_ids")),
                            key=common.form_key(), form=request.form, problem=problem)
 
@@ -176,17 +180,7 @@ def create_user():
 
 
 def _find_user(user_id):
-    """The user from the list (the API has no single-user read): pages of 200, a few at most."""
-    cursor = None
-    for _ in range(10):
-        page = g.api.get("/api/v1/users", limit=200, cursor=cursor)
-        for item in page.get("items", []):
-            if item["id"] == user_id:
-                return item
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    raise ApiProblem(404, i18n.translate("error.http_404"))
+    return g.api.get(f"/api/v1/users/{user_id}")
 
 
 @bp.get("/users/<user_id>")
