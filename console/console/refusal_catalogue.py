@@ -132,8 +132,8 @@ ZH = {
         '有查询参数重复出现',
     'is given more than once: one value each':
         '重复出现：每个参数只能给一个值',
-    'a Bearer token is required':
-        '需要 Bearer 令牌',
+    'a Bearer token (Authorization) or an API key (X-API-Key) is required':
+        '需要 Bearer 令牌（Authorization）或 API 密钥（X-API-Key）',
     'the token has expired':
         '令牌已过期',
     'the token is not valid':

@@ -58,7 +58,9 @@ def claim(db, user, route, key, digest):
         raise BusinessRuleViolation("Idempotency-Key was used before with another body",
                                     [field_error("Idempotency-Key", "was used with another body")])
     if record["state"] == "pending":
-        raise Conflict("a request with this Idempotency-Key is still being processed")
+        busy = Conflict("a request with this Idempotency-Key is still being processed")
+        busy.retry_after = 1  # the first is answered within the RPC timeout: ask again then
+        raise busy
     return record_id, (record["status"], record["body"])
 
 

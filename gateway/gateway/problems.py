@@ -51,7 +51,12 @@ def from_domain_error(error):
             detail = outside + detail[len(inside):]
     if getattr(error, "maybe_done", False) and request.method not in SAFE_METHODS:
         detail = _maybe_done(detail)
-    return problem(error.status, error.title, detail, error.code, errors)
+    response = problem(error.status, error.title, detail, error.code, errors)
+    if error.status == 401:  # RFC 9110: a 401 names how to authenticate (an API key goes in X-API-Key)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="estate-ops"'
+    if getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -47,7 +47,7 @@ class TokenIssuer:
         """The verified claims of the token in an ``Authorization`` header, or 401."""
         scheme, _, token = (header or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():  # the scheme's case is free (RFC 9110 11.1)
-            raise Unauthorized("a Bearer token is required")
+            raise Unauthorized("a Bearer token (Authorization) or an API key (X-API-Key) is required")
         token = token.strip()
         claims = self._verified.get(token)
         if claims is None:

@@ -225,7 +225,8 @@ def test_missing_or_malformed_authorization_header_is_401(app, client, contract,
     response = client.get(PROTECTED, headers=headers)
     body = contract.problem(response, 401, "unauthorized", app=app)
     if "Authorization" not in headers or not headers["Authorization"].startswith("Bearer"):
-        assert body["detail"] == "a Bearer token is required"
+        assert body["detail"] == "a Bearer token (Authorization) or an API key (X-API-Key) is required"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="estate-ops"'  # RFC 9110 (a probe)
     assert rpc.calls == []
 
 

@@ -148,6 +148,7 @@ def test_a_retry_while_the_first_call_runs_is_409(client, contract, rpc, admin_t
     first = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
     assert first.status_code == 201 and first.get_json() == {"id": "sr_first"}
     contract.problem(seen["retry"], 409, "conflict")
+    assert seen["retry"].headers["Retry-After"] == "1"  # when to ask again (a probe)
     assert len(rpc.calls) == 1
 
 
