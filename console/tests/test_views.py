@@ -1199,6 +1199,19 @@ def test_the_manager_changes_an_incident_type_s_emergency_plan(client, fake, doc
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_default_steps_title_is_offered_for_editing_in_the_pages_language(client, fake):
+    """A Chinese page offered the default plan's English titles to edit (a probe)."""
+    from console import plan_steps
+    title, chinese = next(iter(plan_steps.ZH.items()))
+    plan = {**FIRE_PLAN, "steps": [{"step": "verify", "title": title, "escalate_to": None}]}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [plan]})
+    page = client.get("/security/emergency-plans", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert f"verify, {chinese}</textarea>" in page and title not in page
+    page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"verify, {title}</textarea>" in page
+
+
 def test_a_plan_line_that_does_not_read_is_refused_and_a_guard_only_reads_the_plans(client, fake):
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [FIRE_PLAN]})

@@ -57,9 +57,11 @@ def _steps(text):
 
 
 def steps_text(plan):
-    """A plan's steps as the form shows them, one a line."""
+    """A plan's steps as the form shows them, one a line; a default step's title in the page's
+    language, as the list above it shows it (a Chinese page offered the English defaults to edit,
+    and saving kept them: a probe)."""
     lines = []
     for step in plan.get("steps", []):
         target = [step["escalate_to"]] if step.get("escalate_to") else []
-        lines.append(", ".join([step["step"], step["title"], *target]))
+        lines.append(", ".join([step["step"], i18n.step_title(step["title"]), *target]))
     return "\n".join(lines)
