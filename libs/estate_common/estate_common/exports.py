@@ -25,6 +25,11 @@ and see the personal data the file holds in full.
 - **CSV** is UTF-8 with a byte order mark (Excel reads it as UTF-8), RFC 4180 quoting, CRLF.
   **XLSX** is written by openpyxl's ``write_only`` workbook (rows streamed to a temporary file,
   not kept as cells in memory).
+- **Who reads which.** A CSV is for systems: amounts in cents and moments in UTC, as the API
+  gives them. An XLSX is for people (:func:`for_people`): an amount ``x_cents`` is a column
+  ``x_yuan`` of yuan with two decimals, a moment ``x_at`` a date and time on the estate's clock,
+  its heading naming the timezone. An accountant opened an XLSX of bills and read 12000 for
+  ¥120.00, and times eight hours off (a probe).
 - **Custom fields.** ``custom_columns(keys)`` turns the keys of a document's ``custom:
   {key: value}`` into columns named ``custom.<key>``; each service's ``exports.py`` asks its
   ``custom_keys`` hook which keys to add after its own columns.
@@ -35,7 +40,9 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable, Optional
+from zoneinfo import ZoneInfo
 
 from . import clock, custom_fields, personal_data, retention
 
@@ -196,8 +203,38 @@ def write_csv(columns, docs, full, sink, progress=None, written=None):
     return count
 
 
-def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export"):
-    """``docs`` as one sheet of an XLSX workbook into ``sink``. Rows written.
+@dataclass(frozen=True)
+class Shown:
+    """How an XLSX shows a column: its heading, its cells' number format, and each value."""
+    heading: str
+    number_format: Optional[str]
+    value: Callable
+
+
+def for_people(name, timezone):
+    """How an XLSX, read by people, shows the column ``name``: an amount in cents as yuan with
+    two decimals (``_yuan``), a moment (``_at``, ISO in UTC) on the estate's clock (``timezone``),
+    anything else as it is."""
+    if name.endswith("_cents"):
+        return Shown(name[:-len("_cents")] + "_yuan", "#,##0.00",
+                     lambda v: Decimal(v) / 100 if isinstance(v, int) and not isinstance(v, bool) else v)
+    if name.endswith("_at") and timezone:
+        zone = ZoneInfo(timezone)
+
+        def local(value):
+            if not isinstance(value, str):
+                return value
+            try:  # a spreadsheet's date cell has no timezone: the estate's own clock, named in the heading
+                return clock.parse_iso(value).astimezone(zone).replace(tzinfo=None)
+            except ValueError:
+                return value
+        return Shown(f"{name} ({timezone})", "yyyy-mm-dd hh:mm:ss", local)
+    return Shown(name, None, lambda v: v)
+
+
+def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export", timezone=None):
+    """``docs`` as one sheet of an XLSX workbook into ``sink``, shown as people read them
+    (:func:`for_people`, on the clock of ``timezone``). Rows written.
 
     Text goes in as string cells, as it is (no ``'``): openpyxl would make a formula of text
     starting with ``=`` (and an error cell of ``#N/A``), so the cell's type is set, not guessed."""
@@ -206,8 +243,24 @@ def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="ex
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    shown = [for_people(c.name, timezone) for c in columns]
+
     def cells(values):
         return [text(value) if isinstance(value, str) else value for value in values]
+
+    def typed(values):
+        out = []
+        for how, value in zip(shown, values):
+            value = how.value(value)
+            if isinstance(value, str):
+                out.append(text(value))
+            elif how.number_format and value is not None:
+                formatted = WriteOnlyCell(sheet, value)
+                formatted.number_format = how.number_format
+                out.append(formatted)
+            else:
+                out.append(value)
+        return out
 
     def text(value):
         # A control character in a name (a paste) made openpyxl refuse the whole file: dropped.
@@ -219,10 +272,10 @@ def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="ex
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
-    sheet.append(cells(c.name for c in columns))
+    sheet.append(cells(how.heading for how in shown))
     count = 0
     for doc in docs:
-        sheet.append(cells(row(columns, doc, full, written)))
+        sheet.append(typed(row(columns, doc, full, written)))
         count += 1
         if progress and count % PROGRESS_EVERY == 0:
             progress(count)
@@ -245,14 +298,15 @@ def filename(resource, file_format, now):
     return f"{resource}-{now.strftime('%Y%m%dT%H%M%SZ')}.{file_format}"
 
 
-def run(job, columns, docs, save_chunk, progress):
+def run(job, columns, docs, save_chunk, progress, timezone=None):
     """The work of an export job: the file written in chunks (``save_chunk(n, data, expires)``),
-    then the job's result. The link is valid ``EXPORT_LINK_SECONDS`` from the start of the run;
+    then the job's result; an XLSX shows times on the estate's clock (``timezone``). The link is valid ``EXPORT_LINK_SECONDS`` from the start of the run;
     the chunks expire then too (``retention``), so the file does not outlive its link."""
     params, started = job["params"], clock.now()
     expires = retention.expire_at(retention.EXPORT_SECONDS, started)
     sink, written = Chunks(lambda n, data: save_chunk(n, data, expires)), set()
-    count = WRITERS[params["format"]](columns, docs, params["full"], sink, progress, written)
+    people = {"timezone": timezone} if params["format"] == "xlsx" else {}
+    count = WRITERS[params["format"]](columns, docs, params["full"], sink, progress, written, **people)
     sink.close()
     progress(count, count)
     return {"rows": count, "bytes": sink.bytes, "chunks": sink.count, "sha256": sink.digest.hexdigest(),

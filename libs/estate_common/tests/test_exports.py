@@ -69,10 +69,34 @@ def test_xlsx_keeps_numbers_as_numbers_and_text_as_string_cells():
     count, content, _ = collect(exports.write_xlsx, [])
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert count == 2 and rows[0] == ["id", "name", "phone", "amount_cents", "note"]
-    assert rows[1] == ["hh_1", "张*", "138****8000", -1250, "=HYPERLINK(\"http://x\")"]
+    assert count == 2 and rows[0] == ["id", "name", "phone", "amount_yuan", "note"]
+    assert rows[1] == ["hh_1", "张*", "138****8000", -12.5, "=HYPERLINK(\"http://x\")"]
     assert rows[2][3] == 0 and rows[2][4] is None
     assert [c.data_type for c in sheet[2]] == ["s", "s", "s", "n", "s"]
+    assert sheet["D2"].number_format == "#,##0.00"
+
+
+def test_an_xlsx_is_read_by_people_in_yuan_and_on_the_estates_clock_a_csv_by_systems_in_cents_and_utc():
+    """An accountant opened an XLSX of bills and read 12000 for ¥120.00, and times eight hours off (a probe)."""
+    from datetime import datetime
+    columns = [exports.field("amount_cents"), exports.field("created_at"), exports.field("day"),
+               exports.field("settled_at")]
+    doc = {"amount_cents": 12000, "created_at": "2026-11-30T16:30:00.000Z", "day": "2026-12-01", "settled_at": None}
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    exports.write_xlsx(columns, iter([doc]), set(), sink, timezone="Asia/Shanghai")
+    sink.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows == [["amount_yuan", "created_at (Asia/Shanghai)", "day", "settled_at (Asia/Shanghai)"],
+                    [120, datetime(2026, 12, 1, 0, 30), "2026-12-01", None]]  # a moment not yet come: empty
+    assert sheet["A2"].number_format == "#,##0.00" and sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    chunks.clear()
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    exports.write_csv(columns, iter([doc]), set(), sink)
+    sink.close()
+    assert b"".join(chunks).decode("utf-8-sig").splitlines() == [
+        "amount_cents,created_at,day,settled_at", "12000,2026-11-30T16:30:00.000Z,2026-12-01,"]
 
 
 def _csv_of_one(doc):

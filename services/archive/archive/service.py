@@ -21,6 +21,9 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
     export_lists, export_columns = exports.LISTS, exports.COLUMNS
 
+    def export_timezone(self, estate_id):
+        return store.estate_timezone(self.db, estate_id)  # archive keeps the estates themselves
+
     def export_documents(self, resource, estate_id, filters):
         return store.export_households(self.db, estate_id, filters)
 

@@ -14,7 +14,7 @@ keys of the resource, and each becomes a column ``custom.<key>`` after the resou
 """
 import base64
 
-from .. import contracts, export_store, exports, job_scopes, jobs
+from .. import contracts, export_store, exports, job_scopes, jobs, replica
 from ..errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, field_error
 from .entrypoints import rpc_method
 from .jobs import RunsJobs
@@ -44,6 +44,11 @@ class ExportsResources(RunsJobs):
         """The filters an export of ``resource`` by this caller runs with: what its list would
         show the caller (a service that shows some callers less narrows them here)."""
         return filters
+
+    def export_timezone(self, estate_id):
+        """The estate's timezone, on whose clock an XLSX shows times (its copy of the estate;
+        archive, which keeps the estates themselves, answers from them)."""
+        return replica.estate_timezone(self.db, estate_id)
 
     def columns(self, resource, estate_id):
         return list(self.export_columns[resource]) + exports.custom_columns(self.custom_keys(resource, estate_id))
@@ -95,7 +100,7 @@ class ExportsResources(RunsJobs):
         return exports.run(job, columns, documents,
                            lambda n, data, expires: export_store.save_chunk(self.db, estate_id, job["_id"], n, data,
                                                                              expires),
-                           progress)
+                           progress, timezone=self.export_timezone(estate_id))
 
     @rpc_method
     def read_export(self, payload):

@@ -55,7 +55,13 @@ def test_payments_and_arrears_export_as_xlsx(finance):
     content, first = download(finance, export(finance, "payments", "xlsx"))
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("id", "household_id", "receipt_number", "amount_cents") and rows[1][3] == 21002
+    assert rows[0][:4] == ("id", "household_id", "receipt_number", "amount_yuan") and rows[1][3] == 210.02
+    assert "created_at (Asia/Shanghai)" in rows[0]  # read by people: yuan, the estate's clock
+    bills = export(finance, "bills", "xlsx")  # unpaid bills: moments still to come are empty cells
+    assert bills["status"] == "succeeded", bills
+    sheet = openpyxl.load_workbook(io.BytesIO(download(finance, bills)[0])).active
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    assert {row[header.index("settled_at (Asia/Shanghai)")] for row in cells} >= {None}
     assert first["filename"].endswith(".xlsx")
     clock.advance(timedelta(days=60))  # the other two bills are overdue now
     arrears = export(finance, "arrears")
