@@ -32,7 +32,7 @@ def arrears():
     page = g.api.get(g.api.estate(g.user.estate_id, "arrears"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"))
     return render_template("accounts/arrears.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           channels=REMINDER_CHANNELS, problem=common.take_problem())
+                           channels=REMINDER_CHANNELS, key=common.form_key(), problem=common.take_problem())
 
 
 @bp.get("/payments/new")
@@ -318,7 +318,10 @@ def send_reminder():
     body = {"household_id": form.get("household_id", ""), "channel": form.get("channel", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    return common.post_and_back("arrears/reminders", body, back, "arrears.reminded_now")
+    # sent again (a reload, a double click), the key records one reminder: two read as two calls
+    # made to the household, on its arrears record and in the archive
+    return common.post_and_back("arrears/reminders", body, back, "arrears.reminded_now",
+                                idempotency_key=form.get("idempotency_key") or None)
 
 
 @bp.get("/reports")

@@ -413,7 +413,7 @@ def custom_fields(problem=None):
     listed = g.api.get(g.api.estate(g.user.estate_id, "custom-fields"))
     return render_template("admin/custom_fields.html", items=listed.get("items", []),
                            unavailable=listed.get("unavailable", []), resources=CUSTOM_RESOURCES, types=CUSTOM_TYPES,
-                           form=request.form, problem=problem or common.take_problem())
+                           key=common.form_key(), form=request.form, problem=problem or common.take_problem())
 
 
 @bp.post("/custom-fields")
@@ -427,7 +427,8 @@ def create_custom_field():
     if choices or body["type"] == "choice":
         body["choices"] = choices
     return _create(lambda problem: custom_fields(problem),
-                   lambda: g.api.post(g.api.estate(g.user.estate_id, "custom-fields"), body),
+                   lambda: g.api.post(g.api.estate(g.user.estate_id, "custom-fields"), body,
+                                      idempotency_key=form.get("idempotency_key") or None),
                    "custom.defined", url_for("admin.custom_fields"), fields=("key",))
 
 

@@ -125,7 +125,7 @@ def order_detail(order_id):
              and permissions.may("POST", f"work-orders/{{work_order_id}}/{step}")]
     # the request it came from by its number, not its id (one call)
     request_number = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
-    return render_template("engineering/order.html", order=order, problem=common.take_problem(),
+    return render_template("engineering/order.html", order=order, problem=common.take_problem(), key=common.form_key(),
                            technicians=_technicians() if "assign" in steps else [],
                            household_label=common.household_label(household), request_number=request_number,
                            material_rows=MATERIAL_ROWS,
@@ -171,7 +171,10 @@ def order_step(order_id, step):
         common.show_problem(common.ApiProblem(400, i18n.translate("error.amount")))
         session["typed"] = typed
         return redirect(back)
-    return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}", typed=typed)
+    # the sign-off's form carries a key: sent again, it answers the first sign-off (a 409 before,
+    # "already completed", for a sign-off that went through)
+    return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}",
+                                idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
 
 
 def _body(step, form):

@@ -138,7 +138,7 @@ def reverse_top_up(move_id):
     if not common.confirmed():  # a top-up taken back is for good
         return common.refuse_unconfirmed(url_for("finance.utilities"))
     move, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"utilities/top-ups/{move_id}/reverse"),
-                                              {"reason": reason}), utilities)
+                                              {"reason": reason}, idempotency_key=_key(request.form)), utilities)
     if refused:
         return refused
     common.done("util.reversed", number=move.get("receipt_number") or "")
