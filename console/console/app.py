@@ -140,6 +140,7 @@ def _template_helpers():
         "languages": i18n.LANGUAGES,
         "csrf_token": security.csrf_token,
         "form_key": common.form_key,
+        "sent_key": common.sent_key,
         "row_typed": common.row_typed,
         "may": permissions.may,
         "approves": permissions.approves,

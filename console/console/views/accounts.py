@@ -160,7 +160,7 @@ LABEL = re.compile(r"^([^-_\s]+)-([^-_\s]+)-([^-_\s]+)$")  # building-unit-room,
 
 def _form_as_dict(form):
     values = {name: form.get(name, "") for name in ("item", "name", "basis", "price", "cycle", "valid_from",
-                                                     "min_area", "max_area", "households")}
+                                                     "min_area", "max_area", "households", "idempotency_key")}
     values["statuses"] = form.getlist("statuses")
     return values
 
@@ -290,7 +290,7 @@ def start_billing_run():
 @estate_needed
 def billing_run_progress(job_id):
     job = g.api.get(f"/api/v1/jobs/{job_id}")
-    return render_template("accounts/billing_run.html", job=job, key=common.form_key(), problem=None)
+    return render_template("accounts/billing_run.html", job=job, key=common.form_key(), form={}, problem=None)
 
 
 @bp.get("/jobs/<job_id>.json")

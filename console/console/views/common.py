@@ -34,6 +34,18 @@ def form_key():
     return uuid.uuid4().hex
 
 
+def sent_key(endpoint, **view_args):
+    """The Idempotency-Key a row's form was sent with, when this request is that form (``endpoint``
+    on that row: ``view_args``) refused and its page shown again; None otherwise. The form shown
+    again keeps it (a create form: ``form.idempotency_key or key``): a double click's second
+    request, refused with a 409 while the first was still being answered, is what the browser
+    shows, and a form sent again under a new key made the thing a second time."""
+    if request.method == "POST" and request.endpoint == endpoint and all(
+            (request.view_args or {}).get(name) == value for name, value in view_args.items()):
+        return request.form.get("idempotency_key") or None
+    return None
+
+
 def show_problem(problem):
     """Keep a failed action's problem for the next page (title, its code, detail, request id, field
     errors)."""

@@ -30,9 +30,12 @@ def _path(rest=""):
 @estate_needed
 def index(problem=None, created=None):
     page = g.api.get(_path(), limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
+    # what was typed comes back into the create form only when that form was refused (a refused
+    # rotation put its own key into it)
+    typed = request.form if created is None and request.endpoint == "webhooks.create" else {}
     response = make_response(render_template(
         "webhooks/index.html", items=page.get("items", []), next_cursor=page.get("next_cursor"), filters={},
-        event_types=_event_types(), form=request.form if created is None else {}, created=created,
+        event_types=_event_types(), form=typed, created=created,
         key=common.form_key(),
         problem=problem or common.take_problem()))
     if created is not None:  # the secret is in this page: never cached
