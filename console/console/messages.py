@@ -137,6 +137,9 @@ _MESSAGES = {
     "api_keys.revoked": ("已吊销", "revoked"),
     "api_keys.revoke": ("吊销", "Revoke"),
     "api_keys.revoked_done": ("已吊销密钥 {name}", "Key {name} revoked"),
+    "api_keys.done_already": ("该密钥已经创建（表单被再次提交）：密钥只在第一次显示。若未保存，请吊销它并新建一个。",
+                              "This key was made already (the form was sent again): the key was shown the first "
+                              "time only. If it was not kept, revoke it and make a new one."),
     "api_keys.shown_once": ("请立即复制并妥善保存：此密钥只显示这一次，系统只保存其散列值。",
                             "Copy it now and keep it safe: the key is shown this once; only its hash is kept."),
     "menu.webhooks": ("Webhook 推送", "Webhooks"),

@@ -200,6 +200,29 @@ def test_the_operator_makes_a_key_sees_it_once_and_revokes_it(client, fake, docu
     _only_documented(fake, documented_routes)
 
 
+def test_a_key_form_sent_again_makes_one_key_and_says_it_was_shown_before(client, fake):
+    """The page that shows the key is the POST's answer: a reload sends the form again, and the
+    gateway answers the first key without it (it keeps none in clear). The page read "shown this
+    once" above an empty box (found by review)."""
+    import re
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/api-keys", {"items": [], "next_cursor": None})
+    page = client.get("/admin/api-keys").get_data(as_text=True)
+    [key] = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', page)
+    form = {"csrf_token": csrf_of(client), "name": "crm sync", "roles": ["agent"], "estate_ids": [ESTATE],
+            "idempotency_key": key}
+    fake.on("POST", r"/api/v1/api-keys", (201, {**API_KEY, "key": THE_KEY}))
+    assert THE_KEY in client.post("/admin/api-keys", data=form).get_data(as_text=True)
+    fake.on("POST", r"/api/v1/api-keys", (201, API_KEY))  # the gateway's replay: the key's record, no key
+    again = client.post("/admin/api-keys", data=form, headers={"Accept-Language": "en"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "This key was made already" in page and "shown this once" not in page
+    assert 'class="api-key"' not in page
+    sent = [c["headers"].get("Idempotency-Key") for c in fake.calls if c["method"] == "POST"
+            and c["path"] == "/api/v1/api-keys"]
+    assert sent == [key, key]
+
+
 def test_a_refused_key_shows_the_problem_next_to_its_field(client, fake):
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     fake.on("GET", r"/api/v1/api-keys", {"items": [], "next_cursor": None})
