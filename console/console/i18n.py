@@ -30,8 +30,9 @@ def language():
     return getattr(g, "language", DEFAULT_LANGUAGE)
 
 
-def translate(key, **values):
-    """The message ``key`` in the page's language; the key itself when it has none (never a crash)."""
+def translate(key, /, **values):
+    """The message ``key`` in the page's language; the key itself when it has none (never a crash).
+    Positional only: a message may name a value ``key`` (a custom field's, "Field {key} defined.")."""
     text = CATALOGUES[language()].get(key) or CATALOGUES[DEFAULT_LANGUAGE].get(key) or key
     return text.format(**values) if values else text
 
