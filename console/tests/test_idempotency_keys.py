@@ -1,0 +1,344 @@
+"""Every console form whose API call takes an ``Idempotency-Key`` (contracts/openapi.yaml) sends
+one per form shown: its page renders the key in a hidden field, and the form sent twice (a reload
+of the answer page, a double click) sends the same key twice, so the gateway makes one thing and
+answers the first result again. The webhook create and secret rotation forms sent none, and a
+reload made a twin subscription (a probe); a custom field, an arrears reminder, a top-up reversal,
+a work order's sign-off and an equipment record had none either (found by review).
+
+``FORMS`` names each such form: the page that shows it, its action and the API path it posts to.
+A documented operation with a key that no row names fails the table's own test, and so does a
+form of the table that sends no key or a new one each time. Every register's row action and
+create form whose path takes a key is taken from ``register_specs``, so a new register is
+tested as it is added."""
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+import pytest
+import yaml
+
+from console.views.register_specs import REGISTERS
+
+from .conftest import ESTATE, ROOT, problem, sign_in
+
+EST = f"/api/v1/estates/{ESTATE}"
+EVERY_ROLE = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
+              "archivist")
+HOUSEHOLD = {"id": "hh_1", "building": "3", "unit": "1", "room": "1202", "area_m2": 88, "status": "occupied",
+             "owner": {"name": "Li", "phone": "138****0000"}, "version": 1}
+# what a create answers, enough for every view that shows or follows it (a number, a job to follow)
+MADE = {"id": "new_1", "number": "N-1", "name": "made", "receipt_number": "R-1", "tracking_code": "T-1",
+        "status": "posted", "url": "https://crm.example.com/hooks", "secret": "whsec_x", "key": "ak_x",
+        "balance_after_cents": 0}
+
+
+@dataclass(frozen=True)
+class Form:
+    api: str  # the documented operation's path (POST)
+    page: str  # the console page that shows the form
+    action: str  # the form's action (its path; a query string after it is kept)
+    data: dict = field(default_factory=dict)  # what the console itself checks before it calls the API
+    reads: dict = field(default_factory=dict)  # GET path (a regex under the gateway) -> answer, for the page
+    called: str = ""  # the path called, when ``api`` has other parameters than the estate
+    shown_again: bool = False  # refused, the form's page is the POST's answer (not a redirect)
+    roles: tuple = EVERY_ROLE
+    estates: tuple = (ESTATE,)
+
+    @property
+    def path_called(self):
+        return self.called or self.api.replace("{estate_id}", ESTATE)
+
+
+def _list(*items):
+    return {"items": list(items), "next_cursor": None}
+
+
+ORDER = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "in_progress",
+         "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom", "quote": None, "consent": None}
+REPAIR_DONE = {"id": "sr_1", "number": "SR-1", "kind": "repair", "household_id": "hh_1", "channel": "phone",
+               "description": "leak", "status": "completed", "created_at": "2026-11-30T00:00:00Z", "history": []}
+PAYMENT = {"id": "pay_1", "household_id": "hh_1", "amount_cents": 1000, "method": "cash", "status": "posted",
+           "receipt_number": "R-1", "day": "2026-11-30", "cashier": "cathy", "receipt": {"bills": []}}
+TOP_UP = {"id": "mv_1", "household_id": "hh_1", "utility": "water", "kind": "top_up", "status": "posted",
+          "amount_cents": 1000, "balance_after_cents": 1000, "at": "2026-11-30T00:00:00Z", "receipt_number": "R-2"}
+DEPOSIT = {"id": "dep_1", "household_id": "hh_1", "application_id": "app_1", "amount_cents": 100000,
+           "paid_cents": 100000, "status": "refundable", "accepted_at": "2026-11-30T00:00:00Z"}
+ROUND = {"id": "rd_1", "route_id": "rt_1", "guard": "sam", "status": "open", "started_at": "2026-11-30T00:00:00Z",
+         "checkpoints": [{"code": "E1", "name": "East gate"}], "check_ins": []}
+RECORD = {"id": "rec_1", "event_type": "household.created", "subject_type": "household", "subject_id": "hh_1",
+          "occurred_at": "2026-11-30T00:00:00Z", "actor": "amy", "data": {"room": "1202"}}
+PUMP = {"id": "eq_1", "code": "P-1", "name": "Pump", "system": "water", "location": "B2", "records": []}
+WEBHOOK = {"id": "whk_1", "url": "https://crm.example.com/hooks", "events": ["maintenance.work_order_created"],
+           "active": True, "created_at": "2026-11-30T00:00:00.000Z"}
+HOUSEHOLD_PAGE = {rf"{EST}/households/hh_1": HOUSEHOLD, rf"{EST}/households/hh_1/occupants": _list()}
+VACANT_PAGE = {**HOUSEHOLD_PAGE, rf"{EST}/households/hh_1": {**HOUSEHOLD, "status": "vacant"}}  # inspected vacant
+TALLY = {"answers": 0, "average": None, "satisfied": 0, "satisfied_share": None}
+SURVEY_PAGE = {rf"{EST}/surveys/sv_1": {"id": "sv_1", "title": "2026", "year": 2026, "service_lines": ["power"]},
+               rf"{EST}/surveys/sv_1/results": {"survey_id": "sv_1", "households": 0, "lines": {"power": TALLY},
+                                                "overall": TALLY}}
+REPORT = {"period": "2026-11", "income": {"by_item": {}, "billed_cents": 0, "received_cents": 0},
+          "expenses": {"maintenance_material_cents": 0, "maintenance_labour_cents": 0, "operating_by_category": {},
+                       "operating_cents": 0, "total_cents": 0, "work_orders": 0}, "net_received_cents": 0}
+DAY = "2026-12-01"
+
+FORMS = [
+    # the operator's set-up
+    Form("/api/v1/users", "/admin/users", "/admin/users", estates=("*",),
+         data={"username": "ann", "password": "pw-long-enough", "roles": ["agent"], "estate_ids": [ESTATE]},
+         shown_again=True),
+    Form("/api/v1/api-keys", "/admin/api-keys", "/admin/api-keys", estates=("*",),
+         data={"name": "crm", "roles": ["agent"], "estate_ids": [ESTATE]}, shown_again=True),
+    Form("/api/v1/estates", "/admin/estates", "/admin/estates", estates=("*",),
+         data={"code": "E3", "name": "Lake View", "address": "1 Lake Road"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/restatements", "/admin/estates", f"/admin/estates/{ESTATE}/restatements",
+         estates=("*",)),
+    Form("/api/v1/estates/{estate_id}/households", "/admin/households", "/admin/households",
+         data={"building": "3", "unit": "1", "room": "1203", "area_m2": "88", "owner_name": "Li",
+               "owner_phone": "13800000000"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/households/import", "/admin/households/import", "/admin/households/import",
+         data={"file": "households.csv"}),
+    Form("/api/v1/estates/{estate_id}/custom-fields", "/admin/custom-fields", "/admin/custom-fields",
+         data={"resource": "household", "key": "pets", "label_zh": "宠物", "label_en": "Pets", "type": "text"},
+         shown_again=True),
+    Form("/api/v1/estates/{estate_id}/webhooks", "/webhooks/", "/webhooks/",
+         data={"url": "https://crm.example.com/hooks", "events": ["maintenance.work_order_created"]},
+         shown_again=True),
+    Form("/api/v1/estates/{estate_id}/webhooks/{webhook_id}/secret", "/webhooks/", "/webhooks/whk_1/secret",
+         reads={rf"{EST}/webhooks": _list(WEBHOOK)}, called=f"{EST}/webhooks/whk_1/secret", shown_again=True),
+    # a household's page
+    *(Form(f"/api/v1/estates/{{estate_id}}/households/{{household_id}}/{path}", "/households/hh_1",
+           f"/households/hh_1/{path}", data=data, reads=reads, called=f"{EST}/households/hh_1/{path}",
+           shown_again=True)
+      for path, data, reads in (("occupants", {"relation": "tenant", "name": "Wang"}, HOUSEHOLD_PAGE),
+                                ("owner-transfers", {"owner_name": "Zhao", "owner_phone": "13900000000", "date": DAY},
+                                 HOUSEHOLD_PAGE),
+                                ("status-changes", {"step": "move_out", "date": DAY}, HOUSEHOLD_PAGE),
+                                ("handovers", {"kind": "takeover", "date": DAY}, HOUSEHOLD_PAGE),
+                                ("vacant-inspections", {"inspected_on": DAY}, VACANT_PAGE))),
+    Form("/api/v1/estates/{estate_id}/archive/borrow-requests", "/households/hh_1", "/households/hh_1/file",
+         data={"kind": "view", "purpose": "a dispute"}, reads=HOUSEHOLD_PAGE, shown_again=True),
+    # the front desk
+    Form("/api/v1/estates/{estate_id}/service-requests", "/desk/requests/new", "/desk/requests",
+         data={"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "leak"},
+         shown_again=True),
+    Form("/api/v1/estates/{estate_id}/service-requests/{request_id}/return-visits", "/desk/requests/sr_1",
+         "/desk/requests/sr_1/return-visits", data={"satisfaction": "5"},
+         reads={rf"{EST}/service-requests/sr_1": REPAIR_DONE, rf"{EST}/households/hh_1": HOUSEHOLD},
+         called=f"{EST}/service-requests/sr_1/return-visits"),
+    Form("/api/v1/estates/{estate_id}/surveys/{survey_id}/answers", "/desk/surveys/sv_1",
+         "/desk/surveys/sv_1/answers", data={"household_id": "hh_1", "score_power": "5"},
+         reads=SURVEY_PAGE,
+         called=f"{EST}/surveys/sv_1/answers"),
+    Form("/api/v1/public/estates/{estate_code}/requests", "/portal/E1", "/portal/E1",
+         data={"kind": "repair", "building": "3", "unit": "1", "room": "1202", "contact_name": "Li",
+               "contact_phone": "13800000000", "description": "leak"},
+         reads={r"/api/v1/public/estates/E1": {"code": "E1", "name": "Sunny Gardens"}},
+         called="/api/v1/public/estates/E1/requests", shown_again=True),
+    # engineering
+    Form("/api/v1/estates/{estate_id}/work-orders/{work_order_id}/complete", "/engineering/work-orders/wo_1",
+         "/engineering/work-orders/wo_1/complete", data={"charge": "0", "signed_by": "Li"},
+         reads={rf"{EST}/work-orders/wo_1": ORDER}, called=f"{EST}/work-orders/wo_1/complete"),
+    Form("/api/v1/estates/{estate_id}/equipment/{equipment_id}/records", "/engineering/equipment/eq_1",
+         "/engineering/equipment/eq_1/records", data={"kind": "inspection", "result": "ok"},
+         reads={rf"{EST}/equipment/eq_1": PUMP},
+         called=f"{EST}/equipment/eq_1/records"),
+    Form("/api/v1/estates/{estate_id}/maintenance-plans", "/engineering/equipment/eq_1",
+         "/engineering/equipment/eq_1/plan", data={"kind": "periodic_maintenance", "every_days": "30"},
+         reads={rf"{EST}/equipment/eq_1": PUMP},
+         called=f"{EST}/maintenance-plans"),
+    Form("/api/v1/estates/{estate_id}/checklists", "/engineering/checklists", "/engineering/checklists",
+         data={"name": "Pumps", "target": "equipment", "item_code": "P", "item_label": "Pressure",
+               "item_kind": "check"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/inspections", "/engineering/inspections", "/engineering/inspections",
+         data={"checklist_id": "cl_1", "location": "B2"}, shown_again=True),
+    # finance
+    Form("/api/v1/estates/{estate_id}/payments", "/accounts/payments/new?household_id=hh_1", "/accounts/payments",
+         data={"household_id": "hh_1", "amount": "10.00", "method": "cash"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/payments/{payment_id}/reverse", "/accounts/payments/pay_1/receipt",
+         "/accounts/payments/pay_1/reverse", data={"reason": "typed twice", "confirm": "yes"},
+         reads={rf"{EST}/payments/pay_1": PAYMENT, rf"{EST}/households/hh_1": HOUSEHOLD},
+         called=f"{EST}/payments/pay_1/reverse"),
+    Form("/api/v1/estates/{estate_id}/payments/{payment_id}/invoices", "/accounts/payments/pay_1/receipt",
+         "/accounts/payments/pay_1/invoices", data={"kind": "normal", "title": "Li"},
+         reads={rf"{EST}/payments/pay_1": PAYMENT, rf"{EST}/households/hh_1": HOUSEHOLD},
+         called=f"{EST}/payments/pay_1/invoices"),
+    Form("/api/v1/estates/{estate_id}/fee-standards", "/accounts/fee-standards", "/accounts/fee-standards",
+         data={"item": "property_fee", "basis": "area", "price": "2.50", "cycle": "monthly"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/billing-runs", "/accounts/billing-runs", "/accounts/billing-runs",
+         data={"period": "2026-11"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/arrears/reminders", "/accounts/arrears", "/accounts/arrears/reminders",
+         data={"household_id": "hh_1", "channel": "phone"},
+         reads={rf"{EST}/arrears": _list({"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202",
+                                          "overdue_cents": 100, "bills": 1, "age_days": 40,
+                                          "oldest_due_at": "2026-10-01T00:00:00Z"})}),
+    Form("/api/v1/estates/{estate_id}/exports", "/accounts/arrears", "/exports/", data={"format": "csv"}),
+    Form("/api/v1/estates/{estate_id}/deposits/{deposit_id}/refund", "/accounts/deposits",
+         "/accounts/deposits/dep_1/refund", data={"method": "cash", "confirm": "yes"},
+         reads={rf"{EST}/deposits": _list(DEPOSIT)}, called=f"{EST}/deposits/dep_1/refund", shown_again=True),
+    Form("/api/v1/estates/{estate_id}/utilities/top-ups", "/accounts/utilities", "/accounts/utilities/top-ups",
+         data={"household": "hh_1", "utility": "water", "amount": "10.00", "method": "cash"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/utilities/top-ups/{move_id}/reverse", "/accounts/utilities",
+         "/accounts/utilities/top-ups/mv_1/reverse", data={"reason": "wrong flat", "confirm": "yes"},
+         reads={rf"{EST}/utilities/moves": _list(TOP_UP)}, called=f"{EST}/utilities/top-ups/mv_1/reverse",
+         shown_again=True),
+    Form("/api/v1/estates/{estate_id}/utilities/usages", "/accounts/utilities", "/accounts/utilities/usages",
+         data={"household": "hh_1", "utility": "water", "amount": "1.00"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/maintenance-fund/deposits", "/accounts/maintenance-fund",
+         "/accounts/maintenance-fund/deposits", data={"source": "owner", "amount": "10.00", "method": "cash"},
+         shown_again=True),
+    Form("/api/v1/estates/{estate_id}/maintenance-fund/uses", "/accounts/maintenance-fund",
+         "/accounts/maintenance-fund/uses", data={"amount": "10.00", "purpose": "roof"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",
+         "/accounts/operating-expenses",
+         data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},
+         reads={rf"{EST}/reports/disclosure": REPORT}, shown_again=True),
+    # security
+    Form("/api/v1/estates/{estate_id}/patrol-rounds/{round_id}/check-ins", "/security/rounds/rd_1",
+         "/security/rounds/rd_1/check-ins", data={"checkpoint": "E1"},
+         reads={rf"{EST}/patrol-rounds/rd_1": ROUND}, called=f"{EST}/patrol-rounds/rd_1/check-ins"),
+    # the archive
+    Form("/api/v1/estates/{estate_id}/archive/records/{record_id}/corrections", "/archive/records?subject_id=hh_1",
+         "/archive/records/rec_1/corrections", data={"reason": "a typo"},
+         reads={rf"{EST}/archive/records": _list(RECORD)}, called=f"{EST}/archive/records/rec_1/corrections"),
+    # the manager
+    Form("/api/v1/estates/{estate_id}/complaint-rectifications", "/manager/rectifications", "/manager/rectifications",
+         data={"period": "2026-Q4", "findings": "noise", "action_description": "talk", "action_owner": "amy",
+               "action_due": DAY}, shown_again=True),
+]
+
+
+def _documented_with_a_key():
+    """The POST paths of contracts/openapi.yaml that take the ``IdempotencyKey`` parameter."""
+    spec = yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+    wanted = "#/components/parameters/IdempotencyKey"
+    return {path for path, operations in spec["paths"].items()
+            if any(p.get("$ref") == wanted for p in (operations.get("post") or {}).get("parameters", []))}
+
+
+DOCUMENTED = _documented_with_a_key()
+UNDER_ESTATE = "/api/v1/estates/{estate_id}/"
+
+
+def _shape(path):
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def _documented_path(rest):
+    """The contract's path of a register's call (``equipment/{id}/records``), or None when it takes no key."""
+    return next((path for path in DOCUMENTED if _shape(path) == _shape(UNDER_ESTATE + rest)), None)
+
+
+def _register_forms():
+    """Each register's create form, row action and quick form whose call takes a key, on its list
+    page, with one row the action is offered on."""
+    forms = []
+    for spec in REGISTERS:
+        page = f"/{spec.area}/{spec.slug}"
+        if spec.fields and _documented_path(spec.path):
+            forms.append(Form(_documented_path(spec.path), page, page, data={"confirm": "yes"}, shown_again=True))
+        for action in spec.actions:
+            documented = _documented_path(action.into or f"{spec.path}/{{id}}/{action.name}")
+            if documented:
+                row = {"id": "row_1", action.when_field: action.when[0] if action.when else None}
+                forms.append(Form(documented, page, f"{page}/row_1/{action.name}",
+                                  data={"confirm": "yes"}, reads={rf"{EST}/{spec.path}": _list(row)},
+                                  called=f"{EST}/{action.into or f'{spec.path}/row_1/{action.name}'}"))
+        for index, quick in enumerate(spec.forms):
+            if _documented_path(quick.path):
+                forms.append(Form(_documented_path(quick.path), page, f"{page}/forms/{index}",
+                                  data={"plate": "粤B12345"}))
+    return forms
+
+
+ALL_FORMS = FORMS + _register_forms()
+
+
+def _name(form):
+    return f"{form.action} -> {form.api.removeprefix(UNDER_ESTATE)}"
+
+
+def _forms_on(page):
+    """``(action, its inner html)`` of each form of the page that posts."""
+    return [(html.unescape(action), inner) for action, inner in
+            re.findall(r'<form method="post"[^>]*\baction="([^"]*)"[^>]*>(.*?)</form>', page, re.S)]
+
+
+def _the_form(page, action):
+    found = [(url, inner) for url, inner in _forms_on(page) if url.split("?")[0] == action]
+    assert len(found) == 1, f"{len(found)} forms post to {action}; the page's: {[url for url, _ in _forms_on(page)]}"
+    return found[0]
+
+
+def _hidden(inner):
+    """What the form's hidden fields send, as a browser sends them."""
+    return {name: html.unescape(value) for name, value in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', inner)}
+
+
+def _keys(inner):
+    return [html.unescape(key) for key in re.findall(r'name="idempotency_key" value="([^"]*)"', inner)]
+
+
+def _main(answer):
+    """What a failed page says (its main part, not the menu)."""
+    text = answer.get_data(as_text=True)
+    found = re.search(r"<main.*?</main>", text, re.S)
+    return f"{answer.status_code}: {found.group(0) if found else text[:1000]}"
+
+
+def _open(client, fake, form):
+    """The form's page, signed in, with its reads answered (any other list read empty)."""
+    fake.routes.append(("GET", re.compile(r"/api/v1/.*$"), _list(), 200))  # any other read: an empty list
+    fake.on("GET", rf"{EST}/households", _list(HOUSEHOLD))
+    for pattern, answer in form.reads.items():
+        fake.on("GET", pattern, answer)
+    sign_in(client, fake, username="amy", roles=form.roles, estates=form.estates)
+    shown = client.get(form.page)
+    assert shown.status_code == 200, _main(shown)
+    return shown.get_data(as_text=True)
+
+
+def _send(client, form, action, inner, key):
+    data = {**_hidden(inner), **form.data, "idempotency_key": key}
+    if "file" in data:
+        data["file"] = (io.BytesIO(b"building,unit,room,area_m2,owner_name,owner_phone\n"), data["file"])
+    return client.post(action, data=data, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("form", ALL_FORMS, ids=_name)
+def test_every_form_whose_call_takes_an_idempotency_key_sends_one_key_per_form_shown(client, fake, form):
+    """The page renders a key of its own in the form (another each time it is shown), and the form
+    sent twice sends that key twice: the gateway makes one and answers the first again."""
+    page = _open(client, fake, form)
+    action, inner = _the_form(page, form.action)
+    [key] = _keys(inner)
+    [again] = _keys(_the_form(client.get(form.page).get_data(as_text=True), form.action)[1])
+    assert key and again != key, (key, again)  # one per form shown, not one for every form
+    fake.on("POST", re.escape(form.path_called), (201, MADE))
+    for _ in range(2):
+        answer = _send(client, form, action, inner, key)
+        assert answer.status_code in (200, 201, 302), _main(answer)
+    sent = [call["headers"].get("Idempotency-Key") for call in fake.calls
+            if call["method"] == "POST" and call["path"] == form.path_called]
+    assert sent == [key, key]
+
+
+@pytest.mark.parametrize("form", [form for form in ALL_FORMS if form.shown_again], ids=_name)
+def test_a_form_refused_and_shown_again_keeps_its_key(client, fake, form):
+    """A double click's second request is refused while the first is answered (409) and is the
+    page the browser shows: its form sent again under a new key made the thing twice."""
+    action, inner = _the_form(_open(client, fake, form), form.action)
+    [key] = _keys(inner)
+    fake.on("POST", re.escape(form.path_called),
+            problem(409, "still being processed", "a request with this Idempotency-Key is still being processed"))
+    answer = _send(client, form, action, inner, key)
+    assert answer.status_code == 409, _main(answer)
+    assert _keys(_the_form(answer.get_data(as_text=True), form.action)[1]) == [key]
+
+
+def test_every_documented_call_that_takes_a_key_has_its_console_forms_in_the_table():
+    """A new operation with a key, and the console's form for it, are added to ``FORMS`` (a register's
+    come from its spec): the table is how a form without a key is found."""
+    assert DOCUMENTED - {form.api for form in ALL_FORMS} == set()
+    assert {form.api for form in ALL_FORMS} <= DOCUMENTED
