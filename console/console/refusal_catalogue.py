@@ -1051,6 +1051,14 @@ ZH = {
         '不能是将来的时间',
     'an incident cannot have happened in the future':
         '突发事件的发生时间不能是将来',
+    "a visitor's pass ends within {0} days":
+        '访客车辆通行证须在 {0} 天内到期',
+    'is required for a visitor pass':
+        '访客车辆通行证必须填写',
+    'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
+        '超出 {0} 天的期限',
+    'is more than {0} days ago':  # a record of what staff did, written up too late
+        '已超过 {0} 天',
     'an incident is recorded within {0} hours of happening':
         '突发事件须在发生后 {0} 小时内登记',
     'is more than {0} hours ago':

@@ -15,7 +15,7 @@ Plain functions: no broker, no store.
 import re
 import unicodedata
 
-from estate_common import clock, ids
+from estate_common import clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 MINUTES_A_DAY = 24 * 60
@@ -42,7 +42,12 @@ def plate(text, field="data.plate"):
 
 # -- passes -------------------------------------------------------------------
 
-def new_pass(pass_id, estate_id, data, now, actor):
+def new_pass(pass_id, estate_id, data, now, actor, rules):
+    """A resident's pass lasts as given (to its ``valid_until``, or until it is revoked); a visitor's
+    ends, at most ``visitor_pass_max_days`` on (``estate_common.plausible``): one without an end, or
+    ending in 2999, had the visited household pay every parking of that car for good instead of
+    the car paying at the gate (found by a probe)."""
+    kept = plate(data["plate"])
     if data["kind"] == "resident" and not data.get("household_id"):
         raise BusinessRuleViolation("a resident's pass belongs to a household",
                                     [field_error("data.household_id", "is required for a resident pass")])
@@ -50,11 +55,17 @@ def new_pass(pass_id, estate_id, data, now, actor):
     if valid_until is not None and clock.parse_iso(valid_until) <= now:
         raise BusinessRuleViolation("a pass must be valid for some time",
                                     [field_error("data.valid_until", "must be in the future")])
+    if data["kind"] == "visitor":
+        days = rules["visitor_pass_max_days"]
+        if valid_until is None:
+            raise BusinessRuleViolation(f"a visitor's pass ends within {days} days",
+                                        [field_error("data.valid_until", "is required for a visitor pass")])
+        plausible.ahead(valid_until, now, days, "data.valid_until", f"a visitor's pass ends within {days} days")
     stamp = clock.to_iso(now)
     return {
         "_id": pass_id,
         "estate_id": estate_id,
-        "plate": plate(data["plate"]),
+        "plate": kept,
         "kind": data["kind"],
         "household_id": data.get("household_id"),
         "valid_until": valid_until and clock.to_iso(clock.parse_iso(valid_until)),

@@ -348,7 +348,7 @@ def create_vehicle_pass(db, outbox, caller, estate_id, data):
 
     def new(doc_id):
         now = clock.now()
-        made = gate.new_pass(doc_id, estate_id, data, now, caller.user)
+        made = gate.new_pass(doc_id, estate_id, data, now, caller.user, store.rules_for(db, estate_id))
         gate.refuse_a_second_resident_pass(made, store.passes_of(db, estate_id, made["plate"]), now)
         return made
 

@@ -37,6 +37,11 @@ DEFAULTS = {
     # to this many hours later; its occurred_at places it in its month's KPI. 72 h covers a
     # weekend. 0: recorded as it happens only.
     "incident_recorded_within_hours": 72,
+    # 访客车辆: a visitor's vehicle pass ends (valid_until is required) at most this many days after
+    # it is made; the visited household pays its parking meanwhile. DOMAIN.md's visitor
+    # registration gives no number: a week (a visit over a holiday) is chosen. Residents' passes
+    # are not bounded (revoked when the owner leaves).
+    "visitor_pass_max_days": 7,
 }
 
 MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0}
@@ -51,6 +56,7 @@ MAXIMA = {
     "parking_free_minutes": 1440,
     "parking_cents_per_started_hour": 100_000,
     "parking_daily_cap_cents": 1_000_000,
+    "visitor_pass_max_days": 90,  # a quarter: longer is a resident's pass
 }
 
 # (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap)

@@ -894,7 +894,8 @@ def test_a_plate_holds_one_valid_resident_pass_until_it_is_revoked(patrol):
         with pytest.raises(Conflict) as refused:
             resident("hh_1202", plate)
         assert refused.value.errors[0]["field"] == "data.plate" and made["id"] in refused.value.detail
-    visitor = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A12345", "kind": "visitor"}})
+    visitor = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A12345", "kind": "visitor",
+                                                                        "valid_until": "2026-11-24T00:00:00Z"}})
     assert visitor["kind"] == "visitor"  # beside it: the resident pass counts at the gate
     patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "sold the car"}})
     assert resident("hh_1202")["household_id"] == "hh_1202"
@@ -934,6 +935,24 @@ def test_a_visitor_pass_bills_the_household_and_entries_and_exits_must_alternate
     clock.advance(timedelta(days=1))  # the pass has run out: the next entry pays like any visitor
     leave(patrol, "苏E55555", paid_at_gate=True)
     assert enter(patrol, "苏E55555")["pass_id"] is None
+
+
+def test_a_visitor_pass_ends_within_the_estates_days_and_nothing_is_written_otherwise(patrol):
+    """A visitor's pass to 2999, or with no end, had the household visited pay the car's parking
+    for good instead of the car paying at the gate (found by a probe)."""
+    for until in ("2999-12-31T00:00:00Z", None):
+        data = {"plate": "苏E77777", "kind": "visitor", "household_id": "hh_1202"}
+        with pytest.raises(BusinessRuleViolation) as refused:
+            patrol.create_vehicle_pass({"estate_id": ESTATE, "data": data | ({"valid_until": until} if until else {})})
+        assert refused.value.errors[0]["field"] == "data.valid_until"
+    assert patrol.db.vehicle_passes.count_documents({}) == 0
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"visitor_pass_max_days": 30}})
+    as_caller(patrol, GUARD)
+    month = clock.to_iso(clock.now() + timedelta(days=30))
+    made = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E77777", "kind": "visitor",
+                                                                     "household_id": "hh_1202", "valid_until": month}})
+    assert made["valid_until"] == month
 
 
 def parking_standard(standard_id, cents_an_hour, valid_from, ended=()):

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from estate_common import contracts
+from estate_common import clock, contracts
 from estate_common.errors import BusinessRuleViolation, Conflict
 from security_patrol import emergency_plans, gate, incidents
 from security_patrol.rules import DEFAULTS
@@ -54,9 +54,11 @@ def test_a_started_minute_counts():
     assert gate.minutes_between(start, start - timedelta(minutes=1)) == 0
 
 
-def vehicle_pass(kind="resident", household="hh_1", valid_until=None, created=NOW, pass_id="vpass_1"):
+def vehicle_pass(kind="resident", household="hh_1", valid_until=None, created=NOW, pass_id="vpass_1", rules=DEFAULTS):
+    if kind == "visitor" and valid_until is None:  # a visitor's pass ends: the longest by default
+        valid_until = clock.to_iso(created + timedelta(days=rules["visitor_pass_max_days"]))
     data = {"plate": "沪A12345", "kind": kind, "household_id": household, "valid_until": valid_until}
-    return gate.new_pass(pass_id, "est_1", data, created, "desk")
+    return gate.new_pass(pass_id, "est_1", data, created, "desk", rules)
 
 
 def test_a_resident_pass_needs_a_household_and_a_future_end():
@@ -67,6 +69,26 @@ def test_a_resident_pass_needs_a_household_and_a_future_end():
         vehicle_pass(valid_until="2026-11-23T07:59:59Z")
     assert refused.value.errors[0]["field"] == "data.valid_until"
     assert vehicle_pass(kind="visitor", household=None)["household_id"] is None
+    assert vehicle_pass(valid_until="2999-12-31T00:00:00Z")["valid_until"] == "2999-12-31T00:00:00.000Z"  # as it was
+
+
+@pytest.mark.parametrize("valid_until, why", [
+    (None, "is required for a visitor pass"),                       # it never ended
+    ("2026-11-30T08:00:01Z", "is more than 7 days ahead"),          # a week and a second
+    ("2999-12-31T00:00:00Z", "is more than 7 days ahead"),          # a clerk's slip
+])
+def test_a_visitor_pass_ends_within_the_estates_days(valid_until, why):
+    """One without an end, or to 2999, had the household visited pay the car's parking for good
+    (found by a probe)."""
+    data = {"plate": "沪A12345", "kind": "visitor", "household_id": "hh_1", "valid_until": valid_until}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        gate.new_pass("vpass_1", "est_1", data, NOW, "desk", DEFAULTS)
+    assert refused.value.detail == "a visitor's pass ends within 7 days"
+    assert refused.value.errors == [{"field": "data.valid_until", "message": why}]
+    week = vehicle_pass(kind="visitor", valid_until="2026-11-30T08:00:00Z")
+    assert week["valid_until"] == "2026-11-30T08:00:00.000Z"
+    longer = {**DEFAULTS, "visitor_pass_max_days": 30}
+    assert vehicle_pass(kind="visitor", valid_until="2026-12-20T08:00:00Z", rules=longer)["valid_until"]
 
 
 def test_the_gate_takes_a_valid_resident_pass_first():

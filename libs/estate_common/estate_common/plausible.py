@@ -1,0 +1,90 @@
+"""Plausible dates: how far from today a date a person types may lie, one rule for every service.
+
+A clerk's slip (year 1900, 2999: a form's blank year, a key held down) was taken and acted on: a
+visitor's pass that never ended charged the visited household for good, a renovation to 2999
+blocked the household's next application, a drill of 1900 counted in a KPI (found by a probe).
+Each date a person gives is one of three kinds, each bounded here:
+
+- **a record of what staff just did** (a shift handover, a fire drill, a vacant-unit inspection, an
+  owner contact, a day's settlement): written up when it is done, or soon after, so at most
+  ``recorded_within_days`` back (``recent``; a per-estate setting of each service that keeps such
+  records, default ``RECORDED_WITHIN_DAYS``). Incidents have theirs in hours
+  (security-patrol's ``incident_recorded_within_hours``), the precedent of this rule.
+- **a fact of the estate's history** (an owner transfer, an occupant's first day, a status change,
+  an installation, a takeover or handover): years old when an operator takes over an existing
+  estate, so no window, only a floor (``historical``, ``FLOOR``).
+- **a date to come** (an appointment, a plan's first due date, renovation works, a tool loan, a
+  visitor's pass): at most a horizon ahead, its kind's (``ahead``; the number is the service's,
+  a setting where DOMAIN.md gives none).
+
+"Not in the future" for records and facts stays each service's own check (its sentence names what
+it records). Values are days (``YYYY-MM-DD`` text or ``date``, the estate's calendar) or moments
+(ISO timestamps or aware ``datetime``); a value is compared with a reference of its own kind (a
+day with the estate's today, a moment with now). Refusals are 422 naming the field; ``message``
+is the caller's sentence (what the record is), the field's message is this module's.
+"""
+from datetime import date, datetime, timedelta
+
+from . import clock
+from .errors import BusinessRuleViolation, field_error
+
+# The oldest day of an estate's history a record may name. The oldest housing a property-service
+# center takes over today is the work-unit housing (单位公房) of the 1950s, sold to its tenants in the
+# housing reform and managed since as old estates (老旧小区); commodity housing (商品房) itself began
+# in 1980 (Shenzhen's 东湖丽苑) and property management in 1981. So every owner, occupant, status
+# change, takeover or installation of a real estate falls after it, and 1900-01-01, a form's blank
+# year, does not.
+FLOOR = date(1950, 1, 1)
+
+# The setting each service keeping records of what its staff did names its window by, and its
+# default: a week, the longest public holiday (春节, 国庆) a record may wait out before it is
+# written up; an incident's 72 hours is for something a guard writes up the same shift or the next.
+RECORDED_SETTING = "recorded_within_days"
+RECORDED_WITHIN_DAYS = 7
+RECORDED_WITHIN_DAYS_MAX = 90  # a quarter: longer is no record of what was just done
+
+
+def _point(value):
+    """A ``date`` for a day, an aware ``datetime`` for a moment (text of either is read)."""
+    if isinstance(value, str):
+        return date.fromisoformat(value) if len(value) == 10 else clock.parse_iso(value)
+    return value
+
+
+def _day(value):
+    point = _point(value)
+    return point.date() if isinstance(point, datetime) else point
+
+
+def recent(value, reference, days, field, message):
+    """422 (``message``, ``field`` "is more than N days ago") for a record of what staff did dated
+    more than ``days`` before ``reference`` (the estate's today for a day, now for a moment).
+    ``value`` None: nothing to check."""
+    if value is None:
+        return
+    if _point(value) < _point(reference) - timedelta(days=days):
+        raise BusinessRuleViolation(message, [field_error(field, f"is more than {days} days ago")])
+
+
+def historical(value, field, message):
+    """422 (``message``, ``field`` "is before 1950-01-01") for a fact of the estate's history dated
+    before ``FLOOR``. ``value`` None (not known): nothing to check."""
+    if value is None:
+        return
+    if _day(value) < FLOOR:
+        raise BusinessRuleViolation(message, [field_error(field, f"is before {FLOOR.isoformat()}")])
+
+
+def ahead(value, reference, days, field, message):
+    """422 (``message``, ``field`` "is more than N days ahead") for a date to come more than
+    ``days`` after ``reference`` (a day, or the moment, it is counted from). ``value`` None: nothing
+    to check."""
+    if value is None:
+        return
+    if _point(value) > _point(reference) + timedelta(days=days):
+        raise BusinessRuleViolation(message, [field_error(field, f"is more than {days} days ahead")])
+
+
+def latest(reference, days):
+    """The last day (or moment) ``ahead`` takes from ``reference``: what a form may offer."""
+    return _point(reference) + timedelta(days=days)

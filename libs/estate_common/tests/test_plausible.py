@@ -1,0 +1,49 @@
+"""Plausible dates: a record of what staff did within its days back, a fact of the estate's history
+from the floor on, a date to come within its horizon (a clerk's 1900 and 2999 were taken)."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from estate_common import plausible
+from estate_common.errors import BusinessRuleViolation
+
+NOW = datetime(2026, 12, 5, 2, 0, tzinfo=timezone.utc)
+
+
+def refusal(check, *args):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        check(*args)
+    return refused.value.detail, refused.value.errors
+
+
+def test_a_record_of_what_staff_did_goes_back_its_days_and_no_further():
+    plausible.recent("2026-11-28", "2026-12-05", 7, "data.date", "late")       # a week: the most
+    plausible.recent("2026-11-28T02:00:00Z", NOW, 7, "data.held_at", "late")  # a moment, against now
+    plausible.recent(None, "2026-12-05", 7, "data.date", "late")             # not given: nothing to check
+    assert refusal(plausible.recent, "2026-11-27", "2026-12-05", 7, "data.date", "too late") == (
+        "too late", [{"field": "data.date", "message": "is more than 7 days ago"}])
+    assert refusal(plausible.recent, "1900-01-01T08:00:00Z", NOW, 7, "data.held_at", "too late")[1] == [
+        {"field": "data.held_at", "message": "is more than 7 days ago"}]
+    assert refusal(plausible.recent, date(2026, 12, 4), date(2026, 12, 5), 0, "data.date", "today")[1][0][
+        "message"] == "is more than 0 days ago"
+
+
+def test_a_fact_of_the_estates_history_may_be_old_but_not_before_the_floor():
+    for old in ("1950-01-01", "1978-06-30", "1995-03-01T00:00:00Z", date(2001, 1, 1)):
+        plausible.historical(old, "data.date", "implausible")  # an old estate taken over
+    plausible.historical(None, "data.from", "implausible")
+    assert refusal(plausible.historical, "1900-01-01", "data.date", "implausible") == (
+        "implausible", [{"field": "data.date", "message": "is before 1950-01-01"}])
+    assert refusal(plausible.historical, "1949-12-31T23:59:59Z", "data.date", "no")[1][0]["message"] == \
+        "is before 1950-01-01"
+
+
+def test_a_date_to_come_stays_within_its_horizon():
+    plausible.ahead("2027-01-04", "2026-12-05", 30, "data.works_to", "far")
+    plausible.ahead("2026-12-12T02:00:00Z", NOW, 7, "data.valid_until", "far")
+    plausible.ahead(None, NOW, 7, "data.valid_until", "far")
+    assert refusal(plausible.ahead, "2027-01-05", "2026-12-05", 30, "data.works_to", "too far") == (
+        "too far", [{"field": "data.works_to", "message": "is more than 30 days ahead"}])
+    assert refusal(plausible.ahead, "2999-12-31T00:00:00Z", NOW, 7, "data.valid_until", "far")[1][0][
+        "message"] == "is more than 7 days ahead"
+    assert plausible.latest("2026-12-05", 30) == date(2027, 1, 4)
