@@ -1055,6 +1055,10 @@ ZH = {
         '访客车辆通行证须在 {0} 天内到期',
     'is required for a visitor pass':
         '访客车辆通行证必须填写',
+    'the works start within {0} days of the application':
+        '施工须在申请后 {0} 天内开始',
+    'the works last at most {0} days':
+        '施工期最长 {0} 天',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} days ago':  # a record of what staff did, written up too late

@@ -1,8 +1,14 @@
 """What the gateway tests send on each route: a body per RPC (else the example that
 openapi.yaml gives), a value per query filter, and values for path parameters that are not ids."""
 import re
+from datetime import date, timedelta
 
 from estate_common import contracts
+
+# dates a little ahead of the day the tests run: a date to come has its horizon (a fixed one
+# goes stale; estate_common.plausible)
+SOON = (date.today() + timedelta(days=10)).isoformat()
+LATER = (date.today() + timedelta(days=40)).isoformat()
 
 SAMPLE_BODIES = {
     "create_estate": {"code": "SH-PD-01", "name": "Pudong Garden", "address": "1 Century Avenue"},
@@ -12,8 +18,8 @@ SAMPLE_BODIES = {
                        "description": "the kitchen tap leaks"},
     # maintenance
     "assign_work_order": {"technician": "chen"},
-    "appoint_work_order": {"at": "2030-01-02T09:00:00.000Z"},
-    "reappoint_work_order": {"at": "2030-01-03T09:00:00.000Z", "reason": "a part is on order"},
+    "appoint_work_order": {"at": f"{SOON}T09:00:00.000Z"},
+    "reappoint_work_order": {"at": f"{LATER}T09:00:00.000Z", "reason": "a part is on order"},
     "start_work_order": {},
     "quote_work_order": {"amount_cents": 3000, "items": [{"name": "valve", "amount_cents": 3000}]},
     "consent_work_order": {"by": "Li Lei"},
@@ -25,13 +31,15 @@ SAMPLE_BODIES = {
     "create_equipment": {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"},
     "add_equipment_record": {"kind": "inspection", "result": "normal", "notes": "pressure 0.4 MPa"},
     "create_maintenance_plan": {"equipment_id": "eq_1", "kind": "daily_inspection", "every_days": 1,
-                                "next_due_on": "2030-01-01"},
+                                "next_due_on": SOON},
     "set_budget": {"amount_cents": 5000000},
     "create_checklist": {"name": "Booster pumps", "target": "equipment", "items": [
         {"code": "P1", "label": "Outlet pressure", "kind": "reading", "min": 0.3, "max": 0.6, "unit": "MPa"},
         {"code": "P2", "label": "No leak", "kind": "pass_fail"}]},
     "open_inspection": {"checklist_id": "ckl_1", "equipment_id": "eq_1"},
     "complete_inspection": {"results": [{"code": "P1", "reading": 0.45}, {"code": "P2", "passed": True}]},
+    "create_application": {"kind": "renovation", "household_id": "hh_1", "structural_change": False,
+                           "description": "new kitchen and floors", "works_from": SOON, "works_to": LATER},
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
     # security_patrol
     "create_patrol_route": {"name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}]},

@@ -25,7 +25,7 @@ applies it once; its refusal comes back as ``household_step_refused`` on the app
 """
 from decimal import Decimal
 
-from estate_common import clock, ids, money, transitions
+from estate_common import clock, ids, money, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.money import to_cents
 
@@ -88,12 +88,24 @@ def needs_review(data):
     return data["kind"] == "renovation" or (data["kind"] == "move_in" and data["structural_change"])
 
 
-def check(data, today=None):
+def check(data, today=None, rules=None):
     """The rules of an application's own fields; ``today``: the estate's local date (ISO), before
-    which no works start (a renovation from 2020-01-01 was taken: a probe)."""
+    which no works start (a renovation from 2020-01-01 was taken: a probe); ``rules``: the estate's
+    settings, within which the works are planned (``estate_common.plausible``): they start within
+    ``renovation_start_within_days`` of today and end within ``renovation_works_max_days`` of their
+    start (of today when no start is given). Works to 2999 were taken, and the application blocked
+    the household's next one (409) until someone found it (a probe)."""
     if today and data.get("works_from") and data["works_from"] < today:
         raise BusinessRuleViolation("the works start today or later",
                                     [field_error("data.works_from", "is before today")])
+    if today and rules:
+        start_days, works_days = rules["renovation_start_within_days"], rules["renovation_works_max_days"]
+        plausible.ahead(data.get("works_from"), today, start_days, "data.works_from",
+                        f"the works start within {start_days} days of the application")
+        start, end = data.get("works_from"), data.get("works_to")
+        if end and (not start or end >= start):  # one ending before it starts is refused below
+            plausible.ahead(end, start or today, works_days, "data.works_to",
+                            f"the works last at most {works_days} days")
     if data.get("kind") == "move_out" and (data["structural_change"] or data.get("works_from") or data.get("works_to")):
         raise BusinessRuleViolation("a move-out (退房) has no works",
                                     [field_error("data.structural_change" if data["structural_change"]

@@ -195,7 +195,7 @@ def create_application(db, outbox, caller, estate_id, data):
     def new():
         now = clock.now()
         rules = store.rules_for(db, estate_id)
-        applications.check(data, calendar.day_of(now, rules["timezone"]))
+        applications.check(data, calendar.day_of(now, rules["timezone"]), rules)
         household = store.known_household(db, estate_id, data["household_id"])
         applications.refuse_fees_beyond_one_bill(data, household, fee_prices.rules_priced_at(
             db, estate_id, rules, now, applications.PRICED_BY_STANDARD))

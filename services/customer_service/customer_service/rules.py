@@ -65,6 +65,12 @@ DEFAULTS = {
     # each of which the year's surveys must ask about, surveys_per_year times (the KPI
     # survey_lines_year_to_date). An estate with lifts or heating adds them.
     "surveyed_service_lines": ["power", "water", "fire_security", "cleaning"],
+    # 装修: an application's works start within this many days of the application and last at
+    # most renovation_works_max_days (estate_common.plausible: works to 2999 were taken, and the
+    # application blocked the household's next one). DOMAIN.md gives no period: chosen, a season
+    # each, as estates' renovation rules (装修管理规定) commonly limit the works to 90 days.
+    "renovation_start_within_days": 90,
+    "renovation_works_max_days": 90,
 }
 
 # The service lines a survey may ask about (the contract's ServiceLine).
@@ -95,6 +101,8 @@ MAXIMA = {
     "return_visit_attempt_gap_minutes": 1440,
     "manager_visits_per_year": 365,
     "surveys_per_year": 12,
+    "renovation_start_within_days": 365,
+    "renovation_works_max_days": 365,  # a year of works is a building site, not a flat's renovation
 }
 
 # The lowest value an estate may set where it is not 1: "return-visit rate 100 %" (DOMAIN.md), a

@@ -323,6 +323,10 @@ def test_a_household_has_one_renovation_under_way_and_its_works_start_today_or_l
         create("create_application", desk, kind="renovation", household_id="hh_2", structural_change=False,
                description="x", works_from="2026-11-22")  # the clock: 23 November in the estate
     assert past.value.errors[0]["field"] == "data.works_from"
+    with pytest.raises(BusinessRuleViolation) as far:  # a clerk's 2999: it blocked the household's next one
+        create("create_application", desk, kind="renovation", household_id="hh_2", structural_change=False,
+               description="x", works_from="2026-12-10", works_to="2999-12-31")
+    assert far.value.errors == [{"field": "data.works_to", "message": "is more than 90 days ahead"}]
     assert desk.db.applications.count_documents({}) == 4
 
 

@@ -82,6 +82,35 @@ def test_works_cannot_end_before_they_start():
     assert refused.value.errors[0]["field"] == "data.works_to"
 
 
+@pytest.mark.parametrize("works, field, why", [
+    ({"works_from": "2999-01-01", "works_to": "2999-12-31"}, "data.works_from", "is more than 90 days ahead"),
+    ({"works_from": "2026-12-10", "works_to": "2999-12-31"}, "data.works_to", "is more than 90 days ahead"),
+    ({"works_from": "2027-02-22"}, "data.works_from", "is more than 90 days ahead"),        # 91 days on
+    ({"works_from": "2026-12-01", "works_to": "2027-03-02"}, "data.works_to", "is more than 90 days ahead"),
+    ({"works_to": "2027-02-22"}, "data.works_to", "is more than 90 days ahead"),          # from today
+])
+def test_renovation_works_start_and_end_within_the_estates_days(works, field, why):
+    """Works to 2999 were taken, and the application blocked the household's next one (a probe)."""
+    data = {"kind": "renovation", "structural_change": False, **works}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        applications.check(data, "2026-11-23", DEFAULTS)
+    assert refused.value.errors == [{"field": field, "message": why}]
+
+
+def test_renovation_works_within_the_estates_days_are_taken():
+    applications.check({"kind": "renovation", "structural_change": False, "works_from": "2027-02-21",
+                        "works_to": "2027-05-22"}, "2026-11-23", DEFAULTS)          # 90 days on, 90 days long
+    applications.check({"kind": "renovation", "structural_change": False, "works_to": "2027-02-21"},
+                        "2026-11-23", DEFAULTS)
+    longer = {**DEFAULTS, "renovation_works_max_days": 180}
+    applications.check({"kind": "renovation", "structural_change": False, "works_from": "2026-12-01",
+                        "works_to": "2027-05-30"}, "2026-11-23", longer)
+    with pytest.raises(BusinessRuleViolation) as refused:  # ending before it starts: that refusal, not the horizon's
+        applications.check({"kind": "renovation", "structural_change": False, "works_from": "2026-12-02",
+                            "works_to": "2026-12-01"}, "2026-11-23", DEFAULTS)
+    assert refused.value.errors[0]["message"] == "is before works_from"
+
+
 def test_approval_requests_the_management_fee_by_area_and_the_deposit():
     application = approved_application()
     assert application["status"] == "fees_requested"
