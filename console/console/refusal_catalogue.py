@@ -702,10 +702,10 @@ ZH = {
         '填的是正常，但{0}',
     'a drill is recorded once it was held':
         '消防演练须在举行后登记',
-    "a drill's month is 1900 or later":
-        '演练所属月份不能早于 1900 年',
-    "is before 1900 in the estate's timezone":
-        '按小区时区早于 1900 年',
+    'a drill is recorded within {0} days of being held':
+        '消防演练须在举行后 {0} 天内登记',
+    'a shift handover is recorded within {0} days of its shift':
+        '交接班记录须在该班次后 {0} 天内登记',
     'an obstructed fire lane is recorded with what blocks it':
         '消防通道被占用时须登记占用物',
     'is required when the lane is not clear':

@@ -7,7 +7,7 @@ the events in the same document write, a lost race decided again on what the win
 import time
 from functools import partial
 
-from estate_common import calendar, clock, fee_prices
+from estate_common import calendar, clock, fee_prices, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import per_estate_month, rules_of_period
 from estate_common.store import public
@@ -429,6 +429,8 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     if day > today:  # a handover dated ahead marked its shift worked, and the roster could no longer cancel it
         raise BusinessRuleViolation("a shift is handed over once it was worked",
                                     [field_error("data.date", "is after today in the estate's timezone")])
+    days = rules["recorded_within_days"]  # one of 1900 was taken (a probe): estate_common.plausible
+    plausible.recent(day, today, days, "data.date", f"a shift handover is recorded within {days} days of its shift")
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
     gate.new_handover("check", estate_id, data, now, caller.user)  # refused input writes nothing, not even the roster

@@ -9,6 +9,8 @@ checks, ``fire_check_interval_months``), parking fees collected for the
 estate (停车费), but give no minutes or prices: the values below are this
 project's defaults, to be set per estate.
 """
+from estate_common import plausible
+
 DEFAULTS = {
     # 巡逻: a check-in later than its planned time by more than this is flagged late.
     # The sources name late check-ins an exception without a number; 10 minutes is the
@@ -42,9 +44,13 @@ DEFAULTS = {
     # registration gives no number: a week (a visit over a holiday) is chosen. Residents' passes
     # are not bounded (revoked when the owner leaves).
     "visitor_pass_max_days": 7,
+    # 记录: a record of what the guards did (a shift handover, a fire drill) is written up within
+    # this many days of it (estate_common.plausible, its default: a week, the longest public
+    # holiday); one of 1900 was taken and counted in a KPI. 0: the same day only.
+    "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
 }
 
-MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0}
+MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0}
 MAXIMA = {
     # "every fire facility is checked monthly" (DOMAIN.md): an estate may not check less often nor
     # count a check made after the month for it (a probe set a yearly cycle and 27 grace days).
@@ -57,6 +63,7 @@ MAXIMA = {
     "parking_cents_per_started_hour": 100_000,
     "parking_daily_cap_cents": 1_000_000,
     "visitor_pass_max_days": 90,  # a quarter: longer is a resident's pass
+    "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
 }
 
 # (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap)

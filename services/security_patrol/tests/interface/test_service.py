@@ -490,6 +490,24 @@ def test_a_handover_is_not_recorded_ahead_of_its_shift(patrol):
     assert cancel(patrol, later["id"])["status"] == "cancelled"
 
 
+def test_a_handover_is_recorded_within_the_estates_days_of_its_shift(patrol):
+    """One dated 1900-01-01 was taken (a probe)."""
+    from security_patrol import localtime, store as patrol_store
+    today = localtime.local_date(clock.now(), patrol_store.rules_for(patrol.db, ESTATE))
+
+    def handover(day):
+        return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "day", "date": day, "from_guard": "Qian", "to_guard": "Sun", "notes": "quiet"}})
+
+    for day in ("1900-01-01", (today - timedelta(days=8)).isoformat()):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            handover(day)
+        assert refused.value.detail == "a shift handover is recorded within 7 days of its shift"
+        assert refused.value.errors == [{"field": "data.date", "message": "is more than 7 days ago"}]
+    assert patrol.db.shift_handovers.count_documents({}) == 0
+    assert handover((today - timedelta(days=7)).isoformat())["date"] == (today - timedelta(days=7)).isoformat()
+
+
 def test_a_refused_handover_leaves_its_assignment_as_it_was(patrol):
     """The roster was marked worked before the handover's own check refused it: the assignment
     could then never be cancelled, with no handover to show for it."""
@@ -648,6 +666,9 @@ def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
     with pytest.raises(BusinessRuleViolation) as refused:
         patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, held_at="2026-11-24T02:00:00Z")})
     assert refused.value.errors[0]["field"] == "data.held_at"
+    with pytest.raises(BusinessRuleViolation) as refused:  # a clerk's 1900: it counted in a KPI (a probe)
+        patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, held_at="1900-01-01T08:00:00Z")})
+    assert refused.value.errors == [{"field": "data.held_at", "message": "is more than 7 days ago"}]
     with pytest.raises(InvalidInput) as refused:
         patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, participants=0)})
     assert refused.value.errors[0]["field"] == "data.participants"

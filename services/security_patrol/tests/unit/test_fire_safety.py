@@ -19,14 +19,21 @@ def test_a_drill_belongs_to_the_local_month_it_was_held_in_and_is_not_in_the_fut
         fire_safety.new_drill("d_2", "est_1", dict(DRILL, held_at="2026-11-30T17:00:01Z"), NOW, "zhao", RULES)
 
 
-def test_a_drill_whose_local_month_is_before_1900_is_refused_not_answered_against_the_contract():
-    """1900-01-01T03:00Z, a valid timestamp, is 1899-12-31 in Los Angeles: its month broke the answer."""
-    los_angeles = {**RULES, "timezone": "America/Los_Angeles"}
+@pytest.mark.parametrize("held_at, timezone_", [
+    ("1900-01-01T08:00:00Z", "Asia/Shanghai"),      # a clerk's slip: it counted in 1900-01's KPI (a probe)
+    ("1900-01-01T03:00:00Z", "America/Los_Angeles"),  # 1899 there: no month the contract has
+    ("2026-11-23T16:59:59Z", "Asia/Shanghai"),      # a week and a second ago
+])
+def test_a_drill_is_recorded_within_the_estates_days_of_being_held(held_at, timezone_):
     with pytest.raises(BusinessRuleViolation) as refused:
-        fire_safety.new_drill("d_3", "est_1", dict(DRILL, held_at="1900-01-01T03:00:00Z"), NOW, "zhao", los_angeles)
-    assert refused.value.errors[0]["field"] == "data.held_at"
-    assert fire_safety.new_drill("d_4", "est_1", dict(DRILL, held_at="1900-01-01T03:00:00Z"), NOW, "zhao",
-                                 RULES)["period"] == "1900-01"
+        fire_safety.new_drill("d_3", "est_1", dict(DRILL, held_at=held_at), NOW, "zhao", {**RULES, "timezone": timezone_})
+    assert refused.value.detail == "a drill is recorded within 7 days of being held"
+    assert refused.value.errors == [{"field": "data.held_at", "message": "is more than 7 days ago"}]
+    week = fire_safety.new_drill("d_4", "est_1", dict(DRILL, held_at="2026-11-23T17:00:00Z"), NOW, "zhao", RULES)
+    assert week["period"] == "2026-11"
+    with pytest.raises(BusinessRuleViolation):  # an estate that wants them the same day
+        fire_safety.new_drill("d_5", "est_1", dict(DRILL, held_at="2026-11-29T16:59:00Z"), NOW, "zhao",
+                              {**RULES, "recorded_within_days": 1})
 
 
 @pytest.mark.parametrize("clear, obstruction", [(False, None), (False, "  "), (True, "a bike")])
