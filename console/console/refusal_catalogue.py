@@ -1059,6 +1059,10 @@ ZH = {
         '施工须在申请后 {0} 天内开始',
     'the works last at most {0} days':
         '施工期最长 {0} 天',
+    'a survey is of this year or the last':
+        '满意度调查须为今年或去年的',
+    'is not between {0} and {1}':
+        '不在 {0} 至 {1} 之间',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} days ago':  # a record of what staff did, written up too late

@@ -38,6 +38,8 @@ SAMPLE_BODIES = {
         {"code": "P2", "label": "No leak", "kind": "pass_fail"}]},
     "open_inspection": {"checklist_id": "ckl_1", "equipment_id": "eq_1"},
     "complete_inspection": {"results": [{"code": "P1", "reading": 0.45}, {"code": "P2", "passed": True}]},
+    "create_survey": {"title": "owner satisfaction", "year": date.today().year,
+                      "service_lines": ["power", "water", "fire_security", "cleaning"]},
     "create_application": {"kind": "renovation", "household_id": "hh_1", "structural_change": False,
                            "description": "new kitchen and floors", "works_from": SOON, "works_to": LATER},
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},

@@ -15,7 +15,8 @@ Each date a person gives is one of three kinds, each bounded here:
   estate, so no window, only a floor (``historical``, ``FLOOR``).
 - **a date to come** (an appointment, a plan's first due date, renovation works, a tool loan, a
   visitor's pass): at most a horizon ahead, its kind's (``ahead``; the number is the service's,
-  a setting where DOMAIN.md gives none).
+  a setting where DOMAIN.md gives none). A year something is for (a satisfaction survey, an
+  archive check plan) is within a few years of this one (``year``).
 
 "Not in the future" for records and facts stays each service's own check (its sentence names what
 it records). Values are days (``YYYY-MM-DD`` text or ``date``, the estate's calendar) or moments
@@ -83,6 +84,14 @@ def ahead(value, reference, days, field, message):
         return
     if _point(value) > _point(reference) + timedelta(days=days):
         raise BusinessRuleViolation(message, [field_error(field, f"is more than {days} days ahead")])
+
+
+def year(value, this_year, back, forward, field, message):
+    """422 (``message``, ``field`` "is not between A and B") for a year (a survey's, a plan's)
+    more than ``back`` years before ``this_year`` (the estate's) or ``forward`` after it."""
+    low, high = this_year - back, this_year + forward
+    if not low <= value <= high:
+        raise BusinessRuleViolation(message, [field_error(field, f"is not between {low} and {high}")])
 
 
 def latest(reference, days):

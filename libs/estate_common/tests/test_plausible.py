@@ -47,3 +47,12 @@ def test_a_date_to_come_stays_within_its_horizon():
     assert refusal(plausible.ahead, "2999-12-31T00:00:00Z", NOW, 7, "data.valid_until", "far")[1][0][
         "message"] == "is more than 7 days ahead"
     assert plausible.latest("2026-12-05", 30) == date(2027, 1, 4)
+
+
+def test_a_year_is_within_its_years_of_this_one():
+    plausible.year(2025, 2026, 1, 0, "data.year", "which year")
+    plausible.year(2027, 2026, 1, 1, "data.year", "which year")
+    assert refusal(plausible.year, 2100, 2026, 1, 0, "data.year", "which year") == (
+        "which year", [{"field": "data.year", "message": "is not between 2025 and 2026"}])
+    assert refusal(plausible.year, 2024, 2026, 1, 1, "data.year", "which year")[1][0]["message"] == \
+        "is not between 2025 and 2027"

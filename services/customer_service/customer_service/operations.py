@@ -30,15 +30,17 @@ _announced = store.named.announcing(_announce)
 
 # -- creating: once per Idempotency-Key ----------------------------------------------------
 
-def create(db, outbox, caller, collection, prefix, build, estate_id, data):
+def create(db, outbox, caller, collection, prefix, build, estate_id, data, with_rules=False):
     """A register's document (survey, notice, key, custody item, tool loan): ``build(doc_id,
-    estate_id, data, now, user)``; a household or a building it names must be known."""
+    estate_id, data, now, user)``, with the estate's ``rules`` too when ``with_rules``; a household
+    or a building it names must be known."""
     def new():
         if data.get("household_id"):
             store.known_household(db, estate_id, data["household_id"])
         if (data.get("building") or "").strip():  # a notice to one building
             store.known_building(db, estate_id, data["building"].strip())
-        return build(doc_id, estate_id, data, clock.now(), caller.user)
+        more = (store.rules_for(db, estate_id),) if with_rules else ()
+        return build(doc_id, estate_id, data, clock.now(), caller.user, *more)
 
     doc_id = caller.created_id(prefix, estate_id)
     return public(store.create(db, outbox, collection, estate_id, doc_id, new))

@@ -171,7 +171,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     # -- satisfaction surveys (满意度调查) -----------------------------------------
     @rpc_method
     def create_survey(self, payload):
-        return self._create(payload, "surveys", "sv", surveys.new_survey)
+        return self._create(payload, "surveys", "sv", surveys.new_survey, with_rules=True)
 
     @rpc_method
     def list_surveys(self, payload):
@@ -313,9 +313,9 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
 
     # -- the same call shapes, named once --------------------------------------------------
-    def _create(self, payload, collection, prefix, build):
+    def _create(self, payload, collection, prefix, build, with_rules=False):
         return operations.create(self.db, self.outbox, self.caller, collection, prefix, build,
-                                 payload["estate_id"], payload["data"])
+                                 payload["estate_id"], payload["data"], with_rules)
 
     def _list(self, payload, collection):
         return operations.page(self.db, collection, payload["estate_id"], payload.get("filters"),

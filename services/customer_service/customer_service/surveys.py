@@ -2,14 +2,19 @@
 (power, water, fire and security, cleaning, ...). One answer per household and survey."""
 from decimal import Decimal
 
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids, plausible
 from estate_common.errors import InvalidInput, field_error
 from estate_common.money import round_half_up
 
 from .rules import SATISFIED_SCORE
 
 
-def new_survey(survey_id, estate_id, data, now, user):
+def new_survey(survey_id, estate_id, data, now, user, rules):
+    """A survey of this year (the estate's) or of the last (one filed in January): one for 2100
+    was taken, and the answers given to it today counted in this month's owner-satisfaction KPI
+    (a probe; ``estate_common.plausible``)."""
+    plausible.year(data["year"], calendar.local_date(now, rules["timezone"]).year, 1, 0, "data.year",
+                   "a survey is of this year or the last")
     at = clock.to_iso(now)
     return {"_id": survey_id, "estate_id": estate_id, "title": data["title"].strip(), "year": data["year"],
             "service_lines": list(data["service_lines"]), "created_at": at, "created_by": user}

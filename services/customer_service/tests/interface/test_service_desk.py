@@ -40,6 +40,14 @@ def surveyed(desk, title, year, lines, scored=None):
     return survey
 
 
+def test_a_survey_of_a_year_to_come_is_refused_and_nothing_is_written(desk):
+    """One for 2100 was taken, and its answers counted in this month's KPI (a probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        create("create_survey", desk, title="2100", year=2100, service_lines=["power"])
+    assert refused.value.errors == [{"field": "data.year", "message": "is not between 2025 and 2026"}]
+    assert desk.db.surveys.count_documents({}) == 0
+
+
 def test_a_survey_collects_one_answer_per_household_and_tallies_the_lines(desk):
     survey = create("create_survey", desk, title="2026 owner satisfaction", year=2026,
                     service_lines=["power", "water", "fire_security"])

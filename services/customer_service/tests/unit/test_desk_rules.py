@@ -5,7 +5,7 @@ import pytest
 
 from customer_service import front_desk, kpis, surveys
 from customer_service.rules import DEFAULTS
-from estate_common.errors import Conflict, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
@@ -20,9 +20,28 @@ NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
 
 # -- surveys ----------------------------------------------------------------------
 
-def survey():
-    return surveys.new_survey("sv_1", "est_1", {"title": " 2026 ", "year": 2026,
-                                                "service_lines": ["power", "water", "cleaning"]}, NOW, "zhang")
+def survey(year=2026, now=NOW):
+    return surveys.new_survey("sv_1", "est_1", {"title": " 2026 ", "year": year,
+                                                "service_lines": ["power", "water", "cleaning"]}, now, "zhang",
+                              {"timezone": "Asia/Shanghai"})
+
+
+@pytest.mark.parametrize("year", [2100, 2027, 2024, 2000])
+def test_a_survey_is_of_this_year_or_the_last(year):
+    """One for 2100 was taken, and its answers given today counted in this month's owner-satisfaction
+    KPI (a probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        survey(year)
+    assert refused.value.detail == "a survey is of this year or the last"
+    assert refused.value.errors == [{"field": "data.year", "message": "is not between 2025 and 2026"}]
+
+
+def test_a_survey_of_last_year_is_taken_and_the_year_is_the_estates():
+    assert survey(2025)["year"] == 2025
+    new_year = datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)  # 00:30 on 1 January 2027 in the estate
+    assert survey(2027, new_year)["year"] == 2027
+    with pytest.raises(BusinessRuleViolation):
+        survey(2025, new_year)
 
 
 def answer(household, scores, comment=""):
