@@ -1063,6 +1063,16 @@ ZH = {
         '满意度调查须为今年或去年的',
     'is not between {0} and {1}':
         '不在 {0} 至 {1} 之间',
+    'an appointment is made within {0} days':
+        '预约时间须在 {0} 天内',
+    "the installation day is before any estate's history":
+        '安装日期早于任何小区的历史',
+    'a daily inspection repeats at least every {0} days':
+        '日常巡检至少每 {0} 天一次',
+    'is more than {0}':
+        '大于 {0}',
+    'a plan is first due within {0} days':
+        '计划的首次到期日须在 {0} 天内',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} days ago':  # a record of what staff did, written up too late

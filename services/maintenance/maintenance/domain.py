@@ -6,11 +6,12 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, ids, money, numbering, roles, transitions
+from estate_common import clock, custom_fields, ids, money, numbering, plausible, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 from estate_common.writes import Change
 
 from . import costing
+from .rules import DEFAULTS as RULES
 
 NUMBER_PREFIX = "WO"
 
@@ -357,7 +358,9 @@ def _require_assignable(assignee):
                                     [field_error("data.technician", "is not an active technician of this estate")])
 
 
-def _future(at, now):
+def _future(at, now, within):
+    """A time to come, at most ``within`` days on (the estate's ``appointment_within_days``;
+    ``estate_common.plausible``): one for 2999 was taken (a probe)."""
     try:
         moment = clock.parse_iso(at)
     except ValueError:
@@ -365,19 +368,20 @@ def _future(at, now):
     if moment <= now:
         raise BusinessRuleViolation("an appointment is made for a time to come",
                                     [field_error("data.at", "is not in the future")])
+    plausible.ahead(moment, now, within, "data.at", f"an appointment is made within {within} days")
     return clock.to_iso(moment)
 
 
-def appoint(order, at, now, actor):
-    """预约: the time agreed with the occupant."""
-    when = _future(at, now)
+def appoint(order, at, now, actor, within=RULES["appointment_within_days"]):
+    """预约: the time agreed with the occupant, within the estate's ``appointment_within_days``."""
+    when = _future(at, now, within)
     return _step(order, "appoint", now, actor, f"for {when}",
                  appointment={"at": when, "reason": None, "set_at": clock.to_iso(now), "by": actor})
 
 
-def reappoint(order, at, reason, now, actor):
+def reappoint(order, at, reason, now, actor, within=RULES["appointment_within_days"]):
     """A job that cannot be finished now gets a new appointment."""
-    when = _future(at, now)
+    when = _future(at, now, within)
     return _step(order, "reappoint", now, actor, f"for {when}: {reason}",
                  appointment={"at": when, "reason": reason, "set_at": clock.to_iso(now), "by": actor})
 

@@ -5,7 +5,7 @@ scheduled work order per due date. Plain functions: no broker, no store.
 """
 from datetime import date, timedelta
 
-from estate_common import calendar, clock, custom_fields, ids
+from estate_common import calendar, clock, custom_fields, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
@@ -14,6 +14,13 @@ from estate_common.writes import Change
 MAX_ORDERS_PER_RUN = 31
 
 LEDGER_FIELDS = ("code", "name", "system", "location", "installed_on")
+
+# 日常巡检: a daily inspection repeats at least weekly (one every 3660 days was taken: a probe);
+# less often is periodic maintenance
+DAILY_INSPECTION_MAX_DAYS = 7
+# a plan's first due date is within a year (a yearly service), or within its cycle and the days
+# its orders open ahead for a longer cycle (estate_common.plausible: one due in 2999 was taken)
+PLAN_START_WITHIN_DAYS = 366
 
 
 def equipment_id(estate_id, code):
@@ -31,6 +38,8 @@ def new_equipment(estate_id, data, now, actor, custom=None, tz=None):
     if installed_on and tz and installed_on > calendar.day_of(now, tz):
         raise BusinessRuleViolation("equipment is registered once it is installed", [field_error(
             "data.installed_on", "is after today in the estate's timezone")])
+    # an operator taking over an old estate registers equipment of years ago, not of 1900 (a probe)
+    plausible.historical(installed_on, "data.installed_on", "the installation day is before any estate's history")
     return {
         "_id": equipment_id(estate_id, data["code"]),
         "estate_id": estate_id,
@@ -105,10 +114,19 @@ def in_list(equipment):
 # -- plans ------------------------------------------------------------------------
 
 def new_plan(plan_id, estate_id, data, now, actor, rules):
-    """A plan's due dates are days of the estate's calendar: "today" is its local day."""
-    if calendar.checked_day_text(data["next_due_on"], "data.next_due_on") < calendar.day_of(now, rules["timezone"]):
+    """A plan's due dates are days of the estate's calendar: "today" is its local day. It is first
+    due from today to a year on (``PLAN_START_WITHIN_DAYS``, or its cycle when longer); a daily
+    inspection repeats at least weekly."""
+    today = calendar.day_of(now, rules["timezone"])
+    if calendar.checked_day_text(data["next_due_on"], "data.next_due_on") < today:
         raise BusinessRuleViolation("a plan starts today or later",
                                     [field_error("data.next_due_on", "is in the past")])
+    if data["kind"] == "daily_inspection" and data["every_days"] > DAILY_INSPECTION_MAX_DAYS:
+        raise BusinessRuleViolation(f"a daily inspection repeats at least every {DAILY_INSPECTION_MAX_DAYS} days",
+                                    [field_error("data.every_days", f"is more than {DAILY_INSPECTION_MAX_DAYS}")])
+    days = max(PLAN_START_WITHIN_DAYS, data["every_days"] + rules["plan_open_days_ahead"])
+    plausible.ahead(data["next_due_on"], today, days, "data.next_due_on",
+                    f"a plan is first due within {days} days")
     stamp = clock.to_iso(now)
     return {
         "_id": plan_id,

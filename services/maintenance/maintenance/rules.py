@@ -18,6 +18,9 @@ DEFAULTS = {
     "labour_rate_cents_per_hour": 5000,
     # Preventive maintenance: a plan's scheduled work order opens this many days before it is due.
     "plan_open_days_ahead": 1,
+    # 预约: an appointment with the occupant (or a new one) is at most this many days ahead
+    # (estate_common.plausible: one for 2999 was taken). Not in DOMAIN.md: chosen, a month.
+    "appointment_within_days": 30,
 }
 
 # The highest value an estate may set (``estate_common.settings``): a deadline a year or more away
@@ -27,6 +30,7 @@ MAXIMA = {
     "emergency_response_minutes": 1440,
     "labour_rate_cents_per_hour": 1_000_000,
     "plan_open_days_ahead": 31,
+    "appointment_within_days": 365,
 }
 
 # KPI and cost months are the estate's calendar months: its ``timezone`` (estate master data,

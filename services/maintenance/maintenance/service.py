@@ -47,11 +47,12 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def appoint_work_order(self, payload):
-        return self._step(payload, domain.appoint, payload["data"]["at"])
+        return self._step(payload, domain.appoint, payload["data"]["at"], within=self._appointment_days(payload))
 
     @rpc_method
     def reappoint_work_order(self, payload):
-        return self._step(payload, domain.reappoint, payload["data"]["at"], payload["data"]["reason"])
+        return self._step(payload, domain.reappoint, payload["data"]["at"], payload["data"]["reason"],
+                          within=self._appointment_days(payload))
 
     @rpc_method
     def start_work_order(self, payload):
@@ -89,6 +90,9 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def complete_work_order(self, payload):
         return operations.complete_work_order(self.db, self.outbox, self.caller, payload["estate_id"],
                                               payload["id"], payload["data"])
+
+    def _appointment_days(self, payload):
+        return store.rules_for(self.db, payload["estate_id"])["appointment_within_days"]
 
     def _step(self, payload, step, *args, **kwargs):
         return operations.step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"], step, *args,

@@ -200,6 +200,19 @@ def test_an_appointment_is_made_for_a_time_to_come():
         assert refused.value.errors[0]["field"] == "data.at"
 
 
+def test_an_appointment_is_within_the_estates_days():
+    """One for 2999-12-31 was taken (a probe)."""
+    month = clock.to_iso(CREATED + timedelta(days=30))
+    assert domain.appoint(an_order("assigned"), month, CREATED, "chen")[0]["appointment"]["at"] == month
+    for action, args in ((domain.appoint, ()), (domain.reappoint, ("part on order",))):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            action(an_order("in_progress" if args else "assigned"), "2999-12-31T08:00:00Z", *args, CREATED, "chen")
+        assert refused.value.detail == "an appointment is made within 30 days"
+        assert refused.value.errors == [{"field": "data.at", "message": "is more than 30 days ahead"}]
+    with pytest.raises(BusinessRuleViolation):
+        domain.appoint(an_order("assigned"), month, CREATED, "chen", within=7)
+
+
 def test_an_impossible_date_is_invalid_input_not_a_crash():
     with pytest.raises(InvalidInput):
         domain.appoint(an_order("assigned"), "2026-13-40T10:00:00.000Z", CREATED, "chen")

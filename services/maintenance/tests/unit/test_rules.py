@@ -17,7 +17,7 @@ RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 
 def test_every_numbered_rule_has_a_whole_positive_default():
     assert set(DEFAULTS) == {"repair_response_hours", "emergency_response_minutes", "labour_rate_cents_per_hour",
-                             "plan_open_days_ahead"}
+                             "plan_open_days_ahead", "appointment_within_days"}
     assert DEFAULTS["repair_response_hours"] == 24  # mirrors customer_service
     assert all(isinstance(v, int) and v > 0 for v in DEFAULTS.values())
 
@@ -96,6 +96,16 @@ def test_an_impossible_date_is_refused_by_field():
     assert refused.value.errors[0]["field"] == "data.installed_on"
 
 
+def test_equipment_of_an_old_estate_is_taken_but_not_from_before_the_floor():
+    """An installation on 1900-01-01 was taken (a probe); an operator taking over an old estate
+    registers equipment of decades ago."""
+    assert ledger.new_equipment("est_1", {**EQUIPMENT, "installed_on": "1978-06-01"}, NOW, "chen",
+                                tz="Asia/Shanghai")["installed_on"] == "1978-06-01"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        ledger.new_equipment("est_1", {**EQUIPMENT, "installed_on": "1900-01-01"}, NOW, "chen", tz="Asia/Shanghai")
+    assert refused.value.errors == [{"field": "data.installed_on", "message": "is before 1950-01-01"}]
+
+
 def test_a_completed_order_becomes_a_record_of_its_kind():
     order = {"_id": "wo_1", "number": "WO-2026-000001", "description": "lift stuck", "summary": None,
              "completed_at": "2026-11-23T10:00:00.000Z", "technician": "chen", "history": [{"by": "chen"}]}
@@ -114,6 +124,30 @@ def test_a_plan_starts_today_or_later():
     assert plan("2026-11-23")["next_due_on"] == "2026-11-23"
     with pytest.raises(BusinessRuleViolation):
         plan("2026-11-22")
+
+
+@pytest.mark.parametrize("kind, every_days, next_due_on, field, why", [
+    ("periodic_maintenance", 7, "2999-12-31", "data.next_due_on", "is more than 366 days ahead"),
+    ("periodic_maintenance", 30, "2027-11-25", "data.next_due_on", "is more than 366 days ahead"),
+    ("periodic_maintenance", 730, "2028-11-24", "data.next_due_on", "is more than 731 days ahead"),
+    ("daily_inspection", 3660, "2026-11-23", "data.every_days", "is more than 7"),
+    ("daily_inspection", 8, "2026-11-23", "data.every_days", "is more than 7"),
+])
+def test_a_plan_is_first_due_within_a_year_or_its_cycle_and_a_daily_inspection_is_weekly(
+        kind, every_days, next_due_on, field, why):
+    """A plan first due in 2999, and a daily inspection every 3660 days, were taken (a probe)."""
+    data = {"equipment_id": "eq_1", "kind": kind, "every_days": every_days, "next_due_on": next_due_on}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        ledger.new_plan("plan_1", "est_1", data, NOW, "chen", RULES)
+    assert refused.value.errors == [{"field": field, "message": why}]
+
+
+def test_a_plan_within_its_bounds_is_taken():
+    assert plan("2027-11-24", every_days=30)["next_due_on"] == "2027-11-24"  # a year on
+    assert plan("2028-11-23", every_days=730)["next_due_on"] == "2028-11-23"  # a two-yearly service
+    daily = ledger.new_plan("plan_1", "est_1", {"equipment_id": "eq_1", "kind": "daily_inspection", "every_days": 7,
+                                                "next_due_on": "2026-11-23"}, NOW, "chen", RULES)
+    assert daily["every_days"] == 7
 
 
 def test_orders_open_the_set_number_of_days_ahead():
