@@ -1209,6 +1209,7 @@ _MESSAGES = {
     "setting.renovation_start_within_days": ("装修开工最迟（申请后天数）", "Renovation works start within (days)"),
     "setting.renovation_works_max_days": ("装修工期上限（天）", "Renovation works last at most (days)"),
     "setting.recorded_within_days": ("记录可补录天数", "Records written up within (days)"),
+    "setting.tool_loan_max_days": ("便民工具最长借用（天）", "Tools lent for at most (days)"),
     "setting.visitor_pass_max_days": ("访客车辆通行证最长有效期（天）", "Visitor vehicle pass at most (days)"),
     "setting.min_checks_per_year": ("每年最少检查次数", "Checks a year (at least)"),
     "setting.check_plan_due_days": ("年度检查计划须在年初几天内制订", "Year's check plan due within (days)"),

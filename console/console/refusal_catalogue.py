@@ -1073,6 +1073,10 @@ ZH = {
         '大于 {0}',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
+    'a tool is lent for at most {0} days':
+        '便民工具最长借用 {0} 天',
+    'a contact is logged within {0} days of it':
+        '业主联系须在发生后 {0} 天内登记',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} days ago':  # a record of what staff did, written up too late

@@ -9,6 +9,8 @@ from estate_common import contracts
 # goes stale; estate_common.plausible)
 SOON = (date.today() + timedelta(days=10)).isoformat()
 LATER = (date.today() + timedelta(days=40)).isoformat()
+# and a record of what staff did is written up within days of it
+LATELY = (date.today() - timedelta(days=2)).isoformat()
 
 SAMPLE_BODIES = {
     "create_estate": {"code": "SH-PD-01", "name": "Pudong Garden", "address": "1 Century Avenue"},
@@ -38,6 +40,10 @@ SAMPLE_BODIES = {
         {"code": "P2", "label": "No leak", "kind": "pass_fail"}]},
     "open_inspection": {"checklist_id": "ckl_1", "equipment_id": "eq_1"},
     "complete_inspection": {"results": [{"code": "P1", "reading": 0.45}, {"code": "P2", "passed": True}]},
+    "record_owner_contact": {"household_id": "hh_1", "kind": "steward_contact", "channel": "phone",
+                             "contacted_at": f"{LATELY}T02:00:00Z", "summary": "asked about the lift noise"},
+    "lend_tool": {"tool": "ladder", "borrower": "owner of 3-1-1201", "household_id": "hh_1",
+                  "due_back_at": f"{SOON}T10:00:00Z"},
     "create_survey": {"title": "owner satisfaction", "year": date.today().year,
                       "service_lines": ["power", "water", "fire_security", "cleaning"]},
     "create_application": {"kind": "renovation", "household_id": "hh_1", "structural_change": False,

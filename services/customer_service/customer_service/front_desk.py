@@ -5,7 +5,7 @@ security-patrol's register, which the front desk uses too.
 
 Names of people (a borrower) are personal data: stored for the desk, never logged.
 """
-from estate_common import clock, transitions
+from estate_common import clock, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.text import address_part
 
@@ -112,22 +112,25 @@ def sign_off_custody_item(item, data, now, user):
 
 # -- convenience tools ------------------------------------------------------------
 
-def _due_back(data, now):
+def _due_back(data, now, rules):
     """When the tool is due back: a time to come (422), kept as every stored time is (it was kept
-    as typed, and one already past was taken; found by a domain probe)."""
+    as typed, and one already past was taken; found by a domain probe), at most
+    ``tool_loan_max_days`` on (``estate_common.plausible``: one due back in 2999 was taken)."""
     if not data.get("due_back_at"):
         return None
     due = clock.parse_iso(data["due_back_at"])
     if due <= now:
         raise BusinessRuleViolation("a tool is lent until a time to come",
                                     [field_error("data.due_back_at", "is not in the future")])
+    days = rules["tool_loan_max_days"]
+    plausible.ahead(due, now, days, "data.due_back_at", f"a tool is lent for at most {days} days")
     return clock.to_iso(due)
 
 
-def new_tool_loan(loan_id, estate_id, data, now, user):
+def new_tool_loan(loan_id, estate_id, data, now, user, rules):
     return {**_base(loan_id, estate_id, now, user), "tool": data["tool"].strip(),
             "borrower": data["borrower"].strip(), "household_id": data.get("household_id"),
-            "due_back_at": _due_back(data, now), "status": "out", "lent_at": clock.to_iso(now),
+            "due_back_at": _due_back(data, now, rules), "status": "out", "lent_at": clock.to_iso(now),
             "lent_by": user, "returned_at": None, "returned_to": None, "_rev": 0}
 
 

@@ -112,7 +112,8 @@ def record_owner_contact(db, outbox, caller, estate_id, data):
     Idempotency-Key."""
     def new():
         store.known_household(db, estate_id, data["household_id"])
-        return owner_contacts.new_contact(contact_id, estate_id, data, clock.now(), caller.user, caller.roles)
+        return owner_contacts.new_contact(contact_id, estate_id, data, clock.now(), caller.user, caller.roles,
+                                          store.rules_for(db, estate_id))
 
     contact_id = caller.created_id("oc", estate_id)
     return public(_announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new))

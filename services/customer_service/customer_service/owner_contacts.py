@@ -15,14 +15,16 @@ Plain functions: no broker, no store.
 """
 from collections import Counter
 
-from estate_common import calendar, clock, roles
+from estate_common import calendar, clock, plausible, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.kpis import kpi
 
 MANAGERS = roles.MANAGEMENT
 
 
-def new_contact(contact_id, estate_id, data, now, user, roles):
+def new_contact(contact_id, estate_id, data, now, user, roles, rules):
+    """A contact logged once it happened, at most ``recorded_within_days`` later (``estate_common.
+    plausible``: one of 1900 was taken, a probe)."""
     kind = data["kind"]
     if kind == "manager_visit":
         if not MANAGERS & set(roles or ()):
@@ -35,6 +37,8 @@ def new_contact(contact_id, estate_id, data, now, user, roles):
     if contacted_at > stamp:
         raise BusinessRuleViolation("a contact is logged once it happened",
                                     [field_error("data.contacted_at", "is in the future")])
+    days = rules["recorded_within_days"]
+    plausible.recent(contacted_at, now, days, "data.contacted_at", f"a contact is logged within {days} days of it")
     return {
         "_id": contact_id,
         "estate_id": estate_id,

@@ -9,6 +9,8 @@ limit, the bound is that limit: an estate may be stricter, not looser.
 Numbers that DOMAIN.md does not give are marked "(chosen)": they are the
 project's defaults, to be set per estate.
 """
+from estate_common import plausible
+
 DEFAULTS = {
     # 投诉: remedial action and a reply to the owner within 7 days at most (the request's due_at).
     "complaint_reply_days": 7,
@@ -71,6 +73,12 @@ DEFAULTS = {
     # each, as estates' renovation rules (装修管理规定) commonly limit the works to 90 days.
     "renovation_start_within_days": 90,
     "renovation_works_max_days": 90,
+    # 便民工具: a tool is lent for at most this many days (its due_back_at; one due back in 2999
+    # was taken). DOMAIN.md gives none: chosen, a week, as archive's borrowing (borrow_due_days).
+    "tool_loan_max_days": 7,
+    # 业主联系: a contact is logged within this many days of it (estate_common.plausible: a week,
+    # the longest public holiday; one of 1900 was taken). 0: the same day only.
+    "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
 }
 
 # The service lines a survey may ask about (the contract's ServiceLine).
@@ -103,11 +111,14 @@ MAXIMA = {
     "surveys_per_year": 12,
     "renovation_start_within_days": 365,
     "renovation_works_max_days": 365,  # a year of works is a building site, not a flat's renovation
+    "tool_loan_max_days": 90,
+    "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
 }
 
 # The lowest value an estate may set where it is not 1: "return-visit rate 100 %" (DOMAIN.md), a
-# target an estate may raise no further and may not lower (a probe set 1 %)
-MINIMA = {"return_visit_rate_target_percent": 100}
+# target an estate may raise no further and may not lower (a probe set 1 %); a record made the
+# same day it happened (recorded_within_days 0)
+MINIMA = {"return_visit_rate_target_percent": 100, "recorded_within_days": 0}
 
 # (lower, upper): the first may not be more than the second, as they apply (a complaint verified
 # after its reply is due; the bounds keep it now, the verification being the same day)

@@ -243,7 +243,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def lend_tool(self, payload):
-        return self._create(payload, "tool_loans", "tl", front_desk.new_tool_loan)
+        return self._create(payload, "tool_loans", "tl", front_desk.new_tool_loan, with_rules=True)
 
     @rpc_method
     def list_tool_loans(self, payload):

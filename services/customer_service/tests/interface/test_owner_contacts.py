@@ -18,12 +18,14 @@ def log(desk, caller, key=None, **data):
 
 
 def test_contacts_are_logged_once_and_make_the_months_contact_rate(desk):
+    clock.freeze(clock.parse_iso("2026-03-02T06:00:00Z"))  # each logged within days of it (recorded_within_days)
+    log(desk, MANAGER, kind="manager_visit", channel="visit", contacted_at="2026-03-02T02:00:00Z")
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    log(desk, STEWARD, household_id="hh_2", contacted_at="2026-10-31T15:59:00Z")  # 23:59 in Shanghai: October
     clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
     first = log(desk, STEWARD, key="c1")
     assert log(desk, STEWARD, key="c1")["id"] == first["id"]
     log(desk, STEWARD, household_id="hh_1", contacted_at="2026-11-21T02:00:00Z")
-    log(desk, STEWARD, household_id="hh_2", contacted_at="2026-10-31T15:59:00Z")  # 23:59 in Shanghai: October
-    log(desk, MANAGER, kind="manager_visit", channel="visit", contacted_at="2026-03-02T02:00:00Z")
     listed = desk.list_owner_contacts({"estate_id": ESTATE, "filters": {"kind": "steward_contact"}})["items"]
     assert len(listed) == 3 and {c["by"] for c in listed} == {"zhou"}
     as_caller(desk, MANAGER)
@@ -44,11 +46,12 @@ def test_contacts_are_logged_once_and_make_the_months_contact_rate(desk):
 def test_a_household_registered_later_owes_no_contact_for_the_months_before(desk):
     """Its copy's ``created_at`` (archive's registration time, carried by ``household_created``)
     and its handover day set the months it owes; the two copies made without them owe every one."""
-    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
     desk.copy_household(event("archive", "household_created", ESTATE, {
         "id": "hh_3", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1203", "area_m2": 70.0,
         "status": "occupied", "version": 1, "created_at": "2026-11-10T02:00:00.000Z", "occupied_from": None}))
     log(desk, STEWARD, household_id="hh_3", contacted_at="2026-11-20T02:00:00Z")
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
     as_caller(desk, MANAGER)
     october = desk.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert october["owner_contact_rate"]["denominator"] == 2 and october["valid_complaint_rate"]["denominator"] == 2
@@ -70,4 +73,7 @@ def test_bad_or_forbidden_contacts_are_refused_and_nothing_is_logged(desk):
     assert refused.value.errors[0]["field"] == "data.household_id"
     with pytest.raises(BusinessRuleViolation):
         log(desk, STEWARD, contacted_at="2026-11-24T02:00:00Z")
+    with pytest.raises(BusinessRuleViolation) as refused:  # a clerk's 1900 (a probe)
+        log(desk, STEWARD, contacted_at="1900-01-01T02:00:00Z")
+    assert refused.value.errors == [{"field": "data.contacted_at", "message": "is more than 7 days ago"}]
     assert desk.list_owner_contacts({"estate_id": ESTATE})["items"] == []

@@ -109,11 +109,24 @@ def test_an_item_in_custody_is_signed_off_once():
 
 
 def test_a_tool_is_returned_once():
-    loan = front_desk.new_tool_loan("tl_1", "est_1", {"tool": "ladder", "borrower": "owner"}, NOW, "zhang")
+    loan = front_desk.new_tool_loan("tl_1", "est_1", {"tool": "ladder", "borrower": "owner"}, NOW, "zhang", DEFAULTS)
     returned = step(loan, front_desk.return_tool(loan, {}, NOW, "zhang"))
     assert returned["status"] == "returned"
     with pytest.raises(Conflict):
         front_desk.return_tool(returned, {}, NOW, "zhang")
+
+
+def test_a_tool_is_lent_for_at_most_the_estates_days():
+    """One due back in 2999 was taken (a probe)."""
+    for due in ("2999-12-31T00:00:00Z", "2026-11-30T08:30:01Z"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            front_desk.new_tool_loan("tl_1", "est_1", {"tool": "ladder", "borrower": "owner", "due_back_at": due},
+                                     NOW, "zhang", DEFAULTS)
+        assert refused.value.detail == "a tool is lent for at most 7 days"
+        assert refused.value.errors == [{"field": "data.due_back_at", "message": "is more than 7 days ahead"}]
+    week = {"tool": "ladder", "borrower": "owner", "due_back_at": "2026-11-30T08:30:00Z"}
+    assert front_desk.new_tool_loan("tl_1", "est_1", week, NOW, "zhang", DEFAULTS)["due_back_at"] == \
+        "2026-11-30T08:30:00.000Z"
 
 
 def test_a_notice_goes_to_the_estate_or_one_building():

@@ -25,25 +25,36 @@ CONTACT = {"household_id": "hh_1", "kind": "steward_contact", "channel": "phone"
 
 
 def test_a_steward_contact_is_logged_with_who_and_when():
-    made = owner_contacts.new_contact("oc_1", "est_1", CONTACT, NOW, "zhou", ["steward"])
+    made = owner_contacts.new_contact("oc_1", "est_1", CONTACT, NOW, "zhou", ["steward"], RULES)
     assert (made["by"], made["contacted_at"], made["summary"]) == ("zhou", "2026-11-20T02:00:00.000Z", "lift noise")
 
 
 def test_a_contact_in_the_future_is_refused():
     with pytest.raises(BusinessRuleViolation) as refused:
         owner_contacts.new_contact("oc_1", "est_1", dict(CONTACT, contacted_at="2026-11-24T00:00:00Z"), NOW,
-                                   "zhou", ["steward"])
+                                   "zhou", ["steward"], RULES)
     assert refused.value.errors[0]["field"] == "data.contacted_at"
+
+
+def test_a_contact_is_logged_within_the_estates_days_of_it():
+    """One of 1900 was taken (a probe)."""
+    for at in ("1900-01-01T02:00:00Z", "2026-11-16T07:59:59Z"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            owner_contacts.new_contact("oc_1", "est_1", dict(CONTACT, contacted_at=at), NOW, "zhou", ["steward"], RULES)
+        assert refused.value.detail == "a contact is logged within 7 days of it"
+        assert refused.value.errors == [{"field": "data.contacted_at", "message": "is more than 7 days ago"}]
+    week = dict(CONTACT, contacted_at="2026-11-16T08:00:00Z")
+    assert owner_contacts.new_contact("oc_1", "est_1", week, NOW, "zhou", ["steward"], RULES)["contacted_at"]
 
 
 def test_a_managers_visit_is_the_managers_and_in_person():
     visit = dict(CONTACT, kind="manager_visit", channel="visit")
     with pytest.raises(Forbidden):
-        owner_contacts.new_contact("oc_1", "est_1", visit, NOW, "zhou", ["steward"])
+        owner_contacts.new_contact("oc_1", "est_1", visit, NOW, "zhou", ["steward"], RULES)
     with pytest.raises(BusinessRuleViolation) as refused:
-        owner_contacts.new_contact("oc_1", "est_1", dict(visit, channel="phone"), NOW, "boss", ["manager"])
+        owner_contacts.new_contact("oc_1", "est_1", dict(visit, channel="phone"), NOW, "boss", ["manager"], RULES)
     assert refused.value.errors[0]["field"] == "data.channel"
-    assert owner_contacts.new_contact("oc_1", "est_1", visit, NOW, "boss", ["manager"])["kind"] == "manager_visit"
+    assert owner_contacts.new_contact("oc_1", "est_1", visit, NOW, "boss", ["manager"], RULES)["kind"] == "manager_visit"
 
 
 def test_the_contact_rate_counts_households_with_enough_contacts_over_all_households():
