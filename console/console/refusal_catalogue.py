@@ -1077,6 +1077,12 @@ ZH = {
         '便民工具最长借用 {0} 天',
     'a contact is logged within {0} days of it':
         '业主联系须在发生后 {0} 天内登记',
+    "the day is before any estate's history":
+        '日期早于任何小区的历史',
+    'a vacant-unit inspection is recorded within {0} days of it':
+        '空置房巡检须在巡检后 {0} 天内登记',
+    'an archive check plan is made for this year or the next at the furthest':
+        '档案检查计划最远只能制订到明年',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} days ago':  # a record of what staff did, written up too late

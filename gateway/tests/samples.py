@@ -44,6 +44,8 @@ SAMPLE_BODIES = {
                              "contacted_at": f"{LATELY}T02:00:00Z", "summary": "asked about the lift noise"},
     "lend_tool": {"tool": "ladder", "borrower": "owner of 3-1-1201", "household_id": "hh_1",
                   "due_back_at": f"{SOON}T10:00:00Z"},
+    "record_vacant_inspection": {"inspected_on": LATELY, "problems": [{"description": "damp patch on the ceiling",
+                                                                     "location": "bedroom"}]},
     "create_survey": {"title": "owner satisfaction", "year": date.today().year,
                       "service_lines": ["power", "water", "fire_security", "cleaning"]},
     "create_application": {"kind": "renovation", "household_id": "hh_1", "structural_change": False,

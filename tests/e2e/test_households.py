@@ -72,11 +72,12 @@ def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(a
     household = new_household(api, staff["archivist"], office["estate"], room="602", building="9")
     path = f"{base}/households/{household['id']}"
 
-    found = api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-20", "problems": [
+    lately = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))  # within recorded_within_days
+    found = api.post(f"{path}/vacant-inspections", {"inspected_on": lately, "problems": [
         {"description": "damp patch on the ceiling", "location": "bedroom"}, {"description": "tap drips"}]},
         steward, headers={"Idempotency-Key": "vinsp-e2e-1"})
     assert found.status_code == 201, found.text
-    assert api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-20", "problems": [{}]},
+    assert api.post(f"{path}/vacant-inspections", {"inspected_on": lately, "problems": [{}]},
                     steward).status_code == 400
     requests = eventually(lambda: (lambda items: items if len(items) == 2 else None)(api.get(
         f"{base}/service-requests?household_id={household['id']}", steward).json()["items"]))

@@ -87,9 +87,15 @@ def ahead(value, reference, days, field, message):
 
 
 def year(value, this_year, back, forward, field, message):
-    """422 (``message``, ``field`` "is not between A and B") for a year (a survey's, a plan's)
-    more than ``back`` years before ``this_year`` (the estate's) or ``forward`` after it."""
-    low, high = this_year - back, this_year + forward
+    """422 (``message``, ``field`` "is not between A and B", or "is after B" when ``back`` is None:
+    no bound before) for a year (a survey's, a plan's) more than ``back`` years before ``this_year``
+    (the estate's) or ``forward`` after it."""
+    high = this_year + forward
+    if back is None:
+        if value > high:
+            raise BusinessRuleViolation(message, [field_error(field, f"is after {high}")])
+        return
+    low = this_year - back
     if not low <= value <= high:
         raise BusinessRuleViolation(message, [field_error(field, f"is not between {low} and {high}")])
 

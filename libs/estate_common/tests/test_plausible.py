@@ -56,3 +56,5 @@ def test_a_year_is_within_its_years_of_this_one():
         "which year", [{"field": "data.year", "message": "is not between 2025 and 2026"}])
     assert refusal(plausible.year, 2024, 2026, 1, 1, "data.year", "which year")[1][0]["message"] == \
         "is not between 2025 and 2027"
+    plausible.year(2001, 2026, None, 1, "data.year", "which year")  # no bound before
+    assert refusal(plausible.year, 2028, 2026, None, 1, "data.year", "which year")[1][0]["message"] == "is after 2027"

@@ -5,7 +5,7 @@ Plain functions: no broker, no store.
 """
 from datetime import date, timedelta
 
-from estate_common import calendar, closed_counts, clock, ids
+from estate_common import calendar, closed_counts, clock, ids, plausible
 from estate_common.kpis import kpi
 from estate_common.errors import BusinessRuleViolation, field_error
 
@@ -16,7 +16,11 @@ def plan_id(estate_id, year):
 
 
 def new_plan(estate_id, data, now, actor, rules):
+    """A year's plan, made at its start or late (an earlier year's, on record), but for next year
+    at the furthest (``estate_common.plausible``): one for 2100 was taken (a probe)."""
     year = data["year"]
+    plausible.year(year, calendar.local_date(now, rules["timezone"]).year, None, 1, "data.year",
+                   "an archive check plan is made for this year or the next at the furthest")
     dates, errors = [], []
     for index, text in enumerate(data["planned_dates"]):
         day = calendar.checked_day(text, f"data.planned_dates[{index}]")

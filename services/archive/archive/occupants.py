@@ -18,7 +18,7 @@ never in an event (``household_updated`` carries the status, not the people).
 
 Plain functions: no broker, no store.
 """
-from estate_common import calendar, clock, ids, transitions
+from estate_common import calendar, clock, ids, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 RESIDENTS = ("tenant", "family")  # who lives there; an owner's entry is ownership, changed by transfer
@@ -108,8 +108,8 @@ def add_occupant(household, person_id, data, now, user, tz):
     start, end = data.get("from"), data.get("to")
     if start and end:
         _not_before(end, start, "data.to", "its from day")
-    not_after_today(start, now, tz, "data.from")
-    not_after_today(end, now, tz, "data.to")
+    historical_day(start, now, tz, "data.from")
+    historical_day(end, now, tz, "data.to")
     _room_for(persons, 1)
     person = new_person(person_id, data["relation"], data, start, now, user, to=end)
     changes = {"occupants": persons + [person]}
@@ -137,7 +137,7 @@ def end_stay(household, person_id, data, now, tz):
     if person["to"] is not None:
         raise Conflict(f"this occupant left on {person['to']}", [field_error("occupant_id", "has left already")])
     _not_before(data["to"], person["from"], "data.to", "the day they moved in")
-    not_after_today(data["to"], now, tz, "data.to")
+    historical_day(data["to"], now, tz, "data.to")
     ended = person | {"to": data["to"]}
     return {"occupants": [ended if p["id"] == person_id else p for p in persons]} | _version(household, now), ended
 
@@ -145,6 +145,14 @@ def end_stay(household, person_id, data, now, tz):
 def _not_before(day, earliest, field, what):
     if earliest and day < earliest:
         raise BusinessRuleViolation(f"{day} is before {what} ({earliest})", [field_error(field, f"is before {what}")])
+
+
+def historical_day(day, now, tz, field):
+    """A day of the household's history (a transfer, a stay, a status change, a takeover or
+    handover): not after today, and not before ``plausible.FLOOR``: a transfer of 1900 showed the
+    new owner as owner since 1900 (a probe), while an old estate taken over has its true old days."""
+    not_after_today(day, now, tz, field)
+    plausible.historical(day, field, "the day is before any estate's history")
 
 
 def not_after_today(day, now, tz, field):
@@ -169,7 +177,7 @@ def transfer_owner(household, person_id, data, now, user, tz):
     owners = current(persons, ("owner",))
     for owner in owners:
         _not_before(on, owner["from"], "data.date", "the current owner's first day")
-    not_after_today(on, now, tz, "data.date")
+    historical_day(on, now, tz, "data.date")
     _room_for(persons, 1)
     new_owner = new_person(person_id, "owner", data["owner"], on, now, user)
     ended = {owner["id"] for owner in owners}
@@ -190,7 +198,7 @@ def change_status(household, data, now, user, person_ids, tz):
     history = household.get("status_history") or []
     if history:
         _not_before(on, history[-1]["date"], "data.date", "the household's last status change")
-    not_after_today(on, now, tz, "data.date")
+    historical_day(on, now, tz, "data.date")
     if data.get("occupants") and step != "move_in":
         raise BusinessRuleViolation("only a move-in brings people", [field_error("data.occupants", "is for a move-in")])
     persons = people(household)
@@ -248,15 +256,18 @@ def step_refusal(estate_id, data, reason, now):
 
 # -- vacant-unit inspections (空置房巡检) --------------------------------------------------
 
-def new_inspection(inspection_id, household, data, now, user, tz):
+def new_inspection(inspection_id, household, data, now, user, tz, within):
     """A steward's inspection of a vacant unit: what was checked, the problems found (each one a
     repair request at customer service). 409 unless the unit is vacant; 422 for a day after today
     (the estate's): an inspection dated 2099 opened repair requests for problems nobody had seen
-    yet (found by review)."""
+    yet (found by review); 422 for one more than ``within`` days ago (the estate's
+    ``recorded_within_days``; ``estate_common.plausible``: one of 1900 was taken, a probe)."""
     if household["status"] != "vacant":
         raise Conflict(f"only a vacant unit is inspected here; this one is {household['status']}",
                        [field_error("status", f"is {household['status']}")])
     not_after_today(data["inspected_on"], now, tz, "data.inspected_on")
+    plausible.recent(data["inspected_on"], calendar.local_date(now, tz), within, "data.inspected_on",
+                     f"a vacant-unit inspection is recorded within {within} days of it")
     stamp = clock.to_iso(now)
     problems = [{"number": index + 1, "description": problem["description"].strip(),
                  "location": (problem.get("location") or "").strip() or None}

@@ -278,10 +278,11 @@ def change_household_status(db, outbox, caller, estate_id, household_id, data):
 def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
     """A steward's vacant-unit inspection (空置房巡检), once per Idempotency-Key; its problems
     go to customer service as repair requests (``vacant_inspection_recorded``)."""
-    household, tz = store.get_household(db, estate_id, household_id), store.estate_timezone(db, estate_id)
+    household, rules = store.get_household(db, estate_id, household_id), store.rules_for(db, estate_id)
 
     def build(doc_id):
-        inspection = occupants.new_inspection(doc_id, household, data, clock.now(), caller.user, tz)
+        inspection = occupants.new_inspection(doc_id, household, data, clock.now(), caller.user, rules["timezone"],
+                                              rules["recorded_within_days"])
         return inspection, [("vacant_inspection_recorded", occupants.inspection_event_data(inspection))]
 
     return public(create(db, outbox, caller, "vacant_inspections", "vinsp", estate_id, build))
@@ -304,7 +305,7 @@ def record_handover(db, outbox, caller, estate_id, household_id, data):
     handover = store.handover_requested_as(db, estate_id, requested_as)
     if handover is None:
         # 交房 dated 2099 set occupied_from ahead, and billing passed the unit by (found by review)
-        occupants.not_after_today(data["date"], clock.now(), store.rules_for(db, estate_id)["timezone"], "data.date")
+        occupants.historical_day(data["date"], clock.now(), store.rules_for(db, estate_id)["timezone"], "data.date")
         accepted = store.accepted_handovers(db, estate_id, household_id)
         built = handovers.new_handover(requested_as, household, data, clock.now(), caller.user, accepted)
         changed = _archive_changed(handovers.SUBJECT_TYPE, built, f"{built['kind']}_recorded",

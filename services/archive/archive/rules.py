@@ -3,6 +3,8 @@
 Each is a per-estate setting: an estate's overrides are stored in the
 ``settings`` collection and merged over these by ``estate_common.settings``.
 """
+from estate_common import plausible
+
 DEFAULTS = {
     # 档案检查: "每年初制订档案检查计划,定期检查,每年检查次数不少于两次" (seeds/001):
     # a check plan made at the start of the year, at least two checks a year.
@@ -16,14 +18,19 @@ DEFAULTS = {
     "borrow_due_days": 7,
     # 查阅: a file taken out to be viewed is due back the next day.
     "view_due_days": 1,
+    # 空置房巡检: a steward's vacant-unit inspection is recorded within this many days of it
+    # (estate_common.plausible: a week, the longest public holiday; one of 1900 was taken). 0: the
+    # same day only.
+    "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
 }
 
 # The highest value an estate may set (``estate_common.settings``): a borrowing due beyond the
 # calendar's end made every approval a 500.
-MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365, "borrow_due_days": 365, "view_due_days": 30}
+MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365, "borrow_due_days": 365, "view_due_days": 30,
+          "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX}
 # The lowest: "at least twice a year" (DOMAIN.md; 每年检查次数不少于两次): an estate may check more
 # often, not less (one set 1 and was counted complete on one check: a probe).
-MINIMA = {"min_checks_per_year": 2}
+MINIMA = {"min_checks_per_year": 2, "recorded_within_days": 0}
 
 # KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
 # estate_common.calendar), which store.rules_for adds to these numbers.

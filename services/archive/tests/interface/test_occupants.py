@@ -179,6 +179,7 @@ def test_a_correction_of_the_owner_names_the_same_person_in_the_occupants(archiv
 
 
 def test_a_vacant_unit_inspection_announces_its_problems_once(archive, household):
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))  # recorded within days of it (recorded_within_days)
     as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="v1")
     body = ref(household, data={"inspected_on": "2026-11-20", "problems": [
         {"description": "damp patch on the ceiling", "location": "bedroom"}, {"description": "tap drips"}]})

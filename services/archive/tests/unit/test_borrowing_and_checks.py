@@ -172,6 +172,16 @@ def plan(dates=("2026-03-15", "2026-09-15"), rules=RULES, year=2026):
     return checks.new_plan("est_1", {"year": year, "planned_dates": list(dates)}, NOW, "li", rules)
 
 
+def test_a_check_plan_is_for_next_year_at_the_furthest():
+    """One for 2100 was taken (a probe); an earlier year's plan may still be put on record."""
+    assert plan(("2027-03-15", "2027-09-15"), year=2027)["year"] == 2027
+    assert plan(("2024-03-15", "2024-09-15"), year=2024)["year"] == 2024
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(("2100-03-15", "2100-09-15"), year=2100)
+    assert refused.value.detail == "an archive check plan is made for this year or the next at the furthest"
+    assert refused.value.errors == [{"field": "data.year", "message": "is after 2027"}]
+
+
 def test_archives_are_planned_to_be_checked_at_least_twice_a_year():
     assert plan()["planned_dates"] == ["2026-03-15", "2026-09-15"]
     for too_few in (["2026-03-15"], ["2026-03-15", "2026-03-15"]):

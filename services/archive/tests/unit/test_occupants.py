@@ -83,24 +83,59 @@ def test_a_household_keeps_at_most_its_bound_of_people():
 
 def test_a_vacant_inspection_is_only_of_a_vacant_unit_and_numbers_its_problems():
     made = occupants.new_inspection("vinsp_1", household(), {"inspected_on": "2026-11-20", "problems": [
-        {"description": " damp ", "location": "bedroom"}, {"description": "tap"}]}, NOW, "zhou", TZ)
+        {"description": " damp ", "location": "bedroom"}, {"description": "tap"}]}, NOW, "zhou", TZ, 7)
     assert [(p["number"], p["description"], p["location"]) for p in made["problems"]] == [
         (1, "damp", "bedroom"), (2, "tap", None)]
     assert occupants.inspection_event_data(made)["problems"][1] == {"number": 2, "description": "tap", "location": None}
     with pytest.raises(Conflict):
         occupants.new_inspection("vinsp_2", household(status="renovating"), {"inspected_on": "2026-11-20",
-                                                                            "problems": []}, NOW, "zhou", TZ)
+                                                                            "problems": []}, NOW, "zhou", TZ, 7)
 
 
 def test_a_vacant_inspection_is_recorded_once_it_happened_on_the_estates_calendar():
     """An inspection dated 2099 was recorded and opened repair requests (found by review)."""
     # 08:30 UTC on 23 November is 16:30 in Shanghai: the 23rd is today there, the 24th is not
     assert occupants.new_inspection("vinsp_3", household(), {"inspected_on": "2026-11-23", "problems": []},
-                                    NOW, "zhou", TZ)["inspected_on"] == "2026-11-23"
+                                    NOW, "zhou", TZ, 7)["inspected_on"] == "2026-11-23"
     for day in ("2026-11-24", "2099-12-31"):
         with pytest.raises(BusinessRuleViolation) as refused:
-            occupants.new_inspection("vinsp_4", household(), {"inspected_on": day, "problems": []}, NOW, "zhou", TZ)
+            occupants.new_inspection("vinsp_4", household(), {"inspected_on": day, "problems": []}, NOW, "zhou", TZ, 7)
         assert refused.value.errors[0]["field"] == "data.inspected_on"
+
+
+def test_a_vacant_inspection_is_recorded_within_the_estates_days():
+    """One dated 1900-01-01 was taken (a probe)."""
+    for day in ("1900-01-01", "2026-11-15"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            occupants.new_inspection("vinsp_5", household(), {"inspected_on": day, "problems": []}, NOW, "zhou", TZ, 7)
+        assert refused.value.detail == "a vacant-unit inspection is recorded within 7 days of it"
+        assert refused.value.errors == [{"field": "data.inspected_on", "message": "is more than 7 days ago"}]
+    week = occupants.new_inspection("vinsp_6", household(), {"inspected_on": "2026-11-16", "problems": []},
+                                    NOW, "zhou", TZ, 7)
+    assert week["inspected_on"] == "2026-11-16"
+
+
+@pytest.mark.parametrize("change", [
+    lambda h: occupants.transfer_owner(h, "occ_9", {"date": "1900-01-01", "owner": {"name": "x"}}, NOW, "zhou", TZ),
+    lambda h: occupants.add_occupant(h, "occ_9", {"relation": "tenant", "name": "y", "from": "1900-01-01"}, NOW,
+                                     "zhou", TZ),
+    lambda h: occupants.change_status(h, {"step": "move_in", "date": "1900-01-01"}, NOW, "zhou", None, TZ),
+])
+def test_a_day_of_the_households_history_is_not_before_the_floor(change):
+    """A transfer of 1900 showed the new owner as owner since 1900 (a probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        change(household())
+    assert refused.value.detail == "the day is before any estate's history"
+    assert refused.value.errors[0]["message"] == "is before 1950-01-01"
+
+
+def test_an_old_estate_taken_over_keeps_its_true_old_days():
+    changes, owner = occupants.transfer_owner(household(), "occ_9", {"date": "1998-07-01", "owner": {"name": "x"}},
+                                              NOW, "zhou", TZ)
+    assert owner["from"] == "1998-07-01"
+    _, tenant = occupants.add_occupant(household(), "occ_8", {"relation": "tenant", "name": "y", "from": "1985-03-01"},
+                                       NOW, "zhou", TZ)
+    assert tenant["from"] == "1985-03-01"
 
 
 def test_an_applications_step_names_it_and_is_applied_once():
