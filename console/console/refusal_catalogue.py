@@ -1083,6 +1083,8 @@ ZH = {
         '空置房巡检须在巡检后 {0} 天内登记',
     'an archive check plan is made for this year or the next at the furthest':
         '档案检查计划最远只能制订到明年',
+    'a day is settled within {0} days of it':
+        '日结须在当日后 {0} 天内完成',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} days ago':  # a record of what staff did, written up too late

@@ -83,7 +83,7 @@ SAMPLE_BODIES = {
     "start_billing_run": {"period": "2026-11"},
     "create_payment": {"household_id": "hh_1", "amount_cents": 21002, "method": "wechat"},
     "reverse_payment": {"reason": "entered twice"},
-    "settle_day": {"date": "2026-11-23", "cashier": "cashier-a"},
+    "settle_day": {"date": LATELY, "cashier": "cashier-a"},
     "send_reminder": {"household_id": "hh_1", "channel": "phone"},
 }
 

@@ -12,7 +12,7 @@ reconciliation (月末对账).
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids, roles
+from estate_common import clock, ids, plausible, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 
 from . import payments, periods
@@ -102,12 +102,16 @@ def settlement_id(estate_id, cashier, day):
     return ids.natural_id("stl", estate_id, cashier, day)
 
 
-def check_settlement(data, today, caller_user, caller_roles):
+def check_settlement(data, today, caller_user, caller_roles, within):
+    """A cashier's own day (a manager's, anyone's), begun, and at most ``within`` days ago (the
+    estate's ``recorded_within_days``; ``estate_common.plausible``: a settlement of 1900 was taken,
+    a probe; the day is settled daily, a holiday's days after it)."""
     if data["cashier"] != caller_user and not SETTLE_FOR_OTHERS.intersection(caller_roles):
         raise Forbidden("a cashier settles only their own day")
     if data["date"] > today:
         raise BusinessRuleViolation("a day that has not begun cannot be settled",
                                     [field_error("data.date", "is in the future")])
+    plausible.recent(data["date"], today, within, "data.date", f"a day is settled within {within} days of it")
 
 
 def unknown_cashier():

@@ -906,7 +906,7 @@ def record_expense(db, event):
 
 def settle_day(db, outbox, caller, estate_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
-    journals.check_settlement(data, periods.day_of(now, rules), caller.user, caller.roles)
+    journals.check_settlement(data, periods.day_of(now, rules), caller.user, caller.roles, rules["recorded_within_days"])
     with journal_day(db, estate_id, data["cashier"], data["date"]):  # no entry of the day is under way
         _finish_day(db, outbox, estate_id, data["cashier"], data["date"])
         entries = store.entries_of_day(db, estate_id, data["cashier"], data["date"])

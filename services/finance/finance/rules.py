@@ -31,6 +31,7 @@ Decisions (DOMAIN.md leaves them open):
 - **Collection rate (收缴率)** of a period: cents paid on the period's property-service bills
   ÷ cents billed on them, as of the time of asking.
 """
+from estate_common import plausible
 
 DEFAULTS = {
     # 0: due by the end of the billing month; N: N days after the period starts.
@@ -48,15 +49,20 @@ DEFAULTS = {
     # name (``periods.refuse_before_catch_up``): a year typed as 1900 billed every household for
     # January 1900, and that bill took their next payment (a probe). 0: the current month only.
     "catch_up_months": 12,
+    # 日结: a cashier's day is settled within this many days of it (estate_common.plausible: a
+    # week, the longest public holiday; a settlement of 1900 was taken). 0: the same day only.
+    "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
 }
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
 # (the end of the billing month), so an estate may set it back
-MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0, "catch_up_months": 0}
+MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0, "catch_up_months": 0,
+          "recorded_within_days": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
 # run (and every charge's delivery) of the estate
 MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 365,
-          "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000, "catch_up_months": 120}
+          "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000, "catch_up_months": 120,
+          "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

@@ -464,12 +464,22 @@ def test_journal_totals_per_method_and_journal():
 
 
 def test_a_cashier_settles_their_own_day_a_manager_anyones_and_never_the_future():
-    journals.check_settlement({"cashier": "wang", "date": "2026-11-23"}, "2026-11-23", "wang", ["cashier"])
-    journals.check_settlement({"cashier": "wang", "date": "2026-11-22"}, "2026-11-23", "boss", ["manager"])
+    journals.check_settlement({"cashier": "wang", "date": "2026-11-23"}, "2026-11-23", "wang", ["cashier"], 7)
+    journals.check_settlement({"cashier": "wang", "date": "2026-11-22"}, "2026-11-23", "boss", ["manager"], 7)
     with pytest.raises(Forbidden):
-        journals.check_settlement({"cashier": "wang", "date": "2026-11-23"}, "2026-11-23", "li", ["cashier"])
+        journals.check_settlement({"cashier": "wang", "date": "2026-11-23"}, "2026-11-23", "li", ["cashier"], 7)
     with pytest.raises(BusinessRuleViolation):
-        journals.check_settlement({"cashier": "wang", "date": "2026-11-24"}, "2026-11-23", "wang", ["cashier"])
+        journals.check_settlement({"cashier": "wang", "date": "2026-11-24"}, "2026-11-23", "wang", ["cashier"], 7)
+
+
+def test_a_day_is_settled_within_the_estates_days_of_it():
+    """A settlement of 1900-01-01 was taken (a probe)."""
+    journals.check_settlement({"cashier": "wang", "date": "2026-11-16"}, "2026-11-23", "wang", ["cashier"], 7)
+    for day in ("1900-01-01", "2026-11-15"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            journals.check_settlement({"cashier": "wang", "date": day}, "2026-11-23", "wang", ["cashier"], 7)
+        assert refused.value.detail == "a day is settled within 7 days of it"
+        assert refused.value.errors == [{"field": "data.date", "message": "is more than 7 days ago"}]
 
 
 def test_money_collected_at_a_source_goes_to_the_first_day_not_closed():
