@@ -7,6 +7,7 @@ from estate_common import contracts
 
 # dates a little ahead of the day the tests run: a date to come has its horizon (a fixed one
 # goes stale; estate_common.plausible)
+IN_TWO_DAYS = (date.today() + timedelta(days=2)).isoformat()
 SOON = (date.today() + timedelta(days=10)).isoformat()
 LATER = (date.today() + timedelta(days=40)).isoformat()
 # and a record of what staff did is written up within days of it
@@ -43,7 +44,7 @@ SAMPLE_BODIES = {
     "record_owner_contact": {"household_id": "hh_1", "kind": "steward_contact", "channel": "phone",
                              "contacted_at": f"{LATELY}T02:00:00Z", "summary": "asked about the lift noise"},
     "lend_tool": {"tool": "ladder", "borrower": "owner of 3-1-1201", "household_id": "hh_1",
-                  "due_back_at": f"{SOON}T10:00:00Z"},
+                  "due_back_at": f"{IN_TWO_DAYS}T10:00:00Z"},
     "record_vacant_inspection": {"inspected_on": LATELY, "problems": [{"description": "damp patch on the ceiling",
                                                                      "location": "bedroom"}]},
     "create_survey": {"title": "owner satisfaction", "year": date.today().year,
