@@ -37,10 +37,10 @@ from .errors import BusinessRuleViolation, field_error
 # year, does not.
 FLOOR = date(1950, 1, 1)
 
-# The setting each service keeping records of what its staff did names its window by, and its
-# default: a week, the longest public holiday (春节, 国庆) a record may wait out before it is
-# written up; an incident's 72 hours is for something a guard writes up the same shift or the next.
-RECORDED_SETTING = "recorded_within_days"
+# The default of ``recorded_within_days``, the setting of each service keeping records of what its
+# staff did (security-patrol, customer-service, archive, finance): a week, the longest public
+# holiday (春节, 国庆) a record may wait out before it is written up; an incident's 72 hours is for
+# something a guard writes up the same shift or the next.
 RECORDED_WITHIN_DAYS = 7
 RECORDED_WITHIN_DAYS_MAX = 90  # a quarter: longer is no record of what was just done
 
@@ -99,7 +99,3 @@ def year(value, this_year, back, forward, field, message):
     if not low <= value <= high:
         raise BusinessRuleViolation(message, [field_error(field, f"is not between {low} and {high}")])
 
-
-def latest(reference, days):
-    """The last day (or moment) ``ahead`` takes from ``reference``: what a form may offer."""
-    return _point(reference) + timedelta(days=days)
