@@ -69,3 +69,10 @@ def billed_in(api, base, accountant, household_id, period):
     finished_job(api, accountant, started.json()["id"])
     bills = api.get(f"{base}/bills?household_id={household_id}&limit=200", accountant).json()["items"]
     return [b for b in bills if b["period"] == period]
+
+
+def catching_up_years(api, manager, estate_id):
+    """Let the estate's billing runs name periods up to ten years back (finance's
+    ``catch_up_months``, 12 by default): tests that need a fresh month for each try take old ones."""
+    answer = api.call("PUT", f"/api/v1/estates/{estate_id}/settings/finance", manager, json={"catch_up_months": 120})
+    assert answer.status_code == 200, answer.text

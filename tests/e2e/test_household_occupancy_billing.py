@@ -4,7 +4,7 @@
 accepts of the same handover: the second is a 409."""
 import pytest
 
-from .flows import billed_in, eventually, new_estate, new_household, new_user
+from .flows import billed_in, catching_up_years, eventually, new_estate, new_household, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -20,6 +20,7 @@ def test_a_household_handed_over_mid_year_is_billed_from_that_month(api, admin):
     assert standard.status_code == 201, standard.text
     assert api.post(f"{base}/fee-standards/{standard.json()['id']}/approve", None,
                     staff["manager"]).status_code == 200
+    catching_up_years(api, staff["manager"], estate)
 
     path = f"{base}/households/{household}/handovers"
     passed = [{"item": "walls and ceilings", "result": "pass"}]

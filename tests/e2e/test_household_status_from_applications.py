@@ -4,7 +4,7 @@ the household's status in archive (its one transition table), and finance, which
 follows its copy."""
 import pytest
 
-from .flows import billed_in, eventually, new_estate, new_household, new_user
+from .flows import billed_in, catching_up_years, eventually, new_estate, new_household, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -27,6 +27,7 @@ def test_applications_move_the_household_and_finance_bills_by_the_new_status(api
     assert standard.status_code == 201, standard.text
     assert api.post(f"{base}/fee-standards/{standard.json()['id']}/approve", None,
                     staff["manager"]).status_code == 200
+    catching_up_years(api, staff["manager"], estate)
     assert billed_in(api, base, staff["accountant"], household, "2025-01") == []  # vacant: not billed
 
     def applied(kind, **more):

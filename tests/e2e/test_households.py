@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .flows import eventually, new_estate, new_household, new_user, register
+from .flows import catching_up_years, eventually, new_estate, new_household, new_user, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -41,6 +41,7 @@ def test_a_household_edit_reaches_finance_and_the_next_billing_run_bills_the_new
                                                   "cycle": "monthly", "valid_from": "2025-01"},
                         staff["accountant"]).json()["id"]
     assert api.post(f"{base}/fee-standards/{standard}/approve", None, staff["manager"]).status_code == 200
+    catching_up_years(api, staff["manager"], office["estate"])
     assert eventually(lambda: billed_cents(api, base, staff["accountant"], household["id"], "2025-01")) == 28200
 
     assert patch(api, path, {"area_m2": 100}, staff["technician"]).status_code == 403
