@@ -27,3 +27,7 @@ ZH = {
     "Call the police (110) on violence or a crime": "发生暴力或违法犯罪时拨打 110 报警",
     "Restore order and clear the area": "恢复秩序并疏散围观人员",
 }
+
+
+# a default step's Chinese title back to the English one the plans keep (``views.emergency_plans``)
+EN = {chinese: english for english, chinese in ZH.items()}

@@ -1210,6 +1210,12 @@ def test_a_default_steps_title_is_offered_for_editing_in_the_pages_language(clie
     assert f"verify, {chinese}</textarea>" in page and title not in page
     page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f"verify, {title}</textarea>" in page
+    # saved from the Chinese page, the default title is kept as the plans keep it (review)
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/emergency-plans/fire_alarm", dict(plan, source="estate", version=1))
+    client.post("/security/emergency-plans/fire_alarm", data={"csrf_token": csrf_of(client), "version": "0",
+                                                              "steps": f"verify, {chinese}\ncall, 打电话给物业经理"})
+    [sent] = [c for c in fake.calls if c["method"] == "PUT"]
+    assert [s["title"] for s in sent["json"]["steps"]] == [title, "打电话给物业经理"]
 
 
 def test_a_plan_line_that_does_not_read_is_refused_and_a_guard_only_reads_the_plans(client, fake):
@@ -1617,6 +1623,8 @@ def test_the_operator_resets_a_forgotten_password_and_the_user_must_choose_their
             "new_password_again": "temporary-pass-2027"}
     differ = client.post("/admin/users/li.agent/password", data=form, headers={"Accept-Language": "zh"})
     assert differ.status_code == 400 and "两次输入的新密码不一致" in differ.get_data(as_text=True)
+    # the user's own form above it still shows the user (from the form, it lost every role: review)
+    assert 'value="agent" checked' in differ.get_data(as_text=True)
     assert not any(c["path"].endswith("/password") for c in fake.calls)
     fake.on("POST", r"/api/v1/users/li.agent/password", {**li, "password_change_required": True})
     done = client.post("/admin/users/li.agent/password", data={**form, "new_password_again": "temporary-pass-2026"},

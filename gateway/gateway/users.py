@@ -121,8 +121,12 @@ def reset_admin(db, password):
     if store.find_user(db, ADMIN) is None:
         create(db, ADMIN, password, ["operator_admin"], [])
         return True
-    store.change_user(db, ADMIN, {"active": True, "roles": ["operator_admin"], "password_change_required": False,
-                                  "password_hash": passwords.hash_password(password)},
+    user = store.find_user(db, ADMIN)
+    restored = {"active": True, "roles": ["operator_admin"], "estate_ids": []}  # an operator admin names no estate
+    spans = memberships.after(user, restored, clock.now_iso())
+    store.change_user(db, ADMIN, restored | {"password_change_required": False,
+                                             "password_hash": passwords.hash_password(password),
+                                             "memberships": spans, "ever_estate_ids": memberships.ever_estates(spans)},
                       new_credentials=True)
     return False
 
@@ -167,9 +171,9 @@ def update(db, cache, actor, user_id, changes):
             errors.append(field_error("roles", "you cannot remove your own operator_admin role"))
         if errors:
             raise BusinessRuleViolation("an operator admin cannot lock themselves out", errors)
-    if "roles" in changes or "estate_ids" in changes:
-        refuse_estates_of_an_operator_admin(changes.get("roles", user["roles"]),
-                                            changes.get("estate_ids", user["estate_ids"]))
+    roles, estate_ids = changes.get("roles", user["roles"]), changes.get("estate_ids", user["estate_ids"])
+    if (roles, estate_ids) != (user["roles"], user["estate_ids"]):  # an admin stored with estates before
+        refuse_estates_of_an_operator_admin(roles, estate_ids)      # the rule is still edited, deactivated
     turning = "active" in changes and changes["active"] != user["active"]
     # a deactivated account's tokens end for good: reactivation must not revive a token captured
     # before, or a device left signed in (the user signs in again); both ways, so an account

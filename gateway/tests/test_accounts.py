@@ -402,7 +402,11 @@ def test_make_admin_reset_clears_a_required_change(make_app, make_accounts):
     app = make_app()
     accounts = make_accounts(app)
     db = app.extensions["estate_ops"].db
-    db.users.update_one({"_id": "admin"}, {"$set": {"password_change_required": True}})
+    db.users.update_one({"_id": "admin"}, {"$set": {"password_change_required": True, "roles": ["manager"],
+                                                    "estate_ids": ["E1"]}})  # demoted to a manager of E1
     users.reset_admin(db, ADMIN_PASSWORD)
-    assert users.must_change_password(db.users.find_one({"_id": "admin"})) is False
+    admin = db.users.find_one({"_id": "admin"})
+    assert users.must_change_password(admin) is False
+    assert (admin["roles"], admin["estate_ids"]) == (["operator_admin"], [])  # no estates: the rule (review)
+    assert admin["memberships"][-1]["roles"] == ["operator_admin"]
     assert accounts.token("admin", ADMIN_PASSWORD)

@@ -185,9 +185,12 @@ def _find_user(user_id):
 
 @bp.get("/users/<user_id>")
 @signed_in
-def user(user_id, problem=None):
-    """One user's roles, estates and active flag (operator admin): PATCH /api/v1/users/{id}."""
-    found = _find_user(user_id) if problem is None else None
+def user(user_id, problem=None, reread=False):
+    """One user's roles, estates and active flag (operator admin): PATCH /api/v1/users/{id}.
+    ``reread``: a refusal of another form on the page (the password reset), whose fields are not
+    the user's: shown from the form, they came back unticked, and one save then took every role
+    and estate away and deactivated the user (found by review)."""
+    found = _find_user(user_id) if problem is None or reread else None
     shown = found or {"id": user_id, "username": request.form.get("username", ""),
                       "roles": request.form.getlist("roles"), "estate_ids": request.form.getlist("estate_ids"),
                       "active": bool(request.form.get("active"))}
@@ -207,13 +210,13 @@ def reset_password(user_id):
     form = request.form
     if form.get("new_password", "") != form.get("new_password_again", ""):
         return user(user_id, ApiProblem(400, i18n.translate("auth.passwords_differ"), errors=[
-            {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}])), 400
+            {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}]), reread=True), 400
     try:
         g.api.post(f"/api/v1/users/{user_id}/password", {"new_password": form.get("new_password", "")})
     except ApiProblem as problem:
         if problem.status >= 500 or problem.status == 401:
             raise
-        return user(user_id, problem), problem.status
+        return user(user_id, problem, reread=True), problem.status
     common.done("admin.password_reset", username=form.get("username", user_id))
     return redirect(url_for("admin.user", user_id=user_id))
 

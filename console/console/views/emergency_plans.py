@@ -4,7 +4,7 @@ authorities) and whether it asks maintenance for an emergency work order. A type
 has not set follows the default plan. Managers change a plan; the API keeps its versions."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, plan_steps
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -52,8 +52,15 @@ def _steps(text):
     for key, title, target in common.comma_lines(text):
         if target is not None and target not in ESCALATION_TARGETS:
             raise ValueError(target)
-        steps.append({"step": key, "title": title, **({"escalate_to": target} if target else {})})
+        steps.append({"step": key, "title": _stored_title(title), **({"escalate_to": target} if target else {})})
     return steps
+
+
+def _stored_title(title):
+    """A default step's title as the plans keep it (English, which ``i18n.step_title`` shows in the
+    page's language): offered in Chinese to edit, it was saved in Chinese, and English pages and
+    API clients read Chinese from then on (found by review)."""
+    return plan_steps.EN.get(title, title)
 
 
 def steps_text(plan):

@@ -214,7 +214,12 @@ class Shown:
 def for_people(name, timezone):
     """How an XLSX, read by people, shows the column ``name``: an amount in cents as yuan with
     two decimals (``_yuan``), a moment (``_at``, ISO in UTC) on the estate's clock (``timezone``),
-    anything else as it is."""
+    anything else as it is. A custom field's column is its value as written by its type
+    (``custom_fields.export_value``), under the heading the household import reads back: a custom
+    ``deposit_cents`` was headed ``_yuan`` over cents, and a date ``x_at`` moved a day west of UTC
+    (found by review)."""
+    if name.startswith("custom."):  # text written by the field's type; the import reads its heading back
+        return Shown(name, None, lambda v: v)
     if name.endswith("_cents"):
         return Shown(name[:-len("_cents")] + "_yuan", "#,##0.00",
                      lambda v: Decimal(v) / 100 if isinstance(v, int) and not isinstance(v, bool) else v)

@@ -80,23 +80,26 @@ def test_an_xlsx_is_read_by_people_in_yuan_and_on_the_estates_clock_a_csv_by_sys
     """An accountant opened an XLSX of bills and read 12000 for ¥120.00, and times eight hours off (a probe)."""
     from datetime import datetime
     columns = [exports.field("amount_cents"), exports.field("created_at"), exports.field("day"),
-               exports.field("settled_at")]
-    doc = {"amount_cents": 12000, "created_at": "2026-11-30T16:30:00.000Z", "day": "2026-12-01", "settled_at": None}
+               exports.field("settled_at"), *exports.custom_columns(["deposit_cents", "handed_over_at"])]
+    doc = {"amount_cents": 12000, "created_at": "2026-11-30T16:30:00.000Z", "day": "2026-12-01", "settled_at": None,
+           "custom": {"deposit_cents": 5000, "handed_over_at": "2026-01-05"}}
     chunks = []
     sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
     exports.write_xlsx(columns, iter([doc]), set(), sink, timezone="Asia/Shanghai")
     sink.close()
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows == [["amount_yuan", "created_at (Asia/Shanghai)", "day", "settled_at (Asia/Shanghai)"],
-                    [120, datetime(2026, 12, 1, 0, 30), "2026-12-01", None]]  # a moment not yet come: empty
+    assert rows == [["amount_yuan", "created_at (Asia/Shanghai)", "day", "settled_at (Asia/Shanghai)",
+                     "custom.deposit_cents", "custom.handed_over_at"],  # custom fields as written: review
+                    [120, datetime(2026, 12, 1, 0, 30), "2026-12-01", None, "5000", "2026-01-05"]]
     assert sheet["A2"].number_format == "#,##0.00" and sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
     chunks.clear()
     sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
     exports.write_csv(columns, iter([doc]), set(), sink)
     sink.close()
     assert b"".join(chunks).decode("utf-8-sig").splitlines() == [
-        "amount_cents,created_at,day,settled_at", "12000,2026-11-30T16:30:00.000Z,2026-12-01,"]
+        "amount_cents,created_at,day,settled_at,custom.deposit_cents,custom.handed_over_at",
+        "12000,2026-11-30T16:30:00.000Z,2026-12-01,,5000,2026-01-05"]
 
 
 def _csv_of_one(doc):
