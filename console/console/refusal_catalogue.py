@@ -1053,8 +1053,6 @@ ZH = {
         '突发事件的发生时间不能是将来',
     "a visitor's pass ends within {0} days":
         '访客车辆通行证须在 {0} 天内到期',
-    'is required for a visitor pass':
-        '访客车辆通行证必须填写',
     'the works start within {0} days of the application':
         '施工须在申请后 {0} 天内开始',
     'the works last at most {0} days':
