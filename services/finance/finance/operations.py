@@ -969,8 +969,9 @@ def publish_disclosure(db, caller, estate_id, period):
     """The period's report as it is now, published (a snapshot, the next version; the one
     published already when nothing in it changed)."""
     rules, now = store.rules_for(db, estate_id), clock.now()
-    periods.refuse_before_catch_up(period, now, rules, field="period")
     previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
+    if previous is None:  # a correction of one published is published again, however old (review)
+        periods.refuse_before_catch_up(period, now, rules, field="period")
     disclosure = reports.publication(estate_id, period, disclosure_report(db, estate_id, period),
                                      periods.period_of(now, rules), now, caller.user, previous)
     if disclosure is previous:

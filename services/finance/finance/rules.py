@@ -47,7 +47,8 @@ DEFAULTS = {
     "utility_overdraft_cents": 0,
     # how many months before the current one a billing run, an operating cost or a disclosure may
     # name (``periods.refuse_before_catch_up``): a year typed as 1900 billed every household for
-    # January 1900, and that bill took their next payment (a probe). 0: the current month only.
+    # January 1900, and that bill took their next payment (a probe). At least 1: a disclosure is of
+    # a month that has ended (0 left none to publish: review).
     "catch_up_months": 12,
     # 日结: a cashier's day is settled within this many days of it (estate_common.plausible: a
     # week, the longest public holiday; a settlement of 1900 was taken). 0: the same day only.
@@ -56,7 +57,7 @@ DEFAULTS = {
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
 # (the end of the billing month), so an estate may set it back
-MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0, "catch_up_months": 0,
+MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0,
           "recorded_within_days": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
 # run (and every charge's delivery) of the estate

@@ -310,6 +310,12 @@ def test_a_period_before_the_estates_catch_up_window_is_not_billed_costed_nor_pu
     finance.update_settings({"estate_id": ESTATE, "data": {"catch_up_months": 24}})  # an estate catching up more
     acting(finance, ACCOUNTANT)
     assert run(finance, "2025-10")["result"]["bills_created"] == 3
+    acting(finance, MANAGER)
+    published = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    clock.advance(timedelta(days=800))  # more than two years on, it is still published again (review)
+    assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"}) == published
+    with pytest.raises(BusinessRuleViolation):  # while one never published that old is not
+        finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-09"})
 
 
 def test_a_fixed_parking_standard_bills_only_the_households_it_names(finance):
