@@ -38,7 +38,8 @@ def new_contact(contact_id, estate_id, data, now, user, roles, rules):
         raise BusinessRuleViolation("a contact is logged once it happened",
                                     [field_error("data.contacted_at", "is in the future")])
     days = rules["recorded_within_days"]
-    plausible.recent(contacted_at, now, days, "data.contacted_at", f"a contact is logged within {days} days of it")
+    plausible.recent(contacted_at, now, days, "data.contacted_at", f"a contact is logged within {days} days of it",
+                     rules["timezone"])
     return {
         "_id": contact_id,
         "estate_id": estate_id,

@@ -27,7 +27,8 @@ def new_drill(drill_id, estate_id, data, now, actor, rules):
     # written up soon after (estate_common.plausible): one of 1900 counted in that month's KPI
     # (a probe), and its month, 1899 in Los Angeles, was none the contract has
     days = rules["recorded_within_days"]
-    plausible.recent(held, now, days, "data.held_at", f"a drill is recorded within {days} days of being held")
+    plausible.recent(held, now, days, "data.held_at", f"a drill is recorded within {days} days of being held",
+                     rules["timezone"])
     period = localtime.period_of(held, rules)
     stamp = clock.to_iso(now)
     return {

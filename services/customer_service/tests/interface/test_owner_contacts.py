@@ -75,5 +75,5 @@ def test_bad_or_forbidden_contacts_are_refused_and_nothing_is_logged(desk):
         log(desk, STEWARD, contacted_at="2026-11-24T02:00:00Z")
     with pytest.raises(BusinessRuleViolation) as refused:  # a clerk's 1900 (a probe)
         log(desk, STEWARD, contacted_at="1900-01-01T02:00:00Z")
-    assert refused.value.errors == [{"field": "data.contacted_at", "message": "is more than 7 days ago"}]
+    assert refused.value.errors == [{"field": "data.contacted_at", "message": "is more than 14 days ago"}]
     assert desk.list_owner_contacts({"estate_id": ESTATE})["items"] == []

@@ -38,13 +38,16 @@ def test_a_contact_in_the_future_is_refused():
 
 def test_a_contact_is_logged_within_the_estates_days_of_it():
     """One of 1900 was taken (a probe)."""
-    for at in ("1900-01-01T02:00:00Z", "2026-11-16T07:59:59Z"):
+    for at in ("1900-01-01T02:00:00Z", "2026-11-08T15:59:59Z"):  # 8 November there: fifteen days before the 23rd
         with pytest.raises(BusinessRuleViolation) as refused:
             owner_contacts.new_contact("oc_1", "est_1", dict(CONTACT, contacted_at=at), NOW, "zhou", ["steward"], RULES)
-        assert refused.value.detail == "a contact is logged within 7 days of it"
-        assert refused.value.errors == [{"field": "data.contacted_at", "message": "is more than 7 days ago"}]
-    week = dict(CONTACT, contacted_at="2026-11-16T08:00:00Z")
-    assert owner_contacts.new_contact("oc_1", "est_1", week, NOW, "zhou", ["steward"], RULES)["contacted_at"]
+        assert refused.value.detail == "a contact is logged within 14 days of it"
+        assert refused.value.errors == [{"field": "data.contacted_at", "message": "is more than 14 days ago"}]
+    fortnight = dict(CONTACT, contacted_at="2026-11-08T16:00:00Z")  # 9 November there
+    assert owner_contacts.new_contact("oc_1", "est_1", fortnight, NOW, "zhou", ["steward"], RULES)["contacted_at"]
+    an_hour_ago = dict(CONTACT, contacted_at="2026-11-23T07:00:00Z")  # 0 is the same day, not "from now on" (review)
+    assert owner_contacts.new_contact("oc_1", "est_1", an_hour_ago, NOW, "zhou", ["steward"],
+                                      {**RULES, "recorded_within_days": 0})["contacted_at"]
 
 
 def test_a_managers_visit_is_the_managers_and_in_person():

@@ -499,13 +499,13 @@ def test_a_handover_is_recorded_within_the_estates_days_of_its_shift(patrol):
         return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
             "shift": "day", "date": day, "from_guard": "Qian", "to_guard": "Sun", "notes": "quiet"}})
 
-    for day in ("1900-01-01", (today - timedelta(days=8)).isoformat()):
+    for day in ("1900-01-01", (today - timedelta(days=15)).isoformat()):
         with pytest.raises(BusinessRuleViolation) as refused:
             handover(day)
-        assert refused.value.detail == "a shift handover is recorded within 7 days of its shift"
-        assert refused.value.errors == [{"field": "data.date", "message": "is more than 7 days ago"}]
+        assert refused.value.detail == "a shift handover is recorded within 14 days of its shift"
+        assert refused.value.errors == [{"field": "data.date", "message": "is more than 14 days ago"}]
     assert patrol.db.shift_handovers.count_documents({}) == 0
-    assert handover((today - timedelta(days=7)).isoformat())["date"] == (today - timedelta(days=7)).isoformat()
+    assert handover((today - timedelta(days=14)).isoformat())["date"] == (today - timedelta(days=14)).isoformat()
 
 
 def test_a_refused_handover_leaves_its_assignment_as_it_was(patrol):
@@ -668,7 +668,7 @@ def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
     assert refused.value.errors[0]["field"] == "data.held_at"
     with pytest.raises(BusinessRuleViolation) as refused:  # a clerk's 1900: it counted in a KPI (a probe)
         patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, held_at="1900-01-01T08:00:00Z")})
-    assert refused.value.errors == [{"field": "data.held_at", "message": "is more than 7 days ago"}]
+    assert refused.value.errors == [{"field": "data.held_at", "message": "is more than 14 days ago"}]
     with pytest.raises(InvalidInput) as refused:
         patrol.record_fire_drill({"estate_id": ESTATE, "data": dict(drill, participants=0)})
     assert refused.value.errors[0]["field"] == "data.participants"

@@ -22,18 +22,20 @@ def test_a_drill_belongs_to_the_local_month_it_was_held_in_and_is_not_in_the_fut
 @pytest.mark.parametrize("held_at, timezone_", [
     ("1900-01-01T08:00:00Z", "Asia/Shanghai"),      # a clerk's slip: it counted in 1900-01's KPI (a probe)
     ("1900-01-01T03:00:00Z", "America/Los_Angeles"),  # 1899 there: no month the contract has
-    ("2026-11-23T16:59:59Z", "Asia/Shanghai"),      # a week and a second ago
+    ("2026-11-16T15:59:59Z", "Asia/Shanghai"),      # 16 November, 23:59 there: fifteen of its days ago
 ])
 def test_a_drill_is_recorded_within_the_estates_days_of_being_held(held_at, timezone_):
+    """Counted in the estate's calendar days (now: 1 December there): 0 is the same day (review)."""
     with pytest.raises(BusinessRuleViolation) as refused:
         fire_safety.new_drill("d_3", "est_1", dict(DRILL, held_at=held_at), NOW, "zhao", {**RULES, "timezone": timezone_})
-    assert refused.value.detail == "a drill is recorded within 7 days of being held"
-    assert refused.value.errors == [{"field": "data.held_at", "message": "is more than 7 days ago"}]
-    week = fire_safety.new_drill("d_4", "est_1", dict(DRILL, held_at="2026-11-23T17:00:00Z"), NOW, "zhao", RULES)
-    assert week["period"] == "2026-11"
-    with pytest.raises(BusinessRuleViolation):  # an estate that wants them the same day
-        fire_safety.new_drill("d_5", "est_1", dict(DRILL, held_at="2026-11-29T16:59:00Z"), NOW, "zhao",
-                              {**RULES, "recorded_within_days": 1})
+    assert refused.value.detail == "a drill is recorded within 14 days of being held"
+    assert refused.value.errors == [{"field": "data.held_at", "message": "is more than 14 days ago"}]
+    fortnight = fire_safety.new_drill("d_4", "est_1", dict(DRILL, held_at="2026-11-16T16:00:00Z"), NOW, "zhao", RULES)
+    assert fortnight["period"] == "2026-11"  # 17 November there, fourteen days ago
+    same_day = {**RULES, "recorded_within_days": 0}  # an estate that wants them the same day
+    assert fire_safety.new_drill("d_5", "est_1", dict(DRILL, held_at="2026-11-30T16:30:00Z"), NOW, "zhao", same_day)
+    with pytest.raises(BusinessRuleViolation):  # 23:59 of the day before, there
+        fire_safety.new_drill("d_6", "est_1", dict(DRILL, held_at="2026-11-30T15:59:00Z"), NOW, "zhao", same_day)
 
 
 @pytest.mark.parametrize("clear, obstruction", [(False, None), (False, "  "), (True, "a bike")])
