@@ -158,6 +158,8 @@ ZH = {
         '新密码须与当前密码不同',
     'is the current password':
         '与当前密码相同',
+    'the user was being changed by another request meanwhile: send the change again':
+        '该用户正被另一个请求修改：请重新提交本次修改',
     'role is not a role':
         '角色不存在',
     'active is true or false':

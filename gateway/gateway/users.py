@@ -157,11 +157,24 @@ def list_users(db, limit, cursor, query=None):
     return page
 
 
-def update(db, cache, actor, user_id, changes):
-    """PATCH: ``roles``, ``estate_ids`` and ``active`` of a user, as an operator admin."""
-    user = store.find_user(db, user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id!r}")
+def update(db, cache, actor, user_id, changes, tries=3):
+    """PATCH: ``roles``, ``estate_ids`` and ``active`` of a user, as an operator admin. Written over
+    the record as it was read (its ``revision``), read again when another change came first: two
+    changes at once each wrote their spans over the other's, and a deactivation beside a move left
+    a departure never counted (found by review)."""
+    for _ in range(tries):
+        user = store.find_user(db, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id!r}")
+        if _changed(db, actor, user, changes):
+            cache.forget(user_id)
+            return store.find_user(db, user_id)
+    raise Conflict("the user was being changed by another request meanwhile: send the change again")
+
+
+def _changed(db, actor, user, changes):
+    """Whether ``changes`` were written over ``user`` as read (False: another change came first)."""
+    user_id = user["_id"]
     if user_id == actor:
         # An admin cannot lock themselves out (and possibly the last admin with them).
         errors = []
@@ -179,10 +192,10 @@ def update(db, cache, actor, user_id, changes):
     # before, or a device left signed in (the user signs in again); both ways, so an account
     # deactivated before this rule is covered as well
     spans = memberships.after(user, changes, clock.now_iso())
-    held = {"memberships": spans, "ever_estate_ids": memberships.ever_estates(spans)}
-    store.change_user(db, user_id, changes | _deactivation(user, changes) | held, new_credentials=turning)
-    cache.forget(user_id)
-    return store.find_user(db, user_id)
+    revision = user.get("revision", 0)
+    held = {"memberships": spans, "ever_estate_ids": memberships.ever_estates(spans), "revision": revision + 1}
+    return store.change_user(db, user_id, changes | _deactivation(user, changes) | held, new_credentials=turning,
+                             only_if={"revision": revision or {"$in": [0, None]}})
 
 
 def _deactivation(user, changes):

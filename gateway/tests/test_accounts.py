@@ -410,3 +410,25 @@ def test_make_admin_reset_clears_a_required_change(make_app, make_accounts):
     assert (admin["roles"], admin["estate_ids"]) == (["operator_admin"], [])  # no estates: the rule (review)
     assert admin["memberships"][-1]["roles"] == ["operator_admin"]
     assert accounts.token("admin", ADMIN_PASSWORD)
+
+
+def test_a_change_that_another_overtook_is_made_over_it_not_beside_it(app, client, admin_token, user, monkeypatch):
+    """Two changes at once each wrote their spans over the other's: a deactivation beside a move
+    left a departure never counted (found by review)."""
+    from gateway import memberships, store as gateway_store, users
+    username, _ = user()
+    db = app.extensions["estate_ops"].db
+    real_find, raced = gateway_store.find_user, []
+
+    def find_then_overtaken(db_, user_id):
+        found = real_find(db_, user_id)
+        if user_id == username and not raced:  # another admin moves the user between this read and write
+            raced.append(True)
+            users.update(db_, app.extensions["estate_ops"].user_cache, "admin", username, {"estate_ids": ["B"]})
+        return found
+
+    monkeypatch.setattr(gateway_store, "find_user", find_then_overtaken)
+    assert patch_user(client, admin_token, username, {"active": False}).status_code == 200
+    stored = db.users.find_one({"_id": username})
+    assert stored["active"] is False and stored["estate_ids"] == ["B"]
+    assert [(s["estate_ids"], s["left"]) for s in memberships.spans(stored)] == [(["A"], False), (["B"], True)]
