@@ -55,6 +55,7 @@ FILTER = re.compile(r"custom\.([a-z][a-z0-9_]{0,31})")
 # the years and the size of number the contracts' own fields take (openapi.yaml ``Day``: 1900-2999;
 # amounts up to 10^11 cents): a custom date took 0001-01-01 and 9999-12-31, a number 1e308 (a probe)
 DAY = re.compile(r"(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}")
+ANY_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # a filter still finds a value stored before the bounds
 MAX_NUMBER = 10 ** 15
 MAX_TEXT = 500
 MAX_CHOICES = 50
@@ -177,8 +178,8 @@ def _fits(definition, value):
     return None
 
 
-def _is_day(text):
-    if not DAY.fullmatch(text):
+def _is_day(text, bounded=True):
+    if not (DAY if bounded else ANY_DAY).fullmatch(text):
         return False
     try:
         date.fromisoformat(text)
@@ -242,9 +243,10 @@ def merged(current, values):
     return {**(current or {}), **values}
 
 
-def value_from_text(definition, text):
+def value_from_text(definition, text, bounded=True):
     """A spreadsheet cell or a query string's text read by the field's type (None: it does not
-    fit). Choices are matched as written."""
+    fit). Choices are matched as written. ``bounded``: within the values a field takes now (a
+    filter is not: it still finds a value stored before the bounds, found by review)."""
     text = str(text).strip()
     kind = definition["type"]
     if kind == "number":
@@ -252,14 +254,14 @@ def value_from_text(definition, text):
             number = float(text.replace(",", ""))
         except ValueError:
             return None
-        if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+        if not math.isfinite(number) or (bounded and abs(number) > MAX_NUMBER):
             return None
         return int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
     if kind == "bool":
         return BOOL_TEXT.get(text.lower())
     if kind == "date":
         text = text[:10] if len(text) > 10 and text[10] in " T" else text  # a spreadsheet's midnight
-        return text if _is_day(text) else None
+        return text if _is_day(text, bounded) else None
     return _fits(definition, text)
 
 
@@ -291,7 +293,7 @@ def filter_query(definitions, filters):
         if definition is None:
             errors.append(field_error(f"filters.{name}", "is not a custom field of this estate"))
             continue
-        value = value_from_text(definition, text)
+        value = value_from_text(definition, text, bounded=False)
         if value is None and definition["type"] == "choice":
             value = str(text)  # a choice taken out of the list still finds the values that hold it
         if value is None:
