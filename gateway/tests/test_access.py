@@ -327,6 +327,15 @@ def test_a_technician_lists_himself_alone_for_he_takes_orders_for_himself(app, c
     assert listed["technician"] == ["tech-a2"]
 
 
+def _use_of_the_fund(client, accounts, rpc, work_order_id):
+    """An accountant requests a use of the fund naming ``work_order_id``; finance answers it."""
+    rpc.answer("finance", "request_fund_use", lambda call: {"id": "mfu_1"})
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    answer = client.post("/api/v1/estates/A/maintenance-fund/uses", headers=bearer(accountant),
+                         json={"amount_cents": 5000, "purpose": "lift rope", "work_order_id": work_order_id})
+    assert answer.status_code == 201, answer.get_json()
+
+
 @pytest.mark.parametrize("maintenance_answers, found", [
     ({"id": "wo_1", "number": "WO-2026-000007"},
      {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007"}),
@@ -337,11 +346,7 @@ def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_
     by review): the gateway asks maintenance, as the caller, in the estate of the call
     (references.py), and finance refuses what was not found."""
     rpc.answer("maintenance", "get_work_order", maintenance_answers)
-    rpc.answer("finance", "request_fund_use", lambda call: {"id": "mfu_1"})
-    accountant = accounts.user("acct-a", ["accountant"], ["A"])
-    answer = client.post("/api/v1/estates/A/maintenance-fund/uses", headers=bearer(accountant),
-                         json={"amount_cents": 5000, "purpose": "lift rope", "work_order_id": "wo_1"})
-    assert answer.status_code == 201, answer.get_json()
+    _use_of_the_fund(client, accounts, rpc, "wo_1")
     asked = rpc.only_call("maintenance", "get_work_order")
     assert asked.payload == {"estate_id": "A", "id": "wo_1"} and asked.caller["user"] == "acct-a"
     assert rpc.only_call("finance", "request_fund_use").context == found
@@ -355,11 +360,7 @@ def test_a_fund_use_may_name_its_work_order_by_the_number_an_accountant_has(clie
     """An accountant may not read work orders, so could not find the internal id the use asked for;
     the number is printed on the order and its invoice."""
     rpc.answer("maintenance", "list_work_orders", {"items": listed, "next_cursor": None})
-    rpc.answer("finance", "request_fund_use", lambda call: {"id": "mfu_1"})
-    accountant = accounts.user("acct-a", ["accountant"], ["A"])
-    answer = client.post("/api/v1/estates/A/maintenance-fund/uses", headers=bearer(accountant),
-                         json={"amount_cents": 5000, "purpose": "lift rope", "work_order_id": "wo-2026-7"})
-    assert answer.status_code == 201, answer.get_json()
+    _use_of_the_fund(client, accounts, rpc, "wo-2026-7")
     asked = rpc.only_call("maintenance", "list_work_orders")
     assert asked.payload == {"estate_id": "A", "filters": {"number": "wo-2026-7"}, "limit": 1}
     assert rpc.calls_to("maintenance", "get_work_order") == []
