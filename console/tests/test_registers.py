@@ -269,6 +269,23 @@ def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, docu
     _only_documented(fake, documented_routes)
 
 
+def test_a_row_action_refused_and_shown_again_keeps_its_key(client, fake):
+    """Under a new key, a double tap's second request, refused with a 409 while the first was
+    answered and sent again, recorded a second check (found by review)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})
+    page = client.get("/security/fire-equipment").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+-fe_1-check)"', page).group(1)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fire-inspections",
+            problem(409, "conflict", "a request with this Idempotency-Key is still being processed", code="conflict"))
+    answer = client.post("/security/fire-equipment/fe_1/check", data={
+        "csrf_token": csrf_of(client), "idempotency_key": key, "result": "pass"})
+    shown = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'name="idempotency_key" value="([^"]+-fe_1-check)"', shown).group(1) == key
+    fresh = client.get("/security/fire-equipment").get_data(as_text=True)  # shown anew: a key of its own
+    assert re.search(r'name="idempotency_key" value="([^"]+-fe_1-check)"', fresh).group(1) != key
+
+
 def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("technician",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [PUMP], "next_cursor": None})
