@@ -1642,6 +1642,9 @@ def test_the_operator_resets_a_forgotten_password_and_the_user_must_choose_their
     fake.on("POST", r"/api/v1/auth/token", {"access_token": token_for("li.agent", ("agent",), (ESTATE,)),
                                             "token_type": "Bearer", "expires_in": 3600,
                                             "password_change_required": True})
+    # until the change, the gateway shows such a user nothing else (the estate, at sign-in)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}", problem(403, "Password change required", "change it first",
+                                                         code="password_change_required"))
     signed = client.post("/signin", data={"username": "li.agent", "password": "temporary-pass-2026",
                                           "csrf_token": csrf_of(client), "next": "/desk/requests"})
     assert signed.status_code == 302 and signed.location.endswith("/account/password")
