@@ -992,7 +992,7 @@ _MESSAGES = {
     "field.description": ("内容", "Description"),
     "field.household_id": ("房屋（系统编号）", "Household id"),
     "field.request_id": ("服务请求（系统编号）", "Request id"),
-    "field.work_order_id": ("工单（系统编号）", "Work order id"),
+    "field.work_order_id": ("工单", "Work order"),  # an id, or a fund use's number as printed (WO-…)
     "field.priority": ("优先级", "Priority"),
     "field.category": ("类别", "Category"),
     "field.emergency": ("抢险", "Emergency"),

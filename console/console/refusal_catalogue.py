@@ -175,7 +175,7 @@ ZH = {
     'is 0':
         '为 0',
     'a period before {0} is outside the estate\'s catch-up window (catch_up_months: {1})':
-        '早于 {0} 的账期超出本小区可补录的范围（catch_up_months：{1}）',
+        '早于 {0} 的账期超出本小区可补录的范围（可补录的月数：{1}）',
     'is before {0}, the earliest period the estate may still catch up':
         '早于 {0}，即本小区仍可补录的最早账期',
     'change your own password with your current one (POST /api/v1/users/me/password)':

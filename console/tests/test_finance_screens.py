@@ -474,7 +474,7 @@ def test_a_refusal_shows_its_money_in_yuan_its_title_translated_and_its_fields_b
                 {"field": "data.amount_cents", "message": "must be at most 10000 cents"}]))
     page = client.post("/accounts/maintenance-fund/uses", data={
         "csrf_token": csrf_of(client), "amount": "1", "purpose": "rope", "work_order_id": "wo_x"}).get_data(as_text=True)
-    assert "工单（系统编号）: 不是本小区的工单" in page
+    assert "工单: 不是本小区的工单" in page
     assert "金额（元）: 不能大于 ¥100.00" in page and "<code>data.amount_cents</code>" not in page  # in yuan
 
 

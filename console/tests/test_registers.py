@@ -286,6 +286,19 @@ def test_a_row_action_refused_and_shown_again_keeps_its_key(client, fake):
     assert re.search(r'name="idempotency_key" value="([^"]+-fe_1-check)"', fresh).group(1) != key
 
 
+def test_a_late_shift_handover_names_its_day(client, fake):
+    """The form had no date: yesterday's handover was filed as today's shift (a probe)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [], "next_cursor": None})
+    page = client.get("/security/shift-handovers").get_data(as_text=True)
+    assert 'name="date"' in page and 'type="date"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/shift-handovers", (201, {"id": "sh_1"}))
+    client.post("/security/shift-handovers", data={"csrf_token": csrf_of(client), "date": "2026-11-28", "shift": "night",
+                                                   "from_guard": "Qian", "to_guard": "Sun", "notes": "quiet"})
+    [sent] = _estate_posts(fake)
+    assert sent["json"]["date"] == "2026-11-28" and sent["json"]["shift"] == "night"
+
+
 def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("technician",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [PUMP], "next_cursor": None})

@@ -161,6 +161,10 @@ def test_a_create_or_rotation_sent_twice_is_made_once_and_says_the_secret_was_sh
     again = client.post("/webhooks/", data=form, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "This was done already" in again and SECRET not in again
     fake.on("POST", BASE + "/whk_1/secret", {**WEBHOOK, "secret": SECRET})
-    client.post("/webhooks/whk_1/secret", data={"csrf_token": csrf_of(client), "idempotency_key": rotate_key})
+    answer = client.post("/webhooks/whk_1/secret", data={"csrf_token": csrf_of(client), "idempotency_key": rotate_key})
+    # the answer page's own rotation is a new one (it sent the key just used: "rotate again" did
+    # nothing, and "the old secret stops now" was a 422 for a key used with another body: a probe)
+    [offered] = re.findall(r'name="idempotency_key" value="([0-9a-f]{32}-whk_1)"', answer.get_data(as_text=True))
+    assert offered != rotate_key
     sent = [c for c in fake.calls if c["method"] == "POST" and "/webhooks" in c["path"]]
     assert [c["headers"].get("Idempotency-Key") for c in sent] == [create_key, create_key, rotate_key]

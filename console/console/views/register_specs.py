@@ -300,10 +300,12 @@ SECURITY = (
                                                                F("paid_at_gate", "reg.paid_at_gate", "bool")))),
              roles=menu.SECURITY),
     Register("security", "shift-handovers", "menu.shift_handovers", "shift-handovers",
-             (C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
+             (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
               C("from_guard", "reg.from_guard"), C("to_guard", "reg.to_guard"), C("notes", "reg.notes"),
               C("handed_over_at", "reg.handed_over_at", "when")),
-             fields=(F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
+             # the shift's day: left empty, the shift being handed over now; a late one names its day
+             # (the console had no date, so yesterday's was filed as today's: a probe)
+             fields=(F("date", "reg.date", "date"), F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
                      F("post", "reg.post", "choice", False, POSTS, "post"),
                      F("from_guard", "reg.from_guard", required=True), F("to_guard", "reg.to_guard", required=True),
                      F("notes", "reg.notes", "textarea", True)),
