@@ -5,6 +5,8 @@ security-patrol's register, which the front desk uses too.
 
 Names of people (a borrower) are personal data: stored for the desk, never logged.
 """
+from datetime import timedelta
+
 from estate_common import clock, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.text import address_part
@@ -115,9 +117,10 @@ def sign_off_custody_item(item, data, now, user):
 def _due_back(data, now, rules):
     """When the tool is due back: a time to come (422), kept as every stored time is (it was kept
     as typed, and one already past was taken; found by a domain probe), at most
-    ``tool_loan_max_days`` on (``estate_common.plausible``: one due back in 2999 was taken)."""
+    ``tool_loan_max_days`` on (``estate_common.plausible``: one due back in 2999 was taken), then
+    when none is given: a loan without one could never be overdue (a probe)."""
     if not data.get("due_back_at"):
-        return None
+        return clock.to_iso(now + timedelta(days=rules["tool_loan_max_days"]))
     due = clock.parse_iso(data["due_back_at"])
     if due <= now:
         raise BusinessRuleViolation("a tool is lent until a time to come",

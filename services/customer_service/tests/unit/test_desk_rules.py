@@ -1,10 +1,11 @@
 """Surveys, the front-desk registers and the KPIs, without broker or store."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from customer_service import front_desk, kpis, surveys
 from customer_service.rules import DEFAULTS
+from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
@@ -127,6 +128,9 @@ def test_a_tool_is_lent_for_at_most_the_estates_days():
     week = {"tool": "ladder", "borrower": "owner", "due_back_at": "2026-11-30T08:30:00Z"}
     assert front_desk.new_tool_loan("tl_1", "est_1", week, NOW, "zhang", DEFAULTS)["due_back_at"] == \
         "2026-11-30T08:30:00.000Z"
+    # none given: due back when the most it may be lent ends (one without could never be overdue: a probe)
+    unsaid = front_desk.new_tool_loan("tl_1", "est_1", {"tool": "ladder", "borrower": "owner"}, NOW, "zhang", DEFAULTS)
+    assert unsaid["due_back_at"] == clock.to_iso(NOW + timedelta(days=7))
 
 
 def test_a_notice_goes_to_the_estate_or_one_building():
