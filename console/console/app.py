@@ -148,6 +148,7 @@ def _template_helpers():
         "user": user,
         "menu_sections": menu.for_roles(user.roles) if user else [],
         "estate_name": session.get("estate_name"),
+        "must_change_password": signin.must_change_password(),
     }
 
 

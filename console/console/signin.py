@@ -62,7 +62,10 @@ def sign_in(username, token, password_change_required=False):
     session["expires"] = int(claims.get("exp") or time.time() + 3600)
     scope = claims.get("estates") or []
     session["estate_id"] = scope[0] if scope and scope[0] != "*" else None
-    if session["estate_id"]:  # the header names it, wherever the user lands first (next=…)
+    # the header names it, wherever the user lands first (next=…); not while an admin's reset asks
+    # for the change first: the gateway refuses the estate until then, and the header read its id
+    # (a probe): the first page after the change reads it
+    if session["estate_id"] and not password_change_required:
         try:
             remember_estate(gateway(token).get(f"/api/v1/estates/{session['estate_id']}"))
         except ApiProblem:
