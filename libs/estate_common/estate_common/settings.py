@@ -17,9 +17,9 @@ from .errors import BusinessRuleViolation, InvalidInput, field_error
 INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
 
-def effective(defaults, overrides, maxima=None, minima=None, choices=None, allowed=None):
+def effective(defaults, overrides, maxima=None, minima=None, choices=None, allowed=None, unbounded=()):
     """The defaults with the overrides that apply (``_applying``)."""
-    return _copied({**defaults, **_applying(defaults, overrides, maxima, minima, choices, allowed)})
+    return _copied({**defaults, **_applying(defaults, overrides, maxima, minima, choices, allowed, unbounded)})
 
 
 def _copied(values):
@@ -27,11 +27,14 @@ def _copied(values):
     return {k: list(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
-def _applying(defaults, overrides, maxima, minima, choices, allowed=None):
+def _applying(defaults, overrides, maxima, minima, choices, allowed=None, unbounded=()):
     """The overrides of known settings within their bounds now: one stored before a maximum was
-    set (100,000,000 days, which failed every billing run) gives way to the default."""
+    set (100,000,000 days, which failed every billing run) gives way to the default. ``unbounded``:
+    settings read for a moment before their bounds took effect (``for_estate``), kept as stored
+    when they are whole numbers."""
     return {k: v for k, v in (overrides or {}).items()
-            if k in defaults and _problem(k, v, maxima, minima, choices, allowed) is None}
+            if k in defaults and (_problem(k, v, maxima, minima, choices, allowed) is None
+                                  or (k in unbounded and isinstance(v, int) and not isinstance(v, bool) and v >= 0))}
 
 
 def _problem(name, value, maxima, minima, choices=None, allowed=None):
@@ -90,10 +93,17 @@ def _stored(db, estate_id):
     return common_store.estate_settings(db, estate_id)
 
 
-def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, as_of=None, allowed=None):
+def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, as_of=None, allowed=None,
+               bounded_since=None):
     """The numbers that apply in the estate: its overrides (within their bounds) over the defaults;
-    with ``as_of`` (ISO), the overrides in force then, from the settings' history."""
-    return effective(defaults, _in_force(_stored(db, estate_id), as_of), maxima, minima, choices, allowed)
+    with ``as_of`` (ISO), the overrides in force then, from the settings' history.
+    ``bounded_since``: ``{setting: ISO}``, when a bound DOMAIN.md sets took effect. A moment before
+    it is read with the estate's value as it was accepted then: a quarterly fire-check cycle read
+    as monthly for quarters already closed made their unchecked months overdue at the next sweep,
+    with events and webhooks, and rewrote last year's targets (found by review)."""
+    unbounded = {name for name, since in (bounded_since or {}).items() if as_of is not None and as_of < since}
+    return effective(defaults, _in_force(_stored(db, estate_id), as_of), maxima, minima, choices, allowed,
+                     unbounded)
 
 
 def _in_force(stored, as_of):

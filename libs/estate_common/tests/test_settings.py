@@ -143,6 +143,21 @@ def test_the_overrides_in_force_at_a_moment_come_from_the_history():
     assert settings.for_estate(db, DEFAULTS, "est_2", as_of="2026-07-01T00:00:00.000Z") == DEFAULTS
 
 
+def test_a_moment_before_a_bound_took_effect_reads_the_value_as_it_was_accepted_then():
+    """A quarterly cycle read as monthly for quarters already closed made their unchecked months
+    overdue, and rewrote last year's targets (found by review): a bound applies from its date."""
+    db = EmbeddedClient(tz_aware=True).db
+    settings.replace(db, "est_1", {"max_open": 40}, "2026-06-01T00:00:00.000Z", "li")  # before max_open ≤ 10
+    at = lambda moment, since=None: settings.for_estate(  # noqa: E731
+        db, DEFAULTS, "est_1", maxima={"max_open": 10}, as_of=moment, bounded_since=since)
+    bound = {"max_open": "2026-12-05T00:00:00.000Z"}
+    assert at("2026-11-30T16:00:00.000Z", bound)["max_open"] == 40  # a month closed before the bound
+    assert at("2026-12-31T16:00:00.000Z", bound)["max_open"] == DEFAULTS["max_open"]  # one after it
+    assert at("2026-11-30T16:00:00.000Z")["max_open"] == DEFAULTS["max_open"]  # a bound with no date: always
+    assert settings.for_estate(db, DEFAULTS, "est_1", maxima={"max_open": 10},
+                               bounded_since=bound)["max_open"] == DEFAULTS["max_open"]  # now: bounded
+
+
 def test_a_change_made_twice_at_one_moment_takes_the_later_and_a_document_without_history_its_values():
     db = EmbeddedClient(tz_aware=True).db
     settings.replace(db, "est_1", {"max_open": 4}, "2026-03-01T00:00:00.000Z", "wang")

@@ -34,3 +34,8 @@ MINIMA = {"min_checks_per_year": 2, "recorded_within_days": 0}
 
 # KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
 # estate_common.calendar), which store.rules_for adds to these numbers.
+
+
+# When the bound DOMAIN.md sets took effect: a year closed before is judged by the estate's value as
+# it was accepted then (``estate_common.settings.for_estate``)
+BOUNDED_SINCE = {"min_checks_per_year": "2026-12-05T00:00:00.000Z"}

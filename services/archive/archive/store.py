@@ -7,7 +7,7 @@ from estate_common.text import address_spellings
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
 from . import chain
-from .rules import DEFAULTS, MAXIMA, MINIMA
+from .rules import BOUNDED_SINCE, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 CHAIN = [("estate_id", 1), ("seq", 1)]
@@ -57,7 +57,8 @@ WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan"
 def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone`` (master data, not a
     setting: changed by editing the estate)."""
-    return settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of) | {"timezone": estate_timezone(db, estate_id)}
+    return settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of,
+                               bounded_since=BOUNDED_SINCE) | {"timezone": estate_timezone(db, estate_id)}
 
 
 def get_estate(db, estate_id):

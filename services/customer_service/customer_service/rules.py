@@ -127,3 +127,10 @@ ORDERED = (("complaint_verify_days", "complaint_reply_days"),)
 # A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so
 # that the owner-satisfaction KPIs of different estates can be compared side by side.
 SATISFIED_SCORE = 4
+
+
+# When the bounds DOMAIN.md sets took effect (the versions that set them): a closed period before
+# is judged by the estate's value as it was accepted then (``estate_common.settings.for_estate``)
+BOUNDED_SINCE = {name: "2026-12-05T00:00:00.000Z" for name in (
+    "complaint_verify_days", "return_visit_days", "follow_up_notice_hours",
+    "return_visit_rate_target_percent", "valid_complaint_rate_target_percent")}

@@ -12,7 +12,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.text import address_spellings
 
 from .domain import TECHNICIAN_FILTER
-from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA
+from .rules import BOUNDED_SINCE, CHOICES, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -68,7 +68,7 @@ def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
     numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, choices=CHOICES,
-                                   as_of=as_of)
+                                   as_of=as_of, bounded_since=BOUNDED_SINCE)
     return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 

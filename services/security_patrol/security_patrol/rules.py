@@ -77,3 +77,8 @@ ALLOWED = {}
 # local calendar decides which month (and cycle) a fire check or a round belongs to: the estate's
 # ``timezone`` (estate master data, see estate_common.calendar), which store.rules_for adds
 # to these numbers. Timestamps are UTC.
+
+
+# When the bounds DOMAIN.md sets took effect (the version that set them): a closed period before is
+# judged by the estate's value as it was accepted then (``estate_common.settings.for_estate``)
+BOUNDED_SINCE = {"fire_check_interval_months": "2026-12-05T00:00:00.000Z", "fire_check_grace_days": "2026-12-05T00:00:00.000Z"}

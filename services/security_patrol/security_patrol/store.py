@@ -8,7 +8,7 @@ loser re-reads and gets the answer its state now gives.
 from estate_common import closed_counts, common_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from .rules import ALLOWED, DEFAULTS, MAXIMA, MINIMA
+from .rules import ALLOWED, BOUNDED_SINCE, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -56,7 +56,7 @@ def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
     numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of,
-                                  allowed=ALLOWED)
+                                  allowed=ALLOWED, bounded_since=BOUNDED_SINCE)
     return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 

@@ -78,6 +78,20 @@ def test_a_quarterly_cycle_with_grace_days_stored_before_the_bounds_is_checked_m
     assert fire_kpi(patrol, "2027-01") == (1, 2)
 
 
+def test_a_quarterly_cycle_set_before_the_bounds_owes_monthly_checks_only_from_them(patrol):
+    """Read as monthly for the months it closed before, the first sweep made every one of them a
+    notice, with its event and webhook (found by review): a month that fell due under the estate's
+    quarterly cycle is judged by it; December, due after the bounds, is owed."""
+    from estate_common import settings
+    settings.replace(patrol.db, ESTATE, {"fire_check_interval_months": 3}, "2026-06-01T00:00:00.000Z", "wu")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    one = register(patrol, "FE-1")
+    inspect(patrol, one)  # October, the fourth quarter's check
+    clock.freeze(clock.parse_iso("2027-01-10T02:00:00Z"))
+    patrol.sweep_fire_checks(clock.now())
+    assert overdue(patrol) == [("FE-1", "2026-12")]  # not November, due under the quarterly cycle
+
+
 def test_monthly_checks_raise_the_notices_they_always_did(patrol):
     """The default interval, set or not: the same notices, ids and event data as before."""
     settle(patrol, fire_check_interval_months=1)
