@@ -31,8 +31,13 @@ def authorize(roles, estate_id=None):
 
 def authorize_route(estate_id=None):
     """``authorize`` with the roles ``policy.GATEWAY_ROUTES`` gives the route being served."""
+    return authorize(policy.GATEWAY_ROUTES.get(_route_served()), estate_id)
+
+
+def _route_served():
+    """``(method, rule)`` of the route being served, as the policy tables name it (HEAD as GET)."""
     method = "GET" if request.method == "HEAD" else request.method
-    return authorize(policy.GATEWAY_ROUTES.get((method, request.url_rule.rule)), estate_id)
+    return method, request.url_rule.rule if request.url_rule is not None else None
 
 
 def _caller(state):
@@ -41,9 +46,7 @@ def _caller(state):
         if authorization is not None:
             raise Unauthorized("send a Bearer token or an API key, not both")
         return api_keys.caller(state.key_cache, key)
-    rule = request.url_rule.rule if request.url_rule is not None else None
-    method = "GET" if request.method == "HEAD" else request.method
-    allowed = (method, rule) in policy.WHILE_PASSWORD_CHANGE_REQUIRED
+    allowed = _route_served() in policy.WHILE_PASSWORD_CHANGE_REQUIRED
     return users.caller(state.user_cache, state.tokens.read(authorization), password_change_allowed=allowed)
 
 

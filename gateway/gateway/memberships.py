@@ -57,6 +57,11 @@ def ever_estates(spans_):
     return sorted({estate for span in spans_ for estate in span["estate_ids"]})
 
 
+def stored(spans_):
+    """The fields of a user's record that keep ``spans_``: the spans and every estate they name."""
+    return {"memberships": spans_, "ever_estate_ids": ever_estates(spans_)}
+
+
 def _staff_here(span, estates):
     """A span of staff (operator admins are the company's, not an estate's) in ``estates`` (None: any)."""
     if "operator_admin" in span["roles"]:

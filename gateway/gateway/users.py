@@ -82,8 +82,7 @@ def create(db, username, password, roles, estate_ids):
         "active": True,
         "credential_version": 0,
         "created_at": created_at,
-        "memberships": spans,
-        "ever_estate_ids": memberships.ever_estates(spans),
+        **memberships.stored(spans),
     }
     if not store.insert_user(db, user):
         raise Conflict("this username is taken", [{"field": "username", "message": "is already taken"}])
@@ -124,10 +123,8 @@ def reset_admin(db, password):
     user = store.find_user(db, ADMIN)
     restored = {"active": True, "roles": ["operator_admin"], "estate_ids": []}  # an operator admin names no estate
     spans = memberships.after(user, restored, clock.now_iso())
-    store.change_user(db, ADMIN, restored | {"password_change_required": False,
-                                             "password_hash": passwords.hash_password(password),
-                                             "memberships": spans, "ever_estate_ids": memberships.ever_estates(spans)},
-                      new_credentials=True)
+    store.change_user(db, ADMIN, restored | memberships.stored(spans) | {
+        "password_change_required": False, "password_hash": passwords.hash_password(password)}, new_credentials=True)
     return False
 
 
@@ -193,7 +190,7 @@ def _changed(db, actor, user, changes):
     # deactivated before this rule is covered as well
     spans = memberships.after(user, changes, clock.now_iso())
     revision = user.get("revision", 0)
-    held = {"memberships": spans, "ever_estate_ids": memberships.ever_estates(spans), "revision": revision + 1}
+    held = memberships.stored(spans) | {"revision": revision + 1}
     return store.change_user(db, user_id, changes | _deactivation(user, changes) | held, new_credentials=turning,
                              only_if={"revision": revision or {"$in": [0, None]}})
 
