@@ -48,6 +48,13 @@ def test_a_date_to_come_stays_within_its_horizon():
         "message"] == "is more than 7 days ahead"
 
 
+def test_what_is_lent_or_let_in_ends_within_its_days_and_then_when_none_is_given():
+    assert plausible.ending("2026-12-12T02:00:00Z", NOW, 7, "data.valid_until", "far") == "2026-12-12T02:00:00.000Z"
+    assert plausible.ending(None, NOW, 7, "data.valid_until", "far") == "2026-12-12T02:00:00.000Z"
+    assert refusal(plausible.ending, "2999-12-31T00:00:00Z", NOW, 7, "data.valid_until", "too far") == (
+        "too far", [{"field": "data.valid_until", "message": "is more than 7 days ahead"}])
+
+
 def test_a_year_is_within_its_years_of_this_one():
     plausible.year(2025, 2026, 1, 0, "data.year", "which year")
     plausible.year(2027, 2026, 1, 1, "data.year", "which year")

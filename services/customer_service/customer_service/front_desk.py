@@ -5,8 +5,6 @@ security-patrol's register, which the front desk uses too.
 
 Names of people (a borrower) are personal data: stored for the desk, never logged.
 """
-from datetime import timedelta
-
 from estate_common import clock, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.text import address_part
@@ -119,15 +117,12 @@ def _due_back(data, now, rules):
     as typed, and one already past was taken; found by a domain probe), at most
     ``tool_loan_max_days`` on (``estate_common.plausible``: one due back in 2999 was taken), then
     when none is given: a loan without one could never be overdue (a probe)."""
-    if not data.get("due_back_at"):
-        return clock.to_iso(now + timedelta(days=rules["tool_loan_max_days"]))
-    due = clock.parse_iso(data["due_back_at"])
-    if due <= now:
+    due = data.get("due_back_at") or None
+    if due and clock.parse_iso(due) <= now:
         raise BusinessRuleViolation("a tool is lent until a time to come",
                                     [field_error("data.due_back_at", "is not in the future")])
     days = rules["tool_loan_max_days"]
-    plausible.ahead(due, now, days, "data.due_back_at", f"a tool is lent for at most {days} days")
-    return clock.to_iso(due)
+    return plausible.ending(due, now, days, "data.due_back_at", f"a tool is lent for at most {days} days")
 
 
 def new_tool_loan(loan_id, estate_id, data, now, user, rules):

@@ -14,7 +14,6 @@ Plain functions: no broker, no store.
 """
 import re
 import unicodedata
-from datetime import timedelta
 
 from estate_common import clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
@@ -58,9 +57,8 @@ def new_pass(pass_id, estate_id, data, now, actor, rules):
                                     [field_error("data.valid_until", "must be in the future")])
     if data["kind"] == "visitor":
         days = rules["visitor_pass_max_days"]
-        if valid_until is None:  # API.md's visitor pass names no end: it ends as late as it may
-            valid_until = clock.to_iso(now + timedelta(days=days))  # (a 422 broke that call: review)
-        plausible.ahead(valid_until, now, days, "data.valid_until", f"a visitor's pass ends within {days} days")
+        valid_until = plausible.ending(valid_until, now, days, "data.valid_until",
+                                       f"a visitor's pass ends within {days} days")
     stamp = clock.to_iso(now)
     return {
         "_id": pass_id,
