@@ -211,6 +211,10 @@ class Shown:
     value: Callable
 
 
+def _as_is(value):
+    return value
+
+
 def for_people(name, timezone):
     """How an XLSX, read by people, shows the column ``name``: an amount in cents as yuan with
     two decimals (``_yuan``), a moment (``_at``, ISO in UTC) on the estate's clock (``timezone``),
@@ -219,7 +223,7 @@ def for_people(name, timezone):
     ``deposit_cents`` was headed ``_yuan`` over cents, and a date ``x_at`` moved a day west of UTC
     (found by review)."""
     if name.startswith("custom."):  # text written by the field's type; the import reads its heading back
-        return Shown(name, None, lambda v: v)
+        return Shown(name, None, _as_is)
     if name.endswith("_cents"):
         return Shown(name[:-len("_cents")] + "_yuan", "#,##0.00",
                      lambda v: Decimal(v) / 100 if isinstance(v, int) and not isinstance(v, bool) else v)
@@ -234,7 +238,7 @@ def for_people(name, timezone):
             except ValueError:
                 return value
         return Shown(f"{name} ({timezone})", "yyyy-mm-dd hh:mm:ss", local)
-    return Shown(name, None, lambda v: v)
+    return Shown(name, None, _as_is)
 
 
 def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export", timezone=None):
@@ -305,8 +309,9 @@ def filename(resource, file_format, now):
 
 def run(job, columns, docs, save_chunk, progress, timezone=None):
     """The work of an export job: the file written in chunks (``save_chunk(n, data, expires)``),
-    then the job's result; an XLSX shows times on the estate's clock (``timezone``). The link is valid ``EXPORT_LINK_SECONDS`` from the start of the run;
-    the chunks expire then too (``retention``), so the file does not outlive its link."""
+    then the job's result; an XLSX shows times on the estate's clock (``timezone``). The link is
+    valid ``EXPORT_LINK_SECONDS`` from the start of the run; the chunks expire then too
+    (``retention``), so the file does not outlive its link."""
     params, started = job["params"], clock.now()
     expires = retention.expire_at(retention.EXPORT_SECONDS, started)
     sink, written = Chunks(lambda n, data: save_chunk(n, data, expires)), set()

@@ -45,7 +45,7 @@ def guessable(password, username=""):
     bare_name, bare_password = re.sub(r"[^a-z0-9]", "", username.lower()), re.sub(r"[^a-z0-9]", "", lowered)
     if (len(username) >= 3 and username.lower() in lowered) or (len(bare_name) >= 3 and bare_name in bare_password):
         return "holds the username"
-    if _along_a_sequence(re.sub(r"[^a-z0-9]", "", lowered)) or _along_a_sequence(lowered):
+    if _along_a_sequence(bare_password) or _along_a_sequence(lowered):
         return "is a run of the keyboard, the alphabet or the digits"
     read = _LOOK_ALIKE.sub(lambda found: "".join(_LOOK_ALIKES[c] for c in found.group()), lowered)
     word, digits = re.sub(r"[^a-z]", "", read), re.sub(r"[^0-9]", "", read)

@@ -32,9 +32,11 @@ def _applying(defaults, overrides, maxima, minima, choices, allowed=None, unboun
     set (100,000,000 days, which failed every billing run) gives way to the default. ``unbounded``:
     settings read for a moment before their bounds took effect (``for_estate``), kept as stored
     when they are whole numbers."""
-    return {k: v for k, v in (overrides or {}).items()
-            if k in defaults and (_problem(k, v, maxima, minima, choices, allowed) is None
-                                  or (k in unbounded and isinstance(v, int) and not isinstance(v, bool) and v >= 0))}
+    def fits(name, value):
+        if name in unbounded:  # of its kind only, a whole number (no bound yet then)
+            return _problem(name, value, None, {name: 0}, choices) is None
+        return _problem(name, value, maxima, minima, choices, allowed) is None
+    return {k: v for k, v in (overrides or {}).items() if k in defaults and fits(k, v)}
 
 
 def _problem(name, value, maxima, minima, choices=None, allowed=None):
