@@ -208,9 +208,9 @@ def reset_password(user_id):
     """``POST /api/v1/users/{id}/password``: for a user who forgot theirs; they choose their own at
     their next sign-in (the gateway admits nothing else until then)."""
     form = request.form
-    if form.get("new_password", "") != form.get("new_password_again", ""):
-        return user(user_id, ApiProblem(400, i18n.translate("auth.passwords_differ"), errors=[
-            {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}]), reread=True), 400
+    differ = common.passwords_differ(form)
+    if differ:
+        return user(user_id, differ, reread=True), differ.status
     try:
         g.api.post(f"/api/v1/users/{user_id}/password", {"new_password": form.get("new_password", "")})
     except ApiProblem as problem:

@@ -2,7 +2,7 @@
 it in the session."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n, signin
+from .. import signin
 from ..gateway_api import ApiProblem
 from . import common
 
@@ -58,9 +58,9 @@ def change_password():
     console carries on with the fresh one it answers."""
     body = {"current_password": request.form.get("current_password", ""),
             "new_password": request.form.get("new_password", "")}
-    if body["new_password"] != request.form.get("new_password_again", ""):
-        return password_form(ApiProblem(400, i18n.translate("auth.passwords_differ"), errors=[
-            {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}]))
+    differ = common.passwords_differ(request.form)
+    if differ:
+        return password_form(differ)
     try:
         answer = g.api.post("/api/v1/users/me/password", body)
     except ApiProblem as problem:

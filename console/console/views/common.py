@@ -34,6 +34,15 @@ def form_key():
     return uuid.uuid4().hex
 
 
+def passwords_differ(form):
+    """The problem of a new password typed twice differently (``_new_password.html``: one's own
+    change, an admin's reset), or None; the API is not asked."""
+    if form.get("new_password", "") == form.get("new_password_again", ""):
+        return None
+    return ApiProblem(400, i18n.translate("auth.passwords_differ"), errors=[
+        {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}])
+
+
 def sent_key(endpoint, **view_args):
     """The Idempotency-Key a row's form was sent with, when this request is that form (``endpoint``
     on that row: ``view_args``) refused and its page shown again; None otherwise. The form shown
