@@ -230,6 +230,22 @@ def test_gateway_probes_and_service_reach_port_8080(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("name", DEPLOYABLES)
+def test_every_deployment_spreads_its_pods_over_nodes_and_zones(overlay, name):
+    """Softly (ScheduleAnyway: a one-node dev cluster still schedules), over its own pods. The
+    console spread over nodes only: prod's two replicas could share a zone and go with it (found
+    by a deploy review)."""
+    dep = deployment(render(overlay), name)
+    labels = dep["spec"]["template"]["metadata"]["labels"]
+    spreads = {c["topologyKey"]: c for c in dep["spec"]["template"]["spec"].get("topologySpreadConstraints", [])}
+    assert set(spreads) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}, name
+    for constraint in spreads.values():
+        assert constraint["whenUnsatisfiable"] == "ScheduleAnyway"
+        assert constraint["labelSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"]
+        assert constraint["labelSelector"]["matchLabels"].items() <= labels.items()
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_deployment_has_an_hpa_and_a_pdb(overlay):
     docs = render(overlay)
     deployments = objects(docs, "Deployment")
