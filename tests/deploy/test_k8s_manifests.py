@@ -561,6 +561,26 @@ def test_compose_gives_each_component_its_own_broker_user_from_the_definitions()
     assert loaded[len(directory):] == out[len(volume.split(":")[1]):]
 
 
+def _seconds(duration):
+    """A compose duration (``45s``, ``1m30s``) in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    parts = re.findall(r"(\d+)([hms])", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(int(n) * units[u] for n, u in parts)
+
+
+def test_compose_stops_each_part_as_gently_as_kubernetes_does():
+    """On SIGTERM a service lets its running workers finish and hands a job back at its next
+    progress report; Docker's default wait of 10 s killed them midway at every recreate (a job's
+    attempt counted), where Kubernetes waits 45 s (found by a deploy review)."""
+    services = compose()["services"]
+    pods = objects(render("prod"), "Deployment")
+    for name in DEPLOYABLES:
+        grace = pods[name]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        assert "stop_grace_period" in services[name], name
+        assert _seconds(services[name]["stop_grace_period"]) == grace, name
+
+
 def test_compose_publishes_ports_on_loopback_only():
     for name, svc in compose()["services"].items():
         for port in svc.get("ports", []):
