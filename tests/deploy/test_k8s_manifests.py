@@ -518,6 +518,10 @@ def test_compose_declares_every_part_with_a_healthcheck():
     assert not {"AMQP_URI", "MONGO_URI", "JWT_SECRET"} & set(console["environment"])
     assert console["depends_on"]["gateway"]["condition"] == "service_healthy"
     assert "/healthz" in " ".join(console["healthcheck"]["test"])
+    # every part logs at the level compose is given (LOG_LEVEL=DEBUG did not reach the console, as
+    # it once did not in Kubernetes: found by a deploy review)
+    for name in (*SERVICES.values(), "gateway", "console"):
+        assert services[name]["environment"]["LOG_LEVEL"] == "${LOG_LEVEL:-INFO}", name
 
     gateway = services["gateway"]
     assert gateway["ports"] == ["127.0.0.1:8080:8080"]
