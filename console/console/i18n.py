@@ -1,8 +1,9 @@
 """Languages: the chosen one (cookie, else Accept-Language, else Chinese), its
 messages, and dates and money written the way its readers expect."""
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g, request, session
@@ -127,25 +128,23 @@ def yuan_text(cents):
 
 # commas only as thousands groups: "42,50" (a decimal comma) was read as 4250 yuan, a hundredfold
 _GROUPED = re.compile(r"[-+]?\d{1,3}(?:[,，]\d{3})+(?:\.\d*)?")
+# plain decimal notation with fen at most: Decimal alone took "1e9" as a billion yuan (an operating
+# expense, published to owners) and "1_000", and "12.345" was rounded to 12.35 unsaid, where a
+# clerk more likely meant 12,345 or 123.45 (a probe of month-end accounts)
+_YUAN = re.compile(r"[-+]?(?:\d+(?:\.\d{0,2})?|\.\d{1,2})")
 
 
 def cents_from_yuan(text):
-    """What a cashier typed (``123.45``, ``¥1,200``) in cents, half-up; None when it is no amount
-    (``42,50``: a comma that does not group thousands is refused, not dropped)."""
-    cleaned = (text or "").strip().replace("¥", "").replace("￥", "").strip()
-    if ("," in cleaned or "，" in cleaned) and not _GROUPED.fullmatch(cleaned):
+    """What a cashier typed (``123.45``, ``¥1,200``, full-width ``１２０``) in cents; None when it
+    is no amount in yuan and fen: an exponent, a third decimal, or a comma that does not group
+    thousands (``42,50``) is refused, not read some other way."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip().replace("¥", "").strip()
+    if "," in cleaned and not _GROUPED.fullmatch(cleaned):
         return None
-    cleaned = cleaned.replace(",", "").replace("，", "")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
+    cleaned = cleaned.replace(",", "")
+    if not _YUAN.fullmatch(cleaned):
         return None
-    if not amount.is_finite():
-        return None
-    try:
-        return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-    except InvalidOperation:  # more digits than a decimal holds ("1e400" was a 500; found by a probe)
-        return None
+    return int(Decimal(cleaned) * 100)
 
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")

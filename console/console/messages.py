@@ -317,6 +317,9 @@ _MESSAGES = {
     "error.http_405": ("不支持此操作。", "That is not allowed here."),
     "error.http_413": ("提交的内容过大。", "What was sent is too large."),
     "error.amount": ("金额或数量无法识别。", "An amount or quantity could not be read."),
+    "error.yuan": ("金额应以元填写，最多两位小数，如 120 或 1,200.50。",
+                   "An amount is in yuan with at most two decimals, such as 120 or 1,200.50."),
+    "error.amount_positive": ("金额须大于 0。", "The amount must be more than 0."),
     # the gateway's input checks, read for a person (i18n.error_text)
     "error.schema_at_most": ("不能大于 {limit}。", "Must be at most {limit}."),
     "error.schema_at_least": ("不能小于 {limit}。", "Must be at least {limit}."),

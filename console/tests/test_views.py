@@ -640,7 +640,7 @@ def test_both_catalogues_hold_every_message_the_pages_use():
 def test_money_and_amounts():
     assert i18n.money(123456) == "¥1,234.56"
     assert i18n.money(5) == "¥0.05"
-    assert i18n.cents_from_yuan("¥1,200.005") == 120001
+    assert i18n.cents_from_yuan("¥1,200.00") == 120000
     assert i18n.cents_from_yuan("12.3") == 1230
     assert i18n.cents_from_yuan("abc") is None and i18n.cents_from_yuan("nan") is None
     # a decimal comma was dropped: "42,50" posted a payment of ¥4,250.00 (found by review)
@@ -648,6 +648,12 @@ def test_money_and_amounts():
     assert i18n.cents_from_yuan("1，200") == 120000 and i18n.cents_from_yuan("12,345,678.9") == 1234567890
     assert i18n.cents_from_yuan("￥5") == 500
     assert i18n.cents_from_yuan("1e400") is None  # more digits than a decimal holds: it was a 500 (a probe)
+    # Decimal's other notations are no amount a clerk types: "1e9" was an operating expense of a
+    # billion yuan, and a third decimal was rounded unsaid (a probe of month-end accounts)
+    assert i18n.cents_from_yuan("1e9") is None and i18n.cents_from_yuan("1_000") is None
+    assert i18n.cents_from_yuan("12.345") is None and i18n.cents_from_yuan("¥1,200.005") is None
+    assert i18n.cents_from_yuan("１２０．５") == 12050 and i18n.cents_from_yuan("-100") == -10000
+    assert i18n.cents_from_yuan(".5") == 50 and i18n.cents_from_yuan("12.") == 1200 and i18n.cents_from_yuan(".") is None
 
 
 def test_a_forms_idempotency_key_the_gateway_would_refuse_is_refused_without_a_call():

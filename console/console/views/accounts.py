@@ -64,8 +64,8 @@ def create_payment():
     household_id = form.get("household_id", "")
     amount = i18n.cents_from_yuan(form.get("amount"))
     if amount is None:
-        refused = ApiProblem(400, i18n.translate("error.amount"),
-                             errors=[{"field": "amount_cents", "message": i18n.translate("error.amount")}])
+        refused = ApiProblem(400, i18n.translate("error.yuan"),
+                             errors=[{"field": "amount_cents", "message": i18n.translate("error.yuan")}])
         return _payment_page(household_id, refused), 400
     body = {"household_id": form.get("household_id", ""), "amount_cents": amount, "method": form.get("method", "")}
     bill_ids = form.getlist("bill_id")
@@ -226,7 +226,7 @@ def create_fee_standard():
     body = {"item": form.get("item", ""), "cycle": form.get("cycle", "")}
     price = i18n.cents_from_yuan(form.get("price"))
     if price is None:
-        return fee_standards(_field_problem("price", i18n.translate("error.amount"))), 400
+        return fee_standards(_field_problem("price", i18n.translate("error.yuan"))), 400
     # the price is per m² and month (area basis) or per household and cycle (fixed)
     body["unit_price_cents_per_m2" if form.get("basis") == "area" else "amount_cents"] = price
     for name in ("name", "valid_from"):

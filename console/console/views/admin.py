@@ -342,7 +342,7 @@ def save_settings(service):
         if _is_money(name):
             cents = i18n.cents_from_yuan(value)
             if cents is None:
-                errors.append({"field": name, "message": i18n.translate("error.amount")})
+                errors.append({"field": name, "message": i18n.translate("error.yuan")})
             else:
                 body[name] = cents
             continue

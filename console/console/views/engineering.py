@@ -249,8 +249,8 @@ def set_budget(period):
     back = url_for("engineering.costs", period=period)
     amount = i18n.cents_from_yuan(request.form.get("amount"))
     if amount is None:
-        common.show_problem(ApiProblem(400, i18n.translate("error.amount"),
-                                       errors=[{"field": "amount", "message": i18n.translate("error.amount")}]))
+        common.show_problem(ApiProblem(400, i18n.translate("error.yuan"),
+                                       errors=[{"field": "amount", "message": i18n.translate("error.yuan")}]))
         return redirect(back)
     _, refused = common.act(lambda: g.api.put(g.api.estate(g.user.estate_id, f"budgets/{period}"),
                                               {"amount_cents": amount}), back)

@@ -50,8 +50,10 @@ def household_id_of(text, field="household_id"):
 
 def _amount(form, field="amount"):
     cents = i18n.cents_from_yuan(form.get(field))
-    if cents is None or cents <= 0:
-        return None, _field_problem(field, i18n.translate("error.amount"))
+    if cents is None:
+        return None, _field_problem(field, i18n.translate("error.yuan"))
+    if cents <= 0:
+        return None, _field_problem(field, i18n.translate("error.amount_positive"))
     return cents, None
 
 

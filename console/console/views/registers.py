@@ -48,7 +48,7 @@ def _value(field, form):
     if field.kind == "money":
         cents = i18n.cents_from_yuan(raw)
         if cents is None:
-            raise BadInput(field.name, "error.amount")
+            raise BadInput(field.name, "error.yuan")
         return cents
     if field.kind == "moment":  # <input type="datetime-local"> in the display zone -> UTC
         try:
