@@ -21,6 +21,10 @@ _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,%d}[\x21-\x7e])?" % 
 class ApiProblem(Exception):
     """A problem+json answer (or an unreachable gateway, as a 503)."""
 
+    # the title already says what each field error says (``common.password_refused``): the page
+    # shows them beside their fields only, not listed again under it
+    errors_in_title = False
+
     def __init__(self, status, title, detail="", code="", request_id=None, errors=None, retry_after=None):
         super().__init__(f"{status} {title}: {detail}")
         self.status = status

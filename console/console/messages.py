@@ -29,6 +29,8 @@ _MESSAGES = {
                             "password is the one the administrator gave you."),
     "auth.passwords_differ": ("两次输入的新密码不一致。", "The new passwords differ."),
     "auth.not_the_same": ("与新密码不一致", "is not the same as the new password"),
+    # a chosen password refused, by the gateway's reason for its field ("holds the username")
+    "auth.password_refused": ("{field}未被接受：{reason}", "{field} not accepted: it {reason}"),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has ended: please sign in again."),
     "home.welcome": ("你好，{name}", "Hello, {name}"),
     "home.roles": ("角色", "Roles"),

@@ -1335,6 +1335,39 @@ def test_a_user_changes_their_own_password_and_carries_on_with_the_fresh_token(c
         assert session["token"] == fresh and session["estate_id"] == ESTATE
 
 
+@pytest.mark.parametrize("url, field", [("/admin/users/li.agent/password", "new_password"),
+                                        ("/account/password", "new_password"), ("/admin/users", "password")])
+def test_a_refused_password_is_headed_by_its_reason_at_a_reset_a_change_and_a_new_user(client, fake, url, field):
+    """An admin's reset read "the password is among the first a guess tries" above the field's
+    real reason, "holds the username" (found by review): the three forms that choose a password
+    head the refusal with the reason, shown once more beside the field only."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    li = {"id": "li.agent", "username": "li.agent", "roles": ["agent"], "estate_ids": [ESTATE], "active": True}
+    fake.on("GET", r"/api/v1/users/li.agent", li)
+    fake.on("GET", r"/api/v1/users", {"items": [li], "next_cursor": None})
+    fake.on("POST", r"/api/v1/users(/li.agent|/me)?(/password)?", problem(
+        422, "Business rule violated", "the password is among the first a guess tries: choose another",
+        code="business_rule", errors=[{"field": field, "message": "holds the username"}]))
+    form = {"csrf_token": csrf_of(client), "username": "li.agent", "current_password": "the-current-one-1",
+            "new_password": "li.agent-2026-x", "new_password_again": "li.agent-2026-x",
+            "password": "li.agent-2026-x", "roles": "agent", "estate_ids": ESTATE}
+    named = {"new_password": ("New password", "新密码"), "password": ("Password", "密码")}[field]
+    english = client.post(url, data=form, headers={"Accept-Language": "en"})
+    page = english.get_data(as_text=True)
+    assert english.status_code == 422 and f"<strong>{named[0]} not accepted: it holds the username</strong>" in page
+    assert "a guess tries" not in page and f"{named[0]}: holds the username" not in page  # not listed again
+    assert '<p class="field-error">holds the username</p>' in page  # beside the field
+    chinese = client.post(url, data=form, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert f"<strong>{named[1]}未被接受：含有用户名</strong>" in chinese and "最先被猜到" not in chinese
+    # another refusal of the same forms is shown as it came, its list too
+    fake.on("POST", r"/api/v1/users(/li.agent|/me)?(/password)?", problem(
+        422, "Business rule violated", "the current password is wrong", code="business_rule",
+        errors=[{"field": "current_password", "message": "is wrong"}, {"field": field, "message": "is too short"}]))
+    other = client.post(url, data=form, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<strong>Business rule violated</strong>" in other and "the current password is wrong" in other
+    assert f"{named[0]}: is too short" in other
+
+
 def test_signing_out_signs_the_token_out_at_the_gateway(client, fake, documented_routes):
     """A copy of the session cookie, which holds the token, kept working after sign-out (found by
     review): the console now asks the gateway to refuse that token from then on."""

@@ -174,7 +174,7 @@ def create_user():
     form = request.form
     body = {"username": form.get("username", "").strip(), "password": form.get("password", ""),
             "roles": form.getlist("roles"), "estate_ids": form.getlist("estate_ids")}
-    return _create(lambda problem: users(problem),
+    return _create(lambda problem: users(common.password_refused(problem, "password")),
                    lambda: g.api.post("/api/v1/users", body, idempotency_key=form.get("idempotency_key") or None),
                    "admin.user_created", url_for("admin.users"), fields=("username",))
 
@@ -216,7 +216,7 @@ def reset_password(user_id):
     except ApiProblem as problem:
         if problem.status >= 500 or problem.status == 401:
             raise
-        return user(user_id, problem, reread=True), problem.status
+        return user(user_id, common.password_refused(problem, "new_password"), reread=True), problem.status
     common.done("admin.password_reset", username=form.get("username", user_id))
     return redirect(url_for("admin.user", user_id=user_id))
 

@@ -66,7 +66,7 @@ def change_password():
     except ApiProblem as problem:
         if problem.status >= 500 or problem.status == 401:
             raise
-        return password_form(problem)
+        return password_form(common.password_refused(problem, "new_password"))
     signin.replace_token(answer["access_token"])
     signin.password_changed()
     common.done("auth.password_changed")

@@ -43,6 +43,20 @@ def passwords_differ(form):
         {"field": "new_password_again", "message": i18n.translate("auth.not_the_same")}])
 
 
+def password_refused(problem, field):
+    """A chosen password the gateway refused (422) headed by its reason, the field's message: the
+    page read "the password is among the first a guess tries: choose another" above "New password:
+    holds the username" (a reset by an admin, found by review). One's own change, an admin's reset
+    and a new user's first password say it alike. Any other problem as it came."""
+    if problem.status != 422 or len(problem.errors) != 1 or problem.errors[0].get("field") != field:
+        return problem
+    reason = i18n.error_text(field, problem.errors[0].get("message", ""))
+    refused = ApiProblem(422, i18n.translate("auth.password_refused", field=i18n.error_field(field), reason=reason),
+                         request_id=problem.request_id, errors=problem.errors)  # no code: its title is this
+    refused.errors_in_title = True
+    return refused
+
+
 def sent_key(endpoint, **view_args):
     """The Idempotency-Key a row's form was sent with, when this request is that form (``endpoint``
     on that row: ``view_args``) refused and its page shown again; None otherwise. The form shown
