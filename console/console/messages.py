@@ -1361,11 +1361,22 @@ _MESSAGES = {
     "plan.work_order_no": ("发生时不开工单。", "Opening one opens no work order."),
     "plan.edit": ("修改预案", "Change the plan"),
     "plan.steps": ("步骤", "Steps"),
-    "plan.steps_hint": ("每行一步：键, 名称[, manager|authorities]", "one a line: key, title[, manager|authorities]"),
+    "plan.steps_hint": ("每行一步：键, 名称[, 升级给谁]，如 call_119, 拨打 119 报警, 有关部门。键用小写英文字母开头，可含数字和下划线；"
+                        "升级给谁写 经理（或 主管、物业经理、manager）或 有关部门（或 政府、公安、消防、authorities），不升级就不写；"
+                        "中文逗号、顿号也可以，名称里有逗号时请用英文逗号分隔。",
+                        "One step a line: key, title[, escalates to], e.g. call_119, Call the fire brigade, authorities. "
+                        "The key is lower-case letters, digits and _, starting with a letter; it escalates to the manager "
+                        "(manager, 经理, 主管) or the authorities (authorities, 有关部门, 公安, 消防), or leave it out. "
+                        "Full-width commas (，) and 、 separate too; a title that holds a comma is separated by ASCII commas."),
     "plan.work_order": ("发生时开紧急工单", "Open an emergency work order"),
     "plan.save": ("保存预案", "Save the plan"),
     "plan.saved": ("预案已保存。", "Plan saved."),
-    "error.plan_step_line": ("每行写：键, 名称，可加 manager 或 authorities。", "Write each line as: key, title, and maybe manager or authorities."),
+    "error.plan_step_line": ("第 {number} 行读不懂：“{line}”。每行写 键, 名称[, 升级给谁]，键用小写英文字母开头，可含数字和下划线，如 call_119, 拨打 119 报警, 有关部门。",
+                             "Line {number} does not read: “{line}”. Write each line as: key, title[, escalates to], the key "
+                             "in lower-case letters, digits and _, starting with a letter, e.g. call_119, Call the fire brigade, authorities."),
+    "error.plan_step_target": ("第 {number} 行“{line}”：“{target}”不是可升级的对象，请写 经理 或 有关部门，不升级就不写。",
+                               "Line {number} “{line}”: a step escalates to the manager or the authorities, not “{target}”: "
+                               "write manager or authorities, or leave it out."),
     "menu.patrol_plans": ("巡逻计划", "Patrol plans"),
     "menu.missed_rounds": ("漏巡班次", "Missed rounds"),
     "reg.checkpoints": ("巡更点", "Checkpoints"),

@@ -1228,19 +1228,68 @@ def test_a_plan_line_that_does_not_read_is_refused_and_a_guard_only_reads_the_pl
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [FIRE_PLAN]})
     answer = client.post("/security/emergency-plans/fire_alarm", data={
-        "csrf_token": csrf_of(client), "version": "0", "steps": "confirm, Confirm, the police"},
+        "csrf_token": csrf_of(client), "version": "0", "steps": "confirm, Confirm, the neighbours"},
         headers={"Accept-Language": "en"})
     assert answer.status_code == 400
     page = answer.get_data(as_text=True)
-    assert "Write each line as: key, title" in page and "confirm, Confirm, the police</textarea>" in page
+    assert "Line 1 “confirm, Confirm, the neighbours”: a step escalates to the manager or the authorities, not " \
+           "“the neighbours”" in page and "confirm, Confirm, the neighbours</textarea>" in page
     assert 'name="work_order" checked' not in page  # as sent (unticked), not as saved
     answer = client.post("/security/emergency-plans/fire_alarm", data={
-        "csrf_token": csrf_of(client), "version": "0", "steps": "confirm, Confirm, the police", "work_order": "on"})
+        "csrf_token": csrf_of(client), "version": "0", "steps": "confirm, Confirm, the neighbours", "work_order": "on"})
     assert 'name="work_order" checked' in answer.get_data(as_text=True)  # ticked, though the saved plan is not
     assert not [c for c in fake.calls if c["method"] == "PUT"]
     sign_in(client, fake, username="wang", roles=("security",))
     page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Fire alarm" in page and "Change the plan" not in page
+
+
+def test_a_plan_typed_on_a_chinese_keyboard_reads_and_a_line_that_does_not_is_named(client, fake):
+    """A Chinese user types ，and 、 and names the escalation 经理 or 公安: the lines were refused with
+    "key, title, and maybe manager or authorities", naming no line (review)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [FIRE_PLAN]})
+    page = client.get("/security/emergency-plans", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    # the form says what it reads, and shows whom a step escalates to by the page's name
+    assert 'aria-describedby="steps-fire_alarm-hint"' in page and "中文逗号、顿号也可以" in page
+    assert "call_119, Call the fire brigade, 有关部门</textarea>" in page
+    english = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Full-width commas (，) and 、 separate too" in english
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/emergency-plans/fire_alarm", dict(FIRE_PLAN, source="estate", version=1))
+    typed = ("confirm，到现场确认火情\n"
+             "tell_manager，报告物业经理，物业经理\n"
+             "call_110、向派出所报警、公安\n"
+             "call_119, 拨打 119，消防\n"  # an ASCII comma keeps the full-width one: its last part still escalates
+             "evacuate, 疏散楼内人员，保持消防通道和出口畅通\n"  # a title's own comma stays in it
+             "call_119_again, 确有火情时拨打 119 报警, 有关部门\n"  # as the form shows a step
+             "report, 报告服务中心经理, 经理\n"
+             "tell_boss, Tell the supervisor, Manager")
+    answer = client.post("/security/emergency-plans/fire_alarm", data={
+        "csrf_token": csrf_of(client), "version": "0", "steps": typed}, headers={"Accept-Language": "zh"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "PUT"]
+    assert [(s["step"], s["title"], s.get("escalate_to")) for s in sent["json"]["steps"]] == [
+        ("confirm", "到现场确认火情", None), ("tell_manager", "报告物业经理", "manager"),
+        ("call_110", "向派出所报警", "authorities"), ("call_119", "拨打 119", "authorities"),
+        ("evacuate", "Evacuate the building; keep fire lanes and exits clear", None),
+        ("call_119_again", "Call the fire brigade (119) for a real fire", "authorities"),
+        ("report", "Report to the service-center manager", "manager"), ("tell_boss", "Tell the supervisor", "manager")]
+    # a line it cannot read is named, in the page's language, and the form keeps what was typed
+    for line, zh, en in [
+            ("call，报警，邻居", "第 3 行“call，报警，邻居”：“邻居”不是可升级的对象，请写 经理 或 有关部门",
+             "Line 3 “call，报警，邻居”: a step escalates to the manager or the authorities, not “邻居”"),
+            ("报警，拨打 110", "第 3 行读不懂：“报警，拨打 110”。每行写 键, 名称[, 升级给谁]",  # a key the API refuses
+             "Line 3 does not read: “报警，拨打 110”. Write each line as: key, title[, escalates to]"),
+            ("evacuate，疏散一、二楼，经理", "第 3 行读不懂：“evacuate，疏散一、二楼，经理”",
+             "Line 3 does not read: “evacuate，疏散一、二楼，经理”")]:
+        steps = f"confirm，确认火情\n\n{line}\ntell，报告，经理"
+        for language, said in (("zh", zh), ("en", en)):
+            refused = client.post("/security/emergency-plans/fire_alarm", data={
+                "csrf_token": csrf_of(client), "version": "0", "steps": steps}, headers={"Accept-Language": language})
+            page = refused.get_data(as_text=True)
+            assert refused.status_code == 400 and said in page, page
+            assert f">{steps}</textarea>" in page and '<details open>' in page
+    assert len([c for c in fake.calls if c["method"] == "PUT"]) == 1
 
 
 def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, documented_routes):

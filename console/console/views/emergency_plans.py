@@ -2,9 +2,12 @@
 incident of that type goes through (which of them escalate, to the manager or the
 authorities) and whether it asks maintenance for an emergency work order. A type the estate
 has not set follows the default plan. Managers change a plan; the API keeps its versions."""
+import re
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import i18n, plan_steps
+from ..messages import CATALOGUES
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -12,6 +15,18 @@ from . import common
 bp = Blueprint("emergency_plans", __name__, url_prefix="/security/emergency-plans")
 
 ESCALATION_TARGETS = ("manager", "authorities")
+# what a person types for whom a step escalates to, beside the code and the page's own names of
+# them (``plan.to_*``): a Chinese user typed 经理 or 公安 and the line was refused (review)
+TARGET_NAMES = {
+    "manager": ("经理", "主管", "物业经理", "项目经理", "物业主管", "管理处经理", "上级", "领导", "supervisor"),
+    "authorities": ("政府", "政府部门", "有关部门", "相关部门", "主管部门", "公安", "公安局", "公安机关", "派出所", "警方",
+                    "消防", "消防队", "消防部门", "应急管理部门", "街道", "居委会", "police", "fire brigade", "government"),
+}
+_STEP_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")  # openapi's EmergencyStepKey
+
+
+class _Unread(ValueError):
+    """A line of the steps the console cannot read: its message, in the page's language."""
 
 
 @bp.get("")
@@ -30,8 +45,8 @@ def set_plan(incident_type):
     form = request.form
     try:
         steps = _steps(form.get("steps", ""))
-    except ValueError:
-        message = i18n.translate("error.plan_step_line")
+    except _Unread as unread:
+        message = str(unread)
         return plans(ApiProblem(400, message, errors=[{"field": "steps", "message": message}]), incident_type)
     body = {"steps": steps, "work_order": form.get("work_order") == "on"}
     version = common.whole_number(form.get("version"))
@@ -48,12 +63,48 @@ def set_plan(incident_type):
 
 
 def _steps(text):
+    """The steps typed one a line: ``key, title`` and maybe whom it escalates to, full-width commas
+    and the enumeration comma read as commas (``common.comma_lines``), the escalation by its code
+    or a name (``TARGET_NAMES``). ``_Unread`` names the first line that does not read."""
     steps = []
-    for key, title, target in common.comma_lines(text):
-        if target is not None and target not in ESCALATION_TARGETS:
-            raise ValueError(target)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            [(key, title, typed)] = common.comma_lines(line, full_width=True)
+        except ValueError:
+            raise _Unread(i18n.translate("error.plan_step_line", number=number, line=line.strip())) from None
+        if not _STEP_KEY.fullmatch(key):
+            raise _Unread(i18n.translate("error.plan_step_line", number=number, line=line.strip()))
+        if typed is None:  # "call_119, 拨打 119，有关部门": an ASCII comma kept the full-width one in the title
+            title, typed = _trailing_target(title)
+        target = escalation_target(typed) if typed is not None else None
+        if typed is not None and target is None:
+            raise _Unread(i18n.translate("error.plan_step_target", number=number, line=line.strip(), target=typed))
         steps.append({"step": key, "title": _stored_title(title), **({"escalate_to": target} if target else {})})
     return steps
+
+
+def _trailing_target(title):
+    """``(title, escalation typed)`` of a title whose last part after a full-width comma or 、
+    names an escalation; else ``(title, None)``: a title may hold such a comma of its own."""
+    head, _, tail = title.rpartition("，") if title.rfind("，") > title.rfind("、") else title.rpartition("、")
+    if head.strip() and escalation_target(tail):
+        return head.strip(), tail
+    return title, None
+
+
+def escalation_target(typed):
+    """``manager`` or ``authorities`` for what was typed (its code in any case, either language's
+    name on the page, ``TARGET_NAMES``), or None."""
+    word = typed.strip()
+    lowered = word.lower().removeprefix("the ").strip()
+    for target in ESCALATION_TARGETS:
+        names = {target, *TARGET_NAMES[target],
+                 *(catalogue[f"plan.to_{target}"].lower().removeprefix("the ") for catalogue in CATALOGUES.values())}
+        if lowered in names or word in names:
+            return target
+    return None
 
 
 def _stored_title(title):
@@ -69,6 +120,14 @@ def steps_text(plan):
     and saving kept them: a probe)."""
     lines = []
     for step in plan.get("steps", []):
-        target = [step["escalate_to"]] if step.get("escalate_to") else []
+        # whom it escalates to by the page's name (经理, 有关部门), which the form reads back
+        target = [_target_name(step["escalate_to"])] if step.get("escalate_to") else []
         lines.append(", ".join([step["step"], i18n.step_title(step["title"]), *target]))
     return "\n".join(lines)
+
+
+def _target_name(target):
+    """A step's escalation as the form writes it: on a Chinese page by its name, else its code."""
+    if i18n.language() == "zh" and target in ESCALATION_TARGETS:
+        return i18n.translate(f"plan.to_{target}")
+    return target
