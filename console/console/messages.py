@@ -1468,7 +1468,6 @@ _MESSAGES = {
     "reg.planned_dates": ("计划日期", "Planned dates"),
     "reg.checks_recorded": ("已做检查", "Checks made"),
     "reg.missed_dates": ("未按期检查的日期", "Dates missed"),
-    "reg.plan_id": ("计划编号", "Plan id"),
     "reg.checked_at": ("检查时间", "Checked at"),
     "reg.records_checked": ("检查份数", "Records checked"),
     "reg.records_complete": ("完整份数", "Records complete"),

@@ -322,6 +322,7 @@ def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, document
     page = client.get("/archive/check-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Record a check" in page and 'action="/archive/check-plans/acp_1/check"' in page
     assert "Dates missed" in page and "Checks made" in page
+    assert ">acp_1<" not in page and "Plan id" not in page  # a column of its id (review): it is its year
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/checks", (201, {"id": "ack_1"}))
     client.post("/archive/check-plans/acp_1/check", data={
         "csrf_token": csrf_of(client), "checked_at": "2026-12-31T10:00", "records_checked": "120",
@@ -502,6 +503,24 @@ def test_the_change_log_names_its_events_and_fields_in_words(client, fake, house
     page = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "household_created" not in page and "area_m2" not in page
     assert "面积（㎡）, 楼栋, 小区（系统编号）" in page
+
+
+def test_the_change_log_names_a_household_by_its_address_and_the_estate_by_its_name(client, fake, households):
+    """Its subject column showed every subject's internal id (review): a household reads as its
+    building-unit-room and the estate as its name; a request or an order, which the log names by
+    id only, stays so."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
+        {"id": "cl_1", "at": "2026-11-30T00:00:00Z", "subject_type": "household", "subject_id": "hh_1",
+         "action": "household_created", "actor": "admin", "fields": ["area_m2"]},
+        {"id": "cl_2", "at": "2026-11-30T00:00:00Z", "subject_type": "estate", "subject_id": ESTATE,
+         "action": "estate_created", "actor": "admin", "fields": ["name"]},
+        {"id": "cl_3", "at": "2026-11-30T00:00:00Z", "subject_type": "service_request", "subject_id": "sr_9",
+         "action": "service_request_created", "actor": "admin", "fields": ["kind"]}], "next_cursor": None})
+    page = client.get("/archive/change-log", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert "3-1-1202" in cells and "Sunny Gardens" in cells and "sr_9" in cells
+    assert "hh_1" not in cells and ESTATE not in cells
 
 
 def test_a_fire_checks_failed_checklist_items_read_in_the_pages_language(client, fake):

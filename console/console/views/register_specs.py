@@ -387,7 +387,7 @@ ARCHIVE = (
     Register("archive", "check-plans", "menu.check_plans", "archive/check-plans",
              (C("year", "reg.year"), C("planned_dates", "reg.planned_dates", "list"),
               C("checks_recorded", "reg.checks_recorded"), C("missed_dates", "reg.missed_dates", "list"),
-              C("notes", "reg.notes"), C("id", "reg.plan_id")),
+              C("notes", "reg.notes")),  # its id was a column: a plan is its year, its checks are made from its row
              fields=(F("year", "reg.year", "int", True), F("planned_dates", "reg.planned_dates", "lines", True), NOTE),
              filters=(F("year", "reg.year", "int"),),
              actions=(A("check", "reg.record_archive_check", CHECK_FIELDS, into="archive/checks", id_field="plan_id"),),
@@ -401,7 +401,8 @@ ARCHIVE = (
     Register("archive", "change-log", "menu.change_log", "archive/change-log",
              (C("at", "reg.at", "when"), C("subject_type", "reg.subject_type", "enum", "subject"),
               # the change's event and the fields it wrote, in words (both showed codes: found by review)
-              C("subject_id", "reg.subject_id"), C("action", "reg.action", "action"), C("actor", "reg.by"),
+              # a household by its building-unit-room, the estate by its name (both showed their ids: review)
+              C("subject_id", "reg.subject_id", "subject"), C("action", "reg.action", "action"), C("actor", "reg.by"),
               C("fields", "reg.fields", "list", "field")),
              filters=(F("subject_type", "reg.subject_type", "choice", choices=(
                  "estate", "household", "service_request", "work_order", "patrol_round", "patrol_anomaly", "incident",
