@@ -553,6 +553,7 @@ _MESSAGES = {
     "dep.hint": ("装修押金在账单付清后持有，联合验收通过后可退还，只退一次。",
                  "A renovation deposit is held once its bill is paid and refunded once, after the joint acceptance."),
     "dep.application": ("申请", "Application"),
+    "dep.open_application": ("查看装修申请", "The renovation application"),
     "dep.accepted": ("验收通过", "Accepted"),
     "dep.refund": ("退押金", "Refund"),
     "dep.refund_line": ("已退 {amount}（{method}，{day}）", "Refunded {amount} ({method}, {day})"),

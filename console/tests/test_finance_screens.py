@@ -173,6 +173,15 @@ DEPOSIT = {"id": "dep_1", "estate_id": ESTATE, "application_id": "app_1", "house
 HELD = {**DEPOSIT, "id": "dep_2", "application_id": "app_2", "accepted_at": None, "status": "held"}
 
 
+def test_a_deposit_links_its_application_for_those_who_may_read_it(client, fake):
+    """The application column showed its id (review): the front desk and managers open it."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert '<a href="/desk/applications/app_1">查看装修申请</a>' in page and ">app_1<" not in page
+
+
 def test_deposits_list_their_status_and_a_cashier_refunds_one_after_acceptance(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT, HELD], "next_cursor": None})
@@ -184,6 +193,8 @@ def test_deposits_list_their_status_and_a_cashier_refunds_one_after_acceptance(c
     page = client.get("/accounts/deposits").get_data(as_text=True)
     assert "可退" in page and "已收（待验收）" in page and "3-1-1202" in page and "¥2,000.00" in page
     assert "/deposits/dep_1/refund" in page and "/deposits/dep_2/refund" not in page  # held: not yet accepted
+    # not its application's id (review): the accounts may not read applications
+    assert "app_1" not in page and "/desk/applications/" not in page
     only_held = client.get("/accounts/deposits?status=held").get_data(as_text=True)
     assert "/deposits/dep_1/refund" not in only_held and 'id="dep-dep_2"' in only_held
     unticked = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client),
