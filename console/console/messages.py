@@ -794,8 +794,9 @@ _MESSAGES = {
     "archive.corrected_content": ("更正后的内容", "The corrected content"),
     "archive.correct": ("记录更正", "Record the correction"),
     "archive.corrected": ("已记录更正（原记录保持不变）。", "Correction recorded (the original stays as it was)."),
-    "archive.corrects": ("更正 {id}", "corrects {id}"),
-    "archive.corrected_by": ("已被更正：{ids}", "corrected by {ids}"),
+    "archive.corrects": ("更正", "corrects"),  # followed by the record (archive.record_seq, or its id)
+    "archive.corrected_by": ("已被更正", "corrected by"),
+    "archive.record_seq": ("第 {seq} 条", "record {seq}"),
     "archive.verify": ("校验档案链", "Verify the archive's chain"),
     "archive.verify_ok": ("档案链完整：已校验 {checked} 条记录。", "The chain holds: {checked} records checked."),
     "archive.verify_broken": ("档案链在第 {seq} 条记录（{id}）处断开：{reason}。", "The chain breaks at record {seq} ({id}): {reason}."),
