@@ -7,8 +7,21 @@ the same change was counted nowhere, a move to another estate took the account o
 estate's past months, and a promotion to operator admin rewrote closed periods (a probe).
 
 An account from before spans were kept has one: from its creation to its deactivation, with what
-it holds now (``spans``). An account made active again counts as never having left (its last
-span reopens when nothing else changed): the rule staff turnover had before.
+it holds now (``spans``).
+
+Spans are only ever appended to (an open one is closed, never rewritten), so a period that has
+ended reads the same whatever happens to the account later. A reactivation opens a new span (a
+joiner) and leaves the departure where it was: reopening the last span, as it once did, erased an
+October departure from October's report when the account came back in November (review).
+
+A departure undone within the period reported (``left``: deactivated, then active again before
+the period's end) is not counted in it: the account was away, not lost (it is held at the
+period's end, as at its start), as DOMAIN.md's "staff accounts deactivated in the period ÷
+average staff accounts" is read by HR, who count the people gone, not a mistaken deactivation put
+right the next day. The period decides, not the calendar month: deactivated on 10 October and
+back on 5 November, the account is October's departure and November's joiner, and left nothing in
+the fourth quarter's rate (as a move between estates leaves nothing). A report of an open period
+may change until it ends; one of an ended period never does.
 
 Plain functions: no Flask, no store.
 """
@@ -38,13 +51,9 @@ def after(user, changes, at):
         if current:  # the estates held until now are the ones left, whatever this change clears
             current.update(to=at, left=True)
         return kept
-    if not was and now:
-        last = kept[-1] if kept else None
-        if last and last["left"]:
-            last["left"] = False
-            if (last["estate_ids"], last["roles"]) == (estate_ids, roles):
-                last["to"] = None
-                return kept
+    if not was and now:  # back: a new span, the departure stays where it was (``left`` reads both)
+        if current:  # an account deactivated before its departure was kept: it held this until now
+            current["to"] = at
         return kept + first(estate_ids, roles, at)
     if now and current and (current["estate_ids"], current["roles"]) != (estate_ids, roles):
         current["to"] = at
@@ -76,8 +85,12 @@ def held(user, moment, estates=None):
 
 
 def left(user, start, end, estates=None):
-    """Whether the account left (was deactivated) in ``[start, end)`` while staff of ``estates``."""
-    return any(_staff_here(span, estates) and span["left"] and start <= span["to"] < end for span in spans(user))
+    """Whether the account left (was deactivated) in ``[start, end)`` while staff of ``estates``, and
+    was not active again before ``end`` (a later span from before it: see the module's docstring)."""
+    kept = spans(user)
+    return any(_staff_here(span, estates) and span["left"] and start <= span["to"] < end
+               and not any(later["from"] < end for later in kept[i + 1:])
+               for i, span in enumerate(kept))
 
 
 def ever_staff_of(user, estate_id):

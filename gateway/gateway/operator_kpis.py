@@ -6,8 +6,9 @@ accounts, "where staff are managed here": staff accounts are the gateway's users
 that named it then, as staff (operator admins are the company's, not an estate's): what each
 account held and when is ``gateway.memberships``. The average is (accounts held at the period's
 start + accounts held at its end) ÷ 2. A departure is a deactivation (``active`` from true to
-false) of an account holding the estate; an account made active again counts as never having
-left, a move to another estate is no departure. The operator-wide rate counts each account once,
+false) of an account holding the estate; an account made active again before the period's end
+counts as never having left in it (back after the end: the period's departure, and a joiner of
+the next), a move to another estate is no departure. The operator-wide rate counts each account once,
 whatever number of estates it held, over the period on the calendar of its estate (of the
 first, by id, of several): the estates of one operator may lie in different timezones.
 

@@ -197,7 +197,7 @@ def _changed(db, actor, user, changes):
 
 def _deactivation(user, changes):
     """When an account leaves (``active`` true → false; staff turnover counts it) or comes back
-    (then it counts as never having left: ``gateway.operator_kpis``)."""
+    (its spans keep the departure: ``gateway.memberships``)."""
     if changes.get("active") is False and user["active"]:
         return {"deactivated_at": clock.now_iso()}
     if changes.get("active") is True and not user["active"]:

@@ -203,7 +203,7 @@ def test_staff_turnover_counts_deactivations_and_the_table_shows_operator_wide_t
     assert back.status_code == 200
     body = contract.check(client.application, client.get(f"/api/v1/kpis?period={period}",
                                                           headers=bearer(admin_token)), 200)
-    assert body["totals"]["staff_turnover"]["numerator"] == 0  # back again: never left
+    assert body["totals"]["staff_turnover"]["numerator"] == 0  # back within the month: never left in it
     # offboarded with its estates cleared in the same change: still a departure of A's (a probe)
     assert client.patch("/api/v1/users/turn-2", json={"active": False, "estate_ids": []},
                         headers=bearer(admin_token)).status_code == 200

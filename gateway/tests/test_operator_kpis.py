@@ -135,14 +135,56 @@ def test_a_leaver_a_move_and_a_promotion_are_counted_where_and_when_they_happene
     assert (october["numerator"], october["denominator"]) == (0, 4.0)  # a closed month stays as it was
 
 
-def test_an_account_made_active_again_counts_as_never_having_left():
+def _agent(joined="2026-06-01T00:00:00.000Z", estates=("A",)):
     from gateway import memberships
-    joined = "2026-06-01T00:00:00.000Z"
-    user = {"created_at": joined, "estate_ids": ["A"], "roles": ["agent"], "active": True,
-            "memberships": memberships.first(["A"], ["agent"], joined)}
-    spans = memberships.after(user, {"active": False}, "2026-11-10T00:00:00.000Z")
-    back = {**user, "active": False, "memberships": spans}
-    spans = memberships.after(back, {"active": True}, "2026-11-20T00:00:00.000Z")
-    assert spans == memberships.first(["A"], ["agent"], joined)
-    shown = operator_kpis.staff_turnover([{**user, "memberships": spans}], *NOV)
-    assert (shown["numerator"], shown["denominator"]) == (0, 1.0)
+    return {"created_at": joined, "estate_ids": list(estates), "roles": ["agent"], "active": True,
+            "memberships": memberships.first(estates, ["agent"], joined)}
+
+
+def _changed(user, changes, at):
+    from gateway import memberships
+    return {**user, **changes, "memberships": memberships.after(user, changes, at)}
+
+
+SHANGHAI = {"id": "A", "timezone": "Asia/Shanghai"}
+
+
+def _turnover(users, period):
+    shown = operator_kpis.estate_turnover(users, SHANGHAI, period)["staff_turnover"]
+    return shown["numerator"], shown["denominator"]
+
+
+def test_a_leaver_made_active_again_next_month_stays_the_closed_months_departure():
+    """A reactivation reopened the last span: October's leaver, back in November, vanished from
+    October's report once the month was reported (review). Now the departure stays, and the
+    reactivation is a new span: November's joiner."""
+    gone = _changed(_agent(), {"active": False}, "2026-10-10T02:00:00.000Z")
+    staying = _agent()
+    october_before = _turnover([gone, staying], "2026-10")
+    assert october_before == (1, 1.5)  # 2 at its start, 1 at its end, 1 left
+    back = _changed(gone, {"active": True}, "2026-11-05T02:00:00.000Z")
+    assert _turnover([back, staying], "2026-10") == october_before
+    assert _turnover([back, staying], "2026-11") == (0, 1.5)  # a joiner: 1 at its start, 2 at its end
+    assert [(span["from"], span["to"], span["left"]) for span in back["memberships"]] == [
+        ("2026-06-01T00:00:00.000Z", "2026-10-10T02:00:00.000Z", True), ("2026-11-05T02:00:00.000Z", None, False)]
+    # the quarter: it left and was back before the quarter's end, held at both ends: no departure
+    assert _turnover([back, staying], "2026-Q4") == (0, 2.0)
+    # and back in another estate, the account is that estate's joiner, A's October is unchanged
+    elsewhere = _changed(gone, {"active": True, "estate_ids": ["B"]}, "2026-11-05T02:00:00.000Z")
+    assert _turnover([elsewhere, staying], "2026-10") == october_before
+
+
+def test_a_deactivation_undone_within_the_month_is_no_departure_of_it():
+    """Deactivated by mistake and made active again within the month: the account was never gone
+    from the month (held at its start and end), so it is no departure; gone again later in the
+    month, it is one, once."""
+    mistaken = _changed(_agent(), {"active": False}, "2026-11-10T02:00:00.000Z")
+    assert _turnover([mistaken], "2026-11") == (1, 0.5)  # read while it is gone
+    back = _changed(mistaken, {"active": True}, "2026-11-11T02:00:00.000Z")
+    assert _turnover([back], "2026-11") == (0, 1.0)
+    assert _turnover([back], "2026-10") == (0, 1.0)
+    again = _changed(back, {"active": False}, "2026-11-20T02:00:00.000Z")
+    assert _turnover([again], "2026-11") == (1, 0.5)
+    # on the estate's calendar: back at 1 December 03:00 in Shanghai is after November's end
+    late = _changed(mistaken, {"active": True}, "2026-11-30T19:00:00.000Z")
+    assert _turnover([late], "2026-11") == (1, 0.5)
