@@ -8,10 +8,14 @@ by itself: a restart must not undo a password change or a deactivation.
 Runs against the gateway's MongoDB (``MONGO_URI``, ``MONGO_DB``). Without
 ``MONGO_URI`` there is nothing to reset: each gateway process then has its own
 in-memory store, created with the admin from ``ESTATE_ADMIN_PASSWORD``.
+
+The reset is a change of the admin like ``PATCH /api/v1/users/admin`` (``users.reset_admin``):
+written over the record as it was read, so that neither writes over the other.
 """
 import sys
 
 from estate_common import config, secrets_policy
+from estate_common.errors import Conflict
 
 from . import store, users
 
@@ -27,7 +31,11 @@ def main():
     except secrets_policy.InsecureSecret as refused:
         print(f"admin-reset: {refused}", file=sys.stderr)
         return 2
-    created = users.reset_admin(store.connect(), password)
+    try:
+        created = users.reset_admin(store.connect(), password)
+    except Conflict as overtaken:  # changed through the API at the same moment, each time it was read
+        print(f"admin-reset: {overtaken}", file=sys.stderr)
+        return 1
     print(f"admin-reset: operator admin 'admin' {'created' if created else 'reset'}; "
           "it signs in with ESTATE_ADMIN_PASSWORD, older tokens are void", file=sys.stderr)
     return 0

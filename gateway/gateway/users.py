@@ -114,18 +114,26 @@ def ensure_admin(db, password):
             pass  # another gateway process created it first
 
 
-def reset_admin(db, password):
+def reset_admin(db, password, tries=3):
     """The admin exists, is active, is operator admin and signs in with ``password``; its
-    older tokens stop working. Returns True when it was created."""
-    if store.find_user(db, ADMIN) is None:
-        create(db, ADMIN, password, ["operator_admin"], [])
-        return True
-    user = store.find_user(db, ADMIN)
+    older tokens stop working. Returns True when it was created.
+
+    Written over the record as it was read, as a PATCH is (``_written_over``): the reset wrote its
+    spans without moving the ``revision``, so a PATCH that read the admin before it wrote its own
+    spans, roles and ``active`` over the reset's (review)."""
+    fields = {"password_change_required": False, "password_hash": passwords.hash_password(password)}
     restored = {"active": True, "roles": ["operator_admin"], "estate_ids": []}  # an operator admin names no estate
-    spans = memberships.after(user, restored, clock.now_iso())
-    store.change_user(db, ADMIN, restored | memberships.stored(spans) | {
-        "password_change_required": False, "password_hash": passwords.hash_password(password)}, new_credentials=True)
-    return False
+    for _ in range(tries):
+        user = store.find_user(db, ADMIN)
+        if user is None:
+            try:
+                create(db, ADMIN, password, ["operator_admin"], [])
+                return True
+            except Conflict:
+                continue  # another process created it meanwhile: reset that one
+        if _written_over(db, user, restored, fields, new_credentials=True):
+            return False
+    raise Conflict("the admin was being changed by another request meanwhile: run the reset again")
 
 
 LIST_FILTERS = ("role", "estate_id", "active")  # an operator of many estates finds one among thousands
@@ -188,11 +196,18 @@ def _changed(db, actor, user, changes):
     # a deactivated account's tokens end for good: reactivation must not revive a token captured
     # before, or a device left signed in (the user signs in again); both ways, so an account
     # deactivated before this rule is covered as well
+    return _written_over(db, user, changes, new_credentials=turning)
+
+
+def _written_over(db, user, changes, fields=None, new_credentials=False):
+    """Whether ``changes`` to ``roles``, ``estate_ids`` or ``active`` (with their spans, and
+    ``fields`` beside them) were written over ``user`` as read: only while its ``revision`` is
+    the one read, which the write moves on (False: another change came first)."""
     spans = memberships.after(user, changes, clock.now_iso())
     revision = user.get("revision", 0)
     held = memberships.stored(spans) | {"revision": revision + 1}
-    return store.change_user(db, user_id, changes | _deactivation(user, changes) | held, new_credentials=turning,
-                             only_if={"revision": revision or {"$in": [0, None]}})
+    return store.change_user(db, user["_id"], changes | _deactivation(user, changes) | held | (fields or {}),
+                             new_credentials=new_credentials, only_if={"revision": revision or {"$in": [0, None]}})
 
 
 def _deactivation(user, changes):

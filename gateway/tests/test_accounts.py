@@ -412,6 +412,56 @@ def test_make_admin_reset_clears_a_required_change(make_app, make_accounts):
     assert accounts.token("admin", ADMIN_PASSWORD)
 
 
+def test_make_admin_reset_and_a_patch_at_once_are_written_one_over_the_other(make_app, make_accounts, monkeypatch):
+    """``make admin-reset`` wrote its spans without moving the revision: a PATCH that read the
+    admin before the reset wrote its own over the reset's, here a demoted admin's estates beside
+    the restored operator admin role (review). Now the PATCH reads the reset admin again (and is
+    refused: an operator admin names no estate), and a reset overtaken by a PATCH reads again."""
+    from gateway import memberships, store as gateway_store, users
+    app = make_app()
+    accounts = make_accounts(app)
+    db = app.extensions["estate_ops"].db
+    accounts.create("boss", ["operator_admin"], [])
+    boss = accounts.token("boss", USER_PASSWORD)
+    client = app.test_client()
+    assert patch_user(client, boss, "admin", {"roles": ["manager"], "estate_ids": ["E1"]}).status_code == 200
+    real_change, raced = gateway_store.change_user, []
+
+    def reset_then_change(db_, user_id, *args, **kwargs):
+        if user_id == "admin" and not raced:  # the reset runs between the PATCH's read and its write
+            raced.append(True)
+            users.reset_admin(db_, ADMIN_PASSWORD)
+        return real_change(db_, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(gateway_store, "change_user", reset_then_change)
+    refused = patch_user(client, boss, "admin", {"estate_ids": ["E2"]})
+    assert refused.status_code == 422, refused.get_json()
+    admin = db.users.find_one({"_id": "admin"})
+    assert (admin["roles"], admin["estate_ids"], admin["revision"]) == (["operator_admin"], [], 2)
+    assert [(s["roles"], s["estate_ids"]) for s in memberships.spans(admin)][-1] == (["operator_admin"], [])
+
+    raced.clear()
+    monkeypatch.setattr(gateway_store, "change_user", real_change)
+    assert patch_user(client, boss, "admin", {"active": False}).status_code == 200
+
+    def patched_then_change(db_, user_id, *args, **kwargs):
+        if user_id == "admin" and not raced:  # a PATCH moves the admin between the reset's read and write
+            raced.append(True)
+            users.update(db_, app.extensions["estate_ops"].user_cache, "boss", "admin",
+                         {"roles": ["manager"], "estate_ids": ["E3"]})
+        return real_change(db_, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(gateway_store, "change_user", patched_then_change)
+    assert users.reset_admin(db, ADMIN_PASSWORD) is False
+    admin = db.users.find_one({"_id": "admin"})
+    assert (admin["active"], admin["roles"], admin["estate_ids"], admin["revision"]) == (
+        True, ["operator_admin"], [], 5)
+    # the spans have the PATCH's move (written while the admin was inactive: none) and the reset's
+    assert [(s["roles"], s["estate_ids"], s["left"]) for s in memberships.spans(admin)][-2:] == [
+        (["operator_admin"], [], True), (["operator_admin"], [], False)]
+    assert accounts.token("admin", ADMIN_PASSWORD)
+
+
 def test_a_change_that_another_overtook_is_made_over_it_not_beside_it(app, client, admin_token, user, monkeypatch):
     """Two changes at once each wrote their spans over the other's: a deactivation beside a move
     left a departure never counted (found by review)."""

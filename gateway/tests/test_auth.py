@@ -435,3 +435,26 @@ def test_admin_reset_command(monkeypatch, capsys):
 def passwords_verify(db, password):
     from gateway import passwords
     return passwords.verify(db.users.find_one({"_id": "admin"})["password_hash"], password)
+
+
+def test_admin_reset_command_overtaken_each_time_says_so(monkeypatch, capsys):
+    """A reset that found the admin changed through the API each time it read it writes nothing
+    and says so (exit 1), rather than a traceback."""
+    from estate_common.common_store import embedded_database
+    from gateway import admin_reset, store
+
+    db = embedded_database("gateway_admin_reset_overtaken")
+    users.create(db, "admin", "reset-admin-password-1", ["operator_admin"], [])
+    monkeypatch.setattr(admin_reset.config, "mongo_uri", lambda: "mongodb://mongo.example:27017/")
+    monkeypatch.setattr(store, "connect", lambda: db)
+    monkeypatch.setenv("ESTATE_ADMIN_PASSWORD", "reset-admin-password-2")
+    real_change = store.change_user
+
+    def overtaken(db_, user_id, changes, *args, **kwargs):
+        db_.users.update_one({"_id": user_id}, {"$inc": {"revision": 1}})  # a PATCH came first, each time
+        return real_change(db_, user_id, changes, *args, **kwargs)
+
+    monkeypatch.setattr(store, "change_user", overtaken)
+    assert admin_reset.main() == 1
+    assert "another request" in capsys.readouterr().err
+    assert passwords_verify(db, "reset-admin-password-1")
