@@ -468,16 +468,17 @@ def test_a_change_that_another_overtook_is_made_over_it_not_beside_it(app, clien
     from gateway import memberships, store as gateway_store, users
     username, _ = user()
     db = app.extensions["estate_ops"].db
-    real_find, raced = gateway_store.find_user, []
+    real_change, raced = gateway_store.change_user, []
 
-    def find_then_overtaken(db_, user_id):
-        found = real_find(db_, user_id)
-        if user_id == username and not raced:  # another admin moves the user between this read and write
+    def overtaken_then_change(db_, user_id, *args, **kwargs):
+        # another admin moves the user between this change's read and its write (on the route's
+        # first read, the existence check, the change read the moved user: nothing raced)
+        if user_id == username and not raced:
             raced.append(True)
             users.update(db_, app.extensions["estate_ops"].user_cache, "admin", username, {"estate_ids": ["B"]})
-        return found
+        return real_change(db_, user_id, *args, **kwargs)
 
-    monkeypatch.setattr(gateway_store, "find_user", find_then_overtaken)
+    monkeypatch.setattr(gateway_store, "change_user", overtaken_then_change)
     assert patch_user(client, admin_token, username, {"active": False}).status_code == 200
     stored = db.users.find_one({"_id": username})
     assert stored["active"] is False and stored["estate_ids"] == ["B"]
