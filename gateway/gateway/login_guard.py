@@ -194,7 +194,18 @@ def failed(db, username, address, attempt_id):
 def forgive(db, username):
     """An operator admin reset the user's password: the user's failed sign-ins no longer lock
     them out or slow them, from any address (their own guesses at the old one locked them out).
-    An address's own count stays: it may have guessed at others."""
+    An address's own count stays: it may have guessed at others.
+
+    Every address's count for the username starts again, a guesser's too, on purpose (asked in
+    review whether it gives a guesser five fresh guesses). The admin does not know the user's
+    address, nor does the guard (an address that signed in before may not be the one the user
+    comes back from), so no count can be lifted for the user alone; and the one thing that tells
+    the user from a guesser, knowing the new password, is known only by checking a password, which
+    is a guess: a locked address let through once after the reset is a count of one, no safer than
+    a count of five. And the failures counted were guesses at a password that is gone: the new
+    one is strong (``passwords.refuse_weak``) and unknown to the guesser, so five guesses at it
+    cost nothing, while the address-wide count (``LOGIN_ADDRESS_MAX_FAILURES``), which this leaves,
+    still stops an address guessing across accounts."""
     store.forget_login_failures_of(db, username)
 
 

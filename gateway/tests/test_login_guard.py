@@ -247,3 +247,23 @@ def test_failed_sign_in_records_expire_once_no_lock_needs_them(fresh, monkeypatc
     assert sign_in(fresh, ADMIN_PASSWORD).status_code == 429 and failures.count_documents({}) == 3
     clock.advance(timedelta(seconds=120))
     assert failures.count_documents({}) == 0
+
+
+def test_an_admins_reset_starts_the_usernames_counts_again_from_every_address_not_the_addresses(fresh):
+    """``forgive``: the admin cannot know the user's address, and the new password is unknown to a
+    guesser, so every address's count for the username starts again; an address's own count,
+    over every username, stays (its docstring says why)."""
+    from gateway import store
+    db = fresh.extensions["estate_ops"].db
+    fail(fresh, login_guard.MAX_FAILURES, address="10.0.0.1")  # the user, locked out
+    fail(fresh, login_guard.MAX_FAILURES, address="10.0.0.66")  # a guesser, locked out
+    for other in range(login_guard.ADDRESS_MAX_FAILURES // login_guard.MAX_FAILURES - 1):  # and others
+        fail(fresh, login_guard.MAX_FAILURES, username=f"ghost-{other}", address="10.0.0.66")
+    assert sign_in(fresh, ADMIN_PASSWORD, address="10.0.0.1").status_code == 429
+    login_guard.forgive(db, "admin")
+    assert sign_in(fresh, ADMIN_PASSWORD, address="10.0.0.1").status_code == 200
+    assert store.find_login_failures(db, login_guard._pair_key("admin", "10.0.0.66"))["count"] == 0
+    # the guesser's address reached its own threshold guessing at both: it stays refused
+    assert store.find_login_failures(db, login_guard._address_key("10.0.0.66"))["count"] == (
+        login_guard.ADDRESS_MAX_FAILURES)
+    assert sign_in(fresh, ADMIN_PASSWORD, address="10.0.0.66").status_code == 429
