@@ -9,7 +9,9 @@ or changed (a 400 naming ``data.url``) and again before every delivery, whose co
 goes to one of the addresses checked, never to a second resolution (no DNS rebinding).
 
 ``allow_private`` (``WEBHOOK_ALLOW_PRIVATE=1``, set by ``make run`` and the end-to-end tests)
-admits private and loopback addresses, and plain http to a loopback address (a local receiver).
+admits private and loopback addresses over https, and plain http to 127.0.0.1 written as such (a
+local receiver, as the refusal, the contract and the READMEs say): it took plain http to any
+loopback address, 127.0.0.2 or ``[::1]`` (review). A name (``localhost``) is not read as 127.0.0.1.
 """
 import ipaddress
 import socket
@@ -67,6 +69,7 @@ _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not global
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # IETF protocol assignments (RFC 6890): not global, but Python 3.11 calls most of them so
 _PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
+_LOCAL_RECEIVER = ipaddress.ip_address("127.0.0.1")  # plain http only to it, with allow_private
 
 
 def _literal(host):
@@ -96,7 +99,7 @@ def parse(url, allow_private=False):
         raise Refused("must name a host")
     literal = _literal(host)
     if scheme == "http":
-        if not (allow_private and literal is not None and literal.is_loopback):
+        if not (allow_private and literal == _LOCAL_RECEIVER):
             raise Refused("must be https (plain http only to 127.0.0.1 with WEBHOOK_ALLOW_PRIVATE=1)")
     elif scheme != "https":
         raise Refused("must be https")

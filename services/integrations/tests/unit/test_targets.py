@@ -91,6 +91,16 @@ def test_allow_private_admits_private_addresses_and_plain_http_to_loopback_only(
         check("http://10.0.0.1/", allow_private=True)
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.2:9000/hook", "http://127.255.255.254/", "http://[::1]:9000/",
+                                 "http://[::ffff:127.0.0.1]/", "http://localhost:9000/"])
+def test_allow_private_admits_plain_http_to_127_0_0_1_only_as_it_says(url):
+    """Plain http went to any loopback address under WEBHOOK_ALLOW_PRIVATE=1, though the refusal,
+    the contract and the READMEs say 127.0.0.1 (review); over https they are admitted."""
+    with pytest.raises(Refused, match=r"plain http only to 127\.0\.0\.1"):
+        check(url, allow_private=True, resolve=resolver("127.0.0.1"))
+    assert check(url.replace("http://", "https://"), allow_private=True, resolve=resolver("127.0.0.1")).addresses
+
+
 def test_localhost_resolves_to_loopback_and_is_refused_with_the_real_resolver():
     with pytest.raises(Refused, match="loopback"):
         check("https://localhost/hook")
