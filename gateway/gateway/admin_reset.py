@@ -15,7 +15,6 @@ written over the record as it was read, so that neither writes over the other.
 import sys
 
 from estate_common import config, secrets_policy
-from estate_common.errors import Conflict
 
 from . import store, users
 
@@ -33,8 +32,9 @@ def main():
         return 2
     try:
         created = users.reset_admin(store.connect(), password)
-    except Conflict as overtaken:  # changed through the API at the same moment, each time it was read
-        print(f"admin-reset: {overtaken}", file=sys.stderr)
+    except users.AdminOvertaken:
+        print("admin-reset: the admin was being changed through the API meanwhile, each time it was read: "
+              "nothing was written; run it again", file=sys.stderr)
         return 1
     print(f"admin-reset: operator admin 'admin' {'created' if created else 'reset'}; "
           "it signs in with ESTATE_ADMIN_PASSWORD, older tokens are void", file=sys.stderr)

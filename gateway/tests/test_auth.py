@@ -456,5 +456,5 @@ def test_admin_reset_command_overtaken_each_time_says_so(monkeypatch, capsys):
 
     monkeypatch.setattr(store, "change_user", overtaken)
     assert admin_reset.main() == 1
-    assert "another request" in capsys.readouterr().err
+    assert "changed through the API meanwhile" in capsys.readouterr().err
     assert passwords_verify(db, "reset-admin-password-1")
