@@ -49,10 +49,23 @@ class ApiProblem(Exception):
             body = {}
         if not isinstance(body, dict):
             body = {}
-        return cls(status=response.status_code, title=body.get("title") or response.reason or "error",
-                   detail=body.get("detail") or "", code=body.get("code") or "",
-                   request_id=body.get("request_id") or request_id, errors=body.get("errors"),
-                   retry_after=response.headers.get("Retry-After"))
+        problem = cls(status=response.status_code, title=body.get("title") or response.reason or "error",
+                      detail=body.get("detail") or "", code=body.get("code") or "",
+                      request_id=body.get("request_id") or request_id, errors=body.get("errors"),
+                      retry_after=response.headers.get("Retry-After"))
+        return problem.as_form_sent_before() if problem.is_key_reused() else problem
+
+    def is_key_reused(self):
+        """The gateway's 422 for an Idempotency-Key sent before with another body: here, a form sent,
+        then gone back to, changed and sent again."""
+        return self.status == 422 and any(error.get("field") == "Idempotency-Key" for error in self.errors
+                                           if isinstance(error, dict))
+
+    def as_form_sent_before(self):
+        """That refusal as a cashier can act on it (``problem.form_sent_before``): the first sending
+        took effect and the change was not sent. It read "Idempotency-Key was used before with
+        another body / Idempotency-Key: was used with another body" (a probe of month-end accounts)."""
+        return ApiProblem(self.status, self.title, "", "form_sent_before", request_id=self.request_id)
 
 
 class Gateway:

@@ -298,6 +298,10 @@ _MESSAGES = {
     "problem.invalid_input": ("输入有误", "Invalid input"),
     "problem.business_rule": ("不符合业务规则", "Business rule violated"),
     "problem.conflict": ("与当前状态冲突", "Conflict"),
+    "problem.form_sent_before": (
+        "这张表单已提交过，第一次提交已生效；之后改动的内容没有提交。请先核对第一次的结果，如确需再办一笔，请重新打开此页填写。",
+        "This form was sent before and its first sending took effect; what was changed since was not sent. "
+        "Check what the first one did; to make another, open this page again and fill it in anew."),
     "problem.not_found": ("找不到", "Not found"),
     "problem.forbidden": ("无权操作", "Forbidden"),
     "problem.gone": ("已不存在", "Gone"),

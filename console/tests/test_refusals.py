@@ -169,3 +169,22 @@ def test_a_rate_limits_refusal_reads_in_chinese(app):
             shown = _shown(f"{why}: try again later")
             assert shown and shown.endswith("，请稍后再试") and "too many" not in shown, shown
         assert _shown("the body is larger than 16384 bytes") == "提交的内容超过 16384 字节"
+
+
+def test_a_form_sent_again_changed_says_the_first_sending_took_effect_not_the_key_jargon(client, fake):
+    """Back, a changed amount and send: the gateway's 422 for the key read "此 Idempotency-Key
+    之前已用于内容不同的请求 / 提交标识: 已用于内容不同的另一次请求", which a cashier cannot act on
+    (a probe of month-end accounts)."""
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", problem(
+        422, "Idempotency-Key was used before with another body", code="business_rule",
+        errors=[{"field": "Idempotency-Key", "message": "was used with another body"}]))
+    typed = {"csrf_token": csrf_of(client), "household_id": "hh_1", "method": "cash", "amount": "235",
+             "idempotency_key": "k1"}
+    chinese = client.post("/accounts/payments", data=typed).get_data(as_text=True)
+    assert "这张表单已提交过，第一次提交已生效" in chinese and "重新打开此页" in chinese
+    assert "Idempotency-Key" not in chinese and "内容不同的请求" not in chinese
+    english = client.post("/accounts/payments", data=typed, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This form was sent before and its first sending took effect" in english
+    assert "Idempotency-Key" not in english
