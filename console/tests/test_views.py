@@ -620,6 +620,11 @@ def test_completing_a_charged_work_order_sends_materials_charge_and_signature(cl
     assert fake.calls[-1]["json"] == {"materials": [{"name": "valve", "qty": 2.0, "unit_cost_cents": 1250},
                                                     {"name": "tape", "qty": 1.0}], "labour_minutes": 45,
                                       "charge_cents": 5000, "signed_by": "Li Lei"}
+    # a quantity of 0 is sent as typed, for the API to refuse: it was sent as 1 (a probe)
+    client.post("/engineering/work-orders/wo_1/complete", data={
+        "csrf_token": csrf_of(client), "material_name": ["bulb", "tape"], "material_qty": ["0", ""],
+        "charge": "50.00", "signed_by": "Li Lei"})
+    assert fake.calls[-1]["json"]["materials"] == [{"name": "bulb", "qty": 0}, {"name": "tape", "qty": 1}]
 
 
 def test_signing_out_forgets_the_token(client, fake):

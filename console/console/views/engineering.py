@@ -205,9 +205,12 @@ def _body(step, form):
     for name, qty, cost in zip(form.getlist("material_name"), form.getlist("material_qty"), costs):
         if name.strip():
             try:
-                material = {"name": name.strip(), "qty": common.number_typed(qty) or 1}
+                typed = common.number_typed(qty)
             except ValueError:
                 return None
+            # a blank quantity is one; a 0 goes to the API, which refuses it (it was sent as 1, and
+            # cost control counted a bulb never used: a probe)
+            material = {"name": name.strip(), "qty": 1 if typed is None else typed}
             if cost.strip():
                 material["unit_cost_cents"] = i18n.cents_from_yuan(cost)
                 if material["unit_cost_cents"] is None:
