@@ -1208,6 +1208,7 @@ _MESSAGES = {
     "setting.labour_rate_cents_per_hour": ("人工费率（元/小时）", "Labour rate (¥ per hour)"),
     "setting.plan_open_days_ahead": ("计划工单提前开单（天）", "Plan orders open ahead (days)"),
     "setting.appointment_within_days": ("预约最远（天后）", "Appointments at most (days ahead)"),
+    "setting.completion_labour_max_minutes": ("每张工单完工最多记人工（分钟）", "Labour one completion records at most (minutes)"),
     "setting.bill_due_days": ("账单到期（天，0=月底）", "Bill due (days, 0 = month end)"),
     "setting.late_bill_grace_days": ("补开账单宽限（天）", "Late bill grace (days)"),
     "setting.catch_up_months": ("可补录的月数（账单、运营成本、公示）", "Months that may be caught up (billing, costs, disclosure)"),

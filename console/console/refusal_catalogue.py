@@ -1065,6 +1065,8 @@ ZH = {
         '不在 {0} 至 {1} 之间',
     'an appointment is made within {0} days':
         '预约时间须在 {0} 天内',
+    'a completion records at most {0} minutes of labour':
+        '一次完工最多记 {0} 分钟人工',
     "the installation day is before any estate's history":
         '安装日期早于任何小区的历史',
     'a daily inspection repeats at least every {0} days':

@@ -472,7 +472,8 @@ def complete(order, data, now, rules, actor):
     """Checked in front of the occupant, who signs off; materials, labour and the charge recorded.
 
     A charge needs the occupant's consent to a quote that covers it (422); an emergency needs
-    its incident summary (事后总结, 422)."""
+    its incident summary (事后总结, 422); the labour is at most the estate's
+    ``completion_labour_max_minutes`` (422)."""
     # the history's note is shown to every reader of the order: who signed is in ``signed_by``,
     # which the gateway masks by role (a note holding the name showed it to any technician)
     changes, entry = _step(order, "complete", now, actor, "signed off by the occupant")
@@ -494,7 +495,7 @@ def complete(order, data, now, rules, actor):
         raise BusinessRuleViolation("the work order is linked to other equipment",
                                     [field_error("data.equipment_id", "differs from the order's equipment")])
     materials, material_cost = costing.material_lines(data.get("materials", []))
-    labour_minutes = data.get("labour_minutes", 0)
+    labour_minutes = costing.labour_within(data.get("labour_minutes", 0), rules["completion_labour_max_minutes"])
     changes.update(
         completed_at=clock.to_iso(now),
         signed_by=data["signed_by"],

@@ -21,6 +21,13 @@ DEFAULTS = {
     # 预约: an appointment with the occupant (or a new one) is at most this many days ahead
     # (estate_common.plausible: one for 2999 was taken). Not in DOMAIN.md: chosen, a month.
     "appointment_within_days": 30,
+    # 人工: the most labour minutes one completion may record (the sum of every technician's minutes
+    # on the job). Not in DOMAIN.md: chosen, five technician-days of 8 hours (a job several hands
+    # worked on over days). 100,000 minutes (69 days) were taken on an order started seconds
+    # before, and costed at the labour rate (a probe). Not bound to the time since the start: the
+    # start is recorded when the technician taps it, which for a job done before it was filed is
+    # moments before its completion, and helpers' minutes add up within the same hours.
+    "completion_labour_max_minutes": 2400,
 }
 
 # The highest value an estate may set (``estate_common.settings``): a deadline a year or more away
@@ -31,7 +38,11 @@ MAXIMA = {
     "labour_rate_cents_per_hour": 1_000_000,
     "plan_open_days_ahead": 31,
     "appointment_within_days": 365,
+    "completion_labour_max_minutes": 100_000,  # the most the contract's labour_minutes carries
 }
+
+# The lowest value an estate may set (1 unless named): a cap under an hour refuses ordinary jobs.
+MINIMA = {"completion_labour_max_minutes": 60}
 
 # KPI and cost months are the estate's calendar months: its ``timezone`` (estate master data,
 # see estate_common.calendar), which store.rules_for adds to these numbers.

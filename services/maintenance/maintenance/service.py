@@ -10,7 +10,7 @@ from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHous
 from estate_common.store import public
 
 from . import domain, exports, operations, store
-from .rules import DEFAULTS, MAXIMA
+from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
@@ -21,7 +21,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     name = "maintenance"
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
-    settings_defaults, settings_maxima = DEFAULTS, MAXIMA
+    settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
     job_runners = export_runners(exports.COLUMNS)
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --

@@ -2,7 +2,7 @@
 from estate_common import (closed_counts, common_store, custom_fields, custom_fields_store, export_store, ids, jobs,
                            numbering, replica, settings, store, writes)
 
-from .rules import DEFAULTS, MAXIMA
+from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -53,7 +53,7 @@ def next_number(db, estate_id, series):
 def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, as_of=as_of)
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of)
     return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
 
 

@@ -357,6 +357,31 @@ def test_a_free_job_raises_no_charge(engineering):
     assert engineering.outbox.of_type("charge_raised") == []
 
 
+def test_labour_beyond_the_estates_limit_is_refused_and_the_limit_is_a_setting_within_its_bounds(engineering):
+    """100,000 labour minutes were taken on an order started seconds before (a probe): one
+    completion records at most ``completion_labour_max_minutes`` (60 to 100,000, 2400 by default)."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    later(1)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "complete_work_order", order_id, **completion(labour_minutes=100_000))
+    assert refused.value.errors == [{"field": "data.labour_minutes", "message": "is more than 2400"}]
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["status"] == "in_progress"
+    assert engineering.outbox.of_type("work_order_completed") == []
+    as_caller(engineering, MANAGER)
+    for out_of_bounds in (59, 100_001):
+        with pytest.raises(InvalidInput):
+            engineering.update_settings({"estate_id": ESTATE, "data": {"completion_labour_max_minutes": out_of_bounds}})
+    engineering.update_settings({"estate_id": ESTATE, "data": {"completion_labour_max_minutes": 600}})
+    as_caller(engineering, TECHNICIAN)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "complete_work_order", order_id, **completion(labour_minutes=601))
+    assert refused.value.detail == "a completion records at most 600 minutes of labour"
+    done = act(engineering, "complete_work_order", order_id, **completion(labour_minutes=600))
+    assert done["labour_minutes"] == 600 and done["labour_cost_cents"] == 50000  # 10 h at 50.00
+
+
 @pytest.mark.parametrize("method, data", [
     ("start_work_order", {}),
     ("consent_work_order", {"by": "Li Lei"}),

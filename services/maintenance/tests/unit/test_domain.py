@@ -300,6 +300,25 @@ def test_a_free_job_completes_without_a_quote_and_records_its_costs():
     assert changes["materials"][0]["cost_cents"] == 2500
 
 
+def test_the_labour_of_one_completion_is_at_most_the_estates_limit():
+    """100,000 labour minutes were taken on an order started seconds before, and costed (a probe):
+    one completion records at most ``completion_labour_max_minutes`` (five technician-days by
+    default), the limit said in the refusal; a job recorded after it was done (started and
+    completed a minute apart) keeps its real minutes."""
+    order = an_order("in_progress", started_at=clock.to_iso(CREATED - timedelta(minutes=1)))
+    most = DEFAULTS["completion_labour_max_minutes"]
+    assert most == 2400
+    changes, _ = domain.complete(order, completion(labour_minutes=most), CREATED, RULES, "chen")
+    assert changes["labour_minutes"] == most and changes["labour_cost_cents"] == 200000  # 40 h at 50.00
+    with pytest.raises(BusinessRuleViolation) as refused:
+        domain.complete(order, completion(labour_minutes=100_000), CREATED, RULES, "chen")
+    assert refused.value.detail == "a completion records at most 2400 minutes of labour"
+    assert refused.value.errors == [{"field": "data.labour_minutes", "message": "is more than 2400"}]
+    with pytest.raises(BusinessRuleViolation):  # an estate's own, lower limit
+        domain.complete(order, completion(labour_minutes=500), CREATED,
+                        {**RULES, "completion_labour_max_minutes": 480}, "chen")
+
+
 def test_who_signed_stays_out_of_the_history_which_every_reader_sees():
     """signed_by is masked by role (a technician sees it on his own orders only); the history's
     note carried the name in full to every reader (found by review)."""
