@@ -308,6 +308,13 @@ def from_inspection_finding(inspection, finding, description, number, created, r
     return order
 
 
+def opened_by(order):
+    """Who opened the order, as its first history entry names them: the actor of the event it
+    came from (the agent who registered the repair, the one who matched a portal filing to its
+    flat, the visitor who found the problem), the inspector of a finding; None for a plan's."""
+    return order["history"][0]["by"]
+
+
 def created_event_data(order):
     keys = ("number", "source", "request_id", "household_id", "priority", "status", "created_at")
     return {k: order[k] for k in keys} | {"id": order["_id"]}

@@ -134,11 +134,15 @@ def announce_earlier_assignments(db, outbox, now):
 def open_order(db, outbox, order_id, estate_id, created, build, tz):
     """Open the order ``order_id`` once: ``build(number, created)``, numbered in the year of the
     estate's timezone ``tz``; a source seen before finds its order (whose own outbox carries its
-    event) and opens nothing, not even a number."""
+    event) and opens nothing, not even a number. Its ``work_order_created`` names who opened it as
+    its history does (``domain.opened_by``: the desk's agent of a repair, the guard of an anomaly):
+    opened from another service's event, where no caller is, it named no one, nor did the
+    archive's record of the order (found by review)."""
     def new():
         sequence = store.next_number(db, estate_id, domain.number_series(created, tz))
         order = build(domain.order_number(created, tz, sequence), created)
-        return order, [("work_order_created", domain.created_event_data(order))]
+        return order, [events.build(outbox, estate_id, "work_order_created", domain.created_event_data(order),
+                                    actor=domain.opened_by(order))]
 
     return _create(db, outbox, "work_orders", estate_id, order_id, new)
 

@@ -87,6 +87,20 @@ def test_a_repair_becomes_exactly_one_work_order_even_when_delivered_twice(engin
     assert len(engineering.outbox.of_type("work_order_created")) == 1
 
 
+def test_an_order_opened_from_another_services_event_names_who_caused_it(engineering):
+    """work_order_created named no one for an order opened from an event (no caller there), so the
+    archive's record of the order did not say who opened it (found by review): it names the
+    event's actor, as the order's history does."""
+    as_caller(engineering, None)  # an event handler has no caller
+    engineering.open_from_service_request({**request_created(), "actor": "amy"})
+    engineering.open_from_follow_up({**follow_up(), "actor": "li"})
+    engineering.open_from_patrol_anomaly({**anomaly(), "actor": "guard_wang"})
+    opened = {e["data"]["source"]["type"]: e["actor"] for e in engineering.outbox.of_type("work_order_created")}
+    assert opened == {"service_request": "amy", "return_visit": "li", "patrol_anomaly": "guard_wang"}
+    as_caller(engineering, TECHNICIAN)
+    assert {o["source"]["type"]: o["history"][0]["by"] for o in orders(engineering)} == opened
+
+
 def test_other_kinds_open_no_order(engineering):
     engineering.open_from_service_request(request_created("complaint"))
     assert orders(engineering) == []
