@@ -6,31 +6,32 @@ outbox, which checks it against its contract before it is written.
 """
 
 
-def build(outbox, estate_id, event_type, data):
+def build(outbox, estate_id, event_type, data, actor=None):
+    """``actor``: who, where the worker has no caller (an event handler acting for whoever caused it)."""
     if event_type == "service_request_created":
-        return outbox.event("service_request_created", estate_id, data)
+        return outbox.event("service_request_created", estate_id, data, actor=actor)
     if event_type == "complaint_escalated":  # archive keeps it on the request's record
-        return outbox.event("complaint_escalated", estate_id, data)
+        return outbox.event("complaint_escalated", estate_id, data, actor=actor)
     if event_type == "service_request_overdue":  # archive keeps it on the request's record
-        return outbox.event("service_request_overdue", estate_id, data)
+        return outbox.event("service_request_overdue", estate_id, data, actor=actor)
     if event_type == "service_request_closed":  # archive keeps the closed request
-        return outbox.event("service_request_closed", estate_id, data)
+        return outbox.event("service_request_closed", estate_id, data, actor=actor)
     if event_type == "follow_up_requested":  # maintenance opens a follow-up work order
-        return outbox.event("follow_up_requested", estate_id, data)
+        return outbox.event("follow_up_requested", estate_id, data, actor=actor)
     if event_type == "renovation_review_requested":  # maintenance reviews the application
-        return outbox.event("renovation_review_requested", estate_id, data)
+        return outbox.event("renovation_review_requested", estate_id, data, actor=actor)
     if event_type == "charge_raised":  # finance bills the renovation fees
-        return outbox.event("charge_raised", estate_id, data)
+        return outbox.event("charge_raised", estate_id, data, actor=actor)
     if event_type == "application_withdrawn":  # maintenance closes the pending review
-        return outbox.event("application_withdrawn", estate_id, data)
+        return outbox.event("application_withdrawn", estate_id, data, actor=actor)
     if event_type == "charge_withdrawn":  # finance cancels the fee's bill
-        return outbox.event("charge_withdrawn", estate_id, data)
+        return outbox.event("charge_withdrawn", estate_id, data, actor=actor)
     if event_type == "renovation_accepted":  # finance may refund the renovation deposit
-        return outbox.event("renovation_accepted", estate_id, data)
+        return outbox.event("renovation_accepted", estate_id, data, actor=actor)
     if event_type == "household_step_requested":  # archive moves the household's status
-        return outbox.event("household_step_requested", estate_id, data)
+        return outbox.event("household_step_requested", estate_id, data, actor=actor)
     if event_type == "service_request_household_corrected":  # maintenance moves the orders, archive keeps it
-        return outbox.event("service_request_household_corrected", estate_id, data)
+        return outbox.event("service_request_household_corrected", estate_id, data, actor=actor)
     if event_type == "notice_published":  # archive keeps every notice
-        return outbox.event("notice_published", estate_id, data)
+        return outbox.event("notice_published", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")

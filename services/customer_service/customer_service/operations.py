@@ -19,9 +19,10 @@ from . import kpis as desk_kpis
 log = logging.getLogger(__name__)
 
 
-def _announce(outbox, estate_id):
-    """Events of a step, built through ``events.build`` (the names customer service announces)."""
-    return lambda event_type, data: events.build(outbox, estate_id, event_type, data)
+def _announce(outbox, estate_id, actor=None):
+    """Events of a step, built through ``events.build`` (the names customer service announces);
+    ``actor``: who, when no caller is (``_announced.create(..., actor=)``)."""
+    return lambda event_type, data: events.build(outbox, estate_id, event_type, data, actor)
 
 
 # the one write path on store's collections, the events of a step built through ``events.build``
@@ -81,8 +82,10 @@ def repairs_from_inspection(db, outbox, event):
         request_id = ids.natural_id("sr", estate_id, inspection["id"], problem["number"])
         # the faults one inspection finds are new, each its own: none repeats another (uncategorised,
         # the second was taken for a repeat of the first)
+        # announced as the inspector's (no caller here): maintenance's order and archive's record name him
         _announced.create(db, outbox, "service_requests", estate_id, request_id,
-                          _registered(db, estate_id, request_id, data, inspection["inspector"], repeats=False))
+                          _registered(db, estate_id, request_id, data, inspection["inspector"], repeats=False),
+                          actor=inspection["inspector"])
 
 
 def _earlier_repair(db, estate_id, household_id, data, created, rules, judged_id=None):

@@ -1,6 +1,6 @@
 """Problems found on a steward's vacant-unit inspection (archive) become repair requests here,
 once however often the event is delivered."""
-from estate_common.testing import event
+from estate_common.testing import as_caller, event
 
 ESTATE = "est_1"
 
@@ -31,6 +31,14 @@ def test_each_problem_becomes_one_repair_request_announced_to_maintenance(desk):
     # two faults found on one visit: neither repeats the other (both uncategorised, the second was
     # taken for a repeat of the first and owed a return visit; found by review)
     assert [(r["repeat_of"], r["return_visit_required"]) for r in requests] == [(None, False), (None, False)]
+
+
+def test_the_repairs_of_an_inspection_are_announced_as_the_inspectors(desk):
+    """An event handler has no caller: the repairs' service_request_created named no one, and so
+    neither maintenance's work order nor archive's records said who found the problem (review)."""
+    as_caller(desk, None)
+    desk.on_vacant_inspection_recorded(inspection(PROBLEMS))
+    assert [c["actor"] for c in desk.outbox.of_type("service_request_created")] == ["zhou", "zhou"]
 
 
 def test_an_inspection_without_problems_opens_nothing_and_another_one_opens_its_own(desk):
