@@ -115,7 +115,10 @@ def history_entry(at, by, action, note=None, event_id=None):
 
 
 def _new_order(order_id, estate_id, number, source, created, *, request_id, household_id, description,
-               priority, reported_at, response_due, actor, note, event_id=None, category=None, **extra):
+               priority, reported_at, response_due, actor, note, event_id=None, category=None, request_number=None,
+               **extra):
+    """``request_number``: the service request's number (SR-…) as its event gave it, shown where
+    people read the order: a technician who may not read the request saw its internal id."""
     stamp = clock.to_iso(created)
     return {
         "_id": order_id,
@@ -124,6 +127,7 @@ def _new_order(order_id, estate_id, number, source, created, *, request_id, hous
         "number": number,
         "source": source,
         "request_id": request_id,
+        "request_number": request_number,
         "household_id": household_id,
         "description": description,
         "priority": priority,
@@ -207,26 +211,29 @@ def from_service_request(event, number, created, rules, correction=None):
     return _new_order(
         work_order_id(event["estate_id"], "service_request", request["id"]), event["estate_id"], number,
         {"type": "service_request", "id": request["id"]}, created,
-        request_id=request["id"], household_id=request["household_id"], description=request["description"],
-        priority=priority, category=category, reported_at=reported_at,
+        request_id=request["id"], request_number=request["number"], household_id=request["household_id"],
+        description=request["description"], priority=priority, category=category, reported_at=reported_at,
         response_due=response_due_at(reported_at, priority, rules, promised),
         actor=event.get("actor"), note=f"from service request {request['number']}", event_id=event["event_id"],
         **({"_household_corrected_at": correction["corrected_at"]} if correction else {}))
 
 
-def from_follow_up(event, number, created, rules, earlier_order_id=None):
-    """回访发现问题: a follow-up order on the same service request."""
+def from_follow_up(event, number, created, rules, earlier=None):
+    """回访发现问题: a follow-up order on the same service request (``earlier``: the request's own
+    order, when maintenance has it; its number stands in for an event that names none)."""
     follow_up = event["data"]
     reported_at = event["occurred_at"]
+    request_number = follow_up.get("request_number") or (earlier or {}).get("request_number")
     return _new_order(
         work_order_id(event["estate_id"], "return_visit", follow_up["id"]), event["estate_id"], number,
         {"type": "return_visit", "id": follow_up["id"]}, created,
-        request_id=follow_up["request_id"], household_id=follow_up["household_id"],
+        request_id=follow_up["request_id"], request_number=request_number, household_id=follow_up["household_id"],
         description=follow_up["description"], priority="normal", reported_at=reported_at,
         response_due=response_due_at(reported_at, "normal", rules),
         actor=event.get("actor"), note=f"follow-up ({follow_up['reason']}) of service request "
-                                       f"{follow_up.get('request_number') or follow_up['request_id']}",
-        event_id=event["event_id"], notice_due_at=follow_up["notice_due_at"], follows_work_order_id=earlier_order_id)
+                                       f"{request_number or follow_up['request_id']}",
+        event_id=event["event_id"], notice_due_at=follow_up["notice_due_at"],
+        follows_work_order_id=earlier and earlier["_id"])
 
 
 def from_patrol_anomaly(event, number, created, rules):

@@ -183,8 +183,8 @@ def open_from_follow_up(db, outbox, event):
     earlier = store.find(db, "work_orders", estate_id,
                          domain.work_order_id(estate_id, "service_request", follow_up["request_id"]))
     open_order(db, outbox, domain.work_order_id(estate_id, "return_visit", follow_up["id"]), estate_id, clock.now(),
-               lambda number, created: domain.from_follow_up(event, number, created, rules,
-                                                             earlier and earlier["_id"]), rules["timezone"])
+               lambda number, created: domain.from_follow_up(event, number, created, rules, earlier),
+               rules["timezone"])
 
 
 def _open_from(db, outbox, event, source, build):

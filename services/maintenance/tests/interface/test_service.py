@@ -142,6 +142,10 @@ def test_a_return_visit_problem_opens_one_follow_up_order_on_the_same_request(en
     assert len(on_request) == 3 and sorted(o["source"]["id"] for o in follow_ups) == ["fu_1", "fu_2"]
     assert all(o["follows_work_order_id"] == first and o["household_id"] == "hh_1" for o in follow_ups)
     assert len(engineering.outbox.of_type("work_order_created")) == 3
+    # each names the request by its number (the event here names none: the repair's order's)
+    assert {o["request_number"] for o in on_request} == {"SR-2026-000001"}
+    shown = engineering.get_work_order({"estate_id": ESTATE, "id": follow_ups[0]["id"]})
+    assert shown["request_number"] == "SR-2026-000001"
 
 
 def test_a_repair_the_desk_marked_an_emergency_gets_its_response_deadline_at_once(engineering):

@@ -99,12 +99,28 @@ def test_a_follow_up_order_is_linked_to_the_same_request():
     follow_up = event("customer_service", "follow_up_requested", "est_1", {
         "id": "fu_1", "request_id": "sr_1", "household_id": "hh_1", "description": "still dripping",
         "reason": "return_visit_problem", "notice_due_at": "2026-11-24T09:00:00.000Z"})
-    order = domain.from_follow_up(follow_up, "WO-2", CREATED, RULES, "wo_earlier")
+    order = domain.from_follow_up(follow_up, "WO-2", CREATED, RULES, an_order())
     assert order["_id"] == domain.work_order_id("est_1", "return_visit", "fu_1")
     assert order["source"] == {"type": "return_visit", "id": "fu_1"} and order["request_id"] == "sr_1"
-    assert order["follows_work_order_id"] == "wo_earlier" and order["notice_due_at"] == "2026-11-24T09:00:00.000Z"
-    # an event from a customer-service before request_number: the id, as the history named it then
-    assert order["history"][0]["note"] == "follow-up (return_visit_problem) of service request sr_1"
+    assert order["follows_work_order_id"] == an_order()["_id"]
+    assert order["notice_due_at"] == "2026-11-24T09:00:00.000Z"
+    # an event from a customer-service before request_number: the number the request's own order keeps
+    assert order["request_number"] == "SR-2026-000007"
+    assert order["history"][0]["note"] == "follow-up (return_visit_problem) of service request SR-2026-000007"
+    # nor that order here: the history names the id, as it did then, and the order no number
+    alone = domain.from_follow_up(follow_up, "WO-2", CREATED, RULES)
+    assert alone["request_number"] is None and alone["follows_work_order_id"] is None
+    assert alone["history"][0]["note"] == "follow-up (return_visit_problem) of service request sr_1"
+
+
+def test_an_order_from_a_repair_keeps_its_requests_number():
+    """The technician's page showed the request's internal id where he may not read the request
+    (found by review): the order keeps the number its event gave."""
+    assert an_order()["request_number"] == "SR-2026-000007" and an_order()["request_id"] == "sr_1"
+    assert domain.from_patrol_anomaly(event("security_patrol", "anomaly_reported", "est_1", {
+        "id": "an_1", "round_id": "round_1", "checkpoint": {"code": "CP-3", "name": "Pump room"},
+        "description": "water on the floor", "reported_at": "2026-11-23T02:00:00.000Z", "emergency": False}),
+        "WO-3", CREATED, RULES)["request_number"] is None
 
 
 def test_a_follow_up_orders_history_names_its_request_by_number():
@@ -115,6 +131,7 @@ def test_a_follow_up_orders_history_names_its_request_by_number():
         "description": "still dripping", "reason": "repeated_repair", "notice_due_at": "2026-11-24T09:00:00.000Z"})
     order = domain.from_follow_up(follow_up, "WO-2", CREATED, RULES)
     assert order["history"][0]["note"] == "follow-up (repeated_repair) of service request SR-2026-000001"
+    assert order["request_number"] == "SR-2026-000001"
 
 
 @pytest.mark.parametrize("emergency, priority", [(True, "emergency"), (False, "normal")])
