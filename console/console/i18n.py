@@ -236,6 +236,8 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("created", r"from incident (?P<incident>\S+)", "note.from_incident"),
     ("created", r"scheduled by plan (?P<plan>\S+)", "note.from_plan"),
     ("created", r"from inspection (?P<inspection>\S+), item (?P<item>.+)", "note.from_inspection"),
+    ("household_correction_not_applied", r"(?P<after>.+): the work had started at (?P<before>.+)",
+     "note.correction_not_applied"),
     ("assign", r"to (?P<name>.+)", "note.assigned_to"),
     ("appoint", r"for (?P<at>\S+)", "note.appointment"),
     ("reappoint", r"for (?P<at>\S+): (?P<reason>.*)", "note.appointment_because"),

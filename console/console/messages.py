@@ -447,6 +447,7 @@ _MESSAGES = {
     "wo.response_due": ("响应期限", "Response due"),
     "wo.technician": ("维修人员", "Technician"),
     "wo.request": ("来源报事", "Request"),
+    "wo.request_unnumbered": ("编号未记在此工单上", "its number is not on this order"),
     "wo.assign": ("派工", "Assign"),
     "wo.start": ("开始维修", "Start"),
     "wo.quote": ("报价", "Quote"),
@@ -1032,6 +1033,8 @@ _MESSAGES = {
     # history notes (i18n.history_note): the services write them in English
     "note.via": ("受理渠道：{channel}", "via {channel}"),
     "note.from_request": ("来自报事 {number}", "from service request {number}"),
+    "note.correction_not_applied": ("更正为 {after}，但已在 {before} 开工", "{after}: the work had started at {before}"),
+    "history.other_household": ("另一户", "another household"),
     "note.follow_up_order": ("跟进工单 {number}", "follow-up work order {number}"),
     "note.order_started": ("工单 {number} 已上门开工", "work order {number} started on site"),
     "note.order_signed_off": ("工单 {number} 已完工签字{emergency}", "work order {number} signed off{emergency}"),

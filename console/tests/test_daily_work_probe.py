@@ -179,11 +179,16 @@ def test_requests_orders_borrowings_and_records_are_named_by_number_or_address(c
     order_page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
     assert ">SR-2026-000001</a>" in order_page
     # a request the user does not read (a technician's, of a repair none of his orders comes
-    # from: a 404) is named by its id, not offered as a link to a 404
+    # from: a 404) is not offered as a link to a 404, and is named by the number the order keeps,
+    # never its internal id (the id was shown: found by review)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1",
             (404, {"title": "Not Found", "status": 404, "detail": "no such service request in this estate"}))
     unread = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
-    assert "sr_1" in unread and "/desk/requests/sr_1" not in unread
+    assert "sr_1" not in unread and "编号未记在此工单上" in unread  # an order from before it kept the number
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**order, "request_number": "SR-2026-000001"})
+    unread = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
+    assert "sr_1" not in unread and "<dd>SR-2026-000001</dd>" in unread
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", repair)
     # 5. a completed order's materials, material cost and labour
     assert "阀门" in order_page and "¥30.00" in order_page and "0.5" in order_page

@@ -1769,3 +1769,47 @@ def test_the_operator_resets_a_forgotten_password_and_the_user_must_choose_their
     fake.on("GET", rf"/api/v1/estates/{ESTATE}", {"id": ESTATE, "name": "West Lake", "code": "W-1"})
     page = client.get("/desk/requests")
     assert page.status_code == 200 and "West Lake" in page.get_data(as_text=True)  # read now it may be
+
+
+FOLLOW_UP_ORDER = {"id": "wo_8", "number": "WO-2026-000008", "description": "Problem found on the return visit of "
+                   "SR-2026-000003: still leaking", "priority": "normal", "status": "assigned", "technician": "tom",
+                   "source": {"type": "return_visit", "id": "fu_1"}, "request_id": "sr_3f9a2c", "household_id": None,
+                   "reported_at": "2026-11-30T00:00:00Z", "history": []}
+
+
+@pytest.mark.parametrize("kept, readable, shown", [
+    ("SR-2026-000003", False, "<dd>SR-2026-000003</dd>"),  # the number the order keeps, not a link he cannot open
+    ("SR-2026-000003", True, '<a href="/desk/requests/sr_3f9a2c">SR-2026-000003</a>'),
+    (None, True, '<a href="/desk/requests/sr_3f9a2c">SR-2026-000003</a>'),  # an order from before: the request's
+    (None, False, '<span class="muted">its number is not on this order</span>'),
+])
+def test_a_work_order_names_its_request_by_number_never_by_its_internal_id(client, fake, kept, readable, shown):
+    """A technician's follow-up order showed the request's internal id where he may not read the
+    request (found by review): the order's request_number, linked when the request can be read."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_8", {**FOLLOW_UP_ORDER, "request_number": kept})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_3f9a2c",
+            {"id": "sr_3f9a2c", "number": "SR-2026-000003"} if readable else problem(404, "not found", code="not_found"))
+    page = client.get("/engineering/work-orders/wo_8", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert shown in page
+    assert "sr_3f9a2c" not in page.replace('href="/desk/requests/sr_3f9a2c"', "")
+
+
+def test_a_work_orders_household_correction_names_the_flats_not_their_ids(client, fake):
+    """The history read "hh_… → hh_…" (found by review): the flats, "another household" for one the
+    user may not read, the step's sentence in the page's language."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    before, after, hidden = "hh_" + "1" * 24, "hh_" + "2" * 24, "hh_" + "3" * 24
+    order = {**FOLLOW_UP_ORDER, "request_number": "SR-2026-000003", "household_id": after, "history": [
+        {"at": "2026-11-30T01:00:00Z", "by": "amy", "action": "household_corrected", "note": f"{before} → {after}",
+         "event_id": "e1"},
+        {"at": "2026-11-30T02:00:00Z", "by": "amy", "action": "household_correction_not_applied",
+         "note": f"{hidden}: the work had started at {after}", "event_id": "e2"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_8", order)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{before}", {"id": before, "building": "1", "unit": "2", "room": "301"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{after}", {"id": after, "building": "1", "unit": "2", "room": "302"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{hidden}", problem(404, "not found", code="not_found"))
+    page = client.get("/engineering/work-orders/wo_8").get_data(as_text=True)
+    assert "1-2-301 → 1-2-302" in page and "更正为 另一户，但已在 1-2-302 开工" in page
+    assert "hh_" not in page
+    assert sum(call["path"].endswith(f"households/{after}") for call in fake.calls) == 1  # read once

@@ -1,5 +1,6 @@
 """What several screens share: forms that call the gateway and show its problems,
 pages of lists, the household picker, a fresh idempotency key per form."""
+import re
 import uuid
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
@@ -370,6 +371,31 @@ def household_label(household):
     if not household:
         return ""
     return f"{household.get('building')}-{household.get('unit')}-{household.get('room')}"
+
+
+# a history step whose note names households by id (maintenance's "hh_… → hh_…" when the desk
+# corrected a repair's household, and "hh_…: the work had started at hh_…")
+NOTES_NAMING_HOUSEHOLDS = frozenset({"household_corrected", "household_correction_not_applied"})
+_HOUSEHOLD_ID = re.compile(r"\bhh_[0-9a-f]{24}\b")
+
+
+def households_shown(history, labels=None):
+    """``history`` with the households its steps name shown as their flats (building-unit-room),
+    never their internal ids (a work order's page showed "hh_3f9a… → hh_8c1d…": found by review):
+    ``labels`` (id -> flat) known to the page, the others read once each; one the user may not
+    read is "another household"."""
+    labels = dict(labels or {})
+
+    def flat(found):
+        household_id = found.group(0)
+        if household_id not in labels:
+            labels[household_id] = (household_label(household_or_none(household_id))
+                                    or i18n.translate("history.other_household"))
+        return labels[household_id]
+
+    return [{**entry, "note": _HOUSEHOLD_ID.sub(flat, str(entry["note"]))}
+            if entry.get("action") in NOTES_NAMING_HOUSEHOLDS and entry.get("note") else entry
+            for entry in history]
 
 
 class HouseholdLabels(dict):

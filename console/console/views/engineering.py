@@ -123,11 +123,17 @@ def order_detail(order_id):
                    and permissions.may("POST", f"work-orders/{{work_order_id}}/{step.name}")]
     steps = [step for step in STEPS if order.get("status") in STEP_STATUSES[step]
              and permissions.may("POST", f"work-orders/{{work_order_id}}/{step}")]
-    # the request it came from by its number, not its id (one call)
-    request_number = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
+    # the request it came from by its number, never its id: the number the order keeps (a technician
+    # who may not read the request saw its internal id: found by review), linked when the user
+    # reads the request (one call: a technician reads those his orders come from, a 404 otherwise)
+    readable = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
+    request_number = order.get("request_number") or readable
     return render_template("engineering/order.html", order=order, problem=common.take_problem(), key=common.form_key(),
                            technicians=_technicians() if "assign" in steps else [],
                            household_label=common.household_label(household), request_number=request_number,
+                           history=common.households_shown(order.get("history") or [], {
+                               order["household_id"]: common.household_label(household)} if household else None),
+                           request_readable=readable is not None,
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
