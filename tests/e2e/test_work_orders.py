@@ -89,6 +89,22 @@ def test_a_repair_from_the_desk_to_the_occupants_sign_off(api, site):
     assert shown["signed_by"] == shown["consent"]["by"] == "Li Lei"
 
 
+def test_labour_far_above_a_job_is_a_422_that_says_the_limit_and_the_order_names_its_request(api, site):
+    """100,000 labour minutes were taken on an order started seconds before (a probe); the
+    technician's page showed the request's internal id (review): the order keeps its number."""
+    order = repair_order(api, site)
+    assert order["request_number"].startswith("SR-")
+    step(api, site, order, "assign", {"technician": site["technician_name"]}, site["manager"])
+    step(api, site, order, "start", {})
+    sign_off = {"materials": [], "charge_cents": 0, "signed_by": "Li Lei", "labour_minutes": 100_000}
+    refused = step(api, site, order, "complete", sign_off)
+    assert refused.status_code == 422 and refused.headers["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["detail"] == "a completion records at most 2400 minutes of labour"
+    assert refused.json()["errors"] == [{"field": "labour_minutes", "message": "is more than 2400"}]
+    done = step(api, site, order, "complete", {**sign_off, "labour_minutes": 90})
+    assert done.status_code == 200 and done.json()["labour_minutes"] == 90
+
+
 def test_a_consent_to_a_quote_since_replaced_is_a_409_and_bills_nothing(api, site):
     """Quote 1 shown to the occupant, a re-quote meanwhile: the consent to 1 carried the new
     amount, and the charge was billed (found by a concurrency probe, 5 times in 10)."""
