@@ -1813,3 +1813,18 @@ def test_a_work_orders_household_correction_names_the_flats_not_their_ids(client
     assert "1-2-301 → 1-2-302" in page and "更正为 另一户，但已在 1-2-302 开工" in page
     assert "hh_" not in page
     assert sum(call["path"].endswith(f"households/{after}") for call in fake.calls) == 1  # read once
+
+
+def test_a_requests_household_correction_names_the_flats_not_their_ids(client, fake):
+    """The desk's request page read "hh_… → hh_…: reason" where the work order's names the flats
+    (found by a helper fixing the work order's page)."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    before, after = "hh_" + "1" * 24, "hh_" + "2" * 24
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**COMPLAINT, "household_id": after, "history": [
+        {"at": "2026-11-30T01:00:00Z", "by": "amy", "action": "household_corrected", "note": f"{before} → {after}"}]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{before}", {"id": before, "building": "1", "unit": "2", "room": "301"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{after}", {"id": after, "building": "1", "unit": "2", "room": "302",
+                                                                     "owner": {"name": "Wang"}})
+    page = client.get("/desk/requests/sr_1").get_data(as_text=True)
+    assert "1-2-301 → 1-2-302" in page and before not in page and f"{after} " not in page

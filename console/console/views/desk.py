@@ -138,6 +138,8 @@ def request_detail(request_id):
                            key=common.form_key(), custom_definitions=common.custom_fields("service_request"),
                            form=common.custom_form(item),
                            household=household, problem=common.take_problem(), actions=_actions_shown(item),
+                           history=common.households_shown(item.get("history") or [], {
+                               item["household_id"]: common.household_label(household)} if household else None),
                            attempt_methods=ATTEMPT_METHODS, causes=CAUSES,
                            may_judge=item.get("kind") == "complaint"
                            and permissions.may("POST", "service-requests/{request_id}/judge"))
