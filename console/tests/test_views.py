@@ -1297,6 +1297,27 @@ def test_a_plan_typed_on_a_chinese_keyboard_reads_and_a_line_that_does_not_is_na
     assert len([c for c in fake.calls if c["method"] == "PUT"]) == 1
 
 
+def test_a_title_holding_commas_is_saved_as_the_page_showed_it(client, fake):
+    """The English default "Go to the scene, assess it, calm the people involved", saved unchanged,
+    was refused as a line that does not read (a probe of security's day)."""
+    title = "Go to the scene, assess it, calm the people involved"
+    plan = {**FIRE_PLAN, "steps": [{"step": "assess", "title": title, "escalate_to": None},
+                                   {"step": "tell", "title": "Tell the manager", "escalate_to": "manager"}]}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [plan]})
+    page = client.get("/security/emergency-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    shown = re.search(r"<textarea[^>]*>([^<]*)</textarea>", page).group(1)
+    assert shown.splitlines()[0] == f"assess, {title}"
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/emergency-plans/fire_alarm", dict(plan, source="estate", version=1))
+    answer = client.post("/security/emergency-plans/fire_alarm", data={
+        "csrf_token": csrf_of(client), "version": "0", "steps": shown + f"\nescalate, {title}, authorities"},
+        headers={"Accept-Language": "en"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "PUT"]
+    assert [(s["step"], s["title"], s.get("escalate_to")) for s in sent["json"]["steps"]] == [
+        ("assess", title, None), ("tell", "Tell the manager", "manager"), ("escalate", title, "authorities")]
+
+
 def test_a_correction_and_the_record_it_corrects_name_each_other_by_their_place_in_the_chain(client, fake):
     """"corrects ar_… / corrected by ar_…" showed the records' ids (review): one the page lists is
     named by its seq, a link to its row."""

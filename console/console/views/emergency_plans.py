@@ -70,11 +70,8 @@ def _steps(text):
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            [(key, title, typed)] = common.comma_lines(line, full_width=True)
-        except ValueError:
-            raise _Unread(i18n.translate("error.plan_step_line", number=number, line=line.strip())) from None
-        if not _STEP_KEY.fullmatch(key):
+        key, title, typed = _parts(line)
+        if not title or not _STEP_KEY.fullmatch(key):
             raise _Unread(i18n.translate("error.plan_step_line", number=number, line=line.strip()))
         if typed is None:  # "call_119, 拨打 119，有关部门": an ASCII comma kept the full-width one in the title
             title, typed = _trailing_target(title)
@@ -83,6 +80,25 @@ def _steps(text):
             raise _Unread(i18n.translate("error.plan_step_target", number=number, line=line.strip(), target=typed))
         steps.append({"step": key, "title": _stored_title(title), **({"escalate_to": target} if target else {})})
     return steps
+
+
+def _parts(line):
+    """``(key, title, escalation typed or None)`` of a step's line (``common.comma_lines``). A line
+    of more than three parts between ASCII commas has commas in its title: the English default "Go
+    to the scene, assess it, calm the people involved", saved as the page showed it, was refused as
+    a line that does not read (a probe). Its first part is the key, its last the escalation when it
+    names one, and the rest the title. No key and no title when it does not read."""
+    parts = [part.strip() for part in line.strip().split(",")]
+    if len(parts) > 3:
+        key, rest = parts[0], parts[1:]
+        if escalation_target(rest[-1]):
+            return key, ", ".join(rest[:-1]), rest[-1]
+        return key, ", ".join(rest), None
+    try:
+        [(key, title, typed)] = common.comma_lines(line, full_width=True)
+    except ValueError:
+        return "", "", None
+    return key, title, typed
 
 
 def _trailing_target(title):
