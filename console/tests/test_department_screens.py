@@ -149,6 +149,13 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "¥270.00" in page and "Balanced." in page and "data-print" in page and 'media="print"' in page
     assert fake.calls[-1]["params"] == {"period": "2026-11"}
+    # a journal is named as the journal, a method as the method ("bank" read 银行卡 under the
+    # journals: a probe of month-end accounts)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026-11", "journals": {"bank": {"in_cents": 1000}}, "by_method": {"bank": 1000}})
+    zh = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert zh.count("银行存款日记账") == 1 and zh.count("银行卡") == 1
     # every fact and fee item named in the page's language (field names showed: found by review)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
         "estate_id": ESTATE, "period": "2026-11", "receipts": {"first_number": "R-1", "last_number": "R-9"},
