@@ -1059,6 +1059,8 @@ ZH = {
         '施工须在申请后 {0} 天内开始',
     'the works last at most {0} days':
         '施工期最长 {0} 天',
+    'the works last more than {0} days':
+        '施工期超过 {0} 天',
     'a survey is of this year or the last':
         '满意度调查须为今年或去年的',
     'is not between {0} and {1}':

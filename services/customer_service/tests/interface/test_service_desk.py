@@ -334,7 +334,7 @@ def test_a_household_has_one_renovation_under_way_and_its_works_start_today_or_l
     with pytest.raises(BusinessRuleViolation) as far:  # a clerk's 2999: it blocked the household's next one
         create("create_application", desk, kind="renovation", household_id="hh_2", structural_change=False,
                description="x", works_from="2026-12-10", works_to="2999-12-31")
-    assert far.value.errors == [{"field": "data.works_to", "message": "is more than 90 days ahead"}]
+    assert far.value.errors == [{"field": "data.works_to", "message": "the works last more than 90 days"}]
     assert desk.db.applications.count_documents({}) == 4
 
 

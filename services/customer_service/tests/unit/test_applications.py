@@ -84,10 +84,10 @@ def test_works_cannot_end_before_they_start():
 
 @pytest.mark.parametrize("works, field, why", [
     ({"works_from": "2999-01-01", "works_to": "2999-12-31"}, "data.works_from", "is more than 90 days ahead"),
-    ({"works_from": "2026-12-10", "works_to": "2999-12-31"}, "data.works_to", "is more than 90 days ahead"),
+    ({"works_from": "2026-12-10", "works_to": "2999-12-31"}, "data.works_to", "the works last more than 90 days"),
     ({"works_from": "2027-02-22"}, "data.works_from", "is more than 90 days ahead"),        # 91 days on
-    ({"works_from": "2026-12-01", "works_to": "2027-03-02"}, "data.works_to", "is more than 90 days ahead"),
-    ({"works_to": "2027-02-22"}, "data.works_to", "is more than 90 days ahead"),          # from today
+    ({"works_from": "2026-12-01", "works_to": "2027-03-02"}, "data.works_to", "the works last more than 90 days"),
+    ({"works_to": "2027-02-22"}, "data.works_to", "the works last more than 90 days"),    # from today
 ])
 def test_renovation_works_start_and_end_within_the_estates_days(works, field, why):
     """Works to 2999 were taken, and the application blocked the household's next one (a probe)."""
