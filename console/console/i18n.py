@@ -220,7 +220,7 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("approved", r"no structural change: no engineering review needed", "note.no_review"),
     # engineering's decision, its reviewer's words (it read "by p_technician:" on Chinese pages: a probe)
     ("approved rejected", r"by (?P<who>[^:\n]+): (?P<notes>.*)", "note.reviewed_by"),
-    ("fee_paid", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
+    ("fee_paid fee_billed", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
     ("fees_requested", r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
     # archive's refusal of the household step, its sentence as a refusal (a probe read it in English)
     ("household_step_refused", r"(?P<step>[a-z_]+): (?P<refusal>.*)", "note.step_refused", {"step": "step"}),

@@ -147,6 +147,24 @@ def test_an_applications_page_shows_why_who_and_when_it_was_withdrawn_and_its_fe
     assert 'action="/desk/applications/ap_1/withdraw"' in html
 
 
+def test_an_applications_fee_shows_its_bill_as_soon_as_finance_issued_it(client, fake, households):
+    """The fee named its bill only once paid: the desk could not tell the owner which bill to pay
+    (the brief). Unpaid, it shows the bill and when it is due; not billed yet, it says so."""
+    sign_in(client, fake, roles=("agent",))
+    charge = {"id": "c1", "item": "renovation_management", "amount_cents": 44685, "status": "requested",
+              "description": "Renovation management fee", "bill_id": "bill_m1", "paid_at": None,
+              "billed_at": "2026-11-23T02:00:00.000Z", "bill_due_at": "2026-12-08T02:00:00.000Z"}
+    application = {"id": "ap_1", "kind": "renovation", "household_id": "hh_1", "status": "fees_requested",
+                   "description": "new kitchen", "structural_change": False, "works_from": None, "works_to": None,
+                   "charges": [charge, {**charge, "id": "c2", "item": "renovation_deposit", "bill_id": None,
+                                        "billed_at": None, "bill_due_at": None}], "history": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/ap_1", application)
+    html = client.get("/desk/applications/ap_1").get_data(as_text=True)
+    fees = html[html.index("装修管理费"):]
+    assert "bill_m1" in fees and "待缴" in fees and "缴费期限" in fees and "2026-12-08" in fees
+    assert "财务尚未出账单" in fees  # the deposit, not billed yet
+
+
 def test_field_errors_of_a_register_form_stay_next_to_their_fields(client, fake, households):
     sign_in(client, fake, roles=("agent",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})

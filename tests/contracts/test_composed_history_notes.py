@@ -22,6 +22,7 @@ from customer_service.rules import DEFAULTS as DESK_DEFAULTS
 from estate_common.nameko.caller import Caller
 from estate_common.errors import Conflict
 from estate_common.testing import event, staff
+from finance import billing
 from maintenance import domain
 from maintenance.rules import DEFAULTS as ENGINEERING_DEFAULTS
 
@@ -156,7 +157,18 @@ def application_entries():
         "id": "hsr_1", "application_id": "app_1", "household_id": "hh_1", "step": "move_in",
         "reason": refused.value.detail,
         "refused_at": "2026-11-23T08:31:00.000Z"})))
-    renovation = {**move_in, "kind": "renovation", "status": "works_started", "charges": [], "history": []}
+    renovation = {**move_in, "kind": "renovation", "status": "fees_requested", "history": [],
+                  "charges": applications.fees({**move_in, "kind": "renovation"}, {"area_m2": 88}, DESK_DEFAULTS)}
+    for charge in renovation["charges"]:  # each billed, then paid
+        bill = billing.charge_bill_id("est_1", "customer_service", charge["id"])
+        linked = {"bill_id": bill, "household_id": "hh_1", "item": charge["item"], "period": "2026-11",
+                  "amount_cents": charge["amount_cents"], "charge": {"service": "customer_service", "id": charge["id"],
+                  "subject": {"type": applications.SUBJECT_TYPE, "id": "app_1"}}}
+        renovation = step(renovation, applications.billed(renovation, event("finance", "charge_billed", "est_1", {
+            **linked, "due_at": "2026-12-08T08:30:00.000Z", "issued_at": "2026-11-23T08:30:00.000Z"})))
+        renovation = step(renovation, applications.settled(renovation, event("finance", "bill_settled", "est_1", {
+            **linked, "settled_at": "2026-11-23T09:30:00.000Z"})))
+    renovation = step(renovation, applications.start_works(renovation, {}, NOW, "zhang"))
     for passed in (False, True):
         renovation = step(renovation, applications.acceptance(renovation, {
             "customer_service_by": "张三", "maintenance_by": "李四", "passed": passed}, NOW, "zhang"))

@@ -104,6 +104,34 @@ def test_a_service_that_was_down_catches_up_on_what_was_published_meanwhile(
     assert len(orders) == 1
 
 
+def test_a_renovations_fees_show_their_bills_once_finance_issued_them_unpaid(system, rpc, eventually):
+    """finance.charge_billed: each fee names its bill, due time and issue as soon as finance wrote
+    it; paid, the same bill. The fees named their bills only once paid (the brief)."""
+    estate_id, household_id = estate_with_household(rpc, eventually, "BJ-BL")
+    application = file_application(rpc, eventually, estate_id, household_id, "renovation", "new floors")
+    reviews = {"estate_id": estate_id}
+    [review] = eventually(lambda: rpc("maintenance", "list_renovation_reviews", reviews)["items"])
+    rpc("maintenance", "decide_renovation_review", {"estate_id": estate_id, "id": review["id"],
+                                                    "data": {"decision": "approved", "notes": "no walls moved"}})
+    bills = {"estate_id": estate_id, "filters": {"household_id": household_id}}
+    issued = eventually(lambda: (lambda items: items if len(items) == 2 else None)(
+        rpc("finance", "list_bills", bills)["items"]))
+    read = {"estate_id": estate_id, "id": application["id"]}
+    linked = eventually(lambda: (lambda a: a if all(c["bill_id"] for c in a["charges"]) else None)(
+        rpc("customer_service", "get_application", read)))
+    assert linked["status"] == "fees_requested"
+    assert sorted((c["item"], c["bill_id"], c["bill_due_at"], c["billed_at"], c["status"]) for c in linked["charges"]) \
+        == sorted((b["item"], b["id"], b["due_at"], b["created_at"], "requested") for b in issued)
+    deposit = next(b for b in issued if b["item"] == "renovation_deposit")
+    rpc("finance", "create_payment", {"estate_id": estate_id, "data": {
+        "household_id": household_id, "amount_cents": deposit["amount_cents"], "method": "cash",
+        "bill_ids": [deposit["id"]]}})
+    paid = eventually(lambda: (lambda a: a if any(c["status"] == "paid" for c in a["charges"]) else None)(
+        rpc("customer_service", "get_application", read)))
+    assert [(c["item"], c["bill_id"]) for c in paid["charges"] if c["status"] == "paid"] == [
+        ("renovation_deposit", deposit["id"])]
+
+
 def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_deposit(system, rpc, eventually):
     """撤回: the desk withdraws one application under engineering review and one whose fees are
     requested, one of them paid; maintenance closes the first's review, finance cancels the

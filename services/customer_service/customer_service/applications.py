@@ -213,7 +213,7 @@ def fees(application, household, rules):
     }
     return [{"id": ids.natural_id("chg", application["estate_id"], application["_id"], item), "item": item,
              "amount_cents": amount, "description": descriptions[item], "status": "requested",
-             "bill_id": None, "paid_at": None}
+             "bill_id": None, "billed_at": None, "bill_due_at": None, "paid_at": None}
             for item, amount in amounts.items() if amount > 0]
 
 
@@ -283,6 +283,23 @@ def step_refused(application, refused_event):
     return Change({"household_step_refused": refusal, "updated_at": at},
                   [history_entry(at, refused_event.get("actor"), "household_step_refused",
                                  f"{data['step']}: {data['reason']}"[:2000], refused_event["event_id"])])
+
+
+def billed(application, billed_event):
+    """Finance billed one of the charges (``charge_billed``): the charge shows its bill, its due
+    time and when it was issued, unpaid or paid, from then on (it showed none until paid, and the
+    desk could not name the bill the owner was to pay: found in review). None when it changes
+    nothing (a redelivery, a charge linked already, one not ours)."""
+    data = billed_event["data"]
+    charge = next((c for c in application["charges"] if c["id"] == data["charge"]["id"]), None)
+    if charge is None or charge.get("billed_at"):
+        return None
+    at, event_id = billed_event["occurred_at"], billed_event["event_id"]
+    linked = {"bill_id": data["bill_id"], "billed_at": data["issued_at"], "bill_due_at": data["due_at"]}
+    charges = [dict(c, **linked) if c["id"] == charge["id"] else c for c in application["charges"]]
+    return Change({"charges": charges, "updated_at": at},
+                  [history_entry(at, billed_event.get("actor"), "fee_billed",
+                                 f"{charge['item']} ({data['bill_id']})", event_id)])
 
 
 def settled(application, settled_event):

@@ -347,6 +347,13 @@ def fee_standard_approved(db, event):
     fee_prices.keep(db, event, applications.PRICED_BY_STANDARD)
 
 
+def charge_billed(db, outbox, event):
+    """Finance's bill of one of our application fees: linked on the charge (``applications.billed``)."""
+    charge = event["data"]["charge"]
+    if applications.is_ours(charge):
+        follow(db, outbox, event, "applications", charge["subject"]["id"], applications.billed)
+
+
 def bill_settled(db, outbox, event):
     charge = event["data"]["charge"]
     if applications.is_ours(charge):

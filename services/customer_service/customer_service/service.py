@@ -160,6 +160,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_fee_standard_approved(self, event):
         operations.fee_standard_approved(self.db, event)
 
+    @consumes("finance", "charge_billed")
+    def on_charge_billed(self, event):
+        operations.charge_billed(self.db, self.outbox, event)
+
     @consumes("finance", "bill_settled")
     def on_bill_settled(self, event):
         operations.bill_settled(self.db, self.outbox, event)

@@ -210,6 +210,14 @@ def settled_event_data(bill, settled_at):
             "charge": charge_of(bill)}
 
 
+def billed_event_data(bill):
+    """``finance.charge_billed``: the bill written for a charge, as issued (the service that
+    raised the charge links it: a renovation's fees showed no bill until paid, found in review)."""
+    return {"bill_id": bill["_id"], "household_id": bill["household_id"], "item": bill["item"],
+            "period": bill["period"], "amount_cents": bill["amount_cents"], "due_at": bill["due_at"],
+            "issued_at": bill["created_at"], "charge": charge_of(bill)}
+
+
 def charge_of(bill):
     """The charge a bill came from, as events name it (None for a periodic bill)."""
     source = bill.get("source") or {}

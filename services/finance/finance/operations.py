@@ -487,13 +487,14 @@ def _refuse_refunded_deposits(db, estate_id, payment):
 # -- charges raised by other services, and expenses --------------------------------------------
 
 def take_charge(db, outbox, event):
-    """One bill per charge, however often it is delivered; money collected at the source is
-    booked as paid with a cash journal entry."""
+    """One bill per charge, however often it is delivered, announced (``charge_billed``) with its
+    write; money collected at the source is booked as paid with a cash journal entry."""
     rules = store.rules_for(db, event["estate_id"])
     bill = billing.charge_bill(event, rules)
+    bill["_outbox"] = [outbox.event("charge_billed", bill["estate_id"], billing.billed_event_data(bill))]
     if bill["status"] == "paid":
-        bill["_outbox"] = [outbox.event("bill_settled", bill["estate_id"],
-                                        billing.settled_event_data(bill, bill["settled_at"]))]
+        bill["_outbox"].append(outbox.event("bill_settled", bill["estate_id"],
+                                            billing.settled_event_data(bill, bill["settled_at"])))
     inserted = store.insert_bill(db, bill)
     if bill["status"] == "paid":
         _book_collected(db, bill, event.get("actor") or event["source"],

@@ -33,6 +33,14 @@ def settled(charge_id, bill_id="bill_1"):
                    "subject": {"type": "renovation_application", "id": "app_1"}}})
 
 
+def billed(charge, bill_id="bill_1", item="renovation_management", cents=44685):
+    return event("finance", "charge_billed", "est_1", {
+        "bill_id": bill_id, "household_id": "hh_1", "item": item, "period": "2026-11",
+        "amount_cents": cents, "due_at": "2026-12-09T09:00:00.000Z", "issued_at": "2026-11-24T09:00:00.000Z",
+        "charge": {"service": "customer_service", "id": charge["id"],
+                   "subject": {"type": "renovation_application", "id": "app_1"}}})
+
+
 def step(doc, change):
     out = {**doc, **change.set}
     out["history"] = doc["history"] + change.entries
@@ -158,6 +166,35 @@ def test_works_wait_for_both_fees_to_be_paid():
     assert both_paid["status"] == "fees_paid" and both_paid["charges"][1]["bill_id"] == "bill_2"
     started = step(both_paid, applications.start_works(both_paid, {"notes": "crew of three"}, NOW, "zhang"))
     assert started["status"] == "works_started" and started["works_started_at"]
+
+
+def test_a_fee_shows_its_bill_from_when_finance_issues_it_unpaid():
+    """Its bill was linked only once paid: the desk could not name the bill the owner was to pay
+    (the brief)."""
+    application = approved_application()
+    management, deposit = application["charges"]
+    assert (management["bill_id"], management["billed_at"], management["bill_due_at"]) == (None, None, None)
+    issued = billed(management, "bill_m")
+    linked = step(application, applications.billed(application, issued))
+    shown = linked["charges"][0]
+    assert (shown["bill_id"], shown["billed_at"], shown["bill_due_at"], shown["status"], shown["paid_at"]) == (
+        "bill_m", "2026-11-24T09:00:00.000Z", "2026-12-09T09:00:00.000Z", "requested", None)
+    assert linked["charges"][1] == deposit and linked["status"] == "fees_requested"
+    assert linked["history"][-1]["action"] == "fee_billed" and "bill_m" in linked["history"][-1]["note"]
+    assert applications.billed(linked, issued) is None  # a redelivery
+    assert applications.billed(linked, billed({"id": "chg_unknown"})) is None
+    paid = step(linked, applications.settled(linked, settled(management["id"], "bill_m")))
+    assert paid["charges"][0]["status"] == "paid" and paid["charges"][0]["billed_at"] == shown["billed_at"]
+
+
+def test_a_bill_issued_after_its_payment_arrived_keeps_the_fee_paid():
+    """The two events of one bill travel apart: a settlement read first stays."""
+    application = approved_application()
+    _, deposit = application["charges"]
+    paid = step(application, applications.settled(application, settled(deposit["id"], "bill_d")))
+    linked = step(paid, applications.billed(paid, billed(deposit, "bill_d", "renovation_deposit", 200000)))
+    assert linked["charges"][1]["status"] == "paid" and linked["charges"][1]["bill_id"] == "bill_d"
+    assert linked["charges"][1]["bill_due_at"] == "2026-12-09T09:00:00.000Z"
 
 
 def test_a_bill_of_another_charge_is_not_ours():

@@ -562,6 +562,22 @@ def test_a_charge_becomes_one_bill_however_often_it_is_delivered(finance, source
     assert only["due_at"] == "2026-12-08T02:00:00.000Z"  # 15 days
 
 
+def test_a_charges_bill_is_announced_once_as_it_is_issued(finance):
+    """The service that raised the charge links its bill from then on (a renovation's fees showed
+    no bill until paid: the brief); a redelivered charge announces nothing again."""
+    raised = charge("customer_service", item="renovation_deposit", cents=200000)
+    finance.bill_renovation_charge(raised)
+    finance.bill_renovation_charge(raised)
+    [only] = bills(finance)
+    [issued] = finance.outbox.of_type("charge_billed")
+    assert issued["data"] == {"bill_id": only["id"], "household_id": "hh_1", "item": "renovation_deposit",
+                              "period": "2026-11", "amount_cents": 200000, "due_at": only["due_at"],
+                              "issued_at": only["created_at"],
+                              "charge": {"service": "customer_service", "id": "ch_1",
+                                         "subject": {"type": "work_order", "id": "wo_1"}}}
+    assert not finance.outbox.of_type("bill_settled")
+
+
 def test_the_same_charge_id_from_two_services_is_two_bills(finance):
     finance.bill_repair_charge(charge("maintenance"))
     finance.bill_parking_charge(charge("security_patrol", item="parking"))
@@ -579,6 +595,8 @@ def test_a_charge_collected_at_the_gate_is_paid_with_a_cash_entry_once(finance):
         ("collected_charge", "cash", "in", 1000, "guard1")]
     [settled] = finance.outbox.of_type("bill_settled")
     assert settled["data"]["charge"]["service"] == "security_patrol" and settled["data"]["amount_cents"] == 1000
+    [issued] = finance.outbox.of_type("charge_billed")  # issued, then settled at once
+    assert issued["data"]["bill_id"] == paid["id"] and issued["data"]["household_id"] is None
 
 
 def test_money_collected_after_the_guards_day_was_closed_goes_to_the_next_day(finance):
