@@ -221,6 +221,7 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     # engineering's decision, its reviewer's words (it read "by p_technician:" on Chinese pages: a probe)
     ("approved rejected", r"by (?P<who>[^:\n]+): (?P<notes>.*)", "note.reviewed_by"),
     ("fee_paid fee_billed", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
+    ("rescheduled", r"(?P<was>\S+ – \S+) → (?P<now>\S+ – \S+): (?P<reason>.*)", "note.rescheduled"),
     ("fees_requested", r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
     # archive's refusal of the household step, its sentence as a refusal (a probe read it in English)
     ("household_step_refused", r"(?P<step>[a-z_]+): (?P<refusal>.*)", "note.step_refused", {"step": "step"}),

@@ -1061,6 +1061,8 @@ ZH = {
         '施工期最长 {0} 天',
     'the works last more than {0} days':
         '施工期超过 {0} 天',
+    'rescheduled works start within {0} days of today':
+        '改期后的施工须在今天起 {0} 天内开始',
     'a survey is of this year or the last':
         '满意度调查须为今年或去年的',
     'is not between {0} and {1}':

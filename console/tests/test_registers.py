@@ -103,14 +103,18 @@ def test_in_an_estate_of_more_households_than_a_list_holds_one_is_named_by_its_a
 
 def test_an_application_offers_the_works_steps_its_status_allows(client, fake, households):
     """Starting the works and the acceptance were offered on an application under review (found
-    by review); a withdrawal (撤回) is offered until the works or a paid fee (fees_paid)."""
+    by review); a withdrawal (撤回) is offered until the works or a paid fee (fees_paid), and so is
+    moving the works (改期), save a move-out's (no works)."""
     sign_in(client, fake, roles=("agent",))
     for kind, status, offered, *rest in (
-            ("renovation", "under_review", {"withdraw"}), ("renovation", "approved", {"start-works", "withdraw"}),
-            ("renovation", "fees_requested", {"withdraw"}), ("renovation", "fees_paid", {"start-works", "withdraw"}),
+            ("renovation", "under_review", {"withdraw", "reschedule"}),
+            ("renovation", "approved", {"start-works", "withdraw", "reschedule"}),
+            ("renovation", "fees_requested", {"withdraw", "reschedule"}),
+            ("renovation", "fees_paid", {"start-works", "withdraw", "reschedule"}),
             ("renovation", "works_started", {"acceptance"}), ("renovation", "withdrawn", set()),
+            ("renovation", "accepted", set()), ("move_out", "approved", set()),
             # an approved move-in has moved its household (archive): withdrawing it is a 409
-            ("move_in", "under_review", {"withdraw"}), ("move_in", "approved", {"start-works"}),
+            ("move_in", "under_review", {"withdraw", "reschedule"}), ("move_in", "approved", {"start-works", "reschedule"}),
             # unless archive refused to move it: then withdrawn, not worked on (a probe)
             ("move_in", "approved", {"withdraw"}, True), ("move_in", "works_started", {"acceptance", "withdraw"}, True),
             ("move_in", "works_started", {"acceptance"})):

@@ -51,6 +51,7 @@ SAMPLE_BODIES = {
                       "service_lines": ["power", "water", "fire_security", "cleaning"]},
     "create_application": {"kind": "renovation", "household_id": "hh_1", "structural_change": False,
                            "description": "new kitchen and floors", "works_from": SOON, "works_to": LATER},
+    "reschedule_application": {"works_from": SOON, "works_to": LATER, "reason": "the contractor starts later"},
     "decide_renovation_review": {"decision": "approved", "notes": "no load-bearing wall touched"},
     # security_patrol
     "create_patrol_route": {"name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}]},

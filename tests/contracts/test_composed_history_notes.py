@@ -168,6 +168,9 @@ def application_entries():
             **linked, "due_at": "2026-12-08T08:30:00.000Z", "issued_at": "2026-11-23T08:30:00.000Z"})))
         renovation = step(renovation, applications.settled(renovation, event("finance", "bill_settled", "est_1", {
             **linked, "settled_at": "2026-11-23T09:30:00.000Z"})))
+    renovation = step(renovation, applications.reschedule(renovation, {
+        "works_from": "2026-12-20", "works_to": "2027-02-10", "reason": "业主的施工队推迟进场"}, "2026-11-23",
+        {**DESK_DEFAULTS, "timezone": "Asia/Shanghai"}, NOW, "zhang"))
     renovation = step(renovation, applications.start_works(renovation, {}, NOW, "zhang"))
     for passed in (False, True):
         renovation = step(renovation, applications.acceptance(renovation, {

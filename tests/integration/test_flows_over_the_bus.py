@@ -1,5 +1,6 @@
 """The services together on the real broker: events, redelivery, a service that was down."""
 import time
+from datetime import date, timedelta
 
 import pytest
 
@@ -130,6 +131,17 @@ def test_a_renovations_fees_show_their_bills_once_finance_issued_them_unpaid(sys
         rpc("customer_service", "get_application", read)))
     assert [(c["item"], c["bill_id"]) for c in paid["charges"] if c["status"] == "paid"] == [
         ("renovation_deposit", deposit["id"])]
+    # 改期: the works move with their fees as they are, and archive keeps the move in its record
+    today = rpc("customer_service", "get_application", read)["created_at"][:10]
+    later = (date.fromisoformat(today) + timedelta(days=10)).isoformat()
+    end = (date.fromisoformat(today) + timedelta(days=60)).isoformat()
+    moved = rpc("customer_service", "reschedule_application", {"estate_id": estate_id, "id": application["id"],
+                                                              "data": {"works_from": later, "works_to": end,
+                                                                       "reason": "the contractor starts later"}})
+    assert (moved["works_from"], moved["works_to"]) == (later, end) and moved["charges"] == paid["charges"]
+    records = {"estate_id": estate_id, "filters": {"subject_id": application["id"]}}
+    [record] = eventually(lambda: rpc("archive", "list_records", records)["items"])
+    assert record["event_type"] == "application_rescheduled" and record["data"]["works_from"] == later
 
 
 def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_deposit(system, rpc, eventually):

@@ -227,6 +227,13 @@ FRONT_DESK = (
                           F("customer_service_by", "reg.customer_service_by", required=True),
                           F("maintenance_by", "reg.maintenance_by", required=True),
                           F("passed", "reg.passed", "bool", True), NOTE), when=("works_started",)),
+                      # 改期: the works window moves before the works start (a move-out has none; a move-in
+                      # archive refused is withdrawn, not moved)
+                      A("reschedule", "reg.reschedule", (F("works_from", "reg.works_from", "date", True),
+                                                         F("works_to", "reg.works_to", "date", True),
+                                                         F("reason", "reg.reschedule_reason", "textarea", True)),
+                        when=("under_review", "approved", "fees_requested", "fees_paid"),
+                        never=(("kind", "move_out", ("approved",)),), hidden_by="household_step_refused"),
                       # before the works; an approved move-in or move-out has moved its household, unless
                       # archive refused to move it
                       A("withdraw", "reg.withdraw", (F("reason", "reg.withdraw_reason", "textarea", True),),

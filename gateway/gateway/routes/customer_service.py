@@ -13,8 +13,8 @@ DESK = policy.FRONT_DESK
 READERS = policy.SERVICE_DESK_READERS
 
 
-def desk_action(path, rpc, id_param, roles=DESK):
-    return Route("POST", path, "customer_service", rpc, roles, body=True, id_param=id_param)
+def desk_action(path, rpc, id_param, roles=DESK, idempotent=False):
+    return Route("POST", path, "customer_service", rpc, roles, body=True, id_param=id_param, idempotent=idempotent)
 
 
 def desk_create(path, rpc, roles=DESK, id_param=None):
@@ -93,6 +93,9 @@ ROUTES = [
     desk_action(f"{ESTATE}/applications/<application_id>/acceptance", "record_acceptance", "application_id",
                 roles=DESK | policy.ENGINEERING),
     desk_action(f"{ESTATE}/applications/<application_id>/withdraw", "withdraw_application", "application_id"),
+    # 改期: a retry with its Idempotency-Key answers the first move (the console sends one)
+    desk_action(f"{ESTATE}/applications/<application_id>/reschedule", "reschedule_application", "application_id",
+                idempotent=True),
 ]
 
 # -- the owner portal: no account, rate limited (gateway/public.py; policy.PUBLIC_ROUTES) -------------

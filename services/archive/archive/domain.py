@@ -37,6 +37,8 @@ RECORDED_EVENTS = {
     ("maintenance", "equipment_record_added"): "equipment",
     ("customer_service", "notice_published"): "notice",
     ("security_patrol", "shift_handover_recorded"): "shift_handover",
+    # a move-in's or renovation's works window moved before the works (改期): who, when, why
+    ("customer_service", "application_rescheduled"): "renovation_application",
 }
 
 # Recorded events that also change an archive (DOMAIN.md "Changes to an archive are recorded when

@@ -235,6 +235,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_notice(self, event):
         self._record(event)
 
+    @consumes("customer_service", "application_rescheduled")
+    def record_application_rescheduled(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "shift_handover_recorded")
     def record_shift_handover(self, event):
         self._record(event)

@@ -35,11 +35,15 @@ from .domain import Change, history_entry
 SUBJECT_TYPE = "renovation_application"
 
 # status -> {action: next status}. An action not listed is refused (409).
+# reschedule: the works window moves, the status stays (``reschedule``).
 TRANSITIONS = {
-    "under_review": {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"},
-    "approved": {"request_fees": "fees_requested", "start_works": "works_started", "withdraw": "withdrawn"},
-    "fees_requested": {"settle_fees": "fees_paid", "withdraw": "withdrawn"},
-    "fees_paid": {"start_works": "works_started", "reopen_fees": "fees_requested", "withdraw": "withdrawn"},
+    "under_review": {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn",
+                     "reschedule": "under_review"},
+    "approved": {"request_fees": "fees_requested", "start_works": "works_started", "withdraw": "withdrawn",
+                 "reschedule": "approved"},
+    "fees_requested": {"settle_fees": "fees_paid", "withdraw": "withdrawn", "reschedule": "fees_requested"},
+    "fees_paid": {"start_works": "works_started", "reopen_fees": "fees_requested", "withdraw": "withdrawn",
+                  "reschedule": "fees_paid"},
     "works_started": {"accept": "accepted", "fail_acceptance": "works_started"},
     "accepted": {},
     "rejected": {},
@@ -374,6 +378,41 @@ def charge_withdrawn_data(application, charge, reason):
     """The charge as it was raised, and why it is withdrawn: finance cancels its bill (giving the
     money on it back), or makes it cancelled when the raise has not reached it yet."""
     return charge_event_data(application, charge) | {"reason": reason}
+
+
+def reschedule(application, data, today, rules, now, user):
+    """改期: the works window moves before the works start (409 once they started, or the
+    application is closed), within the windows of a filing counted from ``today`` (the estate's
+    local day of the rescheduling: ``check``), recorded in the history (who, when, from what to
+    what, why) and announced (``application_rescheduled``). The fees stay as they are, paid or not:
+    they are per m² of floor area (or a fixed amount) and a fixed deposit, none per day of works
+    (``fees``). Without it a desk whose owner's works slipped let them start before works_from, or
+    withdrew, had them reviewed and paid again (the brief). The same window again changes nothing
+    (None: a double tap)."""
+    if application["kind"] == "move_out":
+        raise Conflict("a move-out (退房) has no works", [field_error("kind", "is move_out")])
+    _refuse_after_a_refused_step(application)
+    status = next_status(application["status"], "reschedule")
+    works_from, works_to, reason = data["works_from"], data["works_to"], data["reason"].strip()
+    start_days = rules["renovation_start_within_days"]
+    plausible.ahead(works_from, today, start_days, "data.works_from",
+                    f"rescheduled works start within {start_days} days of today")
+    check({"kind": application["kind"], "structural_change": application["structural_change"],
+           "works_from": works_from, "works_to": works_to}, today, rules)
+    was = (application.get("works_from"), application.get("works_to"))
+    if was == (works_from, works_to):
+        return None
+    at = clock.to_iso(now)
+    note = f"{_window(*was)} → {_window(works_from, works_to)}: {reason}"
+    event = {"id": application["_id"], "household_id": application["household_id"],
+             "kind": application["kind"], "status": status, "works_from": works_from, "works_to": works_to,
+             "previous": {"works_from": was[0], "works_to": was[1]}, "reason": reason, "rescheduled_at": at}
+    return Change({"works_from": works_from, "works_to": works_to, "updated_at": at},
+                  [history_entry(at, user, "rescheduled", note[:2000])], [("application_rescheduled", event)])
+
+
+def _window(start, end):
+    return f"{start or '—'} – {end or '—'}"
 
 
 def start_works(application, data, now, user):

@@ -24,6 +24,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("charge_raised", estate_id, data, actor=actor)
     if event_type == "application_withdrawn":  # maintenance closes the pending review
         return outbox.event("application_withdrawn", estate_id, data, actor=actor)
+    if event_type == "application_rescheduled":  # for integrators (webhooks): the works window moved
+        return outbox.event("application_rescheduled", estate_id, data, actor=actor)
     if event_type == "charge_withdrawn":  # finance cancels the fee's bill
         return outbox.event("charge_withdrawn", estate_id, data, actor=actor)
     if event_type == "renovation_accepted":  # finance may refund the renovation deposit

@@ -217,6 +217,18 @@ def create_application(db, outbox, caller, estate_id, data):
     raise Conflict("another application of this kind was filed for the household at the same moment")
 
 
+def reschedule_application(db, outbox, caller, estate_id, application_id, data):
+    """The works window moved (``applications.reschedule``), judged on the estate's day and settings."""
+    rules = store.rules_for(db, estate_id)
+
+    def decide(application):
+        now = clock.now()
+        return applications.reschedule(application, data, calendar.day_of(now, rules["timezone"]), rules, now,
+                                       caller.user)
+
+    return step_on(db, outbox, "applications", estate_id, application_id, decide)
+
+
 # -- a caller's step on a document ---------------------------------------------------------
 
 def act(db, outbox, caller, estate_id, request_id, step, data):

@@ -280,6 +280,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._step(payload, "applications", applications.acceptance)
 
     @rpc_method
+    def reschedule_application(self, payload):
+        return operations.reschedule_application(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["id"], payload["data"])
+
+    @rpc_method
     def withdraw_application(self, payload):
         return self._step(payload, "applications", applications.withdrawal)
 

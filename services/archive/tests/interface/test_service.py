@@ -951,3 +951,18 @@ def test_completeness_compares_the_closed_records_held_with_the_services_newest_
                                                "2026-11-01T07:00:00.000Z"))
     assert completeness("2026-10") == (0, 4)
     assert completeness("2026-Q4") == (5, 10) and completeness("2026") == (5, 10)
+
+
+def test_a_rescheduled_application_is_kept_in_its_permanent_record_once(archive, estate):
+    """改期: who moved the works, when, from what to what and why (customer_service.application_rescheduled)."""
+    moved = event("customer_service", "application_rescheduled", estate["id"], {
+        "id": "app_1", "household_id": "hh_1", "kind": "renovation", "status": "fees_paid",
+        "works_from": "2026-12-20", "works_to": "2027-02-10",
+        "previous": {"works_from": "2026-12-01", "works_to": "2027-01-15"}, "reason": "the contractor starts later",
+        "rescheduled_at": "2026-11-23T08:30:00.000Z"})
+    archive.record_application_rescheduled(moved)
+    archive.record_application_rescheduled(moved)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "app_1"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["household_id"]) == (
+        "renovation_application", "application_rescheduled", "hh_1")
+    assert record["data"]["previous"]["works_from"] == "2026-12-01" and record["actor"] == "tester"

@@ -389,6 +389,47 @@ def test_an_application_that_ended_makes_room_for_the_next_of_its_kind(desk, mon
     assert desk.db.applications.find_one({"_id": moved_in["id"]})["_under_way"] is False
 
 
+def test_a_paid_renovations_works_are_moved_until_they_start_and_its_bills_shown_from_their_issue(desk):
+    """改期 without withdrawing, a new review or paying again; and each fee names its bill from
+    finance's charge_billed, not only once paid (the brief)."""
+    application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                         description="new floors", works_from="2026-12-01", works_to="2027-01-15")
+    desk.on_renovation_reviewed(reviewed(application))
+    for n, charge in enumerate(shown(desk, application)["charges"]):
+        desk.on_charge_billed(event("finance", "charge_billed", ESTATE, {
+            "bill_id": f"bill_{n}", "household_id": "hh_1", "item": charge["item"], "period": "2026-11",
+            "amount_cents": charge["amount_cents"], "due_at": "2026-12-08T02:00:00.000Z",
+            "issued_at": clock.now_iso(), "charge": {"service": "customer_service", "id": charge["id"],
+                                                   "subject": {"type": "renovation_application",
+                                                               "id": application["id"]}}}))
+    billed = shown(desk, application)
+    assert [(c["bill_id"], c["status"], c["bill_due_at"]) for c in billed["charges"]] == [
+        ("bill_0", "requested", "2026-12-08T02:00:00.000Z"), ("bill_1", "requested", "2026-12-08T02:00:00.000Z")]
+    for n, charge in enumerate(billed["charges"]):
+        desk.on_bill_settled(settled(application, charge, f"bill_{n}"))
+    paid = shown(desk, application)
+    assert paid["status"] == "fees_paid"
+    moved = act("reschedule_application", desk, application, works_from="2026-12-20", works_to="2027-02-10",
+                reason="the contractor starts later")
+    assert (moved["works_from"], moved["works_to"], moved["status"]) == ("2026-12-20", "2027-02-10", "fees_paid")
+    assert moved["charges"] == paid["charges"]  # per m² and a fixed deposit: nothing to pay again
+    assert moved["history"][-1]["action"] == "rescheduled" and moved["history"][-1]["by"] == "zhang"
+    [announced] = desk.outbox.of_type("application_rescheduled")
+    assert announced["data"]["previous"] == {"works_from": "2026-12-01", "works_to": "2027-01-15"}
+    again = act("reschedule_application", desk, application, works_from="2026-12-20", works_to="2027-02-10",
+                reason="the contractor starts later")
+    assert len(again["history"]) == len(moved["history"])  # the same window: nothing more
+    with pytest.raises(BusinessRuleViolation) as long:
+        act("reschedule_application", desk, application, works_from="2026-12-20", works_to="2027-03-21",
+            reason="x")
+    assert long.value.errors == [{"field": "data.works_to", "message": "the works last more than 90 days"}]
+    act("start_works", desk, application)
+    with pytest.raises(Conflict):
+        act("reschedule_application", desk, application, works_from="2026-12-21", works_to="2027-02-10",
+            reason="too late")
+    assert len(desk.outbox.of_type("application_rescheduled")) == 1
+
+
 def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     application = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=True,
                          description="open the kitchen wall", works_from="2026-12-01", works_to="2027-01-31")

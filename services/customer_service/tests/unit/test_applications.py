@@ -295,3 +295,74 @@ def test_every_status_has_its_row():
     table = applications.TRANSITIONS
     assert all(target in table for row in table.values() for target in row.values())
     assert table["accepted"] == table["rejected"] == {}
+
+
+# -- 改期: the works window moves before the works start ----------------------------------------
+
+RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+MOVED = {"works_from": "2026-12-20", "works_to": "2027-02-10", "reason": "the contractor starts later"}
+
+
+def test_works_not_begun_are_moved_with_who_when_and_why_and_announced():
+    """Without it a desk let works start before works_from, or withdrew, had them reviewed and
+    paid again (the brief)."""
+    application, _ = apply(works_from="2026-12-01", works_to="2027-01-15")
+    for status in ("under_review", "approved", "fees_requested", "fees_paid"):
+        current = {**application, "status": status}
+        change = applications.reschedule(current, MOVED, "2026-11-23", RULES, NOW, "zhang")
+        moved = step(current, change)
+        assert (moved["works_from"], moved["works_to"], moved["status"]) == ("2026-12-20", "2027-02-10", status)
+        entry = moved["history"][-1]
+        assert (entry["action"], entry["by"], entry["at"]) == ("rescheduled", "zhang", "2026-11-23T08:30:00.000Z")
+        assert entry["note"] == "2026-12-01 – 2027-01-15 → 2026-12-20 – 2027-02-10: the contractor starts later"
+        [(kind, data)] = change.events
+        assert kind == "application_rescheduled" and data["id"] == "app_1" and data["previous"] == {"works_from": "2026-12-01",
+                                                                          "works_to": "2027-01-15"}
+        event("customer_service", "application_rescheduled", "est_1", data)  # fits its contract
+        assert applications.reschedule(moved, MOVED, "2026-11-23", RULES, NOW, "zhang") is None  # a double tap
+
+
+def test_a_moved_renovation_keeps_its_fees_paid_or_not():
+    """The fees are per m² of floor area and a fixed deposit: none per day of works."""
+    application = approved_application()
+    management, _ = application["charges"]
+    one_paid = step(application, applications.settled(application, settled(management["id"], "bill_1")))
+    moved = step(one_paid, applications.reschedule(one_paid, MOVED, "2026-11-23", RULES, NOW, "zhang"))
+    assert moved["charges"] == one_paid["charges"] and moved["status"] == "fees_requested"
+
+
+@pytest.mark.parametrize("status", ["works_started", "accepted", "rejected", "withdrawn"])
+def test_works_started_or_an_application_closed_are_not_moved(status):
+    application, _ = apply(works_from="2026-12-01")
+    with pytest.raises(Conflict):
+        applications.reschedule({**application, "status": status}, MOVED, "2026-11-23", RULES, NOW, "zhang")
+
+
+def test_a_move_out_or_a_move_in_archive_refused_is_not_moved():
+    move_out, _ = apply("move_out")
+    with pytest.raises(Conflict):
+        applications.reschedule(move_out, MOVED, "2026-11-23", RULES, NOW, "zhang")
+    move_in, _ = apply("move_in")
+    refused = {**move_in, "household_step_refused": {"step": "move_in", "reason": "occupied",
+                                                     "refused_at": "2026-11-23T08:30:00.000Z"}}
+    with pytest.raises(Conflict):
+        applications.reschedule(refused, MOVED, "2026-11-23", RULES, NOW, "zhang")
+    moved = applications.reschedule(move_in, MOVED, "2026-11-23", RULES, NOW, "zhang")  # not refused: moved
+    assert moved.set["works_from"] == "2026-12-20"
+
+
+@pytest.mark.parametrize("works, field, why", [
+    ({"works_from": "2026-11-22", "works_to": "2026-12-10"}, "data.works_from", "is before today"),
+    ({"works_from": "2027-02-22", "works_to": "2027-03-01"}, "data.works_from", "is more than 90 days ahead"),
+    ({"works_from": "2026-12-01", "works_to": "2027-03-02"}, "data.works_to", "the works last more than 90 days"),
+    ({"works_from": "2026-12-02", "works_to": "2026-12-01"}, "data.works_to", "is before works_from"),
+])
+def test_a_move_keeps_to_the_windows_of_a_filing_counted_from_today(works, field, why):
+    application, _ = apply(works_from="2026-12-01")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        applications.reschedule(application, {**works, "reason": "x"}, "2026-11-23", RULES, NOW, "zhang")
+    assert refused.value.errors == [{"field": field, "message": why}]
+    # counted from the day of the move, not the filing's: 90 days on from a later today is taken
+    later = applications.reschedule(application, {"works_from": "2027-02-22", "works_to": "2027-05-23",
+                                                  "reason": "x"}, "2026-11-24", RULES, NOW, "zhang")
+    assert later.set["works_to"] == "2027-05-23"
