@@ -415,11 +415,18 @@ def _window(start, end):
     return f"{start or '—'} – {end or '—'}"
 
 
-def start_works(application, data, now, user):
+def start_works(application, data, now, user, today=None):
+    """The works begin: not before the approved window's first day, ``works_from``, on the estate's
+    ``today`` (a desk let works start before it; an owner ready sooner has the works rescheduled,
+    which the review and the neighbours' notice follow)."""
     if application["kind"] == "move_out":
         raise Conflict("a move-out (退房) has no works", [field_error("kind", "is move_out")])
     _refuse_after_a_refused_step(application)
     status = next_status(application["status"], "start_works")
+    works_from = application.get("works_from")
+    if today is not None and works_from and str(today) < works_from:
+        raise BusinessRuleViolation(f"the works may start from {works_from}: reschedule them to start sooner",
+                                    [field_error("works_from", f"is {works_from}")])
     at = clock.to_iso(now)
     return Change({"status": status, "works_started_at": at, "updated_at": at},
                   [history_entry(at, user, "works_started", (data.get("notes") or "").strip() or None)],

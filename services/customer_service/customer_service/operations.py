@@ -229,6 +229,18 @@ def reschedule_application(db, outbox, caller, estate_id, application_id, data):
     return step_on(db, outbox, "applications", estate_id, application_id, decide)
 
 
+def start_works(db, outbox, caller, estate_id, application_id, data):
+    """The works begin (``applications.start_works``), not before their window on the estate's day."""
+    rules = store.rules_for(db, estate_id)
+
+    def decide(application):
+        now = clock.now()
+        return applications.start_works(application, data or {}, now, caller.user,
+                                        today=calendar.day_of(now, rules["timezone"]))
+
+    return step_on(db, outbox, "applications", estate_id, application_id, decide)
+
+
 # -- a caller's step on a document ---------------------------------------------------------
 
 def act(db, outbox, caller, estate_id, request_id, step, data):

@@ -273,7 +273,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def start_works(self, payload):
-        return self._step(payload, "applications", applications.start_works)
+        return operations.start_works(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                      payload.get("data"))
 
     @rpc_method
     def record_acceptance(self, payload):

@@ -423,6 +423,7 @@ def test_a_paid_renovations_works_are_moved_until_they_start_and_its_bills_shown
         act("reschedule_application", desk, application, works_from="2026-12-20", works_to="2027-03-21",
             reason="x")
     assert long.value.errors == [{"field": "data.works_to", "message": "the works last more than 90 days"}]
+    clock.freeze(clock.parse_iso("2026-12-19T16:00:00Z"))  # 20 December in Shanghai, the new first day
     act("start_works", desk, application)
     with pytest.raises(Conflict):
         act("reschedule_application", desk, application, works_from="2026-12-21", works_to="2027-02-10",
@@ -454,6 +455,10 @@ def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     desk.on_bill_settled(settled(application, charges[1], "bill_2"))
     desk.on_bill_settled(settled(application, charges[1], "bill_2"))  # redelivered
     assert shown(desk, application)["status"] == "fees_paid"
+    with pytest.raises(BusinessRuleViolation) as early:  # the window starts on 1 December (it is 23 November)
+        act("start_works", desk, application)
+    assert early.value.errors == [{"field": "works_from", "message": "is 2026-12-01"}]
+    clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # 1 December in Shanghai
     assert act("start_works", desk, application)["status"] == "works_started"
     failed = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
                  passed=False, notes="fire door missing")
