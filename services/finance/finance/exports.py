@@ -1,11 +1,19 @@
 """The columns of finance's exports (bills, payments, arrears): one list per resource, written by
-``estate_common.exports`` (escaping, masking, CSV/XLSX). Amounts in cents, as the API gives them."""
+``estate_common.exports`` (escaping, masking, CSV/XLSX). Amounts in cents, as the API gives them.
+
+A bill's or payment's household is named by its address too (building, unit, room, from
+finance's own copy of the household, ``operations.export_documents``), as the arrears are: an
+accountant read ``hh_cd59…`` and nothing else (a probe). Those columns come last, so a system
+reading the CSV by position finds the columns it knew where they were. Codes (item, status,
+method) stay codes in the XLSX too: an export has no language (its headings are the API's field
+names), so there is none to label them in."""
 from estate_common.exports import field
 
 BILLS = [
     field("id", "_id"), field("household_id"), field("item"), field("period"), field("amount_cents"),
     field("paid_cents"), field("status"), field("due_at"), field("settled_at"), field("description"),
     field("source", "source.kind"), field("created_at"), field("cancelled_at"), field("cancel_reason"),
+    field("building"), field("unit"), field("room"),
 ]
 
 PAYMENTS = [
@@ -13,6 +21,7 @@ PAYMENTS = [
     field("journal"), field("status"), field("cashier"), field("day"), field("posted_at"),
     field("unapplied_cents"), field("prepaid_cents"), field("prepaid_used_cents"), field("bill_ids"),
     field("note"), field("reversal_reason", "reversal.reason"), field("created_at"),
+    field("building"), field("unit"), field("room"),
 ]
 
 ARREARS = [

@@ -1003,13 +1003,35 @@ EXPORT_BATCH = 500  # arrears decorated with addresses and reminders this many h
 
 def export_documents(db, resource, estate_id, filters):
     """The documents of an export (``estate_common.exports``): bills and payments walked once
-    from the store; arrears as the list computes them (longest overdue first), decorated a
-    batch at a time."""
+    from the store, each with its household's address (a batch at a time); arrears as the list
+    computes them (longest overdue first), decorated a batch at a time."""
     if resource == "bills":
-        return store.export_bills(db, estate_id, filters)
+        return _with_addresses(db, estate_id, store.export_bills(db, estate_id, filters))
     if resource == "payments":
-        return store.export_payments(db, estate_id, filters)
+        return _with_addresses(db, estate_id, store.export_payments(db, estate_id, filters))
     return _arrears_rows(db, estate_id)
+
+
+ADDRESS = ("building", "unit", "room")
+
+
+def _with_addresses(db, estate_id, docs):
+    """``docs`` with their household's building, unit and room (finance's copy of the household,
+    read for ``EXPORT_BATCH`` documents at a time; empty for a charge that names no household)."""
+    batch = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == EXPORT_BATCH:
+            yield from _addressed(db, estate_id, batch)
+            batch = []
+    yield from _addressed(db, estate_id, batch)
+
+
+def _addressed(db, estate_id, batch):
+    found = store.household_addresses(db, estate_id, [d["household_id"] for d in batch if d.get("household_id")])
+    for doc in batch:
+        address = found.get(doc.get("household_id")) or {}
+        yield {**doc, **{name: address.get(name) for name in ADDRESS}}
 
 
 def _arrears_rows(db, estate_id):

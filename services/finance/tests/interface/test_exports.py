@@ -111,3 +111,23 @@ def test_a_file_not_finished_is_a_conflict(finance):
 
 def test_the_result_names_no_personal_data_for_finances_lists(finance):
     assert export(finance, "bills")["result"]["personal_data_in_full"] == []
+
+
+def test_bills_and_payments_name_the_households_address_in_columns_added_at_the_end(finance):
+    """An accountant read ``hh_cd59…`` and no building, unit or room (a probe): the address comes
+    from finance's own copy of the household, in columns after those a system already reads."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_2", 28200)
+    as_caller(finance, ACCOUNTANT)
+    content, _ = download(finance, export(finance, "bills"))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert header[:14] == ["id", "household_id", "item", "period", "amount_cents", "paid_cents", "status", "due_at",
+                           "settled_at", "description", "source", "created_at", "cancelled_at", "cancel_reason"]
+    assert header[-3:] == ["building", "unit", "room"]
+    assert sorted((r[1], r[-3], r[-2], r[-1]) for r in rows) == [
+        ("hh_1", "3", "1", "100"), ("hh_2", "3", "1", "101"), ("hh_3", "3", "1", "102")]
+    content, _ = download(finance, export(finance, "payments", "xlsx"))
+    header, *cells = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert header[-3:] == ("building", "unit", "room") and header[16] == "created_at (Asia/Shanghai)"
+    assert [(r[1], r[-3], r[-2], r[-1]) for r in cells] == [("hh_2", "3", "1", "101")]
