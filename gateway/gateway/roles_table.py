@@ -40,6 +40,8 @@ def area(method, path):
         return SETTINGS
     if "/custom-fields" in rest:
         return CUSTOM_FIELDS
+    if rest.endswith("/account"):  # a household's account (对账单): its bills and payments, finance's
+        return _SERVICE_ROWS["finance"]
     if rest == "estates" or rest.startswith(("estates/{estate_id}/households", "estates/{estate_id}/restatements")) \
             or rest == "estates/{estate_id}":
         return ROWS[2]

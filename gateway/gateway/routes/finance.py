@@ -29,6 +29,9 @@ ROUTES = [
           id_param="payment_id"),
     Route("POST", f"{ESTATE}/payments/<payment_id>/reverse", "finance", "reverse_payment", policy.CASHIERS,
           body=True, id_param="payment_id", idempotent=True),
+    # a household's account (对账单): its bills and its payments, so the roles that read both
+    Route("GET", f"{ESTATE}/households/<household_id>/account", "finance", "household_account", policy.FINANCE,
+          id_param="household_id", filters=("from", "to")),
     Route("GET", f"{ESTATE}/deposits", "finance", "list_deposits", policy.FINANCE,
           paged=True, filters=("household_id", "application_id")),
     Route("GET", f"{ESTATE}/deposits/<deposit_id>", "finance", "get_deposit", policy.FINANCE,

@@ -24,7 +24,7 @@ from estate_common.kpis import per_estate
 from estate_common.store import decode_cursor, encode_cursor, public
 
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
-               reports, standards, store, utilities)
+               reports, standards, statement, store, utilities)
 from .rules import (BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS, HOUSEHOLD_LOCK_SECONDS,
                     HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -985,6 +985,24 @@ def published_disclosure(db, estate_code, period):
     estate_id = store.estate_id_by_code(db, estate_code)
     return reports.published_view(store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period)),
                                   store.estate_name(db, estate_id))
+
+
+# -- a household's account (对账单) --------------------------------------------------------------
+
+def household_account(db, estate_id, household_id, filters):
+    """The household's unpaid total and prepaid balance now, and its bills and payments of a
+    range of months (``statement``); 404 for a household finance has no copy of."""
+    household = store.find_household(db, estate_id, household_id)
+    if household is None:
+        raise NotFound("no such household in this estate")
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    first, last = statement.months(filters, now, rules)
+    first_day, last_day = statement.days(first, last)
+    return statement.account(
+        estate_id, household, first, last, store.unpaid_bills(db, estate_id, household_id),
+        store.prepaid_sources(db, estate_id, household_id),
+        store.household_bills_of_months(db, estate_id, household_id, first, last),
+        store.household_payments_of_days(db, estate_id, household_id, first_day, last_day), now)
 
 
 # -- arrears, reminders, KPIs -------------------------------------------------------------------

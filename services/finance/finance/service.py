@@ -92,6 +92,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         """Finishes payments and reversals whose writer died half-way (older than a grace period)."""
         operations.finish_half_done(self.db, self.outbox)
 
+    @rpc_method
+    def household_account(self, payload):
+        """A household's account (对账单): unpaid total, prepaid balance, a range's bills and payments."""
+        return operations.household_account(self.db, payload["estate_id"], payload["id"], payload.get("filters") or {})
+
     # -- deposits (押金) ---------------------------------------------------------------
     @rpc_method
     def list_deposits(self, payload):

@@ -98,6 +98,11 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
     return household
 
 
+def find_household(db, estate_id, household_id):
+    """The household's copy, or None when finance has none."""
+    return replica.get(db, "household", estate_id, household_id)
+
+
 # what a billing run reads of a household copy (``standards.applies``); archive's events may
 # not carry all of them yet: an absent field does not exclude the household
 BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to", "created_at")
@@ -474,6 +479,18 @@ def list_payments(db, estate_id, filters, limit, cursor):
 def export_payments(db, estate_id, filters):
     """Every payment the list's filters select, in the list's order (an export's pass)."""
     return store.walk(db.payments, {"estate_id": estate_id, **filters})
+
+
+def household_bills_of_months(db, estate_id, household_id, first, last):
+    """The household's bills of periods ``first``..``last`` (its account), by the household's index."""
+    return [store.public(b) for b in store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id,
+                                                           "period": {"$gte": first, "$lte": last}})]
+
+
+def household_payments_of_days(db, estate_id, household_id, first_day, last_day):
+    """The household's payments taken on days ``first_day``..``last_day`` (its account)."""
+    return [store.public(p) for p in store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id,
+                                                              "day": {"$gte": first_day, "$lte": last_day}})]
 
 
 def prepaid_sources(db, estate_id, household_id):
