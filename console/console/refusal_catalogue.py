@@ -178,6 +178,15 @@ ZH = {
         '早于 {0} 的账期超出本小区可补录的范围（可补录的月数：{1}）',
     'is before {0}, the earliest period the estate may still catch up':
         '早于 {0}，即本小区仍可补录的最早账期',
+    # a household's account (finance/statement.py): its range of months
+    'the range ends before it begins':
+        '截止月份早于起始月份',
+    'is before from ({0})':
+        '早于起始月份（{0}）',
+    'a household\'s account covers at most {0} months at a time':
+        '对账单一次最多涵盖 {0} 个月',
+    'is more than {0} months before to ({1})':
+        '比截止月份（{1}）早了 {0} 个月以上',
     'change your own password with your current one (POST /api/v1/users/me/password)':
         '请凭当前密码修改自己的密码（POST /api/v1/users/me/password）',
     'is your own: change it with your current password':
