@@ -328,3 +328,39 @@ def test_an_estate_code_of_no_estates_shape_is_the_portals_not_found_page(client
         400, "invalid input", "estate_code", "invalid_input", [{"field": "estate_code", "message": "does not match"}]))
     answer = client.post("/portal/A_B", data={**FORM, "csrf_token": csrf_of(client)})
     assert answer.status_code == 404 and "没有找到" in answer.get_data(as_text=True)
+
+
+PUBLISHED = {"estate_name": "绿城花园", "period": "2026-11", "version": 2, "published_at": "2026-12-01T02:00:00Z",
+             "income": {"by_item": {"property_service": {"billed_cents": 1234567, "received_cents": 1000050,
+                                                          "bills": 120},
+                                    "parking": {"billed_cents": 30000, "received_cents": 30000, "bills": 1}},
+                        "billed_cents": 1264567, "received_cents": 1030050},
+             "expenses": {"maintenance_material_cents": 5000, "maintenance_labour_cents": 12000,
+                          "operating_by_category": {"cleaning": 250000}, "operating_cents": 250000,
+                          "total_cents": 267000, "work_orders": 3},
+             "net_received_cents": 763050}
+
+
+def test_the_published_disclosure_reads_as_a_page_in_yuan_with_items_labelled_in_both_languages(
+        client, fake, documented_routes):
+    """The owners' link led to the public route's JSON: escaped Chinese, English keys, cents (a probe)."""
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", PUBLISHED)
+    page = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="viewport"' in html
+    assert "绿城花园" in html and "2026-11 收支公示" in html and "第 2 版" in html
+    assert "物业服务费" in html and "保洁" in html and "停车费" in html
+    assert "¥12,345.67" in html and "¥7,630.50" in html and "¥2,670.00" in html
+    assert "property_service" not in html and "billed_cents" not in html and "1234567" not in html
+    assert [c["path"] for c in public_calls(fake, documented_routes)] == ["/api/v1/public/estates/E1/disclosures/2026-11"]
+    english = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Income and expenses of 2026-11" in english and "Cleaning" in english and "¥12,345.67" in english
+
+
+def test_a_disclosure_not_published_or_of_no_estate_is_the_portals_not_found_page(client, fake):
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-12", problem(404, "Not found", "not found", "not_found"))
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-13", problem(
+        400, "invalid input", "period", "invalid_input", [{"field": "period", "message": "does not match"}]))
+    for period in ("2026-12", "2026-13"):
+        page = client.get(f"/portal/E1/disclosures/{period}")
+        assert page.status_code == 404 and "没有找到" in page.get_data(as_text=True)

@@ -10,6 +10,12 @@ by the gateway's rate limits when it trusts the console, ``TRUSTED_PROXIES``). T
 ``website`` field is the honeypot (the gateway refuses a filled one with 400). The form carries
 an Idempotency-Key of its own (``form_key``), kept when it is shown again after a refusal: the
 same form sent twice (a double tap, a reload) files one request and shows the same tracking code.
+
+``/portal/<estate code>/disclosures/<period>`` is the month's published income and expense
+disclosure (收支公示) as owners read it: the public route's figures (no household, person or
+staff name) in yuan, each fee item and cost by its label, in either language. The link the
+accounts staff give owners led to the public route's JSON: escaped Chinese, English keys and
+cents (a probe of month-end accounts); the JSON stays for systems.
 """
 from urllib.parse import quote
 
@@ -121,6 +127,14 @@ def _busy(problem):
 def track(tracking_code):
     return _page_of(lambda: _tracked(tracking_code), lambda tracked: render_template(
         "portal/track.html", tracked=tracked, tracking_code=tracking_code, filed=request.args.get("filed") == "1"))
+
+
+@bp.get("/<estate_code>/disclosures/<period>")
+def disclosure(estate_code, period):
+    """The published disclosure of ``period``; the not-found page before it is published, and for
+    a code or period no estate or month could have (the gateway's 400 names nothing an owner can fix)."""
+    return _page_of(lambda: _named(f"/api/v1/public/estates/{_code(estate_code)}/disclosures/{_code(period)}"),
+                    lambda published: render_template("portal/disclosure.html", published=published))
 
 
 def _tracked(tracking_code):
