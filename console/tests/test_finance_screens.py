@@ -623,8 +623,8 @@ def test_a_manager_publishes_an_ended_month_and_gets_the_owners_link(client, fak
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/disclosures", {"items": [published], "next_cursor": None})
     page = client.get(answer.location).get_data(as_text=True)
     assert "已公示（第 1 版）" in page and "第 1 版" in page
-    assert ('href="https://estate.example.com/api/v1/public/estates/E1/disclosures/2026-10" data-public-link'
-            in page)
+    assert ('href="https://estate.example.com/portal/E1/disclosures/2026-10" data-public-link'
+            in page)  # the portal's readable page, not the public route's JSON (a probe)
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/reports/disclosure/2026-11/publish",
             problem(422, "rule refused", "2026-11 has not ended", code="rule"))
     answer = client.post("/accounts/disclosure/2026-11/publish", data={"csrf_token": csrf_of(client),

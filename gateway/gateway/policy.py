@@ -68,6 +68,7 @@ PUBLIC_ROUTES = frozenset({
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only
     ("GET", "/portal/<estate_code>"),  # the owner portal's page: sent on to the console's (portal_qr.py)
+    ("GET", "/portal/<estate_code>/disclosures/<period>"),  # its page of a published disclosure, likewise
 })
 
 # what a user whose password an operator admin reset may still do until they change it

@@ -1,5 +1,6 @@
 """Printable QR codes of the owner portal: ``GET /api/v1/estates/{id}/portal-qr?building=``;
-and ``GET /portal/{estate code}``, the page's address as API.md gives it, sent on to the page.
+and ``GET /portal/{estate code}``, the page's address as API.md gives it, sent on to the page
+(``GET /portal/{estate code}/disclosures/{period}`` too: a month's published disclosure).
 
 The code holds ``PORTAL_BASE_URL/portal/<estate code>`` (and ``?building=`` for one building's
 notice board): the owner portal's page, served by the web console (``console/``), whose public
@@ -28,6 +29,7 @@ def portal_url(base_url, estate_code, building=None):
 
 
 ESTATE_CODE = "openapi.yaml#/components/schemas/EstateCode"
+PERIOD = "openapi.yaml#/components/schemas/Period"
 
 
 def svg(url, title):
@@ -73,6 +75,17 @@ def register(app):
         it leads to files through the public routes, with their limits."""
         url = page_address(current_app.config["PORTAL_BASE_URL"], request.host, estate_code, _building())
         return Response(status=302, headers={"Location": url})
+
+    @app.get("/portal/<estate_code>/disclosures/<period>")
+    def portal_disclosure_page(estate_code, period):
+        """The owners' link to a month's published disclosure (the console's disclosure page gives
+        it on the public gateway's address): sent on to the portal's readable page of it. The link
+        led to the public route's JSON, escaped Chinese and cents (a probe of month-end accounts)."""
+        requests_in.refuse_unknown_query(set())
+        if not contracts.load().accepts(PERIOD, period):
+            raise NotFound("no such disclosure")
+        url = page_address(current_app.config["PORTAL_BASE_URL"], request.host, estate_code, None)
+        return Response(status=302, headers={"Location": f"{url}/disclosures/{period}"})
 
     @app.get("/api/v1/estates/<estate_id>/portal-qr")
     def portal_qr(estate_id):

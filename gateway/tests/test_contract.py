@@ -19,7 +19,8 @@ PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.
                      ("/api/v1/public/requests/{tracking_code}", "get"),
                      ("/api/v1/public/requests/{tracking_code}/rating", "post"),
                      ("/api/v1/public/estates/{estate_code}/disclosures/{period}", "get"),  # owners: published figures
-                     ("/portal/{estate_code}", "get")}  # the owner portal's page, sent on to the console's
+                     ("/portal/{estate_code}", "get"),  # the owner portal's page, sent on to the console's
+                     ("/portal/{estate_code}/disclosures/{period}", "get")}  # its page of a published disclosure
 
 
 def template(rule):

@@ -204,6 +204,17 @@ def test_the_portal_page_on_the_gateway_sends_an_owner_to_the_consoles_page(clie
     assert rpc.calls == []  # the page answers an unknown estate; nothing asked here
 
 
+def test_the_owners_disclosure_link_on_the_gateway_sends_them_to_the_portals_readable_page(client, app, rpc,
+                                                                                         contract):
+    """The link owners were given led to the public route's JSON: escaped Chinese and cents (a probe)."""
+    answer = client.get("/portal/HZ-01/disclosures/2026-11")
+    assert answer.status_code == 302 and rpc.calls == []
+    assert answer.headers["Location"] == portal_qr.portal_url(app.config["PORTAL_BASE_URL"], "HZ-01") \
+        + "/disclosures/2026-11"
+    for path in ("/portal/HZ-01/disclosures/2026-13", "/portal/-x/disclosures/2026-11"):
+        contract.problem(client.get(path), 404, "not_found")
+
+
 @pytest.mark.parametrize("path", ["/portal/-x", "/portal/" + "A" * 40])
 def test_a_code_no_estate_could_have_is_a_404(client, contract, path):
     contract.problem(client.get(path), 404, "not_found")

@@ -371,7 +371,10 @@ def publish_disclosure(period):
 
 
 def _public_link(period):
-    """Where owners read the published disclosure: the gateway's public route, by the estate's code."""
+    """Where owners read the published disclosure: the owner portal's page of it on the public
+    gateway's address (``/portal/{code}/disclosures/{period}``, which the gateway sends on to the
+    portal's page), by the estate's code. It was the public route's JSON, escaped Chinese and cents
+    (a probe of month-end accounts); that route stays for systems."""
     known = session.get("estate_code") or {}
     code = known.get(g.user.estate_id)
     if not code:
@@ -385,4 +388,4 @@ def _public_link(period):
     if not code:
         return None
     base = (current_app.config.get("PUBLIC_GATEWAY_URL") or current_app.config["GATEWAY_URL"]).rstrip("/")
-    return f"{base}/api/v1/public/estates/{quote(code, safe='')}/disclosures/{period}"
+    return f"{base}/portal/{quote(code, safe='')}/disclosures/{quote(period, safe='')}"
