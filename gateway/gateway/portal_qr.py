@@ -83,7 +83,7 @@ def register(app):
         led to the public route's JSON, escaped Chinese and cents (a probe of month-end accounts)."""
         requests_in.refuse_unknown_query(set())
         if not contracts.load().accepts(PERIOD, period):
-            raise NotFound("no such disclosure")
+            raise NotFound("not found")  # as the public route answers a period not published
         url = page_address(current_app.config["PORTAL_BASE_URL"], request.host, estate_code, None)
         return Response(status=302, headers={"Location": f"{url}/disclosures/{period}"})
 
