@@ -1,10 +1,11 @@
 """Accounts: bills and arrears with filters, taking a payment, the printable receipt (and its invoices), the
 billing run, fee standards with whom they apply to. More finance screens: finance_extra.py."""
 import re
+from urllib.parse import quote
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -53,8 +54,46 @@ def _payment_page(household_id, problem=None):
     typed = request.form if problem else {}
     return render_template("accounts/new_payment.html", search=search, households=households,
                            household_id=household_id, unpaid=unpaid, methods=METHODS, key=common.form_key(),
+                           account=household_account(household_id) if household_id else None,
                            form=typed, ticked=set(typed.getlist("bill_id")) if typed else set(),
                            problem=problem or common.take_problem())
+
+
+def household_account(household_id, **months):
+    """The household's account (its unpaid total, prepaid balance, a range's bills and payments)
+    for a page that shows it beside something else; None for a role that may not read it, or when
+    it cannot be read now (the page shows without it). The prepaid balance was shown only on the
+    receipt that made it: the payment form said "no unpaid bills, the payment becomes prepaid"
+    and never how much was prepaid already (a probe of month-end accounts)."""
+    if not household_id or not permissions.may("GET", "households/{household_id}/account"):
+        return None
+    try:
+        account = g.api.get(g.api.estate(g.user.estate_id, f"households/{quote(household_id, safe='')}/account"),
+                            **months)
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return None
+    return account if isinstance(account, dict) and "unpaid_cents" in account else None
+
+
+@bp.get("/households/<household_id>/statement")
+@estate_needed
+def statement(household_id):
+    """A household's statement (对账单), printable: what it owes and has prepaid now, and its bills
+    and payments of the months asked for (the last 12 by default)."""
+    months = common.query("from", "to")
+    household = common.household_or_none(household_id)
+    try:
+        account = g.api.get(g.api.estate(g.user.estate_id, f"households/{quote(household_id, safe='')}/account"),
+                            **months)
+    except ApiProblem as problem:
+        if problem.status not in (400, 422):  # a range typed wrong is shown with the form; the rest as any page's
+            raise
+        return render_template("accounts/statement.html", account=None, household=household,
+                               household_id=household_id, months=months, problem=problem), problem.status
+    return render_template("accounts/statement.html", account=account, household=household,
+                           household_id=household_id, months=months, problem=common.take_problem())
 
 
 @bp.post("/payments")

@@ -12,7 +12,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
-from . import common
+from . import accounts, common
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
@@ -51,6 +51,7 @@ def detail(household_id, problem=None, failed=""):
                                          limit=common.PAGE_SIZE))
     return render_template(
         "households/detail.html", household=household, people=people,
+        account=accounts.household_account(household_id),
         handovers=None if handovers is None else handovers.get("items", []),
         vacant_inspections=None if vacant is None else vacant.get("items", []),
         statuses=STATUSES, relations=RELATIONS, arriving=ARRIVING, steps=STEPS, handover_kinds=HANDOVER_KINDS,
