@@ -716,9 +716,27 @@ def regional_manager(browser, settings):
     assert not admin_errors, f"the page logged errors: {admin_errors}"
 
 
+def owner_reads_disclosure(browser, settings):
+    """An owner on a phone opens the link a month's published disclosure is given by: a page with
+    the figures in yuan and each item by its label, in Chinese and, by the switch, English (the link
+    was the public route's JSON: escaped Chinese, English keys, cents; a probe)."""
+    page, errors = open_page(browser, width=375, height=812, is_mobile=True, has_touch=True, locale="zh-CN")
+    page.goto(settings["console"] + f"/portal/{settings['estate_code']}/disclosures/{settings['published_period']}")
+    main = page.locator("main").inner_text()
+    assert f"{settings['published_period']} 收支公示" in main and "保洁" in main and "收支结余" in main, main
+    assert "¥1,234.56" in main and "cents" not in main, main
+    with page.expect_navigation():
+        page.select_option("#language", "en")  # the portal's switch (console.js submits it)
+    expect(page.locator("main")).to_contain_text("Income and expenses of")
+    assert "Cleaning" in page.locator("main").inner_text()
+    screenshot(page, settings, "portal-disclosure")
+    assert not errors, f"the page logged errors: {errors}"
+
+
 SCENARIOS = {"borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
+             "owner_reads_disclosure": owner_reads_disclosure,
              "inspection_with_finding": inspection_with_finding}
 
 

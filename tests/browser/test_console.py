@@ -96,6 +96,16 @@ def test_an_owner_files_a_repair_on_the_portal_and_follows_it(settings):
     run_scenario("owner_portal", settings)
 
 
+def test_an_owner_reads_a_published_disclosure_as_a_page(api, settings):
+    """The link the disclosure page gives owners opens the portal's page of it (a probe read JSON)."""
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    last = (estate_now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")  # an ended month
+    api.post(f"{base}/operating-expenses", {"period": last, "category": "cleaning", "amount_cents": 123456,
+                                            "description": "cleaning contract"})
+    api.post(f"{base}/reports/disclosure/{last}/publish", {})
+    run_scenario("owner_reads_disclosure", {**settings, "published_period": last})
+
+
 def test_a_failed_reading_in_an_inspection_opens_a_work_order(api, settings):
     name = "Pump room weekly " + uuid.uuid4().hex[:4]
     api.post(f"/api/v1/estates/{settings['estate_id']}/checklists", {"name": name, "target": "location", "items": [
