@@ -3,6 +3,7 @@ balance now, its bills and payments of a range of months (a probe found the prep
 shown only on the receipt that made it)."""
 import pytest
 
+from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound
 from estate_common.testing import as_caller
 
@@ -11,7 +12,11 @@ from .test_service import ACCOUNTANT, ESTATE, approved, finance, pay, run  # noq
 
 def account(finance, household_id="hh_1", **filters):
     as_caller(finance, ACCOUNTANT)
-    return finance.household_account({"estate_id": ESTATE, "id": household_id, "filters": filters})
+    payload = {"estate_id": ESTATE, "id": household_id, "filters": filters}
+    contracts.load().check_rpc_input("finance", "household_account", payload)
+    answer = finance.household_account(payload)
+    contracts.load().check_rpc_output("finance", "household_account", answer)  # as the gateway checks it
+    return answer
 
 
 def test_the_account_shows_what_is_owed_what_is_prepaid_and_the_ranges_bills_and_payments(finance):
