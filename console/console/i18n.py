@@ -114,11 +114,12 @@ def area(value):
 
 
 def money(cents):
-    """¥ and two decimals, grouped by thousands: ¥1,234.50."""
+    """¥ and two decimals, grouped by thousands: ¥1,234.50; a negative amount -¥1,234.50 (it read
+    ¥-1,234.50, a month whose costs passed its income on the owners' disclosure)."""
     if cents is None:
         return ""
     amount = Decimal(int(cents)) / 100
-    return f"¥{amount:,.2f}"
+    return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
 def yuan_text(cents):

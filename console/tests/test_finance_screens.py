@@ -562,7 +562,7 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses", (201, EXPENSE))
     sign_in(client, fake, username="acc", roles=("accountant",))
     page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
-    assert "保洁外包 October" in page and "¥12,500.00" in page and "¥-5,000.00" in page  # net: less than spent
+    assert "保洁外包 October" in page and "¥12,500.00" in page and "-¥5,000.00" in page  # net: less than spent
     assert "物业服务费" in page and "¥9,000.00" in page and "3 张工单" in page and "本月尚未公示" in page
     assert "/accounts/disclosure/2026-10/publish" in page  # accounts publish it (DOMAIN.md's roles table)
     answer = client.post("/accounts/operating-expenses", data={

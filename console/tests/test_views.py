@@ -645,6 +645,7 @@ def test_both_catalogues_hold_every_message_the_pages_use():
 def test_money_and_amounts():
     assert i18n.money(123456) == "¥1,234.56"
     assert i18n.money(5) == "¥0.05"
+    assert i18n.money(-123456) == "-¥1,234.56" and i18n.money(0) == "¥0.00"
     assert i18n.cents_from_yuan("¥1,200.00") == 120000
     assert i18n.cents_from_yuan("12.3") == 1230
     assert i18n.cents_from_yuan("abc") is None and i18n.cents_from_yuan("nan") is None
