@@ -112,3 +112,45 @@ def load_file(path, name):
     spec.loader.exec_module(module)
     return module
 
+
+
+def side_by_side(monkeypatch, *calls):
+    """Run ``calls`` (functions of no argument) at once, each in its greenthread and held at its
+    first insert (``estate_common.store.insert_new``: what every create and every claim writes
+    with) until each of them has reached its own: whatever one read before writing, it read before
+    any of them wrote, as two requests at once may. ``[(result, None) or (None, error)]`` in the
+    order of ``calls``. A call that ends without an insert lets the others go on."""
+    import threading
+
+    import eventlet
+
+    insert_new = store.insert_new
+    barrier, held = threading.Barrier(len(calls), timeout=10), set()
+
+    def wait_once():
+        me = eventlet.getcurrent()
+        if me not in held:
+            held.add(me)
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                pass
+
+    def insert_held(collection, doc):
+        wait_once()
+        return insert_new(collection, doc)
+
+    def run(call):
+        try:
+            return call(), None
+        except Exception as error:  # noqa: BLE001 - the caller asserts on what each call met
+            return None, error
+        finally:
+            if eventlet.getcurrent() not in held:
+                barrier.abort()
+
+    monkeypatch.setattr(store, "insert_new", insert_held)
+    threads = [eventlet.spawn(run, call) for call in calls]
+    answers = [thread.wait() for thread in threads]
+    monkeypatch.setattr(store, "insert_new", insert_new)
+    return answers

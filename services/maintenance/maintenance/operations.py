@@ -5,7 +5,6 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 write, a lost race decided again on what the winner wrote.
 """
 import time
-from datetime import timedelta
 from functools import partial
 
 from estate_common import calendar, clock, custom_fields
@@ -21,9 +20,6 @@ from . import checklists, costing, domain, events, indicators, ledger, renovatio
 # names this service announces; ``_create(..., actor=)``: who, when no caller is)
 _announced = store.named.announcing(events.announcer)
 _change, _create = _announced.change, _announced.create
-
-# a plan's slot claimed by a create that wrote no plan within this long is taken over (it died)
-SLOT_CLAIM_SECONDS = 60
 
 
 # -- work orders: a caller's step ----------------------------------------------------------
@@ -276,9 +272,7 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
         ledger.refuse_reopening(store.stopped_twins(db, estate_id, data), data)
         # the slot last, once the plan is known good: a refused plan held it for a minute
         slot = ledger.plan_slot_id(estate_id, data)
-        ledger.refuse_twin(store.claim_plan_slot(db, estate_id, slot, plan_id, clock.to_iso(now),
-                                                 clock.to_iso(now - timedelta(seconds=SLOT_CLAIM_SECONDS))),
-                           plan_id, data)
+        ledger.refuse_twin(store.claim_plan_slot(db, estate_id, slot, plan, now), plan_id, data)
         return plan
 
     plan_id = caller.created_id("plan", estate_id)

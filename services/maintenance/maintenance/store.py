@@ -1,6 +1,6 @@
 """maintenance's repository: the only module of the service that touches its database."""
-from estate_common import (closed_counts, common_store, custom_fields, custom_fields_store, export_store, ids, jobs,
-                           numbering, replica, settings, store, writes)
+from estate_common import (claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
+                           export_store, ids, jobs, numbering, replica, settings, store, writes)
 
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
@@ -157,24 +157,26 @@ def list_plans(db, estate_id, filters, limit, cursor):
     return store.page(db.maintenance_plans, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
-def claim_plan_slot(db, estate_id, slot_id, plan_id, now_iso, stale_before_iso):
-    """The plan that holds ``slot_id`` once the claim is over: ``plan_id`` when it took the slot
-    (new, a retry of its own, or taken over from a plan that was stopped, or never written by a
-    create that died more than a moment ago), else the plan that holds it. The slot's insert is
-    what two concurrent creates race on: a check of the active plans alone let both through."""
-    if store.insert_new(db.plan_slots, {"_id": slot_id, "estate_id": estate_id, "plan_id": plan_id,
-                                        "claimed_at": now_iso}):
-        return plan_id
-    slot = db.plan_slots.find_one({"_id": slot_id, "estate_id": estate_id}) or {}
-    holder_id = slot.get("plan_id")
-    if holder_id in (None, plan_id):
-        return plan_id if holder_id else claim_plan_slot(db, estate_id, slot_id, plan_id, now_iso, stale_before_iso)
-    holder = db.maintenance_plans.find_one({"_id": holder_id, "estate_id": estate_id}, {"active": 1})
-    free = (holder is not None and not holder.get("active")) or (holder is None and slot["claimed_at"] < stale_before_iso)
-    if free and db.plan_slots.update_one({"_id": slot_id, "estate_id": estate_id, "plan_id": holder_id},
-                                         {"$set": {"plan_id": plan_id, "claimed_at": now_iso}}).modified_count:
-        return plan_id
-    return holder_id
+def claim_plan_slot(db, estate_id, slot_id, plan, now):
+    """The plan that holds ``slot_id`` once the claim is over (``estate_common.claims_store``):
+    ``plan``'s when it took the slot (new, a retry of its own, or taken over from a plan that was
+    stopped, or never written by a create that died a minute ago), else the plan that holds it,
+    or an active plan of the same slot made before slots were kept. The slot's insert is what two
+    concurrent creates race on: a check of the active plans alone let both through."""
+    def standing(holder_id):
+        holder = db.maintenance_plans.find_one({"_id": holder_id, "estate_id": estate_id}, {"active": 1})
+        if holder is None:
+            return claims_store.UNWRITTEN
+        return claims_store.STANDS if holder.get("active") else claims_store.ENDED
+
+    def unclaimed():
+        twin = db.maintenance_plans.find_one({"estate_id": estate_id, "equipment_id": plan["equipment_id"],
+                                              "kind": plan["kind"], "every_days": plan["every_days"],
+                                              "active": True, "_id": {"$ne": plan["_id"]}}, {"_id": 1})
+        return twin and twin["_id"]
+
+    return claims_store.claim(db.plan_slots, estate_id, slot_id, plan["_id"], now, standing, field="plan_id",
+                              unclaimed=unclaimed)
 
 
 def stopped_twins(db, estate_id, data):
@@ -185,7 +187,7 @@ def stopped_twins(db, estate_id, data):
 
 
 def release_plan_slot(db, estate_id, slot_id, plan_id):
-    db.plan_slots.delete_one({"_id": slot_id, "estate_id": estate_id, "plan_id": plan_id})
+    claims_store.release(db.plan_slots, estate_id, [slot_id], plan_id, field="plan_id")
 
 
 def estates_with_plans(db):

@@ -5,7 +5,7 @@ import pytest
 
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, staff, worker
+from estate_common.testing import as_caller, event, side_by_side, staff, worker
 from estate_common.writes import Change
 from maintenance import domain, operations, store
 from maintenance.service import MaintenanceService
@@ -856,12 +856,11 @@ def test_two_concurrent_creates_of_one_plan_make_one_and_a_dead_creates_slot_is_
     twin, and every order was opened twice (found by review). The slot's insert decides."""
     from maintenance import ledger
     made = new_equipment(engineering)
-    data = {"equipment_id": made["id"], "kind": "periodic_maintenance", "every_days": 7}
+    data = {"_id": "plan_other", "equipment_id": made["id"], "kind": "periodic_maintenance", "every_days": 7}
     slot = ledger.plan_slot_id(ESTATE, data)
     now = clock.now()
     # another create has claimed the slot and is about to write its plan
-    assert store.claim_plan_slot(engineering.db, ESTATE, slot, "plan_other", clock.to_iso(now),
-                                 clock.to_iso(now - timedelta(seconds=60))) == "plan_other"
+    assert store.claim_plan_slot(engineering.db, ESTATE, slot, data, now) == "plan_other"
     with pytest.raises(Conflict):
         new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
     # it died: a minute later its slot is taken over
@@ -872,6 +871,50 @@ def test_two_concurrent_creates_of_one_plan_make_one_and_a_dead_creates_slot_is_
         clock.freeze(now)
     assert plan["active"] is True
     assert engineering.db.plan_slots.find_one({"_id": slot})["plan_id"] == plan["id"]
+
+
+def test_the_same_plan_sent_twice_at_once_lands_once_and_the_other_is_a_409(engineering, monkeypatch):
+    """Each create read no active plan of the slot before either wrote: both landed (review)."""
+    made = new_equipment(engineering)
+    data = {"equipment_id": made["id"], "kind": "periodic_maintenance", "every_days": 7, "next_due_on": "2026-11-30"}
+    twins = [worker(MaintenanceService, caller=TECHNICIAN, db=engineering.db) for _ in range(2)]
+    answers = side_by_side(monkeypatch, *[lambda twin=twin: twin.create_maintenance_plan(
+        {"estate_id": ESTATE, "data": dict(data)}) for twin in twins])
+    landed = [plan for plan, _ in answers if plan]
+    refused = [error for _, error in answers if error]
+    assert len(landed) == 1 and len(refused) == 1 and isinstance(refused[0], Conflict)
+    assert refused[0].detail == f"plan {landed[0]['id']} already schedules this: stop it first to replace it"
+    assert [p["_id"] for p in engineering.db.maintenance_plans.find({"estate_id": ESTATE})] == [landed[0]["id"]]
+
+
+def test_the_same_plan_sent_twice_at_once_with_one_idempotency_key_is_one_plan_for_both(engineering, monkeypatch):
+    made = new_equipment(engineering)
+    data = {"equipment_id": made["id"], "kind": "periodic_maintenance", "every_days": 7, "next_due_on": "2026-11-30"}
+    twins = [worker(MaintenanceService, caller=TECHNICIAN, db=engineering.db, idempotency_key="plan-pump-weekly")
+             for _ in range(2)]
+    answers = side_by_side(monkeypatch, *[lambda twin=twin: twin.create_maintenance_plan(
+        {"estate_id": ESTATE, "data": dict(data)}) for twin in twins])
+    assert [error for _, error in answers] == [None, None]
+    assert answers[0][0]["id"] == answers[1][0]["id"]
+    assert engineering.db.maintenance_plans.count_documents({"estate_id": ESTATE}) == 1
+    retried = twins[0].create_maintenance_plan({"estate_id": ESTATE, "data": dict(data)})
+    assert retried["id"] == answers[0][0]["id"]
+
+
+def test_an_active_plan_made_before_slots_were_kept_still_refuses_its_twin_and_then_holds_its_slot(engineering):
+    """A plan stored before the slots has none: its twin took the free slot and doubled its orders."""
+    from maintenance import ledger
+    made = new_equipment(engineering)
+    older = new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
+    slot = ledger.plan_slot_id(ESTATE, older)
+    engineering.db.plan_slots.delete_one({"_id": slot})  # as a database from before the slots holds it
+    with pytest.raises(Conflict) as refused:
+        new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
+    assert older["id"] in str(refused.value)
+    assert engineering.db.plan_slots.find_one({"_id": slot})["plan_id"] == older["id"]
+    as_caller(engineering, MANAGER)
+    engineering.stop_maintenance_plan({"estate_id": ESTATE, "id": older["id"], "data": {"reason": "replace"}})
+    assert engineering.db.plan_slots.find_one({"_id": slot}) is None
 
 
 def test_the_scheduler_opens_each_due_date_once_however_often_it_runs(engineering):
