@@ -91,13 +91,31 @@ def is_valid(vehicle_pass, moment):
 def refuse_a_second_resident_pass(new_pass, passes, moment):
     """A plate holds one valid resident pass (409 for another, until it is revoked or ends): two
     households' passes on one plate sent its parking, free or billed, to whichever was made last
-    (a probe). A visitor pass beside it is fine: the resident one counts at the gate."""
+    (a probe). A visitor pass beside it is fine: the resident one counts at the gate. Two made at
+    once both read no such pass: the plate's claim decides between them (``resident_claim_id``)."""
     if new_pass["kind"] != "resident":
         return
     held = [p for p in passes if p["kind"] == "resident" and is_valid(p, moment)]
     if held:
-        raise Conflict(f"the plate has a valid resident pass already ({held[0]['_id']}): revoke it first",
-                       [field_error("data.plate", "has a valid resident pass")])
+        refuse_a_plate_held(held[0]["_id"])
+
+
+def resident_claim_id(estate_id, plate_text):
+    """What one valid resident pass at most holds: its plate in the estate. Its claim
+    (``store.claim_resident_plate``) is inserted before the pass, so of two passes made at once
+    one lands (each read the other's absence, and both were kept: found by review)."""
+    return ids.natural_id("rplate", estate_id, plate_text)
+
+
+def holds_the_plate(vehicle_pass, moment):
+    """Whether ``vehicle_pass`` holds its plate's claim at ``moment``: a resident pass still valid."""
+    return vehicle_pass["kind"] == "resident" and is_valid(vehicle_pass, moment)
+
+
+def refuse_a_plate_held(pass_id):
+    """409: the plate has the valid resident pass ``pass_id`` already."""
+    raise Conflict(f"the plate has a valid resident pass already ({pass_id}): revoke it first",
+                   [field_error("data.plate", "has a valid resident pass")])
 
 
 def best_pass(passes, moment):

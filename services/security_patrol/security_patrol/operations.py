@@ -51,16 +51,26 @@ def create_patrol_plan(db, outbox, caller, estate_id, data):
     route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
 
     def new(doc_id):
-        plan = patrols.new_plan(doc_id, estate_id, route, data, clock.now(), caller.user)
+        now = clock.now()
+        plan = patrols.new_plan(doc_id, estate_id, route, data, now, caller.user)
         patrols.refuse_a_second_round_at_the_same_time(plan, store.active_plans_of_route(db, estate_id, route["_id"]))
+        # the claims last, once the plan is known good (a refused plan held its minutes for a
+        # minute): they decide between two plans sent at once, which each read no twin above
+        held = store.claim_round_minutes(db, estate_id, plan, now)
+        if held:
+            patrols.refuse_a_round_held(*held)
         return plan
 
     return create(db, outbox, caller, "patrol_plans", "pplan", estate_id, new)
 
 
 def stop_patrol_plan(db, outbox, caller, estate_id, plan_id, data):
-    return public(_change(db, outbox, "patrol_plans", estate_id, plan_id, lambda plan: Change(
-        patrols.stop_plan(plan, data["reason"], clock.now(), caller.user))))
+    """``patrols.stop_plan``; its minutes are free for a plan that replaces it (minutes left held by
+    a crash here are taken over: the plan is stopped)."""
+    stopped = _change(db, outbox, "patrol_plans", estate_id, plan_id, lambda plan: Change(
+        patrols.stop_plan(plan, data["reason"], clock.now(), caller.user)))
+    store.release_round_minutes(db, estate_id, stopped)
+    return public(stopped)
 
 
 def start_round(db, outbox, caller, estate_id, data):
@@ -350,14 +360,25 @@ def create_vehicle_pass(db, outbox, caller, estate_id, data):
         now = clock.now()
         made = gate.new_pass(doc_id, estate_id, data, now, caller.user, store.rules_for(db, estate_id))
         gate.refuse_a_second_resident_pass(made, store.passes_of(db, estate_id, made["plate"]), now)
+        # the plate's claim last, once the pass is known good: it decides between two resident
+        # passes made at once, which each read no valid one above
+        if gate.holds_the_plate(made, now):
+            holder = store.claim_resident_plate(db, estate_id, made, now)
+            if holder != doc_id:
+                gate.refuse_a_plate_held(holder)
         return made
 
     return create(db, outbox, caller, "vehicle_passes", "vpass", estate_id, new)
 
 
 def revoke_vehicle_pass(db, outbox, caller, estate_id, pass_id, data):
-    return public(_change(db, outbox, "vehicle_passes", estate_id, pass_id, lambda vehicle_pass: Change(
-        gate.revocation(vehicle_pass, data["reason"], clock.now(), caller.user))))
+    """``gate.revocation``; a resident pass frees its plate for the next (a claim left by a crash
+    here is taken over: the pass is no longer valid)."""
+    revoked = _change(db, outbox, "vehicle_passes", estate_id, pass_id, lambda vehicle_pass: Change(
+        gate.revocation(vehicle_pass, data["reason"], clock.now(), caller.user)))
+    if revoked["kind"] == "resident":
+        store.release_resident_plate(db, estate_id, revoked)
+    return public(revoked)
 
 
 def record_vehicle_entry(db, caller, estate_id, data):

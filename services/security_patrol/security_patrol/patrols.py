@@ -114,14 +114,27 @@ def refuse_a_second_round_at_the_same_time(new, active_plans):
     """A plan of the route starting a round at the minute another plan of it (not stopped) starts
     one is a plan made twice (409): the same plan sent twice invented a missed round every day
     and halved patrol completion (a probe). Plans of one route at other times are fine (a day and
-    a night plan; hourly rounds beside half-hourly ones)."""
+    a night plan; hourly rounds beside half-hourly ones). Two sent at once both read no such plan:
+    the minutes' claims decide between them (``round_claim_id``, ``refuse_a_round_held``)."""
     wanted = round_minutes(new)
     for plan in active_plans:
         shared = sorted(wanted & round_minutes(plan))
         if shared:
-            at = f"{shared[0] // 60:02d}:{shared[0] % 60:02d}"
-            raise Conflict(f"the route's plan {plan['_id']} starts a round at {at} already: stop it first to replace it",
-                           [field_error("data.start_time", f"a round of plan {plan['_id']} starts at {at}")])
+            refuse_a_round_held(plan["_id"], shared[0])
+
+
+def round_claim_id(estate_id, route_id, minute):
+    """What one plan of the route at most holds: a round starting at ``minute`` of the day. Its
+    claim (``store.claim_round_minutes``) is inserted before the plan: two plans sent at once
+    each read the other's absence, and both were kept (found by review)."""
+    return ids.natural_id("proundmin", estate_id, route_id, minute)
+
+
+def refuse_a_round_held(plan_id, minute):
+    """409: the route's plan ``plan_id`` starts a round at ``minute`` of the day already."""
+    at = f"{minute // 60:02d}:{minute % 60:02d}"
+    raise Conflict(f"the route's plan {plan_id} starts a round at {at} already: stop it first to replace it",
+                   [field_error("data.start_time", f"a round of plan {plan_id} starts at {at}")])
 
 
 def plan_of_route(plan, route):

@@ -5,9 +5,12 @@ A round, an incident and a parking session each change through the one write pat
 on, so two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
-from estate_common import closed_counts, common_store, replica, settings, store, writes
+from functools import partial
+
+from estate_common import claims_store, closed_counts, common_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
+from . import gate, patrols
 from .rules import ALLOWED, BOUNDED_SINCE, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -18,6 +21,8 @@ INDEXES = {
     common_store.FEE_PRICES: common_store.FEE_PRICES_INDEXES,  # copies of finance's per-charge standards
     "patrol_routes": [(PAGED, {})],
     "patrol_plans": [(PAGED, {}), ([("estate_id", 1), ("route_id", 1)], {})],
+    # one per route and minute of the day a plan not stopped starts a round at (patrols.round_claim_id)
+    "patrol_plan_claims": [([("estate_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
                       ([("estate_id", 1), ("status", 1)], {}), ([("estate_id", 1), ("roster_id", 1)], {}),
                       # one round per plan slot (``patrols.slot_key``); rounds from before it have no key
@@ -34,6 +39,8 @@ INDEXES = {
     "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
     "fire_lane_checks": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
+    # one per plate with a valid resident pass (gate.resident_claim_id)
+    "resident_plate_claims": [([("estate_id", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
     # the gate's night check: who has not left (``visitors_page``), in the list's order
     "visitors": [(PAGED, {}), ([("estate_id", 1), ("departed_at", 1), ("created_at", 1), ("_id", 1)], {})],
@@ -105,6 +112,39 @@ def active_plans_of_route(db, estate_id, route_id):
     return all_of(db, "patrol_plans", estate_id, {"route_id": route_id, "stopped_at": None})
 
 
+def claim_round_minutes(db, estate_id, plan, now):
+    """``None`` when ``plan`` holds the claims of every minute it starts a round at on its route
+    (``estate_common.claims_store``), else ``(plan_id, minute)``: the plan that holds one (those it
+    took are released again). Claimed in order of the day, so of two plans sent at once the first
+    minute they share decides; a plan stopped, or one never written a minute after its claim (a
+    create that died), gives its minutes up."""
+    taken = []
+    for minute in sorted(patrols.round_minutes(plan)):
+        claim_id = patrols.round_claim_id(estate_id, plan["route_id"], minute)
+        holder = claims_store.claim(db.patrol_plan_claims, estate_id, claim_id, plan["_id"], now,
+                                    partial(_plan_standing, db, estate_id), field="plan_id",
+                                    fields={"route_id": plan["route_id"], "minute": minute})
+        if holder != plan["_id"]:
+            claims_store.release(db.patrol_plan_claims, estate_id, taken, plan["_id"], field="plan_id")
+            return holder, minute
+        taken.append(claim_id)
+    return None
+
+
+def release_round_minutes(db, estate_id, plan):
+    """A stopped plan's minutes are free for a plan that replaces it."""
+    claims_store.release(db.patrol_plan_claims, estate_id,
+                         [patrols.round_claim_id(estate_id, plan["route_id"], minute)
+                          for minute in patrols.round_minutes(plan)], plan["_id"], field="plan_id")
+
+
+def _plan_standing(db, estate_id, plan_id):
+    plan = db.patrol_plans.find_one({"_id": plan_id, "estate_id": estate_id}, {"stopped_at": 1})
+    if plan is None:
+        return claims_store.UNWRITTEN
+    return claims_store.ENDED if plan.get("stopped_at") else claims_store.STANDS
+
+
 # -- patrol rounds -------------------------------------------------------------
 
 def slot_walked(db, estate_id, plan_id, scheduled_start):
@@ -137,6 +177,29 @@ def roster_worked(db, estate_id, roster_id):
 
 def passes_of(db, estate_id, plate):
     return all_of(db, "vehicle_passes", estate_id, {"plate": plate})
+
+
+def claim_resident_plate(db, estate_id, vehicle_pass, now):
+    """The pass that holds the plate once the claim is over (``estate_common.claims_store``):
+    ``vehicle_pass``'s when it took it (new, a retry of its own, or from a pass revoked or run out,
+    or never written a minute after its claim: a create that died), else the valid resident pass
+    that holds it."""
+    def standing(pass_id):
+        holder = db.vehicle_passes.find_one({"_id": pass_id, "estate_id": estate_id})
+        if holder is None:
+            return claims_store.UNWRITTEN
+        return claims_store.STANDS if gate.holds_the_plate(holder, now) else claims_store.ENDED
+
+    return claims_store.claim(db.resident_plate_claims, estate_id,
+                              gate.resident_claim_id(estate_id, vehicle_pass["plate"]), vehicle_pass["_id"], now,
+                              standing, field="pass_id", fields={"plate": vehicle_pass["plate"]})
+
+
+def release_resident_plate(db, estate_id, vehicle_pass):
+    """A revoked resident pass frees its plate for the household's next pass."""
+    claims_store.release(db.resident_plate_claims, estate_id,
+                         [gate.resident_claim_id(estate_id, vehicle_pass["plate"])], vehicle_pass["_id"],
+                         field="pass_id")
 
 
 def open_session(db, estate_id, plate):

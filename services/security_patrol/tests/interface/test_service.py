@@ -6,8 +6,8 @@ import pytest
 
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, staff, worker
-from security_patrol import patrols
+from estate_common.testing import as_caller, event, side_by_side, staff, worker
+from security_patrol import patrols, store
 from security_patrol.service import SecurityPatrolService
 
 ESTATE = "est_1"
@@ -334,6 +334,63 @@ def test_a_plan_made_twice_is_refused_and_one_at_another_time_or_after_a_stop_is
     patrol.stop_patrol_plan({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "replaced"}})
     assert plan()["start_time"] == "22:00"  # the stopped one's time is free again
     assert patrol.db.patrol_plans.count_documents({}) == 5
+
+
+def twins(patrol, count=2, idempotency_key=None):
+    """Workers on the patrol's store, each a request of its own."""
+    return [worker(SecurityPatrolService, caller=GUARD, db=patrol.db, idempotency_key=idempotency_key)
+            for _ in range(count)]
+
+
+def test_a_plan_sent_twice_at_once_lands_once_and_the_other_is_a_409(patrol, monkeypatch):
+    """Each create read no plan of the route at 22:00 before either wrote, and both were kept
+    (found by review): the minute's claim decides. Overlapping, not equal, plans too."""
+    route = make_route(patrol)
+    data = {"route_id": route["id"], "shift": "night", "start_time": "22:00", "expected_minutes": 60}
+    answers = side_by_side(monkeypatch, *[lambda twin=twin, extra=extra: twin.create_patrol_plan(
+        {"estate_id": ESTATE, "data": data | extra}) for twin, extra in zip(twins(patrol), (
+            {}, {"start_time": "21:00", "rounds": 2, "interval_minutes": 60}))])
+    [(plan, error)] = [answer for answer in answers if answer[0]]
+    [(_, refused)] = [answer for answer in answers if answer[1]]
+    assert error is None and isinstance(refused, Conflict)
+    assert refused.detail == f"the route's plan {plan['id']} starts a round at 22:00 already: stop it first to replace it"
+    assert [p["_id"] for p in patrol.db.patrol_plans.find({})] == [plan["id"]]
+    # the loser's 21:00 is not left held: a plan at 21:00 alone is fine, and the stop frees 22:00
+    if plan["start_time"] == "22:00":
+        assert make_plan_at(patrol, route, "21:00")["start_time"] == "21:00"
+    patrol.stop_patrol_plan({"estate_id": ESTATE, "id": plan["id"], "data": {"reason": "replaced"}})
+    assert make_plan_at(patrol, route, "22:00")["start_time"] == "22:00"
+
+
+def make_plan_at(patrol, route, start_time):
+    return patrol.create_patrol_plan({"estate_id": ESTATE, "data": {
+        "route_id": route["id"], "shift": "night", "start_time": start_time, "expected_minutes": 60}})
+
+
+def test_a_plan_sent_twice_at_once_with_one_idempotency_key_is_one_plan_for_both(patrol, monkeypatch):
+    route = make_route(patrol)
+    data = {"route_id": route["id"], "shift": "night", "start_time": "22:00", "expected_minutes": 60}
+    same = twins(patrol, idempotency_key="night-plan")
+    answers = side_by_side(monkeypatch, *[lambda twin=twin: twin.create_patrol_plan(
+        {"estate_id": ESTATE, "data": dict(data)}) for twin in same])
+    assert [error for _, error in answers] == [None, None] and answers[0][0]["id"] == answers[1][0]["id"]
+    assert same[0].create_patrol_plan({"estate_id": ESTATE, "data": dict(data)})["id"] == answers[0][0]["id"]
+    assert patrol.db.patrol_plans.count_documents({}) == 1
+
+
+def test_a_plan_whose_create_died_after_its_claim_holds_the_minute_a_minute_at_most(patrol):
+    """A crash between the claim and the plan: the retry with its key finishes it; another plan
+    is refused for a minute, then takes the minute over (nothing is held for good)."""
+    route = make_route(patrol)
+    crashed = patrols.new_plan("pplan_crashed", ESTATE, {**route, "_id": route["id"]}, {"shift": "night", "start_time": "22:00",
+                                                                 "expected_minutes": 60}, clock.now(), "zhao")
+    assert store.claim_round_minutes(patrol.db, ESTATE, crashed, clock.now()) is None
+    with pytest.raises(Conflict) as refused:
+        make_plan_at(patrol, route, "22:00")
+    assert "pplan_crashed" in refused.value.detail
+    clock.advance(timedelta(seconds=61))
+    assert make_plan_at(patrol, route, "22:00")["start_time"] == "22:00"
+    assert patrol.db.patrol_plans.count_documents({}) == 1
 
 
 def test_rounds_of_another_estate_are_out_of_reach(patrol):
@@ -921,6 +978,57 @@ def test_a_plate_holds_one_valid_resident_pass_until_it_is_revoked(patrol):
     patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "sold the car"}})
     assert resident("hh_1202")["household_id"] == "hh_1202"
     assert enter(patrol, "沪A12345")["household_id"] == "hh_1202"
+
+
+def resident_pass(service, household, plate="沪A 12345"):
+    return service.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": plate, "kind": "resident",
+                                                                      "household_id": household}})
+
+
+def test_two_resident_passes_of_one_plate_made_at_once_land_once_and_the_other_is_a_409(patrol, monkeypatch):
+    """Each create read no valid resident pass of the plate before either wrote, and both were kept
+    (found by review): the plate's claim decides, however the plate was typed."""
+    answers = side_by_side(monkeypatch, *[lambda twin=twin, household=household, plate=plate: resident_pass(
+        twin, household, plate) for twin, household, plate in zip(twins(patrol), ("hh_1201", "hh_1202"),
+                                                                   ("沪A 12345", "沪a-12345"))])
+    [(made, _)] = [answer for answer in answers if answer[0]]
+    [(_, refused)] = [answer for answer in answers if answer[1]]
+    assert isinstance(refused, Conflict) and refused.errors[0]["field"] == "data.plate"
+    assert refused.detail == f"the plate has a valid resident pass already ({made['id']}): revoke it first"
+    assert [p["_id"] for p in patrol.db.vehicle_passes.find({})] == [made["id"]]
+    patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "sold the car"}})
+    assert resident_pass(patrol, "hh_1202")["household_id"] == "hh_1202"
+
+
+def test_a_resident_pass_sent_twice_at_once_with_one_idempotency_key_is_one_pass_for_both(patrol, monkeypatch):
+    same = twins(patrol, idempotency_key="pass-1201")
+    answers = side_by_side(monkeypatch, *[lambda twin=twin: resident_pass(twin, "hh_1201") for twin in same])
+    assert [error for _, error in answers] == [None, None] and answers[0][0]["id"] == answers[1][0]["id"]
+    assert resident_pass(same[0], "hh_1201")["id"] == answers[0][0]["id"]
+    assert patrol.db.vehicle_passes.count_documents({}) == 1
+
+
+def test_a_plates_claim_is_taken_over_from_a_pass_that_ran_out_or_a_create_that_died(patrol):
+    """Nothing blocks a plate for good: a pass that ended by its date releases nothing, a create
+    that died between the claim and the pass wrote no pass; the next pass takes the claim (the
+    dead create's for a minute refuses, and its retry with its key finishes it)."""
+    ending = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {
+        "plate": "沪B 1", "kind": "resident", "household_id": "hh_1201", "valid_until": "2026-11-24T00:00:00Z"}})
+    clock.freeze(clock.parse_iso("2026-11-24T00:00:01Z"))
+    assert resident_pass(patrol, "hh_1202", "沪B 1")["household_id"] == "hh_1202"
+    dead = {"_id": "vpass_dead", "estate_id": ESTATE, "plate": "沪C2", "kind": "resident", "valid_until": None}
+    assert store.claim_resident_plate(patrol.db, ESTATE, dead, clock.now()) == "vpass_dead"
+    with pytest.raises(Conflict) as refused:
+        resident_pass(patrol, "hh_1201", "沪C2")
+    assert "vpass_dead" in refused.value.detail
+    clock.advance(timedelta(seconds=61))
+    assert resident_pass(patrol, "hh_1201", "沪C2")["plate"] == "沪C2"
+    assert ending["id"] != dead["_id"] and patrol.db.vehicle_passes.count_documents({"plate": "沪C2"}) == 1
+    # a create with a key that died after its claim: its retry finds the claim its own
+    as_caller(patrol, GUARD, idempotency_key="pass-d3")
+    retried = {**dead, "_id": patrol.caller.created_id("vpass", ESTATE), "plate": "沪D3"}
+    assert store.claim_resident_plate(patrol.db, ESTATE, retried, clock.now()) == retried["_id"]
+    assert resident_pass(patrol, "hh_1201", "沪D3")["id"] == retried["_id"]
 
 
 def test_a_visitor_pays_at_the_gate_and_the_fee_goes_to_finance(patrol):
