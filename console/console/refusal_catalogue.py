@@ -731,6 +731,12 @@ ZH = {
         '没有住户通行证的车辆须在道闸处缴纳停车费',
     '{0} cents are due at the gate':
         '须在道闸处缴纳 {0}',
+    "the daily cap on parking may not be less than a started hour at finance's approved parking fee standard":
+        '停车费日封顶不能低于已批准收费标准的每小时停车费',
+    'is less than the {0} cents a started hour costs from {1}':
+        '低于收费标准自 {1} 起的每小时停车费 {0}',
+    'the daily cap on parking is read for a fee standard, by finance or a manager':
+        '停车费日封顶仅供财务人员或经理核对收费标准时读取',
     'a shift is handed over to another guard':
         '交班须交给另一名保安',
     'must differ from from_guard':
@@ -977,6 +983,10 @@ ZH = {
         '按周期收取的{0:fee}只向指定的房屋收取，须列出房屋',
     'must not be below min_area_m2':
         '不能小于最小面积',
+    "a started hour of parking may not cost more than the estate's daily cap on parking ({0} cents)":
+        '每小时停车费不能高于本小区的停车费日封顶（{0}）',
+    "is more than the daily cap on parking of {0} cents (security patrol's parking_daily_cap_cents)":
+        '高于本小区的停车费日封顶 {0}（秩序维护的设置）',
     'the fee standard is not consistent':
         '收费标准的设置前后矛盾',
     'another payment of this household is being posted; try again in a moment':

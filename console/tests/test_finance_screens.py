@@ -167,6 +167,33 @@ def test_an_overlapping_approval_is_refused_on_its_row(client, fake):
     assert "req-problem-42" in page
 
 
+def test_a_parking_hour_above_the_daily_cap_is_refused_on_its_row_and_by_the_price_in_chinese(client, fake):
+    """finance's 422 for a parking hour above security patrol's daily cap, at the approval (on the
+    row, with the cap in yuan) and at the proposal (by the price typed)."""
+    _households(fake)
+    hour = {**PENDING, "item": "parking", "basis": "fixed", "amount_cents": 5000, "unit_price_cents_per_m2": None,
+            "cycle": "per_charge", "applies_to": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [STANDARD, hour], "next_cursor": None})
+    cap = "a started hour of parking may not cost more than the estate's daily cap on parking (3000 cents)"
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards/fs_2/approve", problem(
+        422, "Business rule violated", cap, code="business_rule", errors=[{"field": "amount_cents", "message": (
+            "is more than the daily cap on parking of 3000 cents (security patrol's parking_daily_cap_cents)")}]))
+    sign_in(client, fake, username="mia", roles=("manager",))
+    answer = client.post("/accounts/fee-standards/fs_2/approve", data={"csrf_token": csrf_of(client)})
+    row = answer.get_data(as_text=True)
+    row = row[row.index('id="fs-fs_2"'):]
+    row = row[:row.index("</tr>")]
+    assert answer.status_code == 422 and "每小时停车费不能高于本小区的停车费日封顶（¥30.00）" in row
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards", problem(
+        422, "Business rule violated", cap, code="business_rule", errors=[{"field": "amount_cents", "message": (
+            "is more than the daily cap on parking of 3000 cents (security patrol's parking_daily_cap_cents)")}]))
+    answer = client.post("/accounts/fee-standards", data={"csrf_token": csrf_of(client), "item": "parking",
+                                                          "basis": "fixed", "price": "50", "cycle": "per_charge"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'class="field-error">高于本小区的停车费日封顶 ¥30.00（秩序维护的设置）' in page, page[-3000:]
+
+
 DEPOSIT = {"id": "dep_1", "estate_id": ESTATE, "application_id": "app_1", "household_id": "hh_1", "bill_id": "bill_9",
            "amount_cents": 200000, "paid_cents": 200000, "accepted_at": "2026-11-20T02:00:00Z", "refund": None,
            "status": "refundable", "created_at": "2026-11-01T00:00:00Z"}

@@ -115,6 +115,20 @@ def test_a_sentence_is_shown_in_chinese_with_its_amounts_in_yuan_and_its_codes_b
             "the fund holds ¥5,100.00: it cannot pay ¥6,200.00"
 
 
+def test_a_parking_hour_above_the_daily_cap_reads_in_chinese_with_its_amounts_in_yuan(app):
+    """Refused both ways: finance's standard above the cap, and the cap lowered below the standard."""
+    with app.test_request_context():
+        g.language = "zh"
+        assert _shown("a started hour of parking may not cost more than the estate's daily cap on parking "
+                      "(3000 cents)") == "每小时停车费不能高于本小区的停车费日封顶（¥30.00）"
+        assert _shown("is more than the daily cap on parking of 3000 cents (security patrol's "
+                      "parking_daily_cap_cents)") == "高于本小区的停车费日封顶 ¥30.00（秩序维护的设置）"
+        assert _shown("the daily cap on parking may not be less than a started hour at finance's approved "
+                      "parking fee standard") == "停车费日封顶不能低于已批准收费标准的每小时停车费"
+        assert _shown("is less than the 1200 cents a started hour costs from 2027-01") == \
+            "低于收费标准自 2027-01 起的每小时停车费 ¥12.00"
+
+
 def test_a_refusal_reads_in_chinese_on_a_chinese_page_and_as_written_on_an_english_one(client, fake):
     sign_in(client, fake, username="carol", roles=("cashier",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})

@@ -92,6 +92,11 @@ def _send(client, route, token, estate="A"):
                        headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
 
+# what a route's facts (references.py) ask before the call, for the sample bodies: whether the
+# standard being approved is a pending one pricing a parking hour (then the cap: not here)
+FACTS_ASKED = {"approve_fee_standard": [("finance", "list_fee_standards")]}
+
+
 @pytest.mark.parametrize("role", policy.ROLES)
 def test_each_route_admits_exactly_its_roles(app, client, rpc, contract, role):
     token = _token(app, f"{role}-user", [role], ["A"])
@@ -103,7 +108,7 @@ def test_each_route_admits_exactly_its_roles(app, client, rpc, contract, role):
         if role in route.roles:
             assert response.status_code == route.status, (route, response.get_json())
             call = rpc.calls[-1]
-            assert len(rpc.calls) == before + 1
+            assert [(c.service, c.method) for c in rpc.calls[before:-1]] == FACTS_ASKED.get(route.rpc, [])
             assert (call.service, call.method) == (route.service, route.rpc)
             estates = policy.estates_of({"roles": [role], "estate_ids": ["A"]})  # the admin: every estate
             assert call.caller == {"user": f"{role}-user", "roles": [role], "estates": estates}
@@ -126,7 +131,7 @@ def test_estate_routes_refuse_estates_outside_the_scope(app, client, rpc, contra
         assert body["detail"] == "this estate is outside your scope"
     assert rpc.calls == []
     assert _send(client, route, manager, estate="A").status_code == route.status
-    assert len(rpc.calls) == 1
+    assert len(rpc.calls) == 1 + len(FACTS_ASKED.get(route.rpc, []))
 
 
 def test_a_user_with_no_estates_reaches_no_estate(app, client, rpc):
@@ -395,3 +400,54 @@ def test_a_fund_use_naming_a_work_order_is_a_503_while_maintenance_does_not_answ
                          json={"amount_cents": 5000, "purpose": "lift rope", "work_order_id": "wo_1"})
     contract.problem(answer, 503, "service_unavailable")
     assert rpc.calls_to("finance", "request_fund_use") == []
+
+
+# -- a parking hour's fee standard and security patrol's daily cap (references.py) -------------
+
+PARKING_HOUR = {"item": "parking", "amount_cents": 800, "cycle": "per_charge"}
+
+
+def test_a_proposed_parking_hour_is_sent_to_finance_with_the_daily_cap_security_patrol_has(client, accounts, rpc):
+    """An hour priced above the day's cap was approved (found by review): finance keeps no copy of
+    security patrol's setting, so the gateway asks it, as the caller, and finance refuses (422)."""
+    rpc.answer("security_patrol", "parking_daily_cap", {"estate_id": "A", "parking_daily_cap_cents": 3000})
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    answer = client.post("/api/v1/estates/A/fee-standards", headers=bearer(accountant), json=PARKING_HOUR)
+    assert answer.status_code == 201, answer.get_json()
+    asked = rpc.only_call("security_patrol", "parking_daily_cap")
+    assert asked.payload == {"estate_id": "A"} and asked.caller["user"] == "acct-a"
+    assert rpc.only_call("finance", "create_fee_standard").context == {"parking_daily_cap_cents": 3000}
+
+
+@pytest.mark.parametrize("body", [
+    {"item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly"},
+    {"item": "parking", "amount_cents": 30000, "cycle": "monthly", "applies_to": {"household_ids": ["hh_1"]}}])
+def test_another_standard_asks_security_patrol_nothing(client, accounts, rpc, body):
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    assert client.post("/api/v1/estates/A/fee-standards", headers=bearer(accountant), json=body).status_code == 201
+    assert rpc.calls_to("security_patrol", "parking_daily_cap") == []
+    assert rpc.only_call("finance", "create_fee_standard").context is None
+
+
+@pytest.mark.parametrize("pending, cap_asked", [
+    ([{"id": "fs_9", **PARKING_HOUR, "status": "pending"}], True),
+    ([{"id": "fs_other", **PARKING_HOUR, "status": "pending"}], False)])  # fs_9 prices no parking hour
+def test_an_approval_of_a_parking_hour_reads_the_daily_cap_in_force_then(client, accounts, rpc, pending, cap_asked):
+    """The cap may have come down since the proposal: the approval is judged on the cap then."""
+    rpc.answer("finance", "list_fee_standards", {"items": pending, "next_cursor": None})
+    rpc.answer("security_patrol", "parking_daily_cap", {"estate_id": "A", "parking_daily_cap_cents": 700})
+    manager = accounts.user("boss-a", ["manager"], ["A"])
+    assert client.post("/api/v1/estates/A/fee-standards/fs_9/approve", headers=bearer(manager)).status_code == 200
+    listed = rpc.only_call("finance", "list_fee_standards")
+    assert listed.payload["filters"] == {"item": "parking", "status": "pending"}
+    assert len(rpc.calls_to("security_patrol", "parking_daily_cap")) == int(cap_asked)
+    assert rpc.only_call("finance", "approve_fee_standard").context == (
+        {"parking_daily_cap_cents": 700} if cap_asked else None)
+
+
+def test_a_parking_hour_is_a_503_while_security_patrol_does_not_answer(client, accounts, rpc, contract):
+    rpc.answer("security_patrol", "parking_daily_cap", ServiceUnavailable("security_patrol did not answer"))
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    answer = client.post("/api/v1/estates/A/fee-standards", headers=bearer(accountant), json=PARKING_HOUR)
+    contract.problem(answer, 503, "service_unavailable")
+    assert rpc.calls_to("finance", "create_fee_standard") == []

@@ -6,11 +6,11 @@ from . import ESTATE, PUBLIC, Route
 
 ROUTES = [
     Route("POST", f"{ESTATE}/fee-standards", "finance", "create_fee_standard", policy.FEE_SETTERS,
-          status=201, body=True, idempotent=True),
+          status=201, body=True, idempotent=True, facts=references.parking_cap_fact),
     Route("GET", f"{ESTATE}/fee-standards", "finance", "list_fee_standards", policy.FINANCE,
           paged=True, filters=("item", "status")),
     Route("POST", f"{ESTATE}/fee-standards/<standard_id>/approve", "finance", "approve_fee_standard",
-          policy.MANAGEMENT, id_param="standard_id"),
+          policy.MANAGEMENT, id_param="standard_id", facts=references.parking_cap_fact_of_approval),
     # a pending standard turned down by a manager, or withdrawn by the accountant who proposed it
     Route("POST", f"{ESTATE}/fee-standards/<standard_id>/reject", "finance", "reject_fee_standard",
           policy.FEE_SETTERS, body=True, id_param="standard_id"),

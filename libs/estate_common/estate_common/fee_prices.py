@@ -61,3 +61,17 @@ def rules_priced_at(db, estate_id, rules, moment, priced_by):
     items = {item for item, _ in priced_by}
     return priced_rules(rules, common_store.fee_prices(db, estate_id, items),
                         calendar.period_of(moment, rules["timezone"]), priced_by)
+
+
+def prices_from(db, estate_id, rules, moment, priced_by):
+    """The prices the kept standards set in the local month of ``moment`` or from a later one, as
+    ``[{"setting", "cents", "valid_from"}]``: what a setting they live beside is checked against
+    (security patrol's daily cap on parking may not fall below the price of an hour)."""
+    period = calendar.period_of(moment, rules["timezone"])
+    found = []
+    for price in common_store.fee_prices(db, estate_id, {item for item, _ in priced_by}):
+        setting = priced_by.get((price["item"], price["basis"]))
+        if setting and (price["valid_to"] or "9999-12") >= period:
+            cents = price["unit_price_cents_per_m2"] if price["basis"] == "area" else price["amount_cents"]
+            found.append({"setting": setting, "cents": cents, "valid_from": price["valid_from"]})
+    return found

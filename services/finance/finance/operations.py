@@ -102,8 +102,14 @@ def create_standard(db, outbox, caller, estate_id, data):
     # the households it names are the estate's (another estate's ids were kept, and billed nobody)
     for index, household_id in enumerate((data.get("applies_to") or {}).get("household_ids") or []):
         store.known_household(db, estate_id, household_id, f"data.applies_to.household_ids[{index}]")
-    return public(store.create(db, outbox, "fee_standards", estate_id, standard_id, lambda: standards.new_standard(
-        standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id), caller.user)))
+
+    def new():
+        standard = standards.new_standard(standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id),
+                                          caller.user)
+        standards.refuse_an_hour_above_the_daily_cap(standard, caller.parking_daily_cap_cents, "data.amount_cents")
+        return standard
+
+    return public(store.create(db, outbox, "fee_standards", estate_id, standard_id, new))
 
 
 def approve_standard(db, outbox, caller, estate_id, standard_id):
@@ -113,6 +119,8 @@ def approve_standard(db, outbox, caller, estate_id, standard_id):
     # a cycle billed before the new standard's start may reach into it (a year at most)
     last_billed = store.last_billed_periods(db, estate_id, others, periods.add_months(standard["valid_from"], -11))
     changes, ended = standards.approval(standard, others, clock.now(), caller.user, last_billed, caller.roles)
+    # the cap in force now, as security patrol said to the gateway (it may have come down since the proposal)
+    standards.refuse_an_hour_above_the_daily_cap(standard, caller.parking_daily_cap_cents, "amount_cents")
     announced = outbox.event("fee_standard_approved", estate_id, standards.approved_event_data(standard, ended))
     return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 

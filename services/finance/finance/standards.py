@@ -104,6 +104,29 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
     }
 
 
+def prices_a_parking_hour(standard):
+    """Whether ``standard`` is the price of a started hour of a visitor's parking: a fixed
+    per-charge ``parking`` standard, which security patrol's gate charges by the hour and caps per
+    day with its own ``parking_daily_cap_cents`` (``estate_common.fee_prices``)."""
+    return (standard["item"] == "parking" and standard["cycle"] == PER_CHARGE
+            and standard.get("amount_cents") is not None)
+
+
+def refuse_an_hour_above_the_daily_cap(standard, daily_cap_cents, field):
+    """422 (naming ``field``) for a parking hour priced above the estate's daily cap on parking: the
+    first started hour charged more than the whole day may, and the cap cut every stay to itself
+    (found by review). ``daily_cap_cents``: security patrol's, as the gateway read it for the call
+    (``caller.parking_daily_cap_cents``); None when no one said (a call not from the gateway)."""
+    if daily_cap_cents is None or not prices_a_parking_hour(standard):
+        return
+    if standard["amount_cents"] > daily_cap_cents:
+        raise BusinessRuleViolation(
+            "a started hour of parking may not cost more than the estate's daily cap on parking "
+            f"({daily_cap_cents} cents)",
+            [field_error(field, f"is more than the daily cap on parking of {daily_cap_cents} cents "
+                                "(security patrol's parking_daily_cap_cents)")])
+
+
 def _whole(cents):
     """JSON's 235.0 is the integer 235 to the contract: store it as one."""
     return None if cents is None else int(cents)

@@ -16,7 +16,8 @@ import re
 import unicodedata
 
 from estate_common import clock, ids, plausible
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.roles import FINANCE
 
 MINUTES_A_DAY = 24 * 60
 _PLATE_NOISE = re.compile(r"[\s·.\-]")
@@ -166,6 +167,28 @@ def minutes_between(start, end):
 # (estate_common.fee_prices): its amount is the price of a started hour; the daily cap and the
 # free minutes stay the estate's settings
 PRICED_BY_STANDARD = {("parking", "fixed"): "parking_cents_per_started_hour"}
+
+
+def refuse_a_cap_below(daily_cap_cents, prices):
+    """422 naming ``parking_daily_cap_cents`` for a daily cap on parking below the price of a
+    started hour that finance's approved standard sets (``prices``: ``fee_prices.prices_from``),
+    now or from a later month: the first hour charged the cap, and the cap every stay (found by
+    review). The setting of the hourly price is kept below the cap by ``rules.ORDERED``; finance
+    refuses a standard above the cap in force (the gateway reads it: ``parking_daily_cap``)."""
+    above = [price for price in prices
+             if price["setting"] == "parking_cents_per_started_hour" and price["cents"] > daily_cap_cents]
+    if above:
+        highest = max(above, key=lambda price: (price["cents"], price["valid_from"]))
+        raise BusinessRuleViolation(
+            "the daily cap on parking may not be less than a started hour at finance's approved parking fee standard",
+            [field_error("parking_daily_cap_cents", f"is less than the {highest['cents']} cents a started hour "
+                                                     f"costs from {highest['valid_from']}")])
+
+
+def require_fee_reader(roles):
+    """The daily cap on parking is read for a parking fee standard: by finance or a manager (403)."""
+    if not set(roles) & FINANCE:
+        raise Forbidden("the daily cap on parking is read for a fee standard, by finance or a manager")
 
 
 def parking_fee(minutes, rules):

@@ -15,6 +15,7 @@ from estate_common.writes import Change
 
 from . import (emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
                patrols, roster, store)
+from .rules import DEFAULTS
 
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
@@ -399,6 +400,24 @@ NOT_INSIDE = "no vehicle with this plate is inside"
 def fee_standard_approved(db, event):
     """Keep finance's per-charge price of a visitor's parking hour; the standards it ended end."""
     fee_prices.keep(db, event, gate.PRICED_BY_STANDARD)
+
+
+def parking_daily_cap(db, caller, estate_id):
+    """The estate's daily cap on parking in force, for the gateway to tell finance when a parking
+    hour's fee standard is proposed or approved (finance keeps no copy of this setting)."""
+    gate.require_fee_reader(caller.roles)
+    return {"estate_id": estate_id,
+            "parking_daily_cap_cents": store.rules_for(db, estate_id)["parking_daily_cap_cents"]}
+
+
+def refuse_a_daily_cap_below_the_hour(db, estate_id, overrides):
+    """Settings that lower the daily cap on parking below the price of a started hour that finance's
+    approved parking standard sets, now or from a later month: 422 (``gate.refuse_a_cap_below``)."""
+    rules = store.rules_for(db, estate_id)
+    cap = overrides.get("parking_daily_cap_cents", DEFAULTS["parking_daily_cap_cents"])
+    if cap >= rules["parking_daily_cap_cents"]:
+        return  # not lowered: a cap kept as it is refuses nothing else
+    gate.refuse_a_cap_below(cap, fee_prices.prices_from(db, estate_id, rules, clock.now(), gate.PRICED_BY_STANDARD))
 
 
 def record_vehicle_exit(db, outbox, caller, estate_id, data):

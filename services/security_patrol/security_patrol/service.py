@@ -88,6 +88,13 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return operations.record_fire_inspection(self.db, self.outbox, self.caller, payload["estate_id"],
                                                 payload["data"])
 
+    @rpc_method
+    def parking_daily_cap(self, payload):
+        return operations.parking_daily_cap(self.db, self.caller, payload["estate_id"])
+
+    def refuse_settings(self, estate_id, overrides):
+        operations.refuse_a_daily_cap_below_the_hour(self.db, estate_id, overrides)
+
     @consumes("finance", "fee_standard_approved")
     def on_fee_standard_approved(self, event):
         """A visitor's parking is priced by finance's approved standard (estate_common.fee_prices)."""

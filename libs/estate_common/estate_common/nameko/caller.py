@@ -27,6 +27,9 @@ class Caller:
         self.assignee = None  # what the gateway found of a named assignee (gateway/assignees.py), if it looked
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
         self.work_order_ref = {}  # then its ``work_order_id`` and ``work_order_number``, when found
+        # security patrol's daily cap on parking in the estate, when the gateway read it for a parking
+        # hour's fee standard (gateway/references.py): finance keeps no copy of that setting
+        self.parking_daily_cap_cents = None
         # the caller reads ``{result, replayed}`` where a call may find its first write (the portal's
         # filing); a caller from before that reads the result alone (a rolling deploy mixes them)
         self.replay_flag = False
@@ -95,6 +98,8 @@ class CallerContext(DependencyProvider):
         caller.work_order = context.get("work_order")
         caller.work_order_ref = {key: context[key] for key in ("work_order_id", "work_order_number")
                                  if isinstance(context.get(key), str)}
+        cap = context.get("parking_daily_cap_cents")
+        caller.parking_daily_cap_cents = cap if isinstance(cap, int) and not isinstance(cap, bool) else None
         caller.replay_flag = context.get("replay_flag") is True
         payload = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(payload, dict) and isinstance(payload.get("id"), str):

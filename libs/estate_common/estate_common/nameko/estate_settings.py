@@ -19,6 +19,10 @@ class EstateSettings:
     settings_choices = {}  # list-valued settings and what each may hold (rules.CHOICES)
     settings_allowed = {}  # numbers that take only some values between their bounds, and those (rules.ALLOWED)
 
+    def refuse_settings(self, estate_id, overrides):
+        """A service's own check of ``overrides`` (valid alone and together) against what else it
+        keeps: raise to refuse them (422 naming the setting). None by default."""
+
     def _require_manager(self):
         if not set(self.caller.roles) & MANAGER_ROLES:
             raise Forbidden("only a manager or the operator admin sees and changes an estate's settings")
@@ -35,6 +39,7 @@ class EstateSettings:
         estate_id, overrides = payload["estate_id"], payload["data"]
         settings.check_overrides(self.settings_defaults, overrides, self.settings_maxima, self.settings_minima,
                                  self.settings_ordered, self.settings_choices, self.settings_allowed)
+        self.refuse_settings(estate_id, overrides)
         settings.replace(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
         return settings.view(self.db, self.settings_defaults, estate_id, self.settings_maxima, self.settings_minima,
                              self.settings_choices, self.settings_allowed)

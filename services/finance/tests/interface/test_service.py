@@ -1747,6 +1747,40 @@ def test_an_approved_standard_is_announced_with_the_standards_it_ended(finance):
     assert [e["data"]["id"] for e in announced] == [old["id"], new["id"], management["id"]]
     assert announced[1]["data"]["ended"] == [{"id": old["id"], "valid_to": "2026-05"}]
     assert announced[2]["data"]["basis"] == "area" and announced[2]["data"]["unit_price_cents_per_m2"] == 300
+def test_a_parking_hour_priced_above_the_daily_cap_is_refused_when_proposed_and_when_approved(finance):
+    """An hour's standard of 5000 cents beside a cap of 3000: the first started hour charged more
+    than the day may, or the cap cut it silently (found by review). The cap is security patrol's
+    setting, read by the gateway for the call (caller.parking_daily_cap_cents)."""
+    hour = {"item": "parking", "amount_cents": 5000, "cycle": "per_charge", "valid_from": "2026-12"}
+    acting(finance, ACCOUNTANT).caller.parking_daily_cap_cents = 3000
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.create_fee_standard({"estate_id": ESTATE, "data": hour})
+    assert refused.value.errors == [{"field": "data.amount_cents", "message": "is more than the daily cap on "
+                                     "parking of 3000 cents (security patrol's parking_daily_cap_cents)"}]
+    assert finance.db.fee_standards.count_documents({"item": "parking"}) == 0
+    finance.caller.parking_daily_cap_cents = 5000  # at the cap: an hour may cost the day
+    pending = finance.create_fee_standard({"estate_id": ESTATE, "data": hour})
+    # the cap came down to 4000 before the approval: the approval reads it again
+    acting(finance, MANAGER).caller.parking_daily_cap_cents = 4000
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": pending["id"]})
+    assert refused.value.errors[0]["field"] == "amount_cents" and "4000 cents" in refused.value.errors[0]["message"]
+    assert finance.db.fee_standards.find_one({"_id": pending["id"]})["status"] == "pending"
+    assert finance.outbox.of_type("fee_standard_approved") == []
+    finance.caller.parking_daily_cap_cents = 5000
+    assert finance.approve_fee_standard({"estate_id": ESTATE, "id": pending["id"]})["status"] == "approved"
+
+
+def test_other_standards_are_not_held_to_the_parking_cap(finance):
+    """A periodic parking fee (a rented space's month) and a renovation deposit are no hour's price."""
+    acting(finance, ACCOUNTANT).caller.parking_daily_cap_cents = 3000
+    monthly = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "parking", "amount_cents": 30000, "cycle": "monthly", "applies_to": {"household_ids": ["hh_1"]}}})
+    deposit = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "renovation_deposit", "amount_cents": 90000, "cycle": "per_charge"}})
+    assert (monthly["status"], deposit["status"]) == ("pending", "pending")
+
+
 def test_the_payments_posted_are_counted_for_archive_when_the_count_changes(finance):
     assert finance.count_closed_records(clock.now()) == 4  # two estates, last and this month
     pay(finance, "hh_1", 10000)

@@ -1109,6 +1109,42 @@ def test_a_visitor_s_parking_is_priced_by_finance_s_approved_standard(patrol):
     assert patrol.db.fee_prices.count_documents({"estate_id": ESTATE}) == 2
 
 
+def test_the_daily_cap_on_parking_may_not_come_down_below_the_hour_finance_approved(patrol):
+    """A cap lowered to 1000 beside an approved hour of 1200: the first hour charged the cap and
+    the cap every stay (found by review). A standard ended before this month does not count; one
+    from a later month does; a cap kept as it is, or raised, refuses nothing."""
+    patrol.on_fee_standard_approved(parking_standard("fs_1", 2500, "2026-01"))
+    patrol.on_fee_standard_approved(parking_standard("fs_2", 800, "2026-06", [{"id": "fs_1", "valid_to": "2026-05"}]))
+    patrol.on_fee_standard_approved(parking_standard("fs_3", 1200, "2027-01"))
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+
+    def settings(**values):
+        return patrol.update_settings({"estate_id": ESTATE, "data": values})
+
+    with pytest.raises(BusinessRuleViolation) as refused:
+        settings(parking_daily_cap_cents=1000, parking_cents_per_started_hour=400)
+    assert refused.value.errors == [{"field": "parking_daily_cap_cents",
+                                     "message": "is less than the 1200 cents a started hour costs from 2027-01"}]
+    assert patrol.get_settings({"estate_id": ESTATE})["values"]["parking_daily_cap_cents"] == 3000
+    assert settings(parking_daily_cap_cents=1200, parking_cents_per_started_hour=400)["overrides"] == {
+        "parking_daily_cap_cents": 1200, "parking_cents_per_started_hour": 400}  # fs_1's 2500 ended in May
+    assert patrol.parking_daily_cap({"estate_id": ESTATE}) == {"estate_id": ESTATE, "parking_daily_cap_cents": 1200}
+    # the setting of the hourly price stays below the cap as before (rules.ORDERED)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        settings(parking_daily_cap_cents=1200, parking_cents_per_started_hour=1500)
+    assert refused.value.errors[0]["field"] == "parking_cents_per_started_hour"
+
+
+def test_the_daily_cap_on_parking_is_read_by_finance_and_managers_only(patrol):
+    with pytest.raises(Forbidden):
+        patrol.parking_daily_cap({"estate_id": ESTATE})  # a guard
+    as_caller(patrol, staff("acc", ["accountant"], [ESTATE]))
+    assert patrol.parking_daily_cap({"estate_id": ESTATE})["parking_daily_cap_cents"] == 3000
+    as_caller(patrol, staff("acc", ["accountant"], ["est_2"]))
+    with pytest.raises(Forbidden):
+        patrol.parking_daily_cap({"estate_id": ESTATE})  # another estate's
+
+
 def test_passes_need_a_known_household(patrol):
     with pytest.raises(BusinessRuleViolation) as refused:
         patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A1", "kind": "resident",
