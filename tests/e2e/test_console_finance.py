@@ -149,6 +149,10 @@ def test_expenses_a_published_disclosure_and_the_owners_link(office):
     assert published.status_code == 302
     page = manager.get(published.location).get_data(as_text=True)
     link = re.search(r'href="([^"]+)" data-public-link', page).group(1)
-    assert link.endswith(f"/api/v1/public/estates/{office['estate']['code']}/disclosures/{last}")
-    shown = requests.get(link, timeout=30)  # what an owner opens: no account
+    # the owners' page, which the gateway sends on to the console's portal (no account)
+    assert link.endswith(f"/portal/{office['estate']['code']}/disclosures/{last}")
+    sent_on = requests.get(link, timeout=30, allow_redirects=False)
+    assert sent_on.status_code == 302 and sent_on.headers["Location"].endswith(
+        f"/portal/{office['estate']['code']}/disclosures/{last}")
+    shown = requests.get(link.replace("/portal/", "/api/v1/public/estates/"), timeout=30)  # what the page reads
     assert shown.status_code == 200 and shown.json()["expenses"]["operating_by_category"] == {"cleaning": 250000}
