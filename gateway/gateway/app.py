@@ -22,7 +22,7 @@ from .access import authorize
 from .known_estates import KnownEstates
 from .problems import from_domain_error, problem
 from .routes import PUBLIC_FORWARDED, ROUTES
-from .tokens import TokenIssuer
+from .tokens import MAX_SESSION_SECONDS, TokenIssuer
 
 log = logging.getLogger("gateway")
 
@@ -59,7 +59,7 @@ def create_app(settings=None):
     app.extensions["estate_ops"] = State(
         db=db,
         rpc=RpcClient(settings["amqp_uri"], settings["rpc_timeout"], owner="gateway"),
-        tokens=TokenIssuer(settings["jwt_secret"], settings["token_ttl_seconds"]),
+        tokens=TokenIssuer(settings["jwt_secret"], settings["token_ttl_seconds"], settings["token_max_session_seconds"]),
         user_cache=users.UserCache(db, settings["user_cache_seconds"]),
         key_cache=api_keys.KeyCache(db, settings["user_cache_seconds"]),
         estates=KnownEstates(),
@@ -91,6 +91,7 @@ def _settings_from_env():
         "admin_password": config.env("ESTATE_ADMIN_PASSWORD", ""),
         "jwt_secret": config.env("JWT_SECRET", ""),
         "token_ttl_seconds": config.env_int("TOKEN_TTL_SECONDS", 3600),
+        "token_max_session_seconds": config.env_int("TOKEN_MAX_SESSION_SECONDS", MAX_SESSION_SECONDS),
         "user_cache_seconds": config.env_float("USER_CACHE_SECONDS", 2.0),
         "amqp_uri": config.amqp_uri(),
         "rpc_timeout": config.rpc_timeout(),

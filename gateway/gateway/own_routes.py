@@ -8,7 +8,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import api_keys, idempotency, limits, login_guard, passwords, policy, requests_in, store, users
+from . import api_keys, idempotency, limits, login_guard, passwords, policy, requests_in, store, tokens, users
 from .access import authorize_route
 from .parallel import Fanout
 
@@ -49,9 +49,26 @@ def register(app, services):
         caller = authorize_route()
         api_keys.refuse_keys(caller)
         requests_in.refuse_unknown_query()
-        claims = _state().tokens.read(request.headers.get("Authorization"))
-        users.sign_out(_state().db, _state().user_cache, caller["user"], claims)
+        issuer = _state().tokens
+        claims = issuer.read(request.headers.get("Authorization"))
+        users.sign_out(_state().db, _state().user_cache, caller["user"], claims,
+                       issuer.session_end(tokens.auth_time(claims)))
         return "", 204
+
+    @app.post("/api/v1/auth/token/refresh")
+    def refresh_token():
+        """A new token of the same sign-in, while it is younger than TOKEN_MAX_SESSION_SECONDS (the
+        console's, while its user works): refused as the token sent would be, re-read from the
+        store. The token sent is not signed out (``TokenIssuer.refresh`` says why)."""
+        caller = authorize_route()
+        api_keys.refuse_keys(caller)
+        requests_in.refuse_unknown_query()
+        issuer = _state().tokens
+        claims = issuer.read(request.headers.get("Authorization"))
+        user = users.refreshable(_state().db, claims)
+        token, expires_in = issuer.refresh(claims, users.credential_version(user), user["roles"],
+                                           policy.estates_of(user))
+        return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": expires_in})
 
     @app.post("/api/v1/users")
     def create_user():
@@ -215,7 +232,7 @@ def _create_key_once(caller, body):
 def _token_for(user):
     issuer = _state().tokens
     token = issuer.issue(user["username"], user["roles"], policy.estates_of(user), users.credential_version(user))
-    issued = {"access_token": token, "token_type": "Bearer", "expires_in": issuer.ttl_seconds}
+    issued = {"access_token": token, "token_type": "Bearer", "expires_in": issuer.expires_in}
     if users.must_change_password(user):
         issued["password_change_required"] = True
     return issued

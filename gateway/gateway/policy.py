@@ -86,6 +86,7 @@ GATEWAY_ROUTES = {
     ("GET", "/api/v1/users/me"): STAFF,  # people only: an API key has no account
     ("POST", "/api/v1/users/me/password"): STAFF,
     ("DELETE", "/api/v1/auth/token"): STAFF,  # signs this token out
+    ("POST", "/api/v1/auth/token/refresh"): STAFF,  # a new token of the same sign-in (not for a key)
     ("POST", "/api/v1/api-keys"): ADMIN,
     ("GET", "/api/v1/api-keys"): ADMIN,
     ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,

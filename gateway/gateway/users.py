@@ -15,7 +15,7 @@ from estate_common import clock
 from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
                                   field_error)
 
-from . import memberships, passwords, policy, store
+from . import memberships, passwords, policy, store, tokens
 from .record_cache import RecordCache
 
 USER_FIELDS = ("username", "roles", "estate_ids", "active", "created_at")
@@ -272,14 +272,16 @@ def reset_password(db, cache, actor, user_id, new_password):
     return store.find_user(db, user_id)
 
 
-def sign_out(db, cache, user_id, claims):
-    """This one token stops working (``DELETE /api/v1/auth/token``: the console's sign-out), the
-    user's others go on. Its id is kept on the user's record, which every call reads anyway,
-    until the token would have expired (then dropped at the next sign-out)."""
+def sign_out(db, cache, user_id, claims, session_end):
+    """This one sign-in stops working (``DELETE /api/v1/auth/token``: the console's sign-out): the
+    token sent and every token refreshed from the same sign-in (``tokens.session_of``), so a copy
+    of the console's cookie taken before a refresh ends too; the user's other sign-ins go on. Its
+    id is kept on the user's record, which every call reads anyway, until the last token of the
+    sign-in would have expired (``session_end``, epoch seconds; then dropped at the next sign-out)."""
     now = clock.now().timestamp()
     user = store.find_user(db, user_id) or {}
     revoked = {jti: exp for jti, exp in (user.get(REVOKED) or {}).items() if exp > now}
-    revoked[claims["jti"]] = claims["exp"]
+    revoked[tokens.session_of(claims)] = max(claims["exp"], session_end)
     store.change_user(db, user_id, {REVOKED: revoked})
     cache.forget(user_id)
 
@@ -290,15 +292,30 @@ def caller(cache, claims, password_change_allowed=False):
     not signed this token out. A user whose password an admin reset is refused (403) unless
     ``password_change_allowed`` (a route left open to them)."""
     user = cache.get(claims["sub"])
+    _admit(user, claims, password_change_allowed)
+    return {"user": user["_id"], "roles": list(user["roles"]), "estates": policy.estates_of(user)}
+
+
+def refreshable(db, claims):
+    """The user's record, read now from the store (not the few seconds' cache: another replica
+    may have just signed this session out or deactivated the user), when a token with ``claims``
+    may be refreshed: exactly when it would be admitted, with no route left open to a user whose
+    password an admin reset (they change it, which answers a new token)."""
+    user = store.find_user(db, claims["sub"])
+    _admit(user, claims, password_change_allowed=False)
+    return user
+
+
+def _admit(user, claims, password_change_allowed):
     if user is None or not user["active"] or user["_id"] == PORTAL_CALLER:  # one stored before the name was reserved
         raise Unauthorized("the token is not valid")
     if claims.get("cv") != credential_version(user):
         raise Unauthorized("the token is not valid")
-    if claims.get("jti") in (user.get(REVOKED) or {}):
+    revoked = user.get(REVOKED) or {}
+    if claims.get("jti") in revoked or tokens.session_of(claims) in revoked:
         raise Unauthorized("the token was signed out")
     if must_change_password(user) and not password_change_allowed:
         raise PasswordChangeRequired()
-    return {"user": user["_id"], "roles": list(user["roles"]), "estates": policy.estates_of(user)}
 
 
 class UserCache(RecordCache):
