@@ -136,6 +136,8 @@ ZH = {
         '需要 Bearer 令牌（Authorization）或 API 密钥（X-API-Key）',
     'the token has expired':
         '令牌已过期',
+    'the sign-in is older than a session may last: sign in again':
+        '本次登录已超过最长登录时长，请重新登录',
     'the token is not valid':
         '令牌无效',
     'the form has no file':
