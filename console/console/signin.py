@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import logging
 import time
 from dataclasses import dataclass
 from functools import wraps
@@ -11,6 +12,17 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from . import i18n, menu
 from .gateway_api import ApiProblem, Gateway
+
+log = logging.getLogger(__name__)
+
+# A token is refreshed (``POST /api/v1/auth/token/refresh``) by the first signed-in request past
+# half its life, so that a user at work is not signed out ``TOKEN_TTL_SECONDS`` after signing in (a
+# night guard typing an incident report was: a probe); the gateway ends the sign-in at its cap
+# (``TOKEN_MAX_SESSION_SECONDS``). A refresh refused (4xx) is not asked again for that token, which
+# expires as before; one the gateway could not answer is asked again after ``REFRESH_RETRY_SECONDS``.
+REFRESH_RETRY_SECONDS = 60
+REFRESH_TRIED = "refresh_tried"
+DEFAULT_TOKEN_SECONDS = 3600  # a token's life when it names no ``iat`` (the gateway's always does)
 
 # How long the chosen estate's name and timezone are taken from the session before they are read
 # again: an estate whose timezone an admin changed was shown on the old clock for the whole
@@ -107,9 +119,47 @@ def _refresh_estate(api):
 
 def replace_token(token):
     """A fresh token for the signed-in user (after their password change every older one stops
-    working), keeping the rest of the session (the estate chosen)."""
+    working, or a refresh), keeping the rest of the session (the estate chosen)."""
     session["token"] = token
     session["expires"] = int(claims_of(token).get("exp") or time.time() + 3600)
+    session.pop(REFRESH_TRIED, None)
+
+
+def _whole(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def refresh_if_due(user):
+    """The user, with a new token of the same sign-in when theirs is past half its life
+    (``REFRESH_RETRY_SECONDS`` says when it is asked again); the user as they were otherwise. The
+    roles the gateway now gives them come with it (the menu)."""
+    claims = claims_of(user.token)
+    expires = _whole(claims.get("exp"))
+    if expires is None:
+        return user
+    issued = _whole(claims.get("iat"))
+    life = expires - issued if issued is not None and issued < expires else DEFAULT_TOKEN_SECONDS
+    now = time.time()
+    if expires - now > life / 2:
+        return user
+    tried = session.get(REFRESH_TRIED)
+    if isinstance(tried, dict) and tried.get("exp") == expires and (
+            tried.get("refused") or now - (tried.get("at") or 0) < REFRESH_RETRY_SECONDS):
+        return user
+    try:
+        answer = gateway(user.token).call("POST", "/api/v1/auth/token/refresh")
+        token = answer["access_token"]
+    except (ApiProblem, KeyError, TypeError) as problem:
+        refused = isinstance(problem, ApiProblem) and 400 <= problem.status < 500
+        session[REFRESH_TRIED] = {"exp": expires, "at": now, "refused": refused}
+        log.info("the token was not refreshed (%s): it expires as before",
+                 problem.status if isinstance(problem, ApiProblem) else "answer without a token")
+        return user
+    replace_token(token)
+    roles = claims_of(token).get("roles")
+    if isinstance(roles, list):
+        session["roles"] = roles
+    return current_user() or user
 
 
 def sign_out():
@@ -151,12 +201,13 @@ def signed_in(view):
         if user is None:
             session.clear()
             return redirect(url_for("auth.sign_in_form", next=request.full_path))
-        g.user = user
-        g.api = gateway()
-        if must_change_password():
+        if must_change_password():  # the gateway refreshes no token of theirs until the change
+            g.user, g.api = user, gateway()
             if request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:
                 return redirect(url_for("auth.password_form"))
             return view(*args, **kwargs)
+        g.user = refresh_if_due(user)
+        g.api = gateway()
         _refresh_estate(g.api)
         return view(*args, **kwargs)
     return wrapper
