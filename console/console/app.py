@@ -16,7 +16,7 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import i18n, menu, permissions, security, signin
+from . import i18n, menu, permissions, security, signin, unsent
 from .gateway_api import ApiProblem
 from .session_cookies import PiecedCookieSessionInterface
 from .views import (accounts, admin, archive, auth, common, desk, emergency_plans, engineering, exports, finance_extra,
@@ -149,13 +149,17 @@ def _template_helpers():
         "menu_sections": menu.for_roles(user.roles) if user else [],
         "estate_name": session.get("estate_name"),
         "must_change_password": signin.must_change_password(),
+        # called by base.html only: a page that does not extend it leaves the form for the next
+        "unsent_form": lambda: unsent.take(user),
     }
 
 
 def _api_problem(problem):
     if problem.status == 401:  # token expired or revoked: sign in again, then come back
+        username = session.get("username")
         signin.sign_out()
-        return redirect(url_for("auth.sign_in_form", next=request.full_path, expired=1))
+        unsent.keep(username)  # a form's text is shown again after the sign-in, not sent again
+        return redirect(url_for("auth.sign_in_form", next=unsent.page_to_return_to(), expired=1))
     return render_template("problem.html", problem=problem), problem.status
 
 

@@ -578,6 +578,15 @@ def field_value(name, value, subject=None):
     return plain(value, name)
 
 
+def typed_value(name, value):
+    """A form's value as typed, with a choice's code named as its list names it (an incident's
+    ``type`` ``flooding`` reads 水浸): what a form kept after its session ended shows
+    (``unsent.take``)."""
+    if name in _VALUE_GROUPS:
+        return field_value(name, value)
+    return value
+
+
 def when(value, zone=None):
     """A timestamp in the display time zone (``display_zone(zone)``): 2026-11-30 16:05 (zh) or
     30 Nov 2026 16:05 (en)."""

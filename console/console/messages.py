@@ -32,6 +32,11 @@ _MESSAGES = {
     # a chosen password refused, by the gateway's reason for its field ("holds the username")
     "auth.password_refused": ("{field}未被接受：{reason}", "{field} not accepted: it {reason}"),
     "auth.expired": ("登录已过期，请重新登录。", "Your session has ended: please sign in again."),
+    "auth.unsent_form": ("你的登录已过期，刚才的表单没有提交。你填写的内容如下，请复制后重新提交。",
+                         "Your session had ended, so the form you sent was not submitted. What you typed is below: "
+                         "copy it and submit the form again."),
+    "auth.unsent_form_cut": ("内容太长，超出部分未能保留。",
+                             "It was too long: the rest could not be kept."),
     "home.welcome": ("你好，{name}", "Hello, {name}"),
     "home.roles": ("角色", "Roles"),
     "home.choose_estate": ("选择要处理的小区", "Choose the estate to work on"),

@@ -17,7 +17,8 @@ one's last pieces, which joined into no session at all (found by review). The si
 the whole value: a piece missing or from another session reads as no session (sign in again).
 
 What is kept for one page has a bound (``BUDGET``): beyond it a refused form's typed text is left
-out, then the refusal, so that no input makes a cookie header larger than the console reads
+out, then the refusal, then a form sent after its session ended (``unsent``), so that no input makes a
+cookie header larger than the console reads
 (``console/gunicorn.conf.py``'s ``limit_request_field_size``, which the ingress must allow too).
 """
 import logging
@@ -30,8 +31,9 @@ log = logging.getLogger(__name__)
 
 PIECE = 3800  # characters of the signed value in one cookie: a browser keeps 4096 bytes of name, value and attributes
 BUDGET = 48 * 1024  # the largest signed value, in all pieces: a 500-estate token is about 21 KB of it
-# what may be left out beyond the budget, in this order: a refused form as it was typed, its refusal
-KEPT_FOR_A_PAGE = ("typed", "problem")
+# what may be left out beyond the budget, in this order: a refused form as it was typed, its refusal,
+# a form sent after the session ended (``unsent``: capped, so only beside the largest tokens)
+KEPT_FOR_A_PAGE = ("typed", "problem", "unsent_form")
 MOST_PIECES = BUDGET // PIECE + 1
 COUNTED = "~"  # between the first piece's count and its part of the value (the value never holds one)
 

@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from . import i18n, menu
+from . import i18n, menu, unsent
 from .gateway_api import ApiProblem, Gateway
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,10 @@ def claims_of(token):
 
 def sign_in(username, token, password_change_required=False):
     claims = claims_of(token)
+    unsent_form = unsent.carried_over(username)  # a form sent after the session ended: theirs only
     session.clear()
+    if unsent_form:
+        session[unsent.KEY] = unsent_form
     session["token"] = token
     if password_change_required:  # an admin reset it: the gateway admits only the change
         session[MUST_CHANGE_PASSWORD] = True
@@ -199,8 +202,11 @@ def signed_in(view):
     def wrapper(*args, **kwargs):
         user = current_user()
         if user is None:
+            username = session.get("username")  # whose session ended, when one did
             session.clear()
-            return redirect(url_for("auth.sign_in_form", next=request.full_path))
+            unsent.keep(username)
+            return redirect(url_for("auth.sign_in_form", next=unsent.page_to_return_to(),
+                                    expired=1 if username else None))
         if must_change_password():  # the gateway refreshes no token of theirs until the change
             g.user, g.api = user, gateway()
             if request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:

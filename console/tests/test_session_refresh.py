@@ -1,17 +1,20 @@
-"""A night guard is not signed out mid-shift (a probe: the console's session ended an hour after
-sign-in however busy the user was)."""
+"""A night guard is not signed out mid-shift, and a form sent after the session ended is not lost
+(a probe: the console's session ended an hour after sign-in however busy the user was, and an
+incident report sent then came back empty after signing in again)."""
 import base64
 import json
 import time
 
 import pytest
 
-from console import signin
+from console import signin, unsent
 
 from .conftest import ESTATE, csrf_of, problem, sign_in
 
 REFRESH = r"/api/v1/auth/token/refresh"
 INCIDENTS = f"/api/v1/estates/{ESTATE}/incidents"
+REPORT = "地下车库 B2 东侧水管爆裂，积水约 10 厘米，已关闭总阀。\n22:40 通知维修班。"
+NOTICE_ZH = "你的登录已过期，刚才的表单没有提交。你填写的内容如下，请复制后重新提交。"
 
 
 def token(username="gus", roles=("security",), issued_ago=0, life=3600, **more):
@@ -103,3 +106,123 @@ def test_a_user_whose_password_an_admin_reset_is_not_refreshed(client, fake):
     client.post("/signin", data={"username": "gus", "password": "pw", "csrf_token": csrf_of(client)})
     assert client.get("/account/password").status_code == 200
     assert calls(fake, "POST", REFRESH) == []
+
+
+# -- a form sent after the session ended -----------------------------------------------------
+
+def report_form(client, **more):
+    return {"csrf_token": csrf_of(client), "idempotency_key": "k" * 32, "type": "flooding", "location": "B2",
+            "description": REPORT, "occurred_at": "", **more}
+
+
+def end_session(client):
+    with client.session_transaction() as session:
+        session["expires"] = int(time.time()) - 1
+
+
+def sign_in_again(client, fake, next_page, username="gus"):
+    fake.on("POST", r"/api/v1/auth/token", {"access_token": token(username), "token_type": "Bearer",
+                                            "expires_in": 3600})
+    answer = client.post("/signin", data={"username": username, "password": "pw", "csrf_token": csrf_of(client),
+                                          "next": next_page})
+    assert answer.status_code == 302
+    return answer.location
+
+
+def test_a_report_sent_after_the_session_ended_is_shown_to_copy_after_signing_in_again(guard, fake):
+    end_session(guard)
+    sent = guard.post("/security/incidents", data=report_form(guard),
+                      headers={"Referer": "http://localhost/security/incidents?status=open"})
+    assert sent.status_code == 302 and "/signin?" in sent.location and "expired=1" in sent.location
+    assert calls(fake, "POST", INCIDENTS) == [], "nothing was sent"
+    signin_page = guard.get(sent.location).get_data(as_text=True)
+    assert NOTICE_ZH not in signin_page and "B2 东侧" not in signin_page
+    assert 'value="/security/incidents?status=open"' in signin_page, "back to the page the form was on"
+
+    landed = sign_in_again(guard, fake, "/security/incidents?status=open")
+    assert landed == "/security/incidents?status=open"
+    page = guard.get(landed).get_data(as_text=True)
+    assert NOTICE_ZH in page
+    assert "<textarea readonly" in page and "地下车库 B2 东侧水管爆裂，积水约 10 厘米，已关闭总阀。\n22:40 通知维修班。" in page
+    assert page.index(NOTICE_ZH) < page.index('action="/security/incidents"'), "above the page's own form"
+    assert "描述" in page and "水浸" in page, "labelled and named as the form names them"
+    for left_out in ("k" * 32, "csrf_token</dt>"):
+        assert left_out not in page
+    assert calls(fake, "POST", INCIDENTS) == [], "never sent again by itself"
+    again = guard.get(landed).get_data(as_text=True)
+    assert NOTICE_ZH not in again and "B2 东侧" not in again, "shown once"
+
+
+def test_a_write_the_gateway_answers_401_keeps_what_was_typed_in_english_on_an_english_page(guard, fake):
+    fake.on("POST", INCIDENTS, problem(401, "Unauthorized", "the token has expired", code="unauthorized"))
+    sent = guard.post("/security/incidents", data=report_form(guard, description="Water in the garage"),
+                      headers={"Referer": "http://localhost/security/incidents"})
+    assert sent.status_code == 302 and "expired=1" in sent.location
+    assert len(calls(fake, "POST", INCIDENTS)) == 1
+    landed = sign_in_again(guard, fake, "/security/incidents")
+    page = guard.get(landed, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your session had ended, so the form you sent was not submitted." in page
+    assert ">Water in the garage</textarea>" in page
+    assert len(calls(fake, "POST", INCIDENTS)) == 1
+
+
+def test_another_user_signing_in_on_the_same_browser_does_not_see_it(guard, fake):
+    end_session(guard)
+    guard.post("/security/incidents", data=report_form(guard), headers={"Referer": "http://localhost/security/incidents"})
+    landed = sign_in_again(guard, fake, "/security/incidents", username="night-relief")
+    page = guard.get(landed).get_data(as_text=True)
+    assert NOTICE_ZH not in page and "B2 东侧" not in page
+    with guard.session_transaction() as session:
+        assert unsent.KEY not in session
+
+
+def test_passwords_are_never_kept(client, fake):
+    sign_in(client, fake, username="gus", roles=("security",))
+    end_session(client)
+    client.post("/account/password", data={"csrf_token": csrf_of(client), "current_password": "old-one-typed",
+                                           "new_password": "new-one-typed", "new_password_again": "new-one-typed"})
+    with client.session_transaction() as session:
+        assert unsent.KEY not in session, "nothing but passwords was typed"
+
+
+def test_what_is_past_the_cap_is_left_out_and_the_notice_says_so(guard, fake):
+    end_session(guard)
+    long_text = "水" * (unsent.MAX_CHARS + 100)
+    guard.post("/security/incidents", data=report_form(guard, description=long_text, location="B2 east"),
+               headers={"Referer": "http://localhost/security/incidents"})
+    with guard.session_transaction() as session:
+        kept = session[unsent.KEY]
+    names = [name for name, _ in kept["fields"]]
+    assert names == ["type", "location", "description"] and kept["cut"] is True
+    assert sum(len(value) for _, value in kept["fields"]) == unsent.MAX_CHARS
+    page = guard.get(sign_in_again(guard, fake, "/security/incidents")).get_data(as_text=True)
+    assert "内容太长，超出部分未能保留。" in page
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_not_kept(guard, fake):
+    """A page of another site cannot put words in the notice."""
+    end_session(guard)
+    answer = guard.post("/security/incidents", data={"description": "planted text", "csrf_token": "forged"})
+    assert answer.status_code == 400
+    with guard.session_transaction() as session:
+        assert unsent.KEY not in session
+
+
+def test_a_large_scope_s_token_and_the_largest_form_kept_fit_the_session(client, fake):
+    """A 500-estate token (about 21 KB of the session) and MAX_CHARS of random Chinese (which
+    compresses least) stay under the session's budget: the text is still there to show."""
+    import random
+    estates = [f"est_{n:032d}" for n in range(499)] + [ESTATE]
+    sign_in(client, fake, username="gus", roles=("security",), estates=[ESTATE] + estates[:-1])
+    fake.on("GET", INCIDENTS, {"items": [], "next_cursor": None})
+    end_session(client)
+    text = "".join(chr(random.randint(0x4E00, 0x9FFF)) for _ in range(unsent.MAX_CHARS))
+    client.post("/security/incidents", data=report_form(client, description=text))
+    fake.on("POST", r"/api/v1/auth/token", {"access_token": token(estates=[ESTATE] + estates[:-1]),
+                                            "token_type": "Bearer", "expires_in": 3600})
+    client.post("/signin", data={"username": "gus", "password": "pw", "csrf_token": csrf_of(client),
+                                 "next": "/security/incidents"})
+    page = client.get("/security/incidents").get_data(as_text=True)
+    kept = text[:unsent.MAX_CHARS - len("flooding") - len("B2")]
+    assert NOTICE_ZH in page and f">{kept}</textarea>" in page
+    assert "内容太长，超出部分未能保留。" in page
