@@ -733,11 +733,50 @@ def owner_reads_disclosure(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
+def unsent_report(browser, settings):
+    """A night guard's report sent after the session ended (here: the guard's password changed on
+    another device, which ends every other token) is not sent, and after signing in again is shown
+    once above the page, in Chinese, to copy: it came back empty (a probe)."""
+    page, errors = open_page(browser, locale="zh-CN")
+    sign_in(page, settings, settings["night_guard"], settings["staff_password"])
+    page.goto(settings["console"] + "/security/incidents")
+    add = page.locator("form.card", has=page.locator('textarea[name="description"]'))
+    report = "地下车库 B2 东侧水管爆裂，积水约 10 厘米，已关闭总阀。" + uuid.uuid4().hex[:6]
+    add.locator('select[name="type"]').select_option("flooding")
+    add.locator('input[name="location"]').fill("B2")
+    add.locator('textarea[name="description"]').fill(report)
+
+    other, _ = open_page(browser, locale="zh-CN")  # the guard's phone: a new password ends the desk's token
+    sign_in(other, settings, settings["night_guard"], settings["staff_password"])
+    other.goto(settings["console"] + "/account/password")
+    other.locator('input[name="current_password"]').fill(settings["staff_password"])
+    other.locator('input[name="new_password"]').fill(settings["new_password"])
+    other.locator('input[name="new_password_again"]').fill(settings["new_password"])
+    other.locator('form:has(input[name="new_password"]) button[type="submit"]').click()
+    expect(other.locator(".notice")).to_contain_text("密码已修改")
+
+    add.locator('button[type="submit"]').click()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    assert "expired=1" in page.url and "登录已过期" in page.locator("main").inner_text()
+    page.get_by_label(re.compile("用户名")).fill(settings["night_guard"])
+    page.get_by_label(re.compile("密码")).fill(settings["new_password"])
+    page.get_by_role("button", name="登录").click()
+    notice = page.locator(".notice.unsent")
+    expect(notice).to_contain_text("你的登录已过期，刚才的表单没有提交。你填写的内容如下，请复制后重新提交。")
+    assert "/security/incidents" in page.url
+    assert notice.locator("textarea[readonly]", has_text=report).count() == 1
+    assert report not in page.locator("table").inner_text(), "the report was sent"
+    screenshot(page, settings, "unsent-report")
+    page.reload()
+    expect(page.locator(".notice.unsent")).to_have_count(0)
+    assert not errors, f"the page logged errors: {errors}"
+
+
 SCENARIOS = {"borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal,
              "owner_reads_disclosure": owner_reads_disclosure,
-             "inspection_with_finding": inspection_with_finding}
+             "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report}
 
 
 def screenshot(page, settings, name):

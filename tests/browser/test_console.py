@@ -139,6 +139,14 @@ def test_a_guard_records_a_drill_a_blocked_lane_and_a_duty_assignment(settings):
                                         "drill_at": (local_now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")})
 
 
+def test_a_report_sent_after_the_session_ended_is_shown_again_to_copy(api, settings):
+    night_guard = f"night-{uuid.uuid4().hex[:6]}"
+    api.post("/api/v1/users", {"username": night_guard, "password": STAFF_PASSWORD, "roles": ["security"],
+                               "estate_ids": [settings["estate_id"]]})
+    run_scenario("unsent_report", {**settings, "night_guard": night_guard,
+                                   "new_password": "night-shift-" + uuid.uuid4().hex[:8]})
+
+
 def test_the_manager_reads_the_complaint_analysis_and_closes_a_rectification_plan(api, settings):
     api.post(f"/api/v1/estates/{settings['estate_id']}/service-requests", {
         "kind": "complaint", "household_id": settings["household_id"], "channel": "phone",
