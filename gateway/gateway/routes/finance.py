@@ -81,6 +81,9 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/operating-expenses", "finance", "list_operating_expenses", policy.FINANCE,
           paged=True, filters=("period", "category")),
+    # a cost typed wrong is reversed (冲销), never edited: by those who record costs
+    Route("POST", f"{ESTATE}/operating-expenses/<expense_id>/reverse", "finance", "reverse_operating_expense",
+          policy.FEE_SETTERS, body=True, id_param="expense_id", idempotent=True),
     # DOMAIN.md's roles table gives the disclosure to accounts: the accountant publishes it too
     Route("POST", f"{ESTATE}/reports/disclosure/<period>/publish", "finance", "publish_disclosure",
           policy.FEE_SETTERS, id_param="period"),

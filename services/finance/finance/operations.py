@@ -974,6 +974,21 @@ def record_operating_expense(db, caller, estate_id, data):
     return public(store.find_operating_expense(db, estate_id, expense_id))
 
 
+def reverse_operating_expense(db, outbox, caller, estate_id, expense_id, data):
+    """A cost recorded wrong, reversed (冲销): it stays listed with its reversal, and the period's
+    totals leave it out; a disclosure published with it is corrected by publishing again. A retry
+    with the caller's Idempotency-Key finds the reversal it made; another reversal is a 409."""
+    key = caller.idempotency_key and caller.created_id("oxr", estate_id)
+    now = clock.now()
+
+    def reverse(current):
+        if key and current.get("reversal") and current.get("_reversal_key") == key:
+            return None  # a retry: its reply was lost on the way
+        return Change(reports.expense_reversal(current, data["reason"], now, caller.user, key))
+
+    return public(store.change_operating_expense(db, outbox, estate_id, expense_id, reverse))
+
+
 def publish_disclosure(db, caller, estate_id, period):
     """The period's report as it is now, published (a snapshot, the next version; the one
     published already when nothing in it changed)."""

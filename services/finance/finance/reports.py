@@ -7,7 +7,10 @@
   per work order, so a redelivered event does not count twice), and the other operating
   costs the accountant records by category (``OPERATING_CATEGORIES``: staff, cleaning,
   greening, security, common-area utilities, repairs outside work orders, insurance,
-  administration, other), one line per record (idempotent: Idempotency-Key).
+  administration, other), one line per record (idempotent: Idempotency-Key). A record typed
+  wrong is never edited: it is reversed (``expense_reversal``: who, when, why), stays listed with
+  its reversal, and no total counts it from then on; a disclosure published with it is corrected
+  by publishing the period again (the next version).
 - Publishing (公示): a manager publishes a period once it has ended (422 before): a snapshot
   of the report, numbered ``version`` (a correction is published again as the next version).
   Owners read the published snapshot through a public read-only link per estate and period
@@ -16,7 +19,7 @@
 Plain functions: no broker, no store.
 """
 from estate_common import clock, ids
-from estate_common.errors import BusinessRuleViolation, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 from . import periods
 from .deposits import DEPOSIT_ITEM
@@ -54,7 +57,21 @@ def operating_expense(expense_id, estate_id, data, current_period, now, actor):
     stamp = clock.to_iso(now)
     return {"_id": expense_id, "estate_id": estate_id, "period": data["period"], "category": data["category"],
             "amount_cents": int(data["amount_cents"]), "description": data["description"].strip(),
-            "recorded_by": actor, "created_at": stamp}
+            "recorded_by": actor, "created_at": stamp, "reversal": None}
+
+
+def expense_reversal(expense, reason, now, actor, key=None):
+    """The fields of a reversed operating cost (冲销): who, when and why; once (409 after that).
+    ``key``, the caller's Idempotency-Key, lets a retry of the same reversal find it."""
+    if expense.get("reversal"):
+        raise Conflict(f"the operating cost was reversed already, on {expense['reversal']['at']} by "
+                       f"{expense['reversal']['by']}", [field_error("id", "is reversed already")])
+    return {"reversal": {"reason": reason.strip(), "at": clock.to_iso(now), "by": actor}, "_reversal_key": key}
+
+
+def counted(expense):
+    """Whether the cost is in the period's totals (a reversed one is not)."""
+    return not expense.get("reversal")
 
 
 def disclosure(estate_id, period, bills, expenses, now, operating=()):
@@ -72,7 +89,7 @@ def disclosure(estate_id, period, bills, expenses, now, operating=()):
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)
     by_category = {}
-    for cost in operating:
+    for cost in filter(counted, operating):
         by_category[cost["category"]] = by_category.get(cost["category"], 0) + cost["amount_cents"]
     other = sum(by_category.values())
     received = sum(line["received_cents"] for line in income.values())

@@ -212,6 +212,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.record_operating_expense(self.db, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def reverse_operating_expense(self, payload):
+        return operations.reverse_operating_expense(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                    payload["id"], payload["data"])
+
+    @rpc_method
     def list_operating_expenses(self, payload):
         return store.list_operating_expenses(self.db, payload["estate_id"], payload.get("filters", {}),
                                              payload.get("limit"), payload.get("cursor"))

@@ -814,13 +814,17 @@ def insert_operating_expense(db, expense):
     return _named.insert(db, "operating_expenses", expense)
 
 
+def change_operating_expense(db, outbox, estate_id, expense_id, decide):
+    return _named.change(db, outbox, "operating_expenses", estate_id, expense_id, decide)
+
+
 def list_operating_expenses(db, estate_id, filters, limit, cursor):
     return store.page(db.operating_expenses, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
 def operating_expenses_of_period(db, estate_id, period):
     return list(store.scan(db.operating_expenses, {"estate_id": estate_id, "period": period},
-                           ("category", "amount_cents")))
+                           ("category", "amount_cents", "reversal")))
 
 
 def find_disclosure(db, estate_id, disclosure_id):

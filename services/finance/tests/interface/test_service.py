@@ -1737,6 +1737,52 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
     assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
 
 
+def test_a_cost_typed_wrong_is_reversed_and_the_published_disclosure_is_corrected_by_publishing_again(finance):
+    """A cost typed as 1,000,000,000 yuan went into the month's disclosure to owners, and nothing
+    took it out: the costs were append-only and a negative one was refused (a probe). (100,000,000
+    here: the public view's net is a SignedCents, within one amount's bound.)"""
+    acting(finance, ACCOUNTANT)
+    kept = finance.record_operating_expense({"estate_id": ESTATE, "data": {
+        "period": "2026-10", "category": "staff", "amount_cents": 100000, "description": "wages"}})
+    wrong = finance.record_operating_expense({"estate_id": ESTATE, "data": {
+        "period": "2026-10", "category": "cleaning", "amount_cents": 10_000_000_000, "description": "保洁外包"}})
+    assert wrong["reversal"] is None
+    acting(finance, MANAGER)
+    published = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    assert published["report"]["expenses"]["operating_cents"] == 10_000_100_000
+
+    clock.advance(timedelta(minutes=5))
+    acting(finance, ACCOUNTANT, "rev-1")
+    reversed_ = finance.reverse_operating_expense({"estate_id": ESTATE, "id": wrong["id"],
+                                                   "data": {"reason": " typed 1,000,000,000 for 1,000 "}})
+    assert reversed_["reversal"] == {"reason": "typed 1,000,000,000 for 1,000", "by": "acc",
+                                     "at": clock.now_iso()}
+    assert reversed_["amount_cents"] == 10_000_000_000  # the entry stays as it was typed
+    acting(finance, ACCOUNTANT, "rev-1")  # its reply lost: the retry finds the same reversal
+    assert finance.reverse_operating_expense({"estate_id": ESTATE, "id": wrong["id"],
+                                              "data": {"reason": "again"}}) == reversed_
+    for key in ("rev-2", None):  # another reversal of it is refused
+        acting(finance, ACCOUNTANT, key)
+        with pytest.raises(Conflict):
+            finance.reverse_operating_expense({"estate_id": ESTATE, "id": wrong["id"], "data": {"reason": "x"}})
+    with pytest.raises(NotFound):
+        finance.reverse_operating_expense({"estate_id": ESTATE, "id": "opx_nope", "data": {"reason": "x"}})
+    listed = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]
+    assert {e["id"]: bool(e["reversal"]) for e in listed} == {kept["id"]: False, wrong["id"]: True}
+
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert report["expenses"]["operating_by_category"] == {"staff": 100000}
+    assert report["expenses"]["operating_cents"] == 100000
+    as_caller(finance, PORTAL)  # owners still read the version published, until it is published again
+    assert finance.published_disclosure({"estate_code": "EST-1", "period": "2026-10"})["version"] == 1
+    acting(finance, MANAGER)
+    again = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    assert again["version"] == 2 and again["report"]["expenses"]["total_cents"] == 100000
+    as_caller(finance, PORTAL)
+    shown = finance.published_disclosure({"estate_code": "EST-1", "period": "2026-10"})
+    assert shown["version"] == 2 and shown["expenses"]["operating_by_category"] == {"staff": 100000}
+
+
 def test_an_approved_standard_is_announced_with_the_standards_it_ended(finance):
     old = approved(finance, item="renovation_deposit", unit_price_cents_per_m2=None, amount_cents=90000,
                    cycle="per_charge", valid_from="2026-01")

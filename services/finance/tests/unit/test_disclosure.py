@@ -60,3 +60,19 @@ def test_owners_see_the_figures_and_no_names():
     shown = reports.published_view(published, "West Lake")
     assert set(shown) == {"estate_name", "period", "version", "published_at", "income", "expenses",
                           "net_received_cents"}
+
+
+def test_a_reversed_cost_is_left_out_of_every_total_and_is_reversed_once():
+    from estate_common.errors import Conflict
+    wrong = reports.operating_expense("opx_2", "est_1", {"period": "2026-10", "category": "cleaning",
+                                                         "amount_cents": 9_000_000, "description": "typo"},
+                                      "2026-11", NOW, "acc")
+    costs = [{"category": "staff", "amount_cents": 10000}, wrong]
+    assert reports.disclosure("est_1", "2026-10", BILLS, [], NOW, costs)["expenses"]["operating_cents"] == 9_010_000
+    fields = reports.expense_reversal(wrong, " typed 90000 for 900 ", NOW, "boss", key="k")
+    assert fields["reversal"] == {"reason": "typed 90000 for 900", "at": "2026-11-23T08:00:00.000Z", "by": "boss"}
+    report = reports.disclosure("est_1", "2026-10", BILLS, [], NOW, [costs[0], wrong | fields])
+    assert report["expenses"]["operating_by_category"] == {"staff": 10000}
+    assert report["net_received_cents"] == 21002 - 10000
+    with pytest.raises(Conflict):
+        reports.expense_reversal(wrong | fields, "again", NOW, "boss")
