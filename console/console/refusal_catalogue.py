@@ -911,6 +911,10 @@ ZH = {
         '尚未到来的日期不能日结',
     'only a use is approved or rejected':
         '只有维修资金的使用申请才能批准或驳回',
+    'the operating cost was reversed already, on {0} by {1}':
+        '该笔支出已于 {0} 由 {1} 冲销',
+    'is reversed already':
+        '已冲销',
     'the use is {0} already':
         '该使用申请已是“{0:fund_status}”状态',
     "an owner's deposit names the household":

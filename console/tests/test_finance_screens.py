@@ -609,6 +609,36 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
     assert answer.status_code == 422 and 'class="field-error">the period has not begun' in answer.get_data(as_text=True)
 
 
+def test_an_expense_typed_wrong_is_reversed_from_its_row_once_with_its_reason(client, fake):
+    """The page said 更正后可再次公示 and offered no way to correct a cost (a probe): each row has a
+    reversal (a reason, the box ticked, the form's key), a reversed one shows who, when and why."""
+    disclosure_answers(fake, [EXPENSE])
+    reversed_one = {**EXPENSE, "reversal": {"reason": "typed 12,500 for 125", "at": "2026-11-30T02:00:00Z",
+                                            "by": "acc"}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses/{EXPENSE['id']}/reverse", (200, reversed_one))
+    action = f"/accounts/operating-expenses/{EXPENSE['id']}/reverse"
+    sign_in(client, fake, username="wang", roles=("cashier",))  # who may not record costs is not offered it
+    assert action not in client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert action in client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
+    unconfirmed = client.post(action, data={"csrf_token": csrf_of(client), "period": "2026-10", "reason": "typo"})
+    assert unconfirmed.status_code in (302, 400) and _posts(fake, "/reverse") == []
+    answer = client.post(action, data={"csrf_token": csrf_of(client), "idempotency_key": "k-rev", "period": "2026-10",
+                                       "reason": " typed 12,500 for 125 ", "confirm": "yes"})
+    assert answer.location.endswith("/accounts/disclosure?period=2026-10")
+    post = _posts(fake, "/reverse")[-1]
+    assert post["json"] == {"reason": "typed 12,500 for 125"} and post["headers"]["Idempotency-Key"] == "k-rev"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/operating-expenses", {"items": [reversed_one], "next_cursor": None})
+    page = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "已冲销此笔支出" in page and "typed 12,500 for 125" in page and action not in page  # once
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses/{EXPENSE['id']}/reverse",
+            problem(409, "conflict", "the operating cost was reversed already, on 2026-11-30T02:00:00Z by acc",
+                    code="conflict", errors=[{"field": "id", "message": "is reversed already"}]))
+    refused = client.post(action, data={"csrf_token": csrf_of(client), "period": "2026-10", "reason": "again",
+                                        "confirm": "yes"})
+    assert refused.status_code == 409 and "由 acc 冲销" in refused.get_data(as_text=True)
+
+
 def test_a_month_not_over_on_the_estate_s_clock_is_not_offered_for_publishing(client, fake):
     """The API refuses a month that has not ended (422), and the form was offered for the current
     one (a probe): the page says when it can be published instead."""

@@ -80,6 +80,8 @@ SURVEY_PAGE = {rf"{EST}/surveys/sv_1": {"id": "sv_1", "title": "2026", "year": 2
 REPORT = {"period": "2026-11", "income": {"by_item": {}, "billed_cents": 0, "received_cents": 0},
           "expenses": {"maintenance_material_cents": 0, "maintenance_labour_cents": 0, "operating_by_category": {},
                        "operating_cents": 0, "total_cents": 0, "work_orders": 0}, "net_received_cents": 0}
+EXPENSE = {"id": "opx_1", "estate_id": ESTATE, "period": "2026-11", "category": "cleaning", "amount_cents": 1000,
+           "description": "mops", "recorded_by": "acc", "created_at": "2026-11-30T00:00:00Z", "reversal": None}
 DAY = "2026-12-01"
 
 FORMS = [
@@ -193,6 +195,11 @@ FORMS = [
          "/accounts/operating-expenses",
          data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},
          reads={rf"{EST}/reports/disclosure": REPORT}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/operating-expenses/{expense_id}/reverse", "/accounts/disclosure?period=2026-11",
+         "/accounts/operating-expenses/opx_1/reverse", data={"reason": "typed 1000 for 10", "period": "2026-11",
+                                                             "confirm": "yes"},
+         reads={rf"{EST}/reports/disclosure": REPORT, rf"{EST}/operating-expenses": _list(EXPENSE)},
+         called=f"{EST}/operating-expenses/opx_1/reverse", shown_again=True),
     # security
     Form("/api/v1/estates/{estate_id}/patrol-rounds/{round_id}/check-ins", "/security/rounds/rd_1",
          "/security/rounds/rd_1/check-ins", data={"checkpoint": "E1"},

@@ -356,6 +356,24 @@ def record_expense():
     return redirect(url_for("finance.disclosure", period=body["period"]))
 
 
+@bp.post("/operating-expenses/<expense_id>/reverse")
+@estate_needed
+def reverse_expense(expense_id):
+    """A cost typed wrong, reversed (冲销) with its reason: it stays listed, the month's totals leave it
+    out; a disclosure published with it is corrected by publishing again."""
+    form = request.form
+    period = form.get("period", "").strip()
+    if not common.confirmed():  # a reversed cost is for good
+        return common.refuse_unconfirmed(url_for("finance.disclosure", period=period))
+    _, refused = common.write(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"operating-expenses/{quote(expense_id, safe='')}/reverse"),
+        {"reason": form.get("reason", "").strip()}, idempotency_key=_key(form)), disclosure)
+    if refused:
+        return refused
+    common.done("exp.reversed")
+    return redirect(url_for("finance.disclosure", period=period))
+
+
 @bp.post("/disclosure/<period>/publish")
 @estate_needed
 def publish_disclosure(period):
