@@ -915,6 +915,20 @@ ZH = {
         '该笔支出已于 {0} 由 {1} 冲销',
     'is reversed already':
         '已冲销',
+    'only a deposit is reversed (a use is rejected, not reversed)':
+        '只有缴存才能冲正（使用申请只能驳回，不能冲正）',
+    'is not a deposit':
+        '不是缴存记录',
+    'the deposit is {0}: only a posted one is reversed':
+        '该笔缴存状态为“{0:fund_status}”：只有已入账的缴存才能冲正',
+    "the fund holds {0} cents: uses approved since took the deposit's money, taking back its {1} cents would leave the fund below zero":
+        '维修资金余额为 {0}：此后批准的使用已动用这笔缴存，冲正 {1} 将使余额低于零',
+    'its money has been used; it can no longer be reversed':
+        '款项已被使用，不能再冲正',
+    "this reversal was refused: the fund's balance did not allow it":
+        '该笔冲正已被拒绝：维修资金余额不允许',
+    'was refused when the reversal was made':
+        '冲正时已被拒绝',
     'the use is {0} already':
         '该使用申请已是“{0:fund_status}”状态',
     "an owner's deposit names the household":

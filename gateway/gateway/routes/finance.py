@@ -57,6 +57,8 @@ ROUTES = [
           body=True, id_param="invoice_id"),
     Route("POST", f"{ESTATE}/maintenance-fund/deposits", "finance", "fund_deposit", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
+    Route("POST", f"{ESTATE}/maintenance-fund/deposits/<entry_id>/reverse", "finance", "reverse_fund_deposit",
+          policy.FEE_SETTERS, body=True, id_param="entry_id", idempotent=True),
     Route("POST", f"{ESTATE}/maintenance-fund/uses", "finance", "request_fund_use", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True, facts=references.work_order_fact),
     Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/approve", "finance", "approve_fund_use",

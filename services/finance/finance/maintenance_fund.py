@@ -6,13 +6,19 @@ kept in a ledger of its own, apart from the estate's operating money.
   estate, ``natural_id("mf", estate)``) and its own statement.
 - **Deposits** (缴存): money in, from an owner's household, the developer or interest
   (``source``); posted at once; idempotent (Idempotency-Key).
+- **Deposit reversals** (缴存冲正): a posted deposit typed wrong is taken back by an entry of its own
+  (``deposit_reversal``, ``reverses`` the deposit, with its reason; one per deposit), posted as a
+  deposit is (``pending``, the balance down, ``posted``; the deposit then names it in
+  ``reversed_by``); refused (422) when the balance no longer holds the deposit's amount (approved
+  uses took it): the fund is never below zero. The deposit stays on its day's statement, the
+  reversal on its own day's.
 - **Uses** (使用): a repair of shared parts (``purpose``, optionally the work order) is
   ``requested``, then ``approved`` by a manager or the operator admin, not the one who asked
   (the seeds: "协助 ... 专项维修资金的筹集、使用与管理"; the owners' consent behind it is referenced in
   ``consent_ref``) or ``rejected`` with a reason. Only approval takes the money, and never
   more than the balance (422): the fund is not overdrawn. Decided once (409 again).
-- **Statement** (对账单) of a month: the opening balance, the month's deposits and approved
-  uses line by line, the closing balance (the estate's local calendar: a deposit counts on
+- **Statement** (对账单) of a month: the opening balance, the month's deposits, deposit reversals
+  and approved uses line by line, the closing balance (the estate's local calendar: a deposit counts on
   the day it was posted, a use on the day it was approved).
 - Each step that moves the balance is guarded: the account remembers the entries it took
   (their ids), so a retry or the half-done sweep finishes an entry without a second effect.
@@ -58,6 +64,29 @@ def deposit(entry_id, estate_id, data, now, rules, actor):
     return _entry(entry_id, estate_id, "deposit", data, now, rules, actor)
 
 
+REVERSAL = "deposit_reversal"
+
+
+def reversal_id(estate_id, deposit_id):
+    return ids.natural_id("mfr", estate_id, deposit_id)
+
+
+def deposit_reversal(deposit, data, now, rules, actor):
+    """The reversal of ``deposit`` as first written (``pending``): only a posted deposit (a use is
+    rejected, not reversed; a pending deposit is still being written)."""
+    if deposit["kind"] != "deposit":
+        raise BusinessRuleViolation("only a deposit is reversed (a use is rejected, not reversed)",
+                                    [field_error("id", "is not a deposit")])
+    if deposit["status"] != "posted":
+        raise Conflict(f"the deposit is {deposit['status']}: only a posted one is reversed",
+                       [field_error("id", f"is {deposit['status']}")])
+    entry = _entry(reversal_id(deposit["estate_id"], deposit["_id"]), deposit["estate_id"], REVERSAL,
+                   {key: deposit.get(key) for key in ("amount_cents", "household_id", "source", "method")},
+                   now, rules, actor)
+    return entry | {"status": "pending", "day": periods.day_of(now, rules), "reverses": deposit["_id"],
+                    "reversal_reason": data["reason"].strip()}
+
+
 def check_work_order(data, found):
     """A use names a work order of its estate, or none: ``found`` is what the gateway found of
     it (``not_found``: another estate's, or no work order at all; None: nobody looked)."""
@@ -91,8 +120,12 @@ def account_change(account, entry, now):
     refused (422)."""
     if taken(account, entry["_id"]) is not None:
         return None
-    signed = entry["amount_cents"] if entry["kind"] == "deposit" else -entry["amount_cents"]
-    balance = account["balance_cents"] + signed
+    balance = account["balance_cents"] + signed(entry)
+    if balance < 0 and entry["kind"] == REVERSAL:
+        raise BusinessRuleViolation(
+            f"the fund holds {account['balance_cents']} cents: uses approved since took the deposit's money, "
+            f"taking back its {entry['amount_cents']} cents would leave the fund below zero",
+            [field_error("id", "its money has been used; it can no longer be reversed")])
     if balance < 0:
         raise BusinessRuleViolation(
             f"the fund holds {account['balance_cents']} cents: it cannot pay {entry['amount_cents']} cents",
@@ -122,8 +155,8 @@ def decision(entry, decision_, data, now, rules, actor, actor_roles=()):
 
 
 def in_balance(entry):
-    """Whether the entry has moved the balance (a posted deposit, an approved use)."""
-    return (entry["kind"], entry["status"]) in (("deposit", "posted"), ("use", "approved"))
+    """Whether the entry has moved the balance (a posted deposit or reversal, an approved use)."""
+    return (entry["kind"], entry["status"]) in (("deposit", "posted"), (REVERSAL, "posted"), ("use", "approved"))
 
 
 def moved_at(entry):
@@ -144,6 +177,7 @@ def statement(estate_id, period, before, during, now):
     counted = sorted((e for e in during if in_balance(e)), key=lambda e: (e["day"], moved_at(e), e["_id"]))
     opening = sum(signed(e) for e in before if in_balance(e))
     deposits = sum(e["amount_cents"] for e in counted if e["kind"] == "deposit")
+    reversals = sum(e["amount_cents"] for e in counted if e["kind"] == REVERSAL)
     uses = sum(e["amount_cents"] for e in counted if e["kind"] == "use")
     lines, running = [], opening
     for e in counted:
@@ -151,7 +185,9 @@ def statement(estate_id, period, before, during, now):
         lines.append({"entry_id": e["_id"], "day": e["day"], "kind": e["kind"], "amount_cents": e["amount_cents"],
                       "household_id": e["household_id"], "source": e["source"], "purpose": e["purpose"],
                       "work_order_id": e["work_order_id"], "work_order_number": e.get("work_order_number"),
+                      "reverses": e.get("reverses"), "reversal_reason": e.get("reversal_reason"),
                       "balance_cents": running})
     return {"estate_id": estate_id, "period": period, "opening_balance_cents": opening,
-            "deposits_cents": deposits, "uses_cents": uses, "closing_balance_cents": opening + deposits - uses,
+            "deposits_cents": deposits, "reversals_cents": reversals, "uses_cents": uses,
+            "closing_balance_cents": opening + deposits - reversals - uses,
             "lines": lines, "generated_at": clock.to_iso(now)}

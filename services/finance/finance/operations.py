@@ -269,7 +269,11 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
             log.warning("a usage left half-done was refused when finished: the balance fell meanwhile")
         finished += 1
     for entry in store.pending_fund_deposits(db, before):
-        _finish_fund_deposit(db, outbox, entry)
+        try:
+            _finish_fund_deposit(db, outbox, entry)
+        except BusinessRuleViolation:  # refused and marked so: the sweep goes on with the others
+            log.warning("a fund deposit or reversal left half-done was refused when finished: the balance moved "
+                        "meanwhile")
         finished += 1
     for deposit in store.pending_refunds(db, before):  # else only a later refund call or its day's settlement
         _finish_refund(db, outbox, deposit)
@@ -847,11 +851,18 @@ def fund_deposit(db, outbox, caller, estate_id, data):
 
 
 def _finish_fund_deposit(db, outbox, entry):
-    """The balance up and the entry posted; ``refused`` (422) when the balance would pass the most
-    it holds by then, so that no retry or sweep finishes it later (a retry is refused again)."""
+    """The balance up (a deposit) or down (a deposit's reversal) and the entry posted; ``refused``
+    (422) when the balance would pass the most it holds, or fall below zero, by then, so that no
+    retry or sweep finishes it later (a retry is refused again). A reversal posted is then named on
+    its deposit (``reversed_by``)."""
+    if entry["status"] == "refused" and entry["kind"] == maintenance_fund.REVERSAL:
+        raise BusinessRuleViolation("this reversal was refused: the fund's balance did not allow it",
+                                    [field_error("id", "was refused when the reversal was made")])
     if entry["status"] == "refused":
         raise BusinessRuleViolation("this deposit was refused: the fund's balance did not allow it",
                                     [field_error("data.amount_cents", "was refused when the deposit was made")])
+    if entry["kind"] == maintenance_fund.REVERSAL and entry["status"] == "posted":
+        store.set_fund_entry(db, entry["estate_id"], entry["reverses"], "posted", {"reversed_by": entry["_id"]})
     if entry["status"] != "pending":
         return entry
     estate_id = entry["estate_id"]
@@ -862,8 +873,31 @@ def _finish_fund_deposit(db, outbox, entry):
     except BusinessRuleViolation:
         store.set_fund_entry(db, estate_id, entry["_id"], "pending", {"status": "refused"})
         raise
-    return store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
+    posted = store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
         "status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])})
+    if posted["kind"] == maintenance_fund.REVERSAL:
+        store.set_fund_entry(db, estate_id, posted["reverses"], "posted", {"reversed_by": posted["_id"]})
+    return posted
+
+
+def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
+    """A posted deposit taken back (``maintenance_fund.deposit_reversal``): refused (422) before
+    anything is written when the fund no longer holds it (uses approved since took its money);
+    asked again, the same reversal (finished if a crash left it half-done)."""
+    deposit = store.get_fund_entry(db, estate_id, entry_id)
+    existing = store.find_fund_entry(db, estate_id, maintenance_fund.reversal_id(estate_id, entry_id))
+    if existing is not None and existing["status"] != "refused":
+        return public(_finish_fund_deposit(db, outbox, existing))
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    reversal = maintenance_fund.deposit_reversal(deposit, data, now, rules, caller.user)
+    account = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))
+    maintenance_fund.account_change(account or maintenance_fund.new_account(estate_id, now), reversal, now)
+    if existing is not None:  # refused before (the balance then): asked again, decided again
+        fields = {name: value for name, value in reversal.items() if name != "_id"}
+        reversal = store.set_fund_entry(db, estate_id, reversal["_id"], "refused", fields)
+    elif not store.insert_fund_entry(db, reversal):  # a twin call wrote it first
+        reversal = store.find_fund_entry(db, estate_id, reversal["_id"])
+    return public(_finish_fund_deposit(db, outbox, reversal))
 
 
 def fund_use(db, caller, estate_id, data):

@@ -162,6 +162,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.fund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def reverse_fund_deposit(self, payload):
+        return operations.reverse_fund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                               payload["data"])
+
+    @rpc_method
     def request_fund_use(self, payload):
         return operations.fund_use(self.db, self.caller, payload["estate_id"], payload["data"])
 

@@ -1652,6 +1652,86 @@ def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(financ
     assert (december["opening_balance_cents"], december["closing_balance_cents"]) == (480000, 510000)
 
 
+def reverse_fund_in(finance, entry_id, reason="typed 50,000 for 5,000", key=None):
+    acting(finance, ACCOUNTANT, key)
+    return finance.reverse_fund_deposit({"estate_id": ESTATE, "id": entry_id, "data": {"reason": reason}})
+
+
+def test_a_fund_deposit_typed_wrong_is_reversed_once_and_both_are_on_the_statement(finance):
+    """A deposit posted at once and could never be taken back (a probe of month-end work)."""
+    kept = fund_in(finance, 100000, key="mf-a")
+    wrong = fund_in(finance, 5_000_000, key="mf-b")
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    reversal = reverse_fund_in(finance, wrong["id"], reason=" typed 50,000 for 5,000 ", key="mfr-1")
+    assert (reversal["kind"], reversal["status"], reversal["reverses"], reversal["reversal_reason"]) == (
+        "deposit_reversal", "posted", wrong["id"], "typed 50,000 for 5,000")
+    assert (reversal["amount_cents"], reversal["balance_after_cents"], reversal["requested_by"],
+            reversal["day"]) == (5_000_000, 100000, "acc", "2026-12-02")
+    assert reverse_fund_in(finance, wrong["id"], reason="again", key="mfr-2") == reversal  # asked again: the same
+    assert finance.db.fund_accounts.find_one({})["balance_cents"] == 100000
+    entries = {e["id"]: e for e in finance.list_fund_entries({"estate_id": ESTATE, "filters": {}})["items"]}
+    assert entries[wrong["id"]]["reversed_by"] == reversal["id"] and entries[wrong["id"]]["status"] == "posted"
+    assert not entries[kept["id"]].get("reversed_by")
+    use_ = fund_use(finance, 100)
+    for other in (reversal, use_):  # a reversal is not reversed, nor is a use
+        with pytest.raises(BusinessRuleViolation) as refused:
+            reverse_fund_in(finance, other["id"])
+        assert refused.value.errors == [{"field": "id", "message": "is not a deposit"}]
+    with pytest.raises(NotFound):
+        reverse_fund_in(finance, "mfd_nope")
+
+    november = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert (november["deposits_cents"], november["reversals_cents"], november["closing_balance_cents"]) == (
+        5_100_000, 0, 5_100_000)
+    december = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert (december["opening_balance_cents"], december["deposits_cents"], december["reversals_cents"],
+            december["uses_cents"], december["closing_balance_cents"]) == (5_100_000, 0, 5_000_000, 0, 100000)
+    [line] = december["lines"]
+    assert (line["kind"], line["reverses"], line["balance_cents"]) == ("deposit_reversal", wrong["id"], 100000)
+
+
+def test_a_fund_deposit_whose_money_uses_took_is_not_reversed_and_nothing_is_written(finance):
+    """The fund is never below zero: money approved for uses is spent."""
+    deposit = fund_in(finance, 100000, key="mf-c")
+    use_ = fund_use(finance, 60000)
+    acting(finance, MANAGER)
+    finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        reverse_fund_in(finance, deposit["id"], key="mfr-9")
+    assert refused.value.errors == [{"field": "id", "message": "its money has been used; it can no longer be "
+                                                              "reversed"}]
+    assert finance.db.fund_entries.count_documents({"kind": "deposit_reversal"}) == 0
+    assert finance.db.fund_accounts.find_one({})["balance_cents"] == 40000
+    fund_in(finance, 60000, key="mf-d")  # paid in again: now the fund holds it
+    assert reverse_fund_in(finance, deposit["id"], key="mfr-9")["balance_after_cents"] == 0
+
+
+def test_a_fund_reversal_refused_when_finished_is_marked_and_decided_again_when_asked_again(finance, monkeypatch):
+    """The balance fell between the check and the write (a use approved meanwhile): the reversal is
+    marked refused, the sweep goes on, and asking again decides again."""
+    deposit = fund_in(finance, 100000, key="mf-e")
+    real = operations._finish_fund_deposit
+    use_ = fund_use(finance, 60000)
+
+    def approve_first(db, outbox, entry):
+        acting(finance, MANAGER)
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+        monkeypatch.setattr(operations, "_finish_fund_deposit", real)
+        return real(db, outbox, entry)
+
+    monkeypatch.setattr(operations, "_finish_fund_deposit", approve_first)
+    with pytest.raises(BusinessRuleViolation):
+        reverse_fund_in(finance, deposit["id"], key="mfr-3")
+    [refused] = list(finance.db.fund_entries.find({"kind": "deposit_reversal"}))
+    assert refused["status"] == "refused"
+    assert finance.db.fund_accounts.find_one({})["balance_cents"] == 40000
+    clock.advance(timedelta(minutes=10))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0  # nothing pending
+    fund_in(finance, 60000, key="mf-f")
+    again = reverse_fund_in(finance, deposit["id"], key="mfr-4")
+    assert again["status"] == "posted" and again["balance_after_cents"] == 0
+
+
 def test_a_use_of_the_fund_is_approved_by_someone_other_than_the_one_who_asked(finance):
     """The owners' money: a manager approved the use he had asked for (a probe's kind of finding)."""
     fund_in(finance, 100000)
