@@ -539,6 +539,40 @@ def test_a_refused_fund_or_utility_form_comes_back_as_typed_in_the_form_that_was
     assert 'value="w-2026-11"' in page and '<option value="water" selected>' in page
 
 
+def test_a_fund_deposit_is_reversed_from_its_row_with_its_reason_and_a_refusal_is_shown_on_it(client, fake):
+    """Deposits posted at once and had no reversal (a probe): a posted one not yet reversed offers it
+    (a reason, the box ticked, the form's key); the reversal shows as its own row, the deposit marked."""
+    _households(fake)
+    reversal = {**FUND_DEPOSIT, "id": "fe_9", "kind": "deposit_reversal", "reverses": "fe_1", "day": "2026-11-30",
+                "reversal_reason": "typed 5000 for 500", "requested_by": "acc", "balance_after_cents": 0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [FUND_DEPOSIT], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/deposits/fe_1/reverse", (200, reversal))
+    action = "/accounts/maintenance-fund/deposits/fe_1/reverse"
+    sign_in(client, fake, username="wang", roles=("cashier",))  # who does not record deposits is not offered it
+    assert action not in client.get("/accounts/maintenance-fund").get_data(as_text=True)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert action in client.get("/accounts/maintenance-fund").get_data(as_text=True)
+    assert client.post(action, data={"csrf_token": csrf_of(client), "reason": "x"}).status_code in (302, 400)
+    assert _posts(fake, "/reverse") == []  # not without the box ticked
+    answer = client.post(action, data={"csrf_token": csrf_of(client), "idempotency_key": "k-mfr",
+                                       "reason": " typed 5000 for 500 ", "confirm": "yes"})
+    assert answer.status_code == 302
+    post = _posts(fake, "/reverse")[-1]
+    assert post["json"] == {"reason": "typed 5000 for 500"} and post["headers"]["Idempotency-Key"] == "k-mfr"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries",
+            {"items": [reversal, {**FUND_DEPOSIT, "reversed_by": "fe_9"}], "next_cursor": None})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "已冲正缴存" in page and "缴存冲正" in page and "typed 5000 for 500" in page and action not in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [FUND_DEPOSIT], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/deposits/fe_1/reverse", problem(
+        422, "Business rule violated", "the fund holds 100000 cents: uses approved since took the deposit's money, "
+        "taking back its 500000 cents would leave the fund below zero", code="business_rule",
+        errors=[{"field": "id", "message": "its money has been used; it can no longer be reversed"}]))
+    refused = client.post(action, data={"csrf_token": csrf_of(client), "reason": "again", "confirm": "yes"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "款项已被使用，不能再冲正" in page and 'id="fund-fe_1" class="refused"' in page
+
+
 def test_the_funds_monthly_statement(client, fake):
     _households(fake)
     statement = {"estate_id": ESTATE, "period": "2026-11", "opening_balance_cents": 100000,
@@ -555,6 +589,14 @@ def test_the_funds_monthly_statement(client, fake):
     assert "期初余额" not in client.get("/accounts/maintenance-fund/statement").get_data(as_text=True)
     page = client.get("/accounts/maintenance-fund/statement?period=2026-11").get_data(as_text=True)
     assert "¥1,000.00" in page and "¥4,800.00" in page and "lift traction rope" in page and "3-1-1202" in page
+    assert "本月缴存冲正" not in page  # none this month
+    statement["lines"].append({"entry_id": "fe_3", "day": "2026-11-30", "kind": "deposit_reversal",
+                               "amount_cents": 50000, "household_id": "hh_1", "source": "owner", "purpose": None,
+                               "work_order_id": None, "reverses": "fe_0", "reversal_reason": "typed 500 for 50",
+                               "balance_cents": 430000})
+    statement.update(reversals_cents=50000, closing_balance_cents=430000)
+    page = client.get("/accounts/maintenance-fund/statement?period=2026-11").get_data(as_text=True)
+    assert "本月缴存冲正" in page and "−¥500.00" in page and "typed 500 for 50" in page and "¥4,300.00" in page
     assert [c for c in fake.calls if c["path"].endswith("/statement")][-1]["params"] == {"period": "2026-11"}
 
 

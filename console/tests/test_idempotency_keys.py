@@ -82,6 +82,9 @@ REPORT = {"period": "2026-11", "income": {"by_item": {}, "billed_cents": 0, "rec
                        "operating_cents": 0, "total_cents": 0, "work_orders": 0}, "net_received_cents": 0}
 EXPENSE = {"id": "opx_1", "estate_id": ESTATE, "period": "2026-11", "category": "cleaning", "amount_cents": 1000,
            "description": "mops", "recorded_by": "acc", "created_at": "2026-11-30T00:00:00Z", "reversal": None}
+FUND_DEPOSIT = {"id": "mfd_1", "estate_id": ESTATE, "kind": "deposit", "amount_cents": 500000, "source": "developer",
+                "method": "bank", "status": "posted", "day": "2026-11-30", "balance_after_cents": 500000,
+                "created_at": "2026-11-30T00:00:00Z"}
 DAY = "2026-12-01"
 
 FORMS = [
@@ -189,6 +192,10 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/maintenance-fund/deposits", "/accounts/maintenance-fund",
          "/accounts/maintenance-fund/deposits", data={"source": "owner", "amount": "10.00", "method": "cash"},
          shown_again=True),
+    Form("/api/v1/estates/{estate_id}/maintenance-fund/deposits/{entry_id}/reverse", "/accounts/maintenance-fund",
+         "/accounts/maintenance-fund/deposits/mfd_1/reverse", data={"reason": "typed 5000 for 500", "confirm": "yes"},
+         reads={rf"{EST}/maintenance-fund/entries": _list(FUND_DEPOSIT)},
+         called=f"{EST}/maintenance-fund/deposits/mfd_1/reverse", shown_again=True),
     Form("/api/v1/estates/{estate_id}/maintenance-fund/uses", "/accounts/maintenance-fund",
          "/accounts/maintenance-fund/uses", data={"amount": "10.00", "purpose": "roof"}, shown_again=True),
     Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",

@@ -270,6 +270,23 @@ def fund_deposit():
     return redirect(url_for("finance.fund"))
 
 
+@bp.post("/maintenance-fund/deposits/<entry_id>/reverse")
+@estate_needed
+def reverse_fund_deposit(entry_id):
+    """A posted deposit taken back (冲正), with the reason; 422 once approved uses took its money."""
+    form = request.form
+    if not common.confirmed():  # a deposit taken back is for good
+        return common.refuse_unconfirmed(url_for("finance.fund"))
+    reversal, refused = common.write(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"maintenance-fund/deposits/{quote(entry_id, safe='')}/reverse"),
+        {"reason": form.get("reason", "").strip()}, idempotency_key=_key(form)),
+        lambda problem: fund(problem, refused_id=entry_id))
+    if refused:
+        return refused
+    common.done("fund.reversed", balance=i18n.money(reversal.get("balance_after_cents")))
+    return redirect(url_for("finance.fund"))
+
+
 @bp.post("/maintenance-fund/uses")
 @estate_needed
 def fund_use():
