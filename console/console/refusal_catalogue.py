@@ -929,6 +929,12 @@ ZH = {
         '该笔冲正已被拒绝：维修资金余额不允许',
     'was refused when the reversal was made':
         '冲正时已被拒绝',
+    'another use of the fund for work order {0} awaits approval: {1}, of {2} cents, requested on {3} by {4}: approve or reject it first':
+        '工单 {0} 已有一笔维修资金使用申请待批准：{1}，金额 {2}，{3} 由 {4} 提交；请先批准或驳回该申请',
+    'has a use of the fund awaiting approval':
+        '已有待批准的维修资金使用申请',
+    'another use of the fund for this work order is being requested; try again in a moment':
+        '此工单的另一笔维修资金使用申请正在提交，请稍后再试',
     'the use is {0} already':
         '该使用申请已是“{0:fund_status}”状态',
     "an owner's deposit names the household":

@@ -103,8 +103,32 @@ def with_work_order(data, found):
     return data | {"work_order_id": found["work_order_id"], "work_order_number": found.get("work_order_number")}
 
 
-def use(entry_id, estate_id, data, now, rules, actor):
+def use(entry_id, estate_id, data, now, rules, actor, others=()):
+    """A use as requested; refused (409) while another use of its work order (``others``, its
+    uses) awaits approval: that one is approved or rejected first. Uses in stages (a deposit,
+    then the final payment) are each requested once the one before is decided; every use shows
+    what was approved for its work order already (``with_work_order_approved``)."""
+    pending = next((o for o in others if o["status"] == "requested" and o["_id"] != entry_id), None)
+    if pending is not None:
+        raise Conflict(
+            f"another use of the fund for work order {pending.get('work_order_number') or pending['work_order_id']} "
+            f"awaits approval: {pending['_id']}, of {pending['amount_cents']} cents, requested on "
+            f"{pending['created_at'][:10]} by {pending['requested_by']}: approve or reject it first",
+            [field_error("data.work_order_id", "has a use of the fund awaiting approval")])
     return _entry(entry_id, estate_id, "use", data, now, rules, actor)
+
+
+def with_work_order_approved(entry, uses):
+    """``entry`` (as stored, or as listed) with what the fund paid for its work order already (``uses``: the work order's
+    uses): the count and cents of its other approved uses, so the approving manager sees them
+    (three uses of one work order were approved with no hint of the others: a probe). None for
+    an entry naming no work order."""
+    if entry["kind"] != "use" or not entry.get("work_order_id"):
+        return entry | {"work_order_other_approved": None}
+    own_id = entry.get("_id", entry.get("id"))  # as stored, or as listed
+    approved = [u for u in uses if u["status"] == "approved" and u["_id"] != own_id]
+    return entry | {"work_order_other_approved": {"uses": len(approved),
+                                                  "amount_cents": sum(u["amount_cents"] for u in approved)}}
 
 
 def taken(account, entry_id):

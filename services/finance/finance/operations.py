@@ -908,11 +908,40 @@ def fund_use(db, caller, estate_id, data):
     data = maintenance_fund.with_work_order(data, caller.work_order_ref)
     entry_id = caller.created_id("mfu", estate_id)
     entry = store.find_fund_entry(db, estate_id, entry_id)
-    if entry is None:
-        store.insert_fund_entry(db, maintenance_fund.use(entry_id, estate_id, data, clock.now(),
-                                                         store.rules_for(db, estate_id), caller.user))
-        entry = store.find_fund_entry(db, estate_id, entry_id)
-    return public(entry)
+    if entry is None and data.get("work_order_id"):
+        # one request of the work order's at a time: two at once each saw none awaiting approval
+        lock = _waited_for(lambda now, until: store.lock_work_order_uses(db, estate_id, data["work_order_id"], now,
+                                                                         until), HOUSEHOLD_LOCK_WAIT_SECONDS)
+        try:
+            entry = store.find_fund_entry(db, estate_id, entry_id) or _new_use(
+                db, caller, estate_id, entry_id, data, store.fund_uses_of_work_order(db, estate_id,
+                                                                                    data["work_order_id"]))
+        finally:
+            store.unlock(db, lock)
+    elif entry is None:
+        entry = _new_use(db, caller, estate_id, entry_id, data)
+    return public(_with_work_order_approved(db, estate_id, [entry])[0])
+
+
+def _new_use(db, caller, estate_id, entry_id, data, others=()):
+    store.insert_fund_entry(db, maintenance_fund.use(entry_id, estate_id, data, clock.now(),
+                                                     store.rules_for(db, estate_id), caller.user, others))
+    return store.find_fund_entry(db, estate_id, entry_id)
+
+
+def list_fund_entries(db, estate_id, filters, limit=None, cursor=None):
+    """A page of the fund's entries, each use with what was approved for its work order already."""
+    page = store.list_fund_entries(db, estate_id, filters, limit, cursor)
+    page["items"] = _with_work_order_approved(db, estate_id, page["items"])
+    return page
+
+
+def _with_work_order_approved(db, estate_id, entries):
+    """``entries`` (as stored or as listed), each use with its work order's other approved uses:
+    one read per work order named."""
+    uses = {work_order_id: store.fund_uses_of_work_order(db, estate_id, work_order_id)
+            for work_order_id in {e.get("work_order_id") for e in entries if e.get("kind") == "use"} - {None}}
+    return [maintenance_fund.with_work_order_approved(e, uses.get(e.get("work_order_id"), [])) for e in entries]
 
 
 def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):

@@ -182,8 +182,8 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
 
     @rpc_method
     def list_fund_entries(self, payload):
-        return store.list_fund_entries(self.db, payload["estate_id"], payload.get("filters", {}),
-                                       payload.get("limit"), payload.get("cursor"))
+        return operations.list_fund_entries(self.db, payload["estate_id"], payload.get("filters", {}),
+                                            payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def fund_statement(self, payload):

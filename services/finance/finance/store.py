@@ -53,6 +53,7 @@ INDEXES = {
     "invoices": [(PAGED, {}), ([("estate_id", 1), ("payment_id", 1), ("status", 1)], {})],
     "fund_accounts": [([("estate_id", 1)], {})],
     "fund_entries": [(PAGED, {}), ([("estate_id", 1), ("day", 1)], {}),
+                     ([("estate_id", 1), ("work_order_id", 1)], {}),  # a work order's uses
                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {})],
     "disclosures": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -135,6 +136,12 @@ def lock_journal_day(db, estate_id, cashier, day, now_iso, expires_iso):
     """Take the lock of ``cashier``'s journal of ``day`` (as ``lock_household``)."""
     return _lock(db, estate_id, ids.natural_id("lock", estate_id, "journal", cashier, day), now_iso, expires_iso,
                  "another entry of this cashier's day is being written; try again in a moment")
+
+
+def lock_work_order_uses(db, estate_id, work_order_id, now_iso, expires_iso):
+    """Take the lock of the fund's uses of a work order (as ``lock_household``): one request at a time."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "fund-uses", work_order_id), now_iso, expires_iso,
+                 "another use of the fund for this work order is being requested; try again in a moment")
 
 
 def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
@@ -787,6 +794,12 @@ def set_fund_entry(db, estate_id, entry_id, status_was, fields):
 
 def list_fund_entries(db, estate_id, filters, limit, cursor):
     return store.page(db.fund_entries, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def fund_uses_of_work_order(db, estate_id, work_order_id):
+    """The fund's uses that name ``work_order_id``, oldest first."""
+    found = store.scan(db.fund_entries, {"estate_id": estate_id, "work_order_id": work_order_id, "kind": "use"})
+    return sorted(found, key=lambda e: (e["created_at"], e["_id"]))
 
 
 def fund_entries_by_day(db, estate_id, days):

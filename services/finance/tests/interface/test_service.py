@@ -1619,6 +1619,47 @@ def test_a_fund_use_named_by_its_work_orders_number_keeps_the_id_and_shows_the_n
     assert listed["work_order_number"] == "WO-2026-000007"
 
 
+def use_for_order(finance, cents, typed, key):
+    """A use naming work order wo_1 as typed (its id, or its number in some spelling): the gateway
+    found it and says its id and number."""
+    acting(finance, ACCOUNTANT, key)
+    finance.caller.work_order = "found"
+    finance.caller.work_order_ref = {"work_order_id": "wo_1", "work_order_number": "WO-2026-000001"}
+    return finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": cents, "purpose": "roof",
+                                                                   "work_order_id": typed}})
+
+
+def test_a_second_use_of_a_work_order_waits_for_the_first_to_be_decided_and_shows_what_was_approved(finance):
+    """Three uses of ¥3,000 for WO-2026-000001, typed three ways, were all approved, and the
+    approval row gave no hint of the others (a probe). Uses in stages stay possible."""
+    fund_in(finance, 10_000_000)
+    first = use_for_order(finance, 300000, "WO-2026-000001", "u-1")
+    assert first["work_order_other_approved"] == {"uses": 0, "amount_cents": 0}
+    for typed in ("wo-2026-1", "wo_1"):
+        with pytest.raises(Conflict) as refused:
+            use_for_order(finance, 300000, typed, f"u-{typed}")
+        assert refused.value.detail == (f"another use of the fund for work order WO-2026-000001 awaits approval: "
+                                        f"{first['id']}, of 300000 cents, requested on 2026-11-23 by acc: approve "
+                                        f"or reject it first")
+        assert refused.value.errors == [{"field": "data.work_order_id",
+                                         "message": "has a use of the fund awaiting approval"}]
+    assert use_for_order(finance, 300000, "WO-2026-000001", "u-1") == first  # a retry is the first request
+    acting(finance, ACCOUNTANT)
+    other_order = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 100, "purpose": "lift"}})
+    assert other_order["work_order_other_approved"] is None  # naming none
+    acting(finance, MANAGER)
+    finance.approve_fund_use({"estate_id": ESTATE, "id": first["id"], "data": {}})
+    second = use_for_order(finance, 200000, "wo-2026-000001", "u-2")  # the final payment, in a second stage
+    assert second["work_order_other_approved"] == {"uses": 1, "amount_cents": 300000}
+    listed = {e["id"]: e for e in finance.list_fund_entries({"estate_id": ESTATE, "filters": {"kind": "use"}})["items"]}
+    assert listed[second["id"]]["work_order_other_approved"] == {"uses": 1, "amount_cents": 300000}
+    assert listed[first["id"]]["work_order_other_approved"] == {"uses": 0, "amount_cents": 0}
+    acting(finance, MANAGER)
+    finance.reject_fund_use({"estate_id": ESTATE, "id": second["id"], "data": {"reason": "paid already"}})
+    third = use_for_order(finance, 200000, "WO-2026-000001", "u-3")  # a rejected one awaits nothing
+    assert third["status"] == "requested" and third["work_order_other_approved"]["uses"] == 1
+
+
 def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(finance):
     first = fund_in(finance, 500000, key="mf-1")
     assert first["status"] == "posted" and first["balance_after_cents"] == 500000
