@@ -648,6 +648,8 @@ _MESSAGES = {
     "fund_kind.deposit": ("缴存", "Deposit"),
     "fund_kind.use": ("使用", "Use"),
     "fund_kind.deposit_reversal": ("缴存冲正", "Deposit reversed"),
+    "fund.wo_approved": ("该工单已批准使用 {count} 笔，共 {amount}", "This work order's other approved uses: {count}, {amount} in all"),
+    "fund.wo_none_approved": ("该工单此前没有已批准的使用", "No other use of this work order approved"),
     "fund.reverse": ("冲正", "Reverse"),
     "fund.reverse_reason": ("冲正原因", "Why it is reversed"),
     "fund.reverse_confirm": ("冲正后这笔缴存从维修资金余额中扣回，不能撤回。",

@@ -493,6 +493,28 @@ def test_the_fund_takes_deposits_and_requested_uses_that_a_manager_decides(clien
     assert "输入有误" in page and "should be non-empty" not in page and "does not match" not in page, page[-3000:]
 
 
+def test_a_use_shows_the_manager_what_the_fund_paid_for_its_work_order_already(client, fake):
+    """The approval row gave no hint of the earlier uses of the same work order (a probe)."""
+    _households(fake)
+    earlier = {**USE, "id": "fe_3", "status": "approved", "work_order_other_approved": {"uses": 0, "amount_cents": 0}}
+    pending = {**USE, "work_order_other_approved": {"uses": 2, "amount_cents": 600000}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [pending, earlier], "next_cursor": None})
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
+    row = page.split('id="fund-fe_2"')[1].split("</tr>")[0]
+    assert "该工单已批准使用 2 笔，共 ¥6,000.00" in row and "/uses/fe_2/approve" in row
+    assert "该工单此前没有已批准的使用" in page.split('id="fund-fe_3"')[1].split("</tr>")[0]
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses", problem(
+        409, "Conflict", "another use of the fund for work order WO-2026-000007 awaits approval: fe_2, of 120000 "
+        "cents, requested on 2026-11-29 by acc: approve or reject it first", code="conflict",
+        errors=[{"field": "data.work_order_id", "message": "has a use of the fund awaiting approval"}]))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    refused = client.post("/accounts/maintenance-fund/uses", data={
+        "csrf_token": csrf_of(client), "amount": "1200", "purpose": "rope", "work_order_id": "WO-2026-7"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "工单 WO-2026-000007 已有一笔维修资金使用申请待批准：fe_2，金额 ¥1,200.00" in text
+
+
 def test_a_refusal_shows_its_money_in_yuan_its_title_translated_and_its_fields_by_name(client, fake):
     """"the fund holds 510000 cents: it cannot pay 600000" and "Business rule violated" in English
     on a Chinese page, and refusals listed fields by code name (``entry_id``; found by review)."""
