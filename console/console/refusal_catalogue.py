@@ -991,10 +991,10 @@ ZH = {
         '尚未开始的期间不能登记支出',
     'the fee standard is {0} already':
         '该收费标准已是“{0:fee_status}”状态',
-    'overlaps the approved {0} standard {1}: {2}':
-        '与已审批的{0:fee}收费标准 {1} 重叠：{2}',
-    'overlaps approved standard {0}':
-        '与已审批的收费标准 {0} 重叠',
+    'overlaps {0}: {1}':  # {0}: the standard as the page names it, {1}: why (both in REASONS)
+        '与{0}重叠：{1}',
+    'overlaps {0}':
+        '与{0}重叠',
     'a price per m² needs a billing cycle (monthly, quarterly, yearly)':
         '按面积（每 m²）计价须选择计费周期（按月、按季、按年）',
     '{0} is billed by cycle, not per charge':
@@ -1356,12 +1356,27 @@ COMPOSED = {
 }
 
 # Why an approved fee standard cannot be ended by a new one (``finance.standards._overlap_conflict``),
-# the value of "overlaps the approved {0} standard {1}: {2}": a sentence of its own, read as the
+# the value of "overlaps {0}: {1}" (and its {0}): a sentence of its own, read as the
 # refusal's value (``console/tests/test_refusals.py`` composes each with finance's code).
 REASONS = {
     'it covers {0} onwards already': '它已覆盖 {0} 起的期间',
-    'it applies to other households (applies_to): end it for all or none':
-        '它适用的房屋不同（applies_to）：须对全部房屋一并终止，或都不终止',
+    'it applies to {0}, this one to {1}: a new standard ends an approved one only for the same households; '
+    'propose it for the households the approved one applies to (“New version” on its row), or reject this one':
+        '它适用于{0}，本标准适用于{1}：新标准只能对完全相同的房屋终止已审批的标准；请在该标准一行点“以此新建（修改适用范围）”，'
+        '按它的适用房屋提出，或驳回本标准',
+    # the approved standard named as the page shows it (``finance.standards.approved_named``)
+    'the approved {0} standard “{1}” from {2}': '已审批的{0:fee}收费标准“{1}”（{2} 起）',
+    'the approved {0} standard from {1}': '已审批的{0:fee}收费标准（{1} 起）',
+    # whom a standard applies to, in words (``finance.standards.households_in_words``)
+    'every household': '全部房屋',
+    '{0} households': '{0:household_status}的房屋',
+    '{0} or {1} households': '{0:household_status}或{1:household_status}的房屋',
+    '{0}, {1} or {2} households': '{0:household_status}、{1:household_status}或{2:household_status}的房屋',
+    'households of {0} to {1} m²': '面积 {0}–{1} ㎡ 的房屋',
+    'households of {0} m² or more': '面积不小于 {0} ㎡ 的房屋',
+    'households of up to {0} m²': '面积不大于 {0} ㎡ 的房屋',
+    '{0} named households': '指定的 {0} 户房屋',
+    '{0} among {1}': '{1}中{0}',
     "its {0} cycle runs to {1}; start at {2} or a later cycle's start":
         '它的{0:cycle}周期到 {1} 为止；请从 {2} 或之后某个周期的开始起算',
     'it has billed through {0} already': '它已出账至 {0}',

@@ -155,15 +155,17 @@ def test_an_overlapping_approval_is_refused_on_its_row(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [STANDARD, PENDING], "next_cursor": None})
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards/fs_2/approve",
-            problem(409, "conflict", "overlaps the approved parking standard fs_1: it starts before it",
-                    errors=[{"field": "id", "message": "overlaps approved standard fs_1"}]))
+            problem(409, "conflict", "overlaps the approved parking standard “Garage A” from 2026-01: it has billed "
+                    "through 2026-11 already",
+                    errors=[{"field": "id", "message": "overlaps the approved parking standard “Garage A” from 2026-01"}]))
     sign_in(client, fake, username="mia", roles=("manager",))
     answer = client.post("/accounts/fee-standards/fs_2/approve", data={"csrf_token": csrf_of(client)})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 409
     row = page[page.index('id="fs-fs_2"'):]
     row = row[:row.index("</tr>")]
-    assert 'class="refused"' in row and "与已审批的收费标准重叠" in row and "与已审批的停车费收费标准 fs_1 重叠" in row
+    assert 'class="refused"' in row and "与已审批的收费标准重叠" in row
+    assert "与已审批的停车费收费标准“Garage A”（2026-01 起）重叠：它已出账至 2026-11" in row and "fs_1" not in row
     assert "req-problem-42" in page
 
 

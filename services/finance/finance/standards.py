@@ -197,12 +197,49 @@ def approval(standard, approved_of_item, now, actor, last_billed=None, actor_rol
             continue
         refuse = _overlap_conflict(standard, other, covered_through(other, last_billed.get(other["_id"])))
         if refuse:
-            raise Conflict(f"overlaps the approved {other['item']} standard {other['_id']}: {refuse}",
-                           [field_error("id", f"overlaps approved standard {other['_id']}")])
+            named = approved_named(other)
+            raise Conflict(f"overlaps {named}: {refuse}", [field_error("id", f"overlaps {named}")])
         ended.append((other["_id"], {"valid_to": periods.add_months(standard["valid_from"], -1),
                                      "superseded_by": standard["_id"]}))
     changes = {"status": "approved", "approved_at": clock.to_iso(now), "approved_by": actor}
     return changes, ended
+
+
+def approved_named(standard):
+    """An approved standard as the fee standards page shows it: its item, its name when it has
+    one, the month it applies from (its id and a field's code named it: an accounts probe)."""
+    if (standard.get("name") or "").strip():
+        return f"the approved {standard['item']} standard “{standard['name'].strip()}” from {standard['valid_from']}"
+    return f"the approved {standard['item']} standard from {standard['valid_from']}"
+
+
+def households_in_words(applies_to):
+    """Whom a standard applies to, in words (as the page lists it: statuses, an area range, named
+    households); each part a phrase of its own, so that a page in another language reads it."""
+    scope = applies_to or {}
+    parts = []
+    statuses = scope.get("statuses") or []
+    if len(statuses) == 1:
+        parts.append(f"{statuses[0]} households")
+    elif len(statuses) == 2:
+        parts.append(f"{statuses[0]} or {statuses[1]} households")
+    elif statuses:
+        parts.append(f"{statuses[0]}, {statuses[1]} or {statuses[2]} households")
+    low, high = scope.get("min_area_m2"), scope.get("max_area_m2")
+    if low is not None and high is not None:
+        parts.append(f"households of {low:g} to {high:g} m²")
+    elif low is not None:
+        parts.append(f"households of {low:g} m² or more")
+    elif high is not None:
+        parts.append(f"households of up to {high:g} m²")
+    if scope.get("household_ids"):
+        parts.append(f"{len(scope['household_ids'])} named households")
+    if not parts:
+        return "every household"
+    words = parts[0]
+    for part in parts[1:]:  # each narrows the ones before
+        words = f"{part} among {words}"
+    return words
 
 
 def _overlap_conflict(standard, other, billed_through):
@@ -210,7 +247,11 @@ def _overlap_conflict(standard, other, billed_through):
     if other["valid_from"] >= standard["valid_from"]:
         return f"it covers {other['valid_from']} onwards already"
     if (other.get("applies_to") or None) != (standard.get("applies_to") or None):
-        return "it applies to other households (applies_to): end it for all or none"
+        # a standard has no end of its own to set (the page offers none): a new one ends it, for all its households
+        return (f"it applies to {households_in_words(other.get('applies_to'))}, this one to "
+                f"{households_in_words(standard.get('applies_to'))}: a new standard ends an approved one only for the "
+                "same households; propose it for the households the approved one applies to (“New version” on its "
+                "row), or reject this one")
     months = CYCLE_MONTHS.get(other["cycle"])
     if months and periods.months_between(other["valid_from"], standard["valid_from"]) % months:
         since = periods.months_between(other["valid_from"], standard["valid_from"]) // months * months

@@ -195,8 +195,18 @@ def test_standards_for_other_households_or_of_another_kind_do_not_overlap():
     assert standards.approval(per_charge, [listed], NOW, "m")[1] == []
     partly = standard(_id="fs_d", item="parking", status="pending", valid_from="2026-06",
                       applies_to={"household_ids": ["hh_1", "hh_3"]})
-    with pytest.raises(Conflict, match="other households"):
+    with pytest.raises(Conflict) as refused:
         standards.approval(partly, [listed], NOW, "m")
+    # named as the page shows it, whom each applies to in words, and a control the page has (an accounts probe)
+    assert refused.value.detail == (
+        "overlaps the approved parking standard from 2026-01: it applies to 1 named households, this one to 2 "
+        "named households: a new standard ends an approved one only for the same households; propose it for the "
+        "households the approved one applies to (“New version” on its row), or reject this one")
+    assert refused.value.errors == [{"field": "id", "message": "overlaps the approved parking standard from 2026-01"}]
+    with pytest.raises(Conflict, match="“Garage A” from 2026-01: it applies to every household, this one to "
+                                       "households of 60 m² or more among occupied households"):
+        standards.approval({**partly, "applies_to": {"statuses": ["occupied"], "min_area_m2": 60.0}},
+                           [{**listed, "applies_to": None, "name": "Garage A"}], NOW, "m")
 
 
 @pytest.mark.parametrize("first, second, overlap", [
