@@ -589,12 +589,13 @@ def test_a_fund_deposit_is_reversed_from_its_row_with_its_reason_and_a_refusal_i
     assert "已冲正缴存" in page and "缴存冲正" in page and "typed 5000 for 500" in page and action not in page
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [FUND_DEPOSIT], "next_cursor": None})
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/deposits/fe_1/reverse", problem(
-        422, "Business rule violated", "the fund holds 100000 cents: uses approved since took the deposit's money, "
-        "taking back its 500000 cents would leave the fund below zero", code="business_rule",
+        422, "Business rule violated", "the fund holds 100000 cents: taking back the deposit's 500000 cents would "
+        "leave it below zero (what uses approved since took is spent)", code="business_rule",
         errors=[{"field": "id", "message": "its money has been used; it can no longer be reversed"}]))
     refused = client.post(action, data={"csrf_token": csrf_of(client), "reason": "again", "confirm": "yes"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "款项已被使用，不能再冲正" in page and 'id="fund-fe_1" class="refused"' in page
+    assert "维修资金余额为 ¥1,000.00：冲正这笔缴存的 ¥5,000.00 将使余额低于零" in page
 
 
 def test_the_funds_monthly_statement(client, fake):

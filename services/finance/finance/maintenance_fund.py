@@ -147,8 +147,8 @@ def account_change(account, entry, now):
     balance = account["balance_cents"] + signed(entry)
     if balance < 0 and entry["kind"] == REVERSAL:
         raise BusinessRuleViolation(
-            f"the fund holds {account['balance_cents']} cents: uses approved since took the deposit's money, "
-            f"taking back its {entry['amount_cents']} cents would leave the fund below zero",
+            f"the fund holds {account['balance_cents']} cents: taking back the deposit's {entry['amount_cents']} "
+            f"cents would leave it below zero (what uses approved since took is spent)",
             [field_error("id", "its money has been used; it can no longer be reversed")])
     if balance < 0:
         raise BusinessRuleViolation(
