@@ -226,6 +226,8 @@ class World:
         ids["deposit_id"] = self._first(f"{base}/deposits")  # the approved renovation's deposit
         ids["invoice_id"] = self.post(f"{base}/payments/{ids['payment_id']}/invoices", {"buyer_name": "陈小明"})["id"]
         ids["entry_id"] = self.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope"})["id"]
+        ids["expense_id"] = self.post(f"{base}/operating-expenses", {"period": PERIOD, "category": "cleaning",
+                                                                     "amount_cents": 100, "description": "mops"})["id"]
         return ids
 
     def _register(self, base, household):
