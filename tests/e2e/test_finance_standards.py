@@ -276,3 +276,73 @@ def test_a_published_disclosure_is_read_by_owners_through_a_public_link(api, off
     assert api.get(f"/api/v1/public/estates/NOPE-1/disclosures/{last}").status_code == 404
     assert api.get(f"/api/v1/public/estates/{code}/disclosures/2026-13").status_code == 400
     assert api.get(f"{link}?x=1").status_code == 400
+
+
+def test_a_cost_typed_wrong_is_reversed_and_owners_read_the_corrected_version(api, office):
+    """A cost of ¥1,000,000,000 stayed in the month's disclosure for good (an accounts probe)."""
+    base, accountant, manager = office["base"], token(office, "accountant"), token(office, "manager")
+    year, month = map(int, office["period"].split("-"))
+    before = f"{year - (month <= 2)}-{(month - 3) % 12 + 1:02d}"  # two months back: ended, its own disclosure
+    typo = api.post(f"{base}/operating-expenses", {"period": before, "category": "staff", "amount_cents": 9_000_000_000,
+                                                   "description": "wages"}, accountant,
+                    headers={"Idempotency-Key": "typo-" + before}).json()
+    first = api.post(f"{base}/reports/disclosure/{before}/publish", None, accountant).json()
+    link = f"/api/v1/public/estates/{office['estate']['code']}/disclosures/{before}"
+    assert api.get(link).json()["expenses"]["operating_cents"] == 9_000_000_000
+    reverse = f"{base}/operating-expenses/{typo['id']}/reverse"
+    assert api.post(reverse, {}, accountant).status_code == 400  # a reason is required
+    assert api.post(reverse, {"reason": "typed 90,000,000 for 90"}, token(office, "cashier")).status_code == 403
+    done = api.post(reverse, {"reason": "typed 90,000,000 for 90"}, accountant, headers={"Idempotency-Key": "rv-1"})
+    assert done.status_code == 200 and done.json()["reversal"]["reason"] == "typed 90,000,000 for 90"
+    retried = api.post(reverse, {"reason": "typed 90,000,000 for 90"}, accountant, headers={"Idempotency-Key": "rv-1"})
+    assert retried.json() == done.json()
+    assert api.post(reverse, {"reason": "x"}, manager, headers={"Idempotency-Key": "rv-2"}).status_code == 409
+    report = api.get(f"{base}/reports/disclosure?period={before}", accountant).json()
+    assert report["expenses"]["operating_cents"] == 0
+    again = api.post(f"{base}/reports/disclosure/{before}/publish", None, manager).json()
+    assert (first["version"], again["version"]) == (1, 2)
+    shown = api.get(link).json()
+    assert shown["version"] == 2 and shown["expenses"]["operating_cents"] == 0
+
+
+def test_a_work_orders_second_fund_use_waits_and_a_deposit_typed_wrong_is_reversed(api, office):
+    """Three uses of ¥3,000 for one work order, typed three ways, were all approved, and deposits
+    had no reversal (an accounts probe)."""
+    base, accountant, manager = office["base"], token(office, "accountant"), token(office, "manager")
+    household = office["households"][1]["id"]
+    desk = new_user(api, office["admin"], ["agent"], [office["estate"]["id"]])[1]
+    request = register(api, desk, office["estate"]["id"], household, description="roof tiles loose").json()
+    [order] = eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}", manager).json()["items"])
+    deposit = api.post(f"{base}/maintenance-fund/deposits", {"source": "developer", "amount_cents": 1_000_000,
+                                                             "method": "bank"}, accountant,
+                       headers={"Idempotency-Key": "dev-" + order["id"]}).json()
+
+    def use(typed, key):
+        return api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 300000, "purpose": "roof",
+                                                          "work_order_id": typed}, accountant,
+                        headers={"Idempotency-Key": key})
+
+    first = use(order["number"], "roof-1")
+    assert first.status_code == 201 and first.json()["work_order_other_approved"] == {"uses": 0, "amount_cents": 0}
+    for typed in (order["number"].lower(), order["id"]):
+        refused = use(typed, "roof-" + typed)
+        assert refused.status_code == 409 and first.json()["id"] in refused.json()["detail"], refused.text
+    assert api.post(f"{base}/maintenance-fund/uses/{first.json()['id']}/approve", {}, manager).status_code == 200
+    second = use(order["number"].lower(), "roof-2")  # the final payment, once the first is decided
+    assert second.status_code == 201 and second.json()["work_order_other_approved"] == {"uses": 1,
+                                                                                       "amount_cents": 300000}
+    listed = api.get(f"{base}/maintenance-fund/entries?kind=use&status=requested", manager).json()["items"]
+    assert [e["work_order_other_approved"] for e in listed if e["id"] == second.json()["id"]] == [
+        {"uses": 1, "amount_cents": 300000}]
+
+    reverse = f"{base}/maintenance-fund/deposits/{deposit['id']}/reverse"
+    balance = api.get(f"{base}/maintenance-fund/statement?period={office['period']}", accountant).json()[
+        "closing_balance_cents"]
+    taken_back = api.post(reverse, {"reason": "typed 10,000 for 1,000"}, accountant)
+    assert taken_back.status_code == 200, taken_back.text
+    assert (taken_back.json()["kind"], taken_back.json()["balance_after_cents"]) == (
+        "deposit_reversal", balance - 1_000_000)
+    assert api.post(reverse, {"reason": "again"}, accountant).json()["id"] == taken_back.json()["id"]
+    statement = api.get(f"{base}/maintenance-fund/statement?period={office['period']}", accountant).json()
+    assert statement["reversals_cents"] == 1_000_000 and statement["lines"][-1]["kind"] == "deposit_reversal"
+    assert statement["closing_balance_cents"] == balance - 1_000_000
