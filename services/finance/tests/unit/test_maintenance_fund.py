@@ -70,3 +70,44 @@ def test_a_use_is_on_the_statement_when_it_was_approved_not_when_it_was_requeste
     paid = deposit("d1", 1000, "2026-11-10") | {"created_at": "2026-11-10T02:00:00.000Z"}
     shown = fund.statement("est_1", "2026-11", [], [requested, paid], NOW)
     assert [(line["entry_id"], line["balance_cents"]) for line in shown["lines"]] == [("d1", 1000), ("u1", 200)]
+
+
+def test_a_posted_deposit_is_reversed_by_an_entry_of_its_own_never_below_zero():
+    with pytest.raises(BusinessRuleViolation):  # a use is rejected, not reversed
+        fund.deposit_reversal(use(), {"reason": "x"}, NOW, RULES, "acc")
+    with pytest.raises(Conflict):  # a deposit still being written
+        fund.deposit_reversal(deposit(status="pending"), {"reason": "x"}, NOW, RULES, "acc")
+    reversal = fund.deposit_reversal(deposit(cents=1000), {"reason": " typed 10 for 1 "}, NOW, RULES, "boss")
+    assert (reversal["kind"], reversal["status"], reversal["reverses"], reversal["reversal_reason"], reversal["day"],
+            reversal["amount_cents"], reversal["requested_by"]) == (
+        fund.REVERSAL, "pending", "d1", "typed 10 for 1", "2026-12-01", 1000, "boss")
+    account = fund.new_account("est_1", NOW) | {"balance_cents": 999}  # a use took some of it
+    with pytest.raises(BusinessRuleViolation) as refused:
+        fund.account_change(account, reversal, NOW)
+    assert refused.value.errors[0]["message"] == "its money has been used; it can no longer be reversed"
+    written = account | {"balance_cents": 1000} | fund.account_change(account | {"balance_cents": 1000}, reversal,
+                                                                        NOW).set
+    assert written["balance_cents"] == 0
+    posted = reversal | {"status": "posted"}
+    statement = fund.statement("est_1", "2026-12", [deposit(cents=1000)], [posted], NOW)
+    assert (statement["opening_balance_cents"], statement["deposits_cents"], statement["reversals_cents"],
+            statement["closing_balance_cents"]) == (1000, 0, 1000, 0)
+    assert [(line["kind"], line["reverses"], line["balance_cents"]) for line in statement["lines"]] == [
+        (fund.REVERSAL, "d1", 0)]
+
+
+def test_a_work_orders_use_waits_for_the_one_awaiting_approval_and_shows_the_approved_ones():
+    order = {"work_order_id": "wo_1", "work_order_number": "WO-2026-000001"}
+    approved_ = use("u1", cents=300) | order
+    rejected = use("u2", cents=999, status="rejected") | order
+    data = {"amount_cents": 300, "purpose": "roof", **order}
+    second = fund.use("u3", "est_1", data, NOW, RULES, "acc", [approved_, rejected])  # stages: allowed
+    with pytest.raises(Conflict) as refused:
+        fund.use("u4", "est_1", data, NOW, RULES, "acc", [approved_, rejected, second])
+    assert "WO-2026-000001 awaits approval: u3, of 300 cents" in refused.value.detail
+    assert fund.use("u3", "est_1", data, NOW, RULES, "acc", [second])["_id"] == "u3"  # itself awaits nothing
+    shown = fund.with_work_order_approved(second, [approved_, rejected, second])
+    assert shown["work_order_other_approved"] == {"uses": 1, "amount_cents": 300}
+    assert fund.with_work_order_approved(approved_, [approved_])["work_order_other_approved"] == {
+        "uses": 0, "amount_cents": 0}
+    assert fund.with_work_order_approved(deposit(), [])["work_order_other_approved"] is None
