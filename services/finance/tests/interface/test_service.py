@@ -1860,17 +1860,19 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
 
 def test_a_cost_typed_wrong_is_reversed_and_the_published_disclosure_is_corrected_by_publishing_again(finance):
     """A cost typed as 1,000,000,000 yuan went into the month's disclosure to owners, and nothing
-    took it out: the costs were append-only and a negative one was refused (a probe). (100,000,000
-    here: the public view's net is a SignedCents, within one amount's bound.)"""
+    took it out: the costs were append-only and a negative one was refused (a probe). Published, it
+    broke the public view's contract, whose net was bound as one amount, not as a sum of them."""
     acting(finance, ACCOUNTANT)
     kept = finance.record_operating_expense({"estate_id": ESTATE, "data": {
         "period": "2026-10", "category": "staff", "amount_cents": 100000, "description": "wages"}})
     wrong = finance.record_operating_expense({"estate_id": ESTATE, "data": {
-        "period": "2026-10", "category": "cleaning", "amount_cents": 10_000_000_000, "description": "保洁外包"}})
+        "period": "2026-10", "category": "cleaning", "amount_cents": 100_000_000_000, "description": "保洁外包"}})
     assert wrong["reversal"] is None
     acting(finance, MANAGER)
     published = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
-    assert published["report"]["expenses"]["operating_cents"] == 10_000_100_000
+    assert published["report"]["expenses"]["operating_cents"] == 100_000_100_000
+    as_caller(finance, PORTAL)  # what owners read holds the net of a sum beyond one amount's bound
+    assert finance.published_disclosure({"estate_code": "EST-1", "period": "2026-10"})["net_received_cents"] < -10 ** 11
 
     clock.advance(timedelta(minutes=5))
     acting(finance, ACCOUNTANT, "rev-1")
@@ -1878,7 +1880,7 @@ def test_a_cost_typed_wrong_is_reversed_and_the_published_disclosure_is_correcte
                                                    "data": {"reason": " typed 1,000,000,000 for 1,000 "}})
     assert reversed_["reversal"] == {"reason": "typed 1,000,000,000 for 1,000", "by": "acc",
                                      "at": clock.now_iso()}
-    assert reversed_["amount_cents"] == 10_000_000_000  # the entry stays as it was typed
+    assert reversed_["amount_cents"] == 100_000_000_000  # the entry stays as it was typed
     acting(finance, ACCOUNTANT, "rev-1")  # its reply lost: the retry finds the same reversal
     assert finance.reverse_operating_expense({"estate_id": ESTATE, "id": wrong["id"],
                                               "data": {"reason": "again"}}) == reversed_
