@@ -1850,3 +1850,17 @@ def test_a_requests_household_correction_names_the_flats_not_their_ids(client, f
                                                                      "owner": {"name": "Wang"}})
     page = client.get("/desk/requests/sr_1").get_data(as_text=True)
     assert "1-2-301 → 1-2-302" in page and before not in page and f"{after} " not in page
+
+
+def test_a_household_typed_with_full_width_digits_is_found(client, fake):
+    """A Chinese input method types １-１-１０１: the picker compared it as typed and found nothing,
+    where the API finds 1-1-101 (a probe of the front desk)."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    form = client.get("/desk/requests/new?building=３&unit=１&room=１２").get_data(as_text=True)
+    assert "3-1-1202" in form
+    asked = [c for c in fake.calls if c["path"].endswith("/households")][-1]
+    assert (asked["params"]["building"], asked["params"]["unit"]) == ("3", "1")
+    with client.application.test_request_context():
+        from console.views import common
+        assert common.address_typed(" ３－１－１２０２ ") == "3-1-1202"

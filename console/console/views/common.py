@@ -1,6 +1,7 @@
 """What several screens share: forms that call the gateway and show its problems,
 pages of lists, the household picker, a fresh idempotency key per form."""
 import re
+import unicodedata
 import uuid
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
@@ -326,10 +327,18 @@ def query(*names):
     return {name: request.args.get(name, "").strip() for name in names if request.args.get(name, "").strip()}
 
 
+def address_typed(text):
+    """A building, unit, room or whole address as the API reads it: full-width digits, letters and
+    dashes as ASCII (NFKC), trimmed. A clerk's Chinese input method types １-１-１０１, which the
+    picker compared as typed and found nothing, where the API finds 1-1-101 (a probe)."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
 def households_matching(building="", unit="", room="", exact_room=False):
     """The household picker: the API filters by building and unit, and by room with
     ``exact_room``; else a room typed is the start of one ("18": 1801, 1802 …), narrowed here.
     More than one page is read on, up to HOUSEHOLD_PAGES pages."""
+    building, unit, room = address_typed(building), address_typed(unit), address_typed(room)
     items, cursor = [], None
     for _ in range(HOUSEHOLD_PAGES):
         page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
@@ -348,7 +357,7 @@ def households_at(building, unit, room):
     """The households at exactly this building, unit and room (one, when it is registered):
     the API filters by all three; the room is compared as typed, as the picker shows it."""
     return [h for h in households_matching(building, unit, room, exact_room=True)
-            if str(h.get("room", "")) == room]
+            if str(h.get("room", "")) == address_typed(room)]
 
 
 def household_typed(text):
@@ -356,7 +365,7 @@ def household_typed(text):
     households than one list holds, its address typed as lists show it (``building-unit-room``;
     a household past the first 200 could not be chosen at all: found by review). The text as it
     came when it names no one household (the API's 422 then names the field)."""
-    text = (text or "").strip()
+    text = address_typed(text)
     parts = text.split("-")
     for first in range(1, len(parts) - 1):  # a building, unit or room may hold a "-" itself
         for second in range(first + 1, len(parts)):

@@ -35,7 +35,7 @@ def _field_problem(field, message):
 
 def household_id_of(text, field="household_id"):
     """A household typed as building-unit-room (or as its id): its id, or an ApiProblem naming ``field``."""
-    text = (text or "").strip()
+    text = common.address_typed(text)
     found = LABEL.match(text)
     if not found:
         if text:
