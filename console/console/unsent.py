@@ -24,13 +24,15 @@ browser closed, the session cookie older than ``PERMANENT_SESSION_LIFETIME``) ha
 to match and is lost as before."""
 from urllib.parse import urlsplit
 
-from flask import request, session
+from flask import current_app, request, session
+from werkzeug.exceptions import HTTPException
 
 from . import i18n, security
 
 KEY = "unsent_form"
 MAX_CHARS = 5000
-LEFT_OUT = frozenset({security.CSRF_FIELD, "next", "idempotency_key"})
+# a form's own hidden fields: which page it came from ("from": it showed as 起始 detail, a probe)
+LEFT_OUT = frozenset({security.CSRF_FIELD, "next", "idempotency_key", "from", "version"})
 
 
 def _secret(name):
@@ -87,4 +89,20 @@ def page_to_return_to():
         parts = urlsplit(request.referrer)
         if parts.netloc == request.host and parts.scheme in ("http", "https"):
             return parts.path + (f"?{parts.query}" if parts.query else "")
+    if request.method in security.UNSAFE_METHODS:
+        return _page_above(request.path)
     return request.full_path
+
+
+def _page_above(path):
+    """The nearest address above ``path`` that shows a page (answers GET): a form sent without a
+    ``Referer`` (a browser or proxy that drops it) came back to its POST-only address, a 405 page
+    under the kept text (…/applications/{id}/reschedule: a probe); its record's page is above it."""
+    adapter = current_app.url_map.bind("")
+    while path and path != "/":
+        try:
+            adapter.match(path, method="GET")
+            return path
+        except HTTPException:
+            path = path.rsplit("/", 1)[0]
+    return "/"

@@ -226,3 +226,24 @@ def test_a_large_scope_s_token_and_the_largest_form_kept_fit_the_session(client,
     kept = text[:unsent.MAX_CHARS - len("flooding") - len("B2")]
     assert NOTICE_ZH in page and f">{kept}</textarea>" in page
     assert "内容太长，超出部分未能保留。" in page
+
+
+def test_a_form_sent_without_a_referer_comes_back_to_its_records_page_not_its_post_only_address(guard, fake):
+    """Without a Referer the user signed in again onto the form's POST-only address, a 405 page
+    under the kept text (…/applications/{id}/reschedule), and the hidden "from" showed as 起始
+    detail (a probe of the front desk)."""
+    end_session(guard)
+    sent = guard.post("/desk/applications/app_1/reschedule", data={
+        "csrf_token": csrf_of(guard), "idempotency_key": "k" * 32, "from": "detail", "works_from": "2026-12-15",
+        "works_to": "2027-01-20", "reason": "业主推迟"})
+    assert sent.status_code == 302 and "expired=1" in sent.location
+    signin_page = guard.get(sent.location).get_data(as_text=True)
+    assert 'value="/desk/applications/app_1"' in signin_page
+    fake.on("GET", f"/api/v1/estates/{ESTATE}/applications/app_1", problem(404, "Not Found", code="not_found"))
+    landed = sign_in_again(guard, fake, "/desk/applications/app_1")
+    page = guard.get(landed).get_data(as_text=True)
+    assert NOTICE_ZH in page and "业主推迟" in page and "detail" not in page.split(NOTICE_ZH)[1].split("</section>")[0]
+    with guard.application.test_request_context("/desk/applications/app_1/reschedule", method="POST"):
+        assert unsent.page_to_return_to() == "/desk/applications/app_1"
+    with guard.application.test_request_context("/no/such/place", method="POST"):
+        assert unsent.page_to_return_to() == "/"
