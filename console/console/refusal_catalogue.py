@@ -185,6 +185,10 @@ ZH = {
         '截止月份早于起始月份',
     'is before from ({0})':
         '早于起始月份（{0}）',
+    'the range begins after this month':
+        '起始月份晚于本月',
+    'is after this month ({0})':
+        '晚于本月（{0}）',
     'a household\'s account covers at most {0} months at a time':
         '对账单一次最多涵盖 {0} 个月',
     'is more than {0} months before to ({1})':

@@ -31,6 +31,10 @@ def months(filters, now, rules):
     either defaulted around the other; 422 when ``to`` is before ``from`` or it spans more than
     ``MAX_MONTHS``."""
     current = periods.period_of(now, rules)
+    if filters.get("from") and not filters.get("to") and filters["from"] > current:
+        # its default end is this month: refused as "to is before from", a field never filled (a probe)
+        raise BusinessRuleViolation("the range begins after this month",
+                                    [field_error("from", f"is after this month ({current})")])
     last = filters.get("to") or (current if not filters.get("from")
                                  else min(current, periods.add_months(filters["from"], DEFAULT_MONTHS - 1)))
     first = filters.get("from") or periods.add_months(last, -(DEFAULT_MONTHS - 1))

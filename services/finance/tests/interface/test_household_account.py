@@ -52,6 +52,7 @@ def test_a_range_selects_the_bills_of_its_months_and_the_payments_of_its_days(fi
 @pytest.mark.parametrize("filters, field", [
     ({"from": "2026-11", "to": "2026-10"}, "to"),
     ({"from": "2023-01", "to": "2026-01"}, "from"),  # 37 months
+    ({"from": "2027-01"}, "from"),  # after this month: "to is before from" named a field not filled (a probe)
 ])
 def test_a_range_backwards_or_too_long_is_refused_naming_its_end(finance, filters, field):
     with pytest.raises(BusinessRuleViolation) as refused:
