@@ -962,7 +962,7 @@ _MESSAGES = {
     "charge.paid": ("已缴", "Paid"),
     "charge.withdrawn": ("已撤回", "Withdrawn"),
     "application.fees": ("费用", "Fees"),
-    "application.bill": ("账单", "bill"),
+    "application.bill": ("已出账单", "billed"),
     "application.bill_due": ("缴费期限", "due"),
     "application.not_billed": ("财务尚未出账单", "not billed by finance yet"),
     "application.fees_withdrawn": ("申请已撤回：各项费用的账单已取消，已缴款项转为该户预存款（可抵后续账单；退现金须冲销原收款）。",
@@ -1109,7 +1109,7 @@ _MESSAGES = {
     "note.authority": ("上级部门检查，无需审批", "inspection by a higher authority: no approval needed"),
     "note.review_requested": ("转工程部审核", "engineering review by maintenance"),
     "note.no_review": ("不涉及结构改动，无需工程审核", "no structural change: no engineering review needed"),
-    "note.fee_paid": ("{item}（账单 {bill}）", "{item} (bill {bill})"),
+    "note.fee_paid": ("{item}", "{item}"),  # a bill's internal id is nothing a clerk can quote (a probe)
     "note.rescheduled": ("施工期由 {was} 改为 {now}：{reason}", "works moved from {was} to {now}: {reason}"),
     "note.overdue": ("未在时限内答复", "not answered by its due time"),
     "note.follow_up_notice": ("已书面通知工程部，限 {at} 前处理", "written notice to maintenance, due {at}"),
