@@ -781,8 +781,10 @@ ZH = {
         '字母或数字少于 2 个',
     'this vehicle is inside already (no exit since its last entry)':
         '该车辆已在场内（上次入场后未出场）',
-    'a shift is handed over once it was worked':
-        '班次须在值完后交接',
+    'a shift is handed over once it has begun':
+        '班次开始后才能交接',
+    "its {0} shift has not begun: it begins at {1} on the estate's clock":
+        '其{0:shift}尚未开始：按小区时间 {1} 开始',
     'equipment is registered once it is installed':
         '设备须安装后登记',
     "is after today in the estate's timezone":
@@ -824,6 +826,10 @@ ZH = {
         '每班巡逻多于一轮时须填写轮次间隔',
     'is required when rounds > 1':
         '轮次大于 1 时必填',
+    "a plan's rounds start within its shift's hours":
+        '计划的巡逻须在其班次时间内开始',
+    "is outside the {0} shift's hours, {1}:00 to {2}:00":
+        '不在{0:shift}的时间内（{1}:00 至 {2}:00）',
     "a plan's rounds must start within one day":
         '计划的各轮巡逻须在一天之内开始',
     'rounds x interval exceeds a day':

@@ -463,12 +463,12 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
     now, rules = clock.now(), store.rules_for(db, estate_id)
     today = localtime.local_date(now, rules).isoformat()
-    # no date: the shift being handed over now (a night's in the morning after it began)
+    local_now = localtime.local(now, rules)
+    # no date: the shift that began most recently (a night's in the morning after it began)
     day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
-           else roster.shift_day(data["shift"], localtime.local(now, rules)))
-    if day > today:  # a handover dated ahead marked its shift worked, and the roster could no longer cancel it
-        raise BusinessRuleViolation("a shift is handed over once it was worked",
-                                    [field_error("data.date", "is after today in the estate's timezone")])
+           else roster.shift_day(data["shift"], local_now))
+    # a handover of a shift still to come marked it worked, and the roster could no longer cancel it
+    roster.refuse_a_shift_not_begun(day, data["shift"], local_now)
     days = rules["recorded_within_days"]  # one of 1900 was taken (a probe): estate_common.plausible
     plausible.recent(day, today, days, "data.date", f"a shift handover is recorded within {days} days of its shift")
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],

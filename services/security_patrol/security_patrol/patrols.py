@@ -65,6 +65,7 @@ def new_plan(plan_id, estate_id, route, data, now, actor):
         raise BusinessRuleViolation("a plan's rounds must start within one day",
                                     [field_error("data.interval_minutes", "rounds x interval exceeds a day")])
     refuse_timings_that_cannot_hold(route, rounds, interval, data["expected_minutes"])
+    refuse_a_start_outside_the_shift(data["shift"], data["start_time"])
     stamp = clock.to_iso(now)
     return {
         "_id": plan_id,
@@ -101,6 +102,17 @@ def refuse_timings_that_cannot_hold(route, rounds, interval, expected):
         raise BusinessRuleViolation("the day's last round would end after the next day's first round starts",
                                     [field_error("data.expected_minutes",
                                                  "the rounds from the first's start to the last's end exceed a day")])
+
+
+def refuse_a_start_outside_the_shift(shift, start_time):
+    """422 (``data.start_time``) for a plan whose first round starts outside its shift's hours
+    (``roster.SHIFT_HOURS``, as the roster and handovers read them): a night plan at 09:00 had
+    its round moved to the next morning and matched to the night before's roster (a probe)."""
+    if not roster.starts_in_shift(shift, start_time):
+        first, last = roster.SHIFT_HOURS[shift]
+        raise BusinessRuleViolation("a plan's rounds start within its shift's hours",
+                                    [field_error("data.start_time", f"is outside the {shift} shift's hours, "
+                                                                    f"{first:02d}:00 to {last % 24:02d}:00")])
 
 
 def round_minutes(plan):

@@ -547,6 +547,26 @@ def test_a_handover_is_not_recorded_ahead_of_its_shift(patrol):
     assert cancel(patrol, later["id"])["status"] == "cancelled"
 
 
+def test_tonights_handover_written_at_noon_is_refused_and_the_roster_stays_correctable(patrol):
+    """At 13:16 local, tonight's night handover was taken (201), marked its roster entry worked,
+    and the entry could no longer be cancelled; with no date it was filed as tonight's too (a probe)."""
+    clock.freeze(clock.parse_iso("2026-12-05T05:16:00Z"))  # 13:16 on the 5th in the estate
+    tonight = assign(patrol, "Qian", "monitoring_room", date="2026-12-05")
+    last_night = assign(patrol, "Qian", "monitoring_room", date="2026-12-04")
+    data = {"shift": "night", "from_guard": "Qian", "to_guard": "Sun", "notes": "quiet", "post": "monitoring_room"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {**data, "date": "2026-12-05"}})
+    assert refused.value.errors[0]["field"] == "data.date"
+    assert patrol.db.shift_handovers.count_documents({}) == 0
+    assert cancel(patrol, tonight["id"])["status"] == "cancelled"
+    undated = patrol.record_shift_handover({"estate_id": ESTATE, "data": data})  # last night's, begun before
+    assert (undated["date"], undated["roster_id"]) == ("2026-12-04", last_night["id"])
+    clock.freeze(clock.parse_iso("2026-12-05T10:00:00Z"))  # 18:00: tonight's night has begun
+    assign(patrol, "Zhou", "monitoring_room", date="2026-12-05")
+    begun = patrol.record_shift_handover({"estate_id": ESTATE, "data": {**data, "from_guard": "Zhou"}})
+    assert begun["date"] == "2026-12-05"
+
+
 def test_a_handover_is_recorded_within_the_estates_days_of_its_shift(patrol):
     """One dated 1900-01-01 was taken (a probe)."""
     from security_patrol import localtime, store as patrol_store

@@ -106,7 +106,8 @@ def test_the_rounds_follow_the_wall_clock_the_night_the_clocks_go_back():
 def test_a_night_plan_of_the_late_morning_finds_its_slots_past_the_second_midnight():
     """Its day is the night before, so its last rounds fall two days after it: nearest_slot looked
     one day back only and called them unplanned (found by review)."""
-    late = plan(start_time="11:00", rounds=14, interval_minutes=60)
+    # a plan stored before a night plan had to start by 08:00 (it is read as it was)
+    late = plan(start_time="07:00", rounds=14, interval_minutes=60) | {"start_time": "11:00"}
     last = patrols.plan_slots(late, date(2026, 11, 20), RULES)[-1]
     assert clock.to_iso(last) == "2026-11-21T16:00:00.000Z"  # 00:00 on the 22nd in the estate
     found, slot, day = patrols.nearest_slot([late], last + timedelta(minutes=5), RULES)
@@ -256,3 +257,12 @@ def test_a_plan_of_another_route_is_refused():
     with pytest.raises(BusinessRuleViolation) as refused:
         patrols.plan_of_route(other, route())
     assert refused.value.errors[0]["field"] == "data.plan_id"
+
+
+@pytest.mark.parametrize("shift, start", [("night", "09:00"), ("day", "22:00"), ("evening", "07:00")])
+def test_a_plan_starting_outside_its_shift_is_a_422_naming_the_start_time(shift, start):
+    """A night plan at 09:00 was taken, its round moved to the next morning and matched to the
+    night before's roster (a probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(shift=shift, start_time=start)
+    assert refused.value.errors[0]["field"] == "data.start_time"

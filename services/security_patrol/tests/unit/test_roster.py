@@ -45,6 +45,37 @@ def test_last_nights_shift_is_still_rostered_and_cancelled_the_morning_after():
     assert roster.shift_day("day", datetime(2026, 11, 23, 7, 0)) == "2026-11-23"
 
 
+def test_a_shift_with_no_date_is_the_one_begun_most_recently_never_one_to_come():
+    """At 13:16 a night with no date was tonight's, a shift not worked yet (found by a probe)."""
+    assert roster.shift_day("night", datetime(2026, 12, 5, 13, 16)) == "2026-12-04"
+    assert roster.shift_day("night", datetime(2026, 12, 5, 18, 0)) == "2026-12-05"
+    assert roster.shift_day("evening", datetime(2026, 12, 5, 13, 59)) == "2026-12-04"
+    assert roster.shift_day("day", datetime(2026, 12, 5, 5, 59)) == "2026-12-04"
+
+
+def test_a_handover_of_a_shift_not_begun_is_refused_naming_the_date():
+    """Written at 13:16, tonight's night handover marked its roster entry worked, and the roster
+    could no longer be cancelled (found by a probe). From the shift's start it is taken."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 13, 16))
+    assert refused.value.errors[0]["field"] == "data.date"
+    with pytest.raises(BusinessRuleViolation):
+        roster.refuse_a_shift_not_begun("2026-12-06", "day", datetime(2026, 12, 5, 23, 0))
+    roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 18, 0))
+    roster.refuse_a_shift_not_begun("2026-12-04", "night", datetime(2026, 12, 5, 7, 0))
+    roster.refuse_a_shift_not_begun("2026-12-05", "day", datetime(2026, 12, 5, 13, 16))
+
+
+@pytest.mark.parametrize("shift, start, inside", [
+    ("night", "22:00", True), ("night", "02:00", True), ("night", "07:59", True), ("night", "18:00", True),
+    ("night", "08:00", False), ("night", "09:00", False), ("night", "17:59", False),
+    ("day", "06:00", True), ("day", "17:59", True), ("day", "00:00", False), ("day", "18:00", False),
+    ("evening", "14:00", True), ("evening", "23:59", True), ("evening", "00:30", False), ("evening", "13:00", False),
+])
+def test_a_start_time_lies_within_its_shifts_hours(shift, start, inside):
+    assert roster.starts_in_shift(shift, start) is inside
+
+
 def test_a_shift_with_a_roster_admits_only_the_guards_on_it_at_the_post_asked():
     shift = [assignment(), assignment("Qian", "gate")]
     assert roster.rostered([], "anyone", "patrol", "data.guard") is None
