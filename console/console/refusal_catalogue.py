@@ -826,6 +826,12 @@ ZH = {
         '每班巡逻多于一轮时须填写轮次间隔',
     'is required when rounds > 1':
         '轮次大于 1 时必填',
+    'a duty roster is made at most {0} days ahead':
+        '排班最多提前 {0} 天',
+    "a month's budget is set at most {0} months back (budget_months_back)":
+        '月度预算最多可设定到 {0} 个月之前（budget_months_back）',
+    "a month's budget is set at most {0} months ahead (budget_months_ahead)":
+        '月度预算最多可提前 {0} 个月设定（budget_months_ahead）',
     "a plan's rounds start within its shift's hours":
         '计划的巡逻须在其班次时间内开始',
     "is outside the {0} shift's hours, {1}:00 to {2}:00":

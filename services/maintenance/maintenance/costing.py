@@ -56,6 +56,25 @@ def current_period(now, rules):
     return calendar.period_of(now, rules["timezone"])
 
 
+def refuse_a_budget_outside_its_window(period, now, rules):
+    """422 (``period``) for a month's budget more than ``budget_months_back`` before the estate's
+    current month or ``budget_months_ahead`` after it (``estate_common.plausible``'s idea for a
+    month: finance's catch-up window for the months behind). A budget of 2025-01, before the
+    estate was kept here, or of 2099-12 rewrote cost control silently (found by a probe). A month
+    closed within the window stays correctable: a budget set wrong is put right afterwards."""
+    current = current_period(now, rules)
+    earliest = calendar.add_months(current, -rules["budget_months_back"])
+    latest = calendar.add_months(current, rules["budget_months_ahead"])
+    if period < earliest:
+        raise BusinessRuleViolation(
+            f"a month's budget is set at most {rules['budget_months_back']} months back (budget_months_back)",
+            [field_error("period", f"is before {earliest}")])
+    if period > latest:
+        raise BusinessRuleViolation(
+            f"a month's budget is set at most {rules['budget_months_ahead']} months ahead (budget_months_ahead)",
+            [field_error("period", f"is after {latest}")])
+
+
 def budget_id(estate_id, period):
     return ids.natural_id("budget", estate_id, period)
 

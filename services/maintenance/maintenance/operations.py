@@ -390,7 +390,9 @@ def add_equipment_record(db, outbox, caller, estate_id, equipment_id, data):
 # -- cost control and KPIs ---------------------------------------------------------------------
 
 def set_budget(db, caller, estate_id, period, amount_cents):
-    """A month's budget, set (the last one set counts)."""
+    """A month's budget, set (the last one set counts), within the estate's window of months
+    around the current one (``costing.refuse_a_budget_outside_its_window``)."""
+    costing.refuse_a_budget_outside_its_window(period, clock.now(), store.rules_for(db, estate_id))
     existing = store.find(db, "budgets", estate_id, costing.budget_id(estate_id, period))
     budget = costing.new_budget(estate_id, period, amount_cents, clock.now(), caller.user, existing)
     store.save_budget(db, budget)

@@ -28,6 +28,13 @@ DEFAULTS = {
     # start is recorded when the technician taps it, which for a job done before it was filed is
     # moments before its completion, and helpers' minutes add up within the same hours.
     "completion_labour_max_minutes": 2400,
+    # 预算: a month's budget is set (or corrected) at most this many months before the current one,
+    # and at most ``budget_months_ahead`` after it (estate_common.plausible's idea for a month; one
+    # for 2025-01, before the estate was kept here, and one for 2099-12 were taken: a probe). Back
+    # as far as finance's catch-up window (its catch_up_months, default 12), so a closed month's
+    # budget stays correctable a year; ahead a year: the next year's budget is made in the autumn.
+    "budget_months_back": 12,
+    "budget_months_ahead": 12,
 }
 
 # The highest value an estate may set (``estate_common.settings``): a deadline a year or more away
@@ -39,10 +46,13 @@ MAXIMA = {
     "plan_open_days_ahead": 31,
     "appointment_within_days": 365,
     "completion_labour_max_minutes": 100_000,  # the most the contract's labour_minutes carries
+    "budget_months_back": 120,  # finance's catch_up_months at most: ten years
+    "budget_months_ahead": 36,
 }
 
-# The lowest value an estate may set (1 unless named): a cap under an hour refuses ordinary jobs.
-MINIMA = {"completion_labour_max_minutes": 60}
+# The lowest value an estate may set (1 unless named): a cap under an hour refuses ordinary jobs;
+# a budget window of 0 months back or ahead is the current month only.
+MINIMA = {"completion_labour_max_minutes": 60, "budget_months_back": 0, "budget_months_ahead": 0}
 
 # KPI and cost months are the estate's calendar months: its ``timezone`` (estate master data,
 # see estate_common.calendar), which store.rules_for adds to these numbers.

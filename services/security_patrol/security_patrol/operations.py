@@ -499,7 +499,7 @@ def assign_duty(db, outbox, caller, estate_id, data):
         return roster.same_or_conflict(stored, data)
 
     return roster.shown(public(_create(db, outbox, "duty_roster", estate_id, doc_id, lambda: roster.new_assignment(
-        estate_id, data, today, now, caller.user), found=found)))
+        estate_id, data, today, now, caller.user, rules["roster_days_ahead"]), found=found)))
 
 
 def _mark_worked(db, outbox, estate_id, roster_id, now, field):

@@ -26,7 +26,7 @@ Plain functions: no broker, no store.
 """
 from datetime import date, datetime, time, timedelta
 
-from estate_common import calendar, clock, ids
+from estate_common import calendar, clock, ids, plausible
 from estate_common.text import spaced
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
@@ -131,8 +131,12 @@ def status_filter(filters):
     return filters
 
 
-def new_assignment(estate_id, data, today, now, actor):
+def new_assignment(estate_id, data, today, now, actor, days_ahead=62):
+    """A guard on a post in a shift of a day not passed, at most ``days_ahead`` days on (the
+    estate's ``roster_days_ahead``; one for 2030-01-01 was taken: a probe)."""
     _not_passed(data["date"], data["shift"], today)
+    plausible.ahead(data["date"], today, days_ahead, "data.date",
+                    f"a duty roster is made at most {days_ahead} days ahead")
     stamp = clock.to_iso(now)
     return {
         "_id": assignment_id(estate_id, data["date"], data["shift"], data["guard"]),

@@ -48,6 +48,10 @@ DEFAULTS = {
     # this many days of it (estate_common.plausible, its default: a week, the longest public
     # holiday); one of 1900 was taken and counted in a KPI. 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
+    # 排班: a duty roster is made at most this many days ahead (estate_common.plausible, a date to
+    # come; one for 2030-01-01 was taken: a probe). DOMAIN.md gives no number: two months, a
+    # month's roster made in the month before.
+    "roster_days_ahead": 62,
 }
 
 MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0}
@@ -64,6 +68,7 @@ MAXIMA = {
     "parking_daily_cap_cents": 1_000_000,
     "visitor_pass_max_days": 90,  # a quarter: longer is a resident's pass
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
+    "roster_days_ahead": 366,  # a year: longer is no roster
 }
 
 # (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap)

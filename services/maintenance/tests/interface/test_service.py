@@ -995,6 +995,28 @@ def finish(service, order_id, **data):
     return act(service, "complete_work_order", order_id, **completion(**data))
 
 
+def test_a_budget_is_set_within_the_estates_window_of_months(engineering):
+    """2025-01 (before the estate was kept here) and 2099-12 were taken and rewrote cost control
+    silently (a probe); a closed month within the window stays correctable."""
+    as_caller(engineering, MANAGER)
+    now = calendar.period_of(clock.now(), "Asia/Shanghai")
+    for period, message in ((calendar.add_months(now, -13), "is before"), (calendar.add_months(now, 13), "is after"),
+                            ("2099-12", "is after")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            engineering.set_budget({"estate_id": ESTATE, "id": period, "data": {"amount_cents": 10000}})
+        assert refused.value.errors[0]["field"] == "period" and message in refused.value.errors[0]["message"]
+    assert engineering.db.budgets.count_documents({}) == 0
+    closed = calendar.add_months(now, -12)
+    engineering.set_budget({"estate_id": ESTATE, "id": closed, "data": {"amount_cents": 10000}})
+    corrected = engineering.set_budget({"estate_id": ESTATE, "id": closed, "data": {"amount_cents": 12000}})
+    assert corrected["amount_cents"] == 12000
+    assert engineering.set_budget({"estate_id": ESTATE, "id": calendar.add_months(now, 12),
+                                   "data": {"amount_cents": 10000}})["amount_cents"] == 10000
+    engineering.update_settings({"estate_id": ESTATE, "data": {"budget_months_back": 0}})
+    with pytest.raises(BusinessRuleViolation):
+        engineering.set_budget({"estate_id": ESTATE, "id": calendar.add_months(now, -1), "data": {"amount_cents": 1}})
+
+
 def test_a_months_cost_against_its_budget(engineering):
     as_caller(engineering, MANAGER)
     engineering.set_budget({"estate_id": ESTATE, "id": "2026-11", "data": {"amount_cents": 10000}})

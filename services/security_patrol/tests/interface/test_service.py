@@ -430,6 +430,12 @@ def test_a_guard_holds_one_post_a_shift_and_past_days_are_not_rostered(patrol):
     assert assign(patrol, "Qian", "gate", date="2026-11-22")["date"] == "2026-11-22"  # last night's: still on
     with pytest.raises(InvalidInput):
         assign(patrol, "Qian", "gate", date="2026-02-30")
+    with pytest.raises(BusinessRuleViolation) as refused:  # taken, a probe: the estate's roster_days_ahead
+        assign(patrol, "Qian", "gate", date="2030-01-01")
+    assert refused.value.errors[0]["field"] == "data.date"
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"roster_days_ahead": 366}})
+    assert assign(patrol, "Qian", "gate", date="2027-11-01")["date"] == "2027-11-01"
     night = patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"date": "2026-11-23", "shift": "night"}})
     assert [(a["guard"], a["post"]) for a in night["items"]] == [("Zhao", "patrol")]
 

@@ -45,6 +45,16 @@ def test_last_nights_shift_is_still_rostered_and_cancelled_the_morning_after():
     assert roster.shift_day("day", datetime(2026, 11, 23, 7, 0)) == "2026-11-23"
 
 
+def test_a_roster_is_made_at_most_its_days_ahead():
+    """One for 2030-01-01 was taken (a probe)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        assignment(day="2030-01-01")
+    assert refused.value.errors[0]["field"] == "data.date"
+    assert assignment(day="2027-01-24")["date"] == "2027-01-24"  # 62 days on
+    with pytest.raises(BusinessRuleViolation):
+        assignment(day="2027-01-25")
+
+
 def test_a_shift_with_no_date_is_the_one_begun_most_recently_never_one_to_come():
     """At 13:16 a night with no date was tonight's, a shift not worked yet (found by a probe)."""
     assert roster.shift_day("night", datetime(2026, 12, 5, 13, 16)) == "2026-12-04"
