@@ -23,9 +23,17 @@ DAILY_INSPECTION_MAX_DAYS = 7
 PLAN_START_WITHIN_DAYS = 366
 
 
+def equipment_code_key(code):
+    """A code as it is compared: in upper case (``PUMP-01`` and ``pump-01`` are one machine), as
+    fire equipment's and checkpoints' codes are."""
+    return code.strip().upper()
+
+
 def equipment_id(estate_id, code):
-    """One piece of equipment per code and estate."""
-    return ids.natural_id("eq", estate_id, code)
+    """One piece of equipment per code and estate, whatever its case: ``PUMP-01`` and then
+    ``pump-01`` made two machines (found by a probe). Equipment stored before is under the id of
+    its code as typed: ``store.equipment_of_code`` finds it, and its twin is refused."""
+    return ids.natural_id("eq", estate_id, equipment_code_key(code))
 
 
 def new_equipment(estate_id, data, now, actor, custom=None, tz=None):
@@ -43,7 +51,7 @@ def new_equipment(estate_id, data, now, actor, custom=None, tz=None):
     return {
         "_id": equipment_id(estate_id, data["code"]),
         "estate_id": estate_id,
-        "code": data["code"],
+        "code": data["code"].strip(),  # as typed, for display; its id is of equipment_code_key
         "name": data["name"].strip(),
         "system": data["system"],
         "location": data["location"].strip(),

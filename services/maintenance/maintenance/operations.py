@@ -344,11 +344,15 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
 # -- equipment ledger ------------------------------------------------------------------------
 
 def create_equipment(db, outbox, caller, estate_id, data):
-    """One piece of equipment per code: the same create again finds it, another content with the
-    same code is refused."""
+    """One piece of equipment per code, whatever its case: the same create again finds it, another
+    content with the same code is refused; so is one twinning equipment stored under its code's
+    case as typed, before codes were case-insensitive (``store.equipment_of_code``)."""
     custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "equipment"), data.get("custom"))
     wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user, custom,
                                   store.rules_for(db, estate_id)["timezone"])
+    twin = store.equipment_of_code(db, estate_id, data["code"])
+    if twin is not None and twin["_id"] != wanted["_id"]:
+        return public(ledger.same_equipment(twin, wanted))
     stored = _create(db, outbox, "equipment", estate_id, wanted["_id"],
                      lambda: (wanted, [("equipment_registered", ledger.registered_event_data(wanted))]))
     return public(ledger.same_equipment(stored, wanted))

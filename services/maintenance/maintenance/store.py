@@ -1,4 +1,6 @@
 """maintenance's repository: the only module of the service that touches its database."""
+import re
+
 from estate_common import (claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
@@ -145,6 +147,14 @@ def mark_assignments_announced(db, estate_id):
 
 
 # -- equipment ledger -----------------------------------------------------------------
+
+def equipment_of_code(db, estate_id, code):
+    """The estate's equipment whose code is ``code`` in any case: one stored before codes were
+    case-insensitive is under the id of its code as typed (``ledger.equipment_id``), so its twin
+    in another case is found by its code, not its id."""
+    return db.equipment.find_one({"estate_id": estate_id,
+                                  "code": {"$regex": f"^{re.escape(code.strip())}$", "$options": "i"}})
+
 
 def list_equipment(db, estate_id, filters, limit, cursor):
     query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}

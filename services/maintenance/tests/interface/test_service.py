@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from estate_common import calendar, clock
+from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, side_by_side, staff, worker
 from estate_common.writes import Change
@@ -726,6 +726,33 @@ def test_equipment_is_one_per_code_and_a_resend_finds_it(engineering):
         new_equipment(engineering, name="Another pump")
     assert [e["code"] for e in engineering.list_equipment({"estate_id": ESTATE, "filters": {"system": "water"}})["items"]] == ["PUMP-1"]
     assert engineering.list_equipment({"estate_id": ESTATE, "filters": {"system": "elevator"}})["items"] == []
+
+
+def test_an_equipment_code_is_one_machine_in_any_case_and_kept_as_typed(engineering):
+    """PUMP-01 and then pump-01 made two machines (found by a probe)."""
+    made = new_equipment(engineering, code="Pump-01")
+    assert made["code"] == "Pump-01"
+    for twin in ("PUMP-01", "pump-01"):
+        with pytest.raises(Conflict) as refused:
+            new_equipment(engineering, code=twin)
+        assert refused.value.errors[0]["field"] == "data.code"
+    assert new_equipment(engineering, code="Pump-01")["id"] == made["id"]  # a resend finds it
+    assert engineering.db.equipment.count_documents({}) == 1
+
+
+def test_equipment_stored_under_its_code_as_typed_is_found_and_refuses_its_twin(engineering):
+    """Equipment registered before codes were case-insensitive has the id of its code's case."""
+    from maintenance import ledger
+    old_id = ids.natural_id("eq", ESTATE, "Pump-01")
+    assert old_id != ledger.equipment_id(ESTATE, "Pump-01")
+    engineering.db.equipment.insert_one({**ledger.new_equipment(ESTATE, {**PUMP, "code": "Pump-01"}, clock.now(), "chen"),
+                                         "_id": old_id})
+    assert new_equipment(engineering, code="Pump-01")["id"] == old_id  # a resend finds the stored one
+    with pytest.raises(Conflict):
+        new_equipment(engineering, code="PUMP-01")
+    assert engineering.db.equipment.count_documents({}) == 1
+    assert engineering.add_equipment_record({"estate_id": ESTATE, "id": old_id, "data": {
+        "kind": "inspection", "result": "ok"}})["equipment_id"] == old_id
 
 
 def test_equipment_installed_after_today_in_the_estate_is_refused(engineering):
