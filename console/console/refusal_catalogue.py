@@ -515,12 +515,18 @@ ZH = {
         '只有报修可不回访结案',
     'is only for a repair':
         '仅适用于报修',
-    "the route's plan {0} starts a round at {1} already: stop it first to replace it":
-        '该路线的计划 {0} 已在 {1} 开始一轮巡逻：如需替换，请先停用该计划',
-    'a round of plan {0} starts at {1}':
-        '计划 {0} 有一轮巡逻在 {1} 开始',
-    'the plate has a valid resident pass already ({0}): revoke it first':
-        '该车牌已有有效的业主车辆通行证（{0}）：请先注销',
+    "the route's {0} plan from {1} starts a round at {2} already: stop it first to replace it":
+        '该路线 {1} 起的{0:shift}计划已在 {2} 开始一轮巡逻：如需替换，请先停用该计划',
+    'another plan of the route starts a round at {0} already: stop it first to replace it':
+        '该路线的另一计划已在 {0} 开始一轮巡逻：如需替换，请先停用该计划',
+    'a round of another plan starts at {0}':
+        '另一计划有一轮巡逻在 {0} 开始',
+    'the plate {0} has a valid resident pass already, valid until {1}: revoke it first':
+        '车牌 {0} 已有有效的业主车辆通行证，有效期至 {1}：请先注销',
+    'the plate {0} has a valid resident pass already, with no end: revoke it first':
+        '车牌 {0} 已有长期有效的业主车辆通行证：请先注销',
+    'the plate {0} has a valid resident pass already: revoke it first':
+        '车牌 {0} 已有有效的业主车辆通行证：请先注销',
     'has a valid resident pass':
         '已有有效的业主车辆通行证',
     'a closed request keeps its household':
@@ -666,8 +672,8 @@ ZH = {
         '早于今天',
     'a stopped plan of this equipment, kind and interval opened its orders up to {0}: the replacement starts then or later':
         '该设备同类型、同周期的已停止计划已开单至 {0}：新计划须从该日或之后开始',
-    'plan {0} already schedules this: stop it first to replace it':
-        '计划 {0} 已安排此项保养：如需替换，请先停止该计划',
+    'another active plan of this equipment already schedules this: stop it first to replace it':
+        '该设备已有另一个在执行的计划安排了此项保养：如需替换，请先停止该计划',
     'has an active {0} plan every {1} days':
         '已有每 {1} 天一次的{0:plan}计划在执行',
     'the plan is stopped already':

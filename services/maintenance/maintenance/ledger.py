@@ -174,7 +174,8 @@ def refuse_reopening(stopped_twins, data):
 def refuse_twin(holder_id, plan_id, data):
     """409 unless ``plan_id`` holds its slot (``store.claim_plan_slot``)."""
     if holder_id != plan_id:
-        raise Conflict(f"plan {holder_id} already schedules this: stop it first to replace it",
+        # named by what it schedules (the field's message), not its internal id (a probe)
+        raise Conflict("another active plan of this equipment already schedules this: stop it first to replace it",
                        [field_error("data.equipment_id", f"has an active {data['kind']} plan every "
                                                          f"{data['every_days']} days")])
 

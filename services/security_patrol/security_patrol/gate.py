@@ -98,7 +98,7 @@ def refuse_a_second_resident_pass(new_pass, passes, moment):
         return
     held = [p for p in passes if p["kind"] == "resident" and is_valid(p, moment)]
     if held:
-        refuse_a_plate_held(held[0]["_id"])
+        refuse_a_plate_held(new_pass["plate"], held[0])
 
 
 def resident_claim_id(estate_id, plate_text):
@@ -113,10 +113,19 @@ def holds_the_plate(vehicle_pass, moment):
     return vehicle_pass["kind"] == "resident" and is_valid(vehicle_pass, moment)
 
 
-def refuse_a_plate_held(pass_id):
-    """409: the plate has the valid resident pass ``pass_id`` already."""
-    raise Conflict(f"the plate has a valid resident pass already ({pass_id}): revoke it first",
-                   [field_error("data.plate", "has a valid resident pass")])
+def refuse_a_plate_held(plate_text, holder):
+    """409: the plate has the valid resident pass ``holder`` already, named by its plate and how
+    long it is valid (None: one made at the same moment, not written yet). Its internal id
+    (vpass_6b13…) was all the sentence said, and nobody at the gate can look a pass up by it (a
+    probe)."""
+    if holder is None:
+        sentence = f"the plate {plate_text} has a valid resident pass already: revoke it first"
+    elif holder.get("valid_until"):
+        sentence = (f"the plate {plate_text} has a valid resident pass already, valid until "
+                    f"{holder['valid_until']}: revoke it first")
+    else:
+        sentence = f"the plate {plate_text} has a valid resident pass already, with no end: revoke it first"
+    raise Conflict(sentence, [field_error("data.plate", "has a valid resident pass")])
 
 
 def best_pass(passes, moment):

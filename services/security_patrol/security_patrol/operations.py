@@ -59,7 +59,8 @@ def create_patrol_plan(db, outbox, caller, estate_id, data):
         # minute): they decide between two plans sent at once, which each read no twin above
         held = store.claim_round_minutes(db, estate_id, plan, now)
         if held:
-            patrols.refuse_a_round_held(*held)
+            holder, minute = held
+            patrols.refuse_a_round_held(store.find(db, "patrol_plans", estate_id, holder), minute)
         return plan
 
     return create(db, outbox, caller, "patrol_plans", "pplan", estate_id, new)
@@ -366,7 +367,7 @@ def create_vehicle_pass(db, outbox, caller, estate_id, data):
         if gate.holds_the_plate(made, now):
             holder = store.claim_resident_plate(db, estate_id, made, now)
             if holder != doc_id:
-                gate.refuse_a_plate_held(holder)
+                gate.refuse_a_plate_held(made["plate"], store.find(db, "vehicle_passes", estate_id, holder))
         return made
 
     return create(db, outbox, caller, "vehicle_passes", "vpass", estate_id, new)

@@ -132,7 +132,7 @@ def refuse_a_second_round_at_the_same_time(new, active_plans):
     for plan in active_plans:
         shared = sorted(wanted & round_minutes(plan))
         if shared:
-            refuse_a_round_held(plan["_id"], shared[0])
+            refuse_a_round_held(plan, shared[0])
 
 
 def round_claim_id(estate_id, route_id, minute):
@@ -142,11 +142,17 @@ def round_claim_id(estate_id, route_id, minute):
     return ids.natural_id("proundmin", estate_id, route_id, minute)
 
 
-def refuse_a_round_held(plan_id, minute):
-    """409: the route's plan ``plan_id`` starts a round at ``minute`` of the day already."""
+def refuse_a_round_held(plan, minute):
+    """409: the route's ``plan`` starts a round at ``minute`` of the day already, named by its
+    shift and first round (None: one made at the same moment, not written yet), not by its
+    internal id, which a person cannot look up on the page (a probe)."""
     at = f"{minute // 60:02d}:{minute % 60:02d}"
-    raise Conflict(f"the route's plan {plan_id} starts a round at {at} already: stop it first to replace it",
-                   [field_error("data.start_time", f"a round of plan {plan_id} starts at {at}")])
+    if plan is None:
+        raise Conflict(f"another plan of the route starts a round at {at} already: stop it first to replace it",
+                       [field_error("data.start_time", f"a round of another plan starts at {at}")])
+    raise Conflict(f"the route's {plan['shift']} plan from {plan['start_time']} starts a round at {at} already: "
+                   "stop it first to replace it",
+                   [field_error("data.start_time", f"a round of another plan starts at {at}")])
 
 
 def plan_of_route(plan, route):

@@ -910,7 +910,8 @@ def test_the_same_plan_sent_twice_at_once_lands_once_and_the_other_is_a_409(engi
     landed = [plan for plan, _ in answers if plan]
     refused = [error for _, error in answers if error]
     assert len(landed) == 1 and len(refused) == 1 and isinstance(refused[0], Conflict)
-    assert refused[0].detail == f"plan {landed[0]['id']} already schedules this: stop it first to replace it"
+    assert refused[0].detail == "another active plan of this equipment already schedules this: stop it first to replace it"
+    assert refused[0].errors[0]["message"] == "has an active periodic_maintenance plan every 7 days"  # no id (a probe)
     assert [p["_id"] for p in engineering.db.maintenance_plans.find({"estate_id": ESTATE})] == [landed[0]["id"]]
 
 
@@ -937,7 +938,7 @@ def test_an_active_plan_made_before_slots_were_kept_still_refuses_its_twin_and_t
     engineering.db.plan_slots.delete_one({"_id": slot})  # as a database from before the slots holds it
     with pytest.raises(Conflict) as refused:
         new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
-    assert older["id"] in str(refused.value)
+    assert refused.value.errors[0]["field"] == "data.equipment_id" and older["id"] not in str(refused.value)
     assert engineering.db.plan_slots.find_one({"_id": slot})["plan_id"] == older["id"]
     as_caller(engineering, MANAGER)
     engineering.stop_maintenance_plan({"estate_id": ESTATE, "id": older["id"], "data": {"reason": "replace"}})

@@ -321,7 +321,8 @@ def test_a_plan_made_twice_is_refused_and_one_at_another_time_or_after_a_stop_is
 
     with pytest.raises(Conflict) as refused:
         plan()
-    assert refused.value.errors[0]["field"] == "data.start_time" and first["id"] in refused.value.detail
+    assert refused.value.errors[0]["field"] == "data.start_time" and first["id"] not in refused.value.detail
+    assert refused.value.detail.startswith("the route's night plan from 22:00 starts a round at 22:00")
     with pytest.raises(Conflict):  # its third round (20:00, 21:00, 22:00) is the first plan's
         plan(start_time="20:00", rounds=3, interval_minutes=60)
     with pytest.raises(Conflict):  # another shift's label, the same round
@@ -353,7 +354,10 @@ def test_a_plan_sent_twice_at_once_lands_once_and_the_other_is_a_409(patrol, mon
     [(plan, error)] = [answer for answer in answers if answer[0]]
     [(_, refused)] = [answer for answer in answers if answer[1]]
     assert error is None and isinstance(refused, Conflict)
-    assert refused.detail == f"the route's plan {plan['id']} starts a round at 22:00 already: stop it first to replace it"
+    # named by its shift and start, or as another plan when it is not written yet; never by its id (a probe)
+    assert refused.detail in (f"the route's night plan from {plan['start_time']} starts a round at 22:00 already: "
+                              "stop it first to replace it",
+                              "another plan of the route starts a round at 22:00 already: stop it first to replace it")
     assert [p["_id"] for p in patrol.db.patrol_plans.find({})] == [plan["id"]]
     # the loser's 21:00 is not left held: a plan at 21:00 alone is fine, and the stop frees 22:00
     if plan["start_time"] == "22:00":
@@ -387,7 +391,7 @@ def test_a_plan_whose_create_died_after_its_claim_holds_the_minute_a_minute_at_m
     assert store.claim_round_minutes(patrol.db, ESTATE, crashed, clock.now()) is None
     with pytest.raises(Conflict) as refused:
         make_plan_at(patrol, route, "22:00")
-    assert "pplan_crashed" in refused.value.detail
+    assert refused.value.detail.startswith("another plan of the route starts a round at 22:00")  # not written
     clock.advance(timedelta(seconds=61))
     assert make_plan_at(patrol, route, "22:00")["start_time"] == "22:00"
     assert patrol.db.patrol_plans.count_documents({}) == 1
@@ -997,7 +1001,8 @@ def test_a_plate_holds_one_valid_resident_pass_until_it_is_revoked(patrol):
     for plate in ("沪A12345", "沪a-12345"):  # the same plate however typed
         with pytest.raises(Conflict) as refused:
             resident("hh_1202", plate)
-        assert refused.value.errors[0]["field"] == "data.plate" and made["id"] in refused.value.detail
+        assert refused.value.errors[0]["field"] == "data.plate" and made["id"] not in refused.value.detail
+        assert refused.value.detail.startswith(f"the plate {made['plate']} has a valid resident pass already")
     visitor = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A12345", "kind": "visitor",
                                                                         "valid_until": "2026-11-24T00:00:00Z"}})
     assert visitor["kind"] == "visitor"  # beside it: the resident pass counts at the gate
@@ -1011,6 +1016,17 @@ def resident_pass(service, household, plate="沪A 12345"):
                                                                       "household_id": household}})
 
 
+def test_a_second_resident_pass_names_the_first_by_its_plate_and_validity_not_its_id(patrol):
+    """"…有效的业主车辆通行证（vpass_6b139dd3…）" named a pass nobody can look up (a probe)."""
+    first = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {
+        "plate": "沪B 54321", "kind": "resident", "household_id": "hh_1201", "valid_until": "2027-06-30T16:00:00Z"}})
+    with pytest.raises(Conflict) as refused:
+        resident_pass(patrol, "hh_1202", "沪B54321")
+    assert refused.value.detail == (f"the plate {first['plate']} has a valid resident pass already, valid until "
+                                    f"{first['valid_until']}: revoke it first")
+    assert first["id"] not in refused.value.detail
+
+
 def test_two_resident_passes_of_one_plate_made_at_once_land_once_and_the_other_is_a_409(patrol, monkeypatch):
     """Each create read no valid resident pass of the plate before either wrote, and both were kept
     (found by review): the plate's claim decides, however the plate was typed."""
@@ -1020,7 +1036,9 @@ def test_two_resident_passes_of_one_plate_made_at_once_land_once_and_the_other_i
     [(made, _)] = [answer for answer in answers if answer[0]]
     [(_, refused)] = [answer for answer in answers if answer[1]]
     assert isinstance(refused, Conflict) and refused.errors[0]["field"] == "data.plate"
-    assert refused.detail == f"the plate has a valid resident pass already ({made['id']}): revoke it first"
+    # named by its plate and validity (or none, when it is not written yet); never by its id (a probe)
+    assert refused.detail in (f"the plate {made['plate']} has a valid resident pass already, with no end: revoke it first",
+                              f"the plate {made['plate']} has a valid resident pass already: revoke it first")
     assert [p["_id"] for p in patrol.db.vehicle_passes.find({})] == [made["id"]]
     patrol.revoke_vehicle_pass({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "sold the car"}})
     assert resident_pass(patrol, "hh_1202")["household_id"] == "hh_1202"
@@ -1046,7 +1064,7 @@ def test_a_plates_claim_is_taken_over_from_a_pass_that_ran_out_or_a_create_that_
     assert store.claim_resident_plate(patrol.db, ESTATE, dead, clock.now()) == "vpass_dead"
     with pytest.raises(Conflict) as refused:
         resident_pass(patrol, "hh_1201", "沪C2")
-    assert "vpass_dead" in refused.value.detail
+    assert refused.value.detail == "the plate 沪C2 has a valid resident pass already: revoke it first"  # not written
     clock.advance(timedelta(seconds=61))
     assert resident_pass(patrol, "hh_1201", "沪C2")["plate"] == "沪C2"
     assert ending["id"] != dead["_id"] and patrol.db.vehicle_passes.count_documents({"plate": "沪C2"}) == 1
