@@ -1448,6 +1448,8 @@ _MESSAGES = {
                              "One checkpoint a line: code, name[, minutes after the start], e.g. E1, East gate, 0. The code is required."),
     "error.checkpoint_line": ("这一行读不懂：“{line}”。每行写 编码, 名称[, 开始后几分钟内到达]，编码必填，如 E1, 东门岗, 0。",
                               "This line does not read: “{line}”. Write each line as: code, name[, minutes after the start]; the code is required, e.g. E1, East gate, 0."),
+    "error.checkpoint_code_line": ("第 {number} 行的编码读不懂：“{line}”。编码以字母或数字开头，只含字母、数字、下划线和连字符，最多 32 个字符，如 E1。",
+                                   "The code on line {number} does not read: “{line}”. A code starts with a letter or digit and holds only letters, digits, underscores and hyphens, at most 32, e.g. E1."),
     "reg.add_patrol_plan": ("新增巡逻计划", "Add a plan"),
     "reg.start_round": ("开始巡逻", "Start a round"),
     "reg.plans_of": ("巡逻计划", "Its plans"),

@@ -158,6 +158,22 @@ def test_checkpoints_read_full_width_commas_and_a_bad_line_is_named_in_chinese(c
     assert refused.status_code == 400 and "巡更点: 这一行读不懂：“东门岗”" in text and "checkpoints:" not in text
 
 
+def test_checkpoint_codes_typed_full_width_are_read_and_an_unreadable_code_names_its_line(client, fake):
+    """Ｅ１，东门岗 was refused by the API as "编码: 格式不正确", naming no line (a probe)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-routes", (201, {"id": "pr_1"}))
+    client.post("/security/patrol-routes", data={"csrf_token": csrf_of(client), "name": "夜巡",
+                                                 "checkpoints": "Ｅ１，东门岗\ne2, 北门"})
+    assert [cp["code"] for cp in _posts(fake, "/patrol-routes")[-1]["json"]["checkpoints"]] == ["E1", "E2"]
+    posts = len(_posts(fake, "/patrol-routes"))
+    refused = client.post("/security/patrol-routes", data={"csrf_token": csrf_of(client), "name": "夜巡",
+                                                           "checkpoints": "E1，东门岗\n东1，北门"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "第 2 行的编码读不懂：“东1，北门”" in text
+    assert len(_posts(fake, "/patrol-routes")) == posts  # refused before the API
+
+
 # -- 4. numbers and addresses, not ids ---------------------------------------------------------------
 
 def test_requests_orders_borrowings_and_records_are_named_by_number_or_address(client, fake):

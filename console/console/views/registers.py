@@ -7,6 +7,8 @@ fields and row actions); this module turns a description into its pages. The con
 what was typed into the documented body (whole numbers, yes/no, a moment in UTC) and nothing
 more: which action applies, deadlines and amounts are the API's.
 """
+import re
+import unicodedata
 from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -66,13 +68,17 @@ def _value(field, form):
     return raw
 
 
+# contracts/openapi.yaml's CheckpointCode
+_CHECKPOINT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
 def _checkpoints(field, raw):
     """A patrol route's checkpoints, one a line: ``code, name`` and maybe the minutes after the
     round's start by which it is due (``B2, Car park, 20``). Full-width commas, colons and spaces
     (``E1，东门岗，0``) and the enumeration comma read as their ASCII twins; a line that does not
     read is named in the refusal."""
     checkpoints = []
-    for line in (line.strip() for line in raw.splitlines()):
+    for number, line in enumerate((line.strip() for line in raw.splitlines()), start=1):
         if not line:
             continue
         try:
@@ -80,6 +86,11 @@ def _checkpoints(field, raw):
         except ValueError:
             raise BadInput(field.name, "error.checkpoint_line", line=line) from None
         code, name, minutes = rows[0]
+        # a code typed full-width (Ｅ１) read as E1, as the service keeps codes; one that still
+        # does not read is named by its line (the API's 400 said "编码: 格式不正确", no line: a probe)
+        code = unicodedata.normalize("NFKC", code).upper()
+        if not _CHECKPOINT_CODE.fullmatch(code):
+            raise BadInput(field.name, "error.checkpoint_code_line", number=number, line=line)
         offset = common.whole_number(minutes)
         if minutes is not None and offset is None:
             raise BadInput(field.name, "error.checkpoint_line", line=line)

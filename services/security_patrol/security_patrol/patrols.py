@@ -11,6 +11,7 @@ check-in's number at that checkpoint.
 
 Plain functions: no broker, no store.
 """
+import unicodedata
 from datetime import timedelta
 
 from estate_common import calendar, clock, ids, transitions
@@ -28,7 +29,9 @@ MINUTES_A_DAY = 24 * 60
 
 
 def checkpoint_code(text):
-    return text.strip().upper()
+    """A checkpoint's code as it is kept and compared: ``Ｅ１`` typed full-width is ``E1``, and
+    ``e1`` is ``E1`` (NFKC and upper case, as plates are: ``gate.plate_key``)."""
+    return unicodedata.normalize("NFKC", text).strip().upper()
 
 
 def new_route(route_id, estate_id, data, now, actor):

@@ -266,3 +266,8 @@ def test_a_plan_starting_outside_its_shift_is_a_422_naming_the_start_time(shift,
     with pytest.raises(BusinessRuleViolation) as refused:
         plan(shift=shift, start_time=start)
     assert refused.value.errors[0]["field"] == "data.start_time"
+
+
+def test_checkpoint_codes_typed_full_width_or_in_lower_case_are_one_code():
+    """Ｅ１ typed full-width was refused as a bad code (a probe): kept as plates are."""
+    assert patrols.checkpoint_code("Ｅ１") == patrols.checkpoint_code(" e1 ") == "E1"
