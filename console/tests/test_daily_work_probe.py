@@ -2,7 +2,8 @@
 settlement without its money by method and journal, checkpoints typed with full-width commas
 refused, internal ids where people expect numbers, a completed order without its materials, raw
 codes on Chinese pages, a return visit preselected 5/5, and smaller slips."""
-from .conftest import ESTATE, csrf_of, sign_in
+from .conftest import ESTATE, csrf_of, problem, sign_in
+from .test_department_screens import INCIDENT
 
 PAYMENT = {"id": "pay_1", "household_id": "hh_1", "amount_cents": 27000, "method": "wechat",
            "receipt_number": "RC-2026-000001", "status": "posted", "cashier": "carol",
@@ -313,3 +314,45 @@ def test_a_started_round_opens_and_areas_read_alike(client, fake):
     assert [i18n.area(v) for v in (75.0, 75, 120.5, "90.50", None)] == ["75", "75", "120.5", "90.5", ""]
     from console.messages import CATALOGUES
     assert CATALOGUES["zh"]["kpi.archive_checks_year_to_date"].startswith("年度档案检查完成率")  # a ratio, not days
+
+
+# -- a second click on an action without an Idempotency-Key -----------------------------------------
+
+def _after(client):
+    """The notices flashed and the problem kept for the next page (taken: the next action's are its own)."""
+    with client.session_transaction() as kept:
+        return [message for _, message in kept.pop("_flashes", [])], kept.pop("problem", None)
+
+
+def test_a_second_click_on_finish_start_close_or_a_step_says_it_did_nothing_not_a_red_conflict(client, fake):
+    """A double click showed "conflict: the round is already finished" in red on a page showing it
+    finished (a probe): the thing re-read is in the state the action leads to, so a plain notice."""
+    sign_in(client, fake, username="gus", roles=("security", "maintenance"))
+    conflict = problem(409, "Conflict", "the round is already finished", code="conflict")
+    cases = [  # (action, the thing's path, the thing as re-read, the notice)
+        ("/security/rounds/pr_1/finish", "patrol-rounds/pr_1", {"id": "pr_1", "status": "finished"}, "patrol-rounds/pr_1/finish",
+         "已结束：第二次点击没有再做什么"),
+        ("/engineering/work-orders/wo_1/start", "work-orders/wo_1", {"id": "wo_1", "status": "in_progress"},
+         "work-orders/wo_1/start", "已开始：第二次点击没有再做什么"),
+        ("/security/incidents/in_1/close", "incidents/in_1", {**INCIDENT, "status": "closed"}, "incidents/in_1/close",
+         "事件已结束：第二次点击没有再做什么。"),
+        ("/security/incidents/in_1/steps", "incidents/in_1", {**INCIDENT, "pending_steps": [],
+                                                               "steps": [{"step": "pump"}]}, "incidents/in_1/steps",
+         "该步骤已记录：第二次点击没有再做什么。"),
+    ]
+    for action, path, found, posted, notice in cases:
+        fake.on("POST", rf"/api/v1/estates/{ESTATE}/{posted}", conflict)
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{path}", found)
+        form = {"csrf_token": csrf_of(client), "confirm": "yes", "summary": "done", "step": "pump"}
+        answer = client.post(action, data=form, headers={"Accept-Language": "zh"})
+        assert answer.status_code == 302, action
+        assert _after(client) == ([notice], None), action
+        # not in that state (another's action took it elsewhere): the refusal, in red, as before
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{path}", {**found, "status": "cancelled", "steps": []})
+        again = client.post(action, data=form, headers={"Accept-Language": "zh"})
+        flashed, kept = _after(client)
+        if again.status_code == 302:
+            assert kept and kept["status"] == 409 and notice not in flashed, action
+        else:  # closing shows its refusal on the page at once, the summary as typed
+            text = again.get_data(as_text=True)
+            assert again.status_code == 409 and "与当前状态冲突" in text and notice not in text, action

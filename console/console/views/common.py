@@ -3,6 +3,8 @@ pages of lists, the household picker, a fresh idempotency key per form."""
 import re
 import unicodedata
 import uuid
+from dataclasses import dataclass
+from typing import Callable
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -172,8 +174,30 @@ def number_typed(text):
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def act(call, back):
-    """Run a gateway write; on a refusal (4xx) show its problem on ``back`` instead of an error page.
+@dataclass(frozen=True)
+class Reached:
+    """Where an action without an Idempotency-Key leads (finish a round, start a work order, close
+    an incident, record one of its steps): the thing's ``path`` under the estate, re-read after a
+    409, ``reached(found)`` whether it is in that state already, and the ``notice`` key shown then.
+    A double click's second POST answered "conflict: the round is already finished" in red on a
+    page showing it finished (a probe): it did nothing, and the notice says so."""
+    path: str
+    reached: Callable[[dict], bool]
+    notice: str
+
+
+def _a_second_click(problem, reached):
+    """Whether ``problem`` (the action's refusal) is a 409 on a thing ``reached`` finds in the
+    state the action leads to (a second click, or another's at the same moment)."""
+    if reached is None or problem.status != 409:
+        return False
+    found = optional_read(reached.path)
+    return found is not None and bool(reached.reached(found))
+
+
+def act(call, back, reached=None):
+    """Run a gateway write; on a refusal (4xx) show its problem on ``back`` instead of an error page;
+    a 409 on a thing already in the state ``reached`` names shows its plain notice instead.
 
     An expired session (401) and an unavailable gateway (503) go to their own pages."""
     try:
@@ -181,6 +205,9 @@ def act(call, back):
     except ApiProblem as problem:
         if not _shown_on_the_page(problem):
             raise
+        if _a_second_click(problem, reached):
+            done(reached.notice)
+            return None, redirect(back)
         show_problem(problem)
         return None, redirect(back)
     return result, None
@@ -192,16 +219,20 @@ def _shown_on_the_page(problem):
     return problem.status != 401 and problem.status < 500
 
 
-def write(call, page):
+def write(call, page, reached=None, back=None):
     """A gateway write (or a read a form asked for) whose refusal (4xx) is shown on
     ``page(problem)`` with its status, the form as typed: ``(result, None)`` or
-    ``(None, (page, status))``. An expired session (401) and an
+    ``(None, (page, status))``; a 409 on a thing already in the state ``reached`` names goes to
+    ``back`` with its plain notice (``(None, redirect)``). An expired session (401) and an
     unavailable gateway (5xx) go to their own pages."""
     try:
         return call(), None
     except ApiProblem as problem:
         if not _shown_on_the_page(problem):
             raise
+        if _a_second_click(problem, reached):
+            done(reached.notice)
+            return None, redirect(back)
         return None, (page(problem), problem.status)
 
 
@@ -263,12 +294,12 @@ def comma_lines(text, full_width=False):
     return rows
 
 
-def post_and_back(path, body, back, done_key, idempotency_key=None, typed=None):
+def post_and_back(path, body, back, done_key, idempotency_key=None, typed=None, reached=None):
     """POST ``body`` to the estate's ``path``, then back to ``back``: with ``done_key``'s notice,
-    or with the API's refusal shown there (``act``) and ``typed`` (what the form held) kept for
-    that page to show again (``row_typed``)."""
+    or with the API's refusal shown there (``act``; a second click's plain notice for ``reached``)
+    and ``typed`` (what the form held) kept for that page to show again (``row_typed``)."""
     _, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body, idempotency_key=idempotency_key),
-                     back)
+                     back, reached)
     if refused:
         if typed is not None:
             session["typed"] = typed

@@ -179,8 +179,12 @@ def order_step(order_id, step):
         return redirect(back)
     # the sign-off's form carries a key: sent again, it answers the first sign-off (a 409 before,
     # "already completed", for a sign-off that went through)
+    # a start has no key: its second click is told it did nothing (common.Reached)
+    reached = common.Reached(f"work-orders/{order_id}", lambda found: found.get("status") == "in_progress",
+                             "wo.already_started") if step == "start" else None
     return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}",
-                                idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
+                                idempotency_key=request.form.get("idempotency_key") or None, typed=typed,
+                                reached=reached)
 
 
 def _body(step, form):

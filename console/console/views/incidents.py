@@ -32,7 +32,11 @@ def record_step(item_id):
     body = {"step": request.form.get("step", "")}
     if request.form.get("note", "").strip():
         body["note"] = request.form["note"].strip()
-    return common.post_and_back(f"incidents/{item_id}/steps", body, back, "incident.step_recorded")
+    step = body["step"]
+    return common.post_and_back(f"incidents/{item_id}/steps", body, back, "incident.step_recorded",
+                                reached=common.Reached(f"incidents/{item_id}", lambda found: step in {
+                                    s.get("step") for s in found.get("steps", [])} and step not in found.get(
+                                    "pending_steps", []), "incident.step_already_recorded"))
 
 
 @bp.post("/<item_id>/reclassify")
@@ -53,7 +57,9 @@ def close(item_id):
     _, refused = common.write(  # a refusal keeps the summary as typed (a redirect lost it)
         lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"),
                            {"summary": summary} if summary else {}),
-        lambda problem: detail(item_id, problem, summary))
+        lambda problem: detail(item_id, problem, summary),
+        common.Reached(f"incidents/{item_id}", lambda found: found.get("status") == "closed", "incident.already_closed"),
+        url_for("incidents.detail", item_id=item_id))
     if refused:
         return refused
     common.done("incident.closed")

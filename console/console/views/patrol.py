@@ -83,4 +83,7 @@ def finish(round_id):
     back = url_for("security.round_detail", round_id=round_id)
     if not common.confirmed():  # the checkpoints not checked in are recorded missed, for good
         return common.refuse_unconfirmed(back)
-    return common.post_and_back(f"patrol-rounds/{round_id}/finish", {}, back, "patrol.finished")
+    return common.post_and_back(f"patrol-rounds/{round_id}/finish", {}, back, "patrol.finished",
+                                reached=common.Reached(f"patrol-rounds/{round_id}",
+                                                       lambda found: found.get("status") == "finished",
+                                                       "patrol.already_finished"))
