@@ -57,6 +57,8 @@ SAMPLE_BODIES = {
     "create_patrol_route": {"name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}]},
     "create_patrol_plan": {"route_id": "proute_1", "shift": "night", "start_time": "22:00", "expected_minutes": 60},
     "start_round": {"route_id": "proute_1", "guard": "zhao"},
+    # a day within the estate's roster_days_ahead (the contract's example names a far one)
+    "assign_duty": {"date": SOON, "shift": "night", "post": "patrol", "guard": "Zhao"},
     "check_in": {"checkpoint": "A1"},
     "finish_round": {},
     "create_fire_equipment": {"code": "FE-001", "name": "Extinguisher 1F", "kind": "extinguisher",
