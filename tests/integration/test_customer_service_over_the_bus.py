@@ -83,24 +83,27 @@ def test_a_renovation_is_reviewed_billed_and_paid_over_the_bus(system, rpc, even
         [e["data"] for e in HEARD if e["event_type"] == "charge_raised"]))
     assert {c["item"]: c["amount_cents"] for c in charges} == {"renovation_management": 50000,
                                                                "renovation_deposit": 200000}
+    # finance bills each charge and announces its bill (charge_billed): the fees name those bills
+    billed = eventually(lambda: (lambda a: {c["id"]: c["bill_id"] for c in a["charges"]}
+                                 if a["charges"] and all(c.get("bill_id") for c in a["charges"]) else None)(
+        rpc("customer_service", "get_application", {"estate_id": estate_id, "id": application["id"]})))
     for charge in charges:
         dispatch("finance", "bill_settled", event("finance", "bill_settled", estate_id, {
-            "bill_id": f"bill_{charge['item']}", "household_id": household_id, "item": charge["item"], "period": None,
+            "bill_id": billed[charge["id"]], "household_id": household_id, "item": charge["item"], "period": None,
             "amount_cents": charge["amount_cents"], "settled_at": application["created_at"],
             "charge": {"service": "customer_service", "id": charge["id"], "subject": charge["subject"]}}))
 
     def paid():
         shown = rpc("customer_service", "get_application", {"estate_id": estate_id, "id": application["id"]})
         return shown if shown["status"] == "fees_paid" else None
-    assert {c["item"]: c["bill_id"] for c in eventually(paid)["charges"]} == {
-        "renovation_management": "bill_renovation_management", "renovation_deposit": "bill_renovation_deposit"}
+    assert {c["id"]: c["bill_id"] for c in eventually(paid)["charges"]} == billed
 
     deposit = next(c for c in charges if c["item"] == "renovation_deposit")
     dispatch("finance", "payment_reversed", event("finance", "payment_reversed", estate_id, {
         "id": "pay_it_1", "receipt_number": "RC-2026-000001", "household_id": household_id,
         "amount_cents": deposit["amount_cents"], "method": "wechat", "reason": "bounced",
         "reversed_at": application["created_at"],
-        "bills": [{"bill_id": "bill_renovation_deposit", "amount_cents": deposit["amount_cents"],
+        "bills": [{"bill_id": billed[deposit["id"]], "amount_cents": deposit["amount_cents"],
                    "charge": {"service": "customer_service", "id": deposit["id"], "subject": deposit["subject"]}}]}))
 
     def reopened():  # the reversed payment had paid the deposit: it is owed again
