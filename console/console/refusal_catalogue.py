@@ -1128,6 +1128,8 @@ ZH = {
         '施工期最长 {0} 天',
     'the works may start from {0}: reschedule them to start sooner':
         '施工最早可于 {0} 开工：如需提前，请先改期',
+    'the works window ended on {0}: reschedule them to start later':
+        '施工期已于 {0} 结束：如需开工，请先改期',
     'the works last more than {0} days':
         '施工期超过 {0} 天',
     'rescheduled works start within {0} days of today':

@@ -416,9 +416,11 @@ def _window(start, end):
 
 
 def start_works(application, data, now, user, today=None):
-    """The works begin: not before the approved window's first day, ``works_from``, on the estate's
-    ``today`` (a desk let works start before it; an owner ready sooner has the works rescheduled,
-    which the review and the neighbours' notice follow)."""
+    """The works begin within the approved window, on the estate's ``today``: not before its first
+    day, ``works_from`` (a desk let works start before it; an owner ready sooner has the works
+    rescheduled, which the review and the neighbours' notice follow), nor after its last,
+    ``works_to`` (the window the neighbours were told was over: an owner who slipped past it has
+    the works rescheduled too; review)."""
     if application["kind"] == "move_out":
         raise Conflict("a move-out (退房) has no works", [field_error("kind", "is move_out")])
     _refuse_after_a_refused_step(application)
@@ -427,6 +429,10 @@ def start_works(application, data, now, user, today=None):
     if today is not None and works_from and str(today) < works_from:
         raise BusinessRuleViolation(f"the works may start from {works_from}: reschedule them to start sooner",
                                     [field_error("works_from", f"is {works_from}")])
+    works_to = application.get("works_to")
+    if today is not None and works_to and str(today) > works_to:
+        raise BusinessRuleViolation(f"the works window ended on {works_to}: reschedule them to start later",
+                                    [field_error("works_to", f"is {works_to}")])
     at = clock.to_iso(now)
     return Change({"status": status, "works_started_at": at, "updated_at": at},
                   [history_entry(at, user, "works_started", (data.get("notes") or "").strip() or None)],

@@ -366,3 +366,19 @@ def test_a_move_keeps_to_the_windows_of_a_filing_counted_from_today(works, field
     later = applications.reschedule(application, {"works_from": "2027-02-22", "works_to": "2027-05-23",
                                                   "reason": "x"}, "2026-11-24", RULES, NOW, "zhang")
     assert later.set["works_to"] == "2027-05-23"
+
+
+def test_works_begin_within_their_window_on_the_estates_day():
+    """Not before works_from, nor after works_to: a window that ended is rescheduled first (review)."""
+    application, _ = apply("move_in", structural_change=True, works_from="2026-12-01", works_to="2026-12-31")
+    application = step(application, applications.reviewed(application, reviewed(), HOUSEHOLD, DEFAULTS))
+    assert application["status"] == "approved"
+    with pytest.raises(BusinessRuleViolation) as early:
+        applications.start_works(application, {}, NOW, "zhang", today="2026-11-30")
+    assert early.value.errors == [{"field": "works_from", "message": "is 2026-12-01"}]
+    for day in ("2026-12-01", "2026-12-31"):
+        assert applications.start_works(application, {}, NOW, "zhang", today=day).set["status"] == "works_started"
+    with pytest.raises(BusinessRuleViolation) as late:
+        applications.start_works(application, {}, NOW, "zhang", today="2027-01-01")
+    assert late.value.errors == [{"field": "works_to", "message": "is 2026-12-31"}]
+    assert "reschedule" in str(late.value)
