@@ -946,7 +946,8 @@ def _with_work_order_approved(db, estate_id, entries):
 
 def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     """Approve (the balance down first, never below zero: 422) or reject a requested use; once.
-    An approval stopped between its two writes is finished by approving again."""
+    An approval stopped between its two writes is finished by approving again. Answered as the
+    list and the request show a use (with its work order's other approved uses)."""
     entry = store.get_fund_entry(db, estate_id, entry_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
     fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
@@ -960,7 +961,7 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields)
     if decided["status"] != fields["status"]:
         raise Conflict(f"the use was {decided['status']} meanwhile")
-    return public(decided)
+    return public(_with_work_order_approved(db, estate_id, [decided])[0])
 
 
 def fund_statement(db, estate_id, period):

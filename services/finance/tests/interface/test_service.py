@@ -1648,14 +1648,17 @@ def test_a_second_use_of_a_work_order_waits_for_the_first_to_be_decided_and_show
     other_order = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 100, "purpose": "lift"}})
     assert other_order["work_order_other_approved"] is None  # naming none
     acting(finance, MANAGER)
-    finance.approve_fund_use({"estate_id": ESTATE, "id": first["id"], "data": {}})
+    approved_answer = finance.approve_fund_use({"estate_id": ESTATE, "id": first["id"], "data": {}})
+    # the decision answers the use as the list and the request show it (it left the field out: review)
+    assert approved_answer["work_order_other_approved"] == {"uses": 0, "amount_cents": 0}
     second = use_for_order(finance, 200000, "wo-2026-000001", "u-2")  # the final payment, in a second stage
     assert second["work_order_other_approved"] == {"uses": 1, "amount_cents": 300000}
     listed = {e["id"]: e for e in finance.list_fund_entries({"estate_id": ESTATE, "filters": {"kind": "use"}})["items"]}
     assert listed[second["id"]]["work_order_other_approved"] == {"uses": 1, "amount_cents": 300000}
     assert listed[first["id"]]["work_order_other_approved"] == {"uses": 0, "amount_cents": 0}
     acting(finance, MANAGER)
-    finance.reject_fund_use({"estate_id": ESTATE, "id": second["id"], "data": {"reason": "paid already"}})
+    rejected = finance.reject_fund_use({"estate_id": ESTATE, "id": second["id"], "data": {"reason": "paid already"}})
+    assert rejected["work_order_other_approved"] == {"uses": 1, "amount_cents": 300000}
     third = use_for_order(finance, 200000, "WO-2026-000001", "u-3")  # a rejected one awaits nothing
     assert third["status"] == "requested" and third["work_order_other_approved"]["uses"] == 1
 
