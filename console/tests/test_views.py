@@ -1319,6 +1319,27 @@ def test_a_title_holding_commas_is_saved_as_the_page_showed_it(client, fake):
         ("assess", title, None), ("tell", "Tell the manager", "manager"), ("escalate", title, "authorities")]
 
 
+def test_a_title_holding_one_comma_and_no_escalation_is_saved_as_the_page_showed_it(client, fake):
+    """"wait, Call 110, then wait" read "then wait" as a mistyped escalation: a step of the API's,
+    or one whose escalation the console took away, could not be saved unchanged (review)."""
+    plan = {**FIRE_PLAN, "steps": [{"step": "wait", "title": "Call 110, then wait", "escalate_to": None}]}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [plan]})
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/emergency-plans/fire_alarm", dict(plan, source="estate", version=1))
+    shown = re.search(r"<textarea[^>]*>([^<]*)</textarea>", client.get("/security/emergency-plans").get_data(
+        as_text=True)).group(1)
+    assert shown == "wait, Call 110, then wait"
+    answer = client.post("/security/emergency-plans/fire_alarm", data={
+        "csrf_token": csrf_of(client), "version": "0", "steps": shown + "\nnew, Tell them, then go"})
+    assert answer.status_code == 400  # a new line so typed is still read as a mistyped escalation
+    answer = client.post("/security/emergency-plans/fire_alarm", data={
+        "csrf_token": csrf_of(client), "version": "0", "steps": shown + "\nnew, Tell the neighbours"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "PUT"]
+    assert sent["json"]["steps"] == [{"step": "wait", "title": "Call 110, then wait"},
+                                     {"step": "new", "title": "Tell the neighbours"}]
+
+
 def test_a_correction_and_the_record_it_corrects_name_each_other_by_their_place_in_the_chain(client, fake):
     """"corrects ar_… / corrected by ar_…" showed the records' ids (review): one the page lists is
     named by its seq, a link to its row."""

@@ -44,7 +44,7 @@ def set_plan(incident_type):
     """The plan's steps typed one a line: ``key, title`` and maybe who it escalates to."""
     form = request.form
     try:
-        steps = _steps(form.get("steps", ""))
+        steps = _steps(form.get("steps", ""), _shown_lines(incident_type))
     except _Unread as unread:
         message = str(unread)
         return plans(ApiProblem(400, message, errors=[{"field": "steps", "message": message}]), incident_type)
@@ -62,13 +62,30 @@ def set_plan(incident_type):
     return redirect(url_for("emergency_plans.plans"))
 
 
-def _steps(text):
+def _shown_lines(incident_type):
+    """``{line: step}`` of the plan's steps as the form showed them (``steps_text``): a line kept as
+    shown is that step. A title holding one ASCII comma and no escalation ("wait, Call 110, then
+    wait") read as a mistyped escalation and could not be saved unchanged (review)."""
+    listed = g.api.get(g.api.estate(g.user.estate_id, "emergency-plans")).get("items", [])
+    plan = next((p for p in listed if p.get("type") == incident_type), None)
+    if not plan:
+        return {}
+    return {_step_line(step): {"step": step["step"], "title": step["title"],
+                               **({"escalate_to": step["escalate_to"]} if step.get("escalate_to") else {})}
+            for step in plan.get("steps", [])}
+
+
+def _steps(text, shown=None):
     """The steps typed one a line: ``key, title`` and maybe whom it escalates to, full-width commas
     and the enumeration comma read as commas (``common.comma_lines``), the escalation by its code
-    or a name (``TARGET_NAMES``). ``_Unread`` names the first line that does not read."""
+    or a name (``TARGET_NAMES``); a line as the form showed it (``shown``) is the step it showed.
+    ``_Unread`` names the first line that does not read."""
     steps = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            continue
+        if line.strip() in (shown or {}):
+            steps.append(shown[line.strip()])
             continue
         key, title, typed = _parts(line)
         if not title or not _STEP_KEY.fullmatch(key):
@@ -134,12 +151,13 @@ def steps_text(plan):
     """A plan's steps as the form shows them, one a line; a default step's title in the page's
     language, as the list above it shows it (a Chinese page offered the English defaults to edit,
     and saving kept them: a probe)."""
-    lines = []
-    for step in plan.get("steps", []):
-        # whom it escalates to by the page's name (经理, 有关部门), which the form reads back
-        target = [_target_name(step["escalate_to"])] if step.get("escalate_to") else []
-        lines.append(", ".join([step["step"], i18n.step_title(step["title"]), *target]))
-    return "\n".join(lines)
+    return "\n".join(_step_line(step) for step in plan.get("steps", []))
+
+
+def _step_line(step):
+    # whom it escalates to by the page's name (经理, 有关部门), which the form reads back
+    target = [_target_name(step["escalate_to"])] if step.get("escalate_to") else []
+    return ", ".join([step["step"], i18n.step_title(step["title"]), *target])
 
 
 def _target_name(target):
