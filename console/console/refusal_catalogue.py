@@ -1126,6 +1126,10 @@ ZH = {
         '施工须在申请后 {0} 天内开始',
     'the works last at most {0} days':
         '施工期最长 {0} 天',
+    'is the window\'s first day, {0}':
+        '施工期首日为 {0}',
+    'is the window\'s last day, {0}':
+        '施工期末日为 {0}',
     'the works may start from {0}: reschedule them to start sooner':
         '施工最早可于 {0} 开工：如需提前，请先改期',
     'the works window ended on {0}: reschedule them to start later':

@@ -428,11 +428,11 @@ def start_works(application, data, now, user, today=None):
     works_from = application.get("works_from")
     if today is not None and works_from and str(today) < works_from:
         raise BusinessRuleViolation(f"the works may start from {works_from}: reschedule them to start sooner",
-                                    [field_error("works_from", f"is {works_from}")])
+                                    [field_error("works_from", f"is the window's first day, {works_from}")])
     works_to = application.get("works_to")
     if today is not None and works_to and str(today) > works_to:
         raise BusinessRuleViolation(f"the works window ended on {works_to}: reschedule them to start later",
-                                    [field_error("works_to", f"is {works_to}")])
+                                    [field_error("works_to", f"is the window's last day, {works_to}")])
     at = clock.to_iso(now)
     return Change({"status": status, "works_started_at": at, "updated_at": at},
                   [history_entry(at, user, "works_started", (data.get("notes") or "").strip() or None)],

@@ -457,7 +457,7 @@ def test_a_renovation_goes_through_review_fees_works_and_joint_acceptance(desk):
     assert shown(desk, application)["status"] == "fees_paid"
     with pytest.raises(BusinessRuleViolation) as early:  # the window starts on 1 December (it is 23 November)
         act("start_works", desk, application)
-    assert early.value.errors == [{"field": "works_from", "message": "is 2026-12-01"}]
+    assert early.value.errors == [{"field": "works_from", "message": "is the window's first day, 2026-12-01"}]
     clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # 1 December in Shanghai
     assert act("start_works", desk, application)["status"] == "works_started"
     failed = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",

@@ -375,10 +375,10 @@ def test_works_begin_within_their_window_on_the_estates_day():
     assert application["status"] == "approved"
     with pytest.raises(BusinessRuleViolation) as early:
         applications.start_works(application, {}, NOW, "zhang", today="2026-11-30")
-    assert early.value.errors == [{"field": "works_from", "message": "is 2026-12-01"}]
+    assert early.value.errors == [{"field": "works_from", "message": "is the window's first day, 2026-12-01"}]
     for day in ("2026-12-01", "2026-12-31"):
         assert applications.start_works(application, {}, NOW, "zhang", today=day).set["status"] == "works_started"
     with pytest.raises(BusinessRuleViolation) as late:
         applications.start_works(application, {}, NOW, "zhang", today="2027-01-01")
-    assert late.value.errors == [{"field": "works_to", "message": "is 2026-12-31"}]
+    assert late.value.errors == [{"field": "works_to", "message": "is the window's last day, 2026-12-31"}]
     assert "reschedule" in str(late.value)
