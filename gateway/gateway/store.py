@@ -51,6 +51,15 @@ def change_user(db, username, changes, new_credentials=False, only_if=None):
     return db.users.update_one({"_id": username, **(only_if or {})}, update).matched_count == 1
 
 
+def end_sign_in(db, username, field, session_id, until, expired):
+    """One sign-in's entry in the user's map of ended ones (``field``) set, and the ``expired``
+    ones dropped, in one update that touches no other entry."""
+    update = {"$set": {f"{field}.{session_id}": until}}
+    if expired:
+        update["$unset"] = {f"{field}.{old}": "" for old in expired}
+    db.users.update_one({"_id": username}, update)
+
+
 def staff_of_estates(db, estate_ids):
     """The accounts that named any of ``estate_ids``, now or before (``ever_estate_ids``; an account
     from before that was kept names them in ``estate_ids``), with the fields staff turnover needs."""

@@ -277,12 +277,15 @@ def sign_out(db, cache, user_id, claims, session_end):
     token sent and every token refreshed from the same sign-in (``tokens.session_of``), so a copy
     of the console's cookie taken before a refresh ends too; the user's other sign-ins go on. Its
     id is kept on the user's record, which every call reads anyway, until the last token of the
-    sign-in would have expired (``session_end``, epoch seconds; then dropped at the next sign-out)."""
+    sign-in would have expired (``session_end``, epoch seconds; then dropped at the next sign-out).
+    Its one entry is set alone, not the map written over as read: two sign-outs at once (two tabs,
+    a phone and a desk) each kept the other's sign-in alive (review)."""
     now = clock.now().timestamp()
     user = store.find_user(db, user_id) or {}
-    revoked = {jti: exp for jti, exp in (user.get(REVOKED) or {}).items() if exp > now}
-    revoked[tokens.session_of(claims)] = max(claims["exp"], session_end)
-    store.change_user(db, user_id, {REVOKED: revoked})
+    expired = [jti for jti, exp in (user.get(REVOKED) or {}).items() if exp <= now]
+    session = tokens.session_of(claims)
+    store.end_sign_in(db, user_id, REVOKED, session, max(claims["exp"], session_end),
+                      [jti for jti in expired if jti != session])
     cache.forget(user_id)
 
 

@@ -200,3 +200,21 @@ def test_a_token_from_before_sessions_slid_counts_from_its_own_issue(make_app, c
     assert claims["auth_time"] == now and claims["sid"] == "f" * 32
     assert client.delete("/api/v1/auth/token", headers=bearer(body["access_token"])).status_code == 204
     assert client.get(PROTECTED, headers=bearer(old_style)).status_code == 401, "its sign-out ends the old one"
+
+
+def test_two_sign_outs_at_once_each_end_their_own_sign_in(app, client, accounts, user, monkeypatch):
+    """The map of ended sign-ins was written over as read: a sign-out that read the user before
+    another's write kept that other sign-in alive (review). Here the second reads the user as it
+    was before the first's write."""
+    from gateway import store as gateway_store
+    username, desk = user()
+    phone = accounts.token(username, USER_PASSWORD)
+    db = app.extensions["estate_ops"].db
+    before = gateway_store.find_user(db, username)
+    assert client.delete("/api/v1/auth/token", headers=bearer(desk)).status_code == 204
+    monkeypatch.setattr(gateway_store, "find_user", lambda db_, name: before if name == username else None)
+    assert client.delete("/api/v1/auth/token", headers=bearer(phone)).status_code == 204
+    monkeypatch.undo()
+    app.extensions["estate_ops"].user_cache.forget(username)
+    for token in (desk, phone):
+        assert client.get(PROTECTED, headers=bearer(token)).status_code == 401
