@@ -72,12 +72,14 @@ def parking_cap_fact(db, estate_id, body, caller):
 
 def parking_cap_fact_of_approval(db, estate_id, body, caller):
     """The standard being approved, if it is a pending one pricing a started hour of parking: the
-    daily cap in force now (it may have come down since the proposal). Finance lists its pending
-    parking standards for the gateway to know; nothing is asked of security patrol for another."""
+    daily cap in force now (it may have come down since the proposal). Finance lists that one
+    standard, if it is a pending parking one; nothing is asked of security patrol for another. (A
+    page of 200 pending parking standards was read and searched: a 201st was not found, and its
+    approval was not checked against the cap: review.)"""
     standard_id = (request.view_args or {}).get("standard_id")
     rpc = current_app.extensions["estate_ops"].rpc
     page = rpc.call("finance", "list_fee_standards",
-                    {"estate_id": estate_id, "filters": {"item": "parking", "status": "pending"}, "limit": 200},
-                    request_id=g.request_id, caller=caller)
+                    {"estate_id": estate_id, "filters": {"id": standard_id, "item": "parking", "status": "pending"},
+                     "limit": 1}, request_id=g.request_id, caller=caller)
     standard = next((item for item in page["items"] if item.get("id") == standard_id), None)
     return _parking_cap(estate_id, caller) if _prices_a_parking_hour(standard) else {}

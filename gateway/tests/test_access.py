@@ -439,7 +439,8 @@ def test_an_approval_of_a_parking_hour_reads_the_daily_cap_in_force_then(client,
     manager = accounts.user("boss-a", ["manager"], ["A"])
     assert client.post("/api/v1/estates/A/fee-standards/fs_9/approve", headers=bearer(manager)).status_code == 200
     listed = rpc.only_call("finance", "list_fee_standards")
-    assert listed.payload["filters"] == {"item": "parking", "status": "pending"}
+    assert listed.payload["filters"] == {"id": "fs_9", "item": "parking", "status": "pending"}
+    assert listed.payload["limit"] == 1  # that one standard, not a page searched (a 201st was missed)
     assert len(rpc.calls_to("security_patrol", "parking_daily_cap")) == int(cap_asked)
     assert rpc.only_call("finance", "approve_fee_standard").context == (
         {"parking_daily_cap_cents": 700} if cap_asked else None)

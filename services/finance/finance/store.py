@@ -170,7 +170,9 @@ def get_standard(db, estate_id, standard_id):
 
 
 def list_standards(db, estate_id, filters, limit, cursor):
-    return store.page(db.fee_standards, {"estate_id": estate_id, **filters}, limit, cursor)
+    """``filters``: ``item``, ``status``, and ``id`` (one standard: the gateway's check of an approval)."""
+    query = {"estate_id": estate_id, **{("_id" if name == "id" else name): value for name, value in filters.items()}}
+    return store.page(db.fee_standards, query, limit, cursor)
 
 
 def approved_standards(db, estate_id, item=None):

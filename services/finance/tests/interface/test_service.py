@@ -2082,3 +2082,15 @@ def test_a_refunded_deposits_bill_is_kept_when_its_charge_is_withdrawn(finance):
     [bill] = bills(finance)
     assert bill["status"] == "paid"
     assert finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})["unapplied_cents"] == 0
+
+
+def test_the_standards_are_listed_by_id_for_the_gateways_check_of_an_approval(finance):
+    """The gateway searched a page of 200 pending parking standards for the one approved: a 201st
+    was not found and its approval not checked against the daily cap (review)."""
+    acting(finance, ACCOUNTANT)
+    made = [finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "parking", "amount_cents": 500 + n, "cycle": "per_charge", "valid_from": f"2027-0{n + 1}"}})
+        for n in range(3)]
+    listed = finance.list_fee_standards({"estate_id": ESTATE, "filters": {
+        "id": made[2]["id"], "item": "parking", "status": "pending"}, "limit": 1})["items"]
+    assert [s["id"] for s in listed] == [made[2]["id"]]
