@@ -861,23 +861,21 @@ def _finish_fund_deposit(db, outbox, entry):
     if entry["status"] == "refused":
         raise BusinessRuleViolation("this deposit was refused: the fund's balance did not allow it",
                                     [field_error("data.amount_cents", "was refused when the deposit was made")])
-    if entry["kind"] == maintenance_fund.REVERSAL and entry["status"] == "posted":
-        store.set_fund_entry(db, entry["estate_id"], entry["reverses"], "posted", {"reversed_by": entry["_id"]})
-    if entry["status"] != "pending":
-        return entry
     estate_id = entry["estate_id"]
-    account = _fund_account(db, outbox, estate_id)
-    try:
-        account = store.change_fund_account(db, outbox, estate_id, account["_id"],
-                                            lambda current: maintenance_fund.account_change(current, entry, clock.now()))
-    except BusinessRuleViolation:
-        store.set_fund_entry(db, estate_id, entry["_id"], "pending", {"status": "refused"})
-        raise
-    posted = store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
-        "status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])})
-    if posted["kind"] == maintenance_fund.REVERSAL:
-        store.set_fund_entry(db, estate_id, posted["reverses"], "posted", {"reversed_by": posted["_id"]})
-    return posted
+    if entry["status"] == "pending":
+        account = _fund_account(db, outbox, estate_id)
+        try:
+            account = store.change_fund_account(
+                db, outbox, estate_id, account["_id"],
+                lambda current: maintenance_fund.account_change(current, entry, clock.now()))
+        except BusinessRuleViolation:
+            store.set_fund_entry(db, estate_id, entry["_id"], "pending", {"status": "refused"})
+            raise
+        entry = store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
+            "status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])})
+    if entry["kind"] == maintenance_fund.REVERSAL and entry["status"] == "posted":
+        store.set_fund_entry(db, estate_id, entry["reverses"], "posted", {"reversed_by": entry["_id"]})
+    return entry
 
 
 def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
@@ -909,13 +907,17 @@ def fund_use(db, caller, estate_id, data):
     entry_id = caller.created_id("mfu", estate_id)
     entry = store.find_fund_entry(db, estate_id, entry_id)
     if entry is None and data.get("work_order_id"):
+        work_order_id = data["work_order_id"]
         # one request of the work order's at a time: two at once each saw none awaiting approval
-        lock = _waited_for(lambda now, until: store.lock_work_order_uses(db, estate_id, data["work_order_id"], now,
+        lock = _waited_for(lambda now, until: store.lock_work_order_uses(db, estate_id, work_order_id, now,
                                                                          until), HOUSEHOLD_LOCK_WAIT_SECONDS)
         try:
-            entry = store.find_fund_entry(db, estate_id, entry_id) or _new_use(
-                db, caller, estate_id, entry_id, data, store.fund_uses_of_work_order(db, estate_id,
-                                                                                    data["work_order_id"]))
+            entry = store.find_fund_entry(db, estate_id, entry_id)
+            if entry is None:
+                others = store.fund_uses_of_work_orders(db, estate_id, [work_order_id])[work_order_id]
+                # the new use is requested: the uses read before it are what was approved already
+                return public(maintenance_fund.with_work_order_approved(
+                    _new_use(db, caller, estate_id, entry_id, data, others), others))
         finally:
             store.unlock(db, lock)
     elif entry is None:
@@ -938,9 +940,9 @@ def list_fund_entries(db, estate_id, filters, limit=None, cursor=None):
 
 def _with_work_order_approved(db, estate_id, entries):
     """``entries`` (as stored or as listed), each use with its work order's other approved uses:
-    one read per work order named."""
-    uses = {work_order_id: store.fund_uses_of_work_order(db, estate_id, work_order_id)
-            for work_order_id in {e.get("work_order_id") for e in entries if e.get("kind") == "use"} - {None}}
+    one read for every work order named."""
+    named = {e.get("work_order_id") for e in entries if e.get("kind") == "use"} - {None}
+    uses = store.fund_uses_of_work_orders(db, estate_id, named) if named else {}
     return [maintenance_fund.with_work_order_approved(e, uses.get(e.get("work_order_id"), [])) for e in entries]
 
 

@@ -21,6 +21,7 @@ from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, field_error
 
 from . import periods
+from .payments import outstanding
 
 DEFAULT_MONTHS = 12   # the range when none is given: the last year, the current month included
 MAX_MONTHS = 36       # the longest range one answer covers (the contract says so too)
@@ -52,10 +53,6 @@ def days(first, last):
     return f"{first}-01", f"{last}-31"
 
 
-def owed(bill):
-    return bill["amount_cents"] - bill.get("paid_cents", 0)
-
-
 def account(estate_id, household, first, last, unpaid, prepaid_sources, bills, payments, now):
     """The household's account: its totals now, and the range's bills and payments in order."""
     now_iso = clock.to_iso(now)
@@ -69,8 +66,8 @@ def account(estate_id, household, first, last, unpaid, prepaid_sources, bills, p
         "room": household.get("room"),
         "from": first,
         "to": last,
-        "unpaid_cents": sum(owed(b) for b in unpaid),
-        "overdue_cents": sum(owed(b) for b in unpaid if b.get("due_at") and b["due_at"] < now_iso),
+        "unpaid_cents": sum(outstanding(b) for b in unpaid),
+        "overdue_cents": sum(outstanding(b) for b in unpaid if b.get("due_at") and b["due_at"] < now_iso),
         "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources),
         "billed_cents": sum(b["amount_cents"] for b in bills if b["status"] != "cancelled"),
         "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"),

@@ -798,10 +798,13 @@ def list_fund_entries(db, estate_id, filters, limit, cursor):
     return store.page(db.fund_entries, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
-def fund_uses_of_work_order(db, estate_id, work_order_id):
-    """The fund's uses that name ``work_order_id``, oldest first."""
-    found = store.scan(db.fund_entries, {"estate_id": estate_id, "work_order_id": work_order_id, "kind": "use"})
-    return sorted(found, key=lambda e: (e["created_at"], e["_id"]))
+def fund_uses_of_work_orders(db, estate_id, work_order_ids):
+    """``{work order id: the fund's uses that name it}`` for ``work_order_ids``, in one read."""
+    uses = {work_order_id: [] for work_order_id in work_order_ids}
+    for use in store.scan(db.fund_entries, {"estate_id": estate_id, "work_order_id": {"$in": list(uses)},
+                                            "kind": "use"}):
+        uses[use["work_order_id"]].append(use)
+    return uses
 
 
 def fund_entries_by_day(db, estate_id, days):
