@@ -230,13 +230,13 @@ def reschedule_application(db, outbox, caller, estate_id, application_id, data):
 
 
 def start_works(db, outbox, caller, estate_id, application_id, data):
-    """The works begin (``applications.start_works``), not before their window on the estate's day."""
-    rules = store.rules_for(db, estate_id)
+    """The works begin (``applications.start_works``), within their window on the estate's day."""
+    timezone = store.estate_timezone(db, estate_id)  # the estate's day is all it needs of the estate
 
     def decide(application):
         now = clock.now()
         return applications.start_works(application, data or {}, now, caller.user,
-                                        today=calendar.day_of(now, rules["timezone"]))
+                                        today=calendar.day_of(now, timezone))
 
     return step_on(db, outbox, "applications", estate_id, application_id, decide)
 

@@ -69,7 +69,12 @@ def rules_for(db, estate_id, as_of=None):
     calendar: master data from archive (the read copy), not a setting of this service."""
     numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, choices=CHOICES,
                                    as_of=as_of, bounded_since=BOUNDED_SINCE)
-    return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
+    return numbers | {"timezone": estate_timezone(db, estate_id)}
+
+
+def estate_timezone(db, estate_id):
+    """The estate's calendar, from its read copy (archive's master data)."""
+    return replica.estate_timezone(db, estate_id)
 
 
 # -- read copies of master data ---------------------------------------------------
@@ -259,7 +264,7 @@ def export_requests(db, estate_id, filters, now):
 
 def _request_query_in_estate(db, estate_id, filters, now):
     """``request_query`` on the estate's calendar (its timezone, from the estate's read copy)."""
-    return request_query(estate_id, filters, now, replica.estate_timezone(db, estate_id))
+    return request_query(estate_id, filters, now, estate_timezone(db, estate_id))
 
 
 OVERDUE_FIELDS = ("estate_id",)
