@@ -44,7 +44,9 @@ class PasswordChangeRequired(Forbidden):
                          "before anything else")
 
 
-REVOKED = "signed_out_tokens"  # {token id (jti): its expiry}: tokens of the user signed out one by one
+# {sign-in id (tokens.session_of): the last expiry of its tokens}: the user's sign-ins signed out one
+# by one (a token from before sign-in ids is its own sign-in: its jti)
+REVOKED = "signed_out_tokens"
 
 
 def credential_version(user):
@@ -315,7 +317,7 @@ def _admit(user, claims, password_change_allowed):
     if claims.get("cv") != credential_version(user):
         raise Unauthorized("the token is not valid")
     revoked = user.get(REVOKED) or {}
-    if claims.get("jti") in revoked or tokens.session_of(claims) in revoked:
+    if tokens.session_of(claims) in revoked:
         raise Unauthorized("the token was signed out")
     if must_change_password(user) and not password_change_allowed:
         raise PasswordChangeRequired()
