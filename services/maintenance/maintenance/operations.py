@@ -351,7 +351,7 @@ def create_equipment(db, outbox, caller, estate_id, data):
     wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user, custom,
                                   store.rules_for(db, estate_id)["timezone"])
     twin = store.equipment_of_code(db, estate_id, data["code"])
-    if twin is not None and twin["_id"] != wanted["_id"]:
+    if twin is not None:  # this create again, or equipment of the code in another case
         return public(ledger.same_equipment(twin, wanted))
     stored = _create(db, outbox, "equipment", estate_id, wanted["_id"],
                      lambda: (wanted, [("equipment_registered", ledger.registered_event_data(wanted))]))

@@ -96,7 +96,7 @@ def refuse_a_second_resident_pass(new_pass, passes, moment):
     once both read no such pass: the plate's claim decides between them (``resident_claim_id``)."""
     if new_pass["kind"] != "resident":
         return
-    held = [p for p in passes if p["kind"] == "resident" and is_valid(p, moment)]
+    held = [p for p in passes if holds_the_plate(p, moment)]
     if held:
         refuse_a_plate_held(new_pass["plate"], held[0])
 
