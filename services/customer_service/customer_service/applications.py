@@ -93,21 +93,20 @@ def needs_review(data):
     return data["kind"] == "renovation" or (data["kind"] == "move_in" and data["structural_change"])
 
 
-def check(data, today=None, rules=None, start_message=None):
+def check(data, today=None, rules=None):
     """The rules of an application's own fields; ``today``: the estate's local date (ISO), before
     which no works start (a renovation from 2020-01-01 was taken: a probe); ``rules``: the estate's
     settings, within which the works are planned (``estate_common.plausible``): they start within
     ``renovation_start_within_days`` of today and end within ``renovation_works_max_days`` of their
     start (of today when no start is given). Works to 2999 were taken, and the application blocked
-    the household's next one (409) until someone found it (a probe). ``start_message``: the start
-    window's refusal, as a reschedule says it."""
+    the household's next one (409) until someone found it (a probe)."""
     if today and data.get("works_from") and data["works_from"] < today:
         raise BusinessRuleViolation("the works start today or later",
                                     [field_error("data.works_from", "is before today")])
     if today and rules:
         start_days, works_days = rules["renovation_start_within_days"], rules["renovation_works_max_days"]
         plausible.ahead(data.get("works_from"), today, start_days, "data.works_from",
-                        start_message or f"the works start within {start_days} days of the application")
+                        f"the works start within {start_days} days of the application")
         start, end = data.get("works_from"), data.get("works_to")
         if end and (not start or end >= start):  # one ending before it starts is refused below
             _refuse_works_longer_than(start or today, end, works_days)
@@ -396,9 +395,10 @@ def reschedule(application, data, today, rules, now, user):
     status = next_status(application["status"], "reschedule")
     works_from, works_to, reason = data["works_from"], data["works_to"], data["reason"].strip()
     start_days = rules["renovation_start_within_days"]
+    plausible.ahead(works_from, today, start_days, "data.works_from",
+                    f"rescheduled works start within {start_days} days of today")
     check({"kind": application["kind"], "structural_change": application["structural_change"],
-           "works_from": works_from, "works_to": works_to}, today, rules,
-          start_message=f"rescheduled works start within {start_days} days of today")
+           "works_from": works_from, "works_to": works_to}, today, rules)
     was = (application.get("works_from"), application.get("works_to"))
     if was == (works_from, works_to):
         return None
