@@ -886,7 +886,6 @@ _MESSAGES = {
     "portal.reply": ("服务中心的答复", "The service center's reply"),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
     "portal.not_found": ("没有找到。", "Not found."),
-    "portal.disclosure": ("收支公示", "Income and expenses"),
     "portal.disclosure_of": ("{period} 收支公示", "Income and expenses of {period}"),
     "portal.published": ("第 {version} 版，公示于 {at}", "Version {version}, published {at}"),
     "portal.amounts_in_yuan": ("金额单位：元", "Amounts in yuan"),

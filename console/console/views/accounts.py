@@ -54,12 +54,12 @@ def _payment_page(household_id, problem=None):
     typed = request.form if problem else {}
     return render_template("accounts/new_payment.html", search=search, households=households,
                            household_id=household_id, unpaid=unpaid, methods=METHODS, key=common.form_key(),
-                           account=household_account(household_id) if household_id else None,
+                           account=household_account(household_id),
                            form=typed, ticked=set(typed.getlist("bill_id")) if typed else set(),
                            problem=problem or common.take_problem())
 
 
-def household_account(household_id, **months):
+def household_account(household_id):
     """The household's account (its unpaid total, prepaid balance, a range's bills and payments)
     for a page that shows it beside something else; None for a role that may not read it, or when
     it cannot be read now (the page shows without it). The prepaid balance was shown only on the
@@ -67,14 +67,12 @@ def household_account(household_id, **months):
     and never how much was prepaid already (a probe of month-end accounts)."""
     if not household_id or not permissions.may("GET", "households/{household_id}/account"):
         return None
-    try:
-        account = g.api.get(g.api.estate(g.user.estate_id, f"households/{quote(household_id, safe='')}/account"),
-                            **months)
-    except ApiProblem as problem:
-        if problem.status == 401:
-            raise
-        return None
+    account = common.optional_read(_account_path(household_id))
     return account if isinstance(account, dict) and "unpaid_cents" in account else None
+
+
+def _account_path(household_id):
+    return f"households/{quote(household_id, safe='')}/account"
 
 
 @bp.get("/households/<household_id>/statement")
@@ -85,8 +83,7 @@ def statement(household_id):
     months = common.query("from", "to")
     household = common.household_or_none(household_id)
     try:
-        account = g.api.get(g.api.estate(g.user.estate_id, f"households/{quote(household_id, safe='')}/account"),
-                            **months)
+        account = g.api.get(g.api.estate(g.user.estate_id, _account_path(household_id)), **months)
     except ApiProblem as problem:
         if problem.status not in (400, 422):  # a range typed wrong is shown with the form; the rest as any page's
             raise
