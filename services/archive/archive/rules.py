@@ -19,7 +19,7 @@ DEFAULTS = {
     # 查阅: a file taken out to be viewed is due back the next day.
     "view_due_days": 1,
     # 空置房巡检: a steward's vacant-unit inspection is recorded within this many days of it
-    # (estate_common.plausible: a week, the longest public holiday; one of 1900 was taken). 0: the
+    # (estate_common.plausible: two weeks, the longest public holiday and some room; one of 1900 was taken). 0: the
     # same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
 }

@@ -76,8 +76,8 @@ DEFAULTS = {
     # 便民工具: a tool is lent for at most this many days (its due_back_at; one due back in 2999
     # was taken). DOMAIN.md gives none: chosen, a week, as archive's borrowing (borrow_due_days).
     "tool_loan_max_days": 7,
-    # 业主联系: a contact is logged within this many days of it (estate_common.plausible: a week,
-    # the longest public holiday; one of 1900 was taken). 0: the same day only.
+    # 业主联系: a contact is logged within this many days of it (estate_common.plausible: two
+    # weeks, the longest public holiday and some room; one of 1900 was taken). 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
 }
 

@@ -50,8 +50,8 @@ DEFAULTS = {
     # January 1900, and that bill took their next payment (a probe). At least 1: a disclosure is of
     # a month that has ended (0 left none to publish: review).
     "catch_up_months": 12,
-    # 日结: a cashier's day is settled within this many days of it (estate_common.plausible: a
-    # week, the longest public holiday; a settlement of 1900 was taken). 0: the same day only.
+    # 日结: a cashier's day is settled within this many days of it (estate_common.plausible: two
+    # weeks, the longest public holiday and some room; a settlement of 1900 was taken). 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
 }
 

@@ -45,8 +45,8 @@ DEFAULTS = {
     # are not bounded (revoked when the owner leaves).
     "visitor_pass_max_days": 7,
     # 记录: a record of what the guards did (a shift handover, a fire drill) is written up within
-    # this many days of it (estate_common.plausible, its default: a week, the longest public
-    # holiday); one of 1900 was taken and counted in a KPI. 0: the same day only.
+    # this many days of it (estate_common.plausible, its default: two weeks, the longest
+    # public holiday and some room); one of 1900 was taken and counted in a KPI. 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
     # 排班: a duty roster is made at most this many days ahead (estate_common.plausible, a date to
     # come; one for 2030-01-01 was taken: a probe). DOMAIN.md gives no number: two months, a
