@@ -233,6 +233,16 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("created", r"from service request (?P<number>\S+)", "note.from_request"),
     ("created", r"follow-up \((?P<reason>.*)\) of service request (?P<number>\S+)", "note.follow_up_of",
      {"reason": "follow_reason"}),
+    # a finding of another service, as maintenance names it (``maintenance.domain``: round_note, ...)
+    ("created", r"from a patrol round, checkpoint (?P<code>\S+) \((?P<name>.*)\), checked in at (?P<at>\S+)",
+     "note.from_round_at"),
+    ("created", r"from the (?P<period>\d{4}-\d{2}) fire check of (?P<name>.+) \((?P<code>[^()]*)\)",
+     "note.from_fire_check_of"),
+    ("created", r"scheduled by the plan: (?P<plan_kind>daily inspection|periodic maintenance) of (?P<name>.+) "
+                r"\((?P<code>[^()]*)\) every (?P<days>\d+) days", "note.from_plan_of"),
+    ("created", r"from the inspection (?P<checklist>.+?) at (?:equipment (?P<equipment>\S+)|(?P<location>.+?)), "
+                r"item (?P<item>.+?): (?P<label>.*)", "note.from_inspection_of"),
+    # ... and as it named them by id before (orders opened then keep those notes)
     ("created", r"from patrol round (?P<round>\S+), checkpoint (?P<checkpoint>.+)", "note.from_round"),
     ("created", r"from fire check (?P<check>\S+)", "note.from_fire_check"),
     ("created", r"from incident (?P<incident>\S+)", "note.from_incident"),
@@ -260,6 +270,8 @@ _NOTE_PARTS = {  # a form's optional parts, each a message of its own when prese
     "outcome": lambda value: translate("note.outcome", outcome=value) if value else "",
     "refusal": lambda value: refusal_text(value),
     "outcome_word": lambda value: translate(f"note.{value}"),
+    "plan_kind": lambda value: label("plan", value.replace(" ", "_")) if language() == "zh" else value,
+    "equipment": lambda value: translate("described.equipment", code=value) if value else "",
 }
 
 

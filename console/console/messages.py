@@ -1116,8 +1116,15 @@ _MESSAGES = {
     "note.follow_up_notice": ("已书面通知工程部，限 {at} 前处理", "written notice to maintenance, due {at}"),
     "note.not_reached": ("第 {count} 次未联系上住户（{method}）", "occupant not reached by {method} (attempt {count})"),
     "note.follow_up_of": ("报事 {number} 的回访跟进：{reason}", "follow-up ({reason}) of service request {number}"),
-    # the id of a round, a check, a plan or an inspection is not shown: nobody reads one (they have
-    # no number), and the order's own fields name the checkpoint, the equipment and the item
+    # a round, a check, a plan or an inspection as maintenance names it; its id (in the notes of
+    # orders opened before it did) is not shown: nobody reads one (they have no number)
+    "note.from_round_at": ("来自巡更：巡更点 {code}（{name}），{at} 签到",
+                           "from a patrol round, checkpoint {code} ({name}), checked in at {at}"),
+    "note.from_fire_check_of": ("来自 {period} 月度消防检查：{name}（{code}）", "from the {period} fire check of {name} ({code})"),
+    "note.from_plan_of": ("按保养计划生成：{plan_kind}，{name}（{code}），每 {days} 天",
+                          "scheduled by the plan: {plan_kind} of {name} ({code}) every {days} days"),
+    "note.from_inspection_of": ("来自巡检「{checklist}」（{equipment}{location}），检查项 {item}：{label}",
+                                "from the inspection {checklist} at {equipment}{location}, item {item}: {label}"),
     "note.from_round": ("来自巡更，巡更点 {checkpoint}", "from a patrol round, checkpoint {checkpoint}"),
     "note.from_fire_check": ("来自月度消防检查", "from a monthly fire check"),
     "note.from_incident": ("来自突发事件 {incident}", "from incident {incident}"),

@@ -192,6 +192,17 @@ def test_history_notes_read_in_the_pages_language(client):
         assert note("from inspection in_1, item 3", "created") == "来自巡检，检查项 3"
         assert note("from fire check fchk_65a1", "created") == "来自月度消防检查"
         assert note("scheduled by plan plan_9", "created") == "按保养计划生成"
+        # as maintenance names them now: the checkpoint and the check-in's time, the month and the
+        # facility, what the plan schedules of which equipment how often, the checklist and the item
+        assert note("from a patrol round, checkpoint A1 (东门 (岗亭)), checked in at 2026-11-23T02:00:00.000Z",
+                    "created") == f"来自巡更：巡更点 A1（东门 (岗亭)），{i18n.when('2026-11-23T02:00:00.000Z')} 签到"
+        assert note("from the 2026-11 fire check of 消火栓 (1) (XF-01)", "created") == "来自 2026-11 月度消防检查：消火栓 (1)（XF-01）"
+        assert note("scheduled by the plan: periodic maintenance of 2号电梯 (EL-2) every 30 days", "created") == (
+            "按保养计划生成：定期保养，2号电梯（EL-2），每 30 天")
+        assert note("from the inspection 水泵周检 at equipment PUMP-1, item P1: 出口压力", "created") == (
+            "来自巡检「水泵周检」（设备 PUMP-1），检查项 P1：出口压力")
+        assert note("from the inspection 消防通道巡检 at 1号楼, item C1: 通道畅通", "created") == (
+            "来自巡检「消防通道巡检」（1号楼），检查项 C1：通道畅通")
         assert note("engineering review by maintenance", "review_requested") == "转工程部审核"
         # the fee without its bill's internal id, which no clerk can quote (a probe of the front desk)
         assert note("renovation_deposit (bill_9)", "fee_paid") == i18n.label("fee", "renovation_deposit")

@@ -54,7 +54,7 @@ def anomaly():
 
 
 def plan(kind):
-    return domain.from_plan({"_id": "plan_1", "estate_id": "est_1", "kind": kind, "equipment_id": "eq_1"},
+    return domain.from_plan({"_id": "plan_1", "estate_id": "est_1", "kind": kind, "equipment_id": "eq_1", "every_days": 7},
                             {"name": "生活水泵", "code": "PUMP-1"}, "2026-12-01", "WO-4", CREATED)
 
 

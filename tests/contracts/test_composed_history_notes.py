@@ -130,10 +130,14 @@ def opened_by_other_services(rules):
                   "completed_by": "chen"}
     orders = [domain.from_patrol_anomaly(anomaly, "WO-3", NOW, rules), domain.from_fire_defect(defect, "WO-4", NOW, rules),
               domain.from_incident(incident, "WO-5", NOW, rules),
-              domain.from_plan({"_id": "plan_1", "estate_id": "est_1", "kind": "daily_inspection", "equipment_id": "eq_1"},
-                               {"name": "生活水泵", "code": "PUMP-1"}, "2026-12-01", "WO-6", NOW),
-              domain.from_inspection_finding(inspection, {"code": "C1", "work_order_id": "wo_7"}, "消防通道巡检：通道堵塞",
-                                             "WO-7", NOW, rules)]
+              domain.from_plan({"_id": "plan_1", "estate_id": "est_1", "kind": "daily_inspection", "equipment_id": "eq_1",
+                                "every_days": 1}, {"name": "生活水泵", "code": "PUMP-1"}, "2026-12-01", "WO-6", NOW),
+              domain.from_inspection_finding(inspection, {"code": "C1", "label": "通道畅通", "work_order_id": "wo_7"},
+                                             "消防通道巡检：通道堵塞", "WO-7", NOW, rules),
+              domain.from_inspection_finding({**inspection, "location": None, "equipment_id": "eq_1",
+                                              "equipment_code": "PUMP-1", "checklist_name": "水泵周检"},
+                                             {"code": "P1", "label": "出口压力", "work_order_id": "wo_8"},
+                                             "水泵周检：出口压力", "WO-8", NOW, rules)]
     return [order["history"][0] for order in orders]
 
 

@@ -236,6 +236,32 @@ def from_follow_up(event, number, created, rules, earlier=None):
         follows_work_order_id=earlier and earlier["_id"])
 
 
+# The first note of an order opened from another service's finding names it as the people who
+# read the order know it: a round by its checkpoint and the time of the check-in, a fire check by
+# its month and facility, a plan by what it schedules of which equipment how often, an inspection
+# by its checklist, where it was made and the failed item. They named internal ids ("from patrol
+# round pround_65a1…", "scheduled by plan plan_9f…") that no page and no person can look up.
+
+def round_note(anomaly):
+    checkpoint = anomaly["checkpoint"]
+    return (f"from a patrol round, checkpoint {checkpoint['code']} ({checkpoint['name']}), "
+            f"checked in at {anomaly['reported_at']}")
+
+
+def fire_check_note(defect):
+    return f"from the {defect['period']} fire check of {defect['equipment_name']} ({defect['equipment_code']})"
+
+
+def plan_note(plan, equipment):
+    return (f"scheduled by the plan: {PLAN_KIND_LABELS[plan['kind']]} of {equipment['name']} ({equipment['code']}) "
+            f"every {plan['every_days']} days")
+
+
+def inspection_note(inspection, finding):
+    where = inspection["location"] or f"equipment {inspection['equipment_code']}"
+    return f"from the inspection {inspection['checklist_name']} at {where}, item {finding['code']}: {finding['label']}"
+
+
 def from_patrol_anomaly(event, number, created, rules):
     anomaly = event["data"]
     priority = "emergency" if anomaly["emergency"] else "normal"
@@ -247,7 +273,7 @@ def from_patrol_anomaly(event, number, created, rules):
         request_id=None, household_id=None,
         description=f"{checkpoint['name']} ({checkpoint['code']}): {anomaly['description']}"[:2000],
         priority=priority, reported_at=reported_at, response_due=response_due_at(reported_at, priority, rules),
-        actor=event.get("actor"), note=f"from patrol round {anomaly['round_id']}, checkpoint {checkpoint['code']}",
+        actor=event.get("actor"), note=round_note(anomaly),
         event_id=event["event_id"], patrol={"round_id": anomaly["round_id"], "checkpoint": checkpoint})
 
 
@@ -263,7 +289,7 @@ def from_fire_defect(event, number, created, rules):
         description=f"fire equipment {defect['equipment_name']} ({defect['equipment_code']}) at "
                     f"{defect['location']}: defect found in the {defect['period']} check{notes}"[:2000],
         priority="normal", reported_at=reported_at, response_due=response_due_at(reported_at, "normal", rules),
-        actor=event.get("actor"), note=f"from fire check {defect['id']}", event_id=event["event_id"],
+        actor=event.get("actor"), note=fire_check_note(defect), event_id=event["event_id"],
         fire_equipment={"id": defect["equipment_id"], "code": defect["equipment_code"]})
 
 
@@ -295,7 +321,7 @@ def from_plan(plan, equipment, due_on, number, created):
         request_id=None, household_id=None,
         description=f"{PLAN_KIND_LABELS[plan['kind']]} of {equipment['name']} ({equipment['code']}), due {due_on}",
         priority="normal", reported_at=clock.to_iso(created), response_due=None, actor=None,
-        note=f"scheduled by plan {plan['_id']}", due_on=due_on, plan_kind=plan["kind"])
+        note=plan_note(plan, equipment), due_on=due_on, plan_kind=plan["kind"])
     order["equipment_id"] = plan["equipment_id"]
     return order
 
@@ -309,7 +335,7 @@ def from_inspection_finding(inspection, finding, description, number, created, r
         created, request_id=None, household_id=None, description=description, priority="normal",
         reported_at=inspection["completed_at"],
         response_due=response_due_at(inspection["completed_at"], "normal", rules), actor=inspection["completed_by"],
-        note=f"from inspection {inspection['_id']}, item {finding['code']}",
+        note=inspection_note(inspection, finding),
         inspection_id=inspection["_id"], inspection_item=finding["code"])
     order["equipment_id"] = inspection["equipment_id"]
     return order

@@ -145,8 +145,42 @@ def test_a_patrol_anomaly_keeps_its_checkpoint_and_an_emergency_is_top_priority(
     assert order["reported_at"] == "2026-11-23T02:00:00.000Z"
 
 
+def test_an_order_from_another_services_finding_names_it_as_people_know_it_not_by_id():
+    """The first note named a patrol round, a fire check, a plan and an inspection by their
+    internal ids ("from patrol round round_1", "scheduled by plan plan_1"), which nobody can
+    look up: it names the checkpoint and the check-in's time, the month and the facility, what
+    the plan schedules of which equipment how often, the checklist, its place and the item."""
+    anomaly = event("security_patrol", "anomaly_reported", "est_1", {
+        "id": "an_1", "round_id": "round_1", "checkpoint": {"code": "CP-3", "name": "Pump room"},
+        "description": "water on the floor", "reported_at": "2026-11-23T02:00:00.000Z", "emergency": False})
+    defect = event("security_patrol", "fire_defect_reported", "est_1", {
+        "id": "fchk_1", "equipment_id": "fe_1", "equipment_code": "XF-01", "equipment_name": "Hydrant 1",
+        "kind": "hydrant", "location": "B2", "notes": "", "period": "2026-11", "inspected_at": "2026-11-23T02:00:00.000Z"})
+    plan = {"_id": "plan_1", "estate_id": "est_1", "equipment_id": "eq_1", "kind": "periodic_maintenance",
+            "every_days": 30}
+    inspection = {"_id": "insp_1", "estate_id": "est_1", "location": None, "equipment_id": "eq_1",
+                  "equipment_code": "PUMP-1", "checklist_name": "Pump weekly", "completed_at": "2026-11-23T02:00:00.000Z",
+                  "completed_by": "chen"}
+    at_location = {**inspection, "location": "Building 1", "equipment_id": None, "equipment_code": None}
+    finding = {"code": "P1", "label": "outlet pressure", "work_order_id": "wo_7"}
+    notes = [order["history"][0]["note"] for order in (
+        domain.from_patrol_anomaly(anomaly, "WO-3", CREATED, RULES),
+        domain.from_fire_defect(defect, "WO-4", CREATED, RULES),
+        domain.from_plan(plan, {"name": "Lift 2", "code": "EL-2"}, "2026-12-01", "WO-5", CREATED),
+        domain.from_inspection_finding(inspection, finding, "Pump weekly …", "WO-6", CREATED, RULES),
+        domain.from_inspection_finding(at_location, finding, "Pump weekly …", "WO-7", CREATED, RULES))]
+    assert notes == [
+        "from a patrol round, checkpoint CP-3 (Pump room), checked in at 2026-11-23T02:00:00.000Z",
+        "from the 2026-11 fire check of Hydrant 1 (XF-01)",
+        "scheduled by the plan: periodic maintenance of Lift 2 (EL-2) every 30 days",
+        "from the inspection Pump weekly at equipment PUMP-1, item P1: outlet pressure",
+        "from the inspection Pump weekly at Building 1, item P1: outlet pressure"]
+    assert not any(internal in note for note in notes for internal in ("round_1", "fchk_1", "plan_1", "insp_1"))
+
+
 def test_a_plan_order_is_due_on_its_date_not_against_a_response_time():
-    plan = {"_id": "plan_1", "estate_id": "est_1", "equipment_id": "eq_1", "kind": "periodic_maintenance"}
+    plan = {"_id": "plan_1", "estate_id": "est_1", "equipment_id": "eq_1", "kind": "periodic_maintenance",
+            "every_days": 30}
     order = domain.from_plan(plan, {"name": "Lift 2", "code": "EL-2"}, "2026-12-01", "WO-4", CREATED)
     assert order["_id"] == domain.work_order_id("est_1", "maintenance_plan", "plan_1:2026-12-01")
     assert order["source"] == {"type": "maintenance_plan", "id": "plan_1"}
