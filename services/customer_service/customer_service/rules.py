@@ -19,14 +19,18 @@ DEFAULTS = {
     # "Local" is the estate's calendar: its timezone (estate master data, see
     # estate_common.calendar), which store.rules_for adds to these numbers.
     "complaint_verify_days": 1,
-    # 报修: the owner is told the expected time limit (promised_by = due_at of a repair).
+    # 报修: the owner is told the expected time limit (promised_by = due_at of a repair). DOMAIN.md
+    # says "within the set time" and gives none (chosen: a day).
     "repair_response_hours": 24,
     # 抢险: an emergency repair's response, promised to the owner (maintenance keeps the same
-    # number for the emergency work order's deadline: set both alike).
+    # number for the emergency work order's deadline: set both alike). DOMAIN.md: "response time
+    # tracked", no number (chosen).
     "emergency_response_minutes": 30,
-    # 咨询: a consultation is answered the same day.
+    # 咨询: a consultation is answered within a day. DOMAIN.md and the seeds set no time (耐心解答业主咨询)
+    # (chosen).
     "consultation_answer_hours": 24,
-    # 建议: a suggestion gets an answer within a week.
+    # 建议: a suggestion gets an answer within a week. DOMAIN.md sets no time (chosen: as a
+    # complaint's reply).
     "suggestion_answer_days": 7,
     # 回访: a return visit within 3 days after a repair is completed.
     "return_visit_days": 3,
