@@ -5,6 +5,7 @@ fake stands in for that session, so the tests see exactly which public routes
 were called, with which token and body.
 """
 import base64
+import functools
 import json
 import re
 import time
@@ -63,6 +64,21 @@ def served_openapi():
     return served_document()
 
 
+@functools.lru_cache(maxsize=1)
+def _served_openapi_bytes():
+    return json.dumps(served_openapi()).encode()
+
+
+class OpenApiAnswer(FakeResponse):
+    """The gateway's document as it answers it, encoded once for the whole run: every test's
+    console reads it (console/permissions.py), and encoding 1 MB of JSON per test cost more than
+    most tests."""
+
+    def __init__(self):
+        super().__init__(200, None)
+        self.content = _served_openapi_bytes()
+
+
 class FakeGateway:
     """Stands in for requests.Session: ``on(method, path_regex, answer)``; ``calls`` lists what came."""
 
@@ -71,7 +87,7 @@ class FakeGateway:
         self.routes = []
         # the gateway's own document, with the roles it lets call each operation (x-roles): the
         # screens offer a user only what the gateway would let them send (console/permissions.py)
-        self.on("GET", r"/api/v1/openapi.json", served_openapi())
+        self.on("GET", r"/api/v1/openapi.json", lambda body, params: OpenApiAnswer())
 
     def on(self, method, pattern, answer, status=200):
         self.routes.insert(0, (method, re.compile(pattern + "$"), answer, status))
@@ -113,10 +129,26 @@ def fake():
     return gateway
 
 
+@pytest.fixture(scope="session")
+def _one_app():
+    """One console app for every test that takes ``app``, with its settings as made: an app
+    registers and compiles some 200 routes and compiles each template it renders anew, which
+    made most of a console test's time (0.2 s of 0.3 s)."""
+    made = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True})
+    return made, dict(made.config)
+
+
 @pytest.fixture
-def app(fake):
-    app = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True}, http=fake)
-    return app
+def app(fake, _one_app):
+    """The console, talking to this test's fake gateway only, as made: its settings as
+    create_app gave them, and nothing read from another test's gateway (the gateway's document
+    is read again)."""
+    made, settings = _one_app
+    made.config.clear()
+    made.config.update(settings)
+    made.extensions["console_http"] = fake
+    made.extensions.pop("console_openapi", None)
+    return made
 
 
 @pytest.fixture
