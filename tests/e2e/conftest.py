@@ -16,6 +16,9 @@ ADMIN_PASSWORD = "e2e-admin-password-" + uuid.uuid4().hex[:8]
 RPC_TIMEOUT_SECONDS = 2
 BODY_TIMEOUT_SECONDS = 2  # the gateway's wait for a body's next bytes (10 s by default)
 HEADER_TIMEOUT_SECONDS = 2  # and for a request's line and headers (10 s by default)
+# the shared system's settings for a module's sake, harmless to the others: test_exports sees a
+# download link expire without a frozen clock, test_webhooks a delivery retried within seconds
+SHARED_SETTINGS = {"EXPORT_LINK_SECONDS": "12", "WEBHOOK_POLL_SECONDS": "0.2", "WEBHOOK_TIMEOUT_SECONDS": "2"}
 
 
 run_local = load_file(ROOT / "scripts" / "run_local.py", "e2e_run_local")
@@ -43,10 +46,11 @@ def shared_system(tmp_path_factory):
     """One system for every module that asks for no setting of its own. Each test works in
     estates and accounts it creates (flows.new_estate, new_user), so the modules do not see each
     other's data, as tenants of one deployment would not; starting seven processes and deleting
-    their vhost cost about 20 s a module. A module that stops a process or changes a setting
-    defines ``system`` itself (``own_system``)."""
+    their vhost cost about 20 s a module. A module that stops a process or needs a setting the
+    others would feel defines ``system`` itself (``own_system``); one whose setting nobody else
+    feels has it here (``SHARED_SETTINGS``)."""
     with fresh_vhost("estate_e2e") as amqp_uri:
-        yield from start_system(amqp_uri, tmp_path_factory)
+        yield from start_system(amqp_uri, tmp_path_factory, **SHARED_SETTINGS)
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 of the service that owns the resource; the file downloaded by a role that may read the list,
 refused (403) to one that may not, and refused (410) once its link has expired.
 
-The system of this module keeps export links for EXPORT_LINK_SECONDS only, so the expiry is
-seen without a frozen clock.
+The shared system keeps export links for 12 s only (conftest's ``SHARED_SETTINGS``), so the
+expiry is seen without a frozen clock.
 """
 import csv
 import io
@@ -14,18 +14,9 @@ import pytest
 
 from estate_common import clock
 
-from .conftest import start_system
 from .flows import eventually, finished_job, new_estate, new_household, new_user, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
-
-LINK_SECONDS = 12
-
-
-@pytest.fixture(scope="module")
-def system(module_amqp_uri, tmp_path_factory):
-    yield from start_system(module_amqp_uri, tmp_path_factory, EXPORT_LINK_SECONDS=str(LINK_SECONDS))
-
 
 @pytest.fixture(scope="module")
 def site(api, admin):

@@ -4,7 +4,9 @@ recovers (backoff shortened by the estate's settings), a redelivery keeps its de
 event that arrives twice on the bus is delivered once.
 
 The system runs as ``make run`` starts it, with ``WEBHOOK_ALLOW_PRIVATE=1`` (as ``make run``
-sets it): the receiver is plain http on 127.0.0.1.
+sets it): the receiver is plain http on 127.0.0.1. It is the end-to-end modules' shared system,
+whose integrations look for due deliveries every 0.2 s and give a receiver 2 s
+(conftest's ``SHARED_SETTINGS``).
 """
 import hashlib
 import hmac
@@ -16,18 +18,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from nameko.standalone.events import event_dispatcher
 
-from .conftest import start_system
 from .flows import PHONE, eventually, new_estate, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
-
-
-@pytest.fixture(scope="module")
-def system(module_amqp_uri, tmp_path_factory):
-    """This module's own system: due deliveries looked for often (private targets are allowed
-    in every test system, as under ``make run``)."""
-    yield from start_system(module_amqp_uri, tmp_path_factory, WEBHOOK_POLL_SECONDS="0.2",
-                            WEBHOOK_TIMEOUT_SECONDS="2")
 
 
 class Receiver:
