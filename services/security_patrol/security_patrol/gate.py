@@ -19,7 +19,8 @@ from estate_common import clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.roles import FINANCE
 
-MINUTES_A_DAY = 24 * 60
+from .localtime import MINUTES_A_DAY
+
 _PLATE_NOISE = re.compile(r"[\s·.\-]")
 
 

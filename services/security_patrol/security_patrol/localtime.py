@@ -7,6 +7,15 @@ which ``store.rules_for`` puts into ``rules``). The calendar itself is
 """
 from estate_common import calendar
 
+MINUTES_A_DAY = 24 * 60
+
+
+def minute_of_day(hh_mm):
+    """The minute of the day of a wall-clock time ``hh_mm`` ("22:00" is 1320), as a plan's
+    ``start_time`` is written."""
+    hours, minutes = (int(part) for part in hh_mm.split(":")[:2])
+    return hours * 60 + minutes
+
 
 def local(moment, rules):
     """``moment`` on the estate's wall clock (an aware datetime)."""

@@ -18,14 +18,13 @@ from estate_common import calendar, clock, ids, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import localtime, roster
+from .localtime import MINUTES_A_DAY
 
 # status -> {action: next status}; an action not listed is refused (409).
 TRANSITIONS = {
     "open": {"check_in": "open", "finish": "finished"},
     "finished": {},
 }
-
-MINUTES_A_DAY = 24 * 60
 
 
 def checkpoint_code(text):
@@ -120,8 +119,7 @@ def refuse_a_start_outside_the_shift(shift, start_time):
 
 def round_minutes(plan):
     """The minutes of the day at which the plan's rounds start (its slots on the wall clock)."""
-    hours, minutes = (int(part) for part in plan["start_time"].split(":")[:2])
-    first, interval = hours * 60 + minutes, plan.get("interval_minutes") or 0
+    first, interval = localtime.minute_of_day(plan["start_time"]), plan.get("interval_minutes") or 0
     return {(first + k * interval) % MINUTES_A_DAY for k in range(plan.get("rounds", 1))}
 
 

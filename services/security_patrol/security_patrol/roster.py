@@ -31,6 +31,9 @@ from estate_common.text import spaced
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
+from . import localtime
+from .localtime import MINUTES_A_DAY
+
 ACTIVE, CANCELLED = "active", "cancelled"
 CLEARED = {"cancelled_at": None, "cancelled_by": None, "cancel_reason": None}
 
@@ -49,7 +52,6 @@ def assignment_id(estate_id, day, shift, guard):
 # hours; these are wide enough for an estate's own times (a day shift of 07:00-15:00 or 08:00-18:00,
 # an evening of 15:00-23:00, a night from 18:00, 20:00 or 22:00 to the morning) and keep a night
 # plan from starting in the morning (a night plan at 09:00 was taken: found by a probe).
-MINUTES_A_DAY = 24 * 60
 SHIFT_HOURS = {"day": (6, 18), "evening": (14, 24), "night": (18, 32)}
 # A night plan's round before this local hour is walked the morning after its day. Noon, not the
 # night's end: a night plan stored before start times were checked against the shift's hours (one at
@@ -99,8 +101,7 @@ def refuse_a_shift_not_begun(day_text, shift, local_now):
 def starts_in_shift(shift, hh_mm):
     """Whether a patrol plan's round starting at ``hh_mm`` ("22:00") on the wall clock lies within
     the ``shift``'s hours (``SHIFT_HOURS``; a night's small hours are of the next morning)."""
-    hours, minutes = (int(part) for part in hh_mm.split(":")[:2])
-    at = hours * 60 + minutes
+    at = localtime.minute_of_day(hh_mm)
     first, last = (hour * 60 for hour in SHIFT_HOURS[shift])
     if last > MINUTES_A_DAY and at < last - MINUTES_A_DAY:
         at += MINUTES_A_DAY

@@ -5,7 +5,7 @@ import pytest
 
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict
-from security_patrol import patrols
+from security_patrol import localtime, patrols
 from security_patrol.rules import DEFAULTS
 
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
@@ -271,3 +271,10 @@ def test_a_plan_starting_outside_its_shift_is_a_422_naming_the_start_time(shift,
 def test_checkpoint_codes_typed_full_width_or_in_lower_case_are_one_code():
     """Ｅ１ typed full-width was refused as a bad code (a probe): kept as plates are."""
     assert patrols.checkpoint_code("Ｅ１") == patrols.checkpoint_code(" e1 ") == "E1"
+
+
+def test_a_start_time_is_one_minute_of_the_day_for_the_slots_and_the_shift():
+    """localtime.minute_of_day reads "HH:MM" for both a plan's round minutes and the check of its
+    start against its shift (each parsed it by hand)."""
+    assert localtime.minute_of_day("07:59") == 479 and localtime.minute_of_day("00:00") == 0
+    assert patrols.round_minutes({"start_time": "23:30", "interval_minutes": 60, "rounds": 2}) == {1410, 30}
