@@ -52,7 +52,11 @@ def label(group, value, *more_groups):
 
 # jsonschema's messages, as the gateway passes them in a problem's ``errors`` (the value first)
 # settings that contradict each other (estate_common.settings.check_overrides)
-_ORDERED_SETTINGS = re.compile(r"must not be (?P<way>more|less) than (?P<other>[a-z0-9_]+) \((?P<value>-?\d+)\)")
+_ORDERED_SETTINGS = re.compile(r"must (?P<not>not )?be (?P<way>more|less) than (?P<other>[a-z0-9_]+) "
+                               r"\((?P<value>-?\d+)\)")
+# "must be less than" (strictly: a shift's start and end hours) and "must not be more than"
+_ORDERED_KEYS = {("not ", "more"): "error.setting_more_than", ("not ", "less"): "error.setting_less_than",
+                 (None, "less"): "error.setting_below", (None, "more"): "error.setting_above"}
 
 _SCHEMA_MESSAGES = (
     (re.compile(r"(?s).* is greater than the maximum of (?P<limit>-?[\d.]+)"), "error.schema_at_most"),
@@ -88,7 +92,7 @@ def error_text(field, message):
     ordered = _ORDERED_SETTINGS.fullmatch(message or "")
     if ordered:  # another setting named by its label, an amount in yuan (not "parking_daily_cap_cents (3000)")
         other, value = ordered.group("other"), int(ordered.group("value"))
-        return translate(f"error.setting_{ordered.group('way')}_than", name=label("setting", other),
+        return translate(_ORDERED_KEYS[ordered.group("not"), ordered.group("way")], name=label("setting", other),
                          value=money(value) if "_cents" in other else value)
     for pattern, key in _SCHEMA_MESSAGES:
         found = pattern.fullmatch(message or "")

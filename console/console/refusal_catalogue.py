@@ -1274,6 +1274,10 @@ ZH = {
         '不能大于 {0}（{1}）',
     'must not be less than {0} ({1})':
         '不能小于 {0}（{1}）',
+    'must be less than {0} ({1})':
+        '须小于 {0}（{1}）',
+    'must be more than {0} ({1})':
+        '须大于 {0}（{1}）',
     'settings do not agree with each other':
         '设置之间相互矛盾',
     'a PUT replaces what is there: send the whole body, an empty object for none':

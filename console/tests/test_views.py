@@ -1703,6 +1703,25 @@ def test_settings_that_contradict_each_other_name_the_other_by_its_label_and_its
     assert '<p class="field-error">不能大于「停车费日封顶（元）」（¥30.00）</p>' in text, text[-2000:]
 
 
+def test_a_shift_ending_before_it_starts_names_its_start_by_its_label(client, fake):
+    """A shift's hours are ordered strictly (estate_common.settings.STRICTLY): its refusal reads in
+    the page's words, as the settings' other orders do, not as the API's 'must be more than …'."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    hours = {"night_shift_start_hour": 18, "night_shift_end_hour": 32}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", {
+        "estate_id": ESTATE, "values": hours, "overrides": {}, "defaults": hours, "updated_at": None,
+        "updated_by": None})
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", problem(
+        422, "rule refused", "settings do not agree with each other", code="rule", errors=[
+            {"field": "night_shift_end_hour", "message": "must be more than night_shift_start_hour (18)"}]))
+    page = client.post("/admin/settings/security-patrol", data={"csrf_token": csrf_of(client),
+                                                               "night_shift_end_hour": "17"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert '<p class="field-error">须大于「夜班开始（时，12–23）」（18）</p>' in text, text[-2000:]
+    assert '<label for="s-night_shift_end_hour">夜班结束（时，次日按 24+ 计，32 = 次日 8 时）</label>' in text
+
+
 def test_a_recurring_cause_without_a_plan_leads_to_one_that_names_it(client, fake, documented_routes):
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})

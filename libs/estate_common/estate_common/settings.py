@@ -65,10 +65,14 @@ def _list_problem(value, allowed):
     return None
 
 
+STRICTLY = "strictly"  # the third item of an ``ordered`` pair: the first must be less than the second
+
+
 def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=(), choices=None, allowed=None):
     """400 naming each override that is no setting or is out of its bounds; then each pair of
     ``ordered`` (``(lower, upper)``: the first may not exceed the second, as they apply with the
-    defaults) that the overrides break, named by the one overridden (the lower when both are).
+    defaults; ``(lower, upper, STRICTLY)``: nor equal it, a shift's start and end hours) that the
+    overrides break, named by the one overridden (the lower when both are).
     A verify deadline after the reply deadline, or a first webhook backoff longer than the
     longest, was accepted and one of them silently meant nothing (found by a settings probe)."""
     errors = []
@@ -80,13 +84,16 @@ def check_overrides(defaults, overrides, maxima=None, minima=None, ordered=(), c
     if errors:
         raise InvalidInput("settings are not valid", errors)
     applying = {**defaults, **overrides}
-    for lower, upper in ordered:
+    for lower, upper, *how in ordered:
         if lower in overrides or upper in overrides:
-            if applying[lower] > applying[upper]:
+            strictly = STRICTLY in how
+            if applying[lower] > applying[upper] or (strictly and applying[lower] == applying[upper]):
                 if lower in overrides:
-                    errors.append(field_error(lower, f"must not be more than {upper} ({applying[upper]})"))
+                    errors.append(field_error(lower, f"must be less than {upper} ({applying[upper]})" if strictly
+                                              else f"must not be more than {upper} ({applying[upper]})"))
                 else:
-                    errors.append(field_error(upper, f"must not be less than {lower} ({applying[lower]})"))
+                    errors.append(field_error(upper, f"must be more than {lower} ({applying[lower]})" if strictly
+                                              else f"must not be less than {lower} ({applying[lower]})"))
     if errors:  # each is valid alone (the contract's 400s): together they break a rule (422)
         raise BusinessRuleViolation("settings do not agree with each other", errors)
 

@@ -80,6 +80,21 @@ def test_settings_that_contradict_each_other_are_refused_by_the_one_overridden(o
     settings.check_overrides(defaults, {"other": 9}, ordered=(("verify_days", "reply_days"),))
 
 
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"start_hour": 18}, "start_hour", "must be less than end_hour (18)"),
+    ({"end_hour": 6}, "end_hour", "must be more than start_hour (6)"),
+    ({"start_hour": 20, "end_hour": 19}, "start_hour", "must be less than end_hour (19)"),
+])
+def test_a_pair_ordered_strictly_may_not_be_equal_either(overrides, field, message):
+    """A shift's end hour is after its start: one from 18:00 to 18:00 had no hour to start a plan in."""
+    defaults, ordered = {"start_hour": 6, "end_hour": 18}, (("start_hour", "end_hour", settings.STRICTLY),)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        settings.check_overrides(defaults, overrides, ordered=ordered)
+    assert refused.value.errors == [{"field": field, "message": message}]
+    settings.check_overrides(defaults, {"start_hour": 17}, ordered=ordered)
+    settings.check_overrides(defaults, {"start_hour": 0, "end_hour": 1}, minima={"start_hour": 0}, ordered=ordered)
+
+
 LINES = {"lines": ("power", "water", "cleaning")}
 
 

@@ -53,7 +53,7 @@ def create_patrol_plan(db, outbox, caller, estate_id, data):
 
     def new(doc_id):
         now = clock.now()
-        plan = patrols.new_plan(doc_id, estate_id, route, data, now, caller.user)
+        plan = patrols.new_plan(doc_id, estate_id, route, data, now, caller.user, store.rules_for(db, estate_id))
         patrols.refuse_a_second_round_at_the_same_time(plan, store.active_plans_of_route(db, estate_id, route["_id"]))
         # the claims last, once the plan is known good (a refused plan held its minutes for a
         # minute): they decide between two plans sent at once, which each read no twin above
@@ -467,9 +467,9 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     local_now = localtime.local(now, rules)
     # no date: the shift that began most recently (a night's in the morning after it began)
     day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
-           else roster.shift_day(data["shift"], local_now))
+           else roster.shift_day(data["shift"], local_now, rules))
     # a handover of a shift still to come marked it worked, and the roster could no longer cancel it
-    roster.refuse_a_shift_not_begun(day, data["shift"], local_now)
+    roster.refuse_a_shift_not_begun(day, data["shift"], local_now, rules)
     days = rules["recorded_within_days"]  # one of 1900 was taken (a probe): estate_common.plausible
     plausible.recent(day, today, days, "data.date", f"a shift handover is recorded within {days} days of its shift")
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],

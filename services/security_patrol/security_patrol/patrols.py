@@ -19,6 +19,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import localtime, roster
 from .localtime import MINUTES_A_DAY
+from .rules import NIGHT_HANDOVER_BEFORE_HOUR
 
 # status -> {action: next status}; an action not listed is refused (409).
 TRANSITIONS = {
@@ -57,7 +58,9 @@ def new_route(route_id, estate_id, data, now, actor):
     }
 
 
-def new_plan(plan_id, estate_id, route, data, now, actor):
+def new_plan(plan_id, estate_id, route, data, now, actor, rules):
+    """A plan of the route's rounds for a shift; its start time within the shift's hours in the
+    estate (``rules``: its settings)."""
     rounds = data.get("rounds", 1)
     interval = data.get("interval_minutes")
     if rounds > 1 and not interval:
@@ -67,7 +70,7 @@ def new_plan(plan_id, estate_id, route, data, now, actor):
         raise BusinessRuleViolation("a plan's rounds must start within one day",
                                     [field_error("data.interval_minutes", "rounds x interval exceeds a day")])
     refuse_timings_that_cannot_hold(route, rounds, interval, data["expected_minutes"])
-    refuse_a_start_outside_the_shift(data["shift"], data["start_time"])
+    refuse_a_start_outside_the_shift(data["shift"], data["start_time"], rules)
     stamp = clock.to_iso(now)
     return {
         "_id": plan_id,
@@ -106,12 +109,13 @@ def refuse_timings_that_cannot_hold(route, rounds, interval, expected):
                                                  "the rounds from the first's start to the last's end exceed a day")])
 
 
-def refuse_a_start_outside_the_shift(shift, start_time):
-    """422 (``data.start_time``) for a plan whose first round starts outside its shift's hours
-    (``roster.SHIFT_HOURS``, as the roster and handovers read them): a night plan at 09:00 had
-    its round moved to the next morning and matched to the night before's roster (a probe)."""
-    if not roster.starts_in_shift(shift, start_time):
-        first, last = roster.SHIFT_HOURS[shift]
+def refuse_a_start_outside_the_shift(shift, start_time, rules):
+    """422 (``data.start_time``) for a plan whose first round starts outside its shift's hours in
+    the estate (``roster.shift_hours``, as the roster and handovers read them): a night plan at
+    09:00 had its round moved to the next morning and matched to the night before's roster (a
+    probe)."""
+    if not roster.starts_in_shift(shift, start_time, rules):
+        first, last = roster.shift_hours(shift, rules)
         raise BusinessRuleViolation("a plan's rounds start within its shift's hours",
                                     [field_error("data.start_time", f"is outside the {shift} shift's hours, "
                                                                     f"{first:02d}:00 to {last % 24:02d}:00")])
@@ -167,10 +171,10 @@ def plan_slots(plan, day, rules):
     """The UTC start times of a plan's rounds of the local ``day`` (the shift's day on the roster);
     a stopped plan has none from the moment it was stopped (nothing is due, counted or matched to
     it after that). A night plan that starts in the small hours (before
-    ``roster.NIGHT_HANDOVER_BEFORE_HOUR``) walks them on the morning after its day, as the night's
+    ``rules.NIGHT_HANDOVER_BEFORE_HOUR``) walks them on the morning after its day, as the night's
     handover is made then: its 02:00 round of the 23rd's night was the 24th's, so the guard of the
     23rd's night was refused and the next night's guard taken (found by a probe)."""
-    if plan["shift"] == "night" and int(plan["start_time"][:2]) < roster.NIGHT_HANDOVER_BEFORE_HOUR:
+    if plan["shift"] == "night" and int(plan["start_time"][:2]) < NIGHT_HANDOVER_BEFORE_HOUR:
         day = day + timedelta(days=1)
     # on the wall clock, as the guards' schedule: the night the clocks go back, the hourly rounds
     # from 22:00 were 22:00 ... 02:00 and 02:00 again, and the 03:00 round an hour late (a probe)

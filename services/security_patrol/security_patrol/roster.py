@@ -4,8 +4,9 @@ which shift of which day (DOMAIN.md "Shift duty: guard post, patrol post, monito
 A guard holds one post a shift: the assignment's ``_id`` follows from estate, day, shift and
 guard, so the same assignment again is a retry and another post for the same guard and shift
 is 409. A day that has passed (the estate's local calendar) is not rostered (422). The shifts'
-hours (``SHIFT_HOURS``) are the one definition of the shifts: a handover of a shift not begun
-is refused, and a patrol plan's start time lies within its shift's.
+hours are the estate's settings (``rules.SHIFT_HOUR_SETTINGS``, read by ``shift_hours``), the
+one definition of the shifts: a handover of a shift not begun is refused, and a patrol plan's
+start time lies within its shift's.
 
 Patrols and handovers refer to it: where the roster has assignments for a shift, a round of
 a plan is walked by a guard on the patrol post of that day and shift, and a handover is made
@@ -33,6 +34,7 @@ from estate_common.writes import Change
 
 from . import localtime
 from .localtime import MINUTES_A_DAY
+from .rules import SHIFT_HOUR_SETTINGS
 
 ACTIVE, CANCELLED = "active", "cancelled"
 CLEARED = {"cancelled_at": None, "cancelled_by": None, "cancel_reason": None}
@@ -46,17 +48,14 @@ def assignment_id(estate_id, day, shift, guard):
     return ids.natural_id("duty", estate_id, day, shift, guard_key(guard))
 
 
-# The shifts' hours on the estate's wall clock (排班), the one definition the roster, handovers and
-# patrol plans share: (earliest start, latest end) as hours from midnight of the shift's day; a
-# night's end is the next morning's (32: 08:00). The sources name the posts and the shifts, not their
-# hours; these are wide enough for an estate's own times (a day shift of 07:00-15:00 or 08:00-18:00,
-# an evening of 15:00-23:00, a night from 18:00, 20:00 or 22:00 to the morning) and keep a night
-# plan from starting in the morning (a night plan at 09:00 was taken: found by a probe).
-SHIFT_HOURS = {"day": (6, 18), "evening": (14, 24), "night": (18, 32)}
-# A night plan's round before this local hour is walked the morning after its day. Noon, not the
-# night's end: a night plan stored before start times were checked against the shift's hours (one at
-# 09:00 or 11:00) is read as it was read then.
-NIGHT_HANDOVER_BEFORE_HOUR = 12
+def shift_hours(shift, rules):
+    """``(start, end)``: the ``shift``'s earliest start and latest end in the estate (its settings,
+    ``rules.SHIFT_HOUR_SETTINGS``), as hours from midnight of the shift's day on the wall clock; a
+    night's end past 24 is the next morning's (32: 08:00). An estate whose night starts at 17:00
+    had its night plans from 17:00 refused by one fixed table."""
+    start, end = SHIFT_HOUR_SETTINGS[shift]
+    return rules[start], rules[end]
+
 
 def shift_over(day_text, shift, today):
     """Whether the ``shift`` of the day ``day_text`` is over by the local day ``today``: a night
@@ -68,41 +67,42 @@ def shift_over(day_text, shift, today):
     return last < today
 
 
-def shift_begins(day_text, shift):
+def shift_begins(day_text, shift, rules):
     """The local wall-clock moment (naive) the ``shift`` of the day ``day_text`` begins at the
-    earliest (``SHIFT_HOURS``)."""
-    return datetime.combine(date.fromisoformat(day_text), time(SHIFT_HOURS[shift][0]))
+    earliest (``shift_hours``)."""
+    return datetime.combine(date.fromisoformat(day_text), time(shift_hours(shift, rules)[0]))
 
 
-def shift_day(shift, local_now):
+def shift_day(shift, local_now, rules):
     """The day of the ``shift`` that began most recently at ``local_now`` (the estate's wall clock),
     never one still to come: at 13:16 a night shift with no date is last night's (tonight's was
     filed, and its handover then kept the roster from being corrected: found by a probe)."""
     today = local_now.date()
-    if local_now.replace(tzinfo=None) < shift_begins(today.isoformat(), shift):
+    if local_now.replace(tzinfo=None) < shift_begins(today.isoformat(), shift, rules):
         return (today - timedelta(days=1)).isoformat()
     return today.isoformat()
 
 
-def refuse_a_shift_not_begun(day_text, shift, local_now):
+def refuse_a_shift_not_begun(day_text, shift, local_now, rules):
     """422 (``data.date``) for a handover of a shift that has not begun on the estate's clock.
     A handover is written at the end of the shift it hands over; the shift's end varies with the
     estate's own hours (and a guard may hand over early when relieved), so the line drawn is its
-    start (``SHIFT_HOURS``): before it, nobody has worked the shift, and a handover then marked
-    its roster entry worked, so the roster could no longer be corrected (found by a probe: a
-    night's handover written at 13:16 the day before it)."""
-    if local_now.replace(tzinfo=None) < shift_begins(day_text, shift):
-        begins = f"{SHIFT_HOURS[shift][0]:02d}:00"
+    start (the estate's, ``shift_hours``): before it, nobody has worked the shift, and a handover
+    then marked its roster entry worked, so the roster could no longer be corrected (found by a
+    probe: a night's handover written at 13:16 the day before it)."""
+    if local_now.replace(tzinfo=None) < shift_begins(day_text, shift, rules):
+        begins = f"{shift_hours(shift, rules)[0]:02d}:00"
         raise BusinessRuleViolation("a shift is handed over once it has begun",
                                     [field_error("data.date", f"its {shift} shift has not begun: it begins at "
                                                               f"{begins} on the estate's clock")])
 
 
-def starts_in_shift(shift, hh_mm):
+def starts_in_shift(shift, hh_mm, rules):
     """Whether a patrol plan's round starting at ``hh_mm`` ("22:00") on the wall clock lies within
-    the ``shift``'s hours (``SHIFT_HOURS``; a night's small hours are of the next morning)."""
+    the ``shift``'s hours in the estate (``shift_hours``; a night's small hours are of the next
+    morning)."""
     at = localtime.minute_of_day(hh_mm)
-    first, last = (hour * 60 for hour in SHIFT_HOURS[shift])
+    first, last = (hour * 60 for hour in shift_hours(shift, rules))
     if last > MINUTES_A_DAY and at < last - MINUTES_A_DAY:
         at += MINUTES_A_DAY
     return first <= at < last

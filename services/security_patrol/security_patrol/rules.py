@@ -9,7 +9,7 @@ checks, ``fire_check_interval_months``), parking fees collected for the
 estate (停车费), but give no minutes or prices: the values below are this
 project's defaults, to be set per estate.
 """
-from estate_common import plausible
+from estate_common import plausible, settings
 
 DEFAULTS = {
     # 巡逻: a check-in later than its planned time by more than this is flagged late.
@@ -52,9 +52,38 @@ DEFAULTS = {
     # come; one for 2030-01-01 was taken: a probe). DOMAIN.md gives no number: two months, a
     # month's roster made in the month before.
     "roster_days_ahead": 62,
+    # 排班: each shift's hours on the estate's wall clock, the one definition the roster, handovers
+    # and patrol plans share (``SHIFT_HOUR_SETTINGS`` names them, ``roster.shift_hours`` reads
+    # them): its earliest start and latest end, as hours from midnight of the shift's day, so a
+    # night's end is the next morning's (32: 08:00). The sources name the posts and the shifts,
+    # not their hours; these are wide enough for most estates' own times (a day shift of
+    # 07:00-15:00 or 08:00-18:00, an evening of 15:00-23:00, a night from 18:00, 20:00 or 22:00 to
+    # the morning), and an estate whose night starts at 17:00 sets its own (its night plans from
+    # 17:00 were refused). A handover of a shift not begun is refused, and a patrol plan's start
+    # time lies within its shift's hours.
+    "day_shift_start_hour": 6,
+    "day_shift_end_hour": 18,
+    "evening_shift_start_hour": 14,
+    "evening_shift_end_hour": 24,
+    "night_shift_start_hour": 18,
+    "night_shift_end_hour": 32,
 }
 
-MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0}
+# the settings of each shift's hours: (start, end)
+SHIFT_HOUR_SETTINGS = {shift: (f"{shift}_shift_start_hour", f"{shift}_shift_end_hour")
+                       for shift in ("day", "evening", "night")}
+# A night plan's round before this local hour is walked the morning after its day
+# (``patrols.plan_slots``), and a night's handover is made then. Noon, not the night's end: a night
+# plan stored before start times were checked against the shift's hours (one at 09:00 or 11:00) is
+# read as it was read then. So a night starts at noon at the earliest and ends by the next noon
+# (``MINIMA``, ``MAXIMA``).
+NIGHT_HANDOVER_BEFORE_HOUR = 12
+
+MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
+          # a day or evening shift may start at midnight; a night not before noon (and ends after it)
+          "day_shift_start_hour": 0, "evening_shift_start_hour": 0,
+          "night_shift_start_hour": NIGHT_HANDOVER_BEFORE_HOUR,
+          "night_shift_end_hour": NIGHT_HANDOVER_BEFORE_HOUR + 1}
 MAXIMA = {
     # "every fire facility is checked monthly" (DOMAIN.md): an estate may not check less often nor
     # count a check made after the month for it (a probe set a yearly cycle and 27 grace days).
@@ -69,10 +98,17 @@ MAXIMA = {
     "visitor_pass_max_days": 90,  # a quarter: longer is a resident's pass
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
     "roster_days_ahead": 366,  # a year: longer is no roster
+    # a day or an evening shift ends by midnight; only a night crosses it, ending by the next noon
+    "day_shift_start_hour": 23, "day_shift_end_hour": 24,
+    "evening_shift_start_hour": 23, "evening_shift_end_hour": 24,
+    "night_shift_start_hour": 23, "night_shift_end_hour": 24 + NIGHT_HANDOVER_BEFORE_HOUR,
 }
 
-# (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap)
-ORDERED = (("parking_cents_per_started_hour", "parking_daily_cap_cents"),)
+# (lower, upper): an hour's parking may not cost more than the day's cap (two minutes cost the cap);
+# (lower, upper, STRICTLY): a shift ends after it starts (one from 18:00 to 18:00 has no hour to
+# start a plan in)
+ORDERED = (("parking_cents_per_started_hour", "parking_daily_cap_cents"),
+           *((start, end, settings.STRICTLY) for start, end in SHIFT_HOUR_SETTINGS.values()))
 
 # numbers that take only some values between their bounds: none now (the cycle of fire checks,
 # which had to divide the year, is a month at most); any other is a 400 naming the setting

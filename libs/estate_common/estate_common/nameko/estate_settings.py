@@ -15,7 +15,8 @@ class EstateSettings:
     settings_defaults = {}
     settings_maxima = {}
     settings_minima = {}
-    settings_ordered = ()  # (lower, upper) pairs: the first may not exceed the second (rules.ORDERED)
+    settings_ordered = ()  # (lower, upper) pairs: the first may not exceed the second (rules.ORDERED);
+    # (lower, upper, settings.STRICTLY): nor equal it
     settings_choices = {}  # list-valued settings and what each may hold (rules.CHOICES)
     settings_allowed = {}  # numbers that take only some values between their bounds, and those (rules.ALLOWED)
 

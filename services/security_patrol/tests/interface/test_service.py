@@ -387,7 +387,8 @@ def test_a_plan_whose_create_died_after_its_claim_holds_the_minute_a_minute_at_m
     is refused for a minute, then takes the minute over (nothing is held for good)."""
     route = make_route(patrol)
     crashed = patrols.new_plan("pplan_crashed", ESTATE, {**route, "_id": route["id"]}, {"shift": "night", "start_time": "22:00",
-                                                                 "expected_minutes": 60}, clock.now(), "zhao")
+                                                                 "expected_minutes": 60}, clock.now(), "zhao",
+                              store.rules_for(patrol.db, ESTATE))
     assert store.claim_round_minutes(patrol.db, ESTATE, crashed, clock.now()) is None
     with pytest.raises(Conflict) as refused:
         make_plan_at(patrol, route, "22:00")
@@ -575,6 +576,61 @@ def test_tonights_handover_written_at_noon_is_refused_and_the_roster_stays_corre
     assign(patrol, "Zhou", "monitoring_room", date="2026-12-05")
     begun = patrol.record_shift_handover({"estate_id": ESTATE, "data": {**data, "from_guard": "Zhou"}})
     assert begun["date"] == "2026-12-05"
+
+
+def test_an_estates_own_shift_hours_are_the_ones_its_plans_and_handovers_follow(patrol):
+    """An estate whose night starts at 17:00 had its night plans from 17:00 refused by one fixed
+    table of the shifts' hours: each shift's hours are a setting of the estate."""
+    route = make_route(patrol)
+
+    def night_plan(at):
+        return patrol.create_patrol_plan({"estate_id": ESTATE, "data": {
+            "route_id": route["id"], "shift": "night", "start_time": at, "expected_minutes": 60}})
+
+    with pytest.raises(BusinessRuleViolation) as refused:
+        night_plan("17:00")
+    assert refused.value.errors == [{"field": "data.start_time",
+                                     "message": "is outside the night shift's hours, 18:00 to 08:00"}]
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    shown = patrol.update_settings({"estate_id": ESTATE, "data": {"night_shift_start_hour": 17,
+                                                                  "night_shift_end_hour": 31}})
+    assert (shown["values"]["night_shift_start_hour"], shown["defaults"]["night_shift_end_hour"]) == (17, 32)
+    as_caller(patrol, GUARD)
+    assert night_plan("17:00")["start_time"] == "17:00"
+    with pytest.raises(BusinessRuleViolation) as refused:  # this estate's night ends at 07:00
+        night_plan("07:30")
+    assert refused.value.errors[0]["message"] == "is outside the night shift's hours, 17:00 to 07:00"
+    # its night has begun at 17:30: handed over (with no date, tonight's), not refused as not begun
+    clock.freeze(clock.parse_iso("2026-12-05T09:30:00Z"))  # 17:30 on the 5th in the estate
+    data = {"shift": "night", "from_guard": "Qian", "to_guard": "Sun", "notes": "quiet"}
+    assert patrol.record_shift_handover({"estate_id": ESTATE, "data": data})["date"] == "2026-12-05"
+    clock.freeze(clock.parse_iso("2026-12-05T08:30:00Z"))  # 16:30: not yet
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {**data, "date": "2026-12-05"}})
+    assert refused.value.errors[0]["message"] == "its night shift has not begun: it begins at 17:00 on the estate's clock"
+
+
+@pytest.mark.parametrize("values, refusal, field", [
+    ({"night_shift_start_hour": 11}, InvalidInput, "night_shift_start_hour"),  # a night from the morning
+    ({"night_shift_end_hour": 37}, InvalidInput, "night_shift_end_hour"),  # past the next noon
+    ({"evening_shift_end_hour": 25}, InvalidInput, "evening_shift_end_hour"),  # only a night crosses midnight
+    ({"day_shift_start_hour": 24}, InvalidInput, "day_shift_start_hour"),
+    ({"day_shift_start_hour": -1}, InvalidInput, "day_shift_start_hour"),
+    ({"day_shift_start_hour": 18}, BusinessRuleViolation, "day_shift_start_hour"),  # no hour to start in
+    ({"night_shift_end_hour": 18}, BusinessRuleViolation, "night_shift_end_hour"),
+    ({"evening_shift_start_hour": 20, "evening_shift_end_hour": 19}, BusinessRuleViolation,
+     "evening_shift_start_hour"),
+])
+def test_a_shifts_hours_are_within_a_day_and_end_after_they_begin(patrol, values, refusal, field):
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    with pytest.raises(refusal) as refused:
+        patrol.update_settings({"estate_id": ESTATE, "data": values})
+    # the contract's bounds (400) name the body's field, an order between two the setting (422)
+    assert [error["field"].removeprefix("data.") for error in refused.value.errors] == [field]
+    shown = patrol.update_settings({"estate_id": ESTATE, "data": {"day_shift_start_hour": 0, "day_shift_end_hour": 24,
+                                                                  "night_shift_start_hour": 12,
+                                                                  "night_shift_end_hour": 36}})
+    assert shown["overrides"]["night_shift_end_hour"] == 36
 
 
 def test_a_handover_is_recorded_within_the_estates_days_of_its_shift(patrol):

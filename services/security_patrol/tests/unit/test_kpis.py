@@ -20,7 +20,7 @@ ADHOC_ROUTE = patrols.new_route("proute_2", "est_1", {"name": "Car park", "check
     {"code": "P1", "name": "p1", "offset_minutes": 10}, {"code": "P2", "name": "p2", "offset_minutes": 20}]},
     datetime(2026, 10, 1, tzinfo=UTC), "chen")
 PLAN = patrols.new_plan("pplan_1", "est_1", ROUTE, {"shift": "night", "start_time": "22:00", "expected_minutes": 60},
-                        datetime(2026, 11, 1, 0, 0, tzinfo=UTC), "chen")  # slots at 14:00Z daily
+                        datetime(2026, 11, 1, 0, 0, tzinfo=UTC), "chen", RULES)  # slots at 14:00Z daily
 ROUTES = {"proute_1": ROUTE, "proute_2": ADHOC_ROUTE}
 
 

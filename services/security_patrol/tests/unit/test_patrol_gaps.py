@@ -12,7 +12,7 @@ ROUTE = patrols.new_route("proute_1", "est_1", {"name": "Loop", "checkpoints": [
 # a plan's start time had to lie within its shift's hours (it is still read as stored)
 HALF_HOURLY = patrols.new_plan("pplan_1", "est_1", ROUTE, {
     "shift": "day", "start_time": "06:00", "expected_minutes": 20, "rounds": 48, "interval_minutes": 30},
-    datetime(2026, 10, 1, tzinfo=UTC), "chen") | {"start_time": "00:00"}
+    datetime(2026, 10, 1, tzinfo=UTC), "chen", RULES) | {"start_time": "00:00"}
 
 
 def test_the_list_stops_at_its_limit_and_the_sweep_does_not():
@@ -37,7 +37,7 @@ def test_the_sweep_takes_the_slots_over_in_the_last_two_days_however_long_they_l
     # start, the sweep's window held it for an instant only, and a 5-minute timer missed it
     rules = {**RULES, "patrol_late_tolerance_minutes": 1440}
     long = patrols.new_plan("pplan_2", "est_1", ROUTE, {"shift": "day", "start_time": "08:00", "expected_minutes": 1440},
-                            datetime(2026, 10, 1, tzinfo=UTC), "chen")
+                            datetime(2026, 10, 1, tzinfo=UTC), "chen", RULES)
     slot = datetime(2026, 11, 22, 0, tzinfo=UTC)  # 22 Nov 08:00 in the estate, over on the 24th at 00:00Z
     assert (long, slot) not in patrol_gaps.slots_gone_over([long], slot + timedelta(days=1, hours=23), rules)
     assert (long, slot) in patrol_gaps.slots_gone_over([long], slot + timedelta(days=2, minutes=5), rules)

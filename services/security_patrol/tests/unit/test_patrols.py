@@ -23,7 +23,7 @@ def route(data=ROUTE_DATA):
 
 def plan(on=None, **changes):
     data = {"shift": "night", "start_time": "22:00", "expected_minutes": 60, **changes}
-    return patrols.new_plan("pplan_1", "est_1", on or route(), data, NOW - timedelta(days=30), "chen")
+    return patrols.new_plan("pplan_1", "est_1", on or route(), data, NOW - timedelta(days=30), "chen", RULES)
 
 
 def test_checkpoint_codes_are_normalised_and_unique_on_a_route():
@@ -154,7 +154,7 @@ def test_a_slot_before_the_plan_was_made_is_not_walked_for_it():
     by a probe). The round is walked without the plan, and the next night's slot is the plan's."""
     made_late = patrols.new_plan("pplan_2", "est_1", route(), {"shift": "night", "start_time": "22:00",
                                                                 "expected_minutes": 60},
-                                 NOW + timedelta(minutes=8), "chen")
+                                 NOW + timedelta(minutes=8), "chen", RULES)
     assert patrols.nearest_slot([made_late], NOW + timedelta(minutes=9), RULES) == (None, None, None)
     chosen, slot, _ = patrols.nearest_slot([made_late], NOW + timedelta(days=1, minutes=9), RULES)
     assert chosen is made_late and slot == NOW + timedelta(days=1)

@@ -5,9 +5,11 @@ import pytest
 
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 from security_patrol import roster
+from security_patrol.rules import DEFAULTS
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 23)
+RULES = DEFAULTS  # the estate's settings: the shifts' hours
 
 
 def assignment(guard="Zhao", post="patrol", day="2026-11-23", shift="night"):
@@ -40,9 +42,9 @@ def test_last_nights_shift_is_still_rostered_and_cancelled_the_morning_after():
     assert roster.cancel(assignment(day="2026-11-22"), "off sick", TODAY, NOW, "wu", never_worked).set["status"] == \
         "cancelled"
     # a night handover with no date, in the morning, is of the night that began the day before
-    assert roster.shift_day("night", datetime(2026, 11, 23, 7, 0)) == "2026-11-22"
-    assert roster.shift_day("night", datetime(2026, 11, 23, 23, 0)) == "2026-11-23"
-    assert roster.shift_day("day", datetime(2026, 11, 23, 7, 0)) == "2026-11-23"
+    assert roster.shift_day("night", datetime(2026, 11, 23, 7, 0), RULES) == "2026-11-22"
+    assert roster.shift_day("night", datetime(2026, 11, 23, 23, 0), RULES) == "2026-11-23"
+    assert roster.shift_day("day", datetime(2026, 11, 23, 7, 0), RULES) == "2026-11-23"
 
 
 def test_a_roster_is_made_at_most_its_days_ahead():
@@ -57,23 +59,23 @@ def test_a_roster_is_made_at_most_its_days_ahead():
 
 def test_a_shift_with_no_date_is_the_one_begun_most_recently_never_one_to_come():
     """At 13:16 a night with no date was tonight's, a shift not worked yet (found by a probe)."""
-    assert roster.shift_day("night", datetime(2026, 12, 5, 13, 16)) == "2026-12-04"
-    assert roster.shift_day("night", datetime(2026, 12, 5, 18, 0)) == "2026-12-05"
-    assert roster.shift_day("evening", datetime(2026, 12, 5, 13, 59)) == "2026-12-04"
-    assert roster.shift_day("day", datetime(2026, 12, 5, 5, 59)) == "2026-12-04"
+    assert roster.shift_day("night", datetime(2026, 12, 5, 13, 16), RULES) == "2026-12-04"
+    assert roster.shift_day("night", datetime(2026, 12, 5, 18, 0), RULES) == "2026-12-05"
+    assert roster.shift_day("evening", datetime(2026, 12, 5, 13, 59), RULES) == "2026-12-04"
+    assert roster.shift_day("day", datetime(2026, 12, 5, 5, 59), RULES) == "2026-12-04"
 
 
 def test_a_handover_of_a_shift_not_begun_is_refused_naming_the_date():
     """Written at 13:16, tonight's night handover marked its roster entry worked, and the roster
     could no longer be cancelled (found by a probe). From the shift's start it is taken."""
     with pytest.raises(BusinessRuleViolation) as refused:
-        roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 13, 16))
+        roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 13, 16), RULES)
     assert refused.value.errors[0]["field"] == "data.date"
     with pytest.raises(BusinessRuleViolation):
-        roster.refuse_a_shift_not_begun("2026-12-06", "day", datetime(2026, 12, 5, 23, 0))
-    roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 18, 0))
-    roster.refuse_a_shift_not_begun("2026-12-04", "night", datetime(2026, 12, 5, 7, 0))
-    roster.refuse_a_shift_not_begun("2026-12-05", "day", datetime(2026, 12, 5, 13, 16))
+        roster.refuse_a_shift_not_begun("2026-12-06", "day", datetime(2026, 12, 5, 23, 0), RULES)
+    roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 18, 0), RULES)
+    roster.refuse_a_shift_not_begun("2026-12-04", "night", datetime(2026, 12, 5, 7, 0), RULES)
+    roster.refuse_a_shift_not_begun("2026-12-05", "day", datetime(2026, 12, 5, 13, 16), RULES)
 
 
 @pytest.mark.parametrize("shift, start, inside", [
@@ -83,7 +85,25 @@ def test_a_handover_of_a_shift_not_begun_is_refused_naming_the_date():
     ("evening", "14:00", True), ("evening", "23:59", True), ("evening", "00:30", False), ("evening", "13:00", False),
 ])
 def test_a_start_time_lies_within_its_shifts_hours(shift, start, inside):
-    assert roster.starts_in_shift(shift, start) is inside
+    assert roster.starts_in_shift(shift, start, RULES) is inside
+
+
+EARLY_NIGHT = {**RULES, "night_shift_start_hour": 17, "night_shift_end_hour": 31}  # 17:00 to 07:00
+
+
+@pytest.mark.parametrize("start, inside", [("17:00", True), ("06:59", True), ("07:00", False), ("16:59", False)])
+def test_a_start_time_lies_within_the_estates_own_hours_of_its_shift(start, inside):
+    """A night from 17:00 had its plans refused by a fixed table (its night began at 18:00)."""
+    assert roster.shift_hours("night", EARLY_NIGHT) == (17, 31)
+    assert roster.starts_in_shift("night", start, EARLY_NIGHT) is inside
+
+
+def test_a_shift_begins_at_the_estates_own_hour():
+    assert roster.shift_day("night", datetime(2026, 12, 5, 17, 30), EARLY_NIGHT) == "2026-12-05"
+    roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 17, 0), EARLY_NIGHT)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        roster.refuse_a_shift_not_begun("2026-12-05", "night", datetime(2026, 12, 5, 16, 59), EARLY_NIGHT)
+    assert refused.value.errors[0]["message"] == "its night shift has not begun: it begins at 17:00 on the estate's clock"
 
 
 def test_a_shift_with_a_roster_admits_only_the_guards_on_it_at_the_post_asked():
