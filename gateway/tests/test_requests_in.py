@@ -1,6 +1,9 @@
 """Reading what the client sent: whole-valued numbers (JSON Schema's integers) reach the services as ints."""
 import math
 
+import pytest
+
+from estate_common.errors import InvalidInput
 from gateway import requests_in
 
 from .conftest import bearer
@@ -45,3 +48,29 @@ def test_a_fraction_its_float_rounds_away_is_no_whole_number(client, rpc, admin_
         assert answer.status_code == 200, (written, answer.get_json())
     assert [call.payload["data"] for call in rpc.calls_to("customer_service", "update_settings")] == [
         {"complaint_reply_days": 5}, {"complaint_reply_days": 5}]
+
+
+
+def test_a_checkpoint_code_typed_full_width_reaches_security_patrol(client, rpc, admin_token):
+    """Ｅ１ typed on a phone's IME was a 400 naming ``checkpoint``: the gateway passes a body on as
+    sent, and security patrol's entrypoint checks it against the RPC contract, whose pattern
+    (``CheckpointCode``) was ASCII, before ``patrols.checkpoint_code`` could read it as E1 (NFKC).
+    The pattern admits the full-width letters, digits, ``＿`` and ``－``; anything else is refused
+    as before."""
+    from estate_common import contracts
+    book = contracts.load()
+    route = {"name": "East loop", "checkpoints": [{"code": "Ｅ１", "name": "东门岗"}, {"code": "ａ－２", "name": "车库"}]}
+    made = client.post("/api/v1/estates/A/patrol-routes", json=route, headers=bearer(admin_token))
+    assert made.status_code == 201, made.get_json()
+    sent = rpc.only_call("security_patrol", "create_patrol_route").payload
+    assert [c["code"] for c in sent["data"]["checkpoints"]] == ["Ｅ１", "ａ－２"]
+    book.check_rpc_input("security_patrol", "create_patrol_route", sent)  # what the service checks first
+    checked = client.post("/api/v1/estates/A/patrol-rounds/pround_1/check-ins", json={"checkpoint": "Ｅ＿１"},
+                          headers=bearer(admin_token))
+    assert checked.status_code == 200, checked.get_json()
+    sent = rpc.only_call("security_patrol", "check_in").payload
+    book.check_rpc_input("security_patrol", "check_in", sent)
+    for code in ("Ｅ １", "－Ｅ１", "①", "Ｅ" * 33):
+        with pytest.raises(InvalidInput) as refused:
+            book.check_rpc_input("security_patrol", "check_in", {**sent, "data": {"checkpoint": code}})
+        assert [error["field"] for error in refused.value.errors] == ["data.checkpoint"], code

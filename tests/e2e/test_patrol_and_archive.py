@@ -197,6 +197,20 @@ def test_the_archive_is_a_hash_chain_that_verify_checks_and_corrections_extend(a
     assert api.get(f"{base}/archive/verify", archivist).json()["first_mismatch"] is None
 
 
+def test_a_checkpoint_code_typed_full_width_is_the_code_it_reads_as(api, estate):
+    """Ｅ１ typed on a phone's IME was a 400 (the contract's pattern, ASCII only) before the service,
+    which keeps codes NFKC and upper case, could read it as E1."""
+    base, guard = estate["base"], estate["guard"]
+    route = api.post(f"{base}/patrol-routes", {"name": "East loop", "checkpoints": [
+        {"code": "Ｅ１", "name": "东门岗"}, {"code": "ａ－２", "name": "车库"}]}, guard)
+    assert route.status_code == 201, route.text
+    assert [checkpoint["code"] for checkpoint in route.json()["checkpoints"]] == ["E1", "A-2"]
+    round_ = api.post(f"{base}/patrol-rounds", {"route_id": route.json()["id"], "guard": "Zhao"}, guard).json()
+    checked = api.post(f"{base}/patrol-rounds/{round_['id']}/check-ins", {"checkpoint": "ｅ１"}, guard)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["check_ins"][0]["checkpoint"] == {"code": "E1", "name": "东门岗"}
+
+
 def test_a_patrol_plan_made_wrong_is_stopped_once(api, estate):
     """A plan could not be stopped: a wrong one counted as missed every day for good (found by a
     domain probe)."""

@@ -68,7 +68,7 @@ def _value(field, form):
     return raw
 
 
-# contracts/openapi.yaml's CheckpointCode
+# contracts/openapi.yaml's CheckpointCode as the service keeps it (its ASCII forms: read after NFKC)
 _CHECKPOINT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
 

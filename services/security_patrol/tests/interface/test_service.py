@@ -62,6 +62,18 @@ def check_in(patrol, round_, code, anomaly=None):
     return patrol.check_in({"estate_id": ESTATE, "id": round_["id"], "data": data})
 
 
+def test_checkpoint_codes_typed_full_width_pass_the_contract_and_land_as_ascii(patrol):
+    """Ｅ１ was a 400 naming the code: the RPC contract's pattern (CheckpointCode) checked it,
+    ASCII only, before the service could read it as E1 (NFKC, ``patrols.checkpoint_code``)."""
+    route = patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "East loop", "checkpoints": [
+        {"code": "Ｅ１", "name": "东门岗"}, {"code": "ａ－２", "name": "车库"}]}})
+    assert [checkpoint["code"] for checkpoint in route["checkpoints"]] == ["E1", "A-2"]
+    round_ = start(patrol, route)
+    assert check_in(patrol, round_, "ｅ１")["check_ins"][0]["checkpoint"]["code"] == "E1"
+    with pytest.raises(InvalidInput):  # a space is no part of a code, full-width or not
+        check_in(patrol, round_, "Ａ －２")
+
+
 def test_a_round_against_its_plan_flags_late_check_ins_lists_missed_ones_and_passes_on_anomalies(patrol):
     route = make_route(patrol)
     plan = make_plan(patrol, route)
