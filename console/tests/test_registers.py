@@ -488,6 +488,23 @@ def test_a_patrol_plan_is_stopped_from_its_register_and_a_stopped_one_offers_no_
     assert fake.calls[-1]["json"] == {"reason": "moved to 23:00"}
 
 
+def test_a_plan_starting_outside_its_shifts_hours_is_marked_on_its_row(client, fake):
+    """A night plan at 09:00 stored before start times were checked showed as any other plan."""
+    plan = {"id": "pplan_1", "estate_id": ESTATE, "route_id": "proute_1", "shift": "night", "start_time": "22:00",
+            "expected_minutes": 60, "rounds": 1, "interval_minutes": None, "created_at": "2026-11-01T02:00:00.000Z",
+            "stopped_at": None, "start_outside_shift": False}
+    old = {**plan, "id": "pplan_2", "start_time": "09:00", "start_outside_shift": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-plans", {"items": [plan, old], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="zhao", roles=("security",))
+    page = client.get("/security/patrol-plans").get_data(as_text=True)
+    assert page.count('data-flag="start_outside_shift"') == 1
+    assert ('<span class="badge badge-soon" data-flag="start_outside_shift" title="计划照旧执行；如需调整，请停用后重新制订'
+            '（班次时段见设置）">开始时间不在班次时段内</span>') in page
+    row = page[page.index("/patrol-plans/pplan_2/stop") - 1500:page.index("/patrol-plans/pplan_2/stop")]
+    assert "09:00" in row and "开始时间不在班次时段内" in row
+
+
 def test_a_retired_fire_facility_is_not_offered_for_a_check(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [
         {"id": "fe_1", "code": "FE-1", "name": "Hose", "retired_at": None},

@@ -28,6 +28,7 @@ class Column:
     name: str
     label: str
     kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes,
+    # flag (a warning badge, labelled ``group`` with its ``group``_hint as the tooltip, where the row's value is true),
     # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
     # subject (a subject id: a household's by its building-unit-room), action (a change's, in words)
     group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
@@ -329,6 +330,9 @@ SECURITY = (
     Register("security", "patrol-plans", "menu.patrol_plans", "patrol-plans",
              (C("route_id", "reg.route", source="patrol-routes"), C("shift", "reg.shift", "enum", "shift"),
               C("start_time", "reg.start_time"),
+              # a plan stored before start times were checked, or left outside by the estate's hours
+              # changed since: walked as stored, and nothing said so (start_outside_shift)
+              C("start_outside_shift", "reg.shift_hours", "flag", "reg.start_outside_shift"),
               C("expected_minutes", "reg.expected_minutes"), C("rounds", "reg.rounds"),
               C("interval_minutes", "reg.interval_minutes"), C("stopped_at", "reg.stopped_at", "when")),
              filters=(F("route_id", "reg.route", "pick", group="patrol-routes"),),

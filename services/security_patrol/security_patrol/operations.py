@@ -50,10 +50,11 @@ def create_patrol_route(db, outbox, caller, estate_id, data):
 
 def create_patrol_plan(db, outbox, caller, estate_id, data):
     route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
+    rules = store.rules_for(db, estate_id)
 
     def new(doc_id):
         now = clock.now()
-        plan = patrols.new_plan(doc_id, estate_id, route, data, now, caller.user, store.rules_for(db, estate_id))
+        plan = patrols.new_plan(doc_id, estate_id, route, data, now, caller.user, rules)
         patrols.refuse_a_second_round_at_the_same_time(plan, store.active_plans_of_route(db, estate_id, route["_id"]))
         # the claims last, once the plan is known good (a refused plan held its minutes for a
         # minute): they decide between two plans sent at once, which each read no twin above
@@ -63,7 +64,14 @@ def create_patrol_plan(db, outbox, caller, estate_id, data):
             patrols.refuse_a_round_held(store.find(db, "patrol_plans", estate_id, holder), minute)
         return plan
 
-    return create(db, outbox, caller, "patrol_plans", "pplan", estate_id, new)
+    return patrols.shown_plan(create(db, outbox, caller, "patrol_plans", "pplan", estate_id, new), rules)
+
+
+def list_patrol_plans(db, estate_id, filters, limit, cursor):
+    """The plans, each with ``start_outside_shift`` by the estate's shift hours now (``patrols.shown_plan``)."""
+    listed = page(db, "patrol_plans", estate_id, filters, limit, cursor)
+    rules = store.rules_for(db, estate_id)
+    return {**listed, "items": [patrols.shown_plan(plan, rules) for plan in listed["items"]]}
 
 
 def stop_patrol_plan(db, outbox, caller, estate_id, plan_id, data):
@@ -72,7 +80,7 @@ def stop_patrol_plan(db, outbox, caller, estate_id, plan_id, data):
     stopped = _change(db, outbox, "patrol_plans", estate_id, plan_id, lambda plan: Change(
         patrols.stop_plan(plan, data["reason"], clock.now(), caller.user)))
     store.release_round_minutes(db, estate_id, stopped)
-    return public(stopped)
+    return patrols.shown_plan(public(stopped), store.rules_for(db, estate_id))
 
 
 def start_round(db, outbox, caller, estate_id, data):

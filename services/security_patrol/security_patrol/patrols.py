@@ -121,6 +121,15 @@ def refuse_a_start_outside_the_shift(shift, start_time, rules):
                                                                     f"{first:02d}:00 to {last % 24:02d}:00")])
 
 
+def shown_plan(plan, rules):
+    """A plan as the API shows it, with ``start_outside_shift``: its first round starts outside its
+    shift's hours as the estate sets them now (``roster.starts_in_shift``). A plan stored before
+    start times were checked (a night plan at 09:00), or before the estate changed its hours, is
+    read and walked as stored; nothing flagged it, so the page warns of it now and the plan may be
+    stopped and made again."""
+    return plan | {"start_outside_shift": not roster.starts_in_shift(plan["shift"], plan["start_time"], rules)}
+
+
 def round_minutes(plan):
     """The minutes of the day at which the plan's rounds start (its slots on the wall clock)."""
     first, interval = localtime.minute_of_day(plan["start_time"]), plan.get("interval_minutes") or 0

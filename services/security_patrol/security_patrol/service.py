@@ -39,7 +39,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_patrol_plans(self, payload):
-        return self._list("patrol_plans", payload)
+        return operations.list_patrol_plans(self.db, payload["estate_id"], payload.get("filters", {}),
+                                            payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def stop_patrol_plan(self, payload):

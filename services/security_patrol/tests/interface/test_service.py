@@ -590,6 +590,28 @@ def test_tonights_handover_written_at_noon_is_refused_and_the_roster_stays_corre
     assert begun["date"] == "2026-12-05"
 
 
+def test_a_plan_starting_outside_its_shifts_hours_is_listed_as_such(patrol):
+    """A night plan at 09:00 stored before start times were checked is read and walked as stored,
+    and nothing flagged it; nor one the estate's changed hours leave outside its shift."""
+    route = make_route(patrol)
+    tonight = make_plan(patrol, route)
+    assert tonight["start_outside_shift"] is False
+    stored = patrol.db.patrol_plans.find_one({"_id": tonight["id"]})
+    patrol.db.patrol_plans.insert_one({**stored, "_id": "pplan_old", "start_time": "09:00"})  # as stored then
+
+    def flags():
+        listed = patrol.list_patrol_plans({"estate_id": ESTATE, "filters": {"route_id": route["id"]}})["items"]
+        return {plan["start_time"]: plan["start_outside_shift"] for plan in listed}
+
+    assert flags() == {"22:00": False, "09:00": True}
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"night_shift_start_hour": 23}})
+    assert flags() == {"22:00": True, "09:00": True}
+    as_caller(patrol, GUARD)
+    stopped = patrol.stop_patrol_plan({"estate_id": ESTATE, "id": "pplan_old", "data": {"reason": "before the check"}})
+    assert stopped["start_outside_shift"] is True and stopped["stopped_at"]
+
+
 def test_an_estates_own_shift_hours_are_the_ones_its_plans_and_handovers_follow(patrol):
     """An estate whose night starts at 17:00 had its night plans from 17:00 refused by one fixed
     table of the shifts' hours: each shift's hours are a setting of the estate."""
