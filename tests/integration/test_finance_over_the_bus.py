@@ -6,6 +6,7 @@ import time
 import pytest
 from nameko.standalone.events import event_dispatcher
 
+from estate_common import calendar, clock
 from estate_common.testing import event
 
 pytestmark = pytest.mark.broker
@@ -69,3 +70,33 @@ def test_a_billing_run_and_a_charge_become_bills_that_a_payment_settles(system, 
         return kinds if kinds == ["payment_posted", "payment_reversed"] else None
 
     eventually(recorded)
+
+
+def test_archive_keeps_the_costs_and_the_funds_deposits_with_their_reversals(system, rpc, eventually):
+    """finance announced neither a cost nor money paid into the special maintenance fund, nor
+    either taken back, so the archive kept no record of them (found by review)."""
+    estate = rpc("archive", "create_estate", {"data": {"code": "FIN-02", "name": "Orchard", "address": "5 East Rd"}})
+    estate_id = estate["id"]
+    cost = rpc("finance", "record_operating_expense", {"estate_id": estate_id, "data": {
+        "period": calendar.period_of(clock.now(), calendar.DEFAULT_TIMEZONE), "category": "cleaning", "amount_cents": 30000, "description": "保洁外包"}},
+        context={"idempotency_key": "it-opx-1"})
+    rpc("finance", "reverse_operating_expense", {"estate_id": estate_id, "id": cost["id"],
+                                                 "data": {"reason": "typed twice"}})
+    deposit = rpc("finance", "fund_deposit", {"estate_id": estate_id, "data": {
+        "source": "developer", "amount_cents": 500000, "method": "bank"}}, context={"idempotency_key": "it-mfd-1"})
+    reversal = rpc("finance", "reverse_fund_deposit", {"estate_id": estate_id, "id": deposit["id"],
+                                                       "data": {"reason": "typed 50,000 for 5,000"}})
+    assert reversal["status"] == "posted"
+
+    def kept(subject_id, expected):
+        records = rpc("archive", "list_records", {"estate_id": estate_id, "filters": {"subject_id": subject_id}})
+        found = sorted((r["subject_type"], r["event_type"]) for r in records["items"])
+        return found if found == expected else None
+
+    eventually(lambda: kept(cost["id"], [("operating_expense", "operating_expense_recorded"),
+                                         ("operating_expense", "operating_expense_reversed")]))
+    eventually(lambda: kept(deposit["id"], [("fund_deposit", "fund_deposit_posted"),
+                                            ("fund_deposit", "fund_deposit_reversed")]))
+    changes = rpc("archive", "list_change_log", {"estate_id": estate_id, "filters": {}})["items"]
+    assert {(c["subject_id"], c["action"]) for c in changes} >= {
+        (cost["id"], "operating_expense_reversed"), (deposit["id"], "fund_deposit_reversed")}

@@ -29,6 +29,10 @@ RECORDED_EVENTS = {
     ("finance", "reminder_sent"): "arrears_reminder",
     ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
     ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
+    ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
+    ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
+    ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund
+    ("finance", "fund_deposit_reversed"): "fund_deposit",  # kept beside the deposit
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its check of the cycle
     ("security_patrol", "patrol_round_missed"): "patrol_round",  # a planned round nobody walked through
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
@@ -51,6 +55,8 @@ ARCHIVE_CHANGES = {
     ("security_patrol", "shift_handover_recorded"): "created",
     ("maintenance", "work_order_cancelled"): "cancelled",
     ("finance", "payment_reversed"): "reversed",
+    ("finance", "operating_expense_reversed"): "reversed",
+    ("finance", "fund_deposit_reversed"): "reversed",
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.

@@ -211,6 +211,22 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_low_utility_balance(self, event):
         self._record(event)
 
+    @consumes("finance", "operating_expense_recorded")
+    def record_operating_expense(self, event):
+        self._record(event)
+
+    @consumes("finance", "operating_expense_reversed")
+    def record_operating_expense_reversal(self, event):
+        self._record(event)
+
+    @consumes("finance", "fund_deposit_posted")
+    def record_fund_deposit(self, event):
+        self._record(event)
+
+    @consumes("finance", "fund_deposit_reversed")
+    def record_fund_deposit_reversal(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "fire_check_overdue")
     def record_overdue_fire_check(self, event):
         self._record(event)

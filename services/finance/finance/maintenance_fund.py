@@ -12,6 +12,9 @@ kept in a ledger of its own, apart from the estate's operating money.
   ``reversed_by``); refused (422) when the balance no longer holds the deposit's amount (approved
   uses took it): the fund is never below zero. The deposit stays on its day's statement, the
   reversal on its own day's.
+- **Announced**: the write that posts a deposit carries ``fund_deposit_posted``, the one that
+  posts its reversal ``fund_deposit_reversed``, whoever finishes it (the call, its retry, the
+  half-done sweep); archive keeps both on the deposit's record.
 - **Uses** (使用): a repair of shared parts (``purpose``, optionally the work order) is
   ``requested``, then ``approved`` by a manager or the operator admin, not the one who asked
   (the seeds: "协助 ... 专项维修资金的筹集、使用与管理"; the owners' consent behind it is referenced in
@@ -85,6 +88,21 @@ def deposit_reversal(deposit, data, now, rules, actor):
                    now, rules, actor)
     return entry | {"status": "pending", "day": periods.day_of(now, rules), "reverses": deposit["_id"],
                     "reversal_reason": data["reason"].strip()}
+
+
+_ANNOUNCED = ("household_id", "source", "method", "amount_cents", "balance_after_cents", "day")
+
+
+def posted_event_data(deposit):
+    """``finance.fund_deposit_posted``: a deposit as posted (with the balance it left)."""
+    return {"id": deposit["_id"], **{key: deposit[key] for key in _ANNOUNCED}, "deposited_at": deposit["created_at"]}
+
+
+def reversed_event_data(reversal):
+    """``finance.fund_deposit_reversed``: a deposit's reversal as posted, under the deposit's id
+    (archive keeps it beside the deposit); the reversal's own is ``reversal_id``."""
+    return {"id": reversal["reverses"], "reversal_id": reversal["_id"], **{key: reversal[key] for key in _ANNOUNCED},
+            "reason": reversal["reversal_reason"], "reversed_at": reversal["created_at"]}
 
 
 def check_work_order(data, found):

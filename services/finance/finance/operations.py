@@ -871,11 +871,21 @@ def _finish_fund_deposit(db, outbox, entry):
         except BusinessRuleViolation:
             store.set_fund_entry(db, estate_id, entry["_id"], "pending", {"status": "refused"})
             raise
-        entry = store.set_fund_entry(db, estate_id, entry["_id"], "pending", {
-            "status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])})
+        fields = {"status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])}
+        entry = store.set_fund_entry(db, estate_id, entry["_id"], "pending", fields, outbox,
+                                     [_fund_entry_posted(outbox, entry | fields)])
     if entry["kind"] == maintenance_fund.REVERSAL and entry["status"] == "posted":
         store.set_fund_entry(db, estate_id, entry["reverses"], "posted", {"reversed_by": entry["_id"]})
     return entry
+
+
+def _fund_entry_posted(outbox, entry):
+    """The event of the write that posts ``entry``, its actor who asked for it (the half-done
+    sweep that finishes it has no caller)."""
+    estate_id, actor = entry["estate_id"], entry["requested_by"]
+    if entry["kind"] == maintenance_fund.REVERSAL:
+        return outbox.event("fund_deposit_reversed", estate_id, maintenance_fund.reversed_event_data(entry), actor=actor)
+    return outbox.event("fund_deposit_posted", estate_id, maintenance_fund.posted_event_data(entry), actor=actor)
 
 
 def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
@@ -1028,7 +1038,9 @@ def disclosure_report(db, estate_id, period):
                               store.operating_expenses_of_period(db, estate_id, period))
 
 
-def record_operating_expense(db, caller, estate_id, data):
+def record_operating_expense(db, outbox, caller, estate_id, data):
+    """A cost recorded once (a retry with the caller's Idempotency-Key finds it) and announced in
+    its write (``operating_expense_recorded``)."""
     expense_id = caller.created_id("opx", estate_id)
     found = store.find_operating_expense(db, estate_id, expense_id)
     if found:
@@ -1036,21 +1048,24 @@ def record_operating_expense(db, caller, estate_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     periods.refuse_before_catch_up(data["period"], now, rules)
     expense = reports.operating_expense(expense_id, estate_id, data, periods.period_of(now, rules), now, caller.user)
-    store.insert_operating_expense(db, expense)
-    return public(store.find_operating_expense(db, estate_id, expense_id))
+    return public(store.create(db, outbox, "operating_expenses", estate_id, expense_id, lambda: (expense, [
+        outbox.event("operating_expense_recorded", estate_id, reports.recorded_event_data(expense))])))
 
 
 def reverse_operating_expense(db, outbox, caller, estate_id, expense_id, data):
     """A cost recorded wrong, reversed (冲销): it stays listed with its reversal, and the period's
     totals leave it out; a disclosure published with it is corrected by publishing again. A retry
-    with the caller's Idempotency-Key finds the reversal it made; another reversal is a 409."""
+    with the caller's Idempotency-Key finds the reversal it made; another reversal is a 409. The
+    reversal is announced in its write (``operating_expense_reversed``)."""
     key = caller.idempotency_key and caller.created_id("oxr", estate_id)
     now = clock.now()
 
     def reverse(current):
         if key and current.get("reversal") and current.get("_reversal_key") == key:
             return None  # a retry: its reply was lost on the way
-        return Change(reports.expense_reversal(current, data["reason"], now, caller.user, key))
+        fields = reports.expense_reversal(current, data["reason"], now, caller.user, key)
+        return Change(fields, events=[outbox.event("operating_expense_reversed", estate_id,
+                                                   reports.reversed_event_data(current | fields))])
 
     return public(store.change_operating_expense(db, outbox, estate_id, expense_id, reverse))
 

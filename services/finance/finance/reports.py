@@ -10,7 +10,9 @@
   administration, other), one line per record (idempotent: Idempotency-Key). A record typed
   wrong is never edited: it is reversed (``expense_reversal``: who, when, why), stays listed with
   its reversal, and no total counts it from then on; a disclosure published with it is corrected
-  by publishing the period again (the next version).
+  by publishing the period again (the next version). Both are announced
+  (``operating_expense_recorded``, ``operating_expense_reversed``, in the write that makes them)
+  and archive keeps them, the reversal beside the cost.
 - Publishing (公示): a manager publishes a period once it has ended (422 before): a snapshot
   of the report, numbered ``version`` (a correction is published again as the next version).
   Owners read the published snapshot through a public read-only link per estate and period
@@ -67,6 +69,20 @@ def expense_reversal(expense, reason, now, actor, key=None):
         raise Conflict(f"the operating cost was reversed already, on {expense['reversal']['at']} by "
                        f"{expense['reversal']['by']}", [field_error("id", "is reversed already")])
     return {"reversal": {"reason": reason.strip(), "at": clock.to_iso(now), "by": actor}, "_reversal_key": key}
+
+
+def recorded_event_data(expense):
+    """``finance.operating_expense_recorded``: the cost as recorded (who: the event's actor)."""
+    return {"id": expense["_id"], "period": expense["period"], "category": expense["category"],
+            "amount_cents": expense["amount_cents"], "description": expense["description"],
+            "recorded_at": expense["created_at"]}
+
+
+def reversed_event_data(expense):
+    """``finance.operating_expense_reversed``: the cost, and why and when it was reversed."""
+    return {"id": expense["_id"], "period": expense["period"], "category": expense["category"],
+            "amount_cents": expense["amount_cents"], "reason": expense["reversal"]["reason"],
+            "reversed_at": expense["reversal"]["at"]}
 
 
 def counted(expense):

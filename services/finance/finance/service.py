@@ -214,7 +214,8 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
 
     @rpc_method
     def record_operating_expense(self, payload):
-        return operations.record_operating_expense(self.db, self.caller, payload["estate_id"], payload["data"])
+        return operations.record_operating_expense(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                   payload["data"])
 
     @rpc_method
     def reverse_operating_expense(self, payload):

@@ -788,9 +788,13 @@ def insert_fund_entry(db, entry):
     return _named.insert(db, "fund_entries", entry)
 
 
-def set_fund_entry(db, estate_id, entry_id, status_was, fields):
-    """Move an entry on from ``status_was`` (a repeat finds it moved and changes nothing)."""
-    db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": status_was}, {"$set": fields})
+def set_fund_entry(db, estate_id, entry_id, status_was, fields, outbox=None, events=()):
+    """Move an entry on from ``status_was`` (a repeat finds it moved and changes nothing), with
+    ``events`` in that one write, handed to ``outbox`` when it was this write that moved it."""
+    change = {"$set": fields, **({"$push": {"_outbox": {"$each": list(events)}}} if events else {})}
+    answer = db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": status_was}, change)
+    if events and answer.modified_count:
+        announce(outbox, db, "fund_entries", {"_id": entry_id, "_outbox": list(events)})
     return get_fund_entry(db, estate_id, entry_id)
 
 
@@ -826,10 +830,6 @@ def pending_fund_deposits(db, before_iso):
 
 def find_operating_expense(db, estate_id, expense_id):
     return _named.find(db, "operating_expenses", estate_id, expense_id)
-
-
-def insert_operating_expense(db, expense):
-    return _named.insert(db, "operating_expenses", expense)
 
 
 def change_operating_expense(db, outbox, estate_id, expense_id, decide):

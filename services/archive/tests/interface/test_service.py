@@ -467,6 +467,39 @@ def test_a_reversed_payment_is_kept_beside_its_posting(archive, estate):
     assert {r["subject_type"] for r in records} == {"payment"}
 
 
+def test_operating_costs_and_fund_deposits_are_kept_with_their_reversals_beside_them(archive, estate):
+    """finance announced neither, so the archive held no record of a cost or of money paid into the
+    special maintenance fund, nor of either taken back (found by review)."""
+    estate_id = estate["id"]
+    cost = {"id": "opx_1", "period": "2026-10", "category": "cleaning", "amount_cents": 30000}
+    deposit = {"household_id": "hh_1", "source": "owner", "method": "bank", "amount_cents": 500000,
+               "day": "2026-11-20"}
+    steps = [
+        (archive.record_operating_expense, event("finance", "operating_expense_recorded", estate_id, {
+            **cost, "description": "保洁外包", "recorded_at": "2026-11-01T02:00:00.000Z"})),
+        (archive.record_operating_expense_reversal, event("finance", "operating_expense_reversed", estate_id, {
+            **cost, "reason": "typed twice", "reversed_at": "2026-11-02T02:00:00.000Z"})),
+        (archive.record_fund_deposit, event("finance", "fund_deposit_posted", estate_id, {
+            "id": "mfd_1", **deposit, "balance_after_cents": 500000, "deposited_at": "2026-11-20T02:00:00.000Z"})),
+        (archive.record_fund_deposit_reversal, event("finance", "fund_deposit_reversed", estate_id, {
+            "id": "mfd_1", "reversal_id": "mfr_1", **deposit, "balance_after_cents": 0, "day": "2026-11-21",
+            "reason": "typed 50,000 for 5,000", "reversed_at": "2026-11-21T02:00:00.000Z"})),
+    ]
+    for handler, published in steps:
+        handler(published)
+        handler(published)  # redelivered
+    kept = {subject_id: sorted((r["subject_type"], r["event_type"]) for r in archive.list_records(
+        {"estate_id": estate_id, "filters": {"subject_id": subject_id}})["items"]) for subject_id in ("opx_1", "mfd_1")}
+    assert kept == {"opx_1": [("operating_expense", "operating_expense_recorded"),
+                              ("operating_expense", "operating_expense_reversed")],
+                    "mfd_1": [("fund_deposit", "fund_deposit_posted"), ("fund_deposit", "fund_deposit_reversed")]}
+    [deposit_record, _] = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
+    assert deposit_record["subject_id"] == "mfd_1"  # under the household that paid it in
+    log = archive.list_change_log({"estate_id": estate_id})["items"]
+    assert sorted((c["subject_id"], c["action"]) for c in log if c["subject_type"] != "estate") == [
+        ("mfd_1", "fund_deposit_reversed"), ("opx_1", "operating_expense_reversed")]
+
+
 def test_arrears_reminders_are_kept_under_the_household(archive, estate):
     reminder = event("finance", "reminder_sent", estate["id"], {
         "id": "rem_1", "household_id": "hh_7", "channel": "phone", "overdue_cents": 21002, "bills": 1,

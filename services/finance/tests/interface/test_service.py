@@ -1776,6 +1776,48 @@ def test_a_fund_reversal_refused_when_finished_is_marked_and_decided_again_when_
     assert again["status"] == "posted" and again["balance_after_cents"] == 0
 
 
+def test_a_fund_deposit_and_its_reversal_are_announced_once_in_the_writes_that_post_them(finance, monkeypatch):
+    """Neither was announced, so the archive kept no record of the owners' money paid in or taken
+    back (found by review); a deposit a crash left pending is announced by the sweep that posts it,
+    in the name of whoever paid it in."""
+    deposit = fund_in(finance, 500000, key="mf-ev")
+    assert fund_in(finance, 500000, key="mf-ev") == deposit  # a retry: no second event
+    [posted] = finance.outbox.of_type("fund_deposit_posted")
+    assert posted["data"] == {"id": deposit["id"], "household_id": "hh_1", "source": "owner", "method": "bank",
+                              "amount_cents": 500000, "balance_after_cents": 500000, "day": "2026-11-23",
+                              "deposited_at": deposit["created_at"]}
+    assert posted["actor"] == "acc"
+    assert finance.db.fund_entries.find_one({"_id": deposit["id"]}).get("_outbox") == []  # handed to the relay
+
+    clock.advance(timedelta(hours=1))
+    reversal = reverse_fund_in(finance, deposit["id"], reason="typed twice", key="mfr-ev")
+    reverse_fund_in(finance, deposit["id"], reason="again", key="mfr-ev2")  # asked again: the same reversal
+    [taken_back] = finance.outbox.of_type("fund_deposit_reversed")
+    assert taken_back["data"] == {"id": deposit["id"], "reversal_id": reversal["id"], "household_id": "hh_1",
+                                  "source": "owner", "method": "bank", "amount_cents": 500000,
+                                  "balance_after_cents": 0, "day": "2026-11-23", "reason": "typed twice",
+                                  "reversed_at": reversal["created_at"]}
+
+    real = operations._finish_fund_deposit
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations, "_finish_fund_deposit", crash)
+    with pytest.raises(RuntimeError):
+        fund_in(finance, 7000, key="mf-crash", source="developer", household_id=None)
+    monkeypatch.setattr(operations, "_finish_fund_deposit", real)
+    assert len(finance.outbox.of_type("fund_deposit_posted")) == 1  # nothing posted, nothing announced
+    as_caller(finance, None)  # the sweep's timer has no caller
+    clock.advance(timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    swept = finance.outbox.of_type("fund_deposit_posted")[-1]
+    assert (swept["data"]["source"], swept["data"]["household_id"], swept["data"]["balance_after_cents"],
+            swept["actor"]) == ("developer", None, 7000, "acc")
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0
+    assert len(finance.outbox.of_type("fund_deposit_posted")) == 2
+
+
 def test_a_use_of_the_fund_is_approved_by_someone_other_than_the_one_who_asked(finance):
     """The owners' money: a manager approved the use he had asked for (a probe's kind of finding)."""
     fund_in(finance, 100000)
@@ -1859,6 +1901,34 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
         finance.published_disclosure({"estate_code": "NOPE-9", "period": "2026-10"})
     acting(finance, MANAGER)
     assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
+
+
+def test_a_cost_and_its_reversal_are_announced_once_in_their_writes(finance):
+    """Neither was announced, so the archive kept no record of the costs behind a disclosure nor of
+    one taken back (found by review)."""
+    acting(finance, ACCOUNTANT, "opx-ev")
+    body = {"estate_id": ESTATE, "data": {"period": "2026-10", "category": "cleaning", "amount_cents": 30000,
+                                          "description": " 保洁外包 "}}
+    cost = finance.record_operating_expense(body)
+    assert finance.record_operating_expense(body) == cost  # a retry: no second event
+    [recorded] = finance.outbox.of_type("operating_expense_recorded")
+    assert recorded["data"] == {"id": cost["id"], "period": "2026-10", "category": "cleaning", "amount_cents": 30000,
+                                "description": "保洁外包", "recorded_at": cost["created_at"]}
+    assert recorded["actor"] == "acc" and finance.db.operating_expenses.find_one({}).get("_outbox") == []
+    with pytest.raises(BusinessRuleViolation):  # refused: nothing written, nothing announced
+        acting(finance, ACCOUNTANT)
+        finance.record_operating_expense({"estate_id": ESTATE, "data": {**body["data"], "period": "2026-12"}})
+    assert len(finance.outbox.of_type("operating_expense_recorded")) == 1
+
+    clock.advance(timedelta(minutes=5))
+    acting(finance, MANAGER, "opx-rev")
+    reversed_ = finance.reverse_operating_expense({"estate_id": ESTATE, "id": cost["id"], "data": {"reason": "twice"}})
+    assert finance.reverse_operating_expense({"estate_id": ESTATE, "id": cost["id"],
+                                              "data": {"reason": "twice"}}) == reversed_  # a retry
+    [taken_back] = finance.outbox.of_type("operating_expense_reversed")
+    assert taken_back["data"] == {"id": cost["id"], "period": "2026-10", "category": "cleaning",
+                                  "amount_cents": 30000, "reason": "twice", "reversed_at": clock.now_iso()}
+    assert taken_back["actor"] == "boss"
 
 
 def test_a_cost_typed_wrong_is_reversed_and_the_published_disclosure_is_corrected_by_publishing_again(finance):

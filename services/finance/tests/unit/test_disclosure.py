@@ -76,3 +76,19 @@ def test_a_reversed_cost_is_left_out_of_every_total_and_is_reversed_once():
     assert report["net_received_cents"] == 21002 - 10000
     with pytest.raises(Conflict):
         reports.expense_reversal(wrong | fields, "again", NOW, "boss")
+
+
+def test_a_cost_and_its_reversal_are_announced_as_recorded():
+    """finance.operating_expense_recorded and operating_expense_reversed, each within its contract."""
+    from estate_common.nameko.outbox import make_event
+    data = {"period": "2026-11", "category": "cleaning", "amount_cents": 30000, "description": " 保洁外包 "}
+    cost = reports.operating_expense("opx_1", "est_1", data, "2026-11", NOW, "acc")
+    recorded = reports.recorded_event_data(cost)
+    assert recorded == {"id": "opx_1", "period": "2026-11", "category": "cleaning", "amount_cents": 30000,
+                        "description": "保洁外包", "recorded_at": "2026-11-23T08:00:00.000Z"}
+    later = NOW + timedelta(hours=1)
+    reversed_ = reports.reversed_event_data(cost | reports.expense_reversal(cost, " twice ", later, "boss"))
+    assert reversed_ == {"id": "opx_1", "period": "2026-11", "category": "cleaning", "amount_cents": 30000,
+                         "reason": "twice", "reversed_at": "2026-11-23T09:00:00.000Z"}
+    for event_type, announced in (("operating_expense_recorded", recorded), ("operating_expense_reversed", reversed_)):
+        contracts.load().check_event("finance", event_type, make_event("finance", event_type, "est_1", announced))

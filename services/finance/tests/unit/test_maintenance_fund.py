@@ -111,3 +111,23 @@ def test_a_work_orders_use_waits_for_the_one_awaiting_approval_and_shows_the_app
     assert fund.with_work_order_approved(approved_, [approved_])["work_order_other_approved"] == {
         "uses": 0, "amount_cents": 0}
     assert fund.with_work_order_approved(deposit(), [])["work_order_other_approved"] is None
+
+
+def test_a_posted_deposit_and_its_reversal_are_announced_under_the_deposits_id():
+    """finance.fund_deposit_posted and fund_deposit_reversed (archive keeps the reversal beside the
+    deposit), each within its contract."""
+    from estate_common import contracts
+    from estate_common.nameko.outbox import make_event
+    posted = deposit("mfd_1", 5000, "2026-11-10") | {"balance_after_cents": 5000}
+    reversal = fund.deposit_reversal(posted, {"reason": " typed twice "}, NOW, RULES, "acc") | {
+        "status": "posted", "balance_after_cents": 0}
+    announced = fund.posted_event_data(posted)
+    assert announced == {"id": "mfd_1", "household_id": None, "source": "developer", "method": "bank",
+                         "amount_cents": 5000, "balance_after_cents": 5000, "day": "2026-11-10",
+                         "deposited_at": "2026-11-30T17:00:00.000Z"}
+    taken_back = fund.reversed_event_data(reversal)
+    assert taken_back == {"id": "mfd_1", "reversal_id": reversal["_id"], "household_id": None, "source": "developer",
+                          "method": "bank", "amount_cents": 5000, "balance_after_cents": 0, "day": "2026-12-01",
+                          "reason": "typed twice", "reversed_at": "2026-11-30T17:00:00.000Z"}
+    for event_type, data in (("fund_deposit_posted", announced), ("fund_deposit_reversed", taken_back)):
+        contracts.load().check_event("finance", event_type, make_event("finance", event_type, "est_1", data))
