@@ -747,6 +747,11 @@ ZH = {
         '停车费日封顶不能低于已批准收费标准的每小时停车费',
     'is less than the {0} cents a started hour costs from {1}':
         '低于收费标准自 {1} 起的每小时停车费 {0}',
+    'the daily cap on parking may not be less than a started hour at a parking fee standard awaiting approval: '
+    'reject that standard first, or keep the cap':
+        '停车费日封顶不能低于待审批收费标准的每小时停车费：请先驳回该收费标准，或保持日封顶不变',
+    'is less than the {0} cents a started hour would cost from {1} at the standard awaiting approval':
+        '低于待审批收费标准自 {1} 起的每小时停车费 {0}',
     'the daily cap on parking is read for a fee standard, by finance or a manager':
         '停车费日封顶仅供财务人员或经理核对收费标准时读取',
     'a shift is handed over to another guard':

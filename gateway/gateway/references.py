@@ -42,18 +42,12 @@ def work_order_fact(db, estate_id, body, caller):
 
 
 # -- the daily cap on parking a parking hour's fee standard may not exceed --------------------
+# Which standard prices a started hour of parking is finance's rule alone
+# (``standards.prices_a_parking_hour``): the gateway reads the cap for any parking standard, and
+# finance decides whether it applies. (The gateway restated that rule: review.)
 
 PARKING_CAP = "parking_daily_cap_cents"
-
-
-def _prices_a_parking_hour(standard):
-    """A body or a stored standard that would price a started hour of parking (finance's
-    ``standards.prices_a_parking_hour``): a fixed per-charge ``parking`` standard."""
-    if not isinstance(standard, dict):
-        return False
-    amount = standard.get("amount_cents")
-    return (standard.get("item") == "parking" and standard.get("cycle") == "per_charge"
-            and isinstance(amount, (int, float)) and not isinstance(amount, bool))
+PARKING_HOUR = "parking_hour_standard"
 
 
 def _parking_cap(estate_id, caller):
@@ -63,23 +57,34 @@ def _parking_cap(estate_id, caller):
 
 
 def parking_cap_fact(db, estate_id, body, caller):
-    """A proposed fee standard pricing a started hour of parking: the daily cap on parking in force
-    (security patrol's setting, asked as the caller), which finance refuses a price above (422).
-    Nothing for another standard (security patrol is not asked). Security patrol not answering is
+    """A proposed ``parking`` fee standard: the daily cap on parking in force (security patrol's
+    setting, asked as the caller), which finance refuses a price of a started hour above (422).
+    Nothing for another item (security patrol is not asked). Security patrol not answering is
     the call's 503."""
-    return _parking_cap(estate_id, caller) if _prices_a_parking_hour(body) else {}
+    return _parking_cap(estate_id, caller) if isinstance(body, dict) and body.get("item") == "parking" else {}
 
 
 def parking_cap_fact_of_approval(db, estate_id, body, caller):
-    """The standard being approved, if it is a pending one pricing a started hour of parking: the
-    daily cap in force now (it may have come down since the proposal). Finance lists that one
-    standard, if it is a pending parking one; nothing is asked of security patrol for another. (A
-    page of 200 pending parking standards was read and searched: a 201st was not found, and its
-    approval was not checked against the cap: review.)"""
+    """The standard being approved, if it is a pending ``parking`` one: the daily cap in force now
+    (it may have come down since the proposal). Finance lists that one standard, if it is a
+    pending parking one; nothing is asked of security patrol for another. (A page of 200 pending
+    parking standards was read and searched: a 201st was not found, and its approval was not
+    checked against the cap: review.)"""
     standard_id = (request.view_args or {}).get("standard_id")
     rpc = current_app.extensions["estate_ops"].rpc
     page = rpc.call("finance", "list_fee_standards",
                     {"estate_id": estate_id, "filters": {"id": standard_id, "item": "parking", "status": "pending"},
                      "limit": 1}, request_id=g.request_id, caller=caller)
-    standard = next((item for item in page["items"] if item.get("id") == standard_id), None)
-    return _parking_cap(estate_id, caller) if _prices_a_parking_hour(standard) else {}
+    found = any(item.get("id") == standard_id for item in page["items"])
+    return _parking_cap(estate_id, caller) if found else {}
+
+
+def parking_hour_fact(db, estate_id, body, caller):
+    """A change of security patrol's settings: finance's highest price of a started hour of
+    parking among the estate's approved and pending standards (``highest_parking_hour_price``,
+    every one of them, asked as the caller), which security patrol's daily cap may not come down
+    below (422). Asked whatever the body holds: a cap left out of the settings falls back to its
+    default, which may be lower. Finance not answering is the call's 503."""
+    answer = current_app.extensions["estate_ops"].rpc.call(
+        "finance", "highest_parking_hour_price", {"estate_id": estate_id}, request_id=g.request_id, caller=caller)
+    return {PARKING_HOUR: answer["standard"]} if answer["standard"] else {}

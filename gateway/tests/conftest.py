@@ -57,6 +57,8 @@ def _default_answer(call):
         return _estate(call.payload["estate_id"])
     if call.method.startswith("list_"):
         return {"items": [], "next_cursor": None}
+    if (call.service, call.method) == ("finance", "highest_parking_hour_price"):  # no parking hour priced
+        return {"estate_id": call.payload["estate_id"], "standard": None}
     return {"id": f"{call.method}-result"}
 
 

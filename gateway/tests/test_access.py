@@ -94,7 +94,8 @@ def _send(client, route, token, estate="A"):
 
 # what a route's facts (references.py) ask before the call, for the sample bodies: whether the
 # standard being approved is a pending one pricing a parking hour (then the cap: not here)
-FACTS_ASKED = {"approve_fee_standard": [("finance", "list_fee_standards")]}
+FACTS_ASKED = {("finance", "approve_fee_standard"): [("finance", "list_fee_standards")],
+               ("security_patrol", "update_settings"): [("finance", "highest_parking_hour_price")]}
 
 
 @pytest.mark.parametrize("role", policy.ROLES)
@@ -108,7 +109,8 @@ def test_each_route_admits_exactly_its_roles(app, client, rpc, contract, role):
         if role in route.roles:
             assert response.status_code == route.status, (route, response.get_json())
             call = rpc.calls[-1]
-            assert [(c.service, c.method) for c in rpc.calls[before:-1]] == FACTS_ASKED.get(route.rpc, [])
+            asked = [(c.service, c.method) for c in rpc.calls[before:-1]]
+            assert asked == FACTS_ASKED.get((route.service, route.rpc), [])
             assert (call.service, call.method) == (route.service, route.rpc)
             estates = policy.estates_of({"roles": [role], "estate_ids": ["A"]})  # the admin: every estate
             assert call.caller == {"user": f"{role}-user", "roles": [role], "estates": estates}
@@ -131,7 +133,7 @@ def test_estate_routes_refuse_estates_outside_the_scope(app, client, rpc, contra
         assert body["detail"] == "this estate is outside your scope"
     assert rpc.calls == []
     assert _send(client, route, manager, estate="A").status_code == route.status
-    assert len(rpc.calls) == 1 + len(FACTS_ASKED.get(route.rpc, []))
+    assert len(rpc.calls) == 1 + len(FACTS_ASKED.get((route.service, route.rpc), []))
 
 
 def test_a_user_with_no_estates_reaches_no_estate(app, client, rpc):
@@ -421,7 +423,7 @@ def test_a_proposed_parking_hour_is_sent_to_finance_with_the_daily_cap_security_
 
 @pytest.mark.parametrize("body", [
     {"item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly"},
-    {"item": "parking", "amount_cents": 30000, "cycle": "monthly", "applies_to": {"household_ids": ["hh_1"]}}])
+    {"item": "renovation_deposit", "amount_cents": 90000, "cycle": "per_charge"}])
 def test_another_standard_asks_security_patrol_nothing(client, accounts, rpc, body):
     accountant = accounts.user("acct-a", ["accountant"], ["A"])
     assert client.post("/api/v1/estates/A/fee-standards", headers=bearer(accountant), json=body).status_code == 201
@@ -429,9 +431,21 @@ def test_another_standard_asks_security_patrol_nothing(client, accounts, rpc, bo
     assert rpc.only_call("finance", "create_fee_standard").context is None
 
 
+def test_which_parking_standard_prices_an_hour_is_finances_rule_alone(client, accounts, rpc):
+    """The gateway restated finance's standards.prices_a_parking_hour (review): it reads the cap for
+    every parking standard, a rented space's month too, and finance decides whether it applies."""
+    rpc.answer("security_patrol", "parking_daily_cap", {"estate_id": "A", "parking_daily_cap_cents": 3000})
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    body = {"item": "parking", "amount_cents": 30000, "cycle": "monthly", "applies_to": {"household_ids": ["hh_1"]}}
+    assert client.post("/api/v1/estates/A/fee-standards", headers=bearer(accountant), json=body).status_code == 201
+    assert rpc.only_call("finance", "create_fee_standard").context == {"parking_daily_cap_cents": 3000}
+
+
 @pytest.mark.parametrize("pending, cap_asked", [
     ([{"id": "fs_9", **PARKING_HOUR, "status": "pending"}], True),
-    ([{"id": "fs_other", **PARKING_HOUR, "status": "pending"}], False)])  # fs_9 prices no parking hour
+    ([{"id": "fs_9", "item": "parking", "amount_cents": 30000, "cycle": "monthly", "status": "pending"}], True),
+    ([], False),  # fs_9 is no pending parking standard
+    ([{"id": "fs_other", **PARKING_HOUR, "status": "pending"}], False)])
 def test_an_approval_of_a_parking_hour_reads_the_daily_cap_in_force_then(client, accounts, rpc, pending, cap_asked):
     """The cap may have come down since the proposal: the approval is judged on the cap then."""
     rpc.answer("finance", "list_fee_standards", {"items": pending, "next_cursor": None})
@@ -444,6 +458,32 @@ def test_an_approval_of_a_parking_hour_reads_the_daily_cap_in_force_then(client,
     assert len(rpc.calls_to("security_patrol", "parking_daily_cap")) == int(cap_asked)
     assert rpc.only_call("finance", "approve_fee_standard").context == (
         {"parking_daily_cap_cents": 700} if cap_asked else None)
+
+
+@pytest.mark.parametrize("highest", [
+    None, {"id": "fs_9", "status": "pending", "amount_cents": 1500, "valid_from": "2027-03"}])
+def test_a_change_of_security_patrols_settings_carries_finances_highest_parking_hour(client, accounts, rpc, highest):
+    """The daily cap may not come down below it: finance answers from every approved and pending
+    parking standard (a page of 200 read by the gateway missed a 201st: review), as the caller."""
+    rpc.answer("finance", "highest_parking_hour_price", {"estate_id": "A", "standard": highest})
+    manager = accounts.user("boss-a", ["manager"], ["A"])
+    answer = client.put("/api/v1/estates/A/settings/security-patrol", headers=bearer(manager),
+                        json={"parking_daily_cap_cents": 1000})
+    assert answer.status_code == 200, answer.get_json()
+    asked = rpc.only_call("finance", "highest_parking_hour_price")
+    assert asked.payload == {"estate_id": "A"} and asked.caller["user"] == "boss-a"
+    assert rpc.only_call("security_patrol", "update_settings").context == (
+        {"parking_hour_standard": highest} if highest else None)
+
+
+def test_a_change_of_security_patrols_settings_is_a_503_while_finance_does_not_answer(client, accounts, rpc,
+                                                                                     contract):
+    rpc.answer("finance", "highest_parking_hour_price", ServiceUnavailable("finance did not answer"))
+    manager = accounts.user("boss-a", ["manager"], ["A"])
+    answer = client.put("/api/v1/estates/A/settings/security-patrol", headers=bearer(manager),
+                        json={"parking_daily_cap_cents": 1000})
+    contract.problem(answer, 503, "service_unavailable")
+    assert rpc.calls_to("security_patrol", "update_settings") == []
 
 
 def test_a_parking_hour_is_a_503_while_security_patrol_does_not_answer(client, accounts, rpc, contract):

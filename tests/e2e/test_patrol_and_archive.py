@@ -70,6 +70,27 @@ def test_a_patrol_round_with_a_missed_checkpoint_and_an_anomaly(api, estate):
     assert len(orders) == 1 and orders[0]["status"] == "pending" and orders[0]["household_id"] is None
 
 
+def test_the_daily_cap_on_parking_does_not_come_down_below_a_parking_hour_awaiting_approval(api, admin):
+    """Its approval, judged on the cap read before the change, would pass beside the lowered cap:
+    the gateway asks finance for its highest parking hour, approved or pending, and security
+    patrol refuses a cap below it (review)."""
+    estate_id = new_estate(api, admin, name="Cedar Court")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    accountant, manager = (staff(api, admin, [role], estate_id) for role in ("accountant", "manager"))
+    proposed = api.post(f"{base}/fee-standards", {"item": "parking", "amount_cents": 2500, "cycle": "per_charge"},
+                        accountant)
+    assert proposed.status_code == 201, proposed.text
+    lowered = api.call("PUT", f"{base}/settings/security-patrol", manager, json={"parking_daily_cap_cents": 2000})
+    assert lowered.status_code == 422, lowered.text
+    [error] = lowered.json()["errors"]
+    assert error["field"] == "parking_daily_cap_cents" and "2500 cents" in error["message"]
+    assert "awaiting approval" in error["message"]
+    rejected = api.post(f"{base}/fee-standards/{proposed.json()['id']}/reject", {"reason": "too dear"}, manager)
+    assert rejected.status_code == 200, rejected.text
+    lowered = api.call("PUT", f"{base}/settings/security-patrol", manager, json={"parking_daily_cap_cents": 2000})
+    assert lowered.status_code == 200 and lowered.json()["values"]["parking_daily_cap_cents"] == 2000
+
+
 def test_an_estates_security_settings_are_the_managers(api, estate):
     path = f"{estate['base']}/settings/security-patrol"
     assert api.get(path, estate["guard"]).status_code == 403

@@ -1,5 +1,5 @@
 """security_patrol routes: patrols, fire checks, incidents and the gate."""
-from .. import policy
+from .. import policy, references
 from . import ESTATE, Route
 
 SP = "security_patrol"
@@ -94,5 +94,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,
           filters=("shift",)),
     Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings", policy.MANAGEMENT),
-    Route("PUT", f"{ESTATE}/settings/security-patrol", "security_patrol", "update_settings", policy.MANAGEMENT, body=True),
+    # the daily cap on parking may not come down below finance's highest parking hour (references.py)
+    Route("PUT", f"{ESTATE}/settings/security-patrol", "security_patrol", "update_settings", policy.MANAGEMENT,
+          body=True, facts=references.parking_hour_fact),
 ]

@@ -101,6 +101,20 @@ def test_caller_context_takes_the_target_from_the_payloads_id():
     assert plain.target is None
 
 
+@pytest.mark.parametrize("fact, read", [
+    ({"id": "fs_9", "status": "pending", "amount_cents": 1500, "valid_from": "2027-03", "more": 1},
+     {"id": "fs_9", "status": "pending", "amount_cents": 1500, "valid_from": "2027-03"}),
+    ({"id": "fs_9", "status": "pending", "amount_cents": "1500", "valid_from": "2027-03"}, None),
+    ({"id": "fs_9", "status": "pending", "amount_cents": True, "valid_from": "2027-03"}, None),
+    ({"id": "fs_9", "amount_cents": 1500, "valid_from": "2027-03"}, None),
+    (1500, None), (None, None)])
+def test_caller_context_reads_finances_highest_parking_hour_as_answered_or_not_at_all(fact, read):
+    auth = bus_auth.sign(KEY, STEWARD, "archive.update_settings", 5)
+    context = {"caller": STEWARD, "caller_auth": auth, "parking_hour_standard": fact}
+    caller = _context_provider().get_dependency(_rpc_worker(context, "update_settings", {"estate_id": "est_1"}))
+    assert caller.refusal is None and caller.parking_hour_standard == read
+
+
 def test_created_id_is_random_without_a_key():
     caller = Caller(STEWARD)
     made = {caller.created_id("sr", "est_1") for _ in range(20)}

@@ -125,6 +125,15 @@ def approve_standard(db, outbox, caller, estate_id, standard_id):
     return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 
 
+def highest_parking_hour_price(db, estate_id):
+    """The highest price of a started hour of parking that an approved or pending standard of the
+    estate sets now or from a later month (``standards.highest_parking_hour``): for the gateway,
+    when security patrol's daily cap on parking changes (it may not come down below it)."""
+    period = periods.period_of(clock.now(), store.rules_for(db, estate_id))
+    return {"estate_id": estate_id,
+            "standard": standards.highest_parking_hour(store.parking_standards(db, estate_id), period)}
+
+
 def reject_standard(db, caller, estate_id, standard_id, data):
     standard = store.get_standard(db, estate_id, standard_id)
     standards.require_may_reject(standard, caller.user, caller.roles)

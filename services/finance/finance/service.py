@@ -44,6 +44,10 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.approve_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"])
 
     @rpc_method
+    def highest_parking_hour_price(self, payload):
+        return operations.highest_parking_hour_price(self.db, payload["estate_id"])
+
+    @rpc_method
     def reject_fee_standard(self, payload):
         return operations.reject_standard(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
 

@@ -112,6 +112,22 @@ def prices_a_parking_hour(standard):
             and standard.get("amount_cents") is not None)
 
 
+def highest_parking_hour(standards, period):
+    """Of ``standards`` (the estate's approved and pending ``parking`` ones), the one that prices
+    a started hour of parking highest, in force in ``period`` or from a later month (one ended
+    before it does not count): ``{id, status, amount_cents, valid_from}``, or None. What security
+    patrol's daily cap on parking may not come down below (the gateway asks it for a cap's change);
+    a pending one counts too: refused at its approval against the cap then, it would have been
+    approved against the cap read before the change, while the change went through (review)."""
+    hours = [s for s in standards if s["status"] in ("approved", "pending") and prices_a_parking_hour(s)
+             and (s.get("valid_to") or "9999-12") >= period]
+    if not hours:
+        return None
+    top = max(hours, key=lambda s: (s["amount_cents"], s["valid_from"], s["_id"]))
+    return {"id": top["_id"], "status": top["status"], "amount_cents": top["amount_cents"],
+            "valid_from": top["valid_from"]}
+
+
 def refuse_an_hour_above_the_daily_cap(standard, daily_cap_cents, field):
     """422 (naming ``field``) for a parking hour priced above the estate's daily cap on parking: the
     first started hour charged more than the whole day may, and the cap cut every stay to itself

@@ -182,6 +182,13 @@ def approved_standards(db, estate_id, item=None):
     return list(store.scan(db.fee_standards, query))
 
 
+def parking_standards(db, estate_id):
+    """The estate's approved and pending ``parking`` standards, every one (the index on estate, item, status)."""
+    return list(store.scan(db.fee_standards, {"estate_id": estate_id, "item": "parking",
+                                              "status": {"$in": ["approved", "pending"]}},
+                           ("status", "item", "cycle", "amount_cents", "valid_from", "valid_to")))
+
+
 def last_billed_periods(db, estate_id, standards, since):
     """``{standard_id: the latest period it billed}`` for these standards, looking at periods
     from ``since`` on (the bills index on estate, period, item)."""

@@ -179,16 +179,34 @@ def minutes_between(start, end):
 PRICED_BY_STANDARD = {("parking", "fixed"): "parking_cents_per_started_hour"}
 
 
+def finance_hour_price(standard):
+    """Finance's highest hour (``caller.parking_hour_standard``) as one of ``refuse_a_cap_below``'s
+    prices; none when the gateway sent none."""
+    if standard is None:
+        return []
+    return [{"setting": "parking_cents_per_started_hour", "cents": standard["amount_cents"],
+             "valid_from": standard["valid_from"], "pending": standard["status"] == "pending"}]
+
+
 def refuse_a_cap_below(daily_cap_cents, prices):
     """422 naming ``parking_daily_cap_cents`` for a daily cap on parking below the price of a
-    started hour that finance's approved standard sets (``prices``: ``fee_prices.prices_from``),
-    now or from a later month: the first hour charged the cap, and the cap every stay (found by
-    review). The setting of the hourly price is kept below the cap by ``rules.ORDERED``; finance
-    refuses a standard above the cap in force (the gateway reads it: ``parking_daily_cap``)."""
+    started hour that finance's approved standard sets (``prices``: ``fee_prices.prices_from``, and
+    ``finance_hour_price``), now or from a later month: the first hour charged the cap, and the cap
+    every stay (found by review); or that a standard awaiting approval would set (``pending``): its
+    approval, judged on the cap read before this change, could pass beside it (review). The
+    setting of the hourly price is kept below the cap by ``rules.ORDERED``; finance refuses a
+    standard above the cap in force (the gateway reads it: ``parking_daily_cap``)."""
     above = [price for price in prices
              if price["setting"] == "parking_cents_per_started_hour" and price["cents"] > daily_cap_cents]
     if above:
-        highest = max(above, key=lambda price: (price["cents"], price["valid_from"]))
+        highest = max(above, key=lambda price: (price["cents"], price["valid_from"], not price.get("pending")))
+        if highest.get("pending"):
+            raise BusinessRuleViolation(
+                "the daily cap on parking may not be less than a started hour at a parking fee standard awaiting "
+                "approval: reject that standard first, or keep the cap",
+                [field_error("parking_daily_cap_cents", f"is less than the {highest['cents']} cents a started hour "
+                                                         f"would cost from {highest['valid_from']} at the standard "
+                                                         "awaiting approval")])
         raise BusinessRuleViolation(
             "the daily cap on parking may not be less than a started hour at finance's approved parking fee standard",
             [field_error("parking_daily_cap_cents", f"is less than the {highest['cents']} cents a started hour "

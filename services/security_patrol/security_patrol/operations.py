@@ -419,14 +419,18 @@ def parking_daily_cap(db, caller, estate_id):
             "parking_daily_cap_cents": store.rules_for(db, estate_id)["parking_daily_cap_cents"]}
 
 
-def refuse_a_daily_cap_below_the_hour(db, estate_id, overrides):
+def refuse_a_daily_cap_below_the_hour(db, estate_id, overrides, finance_hour=None):
     """Settings that lower the daily cap on parking below the price of a started hour that finance's
-    approved parking standard sets, now or from a later month: 422 (``gate.refuse_a_cap_below``)."""
+    approved parking standard sets, now or from a later month, as kept here, or that its highest
+    approved or pending one sets, as finance answered the gateway for the call (``finance_hour``:
+    ``caller.parking_hour_standard``; the copy kept here lags finance and holds no pending one):
+    422 (``gate.refuse_a_cap_below``)."""
     rules = store.rules_for(db, estate_id)
     cap = overrides.get("parking_daily_cap_cents", DEFAULTS["parking_daily_cap_cents"])
     if cap >= rules["parking_daily_cap_cents"]:
         return  # not lowered: a cap kept as it is refuses nothing else
-    gate.refuse_a_cap_below(cap, fee_prices.prices_from(db, estate_id, rules, clock.now(), gate.PRICED_BY_STANDARD))
+    kept = fee_prices.prices_from(db, estate_id, rules, clock.now(), gate.PRICED_BY_STANDARD)
+    gate.refuse_a_cap_below(cap, kept + gate.finance_hour_price(finance_hour))
 
 
 def record_vehicle_exit(db, outbox, caller, estate_id, data):

@@ -94,7 +94,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return operations.parking_daily_cap(self.db, self.caller, payload["estate_id"])
 
     def refuse_settings(self, estate_id, overrides):
-        operations.refuse_a_daily_cap_below_the_hour(self.db, estate_id, overrides)
+        operations.refuse_a_daily_cap_below_the_hour(self.db, estate_id, overrides, self.caller.parking_hour_standard)
 
     @consumes("finance", "fee_standard_approved")
     def on_fee_standard_approved(self, event):

@@ -30,6 +30,9 @@ class Caller:
         # security patrol's daily cap on parking in the estate, when the gateway read it for a parking
         # hour's fee standard (gateway/references.py): finance keeps no copy of that setting
         self.parking_daily_cap_cents = None
+        # finance's highest price of a started hour of parking (an approved or pending standard), when
+        # the gateway read it for a change of security patrol's settings: the cap may not come below it
+        self.parking_hour_standard = None
         # the caller reads ``{result, replayed}`` where a call may find its first write (the portal's
         # filing); a caller from before that reads the result alone (a rolling deploy mixes them)
         self.replay_flag = False
@@ -100,8 +103,21 @@ class CallerContext(DependencyProvider):
                                  if isinstance(context.get(key), str)}
         cap = context.get("parking_daily_cap_cents")
         caller.parking_daily_cap_cents = cap if isinstance(cap, int) and not isinstance(cap, bool) else None
+        caller.parking_hour_standard = parking_hour_standard(context.get("parking_hour_standard"))
         caller.replay_flag = context.get("replay_flag") is True
         payload = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(payload, dict) and isinstance(payload.get("id"), str):
             caller.target = payload["id"]
         return caller
+
+
+def parking_hour_standard(fact):
+    """``{id, status, amount_cents, valid_from}`` as finance answered it (``highest_parking_hour_price``),
+    or None for anything else."""
+    if not isinstance(fact, dict):
+        return None
+    amount = fact.get("amount_cents")
+    if (not isinstance(amount, int) or isinstance(amount, bool)
+            or not all(isinstance(fact.get(key), str) for key in ("id", "status", "valid_from"))):
+        return None
+    return {key: fact[key] for key in ("id", "status", "amount_cents", "valid_from")}

@@ -2023,6 +2023,39 @@ def test_other_standards_are_not_held_to_the_parking_cap(finance):
     assert (monthly["status"], deposit["status"]) == ("pending", "pending")
 
 
+def test_the_highest_parking_hour_is_read_from_every_approved_and_pending_standard_not_a_page(finance):
+    """Security patrol's daily cap may not come down below it (the gateway asks for a cap's change).
+    The gateway read a page of 200 pending parking standards: a 201st was not seen (review). A
+    pending one counts (its approval against the cap read before the change would pass); one
+    ended before this month, a rejected one and a rented space's month do not."""
+    def highest():
+        return finance.highest_parking_hour_price({"estate_id": ESTATE})
+
+    assert highest() == {"estate_id": ESTATE, "standard": None}
+    hour = {"item": "parking", "cycle": "per_charge"}
+    older = approved(finance, **hour, amount_cents=2500, valid_from="2026-01", unit_price_cents_per_m2=None)
+    assert highest()["standard"] == {"id": older["id"], "status": "approved", "amount_cents": 2500,
+                                     "valid_from": "2026-01"}
+    newer = approved(finance, **hour, amount_cents=800, valid_from="2026-06", unit_price_cents_per_m2=None)
+    assert highest()["standard"]["id"] == newer["id"]  # the older one ended in May
+    acting(finance, ACCOUNTANT)
+    for _ in range(205):
+        finance.create_fee_standard({"estate_id": ESTATE, "data": {**hour, "amount_cents": 900, "valid_from": "2027-01"}})
+    last = finance.create_fee_standard({"estate_id": ESTATE, "data": {**hour, "amount_cents": 1500,
+                                                                       "valid_from": "2027-03"}})
+    rejected = finance.create_fee_standard({"estate_id": ESTATE, "data": {**hour, "amount_cents": 9000}})
+    acting(finance, MANAGER)
+    finance.reject_fee_standard({"estate_id": ESTATE, "id": rejected["id"], "data": {"reason": "typo"}})
+    acting(finance, ACCOUNTANT)
+    finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "parking", "amount_cents": 30000, "cycle": "monthly", "applies_to": {"household_ids": ["hh_1"]}}})
+    assert highest()["standard"] == {"id": last["id"], "status": "pending", "amount_cents": 1500,
+                                     "valid_from": "2027-03"}
+    acting(finance, staff("acc", ["accountant"], [OTHER]))
+    with pytest.raises(Forbidden):
+        highest()  # another estate's
+
+
 def test_the_payments_posted_are_counted_for_archive_when_the_count_changes(finance):
     assert finance.count_closed_records(clock.now()) == 4  # two estates, last and this month
     pay(finance, "hh_1", 10000)

@@ -1269,6 +1269,33 @@ def test_the_daily_cap_on_parking_may_not_come_down_below_the_hour_finance_appro
     assert refused.value.errors[0]["field"] == "parking_cents_per_started_hour"
 
 
+def test_the_daily_cap_on_parking_may_not_come_down_below_finances_highest_hour_approved_or_pending(patrol):
+    """Finance's answer for the call (the gateway's ``parking_hour_standard``): an approved hour
+    whose event has not reached the copy kept here, or a pending one, whose approval judged on the
+    cap read before this change would pass beside it (review)."""
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+
+    def settings(finance_hour, **values):
+        patrol.caller.parking_hour_standard = finance_hour
+        return patrol.update_settings({"estate_id": ESTATE, "data": values})
+
+    pending = {"id": "fs_9", "status": "pending", "amount_cents": 1500, "valid_from": "2027-03"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        settings(pending, parking_daily_cap_cents=1000, parking_cents_per_started_hour=400)
+    assert refused.value.detail == ("the daily cap on parking may not be less than a started hour at a parking fee "
+                                    "standard awaiting approval: reject that standard first, or keep the cap")
+    assert refused.value.errors == [{"field": "parking_daily_cap_cents", "message": "is less than the 1500 cents a "
+                                     "started hour would cost from 2027-03 at the standard awaiting approval"}]
+    with pytest.raises(BusinessRuleViolation) as refused:  # approved, not yet copied here
+        settings(pending | {"status": "approved"}, parking_daily_cap_cents=1000, parking_cents_per_started_hour=400)
+    assert refused.value.errors[0]["message"] == "is less than the 1500 cents a started hour costs from 2027-03"
+    assert patrol.get_settings({"estate_id": ESTATE})["values"]["parking_daily_cap_cents"] == 3000
+    assert settings(pending, parking_daily_cap_cents=1500, parking_cents_per_started_hour=400)["overrides"][
+        "parking_daily_cap_cents"] == 1500  # at the hour: allowed
+    assert settings(None, parking_daily_cap_cents=1000, parking_cents_per_started_hour=400)["overrides"][
+        "parking_daily_cap_cents"] == 1000  # finance knows of no hour, nor does the copy
+
+
 def test_the_daily_cap_on_parking_is_read_by_finance_and_managers_only(patrol):
     with pytest.raises(Forbidden):
         patrol.parking_daily_cap({"estate_id": ESTATE})  # a guard
