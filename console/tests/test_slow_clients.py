@@ -39,8 +39,8 @@ def console_url(tmp_path_factory):
             try:
                 if requests.get(url + "/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its worker
+                pass  # still loading the app on a loaded machine: asked again until the deadline
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         yield url
