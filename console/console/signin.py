@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 # night guard typing an incident report was: a probe); the gateway ends the sign-in at its cap
 # (``TOKEN_MAX_SESSION_SECONDS``). A refresh refused (4xx) is not asked again for that token, which
 # expires as before; one the gateway could not answer is asked again after ``REFRESH_RETRY_SECONDS``.
+# When it is due is kept in the session (``REFRESH_DUE``), read from the token at sign-in and at each
+# refresh: decoding a 500-estate token on every page to find out took about 0.1 ms a page.
 REFRESH_RETRY_SECONDS = 60
-REFRESH_TRIED = "refresh_tried"
+REFRESH_DUE = "refresh_due"  # a Unix time; None: the token is not refreshed
 DEFAULT_TOKEN_SECONDS = 3600  # a token's life when it names no ``iat`` (the gateway's always does)
 
 # How long the chosen estate's name and timezone are taken from the session before they are read
@@ -36,22 +38,19 @@ class User:
     roles: list
     token: str
     estate_id: str | None
-
-    @property
-    def estates(self):
-        """The token's estates ("*": every one), read from the token when asked: a copy in the
-        session doubled a large scope's cookie, and decoding 500 estates on every page that
-        never asks was work for nothing."""
-        return tuple(claims_of(self.token).get("estates") or ())
+    several_estates: bool = False  # the token names more than one, or every one ("*")
 
     @property
     def switches_estate(self):
         """Whether the user works in more than one estate: a manager over several, anyone whose
-        token names several (a steward of two estates), the operator admin."""
-        if set(self.roles) & menu.MANAGEMENT:
-            return True
-        estates = self.estates
-        return "*" in estates or len(estates) > 1
+        token names several (a steward of two estates), the operator admin. Kept in the session
+        as a yes or no (``SEVERAL_ESTATES``): a copy of the token's estates doubled a large
+        scope's cookie, and reading them from the token was a decoding of 500 estates on every
+        page (the header asks)."""
+        return bool(set(self.roles) & menu.MANAGEMENT) or self.several_estates
+
+
+SEVERAL_ESTATES = "several_estates"
 
 
 def claims_of(token):
@@ -74,7 +73,7 @@ def sign_in(username, token, password_change_required=False):
         session[MUST_CHANGE_PASSWORD] = True
     session["username"] = username
     session["roles"] = list(claims.get("roles") or [])
-    session["expires"] = int(claims.get("exp") or time.time() + 3600)
+    _keep_claims(claims)
     scope = claims.get("estates") or []
     session["estate_id"] = scope[0] if scope and scope[0] != "*" else None
     # the header names it, wherever the user lands first (next=…); not while an admin's reset asks
@@ -122,44 +121,57 @@ def _refresh_estate(api):
 
 def replace_token(token):
     """A fresh token for the signed-in user (after their password change every older one stops
-    working, or a refresh), keeping the rest of the session (the estate chosen)."""
+    working, or a refresh), keeping the rest of the session (the estate chosen); its claims."""
     session["token"] = token
-    session["expires"] = int(claims_of(token).get("exp") or time.time() + 3600)
-    session.pop(REFRESH_TRIED, None)
+    claims = claims_of(token)
+    _keep_claims(claims)
+    return claims
 
 
 def _whole(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def refresh_if_due(user):
-    """The user, with a new token of the same sign-in when theirs is past half its life
-    (``REFRESH_RETRY_SECONDS`` says when it is asked again); the user as they were otherwise. The
-    roles the gateway now gives them come with it (the menu)."""
-    claims = claims_of(user.token)
+def _keep_claims(claims):
+    """What every page needs of the token, kept in the session at sign-in and at each refresh: its
+    end (``exp``), when it is refreshed (``REFRESH_DUE``: past half its life; never for a token
+    without a whole ``exp``) and whether it names several estates. A page decodes no token."""
+    session["expires"] = int(claims.get("exp") or time.time() + 3600)
+    session[REFRESH_DUE] = _refresh_due(claims)
+    session[SEVERAL_ESTATES] = _several_estates(claims)
+
+
+def _several_estates(claims):
+    estates = claims.get("estates") or ()
+    return "*" in estates or len(estates) > 1
+
+
+def _refresh_due(claims):
     expires = _whole(claims.get("exp"))
     if expires is None:
-        return user
+        return None
     issued = _whole(claims.get("iat"))
     life = expires - issued if issued is not None and issued < expires else DEFAULT_TOKEN_SECONDS
-    now = time.time()
-    if expires - now > life / 2:
-        return user
-    tried = session.get(REFRESH_TRIED)
-    if isinstance(tried, dict) and tried.get("exp") == expires and (
-            tried.get("refused") or now - (tried.get("at") or 0) < REFRESH_RETRY_SECONDS):
+    return expires - life / 2
+
+
+def refresh_if_due(user):
+    """The user, with a new token of the same sign-in once ``REFRESH_DUE`` has passed; the user as
+    they were otherwise. The roles the gateway now gives them come with it (the menu). A refresh
+    refused is not asked again for this token; one not answered, ``REFRESH_RETRY_SECONDS`` later."""
+    due, now = session.get(REFRESH_DUE), time.time()
+    if due is None or now < due:
         return user
     try:
         answer = gateway(user.token).call("POST", "/api/v1/auth/token/refresh")
         token = answer["access_token"]
     except (ApiProblem, KeyError, TypeError) as problem:
         refused = isinstance(problem, ApiProblem) and 400 <= problem.status < 500
-        session[REFRESH_TRIED] = {"exp": expires, "at": now, "refused": refused}
+        session[REFRESH_DUE] = None if refused else now + REFRESH_RETRY_SECONDS
         log.info("the token was not refreshed (%s): it expires as before",
                  problem.status if isinstance(problem, ApiProblem) else "answer without a token")
         return user
-    replace_token(token)
-    roles = claims_of(token).get("roles")
+    roles = replace_token(token).get("roles")
     if isinstance(roles, list):
         session["roles"] = roles
     return current_user() or user
@@ -182,7 +194,12 @@ def current_user():
     token = session.get("token")
     if not token or session.get("expires", 0) <= time.time():
         return None
-    return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"))
+    if REFRESH_DUE not in session or SEVERAL_ESTATES not in session:
+        claims = claims_of(token)  # a session signed in before the console kept them: read once
+        session.setdefault(REFRESH_DUE, _refresh_due(claims))
+        session.setdefault(SEVERAL_ESTATES, _several_estates(claims))
+    return User(session.get("username", ""), session.get("roles", []), token, session.get("estate_id"),
+                bool(session[SEVERAL_ESTATES]))
 
 
 def gateway(token=None):
