@@ -2,6 +2,8 @@
 household's page and on the payment form, for the roles that read the account, and its printable
 statement of a range of months. The prepaid balance was shown only on the receipt that made it
 (a probe of month-end accounts)."""
+from console.views.common import this_month
+
 from .conftest import ESTATE, problem, sign_in
 from .test_households_screen import BASE, HOUSEHOLD, _household
 from .test_registers import _only_documented
@@ -29,6 +31,10 @@ def test_the_household_page_shows_accounts_staff_what_is_owed_and_prepaid(client
     assert 'id="account"' in page and "预收余额" in page and "¥295.00" in page and "¥210.02" in page
     assert "/accounts/households/hh_1/statement" in page
     _only_documented(fake, documented_routes)
+    [read] = [c for c in fake.calls if c["path"].endswith("/account")]
+    with client.application.test_request_context():
+        month = this_month()
+    assert read["params"] == {"from": month, "to": month}, "the totals only: one month's bills, not a year's"
 
 
 def test_a_role_that_may_not_read_the_account_gets_the_page_without_it(client, fake):
@@ -46,6 +52,8 @@ def test_the_payment_form_shows_the_prepaid_balance_beside_the_unpaid_bills(clie
     fake.on("GET", ACCOUNT_PATH, ACCOUNT)
     page = client.get("/accounts/payments/new?household_id=hh_1").get_data(as_text=True)
     assert "没有未缴账单" in page and "预收余额" in page and "¥295.00" in page
+    [read] = [c for c in fake.calls if c["path"].endswith("/account")]
+    assert read["params"]["from"] == read["params"]["to"]
 
 
 def test_the_statement_lists_the_ranges_bills_and_payments_printable_in_both_languages(client, fake, documented_routes):

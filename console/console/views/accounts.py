@@ -64,10 +64,15 @@ def household_account(household_id):
     for a page that shows it beside something else; None for a role that may not read it, or when
     it cannot be read now (the page shows without it). The prepaid balance was shown only on the
     receipt that made it: the payment form said "no unpaid bills, the payment becomes prepaid"
-    and never how much was prepaid already (a probe of month-end accounts)."""
+    and never how much was prepaid already (a probe of month-end accounts).
+
+    Its totals are the account now, whatever the range (the contract says so): the range asked
+    is one month, the least the API lists, not the default year of bills and payments no page
+    here shows (review)."""
     if not household_id or not permissions.may("GET", "households/{household_id}/account"):
         return None
-    account = common.optional_read(_account_path(household_id))
+    month = common.this_month()
+    account = common.optional_read(_account_path(household_id), **{"from": month, "to": month})
     return account if isinstance(account, dict) and "unpaid_cents" in account else None
 
 
