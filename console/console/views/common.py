@@ -422,16 +422,12 @@ _HOUSEHOLD_ID = re.compile(r"\bhh_[0-9a-f]{24}\b")
 def households_shown(history, labels=None):
     """``history`` with the households its steps name shown as their flats (building-unit-room),
     never their internal ids (a work order's page showed "hh_3f9a… → hh_8c1d…": found by review):
-    ``labels`` (id -> flat) known to the page, the others read once each; one the user may not
-    read is "another household"."""
-    labels = dict(labels or {})
+    ``labels`` (id -> flat) known to the page, the others read once each (``HouseholdLabels``);
+    one the user may not read is "another household"."""
+    labels = HouseholdLabels(labels or {}, complete=False)
 
     def flat(found):
-        household_id = found.group(0)
-        if household_id not in labels:
-            labels[household_id] = (household_label(household_or_none(household_id))
-                                    or i18n.translate("history.other_household"))
-        return labels[household_id]
+        return labels.get(found.group(0)) or i18n.translate("history.other_household")
 
     return [{**entry, "note": _HOUSEHOLD_ID.sub(flat, str(entry["note"]))}
             if entry.get("action") in NOTES_NAMING_HOUSEHOLDS and entry.get("note") else entry
@@ -439,15 +435,16 @@ def households_shown(history, labels=None):
 
 
 class HouseholdLabels(dict):
-    """id -> building-unit-room for a list page: the estate's first page of households and, when
-    the estate has more, each other household the page names, read one by one (at most
-    LOOKUPS a page) and kept for the rest of the page."""
+    """id -> building-unit-room for a page: those it knows (a list page: the estate's first page of
+    households) and, unless they are every household of the estate, each other household the page
+    names, read one by one (at most LOOKUPS a page) and kept for the rest of the page; "" for one
+    that cannot be read."""
 
     LOOKUPS = 100
 
-    def __init__(self, labels, estate_id, complete):
+    def __init__(self, labels, complete):
         super().__init__(labels)
-        self._estate_id, self._complete, self._left = estate_id, complete, self.LOOKUPS
+        self._complete, self._left = complete, self.LOOKUPS
 
     @property
     def complete(self):
@@ -458,11 +455,7 @@ class HouseholdLabels(dict):
     def get(self, household_id, default=None):
         if household_id and household_id not in self and not self._complete and self._left > 0:
             self._left -= 1
-            try:
-                found = g.api.get(g.api.estate(self._estate_id, f"households/{household_id}"))
-            except ApiProblem:
-                found = None
-            self[household_id] = household_label(found)
+            self[household_id] = household_label(household_or_none(household_id))
         return dict.get(self, household_id) or default
 
 
@@ -471,7 +464,7 @@ def household_labels():
         page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=LARGEST_PAGE)
     except ApiProblem:
         return {}
-    return HouseholdLabels({h["id"]: household_label(h) for h in page.get("items", [])}, g.user.estate_id,
+    return HouseholdLabels({h["id"]: household_label(h) for h in page.get("items", [])},
                            complete=not page.get("next_cursor"))
 
 
