@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 
 import requests
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, g, render_template, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -156,10 +156,7 @@ def _template_helpers():
 
 def _api_problem(problem):
     if problem.status == 401:  # token expired or revoked: sign in again, then come back
-        username = session.get("username")
-        signin.sign_out()
-        unsent.keep(username)  # a form's text is shown again after the sign-in, not sent again
-        return redirect(url_for("auth.sign_in_form", next=unsent.page_to_return_to(), expired=1))
+        return signin.session_ended()
     return render_template("problem.html", problem=problem), problem.status
 
 

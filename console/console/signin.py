@@ -213,17 +213,24 @@ def gateway(token=None):
                    forwarded_for=request.remote_addr)
 
 
+def session_ended():
+    """The answer to a request whose session has ended (none, or its token expired) or whose token
+    the gateway refused (401): the sign-in page, saying the session had ended when there was one,
+    then back to the page (``next``), where a form sent is shown to copy, never sent again
+    (``unsent``). The token is not signed out at the gateway: it works no more."""
+    username = session.get("username")  # whose session ended, when one did
+    session.clear()
+    unsent.keep(username)
+    return redirect(url_for("auth.sign_in_form", next=unsent.page_to_return_to(), expired=1 if username else None))
+
+
 def signed_in(view):
     """The view needs a signed-in user (``g.user``), and an estate chosen for estate screens."""
     @wraps(view)
     def wrapper(*args, **kwargs):
         user = current_user()
         if user is None:
-            username = session.get("username")  # whose session ended, when one did
-            session.clear()
-            unsent.keep(username)
-            return redirect(url_for("auth.sign_in_form", next=unsent.page_to_return_to(),
-                                    expired=1 if username else None))
+            return session_ended()
         if must_change_password():  # the gateway refreshes no token of theirs until the change
             g.user, g.api = user, gateway()
             if request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:

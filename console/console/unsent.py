@@ -3,7 +3,7 @@
 A night guard typed a long incident report, sent it after the session had ended, signed in again
 and found the form empty: the text was gone (a probe). Now a form that arrives with no valid
 session (``signin.signed_in``), or whose write the gateway answers 401 (``app._api_problem``), is
-kept in the session as it was typed (``keep``), carried over the sign-in when the same user signs
+kept (both by ``signin.session_ended``) in the session as it was typed (``keep``), carried over the sign-in when the same user signs
 in again (``carried_over``; another user's sign-in drops it: it may name an owner's phone), and
 shown once, read-only, above the first page after it (``take``, from ``base.html``), for the user
 to copy into the form and send again. It is never sent again by itself: the user sees what the

@@ -217,6 +217,7 @@ def test_a_write_the_gateway_answers_401_keeps_what_was_typed_in_english_on_an_e
                       headers={"Referer": "http://localhost/security/incidents"})
     assert sent.status_code == 302 and "expired=1" in sent.location
     assert len(calls(fake, "POST", INCIDENTS)) == 1
+    assert calls(fake, "DELETE", "/api/v1/auth/token") == [], "a token the gateway refused is not signed out"
     landed = sign_in_again(guard, fake, "/security/incidents")
     page = guard.get(landed, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Your session had ended, so the form you sent was not submitted." in page
