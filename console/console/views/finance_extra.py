@@ -61,6 +61,23 @@ def _key(form):
     return form.get("idempotency_key") or None
 
 
+def _reverse(path, back, page, notice):
+    """A posted entry taken back for good (a top-up, a fund deposit: 冲正; an operating cost: 冲销)
+    with the form's reason, once its box is ticked (else ``back`` says so, nothing sent): ``path``
+    under the estate, with the form's Idempotency-Key; a refusal is shown by ``page(problem)``,
+    else ``notice(answer)`` on ``back``."""
+    form = request.form
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back)
+    answer, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path),
+                                                      {"reason": form.get("reason", "").strip()},
+                                                      idempotency_key=_key(form)), page)
+    if refused:
+        return refused
+    notice(answer)
+    return redirect(back)
+
+
 # -- renovation deposits ---------------------------------------------------------------------------
 
 @bp.get("/deposits")
@@ -136,15 +153,8 @@ def top_up():
 @estate_needed
 def reverse_top_up(move_id):
     """A posted top-up taken back (冲正), with the reason; 422 once usage drew the balance below it."""
-    reason = request.form.get("reason", "").strip()
-    if not common.confirmed():  # a top-up taken back is for good
-        return common.refuse_unconfirmed(url_for("finance.utilities"))
-    move, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"utilities/top-ups/{move_id}/reverse"),
-                                              {"reason": reason}, idempotency_key=_key(request.form)), utilities)
-    if refused:
-        return refused
-    common.done("util.reversed", number=move.get("receipt_number") or "")
-    return redirect(url_for("finance.utilities"))
+    return _reverse(f"utilities/top-ups/{quote(move_id, safe='')}/reverse", url_for("finance.utilities"), utilities,
+                    lambda move: common.done("util.reversed", number=move.get("receipt_number") or ""))
 
 
 @bp.get("/utilities/receipts/<move_id>")
@@ -274,17 +284,10 @@ def fund_deposit():
 @estate_needed
 def reverse_fund_deposit(entry_id):
     """A posted deposit taken back (冲正), with the reason; 422 once approved uses took its money."""
-    form = request.form
-    if not common.confirmed():  # a deposit taken back is for good
-        return common.refuse_unconfirmed(url_for("finance.fund"))
-    reversal, refused = common.write(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"maintenance-fund/deposits/{quote(entry_id, safe='')}/reverse"),
-        {"reason": form.get("reason", "").strip()}, idempotency_key=_key(form)),
-        lambda problem: fund(problem, refused_id=entry_id))
-    if refused:
-        return refused
-    common.done("fund.reversed", balance=i18n.money(reversal.get("balance_after_cents")))
-    return redirect(url_for("finance.fund"))
+    return _reverse(f"maintenance-fund/deposits/{quote(entry_id, safe='')}/reverse", url_for("finance.fund"),
+                    lambda problem: fund(problem, refused_id=entry_id),
+                    lambda reversal: common.done("fund.reversed",
+                                                 balance=i18n.money(reversal.get("balance_after_cents"))))
 
 
 @bp.post("/maintenance-fund/uses")
@@ -378,17 +381,9 @@ def record_expense():
 def reverse_expense(expense_id):
     """A cost typed wrong, reversed (冲销) with its reason: it stays listed, the month's totals leave it
     out; a disclosure published with it is corrected by publishing again."""
-    form = request.form
-    period = form.get("period", "").strip()
-    if not common.confirmed():  # a reversed cost is for good
-        return common.refuse_unconfirmed(url_for("finance.disclosure", period=period))
-    _, refused = common.write(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"operating-expenses/{quote(expense_id, safe='')}/reverse"),
-        {"reason": form.get("reason", "").strip()}, idempotency_key=_key(form)), disclosure)
-    if refused:
-        return refused
-    common.done("exp.reversed")
-    return redirect(url_for("finance.disclosure", period=period))
+    return _reverse(f"operating-expenses/{quote(expense_id, safe='')}/reverse",
+                    url_for("finance.disclosure", period=request.form.get("period", "").strip()), disclosure,
+                    lambda _: common.done("exp.reversed"))
 
 
 @bp.post("/disclosure/<period>/publish")
