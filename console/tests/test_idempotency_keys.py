@@ -356,3 +356,30 @@ def test_every_documented_call_that_takes_a_key_has_its_console_forms_in_the_tab
     come from its spec): the table is how a form without a key is found."""
     assert DOCUMENTED - {form.api for form in ALL_FORMS} == set()
     assert {form.api for form in ALL_FORMS} <= DOCUMENTED
+
+
+
+def _register_form(form):
+    """Whether ``form`` posts to a register's route: a row's action, on its list or on the row's own
+    page (``registers/_detail_actions.html``), or a quick form of the list."""
+    from console.app import create_app
+    adapter = create_app({"SECRET_KEY": "k"}).url_map.bind("")
+    return adapter.match(form.action.split("?")[0], method="POST")[0].startswith("registers.")
+
+
+@pytest.mark.parametrize("form", [form for form in ALL_FORMS if not form.shown_again and _register_form(form)],
+                         ids=_name)
+def test_a_register_form_refused_and_shown_again_on_its_page_keeps_its_key(client, fake, form):
+    """A refused form comes back to its page (a redirect) as it was typed: with the key it was sent
+    with too. The action on a row's own page (an equipment record) and a list's quick form (a
+    vehicle's entry) came back with a new key, and a double click's second request, refused with
+    a 409 while the first was answered, sent again made the thing twice (review)."""
+    action, inner = _the_form(_open(client, fake, form), form.action)
+    [key] = _keys(inner)
+    fake.on("POST", re.escape(form.path_called),
+            problem(409, "still being processed", "a request with this Idempotency-Key is still being processed"))
+    answer = _send(client, form, action, inner, key)
+    assert answer.status_code == 302, _main(answer)
+    again = client.get(answer.location).get_data(as_text=True)
+    assert "仍在处理中" in again, "the refusal is shown above the form"
+    assert _keys(_the_form(again, form.action)[1]) == [key]
