@@ -109,3 +109,16 @@ def test_going_back_stays_on_the_console(client, fake):
                                             "back": "//evil.example/x"})
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
     assert not [c for c in fake.calls if c["path"].endswith("/exports")]
+
+
+def test_the_progress_page_names_the_household_filtered_on_by_its_flat(client, fake):
+    """An export of a household's payments said ``household_id=hh_1`` (review)."""
+    sign_in(client, fake, roles=("accountant",))
+    fake.on("GET", r"/api/v1/jobs/job_finance_1",
+            job("running", params={"resource": "payments", "format": "csv", "filters": {"household_id": "hh_1"}}))
+    fake.on("GET", rf"{BASE}/households/hh_1", {"id": "hh_1", "building": "3", "unit": "1", "room": "1202"})
+    html = client.get("/exports/job_finance_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Filters: Household 3-1-1202" in html and "hh_1" not in html
+    fake.on("GET", rf"{BASE}/households/hh_1", problem(404, "not found", code="not_found"))
+    html = client.get("/exports/job_finance_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<code>household_id=hh_1</code>" in html, "one that cannot be read, as it was"

@@ -49,7 +49,11 @@ def start():
 @estate_needed
 def progress(job_id):
     job = g.api.get(f"/api/v1/jobs/{job_id}")
-    return render_template("exports/progress.html", job=job, params=job.get("params") or {},
+    params = job.get("params") or {}
+    # the household a list was filtered on by its flat, not its internal id (review): one read
+    household_id = (params.get("filters") or {}).get("household_id")
+    household = common.household_label(common.household_or_none(household_id)) if household_id else ""
+    return render_template("exports/progress.html", job=job, params=params, household=household,
                            back=_local(request.args.get("back", "")), problem=common.take_problem())
 
 
