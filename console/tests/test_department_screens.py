@@ -400,3 +400,78 @@ def test_the_supervisor_sees_the_month_s_planned_rounds_not_walked_through(clien
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'href="/security/missed-rounds"' in home
     _only_documented(fake, documented_routes)
+
+
+def test_a_borrowing_of_one_record_names_it_and_its_subject_not_their_ids(client, fake, documented_routes):
+    """A borrow request's page showed the record it asks for by its id, and a work order it is
+    about by its id (review): the record by its event and time, from the records it opens to the
+    one who asked or, for a keeper of the archive, from its subject's records; the order by its
+    number."""
+    record = {"id": "ar_7", "estate_id": ESTATE, "subject_type": "work_order", "subject_id": "wo_1",
+              "event_type": "work_order_completed", "source": "maintenance", "occurred_at": "2026-11-30T06:00:00Z",
+              "recorded_at": "2026-11-30T06:00:00Z", "actor": "tom", "data": {"number": "WO-2026-000007"}}
+    other = {**record, "id": "ar_6", "event_type": "work_order_created", "occurred_at": "2026-11-29T01:00:00Z"}
+    borrow = {**BORROWED, "subject_type": "work_order", "subject_id": "wo_1", "record_id": "ar_7"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2", borrow)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2/records",
+            {"items": [record], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {"id": "wo_1", "number": "WO-2026-000007"})
+    sign_in(client, fake, username="bob", roles=("technician",))  # who asked: the record is among those it opens
+    page = client.get("/archive/borrow-requests/br_2").get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "工单 WO-2026-000007 · 档案记录 工单完工 2026-11-30 14:00" in facts
+    assert "ar_7" not in facts and "wo_1" not in facts
+    assert not [c for c in fake.calls if c["path"].endswith("/archive/records")]
+
+    sign_in(client, fake, username="mia", roles=("manager",))  # a keeper: the records it opens are not hers
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2", {**borrow, "status": "pending"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [other, record], "next_cursor": None})
+    page = client.get("/archive/borrow-requests/br_2").get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "档案记录 工单完工 2026-11-30 14:00" in facts and "ar_7" not in facts
+    [read] = [c for c in fake.calls if c["path"].endswith("/archive/records")]
+    assert read["params"]["subject_id"] == "wo_1"
+    _only_documented(fake, documented_routes)
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [other], "next_cursor": None})
+    page = client.get("/archive/borrow-requests/br_2").get_data(as_text=True)
+    assert "<code>ar_7</code>" in page, "a record not found is its id, as before"
+
+
+def test_a_patrol_rounds_record_is_named_by_its_route_and_start(client, fake):
+    """A round's records keep no number: the records page showed its id (review)."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "estate_id": ESTATE, "subject_type": "patrol_round", "subject_id": "pr_1",
+         "event_type": "patrol_round_finished", "source": "security_patrol", "occurred_at": "2026-11-30T15:00:00Z",
+         "recorded_at": "2026-11-30T15:00:00Z", "actor": "gus",
+         "data": {"route_name": "East loop", "scheduled_start": "2026-11-30T14:00:00Z"}}], "next_cursor": None})
+    page = client.get("/archive/records?subject_id=pr_1").get_data(as_text=True)
+    assert "巡更 East loop 2026-11-30 22:00" in page and ">巡更 pr_1<" not in page
+
+
+def test_a_records_content_names_the_request_and_the_household_it_names_by_id(client, fake, documented_routes):
+    """A work order's records showed 服务请求（系统编号） sr_… and 房屋（系统编号） hh_… (review): the
+    request by its number and the household by its flat, each read once for the page; one that
+    cannot be read stays its id, under the field's own label."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    data = {"number": "WO-2026-000007", "request_id": "sr_1", "household_id": "hh_1", "priority": "normal"}
+    records = [{"id": f"ar_{n}", "estate_id": ESTATE, "subject_type": "work_order", "subject_id": "wo_1",
+                "event_type": event, "source": "maintenance", "occurred_at": "2026-11-30T06:00:00Z",
+                "recorded_at": "2026-11-30T06:00:00Z", "actor": "tom", "data": data}
+               for n, event in enumerate(("work_order_created", "work_order_completed"))]
+    gone = {**records[0], "id": "ar_9", "data": {**data, "request_id": "sr_gone"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": records + [gone], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {"id": "sr_1", "number": "SR-2026-000003"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_gone", problem(404, "Not Found", code="not_found"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1",
+            {"id": "hh_1", "building": "3", "unit": "1", "room": "1202"})
+    page = client.get("/archive/records?subject_id=wo_1").get_data(as_text=True)
+    assert page.count("<dt>报事</dt><dd>SR-2026-000003</dd>") == 2 and page.count("<dt>房屋</dt><dd>3-1-1202</dd>") == 3
+    assert "<dd>sr_1</dd>" not in page and "<dd>hh_1</dd>" not in page
+    assert "<dt>服务请求（系统编号）</dt><dd>sr_gone</dd>" in page
+    assert 'name="field.request_id" value="sr_1"' in page, "the correction form keeps the record's own value"
+    reads = [c["path"].rsplit("/", 1)[1] for c in fake.calls if "/service-requests/" in c["path"]
+             or "/households/" in c["path"]]
+    assert sorted(reads) == ["hh_1", "sr_1", "sr_gone"]
+    _only_documented(fake, documented_routes)

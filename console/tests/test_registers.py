@@ -547,8 +547,7 @@ def test_the_change_log_names_its_events_and_fields_in_words(client, fake, house
 
 def test_the_change_log_names_a_household_by_its_address_and_the_estate_by_its_name(client, fake, households):
     """Its subject column showed every subject's internal id (review): a household reads as its
-    building-unit-room and the estate as its name; a request or an order, which the log names by
-    id only, stays so."""
+    building-unit-room and the estate as its name; a request nothing names stays its id."""
     sign_in(client, fake, username="ann", roles=("archivist",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
         {"id": "cl_1", "at": "2026-11-30T00:00:00Z", "subject_type": "household", "subject_id": "hh_1",
@@ -561,6 +560,81 @@ def test_the_change_log_names_a_household_by_its_address_and_the_estate_by_its_n
     cells = re.findall(r"<td>([^<]*)</td>", page)
     assert "3-1-1202" in cells and "Sunny Gardens" in cells and "sr_9" in cells
     assert "hh_1" not in cells and ESTATE not in cells
+
+
+SUBJECTS = {  # what each subject's own read answers, and its label
+    ("work_order", "wo_1"): ("work-orders", {"id": "wo_1", "number": "WO-2026-000007"}, "WO-2026-000007"),
+    ("payment", "pay_1"): ("payments", {"id": "pay_1", "receipt_number": "RC-2026-000042"}, "RC-2026-000042"),
+    ("service_request", "sr_1"): ("service-requests", {"id": "sr_1", "number": "SR-2026-000003"}, "SR-2026-000003"),
+    ("incident", "in_1"): ("incidents", {"id": "in_1", "number": "IN-2026-000002"}, "IN-2026-000002"),
+    ("patrol_round", "pr_1"): ("patrol-rounds", {"id": "pr_1", "route_name": "East loop",
+                                                 "scheduled_start": "2026-11-30T14:00:00Z"}, "East loop 2026-11-30 22:00"),
+}
+
+
+def _change(n, subject_type, subject_id):
+    return {"id": f"cl_{n}", "at": "2026-11-30T00:00:00Z", "subject_type": subject_type, "subject_id": subject_id,
+            "action": f"{subject_type}_cancelled", "actor": "admin", "fields": ["status"]}
+
+
+@pytest.mark.parametrize("role", ["manager", "archivist"])
+def test_the_change_log_and_the_borrow_requests_name_requests_orders_incidents_rounds_and_payments(
+        client, fake, households, documented_routes, role):
+    """Their subject columns showed a request's, an order's, an incident's, a round's and a payment's
+    internal id (review): each is named by its number, receipt or route and start, read once a page,
+    by the manager from its own service and by the archivist, who reads none of those, from its
+    archive records (which keep the number)."""
+    sign_in(client, fake, username="ann", roles=(role,))
+    for (_, subject_id), (collection, found, _) in SUBJECTS.items():
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{collection}/{subject_id}", found)
+    by_subject = {subject_id: found for (_, subject_id), (_, found, _) in SUBJECTS.items()}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", lambda _, params: {"items": [
+        {"id": "rec_1", "subject_type": params["subject_type"], "subject_id": params["subject_id"],
+         "event_type": "x", "occurred_at": "2026-11-30T00:00:00Z",
+         "data": {k: v for k, v in by_subject[params["subject_id"]].items() if k != "id"}}], "next_cursor": None})
+    entries = [_change(n, *subject) for n, subject in enumerate(SUBJECTS)]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": entries + entries, "next_cursor": None})
+    page = client.get("/archive/change-log").get_data(as_text=True)
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    for subject_type, subject_id in SUBJECTS:
+        assert SUBJECTS[subject_type, subject_id][2] in cells and subject_id not in cells, subject_type
+    reads = [c["path"] for c in fake.calls if c["method"] == "GET" and ("/archive/records" in c["path"] or any(
+        c["path"].endswith(f"/{collection}/{subject_id}") for (_, subject_id), (collection, _, _) in SUBJECTS.items()))]
+    assert len(reads) == len(SUBJECTS), "each subject read once a page"
+    if role == "archivist":
+        assert all(path.endswith("/archive/records") for path in reads), "not the services it may not read"
+    borrows = [{"id": f"br_{n}", "subject_type": subject_type, "subject_id": subject_id, "record_id": None,
+                "kind": "view", "purpose": "audit", "requested_by": "bob", "status": "pending", "overdue": False}
+               for n, (subject_type, subject_id) in enumerate(SUBJECTS)]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": borrows, "next_cursor": None})
+    cells = re.findall(r"<td>([^<]*)</td>", client.get("/archive/borrow-requests").get_data(as_text=True))
+    assert {label for _, _, label in SUBJECTS.values()} <= set(cells)
+    _only_documented(fake, documented_routes)
+
+
+def test_a_subject_nobody_may_read_is_its_id_without_a_call(client, fake, households):
+    """A steward reads neither payments nor archive records: no call that could only be refused."""
+    sign_in(client, fake, username="sue", roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [
+        {"id": "br_1", "subject_type": "payment", "subject_id": "pay_1", "record_id": None, "kind": "view",
+         "purpose": "audit", "requested_by": "sue", "status": "pending", "overdue": False}], "next_cursor": None})
+    cells = re.findall(r"<td>([^<]*)</td>", client.get("/archive/borrow-requests").get_data(as_text=True))
+    assert "pay_1" in cells
+    assert not [c for c in fake.calls if "/payments/" in c["path"] or "/archive/records" in c["path"]]
+
+
+def test_the_change_log_is_filtered_by_the_subject_types_it_holds():
+    """It offered a request, a round, an incident, an anomaly and a reminder, which the change log
+    never holds, and not an equipment, a notice, a borrowing... which it does (review)."""
+    import yaml
+
+    from .conftest import ROOT
+    [change_log] = [spec for spec in REGISTERS if spec.slug == "change-log"]
+    [subject_type] = [f for f in change_log.filters if f.name == "subject_type"]
+    schemas = yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())["components"]["schemas"]
+    assert sorted(subject_type.choices) == sorted(schemas["ChangeSubjectType"]["enum"])
+    from console.messages import CATALOGUES
+    assert all(f"subject.{choice}" in CATALOGUES[language] for choice in subject_type.choices for language in CATALOGUES)
 
 
 def test_a_fire_checks_failed_checklist_items_read_in_the_pages_language(client, fake):

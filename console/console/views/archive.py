@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
-from . import common, registers
+from . import common, registers, subjects
 from .register_specs import BY_SLUG
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
@@ -32,16 +32,18 @@ def records():
             not_found = True
     page = g.api.get(g.api.estate(g.user.estate_id, "archive/records"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters) if filters and not not_found else {"items": []}
+    # the household searched for by its address is known: its own records name it by its id
+    labels = subjects.SubjectLabels(common.HouseholdLabels(_household_shown(filters, address), complete=False))
     return render_template("archive/records.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters=filters, address=address, not_found=not_found, key=common.form_key(),
                            search={**address, **filters},  # a correction comes back to this search
                            problem=common.take_problem(), correction_text=correction_text,
-                           record_subject=record_subject, household_shown=_household_shown(filters, address))
+                           record_subject=labels.of_record, record_fact=labels.fact)
 
 
 def _household_shown(filters, address):
-    """The household searched for, as building-unit-room (its own records name it by its id)."""
-    if len(address) == 3:
+    """The household searched for, as building-unit-room."""
+    if len(address) == 3 and filters.get("household_id"):
         return {filters.get("household_id"): "-".join((address["building"], address["unit"], address["room"]))}
     return {}
 
@@ -158,34 +160,6 @@ def correct(record_id):
                                 typed=common.row_form_to_keep(record_id, "correct"))
 
 
-# where a subject's number is read (one call), for a page that names one subject by its id
-_SUBJECT_NUMBERS = {"service_request": ("service-requests", "number"), "work_order": ("work-orders", "number"),
-                    "incident": ("incidents", "number"), "payment": ("payments", "receipt_number")}
-
-
-def subject_label(subject_type, subject_id):
-    """A subject as people know it: a household by its building-unit-room, a request or an order by
-    its number (SR-…, WO-…), a payment by its receipt (RC-…); its id when it cannot be read."""
-    if not subject_id:
-        return ""
-    if subject_type == "household":
-        return common.household_label(common.household_or_none(subject_id)) or subject_id
-    if subject_type in _SUBJECT_NUMBERS:
-        collection, field = _SUBJECT_NUMBERS[subject_type]
-        return common.number_of(f"{collection}/{subject_id}", field) or subject_id
-    return subject_id
-
-
-def record_subject(record):
-    """A permanent record's subject as people know it, from what the record itself carries (its
-    ``number``, a payment's ``receipt_number``); else its id."""
-    data = record.get("data") or {}
-    for field in ("number", "receipt_number"):
-        if isinstance(data.get(field), str) and data[field]:
-            return data[field]
-    return record.get("subject_id") or ""
-
-
 @bp.get("/borrow-requests/<item_id>")
 @estate_needed
 def borrow_detail(item_id):
@@ -201,9 +175,27 @@ def borrow_detail(item_id):
             if problem.status == 401 or problem.status >= 500:
                 raise
             closed = problem  # not the one who asked, returned or overdue: the API says which
+    items = (page or {}).get("items")
+    labels = subjects.SubjectLabels()
     return render_template("archive/borrow.html", borrow=borrow, spec=BORROW_REGISTER,
-                           subject_shown=subject_label(borrow.get("subject_type"), borrow.get("subject_id")),
+                           subject_shown=labels.get(borrow.get("subject_type"), borrow.get("subject_id")),
+                           record_fact=labels.fact,
+                           record_shown=_borrowed_record(borrow, items),
                            actions=registers.offered(BORROW_REGISTER), closed=closed,
-                           items=(page or {}).get("items"), next_cursor=(page or {}).get("next_cursor"),
-                           record_subject=record_subject,
+                           items=items, next_cursor=(page or {}).get("next_cursor"),
+                           record_subject=labels.of_record,
                            problem=common.take_problem())
+
+
+def _borrowed_record(borrow, opened):
+    """The one record a borrow request asks for, to name it by its event and time (its id was shown:
+    review): among the records it opens (``opened``), else among its subject's for one who lists
+    those (one page); None when neither has it."""
+    record_id = borrow.get("record_id")
+    if not record_id:
+        return None
+    found = next((record for record in opened or () if record.get("id") == record_id), None)
+    if found is None and borrow.get("subject_id") and permissions.may("GET", "archive/records"):
+        page = common.optional_read("archive/records", subject_id=borrow["subject_id"], limit=common.LARGEST_PAGE)
+        found = next((record for record in (page or {}).get("items", []) if record.get("id") == record_id), None)
+    return found

@@ -378,6 +378,9 @@ CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True),
                 F("records_checked", "reg.records_checked", "int", True),
                 F("records_complete", "reg.records_complete", "int", True), NOTE)
 
+CHANGE_SUBJECT_TYPES = ("estate", "household", "borrow_request", "archive_check_plan", "archive_check", "record",
+                        "equipment", "notice", "shift_handover", "work_order", "payment", "handover")
+
 ARCHIVE = (
     Register("archive", "borrow-requests", "menu.borrow_requests", "archive/borrow-requests",
              (C("subject_type", "reg.subject_type", "enum", "subject"), C("subject_id", "reg.subject_id", "subject"),
@@ -415,9 +418,10 @@ ARCHIVE = (
               # a household by its building-unit-room, the estate by its name (both showed their ids: review)
               C("subject_id", "reg.subject_id", "subject"), C("action", "reg.action", "action"), C("actor", "reg.by"),
               C("fields", "reg.fields", "list", "field")),
-             filters=(F("subject_type", "reg.subject_type", "choice", choices=(
-                 "estate", "household", "service_request", "work_order", "patrol_round", "patrol_anomaly", "incident",
-                 "payment", "arrears_reminder"), group="subject"), F("subject_id", "reg.subject_id")),
+             # the subject types the change log holds (ChangeSubjectType): it offered a request, a round, an
+             # incident..., which it never holds, and not an equipment, a notice, a borrowing... (review)
+             filters=(F("subject_type", "reg.subject_type", "choice", choices=CHANGE_SUBJECT_TYPES, group="subject"),
+                      F("subject_id", "reg.subject_id")),
              roles=menu.ARCHIVES),
 )
 

@@ -16,7 +16,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
-from . import common
+from . import common, subjects
 from .register_specs import PICK_SOURCES, REGISTERS
 
 bp = Blueprint("registers", __name__)
@@ -135,9 +135,10 @@ def _list_view(spec):
         page = g.api.get(g.api.estate(g.user.estate_id, spec.path), limit=common.PAGE_SIZE,
                          cursor=request.args.get("cursor"), **filters)
         definitions = common.custom_fields(spec.custom) if spec.custom else []
+        households = _options(spec)
         return render_template("registers/register.html", spec=spec, items=page.get("items", []),
-                               next_cursor=page.get("next_cursor"), filters=filters, households=_options(spec),
-                               picks=_picks(spec),
+                               next_cursor=page.get("next_cursor"), filters=filters, households=households,
+                               subjects=subjects.SubjectLabels(households), picks=_picks(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,
                                custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
                                actions=offered(spec),

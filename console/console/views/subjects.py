@@ -1,0 +1,90 @@
+"""A subject that a page names by its id (a change-log entry's, a borrow request's, an archive
+record's), as people know it: a household by its flat, the estate by its name, a request, a work
+order or an incident by its number, a payment by its receipt, a patrol round by its route and its
+start. The change log and the borrow requests showed the internal ids of all but households and
+the estate (review).
+
+Each is read once a page (``SubjectLabels``), from its own service when the user's roles read it
+there (``permissions.may``), else from its archive records for one who lists those (the archivist
+reads no payment or incident, but every record, and a record keeps its subject's number); its id
+when neither says."""
+from urllib.parse import quote
+
+from flask import g
+
+from .. import i18n, permissions
+from . import common
+
+# a subject type -> its collection under the estate, which reads one by its id
+COLLECTIONS = {"service_request": "service-requests", "work_order": "work-orders", "incident": "incidents",
+               "payment": "payments", "patrol_round": "patrol-rounds"}
+# a field of an archive record's data that names another subject by its id -> that subject's type
+# (a work order's records name its request by ``request_id``, a missed round's by ``round_id``)
+ID_FIELDS = {"household_id": "household", "request_id": "service_request", "work_order_id": "work_order",
+             "incident_id": "incident", "payment_id": "payment", "round_id": "patrol_round"}
+
+
+def label_of(found):
+    """The label of a subject as read (or as one of its archive records' ``data`` keeps it): its
+    number (SR-…, WO-…, an incident's), a payment's receipt number, a patrol round's route and
+    scheduled start; None when it has none of them."""
+    for field in ("number", "receipt_number"):
+        if isinstance(found.get(field), str) and found[field]:
+            return found[field]
+    route = found.get("route_name")
+    if isinstance(route, str) and route:
+        return f"{route} {i18n.when(found['scheduled_start'])}" if found.get("scheduled_start") else route
+    return None
+
+
+class SubjectLabels:
+    """``get(subject_type, subject_id)``: the subject's label for a page, read at most once (and at
+    most ``LOOKUPS`` reads a page); its id when it cannot be named. ``households``: the page's
+    ``common.HouseholdLabels``, when it has them."""
+
+    LOOKUPS = common.PAGE_SIZE
+
+    def __init__(self, households=None):
+        self._households = households if households is not None else common.HouseholdLabels({}, complete=False)
+        self._known, self._left = {}, self.LOOKUPS
+
+    def get(self, subject_type, subject_id):
+        if not subject_id:
+            return ""
+        if subject_type == "household":
+            return self._households.get(subject_id) or subject_id
+        if subject_type == "estate":
+            return common.session_estate_name() if subject_id == g.user.estate_id else subject_id
+        if subject_type not in COLLECTIONS:
+            return subject_id
+        key = (subject_type, subject_id)
+        if key not in self._known:
+            self._known[key] = self._read(subject_type, subject_id) if self._left > 0 else None
+            self._left -= 1
+        return self._known[key] or subject_id
+
+    def of_record(self, record):
+        """An archive record's subject as people know it: from what the record itself carries (its
+        number, a payment's receipt number, a round's route), else as ``get`` names it."""
+        return label_of(record.get("data") or {}) or self.get(record.get("subject_type"), record.get("subject_id"))
+
+    def fact(self, name, value, subject_type=None):
+        """``(label, value)`` of a field of an archive record's data as its page shows it: another
+        subject named by its id (``ID_FIELDS``) as that subject, when it can be named (报事
+        SR-…); any other field as ``i18n.field_name`` and ``i18n.field_value`` show it."""
+        if name in ID_FIELDS and isinstance(value, str) and value:
+            named = self.get(ID_FIELDS[name], value)
+            if named != value:
+                return i18n.label("subject", ID_FIELDS[name]), named
+        return i18n.field_name(name), i18n.field_value(name, value, subject_type)
+
+    @staticmethod
+    def _read(subject_type, subject_id):
+        collection = COLLECTIONS[subject_type]
+        if permissions.may("GET", f"{collection}/{{id}}"):
+            return label_of(common.optional_read(f"{collection}/{quote(subject_id, safe='')}") or {})
+        if permissions.may("GET", "archive/records"):
+            records = (common.optional_read("archive/records", subject_type=subject_type, subject_id=subject_id,
+                                            limit=1) or {}).get("items")
+            return label_of((records[0].get("data") or {}) if records else {})
+        return None
