@@ -379,7 +379,8 @@ CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True),
                 F("records_complete", "reg.records_complete", "int", True), NOTE)
 
 CHANGE_SUBJECT_TYPES = ("estate", "household", "borrow_request", "archive_check_plan", "archive_check", "record",
-                        "equipment", "notice", "shift_handover", "work_order", "payment", "handover")
+                        "equipment", "notice", "shift_handover", "work_order", "payment", "handover",
+                        "operating_expense", "fund_deposit")
 
 ARCHIVE = (
     Register("archive", "borrow-requests", "menu.borrow_requests", "archive/borrow-requests",
