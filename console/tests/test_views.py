@@ -1397,6 +1397,28 @@ def test_the_archivist_corrects_a_record_and_verifies_the_chain(client, fake, do
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_correction_refused_without_some_of_its_fields_shows_them_as_the_record_has_them(client, fake):
+    """A tampered correction that sends the reason and no ``field.*`` input, refused, made the
+    records page a 500 (its box asked ``'\\n' in shown`` of a field typed back as None: review):
+    each field not sent shows the record's value, which is what the correction kept of it."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "subject_type": "household", "subject_id": "hh_1", "event_type": "household_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin", "data": {"room": "1202", "area_m2": 89.5}}],
+        "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/records/ar_1/corrections", problem(
+        422, "business rule violated", "nothing changed", code="business_rule_violation"))
+    answer = client.post("/archive/records/ar_1/corrections?household_id=hh_1", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-ar_1", "reason": "typo",
+        "original": '{"room": "1202", "area_m2": 89.5}', "field.room": "1203"})
+    assert answer.status_code == 302
+    again = client.get(answer.location, headers={"Accept-Language": "en"})
+    assert again.status_code == 200
+    page = again.get_data(as_text=True)
+    assert 'name="field.room" value="1203"' in page and 'name="field.area_m2" value="89.5"' in page
+    assert 'value="typo"' in page and "<details open>" in page
+
+
 def test_a_steward_of_two_estates_switches_between_them_and_sees_each_by_name(client, fake):
     """Found by review: only management could switch, so a steward of two estates was held in
     the first; and a user landing anywhere but home saw the estate's raw id in the header."""
