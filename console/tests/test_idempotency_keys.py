@@ -7,7 +7,8 @@ a work order's sign-off and an equipment record had none either (found by review
 
 ``FORMS`` names each such form: the page that shows it, its action and the API path it posts to.
 A documented operation with a key that no row names fails the table's own test, and so does a
-form of the table that sends no key or a new one each time. Every register's row action and
+form of the table that sends no key or a new one each time, or that comes back refused (shown
+as the POST's answer or on its page gone back to) with a new one. Every register's row action and
 create form whose path takes a key is taken from ``register_specs``, so a new register is
 tested as it is added."""
 import html
@@ -359,21 +360,14 @@ def test_every_documented_call_that_takes_a_key_has_its_console_forms_in_the_tab
 
 
 
-def _register_form(form):
-    """Whether ``form`` posts to a register's route: a row's action, on its list or on the row's own
-    page (``registers/_detail_actions.html``), or a quick form of the list."""
-    from console.app import create_app
-    adapter = create_app({"SECRET_KEY": "k"}).url_map.bind("")
-    return adapter.match(form.action.split("?")[0], method="POST")[0].startswith("registers.")
-
-
-@pytest.mark.parametrize("form", [form for form in ALL_FORMS if not form.shown_again and _register_form(form)],
-                         ids=_name)
-def test_a_register_form_refused_and_shown_again_on_its_page_keeps_its_key(client, fake, form):
-    """A refused form comes back to its page (a redirect) as it was typed: with the key it was sent
-    with too. The action on a row's own page (an equipment record) and a list's quick form (a
-    vehicle's entry) came back with a new key, and a double click's second request, refused with
-    a 409 while the first was answered, sent again made the thing twice (review)."""
+@pytest.mark.parametrize("form", [form for form in ALL_FORMS if not form.shown_again], ids=_name)
+def test_a_form_refused_and_shown_again_on_its_page_keeps_its_key(client, fake, form):
+    """A refused form comes back to its page (a redirect) below its refusal: with the key it was
+    sent with, and a new one on the page read again after that. Ten (a restatement, an import, a
+    return visit, a survey's answers, a work order's sign-off, a payment's reversal, an invoice,
+    a reminder, an export, a check-in), as a register's row on its own page and a list's quick form
+    before them, came back with a new key, and a double click's second request, refused with a
+    409 while the first was answered, sent again made the thing twice (review)."""
     action, inner = _the_form(_open(client, fake, form), form.action)
     [key] = _keys(inner)
     fake.on("POST", re.escape(form.path_called),
@@ -383,3 +377,48 @@ def test_a_register_form_refused_and_shown_again_on_its_page_keeps_its_key(clien
     again = client.get(answer.location).get_data(as_text=True)
     assert "仍在处理中" in again, "the refusal is shown above the form"
     assert _keys(_the_form(again, form.action)[1]) == [key]
+    [later] = _keys(_the_form(client.get(answer.location).get_data(as_text=True), form.action)[1])
+    assert later != key, "the page read again is a new form"
+
+
+# pages with sibling forms of one action: (the form of the table, its page's reads with two of
+# them, the hidden field that tells them apart, the page's two values of it)
+SIBLINGS = [
+    (next(form for form in FORMS if form.action == "/accounts/arrears/reminders"),
+     {rf"{EST}/arrears": _list(*({"household_id": household, "building": "3", "unit": "1", "room": room,
+                                  "overdue_cents": 100, "bills": 1, "age_days": 40,
+                                  "oldest_due_at": "2026-10-01T00:00:00Z"}
+                                 for household, room in (("hh_1", "1202"), ("hh_2", "1203"))))},
+     "household_id", ("hh_1", "hh_2")),
+    (Form("/api/v1/estates/{estate_id}/exports", "/accounts/bills", "/exports/", data={"format": "csv"}),
+     {}, "resource", ("bills", "payments")),
+    (next(form for form in FORMS if form.action == "/security/rounds/rd_1/check-ins"),
+     {rf"{EST}/patrol-rounds/rd_1": {**ROUND, "checkpoints": [{"code": "E1", "name": "East gate"},
+                                                             {"code": "W2", "name": "West gate"}]}},
+     "checkpoint", ("E1", "W2")),
+]
+
+
+@pytest.mark.parametrize("form, reads, field_name, values", SIBLINGS,
+                         ids=[f"{form.page} {field_name}" for form, _, field_name, _ in SIBLINGS])
+def test_a_form_refused_gives_its_key_back_to_itself_not_to_its_siblings(client, fake, form, reads, field_name,
+                                                                         values):
+    """A page with several forms of one action (a reminder per flat, an export per list, a check-in
+    per checkpoint): the one refused comes back with its key, each other one with a key of its own
+    (the same key on another's form would be refused as used with another body)."""
+    form = Form(**{**form.__dict__, "reads": {**form.reads, **reads},  # each sends its own hidden field
+                   "data": {name: value for name, value in form.data.items() if name != field_name}})
+    page = _open(client, fake, form)
+    siblings = {_hidden(inner)[field_name]: (action, inner) for action, inner in _forms_on(page)
+                if action.split("?")[0] == form.action}
+    assert set(siblings) == set(values)
+    action, inner = siblings[values[1]]
+    [key] = _keys(inner)
+    fake.on("POST", re.escape(form.path_called),
+            problem(409, "still being processed", "a request with this Idempotency-Key is still being processed"))
+    answer = _send(client, form, action, inner, key)
+    assert answer.status_code == 302, _main(answer)
+    again = {_hidden(inner)[field_name]: _keys(inner) for action, inner in
+             _forms_on(client.get(answer.location).get_data(as_text=True)) if action.split("?")[0] == form.action}
+    assert again[values[1]] == [key]
+    assert again[values[0]] != [key] and again[values[0]][0]

@@ -789,7 +789,9 @@ def test_the_operator_sets_an_estate_s_timezone_when_making_it_and_after(client,
     fake.on("PATCH", r"/api/v1/estates/est_9", problem(400, "invalid input", "timezone", code="invalid_input",
                                                       errors=[{"field": "timezone", "message": "is not one of"}]))
     answer = client.post("/admin/estates/est_9/edit", data={"csrf_token": csrf_of(client), "timezone": "Mars/Base"})
-    assert 'value="Mars/Base"' in client.get(answer.location).get_data(as_text=True)  # kept as typed
+    again = client.get(answer.location).get_data(as_text=True)
+    assert 'value="Mars/Base"' in again  # kept as typed
+    assert 'class="problem" role="alert"' in again  # and refused: the page did not say so (review)
 
 
 def test_the_operator_sends_an_estate_s_copies_again_and_follows_the_job(client, fake, documented_routes):

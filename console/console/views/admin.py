@@ -58,7 +58,7 @@ def estates(problem=None):
     page = g.api.get("/api/v1/estates", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"), q=q or None)
     return render_template("admin/estates.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters={"q": q} if q else {}, q=q, key=common.form_key(), form=request.form,
-                           problem=problem, timezones=_timezones())
+                           problem=problem or common.take_problem(), timezones=_timezones())
 
 
 def _timezones():

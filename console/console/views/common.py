@@ -61,27 +61,59 @@ def password_refused(problem, field):
     return refused
 
 
-def sent_key(endpoint, **view_args):
-    """The Idempotency-Key a row's form was sent with, when this request is that form (``endpoint``
-    on that row: ``view_args``) refused and its page shown again; None otherwise. The form shown
-    again keeps it (a create form: ``form.idempotency_key or key``): a double click's second
-    request, refused with a 409 while the first was still being answered, is what the browser
-    shows, and a form sent again under a new key made the thing a second time."""
-    if request.method == "POST" and request.endpoint == endpoint and all(
-            (request.view_args or {}).get(name) == value for name, value in view_args.items()):
-        return request.form.get("idempotency_key") or None
-    return None
+# a posted value this long at most goes with a refused form's key (``_sent_form``): enough for a
+# row's id, a checkpoint's code, an export's list, which tell the form from its siblings on a page
+TELLING_CHARS = 100
+
+
+def _sent_form():
+    """The form this request is, when it carries an Idempotency-Key: its endpoint, view args, key
+    and its short values (``TELLING_CHARS``), for ``sent_key``; None otherwise."""
+    key = request.form.get("idempotency_key") if request.method == "POST" else None
+    if not key:
+        return None
+    return {"endpoint": request.endpoint, "args": dict(request.view_args or {}), "key": key,
+            "fields": {name: value for name, value in request.form.items()
+                       if name not in ("csrf_token", "idempotency_key") and len(value) <= TELLING_CHARS}}
+
+
+def sent_key(endpoint, posted=None, **view_args):
+    """The Idempotency-Key a form was sent with, when it was refused and is shown again: this
+    request is that form (its page is the POST's answer), or the page its refusal is shown on is
+    (a redirect back: ``show_problem`` keeps the form's key with the refusal, ``take_problem``
+    gives it to the page); None otherwise, and the form takes a new one. The form is ``endpoint``
+    on ``view_args``, and ``posted`` the values of its fields that tell it from its siblings on
+    the page (a row's household, a checkpoint, an export's list).
+
+    A double click's second request, refused with a 409 while the first was still being
+    answered, is what the browser shows, and its form sent again under a new key made the thing
+    a second time (a create form: ``form.idempotency_key or key``; ten forms of a page gone back
+    to came back with a new key: found by review)."""
+    sent = _sent_form() if request.method == "POST" else g.get("refused_form")
+    if not sent or sent["endpoint"] != endpoint:
+        return None
+    if any(sent["args"].get(name) != value for name, value in view_args.items()):
+        return None
+    if any(sent["fields"].get(name) != str(value) for name, value in (posted or {}).items()):
+        return None
+    return sent["key"]
 
 
 def show_problem(problem):
     """Keep a failed action's problem for the next page (title, its code, detail, request id, field
-    errors)."""
+    errors), and the form refused (``_sent_form``: its key, for ``sent_key``)."""
     session["problem"] = {"status": problem.status, "title": problem.title, "code": problem.code,
-                          "detail": problem.detail, "request_id": problem.request_id, "errors": problem.errors}
+                          "detail": problem.detail, "request_id": problem.request_id, "errors": problem.errors,
+                          "sent": _sent_form()}
 
 
 def take_problem():
-    return session.pop("problem", None)
+    """The problem ``show_problem`` kept, for the page it is shown on, which shows the form refused
+    with the key it was sent with (``sent_key``)."""
+    problem = session.pop("problem", None)
+    if problem:
+        g.refused_form = problem.pop("sent", None)
+    return problem
 
 
 def _take_typed():
