@@ -166,13 +166,12 @@ def household_or_none(household_id):
 
 
 def row_form_to_keep(item_id, action):
-    """What ``row_typed`` gives back: the posted form of a row action, less its hidden fields but
-    its Idempotency-Key, which the row's form shown again keeps: under a new key, a double click's
-    second request, refused with a 409 while the first was answered and sent again, made a second
-    equipment record (found by review)."""
+    """What ``row_typed`` gives back: the posted form of a row action, less its hidden fields (its
+    Idempotency-Key goes with its refusal: ``sent_key``)."""
     form = request.form
     return {"item": item_id, "action": action,
-            "form": {name: form.getlist(name) for name in form if name not in ("csrf_token", "from")}}
+            "form": {name: form.getlist(name) for name in form
+                     if name not in ("csrf_token", "from", "idempotency_key")}}
 
 
 # more digits than any count, version or minutes the API takes; int() refuses a text of over
