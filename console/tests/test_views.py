@@ -1253,6 +1253,19 @@ def test_a_plan_line_that_does_not_read_is_refused_and_a_guard_only_reads_the_pl
     assert "Fire alarm" in page and "Change the plan" not in page
 
 
+def test_a_plan_sent_without_its_steps_and_refused_shows_an_empty_box_not_none(client, fake):
+    """A tampered form that sends no ``steps`` at all, refused, showed its box holding "None" (the
+    value typed back was None, not the text the page assumed: review)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-plans", {"items": [FIRE_PLAN]})
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/emergency-plans/fire_alarm", problem(
+        400, "invalid input", "", code="invalid_input", errors=[{"field": "steps", "message": "is too short"}]))
+    answer = client.post("/security/emergency-plans/fire_alarm", data={"csrf_token": csrf_of(client), "version": "0"},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 400
+    assert 'aria-describedby="steps-fire_alarm-hint"></textarea>' in answer.get_data(as_text=True)
+
+
 def test_a_plan_typed_on_a_chinese_keyboard_reads_and_a_line_that_does_not_is_named(client, fake):
     """A Chinese user types ，and 、 and names the escalation 经理 or 公安: the lines were refused with
     "key, title, and maybe manager or authorities", naming no line (review)."""
