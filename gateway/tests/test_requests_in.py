@@ -74,3 +74,21 @@ def test_a_checkpoint_code_typed_full_width_reaches_security_patrol(client, rpc,
         with pytest.raises(InvalidInput) as refused:
             book.check_rpc_input("security_patrol", "check_in", {**sent, "data": {"checkpoint": code}})
         assert [error["field"] for error in refused.value.errors] == ["data.checkpoint"], code
+
+
+def test_a_fire_facility_code_typed_full_width_reaches_security_patrol(client, rpc, admin_token):
+    """ＦＥ－１ was a 400 naming ``code`` in security patrol's entrypoint, as a checkpoint's code
+    was: the facility's code is a ``TypedCode`` too (the service keeps it as FE-1:
+    ``fire.equipment_code``)."""
+    from estate_common import contracts
+    facility = {"code": "ＦＥ－１", "name": "灭火器", "kind": "extinguisher", "location": "1号楼大堂"}
+    made = client.post("/api/v1/estates/A/fire-equipment", json=facility, headers=bearer(admin_token))
+    assert made.status_code == 201, made.get_json()
+    sent = rpc.only_call("security_patrol", "create_fire_equipment").payload
+    assert sent["data"]["code"] == "ＦＥ－１"
+    book = contracts.load()
+    book.check_rpc_input("security_patrol", "create_fire_equipment", sent)  # what the service checks first
+    with pytest.raises(InvalidInput) as refused:  # a space is no part of a code, full-width or not
+        book.check_rpc_input("security_patrol", "create_fire_equipment", {**sent, "data": {
+            **sent["data"], "code": "ＦＥ １"}})
+    assert [error["field"] for error in refused.value.errors] == ["data.code"]

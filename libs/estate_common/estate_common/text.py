@@ -22,6 +22,13 @@ def address_spellings(text):
     return sorted({text, address_part(text)})
 
 
+def typed_code(text):
+    """A short code a person types (a patrol checkpoint's, a fire facility's) as it is kept and
+    compared: NFKC (``Ｅ１`` typed full-width on a phone's IME is ``E1``) and upper case, without
+    spaces around it. The contract's ``TypedCode`` admits the full-width forms it reads."""
+    return unicodedata.normalize("NFKC", text).strip().upper()
+
+
 # digits grouped by thousands, maybe with decimals: "1,200" or "1,234.5"; not "89,5" (a decimal comma)
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 

@@ -28,6 +28,7 @@ Plain functions: no broker, no store.
 from estate_common import calendar, clock, ids
 from estate_common.checklist_results import checked_results, failed, failure_text
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.text import typed_code
 from estate_common.writes import Change
 
 from . import localtime
@@ -40,7 +41,10 @@ CYCLES_CAUGHT_UP = 3
 
 
 def equipment_code(text):
-    return text.strip().upper()
+    """A facility's code as it is kept and compared, as a checkpoint's is: ``ＦＥ－１`` typed
+    full-width is ``FE-1``, and ``fe-1`` is ``FE-1`` (``estate_common.text.typed_code``). A code
+    typed before was ASCII (the contract's pattern), so its facility's id is what it was."""
+    return typed_code(text)
 
 
 def equipment_id(estate_id, code):

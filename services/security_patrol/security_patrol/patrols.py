@@ -11,11 +11,11 @@ check-in's number at that checkpoint.
 
 Plain functions: no broker, no store.
 """
-import unicodedata
 from datetime import timedelta
 
 from estate_common import calendar, clock, ids, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.text import typed_code
 
 from . import localtime, roster
 from .localtime import MINUTES_A_DAY
@@ -30,8 +30,9 @@ TRANSITIONS = {
 
 def checkpoint_code(text):
     """A checkpoint's code as it is kept and compared: ``Ｅ１`` typed full-width is ``E1``, and
-    ``e1`` is ``E1`` (NFKC and upper case, as plates are: ``gate.plate_key``)."""
-    return unicodedata.normalize("NFKC", text).strip().upper()
+    ``e1`` is ``E1`` (NFKC and upper case, as plates are: ``gate.plate_key``), as a fire
+    facility's is (``estate_common.text.typed_code``)."""
+    return typed_code(text)
 
 
 def new_route(route_id, estate_id, data, now, actor):

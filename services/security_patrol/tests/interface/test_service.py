@@ -733,6 +733,27 @@ def test_the_ledger_knows_each_code_once(patrol):
     assert refused.value.errors[0]["field"] == "data.equipment_id"
 
 
+def test_a_facility_code_typed_full_width_passes_the_contract_and_is_the_code_it_reads_as(patrol):
+    """ＦＥ－１ was a 400 naming the code (the contract's pattern was ASCII only), and a code of
+    full-width forms the pattern let through would have been kept as typed beside FE-1: a
+    facility's code is kept and compared as a checkpoint's is (NFKC and upper case)."""
+    facility = register(patrol, "ｆｅ－１＿ａ")
+    assert facility["code"] == "FE-1_A" and facility["id"] == register_id("fe-1_a")
+    with pytest.raises(Conflict) as refused:  # the same code, typed in ASCII and partly lower case
+        register(patrol, "FE-1_a")
+    assert refused.value.errors[0]["field"] == "data.code"
+    assert unchecked(patrol, "2026-11") == ["FE-1_A"]
+    for code in ("ＦＥ １", "－ＦＥ１", "①", "Ｆ" * 33):  # a space, a sign first, a circled digit, too long
+        with pytest.raises(InvalidInput) as refused:
+            register(patrol, code)
+        assert [error["field"] for error in refused.value.errors] == ["data.code"], code
+
+
+def register_id(code):
+    from security_patrol import fire
+    return fire.equipment_id(ESTATE, code)
+
+
 def test_facilities_not_checked_in_a_month_are_listed_for_that_month(patrol):
     clock.freeze(clock.parse_iso("2026-10-20T02:00:00Z"))
     one, two = register(patrol, "FE-1"), register(patrol, "FE-2", "hydrant")
