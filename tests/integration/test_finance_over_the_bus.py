@@ -100,3 +100,31 @@ def test_archive_keeps_the_costs_and_the_funds_deposits_with_their_reversals(sys
     changes = rpc("archive", "list_change_log", {"estate_id": estate_id, "filters": {}})["items"]
     assert {(c["subject_id"], c["action"]) for c in changes} >= {
         (cost["id"], "operating_expense_reversed"), (deposit["id"], "fund_deposit_reversed")}
+
+
+def test_archive_keeps_the_funds_uses_with_their_approval_or_rejection(system, rpc, eventually):
+    """finance announced no use of the special maintenance fund, so the archive kept no record of
+    the owners' money asked for, paid out or refused (found by review)."""
+    estate = rpc("archive", "create_estate", {"data": {"code": "FIN-03", "name": "Maple", "address": "7 West Rd"}})
+    estate_id = estate["id"]
+    rpc("finance", "fund_deposit", {"estate_id": estate_id, "data": {
+        "source": "developer", "amount_cents": 500000, "method": "bank"}}, context={"idempotency_key": "it-mfd-3"})
+    paid = rpc("finance", "request_fund_use", {"estate_id": estate_id, "data": {
+        "amount_cents": 120000, "purpose": "replace the lift's traction rope"}}, context={"idempotency_key": "it-mfu-1"})
+    refused = rpc("finance", "request_fund_use", {"estate_id": estate_id, "data": {
+        "amount_cents": 5000, "purpose": "paint the gate"}}, context={"idempotency_key": "it-mfu-2"})
+    # the operator admin approves what he asked for (four eyes spare him: estate_common.roles)
+    assert rpc("finance", "approve_fund_use", {"estate_id": estate_id, "id": paid["id"], "data": {
+        "consent_ref": "owners' vote 2026-11"}})["status"] == "approved"
+    rpc("finance", "reject_fund_use", {"estate_id": estate_id, "id": refused["id"], "data": {"reason": "no consent"}})
+
+    def kept(subject_id, expected):
+        records = rpc("archive", "list_records", {"estate_id": estate_id, "filters": {"subject_id": subject_id}})
+        found = sorted((r["subject_type"], r["event_type"]) for r in records["items"])
+        return found if found == expected else None
+
+    eventually(lambda: kept(paid["id"], [("fund_use", "fund_use_approved"), ("fund_use", "fund_use_requested")]))
+    eventually(lambda: kept(refused["id"], [("fund_use", "fund_use_rejected"), ("fund_use", "fund_use_requested")]))
+    changes = rpc("archive", "list_change_log", {"estate_id": estate_id, "filters": {"subject_type": "fund_use"}})
+    assert {(c["subject_id"], c["action"]) for c in changes["items"]} == {
+        (paid["id"], "fund_use_approved"), (refused["id"], "fund_use_rejected")}

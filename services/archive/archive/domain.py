@@ -33,6 +33,9 @@ RECORDED_EVENTS = {
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund
     ("finance", "fund_deposit_reversed"): "fund_deposit",  # kept beside the deposit
+    ("finance", "fund_use_requested"): "fund_use",  # a use of the special maintenance fund, asked for
+    ("finance", "fund_use_approved"): "fund_use",  # its money paid out: kept beside the request
+    ("finance", "fund_use_rejected"): "fund_use",  # kept beside the request
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its check of the cycle
     ("security_patrol", "patrol_round_missed"): "patrol_round",  # a planned round nobody walked through
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
@@ -57,6 +60,8 @@ ARCHIVE_CHANGES = {
     ("finance", "payment_reversed"): "reversed",
     ("finance", "operating_expense_reversed"): "reversed",
     ("finance", "fund_deposit_reversed"): "reversed",
+    ("finance", "fund_use_approved"): "approved",
+    ("finance", "fund_use_rejected"): "rejected",
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.

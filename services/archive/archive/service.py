@@ -227,6 +227,18 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_fund_deposit_reversal(self, event):
         self._record(event)
 
+    @consumes("finance", "fund_use_requested")
+    def record_fund_use_request(self, event):
+        self._record(event)
+
+    @consumes("finance", "fund_use_approved")
+    def record_fund_use_approval(self, event):
+        self._record(event)
+
+    @consumes("finance", "fund_use_rejected")
+    def record_fund_use_rejection(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "fire_check_overdue")
     def record_overdue_fire_check(self, event):
         self._record(event)

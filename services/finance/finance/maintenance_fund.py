@@ -19,7 +19,10 @@ kept in a ledger of its own, apart from the estate's operating money.
   ``requested``, then ``approved`` by a manager or the operator admin, not the one who asked
   (the seeds: "协助 ... 专项维修资金的筹集、使用与管理"; the owners' consent behind it is referenced in
   ``consent_ref``) or ``rejected`` with a reason. Only approval takes the money, and never
-  more than the balance (422): the fund is not overdrawn. Decided once (409 again).
+  more than the balance (422): the fund is not overdrawn. Decided once (409 again). Each step is
+  announced in the write that makes it (``fund_use_requested``, ``fund_use_approved`` — in the
+  write that marks it approved, so an approval finished by approving again is announced once —
+  and ``fund_use_rejected``); archive keeps them on the use's record.
 - **Statement** (对账单) of a month: the opening balance, the month's deposits, deposit reversals
   and approved uses line by line, the closing balance (the estate's local calendar: a deposit counts on
   the day it was posted, a use on the day it was approved).
@@ -103,6 +106,26 @@ def reversed_event_data(reversal):
     (archive keeps it beside the deposit); the reversal's own is ``reversal_id``."""
     return {"id": reversal["reverses"], "reversal_id": reversal["_id"], **{key: reversal[key] for key in _ANNOUNCED},
             "reason": reversal["reversal_reason"], "reversed_at": reversal["created_at"]}
+
+
+_USE_ANNOUNCED = ("amount_cents", "purpose", "work_order_id", "work_order_number")
+
+
+def use_requested_event_data(use):
+    """``finance.fund_use_requested``: a use as requested (who asked: the event's actor)."""
+    return {"id": use["_id"], **{key: use.get(key) for key in _USE_ANNOUNCED}, "requested_at": use["created_at"]}
+
+
+def use_decided_event_data(use):
+    """``finance.fund_use_approved`` (with the owners' consent, the day and the balance it left)
+    or ``fund_use_rejected`` (with why), by the status ``use`` was decided to; who asked is in it
+    (four eyes: who decided is the event's actor)."""
+    decided = {"id": use["_id"], **{key: use.get(key) for key in _USE_ANNOUNCED},
+               "requested_by": use["requested_by"]}
+    if use["status"] == "approved":
+        return decided | {"consent_ref": use["consent_ref"], "day": use["day"],
+                          "balance_after_cents": use["balance_after_cents"], "approved_at": use["decided_at"]}
+    return decided | {"reason": use["reject_reason"], "rejected_at": use["decided_at"]}
 
 
 def check_work_order(data, found):

@@ -917,8 +917,9 @@ def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
     return public(_finish_fund_deposit(db, outbox, reversal))
 
 
-def fund_use(db, caller, estate_id, data):
-    """A use of the fund, requested (no money moves until it is approved). The work order it
+def fund_use(db, outbox, caller, estate_id, data):
+    """A use of the fund, requested (no money moves until it is approved), announced in its write
+    (``fund_use_requested``; a retry finds it and announces nothing more). The work order it
     names, by id or number, must be one of the estate's: the gateway asked maintenance
     (``caller.work_order``), and says its id and number (``caller.work_order_ref``)."""
     maintenance_fund.check_work_order(data, caller.work_order)
@@ -936,18 +937,21 @@ def fund_use(db, caller, estate_id, data):
                 others = store.fund_uses_of_work_orders(db, estate_id, [work_order_id])[work_order_id]
                 # the new use is requested: the uses read before it are what was approved already
                 return public(maintenance_fund.with_work_order_approved(
-                    _new_use(db, caller, estate_id, entry_id, data, others), others))
+                    _new_use(db, outbox, caller, estate_id, entry_id, data, others), others))
         finally:
             store.unlock(db, lock)
     elif entry is None:
-        entry = _new_use(db, caller, estate_id, entry_id, data)
+        entry = _new_use(db, outbox, caller, estate_id, entry_id, data)
     return public(_with_work_order_approved(db, estate_id, [entry])[0])
 
 
-def _new_use(db, caller, estate_id, entry_id, data, others=()):
-    store.insert_fund_entry(db, maintenance_fund.use(entry_id, estate_id, data, clock.now(),
-                                                     store.rules_for(db, estate_id), caller.user, others))
-    return store.find_fund_entry(db, estate_id, entry_id)
+def _new_use(db, outbox, caller, estate_id, entry_id, data, others=()):
+    def new():
+        use = maintenance_fund.use(entry_id, estate_id, data, clock.now(), store.rules_for(db, estate_id),
+                                   caller.user, others)
+        return use, [outbox.event("fund_use_requested", estate_id, maintenance_fund.use_requested_event_data(use))]
+
+    return store.create(db, outbox, "fund_entries", estate_id, entry_id, new)
 
 
 def list_fund_entries(db, estate_id, filters, limit=None, cursor=None):
@@ -966,9 +970,10 @@ def _with_work_order_approved(db, estate_id, entries):
 
 
 def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
-    """Approve (the balance down first, never below zero: 422) or reject a requested use; once.
-    An approval stopped between its two writes is finished by approving again. Answered as the
-    list and the request show a use (with its work order's other approved uses)."""
+    """Approve (the balance down first, never below zero: 422) or reject a requested use; once,
+    announced in the write that decides it (``fund_use_approved``, ``fund_use_rejected``). An
+    approval stopped between its two writes is finished, and announced, by approving again.
+    Answered as the list and the request show a use (with its work order's other approved uses)."""
     entry = store.get_fund_entry(db, estate_id, entry_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
     fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
@@ -979,10 +984,19 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
         fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
     elif maintenance_fund.taken(account, entry_id) is not None:
         raise Conflict("the use's approval is half-done (its money is taken): approve it again to finish it")
-    decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields)
+    decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields, outbox,
+                                   [_fund_use_decided(outbox, entry | fields)])
     if decided["status"] != fields["status"]:
         raise Conflict(f"the use was {decided['status']} meanwhile")
     return public(_with_work_order_approved(db, estate_id, [decided])[0])
+
+
+def _fund_use_decided(outbox, use):
+    """The event of the write that decides ``use`` (its caller decided it)."""
+    data = maintenance_fund.use_decided_event_data(use)
+    if use["status"] == "approved":
+        return outbox.event("fund_use_approved", use["estate_id"], data)
+    return outbox.event("fund_use_rejected", use["estate_id"], data)
 
 
 def fund_statement(db, estate_id, period):

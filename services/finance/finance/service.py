@@ -172,7 +172,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
 
     @rpc_method
     def request_fund_use(self, payload):
-        return operations.fund_use(self.db, self.caller, payload["estate_id"], payload["data"])
+        return operations.fund_use(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
     def approve_fund_use(self, payload):

@@ -500,6 +500,37 @@ def test_operating_costs_and_fund_deposits_are_kept_with_their_reversals_beside_
         ("mfd_1", "fund_deposit_reversed"), ("opx_1", "operating_expense_reversed")]
 
 
+def test_a_fund_uses_request_and_its_decision_are_kept_side_by_side_and_the_decision_in_the_change_log(
+        archive, estate):
+    """finance announced no use of the special maintenance fund, so the archive held no record of
+    the owners' money asked for, paid out or refused (found by review)."""
+    estate_id = estate["id"]
+    use_ = {"amount_cents": 30000, "purpose": "lift rope", "work_order_id": "wo_7",
+            "work_order_number": "WO-2026-000007"}
+    steps = [
+        (archive.record_fund_use_request, event("finance", "fund_use_requested", estate_id, {
+            "id": "mfu_1", **use_, "requested_at": "2026-11-20T02:00:00.000Z"})),
+        (archive.record_fund_use_approval, event("finance", "fund_use_approved", estate_id, {
+            "id": "mfu_1", **use_, "requested_by": "acc", "consent_ref": "vote 2026-11", "day": "2026-11-21",
+            "balance_after_cents": 70000, "approved_at": "2026-11-21T02:00:00.000Z"}, actor="boss")),
+        (archive.record_fund_use_request, event("finance", "fund_use_requested", estate_id, {
+            "id": "mfu_2", **use_, "requested_at": "2026-11-22T02:00:00.000Z"})),
+        (archive.record_fund_use_rejection, event("finance", "fund_use_rejected", estate_id, {
+            "id": "mfu_2", **use_, "requested_by": "acc", "reason": "paid already",
+            "rejected_at": "2026-11-23T02:00:00.000Z"}, actor="boss")),
+    ]
+    for handler, published in steps:
+        handler(published)
+        handler(published)  # redelivered
+    kept = {subject_id: sorted((r["subject_type"], r["event_type"]) for r in archive.list_records(
+        {"estate_id": estate_id, "filters": {"subject_id": subject_id}})["items"]) for subject_id in ("mfu_1", "mfu_2")}
+    assert kept == {"mfu_1": [("fund_use", "fund_use_approved"), ("fund_use", "fund_use_requested")],
+                    "mfu_2": [("fund_use", "fund_use_rejected"), ("fund_use", "fund_use_requested")]}
+    log = archive.list_change_log({"estate_id": estate_id, "filters": {"subject_type": "fund_use"}})["items"]
+    assert sorted((c["subject_id"], c["action"], c["actor"]) for c in log) == [
+        ("mfu_1", "fund_use_approved", "boss"), ("mfu_2", "fund_use_rejected", "boss")]
+
+
 def test_arrears_reminders_are_kept_under_the_household(archive, estate):
     reminder = event("finance", "reminder_sent", estate["id"], {
         "id": "rem_1", "household_id": "hh_7", "channel": "phone", "overdue_cents": 21002, "bills": 1,

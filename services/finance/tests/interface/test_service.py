@@ -1852,6 +1852,59 @@ def test_an_approval_stopped_half_way_is_finished_by_approving_again(finance, mo
     assert account["balance_cents"] == 200
 
 
+def test_a_fund_uses_request_approval_and_rejection_are_announced_once_in_the_writes_that_make_them(
+        finance, monkeypatch):
+    """None was announced, so the archive kept no record of the owners' money asked for, paid out
+    or refused (found by review); an approval stopped half-way is announced by the approval that
+    finishes it, once."""
+    fund_in(finance, 100000)
+    acting(finance, ACCOUNTANT, "use-ev")
+    finance.caller.work_order = "found"
+    finance.caller.work_order_ref = {"work_order_id": "wo_7", "work_order_number": "WO-2026-000007"}
+    body = {"estate_id": ESTATE, "data": {"amount_cents": 30000, "purpose": " lift rope ", "work_order_id": "wo_7",
+                                          "note": "quote attached"}}
+    use_ = finance.request_fund_use(body)
+    assert finance.request_fund_use(body) == use_  # a retry: no second event
+    [requested] = finance.outbox.of_type("fund_use_requested")
+    assert requested["data"] == {"id": use_["id"], "amount_cents": 30000, "purpose": "lift rope",
+                                 "work_order_id": "wo_7", "work_order_number": "WO-2026-000007",
+                                 "requested_at": use_["created_at"]}
+    assert requested["actor"] == "acc" and finance.db.fund_entries.find_one({"_id": use_["id"]}).get("_outbox") == []
+
+    real = operations.store.set_fund_entry
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    clock.advance(timedelta(hours=1))
+    monkeypatch.setattr(operations.store, "set_fund_entry", crash)
+    acting(finance, MANAGER)
+    with pytest.raises(RuntimeError):  # the money taken, the use not yet marked approved
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"consent_ref": "vote 2026-11"}})
+    monkeypatch.setattr(operations.store, "set_fund_entry", real)
+    assert finance.outbox.of_type("fund_use_approved") == []  # nothing marked, nothing announced
+    done = finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"consent_ref": "vote 2026-11"}})
+    with pytest.raises(Conflict):  # decided once
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    [approved_] = finance.outbox.of_type("fund_use_approved")
+    assert approved_["data"] == {"id": use_["id"], "amount_cents": 30000, "purpose": "lift rope",
+                                 "work_order_id": "wo_7", "work_order_number": "WO-2026-000007",
+                                 "requested_by": "acc", "consent_ref": "vote 2026-11", "day": "2026-11-23",
+                                 "balance_after_cents": 70000, "approved_at": done["decided_at"]}
+    assert approved_["actor"] == "boss"
+
+    asked = fund_use(finance, 5000)
+    acting(finance, MANAGER)
+    finance.reject_fund_use({"estate_id": ESTATE, "id": asked["id"], "data": {"reason": " no consent "}})
+    with pytest.raises(Conflict):  # decided once
+        finance.reject_fund_use({"estate_id": ESTATE, "id": asked["id"], "data": {"reason": "again"}})
+    [rejected] = finance.outbox.of_type("fund_use_rejected")
+    assert rejected["data"] == {"id": asked["id"], "amount_cents": 5000, "purpose": "replace the lift's traction rope",
+                                "work_order_id": None, "work_order_number": None, "requested_by": "acc",
+                                "reason": "no consent", "rejected_at": clock.now_iso()}
+    assert rejected["actor"] == "boss" and len(finance.outbox.of_type("fund_use_requested")) == 2
+
+
 # -- the disclosure: every operating cost, published to owners ------------------------------------
 
 def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was_published(finance):

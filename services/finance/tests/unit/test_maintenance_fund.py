@@ -131,3 +131,29 @@ def test_a_posted_deposit_and_its_reversal_are_announced_under_the_deposits_id()
                           "reason": "typed twice", "reversed_at": "2026-11-30T17:00:00.000Z"}
     for event_type, data in (("fund_deposit_posted", announced), ("fund_deposit_reversed", taken_back)):
         contracts.load().check_event("finance", event_type, make_event("finance", event_type, "est_1", data))
+
+
+def test_a_uses_request_and_decision_are_announced_as_decided():
+    """finance.fund_use_requested, fund_use_approved and fund_use_rejected, each within its
+    contract: who asked is in the decision (the event's actor decided it)."""
+    from estate_common import contracts
+    from estate_common.nameko.outbox import make_event
+    asked = fund.use("u1", "est_1", {"amount_cents": 400, "purpose": " lift rope ", "work_order_id": "wo_1",
+                                     "work_order_number": "WO-2026-000001"}, NOW, RULES, "acc")
+    requested = fund.use_requested_event_data(asked)
+    assert requested == {"id": "u1", "amount_cents": 400, "purpose": "lift rope", "work_order_id": "wo_1",
+                         "work_order_number": "WO-2026-000001", "requested_at": "2026-11-30T17:00:00.000Z"}
+    approval = fund.decision(asked, "approve", {"consent_ref": " vote "}, NOW, RULES, "boss") | {
+        "balance_after_cents": 600}
+    approved_ = fund.use_decided_event_data(asked | approval)
+    assert approved_ == {"id": "u1", "amount_cents": 400, "purpose": "lift rope", "work_order_id": "wo_1",
+                         "work_order_number": "WO-2026-000001", "requested_by": "acc", "consent_ref": "vote",
+                         "day": "2026-12-01", "balance_after_cents": 600, "approved_at": "2026-11-30T17:00:00.000Z"}
+    rejected = fund.use_decided_event_data(asked | fund.decision(asked, "reject", {"reason": " no vote "}, NOW,
+                                                                 RULES, "boss"))
+    assert rejected == {"id": "u1", "amount_cents": 400, "purpose": "lift rope", "work_order_id": "wo_1",
+                        "work_order_number": "WO-2026-000001", "requested_by": "acc", "reason": "no vote",
+                        "rejected_at": "2026-11-30T17:00:00.000Z"}
+    for event_type, data in (("fund_use_requested", requested), ("fund_use_approved", approved_),
+                             ("fund_use_rejected", rejected)):
+        contracts.load().check_event("finance", event_type, make_event("finance", event_type, "est_1", data))
