@@ -26,6 +26,14 @@ def document():
     return _read()["document"]
 
 
+def enum(schema):
+    """The values of the document's schema ``schema`` (``components.schemas``), as the API
+    takes them: a list that offers them offers a value the API adds with no change here (empty
+    when the document could not be read just now)."""
+    schemas = (document().get("components") or {}).get("schemas") or {}
+    return list((schemas.get(schema) or {}).get("enum") or [])
+
+
 def _read():
     """The cached document and its roles; read again after ``REFRESH_SECONDS``, or
     ``RETRY_SECONDS`` after the gateway could not give it (not again at every ``may`` of a page)."""

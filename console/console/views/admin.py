@@ -63,8 +63,7 @@ def estates(problem=None):
 
 def _timezones():
     """The timezones an estate may have, as the gateway's document names them (``Timezone``)."""
-    schema = ((permissions.document().get("components") or {}).get("schemas") or {}).get("Timezone") or {}
-    return schema.get("enum") or []
+    return permissions.enum("Timezone")
 
 
 @bp.post("/estates")

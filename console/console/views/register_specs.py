@@ -21,6 +21,13 @@ class Field:
     required: bool = False
     choices: tuple = ()
     group: str = ""  # label group of the choices / values; a pick's source (PICK_SOURCES)
+    # instead of ``choices``: the API schema whose values they are, read from the gateway's
+    # document (``permissions.enum``), so that a value the API adds is offered with no change here
+    enum: str = ""
+
+    def offered(self):
+        """The choices a choice (or multi) field offers: its own, or its schema's values."""
+        return tuple(permissions.enum(self.enum)) if self.enum else self.choices
 
 
 @dataclass(frozen=True)
@@ -378,10 +385,6 @@ CHECK_FIELDS = (F("checked_at", "reg.checked_at", "moment", True),
                 F("records_checked", "reg.records_checked", "int", True),
                 F("records_complete", "reg.records_complete", "int", True), NOTE)
 
-CHANGE_SUBJECT_TYPES = ("estate", "household", "borrow_request", "archive_check_plan", "archive_check", "record",
-                        "equipment", "notice", "shift_handover", "work_order", "payment", "handover",
-                        "operating_expense", "fund_deposit")
-
 ARCHIVE = (
     Register("archive", "borrow-requests", "menu.borrow_requests", "archive/borrow-requests",
              (C("subject_type", "reg.subject_type", "enum", "subject"), C("subject_id", "reg.subject_id", "subject"),
@@ -419,9 +422,9 @@ ARCHIVE = (
               # a household by its building-unit-room, the estate by its name (both showed their ids: review)
               C("subject_id", "reg.subject_id", "subject"), C("action", "reg.action", "action"), C("actor", "reg.by"),
               C("fields", "reg.fields", "list", "field")),
-             # the subject types the change log holds (ChangeSubjectType): it offered a request, a round, an
-             # incident..., which it never holds, and not an equipment, a notice, a borrowing... (review)
-             filters=(F("subject_type", "reg.subject_type", "choice", choices=CHANGE_SUBJECT_TYPES, group="subject"),
+             # every subject type the change log holds, as the API names them (a list of its own
+             # offered five it never holds, each a 400, and left out the finance ones: review)
+             filters=(F("subject_type", "reg.subject_type", "choice", group="subject", enum="ChangeSubjectType"),
                       F("subject_id", "reg.subject_id")),
              roles=menu.ARCHIVES),
 )

@@ -18,8 +18,7 @@ DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 
 def _event_types():
-    document = permissions.document()
-    return list(((document.get("components") or {}).get("schemas") or {}).get("WebhookEventType", {}).get("enum", []))
+    return permissions.enum("WebhookEventType")
 
 
 def _path(rest=""):
