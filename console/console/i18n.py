@@ -254,6 +254,13 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("created", r"from inspection (?P<inspection>\S+), item (?P<item>.+)", "note.from_inspection"),
     ("household_correction_not_applied", r"(?P<after>.+): the work had started at (?P<before>.+)",
      "note.correction_not_applied"),
+    # a household corrected, by the desk (with its reason) or on a work order: the flats as the
+    # services name them, and as they named them by id before (the pages show those ids as flats)
+    ("household_corrected", r"from (?P<before>.+?) to (?P<after>.+?): (?P<reason>.*)",
+     "note.household_corrected_because"),
+    ("household_corrected", r"from (?P<before>.+?) to (?P<after>.+)", "note.household_corrected"),
+    ("household_corrected", r"(?P<before>.+?) → (?P<after>.+?): (?P<reason>.*)", "note.household_corrected_because"),
+    ("household_corrected", r"(?P<before>.+?) → (?P<after>.+)", "note.household_corrected"),
     ("assign", r"to (?P<name>.+)", "note.assigned_to"),
     ("appoint", r"for (?P<at>\S+)", "note.appointment"),
     ("reappoint", r"for (?P<at>\S+): (?P<reason>.*)", "note.appointment_because"),

@@ -1087,6 +1087,8 @@ _MESSAGES = {
     "note.via": ("受理渠道：{channel}", "via {channel}"),
     "note.from_request": ("来自报事 {number}", "from service request {number}"),
     "note.correction_not_applied": ("更正为 {after}，但已在 {before} 开工", "{after}: the work had started at {before}"),
+    "note.household_corrected": ("由 {before} 更正为 {after}", "from {before} to {after}"),
+    "note.household_corrected_because": ("由 {before} 更正为 {after}：{reason}", "from {before} to {after}: {reason}"),
     "history.other_household": ("另一户", "another household"),
     "note.follow_up_order": ("跟进工单 {number}", "follow-up work order {number}"),
     "note.order_started": ("工单 {number} 已上门开工", "work order {number} started on site"),

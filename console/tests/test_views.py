@@ -1910,7 +1910,7 @@ def test_a_work_orders_household_correction_names_the_flats_not_their_ids(client
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{after}", {"id": after, "building": "1", "unit": "2", "room": "302"})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{hidden}", problem(404, "not found", code="not_found"))
     page = client.get("/engineering/work-orders/wo_8").get_data(as_text=True)
-    assert "1-2-301 → 1-2-302" in page and "更正为 另一户，但已在 1-2-302 开工" in page
+    assert "由 1-2-301 更正为 1-2-302" in page and "更正为 另一户，但已在 1-2-302 开工" in page
     assert "hh_" not in page
     assert sum(call["path"].endswith(f"households/{after}") for call in fake.calls) == 1  # read once
 
@@ -1927,7 +1927,35 @@ def test_a_requests_household_correction_names_the_flats_not_their_ids(client, f
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/{after}", {"id": after, "building": "1", "unit": "2", "room": "302",
                                                                      "owner": {"name": "Wang"}})
     page = client.get("/desk/requests/sr_1").get_data(as_text=True)
-    assert "1-2-301 → 1-2-302" in page and before not in page and f"{after} " not in page
+    assert "由 1-2-301 更正为 1-2-302" in page and before not in page and f"{after} " not in page
+
+
+@pytest.mark.parametrize("language, desk_note, order_notes", [
+    ("zh", "由 3-1-1202 更正为 3-1-1201：业主来电：是 1201", ("由 3-1-1202 更正为 3-1-1201", "更正为 3-1-1203，但已在 3-1-1201 开工")),
+    ("en", "from 3-1-1202 to 3-1-1201: 业主来电：是 1201", ("from 3-1-1202 to 3-1-1201",
+                                                        "3-1-1203: the work had started at 3-1-1201"))])
+def test_a_household_correction_naming_the_flats_reads_in_the_pages_language(client, fake, language, desk_note,
+                                                                            order_notes):
+    """The services name the flats in a correction's note now ("from 3-1-1202 to 3-1-1201", the
+    desk's with its reason), where they named ids: the pages read them in their language, as they
+    read the notes of before (above), and read no household for them."""
+    sign_in(client, fake, roles=("agent", "technician"))
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**COMPLAINT, "household_id": "hh_1", "history": [
+        {"at": "2026-11-30T01:00:00Z", "by": "amy", "action": "household_corrected",
+         "note": "from 3-1-1202 to 3-1-1201: 业主来电：是 1201"}]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_8", {
+        **FOLLOW_UP_ORDER, "request_number": "SR-2026-000003", "history": [
+            {"at": "2026-11-30T01:00:00Z", "by": "amy", "action": "household_corrected",
+             "note": "from 3-1-1202 to 3-1-1201", "event_id": "e1"},
+            {"at": "2026-11-30T02:00:00Z", "by": "amy", "action": "household_correction_not_applied",
+             "note": "3-1-1203: the work had started at 3-1-1201", "event_id": "e2"}]})
+    headers = {"Accept-Language": language}
+    request_page = client.get("/desk/requests/sr_1", headers=headers).get_data(as_text=True)
+    order_page = client.get("/engineering/work-orders/wo_8", headers=headers).get_data(as_text=True)
+    assert desk_note in request_page
+    assert all(note in order_page for note in order_notes)
+    assert not [call for call in fake.calls if "/households/3-1-" in call["path"]]
 
 
 def test_a_household_typed_with_full_width_digits_is_found(client, fake):

@@ -16,7 +16,7 @@ from archive import borrowing, occupants
 from archive.rules import DEFAULTS as ARCHIVE_DEFAULTS
 from console import i18n
 from console.app import create_app
-from customer_service import applications, complaints, handling, intake, portal, repairs
+from customer_service import applications, complaints, handling, household_correction, intake, portal, repairs
 from customer_service import domain as desk_domain
 from customer_service.rules import DEFAULTS as DESK_DEFAULTS
 from estate_common.nameko.caller import Caller
@@ -182,9 +182,28 @@ def application_entries():
     return move_in["history"] + renovation["history"]
 
 
-@pytest.mark.parametrize("composed", [desk_entries, engineering_entries, archive_entries, application_entries],
+def household_correction_entries():
+    """A request's household corrected by the desk (with its reason), and on its work orders: one
+    moved, one started already; the flats as the services read them from their household copies."""
+    rules = {**DESK_DEFAULTS, "timezone": "Asia/Shanghai"}
+    request = intake.new_request("sr_1", "est_1", {"kind": "repair", "household_id": "hh_2", "channel": "portal",
+                                                   "description": "厨房漏水", "category": "water"},
+                                 "SR-2026-000001", NOW, rules, "zhang")
+    flats = {"hh_1": "3-1-1201", "hh_2": "3-1-1202"}
+    desk = household_correction.correct(request, {"household_id": "hh_1", "reason": "业主来电：是 1201"}, at(5),
+                                        "zhang", flats)
+    correction = {"household_id": "hh_1", "corrected_at": "2026-11-23T08:35:00.000Z"}
+    order = {"_id": "wo_1", "status": "assigned", "household_id": "hh_2", "started_at": None}
+    moved = domain.household_corrected(order, correction, None, flats)
+    kept = domain.household_corrected({**order, "status": "in_progress", "started_at": "2026-11-23T08:34:00.000Z"},
+                                      correction, None, flats)
+    return desk.entries + moved.entries + kept.entries
+
+
+@pytest.mark.parametrize("composed", [desk_entries, engineering_entries, archive_entries, application_entries,
+                                      household_correction_entries],
                          ids=["a request's steps", "a work order's steps", "a borrowing's steps",
-                              "an application's steps"])
+                              "an application's steps", "a household's correction"])
 def test_a_composed_history_note_reads_in_chinese(composed):
     entries = [entry for entry in composed() if entry["note"]]
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})

@@ -40,6 +40,20 @@ def get(db, kind, estate_id, doc_id):
     return common_store.find_copy(db, COLLECTIONS[kind], estate_id, doc_id)
 
 
+def flat(household):
+    """A household as people know it: its building-unit-room (``3-1-1202``, as the console writes
+    one); None for no copy, or a copy without its address."""
+    parts = [str((household or {}).get(name) or "") for name in ("building", "unit", "room")]
+    return "-".join(parts) if all(parts) else None
+
+
+def flats(db, estate_id, household_ids):
+    """``{household id: its flat}`` for a note a person reads (a history's, where an id named
+    nothing anyone can look up); one whose copy has not come is named by its id."""
+    return {household_id: flat(get(db, "household", estate_id, household_id)) or household_id
+            for household_id in dict.fromkeys(household_ids) if household_id}
+
+
 def estate_id_by_code(db, code):
     """The id of the estate whose public ``code`` this is (the owner portal's and the public
     disclosures' paths name an estate by its code), or None when no copy has it. The one place

@@ -161,3 +161,13 @@ def test_a_restated_copy_fills_what_a_copy_of_its_version_lacks_and_never_goes_b
     assert (copy["status"], copy["version"]) == ("occupied", 2)
     replica.restate(db, "estate", estate_event(1)["data"])  # a copy lost altogether is written
     assert db.estates.find_one({"_id": "est_1"})["version"] == 1
+
+
+def test_a_household_is_named_by_its_flat_and_one_without_a_copy_by_its_id(db):
+    """How a note a person reads names a household (a corrected repair's: "hh_… → hh_…" named
+    nothing anyone can look up)."""
+    replica.apply(db, "household", household_event(1))
+    replica.apply(db, "household", household_event(1, estate_id="est_2", hh_id="hh_9"))
+    assert replica.flats(db, "est_1", ["hh_1", "hh_2", "hh_1", None, "hh_9"]) == {
+        "hh_1": "1-2-301", "hh_2": "hh_2", "hh_9": "hh_9"}  # another estate's copy is not this estate's
+    assert replica.flat(None) is None and replica.flat({"building": "1", "unit": "", "room": "301"}) is None

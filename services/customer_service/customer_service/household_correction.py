@@ -21,10 +21,12 @@ from .domain import Change, history_entry
 EVENT = "service_request_household_corrected"
 
 
-def correct(request, data, now, user, earlier_repair_id=None):
+def correct(request, data, now, user, flats, earlier_repair_id=None):
     """The changes of naming ``data["household_id"]`` for ``request`` instead of the one it has,
     because of ``data["reason"]``; ``earlier_repair_id``: the new household's recent repair this
-    one repeats (judged by the caller, who reads the store)."""
+    one repeats (judged by the caller, who reads the store). The history names both households as
+    people know them (``flats``: id -> building-unit-room, from the household copies; it named
+    their ids, "hh_… → hh_…: reason")."""
     if request["status"] == "closed":
         raise Conflict("a closed request keeps its household")
     if request.get("started_at"):
@@ -44,7 +46,8 @@ def correct(request, data, now, user, earlier_repair_id=None):
         changes["category"] = data["category"]
     if request["kind"] == "repair":
         changes.update(repairs.repeat_fields(earlier_repair_id, bool(request.get("emergency"))))
-    note = f"{request['household_id']} → {household_id}: {reason}"
+    before = request["household_id"]
+    note = f"from {flats.get(before, before)} to {flats.get(household_id, household_id)}: {reason}"
     return Change(changes, [history_entry(at, user, "household_corrected", note)],
                   [(EVENT, event_data(corrected, request["household_id"], reason, at))])
 

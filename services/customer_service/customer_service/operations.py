@@ -191,7 +191,8 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
         earlier = (_earlier_repair(db, estate_id, data["household_id"], judged, clock.parse_iso(request["created_at"]),
                                    store.rules_for(db, estate_id), request["_id"]) if request["kind"] == "repair" else None)
         if not portal.unmatched(request):
-            return household_correction.correct(request, data, clock.now(), caller.user, earlier)
+            flats = store.household_flats(db, estate_id, [request["household_id"], data["household_id"]])
+            return household_correction.correct(request, data, clock.now(), caller.user, flats, earlier)
         return portal.match(request, data["household_id"], clock.now(), caller.user, earlier, data.get("category"))
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)

@@ -107,6 +107,12 @@ def household(db, estate_id, household_id):
     return replica.get(db, "household", estate_id, household_id)
 
 
+def household_flats(db, estate_id, household_ids):
+    """``{household id: building-unit-room}`` from the household copies (its id while its copy
+    has not come): how a history's note names a household."""
+    return replica.flats(db, estate_id, household_ids)
+
+
 def known_building(db, estate_id, building, field="data.building"):
     """A building of the estate: one a household copy names (422 otherwise: a notice to a
     building "99" the estate does not have was published, found by review)."""

@@ -160,14 +160,16 @@ def wants_work_order(request_event):
     return request_event["data"]["kind"] == WORK_ORDER_KIND
 
 
-def household_corrected(order, correction, event):
+def household_corrected(order, correction, event, flats):
     """The desk corrected the household of the request this order comes from (``correction``:
     ``{household_id, corrected_at}``, from ``service_request_household_corrected`` or kept from
     it): an order not started moves to it, so its charge is billed to the household the work is
     for (the neighbour's, matched by mistake, would have been billed). A correction older than the
     last one applied (``_household_corrected_at``: delivered out of order) changes nothing; a done
     order keeps the household it was done for; a started one too (the technician is at that flat:
-    the desk's correction met the start on the way), and its history says so."""
+    the desk's correction met the start on the way), and its history says so. The history names
+    both households as people know them (``flats``: id -> building-unit-room, from the household
+    copies; it named their ids, "hh_… → hh_…")."""
     corrected_at = correction["corrected_at"]
     if (order.get("_household_corrected_at") or "") >= corrected_at or order["status"] in ("completed", "cancelled"):
         return None
@@ -175,15 +177,16 @@ def household_corrected(order, correction, event):
     seen = {"_household_corrected_at": corrected_at, "updated_at": stamp}
     by = event.get("actor") if event else None
     event_id = event["event_id"] if event else None
+    before, after = order.get("household_id"), correction["household_id"]
     if order.get("started_at"):
         return Change(seen, [history_entry(stamp, by, "household_correction_not_applied",
-                                           f"{correction['household_id']}: the work had started at "
-                                           f"{order.get('household_id')}", event_id)])
-    if order.get("household_id") == correction["household_id"]:
+                                           f"{flats.get(after, after)}: the work had started at "
+                                           f"{flats.get(before, before)}", event_id)])
+    if before == after:
         return Change(seen, [])
-    return Change({**seen, "household_id": correction["household_id"]},
+    return Change({**seen, "household_id": after},
                   [history_entry(stamp, by, "household_corrected",
-                                 f"{order.get('household_id')} → {correction['household_id']}", event_id)])
+                                 f"from {flats.get(before, before)} to {flats.get(after, after)}", event_id)])
 
 
 def emergency_of(data):

@@ -158,19 +158,24 @@ def open_from_service_request(db, outbox, event):
     # orders; this one opens the order, then looks again): either side sees the other
     late = store.household_correction(db, estate_id, request_id)
     if late and late != correction:
-        _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.household_corrected(order, late, None))
+        _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.household_corrected(
+            order, late, None, store.household_flats(db, estate_id, [order.get("household_id"), late["household_id"]])))
 
 
 def household_corrected(db, outbox, event):
     """The desk corrected a repair's household: kept (the latest one), so that an order the
     request opens later takes it (its ``service_request_created`` may come after: each event type
     has its queue), and each of its orders not started moves to it, once
-    (``domain.household_corrected``)."""
+    (``domain.household_corrected``), its history naming the flats (the household copies)."""
     estate_id, data = event["estate_id"], event["data"]
     store.keep_household_correction(db, estate_id, data)
+
+    def decide(order, event):  # the order's household and the corrected one, as people know them
+        flats = store.household_flats(db, estate_id, [order.get("household_id"), data["household_id"]])
+        return domain.household_corrected(order, data, event, flats)
+
     for order_id in store.orders_of_request(db, estate_id, data["id"]):
-        _announced.follow(db, outbox, "work_orders", event, order_id,
-                          lambda order, event: domain.household_corrected(order, data, event))
+        _announced.follow(db, outbox, "work_orders", event, order_id, decide)
 
 
 def open_from_follow_up(db, outbox, event):

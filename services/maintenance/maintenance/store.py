@@ -114,6 +114,12 @@ def keep_household_correction(db, estate_id, data):
                                       data["corrected_at"], key="corrected_at")
 
 
+def household_flats(db, estate_id, household_ids):
+    """``{household id: building-unit-room}`` from the household copies (its id while its copy
+    has not come): how a history's note names a household."""
+    return replica.flats(db, estate_id, household_ids)
+
+
 def household_correction(db, estate_id, request_id):
     """The latest household correction of the repair, or None."""
     return db.request_households.find_one({"_id": _correction_id(estate_id, request_id), "estate_id": estate_id})

@@ -209,7 +209,8 @@ def test_a_household_matched_by_mistake_is_corrected_with_its_reason_and_announc
     fixed = correct(desk, request, "hh_1", reason="  owner called: it is 1201, not 1202 ", category="water")
     assert fixed["household_id"] == "hh_1" and fixed["category"] == "water" and fixed["portal"]["matched"] is True
     assert fixed["history"][-1]["action"] == "household_corrected"
-    assert fixed["history"][-1]["note"] == "hh_2 → hh_1: owner called: it is 1201, not 1202"
+    # the flats as people know them, from the household copies (it read "hh_2 → hh_1: …": review)
+    assert fixed["history"][-1]["note"] == "from 3-1-1202 to 3-1-1201: owner called: it is 1201, not 1202"
     [told] = desk.outbox.of_type("service_request_household_corrected")
     assert told["data"] == {"id": request["id"], "number": request["number"], "kind": "repair",
                             "household_id": "hh_1", "previous_household_id": "hh_2",

@@ -216,9 +216,20 @@ def corrected_order(engineering, order_id):
     return engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
 
 
+def copy_households(engineering, *rooms):
+    """maintenance's copies of archive's households ``hh_<n>``, of building 3, unit 1."""
+    for number, room in rooms:
+        engineering.copy_household(event("archive", "household_created", ESTATE, {
+            "id": f"hh_{number}", "estate_id": ESTATE, "building": "3", "unit": "1", "room": room,
+            "area_m2": 89.37, "status": "occupied", "version": 1}))
+
+
 def test_a_repairs_corrected_household_moves_its_orders_not_started_once_and_in_order(engineering):
     """A portal request matched to the neighbour kept the neighbour's flat on its order, and its
-    charge would have been billed to him (session 36's probe)."""
+    charge would have been billed to him (session 36's probe). Its history names the flats as
+    people know them, from the household copies ("hh_1 → hh_2" named nothing anyone reads: review),
+    and a household whose copy has not come by its id."""
+    copy_households(engineering, (1, "1201"), (2, "1202"))
     order_id = open_repair(engineering)
     corrected = household_corrected()
     engineering.move_to_corrected_household(corrected)
@@ -226,7 +237,7 @@ def test_a_repairs_corrected_household_moves_its_orders_not_started_once_and_in_
     moved = corrected_order(engineering, order_id)
     assert moved["household_id"] == "hh_2" and "_household_corrected_at" not in moved
     assert [(h["action"], h["by"], h["note"]) for h in moved["history"] if h["action"] == "household_corrected"] \
-        == [("household_corrected", "zhang", "hh_1 → hh_2")]
+        == [("household_corrected", "zhang", "from 3-1-1201 to 3-1-1202")]
     # an older correction delivered after it changes nothing
     engineering.move_to_corrected_household(household_corrected(household_id="hh_3", at="2026-11-23T09:04:00.000Z"))
     assert corrected_order(engineering, order_id)["household_id"] == "hh_2"
@@ -241,7 +252,8 @@ def test_a_repairs_corrected_household_moves_its_orders_not_started_once_and_in_
     engineering.move_to_corrected_household(household_corrected(household_id="hh_4", at="2026-11-23T09:06:00.000Z"))
     started = corrected_order(engineering, order_id)
     assert started["household_id"] == "hh_2"
-    assert started["history"][-1]["action"] == "household_correction_not_applied"
+    assert (started["history"][-1]["action"], started["history"][-1]["note"]) == (
+        "household_correction_not_applied", "hh_4: the work had started at 3-1-1202")
     act(engineering, "complete_work_order", order_id, **completion())
     engineering.move_to_corrected_household(household_corrected(household_id="hh_5", at="2026-11-23T09:08:00.000Z"))
     assert corrected_order(engineering, order_id)["household_id"] == "hh_2"
@@ -278,9 +290,11 @@ def test_a_correction_kept_while_the_order_is_opened_is_applied_by_the_opener(en
         return answer
 
     monkeypatch.setattr(operations, "open_order", open_while_corrected)
+    copy_households(engineering, (1, "1201"), (6, "1206"))
     engineering.open_from_service_request(request_created(request_id="sr_8"))
     [order] = orders(engineering, request_id="sr_8")
     assert order["household_id"] == "hh_6" and order["history"][-1]["action"] == "household_corrected"
+    assert order["history"][-1]["note"] == "from 3-1-1201 to 3-1-1206"
 
 
 # -- the lifecycle ----------------------------------------------------------------------------
