@@ -114,18 +114,27 @@ def load_file(path, name):
 
 
 
-def side_by_side(monkeypatch, *calls):
+def side_by_side(monkeypatch, *calls, at=None, in_turn=False):
     """Run ``calls`` (functions of no argument) at once, each in its greenthread and held at its
     first insert (``estate_common.store.insert_new``: what every create and every claim writes
     with) until each of them has reached its own: whatever one read before writing, it read before
     any of them wrote, as two requests at once may. ``[(result, None) or (None, error)]`` in the
-    order of ``calls``. A call that ends without an insert lets the others go on."""
+    order of ``calls``. A call that ends without an insert lets the others go on.
+
+    ``at``: ``(owner, name)`` of another function to hold them at (the first call of a service
+    store's conditional write, say), for a race whose read-then-write is not an insert.
+    ``in_turn``: once all are held, each goes on only when the call before it in ``calls`` has
+    ended (else in whatever order they wake): the order of the writes, chosen by the test."""
     import threading
 
     import eventlet
 
-    insert_new = store.insert_new
+    from eventlet.event import Event
+
+    owner, name = at or (store, "insert_new")
+    original = getattr(owner, name)
     barrier, held = threading.Barrier(len(calls), timeout=10), set()
+    ended, turn_of = [Event() for _ in calls], {}
 
     def wait_once():
         me = eventlet.getcurrent()
@@ -135,12 +144,15 @@ def side_by_side(monkeypatch, *calls):
                 barrier.wait()
             except threading.BrokenBarrierError:
                 pass
+            if in_turn and turn_of[me] > 0:
+                ended[turn_of[me] - 1].wait()
 
-    def insert_held(collection, doc):
+    def held_there(*args, **kwargs):
         wait_once()
-        return insert_new(collection, doc)
+        return original(*args, **kwargs)
 
-    def run(call):
+    def run(index, call):
+        turn_of[eventlet.getcurrent()] = index
         try:
             return call(), None
         except Exception as error:  # noqa: BLE001 - the caller asserts on what each call met
@@ -148,9 +160,10 @@ def side_by_side(monkeypatch, *calls):
         finally:
             if eventlet.getcurrent() not in held:
                 barrier.abort()
+            ended[index].send(True)
 
-    monkeypatch.setattr(store, "insert_new", insert_held)
-    threads = [eventlet.spawn(run, call) for call in calls]
+    monkeypatch.setattr(owner, name, held_there)
+    threads = [eventlet.spawn(run, index, call) for index, call in enumerate(calls)]
     answers = [thread.wait() for thread in threads]
-    monkeypatch.setattr(store, "insert_new", insert_new)
+    monkeypatch.setattr(owner, name, original)
     return answers
