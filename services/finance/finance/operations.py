@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from itertools import islice
 
-from estate_common import calendar, clock, collector, job_scopes, jobs
+from estate_common import calendar, clock, collector, ids, job_scopes, jobs
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate
@@ -979,13 +979,27 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
     account = _fund_account(db, outbox, estate_id)
     if decision == "approve":
-        account = store.change_fund_account(db, outbox, estate_id, account["_id"],
-                                            lambda current: maintenance_fund.account_change(current, entry, now))
+        # marked before the money goes: a rejection that read the fund before then is refused, not
+        # written over an approval that took the money (the fund held less than its entries said)
+        token = ids.new_id("appr")
+        if not store.begin_fund_approval(db, estate_id, entry_id, token):
+            raise Conflict(f"the use was {store.get_fund_entry(db, estate_id, entry_id)['status']} meanwhile")
+        try:
+            account = store.change_fund_account(db, outbox, estate_id, account["_id"],
+                                                lambda current: maintenance_fund.account_change(current, entry, now))
+        except (BusinessRuleViolation, Conflict):  # nothing taken
+            store.end_fund_approval(db, estate_id, entry_id, token)
+            raise
         fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
+        decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields, outbox,
+                                       [_fund_use_decided(outbox, entry | fields)])
     elif maintenance_fund.taken(account, entry_id) is not None:
         raise Conflict("the use's approval is half-done (its money is taken): approve it again to finish it")
-    decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields, outbox,
-                                   [_fund_use_decided(outbox, entry | fields)])
+    else:
+        decided = store.reject_fund_use(db, estate_id, entry_id, fields, outbox,
+                                        [_fund_use_decided(outbox, entry | fields)])
+        if decided["status"] == "requested":
+            raise Conflict("the use is being approved (its money may be taken): approve it again to finish it")
     if decided["status"] != fields["status"]:
         raise Conflict(f"the use was {decided['status']} meanwhile")
     return public(_with_work_order_approved(db, estate_id, [decided])[0])

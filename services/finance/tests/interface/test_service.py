@@ -9,7 +9,7 @@ import pytest
 
 from estate_common import calendar, clock, job_scopes, jobs
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, staff, worker
+from estate_common.testing import as_caller, event, side_by_side, staff, worker
 from finance import billing, operations, store
 from finance.rules import HOUSEHOLD_LOCK_WAIT_SECONDS
 from finance.service import FinanceService
@@ -2250,3 +2250,62 @@ def test_the_standards_are_listed_by_id_for_the_gateways_check_of_an_approval(fi
     listed = finance.list_fee_standards({"estate_id": ESTATE, "filters": {
         "id": made[2]["id"], "item": "parking", "status": "pending"}, "limit": 1})["items"]
     assert [s["id"] for s in listed] == [made[2]["id"]]
+
+
+@pytest.mark.parametrize("rejected_first", [True, False])
+def test_a_use_approved_and_rejected_at_once_is_one_or_the_other_and_the_balance_follows_it(finance, monkeypatch,
+                                                                                           rejected_first):
+    """The approval took the money from the fund, the rejection (which read the fund before)
+    then wrote the use rejected, and the approval answered 409: the fund held less than its
+    entries said, for good, a rejected use's money gone (found by a race probe)."""
+    fund_in(finance, 100000)
+    use_ = fund_use(finance, 30000)
+    approver = worker(FinanceService, caller=MANAGER, db=finance.db)
+    rejecter = worker(FinanceService, caller=staff("zhou", ["manager"], [ESTATE]), db=finance.db)
+    calls = [lambda: approver.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}}),
+             lambda: rejecter.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "no"}})]
+    if rejected_first:
+        calls.reverse()
+    answers = side_by_side(monkeypatch, *calls, at=(operations, "_fund_account"), in_turn=True)
+    (approved_use, approve_error), (rejected_use, reject_error) = answers[::-1] if rejected_first else answers
+    assert [approve_error is None, reject_error is None].count(True) == 1
+    assert isinstance(approve_error or reject_error, Conflict)
+    [stored] = finance.list_fund_entries({"estate_id": ESTATE, "filters": {"kind": "use"}})["items"]
+    balance = finance.db.fund_accounts.find_one({})["balance_cents"]
+    assert (stored["status"], balance) == (("approved", 70000) if approve_error is None else ("rejected", 100000))
+    statement = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert statement["closing_balance_cents"] == balance
+
+
+def test_a_use_is_not_rejected_while_its_approval_takes_the_money(finance, monkeypatch):
+    """The rejection read the fund just before the approval's money went, and wrote the use
+    rejected after: it is refused while an approval is under way, which then finishes."""
+    fund_in(finance, 100000)
+    use_ = fund_use(finance, 30000)
+    rejecter = worker(FinanceService, caller=staff("zhou", ["manager"], [ESTATE]), db=finance.db)
+    real, refused = store.change_fund_account, []
+
+    def reject_meanwhile(*args, **kwargs):
+        try:
+            rejecter.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "no"}})
+        except Conflict as error:
+            refused.append(error.detail)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "change_fund_account", reject_meanwhile)
+    acting(finance, MANAGER)
+    approved_use = finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    assert (approved_use["status"], approved_use["balance_after_cents"]) == ("approved", 70000)
+    assert refused == ["the use is being approved (its money may be taken): approve it again to finish it"]
+    assert finance.db.fund_accounts.find_one({})["balance_cents"] == 70000
+
+
+def test_a_use_whose_approval_was_refused_may_be_rejected(finance):
+    """An approval refused for the balance takes its mark away: nothing was taken."""
+    fund_in(finance, 1000)
+    use_ = fund_use(finance, 30000)
+    acting(finance, MANAGER)
+    with pytest.raises(BusinessRuleViolation):
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    rejected = finance.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "too much"}})
+    assert rejected["status"] == "rejected" and finance.db.fund_accounts.find_one({})["balance_cents"] == 1000
