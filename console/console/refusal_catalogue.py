@@ -962,6 +962,8 @@ ZH = {
         '已有待批准的维修资金使用申请',
     'another use of the fund for this work order is being requested; try again in a moment':
         '此工单的另一笔维修资金使用申请正在提交，请稍后再试',
+    'another {0} standard is being approved; try again in a moment':
+        '另一项{0:fee}收费标准正在审批，请稍后再试',
     'the use is {0} already':
         '该使用申请已是“{0:fund_status}”状态',
     "an owner's deposit names the household":

@@ -113,6 +113,18 @@ def create_standard(db, outbox, caller, estate_id, data):
 
 
 def approve_standard(db, outbox, caller, estate_id, standard_id):
+    item = store.get_standard(db, estate_id, standard_id)["item"]
+    # one approval of the item's standards at a time: two overlapping ones approved at once each
+    # read the approved standards before the other wrote, and both were approved
+    lock = _waited_for(lambda now, until: store.lock_fee_item(db, estate_id, item, now, until),
+                       HOUSEHOLD_LOCK_WAIT_SECONDS)
+    try:
+        return _approve_standard(db, outbox, caller, estate_id, standard_id)
+    finally:
+        store.unlock(db, lock)
+
+
+def _approve_standard(db, outbox, caller, estate_id, standard_id):
     store.finish_ends(db, estate_id)  # what a crash left of an earlier approval, first
     standard = store.get_standard(db, estate_id, standard_id)
     others = store.approved_standards(db, estate_id, standard["item"])

@@ -144,6 +144,12 @@ def lock_work_order_uses(db, estate_id, work_order_id, now_iso, expires_iso):
                  "another use of the fund for this work order is being requested; try again in a moment")
 
 
+def lock_fee_item(db, estate_id, item, now_iso, expires_iso):
+    """Take the lock of the approvals of ``item``'s standards (as ``lock_household``): one at a time."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "fee-standards", item), now_iso, expires_iso,
+                 f"another {item} standard is being approved; try again in a moment")
+
+
 def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
     token = ids.new_id("tok")
     try:

@@ -100,6 +100,29 @@ def test_a_standard_is_created_pending_and_bills_only_once_approved(finance):
     assert [s["id"] for s in listed] == [standard["id"]]
 
 
+def test_two_overlapping_standards_approved_at_once_are_not_both_approved(finance, monkeypatch):
+    """Each approval read the approved standards before the other wrote, found none overlapping,
+    and both were approved: two prices in force for one month, which one billed left to chance
+    (found by a race probe). Approved one after the other, the second is the 409 it is alone."""
+    proposed = [finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": price, "cycle": "monthly", "valid_from": "2026-11"}})
+        for price in (235, 250)]
+    approvers = [worker(FinanceService, caller=MANAGER, db=finance.db) for _ in proposed]
+    answers = side_by_side(monkeypatch, *[lambda approver=approver, standard=standard: approver.approve_fee_standard(
+        {"estate_id": ESTATE, "id": standard["id"]}) for approver, standard in zip(approvers, proposed)],
+        at=(store, "last_billed_periods"))  # each has read the approved standards
+    [(approved_one, _)] = [answer for answer in answers if answer[1] is None]
+    [(_, refused)] = [answer for answer in answers if answer[1] is not None]
+    assert isinstance(refused, Conflict)  # waited for the first (held here), or saw it approved
+    listed = finance.list_fee_standards({"estate_id": ESTATE, "filters": {"status": "approved"}})["items"]
+    assert [s["id"] for s in listed] == [approved_one["id"]]
+    [other] = [standard for standard in proposed if standard["id"] != approved_one["id"]]
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict) as again:
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": other["id"]})
+    assert again.value.detail.endswith("from 2026-11: it covers 2026-11 onwards already")
+
+
 @pytest.mark.parametrize("data, error", [
     ({"item": "property_service", "cycle": "monthly"}, InvalidInput),                         # no price at all
     ({"item": "parking", "amount_cents": 100, "unit_price_cents_per_m2": 2, "cycle": "monthly"}, InvalidInput),
