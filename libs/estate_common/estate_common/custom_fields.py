@@ -84,8 +84,9 @@ def _choices(data, field="data.choices"):
     return choices
 
 
-def new_definition(estate_id, data, now, actor, live_count=0):
-    """The definition ``POST …/custom-fields`` asks for (the contract has checked its shape)."""
+def new_definition(estate_id, data, now, actor, live_count=0, place=None):
+    """The definition ``POST …/custom-fields`` asks for (the contract has checked its shape);
+    ``place``: the one of the resource's ``MAX_FIELDS`` places it takes (``free_place``)."""
     resource, key, kind = data["resource"], data["key"], data["type"]
     if not KEY.fullmatch(key):
         raise InvalidInput("key is not valid", [field_error("data.key", "must match ^[a-z][a-z0-9_]{0,31}$")])
@@ -99,7 +100,8 @@ def new_definition(estate_id, data, now, actor, live_count=0):
     if live_count >= MAX_FIELDS:
         raise Conflict(f"the {resource} has {MAX_FIELDS} custom fields already", [field_error("data.key", "one too many")])
     stamp = clock.to_iso(now)
-    return {
+    held = {} if place is None else {"_place": place, "_live": True}
+    return held | {
         "_id": definition_id(estate_id, resource, key),
         "estate_id": estate_id,
         "resource": resource,
@@ -140,11 +142,22 @@ def definition_changes(definition, data, now):
 
 
 def archive_changes(definition, now):
-    """The ``$set`` of a ``DELETE``: archived, no longer required; {} when it is archived already."""
+    """The ``$set`` of a ``DELETE``: archived, no longer required, its place free
+    (``free_place``); {} when it is archived already."""
     if definition.get("archived"):
         return {}
     stamp = clock.to_iso(now)
-    return {"archived": True, "required": False, "archived_at": stamp, "updated_at": stamp}
+    return {"archived": True, "required": False, "archived_at": stamp, "updated_at": stamp, "_live": False}
+
+
+def free_place(live):
+    """The lowest of the resource's ``MAX_FIELDS`` places that none of its ``live`` definitions
+    holds (one defined before places has none), for a new definition: the store keeps one live
+    definition per place (a unique index), so that two created at once, each counting the live
+    ones before the other wrote, cannot both pass the cap (51 fields: a race probe). Both take the
+    same lowest place; the one that loses it is decided again on the live ones then."""
+    held = {definition.get("_place") for definition in live}
+    return next(place for place in range(MAX_FIELDS) if place not in held)
 
 
 def definition_view(doc):

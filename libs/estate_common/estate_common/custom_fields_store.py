@@ -5,7 +5,11 @@ announce no events (nothing outside their service reads them)."""
 from . import store, writes
 
 COLLECTION = "custom_fields"
-INDEXES = {COLLECTION: [([("estate_id", 1), ("resource", 1), ("key", 1)], {})]}
+INDEXES = {COLLECTION: [
+    ([("estate_id", 1), ("resource", 1), ("key", 1)], {}),
+    # one live definition per place (custom_fields.free_place): the cap holds against two at once
+    ([("estate_id", 1), ("resource", 1), ("_place", 1)], {"unique": True, "partialFilterExpression": {"_live": True}}),
+]}
 
 
 def definitions(db, estate_id, resources):
@@ -15,7 +19,8 @@ def definitions(db, estate_id, resources):
 
 
 def create(db, outbox, definition, found):
-    """Insert the definition once; ``found(stored)`` answers when its key is taken."""
+    """Insert the definition once; ``found(stored)`` answers when its key is taken, and
+    ``found(None)`` when its place is (another definition took it meanwhile)."""
     return writes.create(db[COLLECTION], definition["estate_id"], definition["_id"], lambda: definition, outbox,
                          found=found)
 

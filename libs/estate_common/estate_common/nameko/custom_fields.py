@@ -46,24 +46,31 @@ class HasCustomFields:
         self._custom_manager()
         estate_id, data = payload["estate_id"], payload["data"]
         self._own_resource(data["resource"])
-        defined = custom_fields_store.definitions(self.db, estate_id, [data["resource"]])
         # A retry with the caller's Idempotency-Key whose first answer was lost (a timeout): the
         # definition it made, not a 409 "already" (the id is the field's own, not the key's)
         key = self.caller.idempotency_key and self.caller.created_id("cfk", estate_id)
-        made = next((d for d in defined if key and d.get("_created_key") == key), None)
-        if made is not None:
-            return custom_fields.definition_view(made)
-        live = [d for d in defined if not d.get("archived")]
-        definition = custom_fields.new_definition(estate_id, data, clock.now(), self.caller.user, len(live))
-        if key:
-            definition["_created_key"] = key
 
         def taken(stored):
+            if stored is None:  # its place was taken meanwhile: decided again
+                return None
             raise Conflict(f"the {data['resource']} has a custom field {data['key']} already"
                            + (" (archived)" if stored.get("archived") else ""),
                            [field_error("data.key", "is already taken")])
 
-        return custom_fields.definition_view(custom_fields_store.create(self.db, self.outbox, definition, taken))
+        for _ in range(custom_fields.MAX_FIELDS):  # another definition took the place each time
+            defined = custom_fields_store.definitions(self.db, estate_id, [data["resource"]])
+            made = next((d for d in defined if key and d.get("_created_key") == key), None)
+            if made is not None:
+                return custom_fields.definition_view(made)
+            live = [d for d in defined if not d.get("archived")]
+            place = custom_fields.free_place(live) if len(live) < custom_fields.MAX_FIELDS else None
+            definition = custom_fields.new_definition(estate_id, data, clock.now(), self.caller.user, len(live), place)
+            if key:
+                definition["_created_key"] = key
+            created = custom_fields_store.create(self.db, self.outbox, definition, taken)
+            if created is not None:
+                return custom_fields.definition_view(created)
+        raise Conflict("it kept changing while it was being written: read it again and retry")
 
     @rpc_method
     def list_custom_fields(self, payload):

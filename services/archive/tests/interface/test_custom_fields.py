@@ -5,7 +5,7 @@ import pytest
 
 from archive.service import ArchiveService
 from estate_common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, staff, worker
+from estate_common.testing import as_caller, side_by_side, staff, worker
 
 HOUSEHOLD = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
              "owner": {"name": "李四", "phone": "13912345678"}}
@@ -179,3 +179,24 @@ def test_a_definition_retried_with_its_key_answers_the_first_not_a_409(archive, 
     as_caller(archive, staff("mgr", ["manager"], [estate_id]))
     with pytest.raises(Conflict):
         define(archive, estate_id, PETS)
+
+
+def test_the_last_field_the_cap_allows_defined_twice_at_once_is_defined_once(archive, estate_id, monkeypatch):
+    """Each create counted 49 live fields before the other wrote, and both were kept: 51 fields,
+    past the cap of 50 (found by a race probe). Each takes the lowest place no live field holds,
+    which the store's unique index lets one hold; the other is decided again: one too many."""
+    from estate_common import custom_fields as cf
+    for n in range(cf.MAX_FIELDS - 1):
+        define(archive, estate_id, dict(PETS, key=f"f{n}"))
+    define(archive, estate_id, dict(PETS, key="gone"))
+    archive.archive_custom_field({"estate_id": estate_id, "resource": "household", "key": "gone"})  # frees its place
+    twins = [worker(ArchiveService, db=archive.db) for _ in range(2)]
+    answers = side_by_side(monkeypatch, *[lambda twin=twin, key=key: define(twin, estate_id, dict(PETS, key=key))
+                                          for twin, key in zip(twins, ("last", "one_more"))])
+    [(made, _)] = [answer for answer in answers if answer[1] is None]
+    [(_, refused)] = [answer for answer in answers if answer[1] is not None]
+    assert isinstance(refused, Conflict) and refused.detail == f"the household has {cf.MAX_FIELDS} custom fields already"
+    live = archive.list_custom_fields({"estate_id": estate_id, "filters": {"archived": "false"}})["items"]
+    assert len(live) == cf.MAX_FIELDS and made["key"] in {d["key"] for d in live}
+    archive.archive_custom_field({"estate_id": estate_id, "resource": "household", "key": "f0"})
+    assert define(archive, estate_id, dict(PETS, key="after"))["key"] == "after"  # an archived field's place is free
