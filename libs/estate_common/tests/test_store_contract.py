@@ -249,6 +249,7 @@ def things(db):
     ({"$and": [{"estate_id": "e1"}, {"$or": [{"kind": "a"}, {"kind": "c"}]}]}, ["t1", "t5"]),
     ({"estate_id": "e1", "$nor": [{"kind": "a"}, {"kind": 1}]}, ["t2", "t5"]),
     ({"n": {"$not": {"$gte": 3}}}, ["t1", "t4", "t5"]),
+    ({"tags": {"$not": {"$gt": "x"}}}, ["t3", "t4", "t5"]),  # no element after x (none, or no array)
     ({"kind": {"$regex": "^[ab]$"}}, ["t1", "t2", "t3"]),
     ({"kind": {"$regex": "^A", "$options": "i"}}, ["t1", "t3"]),
 ])

@@ -25,8 +25,8 @@ from estate_common.store import decode_cursor, encode_cursor, public
 
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
                reports, standards, statement, store, utilities)
-from .rules import (BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS, HOUSEHOLD_LOCK_SECONDS,
-                    HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
+from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
+                    HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
 log = logging.getLogger(__name__)
 
@@ -993,14 +993,14 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     if decision == "approve":
         # marked before the money goes: a rejection that read the fund before then is refused, not
         # written over an approval that took the money (the fund held less than its entries said)
-        token = ids.new_id("appr")
-        if not store.begin_fund_approval(db, estate_id, entry_id, token):
+        mark = f"{clock.to_iso(now)} {ids.new_id('appr')}"
+        if not store.begin_fund_approval(db, estate_id, entry_id, mark):
             raise Conflict(f"the use was {store.get_fund_entry(db, estate_id, entry_id)['status']} meanwhile")
         try:
             account = store.change_fund_account(db, outbox, estate_id, account["_id"],
                                                 lambda current: maintenance_fund.account_change(current, entry, now))
         except (BusinessRuleViolation, Conflict):  # nothing taken
-            store.end_fund_approval(db, estate_id, entry_id, token)
+            store.end_fund_approval(db, estate_id, entry_id, mark)
             raise
         fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
         decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields, outbox,
@@ -1008,7 +1008,9 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     elif maintenance_fund.taken(account, entry_id) is not None:
         raise Conflict("the use's approval is half-done (its money is taken): approve it again to finish it")
     else:
-        decided = store.reject_fund_use(db, estate_id, entry_id, fields, outbox,
+        # an approval marked longer ago than that died (a crash): what it took, the fund says
+        decided = store.reject_fund_use(db, estate_id, entry_id, fields,
+                                        clock.to_iso(now - timedelta(seconds=APPROVAL_SECONDS)), outbox,
                                         [_fund_use_decided(outbox, entry | fields)])
         if decided["status"] == "requested":
             raise Conflict("the use is being approved (its money may be taken): approve it again to finish it")

@@ -82,6 +82,12 @@ HOUSEHOLD_LOCK_RETRY_SECONDS = 0.01
 # With the household's wait after it, still under the gateway's RPC timeout.
 JOURNAL_DAY_LOCK_WAIT_SECONDS = 3.0
 
+# An approval of a fund use marks the use before it takes the money (a rejection meanwhile is
+# refused); a mark this old is of an approval that died (a crash), and no longer holds the use
+# from its rejection (what it took, if anything, the fund's account says). A live one takes
+# milliseconds.
+APPROVAL_SECONDS = 60
+
 # The bills of a billing run are written in batches of this many documents.
 BILLING_BATCH = 1000
 

@@ -811,30 +811,31 @@ def set_fund_entry(db, estate_id, entry_id, status_was, fields, outbox=None, eve
     return get_fund_entry(db, estate_id, entry_id)
 
 
-APPROVING = "_approving"  # a use's approvals under way (their tokens), from before its money is taken
+APPROVING = "_approving"  # a use's approvals under way ("<when> <token>"), from before its money is taken
 
 
-def begin_fund_approval(db, estate_id, entry_id, token):
-    """Mark a requested use as being approved (``token``: this approval), before its money is
-    taken, so that a rejection at the same time is refused (``reject_fund_use``); False when the
-    use is no longer requested."""
+def begin_fund_approval(db, estate_id, entry_id, mark):
+    """Mark a requested use as being approved (``mark``: this approval's time and token), before
+    its money is taken, so that a rejection at the same time is refused (``reject_fund_use``);
+    False when the use is no longer requested."""
     return db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": "requested"},
-                                      {"$addToSet": {APPROVING: token}}).matched_count == 1
+                                      {"$addToSet": {APPROVING: mark}}).matched_count == 1
 
 
-def end_fund_approval(db, estate_id, entry_id, token):
+def end_fund_approval(db, estate_id, entry_id, mark):
     """The mark of an approval that took nothing (refused) taken away: the use may be rejected."""
-    db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id}, {"$pull": {APPROVING: token}})
+    db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id}, {"$pull": {APPROVING: mark}})
 
 
-def reject_fund_use(db, estate_id, entry_id, fields, outbox=None, events=()):
-    """Reject a requested use on which no approval is under way (one that read the fund before an
-    approval took its money wrote the use rejected with the money gone), with ``events`` in that
-    one write, as ``set_fund_entry`` does; the use as it is then."""
+def reject_fund_use(db, estate_id, entry_id, fields, marked_since, outbox=None, events=()):
+    """Reject a requested use on which no approval is under way, none marked after ``marked_since``
+    (one that read the fund before an approval took its money wrote the use rejected with the
+    money gone; an older mark is an approval that died, whose money, if it took any, the caller
+    found on the fund), with ``events`` in that one write, as ``set_fund_entry`` does; the use as
+    it is then."""
     change = {"$set": fields, **({"$push": {"_outbox": {"$each": list(events)}}} if events else {})}
     answer = db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": "requested",
-                                         "$or": [{APPROVING: {"$exists": False}}, {APPROVING: {"$size": 0}}]},
-                                        change)
+                                         APPROVING: {"$not": {"$gt": marked_since}}}, change)
     if events and answer.modified_count:
         announce(outbox, db, "fund_entries", {"_id": entry_id, "_outbox": list(events)})
     return get_fund_entry(db, estate_id, entry_id)

@@ -2332,3 +2332,25 @@ def test_a_use_whose_approval_was_refused_may_be_rejected(finance):
         finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
     rejected = finance.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "too much"}})
     assert rejected["status"] == "rejected" and finance.db.fund_accounts.find_one({})["balance_cents"] == 1000
+
+
+def test_a_use_whose_approval_died_before_taking_the_money_may_be_rejected_a_minute_on(finance, monkeypatch):
+    """A crash between the approval's mark and the money: the mark held the use from its rejection
+    while the fund could not pay it, for good, and no other use of its work order could be asked."""
+    fund_in(finance, 1000)
+    use_ = fund_use(finance, 30000)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(store, "change_fund_account", crash)
+    acting(finance, MANAGER)
+    with pytest.raises(RuntimeError):
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    monkeypatch.undo()
+    rejecter = worker(FinanceService, caller=staff("zhou", ["manager"], [ESTATE]), db=finance.db)
+    with pytest.raises(Conflict):  # it may still be under way
+        rejecter.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "too much"}})
+    clock.advance(timedelta(seconds=61))
+    rejected = rejecter.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "too much"}})
+    assert rejected["status"] == "rejected" and finance.db.fund_accounts.find_one({})["balance_cents"] == 1000
