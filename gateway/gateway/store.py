@@ -51,6 +51,14 @@ def change_user(db, username, changes, new_credentials=False, only_if=None):
     return db.users.update_one({"_id": username, **(only_if or {})}, update).matched_count == 1
 
 
+def confirm_operator_admin(db, username):
+    """Move ``username``'s ``revision`` on while it is an active operator admin in the store (not
+    a cache); False when it is not (any more). A change decided on its record before then is
+    then decided again (``change_user``'s ``only_if`` on the revision)."""
+    return db.users.update_one({"_id": username, "active": True, "roles": "operator_admin"},
+                               {"$inc": {"revision": 1}}).matched_count == 1
+
+
 def end_sign_in(db, username, field, session_id, until, expired):
     """One sign-in's entry in the user's map of ended ones (``field``) set, and the ``expired``
     ones dropped, in one update that touches no other entry."""

@@ -196,6 +196,11 @@ def _changed(db, actor, user, changes):
             errors.append(field_error("roles", "you cannot remove your own operator_admin role"))
         if errors:
             raise BusinessRuleViolation("an operator admin cannot lock themselves out", errors)
+    elif _takes_operator_admin_away(user, changes) and not store.confirm_operator_admin(db, actor):
+        # the actor's own standing, confirmed in the store and its record moved on before the write:
+        # two operator admins deactivating each other at once each read the other active, and both
+        # were written, leaving neither (found by a race probe); now the second is decided again
+        raise Unauthorized("the token is not valid")
     roles, estate_ids = changes.get("roles", user["roles"]), changes.get("estate_ids", user["estate_ids"])
     if (roles, estate_ids) != (user["roles"], user["estate_ids"]):  # an admin stored with estates before
         refuse_estates_of_an_operator_admin(roles, estate_ids)      # the rule is still edited, deactivated
@@ -204,6 +209,13 @@ def _changed(db, actor, user, changes):
     # before, or a device left signed in (the user signs in again); both ways, so an account
     # deactivated before this rule is covered as well
     return _written_over(db, user, changes, new_credentials=turning)
+
+
+def _takes_operator_admin_away(user, changes):
+    """Whether ``changes`` deactivate an active operator admin or take the role away."""
+    if "operator_admin" not in user["roles"] or not user["active"]:
+        return False
+    return changes.get("active") is False or ("roles" in changes and "operator_admin" not in changes["roles"])
 
 
 def _written_over(db, user, changes, fields=None, new_credentials=False):

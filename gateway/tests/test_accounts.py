@@ -483,3 +483,25 @@ def test_a_change_that_another_overtook_is_made_over_it_not_beside_it(app, clien
     stored = db.users.find_one({"_id": username})
     assert stored["active"] is False and stored["estate_ids"] == ["B"]
     assert [(s["estate_ids"], s["left"]) for s in memberships.spans(stored)] == [(["A"], False), (["B"], True)]
+
+
+def test_two_operator_admins_deactivating_each_other_at_once_leave_one_of_them(make_app, make_accounts, monkeypatch):
+    """Each PATCH read the other active, and each was written: no operator admin was left, where
+    one after the other the second is refused (its account deactivated: found by a race probe).
+    Before it takes an operator admin's standing, the actor's own is confirmed in the store and
+    its record moved on, so that the other's write, decided on it as it was, is decided again."""
+    from estate_common.errors import Conflict, Unauthorized
+    from estate_common.testing import side_by_side
+    from gateway import store as gateway_store, users
+    app = make_app()
+    accounts = make_accounts(app)
+    db, cache = app.extensions["estate_ops"].db, app.extensions["estate_ops"].user_cache
+    for name in ("ops-a", "ops-b"):
+        accounts.create(name, ["operator_admin"], [])
+    answers = side_by_side(monkeypatch, lambda: users.update(db, cache, "ops-a", "ops-b", {"active": False}),
+                           lambda: users.update(db, cache, "ops-b", "ops-a", {"roles": ["manager"], "estate_ids": []}),
+                           at=(gateway_store, "change_user"))  # each has read the other as it was
+    standing = {name: (u["active"], u["roles"]) for name in ("ops-a", "ops-b") for u in [db.users.find_one({"_id": name})]}
+    assert (True, ["operator_admin"]) in standing.values(), standing
+    assert [error for _, error in answers if error is not None], answers  # one at least was refused
+    assert all(isinstance(error, (Unauthorized, Conflict)) for _, error in answers if error is not None)
