@@ -161,12 +161,21 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
         "estate_id": ESTATE, "period": "2026-11", "receipts": {"first_number": "R-1", "last_number": "R-9"},
         "income": {"in_cents": 100, "out_cents": 0, "net_cents": 100, "entries": 1, "prepaid_cents": 0,
                    "applied_to_bills_cents": 100, "by_item": [{"item": "parking", "amount_cents": 100}]},
-        "expenses": {"maintenance_material_cents": 5, "operating_by_category": {"parking": 3}}})
+        "expenses": {"maintenance_material_cents": 5, "operating_by_category": {"security": 3}}})
     zh = client.get("/accounts/reports?period=2026-11&report=reconciliation",
                     headers={"Accept-Language": "zh"}).get_data(as_text=True)
     for name in ("first_number", "in_cents", "net_cents", "entries", "applied_to_bills_cents", "prepaid_cents",
-                 "maintenance_material_cents", "operating_by_category", ">parking<"):
+                 "maintenance_material_cents", "operating_by_category", ">security<"):
         assert name not in zh, name
+    # the disclosure's operating costs: each category by its name, its amount in yuan ("cleaning
+    # 80000" on a Chinese page: a probe of the manager's month)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {
+        "estate_id": ESTATE, "period": "2026-11", "expenses": {
+            "operating_by_category": {"cleaning": 80000, "common_utilities": 12345}, "operating_cents": 92345}})
+    zh = client.get("/accounts/reports?period=2026-11&report=disclosure",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>保洁</dt>\n    <dd>¥800.00</dd>" in zh and "<dt>公共水电</dt>\n    <dd>¥123.45</dd>" in zh
+    assert "cleaning" not in zh and "80000" not in zh and "¥923.45" in zh
     # a period the API refuses comes back above the form, as typed (an error page lost the form: a probe)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", problem(
         400, "Invalid input", "period: is not a month", code="invalid_input",
