@@ -714,6 +714,8 @@ _MESSAGES = {
     "exp.recorded": ("已登记支出", "Expense recorded"),
     "exp.category": ("类别", "Category"),
     "exp.description": ("说明", "Description"),
+    # what was spent: the form said 收款金额 ("amount received"), the cashier's words (a probe)
+    "exp.amount_yuan": ("支出金额（元）", "Amount spent (¥)"),
     "exp.recorded_by": ("登记人", "Recorded by"),
     "exp.reversal": ("冲销", "Reversal"),
     "exp.reverse": ("冲销", "Reverse"),

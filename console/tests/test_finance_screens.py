@@ -659,6 +659,8 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
     assert "保洁外包 October" in page and "¥12,500.00" in page and "-¥5,000.00" in page  # net: less than spent
     assert "物业服务费" in page and "¥9,000.00" in page and "3 张工单" in page and "本月尚未公示" in page
     assert "/accounts/disclosure/2026-10/publish" in page  # accounts publish it (DOMAIN.md's roles table)
+    # the amount of a cost is what was spent, not the cashier's 收款金额 (a probe of the manager's month)
+    assert '<label for="e-amount">支出金额（元）</label>' in page and "收款金额" not in page
     answer = client.post("/accounts/operating-expenses", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-exp", "period": "2026-10", "category": "cleaning",
         "amount": "12,500", "description": " 保洁外包 October "})
