@@ -802,6 +802,77 @@ _MESSAGES = {
     "kpi.survey_lines_year_to_date": ("已调查的服务项目（年内）", "Service lines surveyed this year"),
     "kpi.operating_cost_control": ("运营成本控制", "Operating cost control"),
     "kpi.owner_satisfaction": ("业主满意率", "Owner satisfaction"),
+    # what each KPI counts (its numerator ÷ its denominator), under its chart in the page's language:
+    # a Chinese page said none (the services' notes are English), and ten KPIs had none in either,
+    # so a manager read "1 / 1" for complaints answered in time with three complaints open and
+    # could not tell what was counted (a probe of the manager's month). DOMAIN.md's definitions.
+    "kpi.def.collection_rate": ("本期物业服务费账单的实收金额 ÷ 应收金额（按账单所属期间）",
+                                "property-service fees received ÷ billed, on the period's bills"),
+    "kpi.def.owner_satisfaction": ("满意评分（4–5 分）÷ 全部评分；评分来自满意度调查（每个服务项目一个）、维修回访和业主自助评价",
+                                   "satisfied answers (4–5 of 5) ÷ all answers, from surveys (one per service line), "
+                                   "return visits and owner-portal ratings"),
+    "kpi.def.average_satisfaction": ("同一批评分的平均分（满分 5 分）：评分总和 ÷ 评分个数",
+                                     "the mean of the same answers, out of 5: sum of the scores ÷ answers"),
+    "kpi.def.major_safety_incidents": ("本期发生并标记为重大的安全事故起数", "incidents marked major that happened in the period"),
+    "kpi.def.major_safety_incidents_per_1000_households": ("重大安全事故起数 ÷ 期末户数 × 1000",
+                                                           "major incidents ÷ households at the period's end × 1,000"),
+    "kpi.def.operating_cost_control": ("本期完工工单的材料费 + 人工费 ÷ 本期各月预算之和（有一个月未设预算即无数据）",
+                                       "material + labour cost of the orders completed in the period ÷ its months' "
+                                       "budgets (a month without a budget: no data)"),
+    "kpi.def.complaint_timeliness": ("在答复期限内答复的投诉 ÷ 答复期限在本期的投诉（未到期又未答复的暂不计入）",
+                                     "complaints replied by their deadline ÷ complaints due in the period (one not due "
+                                     "yet and not replied is not counted yet)"),
+    "kpi.def.complaint_satisfaction": ("本期结案且评为满意（4–5 分）的投诉 ÷ 本期结案且有评分的投诉",
+                                       "complaints closed in the period scored satisfied (4–5) ÷ those closed with a score"),
+    "kpi.def.complaint_verification": ("当日核实的投诉 ÷ 本期登记的投诉（当日尚未结束又未核实的暂不计入）",
+                                       "complaints verified the same day ÷ complaints registered in the period (one "
+                                       "whose day is not over and not verified is not counted yet)"),
+    "kpi.def.repair_response_timeliness": ("在承诺时限内开工的报修 ÷ 本期报修（未超时又未开工的暂不计入）",
+                                           "repairs started within the promised response time ÷ repairs reported in "
+                                           "the period (one within its time and not started is not counted yet)"),
+    "kpi.def.emergency_response_timeliness": ("在抢险响应时限内开工的紧急工单 ÷ 本期紧急工单（未超时又未开工的暂不计入）",
+                                              "emergency orders started within the emergency response time ÷ "
+                                              "emergencies reported in the period (one within its time and not "
+                                              "started is not counted yet)"),
+    "kpi.def.consultation_accuracy": ("未被重新打开、也没有就同一事项再投诉的咨询 ÷ 本期登记的咨询",
+                                      "consultations neither reopened nor followed by a complaint on the same matter "
+                                      "÷ consultations registered in the period"),
+    "kpi.def.archive_completeness": ("档案中已有的本期结案记录（报事、工单、巡更、突发事件、收款）÷ 各服务定时报告的本期结案数",
+                                     "closed requests, orders, rounds, incidents and payments present in the "
+                                     "archive ÷ those the services report closed in the period (counted every few minutes)"),
+    "kpi.def.archive_check_completeness": ("本期档案检查认定完整的记录 ÷ 检查的记录",
+                                           "records found complete ÷ records checked by the period's archive checks"),
+    "kpi.def.archive_check_plan_on_time": ("年初规定天数内制订的年度档案检查计划 ÷ 每年 1 份",
+                                           "the year's archive check plan made within its days of the year's start ÷ 1"),
+    "kpi.def.archive_checks_year_to_date": ("今年截至目前做过档案检查的日数 ÷ 每年最少检查次数",
+                                            "days with an archive check this year so far ÷ checks required a year"),
+    "kpi.def.closed_records_received": ("档案本期收到的结案记录条数", "closed records the archive received in the period"),
+    "kpi.def.return_visit_rate": ("完工后在回访时限内回访的维修 ÷ 本期完工的维修（回访尚未到期的暂不计入）",
+                                  "repairs completed in the period with a return visit within its time ÷ "
+                                  "repairs completed (one whose visit is not due yet is not counted yet)"),
+    "kpi.def.valid_complaint_rate": ("本期登记并判定为有效的投诉 ÷ 小区户数",
+                                     "complaints registered in the period and judged valid ÷ households of the estate"),
+    "kpi.def.patrol_completion": ("按时打卡的巡更点 ÷ 巡逻计划本期应巡的巡更点（不按计划的巡更不计入）",
+                                  "checkpoints checked on time ÷ checkpoints the patrol plans planned in the period "
+                                  "(a round walked without a plan is not counted)"),
+    "kpi.def.fire_check_completion": ("检查周期内已检查的消防设施 ÷ 台账中应检查的消防设施（按期内各周期累计）",
+                                      "fire facilities checked in their cycle ÷ fire facilities owed a check (summed "
+                                      "over the period's cycles)"),
+    "kpi.def.staff_turnover": ("本期停用的员工账号 ÷ 期初与期末员工账号数的平均数",
+                               "staff accounts deactivated in the period ÷ the average of the staff accounts at its "
+                               "start and end"),
+    "kpi.def.owner_contact_rate": ("本期每月都有管家按规定次数联系的户数 ÷ 户数（未结束的月份按截至目前计）",
+                                   "households the steward contacted as often as set in each month of the period ÷ "
+                                   "households (a month not over: so far)"),
+    "kpi.def.manager_visits_year_to_date": ("今年截至目前经理走访业主的次数 ÷ 每年应走访次数",
+                                            "the manager's visits to owners this year so far ÷ visits due a year"),
+    "kpi.def.surveys_year_to_date": ("今年截至目前的满意度调查次数 ÷ 每年应做次数",
+                                     "satisfaction surveys this year so far ÷ surveys due a year"),
+    "kpi.def.survey_lines_year_to_date": ("今年已按规定次数调查的服务项目 ÷ 须调查的服务项目",
+                                          "service lines surveyed as often as set this year so far ÷ lines the estate "
+                                          "surveys"),
+    "kpi.note.plan_made": ("{year} 年档案检查计划于 {made} 制订", "the {year} archive check plan, made {made}"),
+    "kpi.hover_count": ("{estate}：{numerator}", "{estate}: {numerator}"),
     # -- security and archive ----------------------------------------------------------------
     "patrol.route": ("路线", "Route"),
     "patrol.guard": ("巡更人员", "Guard"),

@@ -579,6 +579,39 @@ def test_what_a_kpi_s_note_says_is_owed_reads_in_chinese(client, fake, note, sho
     assert f'<p class="muted kpi-note">{shown}</p>' in zh
 
 
+def test_each_kpi_says_what_it_counts_in_both_languages_in_domain_order(client, fake):
+    """A Chinese page said nothing of what a KPI counts (the services' notes are English) and ten
+    KPIs said it in neither language: a manager read 投诉处理及时率 1 / 1 with three complaints
+    open; the charts came in the order of their English keys (档案检查完整率 first, 收缴率 seventh);
+    a count's hover read "1 / 1" (a probe of the manager's month)."""
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-12", "unavailable": [], "kpis": {
+        "archive_check_completeness": {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio", "target": 1,
+                                       "note": "records found complete / records checked by the period's manual archive checks"},
+        "complaint_timeliness": {"numerator": 1, "denominator": 1, "value": 1.0, "unit": "ratio"},
+        "collection_rate": {"numerator": 64595, "denominator": 241179, "value": 0.2678, "unit": "ratio",
+                            "note": "cents paid on the period's property-service bills / cents billed on them"},
+        "major_safety_incidents": {"numerator": 1, "denominator": 1, "value": 1.0, "unit": "count", "target": 0,
+                                   "note": "incidents marked major that happened in the period"},
+        "owner_satisfaction": {"numerator": 12, "denominator": 17, "value": 0.7059, "unit": "ratio"},
+        "archive_check_plan_on_time": {"numerator": 1, "denominator": 1, "value": 1.0, "unit": "ratio", "target": 1,
+                                       "note": "the 2026 archive check plan, made 2026-12-05"},
+        "a_new_kpi": {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio", "note": "what it counts"}}})
+    zh = client.get("/manager/kpis?period=2026-12&scope=estate", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<p class="muted kpi-def">在答复期限内答复的投诉 ÷ 答复期限在本期的投诉（未到期又未答复的暂不计入）</p>' in zh
+    assert '<p class="muted kpi-def">本期物业服务费账单的实收金额 ÷ 应收金额（按账单所属期间）</p>' in zh
+    assert '<p class="muted kpi-note">2026 年档案检查计划于 2026-12-05 制订</p>' in zh
+    assert "<title>Sunny Gardens：1 · 目标 = 0</title>" in zh  # a count alone, not "1 / 1"
+    titles = [zh.index(title) for title in ("业主满意率", "收缴率", "重大安全事故", "投诉处理及时率", "档案检查完整率",
+                                            "年度档案检查计划按时制订", "A new kpi")]
+    assert titles == sorted(titles)
+    en = client.get("/manager/kpis?period=2026-12&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<p class="muted kpi-def">complaints replied by their deadline ÷ complaints due in the period' in en
+    assert "cents paid on the period" not in en  # the definition says it, once
+    assert '<p class="muted kpi-note">the 2026 archive check plan, made 2026-12-05</p>' in en
+    assert '<p class="muted kpi-note">what it counts</p>' in en  # a KPI the console does not define: its note
+
+
 def test_the_kpi_dashboard_shows_the_operator_wide_rate_next_to_the_estates_for_a_quarter(client, fake):
     sign_in(client, fake, roles=("operator_admin",), estates=(ESTATE, "est_2"))
     turnover = {"numerator": 1, "denominator": 4.5, "value": 0.2222, "unit": "ratio"}

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Blueprint, g, render_template, request, url_for
 
 from .. import i18n
+from ..messages import CATALOGUES
 from ..signin import estate_needed, signed_in
 from . import common
 
@@ -30,6 +31,19 @@ LOWER_IS_BETTER = frozenset({"valid_complaint_rate", "major_safety_incidents", "
 # of those, the ones whose target is a bound not to reach (DOMAIN.md: valid complaints "< 1 %"); the
 # others' target is met at it (cost control: at most the budget)
 STRICTLY_BELOW = frozenset({"valid_complaint_rate"})
+# The charts' order: DOMAIN.md's list of KPIs (the manager's first: satisfaction, collection,
+# incidents, cost; then the front desk's, the archive's, security's and staff), each with the
+# figures that go with it; a KPI not named here comes after, by name. Sorted by their English
+# keys, a Chinese page opened on 档案检查完整率 and put 收缴率 seventh (a probe of the manager's month).
+KPI_ORDER = (
+    "owner_satisfaction", "average_satisfaction", "collection_rate", "major_safety_incidents",
+    "major_safety_incidents_per_1000_households", "operating_cost_control", "complaint_timeliness",
+    "complaint_verification", "complaint_satisfaction", "repair_response_timeliness", "emergency_response_timeliness",
+    "consultation_accuracy", "return_visit_rate", "valid_complaint_rate", "archive_completeness",
+    "closed_records_received", "archive_check_completeness", "archive_check_plan_on_time",
+    "archive_checks_year_to_date", "patrol_completion", "fire_check_completion", "staff_turnover",
+    "owner_contact_rate", "manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
+)
 
 
 @bp.get("/kpis")
@@ -130,7 +144,7 @@ def charts_of(rows, limit=None, operator_wide=None):
     with ``limit``, the ``limit`` weakest estates (the lowest values, or the highest of a KPI in
     ``LOWER_IS_BETTER``; no data after them), in that order; ``operator_wide`` (a row) last."""
     everyone = rows + ([operator_wide] if operator_wide else [])
-    names = sorted({name for row in everyone for name in row["kpis"]})
+    names = sorted({name for row in everyone for name in row["kpis"]}, key=_in_order)
     charts = []
     for name in names:
         bars = []
@@ -145,17 +159,17 @@ def charts_of(rows, limit=None, operator_wide=None):
             kpi = row["kpis"].get(name) or {}
             value = kpi.get("value")
             width = 0 if value is None else max(1, round(BAR_WIDTH * min(value / top, 1.0)))
-            hover = i18n.translate("kpi.hover", estate=row["name"], numerator=_number(kpi.get("numerator"), name),
-                                   denominator=_number(kpi.get("denominator"), name))
+            hover = _hover(row["name"], kpi, name, unit)
             bars.append({
                 "estate": row["name"], "y": index * (BAR_HEIGHT + BAR_GAP), "width": width,
                 "text": _shown(value, unit),
-                "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note")))
+                "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name))
                                     if part),
                 "no_data": value is None,
             })
         charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
-                       "target": _target(name, rows, unit), "note": _common_note(name, rows),
+                       "target": _target(name, rows, unit), "definition": _definition(name),
+                       "note": _common_note(name, rows),
                        "height": len(shown) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
                        "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH})
     return charts
@@ -187,8 +201,30 @@ def _common_note(name, rows):
     """The services' note of the KPI (what it counts, and for one estate what is still owed: the
     survey's lines, the unjudged complaints) when every estate shown has the same one: one estate's
     page, or a definition. Notes that differ by estate are on each bar's hover."""
-    notes = {_note(row["kpis"][name].get("note")) for row in rows if name in row["kpis"]}
+    notes = {_note(row["kpis"][name].get("note"), name) for row in rows if name in row["kpis"]}
     return notes.pop() if len(notes) == 1 else None
+
+
+def _in_order(name):
+    """The sort key of a KPI's chart: its place in ``KPI_ORDER``, else after them by name."""
+    return (KPI_ORDER.index(name), "") if name in KPI_ORDER else (len(KPI_ORDER), name)
+
+
+def _definition(name):
+    """What the KPI counts, numerator ÷ denominator, in the page's language (``kpi.def.<name>``);
+    None for a KPI the catalogue does not define (its service's note, on an English page, says it)."""
+    key = f"kpi.def.{name}"
+    return i18n.translate(key) if key in CATALOGUES[i18n.language()] else None
+
+
+def _hover(estate, kpi, name, unit):
+    """A bar's numerator and denominator; a count (incidents, records filed) is its number alone:
+    "1 / 1" read as one of one (its denominator is 1 by construction)."""
+    numerator = _number(kpi.get("numerator"), name)
+    if unit == "count":
+        return i18n.translate("kpi.hover_count", estate=estate, numerator=numerator)
+    return i18n.translate("kpi.hover", estate=estate, numerator=numerator,
+                          denominator=_number(kpi.get("denominator"), name))
 
 
 # What a KPI's note (English, from its service) says that a manager must act on, in the page's
@@ -201,14 +237,16 @@ _NOTE_PARTS = (
     (re.compile(r"^the (?P<year>\d{4}) archive check plan is not made yet: due by (?P<day>\S+)$"), "kpi.note.plan_due"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),
      "kpi.note.plan_late"),
+    (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+)$"), "kpi.note.plan_made"),
     (re.compile(r"^the estate was registered on (?P<day>\S+), after this period$"), "kpi.note.before_the_estate"),
 )
 
 
-def _note(note):
+def _note(note, name=None):
     """A KPI's note in the page's language: what ``_NOTE_PARTS`` finds in it (in English too: the
     service lines by their names), else, on an English page, the note as it is unless it only
-    restates the target ("target: below"); None when nothing is left."""
+    restates the target ("target: below") or the KPI's definition (``_definition``) says what it
+    counts; None when nothing is left."""
     if not note:
         return None
     parts = []
@@ -222,7 +260,9 @@ def _note(note):
             parts.append(i18n.translate(key, **values))
     if parts:
         return ("；" if i18n.language() == "zh" else "; ").join(parts)
-    return note if i18n.language() != "zh" and not note.startswith("target:") else None
+    if i18n.language() == "zh" or note.startswith("target:") or _definition(name):
+        return None
+    return note
 
 
 def _weakest_first(name, value):
