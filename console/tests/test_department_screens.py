@@ -135,6 +135,32 @@ def test_a_borrow_request_is_approved_by_the_manager_not_the_archivist(client, f
     _only_documented(fake, documented_routes)
 
 
+def test_the_manager_approving_a_borrowing_sees_its_subject_by_number_and_the_due_back_asked(client, fake,
+                                                                                            documented_routes):
+    """The list showed a request's borrowing as ``sr_d8c1…`` (its page said SR-2026-000006), the
+    change log the same, and the return asked for was on neither list nor page: the manager saw
+    an empty 应还时间 (a probe of the manager's month)."""
+    borrow = {"id": "br_2", "subject_type": "service_request", "subject_id": "sr_9", "kind": "borrow",
+              "purpose": "复核", "requested_by": "ann", "status": "pending", "due_back": None, "overdue": False,
+              "requested_due_back": "2026-12-12T08:00:00Z", "history": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [borrow], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2", borrow)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", {"id": "sr_9", "number": "SR-2026-000006"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/archive/borrow-requests", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "SR-2026-000006" in page and "sr_9" not in page
+    assert "申请归还时间" in page and "2026-12-12 16:00" in page
+    detail = client.get("/archive/borrow-requests/br_2", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>申请归还时间</dt><dd>2026-12-12 16:00" in detail and "即按申请的时间" in detail
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
+        {"id": "chg_1", "subject_type": "service_request", "subject_id": "sr_9", "action": "service_request_closed",
+         "actor": "ann", "at": "2026-12-05T08:00:00Z", "fields": []}], "next_cursor": None})
+    log = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "SR-2026-000006" in log and "sr_9" not in log
+    _only_documented(fake, documented_routes)
+
+
 def test_reports_are_printable_and_arrears_get_reminders(client, fake, documented_routes):
     sign_in(client, fake, username="acc", roles=("accountant",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {

@@ -389,7 +389,10 @@ ARCHIVE = (
     Register("archive", "borrow-requests", "menu.borrow_requests", "archive/borrow-requests",
              (C("subject_type", "reg.subject_type", "enum", "subject"), C("subject_id", "reg.subject_id", "subject"),
               C("kind", "reg.kind", "enum", "borrow"), C("purpose", "reg.purpose"), C("requested_by", "reg.by"),
-              STATUS, C("due_back", "reg.due_back", "when"), C("overdue", "reg.overdue", "bool")),
+              # what the one who asked wants, which an approval without a date of its own keeps
+              # (archive.borrowing); the manager approving saw an empty 应还时间 (a probe)
+              STATUS, C("requested_due_back", "reg.requested_due_back", "when"), C("due_back", "reg.due_back", "when"),
+              C("overdue", "reg.overdue", "bool")),
              fields=(F("subject_id", "reg.subject_id"), F("record_id", "reg.record_id"),
                      F("kind", "reg.kind", "choice", True, ("view", "borrow"), "borrow"),
                      F("purpose", "reg.purpose", required=True), F("due_back", "reg.due_back", "moment"),
