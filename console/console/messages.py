@@ -546,6 +546,14 @@ _MESSAGES = {
     "fee_status.rejected": ("已驳回", "Rejected"),
     "fee.reject": ("驳回", "Reject"),
     "fee.reject_reason": ("驳回原因", "Why it is rejected"),
+    "fee.withdraw": ("撤回", "Withdraw"),
+    "fee.withdraw_reason": ("撤回原因", "Why it is withdrawn"),
+    # four eyes (approvals of fee standards, fund uses, borrowings): who proposed, who approved, and
+    # on one's own proposal why there is no approve button (a manager found none and no reason, and
+    # the list did not say who proposed what he approved: a probe of the manager's month)
+    "four_eyes.proposed_by": ("提出：{by}", "Proposed by {by}"),
+    "four_eyes.approved_by": ("审批：{by} · {at}", "Approved by {by} · {at}"),
+    "four_eyes.awaits_other": ("本人提出，须由另一位经理或运营管理员审批。", "Yours: another manager or the operator admin approves it."),
     "fee.rejected": ("已驳回该收费标准", "Fee standard rejected"),
     # -- finance screens added with the finance API (fee applicability, deposits, utilities, invoices,
     #    the special maintenance fund, operating expenses and the published disclosure) --

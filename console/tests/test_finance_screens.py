@@ -59,6 +59,43 @@ def test_an_accountant_is_offered_to_withdraw_his_own_pending_standard_only(clie
     assert "/fee-standards/fs_3/reject" in page and "/fee-standards/fs_4/reject" in page
 
 
+def test_a_manager_sees_who_proposed_what_he_approves_and_why_his_own_waits(client, fake):
+    """Four eyes on the page: the fee standards did not say who proposed or approved one, and on a
+    manager's own proposal (a standard, a fund use, a borrowing) the approve button was simply
+    missing, with no word why; his own standard offered 驳回 (reject) where he withdraws it (a
+    probe of the manager's month)."""
+    _households(fake)
+    approved = {**STANDARD, "created_by": "acc", "approved_by": "mgr2"}
+    mine, theirs = {**PENDING, "id": "fs_3", "created_by": "mia"}, {**PENDING, "id": "fs_4", "created_by": "acc"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [approved, mine, theirs], "next_cursor": None})
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/accounts/fee-standards", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "提出：acc" in page and "审批：mgr2 · 2026-11-01 09:00" in page and "提出：mia" in page
+    assert "/fee-standards/fs_4/approve" in page and "/fee-standards/fs_3/approve" not in page
+    assert page.count("本人提出，须由另一位经理或运营管理员审批。") == 1
+    own_row = page.split('id="fs-fs_3"')[1].split("</tr>")[0]
+    assert "撤回原因" in own_row and ">撤回</button>" in own_row and "驳回" not in own_row
+    assert "驳回原因" in page.split('id="fs-fs_4"')[1].split("</tr>")[0]
+    # a fund use of his own
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries",
+            {"items": [{**USE, "requested_by": "mia"}, {**USE, "id": "fe_3"}], "next_cursor": None})
+    page = client.get("/accounts/maintenance-fund", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/uses/fe_2/approve" not in page and "/uses/fe_3/approve" in page
+    assert page.count("Yours: another manager or the operator admin approves it.") == 1
+    # a borrowing he asked for, on the list and on its page
+    borrow = {"id": "br_1", "subject_type": "household", "subject_id": "hh_1", "kind": "view", "purpose": "audit",
+              "requested_by": "mia", "status": "pending", "due_back": None, "overdue": False, "history": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [borrow], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_1", borrow)
+    for path in ("/archive/borrow-requests", "/archive/borrow-requests/br_1"):
+        page = client.get(path, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        assert "本人提出，须由另一位经理或运营管理员审批。" in page and "/br_1/approve" not in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [{**borrow, "requested_by": "ann"}],
+                                                                           "next_cursor": None})
+    page = client.get("/archive/borrow-requests", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "本人提出" not in page and "/br_1/approve" in page
+
+
 def _households(fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD, OTHER], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)

@@ -967,7 +967,7 @@ def test_a_pending_standard_is_rejected_with_its_reason_and_shows_why(client, fa
             {**standard, "status": "rejected", "rejected_by": "acc", "reject_reason": "wrong price"})
     sign_in(client, fake, username="acc", roles=("accountant",))  # the accountant withdraws their own
     page = client.get("/accounts/fee-standards", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "/fee-standards/fs_1/reject" in page and "Why it is rejected" in page
+    assert "/fee-standards/fs_1/reject" in page and "Why it is withdrawn" in page  # their own: withdrawn, not rejected
     answer = client.post("/accounts/fee-standards/fs_1/reject", data={"csrf_token": csrf_of(client),
                                                                        "reason": " wrong price "})
     assert answer.status_code == 302 and fake.calls[-1]["json"] == {"reason": "wrong price"}

@@ -61,6 +61,13 @@ class Action:
     # (``permissions.approves``)
     not_by: str = ""
 
+    def awaits_other(self, item, user="", roles=()):
+        """Whether the row waits for someone else's approval, the user's own proposal in a state
+        the step is for: the page says so, where the button is not (a manager looking for the
+        approve button of his own request found nothing and no reason: a probe)."""
+        return bool(self.not_by and (not self.when or item.get(self.when_field) in self.when)
+                    and not permissions.approves(item.get(self.not_by), user, roles))
+
     def shown_for(self, item, user="", roles=()):
         """Whether the row's state allows the step (the service would refuse it: a 409), and the
         user may take it on this row (a 403 for his own request)."""
