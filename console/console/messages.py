@@ -1345,6 +1345,20 @@ _MESSAGES = {
     "setting.complaint_reply_days": ("投诉答复时限（天）", "Complaint reply (days)"),
     "setting.complaint_verify_days": ("投诉核实时限（天）", "Complaint verification (days)"),
     "setting.repair_response_hours": ("报修响应时限（小时）", "Repair response (hours)"),
+    # customer service and maintenance each keep a repair and an emergency response time: the
+    # desk's is what the owner is promised (and its order keeps), maintenance's is for orders no
+    # request promised anything for (follow-ups, inspections' and patrols' findings, incidents);
+    # both tabs read "报修响应时限（小时）" and a manager could not tell which he changed (a probe)
+    "setting_customer_service.repair_response_hours": ("报修响应时限（小时，承诺业主，其工单沿用）",
+                                                       "Repair response promised to the owner (hours; its order keeps it)"),
+    "setting_customer_service.emergency_response_minutes": ("抢险响应时限（分钟，承诺业主，其工单沿用）",
+                                                            "Emergency response promised to the owner (minutes; its order keeps it)"),
+    "setting_maintenance.repair_response_hours": ("没有报事承诺时限的工单响应时限（小时：回访跟进、巡检和巡更发现等）",
+                                                  "Response of orders no request promised a time (hours: "
+                                                  "follow-ups, inspection and patrol findings)"),
+    "setting_maintenance.emergency_response_minutes": ("抢险工单响应时限（分钟；按抢险登记的报修沿用客服的设置）",
+                                                       "Emergency orders' response (minutes; a repair filed as an "
+                                                       "emergency keeps the desk's)"),
     "setting.consultation_answer_hours": ("咨询答复时限（小时）", "Consultation answer (hours)"),
     "setting.suggestion_answer_days": ("建议答复时限（天）", "Suggestion answer (days)"),
     "setting.return_visit_days": ("回访时限（天）", "Return visit (days)"),

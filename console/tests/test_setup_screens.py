@@ -68,6 +68,30 @@ def test_a_setting_in_cents_is_shown_and_typed_in_yuan(client, fake):
     assert answer.status_code == 400 and 'value="lots"' in answer.get_data(as_text=True)
 
 
+def test_a_response_time_both_services_keep_says_on_each_tab_which_it_is(client, fake):
+    """Customer service's repair and emergency response times (what the owner is promised) and
+    maintenance's (orders no request promised a time) both read 报修响应时限（小时） and
+    抢险响应时限（分钟）: a manager could not tell which one he changed (a probe of the manager's month)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    values = {"repair_response_hours": 24, "emergency_response_minutes": 30}
+    for service in ("customer-service", "maintenance"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/{service}", {
+            "estate_id": ESTATE, "values": values, "overrides": {}, "defaults": values, "updated_at": None,
+            "updated_by": None})
+    desk = client.get("/admin/settings?service=customer-service", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    works = client.get("/admin/settings?service=maintenance", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<label for="s-repair_response_hours">报修响应时限（小时，承诺业主，其工单沿用）</label>' in desk
+    assert '<label for="s-repair_response_hours">没有报事承诺时限的工单响应时限' in works
+    assert "承诺业主" in desk and "承诺业主" not in works and "抢险工单响应时限（分钟" in works
+    # a setting only one service keeps reads as before
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/maintenance", {
+        "estate_id": ESTATE, "values": {"plan_open_days_ahead": 1}, "overrides": {},
+        "defaults": {"plan_open_days_ahead": 1}, "updated_at": None, "updated_by": None})
+    works = client.get("/admin/settings?service=maintenance", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "计划工单提前开单（天）" in works
+
+
 def test_a_list_valued_setting_is_ticked_from_its_choices(client, fake, documented_routes):
     """The service lines an estate surveys each year: boxes from the API's ``choices``; none
     ticked sends nothing, and the estate takes the default."""
