@@ -118,6 +118,7 @@ def _template_helpers():
         "area": i18n.area,
         "error_text": i18n.error_text,
         "when": i18n.when,
+        "zone_text": i18n.zone_text,
         "deadline": i18n.deadline,
         "step_title": i18n.step_title,
         "note_text": i18n.note_text,

@@ -168,6 +168,16 @@ def display_zone(name=None):
         return CHINA_STANDARD_TIME if name in ("Asia/Shanghai", "PRC") else timezone.utc
 
 
+def zone_text(name=None):
+    """The zone times are shown and typed in, as the header names it: its IANA name and its
+    offset now (Asia/Shanghai, UTC+08:00). No page said which clock its times were on, for an
+    operator whose estates keep different ones (a probe of the manager's month)."""
+    zone = display_zone(name)
+    offset = datetime.now(zone).strftime("%z")
+    shown = getattr(zone, "key", None) or str(zone)
+    return f"{shown}, UTC{offset[:3]}:{offset[3:]}" if offset else shown
+
+
 def parse_time(value):
     if not value:
         return None

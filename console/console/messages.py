@@ -8,6 +8,7 @@ _MESSAGES = {
     "app.name": ("物业运营控制台", "Estate operations console"),
     "app.skip": ("跳到正文", "Skip to content"),
     "app.estate": ("小区", "Estate"),
+    "app.times_in": ("时间按 {zone}", "Times in {zone}"),
     "app.switch_estate": ("切换小区", "Switch estate"),
     "app.language": ("语言", "Language"),
     "app.apply": ("应用", "Apply"),

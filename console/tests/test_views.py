@@ -83,6 +83,10 @@ def test_an_estates_times_are_shown_and_read_on_its_own_clock(client, fake):
     # the end of its 1 December, as the rule says it ("02 Dec 2026 00:00" read as a day later: found by review)
     assert "01 Dec 2026 24:00" in page and "02 Dec 2026 16:00" not in page and "02 Dec 2026 00:00" not in page
     assert "2026-12-01 24:00" in client.get("/desk/requests/sr_1").get_data(as_text=True)
+    # the header says which clock: no page did, for an operator whose estates keep different ones
+    # (a probe of the manager's month); the offset is the zone's now (-08:00 or -07:00 in summer)
+    assert re.search(r'<span class="muted zone" data-zone>Times in America/Los_Angeles, UTC-0[78]:00</span>', page)
+    assert "时间按 America/Los_Angeles, UTC-0" in client.get("/desk/requests/sr_1").get_data(as_text=True)
     with client.application.test_request_context():
         session.update({"estate_id": ESTATE, "estate_timezone": "America/Los_Angeles"})
         assert str(i18n.display_zone()) == "America/Los_Angeles"
