@@ -764,6 +764,23 @@ _MESSAGES = {
     "run.start": ("开始计费", "Start the billing run"),
     # -- KPIs -------------------------------------------------------------------------------
     "kpi.scope": ("范围", "Scope"),
+    # the estate's staff as staff turnover counts them (a manager read "0 / 4.50" and could list no
+    # one: the users' list is the operator admin's; a probe of the manager's month)
+    "menu.staff": ("员工", "Staff"),
+    "staff.turnover": ("本期离职 {left} 人 ÷ 平均人数 {average}（期初 {start} 人 + 期末 {end} 人）÷ 2 = {value}",
+                       "{left} left in the period ÷ average staff {average} (({start} at its start + {end} at its end) ÷ 2) = {value}"),
+    "staff.hint": ("员工账号由公司（运营管理员）开通和停用；本页列出本期任一时刻在本小区的账号。排班见",
+                   "The operator admin opens and deactivates staff accounts; this page lists every account of the estate at any moment of the period. Shifts:"),
+    "staff.username": ("账号", "Account"),
+    "staff.roles": ("角色", "Roles"),
+    "staff.account": ("账号状态", "Account"),
+    "staff.active": ("在用", "Active"),
+    "staff.inactive": ("已停用", "Deactivated"),
+    "staff.since": ("起始", "Since"),
+    "staff.until": ("截止", "Until"),
+    "staff.held_at_start": ("期初在岗", "At the start"),
+    "staff.held_at_end": ("期末在岗", "At the end"),
+    "staff.left_in_period": ("本期离职", "Left in the period"),
     "kpi.all_estates": ("全部小区", "All my estates"),
     "kpi.this_estate": ("当前小区", "This estate"),
     "kpi.hover": ("{estate}：{numerator} / {denominator}", "{estate}: {numerator} / {denominator}"),

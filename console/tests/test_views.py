@@ -616,6 +616,28 @@ def test_each_kpi_says_what_it_counts_in_both_languages_in_domain_order(client, 
     assert '<p class="muted kpi-note">what it counts</p>' in en  # a KPI the console does not define: its note
 
 
+def test_a_manager_lists_the_staff_the_turnover_counts(client, fake, documented_routes):
+    """A manager read a staff turnover of "0 / 4.50" and could list no one: the users' list is the
+    operator admin's (a probe of the manager's month)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/staff", {
+        "estate_id": ESTATE, "period": "2026-12",
+        "staff": [{"username": "li.agent", "roles": ["agent"], "active": False, "since": "2026-11-02T01:00:00Z",
+                   "until": "2026-12-03T02:00:00Z", "held_at_start": True, "held_at_end": False, "left_in_period": True},
+                  {"username": "wang.tech", "roles": ["technician"], "active": True, "since": "2026-12-04T01:00:00Z",
+                   "until": None, "held_at_start": False, "held_at_end": True, "left_in_period": False}],
+        "staff_turnover": {"numerator": 1, "denominator": 1.0, "value": 1.0, "unit": "ratio"}})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/manager/staff"' in home
+    page = client.get("/manager/staff?period=2026-12", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "li.agent" in page and "客服" in page and "已停用" in page and "2026-12-03 10:00" in page
+    assert "本期离职 1 人 ÷ 平均人数 1.0（期初 1 人 + 期末 1 人）÷ 2 = 100.0%" in page
+    assert fake.calls[-1]["params"] == {"period": "2026-12"}
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    sign_in(client, fake, username="li", roles=("agent",))
+    assert 'href="/manager/staff"' not in client.get("/").get_data(as_text=True)
+
+
 def test_the_kpi_dashboard_shows_the_operator_wide_rate_next_to_the_estates_for_a_quarter(client, fake):
     sign_in(client, fake, roles=("operator_admin",), estates=(ESTATE, "est_2"))
     turnover = {"numerator": 1, "denominator": 4.5, "value": 0.2222, "unit": "ratio"}

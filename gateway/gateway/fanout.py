@@ -110,6 +110,16 @@ def register(app):
         kpis = merged[estate_id] | operator_kpis.estate_turnover(staff, estate, period)
         return jsonify({"estate_id": estate_id, "period": period, "kpis": kpis, "unavailable": unavailable})
 
+    @app.get("/api/v1/estates/<estate_id>/reports/staff")
+    def staff_report(estate_id):
+        """The estate's staff of a period, with what staff turnover counts of each (operator_kpis)."""
+        caller = authorize_route(estate_id)
+        period = read_period()
+        estate = _state().rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id,
+                                    caller=caller)
+        staff = store.staff_of_estates(_state().db, [estate_id])
+        return jsonify({"estate_id": estate_id, "period": period, **operator_kpis.staff_report(staff, estate, period)})
+
     @app.get("/api/v1/kpis")
     def all_kpis():
         caller = authorize_route()

@@ -71,7 +71,7 @@ def stored(spans_):
     return {"memberships": spans_, "ever_estate_ids": ever_estates(spans_)}
 
 
-def _staff_here(span, estates):
+def staff_here(span, estates):
     """A span of staff (operator admins are the company's, not an estate's) in ``estates`` (None: any)."""
     if "operator_admin" in span["roles"]:
         return False
@@ -80,7 +80,7 @@ def _staff_here(span, estates):
 
 def held(user, moment, estates=None):
     """Whether the account was staff of ``estates`` at ``moment``."""
-    return any(_staff_here(span, estates) and span["from"] < moment and (span["to"] is None or span["to"] >= moment)
+    return any(staff_here(span, estates) and span["from"] < moment and (span["to"] is None or span["to"] >= moment)
                for span in spans(user))
 
 
@@ -88,10 +88,10 @@ def left(user, start, end, estates=None):
     """Whether the account left (was deactivated) in ``[start, end)`` while staff of ``estates``, and
     was not active again before ``end`` (a later span from before it: see the module's docstring)."""
     kept = spans(user)
-    return any(_staff_here(span, estates) and span["left"] and start <= span["to"] < end
+    return any(staff_here(span, estates) and span["left"] and start <= span["to"] < end
                and not any(later["from"] < end for later in kept[i + 1:])
                for i, span in enumerate(kept))
 
 
 def ever_staff_of(user, estate_id):
-    return any(_staff_here(span, {estate_id}) for span in spans(user))
+    return any(staff_here(span, {estate_id}) for span in spans(user))

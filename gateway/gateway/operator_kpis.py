@@ -59,6 +59,28 @@ def estate_turnover(users, estate, period):
     return {"staff_turnover": staff_turnover(staff_of(users, estate["id"]), start, end, {estate["id"]})}
 
 
+def staff_report(users, estate, period):
+    """The estate's staff over the period, the accounts staff turnover counts (``estate_turnover``),
+    so a manager can check it: each account that was its staff at some moment of the period, with
+    its roles there, whether it was held at the period's start and at its end (the average's two
+    counts) and whether it left in the period (the numerator). A manager saw a turnover of
+    "0 / 4.50" and could list no one (the users' list is the operator admin's: a probe)."""
+    start, end = calendar.period_bounds(period, calendar.timezone_of(estate))
+    here = {estate["id"]}
+    rows = []
+    for user in sorted(staff_of(users, estate["id"]), key=lambda u: u["_id"]):
+        spans = [span for span in memberships.spans(user) if memberships.staff_here(span, here)]
+        during = [span for span in spans if span["from"] < end and (span["to"] is None or span["to"] >= start)]
+        if not during:
+            continue
+        rows.append({"username": user["_id"], "roles": list(during[-1]["roles"]), "active": bool(user.get("active")),
+                     "since": spans[0]["from"], "until": during[-1]["to"],
+                     "held_at_start": memberships.held(user, start, here),
+                     "held_at_end": memberships.held(user, end, here),
+                     "left_in_period": memberships.left(user, start, end, here)})
+    return {"staff": rows, "staff_turnover": staff_turnover(staff_of(users, estate["id"]), start, end, here)}
+
+
 def operator_turnover(users, estates, period):
     """Turnover of every staff account of ``estates``, each account once, over the period on its
     estate's calendar (the first by id of those it ever held)."""

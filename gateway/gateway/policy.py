@@ -92,6 +92,7 @@ GATEWAY_ROUTES = {
     ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,
     ("GET", "/api/v1/kpis"): MANAGEMENT,
     ("GET", "/api/v1/estates/<estate_id>/kpis"): MANAGEMENT,
+    ("GET", "/api/v1/estates/<estate_id>/reports/staff"): MANAGEMENT,  # who staff turnover counts
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),

@@ -34,7 +34,7 @@ def area(method, path):
         return JOBS
     if rest.startswith("estates/{estate_id}/exports"):
         return EXPORTS
-    if rest == "kpis" or rest.endswith("/kpis"):
+    if rest == "kpis" or rest.endswith(("/kpis", "/reports/staff")):  # the staff report: whom turnover counts
         return KPIS
     if "/settings/" in rest:
         return SETTINGS

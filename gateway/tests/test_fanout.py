@@ -215,6 +215,43 @@ def test_staff_turnover_counts_deactivations_and_the_table_shows_operator_wide_t
     assert (a["numerator"], b["numerator"], body["totals"]["staff_turnover"]["numerator"]) == (1, 0, 1)
 
 
+def test_the_staff_report_lists_whom_the_estate_s_turnover_counts(client, rpc, contract, admin_token, manager_a,
+                                                                  agent_a_token, accounts):
+    """A manager read a staff turnover of "0 / 4.50" and could list no one: the users' list is the
+    operator admin's (a probe of the manager's month). The report names the estate's staff of the
+    period, each with the two counts of the average and whether it left, beside the same KPI."""
+    from estate_common import calendar, clock
+    period = calendar.period_of(clock.now(), "Asia/Shanghai")
+    for name, roles in (("rep-gone", ["agent"]), ("rep-tech", ["technician"]), ("rep-moved", ["steward"])):
+        accounts.user(name, roles, ["A"])
+    accounts.user("rep-b", ["agent"], ["B"])
+    assert client.patch("/api/v1/users/rep-gone", json={"active": False}, headers=bearer(admin_token)).status_code == 200
+    assert client.patch("/api/v1/users/rep-moved", json={"estate_ids": ["B"]},
+                        headers=bearer(admin_token)).status_code == 200
+    rpc.answer("archive", "get_estate", {"id": "A", "estate_id": "A", "code": "EA", "name": "Estate A", "address": "1",
+                                         "created_at": "2026-01-01T00:00:00.000Z", "version": 1})
+    body = contract.check(client.application, client.get(f"/api/v1/estates/A/reports/staff?period={period}",
+                                                          headers=bearer(manager_a)), 200)
+    rows = {row["username"]: row for row in body["staff"]}
+    assert {"rep-gone", "rep-tech", "rep-moved", "manager-a"} <= set(rows)
+    assert "rep-b" not in rows and "admin" not in rows  # another estate's; the company's
+    assert rows["rep-gone"]["left_in_period"] and not rows["rep-gone"]["active"]
+    assert rows["rep-gone"]["until"] is not None and rows["rep-gone"]["roles"] == ["agent"]
+    assert not rows["rep-moved"]["left_in_period"] and rows["rep-moved"]["until"] is not None  # moved, not gone
+    assert rows["rep-moved"]["active"] and not rows["rep-moved"]["held_at_end"]
+    assert rows["rep-tech"]["until"] is None and not rows["rep-tech"]["held_at_start"]  # joined this month
+    turnover = body["staff_turnover"]
+    assert turnover["numerator"] == sum(row["left_in_period"] for row in rows.values()) >= 1
+    assert turnover["denominator"] == (sum(r["held_at_start"] for r in rows.values())
+                                       + sum(r["held_at_end"] for r in rows.values())) / 2
+    contract.problem(client.get(f"/api/v1/estates/A/reports/staff?period={period}", headers=bearer(agent_a_token)),
+                     403, app=client.application)
+    contract.problem(client.get(f"/api/v1/estates/B/reports/staff?period={period}", headers=bearer(manager_a)),
+                     403, app=client.application)
+    contract.problem(client.get("/api/v1/estates/A/reports/staff?period=2026-13", headers=bearer(manager_a)),
+                     400, app=client.application)
+
+
 # -- the view of every estate at a thousand estates (kpi_cache) ----------------------------------
 
 def many_estates(rpc, count):

@@ -98,6 +98,17 @@ def complaints():
                            households=common.household_labels(), first_day=first, last_day=last)
 
 
+@bp.get("/staff")
+@estate_needed
+def staff():
+    """员工: the estate's staff accounts of a period as staff turnover counts them (held at its start
+    and end, left in it), beside the turnover itself, so the figure can be checked; and the roster."""
+    period = common.period_asked(PERIOD, common.this_month)
+    report = g.api.get(g.api.estate(g.user.estate_id, "reports/staff"), period=period)
+    return render_template("manager/staff.html", period=period, report=report,
+                           turnover=report.get("staff_turnover") or {})
+
+
 RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
 
 
