@@ -764,6 +764,15 @@ _MESSAGES = {
     "run.start": ("开始计费", "Start the billing run"),
     # -- KPIs -------------------------------------------------------------------------------
     "kpi.scope": ("范围", "Scope"),
+    # what waits for a manager, on the home page (he found each by opening five screens in turn: a
+    # probe of the manager's month)
+    "todo.title": ("待办", "Waiting for you"),
+    "todo.fee_standards": ("待审批的收费标准：{count} 项", "Fee standards to approve: {count}"),
+    "todo.fund_uses": ("待批准的维修资金使用：{count} 笔", "Maintenance-fund uses to decide: {count}"),
+    "todo.borrowings": ("待审批的档案借阅：{count} 件", "Archive borrowings to approve: {count}"),
+    "todo.escalated": ("升级到经理、待答复的投诉：{count} 件", "Complaints escalated to you, not answered: {count}"),
+    "todo.not_judged": ("已结案、未判定是否有效的投诉：{count} 件", "Closed complaints not judged valid or not: {count}"),
+    "todo.borrowings_overdue": ("逾期未还的档案借阅：{count} 件", "Archive borrowings overdue: {count}"),
     # the estate's staff as staff turnover counts them (a manager read "0 / 4.50" and could list no
     # one: the users' list is the operator admin's; a probe of the manager's month)
     "menu.staff": ("员工", "Staff"),

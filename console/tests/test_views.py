@@ -616,6 +616,42 @@ def test_each_kpi_says_what_it_counts_in_both_languages_in_domain_order(client, 
     assert '<p class="muted kpi-note">what it counts</p>' in en  # a KPI the console does not define: its note
 
 
+def test_the_manager_s_home_page_lists_what_waits_for_him(client, fake, documented_routes):
+    """Pending approvals, escalated and unjudged complaints and overdue borrowings were each on a
+    screen of their own, which the manager had to open in turn to find them (a probe of the
+    manager's month); his own proposals are another's to approve and not counted."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page_of = lambda *items, more=None: {"items": list(items), "next_cursor": more}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards",
+            page_of({"id": "fs_1", "created_by": "acc"}, {"id": "fs_2", "created_by": "mia"}))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", page_of({"id": "fe_1", "requested_by": "mia"}))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests",
+            lambda body, params: page_of(*[{"id": f"br_{n}", "requested_by": "ann"} for n in range(3)],
+                                         more="c2" if params.get("overdue") else None))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: page_of({"id": "sr_1"}) if params.get("status") == "escalated" else page_of())
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/accounts/fee-standards">待审批的收费标准：1 项</a>' in todo
+    assert "维修资金" not in todo  # his own use only: another's to approve
+    assert '<a href="/archive/borrow-requests?status=pending">待审批的档案借阅：3 件</a>' in todo
+    assert "逾期未还的档案借阅：3+ 件" in todo  # a list longer than its first page
+    assert '<a href="/desk/requests?kind=complaint&amp;status=escalated">升级到经理、待答复的投诉：1 件</a>' in todo
+    assert "未判定" not in todo
+    asked = [c for c in fake.calls if c["path"].endswith(("/fee-standards", "/borrow-requests", "/service-requests"))]
+    assert {"limit": 100, "kind": "complaint", "status": "closed", "judged": "false"} in [c["params"] for c in asked]
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    # nothing waits: no card; the front desk's home asks nothing
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", page_of())
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", page_of())
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", page_of())
+    assert "data-todo" not in client.get("/").get_data(as_text=True)
+    sign_in(client, fake, username="li", roles=("agent",))
+    calls = len(fake.calls)
+    assert "data-todo" not in client.get("/").get_data(as_text=True)
+    assert not [c for c in fake.calls[calls:] if "/fee-standards" in c["path"] or "/service-requests" in c["path"]]
+
+
 def test_a_manager_lists_the_staff_the_turnover_counts(client, fake, documented_routes):
     """A manager read a staff turnover of "0 / 4.50" and could list no one: the users' list is the
     operator admin's (a probe of the manager's month)."""

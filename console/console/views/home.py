@@ -15,7 +15,8 @@ LANGUAGE_COOKIE_SECONDS = 365 * 86400
 @bp.get("/")
 @signed_in
 def index():
-    return render_template("home.html")
+    from .manager import todo
+    return render_template("home.html", todo=todo())
 
 
 @bp.get("/estates")

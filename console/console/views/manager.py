@@ -7,7 +7,8 @@ from datetime import datetime
 
 from flask import Blueprint, g, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, permissions
+from ..menu import MANAGEMENT
 from ..messages import CATALOGUES
 from ..signin import estate_needed, signed_in
 from . import common
@@ -107,6 +108,45 @@ def staff():
     report = g.api.get(g.api.estate(g.user.estate_id, "reports/staff"), period=period)
     return render_template("manager/staff.html", period=period, report=report,
                            turnover=report.get("staff_turnover") or {})
+
+
+# What waits for a manager, as the home page lists it: (message key, list path, its query, the row's
+# field naming who proposed it or "", the page that lists them, that page's query). A manager found
+# each by opening five screens in turn; his own proposals are another's to approve and not counted.
+TODO_LISTS = (
+    ("todo.fee_standards", "fee-standards", {"status": "pending"}, "created_by", "accounts.fee_standards", {}),
+    ("todo.fund_uses", "maintenance-fund/entries", {"kind": "use", "status": "requested"}, "requested_by",
+     "finance.fund", {"kind": "use", "status": "requested"}),
+    ("todo.borrowings", "archive/borrow-requests", {"status": "pending"}, "requested_by", "registers.borrow-requests",
+     {"status": "pending"}),
+    ("todo.escalated", "service-requests", {"kind": "complaint", "status": "escalated"}, "", "desk.register",
+     {"kind": "complaint", "status": "escalated"}),
+    ("todo.not_judged", "service-requests", {"kind": "complaint", "status": "closed", "judged": "false"}, "",
+     "desk.register", {"kind": "complaint", "status": "closed", "judged": "false"}),
+    ("todo.borrowings_overdue", "archive/borrow-requests", {"overdue": "true"}, "", "registers.borrow-requests",
+     {"overdue": "true"}),
+)
+TODO_LIMIT = 100  # counted up to this many; more reads "100+"
+
+
+def todo():
+    """The manager's to-do of the chosen estate: ``[{text, url}]`` of the lists above that hold
+    something for him, each counted from its first page (a list that cannot be read is left out)."""
+    if not (set(g.user.roles) & MANAGEMENT and g.user.estate_id):
+        return []
+    found = []
+    for key, path, query, proposer, endpoint, shown in TODO_LISTS:
+        if not permissions.may("GET", path):
+            continue
+        page = common.optional_read(path, limit=TODO_LIMIT, **query)
+        if not isinstance(page, dict):
+            continue
+        items = [item for item in page.get("items", [])
+                 if not proposer or permissions.approves(item.get(proposer))]
+        if items:
+            count = f"{len(items)}+" if page.get("next_cursor") else str(len(items))
+            found.append({"text": i18n.translate(key, count=count), "url": url_for(endpoint, **shown)})
+    return found
 
 
 RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
