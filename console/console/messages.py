@@ -906,6 +906,7 @@ _MESSAGES = {
     "kpi.def.survey_lines_year_to_date": ("今年已按规定次数调查的服务项目 ÷ 须调查的服务项目",
                                           "service lines surveyed as often as set this year so far ÷ lines the estate "
                                           "surveys"),
+    "kpi.note.no_budget": ("未设预算的月份：{months}", "months without a budget: {months}"),
     "kpi.note.plan_made": ("{year} 年档案检查计划于 {made} 制订", "the {year} archive check plan, made {made}"),
     "kpi.hover_count": ("{estate}：{numerator}", "{estate}: {numerator}"),
     # -- security and archive ----------------------------------------------------------------

@@ -571,6 +571,8 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
     ("the 2026 archive check plan, made 2026-03-02, after its deadline 2026-01-31",
      "2026 年档案检查计划于 2026-03-02 制订，晚于截止日 2026-01-31"),
     ("the estate was registered on 2026-12-04, after this period", "小区于 2026-12-04 登记，晚于本期"),
+    ("material + labour cost of orders completed in the period / its months' budgets; a month without a budget: "
+     "no data; no budget: 2026-10, 2026-11", "未设预算的月份：2026-10、2026-11"),
     ("service lines surveyed 1 time(s) this year so far / lines the estate surveys; still owed: power, fire_security",
      "尚未调查：供电、消防安全"),
 ])

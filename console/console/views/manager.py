@@ -289,6 +289,7 @@ _NOTE_PARTS = (
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),
      "kpi.note.plan_late"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+)$"), "kpi.note.plan_made"),
+    (re.compile(r"; no budget: (?P<months>[0-9, -]+)$"), "kpi.note.no_budget"),
     (re.compile(r"^the estate was registered on (?P<day>\S+), after this period$"), "kpi.note.before_the_estate"),
 )
 
@@ -305,6 +306,9 @@ def _note(note, name=None):
         found = pattern.search(note)
         if found:
             values = found.groupdict()
+            if "months" in values:
+                values["months"] = ("、" if i18n.language() == "zh" else ", ").join(
+                    month.strip() for month in values["months"].split(","))
             if "lines" in values:
                 values["lines"] = ("、" if i18n.language() == "zh" else ", ").join(
                     i18n.label("line", line.strip()) for line in values["lines"].split(","))

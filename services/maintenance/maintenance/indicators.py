@@ -58,8 +58,12 @@ def response_timeliness(reported_orders, now_iso):
     }
 
 
-def cost_control(summary):
-    return {"operating_cost_control": kpi(
-        summary["actual_cents"], summary["budget_cents"] or 0, target=1,
-        note="material + labour cost of orders completed in the period / its months' budgets; "
-             "a month without a budget: no data")}
+def cost_control(summary, unbudgeted=()):
+    """``unbudgeted``: the period's months without a budget, which make it "no data"; the note names
+    them (a quarter read "no data" with ¥435 / ¥0 and nothing said which month lacked one: a
+    probe of the manager's month)."""
+    note = ("material + labour cost of orders completed in the period / its months' budgets; "
+            "a month without a budget: no data")
+    if unbudgeted:
+        note += f"; no budget: {', '.join(unbudgeted)}"
+    return {"operating_cost_control": kpi(summary["actual_cents"], summary["budget_cents"] or 0, target=1, note=note)}

@@ -413,13 +413,18 @@ def _period(db, estate_id, period):
     return period_bounds(period, store.rules_for(db, estate_id)["timezone"])
 
 
-def cost_summary(db, estate_id, period):
+def _budgets(db, estate_id, period):
+    """``{month: its budget or None}`` of the period's months."""
+    return {month: store.find(db, "budgets", estate_id, costing.budget_id(estate_id, month))
+            for month in calendar.months_of(period)}
+
+
+def cost_summary(db, estate_id, period, budgets=None):
     """The period's costs against its budget: a month's, or the sum of a quarter's or year's months."""
     start, end = _period(db, estate_id, period)
-    budgets = [store.find(db, "budgets", estate_id, costing.budget_id(estate_id, month))
-               for month in calendar.months_of(period)]
+    budgets = _budgets(db, estate_id, period) if budgets is None else budgets
     return costing.cost_summary(period, store.orders_completed_in(db, estate_id, start, end),
-                                costing.period_budget(budgets))
+                                costing.period_budget(list(budgets.values())))
 
 
 def get_costs(db, estate_id, filters):
@@ -432,8 +437,10 @@ def kpis(db, caller, period, estate_ids):
 
     def estate_kpis(estate_id, rules, start, end):
         reported = store.orders_reported_in(db, estate_id, start, end)
+        budgets = _budgets(db, estate_id, period)
         return {**indicators.response_timeliness(reported, now_iso),
-                **indicators.cost_control(cost_summary(db, estate_id, period))}
+                **indicators.cost_control(cost_summary(db, estate_id, period, budgets),
+                                          [month for month, budget in budgets.items() if budget is None])}
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
 

@@ -1092,6 +1092,11 @@ def test_kpis_show_their_numerator_and_denominator(engineering):
     assert shown["emergency_response_timeliness"]["value"] is None
     assert shown["operating_cost_control"] == {"numerator": 0, "denominator": 100000, "value": 0.0, "unit": "ratio",
                                                "target": 1, "note": shown["operating_cost_control"]["note"]}
+    assert "no budget" not in shown["operating_cost_control"]["note"]
+    # a quarter with months unbudgeted is no data, and says which (it read ¥0 / ¥0 and nothing
+    # more: a probe of the manager's month)
+    quarter = engineering.kpis({"period": "2026-Q4", "estate_ids": [ESTATE]})["estates"][ESTATE]["operating_cost_control"]
+    assert quarter["value"] is None and quarter["note"].endswith("; no budget: 2026-10, 2026-12")
     assert engineering.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE][
         "repair_response_timeliness"]["value"] is None
 
