@@ -1500,6 +1500,8 @@ _MESSAGES = {
     "reg.borrower": ("借用人", "Borrower"),
     "reg.lent_at": ("借出时间", "Lent"),
     "reg.due_back": ("应还时间", "Due back"),
+    "reg.subject_typed": ("对象（报事或工单编号、房屋 楼栋-单元-房号，或系统编号）",
+                          "Subject (a request's or an order's number, a household's building-unit-room, or an id)"),
     "reg.requested_due_back": ("申请归还时间", "Asked to return by"),
     "borrow.requested_due_back_hint": ("批准时不填应还时间，即按申请的时间（不超过本小区的借阅期限）。",
                                        "Approved without a due back, it is the one asked for (within the estate's term)."),

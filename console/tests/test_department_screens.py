@@ -161,6 +161,34 @@ def test_the_manager_approving_a_borrowing_sees_its_subject_by_number_and_the_du
     _only_documented(fake, documented_routes)
 
 
+def test_a_borrowing_and_the_change_log_take_a_subject_by_its_number_or_address(client, fake, documented_routes):
+    """The borrowing's form and the change log's filter took an id only (sr_…), which nobody can
+    read off a request, an order or a door (a probe of the manager's month)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_9", "number": "SR-2026-000006"}]
+                                  if params.get("number") == "SR-2026-000006" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+            lambda body, params: {"items": [{"id": "wo_3", "number": "WO-2026-000003"}]
+                                  if params.get("number") == "WO-2026-000003" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households",
+            {"items": [{"id": "hh_1", "building": "1", "unit": "1", "room": "101"}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", (201, {"id": "br_9", "status": "pending"}))
+    form = client.get("/archive/borrow-requests", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "对象（报事或工单编号、房屋 楼栋-单元-房号，或系统编号）" in form
+    for typed, sent in (("sr-2026-000006", "sr_9"), ("WO-2026-000003", "wo_3"), ("1-1-101", "hh_1"),
+                        ("inc_77", "inc_77")):
+        client.post("/archive/borrow-requests", data={"csrf_token": csrf_of(client), "subject_id": typed,
+                                                      "kind": "view", "purpose": "复核"})
+        assert fake.calls[-1]["json"]["subject_id"] == sent, typed
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [], "next_cursor": None})
+    log = client.get("/archive/change-log?subject_id=SR-2026-000006").get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/archive/change-log")]
+    assert asked["params"]["subject_id"] == "sr_9" and 'value="SR-2026-000006"' in log
+    _only_documented(fake, documented_routes)
+
+
 def test_reports_are_printable_and_arrears_get_reminders(client, fake, documented_routes):
     sign_in(client, fake, username="acc", roles=("accountant",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {

@@ -400,7 +400,7 @@ ARCHIVE = (
               # (archive.borrowing); the manager approving saw an empty 应还时间 (a probe)
               STATUS, C("requested_due_back", "reg.requested_due_back", "when"), C("due_back", "reg.due_back", "when"),
               C("overdue", "reg.overdue", "bool")),
-             fields=(F("subject_id", "reg.subject_id"), F("record_id", "reg.record_id"),
+             fields=(F("subject_id", "reg.subject_typed", "subject"), F("record_id", "reg.record_id"),
                      F("kind", "reg.kind", "choice", True, ("view", "borrow"), "borrow"),
                      F("purpose", "reg.purpose", required=True), F("due_back", "reg.due_back", "moment"),
                      F("authority_inspection", "reg.authority_inspection", "bool"), F("authority", "reg.authority")),
@@ -435,7 +435,7 @@ ARCHIVE = (
              # every subject type the change log holds, as the API names them (a list of its own
              # offered five it never holds, each a 400, and left out the finance ones: review)
              filters=(F("subject_type", "reg.subject_type", "choice", group="subject", enum="ChangeSubjectType"),
-                      F("subject_id", "reg.subject_id")),
+                      F("subject_id", "reg.subject_typed", "subject")),
              roles=menu.ARCHIVES),
 )
 

@@ -65,6 +65,8 @@ def _value(field, form):
         return _checkpoints(field, raw)
     if field.kind == "household":
         return common.household_typed(raw)
+    if field.kind == "subject":
+        return common.subject_typed(raw)
     return raw
 
 
@@ -132,8 +134,12 @@ def _list_view(spec):
         for field in spec.filters:  # a household typed by its address
             if field.kind == "household" and field.name in filters:
                 filters[field.name] = common.household_typed(filters[field.name])
+        asked = dict(filters)  # a subject asked by its number: the filter's box keeps it as typed
+        for field in spec.filters:
+            if field.kind == "subject" and field.name in filters:
+                asked[field.name] = common.subject_typed(filters[field.name])
         page = g.api.get(g.api.estate(g.user.estate_id, spec.path), limit=common.PAGE_SIZE,
-                         cursor=request.args.get("cursor"), **filters)
+                         cursor=request.args.get("cursor"), **asked)
         definitions = common.custom_fields(spec.custom) if spec.custom else []
         households = _options(spec)
         return render_template("registers/register.html", spec=spec, items=page.get("items", []),
