@@ -671,6 +671,9 @@ def test_a_manager_lists_the_staff_the_turnover_counts(client, fake, documented_
     assert "li.agent" in page and "客服" in page and "已停用" in page and "2026-12-03 10:00" in page
     assert "本期离职 1 人 ÷ 平均人数 1.0（期初 1 人 + 期末 1 人）÷ 2 = 100.0%" in page
     assert fake.calls[-1]["params"] == {"period": "2026-12"}
+    en = client.get("/manager/staff?period=2026-12", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    headers = re.findall(r"<th>([^<]+)</th>", en.split("<thead>")[1].split("</thead>")[0])
+    assert len(headers) == len(set(headers)) == 8  # each column its own name
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
     sign_in(client, fake, username="li", roles=("agent",))
     assert 'href="/manager/staff"' not in client.get("/").get_data(as_text=True)
