@@ -33,6 +33,33 @@ def test_an_incident_shows_its_plan_with_what_is_done_and_records_the_pending_st
     _only_documented(fake, documented_routes)
 
 
+def test_an_incident_whose_plan_opens_an_order_links_it(client, fake, documented_routes):
+    """The plan said "发生时通知工程部开紧急工单" and the page never named the order: the manager
+    looked for it on the board (a probe of the manager's month)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    flooding = {**INCIDENT, "work_order": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", flooding)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [
+        {"id": "wo_8", "number": "WO-2026-000008", "status": "assigned", "technician": "tech1",
+         "source": {"type": "incident", "id": "in_1"}},
+        {"id": "wo_9", "number": "WO-2026-000009", "status": "pending", "source": {"type": "incident", "id": "in_2"}}],
+        "next_cursor": None})
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    shown = page.split("data-incident-orders>")[1].split("</dd>")[0]
+    assert '<a href="/engineering/work-orders/wo_8">WO-2026-000008</a> · 已派工 · tech1' in shown
+    assert "WO-2026-000009" not in shown
+    [asked] = [c for c in fake.calls if c["path"].endswith("/work-orders")]
+    assert asked["params"]["source_type"] == "incident"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "工程部尚未生成" in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "work_order": False})
+    calls = len(fake.calls)
+    page = client.get("/security/incidents/in_1").get_data(as_text=True)
+    assert "data-incident-orders" not in page and not [c for c in fake.calls[calls:] if "/work-orders" in c["path"]]
+    _only_documented(fake, documented_routes)
+
+
 def test_closing_before_the_manager_was_told_says_so_and_keeps_the_summary(client, fake):
     """The refusal came back to an empty summary box, with no word that the manager's step was
     needed (found by review)."""

@@ -20,9 +20,23 @@ def detail(item_id, problem=None, summary=""):
     manager_steps = [] if told else [titles.get(s.get("step"), s.get("step")) for s in incident.get("plan", [])
                                      if s.get("escalate_to") == "manager"]
     return render_template("security/incident.html", incident=incident, titles=titles, done=done,
+                           orders=_emergency_orders(incident, item_id),
                            pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
                            may_reclassify=permissions.may("POST", "incidents/{incident_id}/reclassify"),
                            summary=summary, problem=problem or common.take_problem())
+
+
+def _emergency_orders(incident, item_id):
+    """The emergency work orders the incident's plan opened (its ``work_order``), each to follow:
+    the page said nothing of them, and the manager looked for the order on the board (a probe of
+    the manager's month). None when the plan opens none or the user may not read orders."""
+    if not incident.get("work_order") or not permissions.may("GET", "work-orders"):
+        return None
+    page = common.optional_read("work-orders", source_type="incident", limit=ORDERS_READ)
+    return [order for order in (page or {}).get("items", []) if (order.get("source") or {}).get("id") == item_id]
+
+
+ORDERS_READ = 200  # the incidents' orders read to find this one's (the newest first)
 
 
 @bp.post("/<item_id>/steps")
