@@ -125,9 +125,15 @@ def complete(inspection, data, now, actor):
     return changes, {"at": stamp, "by": actor, "action": "complete", "note": note, "event_id": None}
 
 
-def describe_finding(inspection, finding):
+def inspected(inspection):
+    """An inspection as people know it: its checklist and where it was made (a place, or the
+    equipment by its code), as a finding's order describes it and its note names it."""
     where = inspection["location"] or f"equipment {inspection['equipment_code']}"
-    return f"{inspection['checklist_name']} at {where}: {failure_text(finding, finding)}"[:2000]
+    return f"{inspection['checklist_name']} at {where}"
+
+
+def describe_finding(inspection, finding):
+    return f"{inspected(inspection)}: {failure_text(finding, finding)}"[:2000]
 
 
 def equipment_record(inspection):

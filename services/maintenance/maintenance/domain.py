@@ -10,7 +10,7 @@ from estate_common import clock, custom_fields, ids, money, numbering, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 from estate_common.writes import Change
 
-from . import costing
+from . import checklists, costing
 from .rules import DEFAULTS as RULES
 
 NUMBER_PREFIX = "WO"
@@ -261,8 +261,7 @@ def plan_note(plan, equipment):
 
 
 def inspection_note(inspection, finding):
-    where = inspection["location"] or f"equipment {inspection['equipment_code']}"
-    return f"from the inspection {inspection['checklist_name']} at {where}, item {finding['code']}: {finding['label']}"
+    return f"from the inspection {checklists.inspected(inspection)}, item {finding['code']}: {finding['label']}"
 
 
 def from_patrol_anomaly(event, number, created, rules):
