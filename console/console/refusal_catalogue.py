@@ -998,8 +998,8 @@ ZH = {
         '尚未开始的期间不能计费',
     "the use's approval is half-done (its money is taken): approve it again to finish it":
         '该使用申请的批准未完成（款项已扣除）：请再次批准以完成',
-    'the use is being approved (its money may be taken): approve it again to finish it':
-        '该使用申请正在批准中（款项可能已扣除）：请再次批准以完成',
+    'the use is being approved just now: look at it again in a minute, and approve it again if it still awaits a decision':
+        '该使用申请正在批准中：请一分钟后再查看，如仍待决定，请再次批准',
     'the use was {0} meanwhile':
         '该使用申请已被他人处理，现为“{0:fund_status}”',
     'no approved fee standard bills this period: a standard bills from its valid_from (the month it was created when none was given) until its valid_to':

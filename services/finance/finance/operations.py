@@ -1013,7 +1013,7 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
                                         clock.to_iso(now - timedelta(seconds=APPROVAL_SECONDS)), outbox,
                                         [_fund_use_decided(outbox, entry | fields)])
         if decided["status"] == "requested":
-            raise Conflict("the use is being approved (its money may be taken): approve it again to finish it")
+            raise Conflict("the use is being approved just now: look at it again in a minute, and approve it again if it still awaits a decision")
     if decided["status"] != fields["status"]:
         raise Conflict(f"the use was {decided['status']} meanwhile")
     return public(_with_work_order_approved(db, estate_id, [decided])[0])

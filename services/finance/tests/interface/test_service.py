@@ -2319,7 +2319,7 @@ def test_a_use_is_not_rejected_while_its_approval_takes_the_money(finance, monke
     acting(finance, MANAGER)
     approved_use = finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
     assert (approved_use["status"], approved_use["balance_after_cents"]) == ("approved", 70000)
-    assert refused == ["the use is being approved (its money may be taken): approve it again to finish it"]
+    assert refused == ["the use is being approved just now: look at it again in a minute, and approve it again if it still awaits a decision"]
     assert finance.db.fund_accounts.find_one({})["balance_cents"] == 70000
 
 
