@@ -422,3 +422,26 @@ def test_a_form_refused_gives_its_key_back_to_itself_not_to_its_siblings(client,
              _forms_on(client.get(answer.location).get_data(as_text=True)) if action.split("?")[0] == form.action}
     assert again[values[1]] == [key]
     assert again[values[0]] != [key] and again[values[0]][0]
+
+
+@pytest.mark.parametrize("form", [form for form in ALL_FORMS if not form.shown_again], ids=_name)
+def test_a_refusal_kept_for_the_page_holds_no_value_typed_into_the_form(client, fake, form):
+    """What ``show_problem`` keeps in the session cookie with a refusal, to give the form its key
+    back, holds none of the values typed into it: a reminder's note, a check-in's anomaly or a
+    survey's comment may name an owner's phone or ID card number, which never rides in a cookie
+    (each value of 100 characters or fewer was kept as typed: review)."""
+    action, inner = _the_form(_open(client, fake, form), form.action)
+    [key] = _keys(inner)
+    fake.on("POST", re.escape(form.path_called),
+            problem(409, "still being processed", "a request with this Idempotency-Key is still being processed"))
+    personal = {"note": "业主电话 13912345678", "anomaly": "身份证 110105194912310021", "comment": "13912345678"}
+    answer = client.post(action, data={**_hidden(inner), **form.data, **personal, "idempotency_key": key,
+                                        **({"file": (io.BytesIO(b"building\n"), "h.csv")} if "file" in form.data
+                                           else {})}, content_type="multipart/form-data")
+    assert answer.status_code == 302, _main(answer)
+    with client.session_transaction() as session:
+        kept = repr(session["problem"])
+    assert "13912345678" not in kept and "110105194912310021" not in kept
+    assert key in kept, "the key goes with the refusal"
+    again = client.get(answer.location).get_data(as_text=True)
+    assert _keys(_the_form(again, form.action)[1]) == [key]

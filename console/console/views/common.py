@@ -1,5 +1,7 @@
 """What several screens share: forms that call the gateway and show its problems,
 pages of lists, the household picker, a fresh idempotency key per form."""
+import hashlib
+import hmac
 import re
 import unicodedata
 import uuid
@@ -9,7 +11,7 @@ from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from flask import flash, g, redirect, request, session
+from flask import current_app, flash, g, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
 from .. import i18n
@@ -61,20 +63,25 @@ def password_refused(problem, field):
     return refused
 
 
-# a posted value this long at most goes with a refused form's key (``_sent_form``): enough for a
-# row's id, a checkpoint's code, an export's list, which tell the form from its siblings on a page
-TELLING_CHARS = 100
-
-
 def _sent_form():
     """The form this request is, when it carries an Idempotency-Key: its endpoint, view args, key
-    and its short values (``TELLING_CHARS``), for ``sent_key``; None otherwise."""
+    and its values each as ``_telling`` keeps it, for ``sent_key``; None otherwise."""
     key = request.form.get("idempotency_key") if request.method == "POST" else None
     if not key:
         return None
     return {"endpoint": request.endpoint, "args": dict(request.view_args or {}), "key": key,
-            "fields": {name: value for name, value in request.form.items()
-                       if name not in ("csrf_token", "idempotency_key") and len(value) <= TELLING_CHARS}}
+            "fields": {name: _telling(value) for name, value in request.form.items()
+                       if name not in ("csrf_token", "idempotency_key")}}
+
+
+def _telling(value):
+    """A posted value as a refused form keeps it to be told from its siblings (``sent_key``): its
+    HMAC under the session's key, never the value. The refusal rides in the session cookie, and a
+    reminder's note or a check-in's anomaly may name an owner's phone or ID card number (kept as
+    typed, they were: review)."""
+    secret = current_app.secret_key
+    return hmac.new(secret.encode() if isinstance(secret, str) else secret, value.encode(),
+                    hashlib.sha256).hexdigest()[:16]
 
 
 def sent_key(endpoint, posted=None, **view_args):
@@ -94,7 +101,7 @@ def sent_key(endpoint, posted=None, **view_args):
         return None
     if any(sent["args"].get(name) != value for name, value in view_args.items()):
         return None
-    if any(sent["fields"].get(name) != str(value) for name, value in (posted or {}).items()):
+    if any(sent["fields"].get(name) != _telling(str(value)) for name, value in (posted or {}).items()):
         return None
     return sent["key"]
 
