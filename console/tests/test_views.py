@@ -819,6 +819,28 @@ def test_a_guard_checks_in_with_an_anomaly_and_finishes_the_round(client, fake, 
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_check_in_refused_comes_back_with_its_anomaly_as_typed_at_its_checkpoint_only(client, fake):
+    """A refused check-in came back to the round with its key but an empty anomaly: a guard's
+    description of what they found (up to 2,000 characters, typed on a phone) was gone, and sent
+    again without it under the same key it was "used with another body" (review)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "open",
+        "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [], "missed": None,
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}, {"code": "B", "name": "Garage", "due_at": None}]})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/check-ins",
+            problem(409, "still being processed", "a request with this Idempotency-Key is still being processed"))
+    answer = client.post("/security/rounds/pr_1/check-ins", data={
+        "csrf_token": csrf_of(client), "checkpoint": "B", "anomaly": "door forced <open>", "emergency": "on",
+        "idempotency_key": "k-B"})
+    assert answer.status_code == 302
+    page = client.get(answer.location).get_data(as_text=True)
+    forms = dict(re.findall(r'name="checkpoint" value="([^"]+)">(.*?)</form>', page, re.S))
+    assert 'name="anomaly" maxlength="2000" value="door forced &lt;open&gt;"' in forms["B"]
+    assert 'name="emergency" checked' in forms["B"] and 'value="k-B"' in forms["B"]
+    assert 'value="door forced' not in forms["A"] and "checked" not in forms["A"]
+
+
 def test_the_archive_search_asks_only_with_a_filter(client, fake):
     sign_in(client, fake, username="ann", roles=("archivist",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [

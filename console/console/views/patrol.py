@@ -67,14 +67,16 @@ def round_detail(round_id):
 @estate_needed
 def check_in(round_id):
     """Once per form shown (its ``idempotency_key``): a double tap on a patchy connection made two
-    check-ins and two work orders for one anomaly (found by a probe)."""
+    check-ins and two work orders for one anomaly (found by a probe). Refused, its checkpoint's
+    form comes back as typed (the anomaly was lost: review)."""
     back = url_for("security.round_detail", round_id=round_id)
     body = {"checkpoint": request.form.get("checkpoint", "")}
     anomaly = request.form.get("anomaly", "").strip()
     if anomaly:
         body["anomaly"] = {"description": anomaly, "emergency": request.form.get("emergency") == "on"}
     return common.post_and_back(f"patrol-rounds/{round_id}/check-ins", body, back, "patrol.checked_in",
-                                idempotency_key=request.form.get("idempotency_key") or None)
+                                idempotency_key=request.form.get("idempotency_key") or None,
+                                typed=common.row_form_to_keep(body["checkpoint"], "check_in"))
 
 
 @bp.post("/rounds/<round_id>/finish")
