@@ -1,4 +1,6 @@
 """Security, accounts, archive and engineering screens beyond the registers, against the fake gateway."""
+import re
+
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_registers import _only_documented
 
@@ -565,3 +567,46 @@ def test_a_records_content_names_the_request_and_the_household_it_names_by_id(cl
              or "/households/" in c["path"]]
     assert sorted(reads) == ["hh_1", "sr_1", "sr_gone"]
     _only_documented(fake, documented_routes)
+
+
+def test_a_refused_reminder_and_survey_answer_come_back_as_typed(client, fake):
+    """A refused arrears reminder and a refused survey answer came back to their page with the key
+    they were sent with, and empty: the channel and note, the household, its scores and comment
+    were gone, and sent again otherwise under that key they were "used with another body" (review).
+    The reminder comes back at its own flat only."""
+    sign_in(client, fake, username="cathy", roles=("accountant", "agent"))
+    busy = problem(409, "still being processed", "a request with this Idempotency-Key is still being processed")
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
+        {"household_id": household, "building": "3", "unit": "1", "room": room, "overdue_cents": 27000, "bills": 1,
+         "oldest_due_at": "2026-10-31T00:00:00Z", "age_days": 30, "last_reminder_at": None}
+        for household, room in (("hh_1", "1202"), ("hh_2", "1203"))], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/arrears/reminders", busy)
+    answer = client.post("/accounts/arrears/reminders", data={
+        "csrf_token": csrf_of(client), "household_id": "hh_2", "channel": "letter", "note": "second letter",
+        "idempotency_key": "k-hh_2"})
+    page = client.get(answer.location).get_data(as_text=True)
+    rows = dict(re.findall(r'name="household_id" value="([^"]+)">(.*?)</form>', page, re.S))
+    assert '<option value="letter" selected>' in rows["hh_2"] and 'value="second letter"' in rows["hh_2"]
+    assert "selected" not in rows["hh_1"] and "second letter" not in rows["hh_1"]
+    assert page.count("<details class=\"row-action\" open>") == 1
+
+    survey = {"id": "sv_1", "estate_id": ESTATE, "title": "2026", "year": 2026, "service_lines": ["water", "cleaning"]}
+    tally = {"answers": 0, "average": None, "satisfied": 0, "satisfied_share": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1", survey)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/results", {
+        "survey_id": "sv_1", "households": 0, "lines": {"water": tally}, "overall": tally})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [
+        {"id": "hh_1", "building": "3", "unit": "1", "room": "1202"},
+        {"id": "hh_2", "building": "3", "unit": "1", "room": "1203"}], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/answers", busy)
+    answer = client.post("/desk/surveys/sv_1/answers", data={
+        "csrf_token": csrf_of(client), "household_id": "hh_2", "score_water": "4", "score_cleaning": "2",
+        "comment": "bins <late>", "idempotency_key": "k-sv"})
+    page = client.get(answer.location).get_data(as_text=True)
+    form = page.split('action="/desk/surveys/sv_1/answers"')[1].split("</form>")[0]
+    assert '<option value="hh_2" selected>' in form and 'value="k-sv"' in form
+    water = form.split('name="score_water"')[1].split("</select>")[0]
+    cleaning = form.split('name="score_cleaning"')[1].split("</select>")[0]
+    assert '<option value="4" selected>' in water and '<option value="2" selected>' in cleaning
+    assert water.count("selected") == 1 and cleaning.count("selected") == 1
+    assert ">bins &lt;late&gt;</textarea>" in form

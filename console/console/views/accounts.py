@@ -362,7 +362,8 @@ def send_reminder():
     # sent again (a reload, a double click), the key records one reminder: two read as two calls
     # made to the household, on its arrears record and in the archive
     return common.post_and_back("arrears/reminders", body, back, "arrears.reminded_now",
-                                idempotency_key=form.get("idempotency_key") or None)
+                                idempotency_key=form.get("idempotency_key") or None,
+                                typed=common.row_form_to_keep(body["household_id"], "remind"))
 
 
 @bp.get("/reports")

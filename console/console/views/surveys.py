@@ -32,9 +32,12 @@ def answer(item_id):
                 scores[name.removeprefix("score_")] = int(value)
             except ValueError:
                 common.show_problem(ApiProblem(400, i18n.translate("error.whole_number")))
+                common.keep_typed(item_id, "answer")
                 return redirect(back)
     body = {"household_id": form.get("household_id", ""), "scores": scores}
     if form.get("comment", "").strip():
         body["comment"] = form["comment"].strip()
+    # refused, the form comes back as typed (it came back empty: review)
     return common.post_and_back(f"surveys/{item_id}/answers", body, back, "survey.answered",
-                                idempotency_key=form.get("idempotency_key") or None)
+                                idempotency_key=form.get("idempotency_key") or None,
+                                typed=common.row_form_to_keep(item_id, "answer"))
