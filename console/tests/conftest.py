@@ -135,20 +135,27 @@ def _one_app():
     registers and compiles some 200 routes and compiles each template it renders anew, which
     made most of a console test's time (0.2 s of 0.3 s)."""
     made = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True})
-    return made, dict(made.config)
+    return made, dict(made.config), dict(made.extensions)
+
+
+def as_made(made, settings, extensions, fake):
+    """The one app as create_app made it, talking to ``fake`` only: its settings, and only the
+    extensions it made, so that nothing a test's console kept there (the gateway's document read
+    from that test's gateway, any cache added later) is another test's. Nothing else of the app
+    changes after its first request: its routes, blueprints and context processors are fixed
+    (Flask refuses a setup method then), nothing writes its jinja globals, and its templates are
+    files."""
+    made.config.clear()
+    made.config.update(settings)
+    made.extensions.clear()
+    made.extensions.update(extensions, console_http=fake)
+    return made
 
 
 @pytest.fixture
 def app(fake, _one_app):
-    """The console, talking to this test's fake gateway only, as made: its settings as
-    create_app gave them, and nothing read from another test's gateway (the gateway's document
-    is read again)."""
-    made, settings = _one_app
-    made.config.clear()
-    made.config.update(settings)
-    made.extensions["console_http"] = fake
-    made.extensions.pop("console_openapi", None)
-    return made
+    """The console, talking to this test's fake gateway only, as made (``as_made``)."""
+    return as_made(*_one_app, fake)
 
 
 @pytest.fixture
