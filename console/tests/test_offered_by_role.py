@@ -301,3 +301,16 @@ def test_a_finding_typed_as_late_reads_as_typed_on_a_complaint_verified_in_time(
             "history": [{"at": "2026-11-30T02:00:00Z", "by": "amy", "action": "verified", "note": note}]})
         page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
         assert shown in page and ("逾期核实" in page) is late, late
+
+
+def test_the_records_offer_their_correction_only_to_a_role_that_may_send_it(client, fake):
+    """The front desk reads the archive's records (a household's history) but may not correct one:
+    each record offered it the correction form, a 403 (review)."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "subject_type": "household", "subject_id": "hh_1", "event_type": "household_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin", "data": {"room": "1202"}}], "next_cursor": None})
+    for role, offered in (("agent", False), ("archivist", True), ("manager", True)):
+        sign_in(client, fake, username="amy", roles=(role,))
+        page = client.get("/archive/records?subject_id=hh_1").get_data(as_text=True)
+        assert "1202" in page, role
+        assert ('action="/archive/records/ar_1/corrections' in page) is offered, role
