@@ -877,6 +877,10 @@ ZH = {
         '排班表中该保安的排班已被取消',
     'is not on duty in the duty roster for this shift':
         '排班表中本班次未安排该保安值班',
+    'a guard is an active security guard of the estate':
+        '保安须为本小区在岗的保安人员',
+    'is not an active security guard of this estate':
+        '不是本小区在岗的保安人员',
     'the duty roster does not put this guard on {0} in this shift':
         '排班表中本班次未安排该保安{0}',
     'is not on {0} in the duty roster for this shift':

@@ -3,7 +3,11 @@ are the gateway's, so the gateway looks the name up and tells maintenance what i
 call's context (``assignee``: ``technician`` or ``not_a_technician``); maintenance refuses the
 assignment (422) after its own checks, so an order of another estate is still a 404 first. A
 manager could assign an order to a name no account has, to another estate's technician or to the
-desk, and the order then stood with nobody able to work it but a manager (found by review)."""
+desk, and the order then stood with nobody able to work it but a manager (found by review).
+
+The guard a duty assignment or a patrol round names is looked up the same way (``guard``:
+``security`` or ``not_a_guard``): security patrol refuses one that is not an active security
+guard of the estate (the roster took any name, one no account has or a technician's)."""
 from flask import current_app, jsonify
 
 from estate_common.roles import DISPATCHERS
@@ -12,6 +16,7 @@ from . import requests_in, store
 from .policy import ALL_ESTATES
 
 TECHNICIAN = "technician"
+SECURITY = "security"
 
 
 def technician_fact(db, estate_id, body, caller=None):
@@ -23,10 +28,20 @@ def technician_fact(db, estate_id, body, caller=None):
     return {"assignee": TECHNICIAN if assignable(store.find_user(db, name.strip()), estate_id) else "not_a_technician"}
 
 
-def assignable(user, estate_id):
-    """Whether ``user`` (an account, or None) may be given the estate's work orders: an active
-    technician of the estate, or of every estate."""
-    return bool(user and user.get("active", True) and TECHNICIAN in user.get("roles", ())
+def guard_fact(db, estate_id, body, caller=None):
+    """The context security patrol's ``assign_duty`` and ``start_round`` read of the body's
+    ``guard``; none for a body the contract refuses (the service's 400 follows)."""
+    name = body.get("guard") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return {}
+    return {"guard": SECURITY if assignable(store.find_user(db, name.strip()), estate_id, SECURITY) else "not_a_guard"}
+
+
+def assignable(user, estate_id, role=TECHNICIAN):
+    """Whether ``user`` (an account, or None) may be given the estate's work orders (``role``
+    technician), or its guard duty (``role`` security): an active holder of the role in the
+    estate, or in every estate."""
+    return bool(user and user.get("active", True) and role in user.get("roles", ())
                 and (estate_id in user.get("estate_ids", ()) or ALL_ESTATES in user.get("estate_ids", ())))
 
 

@@ -309,6 +309,26 @@ def test_the_gateway_tells_maintenance_whether_an_assignee_is_an_active_technici
     assert rpc.only_call("maintenance", "assign_work_order").context == {"assignee": found}
 
 
+@pytest.mark.parametrize("guard, found", [("nobody-here", "not_a_guard"), ("guard-of-b-only", "not_a_guard"),
+                                            ("tech-a", "not_a_guard"), ("former-guard", "not_a_guard"),
+                                            (" guard-a ", "security")])
+@pytest.mark.parametrize("path, body", [("duty-roster", {"date": "2026-12-20", "shift": "night", "post": "patrol"}),
+                                        ("patrol-rounds", {"route_id": "proute_1"})])
+def test_the_gateway_tells_security_patrol_whether_a_guard_is_an_active_guard_of_the_estate(
+        client, accounts, rpc, guard, found, path, body):
+    """The roster took any name, one no account has or a technician's (review): security patrol
+    refuses a roster entry or a round whose guard the gateway found is not one (assignees.py)."""
+    accounts.user("guard-of-b-only", ["security"], ["B"])
+    accounts.user("tech-a", ["technician"], ["A"])
+    accounts.user("former-guard", ["security"], ["A"])
+    accounts.user("guard-a", ["security"], ["A"])
+    client.patch("/api/v1/users/former-guard", headers=bearer(accounts.admin), json={"active": False})
+    manager = accounts.user("mgr-a", ["manager"], ["A"])
+    client.post(f"/api/v1/estates/A/{path}", headers=bearer(manager), json={**body, "guard": guard})
+    rpc_name = {"duty-roster": "assign_duty", "patrol-rounds": "start_round"}[path]
+    assert rpc.only_call("security_patrol", rpc_name).context == {"guard": found}
+
+
 def test_a_dispatcher_lists_whom_an_order_may_be_assigned_to(app, client, accounts, contract):
     """The console had them type a username (found by a probe of daily work): the same accounts
     the assignment accepts (assignees.assignable), none of another estate, none switched off."""

@@ -1,5 +1,5 @@
 """security_patrol routes: patrols, fire checks, incidents and the gate."""
-from .. import policy, references
+from .. import assignees, policy, references
 from . import ESTATE, Route
 
 SP = "security_patrol"
@@ -16,8 +16,10 @@ ROUTES = [
           filters=("route_id",)),
     Route("POST", f"{ESTATE}/patrol-plans/<plan_id>/stop", SP, "stop_patrol_plan", policy.SECURITY,
           body=True, id_param="plan_id"),
+    # the guard walking it, and the one on the roster, is an active security guard of the estate
+    # (assignees.py)
     Route("POST", f"{ESTATE}/patrol-rounds", SP, "start_round", policy.SECURITY,
-          status=201, body=True, idempotent=True),
+          status=201, body=True, idempotent=True, facts=assignees.guard_fact),
     Route("GET", f"{ESTATE}/patrol-rounds", SP, "list_rounds", policy.SECURITY, paged=True,
           filters=("status", "route_id")),
     Route("GET", f"{ESTATE}/patrol-rounds/<round_id>", SP, "get_round", policy.SECURITY, id_param="round_id"),
@@ -84,7 +86,8 @@ ROUTES = [
     Route("GET", f"{ESTATE}/visitors", SP, "list_visitors", GATE, paged=True,
           filters=("visiting_household_id", "on_site")),
     # the duty roster (排班): guards on posts by shift
-    Route("POST", f"{ESTATE}/duty-roster", SP, "assign_duty", policy.SECURITY, status=201, body=True, idempotent=True),
+    Route("POST", f"{ESTATE}/duty-roster", SP, "assign_duty", policy.SECURITY, status=201, body=True, idempotent=True,
+          facts=assignees.guard_fact),
     Route("POST", f"{ESTATE}/duty-roster/<assignment_id>/cancel", SP, "cancel_duty", policy.SECURITY,
           body=True, id_param="assignment_id"),
     Route("GET", f"{ESTATE}/duty-roster", SP, "list_duty_roster", policy.SECURITY, paged=True,

@@ -93,6 +93,7 @@ def start_round(db, outbox, caller, estate_id, data):
         if made is not None:
             return public(made)
     route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
+    roster.require_guard(caller.guard)
     if data.get("plan_id"):
         plans = [store.referenced(db, "patrol_plans", estate_id, data["plan_id"], "data.plan_id")]
         patrols.plan_of_route(plans[0], route)
@@ -500,7 +501,9 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 
 def assign_duty(db, outbox, caller, estate_id, data):
     """One post per guard and shift: the same assignment again answers the first, another post
-    409; a cancelled one is put back at the post asked for."""
+    409; a cancelled one is put back at the post asked for. The guard is an active security
+    guard of the estate (as the gateway found him), else 422."""
+    roster.require_guard(caller.guard)
     now, rules = clock.now(), store.rules_for(db, estate_id)
     today = localtime.local_date(now, rules)
     doc_id = roster.assignment_id(estate_id, data["date"], data["shift"], data["guard"])

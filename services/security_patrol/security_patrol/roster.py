@@ -44,6 +44,16 @@ def guard_key(name):
     return spaced(name).lower()
 
 
+def require_guard(found):
+    """``found``: what the gateway found of the body's ``guard`` in its accounts (``not_a_guard``:
+    no active security guard of this estate is so called; None: not looked up, a call from
+    within). The roster took any name, one no account has or a technician's, and a round could be
+    walked by it where the shift had no roster (found by review)."""
+    if found == "not_a_guard":
+        raise BusinessRuleViolation("a guard is an active security guard of the estate",
+                                    [field_error("data.guard", "is not an active security guard of this estate")])
+
+
 def assignment_id(estate_id, day, shift, guard):
     return ids.natural_id("duty", estate_id, day, shift, guard_key(guard))
 

@@ -457,6 +457,27 @@ def test_a_guard_holds_one_post_a_shift_and_past_days_are_not_rostered(patrol):
     assert [(a["guard"], a["post"]) for a in night["items"]] == [("Zhao", "patrol")]
 
 
+def test_the_roster_and_a_round_take_no_name_the_gateway_found_no_guard_of_the_estate_for(patrol):
+    """The gateway looks the guard up in its accounts and says so in the call's context
+    (gateway/assignees.py): the roster took a name no account has, or a technician's (review).
+    A round's route is checked first (an unknown one is named as such)."""
+    route = make_route(patrol)
+    patrol.caller.guard = "not_a_guard"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        assign(patrol, "nobody-here", "patrol")
+    assert refused.value.errors[0]["field"] == "data.guard"
+    with pytest.raises(BusinessRuleViolation) as refused:  # a shift without a roster: no check but this
+        start(patrol, route, guard="nobody-here")
+    assert refused.value.errors[0]["field"] == "data.guard"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, {"id": "proute_of_another_estate"}, guard="nobody-here")
+    assert refused.value.errors[0]["field"] == "data.route_id"
+    assert patrol.list_duty_roster({"estate_id": ESTATE})["items"] == []
+    assert patrol.list_rounds({"estate_id": ESTATE})["items"] == []
+    patrol.caller.guard = "security"
+    assert assign(patrol, "Zhao", "patrol")["guard"] == "Zhao"
+
+
 def test_a_night_plan_starting_after_midnight_is_walked_by_that_nights_guard(patrol):
     """Its 02:00 round on the 24th was the 24th's night's: the 23rd's guard was refused and the
     next night's taken, while a handover then was the 23rd's night (found by a probe)."""
