@@ -533,7 +533,7 @@ def security_registers(browser, settings):
     add.locator('input[name="date"]').fill(settings["today"])
     add.locator('select[name="shift"]').select_option("night")
     add.locator('select[name="post"]').select_option("gate")
-    guard = "Wang " + uuid.uuid4().hex[:4]
+    guard = settings["colleague"]
     add.locator('input[name="guard"]').fill(guard)
     add.get_by_role("button", name="Create").click()
     row = page.locator("tr", has_text=guard)

@@ -133,9 +133,12 @@ def test_the_desk_reads_a_household_s_file_once_the_manager_approves_its_request
     run_scenario("borrowing", settings)
 
 
-def test_a_guard_records_a_drill_a_blocked_lane_and_a_duty_assignment(settings):
+def test_a_guard_records_a_drill_a_blocked_lane_and_a_duty_assignment(api, settings):
     local_now = estate_now()  # a drill an hour ago, today's roster
-    run_scenario("security_registers", {**settings, "today": local_now.strftime("%Y-%m-%d"),
+    colleague = f"colleague-{uuid.uuid4().hex[:6]}"  # the roster takes a guard of the estate only
+    api.post("/api/v1/users", {"username": colleague, "password": STAFF_PASSWORD, "roles": ["security"],
+                               "estate_ids": [settings["estate_id"]]})
+    run_scenario("security_registers", {**settings, "colleague": colleague, "today": local_now.strftime("%Y-%m-%d"),
                                         "drill_at": (local_now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")})
 
 

@@ -22,8 +22,8 @@ def staff(api, admin, roles, estate_id):
 @pytest.fixture(scope="module")
 def estate(api, admin):
     estate_id = new_estate(api, admin, name="Pine Court")["id"]
-    return {"id": estate_id, "base": f"/api/v1/estates/{estate_id}",
-            "guard": staff(api, admin, ["security"], estate_id),
+    guard_name, guard = new_user(api, admin, ["security"], [estate_id])  # a round names a guard of the estate
+    return {"id": estate_id, "base": f"/api/v1/estates/{estate_id}", "guard": guard, "guard_name": guard_name,
             "manager": staff(api, admin, ["manager"], estate_id),
             "agent": staff(api, admin, ["agent"], estate_id),
             "archivist": staff(api, admin, ["archivist"], estate_id)}
@@ -35,7 +35,7 @@ def test_a_patrol_round_with_a_missed_checkpoint_and_an_anomaly(api, estate):
         {"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park"},
         {"code": "C3", "name": "Pump room"}]}, guard)
     assert route.status_code == 201, route.text
-    round_ = api.post(f"{base}/patrol-rounds", {"route_id": route.json()["id"], "guard": "Zhao"}, guard).json()
+    round_ = api.post(f"{base}/patrol-rounds", {"route_id": route.json()["id"], "guard": estate["guard_name"]}, guard).json()
     rounds = f"{base}/patrol-rounds/{round_['id']}"
 
     checked = api.post(f"{rounds}/check-ins", {"checkpoint": "A1", "anomaly": {
@@ -226,7 +226,7 @@ def test_a_checkpoint_code_typed_full_width_is_the_code_it_reads_as(api, estate)
         {"code": "Ｅ１", "name": "东门岗"}, {"code": "ａ－２", "name": "车库"}]}, guard)
     assert route.status_code == 201, route.text
     assert [checkpoint["code"] for checkpoint in route.json()["checkpoints"]] == ["E1", "A-2"]
-    round_ = api.post(f"{base}/patrol-rounds", {"route_id": route.json()["id"], "guard": "Zhao"}, guard).json()
+    round_ = api.post(f"{base}/patrol-rounds", {"route_id": route.json()["id"], "guard": estate["guard_name"]}, guard).json()
     checked = api.post(f"{base}/patrol-rounds/{round_['id']}/check-ins", {"checkpoint": "ｅ１"}, guard)
     assert checked.status_code == 200, checked.text
     assert checked.json()["check_ins"][0]["checkpoint"] == {"code": "E1", "name": "东门岗"}

@@ -200,6 +200,9 @@ class World:
         route = self.post(f"{base}/patrol-routes", self._sample("POST", "/api/v1/estates/{estate_id}/patrol-routes",
                                                                  swaps))["id"]
         swaps["proute_1"] = route
+        # the round and the roster name a guard of B (an active security user: assignees.py)
+        guard = self.new_user(["security"], [b])[0]
+        swaps.update({"zhao": guard, "Zhao": guard})
         ids["round_id"] = self.post(f"{base}/patrol-rounds",
                                     self._sample("POST", "/api/v1/estates/{estate_id}/patrol-rounds", swaps))["id"]
         ids["assignment_id"] = self.post(f"{base}/duty-roster",
