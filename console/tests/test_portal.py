@@ -74,6 +74,23 @@ def test_filing_posts_the_documented_body_without_a_token_and_opens_the_tracking
     assert call["headers"]["X-Forwarded-For"] == "203.0.113.7"
 
 
+def test_what_a_phones_chinese_keyboard_types_is_sent_as_the_api_reads_it(client, fake):
+    """Full-width digits (a Chinese input method's) were refused in the phone ("格式不正确" under a
+    number that looked right) and kept as typed in the address; a line break counted twice (the
+    browser sends CRLF), so a description within the box's 2,000 characters was "too long" (a probe)."""
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
+    description = ("水管漏水\r\n" * 333)[:1998] + "。"
+    answer = client.post("/portal/E1", data={**FORM, "building": "３", "unit": "１", "room": "１２０１",
+                                             "contact_phone": "１３８－００１３－８０００",
+                                             "description": description, "csrf_token": csrf_of(client)})
+    assert answer.status_code == 302
+    sent = last_post(fake)["json"]
+    assert (sent["building"], sent["unit"], sent["room"], sent["contact_phone"]) == ("3", "1", "1201", "138-0013-8000")
+    assert "\r" not in sent["description"] and len(sent["description"]) <= 2000
+    assert sent["description"] == description.replace("\r\n", "\n")
+
+
 def test_behind_the_ingress_each_visitor_is_named_to_the_gateway_by_their_own_address(fake):
     """Without it every visitor was the ingress's address: ten filings by anyone blocked the
     portal for everyone (the gateway's per-address limit)."""

@@ -85,9 +85,26 @@ def _estate_shown(estate_code):
         return None
 
 
+# typed on a phone's Chinese keyboard: full-width digits, letters and dashes (１３８００１３８０００,
+# ３-１-３０１), which the API's phone pattern refused ("格式不正确" under a number that looked right)
+# and its address kept as typed, unlike the households' (found by a probe)
+TYPED_AS_ASCII = ("building", "unit", "room", "contact_phone")
+
+
+def _typed(form):
+    """The form's fields as the API reads them: the address and phone as ASCII (NFKC), and the
+    description's line breaks as one character each: a browser sends CRLF, so a text within the
+    box's 2,000 characters was refused as too long (a probe)."""
+    values = {name: form.get(name, "").strip() for name in FIELDS}
+    for name in TYPED_AS_ASCII:
+        values[name] = common.address_typed(values[name])
+    values["description"] = values["description"].replace("\r\n", "\n")
+    return values
+
+
 @bp.post("/<estate_code>")
 def file_request(estate_code):
-    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    values = _typed(request.form)
     body = {name: value for name, value in values.items() if value}
     if request.form.get("website"):
         body["website"] = request.form["website"]  # the honeypot: the gateway refuses it
