@@ -187,6 +187,25 @@ def test_a_second_rating_shows_the_gateways_409(client, fake):
     assert answer.status_code == 409 and "该报事已评价过" in html and 'name="satisfaction"' not in html
 
 
+def test_a_refusal_reads_as_an_owner_reads_it_without_the_staffs_titles_or_request_ids(client, fake):
+    """The staff's box named a refusal's kind ("与当前状态冲突", "输入有误") and showed the call's id as
+    "请求编号: console-…" above the request's own number (报事 SR-…), which an owner took for it;
+    the phone's pattern read "格式不正确" (a phone probe)."""
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            lambda body, params: problem(400, "invalid input", "contact_phone: the value does not match", "invalid_input",
+                                         [{"field": "contact_phone", "message": "the value does not match '^\\+?[0-9][0-9 -]{5,19}$'"}]))
+    html = client.post("/portal/E1", data={**FORM, "contact_phone": "138.0013", "csrf_token": csrf_of(client)},
+                       headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "请检查下面标红的内容" in html and "请填写能联系到你的电话号码" in html
+    assert "输入有误" not in html and "请求编号" not in html and "req-problem-42" not in html and "格式不正确" not in html
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, "rateable": False, "satisfaction": 5})
+    fake.on("POST", r"/api/v1/public/requests/E1\.a+/rating",
+            lambda body, params: problem(409, "Conflict", "this request has been rated already", "conflict"))
+    html = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "2", "csrf_token": csrf_of(client)},
+                       headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "该报事已评价过" in html and "与当前状态冲突" not in html and "请求编号" not in html
+
+
 # -- the desk's side: an unmatched portal request is matched from its page ------------------------
 
 def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, documented_routes):
@@ -336,7 +355,8 @@ def test_a_gateway_that_refuses_for_now_shows_the_portals_own_page_with_its_retr
         html = answer.get_data(as_text=True)
         assert answer.status_code == 429 and answer.headers["Retry-After"] == "458"
         assert 'class="portal"' in html and "出错了" not in html and 'href="/"' not in html
-        assert "req-busy-1" in html
+        assert "req-busy-1" in html and "参考码" in html  # what the service centre may ask for
+        assert "请约 8 分钟后再试" in html  # 458 s: it said only "try later"
 
 
 def test_an_estate_code_of_no_estates_shape_is_the_portals_not_found_page(client, fake):

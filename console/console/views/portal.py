@@ -17,6 +17,7 @@ staff name) in yuan, each fee item and cost by its label, in either language. Th
 accounts staff give owners led to the public route's JSON: escaped Chinese, English keys and
 cents (a probe of month-end accounts); the JSON stays for systems.
 """
+import math
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -29,6 +30,26 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 KINDS = ("repair", "complaint", "consultation", "suggestion", "praise")
 FIELDS = ("kind", "building", "unit", "room", "contact_name", "contact_phone", "description")
+
+
+@bp.context_processor
+def _helpers():
+    return {"retry_minutes": _retry_minutes}
+
+
+def _retry_minutes(retry_after):
+    """A Retry-After's seconds as whole minutes, at least 1 (an owner was told only "try later")."""
+    try:
+        return max(1, math.ceil(int(retry_after) / 60))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _form_page(estate_code, estate, values, **more):
+    """The form, new or shown again (``key``: the one it was sent with, ``problem``, ``notice``); the
+    fields it shows carry their own errors, the box above it lists only the others."""
+    return render_template("portal/form.html", estate_code=estate_code, estate=estate, values=values,
+                           kinds=KINDS, shown_fields=FIELDS, **more)
 
 
 def _public_api():
@@ -45,8 +66,7 @@ def form(estate_code):
     """The form under the estate's name; a link of no estate is the not-found page at once (the
     form was shown, and only filing it met "unknown": found by a probe)."""
     values = {"kind": "repair", "building": request.args.get("building", "")[:20]}
-    return _page_of(lambda: _estate(estate_code), lambda estate: render_template(
-        "portal/form.html", estate_code=estate_code, estate=estate, values=values, kinds=KINDS))
+    return _page_of(lambda: _estate(estate_code), lambda estate: _form_page(estate_code, estate, values))
 
 
 def _page_of(find, show):
@@ -120,11 +140,9 @@ def file_request(estate_code):
         if "website" in problem.field_errors:
             # the honeypot, filled by a browser's autofill (a person cannot see it): the refusal
             # named a field the owner cannot find, in English; the form comes back without it
-            return render_template("portal/form.html", estate_code=estate_code, estate=_estate_shown(estate_code),
-                                   values=values, kinds=KINDS, notice=i18n.translate("portal.hidden_field_filled"),
-                                   key=key), problem.status
-        return _answer(render_template("portal/form.html", estate_code=estate_code, estate=_estate_shown(estate_code),
-                                       values=values, kinds=KINDS, problem=problem, key=key), problem)
+            return _form_page(estate_code, _estate_shown(estate_code), values, key=key,
+                              notice=i18n.translate("portal.hidden_field_filled")), problem.status
+        return _answer(_form_page(estate_code, _estate_shown(estate_code), values, problem=problem, key=key), problem)
     return redirect(url_for("portal.track", tracking_code=filed["tracking_code"], filed=1))
 
 
