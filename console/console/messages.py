@@ -997,6 +997,9 @@ _MESSAGES = {
     "portal.reply": ("服务中心的答复", "The service center's reply"),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
     "portal.not_found": ("没有找到。", "Not found."),
+    "portal.sent_before": ("这张表单刚才已经提交过，那一次已受理；改动后的内容还没有提交。如果这是另一件事，请再点一次“提交”。",
+                           "This form was sent a moment ago and that request stands; what you changed since was not "
+                           "sent. If it is another matter, press Send again."),
     "portal.problem_400": ("请检查下面标红的内容。", "Please check what is marked below."),
     "portal.problem_413": ("填写的内容太长了。", "What you typed is too long."),
     "portal.problem_429": ("操作太频繁了。", "Too many tries."),

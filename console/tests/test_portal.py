@@ -130,6 +130,43 @@ def test_the_form_sends_its_own_idempotency_key_and_keeps_it_when_shown_again(cl
     assert last_post(fake)["headers"]["Idempotency-Key"] == first
 
 
+def test_the_same_filing_sent_again_from_a_new_form_is_sent_with_the_first_ones_key(client, fake):
+    """Going back to a sent form, a browser loads a new one (no-store), with a new key, and puts back
+    what was typed: sent again, it filed the request twice (a phone probe). This browser's same
+    filing goes with its first key (the service answers the first request); another filing, or
+    another browser's, with its own."""
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
+
+    def send(browser, key, **changed):
+        answer = browser.post("/portal/E1", data={**FORM, **changed, "idempotency_key": key,
+                                                  "csrf_token": csrf_of(browser)})
+        assert answer.status_code == 302
+        return last_post(fake)["headers"]["Idempotency-Key"]
+
+    assert send(client, "a" * 32) == "a" * 32
+    assert send(client, "b" * 32) == "a" * 32  # the form gone back to, sent again as it was
+    assert send(client, "c" * 32, description="and the bathroom tap") == "c" * 32  # another filing
+    assert send(client, "d" * 32, building="３") == "a" * 32  # the same, typed full-width
+    other = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True}, http=fake).test_client()
+    assert send(other, "e" * 32) == "e" * 32  # a neighbour filing the same words files their own
+
+
+def test_a_sent_form_changed_and_sent_again_comes_back_as_a_new_form_to_send_once_more(client, fake):
+    """Gone back to and changed, the form's key was refused (the same key, another filing) and the
+    form came back with that key: refused again at every send, and told to "open this page again"."""
+    key = "k" * 32
+    fake.on("POST", r"/api/v1/public/estates/E1/requests", lambda body, params: problem(
+        422, "Unprocessable", "Idempotency-Key was used before with another filing", "business_rule",
+        [{"field": "Idempotency-Key", "message": "was used with another body"}]))
+    answer = client.post("/portal/E1", data={**FORM, "idempotency_key": key, "csrf_token": csrf_of(client)},
+                         headers={"Accept-Language": "zh-CN"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "这张表单刚才已经提交过" in html and "kitchen tap leaks" in html
+    sent_again = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html).group(1)
+    assert sent_again != key
+
+
 def test_a_filled_honeypot_is_passed_on_for_the_gateway_to_refuse(client, fake):
     fake.on("POST", r"/api/v1/public/estates/E1/requests",
             lambda body, params: problem(400, "invalid input", "website", "invalid_input",

@@ -17,10 +17,12 @@ staff name) in yuan, each fee item and cost by its label, in either language. Th
 accounts staff give owners led to the public route's JSON: escaped Chinese, English keys and
 cents (a probe of month-end accounts); the JSON stays for systems.
 """
+import hashlib
+import json
 import math
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from .. import i18n
 from ..gateway_api import ApiProblem, Gateway
@@ -30,6 +32,9 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 KINDS = ("repair", "complaint", "consultation", "suggestion", "praise")
 FIELDS = ("kind", "building", "unit", "room", "contact_name", "contact_phone", "description")
+# the filings this browser made (``_key_for``): the last few are enough to catch a form sent again
+FILED_SESSION_KEY = "portal_filed"
+FILED_KEPT = 5
 
 
 @bp.context_processor
@@ -128,7 +133,8 @@ def file_request(estate_code):
     body = {name: value for name, value in values.items() if value}
     if request.form.get("website"):
         body["website"] = request.form["website"]  # the honeypot: the gateway refuses it
-    key = request.form.get("idempotency_key") or None  # one per form shown: a double tap files once
+    # one per form shown: a double tap files once; the same filing sent again from a new form too
+    key = _key_for(estate_code, body, request.form.get("idempotency_key") or None)
     try:
         filed = _public_api().post(f"/api/v1/public/estates/{_code(estate_code)}/requests", body,
                                    idempotency_key=key)
@@ -142,8 +148,41 @@ def file_request(estate_code):
             # named a field the owner cannot find, in English; the form comes back without it
             return _form_page(estate_code, _estate_shown(estate_code), values, key=key,
                               notice=i18n.translate("portal.hidden_field_filled")), problem.status
+        if problem.code == "form_sent_before":
+            # the form was sent, gone back to and changed: the first filing stands, and the change
+            # is another filing only if the owner sends it again, now as a new form (the same key
+            # would be refused again and again)
+            return _form_page(estate_code, _estate_shown(estate_code), values,
+                              notice=i18n.translate("portal.sent_before")), problem.status
         return _answer(_form_page(estate_code, _estate_shown(estate_code), values, problem=problem, key=key), problem)
+    _remember(estate_code, body, key)
     return redirect(url_for("portal.track", tracking_code=filed["tracking_code"], filed=1))
+
+
+def _digest(estate_code, body):
+    typed = json.dumps([estate_code.upper(), body], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(typed.encode()).hexdigest()[:24]
+
+
+def _key_for(estate_code, body, key):
+    """The key a filing is sent with: the form's, or the key this browser filed the very same filing
+    with before. Going back to a sent form, a browser loads a new one (the page is no-store), with a
+    new key, and puts back what was typed: sent again, it filed the request twice (a phone probe).
+    Sent with the first key, the service finds the first request and shows its tracking page."""
+    if key is None:
+        return None
+    digest = _digest(estate_code, body)
+    return next((sent for filed, sent in session.get(FILED_SESSION_KEY, []) if filed == digest), key)
+
+
+def _remember(estate_code, body, key):
+    """Keeps the filing's digest and key in this browser's session (signed, HttpOnly): its own, as its
+    history keeps the tracking page."""
+    if key is None:
+        return
+    digest = _digest(estate_code, body)
+    kept = [entry for entry in session.get(FILED_SESSION_KEY, []) if entry[0] != digest]
+    session[FILED_SESSION_KEY] = (kept + [[digest, key]])[-FILED_KEPT:]
 
 
 def _answer(page, problem):
