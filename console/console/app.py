@@ -162,6 +162,8 @@ def _api_problem(problem):
 
 
 def _http_error(error):
+    if portal.is_portal_path():  # an owner's, not the staff's error page with its staff links
+        return portal.http_error(error)
     if error.code == 400 and error.description == "csrf":
         message = i18n.translate("error.csrf")
     else:
@@ -172,5 +174,7 @@ def _http_error(error):
 
 def _unexpected(error):
     log.exception("console error on %s %s", request.method, request.path)
+    if portal.is_portal_path():
+        return portal.failed()
     problem = ApiProblem(500, i18n.translate("error.unexpected"))
     return render_template("problem.html", problem=problem, local=True), 500

@@ -997,6 +997,11 @@ _MESSAGES = {
     "portal.reply": ("服务中心的答复", "The service center's reply"),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
     "portal.not_found": ("没有找到。", "Not found."),
+    "portal.not_found_hint": ("链接可能不完整或有误。请重新扫描小区公告栏上的二维码，或打开报事后保存的进度链接。",
+                              "The link may be incomplete or mistyped. Scan the QR code on the estate's notice "
+                              "board again, or open the progress link you kept after filing."),
+    "portal.expired": ("页面已过期，刚才的内容没有提交。请核对后再提交一次。",
+                       "The page had expired and nothing was sent. Check it and send it again."),
     "portal.sent_before": ("这张表单刚才已经提交过，那一次已受理；改动后的内容还没有提交。如果这是另一件事，请再点一次“提交”。",
                            "This form was sent a moment ago and that request stands; what you changed since was not "
                            "sent. If it is another matter, press Send again."),

@@ -196,7 +196,41 @@ def test_field_errors_are_shown_next_to_their_field_and_an_unknown_estate_is_a_b
 
 def test_a_form_without_the_csrf_token_reaches_no_gateway(client, fake):
     assert client.post("/portal/E1", data=FORM).status_code == 400
-    assert fake.calls == []
+    assert [c for c in fake.calls if c["method"] == "POST"] == []
+
+
+def test_a_form_the_session_holds_no_token_of_comes_back_as_typed_on_the_portals_page(client, fake):
+    """The phone's browser restarted (its session cookie gone) and the form, sent, showed the staff's
+    "出错了 (400) 表单已过期，请返回刷新后重新提交" with their home link; reloading lost what was typed
+    (a phone probe). Here the form comes back as typed, with its key, to send again; a rating too."""
+    answer = client.post("/portal/E1", data={**FORM, "idempotency_key": "k" * 32, "csrf_token": "stale"},
+                         headers={"Accept-Language": "zh-CN"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and 'class="portal"' in html and "页面已过期" in html
+    assert "kitchen tap leaks" in html and 'value="' + "k" * 32 + '"' in html and "出错了" not in html
+    assert [c for c in fake.calls if c["method"] == "POST"] == []
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post("/portal/E1", data={**FORM, "csrf_token": token}).status_code == 302  # this session's token
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
+    rated = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "4", "csrf_token": "stale"},
+                        headers={"Accept-Language": "zh-CN"})
+    html = rated.get_data(as_text=True)
+    assert rated.status_code == 400 and "页面已过期" in html and "SR-2026-000007" in html and 'name="satisfaction"' in html
+    assert not [c for c in fake.calls if c["path"].endswith("/rating")]
+
+
+def test_a_portal_address_of_no_page_is_the_portals_not_found_page(client, fake):
+    """``/portal/E1/disclosures`` (a month left off) showed the staff's "出错了 (404)" with their home
+    link; the rating's address opened (the language switched on a refused rating's page) was their 405."""
+    for path in ("/portal/E1/disclosures", "/portal/E1/notices/x/y", "/portal"):
+        answer = client.get(path, headers={"Accept-Language": "zh-CN"})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 404 and 'class="portal"' in html and "二维码" in html, path
+        assert "出错了" not in html and 'href="/"' not in html, path
+    opened = client.get(f"/portal/track/{CODE}/rating")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/portal/track/{CODE}")
 
 
 def test_the_tracking_page_shows_statuses_and_takes_one_rating(client, fake, documented_routes):

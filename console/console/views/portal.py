@@ -198,9 +198,45 @@ def _busy(problem):
 
 
 @bp.get("/track/<tracking_code>")
-def track(tracking_code):
+def track(tracking_code, **more):
     return _page_of(lambda: _tracked(tracking_code), lambda tracked: render_template(
-        "portal/track.html", tracked=tracked, tracking_code=tracking_code, filed=request.args.get("filed") == "1"))
+        "portal/track.html", tracked=tracked, tracking_code=tracking_code, filed=request.args.get("filed") == "1",
+        **more))
+
+
+@bp.get("/track/<tracking_code>/rating")
+def rating_page(tracking_code):
+    """The rating's address opened (the language switched on a refused rating's page, a reload): its
+    request's page, where it was the staff's 405 "不支持此操作" (a phone probe)."""
+    return redirect(url_for("portal.track", tracking_code=tracking_code))
+
+
+def is_portal_path():
+    return request.path == "/portal" or request.path.startswith("/portal/")
+
+
+def http_error(error):
+    """The console's own refusals on the portal's addresses, on the portal's pages: a path of no page
+    (``/portal/E1/disclosures``), and a form this browser's session holds no token of (the phone's
+    browser restarted, its cookies cleared), which showed the staff's "出错了 (400) 表单已过期，请返回
+    刷新后重新提交" and lost what was typed: the form comes back as typed, to send again (a phone probe)."""
+    if error.code == 400 and error.description == "csrf":
+        expired = i18n.translate("portal.expired")
+        if request.endpoint == "portal.file_request":
+            estate_code = request.view_args["estate_code"]
+            return _form_page(estate_code, _estate_shown(estate_code), _typed(request.form),
+                              key=request.form.get("idempotency_key") or None, notice=expired), 400
+        if request.endpoint == "portal.rate":
+            page = track(request.view_args["tracking_code"], notice=expired)
+            return page if isinstance(page, tuple) else (page, 400)
+    if error.code in (404, 405):
+        return render_template("portal/unknown.html"), 404
+    return render_template("portal/busy.html"), error.code
+
+
+def failed():
+    """The console failed on a portal page: the portal's page saying so, not the staff's."""
+    return render_template("portal/busy.html"), 500
 
 
 @bp.get("/<estate_code>/disclosures/<period>")
