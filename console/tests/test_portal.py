@@ -249,6 +249,23 @@ def test_the_tracking_page_shows_statuses_and_takes_one_rating(client, fake, doc
     assert "服务中心的答复" in shown and "the plumber comes on Friday" in shown
 
 
+def test_a_request_is_found_again_by_its_tracking_code_and_its_page_leads_back_to_the_form(client, fake):
+    """The portal had no place to type a tracking code (one kept anywhere but the browser's history
+    led nowhere) and the tracking page no link on: a dead end (a phone probe)."""
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "查询进度" in form and 'action="/portal/track"' in form
+    for typed in (CODE, f" {CODE} ", f"https://portal.example/portal/track/{CODE}?filed=1",
+                  CODE.replace("E1", "Ｅ１"), CODE[:10] + " " + CODE[10:]):
+        found = client.get("/portal/track", query_string={"code": typed, "estate": "E1"})
+        assert found.status_code == 302 and found.headers["Location"].endswith(f"/portal/track/{CODE}"), typed
+    empty = client.get("/portal/track", query_string={"code": " ", "estate": "E1"})
+    assert empty.status_code == 302 and empty.headers["Location"].endswith("/portal/E1")
+    assert client.get("/portal/track", query_string={"code": ""}).status_code == 404
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
+    page = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert f"<code>{CODE}</code>" in page and 'href="/portal/E1"' in page and "再报一件事" in page
+
+
 def test_a_second_rating_shows_the_gateways_409(client, fake):
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, "rateable": False, "satisfaction": 5})
     fake.on("POST", r"/api/v1/public/requests/E1\.a+/rating",

@@ -197,11 +197,28 @@ def _busy(problem):
     return _answer(render_template("portal/busy.html", problem=problem), problem)
 
 
+@bp.get("/track")
+def find():
+    """A tracking code typed or pasted on the form's "查询进度" (the whole link will do): its page.
+    The portal had no place to type one, so a code kept anywhere but in the browser's history
+    led nowhere (a phone probe). Read as the service reads it: spaces and a full-width hand left out."""
+    typed = common.address_typed(request.args.get("code", ""))
+    code = "".join(typed.rsplit("/track/", 1)[-1].partition("?")[0].split())
+    if not code:  # back to the form it was typed on
+        estate_code = request.args.get("estate", "")
+        if not estate_code:
+            return render_template("portal/unknown.html"), 404
+        return redirect(url_for("portal.form", estate_code=estate_code))
+    return redirect(url_for("portal.track", tracking_code=code))
+
+
 @bp.get("/track/<tracking_code>")
 def track(tracking_code, **more):
+    """``estate_code``: the code's first part, the estate's form to file another from (the page was
+    a dead end: nothing led back to the form)."""
     return _page_of(lambda: _tracked(tracking_code), lambda tracked: render_template(
         "portal/track.html", tracked=tracked, tracking_code=tracking_code, filed=request.args.get("filed") == "1",
-        **more))
+        estate_code=tracking_code.partition(".")[0], **more))
 
 
 @bp.get("/track/<tracking_code>/rating")
