@@ -363,6 +363,20 @@ def owner_portal(browser, settings):
     assert description in row.inner_text()
 
 
+def owner_reads_reply(browser, settings):
+    """The desk's reply, a long link on a line of its own, on a 390 px phone: the page stays as wide
+    as the screen and the reply keeps its lines."""
+    page, errors = open_page(browser, width=390, height=844, is_mobile=True, has_touch=True)
+    page.goto(settings["console"] + f"/portal/track/{settings['tracking_code']}")
+    reply = page.locator(".portal-reply p")
+    assert settings["link"] in reply.inner_text().replace("\n", ""), reply.inner_text()
+    assert reply.inner_text().splitlines()[0] == "Pay online:", reply.inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the tracking page is {width} px wide on a 390 px phone"
+    assert not errors, f"the page logged errors: {errors}"
+    screenshot(page, settings, "portal-reply")
+
+
 def inspection_with_finding(browser, settings):
     """A technician opens an inspection with the estate's checklist, passes one item and enters a
     reading above its maximum; the completed inspection shows the finding and the work order it
@@ -774,7 +788,7 @@ def unsent_report(browser, settings):
 
 SCENARIOS = {"borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
-             "accounts_day": accounts_day, "owner_portal": owner_portal,
+             "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_reads_disclosure": owner_reads_disclosure,
              "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report}
 

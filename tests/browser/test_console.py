@@ -96,6 +96,24 @@ def test_an_owner_files_a_repair_on_the_portal_and_follows_it(settings):
     run_scenario("owner_portal", settings)
 
 
+def test_an_owner_reads_the_desks_long_reply_on_a_phone(api, settings):
+    """A reply holding a link widened the tracking page past a phone's screen (846 px on a 390 px
+    phone) and ran its lines together (a phone probe)."""
+    import requests
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    description = "How do I pay the fee? " + uuid.uuid4().hex[:6]
+    filed = requests.post(f"{api.base_url}/api/v1/public/estates/{settings['estate_code']}/requests", timeout=30, json={
+        "kind": "consultation", "building": "3", "unit": "1", "room": "1202", "contact_phone": "13800000000",
+        "description": description})
+    assert filed.status_code == 201, filed.text
+    [request] = api.eventually(lambda: [r for r in api.get(f"{base}/service-requests?kind=consultation")["items"]
+                                        if r["description"] == description])
+    api.post(f"{base}/service-requests/{request['id']}/household", {"household_id": settings["household_id"]})
+    link = "https://pay.example.com/estates/" + "a" * 90
+    api.post(f"{base}/service-requests/{request['id']}/reply", {"message": f"Pay online:\n{link}\nor at the desk."})
+    run_scenario("owner_reads_reply", {**settings, "tracking_code": filed.json()["tracking_code"], "link": link})
+
+
 def test_an_owner_reads_a_published_disclosure_as_a_page(api, settings):
     """The link the disclosure page gives owners opens the portal's page of it (a probe read JSON)."""
     base = f"/api/v1/estates/{settings['estate_id']}"
