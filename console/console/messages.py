@@ -1003,6 +1003,11 @@ _MESSAGES = {
     "portal.reply": ("服务中心的答复", "The service center's reply"),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
     "portal.not_found": ("没有找到。", "Not found."),
+    "portal.notices": ("小区公告", "Notices"),
+    "portal.read_notices": ("查看小区公告", "Read the notices"),
+    "portal.no_notices": ("暂无公告。", "No notices."),
+    "portal.to_building": ("{building} 号楼", "Building {building}"),
+    "portal.to_estate": ("全小区", "Whole estate"),
     "portal.not_found_hint": ("链接可能不完整或有误。请重新扫描小区公告栏上的二维码，或打开报事后保存的进度链接。",
                               "The link may be incomplete or mistyped. Scan the QR code on the estate's notice "
                               "board again, or open the progress link you kept after filing."),
@@ -1487,6 +1492,9 @@ _MESSAGES = {
     # -- registers (lists with a form and row actions) ----------------------------------------------
     "menu.surveys": ("满意度调查", "Surveys"),
     "menu.notices": ("通知公告", "Notices"),
+    "reg.notices_public": ("公告会显示在业主自助页的小区公告中，任何拿到小区链接或扫码的人都能看到：请勿写入住户姓名、电话等个人信息。",
+                           "Notices show on the owner portal's notice board, to anyone with the estate's link or QR "
+                           "code: write no resident's name, phone or other personal data into one."),
     "menu.keys": ("钥匙托管", "Keys"),
     "menu.custody_items": ("物品寄存", "Custody items"),
     "menu.tool_loans": ("工具借用", "Tool loans"),

@@ -455,6 +455,35 @@ def test_an_estate_code_of_no_estates_shape_is_the_portals_not_found_page(client
     assert answer.status_code == 404 and "没有找到" in answer.get_data(as_text=True)
 
 
+BOARD = {"estate_name": "绿城花园", "timezone": "Asia/Shanghai", "items": [
+    {"title": "周五停水", "body": "9:00-12:00 停水\n请提前储水", "building": "3", "published_at": "2026-11-23T01:00:00.000Z"},
+    {"title": "电梯年检", "body": "12 月 10 日", "building": None, "published_at": "2026-11-22T01:00:00.000Z"}]}
+
+
+def test_an_owner_reads_the_estates_notices_from_the_form_and_a_buildings_from_its_qr_code(
+        client, fake, documented_routes):
+    """The portal had no notices: an owner scanning a building's QR code (on its notice board) found
+    a form only (a phone probe)."""
+    fake.on("GET", r"/api/v1/public/estates/E1/notices", BOARD)
+    form = client.get("/portal/E1?building=3", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="/portal/E1/notices?building=3"' in form and "查看小区公告" in form
+    page = client.get("/portal/E1/notices?building=３", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="viewport"' in html and "绿城花园" in html
+    assert html.index("周五停水") < html.index("电梯年检") and "3 号楼" in html and "全小区" in html
+    assert "2026-11-23 09:00" in html and "请提前储水" in html  # the estate's clock
+    assert 'href="/portal/E1?building=3"' in html  # back to the form, the building kept
+    notices_calls = [c for c in public_calls(fake, documented_routes) if c["path"].endswith("/notices")]
+    assert [c["params"] for c in notices_calls] == [{"building": "3"}]
+    client.get("/portal/E1/notices")
+    assert [c for c in fake.calls if c["path"].endswith("/notices")][-1]["params"] in (None, {})
+    fake.on("GET", r"/api/v1/public/estates/E1/notices", {**BOARD, "items": []})
+    english = client.get("/portal/E1/notices", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No notices." in english
+    fake.on("GET", r"/api/v1/public/estates/NOPE/notices", problem(404, "Not found", "not found", "not_found"))
+    assert client.get("/portal/NOPE/notices").status_code == 404
+
+
 PUBLISHED = {"estate_name": "绿城花园", "period": "2026-11", "version": 2, "published_at": "2026-12-01T02:00:00Z",
              "income": {"by_item": {"property_service": {"billed_cents": 1234567, "received_cents": 1000050,
                                                           "bills": 120},

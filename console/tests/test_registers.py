@@ -273,6 +273,16 @@ def test_a_thing_s_name_is_labelled_as_a_thing_s_not_a_person_s(client, fake):
     assert "标题" in notices
 
 
+def test_the_notice_form_says_a_notice_is_read_by_anyone_on_the_owner_portal(client, fake):
+    """The portal's notice board shows notices without an account: the desk is told before writing one."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [], "next_cursor": None})
+    notices = client.get("/desk/notices", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "任何拿到小区链接或扫码的人都能看到" in notices
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/keys", {"items": [], "next_cursor": None})
+    assert "任何拿到小区链接" not in client.get("/desk/keys", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+
 def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("security",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [EXTINGUISHER], "next_cursor": None})

@@ -64,6 +64,7 @@ PUBLIC_ROUTES = frozenset({
     ("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>"), ("POST", "/api/v1/auth/token"),
     # the owner portal (routes/customer_service.py, public=True): rate limited, see public.py
     ("GET", "/api/v1/public/estates/<estate_code>"), ("POST", "/api/v1/public/estates/<estate_code>/requests"),
+    ("GET", "/api/v1/public/estates/<estate_code>/notices"),  # the notice board: what a board shows
     ("GET", "/api/v1/public/requests/<tracking_code>"),
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only

@@ -134,8 +134,11 @@ def view(route):
 
 def _forward(route, path):
     """The call itself: the query and body checked, the key handed on, the service's answer."""
-    requests_in.refuse_unknown_query()
     payload = dict(path)
+    if route.filters:  # a list's (the notice board's building), checked as every list's
+        payload.update(requests_in.query_payload(route))
+    else:
+        requests_in.refuse_unknown_query()
     if route.body:
         payload["data"] = requests_in.json_body()
     context = None

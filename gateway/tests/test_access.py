@@ -14,6 +14,7 @@ from .samples import SAMPLE_BODIES, example_body
 PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/api/docs/assets/<path:filename>",
                 "/api/v1/auth/token", "/metrics", "/api/v1/public/estates/<estate_code>/requests",
                 "/api/v1/public/estates/<estate_code>",  # the portal form's heading: the estate's name
+                "/api/v1/public/estates/<estate_code>/notices",  # the portal's notice board
                 "/api/v1/public/requests/<tracking_code>", "/api/v1/public/requests/<tracking_code>/rating",
                 "/api/v1/public/estates/<estate_code>/disclosures/<period>",  # owners: a published disclosure
                 "/portal/<estate_code>",  # the owner portal's page, sent on to the console's

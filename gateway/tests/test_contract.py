@@ -16,6 +16,7 @@ PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.
                      ("/api/docs", "get"), ("/api/v1/auth/token", "post"),
                      ("/api/v1/public/estates/{estate_code}", "get"),  # the portal form's heading
                      ("/api/v1/public/estates/{estate_code}/requests", "post"),
+                     ("/api/v1/public/estates/{estate_code}/notices", "get"),  # the portal's notice board
                      ("/api/v1/public/requests/{tracking_code}", "get"),
                      ("/api/v1/public/requests/{tracking_code}/rating", "post"),
                      ("/api/v1/public/estates/{estate_code}/disclosures/{period}", "get"),  # owners: published figures

@@ -144,6 +144,24 @@ def test_a_body_over_the_public_cap_is_a_413_and_unknown_query_parameters_a_400(
     assert rpc.calls == []
 
 
+def test_the_notice_board_takes_a_building_and_nothing_else_and_counts_as_a_public_read(app, contract):
+    """The portal had no notices: an owner scanning a building's QR code found a form only (a phone probe)."""
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    board = {"estate_name": "Lakeside", "timezone": "Asia/Shanghai", "items": [
+        {"title": "Water cut", "body": "Friday 9-12", "building": "3", "published_at": "2026-11-23T01:00:00.000Z"}]}
+    rpc.answer("customer_service", "portal_notices", board)
+    assert contract.check(app, client.get("/api/v1/public/estates/hz-01/notices?building=3"), 200) == board
+    assert contract.check(app, client.get("/api/v1/public/estates/hz-01/notices"), 200) == board
+    assert [call.payload for call in rpc.calls] == [{"estate_code": "hz-01", "filters": {"building": "3"}},
+                                                   {"estate_code": "hz-01"}]
+    assert all(call.caller == public.CALLER for call in rpc.calls)
+    contract.problem(client.get("/api/v1/public/estates/hz-01/notices?limit=500"), 400, fields=["limit"])
+    assert len(rpc.calls) == 2
+    for n in range(LIMITS["address_max_calls"] - 3):
+        client.get("/api/v1/public/estates/hz-01/notices")
+    contract.problem(client.get("/api/v1/public/estates/hz-01/notices"), 429)
+
+
 def test_every_public_forwarded_route_is_public_in_the_policy():
     from gateway import policy
     assert {(route.method, route.path) for route in PUBLIC_FORWARDED} <= policy.PUBLIC_ROUTES

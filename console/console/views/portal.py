@@ -86,11 +86,11 @@ def _page_of(find, show):
     return show(found)
 
 
-def _named(path):
+def _named(path, **params):
     """What a public path names, or None: a code of no estate's or request's shape names none
     either (the gateway's 400 showed the owner the staff's error page; found by a console probe)."""
     try:
-        return _public_api().get(path)
+        return _public_api().get(path, **params)
     except ApiProblem as problem:
         if problem.status in (400, 404):
             return None
@@ -254,6 +254,16 @@ def http_error(error):
 def failed():
     """The console failed on a portal page: the portal's page saying so, not the staff's."""
     return render_template("portal/busy.html"), 500
+
+
+@bp.get("/<estate_code>/notices")
+def notices(estate_code):
+    """The estate's notice board (``?building=``: that building's notices and the estate's, what a
+    building's QR code leads to): the portal had none, an owner found a form only (a phone probe)."""
+    building = common.address_typed(request.args.get("building", ""))[:20]
+    path = f"/api/v1/public/estates/{_code(estate_code)}/notices"
+    return _page_of(lambda: _named(path, building=building or None), lambda board: render_template(
+        "portal/notices.html", board=board, estate_code=estate_code, building=building))
 
 
 @bp.get("/<estate_code>/disclosures/<period>")

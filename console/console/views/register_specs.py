@@ -136,6 +136,7 @@ class Register:
     custom: str = ""  # the resource whose custom fields (GET …/custom-fields) its rows and form carry
     custom_edit: bool = False  # its rows' values change through POST {path}/{item id}/custom
     links: tuple = ()  # Link: each row's links to other lists filtered on it
+    hint: str = ""  # a message key said above the new-row form (what becomes of what is typed)
 
 
 F, C, A = Field, Column, Action
@@ -169,7 +170,7 @@ FRONT_DESK = (
               C("published_at", "reg.published_at", "when")),
              fields=(F("title", "reg.title", required=True), F("body", "reg.body", "textarea", True),
                      F("building", "picker.building")),
-             filters=(F("building", "picker.building"),), roles=menu.FRONT_DESK),
+             filters=(F("building", "picker.building"),), roles=menu.FRONT_DESK, hint="reg.notices_public"),
     Register("desk", "keys", "menu.keys", "keys",
              (C("label", "reg.key_label"), HOUSEHOLD, STATUS, C("notes", "reg.notes")),
              fields=(F("label", "reg.key_label", required=True), F("household_id", "picker.household", "household"),

@@ -101,6 +101,8 @@ ROUTES = [
 # -- the owner portal: no account, rate limited (gateway/public.py; policy.PUBLIC_ROUTES) -------------
 PUBLIC_ROUTES = [
     Route("GET", f"{PUBLIC}/estates/<estate_code>", "customer_service", "portal_estate", frozenset(), public=True),
+    Route("GET", f"{PUBLIC}/estates/<estate_code>/notices", "customer_service", "portal_notices", frozenset(),
+          filters=("building",), public=True),
     Route("POST", f"{PUBLIC}/estates/<estate_code>/requests", "customer_service", "portal_file_request",
           frozenset(), status=201, body=True, public=True, idempotent=True),
     Route("GET", f"{PUBLIC}/requests/<tracking_code>", "customer_service", "portal_track_request", frozenset(),

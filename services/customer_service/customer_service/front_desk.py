@@ -51,6 +51,12 @@ def new_notice(notice_id, estate_id, data, now, user):
             "published_at": clock.to_iso(now), "published_by": user}
 
 
+def public_notice(notice):
+    """A notice as the owner portal shows it: what a notice board shows, without who published it."""
+    return {"title": notice["title"], "body": notice["body"], "building": notice.get("building"),
+            "published_at": notice["published_at"]}
+
+
 def published_notice(notice_id, estate_id, data, now, user):
     """A new notice with its ``notice_published`` (archive keeps every notice)."""
     notice = new_notice(notice_id, estate_id, data, now, user)

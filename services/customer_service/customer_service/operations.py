@@ -12,8 +12,8 @@ from estate_common.errors import Conflict
 from estate_common.kpis import before_the_estate, per_estate_month
 from estate_common.store import public
 
-from . import (applications, complaint_analysis, domain, events, handling, household_correction, intake,
-               owner_contacts, portal, rectifications, repairs, store, surveys)
+from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
+               intake, owner_contacts, portal, rectifications, repairs, store, surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,20 @@ def _tracked(db, tracking_code):
 
 def portal_estate(db, estate_code):
     return portal.estate_view(store.estate(db, store.estate_id_by_code(db, estate_code)))
+
+
+# the owner portal's notice board: the newest notices, as a board shows the last ones pinned up
+PORTAL_NOTICES = 20
+
+
+def portal_notices(db, estate_code, filters):
+    """The estate's notices an owner reads on the portal (``building``: that building's and the
+    estate's), newest first, without who published them; the estate's name and clock to show them."""
+    estate_id = store.estate_id_by_code(db, estate_code)
+    notices = store.newest_notices(db, estate_id, filters, PORTAL_NOTICES)
+    return {"estate_name": store.estate(db, estate_id)["name"],
+            "items": [front_desk.public_notice(notice) for notice in notices],
+            "timezone": store.rules_for(db, estate_id)["timezone"]}
 
 
 def portal_track(db, tracking_code):

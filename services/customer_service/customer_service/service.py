@@ -109,6 +109,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.portal_estate(self.db, payload["estate_code"])
 
     @rpc_method
+    def portal_notices(self, payload):
+        return operations.portal_notices(self.db, payload["estate_code"], payload.get("filters") or {})
+
+    @rpc_method
     def portal_track_request(self, payload):
         return operations.portal_track(self.db, payload["tracking_code"])
 

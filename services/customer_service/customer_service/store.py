@@ -156,6 +156,12 @@ def notice_filters(filters):
     return filters
 
 
+def newest_notices(db, estate_id, filters, limit):
+    """The ``limit`` newest notices (``notice_filters``), newest first: the owner portal's board."""
+    return list(db.notices.find({"estate_id": estate_id, **notice_filters(filters)})
+                .sort([("created_at", -1), ("_id", -1)]).limit(limit))
+
+
 # -- service requests -------------------------------------------------------------
 
 def next_number(db, estate_id, series):

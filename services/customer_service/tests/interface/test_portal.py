@@ -369,3 +369,36 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(desk, change, fi
         desk.portal_file_request({"estate_code": "HZ-01", "data": data})
     assert field in {e["field"] for e in refused.value.errors}
     assert desk.db.service_requests.count_documents({"estate_id": ESTATE}) == 0
+
+
+# -- the notice board ---------------------------------------------------------------------------
+
+def test_the_notice_board_shows_the_newest_notices_without_who_published_them(desk):
+    """The portal had no notices: an owner scanning a building's QR code found a form only (a phone probe)."""
+    def notice(title, **more):
+        as_caller(desk, AGENT)
+        created = desk.create_notice({"estate_id": ESTATE, "data": {"title": title, "body": title + " body", **more}})
+        clock.freeze(clock.now() + timedelta(minutes=1))
+        return created
+
+    notice("Fire drill")
+    notice("Water cut", building="3")
+    for n in range(20):
+        notice(f"Week {n}", **({"building": "3"} if n % 2 else {}))
+    as_caller(desk, PORTAL)
+    board = desk.portal_notices({"estate_code": "hz-01", "filters": {"building": "３"}})
+    assert board["estate_name"] == "West Lake" and board["timezone"] == "Asia/Shanghai"
+    assert [n["title"] for n in board["items"]][:3] == ["Week 19", "Week 18", "Week 17"]  # newest first
+    assert len(board["items"]) == 20 and board["items"][-1]["title"] == "Week 0"
+    assert all(set(n) == {"title", "body", "building", "published_at"} for n in board["items"])  # no staff
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_9", "estate_id": ESTATE, "building": "1", "unit": "1", "room": "101", "area_m2": 80,
+        "status": "occupied", "version": 1}))
+    notice("Lift service", building="1")
+    as_caller(desk, PORTAL)
+    assert "Lift service" not in [n["title"] for n in desk.portal_notices(
+        {"estate_code": "HZ-01", "filters": {"building": "3"}})["items"]]
+    assert desk.portal_notices({"estate_code": "HZ-01"})["items"][0]["title"] == "Lift service"  # the whole board
+    with pytest.raises(NotFound) as unknown:
+        desk.portal_notices({"estate_code": "NOPE-1"})
+    assert unknown.value.detail == "not found"
