@@ -1020,7 +1020,7 @@ _MESSAGES = {
     "portal.problem_413": ("填写的内容太长了。", "What you typed is too long."),
     "portal.problem_429": ("操作太频繁了。", "Too many tries."),
     "portal.retry_in": ("请约 {minutes} 分钟后再试。", "Please try again in about {minutes} min."),
-    "portal.reference": ("如需联系服务中心，请告知参考码", "Reference for the service centre"),
+    "portal.reference": ("如需联系服务中心，请告知参考码：{id}", "Reference for the service centre: {id}"),
     "portal.phone_invalid": ("请填写能联系到你的电话号码：数字，可带空格、短横线或开头的 +。",
                              "Give a phone number you can be reached on: digits, with spaces, dashes or a leading + if you like."),
     "portal.disclosure_of": ("{period} 收支公示", "Income and expenses of {period}"),
