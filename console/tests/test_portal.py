@@ -76,8 +76,8 @@ def test_filing_posts_the_documented_body_without_a_token_and_opens_the_tracking
 
 def test_what_a_phones_chinese_keyboard_types_is_sent_as_the_api_reads_it(client, fake):
     """Full-width digits (a Chinese input method's) were refused in the phone ("格式不正确" under a
-    number that looked right) and kept as typed in the address; a line break counted twice (the
-    browser sends CRLF), so a description within the box's 2,000 characters was "too long" (a probe)."""
+    number that looked right); a line break counted twice (the browser sends CRLF), so a
+    description within the box's 2,000 characters was "too long" (a probe)."""
     fake.on("POST", r"/api/v1/public/estates/E1/requests",
             ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
     description = ("水管漏水\r\n" * 333)[:1998] + "。"
@@ -150,6 +150,23 @@ def test_the_same_filing_sent_again_from_a_new_form_is_sent_with_the_first_ones_
     assert send(client, "d" * 32, building="３") == "a" * 32  # the same, typed full-width
     other = create_app({"GATEWAY_URL": GATEWAY, "SECRET_KEY": "test-secret", "TESTING": True}, http=fake).test_client()
     assert send(other, "e" * 32) == "e" * 32  # a neighbour filing the same words files their own
+    # the same words once the first request's work is done: the matter came back, a new filing
+    fake.on("POST", r"/api/v1/public/estates/E1/requests", lambda body, params: (201, {
+        "tracking_code": CODE, "number": "SR-2026-000007", "status": "closed"}))
+    assert send(client, "f" * 32) == "f" * 32
+    assert [c["headers"]["Idempotency-Key"] for c in fake.calls if c["method"] == "POST"][-2:] == ["a" * 32, "f" * 32]
+
+
+def test_a_form_refused_after_the_first_filings_key_was_tried_comes_back_with_its_own(client, fake):
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
+    client.post("/portal/E1", data={**FORM, "idempotency_key": "a" * 32, "csrf_token": csrf_of(client)})
+    fake.on("POST", r"/api/v1/public/estates/E1/requests", lambda body, params: problem(
+        503, "Service Unavailable", "customer_service is unavailable", "unavailable"))
+    html = client.post("/portal/E1", data={**FORM, "idempotency_key": "b" * 32,
+                                           "csrf_token": csrf_of(client)}).get_data(as_text=True)
+    assert last_post(fake)["headers"]["Idempotency-Key"] == "a" * 32
+    assert 'name="idempotency_key" value="' + "b" * 32 + '"' in html
 
 
 def test_a_sent_form_changed_and_sent_again_comes_back_as_a_new_form_to_send_once_more(client, fake):
