@@ -99,25 +99,26 @@ def register(app):
     fan = Fanout("kpis", len(kpi_services()))
     cache = app.extensions["kpi_cache"] = KpiCache(Fanout("kpi-parts", 2 * len(kpi_services())))
 
-    @app.get("/api/v1/estates/<estate_id>/kpis")
-    def estate_kpis(estate_id):
+    def estate_period_and_staff(estate_id):
+        """The caller, the period asked, the estate and its staff: what an estate's KPIs and its
+        staff report both read (staff turnover counts the staff of the estate's period)."""
         caller = authorize_route(estate_id)
         period = read_period()
         estate = _state().rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id,
                                     caller=caller)
+        return caller, period, estate, store.staff_of_estates(_state().db, [estate_id])
+
+    @app.get("/api/v1/estates/<estate_id>/kpis")
+    def estate_kpis(estate_id):
+        caller, period, estate, staff = estate_period_and_staff(estate_id)
         merged, unavailable = collect_kpis(fan, caller, period, [estate_id])
-        staff = store.staff_of_estates(_state().db, [estate_id])
         kpis = merged[estate_id] | operator_kpis.estate_turnover(staff, estate, period)
         return jsonify({"estate_id": estate_id, "period": period, "kpis": kpis, "unavailable": unavailable})
 
     @app.get("/api/v1/estates/<estate_id>/reports/staff")
     def staff_report(estate_id):
         """The estate's staff of a period, with what staff turnover counts of each (operator_kpis)."""
-        caller = authorize_route(estate_id)
-        period = read_period()
-        estate = _state().rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.request_id,
-                                    caller=caller)
-        staff = store.staff_of_estates(_state().db, [estate_id])
+        _, period, estate, staff = estate_period_and_staff(estate_id)
         return jsonify({"estate_id": estate_id, "period": period, **operator_kpis.staff_report(staff, estate, period)})
 
     @app.get("/api/v1/kpis")
