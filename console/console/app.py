@@ -12,7 +12,8 @@ import re
 from datetime import timedelta
 
 import requests
-from flask import Flask, g, render_template, request, session
+from flask import Flask, Request, g, render_template, request, session
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -62,9 +63,24 @@ def _check_secret_key(value):
                          "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`")
 
 
+class ConsoleRequest(Request):
+    """A form's line breaks as its page counted them: a browser sends each of a text box's as CRLF,
+    two characters against the API's limits where the box's ``maxlength`` counted one, so a
+    text that fit its box could be refused as too long (the portal's description, and the staff
+    pages' notes and replies: a probe). Every form the console reads has LF line breaks."""
+
+    def _load_form_data(self):
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form and any("\r" in value for _, value in form.items(multi=True)):
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(name, value.replace("\r\n", "\n").replace("\r", "\n")) for name, value in form.items(multi=True)])
+
+
 def create_app(settings=None, http=None):
     """``http``: the requests.Session used to reach the gateway (tests pass a fake gateway)."""
     app = Flask(__name__)
+    app.request_class = ConsoleRequest
     app.config.update(_settings_from_env())
     app.config.update(
         SESSION_COOKIE_NAME="console_session",

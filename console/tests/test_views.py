@@ -2092,3 +2092,15 @@ def test_a_household_typed_with_full_width_digits_is_found(client, fake):
     with client.application.test_request_context():
         from console.views import common
         assert common.address_typed(" ３－１－１２０２ ") == "3-1-1202"
+
+
+def test_a_text_box_s_line_breaks_reach_the_console_as_one_character_each(app):
+    """A browser sends each line break of a text box as CRLF: two characters against the API's
+    limits where the box's maxlength counted one, so a note that fit its box was refused as too
+    long. Every form the console reads has them as LF, a lone CR too."""
+    from flask import request
+    with app.test_request_context("/desk/requests", method="POST",
+                                  data={"note": "漏水\r\n二楼", "many": ["1\r\n2", "3\r4"], "plain": "x"}):
+        assert request.form["note"] == "漏水\n二楼"
+        assert request.form.getlist("many") == ["1\n2", "3\n4"]
+        assert request.form["plain"] == "x"

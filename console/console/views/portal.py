@@ -119,13 +119,11 @@ TYPED_AS_ASCII = ("building", "unit", "room", "contact_phone")
 
 
 def _typed(form):
-    """The form's fields as the API reads them: the address and phone as ASCII (NFKC), and the
-    description's line breaks as one character each: a browser sends CRLF, so a text within the
-    box's 2,000 characters was refused as too long (a probe)."""
+    """The form's fields as the API reads them: the address and phone as ASCII (NFKC). (The
+    description's line breaks come as one character each, as every form's: app.ConsoleRequest.)"""
     values = {name: form.get(name, "").strip() for name in FIELDS}
     for name in TYPED_AS_ASCII:
         values[name] = common.address_typed(values[name])
-    values["description"] = values["description"].replace("\r\n", "\n")
     return values
 
 
