@@ -7,7 +7,9 @@ desk, and the order then stood with nobody able to work it but a manager (found 
 
 The guard a duty assignment or a patrol round names is looked up the same way (``guard``:
 ``security`` or ``not_a_guard``): security patrol refuses one that is not an active security
-guard of the estate (the roster took any name, one no account has or a technician's)."""
+guard of the estate (the roster took any name, one no account has or a technician's). A shift
+handover's two guards are looked up alike (``guard``: its ``from_guard``, ``to_guard``: its
+``to_guard``): both were free text, the shift handed over to a name no account has."""
 from flask import current_app, jsonify
 
 from estate_common.roles import DISPATCHERS
@@ -31,10 +33,24 @@ def technician_fact(db, estate_id, body, caller=None):
 def guard_fact(db, estate_id, body, caller=None):
     """The context security patrol's ``assign_duty`` and ``start_round`` read of the body's
     ``guard``; none for a body the contract refuses (the service's 400 follows)."""
-    name = body.get("guard") if isinstance(body, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        return {}
-    return {"guard": SECURITY if assignable(store.find_user(db, name.strip()), estate_id, SECURITY) else "not_a_guard"}
+    return _guards_found(db, estate_id, body, {"guard": "guard"})
+
+
+def handover_guards_fact(db, estate_id, body, caller=None):
+    """The context security patrol's ``record_shift_handover`` reads of the body's two guards:
+    ``guard`` its ``from_guard`` (as for the roster), ``to_guard`` its ``to_guard``."""
+    return _guards_found(db, estate_id, body, {"guard": "from_guard", "to_guard": "to_guard"})
+
+
+def _guards_found(db, estate_id, body, fields):
+    """``{context key: security or not_a_guard}`` for each ``{context key: body field}`` naming
+    a guard; none for a field the contract refuses."""
+    found = {}
+    for key, field in fields.items():
+        name = body.get(field) if isinstance(body, dict) else None
+        if isinstance(name, str) and name.strip():
+            found[key] = SECURITY if assignable(store.find_user(db, name.strip()), estate_id, SECURITY) else "not_a_guard"
+    return found
 
 
 def assignable(user, estate_id, role=TECHNICIAN):

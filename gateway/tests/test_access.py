@@ -330,6 +330,22 @@ def test_the_gateway_tells_security_patrol_whether_a_guard_is_an_active_guard_of
     assert rpc.only_call("security_patrol", rpc_name).context == {"guard": found}
 
 
+@pytest.mark.parametrize("from_guard, to_guard, found", [
+    (" guard-a ", "guard-of-b-only", {"guard": "security", "to_guard": "not_a_guard"}),
+    ("nobody-here", "guard-a", {"guard": "not_a_guard", "to_guard": "security"})])
+def test_the_gateway_tells_security_patrol_whether_a_handover_s_two_guards_are_active_guards_of_the_estate(
+        client, accounts, rpc, from_guard, to_guard, found):
+    """A handover's from_guard and to_guard were free text (review): the gateway looks both up,
+    ``guard`` for the one handing over (as for the roster) and ``to_guard`` (assignees.py)."""
+    accounts.user("guard-a", ["security"], ["A"])
+    accounts.user("guard-of-b-only", ["security"], ["B"])
+    manager = accounts.user("mgr-a", ["manager"], ["A"])
+    body = {"shift": "night", "notes": "quiet"}
+    client.post("/api/v1/estates/A/shift-handovers", headers=bearer(manager),
+                json={**body, "from_guard": from_guard, "to_guard": to_guard})
+    assert rpc.only_call("security_patrol", "record_shift_handover").context == found
+
+
 def test_a_dispatcher_lists_whom_an_order_may_be_assigned_to(app, client, accounts, contract):
     """The console had them type a username (found by a probe of daily work): the same accounts
     the assignment accepts (assignees.assignable), none of another estate, none switched off."""

@@ -92,8 +92,9 @@ ROUTES = [
           body=True, id_param="assignment_id"),
     Route("GET", f"{ESTATE}/duty-roster", SP, "list_duty_roster", policy.SECURITY, paged=True,
           filters=("date", "shift", "post", "status")),
+    # both guards of a handover are active security guards of the estate (assignees.py)
     Route("POST", f"{ESTATE}/shift-handovers", SP, "record_shift_handover", policy.SECURITY,
-          status=201, body=True, idempotent=True),
+          status=201, body=True, idempotent=True, facts=assignees.handover_guards_fact),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,
           filters=("shift",)),
     Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings", policy.MANAGEMENT),

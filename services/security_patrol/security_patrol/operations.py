@@ -474,7 +474,8 @@ def list_visitors(db, estate_id, filters, limit, cursor):
 
 
 def record_shift_handover(db, outbox, caller, estate_id, data):
-    """Handed over by a guard the roster has on duty that shift (where it has a roster)."""
+    """Handed over by a guard the roster has on duty that shift (where it has a roster), from and
+    to active security guards of the estate (as the gateway found them), else 422."""
     now, rules = clock.now(), store.rules_for(db, estate_id)
     today = localtime.local_date(now, rules).isoformat()
     local_now = localtime.local(now, rules)
@@ -485,6 +486,8 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     roster.refuse_a_shift_not_begun(day, data["shift"], local_now, rules)
     days = rules["recorded_within_days"]  # one of 1900 was taken (a probe): estate_common.plausible
     plausible.recent(day, today, days, "data.date", f"a shift handover is recorded within {days} days of its shift")
+    # both were free text: a shift handed over to a name no account has (review)
+    roster.require_guards({"data.from_guard": caller.guard, "data.to_guard": caller.to_guard})
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
     gate.new_handover("check", estate_id, data, now, caller.user)  # refused input writes nothing, not even the roster

@@ -44,14 +44,21 @@ def guard_key(name):
     return spaced(name).lower()
 
 
-def require_guard(found):
+def require_guard(found, field="data.guard"):
     """``found``: what the gateway found of the body's ``guard`` in its accounts (``not_a_guard``:
     no active security guard of this estate is so called; None: not looked up, a call from
     within). The roster took any name, one no account has or a technician's, and a round could be
     walked by it where the shift had no roster (found by review)."""
-    if found == "not_a_guard":
-        raise BusinessRuleViolation("a guard is an active security guard of the estate",
-                                    [field_error("data.guard", "is not an active security guard of this estate")])
+    require_guards({field: found})
+
+
+def require_guards(found_by_field):
+    """``require_guard`` for several guards at once (a handover's ``from_guard`` and ``to_guard``):
+    one 422 naming each field the gateway found no active security guard of the estate for."""
+    errors = [field_error(field, "is not an active security guard of this estate")
+              for field, found in found_by_field.items() if found == "not_a_guard"]
+    if errors:
+        raise BusinessRuleViolation("a guard is an active security guard of the estate", errors)
 
 
 def assignment_id(estate_id, day, shift, guard):

@@ -26,6 +26,7 @@ class Caller:
         self.idempotency_key = None
         self.assignee = None  # what the gateway found of a named assignee (gateway/assignees.py), if it looked
         self.guard = None  # what the gateway found of a named guard (gateway/assignees.py), if it looked
+        self.to_guard = None  # and of the guard a shift is handed over to
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
         self.work_order_ref = {}  # then its ``work_order_id`` and ``work_order_number``, when found
         # security patrol's daily cap on parking in the estate, when the gateway read it for a parking
@@ -100,6 +101,7 @@ class CallerContext(DependencyProvider):
         caller.idempotency_key = context.get("idempotency_key")
         caller.assignee = context.get("assignee")
         caller.guard = context.get("guard")
+        caller.to_guard = context.get("to_guard")
         caller.work_order = context.get("work_order")
         caller.work_order_ref = {key: context[key] for key in ("work_order_id", "work_order_number")
                                  if isinstance(context.get(key), str)}

@@ -478,6 +478,34 @@ def test_the_roster_and_a_round_take_no_name_the_gateway_found_no_guard_of_the_e
     assert assign(patrol, "Zhao", "patrol")["guard"] == "Zhao"
 
 
+def test_a_handover_is_made_from_and_to_guards_the_gateway_found_active_guards_of_the_estate(patrol):
+    """Both were free text, the roster's check of from_guard only where the shift has a roster:
+    a shift handed over to a name no account has (review). Each refused field is named; nothing
+    is recorded, the roster entry not marked worked."""
+    rostered = assign(patrol, "Zhao", "gate")
+
+    def handover(**extra):
+        return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "night", "from_guard": "Zhao", "to_guard": "nobody-here", "notes": "quiet", **extra}})
+
+    patrol.caller.guard, patrol.caller.to_guard = "security", "not_a_guard"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover()
+    assert [e["field"] for e in refused.value.errors] == ["data.to_guard"]
+    patrol.caller.guard = "not_a_guard"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover(date="2026-11-20")  # that night had no roster: no check of from_guard but this
+    assert [e["field"] for e in refused.value.errors] == ["data.from_guard", "data.to_guard"]
+    patrol.caller.to_guard = "security"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover(date="2026-11-20")
+    assert [e["field"] for e in refused.value.errors] == ["data.from_guard"]
+    assert patrol.list_shift_handovers({"estate_id": ESTATE})["items"] == []
+    assert patrol.list_duty_roster({"estate_id": ESTATE})["items"][0]["worked_at"] is None
+    patrol.caller.guard = "security"
+    assert handover(to_guard="Sun")["roster_id"] == rostered["id"]
+
+
 def test_a_night_plan_starting_after_midnight_is_walked_by_that_nights_guard(patrol):
     """Its 02:00 round on the 24th was the 24th's night's: the 23rd's guard was refused and the
     next night's taken, while a handover then was the 23rd's night (found by a probe)."""
