@@ -73,6 +73,8 @@ SAMPLE_BODIES = {
     "record_vehicle_exit": {"plate": "沪A12345"},
     "register_visitor": {"name": "Wang Wu", "visiting_household_id": "hh_1", "purpose": "family visit"},
     "record_visitor_departure": {"notes": "left by the east gate"},
+    # the guards (here, of start_round and of assign_duty) are usernames of active security guards
+    # of the estate: a test on the running system makes them and swaps them in (the access matrix)
     "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
     # archive
     "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},

@@ -200,9 +200,10 @@ class World:
         route = self.post(f"{base}/patrol-routes", self._sample("POST", "/api/v1/estates/{estate_id}/patrol-routes",
                                                                  swaps))["id"]
         swaps["proute_1"] = route
-        # the round and the roster name a guard of B (an active security user: assignees.py)
-        guard = self.new_user(["security"], [b])[0]
-        swaps.update({"zhao": guard, "Zhao": guard})
+        # the round, the roster and a handover name guards of B (active security users: assignees.py)
+        guard, relief = self.new_user(["security"], [b])[0], self.new_user(["security"], [b])[0]
+        self.b_guards = {"zhao": guard, "Zhao": guard, "qian": relief}
+        swaps.update(self.b_guards)
         ids["round_id"] = self.post(f"{base}/patrol-rounds",
                                     self._sample("POST", "/api/v1/estates/{estate_id}/patrol-rounds", swaps))["id"]
         ids["assignment_id"] = self.post(f"{base}/duty-roster",
@@ -297,7 +298,7 @@ def _valid_body(world, method, path):
         return None
     if route is None or not route.body:
         return {}
-    swaps = {"hh_1": world.b_ids["household_id"], "eq_1": world.b_ids["equipment_id"]}
+    swaps = {"hh_1": world.b_ids["household_id"], "eq_1": world.b_ids["equipment_id"], **world.b_guards}
     try:
         return _replace(copy.deepcopy(samples.example_body(route)), swaps)
     except KeyError:
