@@ -24,32 +24,31 @@ SECURITY = "security"
 def technician_fact(db, estate_id, body, caller=None):
     """The context maintenance's ``assign_work_order`` reads; none for a body the contract refuses
     (the service's 400 follows)."""
-    name = body.get("technician") if isinstance(body, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        return {}
-    return {"assignee": TECHNICIAN if assignable(store.find_user(db, name.strip()), estate_id) else "not_a_technician"}
+    return _holders_found(db, estate_id, body, {"assignee": "technician"}, TECHNICIAN, "not_a_technician")
 
 
 def guard_fact(db, estate_id, body, caller=None):
     """The context security patrol's ``assign_duty`` and ``start_round`` read of the body's
     ``guard``; none for a body the contract refuses (the service's 400 follows)."""
-    return _guards_found(db, estate_id, body, {"guard": "guard"})
+    return _holders_found(db, estate_id, body, {"guard": "guard"}, SECURITY, "not_a_guard")
 
 
 def handover_guards_fact(db, estate_id, body, caller=None):
     """The context security patrol's ``record_shift_handover`` reads of the body's two guards:
     ``guard`` its ``from_guard`` (as for the roster), ``to_guard`` its ``to_guard``."""
-    return _guards_found(db, estate_id, body, {"guard": "from_guard", "to_guard": "to_guard"})
+    return _holders_found(db, estate_id, body, {"guard": "from_guard", "to_guard": "to_guard"}, SECURITY,
+                          "not_a_guard")
 
 
-def _guards_found(db, estate_id, body, fields):
-    """``{context key: security or not_a_guard}`` for each ``{context key: body field}`` naming
-    a guard; none for a field the contract refuses."""
+def _holders_found(db, estate_id, body, fields, role, refused):
+    """``{context key: role, or refused}`` for each ``{context key: body field}`` naming someone:
+    ``role`` when an active holder of it in the estate is so called; none for a field the contract
+    refuses (the service's 400 follows)."""
     found = {}
     for key, field in fields.items():
         name = body.get(field) if isinstance(body, dict) else None
         if isinstance(name, str) and name.strip():
-            found[key] = SECURITY if assignable(store.find_user(db, name.strip()), estate_id, SECURITY) else "not_a_guard"
+            found[key] = role if assignable(store.find_user(db, name.strip()), estate_id, role) else refused
     return found
 
 
