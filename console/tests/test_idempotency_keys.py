@@ -339,15 +339,21 @@ def test_every_form_whose_call_takes_an_idempotency_key_sends_one_key_per_form_s
     assert sent == [key, key]
 
 
-@pytest.mark.parametrize("form", [form for form in ALL_FORMS if form.shown_again], ids=_name)
-def test_a_form_refused_and_shown_again_keeps_its_key(client, fake, form):
-    """A double click's second request is refused while the first is answered (409) and is the
-    page the browser shows: its form sent again under a new key made the thing twice."""
+def _sent_while_the_first_is_answered(client, fake, form):
+    """``form`` opened and sent with its key, which the gateway refuses with a 409 as it does a
+    double click's second request while the first is answered: (the key, the console's answer)."""
     action, inner = _the_form(_open(client, fake, form), form.action)
     [key] = _keys(inner)
     fake.on("POST", re.escape(form.path_called),
             problem(409, "still being processed", "a request with this Idempotency-Key is still being processed"))
-    answer = _send(client, form, action, inner, key)
+    return key, _send(client, form, action, inner, key)
+
+
+@pytest.mark.parametrize("form", [form for form in ALL_FORMS if form.shown_again], ids=_name)
+def test_a_form_refused_and_shown_again_keeps_its_key(client, fake, form):
+    """A double click's second request is refused while the first is answered (409) and is the
+    page the browser shows: its form sent again under a new key made the thing twice."""
+    key, answer = _sent_while_the_first_is_answered(client, fake, form)
     assert answer.status_code == 409, _main(answer)
     assert _keys(_the_form(answer.get_data(as_text=True), form.action)[1]) == [key]
 
@@ -368,11 +374,7 @@ def test_a_form_refused_and_shown_again_on_its_page_keeps_its_key(client, fake, 
     a reminder, an export, a check-in), as a register's row on its own page and a list's quick form
     before them, came back with a new key, and a double click's second request, refused with a
     409 while the first was answered, sent again made the thing twice (review)."""
-    action, inner = _the_form(_open(client, fake, form), form.action)
-    [key] = _keys(inner)
-    fake.on("POST", re.escape(form.path_called),
-            problem(409, "still being processed", "a request with this Idempotency-Key is still being processed"))
-    answer = _send(client, form, action, inner, key)
+    key, answer = _sent_while_the_first_is_answered(client, fake, form)
     assert answer.status_code == 302, _main(answer)
     again = client.get(answer.location).get_data(as_text=True)
     assert "仍在处理中" in again, "the refusal is shown above the form"
