@@ -1846,18 +1846,24 @@ def test_a_dispatcher_picks_the_technician_from_the_estate_s_list(client, fake):
     assert '<input id="technician" name="technician" required' in page
 
 
-def test_settings_that_contradict_each_other_name_the_other_by_its_label_and_its_money_in_yuan(client, fake):
-    """The manager read 不能大于 parking_daily_cap_cents（3000）: a code, and ¥30.00 as 3000 (found by review)."""
+def _security_settings_refused(client, fake, values, error, sent):
+    """A manager sends security patrol's settings page ``sent`` over ``values`` (the defaults, none
+    overridden) and the API refuses it with ``error`` as settings that do not agree: the answer."""
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", {
-        "estate_id": ESTATE, "values": {"parking_cents_per_started_hour": 500, "parking_daily_cap_cents": 3000},
-        "overrides": {}, "defaults": {"parking_cents_per_started_hour": 500, "parking_daily_cap_cents": 3000},
-        "updated_at": None, "updated_by": None})
+        "estate_id": ESTATE, "values": values, "overrides": {}, "defaults": values, "updated_at": None,
+        "updated_by": None})
     fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", problem(
-        422, "rule refused", "settings do not agree with each other", code="rule", errors=[
-            {"field": "parking_cents_per_started_hour", "message": "must not be more than parking_daily_cap_cents (3000)"}]))
-    page = client.post("/admin/settings/security-patrol", data={"csrf_token": csrf_of(client),
-                                                               "parking_cents_per_started_hour": "50"})
+        422, "rule refused", "settings do not agree with each other", code="rule", errors=[error]))
+    return client.post("/admin/settings/security-patrol", data={"csrf_token": csrf_of(client), **sent})
+
+
+def test_settings_that_contradict_each_other_name_the_other_by_its_label_and_its_money_in_yuan(client, fake):
+    """The manager read 不能大于 parking_daily_cap_cents（3000）: a code, and ¥30.00 as 3000 (found by review)."""
+    page = _security_settings_refused(
+        client, fake, {"parking_cents_per_started_hour": 500, "parking_daily_cap_cents": 3000},
+        {"field": "parking_cents_per_started_hour", "message": "must not be more than parking_daily_cap_cents (3000)"},
+        {"parking_cents_per_started_hour": "50"})
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     assert '<p class="field-error">不能大于「停车费日封顶（元）」（¥30.00）</p>' in text, text[-2000:]
@@ -1866,16 +1872,10 @@ def test_settings_that_contradict_each_other_name_the_other_by_its_label_and_its
 def test_a_shift_ending_before_it_starts_names_its_start_by_its_label(client, fake):
     """A shift's hours are ordered strictly (estate_common.settings.STRICTLY): its refusal reads in
     the page's words, as the settings' other orders do, not as the API's 'must be more than …'."""
-    sign_in(client, fake, username="mia", roles=("manager",))
-    hours = {"night_shift_start_hour": 18, "night_shift_end_hour": 32}
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", {
-        "estate_id": ESTATE, "values": hours, "overrides": {}, "defaults": hours, "updated_at": None,
-        "updated_by": None})
-    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", problem(
-        422, "rule refused", "settings do not agree with each other", code="rule", errors=[
-            {"field": "night_shift_end_hour", "message": "must be more than night_shift_start_hour (18)"}]))
-    page = client.post("/admin/settings/security-patrol", data={"csrf_token": csrf_of(client),
-                                                               "night_shift_end_hour": "17"})
+    page = _security_settings_refused(
+        client, fake, {"night_shift_start_hour": 18, "night_shift_end_hour": 32},
+        {"field": "night_shift_end_hour", "message": "must be more than night_shift_start_hour (18)"},
+        {"night_shift_end_hour": "17"})
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     assert '<p class="field-error">须大于「夜班开始（时，12–23）」（18）</p>' in text, text[-2000:]
