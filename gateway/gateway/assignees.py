@@ -9,7 +9,10 @@ The guard a duty assignment or a patrol round names is looked up the same way (`
 ``security`` or ``not_a_guard``): security patrol refuses one that is not an active security
 guard of the estate (the roster took any name, one no account has or a technician's). A shift
 handover's two guards are looked up alike (``guard``: its ``from_guard``, ``to_guard``: its
-``to_guard``): both were free text, the shift handed over to a name no account has."""
+``to_guard``): both were free text, the shift handed over to a name no account has.
+
+The same accounts are listed to pick from (``GET …/technicians``, ``GET …/guards``: one
+``_holders_listed``), so that the console offers what the call will accept."""
 from flask import current_app, jsonify
 
 from estate_common.roles import DISPATCHERS
@@ -61,18 +64,35 @@ def assignable(user, estate_id, role=TECHNICIAN):
 
 
 def register(app):
-    from .access import authorize_route  # access reads the routes, which read this module
-
     @app.get("/api/v1/estates/<estate_id>/technicians")
     def technicians(estate_id):
         """Whom the caller may assign an order of the estate to, to pick from: the console had
         them type a username (found by a probe of daily work). A dispatcher gets every technician;
         a technician, who takes an order for himself only, himself (the console offered him his
         colleagues, and the assignment was a 403: a probe)."""
-        caller = authorize_route(estate_id)
-        requests_in.refuse_unknown_query()
-        users = [user for user in store.users_with_role(current_app.extensions["estate_ops"].db, TECHNICIAN)
-                 if assignable(user, estate_id)]
-        if not DISPATCHERS & set(caller["roles"]):
-            users = [user for user in users if user["_id"] == caller.get("user")]
-        return jsonify({"items": [{"username": user["_id"]} for user in users]})
+        return _holders_listed(estate_id, TECHNICIAN, listing_everyone=DISPATCHERS)
+
+    @app.get("/api/v1/estates/<estate_id>/guards")
+    def guards(estate_id):
+        """Whom the caller may name as the guard of a duty assignment or a patrol round, or as a
+        handover's ``from_guard`` and ``to_guard``, to pick from: the console had them type a
+        username, and a typo was a 422. Every caller gets every guard, a guard too (not himself
+        alone, as a technician): the security role is the supervisor's, the team lead's and the
+        guard's alike (DOMAIN.md), who roster each other, a handover names the guard taking over,
+        and security patrol takes any active guard of the estate from any of them."""
+        return _holders_listed(estate_id, SECURITY)
+
+
+def _holders_listed(estate_id, role, listing_everyone=None):
+    """The answer of a list of whom the caller may name for ``role`` in the estate (the route's
+    roles, ``policy.GATEWAY_ROUTES``): ``{"items": [{"username"}]}``, the active holders of the
+    role there (``assignable``), sorted; a caller holding none of ``listing_everyone`` (None: every
+    caller lists everyone) gets himself alone, when he is one."""
+    from .access import authorize_route  # access reads the routes, which read this module
+    caller = authorize_route(estate_id)
+    requests_in.refuse_unknown_query()
+    users = [user for user in store.users_with_role(current_app.extensions["estate_ops"].db, role)
+             if assignable(user, estate_id, role)]
+    if listing_everyone is not None and not listing_everyone & set(caller["roles"]):
+        users = [user for user in users if user["_id"] == caller.get("user")]
+    return jsonify({"items": [{"username": user["_id"]} for user in users]})

@@ -106,6 +106,9 @@ GATEWAY_ROUTES = {
     # printable QR codes of the owner portal: whoever puts up the estate's notices
     ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
     ("GET", "/api/v1/estates/<estate_id>/technicians"): WORK_ORDER_ASSIGNERS,  # whom an order may be assigned to
+    # whom a duty assignment, a patrol round or a shift handover may name: the roles of those three
+    # routes (routes/security_patrol.py)
+    ("GET", "/api/v1/estates/<estate_id>/guards"): SECURITY,
     # exports: then the resource decides (job_scopes.EXPORT_READERS: the roles of its list route)
     ("POST", "/api/v1/estates/<estate_id>/exports"): frozenset().union(*job_scopes.EXPORT_READERS.values()),
     ("GET", "/api/v1/estates/<estate_id>/exports/<job_id>/file"): frozenset().union(*job_scopes.EXPORT_READERS.values()),

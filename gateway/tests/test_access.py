@@ -372,6 +372,45 @@ def test_a_technician_lists_himself_alone_for_he_takes_orders_for_himself(app, c
     assert listed["technician"] == ["tech-a2"]
 
 
+def would_be_guards(client, accounts):
+    """Estate A's two guards, B's, A's technician and a guard of A switched off; A's manager (returned)."""
+    accounts.user("guard-of-b-only", ["security"], ["B"])
+    accounts.user("tech-a", ["technician"], ["A"])
+    accounts.user("former-guard", ["security"], ["A"])
+    accounts.user("guard-a", ["security"], ["A"])
+    accounts.user("guard-a2", ["security"], ["A"])
+    client.patch("/api/v1/users/former-guard", headers=bearer(accounts.admin), json={"active": False})
+    return accounts.user("mgr-a", ["manager"], ["A"])
+
+
+def test_whoever_rosters_guards_lists_the_estate_s_active_guards(app, client, accounts, contract):
+    """The console had the roster, a round and a handover typed by username, and a typo was a 422
+    (the technicians' picker, for guards): the same accounts the three accept (assignees.assignable),
+    none of another estate, none switched off, no technician; the roles of those three routes."""
+    manager = would_be_guards(client, accounts)
+    answer = client.get("/api/v1/estates/A/guards", headers=bearer(manager))
+    names = [item["username"] for item in contract.check(app, answer, 200)["items"]]
+    assert {"guard-a", "guard-a2"} <= set(names) and names == sorted(names)
+    assert not {"guard-of-b-only", "former-guard", "tech-a", "mgr-a"} & set(names)
+    assert client.get("/api/v1/estates/B/guards", headers=bearer(manager)).status_code == 403
+    assert client.get("/api/v1/estates/A/guards?status=active", headers=bearer(manager)).status_code == 400
+    for role in ("technician", "agent", "accountant"):
+        token = accounts.user(f"list-{role}-a", [role], ["A"])
+        assert client.get("/api/v1/estates/A/guards", headers=bearer(token)).status_code == 403, role
+
+
+def test_a_guard_lists_every_guard_of_the_estate_for_he_rosters_and_hands_over_to_them(
+        app, client, accounts, contract):
+    """Not himself alone, as a technician: the security role is the supervisor's, the team lead's
+    and the guard's alike, and a handover names the guard taking over."""
+    manager = would_be_guards(client, accounts)
+    guard = accounts.user("guard-a", ["security"], ["A"])
+    listed = {who: [item["username"] for item in contract.check(app, client.get(
+        "/api/v1/estates/A/guards", headers=bearer(token)), 200)["items"]]
+              for who, token in (("manager", manager), ("guard", guard))}
+    assert listed["guard"] == listed["manager"] and {"guard-a", "guard-a2"} <= set(listed["guard"])
+
+
 def _use_of_the_fund(client, accounts, rpc, work_order_id):
     """An accountant requests a use of the fund naming ``work_order_id``; finance answers it."""
     rpc.answer("finance", "request_fund_use", lambda call: {"id": "mfu_1"})
