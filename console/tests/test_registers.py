@@ -332,6 +332,73 @@ def test_a_late_shift_handover_names_its_day(client, fake):
     assert sent["json"]["date"] == "2026-11-28" and sent["json"]["shift"] == "night"
 
 
+GUARDS = {"items": [{"username": "gus"}, {"username": "qian"}, {"username": "sun"}]}
+
+
+def _guards_offered(page, field_id, name, chosen=""):
+    """Whether ``page`` offers the three guards in the select ``field_id`` (``chosen`` selected)."""
+    options = "".join(f'<option value="{guard}"{" selected" if guard == chosen else ""}>{guard}</option>'
+                      for guard in ("gus", "qian", "sun"))
+    return re.search(rf'<select id="{field_id}" name="{name}" required>\s*<option value="">—</option>\s*'
+                     + re.escape(options) + r"\s*</select>", page) is not None
+
+
+def test_the_roster_and_a_handover_offer_the_estate_s_guards_and_keep_the_choice_when_refused(
+        client, fake, documented_routes):
+    """The guard was typed by username, a typo a 422: the roster's guard and a handover's two are
+    picked from the estate's guards (GET …/guards), as a work order's technician is."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", GUARDS)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/duty-roster", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [], "next_cursor": None})
+    assert _guards_offered(client.get("/security/duty-roster").get_data(as_text=True), "n-guard", "guard")
+    before = len(fake.calls)
+    page = client.get("/security/shift-handovers").get_data(as_text=True)
+    assert _guards_offered(page, "n-from_guard", "from_guard") and _guards_offered(page, "n-to_guard", "to_guard")
+    assert len([c for c in fake.calls[before:] if c["path"].endswith("/guards")]) == 1  # one call for both
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/duty-roster", problem(
+        409, "conflict", "qian holds another post in this shift", errors=[{"field": "guard", "message": "taken"}]))
+    refused = client.post("/security/duty-roster", data={"csrf_token": csrf_of(client), "date": "2026-12-20",
+                                                         "shift": "night", "post": "gate", "guard": "qian"})
+    assert refused.status_code == 409
+    assert _guards_offered(refused.get_data(as_text=True), "n-guard", "guard", chosen="qian")
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/shift-handovers", problem(
+        422, "rule refused", "not begun", code="rule", errors=[{"field": "date", "message": "not begun"}]))
+    refused = client.post("/security/shift-handovers", data={
+        "csrf_token": csrf_of(client), "shift": "night", "from_guard": "sun", "to_guard": "qian", "notes": "quiet"})
+    text = refused.get_data(as_text=True)
+    assert _guards_offered(text, "n-from_guard", "from_guard", chosen="sun")
+    assert _guards_offered(text, "n-to_guard", "to_guard", chosen="qian")
+    assert [c["json"]["to_guard"] for c in _estate_posts(fake) if c["path"].endswith("/shift-handovers")] == ["qian"]
+    _only_documented(fake, documented_routes)
+
+
+def test_the_guards_are_typed_as_before_when_their_list_cannot_be_read(client, fake):
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", problem(503, "unavailable", "down", code="unavailable"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/duty-roster", {"items": [], "next_cursor": None})
+    page = client.get("/security/duty-roster").get_data(as_text=True)
+    assert '<input id="n-guard" name="guard" value=""' in page and '<select id="n-guard"' not in page
+
+
+def test_a_round_is_started_for_a_guard_picked_from_the_estate_s_the_signed_in_one_first(client, fake):
+    """The signed-in guard's own round by default, as when typed; another picked is kept when the
+    round is refused (the roster puts someone else on patrol: a 422)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", GUARDS)
+    route = {"id": "prt_1", "name": "Night loop", "created_at": "2026-11-30T00:00:00Z",
+             "checkpoints": [{"code": "A1", "name": "North gate"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [route], "next_cursor": None})
+    page = client.get("/security/patrol-routes").get_data(as_text=True)
+    assert _guards_offered(page, "a-prt_1-round-guard", "guard", chosen="gus")
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds", problem(
+        422, "rule refused", "not on patrol", code="rule", errors=[{"field": "guard", "message": "not on patrol"}]))
+    answer = client.post("/security/patrol-routes/prt_1/round", data={"csrf_token": csrf_of(client), "guard": "sun"})
+    assert answer.status_code == 302 and _estate_posts(fake)[-1]["json"] == {"guard": "sun", "route_id": "prt_1"}
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert _guards_offered(page, "a-prt_1-round-guard", "guard", chosen="sun")
+
+
 def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("technician",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [PUMP], "next_cursor": None})

@@ -548,7 +548,7 @@ def security_registers(browser, settings):
     add.locator('select[name="shift"]').select_option("night")
     add.locator('select[name="post"]').select_option("gate")
     guard = settings["colleague"]
-    add.locator('input[name="guard"]').fill(guard)
+    add.locator('select[name="guard"]').select_option(guard)  # the estate's guards (GET …/guards)
     add.get_by_role("button", name="Create").click()
     row = page.locator("tr", has_text=guard)
     assert "Active" in row.inner_text() and "Gate" in row.inner_text()
@@ -617,7 +617,9 @@ def patrol_setup(browser, settings):
     assert "Done" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
     row = page.locator("tr", has_text=name)
     row.locator("summary", has_text="Start a round").click()
-    row.locator('input[name="guard"]').fill(settings["guard"])
+    guard = row.locator('select[name="guard"]')  # the estate's guards, the signed-in one first chosen
+    assert guard.input_value() == settings["guard"], guard.inner_text()
+    guard.select_option(settings["guard"])
     row.get_by_role("button", name="Start a round").click()
     assert "Done" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:400]
     # the round started opens, where the guard checks in

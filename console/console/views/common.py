@@ -157,6 +157,13 @@ def optional_read(path, **params):
         return None
 
 
+def usernames(path):
+    """The usernames a gateway list of whom a form may name answers (``path`` under the estate:
+    ``technicians``, ``guards``), to pick from; [] when it cannot be read, and the name is typed
+    as before. They were typed, a typo a 422 (found by a probe of daily work)."""
+    return [item["username"] for item in (optional_read(path) or {"items": []})["items"]]
+
+
 def number_of(path, field="number"):
     """The ``number`` (WO-2026-000001, SR-…) of one other document the page names by its id, read
     with one call (``path`` under the estate); None when it cannot be read (the page shows the id)."""

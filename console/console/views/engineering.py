@@ -106,12 +106,6 @@ def _order_numbered(number):
 MATERIAL_ROWS = 5  # the completion form's material lines (it had 2: a job of three parts could not be entered)
 
 
-def _technicians():
-    """The estate's technicians to pick from (one call); [] when they cannot be read, and the
-    name is typed as before. They were typed, a typo a 422 (found by a probe of daily work)."""
-    return [item["username"] for item in (common.optional_read("technicians") or {"items": []})["items"]]
-
-
 @bp.get("/work-orders/<order_id>")
 @estate_needed
 def order_detail(order_id):
@@ -129,7 +123,7 @@ def order_detail(order_id):
     readable = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
     request_number = order.get("request_number") or readable
     return render_template("engineering/order.html", order=order, problem=common.take_problem(), key=common.form_key(),
-                           technicians=_technicians() if "assign" in steps else [],
+                           technicians=common.usernames("technicians") if "assign" in steps else [],
                            household_label=common.household_label(household), request_number=request_number,
                            history=common.households_shown(order.get("history") or [], {
                                order["household_id"]: common.household_label(household)} if household else None),

@@ -24,6 +24,9 @@ class Field:
     # instead of ``choices``: the API schema whose values they are, read from the gateway's
     # document (``permissions.enum``), so that a value the API adds is offered with no change here
     enum: str = ""
+    # whom it may name, as the gateway lists them (GET …/<people>: ``guards``): offered as a
+    # choice, typed when the list cannot be read (a username typed wrong was a 422)
+    people: str = ""
 
     def offered(self):
         """The choices a choice (or multi) field offers: its own, or its schema's values."""
@@ -330,7 +333,8 @@ SECURITY = (
              # (the console had no date, so yesterday's was filed as today's: a probe)
              fields=(F("date", "reg.date", "date"), F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
                      F("post", "reg.post", "choice", False, POSTS, "post"),
-                     F("from_guard", "reg.from_guard", required=True), F("to_guard", "reg.to_guard", required=True),
+                     F("from_guard", "reg.from_guard", required=True, people="guards"),
+                     F("to_guard", "reg.to_guard", required=True, people="guards"),
                      F("notes", "reg.notes", "textarea", True)),
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),), roles=menu.SECURITY),
     Register("security", "patrol-routes", "menu.patrol_routes", "patrol-routes",
@@ -338,8 +342,8 @@ SECURITY = (
               C("created_at", "reg.at", "when")),
              fields=(F("name", "admin.name", required=True), F("checkpoints", "reg.checkpoints", "checkpoints", True)),
              actions=(A("plan", "reg.add_patrol_plan", PATROL_PLAN_FIELDS, into="patrol-plans", id_field="route_id"),
-                      A("round", "reg.start_round", (F("guard", "reg.guard", "user", True),), into="patrol-rounds",
-                        id_field="route_id", opens="security.round_detail", opens_param="round_id")),
+                      A("round", "reg.start_round", (F("guard", "reg.guard", "user", True, people="guards"),),
+                        into="patrol-rounds", id_field="route_id", opens="security.round_detail", opens_param="round_id")),
              links=(Link("reg.plans_of", "registers.patrol-plans", "route_id"),),
              roles=menu.SECURITY),
     Register("security", "patrol-plans", "menu.patrol_plans", "patrol-plans",
@@ -381,7 +385,8 @@ SECURITY = (
              (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
               C("guard", "reg.guard"), STATUS, C("cancel_reason", "reg.cancel_reason")),
              fields=(F("date", "reg.date", "date", True), F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
-                     F("post", "reg.post", "choice", True, POSTS, "post"), F("guard", "reg.guard", required=True)),
+                     F("post", "reg.post", "choice", True, POSTS, "post"),
+                     F("guard", "reg.guard", required=True, people="guards")),
              filters=(F("date", "reg.date", "date"), F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),
                       F("post", "reg.post", "choice", choices=POSTS, group="post"),
                       F("status", "reg.status", "choice", choices=("active", "cancelled"), group="status")),

@@ -128,6 +128,15 @@ def _picks(spec):
     return {source: common.pick_names(PICK_SOURCES[source]) for source in sorted(sources)}
 
 
+def _people(spec):
+    """``{list: usernames}`` for the fields naming someone (``Field.people``) of the forms the user
+    is offered, one call a list; an empty one when it cannot be read (its fields are typed)."""
+    shown = ((spec.fields if permissions.may("POST", spec.path) else ())
+             + tuple(f for quick in spec.forms if permissions.may("POST", quick.path) for f in quick.fields)
+             + tuple(f for action in offered(spec) for f in action.fields))
+    return {source: common.usernames(source) for source in sorted({f.people for f in shown if f.people})}
+
+
 def _list_view(spec):
     def view(problem=None):
         filters = common.query(*(f.name for f in spec.filters))
@@ -144,7 +153,7 @@ def _list_view(spec):
         households = _options(spec)
         return render_template("registers/register.html", spec=spec, items=page.get("items", []),
                                next_cursor=page.get("next_cursor"), filters=filters, households=households,
-                               subjects=subjects.SubjectLabels(households), picks=_picks(spec),
+                               subjects=subjects.SubjectLabels(households), picks=_picks(spec), people=_people(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,
                                custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
                                actions=offered(spec),
