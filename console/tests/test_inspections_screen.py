@@ -147,3 +147,20 @@ def test_a_post_without_the_csrf_token_is_refused(client, fake):
     answer = client.post("/engineering/inspections/insp_1/complete", data={"passed.noise": "true"})
     assert answer.status_code == 400 and not [c for c in fake.calls if c["method"] == "POST"
                                               and "/inspections" in c["path"]]
+
+
+def test_a_plan_s_inspections_opened_together_are_told_apart_by_their_date(client, fake):
+    """A daily plan opens today's inspection and tomorrow's at once (``plan_open_days_ahead``): the
+    list showed both with the same checklist, equipment and opening time, and a technician could
+    not tell which was today's (a probe of engineering's day)."""
+    sign_in(client, fake, roles=("technician",))
+    planned = [dict(OPEN, id="insp_2", due_on="2026-12-01", created_by=None),
+               dict(OPEN, id="insp_1", due_on="2026-11-30", created_by=None)]
+    fake.on("GET", rf"{BASE}/inspections", {"items": planned, "next_cursor": None})
+    fake.on("GET", rf"{BASE}/checklists", {"items": [CHECKLIST], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/equipment", {"items": [], "next_cursor": None})
+    page = client.get("/engineering/inspections", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<th>计划日期</th>" in page
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert "insp_2" in rows[0] and "<td>2026-12-01</td>" in rows[0]
+    assert "insp_1" in rows[1] and "<td>2026-11-30</td>" in rows[1]
