@@ -1142,6 +1142,37 @@ def _order(fake, **more):
     return order
 
 
+def test_a_plan_s_order_is_due_on_its_day_and_turns_late_after_it(client, fake):
+    """A preventive plan's order has a day it is due (``due_on``), no response time: its page did not
+    say the day, and neither page nor board ever showed it late; the board put it after every other
+    order of its column, a month overdue or not (a probe of engineering's day)."""
+    sign_in(client, fake, username="boss", roles=("manager",))
+    planned = {"due_on": "2026-11-29", "plan_kind": "periodic_maintenance", "status": "pending", "technician": None,
+               "source": {"type": "maintenance_plan", "id": "plan_1"}, "reported_at": "2026-11-28T00:00:00Z",
+               "response_due_at": None}
+    _order(fake, **planned)
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>计划日期</dt><dd>2026-11-29" in facts and "badge-late" in facts
+    _order(fake, **dict(planned, status="completed"))
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "badge-late" not in page.split('<dl class="facts">')[1].split("</dl>")[0]
+
+    def orders(body, params):
+        if params.get("status") != "pending":
+            return {"items": [], "next_cursor": None}
+        return {"items": [{"id": "wo_r", "number": "WO-2026-000002", "status": "pending", "priority": "normal",
+                           "description": "leak", "reported_at": "2030-01-01T00:00:00Z",
+                           "response_due_at": "2030-01-02T00:00:00Z", "source": {"type": "service_request", "id": "sr"}},
+                          {"id": "wo_p", "number": "WO-2026-000001", "description": "pump", "priority": "normal",
+                           **planned}], "next_cursor": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert board.index("WO-2026-000001") < board.index("WO-2026-000002")  # the overdue plan's job first
+    ticket = board.split("WO-2026-000001")[1].split("</a>")[0]
+    assert "badge-late" in ticket
+
+
 def test_an_order_s_appointment_help_and_emergency_steps_post_their_documented_bodies(client, fake,
                                                                                     documented_routes):
     sign_in(client, fake, username="tech", roles=("technician",))

@@ -1,5 +1,6 @@
 """Engineering: the work-order board by status (emergencies first), "my orders", and each order's steps."""
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
@@ -78,16 +79,37 @@ def board():
             orders += [order for order in urgent if order.get("status") == status and order["id"] not in shown]
         if mine:
             orders = [order for order in orders if order.get("technician") == g.user.username]
-        # emergencies first, then the soonest response deadline
-        orders.sort(key=lambda o: (o.get("priority") != "emergency", o.get("response_due_at") or "9999"))
         for order in orders:
-            order["_badge"] = common.deadline_state(order.get("response_due_at"), order.get("reported_at")) \
-                if status in ("pending", "assigned", "appointed") else None
+            order["_badge"] = _badge(order)
+        # emergencies first, then the soonest deadline (a plan's order by its day: it came last, however late)
+        orders.sort(key=lambda o: (o.get("priority") != "emergency", i18n.parse_time(_deadline(o)) or _NEVER))
         columns[status] = orders
         if page.get("next_cursor"):
             more.append(status)
     return render_template("engineering/board.html", columns=columns, mine=mine, more=more, column_size=BOARD_SIZE,
                            export_filters=common.query("priority"), number=number, problem=common.take_problem())
+
+
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _deadline(order):
+    """What an order is due by: a plan's job by the end of its day (``due_on``: it has no response
+    time, and its order read as never late, sorted after every other on the board: a probe of
+    engineering's day), any other order's start by its response deadline."""
+    if order.get("due_on"):
+        return common.day_ends(order["due_on"])
+    return order.get("response_due_at")
+
+
+def _badge(order):
+    """The deadline's badge while it runs: a plan's job until it is done, a response until the start."""
+    if order.get("due_on"):
+        return None if order.get("status") in ("completed", "cancelled") else \
+            common.deadline_state(_deadline(order), order.get("reported_at"))
+    if order.get("status") in ("pending", "assigned", "appointed"):
+        return common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
+    return None
 
 
 def _order_numbered(number):
@@ -131,8 +153,7 @@ def order_detail(order_id):
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
-                           badge=common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
-                           if order.get("status") in ("pending", "assigned", "appointed") else None)
+                           badge=_badge(order))
 
 
 @bp.get("/equipment/<item_id>")
