@@ -2099,6 +2099,9 @@ _MESSAGES = {
     "wo.material_cost": ("材料费", "Material cost"),
     "wo.labour_cost": ("人工费", "Labour cost"),
     "wo.minutes": ("{count} 分钟", "{count} min"),
+    "wo.started": ("开工时间", "Work started"),
+    "wo.response_took": ("报告后 {count} 分钟", "{count} min after the report"),
+    "wo.started_late": ("超过响应期限", "after the response time"),
     # -- a return visit, as recorded ----------------------------------------------------------------
     "sr.return_visits": ("回访记录", "Return visits"),
     "sr.visit_by": ("回访人", "By"),

@@ -1142,6 +1142,25 @@ def _order(fake, **more):
     return order
 
 
+def test_an_emergency_shows_when_its_work_started_against_its_response_time_and_its_summary(client, fake):
+    """The incident summary an emergency is completed with (事后总结, required: 422 without) and when
+    its work started, which the response KPI judges, were on no page (a probe of engineering's day)."""
+    sign_in(client, fake, username="boss", roles=("manager",))
+    _order(fake, priority="emergency", status="completed", reported_at="2026-11-30T00:00:00Z",
+           response_due_at="2026-11-30T00:30:00Z", started_at="2026-11-30T00:42:00Z", response_minutes=42,
+           completed_at="2026-11-30T02:00:00Z", charge_cents=0, signed_by="Li Lei", materials=[],
+           material_cost_cents=0, labour_minutes=0, labour_cost_cents=0,
+           summary="Gas valve at the meter loose: closed and tightened, leak test passed")
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>开工时间</dt><dd>2026-11-30 08:42 · 报告后 42 分钟" in facts and "超过响应期限" in facts
+    assert "<dt>事件摘要</dt><dd>Gas valve at the meter loose: closed and tightened, leak test passed</dd>" in facts
+    _order(fake, status="in_progress", response_due_at="2026-12-01T00:00:00Z", started_at="2026-11-30T03:00:00Z",
+           response_minutes=180)
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Work started" in page and "180 min after the report" in page and "after the response time" not in page
+
+
 def test_a_plan_s_order_is_due_on_its_day_and_turns_late_after_it(client, fake):
     """A preventive plan's order has a day it is due (``due_on``), no response time: its page did not
     say the day, and neither page nor board ever showed it late; the board put it after every other
