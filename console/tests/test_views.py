@@ -618,6 +618,18 @@ def test_each_kpi_says_what_it_counts_in_both_languages_in_domain_order(client, 
     assert '<p class="muted kpi-note">what it counts</p>' in en  # a KPI the console does not define: its note
 
 
+def test_the_manager_s_home_page_lists_the_repairs_not_started_by_their_response_time(client, fake):
+    """A repair past the response time its owner was promised, not started, was on the register's
+    filter only: nothing took an overdue order to the manager (a probe of engineering's day)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", lambda body, params: {
+        "items": [{"id": "sr_1"}, {"id": "sr_2"}] if params.get("overdue") == "true" and params.get("kind") == "repair"
+        else [], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/desk/requests?kind=repair&amp;overdue=true">超过响应期限仍未开工的报修：2 件</a>' in todo
+
+
 def test_the_manager_s_home_page_lists_what_waits_for_him(client, fake, documented_routes):
     """Pending approvals, escalated and unjudged complaints and overdue borrowings were each on a
     screen of their own, which the manager had to open in turn to find them (a probe of the
