@@ -1385,6 +1385,7 @@ _MESSAGES = {
     "settings.updated": ("{by} 于 {at} 修改", "changed {at} by {by}"),
     "settings.default": ("默认", "default"),
     "settings.applies": ("当前生效", "in force"),
+    "settings.allowed": ("可设：{values}", "allowed: {values}"),
     "settings.none_is_default": ("都不勾选则使用默认值", "Tick none to use the default"),
     "settings.save": ("保存设置", "Save settings"),
     "settings.saved": ("设置已保存。", "Settings saved."),

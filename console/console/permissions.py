@@ -34,6 +34,20 @@ def enum(schema):
     return list((schemas.get(schema) or {}).get("enum") or [])
 
 
+def body_properties(method, path):
+    """The properties of the JSON body the document gives ``method path`` (an OpenAPI path), its
+    ``$ref`` followed: each field's bounds as the API checks them (``{}`` when it names none, or the
+    document could not be read just now)."""
+    operation = ((document().get("paths") or {}).get(path) or {}).get(method.lower()) or {}
+    schema = (((operation.get("requestBody") or {}).get("content") or {}).get("application/json") or {}).get(
+        "schema") or {}
+    reference = schema.get("$ref", "")
+    if reference.startswith("#/components/schemas/"):
+        schema = ((document().get("components") or {}).get("schemas") or {}).get(
+            reference.removeprefix("#/components/schemas/")) or {}
+    return dict(schema.get("properties") or {})
+
+
 def _read():
     """The cached document and its roles; read again after ``REFRESH_SECONDS``, or
     ``RETRY_SECONDS`` after the gateway could not give it (not again at every ``may`` of a page)."""

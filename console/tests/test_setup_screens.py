@@ -303,3 +303,28 @@ def test_why_an_import_failed_reads_in_the_pages_language(client, fake):
     assert "文件无法导入" in zh and "cannot be imported" not in zh
     en = client.get("/admin/households/import/job_import_2", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert refused in en
+
+
+def test_each_number_shows_the_bounds_the_api_takes_it_within(client, fake):
+    """A manager saw each number's default and value in force but not what it may be set to: the
+    return visit's 3 days (DOMAIN.md's limit) or a fire check's monthly cycle were found only by
+    typing a longer one and reading the refusal (a probe of a new estate's set-up). The bounds are
+    the gateway's document's, read like its roles (the body each settings page sends)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    values = {"return_visit_days": 3, "complaint_reply_days": 7, "renovation_deposit_cents": 200000,
+              "recorded_within_days": 14}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/customer-service", {
+        "estate_id": ESTATE, "values": values, "overrides": {}, "defaults": values, "updated_at": None,
+        "updated_by": None})
+    page = client.get("/admin/settings?service=customer-service", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    assert "可设：1–3" in page and "可设：1–7" in page and "可设：0–90" in page
+    assert "可设：¥0.01–¥1,000,000.00" in page  # money in yuan, as it is typed
+    english = client.get("/admin/settings?service=customer-service", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "allowed: 1–3" in english
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", {
+        "estate_id": ESTATE, "values": {"fire_check_interval_months": 1}, "overrides": {},
+        "defaults": {"fire_check_interval_months": 1}, "updated_at": None, "updated_by": None})
+    page = client.get("/admin/settings?service=security-patrol").get_data(as_text=True)
+    assert "可设：1" in page and "可设：1–1" not in page  # a number with one allowed value says it once

@@ -305,7 +305,27 @@ def settings(service=None, problem=None, typed=None):
     typed = typed if typed is not None else {name: _setting_shown(name, overrides.get(name, "")) for name in names}
     return render_template("admin/settings.html", service=service, services=SETTING_SERVICES, current=current,
                            names=names, typed=typed, choices=current.get("choices") or {},
-                           problem=problem or common.take_problem())
+                           allowed=_allowed(service), problem=problem or common.take_problem())
+
+
+def _allowed(service):
+    """What each number may be set to, as the body this page sends is bounded in the gateway's
+    document ("1–3", a list where it takes only some values, money in yuan): a manager saw the
+    default and the value in force only, and found a bound (the return visit's 3 days, DOMAIN.md's
+    limit) by typing past it (a probe of a new estate's set-up)."""
+    shown = {}
+    for name, field in permissions.body_properties("PUT", f"/api/v1/estates/{{estate_id}}/settings/{service}").items():
+        if field.get("type") != "integer":
+            continue
+        value = i18n.money if _is_money(name) else str
+        low, high = field.get("minimum"), field.get("maximum")
+        if field.get("enum"):
+            shown[name] = ("、" if i18n.language() == "zh" else ", ").join(value(v) for v in field["enum"])
+        elif low is not None and low == high:
+            shown[name] = value(low)
+        elif low is not None and high is not None:
+            shown[name] = f"{value(low)}–{value(high)}"
+    return shown
 
 
 def _is_money(name):
