@@ -132,6 +132,7 @@ def _template_helpers():
         "label": i18n.label,
         "money": i18n.money,
         "area": i18n.area,
+        "building_name": i18n.building,
         "error_text": i18n.error_text,
         "when": i18n.when,
         "zone_text": i18n.zone_text,

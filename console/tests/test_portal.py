@@ -535,3 +535,17 @@ def test_a_disclosure_not_published_or_of_no_estate_is_the_portals_not_found_pag
     for period in ("2026-12", "2026-13"):
         page = client.get(f"/portal/E1/disclosures/{period}")
         assert page.status_code == 404 and "没有找到" in page.get_data(as_text=True)
+
+
+def test_a_building_named_in_chinese_reads_as_it_is_named_on_the_notice_board(client, fake):
+    """A building the estate names in words (1栋, A座, 2号楼, as an owner list has them) read
+    "1栋 号楼" on the notice board and its heading; a bare number still reads "3 号楼" (a probe of a
+    new estate's set-up)."""
+    fake.on("GET", r"/api/v1/public/estates/E1/notices", {**BOARD, "items": [
+        {**BOARD["items"][0], "building": "1栋"}, {**BOARD["items"][0], "title": "A座停电", "building": "A座"},
+        {**BOARD["items"][0], "title": "3楼", "building": "3"}]})
+    html = client.get("/portal/E1/notices?building=1栋", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "号楼" in html and "栋 号楼" not in html and "座 号楼" not in html
+    assert "· 1栋</p>" in html and "· A座</p>" in html and "· 3 号楼</p>" in html
+    english = client.get("/portal/E1/notices?building=1栋", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Building 1栋" in english and "Building 3" in english
