@@ -115,6 +115,7 @@ _MESSAGES = {
     "admin.estates_kept": ("另有 {count} 个小区不在上面的列表中，保存时保持不变。", "{count} more estates, not in the list above, are kept as they are."),
     "admin.estates_more": ("等，另 {count} 个", "and {count} more"),
     "admin.active": ("启用", "Active"),
+    "admin.new_username": ("用户名（小写字母、数字或 . _ -，3–64 位）", "User name (3–64 lower-case letters, digits, . _ or -)"),
     "admin.initial_password": ("初始密码（至少 12 位）", "Initial password (12 characters or more)"),
     "admin.estate_created": ("已创建小区 {name}", "Estate {name} created"),
     "admin.household_created": ("已登记房屋 {building}-{unit}-{room}", "Household {building}-{unit}-{room} registered"),

@@ -328,3 +328,16 @@ def test_each_number_shows_the_bounds_the_api_takes_it_within(client, fake):
         "defaults": {"fire_check_interval_months": 1}, "updated_at": None, "updated_by": None})
     page = client.get("/admin/settings?service=security-patrol").get_data(as_text=True)
     assert "可设：1" in page and "可设：1–1" not in page  # a number with one allowed value says it once
+
+
+def test_a_new_users_name_says_what_it_may_hold_before_it_is_refused(client, fake):
+    """The operator typed a person's name (王伟, WangWei) and read only "用户名：格式不正确": nothing
+    said that a user name is 3–64 lower-case letters, digits, . _ or - (a probe of a new estate's
+    set-up). The form says so (the gateway still decides: the form keeps no copy of its pattern)."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/users", {"items": [], "next_cursor": None})
+    fake.on("GET", r"/api/v1/estates", {"items": [], "next_cursor": None})
+    page = client.get("/admin/users", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "小写字母、数字或 . _ -，3–64 位" in page
+    english = client.get("/admin/users", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "3–64 lower-case letters, digits, . _ or -" in english
