@@ -1477,6 +1477,8 @@ _MESSAGES = {
     "import.job": ("导入进度", "Import progress"),
     "import.columns": ("第一行为列名：楼栋、单元、房号、面积、业主、电话（或 building, unit, room, area_m2, owner_name, owner_phone）。",
                        "The first row names the columns: building, unit, room, area_m2, owner_name, owner_phone (or 楼栋, 单元, 房号, 面积, 业主, 电话)."),
+    "import.status_column": ("可另加一列“状态”：空置、已入住（自住、出租）、装修中；不填为空置。",
+                             "A status column may follow: vacant, occupied or renovating (or 空置, 已入住, 装修中); none is vacant."),
     "import.file": ("CSV 或 XLSX 文件", "CSV or XLSX file"),
     "import.start": ("开始导入", "Start the import"),
     "import.wrong_file": ("请选择 .csv 或 .xlsx 文件。", "Choose a .csv or .xlsx file."),
