@@ -37,6 +37,14 @@ ZH = {
         '期间须为月、季度或年：YYYY-MM、YYYY-Qn 或 YYYY',
     'must be YYYY-MM, YYYY-Qn or YYYY':
         '须为 YYYY-MM、YYYY-Qn 或 YYYY',
+    'must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z':
+        '须为 UTC 时间：YYYY-MM-DDThh:mm:ssZ，例如 2026-03-01T08:30:00Z',
+    'must be a day: YYYY-MM-DD, e.g. 2026-03-01':
+        '须为日期：YYYY-MM-DD，例如 2026-03-01',
+    'must be a day (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)':
+        '须为日期（YYYY-MM-DD）或 UTC 时间（YYYY-MM-DDThh:mm:ssZ）',
+    'must be a month: YYYY-MM, e.g. 2026-03':
+        '须为月份：YYYY-MM，例如 2026-03',
     'Idempotency-Key is not valid':
         'Idempotency-Key 无效',
     'must be 1 to {0} printable ASCII characters, no space at either end':

@@ -64,6 +64,18 @@ def _ecma(pattern):
     return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", _ascii_digits(pattern)))
 
 
+# The named forms of the contracts (openapi.yaml's schemas, with common.json's twins) in words: a
+# time sent as "tomorrow" was told "does not match '^((19[0-9]{2}|2[0-9]{3})-((0[13578]…", two
+# hundred characters of the pattern cut off (found by a probe of engineering's day)
+FORMS = {
+    "Timestamp": "must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z",
+    "Date": "must be a day: YYYY-MM-DD, e.g. 2026-03-01",
+    "DateOrTimestamp": "must be a day (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)",
+    "Period": "must be a month: YYYY-MM, e.g. 2026-03",
+    "ReportPeriod": "must be YYYY-MM, YYYY-Qn or YYYY",
+}
+COMMON_FORMS = {"Timestamp": "timestamp", "Period": "period", "ReportPeriod": "report_period"}
+
 NOT_BLANK = "\\S"  # the contracts' "not blank" (``Text``, ``ShortText``...): said in words
 
 
@@ -119,10 +131,22 @@ class Contracts:
         self._validators = {}
         self._tolerant = {}
         self._fast = {}
+        self._forms = self._named_forms()
 
     @property
     def openapi(self):
         return self.documents["openapi.yaml"]
+
+    def _named_forms(self):
+        """``{pattern: its name in FORMS}`` of the contracts' named forms."""
+        schemas = (self.documents.get("openapi.yaml") or {}).get("components", {}).get("schemas", {})
+        common = (self.documents.get("common.json") or {}).get("$defs", {})
+        forms = {}
+        for name in FORMS:
+            for schema in (schemas.get(name), common.get(COMMON_FORMS.get(name))):
+                if isinstance(schema, dict) and isinstance(schema.get("pattern"), str):
+                    forms[schema["pattern"]] = name
+        return forms
 
     def rpc_methods(self):
         """``{(service, method)}`` for every RPC contract."""
@@ -202,7 +226,7 @@ class Contracts:
             return []
         found = {}
         for error in self.validator(ref).iter_errors(instance):
-            for described in _describe(error):
+            for described in _describe(error, self._forms):
                 found[(described["field"], described["message"])] = described
         return sorted(found.values(), key=lambda e: e["field"])
 
@@ -218,7 +242,7 @@ class Contracts:
             return []
         found = {}
         for error in self._tolerant[ref].iter_errors(instance):
-            for described in _describe(error):
+            for described in _describe(error, self._forms):
                 found[(described["field"], described["message"])] = described
         return sorted(found.values(), key=lambda e: e["field"])
 
@@ -423,7 +447,7 @@ def _not_one_of(allowed, value):
     return "the value is not one of " + ", ".join(shown)
 
 
-def _describe(error):
+def _describe(error, forms=None):
     alternatives = _one_of_fields(error)
     if alternatives:  # jsonschema's own words were the first branch's, or the schema itself
         where = _path(error.absolute_path)
@@ -434,7 +458,7 @@ def _describe(error):
         return [field_error(_join(where, name), f"only one of {names} may be sent") for name in sent]
     if error.context:
         best = min(error.context, key=lambda e: (len(e.context), -len(e.absolute_path)))
-        return _describe(best)
+        return _describe(best, forms)
     where = _path(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
         return [field_error(_join(where, name), "is required")
@@ -451,6 +475,8 @@ def _describe(error):
         return [field_error(where or "(body)", _SIZE_LIMITS[error.validator].format(limit))]
     if error.validator == "enum" and isinstance(limit, list):
         return [field_error(where or "(body)", _not_one_of(limit, error.instance))]
+    if error.validator == "pattern" and (forms or {}).get(error.validator_value):
+        return [field_error(where or "(body)", FORMS[forms[error.validator_value]])]
     message = without_value(error.message, error.instance)
     if len(message) > 200:
         message = message[:200] + "…"

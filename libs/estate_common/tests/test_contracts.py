@@ -492,3 +492,21 @@ def test_a_choice_of_one_field_names_the_choice_when_none_or_both_are_sent():
     assert both == [{"field": "amount_cents", "message": f"only one of {choice} may be sent"},
                     {"field": "unit_price_cents_per_m2", "message": f"only one of {choice} may be sent"}]
     assert document.errors(ref, {**base, "amount_cents": 5000}) == []
+
+
+def test_a_named_form_sent_wrong_is_told_in_words_not_as_its_pattern():
+    """An appointment's time sent as "tomorrow" was told "does not match '^((19[0-9]{2}|2[0-9]{3})-…",
+    two hundred characters of the pattern cut off (a probe of engineering's day)."""
+    [error] = BOOK.errors("rpc/maintenance/appoint_work_order.json#/input",
+                          {"estate_id": "est_1", "id": "wo_1", "data": {"at": "tomorrow"}})
+    assert error == {"field": "data.at", "message": "must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z"}
+    said = {ref: BOOK.errors(ref, "2026-13") for ref in (
+        "openapi.yaml#/components/schemas/Date", "openapi.yaml#/components/schemas/Period",
+        "openapi.yaml#/components/schemas/DateOrTimestamp", "common.json#/$defs/period",
+        "common.json#/$defs/timestamp")}
+    assert [error["message"] for errors in said.values() for error in errors] == [
+        "must be a day: YYYY-MM-DD, e.g. 2026-03-01", "must be a month: YYYY-MM, e.g. 2026-03",
+        "must be a day (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)", "must be a month: YYYY-MM, e.g. 2026-03",
+        "must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z"]
+    # a pattern no form names is said as before
+    assert "does not match" in BOOK.errors("openapi.yaml#/components/schemas/Id", "a b")[0]["message"]
