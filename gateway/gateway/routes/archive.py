@@ -47,7 +47,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/handovers", "archive", "list_handovers", policy.MASTER_DATA_EDITORS,
           paged=True, filters=("household_id", "kind", "outcome")),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
-          paged=True, filters=("subject_id", "subject_type", "household_id", "from", "to")),
+          paged=True, filters=("subject_id", "subject_type", "household_id", "number", "from", "to")),
     # the hash chain (services/archive/README.md): corrections are new records; verify recomputes
     Route("POST", f"{ESTATE}/archive/records/<record_id>/corrections", "archive", "correct_record",
           policy.ARCHIVES, status=201, body=True, idempotent=True, id_param="record_id"),

@@ -9,8 +9,8 @@ import re
 from . import calendar
 
 # What a person types for a number: any case, the sequence with or without its leading zeros
-# (the contracts' RecordNumber pattern is the same).
-TYPED = re.compile(r"^([A-Za-z]{2})-([0-9]{4})-([0-9]{1,12})$")
+# (the contracts' RecordNumber pattern is the same; SubjectNumber's also an incident's INC-).
+TYPED = re.compile(r"^([A-Za-z]{2,3})-([0-9]{4})-([0-9]{1,12})$")
 
 
 def series(kind, at, tz):

@@ -4,7 +4,7 @@ Plain functions: no broker, no store.
 """
 from decimal import Decimal
 
-from estate_common import archive_access, calendar, clock, custom_fields, ids, personal_data
+from estate_common import archive_access, calendar, clock, custom_fields, ids, numbering, personal_data
 from estate_common.errors import Conflict, Forbidden, InvalidInput, field_error
 from estate_common.text import address_part
 
@@ -266,12 +266,14 @@ def record_from_event(subject_type, event, now):
 
 
 def records_search(filters, tz):
-    """What a records search asks the store for: subject, subject type and household, and the
-    moments ``occurred_at`` lies between: ``occurred_from`` (inclusive), then ``occurred_before``
+    """What a records search asks the store for: subject (or its ``number``), subject type and
+    household, and the moments ``occurred_at`` lies between: ``occurred_from`` (inclusive), then ``occurred_before``
     (exclusive) for a day ``to``, which includes its whole day, or ``occurred_until`` (inclusive)
     for a moment. A day is the estate's local day in ``tz`` (``calendar.filter_window``: a ``to``
     before the ``from`` is a 400)."""
     search = {k: filters[k] for k in ("subject_id", "subject_type", "household_id") if k in filters}
+    if "number" in filters:  # as stored (SR-2026-000042), however typed (sr-2026-42)
+        search["number"] = numbering.canonical(filters["number"])
     lower, upper, inclusive = calendar.filter_window(filters, tz)
     if lower is not None:
         search["occurred_from"] = lower

@@ -13,6 +13,9 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 CHAIN = [("estate_id", 1), ("seq", 1)]
 CHAINED = {"$exists": True}
 CHAIN_DESCENDING = [("seq", -1)]
+# where a record keeps the number its subject is known by: a request's, an order's or an
+# incident's ``number``, a payment's ``receipt_number``
+NUMBER_FIELDS = ("data.number", "data.receipt_number")
 
 INDEXES = {
     "estates": [(PAGED, {})],
@@ -24,6 +27,8 @@ INDEXES = {
                 # chain have no seq and are outside the index
                 (CHAIN, {"unique": True, "partialFilterExpression": {"seq": {"$exists": True}}}),
                 ([("estate_id", 1), ("corrects", 1)], {}),
+                # a subject found by its number (subjects_numbered)
+                *[([("estate_id", 1), (field, 1)], {}) for field in NUMBER_FIELDS],
                 # completeness: the closing records of a period, by event type
                 ([("estate_id", 1), ("event_type", 1), ("occurred_at", 1)], {})],
     # each estate's chain head (chain_head): one document per estate, by _id
@@ -218,14 +223,24 @@ RECORD_WINDOW = {"occurred_from": "$gte", "occurred_before": "$lt", "occurred_un
 
 def records_found(db, estate_id, search, limit, cursor):
     """A page of the estate's records that ``search`` (``domain.records_search``) describes: equal
-    on subject, subject type and household, ``occurred_at`` within the window it gives."""
+    on subject, subject type and household, ``occurred_at`` within the window it gives; with a
+    ``number``, every record of the subjects whose records carry it (a record that does not,
+    an order's later step, is still its subject's)."""
     query = {name: search[name] for name in RECORD_MATCHES if name in search}
+    if "number" in search:
+        query["$and"] = [{"subject_id": {"$in": subjects_numbered(db, estate_id, search["number"])}}]
     if "subject_types" in search:  # what the caller reads directly (estate_common.archive_access)
         query["subject_type"] = search.get("subject_type") or {"$in": list(search["subject_types"])}
     window = {op: search[name] for name, op in RECORD_WINDOW.items() if name in search}
     if window:
         query["occurred_at"] = window
     return store.page(db.records, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def subjects_numbered(db, estate_id, number):
+    """The ids of the subjects whose records carry ``number`` (as stored: SR-2026-000042)."""
+    return db.records.distinct("subject_id", {"estate_id": estate_id,
+                                              "$or": [{field: number} for field in NUMBER_FIELDS]})
 
 
 def borrowed_records(db, estate_id, match, limit, cursor):

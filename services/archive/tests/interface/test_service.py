@@ -565,6 +565,31 @@ def test_records_are_searched_by_household_kind_and_date(archive, estate):
         archive.list_records({"estate_id": estate["id"], "filters": {"from": "yesterday"}})
 
 
+def test_records_are_found_by_the_number_people_know_their_subject_by(archive, estate):
+    """The archivist reads no request, order, incident or payment in its own service, so the
+    number on its paper (SR-…, WO-…, INC-…, a receipt's RC-…) was the one thing to search by,
+    and the search took an id only (found by a probe of the archives' work)."""
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    archive.record_service_request(_request_created(estate["id"]))  # SR-2026-000001
+
+    def search(**filters):
+        return sorted((r["subject_id"], r["event_type"]) for r in archive.list_records(
+            {"estate_id": estate["id"], "filters": filters})["items"])
+
+    assert search(number="SR-2026-000009") == [("sr_9", "service_request_closed")]
+    assert search(number="wo-2026-9") == [("wo_9", "work_order_completed")]  # typed as a person types it
+    assert search(number="INC-2026-9") == [("inc_9", "incident_closed"), ("inc_9", "incident_escalated"),
+                                           ("inc_9", "incident_reclassified")]
+    assert search(number="RC-2026-000009") == [("pay_9", "payment_posted")]
+    assert search(number="SR-2026-000009", subject_type="incident") == []
+    assert search(number="SR-2026-000404") == []
+    with pytest.raises(Forbidden):  # what an agent may not read directly stays so by number
+        as_caller(archive, staff("zhang", ["agent"], [estate["id"]]))
+        archive.list_records({"estate_id": estate["id"], "filters": {"number": "WO-2026-9", "subject_type": "work_order"}})
+    assert search(number="WO-2026-9") == []  # an agent's search by number holds only the kinds it reads
+
+
 # -- borrowing, approval, the change log ---------------------------------------------
 
 AGENT = "zhang"
