@@ -940,6 +940,9 @@ _MESSAGES = {
     "patrol.anomaly_reported": ("报告异常", "Anomaly reported"),
     "patrol.emergency": ("紧急（抢险）", "Emergency"),
     "archive.subject": ("对象编号", "Subject id"),
+    # the search's field, which takes a number too (archive.records)
+    "archive.subject_searched": ("对象（报事、工单、事件编号，收据号，或系统编号）",
+                                 "Subject (a request's, an order's or an incident's number, a receipt number, or an id)"),
     "archive.household": ("房屋编号", "Household id"),
     "archive.when": ("时间", "When"),
     "archive.event": ("事件", "Event"),

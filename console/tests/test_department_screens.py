@@ -218,6 +218,35 @@ def test_a_borrowing_and_the_change_log_take_a_subject_by_its_number_or_address(
     _only_documented(fake, documented_routes)
 
 
+def test_the_archivist_finds_records_and_asks_for_a_subject_by_its_number(client, fake, documented_routes):
+    """The record search's 对象编号 took an id only: the archivist typed the number on a file
+    (WO-2026-000001, a receipt's RC-…) and read 没有记录; the borrowing's form, which says it takes a
+    request's or an order's number, looked the number up among requests and orders, which the
+    archivist may not read, and sent it as an id: 档案中没有该对象的任何记录 (a probe of the
+    archives' work)."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    record = {"id": "rec_1", "subject_type": "work_order", "subject_id": "wo_3", "event_type": "work_order_completed",
+              "source": "maintenance", "occurred_at": "2026-12-05T08:00:00Z", "actor": "tech",
+              "data": {"id": "wo_3", "number": "WO-2026-000003"}, "corrected_by": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records",
+            lambda body, params: {"items": [record] if params.get("number") == "WO-2026-000003" else [],
+                                  "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", (201, {"id": "br_9", "status": "approved"}))
+    page = client.get("/archive/records?subject_id=+WO-2026-000003+", headers={"Accept-Language": "zh"})
+    text = page.get_data(as_text=True)
+    asked = [c for c in fake.calls if c["path"].endswith("/archive/records")][-1]["params"]
+    assert asked.get("number") == "WO-2026-000003" and "subject_id" not in asked
+    assert "工单完工" in text and 'value="WO-2026-000003"' in text and "事件编号，收据号" in text
+    client.post("/archive/borrow-requests", data={"csrf_token": csrf_of(client), "subject_id": "WO-2026-000003",
+                                                  "kind": "view", "purpose": "上级检查", "authority_inspection": "on",
+                                                  "authority": "区住建局"})
+    assert fake.calls[-1]["method"] == "POST" and fake.calls[-1]["json"]["subject_id"] == "wo_3"
+    assert not [c for c in fake.calls if "/work-orders" in c["path"]]  # not asked where it may not read
+    _only_documented(fake, documented_routes)
+
+
 def test_reports_are_printable_and_arrears_get_reminders(client, fake, documented_routes):
     sign_in(client, fake, username="acc", roles=("accountant",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, flash, g, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
-from .. import i18n
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 
 PAGE_SIZE = 50
@@ -455,19 +455,35 @@ def household_typed(text):
 # a number as printed on a request or an order (SR-2026-000006, WO-2026-000001): the list that
 # finds its id by it
 _NUMBERED = ((re.compile(r"^SR-\d{4}-\d+$", re.I), "service-requests"), (re.compile(r"^WO-\d{4}-\d+$", re.I), "work-orders"))
+# a subject's number as the archive finds it (contracts' SubjectNumber): also an incident's INC-…
+# and a payment's receipt RC-…
+_SUBJECT_NUMBER = re.compile(r"^[A-Za-z]{2,3}-[0-9]{4}-[0-9]{1,12}$")
+
+
+def subject_number(text):
+    """``text`` as a subject's number (``WO-2026-000003``, typed full-width or with spaces), or None
+    when it reads as something else (an id, an address)."""
+    text = address_typed(text)
+    return text if _SUBJECT_NUMBER.match(text) else None
 
 
 def subject_typed(text):
     """The subject a form names (a borrowing's, the change log's filter): a request or an order by
     its number, a household by its address (``household_typed``), else the text as it came (an
     id). Only ids were taken, which nobody at the desk or in the office can read off anything
-    (a probe of the manager's month)."""
+    (a probe of the manager's month). A number is looked up where the user may read it: its own
+    service, else the archive's records (the archivist reads no request or order, and its number
+    was sent as an id: a probe of the archives' work)."""
     text = address_typed(text.strip())
-    for pattern, collection in _NUMBERED:
-        if pattern.match(text):
-            page = optional_read(collection, number=text.upper(), limit=1)
-            items = (page or {}).get("items") or []
+    if subject_number(text):
+        collection = next((collection for pattern, collection in _NUMBERED if pattern.match(text)), None)
+        if collection and permissions.may("GET", collection):
+            items = (optional_read(collection, number=text.upper(), limit=1) or {}).get("items") or []
             return items[0]["id"] if items else text
+        if permissions.may("GET", "archive/records"):
+            items = (optional_read("archive/records", number=text, limit=1) or {}).get("items") or []
+            return items[0]["subject_id"] if items else text
+        return text
     return household_typed(text) if "-" in text else text
 
 
