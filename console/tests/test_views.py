@@ -666,6 +666,20 @@ def test_the_manager_s_home_page_lists_what_waits_for_him(client, fake, document
     assert not [c for c in fake.calls[calls:] if "/fee-standards" in c["path"] or "/service-requests" in c["path"]]
 
 
+def test_the_archivist_s_home_page_lists_the_borrowings_to_chase(client, fake, documented_routes):
+    """The archivist tracks a borrowing until it is returned, and his start page named none past
+    its due back: only the manager's did (a probe of the archives' work)."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests",
+            lambda body, params: {"items": [{"id": "br_1", "requested_by": "ann"}] if params.get("overdue") == "true"
+                                  else [], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/archive/borrow-requests?overdue=true">逾期未还的档案借阅：1 件</a>' in todo
+    assert "待审批" not in todo  # the manager approves, not he
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
 def test_a_manager_lists_the_staff_the_turnover_counts(client, fake, documented_routes):
     """A manager read a staff turnover of "0 / 4.50" and could list no one: the users' list is the
     operator admin's (a probe of the manager's month)."""
