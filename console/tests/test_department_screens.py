@@ -247,6 +247,26 @@ def test_the_archivist_finds_records_and_asks_for_a_subject_by_its_number(client
     _only_documented(fake, documented_routes)
 
 
+def test_the_change_log_names_a_borrowing_by_what_it_asked_for(client, fake, documented_routes):
+    """Four lines of the change log a borrowing (asked, approved, returned...) each read
+    ``借阅申请 borrow_81dc0526…``: which file went out, and to whom, took opening every request
+    (a probe of the archives' work)."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households",
+            {"items": [{"id": "hh_1", "building": "1", "unit": "1", "room": "101"}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_2",
+            {"id": "br_2", "kind": "borrow", "subject_type": "household", "subject_id": "hh_1", "requested_by": "acc",
+             "status": "approved", "history": []})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
+        {"id": f"chg_{n}", "subject_type": "borrow_request", "subject_id": "br_2", "action": action, "actor": "mia",
+         "at": "2026-12-05T08:00:00Z", "fields": ["status"]}
+        for n, action in enumerate(("borrow_requested", "borrow_approved"))], "next_cursor": None})
+    log = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "br_2" not in log.split("<tbody>")[1] and log.count("借出 房屋 1-1-101") == 2
+    assert len([c for c in fake.calls if c["path"].endswith("/borrow-requests/br_2")]) == 1  # read once a page
+    _only_documented(fake, documented_routes)
+
+
 def test_reports_are_printable_and_arrears_get_reminders(client, fake, documented_routes):
     sign_in(client, fake, username="acc", roles=("accountant",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
