@@ -233,7 +233,8 @@ def test_requests_orders_borrowings_and_records_are_named_by_number_or_address(c
     for raw in ("<dt>source</dt>", "<dt>reported_at</dt>", "<dt>charge_cents</dt>", "<dt>receipt_number</dt>",
                 "service_request,", ">normal<"):
         assert raw not in found, raw
-    assert "来源" in found and "类型: 报事" in found and "<dd>普通</dd>" in found and "¥15.00" in found
+    # the source as the subject it names (its type and id read 类型: 报事, 编号（系统）: sr_…)
+    assert "<dt>来源</dt><dd>报事 SR-2026-000001</dd>" in found and "<dd>普通</dd>" in found and "¥15.00" in found
 
 
 # -- 6. raw codes and JSON on Chinese pages -----------------------------------------------------------

@@ -247,6 +247,27 @@ def test_the_archivist_finds_records_and_asks_for_a_subject_by_its_number(client
     _only_documented(fake, documented_routes)
 
 
+def test_a_work_order_s_record_names_where_it_came_from(client, fake, documented_routes):
+    """A work order's record read 来源 类型: 报事, 编号（系统）: sr_0a0a5bca…, its request's id beside
+    the request named by its number (a probe of the archives' work)."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    order = {"id": "rec_1", "subject_type": "work_order", "subject_id": "wo_3", "event_type": "work_order_created",
+             "source": "maintenance", "occurred_at": "2026-12-05T08:00:00Z", "actor": "desk", "corrected_by": [],
+             "data": {"id": "wo_3", "number": "WO-2026-000003", "source": {"type": "service_request", "id": "sr_9"},
+                      "request_id": "sr_9"}}
+    request_record = {"id": "rec_0", "subject_type": "service_request", "subject_id": "sr_9",
+                      "event_type": "service_request_created", "source": "customer_service", "corrected_by": [],
+                      "occurred_at": "2026-12-05T07:00:00Z", "data": {"id": "sr_9", "number": "SR-2026-000009"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records",
+            lambda body, params: {"items": [request_record] if params.get("subject_id") == "sr_9" else [order],
+                                  "next_cursor": None})
+    page = client.get("/archive/records?subject_id=wo_3", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>来源</dt><dd>报事 SR-2026-000009</dd>" in facts and "sr_9" not in facts
+    _only_documented(fake, documented_routes)
+
+
 def test_the_change_log_names_a_borrowing_by_what_it_asked_for(client, fake, documented_routes):
     """Four lines of the change log a borrowing (asked, approved, returned...) each read
     ``借阅申请 borrow_81dc0526…``: which file went out, and to whom, took opening every request

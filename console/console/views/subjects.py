@@ -84,12 +84,19 @@ class SubjectLabels:
 
     def fact(self, name, value, subject_type=None):
         """``(label, value)`` of a field of an archive record's data as its page shows it: another
-        subject named by its id (``ID_FIELDS``) as that subject, when it can be named (报事
-        SR-…); any other field as ``i18n.field_name`` and ``i18n.field_value`` show it."""
+        subject named by its id (``ID_FIELDS``, or a work order's ``source``) as that subject, when
+        it can be named (报事 SR-…); any other field as ``i18n.field_name`` and ``i18n.field_value``
+        show it."""
         if name in ID_FIELDS and isinstance(value, str) and value:
             named = self.get(ID_FIELDS[name], value)
             if named != value:
                 return i18n.label("subject", ID_FIELDS[name]), named
+        if name == "source" and isinstance(value, dict) and isinstance(value.get("id"), str):
+            # a work order's origin ``{type, id}`` as that subject (报事 SR-…): it read 类型: 报事,
+            # 编号（系统）: sr_0a0a… (a probe of the archives' work)
+            named = self.get(value.get("type"), value["id"])
+            if named != value["id"]:
+                return i18n.field_name(name), f"{i18n.label('subject', value.get('type'))} {named}"
         return i18n.field_name(name), i18n.field_value(name, value, subject_type)
 
     @staticmethod
