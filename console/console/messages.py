@@ -94,6 +94,8 @@ _MESSAGES = {
     "admin.timezone_hint": ("小区的日、月、年（期限、账期、指标）按此时区计算；不填为 Asia/Shanghai。",
                             "The estate's days, months and years (deadlines, billing periods, KPIs) follow this timezone; blank: Asia/Shanghai."),
     "admin.edit_estate": ("修改", "Edit"),
+    "admin.timezone_change_hint": ("改时区后，报表、指标和期限按新时区划分日和月；已开的账单、收据和编号保留开具时的日期。宜在第一次开账单前设定。",
+                                   "After a change, reports, KPIs and deadlines divide days and months by the new timezone; bills, receipts and numbers already made keep their day. Best set before the first bill."),
     "admin.restate": ("重发房屋副本", "Send copies again"),
     "admin.restate_hint": ("某个服务的数据恢复或重启后，前台登记时提示“房屋未知”，可将本小区及其全部房屋重新发给各服务；可重复执行，不会覆盖较新的数据。",
                            "After a service's data was restored or restarted and the desk is told a household "
