@@ -1053,6 +1053,13 @@ _MESSAGES = {
     "sr.portal_match": ("匹配房屋", "Match the household"),
     "desk.done_match": ("已匹配房屋。", "The household is matched."),
     "desk.done_correct": ("已更正房屋。", "The household is corrected."),
+    "sr.related": ("关联报事", "Follows request"),
+    "field.related_number": ("关联报事编号", "Earlier request's number"),
+    "sr.related_hint": ("同一事项此前登记过的报事编号（如业主对咨询答复不满而投诉），可不填；计入咨询解答准确率。",
+                        "The number of an earlier request on the same matter (a complaint about a consultation's "
+                        "answer), optional; consultation accuracy counts it."),
+    "sr.related_unknown": ("本小区没有这个编号的报事", "No request of this estate has this number"),
+    "sr.complain_about": ("业主对此答复不满：登记投诉", "The owner complains about this answer: register a complaint"),
     "sr.correct_household": ("更正房屋", "Correct the household"),
     "sr.correct_hint": ("登记或匹配的房屋有误时在此更正（注明原因）；维修开工或结案后不可更正。",
                         "When the request names the wrong household, correct it here with the reason; not once the "

@@ -54,7 +54,10 @@ def create_request():
     custom = common.custom_from_form(definitions, form)
     if custom:
         body["custom"] = custom
+    related = common.address_typed(form.get("related_number"))
     try:
+        if related:
+            body["related_request_id"] = _numbered(related)
         created = g.api.post(g.api.estate(g.user.estate_id, "service-requests"), body,
                              idempotency_key=form.get("idempotency_key") or None)
     except ApiProblem as problem:
@@ -68,6 +71,23 @@ def create_request():
                                problem=problem, custom_definitions=definitions), problem.status
     common.done("desk.registered", number=created.get("number", ""))
     return redirect(url_for("desk.request_detail", request_id=created["id"]))
+
+
+def _numbered(number):
+    """The id of the estate's request numbered ``number`` as the owner quotes it (SR-2026-3): the
+    request a new one follows on the same matter (``related_request_id``: a complaint about a
+    consultation's answer counts against consultation accuracy). A refusal names the form's field."""
+    try:
+        page = g.api.get(g.api.estate(g.user.estate_id, "service-requests"), number=number, limit=1)
+    except ApiProblem as problem:
+        if problem.status != 400:
+            raise
+        problem.errors = [{**error, "field": "related_number"} for error in problem.errors]
+        raise
+    if not page.get("items"):
+        message = i18n.translate("sr.related_unknown")
+        raise ApiProblem(422, message, code="business_rule", errors=[{"field": "related_number", "message": message}])
+    return page["items"][0]["id"]
 
 
 @bp.get("/requests")
@@ -129,8 +149,10 @@ def request_detail(request_id):
         if fix_search else []
     # its work order by number (WO-…), not its id: one call
     order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
+    related_number = common.number_of(f"service-requests/{item['related_request_id']}") \
+        if item.get("related_request_id") else None
     return render_template("desk/request.html", item=item, badge=_badge(item), verify_badge=_verify_badge(item),
-                           order_number=order_number,
+                           order_number=order_number, related_number=related_number,
                            candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
                            correctable=correctable, fix_search=fix_search, fix_candidates=fix_candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
