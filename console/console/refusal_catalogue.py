@@ -459,6 +459,8 @@ ZH = {
         '早于施工开始日期',
     'this complaint was verified already':
         '该投诉已核实过',
+    'this complaint was escalated already':
+        '该投诉已升级过',
     'an escalated complaint is answered and closed by a manager':
         '已升级的投诉须由项目经理答复和结案',
     'only a manager or the operator admin may do this':

@@ -68,3 +68,20 @@ def test_a_request_shows_the_request_it_follows_by_its_number(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**COMPLAINT, "related_request_id": "sr_3"})
     page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<a href="/desk/requests/sr_3">SR-2026-000003</a>' in page and "Follows request" in page
+
+
+def test_an_escalated_complaint_replied_to_is_not_offered_to_escalate_again(client, fake):
+    """customer-service escalates a complaint once (a second is a 409): the manager's reply was
+    offered escalation to the desk and to himself, which sent it back to his list as not answered."""
+    replied = {**COMPLAINT, "status": "replied", "reply": "we moved the guard",
+               "complaint": {**COMPLAINT["complaint"], "verified_at": "2020-01-01T01:00:00Z", "escalated": True}}
+    for roles in (("agent",), ("manager",)):
+        sign_in(client, fake, roles=roles)
+        _desk(fake)
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", replied)
+        page = client.get("/desk/requests/sr_1").get_data(as_text=True)
+        assert "/desk/requests/sr_1/escalate" not in page, roles
+        assert ("/desk/requests/sr_1/close" in page) is (roles == ("manager",))
+    # one never escalated, replied by the desk, goes to the manager when the owner is not satisfied
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**replied, "complaint": COMPLAINT["complaint"]})
+    assert "/desk/requests/sr_1/escalate" in client.get("/desk/requests/sr_1").get_data(as_text=True)

@@ -301,8 +301,10 @@ _MANAGER_ONLY_WHEN_ESCALATED = ("reply", "close")
 
 def _actions_of(item):
     steps = _STEPS.get(item.get("kind"), {}).get(item.get("status"), ())
-    if (item.get("complaint") or {}).get("escalated") and not set(g.user.roles) & menu.MANAGEMENT:
-        steps = tuple(step for step in steps if step not in _MANAGER_ONLY_WHEN_ESCALATED)
+    if (item.get("complaint") or {}).get("escalated"):  # escalated once (a second is a 409)
+        steps = tuple(step for step in steps if step != "escalate")
+        if not set(g.user.roles) & menu.MANAGEMENT:
+            steps = tuple(step for step in steps if step not in _MANAGER_ONLY_WHEN_ESCALATED)
     if item.get("kind") == "complaint" and item.get("status") == "escalated":
         # escalated before or after its verification: a complaint is verified once, and verified
         # before it is replied to (both forms were offered, and one always met a 409)

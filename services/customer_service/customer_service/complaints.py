@@ -57,8 +57,11 @@ def verify(request, data, now, caller):
 def escalate(request, data, now, caller):
     """A major complaint, or one beyond the desk's authority, goes to the estate's managers: from
     now on only a manager (or the operator admin) replies to it and closes it. They find it in
-    ``GET …/service-requests?escalated=true``."""
+    ``GET …/service-requests?escalated=true``. Once: a manager's reply escalated again went back to
+    his list as not answered, and the first escalation's who and why were overwritten."""
     status = next_status(request, "escalate")
+    if request["complaint"]["escalated"]:
+        raise Conflict("this complaint was escalated already")
     at = clock.to_iso(now)
     escalated = {**request["complaint"], "escalated": True, "escalated_at": at, "escalated_by": caller.user,
                  "escalation_reason": data["reason"].strip()}

@@ -120,6 +120,19 @@ def test_a_replied_complaint_can_go_to_the_manager_when_the_owner_is_not_satisfi
         "status"] == "escalated"
 
 
+def test_a_complaint_goes_to_the_manager_once():
+    """The manager's reply to an escalated complaint was escalated again, by the desk or by
+    himself: the complaint went back to "escalated, not answered" on his list, its reply owed
+    again, and the first escalation's who and why were overwritten (a probe of the front desk's
+    day). What the owner thinks of the manager's reply is his close's satisfaction."""
+    escalated = dict(complaint(), **complaints.escalate(complaint(), {"reason": "staff conduct"},
+                                                        at("2026-11-23T09:00:00Z"), AGENT).set)
+    replied = dict(escalated, status="replied")
+    for caller in (AGENT, MANAGER):
+        with pytest.raises(Conflict):
+            complaints.escalate(replied, {"reason": "again"}, at("2026-11-24T09:00:00Z"), caller)
+
+
 def test_the_desk_replies_to_and_closes_a_complaint_it_did_not_escalate():
     verified = dict(complaint(), status="verified")
     verified["complaint"] = dict(verified["complaint"], verified_at="2026-11-23T10:00:00.000Z")
