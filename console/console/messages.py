@@ -1053,6 +1053,7 @@ _MESSAGES = {
     "sr.portal_match": ("匹配房屋", "Match the household"),
     "desk.done_match": ("已匹配房屋。", "The household is matched."),
     "desk.done_correct": ("已更正房屋。", "The household is corrected."),
+    "sr.no_due": ("无答复时限（表扬无需答复）", "None: a praise owes no answer"),
     "sr.related": ("关联报事", "Follows request"),
     "field.related_number": ("关联报事编号", "Earlier request's number"),
     "sr.related_hint": ("同一事项此前登记过的报事编号（如业主对咨询答复不满而投诉），可不填；计入咨询解答准确率。",

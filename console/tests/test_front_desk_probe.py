@@ -85,3 +85,13 @@ def test_an_escalated_complaint_replied_to_is_not_offered_to_escalate_again(clie
     # one never escalated, replied by the desk, goes to the manager when the owner is not satisfied
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**replied, "complaint": COMPLAINT["complaint"]})
     assert "/desk/requests/sr_1/escalate" in client.get("/desk/requests/sr_1").get_data(as_text=True)
+
+
+def test_a_praise_says_it_owes_no_answer_where_its_due_time_would_be(client, fake):
+    """A praise has no due time (nothing is owed): its page showed "期限" with nothing beside it."""
+    sign_in(client, fake)
+    _desk(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_4",
+            {**CONSULTATION, "id": "sr_4", "kind": "praise", "status": "open", "due_at": None})
+    page = client.get("/desk/requests/sr_4").get_data(as_text=True)
+    assert "<dt>期限</dt><dd><span class=\"muted\">无答复时限（表扬无需答复）</span></dd>" in page
