@@ -778,6 +778,8 @@ _MESSAGES = {
     "todo.escalated": ("升级到经理、待答复的投诉：{count} 件", "Complaints escalated to you, not answered: {count}"),
     "todo.not_judged": ("已结案、未判定是否有效的投诉：{count} 件", "Closed complaints not judged valid or not: {count}"),
     "todo.borrowings_overdue": ("逾期未还的档案借阅：{count} 件", "Archive borrowings overdue: {count}"),
+    "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
+    "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
     "todo.repairs_overdue": ("超过响应期限仍未开工的报修：{count} 件", "Repairs not started by their response time: {count}"),
     # the estate's staff as staff turnover counts them (a manager read "0 / 4.50" and could list no
     # one: the users' list is the operator admin's; a probe of the manager's month)

@@ -662,8 +662,25 @@ def test_the_manager_s_home_page_lists_what_waits_for_him(client, fake, document
     assert "data-todo" not in client.get("/").get_data(as_text=True)
     sign_in(client, fake, username="li", roles=("agent",))
     calls = len(fake.calls)
-    assert "data-todo" not in client.get("/").get_data(as_text=True)
-    assert not [c for c in fake.calls[calls:] if "/fee-standards" in c["path"] or "/service-requests" in c["path"]]
+    assert "data-todo" not in client.get("/").get_data(as_text=True)  # the desk's lists, empty
+    assert not [c for c in fake.calls[calls:] if "/fee-standards" in c["path"] or "/borrow-requests" in c["path"]]
+
+
+def test_the_front_desk_s_home_page_lists_the_requests_past_due_and_the_return_visits_owed(
+        client, fake, documented_routes):
+    """Requests past their due time unanswered and repairs past their return visit's day were on the
+    register's filters only: the desk's start page listed nothing (a probe of the front desk's day)."""
+    sign_in(client, fake, username="li", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_1"}, {"id": "sr_2"}] if params.get("overdue") == "true"
+                                  else [{"id": "sr_3"}] if params.get("return_visit_overdue") == "true" else [],
+                                  "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/desk/requests?overdue=true">过了期限仍未答复的报事：2 件</a>' in todo
+    assert '<a href="/desk/requests?return_visit_overdue=true">逾期未回访的维修：1 件</a>' in todo
+    assert "收费标准" not in todo and "借阅" not in todo  # the manager's and the archivist's
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
 def test_the_archivist_s_home_page_lists_the_borrowings_to_chase(client, fake, documented_routes):

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Blueprint, g, render_template, request, url_for
 
 from .. import i18n, permissions
-from ..menu import MANAGEMENT
+from ..menu import FRONT_DESK, MANAGEMENT
 from ..messages import CATALOGUES
 from ..signin import estate_needed, signed_in
 from . import common
@@ -135,15 +135,24 @@ TODO_LISTS = (
 # returned (DOMAIN.md): the borrowings past their due back, to chase. His start page listed
 # nothing, and only the manager's named them (a probe of the archives' work).
 ARCHIVIST_TODO_LISTS = tuple(row for row in TODO_LISTS if row[0] == "todo.borrowings_overdue")
+# What waits for the front desk (agents and stewards): requests past their due time unanswered, and
+# repairs whose 3-day return visit (DOMAIN.md) is past due. Both were on the register's filters
+# only, and the desk's start page listed nothing (a probe of the front desk's day).
+DESK_TODO_LISTS = (
+    ("todo.requests_overdue", "service-requests", {"overdue": "true"}, "", "desk.register", {"overdue": "true"}),
+    ("todo.return_visits_overdue", "service-requests", {"return_visit_overdue": "true"}, "", "desk.register",
+     {"return_visit_overdue": "true"}),
+)
 TODO_LIMIT = 100  # counted up to this many; more reads "100+"
 
 
 def todo():
-    """The manager's (or the archivist's) to-do of the chosen estate: ``[{text, url}]`` of the lists
-    above that hold something for him, each counted from its first page (a list that cannot be
-    read is left out)."""
+    """The manager's (or the archivist's, or the front desk's) to-do of the chosen estate:
+    ``[{text, url}]`` of the lists above that hold something for him, each counted from its first
+    page (a list that cannot be read is left out)."""
     roles = set(g.user.roles)
-    lists = TODO_LISTS if roles & MANAGEMENT else ARCHIVIST_TODO_LISTS if "archivist" in roles else ()
+    lists = (TODO_LISTS if roles & MANAGEMENT else ARCHIVIST_TODO_LISTS if "archivist" in roles
+             else DESK_TODO_LISTS if roles & FRONT_DESK else ())
     if not (lists and g.user.estate_id):
         return []
     found = []

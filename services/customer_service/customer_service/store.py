@@ -198,7 +198,7 @@ def request_query(estate_id, filters, now, tz):
     """The query of ``GET …/service-requests``: kind, status, household, number (as typed:
     ``numbering.canonical``); created_at from/to
     (a day is the estate's local day in ``tz``, and a ``to`` day takes in the whole day);
-    ``overdue``: past due_at without an answer (a reply; for a repair, the completed work);
+    ``overdue``: past due_at without an answer (a reply; for a repair, its work started or completed);
     ``return_visit_overdue``: completed repairs whose return visit is past due; ``escalated``:
     complaints escalated to the manager; ``judged``: complaints judged valid or not (``true``), or
     not yet (``false``: with ``status=closed``, those the valid-complaint rate counts as not valid);
