@@ -66,10 +66,16 @@ def test_a_billing_run_and_a_charge_become_bills_that_a_payment_settles(system, 
 
     def recorded():  # archive keeps the posting and the reversal on the payment's record
         records = rpc("archive", "list_records", {"estate_id": estate_id, "filters": {"subject_id": payment["id"]}})
-        kinds = sorted(r["event_type"] for r in records["items"])
-        return kinds if kinds == ["payment_posted", "payment_reversed"] else None
+        kinds = {r["event_type"]: r["data"] for r in records["items"]}
+        return kinds if sorted(kinds) == ["payment_posted", "payment_reversed"] else None
 
-    eventually(recorded)
+    kept = eventually(recorded)
+    # each bill by its fee item and period, which the archivist reads nowhere else (it read 账单
+    # bill_64c…: a probe of the archives' work)
+    named = {b["id"]: (b["item"], b["period"]) for b in rpc("finance", "list_bills", listing)["items"]}
+    assert {b["bill_id"]: (b["item"], b["period"]) for b in kept["payment_posted"]["bills"]} == named
+    assert {b["bill_id"]: (b["item"], b["period"]) for b in kept["payment_reversed"]["bills"]} == named
+    assert sorted(item for item, _ in named.values()) == ["property_service", "repair"]
 
 
 def test_archive_keeps_the_costs_and_the_funds_deposits_with_their_reversals(system, rpc, eventually):

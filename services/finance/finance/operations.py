@@ -451,12 +451,13 @@ def _finish_payment(db, outbox, payment):
     applied = [allocation for allocation in payment["_plan"]["allocations"]
                if _allocate(db, outbox, estate_id, allocation, new_payment_id=payment["_id"]) != "dropped"]
     store.insert_entry(db, journals.payment_entry(payment))
+    bills = store.bills_by_id(db, estate_id, [allocation["bill_id"] for allocation in applied])  # their names
 
     def post(current):
         if current["status"] != "pending":
             return None  # posted meanwhile (a retry and the sweep at once)
         fields = payments.posting(current, applied)
-        posted = outbox.event("payment_posted", estate_id, payments.posted_event_data({**current, **fields}))
+        posted = outbox.event("payment_posted", estate_id, payments.posted_event_data({**current, **fields}, bills))
         return Change(fields, events=[posted])
 
     return store.change_payment(db, outbox, estate_id, payment["_id"], post)
@@ -494,10 +495,12 @@ def _finish_reversal(db, outbox, payment):
     for allocation in payment["_plan"]["allocations"]:
         store.remove_allocation(db, estate_id, allocation["bill_id"], allocation, payment["household_id"])
 
+    bills = store.bills_by_id(db, estate_id, [a["bill_id"] for a in payment["_plan"]["allocations"]])  # their names
+
     def done(current):
         if current["status"] != "reversal_pending":
             return None
-        announced = outbox.event("payment_reversed", estate_id, payments.reversed_event_data(current))
+        announced = outbox.event("payment_reversed", estate_id, payments.reversed_event_data(current, bills))
         return Change({"status": "reversed", "_plan": None}, events=[announced])
 
     payment = store.change_payment(db, outbox, estate_id, payment["_id"], done)

@@ -159,10 +159,22 @@ def receipt(payment):
             "prepaid_cents": payment["prepaid_cents"]}
 
 
-def posted_event_data(payment):
+def bills_named(bill_ids, bills):
+    """The bills of a payment's event as a person names them (``bills``: ``{bill_id: bill}``):
+    each one's fee item and period (物业费 2026-11) by its id, once. The archive keeps the event
+    as the payment's permanent record, and the archivist reads no bill of finance's: the record
+    read 账单 bill_64c… (a probe of the archives' work). A bill not found is left out (its id
+    stays in the event's own list)."""
+    return [{"bill_id": bill_id, "item": bills[bill_id]["item"], "period": bills[bill_id].get("period")}
+            for bill_id in dict.fromkeys(bill_ids) if bill_id in bills]
+
+
+def posted_event_data(payment, bills):
+    """``finance.payment_posted``; ``bills``: ``{bill_id: bill}`` of the bills it paid (``bills_named``)."""
+    bill_ids = [a["bill_id"] for a in payment["allocations"]]
     return {"id": payment["_id"], "receipt_number": payment["receipt_number"],
             "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
-            "method": payment["method"], "bill_ids": [a["bill_id"] for a in payment["allocations"]],
+            "method": payment["method"], "bill_ids": bill_ids, "bills": bills_named(bill_ids, bills),
             "prepaid_cents": payment["prepaid_cents"], "posted_at": payment["posted_at"]}
 
 
@@ -188,16 +200,19 @@ def reversal(payment, charges, reason, now, rules, actor):
             "_plan": {"allocations": list(payment["allocations"]), "charges": charges}}
 
 
-def reversed_event_data(payment):
+def reversed_event_data(payment, bills):
     """``finance.payment_reversed``: the payment, and every bill it had paid (now reopened by
-    that much) with the charge the bill came from (None for a periodic bill)."""
+    that much) with the charge the bill came from (None for a periodic bill) and its fee item and
+    period (``bills``: ``{bill_id: bill}``, as ``bills_named``)."""
     plan = payment["_plan"]
     cents = {}
     for allocation in plan["allocations"]:
         cents[allocation["bill_id"]] = cents.get(allocation["bill_id"], 0) + allocation["amount_cents"]
+    names = {named["bill_id"]: named for named in bills_named(cents, bills)}
     return {"id": payment["_id"], "receipt_number": payment["receipt_number"],
             "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
             "method": payment["method"], "reason": payment["reversal"]["reason"],
             "reversed_at": payment["reversal"]["at"],
-            "bills": [{"bill_id": bill_id, "amount_cents": amount, "charge": plan["charges"].get(bill_id)}
+            "bills": [names.get(bill_id, {"bill_id": bill_id})
+                      | {"amount_cents": amount, "charge": plan["charges"].get(bill_id)}
                       for bill_id, amount in cents.items()]}

@@ -467,6 +467,31 @@ def test_a_reversed_payment_is_kept_beside_its_posting(archive, estate):
     assert {r["subject_type"] for r in records} == {"payment"}
 
 
+def test_a_payment_s_record_keeps_its_bills_by_their_item_and_period(archive, estate):
+    """finance names each bill a payment paid (its fee item and period) on its events, which the
+    record keeps: the archivist reads no bill of finance's, and the record read 账单 bill_64c… (a
+    probe of the archives' work). A payment announced before keeps its bill ids alone."""
+    old = dict(closed_events(estate["id"]))["record_payment"]
+    named = event("finance", "payment_posted", estate["id"], {
+        **old["data"], "id": "pay_10", "receipt_number": "RC-2026-000010", "bill_ids": ["bill_1", "bill_2"],
+        "bills": [{"bill_id": "bill_1", "item": "property_service", "period": "2026-10"},
+                  {"bill_id": "bill_2", "item": "parking", "period": None}]})
+    reversed_ = event("finance", "payment_reversed", estate["id"], {
+        "id": "pay_10", "receipt_number": "RC-2026-000010", "household_id": "hh_1", "amount_cents": 26811,
+        "method": "wechat", "reason": "bounced", "reversed_at": "2026-11-23T02:00:00.000Z",
+        "bills": [{"bill_id": "bill_1", "item": "property_service", "period": "2026-10", "amount_cents": 26811,
+                   "charge": None}]})
+    archive.record_payment(old)
+    archive.record_payment(named)
+    archive.record_payment_reversal(reversed_)
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "payment"}})["items"]
+    kept = {(r["subject_id"], r["event_type"]): r["data"] for r in records}
+    assert kept[("pay_10", "payment_posted")]["bills"] == named["data"]["bills"]
+    assert kept[("pay_10", "payment_reversed")]["bills"][0]["period"] == "2026-10"
+    assert "bills" not in kept[("pay_9", "payment_posted")] and kept[("pay_9", "payment_posted")]["bill_ids"] == [
+        "bill_1"]
+
+
 def test_operating_costs_and_fund_deposits_are_kept_with_their_reversals_beside_them(archive, estate):
     """finance announced neither, so the archive held no record of a cost or of money paid into the
     special maintenance fund, nor of either taken back (found by review)."""

@@ -654,6 +654,27 @@ def test_a_payment_settles_the_bill_and_answers_its_receipt(finance):
     assert [b["id"] for b in bills(finance, status="paid")] == [settled["id"]]
 
 
+def test_a_payment_s_events_name_its_bills_by_their_item_and_period(finance):
+    """The archive keeps ``payment_posted`` and ``payment_reversed`` as the payment's permanent
+    record, and the archivist reads no bill of finance's: the record read 账单 bill_64c… (a probe
+    of the archives' work). Each bill is named by its fee item and period beside its id."""
+    approved(finance, valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, "2026-10")
+    clock.freeze(NOW)
+    run(finance, "2026-11")
+    october, november = bill_of(finance, "hh_1", "2026-10"), bill_of(finance, "hh_1", "2026-11")
+    payment = pay(finance, "hh_1", 42004)
+    [posted] = finance.outbox.of_type("payment_posted")
+    assert posted["data"]["bill_ids"] == [october["id"], november["id"]]
+    assert posted["data"]["bills"] == [{"bill_id": october["id"], "item": "property_service", "period": "2026-10"},
+                                       {"bill_id": november["id"], "item": "property_service", "period": "2026-11"}]
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "bounced"}})
+    [announced] = finance.outbox.of_type("payment_reversed")
+    assert [(b["bill_id"], b.get("item"), b.get("period"), b["amount_cents"]) for b in announced["data"]["bills"]] == [
+        (october["id"], "property_service", "2026-10", 21002), (november["id"], "property_service", "2026-11", 21002)]
+
+
 def test_a_retried_payment_with_the_same_key_is_the_first_payment(finance):
     approved(finance)
     run(finance)
@@ -814,7 +835,8 @@ def test_a_reversal_is_a_reversing_entry_and_reopens_the_bills(finance):
     assert finance.db.journal.count_documents({}) == 2
     [announced] = finance.outbox.of_type("payment_reversed")
     assert announced["data"]["id"] == payment["id"] and announced["data"]["reason"] == "wrong flat"
-    assert announced["data"]["bills"] == [{"bill_id": reopened["id"], "amount_cents": 21002, "charge": None}]
+    assert announced["data"]["bills"] == [{"bill_id": reopened["id"], "item": "property_service", "period": "2026-11",
+                                           "amount_cents": 21002, "charge": None}]
 
 
 def test_a_reversal_may_come_without_a_reason_as_api_md_documents_the_call(finance):

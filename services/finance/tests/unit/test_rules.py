@@ -452,8 +452,10 @@ def test_a_reversal_announces_each_bill_once_with_what_it_reopens():
                                            "subject": {"type": "renovation_application", "id": "app_1"}}}}
     payment = {"_id": "p", "receipt_number": "RC-2026-000001", "household_id": "hh_1", "amount_cents": 600,
                "method": "cash", "reversal": {"reason": "bounced", "at": "2026-11-23T02:00:00.000Z"}, "_plan": plan}
-    data = payments.reversed_event_data(payment)
-    assert data["bills"] == [{"bill_id": "b1", "amount_cents": 400, "charge": None},
+    # each bill by its item and period too (the archive's record); one not found by its id alone
+    data = payments.reversed_event_data(payment, {"b1": {"_id": "b1", "item": "property_service", "period": "2026-11"}})
+    assert data["bills"] == [{"bill_id": "b1", "item": "property_service", "period": "2026-11", "amount_cents": 400,
+                              "charge": None},
                              {"bill_id": "b2", "amount_cents": 200, "charge": plan["charges"]["b2"]}]
     assert data["reason"] == "bounced" and data["reversed_at"] == "2026-11-23T02:00:00.000Z"
 
