@@ -268,6 +268,44 @@ def test_a_work_order_s_record_names_where_it_came_from(client, fake, documented
     _only_documented(fake, documented_routes)
 
 
+def test_a_payment_s_record_names_its_bills_by_their_item_and_period(client, fake, documented_routes):
+    """A payment's permanent record read 账单 bill_64c…: the record did not carry the bill's item
+    or period, and an archivist reads no bill of finance's (a probe of the archives' work). A
+    record from before finance named them keeps the id."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1",
+            {"id": "hh_1", "building": "1", "unit": "2", "room": "301"})
+    base = {"subject_type": "payment", "source": "finance", "actor": "carol", "corrected_by": [],
+            "occurred_at": "2026-12-05T08:00:00Z"}
+    posted = {**base, "id": "rec_1", "subject_id": "pay_1", "event_type": "payment_posted", "data": {
+        "id": "pay_1", "receipt_number": "RC-2026-000001", "household_id": "hh_1", "amount_cents": 42004,
+        "method": "wechat", "bill_ids": ["bill_64c1", "bill_64c2"], "prepaid_cents": 0,
+        "posted_at": "2026-12-05T08:00:00Z",
+        "bills": [{"bill_id": "bill_64c1", "item": "property_service", "period": "2026-10"},
+                  {"bill_id": "bill_64c2", "item": "property_service", "period": "2026-11"}]}}
+    reversed_ = {**base, "id": "rec_2", "subject_id": "pay_1", "event_type": "payment_reversed", "data": {
+        "id": "pay_1", "receipt_number": "RC-2026-000001", "household_id": "hh_1", "amount_cents": 42004,
+        "method": "wechat", "reason": "bounced", "reversed_at": "2026-12-05T09:00:00Z",
+        "bills": [{"bill_id": "bill_64c1", "item": "property_service", "period": "2026-10", "amount_cents": 21002,
+                   "charge": None},
+                  {"bill_id": "bill_64c3", "item": "renovation_deposit", "period": "2026-11", "amount_cents": 21002,
+                   "charge": {"service": "customer_service", "id": "chg_1",
+                              "subject": {"type": "renovation_application", "id": "app_7"}}}]}}
+    old = {**base, "id": "rec_0", "subject_id": "pay_0", "event_type": "payment_posted", "data": {
+        "id": "pay_0", "receipt_number": "RC-2026-000000", "household_id": "hh_1", "amount_cents": 100,
+        "method": "cash", "bill_ids": ["bill_old"], "prepaid_cents": 0, "posted_at": "2026-12-01T08:00:00Z"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records",
+            {"items": [old, posted, reversed_], "next_cursor": None})
+    page = client.get("/archive/records?household_id=hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    old_facts, posted_facts, reversed_facts = (facts.split("</dl>")[0] for facts in page.split('<dl class="facts">')[1:])
+    assert "<dt>账单</dt><dd>物业服务费 2026-10, 物业服务费 2026-11</dd>" in posted_facts
+    assert "bill_64c" not in posted_facts and "<dd>1-2-301</dd>" in posted_facts
+    assert "<dt>账单</dt><dd>物业服务费 2026-10 ¥210.02, 装修押金 2026-11 ¥210.02 (装修申请)</dd>" in reversed_facts
+    assert "bill_64c" not in reversed_facts and "app_7" not in reversed_facts and "chg_1" not in reversed_facts
+    assert "<dt>账单</dt><dd>bill_old</dd>" in old_facts  # a record from before: its bill's id
+    _only_documented(fake, documented_routes)
+
+
 def test_the_change_log_names_a_borrowing_by_what_it_asked_for(client, fake, documented_routes):
     """Four lines of the change log a borrowing (asked, approved, returned...) each read
     ``借阅申请 borrow_81dc0526…``: which file went out, and to whom, took opening every request

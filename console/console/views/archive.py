@@ -43,7 +43,7 @@ def records():
                            filters=filters, address=address, not_found=not_found, key=common.form_key(),
                            search={**address, **filters},  # a correction comes back to this search
                            problem=common.take_problem(), correction_text=correction_text,
-                           record_subject=labels.of_record, record_fact=labels.fact)
+                           record_subject=labels.of_record, record_facts=labels.facts)
 
 
 def _household_shown(filters, address):
@@ -184,7 +184,7 @@ def borrow_detail(item_id):
     labels = subjects.SubjectLabels()
     return render_template("archive/borrow.html", borrow=borrow, spec=BORROW_REGISTER,
                            subject_shown=labels.get(borrow.get("subject_type"), borrow.get("subject_id")),
-                           record_fact=labels.fact,
+                           record_facts=labels.facts,
                            record_shown=_borrowed_record(borrow, items),
                            actions=registers.offered(BORROW_REGISTER), closed=closed,
                            items=items, next_cursor=(page or {}).get("next_cursor"),

@@ -37,6 +37,15 @@ def label_of(found):
     return None
 
 
+def bill_named(bill):
+    """A bill as a payment's record names it: its fee item and period (物业费 2026-11); None for a
+    record announced before finance named its bills (its id is shown then: the archivist reads no
+    bill of finance's)."""
+    if not isinstance(bill.get("item"), str):
+        return None
+    return " ".join(part for part in (i18n.label("fee", bill["item"]), bill.get("period")) if part)
+
+
 class SubjectLabels:
     """``get(subject_type, subject_id)``: the subject's label for a page, read at most once (and at
     most ``LOOKUPS`` reads a page); its id when it cannot be named. ``households``: the page's
@@ -81,6 +90,37 @@ class SubjectLabels:
         """An archive record's subject as people know it: from what the record itself carries (its
         number, a payment's receipt number, a round's route), else as ``get`` names it."""
         return label_of(record.get("data") or {}) or self.get(record.get("subject_type"), record.get("subject_id"))
+
+    def facts(self, record):
+        """``[(label, value)]`` of an archive record's data as its page shows them (``fact``), a
+        payment's bills by their fee item and period (物业费 2026-11) where its event names them
+        (``bill_named``)."""
+        data = record.get("data") or {}
+        bills = data.get("bills") if isinstance(data.get("bills"), list) else None
+        named = {b["bill_id"]: bill_named(b) for b in bills or () if isinstance(b, dict) and b.get("bill_id")}
+        shown = []
+        for name, value in data.items():
+            if name == "bill_ids" and isinstance(value, list):
+                shown.append((i18n.field_name(name), ", ".join(named.get(v) or str(v) for v in value)))
+            elif name == "bills" and bills is not None and all(isinstance(b, dict) for b in bills):
+                if "bill_ids" not in data:  # a reversal's: each bill with the cents it reopened
+                    shown.append((i18n.field_name(name), ", ".join(self._bill_line(b) for b in bills)))
+            else:
+                shown.append(self.fact(name, value, record.get("subject_type")))
+        return shown
+
+    def _bill_line(self, bill):
+        """A bill of a reversal's record: its name (or id), the cents reopened, the subject of the
+        charge it came from (工单 WO-…; its type alone where it cannot be named)."""
+        line = bill_named(bill) or str(bill.get("bill_id", ""))
+        if isinstance(bill.get("amount_cents"), int):
+            line += f" {i18n.money(bill['amount_cents'])}"
+        subject = (bill.get("charge") or {}).get("subject") if isinstance(bill.get("charge"), dict) else None
+        if isinstance(subject, dict) and isinstance(subject.get("id"), str):
+            name = self.get(subject.get("type"), subject["id"])
+            kind = i18n.label("subject", subject.get("type"))
+            line += f" ({kind}{' ' + name if name != subject['id'] else ''})"
+        return line
 
     def fact(self, name, value, subject_type=None):
         """``(label, value)`` of a field of an archive record's data as its page shows it: another
