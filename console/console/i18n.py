@@ -640,6 +640,15 @@ def when(value, zone=None):
     return _clock_text(local, local.strftime("%H:%M"))
 
 
+def day(value, zone=None):
+    """A timestamp's day in the display time zone, as a day is written (2026-06-30), in either
+    language: an archive check is named by it beside its plan's dates."""
+    moment = parse_time(value)
+    if moment is None:
+        return value or ""
+    return f"{moment.astimezone(display_zone(zone)):%Y-%m-%d}"
+
+
 def _clock_text(local, time_of_day):
     if language() == "zh":
         return f"{local:%Y-%m-%d} {time_of_day}"

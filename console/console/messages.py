@@ -961,6 +961,7 @@ _MESSAGES = {
     "archive.corrects": ("更正", "corrects"),  # followed by the record (archive.record_seq, or its id)
     "archive.corrected_by": ("已被更正", "corrected by"),
     "archive.record_seq": ("第 {seq} 条", "record {seq}"),
+    "archive.plan_named": ("{year} 年（{dates}）", "{year} ({dates})"),  # an archive check plan in the change log
     "archive.verify": ("校验档案链", "Verify the archive's chain"),
     "archive.verify_ok": ("档案链完整：已校验 {checked} 条记录。", "The chain holds: {checked} records checked."),
     "archive.verify_broken": ("档案链在第 {seq} 条记录（{id}）处断开：{reason}。", "The chain breaks at record {seq} ({id}): {reason}."),

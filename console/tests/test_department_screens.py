@@ -306,6 +306,50 @@ def test_a_payment_s_record_names_its_bills_by_their_item_and_period(client, fak
     _only_documented(fake, documented_routes)
 
 
+def test_the_change_log_names_check_plans_checks_and_corrections_as_people_know_them(client, fake,
+                                                                                      documented_routes):
+    """The change log read ``acp_…``, ``acheck_…`` and ``rec_…`` for a year's check plan, a check and
+    a record's correction (a probe of the archives' work): a plan reads as its year and dates, a check
+    as its day, a correction as the record it corrects (its subject, event and time), each list read
+    once a page."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans", {"items": [
+        {"id": "acp_7f3", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-15"], "checks_recorded": 1,
+         "missed_dates": [], "notes": ""}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/checks", {"items": [
+        {"id": "acheck_9a1", "plan_id": "acp_7f3", "year": 2026, "checked_at": "2026-06-29T17:00:00Z",
+         "records_checked": 10, "records_complete": 10, "notes": "", "recorded_by": "ada"}], "next_cursor": None})
+    corrected = {"id": "rec_5b2", "subject_type": "payment", "subject_id": "pay_1", "event_type": "payment_posted",
+                 "source": "finance", "occurred_at": "2026-12-05T08:00:00.000Z", "actor": "carol", "corrected_by": [],
+                 "data": {"id": "pay_1", "receipt_number": "RC-2026-000001"}}
+    correction = {**corrected, "id": "rec_6c3", "event_type": "record_corrected", "source": "archive",
+                  "occurred_at": "2026-12-06T02:00:00.123Z", "actor": "ada", "corrects": "rec_5b2",
+                  "reason": "typo", "data": {"id": "pay_1", "amount_cents": 100}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records",
+            lambda body, params: {"items": [correction] if params.get("from") == params.get("to") ==
+                                  correction["occurred_at"] else [corrected, correction]
+                                  if params.get("subject_id") == "pay_1" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
+        {"id": "chg_1", "subject_type": "archive_check_plan", "subject_id": "acp_7f3",
+         "action": "archive_check_plan_created", "actor": "ada", "at": "2026-01-05T08:00:00Z", "fields": ["year"]},
+        {"id": "chg_2", "subject_type": "archive_check", "subject_id": "acheck_9a1",
+         "action": "archive_check_recorded", "actor": "ada", "at": "2026-06-29T17:30:00Z", "fields": ["notes"]},
+        {"id": "chg_3", "subject_type": "archive_check", "subject_id": "acheck_9a1",
+         "action": "archive_check_recorded", "actor": "ada", "at": "2026-06-29T17:30:00Z", "fields": ["notes"]},
+        {"id": "chg_4", "subject_type": "record", "subject_id": "rec_5b2", "action": "record_corrected",
+         "actor": "ada", "at": correction["occurred_at"], "fields": ["amount_cents"]}], "next_cursor": None})
+    log = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rows = log.split("<tbody>")[1]
+    assert "acp_7f3" not in rows and "acheck_9a1" not in rows and "rec_5b2" not in rows
+    assert "2026 年（2026-06-30、2026-12-15）" in rows
+    assert rows.count("2026-06-30</td>") == 2  # the check, on the estate's day (Asia/Shanghai)
+    assert "<td>收款 RC-2026-000001 · 收款入账 2026-12-05 16:00</td>" in rows
+    for listed in ("/archive/check-plans", "/archive/checks"):
+        assert len([c for c in fake.calls if c["path"].endswith(listed)]) == 1  # read once a page
+    _only_documented(fake, documented_routes)
+
+
 def test_the_change_log_names_a_borrowing_by_what_it_asked_for(client, fake, documented_routes):
     """Four lines of the change log a borrowing (asked, approved, returned...) each read
     ``借阅申请 borrow_81dc0526…``: which file went out, and to whom, took opening every request

@@ -7,7 +7,8 @@ the estate (review).
 Each is read once a page (``SubjectLabels``), from its own service when the user's roles read it
 there (``permissions.may``), else from its archive records for one who lists those (the archivist
 reads no payment or incident, but every record, and a record keeps its subject's number); its id
-when neither says."""
+when neither says. The archive's own check plans and checks are named from its lists (a plan by
+its year and dates, a check by its day), and a correction by the record it corrects."""
 from urllib.parse import quote
 
 from flask import g
@@ -18,6 +19,9 @@ from . import common
 # a subject type -> its collection under the estate, which reads one by its id
 COLLECTIONS = {"service_request": "service-requests", "work_order": "work-orders", "incident": "incidents",
                "payment": "payments", "patrol_round": "patrol-rounds"}
+# an archive document the change log names -> the archive's list of them, read whole once a page
+# (an estate makes one plan a year and a few checks in it: the largest page holds years of them)
+ARCHIVE_LISTS = {"archive_check_plan": "archive/check-plans", "archive_check": "archive/checks"}
 # a field of an archive record's data that names another subject by its id -> that subject's type
 # (a work order's records name its request by ``request_id``, a missed round's by ``round_id``)
 ID_FIELDS = {"household_id": "household", "request_id": "service_request", "work_order_id": "work_order",
@@ -46,6 +50,17 @@ def bill_named(bill):
     return " ".join(part for part in (i18n.label("fee", bill["item"]), bill.get("period")) if part)
 
 
+def plan_named(plan):
+    """An archive check plan as people know it: its year and its planned dates."""
+    dates = ("、" if i18n.language() == "zh" else ", ").join(plan.get("planned_dates") or ())
+    return i18n.translate("archive.plan_named", year=plan.get("year"), dates=dates)
+
+
+def check_named(check):
+    """An archive check as people know it: the estate's day it was made (as a plan's dates read)."""
+    return i18n.day(check.get("checked_at"))
+
+
 class SubjectLabels:
     """``get(subject_type, subject_id)``: the subject's label for a page, read at most once (and at
     most ``LOOKUPS`` reads a page); its id when it cannot be named. ``households``: the page's
@@ -55,23 +70,61 @@ class SubjectLabels:
 
     def __init__(self, households=None):
         self._households = households if households is not None else common.HouseholdLabels({}, complete=False)
-        self._known, self._left = {}, self.LOOKUPS
+        self._known, self._left, self._lists = {}, self.LOOKUPS, {}
 
-    def get(self, subject_type, subject_id):
+    def get(self, subject_type, subject_id, at=None):
+        """``at``: when the change-log line was made, which names a correction (``_correction``)."""
         if not subject_id:
             return ""
         if subject_type == "household":
             return self._households.get(subject_id) or subject_id
         if subject_type == "estate":
             return common.session_estate_name() if subject_id == g.user.estate_id else subject_id
-        if subject_type not in COLLECTIONS and subject_type != "borrow_request":
+        if subject_type in ARCHIVE_LISTS:
+            return self._listed(subject_type).get(subject_id) or subject_id
+        readers = {"borrow_request": self._borrowing, "record": lambda _, record_id: self._correction(record_id, at)}
+        if subject_type not in COLLECTIONS and subject_type not in readers:
             return subject_id
         key = (subject_type, subject_id)
         if key not in self._known:
-            read = self._borrowing if subject_type == "borrow_request" else self._read
+            read = readers.get(subject_type, self._read)
             self._known[key] = read(subject_type, subject_id) if self._left > 0 else None
             self._left -= 1
         return self._known[key] or subject_id
+
+    def _listed(self, subject_type):
+        """``{id: label}`` of the archive's check plans or checks, read once a page: the change log
+        showed them as ``acp_…`` and ``acheck_…`` (a probe of the archives' work)."""
+        if subject_type not in self._lists:
+            path = ARCHIVE_LISTS[subject_type]
+            page = common.optional_read(path, limit=common.LARGEST_PAGE) if permissions.may("GET", path) else None
+            named = plan_named if subject_type == "archive_check_plan" else check_named
+            self._lists[subject_type] = {item["id"]: named(item) for item in (page or {}).get("items", [])
+                                         if item.get("id")}
+        return self._lists[subject_type]
+
+    def _correction(self, record_id, at):
+        """A correction's change-log line as the record it corrects: its subject, and that record's
+        event and time (收款 RC-2026-000001 · 收款入账 2026-12-05 16:00); it read ``rec_…``, the
+        corrected record's id (a probe of the archives' work). No list reads a record by its id:
+        the correction is itself a record, made at the line's moment (``at``), which names the
+        record it corrects (``corrects``) and their subject; the corrected one is among its
+        subject's records."""
+        if not at or not permissions.may("GET", "archive/records"):
+            return None
+        made = common.optional_read("archive/records", limit=common.LARGEST_PAGE, **{"from": at, "to": at}) or {}
+        correction = next((r for r in made.get("items", []) if r.get("corrects") == record_id), None)
+        if correction is None or not correction.get("subject_id"):
+            return None
+        theirs = (common.optional_read("archive/records", subject_id=correction["subject_id"],
+                                       limit=common.LARGEST_PAGE) or {}).get("items", [])
+        subject = next(filter(None, (label_of(r.get("data") or {}) for r in [correction, *theirs])), None)
+        named = " ".join((i18n.label("subject", correction.get("subject_type")),
+                          subject or self.get(correction.get("subject_type"), correction["subject_id"])))
+        corrected = next((r for r in theirs if r.get("id") == record_id), None)
+        if corrected is None:
+            return named
+        return f"{named} · {i18n.label('event', corrected.get('event_type'))} {i18n.when(corrected.get('occurred_at'))}"
 
     def _borrowing(self, _, borrow_id):
         """A borrow request as what it asked for: its kind and its subject (借出 房屋 1-1-101), where
