@@ -1117,6 +1117,8 @@ ZH = {
         '对象编号与档案记录编号须填且只填一项',
     "a {0} is due back within the estate's {1} days":
         '{0:borrow}的档案须在本小区规定的 {1} 天内归还',
+    "a {0} is due back within the estate's {1} day":  # a term of one day (a view's by default)
+        '{0:borrow}的档案须在本小区规定的 {1} 天内归还',
     'is after {0}':
         '不能晚于 {0}',
     'a borrowing is due back in the future':

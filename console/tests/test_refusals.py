@@ -115,6 +115,15 @@ def test_a_sentence_is_shown_in_chinese_with_its_amounts_in_yuan_and_its_codes_b
             "the fund holds ¥5,100.00: it cannot pay ¥6,200.00"
 
 
+def test_a_borrowing_s_term_of_one_day_or_more_reads_in_chinese_with_its_days(app):
+    """A view's term of one day read "within the estate's 1 days" (archive.borrowing): the singular
+    keeps its number in Chinese as the plural does."""
+    with app.test_request_context():
+        g.language = "zh"
+        assert _shown("a view is due back within the estate's 1 day") == "查阅的档案须在本小区规定的 1 天内归还"
+        assert _shown("a borrow is due back within the estate's 7 days") == "借出的档案须在本小区规定的 7 天内归还"
+
+
 def test_a_parking_hour_above_the_daily_cap_reads_in_chinese_with_its_amounts_in_yuan(app):
     """Refused both ways: finance's standard above the cap, and the cap lowered below the standard."""
     with app.test_request_context():

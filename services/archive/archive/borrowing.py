@@ -71,8 +71,10 @@ def _within_term(kind, given, now, rules):
     days = _term_days(kind, rules)
     last = calendar.days_later(now, days, rules["timezone"])
     if given > last:
-        raise BusinessRuleViolation(f"a {kind} is due back within the estate's {days} days",
-                                    [field_error("data.due_back", f"is after {clock.to_iso(last)}")])
+        # a view's term is one day by default: it read "within the estate's 1 days"
+        term = (f"a {kind} is due back within the estate's {days} day" if days == 1
+                else f"a {kind} is due back within the estate's {days} days")
+        raise BusinessRuleViolation(term, [field_error("data.due_back", f"is after {clock.to_iso(last)}")])
 
 
 def asked_due_back(kind, given, now, rules):

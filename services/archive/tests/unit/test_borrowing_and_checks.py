@@ -85,6 +85,9 @@ def test_a_requested_due_date_is_within_the_estate_s_term():
         with pytest.raises(BusinessRuleViolation) as refused:
             request(kind, due_back=due)
         assert refused.value.errors[0]["field"] == "data.due_back"
+        # the term with its number, a day's in the singular (it read "the estate's 1 days")
+        assert refused.value.detail.endswith("within the estate's 7 days" if kind == "borrow"
+                                             else "within the estate's 1 day")
 
 
 def test_an_inspection_by_a_higher_authority_needs_no_approval():
