@@ -338,13 +338,15 @@ def test_the_change_log_names_check_plans_checks_and_corrections_as_people_know_
         {"id": "chg_3", "subject_type": "archive_check", "subject_id": "acheck_9a1",
          "action": "archive_check_recorded", "actor": "ada", "at": "2026-06-29T17:30:00Z", "fields": ["notes"]},
         {"id": "chg_4", "subject_type": "record", "subject_id": "rec_5b2", "action": "record_corrected",
-         "actor": "ada", "at": correction["occurred_at"], "fields": ["amount_cents"]}], "next_cursor": None})
+         "actor": "ada", "at": correction["occurred_at"], "fields": ["bill_ids", "bills", "method"]}],
+        "next_cursor": None})
     log = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     rows = log.split("<tbody>")[1]
     assert "acp_7f3" not in rows and "acheck_9a1" not in rows and "rec_5b2" not in rows
     assert "2026 年（2026-06-30、2026-12-15）" in rows
     assert rows.count("2026-06-30</td>") == 2  # the check, on the estate's day (Asia/Shanghai)
     assert "<td>收款 RC-2026-000001 · 收款入账 2026-12-05 16:00</td>" in rows
+    assert "<td>账单, 支付方式</td>" in rows  # its fields each named once (bill_ids and bills are both 账单)
     for listed in ("/archive/check-plans", "/archive/checks"):
         assert len([c for c in fake.calls if c["path"].endswith(listed)]) == 1  # read once a page
     _only_documented(fake, documented_routes)
