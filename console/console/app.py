@@ -17,7 +17,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import i18n, menu, permissions, security, signin, unsent
+from . import field_errors, i18n, menu, permissions, security, signin, unsent
 from .gateway_api import ApiProblem
 from .session_cookies import PiecedCookieSessionInterface
 from .views import (accounts, admin, archive, auth, common, desk, emergency_plans, engineering, exports, finance_extra,
@@ -134,6 +134,8 @@ def _template_helpers():
         "area": i18n.area,
         "building_name": i18n.building,
         "error_text": i18n.error_text,
+        "error_id": field_errors.error_id,
+        "invalid": field_errors.invalid,
         "when": i18n.when,
         "zone_text": i18n.zone_text,
         "deadline": i18n.deadline,

@@ -7,6 +7,7 @@ _MESSAGES = {
     # -- frame -------------------------------------------------------------------
     "app.name": ("物业运营控制台", "Estate operations console"),
     "app.skip": ("跳到正文", "Skip to content"),
+    "app.refused_title": ("出错：", "Error: "),
     "app.estate": ("小区", "Estate"),
     "app.times_in": ("时间按 {zone}", "Times in {zone}"),
     "app.switch_estate": ("切换小区", "Switch estate"),

@@ -103,7 +103,7 @@ def kpi_table(count):
 
 def bars(page, chart):
     """The estates of a chart's bars, in order."""
-    start = page.index(f'aria-label="{chart}"')
+    start = page.index(f'<figcaption>{chart}')
     return re.findall(r"<title>([^<:]+):", page[start:page.index("</svg>", start)])
 
 

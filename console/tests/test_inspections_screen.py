@@ -57,7 +57,7 @@ def test_a_refused_checklist_shows_the_error_by_its_item_and_keeps_what_was_type
     answer = client.post("/engineering/checklists", data=data, headers={"Accept-Language": "en"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422
-    assert '<p class="field-error">is above max</p>' in page and 'value="Water temperature"' in page
+    assert 'class="field-error">is above max</p>' in page and 'value="Water temperature"' in page
     assert "req-problem-42" in page
     # a limit that is no number is named before anything is sent
     posts = len([c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]])
@@ -88,7 +88,7 @@ def test_a_technician_opens_an_inspection_of_a_piece_of_equipment(client, fake, 
     answer = client.post("/engineering/inspections", data={"csrf_token": csrf_of(client), "checklist_id": "cl_1",
                                                             "location": "Roof"}, headers={"Accept-Language": "en"})
     assert answer.status_code == 422
-    assert '<p class="field-error">is required for an equipment checklist</p>' in answer.get_data(as_text=True)
+    assert 'class="field-error">is required for an equipment checklist</p>' in answer.get_data(as_text=True)
     _only_documented(fake, documented_routes)
 
 
@@ -132,7 +132,7 @@ def test_a_refused_completion_names_the_item_and_a_bad_reading_is_caught_first(c
     answer = client.post("/engineering/inspections/insp_1/complete", data={
         "csrf_token": csrf_of(client), "reading.pressure": "0.5"}, headers={"Accept-Language": "en"})
     page = answer.get_data(as_text=True)
-    assert answer.status_code == 400 and '<p class="field-error">Is required.</p>' in page and 'value="0.5"' in page
+    assert answer.status_code == 400 and 'class="field-error">Is required.</p>' in page and 'value="0.5"' in page
     [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
     assert sent["json"]["results"][0] == {"code": "noise", "passed": None}
     answer = client.post("/engineering/inspections/insp_1/complete", data={

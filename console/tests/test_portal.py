@@ -205,7 +205,7 @@ def test_field_errors_are_shown_next_to_their_field_and_an_unknown_estate_is_a_b
                                          [{"field": "contact_phone", "message": "is a required property"}]))
     answer = client.post("/portal/E1", data={**FORM, "contact_phone": "", "csrf_token": csrf_of(client)})
     html = answer.get_data(as_text=True)
-    assert answer.status_code == 400 and '<p class="field-error">is a required property</p>' in html
+    assert answer.status_code == 400 and 'class="field-error">is a required property</p>' in html
     assert "kitchen tap leaks" in html  # what was typed stays
     missing = client.post("/portal/NOPE", data={**FORM, "csrf_token": csrf_of(client)})
     assert missing.status_code == 404 and "没有找到" in missing.get_data(as_text=True)

@@ -1,0 +1,171 @@
+"""The console and the portal for people who use a keyboard, a screen reader or zoom (a probe of
+accessibility): a refused field's error tied to its input, a refusal announced and focused, a
+title and a language per page, header cells named, figures in words, colours of AA contrast."""
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from .conftest import ESTATE, csrf_of, problem, sign_in
+from .test_households_screen import _household
+from .test_registers import households  # noqa: F401  (a fixture)
+
+CONSOLE = Path(__file__).resolve().parents[1] / "console"
+CONTROLS = ("input", "select", "textarea", "fieldset")
+
+
+class Page(HTMLParser):
+    """The elements of a page with their attributes, and the text of each element with an id."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.texts, self._open = [], {}, []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.elements.append((tag, attributes))
+        if attributes.get("id") and tag not in ("input", "br", "img", "meta", "link"):
+            self._open.append([tag, attributes["id"], ""])
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1][0] == tag:
+            _, element_id, text = self._open.pop()
+            self.texts[element_id] = text.strip()
+
+    def handle_data(self, data):
+        for entry in self._open:
+            entry[2] += data
+
+    def field_errors(self):
+        return [attributes for tag, attributes in self.elements if tag == "p" and "field-error" in
+                (attributes.get("class") or "").split()]
+
+    def described(self, error_id):
+        """The controls that name ``error_id`` among what describes them."""
+        return [(tag, attributes) for tag, attributes in self.elements if tag in CONTROLS
+                and error_id in (attributes.get("aria-describedby") or "").split()]
+
+
+def assert_errors_tied(html, *texts):
+    """Each of ``texts`` is a field's error, and every field error of the page is tied to its input
+    (aria-describedby naming it; aria-invalid on an input, not on a fieldset of choices), and every
+    id an input names is on the page."""
+    page = Page(html)
+    errors = page.field_errors()
+    shown = [page.texts.get(error.get("id"), "") for error in errors]
+    for text in texts:
+        assert text in shown, (text, shown)
+    for error in errors:
+        assert error.get("id"), f"a field error without an id: {error}"
+        tied = page.described(error["id"])
+        assert len(tied) == 1, f"{error['id']} is tied to {tied}"
+        tag, attributes = tied[0]
+        assert attributes.get("aria-invalid") == ("true" if tag != "fieldset" else None), tied
+    for tag, attributes in page.elements:
+        for named in (attributes.get("aria-describedby") or "").split():
+            assert named in page.texts, f"{tag} {attributes.get('id')} names {named}, not on the page"
+    return page
+
+
+def test_a_register_s_refused_field_is_tied_to_its_error_and_the_refusal_takes_the_focus(client, fake, households):
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/tool-loans",
+            problem(400, "invalid input", "borrower: empty", code="invalid_input",
+                    errors=[{"field": "borrower", "message": "must not be empty"}]))
+    answer = client.post("/desk/tool-loans", data={"csrf_token": csrf_of(client), "tool": "ladder",
+                                                   "borrower": " ", "due_back_at": "2026-12-01T18:00"})
+    html = answer.get_data(as_text=True)
+    page = assert_errors_tied(html, "不能为空")
+    [(_, borrower)] = [(t, a) for t, a in page.elements if a.get("id") == "n-borrower"]
+    assert borrower["aria-invalid"] == "true" and borrower["aria-describedby"] == "error-n-borrower"
+    assert not [a for t, a in page.elements if a.get("id") == "n-tool" and "aria-invalid" in a]
+    # the title says it first; the summary is an alert that takes the focus as the page loads
+    assert re.search(r"<title>出错：工具借用 · ", html)
+    assert re.search(r'<div class="problem" role="alert" tabindex="-1" autofocus>', html)
+    calm = client.get("/desk/tool-loans").get_data(as_text=True)
+    assert "<title>工具借用 · " in calm and "autofocus" not in calm and "aria-invalid" not in calm
+
+
+def test_a_hand_made_form_ties_its_errors_a_group_of_choices_and_two_errors_of_one_input(client, fake):
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards", problem(
+        400, "invalid input", "", code="invalid_input", errors=[
+            {"field": "amount_cents", "message": "must be at least 1"},
+            {"field": "unit_price_cents_per_m2", "message": "must be at least 1"},
+            {"field": "applies_to.statuses", "message": "must not be empty"},
+            {"field": "valid_from", "message": "does not match"}]))
+    answer = client.post("/accounts/fee-standards", data={
+        "csrf_token": csrf_of(client), "item": "property_service", "basis": "fixed", "price": "0",
+        "cycle": "monthly", "valid_from": "soon"}, headers={"Accept-Language": "en"})
+    assert answer.status_code == 400
+    page = assert_errors_tied(answer.get_data(as_text=True))
+    [price] = [a for t, a in page.elements if a.get("id") == "price"]
+    assert price["aria-describedby"] == "error-amount_cents error-unit_price_cents_per_m2"
+    assert page.described("error-applies_to-statuses")[0][0] == "fieldset"
+
+
+def test_the_household_s_page_ties_the_failed_form_s_errors_only(client, fake):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("POST", r"/api/v1/estates/est_1/households/hh_1/owner-transfers", problem(
+        400, "invalid input", "", code="invalid_input", errors=[{"field": "date", "message": "does not match"}]))
+    answer = client.post("/households/hh_1/owner-transfers", data={
+        "csrf_token": csrf_of(client), "owner_name": "王五", "owner_phone": "13900000000", "date": "x"})
+    assert answer.status_code == 400
+    page = assert_errors_tied(answer.get_data(as_text=True))
+    assert [a["id"] for t, a in page.described("error-date")] == ["t-date"]  # not the other forms' dates
+
+
+def test_the_portal_ties_its_errors_announces_the_refusal_and_names_each_page(client, fake):
+    fake.on("GET", r"/api/v1/public/estates/E1", {"code": "E1", "name": "绿城花园"})
+    fake.on("POST", r"/api/v1/public/estates/E1/requests", problem(400, "invalid input", "", "invalid_input", [
+        {"field": "contact_phone", "message": "does not match '^1[0-9]{10}$'"},
+        {"field": "kind", "message": "is a required property"}]))
+    form = client.get("/portal/E1").get_data(as_text=True)
+    assert "<title>绿城花园 · 业主自助报事</title>" in form and '<a class="skip" href="#main">' in form
+    answer = client.post("/portal/E1", data={"building": "3", "unit": "1", "room": "1201", "contact_phone": "12",
+                                             "description": "tap", "csrf_token": csrf_of(client)})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "<title>出错：绿城花园 · 业主自助报事</title>" in html
+    page = assert_errors_tied(html)
+    assert page.described("error-contact_phone")[0][1]["id"] == "contact_phone"
+    assert page.described("error-kind")[0][0] == "fieldset"
+    assert re.search(r'<div class="problem" role="alert" tabindex="-1" autofocus>', html)
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {
+        "number": "SR-2026-000007", "kind": "repair", "status": "open", "history": [], "rateable": False,
+        "satisfaction": None, "timezone": "Asia/Shanghai"})
+    tracked = client.get("/portal/track/E1." + "a" * 32).get_data(as_text=True)
+    assert "<title>报事 SR-2026-000007 · 业主自助报事</title>" in tracked
+
+
+@pytest.mark.parametrize("language, lang", (("zh", "zh-CN"), ("en", "en")))
+def test_every_page_says_its_language(client, fake, language, lang):
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/keys", {"items": [], "next_cursor": None})
+    for path in ("/signin", "/desk/keys", "/portal/E1"):
+        html = client.get(path, headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html, path
+
+
+def test_no_table_has_an_empty_header_cell():
+    """A screen reader read a blank column name before each row's buttons (axe: empty-table-header)."""
+    empty = [str(path.relative_to(CONSOLE)) for path in (CONSOLE / "templates").rglob("*.html")
+             if re.search(r"<th(\s[^>]*)?>\s*</th>", path.read_text())]
+    assert empty == []
+
+
+def test_the_kpi_charts_give_their_figures_in_words(client, fake):
+    """An svg of role img named by its title: a screen reader heard "Collection rate" and no figure."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens",
+         "kpis": {"collection_rate": {"numerator": 45, "denominator": 50, "value": 0.9, "unit": "ratio"}}}]})
+    html = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<ul class="visually-hidden"><li>Sunny Gardens: ¥0.45 / ¥0.50 · 90.0%</li>' in html
+    assert '<svg aria-hidden="true" focusable="false"' in html and 'role="img"' not in html
+
