@@ -169,3 +169,38 @@ def test_the_kpi_charts_give_their_figures_in_words(client, fake):
     assert '<ul class="visually-hidden"><li>Sunny Gardens: ¥0.45 / ¥0.50 · 90.0%</li>' in html
     assert '<svg aria-hidden="true" focusable="false"' in html and 'role="img"' not in html
 
+
+def _luminance(colour):
+    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one, other):
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_text_badges_borders_and_the_focus_ring_meet_wcag_aa():
+    """Computed from the stylesheet: the amber badge (white on #b36b00, 4.2:1) and the muted one
+    (3.3:1) were under 4.5:1, the focus ring (#ffb020) 1.8:1 on white and inputs' borders 1.8:1."""
+    css = (CONSOLE / "static" / "console.css").read_text()
+    colours = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
+
+    def rule(selector, prop):
+        block = re.search(r"(?m)^" + re.escape(selector) + r"\s*\{([^}]*)\}", css).group(1)
+        value = re.search(prop + r":\s*([^;]+)", block).group(1)
+        named = re.search(r"var\(--([a-z]+)\)", value)
+        return colours[named.group(1)] if named else re.search(r"#[0-9a-f]{6}", value).group(0)
+
+    grounds = {"white": "#ffffff", "page": colours["bg"], "header": rule("header.top", "background")}
+    for badge in ("ok", "soon", "late", "muted"):
+        assert contrast("#ffffff", rule(f".badge-{badge}", "background")) >= 4.5, badge
+    for name in ("ink", "muted", "accent", "red"):
+        for ground in ("white", "page"):
+            assert contrast(colours[name], grounds[ground]) >= 4.5, (name, ground)
+    ring = rule(":focus-visible", "outline")
+    for ground, colour in grounds.items():
+        assert contrast(ring, colour) >= 3, ("focus ring", ground)
+    for selector in ("input:not([type=checkbox]):not([type=radio]), select, textarea", "button, .button"):
+        assert contrast(rule(selector, "border"), grounds["white"]) >= 3, selector
