@@ -788,7 +788,69 @@ def unsent_report(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+# every visible form control's name as a screen reader gets it: a label for=, a wrapping label,
+# aria-label or aria-labelledby (what axe's "label" rule checks), and what names nothing
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea')].filter(e =>
+    e.type !== 'hidden' && !e.closest('[aria-hidden=true]') && e.getClientRects().length &&
+    !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+    .map(e => e.outerHTML.slice(0, 120))"""
+UNTIED_ERRORS = """() => [...document.querySelectorAll('.field-error')].filter(p =>
+    !p.id || !document.querySelector('[aria-describedby~="' + p.id + '"]')).map(p => p.textContent)"""
+
+
+def keyboard_and_screen_reader(browser, settings):
+    """An owner on a 320 px phone fills the portal's form with the keyboard alone: each Tab lands on
+    the next field with a visible focus ring, a refused phone number is announced (the summary takes
+    the focus, the title says so) and tied to its field, and the page never scrolls sideways; the
+    staff's main pages name every control and header cell."""
+    page, errors = open_page(browser, locale="zh-CN", width=320, height=700, is_mobile=True)
+    page.goto(settings["console"] + f"/portal/{settings['estate_code']}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip", "the first Tab is not the skip link"
+    page.keyboard.press("Enter")
+    page.get_by_label("报修").focus()
+    page.keyboard.press("Space")
+    for name, typed in (("building", "3"), ("unit", "1"), ("room", "1202"), ("contact_name", ""),
+                        ("contact_phone", "12"), ("description", "水管漏水")):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("[document.activeElement.id, getComputedStyle(document.activeElement).outlineStyle]")
+        assert focused == [name, "solid"], f"Tab landed on {focused}, not {name} with its focus ring"
+        page.keyboard.type(typed)
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title().startswith("出错："), page.title()
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert", "the refusal is not focused"
+    phone = page.locator("#contact_phone")
+    assert phone.get_attribute("aria-invalid") == "true"
+    assert "电话号码" in page.locator("#" + phone.get_attribute("aria-describedby")).inner_text()
+    assert page.evaluate(UNTIED_ERRORS) == [] and page.evaluate(UNNAMED_CONTROLS) == []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the portal is {width} px wide on a 320 px phone"
+    errors = [error for error in errors if "status of 400" not in error]  # the refusal itself
+    assert not errors, f"the page logged errors (CSP?): {errors}"
+
+    page, _ = open_page(browser, locale="zh-CN")
+    sign_in(page, settings, "admin", settings["admin_password"])
+    page.get_by_role("link", name="切换小区").click()
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    for path in ("/desk/requests/new", "/desk/keys", "/engineering/work-orders", "/security/incidents",
+                 "/accounts/payments/new", "/archive/records", "/manager/kpis", "/admin/households", "/admin/users"):
+        page.goto(settings["console"] + path)
+        assert page.evaluate("document.documentElement.lang") == "zh-CN", path
+        assert page.title().endswith("· 物业运营控制台") and not page.title().startswith("物业运营控制台"), page.title()
+        assert page.evaluate(UNNAMED_CONTROLS) == [], (path, page.evaluate(UNNAMED_CONTROLS))
+        empty = page.evaluate("[...document.querySelectorAll('th')].filter(th => !th.textContent.trim()).length")
+        assert empty == 0, f"{path} has {empty} empty header cells"
+    page.goto(settings["console"] + "/admin/households")
+    for field, typed in (("building", "9"), ("unit", "9"), ("room", "901"), ("area_m2", "很大"), ("owner_name", "王五"),
+                         ("owner_phone", "13900000000")):
+        page.locator("#" + field).fill(typed)
+    page.get_by_role("button", name="创建").click()
+    assert page.locator("#area_m2").get_attribute("aria-invalid") == "true", "the refused area is not marked"
+    assert page.locator("[aria-invalid=true]").count() >= 1 and page.evaluate(UNTIED_ERRORS) == []
+
+SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_reads_disclosure": owner_reads_disclosure,

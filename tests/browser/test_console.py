@@ -56,6 +56,10 @@ def test_admin_registers_a_complaint_and_finds_it_in_the_register(settings):
     run_scenario("complaint_in_register", settings)
 
 
+def test_a_keyboard_and_a_screen_reader_fill_the_portal_and_read_the_staff_s_pages(settings):
+    run_scenario("keyboard_and_screen_reader", settings)
+
+
 def test_sign_in_sign_out_and_switching_language(settings):
     run_scenario("sign_in_out_and_language", settings)
 
