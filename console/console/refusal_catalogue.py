@@ -857,6 +857,8 @@ ZH = {
         '计划的巡逻须在其班次时间内开始',
     "is outside the {0} shift's hours, {1}:00 to {2}:00":
         '不在{0:shift}的时间内（{1}:00 至 {2}:00）',
+    "its last round would start at {0}, after the {1} shift's hours end at {2}":
+        '最后一轮将于 {0} 开始，已过{1:shift}的结束时间 {2}',
     "a plan's rounds must start within one day":
         '计划的各轮巡逻须在一天之内开始',
     'rounds x interval exceeds a day':

@@ -72,6 +72,7 @@ def new_plan(plan_id, estate_id, route, data, now, actor, rules):
                                     [field_error("data.interval_minutes", "rounds x interval exceeds a day")])
     refuse_timings_that_cannot_hold(route, rounds, interval, data["expected_minutes"])
     refuse_a_start_outside_the_shift(data["shift"], data["start_time"], rules)
+    refuse_rounds_after_the_shift(data["shift"], data["start_time"], rounds, interval, rules)
     stamp = clock.to_iso(now)
     return {
         "_id": plan_id,
@@ -120,6 +121,20 @@ def refuse_a_start_outside_the_shift(shift, start_time, rules):
         raise BusinessRuleViolation("a plan's rounds start within its shift's hours",
                                     [field_error("data.start_time", f"is outside the {shift} shift's hours, "
                                                                     f"{first:02d}:00 to {last % 24:02d}:00")])
+
+
+def refuse_rounds_after_the_shift(shift, start_time, rounds, interval, rules):
+    """422 (``data.rounds``) for a plan whose last round starts once its shift's hours are over
+    (``roster.shift_hours``; the first's start is ``refuse_a_start_outside_the_shift``'s): a
+    round is the roster's of its plan's shift, so an evening plan from 22:00 of four hourly rounds
+    had its 00:00 and 01:00 rounds walked by the evening's guard, gone home, and the night guard
+    walking them was refused (a probe of the security department's night)."""
+    last_round = roster.shift_minute(shift, start_time, rules) + (rounds - 1) * (interval or 0)
+    end = roster.shift_hours(shift, rules)[1]
+    if last_round >= end * 60:
+        at, ends = f"{last_round // 60 % 24:02d}:{last_round % 60:02d}", f"{end % 24:02d}:00"
+        raise BusinessRuleViolation("a plan's rounds start within its shift's hours", [field_error(
+            "data.rounds", f"its last round would start at {at}, after the {shift} shift's hours end at {ends}")])
 
 
 def shown_plan(plan, rules):

@@ -114,15 +114,19 @@ def refuse_a_shift_not_begun(day_text, shift, local_now, rules):
                                                               f"{begins} on the estate's clock")])
 
 
+def shift_minute(shift, hh_mm, rules):
+    """The wall-clock time ``hh_mm`` ("02:00") as minutes from midnight of the ``shift``'s day, as
+    ``shift_hours`` counts: a night's small hours are of the next morning (02:00 is 1560)."""
+    at = localtime.minute_of_day(hh_mm)
+    last = shift_hours(shift, rules)[1] * 60
+    return at + MINUTES_A_DAY if last > MINUTES_A_DAY and at < last - MINUTES_A_DAY else at
+
+
 def starts_in_shift(shift, hh_mm, rules):
     """Whether a patrol plan's round starting at ``hh_mm`` ("22:00") on the wall clock lies within
-    the ``shift``'s hours in the estate (``shift_hours``; a night's small hours are of the next
-    morning)."""
-    at = localtime.minute_of_day(hh_mm)
+    the ``shift``'s hours in the estate (``shift_hours``, ``shift_minute``)."""
     first, last = (hour * 60 for hour in shift_hours(shift, rules))
-    if last > MINUTES_A_DAY and at < last - MINUTES_A_DAY:
-        at += MINUTES_A_DAY
-    return first <= at < last
+    return first <= shift_minute(shift, hh_mm, rules) < last
 
 
 

@@ -317,7 +317,7 @@ def test_a_plan_whose_timings_cannot_hold_is_a_422_naming_the_field(patrol, offs
     if offset:
         data["expected_minutes"] = offset
     else:
-        data["interval_minutes"] = data["expected_minutes"] = 240  # back to back, within the day
+        data["interval_minutes"] = data["expected_minutes"] = 120  # back to back, within the night
     assert patrol.create_patrol_plan({"estate_id": ESTATE, "data": data})["route_id"] == route["id"]
 
 

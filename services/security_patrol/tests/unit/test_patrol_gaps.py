@@ -11,8 +11,8 @@ ROUTE = patrols.new_route("proute_1", "est_1", {"name": "Loop", "checkpoints": [
 # every 30 minutes round the clock (48 rounds from 00:00), 20 minutes each: a day plan stored before
 # a plan's start time had to lie within its shift's hours (it is still read as stored)
 HALF_HOURLY = patrols.new_plan("pplan_1", "est_1", ROUTE, {
-    "shift": "day", "start_time": "06:00", "expected_minutes": 20, "rounds": 48, "interval_minutes": 30},
-    datetime(2026, 10, 1, tzinfo=UTC), "chen", RULES) | {"start_time": "00:00"}
+    "shift": "day", "start_time": "06:00", "expected_minutes": 20},
+    datetime(2026, 10, 1, tzinfo=UTC), "chen", RULES) | {"start_time": "00:00", "rounds": 48, "interval_minutes": 30}
 
 
 def test_the_list_stops_at_its_limit_and_the_sweep_does_not():

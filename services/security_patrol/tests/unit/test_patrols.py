@@ -10,6 +10,8 @@ from security_patrol.rules import DEFAULTS
 
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+# an estate whose day shift is the whole day: a plan's rounds may go round the clock
+ROUND_THE_CLOCK = {**RULES, "day_shift_start_hour": 0, "day_shift_end_hour": 24}
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 22:00 in the estate (UTC+8)
@@ -21,9 +23,9 @@ def route(data=ROUTE_DATA):
     return patrols.new_route("proute_1", "est_1", data, NOW, "chen")
 
 
-def plan(on=None, **changes):
+def plan(on=None, rules=RULES, **changes):
     data = {"shift": "night", "start_time": "22:00", "expected_minutes": 60, **changes}
-    return patrols.new_plan("pplan_1", "est_1", on or route(), data, NOW - timedelta(days=30), "chen", RULES)
+    return patrols.new_plan("pplan_1", "est_1", on or route(), data, NOW - timedelta(days=30), "chen", rules)
 
 
 def test_checkpoint_codes_are_normalised_and_unique_on_a_route():
@@ -40,7 +42,7 @@ def test_more_rounds_need_an_interval_that_fits_in_a_day():
     assert refused.value.errors[0]["field"] == "data.interval_minutes"
     with pytest.raises(BusinessRuleViolation):
         plan(rounds=4, interval_minutes=480)  # 3 x 480 = a whole day
-    assert plan(rounds=3, interval_minutes=480)["rounds"] == 3
+    assert plan(shift="day", start_time="00:00", rounds=3, interval_minutes=480, rules=ROUND_THE_CLOCK)["rounds"] == 3
 
 
 def test_a_checkpoint_falls_due_within_the_round():
@@ -80,8 +82,9 @@ def test_the_day_s_last_round_ends_before_the_next_day_s_first_begins():
         plan(start_time="00:00", rounds=3, interval_minutes=600, expected_minutes=600)
     assert [(e["field"], e["message"]) for e in refused.value.errors] == [
         ("data.expected_minutes", "the rounds from the first's start to the last's end exceed a day")]
-    assert plan(start_time="00:00", rounds=3, interval_minutes=480, expected_minutes=480)["rounds"] == 3
-    assert plan(start_time="00:00", rounds=48, interval_minutes=30, expected_minutes=30)["rounds"] == 48
+    round_the_clock = {"shift": "day", "start_time": "00:00", "rules": ROUND_THE_CLOCK}
+    assert plan(rounds=3, interval_minutes=480, expected_minutes=480, **round_the_clock)["rounds"] == 3
+    assert plan(rounds=48, interval_minutes=30, expected_minutes=30, **round_the_clock)["rounds"] == 48
     assert plan(expected_minutes=1440)["expected_minutes"] == 1440  # one round a day, the whole day
 
 
@@ -107,7 +110,7 @@ def test_a_night_plan_of_the_late_morning_finds_its_slots_past_the_second_midnig
     """Its day is the night before, so its last rounds fall two days after it: nearest_slot looked
     one day back only and called them unplanned (found by review)."""
     # a plan stored before a night plan had to start by 08:00 (it is read as it was)
-    late = plan(start_time="07:00", rounds=14, interval_minutes=60) | {"start_time": "11:00"}
+    late = plan(start_time="07:00") | {"start_time": "11:00", "rounds": 14, "interval_minutes": 60}
     last = patrols.plan_slots(late, date(2026, 11, 20), RULES)[-1]
     assert clock.to_iso(last) == "2026-11-21T16:00:00.000Z"  # 00:00 on the 22nd in the estate
     found, slot, day = patrols.nearest_slot([late], last + timedelta(minutes=5), RULES)
@@ -266,6 +269,26 @@ def test_a_plan_starting_outside_its_shift_is_a_422_naming_the_start_time(shift,
     with pytest.raises(BusinessRuleViolation) as refused:
         plan(shift=shift, start_time=start)
     assert refused.value.errors[0]["field"] == "data.start_time"
+
+
+@pytest.mark.parametrize("shift, start, rounds, starts_last", [
+    ("evening", "22:00", 4, "01:00"),  # the evening's 00:00 and 01:00 rounds: the night guard's
+    ("day", "17:00", 3, "19:00"),
+    ("night", "06:00", 3, "08:00"),  # the night ends at 08:00 (32)
+])
+def test_a_plan_whose_later_rounds_start_after_its_shift_is_a_422_naming_the_rounds(shift, start, rounds,
+                                                                                     starts_last):
+    """Only the first round was checked against the shift: an evening plan from 22:00 of four
+    hourly rounds was taken, and its rounds after midnight were the evening roster's (a night
+    guard walking them was refused, and patrol completion counted them missed every day: a probe
+    of the security department's night)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        plan(shift=shift, start_time=start, rounds=rounds, interval_minutes=60)
+    end = {"day": "18", "evening": "00", "night": "08"}[shift]
+    assert [(e["field"], e["message"]) for e in refused.value.errors] == [(
+        "data.rounds", f"its last round would start at {starts_last}, after the {shift} shift's hours end at {end}:00")]
+    assert plan(shift=shift, start_time=start, rounds=rounds - 2, interval_minutes=60)["rounds"] == rounds - 2
+    assert plan(shift="night", start_time="22:00", rounds=10, interval_minutes=60)["rounds"] == 10  # to 07:00
 
 
 def test_checkpoint_codes_typed_full_width_or_in_lower_case_are_one_code():
