@@ -204,6 +204,20 @@ def test_a_survey_and_an_application_send_lists_and_yes_no_as_documented(client,
                                       "structural_change": False, "works_from": "2026-12-01"}
 
 
+def test_a_visitors_phone_typed_full_width_is_sent_as_the_api_reads_it(client, fake, households):
+    """A Chinese keyboard types １３９ ０００ ０２２２: the gate's visitor form sent it as typed and
+    the API's phone pattern refused it (电话: 格式不正确 under a number that looked right), as the
+    owner portal's did before (a probe of the security department's day). A phone's keypad too."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/visitors", {"items": [], "next_cursor": None})
+    assert re.search(r'name="phone"[^>]*type="tel"', client.get("/desk/visitors").get_data(as_text=True))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/visitors", (201, {"id": "visitor_1"}))
+    client.post("/desk/visitors", data={"csrf_token": csrf_of(client), "name": "王五", "phone": "１３９ ０００ ０２２２",
+                                        "visiting_household_id": "hh_1", "purpose": "送快递", "plate": "沪Ｂ９９８８７"})
+    assert fake.calls[-1]["json"] == {"name": "王五", "phone": "139 000 0222", "visiting_household_id": "hh_1",
+                                      "purpose": "送快递", "plate": "沪Ｂ９９８８７"}  # the plate: the service's (NFKC)
+
+
 def test_the_front_desk_menu_lists_its_registers(client, fake):
     sign_in(client, fake, roles=("agent",))
     page = client.get("/").get_data(as_text=True)

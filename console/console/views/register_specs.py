@@ -18,6 +18,7 @@ class Field:
     kind: str = "text"  # text, textarea, int, bool, choice, household, pick, moment, date, month, lines, money, checkpoints,
     # user (a username, the signed-in user's by default),
     # confirm (a box an irreversible step asks to be ticked, its label saying what it does; never sent)
+    # phone (a phone's keypad; typed full-width, sent as ASCII: the API's pattern refused １３９…)
     required: bool = False
     choices: tuple = ()
     group: str = ""  # label group of the choices / values; a pick's source (PICK_SOURCES)
@@ -206,7 +207,7 @@ FRONT_DESK = (
              (C("name", "reg.name"), C("phone", "admin.phone"), C("visiting_household_id", "reg.visiting", "household"),
               C("purpose", "reg.purpose"), C("plate", "reg.plate"), C("arrived_at", "reg.arrived_at", "when"),
               C("departed_at", "reg.departed_at", "when"), C("departure_notes", "reg.departure_notes")),
-             fields=(F("name", "reg.name", required=True), F("phone", "admin.phone"),
+             fields=(F("name", "reg.name", required=True), F("phone", "admin.phone", "phone"),
                      F("visiting_household_id", "reg.visiting", "household", True),
                      F("purpose", "reg.purpose", required=True), F("plate", "reg.plate")),
              filters=(F("visiting_household_id", "reg.visiting", "household"),

@@ -63,6 +63,8 @@ def _value(field, form):
         return [part.strip() for part in raw.replace(",", "\n").splitlines() if part.strip()]
     if field.kind == "checkpoints":
         return _checkpoints(field, raw)
+    if field.kind == "phone":  # a Chinese keyboard's full-width digits as the API's pattern reads them (NFKC)
+        return common.address_typed(raw)
     if field.kind == "household":
         return common.household_typed(raw)
     if field.kind == "subject":
