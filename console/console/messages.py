@@ -1779,6 +1779,7 @@ _MESSAGES = {
     "incident.plan": ("应急预案步骤", "The plan’s steps"),
     "incident.done": ("已完成", "done"),
     "incident.pending": ("待办", "pending"),
+    "incident.not_done": ("未执行", "not done"),  # a step of a closed incident: nobody will do it now
     "incident.escalate_to": ("上报", "Escalate to"),
     "incident.record": ("处置记录", "What was done"),
     "incident.escalations": ("上报记录", "Escalations"),

@@ -35,6 +35,22 @@ def test_an_incident_shows_its_plan_with_what_is_done_and_records_the_pending_st
     _only_documented(fake, documented_routes)
 
 
+def test_a_closed_incidents_steps_left_undone_read_not_done_not_pending(client, fake):
+    """Closed, its plan still read 报警 — 待办 beside the summary: a step nobody will do any more
+    (the closed event's steps_not_done), shown as work to do (a probe of the security department's day)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    closed = {**INCIDENT, "status": "closed", "summary": "dry", "closed_at": "2026-11-30T02:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", closed)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    pump = page.split("Pump the water")[1].split("</li>")[0]
+    assert "未执行" in pump and "待办" not in pump and "badge-soon" not in pump
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "not done" in page.split("Pump the water")[1].split("</li>")[0]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)  # open: still to do
+    assert "pending" in client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(
+        as_text=True).split("Pump the water")[1].split("</li>")[0]
+
+
 def test_an_incident_whose_plan_opens_an_order_links_it(client, fake, documented_routes):
     """The plan said "发生时通知工程部开紧急工单" and the page never named the order: the manager
     looked for it on the board (a probe of the manager's month)."""
