@@ -629,6 +629,7 @@ _MESSAGES = {
     "reg.retired_at": ("移出台账时间", "Retired"),
     "reg.stopped_at": ("停止时间", "Stopped"),
     "incident.work_orders": ("紧急工单", "Emergency work order"),
+    "incident.work_order_asked": ("预案已请工程部开具紧急工单，由工程部跟进", "The plan asked maintenance for one; maintenance follows it up"),
     "incident.work_order_coming": ("预案要求开紧急工单，工程部尚未生成（稍后刷新）", "The plan asks maintenance for one; not made yet (refresh in a moment)"),
     "incident.manager_first": ("结案前须先记录“{step}”（上报经理）。", "Record “{step}” (the manager is told) before closing."),
     "reg.reason": ("原因", "Reason"),
