@@ -1780,6 +1780,11 @@ _MESSAGES = {
     "incident.plan": ("应急预案步骤", "The plan’s steps"),
     "incident.done": ("已完成", "done"),
     "incident.pending": ("待办", "pending"),
+    "gate.exited_collected": ("{plate} 已出场，停车 {minutes} 分钟，停车费 {fee}（道闸现收）",
+                              "{plate} left after {minutes} minutes: {fee}, collected at the gate"),
+    "gate.exited_billed": ("{plate} 已出场，停车 {minutes} 分钟，停车费 {fee}（记入所访住户账单）",
+                           "{plate} left after {minutes} minutes: {fee}, billed to the household"),
+    "gate.exited_free": ("{plate} 已出场，停车 {minutes} 分钟，免费", "{plate} left after {minutes} minutes: free"),
     "incident.not_done": ("未执行", "not done"),  # a step of a closed incident: nobody will do it now
     "incident.escalate_to": ("上报", "Escalate to"),
     "incident.record": ("处置记录", "What was done"),

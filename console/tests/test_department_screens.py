@@ -1,6 +1,8 @@
 """Security, accounts, archive and engineering screens beyond the registers, against the fake gateway."""
 import re
 
+import pytest
+
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_registers import _only_documented
 
@@ -158,6 +160,27 @@ def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_u
     client.get("/security/fire-equipment?unchecked_in=2026-11")
     assert fake.calls[-1]["params"]["unchecked_in"] == "2026-11"
     _only_documented(fake, documented_routes)
+
+
+@pytest.mark.parametrize("closed, zh, en", [
+    ({"fee_cents": 1500, "collected": True}, "浙H88888 已出场，停车 155 分钟，停车费 ¥15.00（道闸现收）",
+     "浙H88888 left after 155 minutes: ¥15.00, collected at the gate"),
+    ({"fee_cents": 500, "collected": False, "household_id": "hh_1"},
+     "浙H88888 已出场，停车 155 分钟，停车费 ¥5.00（记入所访住户账单）",
+     "浙H88888 left after 155 minutes: ¥5.00, billed to the household"),
+    ({"fee_cents": 0, "collected": None}, "浙H88888 已出场，停车 155 分钟，免费", "浙H88888 left after 155 minutes: free"),
+])
+def test_a_vehicles_exit_says_what_it_stayed_and_what_it_pays(client, fake, closed, zh, en):
+    """The exit said 已完成 only: a guard who ticked 已在道闸缴费 before he knew the amount, or let a
+    visitor's car out on its household's pass, was never told the fee (a probe of the gate's night)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/vehicle-exits", {
+        "id": "ps_1", "plate": "浙H88888", "status": "closed", "duration_minutes": 155, **closed})
+    for language, said in (("zh", zh), ("en", en)):
+        answer = client.post("/security/parking-sessions/forms/1", headers={"Accept-Language": language},
+                             data={"csrf_token": csrf_of(client), "plate": "浙H88888", "paid_at_gate": "on"})
+        assert said in client.get(answer.location, headers={"Accept-Language": language}).get_data(as_text=True)
 
 
 def test_a_borrow_request_is_approved_by_the_manager_not_the_archivist(client, fake, documented_routes):

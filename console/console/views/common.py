@@ -339,17 +339,19 @@ def comma_lines(text, full_width=False):
     return rows
 
 
-def post_and_back(path, body, back, done_key, idempotency_key=None, typed=None, reached=None):
-    """POST ``body`` to the estate's ``path``, then back to ``back``: with ``done_key``'s notice,
-    or with the API's refusal shown there (``act``; a second click's plain notice for ``reached``)
-    and ``typed`` (what the form held) kept for that page to show again (``row_typed``)."""
-    _, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body, idempotency_key=idempotency_key),
-                     back, reached)
+def post_and_back(path, body, back, done_key, idempotency_key=None, typed=None, reached=None, said=None):
+    """POST ``body`` to the estate's ``path``, then back to ``back``: with ``done_key``'s notice
+    (``said(answer)``'s key and values where given: what the answer says), or with the API's
+    refusal shown there (``act``; a second click's plain notice for ``reached``) and ``typed``
+    (what the form held) kept for that page to show again (``row_typed``)."""
+    answer, refused = act(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
+                                             idempotency_key=idempotency_key), back, reached)
     if refused:
         if typed is not None:
             session["typed"] = typed
         return refused
-    done(done_key)
+    key, values = said(answer or {}) if said else (done_key, {})
+    done(key, **values)
     return redirect(back)
 
 

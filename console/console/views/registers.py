@@ -243,7 +243,8 @@ def _form_view(spec):
             session["typed"] = typed
             return redirect(back)
         return common.post_and_back(chosen.path, body, back, "reg.done",
-                                    idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
+                                    idempotency_key=request.form.get("idempotency_key") or None, typed=typed,
+                                    said=chosen.said)
     view.__name__ = f"form_{spec.slug}"
     return view
 
