@@ -15,7 +15,7 @@ Plain functions: no broker, no store.
 import re
 import unicodedata
 
-from estate_common import clock, ids, plausible
+from estate_common import calendar, clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.roles import FINANCE
 
@@ -244,13 +244,17 @@ def close_session(session, paid_at_gate, now, actor, rules):
             "fee_cents": fee, "collected": bool(paid_at_gate) if fee else None, "updated_at": stamp}
 
 
-def charge_event_data(session):
+def charge_event_data(session, tz):
+    """The charge of a closed session's fee, its description on the estate's clock (``tz``): it was
+    in UTC ("from 2026-12-05T10:33Z"), 8 hours off for the household reading its bill and the
+    bills' export (a probe of the security department's day)."""
     hours, minutes = divmod(session["duration_minutes"], 60)
+    entered = calendar.local(clock.parse_iso(session["entered_at"]), tz)
     return {
         "id": session["_id"],
         "item": "parking",
         "amount_cents": session["fee_cents"],
-        "description": f"parking {hours}h{minutes:02d}m from {session['entered_at'][:16]}Z",
+        "description": f"parking {hours}h{minutes:02d}m from {entered:%Y-%m-%d %H:%M}",
         "household_id": session["household_id"],
         "subject": {"type": "parking_session", "id": session["_id"]},
         "collected": session["collected"],

@@ -119,15 +119,23 @@ def test_a_fee_without_a_household_is_paid_at_the_gate():
     assert refused.value.errors[0]["field"] == "data.paid_at_gate"
     paid = session() | gate.close_session(session(), True, NOW + timedelta(hours=2), "gate", DEFAULTS)
     assert paid["fee_cents"] == 1000 and paid["collected"] is True
-    charge = gate.charge_event_data(paid)
+    charge = gate.charge_event_data(paid, "Asia/Shanghai")
     assert charge["household_id"] is None and charge["collected"] is True and charge["item"] == "parking"
     assert charge["subject"] == {"type": "parking_session", "id": paid["_id"]} and "沪A" not in charge["description"]
+
+
+def test_a_parking_charge_says_when_the_car_came_in_on_the_estate_s_clock():
+    """"parking 2h00m from 2026-11-23T08:00Z" was UTC, 8 hours off for a household in Shanghai (a
+    probe of the security department's day)."""
+    closed = session() | gate.close_session(session(), True, NOW + timedelta(hours=2), "gate", DEFAULTS)
+    assert gate.charge_event_data(closed, "Asia/Shanghai")["description"] == "parking 2h00m from 2026-11-23 16:00"
+    assert gate.charge_event_data(closed, "Asia/Urumqi")["description"] == "parking 2h00m from 2026-11-23 14:00"
 
 
 def test_a_visitor_pass_bills_the_household_visited():
     visited = session(vehicle_pass(kind="visitor"))
     closed = visited | gate.close_session(visited, False, NOW + timedelta(minutes=45), "gate", DEFAULTS)
-    charge = gate.charge_event_data(closed)
+    charge = gate.charge_event_data(closed, "Asia/Shanghai")
     assert (charge["amount_cents"], charge["household_id"], charge["collected"]) == (500, "hh_1", False)
 
 
