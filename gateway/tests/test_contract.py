@@ -126,6 +126,25 @@ def test_the_payload_the_gateway_sends_fits_the_rpc_contract(client, rpc, admin_
         assert set(call.payload["filters"]) == set(route.filters)
 
 
+def test_who_raised_a_request_is_forwarded_as_sent_and_its_contract_refuses_a_wrong_one(client, rpc, admin_token):
+    """``contact`` (who raised the request, any kind) is optional and additive: a body without it
+    fits as before (SAMPLE_BODIES), one with it reaches the service as sent; the RPC contract (the
+    service's check: a 400 naming the field) refuses a wrong one."""
+    body = {"kind": "consultation", "household_id": "hh_1", "channel": "walk_in",
+            "description": "when is the lift serviced", "contact": {"name": "王五", "phone": "139 1234 5678"}}
+    response = client.post("/api/v1/estates/A/service-requests", json=body,
+                           headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code == 201, response.get_json()
+    call = rpc.only_call("customer_service", "create_request")
+    assert call.payload == {"estate_id": "A", "data": body}
+    ref = "rpc/customer_service/create_request.json#/input"
+    assert from_yaml.errors(ref, call.payload) == []
+    for contact, field in (({}, "data.contact"), ({"phone": "call me"}, "data.contact.phone"),
+                           ({"name": " "}, "data.contact.name"), ({"name": "王五", "email": "w@x.cn"}, "data.contact.email")):
+        assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "data": {**body, "contact": contact}})] \
+            == [field], contact
+
+
 # -- the helper used by the other modules really checks -------------------------
 
 def test_contract_helper_finds_schemas_behind_templated_paths_and_response_refs(contract):

@@ -43,6 +43,27 @@ def test_a_complainant_is_masked_for_a_technician_and_shown_to_the_desk(client, 
     assert seen["technician"]["complaint"] == {"complainant": "L* ***", "nature": "noise"}
 
 
+def test_who_raised_a_request_is_masked_for_a_technician_and_shown_to_the_desk(client, rpc, accounts):
+    """Every request records who raised it (``contact``, any kind): a resident's name and phone,
+    masked as the portal's contact is, in a request read by id and in a list."""
+    request = {"id": "sr_1", "kind": "repair", "contact": {"name": "王五", "phone": "13912345678"},
+               "portal": {"contact": {"name": "王五", "phone": "13912345678"}}}
+
+    def answer(call):
+        return {**request, "contact": dict(request["contact"]), "portal": {"contact": dict(request["contact"])}}
+    rpc.answer("customer_service", "get_request", answer)
+    rpc.answer("customer_service", "list_requests", lambda call: {"items": [answer(call)], "next_cursor": None})
+    for role, shown in (("agent", {"name": "王五", "phone": "13912345678"}),
+                        ("technician", {"name": "王*", "phone": "139****5678"})):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        one = client.get(f"{ESTATE}/service-requests/sr_1", headers=auth).get_json()
+        listed = client.get(f"{ESTATE}/service-requests", headers=auth).get_json()["items"][0]
+        assert one["contact"] == listed["contact"] == one["portal"]["contact"] == shown, role
+    rpc.answer("customer_service", "get_request", lambda call: {**request, "contact": None})
+    auth = {"Authorization": f"Bearer {token(accounts, 'technician')}"}
+    assert client.get(f"{ESTATE}/service-requests/sr_1", headers=auth).get_json()["contact"] is None  # nobody
+
+
 def test_who_confirmed_a_return_visit_is_masked_as_a_resident_for_engineering(client, rpc, accounts):
     """The name was marked personal in words only: a technician read it in full on the request."""
     visit = {"visited_at": "2026-11-25T02:00:00Z", "by": "zhang", "satisfaction": 5, "notes": "", "problem_found": False,

@@ -1,7 +1,8 @@
 """The columns of customer service's export (service requests), written by
-``estate_common.exports`` (escaping, masking, CSV/XLSX). A complaint's complainant is a
-resident's name, and the description and outcome may hold a number a resident typed: masked as
-the API masks them."""
+``estate_common.exports`` (escaping, masking, CSV/XLSX). Who raised a request (its ``contact``:
+the desk's caller, a portal filer) and a complaint's complainant are a resident's name and phone,
+and the description and outcome may hold a number a resident typed: masked as the API masks them.
+The contact's columns come last, so a reader of the columns by position keeps the ones it had."""
 from estate_common import personal_data
 from estate_common.exports import field
 
@@ -14,6 +15,8 @@ SERVICE_REQUESTS = [
     field("satisfaction"), field("reopen_count"), field("work_order_id"),
     field("complainant", "complaint.complainant", personal_data.RESIDENT_NAME),
     field("escalated", "complaint.escalated"), field("valid"), field("created_at"),
+    field("contact_name", "contact.name", personal_data.RESIDENT_NAME),
+    field("contact_phone", "contact.phone", personal_data.RESIDENT_PHONE),
 ]
 
 COLUMNS = {"service_requests": SERVICE_REQUESTS}

@@ -2,6 +2,7 @@
 per-estate number, its due time and, by kind, the complaint record or the repair's promise."""
 from estate_common import clock
 from estate_common.errors import InvalidInput, field_error
+from estate_common.text import spaced
 
 from . import complaints, repairs
 from .domain import due_at, history_entry
@@ -17,6 +18,20 @@ def check_fields(data):
         raise InvalidInput("fields that do not belong to this kind of request", errors)
 
 
+def caller(contact):
+    """Who raised the request (DOMAIN.md: a request records who, household, channel, time and
+    content): ``{name, phone}`` as given, each kept ``spaced`` or null; None when nobody was named
+    (a steward's inspection, a desk that left it blank, a client that sends none). Until 2026-12
+    only a complaint named a person (its complainant), and the console showed the household's
+    owner as it is now beside every other request: after an owner transfer, or for a tenant's
+    call, the wrong person (a probe of the front desk's day). Personal data: kept on the request
+    and shown by role (the gateway masks it), never in an event, a history note or a log line."""
+    if not contact:
+        return None
+    kept = {name: spaced(contact.get(name)) or None for name in ("name", "phone")}
+    return kept if any(kept.values()) else None
+
+
 def new_request(request_id, estate_id, data, number, created, rules, actor, earlier_repair_id=None, custom=None):
     stamp = clock.to_iso(created)
     return {
@@ -26,6 +41,7 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "kind": data["kind"],
         "household_id": data["household_id"],
         "channel": data["channel"],
+        "contact": caller(data.get("contact")),
         "description": data["description"].strip(),
         "related_request_id": data.get("related_request_id"),
         "status": "open",

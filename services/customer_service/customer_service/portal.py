@@ -110,16 +110,23 @@ def check(data):
         raise InvalidInput("fields are blank", errors)
 
 
+def filer(data):
+    """Who filed: the contact the form gives (the name optional), as the request keeps it."""
+    return {"name": spaced(data.get("contact_name")) or None, "phone": spaced(data["contact_phone"])}
+
+
 def desk_data(data):
     """The request as the desk would register it (``intake.new_request``'s data), with no
-    household until the desk matches it."""
-    return {"kind": data["kind"], "household_id": None, "channel": CHANNEL, "description": data["description"]}
+    household until the desk matches it; the filer is who raised it (the request's ``contact``,
+    as the desk's caller is), and stays in ``portal.contact`` too, where it always was."""
+    return {"kind": data["kind"], "household_id": None, "channel": CHANNEL, "description": data["description"],
+            "contact": filer(data)}
 
 
 def portal_part(data):
     return {
         "address": address(data),
-        "contact": {"name": spaced(data.get("contact_name")) or None, "phone": spaced(data["contact_phone"])},
+        "contact": filer(data),
         "matched": False,
         "rating": None,
     }

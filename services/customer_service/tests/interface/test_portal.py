@@ -58,6 +58,7 @@ def test_a_repair_is_registered_with_channel_portal_and_travels_once_the_desk_ma
     assert request["channel"] == "portal" and request["household_id"] is None
     assert request["portal"]["matched"] is False
     assert request["portal"]["contact"] == {"name": "陈先生", "phone": "13800138000"}
+    assert request["contact"] == request["portal"]["contact"]  # the filer raised it, as a desk's caller
     assert request["created_by"] == "portal"
     assert desk.outbox.of_type("service_request_created") == []
     as_caller(desk, AGENT)

@@ -1,6 +1,7 @@
 """Service requests through the entrypoints, on the embedded store: the complaint cycle, time
 limits with a controlled clock, repairs and return visits fed by maintenance's events."""
 import base64
+import logging
 from datetime import timedelta
 
 import pytest
@@ -215,6 +216,61 @@ def test_a_technicians_export_of_requests_holds_his_repairs_only(desk):
 
 def _export_text(desk, job):
     return base64.b64decode(desk.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})["data_base64"]).decode()
+
+
+# -- who raised a request -----------------------------------------------------------
+
+CALLER = {"name": "王五", "phone": "13912345678"}
+
+
+def test_who_raised_a_request_is_kept_and_read_never_announced_nor_logged(desk, caplog):
+    """DOMAIN.md: every request records who. A consultation 王五 made about a flat that is 孙八's
+    since an owner transfer read as 孙八's: the request kept no caller and the console showed the
+    household's owner as it is now (a probe of the front desk's day)."""
+    caplog.set_level(logging.DEBUG)
+    created = desk.create_request(new("consultation", contact={"name": " 王五 ", "phone": "13912345678"}))
+    assert created["contact"] == CALLER
+    assert shown(desk, created)["contact"] == CALLER
+    assert desk.list_requests({"estate_id": ESTATE, "filters": {}})["items"][0]["contact"] == CALLER
+    assert desk.create_request(new("repair", contact={"phone": "139 1234 5678"}))["contact"] == {
+        "name": None, "phone": "139 1234 5678"}
+    assert desk.create_request(new("praise"))["contact"] is None  # nobody named: nobody assumed
+    assert "王五" not in caplog.text and "12345678" not in caplog.text.replace(" ", "")
+    assert "王五" not in str(desk.outbox.published) and "5678" not in str(desk.outbox.published)
+
+
+def test_a_request_registered_before_callers_were_recorded_still_reads(desk):
+    created = desk.create_request(new("consultation"))
+    desk.db.service_requests.update_one({"_id": created["id"]}, {"$unset": {"contact": ""}})
+    assert "contact" not in shown(desk, created)
+    assert listed(desk) == [created["id"]]
+    assert act(desk, "reply", created, message="the lift is serviced on Mondays")["status"] == "replied"
+
+
+@pytest.mark.parametrize("contact, field", [({}, "data.contact"), ({"name": "   "}, "data.contact.name"),
+                                            ({"phone": "call me"}, "data.contact.phone"),
+                                            ({"name": "王五", "email": "w@example.com"}, "data.contact.email")])
+def test_a_caller_given_wrongly_is_refused_by_name_and_nothing_is_written(desk, contact, field):
+    with pytest.raises(InvalidInput) as refused:
+        desk.create_request(new("consultation", contact=contact))
+    assert refused.value.errors[0]["field"] == field
+    assert desk.db.service_requests.count_documents({}) == 0
+
+
+def test_the_export_names_who_raised_each_request_in_full_for_the_desk_masked_for_a_technician(desk):
+    repair = desk.create_request(new("repair", contact=CALLER))
+    desk.on_work_order_assigned(assigned(repair, "li"))
+    as_caller(desk, AGENT)
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
+    desk.run_jobs()
+    heading, row = _export_text(desk, job).lstrip("\ufeff").splitlines()
+    assert heading.split(",")[-2:] == ["contact_name", "contact_phone"]  # last: the columns before stay put
+    assert row.split(",")[-2:] == ["王五", "13912345678"]
+    assert {"resident_name", "resident_phone"} <= set(desk.get_job({"id": job["id"]})["result"]["personal_data_in_full"])
+    as_caller(desk, TECHNICIAN)
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
+    desk.run_jobs()
+    assert _export_text(desk, job).splitlines()[1].split(",")[-2:] == ["王*", "139****5678"]
 
 
 def test_a_verification_after_the_local_day_is_marked_late(desk):

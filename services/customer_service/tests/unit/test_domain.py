@@ -109,6 +109,27 @@ def test_a_complaint_is_recorded_in_full():
     assert new("consultation")["complaint"] is None
 
 
+@pytest.mark.parametrize("kind", ["consultation", "repair", "complaint", "suggestion", "praise"])
+def test_every_kind_records_who_raised_it_and_nobody_is_assumed(kind):
+    """DOMAIN.md: every request records who; only a complaint named a person (its complainant),
+    and the console showed the household's owner as it is now beside the others (a probe)."""
+    raised = new(kind, contact={"name": " 王 五 ", "phone": "139 1234 5678"})
+    assert raised["contact"] == {"name": "王 五", "phone": "139 1234 5678"}
+    assert new(kind, contact={"phone": "13912345678"})["contact"] == {"name": None, "phone": "13912345678"}
+    assert new(kind)["contact"] is None  # not given: nobody, never the household's owner
+    # personal data: neither in the history (every reader sees it) nor in the event
+    assert "王" not in str(raised["history"]) and "1234" not in str(domain.created_event_data(raised))
+
+
+def test_a_complaint_keeps_its_complainant_beside_who_raised_it():
+    """The complainant is the complaint record's (who complains, as the desk names them); the
+    contact is who called: both are kept as given, neither filled from the other."""
+    request = new(complainant="owner of 3-1-1202", contact={"name": "王五", "phone": "13912345678"})
+    assert request["complaint"]["complainant"] == "owner of 3-1-1202"
+    assert request["contact"] == {"name": "王五", "phone": "13912345678"}
+    assert new(contact={"name": "王五"})["complaint"]["complainant"] is None
+
+
 def test_a_repair_tells_the_owner_its_time_limit():
     repair = new("repair", category="water")
     assert repair["promised_by"] == repair["due_at"] == "2026-11-24T08:30:00.000Z"

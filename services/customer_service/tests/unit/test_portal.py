@@ -63,5 +63,7 @@ def test_only_an_unmatched_portal_request_is_matched_and_held_back_from_other_st
     portal.require_matched(request())
     with pytest.raises(Conflict):
         portal.match(request(), "hh_2", portal.clock.now(), "zhang")
-    assert portal.desk_data({"kind": "repair", "description": "leak"})["household_id"] is None  # the desk matches
+    data = portal.desk_data({"kind": "repair", "description": "leak", "contact_phone": " 138 0013 8000 "})
+    assert data["household_id"] is None  # the desk matches
+    assert data["contact"] == {"name": None, "phone": "138 0013 8000"}  # the filer raised it
     assert portal.portal_part({"building": "3", "unit": "1", "room": "1201", "contact_phone": "138"})["matched"] is False
