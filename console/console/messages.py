@@ -368,6 +368,7 @@ _MESSAGES = {
     "picker.none": ("没有匹配的房屋。", "No household matches."),
     "picker.first": ("请先按楼栋、单元、房号查找房屋。", "Search by building, unit and room first."),
     "picker.household": ("房屋", "Household"),
+    "picker.current_owner": ("现业主 {name}", "current owner {name}"),
     # -- service requests ------------------------------------------------------------
     "sr.kind": ("类型", "Kind"),
     "sr.channel": ("渠道", "Channel"),
@@ -379,6 +380,15 @@ _MESSAGES = {
     "sr.register": ("登记", "Register"),
     "sr.complaint_details": ("投诉信息", "Complaint details"),
     "sr.complainant": ("投诉人", "Complainant"),
+    # who raised the request (its contact): not always the household's owner
+    "sr.raised_by": ("报事人", "Raised by"),
+    "sr.raised_by_not_recorded": ("未记录", "not recorded"),
+    "sr.caller": ("来电/来访人（选填）", "Who called or came in (optional)"),
+    "sr.caller_hint": ("报事的人，不一定是现业主（租户、家属、原业主）；不填则不记录。",
+                       "Whoever raised it, not always the current owner (a tenant, a relative, a former "
+                       "owner); left blank, nobody is recorded."),
+    "sr.caller_name": ("姓名", "Name"),
+    "sr.caller_phone": ("电话", "Phone"),
     "sr.reference": ("来函/来电编号", "Letter or call reference"),
     "sr.nature": ("投诉性质", "Nature"),
     "sr.summary": ("内容摘要", "Summary"),
@@ -1053,7 +1063,6 @@ _MESSAGES = {
     "channel.inspection": ("空置房巡检", "Vacant-unit inspection"),
     "sr.portal_address": ("报事地址", "Address given"),
     "sr.portal_unmatched": ("未匹配房屋", "No household matched"),
-    "sr.portal_contact": ("联系方式", "Contact"),
     "sr.portal_rating": ("业主评价", "Owner's rating"),
     "sr.portal_match": ("匹配房屋", "Match the household"),
     "desk.done_match": ("已匹配房屋。", "The household is matched."),
@@ -1201,6 +1210,7 @@ _MESSAGES = {
     "field.channel": ("受理渠道", "Channel"),
     "field.status": ("状态", "Status"),
     "field.contact_phone": ("联系电话", "Contact phone"),
+    "field.contact": ("报事人", "Who raised it"),  # a request's caller (contact.name and .phone read as 姓名, 电话)
     "field.buyer_tax_id": ("购买方税号", "Buyer's tax id"),
     "field.steps": ("步骤", "Steps"),
     "field.to": ("截止", "To"),
