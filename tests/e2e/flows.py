@@ -44,9 +44,12 @@ def new_household(api, token, estate_id, room="1801", area_m2=89.37, building="5
     return answer.json()
 
 
-def register(api, token, estate_id, household_id, kind="repair", headers=None, description="pipe burst in kitchen"):
-    """Register a request once customer-service has its copy of the household."""
-    body = {"kind": kind, "household_id": household_id, "channel": "phone", "description": description}
+def register(api, token, estate_id, household_id, kind="repair", headers=None, description="pipe burst in kitchen",
+             contact=None):
+    """Register a request once customer-service has its copy of the household (``contact``: who
+    called, when given)."""
+    body = {"kind": kind, "household_id": household_id, "channel": "phone", "description": description,
+            **({"contact": contact} if contact else {})}
 
     def attempt():
         answer = api.post(f"/api/v1/estates/{estate_id}/service-requests", body, token, headers=headers)

@@ -109,6 +109,26 @@ def test_a_number_the_owner_gave_in_the_repair_is_masked_for_its_technician(api,
     assert ok(api.get(path(site, f"work-orders/{order['id']}"), site["agent"]))["description"] == said
 
 
+def test_who_raised_a_repair_is_masked_for_its_technician_and_never_logged(api, site, system):
+    """Every request records who raised it (``contact``, a resident's name and phone): the desk
+    reads it in full, the technician whose order comes from the repair masked, no log line at all."""
+    caller = {"name": "钱多多", "phone": "13700002468"}
+    request = register(api, site["agent"], site["estate"], site["household"], description="door lock stuck",
+                       contact=caller).json()
+    assert request["contact"] == caller
+    [order] = eventually(lambda: api.get(path(site, f"work-orders?request_id={request['id']}"),
+                                         site["technician"]).json()["items"])
+    ok(api.post(path(site, f"work-orders/{order['id']}/assign"), {"technician": site["technician_name"]},
+                site["technician"]))
+    repair = eventually(lambda: (lambda r: r.json() if r.status_code == 200 else None)(
+        api.get(path(site, f"service-requests/{request['id']}"), site["technician"])))
+    assert repair["contact"] == {"name": "钱**", "phone": "137****2468"}
+    assert ok(api.get(path(site, f"service-requests/{request['id']}"), site["agent"]))["contact"] == caller
+    written = system.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "customer_service.create_request" in written  # the call was logged ...
+    assert "钱多多" not in written and "13700002468" not in written  # ... without who called
+
+
 def test_a_repair_registered_at_the_wrong_flat_is_corrected_and_billed_to_the_right_one(api, site):
     """The desk picked the neighbour's flat: corrected before the work starts, the work order moves
     over the bus (maintenance), the charge is billed to the right household (finance), and the
