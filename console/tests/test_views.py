@@ -201,7 +201,8 @@ def test_a_callers_phone_refused_is_shown_beside_it_with_what_was_typed(client, 
     _desk_routes(fake)
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests",
             problem(400, "invalid input", "", code="invalid_input",
-                    errors=[{"field": "contact.phone", "message": "'call me' does not match '^\\+?[0-9][0-9 -]{5,19}$'"}]))
+                    errors=[{"field": "contact.phone",
+                             "message": "'call me' does not match '^\\+?[0-9][0-9 -]{5,19}$'"}]))
     answer = client.post("/desk/requests", data={
         "csrf_token": csrf_of(client), "household_id": "hh_1", "kind": "consultation", "channel": "phone",
         "description": "lift", "contact_name": "王五", "contact_phone": "call me"})

@@ -140,7 +140,8 @@ def test_who_raised_a_request_is_forwarded_as_sent_and_its_contract_refuses_a_wr
     ref = "rpc/customer_service/create_request.json#/input"
     assert from_yaml.errors(ref, call.payload) == []
     for contact, field in (({}, "data.contact"), ({"phone": "call me"}, "data.contact.phone"),
-                           ({"name": " "}, "data.contact.name"), ({"name": "王五", "email": "w@x.cn"}, "data.contact.email")):
+                           ({"name": " "}, "data.contact.name"),
+                           ({"name": "王五", "email": "w@x.cn"}, "data.contact.email")):
         assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "data": {**body, "contact": contact}})] \
             == [field], contact
 

@@ -266,7 +266,8 @@ def test_the_export_names_who_raised_each_request_in_full_for_the_desk_masked_fo
     heading, row = _export_text(desk, job).lstrip("\ufeff").splitlines()
     assert heading.split(",")[-2:] == ["contact_name", "contact_phone"]  # last: the columns before stay put
     assert row.split(",")[-2:] == ["王五", "13912345678"]
-    assert {"resident_name", "resident_phone"} <= set(desk.get_job({"id": job["id"]})["result"]["personal_data_in_full"])
+    in_full = desk.get_job({"id": job["id"]})["result"]["personal_data_in_full"]
+    assert {"resident_name", "resident_phone"} <= set(in_full)
     as_caller(desk, TECHNICIAN)
     job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
     desk.run_jobs()
