@@ -217,9 +217,10 @@ def page(collection, query, limit=None, cursor=None):
 # -- compare-and-set on a revision ----------------------------------------------------------
 # The only write that ``estate_common.writes`` (the one write path) makes to an existing document.
 
-def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None):
+def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None, unset=()):
     """Write ``set_fields`` (and append ``push``: ``{array field: [items]}``, and ``events`` to
-    ``_outbox``) only if the stored document is still at the revision ``doc`` was read at.
+    ``_outbox``; remove the fields ``unset`` names) only if the stored document is still at the
+    revision ``doc`` was read at.
 
     One single-document update: the filter is ``_id``, ``estate_id`` and ``_rev`` as read (a
     document that never had a ``_rev`` matches ``_rev: None``), plus ``guard`` (more
@@ -240,9 +241,12 @@ def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None):
         pushes["_outbox"] = {"$each": list(events)}
     if pushes:
         update["$push"] = pushes
+    if unset:
+        update["$unset"] = {name: "" for name in unset}
     if collection.update_one(query, update).matched_count == 0:
         return None
-    written = {**doc, **set_fields, "_rev": revision + 1, "_outbox": list(events)}
+    written = {name: value for name, value in doc.items() if name not in unset}
+    written.update(set_fields, _rev=revision + 1, _outbox=list(events))
     for name, items in (push or {}).items():
         if items:
             written[name] = list(doc.get(name) or []) + list(items)

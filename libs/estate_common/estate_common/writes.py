@@ -39,11 +39,14 @@ ATTEMPTS = 3  # reads and writes of a step before a lost race is answered 409
 class Change:
     """What one step does to a stored document: fields to set, history entries to append,
     events to announce (``[(event_type, data)]``, or events built already with
-    ``outbox.event``) and other arrays to append to (``{field: [items]}``)."""
+    ``outbox.event``), other arrays to append to (``{field: [items]}``) and fields to remove
+    (``unset``: a marker kept only while something is pending, which a partial index holds, as
+    maintenance's deadline of the work an order owes)."""
     set: dict
     entries: list = field(default_factory=list)
     events: list = field(default_factory=list)
     push: dict = field(default_factory=dict)
+    unset: tuple = ()
 
 
 def write(collection, doc, step, outbox, *, guard=None, announce=None):
@@ -53,7 +56,8 @@ def write(collection, doc, step, outbox, *, guard=None, announce=None):
     push = dict(getattr(step, "push", None) or {})
     if step.entries:
         push["history"] = list(step.entries)
-    written = store.update_if(collection, doc, step.set, push=push, events=announced, guard=guard)
+    written = store.update_if(collection, doc, step.set, push=push, events=announced, guard=guard,
+                              unset=getattr(step, "unset", ()))
     if written is not None and announced:
         outbox.publish(collection, written)
     return written

@@ -59,6 +59,22 @@ def test_update_if_writes_fields_history_and_events_in_one_write(things):
     assert written == stored  # merged locally: what a read-back would give
 
 
+def test_update_if_removes_the_fields_it_is_told_to_unset(things):
+    """A marker kept only while something is pending (a partial index holds the few documents
+    that have it) is removed by the step that ends it, in the same guarded write."""
+    doc = a_thing(things, _owed_by="2026-11-24T09:00:00.000Z")
+    written = store.update_if(things, doc, {"status": "started"}, unset=("_owed_by",))
+    stored = things.find_one({"_id": "t1"})
+    assert "_owed_by" not in stored and stored["status"] == "started" and stored["_rev"] == 1
+    assert "_owed_by" not in written and written["status"] == "started"  # merged locally alike
+
+
+def test_a_change_may_unset_a_field(things, outbox):
+    a_thing(things, _owed_by="2026-11-24T09:00:00.000Z")
+    written = writes.change(things, ESTATE, "t1", lambda doc: Change({"status": "done"}, unset=("_owed_by",)), outbox)
+    assert "_owed_by" not in written and "_owed_by" not in things.find_one({"_id": "t1"})
+
+
 def test_update_if_refuses_a_moved_revision_and_writes_nothing(things):
     doc = a_thing(things)
     assert store.update_if(things, doc, {"status": "a"}) is not None
