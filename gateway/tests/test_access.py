@@ -245,6 +245,9 @@ def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     ("/api/v1/estates/A/service-requests/sr_7", {"estate_id": "A", "id": "sr_7"}),
     ("/api/v1/estates/A/work-orders?request_id=sr_7&status=pending",
      {"estate_id": "A", "filters": {"request_id": "sr_7", "status": "pending"}}),
+    # late work orders of every source (their owed work past its deadline): the manager's start page
+    ("/api/v1/estates/A/work-orders?overdue=true&exclude_source_type=service_request",
+     {"estate_id": "A", "filters": {"overdue": "true", "exclude_source_type": "service_request"}}),
     ("/api/v1/estates/A/work-orders/wo_3", {"estate_id": "A", "id": "wo_3"}),
     ("/api/v1/estates/A/archive/records?subject_id=hh_1&subject_type=household",
      {"estate_id": "A", "filters": {"subject_id": "hh_1", "subject_type": "household"}}),

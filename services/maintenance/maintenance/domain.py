@@ -6,7 +6,7 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import clock, custom_fields, ids, money, numbering, plausible, roles, transitions
+from estate_common import calendar, clock, custom_fields, ids, money, numbering, plausible, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 from estate_common.writes import Change
 
@@ -341,6 +341,56 @@ def from_inspection_finding(inspection, finding, description, number, created, r
         inspection_id=inspection["_id"], inspection_item=finding["code"])
     order["equipment_id"] = inspection["equipment_id"]
     return order
+
+
+# -- late (逾期): the work an order owes, and by when ------------------------------------------
+# One rule for every source, which the list's ``overdue`` filter, its marker below and the
+# console's badge on the board follow. DOMAIN.md tracks a repair's and an emergency's response
+# time (the KPIs judge the first start against ``response_due_at``) and schedules a preventive
+# plan's job for its day; it sets no completion time for other jobs, so none is judged here.
+
+CLOSED = ("completed", "cancelled")  # an order done with owes nothing more
+
+# The deadline of the work an order still owes, kept on it while it owes it and removed by the
+# step that does that work (or cancels the order): a partial index holds the owing orders only,
+# so the list's ``overdue=true`` reads those past it (``store.work_order_query``), not every order.
+OWED_BY = "_owed_by"
+
+
+def deadline(order, tz):
+    """When the work the order owes falls due: a preventive plan's job by the end of its day
+    (``due_on`` on the estate's clock ``tz``: it has no response time); any other order's start by
+    its response deadline (``response_due_at``: the time the owner was promised, or this service's
+    repair or emergency response, from the report or the finding), as the response KPIs judge it."""
+    if order.get("due_on"):
+        return clock.to_iso(calendar.day_start(calendar.next_day(order["due_on"]), tz))
+    return order.get("response_due_at")
+
+
+def owes_work(order):
+    """Whether the order still owes what its deadline asks for: a plan's job until it is completed
+    (started is not done: it is a day's job); any other order its first start, where the response
+    ends (customer service answers the repair with it); a completed or cancelled order nothing."""
+    if order["status"] in CLOSED:
+        return False
+    return bool(order.get("due_on")) or not order.get("started_at")
+
+
+def overdue(order, now_iso, tz):
+    """逾期: the work the order owes is past its deadline (``overdue=true`` lists it)."""
+    due = deadline(order, tz) if owes_work(order) else None
+    return due is not None and due < now_iso
+
+
+def deadline_kept(before, after, tz):
+    """``(fields to set, fields to unset)`` that keep ``OWED_BY`` on the order as ``after`` (the
+    order once a step is written, or a new order with ``before`` ``{}``) owes its work: its
+    deadline while it owes it (a new one when an emergency shortened the response), removed once it
+    does not; nothing when that is how it stands."""
+    due = deadline(after, tz) if owes_work(after) else None
+    if due is None:
+        return {}, ((OWED_BY,) if OWED_BY in before else ())
+    return ({OWED_BY: due} if before.get(OWED_BY) != due else {}), ()
 
 
 def opened_by(order):

@@ -37,7 +37,23 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, announce=None, 
             return None  # nothing to change: the order as it is
         return Change(changes, [entry], announce(order, changes) if announce else [])
 
-    return public(_change(db, outbox, "work_orders", estate_id, order_id, decide))
+    return public(_order_change(db, outbox, estate_id, order_id, decide))
+
+
+def _order_change(db, outbox, estate_id, order_id, decide):
+    """A caller's step on a work order (``decide``, through the one write path) with the deadline
+    of the work it still owes kept on it (``domain.deadline_kept``): set while it owes it, moved
+    when an emergency shortens the response, removed by the start, the completion of a plan's job
+    or a cancellation, in the same write as the step."""
+    def kept(order):
+        change = decide(order)
+        if change is None:
+            return None
+        after = {**order, **change.set}
+        marked, unset = domain.deadline_kept(order, after, store.estate_timezone(db, estate_id))
+        return Change({**change.set, **marked}, change.entries, change.events, change.push, (*change.unset, *unset))
+
+    return _change(db, outbox, "work_orders", estate_id, order_id, kept)
 
 
 def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
@@ -47,7 +63,7 @@ def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
         return Change(changes, [entry], [("work_order_cancelled",
                                           domain.cancelled_event_data(order, reason, changes["updated_at"]))])
 
-    return public(_change(db, outbox, "work_orders", estate_id, order_id, decide))
+    return public(_order_change(db, outbox, estate_id, order_id, decide))
 
 
 def set_custom(db, outbox, caller, estate_id, order_id, values):
@@ -86,7 +102,7 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
         return Change(changes, [entry], announced)
 
     try:
-        written = _change(db, outbox, "work_orders", estate_id, order_id, decide)
+        written = _order_change(db, outbox, estate_id, order_id, decide)
     except Conflict:
         # completed already: by this caller before a crash (or a lost race on the ledger) that left
         # its equipment record unwritten? A retry writes it (once), then gets its 409 all the same.
@@ -125,6 +141,27 @@ def announce_earlier_assignments(db, outbox, now):
     return announced
 
 
+def keep_earlier_deadlines(db, outbox):
+    """Once per estate: the deadline marker (``domain.OWED_BY``) on its open orders opened before
+    it was kept, so that the list's ``overdue=true`` finds them too (an order opens with it, and
+    each step keeps it). Each order is marked through the write path (a step meanwhile is decided
+    again), and the estate's copy once its orders are, so a later sweep reads nothing more of it.
+    Returns how many orders were marked."""
+    marked = 0
+    for estate_id in store.estates_to_keep_deadlines(db):
+        tz = store.estate_timezone(db, estate_id)
+        for order in store.unmarked_open_orders(db, estate_id):
+            def decide(current):
+                kept, _ = domain.deadline_kept(current, current, tz)
+                return Change(kept) if kept else None
+
+            written = _change(db, outbox, "work_orders", estate_id, order["_id"], decide)
+            marked += domain.OWED_BY in written
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        store.mark_deadlines_kept(db, estate_id)
+    return marked
+
+
 # -- where work orders come from: one order per source -------------------------------------
 
 def open_order(db, outbox, order_id, estate_id, created, build, tz):
@@ -137,6 +174,7 @@ def open_order(db, outbox, order_id, estate_id, created, build, tz):
     def new():
         sequence = store.next_number(db, estate_id, domain.number_series(created, tz))
         order = build(domain.order_number(created, tz, sequence), created)
+        order.update(domain.deadline_kept({}, order, tz)[0])  # the deadline of the work it owes
         return order, [events.build(outbox, estate_id, "work_order_created", domain.created_event_data(order),
                                     actor=domain.opened_by(order))]
 

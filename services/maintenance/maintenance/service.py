@@ -28,12 +28,12 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     export_lists, export_columns = exports.LISTS, exports.COLUMNS
 
     def export_documents(self, resource, estate_id, filters):
-        return store.export_work_orders(self.db, estate_id, filters)
+        return store.export_work_orders(self.db, estate_id, filters, clock.now_iso())
 
     # -- work orders ---------------------------------------------------------------
     @rpc_method
     def list_work_orders(self, payload):
-        return store.list_work_orders(self.db, payload["estate_id"], payload.get("filters", {}),
+        return store.list_work_orders(self.db, payload["estate_id"], payload.get("filters", {}), clock.now_iso(),
                                       payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
@@ -127,6 +127,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
     def open_scheduled_work_orders(self):
         self.schedule_plans(clock.now())
+
+    @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
+    def keep_deadlines_of_orders_made_before(self):
+        """``operations.keep_earlier_deadlines``: once per estate, then a registry read."""
+        operations.keep_earlier_deadlines(self.db, self.outbox)
 
     @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
     def announce_assignments_made_before(self):

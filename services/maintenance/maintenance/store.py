@@ -4,6 +4,7 @@ import re
 from estate_common import (claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
+from .domain import CLOSED, OWED_BY, TRANSITIONS
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -19,6 +20,9 @@ INDEXES = {
         ([("estate_id", 1), ("completed_at", 1)], {}),
         ([("estate_id", 1), ("inspection_id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),  # the list's number filter (as typed)
+        # the orders that owe work, by its deadline (domain.OWED_BY, kept on those only): the list's
+        # overdue filter reads the ones past it, not every order the estate ever had
+        ([("estate_id", 1), (OWED_BY, 1)], {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
@@ -41,7 +45,8 @@ WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plan
         "budgets": "budget", "renovation_reviews": "renovation review", "checklists": "checklist",
         "inspections": "inspection"}
 
-# list filters as the API names them -> the stored field
+# list filters as the API names them -> the stored field (``overdue`` and ``exclude_source_type``:
+# work_order_query)
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
                       "equipment_id": "equipment_id", "source_type": "source.type",
                       "inspection_id": "inspection_id", "number": "number"}
@@ -68,17 +73,30 @@ change, create, write = named.change, named.create, named.write
 
 # -- work orders --------------------------------------------------------------------
 
-def work_order_query(db, estate_id, filters):
+def work_order_query(db, estate_id, filters, now):
     """The list's filters, plain and ``custom.<key>``, as a query of the estate (a list page and
-    an export select alike)."""
-    query = {WORK_ORDER_FILTERS[name]: value for name, value in custom_fields.plain_filters(filters).items()}
+    an export select alike). ``exclude_source_type``: the orders of every other source.
+    ``overdue``: ``true``, the orders whose owed work is past its deadline at ``now``
+    (``domain.overdue``: the deadline kept on them, ``OWED_BY``, read through its partial index;
+    ``$exists`` lets MongoDB use it), ``false`` the others."""
+    plain = custom_fields.plain_filters(filters)
+    query = {WORK_ORDER_FILTERS[name]: value for name, value in plain.items() if name in WORK_ORDER_FILTERS}
     if "number" in query:
         query["number"] = numbering.canonical(query["number"])
+    conditions = []
+    if "exclude_source_type" in plain:
+        conditions.append({"source.type": {"$ne": plain["exclude_source_type"]}})
+    if plain.get("overdue") == "true":
+        query[OWED_BY] = {"$exists": True, "$lt": now}
+    elif plain.get("overdue") == "false":
+        conditions.append({"$nor": [{OWED_BY: {"$lt": now}}]})
+    if conditions:
+        query["$and"] = conditions
     return {"estate_id": estate_id, **query, **_custom_query(db, estate_id, "work_order", filters)}
 
 
-def list_work_orders(db, estate_id, filters, limit, cursor):
-    return store.page(db.work_orders, work_order_query(db, estate_id, filters), limit, cursor)
+def list_work_orders(db, estate_id, filters, now, limit, cursor):
+    return store.page(db.work_orders, work_order_query(db, estate_id, filters, now), limit, cursor)
 
 
 def custom_definitions(db, estate_id, resource):
@@ -91,9 +109,9 @@ def _custom_query(db, estate_id, resource, filters):
     if not custom_fields.custom_filters(filters):
         return {}
     return custom_fields.filter_query(custom_definitions(db, estate_id, resource), filters)
-def export_work_orders(db, estate_id, filters):
+def export_work_orders(db, estate_id, filters, now):
     """Every work order the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.work_orders, work_order_query(db, estate_id, filters))
+    return store.walk(db.work_orders, work_order_query(db, estate_id, filters, now))
 
 
 def orders_reported_in(db, estate_id, start, end):
@@ -150,6 +168,33 @@ def assigned_orders(db, estate_id):
 
 def mark_assignments_announced(db, estate_id):
     db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_assignments_announced": True}})
+
+
+def estate_timezone(db, estate_id):
+    """The estate's calendar, from its read copy (archive's master data): a plan's job is due by
+    the end of its day on it."""
+    return replica.estate_timezone(db, estate_id)
+
+
+OPEN_STATUSES = tuple(status for status in TRANSITIONS if status not in CLOSED)
+
+
+def estates_to_keep_deadlines(db):
+    """The estates whose orders opened before the deadline marker (``domain.OWED_BY``) was kept
+    are not marked yet (the registry: ``operations.keep_earlier_deadlines`` marks each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({"_deadlines_kept": None}, {"estate_id": 1}))
+
+
+def unmarked_open_orders(db, estate_id):
+    """The estate's open orders without the deadline marker, status by status through the
+    ``(estate_id, status)`` index: its completed and cancelled orders owe nothing."""
+    return [order for status in OPEN_STATUSES
+            for order in db.work_orders.find({"estate_id": estate_id, "status": status, OWED_BY: {"$exists": False}},
+                                             {"_id": 1})]
+
+
+def mark_deadlines_kept(db, estate_id):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_deadlines_kept": True}})
 
 
 # -- equipment ledger -----------------------------------------------------------------

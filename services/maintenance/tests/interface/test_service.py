@@ -1315,3 +1315,99 @@ def test_a_plan_refused_for_its_checklist_or_its_date_leaves_its_slot_free(engin
     assert engineering.db.plan_slots.count_documents({}) == 0
     assert new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7,
                     next_due_on="2026-11-30")["active"] is True
+
+
+# -- late orders (逾期): ?overdue= --------------------------------------------------------------
+
+def overdue_sources(service, overdue="true"):
+    return sorted((o["source"]["type"], o.get("due_on") or "") for o in orders(service, overdue=overdue))
+
+
+def test_the_list_finds_the_orders_of_every_source_whose_work_is_past_its_deadline(engineering):
+    """Late orders that came from no owner's repair reached nobody (the engineering board's red
+    badge aside): nothing could list them. ``overdue=true`` lists every source's order whose owed
+    work is past its deadline: its start by its response time, a plan's job by the end of its day
+    on the estate's clock (Asia/Shanghai: 16:00 UTC); a start, a completion or a cancellation takes
+    it off."""
+    repair_id = open_repair(engineering)  # due to start within 24 h of 09:00
+    engineering.open_from_follow_up(follow_up())
+    engineering.open_from_patrol_anomaly(anomaly(emergency=True))  # within 30 minutes
+    engineering.open_from_fire_defect(fire_defect())
+    engineering.open_from_incident(incident_opened())  # within 30 minutes
+    plan = new_plan(engineering, new_equipment(engineering)["id"])  # its jobs of the 23rd and the 24th
+    assert overdue_sources(engineering) == []
+    assert len(orders(engineering, overdue="false")) == 7
+
+    later(39)  # 09:40
+    assert overdue_sources(engineering) == [("incident", ""), ("patrol_anomaly", "")]
+    [incident] = orders(engineering, source_type="incident")
+    act(engineering, "assign_work_order", incident["id"], technician="chen")
+    act(engineering, "start_work_order", incident["id"])  # late, but the response is given
+    assert overdue_sources(engineering) == [("patrol_anomaly", "")]
+
+    clock.freeze(datetime(2026, 11, 23, 16, 30, tzinfo=timezone.utc))  # the 23rd is over in Shanghai
+    first_job = next(o for o in plan_orders(engineering) if o["due_on"] == "2026-11-23")
+    act(engineering, "assign_work_order", first_job["id"], technician="chen")
+    act(engineering, "start_work_order", first_job["id"])  # a day's job: started is not done
+    assert overdue_sources(engineering) == [("maintenance_plan", "2026-11-23"), ("patrol_anomaly", "")]
+
+    clock.freeze(datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc))
+    assert overdue_sources(engineering) == [
+        ("fire_inspection", ""), ("maintenance_plan", "2026-11-23"), ("patrol_anomaly", ""), ("return_visit", ""),
+        ("service_request", "")]
+    # besides the owners' repairs, which customer service lists as overdue repairs (the manager's start page)
+    assert sorted(o["source"]["type"] for o in orders(engineering, overdue="true", exclude_source_type="service_request")) \
+        == ["fire_inspection", "maintenance_plan", "patrol_anomaly", "return_visit"]
+    act(engineering, "complete_work_order", first_job["id"], **completion())
+    as_caller(engineering, MANAGER)
+    act(engineering, "cancel_work_order", repair_id, reason="the owner fixed it himself")
+    assert overdue_sources(engineering) == [("fire_inspection", ""), ("patrol_anomaly", ""), ("return_visit", "")]
+    assert overdue_sources(engineering, "false") == [("incident", ""), ("maintenance_plan", "2026-11-23"),
+                                                     ("maintenance_plan", "2026-11-24"), ("service_request", "")]
+    assert plan["id"]
+
+
+def test_the_overdue_list_reads_the_orders_that_owe_work_not_every_order(engineering):
+    """The filter is an index read: the deadline is kept on an order while it owes its work (a
+    partial index holds those only), removed by the step that does it, so neither the estate's
+    done orders nor its started ones are walked."""
+    done_id, started_id, owing_id = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2"), \
+        open_repair(engineering, "sr_3")
+    for order_id in (done_id, started_id):
+        act(engineering, "assign_work_order", order_id, technician="chen")
+        act(engineering, "start_work_order", order_id)
+    act(engineering, "complete_work_order", done_id, **completion())
+    stored = {doc["_id"]: doc for doc in engineering.db.work_orders.find({"estate_id": ESTATE})}
+    assert [order_id for order_id, doc in stored.items() if domain.OWED_BY in doc] == [owing_id]
+    query = store.work_order_query(engineering.db, ESTATE, {"overdue": "true"}, later(24 * 60))
+    collection = engineering.db.work_orders
+    with collection._lock:
+        assert [doc["_id"] for doc in collection._candidates(query)] == [owing_id]
+    assert [o["id"] for o in orders(engineering, overdue="true")] == [owing_id]
+
+
+def test_an_emergency_marked_later_is_late_by_the_emergency_response_time(engineering):
+    engineering.open_from_fire_defect(fire_defect())  # an ordinary order: 24 hours
+    [order] = orders(engineering, source_type="fire_inspection")
+    act(engineering, "mark_emergency", order["id"], category="water_mains")
+    later(31)
+    assert [o["id"] for o in orders(engineering, overdue="true")] == [order["id"]]
+
+
+def test_orders_opened_before_their_deadline_was_kept_are_marked_once_per_estate(engineering):
+    """An order opened before this release has no deadline marker, and the list could not find it
+    late: each estate's open orders are marked once (a timer, as the assignments made before were
+    announced), its done ones left alone."""
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 1, "timezone": "Asia/Shanghai"}))
+    old_id, done_id = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2")
+    engineering.db.work_orders.update_one({"_id": old_id}, {"$unset": {domain.OWED_BY: ""}})
+    engineering.db.work_orders.update_one({"_id": done_id}, {"$set": {"status": "cancelled"},
+                                                              "$unset": {domain.OWED_BY: ""}})
+    later(25 * 60)
+    assert orders(engineering, overdue="true") == []  # what the list saw of them
+    assert engineering.keep_deadlines_of_orders_made_before() is None
+    assert [o["id"] for o in orders(engineering, overdue="true")] == [old_id]
+    assert domain.OWED_BY not in engineering.db.work_orders.find_one({"_id": done_id})
+    assert operations.keep_earlier_deadlines(engineering.db, engineering.outbox) == 0  # the estate is done

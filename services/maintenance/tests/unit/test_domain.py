@@ -472,3 +472,60 @@ def test_an_assignee_is_kept_as_the_gateway_looked_it_up():
     """"chen " was kept as sent, and chen could then work none of the order's steps (found by review)."""
     changes, _ = domain.assign(an_order(), " chen ", "technician", CREATED, "manager_wu")
     assert changes["technician"] == "chen"
+
+
+# -- late (逾期): the work an order owes, and by when ---------------------------------------------
+
+SHANGHAI = "Asia/Shanghai"
+PLAN = {"_id": "plan_1", "estate_id": "est_1", "equipment_id": "eq_1", "kind": "periodic_maintenance",
+        "every_days": 30}
+
+
+def a_plan_order(**fields):
+    return {**domain.from_plan(PLAN, {"name": "Lift 2", "code": "EL-2"}, "2026-12-01", "WO-5", CREATED), **fields}
+
+
+def test_an_order_owes_its_start_by_its_response_deadline_whatever_its_source():
+    """Late work orders that came from no owner's repair reached nobody: the board's badge was the
+    only sign. Every order but a plan's owes its start by ``response_due_at`` (the KPIs' rule)."""
+    order = an_order()  # due 2026-11-24T08:59:00.000Z
+    assert domain.deadline(order, SHANGHAI) == "2026-11-24T08:59:00.000Z"
+    assert not domain.overdue(order, "2026-11-24T08:58:59.999Z", SHANGHAI)
+    assert domain.overdue(order, "2026-11-24T08:59:00.001Z", SHANGHAI)
+    for status in ("assigned", "appointed", "needs_help"):  # help asked for before any start: still owed
+        assert domain.overdue({**order, "status": status}, "2026-11-25T00:00:00.000Z", SHANGHAI)
+    started = {**order, "status": "in_progress", "started_at": "2026-11-24T10:00:00.000Z"}
+    assert not domain.overdue(started, "2026-11-25T00:00:00.000Z", SHANGHAI)
+    # started, then a new appointment: the response was given (it was the board's red badge)
+    assert not domain.overdue({**started, "status": "appointed"}, "2026-11-25T00:00:00.000Z", SHANGHAI)
+    assert not domain.overdue({**order, "status": "cancelled"}, "2026-11-25T00:00:00.000Z", SHANGHAI)
+
+
+def test_a_plans_job_is_late_once_its_day_is_over_on_the_estates_clock_until_it_is_completed():
+    order = a_plan_order()  # due on 2026-12-01: that day ends at 16:00 UTC in Shanghai
+    assert domain.deadline(order, SHANGHAI) == "2026-12-01T16:00:00.000Z"
+    assert domain.deadline(order, "Europe/London") == "2026-12-02T00:00:00.000Z"
+    assert not domain.overdue(order, "2026-12-01T15:59:59.999Z", SHANGHAI)
+    assert domain.overdue(order, "2026-12-01T16:00:00.001Z", SHANGHAI)
+    started = {**order, "status": "in_progress", "started_at": "2026-12-01T09:00:00.000Z"}
+    assert domain.overdue(started, "2026-12-02T00:00:00.000Z", SHANGHAI)  # a day's job: started is not done
+    for status in domain.CLOSED:
+        assert not domain.overdue({**started, "status": status}, "2026-12-03T00:00:00.000Z", SHANGHAI)
+
+
+def test_the_deadline_marker_follows_the_work_the_order_owes():
+    order = an_order()
+    marked, unset = domain.deadline_kept({}, order, SHANGHAI)
+    assert marked == {domain.OWED_BY: "2026-11-24T08:59:00.000Z"} and unset == ()
+    order = {**order, **marked}
+    assert domain.deadline_kept(order, {**order, "status": "assigned"}, SHANGHAI) == ({}, ())  # as it stands
+    emergency = apply(order, domain.mark_emergency(order, "gas", CREATED, RULES, "wu"))
+    assert domain.deadline_kept(order, emergency, SHANGHAI) == ({domain.OWED_BY: "2026-11-23T09:29:00.000Z"}, ())
+    started = {**order, "status": "in_progress", "started_at": "2026-11-23T10:00:00.000Z"}
+    assert domain.deadline_kept(order, started, SHANGHAI) == ({}, (domain.OWED_BY,))
+    started.pop(domain.OWED_BY)  # as that write left it
+    assert domain.deadline_kept(started, {**started, "status": "appointed"}, SHANGHAI) == ({}, ())
+    plan_order = a_plan_order(**{domain.OWED_BY: "2026-12-01T16:00:00.000Z"})
+    assert domain.deadline_kept(plan_order, {**plan_order, "status": "in_progress",
+                                             "started_at": "2026-12-01T09:00:00.000Z"}, SHANGHAI) == ({}, ())
+    assert domain.deadline_kept(plan_order, {**plan_order, "status": "completed"}, SHANGHAI) == ({}, (domain.OWED_BY,))
