@@ -817,3 +817,26 @@ def test_a_refused_reminder_and_survey_answer_come_back_as_typed(client, fake):
     assert '<option value="4" selected>' in water and '<option value="2" selected>' in cleaning
     assert water.count("selected") == 1 and cleaning.count("selected") == 1
     assert ">bins &lt;late&gt;</textarea>" in form
+
+
+LATE = {**ORDER, "id": "wo_late", "number": "WO-2026-000051", "source": {"type": "fire_inspection", "id": "fchk_1"},
+        "status": "pending", "response_due_at": "2026-01-06T01:00:00Z"}
+ON_TIME = {**ORDER, "id": "wo_soon", "number": "WO-2026-000052", "status": "pending",
+           "response_due_at": "2999-01-01T00:00:00Z"}
+
+
+def test_the_board_s_badge_follows_the_work_an_order_still_owes(client, fake):
+    """By status, an order started and then given a new appointment read red again (its response
+    was given), and one sent for help before any start read nothing (it is late): the badge follows
+    maintenance's rule of a late order, the first start."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    resumed = {**LATE, "id": "wo_r", "number": "WO-2026-000061", "status": "appointed",
+               "started_at": "2026-01-05T02:00:00Z"}
+    helpless = {**LATE, "id": "wo_h", "number": "WO-2026-000062", "status": "needs_help"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [order for order in (resumed, helpless) if order["status"] == params.get("status")],
+        "next_cursor": None})
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    ticket = lambda number: board.split(number)[0].rsplit('<a class="ticket', 1)[1] + board.split(number)[1].split("</a>")[0]
+    assert "badge-late" not in ticket("WO-2026-000061")
+    assert "badge-late" in ticket("WO-2026-000062")

@@ -103,11 +103,15 @@ def _deadline(order):
 
 
 def _badge(order):
-    """The deadline's badge while it runs: a plan's job until it is done, a response until the start."""
+    """The deadline's badge while the work it asks for is owed, as maintenance's rule of a late order
+    (``domain.owes_work``): a plan's job until it is done, a response until the first start. By
+    status, an order started and given a new appointment read red again, and one sent for help
+    before any start read none (a probe of the engineering department)."""
+    if order.get("status") in ("completed", "cancelled"):
+        return None
     if order.get("due_on"):
-        return None if order.get("status") in ("completed", "cancelled") else \
-            common.deadline_state(_deadline(order), order.get("reported_at"))
-    if order.get("status") in ("pending", "assigned", "appointed"):
+        return common.deadline_state(_deadline(order), order.get("reported_at"))
+    if not order.get("started_at"):
         return common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
     return None
 
