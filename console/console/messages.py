@@ -458,6 +458,12 @@ _MESSAGES = {
     "wo.board_help": ("看板列出未完成的工单；已完成或已取消的工单可按编号查找，或导出。",
                       "The board lists the orders still open; a completed or cancelled order is found by its number, or in an export."),
     "wo.column_more": ("只列出等待最久的 {count} 张，还有更多。", "The {count} waiting longest are shown; there are more."),
+    # late orders (逾期): not started by the response time, a plan's job not done by the end of its day
+    "wo.overdue_count": ("超过期限的工单：{count} 张", "Work orders past their deadline: {count}"),
+    "wo.overdue_shown": ("只列出超过期限的工单：未在响应期限前开工的，或过了计划日仍未完成的计划工单。",
+                         "Only the orders past their deadline: not started by their response time, or a plan's job not done by the end of its day."),
+    "wo.overdue_but_repairs": ("业主报修的工单不在此列：见报修登记中超过响应期限的报修。",
+                               "Orders of owners' repairs are not among them: see the repairs overdue in the register."),
     "wo.find_number": ("按编号查找工单", "Find an order by its number"),
     "wo.find": ("查找", "Find"),
     "wo.no_such_number": ("本小区没有编号为 {number} 的工单。", "No work order of this estate has the number {number}."),
@@ -793,6 +799,10 @@ _MESSAGES = {
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
     "todo.repairs_overdue": ("超过响应期限仍未开工的报修：{count} 件", "Repairs not started by their response time: {count}"),
+    # the late orders of every other source (patrol findings, fire checks, incidents, inspections, plans,
+    # return visits): the owners' repairs are the line above (a probe of the engineering department)
+    "todo.work_orders_overdue": ("超过期限的工单（业主报修除外）：{count} 张",
+                                 "Work orders past their deadline, owners' repairs aside: {count}"),
     # the estate's staff as staff turnover counts them (a manager read "0 / 4.50" and could list no
     # one: the users' list is the operator admin's; a probe of the manager's month)
     "menu.staff": ("员工", "Staff"),
@@ -2356,6 +2366,7 @@ _MESSAGES = {
     "field.escalate_to": ("上报对象", "Escalate to"),
     "field.escalated": ("已升级", "Escalated"),
     "field.every_days": ("周期（天）", "Every (days)"),
+    "field.exclude_source_type": ("除外的来源", "Source left out"),
     "field.expected_minutes": ("预计用时（分钟）", "Takes (minutes)"),
     "field.file": ("文件", "File"),
     "field.(file)": ("文件", "File"),  # an import's file the service cannot read (archive.import_files)

@@ -619,7 +619,7 @@ def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, 
 
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
     board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    asked = [call["params"] for call in fake.calls if call["path"].endswith("/work-orders")]
+    asked = [call["params"] for call in fake.calls if call["path"].endswith("/work-orders") and "status" in call["params"]]
     assert [(p["status"], p.get("priority")) for p in asked] == [
         ("pending", None), ("pending", "emergency"), ("assigned", None), ("appointed", None), ("in_progress", None),
         ("quoted", None), ("consented", None), ("needs_help", None)]
@@ -819,10 +819,52 @@ def test_a_refused_reminder_and_survey_answer_come_back_as_typed(client, fake):
     assert ">bins &lt;late&gt;</textarea>" in form
 
 
+def _work_order_query_parameters():
+    """The query parameters openapi.yaml documents on GET …/work-orders."""
+    from estate_common import contracts
+    operation = contracts.load().openapi["paths"]["/api/v1/estates/{estate_id}/work-orders"]["get"]
+    return {p["name"] for p in operation["parameters"] if "name" in p} | {"limit", "cursor"}
+
+
 LATE = {**ORDER, "id": "wo_late", "number": "WO-2026-000051", "source": {"type": "fire_inspection", "id": "fchk_1"},
         "status": "pending", "response_due_at": "2026-01-06T01:00:00Z"}
 ON_TIME = {**ORDER, "id": "wo_soon", "number": "WO-2026-000052", "status": "pending",
            "response_due_at": "2999-01-01T00:00:00Z"}
+
+
+def test_the_board_says_how_many_orders_are_past_their_deadline_and_lists_those(client, fake, documented_routes):
+    """Late orders from patrol findings, fire checks, incidents, inspections and plans were a red
+    badge on a ticket each, and nothing counted or listed them (a probe of the engineering
+    department): the board names how many are past their deadline (maintenance's ``overdue``, every
+    source) and lists those alone, as the manager's start page links to it besides the owners'
+    repairs."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+
+    def orders(body, params):
+        late = params.get("overdue") == "true"
+        if "status" not in params:  # the count
+            return {"items": [LATE, {**LATE, "id": "wo_late2"}] if late else [], "next_cursor": None}
+        if params["status"] != "pending":
+            return {"items": [], "next_cursor": None}
+        return {"items": [LATE] if late else [LATE, ON_TIME], "next_cursor": None}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<a href="/engineering/work-orders?overdue=true">Work orders past their deadline: 2</a>' in board
+    assert "WO-2026-000051" in board and "WO-2026-000052" in board
+    [counted] = [c["params"] for c in fake.calls if c["path"].endswith("/work-orders") and "status" not in c["params"]]
+    assert counted == {"overdue": "true", "limit": 100}
+
+    calls = len(fake.calls)
+    shown = client.get("/engineering/work-orders?overdue=true&exclude_source_type=service_request",
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]
+    assert asked and all(p["overdue"] == "true" and p["exclude_source_type"] == "service_request" for p in asked)
+    assert "WO-2026-000051" in shown and "WO-2026-000052" not in shown
+    assert "Only the orders past their deadline" in shown and "Orders of owners&#39; repairs are not among them" in shown
+    assert "Work orders past their deadline: " not in shown  # the list itself: no count of it
+    assert all(set(c["params"]) <= _work_order_query_parameters() for c in fake.calls if c["path"].endswith("/work-orders"))
+    _only_documented(fake, documented_routes)
 
 
 def test_the_board_s_badge_follows_the_work_an_order_still_owes(client, fake):

@@ -66,16 +66,17 @@ def board():
             return redirect(url_for("engineering.order_detail", order_id=found["id"]))
     mine = request.args.get("mine") == "1"
     priority = request.args.get("priority") or None
+    late = common.query(*LATE_FILTERS) if request.args.get("overdue") == "true" else {}  # the late ones only
     columns, more = {}, []
     for status in BOARD_COLUMNS:
         page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
-                         priority=priority)
+                         priority=priority, **late)
         orders = [order for order in page.get("items", []) if order.get("status") == status]
         if page.get("next_cursor") and priority is None:
             # a full column still shows its emergencies, however new (they fell off it: a review)
             shown = {order["id"] for order in orders}
             urgent = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
-                               priority="emergency").get("items", [])
+                               priority="emergency", **late).get("items", [])
             orders += [order for order in urgent if order.get("status") == status and order["id"] not in shown]
         if mine:
             orders = [order for order in orders if order.get("technician") == g.user.username]
@@ -87,7 +88,25 @@ def board():
         if page.get("next_cursor"):
             more.append(status)
     return render_template("engineering/board.html", columns=columns, mine=mine, more=more, column_size=BOARD_SIZE,
-                           export_filters=common.query("priority"), number=number, problem=common.take_problem())
+                           export_filters={**common.query("priority"), **late}, number=number, late=late,
+                           overdue_count=None if late else _overdue_count(), problem=common.take_problem())
+
+
+# The board's filters of late orders, as the API takes them (GET …/work-orders): ``overdue=true``, and
+# ``exclude_source_type=service_request`` from the manager's start page (the owners' repairs are his
+# line of overdue repairs).
+LATE_FILTERS = ("overdue", "exclude_source_type")
+OVERDUE_READ = 100  # late orders counted up to this many; more reads "100+"
+
+
+def _overdue_count():
+    """How many orders are past their deadline (maintenance's ``overdue``: of every source), as
+    "N" or "100+"; None when there are none or they cannot be read. Only the board's red badges
+    said so, one ticket at a time (a probe of the engineering department)."""
+    page = common.optional_read("work-orders", overdue="true", limit=OVERDUE_READ)
+    if not isinstance(page, dict) or not page.get("items"):
+        return None
+    return f"{len(page['items'])}+" if page.get("next_cursor") else str(len(page["items"]))
 
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
