@@ -137,7 +137,9 @@ TODO_LISTS = (
     # plan's job not done by the end of its day) from every other source: patrol findings, fire checks,
     # incidents, inspections, plans and return visits' follow-ups reached nobody (a probe of the
     # engineering department). An owner's repair is counted once, on the line above: the request is
-    # what the owner was promised a response to, and its order is late by that same start.
+    # what the owner was promised a response to, and its order is late by that same start (one marked
+    # an emergency after it was filed is due sooner than its owner's promise: the board counts it late
+    # from then, this page once that promise has run out too).
     ("todo.work_orders_overdue", "work-orders", OTHER_ORDERS_OVERDUE, "", "engineering.board", OTHER_ORDERS_OVERDUE),
 )
 # What waits for the archivist (档案管理员), who tracks a borrowing until it is returned and marks it

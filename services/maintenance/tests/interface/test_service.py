@@ -1411,3 +1411,16 @@ def test_orders_opened_before_their_deadline_was_kept_are_marked_once_per_estate
     assert [o["id"] for o in orders(engineering, overdue="true")] == [old_id]
     assert domain.OWED_BY not in engineering.db.work_orders.find_one({"_id": done_id})
     assert operations.keep_earlier_deadlines(engineering.db, engineering.outbox) == 0  # the estate is done
+
+
+def test_an_export_takes_the_late_orders_filter(engineering):
+    """The board's export of its late orders exports those, on the clock of the export's run."""
+    open_repair(engineering)
+    engineering.open_from_incident(incident_opened())  # within 30 minutes
+    later(31)
+    as_caller(engineering, MANAGER)
+    job = engineering.start_export({"estate_id": ESTATE, "data": {"resource": "work_orders", "format": "csv",
+                                                                  "filters": {"overdue": "true"}}})
+    engineering.run_jobs()
+    done = engineering.get_job({"id": job["id"]})
+    assert done["status"] == "succeeded" and done["result"]["rows"] == 1, done
