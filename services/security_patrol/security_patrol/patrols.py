@@ -125,25 +125,42 @@ def refuse_a_start_outside_the_shift(shift, start_time, rules):
 
 def refuse_rounds_after_the_shift(shift, start_time, rounds, interval, rules):
     """422 (``data.rounds``) for a plan whose last round starts once its shift's hours are over
-    (``roster.shift_hours``; the first's start is ``refuse_a_start_outside_the_shift``'s): a
-    round is the roster's of its plan's shift, so an evening plan from 22:00 of four hourly rounds
-    had its 00:00 and 01:00 rounds walked by the evening's guard, gone home, and the night guard
-    walking them was refused (a probe of the security department's night)."""
-    last_round = roster.shift_minute(shift, start_time, rules) + (rounds - 1) * (interval or 0)
-    end = roster.shift_hours(shift, rules)[1]
-    if last_round >= end * 60:
+    (``rounds_outside_the_shift``; the first's start is ``refuse_a_start_outside_the_shift``'s,
+    checked before, so any round outside is past the shift's end and the last is): a round is the
+    roster's of its plan's shift, so an evening plan from 22:00 of four hourly rounds had its 00:00
+    and 01:00 rounds walked by the evening's guard, gone home, and the night guard walking them was
+    refused (a probe of the security department's night)."""
+    outside = rounds_outside_the_shift(shift, start_time, rounds, interval, rules)
+    if outside:
+        last_round, end = outside[-1], roster.shift_hours(shift, rules)[1]
         at, ends = f"{last_round // 60 % 24:02d}:{last_round % 60:02d}", f"{end % 24:02d}:00"
         raise BusinessRuleViolation("a plan's rounds start within its shift's hours", [field_error(
             "data.rounds", f"its last round would start at {at}, after the {shift} shift's hours end at {ends}")])
 
 
+def rounds_outside_the_shift(shift, start_time, rounds, interval, rules):
+    """The starts of a plan's rounds, the first's included, that lie outside its shift's hours in
+    the estate (``roster.in_shift``), in order, as minutes from midnight of the shift's day
+    (``roster.shift_minute``; a night's 02:00 is 1560, an evening's rounds past midnight over
+    1440): what a plan's making refuses and a stored plan's answer flags (``shown_plan``)."""
+    first = roster.shift_minute(shift, start_time, rules)
+    starts = (first + k * (interval or 0) for k in range(rounds))
+    return [at for at in starts if not roster.in_shift(shift, at, rules)]
+
+
 def shown_plan(plan, rules):
     """A plan as the API shows it, with ``start_outside_shift``: its first round starts outside its
-    shift's hours as the estate sets them now (``roster.starts_in_shift``). A plan stored before
-    start times were checked (a night plan at 09:00), or before the estate changed its hours, is
-    read and walked as stored; nothing flagged it, so the page warns of it now and the plan may be
-    stopped and made again."""
-    return plan | {"start_outside_shift": not roster.starts_in_shift(plan["shift"], plan["start_time"], rules)}
+    shift's hours as the estate sets them now (``roster.starts_in_shift``), and
+    ``rounds_outside_shift``: any of its rounds does, the first's included
+    (``rounds_outside_the_shift``, the rule its making refuses by). A plan stored before start
+    times, or its later rounds, were checked (a night plan at 09:00; an evening one from 22:00 of
+    four hourly rounds), or before the estate changed its hours, is read and walked as stored;
+    nothing flagged it (the later rounds' start_outside_shift never did, as its contract says
+    start_time only), so the page warns of it now and the plan may be stopped and made again."""
+    outside = rounds_outside_the_shift(plan["shift"], plan["start_time"], plan.get("rounds", 1),
+                                       plan.get("interval_minutes"), rules)
+    return plan | {"start_outside_shift": not roster.starts_in_shift(plan["shift"], plan["start_time"], rules),
+                   "rounds_outside_shift": bool(outside)}
 
 
 def round_minutes(plan):

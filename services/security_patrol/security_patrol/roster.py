@@ -122,11 +122,19 @@ def shift_minute(shift, hh_mm, rules):
     return at + MINUTES_A_DAY if last > MINUTES_A_DAY and at < last - MINUTES_A_DAY else at
 
 
+def in_shift(shift, minute, rules):
+    """Whether a patrol plan's round starting at ``minute`` from midnight of the ``shift``'s day
+    (``shift_minute``; a later round's may pass the next midnight) lies within the ``shift``'s
+    hours in the estate (``shift_hours``): the one rule for a plan's rounds, the refusals at its
+    making and a stored plan's flags alike (``patrols.rounds_outside_the_shift``)."""
+    first, last = (hour * 60 for hour in shift_hours(shift, rules))
+    return first <= minute < last
+
+
 def starts_in_shift(shift, hh_mm, rules):
     """Whether a patrol plan's round starting at ``hh_mm`` ("22:00") on the wall clock lies within
-    the ``shift``'s hours in the estate (``shift_hours``, ``shift_minute``)."""
-    first, last = (hour * 60 for hour in shift_hours(shift, rules))
-    return first <= shift_minute(shift, hh_mm, rules) < last
+    the ``shift``'s hours in the estate (``in_shift``, ``shift_minute``)."""
+    return in_shift(shift, shift_minute(shift, hh_mm, rules), rules)
 
 
 

@@ -661,6 +661,32 @@ def test_a_plan_starting_outside_its_shifts_hours_is_listed_as_such(patrol):
     assert stopped["start_outside_shift"] is True and stopped["stopped_at"]
 
 
+def test_a_plan_any_of_whose_rounds_starts_outside_its_shifts_hours_is_listed_as_such(patrol):
+    """An evening plan from 22:00 of four hourly rounds stored before its later rounds were checked
+    read as any other (start_outside_shift flags its first round only); so did one whose later
+    rounds the estate's changed hours leave outside its shift."""
+    route = make_route(patrol)
+    evening = patrol.create_patrol_plan({"estate_id": ESTATE, "data": {
+        "route_id": route["id"], "shift": "evening", "start_time": "21:00", "expected_minutes": 60,
+        "rounds": 3, "interval_minutes": 60}})
+    assert (evening["start_outside_shift"], evening["rounds_outside_shift"]) == (False, False)
+    stored = patrol.db.patrol_plans.find_one({"_id": evening["id"]})
+    patrol.db.patrol_plans.insert_one({**stored, "_id": "pplan_old", "start_time": "20:30", "rounds": 4})  # to 23:30
+    patrol.db.patrol_plans.insert_one({**stored, "_id": "pplan_late", "start_time": "22:00", "rounds": 4})  # to 01:00
+
+    def flags():
+        listed = patrol.list_patrol_plans({"estate_id": ESTATE, "filters": {"route_id": route["id"]}})["items"]
+        return {plan["start_time"]: (plan["start_outside_shift"], plan["rounds_outside_shift"]) for plan in listed}
+
+    assert flags() == {"21:00": (False, False), "20:30": (False, False), "22:00": (False, True)}
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"evening_shift_end_hour": 23}})
+    assert flags() == {"21:00": (False, True), "20:30": (False, True), "22:00": (False, True)}
+    as_caller(patrol, GUARD)
+    stopped = patrol.stop_patrol_plan({"estate_id": ESTATE, "id": "pplan_late", "data": {"reason": "past midnight"}})
+    assert stopped["rounds_outside_shift"] is True and stopped["stopped_at"]
+
+
 def test_an_estates_own_shift_hours_are_the_ones_its_plans_and_handovers_follow(patrol):
     """An estate whose night starts at 17:00 had its night plans from 17:00 refused by one fixed
     table of the shifts' hours: each shift's hours are a setting of the estate."""

@@ -291,6 +291,27 @@ def test_a_plan_whose_later_rounds_start_after_its_shift_is_a_422_naming_the_rou
     assert plan(shift="night", start_time="22:00", rounds=10, interval_minutes=60)["rounds"] == 10  # to 07:00
 
 
+def test_a_stored_plan_any_of_whose_rounds_starts_outside_its_shift_is_flagged():
+    """Only a plan's first round was flagged: an evening plan from 22:00 of four hourly rounds,
+    stored before its later rounds were checked, showed as any other, its 00:00 and 01:00 rounds
+    the evening roster's (``rounds_outside_shift``; ``start_outside_shift`` says the first's only)."""
+    evening = plan(shift="evening", start_time="20:00", rounds=2, interval_minutes=60)
+
+    def flags(stored, rules=RULES):
+        shown = patrols.shown_plan(stored, rules)
+        return shown["start_outside_shift"], shown["rounds_outside_shift"]
+
+    assert flags(evening) == (False, False)
+    assert flags(evening | {"start_time": "22:00", "rounds": 4}) == (False, True)  # as stored before
+    assert flags(evening | {"start_time": "22:00", "rounds": 2}) == (False, False)  # 22:00 and 23:00
+    assert flags(evening | {"start_time": "09:00"}) == (True, True)  # its first is a round too
+    # the estate's evening ends at 21:00 now: its 21:00 round is the night's
+    assert flags(evening, {**RULES, "evening_shift_end_hour": 21}) == (False, True)
+    night = plan(start_time="07:00") | {"rounds": 3, "interval_minutes": 60}  # 07:00, 08:00, 09:00
+    assert flags(night) == (False, True)
+    assert flags(night | {"rounds": 1}) == (False, False)
+
+
 def test_checkpoint_codes_typed_full_width_or_in_lower_case_are_one_code():
     """Ｅ１ typed full-width was refused as a bad code (a probe): kept as plates are."""
     assert patrols.checkpoint_code("Ｅ１") == patrols.checkpoint_code(" e1 ") == "E1"
