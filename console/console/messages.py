@@ -1682,12 +1682,13 @@ _MESSAGES = {
     "reg.plans_of": ("巡逻计划", "Its plans"),
     "reg.route": ("巡更路线", "Route"),
     "reg.start_time": ("开始时间（HH:MM）", "Starts at (HH:MM)"),
-    # a plan whose start lies outside its shift's hours as the estate sets them now (start_outside_shift)
+    # a plan any of whose rounds, the first's included, starts outside its shift's hours as the
+    # estate sets them now (rounds_outside_shift)
     "reg.shift_hours": ("班次时段", "Shift hours"),
-    "reg.start_outside_shift": ("开始时间不在班次时段内", "Starts outside the shift's hours"),
-    "reg.start_outside_shift_hint": ("计划照旧执行；如需调整，请停用后重新制订（班次时段见设置）",
-                                     "The plan is walked as it is; stop it and make another to move it "
-                                     "(the shifts' hours are in Settings)"),
+    "reg.rounds_outside_shift": ("有轮次不在班次时段内", "A round starts outside the shift's hours"),
+    "reg.rounds_outside_shift_hint": ("计划照旧执行；如需调整，请停用后重新制订（班次时段见设置）",
+                                      "The plan is walked as it is; stop it and make another to move it "
+                                      "(the shifts' hours are in Settings)"),
     "reg.expected_minutes": ("预计用时（分钟）", "Takes (minutes)"),
     "reg.rounds": ("每班次数", "Rounds a shift"),
     "reg.interval_minutes": ("间隔（分钟）", "Every (minutes)"),

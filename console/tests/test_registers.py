@@ -579,21 +579,28 @@ def test_a_patrol_plan_is_stopped_from_its_register_and_a_stopped_one_offers_no_
     assert fake.calls[-1]["json"] == {"reason": "moved to 23:00"}
 
 
-def test_a_plan_starting_outside_its_shifts_hours_is_marked_on_its_row(client, fake):
-    """A night plan at 09:00 stored before start times were checked showed as any other plan."""
+def test_a_plan_any_of_whose_rounds_starts_outside_its_shifts_hours_is_marked_on_its_row(client, fake):
+    """A night plan at 09:00 stored before start times were checked showed as any other plan; so
+    did an evening plan from 22:00 of four hourly rounds, its first within the evening, its 00:00
+    and 01:00 rounds not (marked by rounds_outside_shift, not start_outside_shift: the first's only)."""
     plan = {"id": "pplan_1", "estate_id": ESTATE, "route_id": "proute_1", "shift": "night", "start_time": "22:00",
             "expected_minutes": 60, "rounds": 1, "interval_minutes": None, "created_at": "2026-11-01T02:00:00.000Z",
-            "stopped_at": None, "start_outside_shift": False}
-    old = {**plan, "id": "pplan_2", "start_time": "09:00", "start_outside_shift": True}
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-plans", {"items": [plan, old], "next_cursor": None})
+            "stopped_at": None, "start_outside_shift": False, "rounds_outside_shift": False}
+    old = {**plan, "id": "pplan_2", "start_time": "09:00", "start_outside_shift": True, "rounds_outside_shift": True}
+    late = {**plan, "id": "pplan_3", "shift": "evening", "rounds": 4, "interval_minutes": 60,
+            "rounds_outside_shift": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-plans", {"items": [plan, old, late], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [], "next_cursor": None})
     sign_in(client, fake, username="zhao", roles=("security",))
     page = client.get("/security/patrol-plans").get_data(as_text=True)
-    assert page.count('data-flag="start_outside_shift"') == 1
-    assert ('<span class="badge badge-soon" data-flag="start_outside_shift" title="计划照旧执行；如需调整，请停用后重新制订'
-            '（班次时段见设置）">开始时间不在班次时段内</span>') in page
-    row = page[page.index("/patrol-plans/pplan_2/stop") - 1500:page.index("/patrol-plans/pplan_2/stop")]
-    assert "09:00" in row and "开始时间不在班次时段内" in row
+    assert page.count('data-flag="rounds_outside_shift"') == 2
+    assert ('<span class="badge badge-soon" data-flag="rounds_outside_shift" title="计划照旧执行；如需调整，请停用后重新制订'
+            '（班次时段见设置）">有轮次不在班次时段内</span>') in page
+    for marked in ("pplan_2", "pplan_3"):
+        stop = page.index(f"/patrol-plans/{marked}/stop")
+        assert "有轮次不在班次时段内" in page[page.rindex("<tr", 0, stop):stop]
+    stop = page.index("/patrol-plans/pplan_1/stop")
+    assert "有轮次不在班次时段内" not in page[page.rindex("<tr", 0, stop):stop]
 
 
 def test_a_retired_fire_facility_is_not_offered_for_a_check(client, fake):

@@ -364,9 +364,10 @@ SECURITY = (
     Register("security", "patrol-plans", "menu.patrol_plans", "patrol-plans",
              (C("route_id", "reg.route", source="patrol-routes"), C("shift", "reg.shift", "enum", "shift"),
               C("start_time", "reg.start_time"),
-              # a plan stored before start times were checked, or left outside by the estate's hours
-              # changed since: walked as stored, and nothing said so (start_outside_shift)
-              C("start_outside_shift", "reg.shift_hours", "flag", "reg.start_outside_shift"),
+              # a plan stored before its rounds' start times were checked, or left outside by the
+              # estate's hours changed since: walked as stored, and nothing said so. Any round's, the
+              # first's included (rounds_outside_shift; start_outside_shift is the first's only)
+              C("rounds_outside_shift", "reg.shift_hours", "flag", "reg.rounds_outside_shift"),
               C("expected_minutes", "reg.expected_minutes"), C("rounds", "reg.rounds"),
               C("interval_minutes", "reg.interval_minutes"), C("stopped_at", "reg.stopped_at", "when")),
              filters=(F("route_id", "reg.route", "pick", group="patrol-routes"),),
