@@ -9,6 +9,8 @@ ZH = {
     # -- gateway ---------------------------------------------------------------------
     'your role may not do this':
         '你的角色无权执行此操作',
+    'your role may not do this: it is for {0}':  # {0}: the route's roles, "manager or operator_admin"
+        '你的角色无权执行此操作：须由{0:role}执行',
     '{0}: try again later':  # a rate limit's (gateway/limits.py): {0} is one of the FRAGMENTS below
         '{0}，请稍后再试',
     'too many sign-ins at once: try again in a moment':

@@ -6,8 +6,9 @@ source writes it, an f-string's values as ``{0}``, ``{1}``…, with its Chinese.
 shows the Chinese, the values put back in:
 
 - ``{N:group}``: an enum code named by the console's catalogue (``label``: ``wo_status``
-  shows ``pending`` as 待派工; ``{N:a|b}``: the first group that names it); ``{N:-}``: a value
-  the Chinese leaves out;
+  shows ``pending`` as 待派工; ``{N:a|b}``: the first group that names it), or a list of them as
+  the English joins them ("accountant, manager or operator_admin": 会计、项目经理或运营管理员);
+  ``{N:-}``: a value the Chinese leaves out;
 - a word the service put in at run time (``FRAGMENTS``: what a 404 is about, a state): its
   Chinese; a sentence a helper composed (``COMPOSED``: a failed inspection item): its Chinese;
 - a value the English follows with `` cents``: in yuan (``¥12.34``);
@@ -28,6 +29,8 @@ _WORDS = {**FRAGMENTS, **plan_steps.ZH}
 _PARTS = re.compile(r"(\{\{|\}\}|\{\d+\})")
 _SLOT = re.compile(r"\{\{|\}\}|\{(\d+)(?::([a-z_]+(?:\|[a-z_]+)*|-))?\}")
 _CENTS = " cents"
+# a list of codes as the English joins them: "a, b or c" (the gateway's 403 names its roles so)
+_LISTED = re.compile(r", | or ")
 
 
 def _unbrace(text):
@@ -98,10 +101,21 @@ def _values(found, amounts, template, label, money, note_text):
         elif group == "-":
             values[slot.group(0)] = ""  # not shown: the page says it otherwise (the action a state refused)
         elif group:  # the first of its groups that names the code ("is {0}": a household's or a payment's)
-            shown = next((label(each, raw) for each in group.split("|") if label(each, raw) != raw), None)
+            shown = _named(raw, group.split("|"), label)
             if shown is None:
                 return None
             values[slot.group(0)] = shown
         else:  # a word the service put in (FRAGMENTS), or a sentence of its own: "the file cannot be imported: {0}"
             values[slot.group(0)] = _WORDS.get(raw) or chinese(raw, label, money, note_text) or note_text(raw)
     return values
+
+
+def _named(raw, groups, label):
+    """``raw``, a code or a list of codes ("a, b or c"), each named by the first of ``groups``
+    that names it, a list as Chinese joins one (甲、乙或丙); None when one is no code of theirs."""
+    names = [next((label(each, code) for each in groups if label(each, code) != code), None)
+             for code in _LISTED.split(raw)]
+    if None in names:
+        return None
+    *others, last = names
+    return f"{'、'.join(others)}或{last}" if others else last

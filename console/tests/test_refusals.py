@@ -115,6 +115,21 @@ def test_a_sentence_is_shown_in_chinese_with_its_amounts_in_yuan_and_its_codes_b
             "the fund holds ¥5,100.00: it cannot pay ¥6,200.00"
 
 
+def test_a_refused_role_reads_which_roles_may_do_it_by_their_names(app):
+    """The gateway's 403 names the roles a route admits (an accountant trying to approve a fee
+    standard is told a manager or the operator admin does): each by its label, a list as Chinese
+    joins one; a role the console does not name leaves the sentence as it came."""
+    with app.test_request_context():
+        g.language = "zh"
+        assert _shown("your role may not do this: it is for manager or operator_admin") == \
+            "你的角色无权执行此操作：须由项目经理或运营管理员执行"
+        assert _shown("your role may not do this: it is for accountant, manager or operator_admin") == \
+            "你的角色无权执行此操作：须由会计、项目经理或运营管理员执行"
+        assert _shown("your role may not do this: it is for operator_admin") == "你的角色无权执行此操作：须由运营管理员执行"
+        assert _shown("your role may not do this") == "你的角色无权执行此操作"
+        assert _shown("your role may not do this: it is for manager or janitor") is None
+
+
 def test_a_borrowing_s_term_of_one_day_or_more_reads_in_chinese_with_its_days(app):
     """A view's term of one day read "within the estate's 1 days" (archive.borrowing): the singular
     keeps its number in Chinese as the plural does."""

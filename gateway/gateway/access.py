@@ -18,8 +18,14 @@ def authorize(roles, estate_id=None):
     that does not exist (``known_estates``): a typo's settings, budgets or plans were stored."""
     state = current_app.extensions["estate_ops"]
     caller = _caller(state)
-    if not roles or not set(caller["roles"]) & set(roles):
-        raise Forbidden("your role may not do this")
+    if not roles:
+        raise Forbidden("your role may not do this")  # a route that admits nobody: none to name
+    if not set(caller["roles"]) & set(roles):
+        # who may, from the very set that refused, so the two cannot disagree: an accountant who
+        # proposed a fee standard and tried to approve it was not told a manager or the operator
+        # admin approves it. Roles are public (the README's table of who may call what); the
+        # sentence starts as it did, for integrators who match on it.
+        raise Forbidden(f"your role may not do this: it is for {policy.roles_named(roles)}")
     if estate_id is not None:
         if ALL_ESTATES in caller["estates"]:
             if request.endpoint != "archive__get_estate":  # that one is archive's own 404

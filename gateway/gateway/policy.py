@@ -28,6 +28,15 @@ def estates_of(user):
     """The estate scope a token carries: the operator admin sees every estate."""
     return [ALL_ESTATES] if "operator_admin" in user["roles"] else list(user["estate_ids"])
 
+
+def roles_named(roles):
+    """A route's roles as its 403 names them (``access.authorize``): their codes in alphabetical
+    order, the last after "or" ("accountant, manager or operator_admin"), as the console's
+    catalogue reads a list of labels."""
+    *others, last = sorted(roles)
+    return f"{', '.join(others)} or {last}" if others else last
+
+
 # finance: the accountant sets fee standards and runs billing (approval: MANAGEMENT); the
 # cashier takes payments, reverses them and settles the day; stewards and the front desk
 # chase arrears (催缴) with the finance staff.

@@ -69,8 +69,9 @@ def test_a_route_that_names_no_roles_admits_nobody(app, admin_token):
     with app.test_request_context("/", headers={"Authorization": f"Bearer {admin_token}"}):
         assert access.authorize(policy.ADMIN)["user"] == "admin"
         for roles in (frozenset(), None, ()):
-            with pytest.raises(Forbidden):
+            with pytest.raises(Forbidden) as refused:
                 access.authorize(roles)
+            assert refused.value.detail == "your role may not do this"  # it is for nobody: nothing to name
 
 
 def _token(app, user, roles, estates):
@@ -117,8 +118,32 @@ def test_each_route_admits_exactly_its_roles(app, client, rpc, contract, role):
             assert call.caller == {"user": f"{role}-user", "roles": [role], "estates": estates}
         else:
             body = contract.problem(response, 403, "forbidden")
-            assert body["detail"] == "your role may not do this"
+            assert body["detail"] == f"your role may not do this: it is for {named(route.roles)}", route
             assert len(rpc.calls) == before, f"{route.rpc} reached the service for {role}"
+
+
+def named(roles):
+    """A route's roles as its 403 names them: in alphabetical order, the last after "or"."""
+    *others, last = sorted(roles)
+    return f"{', '.join(others)} or {last}" if others else last
+
+
+def test_a_refused_role_is_told_which_roles_may_do_it(app, client, contract):
+    """An accountant who proposed a fee standard and tried to approve it read only "your role may
+    not do this", not that a manager or the operator admin approves it. The roles named are the
+    route's, that refused him; the sentence starts as it did (integrators match on it)."""
+    accountant = _token(app, "accountant-a", ["accountant"], ["A"])
+    approve = client.post("/api/v1/estates/A/fee-standards/fs_1/approve", json={},
+                          headers={"Authorization": f"Bearer {accountant}"})
+    assert contract.problem(approve, 403, "forbidden")["detail"] == \
+        "your role may not do this: it is for manager or operator_admin"
+    cashier = _token(app, "cashier-a", ["cashier"], ["A"])
+    propose = client.post("/api/v1/estates/A/fee-standards", json=SAMPLE_BODIES["create_fee_standard"],
+                          headers={"Authorization": f"Bearer {cashier}"})
+    assert contract.problem(propose, 403, "forbidden")["detail"] == \
+        "your role may not do this: it is for accountant, manager or operator_admin"
+    users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {cashier}"})  # the gateway's own
+    assert contract.problem(users, 403, "forbidden")["detail"] == "your role may not do this: it is for operator_admin"
 
 
 # An operator admin's scope is every estate (policy.estates_of), so routes for the operator

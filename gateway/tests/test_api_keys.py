@@ -15,7 +15,7 @@ from gateway.routes import ROUTES
 
 from .conftest import bearer
 from .samples import example_body
-from .test_access import fill
+from .test_access import fill, named
 
 KEYS = "/api/v1/api-keys"
 KEY_PATTERN = re.compile(r"ak_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}")
@@ -72,7 +72,7 @@ def test_a_key_passes_the_same_role_and_estate_checks_as_a_user(client, rpc, con
     assert call.caller == {"user": f"apikey:{record['id']}", "roles": ["agent"], "estates": ["A"]}
 
     refused = contract.problem(client.get(MANAGERS_ONLY, headers=with_key(key)), 403, "forbidden")
-    assert refused["detail"] == "your role may not do this"
+    assert refused["detail"] == "your role may not do this: it is for manager or operator_admin"
     outside = contract.problem(client.get("/api/v1/estates/B/service-requests", headers=with_key(key)), 403)
     assert outside["detail"] == "this estate is outside your scope"
     for admin_only in ((client.get, KEYS), (client.get, "/api/v1/users")):
@@ -237,5 +237,6 @@ def test_a_key_is_admitted_to_exactly_the_routes_of_its_role(app, client, rpc, c
             assert answer.status_code == route.status, (route, answer.get_json())
             assert rpc.calls[-1].caller == {"user": f"apikey:{record['id']}", "roles": [role], "estates": ["A"]}
         else:
-            assert contract.problem(answer, 403, "forbidden")["detail"] == "your role may not do this", route
+            assert contract.problem(answer, 403, "forbidden")["detail"] == \
+                f"your role may not do this: it is for {named(route.roles)}", route
             assert len(rpc.calls) == before
