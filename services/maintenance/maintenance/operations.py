@@ -142,24 +142,28 @@ def announce_earlier_assignments(db, outbox, now):
 
 
 def keep_earlier_deadlines(db, outbox):
-    """Once per estate: the deadline marker (``domain.OWED_BY``) on its open orders opened before
-    it was kept, so that the list's ``overdue=true`` finds them too (an order opens with it, and
-    each step keeps it). Each order is marked through the write path (a step meanwhile is decided
-    again), and the estate's copy once its orders are, so a later sweep reads nothing more of it.
-    Returns how many orders were marked."""
-    marked = 0
-    for estate_id in store.estates_to_keep_deadlines(db):
-        tz = store.estate_timezone(db, estate_id)
-        for order in store.unmarked_open_orders(db, estate_id):
+    """Once per estate and timezone: the deadline marker (``domain.OWED_BY``) on its open orders
+    opened before it was kept, so that the list's ``overdue=true`` finds them too (an order opens
+    with it, and each step keeps it), and on its plans' jobs moved to the end of their day on the
+    estate's clock as it is now (a corrected timezone moves it: the list read a job late 8 hours
+    before its day was over; found by review). Each order is marked through the write path (a step
+    meanwhile is decided again), and the estate's copy once its orders are, with the timezone they
+    were marked on, so a later sweep reads nothing more of it until its timezone changes. Returns
+    how many orders were marked or moved."""
+    marked = set()
+    for estate_id, tz in store.estates_to_keep_deadlines(db):
+        for order in store.orders_to_mark(db, estate_id):
             def decide(current):
                 kept, _ = domain.deadline_kept(current, current, tz)
-                return Change(kept) if kept else None
+                if not kept:
+                    return None
+                marked.add(current["_id"])
+                return Change(kept)
 
-            written = _change(db, outbox, "work_orders", estate_id, order["_id"], decide)
-            marked += domain.OWED_BY in written
+            _change(db, outbox, "work_orders", estate_id, order["_id"], decide)
             time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
-        store.mark_deadlines_kept(db, estate_id)
-    return marked
+        store.mark_deadlines_kept(db, estate_id, tz)
+    return len(marked)
 
 
 # -- where work orders come from: one order per source -------------------------------------

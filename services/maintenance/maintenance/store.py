@@ -1,7 +1,7 @@
 """maintenance's repository: the only module of the service that touches its database."""
 import re
 
-from estate_common import (claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
+from estate_common import (calendar, claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
 from .domain import CLOSED, OWED_BY, TRANSITIONS
@@ -180,21 +180,29 @@ OPEN_STATUSES = tuple(status for status in TRANSITIONS if status not in CLOSED)
 
 
 def estates_to_keep_deadlines(db):
-    """The estates whose orders opened before the deadline marker (``domain.OWED_BY``) was kept
-    are not marked yet (the registry: ``operations.keep_earlier_deadlines`` marks each)."""
-    return sorted(doc["estate_id"] for doc in db.estates.find({"_deadlines_kept": None}, {"estate_id": 1}))
+    """``[(estate_id, timezone)]``: the estates whose open orders' deadline markers
+    (``domain.OWED_BY``) are not kept on the timezone they have now (the registry:
+    ``operations.keep_earlier_deadlines`` marks each): orders opened before the marker was kept
+    have none, and a plan's job is due by the end of its day on the estate's clock, which a
+    correction of its timezone moves (found by review)."""
+    estates = db.estates.find({}, {"estate_id": 1, "timezone": 1, "_deadlines_kept": 1})
+    return sorted((doc["estate_id"], calendar.timezone_of(doc)) for doc in estates
+                  if doc.get("_deadlines_kept") != calendar.timezone_of(doc))
 
 
-def unmarked_open_orders(db, estate_id):
-    """The estate's open orders without the deadline marker, status by status through the
-    ``(estate_id, status)`` index: its completed and cancelled orders owe nothing."""
+def orders_to_mark(db, estate_id):
+    """The estate's open orders whose deadline marker may be missing or of another timezone:
+    those without one, and its plans' jobs (due by the end of their day on the estate's clock),
+    status by status through the ``(estate_id, status)`` index: its completed and cancelled
+    orders owe nothing."""
     return [order for status in OPEN_STATUSES
-            for order in db.work_orders.find({"estate_id": estate_id, "status": status, OWED_BY: {"$exists": False}},
-                                             {"_id": 1})]
+            for order in db.work_orders.find({"estate_id": estate_id, "status": status, "$or": [
+                {OWED_BY: {"$exists": False}}, {"due_on": {"$nin": [None]}}]}, {"_id": 1})]
 
 
-def mark_deadlines_kept(db, estate_id):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_deadlines_kept": True}})
+def mark_deadlines_kept(db, estate_id, tz):
+    """The estate's open orders' markers are kept on the timezone ``tz`` (the one they were marked on)."""
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_deadlines_kept": tz}})
 
 
 # -- equipment ledger -----------------------------------------------------------------

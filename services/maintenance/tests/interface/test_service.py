@@ -1413,6 +1413,32 @@ def test_orders_opened_before_their_deadline_was_kept_are_marked_once_per_estate
     assert operations.keep_earlier_deadlines(engineering.db, engineering.outbox) == 0  # the estate is done
 
 
+def estate_copy(timezone_name, version):
+    return {"id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+            "version": version, "timezone": timezone_name}
+
+
+def test_a_plan_s_job_is_late_by_the_end_of_its_day_on_the_estate_s_clock_as_it_is_now(engineering):
+    """A plan's job is due by the end of its day on the estate's clock, and the estate's timezone
+    may be corrected (README: deadlines divide days by the new zone): the deadline kept on the
+    order was the old zone's until a step moved it, so the list read a job late 8 hours before its
+    day was over (or on time 8 hours after), where the board's badge read it by the new zone. The
+    timer keeps the open plan orders' deadlines on the zone the estate has now (found by review)."""
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, estate_copy("Asia/Shanghai", 1)))
+    new_plan(engineering, new_equipment(engineering)["id"])  # its jobs of the 23rd and the 24th
+    engineering.keep_deadlines_of_orders_made_before()  # the estate's orders are marked, on its clock
+    engineering.copy_estate_edit(event("archive", "estate_updated", ESTATE, estate_copy("Europe/London", 2)))
+    engineering.keep_deadlines_of_orders_made_before()
+
+    clock.freeze(datetime(2026, 11, 23, 17, 0, tzinfo=timezone.utc))  # the 23rd is over in Shanghai, not in London
+    now = clock.now_iso()
+    assert not any(domain.overdue(o, now, "Europe/London") for o in plan_orders(engineering))
+    assert overdue_sources(engineering) == []
+    clock.freeze(datetime(2026, 11, 24, 0, 30, tzinfo=timezone.utc))  # and now in London too
+    assert overdue_sources(engineering) == [("maintenance_plan", "2026-11-23")]
+    assert operations.keep_earlier_deadlines(engineering.db, engineering.outbox) == 0  # kept on its zone: once
+
+
 def test_an_export_takes_the_late_orders_filter(engineering):
     """The board's export of its late orders exports those, on the clock of the export's run."""
     open_repair(engineering)
