@@ -1,14 +1,17 @@
 """A subject that a page names by its id (a change-log entry's, a borrow request's, an archive
 record's), as people know it: a household by its flat, the estate by its name, a request, a work
 order or an incident by its number, a payment by its receipt, a patrol round by its route and its
-start. The change log and the borrow requests showed the internal ids of all but households and
-the estate (review).
+start, equipment by its code and name, a notice by its title, a shift handover by its date, shift
+and guards, a unit's takeover or handover by its flat, kind and day, a cost by its category, amount
+and day, the maintenance fund's deposit and use by their amount, day (and work order). The change
+log and the borrow requests showed the internal ids of all but households and the estate (review).
 
 Each is read once a page (``SubjectLabels``), from its own service when the user's roles read it
 there (``permissions.may``), else from its archive records for one who lists those (the archivist
 reads no payment or incident, but every record, and a record keeps its subject's number); its id
 when neither says. The archive's own check plans and checks are named from its lists (a plan by
-its year and dates, a check by its day), and a correction by the record it corrects."""
+its year and dates, a check by its day), a takeover or handover from the estate's list of them, and
+a correction by the record it corrects."""
 from urllib.parse import quote
 
 from flask import g
@@ -18,10 +21,13 @@ from . import common
 
 # a subject type -> its collection under the estate, which reads one by its id
 COLLECTIONS = {"service_request": "service-requests", "work_order": "work-orders", "incident": "incidents",
-               "payment": "payments", "patrol_round": "patrol-rounds"}
+               "payment": "payments", "patrol_round": "patrol-rounds", "equipment": "equipment"}
 # an archive document the change log names -> the archive's list of them, read whole once a page
 # (an estate makes one plan a year and a few checks in it: the largest page holds years of them)
-ARCHIVE_LISTS = {"archive_check_plan": "archive/check-plans", "archive_check": "archive/checks"}
+ARCHIVE_LISTS = {"archive_check_plan": "archive/check-plans", "archive_check": "archive/checks",
+                 # a unit's takeover or handover (接管验收 / 交房): no read by its id, its list is the
+                 # estate's (oldest first, as the change log): one past its first page keeps its id
+                 "handover": "handovers"}
 # a field of an archive record's data that names another subject by its id -> that subject's type
 # (a work order's records name its request by ``request_id``, a missed round's by ``round_id``)
 ID_FIELDS = {"household_id": "household", "request_id": "service_request", "work_order_id": "work_order",
@@ -39,6 +45,46 @@ def label_of(found):
     if isinstance(route, str) and route:
         return f"{route} {i18n.when(found['scheduled_start'])}" if found.get("scheduled_start") else route
     return None
+
+
+def _equipment(data):
+    return " ".join(part for part in (data.get("code"), data.get("name")) if isinstance(part, str) and part)
+
+
+def _shift_handover(data):
+    guards = " → ".join(g for g in (data.get("from_guard"), data.get("to_guard")) if isinstance(g, str) and g)
+    return " ".join(part for part in (data.get("date"), i18n.label("shift", data.get("shift")), guards) if part)
+
+
+def _operating_expense(data):
+    return " ".join(part for part in (i18n.label("opcat", data.get("category")), i18n.money(data.get("amount_cents")),
+                                      i18n.day(data.get("recorded_at"))) if part)
+
+
+def _fund_deposit(data):
+    return " ".join(part for part in (i18n.money(data.get("amount_cents")), data.get("day")) if part)
+
+
+def _fund_use(data):
+    return " ".join(part for part in (i18n.money(data.get("amount_cents")), i18n.day(data.get("requested_at")),
+                                      data.get("work_order_number")) if isinstance(part, str) and part)
+
+
+# a subject type whose records (its first one, the event that made it) name it by their data ->
+# how: the change log read ``eq_…``, ``ntc_…``, ``opex_…`` for equipment, a notice, a cost (review)
+NAMED_BY_DATA = {"equipment": _equipment, "notice": lambda data: data.get("title"),
+                 "shift_handover": _shift_handover, "operating_expense": _operating_expense,
+                 "fund_deposit": _fund_deposit, "fund_use": _fund_use}
+
+
+def named_by_data(subject_type, data):
+    """A subject as the data of its record (or as its own service reads it) names it: by its type's
+    own fields (``NAMED_BY_DATA``: equipment by its code and name, a notice by its title, a shift
+    handover by its date, shift and guards, a cost by its category, amount and day, the fund's
+    deposit by its amount and day, its use by its amount, day and work order), else ``label_of``;
+    None when it says nothing of them."""
+    named = NAMED_BY_DATA.get(subject_type)
+    return (named(data) or None) if named else label_of(data)
 
 
 def bill_named(bill):
@@ -59,6 +105,13 @@ def plan_named(plan):
 def check_named(check):
     """An archive check as people know it: the estate's day it was made (as a plan's dates read)."""
     return i18n.day(check.get("checked_at"))
+
+
+def handover_named(handover, households):
+    """A unit's takeover or handover as people know it: its flat, its kind and its day (1-1-101 交房
+    2026-12-01); ``households``: the page's ``common.HouseholdLabels``."""
+    flat = households.get(handover.get("household_id")) or handover.get("household_id")
+    return " ".join(part for part in (flat, i18n.label("handover", handover.get("kind")), handover.get("date")) if part)
 
 
 class SubjectLabels:
@@ -83,7 +136,7 @@ class SubjectLabels:
         if subject_type in ARCHIVE_LISTS:
             return self._listed(subject_type).get(subject_id) or subject_id
         readers = {"borrow_request": self._borrowing, "record": lambda _, record_id: self._correction(record_id, at)}
-        if subject_type not in COLLECTIONS and subject_type not in readers:
+        if subject_type not in COLLECTIONS and subject_type not in NAMED_BY_DATA and subject_type not in readers:
             return subject_id
         key = (subject_type, subject_id)
         if key not in self._known:
@@ -98,7 +151,8 @@ class SubjectLabels:
         if subject_type not in self._lists:
             path = ARCHIVE_LISTS[subject_type]
             page = common.optional_read(path, limit=common.LARGEST_PAGE) if permissions.may("GET", path) else None
-            named = plan_named if subject_type == "archive_check_plan" else check_named
+            named = {"archive_check_plan": plan_named, "archive_check": check_named,
+                     "handover": lambda handover: handover_named(handover, self._households)}[subject_type]
             self._lists[subject_type] = {item["id"]: named(item) for item in (page or {}).get("items", [])
                                          if item.get("id")}
         return self._lists[subject_type]
@@ -118,7 +172,8 @@ class SubjectLabels:
             return None
         theirs = (common.optional_read("archive/records", subject_id=correction["subject_id"],
                                        limit=common.LARGEST_PAGE) or {}).get("items", [])
-        subject = next(filter(None, (label_of(r.get("data") or {}) for r in [correction, *theirs])), None)
+        subject = next(filter(None, (named_by_data(correction.get("subject_type"), r.get("data") or {})
+                                     for r in [correction, *theirs])), None)
         named = " ".join((i18n.label("subject", correction.get("subject_type")),
                           subject or self.get(correction.get("subject_type"), correction["subject_id"])))
         corrected = next((r for r in theirs if r.get("id") == record_id), None)
@@ -142,7 +197,8 @@ class SubjectLabels:
     def of_record(self, record):
         """An archive record's subject as people know it: from what the record itself carries (its
         number, a payment's receipt number, a round's route), else as ``get`` names it."""
-        return label_of(record.get("data") or {}) or self.get(record.get("subject_type"), record.get("subject_id"))
+        return (named_by_data(record.get("subject_type"), record.get("data") or {})
+                or self.get(record.get("subject_type"), record.get("subject_id")))
 
     def facts(self, record):
         """``[(label, value)]`` of an archive record's data as its page shows them (``fact``), a
@@ -194,11 +250,13 @@ class SubjectLabels:
 
     @staticmethod
     def _read(subject_type, subject_id):
-        collection = COLLECTIONS[subject_type]
-        if permissions.may("GET", f"{collection}/{{id}}"):
-            return label_of(common.optional_read(f"{collection}/{quote(subject_id, safe='')}") or {})
+        """From its own service, where it reads one by its id (``COLLECTIONS``) and the roles may,
+        else from its first archive record: the event that made it, whose data names it."""
+        collection = COLLECTIONS.get(subject_type)
+        if collection and permissions.may("GET", f"{collection}/{{id}}"):
+            return named_by_data(subject_type, common.optional_read(f"{collection}/{quote(subject_id, safe='')}") or {})
         if permissions.may("GET", "archive/records"):
             records = (common.optional_read("archive/records", subject_type=subject_type, subject_id=subject_id,
                                             limit=1) or {}).get("items")
-            return label_of((records[0].get("data") or {}) if records else {})
+            return named_by_data(subject_type, (records[0].get("data") or {}) if records else {})
         return None
