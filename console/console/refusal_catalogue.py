@@ -3,7 +3,9 @@ message), as their source writes it, with its Chinese: see ``refusals.py`` for h
 them and ``console/tests/test_refusals.py`` for the check that keeps this in step with the sources.
 
 A new refusal in a service needs its line here (the test names the sentence and where it is
-written); ``{N}`` are the f-string's values in order, ``{N:group}`` one shown by its label.
+written); ``{N}`` are the f-string's values in order, ``{N:group}`` one shown by its label. A
+number said with its unit (``estate_common.wording.counted``: "1 day", "3 days") is two sentences,
+``… {0} day`` beside ``… {0} days``, with the same Chinese.
 """
 ZH = {
     # -- gateway ---------------------------------------------------------------------
@@ -569,6 +571,8 @@ ZH = {
         '须联系住户未果 {0} 次才算联系不上，目前只有 {1} 次',
     'needs {0} recorded attempts to reach the occupant, each at least {1} minutes after the one before':
         '须已记录 {0} 次联系住户未果，每次与上一次至少间隔 {1} 分钟',
+    'needs {0} recorded attempts to reach the occupant, each at least {1} minute after the one before':
+        '须已记录 {0} 次联系住户未果，每次与上一次至少间隔 {1} 分钟',
     'a {0} that is {1} has no return visit pending':
         '{1:status}的{0:kind}没有待进行的回访',
     'the related request is not known in this estate':
@@ -688,6 +692,8 @@ ZH = {
         '该设备已有另一个在执行的计划安排了此项保养：如需替换，请先停止该计划',
     'has an active {0} plan every {1} days':
         '已有每 {1} 天一次的{0:plan}计划在执行',
+    'has an active {0} plan every {1} day':
+        '已有每 {1} 天一次的{0:plan}计划在执行',
     'the plan is stopped already':
         '该计划已停止',
     'is stopped':
@@ -739,7 +745,11 @@ ZH = {
         '消防演练须在举行后登记',
     'a drill is recorded within {0} days of being held':
         '消防演练须在举行后 {0} 天内登记',
+    'a drill is recorded within {0} day of being held':
+        '消防演练须在举行后 {0} 天内登记',
     'a shift handover is recorded within {0} days of its shift':
+        '交接班记录须在该班次后 {0} 天内登记',
+    'a shift handover is recorded within {0} day of its shift':
         '交接班记录须在该班次后 {0} 天内登记',
     'an obstructed fire lane is recorded with what blocks it':
         '消防通道被占用时须登记占用物',
@@ -851,9 +861,15 @@ ZH = {
         '轮次大于 1 时必填',
     'a duty roster is made at most {0} days ahead':
         '排班最多提前 {0} 天',
+    'a duty roster is made at most {0} day ahead':
+        '排班最多提前 {0} 天',
     "a month's budget is set at most {0} months back (budget_months_back)":
         '月度预算最多可设定到 {0} 个月之前（budget_months_back）',
+    "a month's budget is set at most {0} month back (budget_months_back)":
+        '月度预算最多可设定到 {0} 个月之前（budget_months_back）',
     "a month's budget is set at most {0} months ahead (budget_months_ahead)":
+        '月度预算最多可提前 {0} 个月设定（budget_months_ahead）',
+    "a month's budget is set at most {0} month ahead (budget_months_ahead)":
         '月度预算最多可提前 {0} 个月设定（budget_months_ahead）',
     "a plan's rounds start within its shift's hours":
         '计划的巡逻须在其班次时间内开始',
@@ -868,6 +884,8 @@ ZH = {
     'a checkpoint of the route falls due after the round is expected to end':
         '路线上有巡更点的到点时间晚于本轮巡逻的预计结束时间',
     "is less than checkpoint {0}'s offset ({1} minutes)":
+        '小于巡更点 {0} 的到点偏移（{1} 分钟）',
+    "is less than checkpoint {0}'s offset ({1} minute)":
         '小于巡更点 {0} 的到点偏移（{1} 分钟）',
     'a round may not start before the one before it is expected to end':
         '一轮巡逻不能在上一轮预计结束之前开始',
@@ -1151,9 +1169,15 @@ ZH = {
         '突发事件的发生时间不能是将来',
     "a visitor's pass ends within {0} days":
         '访客车辆通行证须在 {0} 天内到期',
+    "a visitor's pass ends within {0} day":
+        '访客车辆通行证须在 {0} 天内到期',
     'the works start within {0} days of the application':
         '施工须在申请后 {0} 天内开始',
+    'the works start within {0} day of the application':
+        '施工须在申请后 {0} 天内开始',
     'the works last at most {0} days':
+        '施工期最长 {0} 天',
+    'the works last at most {0} day':
         '施工期最长 {0} 天',
     'is the window\'s first day, {0}':
         '施工期首日为 {0}',
@@ -1165,13 +1189,19 @@ ZH = {
         '施工期已于 {0} 结束：如需开工，请先改期',
     'the works last more than {0} days':
         '施工期超过 {0} 天',
+    'the works last more than {0} day':
+        '施工期超过 {0} 天',
     'rescheduled works start within {0} days of today':
+        '改期后的施工须在今天起 {0} 天内开始',
+    'rescheduled works start within {0} day of today':
         '改期后的施工须在今天起 {0} 天内开始',
     'a survey is of this year or the last':
         '满意度调查须为今年或去年的',
     'is not between {0} and {1}':
         '不在 {0} 至 {1} 之间',
     'an appointment is made within {0} days':
+        '预约时间须在 {0} 天内',
+    'an appointment is made within {0} day':
         '预约时间须在 {0} 天内',
     'a completion records at most {0} minutes of labour':
         '一次完工最多记 {0} 分钟人工',
@@ -1185,23 +1215,39 @@ ZH = {
         '计划的首次到期日须在 {0} 天内',
     'a tool is lent for at most {0} days':
         '便民工具最长借用 {0} 天',
+    'a tool is lent for at most {0} day':
+        '便民工具最长借用 {0} 天',
     'a contact is logged within {0} days of it':
+        '业主联系须在发生后 {0} 天内登记',
+    'a contact is logged within {0} day of it':
         '业主联系须在发生后 {0} 天内登记',
     "the day is before any estate's history":
         '日期早于任何小区的历史',
     'a vacant-unit inspection is recorded within {0} days of it':
         '空置房巡检须在巡检后 {0} 天内登记',
+    'a vacant-unit inspection is recorded within {0} day of it':
+        '空置房巡检须在巡检后 {0} 天内登记',
     'an archive check plan is made for this year or the next at the furthest':
         '档案检查计划最远只能制订到明年',
     'a day is settled within {0} days of it':
         '日结须在当日后 {0} 天内完成',
+    'a day is settled within {0} day of it':
+        '日结须在当日后 {0} 天内完成',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
+        '超出 {0} 天的期限',
+    'is more than {0} day ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} days ago':  # a record of what staff did, written up too late
         '已超过 {0} 天',
+    'is more than {0} day ago':  # a record of what staff did, written up too late
+        '已超过 {0} 天',
     'an incident is recorded within {0} hours of happening':
         '突发事件须在发生后 {0} 小时内登记',
+    'an incident is recorded within {0} hour of happening':
+        '突发事件须在发生后 {0} 小时内登记',
     'is more than {0} hours ago':
+        '已超过 {0} 小时',
+    'is more than {0} hour ago':
         '已超过 {0} 小时',
     'cannot exceed records_checked':
         '不能大于检查份数',

@@ -6,7 +6,8 @@ subclass's ``super().__init__("…")``), the message of a ``field_error(field, "
 helper hands on to one of them. Read as: a literal, an f-string, ``+`` of those, either side of
 a conditional, a module's constant or any value of a module's dict of them, a name the function
 assigns such values to, or what a function of the module returns. An f-string's values become
-``{0}``, ``{1}``… in order, as the catalogue writes them; a literal brace is doubled.
+``{0}``, ``{1}``… in order, as the catalogue writes them; a literal brace is doubled; a number
+said with its unit (``estate_common.wording.counted``) is both its forms, ``{0} day`` and ``{0} days``.
 
 ``unread()`` lists the refusals whose sentence none of that reads: the test fails on one that
 is not in its list of sentences passed on as they came (another check's words).
@@ -14,6 +15,8 @@ is not in its list of sentences passed on as they came (another check's words).
 import ast
 import itertools
 from pathlib import Path
+
+from estate_common.wording import counted
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("services", "libs", "gateway")
@@ -24,20 +27,36 @@ REFUSALS = {"InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict",
 MAX_SENTENCES = 64  # of one argument: a conditional in a concatenation multiplies them
 
 
-def template(node):
-    """The sentence of a literal or f-string node, or None for anything else (a name, a call)."""
+def _escaped(text):
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _counted_unit(node):
+    """The unit of ``counted(n, "day")`` (``estate_common.wording``), or None for any other value."""
+    if isinstance(node, ast.Call) and _called(node) == "counted" and len(node.args) == 2 \
+            and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+        return node.args[1].value
+    return None
+
+
+def templates(node):
+    """The sentences of a literal or f-string node, [] for anything else (a name, a call). A value
+    said with its unit (``counted(days, "day")``) reads as both of its forms, ``{N} day`` and
+    ``{N} days``: two sentences, each with its Chinese in the catalogue."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value.replace("{", "{{").replace("}", "}}")
+        return [_escaped(node.value)]
     if not isinstance(node, ast.JoinedStr):
-        return None
-    text, index = "", 0
+        return []
+    texts, index = [""], 0
     for part in node.values:
         if isinstance(part, ast.Constant):
-            text += part.value.replace("{", "{{").replace("}", "}}")
-        else:
-            text += "{%d}" % index
-            index += 1
-    return text
+            texts = [text + _escaped(part.value) for text in texts]
+            continue
+        slot, unit = "{%d}" % index, _counted_unit(part.value)
+        forms = [counted(number, unit).replace(str(number), slot, 1) for number in (1, 2)] if unit else [slot]
+        texts = [text + form for text in texts for form in forms]
+        index += 1
+    return texts
 
 
 def _renumbered(left, right):
@@ -108,8 +127,7 @@ class Module:
             returned = [each.value for each in ast.walk(self.functions[node.func.id])
                         if isinstance(each, ast.Return) and each.value is not None]
             return [text for value in returned for text in more(value)]
-        text = template(node)
-        return [text] if text is not None else []
+        return templates(node)
 
 
 def _sentence_arguments(node, carriers, refusals, module):

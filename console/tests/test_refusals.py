@@ -139,6 +139,28 @@ def test_a_borrowing_s_term_of_one_day_or_more_reads_in_chinese_with_its_days(ap
         assert _shown("a borrow is due back within the estate's 7 days") == "借出的档案须在本小区规定的 7 天内归还"
 
 
+def test_a_number_said_with_its_unit_reads_in_chinese_with_its_number_in_either_form(app):
+    """A setting of 1 read "a tool is lent for at most 1 days" (estate_common.wording.counted says
+    "1 day"): the reader takes ``counted(days, "day")`` as both its forms, each with its Chinese."""
+    import ast
+    from .refusal_sources import templates
+    call = ast.parse('f"a tool is lent for at most {counted(days, \'day\')}, each {n} {counted(m, \'hour\')}"')
+    assert templates(call.body[0].value) == [
+        "a tool is lent for at most {0} day, each {1} {2} hour",
+        "a tool is lent for at most {0} day, each {1} {2} hours",
+        "a tool is lent for at most {0} days, each {1} {2} hour",
+        "a tool is lent for at most {0} days, each {1} {2} hours"]
+    with app.test_request_context():
+        g.language = "zh"
+        for english, chinese in (("a tool is lent for at most 1 day", "便民工具最长借用 1 天"),
+                                 ("a tool is lent for at most 7 days", "便民工具最长借用 7 天"),
+                                 ("is more than 1 hour ago", "已超过 1 小时"),
+                                 ("is more than 1 day ahead", "超出 1 天的期限"),
+                                 ("a month's budget is set at most 1 month back (budget_months_back)",
+                                  "月度预算最多可设定到 1 个月之前（budget_months_back）")):
+            assert _shown(english) == chinese
+
+
 def test_a_parking_hour_above_the_daily_cap_reads_in_chinese_with_its_amounts_in_yuan(app):
     """Refused both ways: finance's standard above the cap, and the cap lowered below the standard."""
     with app.test_request_context():

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 from . import calendar, clock
 from .errors import BusinessRuleViolation, field_error
+from .wording import counted
 
 # The oldest day of an estate's history a record may name. The oldest housing a property-service
 # center takes over today is the work-unit housing (单位公房) of the 1950s, sold to its tenants in the
@@ -70,7 +71,7 @@ def recent(value, reference, days, field, message, timezone=None):
     if isinstance(point, datetime) and timezone:
         point, since = calendar.local_date(point, timezone), calendar.local_date(since, timezone)
     if point < since - timedelta(days=days):
-        raise BusinessRuleViolation(message, [field_error(field, f"is more than {days} days ago")])
+        raise BusinessRuleViolation(message, [field_error(field, f"is more than {counted(days, 'day')} ago")])
 
 
 def historical(value, field, message):
@@ -89,7 +90,7 @@ def ahead(value, reference, days, field, message):
     if value is None:
         return
     if _point(value) > _point(reference) + timedelta(days=days):
-        raise BusinessRuleViolation(message, [field_error(field, f"is more than {days} days ahead")])
+        raise BusinessRuleViolation(message, [field_error(field, f"is more than {counted(days, 'day')} ahead")])
 
 
 def ending(value, now, days, field, message):

@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from estate_common import plausible
+from estate_common import plausible, wording
 from estate_common.errors import BusinessRuleViolation
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=timezone.utc)
@@ -26,6 +26,16 @@ def test_a_record_of_what_staff_did_goes_back_its_days_and_no_further():
         {"field": "data.held_at", "message": "is more than 7 days ago"}]
     assert refusal(plausible.recent, date(2026, 12, 4), date(2026, 12, 5), 0, "data.date", "today")[1][0][
         "message"] == "is more than 0 days ago"
+
+
+def test_a_setting_of_one_day_is_said_in_the_singular():
+    """An estate's setting of 1 read "is more than 1 days ago" (estate_common.wording)."""
+    assert refusal(plausible.recent, "2026-12-03", "2026-12-05", 1, "data.date", "late")[1][0][
+        "message"] == "is more than 1 day ago"
+    assert refusal(plausible.ahead, "2026-12-07", "2026-12-05", 1, "data.at", "far")[1][0][
+        "message"] == "is more than 1 day ahead"
+    assert [wording.counted(n, "day") for n in (0, 1, 2)] == ["0 days", "1 day", "2 days"]
+    assert wording.counted(1, "minute") == "1 minute" and wording.counted(90, "minute") == "90 minutes"
 
 
 def test_a_fact_of_the_estates_history_may_be_old_but_not_before_the_floor():

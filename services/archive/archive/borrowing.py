@@ -8,6 +8,7 @@ Plain functions: no broker, no store.
 
 from estate_common import archive_access, calendar, clock, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
+from estate_common.wording import counted
 
 # Who may approve or reject: the service-center manager (and the operator admin above them).
 APPROVER_ROLES = roles.MANAGEMENT
@@ -72,9 +73,8 @@ def _within_term(kind, given, now, rules):
     last = calendar.days_later(now, days, rules["timezone"])
     if given > last:
         # a view's term is one day by default: it read "within the estate's 1 days"
-        term = (f"a {kind} is due back within the estate's {days} day" if days == 1
-                else f"a {kind} is due back within the estate's {days} days")
-        raise BusinessRuleViolation(term, [field_error("data.due_back", f"is after {clock.to_iso(last)}")])
+        raise BusinessRuleViolation(f"a {kind} is due back within the estate's {counted(days, 'day')}",
+                                    [field_error("data.due_back", f"is after {clock.to_iso(last)}")])
 
 
 def asked_due_back(kind, given, now, rules):

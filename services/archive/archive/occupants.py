@@ -20,6 +20,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import calendar, clock, ids, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.wording import counted
 
 RESIDENTS = ("tenant", "family")  # who lives there; an owner's entry is ownership, changed by transfer
 
@@ -267,7 +268,7 @@ def new_inspection(inspection_id, household, data, now, user, tz, within):
                        [field_error("status", f"is {household['status']}")])
     not_after_today(data["inspected_on"], now, tz, "data.inspected_on")
     plausible.recent(data["inspected_on"], calendar.local_date(now, tz), within, "data.inspected_on",
-                     f"a vacant-unit inspection is recorded within {within} days of it")
+                     f"a vacant-unit inspection is recorded within {counted(within, 'day')} of it")
     stamp = clock.to_iso(now)
     problems = [{"number": index + 1, "description": problem["description"].strip(),
                  "location": (problem.get("location") or "").strip() or None}

@@ -29,6 +29,7 @@ from decimal import Decimal
 from estate_common import clock, ids, money, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.money import to_cents
+from estate_common.wording import counted
 
 from .domain import Change, history_entry
 
@@ -106,7 +107,7 @@ def check(data, today=None, rules=None):
     if today and rules:
         start_days, works_days = rules["renovation_start_within_days"], rules["renovation_works_max_days"]
         plausible.ahead(data.get("works_from"), today, start_days, "data.works_from",
-                        f"the works start within {start_days} days of the application")
+                        f"the works start within {counted(start_days, 'day')} of the application")
         start, end = data.get("works_from"), data.get("works_to")
         if end and (not start or end >= start):  # one ending before it starts is refused below
             _refuse_works_longer_than(start or today, end, works_days)
@@ -127,8 +128,8 @@ def _refuse_works_longer_than(start, end, days):
     is given), naming their length: works of 91 days were refused as "more than 90 days ahead", a
     horizon the start is within (found in review)."""
     if date.fromisoformat(end) > date.fromisoformat(start) + timedelta(days=days):
-        raise BusinessRuleViolation(f"the works last at most {days} days",
-                                    [field_error("data.works_to", f"the works last more than {days} days")])
+        raise BusinessRuleViolation(f"the works last at most {counted(days, 'day')}",
+                                    [field_error("data.works_to", f"the works last more than {counted(days, 'day')}")])
 
 
 def under_way(application):
@@ -396,7 +397,7 @@ def reschedule(application, data, today, rules, now, user):
     works_from, works_to, reason = data["works_from"], data["works_to"], data["reason"].strip()
     start_days = rules["renovation_start_within_days"]
     plausible.ahead(works_from, today, start_days, "data.works_from",
-                    f"rescheduled works start within {start_days} days of today")
+                    f"rescheduled works start within {counted(start_days, 'day')} of today")
     check({"kind": application["kind"], "structural_change": application["structural_change"],
            "works_from": works_from, "works_to": works_to}, today, rules)
     was = (application.get("works_from"), application.get("works_to"))

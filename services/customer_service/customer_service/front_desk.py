@@ -8,6 +8,7 @@ Names of people (a borrower) are personal data: stored for the desk, never logge
 from estate_common import clock, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.text import address_part
+from estate_common.wording import counted
 
 from .domain import Change, history_entry
 
@@ -128,7 +129,7 @@ def _due_back(data, now, rules):
         raise BusinessRuleViolation("a tool is lent until a time to come",
                                     [field_error("data.due_back_at", "is not in the future")])
     days = rules["tool_loan_max_days"]
-    return plausible.ending(due, now, days, "data.due_back_at", f"a tool is lent for at most {days} days")
+    return plausible.ending(due, now, days, "data.due_back_at", f"a tool is lent for at most {counted(days, 'day')}")
 
 
 def new_tool_loan(loan_id, estate_id, data, now, user, rules):

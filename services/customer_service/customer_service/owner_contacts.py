@@ -18,6 +18,7 @@ from collections import Counter
 from estate_common import calendar, clock, plausible, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.kpis import kpi
+from estate_common.wording import counted
 
 MANAGERS = roles.MANAGEMENT
 
@@ -38,7 +39,8 @@ def new_contact(contact_id, estate_id, data, now, user, roles, rules):
         raise BusinessRuleViolation("a contact is logged once it happened",
                                     [field_error("data.contacted_at", "is in the future")])
     days = rules["recorded_within_days"]
-    plausible.recent(contacted_at, now, days, "data.contacted_at", f"a contact is logged within {days} days of it",
+    plausible.recent(contacted_at, now, days, "data.contacted_at",
+                     f"a contact is logged within {counted(days, 'day')} of it",
                      rules["timezone"])
     return {
         "_id": contact_id,

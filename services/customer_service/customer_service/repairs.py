@@ -16,6 +16,7 @@ from datetime import timedelta
 from estate_common import calendar, clock, ids
 from estate_common.roles import MANAGEMENT
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.wording import counted
 
 from .domain import Change, allows, closed_event_data, due_at, history_entry, next_status
 
@@ -302,7 +303,7 @@ def require_closable(request, data, rules, roles=()):
         raise BusinessRuleViolation(f"the occupant is unreachable after {needed} attempts, not {len(attempts)}",
                                     [field_error("data.no_visit_reason",
                                                  f"needs {needed} recorded attempts to reach the occupant, each "
-                                                 f"at least {gap} minutes after the one before")])
+                                                 f"at least {counted(gap, 'minute')} after the one before")])
     return {"closed_without_visit": {"reason": reason, "attempts": len(attempts)}}
 
 
@@ -313,12 +314,12 @@ def attempts_since_completion(request):
 def spaced(attempts, gap_minutes):
     """The attempts that count towards closing unvisited: the first, and each later one at least
     ``gap_minutes`` after the last one counted (the rest stay recorded)."""
-    counted = []
+    kept = []
     for attempt in attempts:
-        if not counted or clock.parse_iso(attempt["at"]) - clock.parse_iso(counted[-1]["at"]) \
+        if not kept or clock.parse_iso(attempt["at"]) - clock.parse_iso(kept[-1]["at"]) \
                 >= timedelta(minutes=gap_minutes):
-            counted.append(attempt)
-    return counted
+            kept.append(attempt)
+    return kept
 
 
 def return_visit_attempt(request, data, now, caller):

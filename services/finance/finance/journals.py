@@ -14,6 +14,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, plausible, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
+from estate_common.wording import counted
 
 from . import payments, periods
 
@@ -111,7 +112,8 @@ def check_settlement(data, today, caller_user, caller_roles, within):
     if data["date"] > today:
         raise BusinessRuleViolation("a day that has not begun cannot be settled",
                                     [field_error("data.date", "is in the future")])
-    plausible.recent(data["date"], today, within, "data.date", f"a day is settled within {within} days of it")
+    plausible.recent(data["date"], today, within, "data.date",
+                     f"a day is settled within {counted(within, 'day')} of it")
 
 
 def unknown_cashier():

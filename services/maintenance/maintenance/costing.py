@@ -8,6 +8,7 @@ from decimal import Decimal
 from estate_common import calendar, clock, ids, kpis
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.money import round_half_up, to_cents
+from estate_common.wording import counted
 
 MAX_CENTS = 100_000_000_000  # the largest amount the contracts carry (common.json#/$defs/cents)
 
@@ -67,11 +68,13 @@ def refuse_a_budget_outside_its_window(period, now, rules):
     latest = calendar.add_months(current, rules["budget_months_ahead"])
     if period < earliest:
         raise BusinessRuleViolation(
-            f"a month's budget is set at most {rules['budget_months_back']} months back (budget_months_back)",
+            f"a month's budget is set at most {counted(rules['budget_months_back'], 'month')} back "
+            "(budget_months_back)",
             [field_error("period", f"is before {earliest}")])
     if period > latest:
         raise BusinessRuleViolation(
-            f"a month's budget is set at most {rules['budget_months_ahead']} months ahead (budget_months_ahead)",
+            f"a month's budget is set at most {counted(rules['budget_months_ahead'], 'month')} ahead "
+            "(budget_months_ahead)",
             [field_error("period", f"is after {latest}")])
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from estate_common import calendar, clock, custom_fields, ids, money, numbering, plausible, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 from estate_common.writes import Change
+from estate_common.wording import counted
 
 from . import checklists, costing
 from .rules import DEFAULTS as RULES
@@ -460,7 +461,7 @@ def _future(at, now, within):
     if moment <= now:
         raise BusinessRuleViolation("an appointment is made for a time to come",
                                     [field_error("data.at", "is not in the future")])
-    plausible.ahead(moment, now, within, "data.at", f"an appointment is made within {within} days")
+    plausible.ahead(moment, now, within, "data.at", f"an appointment is made within {counted(within, 'day')}")
     return clock.to_iso(moment)
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from estate_common import calendar, clock, custom_fields, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
+from estate_common.wording import counted
 
 # How many due dates of one plan a single scheduling run opens (a plan that was left
 # behind catches up over the next runs instead of blocking the timer).
@@ -177,7 +178,7 @@ def refuse_twin(holder_id, plan_id, data):
         # named by what it schedules (the field's message), not its internal id (a probe)
         raise Conflict("another active plan of this equipment already schedules this: stop it first to replace it",
                        [field_error("data.equipment_id", f"has an active {data['kind']} plan every "
-                                                         f"{data['every_days']} days")])
+                                                         f"{counted(data['every_days'], 'day')}")])
 
 
 def stopped(plan, reason, now, actor):

@@ -8,6 +8,7 @@ obstructed). Plain functions: no broker, no store.
 """
 from estate_common import clock, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.wording import counted
 
 from . import localtime
 
@@ -27,7 +28,8 @@ def new_drill(drill_id, estate_id, data, now, actor, rules):
     # written up soon after (estate_common.plausible): one of 1900 counted in that month's KPI
     # (a probe), and its month, 1899 in Los Angeles, was none the contract has
     days = rules["recorded_within_days"]
-    plausible.recent(held, now, days, "data.held_at", f"a drill is recorded within {days} days of being held",
+    plausible.recent(held, now, days, "data.held_at",
+                     f"a drill is recorded within {counted(days, 'day')} of being held",
                      rules["timezone"])
     period = localtime.period_of(held, rules)
     stamp = clock.to_iso(now)

@@ -18,6 +18,7 @@ import unicodedata
 from estate_common import calendar, clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.roles import FINANCE
+from estate_common.wording import counted
 
 from .localtime import MINUTES_A_DAY
 
@@ -60,7 +61,7 @@ def new_pass(pass_id, estate_id, data, now, actor, rules):
     if data["kind"] == "visitor":
         days = rules["visitor_pass_max_days"]
         valid_until = plausible.ending(valid_until, now, days, "data.valid_until",
-                                       f"a visitor's pass ends within {days} days")
+                                       f"a visitor's pass ends within {counted(days, 'day')}")
     stamp = clock.to_iso(now)
     return {
         "_id": pass_id,

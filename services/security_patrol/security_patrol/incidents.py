@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from estate_common import clock, numbering, roles, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.wording import counted
 
 from . import emergency_plans
 
@@ -50,8 +51,8 @@ def occurred_at(data, now, rules):
                                     [field_error("data.occurred_at", "is in the future")])
     hours = rules["incident_recorded_within_hours"]
     if at < now - timedelta(hours=hours) - CLOCK_SKEW:
-        raise BusinessRuleViolation(f"an incident is recorded within {hours} hours of happening",
-                                    [field_error("data.occurred_at", f"is more than {hours} hours ago")])
+        raise BusinessRuleViolation(f"an incident is recorded within {counted(hours, 'hour')} of happening",
+                                    [field_error("data.occurred_at", f"is more than {counted(hours, 'hour')} ago")])
     return clock.to_iso(min(at, now))
 
 

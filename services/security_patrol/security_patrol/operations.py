@@ -12,6 +12,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import per_estate_month, rules_of_period
 from estate_common.store import public
 from estate_common.writes import Change
+from estate_common.wording import counted
 
 from . import (emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
                patrols, roster, store)
@@ -485,7 +486,8 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     # a handover of a shift still to come marked it worked, and the roster could no longer cancel it
     roster.refuse_a_shift_not_begun(day, data["shift"], local_now, rules)
     days = rules["recorded_within_days"]  # one of 1900 was taken (a probe): estate_common.plausible
-    plausible.recent(day, today, days, "data.date", f"a shift handover is recorded within {days} days of its shift")
+    plausible.recent(day, today, days, "data.date",
+                     f"a shift handover is recorded within {counted(days, 'day')} of its shift")
     # both were free text: a shift handed over to a name no account has (review)
     roster.require_guards({"data.from_guard": caller.guard, "data.to_guard": caller.to_guard})
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],

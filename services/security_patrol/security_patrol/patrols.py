@@ -16,6 +16,7 @@ from datetime import timedelta
 from estate_common import calendar, clock, ids, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.text import typed_code
+from estate_common.wording import counted
 
 from . import localtime, roster
 from .localtime import MINUTES_A_DAY
@@ -100,7 +101,7 @@ def refuse_timings_that_cannot_hold(route, rounds, interval, expected):
         raise BusinessRuleViolation(
             "a checkpoint of the route falls due after the round is expected to end",
             [field_error("data.expected_minutes", f"is less than checkpoint {latest['code']}'s offset "
-                                                  f"({latest['offset_minutes']} minutes)")])
+                                                  f"({counted(latest['offset_minutes'], 'minute')})")])
     if rounds > 1 and interval < expected:
         raise BusinessRuleViolation("a round may not start before the one before it is expected to end",
                                     [field_error("data.interval_minutes",

@@ -31,6 +31,7 @@ from estate_common import calendar, clock, ids, plausible
 from estate_common.text import spaced
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
+from estate_common.wording import counted
 
 from . import localtime
 from .localtime import MINUTES_A_DAY
@@ -166,7 +167,7 @@ def new_assignment(estate_id, data, today, now, actor, days_ahead=62):
     estate's ``roster_days_ahead``; one for 2030-01-01 was taken: a probe)."""
     _not_passed(data["date"], data["shift"], today)
     plausible.ahead(data["date"], today, days_ahead, "data.date",
-                    f"a duty roster is made at most {days_ahead} days ahead")
+                    f"a duty roster is made at most {counted(days_ahead, 'day')} ahead")
     stamp = clock.to_iso(now)
     return {
         "_id": assignment_id(estate_id, data["date"], data["shift"], data["guard"]),

@@ -110,6 +110,10 @@ def test_a_vacant_inspection_is_recorded_within_the_estates_days():
             occupants.new_inspection("vinsp_5", household(), {"inspected_on": day, "problems": []}, NOW, "zhou", TZ, 7)
         assert refused.value.detail == "a vacant-unit inspection is recorded within 7 days of it"
         assert refused.value.errors == [{"field": "data.inspected_on", "message": "is more than 7 days ago"}]
+    with pytest.raises(BusinessRuleViolation) as refused:  # an estate's 1: it read "within 1 days"
+        occupants.new_inspection("vinsp_5", household(), {"inspected_on": "2026-11-15", "problems": []}, NOW, "zhou",
+                                 TZ, 1)
+    assert refused.value.detail == "a vacant-unit inspection is recorded within 1 day of it"
     week = occupants.new_inspection("vinsp_6", household(), {"inspected_on": "2026-11-16", "problems": []},
                                     NOW, "zhou", TZ, 7)
     assert week["inspected_on"] == "2026-11-16"

@@ -125,6 +125,12 @@ def test_a_tool_is_lent_for_at_most_the_estates_days():
                                      NOW, "zhang", DEFAULTS)
         assert refused.value.detail == "a tool is lent for at most 7 days"
         assert refused.value.errors == [{"field": "data.due_back_at", "message": "is more than 7 days ahead"}]
+    with pytest.raises(BusinessRuleViolation) as refused:  # a day's loan: it read "at most 1 days"
+        front_desk.new_tool_loan("tl_1", "est_1", {"tool": "ladder", "borrower": "owner",
+                                                   "due_back_at": "2026-11-30T08:30:00Z"},
+                                 NOW, "zhang", {**DEFAULTS, "tool_loan_max_days": 1})
+    assert refused.value.detail == "a tool is lent for at most 1 day"
+    assert refused.value.errors == [{"field": "data.due_back_at", "message": "is more than 1 day ahead"}]
     week = {"tool": "ladder", "borrower": "owner", "due_back_at": "2026-11-30T08:30:00Z"}
     assert front_desk.new_tool_loan("tl_1", "est_1", week, NOW, "zhang", DEFAULTS)["due_back_at"] == \
         "2026-11-30T08:30:00.000Z"

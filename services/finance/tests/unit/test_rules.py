@@ -492,6 +492,9 @@ def test_a_day_is_settled_within_the_estates_days_of_it():
             journals.check_settlement({"cashier": "wang", "date": day}, "2026-11-23", "wang", ["cashier"], 7)
         assert refused.value.detail == "a day is settled within 7 days of it"
         assert refused.value.errors == [{"field": "data.date", "message": "is more than 7 days ago"}]
+    with pytest.raises(BusinessRuleViolation) as refused:  # an estate's 1: it read "within 1 days"
+        journals.check_settlement({"cashier": "wang", "date": "2026-11-21"}, "2026-11-23", "wang", ["cashier"], 1)
+    assert refused.value.detail == "a day is settled within 1 day of it"
 
 
 def test_money_collected_at_a_source_goes_to_the_first_day_not_closed():

@@ -262,6 +262,9 @@ def test_an_appointment_is_within_the_estates_days():
         assert refused.value.errors == [{"field": "data.at", "message": "is more than 30 days ahead"}]
     with pytest.raises(BusinessRuleViolation):
         domain.appoint(an_order("assigned"), month, CREATED, "chen", within=7)
+    with pytest.raises(BusinessRuleViolation) as refused:  # it read "within 1 days"
+        domain.appoint(an_order("assigned"), month, CREATED, "chen", within=1)
+    assert refused.value.detail == "an appointment is made within 1 day"
 
 
 def test_an_impossible_date_is_invalid_input_not_a_crash():

@@ -90,6 +90,9 @@ def test_a_visitor_pass_ends_within_the_estates_days(valid_until, why):
     unended = gate.new_pass("vpass_1", "est_1", {"plate": "沪A12345", "kind": "visitor", "household_id": "hh_1"},
                             NOW, "desk", DEFAULTS)
     assert unended["valid_until"] == clock.to_iso(NOW + timedelta(days=7))
+    with pytest.raises(BusinessRuleViolation) as refused:  # a day's pass: it read "within 1 days"
+        gate.new_pass("vpass_1", "est_1", data, NOW, "desk", {**DEFAULTS, "visitor_pass_max_days": 1})
+    assert refused.value.detail == "a visitor's pass ends within 1 day"
     longer = {**DEFAULTS, "visitor_pass_max_days": 30}
     assert vehicle_pass(kind="visitor", valid_until="2026-12-20T08:00:00Z", rules=longer)["valid_until"]
 
@@ -239,6 +242,7 @@ def test_an_incident_happened_when_it_is_said_to_within_the_estates_hours(given,
     ("2026-11-23T08:03:00Z", 72, "is in the future"),
     ("2026-11-20T07:57:00Z", 72, "is more than 72 hours ago"),
     ("2026-11-23T07:00:00Z", 0, "is more than 0 hours ago"),
+    ("2026-11-23T06:00:00Z", 1, "is more than 1 hour ago"),  # it read "1 hours"
 ])
 def test_an_incident_from_the_future_or_too_long_ago_is_refused(given, hours, why):
     with pytest.raises(BusinessRuleViolation) as refused:
