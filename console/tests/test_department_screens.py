@@ -431,15 +431,20 @@ def test_the_change_log_names_equipment_notices_handovers_costs_and_the_fund_as_
     ``fuse_…`` (review): each is named by the first record of it, the event that made it (equipment
     by its code and name, a notice by its title, a shift handover by its date, shift and guards, a
     cost by its category, amount and day, the fund's deposit by its amount and day, its use by its
-    amount, day and work order), a unit's takeover or handover by its flat, kind and day from the
-    estate's list of them, read once a page; one that cannot be read keeps its id."""
+    amount, day and work order), a unit's takeover or handover by its flat, kind and day from its
+    household's (its line names it) or, for a line from before, the estate's list, each read once a
+    page; one that cannot be read keeps its id."""
     sign_in(client, fake, username="ada", roles=("archivist",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households",
             {"items": [{"id": "hh_1", "building": "1", "unit": "1", "room": "101"}], "next_cursor": None})
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handovers", {"items": [
-        {"id": "handover_1", "household_id": "hh_1", "kind": "handover", "date": "2026-12-01", "outcome": "accepted",
-         "items": [], "documents": [], "failed_items": [], "created_at": "2026-12-01T02:00:00Z"}],
-        "next_cursor": None})
+    handover = {"id": "handover_1", "household_id": "hh_1", "kind": "handover", "date": "2026-12-01",
+                "outcome": "accepted", "items": [], "documents": [], "failed_items": [],
+                "created_at": "2026-12-01T02:00:00Z"}
+    older = {**handover, "id": "handover_0", "kind": "takeover", "date": "2026-11-20"}
+    # the household's own (a line names it), else the estate's first page (a line from before)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handovers",
+            lambda body, params: {"items": [older, handover] if params.get("household_id") == "hh_1" else [older],
+                                  "next_cursor": None})
     firsts = {
         "eq_1": {"id": "eq_1", "code": "EL-01", "name": "1号楼客梯", "system": "elevator", "location": "1号楼",
                  "installed_on": None, "created_at": "2026-01-01T00:00:00Z"},
@@ -462,23 +467,26 @@ def test_the_change_log_names_equipment_notices_handovers_costs_and_the_fund_as_
                                   if params["subject_id"] in firsts else [], "next_cursor": None})
     entries = [("equipment", "eq_1"), ("equipment", "eq_1"), ("notice", "ntc_1"), ("shift_handover", "sh_1"),
                ("handover", "handover_1"), ("operating_expense", "opex_1"), ("fund_deposit", "fdep_1"),
-               ("fund_use", "fuse_1"), ("notice", "ntc_gone"), ("handover", "handover_gone")]
+               ("fund_use", "fuse_1"), ("notice", "ntc_gone"), ("handover", "handover_gone"),
+               ("handover", "handover_0")]
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
         {"id": f"chg_{n}", "subject_type": kind, "subject_id": subject_id, "action": f"{kind}_created",
-         "actor": "ada", "at": "2026-12-05T08:00:00Z", "fields": ["id"]}
+         "actor": "ada", "at": "2026-12-05T08:00:00Z", "fields": ["id"],
+         **({"household_id": "hh_1"} if subject_id == "handover_1" else {})}
         for n, (kind, subject_id) in enumerate(entries)], "next_cursor": None})
     rows = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     rows = rows.split("<tbody>")[1]
     for named in ("<td>EL-01 1号楼客梯</td>", "<td>停水通知</td>", "<td>2026-12-04 夜班 zhang → li</td>",
                   "<td>1-1-101 交房 2026-12-01</td>", "<td>保洁 ¥800.00 2026-12-02</td>",
                   "<td>¥50,000.00 2026-12-03</td>", "<td>¥1,200.00 2026-12-04 WO-2026-000003</td>",
-                  "<td>ntc_gone</td>", "<td>handover_gone</td>"):
+                  "<td>ntc_gone</td>", "<td>handover_gone</td>", "<td>1-1-101 接管验收 2026-11-20</td>"):
         assert named in rows, named
-    for subject_id in ("eq_1", "ntc_1", "sh_1", "handover_1", "opex_1", "fdep_1", "fuse_1"):
+    for subject_id in ("eq_1", "ntc_1", "sh_1", "handover_1", "handover_0", "opex_1", "fdep_1", "fuse_1"):
         assert f">{subject_id}<" not in rows, subject_id
     records = [c for c in fake.calls if c["path"].endswith("/archive/records")]
     assert len(records) == 7 and all(c["params"].get("limit") in (1, "1") for c in records)  # each once a page
-    assert len([c for c in fake.calls if c["path"].endswith("/handovers")]) == 1
+    handovers = [c["params"].get("household_id") for c in fake.calls if c["path"].endswith("/handovers")]
+    assert sorted(handovers, key=str) == [None, "hh_1"]  # the household's, and the estate's list: once each
     # the manager reads the equipment itself (its name as it is now)
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_1", {**firsts["eq_1"], "name": "1号楼东客梯"})

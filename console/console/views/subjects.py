@@ -25,8 +25,9 @@ COLLECTIONS = {"service_request": "service-requests", "work_order": "work-orders
 # an archive document the change log names -> the archive's list of them, read whole once a page
 # (an estate makes one plan a year and a few checks in it: the largest page holds years of them)
 ARCHIVE_LISTS = {"archive_check_plan": "archive/check-plans", "archive_check": "archive/checks",
-                 # a unit's takeover or handover (接管验收 / 交房): no read by its id, its list is the
-                 # estate's (oldest first, as the change log): one past its first page keeps its id
+                 # a unit's takeover or handover (接管验收 / 交房): no read by its id; a change-log
+                 # line names its household (``_handovers_of``), one from before read from the
+                 # estate's list (oldest first, as the change log): one past its first page keeps its id
                  "handover": "handovers"}
 # a field of an archive record's data that names another subject by its id -> that subject's type
 # (a work order's records name its request by ``request_id``, a missed round's by ``round_id``)
@@ -125,10 +126,15 @@ class SubjectLabels:
         self._households = households if households is not None else common.HouseholdLabels({}, complete=False)
         self._known, self._left, self._lists = {}, self.LOOKUPS, {}
 
-    def get(self, subject_type, subject_id, at=None):
-        """``at``: when the change-log line was made, which names a correction (``_correction``)."""
+    def get(self, subject_type, subject_id, at=None, household=None):
+        """``at``: when the change-log line was made, which names a correction (``_correction``);
+        ``household``: the household its line names (a takeover's or handover's)."""
         if not subject_id:
             return ""
+        if subject_type == "handover" and household:
+            named = self._handovers_of(household).get(subject_id)
+            if named:
+                return named
         if subject_type == "household":
             return self._households.get(subject_id) or subject_id
         if subject_type == "estate":
@@ -156,6 +162,19 @@ class SubjectLabels:
             self._lists[subject_type] = {item["id"]: named(item) for item in (page or {}).get("items", [])
                                          if item.get("id")}
         return self._lists[subject_type]
+
+    def _handovers_of(self, household_id):
+        """``{id: label}`` of a household's takeovers and handovers (a few), read once a page: the
+        estate's list of them, read otherwise, holds the first ``LARGEST_PAGE`` alone."""
+        key = ("handover", household_id)
+        if key not in self._lists:
+            page = None
+            if permissions.may("GET", "handovers") and self._left > 0:
+                self._left -= 1
+                page = common.optional_read("handovers", household_id=household_id, limit=common.LARGEST_PAGE)
+            self._lists[key] = {item["id"]: handover_named(item, self._households)
+                                for item in (page or {}).get("items", []) if item.get("id")}
+        return self._lists[key]
 
     def _correction(self, record_id, at):
         """A correction's change-log line as the record it corrects: its subject, and that record's

@@ -343,14 +343,20 @@ def closed_report(event):
 
 
 def change_from_archive_event(event):
-    """A change-log entry of an ``archive_changed`` event (borrowing, check plans, checks)."""
+    """A change-log entry of an ``archive_changed`` event (borrowing, check plans, checks, a
+    takeover or handover, with its household's id: ``archive_changed_data``)."""
     data = event["data"]
-    return change_from_event(data["subject_type"], event) | {"action": data["action"], "fields": sorted(data["fields"])}
+    household = {"household_id": data["household_id"]} if data.get("household_id") else {}
+    return change_from_event(data["subject_type"], event) | {"action": data["action"],
+                                                             "fields": sorted(data["fields"])} | household
 
 
 def archive_changed_data(subject_type, doc, action, fields):
-    """What ``archive_changed`` says: which archive document changed how, and which fields (not their values)."""
-    return {"id": doc["_id"], "subject_type": subject_type, "action": action, "fields": sorted(fields)}
+    """What ``archive_changed`` says: which archive document changed how, and which fields (not their
+    values); a unit's takeover or handover its household's id too, which names it in the change log
+    (1-1-101 交房 2026-12-01): it showed its id, and no read finds one by it (review)."""
+    household = {"household_id": doc["household_id"]} if doc.get("household_id") else {}
+    return {"id": doc["_id"], "subject_type": subject_type, "action": action, "fields": sorted(fields)} | household
 
 
 # -- the hash chain: corrections and verify (chain.py holds the chain itself) ----------------

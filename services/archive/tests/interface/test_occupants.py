@@ -238,6 +238,12 @@ def test_a_unit_is_taken_over_until_accepted_then_handed_over_once(archive, hous
     changes = archive.outbox.of_type("archive_changed")
     assert [c["data"]["action"] for c in changes] == ["takeover_recorded", "takeover_recorded", "handover_recorded"]
     assert "李四" not in str(changes)
+    # the change log names its household, by which the console names it (it showed handover_…: review)
+    for published in changes:
+        archive.log_archive_change(published)
+    log = archive.list_change_log({"estate_id": household["estate_id"], "filters": {"subject_type": "handover"}})
+    assert [(c["subject_id"], c["household_id"]) for c in log["items"]][-1] == (given["id"], household["id"])
+    assert {c["household_id"] for c in log["items"]} == {household["id"]}
 
 
 def test_a_checklist_without_items_or_with_a_bad_result_is_refused_by_field(archive, household):
