@@ -314,3 +314,22 @@ def test_the_records_offer_their_correction_only_to_a_role_that_may_send_it(clie
         page = client.get("/archive/records?subject_id=hh_1").get_data(as_text=True)
         assert "1202" in page, role
         assert ('action="/archive/records/ar_1/corrections' in page) is offered, role
+
+
+def test_a_technician_is_not_offered_to_assign_his_own_order_to_himself_again(client, fake):
+    """The gateway lists a technician himself only as whom he may assign to: on his own assigned
+    order a 派工 form listed him alone, and sending it did nothing (the same assignment again is
+    no step); on an unassigned order it is him taking it on, and the form says so (a probe)."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    sign_in(client, fake, username="tom", roles=("technician",))
+    page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
+    assert "assign" not in steps_on(page) and "start" in steps_on(page)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "pending", "technician": None})
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "assign" in steps_on(page) and "To yourself: you take this order on." in page
+    # a dispatcher choosing among several is told nothing of the kind
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}, {"username": "ann"}]})
+    sign_in(client, fake, username="amy", roles=("agent",))
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "assign" in steps_on(page) and "To yourself" not in page

@@ -167,8 +167,18 @@ def order_detail(order_id):
     # reads the request (one call: a technician reads those his orders come from, a 404 otherwise)
     readable = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
     request_number = order.get("request_number") or readable
+    technicians = common.usernames("technicians") if "assign" in steps else []
+    if technicians == [order.get("technician")] and order.get("status") == "assigned":
+        # a technician's own order: the gateway lets him name himself only, and the same
+        # assignment again does nothing (maintenance's domain.assign); a 派工 form listing him
+        # alone was offered on every order of his (a probe)
+        steps.remove("assign")
+        technicians = []
     return render_template("engineering/order.html", order=order, problem=common.take_problem(), key=common.form_key(),
-                           technicians=common.usernames("technicians") if "assign" in steps else [],
+                           technicians=technicians,
+                           # the one choice the user himself: he takes the order on (an unassigned one, or
+                           # one he asked help for back), which the form says
+                           assign_self=technicians == [g.user.username],
                            household_label=common.household_label(household), request_number=request_number,
                            history=common.households_shown(order.get("history") or [], {
                                order["household_id"]: common.household_label(household)} if household else None),
