@@ -2003,6 +2003,7 @@ _MESSAGES = {
     "inspection.opened": ("巡检已开始。", "Inspection opened."),
     "inspection.due_on": ("计划日期", "Due on"),
     "inspection.complete": ("完成巡检", "Complete the inspection"),
+    "inspection.completed_at": ("巡检完成时间", "Inspected"),  # not an order's 完工时间 (a work-order word)
     "inspection.reading": ("读数", "Reading"),
     "inspection.pass": ("合格", "Pass"),
     "inspection.fail": ("不合格", "Fail"),

@@ -164,3 +164,15 @@ def test_a_plan_s_inspections_opened_together_are_told_apart_by_their_date(clien
     rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     assert "insp_2" in rows[0] and "<td>2026-12-01</td>" in rows[0]
     assert "insp_1" in rows[1] and "<td>2026-11-30</td>" in rows[1]
+
+
+def test_a_completed_inspection_says_when_it_was_inspected_not_a_work_orders_completion(client, fake):
+    """An inspection's completion read 完工时间 / Completed, a work order's word (a probe of the
+    console's small gaps)."""
+    sign_in(client, fake, roles=("technician",))
+    fake.on("GET", rf"{BASE}/inspections/insp_1", DONE)
+    fake.on("GET", rf"{BASE}/work-orders", {"items": [ORDER], "next_cursor": None})
+    zh = client.get("/engineering/inspections/insp_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>巡检完成时间</dt><dd>2026-11-30 16:00 · tech</dd>" in zh and "完工时间" not in zh
+    en = client.get("/engineering/inspections/insp_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<dt>Inspected</dt><dd>30 Nov 2026 16:00 · tech</dd>" in en
