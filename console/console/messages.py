@@ -473,6 +473,7 @@ _MESSAGES = {
     "wo.response_due": ("响应期限", "Response due"),
     "wo.technician": ("维修人员", "Technician"),
     "wo.request": ("来源报事", "Request"),
+    "wo.follows": ("跟进的工单", "Follows order"),
     "wo.request_unnumbered": ("编号未记在此工单上", "its number is not on this order"),
     "wo.assign": ("派工", "Assign"),
     "wo.assign_self": ("派给自己：由你接手此工单。", "To yourself: you take this order on."),

@@ -2220,6 +2220,26 @@ def test_a_work_order_names_its_request_by_number_never_by_its_internal_id(clien
     assert "sr_3f9a2c" not in page.replace('href="/desk/requests/sr_3f9a2c"', "")
 
 
+def test_a_work_order_names_its_equipment_and_the_order_it_follows_linked(client, fake):
+    """A plan's or an inspection's order carries its equipment, a follow-up the order it follows:
+    the page named neither (the history only, a probe of the console's small gaps)."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    _order(fake, status="pending", technician=None, equipment_id="eq_pump1", follows_work_order_id="wo_4",
+           source={"type": "maintenance_plan", "id": "plan_1"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump1", {"id": "eq_pump1", "code": "PUMP-1",
+                                                                       "name": "Domestic water pump"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_4", {"id": "wo_4", "number": "WO-2026-000004"})
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert '<dt>Equipment</dt><dd><a href="/engineering/equipment/eq_pump1">PUMP-1 Domestic water pump</a></dd>' in facts
+    assert '<dt>Follows order</dt><dd><a href="/engineering/work-orders/wo_4">WO-2026-000004</a></dd>' in facts
+    # neither read: nothing named, never an id
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump1", problem(404, "not found", code="not_found"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_4", problem(404, "not found", code="not_found"))
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "eq_pump1" not in page and "wo_4" not in page
+
+
 def test_a_work_orders_household_correction_names_the_flats_not_their_ids(client, fake):
     """The history read "hh_… → hh_…" (found by review): the flats, "another household" for one the
     user may not read, the step's sentence in the page's language."""

@@ -167,6 +167,13 @@ def order_detail(order_id):
     # reads the request (one call: a technician reads those his orders come from, a 404 otherwise)
     readable = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
     request_number = order.get("request_number") or readable
+    # the equipment a plan's or an inspection's order is for, by its code and name, linked (one
+    # call, for a role that reads the ledger), and the earlier order a follow-up follows by its
+    # number: the page named neither, the history only (a probe of the console's small gaps)
+    equipment = common.optional_read(f"equipment/{order['equipment_id']}") \
+        if order.get("equipment_id") and permissions.may("GET", "equipment/{equipment_id}") else None
+    follows_number = common.number_of(f"work-orders/{order['follows_work_order_id']}") \
+        if order.get("follows_work_order_id") else None
     technicians = common.usernames("technicians") if "assign" in steps else []
     if technicians == [order.get("technician")] and order.get("status") == "assigned":
         # a technician's own order: the gateway lets him name himself only, and the same
@@ -182,7 +189,8 @@ def order_detail(order_id):
                            household_label=common.household_label(household), request_number=request_number,
                            history=common.households_shown(order.get("history") or [], {
                                order["household_id"]: common.household_label(household)} if household else None),
-                           request_readable=readable is not None,
+                           request_readable=readable is not None, equipment=equipment,
+                           follows_number=follows_number,
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
