@@ -177,6 +177,26 @@ def test_checkpoint_codes_typed_full_width_are_read_and_an_unreadable_code_names
 
 # -- 4. numbers and addresses, not ids ---------------------------------------------------------------
 
+def test_a_request_lists_every_work_order_of_its_own_by_number_and_status(client, fake):
+    """A repair names its first order only: a return visit's follow-up was in its history alone
+    (a probe of the console's small gaps). Each order the API lists for it (request_id), by number."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    repair = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "phone",
+              "description": "leak", "status": "follow_up", "due_at": "2026-12-01T00:00:00Z", "category": "water",
+              "created_at": "2026-11-30T00:00:00Z", "work_order_id": "wo_1", "history": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", repair)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {"id": "wo_1", "number": "WO-2026-000001"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [
+        {"id": "wo_1", "number": "WO-2026-000001", "status": "completed"},
+        {"id": "wo_8", "number": "WO-2026-000008", "status": "assigned", "follows_work_order_id": "wo_1"}],
+        "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<a href="/engineering/work-orders/wo_1">WO-2026-000001</a> · Completed' in page
+    assert '<a href="/engineering/work-orders/wo_8">WO-2026-000008</a> · Assigned' in page
+    [listed] = [c for c in fake.calls if c["path"].endswith("/work-orders")]
+    assert listed["params"]["request_id"] == "sr_1"
+
+
 def test_requests_orders_borrowings_and_records_are_named_by_number_or_address(client, fake):
     sign_in(client, fake, username="mia", roles=("manager",))
     repair = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "phone",

@@ -167,11 +167,16 @@ def request_detail(request_id):
         if fix_search else []
     # its work order by number (WO-…), not its id: one call
     order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
+    # every order of the request, each by its number and status: it names its first only, and a
+    # return visit's follow-ups were in its history alone (a probe of the console's small gaps);
+    # None where the list cannot be read, and the first is named as before
+    orders = (common.optional_read("work-orders", request_id=item["id"], limit=common.LARGEST_PAGE) or {}).get("items") \
+        if item.get("work_order_id") and permissions.may("GET", "work-orders") else None
     related_number = common.number_of(f"service-requests/{item['related_request_id']}") \
         if item.get("related_request_id") else None
     return render_template("desk/request.html", item=item, raised_by=raised_by(item),
                            badge=_badge(item), verify_badge=_verify_badge(item),
-                           order_number=order_number, related_number=related_number,
+                           order_number=order_number, related_number=related_number, orders=orders,
                            candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
                            correctable=correctable, fix_search=fix_search, fix_candidates=fix_candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
