@@ -43,6 +43,8 @@ def label(group, value, *more_groups):
     that names it, or the value as it is."""
     if value is None:
         return ""
+    if isinstance(value, bool):  # a yes or no as JSON spells it (fee_collected.true), not Python's True
+        value = "true" if value else "false"
     for each in (group, *more_groups):
         key = f"{each}.{value}"
         if key in CATALOGUES[language()]:

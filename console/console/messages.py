@@ -1841,6 +1841,10 @@ _MESSAGES = {
     "fire.defect": ("缺陷", "Defect"),
     "pass.resident": ("业主车辆", "Resident"),
     "pass.visitor": ("访客车辆", "Visitor"),
+    "pass.walk_in": ("临时车辆", "Walk-in"),  # no pass: a car off the street, paying at the gate
+    "reg.fee_paid": ("收费方式", "Fee paid"),
+    "fee_collected.true": ("道闸现收", "At the gate"),
+    "fee_collected.false": ("记入所访住户账单", "Billed to the household"),
     "shift.day": ("白班", "Day"),
     "shift.evening": ("中班", "Evening"),
     "shift.night": ("夜班", "Night"),

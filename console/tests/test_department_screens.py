@@ -162,6 +162,31 @@ def test_the_gate_records_entries_and_exits_and_fire_equipment_filters_what_is_u
     _only_documented(fake, documented_routes)
 
 
+def test_the_gate_list_names_a_walk_in_car_and_how_each_stay_s_fee_was_paid(client, fake):
+    """A car with no pass read a blank 类型, and the list did not say whether a closed stay's fee
+    was collected at the gate or billed to the household visited (``collected``: a probe of the
+    console's small gaps); a free stay says neither."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    stay = {"status": "closed", "entered_at": "2026-11-30T00:00:00Z", "exited_at": "2026-11-30T02:10:00Z",
+            "duration_minutes": 130}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", {"items": [
+        {**stay, "id": "ps_1", "plate": "沪A12345", "pass_kind": None, "fee_cents": 1500, "collected": True},
+        {**stay, "id": "ps_2", "plate": "沪B22222", "pass_kind": "visitor", "fee_cents": 500, "collected": False},
+        {**stay, "id": "ps_3", "plate": "沪C33333", "pass_kind": "resident", "fee_cents": 0, "collected": None}],
+        "next_cursor": None})
+    rows = {}
+    for language in ("zh", "en"):
+        page = client.get("/security/parking-sessions", headers={"Accept-Language": language}).get_data(as_text=True)
+        body = page.split("<tbody>")[1].split("</tbody>")[0]
+        rows[language] = {plate: [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(
+            r"<td[^>]*>(.*?)</td>", row, re.S)] for row in body.split("</tr>") for plate in re.findall(r"沪\w\d+", row)}
+    assert {"临时车辆", "道闸现收"} <= set(rows["zh"]["沪A12345"])
+    assert {"访客车辆", "记入所访住户账单"} <= set(rows["zh"]["沪B22222"])
+    assert {"Walk-in", "At the gate"} <= set(rows["en"]["沪A12345"])
+    assert "Billed to the household" in rows["en"]["沪B22222"]
+    assert not {"At the gate", "Billed to the household", "Walk-in"} & set(rows["en"]["沪C33333"])
+
+
 @pytest.mark.parametrize("closed, zh, en", [
     ({"fee_cents": 1500, "collected": True}, "浙H88888 已出场，停车 155 分钟，停车费 ¥15.00（道闸现收）",
      "浙H88888 left after 155 minutes: ¥15.00, collected at the gate"),

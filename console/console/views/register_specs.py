@@ -44,6 +44,7 @@ class Column:
     # subject (a subject id: a household's by its building-unit-room), action (a change's, in words)
     group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
     source: str = ""  # PICK_SOURCES: the value is that register's row id, shown by its name
+    blank: str = ""  # a message key said where the value is null and that means something (a walk-in car's pass kind)
 
 
 @dataclass(frozen=True)
@@ -329,10 +330,14 @@ SECURITY = (
                         "revoked_at", ended_at="valid_until"),),
              roles=menu.SECURITY | menu.FRONT_DESK),
     Register("security", "parking-sessions", "menu.gate", "parking-sessions",
-             (C("plate", "reg.plate"), C("pass_kind", "reg.kind", "enum", "pass"),
+             # a car with no pass came in off the street (its kind null: the cell was blank); a closed
+             # stay's fee collected at the gate or billed to the household visited, null when free
+             # (the list did not say: a probe of the console's small gaps)
+             (C("plate", "reg.plate"), C("pass_kind", "reg.kind", "enum", "pass", blank="pass.walk_in"),
               C("status", "reg.status", "enum", "parking_status"),  # 在场 / 已出场, not a case's 待处理 (a probe)
               C("entered_at", "reg.entered_at", "when"), C("exited_at", "reg.exited_at", "when"),
-              C("duration_minutes", "reg.minutes"), C("fee_cents", "reg.fee", "money")),
+              C("duration_minutes", "reg.minutes"), C("fee_cents", "reg.fee", "money"),
+              C("collected", "reg.fee_paid", "enum", "fee_collected")),
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="parking_status"),
                       F("plate", "reg.plate")),
              forms=(Form("vehicle-entries", "reg.vehicle_entry", (F("plate", "reg.plate", required=True),)),
