@@ -189,6 +189,17 @@ def test_the_kpi_charts_give_their_figures_in_words(client, fake):
     assert '<svg aria-hidden="true" focusable="false"' in html and 'role="img"' not in html
 
 
+def test_the_dashboard_s_services_unavailable_line_is_a_status(client, fake):
+    """The line saying some services did not answer (the figures are short of theirs) was a plain
+    paragraph in the error's colour: nothing told a screen reader it was a status of the page (a
+    probe of the console's small gaps). Not an alert: nothing the user did was refused."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": ["finance"], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {}}]})
+    html = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r'<p class="problem" role="status">These services did not answer: [^<]+</p>', html)
+
+
 def _luminance(colour):
     red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
