@@ -136,6 +136,7 @@ def _template_helpers():
         "error_text": i18n.error_text,
         "error_id": field_errors.error_id,
         "invalid": field_errors.invalid,
+        "inputs_of": field_errors.inputs_of,
         "when": i18n.when,
         "zone_text": i18n.zone_text,
         "deadline": i18n.deadline,

@@ -21,8 +21,39 @@ def _errors(context):
 @pass_context
 def error_id(context, field):
     """The id of ``field``'s error paragraph on this page."""
-    prefix = context.get("prefix") or ""
+    return _error_id(context.get("prefix") or "", field)
+
+
+def _error_id(prefix, field):
     return "error-" + re.sub(r"[^A-Za-z0-9_-]+", "-", f"{prefix}{field}").strip("-")
+
+
+_CONTROL = re.compile(r"<(?:input|select|textarea)\b[^>]*>")
+_OWN_ID = re.compile(r'\sid="([^"]+)"')
+_DESCRIBED_BY = re.compile(r'\saria-describedby="([^"]*)"')
+
+
+def inputs_of(html, fields):
+    """``{field: the id of its input}`` on a rendered page, for the refusal's summary to link each
+    error it lists to its input (it listed them, and a keyboard had to find each field): the input
+    ``invalid`` tied to the field's error, with a form's prefix too (error-n-borrower), the first
+    found. None for a field no input with an id names: a group of choices (its fieldset), a field
+    the page does not show."""
+    described = {}
+    for tag in _CONTROL.findall(str(html)):
+        own, names = _OWN_ID.search(tag), _DESCRIBED_BY.search(tag)
+        if own and names:
+            for name in names.group(1).split():
+                described.setdefault(name, own.group(1))
+    found = {}
+    for field in fields:
+        plain = _error_id("", field)
+        prefixed = "-" + plain.removeprefix("error-")
+        target = described.get(plain) or next(
+            (input_id for name, input_id in described.items() if name.endswith(prefixed)), None)
+        if target:
+            found[field] = target
+    return found
 
 
 @pass_context

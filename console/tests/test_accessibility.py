@@ -89,6 +89,34 @@ def test_a_register_s_refused_field_is_tied_to_its_error_and_the_refusal_takes_t
     assert "<title>工具借用 · " in calm and "autofocus" not in calm and "aria-invalid" not in calm
 
 
+def test_the_refusal_s_summary_links_each_error_to_its_input_where_the_page_has_it(client, fake, households):
+    """The summary listed the refused fields, and a keyboard user had to find each one (a probe of
+    the console's small gaps): each is a link to its input (a register's with its form's prefix), a
+    field the page shows no input for is listed as before."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/tool-loans",
+            problem(400, "invalid input", "", code="invalid_input",
+                    errors=[{"field": "borrower", "message": "must not be empty"},
+                            {"field": "estate_id", "message": "must not be empty"}]))
+    html = client.post("/desk/tool-loans", data={"csrf_token": csrf_of(client), "tool": "ladder", "borrower": " ",
+                                                 "due_back_at": "2026-12-01T18:00"}).get_data(as_text=True)
+    summary = html.split('<div class="problem"')[1].split("</div>")[0]
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
+    assert [target for target, _ in links] == ["n-borrower"] and "不能为空" in links[0][1]
+    assert 'id="n-borrower"' in html
+    assert "<li>小区（系统编号）: 不能为空</li>" in summary  # no input of its own: not a link
+    # a hand-made form's: the new request's kind
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests", problem(
+        400, "invalid input", "", code="invalid_input", errors=[{"field": "kind", "message": "must not be empty"},
+                                                                 {"field": "household_id", "message": "is required"}]))
+    html = client.post("/desk/requests", data={"csrf_token": csrf_of(client), "kind": "complaint",
+                                               "channel": "phone", "description": "noise"}).get_data(as_text=True)
+    summary = html.split('<div class="problem"')[1].split("</div>")[0]
+    assert re.findall(r'<a href="#([^"]+)">', summary) == ["kind"]  # the household's a group of choices
+
+
 def test_a_hand_made_form_ties_its_errors_a_group_of_choices_and_two_errors_of_one_input(client, fake):
     sign_in(client, fake, roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
