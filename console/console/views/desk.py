@@ -170,8 +170,9 @@ def request_detail(request_id):
     # every order of the request, each by its number and status: it names its first only, and a
     # return visit's follow-ups were in its history alone (a probe of the console's small gaps);
     # None where the list cannot be read, and the first is named as before
-    orders = (common.optional_read("work-orders", request_id=item["id"], limit=common.LARGEST_PAGE) or {}).get("items") \
-        if item.get("work_order_id") and permissions.may("GET", "work-orders") else None
+    orders = None
+    if item.get("work_order_id") and permissions.may("GET", "work-orders"):
+        orders = (common.optional_read("work-orders", request_id=item["id"], limit=common.LARGEST_PAGE) or {}).get("items")
     related_number = common.number_of(f"service-requests/{item['related_request_id']}") \
         if item.get("related_request_id") else None
     return render_template("desk/request.html", item=item, raised_by=raised_by(item),
