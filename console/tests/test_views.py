@@ -213,6 +213,20 @@ def test_a_callers_phone_refused_is_shown_beside_it_with_what_was_typed(client, 
     assert 'value="王五"' in page
 
 
+def test_a_callers_phone_typed_full_width_is_sent_as_the_api_reads_it(client, fake):
+    """A Chinese keyboard types １３９１２３４５６７８: the visitor register and the owner portal send
+    their phones as ASCII (NFKC), the desk's caller went as typed and the API's pattern refused a
+    number that looked right (contact.phone: 格式不正确; found by review)."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    answer = client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "household_id": "hh_1", "kind": "consultation", "channel": "phone",
+        "description": "lift", "contact_name": "王五", "contact_phone": "１３９－１２３４－５６７８"})
+    assert answer.status_code == 302
+    post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+    assert post["json"]["contact"] == {"name": "王五", "phone": "139-1234-5678"}
+
+
 def test_a_request_names_who_raised_it_not_the_households_owner_as_it_is_now(client, fake):
     """The page put the household's owner beside every request, as if he had raised it: after an
     owner transfer, a former owner's or a tenant's call read as the new owner's (a probe)."""
