@@ -46,6 +46,7 @@ def test_a_closed_incidents_steps_left_undone_read_not_done_not_pending(client, 
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     pump = page.split("Pump the water")[1].split("</li>")[0]
     assert "未执行" in pump and "待办" not in pump and "badge-soon" not in pump
+    assert '<span class="badge badge-muted">未执行</span>' in pump  # white on its grey, not on the card
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "not done" in page.split("Pump the water")[1].split("</li>")[0]
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)  # open: still to do
