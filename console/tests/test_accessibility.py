@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_households_screen import _household
-from .test_registers import households  # noqa: F401  (a fixture)
+from .test_registers import households, tool_loan_refused_for_its_borrower  # noqa: F401  (households: a fixture)
 from .test_views import _desk_routes
 
 CONSOLE = Path(__file__).resolve().parents[1] / "console"
@@ -71,13 +71,7 @@ def assert_errors_tied(html, *texts):
 
 
 def test_a_register_s_refused_field_is_tied_to_its_error_and_the_refusal_takes_the_focus(client, fake, households):
-    sign_in(client, fake, roles=("agent",))
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans", {"items": [], "next_cursor": None})
-    fake.on("POST", rf"/api/v1/estates/{ESTATE}/tool-loans",
-            problem(400, "invalid input", "borrower: empty", code="invalid_input",
-                    errors=[{"field": "borrower", "message": "must not be empty"}]))
-    answer = client.post("/desk/tool-loans", data={"csrf_token": csrf_of(client), "tool": "ladder",
-                                                   "borrower": " ", "due_back_at": "2026-12-01T18:00"})
+    answer = tool_loan_refused_for_its_borrower(client, fake)
     html = answer.get_data(as_text=True)
     page = assert_errors_tied(html, "不能为空")
     [(_, borrower)] = [(t, a) for t, a in page.elements if a.get("id") == "n-borrower"]
