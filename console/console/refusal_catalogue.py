@@ -1432,6 +1432,8 @@ ZH = {
         '工作簿中有部分解压后膨胀超过 {0} 倍',
     'the first row must name the columns; missing: {0}':
         '第一行须为列名；缺少：{0}',
+    'must be a number of m², such as 89.5':  # an imported row's area (archive/imports.py)
+        '须为平方米数，例如 89.5',
     'an estate with code {0} exists':
         '编码为 {0} 的小区已存在',
     'the estate has a check plan for {0} already':

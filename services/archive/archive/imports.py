@@ -15,6 +15,7 @@ Plain functions: no broker, no store.
 import base64
 import binascii
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from estate_common import contracts, custom_fields, exports, job_scopes
@@ -73,11 +74,25 @@ def read_rows(file_format, content):
                            for field, index in columns.items()}
 
 
+# a number with the unit typed after it, NFKC-read (㎡ and m² are m2): the one the field means
+_AREA = re.compile(r"(?P<number>.*?)\s*(?:m2|平方米|平米)?", re.IGNORECASE)
+# a decimal comma: one or two digits after it, as the contract's two decimals are, where a group
+# of thousands has three ("1,200" is 1200, "89,5" is 89.5 and "70,123" is 70123)
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]{1,2}")
+AREA_REFUSED = "must be a number of m², such as 89.5"
+
+
 def _area(value):
+    """An area cell as a number of m²: "90㎡", "90 m2" and "90平方米" are 90, "89,5" is 89.5 (an
+    owner list writes them so, and they were refused as of the wrong type); a cell that is not
+    a number is left as it is, for ``row_errors`` to say what it should hold."""
+    text = _AREA.fullmatch(unicodedata.normalize("NFKC", str(value)).strip())["number"]
+    if _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     try:
-        area = Decimal(number_text(value))  # "1,200" is 1200; "89,5" is refused, not 895
+        area = Decimal(number_text(text))  # "1,200" is 1200; "1,20,0" is refused, not 1200
     except InvalidOperation:
-        return value  # the contract check names it
+        return value
     return float(area) if area.is_finite() else value
 
 
@@ -112,6 +127,8 @@ def row_errors(number, body, fields=None):
     The messages never repeat the value sent: the job's result is kept and read later, and
     a row's values are an owner's name and phone number."""
     found = contracts.load().errors("openapi.yaml#/components/schemas/HouseholdCreate", body)
+    if isinstance(body.get("area_m2"), str):  # not read as a number (_area): "面积 类型不正确" said not what to type
+        found = [e for e in found if e["field"] != "area_m2"] + [field_error("area_m2", AREA_REFUSED)]
     found += _text_errors(body) + _text_errors({name: value for name, value in (fields or {}).items()
                                                 if name.startswith("custom.")})
     return [{"row": number, "field": e["field"], "message": e["message"]} for e in found]  # contracts.without_value

@@ -44,25 +44,30 @@ def start(archive, content, file_format="csv", caller=None):
         "format": file_format, "content_base64": base64.b64encode(content).decode()}})
 
 
-def test_full_width_digits_are_read_as_the_same_flat_and_phone_and_a_decimal_comma_is_refused(archive):
+def test_full_width_digits_are_read_as_the_same_flat_and_phone_and_an_area_as_an_owner_list_types_it(archive):
     """Typed on a Chinese keyboard, ``１,１,３０１`` was a second household beside 1-1-301, its
-    phone ``１３９…`` was refused, and an area of "89,5" was read as 895 m² (found by review)."""
+    phone ``１３９…`` was refused, and an area of "89,5" was read as 895 m² (found by review),
+    then refused, as "90㎡" was, as of the wrong type: a comma before one or two digits is a
+    decimal comma (a group of thousands has three), a unit of m² is the field's own."""
     archive.create_household({"estate_id": archive.estate_id, "data": {
         "building": "1", "unit": "1", "room": "301", "area_m2": 89.5, "owner": {"name": "张三", "phone": "13912345678"}}})
     content = csv_bytes("１,１,３０１,89.5,张三,13912345678",        # the same flat
                         "１,１,３０２,８９.５,李四,１３９１２３４５６７９",  # full-width area and phone
                         '1,1,303,"89,5",王五,13912345670',          # a decimal comma
-                        '1,1,304,"1,200",赵六,13912345671')         # a thousands comma
+                        '1,1,304,"1,200",赵六,13912345671',         # a thousands comma
+                        "1,1,305,90㎡,钱七,13912345672",            # the unit typed in
+                        "1,1,306,约90,孙八,13912345673")            # not a number
     job = start(archive, content)
     archive.run_jobs()
     done = archive.get_job({"id": job["id"]})
     assert {k: done["result"][k] for k in ("created", "existing", "rejected")} == {
-        "created": 2, "existing": 1, "rejected": 1}
-    assert [(e["row"], e["field"]) for e in done["result"]["errors"]] == [(4, "area_m2")]
+        "created": 4, "existing": 1, "rejected": 1}
+    assert done["result"]["errors"] == [{"row": 7, "field": "area_m2", "message": "must be a number of m², such as 89.5"}]
     assert done["result"]["differing"] == []  # the same flat, said the same way
     rooms = {h["room"]: (h["area_m2"], h["owner"]["phone"]) for h in
              archive.list_households({"estate_id": archive.estate_id, "filters": {"building": "１"}})["items"]}
-    assert rooms == {"301": (89.5, "13912345678"), "302": (89.5, "13912345679"), "304": (1200.0, "13912345671")}
+    assert rooms == {"301": (89.5, "13912345678"), "302": (89.5, "13912345679"), "303": (89.5, "13912345670"),
+                     "304": (1200.0, "13912345671"), "305": (90.0, "13912345672")}
 
 
 def test_a_row_of_a_registered_flat_that_says_otherwise_is_named_and_changes_nothing(archive):

@@ -82,3 +82,37 @@ def test_rows_are_read_one_at_a_time():
 ])
 def test_contract_messages_lose_the_value_they_quote(message, value, says):
     assert contracts.without_value(message, value) == says
+
+
+# -- an area as an owner list types it ------------------------------------------------
+
+@pytest.mark.parametrize("typed, read", [
+    ("90㎡", 90), ("90 m2", 90), ("90m²", 90), ("90 M2", 90), ("90平方米", 90), ("90 平米", 90),
+    ("８９.５㎡", 89.5),
+    ("89,5", 89.5), ("89,55", 89.55), ("89,5 ㎡", 89.5),  # a decimal comma: 1 or 2 digits after it
+    ("1,200", 1200), ("1,234.5", 1234.5), ("1,200㎡", 1200),  # a thousands comma: 3 digits after it
+    (89.37, 89.37), ("89.37", 89.37),
+])
+def test_an_area_is_read_with_its_unit_and_a_decimal_comma_that_cannot_group_thousands(typed, read):
+    """"90㎡" or "89,5" was refused as of the wrong type ("面积 类型不正确"): the unit is the one the
+    field means, and a comma before one or two digits cannot group thousands (a group is three)."""
+    assert imports.household_body(_row(area_m2=typed))["area_m2"] == read
+
+
+@pytest.mark.parametrize("typed", ["about 90", "90 ft2", "1.200,5", "89,5,5", "1,20,0", "90㎡㎡", ""])
+def test_an_area_that_cannot_be_read_says_what_the_cell_should_hold_and_not_what_it_held(typed):
+    errors = imports.row_errors(7, imports.household_body(_row(area_m2=typed)))
+    assert errors == [{"row": 7, "field": "area_m2", "message": imports.AREA_REFUSED}]
+    assert "such as 89.5" in imports.AREA_REFUSED
+
+
+def test_an_area_read_but_out_of_the_contract_is_refused_by_its_rule():
+    errors = imports.row_errors(3, imports.household_body(_row(area_m2="70,123")))  # 70123 m²: thousands
+    assert errors == [] and imports.household_body(_row(area_m2="70,123"))["area_m2"] == 70123
+    errors = imports.row_errors(3, imports.household_body(_row(area_m2="-5㎡")))
+    assert [(e["field"], e["message"]) for e in errors] == [("area_m2", "the value is less than or equal to the minimum of 0")]
+
+
+def _row(**cells):
+    return {"building": "1", "unit": "2", "room": "301", "area_m2": "89.5", "owner_name": "张三",
+            "owner_phone": "13912345678", **cells}
