@@ -1,6 +1,8 @@
 """One household's page against the fake gateway: the edit (PATCH with the version shown), its
 people, owner transfer, status changes, takeover / handover and vacant-unit inspections; and the
 front desk's owner-contacts log with its KPI on the dashboard."""
+import re
+
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_registers import _only_documented
 
@@ -227,6 +229,26 @@ def test_the_owner_contacts_log_and_its_kpi(client, fake, documented_routes):
     assert sent["json"] == {"household_id": "hh_1", "kind": "manager_visit", "channel": "visit",
                             "contacted_at": "2026-11-30T02:00:00Z", "summary": "yearly visit"}
     _only_documented(fake, documented_routes)
+
+
+def test_the_managers_visit_is_offered_to_the_roles_that_may_log_it_and_listed_for_all(client, fake):
+    """A steward or an agent was offered 经理走访 (manager_visit) on the form and refused with a 403
+    once everything was typed: the service takes it from a manager or the operator admin alone
+    (customer_service/owner_contacts.py); the list's filter still offers it to everyone."""
+    def kinds(page):
+        form = page[page.index('id="n-kind"'):]
+        shown = re.findall(r'<option value="([a-z_]+)"', form[:form.index("</select>")])
+        listed = page[page.index('id="f-kind"'):]
+        return shown, re.findall(r'<option value="([a-z_]+)"', listed[:listed.index("</select>")])
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/owner-contacts", {"items": [], "next_cursor": None})
+    for roles, offered in ((("steward",), ["steward_contact"]), (("agent",), ["steward_contact"]),
+                           (("manager",), ["steward_contact", "manager_visit"]),
+                           (("operator_admin",), ["steward_contact", "manager_visit"]),
+                           (("steward", "manager"), ["steward_contact", "manager_visit"])):
+        sign_in(client, fake, roles=roles)
+        assert kinds(client.get("/desk/owner-contacts").get_data(as_text=True)) == (
+            offered, ["steward_contact", "manager_visit"]), roles
 
 
 def test_the_owner_contact_kpis_are_on_the_dashboard_in_both_languages(client, fake, documented_routes):

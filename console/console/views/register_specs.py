@@ -28,10 +28,19 @@ class Field:
     # whom it may name, as the gateway lists them (GET …/<people>: ``guards``): offered as a
     # choice, typed when the list cannot be read (a username typed wrong was a 422)
     people: str = ""
+    # (choice, roles) of a choice only those roles may send, as the service decides it: the
+    # others' form leaves it out (a steward offered the manager's visit was refused with a 403
+    # once everything was typed); a filter offers every choice, each being read by all
+    roles_of: tuple = ()
 
-    def offered(self):
-        """The choices a choice (or multi) field offers: its own, or its schema's values."""
-        return tuple(permissions.enum(self.enum)) if self.enum else self.choices
+    def offered(self, roles=None):
+        """The choices a choice (or multi) field offers: its own, or its schema's values; with
+        ``roles`` (the signed-in user's, on a form) only those they may send (``roles_of``)."""
+        choices = tuple(permissions.enum(self.enum)) if self.enum else self.choices
+        if roles is None:
+            return choices
+        limited = dict(self.roles_of)
+        return tuple(choice for choice in choices if choice not in limited or limited[choice] & set(roles))
 
 
 @dataclass(frozen=True)
@@ -233,7 +242,9 @@ FRONT_DESK = (
              (HOUSEHOLD, C("kind", "reg.kind", "enum", "contact_kind"), C("channel", "reg.channel", "enum", "channel"),
               C("contacted_at", "reg.contacted_at", "when"), C("summary", "reg.summary"), C("by", "reg.by")),
              fields=(F("household_id", "picker.household", "household", True),
-                     F("kind", "reg.kind", "choice", True, ("steward_contact", "manager_visit"), "contact_kind"),
+                     # a manager's visit is logged by the manager or the operator admin (owner_contacts.py: 403)
+                     F("kind", "reg.kind", "choice", True, ("steward_contact", "manager_visit"), "contact_kind",
+                       roles_of=(("manager_visit", menu.MANAGEMENT),)),
                      F("channel", "reg.channel", "choice", True, ("phone", "visit", "message"), "channel"),
                      F("contacted_at", "reg.contacted_at", "moment", True),
                      F("summary", "reg.summary", "textarea", True)),
