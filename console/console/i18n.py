@@ -230,7 +230,8 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("started", r"work order (?P<number>\S+) started on site", "note.order_started"),
     ("completed", r"work order (?P<number>\S+) signed off(?P<emergency> \(emergency\))?", "note.order_signed_off"),
     ("closed", r"work order (?P<number>\S+) cancelled: (?P<reason>.*)", "note.order_cancelled"),
-    ("closed", r"(?:(?P<outcome>.*); )?without a return visit: occupant unreachable after (?P<count>\d+) attempts",
+    ("closed", r"(?:(?P<outcome>.*); )?without a return visit: occupant unreachable after "
+                r"(?P<attempts>(?P<count>\d+) attempts?)",  # "1 attempt": counted's singular
      "note.closed_unreachable"),
     ("rated", r"satisfaction (?P<score>\d)/5", "note.satisfaction"),
     ("return_visit", r"satisfaction (?P<score>\d)/5(?P<problem>; problem found)?(?:; charge (?P<charge>disputed|not checked))?",

@@ -1287,7 +1287,7 @@ _MESSAGES = {
     "note.charge_disputed": ("；住户对收费有异议", "; charge disputed"),
     "note.charge_not_checked": ("；未与住户核对收费", "; charge not checked"),
     "note.closed_unreachable": ("{outcome}未回访结案：{count} 次未联系上住户",
-                                "{outcome}without a return visit: occupant unreachable after {count} attempts"),
+                                "{outcome}without a return visit: occupant unreachable after {attempts}"),
     "note.outcome": ("{outcome}；", "{outcome}; "),
     "note.verified_late": ("逾期核实：{finding}", "late: {finding}"),
     "note.verified_with_reply": ("随答复核实", "verified with the reply"),

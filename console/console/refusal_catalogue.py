@@ -569,9 +569,15 @@ ZH = {
         '尚未回访',
     'the occupant is unreachable after {0} attempts, not {1}':
         '须联系住户未果 {0} 次才算联系不上，目前只有 {1} 次',
+    'the occupant is unreachable after {0} attempt, not {1}':
+        '须联系住户未果 {0} 次才算联系不上，目前只有 {1} 次',
     'needs {0} recorded attempts to reach the occupant, each at least {1} minutes after the one before':
         '须已记录 {0} 次联系住户未果，每次与上一次至少间隔 {1} 分钟',
     'needs {0} recorded attempts to reach the occupant, each at least {1} minute after the one before':
+        '须已记录 {0} 次联系住户未果，每次与上一次至少间隔 {1} 分钟',
+    'needs {0} recorded attempt to reach the occupant, each at least {1} minutes after the one before':
+        '须已记录 {0} 次联系住户未果，每次与上一次至少间隔 {1} 分钟',
+    'needs {0} recorded attempt to reach the occupant, each at least {1} minute after the one before':
         '须已记录 {0} 次联系住户未果，每次与上一次至少间隔 {1} 分钟',
     'a {0} that is {1} has no return visit pending':
         '{1:status}的{0:kind}没有待进行的回访',

@@ -246,6 +246,8 @@ def test_a_typed_note_is_not_read_as_a_composed_one_and_the_richer_forms_read_to
             "已修好；未回访结案：3 次未联系上住户")
         assert note("without a return visit: occupant unreachable after 3 attempts", "closed") == (
             "未回访结案：3 次未联系上住户")
+        # an estate closing after one attempt (return_visit_attempts_before_close 1: counted's singular)
+        assert note("without a return visit: occupant unreachable after 1 attempt", "closed") == "未回访结案：1 次未联系上住户"
         assert note("work order WO-12 cancelled: 业主取消", "closed") == "工单 WO-12 已取消：业主取消"
         assert note("late: 物业未及时清运", "verified") == "逾期核实：物业未及时清运"
         assert note("gas", "mark_emergency") == i18n.label("emergency", "gas") == "燃气泄漏"
@@ -257,6 +259,8 @@ def test_a_typed_note_is_not_read_as_a_composed_one_and_the_richer_forms_read_to
             "satisfaction 2/5; problem found; charge disputed")
         assert note("已修好; without a return visit: occupant unreachable after 3 attempts", "closed") == (
             "已修好; without a return visit: occupant unreachable after 3 attempts")
+        assert note("已修好; without a return visit: occupant unreachable after 1 attempt", "closed") == (
+            "已修好; without a return visit: occupant unreachable after 1 attempt")
 
 
 def test_a_consent_names_the_quote_the_page_showed(client, fake):

@@ -3,6 +3,7 @@ answer did not settle the matter). Complaint- and repair-specific guards come fr
 """
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+from estate_common.wording import counted
 
 from . import complaints, repairs
 from .domain import Change, closed_event_data, due_at, history_entry, next_status, require_manager
@@ -91,8 +92,8 @@ def close(request, data, now, caller, rules=DEFAULTS):
         changes["answered_at"] = at  # e.g. a consultation answered on the spot
     note = outcome if outcome else None
     if without_visit:
-        note = "; ".join(filter(None, [note, f"without a return visit: occupant unreachable after "
-                                             f"{without_visit['closed_without_visit']['attempts']} attempts"]))
+        attempts = counted(without_visit["closed_without_visit"]["attempts"], "attempt")
+        note = "; ".join(filter(None, [note, f"without a return visit: occupant unreachable after {attempts}"]))
     return Change(changes, [history_entry(at, caller.user, "closed", note),
                             *_judgement_changed(request, changes, at, caller)],
                   [("service_request_closed", closed_event_data(request, at))])

@@ -300,10 +300,10 @@ def require_closable(request, data, rules, roles=()):
     attempts = spaced(attempts_since_completion(request), gap)
     needed = rules["return_visit_attempts_before_close"]
     if len(attempts) < needed:
-        raise BusinessRuleViolation(f"the occupant is unreachable after {needed} attempts, not {len(attempts)}",
-                                    [field_error("data.no_visit_reason",
-                                                 f"needs {needed} recorded attempts to reach the occupant, each "
-                                                 f"at least {counted(gap, 'minute')} after the one before")])
+        raise BusinessRuleViolation(
+            f"the occupant is unreachable after {counted(needed, 'attempt')}, not {len(attempts)}",
+            [field_error("data.no_visit_reason", f"needs {counted(needed, 'recorded attempt')} to reach the occupant, "
+                                                 f"each at least {counted(gap, 'minute')} after the one before")])
     return {"closed_without_visit": {"reason": reason, "attempts": len(attempts)}}
 
 

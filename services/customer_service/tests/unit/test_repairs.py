@@ -218,6 +218,22 @@ def test_an_ordinary_repair_is_closed_only_after_its_return_visit_or_an_unreacha
     assert handling.close(one, unreachable, at("2026-11-24T10:00:00Z"), AGENT, fewer).set["status"] == "closed"
 
 
+def test_an_estate_closing_after_one_attempt_says_one_attempt():
+    """With ``return_visit_attempts_before_close`` 1 the refusal read "after 1 attempts" and the
+    history "occupant unreachable after 1 attempts" (estate_common.wording.counted)."""
+    unreachable = {"no_visit_reason": "occupant_unreachable"}
+    fewer = dict(RULES, return_visit_attempts_before_close=1, return_visit_attempt_gap_minutes=1)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handling.close(completed_repair(), unreachable, at("2026-11-24T10:00:00Z"), AGENT, fewer)
+    assert refused.value.detail == "the occupant is unreachable after 1 attempt, not 0"
+    assert refused.value.errors[0]["message"] == (
+        "needs 1 recorded attempt to reach the occupant, each at least 1 minute after the one before")
+    one = step(completed_repair(), repairs.return_visit_attempt(completed_repair(), {"method": "visit"},
+                                                                at("2026-11-24T09:00:00Z"), AGENT))
+    closed = handling.close(one, unreachable, at("2026-11-24T10:00:00Z"), AGENT, fewer)
+    assert closed.entries[0]["note"] == "without a return visit: occupant unreachable after 1 attempt"
+
+
 def test_only_attempts_spaced_by_the_estates_gap_count_towards_closing_unvisited():
     """Three calls in one second met the rule (found by a probe)."""
     stamps = ["2026-11-24T09:00:00Z", "2026-11-24T09:00:01Z", "2026-11-24T09:59:00Z", "2026-11-24T10:00:00Z",
