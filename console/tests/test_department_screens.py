@@ -694,6 +694,39 @@ def test_an_order_an_occupant_quotes_is_found_by_its_number(client, fake, docume
     _only_documented(fake, documented_routes)
 
 
+def test_a_number_typed_is_read_alike_where_it_is_typed_and_a_refusal_means_what_it_meant_there(client, fake):
+    """The desk's related request, the board's order and a form's subject each looked a number up
+    with a read of its own (review): each is one read of its list by the number (one item), and a
+    text of no number's form (the API's 400) means what it meant to each: the desk's field refused
+    in the API's words, the board's "no work order has it", the form's subject sent as typed."""
+    sign_in(client, fake, username="mia", roles=("manager", "agent"))
+    refused = problem(400, "Invalid input", "number: is not valid", "invalid_input",
+                      [{"field": "number", "message": "the value does not match '^[A-Za-z]{2}-[0-9]{4}-[0-9]{1,12}$'"}])
+    for collection in ("service-requests", "work-orders"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{collection}",
+                lambda body, params: refused if "number" in params else {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", (201, {"id": "br_9", "status": "pending"}))
+
+    def lookups(collection):
+        return [c["params"] for c in fake.calls if c["method"] == "GET"
+                and c["path"] == f"/api/v1/estates/{ESTATE}/{collection}" and "number" in c["params"]]
+
+    desk = client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k1", "household_id": "hh_1", "kind": "complaint",
+        "channel": "phone", "description": "wrong answer", "related_number": "SR-2026-5"})
+    assert desk.status_code == 400 and 'class="field-error">格式不正确' in desk.get_data(as_text=True)
+    board = client.get("/engineering/work-orders?number=WO-2026-5", headers={"Accept-Language": "en"})
+    assert board.status_code == 200
+    assert "No work order of this estate has the number WO-2026-5." in board.get_data(as_text=True)
+    client.post("/archive/borrow-requests", data={"csrf_token": csrf_of(client), "subject_id": "sr-2026-7",
+                                                  "kind": "view", "purpose": "复核"})
+    assert fake.calls[-1]["method"] == "POST" and fake.calls[-1]["json"]["subject_id"] == "sr-2026-7"
+    assert lookups("service-requests") == [{"number": "SR-2026-5", "limit": 1}, {"number": "SR-2026-7", "limit": 1}]
+    assert lookups("work-orders") == [{"number": "WO-2026-5", "limit": 1}]
+
+
 def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, fake, documented_routes):
     """One list of 200 held the estate's oldest orders, completed ones too: past 200 orders a new
     emergency was on no column (found by a probe). Each open status is read on its own."""

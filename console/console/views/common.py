@@ -469,22 +469,40 @@ def subject_number(text):
     return text if _SUBJECT_NUMBER.match(text) else None
 
 
+def numbered(collection, number, none_if=lambda problem: False):
+    """The first of the estate's ``collection`` (``service-requests``, ``work-orders``,
+    ``archive/records``) numbered ``number`` as it is sent (the API reads ``wo-2026-42`` as
+    WO-2026-000042), read with one call; None when none is. What a refusal means is the caller's:
+    one ``none_if(problem)`` holds of finds none (the board's 400 for a text of no number's form; a
+    form's subject, any, as ``optional_read``), any other is raised (the desk shows the API's 400
+    beside its form's field); a 401 always is. The desk, the board and a form's subject each wrote
+    this read of its own (found by review)."""
+    try:
+        page = g.api.get(g.api.estate(g.user.estate_id, collection), number=number, limit=1)
+    except ApiProblem as problem:
+        if problem.status == 401 or not none_if(problem):
+            raise
+        return None
+    return next(iter(page.get("items") or ()), None)
+
+
 def subject_typed(text):
     """The subject a form names (a borrowing's, the change log's filter): a request or an order by
     its number, a household by its address (``household_typed``), else the text as it came (an
     id). Only ids were taken, which nobody at the desk or in the office can read off anything
     (a probe of the manager's month). A number is looked up where the user may read it: its own
     service, else the archive's records (the archivist reads no request or order, and its number
-    was sent as an id: a probe of the archives' work)."""
+    was sent as an id: a probe of the archives' work); a refusal of either (``optional_read``'s)
+    finds none."""
     text = address_typed(text.strip())
     if subject_number(text):
         collection = next((collection for pattern, collection in _NUMBERED if pattern.match(text)), None)
         if collection and permissions.may("GET", collection):
-            items = (optional_read(collection, number=text.upper(), limit=1) or {}).get("items") or []
-            return items[0]["id"] if items else text
+            found = numbered(collection, text.upper(), none_if=lambda problem: True)
+            return found["id"] if found else text
         if permissions.may("GET", "archive/records"):
-            items = (optional_read("archive/records", number=text, limit=1) or {}).get("items") or []
-            return items[0]["subject_id"] if items else text
+            found = numbered("archive/records", text, none_if=lambda problem: True)
+            return found["subject_id"] if found else text
         return text
     return household_typed(text) if "-" in text else text
 

@@ -98,16 +98,16 @@ def _numbered(number):
     request a new one follows on the same matter (``related_request_id``: a complaint about a
     consultation's answer counts against consultation accuracy). A refusal names the form's field."""
     try:
-        page = g.api.get(g.api.estate(g.user.estate_id, "service-requests"), number=number, limit=1)
+        found = common.numbered("service-requests", number)
     except ApiProblem as problem:
         if problem.status != 400:
             raise
         problem.errors = [{**error, "field": "related_number"} for error in problem.errors]
         raise
-    if not page.get("items"):
+    if found is None:
         message = i18n.translate("sr.related_unknown")
         raise ApiProblem(422, message, code="business_rule", errors=[{"field": "related_number", "message": message}])
-    return page["items"][0]["id"]
+    return found["id"]
 
 
 @bp.get("/requests")

@@ -139,13 +139,8 @@ def _order_numbered(number):
     """The order with the number as typed (the API reads ``wo-2026-42`` as WO-2026-000042), or
     None: the board shows the latest orders only, and an older one an occupant quotes could be
     found by no one (found by a domain audit)."""
-    try:
-        items = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), number=number, limit=1).get("items", [])
-    except ApiProblem as problem:
-        if problem.status != 400:  # no number's form (typed into the address): none has it
-            raise
-        return None
-    return items[0] if items else None
+    # a 400 is a text of no number's form (typed into the address): none has it
+    return common.numbered("work-orders", number, none_if=lambda problem: problem.status == 400)
 
 
 MATERIAL_ROWS = 5  # the completion form's material lines (it had 2: a job of three parts could not be entered)
