@@ -431,6 +431,68 @@ def test_the_change_log_names_check_plans_checks_and_corrections_as_people_know_
     _only_documented(fake, documented_routes)
 
 
+def _payment_corrected(fake, subjects, corrections_each):
+    """``subjects`` payments, each with ``corrections_each`` records posted and one correction of
+    each at its own moment, in the archive's records (read by subject, or by the moment made) and
+    the change log's lines of the corrections; the archive's reads the fake answered, as a list."""
+    records, lines = [], []
+    for n in range(subjects):
+        for k in range(corrections_each):
+            corrected = {"id": f"rec_{n}_{k}", "subject_type": "payment", "subject_id": f"pay_{n}",
+                         "event_type": "payment_posted", "source": "finance",
+                         "occurred_at": f"2026-12-05T08:{k:02d}:00.000Z", "actor": "carol", "corrected_by": [],
+                         "data": {"id": f"pay_{n}", "receipt_number": f"RC-2026-{n + 1:06d}"}}
+            correction = {**corrected, "id": f"rec_{n}_{k}_c", "event_type": "record_corrected", "source": "archive",
+                          "occurred_at": f"2026-12-06T{n % 24:02d}:{k:02d}:00.123Z", "actor": "ada",
+                          "corrects": corrected["id"], "reason": "typo", "data": {"amount_cents": 100}}
+            records += [corrected, correction]
+            lines.append({"id": f"chg_{n}_{k}", "subject_type": "record", "subject_id": corrected["id"],
+                          "action": "record_corrected", "actor": "ada", "at": correction["occurred_at"],
+                          "fields": ["amount_cents"]})
+    reads = []
+
+    def archive_records(body, params):
+        reads.append(params)
+        if params.get("from") and params.get("from") == params.get("to"):
+            items = [r for r in records if r["occurred_at"] == params["from"]]
+        else:
+            items = [r for r in records if r["subject_id"] == params.get("subject_id")]
+        return {"items": items, "next_cursor": None}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", archive_records)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": lines, "next_cursor": None})
+    return reads
+
+
+def test_a_page_of_one_subject_s_corrections_reads_its_records_once(client, fake):
+    """Each correction's line read the records made at its moment and then its subject's records,
+    up to 200 each, with nothing kept for the next line (review): a page of one payment's four
+    corrections made eight reads. Its subject's records, read once, hold the other corrections."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    reads = _payment_corrected(fake, subjects=1, corrections_each=4)
+    log = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rows = log.split("<tbody>")[1]
+    for k in range(4):
+        assert f"<td>收款 RC-2026-000001 · 收款入账 2026-12-05 16:{k:02d}</td>" in rows
+    assert len(reads) == 2  # the first line's moment, then the payment's records
+    assert [params.get("subject_id") for params in reads] == [None, "pay_0"]
+
+
+def test_the_change_log_s_corrections_read_no_more_than_the_page_s_lookups(client, fake):
+    """A correction's line made two reads and counted one against the page's LOOKUPS: a page of
+    corrections of 50 subjects made 100 reads (review). Each read counts; the lines past them show
+    the record's id."""
+    from console.views.subjects import SubjectLabels
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    reads = _payment_corrected(fake, subjects=SubjectLabels.LOOKUPS, corrections_each=1)
+    log = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rows = log.split("<tbody>")[1]
+    assert len(reads) == SubjectLabels.LOOKUPS
+    assert "<td>收款 RC-2026-000001 · 收款入账 2026-12-05 16:00</td>" in rows
+    assert f"<td>rec_{SubjectLabels.LOOKUPS - 1}_0</td>" in rows
+
+
 def test_the_change_log_names_a_borrowing_by_what_it_asked_for(client, fake, documented_routes):
     """Four lines of the change log a borrowing (asked, approved, returned...) each read
     ``借阅申请 borrow_81dc0526…``: which file went out, and to whom, took opening every request

@@ -125,6 +125,7 @@ class SubjectLabels:
     def __init__(self, households=None):
         self._households = households if households is not None else common.HouseholdLabels({}, complete=False)
         self._known, self._left, self._lists = {}, self.LOOKUPS, {}
+        self._records = {}  # subject id -> its archive records (a page of them), read once a page
 
     def get(self, subject_type, subject_id, at=None, household=None):
         """``at``: when the change-log line was made, which names a correction (``_correction``);
@@ -148,7 +149,8 @@ class SubjectLabels:
         if key not in self._known:
             read = readers.get(subject_type, self._read)
             self._known[key] = read(subject_type, subject_id) if self._left > 0 else None
-            self._left -= 1
+            if subject_type != "record":  # a correction counts each read it makes itself
+                self._left -= 1
         return self._known[key] or subject_id
 
     def _listed(self, subject_type):
@@ -182,15 +184,15 @@ class SubjectLabels:
         corrected record's id (a probe of the archives' work). No list reads a record by its id:
         the correction is itself a record, made at the line's moment (``at``), which names the
         record it corrects (``corrects``) and their subject; the corrected one is among its
-        subject's records."""
+        subject's records, and so is the correction. A subject's records are read once a page
+        (``_records_of``): a page of a subject's corrections read them again for each line, two
+        reads a line of up to 200 records each (review)."""
         if not at or not permissions.may("GET", "archive/records"):
             return None
-        made = common.optional_read("archive/records", limit=common.LARGEST_PAGE, **{"from": at, "to": at}) or {}
-        correction = next((r for r in made.get("items", []) if r.get("corrects") == record_id), None)
+        correction = self._correcting(record_id, at)
         if correction is None or not correction.get("subject_id"):
             return None
-        theirs = (common.optional_read("archive/records", subject_id=correction["subject_id"],
-                                       limit=common.LARGEST_PAGE) or {}).get("items", [])
+        theirs = self._records_of(correction["subject_id"])
         subject = next(filter(None, (named_by_data(correction.get("subject_type"), r.get("data") or {})
                                      for r in [correction, *theirs])), None)
         named = " ".join((i18n.label("subject", correction.get("subject_type")),
@@ -199,6 +201,31 @@ class SubjectLabels:
         if corrected is None:
             return named
         return f"{named} · {i18n.label('event', corrected.get('event_type'))} {i18n.when(corrected.get('occurred_at'))}"
+
+    def _correcting(self, record_id, at):
+        """The correction of ``record_id`` made at ``at``: among the records of a subject the page
+        has read (a correction is one of its subject's), else among those made at ``at`` (one read,
+        counted against ``LOOKUPS``); None when neither has it."""
+        for records in self._records.values():
+            found = next((r for r in records if r.get("corrects") == record_id and r.get("occurred_at") == at), None)
+            if found is not None:
+                return found
+        if self._left <= 0:
+            return None
+        self._left -= 1
+        made = common.optional_read("archive/records", limit=common.LARGEST_PAGE, **{"from": at, "to": at}) or {}
+        return next((r for r in made.get("items", []) if r.get("corrects") == record_id), None)
+
+    def _records_of(self, subject_id):
+        """A subject's archive records (the largest page of them), read once a page and counted
+        against ``LOOKUPS``; [] when they cannot be read, or the page has read its ``LOOKUPS``."""
+        if subject_id not in self._records:
+            if self._left <= 0:
+                return []
+            self._left -= 1
+            page = common.optional_read("archive/records", subject_id=subject_id, limit=common.LARGEST_PAGE)
+            self._records[subject_id] = (page or {}).get("items", [])
+        return self._records[subject_id]
 
     def _borrowing(self, _, borrow_id):
         """A borrow request as what it asked for: its kind and its subject (借出 房屋 1-1-101), where
