@@ -343,6 +343,30 @@ def test_a_new_users_name_says_what_it_may_hold_before_it_is_refused(client, fak
     assert "3–64 lower-case letters, digits, . _ or -" in english
 
 
+def test_a_new_users_name_says_the_rule_the_gateway_s_document_states():
+    """The user form's text spells out the username rule (3–64 lower-case letters, digits, . _ or
+    -) that the gateway's pattern states; nothing tied the two, and a pattern changed would leave
+    the form saying the old rule (review). Read from the document the console reads (what the
+    gateway serves: the body of ``POST /api/v1/users``): a pattern of another shape fails here, to
+    have the text read against it again."""
+    import re
+    from console.messages import CATALOGUES
+    from .conftest import served_openapi
+    served = served_openapi()
+    schema = served["paths"]["/api/v1/users"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body = served["components"]["schemas"][schema["$ref"].removeprefix("#/components/schemas/")]
+    pattern = body["properties"]["username"]["pattern"]
+    shape = re.fullmatch(r"\^\[a-z0-9\]\[a-z0-9([^\]]*)\]\{(\d+),(\d+)\}\$", pattern)
+    assert shape, f"the username pattern {pattern!r} is of another shape: read admin.new_username against it"
+    punctuation, fewest, most = shape.group(1), int(shape.group(2)) + 1, int(shape.group(3)) + 1
+    for language, catalogue in CATALOGUES.items():
+        text = catalogue["admin.new_username"]
+        assert f"{fewest}–{most}" in text, (language, text, pattern)
+        # the marks it names stand alone (". _ or -)"; "lower-case" is a word)
+        said = set(re.findall(r"(?<=\s)[._-](?=[\s),，）])", text))
+        assert said == set(punctuation.replace("\\", "")), (language, text, pattern)
+
+
 def test_the_import_page_names_the_status_column_and_the_words_it_reads(client, fake):
     """An owner list's 状态 column is read (空置, 已入住, 自住, 出租, 装修中…; none: vacant), but the page
     named the six required columns only: a row of "已售" was refused as 状态：不是可选的值 with nothing
