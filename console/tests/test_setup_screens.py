@@ -365,6 +365,8 @@ def test_a_new_users_name_says_the_rule_the_gateway_s_document_states():
         # the marks it names stand alone (". _ or -)"; "lower-case" is a word)
         said = set(re.findall(r"(?<=\s)[._-](?=[\s),，）])", text))
         assert said == set(punctuation.replace("\\", "")), (language, text, pattern)
+        # the first a letter or a digit only (the pattern's first class): "-ab" read as allowed
+        assert {"zh": "以字母或数字开头", "en": "beginning with a letter or digit"}[language] in text, (language, text)
 
 
 def test_the_import_page_names_the_status_column_and_the_words_it_reads(client, fake):
