@@ -175,3 +175,37 @@ def test_contract_helper_rejects_a_body_that_breaks_the_schema(app, client, cont
     assert response.status_code == 200
     with pytest.raises(AssertionError, match="refresh_token"):
         contract.check(app, response, 200)
+
+
+# -- a work order's deadline (deadline_at) --------------------------------------------
+
+WORK_ORDER = {"id": "wo_1", "estate_id": "A", "number": "WO-2026-000001",
+              "source": {"type": "service_request", "id": "sr_1"}, "description": "the tap drips",
+              "priority": "normal", "status": "pending", "reported_at": "2026-11-23T09:00:00.000Z",
+              "response_due_at": "2026-11-24T09:00:00.000Z", "created_at": "2026-11-23T09:00:00.000Z",
+              "updated_at": "2026-11-23T09:00:00.000Z", "history": []}
+
+
+def test_a_work_order_answers_the_deadline_of_the_work_it_owes(app, client, rpc, admin_token, contract):
+    """``deadline_at`` (maintenance's, which ``overdue=true`` reads; the console's badge repeated
+    its rule): given on every work order, null once nothing is owed; the gateway passes it on."""
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    for deadline in ("2026-11-24T09:00:00.000Z", None):
+        order = {**WORK_ORDER, "deadline_at": deadline}
+        rpc.answer("maintenance", "get_work_order", lambda call, order=order: dict(order))
+        rpc.answer("maintenance", "list_work_orders", lambda call, order=order: {"items": [dict(order)],
+                                                                                 "next_cursor": None})
+        rpc.answer("maintenance", "start_work_order", lambda call, order=order: dict(order))
+        assert contract.check(app, client.get("/api/v1/estates/A/work-orders/wo_1", headers=auth), 200)[
+            "deadline_at"] == deadline
+        assert contract.check(app, client.get("/api/v1/estates/A/work-orders", headers=auth), 200)[
+            "items"][0]["deadline_at"] == deadline
+        assert contract.check(app, client.post("/api/v1/estates/A/work-orders/wo_1/start", headers=auth), 200)[
+            "deadline_at"] == deadline
+    ref = contract.response_ref("/api/v1/estates/{estate_id}/work-orders/{work_order_id}", "get", 200,
+                                "application/json")
+    assert [e["field"] for e in contract.errors(ref, WORK_ORDER)] == ["deadline_at"]  # an answer without it
+    assert [e["field"] for e in contract.errors(ref, {**WORK_ORDER, "deadline_at": "tomorrow"})] == ["deadline_at"]
+    for method in ("get_work_order", "start_work_order", "cancel_work_order", "complete_work_order"):
+        assert from_yaml.errors(f"rpc/maintenance/{method}.json#/output", {**WORK_ORDER, "deadline_at": None}) == []
+        assert from_yaml.errors(f"rpc/maintenance/{method}.json#/output", WORK_ORDER) != []

@@ -194,10 +194,11 @@ def decode_cursor(cursor):
     raise InvalidInput("cursor is not valid", [field_error("cursor", "is not a cursor this API gave out")])
 
 
-def page(collection, query, limit=None, cursor=None):
+def page(collection, query, limit=None, cursor=None, shown=public):
     """One page of ``query`` in ``(created_at, _id)`` order after ``cursor``; ``next_cursor``
     is None on the last page. Sort + limit: MongoDB walks its index, the embedded store keeps
-    a heap of ``limit + 1`` while it walks the matches (it copies only the page)."""
+    a heap of ``limit + 1`` while it walks the matches (it copies only the page). ``shown``: how
+    an item is answered, ``public`` or a service's view of its stored document."""
     limit = DEFAULT_PAGE if limit is None else limit
     if cursor:
         created_at, doc_id = decode_cursor(cursor)
@@ -209,7 +210,7 @@ def page(collection, query, limit=None, cursor=None):
     more = len(docs) > limit
     docs = docs[:limit]
     return {
-        "items": [public(d) for d in docs],
+        "items": [shown(d) for d in docs],
         "next_cursor": encode_cursor(docs[-1]) if more else None,
     }
 

@@ -383,6 +383,15 @@ def overdue(order, now_iso, tz):
     return due is not None and due < now_iso
 
 
+def deadline_at(order):
+    """The deadline an order shows (the API's ``deadline_at``, the export's column): the one kept on
+    it while it owes work (``OWED_BY``, which ``overdue=true`` reads), None once nothing is owed, and
+    on an order opened before the marker was kept until the sweep marks it
+    (``operations.keep_earlier_deadlines``). The console's badge reads it, where it repeated
+    ``deadline`` and ``owes_work`` (found by review)."""
+    return order.get(OWED_BY)
+
+
 def deadline_kept(before, after, tz):
     """``(fields to set, fields to unset)`` that keep ``OWED_BY`` on the order as ``after`` (the
     order once a step is written, or a new order with ``before`` ``{}``) owes its work: its

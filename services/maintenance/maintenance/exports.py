@@ -2,14 +2,16 @@
 (escaping, masking, CSV/XLSX). ``signed_by`` is the occupant's name, and the description may hold
 a number a resident typed: masked as the API masks them."""
 from estate_common import personal_data
-from estate_common.exports import field
+from estate_common.exports import Column, field
+
+from .domain import deadline_at
 
 WORK_ORDERS = [
     field("id", "_id"), field("number"), field("source_type", "source.type"), field("source_id", "source.id"),
     field("status"), field("priority"), field("emergency_category"), field("household_id"), field("request_id"),
     field("equipment_id"), field("inspection_id"),
     field("description", personal=personal_data.NUMBERS_IN_TEXT), field("technician"),
-    field("reported_at"), field("response_due_at"), field("started_at"), field("response_minutes"),
+    field("reported_at"), field("response_due_at"), Column("deadline_at", deadline_at), field("started_at"), field("response_minutes"),
     field("completed_at"), field("material_cost_cents"), field("labour_minutes"), field("labour_cost_cents"),
     field("charge_cents"), field("signed_by", personal=personal_data.OCCUPANT_NAME), field("created_at"),
 ]

@@ -37,7 +37,7 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, announce=None, 
             return None  # nothing to change: the order as it is
         return Change(changes, [entry], announce(order, changes) if announce else [])
 
-    return public(_order_change(db, outbox, estate_id, order_id, decide))
+    return store.public_order(_order_change(db, outbox, estate_id, order_id, decide))
 
 
 def _order_change(db, outbox, estate_id, order_id, decide):
@@ -63,7 +63,7 @@ def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
         return Change(changes, [entry], [("work_order_cancelled",
                                           domain.cancelled_event_data(order, reason, changes["updated_at"]))])
 
-    return public(_order_change(db, outbox, estate_id, order_id, decide))
+    return store.public_order(_order_change(db, outbox, estate_id, order_id, decide))
 
 
 def set_custom(db, outbox, caller, estate_id, order_id, values):
@@ -110,10 +110,10 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
         if stored["status"] == "completed":
             _record_on_ledger(db, outbox, estate_id, stored)
             if key and stored.get("_completed_key") == key:
-                return public(stored)
+                return store.public_order(stored)
         raise
     _record_on_ledger(db, outbox, estate_id, written)
-    return public(written)
+    return store.public_order(written)
 
 
 def _record_on_ledger(db, outbox, estate_id, order):

@@ -38,7 +38,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def get_work_order(self, payload):
-        return public(store.get(self.db, "work_orders", payload["estate_id"], payload["id"]))
+        return store.public_order(store.get(self.db, "work_orders", payload["estate_id"], payload["id"]))
 
     @rpc_method
     def assign_work_order(self, payload):

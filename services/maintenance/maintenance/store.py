@@ -4,7 +4,7 @@ import re
 from estate_common import (calendar, claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
-from .domain import CLOSED, OWED_BY, TRANSITIONS
+from .domain import CLOSED, OWED_BY, TRANSITIONS, deadline_at
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -96,7 +96,16 @@ def work_order_query(db, estate_id, filters, now):
 
 
 def list_work_orders(db, estate_id, filters, now, limit, cursor):
-    return store.page(db.work_orders, work_order_query(db, estate_id, filters, now), limit, cursor)
+    return store.page(db.work_orders, work_order_query(db, estate_id, filters, now), limit, cursor,
+                      shown=public_order)
+
+
+def public_order(doc):
+    """A work order as every answer shows it (the read, the list's pages, each step's answer):
+    ``store.public`` with its ``deadline_at`` (``domain.deadline_at``), the one place it is added."""
+    if doc is None:
+        return None
+    return {**store.public(doc), "deadline_at": deadline_at(doc)}
 
 
 def custom_definitions(db, estate_id, resource):

@@ -1,4 +1,5 @@
 """maintenance entrypoints, run against the embedded store without a broker, on a frozen clock."""
+import base64
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -1455,3 +1456,52 @@ def test_an_export_takes_the_late_orders_filter(engineering):
     later(31)
     done = exported_orders(engineering, {"overdue": "true"})
     assert done["status"] == "succeeded" and done["result"]["rows"] == 1, done
+
+
+def test_every_answer_shows_the_deadline_of_the_work_the_order_still_owes(engineering):
+    """``deadline_at``: what the list's ``overdue`` reads, shown on the order (the console's badge
+    repeated the rule to draw it: found by review): a response's start by its deadline until the
+    start, a plan's job by the end of its day (Asia/Shanghai by default: 16:00 UTC) until it is
+    completed, null once nothing is owed; the read, the list and each step answer it alike."""
+    repair_id = open_repair(engineering, "sr_1")  # to be started within 24 hours of 09:00
+    cancelled_id = open_repair(engineering, "sr_2")
+    [made] = orders(engineering, request_id="sr_1")
+    assert made["deadline_at"] == "2026-11-24T09:00:00.000Z" == made["response_due_at"]
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": repair_id})["deadline_at"] == made["deadline_at"]
+    assert act(engineering, "assign_work_order", repair_id, technician="chen")["deadline_at"] == made["deadline_at"]
+    emergency = act(engineering, "mark_emergency", repair_id, category="water_mains")
+    assert emergency["deadline_at"] == emergency["response_due_at"] == "2026-11-23T09:30:00.000Z"
+    started = act(engineering, "start_work_order", repair_id)
+    assert started["deadline_at"] is None and started["response_due_at"]  # the response is given
+    assert act(engineering, "complete_work_order", repair_id, **completion(summary="main valve shut"))["deadline_at"] \
+        is None
+    as_caller(engineering, MANAGER)
+    assert act(engineering, "cancel_work_order", cancelled_id, reason="a duplicate")["deadline_at"] is None
+    assert [o["deadline_at"] for o in orders(engineering, source_type="service_request")] == [None, None]
+
+    as_caller(engineering, TECHNICIAN)
+    new_plan(engineering, new_equipment(engineering)["id"])  # its jobs of the 23rd and the 24th
+    job = plan_orders(engineering)[0]
+    assert (job["due_on"], job["deadline_at"], job["response_due_at"]) == ("2026-11-23", "2026-11-23T16:00:00.000Z",
+                                                                           None)
+    act(engineering, "assign_work_order", job["id"], technician="chen")
+    assert act(engineering, "start_work_order", job["id"])["deadline_at"] == job["deadline_at"]  # a day's job
+    assert act(engineering, "complete_work_order", job["id"], **completion())["deadline_at"] is None
+
+
+def test_an_order_opened_before_deadlines_were_kept_shows_none_until_the_sweep_marks_it(engineering):
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, estate_copy("Asia/Shanghai", 1)))
+    order_id = open_repair(engineering)
+    engineering.db.work_orders.update_one({"_id": order_id}, {"$unset": {domain.OWED_BY: ""}})
+    assert [o["deadline_at"] for o in orders(engineering)] == [None]
+    engineering.keep_deadlines_of_orders_made_before()
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["deadline_at"] \
+        == "2026-11-24T09:00:00.000Z"
+
+
+def test_the_export_has_the_deadline_column(engineering):
+    open_repair(engineering)
+    done = exported_orders(engineering, {})
+    part = engineering.read_export({"estate_id": ESTATE, "id": done["id"], "n": 0})
+    header, row = base64.b64decode(part["data_base64"]).decode("utf-8-sig").splitlines()[:2]
+    assert dict(zip(header.split(","), row.split(",")))["deadline_at"] == "2026-11-24T09:00:00.000Z"
