@@ -1018,9 +1018,9 @@ def _work_order_query_parameters():
 
 
 LATE = {**ORDER, "id": "wo_late", "number": "WO-2026-000051", "source": {"type": "fire_inspection", "id": "fchk_1"},
-        "status": "pending", "response_due_at": "2026-01-06T01:00:00Z"}
+        "status": "pending", "response_due_at": "2026-01-06T01:00:00Z", "deadline_at": "2026-01-06T01:00:00Z"}
 ON_TIME = {**ORDER, "id": "wo_soon", "number": "WO-2026-000052", "status": "pending",
-           "response_due_at": "2999-01-01T00:00:00Z"}
+           "response_due_at": "2999-01-01T00:00:00Z", "deadline_at": "2999-01-01T00:00:00Z"}
 
 
 def test_the_board_says_how_many_orders_are_past_their_deadline_and_lists_those(client, fake, documented_routes):
@@ -1058,18 +1058,43 @@ def test_the_board_says_how_many_orders_are_past_their_deadline_and_lists_those(
     _only_documented(fake, documented_routes)
 
 
+def _ticket(board, number):
+    """The board's ticket of the order ``number``."""
+    return board.split(number)[0].rsplit('<a class="ticket', 1)[1] + board.split(number)[1].split("</a>")[0]
+
+
 def test_the_board_s_badge_follows_the_work_an_order_still_owes(client, fake):
     """By status, an order started and then given a new appointment read red again (its response
     was given), and one sent for help before any start read nothing (it is late): the badge follows
     maintenance's rule of a late order, the first start."""
     sign_in(client, fake, username="tom", roles=("technician",))
     resumed = {**LATE, "id": "wo_r", "number": "WO-2026-000061", "status": "appointed",
-               "started_at": "2026-01-05T02:00:00Z"}
+               "started_at": "2026-01-05T02:00:00Z", "deadline_at": None}  # maintenance's: nothing owed
     helpless = {**LATE, "id": "wo_h", "number": "WO-2026-000062", "status": "needs_help"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
         "items": [order for order in (resumed, helpless) if order["status"] == params.get("status")],
         "next_cursor": None})
     board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    ticket = lambda number: board.split(number)[0].rsplit('<a class="ticket', 1)[1] + board.split(number)[1].split("</a>")[0]
+    ticket = lambda number: _ticket(board, number)
     assert "badge-late" not in ticket("WO-2026-000061")
     assert "badge-late" in ticket("WO-2026-000062")
+
+
+def test_the_badge_is_maintenance_s_deadline_of_the_work_owed_not_a_rule_of_the_console_s(client, fake):
+    """The board and the order's page drew the badge by a copy of maintenance's rule (``due_on``,
+    ``started_at``, the status: one rule in two places, found by review): they read the order's
+    ``deadline_at`` (null once nothing is owed), against its report as before."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    owed = {**ON_TIME, "id": "wo_o", "number": "WO-2026-000071", "deadline_at": "2026-01-06T01:00:00Z"}
+    none = {**LATE, "id": "wo_n", "number": "WO-2026-000072", "deadline_at": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [owed, none] if params.get("status") == "pending" else [], "next_cursor": None})
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    ticket = lambda number: _ticket(board, number)
+    assert "badge-late" in ticket("WO-2026-000071") and "badge-" not in ticket("WO-2026-000072")
+    for order, badge in ((owed, "badge-late"), ({**owed, "deadline_at": "2999-01-01T00:00:00Z"}, "badge-ok"),
+                         (none, None)):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/{order['id']}", order)
+        page = client.get(f"/engineering/work-orders/{order['id']}").get_data(as_text=True)
+        facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+        assert re.findall(r"badge-(?:ok|soon|late)", facts) == ([badge] if badge else []), order

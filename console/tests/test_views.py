@@ -1333,12 +1333,12 @@ def test_a_plan_s_order_is_due_on_its_day_and_turns_late_after_it(client, fake):
     sign_in(client, fake, username="boss", roles=("manager",))
     planned = {"due_on": "2026-11-29", "plan_kind": "periodic_maintenance", "status": "pending", "technician": None,
                "source": {"type": "maintenance_plan", "id": "plan_1"}, "reported_at": "2026-11-28T00:00:00Z",
-               "response_due_at": None}
+               "response_due_at": None, "deadline_at": "2026-11-29T16:00:00Z"}  # maintenance's, its day's end
     _order(fake, **planned)
     page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
     assert "<dt>计划日期</dt><dd>2026-11-29" in facts and "badge-late" in facts
-    _order(fake, **dict(planned, status="completed"))
+    _order(fake, **dict(planned, status="completed", deadline_at=None))
     page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "badge-late" not in page.split('<dl class="facts">')[1].split("</dl>")[0]
 
@@ -1347,7 +1347,8 @@ def test_a_plan_s_order_is_due_on_its_day_and_turns_late_after_it(client, fake):
             return {"items": [], "next_cursor": None}
         return {"items": [{"id": "wo_r", "number": "WO-2026-000002", "status": "pending", "priority": "normal",
                            "description": "leak", "reported_at": "2030-01-01T00:00:00Z",
-                           "response_due_at": "2030-01-02T00:00:00Z", "source": {"type": "service_request", "id": "sr"}},
+                           "response_due_at": "2030-01-02T00:00:00Z", "deadline_at": "2030-01-02T00:00:00Z",
+                           "source": {"type": "service_request", "id": "sr"}},
                           {"id": "wo_p", "number": "WO-2026-000001", "description": "pump", "priority": "normal",
                            **planned}], "next_cursor": None}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)

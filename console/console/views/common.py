@@ -613,16 +613,6 @@ def deadline_state(due_at, start_at=None, now=None):
     return "soon" if (due - now).total_seconds() <= window / 4 else "ok"
 
 
-def day_ends(day):
-    """The moment the day ``day`` (YYYY-MM-DD) ends on the chosen estate's clock: a deadline of a
-    whole day (a preventive plan's job is due on a day), for ``deadline_state``."""
-    try:
-        ends = datetime.fromisoformat(day) + timedelta(days=1)
-    except (TypeError, ValueError):
-        return None
-    return ends.replace(tzinfo=i18n.display_zone()).isoformat()
-
-
 def period_over(period, now=None):
     """Whether the month ``period`` (``YYYY-MM``) has ended on the chosen estate's clock
     (``this_month``): a month's disclosure is published once it is over (the API's 422 met the

@@ -82,8 +82,9 @@ def board():
             orders = [order for order in orders if order.get("technician") == g.user.username]
         for order in orders:
             order["_badge"] = _badge(order)
-        # emergencies first, then the soonest deadline (a plan's order by its day: it came last, however late)
-        orders.sort(key=lambda o: (o.get("priority") != "emergency", i18n.parse_time(_deadline(o)) or _NEVER))
+        # emergencies first, then the soonest deadline of the work owed (a plan's order by its day: it
+        # came last, however late); an order that owes none after them
+        orders.sort(key=lambda o: (o.get("priority") != "emergency", i18n.parse_time(o.get("deadline_at")) or _NEVER))
         columns[status] = orders
         if page.get("next_cursor"):
             more.append(status)
@@ -112,27 +113,12 @@ def _overdue_count():
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
 
-def _deadline(order):
-    """What an order is due by: a plan's job by the end of its day (``due_on``: it has no response
-    time, and its order read as never late, sorted after every other on the board: a probe of
-    engineering's day), any other order's start by its response deadline."""
-    if order.get("due_on"):
-        return common.day_ends(order["due_on"])
-    return order.get("response_due_at")
-
-
 def _badge(order):
-    """The deadline's badge while the work it asks for is owed, as maintenance's rule of a late order
-    (``domain.owes_work``): a plan's job until it is done, a response until the first start. By
-    status, an order started and given a new appointment read red again, and one sent for help
-    before any start read none (a probe of the engineering department)."""
-    if order.get("status") in ("completed", "cancelled"):
-        return None
-    if order.get("due_on"):
-        return common.deadline_state(_deadline(order), order.get("reported_at"))
-    if not order.get("started_at"):
-        return common.deadline_state(order.get("response_due_at"), order.get("reported_at"))
-    return None
+    """The deadline's badge while the order owes work: maintenance's ``deadline_at`` (the deadline
+    its ``overdue`` reads: a plan's job by the end of its day until it is done, a response until
+    the first start; null once nothing is owed), against the report. The console repeated that rule
+    (``due_on``, ``started_at``, the status) to draw it, one rule in two places (found by review)."""
+    return common.deadline_state(order.get("deadline_at"), order.get("reported_at"))
 
 
 def _order_numbered(number):
