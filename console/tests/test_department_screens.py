@@ -1058,6 +1058,27 @@ def test_the_board_says_how_many_orders_are_past_their_deadline_and_lists_those(
     _only_documented(fake, documented_routes)
 
 
+def test_the_board_s_tabs_keep_its_late_filter_and_name_the_page_shown(client, fake):
+    """On the board of late orders, "all" read as the page shown (aria-current) though it links to
+    every order, and "mine" dropped the filter: a technician who chose his orders saw every one of
+    his, late or not (found by review)."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+
+    def tabs(path):
+        page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        return re.findall(r'<a href="([^"]*)" ?(aria-current="page")?>', page.split('<p class="tabs">')[1].split("</p>")[0])
+
+    assert tabs("/engineering/work-orders") == [("/engineering/work-orders", 'aria-current="page"'),
+                                                ("/engineering/work-orders?mine=1", "")]
+    assert tabs("/engineering/work-orders?overdue=true") == [("/engineering/work-orders", ""),
+                                                             ("/engineering/work-orders?mine=1&amp;overdue=true", "")]
+    assert tabs("/engineering/work-orders?overdue=true&mine=1") == [
+        ("/engineering/work-orders", ""), ("/engineering/work-orders?mine=1&amp;overdue=true", 'aria-current="page"')]
+    mine_late = [c["params"] for c in fake.calls if c["path"].endswith("/work-orders") and "status" in c["params"]]
+    assert mine_late[-1]["overdue"] == "true"
+
+
 def _ticket(board, number):
     """The board's ticket of the order ``number``."""
     return board.split(number)[0].rsplit('<a class="ticket', 1)[1] + board.split(number)[1].split("</a>")[0]

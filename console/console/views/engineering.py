@@ -88,8 +88,11 @@ def board():
         columns[status] = orders
         if page.get("next_cursor"):
             more.append(status)
+    # the board's filters: its export takes them, and the "mine" tab keeps them (it dropped the late
+    # orders' filter, and "all" read as the page shown on a filtered board: found by review)
+    filters = {**common.query("priority"), **late}
     return render_template("engineering/board.html", columns=columns, mine=mine, more=more, column_size=BOARD_SIZE,
-                           export_filters={**common.query("priority"), **late}, number=number, late=late,
+                           filters=filters, number=number, late=late,
                            overdue_count=None if late else _overdue_count(), problem=common.take_problem())
 
 
