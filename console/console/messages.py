@@ -963,6 +963,9 @@ _MESSAGES = {
     "patrol.finished": ("巡更已结束", "Round finished"),
     "patrol.already_finished": ("已结束：第二次点击没有再做什么", "Already finished: the second click did nothing"),
     "patrol.missed": ("漏巡点", "Missed checkpoints"),
+    # a finished round's counts (its summary: each checkpoint's first check-in on time or late, or none)
+    "patrol.counts": ("巡更点 {planned} 个：准时 {on_time}，迟到 {late}，漏巡 {missed}",
+                      "Checkpoints: {planned} (on time {on_time}, late {late}, missed {missed})"),
     "wo.unit_cost_yuan": ("单价（元）", "Unit cost (yuan)"),
     "wo.labour_minutes": ("人工（分钟）", "Labour (minutes)"),
     "patrol.late": ("迟到", "Late"),

@@ -2342,3 +2342,33 @@ def test_a_text_box_s_line_breaks_reach_the_console_as_one_character_each(app):
         assert request.form["note"] == "漏水\n二楼"
         assert request.form.getlist("many") == ["1\n2", "3\n4"]
         assert request.form["plain"] == "x"
+
+
+def test_a_finished_round_says_how_many_checkpoints_were_on_time_late_and_missed(client, fake):
+    """A finished round's page listed only its missed checkpoints: how many were checked on time
+    and how many late, which the round's summary carries, were left to count by eye (a probe)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "finished",
+        "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [
+            {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:05:00Z", "late": False},
+            {"checkpoint": {"code": "B", "name": "Garage"}, "at": "2026-11-30T14:40:00Z", "late": True}],
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}, {"code": "B", "name": "Garage", "due_at": None},
+                        {"code": "C", "name": "Roof", "due_at": None}, {"code": "D", "name": "Pool", "due_at": None}],
+        "missed": [{"code": "C", "name": "Roof"}, {"code": "D", "name": "Pool"}],
+        "summary": {"planned": 4, "checked": 2, "on_time": 1, "late": 1, "missed": 2, "anomalies": 0}})
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Checkpoints: 4 (on time 1, late 1, missed 2)" in page
+    assert "Missed checkpoints: Roof, Pool" in page
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "巡更点 4 个：准时 1，迟到 1，漏巡 2" in page
+
+
+def test_an_open_round_has_no_counts_yet(client, fake):
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "open",
+        "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [], "missed": None, "summary": None,
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}]})
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "on time" not in page
