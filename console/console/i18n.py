@@ -652,20 +652,23 @@ def day(value, zone=None):
     return f"{moment.astimezone(display_zone(zone)):%Y-%m-%d}"
 
 
+def _day_text(local):
+    return f"{local:%Y-%m-%d}" if language() == "zh" else f"{local:%d %b %Y}"
+
+
 def _clock_text(local, time_of_day):
-    if language() == "zh":
-        return f"{local:%Y-%m-%d} {time_of_day}"
-    return f"{local:%d %b %Y} {time_of_day}"
+    return f"{_day_text(local)} {time_of_day}"
 
 
 def deadline(value, zone=None):
     """A deadline as ``when`` shows it, except one at the stroke of a local midnight: the end of
-    the day before, ``2026-12-02 24:00``. A complaint verified "the same day" is due at the
-    next day's 00:00, which read as a day later than the rule (found by review)."""
+    the day before, ``2026-12-02 24:00`` (time.end_of_day: "02 Dec 2026, end of day" in English,
+    where 24:00 is not a time most readers write). A complaint verified "the same day" is due at
+    the next day's 00:00, which read as a day later than the rule (found by review)."""
     moment = parse_time(value)
     if moment is None:
         return value or ""
     local = moment.astimezone(display_zone(zone))
     if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
         return _clock_text(local, local.strftime("%H:%M"))
-    return _clock_text(local - timedelta(days=1), "24:00")
+    return translate("time.end_of_day", day=_day_text(local - timedelta(days=1)))

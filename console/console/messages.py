@@ -408,6 +408,9 @@ _MESSAGES = {
     "sr.judge_not_valid": ("判定为无效投诉", "Judge it not valid"),
     "sr.judged": ("已判定投诉是否有效。", "The complaint was judged."),
     "sr.verify_due": ("核实期限（当日）", "Verify by (same day)"),
+    # a deadline at a local midnight, read as the end of the day before (i18n.deadline): 24:00 is how
+    # a Chinese deadline says it (截至24时); English readers know "end of day", not 24:00 (a probe)
+    "time.end_of_day": ("{day} 24:00", "{day}, end of day"),
     "sr.verified_at": ("已于 {at} 核实", "verified {at}"),
     "sr.finding": ("核实情况", "Finding"),
     "sr.reply": ("答复", "Reply"),

@@ -80,8 +80,10 @@ def test_an_estates_times_are_shown_and_read_on_its_own_clock(client, fake):
     _desk_routes(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", la_complaint)
     page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    # the end of its 1 December, as the rule says it ("02 Dec 2026 00:00" read as a day later: found by review)
-    assert "01 Dec 2026 24:00" in page and "02 Dec 2026 16:00" not in page and "02 Dec 2026 00:00" not in page
+    # the end of its 1 December, as the rule says it ("02 Dec 2026 00:00" read as a day later: found by review),
+    # in words an English reader uses ("01 Dec 2026 24:00" is not a time one writes: a probe)
+    assert "01 Dec 2026, end of day" in page and "24:00" not in page
+    assert "02 Dec 2026 16:00" not in page and "02 Dec 2026 00:00" not in page
     assert "2026-12-01 24:00" in client.get("/desk/requests/sr_1").get_data(as_text=True)
     # the header says which clock: no page did, for an operator whose estates keep different ones
     # (a probe of the manager's month); the offset is the zone's now (-08:00 or -07:00 in summer)
