@@ -222,6 +222,11 @@ def test_the_owner_contacts_log_and_its_kpi(client, fake, documented_routes):
     assert "asked about the lift noise" in page and "Steward&#39;s contact" in page and "5-1-1801" in page
     assert "Owner contacts" in page  # in the front desk's menu
     fake.on("POST", rf"{BASE}/owner-contacts", (201, contact))
+    # the manager logs the visit: the form offers manager_visit to a manager (or the operator admin)
+    # alone, as the service takes it (Field.roles_of), where a steward posted it here
+    sign_in(client, fake, roles=("manager",))
+    form = client.get("/desk/owner-contacts").get_data(as_text=True).split('id="n-kind"')[1]
+    assert 'value="manager_visit"' in form[:form.index("</select>")]
     client.post("/desk/owner-contacts", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
                                               "kind": "manager_visit", "channel": "visit",
                                               "contacted_at": "2026-11-30T10:00", "summary": "yearly visit"})
