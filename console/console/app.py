@@ -182,6 +182,8 @@ def _api_problem(problem):
 
 
 def _http_error(error):
+    if error.code == 400 and error.description == "csrf" and (switched := home.portal_language_switch()):
+        return switched
     if portal.is_portal_path():  # an owner's, not the staff's error page with its staff links
         return portal.http_error(error)
     if error.code == 400 and error.description == "csrf":

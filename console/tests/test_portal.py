@@ -549,3 +549,33 @@ def test_a_building_named_in_chinese_reads_as_it_is_named_on_the_notice_board(cl
     assert "· 1栋</p>" in html and "· A座</p>" in html and "· 3 号楼</p>" in html
     english = client.get("/portal/E1/notices?building=1栋", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Building 1栋" in english and "Building 3" in english
+
+
+def test_the_language_switched_after_the_session_was_lost_comes_back_to_the_portal_page_in_it(client, fake):
+    """An owner whose phone lost the console's session (its cookies cleared, its browser restarted)
+    switched the portal's language and met the staff console's "出错了 (400) 表单已过期" page, with
+    its staff links, and no way back to the portal's page but the browser's back (a probe of small
+    gaps): the portal's switch comes back to its page, in the language chosen. The language is this
+    browser's own display choice, nothing an owner or the estate keeps."""
+    page = client.get("/portal/E1?building=3", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.delete_cookie("console_session")
+    answer = client.post("/language", data={"language": "en", "next": "/portal/E1?building=3",
+                                            "csrf_token": token})
+    assert answer.status_code == 302 and answer.location.endswith("/portal/E1?building=3")
+    assert "console_lang=en" in " ".join(answer.headers.getlist("Set-Cookie"))
+    back = client.get(answer.location).get_data(as_text=True)
+    assert "Owner service portal" in back and 'value="3"' in back
+    # a portal page's switch sent with no token at all, or another's, comes back the same way
+    answer = client.post("/language", data={"language": "zh", "next": "/portal/track"})
+    assert answer.status_code == 302 and answer.location.endswith("/portal/track")
+    assert "console_lang=zh" in " ".join(answer.headers.getlist("Set-Cookie"))
+
+
+def test_the_staff_consoles_language_switch_still_asks_for_its_token(client, fake):
+    """Only the portal's pages are come back to without a session: the staff's switch without its
+    token is still the expired form's page, as every staff form is."""
+    for next_page in ("/desk/requests", "//portal.example/portal/E1", "/portalx", "https://evil.example/portal/E1"):
+        answer = client.post("/language", data={"language": "en", "next": next_page})
+        assert answer.status_code == 400, next_page
+        assert "console_lang" not in " ".join(answer.headers.getlist("Set-Cookie"))

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import i18n, signin
 from ..signin import signed_in
+from . import portal
 from .auth import _safe_next
 
 bp = Blueprint("home", __name__)
@@ -72,3 +73,18 @@ def choose_language():
         response.set_cookie(i18n.LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_COOKIE_SECONDS,
                             httponly=True, samesite="Strict", secure=request.is_secure)
     return response
+
+
+def portal_language_switch():
+    """The language switch of a portal's page whose token the session does not hold (the owner's
+    phone lost the console's session: cookies cleared, the browser restarted): the switch made, back
+    on that page, where it was the staff console's expired form's page with its staff links (a probe
+    of small gaps). None for any other request. The portal has no session to guard, and the choice is
+    this browser's display language alone: a forged switch changes what language a page reads in,
+    nothing kept. The staff's switch still asks for its token, as every staff form does."""
+    if request.endpoint != "home.choose_language":
+        return None
+    back = _safe_next(request.form.get("next"))
+    if not portal.is_portal_path(urlsplit(back).path):
+        return None
+    return choose_language()

@@ -237,8 +237,10 @@ def rating_page(tracking_code):
     return redirect(url_for("portal.track", tracking_code=tracking_code))
 
 
-def is_portal_path():
-    return request.path == "/portal" or request.path.startswith("/portal/")
+def is_portal_path(path=None):
+    """The request's path (or ``path``) is one of the portal's pages."""
+    path = request.path if path is None else path
+    return path == "/portal" or path.startswith("/portal/")
 
 
 def http_error(error):
