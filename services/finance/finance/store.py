@@ -801,11 +801,13 @@ def insert_fund_entry(db, entry):
     return _named.insert(db, "fund_entries", entry)
 
 
-def set_fund_entry(db, estate_id, entry_id, status_was, fields, outbox=None, events=()):
+def set_fund_entry(db, estate_id, entry_id, status_was, fields, outbox=None, events=(), matching=None):
     """Move an entry on from ``status_was`` (a repeat finds it moved and changes nothing), with
-    ``events`` in that one write, handed to ``outbox`` when it was this write that moved it."""
+    ``events`` in that one write, handed to ``outbox`` when it was this write that moved it;
+    ``matching``: what else the entry must match to be moved (a query of its fields)."""
     change = {"$set": fields, **({"$push": {"_outbox": {"$each": list(events)}}} if events else {})}
-    answer = db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": status_was}, change)
+    answer = db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": status_was,
+                                         **(matching or {})}, change)
     if events and answer.modified_count:
         announce(outbox, db, "fund_entries", {"_id": entry_id, "_outbox": list(events)})
     return get_fund_entry(db, estate_id, entry_id)
@@ -833,12 +835,8 @@ def reject_fund_use(db, estate_id, entry_id, fields, marked_since, outbox=None, 
     money gone; an older mark is an approval that died, whose money, if it took any, the caller
     found on the fund), with ``events`` in that one write, as ``set_fund_entry`` does; the use as
     it is then."""
-    change = {"$set": fields, **({"$push": {"_outbox": {"$each": list(events)}}} if events else {})}
-    answer = db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": "requested",
-                                         APPROVING: {"$not": {"$gt": marked_since}}}, change)
-    if events and answer.modified_count:
-        announce(outbox, db, "fund_entries", {"_id": entry_id, "_outbox": list(events)})
-    return get_fund_entry(db, estate_id, entry_id)
+    return set_fund_entry(db, estate_id, entry_id, "requested", fields, outbox, events,
+                          matching={APPROVING: {"$not": {"$gt": marked_since}}})
 
 
 def list_fund_entries(db, estate_id, filters, limit, cursor):
