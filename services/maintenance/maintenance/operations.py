@@ -45,12 +45,14 @@ def _order_change(db, outbox, estate_id, order_id, decide):
     of the work it still owes kept on it (``domain.deadline_kept``): set while it owes it, moved
     when an emergency shortens the response, removed by the start, the completion of a plan's job
     or a cancellation, in the same write as the step."""
+    tz = store.estate_timezone(db, estate_id)  # read once: a write that meets another is decided again
+
     def kept(order):
         change = decide(order)
         if change is None:
             return None
         after = {**order, **change.set}
-        marked, unset = domain.deadline_kept(order, after, store.estate_timezone(db, estate_id))
+        marked, unset = domain.deadline_kept(order, after, tz)
         return Change({**change.set, **marked}, change.entries, change.events, change.push, (*change.unset, *unset))
 
     return _change(db, outbox, "work_orders", estate_id, order_id, kept)
