@@ -817,7 +817,6 @@ _MESSAGES = {
     "staff.hint": ("员工账号由公司（运营管理员）开通和停用；本页列出本期任一时刻在本小区的账号。排班见",
                    "The operator admin opens and deactivates staff accounts; this page lists every account of the estate at any moment of the period. Shifts:"),
     "staff.username": ("账号", "User name"),
-    "staff.roles": ("角色", "Roles"),
     "staff.account": ("账号状态", "Account status"),
     "staff.active": ("在用", "Active"),
     "staff.inactive": ("已停用", "Deactivated"),
