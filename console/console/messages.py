@@ -574,7 +574,6 @@ _MESSAGES = {
     "fee.reject": ("驳回", "Reject"),
     "fee.reject_reason": ("驳回原因", "Why it is rejected"),
     "fee.withdraw": ("撤回", "Withdraw"),
-    "fee.withdraw_reason": ("撤回原因", "Why it is withdrawn"),
     # four eyes (approvals of fee standards, fund uses, borrowings): who proposed, who approved, and
     # on one's own proposal why there is no approve button (a manager found none and no reason, and
     # the list did not say who proposed what he approved: a probe of the manager's month)
