@@ -388,8 +388,6 @@ _MESSAGES = {
     "sr.caller_hint": ("报事的人，不一定是现业主（租户、家属、原业主）；不填则不记录。",
                        "Whoever raised it, not always the current owner (a tenant, a relative, a former "
                        "owner); left blank, nobody is recorded."),
-    "sr.caller_name": ("姓名", "Name"),
-    "sr.caller_phone": ("电话", "Phone"),
     "sr.reference": ("来函/来电编号", "Letter or call reference"),
     "sr.nature": ("投诉性质", "Nature"),
     "sr.summary": ("内容摘要", "Summary"),
