@@ -696,6 +696,9 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
     assert "保洁外包 October" in page and "¥12,500.00" in page and "-¥5,000.00" in page  # net: less than spent
     assert "物业服务费" in page and "¥9,000.00" in page and "3 张工单" in page and "本月尚未公示" in page
     assert "/accounts/disclosure/2026-10/publish" in page  # accounts publish it (DOMAIN.md's roles table)
+    # the income's totals row ends with an empty cell, not an actions heading the table has no column for
+    income_total = page.split("<tfoot>")[1].split("</tfoot>")[0]
+    assert income_total.endswith("<td></td></tr>") and "操作" not in income_total
     # the amount of a cost is what was spent, not the cashier's 收款金额 (a probe of the manager's month)
     assert '<label for="e-amount">支出金额（元）</label>' in page and "收款金额" not in page
     answer = client.post("/accounts/operating-expenses", data={
