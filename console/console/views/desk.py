@@ -167,14 +167,15 @@ def request_detail(request_id):
     fix_search = common.query("building", "unit", "room") if correctable else {}
     fix_candidates = [h for h in common.households_matching(**fix_search) if h["id"] != item.get("household_id")] \
         if fix_search else []
-    # its work order by number (WO-…), not its id: one call
-    order_number = common.number_of(f"work-orders/{item['work_order_id']}") if item.get("work_order_id") else None
     # every order of the request, each by its number and status: it names its first only, and a
     # return visit's follow-ups were in its history alone (a probe of the console's small gaps);
     # None where the list cannot be read, and the first is named as before
     orders = None
     if item.get("work_order_id") and permissions.may("GET", "work-orders"):
         orders = (common.optional_read("work-orders", request_id=item["id"], limit=common.LARGEST_PAGE) or {}).get("items")
+    # its first work order by number (WO-…), not its id, where the list did not name it: one call
+    order_number = common.number_of(f"work-orders/{item['work_order_id']}") \
+        if item.get("work_order_id") and not orders else None
     related_number = common.number_of(f"service-requests/{item['related_request_id']}") \
         if item.get("related_request_id") else None
     return render_template("desk/request.html", item=item, raised_by=raised_by(item),
