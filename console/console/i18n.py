@@ -116,6 +116,12 @@ def building(name):
     return translate("portal.to_building", building=name)
 
 
+def listed(parts):
+    """Values listed as the page's language lists them: 甲、乙 in Chinese, "a, b" in English (a
+    KPI's months, a setting's allowed values, a plan's dates, a note's charges)."""
+    return ("、" if language() == "zh" else ", ").join(parts)
+
+
 def area(value):
     """An area as typed and read: 75 (not 75.0), 120.5; nothing for none."""
     if value is None or value == "":
@@ -320,8 +326,8 @@ def history_note(note, action):
             parts.update({name: label(group, parts[name]) for name, group in groups.items()})
             parts.update({name: shown(parts[name]) for name, shown in _NOTE_PARTS.items() if name in parts})
             if "charges" in parts:
-                parts["charges"] = ("、" if language() == "zh" else ", ").join(f"{label('fee', item)} {money(int(cents))}"
-                                            for item, cents in _CHARGE.findall(parts["charges"]))
+                parts["charges"] = listed(f"{label('fee', item)} {money(int(cents))}"
+                                          for item, cents in _CHARGE.findall(parts["charges"]))
             if "cents" in parts:
                 parts["cents"] = f"{parts['cents']} cents"
             text = translate(key, **parts)

@@ -320,7 +320,7 @@ def _allowed(service):
         value = i18n.money if _is_money(name) else str
         low, high = field.get("minimum"), field.get("maximum")
         if field.get("enum"):
-            shown[name] = ("、" if i18n.language() == "zh" else ", ").join(value(v) for v in field["enum"])
+            shown[name] = i18n.listed(value(v) for v in field["enum"])
         elif low is not None and low == high:
             shown[name] = value(low)
         elif low is not None and high is not None:

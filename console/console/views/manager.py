@@ -339,11 +339,9 @@ def _note(note, name=None):
         if found:
             values = found.groupdict()
             if "months" in values:
-                values["months"] = ("、" if i18n.language() == "zh" else ", ").join(
-                    month.strip() for month in values["months"].split(","))
+                values["months"] = i18n.listed(month.strip() for month in values["months"].split(","))
             if "lines" in values:
-                values["lines"] = ("、" if i18n.language() == "zh" else ", ").join(
-                    i18n.label("line", line.strip()) for line in values["lines"].split(","))
+                values["lines"] = i18n.listed(i18n.label("line", line.strip()) for line in values["lines"].split(","))
             parts.append(i18n.translate(key, **values))
     if parts:
         return ("；" if i18n.language() == "zh" else "; ").join(parts)

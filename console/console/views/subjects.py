@@ -99,7 +99,7 @@ def bill_named(bill):
 
 def plan_named(plan):
     """An archive check plan as people know it: its year and its planned dates."""
-    dates = ("、" if i18n.language() == "zh" else ", ").join(plan.get("planned_dates") or ())
+    dates = i18n.listed(plan.get("planned_dates") or ())
     return i18n.translate("archive.plan_named", year=plan.get("year"), dates=dates)
 
 
