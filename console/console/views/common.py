@@ -164,6 +164,12 @@ def usernames(path):
     return [item["username"] for item in (optional_read(path) or {"items": []})["items"]]
 
 
+def counted(items, page):
+    """How many ``items`` a list's first ``page`` holds, as a to-do says it: "N", or "N+" where the
+    list goes on past that page."""
+    return f"{len(items)}+" if page.get("next_cursor") else str(len(items))
+
+
 def number_of(path, field="number"):
     """The ``number`` (WO-2026-000001, SR-…) of one other document the page names by its id, read
     with one call (``path`` under the estate); None when it cannot be read (the page shows the id)."""

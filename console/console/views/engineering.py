@@ -110,7 +110,7 @@ def _overdue_count():
     page = common.optional_read("work-orders", overdue="true", limit=OVERDUE_READ)
     if not isinstance(page, dict) or not page.get("items"):
         return None
-    return f"{len(page['items'])}+" if page.get("next_cursor") else str(len(page["items"]))
+    return common.counted(page["items"], page)
 
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)

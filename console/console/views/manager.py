@@ -176,8 +176,8 @@ def todo():
         items = [item for item in page.get("items", [])
                  if not proposer or permissions.approves(item.get(proposer))]
         if items:
-            count = f"{len(items)}+" if page.get("next_cursor") else str(len(items))
-            found.append({"text": i18n.translate(key, count=count), "url": url_for(endpoint, **shown)})
+            found.append({"text": i18n.translate(key, count=common.counted(items, page)),
+                          "url": url_for(endpoint, **shown)})
     return found
 
 
