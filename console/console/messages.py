@@ -1176,6 +1176,7 @@ _MESSAGES = {
     "event.work_order_created": ("工单创建", "Work order created"),
     "event.work_order_completed": ("工单完工", "Work order completed"),
     "event.work_order_cancelled": ("工单取消", "Work order cancelled"),
+    "event.work_order_overdue": ("工单逾期", "Work order overdue"),
     "event.equipment_registered": ("设备建档", "Equipment registered"),
     "event.equipment_record_added": ("设备履历记录", "Equipment record added"),
     "event.patrol_round_finished": ("巡逻完成", "Patrol round finished"),
@@ -1247,6 +1248,7 @@ _MESSAGES = {
     "field.closed_at": ("结案时间", "Closed at"),
     "field.completed_at": ("完工时间", "Completed at"),
     "field.due_at": ("期限", "Due"),
+    "field.deadline_at": ("截止时间", "Deadline"),  # a late work order's (work_order_overdue): the one that passed
     "field.outcome": ("处理结果", "Outcome"),
     "field.amount_cents": ("金额（元）", "Amount"),
     "field.amount": ("金额（元）", "Amount"),

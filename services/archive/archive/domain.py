@@ -19,6 +19,7 @@ RECORDED_EVENTS = {
     ("customer_service", "service_request_household_corrected"): "service_request",  # the desk's mistake, mended
     ("maintenance", "work_order_created"): "work_order",
     ("maintenance", "work_order_completed"): "work_order",
+    ("maintenance", "work_order_overdue"): "work_order",  # its owed work past its deadline, announced once
     ("security_patrol", "patrol_round_finished"): "patrol_round",
     ("security_patrol", "anomaly_reported"): "patrol_anomaly",
     ("security_patrol", "incident_escalated"): "incident",

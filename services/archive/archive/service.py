@@ -163,6 +163,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_completed_work_order(self, event):
         self._record(event)
 
+    @consumes("maintenance", "work_order_overdue")
+    def record_overdue_work_order(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "patrol_round_finished")
     def record_patrol_round(self, event):
         self._record(event)

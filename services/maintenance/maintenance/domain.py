@@ -403,6 +403,33 @@ def deadline_kept(before, after, tz):
     return ({OWED_BY: due} if before.get(OWED_BY) != due else {}), ()
 
 
+# The stamp the overdue sweep writes once an order's lateness is announced (``work_order_overdue``),
+# in the same write as the event: an order owes one piece of work (its first start, a plan's job
+# its completion), so it is late once, and announced once.
+OVERDUE_ANNOUNCED = "_overdue_announced_at"
+
+
+def overdue_announced(order, now_iso):
+    """The overdue sweep's step: the stamp ``OVERDUE_ANNOUNCED`` with ``work_order_overdue``, for an
+    order whose owed work is past the deadline kept on it (``deadline_at``: what ``overdue=true``
+    lists). None when it is not late (yet), owes nothing more, or was announced already: a sweep
+    run again, or another replica's, announces nothing twice. A deadline moved after the
+    announcement (``mark_emergency``, a corrected timezone) is the same work owed: not announced
+    again."""
+    due = deadline_at(order) if owes_work(order) else None
+    if order.get(OVERDUE_ANNOUNCED) or due is None or due >= now_iso:
+        return None
+    return Change({OVERDUE_ANNOUNCED: now_iso}, [], [("work_order_overdue", overdue_event_data(order, due, now_iso))])
+
+
+def overdue_event_data(order, deadline_passed, overdue_at):
+    """``work_order_overdue``: which order, where it came from, its priority, the deadline that
+    passed; no personal data (an occupant's name is on the order, never in its events)."""
+    keys = ("number", "source", "request_id", "household_id", "priority")
+    return {k: order[k] for k in keys} | {"id": order["_id"], "deadline_at": deadline_passed,
+                                          "overdue_at": overdue_at}
+
+
 def opened_by(order):
     """Who opened the order, as its first history entry names them: the actor of the event it
     came from (the agent who registered the repair, the one who matched a portal filing to its

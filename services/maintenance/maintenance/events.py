@@ -21,6 +21,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("checklist_created", estate_id, data, actor=actor)
     if event_type == "renovation_reviewed":  # customer service moves the application on
         return outbox.event("renovation_reviewed", estate_id, data, actor=actor)
+    if event_type == "work_order_overdue":  # archive keeps it on the order's record; for integrators (webhooks)
+        return outbox.event("work_order_overdue", estate_id, data, actor=actor)
     if event_type == "work_order_cancelled":  # archive keeps the cancelled order
         return outbox.event("work_order_cancelled", estate_id, data, actor=actor)
     if event_type == "equipment_registered":  # archive opens the equipment archive

@@ -4,6 +4,7 @@ rule modules (``domain`` for work orders, ``ledger``, ``costing``, ``renovation`
 ``store.change``/``create``/``write``): a revision check, the events in the same document
 write, a lost race decided again on what the winner wrote.
 """
+import logging
 import time
 from functools import partial
 
@@ -15,6 +16,7 @@ from estate_common.writes import Change
 
 from . import checklists, costing, domain, events, indicators, ledger, renovation, store
 
+log = logging.getLogger(__name__)
 
 # the one write path on store's collections, the events of a step built by ``events`` (the
 # names this service announces; ``_create(..., actor=)``: who, when no caller is)
@@ -166,6 +168,31 @@ def keep_earlier_deadlines(db, outbox):
             time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
         store.mark_deadlines_kept(db, estate_id, tz)
     return len(marked)
+
+
+def announce_overdue(db, outbox, now):
+    """逾期, told: each order whose owed work is past its deadline (``overdue=true`` lists it) is
+    stamped once with its ``work_order_overdue`` in the same write (``domain.overdue_announced``),
+    so a crash loses no announcement (the outbox relays what the write kept) and a sweep run again,
+    or another replica's at once, announces none twice (the stamp, and the revision the write is
+    guarded by). Returns how many were announced."""
+    now_iso, announced = clock.to_iso(now), 0
+    for found in store.newly_late_orders(db, now_iso):
+        decided = []  # what each try decided: the last one's change is what was written
+
+        def decide(order):
+            decided.append(domain.overdue_announced(order, now_iso))
+            return decided[-1]
+
+        try:
+            _change(db, outbox, "work_orders", found["estate_id"], found["_id"], decide)
+        except Conflict:
+            continue  # engineering kept writing it: the next sweep announces it if it is still late
+        announced += decided[-1] is not None  # not another replica's stamp of the same moment
+        time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+    if announced:
+        log.info("work orders found overdue", extra={"count": announced})
+    return announced
 
 
 # -- where work orders come from: one order per source -------------------------------------

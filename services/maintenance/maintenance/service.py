@@ -14,6 +14,9 @@ from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
+# How often late work orders are looked for and announced (seconds): customer service's setting
+# for its late requests, as an emergency's response is due within minutes.
+OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 
 
 class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources,
@@ -137,6 +140,15 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def announce_assignments_made_before(self):
         """``operations.announce_earlier_assignments``: once per estate, then a registry read."""
         operations.announce_earlier_assignments(self.db, self.outbox, clock.now())
+
+    @timer(interval=OVERDUE_SWEEP_SECONDS, eager=True)
+    def announce_overdue_work_orders(self):
+        """``operations.announce_overdue``: each late order's ``work_order_overdue``, once."""
+        self.announce_overdue(clock.now())
+
+    def announce_overdue(self, now):
+        """The overdue sweep's work, callable with any ``now``: how many orders were announced."""
+        return operations.announce_overdue(self.db, self.outbox, now)
 
     def schedule_plans(self, now):
         """Open the orders of every plan due up to each estate's horizon (the timer's work,

@@ -4,7 +4,7 @@ import re
 from estate_common import (calendar, claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
-from .domain import CLOSED, OWED_BY, TRANSITIONS, deadline_at
+from .domain import CLOSED, OVERDUE_ANNOUNCED, OWED_BY, TRANSITIONS, deadline_at
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -23,6 +23,11 @@ INDEXES = {
         # the orders that owe work, by its deadline (domain.OWED_BY, kept on those only): the list's
         # overdue filter reads the ones past it, not every order the estate ever had
         ([("estate_id", 1), (OWED_BY, 1)], {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
+        # the overdue sweep (newly_late_orders): of those owing orders, the ones whose lateness is
+        # not announced yet (equality) by their deadline (a range); the announced ones, late and
+        # still owing, are not walked again each minute
+        ([("estate_id", 1), (OVERDUE_ANNOUNCED, 1), (OWED_BY, 1)],
+         {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
@@ -207,6 +212,16 @@ def orders_to_mark(db, estate_id):
     return [order for status in OPEN_STATUSES
             for order in db.work_orders.find({"estate_id": estate_id, "status": status, "$or": [
                 {OWED_BY: {"$exists": False}}, {"due_on": {"$nin": [None]}}]}, {"_id": 1})]
+
+
+def newly_late_orders(db, now):
+    """The orders whose owed work fell due before ``now`` (the deadline kept on them, ``OWED_BY``)
+    and whose lateness is not announced yet, estate by estate (the registry), each through the
+    partial ``(estate_id, OVERDUE_ANNOUNCED, OWED_BY)`` index: ``{_id, estate_id}`` each; the sweep
+    stamps and announces each through the write path (``operations.announce_overdue``)."""
+    late = {OVERDUE_ANNOUNCED: None, OWED_BY: {"$exists": True, "$lt": now}}
+    return [found for estate_id in estate_ids(db)
+            for found in store.scan(db.work_orders, {"estate_id": estate_id, **late}, ("estate_id",))]
 
 
 def mark_deadlines_kept(db, estate_id, tz):

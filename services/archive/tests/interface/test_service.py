@@ -453,6 +453,28 @@ def test_an_overdue_request_is_kept_on_the_requests_record(archive, estate):
     assert record["subject_type"] == "service_request" and record["event_type"] == "service_request_overdue"
 
 
+def test_a_late_work_order_is_kept_on_the_orders_record_once(archive, estate):
+    """maintenance's sweep announces an order gone late (``work_order_overdue``): kept on the
+    order's record beside its creation, once however often it is delivered (by its event id)."""
+    created = event("maintenance", "work_order_created", estate["id"], {
+        "id": "wo_5", "number": "WO-2026-000005", "source": {"type": "patrol_anomaly", "id": "an_5"},
+        "request_id": None, "household_id": None, "priority": "emergency", "status": "pending",
+        "created_at": "2026-11-20T08:00:00.000Z"})
+    overdue = event("maintenance", "work_order_overdue", estate["id"], {
+        "id": "wo_5", "number": "WO-2026-000005", "source": {"type": "patrol_anomaly", "id": "an_5"},
+        "request_id": None, "household_id": None, "priority": "emergency",
+        "deadline_at": "2026-11-20T08:30:00.000Z", "overdue_at": "2026-11-20T08:31:00.000Z"})
+    archive.record_work_order(created)
+    archive.record_overdue_work_order(overdue)
+    archive.record_overdue_work_order(overdue)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "wo_5"}})["items"]
+    assert sorted(r["event_type"] for r in records) == ["work_order_created", "work_order_overdue"]
+    [late] = [r for r in records if r["event_type"] == "work_order_overdue"]
+    assert late["subject_type"] == "work_order" and late["data"]["deadline_at"] == "2026-11-20T08:30:00.000Z"
+    found = archive.list_records({"estate_id": estate["id"], "filters": {"number": "wo-2026-5"}})["items"]
+    assert len(found) == 2  # found by the number people know the order by
+
+
 def test_a_reversed_payment_is_kept_beside_its_posting(archive, estate):
     posted = dict(closed_events(estate["id"]))["record_payment"]
     reversed_ = event("finance", "payment_reversed", estate["id"], {

@@ -1440,6 +1440,131 @@ def test_a_plan_s_job_is_late_by_the_end_of_its_day_on_the_estate_s_clock_as_it_
     assert operations.keep_earlier_deadlines(engineering.db, engineering.outbox) == 0  # kept on its zone: once
 
 
+# -- late orders announced (work_order_overdue): the sweep --------------------------------------
+
+def copied_estate(service):
+    service.copy_estate(event("archive", "estate_created", ESTATE, estate_copy("Asia/Shanghai", 1)))
+
+
+def test_the_sweep_announces_a_late_order_once_and_not_one_started_in_time(engineering):
+    """Archive and webhook subscribers were never told an order went late (the list's
+    ``overdue=true`` alone showed it): the sweep stamps each late order once, with its
+    ``work_order_overdue`` in the same write, however often it runs."""
+    copied_estate(engineering)
+    late_id, in_time_id = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2")  # start within 24 h
+    act(engineering, "assign_work_order", in_time_id, technician="chen")
+    act(engineering, "start_work_order", in_time_id)
+    assert engineering.announce_overdue(clock.now()) == 0
+    clock.freeze(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))  # due exactly now: not yet past
+    assert engineering.announce_overdue(clock.now()) == 0
+    later(1)
+    assert engineering.announce_overdue(clock.now()) == 1
+    assert engineering.announce_overdue(clock.now()) == 0  # run again: once is enough
+    assert engineering.announce_overdue_work_orders() is None  # the timer's entrypoint
+    [announced] = engineering.outbox.of_type("work_order_overdue")
+    made = engineering.get_work_order({"estate_id": ESTATE, "id": late_id})
+    assert announced["data"] == {
+        "id": late_id, "number": made["number"], "source": {"type": "service_request", "id": "sr_1"},
+        "request_id": "sr_1", "household_id": "hh_1", "priority": "normal",
+        "deadline_at": "2026-11-24T09:00:00.000Z", "overdue_at": "2026-11-24T09:01:00.000Z"}
+    assert [o["id"] for o in orders(engineering, overdue="true")] == [late_id]  # what the list shows, told
+    stored = engineering.db.work_orders.find_one({"_id": late_id})
+    assert stored[domain.OVERDUE_ANNOUNCED] == "2026-11-24T09:01:00.000Z"
+    assert stored.get("_outbox") == []  # written with the stamp, published and pulled off
+    assert domain.OVERDUE_ANNOUNCED not in engineering.db.work_orders.find_one({"_id": in_time_id})
+    assert "overdue_announced_at" not in made and domain.OVERDUE_ANNOUNCED not in made  # internal, not shown
+
+
+def test_the_sweep_reads_the_late_orders_not_announced_yet_through_its_index(engineering):
+    """Estate-led and an index read: of the orders owing work (the partial index), those not
+    announced yet; the announced ones, late and still owing, are not walked again each minute."""
+    copied_estate(engineering)
+    announced_id, new_id = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2")
+    started_id = open_repair(engineering, "sr_3")
+    act(engineering, "assign_work_order", started_id, technician="chen")
+    act(engineering, "start_work_order", started_id)
+    now = later(25 * 60)
+    engineering.db.work_orders.update_one({"_id": announced_id}, {"$set": {domain.OVERDUE_ANNOUNCED: now}})
+    assert [found["_id"] for found in store.newly_late_orders(engineering.db, now)] == [new_id]
+    query = {"estate_id": ESTATE, domain.OVERDUE_ANNOUNCED: None, domain.OWED_BY: {"$exists": True, "$lt": now}}
+    collection = engineering.db.work_orders
+    with collection._lock:
+        assert [doc["_id"] for doc in collection._candidates(query)] == [new_id]
+    assert engineering.announce_overdue(clock.now()) == 1
+    assert [e["data"]["id"] for e in engineering.outbox.of_type("work_order_overdue")] == [new_id]
+
+
+def test_two_replicas_sweeping_at_once_announce_a_late_order_once(engineering, monkeypatch):
+    """A second replica's sweep reads the same late order at the same moment: the stamp is
+    written with the event in one write guarded by the order's revision, so the loser decides
+    again on what the winner wrote and announces nothing."""
+    from estate_common import store as common_store
+
+    copied_estate(engineering)
+    order_id = open_repair(engineering)
+    later(25 * 60)
+    twins = [worker(MaintenanceService, caller=None, db=engineering.db) for _ in range(2)]
+    answers = side_by_side(monkeypatch, *[lambda twin=twin: twin.announce_overdue(clock.now()) for twin in twins],
+                           at=(common_store, "update_if"))
+    assert sorted(count for count, _ in answers) == [0, 1]
+    announced = [e for twin in twins for e in twin.outbox.of_type("work_order_overdue")]
+    assert [e["data"]["id"] for e in announced] == [order_id]
+
+
+def test_a_plan_s_job_not_done_on_its_day_is_announced_once_its_day_is_over(engineering):
+    copied_estate(engineering)
+    new_plan(engineering, new_equipment(engineering)["id"])  # its jobs of the 23rd and the 24th
+    first_job = next(o for o in plan_orders(engineering) if o["due_on"] == "2026-11-23")
+    act(engineering, "assign_work_order", first_job["id"], technician="chen")
+    act(engineering, "start_work_order", first_job["id"])  # a day's job: started is not done
+    clock.freeze(datetime(2026, 11, 23, 16, 0, 1, tzinfo=timezone.utc))  # the 23rd is over in Shanghai
+    assert engineering.announce_overdue(clock.now()) == 1
+    [announced] = engineering.outbox.of_type("work_order_overdue")
+    assert announced["data"]["id"] == first_job["id"] and announced["data"]["deadline_at"] == "2026-11-23T16:00:00.000Z"
+    assert announced["data"]["source"]["type"] == "maintenance_plan" and announced["data"]["household_id"] is None
+
+
+def test_a_deadline_moved_after_the_announcement_is_not_announced_again(engineering):
+    """The README's decision: an order owes one piece of work, so it is late once. Marked an
+    emergency before its deadline, it is announced once by the new one; marked after it was
+    announced, the same lateness is not told twice."""
+    copied_estate(engineering)
+    early_id, announced_id = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2")
+    act(engineering, "mark_emergency", early_id, category="water_mains")  # within 30 minutes of the report
+    later(30)  # 09:31
+    assert engineering.announce_overdue(clock.now()) == 1
+    later(25 * 60)
+    assert engineering.announce_overdue(clock.now()) == 1  # the ordinary one, by its 24 hours
+    act(engineering, "mark_emergency", announced_id, category="gas")  # its deadline moves back: late all the same
+    act(engineering, "assign_work_order", announced_id, technician="chen")  # nor does any other step re-arm it
+    assert engineering.announce_overdue(clock.now()) == 0
+    announced = engineering.outbox.of_type("work_order_overdue")
+    assert [(e["data"]["id"], e["data"]["priority"], e["data"]["deadline_at"]) for e in announced] == [
+        (early_id, "emergency", "2026-11-23T09:30:00.000Z"), (announced_id, "normal", "2026-11-24T09:00:00.000Z")]
+
+
+def test_a_write_that_meets_the_sweep_is_decided_again_and_the_order_announced_once(engineering, monkeypatch):
+    """A step written between the sweep's read and its write: the sweep's write loses, is decided
+    again on the step's result, and announces what is still late (a start in the meantime: nothing)."""
+    copied_estate(engineering)
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    later(25 * 60)
+    original = domain.overdue_announced
+    decided_on = []
+
+    def start_meanwhile(order, now_iso):
+        decided_on.append(order["_rev"])
+        if len(decided_on) == 1:
+            act(engineering, "start_work_order", order_id)  # the technician arrives, late
+        return original(order, now_iso)
+
+    monkeypatch.setattr(domain, "overdue_announced", start_meanwhile)
+    assert engineering.announce_overdue(clock.now()) == 0
+    assert len(decided_on) == 2 and engineering.outbox.of_type("work_order_overdue") == []
+    assert [o["id"] for o in orders(engineering, overdue="true")] == []
+
+
 def exported_orders(service, filters):
     """The manager's CSV export of the work orders so filtered, run: its finished job."""
     as_caller(service, MANAGER)

@@ -532,3 +532,28 @@ def test_the_deadline_marker_follows_the_work_the_order_owes():
     assert domain.deadline_kept(plan_order, {**plan_order, "status": "in_progress",
                                              "started_at": "2026-12-01T09:00:00.000Z"}, SHANGHAI) == ({}, ())
     assert domain.deadline_kept(plan_order, {**plan_order, "status": "completed"}, SHANGHAI) == ({}, (domain.OWED_BY,))
+
+
+def test_a_late_order_is_announced_once_by_the_deadline_kept_on_it_without_personal_data():
+    """The overdue sweep's step (``overdue_announced``): past the deadline kept on the order (what
+    ``overdue=true`` lists), the stamp with ``work_order_overdue``; nothing before it, nothing once
+    the work is done, nothing a second time."""
+    order = an_order(**{domain.OWED_BY: "2026-11-24T08:59:00.000Z"}, signed_by="Li Lei")
+    assert domain.overdue_announced(order, "2026-11-24T08:59:00.000Z") is None  # due now: not yet past
+    step = domain.overdue_announced(order, "2026-11-24T08:59:00.001Z")
+    assert step.set == {domain.OVERDUE_ANNOUNCED: "2026-11-24T08:59:00.001Z"} and step.entries == []
+    [(event_type, data)] = step.events
+    assert event_type == "work_order_overdue"
+    assert data == {"id": order["_id"], "number": "WO-2026-000001", "source": {"type": "service_request", "id": "sr_1"},
+                    "request_id": "sr_1", "household_id": "hh_1", "priority": "normal",
+                    "deadline_at": "2026-11-24T08:59:00.000Z", "overdue_at": "2026-11-24T08:59:00.001Z"}
+    assert "Li Lei" not in str(data)  # the occupant who signs an order off is not named
+    announced = {**order, **step.set}
+    assert domain.overdue_announced(announced, "2026-11-25T00:00:00.000Z") is None  # once
+    started = {**order, "status": "in_progress", "started_at": "2026-11-24T08:00:00.000Z"}
+    assert domain.overdue_announced(started, "2026-11-25T00:00:00.000Z") is None  # its response given
+    assert domain.overdue_announced(an_order(), "2026-11-25T00:00:00.000Z") is None  # no deadline kept: not swept yet
+    plan_job = a_plan_order(**{domain.OWED_BY: "2026-12-01T16:00:00.000Z"}, status="in_progress",
+                            started_at="2026-12-01T09:00:00.000Z")
+    [(_, job)] = domain.overdue_announced(plan_job, "2026-12-01T16:00:00.001Z").events
+    assert job["deadline_at"] == "2026-12-01T16:00:00.000Z" and job["household_id"] is None
