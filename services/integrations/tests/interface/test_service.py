@@ -239,6 +239,26 @@ def test_an_event_makes_one_delivery_per_subscription_even_when_it_arrives_twice
     assert len(deliveries(svc, wants)) == 1  # another estate's event is not ours
 
 
+def test_a_late_work_order_is_an_event_type_a_subscriber_receives(svc, receiver):
+    """maintenance announces an order gone late (``work_order_overdue``): a subscription names it
+    like any public type, and gets it posted as published, once however often it arrives."""
+    assert "maintenance.work_order_overdue" in operations.event_types()
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url, ["maintenance.work_order_overdue"])
+    assert svc.event_bindings.wanted[-1] == ["maintenance.work_order_overdue"]
+    late = event("maintenance", "work_order_overdue", ESTATE, {
+        key: ORDER[key] for key in ("id", "number", "source", "request_id", "household_id", "priority")} | {
+        "deadline_at": "2026-12-01T08:00:00.000Z", "overdue_at": "2026-12-01T08:01:00.000Z"})
+    svc.on_maintenance__work_order_overdue(late)
+    svc.on_maintenance__work_order_overdue(late)  # redelivered by the broker
+    svc.on_maintenance__work_order_created(order_created())  # not a type it asked for
+    assert run_due(svc) == 1
+    [(headers, body)] = rx.received
+    assert headers["X-Estate-Event"] == "maintenance.work_order_overdue"
+    assert json.loads(body) == {k: v for k, v in late.items() if k != "traceparent"}
+    assert [d["event_type"] for d in deliveries(svc, hook)] == ["maintenance.work_order_overdue"]
+
+
 def test_a_switched_off_subscription_gets_no_new_deliveries(svc, private):
     hook = subscribe(svc, "http://127.0.0.1:9/a")
     svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": False}})
