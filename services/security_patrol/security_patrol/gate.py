@@ -248,7 +248,9 @@ def close_session(session, paid_at_gate, now, actor, rules):
 def charge_event_data(session, tz):
     """The charge of a closed session's fee, its description on the estate's clock (``tz``): it was
     in UTC ("from 2026-12-05T10:33Z"), 8 hours off for the household reading its bill and the
-    bills' export (a probe of the security department's day)."""
+    bills' export (a probe of the security department's day). Its ``detail`` gives the stay in
+    parts (when in, when out, the minutes priced), for a page to word in its reader's language:
+    the sentence is English, which integrators read as it is (``ChargeDetail``)."""
     hours, minutes = divmod(session["duration_minutes"], 60)
     entered = calendar.local(clock.parse_iso(session["entered_at"]), tz)
     return {
@@ -256,6 +258,8 @@ def charge_event_data(session, tz):
         "item": "parking",
         "amount_cents": session["fee_cents"],
         "description": f"parking {hours}h{minutes:02d}m from {entered:%Y-%m-%d %H:%M}",
+        "detail": {"kind": "parking", "entered_at": session["entered_at"], "exited_at": session["exited_at"],
+                   "minutes": session["duration_minutes"]},
         "household_id": session["household_id"],
         "subject": {"type": "parking_session", "id": session["_id"]},
         "collected": session["collected"],

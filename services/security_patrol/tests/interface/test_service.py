@@ -1272,7 +1272,9 @@ def test_a_visitor_pays_at_the_gate_and_the_fee_goes_to_finance(patrol):
     [charge] = patrol.outbox.of_type("charge_raised")
     assert charge["data"] | {"description": None} == {
         "id": closed["id"], "item": "parking", "amount_cents": 1000, "description": None, "household_id": None,
-        "subject": {"type": "parking_session", "id": closed["id"]}, "collected": True}
+        "subject": {"type": "parking_session", "id": closed["id"]}, "collected": True,
+        "detail": {"kind": "parking", "entered_at": closed["entered_at"], "exited_at": closed["exited_at"],
+                   "minutes": 75}}
 
 
 def test_a_visitor_pass_bills_the_household_and_entries_and_exits_must_alternate(patrol):

@@ -135,6 +135,14 @@ def test_a_parking_charge_says_when_the_car_came_in_on_the_estate_s_clock():
     assert gate.charge_event_data(closed, "Asia/Urumqi")["description"] == "parking 2h00m from 2026-11-23 14:00"
 
 
+def test_a_parking_charge_gives_the_stay_in_parts_for_a_page_to_word():
+    """The sentence is English; a Chinese accountant's page words the stay from its parts."""
+    closed = session() | gate.close_session(session(), True, NOW + timedelta(minutes=125), "gate", DEFAULTS)
+    assert gate.charge_event_data(closed, "Asia/Shanghai")["detail"] == {
+        "kind": "parking", "entered_at": "2026-11-23T08:00:00.000Z", "exited_at": "2026-11-23T10:05:00.000Z",
+        "minutes": 125}
+
+
 def test_a_visitor_pass_bills_the_household_visited():
     visited = session(vehicle_pass(kind="visitor"))
     closed = visited | gate.close_session(visited, False, NOW + timedelta(minutes=45), "gate", DEFAULTS)
