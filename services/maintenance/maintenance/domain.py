@@ -673,11 +673,18 @@ def raises_charge(order):
     return order["charge_cents"] > 0
 
 
+CHARGE_TITLE_CHARS = 200  # a bill's line names its repair; the order keeps its whole description
+
+
 def charge_event_data(order):
-    """有偿维修: the charge finance bills once (keyed by the order's id)."""
+    """有偿维修: the charge finance bills once (keyed by the order's id). Its ``detail`` names the
+    order (id, number, its description as the title) for a page to word in its reader's language;
+    the English sentence is as integrators read it (``ChargeDetail``)."""
     return {
         "id": order["_id"], "item": "repair", "amount_cents": order["charge_cents"],
         "description": f"repair {order['number']}: {order['description']}"[:500],
+        "detail": {"kind": "repair", "work_order_id": order["_id"], "work_order_number": order["number"],
+                   "title": order["description"][:CHARGE_TITLE_CHARS]},
         "household_id": order["household_id"], "subject": {"type": "work_order", "id": order["_id"]},
         "collected": False,
     }

@@ -333,7 +333,9 @@ def test_a_chargeable_repair_from_dispatch_to_sign_off(engineering):
     assert charge["data"] == {"id": order_id, "item": "repair", "amount_cents": 4500,
                               "description": f"repair {done['number']}: lift stuck between floors",
                               "household_id": "hh_1", "subject": {"type": "work_order", "id": order_id},
-                              "collected": False}
+                              "collected": False,
+                              "detail": {"kind": "repair", "work_order_id": order_id, "work_order_number": done["number"],
+                                         "title": "lift stuck between floors"}}
     stored = engineering.db.work_orders.find_one({"_id": order_id})
     assert stored["_outbox"] == []  # both events went out with the write and were pulled off after
 

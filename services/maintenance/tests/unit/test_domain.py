@@ -436,6 +436,15 @@ def test_completion_announces_costs_and_a_charge_for_the_household():
     charge = domain.charge_event_data(done)
     assert charge["id"] == done["_id"] and charge["item"] == "repair" and charge["collected"] is False
     assert charge["household_id"] == "hh_1" and charge["subject"] == {"type": "work_order", "id": done["_id"]}
+    assert charge["detail"] == {"kind": "repair", "work_order_id": done["_id"], "work_order_number": "WO-2026-000001",
+                                "title": "no hot water"}
+
+
+def test_a_repair_charge_names_its_order_with_the_start_of_a_long_description():
+    order = an_order("consented", quote={"version": 1, "amount_cents": 3000}, consent={"quote_version": 1},
+                     description="水" * 600)
+    done = apply(order, domain.complete(order, completion(charge_cents=3000), CREATED, RULES, "chen"))
+    assert domain.charge_event_data(done)["detail"]["title"] == "水" * 200
 
 
 def test_costs_beyond_what_the_system_records_are_refused_not_crashed():
