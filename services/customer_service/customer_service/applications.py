@@ -216,9 +216,17 @@ def fees(application, household, rules):
         if fixed is None else f"Renovation management fee: {Decimal(fixed) / 100:.2f} CNY (fixed)",
         "renovation_deposit": "Renovation deposit",
     }
+    # the same in parts (``ChargeDetail``), for a page to word in its reader's language: the
+    # sentences above are English, as integrators read them
+    details = {
+        "renovation_management": {"kind": "renovation_management", "pricing": "per_m2", "area_m2": float(area),
+                                  "cents_per_m2": int(per_m2)}
+        if fixed is None else {"kind": "renovation_management", "pricing": "fixed"},
+        "renovation_deposit": {"kind": "renovation_deposit"},
+    }
     return [{"id": ids.natural_id("chg", application["estate_id"], application["_id"], item), "item": item,
-             "amount_cents": amount, "description": descriptions[item], "status": "requested",
-             "bill_id": None, "billed_at": None, "bill_due_at": None, "paid_at": None}
+             "amount_cents": amount, "description": descriptions[item], "detail": details[item],
+             "status": "requested", "bill_id": None, "billed_at": None, "bill_due_at": None, "paid_at": None}
             for item, amount in amounts.items() if amount > 0]
 
 
@@ -248,9 +256,14 @@ PRICED_BY_STANDARD = {("renovation_management", "area"): "renovation_management_
 
 
 def charge_event_data(application, charge):
-    return {"id": charge["id"], "item": charge["item"], "amount_cents": charge["amount_cents"],
+    """The fee as finance bills it; with its ``detail`` when it has one (a fee requested before it
+    was kept has none, and is withdrawn without one)."""
+    data = {"id": charge["id"], "item": charge["item"], "amount_cents": charge["amount_cents"],
             "description": charge["description"], "household_id": application["household_id"],
             "subject": {"type": SUBJECT_TYPE, "id": application["_id"]}, "collected": False}
+    if charge.get("detail"):
+        data["detail"] = charge["detail"]
+    return data
 
 
 def reviewed(application, review_event, household, rules):

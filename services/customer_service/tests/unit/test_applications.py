@@ -130,6 +130,26 @@ def test_approval_requests_the_management_fee_by_area_and_the_deposit():
     for _, data in change.events:
         assert data["subject"] == {"type": "renovation_application", "id": "app_1"} and data["collected"] is False
         event("customer_service", "charge_raised", "est_1", data)
+    assert {data["item"]: data["detail"] for _, data in change.events} == {
+        "renovation_management": {"kind": "renovation_management", "pricing": "per_m2", "area_m2": 89.37,
+                                  "cents_per_m2": 500},
+        "renovation_deposit": {"kind": "renovation_deposit"}}
+    assert {c["item"]: c["detail"] for c in application["charges"]} == {d["item"]: d["detail"] for _, d in change.events}
+
+
+def test_a_fixed_management_fee_says_so_in_its_parts():
+    rules = {**DEFAULTS, applications.FIXED_MANAGEMENT_FEE: 80000}
+    fees = {c["item"]: c for c in approved_application(rules)["charges"]}
+    assert fees["renovation_management"]["amount_cents"] == 80000
+    assert fees["renovation_management"]["detail"] == {"kind": "renovation_management", "pricing": "fixed"}
+
+
+def test_a_fee_requested_before_its_parts_were_kept_is_raised_and_withdrawn_without_them():
+    application = approved_application()
+    old = {k: v for k, v in application["charges"][0].items() if k != "detail"}
+    data = applications.charge_event_data(application, old)
+    assert "detail" not in data
+    event("customer_service", "charge_raised", "est_1", data)
 
 
 def test_fees_are_estate_settings_and_rounded_half_up_to_the_cent():
