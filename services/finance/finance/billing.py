@@ -159,7 +159,10 @@ def over_limit(bill):
 
 
 def charge_bill(event, rules):
-    """The bill of a ``charge_raised`` event; a charge collected at its source is paid already."""
+    """The bill of a ``charge_raised`` event; a charge collected at its source is paid already.
+    Its ``description`` is the raising service's English sentence, kept as integrators read it;
+    its ``detail``, when the charge has one, the same in parts (``ChargeDetail``), which a page
+    words in its reader's language."""
     charge = event["data"]
     raised = clock.parse_iso(event["occurred_at"])
     bill = {
@@ -184,6 +187,8 @@ def charge_bill(event, rules):
                     settled_at=event["occurred_at"])
         bill["allocations"] = [{"id": f"{bill['_id']}.collected", "payment_id": None,
                                 "amount_cents": charge["amount_cents"], "at": event["occurred_at"]}]
+    if charge.get("detail"):
+        bill["detail"] = charge["detail"]
     return bill
 
 

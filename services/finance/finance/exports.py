@@ -6,7 +6,16 @@ finance's own copy of the household, ``operations.export_documents``), as the ar
 accountant read ``hh_cd59…`` and nothing else (a probe). Those columns come last, so a system
 reading the CSV by position finds the columns it knew where they were. Codes (item, status,
 method) stay codes in the XLSX too: an export has no language (its headings are the API's field
-names), so there is none to label them in."""
+names), so there is none to label them in.
+
+A charge's bill says what it is for twice: ``description``, the raising service's English
+sentence as integrators read it, and its parts (``detail``, ``ChargeDetail``) in the columns
+``detail.*`` after the address, empty where a kind has no such part or the bill no detail (a
+billing run's, or a charge raised before detail was kept). The parts have no language either:
+times (``detail.entered_at``, ``detail.exited_at``) are on the estate's clock in the XLSX as
+every ``_at`` is, the repair's title is the order's own text (masked as its description is for
+those who do not see residents' numbers in full)."""
+from estate_common import personal_data
 from estate_common.exports import field
 
 BILLS = [
@@ -14,6 +23,9 @@ BILLS = [
     field("paid_cents"), field("status"), field("due_at"), field("settled_at"), field("description"),
     field("source", "source.kind"), field("created_at"), field("cancelled_at"), field("cancel_reason"),
     field("building"), field("unit"), field("room"),
+    field("detail.kind"), field("detail.entered_at"), field("detail.exited_at"), field("detail.minutes"),
+    field("detail.work_order_number"), field("detail.title", personal=personal_data.NUMBERS_IN_TEXT),
+    field("detail.pricing"), field("detail.area_m2"), field("detail.cents_per_m2"),
 ]
 
 PAYMENTS = [

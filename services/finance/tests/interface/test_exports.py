@@ -124,10 +124,46 @@ def test_bills_and_payments_name_the_households_address_in_columns_added_at_the_
     header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert header[:14] == ["id", "household_id", "item", "period", "amount_cents", "paid_cents", "status", "due_at",
                            "settled_at", "description", "source", "created_at", "cancelled_at", "cancel_reason"]
-    assert header[-3:] == ["building", "unit", "room"]
-    assert sorted((r[1], r[-3], r[-2], r[-1]) for r in rows) == [
+    assert header[14:17] == ["building", "unit", "room"]
+    assert sorted((r[1], r[14], r[15], r[16]) for r in rows) == [
         ("hh_1", "3", "1", "100"), ("hh_2", "3", "1", "101"), ("hh_3", "3", "1", "102")]
     content, _ = download(finance, export(finance, "payments", "xlsx"))
     header, *cells = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert header[-3:] == ("building", "unit", "room") and header[16] == "created_at (Asia/Shanghai)"
     assert [(r[1], r[-3], r[-2], r[-1]) for r in cells] == [("hh_2", "3", "1", "101")]
+
+
+DETAIL_COLUMNS = ["detail.kind", "detail.entered_at", "detail.exited_at", "detail.minutes",
+                  "detail.work_order_number", "detail.title", "detail.pricing", "detail.area_m2", "detail.cents_per_m2"]
+
+
+def test_a_charges_parts_are_columns_after_the_address_and_the_sentence_stays(finance):
+    """A bill's description is the raising service's English sentence, kept where a system reads
+    it; what the charge is for in parts follows the address (empty for a billing run's bill), the
+    times on the estate's clock in the XLSX, the repair's title masked as its order's text is."""
+    from .test_service import PARKED, charge
+
+    approved(finance)
+    run(finance)
+    parked = charge("security_patrol", charge_id="ps_1", item="parking", cents=1500)
+    parked["data"].update(description="parking 2h05m from 2026-11-23 09:00", detail=PARKED)
+    finance.bill_parking_charge(parked)
+    repaired = charge("maintenance", charge_id="wo_9")
+    repaired["data"]["detail"] = {"kind": "repair", "work_order_id": "wo_9", "work_order_number": "WO-2026-000009",
+                                  "title": "漏水，请联系 13800138000"}
+    finance.bill_repair_charge(repaired)
+    as_caller(finance, ACCOUNTANT)
+    content, _ = download(finance, export(finance, "bills"))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert header[9] == "description" and header[14:] == ["building", "unit", "room", *DETAIL_COLUMNS]
+    by_item = {r[2]: dict(zip(header, r)) for r in rows}
+    assert by_item["parking"]["description"] == "parking 2h05m from 2026-11-23 09:00"
+    assert [by_item["parking"][c] for c in DETAIL_COLUMNS] == [
+        "parking", "2026-11-23T01:00:00.000Z", "2026-11-23T03:05:00.000Z", "125", "", "", "", "", ""]
+    assert (by_item["repair"]["detail.kind"], by_item["repair"]["detail.work_order_number"]) == ("repair", "WO-2026-000009")
+    assert by_item["repair"]["detail.title"] == "漏水，请联系 138****8000"  # an accountant sees no resident's number
+    assert all(by_item["property_service"][c] == "" for c in DETAIL_COLUMNS)
+    sheet = openpyxl.load_workbook(io.BytesIO(download(finance, export(finance, "bills", "xlsx"))[0])).active
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    [parking] = [dict(zip(header, r)) for r in cells if r[header.index("item")] == "parking"]
+    assert str(parking["detail.entered_at (Asia/Shanghai)"]) == "2026-11-23 09:00:00"

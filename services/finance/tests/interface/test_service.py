@@ -585,6 +585,23 @@ def test_a_charge_becomes_one_bill_however_often_it_is_delivered(finance, source
     assert only["due_at"] == "2026-12-08T02:00:00.000Z"  # 15 days
 
 
+PARKED = {"kind": "parking", "entered_at": "2026-11-23T01:00:00.000Z", "exited_at": "2026-11-23T03:05:00.000Z",
+          "minutes": 125}
+
+
+def test_a_charges_bill_keeps_what_it_is_for_in_parts_beside_the_services_sentence(finance):
+    """The sentence ("parking 2h05m from …") is English, as integrators read it; its parts are
+    kept on the bill and answered, for a page to word them in its reader's language."""
+    raised = charge("security_patrol", item="parking", cents=1500)
+    raised["data"].update(description="parking 2h05m from 2026-11-23 09:00", detail=PARKED)
+    finance.bill_parking_charge(raised)
+    finance.bill_repair_charge(charge("maintenance", charge_id="ch_old"))  # raised before parts were kept
+    shown = {b["item"]: b for b in bills(finance)}
+    assert shown["parking"]["detail"] == PARKED and shown["parking"]["description"] == "parking 2h05m from 2026-11-23 09:00"
+    assert finance.get_bill({"estate_id": ESTATE, "id": shown["parking"]["id"]})["detail"] == PARKED
+    assert "detail" not in shown["repair"] and shown["repair"]["description"] == "replaced a valve"
+
+
 def test_a_charges_bill_is_announced_once_as_it_is_issued(finance):
     """The service that raised the charge links its bill from then on (a renovation's fees showed
     no bill until paid: the brief); a redelivered charge announces nothing again."""
@@ -2235,7 +2252,10 @@ def test_a_withdrawn_charge_cancels_its_bill_and_gives_the_money_on_it_back_as_p
 
 
 def test_a_withdrawal_ahead_of_its_charge_makes_the_bill_cancelled_and_the_charge_a_duplicate(finance):
-    finance.cancel_renovation_charge(deposit_withdrawn())
+    withdrawn = deposit_withdrawn()
+    withdrawn["data"]["detail"] = {"kind": "renovation_deposit"}
+    finance.cancel_renovation_charge(withdrawn)
+    assert bills(finance)[0]["detail"] == {"kind": "renovation_deposit"}  # the cancelled bill says what it was for
     finance.bill_renovation_charge(deposit_charge())
     [bill] = bills(finance)
     assert bill["status"] == "cancelled" and bill["paid_cents"] == 0
