@@ -144,6 +144,7 @@ def _template_helpers():
         "note_text": i18n.note_text,
         "history_note": i18n.history_note,
         "described": i18n.described,
+        "charge_for": i18n.charge_for,
         "record_result": i18n.record_result,
         "record_notes": i18n.record_notes,
         "check_notes": i18n.check_notes,

@@ -405,6 +405,37 @@ def described(item):
     return translate(form[1], **parts)
 
 
+def charge_for(bill):
+    """What a charge's bill is for, in the page's language, from its parts (``detail``: the
+    services' ``ChargeDetail``), its times on the estate's clock; the service's sentence
+    (``description``, English) only for a bill without them (raised before they were kept) or of
+    a kind this console does not know; nothing for a billing run's bill, which its item and period
+    say. A Chinese accountant read "parking 2h05m from …" and "repair WO-…: …" (the brief)."""
+    detail = bill.get("detail") or {}
+    kind = detail.get("kind")
+    if kind == "parking":
+        entered, exited = parse_time(detail["entered_at"]), parse_time(detail["exited_at"])
+        zone = display_zone()
+        same_day = entered and exited and entered.astimezone(zone).date() == exited.astimezone(zone).date()
+        return translate("bill.for_parking", duration=duration(detail["minutes"]), entered=when(detail["entered_at"]),
+                         exited=f"{exited.astimezone(zone):%H:%M}" if same_day else when(detail["exited_at"]))
+    if kind == "repair":
+        return translate("bill.for_repair", number=detail["work_order_number"], title=detail["title"])
+    if kind == "renovation_management" and detail.get("pricing") == "per_m2":
+        return translate("bill.for_per_m2", area=area(detail.get("area_m2")), price=money(detail.get("cents_per_m2")))
+    if kind == "renovation_management" and detail.get("pricing") == "fixed":
+        return translate("bill.for_fixed")
+    if kind == "renovation_deposit":
+        return ""  # its item, 装修押金, says it all
+    return str(bill.get("description") or "")
+
+
+def duration(minutes):
+    """A stay's whole minutes as read: 45 分钟 / 45 min; 2 小时 5 分钟 / 2 h 5 min."""
+    hours, rest = divmod(int(minutes), 60)
+    return translate("time.hours_minutes", hours=hours, minutes=rest) if hours else translate("wo.minutes", count=rest)
+
+
 # What maintenance writes on an equipment's ledger itself (``maintenance.ledger``,
 # ``maintenance.checklists``): an order's completion, an inspection's findings and checklist, and
 # as a plan's order's notes its composed description (composed by the services' own code in

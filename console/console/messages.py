@@ -524,6 +524,14 @@ _MESSAGES = {
     "bill.amount": ("金额", "Amount"),
     "bill.paid": ("已缴", "Paid"),
     "bill.due": ("到期", "Due"),
+    # what a charge's bill is for, from its parts (the bill's detail, ChargeDetail): the service's
+    # sentence ("parking 2h05m from …", "repair WO-…: …") is English, and is shown only for a bill
+    # that has no parts (i18n.charge_for)
+    "bill.for_parking": ("停车 {duration}：{entered} 至 {exited}", "Parked {duration}: {entered} to {exited}"),
+    "bill.for_repair": ("维修工单 {number}：{title}", "Repair, work order {number}: {title}"),
+    "bill.for_per_m2": ("{area} ㎡ × {price}/㎡", "{area} m² × {price} per m²"),
+    "bill.for_fixed": ("固定金额，不按面积", "A fixed amount, whatever the area"),
+    "time.hours_minutes": ("{hours} 小时 {minutes} 分钟", "{hours} h {minutes} min"),
     "arrears.overdue": ("欠费金额", "Overdue"),
     "arrears.bills": ("欠费笔数", "Bills"),
     "arrears.oldest": ("最早到期", "Oldest due"),
