@@ -87,3 +87,7 @@ def test_a_repairs_title_is_masked_on_the_bills_answers_as_the_orders_descriptio
              for path, kind in masking.plan(route.method, route.path, route.status) if kind == "numbers_in_text"}
     assert {("get_bill", ("detail", "title")), ("list_bills", ("items", each, "detail", "title")),
             ("household_account", ("bills", each, "detail", "title"))} <= found
+    # the same words in the bill's sentence ("repair WO-…: <the order's description>") are masked too:
+    # an accountant read a resident's phone in it in full
+    assert {("get_bill", ("description",)), ("list_bills", ("items", each, "description")),
+            ("household_account", ("bills", each, "description"))} <= found

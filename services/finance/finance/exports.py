@@ -14,13 +14,14 @@ sentence as integrators read it, and its parts (``detail``, ``ChargeDetail``) in
 billing run's, or a charge raised before detail was kept). The parts have no language either:
 times (``detail.entered_at``, ``detail.exited_at``) are on the estate's clock in the XLSX as
 every ``_at`` is, the repair's title is the order's own text (masked as its description is for
-those who do not see residents' numbers in full)."""
+those who do not see residents' numbers in full), and so is the sentence that quotes it."""
 from estate_common import personal_data
 from estate_common.exports import field
 
 BILLS = [
     field("id", "_id"), field("household_id"), field("item"), field("period"), field("amount_cents"),
-    field("paid_cents"), field("status"), field("due_at"), field("settled_at"), field("description"),
+    field("paid_cents"), field("status"), field("due_at"), field("settled_at"),
+    field("description", personal=personal_data.NUMBERS_IN_TEXT),
     field("source", "source.kind"), field("created_at"), field("cancelled_at"), field("cancel_reason"),
     field("building"), field("unit"), field("room"),
     field("detail.kind"), field("detail.entered_at"), field("detail.exited_at"), field("detail.minutes"),

@@ -149,8 +149,9 @@ def test_a_charges_parts_are_columns_after_the_address_and_the_sentence_stays(fi
     parked["data"].update(description="parking 2h05m from 2026-11-23 09:00", detail=PARKED)
     finance.bill_parking_charge(parked)
     repaired = charge("maintenance", charge_id="wo_9")
-    repaired["data"]["detail"] = {"kind": "repair", "work_order_id": "wo_9", "work_order_number": "WO-2026-000009",
-                                  "title": "漏水，请联系 13800138000"}
+    repaired["data"].update(description="repair WO-2026-000009: 漏水，请联系 13800138000", detail={
+        "kind": "repair", "work_order_id": "wo_9", "work_order_number": "WO-2026-000009",
+        "title": "漏水，请联系 13800138000"})
     finance.bill_repair_charge(repaired)
     as_caller(finance, ACCOUNTANT)
     content, _ = download(finance, export(finance, "bills"))
@@ -162,6 +163,7 @@ def test_a_charges_parts_are_columns_after_the_address_and_the_sentence_stays(fi
         "parking", "2026-11-23T01:00:00.000Z", "2026-11-23T03:05:00.000Z", "125", "", "", "", "", ""]
     assert (by_item["repair"]["detail.kind"], by_item["repair"]["detail.work_order_number"]) == ("repair", "WO-2026-000009")
     assert by_item["repair"]["detail.title"] == "漏水，请联系 138****8000"  # an accountant sees no resident's number
+    assert by_item["repair"]["description"] == "repair WO-2026-000009: 漏水，请联系 138****8000"  # nor in the sentence
     assert all(by_item["property_service"][c] == "" for c in DETAIL_COLUMNS)
     sheet = openpyxl.load_workbook(io.BytesIO(download(finance, export(finance, "bills", "xlsx"))[0])).active
     header, *cells = list(sheet.iter_rows(values_only=True))
