@@ -2221,6 +2221,7 @@ _MESSAGES = {
     "event.renovation_reviewed": ("装修审核", "Renovation reviewed"),
     "event.work_order_started": ("工单开工", "Work order started"),
     "event.work_order_assigned": ("工单派工", "Work order assigned"),
+    "event.work_order_appointed": ("工单预约上门", "Work order appointment set"),
     "change.created": ("创建", "created"),
     "change.updated": ("变更", "changed"),
     "change.cancelled": ("取消", "cancelled"),

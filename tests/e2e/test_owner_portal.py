@@ -86,13 +86,20 @@ def test_a_repair_filed_tracked_done_and_rated_once(api, site):
     assert tech_view["portal"]["contact"]["phone"] == "138****8000"  # the contact masked: engineering
     mine = api.get(path(site, "service-requests"), site["technician"]).json()["items"]
     assert [r["id"] for r in mine] == [request["id"]]
+    # the time agreed with the occupant, then a new one: the owner sees when the technician comes
+    coming = [time.strftime("%Y-%m-%dT%H:00:00.000Z", time.gmtime(time.time() + days * 86400)) for days in (1, 2)]
+    step("appoint", {"at": coming[0]})
+    step("reappoint", {"at": coming[1], "reason": "the part is on order"})
+    visit = eventually(lambda: (lambda t: t["appointment"] if (t["appointment"] or {}).get("at") == coming[1]
+                                else None)(ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
+    assert visit["rescheduled"] is True and visit["previous_at"] == coming[0]
     step("start", {})
     step("complete", {"materials": [], "charge_cents": 0, "signed_by": "Chen"})
 
     done = eventually(lambda: (lambda t: t if t["status"] == "completed" else None)(
         ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
     assert [h["status"] for h in done["history"]] == ["open", "dispatched", "completed"]
-    assert done["rateable"] is True
+    assert done["rateable"] is True and done["appointment"] is None and done["on_site_at"]
     text = str(done)
     assert site["technician_name"] not in text and "13800138000" not in text and "陈" not in text
 

@@ -263,5 +263,9 @@ def tracking_view(request, timezone):
         # the desk's answer to the filer, as last sent: the page showed "replied" and asked for a
         # rating of a reply it never showed (DOMAIN: the result is reported back to the owner; a probe)
         "reply": request.get("reply"),
+        # a repair's visit as the owner follows it: when the technician comes (and that the time
+        # changed), when he first came on site; no one's name (a portal probe: "dispatched" until done)
+        "appointment": repairs.appointment_shown(request),
+        "on_site_at": request.get("started_at") if request["kind"] == "repair" else None,
         "timezone": timezone,
     }

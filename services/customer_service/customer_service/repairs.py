@@ -138,6 +138,38 @@ def start_update(request, started_event):
                                           f"work order {order['number']} started on site", started_event["event_id"])])
 
 
+def appointment_update(request, appointed_event):
+    """Maintenance agreed a time with the occupant for the work the repair waits for, or a new one:
+    kept as ``_appointment`` (``{work_order_id, at, set_at, rescheduled, previous_at}``; internal,
+    the owner portal's tracking view shows it: ``appointment_shown``). The filer saw "dispatched"
+    until the work was done, never when the technician comes (a portal probe). None when it
+    changes nothing: another order's (not the one awaited), a redelivery, or an appointment older
+    than the one kept (each event has its queue: a new appointment may come before the first)."""
+    order = appointed_event["data"]
+    if request["kind"] != "repair" or _awaited_order(request) not in (None, order["id"]):
+        return None
+    kept = request.get("_appointment")
+    same_order = bool(kept) and kept["work_order_id"] == order["id"]
+    if same_order and kept["set_at"] >= order["set_at"]:
+        return None
+    return Change({"_appointment": {
+        "work_order_id": order["id"], "at": order["at"], "set_at": order["set_at"],
+        "rescheduled": order["rescheduled"] or same_order, "previous_at": kept["at"] if same_order else None}})
+
+
+def appointment_shown(request):
+    """The appointment the owner is shown: the one of the work order the repair waits for, while it
+    waits (``dispatched``); None otherwise, and while a follow-up's order is not known yet (the
+    first order's time is not the follow-up's)."""
+    kept = request.get("_appointment")
+    if not kept or request["kind"] != "repair" or request["status"] != "dispatched":
+        return None
+    awaited = _awaited_order(request)
+    if awaited != kept["work_order_id"] and (awaited is not None or _open_follow_up(request)):
+        return None
+    return {name: kept[name] for name in ("at", "set_at", "rescheduled", "previous_at")}
+
+
 def cancellation_update(request, cancelled_event):
     """Maintenance cancelled the work order a repair waits for (a duplicate, the owner withdrew):
     the request is closed with the cancellation as its outcome. It had no way out of

@@ -140,6 +140,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         """The technician of one of a repair's orders reads that repair (``domain.readable_filters``)."""
         operations.work_order_assigned(self.db, self.outbox, event)
 
+    @consumes("maintenance", "work_order_appointed")
+    def on_work_order_appointed(self, event):
+        """The owner portal shows the repair's filer when the technician comes (``repairs.appointment_update``)."""
+        operations.work_order_appointed(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_started")
     def on_work_order_started(self, event):
         operations.work_order_started(self.db, self.outbox, event)

@@ -515,6 +515,19 @@ def reappoint(order, at, reason, now, actor, within=RULES["appointment_within_da
                  appointment={"at": when, "reason": reason, "set_at": clock.to_iso(now), "by": actor})
 
 
+def appointed_events(order, changes):
+    """Each appointment, a new one too, is announced (``work_order_appointed``: the time, when it
+    was agreed and whether it replaces one): customer service shows the repair's filer on the owner
+    portal when the technician comes. The owner tracking a repair saw "dispatched" until the work
+    was done, and not the time agreed with the occupant (a portal probe). Neither who set it nor a
+    new appointment's reason is in it: the reason is the staff's note, not written for the owner."""
+    appointed = {**order, **changes}
+    keys = ("number", "source", "request_id", "household_id")
+    return [("work_order_appointed", {k: appointed[k] for k in keys} | {
+        "id": appointed["_id"], "at": appointed["appointment"]["at"], "set_at": appointed["appointment"]["set_at"],
+        "rescheduled": order.get("appointment") is not None})]
+
+
 def start(order, now, actor):
     """On site: the response time runs from the report to the first start."""
     if order.get("started_at"):

@@ -11,6 +11,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("work_order_created", estate_id, data, actor=actor)
     if event_type == "work_order_assigned":  # customer service lets the technician read the repair
         return outbox.event("work_order_assigned", estate_id, data, actor=actor)
+    if event_type == "work_order_appointed":  # customer service shows the owner when the technician comes
+        return outbox.event("work_order_appointed", estate_id, data, actor=actor)
     if event_type == "work_order_started":  # customer service answers the repair: its response time ends
         return outbox.event("work_order_started", estate_id, data, actor=actor)
     if event_type == "work_order_completed":  # customer service closes the repair; archive keeps it

@@ -50,12 +50,13 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def appoint_work_order(self, payload):
-        return self._step(payload, domain.appoint, payload["data"]["at"], within=self._appointment_days(payload))
+        return self._step(payload, domain.appoint, payload["data"]["at"], within=self._appointment_days(payload),
+                          announce=domain.appointed_events)
 
     @rpc_method
     def reappoint_work_order(self, payload):
         return self._step(payload, domain.reappoint, payload["data"]["at"], payload["data"]["reason"],
-                          within=self._appointment_days(payload))
+                          within=self._appointment_days(payload), announce=domain.appointed_events)
 
     @rpc_method
     def start_work_order(self, payload):

@@ -296,6 +296,57 @@ def test_tracking_shows_statuses_without_names_and_rating_comes_once_after_the_w
     assert (satisfaction["numerator"], satisfaction["denominator"]) == (0, 1)  # a 2 counts, unsatisfied
 
 
+def appointed(request_id, at, set_at, rescheduled=False, order_id="wo_1", source=None):
+    return event("maintenance", "work_order_appointed", ESTATE, {
+        "id": order_id, "number": "WO-2026-000001", "source": source or {"type": "service_request", "id": request_id},
+        "request_id": request_id, "household_id": "hh_1", "at": at, "set_at": set_at, "rescheduled": rescheduled},
+        actor="tech-li")
+
+
+def test_the_filer_sees_when_the_technician_comes_that_the_time_changed_and_when_he_came(desk):
+    """The page said "dispatched" until the work was done: not the time agreed with the occupant,
+    nor a new one (a portal probe). No name, phone or reason reaches the view."""
+    answer = filed(desk)
+    view = tracked(desk, answer["tracking_code"])
+    assert view["appointment"] is None and view["on_site_at"] is None
+    request = stored(desk, answer)
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal", "status": "pending",
+        "created_at": clock.now_iso()}, actor="tech-li"))
+    first = appointed(request["id"], "2026-11-24T02:00:00.000Z", "2026-11-23T03:00:00.000Z")
+    desk.on_work_order_appointed(first)
+    view = tracked(desk, answer["tracking_code"])
+    assert view["appointment"] == {"at": "2026-11-24T02:00:00.000Z", "set_at": "2026-11-23T03:00:00.000Z",
+                                   "rescheduled": False, "previous_at": None}
+    # a new time, then the first appointment's event delivered again after it: the new time stands
+    desk.on_work_order_appointed(appointed(request["id"], "2026-11-25T06:00:00.000Z", "2026-11-23T08:00:00.000Z",
+                                           rescheduled=True))
+    desk.on_work_order_appointed(first)
+    desk.on_work_order_appointed(appointed(request["id"], "2026-11-26T06:00:00.000Z", "2026-11-23T09:00:00.000Z",
+                                           order_id="wo_9"))  # another order's: not the one awaited
+    view = tracked(desk, answer["tracking_code"])
+    assert view["appointment"] == {"at": "2026-11-25T06:00:00.000Z", "set_at": "2026-11-23T08:00:00.000Z",
+                                   "rescheduled": True, "previous_at": "2026-11-24T02:00:00.000Z"}
+    assert [h["status"] for h in view["history"]] == ["open", "dispatched"]  # its statuses as they were
+    assert "tech-li" not in str(view) and "13800138000" not in str(view)
+    desk.on_work_order_started(event("maintenance", "work_order_started", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal",
+        "started_at": "2026-11-25T06:10:00.000Z", "response_minutes": 30}))
+    view = tracked(desk, answer["tracking_code"])
+    assert view["on_site_at"] == "2026-11-25T06:10:00.000Z" and view["appointment"]["at"] == "2026-11-25T06:00:00.000Z"
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal",
+        "reported_at": request["created_at"], "started_at": "2026-11-25T06:10:00.000Z",
+        "completed_at": "2026-11-25T07:00:00.000Z", "charge_cents": 0, "material_cost_cents": 0,
+        "labour_cost_cents": 0, "signed_by": "owner"}, actor="tech-li"))
+    view = tracked(desk, answer["tracking_code"])
+    assert view["appointment"] is None and view["on_site_at"] == "2026-11-25T06:10:00.000Z"  # the visit is history
+    assert "_appointment" not in stored(desk, answer)  # the desk's view of the request is as it was
+
+
 def test_a_tracking_code_is_read_in_any_case_and_its_times_move_only_with_its_statuses(desk):
     """A code copied by hand in capitals was refused; and the view's updated_at moved when the desk
     matched a household, telling an anonymous filer that one lives at the address (found by a

@@ -37,7 +37,7 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
     assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
     view = portal.tracking_view(complaint, "Asia/Shanghai")
     assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
-                         "satisfaction", "reply", "timezone"}
+                         "satisfaction", "reply", "appointment", "on_site_at", "timezone"}
     assert "zhang" not in str(view)
 
 
@@ -67,3 +67,21 @@ def test_only_an_unmatched_portal_request_is_matched_and_held_back_from_other_st
     assert data["household_id"] is None  # the desk matches
     assert data["contact"] == {"name": None, "phone": "138 0013 8000"}  # the filer raised it
     assert portal.portal_part({"building": "3", "unit": "1", "room": "1201", "contact_phone": "138"})["matched"] is False
+
+
+def test_a_repair_shows_the_appointment_of_the_order_it_waits_for_and_no_earlier_orders():
+    """After a return visit found a problem, the first order's visit is not the follow-up's: hidden
+    until the follow-up's order has its own appointment."""
+    kept = {"work_order_id": "wo_1", "at": "t9", "set_at": "t8", "rescheduled": False, "previous_at": None}
+    shown = {"at": "t9", "set_at": "t8", "rescheduled": False, "previous_at": None}
+    assert portal.tracking_view(request(status="dispatched", work_order_id="wo_1", _appointment=kept),
+                                "UTC")["appointment"] == shown
+    # the appointment came before the order's created event (each event has its queue)
+    assert portal.tracking_view(request(status="dispatched", _appointment=kept), "UTC")["appointment"] == shown
+    follow_up = {"id": "fu_1", "work_order_id": None, "completed_at": None}
+    for status, follow_ups in (("follow_up", [follow_up]), ("dispatched", [follow_up]),
+                               ("dispatched", [{**follow_up, "work_order_id": "wo_2"}]), ("completed", [])):
+        waiting = request(status=status, work_order_id="wo_1", follow_ups=follow_ups, _appointment=kept)
+        assert portal.tracking_view(waiting, "UTC")["appointment"] is None, (status, follow_ups)
+    complaint = request(kind="complaint", status="open", started_at="t1")
+    assert portal.tracking_view(complaint, "UTC")["on_site_at"] is None

@@ -613,6 +613,24 @@ def test_a_new_appointment_for_a_job_that_cannot_be_finished(engineering):
     assert act(engineering, "start_work_order", order_id)["status"] == "in_progress"
 
 
+def test_each_appointment_is_announced_with_its_time_and_whether_it_replaces_one(engineering):
+    """Customer service shows the owner portal's filer when the technician comes (``work_order_appointed``),
+    and that the time changed: no one's name, and not the new appointment's reason (the staff's note)."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "appoint_work_order", order_id, at="2026-11-24T02:00:00.000Z")
+    with pytest.raises(BusinessRuleViolation):  # refused: nothing announced
+        act(engineering, "reappoint_work_order", order_id, at=clock.now_iso(), reason="part on order")
+    act(engineering, "reappoint_work_order", order_id, at="2026-11-25T09:00:00.000Z", reason="Mrs Li is away")
+    first, second = engineering.outbox.of_type("work_order_appointed")
+    assert first["data"] == {"id": order_id, "number": first["data"]["number"],
+                             "source": {"type": "service_request", "id": "sr_1"}, "request_id": "sr_1",
+                             "household_id": "hh_1", "at": "2026-11-24T02:00:00.000Z", "set_at": clock.now_iso(),
+                             "rescheduled": False}
+    assert second["data"]["at"] == "2026-11-25T09:00:00.000Z" and second["data"]["rescheduled"] is True
+    assert "Mrs Li" not in str(second["data"]) and "chen" not in str(second["data"])
+
+
 def test_consent_survives_a_new_appointment_but_not_a_new_quote(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")
