@@ -266,6 +266,32 @@ def test_the_tracking_page_shows_statuses_and_takes_one_rating(client, fake, doc
     assert "服务中心的答复" in shown and "the plumber comes on Friday" in shown
 
 
+def test_a_repair_under_way_shows_when_the_technician_comes_that_it_changed_and_when_he_came(client, fake):
+    """The page said "dispatched" until the work was done: not the time agreed with the occupant, nor
+    a new one (the portal's gap noted last session). Times on the estate's clock, in both languages."""
+    under_way = {**TRACKED, "status": "dispatched", "history": TRACKED["history"][:2], "rateable": False,
+                 "appointment": {"at": "2026-11-25T06:00:00.000Z", "set_at": "2026-11-23T08:00:00.000Z",
+                                 "rescheduled": True, "previous_at": "2026-11-24T02:00:00.000Z"},
+                 "on_site_at": "2026-11-23T05:00:00.000Z"}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", under_way)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "维修师傅上门时间" in zh and "2026-11-25 14:00" in zh and "上门时间已改约，原定 2026-11-24 10:00。" in zh
+    steps = re.findall(r"<li>(.*?)</li>", zh, re.S)
+    assert [re.sub(r"<[^>]+>", "", step).split(" ", 2)[-1] for step in steps] == [
+        "待处理", "已派工", "维修师傅已上门", "上门时间改为：2026-11-25 14:00"], steps
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "When the technician comes" in en and "The visit was moved to this time; it was" in en
+    assert "Visit moved to" in en and "The technician came" in en
+    first = {**under_way, "appointment": {**under_way["appointment"], "rescheduled": False, "previous_at": None},
+             "on_site_at": None}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", first)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已约定上门时间：2026-11-25 14:00" in zh and "改约" not in zh and "维修师傅已上门" not in zh
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)  # done, or a gateway older than the visit
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "维修师傅上门时间" not in zh and zh.count("<li>") == 3
+
+
 def test_a_request_is_found_again_by_its_tracking_code_and_its_page_leads_back_to_the_form(client, fake):
     """The portal had no place to type a tracking code (one kept anywhere but the browser's history
     led nowhere) and the tracking page no link on: a dead end (a phone probe)."""

@@ -41,7 +41,22 @@ DONE = ("completed", "visited", "replied", "closed")
 
 @bp.context_processor
 def _helpers():
-    return {"retry_minutes": _retry_minutes}
+    return {"retry_minutes": _retry_minutes, "progress": progress}
+
+
+def progress(tracked):
+    """The steps an owner follows a request by, oldest first: its statuses and, for a repair, its
+    visit (the time agreed with the occupant or a new one, ``{visit, when}``; the technician on
+    site). The page said "dispatched" until the work was done (the portal's gap noted last session).
+    A gateway older than the visit (a rolling deploy) answers neither: the statuses alone."""
+    steps = [{"at": step["at"], "status": step["status"]} for step in tracked["history"]]
+    visit = tracked.get("appointment")
+    if visit:
+        steps.append({"at": visit["set_at"], "visit": "rescheduled" if visit["rescheduled"] else "appointed",
+                      "when": visit["at"]})
+    if tracked.get("on_site_at"):
+        steps.append({"at": tracked["on_site_at"], "visit": "on_site"})
+    return sorted(steps, key=lambda step: step["at"])  # stable: a status before a visit step of its moment
 
 
 def _retry_minutes(retry_after):
