@@ -76,6 +76,7 @@ PUBLIC_ROUTES = frozenset({
     ("GET", "/api/v1/public/estates/<estate_code>/notices"),  # the notice board: what a board shows
     ("GET", "/api/v1/public/requests/<tracking_code>"),
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
+    ("GET", "/api/v1/public/estates/<estate_code>/disclosures"),  # owners: the list of those published
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only
     ("GET", "/portal/<estate_code>"),  # the owner portal's page: sent on to the console's (portal_qr.py)
     ("GET", "/portal/<estate_code>/disclosures/<period>"),  # its page of a published disclosure, likewise

@@ -135,7 +135,7 @@ def view(route):
 def _forward(route, path):
     """The call itself: the query and body checked, the key handed on, the service's answer."""
     payload = dict(path)
-    if route.filters:  # a list's (the notice board's building), checked as every list's
+    if route.filters or route.paged:  # a list's (the notice board's building, a page), checked as every list's
         payload.update(requests_in.query_payload(route))
     else:
         requests_in.refuse_unknown_query()

@@ -19,6 +19,7 @@ PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.
                      ("/api/v1/public/estates/{estate_code}/notices", "get"),  # the portal's notice board
                      ("/api/v1/public/requests/{tracking_code}", "get"),
                      ("/api/v1/public/requests/{tracking_code}/rating", "post"),
+                     ("/api/v1/public/estates/{estate_code}/disclosures", "get"),  # owners: the list of those published
                      ("/api/v1/public/estates/{estate_code}/disclosures/{period}", "get"),  # owners: published figures
                      ("/portal/{estate_code}", "get"),  # the owner portal's page, sent on to the console's
                      ("/portal/{estate_code}/disclosures/{period}", "get")}  # its page of a published disclosure

@@ -162,6 +162,24 @@ def test_the_notice_board_takes_a_building_and_nothing_else_and_counts_as_a_publ
     contract.problem(client.get("/api/v1/public/estates/hz-01/notices"), 429)
 
 
+def test_the_disclosures_list_takes_a_page_and_nothing_else_without_a_token(app, contract):
+    """The portal opened one month's disclosure by its link and listed none (the portal's gap noted
+    last session): the list is paged as every list, without an account."""
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    listed = {"estate_name": "Lakeside", "next_cursor": "2026-11-01T02:00:00.000Z~dsc_1", "items": [
+        {"period": "2026-10", "version": 2, "published_at": "2026-11-03T02:00:00.000Z"}]}
+    rpc.answer("finance", "published_disclosures", listed)
+    assert contract.check(app, client.get("/api/v1/public/estates/hz-01/disclosures?limit=1"), 200) == listed
+    cursor = listed["next_cursor"]
+    contract.check(app, client.get(f"/api/v1/public/estates/hz-01/disclosures?cursor={cursor}"), 200)
+    assert [call.payload for call in rpc.calls] == [{"estate_code": "hz-01", "limit": 1},
+                                                   {"estate_code": "hz-01", "cursor": cursor}]
+    assert all(call.caller == public.CALLER for call in rpc.calls)
+    contract.problem(client.get("/api/v1/public/estates/hz-01/disclosures?period=2026-10"), 400, fields=["period"])
+    contract.problem(client.get("/api/v1/public/estates/hz-01/disclosures?limit=0"), 400, fields=["limit"])
+    assert len(rpc.calls) == 2
+
+
 def test_every_public_forwarded_route_is_public_in_the_policy():
     from gateway import policy
     assert {(route.method, route.path) for route in PUBLIC_FORWARDED} <= policy.PUBLIC_ROUTES

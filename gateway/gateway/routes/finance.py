@@ -102,6 +102,8 @@ ROUTES = [
 # owners read a published income and expense disclosure (收支公示) without an account: the
 # public routes' view (public.py) counts it against the portal's rate limits
 PUBLIC_ROUTES = [
+    Route("GET", f"{PUBLIC}/estates/<estate_code>/disclosures", "finance", "published_disclosures",
+          frozenset(), paged=True, public=True),
     Route("GET", f"{PUBLIC}/estates/<estate_code>/disclosures/<period>", "finance", "published_disclosure",
           frozenset(), public=True),
 ]

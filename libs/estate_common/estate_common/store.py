@@ -194,19 +194,21 @@ def decode_cursor(cursor):
     raise InvalidInput("cursor is not valid", [field_error("cursor", "is not a cursor this API gave out")])
 
 
-def page(collection, query, limit=None, cursor=None, shown=public):
+def page(collection, query, limit=None, cursor=None, shown=public, newest_first=False):
     """One page of ``query`` in ``(created_at, _id)`` order after ``cursor``; ``next_cursor``
     is None on the last page. Sort + limit: MongoDB walks its index, the embedded store keeps
     a heap of ``limit + 1`` while it walks the matches (it copies only the page). ``shown``: how
-    an item is answered, ``public`` or a service's view of its stored document."""
+    an item is answered, ``public`` or a service's view of its stored document. ``newest_first``:
+    the same order backwards (the same index, walked the other way; the same cursors)."""
     limit = DEFAULT_PAGE if limit is None else limit
+    order, after = (-1, "$lt") if newest_first else (1, "$gt")
     if cursor:
         created_at, doc_id = decode_cursor(cursor)
         query = {"$and": [query, {"$or": [
-            {"created_at": {"$gt": created_at}},
-            {"created_at": created_at, "_id": {"$gt": doc_id}},
+            {"created_at": {after: created_at}},
+            {"created_at": created_at, "_id": {after: doc_id}},
         ]}]}
-    docs = list(collection.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1))
+    docs = list(collection.find(query).sort([("created_at", order), ("_id", order)]).limit(limit + 1))
     more = len(docs) > limit
     docs = docs[:limit]
     return {

@@ -460,6 +460,19 @@ def test_page_walks_created_at_then_id_with_stable_cursors(db):
     assert store.page(db.items, {"estate_id": "e3"}) == {"items": [], "next_cursor": None}
 
 
+def test_page_walks_newest_first_with_the_same_cursors_backwards(db):
+    db.items.insert_many([{"_id": i, "estate_id": "e1", "created_at": at} for i, at in SEVEN])
+    db.items.insert_one({"_id": "other", "estate_id": "e2", "created_at": "2026-01-01T00:00:02.500Z"})
+    seen, cursor = [], None
+    while True:
+        page = store.page(db.items, {"estate_id": "e1"}, limit=3, cursor=cursor, newest_first=True)
+        seen += [d["id"] for d in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["f0", "e4", "d5", "c9", "b2", "a1", "z7"]
+
+
 def test_scan_gives_every_match_with_only_the_wanted_fields(db):
     db.households.insert_many([{"_id": f"h{i}", "estate_id": "e1" if i % 3 else "e2", "area_m2": 50 + i,
                                 "owner": {"name": "x"}} for i in range(10)])

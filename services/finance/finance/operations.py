@@ -1145,6 +1145,15 @@ def published_disclosure(db, estate_code, period):
                                   store.estate_name(db, estate_id))
 
 
+def published_disclosures(db, estate_code, limit, cursor):
+    """The owners' list of the estate's published disclosures (the portal's 公示 page): each one's
+    period, version and time, the newest first, a page at a time; the estate's name above it. The
+    portal opened one month by its link and listed none: an owner could not find the past ones."""
+    estate_id = store.estate_id_by_code(db, estate_code)
+    listed = store.published_disclosures(db, estate_id, limit, cursor, reports.published_entry)
+    return {"estate_name": store.estate_name(db, estate_id), **listed}
+
+
 # -- a household's account (对账单) --------------------------------------------------------------
 
 def household_account(db, estate_id, household_id, filters):

@@ -149,6 +149,11 @@ def same_figures(published, report):
     return {**published, "generated_at": None} == {**report, "generated_at": None}
 
 
+def published_entry(disclosure):
+    """A published disclosure as the owners' list names it: its period, version and time."""
+    return {"period": disclosure["period"], "version": disclosure["version"], "published_at": disclosure["published_at"]}
+
+
 def published_view(disclosure, estate_name):
     """What owners see: the figures, no household, person or staff name."""
     if disclosure is None:

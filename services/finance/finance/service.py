@@ -241,6 +241,12 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                       payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def published_disclosures(self, payload):
+        """The public list (the gateway's public route): periods, versions and times only."""
+        return operations.published_disclosures(self.db, payload["estate_code"], payload.get("limit"),
+                                                payload.get("cursor"))
+
+    @rpc_method
     def published_disclosure(self, payload):
         """The public read-only link (the gateway's public route): a published disclosure only, no personal data."""
         return operations.published_disclosure(self.db, payload["estate_code"], payload["period"])

@@ -907,6 +907,11 @@ def list_disclosures(db, estate_id, filters, limit, cursor):
     return store.page(db.disclosures, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
+def published_disclosures(db, estate_id, limit, cursor, shown):
+    """The owners' list of an estate's published disclosures, the newest first published first."""
+    return store.page(db.disclosures, {"estate_id": estate_id}, limit, cursor, shown=shown, newest_first=True)
+
+
 def estate_id_by_code(db, code):
     """The estate a public link names by its code; 404 (saying nothing more) when none has it."""
     return replica.public_estate_id(db, code)

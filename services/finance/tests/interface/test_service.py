@@ -2018,6 +2018,29 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
     assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
 
 
+def test_owners_list_the_published_disclosures_newest_first_a_page_at_a_time(finance):
+    """The portal opened one month by its link and listed none: an owner could not find the past
+    ones (the portal's gap noted last session). Periods, versions and times only."""
+    acting(finance, MANAGER)
+    for period in ("2026-09", "2026-10"):
+        finance.publish_disclosure({"estate_id": ESTATE, "id": period})
+        clock.advance(timedelta(minutes=5))
+    acting(finance, ACCOUNTANT)
+    finance.record_operating_expense({"estate_id": ESTATE, "data": {"period": "2026-09", "category": "staff",
+                                                                    "amount_cents": 100, "description": "wages"}})
+    acting(finance, MANAGER)
+    corrected = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-09"})  # a correction: version 2
+    as_caller(finance, PORTAL)
+    first = finance.published_disclosures({"estate_code": "est-1", "limit": 1})
+    assert first["estate_name"] and first["items"][0]["period"] == "2026-10" and first["next_cursor"]
+    rest = finance.published_disclosures({"estate_code": "EST-1", "limit": 1, "cursor": first["next_cursor"]})
+    assert rest["items"] == [{"period": "2026-09", "version": 2, "published_at": corrected["published_at"]}]
+    assert rest["next_cursor"] is None
+    with pytest.raises(NotFound):
+        finance.published_disclosures({"estate_code": "NOPE-9"})
+    assert finance.published_disclosures({"estate_code": "EST-2"})["items"] == []
+
+
 def test_a_cost_and_its_reversal_are_announced_once_in_their_writes(finance):
     """Neither was announced, so the archive kept no record of the costs behind a disclosure nor of
     one taken back (found by review)."""
