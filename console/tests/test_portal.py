@@ -239,9 +239,9 @@ def test_a_form_the_session_holds_no_token_of_comes_back_as_typed_on_the_portals
 
 
 def test_a_portal_address_of_no_page_is_the_portals_not_found_page(client, fake):
-    """``/portal/E1/disclosures`` (a month left off) showed the staff's "出错了 (404)" with their home
-    link; the rating's address opened (the language switched on a refused rating's page) was their 405."""
-    for path in ("/portal/E1/disclosures", "/portal/E1/notices/x/y", "/portal"):
+    """``/portal/E1/disclosures/2026-11/x`` showed the staff's "出错了 (404)" with their home link; the
+    rating's address opened (the language switched on a refused rating's page) was their 405."""
+    for path in ("/portal/E1/disclosures/2026-11/x", "/portal/E1/notices/x/y", "/portal"):
         answer = client.get(path, headers={"Accept-Language": "zh-CN"})
         html = answer.get_data(as_text=True)
         assert answer.status_code == 404 and 'class="portal"' in html and "二维码" in html, path
@@ -552,6 +552,35 @@ def test_the_published_disclosure_reads_as_a_page_in_yuan_with_items_labelled_in
     assert [c["path"] for c in public_calls(fake, documented_routes)] == ["/api/v1/public/estates/E1/disclosures/2026-11"]
     english = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Income and expenses of 2026-11" in english and "Cleaning" in english and "¥12,345.67" in english
+
+
+def test_the_published_disclosures_are_listed_newest_first_a_page_at_a_time_each_leading_to_its_month(
+        client, fake, documented_routes):
+    """The portal opened one month by the accounts staff's link and listed none: an owner could not
+    find the past ones (the portal's gap noted last session)."""
+    cursor = "2026-09-02T01:00:00.000Z~dsc_9"
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures", lambda body, params: (200, {
+        "estate_name": "绿城花园", "next_cursor": None if params.get("cursor") else cursor,
+        "items": [] if params.get("cursor") else [
+            {"period": "2026-10", "version": 2, "published_at": "2026-11-05T02:00:00.000Z"},
+            {"period": "2026-09", "version": 1, "published_at": "2026-10-03T02:00:00.000Z"}]}))
+    page = client.get("/portal/E1/disclosures", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "历次收支公示" in html and "绿城花园" in html
+    assert html.index('href="/portal/E1/disclosures/2026-10"') < html.index('href="/portal/E1/disclosures/2026-09"')
+    assert "2026-10 收支公示" in html and "第 2 版，公示于 2026-11-05 10:00" in html
+    assert 'href="/portal/E1/disclosures?cursor=2026-09-02T01:00:00.000Z~dsc_9">下一页' in html
+    later = client.get("/portal/E1/disclosures", query_string={"cursor": cursor}, headers={"Accept-Language": "en"})
+    assert "Nothing earlier was published." in later.get_data(as_text=True)
+    assert [(c["path"], c["params"]) for c in public_calls(fake, documented_routes)] == [
+        ("/api/v1/public/estates/E1/disclosures", {"limit": 12}),
+        ("/api/v1/public/estates/E1/disclosures", {"limit": 12, "cursor": cursor})]
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures", {"estate_name": "Lakeside", "next_cursor": None,
+                                                              "items": []})
+    none = client.get("/portal/E1/disclosures", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Nothing has been published yet." in none and "Next page" not in none
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="/portal/E1/disclosures"' in form  # the form leads to it, as to the notices
 
 
 def test_a_disclosure_not_published_or_of_no_estate_is_the_portals_not_found_page(client, fake):

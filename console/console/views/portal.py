@@ -11,7 +11,8 @@ by the gateway's rate limits when it trusts the console, ``TRUSTED_PROXIES``). T
 an Idempotency-Key of its own (``form_key``), kept when it is shown again after a refusal: the
 same form sent twice (a double tap, a reload) files one request and shows the same tracking code.
 
-``/portal/<estate code>/disclosures/<period>`` is the month's published income and expense
+``/portal/<estate code>/disclosures`` lists the published ones, the newest first, each leading to
+``/portal/<estate code>/disclosures/<period>``: the month's published income and expense
 disclosure (收支公示) as owners read it: the public route's figures (no household, person or
 staff name) in yuan, each fee item and cost by its label, in either language. The link the
 accounts staff give owners led to the public route's JSON: escaped Chinese, English keys and
@@ -292,12 +293,30 @@ def notices(estate_code):
         "portal/notices.html", board=board, estate_code=estate_code, building=building))
 
 
+# a page of the published disclosures: a year of months
+DISCLOSURES_PAGE = 12
+
+
+@bp.get("/<estate_code>/disclosures")
+def disclosures(estate_code):
+    """The estate's published disclosures, the newest first, a page at a time, each leading to its
+    month's page: the portal opened one month by its link (the accounts staff's) and listed none,
+    so an owner could not find the past ones (the portal's gap noted last session). A cursor of no
+    page's (typed by hand) is the not-found page, as a code of no estate's is."""
+    path = f"/api/v1/public/estates/{_code(estate_code)}/disclosures"
+    cursor = request.args.get("cursor") or None
+    return _page_of(lambda: _named(path, limit=DISCLOSURES_PAGE, cursor=cursor), lambda listed: render_template(
+        "portal/disclosures.html", listed=listed, estate_code=estate_code, next_cursor=listed["next_cursor"],
+        filters={"estate_code": estate_code}, first_page=cursor is None))
+
+
 @bp.get("/<estate_code>/disclosures/<period>")
 def disclosure(estate_code, period):
     """The published disclosure of ``period``; the not-found page before it is published, and for
     a code or period no estate or month could have (the gateway's 400 names nothing an owner can fix)."""
     return _page_of(lambda: _named(f"/api/v1/public/estates/{_code(estate_code)}/disclosures/{_code(period)}"),
-                    lambda published: render_template("portal/disclosure.html", published=published))
+                    lambda published: render_template("portal/disclosure.html", published=published,
+                                                      estate_code=estate_code))
 
 
 def _tracked(tracking_code):
