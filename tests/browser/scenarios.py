@@ -377,6 +377,27 @@ def owner_reads_reply(browser, settings):
     screenshot(page, settings, "portal-reply")
 
 
+def owner_follows_visit(browser, settings):
+    """A repair waiting for its work on a 390 px phone, in Chinese: when the technician comes, that
+    the time was moved and from when, and the visit among the steps; then in English."""
+    page, errors = open_page(browser, width=390, height=844, is_mobile=True, has_touch=True, locale="zh-CN")
+    page.goto(settings["console"] + f"/portal/track/{settings['tracking_code']}")
+    visit = page.locator(".portal-visit")
+    expect(visit).to_contain_text("维修师傅上门时间")
+    assert settings["visit"] in visit.inner_text(), visit.inner_text()
+    assert f"上门时间已改约，原定 {settings['first_visit']}。" in visit.inner_text(), visit.inner_text()
+    steps = page.locator("ol.portal-history li").all_inner_texts()
+    assert steps[-1].endswith(f"上门时间改为：{settings['visit']}"), steps
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the tracking page is {width} px wide on a 390 px phone"
+    screenshot(page, settings, "portal-visit")
+    with page.expect_navigation():
+        page.select_option("#language", "en")
+    expect(page.locator(".portal-visit")).to_contain_text("When the technician comes")
+    assert "Visit moved to" in page.locator("ol.portal-history").inner_text()
+    assert not errors, f"the page logged errors: {errors}"
+
+
 def inspection_with_finding(browser, settings):
     """A technician opens an inspection with the estate's checklist, passes one item and enters a
     reading above its maximum; the completed inspection shows the finding and the work order it
@@ -747,6 +768,18 @@ def owner_reads_disclosure(browser, settings):
     assert "Cleaning" in page.locator("main").inner_text()
     screenshot(page, settings, "portal-disclosure")
     assert not errors, f"the page logged errors: {errors}"
+    # the past ones: the list, from the form's link, on a 390 px phone, leads to the month's page
+    page, errors = open_page(browser, width=390, height=844, is_mobile=True, has_touch=True, locale="zh-CN")
+    page.goto(settings["console"] + f"/portal/{settings['estate_code']}")
+    page.get_by_role("link", name="历次收支公示").click()
+    listed = page.locator("ul.portal-disclosures li")
+    expect(listed.first).to_contain_text(f"{settings['published_period']} 收支公示")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the disclosures' page is {width} px wide on a 390 px phone"
+    screenshot(page, settings, "portal-disclosures")
+    listed.first.get_by_role("link").click()
+    expect(page.locator("h1")).to_contain_text(f"{settings['published_period']} 收支公示")
+    assert not errors, f"the page logged errors: {errors}"
 
 
 def unsent_report(browser, settings):
@@ -853,6 +886,7 @@ def keyboard_and_screen_reader(browser, settings):
 SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
+             "owner_follows_visit": owner_follows_visit,
              "owner_reads_disclosure": owner_reads_disclosure,
              "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report}
 

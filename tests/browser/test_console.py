@@ -118,6 +118,34 @@ def test_an_owner_reads_the_desks_long_reply_on_a_phone(api, settings):
     run_scenario("owner_reads_reply", {**settings, "tracking_code": filed.json()["tracking_code"], "link": link})
 
 
+def test_an_owner_sees_when_the_technician_comes_and_that_the_time_moved(api, settings):
+    """The tracking page said "dispatched" until the work was done, never when the technician comes
+    (the portal's gap noted last session)."""
+    import requests
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    description = "The kitchen drain is blocked " + uuid.uuid4().hex[:6]
+    filed = requests.post(f"{api.base_url}/api/v1/public/estates/{settings['estate_code']}/requests", timeout=30, json={
+        "kind": "repair", "building": "3", "unit": "1", "room": "1202", "contact_phone": "13800000000",
+        "description": description})
+    assert filed.status_code == 201, filed.text
+    [request] = api.eventually(lambda: [r for r in api.get(f"{base}/service-requests?kind=repair")["items"]
+                                        if r["description"] == description])
+    api.post(f"{base}/service-requests/{request['id']}/household", {"household_id": settings["household_id"]})
+    [order] = api.eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}")["items"])
+    api.post(f"{base}/work-orders/{order['id']}/assign", {"technician": settings["technician"]})
+    day = (estate_now() + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
+    first, moved = day - timedelta(days=1, hours=5), day  # 09:00 tomorrow, then 14:00 the day after
+    at = lambda local: (local - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+    api.post(f"{base}/work-orders/{order['id']}/appoint", {"at": at(first)})
+    api.post(f"{base}/work-orders/{order['id']}/reappoint", {"at": at(moved), "reason": "the part is on order"})
+    code = filed.json()["tracking_code"]
+    api.eventually(lambda: (requests.get(f"{api.base_url}/api/v1/public/requests/{code}", timeout=30).json()
+                            .get("appointment") or {}).get("at") == at(moved) or None)
+    run_scenario("owner_follows_visit", {**settings, "tracking_code": code,
+                                         "visit": moved.strftime("%Y-%m-%d %H:%M"),
+                                         "first_visit": first.strftime("%Y-%m-%d %H:%M")})
+
+
 def test_an_owner_reads_a_published_disclosure_as_a_page(api, settings):
     """The link the disclosure page gives owners opens the portal's page of it (a probe read JSON)."""
     base = f"/api/v1/estates/{settings['estate_id']}"
