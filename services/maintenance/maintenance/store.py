@@ -19,6 +19,9 @@ INDEXES = {
         ([("estate_id", 1), ("reported_at", 1)], {}),
         ([("estate_id", 1), ("completed_at", 1)], {}),
         ([("estate_id", 1), ("inspection_id", 1)], {}),
+        # the list's source_id filter: the orders of one source (an incident's, a patrol finding's),
+        # which a page read among every order of its source type and picked out (found by review)
+        ([("estate_id", 1), ("source.id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),  # the list's number filter (as typed)
         # the orders that owe work, by its deadline (domain.OWED_BY, kept on those only): the list's
         # overdue filter reads the ones past it, not every order the estate ever had
@@ -53,7 +56,7 @@ WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plan
 # list filters as the API names them -> the stored field (``overdue`` and ``exclude_source_type``:
 # work_order_query)
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
-                      "equipment_id": "equipment_id", "source_type": "source.type",
+                      "equipment_id": "equipment_id", "source_type": "source.type", "source_id": "source.id",
                       "inspection_id": "inspection_id", "number": "number"}
 
 def next_number(db, estate_id, series):

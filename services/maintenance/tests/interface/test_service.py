@@ -192,6 +192,24 @@ def test_an_incident_whose_plan_calls_for_one_opens_exactly_one_emergency_order(
     assert by_source["inc_2"]["emergency_category"] is None
 
 
+def test_the_list_finds_the_orders_of_one_source_by_its_id_through_its_index(engineering):
+    """``source_id``: an incident's page read up to 200 incidents' orders and picked its own out
+    (found by review); the filter is one index read of that source's orders, alone or with its
+    type, and an id of no source (or of another type) finds none."""
+    for incident_id in ("inc_1", "inc_2"):
+        engineering.open_from_incident(incident_opened(incident_id))
+    engineering.open_from_patrol_anomaly(anomaly("an_1"))
+    [flood] = [o for o in orders(engineering, source_type="incident") if o["source"]["id"] == "inc_1"]
+    assert [o["id"] for o in orders(engineering, source_id="inc_1")] == [flood["id"]]
+    assert [o["id"] for o in orders(engineering, source_type="incident", source_id="inc_1")] == [flood["id"]]
+    assert orders(engineering, source_type="patrol_anomaly", source_id="inc_1") == []
+    assert orders(engineering, source_id="inc_9") == []
+    query = store.work_order_query(engineering.db, ESTATE, {"source_id": "inc_1"}, clock.now_iso())
+    collection = engineering.db.work_orders
+    with collection._lock:
+        assert [doc["_id"] for doc in collection._candidates(query)] == [flood["id"]]
+
+
 def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engineering):
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
