@@ -2337,6 +2337,7 @@ _MESSAGES = {
     "field.settled_at": ("结清时间", "Settled at"),
     "field.shift": ("班次", "Shift"),
     "field.source": ("来源", "Source"),
+    "field.source_id": ("来源（系统编号）", "Source id"),
     "field.started_at": ("开工时间", "Started at"),
     "field.steps_done": ("已完成步骤", "Steps done"),
     "field.steps_not_done": ("未完成步骤", "Steps not done"),

@@ -60,17 +60,22 @@ def test_an_incident_whose_plan_opens_an_order_links_it(client, fake, documented
     sign_in(client, fake, username="mia", roles=("manager",))
     flooding = {**INCIDENT, "work_order": True}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", flooding)
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [
-        {"id": "wo_8", "number": "WO-2026-000008", "status": "assigned", "technician": "tech1",
-         "source": {"type": "incident", "id": "in_1"}},
-        {"id": "wo_9", "number": "WO-2026-000009", "status": "pending", "source": {"type": "incident", "id": "in_2"}}],
-        "next_cursor": None})
+    # the API answers this incident's order to a read of its source; the estate's first page of
+    # incident orders (the oldest first) holds others' only: the page picked its own out of that
+    # page and said none was opened once the estate had had 200 (found by review)
+    ours = {"id": "wo_8", "number": "WO-2026-000008", "status": "assigned", "technician": "tech1",
+            "source": {"type": "incident", "id": "in_1"}}
+    older = [{"id": f"wo_{n}", "number": f"WO-2026-1{n:05}", "status": "completed",
+              "source": {"type": "incident", "id": "in_0"}} for n in range(100, 300)]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [ours], "next_cursor": None} if params.get("source_id") == "in_1" else {
+        "items": older, "next_cursor": "c2"})
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     shown = page.split("data-incident-orders>")[1].split("</dd>")[0]
     assert '<a href="/engineering/work-orders/wo_8">WO-2026-000008</a> · 已派工 · tech1' in shown
-    assert "WO-2026-000009" not in shown
-    [asked] = [c for c in fake.calls if c["path"].endswith("/work-orders")]
-    assert asked["params"]["source_type"] == "incident"
+    assert "WO-2026-100100" not in shown
+    [asked] = [c for c in fake.calls if c["path"].endswith("/work-orders")]  # one read
+    assert (asked["params"]["source_type"], asked["params"]["source_id"]) == ("incident", "in_1")
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "工程部尚未生成" in page
