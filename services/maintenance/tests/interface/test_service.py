@@ -1452,6 +1452,35 @@ def test_orders_opened_before_their_deadline_was_kept_are_marked_once_per_estate
     assert operations.keep_earlier_deadlines(engineering.db, engineering.outbox) == 0  # the estate is done
 
 
+def test_the_deadline_sweep_reads_no_started_order_which_it_would_never_mark(engineering, monkeypatch):
+    """An order started (a repair's, a finding's) has given its response and owes nothing, so it has
+    no marker and is never given one; the sweep read every such open order again and again for
+    nothing (found by review). It reads those not started and the plans' jobs (due by the end of
+    their day, started or not), whatever their status."""
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, estate_copy("Asia/Shanghai", 1)))
+    waiting, working, reappointed, helped = (open_repair(engineering, f"sr_{n}") for n in range(1, 5))
+    for order_id in (working, reappointed, helped):
+        act(engineering, "assign_work_order", order_id, technician="chen")
+        act(engineering, "start_work_order", order_id)
+    act(engineering, "reappoint_work_order", reappointed, at="2026-11-25T09:00:00.000Z", reason="part on order")
+    act(engineering, "request_help", helped, reason="two hands")
+    new_plan(engineering, new_equipment(engineering)["id"])  # its jobs of the 23rd and the 24th
+    first_job, second_job = (o["id"] for o in plan_orders(engineering))
+    act(engineering, "assign_work_order", first_job, technician="chen")
+    act(engineering, "start_work_order", first_job)  # a day's job: started is not done
+    engineering.db.work_orders.update_many({"estate_id": ESTATE}, {"$unset": {domain.OWED_BY: ""}})  # made before
+
+    read = []
+    change = operations._change
+    monkeypatch.setattr(operations, "_change", lambda db, outbox, kind, estate_id, order_id, decide: (
+        read.append(order_id), change(db, outbox, kind, estate_id, order_id, decide))[1])
+    assert operations.keep_earlier_deadlines(engineering.db, engineering.outbox) == 3
+    assert sorted(read) == sorted([waiting, first_job, second_job])
+    stored = {doc["_id"]: doc.get(domain.OWED_BY) for doc in engineering.db.work_orders.find({"estate_id": ESTATE})}
+    assert stored == {waiting: "2026-11-24T09:00:00.000Z", working: None, reappointed: None, helped: None,
+                      first_job: "2026-11-23T16:00:00.000Z", second_job: "2026-11-24T16:00:00.000Z"}
+
+
 def estate_copy(timezone_name, version):
     return {"id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
             "version": version, "timezone": timezone_name}
