@@ -274,6 +274,9 @@ def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     # late work orders of every source (their owed work past its deadline): the manager's start page
     ("/api/v1/estates/A/work-orders?overdue=true&exclude_source_type=service_request",
      {"estate_id": "A", "filters": {"overdue": "true", "exclude_source_type": "service_request"}}),
+    # late work orders besides the owners' repairs past their promise (the start page's repairs line)
+    ("/api/v1/estates/A/work-orders?overdue=true&promise_overdue=false",
+     {"estate_id": "A", "filters": {"overdue": "true", "promise_overdue": "false"}}),
     # the orders of one source (an incident's page): one read, not every incident's orders picked over
     ("/api/v1/estates/A/work-orders?source_type=incident&source_id=inc_1",
      {"estate_id": "A", "filters": {"source_type": "incident", "source_id": "inc_1"}}),

@@ -219,6 +219,7 @@ def from_service_request(event, number, created, rules, correction=None):
         description=request["description"], priority=priority, category=category, reported_at=reported_at,
         response_due=response_due_at(reported_at, priority, rules, promised),
         actor=event.get("actor"), note=f"from service request {request['number']}", event_id=event["event_id"],
+        **{PROMISED_BY: request.get("due_at")},
         **({"_household_corrected_at": correction["corrected_at"]} if correction else {}))
 
 
@@ -356,6 +357,16 @@ CLOSED = ("completed", "cancelled")  # an order done with owes nothing more
 # step that does that work (or cancels the order): a partial index holds the owing orders only,
 # so the list's ``overdue=true`` reads those past it (``store.work_order_query``), not every order.
 OWED_BY = "_owed_by"
+
+# The response an owner's repair was promised (the request's ``due_at``), kept on its order: the
+# order's deadline is that promise until engineering marks the repair an emergency, which makes it
+# due sooner (``mark_emergency``: maintenance's emergency response from the same report). Customer
+# service lists the repair overdue once the promise has run out unstarted; ``promise_overdue`` on
+# the list says which orders those are (``store.work_order_query``), so a screen that counts those
+# repairs there counts every other late order here, the repair late by its emergency response
+# before its promise ran out too (found by review). An order opened before it was kept has none:
+# its response deadline stands for it.
+PROMISED_BY = "_promised_by"
 
 
 def deadline(order, tz):

@@ -4,7 +4,7 @@ import re
 from estate_common import (calendar, claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
-from .domain import CLOSED, OVERDUE_ANNOUNCED, OWED_BY, TRANSITIONS, deadline_at
+from .domain import CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, TRANSITIONS, deadline_at
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -53,8 +53,8 @@ WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plan
         "budgets": "budget", "renovation_reviews": "renovation review", "checklists": "checklist",
         "inspections": "inspection"}
 
-# list filters as the API names them -> the stored field (``overdue`` and ``exclude_source_type``:
-# work_order_query)
+# list filters as the API names them -> the stored field (``overdue``, ``promise_overdue`` and
+# ``exclude_source_type``: work_order_query)
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
                       "equipment_id": "equipment_id", "source_type": "source.type", "source_id": "source.id",
                       "inspection_id": "inspection_id", "number": "number"}
@@ -86,7 +86,11 @@ def work_order_query(db, estate_id, filters, now):
     an export select alike). ``exclude_source_type``: the orders of every other source.
     ``overdue``: ``true``, the orders whose owed work is past its deadline at ``now``
     (``domain.overdue``: the deadline kept on them, ``OWED_BY``, read through its partial index;
-    ``$exists`` lets MongoDB use it), ``false`` the others."""
+    ``$exists`` lets MongoDB use it), ``false`` the others. ``promise_overdue``: ``true``, the owners'
+    repairs whose promised response (``PROMISED_BY``, or on an order opened before it was kept its
+    response deadline) has run out and that still owe their start, which customer service lists as
+    overdue repairs; ``false`` the others (every other source's, and a repair marked an emergency
+    late by its shorter deadline while its owner's promise runs)."""
     plain = custom_fields.plain_filters(filters)
     query = {WORK_ORDER_FILTERS[name]: value for name, value in plain.items() if name in WORK_ORDER_FILTERS}
     if "number" in query:
@@ -98,6 +102,10 @@ def work_order_query(db, estate_id, filters, now):
         query[OWED_BY] = {"$exists": True, "$lt": now}
     elif plain.get("overdue") == "false":
         conditions.append({"$nor": [{OWED_BY: {"$lt": now}}]})
+    if "promise_overdue" in plain:
+        broken = {"source.type": "service_request", OWED_BY: {"$exists": True}, "$or": [
+            {PROMISED_BY: {"$lt": now}}, {PROMISED_BY: None, "response_due_at": {"$lt": now}}]}
+        conditions.append(broken if plain["promise_overdue"] == "true" else {"$nor": [broken]})
     if conditions:
         query["$and"] = conditions
     return {"estate_id": estate_id, **query, **_custom_query(db, estate_id, "work_order", filters)}

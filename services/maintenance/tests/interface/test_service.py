@@ -1433,6 +1433,44 @@ def test_an_emergency_marked_later_is_late_by_the_emergency_response_time(engine
     assert [o["id"] for o in orders(engineering, overdue="true")] == [order["id"]]
 
 
+def test_a_repair_marked_an_emergency_is_late_besides_the_owners_overdue_repairs_until_its_promise_runs_out(
+        engineering):
+    """``promise_overdue``: customer service lists an owner's repair overdue once the response its
+    owner was promised has run out unstarted, and the manager's start page counts it there; the
+    late orders besides those were read as every source but the owners' repairs, so a repair marked
+    an emergency after it was filed, late by its 30 minutes, reached the board and not that page
+    until its owner's day had run out (found by review). Those lists part the late orders in two,
+    each order in one."""
+    promised = clock.to_iso(REPORTED + timedelta(hours=24))
+    for request_id in ("sr_1", "sr_2"):
+        engineering.open_from_service_request(request_created(request_id=request_id, due_at=promised))
+    [leak], [tap] = ([o["id"] for o in orders(engineering, request_id=request_id)] for request_id in ("sr_1", "sr_2"))
+    engineering.open_from_incident(incident_opened())  # within 30 minutes
+    act(engineering, "mark_emergency", leak, category="water_mains")  # from the same report: by 09:30
+
+    def late(promise_overdue):
+        return sorted(o["source"]["id"] for o in orders(engineering, overdue="true", promise_overdue=promise_overdue))
+
+    later(31)  # 09:32
+    assert sorted(o["source"]["id"] for o in orders(engineering, overdue="true")) == ["inc_1", "sr_1"]  # the board
+    assert late("false") == ["inc_1", "sr_1"] and late("true") == []
+    clock.freeze(REPORTED + timedelta(hours=24, minutes=1))  # the owners' promise has run out too
+    assert late("false") == ["inc_1"] and late("true") == ["sr_1", "sr_2"]  # customer service's overdue repairs
+    act(engineering, "assign_work_order", tap, technician="chen")
+    act(engineering, "start_work_order", tap)  # the response is given: it owes nothing
+    assert late("true") == ["sr_1"] and [o["source"]["id"] for o in orders(engineering, promise_overdue="true")] \
+        == ["sr_1"]
+    assert sorted(o["source"]["id"] for o in orders(engineering, promise_overdue="false")) == ["inc_1", "sr_2"]
+
+
+def test_an_owner_s_repair_opened_before_its_promise_was_kept_is_overdue_by_its_response_deadline(engineering):
+    order_id = open_repair(engineering)  # to be started within 24 hours of 09:00
+    engineering.db.work_orders.update_one({"_id": order_id}, {"$unset": {domain.PROMISED_BY: ""}})
+    later(24 * 60)
+    assert [o["id"] for o in orders(engineering, overdue="true", promise_overdue="true")] == [order_id]
+    assert orders(engineering, overdue="true", promise_overdue="false") == []
+
+
 def test_orders_opened_before_their_deadline_was_kept_are_marked_once_per_estate(engineering):
     """An order opened before this release has no deadline marker, and the list could not find it
     late: each estate's open orders are marked once (a timer, as the assignments made before were
