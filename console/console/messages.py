@@ -466,6 +466,11 @@ _MESSAGES = {
                          "Only the orders past their deadline: not started by their response time, or a plan's job not done by the end of its day."),
     "wo.overdue_but_repairs": ("业主报修的工单不在此列：见报修登记中超过响应期限的报修。",
                                "Orders of owners' repairs are not among them: see the repairs overdue in the register."),
+    # the start page's late orders: an owner's repair is among them while its order alone is late (marked an
+    # emergency after it was filed), not once the response its owner was promised has run out
+    "wo.overdue_but_promised": ("已超过对业主承诺的响应期限的报修不在此列：见报修登记中超过响应期限的报修。",
+                                "Owners' repairs past the response their owner was promised are not among them: "
+                                "see the repairs overdue in the register."),
     "wo.find_number": ("按编号查找工单", "Find an order by its number"),
     "wo.find": ("查找", "Find"),
     "wo.no_such_number": ("本小区没有编号为 {number} 的工单。", "No work order of this estate has the number {number}."),
@@ -811,9 +816,10 @@ _MESSAGES = {
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
     "todo.repairs_overdue": ("超过响应期限仍未开工的报修：{count} 件", "Repairs not started by their response time: {count}"),
     # the late orders of every other source (patrol findings, fire checks, incidents, inspections, plans,
-    # return visits): the owners' repairs are the line above (a probe of the engineering department)
-    "todo.work_orders_overdue": ("超过期限的工单（业主报修除外）：{count} 张",
-                                 "Work orders past their deadline, owners' repairs aside: {count}"),
+    # return visits) and the owners' repairs late before their promise runs out (marked an emergency after
+    # they were filed): those past it are the overdue repairs' line (a probe of the engineering department)
+    "todo.work_orders_overdue": ("超过期限的工单（已计入逾期报修的除外）：{count} 张",
+                                 "Work orders past their deadline, besides the overdue repairs: {count}"),
     # the estate's staff as staff turnover counts them (a manager read "0 / 4.50" and could list no
     # one: the users' list is the operator admin's; a probe of the manager's month)
     "menu.staff": ("员工", "Staff"),
@@ -2444,6 +2450,7 @@ _MESSAGES = {
     "field.offset_minutes": ("到达时限（分钟）", "Due after (minutes)"),
     "field.on_site": ("仍在小区", "Still on site"),
     "field.overdue": ("已逾期", "Overdue"),
+    "field.promise_overdue": ("超过对业主承诺的响应期限", "Past the owner's promise"),
     "field.paid_at_gate": ("已在道闸缴费", "Paid at the gate"),
     "field.participants": ("参加人数", "Participants"),
     "field.pass_id": ("车辆通行证", "Vehicle pass"),

@@ -1059,6 +1059,14 @@ def test_the_board_says_how_many_orders_are_past_their_deadline_and_lists_those(
     assert "WO-2026-000051" in shown and "WO-2026-000052" not in shown
     assert "Only the orders past their deadline" in shown and "Orders of owners&#39; repairs are not among them" in shown
     assert "Work orders past their deadline: " not in shown  # the list itself: no count of it
+    # the manager's start page's link: the late orders besides the owners' repairs past their promise
+    calls = len(fake.calls)
+    shown = client.get("/engineering/work-orders?overdue=true&promise_overdue=false",
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]
+    assert asked and all(p["overdue"] == "true" and p["promise_overdue"] == "false" for p in asked)
+    assert "Owners&#39; repairs past the response their owner was promised are not among them" in shown
+    assert "Orders of owners&#39; repairs are not among them" not in shown
     assert all(set(c["params"]) <= _work_order_query_parameters() for c in fake.calls if c["path"].endswith("/work-orders"))
     _only_documented(fake, documented_routes)
 

@@ -97,9 +97,10 @@ def board():
 
 
 # The board's filters of late orders, as the API takes them (GET …/work-orders): ``overdue=true``, and
-# ``exclude_source_type=service_request`` from the manager's start page (the owners' repairs are his
-# line of overdue repairs).
-LATE_FILTERS = ("overdue", "exclude_source_type")
+# ``promise_overdue=false`` from the manager's start page (the owners' repairs past their promise are
+# his line of overdue repairs; ``exclude_source_type=service_request`` left every owner's repair out
+# before, and a link kept from then still reads so).
+LATE_FILTERS = ("overdue", "promise_overdue", "exclude_source_type")
 OVERDUE_READ = 100  # late orders counted up to this many; more reads "100+"
 
 

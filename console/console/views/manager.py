@@ -110,8 +110,9 @@ def staff():
                            turnover=report.get("staff_turnover") or {})
 
 
-# The late work orders besides the owners' repairs (GET …/work-orders filters).
-OTHER_ORDERS_OVERDUE = {"overdue": "true", "exclude_source_type": "service_request"}
+# The late work orders besides the owners' repairs past the response they were promised, which the
+# repairs line counts (GET …/work-orders filters: maintenance's promise_overdue parts them).
+OTHER_ORDERS_OVERDUE = {"overdue": "true", "promise_overdue": "false"}
 
 # What waits for a manager, as the home page lists it: (message key, list path, its query, the row's
 # field naming who proposed it or "", the page that lists them, that page's query). A manager found
@@ -136,10 +137,11 @@ TODO_LISTS = (
     # work orders past their deadline (maintenance's overdue: not started by their response time, a
     # plan's job not done by the end of its day) from every other source: patrol findings, fire checks,
     # incidents, inspections, plans and return visits' follow-ups reached nobody (a probe of the
-    # engineering department). An owner's repair is counted once, on the line above: the request is
-    # what the owner was promised a response to, and its order is late by that same start (one marked
-    # an emergency after it was filed is due sooner than its owner's promise: the board counts it late
-    # from then, this page once that promise has run out too).
+    # engineering department). An owner's repair is counted once: on the line above once the response
+    # its owner was promised has run out (its order is late by that same start), and here while its
+    # order alone is late: one marked an emergency after it was filed is due sooner than that promise,
+    # and the board counted it late from then where this page left it out until the promise ran out
+    # too (found by review). Maintenance parts the two (promise_overdue); this page reads no deadline.
     ("todo.work_orders_overdue", "work-orders", OTHER_ORDERS_OVERDUE, "", "engineering.board", OTHER_ORDERS_OVERDUE),
 )
 # What waits for the archivist (档案管理员), who tracks a borrowing until it is returned and marks it
