@@ -79,6 +79,14 @@ def test_an_incident_whose_plan_opens_an_order_links_it(client, fake, documented
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "工程部尚未生成" in page
+    # the orders not read (maintenance not answering) are not "none made yet": the page says what
+    # the plan did, as to one who may not read them
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {
+        "type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "maintenance did not answer"},
+        status=503)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "工程部尚未生成" not in page
+    assert "预案已请工程部开具紧急工单" in page.split("data-incident-order-asked>")[1].split("</dd>")[0]
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "work_order": False})
     calls = len(fake.calls)
     page = client.get("/security/incidents/in_1").get_data(as_text=True)

@@ -29,14 +29,15 @@ def detail(item_id, problem=None, summary=""):
 def _emergency_orders(incident, item_id):
     """The emergency work orders the incident's plan opened (its ``work_order``), each to follow:
     the page said nothing of them, and the manager looked for the order on the board (a probe of
-    the manager's month). None when the plan opens none or the user may not read orders. One read
+    the manager's month). None when the plan opens none, the user may not read orders, or they
+    could not be read (the page then says what the plan did, not that none was made). One read
     of this incident's orders (``source_id``), where the page read the estate's first 200 incident
     orders (the oldest first) and picked its own out: a new incident's was not among them once the
     estate had had 200 (found by review)."""
     if not incident.get("work_order") or not permissions.may("GET", "work-orders"):
         return None
     page = common.optional_read("work-orders", source_type="incident", source_id=item_id)
-    return (page or {}).get("items", [])
+    return None if page is None else page.get("items", [])
 
 
 @bp.post("/<item_id>/steps")
