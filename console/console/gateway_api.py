@@ -118,6 +118,8 @@ class Gateway:
             raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None  # the page says it (problem.unavailable)
         if response.status_code >= 400:
             raise ApiProblem.from_response(response)
+        if idempotency_key and response.headers.get("Idempotent-Replayed") == "true" and has_request_context():
+            g.replayed = True  # the first sending's answer again: nothing was made (common.done says so)
         if raw:
             return response.content
         if response.status_code == 204 or not response.content:

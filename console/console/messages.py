@@ -309,6 +309,9 @@ _MESSAGES = {
     "problem.invalid_input": ("输入有误", "Invalid input"),
     "problem.business_rule": ("不符合业务规则", "Business rule violated"),
     "problem.conflict": ("与当前状态冲突", "Conflict"),
+    "form.replayed": ("这张表单此前已提交过：本页显示的是那一次提交的结果，没有重复登记。如确是另一件，请重新打开表单填写。",
+                      "This form was sent before: this page shows what that sending made, and nothing was made "
+                      "twice. If this is another one, open the form again and fill it in anew."),
     "problem.form_sent_before": (
         "这张表单已提交过，第一次提交已生效；之后改动的内容没有提交。请先核对第一次的结果，如确需再办一笔，请重新打开此页填写。",
         "This form was sent before and its first sending took effect; what was changed since was not sent. "

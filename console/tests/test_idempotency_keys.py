@@ -21,7 +21,7 @@ import yaml
 
 from console.views.register_specs import REGISTERS
 
-from .conftest import ESTATE, ROOT, problem, sign_in
+from .conftest import ESTATE, ROOT, FakeResponse, csrf_of, problem, sign_in
 
 EST = f"/api/v1/estates/{ESTATE}"
 EVERY_ROLE = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
@@ -447,3 +447,47 @@ def test_a_refusal_kept_for_the_page_holds_no_value_typed_into_the_form(client, 
     assert key in kept, "the key goes with the refusal"
     again = client.get(answer.location).get_data(as_text=True)
     assert _keys(_the_form(again, form.action)[1]) == [key]
+
+
+def _replayed(body):
+    """The gateway's answer to a key sent before with the same body: the first result again."""
+    answer = FakeResponse(201, body)
+    answer.headers["Idempotent-Replayed"] = "true"
+    return answer
+
+
+def test_a_form_sent_again_under_its_first_key_is_shown_the_first_record_and_told_nothing_was_made_twice(
+        client, fake):
+    """A form gone back to and sent again as it was goes with the key of its first sending
+    (console.js's sentBefore; the browser test ``back_then_send`` drives it in Chromium): the
+    gateway answers the first request again, and the page it leads to says so, where it read
+    "registered" as if a second one had been."""
+    sign_in(client, fake)
+    fake.on("POST", rf"{EST}/service-requests", lambda body, params: _replayed({**MADE, "id": "sr_1"}))
+    fake.on("GET", rf"{EST}/service-requests/sr_1", {**REPAIR_DONE, "history": []})
+    answer = client.post("/desk/requests", data={"csrf_token": csrf_of(client), "idempotency_key": "k-first",
+                                                 "kind": "consultation", "household_id": "hh_1", "channel": "phone",
+                                                 "description": "parking"})
+    assert answer.status_code == 302 and answer.location.endswith("/desk/requests/sr_1")
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "没有重复登记" in page
+    # the same form's first sending (no replay) says only what it made
+    fake.on("POST", rf"{EST}/service-requests", {**MADE, "id": "sr_1"}, status=201)
+    answer = client.post("/desk/requests", data={"csrf_token": csrf_of(client), "idempotency_key": "k-other",
+                                                 "kind": "consultation", "household_id": "hh_1", "channel": "phone",
+                                                 "description": "parking"})
+    assert "没有重复登记" not in client.get(answer.location).get_data(as_text=True)
+
+
+def test_the_gates_entry_and_exit_are_sent_anew_when_gone_back_to_and_no_other_form_is(client, fake):
+    """The same plate enters and leaves again on another visit: the gate's two forms are marked
+    data-new-each-time (console.js sends them with their own key always, and the gate's state
+    refuses an exit of a car that left); a register's new-row form sent again is the first."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"{EST}/parking-sessions", _list())
+    fake.on("GET", rf"{EST}/incidents", _list())
+    gate = client.get("/security/parking-sessions").get_data(as_text=True)
+    marked = [action for action, inner in _forms_on(gate) if "idempotency_key" in inner]
+    assert len(re.findall(r"<form[^>]*forms/\d+\"[^>]*data-new-each-time", gate)) == 2, marked
+    incidents = client.get("/security/incidents").get_data(as_text=True)
+    assert "data-new-each-time" not in incidents and "idempotency_key" in incidents

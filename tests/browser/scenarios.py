@@ -883,12 +883,129 @@ def keyboard_and_screen_reader(browser, settings):
     assert page.locator("#area_m2").get_attribute("aria-invalid") == "true", "the refused area is not marked"
     assert page.locator("[aria-invalid=true]").count() >= 1 and page.evaluate(UNTIED_ERRORS) == []
 
+def _counted(settings, path, **params):
+    """How many rows the estate's ``path`` lists now, read by the operator admin through the gateway."""
+    import requests  # only here: the scenarios otherwise speak to the console alone
+    token = requests.post(settings["api"] + "/api/v1/auth/token", timeout=30, json={
+        "username": "admin", "password": settings["admin_password"]}).json()["access_token"]
+    answer = requests.get(settings["api"] + f"/api/v1/estates/{settings['estate_id']}/{path}", timeout=30,
+                          params={"limit": 200, **params}, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return len(answer.json()["items"])
+
+
+def _sent_again_after_back(page, send):
+    """The browser's Back to the form just sent (loaded anew: the page is no-store, and the
+    browser puts back what was typed), then the same button again."""
+    page.wait_for_load_state()
+    page.go_back()
+    send()
+
+
+def back_then_send(browser, settings):
+    """A form sent, gone back to with the browser's Back and sent again as it was makes nothing
+    twice: the desk's request (a complaint too), a visitor, an incident and a payment each come
+    back as the first one, said so. A form opened anew makes a new one with the same words; the
+    gate's entry and exit are sent anew (the same plate leaves again on another visit), and the
+    gate refuses an exit of a car that left."""
+    page, errors = open_page(browser)
+    sign_in(page, settings, settings["agent"], settings["staff_password"])
+    desk = f"/desk/requests/new?building=3&unit=1&room=1202"
+    for kind in ("consultation", "complaint"):
+        before = _counted(settings, "service-requests", kind=kind)
+        page.goto(settings["console"] + desk)
+        page.locator("#kind").select_option(kind)
+        words = f"Back then send, {kind} " + uuid.uuid4().hex[:6]
+        page.locator("#description").fill(words)
+        send = lambda: page.get_by_role("button", name="Register", exact=True).click()
+        send()
+        page.wait_for_url(re.compile(r"/desk/requests/sr_"))
+        first = page.url
+        assert "/desk/requests/sr_" in first, first
+        _sent_again_after_back(page, send)
+        assert page.url == first, f"the {kind} sent again went to {page.url}, not to {first}"
+        assert "nothing was made twice" in page.locator("main").inner_text()
+        assert _counted(settings, "service-requests", kind=kind) == before + 1, f"a {kind} was registered twice"
+        # the same words from a form opened anew: a deliberate second one
+        page.goto(settings["console"] + desk)
+        page.locator("#kind").select_option(kind)
+        page.locator("#description").fill(words)
+        send()
+        assert "/desk/requests/sr_" in page.url and page.url != first
+        assert _counted(settings, "service-requests", kind=kind) == before + 2
+
+    before = _counted(settings, "visitors")
+    page.goto(settings["console"] + "/desk/visitors")
+    add = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    add.locator('input[name="name"]').fill("Wang Wu")
+    add.locator('select[name="visiting_household_id"]').select_option(settings["household_id"])
+    add.locator('input[name="purpose"]').fill("delivers a sofa " + uuid.uuid4().hex[:4])
+    add.get_by_role("button", name="Create").click()
+    assert "Recorded" in page.locator(".notice").first.inner_text()
+    _sent_again_after_back(page, lambda: page.locator("form.card", has=page.get_by_role(
+        "button", name="Create")).get_by_role("button", name="Create").click())
+    assert "nothing was made twice" in page.locator("main").inner_text()
+    assert _counted(settings, "visitors") == before + 1, "the visitor was registered twice"
+
+    page, errors_guard = open_page(browser)
+    sign_in(page, settings, settings["guard"], settings["staff_password"])
+    before = _counted(settings, "incidents")
+    page.goto(settings["console"] + "/security/incidents")
+    add = page.locator("form.card", has=page.get_by_role("button", name="Create"))
+    add.locator('select[name="type"]').select_option("flooding")
+    add.locator('input[name="location"]').fill("Car park B2")
+    add.locator('textarea[name="description"]').fill("water over the ramp " + uuid.uuid4().hex[:4])
+    add.get_by_role("button", name="Create").click()
+    assert "Recorded" in page.locator(".notice").first.inner_text(), page.locator("main").inner_text()[:400]
+    _sent_again_after_back(page, lambda: page.locator("form.card", has=page.get_by_role(
+        "button", name="Create")).get_by_role("button", name="Create").click())
+    assert "nothing was made twice" in page.locator("main").inner_text()
+    assert _counted(settings, "incidents") == before + 1, "the incident was recorded twice"
+
+    plate = "沪B" + uuid.uuid4().hex[:5].upper()
+    gate = settings["console"] + "/security/parking-sessions"
+    entry = lambda: page.locator("form.card", has_text="Vehicle entry")
+    departure = lambda: page.locator("form.card", has_text="Vehicle exit")
+    page.goto(gate)
+    entry().locator('input[name="plate"]').fill(plate)
+    entry().get_by_role("button", name="Vehicle entry").click()
+    departure().locator('input[name="plate"]').fill(plate)
+    departure().get_by_role("button", name="Vehicle exit").click()
+    assert plate in page.locator(".notice").first.inner_text(), page.locator("main").inner_text()[:400]
+    _sent_again_after_back(page, lambda: departure().get_by_role("button", name="Vehicle exit").click())
+    refusal = page.locator(".problem").inner_text()  # sent anew: the gate finds no such car inside
+    assert "no vehicle with this plate is inside" in refusal.lower(), refusal
+    assert _counted(settings, "parking-sessions", plate=plate) == 1
+    # the same car comes in again and leaves again: forms opened anew
+    page.goto(gate)
+    entry().locator('input[name="plate"]').fill(plate)
+    entry().get_by_role("button", name="Vehicle entry").click()
+    departure().locator('input[name="plate"]').fill(plate)
+    departure().get_by_role("button", name="Vehicle exit").click()
+    assert _counted(settings, "parking-sessions", plate=plate, status="closed") == 2
+
+    page, errors_cashier = open_page(browser)
+    sign_in(page, settings, settings["cashier"], settings["staff_password"])
+    before = _counted(settings, "payments", household_id=settings["household_id"])
+    page.goto(settings["console"] + f"/accounts/payments/new?household_id={settings['household_id']}")
+    page.locator("#amount").fill("12.30")
+    page.get_by_role("button", name="Take the payment").click()
+    receipt = page.url
+    assert "receipt" in receipt, receipt
+    _sent_again_after_back(page, lambda: page.get_by_role("button", name="Take the payment").click())
+    assert page.url == receipt, f"the payment sent again went to {page.url}, not to {receipt}"
+    assert "nothing was made twice" in page.locator("main").inner_text()
+    assert _counted(settings, "payments", household_id=settings["household_id"]) == before + 1, "paid twice"
+    assert not errors + errors_guard + errors_cashier, f"the pages logged errors: {errors}"
+
+
 SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_follows_visit": owner_follows_visit,
              "owner_reads_disclosure": owner_reads_disclosure,
-             "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report}
+             "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report,
+             "back_then_send": back_then_send}
 
 
 def screenshot(page, settings, name):

@@ -45,7 +45,7 @@ def settings(system, api, chromium):
                            (f"tech-{suffix}", "technician"), (f"guard-{suffix}", "security")):
         api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": [role],
                                    "estate_ids": [estate["id"]]})
-    return {"console": system.console_url, "admin_password": ADMIN_PASSWORD, "estate_name": estate["name"],
+    return {"console": system.console_url, "api": system.url, "admin_password": ADMIN_PASSWORD, "estate_name": estate["name"],
             "chromium": chromium, "artifacts": str(ARTIFACTS), "period": period, "staff_password": STAFF_PASSWORD,
             "cashier": f"cashier-{suffix}", "agent": f"agent-{suffix}", "technician": f"tech-{suffix}",
             "guard": f"guard-{suffix}", "estate_id": estate["id"], "household_id": household["id"],
@@ -54,6 +54,10 @@ def settings(system, api, chromium):
 
 def test_admin_registers_a_complaint_and_finds_it_in_the_register(settings):
     run_scenario("complaint_in_register", settings)
+
+
+def test_a_form_gone_back_to_and_sent_again_makes_nothing_twice_where_a_new_form_makes_a_new_one(settings):
+    run_scenario("back_then_send", settings)
 
 
 def test_a_keyboard_and_a_screen_reader_fill_the_portal_and_read_the_staff_s_pages(settings):

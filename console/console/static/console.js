@@ -1,10 +1,81 @@
 // The console's only script (CSP: script-src 'self'). Everything works without it;
 // it submits the language switch on change, shows the fields of the chosen request
 // kind, narrows a long list of checkboxes as one types, opens the print dialog for a
-// receipt and moves a job's progress bar.
+// receipt, moves a job's progress bar and sends a form gone back to with the key it was
+// sent with before (sentBefore).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+
+  // A form gone back to (the browser's Back: the page is no-store, so it is loaded anew with a
+  // new Idempotency-Key, and the browser puts back what was typed) and sent again as it was made
+  // its record twice (a desk's request, a visitor, a payment: a probe in Chromium). Each send is
+  // kept in this tab's sessionStorage: the form's page and place, a hash of its values (never
+  // the values) and its key. A form on a page reached by Back or Forward, sent with the values
+  // it was sent with from that page before, goes with that earlier key: the API answers the
+  // first record (Idempotent-Replayed) and makes nothing. A form opened anew (a link, a reload,
+  // the page a send leads to) keeps its own key: a deliberate new record is made. A form marked
+  // data-new-each-time (the gate's entries and exits: the same plate leaves again on another
+  // visit) keeps its own key always; the gate's state refuses a second exit with no entry.
+  var SENT_KEPT = 20;
+
+  function wentBack() {
+    var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation") : [];
+    if (entries.length) { return entries[0].type === "back_forward"; }
+    return !!(window.performance && performance.navigation && performance.navigation.type === 2);
+  }
+
+  function formPlace(form) {
+    // the page, the form's address and its place among the page's forms of that address (a list's
+    // rows come and go above its new-row form: its place among all forms moved)
+    var action = form.getAttribute("action");
+    var same = Array.prototype.filter.call(document.forms, function (f) { return f.getAttribute("action") === action; });
+    return location.pathname + location.search + "|" + action + "|" + same.indexOf(form);
+  }
+
+  function valuesHash(form) {
+    // cyrb53: enough to tell one form's values from another's; the values themselves stay untold
+    var text = "", h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrf_token" || name === "idempotency_key") { return; }
+      text += name + "\u0000" + (typeof value === "string" ? value : value.name + "/" + value.size) + "\u0001";
+    });
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (h2 >>> 0).toString(16) + (h1 >>> 0).toString(16);
+  }
+
+  // kept as lines of place, hash and key, tab-separated (an address holds no tab or line break)
+  function sentForms() {
+    var kept;
+    try { kept = sessionStorage.getItem("sent-forms") || ""; } catch (e) { return []; }
+    return kept.split("\n").filter(Boolean).map(function (line) {
+      var parts = line.split("\t");
+      return {place: parts[0], hash: parts[1], key: parts[2]};
+    });
+  }
+
+  function keepSent(sent) {
+    var lines = sent.slice(-SENT_KEPT).map(function (s) { return [s.place, s.hash, s.key].join("\t"); });
+    try { sessionStorage.setItem("sent-forms", lines.join("\n")); } catch (e) { /* full, or off */ }
+  }
+
+  function sentBefore(event) {
+    var form = event.target, key = form.elements && form.elements.idempotency_key;
+    if (!key || !key.value || key.length) { return; }  // no key, or several (not one form's)
+    var place = formPlace(form), hash = valuesHash(form), sent = sentForms();
+    var earlier = sent.filter(function (s) { return s.place === place && s.hash === hash; })[0];
+    if (earlier && wentBack() && !form.hasAttribute("data-new-each-time")) { key.value = earlier.key; }
+    sent = sent.filter(function (s) { return s !== earlier; }).concat([{place: place, hash: hash, key: key.value}]);
+    keepSent(sent);
+  }
+
+  document.addEventListener("submit", sentBefore);
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {

@@ -36,7 +36,28 @@ def local_path(target, default):
 
 
 def form_key():
-    """An Idempotency-Key rendered into a create form: submitting it twice creates once."""
+    """An Idempotency-Key rendered into a create form: submitting it twice creates once.
+
+    A form gone back to (the browser's Back: the page is no-store, so it is loaded anew with a new
+    key, and the browser puts back what was typed) and sent again as it was made its record twice
+    (a desk's request, a visitor, an incident, a payment: reproduced in Chromium). What each form
+    does then, decided form by form (the browser test ``back_then_send`` drives the first four and
+    the gate):
+
+    - the desk's new request (any kind, a complaint included), a visitor, a security incident, a
+      payment, and every other create or row form with a key: sent with the key of its first
+      sending from that page (console.js's ``sentBefore``), so the gateway answers the first
+      record (Idempotent-Replayed) and makes nothing; the page it leads to is the first record's
+      (the request's, the receipt) or its list, and says nothing was made twice (``done``). The
+      same words in a form opened anew (a link, a reload, the page after a send) are a deliberate
+      new record, made; a form gone back to and changed is sent as a new one too;
+    - the gate's vehicle entry and exit (``register_specs.Form.new_each_time``): sent with their own
+      key always, as the same plate enters and leaves again on another visit (a replay would
+      answer last visit's exit for this one's); the gate's state refuses a second entry of a car
+      inside and an exit of a car that left (409, shown);
+    - the owner portal: its own rule, kept on the server (``portal._key_for``).
+
+    Without JavaScript a form gone back to is sent with its new key, as before."""
     return uuid.uuid4().hex
 
 
@@ -376,7 +397,12 @@ def post_or_show(path, body, show, done_key, then, idempotency_key=None):
 
 
 def done(message_key, **values):
+    """The notice of a write done; a form sent before with its key (a form gone back to and sent
+    again as it was: console.js's sentBefore) is answered the first sending's record, and the notice
+    says that nothing was made twice."""
     flash(i18n.translate(message_key, **values))
+    if g.get("replayed"):
+        flash(i18n.translate("form.replayed"))
 
 
 def this_month(now=None):

@@ -132,6 +132,10 @@ class Form:
     label: str
     fields: tuple
     said: object = None  # (the API's answer) -> (message key, values) of its notice; "reg.done" without
+    # gone back to and sent again as it was, it is sent anew (console.js, sentBefore), not as the first
+    # sending: the same plate comes in and leaves again on another visit, and the gate's state refuses
+    # a second entry of a car inside and a second exit of one that left (409)
+    new_each_time: bool = False
 
 
 def _exited(session):
@@ -351,10 +355,11 @@ SECURITY = (
               C("collected", "reg.fee_paid", "enum", "fee_collected")),
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="parking_status"),
                       F("plate", "reg.plate")),
-             forms=(Form("vehicle-entries", "reg.vehicle_entry", (F("plate", "reg.plate", required=True),)),
+             forms=(Form("vehicle-entries", "reg.vehicle_entry", (F("plate", "reg.plate", required=True),),
+                         new_each_time=True),
                     Form("vehicle-exits", "reg.vehicle_exit", (F("plate", "reg.plate", required=True),
                                                                F("paid_at_gate", "reg.paid_at_gate", "bool")),
-                         said=_exited)),
+                         said=_exited, new_each_time=True)),
              roles=menu.SECURITY),
     Register("security", "shift-handovers", "menu.shift_handovers", "shift-handovers",
              (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
