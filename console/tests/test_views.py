@@ -822,6 +822,30 @@ def test_the_archivist_s_home_page_lists_the_borrowings_to_chase(client, fake, d
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
+
+def test_a_user_of_several_departments_finds_each_department_s_to_do_on_his_home_page(client, fake):
+    """An archivist who also works at the front desk saw the archivist's to-do only, and a manager
+    at the desk too his own only: the first department found was the only one (the last session's
+    notes). Each department's lists are there, one list two of them hold once."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests",
+            lambda body, params: {"items": [{"id": "br_1", "requested_by": "ann"}] if params.get("overdue") == "true"
+                                  else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_1"}, {"id": "sr_2"}] if params.get("overdue") == "true"
+                                  and not params.get("kind") else [], "next_cursor": None})
+    sign_in(client, fake, username="ada", roles=("archivist", "agent"))
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/archive/borrow-requests?overdue=true">逾期未还的档案借阅：1 件</a>' in todo
+    assert '<a href="/desk/requests?overdue=true">过了期限仍未答复的报事：2 件</a>' in todo
+    sign_in(client, fake, username="mia", roles=("manager", "archivist", "steward"))
+    calls = len(fake.calls)
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
+    assert todo.count("逾期未还的档案借阅") == 1 and "过了期限仍未答复的报事：2 件" in todo
+    overdue_reads = [c for c in fake.calls[calls:] if c["path"].endswith("/borrow-requests")
+                     and c["params"].get("overdue") == "true"]
+    assert len(overdue_reads) == 1  # read once for both departments
+
 def test_a_manager_lists_the_staff_the_turnover_counts(client, fake, documented_routes):
     """A manager read a staff turnover of "0 / 4.50" and could list no one: the users' list is the
     operator admin's (a probe of the manager's month)."""

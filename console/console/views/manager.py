@@ -159,13 +159,28 @@ DESK_TODO_LISTS = (
 TODO_LIMIT = 100  # counted up to this many; more reads "100+"
 
 
+# whose to-do each list is: the manager's (the operator admin's too), the front desk's own staff's
+# (agents and stewards: a manager's own list names what he chases of theirs) and the archivist's
+TODO_BY_DEPARTMENT = ((MANAGEMENT, TODO_LISTS), (FRONT_DESK - MANAGEMENT, DESK_TODO_LISTS),
+                      (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS))
+
+
+def todo_lists(roles):
+    """The lists of every department the user's ``roles`` work in, each department's in turn, a list
+    two of them hold once. The first department found was the only one: an archivist who is also
+    at the front desk saw the archivist's to-do only (found in the last session's notes)."""
+    lists = []
+    for department, rows in TODO_BY_DEPARTMENT:
+        if set(roles) & department:
+            lists += [row for row in rows if row[0] not in {kept[0] for kept in lists}]
+    return lists
+
+
 def todo():
-    """The manager's (or the archivist's, or the front desk's) to-do of the chosen estate:
-    ``[{text, url}]`` of the lists above that hold something for him, each counted from its first
-    page (a list that cannot be read is left out)."""
-    roles = set(g.user.roles)
-    lists = (TODO_LISTS if roles & MANAGEMENT else ARCHIVIST_TODO_LISTS if "archivist" in roles
-             else DESK_TODO_LISTS if roles & FRONT_DESK else ())
+    """The to-do of the chosen estate for each department the user works in (``todo_lists``:
+    management, the front desk, the archives): ``[{text, url}]`` of the lists above that hold
+    something for him, each counted from its first page (a list that cannot be read is left out)."""
+    lists = todo_lists(g.user.roles)
     if not (lists and g.user.estate_id):
         return []
     found = []
