@@ -1718,6 +1718,7 @@ _MESSAGES = {
     # a plan any of whose rounds, the first's included, starts outside its shift's hours as the
     # estate sets them now (rounds_outside_shift)
     "reg.shift_hours": ("班次时段", "Shift hours"),
+    "reg.not_in_list": ("{name}（不在当前名单中）", "{name} (not in the list now)"),
     "reg.rounds_outside_shift": ("有轮次不在班次时段内", "A round starts outside the shift's hours"),
     "reg.rounds_outside_shift_hint": ("计划照旧执行；如需调整，请停用后重新制订（班次时段见设置）",
                                       "The plan is walked as it is; stop it and make another to move it "

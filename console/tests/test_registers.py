@@ -418,6 +418,48 @@ def test_a_round_is_started_for_a_guard_picked_from_the_estate_s_the_signed_in_o
     assert _guards_offered(page, "a-prt_1-round-guard", "guard", chosen="sun")
 
 
+
+def _kept(page, field_id, name, kept):
+    """Whether the select ``field_id`` offers the three guards, none selected, then ``kept`` (a
+    refused choice the list no longer holds) selected and said to be out of the list."""
+    options = "".join(f'<option value="{guard}">{guard}</option>' for guard in ("gus", "qian", "sun"))
+    return re.search(rf'<select id="{field_id}" name="{name}" required[^>]*>\s*<option value="">—</option>\s*'
+                     + re.escape(options) + rf'\s*<option value="{kept}" selected>{kept}（不在当前名单中）</option>'
+                     r"\s*</select>", page) is not None
+
+
+def test_a_refused_guard_choice_the_list_no_longer_holds_stays_chosen_and_is_said_to_be_out_of_it(client, fake):
+    """A guard picked, then made inactive (or moved to another estate) before the form was sent:
+    refused, the form came back on "—", the choice the refusal named lost, and sending it again
+    as it looked sent no guard. It stays chosen, marked as not in the list now: the duty roster,
+    a handover's two guards, a round's guard."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", GUARDS)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/duty-roster", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/duty-roster", problem(
+        422, "rule refused", "not an active guard", code="rule", errors=[{"field": "guard", "message": "inactive"}]))
+    refused = client.post("/security/duty-roster", data={"csrf_token": csrf_of(client), "date": "2026-12-20",
+                                                         "shift": "night", "post": "gate", "guard": "zhao"})
+    assert _kept(refused.get_data(as_text=True), "n-guard", "guard", "zhao")
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/shift-handovers", problem(
+        422, "rule refused", "not an active guard", code="rule", errors=[{"field": "to_guard", "message": "inactive"}]))
+    refused = client.post("/security/shift-handovers", data={
+        "csrf_token": csrf_of(client), "shift": "night", "from_guard": "sun", "to_guard": "zhao"})
+    text = refused.get_data(as_text=True)
+    assert _guards_offered(text, "n-from_guard", "from_guard", chosen="sun")  # in the list: as before
+    assert _kept(text, "n-to_guard", "to_guard", "zhao")
+    route = {"id": "prt_1", "name": "Night loop", "created_at": "2026-11-30T00:00:00Z",
+             "checkpoints": [{"code": "A1", "name": "North gate"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [route], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds", problem(
+        422, "rule refused", "not an active guard", code="rule", errors=[{"field": "guard", "message": "inactive"}]))
+    answer = client.post("/security/patrol-routes/prt_1/round", data={"csrf_token": csrf_of(client), "guard": "zhao"})
+    assert _kept(client.get(answer.headers["Location"]).get_data(as_text=True), "a-prt_1-round-guard", "guard", "zhao")
+    # a form not refused offers the list alone: the signed-in guard's own round, the roster's "—"
+    assert "不在当前名单中" not in client.get("/security/patrol-routes").get_data(as_text=True)
+    assert _guards_offered(client.get("/security/duty-roster").get_data(as_text=True), "n-guard", "guard")
+
 def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("technician",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [PUMP], "next_cursor": None})
