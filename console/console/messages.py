@@ -256,7 +256,9 @@ _MESSAGES = {
     "cause.owner_misunderstanding": ("业主误解", "Owner's misunderstanding"),
     "cause.third_party": ("第三方", "Third party"),
     "cause.other": ("其他", "Other"),
-    "cause.unrecorded": ("未记录（尚未核实）", "Not recorded (not verified yet)"),
+    # not verified yet, or verified without a cause (the verify form's "—"): both are unrecorded,
+    # and "not verified yet" miscounted the second (a probe of the manager's work)
+    "cause.unrecorded": ("未记录原因（未核实或核实时未填）", "No cause recorded (not verified, or verified without one)"),
     # -- lists -------------------------------------------------------------------
     "list.all": ("全部", "All"),
     "list.empty": ("没有记录。", "Nothing here."),
@@ -1150,6 +1152,7 @@ _MESSAGES = {
     "nature.facilities": ("设施", "Facilities"),
     "nature.neighbours": ("邻里", "Neighbours"),
     "nature.other": ("其他", "Other"),
+    "nature.unrecorded": ("登记时未填", "Not given at registration"),
     "category.water": ("给水", "Water"),
     "category.drainage": ("排水", "Drainage"),
     "category.power": ("电力", "Power"),

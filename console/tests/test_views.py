@@ -1468,8 +1468,8 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [
         {"id": "hh_1", "building": "3", "unit": "1", "room": "1202"}], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", {
-        "period": "2026-Q4", "complaints": 7, "by_category": {"noise": 4, "parking": 3},
-        "by_cause": {"third_party": 2}, "timeliness": {"on_time": 5, "late": 1, "open": 1, "open_overdue": 1},
+        "period": "2026-Q4", "complaints": 8, "by_category": {"noise": 4, "parking": 3, "unrecorded": 1},
+        "by_cause": {"third_party": 2, "unrecorded": 5}, "timeliness": {"on_time": 5, "late": 1, "open": 1, "open_overdue": 1},
         "valid": 4, "not_judged": 2, "escalated": 1, "repeat_complainants": {"threshold": 3, "households": [
             {"household_id": "hh_1", "complaints": 3}]}})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": [
@@ -1478,6 +1478,9 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
          "finding": "renovation next door", "outcome": "hours agreed", "valid": True, "satisfaction": 4}]})
     page = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Complaint analysis · 2026-Q4" in page and "Noise" in page and "Third party" in page
+    # unrecorded: a nature left out at registration, a cause left out (or not verified yet)
+    assert "<td>Not given at registration</td>" in page
+    assert "<td>No cause recorded (not verified, or verified without one)</td>" in page
     assert "On time 5 · Late 1 · Not replied 1 (of which overdue 1)" in page
     assert "2 closed without a judgement (counted as not valid)" in page
     # which ones: the register lists them for the manager to judge (the analysis gave a count)

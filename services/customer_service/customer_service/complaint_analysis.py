@@ -3,9 +3,12 @@
 A period is the estate's local month, quarter or year (``estate_common.calendar``); a complaint
 belongs to the period it was registered in. Counted:
 
-- by category: the complaint's ``nature`` (投诉性质, given at registration);
-- by cause: the ``cause`` the investigation found (recorded with the verification;
-  ``unrecorded`` until then);
+- by category: the complaint's ``nature`` (投诉性质, given at registration; ``unrecorded`` when
+  it was registered without one, which the desk and the portal may do: it read as "other",
+  and the manager's analysis showed complaints of a nature nobody chose: a probe of the
+  manager's work);
+- by cause: the ``cause`` the investigation found (recorded with the verification, which may
+  leave it out; ``unrecorded`` until a verification names one);
 - timeliness against the reply deadline (``due_at``: ``complaint_reply_days`` after
   registration): ``on_time`` replied by it, ``late`` replied after it, ``open`` not replied yet
   (of which ``open_overdue`` are past it at the time of the report);
@@ -64,7 +67,7 @@ def report(period, complaints, rules, now, plans=()):
     return {
         "period": period,
         "complaints": len(complaints),
-        "by_category": dict(Counter((c["complaint"] or {}).get("nature") or "other" for c in complaints)),
+        "by_category": dict(Counter((c["complaint"] or {}).get("nature") or UNRECORDED for c in complaints)),
         "by_cause": dict(Counter((c["complaint"] or {}).get("cause") or UNRECORDED for c in complaints)),
         "timeliness": {
             "on_time": timely["on_time"], "late": timely["late"], "open": timely["open"],

@@ -56,6 +56,20 @@ def test_a_quarter_counts_categories_causes_timeliness_and_repeat_complainants(d
     assert report(desk, "2026-Q3")["by_category"] == {"fees": 1}
 
 
+def test_a_complaint_registered_without_a_nature_or_verified_without_a_cause_is_counted_unrecorded(desk):
+    """Both are optional (the desk's form offers "—"): a complaint without a nature read as one
+    of nature "other", a category nobody chose (a probe of the manager's work)."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    as_caller(desk, AGENT)
+    bare = desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "complaint", "household_id": "hh_1", "channel": "phone", "description": "d"}})
+    act(desk, "verify", bare, finding="confirmed")
+    complaint(desk, "hh_2", "other")
+    q4 = report(desk, "2026-Q4")
+    assert q4["by_category"] == {"unrecorded": 1, "other": 1}
+    assert q4["by_cause"] == {"unrecorded": 2}
+
+
 def portal_complaint(desk, room):
     as_caller(desk, staff("portal", [], []))
     return desk.portal_file_request({"estate_code": "HZ-01", "data": {
