@@ -755,6 +755,28 @@ def test_the_manager_s_home_page_lists_the_other_work_orders_past_their_deadline
     assert "Work orders past their deadline, besides the overdue repairs: 4" in en
 
 
+def test_the_manager_s_home_page_lists_the_major_incidents_not_closed(client, fake, documented_routes):
+    """An incident marked major escalates to the manager as its plan says, who may correct the mark,
+    and counts in his KPI: it reached him on no page (a probe of the manager's work). The start
+    page counts the open ones, linked to the incidents register filtered to them."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", lambda body, params: {
+        "items": [{"id": "inc_1"}, {"id": "inc_2"}] if params.get("status") == "open" and params.get("major") == "true"
+        else [{"id": "inc_9"}], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/security/incidents?status=open&amp;major=true">未结案的重大突发事件：2 起</a>' in todo
+    en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Major incidents not closed: 2" in en
+    register = client.get("/security/incidents?status=open&major=true").get_data(as_text=True)
+    listed = [c["params"] for c in fake.calls if c["path"].endswith("/incidents")][-1]
+    assert listed["status"] == "open" and listed["major"] == "true"
+    major = register.split('name="major"')[1].split("</select>")[0]
+    assert '<option value="true" selected>是</option>' in major  # the filter shows what it lists
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_manager_s_home_page_lists_what_waits_for_him(client, fake, documented_routes):
     """Pending approvals, escalated and unjudged complaints and overdue borrowings were each on a
     screen of their own, which the manager had to open in turn to find them (a probe of the

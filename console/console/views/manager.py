@@ -143,6 +143,11 @@ TODO_LISTS = (
     # and the board counted it late from then where this page left it out until the promise ran out
     # too (found by review). Maintenance parts the two (promise_overdue); this page reads no deadline.
     ("todo.work_orders_overdue", "work-orders", OTHER_ORDERS_OVERDUE, "", "engineering.board", OTHER_ORDERS_OVERDUE),
+    # major incidents not closed: each plan escalates to the manager (DOMAIN.md), he may correct the
+    # guard's call whether it is major (…/reclassify), and they are his KPI (重大安全责任事故); one
+    # written up with the major mark reached him on no page (a probe of the manager's work)
+    ("todo.major_incidents_open", "incidents", {"status": "open", "major": "true"}, "", "registers.incidents",
+     {"status": "open", "major": "true"}),
 )
 # What waits for the archivist (档案管理员), who tracks a borrowing until it is returned and marks it
 # returned (DOMAIN.md): the borrowings past their due back, to chase. His start page listed

@@ -304,7 +304,8 @@ SECURITY = (
                      # written up afterwards: when it happened places it in its month's KPI
                      F("occurred_at", "reg.occurred_at_if_earlier", "moment")),
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),
-                      F("type", "reg.kind", "choice", choices=INCIDENT_TYPES, group="incident")),
+                      F("type", "reg.kind", "choice", choices=INCIDENT_TYPES, group="incident"),
+                      F("major", "reg.major", "choice", choices=("true", "false"), group="flag")),
              roles=menu.SECURITY, detail="incidents.detail"),
     Register("security", "fire-equipment", "menu.fire_equipment", "fire-equipment",
              (C("code", "reg.code"), C("name", "admin.name"), C("kind", "reg.kind", "enum", "fire"),
