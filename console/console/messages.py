@@ -819,6 +819,8 @@ _MESSAGES = {
     "todo.borrowings_overdue": ("逾期未还的档案借阅：{count} 件", "Archive borrowings overdue: {count}"),
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
+    "todo.complaints_overdue": ("过了答复期限仍未答复的投诉：{count} 件",
+                                "Complaints past their reply deadline, not answered: {count}"),
     "todo.major_incidents_open": ("未结案的重大突发事件：{count} 起", "Major incidents not closed: {count}"),
     "todo.repairs_overdue": ("超过响应期限仍未开工的报修：{count} 件", "Repairs not started by their response time: {count}"),
     # the late orders of every other source (patrol findings, fire checks, incidents, inspections, plans,

@@ -755,6 +755,20 @@ def test_the_manager_s_home_page_lists_the_other_work_orders_past_their_deadline
     assert "Work orders past their deadline, besides the overdue repairs: 4" in en
 
 
+def test_the_manager_s_home_page_lists_the_complaints_past_their_reply_deadline(client, fake):
+    """A complaint not answered within its 7 days reached the manager only if the desk escalated it;
+    the desk's start page lists it among every late request (a probe of the manager's work)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", lambda body, params: {
+        "items": [{"id": "sr_1"}, {"id": "sr_2"}, {"id": "sr_3"}]
+        if params.get("overdue") == "true" and params.get("kind") == "complaint" else [], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/desk/requests?kind=complaint&amp;overdue=true">过了答复期限仍未答复的投诉：3 件</a>' in todo
+    en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Complaints past their reply deadline, not answered: 3" in en
+
+
 def test_the_manager_s_home_page_lists_the_major_incidents_not_closed(client, fake, documented_routes):
     """An incident marked major escalates to the manager as its plan says, who may correct the mark,
     and counts in his KPI: it reached him on no page (a probe of the manager's work). The start

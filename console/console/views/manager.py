@@ -129,6 +129,12 @@ TODO_LISTS = (
      "desk.register", {"kind": "complaint", "status": "closed", "judged": "false"}),
     ("todo.borrowings_overdue", "archive/borrow-requests", {"overdue": "true"}, "", "registers.borrow-requests",
      {"overdue": "true"}),
+    # complaints past their reply deadline (7 days at most: DOMAIN.md), not answered, escalated or not:
+    # the desk's start page lists them among every late request, and the manager, to whom a
+    # complaint's result is reported and whose complaint timeliness they miss, saw only those
+    # escalated to him (a probe of the manager's work)
+    ("todo.complaints_overdue", "service-requests", {"kind": "complaint", "overdue": "true"}, "", "desk.register",
+     {"kind": "complaint", "overdue": "true"}),
     # repairs the owner was promised a response to, not started by then (customer service stamps them
     # overdue): they were on the register's filter only, and nothing took them to the manager (a
     # probe of engineering's day)
