@@ -34,7 +34,7 @@ NOT_SHOWN = {
     "archived": "a query parameter no page sends",
     "current": "a query parameter no page sends",
     "journal": "a query parameter no page sends",
-    "source_type": "a query parameter no page sends",
+    "source_type": "sent by the incident page only, in a read that shows nothing when refused (views/incidents.py)",
     "scope": "GET /readyz's: an operator's, not a page's",
 }
 # names a refusal carries that openapi.yaml does not: the console's own checks (accounts.py's
