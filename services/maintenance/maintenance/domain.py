@@ -606,9 +606,11 @@ def mark_emergency(order, category, now, rules, actor):
     """抢险: top priority; the response time is now the emergency one, from the same report. Once
     the work has started, the response is history: its deadline stays the one it was started
     under (marked after a start in time, the order turned late in the repair KPI; found by
-    review)."""
+    review). An order that was an emergency already (a repair filed as one) keeps its deadline:
+    naming its category does not move the owner's promise to this service's emergency response
+    (found by review)."""
     changes = {"priority": "emergency", "emergency_category": category}
-    if not order.get("started_at"):
+    if not order.get("started_at") and order.get("priority") != "emergency":
         changes["response_due_at"] = response_due_at(order["reported_at"], "emergency", rules)
     return _step(order, "mark_emergency", now, actor, category, **changes)
 

@@ -426,6 +426,18 @@ def test_marking_an_emergency_shortens_the_response_time_from_the_same_report():
         domain.mark_emergency(an_order("completed"), "gas", CREATED, RULES, "chen")
 
 
+def test_naming_the_category_of_an_order_filed_as_an_emergency_keeps_the_owners_promise():
+    """A repair filed as an emergency is due by customer service's promise (10 min there); naming
+    its category later recomputed the deadline from maintenance's own emergency response (30 min
+    in RULES), a time the owner never heard of (found by review)."""
+    filed = request_created(due_at="2026-11-23T09:09:00.000Z")
+    filed["data"]["emergency"] = True
+    order = domain.from_service_request(filed, "WO-2", CREATED, RULES)
+    changes, _ = domain.mark_emergency(order, "flooding", CREATED, RULES, "chen")
+    assert changes["emergency_category"] == "flooding"
+    assert changes.get("response_due_at", order["response_due_at"]) == "2026-11-23T09:09:00.000Z"
+
+
 def test_completion_announces_costs_and_a_charge_for_the_household():
     order = an_order("consented", quote={"version": 1, "amount_cents": 3000}, consent={"quote_version": 1},
                      started_at="2026-11-23T09:10:00.000Z")
