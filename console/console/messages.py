@@ -828,6 +828,13 @@ _MESSAGES = {
     # they were filed): those past it are the overdue repairs' line (a probe of the engineering department)
     "todo.work_orders_overdue": ("超过期限的工单（已计入逾期报修的除外）：{count} 张",
                                  "Work orders past their deadline, besides the overdue repairs: {count}"),
+    # what waits for a manager of several estates in the others (a fee standard pending in another
+    # estate was unseen until he switched to it: a probe of the service-center manager)
+    "todo.elsewhere": ("您其他小区里等您处理的事", "Waiting for you in your other estates"),
+    "todo.elsewhere_more": ("未在此读取的其他小区：{count} 个，选择小区后查看其待办",
+                            "Other estates not read here: {count}; choose one to see what waits there"),
+    "todo.elsewhere_unread": ("暂时未能读取的小区：{count} 个，请一分钟后再看",
+                              "Estates that could not be read just now: {count}; look again in a minute"),
     # the estate's staff as staff turnover counts them (a manager read "0 / 4.50" and could list no
     # one: the users' list is the operator admin's; a probe of the manager's month)
     "menu.staff": ("员工", "Staff"),

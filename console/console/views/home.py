@@ -16,8 +16,9 @@ LANGUAGE_COOKIE_SECONDS = 365 * 86400
 @bp.get("/")
 @signed_in
 def index():
-    from .manager import todo
-    return render_template("home.html", todo=todo())
+    from .manager import Elsewhere, todo
+    elsewhere = Elsewhere.start()  # the other estates' reads, while the chosen estate's are made
+    return render_template("home.html", todo=todo(), elsewhere=elsewhere.shown())
 
 
 @bp.get("/estates")
@@ -43,6 +44,9 @@ def choose_estate():
         return redirect(url_for("home.index"))
     before = session.get("estate_id")
     session["estate_id"] = estate["id"]
+    if before != estate["id"]:  # what he approved where he was waits no more: his other estates read again
+        from .manager import forget_elsewhere
+        forget_elsewhere(g.user.username)
     signin.remember_estate(estate)
     target = _safe_next(request.form.get("next"))
     return redirect(target if before in (None, estate["id"]) else _page_in_any_estate(target))

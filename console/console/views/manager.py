@@ -3,11 +3,15 @@
 The bars are SVG drawn here (no chart library): each KPI's value as a bar, and its
 numerator and denominator in the bar's <title>, which browsers show on hover."""
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from datetime import datetime
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from .. import i18n, permissions
+from ..gateway_api import ApiProblem
 from ..menu import FRONT_DESK, MANAGEMENT
 from ..messages import CATALOGUES
 from ..signin import estate_needed, signed_in
@@ -207,6 +211,151 @@ def todo():
             found.append({"text": i18n.translate(key, count=common.counted(items, page)),
                           "url": url_for(endpoint, **shown)})
     return found
+
+
+# What waits for a manager of several estates in the others, on his start page: a fee standard
+# pending in another estate was unseen until he switched to it, and the estates' list showed no
+# counts (a probe of the service-center manager). What is his alone to act on: his approvals (fee
+# standards, fund uses, archive borrowings and viewings), the complaints escalated to him and the
+# major incidents not closed; the chosen estate's own lists say the rest.
+ELSEWHERE_LISTS = tuple(row for row in TODO_LISTS if row[0] in (
+    "todo.fee_standards", "todo.fund_uses", "todo.borrowings", "todo.escalated", "todo.major_incidents_open"))
+# What it costs, bounded: the estates' list (one read), then five reads an estate of the first this
+# many others in the list's order (100 reads for a manager of 21 or more; the rest are named as a
+# number, to choose from the estates' list), run at most ``ELSEWHERE_READERS`` at once for every page
+# of this process, a page waiting ``ELSEWHERE_WAIT_SECONDS`` at most (an estate not read by then is
+# said to be so); kept for the user ``ELSEWHERE_KEEP_SECONDS`` and read again after a switch of
+# estate (what he approved there). Counted from each list's first page, as the start page counts.
+# The operator admin's estates are every estate: his view of them is the KPIs side by side.
+ELSEWHERE_ESTATES = 20
+ELSEWHERE_READERS = 8
+ELSEWHERE_WAIT_SECONDS = 5.0
+ELSEWHERE_KEEP_SECONDS = 60
+ELSEWHERE_KEPT_USERS = 1000  # users whose counts one process keeps; the oldest go first past it
+_READERS = ThreadPoolExecutor(max_workers=ELSEWHERE_READERS, thread_name_prefix="console-elsewhere")
+
+
+def _reads_elsewhere(user):
+    """Whether the start page reads what waits for ``user`` in his other estates: a manager (not the
+    operator admin) whose token names several, one of them chosen."""
+    return bool(user.estate_id and user.several_estates and "manager" in user.roles
+                and "operator_admin" not in user.roles)
+
+
+def _kept_elsewhere():
+    return current_app.extensions.setdefault("console_elsewhere", {})
+
+
+def forget_elsewhere(username):
+    """What was kept of ``username``'s other estates is read again on his next start page (he
+    switched estate: what he approved there waits no more)."""
+    kept = _kept_elsewhere()
+    for key in [key for key in kept if key[0] == username]:
+        kept.pop(key, None)
+
+
+class Elsewhere:
+    """What waits for the signed-in manager in his other estates: started before the chosen estate's
+    own to-do is read (``start``), so both are read at the same time; ``shown()`` is ``None`` (not a
+    manager of several) or ``{"estates": [{id, name, lines: [{text, next}]}], "more", "unread"}``,
+    ``more`` the number of estates not read ("" for none, "N+" past the list's first page) and
+    ``unread`` those not read in time or refused."""
+
+    def __init__(self):
+        self._key, self._found, self._reads = None, None, None
+
+    @classmethod
+    def start(cls):
+        started = cls()
+        user = g.user
+        if not _reads_elsewhere(user):
+            return started
+        started._key = (user.username, user.estate_id)
+        kept = _kept_elsewhere().get(started._key)
+        if kept and time.monotonic() - kept[0] < ELSEWHERE_KEEP_SECONDS:
+            started._found = kept[1]
+        else:
+            started._reads = _start_reads(user)
+        return started
+
+    def shown(self):
+        if self._key is None:
+            return None
+        if self._found is None:
+            self._found = _counts_of(*self._reads) if self._reads else None
+            if self._found is None:
+                return None
+            _keep(self._key, self._found)
+        return _shown_elsewhere(self._found)
+
+
+def _start_reads(user):
+    """``(estates read, lists, {(estate id, key): future}, more)``, or None when the estates' list
+    cannot be read (the page shows without them)."""
+    try:
+        page = g.api.get("/api/v1/estates", limit=common.LARGEST_PAGE)
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return None
+    others = [estate for estate in page.get("items", []) if estate.get("id") != user.estate_id]
+    read, left = others[:ELSEWHERE_ESTATES], len(others) - ELSEWHERE_ESTATES
+    more = f"{max(left, 0)}+" if page.get("next_cursor") else (str(left) if left > 0 else "")
+    lists = [row for row in ELSEWHERE_LISTS if permissions.may("GET", row[1])]
+    api = g.api
+    futures = {(estate["id"], key): _READERS.submit(api.get, api.estate(estate["id"], path), limit=TODO_LIMIT,
+                                                    **query)
+               for estate in read for key, path, query, *_ in lists}
+    return read, lists, futures, more
+
+
+def _counts_of(read, lists, futures, more):
+    """What the reads found, ``{"estates": [{id, name, lines: [(key, count)]}], "more", "unread"}``:
+    the estates with something waiting, in the list's order; a read not answered within
+    ``ELSEWHERE_WAIT_SECONDS`` is given up (and cancelled when it has not begun)."""
+    done, late = wait_for(futures.values(), timeout=ELSEWHERE_WAIT_SECONDS)
+    for future in late:
+        future.cancel()
+    estates, unread = [], 0
+    for estate in read:
+        lines, failed = [], False
+        for key, _, _, proposer, *_ in lists:
+            future = futures[(estate["id"], key)]
+            try:
+                page = future.result() if future in done else None
+            except ApiProblem as problem:
+                if problem.status == 401:
+                    raise
+                page = None
+            if not isinstance(page, dict):
+                failed = True
+                continue
+            items = [item for item in page.get("items", [])
+                     if not proposer or permissions.approves(item.get(proposer))]
+            if items:
+                lines.append((key, common.counted(items, page)))
+        unread += failed
+        if lines:
+            estates.append({"id": estate["id"], "name": estate.get("name") or estate.get("code"), "lines": lines})
+    return {"estates": estates, "more": more, "unread": unread}
+
+
+def _keep(key, found):
+    kept = _kept_elsewhere()
+    if len(kept) >= ELSEWHERE_KEPT_USERS:
+        for oldest in sorted(kept, key=lambda k: kept[k][0])[:len(kept) - ELSEWHERE_KEPT_USERS + 1]:
+            kept.pop(oldest, None)
+    kept[key] = (time.monotonic(), found)
+
+
+def _shown_elsewhere(found):
+    """The counts as the page says them: each line's words and the page it switches to."""
+    shown = {row[0]: url_for(row[4], **row[5]) for row in ELSEWHERE_LISTS}
+    return {"estates": [{"id": estate["id"], "name": estate["name"],
+                         "lines": [{"text": i18n.translate(key, count=count), "next": shown[key]}
+                                   for key, count in estate["lines"]]}
+                        for estate in found["estates"]],
+            "more": found["more"], "unread": found["unread"]}
 
 
 RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
