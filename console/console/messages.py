@@ -833,6 +833,7 @@ _MESSAGES = {
     "todo.elsewhere": ("您其他小区里等您处理的事", "Waiting for you in your other estates"),
     "todo.elsewhere_more": ("未在此读取的其他小区：{count} 个，选择小区后查看其待办",
                             "Other estates not read here: {count}; choose one to see what waits there"),
+    "todo.elsewhere_waiting": ("待办 {count} 项", "{count} waiting for you"),  # an estate of the estates' list
     "todo.elsewhere_unread": ("暂时未能读取的小区：{count} 个，请一分钟后再看",
                               "Estates that could not be read just now: {count}; look again in a minute"),
     # the estate's staff as staff turnover counts them (a manager read "0 / 4.50" and could list no

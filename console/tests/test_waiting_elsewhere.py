@@ -170,3 +170,24 @@ def test_no_other_estates_are_read_for_one_estate_the_operator_admin_or_the_desk
         assert not other_reads(fake, calls)
         assert not [c for c in fake.calls[calls:] if c["path"] == "/api/v1/estates"]
 
+
+
+def test_the_estates_list_counts_what_waits_for_him_in_each_other_estate(client, fake, river_court_waits):
+    """The estates to choose from showed no counts: the manager chose one blind (a probe of the
+    service-center manager). Each other estate where something waits for him says how much, read as
+    the start page reads it (kept: the start page's reads serve the list)."""
+    sign_in(client, fake, username="mia", roles=("manager",), estates=(ESTATE, "est_2", "est_3"))
+    client.get("/")
+    calls = len(fake.calls)
+    listed = client.get("/estates", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert not other_reads(fake, calls)  # what the start page read
+    river = listed.split('value="est_2"')[1].split("</button>")[0]
+    assert '<span class="waiting">3 waiting for you</span>' in river
+    assert "waiting for you" not in listed.split('value="est_3"')[1].split("</button>")[0]
+    assert "waiting for you" not in listed.split(f'value="{ESTATE}"')[1].split("</button>")[0]
+    zh = client.get("/estates", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<span class="waiting">待办 3 项</span>' in zh.split('value="est_2"')[1]
+    sign_in(client, fake, username="li", roles=("steward",), estates=(ESTATE, "est_2"))
+    calls = len(fake.calls)
+    assert "waiting" not in client.get("/estates").get_data(as_text=True)
+    assert not other_reads(fake, calls)

@@ -25,11 +25,15 @@ def index():
 @signed_in
 def estates():
     """The estates to choose from, 200 a page; ``q`` finds one by part of its code or name (an
-    operator of hundreds paged through them)."""
+    operator of hundreds paged through them). A manager's other estates say how much waits for him
+    in each (``manager.Elsewhere``: the start page's reads, kept a minute); he chose one blind."""
+    from .manager import Elsewhere
     q = request.args.get("q", "").strip()[:100]
+    elsewhere = Elsewhere.start()  # what waits for a manager in his other estates, as his start page reads it
     page = g.api.get("/api/v1/estates", limit=200, cursor=request.args.get("cursor"), q=q or None)
+    waiting = {estate["id"]: estate["waiting"] for estate in (elsewhere.shown() or {}).get("estates", [])}
     return render_template("estates.html", estates=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           next=request.args.get("next", ""), q=q)
+                           next=request.args.get("next", ""), q=q, waiting=waiting)
 
 
 @bp.post("/estates")

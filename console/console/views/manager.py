@@ -349,13 +349,23 @@ def _keep(key, found):
 
 
 def _shown_elsewhere(found):
-    """The counts as the page says them: each line's words and the page it switches to."""
+    """The counts as the page says them: each line's words and the page it switches to, and the
+    estate's sum (``waiting``: "N", "N+" when a list goes on past its first page) for the estates'
+    list."""
     shown = {row[0]: url_for(row[4], **row[5]) for row in ELSEWHERE_LISTS}
     return {"estates": [{"id": estate["id"], "name": estate["name"],
                          "lines": [{"text": i18n.translate(key, count=count), "next": shown[key]}
-                                   for key, count in estate["lines"]]}
+                                   for key, count in estate["lines"]],
+                         "waiting": _sum_of(count for _, count in estate["lines"])}
                         for estate in found["estates"]],
             "more": found["more"], "unread": found["unread"]}
+
+
+def _sum_of(counts):
+    """``["1", "100+"]`` as one count: "101+"."""
+    counts = list(counts)
+    total = sum(int(count.rstrip("+")) for count in counts)
+    return f"{total}+" if any(count.endswith("+") for count in counts) else str(total)
 
 
 RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
