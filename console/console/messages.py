@@ -1443,6 +1443,7 @@ _MESSAGES = {
     "action.approved": ("已批准", "Approved"),
     "action.rejected": ("已驳回", "Rejected"),
     "action.accepted": ("验收通过", "Accepted"),
+    "action.acceptance_failed": ("验收未通过", "Acceptance failed"),
     "action.works_started": ("已开工", "Works started"),
     "action.fees_requested": ("已通知缴费", "Fees asked for"),
     "action.fee_billed": ("费用已出账单", "Fee billed"),

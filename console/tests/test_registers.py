@@ -866,3 +866,24 @@ def test_revoking_is_offered_on_a_pass_still_valid_only(client, fake, households
     page = client.get("/security/vehicle-passes").get_data(as_text=True)
     offered = set(re.findall(r'action="/security/vehicle-passes/(vp_[a-z]+)/revoke"', page))
     assert offered == {"vp_open", "vp_future"}
+
+
+FAILED_ACCEPTANCE = {
+    "id": "ap_1", "kind": "renovation", "household_id": "hh_1", "status": "works_started",
+    "description": "new kitchen", "structural_change": True, "works_from": "2026-12-05", "works_to": "2027-01-15",
+    "charges": [], "works_started_at": "2026-12-05T13:31:46.254Z",
+    "acceptances": [{"at": "2026-12-05T13:31:56.139Z", "recorded_by": "wang", "customer_service_by": "王管家",
+                     "maintenance_by": "李工", "passed": False, "notes": "墙面未收口，整改后复验"}],
+    "history": [{"at": "2026-12-05T13:31:56.139Z", "by": "wang", "action": "acceptance_failed",
+                 "note": "failed: 王管家 (customer service), 李工 (maintenance)", "event_id": None}]}
+
+
+def test_a_failed_joint_acceptance_is_named_in_the_applications_history_in_both_languages(client, fake, households):
+    """A joint acceptance that did not pass read "acceptance_failed", its code, on the application's
+    page in either language, where a passed one read 验收通过 / Accepted (a probe of the steward's work)."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/ap_1", FAILED_ACCEPTANCE)
+    for language, words in (("zh", "验收未通过"), ("en", "Acceptance failed")):
+        html = client.get("/desk/applications/ap_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        history = html[html.index('class="history"'):]
+        assert f"<strong>{words}</strong>" in history and "acceptance_failed" not in html, language
