@@ -191,6 +191,19 @@ def test_the_vacant_unit_inspection_is_offered_on_a_vacant_unit_only(client, fak
     assert 'id="vacant-form"' in vacant and "while it stands vacant" not in vacant
 
 
+def test_a_vacant_units_problem_asks_where_in_the_unit_not_for_a_checklist(client, fake):
+    """Each problem's place read 部位（部位巡检表） / Location (location checklist), the inspections'
+    words for a checklist's target: a vacant unit has no checklist, the steward writes where in the
+    flat (kitchen, bathroom) (a probe of the steward's work)."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("GET", HH, dict(HOUSEHOLD, status="vacant"))
+    for language, words in (("zh", "部位"), ("en", "Location")):
+        page = client.get("/households/hh_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        form = page[page.index('id="vacant-form"'):]
+        assert f'<label for="p-loc-0">{words}</label>' in form and "checklist" not in form and "巡检表" not in form
+
+
 def test_the_page_offers_each_form_to_the_roles_its_route_admits(client, fake):
     """A technician, a guard and the cashier were offered the edit, new people, leaving and the
     owner transfer, and met the API's 403 (a probe): the forms follow the routes' x-roles."""
