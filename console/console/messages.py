@@ -1187,6 +1187,7 @@ _MESSAGES = {
     "application.bill": ("已出账单", "billed"),
     "application.bill_due": ("缴费期限", "due"),
     "application.not_billed": ("财务尚未出账单", "not billed by finance yet"),
+    "application.acceptances": ("验收记录", "Acceptance inspections"),
     "application.fees_withdrawn": ("申请已撤回：各项费用的账单已取消，已缴款项转为该户预存款（可抵后续账单；退现金须冲销原收款）。",
                                    "The application is withdrawn: its fees' bills are cancelled, and money paid on them is the household's prepaid credit (it settles later bills; a cash refund is the payment's reversal)."),
     "fee.repair": ("有偿维修", "Paid repair"),

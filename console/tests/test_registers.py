@@ -887,3 +887,22 @@ def test_a_failed_joint_acceptance_is_named_in_the_applications_history_in_both_
         html = client.get("/desk/applications/ap_1", headers={"Accept-Language": language}).get_data(as_text=True)
         history = html[html.index('class="history"'):]
         assert f"<strong>{words}</strong>" in history and "acceptance_failed" not in html, language
+
+
+def test_an_applications_page_shows_each_joint_acceptance_with_what_the_inspectors_wrote(client, fake, households):
+    """The inspectors' notes of a joint acceptance (what to put right before the next one, 墙面未收口)
+    were kept by the API and shown nowhere: the history named the two signers only (a probe of the
+    steward's work). Each acceptance shows when, its outcome, who signed and its notes."""
+    sign_in(client, fake, roles=("steward",))
+    passed = {"at": "2026-12-06T02:00:00.000Z", "recorded_by": "wang", "customer_service_by": "王管家",
+              "maintenance_by": "李工", "passed": True, "notes": ""}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/ap_1",
+            {**FAILED_ACCEPTANCE, "status": "accepted",
+             "acceptances": FAILED_ACCEPTANCE["acceptances"] + [passed]})
+    for language, heading, failed, ok in (("zh", "验收记录", "未通过：王管家（客服）、李工（工程）", "</time> 通过：王管家"),
+                                          ("en", "Acceptance inspections", "failed: 王管家 (customer service), 李工 (maintenance)",
+                                           "</time> passed: 王管家")):
+        html = client.get("/desk/applications/ap_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        section = html[html.index(f"<h2>{heading}</h2>"):html.index('class="history"')]
+        assert failed in section and "墙面未收口，整改后复验" in section and ok in section, language
+        assert section.index("墙面未收口") < section.index(ok)  # in the order they were made
