@@ -308,3 +308,16 @@ def test_a_refused_ask_for_the_file_is_shown_at_its_form(client, fake):
     assert answer.status_code == 400
     page = answer.get_data(as_text=True)
     assert "must not be empty" in page and '<option value="borrow" selected>' in page
+
+
+def test_the_households_list_says_which_units_stand_vacant(client, fake):
+    """The list named each flat, its area and owner, never its status: a steward looking for the
+    vacant units he inspects (空置房巡查) opened each flat in turn (a probe of the steward's work)."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD, dict(HOUSEHOLD, id="hh_2", room="1802",
+                                                                          status="vacant")], "next_cursor": None})
+    for language, occupied, vacant in (("zh", "已入住", "空置"), ("en", "Occupied", "Vacant")):
+        page = client.get("/admin/households", headers={"Accept-Language": language}).get_data(as_text=True)
+        rows = re.findall(r"<tr><td><a [^>]*>5-1-(\d+)</a>(.*?)</tr>", page)
+        assert [(room, f"<td>{words}</td>" in cells) for room, cells in rows for words in (
+            {"1801": occupied, "1802": vacant}[room],)] == [("1801", True), ("1802", True)], language
