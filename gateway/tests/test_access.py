@@ -268,6 +268,8 @@ def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     ("/api/v1/estates/A/households?building=B1", {"estate_id": "A", "filters": {"building": "B1"}}),
     ("/api/v1/estates/A/households?building=B1&unit=2&room=1801",
      {"estate_id": "A", "filters": {"building": "B1", "unit": "2", "room": "1801"}}),
+    # the vacant units a steward inspects (空置房巡查): one read, not every flat opened in turn
+    ("/api/v1/estates/A/households?status=vacant", {"estate_id": "A", "filters": {"status": "vacant"}}),
     ("/api/v1/estates/A/service-requests/sr_7", {"estate_id": "A", "id": "sr_7"}),
     ("/api/v1/estates/A/work-orders?request_id=sr_7&status=pending",
      {"estate_id": "A", "filters": {"request_id": "sr_7", "status": "pending"}}),

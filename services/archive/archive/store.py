@@ -19,7 +19,9 @@ NUMBER_FIELDS = ("data.number", "data.receipt_number")
 
 INDEXES = {
     "estates": [(PAGED, {})],
-    "households": [(PAGED, {}), ([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {})],
+    # the list's status filter: the vacant units a steward inspects (空置房巡查)
+    "households": [(PAGED, {}), ([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {}),
+                   ([("estate_id", 1), ("status", 1)], {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),

@@ -200,3 +200,12 @@ def test_the_last_field_the_cap_allows_defined_twice_at_once_is_defined_once(arc
     assert len(live) == cf.MAX_FIELDS and made["key"] in {d["key"] for d in live}
     archive.archive_custom_field({"estate_id": estate_id, "resource": "household", "key": "f0"})
     assert define(archive, estate_id, dict(PETS, key="after"))["key"] == "after"  # an archived field's place is free
+
+
+def test_the_list_filters_on_the_households_status(archive, estate_id):
+    """The vacant units a steward inspects (空置房巡查) in one read (a probe of the steward's work)."""
+    vacant = archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, status="vacant")})
+    archive.create_household({"estate_id": estate_id, "data": dict(HOUSEHOLD, room="1202", status="occupied")})
+    found = archive.list_households({"estate_id": estate_id, "filters": {"status": "vacant"}})["items"]
+    assert [h["id"] for h in found] == [vacant["id"]]
+    assert archive.list_households({"estate_id": estate_id, "filters": {"status": "renovating"}})["items"] == []
