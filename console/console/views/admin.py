@@ -12,6 +12,7 @@ from . import common
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+HOUSEHOLD_STATUSES = ("vacant", "occupied", "renovating")
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
          "archivist")
 
@@ -121,10 +122,13 @@ def restatement(estate_id, job_id):
 @estate_needed
 def households(problem=None):
     building = request.args.get("building", "").strip()
+    # the vacant units a steward inspects (空置房巡查), in one list
+    status = request.args.get("status") if request.args.get("status") in HOUSEHOLD_STATUSES else None
     page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"), building=building or None)
-    return render_template("admin/households.html", items=page.get("items", []),
-                           next_cursor=page.get("next_cursor"), filters={"building": building} if building else {},
+                     cursor=request.args.get("cursor"), building=building or None, status=status)
+    filters = {name: value for name, value in (("building", building), ("status", status)) if value}
+    return render_template("admin/households.html", items=page.get("items", []), statuses=HOUSEHOLD_STATUSES,
+                           next_cursor=page.get("next_cursor"), filters=filters,
                            custom_definitions=common.custom_fields("household"),
                            key=common.form_key(), form=request.form, problem=problem or common.take_problem())
 
