@@ -16,10 +16,73 @@ def address_part(text):
     return spaced(unicodedata.normalize("NFKC", text or ""))
 
 
-def address_spellings(text):
-    """The spellings a stored address part typed as ``text`` may have: as ``address_part`` keeps
-    it, and as typed, for what was stored before address parts were NFKC-read (a query's ``$in``)."""
-    return sorted({text, address_part(text)})
+# How owners and owner lists write a building, a unit or a room: its number or letter and maybe
+# the word for it after (3号楼, 3栋, 3幢, 3#, 3#楼, A座; 2单元; 1201室), a building's or a unit's
+# number maybe in Chinese (三号楼, 十二栋, 二单元). Each is one address part (``address_reading``):
+# a portal filer's 3号楼-2单元-1201室 found no household registered as 3-2-1201, nor an owner list's
+# 3栋 one typed 3 (found by a probe of the portal). Nothing else is read: 3楼 is a floor as often as
+# a building, and 一期3栋's phase is no part to guess at (the desk matches those by hand).
+ADDRESS_MARKS = {"building": ("号楼", "#楼", "栋", "幢", "座", "号", "#"), "unit": ("单元",), "room": ("室", "号")}
+_NAMED = re.compile(r"[0-9A-Za-z]{1,10}")
+_CHINESE_DIGITS = "一二三四五六七八九"
+_CHINESE_NUMBER = re.compile(f"(?:([{_CHINESE_DIGITS}]?)十)?([{_CHINESE_DIGITS}]?)")
+
+
+def _chinese_number(text):
+    """1 to 99 written in Chinese (三, 十, 十二, 二十, 二十三) as an int; None for anything else."""
+    found = _CHINESE_NUMBER.fullmatch(text)
+    if not text or not found:
+        return None
+    tens, ones = found.groups()
+    value = (_CHINESE_DIGITS.index(tens) + 1 if tens else 1) * 10 if "十" in text else 0
+    return value + (_CHINESE_DIGITS.index(ones) + 1 if ones else 0)
+
+
+def _chinese(number):
+    """``_chinese_number``'s inverse, 1 to 99."""
+    tens, ones = divmod(number, 10)
+    return (("" if tens == 1 else _CHINESE_DIGITS[tens - 1]) + "十" if tens else "") \
+        + (_CHINESE_DIGITS[ones - 1] if ones else "")
+
+
+def address_reading(text, part):
+    """The building (``part``), unit or room ``text`` names when it is written as the common forms
+    are (``ADDRESS_MARKS``): its number or letters in ASCII upper case (3号楼, 3栋, ３＃, 三号楼 and 3
+    read 3; a座 A; 2单元 2; 1201室 1201); None when it is not (it is compared as kept then). Letters
+    are read in either case, as a household's id is (archive ``domain.household_id``)."""
+    kept = address_part(text)
+    for mark in ("",) + ADDRESS_MARKS[part]:
+        if mark and not kept.endswith(mark):
+            continue
+        core = kept[:len(kept) - len(mark)].rstrip(" ") if mark else kept
+        if _NAMED.fullmatch(core):
+            return core.upper()
+        number = _chinese_number(core) if part != "room" else None  # a room is never written so
+        if number:
+            return str(number)
+    return None
+
+
+def address_key(text, part):
+    """How two address parts are compared: by their reading (``address_reading``), else as kept,
+    in either case (as a household's id is)."""
+    return address_reading(text, part) or address_part(text).upper()
+
+
+def address_spellings(text, part=None):
+    """The spellings a stored address part typed as ``text`` may have (a query's ``$in``): as
+    ``address_part`` keeps it, and as typed, for what was stored before address parts were
+    NFKC-read; with ``part`` named, every common form of its reading too (``address_reading``:
+    3号楼 finds a building registered as 3, 3栋 or 三号楼, and 3 finds those)."""
+    spellings = {text, address_part(text)}
+    reading = address_reading(text, part) if part else None
+    if reading:
+        cores = {reading, reading.lower()}
+        if reading.isdigit() and part != "room" and 1 <= int(reading) <= 99 and reading == str(int(reading)):
+            cores.add(_chinese(int(reading)))
+        spellings |= {core + space + mark for core in cores for mark in ("",) + ADDRESS_MARKS[part]
+                      for space in ("", " ") if mark or not space}
+    return sorted(spellings)
 
 
 def typed_code(text):

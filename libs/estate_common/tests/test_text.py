@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from estate_common.text import address_part, address_spellings, number_text, spaced, typed_code
+from estate_common.text import (address_key, address_part, address_reading, address_spellings, number_text, spaced,
+                                typed_code)
 
 
 @pytest.mark.parametrize("typed, kept", [
@@ -33,6 +34,45 @@ def test_only_thousands_commas_are_taken_out_of_a_number(typed, read):
 def test_an_address_part_is_looked_up_as_kept_and_as_typed_before():
     assert address_spellings("１０") == ["10", "１０"]
     assert address_spellings("10") == ["10"]
+
+
+@pytest.mark.parametrize("part, typed, read", [
+    ("building", "3号楼", "3"), ("building", "3栋", "3"), ("building", "3幢", "3"), ("building", "3#", "3"),
+    ("building", "３＃", "3"), ("building", "3#楼", "3"), ("building", "3 号楼", "3"), ("building", "三号楼", "3"),
+    ("building", "十二栋", "12"), ("building", "二十三号楼", "23"), ("building", "a座", "A"), ("building", "3", "3"),
+    ("unit", "2单元", "2"), ("unit", "二单元", "2"), ("unit", "２", "2"),
+    ("room", "1201室", "1201"), ("room", "１２０１", "1201"), ("room", "0103", "0103"), ("room", "1201号", "1201"),
+])
+def test_an_address_part_written_in_a_common_form_reads_as_its_number_or_letter(part, typed, read):
+    assert address_reading(typed, part) == read
+
+
+@pytest.mark.parametrize("part, typed", [
+    ("building", "3楼"),  # a floor as often as a building
+    ("building", "一期3栋"), ("building", "三三"), ("building", "东区"), ("building", ""),
+    ("unit", "3号楼"),  # a building's word is no unit's
+    ("room", "三室"), ("room", "b-01"),
+])
+def test_an_address_part_in_no_common_form_is_not_read(part, typed):
+    assert address_reading(typed, part) is None
+    assert address_key(typed, part) == address_part(typed).upper()
+
+
+def test_an_address_part_is_looked_up_in_every_common_form_of_its_reading():
+    """What an owner types finds what an owner list registered, each way round; every spelling
+    looked up reads as the text typed, so no other building, unit or room is found."""
+    building = address_spellings("3号楼", "building")
+    assert {"3", "3栋", "3幢", "3#", "3号楼", "3 号楼", "三号楼", "3号楼"} <= set(building)
+    assert address_spellings("3", "building") == building  # the same forms, whichever was typed
+    assert "A座" in address_spellings("a座", "building") and "a" in address_spellings("A座", "building")
+    assert "二单元" in address_spellings("2", "unit") and "1201室" in address_spellings("1201", "room")
+    for part, typed in (("building", "3号楼"), ("building", "十二栋"), ("unit", "2单元"), ("room", "1201室"),
+                        ("building", "B座")):
+        for spelling in address_spellings(typed, part):
+            assert address_key(spelling, part) == address_key(typed, part), spelling
+    assert "30" not in building and "3楼" not in building and "03" not in address_spellings("3", "building")
+    assert address_spellings("一期3栋", "building") == ["一期3栋"]  # not read: as kept only
+    assert address_spellings("１０") == ["10", "１０"]  # no part named: as kept and as typed, as before
 
 
 def test_a_code_the_contract_admits_is_kept_as_its_ascii_twin_in_upper_case():

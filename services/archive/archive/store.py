@@ -119,14 +119,15 @@ ADDRESS_PARTS = ("building", "unit", "room")
 
 def household_query(db, estate_id, filters):
     """Households equal on the address parts given (``building``, ``unit``, ``room``: the index
-    led by ``estate_id`` that holds all three) and on the ``custom.<key>`` filters (read by the
+    led by ``estate_id`` that holds all three), each read in its common forms (3号楼 is 3, 2单元 2:
+    ``estate_common.text.address_reading``) and on the ``custom.<key>`` filters (read by the
     field's type: ``estate_common.custom_fields.filter_query``): the list's and the export's."""
     query = custom_fields.filter_query(custom_definitions(db, estate_id, "household"), filters) \
         if custom_fields.custom_filters(filters) else {}
     plain = custom_fields.plain_filters(filters)
     for part in ADDRESS_PARTS:
-        if isinstance(plain.get(part), str):  # as ``domain.new_household`` keeps it, or kept it before
-            plain[part] = {"$in": address_spellings(plain[part])}
+        if isinstance(plain.get(part), str):  # as ``domain.new_household`` keeps it, or kept it before,
+            plain[part] = {"$in": address_spellings(plain[part], part)}  # in any common form of it
     return {"estate_id": estate_id, **plain, **query}
 
 

@@ -344,6 +344,27 @@ def test_households_are_found_by_their_address_parts(archive, estate):
     assert found(building="3", unit="9") == []
 
 
+def test_a_household_is_found_by_its_address_written_in_a_common_form(archive, estate):
+    """A portal filer writes 3号楼 / 2单元 / 1201室 (the desk's page looks his household up by it),
+    an owner list registers 3栋 or 三号楼: each finds the household as registered, and no other."""
+    for building, unit, room in (("3", "2", "1201"), ("3", "2", "1202"), ("5栋", "1", "301"), ("A座", "1", "101"),
+                                 ("一期3栋", "1", "101"), ("30", "2", "1201")):
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building=building, unit=unit,
+                                                                           room=room)})
+
+    def found(**filters):
+        page = archive.list_households({"estate_id": estate["id"], "filters": filters})
+        return sorted(f"{h['building']}-{h['unit']}-{h['room']}" for h in page["items"])
+
+    assert found(building="3号楼", unit="2单元", room="1201室") == ["3-2-1201"]
+    assert found(building="三号楼", unit="二单元") == ["3-2-1201", "3-2-1202"]
+    assert found(building="３＃", unit="2", room="１２０１") == ["3-2-1201"]
+    assert found(building="5", unit="1") == found(building="5号楼") == ["5栋-1-301"]
+    assert found(building="a座") == found(building="A") == ["A座-1-101"]
+    assert found(building="3栋", room="101") == []  # 一期3栋 is read as named only
+    assert found(building="3楼") == []  # a floor as often as a building: not read
+
+
 def _request_created(estate_id):
     return event("customer_service", "service_request_created", estate_id, {
         "id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": "hh_1",
