@@ -380,6 +380,36 @@ def test_the_desk_sees_an_unmatched_portal_request_and_matches_it(client, fake, 
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
 
 
+def test_the_desk_is_offered_the_household_an_owner_wrote_in_a_common_form(client, fake):
+    """An owner writes 3号楼 / 2单元 / 1201室 where the household is registered as 3-2-1201: the API
+    finds the building's households by it (archive reads the forms), and the page offered none of
+    them (it compared the unit and the room as written) and asked the desk for an id."""
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake)
+    filed = {"id": "sr_9", "estate_id": ESTATE, "number": "SR-2026-000009", "kind": "repair",
+             "household_id": None, "channel": "portal", "description": "tap leaks", "status": "open",
+             "due_at": "2026-11-24T02:00:00.000Z", "created_at": "2026-11-23T02:00:00.000Z",
+             "updated_at": "2026-11-23T02:00:00.000Z", "history": [],
+             "portal": {"address": {"building": "3号楼", "unit": "2单元", "room": "1201室"},
+                        "contact": {"name": None, "phone": "13800138000"}, "matched": False, "rating": None}}
+    household = {"id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "2", "room": "1201",
+                 "owner": {"name": "陈小明", "phone": "13900000000"}}
+    neighbour = {**household, "id": "hh_0", "room": "1101"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", filed)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [neighbour, household], "next_cursor": None})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'value="hh_1" required checked>' in page and 'value="hh_0" required>' in page
+    assert page.index('value="hh_1"') < page.index('value="hh_0"')
+    [asked] = [c for c in fake.calls if c["path"].endswith("/households")]
+    assert (asked["params"]["building"], asked["params"]["unit"]) == ("3号楼", "2单元")  # read by the API
+    # two households the room filed reads as (one flat registered twice, 3 and 3栋): neither is
+    # chosen for the desk, which reads both and picks one
+    twin = {**household, "id": "hh_2", "building": "3栋"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [household, twin], "next_cursor": None})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'value="hh_1" required>' in page and 'value="hh_2" required>' in page and "checked" not in page
+
+
 def test_the_desk_corrects_a_household_named_wrongly_with_the_reason(client, fake, documented_routes):
     """A portal request matched to the neighbour could not be matched again (session 36): an open
     request whose work has not started offers the correction, found by the household search."""

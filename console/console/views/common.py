@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, flash, g, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
+from estate_common.text import address_key
+
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 
@@ -444,19 +446,28 @@ def address_typed(text):
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
+def same_room(household, room):
+    """Whether ``household`` is at ``room`` as typed, read as the API reads it (1201室 is 1201:
+    ``estate_common.text.address_key``)."""
+    return address_key(str(household.get("room", "")), "room") == address_key(room, "room")
+
+
 def households_matching(building="", unit="", room="", exact_room=False):
     """The household picker: the API filters by building and unit, and by room with
     ``exact_room``; else a room typed is the start of one ("18": 1801, 1802 …), narrowed here.
-    More than one page is read on, up to HOUSEHOLD_PAGES pages."""
+    Each is read as the API reads it, in its common forms (3号楼, 2单元, 1201室: a portal filer's
+    address offered none of the households the API found by it). More than one page is read on, up
+    to HOUSEHOLD_PAGES pages."""
     building, unit, room = address_typed(building), address_typed(unit), address_typed(room)
+    unit_key, room_key = address_key(unit, "unit"), address_key(room, "room")
     items, cursor = [], None
     for _ in range(HOUSEHOLD_PAGES):
         page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
                          unit=unit or None, room=(room or None) if exact_room else None,
                          limit=LARGEST_PAGE, cursor=cursor)
         items += [h for h in page.get("items", [])
-                  if (not unit or str(h.get("unit", "")) == unit)
-                  and (not room or str(h.get("room", "")).startswith(room))]
+                  if (not unit or address_key(str(h.get("unit", "")), "unit") == unit_key)
+                  and (not room or address_key(str(h.get("room", "")), "room").startswith(room_key))]
         cursor = page.get("next_cursor")
         if not cursor:
             break
@@ -465,9 +476,8 @@ def households_matching(building="", unit="", room="", exact_room=False):
 
 def households_at(building, unit, room):
     """The households at exactly this building, unit and room (one, when it is registered):
-    the API filters by all three; the room is compared as typed, as the picker shows it."""
-    return [h for h in households_matching(building, unit, room, exact_room=True)
-            if str(h.get("room", "")) == address_typed(room)]
+    the API filters by all three; the room is compared as the API reads it (``same_room``)."""
+    return [h for h in households_matching(building, unit, room, exact_room=True) if same_room(h, room)]
 
 
 def household_typed(text):

@@ -157,11 +157,11 @@ def request_detail(request_id):
         address = item["portal"]["address"]
         candidates = common.households_matching(building=address["building"], unit=address["unit"])
         # the room the owner wrote first and chosen (none was, and one misclick sent a repair to a
-        # neighbour for good: found by a probe)
-        filed = str(address.get("room") or "").strip().casefold()
-        at_filed = [h for h in candidates if str(h.get("room") or "").casefold() == filed]
+        # neighbour for good: found by a probe), read in its common forms (1201室 is 1201); chosen
+        # only when one household is at it, else the desk picks (a flat registered twice, 3 and 3栋)
+        at_filed = [h for h in candidates if common.same_room(h, str(address.get("room") or ""))]
         candidates = at_filed + [h for h in candidates if h not in at_filed]
-        filed_id = at_filed[0]["id"] if at_filed else None
+        filed_id = at_filed[0]["id"] if len(at_filed) == 1 else None
     # the household named wrongly, corrected: the households found by the search on this page
     correctable = _correctable(item)
     fix_search = common.query("building", "unit", "room") if correctable else {}
