@@ -116,8 +116,9 @@ def household_flats(db, estate_id, household_ids):
 def known_building(db, estate_id, building, field="data.building"):
     """A building of the estate: one a household copy names (422 otherwise: a notice to a
     building "99" the estate does not have was published, found by review)."""
-    # as archive keeps it (full-width digits read as ASCII), or as a copy made before it did
-    if db.households.find_one({"estate_id": estate_id, "building": {"$in": address_spellings(building)}},
+    # as archive keeps it (full-width digits read as ASCII), or as a copy made before it did, in
+    # any common form of it (3号楼 is the building 3: archive's list finds its households so)
+    if db.households.find_one({"estate_id": estate_id, "building": {"$in": address_spellings(building, "building")}},
                               {"_id": 1}) is None:
         raise BusinessRuleViolation("building is not known in this estate",
                                     [field_error(field, "no household of this estate is in this building")])
@@ -151,8 +152,8 @@ def notice_filters(filters):
     building's list left out the estate-wide notices: a probe), typed as notices keep it."""
     filters = dict(filters)
     building = filters.pop("building", "").strip()  # blank: no building asked (it found none: a probe)
-    if building:  # as typed too: a notice stored before buildings were NFKC-read (review)
-        filters["building"] = {"$in": address_spellings(building) + [None]}
+    if building:  # as typed too: a notice stored before buildings were NFKC-read (review); 3号楼 is 3
+        filters["building"] = {"$in": address_spellings(building, "building") + [None]}
     return filters
 
 
