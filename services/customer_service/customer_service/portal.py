@@ -266,6 +266,8 @@ def tracking_view(request, timezone):
         # a repair's visit as the owner follows it: when the technician comes (and that the time
         # changed), when he first came on site; no one's name (a portal probe: "dispatched" until done)
         "appointment": repairs.appointment_shown(request),
+        # the visit as last agreed, for the steps: the time agreed left them once the work was done
+        "last_appointment": repairs.last_appointment_shown(request),
         "on_site_at": request.get("started_at") if request["kind"] == "repair" else None,
         "timezone": timezone,
     }

@@ -167,6 +167,20 @@ def appointment_shown(request):
     awaited = _awaited_order(request)
     if awaited != kept["work_order_id"] and (awaited is not None or _open_follow_up(request)):
         return None
+    return _appointment_fields(kept)
+
+
+def last_appointment_shown(request):
+    """The visit last agreed for a repair, whatever its status: a step of its history, which the
+    owner portal showed only while the work was awaited (``appointment_shown``), so that the time
+    agreed left the steps once the work was done and "the technician came" stood alone (the
+    portal's gap noted last session). Only the last one is kept: a follow-up's appointment
+    replaces its first order's (``appointment_update``). None when none was agreed."""
+    kept = request.get("_appointment")
+    return _appointment_fields(kept) if kept and request["kind"] == "repair" else None
+
+
+def _appointment_fields(kept):
     return {name: kept[name] for name in ("at", "set_at", "rescheduled", "previous_at")}
 
 

@@ -344,6 +344,9 @@ def test_the_filer_sees_when_the_technician_comes_that_the_time_changed_and_when
         "labour_cost_cents": 0, "signed_by": "owner"}, actor="tech-li"))
     view = tracked(desk, answer["tracking_code"])
     assert view["appointment"] is None and view["on_site_at"] == "2026-11-25T06:10:00.000Z"  # the visit is history
+    # and stays in the steps: the time agreed was dropped from them once the work was done
+    assert view["last_appointment"] == {"at": "2026-11-25T06:00:00.000Z", "set_at": "2026-11-23T08:00:00.000Z",
+                                        "rescheduled": True, "previous_at": "2026-11-24T02:00:00.000Z"}
     assert "_appointment" not in stored(desk, answer)  # the desk's view of the request is as it was
 
 

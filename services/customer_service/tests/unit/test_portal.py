@@ -37,7 +37,7 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
     assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
     view = portal.tracking_view(complaint, "Asia/Shanghai")
     assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
-                         "satisfaction", "reply", "appointment", "on_site_at", "timezone"}
+                         "satisfaction", "reply", "appointment", "last_appointment", "on_site_at", "timezone"}
     assert "zhang" not in str(view)
 
 
@@ -83,5 +83,10 @@ def test_a_repair_shows_the_appointment_of_the_order_it_waits_for_and_no_earlier
                                ("dispatched", [{**follow_up, "work_order_id": "wo_2"}]), ("completed", [])):
         waiting = request(status=status, work_order_id="wo_1", follow_ups=follow_ups, _appointment=kept)
         assert portal.tracking_view(waiting, "UTC")["appointment"] is None, (status, follow_ups)
+        # the visit that was agreed stays in the request's steps, the work done or not
+        assert portal.tracking_view(waiting, "UTC")["last_appointment"] == shown, (status, follow_ups)
+    for status in ("visited", "closed"):
+        assert portal.tracking_view(request(status=status, _appointment=kept), "UTC")["last_appointment"] == shown
+    assert portal.tracking_view(request(status="completed"), "UTC")["last_appointment"] is None  # none agreed
     complaint = request(kind="complaint", status="open", started_at="t1")
     assert portal.tracking_view(complaint, "UTC")["on_site_at"] is None
