@@ -290,6 +290,18 @@ def test_a_repair_under_way_shows_when_the_technician_comes_that_it_changed_and_
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)  # done, or a gateway older than the visit
     zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "维修师傅上门时间" not in zh and zh.count("<li>") == 3
+    # the work done: the visit stays among the steps (the time agreed left them, "the technician
+    # came" standing alone), and the box of the visit to come is gone
+    done = {**TRACKED, "appointment": None, "on_site_at": "2026-11-23T08:35:00.000Z",
+            "last_appointment": {"at": "2026-11-23T08:30:00.000Z", "set_at": "2026-11-23T04:00:00.000Z",
+                                 "rescheduled": False, "previous_at": None}}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", done)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    steps = [re.sub(r"<[^>]+>", "", step).split(" ", 2)[-1] for step in re.findall(r"<li>(.*?)</li>", zh, re.S)]
+    assert steps == ["待处理", "已派工", "已约定上门时间：2026-11-23 16:30", "维修师傅已上门", "已完工"], steps
+    assert "维修师傅上门时间" not in zh
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Visit arranged for" in en and "The technician came" in en and "When the technician comes" not in en
 
 
 def test_a_request_is_found_again_by_its_tracking_code_and_its_page_leads_back_to_the_form(client, fake):

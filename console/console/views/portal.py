@@ -49,9 +49,12 @@ def progress(tracked):
     """The steps an owner follows a request by, oldest first: its statuses and, for a repair, its
     visit (the time agreed with the occupant or a new one, ``{visit, when}``; the technician on
     site). The page said "dispatched" until the work was done (the portal's gap noted last session).
-    A gateway older than the visit (a rolling deploy) answers neither: the statuses alone."""
+    The visit is the one last agreed (``last_appointment``), which stays once the work is done: the
+    time agreed left the steps then, "the technician came" standing alone; a gateway older than it
+    answers the visit awaited alone (``appointment``), and one older than the visit neither: the
+    statuses alone."""
     steps = [{"at": step["at"], "status": step["status"]} for step in tracked["history"]]
-    visit = tracked.get("appointment")
+    visit = tracked.get("last_appointment") or tracked.get("appointment")
     if visit:
         steps.append({"at": visit["set_at"], "visit": "rescheduled" if visit["rescheduled"] else "appointed",
                       "when": visit["at"]})
