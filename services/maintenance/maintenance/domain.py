@@ -512,31 +512,50 @@ def _future(at, now, within):
     return clock.to_iso(moment)
 
 
+# An order's appointment announced (``work_order_appointed``), by its step or by the sweep of the
+# orders appointed before it was announced (``operations.announce_earlier_appointments``)
+APPOINTMENT_ANNOUNCED = "_appointment_announced_at"
+
+
 def appoint(order, at, now, actor, within=RULES["appointment_within_days"]):
     """预约: the time agreed with the occupant, within the estate's ``appointment_within_days``."""
     when = _future(at, now, within)
-    return _step(order, "appoint", now, actor, f"for {when}",
+    return _step(order, "appoint", now, actor, f"for {when}", **{APPOINTMENT_ANNOUNCED: clock.to_iso(now)},
                  appointment={"at": when, "reason": None, "set_at": clock.to_iso(now), "by": actor})
 
 
 def reappoint(order, at, reason, now, actor, within=RULES["appointment_within_days"]):
     """A job that cannot be finished now gets a new appointment."""
     when = _future(at, now, within)
-    return _step(order, "reappoint", now, actor, f"for {when}: {reason}",
+    return _step(order, "reappoint", now, actor, f"for {when}: {reason}", **{APPOINTMENT_ANNOUNCED: clock.to_iso(now)},
                  appointment={"at": when, "reason": reason, "set_at": clock.to_iso(now), "by": actor})
 
 
-def appointed_events(order, changes):
+def appointed_events(order, changes, rescheduled=None):
     """Each appointment, a new one too, is announced (``work_order_appointed``: the time, when it
     was agreed and whether it replaces one): customer service shows the repair's filer on the owner
     portal when the technician comes. The owner tracking a repair saw "dispatched" until the work
     was done, and not the time agreed with the occupant (a portal probe). Neither who set it nor a
-    new appointment's reason is in it: the reason is the staff's note, not written for the owner."""
+    new appointment's reason is in it: the reason is the staff's note, not written for the owner.
+    ``rescheduled``: whether it replaced one, when the order before it is not at hand (the sweep)."""
     appointed = {**order, **changes}
     keys = ("number", "source", "request_id", "household_id")
     return [("work_order_appointed", {k: appointed[k] for k in keys} | {
         "id": appointed["_id"], "at": appointed["appointment"]["at"], "set_at": appointed["appointment"]["set_at"],
-        "rescheduled": order.get("appointment") is not None})]
+        "rescheduled": order.get("appointment") is not None if rescheduled is None else rescheduled})]
+
+
+def earlier_appointment_announced(order, now):
+    """The appointment of an open order from a request, made before appointments were announced,
+    announced once (``operations.announce_earlier_appointments``): the owner portal showed no time
+    for its repair until its next appointment. A new appointment (``reappoint`` gives a reason) is
+    announced as rescheduled, the time it replaced unknown. None for an order that owes it nothing
+    now (completed or cancelled meanwhile, announced already, without a request or an appointment)."""
+    if order["status"] in CLOSED or not order.get("appointment") or not order.get("request_id") \
+            or order.get(APPOINTMENT_ANNOUNCED):
+        return None
+    return Change({APPOINTMENT_ANNOUNCED: clock.to_iso(now)}, [], appointed_events(
+        order, {}, rescheduled=order["appointment"].get("reason") is not None))
 
 
 def start(order, now, actor):

@@ -145,6 +145,29 @@ def announce_earlier_assignments(db, outbox, now):
     return announced
 
 
+def announce_earlier_appointments(db, outbox, now):
+    """Once per estate: ``work_order_appointed`` for each open order from a request appointed
+    before appointments were announced (``domain.earlier_appointment_announced``): the owner
+    portal showed no time for its repair until its next appointment. Each order is marked as it
+    is announced, through the write path (one completed meanwhile is left), and the estate's copy
+    once its orders are, so a later sweep reads nothing more of it; an appointment announced twice
+    (two replicas at once) changes nothing at the desk, which keeps the newest by ``set_at``.
+    Returns how many."""
+    announced = set()
+    for estate_id in store.estates_to_announce_appointments(db):
+        for order in store.appointed_orders(db, estate_id):
+            def decide(current):
+                change = domain.earlier_appointment_announced(current, now)
+                if change:
+                    announced.add(current["_id"])
+                return change
+
+            _change(db, outbox, "work_orders", estate_id, order["_id"], decide)
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        store.mark_appointments_announced(db, estate_id)
+    return len(announced)
+
+
 def keep_earlier_deadlines(db, outbox):
     """Once per estate and timezone: the deadline marker (``domain.OWED_BY``) on its open orders
     opened before it was kept, so that the list's ``overdue=true`` finds them too (an order opens

@@ -142,6 +142,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """``operations.announce_earlier_assignments``: once per estate, then a registry read."""
         operations.announce_earlier_assignments(self.db, self.outbox, clock.now())
 
+    @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
+    def announce_appointments_made_before(self):
+        """``operations.announce_earlier_appointments``: once per estate, then a registry read."""
+        operations.announce_earlier_appointments(self.db, self.outbox, clock.now())
+
     @timer(interval=OVERDUE_SWEEP_SECONDS, eager=True)
     def announce_overdue_work_orders(self):
         """``operations.announce_overdue``: each late order's ``work_order_overdue``, once."""

@@ -4,7 +4,7 @@ import re
 from estate_common import (calendar, claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
-from .domain import CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, TRANSITIONS, deadline_at
+from .domain import APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, TRANSITIONS, deadline_at
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -193,6 +193,25 @@ def assigned_orders(db, estate_id):
 
 def mark_assignments_announced(db, estate_id):
     db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_assignments_announced": True}})
+
+
+def estates_to_announce_appointments(db):
+    """The estates whose open orders appointed before ``work_order_appointed`` existed are not
+    announced yet (the registry: ``operations.announce_earlier_appointments`` marks each)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({"_appointments_announced": None}, {"estate_id": 1}))
+
+
+def appointed_orders(db, estate_id):
+    """The estate's open orders from a request with an appointment not announced (made before
+    ``work_order_appointed`` existed), status by status through the ``(estate_id, status)`` index:
+    its completed and cancelled orders are many and owe the owner no time."""
+    return [order for status in OPEN_STATUSES
+            for order in db.work_orders.find({"estate_id": estate_id, "status": status, "appointment": {"$nin": [None]},
+                                              "request_id": {"$nin": [None]}, APPOINTMENT_ANNOUNCED: None}, {"_id": 1})]
+
+
+def mark_appointments_announced(db, estate_id):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_appointments_announced": True}})
 
 
 def estate_timezone(db, estate_id):

@@ -649,6 +649,42 @@ def test_each_appointment_is_announced_with_its_time_and_whether_it_replaces_one
     assert "Mrs Li" not in str(second["data"]) and "chen" not in str(second["data"])
 
 
+def test_open_orders_appointed_before_appointments_were_announced_are_announced_once(engineering):
+    """The owner portal showed no time for a repair appointed before ``work_order_appointed``
+    existed until its next appointment: each estate's open orders from a request with an
+    appointment are announced once, a new one as rescheduled (it has a reason); a completed or
+    cancelled order is not, nor one without a request or an appointment."""
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 1, "timezone": "Asia/Shanghai"}))
+    as_caller(engineering, MANAGER)
+    ids = {}
+    for request_id in ("sr_1", "sr_2", "sr_3", "sr_4", "sr_5"):
+        ids[request_id] = open_repair(engineering, request_id=request_id)
+        act(engineering, "assign_work_order", ids[request_id], technician="chen")
+    appointment = {"at": "2026-11-25T02:00:00.000Z", "reason": None, "set_at": "2026-11-20T02:00:00.000Z",
+                   "by": "chen"}
+    made_before = {  # as an order appointed then was stored: nothing announced
+        "sr_1": {"status": "appointed", "appointment": appointment},
+        "sr_2": {"status": "in_progress", "appointment": {**appointment, "reason": "part on order"}},
+        "sr_3": {"status": "completed", "appointment": appointment},
+        "sr_4": {"status": "cancelled", "appointment": appointment}}
+    for request_id, fields in made_before.items():
+        engineering.db.work_orders.update_one({"_id": ids[request_id]}, {"$set": fields})
+    act(engineering, "appoint_work_order", ids["sr_5"], at="2026-11-26T02:00:00.000Z")  # announced then
+    before = len(engineering.outbox.of_type("work_order_appointed"))
+    assert engineering.announce_appointments_made_before() is None
+    announced = engineering.outbox.of_type("work_order_appointed")[before:]
+    assert sorted((e["data"]["request_id"], e["data"]["at"], e["data"]["set_at"], e["data"]["rescheduled"])
+                  for e in announced) == [
+        ("sr_1", "2026-11-25T02:00:00.000Z", "2026-11-20T02:00:00.000Z", False),
+        ("sr_2", "2026-11-25T02:00:00.000Z", "2026-11-20T02:00:00.000Z", True)]  # sr_5's went with its step
+    assert "chen" not in str([e["data"] for e in announced]) and "part on order" not in str(announced)
+    engineering.announce_appointments_made_before()  # the estate is done: nothing again
+    assert len(engineering.outbox.of_type("work_order_appointed")) == before + 2
+    assert engineering.db.work_orders.find_one({"_id": ids["sr_1"]})["_outbox"] == []  # relayed with the write
+
+
 def test_consent_survives_a_new_appointment_but_not_a_new_quote(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")
