@@ -18,7 +18,7 @@ from functools import partial
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import clock, contracts, job_scopes
+from estate_common import calendar, clock, contracts, job_scopes
 from estate_common.errors import InvalidInput, NotFound, field_error
 
 from . import operator_kpis, requests_in, store
@@ -51,6 +51,15 @@ def read_period():
         raise InvalidInput("period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY",
                            [field_error("period", "must be YYYY-MM, YYYY-Qn or YYYY")])
     return period
+
+
+def period_over(estate, period, computed_at):
+    """Whether ``period`` had ended on the estate's calendar when its figures were computed
+    (``computed_at``, ISO; the view of every estate: its ``as_of``, the oldest figures shown). A
+    period over no longer changes its figures; one still running may (a return visit still due, a
+    check still to come), so a client marks a KPI that misses its target only where the miss is
+    decided (a probe of the service-center manager: a 25 % valid-complaint rate read as any bar)."""
+    return calendar.period_bounds(period, calendar.timezone_of(estate))[1] <= computed_at
 
 
 def collect_kpis(fan, caller, period, estate_ids):
@@ -111,9 +120,11 @@ def register(app):
     @app.get("/api/v1/estates/<estate_id>/kpis")
     def estate_kpis(estate_id):
         caller, period, estate, staff = estate_period_and_staff(estate_id)
+        asked_at = clock.now_iso()
         merged, unavailable = collect_kpis(fan, caller, period, [estate_id])
         kpis = merged[estate_id] | operator_kpis.estate_turnover(staff, estate, period)
-        return jsonify({"estate_id": estate_id, "period": period, "kpis": kpis, "unavailable": unavailable})
+        return jsonify({"estate_id": estate_id, "period": period, "kpis": kpis, "unavailable": unavailable,
+                        "period_over": period_over(estate, period, asked_at)})
 
     @app.get("/api/v1/estates/<estate_id>/reports/staff")
     def staff_report(estate_id):
@@ -130,7 +141,8 @@ def register(app):
             if estates else ({}, [], clock.now_iso())
         staff = store.staff_of_estates(_state().db, [e["id"] for e in estates]) if estates else []
         rows = [{"estate_id": e["id"], "code": e["code"], "name": e["name"],
-                 "kpis": merged.get(e["id"], {}) | operator_kpis.estate_turnover(staff, e, period)}
+                 "kpis": merged.get(e["id"], {}) | operator_kpis.estate_turnover(staff, e, period),
+                 "period_over": period_over(e, period, as_of)}
                 for e in estates]
         totals = operator_kpis.totals(rows)
         totals["staff_turnover"] = operator_kpis.operator_turnover(staff, estates, period)  # each account once

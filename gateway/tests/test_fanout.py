@@ -47,7 +47,7 @@ def test_one_estate_merges_every_services_kpis(client, rpc, contract, manager_a,
     response = client.get("/api/v1/estates/A/kpis?period=2026-11", headers=bearer(manager_a))
     body = contract.check(client.application, response, 200)
     assert body["kpis"].pop("staff_turnover")["unit"] == "ratio"  # the gateway's own (operator_kpis)
-    assert body == {"estate_id": "A", "period": "2026-11", "unavailable": [],
+    assert body == {"estate_id": "A", "period": "2026-11", "unavailable": [], "period_over": True,
                     "kpis": {"return_visit_rate": kpi(3, 4), "collection_rate": kpi(150, 200)}}
     for service in kpi_services:
         sent = rpc.only_call(service, "kpis")
@@ -74,6 +74,48 @@ def test_all_estates_side_by_side_for_the_admin(client, rpc, contract, admin_tok
     assert [row["estate_id"] for row in body["estates"]] == ["A", "B"]
     assert body["estates"][1]["kpis"]["collection_rate"] == kpi(1, 1)
     assert rpc.only_call("finance", "kpis").payload["estate_ids"] == ["A", "B"]
+
+
+def test_each_estate_s_figures_say_whether_its_period_is_over_on_its_calendar(client, rpc, contract, admin_token,
+                                                                               kpi_services):
+    """A client marks a KPI that misses its target once the miss is decided: a period over can no
+    longer change its figures, one still running can (a return visit still due, a check still to
+    come), and the period ends on each estate's clock. At 08:00 on 1 December in Shanghai (UTC+8)
+    November is over; in Los Angeles it is still 30 November, 16:00."""
+    from datetime import datetime, timezone
+    from estate_common import clock
+    clock.freeze(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc))
+    estates = {"A": "Asia/Shanghai", "B": "America/Los_Angeles"}
+    rpc.answer("archive", "get_estate", lambda call: {
+        "id": call.payload["estate_id"], "estate_id": call.payload["estate_id"], "code": f"E{call.payload['estate_id']}",
+        "name": f"Estate {call.payload['estate_id']}", "address": "1", "created_at": "2026-01-01T00:00:00.000Z",
+        "version": 1, "timezone": estates[call.payload["estate_id"]]})
+    rpc.answer("archive", "list_estates", {"items": [
+        {"id": e, "estate_id": e, "code": f"E{e}", "name": f"Estate {e}", "address": "1",
+         "created_at": "2026-01-01T00:00:00.000Z", "version": 1, "timezone": zone} for e, zone in estates.items()],
+        "next_cursor": None})
+    for service in kpi_services:
+        rpc.answer(service, "kpis", kpi_answers(TABLE))
+    over = {}
+    for estate in estates:
+        for period in ("2026-11", "2026-Q4", "2026-12"):
+            body = contract.check(client.application, client.get(f"/api/v1/estates/{estate}/kpis?period={period}",
+                                                                  headers=bearer(admin_token)), 200)
+            over[estate, period] = body["period_over"]
+    assert over == {("A", "2026-11"): True, ("A", "2026-Q4"): False, ("A", "2026-12"): False,
+                    ("B", "2026-11"): False, ("B", "2026-Q4"): False, ("B", "2026-12"): False}
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)),
+                          200)
+    assert [(row["estate_id"], row["period_over"]) for row in body["estates"]] == [("A", True), ("B", False)]
+    clock.freeze(datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc))  # midnight in Los Angeles
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)),
+                          200)
+    # B's figures were kept from before its month ended (the view's as_of): they are not a period's over
+    assert [(row["estate_id"], row["period_over"]) for row in body["estates"]] == [("A", True), ("B", False)]
+    client.application.extensions["kpi_cache"].clear()  # as once KPI_CACHE_SECONDS have passed: asked afresh
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)),
+                          200)
+    assert [(row["estate_id"], row["period_over"]) for row in body["estates"]] == [("A", True), ("B", True)]
 
 
 def test_the_view_of_every_estate_stops_at_its_pages_and_says_so_in_the_log(client, rpc, contract, admin_token,
