@@ -857,6 +857,10 @@ _MESSAGES = {
     "kpi.hover": ("{estate}：{numerator} / {denominator}", "{estate}: {numerator} / {denominator}"),
     "kpi.no_data": ("无数据", "no data"),
     "kpi.target": ("目标 {how} {target}", "target {how} {target}"),
+    "kpi.target_missed": ("未达目标", "target missed"),
+    "kpi.target_met": ("达到目标", "target met"),
+    "kpi.mark_missed": ("未达标", "missed"),  # after a chart's bar, short
+    "kpi.mark_met": ("达标", "met"),
     "kpi.note.lines_owed": ("尚未调查：{lines}", "still owed: {lines}"),
     "kpi.note.not_judged": ("{n} 件已关闭的投诉未判定是否有效", "{n} closed complaint(s) not judged valid or not"),
     "kpi.note.plan_missing": ("{year} 年档案检查计划未制订：应于 {day} 前制订", "no {year} archive check plan: it was due by {day}"),

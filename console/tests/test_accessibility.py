@@ -303,6 +303,12 @@ def test_text_badges_borders_and_the_focus_ring_meet_wcag_aa():
     for name in ("ink", "muted", "accent", "red"):
         for ground in ("white", "page"):
             assert contrast(colours[name], grounds[ground]) >= 4.5, (name, ground)
+    # a KPI's bar marked missed or met (manager/dashboard.html): its words on the card, the bar on its track
+    for selector in ("svg.bars text.verdict.missed", "svg.bars text.verdict.met"):
+        assert contrast(rule(selector, "fill"), grounds["white"]) >= 4.5, selector
+    track = rule("svg.bars .bar-track", "fill")
+    for selector in ("svg.bars .bar-fill", "svg.bars .bar-fill.missed", "svg.bars g:hover .bar-fill.missed"):
+        assert contrast(rule(selector, "fill"), track) >= 3, selector
     ring = rule(":focus-visible", "outline")
     for ground, colour in grounds.items():
         assert contrast(ring, colour) >= 3, ("focus ring", ground)

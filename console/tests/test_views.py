@@ -650,7 +650,7 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
         {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"valid_complaint_rate": valid}},
         {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"valid_complaint_rate": strict}}]})
     page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "<title>River Court：1 / 125 · 目标 &lt; 0.5%</title>" in page
+    assert "<title>River Court：1 / 125 · 目标 &lt; 0.5% · 未达目标</title>" in page  # 0.8 %: only adds up
     assert "<title>Sunny Gardens：1 / 125 · 目标 &lt; 1.0%</title>" in page
     assert "<span class=\"muted\">· 目标" not in page
 
@@ -662,6 +662,99 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
                                          "target": None}}})
     page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<span class=\"muted\">· target ≥ 100.0%</span>" in page
+
+
+def _bar(page, estate):
+    """A chart's bar of ``estate`` as the page's figures in words give it (the chart's list)."""
+    return re.findall(rf"<li>{re.escape(estate)}[^<]*</li>", page)
+
+
+def test_a_kpi_that_misses_its_target_is_marked_where_the_miss_is_decided(client, fake):
+    """A 25 % valid-complaint rate (target below 1 %) read as any other bar (a probe of the
+    service-center manager). A KPI short of its target is marked missed once the period is over
+    (the gateway's period_over, on the estate's calendar), and while it runs where the figures to
+    date already decide it: valid complaints, costs and major incidents only add up; a return visit
+    or a round counts once it is due, and one missed stays missed against a target of 100 %. What
+    may still come (a fire check later in the month, a survey later in the year) is not marked, nor
+    is a met target before the period is over, but a year's count once reached is met."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+
+    def ratio(numerator, denominator, target, **more):
+        return {"numerator": numerator, "denominator": denominator, "unit": "ratio", "target": target,
+                "value": round(numerator / denominator, 4) if denominator else None, **more}
+    block = {"valid_complaint_rate": ratio(1, 4, 0.01, note="target: below"),
+             "return_visit_rate": ratio(3, 4, 1), "patrol_completion": ratio(10, 10, 1),
+             "fire_check_completion": ratio(1, 2, 1), "surveys_year_to_date": ratio(0, 1, 1),
+             "manager_visits_year_to_date": ratio(2, 2, 1),
+             "operating_cost_control": ratio(12000, 10000, 1),
+             "major_safety_incidents": {"numerator": 1, "denominator": 1, "value": 1.0, "unit": "count", "target": 0},
+             "collection_rate": ratio(9, 10, None)}
+
+    def page(period, over, language="en", **changed):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": period, "unavailable": [], "period_over": over,
+                                                           "kpis": block | changed})
+        return client.get(f"/manager/kpis?period={period}&scope=estate",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+
+    def marks(html):
+        charts = html.split('<figure class="card chart">')[1:]
+        found = {}
+        for chart in charts:
+            title = chart.split("<figcaption>")[1].split("<")[0].strip().replace("&#39;", "'")
+            bar = re.search(r"<li>([^<]*)</li>", chart).group(1)
+            found[title] = ("missed" if "target missed" in bar else "met" if "target met" in bar else None)
+        return found
+
+    running = page("2026-12", False)
+    assert marks(running) == {
+        "Valid complaint rate": "missed", "Return-visit rate": "missed", "Patrol completion": None,
+        "Fire checks completed": None, "Satisfaction surveys this year": None, "Manager's visits this year": "met",
+        "Operating cost control": "missed", "Major safety incidents": "missed", "Collection rate": None}
+    assert "<li>Sunny Gardens: 1 / 4 · target &lt; 1.0% · 25.0% · target missed</li>" in running
+    assert "<title>Sunny Gardens: 1 / 4 · target &lt; 1.0% · target missed</title>" in running
+    assert running.count('class="bar-fill missed"') == 4 and running.count('class="verdict missed"') == 4
+    # a figure rounded to 100.0 % that is not all: 99,999 of 100,000 return visits on time
+    assert marks(page("2026-12", False, return_visit_rate=ratio(99999, 100000, 1)))["Return-visit rate"] == "missed"
+    # the valid-complaint target is a bound not to reach: 1 of 100 households is not below 1 %
+    assert marks(page("2026-12", False, valid_complaint_rate=ratio(1, 100, 0.01)))["Valid complaint rate"] == "missed"
+    assert marks(page("2026-12", False, valid_complaint_rate=ratio(1, 101, 0.01)))["Valid complaint rate"] is None
+
+    over = marks(page("2026-11", True))
+    assert over == {
+        "Valid complaint rate": "missed", "Return-visit rate": "missed", "Patrol completion": "met",
+        "Fire checks completed": "missed", "Satisfaction surveys this year": None,  # the year is not over
+        "Manager's visits this year": "met", "Operating cost control": "missed", "Major safety incidents": "missed",
+        "Collection rate": None}
+    assert marks(page("2026-11", True, valid_complaint_rate=ratio(0, 4, 0.01)))["Valid complaint rate"] == "met"
+    assert marks(page("2026-12", True))["Satisfaction surveys this year"] == "missed"
+    assert marks(page("2026-Q4", True))["Satisfaction surveys this year"] == "missed"
+    # no data is neither; an answer without period_over (an older gateway) is a period still running
+    assert marks(page("2026-11", True, fire_check_completion=ratio(0, 0, 1)))["Fire checks completed"] is None
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": block})
+    assert marks(client.get("/manager/kpis?period=2026-11&scope=estate",
+                            headers={"Accept-Language": "en"}).get_data(as_text=True))["Fire checks completed"] is None
+    zh = page("2026-11", True, "zh")
+    assert "<li>Sunny Gardens：1 / 4 · 目标 &lt; 1.0% · 25.0% · 未达目标</li>" in zh
+    assert "<li>Sunny Gardens：10 / 10 · 目标 ≥ 100.0% · 100.0% · 达到目标</li>" in zh
+
+    # the view of every estate: each estate by its own calendar; the operator-wide total once every
+    # estate's period is over (it leaves out the estates with no data, which may still have some)
+    def everyone(first_over, second_over):
+        fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "as_of": "2026-12-01T00:00:00Z",
+                                         "estates": [
+            {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "period_over": first_over,
+             "kpis": {"fire_check_completion": ratio(1, 2, 1)}},
+            {"estate_id": "est_2", "code": "E2", "name": "River Court", "period_over": second_over,
+             "kpis": {"fire_check_completion": ratio(2, 2, 1)}}],
+            "totals": {"fire_check_completion": ratio(3, 4, 1)}})
+        return client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    both = everyone(True, False)
+    assert [bar.endswith("target missed</li>") for bar in _bar(both, "Sunny Gardens")] == [True]
+    assert [bar.endswith("100.0%</li>") for bar in _bar(both, "River Court")] == [True]
+    assert _bar(both, "Total, every estate in scope")[0].endswith("75.0%</li>")
+    both = everyone(True, True)
+    assert _bar(both, "River Court")[0].endswith("target met</li>")
+    assert _bar(both, "Total, every estate in scope")[0].endswith("75.0% · target missed</li>")
 
 
 @pytest.mark.parametrize("note, shown", [
@@ -707,7 +800,7 @@ def test_each_kpi_says_what_it_counts_in_both_languages_in_domain_order(client, 
     assert '<p class="muted kpi-def">在答复期限内答复的投诉 ÷ 答复期限在本期的投诉（未到期又未答复的暂不计入）</p>' in zh
     assert '<p class="muted kpi-def">本期物业服务费账单的实收金额 ÷ 应收金额（按账单所属期间）</p>' in zh
     assert '<p class="muted kpi-note">2026 年档案检查计划于 2026-12-05 制订</p>' in zh
-    assert "<title>Sunny Gardens：1 · 目标 = 0</title>" in zh  # a count alone, not "1 / 1"
+    assert "<title>Sunny Gardens：1 · 目标 = 0 · 未达目标</title>" in zh  # a count alone, not "1 / 1"
     titles = [zh.index(title) for title in ("业主满意率", "收缴率", "重大安全事故", "投诉处理及时率", "档案检查完整率",
                                             "年度档案检查计划按时制订", "A new kpi")]
     assert titles == sorted(titles)

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from datetime import datetime
+from decimal import Decimal
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
@@ -25,6 +26,10 @@ BAR_WIDTH = 190
 BAR_HEIGHT = 18
 BAR_GAP = 6
 LABEL_WIDTH = 110
+VALUE_WIDTH = 60  # the value after the bar ("100.0%")
+# after it, where a chart has a bar marked, its mark (未达标, missed): its bars are as much shorter, so
+# that the chart keeps its width and its text the page's size
+VERDICT_WIDTH = 50
 # Past this many estates a chart shows the weakest this many (the lowest values: those that need
 # a look) and the operator-wide bar; ``?all=1`` shows every estate, ``?q=`` finds some by name or
 # code. At 1,000 estates the page was 24 charts of 1,000 bars: 10 MB, 200,000 px tall (a probe).
@@ -36,6 +41,23 @@ LOWER_IS_BETTER = frozenset({"valid_complaint_rate", "major_safety_incidents", "
 # of those, the ones whose target is a bound not to reach (DOMAIN.md: valid complaints "< 1 %"); the
 # others' target is met at it (cost control: at most the budget)
 STRICTLY_BELOW = frozenset({"valid_complaint_rate"})
+# When a KPI short of its target is a decided miss, and only then, its bar says so (a 25 % valid-complaint
+# rate read as any other bar: a probe of the service-center manager). A period over has its figures
+# decided (the gateway's ``period_over``, on the estate's calendar). While it runs:
+# - MISSED_TO_DATE: the figures to date already decide a miss. What the lower-is-better ones count only
+#   adds up against a fixed base (valid complaints over the households, costs over the months' budgets,
+#   major incidents); the others count a visit, a round, a record or a plan only once it is due and one
+#   missed stays missed, which decides a target of 100 % (the return-visit target cannot be set lower:
+#   customer_service's MINIMA);
+# - YEAR_TO_DATE: a year's obligation counted so far (the count only grows): met once reached, missed
+#   once the year is over (a month of it over is not: a survey may come in December);
+# - any other KPI (a fire check may still come this month, a record still reach the archive): decided
+#   once the period is over. A target met is marked met once decided too.
+MISSED_TO_DATE = frozenset({"valid_complaint_rate", "operating_cost_control", "major_safety_incidents",
+                            "return_visit_rate", "patrol_completion", "archive_check_completeness",
+                            "archive_check_plan_on_time"})
+YEAR_TO_DATE = frozenset({"manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
+                          "archive_checks_year_to_date"})
 # The charts' order: DOMAIN.md's list of KPIs (the manager's first: satisfaction, collection,
 # incidents, cost; then the front desk's, the archive's, security's and staff), each with the
 # figures that go with it; a KPI not named here comes after, by name. Sorted by their English
@@ -61,17 +83,22 @@ def dashboard():
     operator_wide, count, as_of = None, 1, None
     if scope == "estate" and g.user.estate_id:
         answer = g.api.get(g.api.estate(g.user.estate_id, "kpis"), period=period)
-        rows = [{"name": common.session_estate_name(), "kpis": answer.get("kpis", {})}]
+        rows = [{"name": common.session_estate_name(), "kpis": answer.get("kpis", {}),
+                 "over": answer.get("period_over") is True}]
     else:
         scope = "all"
         answer = g.api.get("/api/v1/kpis", period=period)
-        rows = [{"name": row.get("name") or row.get("code"), "kpis": row.get("kpis", {})}
-                for row in answer.get("estates", []) if _found(row, q)]
-        count, as_of = len(answer.get("estates", [])), answer.get("as_of")
+        estates = answer.get("estates", [])
+        rows = [{"name": row.get("name") or row.get("code"), "kpis": row.get("kpis", {}),
+                 "over": row.get("period_over") is True} for row in estates if _found(row, q)]
+        count, as_of = len(estates), answer.get("as_of")
         if answer.get("totals") and count > 1:  # the operator-wide rate, next to the estates
-            operator_wide = {"name": i18n.translate("kpi.operator_wide"), "kpis": answer["totals"]}
+            # it leaves out the estates with no data yet (a budget set later adds one's costs): decided
+            # once the period is over for every estate alone
+            operator_wide = {"name": i18n.translate("kpi.operator_wide"), "kpis": answer["totals"],
+                             "over": all(row.get("period_over") is True for row in estates), "to_date": False}
     limit = None if show_all or len(rows) <= CHART_ESTATES else CHART_ESTATES
-    charts = charts_of(rows, limit, operator_wide)
+    charts = charts_of(rows, limit, operator_wide, period)
     return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
                            show_all=show_all, limit=limit, shown_count=len(rows), count=count, as_of=as_of,
                            unavailable=answer.get("unavailable", []))
@@ -409,7 +436,7 @@ def rectification_action_done(plan_id, n):
                                 back, "rect.done")
 
 
-def charts_of(rows, limit=None, operator_wide=None):
+def charts_of(rows, limit=None, operator_wide=None, period=""):
     """One chart per KPI: a bar per estate, scaled to 100 % (ratios) or to the largest value;
     with ``limit``, the ``limit`` weakest estates (the lowest values, or the highest of a KPI in
     ``LOWER_IS_BETTER``; no data after them), in that order; ``operator_wide`` (a row) last."""
@@ -430,19 +457,60 @@ def charts_of(rows, limit=None, operator_wide=None):
             value = kpi.get("value")
             width = 0 if value is None else max(1, round(BAR_WIDTH * min(value / top, 1.0)))
             hover = _hover(row["name"], kpi, name, unit)
+            verdict = _verdict(name, kpi, row.get("over", False), period, row.get("to_date", True))
             bars.append({
                 "estate": row["name"], "y": index * (BAR_HEIGHT + BAR_GAP), "width": width,
                 "text": _shown(value, unit),
                 "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name))
                                     if part),
-                "no_data": value is None,
+                "no_data": value is None, "verdict": verdict,
+                "verdict_text": i18n.translate(f"kpi.target_{verdict}") if verdict else None,
+                "mark": i18n.translate(f"kpi.mark_{verdict}") if verdict else None,
             })
-        charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars,
+        marked = any(bar["verdict"] for bar in bars)
+        if marked:
+            for bar in bars:
+                bar["width"] = bar["width"] and max(1, round(bar["width"] * (BAR_WIDTH - VERDICT_WIDTH) / BAR_WIDTH))
+        charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars, "marked": marked,
                        "target": _target(name, rows, unit), "definition": _definition(name),
                        "note": _common_note(name, rows),
                        "height": len(shown) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
-                       "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH})
+                       "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH - (VERDICT_WIDTH if marked else 0),
+                       "width": LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH})
     return charts
+
+
+def _verdict(name, kpi, over, period, to_date=True):
+    """``"missed"``, ``"met"`` or None (no target, no data, or not decided yet: see ``MISSED_TO_DATE``)
+    of the KPI ``name`` of ``period``; ``over``: the period had ended on the estate's calendar;
+    ``to_date``: whether the figures to date may decide it before (not the operator-wide total's)."""
+    target, numerator, denominator = kpi.get("target"), kpi.get("numerator"), kpi.get("denominator")
+    if target is None or kpi.get("value") is None or numerator is None or not denominator:
+        return None
+    missed = _misses(name, kpi)
+    if name in YEAR_TO_DATE:
+        if not missed:
+            return "met" if to_date or over else None
+        year_over = over and (len(period) == 4 or period.endswith(("-12", "-Q4")))
+        return "missed" if year_over else None
+    if over:
+        return "missed" if missed else "met"
+    if to_date and missed and name in MISSED_TO_DATE and (name in LOWER_IS_BETTER or target >= 1):
+        return "missed"
+    return None
+
+
+def _misses(name, kpi):
+    """Whether the KPI's figures miss its target, from its numerator and denominator: its value is
+    rounded to four places (99,999 of 100,000 return visits on time read 1.0, a 100 % target met)."""
+    scale = 1000 if kpi.get("unit") == "per_1000_households" else 1
+    exact = Decimal(str(kpi["numerator"])) * scale / Decimal(str(kpi["denominator"]))
+    target = Decimal(str(kpi["target"]))
+    if name in STRICTLY_BELOW:
+        return exact >= target
+    if name in LOWER_IS_BETTER:
+        return exact > target
+    return exact < target
 
 
 def _target(name, rows, unit):
