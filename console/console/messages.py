@@ -975,6 +975,8 @@ _MESSAGES = {
     "kpi.note.no_budget": ("未设预算的月份：{months}", "months without a budget: {months}"),
     "kpi.note.plan_made": ("{year} 年档案检查计划于 {made} 制订", "the {year} archive check plan, made {made}"),
     "kpi.hover_count": ("{estate}：{numerator}", "{estate}: {numerator}"),
+    "kpi.hover_no_budget": ("{estate}：成本 {cost}，本期有月份未设预算，不计算比率",
+                            "{estate}: cost {cost}, no ratio: a month of the period has no budget"),
     # -- security and archive ----------------------------------------------------------------
     "patrol.route": ("路线", "Route"),
     "patrol.guard": ("巡更人员", "Guard"),

@@ -664,6 +664,35 @@ def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client,
     assert "<span class=\"muted\">· target ≥ 100.0%</span>" in page
 
 
+def test_cost_control_without_a_budget_for_every_month_says_so_not_a_budget_of_nothing(client, fake):
+    """A quarter with a month unbudgeted is "no data" (its budget is its months' together): the
+    hover read "¥100.00 / ¥0.00", as if the budget were ¥0, where two of its months had one (a
+    probe of the service-center manager). It says the cost and that a month has no budget, which
+    the note names; the operator-wide total, which leaves such estates out, and a period to come
+    say no data."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    note = ("material + labour cost of orders completed in the period / its months' budgets; a month without a "
+            "budget: no data; no budget: 2026-12")
+    unbudgeted = {"numerator": 10000, "denominator": 0, "value": None, "unit": "ratio", "target": 1, "note": note}
+    to_come = {**unbudgeted, "numerator": 0, "note": note.rsplit(";", 1)[0]}  # budgeted, not begun: 0 ÷ 0
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-Q4", "unavailable": [], "as_of": "2026-12-05T00:00:00Z",
+                                     "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"operating_cost_control": unbudgeted}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"operating_cost_control": to_come}}],
+        "totals": {"operating_cost_control": {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio",
+                                              "note": "operator-wide: the estates' numerators / their denominators "
+                                                      "(estates with no data left out)"}}})
+    en = client.get("/manager/kpis?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "¥0.00</title>" not in en and "/ ¥0.00" not in en
+    assert ("<li>Sunny Gardens: cost ¥100.00, no ratio: a month of the period has no budget · target ≤ 100.0% · "
+            "months without a budget: 2026-12 · no data</li>") in en
+    assert "<li>River Court · target ≤ 100.0% · no data</li>" in en
+    assert "<li>Total, every estate in scope · no data</li>" in en
+    zh = client.get("/manager/kpis?period=2026-Q4", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert ("<title>Sunny Gardens：成本 ¥100.00，本期有月份未设预算，不计算比率 · 目标 ≤ 100.0% · "
+            "未设预算的月份：2026-12</title>") in zh
+
+
 def _bar(page, estate):
     """A chart's bar of ``estate`` as the page's figures in words give it (the chart's list)."""
     return re.findall(rf"<li>{re.escape(estate)}[^<]*</li>", page)

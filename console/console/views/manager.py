@@ -557,14 +557,23 @@ def _definition(name):
 
 def _hover(estate, kpi, name, unit):
     """A bar's numerator and denominator; a count (incidents, records filed) is its number alone:
-    "1 / 1" read as one of one (its denominator is 1 by construction)."""
+    "1 / 1" read as one of one (its denominator is 1 by construction). Cost control with no budget
+    to divide by is its cost and that a month has none (its note names them), or the estate alone
+    where its note names none (a period to come, the operator-wide total, which leaves such
+    estates out): it read "¥100.00 / ¥0.00", a budget of nothing, for a quarter two of whose
+    months had one (a probe of the service-center manager)."""
     numerator = _number(kpi.get("numerator"), name)
+    if name == "operating_cost_control" and not kpi.get("denominator"):
+        if _NO_BUDGET.search(kpi.get("note") or ""):
+            return i18n.translate("kpi.hover_no_budget", estate=estate, cost=numerator)
+        return estate
     if unit == "count":
         return i18n.translate("kpi.hover_count", estate=estate, numerator=numerator)
     return i18n.translate("kpi.hover", estate=estate, numerator=numerator,
                           denominator=_number(kpi.get("denominator"), name))
 
 
+_NO_BUDGET = re.compile(r"; no budget: (?P<months>[0-9, -]+)$")  # cost control's months without one
 # What a KPI's note (English, from its service) says that a manager must act on, in the page's
 # language: the rest of a note defines the figure, which the chart's title and numerator /
 # denominator already say (an English page shows a note with none of these parts as it is).
@@ -576,7 +585,7 @@ _NOTE_PARTS = (
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),
      "kpi.note.plan_late"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+)$"), "kpi.note.plan_made"),
-    (re.compile(r"; no budget: (?P<months>[0-9, -]+)$"), "kpi.note.no_budget"),
+    (_NO_BUDGET, "kpi.note.no_budget"),
     (re.compile(r"^the estate was registered on (?P<day>\S+), after this period$"), "kpi.note.before_the_estate"),
 )
 
