@@ -1035,7 +1035,7 @@ _MESSAGES = {
     "archive.no_household": ("没有这个地址的房屋。", "No household at that address."),
     # -- enum values ----------------------------------------------------------------------------
     "role.operator_admin": ("运营管理员", "Operator admin"),
-    "role.manager": ("项目经理", "Manager"),
+    "role.manager": ("服务中心经理", "Service-center manager"),
     "role.agent": ("客服", "Front-desk agent"),
     "role.steward": ("管家", "Steward"),
     "role.technician": ("维修工", "Technician"),
@@ -1708,7 +1708,7 @@ _MESSAGES = {
     "plan.edit": ("修改预案", "Change the plan"),
     "plan.steps": ("步骤", "Steps"),
     "plan.steps_hint": ("每行一步：键, 名称[, 升级给谁]，如 call_119, 拨打 119 报警, 有关部门。键用小写英文字母开头，可含数字和下划线；"
-                        "升级给谁写 经理（或 主管、物业经理、manager）或 有关部门（或 政府、公安、消防、authorities），不升级就不写；"
+                        "升级给谁写 经理（或 服务中心经理、主管、manager）或 有关部门（或 政府、公安、消防、authorities），不升级就不写；"
                         "中文逗号、顿号也可以，名称里有逗号时请用英文逗号分隔。",
                         "One step a line: key, title[, escalates to], e.g. call_119, Call the fire brigade, authorities. "
                         "The key is lower-case letters, digits and _, starting with a letter; it escalates to the manager "

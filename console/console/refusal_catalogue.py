@@ -222,7 +222,7 @@ ZH = {
     'no such webhook in this estate':
         '本小区没有这个 Webhook',
     "only a manager or the operator admin sets up an estate's webhooks":
-        '只有项目经理或运营管理员可以设置小区的 Webhook 推送',
+        '只有服务中心经理或运营管理员可以设置小区的 Webhook 推送',
     'the delivery is pending: it is being tried already':
         '该推送处于待推送状态，正在尝试推送',
     'the webhook URL is not allowed':
@@ -365,11 +365,11 @@ ZH = {
     "estate is outside the caller's scope":
         '该小区不在你的权限范围内',
     "only a manager or the operator admin defines an estate's custom fields":
-        '只有项目经理或运营管理员可以定义小区的自定义字段',
+        '只有服务中心经理或运营管理员可以定义小区的自定义字段',
     '{0} keeps no custom fields of {1}':
         '{0} 不保存{1:custom_resource}的自定义字段',
     "only a manager or the operator admin sees and changes an estate's settings":
-        '只有项目经理或运营管理员可以查看和修改小区的服务设置',
+        '只有服务中心经理或运营管理员可以查看和修改小区的服务设置',
     'no such export':
         '找不到该导出',
     'your role may not read {0}':
@@ -466,9 +466,9 @@ ZH = {
     'this complaint was escalated already':
         '该投诉已升级过',
     'an escalated complaint is answered and closed by a manager':
-        '已升级的投诉须由项目经理答复和结案',
+        '已升级的投诉须由服务中心经理答复和结案',
     'only a manager or the operator admin may do this':
-        '仅项目经理或运营管理员可执行此操作',
+        '仅服务中心经理或运营管理员可执行此操作',
     'only the front desk handles service requests':
         '报事仅由客服前台处理',
     'only a complaint is judged valid or not':
@@ -679,11 +679,11 @@ ZH = {
     "differs from the order's equipment":
         '与工单关联的设备不一致',
     'a technician takes an order for himself; the desk or a manager assigns it to another':
-        '维修工只能给自己接单，派给他人须由客服或项目经理操作',
+        '维修工只能给自己接单，派给他人须由客服或服务中心经理操作',
     'the order is assigned to another technician':
         '该工单已派给其他维修工',
     'only the technician the order is assigned to (or a manager) takes this step':
-        '只有接单的维修工（或项目经理）可执行此操作',
+        '只有接单的维修工（或服务中心经理）可执行此操作',
     'a plan starts today or later':
         '计划开始日期不能早于今天',
     'a technician reads the repairs only':
@@ -716,11 +716,11 @@ ZH = {
         '驳回时必填',
     # -- security-patrol -------------------------------------------------------------
     "an estate's emergency plans are set by its manager":
-        '小区的应急预案由项目经理设定',
+        '小区的应急预案由服务中心经理设定',
     'appears twice in the plan':
         '在预案中重复出现',
     'no step escalates to the manager':
-        '预案中须至少有一个上报项目经理的步骤',
+        '预案中须至少有一个上报服务中心经理的步骤',
     'the plan breaks a rule of emergency plans':
         '预案不符合应急预案的规则',
     'the plan changed since version {0} was read (now {1})':
@@ -793,7 +793,7 @@ ZH = {
     'a pass must be valid for some time':
         '通行证的有效期须晚于当前时间',
     'the manager is told of every incident before it is closed':
-        '每起事件结束前都须上报项目经理',
+        '每起事件结束前都须上报服务中心经理',
     "record the plan's step '{0}' first":
         '请先记录预案步骤“{0}”',
     "'{0}' is not a step of the {1} plan":
@@ -807,7 +807,7 @@ ZH = {
     'a written summary is required':
         '须填写书面总结',
     "whether an incident is major is corrected by the estate's manager":
-        '事件是否重大由项目经理更正',
+        '事件是否重大由服务中心经理更正',
     'a correction of whether an incident is major says why':
         '更正事件是否重大须说明原因',
     'a reason is required':
@@ -1138,7 +1138,7 @@ ZH = {
     'is past its due back':
         '已超过应还时间',
     'only the service-center manager approves viewing or borrowing archives':
-        '查阅、借阅档案须由项目经理审批',
+        '查阅、借阅档案须由服务中心经理审批',
     'name either subject_id or record_id':
         '请填写对象编号或档案记录编号，二者只填其一',
     'give either subject_id or record_id':
@@ -1154,7 +1154,7 @@ ZH = {
     'must be in the future':
         '须是将来的时间',
     "only the archives' keepers (the archivist, the manager) record an inspection by a higher authority; others ask for the manager's approval":
-        '只有档案保管人员（档案员、项目经理）可登记主管部门检查；其他人员请申请项目经理审批',
+        '只有档案保管人员（档案员、服务中心经理）可登记主管部门检查；其他人员请申请服务中心经理审批',
     'an inspection by a higher authority names that authority':
         '主管部门检查须填写检查机关',
     'is required for an authority inspection':

@@ -7,7 +7,7 @@ shows the Chinese, the values put back in:
 
 - ``{N:group}``: an enum code named by the console's catalogue (``label``: ``wo_status``
   shows ``pending`` as 待派工; ``{N:a|b}``: the first group that names it), or a list of them as
-  the English joins them ("accountant, manager or operator_admin": 会计、项目经理或运营管理员);
+  the English joins them ("accountant, manager or operator_admin": 会计、服务中心经理或运营管理员);
   ``{N:-}``: a value the Chinese leaves out;
 - a word the service put in at run time (``FRAGMENTS``: what a 404 is about, a state): its
   Chinese; a sentence a helper composed (``COMPOSED``: a failed inspection item): its Chinese;

@@ -115,6 +115,23 @@ def test_a_sentence_is_shown_in_chinese_with_its_amounts_in_yuan_and_its_codes_b
             "the fund holds ¥5,100.00: it cannot pay ¥6,200.00"
 
 
+def test_the_manager_role_is_named_as_the_domain_names_it(app):
+    """DOMAIN.md's 物业服务中心经理, the service-center manager (服务中心经理 for short, as the seeds and the
+    default plans' step say): the role's label and the refusals that name it read 项目经理, a project
+    manager (a probe of the service-center manager)."""
+    assert (CATALOGUES["zh"]["role.manager"], CATALOGUES["en"]["role.manager"]) == ("服务中心经理", "Service-center manager")
+    said = [text for text in (*CATALOGUES["zh"].values(), *ZH.values(), *FRAGMENTS.values(), *COMPOSED.values())
+            if "项目经理" in str(text)]
+    assert said == []
+    with app.test_request_context():
+        g.language = "zh"
+        assert _shown("an escalated complaint is answered and closed by a manager") == "已升级的投诉须由服务中心经理答复和结案"
+    # a plan's step typed to escalate to the role by its name, in either language, escalates to it
+    from console.views.emergency_plans import escalation_target
+    for typed in ("服务中心经理", "物业服务中心经理", "Service-center manager", "项目经理", "经理"):
+        assert escalation_target(typed) == "manager", typed
+
+
 def test_a_refused_role_reads_which_roles_may_do_it_by_their_names(app):
     """The gateway's 403 names the roles a route admits (an accountant trying to approve a fee
     standard is told a manager or the operator admin does): each by its label, a list as Chinese
@@ -122,9 +139,9 @@ def test_a_refused_role_reads_which_roles_may_do_it_by_their_names(app):
     with app.test_request_context():
         g.language = "zh"
         assert _shown("your role may not do this: it is for manager or operator_admin") == \
-            "你的角色无权执行此操作：须由项目经理或运营管理员执行"
+            "你的角色无权执行此操作：须由服务中心经理或运营管理员执行"
         assert _shown("your role may not do this: it is for accountant, manager or operator_admin") == \
-            "你的角色无权执行此操作：须由会计、项目经理或运营管理员执行"
+            "你的角色无权执行此操作：须由会计、服务中心经理或运营管理员执行"
         assert _shown("your role may not do this: it is for operator_admin") == "你的角色无权执行此操作：须由运营管理员执行"
         assert _shown("your role may not do this") == "你的角色无权执行此操作"
         assert _shown("your role may not do this: it is for manager or janitor") is None

@@ -18,7 +18,8 @@ ESCALATION_TARGETS = ("manager", "authorities")
 # what a person types for whom a step escalates to, beside the code and the page's own names of
 # them (``plan.to_*``): a Chinese user typed 经理 or 公安 and the line was refused (review)
 TARGET_NAMES = {
-    "manager": ("经理", "主管", "物业经理", "项目经理", "物业主管", "管理处经理", "上级", "领导", "supervisor"),
+    "manager": ("经理", "服务中心经理", "物业服务中心经理", "主管", "物业经理", "项目经理", "物业主管", "管理处经理", "上级",
+                "领导", "supervisor", "service-center manager", "service centre manager"),
     "authorities": ("政府", "政府部门", "有关部门", "相关部门", "主管部门", "公安", "公安局", "公安机关", "派出所", "警方",
                     "消防", "消防队", "消防部门", "应急管理部门", "街道", "居委会", "police", "fire brigade", "government"),
 }
