@@ -123,6 +123,13 @@ def test_the_manager_role_is_named_as_the_domain_names_it(app):
     said = [text for text in (*CATALOGUES["zh"].values(), *ZH.values(), *FRAGMENTS.values(), *COMPOSED.values())
             if "项目经理" in str(text)]
     assert said == []
+
+
+def test_the_steward_is_named_as_the_domain_names_it(app):
+    """DOMAIN.md's and the seeds' 物管员 (property steward): the role, its contact kind, its setting
+    and its KPI's definition read 管家 (a probe of the steward's month)."""
+    assert CATALOGUES["zh"]["role.steward"] == "物管员"
+    assert [key for key, text in CATALOGUES["zh"].items() if "管家" in str(text)] == []
     with app.test_request_context():
         g.language = "zh"
         assert _shown("an escalated complaint is answered and closed by a manager") == "已升级的投诉须由服务中心经理答复和结案"
