@@ -489,6 +489,10 @@ ZH = {
         '经理走访须为“上门”',
     'a contact is logged once it happened':
         '联系须在发生后登记',
+    'the month has not begun':  # the owners still to contact (owner-contacts/due) of a month ahead
+        '该月份尚未开始',
+    "is a month after the estate's current one":
+        '晚于小区当前月份',
     'must not be blank':
         '不能为空',
     'fields are blank':

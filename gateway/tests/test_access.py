@@ -223,6 +223,28 @@ def test_agent_of_a_lists_service_requests_in_a(client, rpc, agent_a_token):
     assert call.caller["estates"] == ["A"]
 
 
+@pytest.mark.parametrize("role, status", [("steward", 200), ("agent", 200), ("manager", 200),
+                                          ("technician", 403), ("accountant", 403), ("security", 403)])
+def test_the_owners_still_to_contact_are_read_by_who_reads_the_contacts(app, client, rpc, contract, role, status):
+    """The steward's list of the owners he has still to contact this month (or who fell short in a
+    past one): the contacts' readers, the front desk's roles, and no one else."""
+    due = {"period": "2026-10", "required": 1, "total": 1, "next_cursor": None,
+           "items": [{"household_id": "hh_1", "building": "3", "unit": "1", "room": "1201", "contacts": 0,
+                      "required": 1, "last_contacted_at": None}]}
+    rpc.answer("customer_service", "owner_contacts_due", due)
+    token = _token(app, f"{role}-due", [role], ["A"])
+    response = client.get("/api/v1/estates/A/owner-contacts/due?period=2026-10&limit=20",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json() == due
+        call = rpc.only_call("customer_service", "owner_contacts_due")
+        assert call.payload == {"estate_id": "A", "limit": 20, "filters": {"period": "2026-10"}}
+    else:
+        contract.problem(response, 403, "forbidden")
+        assert rpc.calls == []
+
+
 def test_operator_admin_reaches_every_estate_with_scope_star(client, rpc, admin_token):
     for estate in ("A", "B", "any-estate"):
         response = client.get(f"/api/v1/estates/{estate}/households/hh_9",

@@ -149,8 +149,7 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "average_satisfaction": average_satisfaction(scores),
         "consultation_accuracy": consultation_accuracy(requests, complained_about, start, end),
         "owner_contact_rate": owner_contacts.owner_contact_rate(
-            [(household, calendar.period_of(clock.parse_iso(at), rules["timezone"]))
-             for household, at in steward_contacts],
+            owner_contacts.in_months(steward_contacts, rules["timezone"]),
             {h["_id"]: owner_contacts.owed_from(h, rules["timezone"]) for h in households},
             rules["owner_contacts_per_month"], calendar.months_of(period),
             calendar.period_of(clock.parse_iso(now), rules["timezone"])),

@@ -8,9 +8,9 @@ import logging
 from functools import partial
 
 from estate_common import calendar, clock, custom_fields, fee_prices, ids
-from estate_common.errors import Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import before_the_estate, per_estate_month
-from estate_common.store import public
+from estate_common.store import DEFAULT_PAGE, decode_cursor, encode_cursor, public
 
 from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
                intake, owner_contacts, portal, rectifications, repairs, store, surveys)
@@ -120,6 +120,46 @@ def record_owner_contact(db, outbox, caller, estate_id, data):
 
     contact_id = caller.created_id("oc", estate_id)
     return public(_announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new))
+
+
+# a household copy made before copies carried their registration sorts first in the due list
+# (a cursor names a time: this one is before any)
+UNREGISTERED = "0001-01-01T00:00:00Z"
+
+
+def owner_contacts_due(db, estate_id, filters, limit, cursor):
+    """The households still owed their steward contacts in a local month (``period``, the estate's
+    current month when left out; a month not begun is a 422), by ``owner_contacts.still_owed``, the
+    KPI's rule: this month's, whom the steward has still to contact; a past month's, who fell
+    short. In the lists' order (registration, then id) with their cursors, computed over the
+    estate's households as the KPI is; each with its flat and its last steward contact before the
+    month's end. No owner's name or phone: the contacts' list shows none either."""
+    rules = store.rules_for(db, estate_id)
+    tz, per_month = rules["timezone"], rules["owner_contacts_per_month"]
+    current = calendar.period_of(clock.now(), tz)
+    period = (filters or {}).get("period") or current
+    if period > current:
+        raise BusinessRuleViolation("the month has not begun",
+                                    [field_error("period", "is a month after the estate's current one")])
+    start, end = calendar.month_bounds(period, tz)
+    owed = owner_contacts.still_owed(store.kpi_households(db, estate_id),
+                                     store.steward_contacts(db, estate_id, start, end), per_month, period, tz)
+    ordered = sorted(({**household, "created_at": household.get("created_at") or UNREGISTERED, "contacts": contacts}
+                      for household, contacts in owed), key=lambda h: (h["created_at"], h["_id"]))
+    listed = ordered
+    if cursor:
+        after = decode_cursor(cursor)
+        listed = [h for h in ordered if (h["created_at"], h["_id"]) > after]
+    limit = limit or DEFAULT_PAGE
+    page, more = listed[:limit], len(listed) > limit
+    last = store.last_contacted(db, estate_id, [h["_id"] for h in page], end)
+    return {
+        "period": period, "required": per_month, "total": len(ordered),
+        "items": [{"household_id": h["_id"], **{name: h.get(name) for name in ("building", "unit", "room")},
+                   "contacts": h["contacts"], "required": per_month, "last_contacted_at": last.get(h["_id"])}
+                  for h in page],
+        "next_cursor": encode_cursor(page[-1]) if more else None,
+    }
 
 
 # -- the owner portal (no account: the gateway's public routes) -------------------------------

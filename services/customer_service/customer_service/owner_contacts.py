@@ -77,16 +77,47 @@ def owner_contact_rate(steward_contacts, households, per_month, months, current_
     counts = Counter(steward_contacts)
     due = [month for month in months if month < current_month]
     judged = due or [month for month in months if month == current_month]
-    owed = {household: owed_months for household, first in households.items()
-            if (owed_months := [month for month in judged if first is None or month >= first])}
-    met = [household for household, owed_months in owed.items()
-           if all(counts[(household, month)] >= per_month for month in owed_months)]
+    owed = {household: months_owed for household, first in households.items()
+            if (months_owed := owed_months(first, judged))}
+    met = [household for household, months_owed in owed.items()
+           if contacted_enough(counts, household, months_owed, per_month)]
     each = "" if len(months) == 1 else " in each month"
     note = f"households with at least {per_month} steward contact(s){each} of the period / households"
     if due:
         later = " (months not over yet left out)" if current_month in months else ""
         return kpi(len(met), len(owed), target=1, note=note + later)
     return kpi(len(met), len(owed), target=1, note=note + ", contacted so far (the month is not over)")
+
+
+def owed_months(first, months):
+    """Of ``months``, those in which a household owed contacts from ``first`` (``owed_from``) is
+    owed them: the KPI's and the due list's one rule."""
+    return [month for month in months if first is None or month >= first]
+
+
+def contacted_enough(counts, household, months, per_month):
+    """Whether ``household`` had ``per_month`` steward contacts in each of ``months``; ``counts``:
+    ``{(household id, local month): steward contacts}`` (``in_months``)."""
+    return all(counts[(household, month)] >= per_month for month in months)
+
+
+def in_months(steward_contacts, timezone):
+    """``(household id, local month)`` of each ``(household id, contacted_at)``: a contact counts in
+    the estate's month it was made in (03:00 on the 1st there is that month's, whatever UTC says)."""
+    return [(household, calendar.period_of(clock.parse_iso(at), timezone)) for household, at in steward_contacts]
+
+
+def still_owed(households, steward_contacts, per_month, period, timezone):
+    """The households (read copies, in their order) owed ``per_month`` steward contacts in the local
+    month ``period`` that had fewer (``owner_contact_rate``'s rule, household by household: those
+    the KPI counts as not contacted), each as ``(copy, its contacts in the period)``;
+    ``steward_contacts``: ``(household id, contacted_at)`` of the period's. A household's status
+    (vacant, occupied) changes nothing, as in the KPI. The current month's list is who is still to
+    be contacted; a past month's, who fell short."""
+    counts = Counter(in_months(steward_contacts, timezone))
+    return [(household, counts[(household["_id"], period)]) for household in households
+            if owed_months(owed_from(household, timezone), [period])
+            and not contacted_enough(counts, household["_id"], [period], per_month)]
 
 
 def owed_from(household, timezone):

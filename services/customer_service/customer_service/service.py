@@ -223,6 +223,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._list(payload, "owner_contacts")
 
     @rpc_method
+    def owner_contacts_due(self, payload):
+        """The households still owed the month's steward contacts (``operations.owner_contacts_due``)."""
+        return operations.owner_contacts_due(self.db, payload["estate_id"], payload.get("filters"),
+                                             payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
     def register_key(self, payload):
         return self._create(payload, "keys", "key", front_desk.new_key)
 

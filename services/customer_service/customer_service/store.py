@@ -50,7 +50,12 @@ INDEXES = {
     ],
     common_store.FEE_PRICES: common_store.FEE_PRICES_INDEXES,  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
-    "owner_contacts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {})],
+    "owner_contacts": [
+        (PAGED, {}),
+        ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {}),
+        # a household's last steward contact (the due list's last_contacted_at: store.last_contacted)
+        ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("contacted_at", 1)], {}),
+    ],
     **custom_fields_store.INDEXES,
 }
 
@@ -126,8 +131,9 @@ def known_building(db, estate_id, building, field="data.building"):
 
 def kpi_households(db, estate_id):
     """The estate's household copies as the KPIs read them: when each was registered and handed
-    over (``owner_contacts.owed_from``)."""
-    return list(db.households.find({"estate_id": estate_id}, {"created_at": 1, "occupied_from": 1}))
+    over (``owner_contacts.owed_from``), and its flat (the owner contacts due list names it)."""
+    return list(db.households.find({"estate_id": estate_id},
+                                   {"created_at": 1, "occupied_from": 1, "building": 1, "unit": 1, "room": 1}))
 
 
 # -- any document -----------------------------------------------------------------
@@ -316,6 +322,20 @@ def steward_contacts(db, estate_id, start, end):
                                     "contacted_at": {"$gte": start, "$lt": end}},
                                    {"household_id": 1, "contacted_at": 1})
     return [(contact["household_id"], contact["contacted_at"]) for contact in found]
+
+
+def last_contacted(db, estate_id, household_ids, before):
+    """``{household id: its last steward contact before ``before``}`` for the households that had
+    one: a page of the due list, one read each through ``(estate_id, household_id, kind,
+    contacted_at)`` (one read of their every contact grew with the years)."""
+    found = {}
+    for household_id in household_ids:
+        last = list(db.owner_contacts.find({"estate_id": estate_id, "household_id": household_id,
+                                            "kind": "steward_contact", "contacted_at": {"$lt": before}},
+                                           {"contacted_at": 1}).sort([("contacted_at", -1)]).limit(1))
+        if last:
+            found[household_id] = last[0]["contacted_at"]
+    return found
 
 
 def applications_of(db, estate_id, household_id, kind):

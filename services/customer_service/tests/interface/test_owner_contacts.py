@@ -77,3 +77,71 @@ def test_bad_or_forbidden_contacts_are_refused_and_nothing_is_logged(desk):
         log(desk, STEWARD, contacted_at="1900-01-01T02:00:00Z")
     assert refused.value.errors == [{"field": "data.contacted_at", "message": "is more than 14 days ago"}]
     assert desk.list_owner_contacts({"estate_id": ESTATE})["items"] == []
+
+
+def due(desk, caller=STEWARD, **payload):
+    as_caller(desk, caller)
+    return desk.owner_contacts_due({"estate_id": ESTATE, **payload})
+
+
+def test_the_steward_lists_the_owners_he_has_still_to_contact_this_month_and_those_short_last_month(desk):
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_3", "estate_id": ESTATE, "building": "3", "unit": "2", "room": "0101", "area_m2": 70.0,
+        "status": "vacant", "version": 1, "created_at": "2026-10-10T02:00:00.000Z", "occupied_from": None}))
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-10-20T02:00:00Z")
+    log(desk, STEWARD, household_id="hh_2", contacted_at="2026-10-31T19:00:00Z")  # 03:00 on 1 November there
+    listed = due(desk)  # the estate's current month: November
+    assert (listed["period"], listed["required"], listed["total"]) == ("2026-11", 1, 2)
+    assert listed["items"] == [
+        {"household_id": "hh_1", "building": "3", "unit": "1", "room": "1201", "contacts": 0, "required": 1,
+         "last_contacted_at": "2026-10-20T02:00:00.000Z"},
+        # registered in October, vacant: owed as the KPI counts it
+        {"household_id": "hh_3", "building": "3", "unit": "2", "room": "0101", "contacts": 0, "required": 1,
+         "last_contacted_at": None}]
+    october = due(desk, filters={"period": "2026-10"})  # hh_2's contact was November's
+    assert [(h["household_id"], h["last_contacted_at"]) for h in october["items"]] == [("hh_2", None), ("hh_3", None)]
+    # paged with the lists' cursors
+    first = due(desk, limit=1)
+    assert [h["household_id"] for h in first["items"]] == ["hh_1"] and first["total"] == 2
+    second = due(desk, limit=1, cursor=first["next_cursor"])
+    assert [h["household_id"] for h in second["items"]] == ["hh_3"] and second["next_cursor"] is None
+    # two a month: one of two is not enough
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"owner_contacts_per_month": 2}})
+    short = due(desk)["items"]
+    assert [(h["household_id"], h["contacts"], h["required"]) for h in short] == [
+        ("hh_1", 0, 2), ("hh_2", 1, 2), ("hh_3", 0, 2)]
+    assert short[1]["last_contacted_at"] == "2026-10-31T19:00:00.000Z"
+
+
+def test_a_month_not_begun_is_refused(desk):
+    clock.freeze(clock.parse_iso("2026-11-30T15:00:00Z"))  # 23:00 on 30 November there
+    with pytest.raises(BusinessRuleViolation) as refused:
+        due(desk, filters={"period": "2026-12"})
+    assert refused.value.errors == [{"field": "period", "message": "is a month after the estate's current one"}]
+    clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # midnight: December there
+    assert due(desk)["period"] == "2026-12"
+
+
+def test_a_households_last_contact_is_read_through_its_index(desk, monkeypatch):
+    """The due list's last_contacted_at: one estate-led read of each household's steward contacts
+    through ``(estate_id, household_id, kind, contacted_at)``, not every contact of the estate
+    walked for each household. The index is asked with the queries the store sends."""
+    from customer_service import store
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    for household, at in (("hh_1", "2026-11-10T02:00:00Z"), ("hh_1", "2026-11-20T02:00:00Z"),
+                          ("hh_2", "2026-11-21T02:00:00Z")):
+        log(desk, STEWARD, household_id=household, contacted_at=at)
+    log(desk, MANAGER, household_id="hh_1", kind="manager_visit", channel="visit", contacted_at="2026-11-22T02:00:00Z")
+    collection, sent = desk.db.owner_contacts, []
+    find = collection.find
+    monkeypatch.setattr(collection, "find", lambda query, *args, **kwargs: (sent.append(query),
+                                                                          find(query, *args, **kwargs))[1])
+    assert store.last_contacted(desk.db, ESTATE, ["hh_1", "hh_2"], "2026-11-21T00:00:00.000Z") == {
+        "hh_1": "2026-11-20T02:00:00.000Z"}
+    assert [query["household_id"] for query in sent] == ["hh_1", "hh_2"]  # one read each
+    with collection._lock:
+        candidates = [{doc["_id"] for doc in collection._candidates(query)} for query in sent]
+    # each its own household's steward contacts (the index's equality prefix), not the manager's visit
+    assert [len(found) for found in candidates] == [2, 1]

@@ -138,3 +138,41 @@ def test_the_desk_kpis_count_households_registered_by_the_periods_end():
                                 now="2026-12-03T00:00:00.000Z")
     assert (november["owner_contact_rate"]["numerator"], november["owner_contact_rate"]["denominator"]) == (1, 2)
     assert november["valid_complaint_rate"]["denominator"] == 2
+
+
+def _owed(households, contacts, per_month, period, tz="Asia/Shanghai"):
+    return [(household["_id"], count) for household, count in
+            owner_contacts.still_owed(households, contacts, per_month, period, tz)]
+
+
+def test_a_contact_at_three_in_the_morning_on_the_first_counts_in_that_month():
+    """The month is the estate's: 03:00 on 1 December in Shanghai is 19:00 on 30 November in UTC."""
+    flats = copies(2, created_at="2026-03-02T02:00:00.000Z")
+    first_of_december = [("hh_1", "2026-11-30T19:00:00.000Z")]
+    assert _owed(flats, first_of_december, 1, "2026-12") == [("hh_2", 0)]
+    assert _owed(flats, first_of_december, 1, "2026-11") == [("hh_1", 0), ("hh_2", 0)]  # not November's
+
+
+def test_a_household_with_one_of_two_contacts_is_still_owed_with_its_count():
+    flats = copies(3, created_at="2026-03-02T02:00:00.000Z")
+    contacts = [("hh_1", "2026-11-03T02:00:00.000Z"), ("hh_1", "2026-11-20T02:00:00.000Z"),
+                ("hh_2", "2026-11-05T02:00:00.000Z")]
+    assert _owed(flats, contacts, 2, "2026-11") == [("hh_2", 1), ("hh_3", 0)]
+    assert _owed(flats, contacts, 1, "2026-11") == [("hh_3", 0)]
+
+
+def test_the_households_still_owed_are_those_the_contact_rate_counts_as_not_contacted():
+    """Vacant units included (their owners are owed the contact as the KPI counts them), and a
+    household registered or handed over after the month left out as the KPI leaves it."""
+    flats = [{"_id": "hh_1", "status": "vacant", "created_at": "2026-03-02T02:00:00.000Z"},
+             {"_id": "hh_2", "status": "occupied", "created_at": "2026-03-02T02:00:00.000Z"},
+             {"_id": "hh_3", "status": "vacant", "created_at": "2026-03-02T02:00:00.000Z",
+              "occupied_from": "2026-12-01"},
+             {"_id": "hh_4", "status": "occupied", "created_at": "2026-12-01T02:00:00.000Z"},
+             {"_id": "hh_5", "status": "occupied", "created_at": "2026-03-02T02:00:00.000Z"}]
+    contacts = [("hh_5", "2026-11-20T02:00:00.000Z")]
+    owed = _owed(flats, contacts, 1, "2026-11")
+    assert owed == [("hh_1", 0), ("hh_2", 0)]
+    found = kpis.estate_kpis("2026-11", [], [], flats, set(), RULES, contacts, now="2026-12-03T00:00:00.000Z")
+    rate = found["owner_contact_rate"]
+    assert rate["denominator"] - rate["numerator"] == len(owed) == 2
