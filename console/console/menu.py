@@ -42,6 +42,7 @@ SECTIONS = (
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
         Entry("registers.owner-contacts", "menu.owner_contacts", FRONT_DESK),
+        Entry("desk.owner_contacts_due", "due.title", FRONT_DESK),  # whom the steward has still to contact
         Entry("desk.portal_qr", "menu.portal_qr", FRONT_DESK),
     )),
     Section("menu.engineering", (

@@ -819,6 +819,8 @@ _MESSAGES = {
     "todo.borrowings_overdue": ("逾期未还的档案借阅：{count} 件", "Archive borrowings overdue: {count}"),
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
+    # the steward's: the owners short of the month's contacts (DOMAIN.md: each owner once a month)
+    "todo.owners_not_contacted": ("本月尚未联系的业主：{count} 户", "Owners not contacted this month: {count}"),
     "todo.complaints_overdue": ("过了答复期限仍未答复的投诉：{count} 件",
                                 "Complaints past their reply deadline, not answered: {count}"),
     "todo.major_incidents_open": ("未结案的重大突发事件：{count} 起", "Major incidents not closed: {count}"),
@@ -2166,6 +2168,17 @@ _MESSAGES = {
     "reg.channel": ("方式", "Channel"),
     "reg.contacted_at": ("联系时间", "Contacted at"),
     "reg.summary": ("摘要", "Summary"),
+    # the owners still to contact in a month (GET …/owner-contacts/due: the contact rate's rule)
+    "due.title": ("尚未联系的业主", "Owners not contacted yet"),
+    "due.this_month": ("本月", "This month"),
+    "due.month_before": ("{period}（上月）", "{period} (the month before)"),
+    "due.total": ("{period}：联系不足每月 {required} 次的业主 {count} 户",
+                  "{period}: {count} owner(s) short of {required} contact(s) a month"),
+    "due.contacts": ("已联系 / 应联系（次）", "Contacts / required"),
+    "due.last_contacted": ("上次联系", "Last contacted"),
+    "due.never": ("从未联系", "Never"),
+    "due.record": ("记录联系", "Record a contact"),
+    "due.none": ("没有联系不足的业主。", "No owner is short of contacts."),
     # -- irreversible steps asked to be confirmed (a box that says what will happen) ----------------
     "confirm.title": ("请确认", "Please confirm"),
     "error.setting_more_than": ("不能大于「{name}」（{value}）", "must not be more than “{name}” ({value})"),

@@ -249,6 +249,65 @@ def test_the_owner_contacts_log_and_its_kpi(client, fake, documented_routes):
     _only_documented(fake, documented_routes)
 
 
+DUE = {"period": "2026-11", "required": 2, "total": 2, "next_cursor": None, "items": [
+    {"household_id": "hh_1", "building": "5", "unit": "1", "room": "1801", "contacts": 1, "required": 2,
+     "last_contacted_at": "2026-11-03T02:00:00Z"},
+    {"household_id": "hh_2", "building": "5", "unit": "1", "room": "1802", "contacts": 0, "required": 2,
+     "last_contacted_at": None}]}
+
+
+def test_the_steward_lists_the_owners_still_to_contact_and_records_a_contact_from_the_list(
+        client, fake, documented_routes):
+    """The steward contacts each owner once a month (DOMAIN.md), and the contacts' register said
+    who was contacted, never who was not (a probe of the steward's work): the list of the month's
+    owners short of their contacts, the month before a link away, each row recording a contact
+    for its household."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/owner-contacts/due",
+            lambda body, params: dict(DUE, period=params.get("period", "2026-11")))
+    en = client.get("/desk/owner-contacts/due", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2026-11: 2 owner(s) short of 2 contact(s) a month" in en
+    assert "5-1-1801" in en and "1 / 2" in en and "0 / 2" in en and "Never" in en and "Record a contact" in en
+    assert 'href="/desk/owner-contacts/due?period=2026-10"' in en  # the month before: who fell short
+    zh = client.get("/desk/owner-contacts/due?period=2026-10", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "2026-10：联系不足每月 2 次的业主 2 户" in zh and "记录联系" in zh and "从未联系" in zh
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/owner-contacts/due")]
+    assert asked[0] == {"limit": 50} and asked[1] == {"limit": 50, "period": "2026-10"}
+    # the contacts' page has the list beside it, as a tab
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/owner-contacts", {"items": [], "next_cursor": None})
+    assert 'href="/desk/owner-contacts/due"' in client.get("/desk/owner-contacts").get_data(as_text=True)
+    # a row records the steward's contact with its household, then back to the list
+    fake.on("POST", rf"{BASE}/owner-contacts", (201, {"id": "oc_9"}))
+    answer = client.post("/desk/owner-contacts/due", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-due", "household_id": "hh_2", "channel": "phone",
+        "contacted_at": "2026-11-30T10:00", "summary": "asked about the lift noise"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/desk/owner-contacts/due")
+    [sent] = _posts(fake, "/owner-contacts")
+    assert sent["json"] == {"household_id": "hh_2", "kind": "steward_contact", "channel": "phone",
+                            "contacted_at": "2026-11-30T02:00:00Z", "summary": "asked about the lift noise"}
+    assert sent["headers"]["Idempotency-Key"] == "k-due"
+    _only_documented(fake, documented_routes)
+
+
+def test_the_steward_s_start_page_counts_the_owners_not_contacted_this_month(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/service-requests", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/owner-contacts/due", dict(DUE, total=130, next_cursor="2026-11-01T00:00:00Z~hh_2"))
+    for language, line in (("zh", "本月尚未联系的业主：130 户"), ("en", "Owners not contacted this month: 130")):
+        home = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        todo = home.split("data-todo>")[1].split("</section>")[0]
+        assert f'<a href="/desk/owner-contacts/due">{line}</a>' in todo  # the API's total, not "2+"
+    _only_documented(fake, documented_routes)
+    # every owner contacted: no line; an agent's start page does not ask (the steward's round)
+    fake.on("GET", rf"{BASE}/owner-contacts/due", dict(DUE, total=0, items=[]))
+    assert "data-todo" not in client.get("/").get_data(as_text=True)
+    sign_in(client, fake, roles=("agent",))
+    calls = len(fake.calls)
+    client.get("/")
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/owner-contacts/due")]
+
+
 def test_the_managers_visit_is_offered_to_the_roles_that_may_log_it_and_listed_for_all(client, fake):
     """A steward or an agent was offered 经理走访 (manager_visit) on the form and refused with a 403
     once everything was typed: the service takes it from a manager or the operator admin alone

@@ -1,7 +1,9 @@
-"""Front desk: register a request, the register with filters, a request's detail and handling."""
+"""Front desk: register a request, the register with filters, a request's detail and handling; the
+owners still to contact this month."""
 import base64
+import re
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from .. import i18n, menu, permissions
 from ..menu import MANAGEMENT
@@ -376,3 +378,61 @@ def portal_qr():
     svg = g.api.get_bytes(g.api.estate(g.user.estate_id, "portal-qr"), building=building or None)
     image = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
     return render_template("desk/portal_qr.html", image=image, building=building)
+
+
+# -- the owners still to contact this month (每月联系业主) ----------------------------------------
+# The steward contacts each owner once a month (DOMAIN.md; the estate's owner_contacts_per_month):
+# customer service lists the households short of it (GET …/owner-contacts/due, the contact rate's
+# own rule), this month's or a past month's, and each row records a contact for its household. The
+# contacts' register said who was contacted, never who was not (a probe of the steward's work).
+MONTH = re.compile(r"(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])")
+
+
+def _contact_fields():
+    """The contacts register's own fields of a contact (its channel, when, what was said): a row
+    records one with them, its household and kind given."""
+    from .register_specs import REGISTERS
+    [spec] = [spec for spec in REGISTERS if spec.slug == "owner-contacts"]
+    return tuple(f for f in spec.fields if f.name in ("channel", "contacted_at", "summary"))
+
+
+def _month_asked():
+    period = request.args.get("period", "").strip()
+    return {"period": period} if MONTH.fullmatch(period) else {}
+
+
+@bp.get("/owner-contacts/due")
+@estate_needed
+def owner_contacts_due():
+    """The households short of the month's contacts: the estate's current month (the API's, on its
+    clock) unless a month is asked; the month before is a link away (who fell short)."""
+    asked = _month_asked()
+    page = g.api.get(g.api.estate(g.user.estate_id, "owner-contacts/due"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **asked)
+    period = page.get("period") or asked.get("period") or common.this_month()
+    year, month = int(period[:4]), int(period[5:7])
+    before = f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+    return render_template("desk/owner_contacts_due.html", page=page, items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters=asked, period=period, before=before,
+                           fields=_contact_fields(), key=common.form_key(), problem=common.take_problem(),
+                           may_record=permissions.may("POST", "owner-contacts"))
+
+
+@bp.post("/owner-contacts/due")
+@estate_needed
+def record_due_contact():
+    """A row's contact: the steward's (``steward_contact``) with its household, then back to the list,
+    where a household that has its month's contacts is no longer."""
+    from .registers import BadInput, body_of
+    form, asked = request.form, _month_asked()
+    household_id = form.get("household_id", "")
+    back = url_for("desk.owner_contacts_due", **asked)
+    typed = common.row_form_to_keep(household_id, "contact")
+    try:
+        body = {"household_id": household_id, "kind": "steward_contact", **body_of(_contact_fields(), form)}
+    except BadInput as bad:
+        common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+        session["typed"] = typed
+        return redirect(back)
+    return common.post_and_back("owner-contacts", body, back, "reg.created",
+                                idempotency_key=form.get("idempotency_key") or None, typed=typed)

@@ -198,13 +198,19 @@ DESK_TODO_LISTS = (
     ("todo.return_visits_overdue", "service-requests", {"return_visit_overdue": "true"}, "", "desk.register",
      {"return_visit_overdue": "true"}),
 )
+# What waits for the steward (管家), who contacts each owner once a month (DOMAIN.md; the estate's
+# owner_contacts_per_month): the owners short of this month's contacts, counted in full by the API
+# (its ``total``). Nothing told him whom he had still to contact (a probe of the steward's work).
+STEWARD_TODO_LISTS = (
+    ("todo.owners_not_contacted", "owner-contacts/due", {}, "", "desk.owner_contacts_due", {}),
+)
 TODO_LIMIT = 100  # counted up to this many; more reads "100+"
 
 
 # whose to-do each list is: the manager's (the operator admin's too), the front desk's own staff's
 # (agents and stewards: a manager's own list names what he chases of theirs) and the archivist's
 TODO_BY_DEPARTMENT = ((MANAGEMENT, TODO_LISTS), (FRONT_DESK - MANAGEMENT, DESK_TODO_LISTS),
-                      (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS))
+                      (frozenset({"steward"}), STEWARD_TODO_LISTS), (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS))
 
 
 def todo_lists(roles):
@@ -234,8 +240,11 @@ def todo():
             continue
         items = [item for item in page.get("items", [])
                  if not proposer or permissions.approves(item.get(proposer))]
+        # a list that counts itself (``total``: every page's) says how many in all, not "100+"
+        total = page.get("total")
+        count = str(total) if not proposer and isinstance(total, int) else common.counted(items, page)
         if items:
-            found.append({"text": i18n.translate(key, count=common.counted(items, page)),
+            found.append({"text": i18n.translate(key, count=count),
                           "url": url_for(endpoint, **shown)})
     return found
 

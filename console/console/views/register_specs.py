@@ -168,6 +168,7 @@ class Register:
     custom_edit: bool = False  # its rows' values change through POST {path}/{item id}/custom
     links: tuple = ()  # Link: each row's links to other lists filtered on it
     hint: str = ""  # a message key said above the new-row form (what becomes of what is typed)
+    tabs: tuple = ()  # (endpoint, message key): pages beside the list, linked above it
 
 
 F, C, A = Field, Column, Action
@@ -254,7 +255,7 @@ FRONT_DESK = (
                      F("summary", "reg.summary", "textarea", True)),
              filters=(F("household_id", "picker.household", "household"),
                       F("kind", "reg.kind", "choice", False, ("steward_contact", "manager_visit"), "contact_kind")),
-             roles=menu.FRONT_DESK),
+             roles=menu.FRONT_DESK, tabs=(("desk.owner_contacts_due", "due.title"),)),
     Register("desk", "applications", "menu.applications", "applications",
              (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
               C("works_from", "reg.works_from"), C("works_to", "reg.works_to"), STATUS, CREATED),
