@@ -166,6 +166,30 @@ def test_the_stewards_contacts_and_the_managers_visits_make_the_contact_kpis(api
     assert found["manager_visits_year_to_date"]["numerator"] == 1
 
 
+def test_the_steward_lists_the_owners_he_has_still_to_contact_and_each_contact_takes_one_off(api, admin):
+    """GET …/owner-contacts/due through the gateway: this month's households short of their
+    contact, by the contact rate's rule; a contact logged takes its household off; the contacts'
+    readers only."""
+    estate = new_estate(api, admin, name="Contact Court")
+    base = f"/api/v1/estates/{estate['id']}"
+    steward = new_user(api, admin, ["steward"], [estate["id"]])[1]
+    technician = new_user(api, admin, ["technician"], [estate["id"]])[1]
+    flats = [new_household(api, admin, estate["id"], room=room, building="3") for room in ("101", "102")]
+    due = eventually(lambda: (lambda page: page if page["total"] == 2 else None)(   # once both copies are there
+        api.get(f"{base}/owner-contacts/due", steward).json()))
+    assert [(h["household_id"], h["room"], h["contacts"], h["required"]) for h in due["items"]] == [
+        (flats[0]["id"], "101", 0, 1), (flats[1]["id"], "102", 0, 1)]
+    contacted_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    assert api.post(f"{base}/owner-contacts", {"household_id": flats[0]["id"], "kind": "steward_contact",
+                                               "channel": "visit", "contacted_at": contacted_at,
+                                               "summary": "monthly visit"}, steward).status_code == 201
+    after = api.get(f"{base}/owner-contacts/due?limit=1", steward).json()
+    assert [h["household_id"] for h in after["items"]] == [flats[1]["id"]] and after["total"] == 1
+    assert after["next_cursor"] is None
+    assert api.get(f"{base}/owner-contacts/due", technician).status_code == 403
+    assert api.get(f"{base}/owner-contacts/due?period=2999-12", steward).status_code == 422
+
+
 def test_a_repair_closes_after_its_return_visit_or_when_the_occupant_stays_unreachable(api, office, admin):
     base = office["base"]
     agent = new_user(api, admin, ["agent"], [office["estate"]])[1]
