@@ -1450,6 +1450,14 @@ ZH = {
         '本小区已有 {0} 年的档案检查计划',
     'this building, unit and room is registered already':
         '该楼栋、单元、房号已登记',
+    # the same flat written another way (3栋 for 3, archive/domain.py registered_otherwise): {0} the
+    # address as registered, {1} its household's id
+    'this flat is registered already, as {0} (household {1})':
+        '该房屋已登记为 {0}（房屋 {1}）',
+    'names the flat registered as {0} (household {1})':
+        '即已登记为 {0} 的房屋（房屋 {1}）',
+    'the flat was being registered meanwhile: try again':
+        '该房屋正在被登记，请重试',
     'fire equipment {0} is in the ledger already':
         '消防设施 {0} 已在台账中',
     'this vehicle entered just now':

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from estate_common import archive_access, calendar, clock, custom_fields, ids, numbering, personal_data
 from estate_common.errors import Conflict, Forbidden, InvalidInput, field_error
-from estate_common.text import address_part
+from estate_common.text import address_key as part_key, address_part
 
 from . import occupants
 
@@ -138,6 +138,32 @@ def typed_household_id(estate_id, data):
     return household_id(estate_id, *typed) if typed != read else None
 
 
+ADDRESS = ("building", "unit", "room")
+
+
+def address_key(household):
+    """The flat a household (as ``new_household`` builds it, or as stored) is at, as the duplicate
+    check compares flats: each part by its reading (``estate_common.text.address_key``: 3号楼,
+    3栋, 3#, 三号楼 and 3 are one building, 2单元 the unit 2, 1201室 the room 1201), hashed with the
+    estate's id. Kept on the household as ``_address_key`` (internal), unique per estate
+    (``store.INDEXES``): 3栋-1-1201 beside 3-1-1201 was a second household for one flat. The id
+    stays the flat's as written (every service holds it); this key is only compared."""
+    return ids.natural_id("addr", household["estate_id"],
+                          *(part_key(household[part], part) for part in ADDRESS))
+
+
+def registered_otherwise(stored, household):
+    """The 409 of a household (``household``) at the flat ``stored`` is registered at, written
+    another way (``address_key``): naming ``stored`` by its id and its address as registered (no
+    owner's data: an import's row keeps it in the job's result), on the first part written
+    otherwise."""
+    address = "-".join(stored[part] for part in ADDRESS)
+    part = next((p for p in ADDRESS if address_part(household[p]).upper() != address_part(stored[p]).upper()), "room")
+    named = stored["_id"]
+    return Conflict(f"this flat is registered already, as {address} (household {named})",
+                    [field_error(f"data.{part}", f"names the flat registered as {address} (household {named})")])
+
+
 def new_household(estate_id, data, now, custom=None):
     """``custom``: its custom values, checked already (``estate_common.custom_fields.check_values``)."""
     area = area_in_hundredths(data["area_m2"])
@@ -150,6 +176,8 @@ def new_household(estate_id, data, now, custom=None):
         "building": building,
         "unit": unit,
         "room": room,
+        # the flat as compared (3栋 is 3): the duplicate check's, unique per estate (address_key)
+        "_address_key": address_key({"estate_id": estate_id, "building": building, "unit": unit, "room": room}),
         "area_m2": float(area),
         "status": data.get("status", "vacant"),
         "owner": {"name": data["owner"]["name"].strip(), "phone": data["owner"]["phone"].strip()},

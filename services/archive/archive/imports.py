@@ -8,7 +8,9 @@ every further row is one household, checked like ``POST …/households`` (the
 ``HouseholdCreate`` contract and ``domain.new_household``). A row that is wrong is
 reported with its row number and field and skipped; a household already registered
 (same building, unit and room) is counted, not changed. Re-running an import is
-therefore harmless. Reading the file (its caps, streaming the rows) is ``import_files``.
+therefore harmless. A row of a flat registered written otherwise (3栋-1-1201 for 3-1-1201,
+``domain.address_key``), by hand or by a row before, is refused naming that household.
+Reading the file (its caps, streaming the rows) is ``import_files``.
 
 Plain functions: no broker, no store.
 """
@@ -20,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from estate_common import contracts, custom_fields, exports, job_scopes
 from estate_common.text import address_part, holds_control, invisible, number_text
-from estate_common.errors import DomainError, InvalidInput, field_error
+from estate_common.errors import Conflict, DomainError, InvalidInput, field_error
 
 from . import domain, import_files
 
@@ -194,7 +196,9 @@ def _dialled(phone):
 
 def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
     """Register each row's household with ``save(household, typed id)``: None when it made it,
-    else the household registered at its address (the typed id: ``domain.typed_household_id``);
+    else the household registered at its address (the typed id: ``domain.typed_household_id``),
+    or a ``Conflict`` when its flat is registered written otherwise (3栋-1-1201 for 3-1-1201,
+    by a row before too: ``domain.registered_otherwise``), which refuses the row and no other;
     ``rows`` is consumed as it streams (``expected``: the count ``import_files.check``
     announced, for the progress bar; ``definitions``: the estate's custom fields of households).
     The import's result: counts, the first rows that were refused with why, and the first rows
@@ -221,19 +225,22 @@ def run(estate_id, rows, now, save, progress, expected=None, definitions=()):
                     household = domain.new_household(estate_id, body, now, custom)
                 except DomainError as error:
                     problems = _domain_errors(number, error)
+            if not problems:
+                try:
+                    stored = save(household, domain.typed_household_id(estate_id, body))
+                except Conflict as registered:  # its flat, written otherwise (3栋 for 3), maybe by a row before
+                    problems = _domain_errors(number, registered)
             if problems:
                 rejected += 1
                 if len(errors) < MAX_REPORTED_ERRORS:
                     errors.extend(problems)
+            elif stored is None:
+                created += 1
             else:
-                stored = save(household, domain.typed_household_id(estate_id, body))
-                if stored is None:
-                    created += 1
-                else:
-                    existing += 1
-                    fields = differences(stored, household, body)
-                    if fields and len(differing) < MAX_REPORTED_ERRORS:
-                        differing.append({"row": number, "fields": fields})
+                existing += 1
+                fields = differences(stored, household, body)
+                if fields and len(differing) < MAX_REPORTED_ERRORS:
+                    differing.append({"row": number, "fields": fields})
             done += 1
             if done % PROGRESS_EVERY == 0:
                 progress(done, max(done, expected or 0))

@@ -4,6 +4,8 @@ path (``estate_common.writes`` behind ``store.change``/``create``): a revision c
 events in the same document write, a lost race decided again on what the winner wrote.
 """
 import logging
+import time
+from datetime import timedelta
 from functools import partial
 
 from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data
@@ -96,16 +98,32 @@ def list_estates(db, caller, filters, limit, cursor):
 # -- households ----------------------------------------------------------------------------
 
 def _create_household(db, outbox, household, found, actor=None, typed_id=None):
-    """``typed_id``: the flat's id as stored before address parts were NFKC-read, when it differs
+    """``household`` registered once, or ``found(the household stored under its id)``; a flat
+    registered under another id, written otherwise (3栋 for 3: its ``_address_key``), is a 409
+    naming that household (``domain.registered_otherwise``), also when its twin wins the insert
+    between the probe and the write (the unique index refuses this one). ``typed_id``: the flat's
+    id as stored before address parts were NFKC-read, when it differs
     (``domain.typed_household_id``): a household stored under it is this one."""
     estate_id = household["estate_id"]
     if typed_id:
         earlier = store.find_household(db, estate_id, typed_id)
         if earlier is not None:
             return found(earlier)
+    keyed = store.household_at(db, estate_id, household["_address_key"])
+    if keyed is not None and keyed["_id"] != household["_id"]:
+        raise domain.registered_otherwise(keyed, household)
+
+    def there(stored):
+        if stored is None:  # the insert lost on the address key: a twin written otherwise won it
+            twin = store.household_at(db, estate_id, household["_address_key"])
+            if twin is None:
+                raise Conflict("the flat was being registered meanwhile: try again")
+            raise domain.registered_otherwise(twin, household)
+        return found(stored)
+
     return _create(db, outbox, "households", estate_id, household["_id"],
                    lambda: (household, [("household_created", domain.household_event_data(household))]),
-                   found=found, actor=actor)
+                   found=there, actor=actor)
 
 
 def create_household(db, outbox, estate_id, data):
@@ -116,6 +134,49 @@ def create_household(db, outbox, estate_id, data):
         "this building, unit and room is registered already", "data.room", "is already registered"),
         typed_id=domain.typed_household_id(estate_id, data))
     return domain.household_view(public(created))  # whole: who sees the owner in full is the gateway's (personal_data)
+
+
+# The sweep that keys households registered without an address key (keep_address_keys): the
+# households registered since this long before its last sweep of an estate began are read
+# again, for those a replica of the version before wrote during a deploy, or one whose write
+# landed after the sweep read (their clocks, their writes in flight).
+ADDRESS_KEYS_OVERLAP = timedelta(minutes=15)
+
+
+def keep_address_keys(db, stopping=lambda: False):
+    """Every household registered without an address key (before keys were kept, or by a replica
+    of the version before while a deploy rolls) gets its own (``domain.address_key``), oldest first:
+    the duplicate check finds it from then on. A household of a flat registered twice already
+    (3-1-1201 and 3栋-1-1201) keeps none: the first registered holds the key, the others are
+    left as they are (the unique index refuses their key; nothing fails) and named in a warning
+    with the estate and ids (no address, no owner), once per sweep that meets them, the first
+    after they were made; the desk decides which to keep. Per estate, the first sweep reads all
+    its households, a later one those registered since ``ADDRESS_KEYS_OVERLAP`` before the last
+    began. Idempotent: each write only keys a household that has no key, so sweeps of several
+    replicas at once key each once; a sweep ``stopping`` (the service stops) ends between two
+    households and leaves the estate it was in unmarked. Returns how many it keyed."""
+    keyed = 0
+    for estate_id, since in store.estates_keeping_address_keys(db):
+        began = clock.now()
+        from_ = clock.to_iso(clock.parse_iso(since) - ADDRESS_KEYS_OVERLAP) if since else None
+        shared = {}
+        for household in store.unkeyed_households(db, estate_id, from_):
+            if stopping():
+                return keyed
+            key = domain.address_key(household)
+            if store.keep_address_key(db, household, key):
+                keyed += 1
+            else:
+                holder = store.household_at(db, estate_id, key)
+                shared[household["_id"]] = holder["_id"] if holder else None
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        if shared:
+            log.warning("households of a flat registered already under another spelling were left without "
+                        "an address key: decide which to keep",
+                        extra={"estate_id": estate_id, "household_ids": sorted(shared),
+                               "registered_as": [shared[h] for h in sorted(shared)]})
+        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began))
+    return keyed
 
 
 def start_household_import(db, caller, estate_id, data):

@@ -2,12 +2,18 @@
 one write path, estate_common.writes); the rules in domain.py (master data, records, change
 log), imports.py (households from a spreadsheet), borrowing.py and checks.py, their numbers in
 rules.py; storage in store.py."""
+from estate_common import config, stopping
 from estate_common.nameko import (EstateSettings, ExportsResources, HasCustomFields, ServiceBase, consumes, export_runners,
                                   rpc_method)
+from estate_common.nameko.timers import graceful_timer
 from estate_common.store import public
 
 from . import domain, exports, imports, operations, restatements, store
 from .rules import DEFAULTS, MAXIMA, MINIMA
+
+# How often households registered without an address key (before keys were kept, or by a replica
+# of the version before while a deploy rolls) are keyed: operations.keep_address_keys (seconds).
+ADDRESS_KEY_SWEEP_SECONDS = config.env_float("ADDRESS_KEY_SWEEP_SECONDS", 600.0)
 
 
 class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
@@ -46,6 +52,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return domain.estate_view(public(store.get_estate(self.db, payload["estate_id"])))
 
     # -- households -----------------------------------------------------------------
+    @graceful_timer(interval=ADDRESS_KEY_SWEEP_SECONDS, eager=True)
+    def keep_address_keys(self):
+        """``operations.keep_address_keys``: at start (the backfill), then the households
+        registered lately, so that the duplicate check (``domain.address_key``) finds every flat.
+        A stop ends it between two households (that estate is swept again from where its last
+        sweep began)."""
+        operations.keep_address_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
+
     @rpc_method
     def create_household(self, payload):
         return operations.create_household(self.db, self.outbox, payload["estate_id"], payload["data"])

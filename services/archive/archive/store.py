@@ -17,11 +17,18 @@ CHAIN_DESCENDING = [("seq", -1)]
 # incident's ``number``, a payment's ``receipt_number``
 NUMBER_FIELDS = ("data.number", "data.receipt_number")
 
+ADDRESS_KEYED = [("estate_id", 1), ("_address_key", 1)]
+
 INDEXES = {
     "estates": [(PAGED, {})],
     # the list's status filter: the vacant units a steward inspects (空置房巡查)
     "households": [(PAGED, {}), ([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {}),
-                   ([("estate_id", 1), ("status", 1)], {})],
+                   ([("estate_id", 1), ("status", 1)], {}),
+                   # one household per flat however its address is written (domain.address_key): the
+                   # duplicate check's probe, and the write that decides a race. Partial: a household
+                   # an older version (or replica) wrote has no key until the sweep keys it, and one
+                   # of a flat registered twice before keeps none (operations.keep_address_keys)
+                   (ADDRESS_KEYED, {"unique": True, "partialFilterExpression": {"_address_key": {"$exists": True}}})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
@@ -107,6 +114,56 @@ def find_household(db, estate_id, household_id):
 
 def get_household(db, estate_id, household_id):
     return store.get_in_estate(db.households, estate_id, household_id, "household")
+
+
+def household_at(db, estate_id, address_key):
+    """The household keyed as registered at the flat ``address_key`` (``domain.address_key``), or
+    None: one probe of the unique index, whatever the estate's size."""
+    return db.households.find_one({"estate_id": estate_id, "_address_key": address_key})
+
+
+# -- address keys of households registered without one (operations.keep_address_keys) ------
+
+UNKEYED = {"_address_key": {"$exists": False}}
+KEYS_PAGE = 500
+
+
+def estates_keeping_address_keys(db):
+    """``[(estate_id, since)]`` of every estate: ``since`` is when the last sweep of its households
+    began (``_address_keys_swept``), None before its first (its backfill)."""
+    return sorted((doc["estate_id"], doc.get("_address_keys_swept"))
+                  for doc in db.estates.find({}, {"estate_id": 1, "_address_keys_swept": 1}))
+
+
+def unkeyed_households(db, estate_id, since):
+    """The estate's households without an address key, registered at ``since`` or later (None:
+    all, once), in the lists' order a page at a time: with ``since``, the lists' index walked from
+    it (the households registered lately), not the estate."""
+    query = {"estate_id": estate_id, **UNKEYED}
+    if since:
+        query["created_at"] = {"$gte": since}
+    cursor = None
+    while True:
+        page = store.page(db.households, query, KEYS_PAGE, cursor, shown=lambda doc: doc)
+        yield from page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return
+
+
+def keep_address_key(db, household, address_key):
+    """``household``'s address key written, unless it has one; False when another household of the
+    estate holds the key (a flat registered twice: the unique index refuses it)."""
+    try:
+        db.households.update_one({"_id": household["_id"], "estate_id": household["estate_id"], **UNKEYED},
+                                 {"$set": {"_address_key": address_key}})
+    except DuplicateKey:
+        return False
+    return True
+
+
+def mark_address_keys_swept(db, estate_id, began):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_address_keys_swept": began}})
 
 
 def list_households(db, estate_id, filters, limit, cursor):

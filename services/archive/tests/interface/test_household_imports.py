@@ -125,6 +125,32 @@ def test_a_flat_stored_with_full_width_digits_before_they_were_read_is_still_tha
     assert sorted(h["room"] for h in found) == ["302", "３０１"]
 
 
+def test_a_row_of_a_flat_registered_under_another_spelling_is_refused_naming_its_household_the_rest_imported(archive):
+    """An owner list writes 3栋 / 三号楼 / 1201室 for the 3-1-1201 registered by hand, or one flat twice
+    in the file: each such row made a second household for the flat. It is refused naming the
+    household as registered (its id and address, not the owner's data); the same flat written as
+    registered is there already, and the other rows are imported."""
+    body = {"building": "3", "unit": "1", "room": "1201", "area_m2": 89.5, "owner": {"name": "张三", "phone": "13912345678"}}
+    registered = archive.create_household({"estate_id": archive.estate_id, "data": body})
+    job = start(archive, csv_bytes("3栋,1,1201,89.5,张三,13912345678",       # the flat registered, written otherwise
+                                   "3,1,1201,89.5,张三,13912345678",         # as registered: there already
+                                   "5,1,101,90,李四,13912345679",            # a new flat
+                                   "5号楼,1单元,101室,90,李四,13912345679",    # the row before's flat again
+                                   "三号楼,1,1202室,70,王五,13912345670"))     # a new flat, in a common form
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert {k: result[k] for k in ("rows", "created", "existing", "rejected")} == {
+        "rows": 5, "created": 2, "existing": 1, "rejected": 2}
+    [five] = archive.list_households({"estate_id": archive.estate_id, "filters": {"building": "5"}})["items"]
+    assert result["errors"] == [
+        {"row": 2, "field": "building", "message": f"names the flat registered as 3-1-1201 (household {registered['id']})"},
+        {"row": 5, "field": "building", "message": f"names the flat registered as 5-1-101 (household {five['id']})"}]
+    assert "张三" not in str(result) and "13912345679" not in str(result)
+    flats = sorted(f"{h['building']}-{h['unit']}-{h['room']}" for h in
+                   archive.list_households({"estate_id": archive.estate_id})["items"])
+    assert flats == ["3-1-1201", "5-1-101", "三号楼-1-1202室"]
+
+
 def test_statuses_in_chinese_are_read(archive):
     content = csv_bytes("1,1,401,80,张三,13912345678,空置", "1,1,402,80,李四,13912345679,已入住",
                         "1,1,403,80,王五,13912345670,装修中", header=HEADER.strip() + ",状态\n")

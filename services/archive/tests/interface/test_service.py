@@ -216,6 +216,91 @@ def test_a_household_is_registered_once(archive, estate):
     assert len(archive.outbox.of_type("household_created")) == 1
 
 
+def test_a_flat_written_in_another_common_form_is_registered_once_naming_its_household(archive, estate):
+    """3栋-1-1201 beside 3-1-1201 was a second household for one flat (3号楼 / 3栋 / 3# / 三号楼 / 3
+    are one building: ``estate_common.text.address_reading``): a 409 names the household as
+    registered, and nothing is written or announced."""
+    first = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    for building, unit, room in (("3栋", "1", "1201"), ("三号楼", "1单元", "1201室"), ("3#", "一单元", "1201")):
+        with pytest.raises(Conflict) as refused:
+            archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building=building, unit=unit,
+                                                                               room=room)})
+        assert refused.value.detail == f"this flat is registered already, as 3-1-1201 (household {first['id']})"
+        assert refused.value.errors == [{"field": "data.building",
+                                         "message": f"names the flat registered as 3-1-1201 (household {first['id']})"}]
+    archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building="3楼")})  # a floor: not read
+    assert len(archive.outbox.of_type("household_created")) == 2
+    assert sorted(h["building"] for h in archive.list_households({"estate_id": estate["id"]})["items"]) == ["3", "3楼"]
+
+
+def test_two_spellings_of_one_flat_registered_at_once_make_one_household(archive, estate, monkeypatch):
+    """Both creates find no household at the flat; the unique (estate_id, _address_key) index lets
+    the first insert win and the second is refused naming it, not counted as made."""
+    twin = archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building="3栋")})
+    probes = []
+    household_at = store.household_at
+
+    def before_the_twin(db, estate_id, key):  # the first probe ran before the twin's insert
+        probes.append(key)
+        return None if len(probes) == 1 else household_at(db, estate_id, key)
+
+    monkeypatch.setattr(store, "household_at", before_the_twin)
+    with pytest.raises(Conflict) as refused:
+        archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    assert refused.value.detail == f"this flat is registered already, as 3栋-1-1201 (household {twin['id']})"
+    assert len(probes) == 2 and len(archive.outbox.of_type("household_created")) == 1
+    assert [h["id"] for h in archive.list_households({"estate_id": estate["id"]})["items"]] == [twin["id"]]
+
+
+def _registered_before_address_keys(archive, estate_id, building, created_at, room="1201"):
+    """A household as a version before address keys wrote it (or an old replica during the deploy)."""
+    household = domain.new_household(estate_id, dict(HOUSEHOLD, building=building, room=room),
+                                      clock.parse_iso(created_at))
+    del household["_address_key"]
+    archive.db.households.insert_one(household)
+    return household["_id"]
+
+
+def test_households_registered_before_address_keys_get_theirs_and_a_flat_registered_twice_is_reported(
+        archive, estate, caplog):
+    """The sweep (at start, then on a timer) keys each household registered without one, the first
+    registered of a flat written twice keeping it; the other is left as it is and named in a
+    warning (ids only), once. The start-up never fails on them, and a third spelling is refused."""
+    first = _registered_before_address_keys(archive, estate["id"], "3", "2026-01-05T02:00:00Z")
+    twice = _registered_before_address_keys(archive, estate["id"], "3栋", "2026-02-05T02:00:00Z")
+    alone = _registered_before_address_keys(archive, estate["id"], "4", "2026-01-06T02:00:00Z")
+    with caplog.at_level(logging.WARNING, logger="archive.operations"):
+        assert operations.keep_address_keys(archive.db) == 2
+    keys = {h["_id"]: h.get("_address_key") for h in archive.db.households.find({"estate_id": estate["id"]})}
+    assert keys[first] and keys[alone] and keys[twice] is None
+    warned = [r for r in caplog.records if r.name == "archive.operations"]
+    assert len(warned) == 1 and warned[0].household_ids == [twice] and warned[0].registered_as == [first]
+    assert "李四" not in caplog.text and "13912345678" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="archive.operations"):
+        assert operations.keep_address_keys(archive.db) == 0  # run again (another replica, the timer): nothing
+    assert not [r for r in caplog.records if r.name == "archive.operations"]
+    with pytest.raises(Conflict) as refused:
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building="三号楼")})
+    assert f"(household {first})" in refused.value.detail
+
+
+def test_a_household_an_older_replica_registers_during_the_deploy_gets_its_key_on_the_next_sweep(archive, estate):
+    """A replica of the version before writes no key while the new ones start: the sweep after the
+    first looks again at the households registered since shortly before the last one."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    try:
+        operations.keep_address_keys(archive.db)
+        late = _registered_before_address_keys(archive, estate["id"], "3", "2026-11-23T07:59:00Z")
+        clock.freeze(clock.parse_iso("2026-11-23T08:10:00Z"))
+        assert operations.keep_address_keys(archive.db) == 1
+    finally:
+        clock.reset()
+    assert archive.db.households.find_one({"_id": late})["_address_key"]
+    with pytest.raises(Conflict):
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building="3号楼")})
+
+
 def test_a_household_edit_is_a_new_version_announced_once(archive, estate):
     household = archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
     edited = archive.update_household({"estate_id": estate["id"], "id": household["id"], "data": {

@@ -42,6 +42,38 @@ def test_a_household_is_keyed_by_estate_building_unit_and_room():
     assert first["status"] == "vacant" and first["version"] == 1
 
 
+def test_a_flat_written_in_its_common_forms_has_one_address_key_and_keeps_the_id_it_was_written_with():
+    """3号楼 / 3栋 / 3# / 三号楼 / 3, 2单元 / 二单元 / 2 and 1201室 / 1201 are one flat (the rule
+    ``estate_common.text.address_reading``): a second household at 3栋-1-1201 beside 3-1-1201
+    was registered, two households for one flat. The duplicate check is by the key; the id stays
+    the flat's as written (every service holds it)."""
+    first = domain.new_household("est_1", HOUSEHOLD, NOW)
+    for building, unit, room in (("3栋", "1", "1201"), ("三号楼", "一单元", "1201室"), ("3#", "1单元", "1201"),
+                                 ("３号楼", "1", "１２０１"), ("3 幢", "1", "1201")):
+        other = domain.new_household("est_1", dict(HOUSEHOLD, building=building, unit=unit, room=room), NOW)
+        assert other["_address_key"] == first["_address_key"] and other["_id"] != first["_id"]
+        assert domain.address_key(other) == other["_address_key"]  # a stored household's, as the backfill reads it
+    apart = [domain.new_household("est_2", HOUSEHOLD, NOW),  # another estate
+             domain.new_household("est_1", dict(HOUSEHOLD, building="3楼"), NOW),  # a floor as often: not read
+             domain.new_household("est_1", dict(HOUSEHOLD, building="30"), NOW),
+             domain.new_household("est_1", dict(HOUSEHOLD, unit="2单元"), NOW),
+             domain.new_household("est_1", dict(HOUSEHOLD, room="1202室"), NOW)]
+    assert len({first["_address_key"], *(h["_address_key"] for h in apart)}) == 6
+
+
+def test_a_flat_registered_under_another_spelling_is_refused_naming_its_household_as_registered():
+    stored = domain.new_household("est_1", HOUSEHOLD, NOW)
+    refused = domain.registered_otherwise(stored, domain.new_household("est_1", dict(HOUSEHOLD, building="3栋"), NOW))
+    assert isinstance(refused, Conflict)
+    assert refused.detail == f"this flat is registered already, as 3-1-1201 (household {stored['_id']})"
+    assert refused.errors == [{"field": "data.building",
+                               "message": f"names the flat registered as 3-1-1201 (household {stored['_id']})"}]
+    assert "李四" not in str(refused.args) and "13912345678" not in str(refused.args)
+    unit_written = domain.registered_otherwise(stored, domain.new_household(
+        "est_1", dict(HOUSEHOLD, unit="1单元", room="1201室"), NOW))
+    assert unit_written.errors[0]["field"] == "data.unit"  # the first part written otherwise
+
+
 def test_household_events_carry_no_personal_data():
     data = domain.household_event_data(domain.new_household("est_1", HOUSEHOLD, NOW))
     assert "owner" not in data and "13912345678" not in str(data)

@@ -5,7 +5,9 @@ import io
 import openpyxl
 import pytest
 
-from archive import imports
+from datetime import datetime, timezone
+
+from archive import domain, imports
 from estate_common import contracts
 from estate_common.errors import InvalidInput
 
@@ -116,3 +118,28 @@ def test_an_area_read_but_out_of_the_contract_is_refused_by_its_rule():
 def _row(**cells):
     return {"building": "1", "unit": "2", "room": "301", "area_m2": "89.5", "owner_name": "张三",
             "owner_phone": "13912345678", **cells}
+
+
+def test_a_row_of_a_flat_registered_under_another_spelling_is_refused_naming_it_and_the_rest_imported():
+    """``save`` refuses a flat registered as written otherwise (3栋 beside 3, within the file too):
+    the row is counted refused with why, the job goes on with the next rows."""
+    registered = {}
+
+    def save(household, typed_id=None):
+        stored = registered.setdefault(household["_address_key"], household)
+        if stored is household:
+            return None
+        if stored["_id"] == household["_id"]:
+            return stored
+        raise domain.registered_otherwise(stored, household)
+
+    rows = [(2, _row(building="3")), (3, _row(building="3栋")), (4, _row(building="4")), (5, _row(building="3")),
+            (6, _row(building="三号楼", room="301室"))]
+    result = imports.run("est_1", iter(rows), datetime(2026, 11, 23, tzinfo=timezone.utc), save, lambda *a: None)
+    assert {k: result[k] for k in ("rows", "created", "existing", "rejected")} == {
+        "rows": 5, "created": 2, "existing": 1, "rejected": 2}
+    first = registered[domain.new_household("est_1", imports.household_body(_row(building="3")), datetime.now(
+        timezone.utc))["_address_key"]]["_id"]
+    says = f"names the flat registered as 3-2-301 (household {first})"
+    assert result["errors"] == [{"row": 3, "field": "building", "message": says},
+                                {"row": 6, "field": "building", "message": says}]
