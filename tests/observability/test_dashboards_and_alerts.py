@@ -29,7 +29,7 @@ KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and
             "bool", "offset", "inf", "nan"}
 REQUIRED_ALERTS = {"GatewayHighErrorRate", "ServiceRpcErrorRate", "GatewayP99LatencyHigh",
                    "ServiceRpcP99LatencyHigh", "OutboxEventsStuck", "DeadLetters", "EventQueueBacklog",
-                   "JobStuck", "ServiceNotReady"}
+                   "JobStuck", "ServiceNotReady", "TimerFailing"}
 
 
 def metric_names(expr):
